@@ -1,0 +1,120 @@
+/// The roles an account can hold.
+public enum Role: String, CaseIterable, Codable, Sendable {
+    case admin, subdistrictOfficer = "subdistrict_officer", communityStaff = "community_staff"
+    case contractor, supervisor, pmCompany = "pm_company", department, propertyCompany = "property_company"
+    case steward, viewer
+
+    /// Roles that belong to an organisation rather than to a place.
+    public var isOrganisational: Bool {
+        switch self {
+        case .contractor, .supervisor, .pmCompany, .department, .propertyCompany: true
+        default: false
+        }
+    }
+}
+
+public enum ScopeKind: String, CaseIterable, Codable, Sendable {
+    case subdistrict, community, compound, organisation
+}
+
+/// Where an account may look: everywhere (admin), or below one place or organisation.
+public struct Scope: Hashable, Sendable, CustomStringConvertible {
+    public var kind: ScopeKind?
+    public var id: Int64?
+
+    public static let global = Scope(kind: nil, id: nil)
+    public init(kind: ScopeKind?, id: Int64?) { self.kind = kind; self.id = id }
+
+    /// "community:12" as the CLI and the API write it.
+    public static func parse(_ text: String) -> Scope? {
+        let parts = text.split(separator: ":")
+        guard parts.count == 2, let kind = ScopeKind(rawValue: String(parts[0])), let id = Int64(parts[1]), id > 0
+        else { return nil }
+        return Scope(kind: kind, id: id)
+    }
+
+    public var description: String {
+        guard let kind, let id else { return "global" }
+        return "\(kind.rawValue):\(id)"
+    }
+
+    /// Whether a place with this ancestry lies inside the scope.
+    public func contains(_ place: PlacePath) -> Bool {
+        guard let kind, let id else { return true }
+        switch kind {
+        case .subdistrict: return place.subdistrictId == id
+        case .community: return place.communityId == id
+        case .compound: return place.compoundId == id
+        case .organisation: return false
+        }
+    }
+}
+
+/// A registry record's ancestry, enough to decide any scope question about it.
+public struct PlacePath: Hashable, Sendable {
+    public var subdistrictId: Int64
+    public var communityId: Int64?
+    public var compoundId: Int64?
+    public init(subdistrictId: Int64, communityId: Int64? = nil, compoundId: Int64? = nil) {
+        self.subdistrictId = subdistrictId
+        self.communityId = communityId
+        self.compoundId = compoundId
+    }
+}
+
+/// What kind of thing an action touches; permissions are granted per area.
+public enum Capability: Sendable {
+    case readRegistry, writeRegistry, readPersonalData, importRegistry
+    case readOrganisations, writeOrganisations
+    case readUsers, writeUsers, readAudit
+}
+
+/// The role half of every access check; the scope half is `Scope.contains`.
+public enum Permissions {
+    public static func allows(_ role: Role, _ capability: Capability) -> Bool {
+        switch capability {
+        case .readRegistry:
+            return [.admin, .subdistrictOfficer, .communityStaff, .steward, .viewer].contains(role)
+        case .writeRegistry:
+            return [.admin, .subdistrictOfficer, .communityStaff].contains(role)
+        case .readPersonalData:
+            return [.admin, .subdistrictOfficer, .communityStaff, .steward].contains(role)
+        case .importRegistry:
+            return [.admin, .subdistrictOfficer].contains(role)
+        case .readOrganisations:
+            return true
+        case .writeOrganisations:
+            return [.admin, .subdistrictOfficer].contains(role)
+        case .readUsers, .readAudit:
+            return [.admin, .subdistrictOfficer].contains(role)
+        case .writeUsers:
+            return role == .admin
+        }
+    }
+
+    /// The scope kinds a role may be given; admin is always global.
+    public static func allowedScopes(for role: Role) -> [ScopeKind] {
+        switch role {
+        case .admin: []
+        case .subdistrictOfficer: [.subdistrict]
+        case .communityStaff: [.community, .subdistrict]
+        case .steward: [.compound, .community]
+        case .viewer: [.subdistrict, .community, .compound]
+        case .contractor, .supervisor, .pmCompany, .department, .propertyCompany: [.organisation]
+        }
+    }
+}
+
+/// Kinds of organisation and, for departments, which one.
+public enum OrganisationKind: String, CaseIterable, Codable, Sendable {
+    case contractor, supervisor, designer, pmCompany = "pm_company", department, propertyCompany = "property_company"
+}
+
+public enum DepartmentKind: String, CaseIterable, Codable, Sendable {
+    case housing, planning, water, cityManagement = "city_management", power, telecom, gas, heating
+    case municipalWorks = "municipal_works", greening
+}
+
+public enum ResidentRelation: String, CaseIterable, Codable, Sendable {
+    case owner, coOwner = "co_owner", tenant
+}

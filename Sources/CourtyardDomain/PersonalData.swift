@@ -1,0 +1,32 @@
+/// Residents' names and phones are personal data; these are the only forms shown to those not entitled to them.
+public enum PersonalData {
+    /// 张三 → 张*, 欧阳娜娜 → 欧***, "Li Lei" → "L*****".
+    public static func maskName(_ name: String) -> String {
+        guard let first = name.first else { return "" }
+        return String(first) + String(repeating: "*", count: max(1, name.count - 1))
+    }
+
+    /// 13812345678 → 138****5678; short numbers keep only their last two digits.
+    public static func maskPhone(_ phone: String) -> String {
+        let chars = Array(phone)
+        if chars.count >= 11 {
+            return String(chars[0..<3]) + "****" + String(chars[(chars.count - 4)...])
+        }
+        if chars.count <= 2 { return String(repeating: "*", count: chars.count) }
+        return String(repeating: "*", count: chars.count - 2) + String(chars[(chars.count - 2)...])
+    }
+
+    /// Digits only, so "138 1234 5678" and "138-1234-5678" are the same phone; nil when it is not a phone.
+    public static func normalizePhone(_ raw: String) -> String? {
+        let h = TextNormalizer.halfWidth(raw)
+        var digits = ""
+        for ch in h {
+            if ch.isASCII && ch.isNumber { digits.append(ch) }
+            else if ch == " " || ch == "-" || ch == "+" || ch == "(" || ch == ")" { continue }
+            else { return nil }
+        }
+        if digits.hasPrefix("86") && digits.count == 13 { digits.removeFirst(2) }
+        guard digits.count >= 7 && digits.count <= 12 else { return nil }
+        return digits
+    }
+}

@@ -1,0 +1,17 @@
+import Foundation
+
+/// Offices save CSV from Excel and WPS as UTF-8 (with or without a BOM) or as GB18030/GBK.
+public enum TextDecoding {
+    public static let gb18030 = String.Encoding(rawValue: 0x8000_0632)
+
+    public enum Failure: Error, Equatable { case undecodable }
+
+    /// UTF-8 when the bytes are valid UTF-8, else GB18030 (a superset of GBK and GB2312).
+    public static func decode(_ data: [UInt8]) throws -> String {
+        var bytes = data[...]
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
+        if let s = String(validating: bytes, as: UTF8.self) { return s }
+        if let s = String(data: Data(bytes), encoding: gb18030) { return s }
+        throw Failure.undecodable
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import SQLKit
+
+/// Numbered, forward-only schema steps, recorded in `schema_migrations`. Each step runs in a
+/// transaction, so a failed step leaves the database at the previous level.
+public enum Migrations {
+    public struct Step: Sendable {
+        public let version: Int
+        public let name: String
+        public let statements: [String]
+    }
+
+    /// `{ID}` becomes each dialect's auto-numbered key, `{BIG}` its 64-bit integer.
+    public static let steps: [Step] = [
+        Step(version: 1, name: "registry", statements: [
+            "CREATE TABLE subdistricts (id {ID}, name TEXT NOT NULL UNIQUE, version INTEGER NOT NULL DEFAULT 1)",
+            """
+            CREATE TABLE communities (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id),
+              name TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1, UNIQUE (subdistrict_id, name))
+            """,
+            """
+            CREATE TABLE zones (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id),
+              name TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1, UNIQUE (subdistrict_id, name))
+            """,
+            """
+            CREATE TABLE compounds (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id),
+              community_id {BIG} NOT NULL REFERENCES communities(id), name TEXT NOT NULL,
+              address TEXT NOT NULL DEFAULT '', built_year INTEGER, ownerless INTEGER NOT NULL DEFAULT 0,
+              zone_id {BIG} REFERENCES zones(id), version INTEGER NOT NULL DEFAULT 1, UNIQUE (community_id, name))
+            """,
+            "CREATE INDEX compounds_subdistrict ON compounds (subdistrict_id)",
+            """
+            CREATE TABLE buildings (id {ID}, compound_id {BIG} NOT NULL REFERENCES compounds(id),
+              name TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1, UNIQUE (compound_id, name))
+            """,
+            """
+            CREATE TABLE entrances (id {ID}, building_id {BIG} NOT NULL REFERENCES buildings(id),
+              compound_id {BIG} NOT NULL REFERENCES compounds(id),
+              name TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1, UNIQUE (building_id, name))
+            """,
+            "CREATE INDEX entrances_compound ON entrances (compound_id)",
+            """
+            CREATE TABLE households (id {ID}, entrance_id {BIG} NOT NULL REFERENCES entrances(id),
+              building_id {BIG} NOT NULL REFERENCES buildings(id), compound_id {BIG} NOT NULL REFERENCES compounds(id),
+              room TEXT NOT NULL, floor INTEGER, area_centi {BIG} NOT NULL DEFAULT 0,
+              version INTEGER NOT NULL DEFAULT 1, UNIQUE (entrance_id, room))
+            """,
+            "CREATE INDEX households_compound ON households (compound_id)",
+            "CREATE INDEX households_building ON households (building_id)",
+            """
+            CREATE TABLE residents (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id),
+              name TEXT NOT NULL, phone TEXT NOT NULL DEFAULT '', version INTEGER NOT NULL DEFAULT 1)
+            """,
+            "CREATE UNIQUE INDEX residents_identity ON residents (subdistrict_id, name, phone) WHERE phone <> ''",
+            """
+            CREATE TABLE household_residents (household_id {BIG} NOT NULL REFERENCES households(id),
+              resident_id {BIG} NOT NULL REFERENCES residents(id), relation TEXT NOT NULL,
+              lives_elsewhere INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (household_id, resident_id))
+            """,
+            "CREATE INDEX household_residents_resident ON household_residents (resident_id)",
+            """
+            CREATE TABLE organisations (id {ID}, subdistrict_id {BIG} REFERENCES subdistricts(id),
+              name TEXT NOT NULL, kind TEXT NOT NULL, department TEXT, contact_name TEXT NOT NULL DEFAULT '',
+              contact_phone TEXT NOT NULL DEFAULT '', version INTEGER NOT NULL DEFAULT 1, UNIQUE (name, kind))
+            """,
+        ]),
+        Step(version: 2, name: "accounts_and_audit", statements: [
+            """
+            CREATE TABLE users (id {ID}, username TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL,
+              role TEXT NOT NULL, scope_kind TEXT, scope_id {BIG}, display_name TEXT NOT NULL DEFAULT '',
+              disabled INTEGER NOT NULL DEFAULT 0, failed_logins INTEGER NOT NULL DEFAULT 0, locked_until TEXT,
+              created_at TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1)
+            """,
+            """
+            CREATE TABLE api_tokens (id {ID}, user_id {BIG} NOT NULL REFERENCES users(id), token_hash TEXT NOT NULL UNIQUE,
+              kind TEXT NOT NULL, csrf TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL, expires_at TEXT NOT NULL,
+              revoked_at TEXT)
+            """,
+            """
+            CREATE TABLE audit_log (id {ID}, at TEXT NOT NULL, user_id {BIG}, username TEXT NOT NULL,
+              action TEXT NOT NULL, entity TEXT NOT NULL, entity_id {BIG}, subdistrict_id {BIG},
+              before_json TEXT, after_json TEXT)
+            """,
+            "CREATE INDEX audit_entity ON audit_log (entity, entity_id)",
+            """
+            CREATE TABLE imports (id {ID}, at TEXT NOT NULL, user_id {BIG}, username TEXT NOT NULL,
+              filename TEXT NOT NULL, subdistrict_id {BIG}, dry_run INTEGER NOT NULL, status TEXT NOT NULL,
+              rows INTEGER NOT NULL DEFAULT 0, error_count INTEGER NOT NULL DEFAULT 0, report_json TEXT NOT NULL)
+            """,
+        ]),
+    ]
+
+    public static var latest: Int { steps.last?.version ?? 0 }
+
+    static func render(_ sql: String, _ kind: Database.Kind) -> String {
+        switch kind {
+        case .sqlite:
+            sql.replacingOccurrences(of: "{ID}", with: "INTEGER PRIMARY KEY").replacingOccurrences(of: "{BIG}", with: "INTEGER")
+        case .postgres:
+            sql.replacingOccurrences(of: "{ID}", with: "BIGSERIAL PRIMARY KEY").replacingOccurrences(of: "{BIG}", with: "BIGINT")
+        }
+    }
+
+    /// Brings the database to `target` (the latest by default); returns the steps it ran.
+    @discardableResult
+    public static func run(on database: Database, upTo target: Int = Migrations.latest) async throws -> [Int] {
+        let kind = database.kind
+        try await database.withConnection { db in
+            if kind == .sqlite { try await db.raw("PRAGMA journal_mode=WAL").run() }
+            try await db.raw("""
+                CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)
+                """).run()
+        }
+        var ran: [Int] = []
+        for step in steps where step.version <= target {
+            let applied = try await database.transaction { db in
+                // On PostgreSQL two servers starting at once must not both migrate.
+                if kind == .postgres { try await db.raw("LOCK TABLE schema_migrations IN EXCLUSIVE MODE").run() }
+                let done = try await db.raw("SELECT version FROM schema_migrations WHERE version = \(bind: step.version)")
+                    .first()
+                if done != nil { return false }
+                for s in step.statements { try await db.raw(SQLQueryString(render(s, kind))).run() }
+                try await db.raw("""
+                    INSERT INTO schema_migrations (version, name, applied_at) VALUES (\(bind: step.version), \(bind: step.name), \(bind: Clock.isoNow()))
+                    """).run()
+                return true
+            }
+            if applied { ran.append(step.version) }
+        }
+        return ran
+    }
+
+    public static func currentVersion(_ database: Database) async throws -> Int {
+        try await database.withConnection { db in
+            let row = try await db.raw("SELECT MAX(version) AS v FROM schema_migrations").first()
+            return try row?.decodeNil(column: "v") == false ? try row!.decode(column: "v", as: Int.self) : 0
+        }
+    }
+}
+
+/// The time the store writes, as fixed-width ISO 8601 UTC so text order is time order on both databases.
+public enum Clock {
+    public static func iso(_ date: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        return f.string(from: date)
+    }
+    public static func isoNow() -> String { iso(Date()) }
+}

@@ -1,0 +1,344 @@
+import CourtyardDomain
+import Foundation
+import SQLKit
+
+/// What an import did, or would do on a dry run.
+public struct ImportReport: Sendable {
+    public struct Counts: Sendable, Equatable {
+        public var created = 0, updated = 0, unchanged = 0
+        public var json: JSONValue { .object([("created", .int(Int64(created))), ("updated", .int(Int64(updated))), ("unchanged", .int(Int64(unchanged)))]) }
+    }
+    public var id: Int64?
+    public var dryRun: Bool
+    public var applied: Bool
+    public var rows: Int
+    public var subdistrict: String
+    public var errors: [RowError]
+    public var communities = Counts(), compounds = Counts(), buildings = Counts(), entrances = Counts()
+    public var households = Counts(), residents = Counts()
+
+    public var json: JSONValue {
+        .object([
+            ("id", id.map { .int($0) } ?? .null), ("dry_run", .bool(dryRun)), ("applied", .bool(applied)),
+            ("rows", .int(Int64(rows))), ("subdistrict", .string(subdistrict)),
+            ("communities", communities.json), ("compounds", compounds.json), ("buildings", buildings.json),
+            ("entrances", entrances.json), ("households", households.json), ("residents", residents.json),
+            ("error_count", .int(Int64(errors.count))),
+            ("errors", .array(errors.map {
+                .object([("row", .int(Int64($0.row))), ("column", $0.column.map { .string($0) } ?? .null),
+                         ("code", .string($0.code)), ("message", .string($0.message))])
+            })),
+        ])
+    }
+}
+
+/// Imports a household sheet into one sub-district: diff against what is there, then write
+/// the difference in one transaction. A sheet with any bad row writes nothing.
+public struct RegistryImporter: Sendable {
+    public let database: Database
+    public init(database: Database) { self.database = database }
+
+    public enum Failure: Error, Equatable, Sendable { case subdistrict(String) }
+
+    public func run(rows: [HouseholdRow], errors: [RowError], subdistrict: String?, dryRun: Bool, filename: String,
+        actor: Actor) async throws -> ImportReport
+    {
+        guard Permissions.allows(actor.role, .importRegistry) else { throw AccessError.forbidden }
+        let totalRows = rows.count + Set(errors.map(\.row)).count
+        var report = try await database.transaction { db -> ImportReport in
+            let (sdId, sdName) = try await resolveSubdistrict(db: db, name: subdistrict, actor: actor, create: !dryRun && errors.isEmpty)
+            var report = ImportReport(dryRun: dryRun, applied: false, rows: totalRows, subdistrict: sdName, errors: errors)
+            let snapshot = try await Snapshot.load(db: db, subdistrictId: sdId)
+            let plan = ImportPlan(rows: rows, snapshot: snapshot)
+            plan.count(into: &report, newSubdistrict: sdId == nil)
+            if dryRun || !errors.isEmpty { return report }
+            try await plan.apply(db: db, subdistrictId: sdId!, snapshot: snapshot)
+            report.applied = true
+            try await AuditLog.record(db: db, actor: actor, action: "import", entity: "subdistricts", entityId: sdId,
+                subdistrictId: sdId, before: nil, after: .object([("filename", .string(filename)), ("report", report.json)]))
+            return report
+        }
+        let done = report
+        report.id = try await database.transaction { db in
+            try await db.raw("""
+                INSERT INTO imports (at, user_id, username, filename, subdistrict_id, dry_run, status, rows, error_count, report_json)
+                SELECT \(bind: Clock.isoNow()), \(bind: actor.userId), \(bind: actor.username), \(bind: filename),
+                  (SELECT id FROM subdistricts WHERE name = \(bind: done.subdistrict)), \(bind: dryRun ? 1 : 0),
+                  \(bind: done.applied ? "applied" : (done.errors.isEmpty ? "checked" : "rejected")),
+                  \(bind: done.rows), \(bind: done.errors.count), \(bind: "{}")
+                RETURNING id
+                """).first()!.decode(column: "id", as: Int64.self)
+        }
+        if let id = report.id {
+            let json = report.json.serialized()
+            try await database.withConnection { db in
+                try await db.raw("UPDATE imports SET report_json = \(bind: json) WHERE id = \(bind: id)").run()
+            }
+        }
+        return report
+    }
+
+    /// The named sub-district, the only one, or a new one (when writing); an officer may import only into their own.
+    func resolveSubdistrict(db: any SQLDatabase, name: String?, actor: Actor, create: Bool) async throws -> (Int64?, String) {
+        let all = try await db.raw("SELECT id, name FROM subdistricts ORDER BY id").all()
+            .map { (try $0.decode(column: "id", as: Int64.self), try $0.decode(column: "name", as: String.self)) }
+        var found: (Int64?, String)
+        if let name = name.map(TextNormalizer.clean), !name.isEmpty {
+            found = (all.first { $0.1 == name }?.0, name)
+        } else if all.count == 1 {
+            found = (all[0].0, all[0].1)
+        } else if all.isEmpty {
+            throw Failure.subdistrict("the database has no sub-district yet; name one with --subdistrict")
+        } else {
+            throw Failure.subdistrict("the database has \(all.count) sub-districts; name one with --subdistrict")
+        }
+        if let kind = actor.scope.kind {
+            guard kind == .subdistrict, let id = found.0, id == actor.scope.id else {
+                throw Failure.subdistrict("you may import only into your own sub-district")
+            }
+        }
+        if found.0 == nil && create {
+            let id = try await db.raw("INSERT INTO subdistricts (name) VALUES (\(bind: found.1)) RETURNING id").first()!
+                .decode(column: "id", as: Int64.self)
+            found.0 = id
+        }
+        return found
+    }
+}
+
+/// What the sub-district already holds, keyed by name paths ("community␟compound␟building…").
+struct Snapshot {
+    var communities: [String: Int64] = [:]
+    var compounds: [String: (id: Int64, address: String, builtYear: Int?)] = [:]
+    var buildings: [String: Int64] = [:]
+    var entrances: [String: Int64] = [:]
+    var households: [String: (id: Int64, floor: Int?, area: Int64)] = [:]
+    var owners: [Int64: (residentId: Int64, name: String, phone: String, elsewhere: Bool)] = [:]
+    var residents: [String: Int64] = [:]
+
+    static let sep = "\u{1F}"
+    static func key(_ parts: String...) -> String { parts.joined(separator: sep) }
+
+    static func load(db: any SQLDatabase, subdistrictId: Int64?) async throws -> Snapshot {
+        var s = Snapshot()
+        guard let sd = subdistrictId else { return s }
+        func str(_ r: any SQLRow, _ c: String) throws -> String { try r.decode(column: c, as: String.self) }
+        func id(_ r: any SQLRow, _ c: String = "id") throws -> Int64 { try r.decode(column: c, as: Int64.self) }
+        for r in try await db.raw("SELECT id, name FROM communities WHERE subdistrict_id = \(bind: sd)").all() {
+            s.communities[try str(r, "name")] = try id(r)
+        }
+        let compoundJoin = "JOIN communities cm ON cm.id = c.community_id"
+        for r in try await db.raw("""
+            SELECT c.id, cm.name AS cm, c.name, c.address, c.built_year FROM compounds c \(unsafeRaw: compoundJoin)
+            WHERE c.subdistrict_id = \(bind: sd)
+            """).all() {
+            s.compounds[key(try str(r, "cm"), try str(r, "name"))] =
+                (try id(r), try str(r, "address"), try r.decode(column: "built_year", as: Int?.self))
+        }
+        for r in try await db.raw("""
+            SELECT b.id, cm.name AS cm, c.name AS cp, b.name FROM buildings b JOIN compounds c ON c.id = b.compound_id
+            \(unsafeRaw: compoundJoin) WHERE c.subdistrict_id = \(bind: sd)
+            """).all() {
+            s.buildings[key(try str(r, "cm"), try str(r, "cp"), try str(r, "name"))] = try id(r)
+        }
+        for r in try await db.raw("""
+            SELECT e.id, cm.name AS cm, c.name AS cp, b.name AS b, e.name FROM entrances e JOIN buildings b ON b.id = e.building_id
+            JOIN compounds c ON c.id = e.compound_id \(unsafeRaw: compoundJoin) WHERE c.subdistrict_id = \(bind: sd)
+            """).all() {
+            s.entrances[key(try str(r, "cm"), try str(r, "cp"), try str(r, "b"), try str(r, "name"))] = try id(r)
+        }
+        for r in try await db.raw("""
+            SELECT h.id, cm.name AS cm, c.name AS cp, b.name AS b, e.name AS e, h.room, h.floor, h.area_centi
+            FROM households h JOIN entrances e ON e.id = h.entrance_id JOIN buildings b ON b.id = h.building_id
+            JOIN compounds c ON c.id = h.compound_id \(unsafeRaw: compoundJoin) WHERE c.subdistrict_id = \(bind: sd)
+            """).all() {
+            s.households[key(try str(r, "cm"), try str(r, "cp"), try str(r, "b"), try str(r, "e"), try str(r, "room"))] =
+                (try id(r), try r.decode(column: "floor", as: Int?.self), try id(r, "area_centi"))
+        }
+        for r in try await db.raw("""
+            SELECT hr.household_id, r.id, r.name, r.phone, hr.lives_elsewhere FROM household_residents hr
+            JOIN residents r ON r.id = hr.resident_id WHERE hr.relation = 'owner' AND r.subdistrict_id = \(bind: sd)
+            """).all() {
+            s.owners[try id(r, "household_id")] =
+                (try id(r), try str(r, "name"), try str(r, "phone"), try r.decode(column: "lives_elsewhere", as: Int.self) != 0)
+        }
+        for r in try await db.raw("SELECT id, name, phone FROM residents WHERE subdistrict_id = \(bind: sd) AND phone <> ''").all() {
+            s.residents[key(try str(r, "name"), try str(r, "phone"))] = try id(r)
+        }
+        return s
+    }
+}
+
+/// The difference between a sheet and the snapshot, and how to write it.
+struct ImportPlan {
+    var newCommunities: [String] = []
+    var newCompounds: [(path: String, community: String, row: HouseholdRow)] = []
+    var compoundUpdates: [(id: Int64, address: String, builtYear: Int?)] = []
+    var newBuildings: [(path: String, compound: String, name: String)] = []
+    var newEntrances: [(path: String, building: String, name: String)] = []
+    var newHouseholds: [(path: String, entrance: String, row: HouseholdRow)] = []
+    var householdUpdates: [(id: Int64, floor: Int?, area: Int64)] = []
+    var unchangedHouseholds = 0
+    /// Households whose owner is set by this import: (household path, resident key, lives elsewhere).
+    var ownerLinks: [(household: String, resident: String, elsewhere: Bool)] = []
+    var ownerDeletes: [Int64] = []
+    var newResidents: [(key: String, name: String, phone: String)] = []
+    var reusedResidents: Set<String> = []
+    var compoundsSeen = 0, buildingsSeen = 0, entrancesSeen = 0, communitiesTouched = 0
+
+    init(rows: [HouseholdRow], snapshot s: Snapshot) {
+        typealias K = Snapshot
+        var seenCm: Set<String> = [], seenCp: Set<String> = [], seenB: Set<String> = [], seenE: Set<String> = []
+        var seenNewResident: Set<String> = []
+        for r in rows {
+            if s.communities[r.community] == nil, seenCm.insert(r.community).inserted { newCommunities.append(r.community) }
+            let cp = K.key(r.community, r.compound)
+            if seenCp.insert(cp).inserted {
+                if let existing = s.compounds[cp] {
+                    compoundsSeen += 1
+                    let address = r.address.isEmpty ? existing.address : r.address
+                    let year = r.builtYear ?? existing.builtYear
+                    if address != existing.address || year != existing.builtYear {
+                        compoundUpdates.append((existing.id, address, year))
+                    }
+                } else {
+                    newCompounds.append((cp, r.community, r))
+                }
+            }
+            let b = K.key(cp, r.building)
+            if seenB.insert(b).inserted {
+                if s.buildings[b] == nil { newBuildings.append((b, cp, r.building)) } else { buildingsSeen += 1 }
+            }
+            let e = K.key(b, r.entrance)
+            if seenE.insert(e).inserted {
+                if s.entrances[e] == nil { newEntrances.append((e, b, r.entrance)) } else { entrancesSeen += 1 }
+            }
+            let h = K.key(e, r.room)
+            var ownerChanged = false
+            let existing = s.households[h]
+            if !r.ownerName.isEmpty {
+                let current = existing.flatMap { s.owners[$0.id] }
+                if let c = current, c.name == r.ownerName, c.phone == r.ownerPhone, c.elsewhere == r.livesElsewhere {
+                    reusedResidents.insert(K.key(c.name, c.phone))
+                } else {
+                    ownerChanged = true
+                    if current != nil, let id = existing?.id { ownerDeletes.append(id) }
+                    // One person owning several households is one resident: same name and phone in the sub-district.
+                    var rk = r.ownerPhone.isEmpty ? "#" + h : K.key(r.ownerName, r.ownerPhone)
+                    if let c = current, c.name == r.ownerName, c.phone == r.ownerPhone {
+                        rk = "=" + String(c.residentId)  // same person, only where they live changed
+                        reusedResidents.insert(K.key(c.name, c.phone))
+                    } else if !r.ownerPhone.isEmpty, s.residents[rk] != nil {
+                        reusedResidents.insert(rk)
+                    } else if seenNewResident.insert(rk).inserted {
+                        newResidents.append((rk, r.ownerName, r.ownerPhone))
+                    }
+                    ownerLinks.append((h, rk, r.livesElsewhere))
+                }
+            }
+            if let x = existing {
+                let floor = r.floor ?? x.floor
+                if ownerChanged || floor != x.floor || r.area.centi != x.area {
+                    householdUpdates.append((x.id, floor, r.area.centi))
+                } else {
+                    unchangedHouseholds += 1
+                }
+            } else {
+                newHouseholds.append((h, e, r))
+            }
+        }
+        communitiesTouched = Set(rows.map(\.community)).count
+    }
+
+    func count(into report: inout ImportReport, newSubdistrict: Bool) {
+        report.communities = .init(created: newCommunities.count, updated: 0, unchanged: communitiesTouched - newCommunities.count)
+        report.compounds = .init(created: newCompounds.count, updated: compoundUpdates.count,
+            unchanged: compoundsSeen - compoundUpdates.count)
+        report.buildings = .init(created: newBuildings.count, updated: 0, unchanged: buildingsSeen)
+        report.entrances = .init(created: newEntrances.count, updated: 0, unchanged: entrancesSeen)
+        report.households = .init(created: newHouseholds.count, updated: householdUpdates.count, unchanged: unchangedHouseholds)
+        report.residents = .init(created: newResidents.count, updated: 0, unchanged: reusedResidents.count)
+    }
+
+
+    func apply(db: any SQLDatabase, subdistrictId sd: Int64, snapshot s: Snapshot) async throws {
+        typealias L = SQLLiteral
+        func id(_ r: any SQLRow, _ c: String = "id") throws -> Int64 { try r.decode(column: c, as: Int64.self) }
+        func str(_ r: any SQLRow, _ c: String) throws -> String { try r.decode(column: c, as: String.self) }
+
+        var cm = s.communities
+        for r in try await L.insert(db: db, table: "communities", columns: ["subdistrict_id", "name"],
+            rows: newCommunities.map { [String(sd), L.text($0)] }, returning: "id, name") {
+            cm[try str(r, "name")] = try id(r)
+        }
+        var cp = s.compounds.mapValues(\.id)
+        let cmName = Dictionary(uniqueKeysWithValues: cm.map { ($0.value, $0.key) })
+        for r in try await L.insert(db: db, table: "compounds",
+            columns: ["subdistrict_id", "community_id", "name", "address", "built_year"],
+            rows: newCompounds.map { [String(sd), String(cm[$0.community]!), L.text($0.row.compound), L.text($0.row.address), L.int($0.row.builtYear)] },
+            returning: "id, community_id, name") {
+            cp[Snapshot.key(cmName[try id(r, "community_id")]!, try str(r, "name"))] = try id(r)
+        }
+        for u in compoundUpdates {
+            try await db.raw("""
+                UPDATE compounds SET address = \(bind: u.address), built_year = \(bind: u.builtYear), version = version + 1 WHERE id = \(bind: u.id)
+                """).run()
+        }
+        var b = s.buildings
+        let cpPath = Dictionary(uniqueKeysWithValues: cp.map { ($0.value, $0.key) })
+        for r in try await L.insert(db: db, table: "buildings", columns: ["compound_id", "name"],
+            rows: newBuildings.map { [String(cp[$0.compound]!), L.text($0.name)] }, returning: "id, compound_id, name") {
+            b[Snapshot.key(cpPath[try id(r, "compound_id")]!, try str(r, "name"))] = try id(r)
+        }
+        var e = s.entrances
+        let bPath = Dictionary(uniqueKeysWithValues: b.map { ($0.value, $0.key) })
+        let bCompound = Dictionary(uniqueKeysWithValues: b.map { ($0.value, cp[String($0.key[..<$0.key.lastIndex(of: "\u{1F}")!])]!) })
+        for r in try await L.insert(db: db, table: "entrances", columns: ["building_id", "compound_id", "name"],
+            rows: newEntrances.map { let bid = b[$0.building]!; return [String(bid), String(bCompound[bid]!), L.text($0.name)] },
+            returning: "id, building_id, name") {
+            e[Snapshot.key(bPath[try id(r, "building_id")]!, try str(r, "name"))] = try id(r)
+        }
+        var h = s.households.mapValues(\.id)
+        let ePath = Dictionary(uniqueKeysWithValues: e.map { ($0.value, $0.key) })
+        for r in try await L.insert(db: db, table: "households",
+            columns: ["entrance_id", "building_id", "compound_id", "room", "floor", "area_centi"],
+            rows: newHouseholds.map {
+                let path = $0.entrance
+                let bKey = String(path[..<path.lastIndex(of: "\u{1F}")!])
+                let bid = b[bKey]!
+                return [String(e[path]!), String(bid), String(bCompound[bid]!), L.text($0.row.room), L.int($0.row.floor), String($0.row.area.centi)]
+            }, returning: "id, entrance_id, room") {
+            h[Snapshot.key(ePath[try id(r, "entrance_id")]!, try str(r, "room"))] = try id(r)
+        }
+        for u in householdUpdates {
+            try await db.raw("""
+                UPDATE households SET floor = \(bind: u.floor), area_centi = \(bind: u.area), version = version + 1 WHERE id = \(bind: u.id)
+                """).run()
+        }
+        var res = s.residents
+        let withPhone = newResidents.filter { !$0.phone.isEmpty }
+        for r in try await L.insert(db: db, table: "residents", columns: ["subdistrict_id", "name", "phone"],
+            rows: withPhone.map { [String(sd), L.text($0.name), L.text($0.phone)] }, returning: "id, name, phone") {
+            res[Snapshot.key(try str(r, "name"), try str(r, "phone"))] = try id(r)
+        }
+        // Residents without a phone have no natural key; one statement numbers its rows in order on both databases.
+        let noPhone = newResidents.filter { $0.phone.isEmpty }
+        for start in stride(from: 0, to: noPhone.count, by: 1000) {
+            let chunk = Array(noPhone[start..<min(start + 1000, noPhone.count)])
+            let ids = try await L.insert(db: db, table: "residents", columns: ["subdistrict_id", "name", "phone"],
+                rows: chunk.map { [String(sd), L.text($0.name), "''"] }, returning: "id", chunk: 1000).map { try id($0) }.sorted()
+            for (r, rid) in zip(chunk, ids) { res[r.key] = rid }
+        }
+        for start in stride(from: 0, to: ownerDeletes.count, by: 1000) {
+            let chunk = ownerDeletes[start..<min(start + 1000, ownerDeletes.count)].map(String.init).joined(separator: ",")
+            try await db.raw(SQLQueryString("DELETE FROM household_residents WHERE relation = 'owner' AND household_id IN (\(chunk))")).run()
+        }
+        _ = try await L.insert(db: db, table: "household_residents",
+            columns: ["household_id", "resident_id", "relation", "lives_elsewhere"],
+            rows: ownerLinks.map {
+                let rid = $0.resident.hasPrefix("=") ? Int64($0.resident.dropFirst())! : res[$0.resident]!
+                return [String(h[$0.household]!), String(rid), "'owner'", $0.elsewhere ? "1" : "0"]
+            },
+            returning: nil)
+    }
+}

@@ -1,0 +1,42 @@
+import SQLKit
+
+/// Values written straight into SQL text for bulk statements. Binding hundreds of thousands of
+/// values one by one through the drivers' encoders costs more than the database's own work, so the
+/// import inlines them instead: integers as digits, text as a standard SQL string literal with
+/// quotes doubled (both databases read it the same way) and NUL, which neither accepts, removed.
+enum SQLLiteral {
+    static func text(_ s: String) -> String {
+        var out = "'"
+        out.reserveCapacity(s.utf8.count + 2)
+        for ch in s.unicodeScalars {
+            if ch == "'" { out += "''" } else if ch.value != 0 { out.unicodeScalars.append(ch) }
+        }
+        return out + "'"
+    }
+    static func int(_ i: Int64?) -> String { i.map { String($0) } ?? "NULL" }
+    static func int(_ i: Int?) -> String { i.map { String($0) } ?? "NULL" }
+
+    /// Runs `INSERT INTO table (columns) VALUES …` in chunks, returning the requested columns of every inserted row.
+    static func insert(db: any SQLDatabase, table: String, columns: [String], rows: [[String]], returning: String?,
+        chunk: Int = 2000) async throws -> [any SQLRow]
+    {
+        var out: [any SQLRow] = []
+        var start = 0
+        while start < rows.count {
+            let end = min(start + chunk, rows.count)
+            var sql = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
+            for i in start..<end {
+                if i > start { sql += "," }
+                sql += "(" + rows[i].joined(separator: ",") + ")"
+            }
+            if let returning {
+                sql += " RETURNING " + returning
+                out += try await db.raw(SQLQueryString(sql)).all()
+            } else {
+                try await db.raw(SQLQueryString(sql)).run()
+            }
+            start = end
+        }
+        return out
+    }
+}

@@ -1,0 +1,6 @@
+import CourtyardServer
+import SQLiteKit
+import PostgresKit
+import Hummingbird
+import ArgumentParser
+print("x")
