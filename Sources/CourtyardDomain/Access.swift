@@ -66,7 +66,7 @@ public struct PlacePath: Hashable, Sendable {
 public enum Capability: Sendable {
     case readRegistry, writeRegistry, readPersonalData, importRegistry
     case readOrganisations, writeOrganisations
-    case readUsers, writeUsers, readAudit
+    case readUsers, writeUsers, readAudit, writeSubdistricts
 }
 
 /// The role half of every access check; the scope half is `Scope.contains`.
@@ -87,7 +87,7 @@ public enum Permissions {
             return [.admin, .subdistrictOfficer].contains(role)
         case .readUsers, .readAudit:
             return [.admin, .subdistrictOfficer].contains(role)
-        case .writeUsers:
+        case .writeUsers, .writeSubdistricts:
             return role == .admin
         }
     }

@@ -201,3 +201,21 @@ extension ResourceSpec {
 
     public static let all: [ResourceSpec] = [communities, compounds, buildings, entrances, households, residents, organisations]
 }
+
+extension ResourceSpec {
+    /// Sub-districts: every account sees its own; only administrators create or rename them.
+    public static let subdistricts = ResourceSpec(
+        name: "subdistricts", table: "subdistricts",
+        fields: [Field("name", .text(maxLength: 100), required: true)],
+        from: "subdistricts t", filters: [:], search: "t.name", inherit: nil,
+        scopeSQL: { kind, id in
+            switch kind {
+            case .subdistrict: return "t.id = \(bind: id)"
+            case .community: return "t.id = (SELECT subdistrict_id FROM communities WHERE id = \(bind: id))"
+            case .compound: return "t.id = (SELECT subdistrict_id FROM compounds WHERE id = \(bind: id))"
+            case .organisation: return "t.id = (SELECT subdistrict_id FROM organisations WHERE id = \(bind: id))"
+            }
+        },
+        subdistrictExpr: "t.id",
+        readCapability: .readOrganisations, writeCapability: .writeSubdistricts)
+}

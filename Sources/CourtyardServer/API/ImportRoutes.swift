@@ -1,0 +1,113 @@
+import CourtyardDomain
+import CourtyardStore
+import Foundation
+import Hummingbird
+import SQLKit
+
+/// Household-sheet import (with dry run) and export.
+enum ImportRoutes {
+    static func add(to api: RouterGroup<AppContext>, services: Services) {
+        api.post("imports") { request, context -> Response in
+            let actor = try context.require(.importRegistry)
+            let upload = try await Upload.read(request, context: context)
+            let report = try await runImport(upload, services: services, actor: actor)
+            if !report.dryRun && !report.errors.isEmpty {
+                let error = AppError.unprocessable("invalid_rows", "\(report.errors.count) problems in the file; nothing was written")
+                return JSONBody.response(.object([("error", error.json["error"]!), ("report", report.json)]), status: .unprocessableContent)
+            }
+            return JSONBody.response(report.json, status: report.applied ? .created : .ok)
+        }
+        api.get("imports") { _, context -> Response in
+            let actor = try context.require(.importRegistry)
+            let items = try await ImportHistory.list(services: services, actor: actor, id: nil)
+            return JSONBody.response(.object([("items", .array(items)), ("next_cursor", .null)]))
+        }
+        api.get("imports/:id") { _, context -> Response in
+            let actor = try context.require(.importRegistry)
+            let id = try context.parameters.require("id", as: Int64.self)
+            guard let item = try await ImportHistory.list(services: services, actor: actor, id: id).first else { throw AppError.notFound }
+            return JSONBody.response(item)
+        }
+        api.get("exports/registry") { request, context -> Response in
+            let actor = try context.require(.importRegistry)
+            let format = request.uri.queryParameters.get("format") ?? "csv"
+            let sd = request.uri.queryParameters.get("subdistrict_id").flatMap(Int64.init)
+            let rows = try await RegistryExport.rows(database: services.database, subdistrictId: sd, actor: actor)
+            return try exportResponse(rows, format: format)
+        }
+    }
+
+    static func exportResponse(_ rows: [HouseholdRow], format: String) throws -> Response {
+        switch format {
+        case "csv":
+            return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8",
+                .contentDisposition: "attachment; filename=\"households.csv\""],
+                body: .init(byteBuffer: ByteBuffer(bytes: RegistryFiles.csv(rows))))
+        case "xlsx":
+            return Response(status: .ok, headers: [
+                .contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                .contentDisposition: "attachment; filename=\"households.xlsx\"",
+            ], body: .init(byteBuffer: ByteBuffer(bytes: try RegistryFiles.xlsx(rows))))
+        default:
+            throw AppError.badRequest("invalid_format", "format must be csv or xlsx", field: "format")
+        }
+    }
+
+    static func runImport(_ upload: Upload, services: Services, actor: Actor) async throws -> ImportReport {
+        let parsed = try RegistryFiles.parse(upload.bytes)
+        return try await services.importer.run(rows: parsed.rows, errors: parsed.errors, subdistrict: upload.subdistrict,
+            dryRun: upload.dryRun, filename: upload.filename, actor: actor)
+    }
+}
+
+/// An uploaded sheet: a raw body with query parameters, or a multipart form from the import page.
+struct Upload {
+    var bytes: [UInt8]
+    var filename: String
+    var dryRun: Bool
+    var subdistrict: String?
+
+    static func read(_ request: Request, context: AppContext) async throws -> Upload {
+        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        let body = Array(buffer.readableBytesView)
+        let q = request.uri.queryParameters
+        let contentType = request.headers[.contentType] ?? ""
+        if contentType.hasPrefix("multipart/form-data") {
+            let form = try MultipartForm(body: body, contentType: contentType)
+            guard let file = form.files["file"], !file.bytes.isEmpty else {
+                throw AppError.unprocessable("required", "choose a file to upload", field: "file")
+            }
+            let dry = form.fields["dry_run"].map { $0 == "1" || $0 == "true" || $0 == "on" } ?? false
+            let sd = form.fields["subdistrict"].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
+            return Upload(bytes: file.bytes, filename: file.filename, dryRun: dry, subdistrict: sd)
+        }
+        guard !body.isEmpty else { throw AppError.unprocessable("required", "the request body must be the file", field: "file") }
+        let dry = q.get("dry_run").map { $0 == "1" || $0 == "true" } ?? false
+        return Upload(bytes: body, filename: q.get("filename") ?? "upload", dryRun: dry, subdistrict: q.get("subdistrict"))
+    }
+}
+
+enum ImportHistory {
+    static func list(services: Services, actor: Actor, id: Int64?) async throws -> [JSONValue] {
+        var sql: SQLQueryString = "SELECT id, at, username, filename, dry_run, status, rows, error_count, report_json FROM imports WHERE 1=1"
+        if actor.scope.kind == .subdistrict, let sd = actor.scope.id { sql += " AND subdistrict_id = \(bind: sd)" }
+        if let id { sql += " AND id = \(bind: id)" }
+        sql += " ORDER BY id DESC LIMIT 200"
+        let q = sql
+        let rows = try await services.database.withConnection { db in try await db.raw(q).all() }
+        return try rows.map { r in
+            let report = try r.decode(column: "report_json", as: String.self)
+            let parsed = try? JSONDecoder().decode(AnyJSON.self, from: Data(report.utf8)).value
+            return .object([
+                ("id", .int(try r.decode(column: "id", as: Int64.self))), ("at", .string(try r.decode(column: "at", as: String.self))),
+                ("username", .string(try r.decode(column: "username", as: String.self))),
+                ("filename", .string(try r.decode(column: "filename", as: String.self))),
+                ("dry_run", .bool(try r.decode(column: "dry_run", as: Int.self) != 0)),
+                ("status", .string(try r.decode(column: "status", as: String.self))),
+                ("rows", .int(Int64(try r.decode(column: "rows", as: Int.self)))),
+                ("error_count", .int(Int64(try r.decode(column: "error_count", as: Int.self)))),
+                ("report", id == nil ? .null : (parsed ?? .null)),
+            ])
+        }
+    }
+}

@@ -1,0 +1,217 @@
+import CourtyardDomain
+import CourtyardStore
+import Foundation
+
+/// The OpenAPI 3 document, built from the same resource specs the routes use so the two cannot drift.
+enum OpenAPIDocument {
+    typealias D = [String: Any]
+
+    static let json: String = {
+        let data = try! JSONSerialization.data(withJSONObject: build(), options: [.sortedKeys])
+        return String(decoding: data, as: UTF8.self)
+    }()
+
+    static func ty(_ t: String) -> D { ["type": t] }
+    static func ref(_ name: String) -> D { ["$ref": "#/components/schemas/\(name)"] }
+    static func rresp(_ name: String) -> D { ["$ref": "#/components/responses/\(name)"] }
+    static func json(_ schema: D) -> D { ["application/json": ["schema": schema]] }
+    static func response(_ description: String, _ schema: D? = nil) -> D {
+        guard let schema else { return ["description": description] }
+        return ["description": description, "content": json(schema)]
+    }
+    static var errors: D { ["400": rresp("BadRequest"), "401": rresp("Unauthorized"), "403": rresp("Forbidden"),
+        "404": rresp("NotFound"), "422": rresp("Unprocessable")] }
+    static func responses(_ own: D) -> D { errors.merging(own) { _, b in b } }
+
+    static func op(_ summary: String, id: String, tag: String, params: [D] = [], body: D? = nil, responses: D, open: Bool = false) -> D {
+        var o: D = ["summary": summary, "operationId": id, "tags": [tag], "responses": responses]
+        if !params.isEmpty { o["parameters"] = params }
+        if let body { o["requestBody"] = ["required": true, "content": json(body)] }
+        if open { o["security"] = [D]() }
+        return o
+    }
+
+    static func param(_ name: String, _ place: String, _ type: String = "integer") -> D {
+        var s: D = ["type": type]
+        if type == "integer" { s["format"] = "int64" }
+        return ["name": name, "in": place, "required": place == "path", "schema": s]
+    }
+    static func enumParam(_ name: String, _ values: [String]) -> D {
+        ["name": name, "in": "query", "required": false, "schema": ["type": "string", "enum": values]]
+    }
+    static var idParam: D { param("id", "path") }
+    static var ifMatch: D { ["name": "If-Match", "in": "header", "required": false, "schema": ty("string")] }
+
+    static func listSchema(_ item: D) -> D {
+        ["type": "object", "required": ["items", "next_cursor"],
+         "properties": ["items": ["type": "array", "items": item], "next_cursor": ["type": "string", "nullable": true]]]
+    }
+
+    static func schema(_ f: Field) -> D {
+        switch f.kind {
+        case .text(let max): return ["type": "string", "maxLength": max]
+        case .integer(let lo, let hi): return ["type": "integer", "minimum": lo, "maximum": hi]
+        case .flag: return ty("boolean")
+        case .area: return ["type": "string", "pattern": "^[0-9]+(\\.[0-9]{1,2})?$", "description": "m², two decimals", "example": "85.60"]
+        case .reference: return ["type": "integer", "format": "int64", "minimum": 1]
+        case .choice(let options): return ["type": "string", "enum": options]
+        case .phone: return ["type": "string", "maxLength": 20]
+        }
+    }
+
+    static func recordName(_ spec: ResourceSpec) -> String {
+        let singular = spec.name == "subdistricts" ? "subdistrict" : String(spec.name.dropLast())
+        return singular.prefix(1).uppercased() + singular.dropFirst()
+    }
+
+    static func recordSchema(_ spec: ResourceSpec) -> D {
+        var props: D = ["id": ["type": "integer", "format": "int64"], "version": ty("integer")]
+        for f in spec.fields {
+            var s = schema(f)
+            if !f.required && f.kind != .flag { s["nullable"] = true }
+            props[f.name] = s
+        }
+        if spec.name == "households" { props["residents"] = ["type": "array", "items": ref("HouseholdResident")] }
+        if spec.name == "residents" { props["households"] = ["type": "array", "items": ty("object")] }
+        return ["type": "object", "properties": props]
+    }
+
+    static func inputSchema(_ spec: ResourceSpec, creating: Bool) -> D {
+        let inherited = Set(spec.inherit?.columns.map(\.0) ?? [])
+        let fields = spec.fields.filter { (creating || $0.updatable) && !inherited.contains($0.name) }
+        var s: D = ["type": "object", "additionalProperties": false,
+                    "properties": Dictionary(uniqueKeysWithValues: fields.map { ($0.name, schema($0) as Any) })]
+        let required = fields.filter(\.required).map(\.name)
+        if creating && !required.isEmpty { s["required"] = required }
+        return s
+    }
+
+    static func resourcePaths(_ spec: ResourceSpec) -> D {
+        let name = spec.name, record = ref(recordName(spec))
+        var listParams = [param("limit", "query"), param("cursor", "query", "string"), param("q", "query", "string"),
+                          enumParam("format", ["json", "csv"])]
+        for f in spec.filters.keys.sorted() { listParams.append(param(f, "query", f == "kind" ? "string" : "integer")) }
+        let listOK: D = ["description": "a page of \(name)",
+                         "content": ["application/json": ["schema": listSchema(record)], "text/csv": ["schema": ty("string")]]]
+        return [
+            "/api/v1/\(name)": [
+                "get": op("List \(name)", id: "list_\(name)", tag: name, params: listParams, responses: responses(["200": listOK])),
+                "post": op("Create one of \(name)", id: "create_\(name)", tag: name, body: inputSchema(spec, creating: true),
+                           responses: responses(["201": response("created", record), "409": rresp("Conflict")])),
+            ],
+            "/api/v1/\(name)/{id}": [
+                "get": op("Read one of \(name)", id: "read_\(name)", tag: name, params: [idParam],
+                          responses: responses(["200": response("the record", record), "304": response("not modified")])),
+                "patch": op("Update one of \(name)", id: "update_\(name)", tag: name, params: [idParam, ifMatch],
+                            body: inputSchema(spec, creating: false),
+                            responses: responses(["200": response("updated", record), "409": rresp("Conflict"), "412": rresp("Stale")])),
+                "delete": op("Delete one of \(name)", id: "delete_\(name)", tag: name, params: [idParam, ifMatch],
+                             responses: responses(["204": response("deleted"), "409": rresp("Conflict"), "412": rresp("Stale")])),
+            ],
+        ]
+    }
+
+    static func build() -> D {
+        let specs = ResourceSpec.all + [ResourceSpec.subdistricts]
+        var paths: D = [:]
+        for s in specs { paths.merge(resourcePaths(s)) { a, _ in a } }
+        let user = ref("User"), report = ref("ImportReport")
+        let binary: D = ["type": "string", "format": "binary"]
+        let xlsxMime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        paths["/healthz"] = ["get": op("Health", id: "healthz", tag: "ops",
+            responses: ["200": response("healthy", ty("object")), "503": response("migrating")], open: true)]
+        paths["/metrics"] = ["get": ["summary": "Prometheus metrics", "operationId": "metrics", "tags": ["ops"], "security": [D](),
+            "responses": ["200": ["description": "metrics", "content": ["text/plain": ["schema": ty("string")]]]]]]
+        paths["/api/v1/openapi.json"] = ["get": op("OpenAPI document", id: "openapi", tag: "ops",
+            responses: ["200": response("this document", ty("object"))], open: true)]
+        let credentials: D = ["type": "object", "required": ["username", "password"],
+            "properties": ["username": ty("string"), "password": ty("string")]]
+        let token: D = ["type": "object", "required": ["token"],
+            "properties": ["token": ty("string"), "token_id": ty("integer"), "expires_in": ty("integer"), "user": user]]
+        paths["/api/v1/auth/token"] = [
+            "post": op("Issue a bearer token", id: "issue_token", tag: "auth", body: credentials,
+                responses: ["201": response("a bearer token", token), "400": rresp("BadRequest"), "401": rresp("Unauthorized"),
+                            "422": rresp("Unprocessable")], open: true),
+            "delete": op("Revoke this token", id: "revoke_token", tag: "auth",
+                responses: ["204": response("revoked"), "401": rresp("Unauthorized")]),
+        ]
+        paths["/api/v1/auth/me"] = ["get": op("Current account", id: "me", tag: "auth",
+            responses: ["200": response("the account", user), "401": rresp("Unauthorized")])]
+        paths["/api/v1/auth/tokens"] = ["get": op("List my tokens", id: "list_tokens", tag: "auth",
+            responses: ["200": response("tokens", ty("object")), "401": rresp("Unauthorized")])]
+        paths["/api/v1/auth/tokens/{id}"] = ["delete": op("Revoke a token", id: "revoke_token_by_id", tag: "auth", params: [idParam],
+            responses: ["204": response("revoked"), "401": rresp("Unauthorized"), "404": rresp("NotFound")])]
+        let link: D = ["type": "object", "required": ["resident_id"], "properties": [
+            "resident_id": ty("integer"), "relation": ["type": "string", "enum": ResidentRelation.allCases.map(\.rawValue)],
+            "lives_elsewhere": ty("boolean")]]
+        paths["/api/v1/households/{id}/residents"] = ["post": op("Link a resident to a household", id: "link_resident", tag: "households",
+            params: [idParam], body: link, responses: responses(["200": response("the household", ref("Household")), "409": rresp("Conflict")]))]
+        paths["/api/v1/households/{id}/residents/{resident_id}"] = ["delete": op("Unlink a resident", id: "unlink_resident",
+            tag: "households", params: [idParam, param("resident_id", "path")], responses: responses(["200": response("the household", ref("Household"))]))]
+        let newUser: D = ["type": "object", "required": ["username", "password", "role"], "properties": [
+            "username": ty("string"), "password": ["type": "string", "minLength": 8],
+            "role": ["type": "string", "enum": Role.allCases.map(\.rawValue)], "scope": ["type": "string", "example": "community:1"],
+            "display_name": ty("string")]]
+        let userPatch: D = ["type": "object", "properties": ["password": ty("string"), "role": ty("string"), "scope": ty("string"),
+            "display_name": ty("string"), "disabled": ty("boolean")]]
+        paths["/api/v1/users"] = [
+            "get": op("List accounts", id: "list_users", tag: "users", responses: responses(["200": response("accounts", listSchema(user))])),
+            "post": op("Create an account", id: "create_user", tag: "users", body: newUser,
+                responses: responses(["201": response("created", user), "409": rresp("Conflict")])),
+        ]
+        paths["/api/v1/users/{id}"] = [
+            "get": op("Read an account", id: "read_user", tag: "users", params: [idParam], responses: responses(["200": response("the account", user)])),
+            "patch": op("Update an account", id: "update_user", tag: "users", params: [idParam, ifMatch], body: userPatch,
+                responses: responses(["200": response("updated", user), "412": rresp("Stale")])),
+        ]
+        paths["/api/v1/audit"] = ["get": op("Audit log", id: "audit", tag: "audit",
+            params: [param("entity", "query", "string"), param("entity_id", "query"), param("cursor", "query", "string"), param("limit", "query")],
+            responses: responses(["200": response("entries", listSchema(ref("AuditEntry")))]))]
+        paths["/api/v1/imports"] = [
+            "get": op("List imports", id: "list_imports", tag: "imports", responses: responses(["200": response("imports", listSchema(ty("object")))])),
+            "post": ["summary": "Import a household sheet (CSV or XLSX)", "operationId": "import_registry", "tags": ["imports"],
+                "parameters": [param("dry_run", "query", "boolean"), param("subdistrict", "query", "string"), param("filename", "query", "string")],
+                "requestBody": ["required": true, "content": [
+                    "text/csv": ["schema": binary], xlsxMime: ["schema": binary],
+                    "multipart/form-data": ["schema": ["type": "object", "properties": ["file": binary, "dry_run": ty("string"), "subdistrict": ty("string")]]],
+                ]],
+                "responses": responses(["200": response("dry-run report", report), "201": response("applied", report)])],
+        ]
+        paths["/api/v1/imports/{id}"] = ["get": op("Read an import", id: "read_import", tag: "imports", params: [idParam],
+            responses: responses(["200": response("the import", ty("object"))]))]
+        paths["/api/v1/exports/registry"] = ["get": ["summary": "Export the household sheet", "operationId": "export_registry", "tags": ["imports"],
+            "parameters": [enumParam("format", ["csv", "xlsx"]), param("subdistrict_id", "query")],
+            "responses": responses(["200": ["description": "the sheet", "content": ["text/csv": ["schema": ty("string")], xlsxMime: ["schema": binary]]]])]]
+
+        var schemas: D = Dictionary(uniqueKeysWithValues: specs.map { (recordName($0), recordSchema($0) as Any) })
+        schemas["Error"] = ["type": "object", "required": ["error"], "properties": ["error": ["type": "object", "required": ["code", "message"],
+            "properties": ["code": ty("string"), "message": ty("string"), "field": ["type": "string", "nullable": true]]]]]
+        schemas["User"] = ["type": "object", "properties": ["id": ty("integer"), "username": ty("string"), "role": ty("string"),
+            "scope": ty("string"), "display_name": ty("string"), "disabled": ty("boolean"), "locked": ty("boolean"),
+            "created_at": ty("string"), "version": ty("integer")]]
+        schemas["HouseholdResident"] = ["type": "object", "properties": ["resident_id": ty("integer"), "name": ty("string"),
+            "phone": ty("string"), "relation": ty("string"), "lives_elsewhere": ty("boolean")]]
+        schemas["AuditEntry"] = ["type": "object", "properties": ["id": ty("integer"), "at": ty("string"), "username": ty("string"),
+            "action": ty("string"), "entity": ty("string"), "entity_id": ["type": "integer", "nullable": true],
+            "before": ["type": "string", "nullable": true], "after": ["type": "string", "nullable": true]]]
+        schemas["ImportReport"] = ["type": "object", "properties": ["dry_run": ty("boolean"), "applied": ty("boolean"),
+            "rows": ty("integer"), "error_count": ty("integer"), "errors": ["type": "array", "items": ty("object")]]]
+        func err(_ d: String) -> D { response(d, ref("Error")) }
+        return [
+            "openapi": "3.0.3",
+            "info": ["title": "Courtyard API", "version": "1.0.0",
+                     "description": "Registry, accounts and audit of the Courtyard renewal programme. Every error has the body {\"error\": {\"code\", \"message\", \"field\"}}."],
+            "servers": [["url": "/"]],
+            "security": [["bearer": [String]()]],
+            "paths": paths,
+            "components": [
+                "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer"]],
+                "schemas": schemas,
+                "responses": ["BadRequest": err("malformed request"), "Unauthorized": err("not signed in"),
+                              "Forbidden": err("the role may not do this"), "NotFound": err("no such record in your scope"),
+                              "Conflict": err("conflicts with existing data"), "Stale": err("If-Match does not match the current version"),
+                              "Unprocessable": err("a field is invalid")],
+            ],
+        ]
+    }
+}

@@ -1,0 +1,68 @@
+import CourtyardDomain
+import CourtyardSheets
+import CourtyardStore
+import Hummingbird
+
+/// The one error every route throws: an HTTP status and the stable body
+/// `{"error": {"code", "message", "field"}}`. A client's mistake is never a 500.
+struct AppError: Error, HTTPResponseError {
+    var status: HTTPResponse.Status
+    var code: String
+    var message: String
+    var field: String?
+
+    static func badRequest(_ code: String, _ message: String, field: String? = nil) -> AppError {
+        AppError(status: .badRequest, code: code, message: message, field: field)
+    }
+    static func unprocessable(_ code: String, _ message: String, field: String? = nil) -> AppError {
+        AppError(status: .unprocessableContent, code: code, message: message, field: field)
+    }
+    static let unauthorized = AppError(status: .unauthorized, code: "unauthorized", message: "sign in or send a bearer token")
+    static let forbidden = AppError(status: .forbidden, code: "forbidden", message: "your role may not do this")
+    static let notFound = AppError(status: .notFound, code: "not_found", message: "no such record")
+    static let stale = AppError(status: .preconditionFailed, code: "stale",
+        message: "the record has changed since you read it; read it again and retry")
+
+    var json: JSONValue {
+        .object([("error", .object([("code", .string(code)), ("message", .string(message)), ("field", field.map { .string($0) } ?? .null)]))])
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: json.serialized())))
+    }
+
+    /// Maps what the store and the sheet readers throw to what a client sees.
+    static func from(_ error: any Error) -> AppError? {
+        switch error {
+        case let e as AppError: return e
+        case let e as ValidationError: return .unprocessable(e.code, e.message, field: e.field)
+        case let e as StoreError:
+            switch e {
+            case .notFound: return .notFound
+            case .stale: return .stale
+            case .conflict(let m): return AppError(status: .conflict, code: "conflict", message: m)
+            case .invalid(let m): return .badRequest("invalid", m)
+            }
+        case is AccessError: return .forbidden
+        case let e as RegistryImporter.Failure:
+            if case .subdistrict(let m) = e { return .unprocessable("subdistrict", m, field: "subdistrict") }
+            return nil
+        case let e as XLSX.Failure:
+            if case .notAWorkbook(let m) = e { return .unprocessable("unreadable_file", m, field: "file") }
+            return nil
+        case let e as CSV.Failure:
+            if case .unterminatedQuote(let line) = e {
+                return .unprocessable("unreadable_file", "a quoted field opened on line \(line) never closes", field: "file")
+            }
+            return nil
+        case is TextDecoding.Failure:
+            return .unprocessable("unreadable_file", "the file is neither UTF-8 nor GB18030 text", field: "file")
+        case let e as HTTPError:
+            return AppError(status: e.status, code: e.status == .contentTooLarge ? "too_large" : "http_\(e.status.code)",
+                message: e.body ?? e.status.reasonPhrase)
+        default: return nil
+        }
+    }
+}

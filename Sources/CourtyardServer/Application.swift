@@ -1,0 +1,70 @@
+import CourtyardDomain
+import CourtyardStore
+import Foundation
+import Hummingbird
+import Logging
+
+/// How a server is started; the executable and the tests both build one.
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    /// bcrypt's cost: 12 in service; tests lower it so hundreds of sign-ins stay fast.
+    public var bcryptCost: UInt8
+    public var secureCookies: Bool
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, bcryptCost: UInt8 = 12, secureCookies: Bool = false) {
+        self.host = host; self.port = port; self.bcryptCost = bcryptCost; self.secureCookies = secureCookies
+    }
+}
+
+/// What every route needs, built once per process.
+public struct Services: Sendable {
+    public let database: Database
+    public let configuration: ServerConfiguration
+    public let logger: Logger
+    let metrics = MetricsRegistry()
+    public var registry: ResourceRepository { ResourceRepository(database: database) }
+    public var accounts: AccountRepository { AccountRepository(database: database) }
+    public var importer: RegistryImporter { RegistryImporter(database: database) }
+
+    public init(database: Database, configuration: ServerConfiguration, logger: Logger = Logger(label: "courtyard")) {
+        self.database = database; self.configuration = configuration; self.logger = logger
+    }
+}
+
+func buildRouter(services: Services) -> Router<AppContext> {
+    let router = Router(context: AppContext.self)
+    router.add(middleware: MetricsMiddleware(registry: services.metrics))
+    router.add(middleware: AuthMiddleware(services: services))
+    OpsRoutes.add(to: router, services: services)
+    let api = router.group("api/v1")
+    AuthRoutes.add(to: api, services: services)
+    RegistryRoutes.add(to: api, services: services)
+    AccountRoutes.add(to: api, services: services)
+    ImportRoutes.add(to: api, services: services)
+    Pages.add(to: router, services: services)
+    return router
+}
+
+public func buildApplication(services: Services) -> some ApplicationProtocol {
+    Application(
+        router: buildRouter(services: services),
+        configuration: .init(address: .hostname(services.configuration.host, port: services.configuration.port),
+            serverName: "courtyard"),
+        logger: services.logger)
+}
+
+/// Creates the first administrator on an empty database; returns the password when one was generated.
+public func ensureAdmin(services: Services, password: String?) async throws -> String? {
+    guard try await services.accounts.count() == 0 else { return nil }
+    let chosen = password.flatMap { $0.isEmpty ? nil : $0 } ?? Security.randomToken().prefix(16).description
+    let hash = try await Security.hashPassword(chosen, cost: services.configuration.bcryptCost)
+    _ = try await services.accounts.create(username: "admin", passwordHash: hash, role: .admin, scope: .global,
+        displayName: "Administrator", actor: .system)
+    return password == nil || password!.isEmpty ? chosen : nil
+}
+
+/// Hashes with the configured cost; the CLI and demo data use it too.
+public func hashPassword(_ password: String, services: Services) async throws -> String {
+    try await Security.hashPassword(password, cost: services.configuration.bcryptCost)
+}

@@ -1,0 +1,62 @@
+import CourtyardDomain
+import CourtyardStore
+import Hummingbird
+import HTTPTypes
+
+/// Finds who is calling (bearer token or page session), picks the page language, and turns
+/// every store error into the stable error body.
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+    let services: Services
+
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        var context = context
+        let cookies = request.cookies
+        let queryLang = request.uri.queryParameters.get("lang")
+        context.lang = Lang.choose(query: queryLang, cookie: cookies["lang"]?.value,
+            acceptLanguage: request.headers[.acceptLanguage])
+        context.setLangCookie = queryLang.flatMap(Lang.parse) != nil
+
+        if let auth = request.headers[.authorization], auth.lowercased().hasPrefix("bearer ") {
+            let token = String(auth.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+            guard let grant = try await services.accounts.resolve(tokenHash: Security.hash(token: token)), grant.kind == .api else {
+                throw AppError(status: .unauthorized, code: "invalid_token", message: "the bearer token is unknown, revoked or expired")
+            }
+            context.account = grant.account
+            context.tokenId = grant.tokenId
+        } else if let session = cookies[SessionCookie.name]?.value,
+            let grant = try await services.accounts.resolve(tokenHash: Security.hash(token: session)), grant.kind == .session
+        {
+            context.account = grant.account
+            context.tokenId = grant.tokenId
+            context.viaSession = true
+            context.csrf = grant.csrf
+            // Browser scripts calling the API with the session cookie must echo the CSRF token.
+            if request.uri.path.hasPrefix("/api/"), ![.get, .head, .options].contains(request.method) {
+                guard let header = request.headers[.csrfToken], Security.constantTimeEquals(header, grant.csrf) else {
+                    throw AppError(status: .forbidden, code: "csrf", message: "send the X-CSRF-Token header with session requests")
+                }
+            }
+        }
+        do {
+            var response = try await next(request, context)
+            if context.setLangCookie {
+                response.setCookie(Cookie(name: "lang", value: context.lang.rawValue, maxAge: 365 * 86400, path: "/", sameSite: .lax))
+            }
+            return response
+        } catch let error where !(error is AppError) {
+            if let mapped = AppError.from(error) { throw mapped }
+            services.logger.error("unexpected error: \(error)")
+            throw AppError(status: .internalServerError, code: "internal", message: "the server failed; the error was logged")
+        }
+    }
+}
+
+enum SessionCookie {
+    static let name = "courtyard_session"
+    static let lifetime: Double = 12 * 3600
+}
+
+extension HTTPField.Name {
+    static let csrfToken = Self("X-CSRF-Token")!
+}

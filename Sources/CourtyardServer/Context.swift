@@ -1,0 +1,32 @@
+import CourtyardDomain
+import CourtyardStore
+import Hummingbird
+
+/// Per-request state: who is signed in (if anyone), how, and in which language pages speak.
+struct AppContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    var account: Account?
+    var tokenId: Int64?
+    var viaSession = false
+    var csrf = ""
+    var lang: Lang = .zh
+    var setLangCookie = false
+
+    init(source: ApplicationRequestContextSource) { self.coreContext = .init(source: source) }
+
+    /// A city's household sheet is several tens of megabytes.
+    var maxUploadSize: Int { 100 * 1024 * 1024 }
+
+    func requireAccount() throws -> Account {
+        guard let account else { throw AppError.unauthorized }
+        return account
+    }
+
+    func actor() throws -> Actor { try requireAccount().actor }
+
+    func require(_ capability: Capability) throws -> Actor {
+        let a = try actor()
+        guard Permissions.allows(a.role, capability) else { throw AppError.forbidden }
+        return a
+    }
+}

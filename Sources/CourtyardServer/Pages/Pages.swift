@@ -1,0 +1,2 @@
+import Hummingbird
+enum Pages { static func add(to router: Router<AppContext>, services: Services) {} }

@@ -1,0 +1,83 @@
+import CourtyardDomain
+import CourtyardSheets
+import Foundation
+
+/// The household sheet as files: reading CSV (UTF-8 or GB18030) or XLSX, and writing both.
+public enum RegistryFiles {
+    /// XLSX is recognised by its zip signature, whatever the file is called.
+    public static func readTable(_ bytes: [UInt8]) throws -> [[String]] {
+        if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return try XLSX.read(bytes) }
+        return try CSV.parse(try TextDecoding.decode(bytes))
+    }
+
+    public static func parse(_ bytes: [UInt8], currentYear: Int = Calendar(identifier: .gregorian).component(.year, from: Date()))
+        throws -> (rows: [HouseholdRow], errors: [RowError])
+    {
+        RegistrySheet.parseSheet(try readTable(bytes), currentYear: currentYear)
+    }
+
+    public static func csv(_ rows: [HouseholdRow]) -> Data {
+        Data(CSV.write([RegistrySheet.columns] + rows.map(\.cells)).utf8)
+    }
+
+    public static func xlsx(_ rows: [HouseholdRow]) throws -> Data {
+        let numeric: Set<Int> = [3, 7, 8]  // built_year, floor, area_m2
+        return try XLSX.write(header: RegistrySheet.columns, rows: rows.map { r in
+            r.cells.enumerated().map { i, v in numeric.contains(i) ? .number(v) : .text(v) }
+        }, sheetName: "households")
+    }
+}
+
+/// The parts of a multipart/form-data body, enough for a file field and a few text fields.
+struct MultipartForm {
+    var fields: [String: String] = [:]
+    var files: [String: (filename: String, bytes: [UInt8])] = [:]
+
+    init(body: [UInt8], contentType: String) throws {
+        guard let b = contentType.components(separatedBy: "boundary=").last?.trimmingCharacters(in: CharacterSet(charactersIn: "\" ")),
+            !b.isEmpty, contentType.contains("boundary=")
+        else { throw AppError.badRequest("invalid_multipart", "the form has no boundary") }
+        let delimiter = Array(("--" + b).utf8)
+        var parts: [ArraySlice<UInt8>] = []
+        var starts: [Int] = []
+        var i = 0
+        while let r = Self.find(delimiter, in: body, from: i) { starts.append(r); i = r + delimiter.count }
+        for (k, s) in starts.enumerated() where k + 1 < starts.count {
+            var from = s + delimiter.count
+            if from + 1 < body.count, body[from] == 0x0D, body[from + 1] == 0x0A { from += 2 }
+            var to = starts[k + 1]
+            if to >= 2, body[to - 2] == 0x0D, body[to - 1] == 0x0A { to -= 2 }
+            if from <= to { parts.append(body[from..<to]) }
+        }
+        for part in parts {
+            guard let split = Self.find([0x0D, 0x0A, 0x0D, 0x0A], in: Array(part), from: 0) else { continue }
+            let bytes = Array(part)
+            let head = String(decoding: bytes[..<split], as: UTF8.self)
+            let content = Array(bytes[(split + 4)...])
+            guard let name = Self.attribute("name", in: head) else { continue }
+            if let filename = Self.attribute("filename", in: head) {
+                files[name] = (filename, content)
+            } else {
+                fields[name] = String(decoding: content, as: UTF8.self)
+            }
+        }
+    }
+
+    static func attribute(_ key: String, in head: String) -> String? {
+        guard let r = head.range(of: " \(key)=\"") ?? head.range(of: ";\(key)=\"") else { return nil }
+        let rest = head[r.upperBound...]
+        guard let end = rest.firstIndex(of: "\"") else { return nil }
+        return String(rest[..<end])
+    }
+
+    static func find(_ needle: [UInt8], in hay: [UInt8], from: Int) -> Int? {
+        guard needle.count <= hay.count, from <= hay.count - needle.count else { return nil }
+        var i = from
+        let first = needle[0]
+        while i <= hay.count - needle.count {
+            if hay[i] == first && hay[i..<(i + needle.count)].elementsEqual(needle) { return i }
+            i += 1
+        }
+        return nil
+    }
+}
