@@ -81,3 +81,10 @@ struct MultipartForm {
         return nil
     }
 }
+
+extension RegistryFiles {
+    /// A file problem in words, for the command line.
+    public static func describe(_ error: any Error) -> String? {
+        AppError.from(error).map(\.message)
+    }
+}

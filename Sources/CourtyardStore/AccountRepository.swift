@@ -83,7 +83,12 @@ public struct AccountRepository: Sendable {
                 message: allowed.isEmpty ? "role \(role.rawValue) has no scope" :
                     "role \(role.rawValue) takes a scope of \(allowed.map(\.rawValue).joined(separator: " or "))")
         }
-        let table = kind == .organisation ? "organisations" : (kind == .subdistrict ? "subdistricts" : kind.rawValue + "s")
+        let table = switch kind {
+        case .subdistrict: "subdistricts"
+        case .community: "communities"
+        case .compound: "compounds"
+        case .organisation: "organisations"
+        }
         let found = try await database.withConnection { db in
             try await db.raw("SELECT id FROM \(unsafeRaw: table) WHERE id = \(bind: id)").first()
         }

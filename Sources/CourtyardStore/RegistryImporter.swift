@@ -331,7 +331,8 @@ struct ImportPlan {
         }
         for start in stride(from: 0, to: ownerDeletes.count, by: 1000) {
             let chunk = ownerDeletes[start..<min(start + 1000, ownerDeletes.count)].map(String.init).joined(separator: ",")
-            try await db.raw(SQLQueryString("DELETE FROM household_residents WHERE relation = 'owner' AND household_id IN (\(chunk))")).run()
+            let text = "DELETE FROM household_residents WHERE relation = 'owner' AND household_id IN (" + chunk + ")"
+            try await db.raw(SQLQueryString(text)).run()
         }
         _ = try await L.insert(db: db, table: "household_residents",
             columns: ["household_id", "resident_id", "relation", "lives_elsewhere"],

@@ -1,0 +1,82 @@
+import CourtyardDomain
+import CourtyardStore
+import SQLKit
+
+/// Fills an empty database with a fictional sub-district (or a city) so every page has something real.
+public enum DemoData {
+    public enum Scale: String, Sendable, CaseIterable { case subdistrict, city }
+
+    /// The password of every demo account; printed when the demo is created.
+    public static let password = "courtyard-demo"
+
+    /// Returns false, and changes nothing, when the database already holds a registry.
+    @discardableResult
+    public static func seed(services: Services, scale: Scale, log: (String) -> Void = { _ in }) async throws -> Bool {
+        let existing = try await services.database.withConnection { db in
+            try await db.raw("SELECT COUNT(*) AS n FROM subdistricts").first()!.decode(column: "n", as: Int.self)
+        }
+        guard existing == 0 else { return false }
+        let demo = DemoRegistry(scale == .city ? DemoRegistry.city : DemoRegistry.subdistrict)
+        var firstId: Int64?
+        for s in 0..<demo.plan.subdistricts {
+            let name = demo.subdistrictName(s)
+            let report = try await services.importer.run(rows: demo.rows(subdistrict: s), errors: [], subdistrict: name,
+                dryRun: false, filename: "demo", actor: .system)
+            let id = try await services.database.withConnection { db in
+                try await db.raw("SELECT id FROM subdistricts WHERE name = \(bind: name)").first()!.decode(column: "id", as: Int64.self)
+            }
+            firstId = firstId ?? id
+            try await DemoExtras.enrich(database: services.database, subdistrictId: id, seed: UInt64(s + 7))
+            log("\(name): \(report.compounds.created) compounds, \(report.households.created) households")
+        }
+        guard let sd = firstId else { return true }
+        try await seedOrganisationsAndAccounts(services: services, subdistrictId: sd)
+        return true
+    }
+
+    static let organisations: [(String, OrganisationKind, DepartmentKind?)] = [
+        ("中建七局第三建筑有限公司", .contractor, nil), ("河南五建建设集团有限公司", .contractor, nil), ("郑州市政工程有限公司", .contractor, nil),
+        ("河南建达工程咨询有限公司", .supervisor, nil), ("中兴监理有限公司", .supervisor, nil),
+        ("市城市规划设计研究院", .designer, nil), ("华北建筑设计院", .designer, nil),
+        ("城建项目管理有限公司", .pmCompany, nil), ("中原全过程咨询有限公司", .pmCompany, nil),
+        ("区住房和城乡建设局", .department, .housing), ("区自然资源和规划局", .department, .planning), ("市自来水公司", .department, .water),
+        ("区城市管理局", .department, .cityManagement), ("国网供电公司", .department, .power), ("中国电信分公司", .department, .telecom),
+        ("华润燃气公司", .department, .gas), ("市热力公司", .department, .heating),
+        ("安居物业服务有限公司", .propertyCompany, nil), ("万家物业管理有限公司", .propertyCompany, nil), ("社区红色物业中心", .propertyCompany, nil),
+    ]
+
+    static func seedOrganisationsAndAccounts(services: Services, subdistrictId sd: Int64) async throws {
+        var orgIds: [OrganisationKind: Int64] = [:]
+        var water: Int64?
+        for (name, kind, dept) in organisations {
+            var input: [String: JSONValue] = ["subdistrict_id": .int(sd), "name": .string(name), "kind": .string(kind.rawValue)]
+            if let dept { input["department"] = .string(dept.rawValue) }
+            let r = try await services.registry.create(.organisations, input: input, actor: .system)
+            if orgIds[kind] == nil { orgIds[kind] = r.id }
+            if dept == .water { water = r.id }
+        }
+        let ids = try await services.database.withConnection { db in
+            let community = try await db.raw("SELECT MIN(id) AS id FROM communities WHERE subdistrict_id = \(bind: sd)").first()!
+                .decode(column: "id", as: Int64.self)
+            let compound = try await db.raw("SELECT MIN(id) AS id FROM compounds WHERE community_id = \(bind: community)").first()!
+                .decode(column: "id", as: Int64.self)
+            return (community, compound)
+        }
+        let accounts: [(String, Role, Scope, String)] = [
+            ("office", .subdistrictOfficer, Scope(kind: .subdistrict, id: sd), "街道改造专班 王主任"),
+            ("community", .communityStaff, Scope(kind: .community, id: ids.0), "社区 李书记"),
+            ("steward", .steward, Scope(kind: .compound, id: ids.1), "楼长 张老师"),
+            ("contractor", .contractor, Scope(kind: .organisation, id: orgIds[.contractor]!), "施工单位 项目经理"),
+            ("supervisor", .supervisor, Scope(kind: .organisation, id: orgIds[.supervisor]!), "监理 总监"),
+            ("pm", .pmCompany, Scope(kind: .organisation, id: orgIds[.pmCompany]!), "项目管理公司"),
+            ("water", .department, Scope(kind: .organisation, id: water!), "水务 联络员"),
+            ("property", .propertyCompany, Scope(kind: .organisation, id: orgIds[.propertyCompany]!), "物业公司"),
+            ("viewer", .viewer, Scope(kind: .subdistrict, id: sd), "区改造办（只读）"),
+        ]
+        let hash = try await hashPassword(password, services: services)
+        for (name, role, scope, display) in accounts where try await services.accounts.find(username: name) == nil {
+            _ = try await services.accounts.create(username: name, passwordHash: hash, role: role, scope: scope,
+                displayName: display, actor: .system)
+        }
+    }
+}

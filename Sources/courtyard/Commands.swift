@@ -1,0 +1,233 @@
+import ArgumentParser
+import CourtyardDomain
+import CourtyardServer
+import CourtyardStore
+import Foundation
+import Hummingbird
+import Logging
+
+/// Options every command shares: where the data is.
+struct DataOptions: ParsableArguments {
+    @Option(help: "Data folder; the SQLite file lives here. Ignored when DATABASE_URL is set.")
+    var data: String = "./data"
+
+    var databaseURL: String? { ProcessInfo.processInfo.environment["DATABASE_URL"] }
+
+    func open(logger: Logger = Logger(label: "courtyard")) throws -> Database {
+        try Database.open(url: databaseURL, dataDirectory: data, logger: logger)
+    }
+
+    /// Opens and migrates, runs `body`, and closes the pool whatever happens.
+    func withServices<R>(_ body: (Services) async throws -> R) async throws -> R {
+        let db = try open()
+        do {
+            try await Migrations.run(on: db)
+            let r = try await body(Services(database: db, configuration: ServerConfiguration()))
+            await db.shutdown()
+            return r
+        } catch {
+            await db.shutdown()
+            throw error
+        }
+    }
+}
+
+/// Bad input: one line on stderr, exit 1.
+struct Failure: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
+
+@main
+struct Courtyard: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "courtyard",
+        abstract: "Courtyard (楼院焕新): old-compound renewal and building stewards for a sub-district office.",
+        subcommands: [Serve.self, Migrate.self, Import.self, Export.self, Users.self, Backup.self, Demo.self])
+
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var c = command as? AsyncParsableCommand { try await c.run() } else { try command.run() }
+        } catch let f as Failure {
+            FileHandle.standardError.write(Data("courtyard: \(f.description)\n".utf8))
+            Foundation.exit(1)
+        } catch {
+            if let message = Explain.error(error) {
+                FileHandle.standardError.write(Data("courtyard: \(message)\n".utf8))
+                Foundation.exit(1)
+            }
+            exit(withError: error)
+        }
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the web application and the API.")
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on.") var port = 8080
+    @Flag(help: "On an empty database, create a demo sub-district with an account of each role.") var demo = false
+    @OptionGroup var options: DataOptions
+
+    func run() async throws {
+        var logger = Logger(label: "courtyard")
+        logger.logLevel = .info
+        let db = try options.open(logger: logger)
+        let ran = try await Migrations.run(on: db)
+        if !ran.isEmpty { logger.info("migrated the \(db.kind.rawValue) database to level \(Migrations.latest)") }
+        let services = Services(database: db, configuration: ServerConfiguration(host: host, port: port), logger: logger)
+        if let generated = try await ensureAdmin(services: services, password: ProcessInfo.processInfo.environment["COURTYARD_ADMIN_PASSWORD"]) {
+            logger.notice("created account admin with password \(generated) (shown once; set COURTYARD_ADMIN_PASSWORD to choose it)")
+        }
+        if demo {
+            if try await DemoData.seed(services: services, scale: .subdistrict, log: { logger.info("\($0)") }) {
+                logger.notice("demo data created; demo accounts office, community, steward, contractor, supervisor, pm, water, property, viewer use the password \(DemoData.password)")
+            }
+        }
+        logger.info("serving http://\(host):\(port)")
+        try await buildApplication(services: services).runService()
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Bring the database schema up to date.")
+    @OptionGroup var options: DataOptions
+    func run() async throws {
+        let ran = try await options.withServices { try await Migrations.run(on: $0.database) }
+        print(ran.isEmpty ? "already at level \(Migrations.latest)" : "applied \(ran.map(String.init).joined(separator: ", ")); now at level \(Migrations.latest)")
+    }
+}
+
+struct Import: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Import data.", subcommands: [ImportRegistry.self])
+}
+
+struct ImportRegistry: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "registry",
+        abstract: "Import a household sheet (CSV in UTF-8 or GB18030, or XLSX), one row per household.")
+    @Argument(help: "The sheet to import.") var file: String
+    @Option(help: "The sub-district to import into; may be left out when the database holds exactly one. A new name creates it.")
+    var subdistrict: String?
+    @Flag(help: "Check the file and report what would change, writing nothing.") var dryRun = false
+    @OptionGroup var options: DataOptions
+
+    func run() async throws {
+        guard let data = FileManager.default.contents(atPath: file) else { throw Failure("cannot read \(file)") }
+        let parsed = try RegistryFiles.parse(Array(data))
+        let report = try await options.withServices { services in try await services.importer.run(rows: parsed.rows, errors: parsed.errors, subdistrict: subdistrict,
+            dryRun: dryRun, filename: (file as NSString).lastPathComponent, actor: .system) }
+        for e in report.errors.prefix(200) {
+            print("row \(e.row)\(e.column.map { ", column \($0)" } ?? ""): \(e.message)")
+        }
+        if report.errors.count > 200 { print("… and \(report.errors.count - 200) more") }
+        func line(_ name: String, _ c: ImportReport.Counts) -> String {
+            "\(name): \(c.created) created, \(c.updated) updated, \(c.unchanged) unchanged"
+        }
+        for (n, c) in [("communities", report.communities), ("compounds", report.compounds), ("buildings", report.buildings),
+            ("entrances", report.entrances), ("households", report.households), ("residents", report.residents)] {
+            print(line(n, c))
+        }
+        if !report.errors.isEmpty {
+            throw Failure("\(report.errors.count) problems in \(file); nothing was written")
+        }
+        print(report.applied ? "imported \(report.rows) rows into \(report.subdistrict)" : "dry run: \(report.rows) rows checked, nothing written")
+    }
+}
+
+struct Export: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Export data.", subcommands: [ExportRegistry.self])
+}
+
+struct ExportRegistry: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "registry", abstract: "Write the household sheet, the same columns import reads.")
+    @Option(help: "csv or xlsx.") var format: String = "csv"
+    @Option(help: "The file to write.") var out: String
+    @OptionGroup var options: DataOptions
+
+    func run() async throws {
+        guard format == "csv" || format == "xlsx" else { throw Failure("--format must be csv or xlsx, not \(format)") }
+        let rows = try await options.withServices { services in
+            try await RegistryExport.rows(database: services.database, subdistrictId: nil, actor: .system)
+        }
+        let data = format == "csv" ? RegistryFiles.csv(rows) : try RegistryFiles.xlsx(rows)
+        guard FileManager.default.createFile(atPath: out, contents: data) else { throw Failure("cannot write \(out)") }
+        print("wrote \(rows.count) households to \(out)")
+    }
+}
+
+struct Users: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Manage accounts.", subcommands: [UsersAdd.self])
+}
+
+struct UsersAdd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "add", abstract: "Create an account; the password is read from standard input.")
+    @Argument(help: "The username.") var name: String
+    @Option(help: "One of: \(Role.allCases.map(\.rawValue).joined(separator: ", ")).") var role: String
+    @Option(help: "Where the account may look, e.g. community:12 (subdistrict, community, compound or organisation).") var scope: String?
+    @Flag(help: "Read the password from standard input (required).") var passwordStdin = false
+    @OptionGroup var options: DataOptions
+
+    func run() async throws {
+        guard let r = Role(rawValue: role) else { throw Failure("unknown role \(role); use one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))") }
+        var s = Scope.global
+        if let scope {
+            guard let parsed = Scope.parse(scope) else { throw Failure("--scope must look like community:12, not \(scope)") }
+            s = parsed
+        }
+        guard passwordStdin else { throw Failure("give --password-stdin and pipe the password in") }
+        let password = (readLine(strippingNewline: true) ?? "")
+        guard password.count >= 8 else { throw Failure("the password needs at least 8 characters") }
+        let account = try await options.withServices { services in
+            try await services.accounts.create(username: name, passwordHash: try await hashPassword(password, services: services),
+                role: r, scope: s, actor: .system)
+        }
+        print("created \(account.username) (\(account.role.rawValue), \(account.scope))")
+    }
+}
+
+struct Backup: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Write a consistent copy of the SQLite database, even while the server runs.")
+    @Option(help: "The file to write.") var out: String
+    @OptionGroup var options: DataOptions
+
+    func run() async throws {
+        if options.databaseURL != nil {
+            print("the data is in PostgreSQL: back it up with  pg_dump --format=custom --file=\(out) \"$DATABASE_URL\"")
+            return
+        }
+        guard !FileManager.default.fileExists(atPath: out) else { throw Failure("\(out) exists; choose a new file") }
+        // VACUUM INTO reads one snapshot of the database, so writers may keep working meanwhile.
+        try await options.withServices { services in
+            try await services.database.withConnection { conn in try await conn.raw("VACUUM INTO \(bind: out)").run() }
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: out)[.size] as? Int) ?? 0
+        print("wrote \(out) (\(size / 1024) KiB)")
+    }
+}
+
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Fill an empty database with demo data at a given scale.")
+    @Option(help: "subdistrict (~40 compounds, 6,000 households) or city (2,000 compounds, 320,000 households).")
+    var scale: String = "subdistrict"
+    @Option(help: "Write the generated household sheet to this CSV file instead of filling the database.") var sheet: String?
+    @OptionGroup var options: DataOptions
+
+    func run() async throws {
+        guard let s = DemoData.Scale(rawValue: scale) else { throw Failure("--scale must be subdistrict or city, not \(scale)") }
+        if let sheet {
+            let demo = DemoRegistry(s == .city ? DemoRegistry.city : DemoRegistry.subdistrict)
+            let rows = (0..<demo.plan.subdistricts).flatMap { demo.rows(subdistrict: $0) }
+            guard FileManager.default.createFile(atPath: sheet, contents: RegistryFiles.csv(rows)) else { throw Failure("cannot write \(sheet)") }
+            print("wrote \(rows.count) households to \(sheet)")
+            return
+        }
+        let created = try await options.withServices { services in
+            if let generated = try await ensureAdmin(services: services, password: ProcessInfo.processInfo.environment["COURTYARD_ADMIN_PASSWORD"]) {
+                print("created account admin with password \(generated)")
+            }
+            return try await DemoData.seed(services: services, scale: s, log: { print($0) })
+        }
+        if !created { throw Failure("the database already holds a registry; demo data goes into an empty one") }
+        print("demo data created; demo accounts use the password \(DemoData.password)")
+    }
+}

@@ -1,0 +1,25 @@
+import CourtyardServer
+import CourtyardStore
+import Foundation
+
+/// Turns what the store throws into the one-line message a command prints.
+enum Explain {
+    static func error(_ error: any Error) -> String? {
+        switch error {
+        case let e as ValidationError: return e.message
+        case let e as StoreError:
+            switch e {
+            case .conflict(let m), .invalid(let m): return m
+            case .notFound: return "no such record"
+            case .stale: return "the record changed meanwhile; try again"
+            }
+        case let e as RegistryImporter.Failure:
+            if case .subdistrict(let m) = e { return m }
+            return nil
+        default:
+            let text = "\(error)"
+            if text.contains("connection") || text.contains("PSQLError") { return "cannot use the database: \(text)" }
+            return RegistryFiles.describe(error)
+        }
+    }
+}

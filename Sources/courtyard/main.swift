@@ -1,6 +1,0 @@
-import CourtyardServer
-import SQLiteKit
-import PostgresKit
-import Hummingbird
-import ArgumentParser
-print("x")
