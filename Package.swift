@@ -45,6 +45,7 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: strict),
+        .target(name: "CourtyardTestSupport", dependencies: ["CourtyardStore"], swiftSettings: strict),
         .executableTarget(
             name: "courtyard",
             dependencies: [
@@ -54,11 +55,11 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "CourtyardDomainTests", dependencies: ["CourtyardDomain", "CourtyardSheets"], swiftSettings: strict),
         .testTarget(
-            name: "CourtyardStoreTests", dependencies: ["CourtyardStore"], swiftSettings: strict),
+            name: "CourtyardStoreTests", dependencies: ["CourtyardStore", "CourtyardTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "CourtyardServerTests",
             dependencies: [
-                "CourtyardServer",
+                "CourtyardServer", "CourtyardTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict),

@@ -6,6 +6,9 @@ import SQLKit
 public struct ImportReport: Sendable {
     public struct Counts: Sendable, Equatable {
         public var created = 0, updated = 0, unchanged = 0
+        public init(created: Int = 0, updated: Int = 0, unchanged: Int = 0) {
+            self.created = created; self.updated = updated; self.unchanged = unchanged
+        }
         public var json: JSONValue { .object([("created", .int(Int64(created))), ("updated", .int(Int64(updated))), ("unchanged", .int(Int64(unchanged)))]) }
     }
     public var id: Int64?

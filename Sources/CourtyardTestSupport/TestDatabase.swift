@@ -1,0 +1,82 @@
+import CourtyardStore
+import Foundation
+import PostgresKit
+import SQLKit
+
+/// A fresh, migrated database for one test: an SQLite file, or, when `DATABASE_URL` is set,
+/// a PostgreSQL database copied from a migrated template (much faster than migrating each time).
+public enum TestDatabase {
+    public static var usesPostgres: Bool { !(ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "").isEmpty }
+
+    public static func with<R: Sendable>(_ body: @Sendable (Database) async throws -> R) async throws -> R {
+        if let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty {
+            let name = "cy_t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+            let template = try await Template.shared.name(adminURL: url)
+            try await admin(url) { db in try await db.raw("CREATE DATABASE \(unsafeRaw: name) TEMPLATE \(unsafeRaw: template)").run() }
+            let db = try Database.open(url: replacingDatabase(in: url, with: name), dataDirectory: "")
+            do {
+                let r = try await body(db)
+                await db.shutdown()
+                try? await admin(url) { db in try await db.raw("DROP DATABASE IF EXISTS \(unsafeRaw: name)").run() }
+                return r
+            } catch {
+                await db.shutdown()
+                try? await admin(url) { db in try await db.raw("DROP DATABASE IF EXISTS \(unsafeRaw: name)").run() }
+                throw error
+            }
+        }
+        let dir = NSTemporaryDirectory() + "courtyard-test-" + UUID().uuidString
+        let db = try Database.open(url: nil, dataDirectory: dir)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        do {
+            try await Migrations.run(on: db)
+            let r = try await body(db)
+            await db.shutdown()
+            return r
+        } catch {
+            await db.shutdown()
+            throw error
+        }
+    }
+
+    static func replacingDatabase(in url: String, with name: String) -> String {
+        guard var c = URLComponents(string: url) else { return url }
+        c.path = "/" + name
+        return c.string ?? url
+    }
+
+    static func admin(_ url: String, _ body: @escaping @Sendable (any SQLDatabase) async throws -> Void) async throws {
+        let db = try Database.open(url: url, dataDirectory: "", maxConnections: 2)
+        do { try await db.withConnection(body); await db.shutdown() } catch { await db.shutdown(); throw error }
+    }
+
+    /// Migrates one template database per test process; its name carries the process id so parallel runs never share it.
+    actor Template {
+        static let shared = Template()
+        /// One task, so tests that arrive while it runs wait for it instead of starting a second one.
+        var creating: Task<String, any Error>?
+
+        func name(adminURL: String) async throws -> String {
+            if let creating { return try await creating.value }
+            let task = Task { try await Self.create(adminURL: adminURL) }
+            creating = task
+            return try await task.value
+        }
+
+        static func create(adminURL: String) async throws -> String {
+            let name = "cy_tmpl_\(ProcessInfo.processInfo.processIdentifier)_\(Int(Date().timeIntervalSince1970))"
+            try await TestDatabase.admin(adminURL) { db in
+                // Templates and test databases left by earlier, interrupted runs.
+                let stale = try await db.raw("SELECT datname FROM pg_database WHERE datname LIKE 'cy\\_t\\_%' OR datname LIKE 'cy\\_tmpl\\_%'").all()
+                for row in stale {
+                    let old = try row.decode(column: "datname", as: String.self)
+                    try? await db.raw("DROP DATABASE IF EXISTS \(unsafeRaw: old)").run()
+                }
+                try await db.raw("CREATE DATABASE \(unsafeRaw: name)").run()
+            }
+            let db = try Database.open(url: TestDatabase.replacingDatabase(in: adminURL, with: name), dataDirectory: "", maxConnections: 2)
+            do { try await Migrations.run(on: db); await db.shutdown() } catch { await db.shutdown(); throw error }
+            return name
+        }
+    }
+}
