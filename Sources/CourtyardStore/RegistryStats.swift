@@ -33,7 +33,7 @@ public enum RegistryStats {
                 SUM(CASE WHEN EXISTS (SELECT 1 FROM household_residents hr WHERE hr.household_id = h.id AND hr.relation = 'owner' AND hr.lives_elsewhere = 1) THEN 1 ELSE 0 END) AS elsewhere
               FROM households h GROUP BY h.compound_id) hh ON hh.compound_id = t.id
             WHERE
-            """ + scope + " GROUP BY cm.id, cm.name ORDER BY cm.id"
+            """ + " " + scope + " GROUP BY cm.id, cm.name ORDER BY cm.id"
         let rows = try await database.withConnection { db in try await db.raw(sql).all() }
         return try rows.map { r in
             CommunityFigures(communityId: try r.decode(column: "id", as: Int64.self), name: try r.decode(column: "name", as: String.self),
@@ -64,5 +64,40 @@ public enum RegistryStats {
                 owner: mask ? owner.map(PersonalData.maskName) : owner,
                 ownerElsewhere: (try r.decode(column: "lives_elsewhere", as: Int?.self) ?? 0) != 0)
         }
+    }
+}
+
+public struct BuildingSummary: Sendable {
+    public var id: Int64
+    public var name: String
+    public var entrances: Int
+    public var households: Int
+    public var area: Int64
+}
+
+extension RegistryStats {
+    public static func buildings(database: Database, compoundId: Int64, actor: Actor) async throws -> [BuildingSummary] {
+        _ = try await ResourceRepository(database: database).get(.compounds, id: compoundId, actor: actor)
+        let rows = try await database.withConnection { db in
+            try await db.raw("""
+                SELECT b.id, b.name,
+                  (SELECT COUNT(*) FROM entrances e WHERE e.building_id = b.id) AS entrances,
+                  (SELECT COUNT(*) FROM households h WHERE h.building_id = b.id) AS households,
+                  (SELECT COALESCE(SUM(h.area_centi), 0) FROM households h WHERE h.building_id = b.id) AS area
+                FROM buildings b WHERE b.compound_id = \(bind: compoundId) ORDER BY b.id
+                """).all()
+        }
+        return try rows.map {
+            BuildingSummary(id: try $0.decode(column: "id", as: Int64.self), name: try $0.decode(column: "name", as: String.self),
+                entrances: try $0.decode(column: "entrances", as: Int.self), households: try $0.decode(column: "households", as: Int.self),
+                area: try $0.decode(column: "area", as: Int64.self))
+        }
+    }
+}
+
+extension RegistryStats {
+    public static func residentCount(database: Database, actor: Actor) async throws -> Int {
+        let sql: SQLQueryString = "SELECT COUNT(*) AS n FROM residents t WHERE " + ResourceSpec.residents.scopeCondition(actor.scope)
+        return try await database.withConnection { db in try await db.raw(sql).first()!.decode(column: "n", as: Int.self) }
     }
 }

@@ -66,6 +66,8 @@ struct Upload {
     var filename: String
     var dryRun: Bool
     var subdistrict: String?
+    /// The page form's CSRF token, when the upload came from the import page.
+    var csrf: String?
 
     static func read(_ request: Request, context: AppContext) async throws -> Upload {
         let buffer = try await request.body.collect(upTo: context.maxUploadSize)
@@ -79,7 +81,7 @@ struct Upload {
             }
             let dry = form.fields["dry_run"].map { $0 == "1" || $0 == "true" || $0 == "on" } ?? false
             let sd = form.fields["subdistrict"].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
-            return Upload(bytes: file.bytes, filename: file.filename, dryRun: dry, subdistrict: sd)
+            return Upload(bytes: file.bytes, filename: file.filename, dryRun: dry, subdistrict: sd, csrf: form.fields["_csrf"])
         }
         guard !body.isEmpty else { throw AppError.unprocessable("required", "the request body must be the file", field: "file") }
         let dry = q.get("dry_run").map { $0 == "1" || $0 == "true" } ?? false

@@ -1,2 +1,147 @@
+import CourtyardDomain
+import CourtyardStore
+import Foundation
 import Hummingbird
-enum Pages { static func add(to router: Router<AppContext>, services: Services) {} }
+
+/// The server-rendered pages. Each handler gets the page frame; errors become pages in the person's language.
+enum Pages {
+    typealias Handler = @Sendable (Request, AppContext, PageFrame) async throws -> Response
+
+    static func add(to router: Router<AppContext>, services: Services) {
+        LoginPages.add(to: router, services: services)
+        RegistryPages.add(to: router, services: services)
+        AdminPages.add(to: router, services: services)
+    }
+
+    static func frame(_ request: Request, _ context: AppContext) -> PageFrame {
+        var path = request.uri.path
+        if let q = request.uri.query, !q.isEmpty {
+            let kept = q.split(separator: "&").filter { !$0.hasPrefix("lang=") }.joined(separator: "&")
+            if !kept.isEmpty { path += "?" + kept }
+        }
+        return PageFrame(lang: context.lang, account: context.account, csrf: context.csrf, path: path)
+    }
+
+    /// A signed-in page; POSTs must carry the session's CSRF token.
+    static func get(_ router: Router<AppContext>, _ path: RouterPath, _ handler: @escaping Handler) {
+        router.get(path) { request, context in try await run(request, context, handler) }
+    }
+
+    static func post(_ router: Router<AppContext>, _ path: RouterPath, _ handler: @escaping Handler) {
+        router.post(path) { request, context in try await run(request, context, handler) }
+    }
+
+    static func run(_ request: Request, _ context: AppContext, _ handler: Handler) async throws -> Response {
+        let f = frame(request, context)
+        guard context.account != nil, context.viaSession else {
+            let next = request.uri.path.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "/"))) ?? "/"
+            return Response.redirect(to: "/login?next=\(next)", type: .found)
+        }
+        do {
+            return try await handler(request, context, f)
+        } catch {
+            let e = AppError.from(error) ?? AppError(status: .internalServerError, code: "internal", message: "\(error)")
+            let message: String
+            switch e.status {
+            case .notFound: message = f.t("error.notFound")
+            case .forbidden: message = e.code == "csrf" ? f.t("error.csrf") : f.t("error.forbidden")
+            default: message = e.message
+            }
+            return f.render(title: f.t("error.title"),
+                body: "<p class=\"note bad\">\(esc(message))</p><p><a href=\"/\">\(esc(f.t("common.back")))</a></p>", status: e.status)
+        }
+    }
+
+    /// The fields of a urlencoded form; checks the CSRF token unless told not to.
+    static func form(_ request: Request, _ context: AppContext, checkCSRF: Bool = true) async throws -> [String: String] {
+        let buffer = try await request.body.collect(upTo: 1024 * 1024)
+        let text = String(buffer: buffer)
+        var fields: [String: String] = [:]
+        for pair in text.split(separator: "&") {
+            let kv = pair.split(separator: "=", maxSplits: 1).map {
+                String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+            }
+            if let k = kv.first { fields[k] = kv.count > 1 ? kv[1] : "" }
+        }
+        if checkCSRF { try verifyCSRF(fields["_csrf"], context) }
+        return fields
+    }
+
+    static func verifyCSRF(_ token: String?, _ context: AppContext) throws {
+        guard let token, Security.constantTimeEquals(token, context.csrf) else {
+            throw AppError(status: .forbidden, code: "csrf", message: "the form has expired")
+        }
+    }
+
+    /// After a successful POST, go where the person can see the result.
+    static func seeOther(_ location: String) -> Response { Response.redirect(to: location, type: .normal) }
+
+    static func table(_ headers: [(String, Bool)], _ rows: [[String]]) -> String {
+        var s = "<div class=\"table-wrap\"><table><thead><tr>"
+        for (h, num) in headers { s += "<th\(num ? " class=\"num\"" : "") scope=\"col\">\(esc(h))</th>" }
+        s += "</tr></thead><tbody>"
+        for r in rows {
+            s += "<tr>"
+            for (i, cell) in r.enumerated() { s += "<td\(i < headers.count && headers[i].1 ? " class=\"num\"" : "")>\(cell)</td>" }
+            s += "</tr>"
+        }
+        return s + "</tbody></table></div>"
+    }
+}
+
+/// Sign-in and sign-out.
+enum LoginPages {
+    static func add(to router: Router<AppContext>, services: Services) {
+        router.get("login") { request, context -> Response in
+            let f = Pages.frame(request, context)
+            return f.render(title: f.t("login.title"), body: form(f, next: request.uri.queryParameters.get("next") ?? "/", error: nil))
+        }
+        router.post("login") { request, context -> Response in
+            let f = Pages.frame(request, context)
+            let fields = try await Pages.form(request, context, checkCSRF: false)
+            let next = safeNext(fields["next"])
+            do {
+                let account = try await SignIn.check(username: fields["username"] ?? "", password: fields["password"] ?? "", services: services)
+                let token = Security.randomToken()
+                let csrf = Security.randomToken()
+                _ = try await services.accounts.issueToken(userId: account.id, tokenHash: Security.hash(token: token), kind: .session,
+                    csrf: csrf, lifetime: SessionCookie.lifetime)
+                var response = Pages.seeOther(next)
+                response.setCookie(Cookie(name: SessionCookie.name, value: token, maxAge: Int(SessionCookie.lifetime), path: "/",
+                    secure: services.configuration.secureCookies, httpOnly: true, sameSite: .lax))
+                return response
+            } catch let e as AppError where e.status == .unauthorized {
+                let message = f.t(e.code == "locked" ? "login.locked" : "login.failed")
+                return f.render(title: f.t("login.title"), body: form(f, next: next, error: message), status: .unauthorized)
+            }
+        }
+        router.post("logout") { request, context -> Response in
+            if let account = context.account, let id = context.tokenId, context.viaSession {
+                let fields = try await Pages.form(request, context)
+                _ = fields
+                try await services.accounts.revoke(tokenId: id, userId: account.id)
+            }
+            var response = Pages.seeOther("/login")
+            response.setCookie(Cookie(name: SessionCookie.name, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .lax))
+            return response
+        }
+    }
+
+    /// Only paths on this site, so a crafted link cannot send someone elsewhere after signing in.
+    static func safeNext(_ next: String?) -> String {
+        guard let n = next, n.hasPrefix("/"), !n.hasPrefix("//"), !n.contains("\\") else { return "/" }
+        return n
+    }
+
+    static func form(_ f: PageFrame, next: String, error: String?) -> String {
+        """
+        \(error.map { "<p class=\"note bad\" role=\"alert\">\(esc($0))</p>" } ?? "")
+        <form class="stack" method="post" action="/login">
+        <input type="hidden" name="next" value="\(esc(safeNext(next)))">
+        <label>\(esc(f.t("login.username")))<input name="username" autocomplete="username" required autofocus></label>
+        <label>\(esc(f.t("login.password")))<input name="password" type="password" autocomplete="current-password" required></label>
+        <button type="submit">\(esc(f.t("login.submit")))</button>
+        </form>
+        """
+    }
+}

@@ -1,0 +1,202 @@
+import CourtyardDomain
+import CourtyardStore
+import Foundation
+import Hummingbird
+
+/// Dashboard and the registry from community down to household and resident.
+enum RegistryPages {
+    static func add(to router: Router<AppContext>, services: Services) {
+        Pages.get(router, "/") { _, context, f in
+            let actor = try context.actor()
+            guard Permissions.allows(actor.role, .readRegistry) else {
+                return f.render(title: f.t("dash.title"), body: "<p class=\"muted\">\(esc(f.t("role." + actor.role.rawValue)))</p>")
+            }
+            let figures = try await RegistryStats.byCommunity(database: services.database, actor: actor)
+            let residents = try await RegistryStats.residentCount(database: services.database, actor: actor)
+            func sum(_ k: KeyPath<CommunityFigures, Int>) -> Int { figures.reduce(0) { $0 + $1[keyPath: k] } }
+            let area = Area(centi: figures.reduce(0) { $0 + $1.area })
+            let cards: [(String, String)] = [
+                ("dash.communities", String(figures.count)), ("dash.compounds", String(sum(\.compounds))),
+                ("dash.ownerless", String(sum(\.ownerless))), ("dash.buildings", String(sum(\.buildings))),
+                ("dash.households", String(sum(\.households))), ("dash.residents", String(residents)),
+                ("dash.elsewhere", String(sum(\.elsewhere))), ("dash.area", area.description),
+            ]
+            var body = "<div class=\"cards\">" + cards.map { "<div class=\"card\"><b>\(esc($0.1))</b><span>\(esc(f.t($0.0)))</span></div>" }.joined() + "</div>"
+            body += "<h2>\(esc(f.t("dash.byCommunity")))</h2>" + communityTable(figures, f)
+            return f.render(title: f.t("dash.title"), body: body)
+        }
+        Pages.get(router, "/communities") { _, context, f in
+            let actor = try context.require(.readRegistry)
+            let figures = try await RegistryStats.byCommunity(database: services.database, actor: actor)
+            return f.render(title: f.t("nav.communities"), body: communityTable(figures, f))
+        }
+        Pages.get(router, "/communities/:id") { _, context, f in
+            let actor = try context.require(.readRegistry)
+            let id = try context.parameters.require("id", as: Int64.self)
+            let community = try await services.registry.get(.communities, id: id, actor: actor)
+            let compounds = try await services.registry.listAll(.compounds, query: ListQuery(filters: ["community_id": String(id)]), actor: actor)
+            let rows = compounds.map { c -> [String] in
+                ["<a href=\"/compounds/\(c.id)\">\(esc(c["name"]?.stringValue ?? ""))</a>", esc(c["address"]?.stringValue ?? ""),
+                 c["built_year"]?.intValue.map(String.init) ?? "", c["ownerless"] == .bool(true) ? esc(f.t("yes")) : ""]
+            }
+            let body = Pages.table([(f.t("col.compound"), false), (f.t("col.address"), false), (f.t("col.builtYear"), true), (f.t("col.ownerless"), false)], rows)
+            return f.render(title: community["name"]?.stringValue ?? "", body: body)
+        }
+        Pages.get(router, "/compounds/:id") { _, context, f in
+            let actor = try context.require(.readRegistry)
+            let id = try context.parameters.require("id", as: Int64.self)
+            let compound = try await services.registry.get(.compounds, id: id, actor: actor)
+            let buildings = try await RegistryStats.buildings(database: services.database, compoundId: id, actor: actor)
+            var body = "<p>\(esc(compound["address"]?.stringValue ?? "")) · \(esc(f.t("col.builtYear"))) \(compound["built_year"]?.intValue.map(String.init) ?? "—")"
+            if compound["ownerless"] == .bool(true) { body += " · \(esc(f.t("dash.ownerless")))" }
+            body += "</p>"
+            body += Pages.table([(f.t("col.buildings"), false), (f.t("col.entrances"), true), (f.t("col.households"), true), (f.t("col.area"), true)],
+                buildings.map { ["<a href=\"/buildings/\($0.id)\">\(esc($0.name))</a>", String($0.entrances), String($0.households), Area(centi: $0.area).description] })
+            return f.render(title: compound["name"]?.stringValue ?? "", body: body)
+        }
+        Pages.get(router, "/buildings/:id") { _, context, f in
+            let actor = try context.require(.readRegistry)
+            let id = try context.parameters.require("id", as: Int64.self)
+            let building = try await services.registry.get(.buildings, id: id, actor: actor)
+            let compound = try await services.registry.get(.compounds, id: building["compound_id"]!.intValue!, actor: actor)
+            let cells = try await RegistryStats.building(database: services.database, buildingId: id, actor: actor)
+            let body = "<p><a href=\"/compounds/\(compound.id)\">\(esc(compound["name"]?.stringValue ?? ""))</a></p><h2>\(esc(f.t("building.grid")))</h2>" + grid(cells, f)
+            return f.render(title: "\(compound["name"]?.stringValue ?? "") \(building["name"]?.stringValue ?? "")", body: body)
+        }
+        Pages.get(router, "/households/:id") { request, context, f in
+            let actor = try context.require(.readRegistry)
+            let id = try context.parameters.require("id", as: Int64.self)
+            return try await householdPage(id: id, actor: actor, f: f, services: services,
+                notice: request.uri.queryParameters.get("saved") != nil ? ("ok", f.t("household.saved")) : nil)
+        }
+        Pages.post(router, "/households/:id") { request, context, f in
+            let actor = try context.require(.writeRegistry)
+            let id = try context.parameters.require("id", as: Int64.self)
+            let fields = try await Pages.form(request, context)
+            var input: [String: JSONValue] = ["room": .string(fields["room"] ?? ""), "area_m2": .string(fields["area_m2"] ?? "")]
+            if let floor = fields["floor"], !floor.isEmpty {
+                guard let n = TextNormalizer.integer(floor) else {
+                    return try await householdPage(id: id, actor: actor, f: f, services: services, notice: ("bad", "floor: \(floor)"), status: .unprocessableContent)
+                }
+                input["floor"] = .int(Int64(n))
+            } else { input["floor"] = .null }
+            do {
+                _ = try await services.registry.update(.households, id: id, input: input,
+                    expectedVersion: fields["version"].flatMap(Int.init), actor: actor)
+                return Pages.seeOther("/households/\(id)?saved=1")
+            } catch StoreError.stale {
+                return try await householdPage(id: id, actor: actor, f: f, services: services, notice: ("bad", f.t("household.stale")), status: .preconditionFailed)
+            } catch let e as ValidationError {
+                return try await householdPage(id: id, actor: actor, f: f, services: services, notice: ("bad", e.message), status: .unprocessableContent)
+            }
+        }
+        Pages.post(router, "/households/:id/residents") { request, context, f in
+            let actor = try context.require(.writeRegistry)
+            let id = try context.parameters.require("id", as: Int64.self)
+            let fields = try await Pages.form(request, context)
+            let household = try await services.registry.get(.households, id: id, actor: actor)
+            do {
+                let resident = try await services.registry.create(.residents, input: [
+                    "subdistrict_id": .int(household.subdistrictId ?? 0), "name": .string(fields["name"] ?? ""),
+                    "phone": .string(fields["phone"] ?? ""),
+                ], actor: actor)
+                _ = try await services.registry.link(householdId: id, residentId: resident.id,
+                    relation: ResidentRelation(rawValue: fields["relation"] ?? "") ?? .tenant,
+                    livesElsewhere: fields["lives_elsewhere"] == "1", actor: actor)
+                return Pages.seeOther("/households/\(id)?saved=1")
+            } catch let e where AppError.from(e)?.status == .unprocessableContent || AppError.from(e)?.status == .conflict {
+                return try await householdPage(id: id, actor: actor, f: f, services: services, notice: ("bad", AppError.from(e)!.message), status: AppError.from(e)!.status)
+            }
+        }
+        Pages.post(router, "/households/:id/residents/:resident_id/remove") { request, context, _ in
+            let actor = try context.require(.writeRegistry)
+            let id = try context.parameters.require("id", as: Int64.self)
+            _ = try await Pages.form(request, context)
+            _ = try await services.registry.unlink(householdId: id, residentId: try context.parameters.require("resident_id", as: Int64.self), actor: actor)
+            return Pages.seeOther("/households/\(id)?saved=1")
+        }
+    }
+
+    static func communityTable(_ figures: [CommunityFigures], _ f: PageFrame) -> String {
+        let rows = figures.map { c in
+            ["<a href=\"/communities/\(c.communityId)\">\(esc(c.name))</a>", String(c.compounds), String(c.ownerless), String(c.buildings),
+             String(c.households), String(c.elsewhere), Area(centi: c.area).description]
+        }
+        let total = ["<b>\(esc(f.t("common.total")))</b>", String(figures.reduce(0) { $0 + $1.compounds }), String(figures.reduce(0) { $0 + $1.ownerless }),
+            String(figures.reduce(0) { $0 + $1.buildings }), String(figures.reduce(0) { $0 + $1.households }),
+            String(figures.reduce(0) { $0 + $1.elsewhere }), Area(centi: figures.reduce(0) { $0 + $1.area }).description]
+        return Pages.table([(f.t("col.community"), false), (f.t("dash.compounds"), true), (f.t("dash.ownerless"), true), (f.t("dash.buildings"), true),
+            (f.t("dash.households"), true), (f.t("dash.elsewhere"), true), (f.t("dash.area"), true)], rows + (figures.isEmpty ? [] : [total]))
+    }
+
+    /// Entrances across, floors down (top floor first), as the building stands.
+    static func grid(_ cells: [BuildingCell], _ f: PageFrame) -> String {
+        guard !cells.isEmpty else { return "<p class=\"muted\">\(esc(f.t("common.none")))</p>" }
+        var entrances: [(Int64, String)] = []
+        for c in cells where !entrances.contains(where: { $0.0 == c.entranceId }) { entrances.append((c.entranceId, c.entrance)) }
+        let floors = Array(Set(cells.map { $0.floor ?? 0 })).sorted(by: >)
+        var s = "<div class=\"table-wrap grid\"><table><thead><tr><th scope=\"col\">\(esc(f.t("col.floor")))</th>"
+        for e in entrances { s += "<th scope=\"col\">\(esc(e.1))</th>" }
+        s += "</tr></thead><tbody>"
+        for fl in floors {
+            s += "<tr><th scope=\"row\">\(fl == 0 ? "—" : String(fl))</th>"
+            for e in entrances {
+                let here = cells.filter { $0.entranceId == e.0 && ($0.floor ?? 0) == fl }
+                s += "<td>" + here.map { c in
+                    "<a class=\"hh\(c.ownerElsewhere ? " away" : "")\" href=\"/households/\(c.householdId)\"><b>\(esc(c.room))</b><small>\(esc(c.owner ?? "—")) · \(c.area.description)㎡\(c.ownerElsewhere ? " · " + esc(f.t("col.livesElsewhere")) : "")</small></a>"
+                }.joined() + "</td>"
+            }
+            s += "</tr>"
+        }
+        return s + "</tbody></table></div>"
+    }
+
+    static func householdPage(id: Int64, actor: Actor, f: PageFrame, services: Services, notice: (String, String)?,
+        status: HTTPResponse.Status = .ok) async throws -> Response
+    {
+        let h = try await services.registry.get(.households, id: id, actor: actor)
+        let building = try await services.registry.get(.buildings, id: h["building_id"]!.intValue!, actor: actor)
+        let entrance = try await services.registry.get(.entrances, id: h["entrance_id"]!.intValue!, actor: actor)
+        let canWrite = Permissions.allows(actor.role, .writeRegistry)
+        var body = "<p><a href=\"/buildings/\(building.id)\">\(esc(building["name"]?.stringValue ?? "")) \(esc(entrance["name"]?.stringValue ?? ""))</a></p>"
+        if let (kind, text) = notice { body += "<p class=\"note \(kind)\" role=\"status\">\(esc(text))</p>" }
+        let disabled = canWrite ? "" : " disabled"
+        body += """
+            <form class="stack" method="post" action="/households/\(id)">\(f.csrfField())
+            <input type="hidden" name="version" value="\(h.version)">
+            <label>\(esc(f.t("col.room")))<input name="room" value="\(esc(h["room"]?.stringValue ?? ""))" required maxlength="50"\(disabled)></label>
+            <label>\(esc(f.t("col.floor")))<input name="floor" inputmode="numeric" value="\(h["floor"]?.intValue.map(String.init) ?? "")"\(disabled)></label>
+            <label>\(esc(f.t("col.area")))<input name="area_m2" inputmode="decimal" value="\(esc(h["area_m2"]?.stringValue ?? ""))" required\(disabled)></label>
+            \(canWrite ? "<button type=\"submit\">\(esc(f.t("action.save")))</button>" : "")
+            </form>
+            <h2>\(esc(f.t("household.residents")))</h2>
+            """
+        guard case .array(let residents) = h["residents"] ?? .array([]) else { return f.render(title: "", body: body) }
+        if residents.isEmpty {
+            body += "<p class=\"muted\">\(esc(f.t("household.noResidents")))</p>"
+        } else {
+            body += Pages.table([(f.t("col.name"), false), (f.t("col.phone"), false), (f.t("col.relation"), false), (f.t("col.livesElsewhere"), false), (canWrite ? f.t("col.actions") : "", false)],
+                residents.map { r in
+                    let rid = r["resident_id"]?.intValue ?? 0
+                    let remove = canWrite ? "<form class=\"inline\" method=\"post\" action=\"/households/\(id)/residents/\(rid)/remove\">\(f.csrfField())<button type=\"submit\">\(esc(f.t("action.remove")))</button></form>" : ""
+                    return [esc(r["name"]?.stringValue ?? ""), esc(r["phone"]?.stringValue ?? ""), esc(f.t("rel." + (r["relation"]?.stringValue ?? ""))),
+                            r["lives_elsewhere"] == .bool(true) ? esc(f.t("yes")) : esc(f.t("no")), remove]
+                })
+        }
+        if canWrite {
+            let options = ResidentRelation.allCases.map { "<option value=\"\($0.rawValue)\">\(esc(f.t("rel." + $0.rawValue)))</option>" }.joined()
+            body += """
+                <h2>\(esc(f.t("household.addResident")))</h2>
+                <form class="stack" method="post" action="/households/\(id)/residents">\(f.csrfField())
+                <label>\(esc(f.t("col.name")))<input name="name" required maxlength="50"></label>
+                <label>\(esc(f.t("col.phone")))<input name="phone" type="tel" inputmode="tel"></label>
+                <label>\(esc(f.t("col.relation")))<select name="relation">\(options)</select></label>
+                <label class="check"><input type="checkbox" name="lives_elsewhere" value="1"> \(esc(f.t("col.livesElsewhere")))</label>
+                <button type="submit">\(esc(f.t("action.add")))</button>
+                </form>
+                """
+        }
+        let title = "\(f.t("household.title")) \(building["name"]?.stringValue ?? "")-\(entrance["name"]?.stringValue ?? "")-\(h["room"]?.stringValue ?? "")"
+        return f.render(title: title, body: body, status: status)
+    }
+}
