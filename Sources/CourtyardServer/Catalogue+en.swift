@@ -122,6 +122,7 @@ extension Catalogue {
         "error.title": "Something went wrong",
         "error.notFound": "No such record, or it is outside your scope",
         "error.forbidden": "Your role may not do this",
+        "error.internal": "The server failed; the error was logged. Please try again later.",
         "error.csrf": "The form has expired; go back, reload and try again",
         "pager.next": "Next page",
         "common.total": "Total",

@@ -119,6 +119,7 @@ extension Catalogue {
         "error.title": "出错了",
         "error.notFound": "找不到该记录，或不在您的管辖范围内",
         "error.forbidden": "您的角色无权进行此操作",
+        "error.internal": "服务器出错，已记录日志，请稍后再试",
         "error.csrf": "表单已过期，请返回刷新后重试",
         "pager.next": "下一页",
         "common.total": "合计",

@@ -179,7 +179,7 @@ public struct AccountRepository: Sendable {
     }
 
     public func recordSuccess(id: Int64) async throws {
-        try await database.withConnection { db in
+        try await database.transaction { db in
             try await db.raw("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = \(bind: id)").run()
         }
     }
@@ -190,7 +190,7 @@ public struct AccountRepository: Sendable {
 
     /// Stores the hash of a new token; the token itself is never stored.
     public func issueToken(userId: Int64, tokenHash: String, kind: TokenKind, csrf: String, lifetime: TimeInterval) async throws -> Int64 {
-        try await database.withConnection { db in
+        try await database.transaction { db in
             try await db.raw("""
                 INSERT INTO api_tokens (user_id, token_hash, kind, csrf, created_at, expires_at)
                 VALUES (\(bind: userId), \(bind: tokenHash), \(bind: kind.rawValue), \(bind: csrf), \(bind: Clock.isoNow()),
@@ -228,7 +228,7 @@ public struct AccountRepository: Sendable {
     /// Revokes one of the user's tokens; false when there is no such live token.
     @discardableResult
     public func revoke(tokenId: Int64, userId: Int64) async throws -> Bool {
-        try await database.withConnection { db in
+        try await database.transaction { db in
             let row = try await db.raw("""
                 UPDATE api_tokens SET revoked_at = \(bind: Clock.isoNow())
                 WHERE id = \(bind: tokenId) AND user_id = \(bind: userId) AND revoked_at IS NULL RETURNING id

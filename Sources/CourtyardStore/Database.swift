@@ -24,6 +24,9 @@ public final class Database: Sendable {
     public let sqlitePath: String?
     public let maxConnections: Int
     let inUse = ManagedAtomicCounter()
+    /// SQLite has one writer. Queuing writers here, rather than letting them spin in SQLite's busy
+    /// handler, keeps the driver's few threads free for the transaction that holds the lock.
+    let writeLock = AsyncMutex()
 
     public var connectionsInUse: Int { inUse.value }
 
@@ -88,16 +91,25 @@ public final class Database: Sendable {
         async throws -> R
     {
         let begin = kind == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN"
-        return try await withConnection { db in
-            try await db.raw(SQLQueryString(begin)).run()
-            do {
-                let r = try await body(db)
-                try await db.raw("COMMIT").run()
-                return r
-            } catch {
-                try? await db.raw("ROLLBACK").run()
-                throw error
+        let serialise = kind == .sqlite
+        if serialise { await writeLock.lock() }
+        do {
+            let r = try await withConnection { db in
+                try await db.raw(SQLQueryString(begin)).run()
+                do {
+                    let r = try await body(db)
+                    try await db.raw("COMMIT").run()
+                    return r
+                } catch {
+                    try? await db.raw("ROLLBACK").run()
+                    throw error
+                }
             }
+            if serialise { await writeLock.unlock() }
+            return r
+        } catch {
+            if serialise { await writeLock.unlock() }
+            throw error
         }
     }
 
@@ -106,6 +118,21 @@ public final class Database: Sendable {
         case .sqlite(let p): try? await p.shutdownAsync()
         case .postgres(let p): try? await p.shutdownAsync()
         }
+    }
+}
+
+/// A first-come, first-served lock for async code.
+actor AsyncMutex {
+    private var locked = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func lock() async {
+        if !locked { locked = true; return }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func unlock() {
+        if waiters.isEmpty { locked = false } else { waiters.removeFirst().resume() }
     }
 }
 

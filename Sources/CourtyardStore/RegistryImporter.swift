@@ -74,7 +74,7 @@ public struct RegistryImporter: Sendable {
         }
         if let id = report.id {
             let json = report.json.serialized()
-            try await database.withConnection { db in
+            try await database.transaction { db in
                 try await db.raw("UPDATE imports SET report_json = \(bind: json) WHERE id = \(bind: id)").run()
             }
         }

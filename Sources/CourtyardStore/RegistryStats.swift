@@ -25,9 +25,9 @@ public enum RegistryStats {
         guard Permissions.allows(actor.role, .readRegistry) else { throw AccessError.forbidden }
         let scope = ResourceSpec.compounds.scopeCondition(actor.scope)
         let sql: SQLQueryString = """
-            SELECT cm.id, cm.name, COUNT(t.id) AS compounds, COALESCE(SUM(t.ownerless), 0) AS ownerless,
-              COALESCE(SUM((SELECT COUNT(*) FROM buildings b WHERE b.compound_id = t.id)), 0) AS buildings,
-              COALESCE(SUM(hh.n), 0) AS households, COALESCE(SUM(hh.area), 0) AS area, COALESCE(SUM(hh.elsewhere), 0) AS elsewhere
+            SELECT cm.id, cm.name, COUNT(t.id) AS compounds, CAST(COALESCE(SUM(t.ownerless), 0) AS BIGINT) AS ownerless,
+              CAST(COALESCE(SUM((SELECT COUNT(*) FROM buildings b WHERE b.compound_id = t.id)), 0) AS BIGINT) AS buildings,
+              CAST(COALESCE(SUM(hh.n), 0) AS BIGINT) AS households, CAST(COALESCE(SUM(hh.area), 0) AS BIGINT) AS area, CAST(COALESCE(SUM(hh.elsewhere), 0) AS BIGINT) AS elsewhere
             FROM compounds t JOIN communities cm ON cm.id = t.community_id
             LEFT JOIN (SELECT h.compound_id, COUNT(*) AS n, SUM(h.area_centi) AS area,
                 SUM(CASE WHEN EXISTS (SELECT 1 FROM household_residents hr WHERE hr.household_id = h.id AND hr.relation = 'owner' AND hr.lives_elsewhere = 1) THEN 1 ELSE 0 END) AS elsewhere
@@ -83,7 +83,7 @@ extension RegistryStats {
                 SELECT b.id, b.name,
                   (SELECT COUNT(*) FROM entrances e WHERE e.building_id = b.id) AS entrances,
                   (SELECT COUNT(*) FROM households h WHERE h.building_id = b.id) AS households,
-                  (SELECT COALESCE(SUM(h.area_centi), 0) FROM households h WHERE h.building_id = b.id) AS area
+                  (SELECT CAST(COALESCE(SUM(h.area_centi), 0) AS BIGINT) FROM households h WHERE h.building_id = b.id) AS area
                 FROM buildings b WHERE b.compound_id = \(bind: compoundId) ORDER BY b.id
                 """).all()
         }

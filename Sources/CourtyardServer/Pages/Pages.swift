@@ -40,9 +40,11 @@ enum Pages {
         do {
             return try await handler(request, context, f)
         } catch {
-            let e = AppError.from(error) ?? AppError(status: .internalServerError, code: "internal", message: "\(error)")
+            let e = AppError.from(error) ?? AppError(status: .internalServerError, code: "internal", message: "")
             let message: String
+            if e.status == .internalServerError { context.logger.error("page \(request.uri.path) failed: \(String(reflecting: error))") }
             switch e.status {
+            case .internalServerError: message = f.t("error.internal")
             case .notFound: message = f.t("error.notFound")
             case .forbidden: message = e.code == "csrf" ? f.t("error.csrf") : f.t("error.forbidden")
             default: message = e.message
