@@ -1,5 +1,5 @@
 /// The interface languages: zh-Hans first, English second.
-enum Lang: String, Sendable, CaseIterable {
+public enum Lang: String, Sendable, CaseIterable {
     case zh = "zh-Hans", en
 
     var catalogue: [String: String] { self == .zh ? Catalogue.zhHans : Catalogue.en }
@@ -32,3 +32,10 @@ enum Lang: String, Sendable, CaseIterable {
 }
 
 import Foundation
+
+extension Lang {
+    /// For the catalogue test.
+    public func has(_ key: String) -> Bool { catalogue[key] != nil }
+    public var keys: [String] { Array(catalogue.keys) }
+    public static let zhHans = Lang.zh
+}

@@ -53,27 +53,34 @@ extension ResourceRepository {
     {
         guard Permissions.allows(actor.role, .writeRegistry) else { throw AccessError.forbidden }
         try await database.transaction { db in
-            guard let household = try await fetch(.households, id: householdId, actor: actor, db: db) else { throw StoreError.notFound }
-            let resident = try await db.raw("SELECT id, subdistrict_id FROM residents WHERE id = \(bind: residentId)").first()
-            guard let resident, try resident.decode(column: "subdistrict_id", as: Int64.self) == household.subdistrictId else {
-                throw ValidationError(field: "resident_id", code: "not_found", message: "resident \(residentId) does not exist in this sub-district")
-            }
-            let before = try await RegistryLinks.load(db: db, householdIds: [householdId], residentIds: nil)
-            if relation == .owner, before.contains(where: { $0.relation == "owner" && $0.residentId != residentId }) {
-                throw StoreError.conflict("the household already has an owner; make the new person a co-owner or change the owner first")
-            }
-            try await db.raw("DELETE FROM household_residents WHERE household_id = \(bind: householdId) AND resident_id = \(bind: residentId)").run()
-            try await db.raw("""
-                INSERT INTO household_residents (household_id, resident_id, relation, lives_elsewhere)
-                VALUES (\(bind: householdId), \(bind: residentId), \(bind: relation.rawValue), \(bind: livesElsewhere ? 1 : 0))
-                """).run()
-            try await db.raw("UPDATE households SET version = version + 1 WHERE id = \(bind: householdId)").run()
-            let after = try await RegistryLinks.load(db: db, householdIds: [householdId], residentIds: nil)
-            try await AuditLog.record(db: db, actor: actor, action: "link", entity: "households", entityId: householdId,
-                subdistrictId: household.subdistrictId, before: .array(before.map { $0.residentJSON(masked: false) }),
-                after: .array(after.map { $0.residentJSON(masked: false) }))
+            try await link(db: db, householdId: householdId, residentId: residentId, relation: relation, livesElsewhere: livesElsewhere, actor: actor)
         }
         return try await get(.households, id: householdId, actor: actor)
+    }
+
+    /// The tie itself, inside the caller's transaction.
+    func link(db: any SQLDatabase, householdId: Int64, residentId: Int64, relation: ResidentRelation, livesElsewhere: Bool, actor: Actor)
+        async throws
+    {
+        guard let household = try await fetch(.households, id: householdId, actor: actor, db: db) else { throw StoreError.notFound }
+        let resident = try await db.raw("SELECT id, subdistrict_id FROM residents WHERE id = \(bind: residentId)").first()
+        guard let resident, try resident.decode(column: "subdistrict_id", as: Int64.self) == household.subdistrictId else {
+            throw ValidationError(field: "resident_id", code: "not_found", message: "resident \(residentId) does not exist in this sub-district")
+        }
+        let before = try await RegistryLinks.load(db: db, householdIds: [householdId], residentIds: nil)
+        if relation == .owner, before.contains(where: { $0.relation == "owner" && $0.residentId != residentId }) {
+            throw StoreError.conflict("the household already has an owner; make the new person a co-owner or change the owner first")
+        }
+        try await db.raw("DELETE FROM household_residents WHERE household_id = \(bind: householdId) AND resident_id = \(bind: residentId)").run()
+        try await db.raw("""
+            INSERT INTO household_residents (household_id, resident_id, relation, lives_elsewhere)
+            VALUES (\(bind: householdId), \(bind: residentId), \(bind: relation.rawValue), \(bind: livesElsewhere ? 1 : 0))
+            """).run()
+        try await db.raw("UPDATE households SET version = version + 1 WHERE id = \(bind: householdId)").run()
+        let after = try await RegistryLinks.load(db: db, householdIds: [householdId], residentIds: nil)
+        try await AuditLog.record(db: db, actor: actor, action: "link", entity: "households", entityId: householdId,
+            subdistrictId: household.subdistrictId, before: .array(before.map { $0.residentJSON(masked: false) }),
+            after: .array(after.map { $0.residentJSON(masked: false) }))
     }
 
     public func unlink(householdId: Int64, residentId: Int64, actor: Actor) async throws -> Record {

@@ -163,6 +163,8 @@ public struct ResourceRepository: Sendable {
 
     public func create(_ spec: ResourceSpec, input: [String: JSONValue], actor: Actor) async throws -> Record {
         guard Permissions.allows(actor.role, spec.writeCapability) else { throw AccessError.forbidden }
+        var input = input
+        let tie = spec.name == "residents" ? try HouseholdTie(taking: &input) : nil
         let validated = try validate(spec, input: input, creating: true)
         let record: Record = try await database.transaction { db in
             var values = validated
@@ -181,6 +183,12 @@ public struct ResourceRepository: Sendable {
             }
             sql += ") RETURNING id"
             let id = try await uniqueGuard(spec) { try await db.raw(sql).first()!.decode(column: "id", as: Int64.self) }
+            if let tie {
+                try await link(db: db, householdId: tie.householdId, residentId: id, relation: tie.relation, livesElsewhere: tie.livesElsewhere, actor: actor)
+            } else if spec.name == "residents", let kind = actor.scope.kind, kind != .subdistrict {
+                throw ValidationError(field: "household_id", code: "required",
+                    message: "accounts scoped to a community or compound add residents to one of their households: give household_id")
+            }
             guard let created = try await fetch(spec, id: id, actor: actor, db: db) else {
                 // Written outside the actor's scope: undo by failing the transaction.
                 throw StoreError.notFound
@@ -271,6 +279,33 @@ public struct ResourceRepository: Sendable {
             }
         }
         return out
+    }
+}
+
+/// A new resident's household, given with the resident so both are written together.
+struct HouseholdTie {
+    var householdId: Int64
+    var relation: ResidentRelation
+    var livesElsewhere: Bool
+
+    /// Takes household_id, relation and lives_elsewhere out of the input; nil when no household is named.
+    init?(taking input: inout [String: JSONValue]) throws {
+        defer { input["household_id"] = nil; input["relation"] = nil; input["lives_elsewhere"] = nil }
+        guard let h = input["household_id"] else {
+            if input["relation"] != nil { throw ValidationError(field: "household_id", code: "required", message: "relation needs household_id") }
+            return nil
+        }
+        guard case .int(let id) = h, id > 0 else { throw ValidationError(field: "household_id", code: "invalid", message: "household_id must be an id") }
+        let relationText = input["relation"]?.stringValue ?? "owner"
+        guard let relation = ResidentRelation(rawValue: relationText) else {
+            throw ValidationError(field: "relation", code: "invalid", message: "relation must be owner, co_owner or tenant")
+        }
+        var elsewhere = false
+        if let e = input["lives_elsewhere"] {
+            guard case .bool(let b) = e else { throw ValidationError(field: "lives_elsewhere", code: "invalid", message: "lives_elsewhere must be true or false") }
+            elsewhere = b
+        }
+        householdId = id; self.relation = relation; livesElsewhere = elsewhere
     }
 }
 

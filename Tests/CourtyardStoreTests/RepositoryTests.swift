@@ -123,6 +123,24 @@ import Testing
         }
     }
 
+    @Test func communityStaffAddResidentsToTheirHouseholds() async throws {
+        try await TestDatabase.with { db in
+            let (a, _, _) = try await Self.seed(db)
+            let repo = ResourceRepository(database: db)
+            let staff = Actor(userId: nil, username: "s", role: .communityStaff, scope: Scope(kind: .community, id: a))
+            let h = try await repo.list(.households, query: ListQuery(limit: 1), actor: staff).items[0]
+            await #expect(throws: ValidationError.self) {
+                _ = try await repo.create(.residents, input: ["subdistrict_id": .int(h.subdistrictId!), "name": .string("孤")], actor: staff)
+            }
+            let r = try await repo.create(.residents, input: ["subdistrict_id": .int(h.subdistrictId!), "name": .string("钱七"),
+                "household_id": .int(h.id), "relation": .string("tenant")], actor: staff)
+            guard case .array(let links) = r["households"] ?? .null else { Issue.record("no households"); return }
+            #expect(links.first?["relation"]?.stringValue == "tenant")
+            let orphans = try await repo.list(.residents, query: ListQuery(search: "孤"), actor: .system)
+            #expect(orphans.items.isEmpty)
+        }
+    }
+
     @Test func linksCoOwnersAndTenantsButOneOwner() async throws {
         try await TestDatabase.with { db in
             _ = try await Self.seed(db)

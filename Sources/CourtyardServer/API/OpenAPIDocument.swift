@@ -81,6 +81,12 @@ enum OpenAPIDocument {
         let fields = spec.fields.filter { (creating || $0.updatable) && !inherited.contains($0.name) }
         var s: D = ["type": "object", "additionalProperties": false,
                     "properties": Dictionary(uniqueKeysWithValues: fields.map { ($0.name, schema($0) as Any) })]
+        if creating && spec.name == "residents", var props = s["properties"] as? D {
+            props["household_id"] = ["type": "integer", "format": "int64", "minimum": 1, "description": "link the new resident to this household"]
+            props["relation"] = ["type": "string", "enum": ResidentRelation.allCases.map(\.rawValue)]
+            props["lives_elsewhere"] = ty("boolean")
+            s["properties"] = props
+        }
         let required = fields.filter(\.required).map(\.name)
         if creating && !required.isEmpty { s["required"] = required }
         return s

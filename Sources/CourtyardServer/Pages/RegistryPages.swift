@@ -96,13 +96,11 @@ enum RegistryPages {
             let fields = try await Pages.form(request, context)
             let household = try await services.registry.get(.households, id: id, actor: actor)
             do {
-                let resident = try await services.registry.create(.residents, input: [
+                _ = try await services.registry.create(.residents, input: [
                     "subdistrict_id": .int(household.subdistrictId ?? 0), "name": .string(fields["name"] ?? ""),
-                    "phone": .string(fields["phone"] ?? ""),
+                    "phone": .string(fields["phone"] ?? ""), "household_id": .int(id),
+                    "relation": .string(fields["relation"] ?? "tenant"), "lives_elsewhere": .bool(fields["lives_elsewhere"] == "1"),
                 ], actor: actor)
-                _ = try await services.registry.link(householdId: id, residentId: resident.id,
-                    relation: ResidentRelation(rawValue: fields["relation"] ?? "") ?? .tenant,
-                    livesElsewhere: fields["lives_elsewhere"] == "1", actor: actor)
                 return Pages.seeOther("/households/\(id)?saved=1")
             } catch let e where AppError.from(e)?.status == .unprocessableContent || AppError.from(e)?.status == .conflict {
                 return try await householdPage(id: id, actor: actor, f: f, services: services, notice: ("bad", AppError.from(e)!.message), status: AppError.from(e)!.status)
