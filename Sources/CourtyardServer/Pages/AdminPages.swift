@@ -69,13 +69,18 @@ enum AdminPages {
             let page = try await AuditLog.list(database: services.database, actor: actor, entity: nil, entityId: nil, before: cursor, limit: 50)
             var body = Pages.table([(f.t("audit.at"), false), (f.t("audit.user"), false), (f.t("audit.action"), false), (f.t("audit.entity"), false), (f.t("audit.change"), false)],
                 page.items.map { e in
-                    [esc(e.at.replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: "")), esc(e.username), esc(e.action),
+                    [esc(displayTime(e.at)), esc(e.username), esc(e.action),
                      "\(esc(e.entity)) \(e.entityId.map(String.init) ?? "")",
                      "<small>\(esc(summarise(before: e.before, after: e.after)))</small>"]
                 })
             if let next = page.next { body += "<p><a href=\"/audit?cursor=\(next)\">\(esc(f.t("pager.next")))</a></p>" }
             return f.render(title: f.t("audit.title"), body: body)
         }
+    }
+
+    /// "2026-11-25 20:35:34 UTC": stored times are UTC and are shown as such.
+    static func displayTime(_ iso: String) -> String {
+        iso.replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: " UTC")
     }
 
     /// The fields that changed, "name: old → new", or the whole record for a creation.
@@ -119,9 +124,9 @@ enum AdminPages {
             <h2>\(esc(f.t("import.history")))</h2>
             """
         let history = try await ImportHistory.list(services: services, actor: actor, id: nil)
-        body += Pages.table([(f.t("audit.at"), false), (f.t("audit.user"), false), (f.t("import.file"), false), (f.t("users.status"), false), (f.t("import.row"), true), (f.t("import.errors"), true)],
+        body += Pages.table([(f.t("audit.at"), false), (f.t("audit.user"), false), (f.t("import.file"), false), (f.t("users.status"), false), (f.t("import.rows"), true), (f.t("import.errors"), true)],
             history.prefix(20).map { h in
-                [esc(h["at"]?.stringValue ?? ""), esc(h["username"]?.stringValue ?? ""), esc(h["filename"]?.stringValue ?? ""),
+                [esc(displayTime(h["at"]?.stringValue ?? "")), esc(h["username"]?.stringValue ?? ""), esc(h["filename"]?.stringValue ?? ""),
                  esc(f.t("import.status." + (h["status"]?.stringValue ?? ""))), String(h["rows"]?.intValue ?? 0), String(h["error_count"]?.intValue ?? 0)]
             })
         return body

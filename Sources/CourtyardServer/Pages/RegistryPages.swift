@@ -173,7 +173,7 @@ enum RegistryPages {
         if residents.isEmpty {
             body += "<p class=\"muted\">\(esc(f.t("household.noResidents")))</p>"
         } else {
-            body += Pages.table([(f.t("col.name"), false), (f.t("col.phone"), false), (f.t("col.relation"), false), (f.t("col.livesElsewhere"), false), (canWrite ? f.t("col.actions") : "", false)],
+            body += Pages.table([(f.t("col.personName"), false), (f.t("col.phone"), false), (f.t("col.relation"), false), (f.t("col.livesElsewhere"), false), (canWrite ? f.t("col.actions") : "", false)],
                 residents.map { r in
                     let rid = r["resident_id"]?.intValue ?? 0
                     let remove = canWrite ? "<form class=\"inline\" method=\"post\" action=\"/households/\(id)/residents/\(rid)/remove\">\(f.csrfField())<button type=\"submit\">\(esc(f.t("action.remove")))</button></form>" : ""
@@ -182,11 +182,11 @@ enum RegistryPages {
                 })
         }
         if canWrite {
-            let options = ResidentRelation.allCases.map { "<option value=\"\($0.rawValue)\">\(esc(f.t("rel." + $0.rawValue)))</option>" }.joined()
+            let options = ResidentRelation.allCases.map { "<option value=\"\($0.rawValue)\"\($0 == .coOwner ? " selected" : "")>\(esc(f.t("rel." + $0.rawValue)))</option>" }.joined()
             body += """
                 <h2>\(esc(f.t("household.addResident")))</h2>
                 <form class="stack" method="post" action="/households/\(id)/residents">\(f.csrfField())
-                <label>\(esc(f.t("col.name")))<input name="name" required maxlength="50"></label>
+                <label>\(esc(f.t("col.personName")))<input name="name" required maxlength="50" autocomplete="off"></label>
                 <label>\(esc(f.t("col.phone")))<input name="phone" type="tel" inputmode="tel"></label>
                 <label>\(esc(f.t("col.relation")))<select name="relation">\(options)</select></label>
                 <label class="check"><input type="checkbox" name="lives_elsewhere" value="1"> \(esc(f.t("col.livesElsewhere")))</label>
