@@ -1,4 +1,5 @@
 import CourtyardDomain
+import CourtyardSheets
 import Foundation
 import Hummingbird
 
@@ -48,4 +49,16 @@ struct AnyJSON: Decodable {
         init(stringValue: String) { self.stringValue = stringValue }
         init?(intValue: Int) { nil }
     }
+}
+
+/// Any list as CSV: chosen fields as columns, one item a row.
+enum ListCSV {
+    static func response(columns: [String], items: [JSONValue], filename: String) -> Response {
+        let rows = [columns] + items.map { item in columns.map { item[$0]?.cellText ?? "" } }
+        return Response(status: .ok, headers: [
+            .contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(filename).csv\"",
+        ], body: .init(byteBuffer: ByteBuffer(string: CSV.write(rows))))
+    }
+
+    static func wanted(_ request: Request) -> Bool { request.uri.queryParameters.get("format") == "csv" }
 }

@@ -111,6 +111,12 @@ import Testing
             let lines = csv.text.split(separator: "\r\n")
             #expect(lines.first?.hasSuffix("id,community_id,subdistrict_id,name,address,built_year,ownerless,zone_id,version") == true)
             #expect(lines.count == 9)
+            for list in ["users", "audit", "imports", "residents", "organisations"] {
+                let r = try await client.call(.get, "/api/v1/\(list)?format=csv", token: token)
+                #expect(r.status == .ok, "\(list) as CSV")
+                #expect(r.headers[.contentType]?.hasPrefix("text/csv") == true, "\(list) as CSV")
+                #expect(r.text.split(separator: "\r\n").count > 1, "\(list) has rows")
+            }
             let hh = try await client.call(.get, "/api/v1/households?compound_id=1&limit=1", token: token)
             guard case .array(let residents) = hh.json.items.first?["residents"] ?? .null else { Issue.record("no residents"); return }
             #expect(residents.contains { $0["relation"]?.stringValue == "owner" })

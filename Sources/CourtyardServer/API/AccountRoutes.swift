@@ -5,9 +5,13 @@ import Hummingbird
 /// Accounts: administrators create and change them; sub-district officers read those in their sub-district.
 enum AccountRoutes {
     static func add(to api: RouterGroup<AppContext>, services: Services) {
-        api.get("users") { _, context -> Response in
+        api.get("users") { request, context -> Response in
             let actor = try context.require(.readUsers)
             let list = try await services.accounts.list(actor: actor)
+            if ListCSV.wanted(request) {
+                return ListCSV.response(columns: ["id", "username", "display_name", "role", "scope", "disabled", "locked", "created_at"],
+                    items: list.map(\.json), filename: "users")
+            }
             return JSONBody.response(.object([("items", .array(list.map(\.json))), ("next_cursor", .null)]))
         }
         api.get("users/:id") { _, context -> Response in
@@ -56,8 +60,13 @@ enum AccountRoutes {
             let actor = try context.require(.readAudit)
             let q = request.uri.queryParameters
             let limit = q.get("limit").flatMap(Int.init) ?? 50
+            let csv = ListCSV.wanted(request)
             let page = try await AuditLog.list(database: services.database, actor: actor, entity: q.get("entity"),
-                entityId: q.get("entity_id").flatMap(Int64.init), before: q.get("cursor").flatMap(Int64.init), limit: limit)
+                entityId: q.get("entity_id").flatMap(Int64.init), before: q.get("cursor").flatMap(Int64.init), limit: csv ? 500 : limit)
+            if csv {
+                return ListCSV.response(columns: ["id", "at", "username", "action", "entity", "entity_id", "before", "after"],
+                    items: page.items.map(\.json), filename: "audit")
+            }
             return JSONBody.response(.object([
                 ("items", .array(page.items.map(\.json))), ("next_cursor", page.next.map { .string(String($0)) } ?? .null),
             ]))

@@ -17,9 +17,13 @@ enum ImportRoutes {
             }
             return JSONBody.response(report.json, status: report.applied ? .created : .ok)
         }
-        api.get("imports") { _, context -> Response in
+        api.get("imports") { request, context -> Response in
             let actor = try context.require(.importRegistry)
             let items = try await ImportHistory.list(services: services, actor: actor, id: nil)
+            if ListCSV.wanted(request) {
+                return ListCSV.response(columns: ["id", "at", "username", "filename", "dry_run", "status", "rows", "error_count"],
+                    items: items, filename: "imports")
+            }
             return JSONBody.response(.object([("items", .array(items)), ("next_cursor", .null)]))
         }
         api.get("imports/:id") { _, context -> Response in

@@ -118,15 +118,7 @@ enum RegistryRoutes {
 
     /// A list as CSV: the JSON fields as columns, nested lists left out.
     static func csvResponse(_ spec: ResourceSpec, _ records: [Record], filename: String) -> Response {
-        let columns = ["id"] + spec.fields.map(\.name) + ["version"]
-        var rows = [columns]
-        for r in records {
-            let json = r.json
-            rows.append(columns.map { json[$0]?.cellText ?? "" })
-        }
-        return Response(status: .ok, headers: [
-            .contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(filename).csv\"",
-        ], body: .init(byteBuffer: ByteBuffer(string: CSV.write(rows))))
+        ListCSV.response(columns: ["id"] + spec.fields.map(\.name) + ["version"], items: records.map(\.json), filename: filename)
     }
 }
 
