@@ -34,22 +34,35 @@ public struct Area: Hashable, Comparable, Sendable, Codable, CustomStringConvert
     /// Parses an area as offices type it: "85.6", "８５．６", "85.6㎡", "85.6平方米", "85.6 m2".
     /// More than two decimals, signs, or anything else is rejected rather than rounded.
     public static func parse(_ raw: String) -> Area? {
-        var text = TextNormalizer.halfWidth(raw).trimmingWhitespace()
-        for unit in ["平方米", "平米", "㎡", "m²", "m2", "M2", "平"] where text.hasSuffix(unit) {
-            text = String(text.dropLast(unit.count)).trimmingWhitespace()
+        var bytes = Array(TextNormalizer.clean(raw).utf8)
+        for unit in units where bytes.count > unit.count && bytes.suffix(unit.count).elementsEqual(unit) {
+            bytes.removeLast(unit.count)
+            while bytes.last == 0x20 { bytes.removeLast() }
             break
         }
-        text = text.replacingOccurrences(of: ",", with: "")
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 1 || parts.count == 2 else { return nil }
-        let whole = parts[0]
-        let frac = parts.count == 2 ? parts[1] : ""
-        guard !whole.isEmpty, whole.count <= 9, frac.count <= 2,
-            whole.allSatisfy({ $0.isASCII && $0.isNumber }),
-            frac.allSatisfy({ $0.isASCII && $0.isNumber }),
-            let w = Int64(whole)
-        else { return nil }
-        let f = Int64(frac.padding(toLength: 2, withPad: "0", startingAt: 0)) ?? 0
-        return Area(centi: w * 100 + f)
+        var whole: Int64 = 0, frac: Int64 = 0
+        var wholeDigits = 0, fracDigits = 0, seenPoint = false
+        for b in bytes {
+            switch b {
+            case 0x30...0x39:
+                if seenPoint {
+                    fracDigits += 1
+                    guard fracDigits <= 2 else { return nil }
+                    frac = frac * 10 + Int64(b - 0x30)
+                } else {
+                    wholeDigits += 1
+                    guard wholeDigits <= 9 else { return nil }
+                    whole = whole * 10 + Int64(b - 0x30)
+                }
+            case 0x2E where !seenPoint: seenPoint = true  // "."
+            case 0x2C where !seenPoint && wholeDigits > 0: continue  // thousands separator ","
+            default: return nil
+            }
+        }
+        guard wholeDigits > 0 else { return nil }
+        return Area(centi: whole * 100 + (fracDigits == 1 ? frac * 10 : frac))
     }
+
+    /// Unit suffixes offices write after an area, as UTF-8.
+    static let units: [[UInt8]] = ["平方米", "平米", "㎡", "m²", "m2", "M2", "平"].map { Array($0.utf8) }
 }

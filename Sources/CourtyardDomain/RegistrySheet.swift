@@ -39,6 +39,16 @@ public struct HouseholdRow: Hashable, Sendable {
 
 public struct HouseholdKey: Hashable, Sendable {
     public var community, compound, building, entrance, room: String
+    /// The key as one byte string, parts separated by U+001F.
+    public var bytes: [UInt8] {
+        var b: [UInt8] = []
+        b.reserveCapacity(community.utf8.count + compound.utf8.count + building.utf8.count + entrance.utf8.count + room.utf8.count + 4)
+        for (i, part) in [community, compound, building, entrance, room].enumerated() {
+            if i > 0 { b.append(0x1F) }
+            b.append(contentsOf: part.utf8)
+        }
+        return b
+    }
     public init(_ community: String, _ compound: String, _ building: String, _ entrance: String, _ room: String) {
         self.community = community; self.compound = compound; self.building = building
         self.entrance = entrance; self.room = room
@@ -53,6 +63,34 @@ public struct RowError: Hashable, Sendable, Codable, Error {
     public var message: String
     public init(row: Int, column: String?, code: String, message: String) {
         self.row = row; self.column = column; self.code = code; self.message = message
+    }
+}
+
+/// A dictionary key made of UTF-8 bytes. Hashing raw bytes in one call avoids both the Unicode
+/// normalisation of hashing a non-ASCII String and byte-by-byte array hashing, which a city's
+/// sheet would otherwise pay hundreds of thousands of times.
+public struct ByteKey: Hashable, Sendable {
+    public var bytes: [UInt8]
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+    public func hash(into h: inout Hasher) { bytes.withUnsafeBytes { h.combine(bytes: $0) } }
+    public static func == (a: ByteKey, b: ByteKey) -> Bool { a.bytes == b.bytes }
+}
+
+/// Per-slice results of a parallel parse; each slice writes only its own entry.
+final class SliceResults: @unchecked Sendable {
+    private var parts: [[ParsedRow?]]
+    private let lock = NSLock()
+    init(count: Int) { parts = Array(repeating: [], count: count) }
+    func set(_ k: Int, _ rows: [ParsedRow?]) { lock.lock(); parts[k] = rows; lock.unlock() }
+    func joined() -> [ParsedRow?] { parts.flatMap { $0 } }
+}
+
+/// One row's cleaned cells by column name, held in column order rather than a dictionary.
+struct SheetValues {
+    var cells = [String?](repeating: nil, count: RegistrySheet.columns.count)
+    subscript(name: String) -> String? {
+        get { RegistrySheet.index[name].flatMap { cells[$0] } }
+        set { if let i = RegistrySheet.index[name] { cells[i] = newValue } }
     }
 }
 
@@ -72,6 +110,7 @@ public enum RegistrySheet {
         "社区", "小区", "地址", "建成年份", "楼栋", "单元", "房号", "楼层", "建筑面积", "业主姓名", "联系电话", "是否外住",
     ]
     static let required: Set<String> = ["community", "compound", "building", "entrance", "room", "area_m2"]
+    static let index: [String: Int] = Dictionary(uniqueKeysWithValues: columns.enumerated().map { ($1, $0) })
 
     /// Maps each header cell to a column; every required column must be present, none twice, none unknown.
     public static func mapHeader(_ header: [String]) -> Result<[Int: String], RowError> {
@@ -102,7 +141,7 @@ public enum RegistrySheet {
     public static func parse(_ cells: [String], row: Int, header: [Int: String], currentYear: Int = 2026)
         -> ParsedRow
     {
-        var v: [String: String] = [:]
+        var v = SheetValues()
         for (i, cell) in cells.enumerated() {
             if let name = header[i] { v[name] = TextNormalizer.clean(cell) }
         }
@@ -118,7 +157,7 @@ public enum RegistrySheet {
         }
         var builtYear: Int?
         if let s = v["built_year"], !s.isEmpty {
-            if let y = TextNormalizer.integer(s.replacingOccurrences(of: "年", with: "")), y >= 1900, y <= currentYear {
+            if let y = TextNormalizer.integer(s.hasSuffix("年") ? String(s.dropLast()) : s), y >= 1900, y <= currentYear {
                 builtYear = y
             } else { fail("built_year", "invalid_year", "built_year “\(s)” is not a year between 1900 and \(currentYear)") }
         }
@@ -152,6 +191,28 @@ public enum RegistrySheet {
             area: area, ownerName: ownerName, ownerPhone: phone, livesElsewhere: elsewhere))
     }
 
+    /// Checks the data rows in parallel slices (each row stands alone); nil for a blank row.
+    static func parseRows(_ rows: [[String]], header: [Int: String], currentYear: Int) -> [ParsedRow?] {
+        let data = rows.dropFirst()
+        let slices = data.count > 20_000 ? 4 : 1
+        let size = (data.count + slices - 1) / max(slices, 1)
+        let results = SliceResults(count: slices)
+        DispatchQueue.concurrentPerform(iterations: slices) { k in
+            let lo = data.startIndex + k * size, hi = min(lo + size, data.endIndex)
+            var out: [ParsedRow?] = []
+            out.reserveCapacity(max(0, hi - lo))
+            if lo < hi {
+                for i in lo..<hi {
+                    let cells = rows[i]
+                    out.append(cells.allSatisfy({ $0.trimmingWhitespace().isEmpty }) ? nil
+                        : parse(cells, row: i + 1, header: header, currentYear: currentYear))
+                }
+            }
+            results.set(k, out)
+        }
+        return results.joined()
+    }
+
     /// Parses a whole sheet (header first) and checks rows against each other:
     /// a household twice, or one compound given two addresses or build years.
     public static func parseSheet(_ rows: [[String]], currentYear: Int = 2026) -> (rows: [HouseholdRow], errors: [RowError]) {
@@ -163,24 +224,27 @@ public enum RegistrySheet {
         case .success(let h): header = h
         case .failure(let e): return ([], [e])
         }
+        let parsed = parseRows(rows, header: header, currentYear: currentYear)
         var good: [HouseholdRow] = []
         var errors: [RowError] = []
-        var seenKeys: [HouseholdKey: Int] = [:]
-        var compounds: [String: HouseholdRow] = [:]
+        // Keyed by UTF-8 bytes: hashing non-ASCII Strings normalises them first, which a city's sheet cannot afford.
+        var seenKeys: [ByteKey: Int] = [:]
+        var compounds: [ByteKey: HouseholdRow] = [:]
         good.reserveCapacity(rows.count)
-        for (i, cells) in rows.enumerated().dropFirst() {
-            let rowNumber = i + 1
-            if cells.allSatisfy({ $0.trimmingWhitespace().isEmpty }) { continue }
-            switch parse(cells, row: rowNumber, header: header, currentYear: currentYear) {
+        for (i, result) in parsed.enumerated() {
+            let rowNumber = i + 2
+            switch result {
+            case nil: continue
             case .bad(let e): errors.append(contentsOf: e)
             case .ok(let r):
-                if let earlier = seenKeys[r.key] {
+                let householdKey = ByteKey(r.key.bytes)
+                if let earlier = seenKeys[householdKey] {
                     errors.append(RowError(row: rowNumber, column: "room", code: "duplicate_household",
                         message: "household \(r.building)-\(r.entrance)-\(r.room) already appears in row \(earlier)"))
                     continue
                 }
-                seenKeys[r.key] = rowNumber
-                let ck = r.community + "\u{1F}" + r.compound
+                seenKeys[householdKey] = rowNumber
+                let ck = ByteKey(Array(r.community.utf8) + [0x1F] + Array(r.compound.utf8))
                 if let c = compounds[ck] {
                     if !r.address.isEmpty && !c.address.isEmpty && r.address != c.address {
                         errors.append(RowError(row: rowNumber, column: "address", code: "inconsistent_compound",

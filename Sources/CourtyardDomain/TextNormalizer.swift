@@ -15,21 +15,43 @@ public enum TextNormalizer {
     }
 
     /// Trims, folds full-width forms and collapses runs of inner white space to one space.
+    /// Works on Unicode scalars, not Characters: a city's sheet has millions of cells.
     public static func clean(_ s: String) -> String {
-        let h = halfWidth(s)
-        var out = ""
-        out.reserveCapacity(h.utf8.count)
+        if isClean(s) { return s }
+        var out = String.UnicodeScalarView()
         var pendingSpace = false
-        for ch in h {
-            if ch.isWhitespace || ch == "\u{00A0}" || ch == "\u{FEFF}" {
+        for u in s.unicodeScalars {
+            if isSpace(u) {
                 pendingSpace = !out.isEmpty
+                continue
+            }
+            if pendingSpace { out.append(" ") }
+            pendingSpace = false
+            out.append(u.value >= 0xFF01 && u.value <= 0xFF5E ? Unicode.Scalar(u.value - 0xFEE0)! : u)
+        }
+        return String(out)
+    }
+
+    /// True when `clean` would return the text unchanged, checked without building a new string.
+    static func isClean(_ s: String) -> Bool {
+        var previousSpace = true
+        for u in s.unicodeScalars {
+            if isSpace(u) {
+                if previousSpace || u != " " { return false }
+                previousSpace = true
             } else {
-                if pendingSpace { out.append(" ") }
-                pendingSpace = false
-                out.append(ch)
+                if u.value >= 0xFF01 && u.value <= 0xFF5E { return false }
+                previousSpace = false
             }
         }
-        return out
+        return !previousSpace || s.isEmpty
+    }
+
+    static func isSpace(_ u: Unicode.Scalar) -> Bool {
+        switch u.value {
+        case 0x09...0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000...0x200B, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000, 0xFEFF: true
+        default: false
+        }
     }
 
     /// 是/否, yes/no, y/n, true/false, 1/0; an empty cell is "no". Anything else is nil, never a guess.
@@ -51,9 +73,9 @@ public enum TextNormalizer {
 
 extension String {
     public func trimmingWhitespace() -> String {
-        var s = Substring(self)
-        while let f = s.first, f.isWhitespace { s.removeFirst() }
-        while let l = s.last, l.isWhitespace { s.removeLast() }
+        var s = Substring(self).unicodeScalars
+        while let f = s.first, TextNormalizer.isSpace(f) { s.removeFirst() }
+        while let l = s.last, TextNormalizer.isSpace(l) { s.removeLast() }
         return String(s)
     }
 }

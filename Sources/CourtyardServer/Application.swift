@@ -23,6 +23,7 @@ public struct Services: Sendable {
     public let configuration: ServerConfiguration
     public let logger: Logger
     let metrics = MetricsRegistry()
+    let tokens = TokenCache()
     public var registry: ResourceRepository { ResourceRepository(database: database) }
     public var accounts: AccountRepository { AccountRepository(database: database) }
     public var importer: RegistryImporter { RegistryImporter(database: database) }

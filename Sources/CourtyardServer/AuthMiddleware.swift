@@ -19,13 +19,13 @@ struct AuthMiddleware: RouterMiddleware {
 
         if let auth = request.headers[.authorization], auth.lowercased().hasPrefix("bearer ") {
             let token = String(auth.dropFirst(7)).trimmingCharacters(in: .whitespaces)
-            guard let grant = try await services.accounts.resolve(tokenHash: Security.hash(token: token)), grant.kind == .api else {
+            guard let grant = try await resolve(Security.hash(token: token)), grant.kind == .api else {
                 throw AppError(status: .unauthorized, code: "invalid_token", message: "the bearer token is unknown, revoked or expired")
             }
             context.account = grant.account
             context.tokenId = grant.tokenId
         } else if let session = cookies[SessionCookie.name]?.value,
-            let grant = try await services.accounts.resolve(tokenHash: Security.hash(token: session)), grant.kind == .session
+            let grant = try await resolve(Security.hash(token: session)), grant.kind == .session
         {
             context.account = grant.account
             context.tokenId = grant.tokenId
@@ -49,6 +49,15 @@ struct AuthMiddleware: RouterMiddleware {
             services.logger.error("unexpected error on \(request.uri.path): \(String(reflecting: error))")
             throw AppError(status: .internalServerError, code: "internal", message: "the server failed; the error was logged")
         }
+    }
+}
+
+extension AuthMiddleware {
+    func resolve(_ hash: String) async throws -> AccountRepository.TokenGrant? {
+        if let cached = services.tokens.get(hash) { return cached }
+        guard let grant = try await services.accounts.resolve(tokenHash: hash) else { return nil }
+        services.tokens.put(hash, grant)
+        return grant
     }
 }
 

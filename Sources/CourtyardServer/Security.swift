@@ -15,7 +15,14 @@ enum Security {
 
     /// Tokens are stored only as this hash, so a copy of the database signs no one in.
     static func hash(token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        let hex = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for b in SHA256.hash(data: Data(token.utf8)) {
+            out.append(hex[Int(b >> 4)])
+            out.append(hex[Int(b & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func hashPassword(_ password: String, cost: UInt8) async throws -> String {

@@ -48,7 +48,11 @@ public struct RegistryImporter: Sendable {
     {
         guard Permissions.allows(actor.role, .importRegistry) else { throw AccessError.forbidden }
         let totalRows = rows.count + Set(errors.map(\.row)).count
+        let sqlite = database.kind == .sqlite
         var report = try await database.transaction { db -> ImportReport in
+            // A city's import touches more pages than SQLite's default 8 MB cache holds; spilling them
+            // mid-transaction costs more than the writes themselves.
+            if sqlite { try await db.raw("PRAGMA cache_size = -262144").run() }
             let (sdId, sdName) = try await resolveSubdistrict(db: db, name: subdistrict, actor: actor, create: !dryRun && errors.isEmpty)
             var report = ImportReport(dryRun: dryRun, applied: false, rows: totalRows, subdistrict: sdName, errors: errors)
             let snapshot = try await Snapshot.load(db: db, subdistrictId: sdId)
@@ -109,18 +113,43 @@ public struct RegistryImporter: Sendable {
     }
 }
 
+/// Names joined by U+001F, as UTF-8 bytes.
+typealias PathKey = ByteKey
+
+/// The resident an owner link points at: one already stored, or one this import creates.
+enum ResidentRef {
+    case id(Int64)
+    /// A person with a phone, found again by (name, phone) once written.
+    case named(name: String, phone: String)
+    /// A person without a phone, known only through this import's key.
+    case unnumbered(PathKey)
+}
+
 /// What the sub-district already holds, keyed by name paths ("community␟compound␟building…").
 struct Snapshot {
-    var communities: [String: Int64] = [:]
-    var compounds: [String: (id: Int64, address: String, builtYear: Int?)] = [:]
-    var buildings: [String: Int64] = [:]
-    var entrances: [String: Int64] = [:]
-    var households: [String: (id: Int64, floor: Int?, area: Int64)] = [:]
+    var communities: [PathKey: Int64] = [:]
+    var compounds: [PathKey: (id: Int64, address: String, builtYear: Int?)] = [:]
+    var buildings: [PathKey: Int64] = [:]
+    var entrances: [PathKey: Int64] = [:]
+    var households: [PathKey: (id: Int64, floor: Int?, area: Int64)] = [:]
     var owners: [Int64: (residentId: Int64, name: String, phone: String, elsewhere: Bool)] = [:]
-    var residents: [String: Int64] = [:]
+    var residents: [PathKey: Int64] = [:]
 
-    static let sep = "\u{1F}"
-    static func key(_ parts: String...) -> String { parts.joined(separator: sep) }
+    static func key(_ parts: String...) -> PathKey {
+        var k: [UInt8] = []
+        for (i, p) in parts.enumerated() {
+            if i > 0 { k.append(0x1F) }
+            k.append(contentsOf: p.utf8)
+        }
+        return PathKey(k)
+    }
+    static func key(_ prefix: PathKey, _ part: String) -> PathKey {
+        var k = prefix.bytes
+        k.append(0x1F)
+        k.append(contentsOf: part.utf8)
+        return PathKey(k)
+    }
+    static func parent(_ key: PathKey) -> PathKey { PathKey(Array(key.bytes[..<key.bytes.lastIndex(of: 0x1F)!])) }
 
     static func load(db: any SQLDatabase, subdistrictId: Int64?) async throws -> Snapshot {
         var s = Snapshot()
@@ -128,7 +157,7 @@ struct Snapshot {
         func str(_ r: any SQLRow, _ c: String) throws -> String { try r.decode(column: c, as: String.self) }
         func id(_ r: any SQLRow, _ c: String = "id") throws -> Int64 { try r.decode(column: c, as: Int64.self) }
         for r in try await db.raw("SELECT id, name FROM communities WHERE subdistrict_id = \(bind: sd)").all() {
-            s.communities[try str(r, "name")] = try id(r)
+            s.communities[key(try str(r, "name"))] = try id(r)
         }
         let compoundJoin = "JOIN communities cm ON cm.id = c.community_id"
         for r in try await db.raw("""
@@ -175,27 +204,28 @@ struct Snapshot {
 /// The difference between a sheet and the snapshot, and how to write it.
 struct ImportPlan {
     var newCommunities: [String] = []
-    var newCompounds: [(path: String, community: String, row: HouseholdRow)] = []
+    var newCompounds: [(path: PathKey, community: String, row: HouseholdRow)] = []
     var compoundUpdates: [(id: Int64, address: String, builtYear: Int?)] = []
-    var newBuildings: [(path: String, compound: String, name: String)] = []
-    var newEntrances: [(path: String, building: String, name: String)] = []
-    var newHouseholds: [(path: String, entrance: String, row: HouseholdRow)] = []
+    var newBuildings: [(path: PathKey, compound: PathKey, name: String)] = []
+    var newEntrances: [(path: PathKey, building: PathKey, name: String)] = []
+    var newHouseholds: [(path: PathKey, entrance: PathKey, row: HouseholdRow)] = []
     var householdUpdates: [(id: Int64, floor: Int?, area: Int64)] = []
     var unchangedHouseholds = 0
     /// Households whose owner is set by this import: (household path, resident key, lives elsewhere).
-    var ownerLinks: [(household: String, resident: String, elsewhere: Bool)] = []
+    var ownerLinks: [(entrance: PathKey, room: String, resident: ResidentRef, elsewhere: Bool)] = []
     var ownerDeletes: [Int64] = []
-    var newResidents: [(key: String, name: String, phone: String)] = []
-    var reusedResidents: Set<String> = []
+    var newResidents: [(key: PathKey, name: String, phone: String)] = []
+    var reusedResidents: Set<PathKey> = []
     var compoundsSeen = 0, buildingsSeen = 0, entrancesSeen = 0, communitiesTouched = 0
 
     init(rows: [HouseholdRow], snapshot s: Snapshot) {
         typealias K = Snapshot
-        var seenCm: Set<String> = [], seenCp: Set<String> = [], seenB: Set<String> = [], seenE: Set<String> = []
-        var seenNewResident: Set<String> = []
+        var seenCm: Set<PathKey> = [], seenCp: Set<PathKey> = [], seenB: Set<PathKey> = [], seenE: Set<PathKey> = []
+        var seenNewResident: Set<PathKey> = []
         for r in rows {
-            if s.communities[r.community] == nil, seenCm.insert(r.community).inserted { newCommunities.append(r.community) }
-            let cp = K.key(r.community, r.compound)
+            let cm = K.key(r.community)
+            if s.communities[cm] == nil, seenCm.insert(cm).inserted { newCommunities.append(r.community) }
+            let cp = K.key(cm, r.compound)
             if seenCp.insert(cp).inserted {
                 if let existing = s.compounds[cp] {
                     compoundsSeen += 1
@@ -227,16 +257,19 @@ struct ImportPlan {
                     ownerChanged = true
                     if current != nil, let id = existing?.id { ownerDeletes.append(id) }
                     // One person owning several households is one resident: same name and phone in the sub-district.
-                    var rk = r.ownerPhone.isEmpty ? "#" + h : K.key(r.ownerName, r.ownerPhone)
+                    // Without a phone a person has no identity beyond this household.
+                    let rk = r.ownerPhone.isEmpty ? PathKey([0x23] + h.bytes) : K.key(r.ownerName, r.ownerPhone)
+                    var ref = r.ownerPhone.isEmpty ? ResidentRef.unnumbered(rk) : .named(name: r.ownerName, phone: r.ownerPhone)
                     if let c = current, c.name == r.ownerName, c.phone == r.ownerPhone {
-                        rk = "=" + String(c.residentId)  // same person, only where they live changed
+                        ref = .id(c.residentId)  // same person, only where they live changed
                         reusedResidents.insert(K.key(c.name, c.phone))
-                    } else if !r.ownerPhone.isEmpty, s.residents[rk] != nil {
+                    } else if !r.ownerPhone.isEmpty, let id = s.residents[rk] {
+                        ref = .id(id)
                         reusedResidents.insert(rk)
                     } else if seenNewResident.insert(rk).inserted {
                         newResidents.append((rk, r.ownerName, r.ownerPhone))
                     }
-                    ownerLinks.append((h, rk, r.livesElsewhere))
+                    ownerLinks.append((e, r.room, ref, r.livesElsewhere))
                 }
             }
             if let x = existing {
@@ -266,21 +299,23 @@ struct ImportPlan {
 
     func apply(db: any SQLDatabase, subdistrictId sd: Int64, snapshot s: Snapshot) async throws {
         typealias L = SQLLiteral
+        typealias K = Snapshot
         func id(_ r: any SQLRow, _ c: String = "id") throws -> Int64 { try r.decode(column: c, as: Int64.self) }
         func str(_ r: any SQLRow, _ c: String) throws -> String { try r.decode(column: c, as: String.self) }
+        func reversed(_ m: [PathKey: Int64]) -> [Int64: PathKey] { Dictionary(uniqueKeysWithValues: m.map { ($0.value, $0.key) }) }
 
         var cm = s.communities
         for r in try await L.insert(db: db, table: "communities", columns: ["subdistrict_id", "name"],
             rows: newCommunities.map { [String(sd), L.text($0)] }, returning: "id, name") {
-            cm[try str(r, "name")] = try id(r)
+            cm[K.key(try str(r, "name"))] = try id(r)
         }
         var cp = s.compounds.mapValues(\.id)
-        let cmName = Dictionary(uniqueKeysWithValues: cm.map { ($0.value, $0.key) })
+        let cmKey = reversed(cm)
         for r in try await L.insert(db: db, table: "compounds",
             columns: ["subdistrict_id", "community_id", "name", "address", "built_year"],
-            rows: newCompounds.map { [String(sd), String(cm[$0.community]!), L.text($0.row.compound), L.text($0.row.address), L.int($0.row.builtYear)] },
+            rows: newCompounds.map { [String(sd), String(cm[K.key($0.community)]!), L.text($0.row.compound), L.text($0.row.address), L.int($0.row.builtYear)] },
             returning: "id, community_id, name") {
-            cp[Snapshot.key(cmName[try id(r, "community_id")]!, try str(r, "name"))] = try id(r)
+            cp[K.key(cmKey[try id(r, "community_id")]!, try str(r, "name"))] = try id(r)
         }
         for u in compoundUpdates {
             try await db.raw("""
@@ -288,61 +323,75 @@ struct ImportPlan {
                 """).run()
         }
         var b = s.buildings
-        let cpPath = Dictionary(uniqueKeysWithValues: cp.map { ($0.value, $0.key) })
+        let cpKey = reversed(cp)
         for r in try await L.insert(db: db, table: "buildings", columns: ["compound_id", "name"],
             rows: newBuildings.map { [String(cp[$0.compound]!), L.text($0.name)] }, returning: "id, compound_id, name") {
-            b[Snapshot.key(cpPath[try id(r, "compound_id")]!, try str(r, "name"))] = try id(r)
+            b[K.key(cpKey[try id(r, "compound_id")]!, try str(r, "name"))] = try id(r)
         }
         var e = s.entrances
-        let bPath = Dictionary(uniqueKeysWithValues: b.map { ($0.value, $0.key) })
-        let bCompound = Dictionary(uniqueKeysWithValues: b.map { ($0.value, cp[String($0.key[..<$0.key.lastIndex(of: "\u{1F}")!])]!) })
+        let bKey = reversed(b)
+        let bCompound = Dictionary(uniqueKeysWithValues: b.map { ($0.value, cp[K.parent($0.key)]!) })
         for r in try await L.insert(db: db, table: "entrances", columns: ["building_id", "compound_id", "name"],
             rows: newEntrances.map { let bid = b[$0.building]!; return [String(bid), String(bCompound[bid]!), L.text($0.name)] },
             returning: "id, building_id, name") {
-            e[Snapshot.key(bPath[try id(r, "building_id")]!, try str(r, "name"))] = try id(r)
+            e[K.key(bKey[try id(r, "building_id")]!, try str(r, "name"))] = try id(r)
         }
-        var h = s.households.mapValues(\.id)
-        let ePath = Dictionary(uniqueKeysWithValues: e.map { ($0.value, $0.key) })
-        for r in try await L.insert(db: db, table: "households",
+        // Households and residents are many: written without RETURNING, and found again by their unique keys below.
+        _ = try await L.insert(db: db, table: "households",
             columns: ["entrance_id", "building_id", "compound_id", "room", "floor", "area_centi"],
             rows: newHouseholds.map {
-                let path = $0.entrance
-                let bKey = String(path[..<path.lastIndex(of: "\u{1F}")!])
-                let bid = b[bKey]!
-                return [String(e[path]!), String(bid), String(bCompound[bid]!), L.text($0.row.room), L.int($0.row.floor), String($0.row.area.centi)]
-            }, returning: "id, entrance_id, room") {
-            h[Snapshot.key(ePath[try id(r, "entrance_id")]!, try str(r, "room"))] = try id(r)
-        }
+                let bid = b[K.parent($0.entrance)]!
+                return [String(e[$0.entrance]!), String(bid), String(bCompound[bid]!), L.text($0.row.room), L.int($0.row.floor), String($0.row.area.centi)]
+            }, returning: nil)
         for u in householdUpdates {
             try await db.raw("""
                 UPDATE households SET floor = \(bind: u.floor), area_centi = \(bind: u.area), version = version + 1 WHERE id = \(bind: u.id)
                 """).run()
         }
-        var res = s.residents
-        let withPhone = newResidents.filter { !$0.phone.isEmpty }
-        for r in try await L.insert(db: db, table: "residents", columns: ["subdistrict_id", "name", "phone"],
-            rows: withPhone.map { [String(sd), L.text($0.name), L.text($0.phone)] }, returning: "id, name, phone") {
-            res[Snapshot.key(try str(r, "name"), try str(r, "phone"))] = try id(r)
-        }
+        _ = try await L.insert(db: db, table: "residents", columns: ["subdistrict_id", "name", "phone"],
+            rows: newResidents.filter { !$0.phone.isEmpty }.map { [String(sd), L.text($0.name), L.text($0.phone)] }, returning: nil)
         // Residents without a phone have no natural key; one statement numbers its rows in order on both databases.
+        var unnumbered: [PathKey: Int64] = [:]
         let noPhone = newResidents.filter { $0.phone.isEmpty }
         for start in stride(from: 0, to: noPhone.count, by: 1000) {
             let chunk = Array(noPhone[start..<min(start + 1000, noPhone.count)])
             let ids = try await L.insert(db: db, table: "residents", columns: ["subdistrict_id", "name", "phone"],
                 rows: chunk.map { [String(sd), L.text($0.name), "''"] }, returning: "id", chunk: 1000).map { try id($0) }.sorted()
-            for (r, rid) in zip(chunk, ids) { res[r.key] = rid }
+            for (r, rid) in zip(chunk, ids) { unnumbered[r.key] = rid }
         }
         for start in stride(from: 0, to: ownerDeletes.count, by: 1000) {
             let chunk = ownerDeletes[start..<min(start + 1000, ownerDeletes.count)].map(String.init).joined(separator: ",")
             let text = "DELETE FROM household_residents WHERE relation = 'owner' AND household_id IN (" + chunk + ")"
             try await db.raw(SQLQueryString(text)).run()
         }
-        _ = try await L.insert(db: db, table: "household_residents",
-            columns: ["household_id", "resident_id", "relation", "lives_elsewhere"],
-            rows: ownerLinks.map {
-                let rid = $0.resident.hasPrefix("=") ? Int64($0.resident.dropFirst())! : res[$0.resident]!
-                return [String(h[$0.household]!), String(rid), "'owner'", $0.elsewhere ? "1" : "0"]
-            },
-            returning: nil)
+        try await insertOwnerLinks(db: db, subdistrictId: sd, entrances: e, unnumbered: unnumbered)
+    }
+
+    /// Ties owners to households, finding each household by (entrance, room) and each new
+    /// resident by (name, phone) in the database itself, so no ids travel back to the app.
+    func insertOwnerLinks(db: any SQLDatabase, subdistrictId sd: Int64, entrances e: [PathKey: Int64], unnumbered: [PathKey: Int64])
+        async throws
+    {
+        typealias L = SQLLiteral
+        let rows: [String] = ownerLinks.map { link in
+            var rid = "NULL", name = "''", phone = "''"
+            switch link.resident {
+            case .id(let id): rid = String(id)
+            case .unnumbered(let key): rid = String(unnumbered[key]!)
+            case .named(let n, let p): name = L.text(n); phone = L.text(p)
+            }
+            return "(\(e[link.entrance]!),\(L.text(link.room)),\(rid),\(name),\(phone),\(link.elsewhere ? 1 : 0))"
+        }
+        for start in stride(from: 0, to: rows.count, by: 2000) {
+            let values = rows[start..<min(start + 2000, rows.count)].joined(separator: ",")
+            let text = """
+                INSERT INTO household_residents (household_id, resident_id, relation, lives_elsewhere)
+                SELECT h.id, COALESCE(CAST(v.column3 AS BIGINT), r.id), 'owner', CAST(v.column6 AS INTEGER)
+                FROM (VALUES \(values)) AS v
+                JOIN households h ON h.entrance_id = CAST(v.column1 AS BIGINT) AND h.room = v.column2
+                LEFT JOIN residents r ON v.column3 IS NULL AND r.subdistrict_id = \(sd) AND r.name = v.column4 AND r.phone = v.column5 AND r.phone <> ''
+                """
+            try await db.raw(SQLQueryString(text)).run()
+        }
     }
 }

@@ -2,6 +2,7 @@ import CourtyardDomain
 import CourtyardStore
 import CourtyardTestSupport
 import SQLKit
+import Foundation
 import Testing
 
 @Suite struct MigrationTests {
@@ -156,6 +157,16 @@ import Testing
             let after = try await repo.unlink(householdId: h.id, residentId: r.id, actor: .system)
             guard case .array(let rs2) = after["residents"]! else { return }
             #expect(rs2.count == 1)
+        }
+    }
+}
+
+@Suite struct ClockTests {
+    @Test func formatsUTCLikeFoundation() {
+        let f = ISO8601DateFormatter()
+        for t in [0.0, 951_782_400, 1_795_600_000.7, 4_107_542_399, -86_401] {
+            let d = Date(timeIntervalSince1970: t)
+            #expect(Clock.iso(d) == f.string(from: d), "\(t)")
         }
     }
 }

@@ -54,6 +54,7 @@ enum AccountRoutes {
             let account = try await services.accounts.update(id: id, role: role, scope: scope,
                 displayName: body["display_name"]?.stringValue, passwordHash: hash, disabled: disabled,
                 expectedVersion: try RegistryRoutes.expectedVersion(request, id: id), actor: actor)
+            services.tokens.clear()
             return JSONBody.response(account.json, etag: "\"\(account.id)-\(account.version)\"")
         }
         api.get("audit") { request, context -> Response in

@@ -31,12 +31,14 @@ enum AuthRoutes {
             let account = try context.requireAccount()
             guard let id = context.tokenId else { throw AppError.unauthorized }
             try await services.accounts.revoke(tokenId: id, userId: account.id)
+            services.tokens.clear()
             return Response(status: .noContent)
         }
         api.delete("auth/tokens/:id") { _, context -> Response in
             let account = try context.requireAccount()
             guard try await services.accounts.revoke(tokenId: try context.parameters.require("id", as: Int64.self), userId: account.id)
             else { throw AppError.notFound }
+            services.tokens.clear()
             return Response(status: .noContent)
         }
     }

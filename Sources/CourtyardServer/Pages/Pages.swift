@@ -122,6 +122,7 @@ enum LoginPages {
                 let fields = try await Pages.form(request, context)
                 _ = fields
                 try await services.accounts.revoke(tokenId: id, userId: account.id)
+                services.tokens.clear()
             }
             var response = Pages.seeOther("/login")
             response.setCookie(Cookie(name: SessionCookie.name, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .lax))
