@@ -83,6 +83,13 @@ import Testing
             #expect(added == .seeOther)
             let (_, withCoOwner, _) = try await Self.page(client, "/households/\(hh.id)", cookie: cookie)
             #expect(withCoOwner.contains("赵六") && withCoOwner.contains("共有人"))
+            // And correcting that resident's phone on the resident's page.
+            let resident = try await services.registry.list(.residents, query: ListQuery(search: "赵六"), actor: .system).items[0]
+            let (fixed, _, _) = try await Self.postForm(client, "/residents/\(resident.id)", cookie: cookie,
+                "_csrf=\(csrf)&version=\(resident.version)&name=%E8%B5%B5%E5%85%AD&phone=136-0000-0002")
+            #expect(fixed == .seeOther)
+            let reread = try await services.registry.get(.residents, id: resident.id, actor: .system)
+            #expect(reread["phone"]?.stringValue == "13600000002")
         }
     }
 

@@ -106,6 +106,27 @@ enum RegistryPages {
                 return try await householdPage(id: id, actor: actor, f: f, services: services, notice: ("bad", AppError.from(e)!.message), status: AppError.from(e)!.status)
             }
         }
+        Pages.get(router, "/residents/:id") { request, context, f in
+            let actor = try context.require(.readRegistry)
+            let id = try context.parameters.require("id", as: Int64.self)
+            return try await residentPage(id: id, actor: actor, f: f, services: services,
+                notice: request.uri.queryParameters.get("saved") != nil ? ("ok", f.t("household.saved")) : nil)
+        }
+        Pages.post(router, "/residents/:id") { request, context, f in
+            let actor = try context.require(.writeRegistry)
+            let id = try context.parameters.require("id", as: Int64.self)
+            let fields = try await Pages.form(request, context)
+            do {
+                _ = try await services.registry.update(.residents, id: id,
+                    input: ["name": .string(fields["name"] ?? ""), "phone": .string(fields["phone"] ?? "")],
+                    expectedVersion: fields["version"].flatMap(Int.init), actor: actor)
+                return Pages.seeOther("/residents/\(id)?saved=1")
+            } catch StoreError.stale {
+                return try await residentPage(id: id, actor: actor, f: f, services: services, notice: ("bad", f.t("household.stale")), status: .preconditionFailed)
+            } catch let e where AppError.from(e)?.status == .unprocessableContent || AppError.from(e)?.status == .conflict {
+                return try await residentPage(id: id, actor: actor, f: f, services: services, notice: ("bad", AppError.from(e)!.message), status: AppError.from(e)!.status)
+            }
+        }
         Pages.post(router, "/households/:id/residents/:resident_id/remove") { request, context, _ in
             let actor = try context.require(.writeRegistry)
             let id = try context.parameters.require("id", as: Int64.self)
@@ -149,6 +170,33 @@ enum RegistryPages {
         return s + "</tbody></table></div>"
     }
 
+    static func residentPage(id: Int64, actor: Actor, f: PageFrame, services: Services, notice: (String, String)?,
+        status: HTTPResponse.Status = .ok) async throws -> Response
+    {
+        let r = try await services.registry.get(.residents, id: id, actor: actor)
+        let canWrite = Permissions.allows(actor.role, .writeRegistry)
+        let disabled = canWrite ? "" : " disabled"
+        var body = notice.map { "<p class=\"note \($0.0)\" role=\"status\">\(esc($0.1))</p>" } ?? ""
+        body += """
+            <form class="stack" method="post" action="/residents/\(id)">\(f.csrfField())
+            <input type="hidden" name="version" value="\(r.version)">
+            <label>\(esc(f.t("col.personName")))<input name="name" value="\(esc(r["name"]?.stringValue ?? ""))" required maxlength="50"\(disabled)></label>
+            <label>\(esc(f.t("col.phone")))<input name="phone" type="tel" inputmode="tel" value="\(esc(r["phone"]?.stringValue ?? ""))"\(disabled)></label>
+            \(canWrite ? "<button type=\"submit\">\(esc(f.t("action.save")))</button>" : "")
+            </form>
+            <h2>\(esc(f.t("entity.households")))</h2>
+            """
+        if case .array(let links) = r["households"] ?? .null {
+            body += Pages.table([(f.t("household.title"), false), (f.t("col.relation"), false), (f.t("col.livesElsewhere"), false)],
+                links.map { l in
+                    let hid = l["household_id"]?.intValue ?? 0
+                    return ["<a href=\"/households/\(hid)\">#\(hid)</a>", esc(f.t("rel." + (l["relation"]?.stringValue ?? ""))),
+                            l["lives_elsewhere"] == .bool(true) ? esc(f.t("yes")) : esc(f.t("no"))]
+                })
+        }
+        return f.render(title: "\(f.t("resident.title")) \(r["name"]?.stringValue ?? "")", body: body, status: status)
+    }
+
     static func householdPage(id: Int64, actor: Actor, f: PageFrame, services: Services, notice: (String, String)?,
         status: HTTPResponse.Status = .ok) async throws -> Response
     {
@@ -177,7 +225,7 @@ enum RegistryPages {
                 residents.map { r in
                     let rid = r["resident_id"]?.intValue ?? 0
                     let remove = canWrite ? "<form class=\"inline\" method=\"post\" action=\"/households/\(id)/residents/\(rid)/remove\">\(f.csrfField())<button type=\"submit\">\(esc(f.t("action.remove")))</button></form>" : ""
-                    return [esc(r["name"]?.stringValue ?? ""), esc(r["phone"]?.stringValue ?? ""), esc(f.t("rel." + (r["relation"]?.stringValue ?? ""))),
+                    return ["<a href=\"/residents/\(rid)\">\(esc(r["name"]?.stringValue ?? ""))</a>", esc(r["phone"]?.stringValue ?? ""), esc(f.t("rel." + (r["relation"]?.stringValue ?? ""))),
                             r["lives_elsewhere"] == .bool(true) ? esc(f.t("yes")) : esc(f.t("no")), remove]
                 })
         }
