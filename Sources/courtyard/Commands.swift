@@ -123,12 +123,12 @@ struct ImportRegistry: AsyncParsableCommand {
         func line(_ name: String, _ c: ImportReport.Counts) -> String {
             "\(name): \(c.created) created, \(c.updated) updated, \(c.unchanged) unchanged"
         }
+        if !report.errors.isEmpty {
+            throw Failure("\(report.errors.count) problem\(report.errors.count == 1 ? "" : "s") in \(file); nothing was written")
+        }
         for (n, c) in [("communities", report.communities), ("compounds", report.compounds), ("buildings", report.buildings),
             ("entrances", report.entrances), ("households", report.households), ("residents", report.residents)] {
             print(line(n, c))
-        }
-        if !report.errors.isEmpty {
-            throw Failure("\(report.errors.count) problems in \(file); nothing was written")
         }
         print(report.applied ? "imported \(report.rows) rows into \(report.subdistrict)" : "dry run: \(report.rows) rows checked, nothing written")
     }
