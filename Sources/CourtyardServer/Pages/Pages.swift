@@ -75,6 +75,23 @@ enum Pages {
         }
     }
 
+    /// Runs a form's save: on success sends the person on to `next`; a stale or invalid form shows
+    /// the page again with the reason, and nothing is written.
+    static func save(_ f: PageFrame, next: String,
+        redisplay: ((String, String), HTTPResponse.Status) async throws -> Response, _ body: () async throws -> Void)
+        async throws -> Response
+    {
+        do {
+            try await body()
+            return seeOther(next)
+        } catch StoreError.stale {
+            return try await redisplay(("bad", f.t("household.stale")), .preconditionFailed)
+        } catch let e where [.unprocessableContent, .conflict].contains(AppError.from(e)?.status) {
+            let a = AppError.from(e)!
+            return try await redisplay(("bad", a.message), a.status)
+        }
+    }
+
     /// After a successful POST, go where the person can see the result.
     static func seeOther(_ location: String) -> Response { Response.redirect(to: location, type: .normal) }
 

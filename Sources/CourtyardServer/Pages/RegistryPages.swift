@@ -80,14 +80,10 @@ enum RegistryPages {
                 }
                 input["floor"] = .int(Int64(n))
             } else { input["floor"] = .null }
-            do {
+            return try await Pages.save(f, next: "/households/\(id)?saved=1",
+                redisplay: { try await householdPage(id: id, actor: actor, f: f, services: services, notice: $0, status: $1) }) {
                 _ = try await services.registry.update(.households, id: id, input: input,
                     expectedVersion: fields["version"].flatMap(Int.init), actor: actor)
-                return Pages.seeOther("/households/\(id)?saved=1")
-            } catch StoreError.stale {
-                return try await householdPage(id: id, actor: actor, f: f, services: services, notice: ("bad", f.t("household.stale")), status: .preconditionFailed)
-            } catch let e as ValidationError {
-                return try await householdPage(id: id, actor: actor, f: f, services: services, notice: ("bad", e.message), status: .unprocessableContent)
             }
         }
         Pages.post(router, "/households/:id/residents") { request, context, f in
@@ -95,15 +91,13 @@ enum RegistryPages {
             let id = try context.parameters.require("id", as: Int64.self)
             let fields = try await Pages.form(request, context)
             let household = try await services.registry.get(.households, id: id, actor: actor)
-            do {
+            return try await Pages.save(f, next: "/households/\(id)?saved=1",
+                redisplay: { try await householdPage(id: id, actor: actor, f: f, services: services, notice: $0, status: $1) }) {
                 _ = try await services.registry.create(.residents, input: [
                     "subdistrict_id": .int(household.subdistrictId ?? 0), "name": .string(fields["name"] ?? ""),
                     "phone": .string(fields["phone"] ?? ""), "household_id": .int(id),
                     "relation": .string(fields["relation"] ?? "tenant"), "lives_elsewhere": .bool(fields["lives_elsewhere"] == "1"),
                 ], actor: actor)
-                return Pages.seeOther("/households/\(id)?saved=1")
-            } catch let e where AppError.from(e)?.status == .unprocessableContent || AppError.from(e)?.status == .conflict {
-                return try await householdPage(id: id, actor: actor, f: f, services: services, notice: ("bad", AppError.from(e)!.message), status: AppError.from(e)!.status)
             }
         }
         Pages.get(router, "/residents/:id") { request, context, f in
@@ -116,15 +110,11 @@ enum RegistryPages {
             let actor = try context.require(.writeRegistry)
             let id = try context.parameters.require("id", as: Int64.self)
             let fields = try await Pages.form(request, context)
-            do {
+            return try await Pages.save(f, next: "/residents/\(id)?saved=1",
+                redisplay: { try await residentPage(id: id, actor: actor, f: f, services: services, notice: $0, status: $1) }) {
                 _ = try await services.registry.update(.residents, id: id,
                     input: ["name": .string(fields["name"] ?? ""), "phone": .string(fields["phone"] ?? "")],
                     expectedVersion: fields["version"].flatMap(Int.init), actor: actor)
-                return Pages.seeOther("/residents/\(id)?saved=1")
-            } catch StoreError.stale {
-                return try await residentPage(id: id, actor: actor, f: f, services: services, notice: ("bad", f.t("household.stale")), status: .preconditionFailed)
-            } catch let e where AppError.from(e)?.status == .unprocessableContent || AppError.from(e)?.status == .conflict {
-                return try await residentPage(id: id, actor: actor, f: f, services: services, notice: ("bad", AppError.from(e)!.message), status: AppError.from(e)!.status)
             }
         }
         Pages.post(router, "/households/:id/residents/:resident_id/remove") { request, context, _ in
