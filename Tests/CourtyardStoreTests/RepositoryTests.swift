@@ -16,6 +16,30 @@ import Testing
     }
 }
 
+@Suite struct MigrationStepTests {
+    /// A database left at the previous level (as an older release left it) is brought forward with its data intact.
+    @Test func upgradesFromThePreviousLevel() async throws {
+        let dir = NSTemporaryDirectory() + "courtyard-mig-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let db = try Database.open(url: nil, dataDirectory: dir)
+        do {
+            let first = try await Migrations.run(on: db, upTo: Migrations.latest - 1)
+            #expect(first == Array(1..<Migrations.latest))
+            try await db.transaction { c in try await c.raw("INSERT INTO subdistricts (name) VALUES ('旧街道')").run() }
+            let rest = try await Migrations.run(on: db)
+            #expect(rest == [Migrations.latest])
+            let level = try await Migrations.currentVersion(db)
+            #expect(level == Migrations.latest)
+            let kept = try await db.withConnection { c in try await c.raw("SELECT name FROM subdistricts").first()!.decode(column: "name", as: String.self) }
+            #expect(kept == "旧街道")
+            await db.shutdown()
+        } catch {
+            await db.shutdown()
+            throw error
+        }
+    }
+}
+
 @Suite struct RepositoryTests {
     /// Two communities with one compound each; returns (community A, community B, compound in A).
     static func seed(_ db: Database) async throws -> (Int64, Int64, Int64) {
