@@ -1,0 +1,114 @@
+/// Owners' decisions under Civil Code Art. 278, counted with exact integer arithmetic.
+
+/// The nine kinds of matter Art. 278 lists.
+public enum VoteMatter: Int, CaseIterable, Codable, Sendable {
+    case assemblyRules = 1, managementStatute, committee, propertyCompany, useMaintenanceFund
+    case raiseMaintenanceFund, rebuild, commonPartsUse, other
+
+    /// Matters 6-8 need three quarters; the others a simple majority.
+    public var needsSuperMajority: Bool { (6...8).contains(rawValue) }
+}
+
+/// "At least num/den" or "more than num/den" of a whole, decided by cross-multiplication.
+public struct Threshold: Hashable, Codable, Sendable, CustomStringConvertible {
+    public var numerator: Int64
+    public var denominator: Int64
+    /// true: at least (≥); false: more than (>).
+    public var inclusive: Bool
+
+    public init(_ numerator: Int64, _ denominator: Int64, inclusive: Bool) {
+        self.numerator = numerator; self.denominator = denominator; self.inclusive = inclusive
+    }
+
+    public static func atLeast(_ n: Int64, _ d: Int64) -> Threshold { Threshold(n, d, inclusive: true) }
+    public static func moreThan(_ n: Int64, _ d: Int64) -> Threshold { Threshold(n, d, inclusive: false) }
+
+    /// Whether `part` of `whole` reaches the threshold; nothing reaches a threshold of an empty whole.
+    public func isMet(part: Int64, whole: Int64) -> Bool {
+        guard whole > 0, denominator > 0 else { return false }
+        let lhs = denominator * part, rhs = numerator * whole
+        return inclusive ? lhs >= rhs : lhs > rhs
+    }
+
+    public var isValid: Bool { numerator >= 0 && denominator > 0 && numerator <= denominator }
+
+    public var description: String { "\(inclusive ? "≥" : ">") \(numerator)/\(denominator)" }
+}
+
+/// The four tests a vote must pass: turnout by area and by owners, approval by area and by owners.
+public struct VoteThresholds: Hashable, Codable, Sendable {
+    public var quorumArea: Threshold
+    public var quorumOwners: Threshold
+    public var approvalArea: Threshold
+    public var approvalOwners: Threshold
+
+    public init(quorumArea: Threshold, quorumOwners: Threshold, approvalArea: Threshold, approvalOwners: Threshold) {
+        self.quorumArea = quorumArea; self.quorumOwners = quorumOwners
+        self.approvalArea = approvalArea; self.approvalOwners = approvalOwners
+    }
+
+    /// Art. 278: two thirds of area and owners take part; three quarters of the participants
+    /// approve matters 6-8, more than half approve the rest.
+    public static func article278(_ matter: VoteMatter) -> VoteThresholds {
+        let quorum = Threshold.atLeast(2, 3)
+        let approval = matter.needsSuperMajority ? Threshold.atLeast(3, 4) : Threshold.moreThan(1, 2)
+        return VoteThresholds(quorumArea: quorum, quorumOwners: quorum, approvalArea: approval, approvalOwners: approval)
+    }
+}
+
+public enum VoteChoice: String, CaseIterable, Codable, Sendable { case approve, reject, abstain }
+
+/// One household of the electorate: its exclusive area and who counts as its owner.
+/// `owner` is the same for every household one person owns (and for all the developer's unsold
+/// households), so that person counts once by headcount while every household's area counts.
+public struct ElectorHousehold: Hashable, Sendable {
+    public var householdId: Int64
+    public var area: Area
+    public var owner: String
+    public init(householdId: Int64, area: Area, owner: String) {
+        self.householdId = householdId; self.area = area; self.owner = owner
+    }
+}
+
+public struct VoteResult: Hashable, Codable, Sendable {
+    public var eligibleOwners: Int64
+    public var participatingOwners: Int64
+    public var approvingOwners: Int64
+    public var eligibleArea: Area
+    public var participatingArea: Area
+    public var approvingArea: Area
+    public var quorumMet: Bool
+    public var passed: Bool
+}
+
+public enum VoteTally {
+    /// Counts ballots (one per household) against an electorate. An owner takes part when any of
+    /// their households voted, and approves by headcount only when every ballot they cast approves;
+    /// abstentions count towards turnout, not approval.
+    public static func tally(electorate: [ElectorHousehold], ballots: [Int64: VoteChoice], thresholds: VoteThresholds) -> VoteResult {
+        var eligibleArea: Int64 = 0, participatingArea: Int64 = 0, approvingArea: Int64 = 0
+        var owners: [String: (voted: Bool, allApprove: Bool)] = [:]
+        for h in electorate {
+            eligibleArea += h.area.centi
+            var o = owners[h.owner] ?? (false, true)
+            if let choice = ballots[h.householdId] {
+                participatingArea += h.area.centi
+                o.voted = true
+                if choice == .approve { approvingArea += h.area.centi } else { o.allApprove = false }
+            }
+            owners[h.owner] = o
+        }
+        let eligibleOwners = Int64(owners.count)
+        let participatingOwners = Int64(owners.values.filter(\.voted).count)
+        let approvingOwners = Int64(owners.values.filter { $0.voted && $0.allApprove }.count)
+        let quorum = thresholds.quorumArea.isMet(part: participatingArea, whole: eligibleArea)
+            && thresholds.quorumOwners.isMet(part: participatingOwners, whole: eligibleOwners)
+        let passed = quorum
+            && thresholds.approvalArea.isMet(part: approvingArea, whole: participatingArea)
+            && thresholds.approvalOwners.isMet(part: approvingOwners, whole: participatingOwners)
+        return VoteResult(
+            eligibleOwners: eligibleOwners, participatingOwners: participatingOwners, approvingOwners: approvingOwners,
+            eligibleArea: Area(centi: eligibleArea), participatingArea: Area(centi: participatingArea),
+            approvingArea: Area(centi: approvingArea), quorumMet: quorum, passed: passed)
+    }
+}
