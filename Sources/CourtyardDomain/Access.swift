@@ -67,6 +67,7 @@ public enum Capability: Sendable {
     case readRegistry, writeRegistry, readPersonalData, importRegistry
     case readOrganisations, writeOrganisations
     case readUsers, writeUsers, readAudit, writeSubdistricts
+    case manageVotes, enterBallots
 }
 
 /// The role half of every access check; the scope half is `Scope.contains`.
@@ -89,6 +90,10 @@ public enum Permissions {
             return [.admin, .subdistrictOfficer].contains(role)
         case .writeUsers, .writeSubdistricts:
             return role == .admin
+        case .manageVotes:
+            return [.admin, .subdistrictOfficer, .communityStaff].contains(role)
+        case .enterBallots:
+            return [.admin, .subdistrictOfficer, .communityStaff, .steward].contains(role)
         }
     }
 

@@ -43,6 +43,7 @@ func buildRouter(services: Services) -> Router<AppContext> {
     RegistryRoutes.add(to: api, services: services)
     AccountRoutes.add(to: api, services: services)
     ImportRoutes.add(to: api, services: services)
+    VoteRoutes.add(to: api, services: services)
     Pages.add(to: router, services: services)
     return router
 }

@@ -9,7 +9,7 @@ enum JSONBody {
         let buffer = try await request.body.collect(upTo: 1024 * 1024)
         guard buffer.readableBytes > 0 else { throw AppError.badRequest("empty_body", "the request needs a JSON object body") }
         let data = Data(buffer.readableBytesView)
-        guard case .some(let any) = try? JSONDecoder().decode(AnyJSON.self, from: data), case .object(let pairs) = any.value else {
+        guard case .some(.object(let pairs)) = try? JSONDecoder().decode(JSONValue.self, from: data) else {
             throw AppError.badRequest("invalid_json", "the body is not a JSON object")
         }
         return Dictionary(pairs, uniquingKeysWith: { _, b in b })
@@ -19,35 +19,6 @@ enum JSONBody {
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if let etag { headers[.eTag] = etag }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: value.serialized())))
-    }
-}
-
-/// Decodes any JSON into `JSONValue`; fractional numbers keep their shortest decimal text.
-struct AnyJSON: Decodable {
-    var value: JSONValue
-    init(from decoder: any Decoder) throws {
-        if var a = try? decoder.unkeyedContainer() {
-            var items: [JSONValue] = []
-            while !a.isAtEnd { items.append(try a.decode(AnyJSON.self).value) }
-            value = .array(items)
-            return
-        }
-        if let o = try? decoder.container(keyedBy: Key.self) {
-            value = .object(try o.allKeys.map { ($0.stringValue, try o.decode(AnyJSON.self, forKey: $0).value) })
-            return
-        }
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { value = .null }
-        else if let b = try? c.decode(Bool.self) { value = .bool(b) }
-        else if let i = try? c.decode(Int64.self) { value = .int(i) }
-        else if let d = try? c.decode(Double.self) { value = .string("\(d)") }
-        else { value = .string(try c.decode(String.self)) }
-    }
-    struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
     }
 }
 

@@ -88,6 +88,27 @@ public enum Migrations {
               rows INTEGER NOT NULL DEFAULT 0, error_count INTEGER NOT NULL DEFAULT 0, report_json TEXT NOT NULL)
             """,
         ]),
+        Step(version: 3, name: "owners_votes", statements: [
+            """
+            CREATE TABLE votes (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id),
+              compound_id {BIG} NOT NULL REFERENCES compounds(id), title TEXT NOT NULL, matter INTEGER NOT NULL,
+              electorate_json TEXT NOT NULL, thresholds_json TEXT NOT NULL, status TEXT NOT NULL,
+              created_at TEXT NOT NULL, opened_at TEXT, closed_at TEXT, result_json TEXT, version INTEGER NOT NULL DEFAULT 1)
+            """,
+            "CREATE INDEX votes_compound ON votes (compound_id)",
+            """
+            CREATE TABLE vote_electorate (vote_id {BIG} NOT NULL REFERENCES votes(id), household_id {BIG} NOT NULL REFERENCES households(id),
+              area_centi {BIG} NOT NULL, owner_key TEXT NOT NULL, PRIMARY KEY (vote_id, household_id))
+            """,
+            """
+            CREATE TABLE ballots (id {ID}, vote_id {BIG} NOT NULL REFERENCES votes(id), household_id {BIG} NOT NULL REFERENCES households(id),
+              choice TEXT NOT NULL, channel TEXT NOT NULL, paper_number TEXT, entered_by TEXT NOT NULL, at TEXT NOT NULL,
+              voided_at TEXT, void_reason TEXT)
+            """,
+            // One live ballot per household and one use of a paper number, enforced by the database so two stewards entering at once cannot both succeed.
+            "CREATE UNIQUE INDEX ballots_one_per_household ON ballots (vote_id, household_id) WHERE voided_at IS NULL",
+            "CREATE UNIQUE INDEX ballots_paper_once ON ballots (vote_id, paper_number) WHERE paper_number IS NOT NULL",
+        ]),
     ]
 
     public static var latest: Int { steps.last?.version ?? 0 }

@@ -189,6 +189,34 @@ enum OpenAPIDocument {
             "parameters": [enumParam("format", ["csv", "xlsx"]), param("subdistrict_id", "query")],
             "responses": responses(["200": ["description": "the sheet", "content": ["text/csv": ["schema": ty("string")], xlsxMime: ["schema": binary]]]])]]
 
+        let threshold: D = ["type": "object", "required": ["numerator", "denominator"],
+            "properties": ["numerator": ty("integer"), "denominator": ty("integer"), "inclusive": ty("boolean")]]
+        let newVote: D = ["type": "object", "required": ["title", "matter", "electorate"], "properties": [
+            "title": ty("string"), "matter": ["type": "integer", "minimum": 1, "maximum": 9],
+            "electorate": ["type": "object", "properties": ["compound_id": ty("integer"), "building_ids": ["type": "array", "items": ty("integer")],
+                "entrance_ids": ["type": "array", "items": ty("integer")], "household_ids": ["type": "array", "items": ty("integer")]]],
+            "thresholds": ["type": "object", "properties": ["quorum_area": threshold, "quorum_owners": threshold,
+                "approval_area": threshold, "approval_owners": threshold]]]]
+        let vote = ref("Vote")
+        paths["/api/v1/votes"] = [
+            "get": op("List votes", id: "list_votes", tag: "votes", params: [param("compound_id", "query")],
+                responses: responses(["200": response("votes", listSchema(vote))])),
+            "post": op("Draft a vote", id: "create_vote", tag: "votes", body: newVote, responses: responses(["201": response("the draft", vote)])),
+        ]
+        paths["/api/v1/votes/{id}"] = ["get": op("Read a vote", id: "read_vote", tag: "votes", params: [idParam], responses: responses(["200": response("the vote", vote)]))]
+        paths["/api/v1/votes/{id}/open"] = ["post": op("Open a vote", id: "open_vote", tag: "votes", params: [idParam],
+            responses: responses(["200": response("opened; the electorate is frozen", vote), "409": rresp("Conflict")]))]
+        paths["/api/v1/votes/{id}/close"] = ["post": op("Close a vote", id: "close_vote", tag: "votes", params: [idParam],
+            responses: responses(["200": response("closed; the result is final", vote), "409": rresp("Conflict")]))]
+        paths["/api/v1/votes/{id}/ballots"] = ["post": op("Enter a ballot", id: "cast_ballot", tag: "votes", params: [idParam],
+            body: ["type": "object", "required": ["household_id", "choice"], "properties": ["household_id": ty("integer"),
+                "choice": ["type": "string", "enum": VoteChoice.allCases.map(\.rawValue)], "channel": ["type": "string", "enum": ["online", "paper"]],
+                "paper_number": ty("string")]],
+            responses: responses(["201": response("recorded", ty("object")), "409": rresp("Conflict")]))]
+        paths["/api/v1/votes/{id}/ballots/{ballot_id}/void"] = ["post": op("Void a ballot", id: "void_ballot", tag: "votes",
+            params: [idParam, param("ballot_id", "path")], body: ["type": "object", "required": ["reason"], "properties": ["reason": ty("string")]],
+            responses: responses(["204": response("voided"), "409": rresp("Conflict")]))]
+
         var schemas: D = Dictionary(uniqueKeysWithValues: specs.map { (recordName($0), recordSchema($0) as Any) })
         schemas["Error"] = ["type": "object", "required": ["error"], "properties": ["error": ["type": "object", "required": ["code", "message"],
             "properties": ["code": ty("string"), "message": ty("string"), "field": ["type": "string", "nullable": true]]]]]
@@ -200,6 +228,14 @@ enum OpenAPIDocument {
         schemas["AuditEntry"] = ["type": "object", "properties": ["id": ty("integer"), "at": ty("string"), "username": ty("string"),
             "action": ty("string"), "entity": ty("string"), "entity_id": ["type": "integer", "nullable": true],
             "before": ["type": "string", "nullable": true], "after": ["type": "string", "nullable": true]]]
+        schemas["Vote"] = ["type": "object", "properties": ["id": ty("integer"), "title": ty("string"), "matter": ty("integer"),
+            "compound_id": ty("integer"), "electorate": ty("object"), "status": ["type": "string", "enum": ["draft", "open", "closed"]],
+            "thresholds": ty("object"), "eligible_households": ty("integer"), "ballots_cast": ty("integer"),
+            "created_at": ty("string"), "opened_at": ["type": "string", "nullable": true], "closed_at": ["type": "string", "nullable": true],
+            "version": ty("integer"),
+            "result": ["type": "object", "nullable": true, "properties": ["eligible_owners": ty("integer"), "participating_owners": ty("integer"),
+                "approving_owners": ty("integer"), "eligible_area": ty("string"), "participating_area": ty("string"),
+                "approving_area": ty("string"), "quorum_met": ty("boolean"), "passed": ty("boolean")]]]]
         schemas["ImportReport"] = ["type": "object", "properties": ["dry_run": ty("boolean"), "applied": ty("boolean"),
             "rows": ty("integer"), "error_count": ty("integer"), "errors": ["type": "array", "items": ty("object")]]]
         func err(_ d: String) -> D { response(d, ref("Error")) }
