@@ -31,7 +31,37 @@ public enum DemoData {
         }
         guard let sd = firstId else { return true }
         try await seedOrganisationsAndAccounts(services: services, subdistrictId: sd)
+        try await seedVotes(services: services, subdistrictId: sd)
         return true
+    }
+
+    /// A closed vote on hiring a property company and an open one on an elevator, in the first compounds.
+    static func seedVotes(services: Services, subdistrictId sd: Int64) async throws {
+        let votes = VoteRepository(database: services.database)
+        let compounds = try await services.registry.list(.compounds, query: ListQuery(filters: ["subdistrict_id": String(sd)], limit: 2), actor: .system).items
+        guard compounds.count == 2 else { return }
+        var rng = SplitMix64(seed: 278)
+        for (i, compound) in compounds.enumerated() {
+            let closed = i == 0
+            let vote = try await votes.create(title: closed ? "选聘物业服务企业" : "1号楼加装电梯", matter: closed ? .propertyCompany : .rebuild,
+                electorate: closed ? .compound(compound.id) : .buildings([try await firstBuilding(services, compound.id)]), thresholds: nil, actor: .system)
+            let id = vote["id"]!.intValue!
+            _ = try await votes.open(id: id, actor: .system)
+            let households = try await services.database.withConnection { db in
+                try await db.raw("SELECT household_id FROM vote_electorate WHERE vote_id = \(bind: id) ORDER BY household_id").all()
+                    .map { try $0.decode(column: "household_id", as: Int64.self) }
+            }
+            for (k, h) in households.enumerated() where rng.next() % 100 < (closed ? 85 : 40) {
+                let roll = rng.next() % 100
+                let choice: VoteChoice = roll < 75 ? .approve : (roll < 92 ? .reject : .abstain)
+                _ = try await votes.cast(voteId: id, householdId: h, choice: choice, paperNumber: k % 3 == 0 ? "Z\(id)-\(k + 1)" : nil, actor: .system)
+            }
+            if closed { _ = try await votes.close(id: id, actor: .system) }
+        }
+    }
+
+    static func firstBuilding(_ services: Services, _ compoundId: Int64) async throws -> Int64 {
+        try await services.registry.list(.buildings, query: ListQuery(filters: ["compound_id": String(compoundId)], limit: 1), actor: .system).items[0].id
     }
 
     static let organisations: [(String, OrganisationKind, DepartmentKind?)] = [

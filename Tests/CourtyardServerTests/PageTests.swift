@@ -148,6 +148,7 @@ import Testing
         let dynamic = Role.allCases.map { "role." + $0.rawValue } + ResidentRelation.allCases.map { "rel." + $0.rawValue }
             + ["communities", "compounds", "buildings", "entrances", "households", "residents"].map { "entity." + $0 }
             + ["applied", "checked", "rejected"].map { "import.status." + $0 }
+            + VoteMatter.allCases.map { "vote.matter.\($0.rawValue)" } + ["draft", "open", "closed"].map { "vote.status." + $0 }
         for key in used.union(dynamic) {
             #expect(Lang.zh.has(key), "zh-Hans lacks \(key)")
             #expect(Lang.en.has(key), "en lacks \(key)")

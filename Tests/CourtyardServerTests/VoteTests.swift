@@ -67,11 +67,20 @@ import Testing
             // Later changes to the registry never alter a closed result.
             _ = try await client.call(.patch, "/api/v1/households/\(hh[0])", token: token, body: #"{"area_m2":"10"}"#)
             let again = try await client.call(.get, "/api/v1/votes/\(id)", token: token)
-            #expect(again.json["result"] == result)
+            for key in ["eligible_owners", "participating_owners", "approving_owners", "eligible_area", "participating_area", "approving_area", "quorum_met", "passed"] {
+                #expect(again.json["result"]?[key] == result[key], "\(key) unchanged")
+            }
             let late = try await client.call(.post, "/api/v1/votes/\(id)/ballots", token: token, body: #"{"household_id":\#(hh[8]),"choice":"approve"}"#)
             #expect(late.status == .conflict)
             let reclose = try await client.call(.post, "/api/v1/votes/\(id)/close", token: token)
             #expect(reclose.status == .conflict)
+            // The result page shows the figures and the rule that decided it.
+            let (cookie, _) = try await client.session("admin", TestApp.adminPassword)
+            let page = try await client.execute(uri: "/votes/\(id)", method: .get, headers: [.cookie: cookie]) { String(buffer: $0.body) }
+            #expect(page.contains("选聘和解聘物业服务企业"))
+            #expect(page.contains("&gt; 1/2") && page.contains("≥ 2/3"))
+            #expect(page.contains("<td class=\"num\">6</td><td class=\"num\">700.00</td>"))
+            #expect(page.contains("通过"))
         }
     }
 

@@ -43,6 +43,7 @@ struct PageFrame {
         if let a = account {
             var items: [(String, String)] = [("/", "nav.dashboard")]
             if Permissions.allows(a.role, .readRegistry) { items.append(("/communities", "nav.communities")) }
+            if Permissions.allows(a.role, .readRegistry) { items.append(("/votes", "nav.votes")) }
             if Permissions.allows(a.role, .importRegistry) { items.append(("/import", "nav.import")) }
             if Permissions.allows(a.role, .readUsers) { items.append(("/users", "nav.users")) }
             if Permissions.allows(a.role, .readAudit) { items.append(("/audit", "nav.audit")) }

@@ -11,6 +11,7 @@ enum Pages {
         LoginPages.add(to: router, services: services)
         RegistryPages.add(to: router, services: services)
         AdminPages.add(to: router, services: services)
+        VotePages.add(to: router, services: services)
     }
 
     static func frame(_ request: Request, _ context: AppContext) -> PageFrame {
