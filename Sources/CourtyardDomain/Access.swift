@@ -68,6 +68,7 @@ public enum Capability: Sendable {
     case readOrganisations, writeOrganisations
     case readUsers, writeUsers, readAudit, writeSubdistricts
     case manageVotes, enterBallots
+    case manageReports, fileReports
 }
 
 /// The role half of every access check; the scope half is `Scope.contains`.
@@ -92,8 +93,10 @@ public enum Permissions {
             return role == .admin
         case .manageVotes:
             return [.admin, .subdistrictOfficer, .communityStaff].contains(role)
-        case .enterBallots:
+        case .enterBallots, .fileReports:
             return [.admin, .subdistrictOfficer, .communityStaff, .steward].contains(role)
+        case .manageReports:
+            return [.admin, .subdistrictOfficer, .communityStaff].contains(role)
         }
     }
 

@@ -44,6 +44,7 @@ func buildRouter(services: Services) -> Router<AppContext> {
     AccountRoutes.add(to: api, services: services)
     ImportRoutes.add(to: api, services: services)
     VoteRoutes.add(to: api, services: services)
+    ReportRoutes.add(to: api, services: services)
     Pages.add(to: router, services: services)
     return router
 }

@@ -109,6 +109,24 @@ public enum Migrations {
             "CREATE UNIQUE INDEX ballots_one_per_household ON ballots (vote_id, household_id) WHERE voided_at IS NULL",
             "CREATE UNIQUE INDEX ballots_paper_once ON ballots (vote_id, paper_number) WHERE paper_number IS NOT NULL",
         ]),
+        Step(version: 4, name: "supervision_reports", statements: [
+            """
+            CREATE TABLE reports (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id),
+              compound_id {BIG} NOT NULL REFERENCES compounds(id), building_id {BIG} REFERENCES buildings(id),
+              category TEXT NOT NULL, description TEXT NOT NULL, photos_json TEXT NOT NULL DEFAULT '[]',
+              reporter_name TEXT NOT NULL DEFAULT '', reporter_phone TEXT NOT NULL DEFAULT '', state TEXT NOT NULL,
+              assignee_organisation_id {BIG} REFERENCES organisations(id), state_since TEXT NOT NULL, due_on TEXT,
+              submitted_at TEXT NOT NULL, created_by TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1)
+            """,
+            "CREATE INDEX reports_compound ON reports (compound_id, state)",
+            "CREATE INDEX reports_assignee ON reports (assignee_organisation_id)",
+            """
+            CREATE TABLE report_events (id {ID}, report_id {BIG} NOT NULL REFERENCES reports(id), at TEXT NOT NULL,
+              from_state TEXT, to_state TEXT NOT NULL, note TEXT NOT NULL DEFAULT '', username TEXT NOT NULL,
+              organisation_id {BIG})
+            """,
+            "CREATE INDEX report_events_report ON report_events (report_id)",
+        ]),
     ]
 
     public static var latest: Int { steps.last?.version ?? 0 }

@@ -121,7 +121,7 @@ enum OpenAPIDocument {
         let specs = ResourceSpec.all + [ResourceSpec.subdistricts]
         var paths: D = [:]
         for s in specs { paths.merge(resourcePaths(s)) { a, _ in a } }
-        let user = ref("User"), report = ref("ImportReport")
+        let user = ref("User"), importReport = ref("ImportReport")
         let binary: D = ["type": "string", "format": "binary"]
         let xlsxMime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         paths["/healthz"] = ["get": op("Health", id: "healthz", tag: "ops",
@@ -181,7 +181,7 @@ enum OpenAPIDocument {
                     "text/csv": ["schema": binary], xlsxMime: ["schema": binary],
                     "multipart/form-data": ["schema": ["type": "object", "properties": ["file": binary, "dry_run": ty("string"), "subdistrict": ty("string")]]],
                 ]],
-                "responses": responses(["200": response("dry-run report", report), "201": response("applied", report)])],
+                "responses": responses(["200": response("dry-run report", importReport), "201": response("applied", importReport)])],
         ]
         paths["/api/v1/imports/{id}"] = ["get": op("Read an import", id: "read_import", tag: "imports", params: [idParam],
             responses: responses(["200": response("the import", ty("object"))]))]
@@ -217,6 +217,26 @@ enum OpenAPIDocument {
             params: [idParam, param("ballot_id", "path")], body: ["type": "object", "required": ["reason"], "properties": ["reason": ty("string")]],
             responses: responses(["204": response("voided"), "409": rresp("Conflict")]))]
 
+        let report = ref("Report")
+        paths["/api/v1/reports"] = [
+            "get": op("List supervision reports", id: "list_reports", tag: "reports",
+                params: [param("compound_id", "query"), enumParam("state", ReportState.allCases.map(\.rawValue)), enumParam("overdue", ["true", "false"]),
+                         enumParam("format", ["json", "csv"])],
+                responses: responses(["200": response("reports", listSchema(report))])),
+            "post": op("File a supervision report", id: "create_report", tag: "reports",
+                body: ["type": "object", "required": ["compound_id", "category", "description"], "properties": [
+                    "compound_id": ty("integer"), "building_id": ty("integer"), "category": ["type": "string", "enum": ReportCategory.allCases.map(\.rawValue)],
+                    "description": ["type": "string", "maxLength": 2000], "photos": ["type": "array", "items": ty("integer")],
+                    "reporter_name": ty("string"), "reporter_phone": ty("string")]],
+                responses: responses(["201": response("filed", report)])),
+        ]
+        paths["/api/v1/reports/{id}"] = ["get": op("Read a supervision report", id: "read_report", tag: "reports", params: [idParam],
+            responses: responses(["200": response("the report with its history", report)]))]
+        paths["/api/v1/reports/{id}/transitions"] = ["post": op("Move a report one step", id: "transition_report", tag: "reports", params: [idParam],
+            body: ["type": "object", "required": ["to"], "properties": ["to": ["type": "string", "enum": ReportState.allCases.map(\.rawValue)],
+                "note": ty("string"), "assignee_organisation_id": ty("integer")]],
+            responses: responses(["200": response("moved", report), "409": rresp("Conflict")]))]
+
         var schemas: D = Dictionary(uniqueKeysWithValues: specs.map { (recordName($0), recordSchema($0) as Any) })
         schemas["Error"] = ["type": "object", "required": ["error"], "properties": ["error": ["type": "object", "required": ["code", "message"],
             "properties": ["code": ty("string"), "message": ty("string"), "field": ["type": "string", "nullable": true]]]]]
@@ -236,6 +256,13 @@ enum OpenAPIDocument {
             "result": ["type": "object", "nullable": true, "properties": ["eligible_owners": ty("integer"), "participating_owners": ty("integer"),
                 "approving_owners": ty("integer"), "eligible_area": ty("string"), "participating_area": ty("string"),
                 "approving_area": ty("string"), "quorum_met": ty("boolean"), "passed": ty("boolean")]]]]
+        schemas["Report"] = ["type": "object", "properties": ["id": ty("integer"), "compound_id": ty("integer"),
+            "building_id": ["type": "integer", "nullable": true], "category": ty("string"), "description": ty("string"),
+            "photos": ["type": "array", "items": ty("integer")], "reporter_name": ty("string"), "reporter_phone": ty("string"),
+            "state": ["type": "string", "enum": ReportState.allCases.map(\.rawValue)], "ball_in_court": ["type": "string", "enum": ["office", "contractor", "reporter", "none"]],
+            "assignee_organisation_id": ["type": "integer", "nullable": true], "state_since": ty("string"),
+            "due_on": ["type": "string", "nullable": true], "overdue": ty("boolean"), "submitted_at": ty("string"), "version": ty("integer"),
+            "history": ["type": "array", "items": ty("object")]]]
         schemas["ImportReport"] = ["type": "object", "properties": ["dry_run": ty("boolean"), "applied": ty("boolean"),
             "rows": ty("integer"), "error_count": ty("integer"), "errors": ["type": "array", "items": ty("object")]]]
         func err(_ d: String) -> D { response(d, ref("Error")) }

@@ -1,0 +1,85 @@
+import CourtyardDomain
+import CourtyardServer
+import CourtyardStore
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@Suite struct ReportTests {
+    @Test func aReportGoesRoundTheLoopWithWhoseTurnItIs() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let steward = try await client.token("steward")
+            let office = try await client.token("office")
+            let contractor = try await client.token("contractor")
+            let me = try await client.call(.get, "/api/v1/auth/me", token: contractor)
+            let org = Int64(me.json["scope"]!.stringValue!.split(separator: ":")[1])!
+            let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 1), actor: .system).items[0].id
+            let filed = try await client.call(.post, "/api/v1/reports", token: steward, body: #"""
+                {"compound_id":\#(compound),"category":"safety","description":"3号楼北侧沟槽没有围挡","reporter_name":"王建国","reporter_phone":"13912345678"}
+                """#)
+            #expect(filed.status == .created)
+            #expect(filed.json["ball_in_court"]?.stringValue == "office")
+            #expect(filed.json["due_on"] != .null)
+            let id = filed.json["id"]!.intValue!
+            // The contractor sees nothing until the report is theirs.
+            let hidden = try await client.call(.get, "/api/v1/reports/\(id)", token: contractor)
+            #expect(hidden.status == .notFound)
+            let skip = try await client.call(.post, "/api/v1/reports/\(id)/transitions", token: office, body: #"{"to":"fixed"}"#)
+            #expect(skip.status == .conflict)
+            let stewardAck = try await client.call(.post, "/api/v1/reports/\(id)/transitions", token: steward, body: #"{"to":"acknowledged"}"#)
+            #expect(stewardAck.status == .forbidden)
+            _ = try await client.call(.post, "/api/v1/reports/\(id)/transitions", token: office, body: #"{"to":"acknowledged","note":"已收到"}"#)
+            let noOrg = try await client.call(.post, "/api/v1/reports/\(id)/transitions", token: office, body: #"{"to":"assigned"}"#)
+            #expect(noOrg.json["error"]?["field"]?.stringValue == "assignee_organisation_id")
+            let assigned = try await client.call(.post, "/api/v1/reports/\(id)/transitions", token: office,
+                body: #"{"to":"assigned","assignee_organisation_id":\#(org)}"#)
+            #expect(assigned.json["ball_in_court"]?.stringValue == "contractor")
+            let seen = try await client.call(.get, "/api/v1/reports/\(id)", token: contractor)
+            #expect(seen.status == .ok)
+            #expect(seen.json["reporter_phone"]?.stringValue == "139****5678")
+            #expect(seen.json["reporter_name"]?.stringValue == "王**")
+            let fixed = try await client.call(.post, "/api/v1/reports/\(id)/transitions", token: contractor, body: #"{"to":"fixed","note":"已补设围挡"}"#)
+            #expect(fixed.json["ball_in_court"]?.stringValue == "reporter")
+            #expect(fixed.json["due_on"] == .null)
+            let reopened = try await client.call(.post, "/api/v1/reports/\(id)/transitions", token: steward, body: #"{"to":"reopened","note":"围挡不全"}"#)
+            #expect(reopened.json["ball_in_court"]?.stringValue == "office")
+            for step in [#"{"to":"assigned","assignee_organisation_id":\#(org)}"#] {
+                _ = try await client.call(.post, "/api/v1/reports/\(id)/transitions", token: office, body: step)
+            }
+            _ = try await client.call(.post, "/api/v1/reports/\(id)/transitions", token: contractor, body: #"{"to":"fixed"}"#)
+            _ = try await client.call(.post, "/api/v1/reports/\(id)/transitions", token: steward, body: #"{"to":"verified"}"#)
+            let closed = try await client.call(.post, "/api/v1/reports/\(id)/transitions", token: office, body: #"{"to":"closed"}"#)
+            #expect(closed.json["state"]?.stringValue == "closed")
+            #expect(closed.json["ball_in_court"]?.stringValue == "none")
+            guard case .array(let history) = closed.json["history"] ?? .null else { Issue.record("no history"); return }
+            #expect(history.compactMap { $0["to"]?.stringValue } ==
+                ["submitted", "acknowledged", "assigned", "fixed", "reopened", "assigned", "fixed", "verified", "closed"])
+            let after = try await client.call(.post, "/api/v1/reports/\(id)/transitions", token: office, body: #"{"to":"reopened"}"#)
+            #expect(after.status == .conflict)
+        }
+    }
+
+    @Test func rejectingNeedsAReasonAndBadInputIsNamed() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await client.token("office")
+            let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 1), actor: .system).items[0].id
+            let bad = try await client.call(.post, "/api/v1/reports", token: office, body: #"{"compound_id":\#(compound),"category":"ufo","description":"x"}"#)
+            #expect(bad.json["error"]?["field"]?.stringValue == "category")
+            let empty = try await client.call(.post, "/api/v1/reports", token: office, body: #"{"compound_id":\#(compound),"category":"other","description":"  "}"#)
+            #expect(empty.json["error"]?["field"]?.stringValue == "description")
+            let phone = try await client.call(.post, "/api/v1/reports", token: office,
+                body: #"{"compound_id":\#(compound),"category":"other","description":"x","reporter_phone":"call me"}"#)
+            #expect(phone.json["error"]?["field"]?.stringValue == "reporter_phone")
+            let id = try await client.call(.post, "/api/v1/reports", token: office,
+                body: #"{"compound_id":\#(compound),"category":"noise_dust","description":"夜间施工噪声"}"#).json["id"]!.intValue!
+            let noReason = try await client.call(.post, "/api/v1/reports/\(id)/transitions", token: office, body: #"{"to":"rejected"}"#)
+            #expect(noReason.json["error"]?["field"]?.stringValue == "note")
+            let rejected = try await client.call(.post, "/api/v1/reports/\(id)/transitions", token: office, body: #"{"to":"rejected","note":"不属于改造范围"}"#)
+            #expect(rejected.json["state"]?.stringValue == "rejected")
+            let list = try await client.call(.get, "/api/v1/reports?state=rejected", token: office)
+            #expect(list.json.items.map { $0["id"]?.intValue } == [id])
+            let csv = try await client.call(.get, "/api/v1/reports?format=csv", token: office)
+            #expect(csv.text.contains("夜间施工噪声"))
+        }
+    }
+}
