@@ -68,7 +68,7 @@ public enum Capability: Sendable {
     case readOrganisations, writeOrganisations
     case readUsers, writeUsers, readAudit, writeSubdistricts
     case manageVotes, enterBallots
-    case manageReports, fileReports
+    case manageReports, fileReports, editCalendars
 }
 
 /// The role half of every access check; the scope half is `Scope.contains`.
@@ -95,6 +95,8 @@ public enum Permissions {
             return [.admin, .subdistrictOfficer, .communityStaff].contains(role)
         case .enterBallots, .fileReports:
             return [.admin, .subdistrictOfficer, .communityStaff, .steward].contains(role)
+        case .editCalendars:
+            return [.admin, .subdistrictOfficer].contains(role)
         case .manageReports:
             return [.admin, .subdistrictOfficer, .communityStaff].contains(role)
         }

@@ -127,6 +127,12 @@ public enum Migrations {
             """,
             "CREATE INDEX report_events_report ON report_events (report_id)",
         ]),
+        Step(version: 5, name: "work_calendars", statements: [
+            """
+            CREATE TABLE work_calendars (year INTEGER PRIMARY KEY, holidays_json TEXT NOT NULL, workdays_json TEXT NOT NULL,
+              updated_at TEXT NOT NULL, updated_by TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1)
+            """,
+        ]),
     ]
 
     public static var latest: Int { steps.last?.version ?? 0 }

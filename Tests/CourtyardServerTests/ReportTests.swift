@@ -82,4 +82,27 @@ import Testing
             #expect(csv.text.contains("夜间施工噪声"))
         }
     }
+
+    @Test func officesEnterAYearsHolidays() async throws {
+        try await TestApp.with(demo: true) { client, _ in
+            let office = try await client.token("office")
+            let viewer = try await client.token("viewer")
+            let published = try await client.call(.get, "/api/v1/calendars/2026", token: viewer)
+            #expect(published.json["source"]?.stringValue == "published")
+            guard case .array(let w) = published.json["workdays"] ?? .null else { Issue.record("no workdays"); return }
+            #expect(w.contains(.string("2026-10-10")))
+            let body = #"{"holidays":["2027-10-01","2027-10-04","2027-10-05"],"workdays":["2027-10-09"]}"#
+            #expect(try await client.call(.put, "/api/v1/calendars/2027", token: viewer, body: body).status == .forbidden)
+            let entered = try await client.call(.put, "/api/v1/calendars/2027", token: office, body: body)
+            #expect(entered.status == .ok)
+            #expect(entered.json["source"]?.stringValue == "entered")
+            let weekday = try await client.call(.put, "/api/v1/calendars/2027", token: office, body: #"{"holidays":[],"workdays":["2027-10-08"]}"#)
+            #expect(weekday.json.errorCode == "not_weekend")
+            let wrongYear = try await client.call(.put, "/api/v1/calendars/2027", token: office, body: #"{"holidays":["2026-10-01"]}"#)
+            #expect(wrongYear.json.errorCode == "other_year")
+            let again = try await client.call(.get, "/api/v1/calendars/2027", token: office)
+            guard case .array(let h) = again.json["holidays"] ?? .null else { Issue.record("no holidays"); return }
+            #expect(h.count == 3)
+        }
+    }
 }

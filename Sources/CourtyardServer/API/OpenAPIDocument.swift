@@ -237,6 +237,17 @@ enum OpenAPIDocument {
                 "note": ty("string"), "assignee_organisation_id": ty("integer")]],
             responses: responses(["200": response("moved", report), "409": rresp("Conflict")]))]
 
+        let calendar: D = ["type": "object", "properties": ["year": ty("integer"), "holidays": ["type": "array", "items": ty("string")],
+            "workdays": ["type": "array", "items": ty("string")], "source": ["type": "string", "enum": ["entered", "published", "weekdays"]]]]
+        paths["/api/v1/calendars/{year}"] = [
+            "get": op("A year's working-day calendar", id: "read_calendar", tag: "calendars", params: [param("year", "path")],
+                responses: responses(["200": response("the calendar", calendar)])),
+            "put": op("Enter a year's holidays and worked weekends", id: "put_calendar", tag: "calendars", params: [param("year", "path")],
+                body: ["type": "object", "properties": ["holidays": ["type": "array", "items": ["type": "string", "format": "date"]],
+                    "workdays": ["type": "array", "items": ["type": "string", "format": "date"]]]],
+                responses: responses(["200": response("the calendar", calendar)])),
+        ]
+
         var schemas: D = Dictionary(uniqueKeysWithValues: specs.map { (recordName($0), recordSchema($0) as Any) })
         schemas["Error"] = ["type": "object", "required": ["error"], "properties": ["error": ["type": "object", "required": ["code", "message"],
             "properties": ["code": ty("string"), "message": ty("string"), "field": ["type": "string", "nullable": true]]]]]

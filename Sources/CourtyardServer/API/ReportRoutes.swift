@@ -5,7 +5,31 @@ import Hummingbird
 /// Residents' supervision reports during the works (居民监督).
 enum ReportRoutes {
     static func add(to api: RouterGroup<AppContext>, services: Services) {
-        let reports = ReportRepository(database: services.database)
+        // Due dates count the calendar as entered (or published) when the request arrives.
+        @Sendable func reportsRepo() async throws -> ReportRepository {
+            ReportRepository(database: services.database, calendar: try await CalendarRepository(database: services.database).calendar())
+        }
+        api.get("calendars/:year") { _, context -> Response in
+            _ = try context.actor()
+            return JSONBody.response(try await CalendarRepository(database: services.database).year(try context.parameters.require("year", as: Int.self)).json)
+        }
+        api.put("calendars/:year") { request, context -> Response in
+            let body = try await JSONBody.object(request, context: context)
+            func days(_ key: String) throws -> [Day] {
+                guard case .array(let a) = body[key] ?? .array([]) else {
+                    throw AppError.unprocessable("invalid", "\(key) must be a list of dates", field: key)
+                }
+                return try a.map {
+                    guard let text = $0.stringValue, let d = Day(text) else {
+                        throw AppError.unprocessable("invalid", "\(key) holds dates as YYYY-MM-DD", field: key)
+                    }
+                    return d
+                }
+            }
+            let year = try await CalendarRepository(database: services.database).put(year: try context.parameters.require("year", as: Int.self),
+                holidays: try days("holidays"), workdays: try days("workdays"), actor: try context.actor())
+            return JSONBody.response(year.json)
+        }
         api.post("reports") { request, context -> Response in
             let actor = try context.require(.fileReports)
             let body = try await JSONBody.object(request, context: context)
@@ -17,7 +41,7 @@ enum ReportRoutes {
             }
             var photos: [Int64] = []
             if case .array(let a) = body["photos"] ?? .array([]) { photos = a.compactMap(\.intValue) }
-            let report = try await reports.create(.init(compoundId: compound, buildingId: body["building_id"]?.intValue, category: category,
+            let report = try await reportsRepo().create(.init(compoundId: compound, buildingId: body["building_id"]?.intValue, category: category,
                 description: body["description"]?.stringValue ?? "", photos: photos,
                 reporterName: body["reporter_name"]?.stringValue ?? "", reporterPhone: body["reporter_phone"]?.stringValue ?? ""), actor: actor)
             return JSONBody.response(report, status: .created)
@@ -29,7 +53,7 @@ enum ReportRoutes {
                 guard let parsed = ReportState(rawValue: s) else { throw AppError.badRequest("invalid_filter", "unknown state \(s)", field: "state") }
                 state = parsed
             }
-            let items = try await reports.list(actor: try context.actor(), compoundId: q.get("compound_id").flatMap(Int64.init), state: state,
+            let items = try await reportsRepo().list(actor: try context.actor(), compoundId: q.get("compound_id").flatMap(Int64.init), state: state,
                 overdueOnly: q.get("overdue") == "true")
             if ListCSV.wanted(request) {
                 return ListCSV.response(columns: ["id", "compound_id", "building_id", "category", "description", "state", "ball_in_court",
@@ -38,14 +62,14 @@ enum ReportRoutes {
             return JSONBody.response(.object([("items", .array(items)), ("next_cursor", .null)]))
         }
         api.get("reports/:id") { _, context -> Response in
-            JSONBody.response(try await reports.get(id: try context.parameters.require("id", as: Int64.self), actor: try context.actor()))
+            JSONBody.response(try await reportsRepo().get(id: try context.parameters.require("id", as: Int64.self), actor: try context.actor()))
         }
         api.post("reports/:id/transitions") { request, context -> Response in
             let body = try await JSONBody.object(request, context: context)
             guard let to = body["to"]?.stringValue.flatMap(ReportState.init(rawValue:)) else {
                 throw AppError.unprocessable("invalid", "to must be one of \(ReportState.allCases.map(\.rawValue).joined(separator: ", "))", field: "to")
             }
-            let report = try await reports.transition(id: try context.parameters.require("id", as: Int64.self), to: to,
+            let report = try await reportsRepo().transition(id: try context.parameters.require("id", as: Int64.self), to: to,
                 note: body["note"]?.stringValue ?? "", assignee: body["assignee_organisation_id"]?.intValue, actor: try context.actor())
             return JSONBody.response(report)
         }
