@@ -47,6 +47,11 @@ enum OpenAPIDocument {
          "properties": ["items": ["type": "array", "items": item], "next_cursor": ["type": "string", "nullable": true]]]
     }
 
+    /// A list that also answers ?format=csv.
+    static func listWithCSV(_ description: String, _ item: D) -> D {
+        ["description": description, "content": ["application/json": ["schema": listSchema(item)], "text/csv": ["schema": ty("string")]]]
+    }
+
     static func schema(_ f: Field) -> D {
         switch f.kind {
         case .text(let max): return ["type": "string", "maxLength": max]
@@ -161,7 +166,8 @@ enum OpenAPIDocument {
         let userPatch: D = ["type": "object", "properties": ["password": ty("string"), "role": ty("string"), "scope": ty("string"),
             "display_name": ty("string"), "disabled": ty("boolean")]]
         paths["/api/v1/users"] = [
-            "get": op("List accounts", id: "list_users", tag: "users", responses: responses(["200": response("accounts", listSchema(user))])),
+            "get": op("List accounts", id: "list_users", tag: "users", params: [enumParam("format", ["json", "csv"])],
+                responses: responses(["200": listWithCSV("accounts", user)])),
             "post": op("Create an account", id: "create_user", tag: "users", body: newUser,
                 responses: responses(["201": response("created", user), "409": rresp("Conflict")])),
         ]
@@ -171,10 +177,12 @@ enum OpenAPIDocument {
                 responses: responses(["200": response("updated", user), "412": rresp("Stale")])),
         ]
         paths["/api/v1/audit"] = ["get": op("Audit log", id: "audit", tag: "audit",
-            params: [param("entity", "query", "string"), param("entity_id", "query"), param("cursor", "query", "string"), param("limit", "query")],
-            responses: responses(["200": response("entries", listSchema(ref("AuditEntry")))]))]
+            params: [param("entity", "query", "string"), param("entity_id", "query"), param("cursor", "query", "string"), param("limit", "query"),
+                     enumParam("format", ["json", "csv"])],
+            responses: responses(["200": listWithCSV("entries", ref("AuditEntry"))]))]
         paths["/api/v1/imports"] = [
-            "get": op("List imports", id: "list_imports", tag: "imports", responses: responses(["200": response("imports", listSchema(ty("object")))])),
+            "get": op("List imports", id: "list_imports", tag: "imports", params: [enumParam("format", ["json", "csv"])],
+                responses: responses(["200": listWithCSV("imports", ty("object"))])),
             "post": ["summary": "Import a household sheet (CSV or XLSX)", "operationId": "import_registry", "tags": ["imports"],
                 "parameters": [param("dry_run", "query", "boolean"), param("subdistrict", "query", "string"), param("filename", "query", "string")],
                 "requestBody": ["required": true, "content": [
@@ -222,7 +230,7 @@ enum OpenAPIDocument {
             "get": op("List supervision reports", id: "list_reports", tag: "reports",
                 params: [param("compound_id", "query"), enumParam("state", ReportState.allCases.map(\.rawValue)), enumParam("overdue", ["true", "false"]),
                          enumParam("format", ["json", "csv"])],
-                responses: responses(["200": response("reports", listSchema(report))])),
+                responses: responses(["200": listWithCSV("reports", report)])),
             "post": op("File a supervision report", id: "create_report", tag: "reports",
                 body: ["type": "object", "required": ["compound_id", "category", "description"], "properties": [
                     "compound_id": ty("integer"), "building_id": ty("integer"), "category": ["type": "string", "enum": ReportCategory.allCases.map(\.rawValue)],
