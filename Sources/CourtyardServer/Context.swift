@@ -12,7 +12,13 @@ struct AppContext: RequestContext {
     var lang: Lang = .zh
     var setLangCookie = false
 
-    init(source: ApplicationRequestContextSource) { self.coreContext = .init(source: source) }
+    /// The peer's address, for rate limits on what anyone may do without an account.
+    var remoteHost: String
+
+    init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.remoteHost = source.channel.remoteAddress?.ipAddress ?? "unknown"
+    }
 
     /// A city's household sheet is several tens of megabytes.
     var maxUploadSize: Int { 100 * 1024 * 1024 }

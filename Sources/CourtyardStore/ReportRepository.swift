@@ -29,8 +29,11 @@ public struct ReportRepository: Sendable {
 
     static var today: Day { Day.today(epochSeconds: Date().timeIntervalSince1970) }
 
-    public func create(_ r: NewReport, actor: Actor) async throws -> JSONValue {
-        guard Permissions.allows(actor.role, .fileReports) else { throw AccessError.forbidden }
+    /// The actor of reports filed on a public page, without an account.
+    public static let publicReporter = Actor(userId: nil, username: "public", role: .viewer, scope: .global)
+
+    public func create(_ r: NewReport, actor: Actor, publicPage: Bool = false) async throws -> JSONValue {
+        guard publicPage || Permissions.allows(actor.role, .fileReports) else { throw AccessError.forbidden }
         let description = TextNormalizer.clean(r.description)
         guard !description.isEmpty, description.count <= 2000 else {
             throw ValidationError(field: "description", code: "required", message: "describe the problem in at most 2,000 characters")
@@ -65,7 +68,21 @@ public struct ReportRepository: Sendable {
                 subdistrictId: compound.subdistrictId, before: nil, after: .object([("category", .string(r.category.rawValue))]))
             return id
         }
-        return try await get(id: id, actor: actor)
+        return publicPage ? .object([("id", .int(id))]) : try await get(id: id, actor: actor)
+    }
+
+    /// What anyone may see of a compound's reports: category, state and dates, never who reported or the text.
+    public func publicSummary(compoundId: Int64) async throws -> [(category: String, state: ReportState, submitted: String, overdue: Bool)] {
+        let today = Self.today
+        let rows = try await database.withConnection { db in
+            try await db.raw("SELECT category, state, submitted_at, due_on FROM reports WHERE compound_id = \(bind: compoundId) ORDER BY id DESC LIMIT 100").all()
+        }
+        return try rows.map { r in
+            (try r.decode(column: "category", as: String.self),
+             ReportState(rawValue: try r.decode(column: "state", as: String.self)) ?? .submitted,
+             String(try r.decode(column: "submitted_at", as: String.self).prefix(10)),
+             ReportLifecycle.isOverdue(due: try r.decode(column: "due_on", as: String?.self).flatMap(Day.init), today: today))
+        }
     }
 
     /// Place-scoped accounts see their places' reports; an organisation sees the reports assigned to it.

@@ -94,8 +94,8 @@ struct PageFrame {
         table{border-collapse:collapse;width:100%}th,td{padding:6px 10px;border-bottom:1px solid var(--line);text-align:left;white-space:nowrap}
         th{background:#f0ece6;font-weight:600}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
         form.stack{display:grid;gap:10px;max-width:520px;background:var(--card);border:1px solid var(--line);border-radius:6px;padding:14px}
-        label{display:grid;gap:4px;font-weight:600}input,select,button{font:inherit;padding:8px 10px;border:1px solid #888;border-radius:4px;min-height:44px}
-        input,select{width:100%;min-width:0}label.check{display:flex;gap:8px;align-items:center;font-weight:400}label.check input{min-height:auto;width:auto}
+        label{display:grid;gap:4px;font-weight:600}input,select,textarea,button{font:inherit;padding:8px 10px;border:1px solid #888;border-radius:4px;min-height:44px}
+        input,select,textarea{width:100%;min-width:0}label.check{display:flex;gap:8px;align-items:center;font-weight:400}label.check input{min-height:auto;width:auto}
         button{background:var(--accent);color:#fff;border-color:var(--accent);cursor:pointer}button.link{background:none;border:none;color:#fff;text-decoration:underline;min-height:auto;padding:0}
         form.inline{display:inline}.note{padding:10px 12px;border-radius:6px;margin:10px 0;border:1px solid}
         .ok{background:#eef7ee;border-color:#6a9f6a}.bad{background:#fbeeee;border-color:#b55}.muted{color:var(--muted)}

@@ -1,0 +1,80 @@
+import CourtyardDomain
+import CourtyardStore
+import Foundation
+import Hummingbird
+
+/// What anyone may see of a compound, on a phone, without JavaScript and without personal data;
+/// and the form with which a resident reports a problem during the works.
+enum PublicPages {
+    static func add(to router: Router<AppContext>, services: Services) {
+        let limiter = RateLimiter(limit: 5, window: 600)
+        router.get("public/compounds/:id") { request, context -> Response in
+            let f = Pages.frame(request, context)
+            let id = try context.parameters.require("id", as: Int64.self)
+            return try await page(id: id, f: f, services: services, notice: nil)
+        }
+        router.post("public/compounds/:id/reports") { request, context -> Response in
+            let f = Pages.frame(request, context)
+            let id = try context.parameters.require("id", as: Int64.self)
+            guard limiter.allow(context.remoteHost) else {
+                return try await page(id: id, f: f, services: services, notice: ("bad", f.t("public.tooMany")), status: .tooManyRequests)
+            }
+            let fields = try await Pages.form(request, context, checkCSRF: false)
+            guard let category = ReportCategory(rawValue: fields["category"] ?? "") else {
+                return try await page(id: id, f: f, services: services, notice: ("bad", f.t("public.chooseCategory")), status: .unprocessableContent)
+            }
+            do {
+                let made = try await ReportRepository(database: services.database, calendar: try await CalendarRepository(database: services.database).calendar())
+                    .create(.init(compoundId: id, buildingId: fields["building_id"].flatMap(Int64.init), category: category,
+                        description: fields["description"] ?? "", reporterName: fields["name"] ?? "", reporterPhone: fields["phone"] ?? ""),
+                        actor: ReportRepository.publicReporter, publicPage: true)
+                let number = made["id"]?.intValue ?? 0
+                return try await page(id: id, f: f, services: services, notice: ("ok", f.t("public.thanks") + " #\(number)"), status: .created)
+            } catch let e as ValidationError {
+                return try await page(id: id, f: f, services: services, notice: ("bad", e.message), status: .unprocessableContent)
+            }
+        }
+    }
+
+    static func page(id: Int64, f: PageFrame, services: Services, notice: (String, String)?, status: HTTPResponse.Status = .ok) async throws -> Response {
+        let compound: Record
+        do { compound = try await services.registry.get(.compounds, id: id, actor: .system) } catch StoreError.notFound {
+            return f.render(title: f.t("error.title"), body: "<p class=\"note bad\">\(esc(f.t("error.notFound")))</p>", status: .notFound)
+        }
+        var body = notice.map { "<p class=\"note \($0.0)\" role=\"status\">\(esc($0.1))</p>" } ?? ""
+        body += "<p>\(esc(compound["address"]?.stringValue ?? ""))</p>"
+        let votes = try await VoteRepository(database: services.database).list(actor: .system, compoundId: id).filter { $0["status"]?.stringValue != "draft" }
+        body += "<h2>\(esc(f.t("nav.votes")))</h2>"
+        if votes.isEmpty { body += "<p class=\"muted\">\(esc(f.t("common.none")))</p>" }
+        for v in votes {
+            body += "<p><b>\(esc(v["title"]?.stringValue ?? ""))</b> · \(esc(f.t("vote.status." + (v["status"]?.stringValue ?? ""))))"
+            if let r = v["result"], r != .null {
+                body += " · \(VotePages.outcome(v, f))<br><small>\(esc(f.t("vote.participating"))) \(r["participating_owners"]?.intValue ?? 0)/\(r["eligible_owners"]?.intValue ?? 0) · \(esc(f.t("vote.approving"))) \(r["approving_owners"]?.intValue ?? 0) · \(esc(r["approving_area"]?.stringValue ?? ""))/\(esc(r["participating_area"]?.stringValue ?? "")) ㎡</small>"
+            } else {
+                body += " · \(esc(f.t("vote.ballots"))) \(v["ballots_cast"]?.intValue ?? 0)/\(v["eligible_households"]?.intValue ?? 0)"
+            }
+            body += "</p>"
+        }
+        let reports = try await ReportRepository(database: services.database).publicSummary(compoundId: id)
+        body += "<h2>\(esc(f.t("public.reports")))</h2>"
+        body += reports.isEmpty ? "<p class=\"muted\">\(esc(f.t("common.none")))</p>" :
+            Pages.table([(f.t("public.category"), false), (f.t("vote.status"), false), (f.t("public.submitted"), false)],
+                reports.map { [esc(f.t("category." + $0.category)), esc(f.t("report.state." + $0.state.rawValue)) + ($0.overdue ? " ⚠" : ""), esc($0.submitted)] })
+        let buildings = try await services.registry.listAll(.buildings, query: ListQuery(filters: ["compound_id": String(id)]), actor: .system)
+        let categories = ReportCategory.allCases.map { "<option value=\"\($0.rawValue)\">\(esc(f.t("category." + $0.rawValue)))</option>" }.joined()
+        let buildingOptions = "<option value=\"\">—</option>" + buildings.map { "<option value=\"\($0.id)\">\(esc($0["name"]?.stringValue ?? ""))</option>" }.joined()
+        body += """
+            <h2>\(esc(f.t("public.report")))</h2>
+            <form class="stack" method="post" action="/public/compounds/\(id)/reports">
+            <label>\(esc(f.t("public.category")))<select name="category" required><option value="">—</option>\(categories)</select></label>
+            <label>\(esc(f.t("col.buildings")))<select name="building_id">\(buildingOptions)</select></label>
+            <label>\(esc(f.t("public.description")))<textarea name="description" rows="4" maxlength="2000" required></textarea></label>
+            <label>\(esc(f.t("col.personName"))) <span class="muted">(\(esc(f.t("public.optional"))))</span><input name="name" maxlength="50"></label>
+            <label>\(esc(f.t("col.phone"))) <span class="muted">(\(esc(f.t("public.optional"))))</span><input name="phone" type="tel" inputmode="tel"></label>
+            <p class="muted">\(esc(f.t("public.privacy")))</p>
+            <button type="submit">\(esc(f.t("public.send")))</button>
+            </form>
+            """
+        return f.render(title: compound["name"]?.stringValue ?? "", body: body, status: status)
+    }
+}
