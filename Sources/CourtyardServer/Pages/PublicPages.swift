@@ -42,7 +42,7 @@ enum PublicPages {
             return f.render(title: f.t("error.title"), body: "<p class=\"note bad\">\(esc(f.t("error.notFound")))</p>", status: .notFound)
         }
         var body = notice.map { "<p class=\"note \($0.0)\" role=\"status\">\(esc($0.1))</p>" } ?? ""
-        body += "<p>\(esc(compound["address"]?.stringValue ?? ""))</p>"
+        body += "<p>\(esc(compound["address"]?.stringValue ?? "")) · <a href=\"#report\">\(esc(f.t("public.report")))</a></p>"
         let votes = try await VoteRepository(database: services.database).list(actor: .system, compoundId: id).filter { $0["status"]?.stringValue != "draft" }
         body += "<h2>\(esc(f.t("nav.votes")))</h2>"
         if votes.isEmpty { body += "<p class=\"muted\">\(esc(f.t("common.none")))</p>" }
@@ -64,7 +64,7 @@ enum PublicPages {
         let categories = ReportCategory.allCases.map { "<option value=\"\($0.rawValue)\">\(esc(f.t("category." + $0.rawValue)))</option>" }.joined()
         let buildingOptions = "<option value=\"\">—</option>" + buildings.map { "<option value=\"\($0.id)\">\(esc($0["name"]?.stringValue ?? ""))</option>" }.joined()
         body += """
-            <h2>\(esc(f.t("public.report")))</h2>
+            <h2 id="report">\(esc(f.t("public.report")))</h2>
             <form class="stack" method="post" action="/public/compounds/\(id)/reports">
             <label>\(esc(f.t("public.category")))<select name="category" required><option value="">—</option>\(categories)</select></label>
             <label>\(esc(f.t("col.buildings")))<select name="building_id">\(buildingOptions)</select></label>
