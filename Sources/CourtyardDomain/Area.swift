@@ -1,7 +1,7 @@
 import Foundation
 
 /// An area in hundredths of a square metre, so sums and shares stay exact.
-public struct Area: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+public struct Area: Hashable, Comparable, Sendable, TextCodable {
     public var centi: Int64
 
     public init(centi: Int64) { self.centi = centi }
@@ -17,17 +17,8 @@ public struct Area: Hashable, Comparable, Sendable, Codable, CustomStringConvert
         return "\(sign)\(v / 100).\(frac < 10 ? "0" : "")\(frac)"
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(description)
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        let text = try c.decode(String.self)
-        guard let a = Area.parse(text) else {
-            throw DecodingError.dataCorruptedError(in: c, debugDescription: "not an area: \(text)")
-        }
+    public init?(parsing text: String) {
+        guard let a = Area.parse(text) else { return nil }
         self = a
     }
 
@@ -65,4 +56,25 @@ public struct Area: Hashable, Comparable, Sendable, Codable, CustomStringConvert
 
     /// Unit suffixes offices write after an area, as UTF-8.
     static let units: [[UInt8]] = ["平方米", "平米", "㎡", "m²", "m2", "M2", "平"].map { Array($0.utf8) }
+}
+
+/// A value written in JSON as its text form ("85.60", "2026-10-01") and read back by parsing it.
+public protocol TextCodable: Codable, CustomStringConvertible {
+    init?(parsing text: String)
+}
+
+extension TextCodable {
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(description)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        let text = try c.decode(String.self)
+        guard let v = Self(parsing: text) else {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "cannot read \(Self.self) from \(text)")
+        }
+        self = v
+    }
 }

@@ -1,5 +1,5 @@
 /// A calendar day, without time or zone: what schedules and service levels count in.
-public struct Day: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+public struct Day: Hashable, Comparable, Sendable, TextCodable {
     /// Days since 1970-01-01.
     public let ordinal: Int64
 
@@ -59,17 +59,7 @@ public struct Day: Hashable, Comparable, Sendable, Codable, CustomStringConverti
         }
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(description)
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        let text = try c.decode(String.self)
-        guard let d = Day(text) else { throw DecodingError.dataCorruptedError(in: c, debugDescription: "not a date: \(text)") }
-        self = d
-    }
+    public init?(parsing text: String) { self.init(text) }
 }
 
 /// Working days with China's adjusted holidays (调休): weekdays that are holidays, and weekend

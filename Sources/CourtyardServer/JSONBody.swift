@@ -22,6 +22,21 @@ enum JSONBody {
     }
 }
 
+/// Required fields of a request body, each refused with a 422 that names it.
+extension Dictionary where Key == String, Value == JSONValue {
+    func requiredID(_ key: String) throws -> Int64 {
+        guard let v = self[key]?.intValue else { throw AppError.unprocessable("required", "\(key) is required", field: key) }
+        return v
+    }
+
+    func requiredCase<E: RawRepresentable & CaseIterable>(_ key: String, _: E.Type) throws -> E where E.RawValue == String {
+        guard let v = self[key]?.stringValue.flatMap(E.init(rawValue:)) else {
+            throw AppError.unprocessable("invalid", "\(key) must be one of \(E.allCases.map(\.rawValue).joined(separator: ", "))", field: key)
+        }
+        return v
+    }
+}
+
 /// Any list as CSV: chosen fields as columns, one item a row.
 enum ListCSV {
     static func response(columns: [String], items: [JSONValue], filename: String) -> Response {

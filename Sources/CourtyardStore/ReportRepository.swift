@@ -81,7 +81,7 @@ public struct ReportRepository: Sendable {
             (try r.decode(column: "category", as: String.self),
              ReportState(rawValue: try r.decode(column: "state", as: String.self)) ?? .submitted,
              String(try r.decode(column: "submitted_at", as: String.self).prefix(10)),
-             ReportLifecycle.isOverdue(due: try r.decode(column: "due_on", as: String?.self).flatMap(Day.init), today: today))
+             ReportLifecycle.isOverdue(due: try r.decode(column: "due_on", as: String?.self).flatMap { Day($0) }, today: today))
         }
     }
 
@@ -118,7 +118,7 @@ public struct ReportRepository: Sendable {
             ("assignee_organisation_id", try row.decode(column: "assignee_organisation_id", as: Int64?.self).map { .int($0) } ?? .null),
             ("state_since", .string(try row.decode(column: "state_since", as: String.self))),
             ("due_on", due.map { .string($0) } ?? .null),
-            ("overdue", .bool(ReportLifecycle.isOverdue(due: due.flatMap(Day.init), today: today))),
+            ("overdue", .bool(ReportLifecycle.isOverdue(due: due.flatMap { Day($0) }, today: today))),
             ("submitted_at", .string(try row.decode(column: "submitted_at", as: String.self))),
             ("version", .int(Int64(try row.decode(column: "version", as: Int.self)))),
         ])

@@ -9,9 +9,7 @@ enum RegistryRoutes {
         for spec in ResourceSpec.all + [ResourceSpec.subdistricts] { addResource(spec, to: api, services: services) }
         api.post("households/:id/residents") { request, context -> Response in
             let body = try await JSONBody.object(request, context: context)
-            guard let rid = body["resident_id"]?.intValue else {
-                throw AppError.unprocessable("required", "resident_id is required", field: "resident_id")
-            }
+            let rid = try body.requiredID("resident_id")
             let relationText = body["relation"]?.stringValue ?? "owner"
             guard let relation = ResidentRelation(rawValue: relationText) else {
                 throw AppError.unprocessable("invalid", "relation must be owner, co_owner or tenant", field: "relation")

@@ -33,12 +33,8 @@ enum ReportRoutes {
         api.post("reports") { request, context -> Response in
             let actor = try context.require(.fileReports)
             let body = try await JSONBody.object(request, context: context)
-            guard let compound = body["compound_id"]?.intValue else {
-                throw AppError.unprocessable("required", "compound_id is required", field: "compound_id")
-            }
-            guard let category = body["category"]?.stringValue.flatMap(ReportCategory.init(rawValue:)) else {
-                throw AppError.unprocessable("invalid", "category must be one of \(ReportCategory.allCases.map(\.rawValue).joined(separator: ", "))", field: "category")
-            }
+            let compound = try body.requiredID("compound_id")
+            let category = try body.requiredCase("category", ReportCategory.self)
             var photos: [Int64] = []
             if case .array(let a) = body["photos"] ?? .array([]) { photos = a.compactMap(\.intValue) }
             let report = try await reportsRepo().create(.init(compoundId: compound, buildingId: body["building_id"]?.intValue, category: category,
@@ -66,9 +62,7 @@ enum ReportRoutes {
         }
         api.post("reports/:id/transitions") { request, context -> Response in
             let body = try await JSONBody.object(request, context: context)
-            guard let to = body["to"]?.stringValue.flatMap(ReportState.init(rawValue:)) else {
-                throw AppError.unprocessable("invalid", "to must be one of \(ReportState.allCases.map(\.rawValue).joined(separator: ", "))", field: "to")
-            }
+            let to = try body.requiredCase("to", ReportState.self)
             let report = try await reportsRepo().transition(id: try context.parameters.require("id", as: Int64.self), to: to,
                 note: body["note"]?.stringValue ?? "", assignee: body["assignee_organisation_id"]?.intValue, actor: try context.actor())
             return JSONBody.response(report)

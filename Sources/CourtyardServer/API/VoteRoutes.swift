@@ -34,12 +34,8 @@ enum VoteRoutes {
         api.post("votes/:id/ballots") { request, context -> Response in
             let actor = try context.require(.enterBallots)
             let body = try await JSONBody.object(request, context: context)
-            guard let household = body["household_id"]?.intValue else {
-                throw AppError.unprocessable("required", "household_id is required", field: "household_id")
-            }
-            guard let choice = body["choice"]?.stringValue.flatMap(VoteChoice.init(rawValue:)) else {
-                throw AppError.unprocessable("invalid", "choice must be approve, reject or abstain", field: "choice")
-            }
+            let household = try body.requiredID("household_id")
+            let choice = try body.requiredCase("choice", VoteChoice.self)
             let channel = body["channel"]?.stringValue ?? "online"
             var paper: String?
             switch channel {
