@@ -37,29 +37,6 @@ public struct Scope: Hashable, Sendable, CustomStringConvertible {
         guard let kind, let id else { return "global" }
         return "\(kind.rawValue):\(id)"
     }
-
-    /// Whether a place with this ancestry lies inside the scope.
-    public func contains(_ place: PlacePath) -> Bool {
-        guard let kind, let id else { return true }
-        switch kind {
-        case .subdistrict: return place.subdistrictId == id
-        case .community: return place.communityId == id
-        case .compound: return place.compoundId == id
-        case .organisation: return false
-        }
-    }
-}
-
-/// A registry record's ancestry, enough to decide any scope question about it.
-public struct PlacePath: Hashable, Sendable {
-    public var subdistrictId: Int64
-    public var communityId: Int64?
-    public var compoundId: Int64?
-    public init(subdistrictId: Int64, communityId: Int64? = nil, compoundId: Int64? = nil) {
-        self.subdistrictId = subdistrictId
-        self.communityId = communityId
-        self.compoundId = compoundId
-    }
 }
 
 /// What kind of thing an action touches; permissions are granted per area.
@@ -71,7 +48,7 @@ public enum Capability: Sendable {
     case manageReports, fileReports, editCalendars
 }
 
-/// The role half of every access check; the scope half is `Scope.contains`.
+/// The role half of every access check; the scope half is each resource's SQL condition (`ResourceSpec.scopeCondition`).
 public enum Permissions {
     public static func allows(_ role: Role, _ capability: Capability) -> Bool {
         switch capability {

@@ -37,5 +37,4 @@ extension Lang {
     /// For the catalogue test.
     public func has(_ key: String) -> Bool { catalogue[key] != nil }
     public var keys: [String] { Array(catalogue.keys) }
-    public static let zhHans = Lang.zh
 }

@@ -58,8 +58,9 @@ public struct ResourceRepository: Sendable {
             guard let expr = spec.filters[key] else {
                 throw ValidationError(field: key, code: "unknown_filter", message: "\(spec.name) cannot be filtered by \(key)")
             }
-            guard let value = Int64(raw) ?? (spec.name == "organisations" ? nil : nil) else {
-                if key == "kind" { sql += " AND \(unsafeRaw: expr) = \(bind: raw)"; continue }
+            // Every filter is an id except an organisation's kind.
+            if key == "kind" { sql += " AND \(unsafeRaw: expr) = \(bind: raw)"; continue }
+            guard let value = Int64(raw) else {
                 throw ValidationError(field: key, code: "invalid_filter", message: "\(key) must be a whole number")
             }
             sql += " AND " + filterCondition(expr, value)

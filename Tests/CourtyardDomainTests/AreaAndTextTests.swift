@@ -51,16 +51,6 @@ import Testing
 }
 
 @Suite struct AccessTests {
-    @Test func scopeContainsOnlyItsOwnPlaces() {
-        let place = PlacePath(subdistrictId: 1, communityId: 2, compoundId: 3)
-        #expect(Scope.global.contains(place))
-        #expect(Scope(kind: .subdistrict, id: 1).contains(place))
-        #expect(!Scope(kind: .subdistrict, id: 9).contains(place))
-        #expect(Scope(kind: .community, id: 2).contains(place))
-        #expect(!Scope(kind: .compound, id: 4).contains(place))
-        #expect(!Scope(kind: .organisation, id: 3).contains(place))
-    }
-
     @Test func parsesScopes() {
         #expect(Scope.parse("community:12") == Scope(kind: .community, id: 12))
         #expect(Scope.parse("street:1") == nil)

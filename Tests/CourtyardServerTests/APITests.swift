@@ -117,6 +117,9 @@ import Testing
                 #expect(r.headers[.contentType]?.hasPrefix("text/csv") == true, "\(list) as CSV")
                 #expect(r.text.split(separator: "\r\n").count > 1, "\(list) has rows")
             }
+            let contractors = try await client.call(.get, "/api/v1/organisations?kind=contractor", token: token)
+            #expect(contractors.json.items.count == 3)
+            #expect(contractors.json.items.allSatisfy { $0["kind"]?.stringValue == "contractor" })
             let hh = try await client.call(.get, "/api/v1/households?compound_id=1&limit=1", token: token)
             guard case .array(let residents) = hh.json.items.first?["residents"] ?? .null else { Issue.record("no residents"); return }
             #expect(residents.contains { $0["relation"]?.stringValue == "owner" })
