@@ -46,6 +46,8 @@ public enum Capability: Sendable {
     case readUsers, writeUsers, readAudit, writeSubdistricts
     case manageVotes, enterBallots
     case manageReports, fileReports, editCalendars
+    /// Projects: reading (organisations only their own), running them, the ledger and site checks, bulletins.
+    case readProjects, manageProjects, writeSiteLogs, writeSiteChecks, manageBulletins
 }
 
 /// The role half of every access check; the scope half is each resource's SQL condition (`ResourceSpec.scopeCondition`).
@@ -76,6 +78,16 @@ public enum Permissions {
             return [.admin, .subdistrictOfficer].contains(role)
         case .manageReports:
             return [.admin, .subdistrictOfficer, .communityStaff].contains(role)
+        case .readProjects:
+            return role != .department && role != .propertyCompany
+        case .manageProjects:
+            return [.admin, .subdistrictOfficer, .communityStaff].contains(role)
+        case .writeSiteLogs:
+            return [.admin, .subdistrictOfficer, .contractor, .pmCompany].contains(role)
+        case .writeSiteChecks:
+            return [.admin, .subdistrictOfficer, .pmCompany, .supervisor].contains(role)
+        case .manageBulletins:
+            return [.admin, .subdistrictOfficer].contains(role)
         }
     }
 

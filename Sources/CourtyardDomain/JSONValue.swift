@@ -5,6 +5,8 @@ public enum JSONValue: Hashable, Sendable {
     case bool(Bool)
     case int(Int64)
     case string(String)
+    /// An exact decimal written as a JSON number, e.g. a rate "45.3"; never passes through a float.
+    case number(String)
     case array([JSONValue])
     case object([(String, JSONValue)])
 
@@ -31,6 +33,7 @@ public enum JSONValue: Hashable, Sendable {
         case .bool(let b): out += b ? "true" : "false"
         case .int(let i): out += String(i)
         case .string(let s): JSONValue.quote(s, into: &out)
+        case .number(let n): out += n
         case .array(let a):
             out += "["
             for (i, v) in a.enumerated() {
@@ -78,6 +81,7 @@ public enum JSONValue: Hashable, Sendable {
         case .bool(let b): b ? "true" : "false"
         case .int(let i): String(i)
         case .string(let s): s
+        case .number(let n): n
         case .array, .object: serialized()
         }
     }

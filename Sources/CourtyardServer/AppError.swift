@@ -44,6 +44,7 @@ struct AppError: Error, HTTPResponseError {
             case .stale: return .stale
             case .conflict(let m): return AppError(status: .conflict, code: "conflict", message: m)
             case .invalid(let m): return .badRequest("invalid", m)
+            case .refused(let code, let m): return AppError(status: .conflict, code: code, message: m)
             }
         case is AccessError: return .forbidden
         case let e as RegistryImporter.Failure:

@@ -149,4 +149,6 @@ public enum StoreError: Error, Equatable, Sendable {
     case notFound
     case conflict(String)
     case stale
+    /// A 409 with its own code, e.g. the gate that refused a project's advance.
+    case refused(code: String, message: String)
 }

@@ -134,6 +134,73 @@ public enum Migrations {
               updated_at TEXT NOT NULL, updated_by TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1)
             """,
         ]),
+        Step(version: 6, name: "programme", statements: [
+            // Files live in the database so every app server reads the same bytes without a shared disk.
+            """
+            CREATE TABLE attachments (id {ID}, filename TEXT NOT NULL, content_type TEXT NOT NULL, size_bytes {BIG} NOT NULL,
+              sha256 TEXT NOT NULL, data {BLOB} NOT NULL, created_at TEXT NOT NULL, created_by TEXT NOT NULL)
+            """,
+            """
+            CREATE TABLE projects (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id),
+              community_id {BIG} NOT NULL REFERENCES communities(id), compound_id {BIG} NOT NULL REFERENCES compounds(id),
+              batch_year INTEGER NOT NULL, deadline TEXT NOT NULL, planned_start TEXT, stage TEXT NOT NULL DEFAULT 'consultation',
+              started_on TEXT, completed_on TEXT, is_model INTEGER NOT NULL DEFAULT 0, model_writeup TEXT NOT NULL DEFAULT '',
+              contractor_id {BIG} REFERENCES organisations(id), supervisor_id {BIG} REFERENCES organisations(id),
+              designer_id {BIG} REFERENCES organisations(id), pm_company_id {BIG} REFERENCES organisations(id),
+              baseline_at TEXT, created_at TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1, UNIQUE (compound_id, batch_year))
+            """,
+            "CREATE INDEX projects_batch ON projects (batch_year, subdistrict_id)",
+            """
+            CREATE TABLE work_items (id {ID}, project_id {BIG} NOT NULL REFERENCES projects(id), code TEXT NOT NULL,
+              category TEXT NOT NULL, name TEXT NOT NULL, quantity_centi {BIG} NOT NULL, unit TEXT NOT NULL,
+              budget_fen {BIG} NOT NULL, percent INTEGER NOT NULL DEFAULT 0, version INTEGER NOT NULL DEFAULT 1)
+            """,
+            "CREATE INDEX work_items_project ON work_items (project_id)",
+            """
+            CREATE TABLE gate_passes (id {ID}, project_id {BIG} NOT NULL REFERENCES projects(id), from_stage TEXT NOT NULL,
+              to_stage TEXT NOT NULL, evidence_json TEXT NOT NULL, note TEXT NOT NULL DEFAULT '', passed_at TEXT NOT NULL, passed_by TEXT NOT NULL)
+            """,
+            "CREATE INDEX gate_passes_project ON gate_passes (project_id)",
+            """
+            CREATE TABLE acceptances (id {ID}, project_id {BIG} NOT NULL REFERENCES projects(id), kind TEXT NOT NULL,
+              date TEXT NOT NULL, result TEXT NOT NULL, participants_json TEXT NOT NULL, note TEXT NOT NULL DEFAULT '',
+              created_at TEXT NOT NULL, created_by TEXT NOT NULL)
+            """,
+            """
+            CREATE TABLE tasks (id {ID}, project_id {BIG} NOT NULL REFERENCES projects(id), name TEXT NOT NULL,
+              duration_days INTEGER NOT NULL, work_item_id {BIG} REFERENCES work_items(id),
+              baseline_start TEXT, baseline_finish TEXT, actual_start TEXT, actual_finish TEXT,
+              late_finish TEXT, version INTEGER NOT NULL DEFAULT 1)
+            """,
+            "CREATE INDEX tasks_project ON tasks (project_id)",
+            """
+            CREATE TABLE task_dependencies (task_id {BIG} NOT NULL REFERENCES tasks(id), depends_on {BIG} NOT NULL REFERENCES tasks(id),
+              PRIMARY KEY (task_id, depends_on))
+            """,
+            """
+            CREATE TABLE site_logs (id {ID}, project_id {BIG} NOT NULL REFERENCES projects(id), date TEXT NOT NULL,
+              weather TEXT NOT NULL DEFAULT '', workers INTEGER NOT NULL DEFAULT 0, work_done TEXT NOT NULL DEFAULT '',
+              issues TEXT NOT NULL DEFAULT '', progress_json TEXT NOT NULL DEFAULT '[]', photos_json TEXT NOT NULL DEFAULT '[]',
+              created_at TEXT NOT NULL, created_by TEXT NOT NULL, UNIQUE (project_id, date))
+            """,
+            """
+            CREATE TABLE site_checks (id {ID}, project_id {BIG} NOT NULL REFERENCES projects(id), date TEXT NOT NULL,
+              checker_role TEXT NOT NULL, checklist_json TEXT NOT NULL, passed_items INTEGER NOT NULL, total_items INTEGER NOT NULL,
+              created_at TEXT NOT NULL, created_by TEXT NOT NULL)
+            """,
+            "CREATE INDEX site_checks_project ON site_checks (project_id)",
+            """
+            CREATE TABLE findings (id {ID}, project_id {BIG} NOT NULL REFERENCES projects(id), check_id {BIG} NOT NULL REFERENCES site_checks(id),
+              description TEXT NOT NULL, photos_json TEXT NOT NULL DEFAULT '[]', due_on TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'open',
+              rectified_on TEXT, rectification_note TEXT NOT NULL DEFAULT '', verified_by TEXT, version INTEGER NOT NULL DEFAULT 1)
+            """,
+            "CREATE INDEX findings_project ON findings (project_id, state)",
+            """
+            CREATE TABLE bulletins (id {ID}, subdistrict_id {BIG} REFERENCES subdistricts(id), batch_year INTEGER NOT NULL,
+              as_of TEXT NOT NULL, issue_no INTEGER, state TEXT NOT NULL DEFAULT 'draft', next_steps TEXT NOT NULL DEFAULT '',
+              content_json TEXT, created_at TEXT NOT NULL, created_by TEXT NOT NULL, published_at TEXT, version INTEGER NOT NULL DEFAULT 1)
+            """,
+        ]),
     ]
 
     public static var latest: Int { steps.last?.version ?? 0 }
@@ -141,9 +208,9 @@ public enum Migrations {
     static func render(_ sql: String, _ kind: Database.Kind) -> String {
         switch kind {
         case .sqlite:
-            sql.replacingOccurrences(of: "{ID}", with: "INTEGER PRIMARY KEY").replacingOccurrences(of: "{BIG}", with: "INTEGER")
+            sql.replacingOccurrences(of: "{ID}", with: "INTEGER PRIMARY KEY").replacingOccurrences(of: "{BIG}", with: "INTEGER").replacingOccurrences(of: "{BLOB}", with: "BLOB")
         case .postgres:
-            sql.replacingOccurrences(of: "{ID}", with: "BIGSERIAL PRIMARY KEY").replacingOccurrences(of: "{BIG}", with: "BIGINT")
+            sql.replacingOccurrences(of: "{ID}", with: "BIGSERIAL PRIMARY KEY").replacingOccurrences(of: "{BIG}", with: "BIGINT").replacingOccurrences(of: "{BLOB}", with: "BYTEA")
         }
     }
 

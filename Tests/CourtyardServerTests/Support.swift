@@ -85,6 +85,7 @@ struct AnyJSONForTests: Decodable {
             if c.decodeNil() { value = .null }
             else if let b = try? c.decode(Bool.self) { value = .bool(b) }
             else if let i = try? c.decode(Int64.self) { value = .int(i) }
+            else if let d = try? c.decode(Decimal.self) { value = .number("\(d)") }
             else { value = .string(try c.decode(String.self)) }
         }
     }

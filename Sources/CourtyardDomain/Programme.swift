@@ -1,0 +1,122 @@
+/// The stages a renovation project passes, in order. Each step forward is a gate that needs evidence.
+public enum ProjectStage: String, CaseIterable, Codable, Sendable, Comparable {
+    case consultation, preliminaryDesign = "preliminary_design", publicReview = "public_review", expertReview = "expert_review"
+    case planApproved = "plan_approved", construction, accepted, handedOver = "handed_over"
+
+    public var index: Int { Self.allCases.firstIndex(of: self)! }
+    public var next: ProjectStage? { index + 1 < Self.allCases.count ? Self.allCases[index + 1] : nil }
+    public static func < (a: ProjectStage, b: ProjectStage) -> Bool { a.index < b.index }
+
+    /// The gate into this stage, named in errors so a client knows which one refused.
+    public var gate: String { "gate_\(rawValue)" }
+
+    /// Kinds of record that count as evidence for the gate into this stage. An attachment always
+    /// counts (a scanned minute, a photo of the posted notice); records are linked where they exist.
+    public var evidenceKinds: [EvidenceKind] {
+        switch self {
+        case .consultation: [.attachment]
+        case .preliminaryDesign: [.attachment, .questionnaire]
+        case .publicReview: [.attachment, .notice]
+        case .expertReview: [.attachment, .notice, .vote]
+        case .planApproved: [.attachment, .expertReview]
+        case .construction: [.attachment, .notice]
+        case .accepted: [.attachment, .acceptance]
+        case .handedOver: [.attachment, .vote, .notice]
+        }
+    }
+}
+
+/// What a gate's evidence may point at.
+public enum EvidenceKind: String, CaseIterable, Codable, Sendable {
+    case attachment, questionnaire, notice, expertReview = "expert_review", vote, acceptance
+}
+
+/// One piece of evidence: a kind and the id of the record.
+public struct Evidence: Hashable, Sendable {
+    public var kind: EvidenceKind
+    public var id: Int64
+    public init(kind: EvidenceKind, id: Int64) { self.kind = kind; self.id = id }
+}
+
+/// The three national categories of renovation work.
+public enum WorkCategory: String, CaseIterable, Codable, Sendable {
+    case basic, improvement, upgrade
+}
+
+/// One line of the national menu a plan is tailored from.
+public struct CatalogueItem: Sendable {
+    public var code: String
+    public var category: WorkCategory
+    public var zh: String
+    public var en: String
+    public var unit: String
+}
+
+/// The national menu (国办发〔2020〕23号): basic, improvement and upgrade works.
+public enum WorkCatalogue {
+    public static let items: [CatalogueItem] = {
+        let basic: [(String, String, String, String)] = [
+            ("water_supply", "供水", "Water supply", "m"), ("drainage", "排水", "Drainage", "m"), ("power", "供电", "Power supply", "m"),
+            ("low_voltage", "弱电", "Low-voltage cables", "m"), ("roads", "道路", "Roads", "m²"), ("gas", "供气", "Gas", "household"),
+            ("heating", "供热", "Heating", "m"), ("fire_safety", "消防", "Fire safety", "set"), ("security", "安防", "Security", "set"),
+            ("waste_sorting", "生活垃圾分类", "Waste sorting", "set"), ("telecom", "通信", "Telecom", "m"),
+            ("overhead_wires", "架空线规整", "Overhead wires", "m"), ("roofs", "屋面", "Roofs", "m²"),
+            ("exterior_walls", "外墙", "Exterior walls", "m²"), ("stairwells", "楼梯间", "Stairwells", "entrance"),
+        ]
+        let improvement: [(String, String, String, String)] = [
+            ("illegal_structures", "拆除违法建设", "Demolish illegal structures", "m²"), ("greening", "绿化", "Greening", "m²"),
+            ("lighting", "照明", "Lighting", "lamp"), ("age_friendly", "适老化改造", "Age-friendly works", "set"),
+            ("parking", "停车设施", "Parking", "space"), ("ev_charging", "电动汽车及电动自行车充电", "EV and e-bike charging", "point"),
+            ("parcel_lockers", "智能快件箱", "Parcel lockers", "set"), ("fitness", "健身设施", "Fitness", "set"),
+            ("property_rooms", "物业用房", "Property rooms", "m²"), ("energy_retrofit", "建筑节能改造", "Energy retrofit", "m²"),
+            ("elevators", "加装电梯", "Elevators", "lift"),
+        ]
+        let upgrade: [(String, String, String, String)] = [
+            ("service_centre", "社区综合服务设施", "Community service centre", "m²"), ("health_station", "卫生服务站", "Health station", "m²"),
+            ("elderly_care", "养老", "Elderly care", "m²"), ("childcare", "托育", "Childcare", "m²"), ("canteen", "助餐", "Canteen", "m²"),
+            ("convenience_shops", "便民市场与便利店", "Convenience shops", "m²"), ("smart_sensing", "智慧感知设施", "Smart sensing", "set"),
+        ]
+        func make(_ list: [(String, String, String, String)], _ c: WorkCategory) -> [CatalogueItem] {
+            list.map { CatalogueItem(code: $0.0, category: c, zh: $0.1, en: $0.2, unit: $0.3) }
+        }
+        return make(basic, .basic) + make(improvement, .improvement) + make(upgrade, .upgrade)
+    }()
+
+    public static func item(_ code: String) -> CatalogueItem? { items.first { $0.code == code } }
+}
+
+/// Exact percentages: integers in, tenths out, halves rounded up. No float decides a rate.
+public enum Percent {
+    /// n/d as tenths of a percent, rounded half up; 0 when d is 0.
+    public static func tenths(_ n: Int64, of d: Int64) -> Int64 {
+        guard d > 0, n >= 0 else { return 0 }
+        return (n * 2000 + d) / (2 * d)
+    }
+
+    /// "45.3" for 453 tenths; "-1.2" for -12.
+    public static func text(_ tenths: Int64) -> String {
+        let sign = tenths < 0 ? "-" : ""
+        let a = abs(tenths)
+        return "\(sign)\(a / 10).\(a % 10)"
+    }
+
+    /// A weighted mean of whole percents (0…100) as tenths: Σ wᵢpᵢ / Σ wᵢ, rounded half up.
+    public static func weighted(_ parts: [(weight: Int64, percent: Int64)]) -> Int64 {
+        let w = parts.reduce(Int64(0)) { $0 + $1.weight }
+        guard w > 0 else { return 0 }
+        let num = parts.reduce(Int64(0)) { $0 + $1.weight * $1.percent }
+        return (num * 20 + w) / (2 * w)
+    }
+}
+
+/// Competition ranking (1, 2, 2, 4): equal keys share a place, best first.
+public enum Ranking {
+    public static func ranks<K: Comparable>(_ keys: [K]) -> [Int] {
+        let order = keys.indices.sorted { keys[$0] > keys[$1] }
+        var out = Array(repeating: 0, count: keys.count)
+        for (place, i) in order.enumerated() {
+            if place > 0, keys[order[place - 1]] == keys[i] { out[i] = out[order[place - 1]] } else { out[i] = place + 1 }
+        }
+        return out
+    }
+}

@@ -1,0 +1,415 @@
+import CourtyardDomain
+import Foundation
+import SQLKit
+
+/// Renovation projects: one compound in one batch year, its tailored plan, its stage gates and acceptances.
+public struct ProjectRepository: Sendable {
+    public let database: Database
+    public init(database: Database) { self.database = database }
+
+    static var today: Day { Day.today(epochSeconds: Date().timeIntervalSince1970) }
+
+    /// The organisations a project names, by the column that holds each.
+    public static let roles: [(field: String, kind: OrganisationKind)] = [
+        ("contractor_id", .contractor), ("supervisor_id", .supervisor), ("designer_id", .designer), ("pm_company_id", .pmCompany),
+    ]
+
+    /// Place-scoped accounts see the projects of their places; an organisation sees the projects it works on.
+    static func scope(_ actor: Actor) -> SQLQueryString {
+        if actor.scope.kind == .organisation, let org = actor.scope.id {
+            return "(p.contractor_id = \(bind: org) OR p.supervisor_id = \(bind: org) OR p.designer_id = \(bind: org) OR p.pm_company_id = \(bind: org))"
+        }
+        guard let kind = actor.scope.kind, let id = actor.scope.id else { return "1=1" }
+        switch kind {
+        case .subdistrict: return "p.subdistrict_id = \(bind: id)"
+        case .community: return "p.community_id = \(bind: id)"
+        case .compound: return "p.compound_id = \(bind: id)"
+        case .organisation: return "1=0"
+        }
+    }
+
+    public struct Row: Sendable {
+        public var id: Int64, subdistrictId: Int64, communityId: Int64, compoundId: Int64, batchYear: Int
+        public var deadline: Day, plannedStart: Day?, stage: ProjectStage, startedOn: Day?, completedOn: Day?
+        public var contractorId: Int64?, supervisorId: Int64?, pmCompanyId: Int64?
+        public var version: Int
+
+        init(_ r: any SQLRow) throws {
+            id = try r.int("id"); subdistrictId = try r.int("subdistrict_id"); communityId = try r.int("community_id")
+            compoundId = try r.int("compound_id"); batchYear = try r.decode(column: "batch_year", as: Int.self)
+            guard let d = Day(try r.text("deadline")) else { throw StoreError.invalid("project \(id) has no valid deadline") }
+            deadline = d
+            plannedStart = try r.optionalText("planned_start").flatMap { Day($0) }
+            stage = ProjectStage(rawValue: try r.text("stage")) ?? .consultation
+            startedOn = try r.optionalText("started_on").flatMap { Day($0) }
+            completedOn = try r.optionalText("completed_on").flatMap { Day($0) }
+            contractorId = try r.optionalInt("contractor_id"); supervisorId = try r.optionalInt("supervisor_id")
+            pmCompanyId = try r.optionalInt("pm_company_id"); version = try r.decode(column: "version", as: Int.self)
+        }
+    }
+
+    /// The project if the actor may see it; `nil` otherwise, so callers answer 404 and reveal nothing.
+    static func load(_ id: Int64, actor: Actor, db: any SQLDatabase) async throws -> Row? {
+        guard Permissions.allows(actor.role, .readProjects) else { throw AccessError.forbidden }
+        let sql: SQLQueryString = """
+            SELECT p.id, p.subdistrict_id, p.community_id, p.compound_id, p.batch_year, p.deadline, p.planned_start, p.stage,
+              p.started_on, p.completed_on, p.contractor_id, p.supervisor_id, p.pm_company_id, p.version
+            FROM projects p WHERE p.id = \(bind: id) AND
+            """ + scope(actor)
+        guard let r = try await db.raw(sql).first() else { return nil }
+        return try Row(r)
+    }
+
+    static func require(_ id: Int64, actor: Actor, db: any SQLDatabase) async throws -> Row {
+        guard let p = try await load(id, actor: actor, db: db) else { throw StoreError.notFound }
+        return p
+    }
+
+    static func requireManager(_ actor: Actor) throws {
+        guard Permissions.allows(actor.role, .manageProjects) else { throw AccessError.forbidden }
+    }
+
+    // MARK: Projects
+
+    public struct Fields: Sendable {
+        public var deadline: Day?
+        public var plannedStart: Day??
+        public var isModel: Bool?
+        public var modelWriteup: String?
+        public var organisations: [String: Int64?] = [:]
+        public init() {}
+    }
+
+    public func create(compoundId: Int64, batchYear: Int, deadline: Day, fields: Fields, actor: Actor) async throws -> JSONValue {
+        try Self.requireManager(actor)
+        guard (2000...2100).contains(batchYear) else { throw ValidationError(field: "batch_year", code: "invalid", message: "batch_year must be 2000 to 2100") }
+        guard deadline.civil.year >= batchYear else {
+            throw ValidationError(field: "deadline", code: "invalid", message: "the deadline cannot fall before the batch year")
+        }
+        let id: Int64 = try await database.transaction { db in
+            guard let compound = try await ResourceRepository(database: database).fetch(.compounds, id: compoundId, actor: actor, db: db) else {
+                throw ValidationError(field: "compound_id", code: "not_found", message: "compound \(compoundId) does not exist in your scope")
+            }
+            let taken = try await db.raw("SELECT id FROM projects WHERE compound_id = \(bind: compoundId) AND batch_year = \(bind: batchYear)").first()
+            if taken != nil { throw StoreError.conflict("compound \(compoundId) already has a project in the \(batchYear) batch") }
+            try await Self.checkOrganisations(fields.organisations, db: db)
+            let community = try await db.raw("SELECT community_id FROM compounds WHERE id = \(bind: compoundId)").first()!.int("community_id")
+            let org = { (k: String) -> Int64? in fields.organisations[k] ?? nil }
+            let id = try await db.raw("""
+                INSERT INTO projects (subdistrict_id, community_id, compound_id, batch_year, deadline, planned_start, is_model, model_writeup,
+                  contractor_id, supervisor_id, designer_id, pm_company_id, created_at)
+                VALUES (\(bind: compound.subdistrictId ?? 0), \(bind: community), \(bind: compoundId), \(bind: batchYear), \(bind: deadline.description),
+                  \(bind: (fields.plannedStart ?? nil)?.description), \(bind: fields.isModel == true ? 1 : 0), \(bind: fields.modelWriteup ?? ""),
+                  \(bind: org("contractor_id")), \(bind: org("supervisor_id")), \(bind: org("designer_id")), \(bind: org("pm_company_id")),
+                  \(bind: Clock.isoNow()))
+                RETURNING id
+                """).first()!.int("id")
+            try await AuditLog.record(db: db, actor: actor, action: "create", entity: "projects", entityId: id, subdistrictId: compound.subdistrictId,
+                before: nil, after: .object([("compound_id", .int(compoundId)), ("batch_year", .int(Int64(batchYear))), ("deadline", .string(deadline.description))]))
+            return id
+        }
+        return try await get(id: id, actor: actor)
+    }
+
+    /// Each organisation named must exist and be of the kind its role needs (a contractor as contractor ...).
+    static func checkOrganisations(_ orgs: [String: Int64?], db: any SQLDatabase) async throws {
+        for (field, kind) in roles {
+            guard let maybe = orgs[field], let id = maybe else { continue }
+            let row = try await db.raw("SELECT kind FROM organisations WHERE id = \(bind: id)").first()
+            guard let row else { throw ValidationError(field: field, code: "not_found", message: "organisation \(id) does not exist") }
+            guard try row.text("kind") == kind.rawValue else {
+                throw ValidationError(field: field, code: "wrong_kind", message: "organisation \(id) is not a \(kind.rawValue)")
+            }
+        }
+    }
+
+    public func update(id: Int64, fields: Fields, ifVersion: Int?, actor: Actor) async throws -> JSONValue {
+        try Self.requireManager(actor)
+        try await database.transaction { db in
+            let p = try await Self.require(id, actor: actor, db: db)
+            if let v = ifVersion, v != p.version { throw StoreError.stale }
+            try await Self.checkOrganisations(fields.organisations, db: db)
+            var sets: [SQLQueryString] = []
+            if let d = fields.deadline { sets.append("deadline = \(bind: d.description)") }
+            if let s = fields.plannedStart { sets.append("planned_start = \(bind: s?.description)") }
+            if let m = fields.isModel { sets.append("is_model = \(bind: m ? 1 : 0)") }
+            if let w = fields.modelWriteup { sets.append("model_writeup = \(bind: TextNormalizer.clean(w))") }
+            for (field, _) in Self.roles { if let o = fields.organisations[field] { sets.append("\(unsafeRaw: field) = \(bind: o)") } }
+            guard !sets.isEmpty else { return }
+            var sql: SQLQueryString = "UPDATE projects SET version = version + 1"
+            for s in sets { sql += ", " + s }
+            sql += " WHERE id = \(bind: id)"
+            try await db.raw(sql).run()
+            try await AuditLog.record(db: db, actor: actor, action: "update", entity: "projects", entityId: id, subdistrictId: p.subdistrictId,
+                before: .object([("version", .int(Int64(p.version)))]), after: .object([("fields", .int(Int64(sets.count)))]))
+        }
+        return try await get(id: id, actor: actor)
+    }
+
+    static let listColumns = """
+        p.id, p.subdistrict_id, p.community_id, p.compound_id, p.batch_year, p.deadline, p.planned_start, p.stage, p.started_on,
+        p.completed_on, p.is_model, p.model_writeup, p.contractor_id, p.supervisor_id, p.designer_id, p.pm_company_id, p.baseline_at, p.version,
+        t.name AS compound_name, c.name AS community_name, o.name AS contractor_name,
+        COALESCE(w.budget, 0) AS budget, COALESCE(w.weighted, 0) AS weighted,
+        (SELECT COUNT(*) FROM households h WHERE h.compound_id = p.compound_id) AS households
+        """
+
+    static let listFrom = """
+        FROM projects p JOIN compounds t ON t.id = p.compound_id JOIN communities c ON c.id = p.community_id
+        LEFT JOIN organisations o ON o.id = p.contractor_id
+        LEFT JOIN (SELECT project_id, CAST(SUM(budget_fen) AS BIGINT) AS budget, CAST(SUM(budget_fen * percent) AS BIGINT) AS weighted
+                   FROM work_items GROUP BY project_id) w ON w.project_id = p.id
+        """
+
+    func summary(_ r: any SQLRow) throws -> JSONValue {
+        let budget = try r.int("budget")
+        let tenths = budget > 0 ? (try r.int("weighted") * 20 + budget) / (2 * budget) : 0
+        var pairs: [(String, JSONValue)] = [
+            ("id", .int(try r.int("id"))), ("subdistrict_id", .int(try r.int("subdistrict_id"))),
+            ("community_id", .int(try r.int("community_id"))), ("community_name", .string(try r.text("community_name"))),
+            ("compound_id", .int(try r.int("compound_id"))), ("compound_name", .string(try r.text("compound_name"))),
+            ("households", .int(try r.int("households"))), ("batch_year", .int(try r.int("batch_year"))),
+            ("deadline", .string(try r.text("deadline"))), ("planned_start", try r.jsonText("planned_start")),
+            ("stage", .string(try r.text("stage"))), ("started_on", try r.jsonText("started_on")), ("completed_on", try r.jsonText("completed_on")),
+            ("percent_complete", .number(Percent.text(tenths))), ("budget_fen", .int(budget)),
+            ("is_model", .bool(try r.flag("is_model"))), ("model_writeup", .string(try r.text("model_writeup"))),
+        ]
+        for (field, _) in Self.roles { pairs.append((field, try r.jsonInt(field))) }
+        pairs += [("contractor_name", try r.jsonText("contractor_name")), ("baseline_at", try r.jsonText("baseline_at")),
+                  ("version", .int(try r.int("version")))]
+        return .object(pairs)
+    }
+
+    public struct Filter: Sendable {
+        public var batchYear: Int?, stage: ProjectStage?, compoundId: Int64?, communityId: Int64?
+        public init(batchYear: Int? = nil, stage: ProjectStage? = nil, compoundId: Int64? = nil, communityId: Int64? = nil) {
+            self.batchYear = batchYear; self.stage = stage; self.compoundId = compoundId; self.communityId = communityId
+        }
+    }
+
+    public func list(actor: Actor, filter: Filter = Filter()) async throws -> [JSONValue] {
+        guard Permissions.allows(actor.role, .readProjects) else { throw AccessError.forbidden }
+        var sql: SQLQueryString = "SELECT \(unsafeRaw: Self.listColumns) \(unsafeRaw: Self.listFrom) WHERE " + Self.scope(actor)
+        if let y = filter.batchYear { sql += " AND p.batch_year = \(bind: y)" }
+        if let s = filter.stage { sql += " AND p.stage = \(bind: s.rawValue)" }
+        if let c = filter.compoundId { sql += " AND p.compound_id = \(bind: c)" }
+        if let c = filter.communityId { sql += " AND p.community_id = \(bind: c)" }
+        sql += " ORDER BY c.name, t.name, p.batch_year LIMIT 5000"
+        let q = sql
+        return try await database.withConnection { db in try await db.raw(q).all().map(summary) }
+    }
+
+    public func get(id: Int64, actor: Actor) async throws -> JSONValue {
+        guard Permissions.allows(actor.role, .readProjects) else { throw AccessError.forbidden }
+        return try await database.withConnection { db in
+            let sql: SQLQueryString = "SELECT \(unsafeRaw: Self.listColumns) \(unsafeRaw: Self.listFrom) WHERE p.id = \(bind: id) AND " + Self.scope(actor)
+            guard let row = try await db.raw(sql).first(), case .object(var pairs) = try summary(row) else { throw StoreError.notFound }
+            let items = try await Self.workItems(projectId: id, db: db)
+            pairs.append(("work_items", .array(items)))
+            pairs.append(("totals_by_category", Self.totals(items)))
+            let stage = ProjectStage(rawValue: try row.text("stage")) ?? .consultation
+            pairs.append(("next_stage", stage.next.map { .string($0.rawValue) } ?? .null))
+            pairs.append(("next_gate_evidence", .array((stage.next?.evidenceKinds ?? []).map { .string($0.rawValue) })))
+            let gates = try await db.raw("""
+                SELECT from_stage, to_stage, evidence_json, note, passed_at, passed_by FROM gate_passes WHERE project_id = \(bind: id) ORDER BY id
+                """).all().map { g -> JSONValue in
+                .object([("from", .string(try g.text("from_stage"))), ("to", .string(try g.text("to_stage"))),
+                         ("evidence", try g.storedJSON("evidence_json")), ("note", .string(try g.text("note"))),
+                         ("passed_at", .string(try g.text("passed_at"))), ("passed_by", .string(try g.text("passed_by")))])
+            }
+            pairs.append(("gates", .array(gates)))
+            let acceptances = try await db.raw("""
+                SELECT id, kind, date, result, participants_json, note FROM acceptances WHERE project_id = \(bind: id) ORDER BY date, id
+                """).all().map { a -> JSONValue in
+                .object([("id", .int(try a.int("id"))), ("kind", .string(try a.text("kind"))), ("date", .string(try a.text("date"))),
+                         ("result", .string(try a.text("result"))), ("participants", try a.storedJSON("participants_json")),
+                         ("note", .string(try a.text("note")))])
+            }
+            pairs.append(("acceptances", .array(acceptances)))
+            return .object(pairs)
+        }
+    }
+
+    // MARK: The tailored plan
+
+    static func workItems(projectId: Int64, db: any SQLDatabase) async throws -> [JSONValue] {
+        try await db.raw("""
+            SELECT id, code, category, name, quantity_centi, unit, budget_fen, percent, version FROM work_items WHERE project_id = \(bind: projectId) ORDER BY id
+            """).all().map { w in
+            .object([("id", .int(try w.int("id"))), ("code", .string(try w.text("code"))), ("category", .string(try w.text("category"))),
+                     ("name", .string(try w.text("name"))), ("quantity", .string(Area(centi: try w.int("quantity_centi")).description)),
+                     ("unit", .string(try w.text("unit"))), ("budget_fen", .int(try w.int("budget_fen"))),
+                     ("percent", .int(try w.int("percent"))), ("version", .int(try w.int("version")))])
+        }
+    }
+
+    static func totals(_ items: [JSONValue]) -> JSONValue {
+        var pairs: [(String, JSONValue)] = []
+        var all: Int64 = 0
+        for c in WorkCategory.allCases {
+            let inCat = items.filter { $0["category"]?.stringValue == c.rawValue }
+            let sum = inCat.reduce(Int64(0)) { $0 + ($1["budget_fen"]?.intValue ?? 0) }
+            all += sum
+            pairs.append((c.rawValue, .object([("items", .int(Int64(inCat.count))), ("budget_fen", .int(sum))])))
+        }
+        pairs.append(("all", .object([("items", .int(Int64(items.count))), ("budget_fen", .int(all))])))
+        return .object(pairs)
+    }
+
+    public struct NewWorkItem: Sendable {
+        public var code: String
+        public var name: String?
+        public var quantity: Area
+        public var unit: String?
+        public var budgetFen: Int64
+        public init(code: String, name: String? = nil, quantity: Area, unit: String? = nil, budgetFen: Int64) {
+            self.code = code; self.name = name; self.quantity = quantity; self.unit = unit; self.budgetFen = budgetFen
+        }
+    }
+
+    /// Adds a line from the catalogue; the plan is frozen once the plan is approved, except by the office.
+    public func addWorkItem(projectId: Int64, _ item: NewWorkItem, actor: Actor) async throws -> JSONValue {
+        try Self.requireManager(actor)
+        guard let entry = WorkCatalogue.item(item.code) else {
+            throw ValidationError(field: "code", code: "unknown", message: "\(item.code) is not in the work catalogue (GET /api/v1/work_catalogue)")
+        }
+        guard item.budgetFen >= 0, item.budgetFen <= 10_000_000_000_00 else {
+            throw ValidationError(field: "budget_fen", code: "invalid", message: "budget_fen is a whole number of fen, 0 or more")
+        }
+        guard item.quantity.centi > 0 else { throw ValidationError(field: "quantity", code: "invalid", message: "quantity must be more than 0") }
+        let name = TextNormalizer.clean(item.name ?? "").isEmpty ? entry.zh : TextNormalizer.clean(item.name!)
+        let unit = TextNormalizer.clean(item.unit ?? "").isEmpty ? entry.unit : TextNormalizer.clean(item.unit!)
+        try await database.transaction { db in
+            let p = try await Self.require(projectId, actor: actor, db: db)
+            let id = try await db.raw("""
+                INSERT INTO work_items (project_id, code, category, name, quantity_centi, unit, budget_fen)
+                VALUES (\(bind: projectId), \(bind: entry.code), \(bind: entry.category.rawValue), \(bind: name), \(bind: item.quantity.centi),
+                  \(bind: unit), \(bind: item.budgetFen)) RETURNING id
+                """).first()!.int("id")
+            try await AuditLog.record(db: db, actor: actor, action: "create", entity: "work_items", entityId: id, subdistrictId: p.subdistrictId,
+                before: nil, after: .object([("code", .string(entry.code)), ("budget_fen", .int(item.budgetFen))]))
+        }
+        return try await get(id: projectId, actor: actor)
+    }
+
+    public func deleteWorkItem(projectId: Int64, itemId: Int64, actor: Actor) async throws -> JSONValue {
+        try Self.requireManager(actor)
+        try await database.transaction { db in
+            let p = try await Self.require(projectId, actor: actor, db: db)
+            guard try await db.raw("SELECT id FROM work_items WHERE id = \(bind: itemId) AND project_id = \(bind: projectId)").first() != nil else {
+                throw StoreError.notFound
+            }
+            if try await db.raw("SELECT id FROM tasks WHERE work_item_id = \(bind: itemId)").first() != nil {
+                throw StoreError.conflict("a task is tied to work item \(itemId); remove the task first")
+            }
+            try await db.raw("DELETE FROM work_items WHERE id = \(bind: itemId)").run()
+            try await AuditLog.record(db: db, actor: actor, action: "delete", entity: "work_items", entityId: itemId, subdistrictId: p.subdistrictId,
+                before: .object([("project_id", .int(projectId))]), after: nil)
+        }
+        return try await get(id: projectId, actor: actor)
+    }
+
+    // MARK: Stage gates
+
+    /// Moves a project to its next stage if the evidence satisfies that gate.
+    public func advance(id: Int64, evidence: [Evidence], note: String, actor: Actor) async throws -> JSONValue {
+        try Self.requireManager(actor)
+        try await database.transaction { db in
+            let p = try await Self.require(id, actor: actor, db: db)
+            guard let next = p.stage.next else { throw StoreError.conflict("the project is handed over; there is no further stage") }
+            guard !evidence.isEmpty else {
+                throw StoreError.refused(code: next.gate, message: "moving to \(next.rawValue) needs evidence: \(next.evidenceKinds.map(\.rawValue).joined(separator: ", "))")
+            }
+            try await Self.checkEvidence(evidence, gate: next, project: p, db: db)
+            try await Self.checkGateRules(next, project: p, evidence: evidence, db: db)
+            try await Self.pass(p, to: next, evidence: evidence, note: note, actor: actor, db: db)
+        }
+        return try await get(id: id, actor: actor)
+    }
+
+    /// Rules of a gate beyond its evidence: an approved plan has work items; construction has a contractor;
+    /// acceptance comes only from a passed final acceptance.
+    static func checkGateRules(_ next: ProjectStage, project p: Row, evidence: [Evidence], db: any SQLDatabase) async throws {
+        switch next {
+        case .planApproved:
+            if try await db.raw("SELECT id FROM work_items WHERE project_id = \(bind: p.id)").first() == nil {
+                throw StoreError.refused(code: next.gate, message: "the plan has no work items yet")
+            }
+        case .construction:
+            if p.contractorId == nil { throw StoreError.refused(code: next.gate, message: "assign a contractor before construction starts") }
+        case .accepted:
+            if !evidence.contains(where: { $0.kind == .acceptance }) {
+                throw StoreError.refused(code: next.gate, message: "a project is accepted only through a passed final acceptance")
+            }
+        default: break
+        }
+    }
+
+    static let evidenceTables: [EvidenceKind: String] = [.attachment: "attachments", .vote: "votes", .acceptance: "acceptances"]
+
+    static func checkEvidence(_ evidence: [Evidence], gate: ProjectStage, project p: Row, db: any SQLDatabase) async throws {
+        for e in evidence {
+            guard gate.evidenceKinds.contains(e.kind) else {
+                throw ValidationError(field: "evidence", code: "wrong_kind",
+                    message: "a \(e.kind.rawValue) is not evidence for \(gate.rawValue); it takes \(gate.evidenceKinds.map(\.rawValue).joined(separator: ", "))")
+            }
+            guard let table = evidenceTables[e.kind] else {
+                throw ValidationError(field: "evidence", code: "unsupported", message: "\(e.kind.rawValue) records are not kept yet; attach the document")
+            }
+            var sql: SQLQueryString = "SELECT id FROM \(unsafeRaw: table) WHERE id = \(bind: e.id)"
+            if e.kind == .acceptance { sql += " AND project_id = \(bind: p.id) AND kind = 'final' AND result = 'passed'" }
+            if e.kind == .vote { sql += " AND compound_id = \(bind: p.compoundId) AND status = 'closed'" }
+            if try await db.raw(sql).first() == nil {
+                throw ValidationError(field: "evidence", code: "not_found", message: "\(e.kind.rawValue) \(e.id) does not exist or does not apply to this project")
+            }
+        }
+    }
+
+    static func pass(_ p: Row, to next: ProjectStage, evidence: [Evidence], note: String, actor: Actor, db: any SQLDatabase) async throws {
+        let ev = JSONValue.array(evidence.map { .object([("kind", .string($0.kind.rawValue)), ("id", .int($0.id))]) })
+        try await db.raw("UPDATE projects SET stage = \(bind: next.rawValue), version = version + 1 WHERE id = \(bind: p.id)").run()
+        try await db.raw("""
+            INSERT INTO gate_passes (project_id, from_stage, to_stage, evidence_json, note, passed_at, passed_by)
+            VALUES (\(bind: p.id), \(bind: p.stage.rawValue), \(bind: next.rawValue), \(bind: ev.serialized()), \(bind: TextNormalizer.clean(note)),
+              \(bind: Clock.isoNow()), \(bind: actor.username))
+            """).run()
+        try await AuditLog.record(db: db, actor: actor, action: "advance", entity: "projects", entityId: p.id, subdistrictId: p.subdistrictId,
+            before: .string(p.stage.rawValue), after: .object([("stage", .string(next.rawValue)), ("evidence", ev)]))
+    }
+
+    // MARK: Acceptances
+
+    public enum AcceptanceKind: String, CaseIterable, Sendable { case intermediate, final }
+    public enum AcceptanceResult: String, CaseIterable, Sendable { case passed, failed }
+
+    /// Records an acceptance; a passed final one completes the project and moves it to `accepted`.
+    public func addAcceptance(projectId: Int64, kind: AcceptanceKind, date: Day, result: AcceptanceResult, participants: [String],
+        note: String, actor: Actor) async throws -> JSONValue
+    {
+        guard Permissions.allows(actor.role, .manageProjects) || actor.role == .supervisor else { throw AccessError.forbidden }
+        let names = participants.map(TextNormalizer.clean).filter { !$0.isEmpty }
+        guard !names.isEmpty else {
+            throw ValidationError(field: "participants", code: "required", message: "an acceptance lists who took part")
+        }
+        guard date <= Self.today else { throw ValidationError(field: "date", code: "future", message: "an acceptance is recorded after it happened") }
+        try await database.transaction { db in
+            let p = try await Self.require(projectId, actor: actor, db: db)
+            guard p.stage == .construction else {
+                throw StoreError.conflict("acceptances are recorded while the project is in construction; it is \(p.stage.rawValue)")
+            }
+            let id = try await db.raw("""
+                INSERT INTO acceptances (project_id, kind, date, result, participants_json, note, created_at, created_by)
+                VALUES (\(bind: projectId), \(bind: kind.rawValue), \(bind: date.description), \(bind: result.rawValue),
+                  \(bind: JSONValue.array(names.map { .string($0) }).serialized()), \(bind: TextNormalizer.clean(note)), \(bind: Clock.isoNow()),
+                  \(bind: actor.username)) RETURNING id
+                """).first()!.int("id")
+            try await AuditLog.record(db: db, actor: actor, action: "create", entity: "acceptances", entityId: id, subdistrictId: p.subdistrictId,
+                before: nil, after: .object([("kind", .string(kind.rawValue)), ("result", .string(result.rawValue))]))
+            if kind == .final && result == .passed {
+                try await db.raw("UPDATE projects SET completed_on = \(bind: date.description) WHERE id = \(bind: projectId)").run()
+                try await Self.pass(p, to: .accepted, evidence: [Evidence(kind: .acceptance, id: id)], note: note, actor: actor, db: db)
+            }
+        }
+        return try await get(id: projectId, actor: actor)
+    }
+}

@@ -1,0 +1,257 @@
+import CourtyardDomain
+import Foundation
+import SQLKit
+
+/// A project's tasks, their critical-path schedule on the working-day calendar, and baselines.
+public struct ScheduleRepository: Sendable {
+    public let database: Database
+    public let calendar: WorkCalendar
+    public init(database: Database, calendar: WorkCalendar) { self.database = database; self.calendar = calendar }
+
+    /// Running a schedule is the office's and the project-management company's job.
+    static func requireScheduler(_ actor: Actor, project: ProjectRepository.Row) throws {
+        if Permissions.allows(actor.role, .manageProjects) { return }
+        if actor.role == .pmCompany, actor.scope.id == project.pmCompanyId { return }
+        throw AccessError.forbidden
+    }
+
+    public struct TaskRow: Sendable {
+        public var id: Int64, name: String, duration: Int, dependsOn: [Int64], workItemId: Int64?
+        public var baselineStart: Day?, baselineFinish: Day?, actualStart: Day?, actualFinish: Day?, version: Int
+        var task: Schedule.Task { Schedule.Task(id: id, duration: duration, dependsOn: dependsOn) }
+    }
+
+    static func tasks(projectId: Int64, db: any SQLDatabase) async throws -> [TaskRow] {
+        let deps = try await db.raw("""
+            SELECT d.task_id, d.depends_on FROM task_dependencies d JOIN tasks k ON k.id = d.task_id WHERE k.project_id = \(bind: projectId)
+            ORDER BY d.depends_on
+            """).all()
+        var byTask: [Int64: [Int64]] = [:]
+        for d in deps { byTask[try d.int("task_id"), default: []].append(try d.int("depends_on")) }
+        return try await db.raw("""
+            SELECT id, name, duration_days, work_item_id, baseline_start, baseline_finish, actual_start, actual_finish, version
+            FROM tasks WHERE project_id = \(bind: projectId) ORDER BY id
+            """).all().map { r in
+            let id = try r.int("id")
+            return TaskRow(id: id, name: try r.text("name"), duration: try r.decode(column: "duration_days", as: Int.self),
+                dependsOn: byTask[id] ?? [], workItemId: try r.optionalInt("work_item_id"),
+                baselineStart: try r.optionalText("baseline_start").flatMap { Day($0) }, baselineFinish: try r.optionalText("baseline_finish").flatMap { Day($0) },
+                actualStart: try r.optionalText("actual_start").flatMap { Day($0) }, actualFinish: try r.optionalText("actual_finish").flatMap { Day($0) },
+                version: try r.decode(column: "version", as: Int.self))
+        }
+    }
+
+    public struct TaskChange: Sendable {
+        public var name: String?
+        public var duration: Int?
+        public var dependsOn: [Int64]?
+        public var workItemId: Int64??
+        public var actualStart: Day??
+        public var actualFinish: Day??
+        public init() {}
+    }
+
+    public func addTask(projectId: Int64, change: TaskChange, actor: Actor) async throws -> JSONValue {
+        guard let name = change.name.map(TextNormalizer.clean), !name.isEmpty, name.count <= 200 else {
+            throw ValidationError(field: "name", code: "required", message: "a task needs a name of at most 200 characters")
+        }
+        guard let duration = change.duration else { throw ValidationError(field: "duration_days", code: "required", message: "duration_days is required") }
+        let cal = calendar
+        let id: Int64 = try await database.transaction { db in
+            let p = try await ProjectRepository.require(projectId, actor: actor, db: db)
+            try Self.requireScheduler(actor, project: p)
+            let id = try await db.raw("""
+                INSERT INTO tasks (project_id, name, duration_days) VALUES (\(bind: projectId), \(bind: name), \(bind: 1)) RETURNING id
+                """).first()!.int("id")
+            var c = change
+            c.name = name
+            c.duration = duration
+            try await Self.apply(c, taskId: id, project: p, db: db)
+            try await Self.refreshLateFinishes(project: p, calendar: cal, db: db)
+            try await AuditLog.record(db: db, actor: actor, action: "create", entity: "tasks", entityId: id, subdistrictId: p.subdistrictId,
+                before: nil, after: .object([("name", .string(name)), ("duration_days", .int(Int64(duration)))]))
+            return id
+        }
+        return try await task(projectId: projectId, taskId: id, actor: actor)
+    }
+
+    public func updateTask(projectId: Int64, taskId: Int64, change: TaskChange, ifVersion: Int?, actor: Actor) async throws -> JSONValue {
+        let cal = calendar
+        try await database.transaction { db in
+            let p = try await ProjectRepository.require(projectId, actor: actor, db: db)
+            let contractorReporting = actor.role == .contractor && actor.scope.id == p.contractorId
+                && change.name == nil && change.duration == nil && change.dependsOn == nil && change.workItemId == nil
+            if !contractorReporting { try Self.requireScheduler(actor, project: p) }
+            guard let row = try await db.raw("SELECT version FROM tasks WHERE id = \(bind: taskId) AND project_id = \(bind: projectId)").first() else {
+                throw StoreError.notFound
+            }
+            if let v = ifVersion, try row.decode(column: "version", as: Int.self) != v { throw StoreError.stale }
+            try await Self.apply(change, taskId: taskId, project: p, db: db)
+            try await Self.refreshLateFinishes(project: p, calendar: cal, db: db)
+            try await AuditLog.record(db: db, actor: actor, action: "update", entity: "tasks", entityId: taskId, subdistrictId: p.subdistrictId,
+                before: nil, after: .object([("task_id", .int(taskId))]))
+        }
+        return try await task(projectId: projectId, taskId: taskId, actor: actor)
+    }
+
+    public func deleteTask(projectId: Int64, taskId: Int64, actor: Actor) async throws {
+        let cal = calendar
+        try await database.transaction { db in
+            let p = try await ProjectRepository.require(projectId, actor: actor, db: db)
+            try Self.requireScheduler(actor, project: p)
+            guard try await db.raw("SELECT id FROM tasks WHERE id = \(bind: taskId) AND project_id = \(bind: projectId)").first() != nil else {
+                throw StoreError.notFound
+            }
+            try await db.raw("DELETE FROM task_dependencies WHERE task_id = \(bind: taskId) OR depends_on = \(bind: taskId)").run()
+            try await db.raw("DELETE FROM tasks WHERE id = \(bind: taskId)").run()
+            try await Self.refreshLateFinishes(project: p, calendar: cal, db: db)
+            try await AuditLog.record(db: db, actor: actor, action: "delete", entity: "tasks", entityId: taskId, subdistrictId: p.subdistrictId,
+                before: .object([("project_id", .int(projectId))]), after: nil)
+        }
+    }
+
+    /// Writes a change after checking it: durations, the work item, dates, and that dependencies stay acyclic.
+    static func apply(_ c: TaskChange, taskId: Int64, project p: ProjectRepository.Row, db: any SQLDatabase) async throws {
+        var sets: [SQLQueryString] = []
+        if let n = c.name {
+            let name = TextNormalizer.clean(n)
+            guard !name.isEmpty, name.count <= 200 else { throw ValidationError(field: "name", code: "required", message: "a task needs a name") }
+            sets.append("name = \(bind: name)")
+        }
+        if let d = c.duration {
+            guard (1...999).contains(d) else { throw ValidationError(field: "duration_days", code: "invalid", message: "duration_days is 1 to 999 working days") }
+            sets.append("duration_days = \(bind: d)")
+        }
+        if let w = c.workItemId {
+            if let w, try await db.raw("SELECT id FROM work_items WHERE id = \(bind: w) AND project_id = \(bind: p.id)").first() == nil {
+                throw ValidationError(field: "work_item_id", code: "not_found", message: "work item \(w) is not in this project's plan")
+            }
+            sets.append("work_item_id = \(bind: w)")
+        }
+        if let s = c.actualStart { sets.append("actual_start = \(bind: s?.description)") }
+        if let f = c.actualFinish { sets.append("actual_finish = \(bind: f?.description)") }
+        if let deps = c.dependsOn {
+            let unique = Array(Set(deps)).sorted()
+            if unique.contains(taskId) { throw StoreError.refused(code: "dependency_cycle", message: "a task cannot depend on itself") }
+            let existing = try await tasks(projectId: p.id, db: db)
+            for d in unique where !existing.contains(where: { $0.id == d }) {
+                throw ValidationError(field: "depends_on", code: "not_found", message: "task \(d) is not in this project")
+            }
+            if let cycle = Schedule.wouldCycle(existing.map(\.task), task: taskId, dependsOn: unique) {
+                throw StoreError.refused(code: "dependency_cycle", message: "that would close a cycle: \(cycle.map(String.init).joined(separator: " → "))")
+            }
+            try await db.raw("DELETE FROM task_dependencies WHERE task_id = \(bind: taskId)").run()
+            for d in unique { try await db.raw("INSERT INTO task_dependencies (task_id, depends_on) VALUES (\(bind: taskId), \(bind: d))").run() }
+        }
+        var sql: SQLQueryString = "UPDATE tasks SET version = version + 1"
+        for s in sets { sql += ", " + s }
+        sql += " WHERE id = \(bind: taskId)"
+        try await db.raw(sql).run()
+        let row = try await db.raw("SELECT actual_start, actual_finish FROM tasks WHERE id = \(bind: taskId)").first()!
+        if let s = try row.optionalText("actual_start"), let f = try row.optionalText("actual_finish"), f < s {
+            throw ValidationError(field: "actual_finish", code: "before_start", message: "a task cannot finish before it starts")
+        }
+    }
+
+    /// Keeps each task's latest finish against the deadline, so a bulletin can name overdue tasks without scheduling every project.
+    static func refreshLateFinishes(project p: ProjectRepository.Row, calendar: WorkCalendar, db: any SQLDatabase) async throws {
+        let rows = try await tasks(projectId: p.id, db: db)
+        guard !rows.isEmpty else { return }
+        let result = try Schedule.compute(rows.map(\.task), mode: .backward, anchor: p.deadline, calendar: calendar)
+        for r in result.rows {
+            try await db.raw("UPDATE tasks SET late_finish = \(bind: r.lateFinish.description) WHERE id = \(bind: r.id)").run()
+        }
+    }
+
+    public func task(projectId: Int64, taskId: Int64, actor: Actor) async throws -> JSONValue {
+        try await database.withConnection { db in
+            _ = try await ProjectRepository.require(projectId, actor: actor, db: db)
+            guard let t = try await Self.tasks(projectId: projectId, db: db).first(where: { $0.id == taskId }) else { throw StoreError.notFound }
+            return .object(Self.taskPairs(t))
+        }
+    }
+
+    static func taskPairs(_ t: TaskRow) -> [(String, JSONValue)] {
+        func day(_ d: Day?) -> JSONValue { d.map { .string($0.description) } ?? .null }
+        return [("id", .int(t.id)), ("name", .string(t.name)), ("duration_days", .int(Int64(t.duration))),
+                ("depends_on", .ids(t.dependsOn)), ("work_item_id", t.workItemId.map { .int($0) } ?? .null),
+                ("baseline_start", day(t.baselineStart)), ("baseline_finish", day(t.baselineFinish)),
+                ("actual_start", day(t.actualStart)), ("actual_finish", day(t.actualFinish)), ("version", .int(Int64(t.version)))]
+    }
+
+    /// A computed schedule with each task's row and what the chart needs.
+    public struct Plan: Sendable {
+        public var mode: Schedule.Mode
+        public var anchor: Day
+        public var deadline: Day
+        public var result: Schedule.Result
+        public var tasks: [TaskRow]
+        public var baselineAt: String?
+
+        /// The dates the plan holds a task to: as late as allowed from the deadline, or as early as possible from the start.
+        public func planned(_ r: Schedule.Row) -> (start: Day, finish: Day) {
+            mode == .backward ? (r.lateStart, r.lateFinish) : (r.earlyStart, r.earlyFinish)
+        }
+    }
+
+    public func plan(projectId: Int64, mode: Schedule.Mode, start: Day?, actor: Actor) async throws -> Plan {
+        let cal = calendar
+        return try await database.withConnection { db in
+            let p = try await ProjectRepository.require(projectId, actor: actor, db: db)
+            let rows = try await Self.tasks(projectId: projectId, db: db)
+            let anchor = mode == .backward ? p.deadline : (start ?? p.startedOn ?? p.plannedStart ?? ProjectRepository.today)
+            let baselineAt = try await db.raw("SELECT baseline_at FROM projects WHERE id = \(bind: projectId)").first()?.optionalText("baseline_at")
+            let result = try Schedule.compute(rows.map(\.task), mode: mode, anchor: anchor, calendar: cal)
+            return Plan(mode: mode, anchor: anchor, deadline: p.deadline, result: result, tasks: rows, baselineAt: baselineAt)
+        }
+    }
+
+    /// Signed working days from `a` to `b`: positive when `b` is later.
+    func variance(_ a: Day?, _ b: Day?) -> JSONValue {
+        guard let a, let b else { return .null }
+        return .int(Int64(b >= a ? calendar.workingDays(after: a, through: b) : -calendar.workingDays(after: b, through: a)))
+    }
+
+    public func scheduleJSON(_ plan: Plan) -> JSONValue {
+        let byId = Dictionary(plan.tasks.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let rows: [JSONValue] = plan.result.rows.map { r in
+            let t = byId[r.id]!
+            let planned = plan.planned(r)
+            var pairs = Self.taskPairs(t)
+            pairs += [("early_start", .string(r.earlyStart.description)), ("early_finish", .string(r.earlyFinish.description)),
+                      ("late_start", .string(r.lateStart.description)), ("late_finish", .string(r.lateFinish.description)),
+                      ("total_float", .int(Int64(r.totalFloat))), ("critical", .bool(r.critical)),
+                      ("planned_start", .string(planned.start.description)), ("planned_finish", .string(planned.finish.description)),
+                      ("start_variance_days", variance(t.baselineStart, planned.start)),
+                      ("finish_variance_days", variance(t.baselineFinish, planned.finish)),
+                      ("actual_start_variance_days", variance(t.baselineStart, t.actualStart)),
+                      ("actual_finish_variance_days", variance(t.baselineFinish, t.actualFinish))]
+            return .object(pairs)
+        }
+        let overrun: Int64 = plan.result.finish > plan.deadline ? Int64(calendar.workingDays(after: plan.deadline, through: plan.result.finish)) : 0
+        return .object([("mode", .string(plan.mode.rawValue)), ("anchor", .string(plan.anchor.description)),
+                        ("start", .string(plan.result.start.description)), ("finish", .string(plan.result.finish.description)),
+                        ("deadline", .string(plan.deadline.description)), ("days_past_deadline", .int(overrun)),
+                        ("baseline_at", plan.baselineAt.map { .string($0) } ?? .null), ("tasks", .array(rows))])
+    }
+
+    /// Freezes the plan's dates as the baseline the current plan and the actuals are compared with.
+    public func setBaseline(projectId: Int64, mode: Schedule.Mode, start: Day?, actor: Actor) async throws -> JSONValue {
+        let plan = try await plan(projectId: projectId, mode: mode, start: start, actor: actor)
+        guard !plan.tasks.isEmpty else { throw StoreError.conflict("the project has no tasks to baseline") }
+        try await database.transaction { db in
+            let p = try await ProjectRepository.require(projectId, actor: actor, db: db)
+            try Self.requireScheduler(actor, project: p)
+            for r in plan.result.rows {
+                let d = plan.planned(r)
+                try await db.raw("""
+                    UPDATE tasks SET baseline_start = \(bind: d.start.description), baseline_finish = \(bind: d.finish.description) WHERE id = \(bind: r.id)
+                    """).run()
+            }
+            try await db.raw("UPDATE projects SET baseline_at = \(bind: Clock.isoNow()), version = version + 1 WHERE id = \(bind: projectId)").run()
+            try await AuditLog.record(db: db, actor: actor, action: "baseline", entity: "projects", entityId: projectId, subdistrictId: p.subdistrictId,
+                before: nil, after: .object([("mode", .string(mode.rawValue)), ("tasks", .int(Int64(plan.tasks.count)))]))
+        }
+        return scheduleJSON(try await self.plan(projectId: projectId, mode: mode, start: start, actor: actor))
+    }
+}
