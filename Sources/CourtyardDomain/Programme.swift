@@ -120,3 +120,53 @@ public enum Ranking {
         return out
     }
 }
+
+/// What a bulletin counts for one unit (the whole batch, a community): planned, started, completed.
+public struct ProgressCounts: Sendable, Equatable {
+    public var compoundsPlanned: Int64 = 0, compoundsStarted: Int64 = 0, compoundsCompleted: Int64 = 0
+    public var householdsPlanned: Int64 = 0, householdsStarted: Int64 = 0, householdsCompleted: Int64 = 0
+    public init() {}
+
+    public mutating func add(households: Int64, started: Bool, completed: Bool) {
+        compoundsPlanned += 1; householdsPlanned += households
+        if started { compoundsStarted += 1; householdsStarted += households }
+        if completed { compoundsCompleted += 1; householdsCompleted += households }
+    }
+
+    public var rates: Rates {
+        Rates(startByCompounds: Percent.tenths(compoundsStarted, of: compoundsPlanned),
+              completionByCompounds: Percent.tenths(compoundsCompleted, of: compoundsPlanned),
+              startByHouseholds: Percent.tenths(householdsStarted, of: householdsPlanned),
+              completionByHouseholds: Percent.tenths(householdsCompleted, of: householdsPlanned))
+    }
+}
+
+/// The four rates of a bulletin, in tenths of a percent.
+public struct Rates: Sendable, Equatable {
+    public var startByCompounds: Int64, completionByCompounds: Int64, startByHouseholds: Int64, completionByHouseholds: Int64
+    public init(startByCompounds: Int64, completionByCompounds: Int64, startByHouseholds: Int64, completionByHouseholds: Int64) {
+        self.startByCompounds = startByCompounds; self.completionByCompounds = completionByCompounds
+        self.startByHouseholds = startByHouseholds; self.completionByHouseholds = completionByHouseholds
+    }
+
+    public static let keys = ["start_rate_by_compounds", "completion_rate_by_compounds", "start_rate_by_households", "completion_rate_by_households"]
+    public var values: [Int64] { [startByCompounds, completionByCompounds, startByHouseholds, completionByHouseholds] }
+    public init(values v: [Int64]) { self.init(startByCompounds: v[0], completionByCompounds: v[1], startByHouseholds: v[2], completionByHouseholds: v[3]) }
+
+    /// Change in percentage points as the reader sees it: the difference of the printed (rounded) rates.
+    public func minus(_ earlier: Rates) -> Rates { Rates(values: zip(values, earlier.values).map { $0 - $1 }) }
+
+    /// The order communities are ranked in: completion by compounds, then start by compounds.
+    public var rankKey: Int64 { completionByCompounds * 10_000 + startByCompounds }
+}
+
+extension Percent {
+    /// "45.3" back to 453; nil for anything that is not a one-decimal percent.
+    public static func parseTenths(_ text: String) -> Int64? {
+        let negative = text.hasPrefix("-")
+        let body = negative ? String(text.dropFirst()) : text
+        let parts = body.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[1].count == 1, let whole = Int64(parts[0]), let tenth = Int64(parts[1]), whole >= 0 else { return nil }
+        return (negative ? -1 : 1) * (whole * 10 + tenth)
+    }
+}

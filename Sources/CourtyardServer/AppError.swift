@@ -47,6 +47,11 @@ struct AppError: Error, HTTPResponseError {
             case .refused(let code, let m): return AppError(status: .conflict, code: code, message: m)
             }
         case is AccessError: return .forbidden
+        case let e as Schedule.Failure:
+            switch e {
+            case .cycle(let ids): return AppError(status: .conflict, code: "dependency_cycle", message: "tasks depend on each other in a cycle: \(ids.map(String.init).joined(separator: " → "))")
+            case .unknownDependency(let t, let d): return .unprocessable("not_found", "task \(t) depends on \(d), which is not in the project", field: "depends_on")
+            }
         case let e as RegistryImporter.Failure:
             if case .subdistrict(let m) = e { return .unprocessable("subdistrict", m, field: "subdistrict") }
             return nil

@@ -45,6 +45,8 @@ func buildRouter(services: Services) -> Router<AppContext> {
     ImportRoutes.add(to: api, services: services)
     VoteRoutes.add(to: api, services: services)
     ReportRoutes.add(to: api, services: services)
+    ProjectRoutes.add(to: api, services: services)
+    BulletinRoutes.add(to: api, services: services)
     Pages.add(to: router, services: services)
     return router
 }

@@ -1,5 +1,6 @@
 import CourtyardDomain
 import CourtyardStore
+import Foundation
 import SQLKit
 
 /// Fills an empty database with a fictional sub-district (or a city) so every page has something real.
@@ -32,7 +33,26 @@ public enum DemoData {
         guard let sd = firstId else { return true }
         try await seedOrganisationsAndAccounts(services: services, subdistrictId: sd)
         try await seedVotes(services: services, subdistrictId: sd)
+        try await seedProgramme(services: services, subdistrictId: sd)
+        log("renovation batch: a project for every compound, with logs and two published bulletins")
         return true
+    }
+
+    /// A project for every compound and two published bulletins a week apart, so the second shows the change.
+    static func seedProgramme(services: Services, subdistrictId sd: Int64) async throws {
+        let orgs = try await services.database.withConnection { db in
+            try await db.raw("SELECT id, kind FROM organisations ORDER BY id").all().map { (try $0.decode(column: "id", as: Int64.self), try $0.decode(column: "kind", as: String.self)) }
+        }
+        func ids(_ k: OrganisationKind) -> [Int64] { orgs.filter { $0.1 == k.rawValue }.map(\.0) }
+        let today = Day.today(epochSeconds: Date().timeIntervalSince1970)
+        try await DemoProgramme.seed(database: services.database, organisations: .init(contractors: ids(.contractor), supervisors: ids(.supervisor),
+            designers: ids(.designer), pmCompanies: ids(.pmCompany)), today: today)
+        let bulletins = BulletinRepository(database: services.database)
+        for weeksAgo in [2, 1] {
+            let draft = try await bulletins.draft(batchYear: today.civil.year, asOf: today.adding(days: -Int64(7 * weeksAgo)), subdistrictId: sd,
+                nextSteps: "一、对排名靠后的社区约谈施工单位项目经理；二、逾期整改问题本周内销号；三、已完工小区抓紧组织居民满意度测评。", actor: .system)
+            _ = try await bulletins.publish(id: draft["id"]!.intValue!, actor: .system)
+        }
     }
 
     /// A closed vote on hiring a property company and an open one on an elevator, in the first compounds.

@@ -48,3 +48,38 @@ enum ListCSV {
 
     static func wanted(_ request: Request) -> Bool { request.uri.queryParameters.get("format") == "csv" }
 }
+
+/// Dates and optional fields of a request body: absent is "leave as is", null is "clear".
+extension Dictionary where Key == String, Value == JSONValue {
+    func requiredDay(_ key: String) throws -> Day {
+        guard let d = try optionalDay(key), let d else { throw AppError.unprocessable("required", "\(key) is required as YYYY-MM-DD", field: key) }
+        return d
+    }
+
+    /// nil when absent, .some(nil) when null, the day otherwise; anything else is a 422.
+    func optionalDay(_ key: String) throws -> Day?? {
+        guard let v = self[key] else { return nil }
+        if v == .null { return .some(nil) }
+        guard let text = v.stringValue, let d = Day(text) else { throw AppError.unprocessable("invalid", "\(key) is a date as YYYY-MM-DD", field: key) }
+        return .some(d)
+    }
+
+    func optionalInt(_ key: String) throws -> Int64?? {
+        guard let v = self[key] else { return nil }
+        if v == .null { return .some(nil) }
+        guard let i = v.intValue else { throw AppError.unprocessable("invalid", "\(key) must be a whole number", field: key) }
+        return .some(i)
+    }
+
+    func optionalText(_ key: String) throws -> String? {
+        guard let v = self[key], v != .null else { return nil }
+        guard let s = v.stringValue else { throw AppError.unprocessable("invalid", "\(key) must be text", field: key) }
+        return s
+    }
+
+    func idList(_ key: String) throws -> [Int64] {
+        guard let v = self[key], v != .null else { return [] }
+        guard let ids = v.idList else { throw AppError.unprocessable("invalid", "\(key) is a list of ids", field: key) }
+        return ids
+    }
+}

@@ -171,7 +171,7 @@ public struct ScheduleRepository: Sendable {
         }
     }
 
-    static func taskPairs(_ t: TaskRow) -> [(String, JSONValue)] {
+    public static func taskPairs(_ t: TaskRow) -> [(String, JSONValue)] {
         func day(_ d: Day?) -> JSONValue { d.map { .string($0.description) } ?? .null }
         return [("id", .int(t.id)), ("name", .string(t.name)), ("duration_days", .int(Int64(t.duration))),
                 ("depends_on", .ids(t.dependsOn)), ("work_item_id", t.workItemId.map { .int($0) } ?? .null),

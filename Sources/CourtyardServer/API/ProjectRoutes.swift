@@ -1,0 +1,294 @@
+import CourtyardDomain
+import CourtyardStore
+import Foundation
+import Hummingbird
+
+/// Renovation projects: plans, gates, acceptances, attachments, schedules and the construction ledger.
+enum ProjectRoutes {
+    static func add(to api: RouterGroup<AppContext>, services: Services) {
+        let projects = ProjectRepository(database: services.database)
+        @Sendable func calendar() async throws -> WorkCalendar { try await CalendarRepository(database: services.database).calendar() }
+        @Sendable func id(_ context: AppContext, _ name: String = "id") throws -> Int64 { try context.parameters.require(name, as: Int64.self) }
+
+        api.get("work_catalogue") { _, context -> Response in
+            _ = try context.actor()
+            let items: [JSONValue] = WorkCatalogue.items.map {
+                .object([("code", .string($0.code)), ("category", .string($0.category.rawValue)), ("name_zh", .string($0.zh)),
+                         ("name_en", .string($0.en)), ("unit", .string($0.unit))])
+            }
+            return JSONBody.response(.object([("categories", .array(WorkCategory.allCases.map { .string($0.rawValue) })), ("items", .array(items))]))
+        }
+
+        // MARK: Projects
+        api.post("projects") { request, context -> Response in
+            let body = try await JSONBody.object(request, context: context)
+            guard let year = body["batch_year"]?.intValue else { throw AppError.unprocessable("required", "batch_year is required", field: "batch_year") }
+            let p = try await projects.create(compoundId: try body.requiredID("compound_id"), batchYear: Int(year), deadline: try body.requiredDay("deadline"),
+                fields: try fields(body), actor: try context.actor())
+            return JSONBody.response(p, status: .created, etag: etag(p))
+        }
+        api.get("projects") { request, context -> Response in
+            let q = request.uri.queryParameters
+            var filter = ProjectRepository.Filter(batchYear: q.get("batch_year").flatMap { Int($0) }, compoundId: q.get("compound_id").flatMap { Int64($0) },
+                communityId: q.get("community_id").flatMap { Int64($0) })
+            if let s = q.get("stage") {
+                guard let stage = ProjectStage(rawValue: s) else { throw AppError.badRequest("invalid_filter", "unknown stage \(s)", field: "stage") }
+                filter.stage = stage
+            }
+            let items = try await projects.list(actor: try context.actor(), filter: filter)
+            if ListCSV.wanted(request) {
+                return ListCSV.response(columns: ["id", "community_name", "compound_name", "households", "batch_year", "stage", "deadline",
+                    "started_on", "completed_on", "percent_complete", "budget_fen", "contractor_name"], items: items, filename: "projects")
+            }
+            return JSONBody.response(.object([("items", .array(items)), ("next_cursor", .null)]))
+        }
+        api.get("projects/:id") { _, context -> Response in
+            let p = try await projects.get(id: try id(context), actor: try context.actor())
+            return JSONBody.response(p, etag: etag(p))
+        }
+        api.patch("projects/:id") { request, context -> Response in
+            let body = try await JSONBody.object(request, context: context)
+            let pid = try id(context)
+            let p = try await projects.update(id: pid, fields: try fields(body), ifVersion: try RegistryRoutes.expectedVersion(request, id: pid),
+                actor: try context.actor())
+            return JSONBody.response(p, etag: etag(p))
+        }
+        api.post("projects/:id/work_items") { request, context -> Response in
+            let body = try await JSONBody.object(request, context: context)
+            guard let code = body["code"]?.stringValue else { throw AppError.unprocessable("required", "code is required", field: "code") }
+            guard let budget = body["budget_fen"]?.intValue else {
+                throw AppError.unprocessable("required", "budget_fen is required, a whole number of fen", field: "budget_fen")
+            }
+            let quantity = try decimal(body["quantity"], field: "quantity")
+            let p = try await projects.addWorkItem(projectId: try id(context), .init(code: code, name: try body.optionalText("name"), quantity: quantity,
+                unit: try body.optionalText("unit"), budgetFen: budget), actor: try context.actor())
+            return JSONBody.response(p, status: .created)
+        }
+        api.delete("projects/:id/work_items/:item") { _, context -> Response in
+            JSONBody.response(try await projects.deleteWorkItem(projectId: try id(context), itemId: try id(context, "item"), actor: try context.actor()))
+        }
+        api.post("projects/:id/advance") { request, context -> Response in
+            let body = try await JSONBody.object(request, context: context)
+            let p = try await projects.advance(id: try id(context), evidence: try evidence(body["evidence"]), note: try body.optionalText("note") ?? "",
+                actor: try context.actor())
+            return JSONBody.response(p)
+        }
+        api.post("projects/:id/acceptances") { request, context -> Response in
+            let body = try await JSONBody.object(request, context: context)
+            var participants: [String] = []
+            if case .array(let a) = body["participants"] ?? .null { participants = a.compactMap(\.stringValue) }
+            else if let s = body["participants"]?.stringValue { participants = s.split(whereSeparator: { "、,，;；\n".contains($0) }).map(String.init) }
+            let p = try await projects.addAcceptance(projectId: try id(context), kind: try body.requiredCase("kind", ProjectRepository.AcceptanceKind.self),
+                date: try body.requiredDay("date"), result: try body.requiredCase("result", ProjectRepository.AcceptanceResult.self),
+                participants: participants, note: try body.optionalText("note") ?? "", actor: try context.actor())
+            return JSONBody.response(p, status: .created)
+        }
+
+        // MARK: Attachments
+        api.post("attachments") { request, context -> Response in
+            let actor = try context.actor()
+            guard [.fileReports, .manageProjects, .writeSiteLogs, .writeSiteChecks, .manageVotes].contains(where: { Permissions.allows(actor.role, $0) }) else {
+                throw AppError.forbidden
+            }
+            let buffer = try await request.body.collect(upTo: AttachmentRepository.maxBytes + 64 * 1024)
+            let form = try MultipartForm(body: Array(buffer.readableBytesView), contentType: request.headers[.contentType] ?? "")
+            guard let file = form.files["file"] else { throw AppError.unprocessable("required", "send the file in the form field \"file\"", field: "file") }
+            return JSONBody.response(try await AttachmentRepository(database: services.database).create(filename: file.filename, bytes: file.bytes, actor: actor),
+                status: .created)
+        }
+        api.get("attachments/:id") { _, context -> Response in
+            _ = try context.actor()
+            let file = try await AttachmentRepository(database: services.database).read(id: try id(context))
+            let safeName = file.filename.unicodeScalars.allSatisfy { $0.isASCII && $0 != "\"" } ? file.filename : "attachment"
+            return Response(status: .ok, headers: [.contentType: file.contentType, .contentDisposition: "inline; filename=\"\(safeName)\"",
+                .cacheControl: "private, max-age=86400", .init("X-Content-Type-Options")!: "nosniff"], body: .init(byteBuffer: file.bytes))
+        }
+
+        // MARK: Schedule
+        api.post("projects/:id/tasks") { request, context -> Response in
+            let body = try await JSONBody.object(request, context: context)
+            let t = try await ScheduleRepository(database: services.database, calendar: try await calendar())
+                .addTask(projectId: try id(context), change: try taskChange(body), actor: try context.actor())
+            return JSONBody.response(t, status: .created)
+        }
+        api.get("projects/:id/tasks") { _, context -> Response in
+            let plan = try await ScheduleRepository(database: services.database, calendar: try await calendar())
+                .plan(projectId: try id(context), mode: .backward, start: nil, actor: try context.actor())
+            return JSONBody.response(.object([("items", .array(plan.tasks.map { .object(ScheduleRepository.taskPairs($0)) })), ("next_cursor", .null)]))
+        }
+        api.patch("projects/:id/tasks/:task") { request, context -> Response in
+            let body = try await JSONBody.object(request, context: context)
+            let taskId = try id(context, "task")
+            let t = try await ScheduleRepository(database: services.database, calendar: try await calendar())
+                .updateTask(projectId: try id(context), taskId: taskId, change: try taskChange(body),
+                    ifVersion: try RegistryRoutes.expectedVersion(request, id: taskId), actor: try context.actor())
+            return JSONBody.response(t)
+        }
+        api.delete("projects/:id/tasks/:task") { _, context -> Response in
+            try await ScheduleRepository(database: services.database, calendar: try await calendar())
+                .deleteTask(projectId: try id(context), taskId: try id(context, "task"), actor: try context.actor())
+            return Response(status: .noContent)
+        }
+        api.get("projects/:id/schedule") { request, context -> Response in
+            let (mode, start) = try scheduleQuery(request)
+            let repo = ScheduleRepository(database: services.database, calendar: try await calendar())
+            let plan = try await repo.plan(projectId: try id(context), mode: mode, start: start, actor: try context.actor())
+            return JSONBody.response(repo.scheduleJSON(plan))
+        }
+        api.post("projects/:id/baseline") { request, context -> Response in
+            let (mode, start) = try scheduleQuery(request)
+            let repo = ScheduleRepository(database: services.database, calendar: try await calendar())
+            return JSONBody.response(try await repo.setBaseline(projectId: try id(context), mode: mode, start: start, actor: try context.actor()))
+        }
+        api.get("projects/:id/gantt.svg") { request, context -> Response in
+            let (mode, start) = try scheduleQuery(request)
+            let repo = ScheduleRepository(database: services.database, calendar: try await calendar())
+            let plan = try await repo.plan(projectId: try id(context), mode: mode, start: start, actor: try context.actor())
+            return svg(GanttChart.draw(plan, today: Day.today(epochSeconds: Date().timeIntervalSince1970), lang: context.lang))
+        }
+
+        // MARK: Construction ledger
+        api.post("projects/:id/site_logs") { request, context -> Response in
+            let body = try await JSONBody.object(request, context: context)
+            var progress: [(workItemId: Int64, percent: Int)] = []
+            if case .array(let a) = body["progress"] ?? .null {
+                for p in a {
+                    guard let item = p["work_item_id"]?.intValue, let pc = p["percent"]?.intValue else {
+                        throw AppError.unprocessable("invalid", "progress lists {work_item_id, percent}", field: "progress")
+                    }
+                    progress.append((item, Int(pc)))
+                }
+            }
+            guard let workers = try body.optionalInt("workers") ?? 0 else { throw AppError.unprocessable("invalid", "workers is a number", field: "workers") }
+            let log = try await LedgerRepository(database: services.database, calendar: try await calendar()).addSiteLog(projectId: try id(context),
+                .init(date: try body.requiredDay("date"), weather: try body.optionalText("weather") ?? "", workers: Int(workers),
+                      workDone: try body.optionalText("work_done") ?? "", issues: try body.optionalText("issues") ?? "", progress: progress,
+                      photos: try body.idList("photos")), actor: try context.actor())
+            return JSONBody.response(log, status: .created)
+        }
+        api.get("projects/:id/site_logs") { request, context -> Response in
+            let items = try await LedgerRepository(database: services.database, calendar: try await calendar()).siteLogs(projectId: try id(context),
+                actor: try context.actor())
+            if ListCSV.wanted(request) {
+                return ListCSV.response(columns: ["date", "weather", "workers", "work_done", "issues", "created_by"], items: items, filename: "site-logs")
+            }
+            return JSONBody.response(.object([("items", .array(items)), ("next_cursor", .null)]))
+        }
+        api.post("projects/:id/checks") { request, context -> Response in
+            let body = try await JSONBody.object(request, context: context)
+            var items: [(item: String, passed: Bool, note: String)] = []
+            if case .array(let a) = body["items"] ?? .null {
+                for i in a {
+                    guard let name = i["item"]?.stringValue, case .bool(let passed) = i["passed"] ?? .null else {
+                        throw AppError.unprocessable("invalid", "items lists {item, passed, note}", field: "items")
+                    }
+                    items.append((name, passed, i["note"]?.stringValue ?? ""))
+                }
+            }
+            var findings: [(description: String, photos: [Int64], dueOn: Day?)] = []
+            if case .array(let a) = body["findings"] ?? .null {
+                for f in a {
+                    guard let d = f["description"]?.stringValue else {
+                        throw AppError.unprocessable("invalid", "findings lists {description, photos, due_on}", field: "findings")
+                    }
+                    let due = f["due_on"]?.stringValue.flatMap { Day($0) }
+                    findings.append((d, f["photos"]?.idList ?? [], due))
+                }
+            }
+            let check = try await LedgerRepository(database: services.database, calendar: try await calendar()).addCheck(projectId: try id(context),
+                .init(date: try body.requiredDay("date"), items: items, findings: findings), actor: try context.actor())
+            return JSONBody.response(check, status: .created)
+        }
+        api.get("projects/:id/checks") { _, context -> Response in
+            let items = try await LedgerRepository(database: services.database, calendar: try await calendar()).checks(projectId: try id(context),
+                actor: try context.actor())
+            return JSONBody.response(.object([("items", .array(items)), ("next_cursor", .null)]))
+        }
+        api.post("findings/:id/:step") { request, context -> Response in
+            guard let step = LedgerRepository.FindingStep(rawValue: try context.parameters.require("step")) else { throw AppError.notFound }
+            let body = (try? await JSONBody.object(request, context: context)) ?? [:]
+            let f = try await LedgerRepository(database: services.database, calendar: try await calendar()).stepFinding(id: try id(context), step: step,
+                note: body["note"]?.stringValue ?? "", actor: try context.actor())
+            return JSONBody.response(f)
+        }
+    }
+
+    static func etag(_ p: JSONValue) -> String? {
+        guard let id = p["id"]?.intValue, let v = p["version"]?.intValue else { return nil }
+        return "\"\(id)-\(v)\""
+    }
+
+    static func svg(_ text: String) -> Response {
+        Response(status: .ok, headers: [.contentType: "image/svg+xml; charset=utf-8", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func fields(_ body: [String: JSONValue]) throws -> ProjectRepository.Fields {
+        var f = ProjectRepository.Fields()
+        if let d = try body.optionalDay("deadline") {
+            guard let d else { throw AppError.unprocessable("required", "a project always has a deadline", field: "deadline") }
+            f.deadline = d
+        }
+        f.plannedStart = try body.optionalDay("planned_start")
+        if let m = body["is_model"] {
+            guard case .bool(let b) = m else { throw AppError.unprocessable("invalid", "is_model is true or false", field: "is_model") }
+            f.isModel = b
+        }
+        if let w = try body.optionalText("model_writeup") {
+            guard w.count <= 2000 else { throw AppError.unprocessable("too_long", "the write-up is at most 2,000 characters", field: "model_writeup") }
+            f.modelWriteup = w
+        }
+        for (field, _) in ProjectRepository.roles { if let o = try body.optionalInt(field) { f.organisations[field] = o } }
+        return f
+    }
+
+    /// Evidence as attachment ids (`[12, 13]`) or records (`[{"kind": "notice", "id": 4}]`).
+    static func evidence(_ value: JSONValue?) throws -> [Evidence] {
+        guard let value, value != .null else { return [] }
+        guard case .array(let a) = value else { throw AppError.unprocessable("invalid", "evidence is a list", field: "evidence") }
+        return try a.map { item in
+            if let id = item.intValue { return Evidence(kind: .attachment, id: id) }
+            guard let k = item["kind"]?.stringValue, let kind = EvidenceKind(rawValue: k), let id = item["id"]?.intValue else {
+                throw AppError.unprocessable("invalid", "evidence items are attachment ids or {kind, id} with kind one of "
+                    + EvidenceKind.allCases.map(\.rawValue).joined(separator: ", "), field: "evidence")
+            }
+            return Evidence(kind: kind, id: id)
+        }
+    }
+
+    static func taskChange(_ body: [String: JSONValue]) throws -> ScheduleRepository.TaskChange {
+        var c = ScheduleRepository.TaskChange()
+        c.name = try body.optionalText("name")
+        if let d = try body.optionalInt("duration_days") {
+            guard let d else { throw AppError.unprocessable("invalid", "duration_days is a number of working days", field: "duration_days") }
+            c.duration = Int(d)
+        }
+        if body["depends_on"] != nil { c.dependsOn = try body.idList("depends_on") }
+        c.workItemId = try body.optionalInt("work_item_id")
+        c.actualStart = try body.optionalDay("actual_start")
+        c.actualFinish = try body.optionalDay("actual_finish")
+        return c
+    }
+
+    static func scheduleQuery(_ request: Request) throws -> (Schedule.Mode, Day?) {
+        let q = request.uri.queryParameters
+        let modeText = q.get("mode") ?? "backward"
+        guard let mode = Schedule.Mode(rawValue: modeText) else {
+            throw AppError.badRequest("invalid_mode", "mode is backward or forward", field: "mode")
+        }
+        var start: Day?
+        if let s = q.get("start") {
+            guard let d = Day(s) else { throw AppError.badRequest("invalid", "start is a date as YYYY-MM-DD", field: "start") }
+            start = d
+        }
+        return (mode, start)
+    }
+
+    /// A quantity as a number or decimal text, kept in hundredths.
+    static func decimal(_ value: JSONValue?, field: String) throws -> Area {
+        guard let value else { throw AppError.unprocessable("required", "\(field) is required", field: field) }
+        if let i = value.intValue { return Area(centi: i * 100) }
+        guard let a = Area(parsing: value.cellText) else { throw AppError.unprocessable("invalid", "\(field) is a number with at most two decimals", field: field) }
+        return a
+    }
+}
