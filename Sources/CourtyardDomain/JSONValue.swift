@@ -86,30 +86,3 @@ public enum JSONValue: Hashable, Sendable {
         }
     }
 }
-
-/// Reads any JSON; fractional numbers keep their shortest decimal text, so no float decides anything.
-extension JSONValue: Decodable {
-    public init(from decoder: any Decoder) throws {
-        if var a = try? decoder.unkeyedContainer() {
-            var items: [JSONValue] = []
-            while !a.isAtEnd { items.append(try a.decode(JSONValue.self)) }
-            self = .array(items)
-        } else if let o = try? decoder.container(keyedBy: AnyKey.self) {
-            self = .object(try o.allKeys.map { ($0.stringValue, try o.decode(JSONValue.self, forKey: $0)) })
-        } else {
-            let c = try decoder.singleValueContainer()
-            if c.decodeNil() { self = .null }
-            else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-            else if let i = try? c.decode(Int64.self) { self = .int(i) }
-            else if let d = try? c.decode(Double.self) { self = .string("\(d)") }
-            else { self = .string(try c.decode(String.self)) }
-        }
-    }
-
-    struct AnyKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-}

@@ -8,8 +8,7 @@ enum JSONBody {
     static func object(_ request: Request, context: AppContext) async throws -> [String: JSONValue] {
         let buffer = try await request.body.collect(upTo: 1024 * 1024)
         guard buffer.readableBytes > 0 else { throw AppError.badRequest("empty_body", "the request needs a JSON object body") }
-        let data = Data(buffer.readableBytesView)
-        guard case .some(.object(let pairs)) = try? JSONDecoder().decode(JSONValue.self, from: data) else {
+        guard case .some(.object(let pairs)) = try? JSONParser.parse(String(decoding: buffer.readableBytesView, as: UTF8.self)) else {
             throw AppError.badRequest("invalid_json", "the body is not a JSON object")
         }
         return Dictionary(pairs, uniquingKeysWith: { _, b in b })

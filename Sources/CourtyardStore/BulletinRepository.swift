@@ -37,7 +37,7 @@ public struct BulletinRepository: Sendable {
         if let s = subdistrict { projectScope += " AND p.subdistrict_id = \(bind: s)" }
         let households = try await db.raw("""
             SELECT h.compound_id, COUNT(*) AS n FROM households h JOIN projects p ON p.compound_id = h.compound_id WHERE
-            """ + projectScope + " GROUP BY h.compound_id").all()
+            """ + " " + projectScope + " GROUP BY h.compound_id").all()
         var householdsBy: [Int64: Int64] = [:]
         for r in households { householdsBy[try r.int("compound_id")] = try r.int("n") }
         let rows = try await db.raw("""
@@ -48,7 +48,7 @@ public struct BulletinRepository: Sendable {
             LEFT JOIN (SELECT project_id, CAST(SUM(budget_fen) AS BIGINT) AS budget, CAST(SUM(budget_fen * percent) AS BIGINT) AS weighted
                        FROM work_items GROUP BY project_id) w ON w.project_id = p.id
             WHERE
-            """ + projectScope + " ORDER BY c.name, t.name").all()
+            """ + " " + projectScope + " ORDER BY c.name, t.name").all()
         var lines: [Line] = []
         var index: [Int64: Int] = [:]
         for r in rows {
@@ -66,7 +66,7 @@ public struct BulletinRepository: Sendable {
         for r in try await db.raw("""
             SELECT k.project_id, k.name, k.late_finish FROM tasks k JOIN projects p ON p.id = k.project_id
             WHERE k.actual_finish IS NULL AND k.late_finish < \(bind: asOfText) AND
-            """ + projectScope + " ORDER BY k.late_finish, k.id").all() {
+            """ + " " + projectScope + " ORDER BY k.late_finish, k.id").all() {
             guard let i = index[try r.int("project_id")] else { continue }
             lines[i].overdueTasks += 1
             if overdueTasks.count < 500 {
@@ -77,7 +77,7 @@ public struct BulletinRepository: Sendable {
         var overdueFindings: [JSONValue] = []
         for r in try await db.raw("""
             SELECT f.project_id, f.description, f.due_on FROM findings f JOIN projects p ON p.id = f.project_id WHERE f.state <> 'verified' AND
-            """ + projectScope + " ORDER BY f.due_on, f.id").all() {
+            """ + " " + projectScope + " ORDER BY f.due_on, f.id").all() {
             guard let i = index[try r.int("project_id")] else { continue }
             lines[i].openFindings += 1
             let due = try r.text("due_on")
@@ -92,7 +92,7 @@ public struct BulletinRepository: Sendable {
         for r in try await db.raw("""
             SELECT r.compound_id, COUNT(*) AS n FROM reports r JOIN projects p ON p.compound_id = r.compound_id
             WHERE r.state NOT IN ('closed', 'rejected') AND
-            """ + projectScope + " GROUP BY r.compound_id").all() {
+            """ + " " + projectScope + " GROUP BY r.compound_id").all() {
             let compound = try r.int("compound_id")
             for i in lines.indices where lines[i].compoundId == compound { lines[i].openReports = Int(try r.int("n")) }
         }

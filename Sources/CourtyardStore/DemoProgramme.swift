@@ -53,12 +53,12 @@ public enum DemoProgramme {
                 var started: Day?, completed: Day?
                 var deadline = today.adding(days: Int64(90 + rng.next() % 120))
                 if stage >= .construction {
-                    let s = today.adding(days: -Int64(20 + rng.next() % 170))
+                    let s = today.adding(days: -Int64(3 + rng.next() % 180))
                     started = s
                     deadline = today.adding(days: Int64(10 + rng.next() % 70))
                     if stage >= .accepted {
                         let span = Int64(60 + rng.next() % 70)
-                        let c = min(s.adding(days: span), today.adding(days: -Int64(1 + rng.next() % 6)))
+                        let c = min(s.adding(days: span), today.adding(days: -Int64(1 + rng.next() % 25)))
                         completed = max(c, s.adding(days: 1))
                         deadline = completed!.adding(days: Int64(5 + rng.next() % 30))
                     }

@@ -55,7 +55,7 @@ public struct ProjectRepository: Sendable {
             SELECT p.id, p.subdistrict_id, p.community_id, p.compound_id, p.batch_year, p.deadline, p.planned_start, p.stage,
               p.started_on, p.completed_on, p.contractor_id, p.supervisor_id, p.pm_company_id, p.version
             FROM projects p WHERE p.id = \(bind: id) AND
-            """ + scope(actor)
+            """ + " " + scope(actor)
         guard let r = try await db.raw(sql).first() else { return nil }
         return try Row(r)
     }

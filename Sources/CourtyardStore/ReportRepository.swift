@@ -106,7 +106,7 @@ public struct ReportRepository: Sendable {
         let mask = !actor.seesPersonalData
         let name = try row.decode(column: "reporter_name", as: String.self)
         let phone = try row.decode(column: "reporter_phone", as: String.self)
-        let photos = (try? JSONDecoder().decode(JSONValue.self, from: Data(try row.decode(column: "photos_json", as: String.self).utf8))) ?? .array([])
+        let photos = JSONValue.parse(try row.decode(column: "photos_json", as: String.self)) ?? .array([])
         return .object([
             ("id", .int(try row.decode(column: "id", as: Int64.self))), ("compound_id", .int(try row.decode(column: "compound_id", as: Int64.self))),
             ("building_id", try row.decode(column: "building_id", as: Int64?.self).map { .int($0) } ?? .null),

@@ -343,6 +343,7 @@ enum FieldValidator {
         case .area:
             var text: String?
             if case .string(let s) = v { text = s }
+            if case .number(let s) = v { text = s }
             if case .int(let i) = v { text = String(i) }
             guard let t = text, let a = Area.parse(t), a.centi > 0 else { throw bad("must be an area in m² such as \"85.60\"") }
             return a.centi

@@ -16,9 +16,6 @@ extension SQLRow {
 }
 
 extension JSONValue {
-    /// Parses stored JSON text; nil when it is not JSON.
-    public static func parse(_ text: String) -> JSONValue? { try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) }
-
     /// The ids in a JSON list such as `"photos": [3, 4]`; nil when it is not a list of whole numbers.
     public var idList: [Int64]? {
         guard case .array(let a) = self else { return nil }

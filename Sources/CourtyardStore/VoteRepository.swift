@@ -123,7 +123,7 @@ public struct VoteRepository: Sendable {
                 ("quorum_met", .bool(decoded.quorumMet)), ("passed", .bool(decoded.passed)),
             ])
         }
-        let electorate = (try? JSONDecoder().decode(JSONValue.self, from: Data(v.electorate.utf8))) ?? .null
+        let electorate = JSONValue.parse(v.electorate) ?? .null
         return .object([
             ("id", .int(v.id)), ("title", .string(v.title)), ("matter", .int(Int64(v.matter))), ("compound_id", .int(v.compoundId)),
             ("electorate", electorate), ("status", .string(v.status.rawValue)),
@@ -169,7 +169,7 @@ public struct VoteRepository: Sendable {
     }
 
     static func decodeSpec(_ json: String) throws -> ElectorateSpec {
-        let value = try JSONDecoder().decode(JSONValue.self, from: Data(json.utf8))
+        let value = try JSONParser.parse(json)
         func ids(_ key: String) -> [Int64]? {
             guard case .array(let a) = value[key] ?? .null else { return nil }
             return a.compactMap(\.intValue)

@@ -73,6 +73,16 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "courtyard")
         logger.logLevel = .info
         let db = try options.open(logger: logger)
+        do {
+            try await serve(db, logger: logger)
+            await db.shutdown()
+        } catch {
+            await db.shutdown()
+            throw error
+        }
+    }
+
+    func serve(_ db: Database, logger: Logger) async throws {
         let ran = try await Migrations.run(on: db)
         if !ran.isEmpty { logger.info("migrated the \(db.kind.rawValue) database to level \(Migrations.latest)") }
         let services = Services(database: db, configuration: ServerConfiguration(host: host, port: port), logger: logger)

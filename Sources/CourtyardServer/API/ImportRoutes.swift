@@ -103,7 +103,7 @@ enum ImportHistory {
         let rows = try await services.database.withConnection { db in try await db.raw(q).all() }
         return try rows.map { r in
             let report = try r.decode(column: "report_json", as: String.self)
-            let parsed = try? JSONDecoder().decode(JSONValue.self, from: Data(report.utf8))
+            let parsed = JSONValue.parse(report)
             return .object([
                 ("id", .int(try r.decode(column: "id", as: Int64.self))), ("at", .string(try r.decode(column: "at", as: String.self))),
                 ("username", .string(try r.decode(column: "username", as: String.self))),

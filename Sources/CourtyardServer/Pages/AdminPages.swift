@@ -86,7 +86,7 @@ enum AdminPages {
     /// The fields that changed, "name: old → new", or the whole record for a creation.
     static func summarise(before: String?, after: String?) -> String {
         func parse(_ s: String?) -> [String: JSONValue] {
-            guard let s, case .some(.object(let pairs)) = try? JSONDecoder().decode(JSONValue.self, from: Data(s.utf8)) else { return [:] }
+            guard let s, case .some(.object(let pairs)) = JSONValue.parse(s) else { return [:] }
             return Dictionary(pairs, uniquingKeysWith: { a, _ in a })
         }
         let b = parse(before), a = parse(after)
