@@ -170,3 +170,16 @@ extension Percent {
         return (negative ? -1 : 1) * (whole * 10 + tenth)
     }
 }
+
+/// Money is kept in fen and shown in yuan with two decimals: 123456 → "1,234.56".
+public enum Money {
+    public static func yuan(_ fen: Int64) -> String {
+        let sign = fen < 0 ? "-" : ""
+        let a = abs(fen)
+        var whole = String(a / 100)
+        var grouped = ""
+        while whole.count > 3 { grouped = "," + whole.suffix(3) + grouped; whole = String(whole.dropLast(3)) }
+        let cents = a % 100
+        return "\(sign)\(whole)\(grouped).\(cents < 10 ? "0" : "")\(cents)"
+    }
+}

@@ -43,6 +43,8 @@ struct PageFrame {
         if let a = account {
             var items: [(String, String)] = [("/", "nav.dashboard")]
             if Permissions.allows(a.role, .readRegistry) { items.append(("/communities", "nav.communities")) }
+            if Permissions.allows(a.role, .readProjects) { items.append(("/programme", "nav.programme")) }
+            if Permissions.allows(a.role, .readRegistry) { items.append(("/bulletins", "nav.bulletins")) }
             if Permissions.allows(a.role, .readRegistry) { items.append(("/votes", "nav.votes")) }
             if Permissions.allows(a.role, .importRegistry) { items.append(("/import", "nav.import")) }
             if Permissions.allows(a.role, .readUsers) { items.append(("/users", "nav.users")) }
@@ -100,7 +102,11 @@ struct PageFrame {
         form.inline{display:inline}.note{padding:10px 12px;border-radius:6px;margin:10px 0;border:1px solid}
         .ok{background:#eef7ee;border-color:#6a9f6a}.bad{background:#fbeeee;border-color:#b55}.muted{color:var(--muted)}
         .grid td{vertical-align:top;min-width:96px}.grid a.hh{display:block;padding:4px 6px;margin:2px 0;border:1px solid var(--line);border-radius:4px;text-decoration:none;background:#fff}
-        .grid a.hh.away{border-style:dashed}.grid small{color:var(--muted);display:block}
+        .grid a.hh.away{border-style:dashed}
+        .bar-pc{display:inline-block;width:80px;height:10px;border:1px solid #888;vertical-align:middle;margin-right:6px}.bar-pc i{display:block;height:100%;background:#2f6f3e}
+        .stages{display:flex;flex-wrap:wrap;gap:4px;padding:0;list-style:none}.stages li{padding:4px 8px;border:1px solid var(--line);border-radius:4px;background:#fff;font-size:.9rem}
+        .stages li.done{background:#eef7ee}.stages li.now{background:var(--accent);color:#fff;font-weight:700}
+        img.chart{max-width:100%;height:auto;background:#fff;border:1px solid var(--line);border-radius:6px}.actions{display:flex;flex-wrap:wrap;gap:10px;margin:10px 0}.grid small{color:var(--muted);display:block}
         footer{color:var(--muted);text-align:center;padding:24px 16px;font-size:.85rem}
         @media (max-width:600px){main{padding:10px}th,td{padding:6px}h1{font-size:1.3rem}}
         @media print{header,footer,.skip{display:none}}

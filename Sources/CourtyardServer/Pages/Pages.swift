@@ -12,6 +12,7 @@ enum Pages {
         RegistryPages.add(to: router, services: services)
         AdminPages.add(to: router, services: services)
         VotePages.add(to: router, services: services)
+        ProgrammePages.add(to: router, services: services)
         PublicPages.add(to: router, services: services)
     }
 
