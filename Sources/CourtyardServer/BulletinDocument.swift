@@ -14,6 +14,9 @@ enum BulletinDocument {
         return lang.t("bulletin.heading").replacingOccurrences(of: "{n}", with: issue)
     }
 
+    /// "通报（第2期）" for lists and page titles.
+    static func shortTitle(_ b: JSONValue, lang: Lang) -> String { lang.t("bulletin.name") + title(b, lang: lang) }
+
     /// "+1.2" / "-0.5" / "0.0", or a dash when there is no earlier bulletin.
     static func change(_ v: JSONValue?, _ key: String) -> String {
         guard let c = v?[key]?.cellText, !c.isEmpty else { return "—" }

@@ -68,7 +68,8 @@ enum GanttChart {
         }
         let bottom = height - 48
         s += "<line x1=\"\(x(plan.deadline))\" y1=\"\(top - 8)\" x2=\"\(x(plan.deadline))\" y2=\"\(bottom)\" stroke=\"#000\" stroke-width=\"2\"/>"
-        s += Chart.text(x(plan.deadline), bottom + 14, lang.t("gantt.deadline") + " " + plan.deadline.description, size: 11, anchor: "middle")
+        let nearEdge = x(plan.deadline) > width - 120
+        s += Chart.text(x(plan.deadline), bottom + 14, lang.t("gantt.deadline") + " " + plan.deadline.description, size: 11, anchor: nearEdge ? "end" : "middle")
         if today >= first && today <= last {
             s += "<line x1=\"\(x(today))\" y1=\"\(top - 8)\" x2=\"\(x(today))\" y2=\"\(bottom)\" stroke=\"#c2410c\" stroke-width=\"2\" stroke-dasharray=\"5 3\"/>"
             s += Chart.text(x(today), top - 26, lang.t("gantt.today"), size: 11, anchor: "middle")

@@ -61,7 +61,7 @@ enum ProgrammePages {
             let items = try await bulletins.list(actor: actor, batchYear: nil)
             let rows = items.map { b -> [String] in
                 let id = b["id"]?.intValue ?? 0
-                let name = BulletinDocument.title(b, lang: f.lang)
+                let name = BulletinDocument.shortTitle(b, lang: f.lang)
                 return ["<a href=\"/bulletins/\(id)\">\(esc(name))</a>", esc(b["batch_year"]?.cellText ?? ""), esc(b["as_of"]?.cellText ?? ""),
                         esc(f.t("bulletin.state." + (b["state"]?.stringValue ?? "draft")))]
             }
@@ -91,7 +91,7 @@ enum ProgrammePages {
         Pages.get(router, "/bulletins/:id") { _, context, f in
             let actor = try context.require(.readRegistry)
             let b = try await bulletins.get(id: try context.parameters.require("id", as: Int64.self), actor: actor)
-            return f.render(title: BulletinDocument.title(b, lang: f.lang), body: bulletinBody(b, actor: actor, f: f))
+            return f.render(title: BulletinDocument.shortTitle(b, lang: f.lang), body: bulletinBody(b, actor: actor, f: f))
         }
         Pages.post(router, "/bulletins/:id/publish") { request, context, f in
             _ = try await Pages.form(request, context)
@@ -159,7 +159,7 @@ enum ProgrammePages {
         for (value, key) in [(p["percent_complete"]?.cellText ?? "0.0", "project.progress"), (p["deadline"]?.cellText ?? "", "project.deadline"),
                              (p["started_on"]?.cellText ?? "—", "project.startedOn"), (p["completed_on"]?.cellText ?? "—", "project.completedOn"),
                              (p["households"]?.cellText ?? "", "dash.households")] {
-            s += "<div class=\"card\"><b>\(esc(value))\(key == "project.progress" ? "%" : "")</b><span>\(esc(f.t(key)))</span></div>"
+            s += "<div class=\"card\"><b>\(esc(value.isEmpty ? "—" : value))\(key == "project.progress" ? "%" : "")</b><span>\(esc(f.t(key)))</span></div>"
         }
         s += "</div><p>\(esc(f.t("project.contractor"))): \(esc(p["contractor_name"]?.cellText ?? "—")) · <a href=\"/communities\">\(esc(p["community_name"]?.cellText ?? ""))</a></p>"
         if p["is_model"] == .bool(true) {
