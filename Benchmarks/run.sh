@@ -2,7 +2,8 @@
 # Prints figures, asserts nothing. Measures, in one run on this machine:
 #  1. importing a city's household sheet (2,000 compounds, 320,000 households) beside `sqlite3 .import`
 #     of the same file into one plain table;
-#  2. requests/s and p99 latency of an authenticated single-compound read beside /healthz on the same server.
+#  2. requests/s and p99 latency of an authenticated single-compound read beside /healthz on the same server;
+#  3. drafting a city-wide bulletin over the city demo (2,000 projects spread over the stages, with logs), and the server's memory.
 # Needs: sqlite3 and wrk (Debian packages). Usage: bash Benchmarks/run.sh [seconds-per-load-run]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,3 +51,24 @@ run healthz "http://127.0.0.1:$PORT/healthz"
 run compound "http://127.0.0.1:$PORT/api/v1/compounds/1000" "Authorization: Bearer $TOKEN"
 python3 -c "print(f'compound read at {100*float(open(\"$OUT/compound.rps\").read())/float(open(\"$OUT/healthz.rps\").read()):.0f}% of /healthz')"
 echo "server resident memory: $(( $(awk '/VmRSS/ {print $2}' /proc/$SERVER/status) / 1024 )) MB"
+
+kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true
+
+echo "== bulletin: city demo (2,000 compounds, 320,000 households, a project each)"
+t0=$(secs); $BIN demo --scale city --data "$OUT/city" >/dev/null; t1=$(secs)
+echo "courtyard demo --scale city: $(python3 -c "print(f'{$t1-$t0:.1f}')") s"
+echo bench-admin-pass | $BIN users add bench --role admin --password-stdin --data "$OUT/city" >/dev/null
+$BIN serve --data "$OUT/city" --port $PORT >"$OUT/serve-city.log" 2>&1 &
+SERVER=$!
+for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
+TOKEN=$(curl -sf -X POST "http://127.0.0.1:$PORT/api/v1/auth/token" -d '{"username":"bench","password":"bench-admin-pass"}' \
+  | python3 -c 'import sys,json; print(json.load(sys.stdin)["token"])')
+YEAR=$(date -u -d '+8 hours' +%Y); TODAY=$(date -u -d '+8 hours' +%F)
+for i in 1 2 3 4 5; do
+  curl -sf -o /dev/null -w "%{time_total}\n" -X POST "http://127.0.0.1:$PORT/api/v1/bulletins" -H "Authorization: Bearer $TOKEN" \
+    -d "{\"as_of\":\"$TODAY\",\"batch_year\":$YEAR}" >> "$OUT/draft.times"
+done
+python3 -c "
+t=sorted(float(x) for x in open('$OUT/draft.times'))
+print(f'draft a city-wide bulletin (2,000 projects): median {t[len(t)//2]:.3f} s, worst {t[-1]:.3f} s over {len(t)} drafts')"
+echo "server resident memory after drafting: $(( $(awk '/VmRSS/ {print $2}' /proc/$SERVER/status) / 1024 )) MB"

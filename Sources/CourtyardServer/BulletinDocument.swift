@@ -64,7 +64,8 @@ enum BulletinDocument {
         for h in ["bulletin.col.unit", "bulletin.col.planned", "bulletin.col.started", "bulletin.col.startRate", "bulletin.col.completed",
                   "bulletin.col.completionRate", "bulletin.col.change", "bulletin.col.rank"] { s += "<th>\(esc(t(h)))</th>" }
         s += "</tr></thead><tbody>"
-        let communities = list(b["communities"])
+        // A city-wide bulletin ranks sub-districts; a sub-district's ranks its communities.
+        let communities = list(b["subdistricts"]).isEmpty ? list(b["communities"]) : list(b["subdistricts"])
         let worstRank = communities.compactMap { $0["rank"]?.intValue }.max() ?? 0
         for c in communities {
             let laggard = communities.count > 1 && c["rank"]?.intValue == worstRank

@@ -10,6 +10,7 @@ public struct BulletinRepository: Sendable {
     /// One project as a bulletin counts it.
     struct Line: Sendable {
         var projectId: Int64, compoundId: Int64, compoundName: String, communityId: Int64, communityName: String
+        var subdistrictId: Int64, subdistrictName: String
         var households: Int64, stage: String, startedOn: String?, completedOn: String?, percentTenths: Int64, contractor: String?
         var overdueTasks = 0, openFindings = 0, overdueFindings = 0, openReports = 0
     }
@@ -42,9 +43,10 @@ public struct BulletinRepository: Sendable {
         for r in households { householdsBy[try r.int("compound_id")] = try r.int("n") }
         let rows = try await db.raw("""
             SELECT p.id, p.compound_id, t.name AS compound_name, p.community_id, c.name AS community_name, p.stage, p.started_on, p.completed_on,
+              p.subdistrict_id, sd.name AS subdistrict_name,
               o.name AS contractor, COALESCE(w.budget, 0) AS budget, COALESCE(w.weighted, 0) AS weighted
             FROM projects p JOIN compounds t ON t.id = p.compound_id JOIN communities c ON c.id = p.community_id
-            LEFT JOIN organisations o ON o.id = p.contractor_id
+            JOIN subdistricts sd ON sd.id = p.subdistrict_id LEFT JOIN organisations o ON o.id = p.contractor_id
             LEFT JOIN (SELECT project_id, CAST(SUM(budget_fen) AS BIGINT) AS budget, CAST(SUM(budget_fen * percent) AS BIGINT) AS weighted
                        FROM work_items GROUP BY project_id) w ON w.project_id = p.id
             WHERE
@@ -57,7 +59,8 @@ public struct BulletinRepository: Sendable {
             let compound = try r.int("compound_id")
             index[try r.int("id")] = lines.count
             lines.append(Line(projectId: try r.int("id"), compoundId: compound, compoundName: try r.text("compound_name"),
-                communityId: try r.int("community_id"), communityName: try r.text("community_name"), households: householdsBy[compound] ?? 0,
+                communityId: try r.int("community_id"), communityName: try r.text("community_name"),
+                subdistrictId: try r.int("subdistrict_id"), subdistrictName: try r.text("subdistrict_name"), households: householdsBy[compound] ?? 0,
                 stage: try r.text("stage"), startedOn: try r.optionalText("started_on"), completedOn: try r.optionalText("completed_on"),
                 percentTenths: tenths, contractor: try r.optionalText("contractor")))
         }
@@ -96,7 +99,8 @@ public struct BulletinRepository: Sendable {
             let compound = try r.int("compound_id")
             for i in lines.indices where lines[i].compoundId == compound { lines[i].openReports = Int(try r.int("n")) }
         }
-        return assemble(lines: lines, asOf: asOfText, previous: previous, overdueTasks: overdueTasks, overdueFindings: overdueFindings)
+        return assemble(lines: lines, asOf: asOfText, previous: previous, overdueTasks: overdueTasks, overdueFindings: overdueFindings,
+            cityWide: subdistrict == nil)
     }
 
     static func rateFields(_ rates: Rates) -> [(String, JSONValue)] {
@@ -120,26 +124,31 @@ public struct BulletinRepository: Sendable {
         return .object(zip(Rates.keys, now.minus(before).values).map { ($0, .number(Percent.text($1))) })
     }
 
-    static func assemble(lines: [Line], asOf: String, previous: JSONValue?, overdueTasks: [JSONValue], overdueFindings: [JSONValue]) -> JSONValue {
+    static func assemble(lines: [Line], asOf: String, previous: JSONValue?, overdueTasks: [JSONValue], overdueFindings: [JSONValue],
+        cityWide: Bool) -> JSONValue
+    {
         func started(_ l: Line) -> Bool { l.startedOn.map { $0 <= asOf } ?? false }
         func completed(_ l: Line) -> Bool { l.completedOn.map { $0 <= asOf } ?? false }
         var total = ProgressCounts()
-        var byCommunity: [Int64: (name: String, counts: ProgressCounts)] = [:]
-        for l in lines {
-            total.add(households: l.households, started: started(l), completed: completed(l))
-            byCommunity[l.communityId, default: (l.communityName, ProgressCounts())].counts.add(households: l.households, started: started(l), completed: completed(l))
+        for l in lines { total.add(households: l.households, started: started(l), completed: completed(l)) }
+        /// One ranked row per unit, with the change since the same unit in the previous bulletin.
+        func ranking(_ key: String, id: (Line) -> Int64, name: (Line) -> String) -> [JSONValue] {
+            var units: [Int64: (name: String, counts: ProgressCounts)] = [:]
+            for l in lines { units[id(l), default: (name(l), ProgressCounts())].counts.add(households: l.households, started: started(l), completed: completed(l)) }
+            var before: [Int64: Rates] = [:]
+            for c in BulletinRepository.list(previous?[key == "community_id" ? "communities" : "subdistricts"]) {
+                if let i = c[key]?.intValue, let r = rates(in: c) { before[i] = r }
+            }
+            let ids = units.keys.sorted { units[$0]!.name < units[$1]!.name }
+            let ranks = Ranking.ranks(ids.map { units[$0]!.counts.rates.rankKey })
+            return zip(ids, ranks).sorted { ($0.1, units[$0.0]!.name) < ($1.1, units[$1.0]!.name) }.map { id, rank in
+                let u = units[id]!
+                return .object([(key, .int(id)), ("name", .string(u.name))] + countFields(u.counts) + rateFields(u.counts.rates)
+                    + [("change_pp", change(u.counts.rates, before[id])), ("rank", .int(Int64(rank)))])
+            }
         }
-        var previousCommunities: [Int64: Rates] = [:]
-        if case .array(let a) = previous?["communities"] ?? .null {
-            for c in a { if let id = c["community_id"]?.intValue, let r = rates(in: c) { previousCommunities[id] = r } }
-        }
-        let ids = byCommunity.keys.sorted { byCommunity[$0]!.name < byCommunity[$1]!.name }
-        let ranks = Ranking.ranks(ids.map { byCommunity[$0]!.counts.rates.rankKey })
-        let communities: [JSONValue] = zip(ids, ranks).sorted { ($0.1, byCommunity[$0.0]!.name) < ($1.1, byCommunity[$1.0]!.name) }.map { id, rank in
-            let c = byCommunity[id]!
-            return .object([("community_id", .int(id)), ("name", .string(c.name))] + countFields(c.counts) + rateFields(c.counts.rates)
-                + [("change_pp", change(c.counts.rates, previousCommunities[id])), ("rank", .int(Int64(rank)))])
-        }
+        let communities = ranking("community_id", id: \.communityId, name: \.communityName)
+        let subdistricts = cityWide ? ranking("subdistrict_id", id: \.subdistrictId, name: \.subdistrictName) : []
         let compounds: [JSONValue] = lines.map { l in
             var problems: [String] = []
             if l.overdueTasks > 0 { problems.append("overdue_tasks:\(l.overdueTasks)") }
@@ -157,7 +166,7 @@ public struct BulletinRepository: Sendable {
             ("totals", .object(countFields(total) + rateFields(total.rates))),
             ("change_pp", change(total.rates, rates(in: previous?["totals"]))),
             ("previous_bulletin_id", previous?["id"] ?? .null),
-            ("communities", .array(communities)), ("compounds", .array(compounds)),
+            ("communities", .array(communities)), ("subdistricts", .array(subdistricts)), ("compounds", .array(compounds)),
             ("overdue", .object([("tasks", .array(overdueTasks)), ("findings", .array(overdueFindings))])),
         ])
     }
@@ -316,6 +325,34 @@ public struct BulletinRepository: Sendable {
 
     // MARK: Programme figures
 
+    public enum Level: String, CaseIterable, Sendable { case compound, community, subdistrict }
+
+    /// Progress rolled up from work items (weighted by budget) to compounds, communities or sub-districts.
+    public func progress(batchYear: Int, level: Level, actor: Actor) async throws -> [JSONValue] {
+        guard Permissions.allows(actor.role, .readProjects) else { throw AccessError.forbidden }
+        let (idCol, nameCol, join) = switch level {
+        case .compound: ("p.compound_id", "u.name", "JOIN compounds u ON u.id = p.compound_id")
+        case .community: ("p.community_id", "u.name", "JOIN communities u ON u.id = p.community_id")
+        case .subdistrict: ("p.subdistrict_id", "u.name", "JOIN subdistricts u ON u.id = p.subdistrict_id")
+        }
+        let sql: SQLQueryString = """
+            SELECT \(unsafeRaw: idCol) AS unit_id, \(unsafeRaw: nameCol) AS unit_name, COUNT(*) AS projects,
+              CAST(COALESCE(SUM(w.budget), 0) AS BIGINT) AS budget, CAST(COALESCE(SUM(w.weighted), 0) AS BIGINT) AS weighted
+            FROM projects p \(unsafeRaw: join)
+            LEFT JOIN (SELECT project_id, CAST(SUM(budget_fen) AS BIGINT) AS budget, CAST(SUM(budget_fen * percent) AS BIGINT) AS weighted
+                       FROM work_items GROUP BY project_id) w ON w.project_id = p.id
+            WHERE p.batch_year = \(bind: batchYear) AND
+            """ + " " + ProjectRepository.scope(actor) + " GROUP BY \(unsafeRaw: idCol), \(unsafeRaw: nameCol) ORDER BY \(unsafeRaw: nameCol)"
+        return try await database.withConnection { db in
+            try await db.raw(sql).all().map { r in
+                let budget = try r.int("budget")
+                let tenths = budget > 0 ? (try r.int("weighted") * 20 + budget) / (2 * budget) : 0
+                return .object([("\(level.rawValue)_id", .int(try r.int("unit_id"))), ("name", .string(try r.text("unit_name"))),
+                                ("projects", .int(try r.int("projects"))), ("budget_fen", .int(budget)), ("percent_complete", .number(Percent.text(tenths)))])
+            }
+        }
+    }
+
     /// Planned and actual cumulative completions by week, for the S-curve: planned from deadlines, actual from completion dates.
     public func sCurve(batchYear: Int, actor: Actor) async throws -> (planned: [Day], actual: [Day], total: Int) {
         guard Permissions.allows(actor.role, .readProjects) else { throw AccessError.forbidden }
@@ -324,6 +361,13 @@ public struct BulletinRepository: Sendable {
         let planned = try rows.compactMap { Day(try $0.text("deadline")) }.sorted()
         let actual = try rows.compactMap { try $0.optionalText("completed_on").flatMap { Day($0) } }.sorted()
         return (planned, actual, rows.count)
+    }
+}
+
+extension BulletinRepository {
+    static func list(_ v: JSONValue?) -> [JSONValue] {
+        if case .array(let a) = v ?? .null { return a }
+        return []
     }
 }
 

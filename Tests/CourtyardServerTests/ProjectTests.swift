@@ -158,6 +158,9 @@ extension TestClientProtocol {
             // (1,000,000 × 50 + 3,000,000 × 10) / 4,000,000 = 20.0
             #expect(started.text.contains(#""percent_complete":20.0,"#))
 
+            let rollup = try await client.call(.get, "/api/v1/programme/progress?batch_year=\(year)&level=subdistrict", token: office)
+            #expect(rollup.text.contains(#""percent_complete":20.0"#) && rollup.json.items.count == 1)
+
             // A site check with a finding, followed to rectified and re-inspected.
             let check = try await client.call(.post, "/api/v1/projects/\(pid)/checks", token: office, body: #"""
                 {"date":"\#(today)","items":[{"item":"沟槽防护","passed":false,"note":"缺围挡"},{"item":"警示标志","passed":true}],"findings":[{"description":"北侧沟槽无围挡"}]}

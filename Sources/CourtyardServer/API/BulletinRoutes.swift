@@ -37,6 +37,18 @@ enum BulletinRoutes {
         api.post("bulletins/:id/publish") { _, context -> Response in
             JSONBody.response(try await bulletins.publish(id: try id(context), actor: try context.actor()))
         }
+        api.get("programme/progress") { request, context -> Response in
+            let q = request.uri.queryParameters
+            guard let year = q.get("batch_year").flatMap({ Int($0) }) else { throw AppError.badRequest("required", "batch_year is required", field: "batch_year") }
+            guard let level = BulletinRepository.Level(rawValue: q.get("level") ?? "community") else {
+                throw AppError.badRequest("invalid", "level is compound, community or subdistrict", field: "level")
+            }
+            let items = try await bulletins.progress(batchYear: year, level: level, actor: try context.actor())
+            if ListCSV.wanted(request) {
+                return ListCSV.response(columns: ["\(level.rawValue)_id", "name", "projects", "budget_fen", "percent_complete"], items: items, filename: "progress")
+            }
+            return JSONBody.response(.object([("items", .array(items)), ("next_cursor", .null)]))
+        }
         api.get("programme/s-curve.svg") { request, context -> Response in
             guard let year = request.uri.queryParameters.get("batch_year").flatMap({ Int($0) }) else {
                 throw AppError.badRequest("required", "batch_year is required", field: "batch_year")

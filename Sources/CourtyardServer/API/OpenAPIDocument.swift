@@ -284,11 +284,12 @@ enum OpenAPIDocument {
             "history": ["type": "array", "items": ty("object")]]]
         schemas["ImportReport"] = ["type": "object", "properties": ["dry_run": ty("boolean"), "applied": ty("boolean"),
             "rows": ty("integer"), "error_count": ty("integer"), "errors": ["type": "array", "items": ty("object")]]]
+        programme(&paths, &schemas)
         func err(_ d: String) -> D { response(d, ref("Error")) }
         return [
             "openapi": "3.0.3",
             "info": ["title": "Courtyard API", "version": "1.0.0",
-                     "description": "Registry, accounts and audit of the Courtyard renewal programme. Every error has the body {\"error\": {\"code\", \"message\", \"field\"}}."],
+                     "description": "Registry, accounts, votes, reports, projects, schedules and bulletins of the Courtyard renewal programme. Every error has the body {\"error\": {\"code\", \"message\", \"field\"}}."],
             "servers": [["url": "/"]],
             "security": [["bearer": [String]()]],
             "paths": paths,
