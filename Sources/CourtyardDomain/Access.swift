@@ -48,6 +48,8 @@ public enum Capability: Sendable {
     case manageReports, fileReports, editCalendars
     /// Projects: reading (organisations only their own), running them, the ledger and site checks, bulletins.
     case readProjects, manageProjects, writeSiteLogs, writeSiteChecks, manageBulletins
+    /// Questionnaires, notices and webhooks: running residents' participation and its notifications.
+    case manageParticipation, manageIntegrations
 }
 
 /// The role half of every access check; the scope half is each resource's SQL condition (`ResourceSpec.scopeCondition`).
@@ -86,8 +88,10 @@ public enum Permissions {
             return [.admin, .subdistrictOfficer, .contractor, .pmCompany].contains(role)
         case .writeSiteChecks:
             return [.admin, .subdistrictOfficer, .pmCompany, .supervisor].contains(role)
-        case .manageBulletins:
+        case .manageBulletins, .manageIntegrations:
             return [.admin, .subdistrictOfficer].contains(role)
+        case .manageParticipation:
+            return [.admin, .subdistrictOfficer, .communityStaff].contains(role)
         }
     }
 

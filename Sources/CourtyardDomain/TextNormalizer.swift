@@ -79,3 +79,23 @@ extension String {
         return String(s)
     }
 }
+
+extension TextNormalizer {
+    /// Free text as people write it (a report, a notice, an answer): trimmed, line ends unified, control
+    /// characters dropped, but Chinese punctuation kept as written (，。？ are not folded to ASCII).
+    public static func prose(_ s: String) -> String {
+        var out = String.UnicodeScalarView()
+        var previous: Unicode.Scalar?
+        for u in s.unicodeScalars {
+            if u == "\r" { previous = u; out.append("\n"); continue }
+            if u == "\n" && previous == "\r" { previous = u; continue }
+            previous = u
+            if u.value < 0x20 && u != "\n" && u != "\t" { continue }
+            if u.value == 0x7F { continue }
+            out.append(u)
+        }
+        while let first = out.first, first.properties.isWhitespace { out.removeFirst() }
+        while let last = out.last, last.properties.isWhitespace { out.removeLast() }
+        return String(out)
+    }
+}

@@ -11,9 +11,15 @@ public struct ServerConfiguration: Sendable {
     /// bcrypt's cost: 12 in service; tests lower it so hundreds of sign-ins stay fast.
     public var bcryptCost: UInt8
     public var secureCookies: Bool
+    /// Webhooks to loopback and private addresses are refused unless the operator allows them (COURTYARD_ALLOW_PRIVATE_WEBHOOKS=1).
+    public var allowPrivateWebhooks: Bool
+    /// Runs the outbox worker beside the server; tests drive it by hand.
+    public var runsOutboxWorker: Bool
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, bcryptCost: UInt8 = 12, secureCookies: Bool = false) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, bcryptCost: UInt8 = 12, secureCookies: Bool = false,
+        allowPrivateWebhooks: Bool = false, runsOutboxWorker: Bool = true) {
         self.host = host; self.port = port; self.bcryptCost = bcryptCost; self.secureCookies = secureCookies
+        self.allowPrivateWebhooks = allowPrivateWebhooks; self.runsOutboxWorker = runsOutboxWorker
     }
 }
 
@@ -22,14 +28,21 @@ public struct Services: Sendable {
     public let database: Database
     public let configuration: ServerConfiguration
     public let logger: Logger
+    public let gateway: any MessageGateway
     let metrics = MetricsRegistry()
     let tokens = TokenCache()
     public var registry: ResourceRepository { ResourceRepository(database: database) }
     public var accounts: AccountRepository { AccountRepository(database: database) }
     public var importer: RegistryImporter { RegistryImporter(database: database) }
 
-    public init(database: Database, configuration: ServerConfiguration, logger: Logger = Logger(label: "courtyard")) {
+    public init(database: Database, configuration: ServerConfiguration, logger: Logger = Logger(label: "courtyard"),
+        gateway: (any MessageGateway)? = nil) {
         self.database = database; self.configuration = configuration; self.logger = logger
+        self.gateway = gateway ?? LogMessageGateway(logger: logger)
+    }
+
+    public var outboxWorker: OutboxWorker {
+        OutboxWorker(database: database, gateway: gateway, allowPrivate: configuration.allowPrivateWebhooks, logger: logger)
     }
 }
 
@@ -47,6 +60,9 @@ func buildRouter(services: Services) -> Router<AppContext> {
     ReportRoutes.add(to: api, services: services)
     ProjectRoutes.add(to: api, services: services)
     BulletinRoutes.add(to: api, services: services)
+    ParticipationRoutes.add(to: api, services: services)
+    IntegrationRoutes.add(to: api, services: services)
+    Open311Routes.add(to: router, services: services)
     Pages.add(to: router, services: services)
     return router
 }
@@ -56,6 +72,7 @@ public func buildApplication(services: Services) -> some ApplicationProtocol {
         router: buildRouter(services: services),
         configuration: .init(address: .hostname(services.configuration.host, port: services.configuration.port),
             serverName: "courtyard"),
+        services: services.configuration.runsOutboxWorker ? [services.outboxWorker] : [],
         logger: services.logger)
 }
 

@@ -13,6 +13,7 @@ public struct BulletinRepository: Sendable {
         var subdistrictId: Int64, subdistrictName: String
         var households: Int64, stage: String, startedOn: String?, completedOn: String?, percentTenths: Int64, contractor: String?
         var overdueTasks = 0, openFindings = 0, overdueFindings = 0, openReports = 0
+        var satisfactionTenths: Int64?
     }
 
     /// The sub-district a bulletin covers: the actor's own, the one asked for, or (for an administrator) the whole city.
@@ -99,6 +100,8 @@ public struct BulletinRepository: Sendable {
             let compound = try r.int("compound_id")
             for i in lines.indices where lines[i].compoundId == compound { lines[i].openReports = Int(try r.int("n")) }
         }
+        let satisfaction = try await QuestionnaireRepository.satisfactionByProject(projectIds: lines.map(\.projectId), db: db)
+        for i in lines.indices { lines[i].satisfactionTenths = satisfaction[lines[i].projectId] }
         return assemble(lines: lines, asOf: asOfText, previous: previous, overdueTasks: overdueTasks, overdueFindings: overdueFindings,
             cityWide: subdistrict == nil)
     }
@@ -160,7 +163,8 @@ public struct BulletinRepository: Sendable {
                 ("completed_on", completed(l) ? .string(l.completedOn!) : .null), ("percent_complete", .number(Percent.text(l.percentTenths))),
                 ("overdue_tasks", .int(Int64(l.overdueTasks))), ("open_findings", .int(Int64(l.openFindings))),
                 ("overdue_findings", .int(Int64(l.overdueFindings))), ("open_reports", .int(Int64(l.openReports))),
-                ("problems", .array(problems.map { .string($0) })), ("responsible", l.contractor.map { .string($0) } ?? .null)])
+                ("problems", .array(problems.map { .string($0) })), ("responsible", l.contractor.map { .string($0) } ?? .null),
+                ("satisfaction_rate", l.satisfactionTenths.map { .number(Percent.text($0)) } ?? .null)])
         }
         return .object([
             ("totals", .object(countFields(total) + rateFields(total.rates))),
@@ -192,7 +196,7 @@ public struct BulletinRepository: Sendable {
             if let sd, try await db.raw("SELECT id FROM subdistricts WHERE id = \(bind: sd)").first() == nil { throw StoreError.notFound }
             let id = try await db.raw("""
                 INSERT INTO bulletins (subdistrict_id, batch_year, as_of, next_steps, created_at, created_by)
-                VALUES (\(bind: sd), \(bind: batchYear), \(bind: asOf.description), \(bind: TextNormalizer.clean(nextSteps)), \(bind: Clock.isoNow()),
+                VALUES (\(bind: sd), \(bind: batchYear), \(bind: asOf.description), \(bind: TextNormalizer.prose(nextSteps)), \(bind: Clock.isoNow()),
                   \(bind: actor.username)) RETURNING id
                 """).first()!.int("id")
             try await AuditLog.record(db: db, actor: actor, action: "create", entity: "bulletins", entityId: id, subdistrictId: sd,
@@ -282,7 +286,7 @@ public struct BulletinRepository: Sendable {
             guard h.state == "draft" else { throw StoreError.refused(code: "published", message: "bulletin \(id) is published and cannot change") }
             var sql: SQLQueryString = "UPDATE bulletins SET version = version + 1"
             if let asOf { sql += ", as_of = \(bind: asOf.description)" }
-            if let nextSteps { sql += ", next_steps = \(bind: TextNormalizer.clean(nextSteps))" }
+            if let nextSteps { sql += ", next_steps = \(bind: TextNormalizer.prose(nextSteps))" }
             sql += " WHERE id = \(bind: id)"
             try await db.raw(sql).run()
             try await AuditLog.record(db: db, actor: actor, action: "update", entity: "bulletins", entityId: id, subdistrictId: h.subdistrictId,

@@ -40,7 +40,7 @@ public struct LedgerRepository: Sendable {
     public func addSiteLog(projectId: Int64, _ log: NewSiteLog, actor: Actor) async throws -> JSONValue {
         guard log.date <= ProjectRepository.today else { throw ValidationError(field: "date", code: "future", message: "a site log is written on or after its day") }
         guard (0...10_000).contains(log.workers) else { throw ValidationError(field: "workers", code: "invalid", message: "workers is 0 to 10,000") }
-        let workDone = TextNormalizer.clean(log.workDone)
+        let workDone = TextNormalizer.prose(log.workDone)
         guard !workDone.isEmpty else { throw ValidationError(field: "work_done", code: "required", message: "say what work was done") }
         for p in log.progress where !(0...100).contains(p.percent) {
             throw ValidationError(field: "progress", code: "invalid", message: "percent is 0 to 100")
@@ -63,8 +63,8 @@ public struct LedgerRepository: Sendable {
             let progress = JSONValue.array(log.progress.map { .object([("work_item_id", .int($0.workItemId)), ("percent", .int(Int64($0.percent)))]) })
             let id = try await db.raw("""
                 INSERT INTO site_logs (project_id, date, weather, workers, work_done, issues, progress_json, photos_json, created_at, created_by)
-                VALUES (\(bind: projectId), \(bind: log.date.description), \(bind: TextNormalizer.clean(log.weather)), \(bind: log.workers),
-                  \(bind: workDone), \(bind: TextNormalizer.clean(log.issues)), \(bind: progress.serialized()),
+                VALUES (\(bind: projectId), \(bind: log.date.description), \(bind: TextNormalizer.prose(log.weather)), \(bind: log.workers),
+                  \(bind: workDone), \(bind: TextNormalizer.prose(log.issues)), \(bind: progress.serialized()),
                   \(bind: JSONValue.ids(log.photos).serialized()), \(bind: Clock.isoNow()), \(bind: actor.username)) RETURNING id
                 """).first()!.int("id")
             // A work item's percent is what its latest-dated log says, so a back-filled log does not undo newer progress.
@@ -120,10 +120,10 @@ public struct LedgerRepository: Sendable {
     public func addCheck(projectId: Int64, _ check: NewCheck, actor: Actor) async throws -> JSONValue {
         guard check.date <= ProjectRepository.today else { throw ValidationError(field: "date", code: "future", message: "a check is recorded after it happened") }
         guard !check.items.isEmpty else { throw ValidationError(field: "items", code: "required", message: "a check lists its checklist items") }
-        for i in check.items where TextNormalizer.clean(i.item).isEmpty {
+        for i in check.items where TextNormalizer.prose(i.item).isEmpty {
             throw ValidationError(field: "items", code: "required", message: "every checklist item has a name")
         }
-        for f in check.findings where TextNormalizer.clean(f.description).isEmpty {
+        for f in check.findings where TextNormalizer.prose(f.description).isEmpty {
             throw ValidationError(field: "findings", code: "required", message: "every finding has a description")
         }
         let cal = calendar
@@ -135,7 +135,7 @@ public struct LedgerRepository: Sendable {
             }
             for f in check.findings { try await AttachmentRepository.requireExisting(f.photos, field: "findings", db: db) }
             let items = JSONValue.array(check.items.map {
-                .object([("item", .string(TextNormalizer.clean($0.item))), ("passed", .bool($0.passed)), ("note", .string(TextNormalizer.clean($0.note)))])
+                .object([("item", .string(TextNormalizer.prose($0.item))), ("passed", .bool($0.passed)), ("note", .string(TextNormalizer.prose($0.note)))])
             })
             let role = actor.scope.kind == .organisation ? actor.role.rawValue : "office"
             let id = try await db.raw("""
@@ -147,7 +147,7 @@ public struct LedgerRepository: Sendable {
                 let due = f.dueOn ?? cal.adding(workingDays: Self.rectificationDays, to: check.date)
                 try await db.raw("""
                     INSERT INTO findings (project_id, check_id, description, photos_json, due_on)
-                    VALUES (\(bind: projectId), \(bind: id), \(bind: TextNormalizer.clean(f.description)), \(bind: JSONValue.ids(f.photos).serialized()),
+                    VALUES (\(bind: projectId), \(bind: id), \(bind: TextNormalizer.prose(f.description)), \(bind: JSONValue.ids(f.photos).serialized()),
                       \(bind: due.description))
                     """).run()
             }
@@ -211,7 +211,7 @@ public struct LedgerRepository: Sendable {
                 try Self.requireWriter(actor, .writeSiteLogs, project: p)
                 guard state == "open" else { throw StoreError.conflict("a finding that is \(state) cannot be rectified") }
                 try await db.raw("""
-                    UPDATE findings SET state = 'rectified', rectified_on = \(bind: today.description), rectification_note = \(bind: TextNormalizer.clean(note)),
+                    UPDATE findings SET state = 'rectified', rectified_on = \(bind: today.description), rectification_note = \(bind: TextNormalizer.prose(note)),
                       version = version + 1 WHERE id = \(bind: id)
                     """).run()
             case .verify, .reject:
@@ -220,12 +220,12 @@ public struct LedgerRepository: Sendable {
                 if step == .verify {
                     try await db.raw("UPDATE findings SET state = 'verified', verified_by = \(bind: actor.username), version = version + 1 WHERE id = \(bind: id)").run()
                 } else {
-                    guard !TextNormalizer.clean(note).isEmpty else {
+                    guard !TextNormalizer.prose(note).isEmpty else {
                         throw ValidationError(field: "note", code: "required", message: "say what is still wrong")
                     }
                     let due = cal.adding(workingDays: Self.rectificationDays, to: today)
                     try await db.raw("""
-                        UPDATE findings SET state = 'open', due_on = \(bind: due.description), rectification_note = \(bind: TextNormalizer.clean(note)),
+                        UPDATE findings SET state = 'open', due_on = \(bind: due.description), rectification_note = \(bind: TextNormalizer.prose(note)),
                           version = version + 1 WHERE id = \(bind: id)
                         """).run()
                 }

@@ -201,6 +201,57 @@ public enum Migrations {
               content_json TEXT, created_at TEXT NOT NULL, created_by TEXT NOT NULL, published_at TEXT, version INTEGER NOT NULL DEFAULT 1)
             """,
         ]),
+        Step(version: 7, name: "participation", statements: [
+            """
+            CREATE TABLE notices (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id), compound_id {BIG} NOT NULL REFERENCES compounds(id),
+              project_id {BIG} REFERENCES projects(id), kind TEXT NOT NULL, title TEXT NOT NULL, body TEXT NOT NULL,
+              attachments_json TEXT NOT NULL DEFAULT '[]', starts_on TEXT NOT NULL, ends_on TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'draft',
+              published_at TEXT, created_at TEXT NOT NULL, created_by TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1)
+            """,
+            "CREATE INDEX notices_compound ON notices (compound_id, state)",
+            """
+            CREATE TABLE notice_objections (id {ID}, notice_id {BIG} NOT NULL REFERENCES notices(id), text TEXT NOT NULL,
+              name TEXT NOT NULL DEFAULT '', phone TEXT NOT NULL DEFAULT '', at TEXT NOT NULL, reply TEXT NOT NULL DEFAULT '', replied_by TEXT)
+            """,
+            "CREATE INDEX notice_objections_notice ON notice_objections (notice_id)",
+            """
+            CREATE TABLE expert_reviews (id {ID}, project_id {BIG} NOT NULL REFERENCES projects(id), date TEXT NOT NULL,
+              experts_json TEXT NOT NULL, conclusion TEXT NOT NULL, summary TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL, created_by TEXT NOT NULL)
+            """,
+            """
+            CREATE TABLE questionnaires (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id), compound_id {BIG} NOT NULL REFERENCES compounds(id),
+              project_id {BIG} REFERENCES projects(id), kind TEXT NOT NULL, title TEXT NOT NULL, questions_json TEXT NOT NULL,
+              opens_on TEXT NOT NULL, closes_on TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'draft', created_at TEXT NOT NULL,
+              created_by TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1)
+            """,
+            """
+            CREATE TABLE questionnaire_responses (id {ID}, questionnaire_id {BIG} NOT NULL REFERENCES questionnaires(id),
+              household_id {BIG} NOT NULL REFERENCES households(id), channel TEXT NOT NULL, paper_number TEXT, answers_json TEXT NOT NULL,
+              at TEXT NOT NULL, entered_by TEXT NOT NULL)
+            """,
+            // One response per household and one use of a paper number, enforced by the database.
+            "CREATE UNIQUE INDEX questionnaire_one_per_household ON questionnaire_responses (questionnaire_id, household_id)",
+            "CREATE UNIQUE INDEX questionnaire_paper_once ON questionnaire_responses (questionnaire_id, paper_number) WHERE paper_number IS NOT NULL",
+            """
+            CREATE TABLE open311_keys (id {ID}, name TEXT NOT NULL, key_hash TEXT NOT NULL UNIQUE, subdistrict_id {BIG} REFERENCES subdistricts(id),
+              created_at TEXT NOT NULL, created_by TEXT NOT NULL, revoked_at TEXT)
+            """,
+            """
+            CREATE TABLE webhooks (id {ID}, subdistrict_id {BIG} REFERENCES subdistricts(id), url TEXT NOT NULL, events_json TEXT NOT NULL,
+              secret TEXT NOT NULL, active INTEGER NOT NULL DEFAULT 1, created_at TEXT NOT NULL, created_by TEXT NOT NULL)
+            """,
+            // The outbox: written in the same transaction as the change it announces, delivered later by the worker.
+            """
+            CREATE TABLE outbox (id {ID}, event TEXT NOT NULL, payload_json TEXT NOT NULL, target_kind TEXT NOT NULL, target TEXT NOT NULL,
+              webhook_id {BIG} REFERENCES webhooks(id), attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at TEXT NOT NULL,
+              delivered_at TEXT, failed_at TEXT, last_error TEXT, created_at TEXT NOT NULL)
+            """,
+            "CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE delivered_at IS NULL AND failed_at IS NULL",
+            """
+            CREATE TABLE service_levels (subdistrict_id {BIG} PRIMARY KEY REFERENCES subdistricts(id), acknowledge_days INTEGER NOT NULL,
+              fix_days INTEGER NOT NULL, updated_at TEXT NOT NULL, updated_by TEXT NOT NULL)
+            """,
+        ]),
     ]
 
     public static var latest: Int { steps.last?.version ?? 0 }

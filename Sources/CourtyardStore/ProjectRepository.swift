@@ -133,7 +133,7 @@ public struct ProjectRepository: Sendable {
             if let d = fields.deadline { sets.append("deadline = \(bind: d.description)") }
             if let s = fields.plannedStart { sets.append("planned_start = \(bind: s?.description)") }
             if let m = fields.isModel { sets.append("is_model = \(bind: m ? 1 : 0)") }
-            if let w = fields.modelWriteup { sets.append("model_writeup = \(bind: TextNormalizer.clean(w))") }
+            if let w = fields.modelWriteup { sets.append("model_writeup = \(bind: TextNormalizer.prose(w))") }
             for (field, _) in Self.roles { if let o = fields.organisations[field] { sets.append("\(unsafeRaw: field) = \(bind: o)") } }
             guard !sets.isEmpty else { return }
             var sql: SQLQueryString = "UPDATE projects SET version = version + 1"
@@ -226,6 +226,8 @@ public struct ProjectRepository: Sendable {
                          ("note", .string(try a.text("note")))])
             }
             pairs.append(("acceptances", .array(acceptances)))
+            let satisfaction = try await QuestionnaireRepository.satisfactionByProject(projectIds: [id], db: db)[id]
+            pairs.append(("satisfaction_rate", satisfaction.map { .number(Percent.text($0)) } ?? .null))
             return .object(pairs)
         }
     }
@@ -345,9 +347,11 @@ public struct ProjectRepository: Sendable {
         }
     }
 
-    static let evidenceTables: [EvidenceKind: String] = [.attachment: "attachments", .vote: "votes", .acceptance: "acceptances"]
+    static let evidenceTables: [EvidenceKind: String] = [.attachment: "attachments", .vote: "votes", .acceptance: "acceptances",
+        .notice: "notices", .expertReview: "expert_reviews", .questionnaire: "questionnaires"]
 
     static func checkEvidence(_ evidence: [Evidence], gate: ProjectStage, project p: Row, db: any SQLDatabase) async throws {
+        let today = Self.today
         for e in evidence {
             guard gate.evidenceKinds.contains(e.kind) else {
                 throw ValidationError(field: "evidence", code: "wrong_kind",
@@ -359,6 +363,12 @@ public struct ProjectRepository: Sendable {
             var sql: SQLQueryString = "SELECT id FROM \(unsafeRaw: table) WHERE id = \(bind: e.id)"
             if e.kind == .acceptance { sql += " AND project_id = \(bind: p.id) AND kind = 'final' AND result = 'passed'" }
             if e.kind == .vote { sql += " AND compound_id = \(bind: p.compoundId) AND status = 'closed'" }
+            // A notice counts once its display period is over (公示期满); a questionnaire once it is closed; a review unless it rejected the plan.
+            if e.kind == .notice { sql += " AND compound_id = \(bind: p.compoundId) AND state = 'published' AND ends_on < \(bind: today.description)" }
+            if e.kind == .questionnaire {
+                sql += " AND compound_id = \(bind: p.compoundId) AND (state = 'closed' OR (state = 'published' AND closes_on < \(bind: today.description)))"
+            }
+            if e.kind == .expertReview { sql += " AND project_id = \(bind: p.id) AND conclusion <> 'rejected'" }
             if try await db.raw(sql).first() == nil {
                 throw ValidationError(field: "evidence", code: "not_found", message: "\(e.kind.rawValue) \(e.id) does not exist or does not apply to this project")
             }
@@ -370,7 +380,7 @@ public struct ProjectRepository: Sendable {
         try await db.raw("UPDATE projects SET stage = \(bind: next.rawValue), version = version + 1 WHERE id = \(bind: p.id)").run()
         try await db.raw("""
             INSERT INTO gate_passes (project_id, from_stage, to_stage, evidence_json, note, passed_at, passed_by)
-            VALUES (\(bind: p.id), \(bind: p.stage.rawValue), \(bind: next.rawValue), \(bind: ev.serialized()), \(bind: TextNormalizer.clean(note)),
+            VALUES (\(bind: p.id), \(bind: p.stage.rawValue), \(bind: next.rawValue), \(bind: ev.serialized()), \(bind: TextNormalizer.prose(note)),
               \(bind: Clock.isoNow()), \(bind: actor.username))
             """).run()
         try await AuditLog.record(db: db, actor: actor, action: "advance", entity: "projects", entityId: p.id, subdistrictId: p.subdistrictId,
@@ -400,7 +410,7 @@ public struct ProjectRepository: Sendable {
             let id = try await db.raw("""
                 INSERT INTO acceptances (project_id, kind, date, result, participants_json, note, created_at, created_by)
                 VALUES (\(bind: projectId), \(bind: kind.rawValue), \(bind: date.description), \(bind: result.rawValue),
-                  \(bind: JSONValue.array(names.map { .string($0) }).serialized()), \(bind: TextNormalizer.clean(note)), \(bind: Clock.isoNow()),
+                  \(bind: JSONValue.array(names.map { .string($0) }).serialized()), \(bind: TextNormalizer.prose(note)), \(bind: Clock.isoNow()),
                   \(bind: actor.username)) RETURNING id
                 """).first()!.int("id")
             try await AuditLog.record(db: db, actor: actor, action: "create", entity: "acceptances", entityId: id, subdistrictId: p.subdistrictId,

@@ -34,7 +34,7 @@ public struct ReportRepository: Sendable {
 
     public func create(_ r: NewReport, actor: Actor, publicPage: Bool = false) async throws -> JSONValue {
         guard publicPage || Permissions.allows(actor.role, .fileReports) else { throw AccessError.forbidden }
-        let description = TextNormalizer.clean(r.description)
+        let description = TextNormalizer.prose(r.description)
         guard !description.isEmpty, description.count <= 2000 else {
             throw ValidationError(field: "description", code: "required", message: "describe the problem in at most 2,000 characters")
         }
@@ -51,7 +51,8 @@ public struct ReportRepository: Sendable {
                 let row = try await db.raw("SELECT id FROM buildings WHERE id = \(bind: b) AND compound_id = \(bind: r.compoundId)").first()
                 if row == nil { throw ValidationError(field: "building_id", code: "not_found", message: "building \(b) is not in compound \(r.compoundId)") }
             }
-            let due = ReportLifecycle.due(.submitted, since: today, calendar: calendar, levels: levels)
+            let office = try await ServiceLevelRepository.levels(db: db, subdistrictId: compound.subdistrictId ?? 0) ?? levels
+            let due = ReportLifecycle.due(.submitted, since: today, calendar: calendar, levels: office)
             let id = try await db.raw("""
                 INSERT INTO reports (subdistrict_id, compound_id, building_id, category, description, photos_json, reporter_name, reporter_phone,
                   state, state_since, due_on, submitted_at, created_by)
@@ -66,6 +67,9 @@ public struct ReportRepository: Sendable {
                 """).run()
             try await AuditLog.record(db: db, actor: actor, action: "create", entity: "reports", entityId: id,
                 subdistrictId: compound.subdistrictId, before: nil, after: .object([("category", .string(r.category.rawValue))]))
+            try await Outbox.emit(db: db, event: "report.created", subdistrictId: compound.subdistrictId,
+                payload: .object([("id", .int(id)), ("compound_id", .int(r.compoundId)), ("category", .string(r.category.rawValue)),
+                                  ("state", .string("submitted")), ("due_on", due.map { .string($0.description) } ?? .null)]))
             return id
         }
         return publicPage ? .object([("id", .int(id))]) : try await get(id: id, actor: actor)
@@ -162,10 +166,10 @@ public struct ReportRepository: Sendable {
     /// Moves a report one step, if the lifecycle allows it and the actor may take that step.
     public func transition(id: Int64, to: ReportState, note: String, assignee: Int64?, actor: Actor) async throws -> JSONValue {
         guard canRead(actor) else { throw AccessError.forbidden }
-        let note = TextNormalizer.clean(note)
+        let note = TextNormalizer.prose(note)
         let today = Self.today
         try await database.transaction { db in
-            let sql: SQLQueryString = "SELECT r.state, r.subdistrict_id, r.assignee_organisation_id FROM reports r JOIN compounds t ON t.id = r.compound_id WHERE r.id = \(bind: id) AND " + scope(actor)
+            let sql: SQLQueryString = "SELECT r.state, r.subdistrict_id, r.assignee_organisation_id, r.compound_id, r.reporter_phone FROM reports r JOIN compounds t ON t.id = r.compound_id WHERE r.id = \(bind: id) AND " + scope(actor)
             guard let row = try await db.raw(sql).first() else { throw StoreError.notFound }
             let from = ReportState(rawValue: try row.decode(column: "state", as: String.self)) ?? .submitted
             let currentAssignee = try row.decode(column: "assignee_organisation_id", as: Int64?.self)
@@ -185,7 +189,8 @@ public struct ReportRepository: Sendable {
                 if exists == nil { throw ValidationError(field: "assignee_organisation_id", code: "not_found", message: "organisation \(org) does not exist") }
                 newAssignee = org
             }
-            let due = ReportLifecycle.due(to, since: today, calendar: calendar, levels: levels)
+            let office = try await ServiceLevelRepository.levels(db: db, subdistrictId: try row.decode(column: "subdistrict_id", as: Int64.self)) ?? levels
+            let due = ReportLifecycle.due(to, since: today, calendar: calendar, levels: office)
             try await db.raw("""
                 UPDATE reports SET state = \(bind: to.rawValue), state_since = \(bind: today.description), due_on = \(bind: due?.description),
                   assignee_organisation_id = \(bind: newAssignee), version = version + 1 WHERE id = \(bind: id)
@@ -194,10 +199,30 @@ public struct ReportRepository: Sendable {
                 INSERT INTO report_events (report_id, at, from_state, to_state, note, username, organisation_id)
                 VALUES (\(bind: id), \(bind: Clock.isoNow()), \(bind: from.rawValue), \(bind: to.rawValue), \(bind: note), \(bind: actor.username), \(bind: newAssignee))
                 """).run()
+            let sd = try row.decode(column: "subdistrict_id", as: Int64.self)
             try await AuditLog.record(db: db, actor: actor, action: "transition", entity: "reports", entityId: id,
-                subdistrictId: try row.decode(column: "subdistrict_id", as: Int64.self), before: .string(from.rawValue), after: .string(to.rawValue))
+                subdistrictId: sd, before: .string(from.rawValue), after: .string(to.rawValue))
+            try await Outbox.emit(db: db, event: "report.transitioned", subdistrictId: sd,
+                payload: .object([("id", .int(id)), ("compound_id", .int(try row.decode(column: "compound_id", as: Int64.self))),
+                                  ("from", .string(from.rawValue)), ("to", .string(to.rawValue)),
+                                  ("ball_in_court", .string(ReportLifecycle.ballInCourt(to).rawValue)), ("due_on", due.map { .string($0.description) } ?? .null)]))
+            // The reporter hears of the steps that concern them, by text message when they left a phone.
+            if [.acknowledged, .fixed, .closed, .rejected].contains(to) {
+                try await Outbox.message(db: db, event: "report.transitioned", phone: try row.decode(column: "reporter_phone", as: String.self),
+                    text: "【楼院焕新】您反映的问题（编号\(id)）\(Self.smsState(to))。\(note.isEmpty ? "" : "说明：" + note)")
+            }
         }
         return try await get(id: id, actor: actor)
+    }
+
+    static func smsState(_ s: ReportState) -> String {
+        switch s {
+        case .acknowledged: "已受理"
+        case .fixed: "已整改完毕，请您确认"
+        case .closed: "已办结"
+        case .rejected: "不予受理"
+        default: s.rawValue
+        }
     }
 
     /// The office runs the loop; the assigned contractor reports the fix; a steward may confirm or reopen for the reporter.

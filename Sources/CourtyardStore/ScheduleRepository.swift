@@ -52,7 +52,7 @@ public struct ScheduleRepository: Sendable {
     }
 
     public func addTask(projectId: Int64, change: TaskChange, actor: Actor) async throws -> JSONValue {
-        guard let name = change.name.map(TextNormalizer.clean), !name.isEmpty, name.count <= 200 else {
+        guard let name = change.name.map(TextNormalizer.prose), !name.isEmpty, name.count <= 200 else {
             throw ValidationError(field: "name", code: "required", message: "a task needs a name of at most 200 characters")
         }
         guard let duration = change.duration else { throw ValidationError(field: "duration_days", code: "required", message: "duration_days is required") }
@@ -114,7 +114,7 @@ public struct ScheduleRepository: Sendable {
     static func apply(_ c: TaskChange, taskId: Int64, project p: ProjectRepository.Row, db: any SQLDatabase) async throws {
         var sets: [SQLQueryString] = []
         if let n = c.name {
-            let name = TextNormalizer.clean(n)
+            let name = TextNormalizer.prose(n)
             guard !name.isEmpty, name.count <= 200 else { throw ValidationError(field: "name", code: "required", message: "a task needs a name") }
             sets.append("name = \(bind: name)")
         }

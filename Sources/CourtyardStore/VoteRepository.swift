@@ -164,6 +164,8 @@ public struct VoteRepository: Sendable {
             try await db.raw("UPDATE votes SET status = 'open', opened_at = \(bind: Clock.isoNow()), version = version + 1 WHERE id = \(bind: id)").run()
             try await AuditLog.record(db: db, actor: actor, action: "open", entity: "votes", entityId: id, subdistrictId: v.subdistrictId,
                 before: .string("draft"), after: .string("open"))
+            try await Outbox.emit(db: db, event: "vote.opened", subdistrictId: v.subdistrictId,
+                payload: .object([("id", .int(id)), ("compound_id", .int(v.compoundId)), ("title", .string(v.title)), ("matter", .int(Int64(v.matter)))]))
         }
         return try await get(id: id, actor: actor)
     }
@@ -203,6 +205,9 @@ public struct VoteRepository: Sendable {
                 """).run()
             try await AuditLog.record(db: db, actor: actor, action: "close", entity: "votes", entityId: id, subdistrictId: v.subdistrictId,
                 before: .string("open"), after: .string(encoded))
+            try await Outbox.emit(db: db, event: "vote.closed", subdistrictId: v.subdistrictId,
+                payload: .object([("id", .int(id)), ("compound_id", .int(v.compoundId)), ("title", .string(v.title)),
+                                  ("passed", .bool(result.passed)), ("quorum_met", .bool(result.quorumMet))]))
         }
         return try await get(id: id, actor: actor)
     }

@@ -85,7 +85,8 @@ struct Serve: AsyncParsableCommand {
     func serve(_ db: Database, logger: Logger) async throws {
         let ran = try await Migrations.run(on: db)
         if !ran.isEmpty { logger.info("migrated the \(db.kind.rawValue) database to level \(Migrations.latest)") }
-        let services = Services(database: db, configuration: ServerConfiguration(host: host, port: port), logger: logger)
+        let services = Services(database: db, configuration: ServerConfiguration(host: host, port: port,
+            allowPrivateWebhooks: ProcessInfo.processInfo.environment["COURTYARD_ALLOW_PRIVATE_WEBHOOKS"] == "1"), logger: logger)
         if let generated = try await ensureAdmin(services: services, password: ProcessInfo.processInfo.environment["COURTYARD_ADMIN_PASSWORD"]) {
             logger.notice("created account admin with password \(generated) (shown once; set COURTYARD_ADMIN_PASSWORD to choose it)")
         }

@@ -12,11 +12,12 @@ import Testing
 enum TestApp {
     static let adminPassword = "admin-password-1"
 
-    static func with<R: Sendable>(demo: Bool = false, _ setup: TestingSetup = .router,
+    static func with<R: Sendable>(demo: Bool = false, allowPrivateWebhooks: Bool = false, _ setup: TestingSetup = .router,
         _ body: @escaping @Sendable (any TestClientProtocol, Services) async throws -> R) async throws -> R
     {
         try await TestDatabase.with { db in
-            let services = Services(database: db, configuration: ServerConfiguration(bcryptCost: 4))
+            let services = Services(database: db, configuration: ServerConfiguration(bcryptCost: 4, allowPrivateWebhooks: allowPrivateWebhooks,
+                runsOutboxWorker: false))
             _ = try await ensureAdmin(services: services, password: adminPassword)
             if demo { try await DemoData.seed(services: services, scale: .subdistrict) }
             let app = buildApplication(services: services)

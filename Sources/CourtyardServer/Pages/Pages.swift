@@ -72,6 +72,17 @@ enum Pages {
         return fields
     }
 
+    /// A urlencoded form whose fields may repeat (checkboxes), without a CSRF check: for public forms.
+    static func formMulti(_ request: Request) async throws -> [String: [String]] {
+        let text = String(buffer: try await request.body.collect(upTo: 1024 * 1024))
+        var fields: [String: [String]] = [:]
+        for pair in text.split(separator: "&") {
+            let kv = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
+            if let k = kv.first { fields[k, default: []].append(kv.count > 1 ? kv[1] : "") }
+        }
+        return fields
+    }
+
     static func verifyCSRF(_ token: String?, _ context: AppContext) throws {
         guard let token, Security.constantTimeEquals(token, context.csrf) else {
             throw AppError(status: .forbidden, code: "csrf", message: "the form has expired")

@@ -13,6 +13,7 @@ enum PublicPages {
             let id = try context.parameters.require("id", as: Int64.self)
             return try await page(id: id, f: f, services: services, notice: nil)
         }
+        PublicParticipationPages.add(to: router, services: services)
         router.post("public/compounds/:id/reports") { request, context -> Response in
             let f = Pages.frame(request, context)
             let id = try context.parameters.require("id", as: Int64.self)
@@ -43,6 +44,9 @@ enum PublicPages {
         }
         var body = notice.map { "<p class=\"note \($0.0)\" role=\"status\">\(esc($0.1))</p>" } ?? ""
         body += "<p>\(esc(compound["address"]?.stringValue ?? "")) · <a href=\"#report\">\(esc(f.t("public.report")))</a></p>"
+        body += try await projectSection(compoundId: id, f: f, services: services)
+        body += try await noticeSection(compoundId: id, f: f, services: services)
+        body += try await questionnaireSection(compoundId: id, f: f, services: services)
         let votes = try await VoteRepository(database: services.database).list(actor: .system, compoundId: id).filter { $0["status"]?.stringValue != "draft" }
         body += "<h2>\(esc(f.t("nav.votes")))</h2>"
         if votes.isEmpty { body += "<p class=\"muted\">\(esc(f.t("common.none")))</p>" }

@@ -1,0 +1,158 @@
+import AsyncHTTPClient
+import CourtyardDomain
+import CourtyardStore
+import Crypto
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where text messages and e-mail leave the system. A deployment plugs in its operator's gateway;
+/// the default writes what it would send to the log, with the phone masked.
+public protocol MessageGateway: Sendable {
+    func send(phone: String, text: String) async throws
+}
+
+public struct LogMessageGateway: MessageGateway {
+    let logger: Logger
+    public init(logger: Logger) { self.logger = logger }
+    public func send(phone: String, text: String) async throws {
+        logger.info("message to \(PersonalData.maskPhone(phone)): \(text)")
+    }
+}
+
+/// Webhook targets: http(s) only, and never a loopback, private or link-local address unless the operator allows it.
+enum WebhookTarget {
+    struct Refused: Error { let message: String }
+
+    static func check(_ text: String, allowPrivate: Bool) throws -> URL {
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), let host = url.host, !host.isEmpty else {
+            throw Refused(message: "the url must be an http or https address")
+        }
+        if allowPrivate { return url }
+        let addresses = resolve(host)
+        guard !addresses.isEmpty else { throw Refused(message: "\(host) does not resolve") }
+        if let bad = addresses.first(where: isPrivate) {
+            throw Refused(message: "\(host) is a loopback or private address (\(bad)); set COURTYARD_ALLOW_PRIVATE_WEBHOOKS=1 to allow it")
+        }
+        return url
+    }
+
+    /// Every address a host name resolves to, as bytes (4 for IPv4, 16 for IPv6).
+    static func resolve(_ host: String) -> [[UInt8]] {
+        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var result: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(bare, nil, &hints, &result) == 0, let first = result else { return [] }
+        defer { freeaddrinfo(result) }
+        var out: [[UInt8]] = []
+        var p: UnsafeMutablePointer<addrinfo>? = first
+        while let ai = p {
+            if ai.pointee.ai_family == AF_INET, let sa = ai.pointee.ai_addr {
+                sa.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { s in
+                    var a = s.pointee.sin_addr
+                    out.append(withUnsafeBytes(of: &a) { Array($0) })
+                }
+            } else if ai.pointee.ai_family == AF_INET6, let sa = ai.pointee.ai_addr {
+                sa.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { s in
+                    var a = s.pointee.sin6_addr
+                    out.append(withUnsafeBytes(of: &a) { Array($0) })
+                }
+            }
+            p = ai.pointee.ai_next
+        }
+        return out
+    }
+
+    static func isPrivate(_ a: [UInt8]) -> Bool {
+        if a.count == 16 {
+            if a[0..<10].allSatisfy({ $0 == 0 }) && a[10] == 0xFF && a[11] == 0xFF { return isPrivate(Array(a[12...])) }  // IPv4-mapped
+            if a[0..<15].allSatisfy({ $0 == 0 }) { return true }  // :: and ::1
+            if a[0] & 0xFE == 0xFC { return true }  // fc00::/7 unique local
+            if a[0] == 0xFE && a[1] & 0xC0 == 0x80 { return true }  // fe80::/10 link-local
+            return a[0] == 0xFF  // multicast
+        }
+        guard a.count == 4 else { return true }
+        switch (a[0], a[1]) {
+        case (0, _), (10, _), (127, _): return true
+        case (100, 64...127): return true  // carrier-grade NAT
+        case (169, 254), (192, 168): return true
+        case (172, 16...31): return true
+        case (224...255, _): return true
+        default: return false
+        }
+    }
+}
+
+/// Delivers the outbox: webhooks signed with HMAC-SHA256 of the body, messages through the gateway;
+/// failures are retried with backoff. Runs beside the server; several servers may run it at once
+/// because an item is claimed before it is sent.
+public struct OutboxWorker: Service {
+    let database: Database
+    let gateway: any MessageGateway
+    let allowPrivate: Bool
+    let logger: Logger
+    var interval: Duration = .seconds(1)
+
+    public init(database: Database, gateway: any MessageGateway, allowPrivate: Bool, logger: Logger) {
+        self.database = database; self.gateway = gateway; self.allowPrivate = allowPrivate; self.logger = logger
+    }
+
+    public func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do { _ = try await deliverDue() } catch { logger.error("outbox: \(error)") }
+            try? await Task.sleep(for: interval)
+        }
+    }
+
+    /// One pass over what is due; returns how many were delivered.
+    @discardableResult
+    public func deliverDue() async throws -> Int {
+        var delivered = 0
+        for item in try await Outbox.due(database: database) {
+            guard try await Outbox.claim(database: database, item: item) else { continue }
+            do {
+                switch item.targetKind {
+                case "webhook": try await post(item)
+                case "sms":
+                    let text = JSONValue.parse(item.payload)?["text"]?.stringValue ?? ""
+                    try await gateway.send(phone: item.target, text: text)
+                default: throw WebhookTarget.Refused(message: "unknown target \(item.targetKind)")
+                }
+                try await Outbox.delivered(database: database, id: item.id)
+                delivered += 1
+            } catch {
+                let message = (error as? WebhookTarget.Refused)?.message ?? String(describing: error)
+                try await Outbox.failed(database: database, item: item, error: message)
+            }
+        }
+        return delivered
+    }
+
+    static func signature(body: [UInt8], secret: String) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Array(secret.utf8)))
+        return "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
+    }
+
+    func post(_ item: Outbox.Item) async throws {
+        // Checked again at delivery: a name may resolve elsewhere than when the webhook was added.
+        let url = try WebhookTarget.check(item.target, allowPrivate: allowPrivate)
+        let body = Array(item.payload.utf8)
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
+        request.headers.add(name: "User-Agent", value: "Courtyard-Webhooks/1")
+        request.headers.add(name: "X-Courtyard-Event", value: item.event)
+        request.headers.add(name: "X-Courtyard-Delivery", value: String(item.id))
+        request.headers.add(name: "X-Courtyard-Signature", value: Self.signature(body: body, secret: item.secret ?? ""))
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        guard (200..<300).contains(response.status.code) else { throw WebhookTarget.Refused(message: "the target answered \(response.status.code)") }
+    }
+}

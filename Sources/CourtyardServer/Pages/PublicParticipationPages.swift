@@ -1,0 +1,180 @@
+import CourtyardDomain
+import CourtyardStore
+import Foundation
+import Hummingbird
+
+/// The public compound page's project, notices and questionnaires, and the pages where residents
+/// object to a notice or answer a questionnaire by their phone, without an account.
+enum PublicParticipationPages {
+    static func add(to router: Router<AppContext>, services: Services) {
+        let objections = RateLimiter(limit: 5, window: 600)
+        let answers = RateLimiter(limit: 10, window: 600)
+        router.post("public/notices/:id/objections") { request, context -> Response in
+            let f = Pages.frame(request, context)
+            let id = try context.parameters.require("id", as: Int64.self)
+            let fields = try await Pages.form(request, context, checkCSRF: false)
+            let compound = Int64(fields["compound_id"] ?? "") ?? 0
+            guard objections.allow(context.remoteHost) else {
+                return try await PublicPages.page(id: compound, f: f, services: services, notice: ("bad", f.t("public.tooMany")), status: .tooManyRequests)
+            }
+            do {
+                _ = try await NoticeRepository(database: services.database).object(noticeId: id, text: fields["text"] ?? "", name: fields["name"] ?? "",
+                    phone: fields["phone"] ?? "")
+                return try await PublicPages.page(id: compound, f: f, services: services, notice: ("ok", f.t("public.objectionThanks")), status: .created)
+            } catch let e where AppError.from(e)?.status == .unprocessableContent || AppError.from(e)?.status == .conflict {
+                return try await PublicPages.page(id: compound, f: f, services: services, notice: ("bad", AppError.from(e)!.message), status: AppError.from(e)!.status)
+            }
+        }
+        // Only what a published notice shows is public.
+        router.get("public/attachments/:id") { _, context -> Response in
+            let id = try context.parameters.require("id", as: Int64.self)
+            guard try await NoticeRepository(database: services.database).isPublicAttachment(id) else { throw AppError.notFound }
+            let file = try await AttachmentRepository(database: services.database).read(id: id)
+            return Response(status: .ok, headers: [.contentType: file.contentType, .cacheControl: "public, max-age=3600",
+                .init("X-Content-Type-Options")!: "nosniff"], body: .init(byteBuffer: file.bytes))
+        }
+        router.get("public/questionnaires/:id") { request, context -> Response in
+            let f = Pages.frame(request, context)
+            return try await questionnairePage(id: try context.parameters.require("id", as: Int64.self), f: f, services: services, fields: [:], notice: nil)
+        }
+        router.post("public/questionnaires/:id") { request, context -> Response in
+            let f = Pages.frame(request, context)
+            let id = try context.parameters.require("id", as: Int64.self)
+            let fields = try await Pages.formMulti(request)
+            guard answers.allow(context.remoteHost) else {
+                return try await questionnairePage(id: id, f: f, services: services, fields: fields, notice: ("bad", f.t("public.tooMany")), status: .tooManyRequests)
+            }
+            let repo = QuestionnaireRepository(database: services.database)
+            let h = try await repo.publicHeader(id: id)
+            let given: [JSONValue] = h.questions.indices.map { i in
+                let values = fields["q\(i)"] ?? []
+                switch h.questions[i].type {
+                case .multiple: return .array(values.compactMap { Int64($0) }.map { .int($0) })
+                case .single, .rating: return values.first.flatMap { Int64($0) }.map { .int($0) } ?? .null
+                case .text: return values.first.map { .string($0) } ?? .null
+                }
+            }
+            do {
+                _ = try await repo.respondOnline(id: id, phone: fields["phone"]?.first ?? "", householdId: fields["household_id"]?.first.flatMap { Int64($0) },
+                    answers: given)
+                return try await questionnairePage(id: id, f: f, services: services, fields: [:], notice: ("ok", f.t("public.answerThanks")), status: .created)
+            } catch let e where [.unprocessableContent, .conflict].contains(AppError.from(e)?.status) {
+                return try await questionnairePage(id: id, f: f, services: services, fields: fields, notice: ("bad", AppError.from(e)!.message),
+                    status: AppError.from(e)!.status)
+            }
+        }
+    }
+
+    static func questionnairePage(id: Int64, f: PageFrame, services: Services, fields: [String: [String]], notice: (String, String)?,
+        status: HTTPResponse.Status = .ok) async throws -> Response
+    {
+        let repo = QuestionnaireRepository(database: services.database)
+        let h: QuestionnaireRepository.Header
+        do { h = try await repo.publicHeader(id: id) } catch StoreError.notFound {
+            return f.render(title: f.t("error.title"), body: "<p class=\"note bad\">\(esc(f.t("error.notFound")))</p>", status: .notFound)
+        }
+        guard h.state != "draft" else { return f.render(title: f.t("error.title"), body: "<p class=\"note bad\">\(esc(f.t("error.notFound")))</p>", status: .notFound) }
+        var s = notice.map { "<p class=\"note \($0.0)\" role=\"status\">\(esc($0.1))</p>" } ?? ""
+        s += "<p>\(esc(f.t("questionnaire.period"))) \(h.opensOn) – \(h.closesOn) · <a href=\"/public/compounds/\(h.compoundId)\">\(esc(f.t("common.back")))</a></p>"
+        let today = Day.today(epochSeconds: Date().timeIntervalSince1970)
+        if h.accepting(today: today) {
+            let phone = fields["phone"]?.first ?? ""
+            let owned = phone.isEmpty ? [] : try await repo.ownedHouseholds(id: id, phone: phone)
+            s += "<form class=\"stack\" method=\"post\" action=\"/public/questionnaires/\(id)\">"
+            s += "<label>\(esc(f.t("questionnaire.phone")))<input name=\"phone\" type=\"tel\" inputmode=\"tel\" autocomplete=\"tel\" required value=\"\(esc(phone))\"></label>"
+            if owned.count > 1 {
+                s += "<label>\(esc(f.t("questionnaire.household")))<select name=\"household_id\" required>"
+                s += owned.map { "<option value=\"\($0.id)\">\(esc($0.label))</option>" }.joined() + "</select></label>"
+            }
+            for (i, q) in h.questions.enumerated() {
+                let chosen = Set(fields["q\(i)"] ?? [])
+                s += "<fieldset><legend>\(i + 1). \(esc(q.text))\(q.required ? " *" : "")</legend>"
+                switch q.type {
+                case .single, .multiple:
+                    for (k, o) in q.options.enumerated() {
+                        s += "<label class=\"check\"><input type=\"\(q.type == .single ? "radio" : "checkbox")\" name=\"q\(i)\" value=\"\(k)\"\(chosen.contains(String(k)) ? " checked" : "")>\(esc(o))</label>"
+                    }
+                case .rating:
+                    for n in Question.ratingRange {
+                        s += "<label class=\"check\"><input type=\"radio\" name=\"q\(i)\" value=\"\(n)\"\(chosen.contains(String(n)) ? " checked" : "")>\(n) \(esc(f.t("questionnaire.rating.\(n)")))</label>"
+                    }
+                case .text:
+                    s += "<textarea name=\"q\(i)\" rows=\"3\" maxlength=\"500\">\(esc(fields["q\(i)"]?.first ?? ""))</textarea>"
+                }
+                s += "</fieldset>"
+            }
+            s += "<p class=\"muted\">\(esc(f.t("questionnaire.privacy")))</p><button type=\"submit\">\(esc(f.t("questionnaire.submit")))</button></form>"
+        } else {
+            let r = try await repo.publicResults(id: id)
+            s += "<p>\(esc(f.t("questionnaire.closed")))</p>"
+            s += "<p>\(esc(f.t("questionnaire.responseRate"))): \(r.responses)/\(r.eligible) = \(Percent.text(Percent.tenths(r.responses, of: r.eligible)))%</p>"
+            for (q, t) in zip(h.questions, r.overall) where q.type != .text {
+                s += "<h2>\(esc(q.text))</h2>"
+                if q.type == .rating {
+                    s += "<p>\(esc(f.t("questionnaire.mean"))) \(Percent.text(t.meanRatingTenths)) · \(esc(f.t("questionnaire.satisfied"))) \(Percent.text(t.satisfactionTenths))%</p>"
+                } else {
+                    s += Pages.table([(f.t("questionnaire.option"), false), (f.t("questionnaire.count"), true)],
+                        zip(q.options, t.optionCounts).map { [esc($0), String($1)] })
+                }
+            }
+        }
+        return f.render(title: h.title, body: s, status: status)
+    }
+}
+
+extension PublicPages {
+    static func projectSection(compoundId: Int64, f: PageFrame, services: Services) async throws -> String {
+        let projects = try await ProjectRepository(database: services.database).list(actor: .system, filter: .init(compoundId: compoundId))
+        guard let latest = projects.max(by: { ($0["batch_year"]?.intValue ?? 0) < ($1["batch_year"]?.intValue ?? 0) }), let pid = latest["id"]?.intValue else { return "" }
+        let p = try await ProjectRepository(database: services.database).get(id: pid, actor: .system)
+        let stage = ProjectStage(rawValue: p["stage"]?.stringValue ?? "") ?? .consultation
+        var s = "<h2>\(esc(f.t("public.project"))) \(p["batch_year"]?.cellText ?? "")</h2><ul class=\"stages\">"
+        for st in ProjectStage.allCases {
+            s += "<li class=\"\(st == stage ? "now" : (st < stage ? "done" : ""))\"\(st == stage ? " aria-current=\"step\"" : "")>\(esc(f.t("stage." + st.rawValue)))</li>"
+        }
+        s += "</ul><p>\(esc(f.t("project.progress"))) \(ProgrammePages.percentBar(p["percent_complete"])) · \(esc(f.t("project.deadline"))) \(esc(p["deadline"]?.cellText ?? ""))"
+        if let c = p["completed_on"]?.stringValue { s += " · \(esc(f.t("project.completedOn"))) \(esc(c))" }
+        if let sat = p["satisfaction_rate"], sat != .null { s += " · \(esc(f.t("public.satisfaction"))) \(esc(sat.cellText))%" }
+        s += "</p>"
+        let items = BulletinDocument.list(p["work_items"])
+        if !items.isEmpty {
+            s += "<ul>" + items.map { "<li>\(esc(f.t("category." + ($0["category"]?.stringValue ?? "")))) · \(esc($0["name"]?.cellText ?? "")) · \(esc($0["percent"]?.cellText ?? "0"))%</li>" }.joined() + "</ul>"
+        }
+        return s
+    }
+
+    static func noticeSection(compoundId: Int64, f: PageFrame, services: Services) async throws -> String {
+        let notices = try await NoticeRepository(database: services.database).publicNotices(compoundId: compoundId)
+        guard !notices.isEmpty else { return "" }
+        var s = "<h2>\(esc(f.t("public.notices")))</h2>"
+        for n in notices {
+            let phase = n["phase"]?.stringValue ?? ""
+            s += "<article class=\"card\"><h3>\(esc(n["title"]?.cellText ?? ""))</h3><p class=\"muted\">\(esc(n["starts_on"]?.cellText ?? "")) – \(esc(n["ends_on"]?.cellText ?? "")) · \(esc(f.t("notice.phase." + phase))) · \(esc(f.t("notice.objections"))) \(n["objections"]?.cellText ?? "0")</p>"
+            s += "<p style=\"white-space:pre-wrap\">\(esc(n["body"]?.cellText ?? ""))</p>"
+            for a in BulletinDocument.list(n["attachments"]) { s += "<p><a href=\"/public/attachments/\(a.cellText)\">\(esc(f.t("notice.attachment"))) #\(esc(a.cellText))</a></p>" }
+            if phase == "on_display" {
+                s += """
+                    <details><summary>\(esc(f.t("notice.object")))</summary>
+                    <form class="stack" method="post" action="/public/notices/\(n["id"]?.cellText ?? "")/objections">
+                    <input type="hidden" name="compound_id" value="\(compoundId)">
+                    <label>\(esc(f.t("notice.objectionText")))<textarea name="text" rows="3" maxlength="2000" required></textarea></label>
+                    <label>\(esc(f.t("col.personName"))) <span class="muted">(\(esc(f.t("public.optional"))))</span><input name="name" maxlength="50"></label>
+                    <label>\(esc(f.t("col.phone"))) <span class="muted">(\(esc(f.t("public.optional"))))</span><input name="phone" type="tel" inputmode="tel"></label>
+                    <button type="submit">\(esc(f.t("notice.send")))</button></form></details>
+                    """
+            }
+            s += "</article>"
+        }
+        return s
+    }
+
+    static func questionnaireSection(compoundId: Int64, f: PageFrame, services: Services) async throws -> String {
+        let list = try await QuestionnaireRepository(database: services.database).list(actor: .system, compoundId: compoundId)
+            .filter { $0["state"]?.stringValue != "draft" }
+        guard !list.isEmpty else { return "" }
+        return "<h2>\(esc(f.t("public.questionnaires")))</h2><ul>" + list.map { q in
+            let open = q["accepting"] == .bool(true)
+            return "<li><a href=\"/public/questionnaires/\(q["id"]?.cellText ?? "")\">\(esc(q["title"]?.cellText ?? ""))</a> · \(esc(f.t(open ? "questionnaire.answerNow" : "questionnaire.results")))</li>"
+        }.joined() + "</ul>"
+    }
+}

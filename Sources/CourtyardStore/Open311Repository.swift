@@ -1,0 +1,66 @@
+import CourtyardDomain
+import Foundation
+import SQLKit
+
+/// Supervision reports as Open311 service requests.
+public struct Open311Repository: Sendable {
+    public let database: Database
+    public init(database: Database) { self.database = database }
+
+    public struct Filters: Sendable {
+        public var serviceCode: String?, status: String?, start: String?, end: String?
+        public init(serviceCode: String?, status: String?, start: String?, end: String?) {
+            self.serviceCode = serviceCode; self.status = status; self.start = start; self.end = end
+        }
+    }
+
+    /// The compound a request names: by id, or by its exact name or address; inside the key's sub-district.
+    public func compound(id: Int64?, text: String, subdistrictId: Int64?) async throws -> Int64? {
+        try await database.withConnection { db in
+            var sql: SQLQueryString = "SELECT id FROM compounds WHERE "
+            if let id { sql += "id = \(bind: id)" } else { sql += "(name = \(bind: text) OR address = \(bind: text))" }
+            if let sd = subdistrictId { sql += " AND subdistrict_id = \(bind: sd)" }
+            return try await db.raw(sql + " ORDER BY id LIMIT 1").first()?.int("id")
+        }
+    }
+
+    static let closedStates = ["closed", "rejected"]
+
+    /// Requests as GeoReport defines them; never who reported, and the text only to keyed clients.
+    public func requests(ids: [Int64]?, filters: Filters?, withText: Bool, serviceNames: [ReportCategory: String]) async throws -> [JSONValue] {
+        let rows = try await database.withConnection { db in
+            var sql: SQLQueryString = """
+                SELECT r.id, r.category, r.description, r.state, r.submitted_at, r.due_on, t.id AS compound_id, t.name AS compound_name, t.address,
+                  o.name AS agency, (SELECT MAX(e.at) FROM report_events e WHERE e.report_id = r.id) AS updated_at
+                FROM reports r JOIN compounds t ON t.id = r.compound_id LEFT JOIN organisations o ON o.id = r.assignee_organisation_id WHERE 1=1
+                """
+            if let ids { sql += ids.isEmpty ? " AND 1=0" : " AND r.id IN (\(binds: ids))" }
+            if let f = filters {
+                if let c = f.serviceCode { sql += " AND r.category = \(bind: c)" }
+                if f.status == "closed" { sql += " AND r.state IN ('closed', 'rejected')" }
+                if f.status == "open" { sql += " AND r.state NOT IN ('closed', 'rejected')" }
+                if let s = f.start { sql += " AND r.submitted_at >= \(bind: s)" }
+                if let e = f.end { sql += " AND r.submitted_at <= \(bind: e)" }
+            }
+            sql += " ORDER BY r.id DESC LIMIT 1000"
+            return try await db.raw(sql).all()
+        }
+        return try rows.map { r in
+            let state = try r.text("state")
+            let due = try r.optionalText("due_on")
+            let category = ReportCategory(rawValue: try r.text("category")) ?? .other
+            return .object([
+                ("service_request_id", .string(String(try r.int("id")))), ("status", .string(Self.closedStates.contains(state) ? "closed" : "open")),
+                ("status_notes", .string(state.replacingOccurrences(of: "_", with: " "))), ("service_name", .string(serviceNames[category] ?? category.rawValue)),
+                ("service_code", .string(category.rawValue)), ("description", .string(withText ? try r.text("description") : "")),
+                ("agency_responsible", .string(try r.optionalText("agency") ?? "街道办事处")), ("service_notice", .string("")),
+                ("requested_datetime", .string(try r.text("submitted_at"))),
+                ("updated_datetime", .string(try r.optionalText("updated_at") ?? (try r.text("submitted_at")))),
+                ("expected_datetime", due.map { .string("\($0)T23:59:59+08:00") } ?? .string("")),
+                ("address", .string([try r.text("compound_name"), try r.text("address")].filter { !$0.isEmpty }.joined(separator: " "))),
+                ("address_id", .string(String(try r.int("compound_id")))), ("zipcode", .string("")), ("lat", .string("")), ("long", .string("")),
+                ("media_url", .string("")),
+            ])
+        }
+    }
+}
