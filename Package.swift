@@ -64,6 +64,7 @@ let package = Package(
             dependencies: [
                 "CourtyardServer", "CourtyardTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict),
     ]

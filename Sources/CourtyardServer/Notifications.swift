@@ -114,25 +114,33 @@ public struct OutboxWorker: Service {
     /// One pass over what is due; returns how many were delivered.
     @discardableResult
     public func deliverDue() async throws -> Int {
-        var delivered = 0
-        for item in try await Outbox.due(database: database) {
-            guard try await Outbox.claim(database: database, item: item) else { continue }
-            do {
-                switch item.targetKind {
-                case "webhook": try await post(item)
-                case "sms":
-                    let text = JSONValue.parse(item.payload)?["text"]?.stringValue ?? ""
-                    try await gateway.send(phone: item.target, text: text)
-                default: throw WebhookTarget.Refused(message: "unknown target \(item.targetKind)")
-                }
-                try await Outbox.delivered(database: database, id: item.id)
-                delivered += 1
-            } catch {
-                let message = (error as? WebhookTarget.Refused)?.message ?? String(describing: error)
-                try await Outbox.failed(database: database, item: item, error: message)
-            }
+        let items = try await Outbox.due(database: database)
+        // Side by side, so one slow or dead target does not hold up the rest.
+        return try await withThrowingTaskGroup(of: Bool.self) { group in
+            for item in items { group.addTask { try await deliver(item) } }
+            var delivered = 0
+            for try await ok in group where ok { delivered += 1 }
+            return delivered
         }
-        return delivered
+    }
+
+    func deliver(_ item: Outbox.Item) async throws -> Bool {
+        guard try await Outbox.claim(database: database, item: item) else { return false }
+        do {
+            switch item.targetKind {
+            case "webhook": try await post(item)
+            case "sms":
+                let text = JSONValue.parse(item.payload)?["text"]?.stringValue ?? ""
+                try await gateway.send(phone: item.target, text: text)
+            default: throw WebhookTarget.Refused(message: "unknown target \(item.targetKind)")
+            }
+            try await Outbox.delivered(database: database, id: item.id)
+            return true
+        } catch {
+            let message = (error as? WebhookTarget.Refused)?.message ?? String(describing: error)
+            try await Outbox.failed(database: database, item: item, error: message)
+            return false
+        }
     }
 
     static func signature(body: [UInt8], secret: String) -> String {
@@ -148,6 +156,8 @@ public struct OutboxWorker: Service {
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
         request.headers.add(name: "User-Agent", value: "Courtyard-Webhooks/1")
+        // Targets are many and calls are rare: no idle connection is kept.
+        request.headers.add(name: "Connection", value: "close")
         request.headers.add(name: "X-Courtyard-Event", value: item.event)
         request.headers.add(name: "X-Courtyard-Delivery", value: String(item.id))
         request.headers.add(name: "X-Courtyard-Signature", value: Self.signature(body: body, secret: item.secret ?? ""))

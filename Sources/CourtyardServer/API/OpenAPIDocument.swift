@@ -285,6 +285,7 @@ enum OpenAPIDocument {
         schemas["ImportReport"] = ["type": "object", "properties": ["dry_run": ty("boolean"), "applied": ty("boolean"),
             "rows": ty("integer"), "error_count": ty("integer"), "errors": ["type": "array", "items": ty("object")]]]
         programme(&paths, &schemas)
+        participation(&paths)
         func err(_ d: String) -> D { response(d, ref("Error")) }
         return [
             "openapi": "3.0.3",

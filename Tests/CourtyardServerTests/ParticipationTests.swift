@@ -1,0 +1,184 @@
+import CourtyardDomain
+import CourtyardServer
+import CourtyardStore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import SQLKit
+import Testing
+
+/// Questionnaires, notices, expert reviews and service levels, on both databases.
+@Suite struct ParticipationTests {
+    static var today: Day { Day.today(epochSeconds: Date().timeIntervalSince1970) }
+
+    /// The steward's compound, a household in it with its owner's phone, and another household.
+    static func stewardCompound(_ client: any TestClientProtocol, _ services: Services, token: String) async throws -> (Int64, Int64, String, Int64) {
+        let me = try await client.call(.get, "/api/v1/auth/me", token: token)
+        let compound = Int64(me.json["scope"]!.stringValue!.split(separator: ":")[1])!
+        let rows = try await services.database.withConnection { db in
+            try await db.raw("""
+                SELECT h.id, r.phone FROM households h JOIN household_residents hr ON hr.household_id = h.id JOIN residents r ON r.id = hr.resident_id
+                WHERE h.compound_id = \(bind: compound) AND hr.relation = 'owner' AND r.phone <> '' ORDER BY h.id
+                """).all().map { (try $0.decode(column: "id", as: Int64.self), try $0.decode(column: "phone", as: String.self)) }
+        }
+        // A phone that owns exactly one household here, so the online answer needs no choice of home.
+        let counts = Dictionary(grouping: rows, by: \.1).mapValues(\.count)
+        let single = rows.first { counts[$0.1] == 1 }!
+        let other = rows.first { $0.0 != single.0 && $0.1 != single.1 }!.0
+        return (compound, single.0, single.1, other)
+    }
+
+    @Test func aQuestionnaireTakesOneResponsePerHouseholdOnPaperOrOnline() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await client.token("office"), steward = try await client.token("steward")
+            let (compound, household, phone, other) = try await Self.stewardCompound(client, services, token: steward)
+            let bad = try await client.call(.post, "/api/v1/questionnaires", token: office, body: #"""
+                {"compound_id":\#(compound),"kind":"consultation","title":"x","opens_on":"\#(Self.today)","closes_on":"\#(Self.today)","questions":[{"text":"q","type":"single","options":["only"]}]}
+                """#)
+            #expect(bad.status == .unprocessableContent && bad.json["error"]?["field"]?.stringValue == "questions")
+            let created = try await client.call(.post, "/api/v1/questionnaires", token: office, body: #"""
+                {"compound_id":\#(compound),"kind":"consultation","title":"改造意见征询","opens_on":"\#(Self.today.adding(days: -1))","closes_on":"\#(Self.today.adding(days: 7))",
+                 "questions":[{"text":"最需要改造的？","type":"single","options":["管网","外墙"]},{"text":"满意度","type":"rating"},{"text":"建议","type":"text","required":false}]}
+                """#)
+            #expect(created.status == .created)
+            let qid = created.json["id"]!.intValue!
+            #expect(created.json["questions"]?.arrayCount == 3)
+            let early = try await client.call(.post, "/api/v1/questionnaires/\(qid)/responses", token: steward,
+                body: #"{"household_id":\#(household),"paper_number":"P1","answers":[0,5]}"#)
+            #expect(early.status == .conflict && early.json.errorCode == "not_open")
+            _ = try await client.call(.post, "/api/v1/questionnaires/\(qid)/publish", token: office)
+
+            let paper = try await client.call(.post, "/api/v1/questionnaires/\(qid)/responses", token: steward,
+                body: #"{"household_id":\#(other),"paper_number":"P1","answers":["外墙",5,"盼早开工"]}"#)
+            #expect(paper.status == .created)
+            #expect(try await client.call(.post, "/api/v1/questionnaires/\(qid)/responses", token: steward,
+                body: #"{"household_id":\#(other),"paper_number":"P2","answers":[0,4]}"#).status == .conflict)
+            #expect(try await client.call(.post, "/api/v1/questionnaires/\(qid)/responses", token: steward,
+                body: #"{"household_id":\#(household),"paper_number":"P1","answers":[0,4]}"#).status == .conflict)
+            let wrong = try await client.call(.post, "/api/v1/questionnaires/\(qid)/responses", token: steward,
+                body: #"{"household_id":\#(household),"paper_number":"P3","answers":[0,9]}"#)
+            #expect(wrong.status == .unprocessableContent && wrong.json["error"]?["field"]?.stringValue == "answers")
+
+            // Online: the owner's phone finds the household, on the public page without an account.
+            func answerOnline(_ phone: String) async throws -> (HTTPResponse.Status, String) {
+                try await client.execute(uri: "/public/questionnaires/\(qid)", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                    body: ByteBuffer(string: "phone=\(phone)&q0=0&q1=4&q2=")) { (r: TestResponse) in (r.status, String(buffer: r.body)) }
+            }
+            let stranger = try await answerOnline("13000000000")
+            #expect(stranger.0 == .unprocessableContent)
+            let online = try await answerOnline(phone)
+            #expect(online.0 == .created)
+            #expect(try await answerOnline(phone).0 == .conflict)
+            let form = try await client.execute(uri: "/public/questionnaires/\(qid)", method: .get) { r in String(buffer: r.body) }
+            #expect(form.contains("name=\"phone\"") && form.contains("type=\"radio\""))
+
+            let results = try await client.call(.get, "/api/v1/questionnaires/\(qid)/results", token: office)
+            #expect(results.json["responses"]?.intValue == 2)
+            let eligible = results.json["eligible_households"]!.intValue!
+            #expect(results.text.contains(#""response_rate":\#(Percent.text(Percent.tenths(2, of: eligible)))"#))
+            #expect(results.json["questions"]?.arrayItemsForTests.first?["options"]?.arrayItemsForTests.map { $0["count"]?.intValue } == [1, 1])
+            let byBuilding = results.json["by_building"]?.arrayItemsForTests ?? []
+            #expect(byBuilding.reduce(Int64(0)) { $0 + ($1["responses"]?.intValue ?? 0) } == 2)
+            #expect(byBuilding.reduce(Int64(0)) { $0 + ($1["eligible_households"]?.intValue ?? 0) } == eligible)
+            let csv = try await client.call(.get, "/api/v1/questionnaires/\(qid)/results?format=csv", token: office)
+            #expect(csv.text.contains("overall") && csv.text.contains("管网"))
+            let xlsx = try await client.execute(uri: "/api/v1/questionnaires/\(qid)/results?format=xlsx", method: .get,
+                headers: [.authorization: "Bearer \(office)"]) { Array($0.body.readableBytesView.prefix(2)) }
+            #expect(xlsx == [0x50, 0x4B])
+
+            // Closed, it takes no more answers and becomes evidence for the gate out of consultation.
+            _ = try await client.call(.post, "/api/v1/questionnaires/\(qid)/close", token: office)
+            #expect(try await answerOnline(phone).0 == .conflict)
+            let project = try await client.call(.post, "/api/v1/projects", token: office,
+                body: #"{"compound_id":\#(compound),"batch_year":\#(Self.today.civil.year + 1),"deadline":"\#(Self.today.civil.year + 1)-10-31"}"#)
+            let pid = project.json["id"]!.intValue!
+            let advanced = try await client.call(.post, "/api/v1/projects/\(pid)/advance", token: office,
+                body: #"{"evidence":[{"kind":"questionnaire","id":\#(qid)}],"note":"问需完成"}"#)
+            #expect(advanced.status == .ok && advanced.json["stage"]?.stringValue == "preliminary_design")
+        }
+    }
+
+    @Test func noticesTakeObjectionsWhileOnDisplayAndServeAsEvidenceWithReviews() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await client.token("office")
+            let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 3), actor: .system).items[2].id
+            let year = Self.today.civil.year + 1
+            let pid = try await client.call(.post, "/api/v1/projects", token: office,
+                body: #"{"compound_id":\#(compound),"batch_year":\#(year),"deadline":"\#(year)-10-31"}"#).json["id"]!.intValue!
+            func notice(_ starts: Day, _ ends: Day) async throws -> Int64 {
+                let n = try await client.call(.post, "/api/v1/notices", token: office, body: #"""
+                    {"compound_id":\#(compound),"project_id":\#(pid),"kind":"plan","title":"改造方案公示","body":"改造内容：管网、外墙。","starts_on":"\#(starts)","ends_on":"\#(ends)"}
+                    """#)
+                #expect(n.status == .created)
+                let id = n.json["id"]!.intValue!
+                let published = try await client.call(.post, "/api/v1/notices/\(id)/publish", token: office)
+                #expect(published.json["state"]?.stringValue == "published")
+                return id
+            }
+            let up = try await notice(Self.today.adding(days: -1), Self.today.adding(days: 6))
+            let objection = try await client.call(.post, "/api/v1/notices/\(up)/objections", token: nil,
+                body: #"{"text":"停车位离窗太近","name":"刘桂芳","phone":"13838381234"}"#)
+            #expect(objection.status == .created)
+            let seen = try await client.call(.get, "/api/v1/notices/\(up)", token: office)
+            #expect(seen.json["phase"]?.stringValue == "on_display" && seen.json["objections"]?.intValue == 1)
+            #expect(seen.json["objection_list"]?.arrayItemsForTests.first?["phone"]?.stringValue == "13838381234")
+            let viewer = try await client.token("viewer")
+            let masked = try await client.call(.get, "/api/v1/notices/\(up)", token: viewer)
+            #expect(masked.json["objection_list"]?.arrayItemsForTests.first?["phone"]?.stringValue == "138****1234")
+            let page = try await client.execute(uri: "/public/compounds/\(compound)", method: .get) { String(buffer: $0.body) }
+            #expect(page.contains("改造方案公示") && page.contains("/public/notices/\(up)/objections") && !page.contains("刘桂芳") && !page.contains("13838381234"))
+
+            // A notice still on display is not yet evidence; one whose period is over is.
+            let refused = try await client.call(.post, "/api/v1/projects/\(pid)/advance", token: office, body: #"{"evidence":[{"kind":"notice","id":\#(up)}]}"#)
+            #expect(refused.status == .unprocessableContent)
+            let over = try await notice(Self.today.adding(days: -10), Self.today.adding(days: -3))
+            #expect(try await client.call(.post, "/api/v1/notices/\(over)/objections", token: nil, body: #"{"text":"太晚了"}"#).json.errorCode == "not_on_display")
+            let file = try await client.upload(ProjectTests.pdf, filename: "纪要.pdf", token: office)
+            _ = try await client.call(.post, "/api/v1/projects/\(pid)/advance", token: office, body: #"{"evidence":[\#(file.json["id"]!.intValue!)]}"#)
+            let reviewStage = try await client.call(.post, "/api/v1/projects/\(pid)/advance", token: office, body: #"{"evidence":[{"kind":"notice","id":\#(over)}]}"#)
+            #expect(reviewStage.json["stage"]?.stringValue == "public_review")
+            _ = try await client.call(.post, "/api/v1/projects/\(pid)/advance", token: office, body: #"{"evidence":[{"kind":"notice","id":\#(over)}]}"#)
+            _ = try await client.call(.post, "/api/v1/projects/\(pid)/work_items", token: office, body: #"{"code":"roofs","quantity":100,"budget_fen":500000}"#)
+            let rejected = try await client.call(.post, "/api/v1/projects/\(pid)/expert_reviews", token: office, body: #"""
+                {"date":"\#(Self.today)","experts":[{"name":"王工","affiliation":"市设计院","opinion":"管线走向需调整"}],"conclusion":"rejected"}
+                """#)
+            #expect(rejected.status == .created)
+            let notYet = try await client.call(.post, "/api/v1/projects/\(pid)/advance", token: office,
+                body: #"{"evidence":[{"kind":"expert_review","id":\#(rejected.json["id"]!.intValue!)}]}"#)
+            #expect(notYet.status == .unprocessableContent)
+            let approved = try await client.call(.post, "/api/v1/projects/\(pid)/expert_reviews", token: office, body: #"""
+                {"date":"\#(Self.today)","experts":[{"name":"王工","affiliation":"市设计院","opinion":"同意"},{"name":"李工","opinion":"同意"}],"conclusion":"approved_with_changes","summary":"按意见修改后实施"}
+                """#)
+            let planned = try await client.call(.post, "/api/v1/projects/\(pid)/advance", token: office,
+                body: #"{"evidence":[{"kind":"expert_review","id":\#(approved.json["id"]!.intValue!)}]}"#)
+            #expect(planned.json["stage"]?.stringValue == "plan_approved")
+        }
+    }
+
+    @Test func anOfficeSetsItsOwnServiceLevels() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await client.token("office")
+            let before = try await client.call(.get, "/api/v1/service_levels", token: office)
+            #expect(before.json["source"]?.stringValue == "default" && before.json["acknowledge_days"]?.intValue == 1)
+            #expect(try await client.call(.put, "/api/v1/service_levels", token: office, body: #"{"acknowledge_days":0,"fix_days":5}"#).status == .unprocessableContent)
+            let set = try await client.call(.put, "/api/v1/service_levels", token: office, body: #"{"acknowledge_days":3,"fix_days":10}"#)
+            #expect(set.json["source"]?.stringValue == "office")
+            let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 1), actor: .system).items[0].id
+            let filed = try await client.call(.post, "/api/v1/reports", token: office,
+                body: #"{"compound_id":\#(compound),"category":"safety","description":"沟槽无围挡"}"#)
+            let cal = try await CalendarRepository(database: services.database).calendar()
+            #expect(filed.json["due_on"]?.stringValue == cal.adding(workingDays: 3, to: Self.today).description)
+            let steward = try await client.token("steward")
+            #expect(try await client.call(.put, "/api/v1/service_levels", token: steward, body: #"{"acknowledge_days":2,"fix_days":5}"#).status == .forbidden)
+        }
+    }
+}
+
+extension JSONValue {
+    var arrayItemsForTests: [JSONValue] {
+        if case .array(let a) = self { return a }
+        return []
+    }
+    var arrayCount: Int { arrayItemsForTests.count }
+}
