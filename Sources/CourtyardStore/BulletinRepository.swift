@@ -323,6 +323,9 @@ public struct BulletinRepository: Sendable {
                 """).run()
             try await AuditLog.record(db: db, actor: actor, action: "publish", entity: "bulletins", entityId: id, subdistrictId: h.subdistrictId,
                 before: .string("draft"), after: .object([("issue_no", .int(issue))]))
+            try await Outbox.emit(db: db, event: "bulletin.published", subdistrictId: h.subdistrictId, payload: .object([
+                ("id", .int(id)), ("issue_no", .int(issue)), ("batch_year", .int(Int64(h.batchYear))), ("as_of", .string(h.asOf.description)),
+                ("totals", content["totals"] ?? .null)]))
         }
         return try await get(id: id, actor: actor)
     }

@@ -385,6 +385,8 @@ public struct ProjectRepository: Sendable {
             """).run()
         try await AuditLog.record(db: db, actor: actor, action: "advance", entity: "projects", entityId: p.id, subdistrictId: p.subdistrictId,
             before: .string(p.stage.rawValue), after: .object([("stage", .string(next.rawValue)), ("evidence", ev)]))
+        try await Outbox.emit(db: db, event: "project.advanced", subdistrictId: p.subdistrictId, payload: .object([
+            ("id", .int(p.id)), ("compound_id", .int(p.compoundId)), ("from", .string(p.stage.rawValue)), ("to", .string(next.rawValue))]))
     }
 
     // MARK: Acceptances

@@ -165,6 +165,21 @@ public struct QuestionnaireRepository: Sendable {
         }
     }
 
+    /// Every household of the questionnaire's compound as "building-entrance-room", and whether it has answered, for the paper-entry form.
+    public func households(id: Int64, actor: Actor) async throws -> [(id: Int64, label: String, answered: Bool)] {
+        guard Permissions.allows(actor.role, .enterBallots) else { throw AccessError.forbidden }
+        let s = scope(actor)
+        return try await database.withConnection { db in
+            let h = try await Self.header(id, db: db, scope: s)
+            return try await db.raw("""
+                SELECT h.id, b.name AS building, e.name AS entrance, h.room,
+                  (SELECT COUNT(*) FROM questionnaire_responses q WHERE q.questionnaire_id = \(bind: id) AND q.household_id = h.id) AS answered
+                FROM households h JOIN buildings b ON b.id = h.building_id JOIN entrances e ON e.id = h.entrance_id
+                WHERE h.compound_id = \(bind: h.compoundId) ORDER BY b.id, e.id, h.floor, h.room
+                """).all().map { (try $0.int("id"), "\(try $0.text("building"))-\(try $0.text("entrance"))-\(try $0.text("room"))", try $0.int("answered") > 0) }
+        }
+    }
+
     static func insert(_ h: Header, householdId: Int64, channel: String, paper: String?, answers: [JSONValue], by: String, db: any SQLDatabase) async throws -> JSONValue {
         guard h.accepting(today: today) else {
             throw StoreError.refused(code: "not_open", message: "this questionnaire is not taking responses (\(h.opensOn) to \(h.closesOn))")

@@ -182,3 +182,36 @@ extension JSONValue {
     }
     var arrayCount: Int { arrayItemsForTests.count }
 }
+
+@Suite struct ParticipationPageTests {
+    /// A steward enters a paper questionnaire on the page, as on a phone; a second entry for the same home is refused with the reason.
+    @Test func aStewardEntersAPaperQuestionnaireOnThePage() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await client.token("office"), stewardToken = try await client.token("steward")
+            let (compound, household, _, _) = try await ParticipationTests.stewardCompound(client, services, token: stewardToken)
+            let q = try await client.call(.post, "/api/v1/questionnaires", token: office, body: #"""
+                {"compound_id":\#(compound),"kind":"satisfaction","title":"满意度测评","opens_on":"\#(ParticipationTests.today)","closes_on":"\#(ParticipationTests.today)",
+                 "questions":[{"text":"总体满意度","type":"rating"},{"text":"希望增加","type":"multiple","options":["充电桩","快递柜"],"required":false}]}
+                """#)
+            let qid = q.json["id"]!.intValue!
+            _ = try await client.call(.post, "/api/v1/questionnaires/\(qid)/publish", token: office)
+            let steward = try await client.session("steward")
+            let page = try await client.execute(uri: "/questionnaires/\(qid)", method: .get, headers: [.cookie: steward.cookie]) { String(buffer: $0.body) }
+            #expect(page.contains("name=\"paper_number\"") && page.contains("value=\"\(household)\""))
+            func enter(_ paper: String) async throws -> (HTTPResponse.Status, String) {
+                try await client.execute(uri: "/questionnaires/\(qid)/responses", method: .post,
+                    headers: [.cookie: steward.cookie, .contentType: "application/x-www-form-urlencoded"],
+                    body: ByteBuffer(string: "_csrf=\(steward.csrf)&household_id=\(household)&paper_number=\(paper)&q0=5&q1=0&q1=1")) { r in
+                    (r.status, String(buffer: r.body))
+                }
+            }
+            #expect(try await enter("S-1").0 == .seeOther)
+            let again = try await enter("S-2")
+            #expect(again.0 == .conflict && again.1.contains("already answered"))
+            let results = try await client.call(.get, "/api/v1/questionnaires/\(qid)/results", token: office)
+            #expect(results.json["responses"]?.intValue == 1)
+            #expect(results.json["questions"]?.arrayItemsForTests[1]["options"]?.arrayItemsForTests.map { $0["count"]?.intValue } == [1, 1])
+            #expect(results.text.contains(#""satisfaction_rate":100.0"#))
+        }
+    }
+}

@@ -13,6 +13,7 @@ enum Pages {
         AdminPages.add(to: router, services: services)
         VotePages.add(to: router, services: services)
         ProgrammePages.add(to: router, services: services)
+        ParticipationPages.add(to: router, services: services)
         PublicPages.add(to: router, services: services)
     }
 

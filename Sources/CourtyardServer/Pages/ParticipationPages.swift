@@ -1,0 +1,127 @@
+import CourtyardDomain
+import CourtyardStore
+import Foundation
+import Hummingbird
+
+/// Staff pages for questionnaires and notices: results by building, paper entry on a phone, objections.
+enum ParticipationPages {
+    static func add(to router: Router<AppContext>, services: Services) {
+        let questionnaires = QuestionnaireRepository(database: services.database)
+        let notices = NoticeRepository(database: services.database)
+
+        Pages.get(router, "/participation") { _, context, f in
+            let actor = try context.require(.readRegistry)
+            let qs = try await questionnaires.list(actor: actor, compoundId: nil)
+            let ns = try await notices.list(actor: actor, compoundId: nil)
+            var s = "<h2>\(esc(f.t("public.questionnaires")))</h2>"
+            s += qs.isEmpty ? "<p class=\"muted\">\(esc(f.t("common.none")))</p>" :
+                Pages.table([(f.t("questionnaire.title"), false), (f.t("questionnaire.kind"), false), (f.t("questionnaire.period"), false), (f.t("vote.status"), false)],
+                    qs.map { q in
+                        ["<a href=\"/questionnaires/\(q["id"]?.cellText ?? "")\">\(esc(q["title"]?.cellText ?? ""))</a>", esc(f.t("questionnaire.kind." + (q["kind"]?.stringValue ?? ""))),
+                         esc("\(q["opens_on"]?.cellText ?? "") – \(q["closes_on"]?.cellText ?? "")"),
+                         esc(f.t(q["accepting"] == .bool(true) ? "questionnaire.open" : "questionnaire.state." + (q["state"]?.stringValue ?? "")))]
+                    })
+            s += "<h2>\(esc(f.t("public.notices")))</h2>"
+            s += ns.isEmpty ? "<p class=\"muted\">\(esc(f.t("common.none")))</p>" :
+                Pages.table([(f.t("questionnaire.title"), false), (f.t("notice.period"), false), (f.t("vote.status"), false), (f.t("notice.objections"), true)],
+                    ns.map { n in
+                        ["<a href=\"/notices/\(n["id"]?.cellText ?? "")\">\(esc(n["title"]?.cellText ?? ""))</a>",
+                         esc("\(n["starts_on"]?.cellText ?? "") – \(n["ends_on"]?.cellText ?? "")"), esc(f.t("notice.phase." + (n["phase"]?.stringValue ?? ""))),
+                         esc(n["objections"]?.cellText ?? "0")]
+                    })
+            return f.render(title: f.t("nav.participation"), body: s)
+        }
+        Pages.get(router, "/questionnaires/:id") { request, context, f in
+            let entered = request.uri.queryParameters.get("entered") != nil
+            return try await questionnairePage(try context.parameters.require("id", as: Int64.self), context: context, f: f, services: services,
+                message: entered ? ("ok", f.t("questionnaire.entered")) : nil)
+        }
+        Pages.post(router, "/questionnaires/:id/responses") { request, context, f in
+            let id = try context.parameters.require("id", as: Int64.self)
+            let fields = try await Pages.formMulti(request)
+            try Pages.verifyCSRF(fields["_csrf"]?.first, context)
+            let h = try await questionnaires.publicHeader(id: id)
+            return try await Pages.save(f, next: "/questionnaires/\(id)?entered=1", redisplay: { m, status in
+                try await questionnairePage(id, context: context, f: f, services: services, message: m, status: status)
+            }) {
+                _ = try await questionnaires.enterPaper(id: id, householdId: Int64(fields["household_id"]?.first ?? "") ?? 0,
+                    paperNumber: fields["paper_number"]?.first ?? "", answers: answers(fields, h.questions), actor: try context.actor())
+            }
+        }
+        Pages.get(router, "/notices/:id") { _, context, f in
+            let actor = try context.require(.readRegistry)
+            let n = try await notices.get(id: try context.parameters.require("id", as: Int64.self), actor: actor)
+            var s = "<p>\(esc(n["starts_on"]?.cellText ?? "")) – \(esc(n["ends_on"]?.cellText ?? "")) · \(esc(f.t("notice.phase." + (n["phase"]?.stringValue ?? ""))))"
+            s += " · <a href=\"/public/compounds/\(n["compound_id"]?.cellText ?? "")\">\(esc(f.t("notice.publicPage")))</a></p>"
+            s += "<p style=\"white-space:pre-wrap\">\(esc(n["body"]?.cellText ?? ""))</p><h2>\(esc(f.t("notice.objections")))</h2>"
+            let list = BulletinDocument.list(n["objection_list"])
+            s += list.isEmpty ? "<p class=\"muted\">\(esc(f.t("common.none")))</p>" :
+                Pages.table([(f.t("notice.objectionText"), false), (f.t("col.personName"), false), (f.t("col.phone"), false), (f.t("public.submitted"), false)],
+                    list.map { [esc($0["text"]?.cellText ?? ""), esc($0["name"]?.cellText ?? ""), esc($0["phone"]?.cellText ?? ""), esc(String(($0["at"]?.cellText ?? "").prefix(10)))] })
+            return f.render(title: n["title"]?.cellText ?? "", body: s)
+        }
+    }
+
+    /// Form fields q0, q1 … as answers in question order.
+    static func answers(_ fields: [String: [String]], _ questions: [Question]) -> [JSONValue] {
+        questions.indices.map { i in
+            let values = (fields["q\(i)"] ?? []).filter { !$0.isEmpty }
+            switch questions[i].type {
+            case .multiple: return .array(values.compactMap { Int64($0) }.map { .int($0) })
+            case .single, .rating: return values.first.flatMap { Int64($0) }.map { .int($0) } ?? .null
+            case .text: return values.first.map { .string($0) } ?? .null
+            }
+        }
+    }
+
+    static func questionnairePage(_ id: Int64, context: AppContext, f: PageFrame, services: Services, message: (String, String)?,
+        status: HTTPResponse.Status = .ok) async throws -> Response
+    {
+        let actor = try context.require(.readRegistry)
+        let repo = QuestionnaireRepository(database: services.database)
+        let r = try await repo.results(id: id, actor: actor)
+        let h = r.header
+        var s = message.map { "<p class=\"note \($0.0)\" role=\"alert\">\(esc($0.1))</p>" } ?? ""
+        s += "<div class=\"cards\"><div class=\"card\"><b>\(r.responses)/\(r.eligible)</b><span>\(esc(f.t("questionnaire.responseRate"))) \(Percent.text(Percent.tenths(r.responses, of: r.eligible)))%</span></div>"
+        if let sat = QuestionnaireRepository.satisfaction(r) { s += "<div class=\"card\"><b>\(Percent.text(sat))%</b><span>\(esc(f.t("questionnaire.satisfied")))</span></div>" }
+        s += "</div><p class=\"actions\"><a href=\"/public/questionnaires/\(id)\">\(esc(f.t("questionnaire.publicLink")))</a>"
+        s += "<a href=\"/api/v1/questionnaires/\(id)/results?format=xlsx\">XLSX</a><a href=\"/api/v1/questionnaires/\(id)/results?format=csv\">CSV</a></p>"
+        let today = Day.today(epochSeconds: Date().timeIntervalSince1970)
+        if h.accepting(today: today) && Permissions.allows(actor.role, .enterBallots) {
+            let households = try await repo.households(id: id, actor: actor)
+            let options = households.filter { !$0.answered }.map { "<option value=\"\($0.id)\">\(esc($0.label))</option>" }.joined()
+            s += "<h2>\(esc(f.t("questionnaire.enterPaper")))</h2><form class=\"stack\" method=\"post\" action=\"/questionnaires/\(id)/responses\">\(f.csrfField())"
+            s += "<label>\(esc(f.t("questionnaire.household")))<select name=\"household_id\" required><option value=\"\">—</option>\(options)</select></label>"
+            s += "<label>\(esc(f.t("questionnaire.paperNumber")))<input name=\"paper_number\" required maxlength=\"50\"></label>"
+            for (i, q) in h.questions.enumerated() {
+                s += "<fieldset><legend>\(i + 1). \(esc(q.text))</legend>"
+                switch q.type {
+                case .single, .multiple:
+                    for (k, o) in q.options.enumerated() {
+                        s += "<label class=\"check\"><input type=\"\(q.type == .single ? "radio" : "checkbox")\" name=\"q\(i)\" value=\"\(k)\">\(esc(o))</label>"
+                    }
+                case .rating:
+                    for n in Question.ratingRange { s += "<label class=\"check\"><input type=\"radio\" name=\"q\(i)\" value=\"\(n)\">\(n) \(esc(f.t("questionnaire.rating.\(n)")))</label>" }
+                case .text: s += "<textarea name=\"q\(i)\" rows=\"2\" maxlength=\"500\"></textarea>"
+                }
+                s += "</fieldset>"
+            }
+            s += "<button type=\"submit\">\(esc(f.t("questionnaire.savePaper")))</button></form>"
+        }
+        for (q, t) in zip(h.questions, r.overall) {
+            s += "<h2>\(esc(q.text))</h2>"
+            switch q.type {
+            case .single, .multiple:
+                s += Pages.table([(f.t("questionnaire.option"), false), (f.t("questionnaire.count"), true)], zip(q.options, t.optionCounts).map { [esc($0), String($1)] })
+            case .rating:
+                s += "<p>\(esc(f.t("questionnaire.mean"))) \(Percent.text(t.meanRatingTenths)) · \(esc(f.t("questionnaire.satisfied"))) \(Percent.text(t.satisfactionTenths))% (\(t.answered))</p>"
+            case .text:
+                s += t.texts.isEmpty ? "<p class=\"muted\">\(esc(f.t("common.none")))</p>" : "<ul>" + t.texts.filter { !$0.isEmpty }.prefix(100).map { "<li>\(esc($0))</li>" }.joined() + "</ul>"
+            }
+        }
+        s += "<h2>\(esc(f.t("questionnaire.byBuilding")))</h2>"
+        s += Pages.table([(f.t("col.buildings"), false), (f.t("questionnaire.count"), true), (f.t("questionnaire.responses"), true), (f.t("questionnaire.responseRate"), true)],
+            r.buildings.map { [esc($0.name), String($0.eligible), String($0.responses), Percent.text(Percent.tenths($0.responses, of: $0.eligible)) + "%"] })
+        return f.render(title: h.title, body: s, status: status)
+    }
+}
