@@ -131,7 +131,8 @@ public enum XLSX {
         return any ? n - 1 : nil
     }
 
-    static func escape(_ s: String) -> String {
+    /// XML text and attribute values, with the control characters XML 1.0 forbids dropped; Open311's XML uses it too.
+    public static func escape(_ s: String) -> String {
         var out = ""
         out.reserveCapacity(s.utf8.count)
         for ch in s.unicodeScalars {

@@ -1,4 +1,5 @@
 import CourtyardDomain
+import CourtyardSheets
 import CourtyardStore
 import Foundation
 import Hummingbird
@@ -193,24 +194,8 @@ enum Open311Routes {
                 }
             }
         case .null: break
-        default: s += XMLText.escape(v.cellText)
+        default: s += XLSX.escape(v.cellText)
         }
         s += "</\(tag)>"
-    }
-}
-
-enum XMLText {
-    static func escape(_ t: String) -> String {
-        var out = ""
-        for ch in t.unicodeScalars {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: if ch.value >= 0x20 || ch == "\n" || ch == "\t" { out.unicodeScalars.append(ch) }
-            }
-        }
-        return out
     }
 }
