@@ -47,6 +47,9 @@ struct AppError: Error, HTTPResponseError {
             case .refused(let code, let m): return AppError(status: .conflict, code: code, message: m)
             }
         case is AccessError: return .forbidden
+        case let e as QRCode.Failure:
+            if case .tooLong(let n) = e { return .unprocessable("too_long", "the link is \(n) bytes; a QR code here holds at most 213 (set a shorter COURTYARD_PUBLIC_URL)") }
+            return nil
         case let e as Schedule.Failure:
             switch e {
             case .cycle(let ids): return AppError(status: .conflict, code: "dependency_cycle", message: "tasks depend on each other in a cycle: \(ids.map(String.init).joined(separator: " → "))")

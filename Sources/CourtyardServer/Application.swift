@@ -15,11 +15,15 @@ public struct ServerConfiguration: Sendable {
     public var allowPrivateWebhooks: Bool
     /// Runs the outbox worker beside the server; tests drive it by hand.
     public var runsOutboxWorker: Bool
+    /// The address residents reach the site at, for links and QR codes on printed posters (COURTYARD_PUBLIC_URL);
+    /// without it, the address the request came to.
+    public var publicURL: String?
 
     public init(host: String = "127.0.0.1", port: Int = 8080, bcryptCost: UInt8 = 12, secureCookies: Bool = false,
         allowPrivateWebhooks: Bool = false, runsOutboxWorker: Bool = true) {
         self.host = host; self.port = port; self.bcryptCost = bcryptCost; self.secureCookies = secureCookies
         self.allowPrivateWebhooks = allowPrivateWebhooks; self.runsOutboxWorker = runsOutboxWorker
+        self.publicURL = ProcessInfo.processInfo.environment["COURTYARD_PUBLIC_URL"].flatMap { $0.isEmpty ? nil : String($0.trimmingSuffix("/")) }
     }
 }
 
@@ -89,4 +93,19 @@ public func ensureAdmin(services: Services, password: String?) async throws -> S
 /// Hashes with the configured cost; the CLI and demo data use it too.
 public func hashPassword(_ password: String, services: Services) async throws -> String {
     try await Security.hashPassword(password, cost: services.configuration.bcryptCost)
+}
+
+extension String {
+    func trimmingSuffix(_ c: Character) -> Substring {
+        var s = Substring(self)
+        while s.last == c { s = s.dropLast() }
+        return s
+    }
+}
+
+extension Services {
+    /// An absolute link residents can open, for QR codes and printed notices.
+    func publicLink(_ path: String, request: Request) -> String {
+        (configuration.publicURL ?? "http://\(request.head.authority ?? "\(configuration.host):\(configuration.port)")") + path
+    }
 }

@@ -374,5 +374,7 @@ extension Catalogue {
         "questionnaire.byBuilding": "By building",
         "questionnaire.responses": "Answered",
         "questionnaire.entered": "Saved; enter the next one.",
+        "questionnaire.poster": "Poster with QR code",
+        "questionnaire.posterLead": "Owners: scan with your phone to answer",
     ]
 }

@@ -371,5 +371,7 @@ extension Catalogue {
         "questionnaire.byBuilding": "各楼栋参与情况",
         "questionnaire.responses": "已回收",
         "questionnaire.entered": "已录入，可继续录入下一份。",
+        "questionnaire.poster": "打印张贴（二维码）",
+        "questionnaire.posterLead": "请业主用手机扫码填写",
     ]
 }

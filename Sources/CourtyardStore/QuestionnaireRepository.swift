@@ -53,8 +53,15 @@ public struct QuestionnaireRepository: Sendable {
             guard let compound = try await ResourceRepository(database: database).fetch(.compounds, id: compoundId, actor: actor, db: db) else {
                 throw ValidationError(field: "compound_id", code: "not_found", message: "compound \(compoundId) does not exist in your scope")
             }
-            if let p = projectId, try await db.raw("SELECT id FROM projects WHERE id = \(bind: p) AND compound_id = \(bind: compoundId)").first() == nil {
-                throw ValidationError(field: "project_id", code: "not_found", message: "project \(p) is not this compound's")
+            if let p = projectId {
+                guard let row = try await db.raw("SELECT stage FROM projects WHERE id = \(bind: p) AND compound_id = \(bind: compoundId)").first() else {
+                    throw ValidationError(field: "project_id", code: "not_found", message: "project \(p) is not this compound's")
+                }
+                // 问效 comes after the works: a satisfaction survey of a project waits for its acceptance.
+                let stage = ProjectStage(rawValue: try row.text("stage")) ?? .consultation
+                if kind == .satisfaction && stage < .accepted {
+                    throw StoreError.refused(code: "not_accepted", message: "a satisfaction survey follows the project's acceptance; it is \(stage.rawValue)")
+                }
             }
             let id = try await db.raw("""
                 INSERT INTO questionnaires (subdistrict_id, compound_id, project_id, kind, title, questions_json, opens_on, closes_on, created_at, created_by)

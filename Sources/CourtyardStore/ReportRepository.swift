@@ -47,6 +47,7 @@ public struct ReportRepository: Sendable {
             guard let compound = try await ResourceRepository(database: database).fetch(.compounds, id: r.compoundId, actor: actor, db: db) else {
                 throw ValidationError(field: "compound_id", code: "not_found", message: "compound \(r.compoundId) does not exist in your scope")
             }
+            try await AttachmentRepository.requireExisting(r.photos, field: "photos", db: db)
             if let b = r.buildingId {
                 let row = try await db.raw("SELECT id FROM buildings WHERE id = \(bind: b) AND compound_id = \(bind: r.compoundId)").first()
                 if row == nil { throw ValidationError(field: "building_id", code: "not_found", message: "building \(b) is not in compound \(r.compoundId)") }

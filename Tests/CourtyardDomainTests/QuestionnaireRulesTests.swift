@@ -47,3 +47,4 @@ import Testing
         #expect(quarter[2].meanRatingTenths == 43)
     }
 }
+

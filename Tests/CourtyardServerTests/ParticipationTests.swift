@@ -93,6 +93,10 @@ import Testing
             let project = try await client.call(.post, "/api/v1/projects", token: office,
                 body: #"{"compound_id":\#(compound),"batch_year":\#(Self.today.civil.year + 1),"deadline":"\#(Self.today.civil.year + 1)-10-31"}"#)
             let pid = project.json["id"]!.intValue!
+            let tooEarly = try await client.call(.post, "/api/v1/questionnaires", token: office, body: #"""
+                {"compound_id":\#(compound),"project_id":\#(pid),"kind":"satisfaction","title":"满意度","opens_on":"\#(Self.today)","closes_on":"\#(Self.today)","questions":[{"text":"满意度","type":"rating"}]}
+                """#)
+            #expect(tooEarly.status == .conflict && tooEarly.json.errorCode == "not_accepted")
             let advanced = try await client.call(.post, "/api/v1/projects/\(pid)/advance", token: office,
                 body: #"{"evidence":[{"kind":"questionnaire","id":\#(qid)}],"note":"问需完成"}"#)
             #expect(advanced.status == .ok && advanced.json["stage"]?.stringValue == "preliminary_design")

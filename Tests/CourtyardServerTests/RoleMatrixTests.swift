@@ -49,7 +49,33 @@ struct Row {
                 Row(.post, "/api/v1/organisations", #"{"name":"新施工单位","kind":"contractor"}"#, [201, 201, 403, 403, 403, 403, 403, 403, 403, 403]),
                 Row(.get, "/api/v1/residents?limit=5", nil, [200, 200, 200, 200, 403, 403, 403, 403, 403, 200]),
             ]
-            for row in matrix {
+            // Projects: organisations see only those they work on, so the expectation follows project B's assignments.
+            let sd = try await services.database.withConnection { db in
+                try await db.raw("SELECT subdistrict_id FROM compounds WHERE id = \(bind: b)").first()!.decode(column: "subdistrict_id", as: Int64.self)
+            }
+            let projectB = try await services.database.withConnection { db in
+                try await db.raw("SELECT id, contractor_id, supervisor_id, pm_company_id FROM projects WHERE compound_id = \(bind: b)").first()!
+            }
+            let pB = try projectB.decode(column: "id", as: Int64.self)
+            var orgOf: [String: Int64] = [:]
+            for u in ["contractor", "supervisor", "pm"] {
+                let me = try await client.call(.get, "/api/v1/auth/me", token: tokens[u])
+                orgOf[u] = Int64(me.json["scope"]!.stringValue!.split(separator: ":")[1])!
+            }
+            func sees(_ u: String, _ column: String) throws -> Int { try projectB.decode(column: column, as: Int64?.self) == orgOf[u] ? 200 : 404 }
+            let projectRow = Row(.get, "/api/v1/projects/\(pB)", nil, [200, 200, 404, 404, try sees("contractor", "contractor_id"),
+                try sees("supervisor", "supervisor_id"), try sees("pm", "pm_company_id"), 403, 403, 200])
+            let programme: [Row] = [
+                projectRow,
+                Row(.get, "/api/v1/bulletins", nil, [200, 200, 200, 200, 403, 403, 403, 403, 403, 200]),
+                Row(.post, "/api/v1/bulletins", #"{"as_of":"2026-11-20","batch_year":2026}"#, [201, 201, 403, 403, 403, 403, 403, 403, 403, 403]),
+                Row(.get, "/api/v1/questionnaires", nil, [200, 200, 200, 200, 403, 403, 403, 403, 403, 200]),
+                Row(.post, "/api/v1/webhooks", #"{"url":"http://127.0.0.1/x","events":["*"],"secret":"0123456789abcdef"}"#,
+                    [422, 422, 403, 403, 403, 403, 403, 403, 403, 403]),
+                Row(.get, "/api/v1/outbox", nil, [200, 200, 403, 403, 403, 403, 403, 403, 403, 403]),
+                Row(.get, "/api/v1/service_levels?subdistrict_id=\(sd)", nil, [200, 200, 403, 403, 403, 403, 403, 403, 403, 200]),
+            ]
+            for row in matrix + programme {
                 for (i, user) in users.enumerated() {
                     var body = row.body
                     if let b = body { body = b.replacingOccurrences(of: "u_x", with: "u_\(user)").replacingOccurrences(of: "新施工单位", with: "施工单位\(user)") }
@@ -80,6 +106,9 @@ struct Row {
                 ("/users", [200, 200, 403, 403, 403, 403, 403, 403, 403, 403]),
                 ("/import", [200, 200, 403, 403, 403, 403, 403, 403, 403, 403]),
                 ("/audit", [200, 200, 403, 403, 403, 403, 403, 403, 403, 403]),
+                ("/programme", [200, 200, 200, 200, 200, 200, 200, 403, 403, 200]),
+                ("/bulletins", [200, 200, 200, 200, 403, 403, 403, 403, 403, 200]),
+                ("/participation", [200, 200, 200, 200, 403, 403, 403, 403, 403, 200]),
             ]
             for (i, user) in users.enumerated() {
                 let cookie = try await client.session(user, user == "admin" ? TestApp.adminPassword : DemoData.password).cookie

@@ -107,7 +107,8 @@ struct PageFrame {
         .bar-pc{display:inline-block;width:80px;height:10px;border:1px solid #888;vertical-align:middle;margin-right:6px}.bar-pc i{display:block;height:100%;background:#2f6f3e}
         .stages{display:flex;flex-wrap:wrap;gap:4px;padding:0;list-style:none}.stages li{padding:4px 8px;border:1px solid var(--line);border-radius:4px;background:#fff;font-size:.9rem}
         .stages li.done{background:#eef7ee}.stages li.now{background:var(--accent);color:#fff;font-weight:700}
-        img.chart{max-width:100%;height:auto;background:#fff;border:1px solid var(--line);border-radius:6px}.actions{display:flex;flex-wrap:wrap;gap:10px;margin:10px 0}.grid small{color:var(--muted);display:block}
+        img.chart{max-width:100%;height:auto;background:#fff;border:1px solid var(--line);border-radius:6px}.actions{display:flex;flex-wrap:wrap;gap:10px;margin:10px 0}
+        .poster{text-align:center}.poster .big{font-size:1.6rem;font-weight:700}.poster img{max-width:80vw;height:auto}.grid small{color:var(--muted);display:block}
         footer{color:var(--muted);text-align:center;padding:24px 16px;font-size:.85rem}
         @media (max-width:600px){main{padding:10px}th,td{padding:6px}h1{font-size:1.3rem}}
         @media print{header,footer,.skip{display:none}}

@@ -48,6 +48,20 @@ enum ParticipationPages {
                     paperNumber: fields["paper_number"]?.first ?? "", answers: answers(fields, h.questions), actor: try context.actor())
             }
         }
+        // A poster for the stairwell: the title, the dates and a QR code to the online form.
+        Pages.get(router, "/questionnaires/:id/poster") { request, context, f in
+            let actor = try context.require(.readRegistry)
+            let id = try context.parameters.require("id", as: Int64.self)
+            let q = try await questionnaires.get(id: id, actor: actor)
+            let link = services.publicLink("/public/questionnaires/\(id)", request: request)
+            let body = """
+                <div class="poster"><p class="big">\(esc(f.t("questionnaire.posterLead")))</p>
+                <img src="/public/questionnaires/\(id)/qr.svg" alt="QR" width="296" height="296">
+                <p>\(esc(f.t("questionnaire.period"))) \(esc(q["opens_on"]?.cellText ?? "")) – \(esc(q["closes_on"]?.cellText ?? ""))</p>
+                <p class="muted">\(esc(link))</p><p>\(esc(f.t("questionnaire.privacy")))</p></div>
+                """
+            return f.render(title: q["title"]?.cellText ?? "", body: body)
+        }
         Pages.get(router, "/notices/:id") { _, context, f in
             let actor = try context.require(.readRegistry)
             let n = try await notices.get(id: try context.parameters.require("id", as: Int64.self), actor: actor)
@@ -85,6 +99,7 @@ enum ParticipationPages {
         s += "<div class=\"cards\"><div class=\"card\"><b>\(r.responses)/\(r.eligible)</b><span>\(esc(f.t("questionnaire.responseRate"))) \(Percent.text(Percent.tenths(r.responses, of: r.eligible)))%</span></div>"
         if let sat = QuestionnaireRepository.satisfaction(r) { s += "<div class=\"card\"><b>\(Percent.text(sat))%</b><span>\(esc(f.t("questionnaire.satisfied")))</span></div>" }
         s += "</div><p class=\"actions\"><a href=\"/public/questionnaires/\(id)\">\(esc(f.t("questionnaire.publicLink")))</a>"
+        s += "<a href=\"/questionnaires/\(id)/poster\">\(esc(f.t("questionnaire.poster")))</a>"
         s += "<a href=\"/api/v1/questionnaires/\(id)/results?format=xlsx\">XLSX</a><a href=\"/api/v1/questionnaires/\(id)/results?format=csv\">CSV</a></p>"
         let today = Day.today(epochSeconds: Date().timeIntervalSince1970)
         if h.accepting(today: today) && Permissions.allows(actor.role, .enterBallots) {

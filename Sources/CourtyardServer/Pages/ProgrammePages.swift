@@ -263,7 +263,7 @@ enum ProgrammePages {
     }
 
     static func checksSection(_ checks: [JSONValue], f: PageFrame) -> String {
-        var s = "<h2>\(esc(f.t("project.checks")))</h2>"
+        let s = "<h2>\(esc(f.t("project.checks")))</h2>"
         if checks.isEmpty { return s + "<p class=\"muted\">\(esc(f.t("common.none")))</p>" }
         var rows: [[String]] = []
         for c in checks {

@@ -33,6 +33,15 @@ enum PublicParticipationPages {
             return Response(status: .ok, headers: [.contentType: file.contentType, .cacheControl: "public, max-age=3600",
                 .init("X-Content-Type-Options")!: "nosniff"], body: .init(byteBuffer: file.bytes))
         }
+        // QR codes to print on notices in the stairwell: the questionnaire, or the compound's page.
+        router.get("public/questionnaires/:id/qr.svg") { request, context -> Response in
+            let id = try context.parameters.require("id", as: Int64.self)
+            return try qr(services.publicLink("/public/questionnaires/\(id)", request: request))
+        }
+        router.get("public/compounds/:id/qr.svg") { request, context -> Response in
+            let id = try context.parameters.require("id", as: Int64.self)
+            return try qr(services.publicLink("/public/compounds/\(id)", request: request))
+        }
         router.get("public/questionnaires/:id") { request, context -> Response in
             let f = Pages.frame(request, context)
             return try await questionnairePage(id: try context.parameters.require("id", as: Int64.self), f: f, services: services, fields: [:], notice: nil)
@@ -63,6 +72,12 @@ enum PublicParticipationPages {
                     status: AppError.from(e)!.status)
             }
         }
+    }
+
+    static func qr(_ link: String) throws -> Response {
+        let code = try QRCode(text: link)
+        return Response(status: .ok, headers: [.contentType: "image/svg+xml", .cacheControl: "public, max-age=86400"],
+            body: .init(byteBuffer: ByteBuffer(string: code.svg())))
     }
 
     static func questionnairePage(id: Int64, f: PageFrame, services: Services, fields: [String: [String]], notice: (String, String)?,
