@@ -48,7 +48,8 @@ extension OpenAPIDocument {
             responses: conflict(["200": response("published", any)]))]
         paths["/api/v1/notices/{id}/objections"] = ["post": op("Object while the notice is on display (no account needed)", id: "object_notice",
             tag: "participation", params: [idParam], body: ["type": "object", "required": ["text"], "properties": ["text": ty("string"),
-                "name": ty("string"), "phone": ty("string")]], responses: conflict(["201": response("recorded", any)]), open: true)]
+                "name": ty("string"), "phone": ty("string")]],
+            responses: conflict(["201": response("recorded", any), "429": response("too many from this address", ref("Error"))]), open: true)]
         paths["/api/v1/projects/{id}/expert_reviews"] = [
             "get": op("A project's expert reviews", id: "list_expert_reviews", tag: "participation", params: [idParam],
                 responses: responses(["200": response("reviews", listSchema(any))])),
