@@ -56,25 +56,25 @@ public struct CatalogueItem: Sendable {
 public enum WorkCatalogue {
     public static let items: [CatalogueItem] = {
         let basic: [(String, String, String, String)] = [
-            ("water_supply", "供水", "Water supply", "m"), ("drainage", "排水", "Drainage", "m"), ("power", "供电", "Power supply", "m"),
-            ("low_voltage", "弱电", "Low-voltage cables", "m"), ("roads", "道路", "Roads", "m²"), ("gas", "供气", "Gas", "household"),
-            ("heating", "供热", "Heating", "m"), ("fire_safety", "消防", "Fire safety", "set"), ("security", "安防", "Security", "set"),
-            ("waste_sorting", "生活垃圾分类", "Waste sorting", "set"), ("telecom", "通信", "Telecom", "m"),
-            ("overhead_wires", "架空线规整", "Overhead wires", "m"), ("roofs", "屋面", "Roofs", "m²"),
-            ("exterior_walls", "外墙", "Exterior walls", "m²"), ("stairwells", "楼梯间", "Stairwells", "entrance"),
+            ("water_supply", "供水", "Water supply", "米"), ("drainage", "排水", "Drainage", "米"), ("power", "供电", "Power supply", "米"),
+            ("low_voltage", "弱电", "Low-voltage cables", "米"), ("roads", "道路", "Roads", "平方米"), ("gas", "供气", "Gas", "户"),
+            ("heating", "供热", "Heating", "米"), ("fire_safety", "消防", "Fire safety", "套"), ("security", "安防", "Security", "套"),
+            ("waste_sorting", "生活垃圾分类", "Waste sorting", "套"), ("telecom", "通信", "Telecom", "米"),
+            ("overhead_wires", "架空线规整", "Overhead wires", "米"), ("roofs", "屋面", "Roofs", "平方米"),
+            ("exterior_walls", "外墙", "Exterior walls", "平方米"), ("stairwells", "楼梯间", "Stairwells", "单元"),
         ]
         let improvement: [(String, String, String, String)] = [
-            ("illegal_structures", "拆除违法建设", "Demolish illegal structures", "m²"), ("greening", "绿化", "Greening", "m²"),
-            ("lighting", "照明", "Lighting", "lamp"), ("age_friendly", "适老化改造", "Age-friendly works", "set"),
-            ("parking", "停车设施", "Parking", "space"), ("ev_charging", "电动汽车及电动自行车充电", "EV and e-bike charging", "point"),
-            ("parcel_lockers", "智能快件箱", "Parcel lockers", "set"), ("fitness", "健身设施", "Fitness", "set"),
-            ("property_rooms", "物业用房", "Property rooms", "m²"), ("energy_retrofit", "建筑节能改造", "Energy retrofit", "m²"),
-            ("elevators", "加装电梯", "Elevators", "lift"),
+            ("illegal_structures", "拆除违法建设", "Demolish illegal structures", "平方米"), ("greening", "绿化", "Greening", "平方米"),
+            ("lighting", "照明", "Lighting", "盏"), ("age_friendly", "适老化改造", "Age-friendly works", "套"),
+            ("parking", "停车设施", "Parking", "个"), ("ev_charging", "电动汽车及电动自行车充电", "EV and e-bike charging", "个"),
+            ("parcel_lockers", "智能快件箱", "Parcel lockers", "套"), ("fitness", "健身设施", "Fitness", "套"),
+            ("property_rooms", "物业用房", "Property rooms", "平方米"), ("energy_retrofit", "建筑节能改造", "Energy retrofit", "平方米"),
+            ("elevators", "加装电梯", "Elevators", "部"),
         ]
         let upgrade: [(String, String, String, String)] = [
-            ("service_centre", "社区综合服务设施", "Community service centre", "m²"), ("health_station", "卫生服务站", "Health station", "m²"),
-            ("elderly_care", "养老", "Elderly care", "m²"), ("childcare", "托育", "Childcare", "m²"), ("canteen", "助餐", "Canteen", "m²"),
-            ("convenience_shops", "便民市场与便利店", "Convenience shops", "m²"), ("smart_sensing", "智慧感知设施", "Smart sensing", "set"),
+            ("service_centre", "社区综合服务设施", "Community service centre", "平方米"), ("health_station", "卫生服务站", "Health station", "平方米"),
+            ("elderly_care", "养老", "Elderly care", "平方米"), ("childcare", "托育", "Childcare", "平方米"), ("canteen", "助餐", "Canteen", "平方米"),
+            ("convenience_shops", "便民市场与便利店", "Convenience shops", "平方米"), ("smart_sensing", "智慧感知设施", "Smart sensing", "套"),
         ]
         func make(_ list: [(String, String, String, String)], _ c: WorkCategory) -> [CatalogueItem] {
             list.map { CatalogueItem(code: $0.0, category: c, zh: $0.1, en: $0.2, unit: $0.3) }

@@ -376,5 +376,6 @@ extension Catalogue {
         "questionnaire.entered": "Saved; enter the next one.",
         "questionnaire.poster": "Poster with QR code",
         "questionnaire.posterLead": "Owners: scan with your phone to answer",
+        "questionnaire.householdStaff": "Home (building-entrance-room; those that answered are not listed)",
     ]
 }

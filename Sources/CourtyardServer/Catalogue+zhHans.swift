@@ -373,5 +373,6 @@ extension Catalogue {
         "questionnaire.entered": "已录入，可继续录入下一份。",
         "questionnaire.poster": "打印张贴（二维码）",
         "questionnaire.posterLead": "请业主用手机扫码填写",
+        "questionnaire.householdStaff": "房屋（楼栋-单元-房号，已填的不再列出）",
     ]
 }

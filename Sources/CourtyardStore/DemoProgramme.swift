@@ -102,7 +102,7 @@ public enum DemoProgramme {
                     let jitter = Int64(80 + rng.next() % 40)
                     let pc = p.completed != nil ? 100 : max(0, min(100, percent + Int(rng.next() % 21) - 10))
                     itemRows.append([String(pid), SQLLiteral.text(entry.code), SQLLiteral.text(entry.category.rawValue), SQLLiteral.text(entry.zh),
-                        String(t.quantity * jitter), SQLLiteral.text(entry.unit), String(t.yuan * jitter), String(p.started == nil ? 0 : pc)])
+                        String(t.quantity * jitter / 100 * 100), SQLLiteral.text(entry.unit), String(t.yuan * jitter), String(p.started == nil ? 0 : pc)])
                     itemPlan.append((pid, pc))
                 }
             }

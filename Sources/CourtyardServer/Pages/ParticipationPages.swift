@@ -106,7 +106,7 @@ enum ParticipationPages {
             let households = try await repo.households(id: id, actor: actor)
             let options = households.filter { !$0.answered }.map { "<option value=\"\($0.id)\">\(esc($0.label))</option>" }.joined()
             s += "<h2>\(esc(f.t("questionnaire.enterPaper")))</h2><form class=\"stack\" method=\"post\" action=\"/questionnaires/\(id)/responses\">\(f.csrfField())"
-            s += "<label>\(esc(f.t("questionnaire.household")))<select name=\"household_id\" required><option value=\"\">—</option>\(options)</select></label>"
+            s += "<label>\(esc(f.t("questionnaire.householdStaff")))<select name=\"household_id\" required><option value=\"\">—</option>\(options)</select></label>"
             s += "<label>\(esc(f.t("questionnaire.paperNumber")))<input name=\"paper_number\" required maxlength=\"50\"></label>"
             for (i, q) in h.questions.enumerated() {
                 s += "<fieldset><legend>\(i + 1). \(esc(q.text))</legend>"

@@ -171,7 +171,8 @@ enum ProgrammePages {
         if plan.tasks.isEmpty {
             s += "<p class=\"muted\">\(esc(f.t("common.none")))</p>"
         } else {
-            s += "<img class=\"chart\" src=\"/api/v1/projects/\(id)/gantt.svg?lang=\(f.lang.rawValue)\" alt=\"\(esc(f.t("gantt.title")))\" width=\"980\">"
+            let chart = "/api/v1/projects/\(id)/gantt.svg?lang=\(f.lang.rawValue)"
+            s += "<a href=\"\(chart)\"><img class=\"chart\" src=\"\(chart)\" alt=\"\(esc(f.t("gantt.title")))\" width=\"980\"></a>"
             let names = Dictionary(plan.tasks.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
             let rows = plan.result.rows.sorted { $0.lateStart < $1.lateStart }.map { r -> [String] in
                 let t = names[r.id]!
