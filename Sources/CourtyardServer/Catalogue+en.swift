@@ -377,5 +377,7 @@ extension Catalogue {
         "questionnaire.poster": "Poster with QR code",
         "questionnaire.posterLead": "Owners: scan with your phone to answer",
         "questionnaire.householdStaff": "Home (building-entrance-room; those that answered are not listed)",
+        "dash.myProjects": "My renovation projects",
+        "notice.reply": "Answer",
     ]
 }

@@ -374,5 +374,7 @@ extension Catalogue {
         "questionnaire.poster": "打印张贴（二维码）",
         "questionnaire.posterLead": "请业主用手机扫码填写",
         "questionnaire.householdStaff": "房屋（楼栋-单元-房号，已填的不再列出）",
+        "dash.myProjects": "我参与的改造项目",
+        "notice.reply": "答复",
     ]
 }

@@ -163,6 +163,25 @@ public struct NoticeRepository: Sendable {
         }
     }
 
+    /// The office's answer to an objection, kept with it and audited.
+    public func reply(noticeId: Int64, objectionId: Int64, text: String, actor: Actor) async throws -> JSONValue {
+        guard Permissions.allows(actor.role, .manageParticipation) else { throw AccessError.forbidden }
+        let reply = TextNormalizer.prose(text)
+        guard !reply.isEmpty, reply.count <= 2000 else { throw ValidationError(field: "reply", code: "required", message: "write the answer in at most 2,000 characters") }
+        let s = scope(actor)
+        try await database.transaction { db in
+            let sql: SQLQueryString = "SELECT n.subdistrict_id FROM notices n JOIN compounds t ON t.id = n.compound_id WHERE n.id = \(bind: noticeId) AND " + s
+            guard let n = try await db.raw(sql).first() else { throw StoreError.notFound }
+            guard try await db.raw("SELECT id FROM notice_objections WHERE id = \(bind: objectionId) AND notice_id = \(bind: noticeId)").first() != nil else {
+                throw StoreError.notFound
+            }
+            try await db.raw("UPDATE notice_objections SET reply = \(bind: reply), replied_by = \(bind: actor.username) WHERE id = \(bind: objectionId)").run()
+            try await AuditLog.record(db: db, actor: actor, action: "reply", entity: "notice_objections", entityId: objectionId,
+                subdistrictId: try n.int("subdistrict_id"), before: nil, after: .string(reply))
+        }
+        return try await get(id: noticeId, actor: actor)
+    }
+
     // MARK: Expert reviews
 
     public enum Conclusion: String, CaseIterable, Sendable { case approved, approvedWithChanges = "approved_with_changes", rejected }

@@ -127,7 +127,11 @@ import Testing
             let seen = try await client.call(.get, "/api/v1/notices/\(up)", token: office)
             #expect(seen.json["phase"]?.stringValue == "on_display" && seen.json["objections"]?.intValue == 1)
             #expect(seen.json["objection_list"]?.arrayItemsForTests.first?["phone"]?.stringValue == "13838381234")
+            let objectionId = seen.json["objection_list"]!.arrayItemsForTests[0]["id"]!.intValue!
+            let answered = try await client.call(.post, "/api/v1/notices/\(up)/objections/\(objectionId)/reply", token: office, body: #"{"reply":"已请设计单位调整车位位置"}"#)
+            #expect(answered.json["objection_list"]?.arrayItemsForTests.first?["reply"]?.stringValue == "已请设计单位调整车位位置")
             let viewer = try await client.token("viewer")
+            #expect(try await client.call(.post, "/api/v1/notices/\(up)/objections/\(objectionId)/reply", token: viewer, body: #"{"reply":"x"}"#).status == .forbidden)
             let masked = try await client.call(.get, "/api/v1/notices/\(up)", token: viewer)
             #expect(masked.json["objection_list"]?.arrayItemsForTests.first?["phone"]?.stringValue == "138****1234")
             let page = try await client.execute(uri: "/public/compounds/\(compound)", method: .get) { String(buffer: $0.body) }

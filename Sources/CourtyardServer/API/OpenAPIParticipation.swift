@@ -50,6 +50,9 @@ extension OpenAPIDocument {
             tag: "participation", params: [idParam], body: ["type": "object", "required": ["text"], "properties": ["text": ty("string"),
                 "name": ty("string"), "phone": ty("string")]],
             responses: conflict(["201": response("recorded", any), "429": response("too many from this address", ref("Error"))]), open: true)]
+        paths["/api/v1/notices/{id}/objections/{objection}/reply"] = ["post": op("Answer an objection", id: "reply_objection", tag: "participation",
+            params: [idParam, param("objection", "path")], body: ["type": "object", "required": ["reply"], "properties": ["reply": ty("string")]],
+            responses: responses(["200": response("the notice", any)]))]
         paths["/api/v1/projects/{id}/expert_reviews"] = [
             "get": op("A project's expert reviews", id: "list_expert_reviews", tag: "participation", params: [idParam],
                 responses: responses(["200": response("reviews", listSchema(any))])),

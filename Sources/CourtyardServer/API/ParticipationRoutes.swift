@@ -40,6 +40,12 @@ enum ParticipationRoutes {
             return JSONBody.response(o, status: .created)
         }
 
+        api.post("notices/:id/objections/:objection/reply") { request, context -> Response in
+            let body = try await JSONBody.object(request, context: context)
+            return JSONBody.response(try await notices.reply(noticeId: try id(context), objectionId: try context.parameters.require("objection", as: Int64.self),
+                text: try body.optionalText("reply") ?? "", actor: try context.actor()))
+        }
+
         // MARK: Expert reviews
         api.post("projects/:id/expert_reviews") { request, context -> Response in
             let body = try await JSONBody.object(request, context: context)

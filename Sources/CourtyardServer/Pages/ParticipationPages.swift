@@ -70,8 +70,10 @@ enum ParticipationPages {
             s += "<p style=\"white-space:pre-wrap\">\(esc(n["body"]?.cellText ?? ""))</p><h2>\(esc(f.t("notice.objections")))</h2>"
             let list = BulletinDocument.list(n["objection_list"])
             s += list.isEmpty ? "<p class=\"muted\">\(esc(f.t("common.none")))</p>" :
-                Pages.table([(f.t("notice.objectionText"), false), (f.t("col.personName"), false), (f.t("col.phone"), false), (f.t("public.submitted"), false)],
-                    list.map { [esc($0["text"]?.cellText ?? ""), esc($0["name"]?.cellText ?? ""), esc($0["phone"]?.cellText ?? ""), esc(String(($0["at"]?.cellText ?? "").prefix(10)))] })
+                Pages.table([(f.t("notice.objectionText"), false), (f.t("col.personName"), false), (f.t("col.phone"), false), (f.t("public.submitted"), false),
+                             (f.t("notice.reply"), false)],
+                    list.map { [esc($0["text"]?.cellText ?? ""), esc($0["name"]?.cellText ?? ""), esc($0["phone"]?.cellText ?? ""),
+                                esc(String(($0["at"]?.cellText ?? "").prefix(10))), esc($0["reply"]?.cellText ?? "")] })
             return f.render(title: n["title"]?.cellText ?? "", body: s)
         }
     }

@@ -9,7 +9,19 @@ enum RegistryPages {
         Pages.get(router, "/") { _, context, f in
             let actor = try context.actor()
             guard Permissions.allows(actor.role, .readRegistry) else {
-                return f.render(title: f.t("dash.title"), body: "<p class=\"muted\">\(esc(f.t("role." + actor.role.rawValue)))</p>")
+                // Contractors, supervisors and project managers land on the projects they work on.
+                guard Permissions.allows(actor.role, .readProjects) else {
+                    return f.render(title: f.t("dash.title"), body: "<p class=\"muted\">\(esc(f.t("role." + actor.role.rawValue)))</p>")
+                }
+                let mine = try await ProjectRepository(database: services.database).list(actor: actor)
+                let rows = mine.map { p in
+                    ["<a href=\"/projects/\(p["id"]?.cellText ?? "")\">\(esc(p["compound_name"]?.cellText ?? ""))</a>", esc(p["batch_year"]?.cellText ?? ""),
+                     esc(f.t("stage." + (p["stage"]?.stringValue ?? ""))), ProgrammePages.percentBar(p["percent_complete"]), esc(p["deadline"]?.cellText ?? "")]
+                }
+                let body = mine.isEmpty ? "<p class=\"muted\">\(esc(f.t("common.none")))</p>" :
+                    Pages.table([(f.t("col.compound"), false), (f.t("programme.batch"), false), (f.t("project.stage"), false), (f.t("project.progress"), false),
+                                 (f.t("project.deadline"), false)], rows)
+                return f.render(title: f.t("dash.myProjects"), body: body)
             }
             let figures = try await RegistryStats.byCommunity(database: services.database, actor: actor)
             let residents = try await RegistryStats.residentCount(database: services.database, actor: actor)
