@@ -7,8 +7,10 @@ public enum Schedule {
         public var id: Int64
         public var duration: Int
         public var dependsOn: [Int64]
-        public init(id: Int64, duration: Int, dependsOn: [Int64] = []) {
-            self.id = id; self.duration = duration; self.dependsOn = dependsOn
+        /// Working days to wait after a predecessor finishes (e.g. curing), by predecessor; none when absent.
+        public var lags: [Int64: Int]
+        public init(id: Int64, duration: Int, dependsOn: [Int64] = [], lags: [Int64: Int] = [:]) {
+            self.id = id; self.duration = duration; self.dependsOn = dependsOn; self.lags = lags
         }
     }
 
@@ -79,16 +81,16 @@ public enum Schedule {
         // Early pass in working-day numbers, 0 = the first day of the project.
         var es: [Int64: Int] = [:], ef: [Int64: Int] = [:]
         for t in sorted {
-            let s = t.dependsOn.map { ef[$0]! + 1 }.max() ?? 0
+            let s = t.dependsOn.map { ef[$0]! + 1 + (t.lags[$0] ?? 0) }.max() ?? 0
             es[t.id] = s
             ef[t.id] = s + max(t.duration, 1) - 1
         }
         let end = ef.values.max() ?? 0
         var lf: [Int64: Int] = [:], ls: [Int64: Int] = [:]
-        var successors: [Int64: [Int64]] = [:]
-        for t in sorted { for d in t.dependsOn { successors[d, default: []].append(t.id) } }
+        var successors: [Int64: [(id: Int64, lag: Int)]] = [:]
+        for t in sorted { for d in t.dependsOn { successors[d, default: []].append((t.id, t.lags[d] ?? 0)) } }
         for t in sorted.reversed() {
-            let f = successors[t.id].map { $0.map { ls[$0]! - 1 }.min()! } ?? end
+            let f = successors[t.id].map { $0.map { ls[$0.id]! - 1 - $0.lag }.min()! } ?? end
             lf[t.id] = f
             ls[t.id] = f - max(t.duration, 1) + 1
         }

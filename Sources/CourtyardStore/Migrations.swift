@@ -175,7 +175,7 @@ public enum Migrations {
             "CREATE INDEX tasks_project ON tasks (project_id)",
             """
             CREATE TABLE task_dependencies (task_id {BIG} NOT NULL REFERENCES tasks(id), depends_on {BIG} NOT NULL REFERENCES tasks(id),
-              PRIMARY KEY (task_id, depends_on))
+              lag_days INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (task_id, depends_on))
             """,
             """
             CREATE TABLE site_logs (id {ID}, project_id {BIG} NOT NULL REFERENCES projects(id), date TEXT NOT NULL,

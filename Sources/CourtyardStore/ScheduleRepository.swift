@@ -16,25 +16,30 @@ public struct ScheduleRepository: Sendable {
     }
 
     public struct TaskRow: Sendable {
-        public var id: Int64, name: String, duration: Int, dependsOn: [Int64], workItemId: Int64?
+        public var id: Int64, name: String, duration: Int, dependsOn: [Int64], lags: [Int64: Int], workItemId: Int64?
         public var baselineStart: Day?, baselineFinish: Day?, actualStart: Day?, actualFinish: Day?, version: Int
-        var task: Schedule.Task { Schedule.Task(id: id, duration: duration, dependsOn: dependsOn) }
+        var task: Schedule.Task { Schedule.Task(id: id, duration: duration, dependsOn: dependsOn, lags: lags) }
     }
 
     static func tasks(projectId: Int64, db: any SQLDatabase) async throws -> [TaskRow] {
         let deps = try await db.raw("""
-            SELECT d.task_id, d.depends_on FROM task_dependencies d JOIN tasks k ON k.id = d.task_id WHERE k.project_id = \(bind: projectId)
+            SELECT d.task_id, d.depends_on, d.lag_days FROM task_dependencies d JOIN tasks k ON k.id = d.task_id WHERE k.project_id = \(bind: projectId)
             ORDER BY d.depends_on
             """).all()
         var byTask: [Int64: [Int64]] = [:]
-        for d in deps { byTask[try d.int("task_id"), default: []].append(try d.int("depends_on")) }
+        var lags: [Int64: [Int64: Int]] = [:]
+        for d in deps {
+            let t = try d.int("task_id"), on = try d.int("depends_on"), lag = try d.decode(column: "lag_days", as: Int.self)
+            byTask[t, default: []].append(on)
+            if lag != 0 { lags[t, default: [:]][on] = lag }
+        }
         return try await db.raw("""
             SELECT id, name, duration_days, work_item_id, baseline_start, baseline_finish, actual_start, actual_finish, version
             FROM tasks WHERE project_id = \(bind: projectId) ORDER BY id
             """).all().map { r in
             let id = try r.int("id")
             return TaskRow(id: id, name: try r.text("name"), duration: try r.decode(column: "duration_days", as: Int.self),
-                dependsOn: byTask[id] ?? [], workItemId: try r.optionalInt("work_item_id"),
+                dependsOn: byTask[id] ?? [], lags: lags[id] ?? [:], workItemId: try r.optionalInt("work_item_id"),
                 baselineStart: try r.optionalText("baseline_start").flatMap { Day($0) }, baselineFinish: try r.optionalText("baseline_finish").flatMap { Day($0) },
                 actualStart: try r.optionalText("actual_start").flatMap { Day($0) }, actualFinish: try r.optionalText("actual_finish").flatMap { Day($0) },
                 version: try r.decode(column: "version", as: Int.self))
@@ -45,6 +50,8 @@ public struct ScheduleRepository: Sendable {
         public var name: String?
         public var duration: Int?
         public var dependsOn: [Int64]?
+        /// Lags in working days by predecessor, given with `dependsOn`.
+        public var lags: [Int64: Int] = [:]
         public var workItemId: Int64??
         public var actualStart: Day??
         public var actualFinish: Day??
@@ -141,7 +148,11 @@ public struct ScheduleRepository: Sendable {
                 throw StoreError.refused(code: "dependency_cycle", message: "that would close a cycle: \(cycle.map(String.init).joined(separator: " → "))")
             }
             try await db.raw("DELETE FROM task_dependencies WHERE task_id = \(bind: taskId)").run()
-            for d in unique { try await db.raw("INSERT INTO task_dependencies (task_id, depends_on) VALUES (\(bind: taskId), \(bind: d))").run() }
+            for d in unique {
+                let lag = c.lags[d] ?? 0
+                guard (0...365).contains(lag) else { throw ValidationError(field: "depends_on", code: "invalid", message: "a lag is 0 to 365 working days") }
+                try await db.raw("INSERT INTO task_dependencies (task_id, depends_on, lag_days) VALUES (\(bind: taskId), \(bind: d), \(bind: lag))").run()
+            }
         }
         var sql: SQLQueryString = "UPDATE tasks SET version = version + 1"
         for s in sets { sql += ", " + s }
@@ -174,7 +185,8 @@ public struct ScheduleRepository: Sendable {
     public static func taskPairs(_ t: TaskRow) -> [(String, JSONValue)] {
         func day(_ d: Day?) -> JSONValue { d.map { .string($0.description) } ?? .null }
         return [("id", .int(t.id)), ("name", .string(t.name)), ("duration_days", .int(Int64(t.duration))),
-                ("depends_on", .ids(t.dependsOn)), ("work_item_id", t.workItemId.map { .int($0) } ?? .null),
+                ("depends_on", .ids(t.dependsOn)),
+                ("lags", .object(t.lags.sorted { $0.key < $1.key }.map { (String($0.key), .int(Int64($0.value))) })), ("work_item_id", t.workItemId.map { .int($0) } ?? .null),
                 ("baseline_start", day(t.baselineStart)), ("baseline_finish", day(t.baselineFinish)),
                 ("actual_start", day(t.actualStart)), ("actual_finish", day(t.actualFinish)), ("version", .int(Int64(t.version)))]
     }

@@ -116,3 +116,17 @@ import Testing
         }
     }
 }
+
+@Suite struct ScheduleLagTests {
+    @Test func lagsWaitWorkingDaysInBothPasses() throws {
+        // A(2) → B(1) after a 3-working-day lag (plaster curing): B starts on the 4th working day after A ends.
+        let tasks: [Schedule.Task] = [.init(id: 1, duration: 2), .init(id: 2, duration: 1, dependsOn: [1], lags: [1: 3])]
+        let f = try Schedule.compute(tasks, mode: .forward, anchor: Day("2026-03-02")!, calendar: .shipped)
+        let rows = Dictionary(uniqueKeysWithValues: f.rows.map { ($0.id, $0) })
+        #expect(rows[1]!.earlyFinish == Day("2026-03-03")!)
+        #expect(rows[2]!.earlyStart == Day("2026-03-09")!)  // Wed, Thu, Fri waited; Monday
+        #expect(rows[1]!.critical && rows[2]!.critical)
+        let b = try Schedule.compute(tasks, mode: .backward, anchor: Day("2026-03-09")!, calendar: .shipped)
+        #expect(b.rows.first { $0.id == 1 }!.lateFinish == Day("2026-03-03")!)
+    }
+}

@@ -104,7 +104,7 @@ extension TestClientProtocol {
             let a = try await task(#"{"name":"施工准备","duration_days":2}"#)
             let b = try await task(#"{"name":"管网","duration_days":3,"depends_on":[\#(a)],"work_item_id":\#(water)}"#)
             let c = try await task(#"{"name":"外墙","duration_days":1,"depends_on":[\#(a)]}"#)
-            let d = try await task(#"{"name":"验收准备","duration_days":1,"depends_on":[\#(b),\#(c)]}"#)
+            let d = try await task(#"{"name":"验收准备","duration_days":1,"depends_on":[\#(b),{"task_id":\#(c),"lag_days":0}]}"#)
             let cycle = try await client.call(.patch, "/api/v1/projects/\(pid)/tasks/\(a)", token: office, body: #"{"depends_on":[\#(d)]}"#)
             #expect(cycle.status == .conflict && cycle.json.errorCode == "dependency_cycle")
             let zero = try await client.call(.post, "/api/v1/projects/\(pid)/tasks", token: office, body: #"{"name":"x","duration_days":0}"#)
@@ -115,6 +115,11 @@ extension TestClientProtocol {
             #expect(byId[b]?["early_start"]?.stringValue == "2026-03-04" && byId[b]?["critical"] == .bool(true))
             #expect(byId[c]?["total_float"]?.intValue == 2 && byId[c]?["critical"] == .bool(false))
             #expect(byId[d]?["early_start"]?.stringValue == "2026-03-09")
+            let lagged = try await client.call(.patch, "/api/v1/projects/\(pid)/tasks/\(c)", token: office, body: #"{"depends_on":[{"task_id":\#(a),"lag_days":3}]}"#)
+            #expect(lagged.json["lags"]?[String(a)]?.intValue == 3)
+            let withLag = try await client.call(.get, "/api/v1/projects/\(pid)/schedule?mode=forward&start=2026-03-02", token: office)
+            #expect(withLag.json["tasks"]?.arrayItemsForTests.first { $0["id"]?.intValue == c }?["early_start"]?.stringValue == "2026-03-09")
+            _ = try await client.call(.patch, "/api/v1/projects/\(pid)/tasks/\(c)", token: office, body: #"{"depends_on":[\#(a)]}"#)
             let backward = try await client.call(.get, "/api/v1/projects/\(pid)/schedule?mode=backward", token: office)
             guard case .array(let brows) = backward.json["tasks"] ?? .null else { Issue.record("no schedule"); return }
             let lastFinish = brows.first { $0["id"]?.intValue == d }?["late_finish"]?.stringValue

@@ -56,7 +56,9 @@ extension OpenAPIDocument {
                 "image/png": ["schema": ["type": "string", "format": "binary"]], "image/webp": ["schema": ["type": "string", "format": "binary"]]]]])]]
 
         let task: D = ["type": "object", "properties": ["name": ty("string"), "duration_days": ["type": "integer", "minimum": 1, "maximum": 999],
-            "depends_on": ids, "work_item_id": ty("integer"), "actual_start": date, "actual_finish": date]]
+            "depends_on": ["type": "array", "items": ["oneOf": [ty("integer"), ["type": "object", "required": ["task_id"],
+                "properties": ["task_id": ty("integer"), "lag_days": ["type": "integer", "minimum": 0, "maximum": 365]]]]]],
+            "work_item_id": ty("integer"), "actual_start": date, "actual_finish": date]]
         paths[p + "/tasks"] = [
             "get": op("List a project's tasks", id: "list_tasks", tag: "schedule", params: [idParam], responses: responses(["200": response("tasks", listSchema(any))])),
             "post": op("Add a task", id: "add_task", tag: "schedule", params: [idParam], body: task, responses: conflict(["201": response("the task", any)])),

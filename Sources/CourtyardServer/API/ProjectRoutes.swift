@@ -263,7 +263,20 @@ enum ProjectRoutes {
             guard let d else { throw AppError.unprocessable("invalid", "duration_days is a number of working days", field: "duration_days") }
             c.duration = Int(d)
         }
-        if body["depends_on"] != nil { c.dependsOn = try body.idList("depends_on") }
+        // depends_on lists task ids, or {"task_id", "lag_days"} for a wait in working days after the predecessor.
+        if let deps = body["depends_on"], deps != .null {
+            guard case .array(let items) = deps else { throw AppError.unprocessable("invalid", "depends_on is a list", field: "depends_on") }
+            var ids: [Int64] = []
+            for item in items {
+                if let id = item.intValue { ids.append(id); continue }
+                guard let id = item["task_id"]?.intValue else {
+                    throw AppError.unprocessable("invalid", "depends_on lists task ids or {task_id, lag_days}", field: "depends_on")
+                }
+                ids.append(id)
+                if let lag = item["lag_days"]?.intValue { c.lags[id] = Int(lag) }
+            }
+            c.dependsOn = ids
+        }
         c.workItemId = try body.optionalInt("work_item_id")
         c.actualStart = try body.optionalDay("actual_start")
         c.actualFinish = try body.optionalDay("actual_finish")
