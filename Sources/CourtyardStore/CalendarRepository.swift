@@ -57,6 +57,7 @@ public struct CalendarRepository: Sendable {
             try await AuditLog.record(db: db, actor: actor, action: "update", entity: "work_calendars", entityId: Int64(y),
                 subdistrictId: nil, before: before.json, after: .object([("holidays", .string(h)), ("workdays", .string(w))]))
         }
+        try await ScheduleRepository.refreshAll(database: database, calendar: try await calendar())
         return try await year(y)
     }
 

@@ -125,9 +125,14 @@ public struct ProjectRepository: Sendable {
 
     public func update(id: Int64, fields: Fields, ifVersion: Int?, actor: Actor) async throws -> JSONValue {
         try Self.requireManager(actor)
+        // A new deadline moves every task's latest finish, which the bulletin reads.
+        let calendar = fields.deadline == nil ? nil : try await CalendarRepository(database: database).calendar()
         try await database.transaction { db in
             let p = try await Self.require(id, actor: actor, db: db)
             if let v = ifVersion, v != p.version { throw StoreError.stale }
+            if let d = fields.deadline, d.civil.year < p.batchYear {
+                throw ValidationError(field: "deadline", code: "invalid", message: "the deadline cannot fall before the batch year")
+            }
             try await Self.checkOrganisations(fields.organisations, db: db)
             var sets: [SQLQueryString] = []
             if let d = fields.deadline { sets.append("deadline = \(bind: d.description)") }
@@ -140,6 +145,7 @@ public struct ProjectRepository: Sendable {
             for s in sets { sql += ", " + s }
             sql += " WHERE id = \(bind: id)"
             try await db.raw(sql).run()
+            if let calendar { try await ScheduleRepository.refreshLateFinishes(project: try await Self.require(id, actor: actor, db: db), calendar: calendar, db: db) }
             try await AuditLog.record(db: db, actor: actor, action: "update", entity: "projects", entityId: id, subdistrictId: p.subdistrictId,
                 before: .object([("version", .int(Int64(p.version)))]), after: .object([("fields", .int(Int64(sets.count)))]))
         }

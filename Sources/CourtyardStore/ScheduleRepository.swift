@@ -174,6 +174,18 @@ public struct ScheduleRepository: Sendable {
         }
     }
 
+    /// After the working-day calendar changes: every unfinished project's latest finishes, recomputed in one transaction.
+    public static func refreshAll(database: Database, calendar: WorkCalendar) async throws {
+        try await database.transaction { db in
+            let rows = try await db.raw("""
+                SELECT p.id, p.subdistrict_id, p.community_id, p.compound_id, p.batch_year, p.deadline, p.planned_start, p.stage,
+                  p.started_on, p.completed_on, p.contractor_id, p.supervisor_id, p.pm_company_id, p.version
+                FROM projects p WHERE p.completed_on IS NULL AND EXISTS (SELECT 1 FROM tasks k WHERE k.project_id = p.id)
+                """).all()
+            for r in rows { try await refreshLateFinishes(project: try ProjectRepository.Row(r), calendar: calendar, db: db) }
+        }
+    }
+
     public func task(projectId: Int64, taskId: Int64, actor: Actor) async throws -> JSONValue {
         try await database.withConnection { db in
             _ = try await ProjectRepository.require(projectId, actor: actor, db: db)
