@@ -226,6 +226,11 @@ public struct ReportRepository: Sendable {
         }
     }
 
+    /// The steps this actor may take from `state` on a report assigned to `assignee`, for forms that offer only those.
+    public func allowedSteps(actor: Actor, from state: ReportState, assignee: Int64?) -> [ReportState] {
+        (ReportLifecycle.transitions[state] ?? []).filter { (try? authorise(actor: actor, to: $0, assignee: assignee)) != nil }.sorted { $0.rawValue < $1.rawValue }
+    }
+
     /// The office runs the loop; the assigned contractor reports the fix; a steward may confirm or reopen for the reporter.
     func authorise(actor: Actor, to: ReportState, assignee: Int64?) throws {
         if Permissions.allows(actor.role, .manageReports) { return }

@@ -107,3 +107,32 @@ import Testing
         }
     }
 }
+
+@Suite struct ReportPageTests {
+    /// The office moves a report on its page; the contractor's page offers only the step that is theirs.
+    @Test func theOfficeAndTheContractorWorkAReportOnItsPage() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await client.session("office"), contractor = try await client.session("contractor")
+            let token = try await client.token("contractor")
+            let org = try await client.call(.get, "/api/v1/auth/me", token: token).json["scope"]!.stringValue!.split(separator: ":")[1]
+            let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 1), actor: .system).items[0].id
+            let filed = try await client.call(.post, "/api/v1/reports", token: try await client.token("steward"),
+                body: #"{"compound_id":\#(compound),"category":"safety","description":"脚手架无防护网"}"#)
+            let id = filed.json["id"]!.intValue!
+            func step(_ s: (cookie: String, csrf: String), _ form: String) async throws -> HTTPResponse.Status {
+                try await client.execute(uri: "/reports/\(id)/transitions", method: .post,
+                    headers: [.cookie: s.cookie, .contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: "_csrf=\(s.csrf)&\(form)")) { $0.status }
+            }
+            let list = try await client.execute(uri: "/reports?state=submitted", method: .get, headers: [.cookie: office.cookie]) { String(buffer: $0.body) }
+            #expect(list.contains("/reports/\(id)\""))
+            #expect(try await step(office, "to=acknowledged&note=") == .seeOther)
+            #expect(try await step(office, "to=assigned&note=") == .unprocessableContent)  // no contractor named
+            #expect(try await step(office, "to=assigned&assignee_organisation_id=\(org)&note=%E8%AF%B7%E5%BD%93%E5%A4%A9%E6%95%B4%E6%94%B9") == .seeOther)
+            let page = try await client.execute(uri: "/reports/\(id)", method: .get, headers: [.cookie: contractor.cookie]) { String(buffer: $0.body) }
+            #expect(page.contains("value=\"fixed\"") && !page.contains("value=\"reopened\"") && page.contains("请当天整改"))
+            #expect(try await step(contractor, "to=fixed&note=") == .seeOther)
+            let after = try await client.call(.get, "/api/v1/reports/\(id)", token: token)
+            #expect(after.json["state"]?.stringValue == "fixed" && after.json["ball_in_court"]?.stringValue == "reporter")
+        }
+    }
+}

@@ -47,6 +47,7 @@ struct PageFrame {
             if Permissions.allows(a.role, .readRegistry) { items.append(("/bulletins", "nav.bulletins")) }
             if Permissions.allows(a.role, .readRegistry) { items.append(("/votes", "nav.votes")) }
             if Permissions.allows(a.role, .readRegistry) { items.append(("/participation", "nav.participation")) }
+            if Permissions.allows(a.role, .readRegistry) || a.role == .contractor { items.append(("/reports", "nav.reports")) }
             if Permissions.allows(a.role, .importRegistry) { items.append(("/import", "nav.import")) }
             if Permissions.allows(a.role, .readUsers) { items.append(("/users", "nav.users")) }
             if Permissions.allows(a.role, .readAudit) { items.append(("/audit", "nav.audit")) }

@@ -14,6 +14,7 @@ enum Pages {
         VotePages.add(to: router, services: services)
         ProgrammePages.add(to: router, services: services)
         ParticipationPages.add(to: router, services: services)
+        ReportPages.add(to: router, services: services)
         PublicPages.add(to: router, services: services)
     }
 
