@@ -395,5 +395,15 @@ extension Catalogue {
         "report.save": "Save",
         "report.history": "History",
         "report.title": "Report",
+        "notice.new": "Post a notice",
+        "notice.body": "Text of the notice",
+        "notice.startsOn": "On display from",
+        "notice.endsOn": "On display until",
+        "notice.publishNow": "Publish now",
+        "notice.save": "Save",
+        "notice.kind.plan": "Plan",
+        "notice.kind.vote_result": "Vote result",
+        "notice.kind.property_selection": "Property selection",
+        "notice.kind.other": "Other",
     ]
 }

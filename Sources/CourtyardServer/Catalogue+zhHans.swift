@@ -392,5 +392,15 @@ extension Catalogue {
         "report.save": "保存",
         "report.history": "办理记录",
         "report.title": "居民反映",
+        "notice.new": "发布公示",
+        "notice.body": "公示内容",
+        "notice.startsOn": "公示开始",
+        "notice.endsOn": "公示结束",
+        "notice.publishNow": "立即发布",
+        "notice.save": "保存",
+        "notice.kind.plan": "改造方案",
+        "notice.kind.vote_result": "表决结果",
+        "notice.kind.property_selection": "物业选聘",
+        "notice.kind.other": "其他",
     ]
 }

@@ -223,3 +223,34 @@ extension JSONValue {
         }
     }
 }
+
+@Suite struct NoticePageTests {
+    /// A clerk posts a notice with its scanned document on the page; it is on the public page at once, the document with it.
+    @Test func aClerkPostsANoticeWithItsDocument() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await client.session("office")
+            let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 2), actor: .system).items[1].id
+            let today = ParticipationTests.today
+            let boundary = "nb-1"
+            var body = ByteBuffer()
+            for (k, v) in [("_csrf", office.csrf), ("compound_id", String(compound)), ("kind", "plan"), ("title", "改造方案公示"),
+                           ("body", "改造内容：外墙、管网。"), ("starts_on", today.description), ("ends_on", today.adding(days: 7).description), ("publish", "1")] {
+                body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n")
+            }
+            body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"方案.pdf\"\r\nContent-Type: application/pdf\r\n\r\n")
+            body.writeBytes(ProjectTests.pdf)
+            body.writeString("\r\n--\(boundary)--\r\n")
+            let posted = try await client.execute(uri: "/notices", method: .post,
+                headers: [.cookie: office.cookie, .contentType: "multipart/form-data; boundary=\(boundary)"], body: body) { r in (r.status, r.headers[.location] ?? "") }
+            #expect(posted.0 == .seeOther && posted.1.hasPrefix("/notices/"))
+            let page = try await client.execute(uri: "/public/compounds/\(compound)", method: .get) { String(buffer: $0.body) }
+            #expect(page.contains("改造方案公示"))
+            guard let r = page.range(of: "/public/attachments/") else { Issue.record("no public document"); return }
+            let attachment = String(page[r.upperBound...].prefix { $0.isNumber })
+            let file = try await client.execute(uri: "/public/attachments/\(attachment)", method: .get) { r in (r.status, Array(r.body.readableBytesView)) }
+            #expect(file.0 == .ok && file.1 == ProjectTests.pdf)
+            // A project's evidence is not public: only what a published notice shows is.
+            #expect(try await client.execute(uri: "/public/attachments/1", method: .get) { $0.status } == .notFound)
+        }
+    }
+}

@@ -29,7 +29,34 @@ enum ParticipationPages {
                          esc("\(n["starts_on"]?.cellText ?? "") – \(n["ends_on"]?.cellText ?? "")"), esc(f.t("notice.phase." + (n["phase"]?.stringValue ?? ""))),
                          esc(n["objections"]?.cellText ?? "0")]
                     })
+            if Permissions.allows(actor.role, .manageParticipation) { s += try await noticeForm(actor: actor, f: f, services: services) }
             return f.render(title: f.t("nav.participation"), body: s)
+        }
+        // A clerk posts a notice: the text, its dates and the scanned document, published at once or kept as a draft.
+        Pages.post(router, "/notices") { request, context, f in
+            let buffer = try await request.body.collect(upTo: AttachmentRepository.maxBytes + 64 * 1024)
+            let form = try MultipartForm(body: Array(buffer.readableBytesView), contentType: request.headers[.contentType] ?? "")
+            try Pages.verifyCSRF(form.fields["_csrf"], context)
+            let actor = try context.actor()
+            do {
+                guard let compound = Int64(form.fields["compound_id"] ?? ""), let kind = NoticeRepository.Kind(rawValue: form.fields["kind"] ?? ""),
+                    let starts = Day(form.fields["starts_on"] ?? ""), let ends = Day(form.fields["ends_on"] ?? "")
+                else { throw ValidationError(field: "starts_on", code: "invalid", message: f.t("form.badDate")) }
+                var attachments: [Int64] = []
+                if let file = form.files["file"], !file.bytes.isEmpty {
+                    let stored = try await AttachmentRepository(database: services.database).create(filename: file.filename, bytes: file.bytes, actor: actor)
+                    attachments.append(stored["id"]!.intValue!)
+                }
+                let n = try await notices.create(.init(compoundId: compound, projectId: nil, kind: kind, title: form.fields["title"] ?? "",
+                    body: form.fields["body"] ?? "", attachments: attachments, startsOn: starts, endsOn: ends), actor: actor)
+                let id = n["id"]!.intValue!
+                if form.fields["publish"] == "1" { _ = try await notices.publish(id: id, actor: actor) }
+                return Pages.seeOther("/notices/\(id)")
+            } catch let e where [.unprocessableContent, .conflict].contains(AppError.from(e)?.status) {
+                let a = AppError.from(e)!
+                return f.render(title: f.t("nav.participation"), body: "<p class=\"note bad\" role=\"alert\">\(esc(a.message))</p>"
+                    + (try await noticeForm(actor: actor, f: f, services: services)), status: a.status)
+            }
         }
         Pages.get(router, "/questionnaires/:id") { request, context, f in
             let entered = request.uri.queryParameters.get("entered") != nil
@@ -76,6 +103,25 @@ enum ParticipationPages {
                                 esc(String(($0["at"]?.cellText ?? "").prefix(10))), esc($0["reply"]?.cellText ?? "")] })
             return f.render(title: n["title"]?.cellText ?? "", body: s)
         }
+    }
+
+    static func noticeForm(actor: Actor, f: PageFrame, services: Services) async throws -> String {
+        let compounds = try await services.registry.listAll(.compounds, query: ListQuery(), actor: actor)
+        let today = Day.today(epochSeconds: Date().timeIntervalSince1970)
+        let kinds = NoticeRepository.Kind.allCases.map { "<option value=\"\($0.rawValue)\">\(esc(f.t("notice.kind." + $0.rawValue)))</option>" }.joined()
+        return """
+            <h2>\(esc(f.t("notice.new")))</h2>
+            <form class="stack" method="post" action="/notices" enctype="multipart/form-data">\(f.csrfField())
+            <label>\(esc(f.t("col.compound")))<select name="compound_id" required>\(compounds.map { "<option value=\"\($0.id)\">\(esc($0["name"]?.stringValue ?? ""))</option>" }.joined())</select></label>
+            <label>\(esc(f.t("questionnaire.kind")))<select name="kind">\(kinds)</select></label>
+            <label>\(esc(f.t("questionnaire.title")))<input name="title" required maxlength="200"></label>
+            <label>\(esc(f.t("notice.body")))<textarea name="body" rows="5" required></textarea></label>
+            <label>\(esc(f.t("notice.startsOn")))<input name="starts_on" type="date" value="\(today)" required></label>
+            <label>\(esc(f.t("notice.endsOn")))<input name="ends_on" type="date" value="\(today.adding(days: 7))" required></label>
+            <label>\(esc(f.t("notice.attachment")))<input type="file" name="file" accept="application/pdf,image/jpeg,image/png,image/webp"></label>
+            <label class="check"><input type="checkbox" name="publish" value="1" checked>\(esc(f.t("notice.publishNow")))</label>
+            <button type="submit">\(esc(f.t("notice.save")))</button></form>
+            """
     }
 
     /// Form fields q0, q1 … as answers in question order.
