@@ -85,7 +85,7 @@ public struct ReportRepository: Sendable {
         return try rows.map { r in
             (try r.decode(column: "category", as: String.self),
              ReportState(rawValue: try r.decode(column: "state", as: String.self)) ?? .submitted,
-             String(try r.decode(column: "submitted_at", as: String.self).prefix(10)),
+             try r.decode(column: "submitted_at", as: String.self),
              ReportLifecycle.isOverdue(due: try r.decode(column: "due_on", as: String?.self).flatMap { Day($0) }, today: today))
         }
     }

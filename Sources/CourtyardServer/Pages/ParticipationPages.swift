@@ -100,7 +100,7 @@ enum ParticipationPages {
                 Pages.table([(f.t("notice.objectionText"), false), (f.t("col.personName"), false), (f.t("col.phone"), false), (f.t("public.submitted"), false),
                              (f.t("notice.reply"), false)],
                     list.map { [esc($0["text"]?.cellText ?? ""), esc($0["name"]?.cellText ?? ""), esc($0["phone"]?.cellText ?? ""),
-                                esc(String(($0["at"]?.cellText ?? "").prefix(10))), esc($0["reply"]?.cellText ?? "")] })
+                                esc(beijingTime($0["at"]?.cellText ?? "", dateOnly: true)), esc($0["reply"]?.cellText ?? "")] })
             return f.render(title: n["title"]?.cellText ?? "", body: s)
         }
     }

@@ -214,7 +214,7 @@ enum ProgrammePages {
                     let id = e["id"]?.intValue ?? 0
                     return e["kind"]?.stringValue == "attachment" ? "<a href=\"/api/v1/attachments/\(id)\">#\(id)</a>" : esc("\(e["kind"]?.cellText ?? "") #\(id)")
                 }.joined(separator: " ")
-                return [esc(f.t("stage." + (g["to"]?.stringValue ?? ""))), esc(String((g["passed_at"]?.cellText ?? "").prefix(10))), esc(g["passed_by"]?.cellText ?? ""),
+                return [esc(f.t("stage." + (g["to"]?.stringValue ?? ""))), esc(beijingTime(g["passed_at"]?.cellText ?? "", dateOnly: true)), esc(g["passed_by"]?.cellText ?? ""),
                         evidence, esc(g["note"]?.cellText ?? "")]
             }
             s += Pages.table([(f.t("project.gate"), false), (f.t("project.passedAt"), false), (f.t("project.passedBy"), false),

@@ -63,7 +63,7 @@ enum PublicPages {
         body += "<h2>\(esc(f.t("public.reports")))</h2>"
         body += reports.isEmpty ? "<p class=\"muted\">\(esc(f.t("common.none")))</p>" :
             Pages.table([(f.t("public.category"), false), (f.t("vote.status"), false), (f.t("public.submitted"), false)],
-                reports.map { [esc(f.t("category." + $0.category)), esc(f.t("report.state." + $0.state.rawValue)) + ($0.overdue ? " ⚠" : ""), esc($0.submitted)] })
+                reports.map { [esc(f.t("category." + $0.category)), esc(f.t("report.state." + $0.state.rawValue)) + ($0.overdue ? " ⚠" : ""), esc(beijingTime($0.submitted, dateOnly: true))] })
         let buildings = try await services.registry.listAll(.buildings, query: ListQuery(filters: ["compound_id": String(id)]), actor: .system)
         let categories = ReportCategory.allCases.map { "<option value=\"\($0.rawValue)\">\(esc(f.t("category." + $0.rawValue)))</option>" }.joined()
         let buildingOptions = "<option value=\"\">—</option>" + buildings.map { "<option value=\"\($0.id)\">\(esc($0["name"]?.stringValue ?? ""))</option>" }.joined()

@@ -29,7 +29,7 @@ enum ReportPages {
                         return ["<a href=\"/reports/\(id)\">\(id)</a>", esc(f.t("category." + (r["category"]?.stringValue ?? ""))),
                                 esc(f.t("report.state." + (r["state"]?.stringValue ?? ""))), esc(f.t("report.ball." + (r["ball_in_court"]?.stringValue ?? ""))),
                                 esc(r["due_on"]?.cellText ?? "—") + (r["overdue"] == .bool(true) ? " <strong>\(esc(f.t("report.overdue")))</strong>" : ""),
-                                esc(String((r["submitted_at"]?.cellText ?? "").prefix(10)))]
+                                esc(beijingTime(r["submitted_at"]?.cellText ?? "", dateOnly: true))]
                     })
             return f.render(title: f.t("nav.reports"), body: s)
         }
@@ -80,7 +80,7 @@ enum ReportPages {
         s += "<h2>\(esc(f.t("report.history")))</h2>"
         s += Pages.table([(f.t("log.date"), false), (f.t("vote.status"), false), (f.t("project.note"), false), (f.t("project.passedBy"), false)],
             BulletinDocument.list(r["history"]).map { e in
-                [esc(String((e["at"]?.cellText ?? "").prefix(16)).replacingOccurrences(of: "T", with: " ")), esc(f.t("report.state." + (e["to"]?.stringValue ?? ""))),
+                [esc(beijingTime(e["at"]?.cellText ?? "")), esc(f.t("report.state." + (e["to"]?.stringValue ?? ""))),
                  esc(e["note"]?.cellText ?? ""), esc(e["by"]?.cellText ?? "")]
             })
         return f.render(title: f.t("report.title") + " #\(id)", body: s, status: status)
