@@ -249,6 +249,21 @@ extension JSONValue {
             let attachment = String(page[r.upperBound...].prefix { $0.isNumber })
             let file = try await client.execute(uri: "/public/attachments/\(attachment)", method: .get) { r in (r.status, Array(r.body.readableBytesView)) }
             #expect(file.0 == .ok && file.1 == ProjectTests.pdf)
+            // A resident objects on the public page; the clerk answers on the notice's page.
+            let noticeId = String(posted.1.dropFirst("/notices/".count))
+            let objected = try await client.execute(uri: "/public/notices/\(noticeId)/objections", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "compound_id=\(compound)&text=%E5%A4%AA%E5%90%B5")) { $0.status }
+            #expect(objected == .created)
+            let staffPage = try await client.execute(uri: "/notices/\(noticeId)", method: .get, headers: [.cookie: office.cookie]) { String(buffer: $0.body) }
+            guard let m = staffPage.range(of: "/objections/"), let objection = Int(staffPage[m.upperBound...].prefix { $0.isNumber }) else {
+                Issue.record("no reply form"); return
+            }
+            let replied = try await client.execute(uri: "/notices/\(noticeId)/objections/\(objection)/reply", method: .post,
+                headers: [.cookie: office.cookie, .contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "_csrf=\(office.csrf)&reply=%E5%B7%B2%E8%B0%83%E6%95%B4%E6%96%BD%E5%B7%A5%E6%97%B6%E9%97%B4")) { $0.status }
+            #expect(replied == .seeOther)
+            let shown = try await client.execute(uri: "/notices/\(noticeId)", method: .get, headers: [.cookie: office.cookie]) { String(buffer: $0.body) }
+            #expect(shown.contains("已调整施工时间"))
             // A project's evidence is not public: only what a published notice shows is.
             #expect(try await client.execute(uri: "/public/attachments/1", method: .get) { $0.status } == .notFound)
         }

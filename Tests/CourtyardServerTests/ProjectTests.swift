@@ -276,3 +276,41 @@ extension TestClientProtocol {
         }
     }
 }
+
+@Suite struct SiteCheckPageTests {
+    /// A daily check on the phone form, its finding rectified by the contractor and re-inspected, all on the project page.
+    @Test func aCheckAndItsFindingAreFollowedOnTheProjectPage() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let officeToken = try await client.token("office"), contractorToken = try await client.token("contractor")
+            let org = try await client.call(.get, "/api/v1/auth/me", token: contractorToken).json["scope"]!.stringValue!.split(separator: ":")[1]
+            let pid = try await client.call(.get, "/api/v1/projects?stage=construction", token: officeToken).json.items[0]["id"]!.intValue!
+            _ = try await client.call(.patch, "/api/v1/projects/\(pid)", token: officeToken, body: #"{"contractor_id":\#(org)}"#)
+            let office = try await client.session("office"), contractor = try await client.session("contractor")
+            let page = try await client.execute(uri: "/projects/\(pid)", method: .get, headers: [.cookie: office.cookie]) { String(buffer: $0.body) }
+            #expect(page.contains("action=\"/projects/\(pid)/checks\"") && page.contains("name=\"item_height\""))
+            let today = Day.today(epochSeconds: Date().timeIntervalSince1970)
+            let boundary = "ck-1"
+            var body = ByteBuffer()
+            for (k, v) in [("_csrf", office.csrf), ("date", today.description), ("item_height", "fail"), ("item_signs", "pass"), ("finding", "5号楼脚手架未挂安全网")] {
+                body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n")
+            }
+            body.writeString("--\(boundary)--\r\n")
+            let saved = try await client.execute(uri: "/projects/\(pid)/checks", method: .post,
+                headers: [.cookie: office.cookie, .contentType: "multipart/form-data; boundary=\(boundary)"], body: body) { $0.status }
+            #expect(saved == .seeOther)
+            let checks = try await client.call(.get, "/api/v1/projects/\(pid)/checks", token: officeToken).json.items
+            let check = checks.first { $0["findings"]?.arrayItemsForTests.first?["description"]?.stringValue == "5号楼脚手架未挂安全网" }
+            #expect(check?["passed_items"]?.intValue == 5 && check?["total_items"]?.intValue == 6)
+            guard let finding = check?["findings"]?.arrayItemsForTests.first?["id"]?.intValue else { Issue.record("no finding"); return }
+            func step(_ s: (cookie: String, csrf: String), _ name: String) async throws -> HTTPResponse.Status {
+                try await client.execute(uri: "/findings/\(finding)/\(name)", method: .post,
+                    headers: [.cookie: s.cookie, .contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: "_csrf=\(s.csrf)&note=ok")) { $0.status }
+            }
+            #expect(try await step(contractor, "rectify") == .seeOther)
+            #expect(try await step(contractor, "verify") == .forbidden)
+            #expect(try await step(office, "verify") == .seeOther)
+            let after = try await client.call(.get, "/api/v1/projects/\(pid)/checks", token: officeToken).json.items
+            #expect(after.flatMap { $0["findings"]?.arrayItemsForTests ?? [] }.first { $0["id"]?.intValue == finding }?["state"]?.stringValue == "verified")
+        }
+    }
+}

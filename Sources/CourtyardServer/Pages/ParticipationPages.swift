@@ -89,6 +89,13 @@ enum ParticipationPages {
                 """
             return f.render(title: q["title"]?.cellText ?? "", body: body)
         }
+        Pages.post(router, "/notices/:id/objections/:objection/reply") { request, context, f in
+            let fields = try await Pages.form(request, context)
+            let id = try context.parameters.require("id", as: Int64.self)
+            _ = try await notices.reply(noticeId: id, objectionId: try context.parameters.require("objection", as: Int64.self), text: fields["reply"] ?? "",
+                actor: try context.actor())
+            return Pages.seeOther("/notices/\(id)")
+        }
         Pages.get(router, "/notices/:id") { _, context, f in
             let actor = try context.require(.readRegistry)
             let n = try await notices.get(id: try context.parameters.require("id", as: Int64.self), actor: actor)
@@ -99,8 +106,15 @@ enum ParticipationPages {
             s += list.isEmpty ? "<p class=\"muted\">\(esc(f.t("common.none")))</p>" :
                 Pages.table([(f.t("notice.objectionText"), false), (f.t("col.personName"), false), (f.t("col.phone"), false), (f.t("public.submitted"), false),
                              (f.t("notice.reply"), false)],
-                    list.map { [esc($0["text"]?.cellText ?? ""), esc($0["name"]?.cellText ?? ""), esc($0["phone"]?.cellText ?? ""),
-                                esc(beijingTime($0["at"]?.cellText ?? "", dateOnly: true)), esc($0["reply"]?.cellText ?? "")] })
+                    list.map { o in
+                        var reply = esc(o["reply"]?.cellText ?? "")
+                        if Permissions.allows(actor.role, .manageParticipation) {
+                            reply += "<form class=\"inline\" method=\"post\" action=\"/notices/\(n["id"]?.cellText ?? "")/objections/\(o["id"]?.cellText ?? "")/reply\">"
+                                + f.csrfField() + "<input name=\"reply\" required placeholder=\"\(esc(f.t("notice.reply")))\"><button type=\"submit\">\(esc(f.t("notice.save")))</button></form>"
+                        }
+                        return [esc(o["text"]?.cellText ?? ""), esc(o["name"]?.cellText ?? ""), esc(o["phone"]?.cellText ?? ""),
+                                esc(beijingTime(o["at"]?.cellText ?? "", dateOnly: true)), reply]
+                    })
             return f.render(title: n["title"]?.cellText ?? "", body: s)
         }
     }

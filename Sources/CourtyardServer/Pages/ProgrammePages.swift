@@ -38,6 +38,34 @@ enum ProgrammePages {
                           issues: fields["issues"] ?? "", progress: progress), actor: try context.actor())
             }
         }
+        Pages.post(router, "/projects/:id/checks") { request, context, f in
+            let id = try context.parameters.require("id", as: Int64.self)
+            let buffer = try await request.body.collect(upTo: AttachmentRepository.maxBytes + 64 * 1024)
+            let form = try MultipartForm(body: Array(buffer.readableBytesView), contentType: request.headers[.contentType] ?? "")
+            try Pages.verifyCSRF(form.fields["_csrf"], context)
+            return try await Pages.save(f, next: "/projects/\(id)#checks", redisplay: { m, status in
+                try await projectPage(id: id, context: context, f: f, services: services, message: m, status: status)
+            }) {
+                let actor = try context.actor()
+                guard let date = Day(form.fields["date"] ?? "") else { throw ValidationError(field: "date", code: "invalid", message: f.t("form.badDate")) }
+                let items = checklist.map { (item: Lang.zh.t("check.item." + $0), passed: form.fields["item_" + $0] != "fail", note: "") }
+                var photos: [Int64] = []
+                if let file = form.files["photo"], !file.bytes.isEmpty {
+                    photos.append(try await AttachmentRepository(database: services.database).create(filename: file.filename, bytes: file.bytes, actor: actor)["id"]!.intValue!)
+                }
+                let finding = (form.fields["finding"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+                _ = try await LedgerRepository(database: services.database, calendar: try await calendar()).addCheck(projectId: id,
+                    .init(date: date, items: items, findings: finding.isEmpty ? [] : [(finding, photos, nil)]), actor: actor)
+            }
+        }
+        Pages.post(router, "/findings/:id/:step") { request, context, f in
+            let fields = try await Pages.form(request, context)
+            guard let step = LedgerRepository.FindingStep(rawValue: try context.parameters.require("step")) else { throw AppError.notFound }
+            let id = try context.parameters.require("id", as: Int64.self)
+            let finding = try await LedgerRepository(database: services.database, calendar: try await calendar()).stepFinding(id: id, step: step,
+                note: fields["note"] ?? "", actor: try context.actor())
+            return Pages.seeOther("/projects/\(finding["project_id"]?.cellText ?? "")#checks")
+        }
         Pages.post(router, "/projects/:id/advance") { request, context, f in
             let id = try context.parameters.require("id", as: Int64.self)
             let buffer = try await request.body.collect(upTo: AttachmentRepository.maxBytes + 64 * 1024)
@@ -183,7 +211,7 @@ enum ProgrammePages {
                               (f.t("task.float"), true), (f.t("task.actualStart"), false), (f.t("task.actualFinish"), false)], rows)
         }
         s += ledgerSection(p, logs: logs, stage: stage, actor: actor, f: f)
-        s += checksSection(checks, f: f)
+        s += checksSection(checks, projectId: id, stage: stage, actor: actor, f: f)
         return f.render(title: (p["compound_name"]?.cellText ?? "") + " · " + f.t("project.title"), body: s, status: status)
     }
 
@@ -263,14 +291,39 @@ enum ProgrammePages {
                                 (f.t("log.issues"), false)], rows)
     }
 
-    static func checksSection(_ checks: [JSONValue], f: PageFrame) -> String {
-        let s = "<h2>\(esc(f.t("project.checks")))</h2>"
+    /// The daily site check's standard items (巡查), recorded in Chinese as the official record.
+    static let checklist = ["excavation", "height", "signs", "hoarding", "power", "fire_lane"]
+
+    static func checksSection(_ checks: [JSONValue], projectId: Int64, stage: ProjectStage, actor: Actor, f: PageFrame) -> String {
+        var s = "<h2 id=\"checks\">\(esc(f.t("project.checks")))</h2>"
+        if stage == .construction && Permissions.allows(actor.role, .writeSiteChecks) {
+            let today = Day.today(epochSeconds: Date().timeIntervalSince1970)
+            s += "<details><summary>\(esc(f.t("check.new")))</summary><form class=\"stack\" method=\"post\" action=\"/projects/\(projectId)/checks\" enctype=\"multipart/form-data\">\(f.csrfField())"
+            s += "<label>\(esc(f.t("log.date")))<input name=\"date\" type=\"date\" value=\"\(today)\" max=\"\(today)\" required></label>"
+            for item in checklist {
+                s += "<fieldset><legend>\(esc(f.t("check.item." + item)))</legend>"
+                s += "<label class=\"check\"><input type=\"radio\" name=\"item_\(item)\" value=\"pass\" checked>\(esc(f.t("check.pass")))</label>"
+                s += "<label class=\"check\"><input type=\"radio\" name=\"item_\(item)\" value=\"fail\">\(esc(f.t("check.fail")))</label></fieldset>"
+            }
+            s += "<label>\(esc(f.t("check.finding")))<textarea name=\"finding\" rows=\"2\"></textarea></label>"
+            s += "<label>\(esc(f.t("check.photo")))<input type=\"file\" name=\"photo\" accept=\"image/jpeg,image/png,image/webp\" capture=\"environment\"></label>"
+            s += "<button type=\"submit\">\(esc(f.t("check.save")))</button></form></details>"
+        }
         if checks.isEmpty { return s + "<p class=\"muted\">\(esc(f.t("common.none")))</p>" }
         var rows: [[String]] = []
         for c in checks {
             let findings = BulletinDocument.list(c["findings"]).map { x in
-                esc(x["description"]?.cellText ?? "") + " · " + esc(f.t("finding." + (x["state"]?.stringValue ?? "open")))
+                let state = x["state"]?.stringValue ?? "open", id = x["id"]?.cellText ?? ""
+                var cell = esc(x["description"]?.cellText ?? "") + " · " + esc(f.t("finding." + state))
                     + (x["overdue"] == .bool(true) ? " <strong>\(esc(f.t("finding.overdue")))</strong>" : "") + " · " + esc(x["due_on"]?.cellText ?? "")
+                func button(_ step: String, _ label: String) -> String {
+                    "<form class=\"inline\" method=\"post\" action=\"/findings/\(id)/\(step)\">\(f.csrfField())<input name=\"note\" placeholder=\"\(esc(f.t("project.note")))\"><button type=\"submit\">\(esc(f.t(label)))</button></form>"
+                }
+                if state == "open" && Permissions.allows(actor.role, .writeSiteLogs) { cell += "<br>" + button("rectify", "finding.rectify") }
+                if state == "rectified" && Permissions.allows(actor.role, .writeSiteChecks) {
+                    cell += "<br>" + button("verify", "finding.verify") + " " + button("reject", "finding.reject")
+                }
+                return cell
             }.joined(separator: "<br>")
             rows.append([esc(c["date"]?.cellText ?? ""), esc(f.t("role." + (c["checker_role"]?.stringValue ?? ""))),
                          "\(c["passed_items"]?.intValue ?? 0)/\(c["total_items"]?.intValue ?? 0)", findings])
