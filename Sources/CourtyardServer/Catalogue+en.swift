@@ -420,5 +420,16 @@ extension Catalogue {
         "finding.rectify": "Rectified",
         "finding.verify": "Re-inspected: passed",
         "finding.reject": "Re-inspected: not yet",
+        "questionnaire.new": "Start a questionnaire",
+        "questionnaire.opensOn": "Opens on",
+        "questionnaire.closesOn": "Closes on",
+        "questionnaire.question": "Question",
+        "questionnaire.questionText": "Question (leave empty to skip)",
+        "questionnaire.questionType": "Type",
+        "questionnaire.options": "Options, one a line (single and multiple choice)",
+        "questionnaire.type.single": "Single choice",
+        "questionnaire.type.multiple": "Multiple choice",
+        "questionnaire.type.rating": "Rating (1-5)",
+        "questionnaire.type.text": "Free text",
     ]
 }

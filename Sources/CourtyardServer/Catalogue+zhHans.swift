@@ -417,5 +417,16 @@ extension Catalogue {
         "finding.rectify": "已整改",
         "finding.verify": "复检合格",
         "finding.reject": "复检不合格",
+        "questionnaire.new": "发起意见征询或满意度测评",
+        "questionnaire.opensOn": "开始日期",
+        "questionnaire.closesOn": "截止日期",
+        "questionnaire.question": "问题",
+        "questionnaire.questionText": "问题内容（不填则跳过）",
+        "questionnaire.questionType": "题型",
+        "questionnaire.options": "选项（每行一个，单选和多选题填写）",
+        "questionnaire.type.single": "单选",
+        "questionnaire.type.multiple": "多选",
+        "questionnaire.type.rating": "打分（1-5分）",
+        "questionnaire.type.text": "文字意见",
     ]
 }

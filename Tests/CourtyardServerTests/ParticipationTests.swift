@@ -269,3 +269,32 @@ extension JSONValue {
         }
     }
 }
+
+@Suite struct QuestionnaireFormTests {
+    /// The community worker starts a questionnaire from the page: filled slots become questions, empty ones are skipped.
+    @Test func aQuestionnaireIsStartedFromThePage() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let community = try await client.session("community")
+            let me = try await client.call(.get, "/api/v1/auth/me", token: try await client.token("steward"))
+            let compound = me.json["scope"]!.stringValue!.split(separator: ":")[1]
+            let today = ParticipationTests.today
+            func post(_ extra: String) async throws -> (HTTPResponse.Status, String, String) {
+                try await client.execute(uri: "/questionnaires", method: .post, headers: [.cookie: community.cookie, .contentType: "application/x-www-form-urlencoded"],
+                    body: ByteBuffer(string: "_csrf=\(community.csrf)&compound_id=\(compound)&kind=consultation&title=%E6%94%B9%E9%80%A0%E6%84%8F%E8%A7%81&opens_on=\(today)&closes_on=\(today.adding(days: 7))&publish=1&\(extra)")) { r in
+                    (r.status, r.headers[.location] ?? "", String(buffer: r.body))
+                }
+            }
+            let bad = try await post("q0_text=%E6%94%B9%E4%BB%80%E4%B9%88&q0_type=single&q0_options=%E7%AE%A1%E7%BD%91")
+            #expect(bad.0 == .unprocessableContent && bad.2.contains("2 to 20"))
+            let made = try await post("q0_text=%E6%94%B9%E4%BB%80%E4%B9%88&q0_type=single&q0_options=%E7%AE%A1%E7%BD%91%0D%0A%E5%A4%96%E5%A2%99&q1_text=%E6%BB%A1%E6%84%8F%E5%BA%A6&q1_type=rating&q1_options=&q2_text=&q2_type=text")
+            #expect(made.0 == .seeOther && made.1.hasPrefix("/questionnaires/"))
+            let id = made.1.dropFirst("/questionnaires/".count)
+            let q = try await client.call(.get, "/api/v1/questionnaires/\(id)", token: try await client.token("office"))
+            #expect(q.json["accepting"] == .bool(true))
+            let questions = q.json["questions"]?.arrayItemsForTests ?? []
+            #expect(questions.count == 2 && questions[0]["options"]?.arrayItemsForTests.compactMap(\.stringValue) == ["管网", "外墙"])
+            #expect(questions[1]["type"]?.stringValue == "rating")
+        }
+    }
+}
+

@@ -29,8 +29,36 @@ enum ParticipationPages {
                          esc("\(n["starts_on"]?.cellText ?? "") – \(n["ends_on"]?.cellText ?? "")"), esc(f.t("notice.phase." + (n["phase"]?.stringValue ?? ""))),
                          esc(n["objections"]?.cellText ?? "0")]
                     })
-            if Permissions.allows(actor.role, .manageParticipation) { s += try await noticeForm(actor: actor, f: f, services: services) }
+            if Permissions.allows(actor.role, .manageParticipation) {
+                s += try await questionnaireForm(actor: actor, f: f, services: services)
+                s += try await noticeForm(actor: actor, f: f, services: services)
+            }
             return f.render(title: f.t("nav.participation"), body: s)
+        }
+        // A questionnaire from six question slots (empty ones are skipped); published at once or kept as a draft.
+        Pages.post(router, "/questionnaires") { request, context, f in
+            let fields = try await Pages.form(request, context)
+            let actor = try context.actor()
+            do {
+                guard let compound = Int64(fields["compound_id"] ?? ""), let kind = QuestionnaireKind(rawValue: fields["kind"] ?? ""),
+                    let opens = Day(fields["opens_on"] ?? ""), let closes = Day(fields["closes_on"] ?? "")
+                else { throw ValidationError(field: "opens_on", code: "invalid", message: f.t("form.badDate")) }
+                let questions: [Question] = (0..<6).compactMap { i in
+                    let text = (fields["q\(i)_text"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+                    guard !text.isEmpty, let type = QuestionType(rawValue: fields["q\(i)_type"] ?? "") else { return nil }
+                    let options = (fields["q\(i)_options"] ?? "").split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                    return Question(text: text, type: type, options: type == .single || type == .multiple ? options : [], required: type != .text)
+                }
+                let q = try await questionnaires.create(compoundId: compound, projectId: nil, kind: kind, title: fields["title"] ?? "", questions: questions,
+                    opensOn: opens, closesOn: closes, actor: actor)
+                let id = q["id"]!.intValue!
+                if fields["publish"] == "1" { _ = try await questionnaires.setState(id: id, to: "published", actor: actor) }
+                return Pages.seeOther("/questionnaires/\(id)")
+            } catch let e where [.unprocessableContent, .conflict].contains(AppError.from(e)?.status) {
+                let a = AppError.from(e)!
+                return f.render(title: f.t("nav.participation"), body: "<p class=\"note bad\" role=\"alert\">\(esc(a.message))</p>"
+                    + (try await questionnaireForm(actor: actor, f: f, services: services)), status: a.status)
+            }
         }
         // A clerk posts a notice: the text, its dates and the scanned document, published at once or kept as a draft.
         Pages.post(router, "/notices") { request, context, f in
@@ -117,6 +145,29 @@ enum ParticipationPages {
                     })
             return f.render(title: n["title"]?.cellText ?? "", body: s)
         }
+    }
+
+    static func questionnaireForm(actor: Actor, f: PageFrame, services: Services) async throws -> String {
+        let compounds = try await services.registry.listAll(.compounds, query: ListQuery(), actor: actor)
+        let today = Day.today(epochSeconds: Date().timeIntervalSince1970)
+        let types = QuestionType.allCases.map { "<option value=\"\($0.rawValue)\">\(esc(f.t("questionnaire.type." + $0.rawValue)))</option>" }.joined()
+        var s = "<h2>\(esc(f.t("questionnaire.new")))</h2><details><summary>\(esc(f.t("questionnaire.new")))</summary>"
+        s += "<form class=\"stack\" method=\"post\" action=\"/questionnaires\">\(f.csrfField())"
+        s += "<label>\(esc(f.t("col.compound")))<select name=\"compound_id\" required>"
+            + compounds.map { "<option value=\"\($0.id)\">\(esc($0["name"]?.stringValue ?? ""))</option>" }.joined() + "</select></label>"
+        s += "<label>\(esc(f.t("questionnaire.kind")))<select name=\"kind\">"
+            + QuestionnaireKind.allCases.map { "<option value=\"\($0.rawValue)\">\(esc(f.t("questionnaire.kind." + $0.rawValue)))</option>" }.joined() + "</select></label>"
+        s += "<label>\(esc(f.t("questionnaire.title")))<input name=\"title\" required maxlength=\"200\"></label>"
+        s += "<label>\(esc(f.t("questionnaire.opensOn")))<input name=\"opens_on\" type=\"date\" value=\"\(today)\" required></label>"
+        s += "<label>\(esc(f.t("questionnaire.closesOn")))<input name=\"closes_on\" type=\"date\" value=\"\(today.adding(days: 14))\" required></label>"
+        for i in 0..<6 {
+            s += "<fieldset><legend>\(esc(f.t("questionnaire.question"))) \(i + 1)</legend>"
+            s += "<label>\(esc(f.t("questionnaire.questionText")))<input name=\"q\(i)_text\" maxlength=\"300\"></label>"
+            s += "<label>\(esc(f.t("questionnaire.questionType")))<select name=\"q\(i)_type\">\(types)</select></label>"
+            s += "<label>\(esc(f.t("questionnaire.options")))<textarea name=\"q\(i)_options\" rows=\"3\"></textarea></label></fieldset>"
+        }
+        s += "<label class=\"check\"><input type=\"checkbox\" name=\"publish\" value=\"1\" checked>\(esc(f.t("notice.publishNow")))</label>"
+        return s + "<button type=\"submit\">\(esc(f.t("notice.save")))</button></form></details>"
     }
 
     static func noticeForm(actor: Actor, f: PageFrame, services: Services) async throws -> String {
