@@ -20,6 +20,8 @@ public enum JSONValue: Hashable, Sendable {
 
     public var stringValue: String? { if case .string(let s) = self { return s }; return nil }
     public var intValue: Int64? { if case .int(let i) = self { return i }; return nil }
+    /// The items of a JSON list; empty for anything else.
+    public var arrayItems: [JSONValue] { if case .array(let a) = self { return a }; return [] }
 
     public func serialized() -> String {
         var out = ""
@@ -85,4 +87,9 @@ public enum JSONValue: Hashable, Sendable {
         case .array, .object: serialized()
         }
     }
+}
+
+extension Optional where Wrapped == JSONValue {
+    /// The items of a list that may be missing, as `body["photos"].arrayItems`.
+    public var arrayItems: [JSONValue] { self?.arrayItems ?? [] }
 }

@@ -4,11 +4,6 @@ import Foundation
 
 /// A bulletin as an office posts it (printable HTML, A4, black and white) and as tables (CSV, XLSX).
 enum BulletinDocument {
-    static func list(_ v: JSONValue?) -> [JSONValue] {
-        if case .array(let a) = v ?? .null { return a }
-        return []
-    }
-
     static func title(_ b: JSONValue, lang: Lang) -> String {
         let issue = b["issue_no"]?.intValue.map { String($0) } ?? lang.t("bulletin.draftIssue")
         return lang.t("bulletin.heading").replacingOccurrences(of: "{n}", with: issue)
@@ -24,7 +19,7 @@ enum BulletinDocument {
     }
 
     static func problems(_ c: JSONValue, lang: Lang) -> String {
-        list(c["problems"]).compactMap(\.stringValue).map { p in
+        c["problems"].arrayItems.compactMap(\.stringValue).map { p in
             let parts = p.split(separator: ":")
             return lang.t("bulletin.problem.\(parts[0])").replacingOccurrences(of: "{n}", with: parts.count > 1 ? String(parts[1]) : "")
         }.joined(separator: "；")
@@ -65,7 +60,7 @@ enum BulletinDocument {
                   "bulletin.col.completionRate", "bulletin.col.change", "bulletin.col.rank"] { s += "<th>\(esc(t(h)))</th>" }
         s += "</tr></thead><tbody>"
         // A city-wide bulletin ranks sub-districts; a sub-district's ranks its communities.
-        let communities = list(b["subdistricts"]).isEmpty ? list(b["communities"]) : list(b["subdistricts"])
+        let communities = b["subdistricts"].arrayItems.isEmpty ? b["communities"].arrayItems : b["subdistricts"].arrayItems
         let worstRank = communities.compactMap { $0["rank"]?.intValue }.max() ?? 0
         for c in communities {
             let laggard = communities.count > 1 && c["rank"]?.intValue == worstRank
@@ -79,7 +74,7 @@ enum BulletinDocument {
         for h in ["col.compound", "col.community", "dash.households", "bulletin.col.startedOn", "bulletin.col.progress", "bulletin.col.problems",
                   "bulletin.col.responsible"] { s += "<th>\(esc(t(h)))</th>" }
         s += "</tr></thead><tbody>"
-        for c in list(b["compounds"]) {
+        for c in b["compounds"].arrayItems {
             s += "<tr><td>\(esc(c["name"]?.cellText ?? ""))</td><td>\(esc(c["community_name"]?.cellText ?? ""))</td>"
             s += "<td class=\"n\">\(esc(c["households"]?.cellText ?? ""))</td><td>\(esc(c["started_on"]?.cellText ?? "—"))</td>"
             s += "<td class=\"n\">\(esc(c["percent_complete"]?.cellText ?? ""))%</td><td>\(esc(problems(c, lang: lang)))</td>"
@@ -87,15 +82,15 @@ enum BulletinDocument {
         }
         s += "</tbody></table><h2>\(esc(t("bulletin.problems")))</h2><ol>"
         let overdue = b["overdue"] ?? .null
-        for task in list(overdue["tasks"]).prefix(50) {
+        for task in overdue["tasks"].arrayItems.prefix(50) {
             s += "<li>" + esc(t("bulletin.overdueTask").replacingOccurrences(of: "{compound}", with: task["compound_name"]?.cellText ?? "")
                 .replacingOccurrences(of: "{task}", with: task["task"]?.cellText ?? "").replacingOccurrences(of: "{date}", with: task["late_finish"]?.cellText ?? "")) + "</li>"
         }
-        for f in list(overdue["findings"]).prefix(50) {
+        for f in overdue["findings"].arrayItems.prefix(50) {
             s += "<li>" + esc(t("bulletin.overdueFinding").replacingOccurrences(of: "{compound}", with: f["compound_name"]?.cellText ?? "")
                 .replacingOccurrences(of: "{finding}", with: f["finding"]?.cellText ?? "").replacingOccurrences(of: "{date}", with: f["due_on"]?.cellText ?? "")) + "</li>"
         }
-        if list(overdue["tasks"]).isEmpty && list(overdue["findings"]).isEmpty { s += "<li>\(esc(t("bulletin.noProblems")))</li>" }
+        if overdue["tasks"].arrayItems.isEmpty && overdue["findings"].arrayItems.isEmpty { s += "<li>\(esc(t("bulletin.noProblems")))</li>" }
         s += "</ol>"
         if let next = b["next_steps"]?.stringValue, !next.isEmpty {
             s += "<h2>\(esc(t("bulletin.nextSteps")))</h2><p class=\"pre\">\(esc(next))</p>"
@@ -123,11 +118,11 @@ enum BulletinDocument {
                 .map { v[$0]?.cellText ?? "" } + Rates.keys.map { v[$0]?.cellText ?? "" } + Rates.keys.map { change?[$0]?.cellText ?? "" } + [rank]
         }
         rows.append(line(lang.t("bulletin.total"), totals, change: b["change_pp"], rank: ""))
-        for c in list(b["communities"]) { rows.append(line(c["name"]?.cellText ?? "", c, change: c["change_pp"], rank: c["rank"]?.cellText ?? "")) }
+        for c in b["communities"].arrayItems { rows.append(line(c["name"]?.cellText ?? "", c, change: c["change_pp"], rank: c["rank"]?.cellText ?? "")) }
         rows.append([])
         rows.append(["compound", "community", "households", "stage", "started_on", "completed_on", "percent_complete", "overdue_tasks",
                      "overdue_findings", "open_reports", "responsible"])
-        for c in list(b["compounds"]) {
+        for c in b["compounds"].arrayItems {
             rows.append(["name", "community_name", "households", "stage", "started_on", "completed_on", "percent_complete", "overdue_tasks",
                          "overdue_findings", "open_reports", "responsible"].map { c[$0]?.cellText ?? "" })
         }
@@ -149,8 +144,8 @@ enum BulletinDocument {
                             "overdue_findings", "open_reports", "responsible"]
         return try XLSX.write(sheets: [
             .init(name: lang.t("bulletin.sheet.ranking"), header: unitKeys + ["rank"],
-                  rows: [cells(totals, unitKeys) + [.text("")]] + list(b["communities"]).map { cells($0, unitKeys + ["rank"]) }),
-            .init(name: lang.t("bulletin.sheet.compounds"), header: compoundKeys, rows: list(b["compounds"]).map { cells($0, compoundKeys) }),
+                  rows: [cells(totals, unitKeys) + [.text("")]] + b["communities"].arrayItems.map { cells($0, unitKeys + ["rank"]) }),
+            .init(name: lang.t("bulletin.sheet.compounds"), header: compoundKeys, rows: b["compounds"].arrayItems.map { cells($0, compoundKeys) }),
         ])
     }
 }

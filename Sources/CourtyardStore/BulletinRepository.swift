@@ -139,7 +139,7 @@ public struct BulletinRepository: Sendable {
             var units: [Int64: (name: String, counts: ProgressCounts)] = [:]
             for l in lines { units[id(l), default: (name(l), ProgressCounts())].counts.add(households: l.households, started: started(l), completed: completed(l)) }
             var before: [Int64: Rates] = [:]
-            for c in BulletinRepository.list(previous?[key == "community_id" ? "communities" : "subdistricts"]) {
+            for c in (previous?[key == "community_id" ? "communities" : "subdistricts"]).arrayItems {
                 if let i = c[key]?.intValue, let r = rates(in: c) { before[i] = r }
             }
             let ids = units.keys.sorted { units[$0]!.name < units[$1]!.name }
@@ -368,13 +368,6 @@ public struct BulletinRepository: Sendable {
         let planned = try rows.compactMap { Day(try $0.text("deadline")) }.sorted()
         let actual = try rows.compactMap { try $0.optionalText("completed_on").flatMap { Day($0) } }.sorted()
         return (planned, actual, rows.count)
-    }
-}
-
-extension BulletinRepository {
-    static func list(_ v: JSONValue?) -> [JSONValue] {
-        if case .array(let a) = v ?? .null { return a }
-        return []
     }
 }
 

@@ -279,13 +279,6 @@ public struct QuestionnaireRepository: Sendable {
     }
 }
 
-extension JSONValue {
-    var arrayItems: [JSONValue] {
-        if case .array(let a) = self { return a }
-        return []
-    }
-}
-
 extension QuestionnaireRepository.Results {
     /// The results as the API gives them.
     public var json: JSONValue {

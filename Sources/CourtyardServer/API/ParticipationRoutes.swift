@@ -50,7 +50,7 @@ enum ParticipationRoutes {
         api.post("projects/:id/expert_reviews") { request, context -> Response in
             let body = try await JSONBody.object(request, context: context)
             var experts: [(name: String, affiliation: String, opinion: String)] = []
-            for e in (body["experts"] ?? .null).arrayValues {
+            for e in body["experts"].arrayItems {
                 guard let name = e["name"]?.stringValue else { throw AppError.unprocessable("invalid", "experts lists {name, affiliation, opinion}", field: "experts") }
                 experts.append((name, e["affiliation"]?.stringValue ?? "", e["opinion"]?.stringValue ?? ""))
             }
@@ -67,7 +67,7 @@ enum ParticipationRoutes {
         api.post("questionnaires") { request, context -> Response in
             let body = try await JSONBody.object(request, context: context)
             var questions: [Question] = []
-            for (i, q) in (body["questions"] ?? .null).arrayValues.enumerated() {
+            for (i, q) in body["questions"].arrayItems.enumerated() {
                 guard let question = Question(json: q) else {
                     throw AppError.unprocessable("invalid", "question \(i + 1) needs text and a type (single, multiple, rating, text)", field: "questions")
                 }
@@ -98,7 +98,7 @@ enum ParticipationRoutes {
                 throw AppError.unprocessable("invalid", "staff enter paper responses; residents answer online on the public page", field: "channel")
             }
             let r = try await questionnaires.enterPaper(id: try id(context), householdId: try body.requiredID("household_id"),
-                paperNumber: try body.optionalText("paper_number") ?? "", answers: (body["answers"] ?? .null).arrayValues, actor: try context.actor())
+                paperNumber: try body.optionalText("paper_number") ?? "", answers: body["answers"].arrayItems, actor: try context.actor())
             return JSONBody.response(r, status: .created)
         }
         api.get("questionnaires/:id/results") { request, context -> Response in
@@ -122,10 +122,3 @@ enum ParticipationRoutes {
     }
 }
 
-extension JSONValue {
-    /// The items of a JSON list; empty for anything else.
-    var arrayValues: [JSONValue] {
-        if case .array(let a) = self { return a }
-        return []
-    }
-}

@@ -130,7 +130,7 @@ enum ParticipationPages {
             var s = "<p>\(esc(n["starts_on"]?.cellText ?? "")) – \(esc(n["ends_on"]?.cellText ?? "")) · \(esc(f.t("notice.phase." + (n["phase"]?.stringValue ?? ""))))"
             s += " · <a href=\"/public/compounds/\(n["compound_id"]?.cellText ?? "")\">\(esc(f.t("notice.publicPage")))</a></p>"
             s += "<p style=\"white-space:pre-wrap\">\(esc(n["body"]?.cellText ?? ""))</p><h2>\(esc(f.t("notice.objections")))</h2>"
-            let list = BulletinDocument.list(n["objection_list"])
+            let list = n["objection_list"].arrayItems
             s += list.isEmpty ? "<p class=\"muted\">\(esc(f.t("common.none")))</p>" :
                 Pages.table([(f.t("notice.objectionText"), false), (f.t("col.personName"), false), (f.t("col.phone"), false), (f.t("public.submitted"), false),
                              (f.t("notice.reply"), false)],

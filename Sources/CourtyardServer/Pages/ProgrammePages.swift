@@ -217,7 +217,7 @@ enum ProgrammePages {
 
     static func planSection(_ p: JSONValue, f: PageFrame) -> String {
         var s = "<h2>\(esc(f.t("project.plan")))</h2>"
-        let items = BulletinDocument.list(p["work_items"])
+        let items = p["work_items"].arrayItems
         guard !items.isEmpty else { return s + "<p class=\"muted\">\(esc(f.t("common.none")))</p>" }
         let rows = items.map { w -> [String] in
             [esc(f.t("category." + (w["category"]?.stringValue ?? ""))), esc(w["name"]?.cellText ?? ""), esc(w["quantity"]?.cellText ?? "") + " " + esc(w["unit"]?.cellText ?? ""),
@@ -234,11 +234,11 @@ enum ProgrammePages {
 
     static func gatesSection(_ p: JSONValue, stage: ProjectStage, actor: Actor, f: PageFrame) -> String {
         var s = "<h2>\(esc(f.t("project.gates")))</h2>"
-        let gates = BulletinDocument.list(p["gates"])
+        let gates = p["gates"].arrayItems
         if gates.isEmpty { s += "<p class=\"muted\">\(esc(f.t("common.none")))</p>" }
         else {
             let rows = gates.map { g -> [String] in
-                let evidence = BulletinDocument.list(g["evidence"]).map { e -> String in
+                let evidence = g["evidence"].arrayItems.map { e -> String in
                     let id = e["id"]?.intValue ?? 0
                     return e["kind"]?.stringValue == "attachment" ? "<a href=\"/api/v1/attachments/\(id)\">#\(id)</a>" : esc("\(e["kind"]?.cellText ?? "") #\(id)")
                 }.joined(separator: " ")
@@ -248,7 +248,7 @@ enum ProgrammePages {
             s += Pages.table([(f.t("project.gate"), false), (f.t("project.passedAt"), false), (f.t("project.passedBy"), false),
                               (f.t("project.evidence"), false), (f.t("project.note"), false)], rows)
         }
-        for a in BulletinDocument.list(p["acceptances"]) {
+        for a in p["acceptances"].arrayItems {
             s += "<p>\(esc(f.t("acceptance." + (a["kind"]?.stringValue ?? "")))) \(esc(a["date"]?.cellText ?? "")): \(esc(f.t("acceptance." + (a["result"]?.stringValue ?? ""))))</p>"
         }
         if let next = stage.next, next != .accepted, Permissions.allows(actor.role, .manageProjects) {
@@ -267,7 +267,7 @@ enum ProgrammePages {
         if stage == .construction && Permissions.allows(actor.role, .writeSiteLogs) {
             let today = Day.today(epochSeconds: Date().timeIntervalSince1970)
             var progress = ""
-            for w in BulletinDocument.list(p["work_items"]) {
+            for w in p["work_items"].arrayItems {
                 let id = w["id"]?.intValue ?? 0, current = Int(w["percent"]?.intValue ?? 0)
                 progress += "<label>\(esc(w["name"]?.cellText ?? "")) %<input name=\"progress_\(id)\" type=\"number\" min=\"0\" max=\"100\" inputmode=\"numeric\" value=\"\(current)\"></label>"
             }
@@ -312,7 +312,7 @@ enum ProgrammePages {
         if checks.isEmpty { return s + "<p class=\"muted\">\(esc(f.t("common.none")))</p>" }
         var rows: [[String]] = []
         for c in checks {
-            let findings = BulletinDocument.list(c["findings"]).map { x in
+            let findings = c["findings"].arrayItems.map { x in
                 let state = x["state"]?.stringValue ?? "open", id = x["id"]?.cellText ?? ""
                 var cell = esc(x["description"]?.cellText ?? "") + " · " + esc(f.t("finding." + state))
                     + (x["overdue"] == .bool(true) ? " <strong>\(esc(f.t("finding.overdue")))</strong>" : "") + " · " + esc(x["due_on"]?.cellText ?? "")
@@ -349,7 +349,7 @@ enum ProgrammePages {
         s += Pages.table([(f.t("bulletin.col.rank"), true), (f.t("bulletin.col.unit"), false), (f.t("bulletin.col.planned"), true), (f.t("bulletin.col.started"), true),
                           (f.t("bulletin.col.startRate"), true), (f.t("bulletin.col.completed"), true), (f.t("bulletin.col.completionRate"), true),
                           (f.t("bulletin.col.change"), true)],
-            BulletinDocument.list(b["communities"]).map { c in
+            b["communities"].arrayItems.map { c in
                 [esc(c["rank"]?.cellText ?? ""), esc(c["name"]?.cellText ?? ""), esc(c["compounds_planned"]?.cellText ?? ""), esc(c["compounds_started"]?.cellText ?? ""),
                  esc(c["start_rate_by_compounds"]?.cellText ?? "") + "%", esc(c["compounds_completed"]?.cellText ?? ""),
                  esc(c["completion_rate_by_compounds"]?.cellText ?? "") + "%", esc(BulletinDocument.change(c["change_pp"], "completion_rate_by_compounds"))]
@@ -357,7 +357,7 @@ enum ProgrammePages {
         s += "<h2>\(esc(f.t("bulletin.compounds")))</h2>"
         s += Pages.table([(f.t("col.compound"), false), (f.t("col.community"), false), (f.t("dash.households"), true), (f.t("bulletin.col.startedOn"), false),
                           (f.t("bulletin.col.progress"), false), (f.t("bulletin.col.problems"), false), (f.t("bulletin.col.responsible"), false)],
-            BulletinDocument.list(b["compounds"]).map { c in
+            b["compounds"].arrayItems.map { c in
                 ["<a href=\"/projects/\(c["project_id"]?.intValue ?? 0)\">\(esc(c["name"]?.cellText ?? ""))</a>", esc(c["community_name"]?.cellText ?? ""),
                  esc(c["households"]?.cellText ?? ""), esc(c["started_on"]?.cellText ?? "—"), percentBar(c["percent_complete"]),
                  esc(BulletinDocument.problems(c, lang: f.lang)), esc(c["responsible"]?.cellText ?? "")]

@@ -151,7 +151,7 @@ extension PublicPages {
         if let c = p["completed_on"]?.stringValue { s += " · \(esc(f.t("project.completedOn"))) \(esc(c))" }
         if let sat = p["satisfaction_rate"], sat != .null { s += " · \(esc(f.t("public.satisfaction"))) \(esc(sat.cellText))%" }
         s += "</p>"
-        let items = BulletinDocument.list(p["work_items"])
+        let items = p["work_items"].arrayItems
         if !items.isEmpty {
             s += "<ul>" + items.map { "<li>\(esc(f.t("category." + ($0["category"]?.stringValue ?? "")))) · \(esc($0["name"]?.cellText ?? "")) · \(esc($0["percent"]?.cellText ?? "0"))%</li>" }.joined() + "</ul>"
         }
@@ -166,7 +166,7 @@ extension PublicPages {
             let phase = n["phase"]?.stringValue ?? ""
             s += "<article class=\"card\"><h3>\(esc(n["title"]?.cellText ?? ""))</h3><p class=\"muted\">\(esc(n["starts_on"]?.cellText ?? "")) – \(esc(n["ends_on"]?.cellText ?? "")) · \(esc(f.t("notice.phase." + phase))) · \(esc(f.t("notice.objections"))) \(n["objections"]?.cellText ?? "0")</p>"
             s += "<p style=\"white-space:pre-wrap\">\(esc(n["body"]?.cellText ?? ""))</p>"
-            for a in BulletinDocument.list(n["attachments"]) { s += "<p><a href=\"/public/attachments/\(a.cellText)\">\(esc(f.t("notice.attachment"))) #\(esc(a.cellText))</a></p>" }
+            for a in n["attachments"].arrayItems { s += "<p><a href=\"/public/attachments/\(a.cellText)\">\(esc(f.t("notice.attachment"))) #\(esc(a.cellText))</a></p>" }
             if phase == "on_display" {
                 s += """
                     <details><summary>\(esc(f.t("notice.object")))</summary>

@@ -79,7 +79,7 @@ enum ReportPages {
         }
         s += "<h2>\(esc(f.t("report.history")))</h2>"
         s += Pages.table([(f.t("log.date"), false), (f.t("vote.status"), false), (f.t("project.note"), false), (f.t("project.passedBy"), false)],
-            BulletinDocument.list(r["history"]).map { e in
+            r["history"].arrayItems.map { e in
                 [esc(beijingTime(e["at"]?.cellText ?? "")), esc(f.t("report.state." + (e["to"]?.stringValue ?? ""))),
                  esc(e["note"]?.cellText ?? ""), esc(e["by"]?.cellText ?? "")]
             })
