@@ -102,10 +102,13 @@ public enum Percent {
 
     /// A weighted mean of whole percents (0…100) as tenths: Σ wᵢpᵢ / Σ wᵢ, rounded half up.
     public static func weighted(_ parts: [(weight: Int64, percent: Int64)]) -> Int64 {
-        let w = parts.reduce(Int64(0)) { $0 + $1.weight }
-        guard w > 0 else { return 0 }
-        let num = parts.reduce(Int64(0)) { $0 + $1.weight * $1.percent }
-        return (num * 20 + w) / (2 * w)
+        weighted(sum: parts.reduce(Int64(0)) { $0 + $1.weight * $1.percent }, weight: parts.reduce(Int64(0)) { $0 + $1.weight })
+    }
+
+    /// The same from sums the database already added up: Σ wᵢpᵢ and Σ wᵢ.
+    public static func weighted(sum: Int64, weight: Int64) -> Int64 {
+        guard weight > 0 else { return 0 }
+        return (sum * 20 + weight) / (2 * weight)
     }
 }
 

@@ -56,7 +56,7 @@ public struct BulletinRepository: Sendable {
         var index: [Int64: Int] = [:]
         for r in rows {
             let budget = try r.int("budget")
-            let tenths = budget > 0 ? (try r.int("weighted") * 20 + budget) / (2 * budget) : 0
+            let tenths = Percent.weighted(sum: try r.int("weighted"), weight: budget)
             let compound = try r.int("compound_id")
             index[try r.int("id")] = lines.count
             lines.append(Line(projectId: try r.int("id"), compoundId: compound, compoundName: try r.text("compound_name"),
@@ -353,7 +353,7 @@ public struct BulletinRepository: Sendable {
         return try await database.withConnection { db in
             try await db.raw(sql).all().map { r in
                 let budget = try r.int("budget")
-                let tenths = budget > 0 ? (try r.int("weighted") * 20 + budget) / (2 * budget) : 0
+                let tenths = Percent.weighted(sum: try r.int("weighted"), weight: budget)
                 return .object([("\(level.rawValue)_id", .int(try r.int("unit_id"))), ("name", .string(try r.text("unit_name"))),
                                 ("projects", .int(try r.int("projects"))), ("budget_fen", .int(budget)), ("percent_complete", .number(Percent.text(tenths)))])
             }

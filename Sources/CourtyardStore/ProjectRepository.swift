@@ -169,7 +169,7 @@ public struct ProjectRepository: Sendable {
 
     func summary(_ r: any SQLRow) throws -> JSONValue {
         let budget = try r.int("budget")
-        let tenths = budget > 0 ? (try r.int("weighted") * 20 + budget) / (2 * budget) : 0
+        let tenths = Percent.weighted(sum: try r.int("weighted"), weight: budget)
         var pairs: [(String, JSONValue)] = [
             ("id", .int(try r.int("id"))), ("subdistrict_id", .int(try r.int("subdistrict_id"))),
             ("community_id", .int(try r.int("community_id"))), ("community_name", .string(try r.text("community_name"))),
