@@ -45,7 +45,7 @@ public enum DemoData {
             try await db.raw("SELECT id, kind FROM organisations ORDER BY id").all().map { (try $0.decode(column: "id", as: Int64.self), try $0.decode(column: "kind", as: String.self)) }
         }
         func ids(_ k: OrganisationKind) -> [Int64] { orgs.filter { $0.1 == k.rawValue }.map(\.0) }
-        let today = Day.today(epochSeconds: Date().timeIntervalSince1970)
+        let today = Clock.today
         try await DemoProgramme.seed(database: services.database, organisations: .init(contractors: ids(.contractor), supervisors: ids(.supervisor),
             designers: ids(.designer), pmCompanies: ids(.pmCompany)), today: today)
         let bulletins = BulletinRepository(database: services.database)

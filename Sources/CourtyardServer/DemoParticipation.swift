@@ -7,7 +7,7 @@ import SQLKit
 /// objection, a satisfaction survey of an accepted project, and supervision reports in every state.
 enum DemoParticipation {
     static func seed(services: Services, subdistrictId sd: Int64) async throws {
-        let today = Day.today(epochSeconds: Date().timeIntervalSince1970)
+        let today = Clock.today
         let db = services.database
         let (compound, households, project, accepted) = try await db.withConnection { db in
             let c = try await db.raw("SELECT MIN(id) AS id FROM compounds WHERE subdistrict_id = \(bind: sd)").first()!.decode(column: "id", as: Int64.self)

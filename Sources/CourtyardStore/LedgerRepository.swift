@@ -38,7 +38,7 @@ public struct LedgerRepository: Sendable {
     }
 
     public func addSiteLog(projectId: Int64, _ log: NewSiteLog, actor: Actor) async throws -> JSONValue {
-        guard log.date <= ProjectRepository.today else { throw ValidationError(field: "date", code: "future", message: "a site log is written on or after its day") }
+        guard log.date <= Clock.today else { throw ValidationError(field: "date", code: "future", message: "a site log is written on or after its day") }
         guard (0...10_000).contains(log.workers) else { throw ValidationError(field: "workers", code: "invalid", message: "workers is 0 to 10,000") }
         let workDone = TextNormalizer.prose(log.workDone)
         guard !workDone.isEmpty else { throw ValidationError(field: "work_done", code: "required", message: "say what work was done") }
@@ -118,7 +118,7 @@ public struct LedgerRepository: Sendable {
     public static let rectificationDays = 3
 
     public func addCheck(projectId: Int64, _ check: NewCheck, actor: Actor) async throws -> JSONValue {
-        guard check.date <= ProjectRepository.today else { throw ValidationError(field: "date", code: "future", message: "a check is recorded after it happened") }
+        guard check.date <= Clock.today else { throw ValidationError(field: "date", code: "future", message: "a check is recorded after it happened") }
         guard !check.items.isEmpty else { throw ValidationError(field: "items", code: "required", message: "a check lists its checklist items") }
         for i in check.items where TextNormalizer.prose(i.item).isEmpty {
             throw ValidationError(field: "items", code: "required", message: "every checklist item has a name")
@@ -159,7 +159,7 @@ public struct LedgerRepository: Sendable {
     }
 
     public func checks(projectId: Int64, actor: Actor) async throws -> [JSONValue] {
-        let today = ProjectRepository.today
+        let today = Clock.today
         return try await database.withConnection { db in
             _ = try await ProjectRepository.require(projectId, actor: actor, db: db)
             var findings: [Int64: [JSONValue]] = [:]
@@ -200,7 +200,7 @@ public struct LedgerRepository: Sendable {
     }
 
     public func stepFinding(id: Int64, step: FindingStep, note: String, actor: Actor) async throws -> JSONValue {
-        let today = ProjectRepository.today
+        let today = Clock.today
         let cal = calendar
         return try await database.transaction { db in
             guard let f = try await db.raw("SELECT project_id, state FROM findings WHERE id = \(bind: id)").first() else { throw StoreError.notFound }

@@ -313,4 +313,6 @@ public enum Clock {
         return "\(Day(ordinal: days))T\(two(secs / 3600)):\(two(secs % 3600 / 60)):\(two(secs % 60))Z"
     }
     public static func isoNow() -> String { iso(Date()) }
+    /// Today as the offices count days: the calendar day in China (UTC+8), for due dates, display periods and logs.
+    public static var today: Day { Day.today(epochSeconds: Date().timeIntervalSince1970) }
 }

@@ -9,7 +9,6 @@ public struct NoticeRepository: Sendable {
 
     public enum Kind: String, CaseIterable, Sendable { case plan, voteResult = "vote_result", propertySelection = "property_selection", other }
 
-    static var today: Day { ProjectRepository.today }
 
     /// A notice's place in time: not yet up, on display (objections accepted), or over.
     public static func phase(state: String, startsOn: Day, endsOn: Day, today: Day) -> String {
@@ -69,7 +68,7 @@ public struct NoticeRepository: Sendable {
 
     public func get(id: Int64, actor: Actor) async throws -> JSONValue {
         guard Permissions.allows(actor.role, .readRegistry) else { throw AccessError.forbidden }
-        let today = Self.today
+        let today = Clock.today
         return try await database.withConnection { db in
             let sql: SQLQueryString = "SELECT \(unsafeRaw: Self.columns) FROM notices n JOIN compounds t ON t.id = n.compound_id WHERE n.id = \(bind: id) AND " + scope(actor)
             guard let r = try await db.raw(sql).first() else { throw StoreError.notFound }
@@ -97,7 +96,7 @@ public struct NoticeRepository: Sendable {
             """ + " " + scope(actor)
         if let compoundId { sql += " AND n.compound_id = \(bind: compoundId)" }
         sql += " ORDER BY n.starts_on DESC, n.id DESC LIMIT 500"
-        let q = sql, today = Self.today
+        let q = sql, today = Clock.today
         return try await database.withConnection { db in
             try await db.raw(q).all().map { try Self.decode($0, objections: Int(try $0.int("objection_count")), today: today) }
         }
@@ -105,7 +104,7 @@ public struct NoticeRepository: Sendable {
 
     /// Published notices of a compound for its public page: title, body, period and how many objections, never who objected.
     public func publicNotices(compoundId: Int64) async throws -> [JSONValue] {
-        let today = Self.today
+        let today = Clock.today
         return try await database.withConnection { db in
             try await db.raw("""
                 SELECT \(unsafeRaw: Self.columns), (SELECT COUNT(*) FROM notice_objections o WHERE o.notice_id = n.id) AS objection_count
@@ -146,7 +145,7 @@ public struct NoticeRepository: Sendable {
         guard !text.isEmpty, text.count <= 2000 else { throw ValidationError(field: "text", code: "required", message: "write the objection in at most 2,000 characters") }
         let normalized = phone.isEmpty ? "" : PersonalData.normalizePhone(phone) ?? "?"
         guard normalized != "?" else { throw ValidationError(field: "phone", code: "invalid", message: "phone is not a phone number") }
-        let today = Self.today
+        let today = Clock.today
         return try await database.transaction { db in
             guard let r = try await db.raw("SELECT state, starts_on, ends_on, subdistrict_id FROM notices WHERE id = \(bind: noticeId)").first() else {
                 throw StoreError.notFound
@@ -194,7 +193,7 @@ public struct NoticeRepository: Sendable {
         guard !list.isEmpty, list.allSatisfy({ !$0.0.isEmpty }) else {
             throw ValidationError(field: "experts", code: "required", message: "an expert review names its experts")
         }
-        guard date <= Self.today else { throw ValidationError(field: "date", code: "future", message: "a review is recorded after it took place") }
+        guard date <= Clock.today else { throw ValidationError(field: "date", code: "future", message: "a review is recorded after it took place") }
         let id: Int64 = try await database.transaction { db in
             let p = try await ProjectRepository.require(projectId, actor: actor, db: db)
             let experts = JSONValue.array(list.map { .object([("name", .string($0.0)), ("affiliation", .string($0.1)), ("opinion", .string($0.2))]) })

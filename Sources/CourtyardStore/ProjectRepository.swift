@@ -7,7 +7,6 @@ public struct ProjectRepository: Sendable {
     public let database: Database
     public init(database: Database) { self.database = database }
 
-    static var today: Day { Day.today(epochSeconds: Date().timeIntervalSince1970) }
 
     /// The organisations a project names, by the column that holds each.
     public static let roles: [(field: String, kind: OrganisationKind)] = [
@@ -357,7 +356,7 @@ public struct ProjectRepository: Sendable {
         .notice: "notices", .expertReview: "expert_reviews", .questionnaire: "questionnaires"]
 
     static func checkEvidence(_ evidence: [Evidence], gate: ProjectStage, project p: Row, db: any SQLDatabase) async throws {
-        let today = Self.today
+        let today = Clock.today
         for e in evidence {
             guard gate.evidenceKinds.contains(e.kind) else {
                 throw ValidationError(field: "evidence", code: "wrong_kind",
@@ -409,7 +408,7 @@ public struct ProjectRepository: Sendable {
         guard !names.isEmpty else {
             throw ValidationError(field: "participants", code: "required", message: "an acceptance lists who took part")
         }
-        guard date <= Self.today else { throw ValidationError(field: "date", code: "future", message: "an acceptance is recorded after it happened") }
+        guard date <= Clock.today else { throw ValidationError(field: "date", code: "future", message: "an acceptance is recorded after it happened") }
         try await database.transaction { db in
             let p = try await Self.require(projectId, actor: actor, db: db)
             guard p.stage == .construction else {

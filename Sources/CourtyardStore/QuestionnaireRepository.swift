@@ -8,7 +8,6 @@ public struct QuestionnaireRepository: Sendable {
     public let database: Database
     public init(database: Database) { self.database = database }
 
-    static var today: Day { ProjectRepository.today }
 
     public struct Header: Sendable {
         public var id: Int64, subdistrictId: Int64, compoundId: Int64, projectId: Int64?, kind: QuestionnaireKind, title: String
@@ -21,7 +20,7 @@ public struct QuestionnaireRepository: Sendable {
             .object([("id", .int(id)), ("compound_id", .int(compoundId)), ("project_id", projectId.map { .int($0) } ?? .null),
                      ("kind", .string(kind.rawValue)), ("title", .string(title)), ("questions", .array(questions.map(\.json))),
                      ("opens_on", .string(opensOn.description)), ("closes_on", .string(closesOn.description)), ("state", .string(state)),
-                     ("accepting", .bool(accepting(today: QuestionnaireRepository.today)))])
+                     ("accepting", .bool(accepting(today: Clock.today)))])
         }
     }
 
@@ -188,7 +187,7 @@ public struct QuestionnaireRepository: Sendable {
     }
 
     static func insert(_ h: Header, householdId: Int64, channel: String, paper: String?, answers: [JSONValue], by: String, db: any SQLDatabase) async throws -> JSONValue {
-        guard h.accepting(today: today) else {
+        guard h.accepting(today: Clock.today) else {
             throw StoreError.refused(code: "not_open", message: "this questionnaire is not taking responses (\(h.opensOn) to \(h.closesOn))")
         }
         let household = try await db.raw("SELECT compound_id FROM households WHERE id = \(bind: householdId)").first()

@@ -27,7 +27,6 @@ public struct ReportRepository: Sendable {
         }
     }
 
-    static var today: Day { Day.today(epochSeconds: Date().timeIntervalSince1970) }
 
     /// The actor of reports filed on a public page, without an account.
     public static let publicReporter = Actor(userId: nil, username: "public", role: .viewer, scope: .global)
@@ -42,7 +41,7 @@ public struct ReportRepository: Sendable {
         guard phone != "?" else {
             throw ValidationError(field: "reporter_phone", code: "invalid", message: "reporter_phone is not a phone number")
         }
-        let today = Self.today
+        let today = Clock.today
         let id: Int64 = try await database.transaction { db in
             guard let compound = try await ResourceRepository(database: database).fetch(.compounds, id: r.compoundId, actor: actor, db: db) else {
                 throw ValidationError(field: "compound_id", code: "not_found", message: "compound \(r.compoundId) does not exist in your scope")
@@ -78,7 +77,7 @@ public struct ReportRepository: Sendable {
 
     /// What anyone may see of a compound's reports: category, state and dates, never who reported or the text.
     public func publicSummary(compoundId: Int64) async throws -> [(category: String, state: ReportState, submitted: String, overdue: Bool)] {
-        let today = Self.today
+        let today = Clock.today
         let rows = try await database.withConnection { db in
             try await db.raw("SELECT category, state, submitted_at, due_on FROM reports WHERE compound_id = \(bind: compoundId) ORDER BY id DESC LIMIT 100").all()
         }
@@ -131,7 +130,7 @@ public struct ReportRepository: Sendable {
 
     public func get(id: Int64, actor: Actor) async throws -> JSONValue {
         guard canRead(actor) else { throw AccessError.forbidden }
-        let today = Self.today
+        let today = Clock.today
         return try await database.withConnection { db in
             let sql: SQLQueryString = "SELECT \(unsafeRaw: Self.columns) FROM reports r JOIN compounds t ON t.id = r.compound_id WHERE r.id = \(bind: id) AND " + scope(actor)
             guard let row = try await db.raw(sql).first() else { throw StoreError.notFound }
@@ -156,7 +155,7 @@ public struct ReportRepository: Sendable {
         var sql: SQLQueryString = "SELECT \(unsafeRaw: Self.columns) FROM reports r JOIN compounds t ON t.id = r.compound_id WHERE " + scope(actor)
         if let compoundId { sql += " AND r.compound_id = \(bind: compoundId)" }
         if let state { sql += " AND r.state = \(bind: state.rawValue)" }
-        let today = Self.today
+        let today = Clock.today
         if overdueOnly { sql += " AND r.due_on IS NOT NULL AND r.due_on < \(bind: today.description)" }
         sql += " ORDER BY r.id DESC LIMIT 500"
         let q = sql
@@ -168,7 +167,7 @@ public struct ReportRepository: Sendable {
     public func transition(id: Int64, to: ReportState, note: String, assignee: Int64?, actor: Actor) async throws -> JSONValue {
         guard canRead(actor) else { throw AccessError.forbidden }
         let note = TextNormalizer.prose(note)
-        let today = Self.today
+        let today = Clock.today
         try await database.transaction { db in
             let sql: SQLQueryString = "SELECT r.state, r.subdistrict_id, r.assignee_organisation_id, r.compound_id, r.reporter_phone FROM reports r JOIN compounds t ON t.id = r.compound_id WHERE r.id = \(bind: id) AND " + scope(actor)
             guard let row = try await db.raw(sql).first() else { throw StoreError.notFound }

@@ -223,7 +223,7 @@ public struct ScheduleRepository: Sendable {
         return try await database.withConnection { db in
             let p = try await ProjectRepository.require(projectId, actor: actor, db: db)
             let rows = try await Self.tasks(projectId: projectId, db: db)
-            let anchor = mode == .backward ? p.deadline : (start ?? p.startedOn ?? p.plannedStart ?? ProjectRepository.today)
+            let anchor = mode == .backward ? p.deadline : (start ?? p.startedOn ?? p.plannedStart ?? Clock.today)
             let baselineAt = try await db.raw("SELECT baseline_at FROM projects WHERE id = \(bind: projectId)").first()?.optionalText("baseline_at")
             let result = try Schedule.compute(rows.map(\.task), mode: mode, anchor: anchor, calendar: cal)
             return Plan(mode: mode, anchor: anchor, deadline: p.deadline, result: result, tasks: rows, baselineAt: baselineAt)

@@ -55,7 +55,7 @@ enum BulletinRoutes {
             }
             let data = try await bulletins.sCurve(batchYear: year, actor: try context.actor())
             return ProjectRoutes.svg(SCurveChart.draw(planned: data.planned, actual: data.actual, total: data.total,
-                today: Day.today(epochSeconds: Date().timeIntervalSince1970), lang: context.lang,
+                today: Clock.today, lang: context.lang,
                 title: context.lang.t("scurve.title").replacingOccurrences(of: "{year}", with: String(year))))
         }
     }

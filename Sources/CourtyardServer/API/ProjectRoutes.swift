@@ -144,7 +144,7 @@ enum ProjectRoutes {
             let (mode, start) = try scheduleQuery(request)
             let repo = ScheduleRepository(database: services.database, calendar: try await calendar())
             let plan = try await repo.plan(projectId: try id(context), mode: mode, start: start, actor: try context.actor())
-            return svg(GanttChart.draw(plan, today: Day.today(epochSeconds: Date().timeIntervalSince1970), lang: context.lang))
+            return svg(GanttChart.draw(plan, today: Clock.today, lang: context.lang))
         }
 
         // MARK: Construction ledger

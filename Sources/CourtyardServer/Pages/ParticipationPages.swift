@@ -149,7 +149,7 @@ enum ParticipationPages {
 
     static func questionnaireForm(actor: Actor, f: PageFrame, services: Services) async throws -> String {
         let compounds = try await services.registry.listAll(.compounds, query: ListQuery(), actor: actor)
-        let today = Day.today(epochSeconds: Date().timeIntervalSince1970)
+        let today = Clock.today
         let types = QuestionType.allCases.map { "<option value=\"\($0.rawValue)\">\(esc(f.t("questionnaire.type." + $0.rawValue)))</option>" }.joined()
         var s = "<h2>\(esc(f.t("questionnaire.new")))</h2><details><summary>\(esc(f.t("questionnaire.new")))</summary>"
         s += "<form class=\"stack\" method=\"post\" action=\"/questionnaires\">\(f.csrfField())"
@@ -172,7 +172,7 @@ enum ParticipationPages {
 
     static func noticeForm(actor: Actor, f: PageFrame, services: Services) async throws -> String {
         let compounds = try await services.registry.listAll(.compounds, query: ListQuery(), actor: actor)
-        let today = Day.today(epochSeconds: Date().timeIntervalSince1970)
+        let today = Clock.today
         let kinds = NoticeRepository.Kind.allCases.map { "<option value=\"\($0.rawValue)\">\(esc(f.t("notice.kind." + $0.rawValue)))</option>" }.joined()
         return """
             <h2>\(esc(f.t("notice.new")))</h2>
@@ -214,7 +214,7 @@ enum ParticipationPages {
         s += "</div><p class=\"actions\"><a href=\"/public/questionnaires/\(id)\">\(esc(f.t("questionnaire.publicLink")))</a>"
         s += "<a href=\"/questionnaires/\(id)/poster\">\(esc(f.t("questionnaire.poster")))</a>"
         s += "<a href=\"/api/v1/questionnaires/\(id)/results?format=xlsx\">XLSX</a><a href=\"/api/v1/questionnaires/\(id)/results?format=csv\">CSV</a></p>"
-        let today = Day.today(epochSeconds: Date().timeIntervalSince1970)
+        let today = Clock.today
         if h.accepting(today: today) && Permissions.allows(actor.role, .enterBallots) {
             let households = try await repo.households(id: id, actor: actor)
             let options = households.filter { !$0.answered }.map { "<option value=\"\($0.id)\">\(esc($0.label))</option>" }.joined()

@@ -12,7 +12,7 @@ enum ProgrammePages {
 
         Pages.get(router, "/programme") { request, context, f in
             let actor = try context.require(.readProjects)
-            let thisYear = Day.today(epochSeconds: Date().timeIntervalSince1970).civil.year
+            let thisYear = Clock.today.civil.year
             let year = request.uri.queryParameters.get("batch_year").flatMap { Int($0) } ?? thisYear
             let stage = request.uri.queryParameters.get("stage").flatMap { ProjectStage(rawValue: $0) }
             let all = try await projects.list(actor: actor, filter: .init(batchYear: year))
@@ -96,7 +96,7 @@ enum ProgrammePages {
             var body = items.isEmpty ? "<p class=\"muted\">\(esc(f.t("common.none")))</p>" :
                 Pages.table([(f.t("bulletin.name"), false), (f.t("programme.batch"), false), (f.t("bulletin.asOf"), false), (f.t("bulletin.status"), false)], rows)
             if Permissions.allows(actor.role, .manageBulletins) {
-                let today = Day.today(epochSeconds: Date().timeIntervalSince1970)
+                let today = Clock.today
                 body += """
                     <h2>\(esc(f.t("bulletin.draftNew")))</h2>
                     <form class="stack" method="post" action="/bulletins">\(f.csrfField())
@@ -265,7 +265,7 @@ enum ProgrammePages {
     static func ledgerSection(_ p: JSONValue, logs: [JSONValue], stage: ProjectStage, actor: Actor, f: PageFrame) -> String {
         var s = "<h2 id=\"ledger\">\(esc(f.t("project.ledger")))</h2>"
         if stage == .construction && Permissions.allows(actor.role, .writeSiteLogs) {
-            let today = Day.today(epochSeconds: Date().timeIntervalSince1970)
+            let today = Clock.today
             var progress = ""
             for w in p["work_items"].arrayItems {
                 let id = w["id"]?.intValue ?? 0, current = Int(w["percent"]?.intValue ?? 0)
@@ -297,7 +297,7 @@ enum ProgrammePages {
     static func checksSection(_ checks: [JSONValue], projectId: Int64, stage: ProjectStage, actor: Actor, f: PageFrame) -> String {
         var s = "<h2 id=\"checks\">\(esc(f.t("project.checks")))</h2>"
         if stage == .construction && Permissions.allows(actor.role, .writeSiteChecks) {
-            let today = Day.today(epochSeconds: Date().timeIntervalSince1970)
+            let today = Clock.today
             s += "<details><summary>\(esc(f.t("check.new")))</summary><form class=\"stack\" method=\"post\" action=\"/projects/\(projectId)/checks\" enctype=\"multipart/form-data\">\(f.csrfField())"
             s += "<label>\(esc(f.t("log.date")))<input name=\"date\" type=\"date\" value=\"\(today)\" max=\"\(today)\" required></label>"
             for item in checklist {

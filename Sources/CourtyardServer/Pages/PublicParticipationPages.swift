@@ -91,7 +91,7 @@ enum PublicParticipationPages {
         guard h.state != "draft" else { return f.render(title: f.t("error.title"), body: "<p class=\"note bad\">\(esc(f.t("error.notFound")))</p>", status: .notFound) }
         var s = notice.map { "<p class=\"note \($0.0)\" role=\"status\">\(esc($0.1))</p>" } ?? ""
         s += "<p>\(esc(f.t("questionnaire.period"))) \(h.opensOn) – \(h.closesOn) · <a href=\"/public/compounds/\(h.compoundId)\">\(esc(f.t("common.back")))</a></p>"
-        let today = Day.today(epochSeconds: Date().timeIntervalSince1970)
+        let today = Clock.today
         if h.accepting(today: today) {
             let phone = fields["phone"]?.first ?? ""
             let owned = phone.isEmpty ? [] : try await repo.ownedHouseholds(id: id, phone: phone)
