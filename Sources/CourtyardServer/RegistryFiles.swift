@@ -1,6 +1,8 @@
 import CourtyardDomain
 import CourtyardSheets
+import CourtyardStore
 import Foundation
+import Hummingbird
 
 /// The household sheet as files: reading CSV (UTF-8 or GB18030) or XLSX, and writing both.
 public enum RegistryFiles {
@@ -61,6 +63,18 @@ struct MultipartForm {
                 fields[name] = String(decoding: content, as: UTF8.self)
             }
         }
+    }
+
+    /// Reads a form that may carry an attachment (up to the attachment limit and a little for the other fields).
+    static func read(_ request: Request) async throws -> MultipartForm {
+        let buffer = try await request.body.collect(upTo: AttachmentRepository.maxBytes + 64 * 1024)
+        return try MultipartForm(body: Array(buffer.readableBytesView), contentType: request.headers[.contentType] ?? "")
+    }
+
+    /// Stores the file sent in `field` as an attachment; nil when none was chosen.
+    func storeFile(_ field: String, database: Database, actor: Actor) async throws -> Int64? {
+        guard let file = files[field], !file.bytes.isEmpty else { return nil }
+        return try await AttachmentRepository(database: database).create(filename: file.filename, bytes: file.bytes, actor: actor)["id"]?.intValue
     }
 
     static func attribute(_ key: String, in head: String) -> String? {

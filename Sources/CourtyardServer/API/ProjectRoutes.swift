@@ -90,8 +90,7 @@ enum ProjectRoutes {
             guard [.fileReports, .manageProjects, .writeSiteLogs, .writeSiteChecks, .manageVotes].contains(where: { Permissions.allows(actor.role, $0) }) else {
                 throw AppError.forbidden
             }
-            let buffer = try await request.body.collect(upTo: AttachmentRepository.maxBytes + 64 * 1024)
-            let form = try MultipartForm(body: Array(buffer.readableBytesView), contentType: request.headers[.contentType] ?? "")
+            let form = try await MultipartForm.read(request)
             guard let file = form.files["file"] else { throw AppError.unprocessable("required", "send the file in the form field \"file\"", field: "file") }
             return JSONBody.response(try await AttachmentRepository(database: services.database).create(filename: file.filename, bytes: file.bytes, actor: actor),
                 status: .created)

@@ -61,15 +61,8 @@ enum Pages {
 
     /// The fields of a urlencoded form; checks the CSRF token unless told not to.
     static func form(_ request: Request, _ context: AppContext, checkCSRF: Bool = true) async throws -> [String: String] {
-        let buffer = try await request.body.collect(upTo: 1024 * 1024)
-        let text = String(buffer: buffer)
-        var fields: [String: String] = [:]
-        for pair in text.split(separator: "&") {
-            let kv = pair.split(separator: "=", maxSplits: 1).map {
-                String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
-            }
-            if let k = kv.first { fields[k] = kv.count > 1 ? kv[1] : "" }
-        }
+        // A repeated field keeps its last value.
+        let fields = try await formMulti(request).compactMapValues(\.last)
         if checkCSRF { try verifyCSRF(fields["_csrf"], context) }
         return fields
     }
@@ -83,6 +76,13 @@ enum Pages {
             if let k = kv.first { fields[k, default: []].append(kv.count > 1 ? kv[1] : "") }
         }
         return fields
+    }
+
+    /// A multipart page form (one that carries a file), its CSRF token checked.
+    static func multipartForm(_ request: Request, _ context: AppContext) async throws -> MultipartForm {
+        let form = try await MultipartForm.read(request)
+        try verifyCSRF(form.fields["_csrf"], context)
+        return form
     }
 
     static func verifyCSRF(_ token: String?, _ context: AppContext) throws {

@@ -62,19 +62,13 @@ enum ParticipationPages {
         }
         // A clerk posts a notice: the text, its dates and the scanned document, published at once or kept as a draft.
         Pages.post(router, "/notices") { request, context, f in
-            let buffer = try await request.body.collect(upTo: AttachmentRepository.maxBytes + 64 * 1024)
-            let form = try MultipartForm(body: Array(buffer.readableBytesView), contentType: request.headers[.contentType] ?? "")
-            try Pages.verifyCSRF(form.fields["_csrf"], context)
+            let form = try await Pages.multipartForm(request, context)
             let actor = try context.actor()
             do {
                 guard let compound = Int64(form.fields["compound_id"] ?? ""), let kind = NoticeRepository.Kind(rawValue: form.fields["kind"] ?? ""),
                     let starts = Day(form.fields["starts_on"] ?? ""), let ends = Day(form.fields["ends_on"] ?? "")
                 else { throw ValidationError(field: "starts_on", code: "invalid", message: f.t("form.badDate")) }
-                var attachments: [Int64] = []
-                if let file = form.files["file"], !file.bytes.isEmpty {
-                    let stored = try await AttachmentRepository(database: services.database).create(filename: file.filename, bytes: file.bytes, actor: actor)
-                    attachments.append(stored["id"]!.intValue!)
-                }
+                let attachments = try await form.storeFile("file", database: services.database, actor: actor).map { [$0] } ?? []
                 let n = try await notices.create(.init(compoundId: compound, projectId: nil, kind: kind, title: form.fields["title"] ?? "",
                     body: form.fields["body"] ?? "", attachments: attachments, startsOn: starts, endsOn: ends), actor: actor)
                 let id = n["id"]!.intValue!

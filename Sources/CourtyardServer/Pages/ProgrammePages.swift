@@ -40,19 +40,14 @@ enum ProgrammePages {
         }
         Pages.post(router, "/projects/:id/checks") { request, context, f in
             let id = try context.parameters.require("id", as: Int64.self)
-            let buffer = try await request.body.collect(upTo: AttachmentRepository.maxBytes + 64 * 1024)
-            let form = try MultipartForm(body: Array(buffer.readableBytesView), contentType: request.headers[.contentType] ?? "")
-            try Pages.verifyCSRF(form.fields["_csrf"], context)
+            let form = try await Pages.multipartForm(request, context)
             return try await Pages.save(f, next: "/projects/\(id)#checks", redisplay: { m, status in
                 try await projectPage(id: id, context: context, f: f, services: services, message: m, status: status)
             }) {
                 let actor = try context.actor()
                 guard let date = Day(form.fields["date"] ?? "") else { throw ValidationError(field: "date", code: "invalid", message: f.t("form.badDate")) }
                 let items = checklist.map { (item: Lang.zh.t("check.item." + $0), passed: form.fields["item_" + $0] != "fail", note: "") }
-                var photos: [Int64] = []
-                if let file = form.files["photo"], !file.bytes.isEmpty {
-                    photos.append(try await AttachmentRepository(database: services.database).create(filename: file.filename, bytes: file.bytes, actor: actor)["id"]!.intValue!)
-                }
+                let photos = try await form.storeFile("photo", database: services.database, actor: actor).map { [$0] } ?? []
                 let finding = (form.fields["finding"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
                 _ = try await LedgerRepository(database: services.database, calendar: try await calendar()).addCheck(projectId: id,
                     .init(date: date, items: items, findings: finding.isEmpty ? [] : [(finding, photos, nil)]), actor: actor)
@@ -68,18 +63,12 @@ enum ProgrammePages {
         }
         Pages.post(router, "/projects/:id/advance") { request, context, f in
             let id = try context.parameters.require("id", as: Int64.self)
-            let buffer = try await request.body.collect(upTo: AttachmentRepository.maxBytes + 64 * 1024)
-            let form = try MultipartForm(body: Array(buffer.readableBytesView), contentType: request.headers[.contentType] ?? "")
-            try Pages.verifyCSRF(form.fields["_csrf"], context)
+            let form = try await Pages.multipartForm(request, context)
             return try await Pages.save(f, next: "/projects/\(id)", redisplay: { m, status in
                 try await projectPage(id: id, context: context, f: f, services: services, message: m, status: status)
             }) {
                 let actor = try context.actor()
-                var evidence: [Evidence] = []
-                if let file = form.files["file"], !file.bytes.isEmpty {
-                    let stored = try await AttachmentRepository(database: services.database).create(filename: file.filename, bytes: file.bytes, actor: actor)
-                    evidence.append(Evidence(kind: .attachment, id: stored["id"]!.intValue!))
-                }
+                let evidence = try await form.storeFile("file", database: services.database, actor: actor).map { [Evidence(kind: .attachment, id: $0)] } ?? []
                 _ = try await projects.advance(id: id, evidence: evidence, note: form.fields["note"] ?? "", actor: actor)
             }
         }
