@@ -258,21 +258,37 @@ public struct QuestionnaireRepository: Sendable {
     }
 
     /// The share of satisfied ratings (4 or 5) over every rating question, as tenths of a percent; nil with no ratings.
-    public static func satisfaction(_ r: Results) -> Int64? {
+    public static func satisfaction(_ r: Results) -> Int64? { satisfaction(questions: r.header.questions, tallies: r.overall) }
+
+    static func satisfaction(questions: [Question], tallies: [QuestionnaireRules.Tally]) -> Int64? {
         var satisfied = 0, answered = 0
-        for (q, t) in zip(r.header.questions, r.overall) where q.type == .rating { satisfied += t.satisfied; answered += t.answered }
+        for (q, t) in zip(questions, tallies) where q.type == .rating { satisfied += t.satisfied; answered += t.answered }
         return answered == 0 ? nil : Percent.tenths(Int64(satisfied), of: Int64(answered))
     }
 
-    /// The latest satisfaction survey's rate of each project that has one.
+    /// The latest satisfaction survey's rate of each project that has one: two queries whatever the number of
+    /// projects, since a bulletin asks for all of a city's.
     public static func satisfactionByProject(projectIds: [Int64], db: any SQLDatabase) async throws -> [Int64: Int64] {
         guard !projectIds.isEmpty else { return [:] }
-        var out: [Int64: Int64] = [:]
+        let surveys = try await db.raw("""
+            SELECT id, project_id, questions_json FROM questionnaires WHERE kind = 'satisfaction' AND state <> 'draft' AND project_id IN (\(binds: projectIds))
+            ORDER BY opens_on, id
+            """).all().map { r in
+            (id: try r.int("id"), project: try r.int("project_id"), questions: (try r.storedJSON("questions_json")).arrayItems.compactMap { Question(json: $0) })
+        }
+        guard !surveys.isEmpty else { return [:] }
+        var answers: [Int64: [JSONValue]] = [:]
         for r in try await db.raw("""
-            SELECT id, project_id FROM questionnaires WHERE kind = 'satisfaction' AND state <> 'draft' AND project_id IN (\(binds: projectIds)) ORDER BY opens_on, id
+            SELECT questionnaire_id, answers_json FROM questionnaire_responses WHERE questionnaire_id IN (\(binds: surveys.map(\.id)))
             """).all() {
-            let h = try await header(try r.int("id"), db: db, scope: nil)
-            if let rate = satisfaction(try await results(h, db: db)) { out[try r.int("project_id")] = rate }
+            answers[try r.int("questionnaire_id"), default: []].append(try r.storedJSON("answers_json"))
+        }
+        var out: [Int64: Int64] = [:]
+        for survey in surveys {
+            let decoded = (answers[survey.id] ?? []).map { QuestionnaireRules.decode($0, questions: survey.questions) }
+            if let rate = satisfaction(questions: survey.questions, tallies: QuestionnaireRules.tally(decoded, questions: survey.questions)) {
+                out[survey.project] = rate
+            }
         }
         return out
     }

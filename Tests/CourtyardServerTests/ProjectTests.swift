@@ -243,6 +243,14 @@ extension TestClientProtocol {
             guard case .array(let communities) = b.json["communities"] ?? .null else { Issue.record("no ranking"); return }
             let ranks = communities.compactMap { $0["rank"]?.intValue }
             #expect(ranks == ranks.sorted() && ranks.first == 1)
+            // The demo's satisfaction survey: its rate on the project and in a new bulletin is the one its results give.
+            let survey = try await client.call(.get, "/api/v1/questionnaires", token: office).json.items.first { $0["kind"]?.stringValue == "satisfaction" }
+            let sid = survey!["id"]!.intValue!, surveyed = survey!["project_id"]!.intValue!
+            let rate = try await client.call(.get, "/api/v1/questionnaires/\(sid)/results", token: office).json["satisfaction_rate"]
+            #expect(rate != nil && rate != .null)
+            #expect(try await client.call(.get, "/api/v1/projects/\(surveyed)", token: office).json["satisfaction_rate"] == rate)
+            let fresh = try await client.call(.post, "/api/v1/bulletins", token: office, body: #"{"as_of":"2026-11-20","batch_year":\#(b.json["batch_year"]!.intValue!)}"#)
+            #expect(fresh.json["compounds"]?.arrayItemsForTests.first { $0["project_id"]?.intValue == surveyed }?["satisfaction_rate"] == rate)
             // Organisations without projects see none; a viewer reads but cannot draft.
             let water = try await client.token("water")
             #expect(try await client.call(.get, "/api/v1/projects", token: water).status == .forbidden)
