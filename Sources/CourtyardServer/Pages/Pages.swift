@@ -97,9 +97,18 @@ enum Pages {
         redisplay: ((String, String), HTTPResponse.Status) async throws -> Response, _ body: () async throws -> Void)
         async throws -> Response
     {
-        do {
+        try await save(f, redisplay: redisplay) {
             try await body()
-            return seeOther(next)
+            return next
+        }
+    }
+
+    /// The same, when where to go depends on what was saved (a new record's page): `body` returns it.
+    static func save(_ f: PageFrame, redisplay: ((String, String), HTTPResponse.Status) async throws -> Response,
+        _ body: () async throws -> String) async throws -> Response
+    {
+        do {
+            return seeOther(try await body())
         } catch StoreError.stale {
             return try await redisplay(("bad", f.t("household.stale")), .preconditionFailed)
         } catch let e where [.unprocessableContent, .conflict].contains(AppError.from(e)?.status) {

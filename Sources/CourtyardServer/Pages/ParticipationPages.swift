@@ -39,7 +39,10 @@ enum ParticipationPages {
         Pages.post(router, "/questionnaires") { request, context, f in
             let fields = try await Pages.form(request, context)
             let actor = try context.actor()
-            do {
+            return try await Pages.save(f, redisplay: { m, status in
+                f.render(title: f.t("nav.participation"), body: "<p class=\"note \(m.0)\" role=\"alert\">\(esc(m.1))</p>"
+                    + (try await questionnaireForm(actor: actor, f: f, services: services)), status: status)
+            }) {
                 guard let compound = Int64(fields["compound_id"] ?? ""), let kind = QuestionnaireKind(rawValue: fields["kind"] ?? ""),
                     let opens = Day(fields["opens_on"] ?? ""), let closes = Day(fields["closes_on"] ?? "")
                 else { throw ValidationError(field: "opens_on", code: "invalid", message: f.t("form.badDate")) }
@@ -53,18 +56,17 @@ enum ParticipationPages {
                     opensOn: opens, closesOn: closes, actor: actor)
                 let id = q["id"]!.intValue!
                 if fields["publish"] == "1" { _ = try await questionnaires.setState(id: id, to: "published", actor: actor) }
-                return Pages.seeOther("/questionnaires/\(id)")
-            } catch let e where [.unprocessableContent, .conflict].contains(AppError.from(e)?.status) {
-                let a = AppError.from(e)!
-                return f.render(title: f.t("nav.participation"), body: "<p class=\"note bad\" role=\"alert\">\(esc(a.message))</p>"
-                    + (try await questionnaireForm(actor: actor, f: f, services: services)), status: a.status)
+                return "/questionnaires/\(id)"
             }
         }
         // A clerk posts a notice: the text, its dates and the scanned document, published at once or kept as a draft.
         Pages.post(router, "/notices") { request, context, f in
             let form = try await Pages.multipartForm(request, context)
             let actor = try context.actor()
-            do {
+            return try await Pages.save(f, redisplay: { m, status in
+                f.render(title: f.t("nav.participation"), body: "<p class=\"note \(m.0)\" role=\"alert\">\(esc(m.1))</p>"
+                    + (try await noticeForm(actor: actor, f: f, services: services)), status: status)
+            }) {
                 guard let compound = Int64(form.fields["compound_id"] ?? ""), let kind = NoticeRepository.Kind(rawValue: form.fields["kind"] ?? ""),
                     let starts = Day(form.fields["starts_on"] ?? ""), let ends = Day(form.fields["ends_on"] ?? "")
                 else { throw ValidationError(field: "starts_on", code: "invalid", message: f.t("form.badDate")) }
@@ -73,11 +75,7 @@ enum ParticipationPages {
                     body: form.fields["body"] ?? "", attachments: attachments, startsOn: starts, endsOn: ends), actor: actor)
                 let id = n["id"]!.intValue!
                 if form.fields["publish"] == "1" { _ = try await notices.publish(id: id, actor: actor) }
-                return Pages.seeOther("/notices/\(id)")
-            } catch let e where [.unprocessableContent, .conflict].contains(AppError.from(e)?.status) {
-                let a = AppError.from(e)!
-                return f.render(title: f.t("nav.participation"), body: "<p class=\"note bad\" role=\"alert\">\(esc(a.message))</p>"
-                    + (try await noticeForm(actor: actor, f: f, services: services)), status: a.status)
+                return "/notices/\(id)"
             }
         }
         Pages.get(router, "/questionnaires/:id") { request, context, f in
