@@ -18,7 +18,8 @@ enum Explain {
             return nil
         default:
             let text = "\(error)"
-            if text.contains("connection") || text.contains("PSQLError") { return "cannot use the database: \(text)" }
+            // PostgresNIO hides the cause from `description`; an operator at the command line needs it.
+            if text.contains("connection") || text.contains("PSQLError") { return "cannot use the database: \(String(reflecting: error))" }
             return RegistryFiles.describe(error)
         }
     }
