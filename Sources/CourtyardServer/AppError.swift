@@ -10,6 +10,12 @@ struct AppError: Error, HTTPResponseError {
     var code: String
     var message: String
     var field: String?
+    /// The methods a path takes, sent as `Allow` with a 405.
+    var allow: String?
+
+    init(status: HTTPResponse.Status, code: String, message: String, field: String? = nil) {
+        self.status = status; self.code = code; self.message = message; self.field = field
+    }
 
     static func badRequest(_ code: String, _ message: String, field: String? = nil) -> AppError {
         AppError(status: .badRequest, code: code, message: message, field: field)
@@ -30,6 +36,7 @@ struct AppError: Error, HTTPResponseError {
     func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        if let allow { headers[.allow] = allow }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: json.serialized())))
     }
 

@@ -68,6 +68,7 @@ func buildRouter(services: Services) -> Router<AppContext> {
     IntegrationRoutes.add(to: api, services: services)
     Open311Routes.add(to: router, services: services)
     Pages.add(to: router, services: services)
+    router.add(middleware: MethodMiddleware(table: MethodTable(routes: router.routes)))
     return router
 }
 

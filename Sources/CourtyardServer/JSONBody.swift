@@ -1,5 +1,6 @@
 import CourtyardDomain
 import CourtyardSheets
+import CourtyardStore
 import Foundation
 import Hummingbird
 
@@ -34,6 +35,40 @@ extension Dictionary where Key == String, Value == JSONValue {
         }
         return v
     }
+}
+
+/// `limit` and `cursor` of a list request, and the `{items, next_cursor}` answer. A cursor is the position of
+/// the next page; one this server did not give (not a whole number, negative) is a 400, as a limit outside 1 to 1000.
+enum ListPage {
+    static let defaultLimit = 50
+
+    static func paging(_ request: Request) throws -> Paging {
+        if ListCSV.wanted(request) { return .export }
+        let q = request.uri.queryParameters
+        var limit = defaultLimit, offset = 0
+        if let l = q.get("limit") {
+            guard let n = Int(l), (1...Paging.maxLimit).contains(n) else {
+                throw AppError.badRequest("invalid_limit", "limit must be 1 to \(Paging.maxLimit)", field: "limit")
+            }
+            limit = n
+        }
+        if let c = q.get("cursor") {
+            guard let n = Int(c), n >= 0, n <= 100_000_000 else {
+                throw AppError.badRequest("invalid_cursor", "cursor is not one this server gave", field: "cursor")
+            }
+            offset = n
+        }
+        return Paging(limit: limit, offset: offset)
+    }
+
+    /// Rows a repository read with `paging.sql` (one more than the limit when another page follows).
+    static func response(_ rows: [JSONValue], _ paging: Paging) -> Response {
+        let (items, next) = paging.page(rows)
+        return JSONBody.response(.object([("items", .array(items)), ("next_cursor", next.map { .string(String($0)) } ?? .null)]))
+    }
+
+    /// A short list held whole in memory (a project's tasks, logs or checks), paged the same way.
+    static func response(all: [JSONValue], _ paging: Paging) -> Response { response(paging.slice(all), paging) }
 }
 
 /// Any list as CSV: chosen fields as columns, one item a row.

@@ -88,14 +88,14 @@ public struct NoticeRepository: Sendable {
         }
     }
 
-    public func list(actor: Actor, compoundId: Int64?) async throws -> [JSONValue] {
+    public func list(actor: Actor, compoundId: Int64?, paging: Paging = .export) async throws -> [JSONValue] {
         guard Permissions.allows(actor.role, .readRegistry) else { throw AccessError.forbidden }
         var sql: SQLQueryString = """
             SELECT \(unsafeRaw: Self.columns), (SELECT COUNT(*) FROM notice_objections o WHERE o.notice_id = n.id) AS objection_count
             FROM notices n JOIN compounds t ON t.id = n.compound_id WHERE
             """ + " " + scope(actor)
         if let compoundId { sql += " AND n.compound_id = \(bind: compoundId)" }
-        sql += " ORDER BY n.starts_on DESC, n.id DESC LIMIT 500"
+        sql += " ORDER BY n.starts_on DESC, n.id DESC" + paging.sql
         let q = sql, today = Clock.today
         return try await database.withConnection { db in
             try await db.raw(q).all().map { try Self.decode($0, objections: Int(try $0.int("objection_count")), today: today) }

@@ -92,12 +92,12 @@ public enum Outbox {
     }
 
     /// What the outbox holds, for the operator.
-    public static func list(database: Database, limit: Int = 200) async throws -> [JSONValue] {
+    public static func list(database: Database, paging: Paging = .export) async throws -> [JSONValue] {
         try await database.withConnection { db in
             try await db.raw("""
                 SELECT id, event, target_kind, target, webhook_id, attempts, next_attempt_at, delivered_at, failed_at, last_error, created_at
-                FROM outbox ORDER BY id DESC LIMIT \(unsafeRaw: String(limit))
-                """).all().map { r in
+                FROM outbox ORDER BY id DESC
+                """ + paging.sql).all().map { r in
                 let kind = try r.text("target_kind")
                 let target = try r.text("target")
                 return .object([("id", .int(try r.int("id"))), ("event", .string(try r.text("event"))), ("target_kind", .string(kind)),

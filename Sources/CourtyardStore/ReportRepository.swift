@@ -150,14 +150,16 @@ public struct ReportRepository: Sendable {
         }
     }
 
-    public func list(actor: Actor, compoundId: Int64?, state: ReportState?, overdueOnly: Bool) async throws -> [JSONValue] {
+    public func list(
+        actor: Actor, compoundId: Int64?, state: ReportState?, overdueOnly: Bool, paging: Paging = .export
+    ) async throws -> [JSONValue] {
         guard canRead(actor) else { throw AccessError.forbidden }
         var sql: SQLQueryString = "SELECT \(unsafeRaw: Self.columns) FROM reports r JOIN compounds t ON t.id = r.compound_id WHERE " + scope(actor)
         if let compoundId { sql += " AND r.compound_id = \(bind: compoundId)" }
         if let state { sql += " AND r.state = \(bind: state.rawValue)" }
         let today = Clock.today
         if overdueOnly { sql += " AND r.due_on IS NOT NULL AND r.due_on < \(bind: today.description)" }
-        sql += " ORDER BY r.id DESC LIMIT 500"
+        sql += " ORDER BY r.id DESC" + paging.sql
         let q = sql
         let rows = try await database.withConnection { db in try await db.raw(q).all() }
         return try rows.map { try decode($0, actor: actor, today: today) }

@@ -135,11 +135,11 @@ public struct VoteRepository: Sendable {
         ])
     }
 
-    public func list(actor: Actor, compoundId: Int64?) async throws -> [JSONValue] {
+    public func list(actor: Actor, compoundId: Int64?, paging: Paging = .export) async throws -> [JSONValue] {
         guard Permissions.allows(actor.role, .readRegistry) else { throw AccessError.forbidden }
         var sql: SQLQueryString = "SELECT v.id FROM votes v JOIN compounds t ON t.id = v.compound_id WHERE " + ResourceSpec.compounds.scopeCondition(actor.scope)
         if let compoundId { sql += " AND v.compound_id = \(bind: compoundId)" }
-        sql += " ORDER BY v.id DESC LIMIT 200"
+        sql += " ORDER BY v.id DESC" + paging.sql
         let q = sql
         let ids = try await database.withConnection { db in try await db.raw(q).all().map { try $0.decode(column: "id", as: Int64.self) } }
         var out: [JSONValue] = []

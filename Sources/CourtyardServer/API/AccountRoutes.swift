@@ -12,7 +12,7 @@ enum AccountRoutes {
                 return ListCSV.response(columns: ["id", "username", "display_name", "role", "scope", "disabled", "locked", "created_at"],
                     items: list.map(\.json), filename: "users")
             }
-            return JSONBody.response(.object([("items", .array(list.map(\.json))), ("next_cursor", .null)]))
+            return ListPage.response(all: list.map(\.json), try ListPage.paging(request))
         }
         api.get("users/:id") { _, context -> Response in
             let actor = try context.require(.readUsers)

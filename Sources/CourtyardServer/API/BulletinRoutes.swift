@@ -17,8 +17,9 @@ enum BulletinRoutes {
             return JSONBody.response(b, status: .created)
         }
         api.get("bulletins") { request, context -> Response in
-            let items = try await bulletins.list(actor: try context.actor(), batchYear: request.uri.queryParameters.get("batch_year").flatMap { Int($0) })
-            return JSONBody.response(.object([("items", .array(items)), ("next_cursor", .null)]))
+            let paging = try ListPage.paging(request)
+            let year = request.uri.queryParameters.get("batch_year").flatMap { Int($0) }
+            return ListPage.response(try await bulletins.list(actor: try context.actor(), batchYear: year, paging: paging), paging)
         }
         api.get("bulletins/:id") { request, context -> Response in
             let b = try await bulletins.get(id: try id(context), actor: try context.actor())
@@ -47,7 +48,7 @@ enum BulletinRoutes {
             if ListCSV.wanted(request) {
                 return ListCSV.response(columns: ["\(level.rawValue)_id", "name", "projects", "budget_fen", "percent_complete"], items: items, filename: "progress")
             }
-            return JSONBody.response(.object([("items", .array(items)), ("next_cursor", .null)]))
+            return ListPage.response(all: items, try ListPage.paging(request))
         }
         api.get("programme/s-curve.svg") { request, context -> Response in
             guard let year = request.uri.queryParameters.get("batch_year").flatMap({ Int($0) }) else {

@@ -24,7 +24,7 @@ enum ImportRoutes {
                 return ListCSV.response(columns: ["id", "at", "username", "filename", "dry_run", "status", "rows", "error_count"],
                     items: items, filename: "imports")
             }
-            return JSONBody.response(.object([("items", .array(items)), ("next_cursor", .null)]))
+            return ListPage.response(all: items, try ListPage.paging(request))
         }
         api.get("imports/:id") { _, context -> Response in
             let actor = try context.require(.importRegistry)

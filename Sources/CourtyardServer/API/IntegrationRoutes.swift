@@ -18,16 +18,18 @@ enum IntegrationRoutes {
             let w = try await integrations.addWebhook(url: url, events: events, secret: try body.optionalText("secret") ?? "", actor: actor)
             return JSONBody.response(w, status: .created)
         }
-        api.get("webhooks") { _, context -> Response in
-            JSONBody.response(.object([("items", .array(try await integrations.webhooks(actor: try context.actor()))), ("next_cursor", .null)]))
+        api.get("webhooks") { request, context -> Response in
+            let all = try await integrations.webhooks(actor: try context.actor())
+            return ListPage.response(all: all, try ListPage.paging(request))
         }
         api.delete("webhooks/:id") { _, context -> Response in
             try await integrations.removeWebhook(id: try context.parameters.require("id", as: Int64.self), actor: try context.actor())
             return Response(status: .noContent)
         }
-        api.get("outbox") { _, context -> Response in
+        api.get("outbox") { request, context -> Response in
             _ = try context.require(.manageIntegrations)
-            return JSONBody.response(.object([("items", .array(try await Outbox.list(database: services.database))), ("next_cursor", .null)]))
+            let paging = try ListPage.paging(request)
+            return ListPage.response(try await Outbox.list(database: services.database, paging: paging), paging)
         }
         api.post("open311/keys") { request, context -> Response in
             let body = try await JSONBody.object(request, context: context)

@@ -22,8 +22,9 @@ enum ParticipationRoutes {
             return JSONBody.response(n, status: .created)
         }
         api.get("notices") { request, context -> Response in
-            let items = try await notices.list(actor: try context.actor(), compoundId: request.uri.queryParameters.get("compound_id").flatMap { Int64($0) })
-            return JSONBody.response(.object([("items", .array(items)), ("next_cursor", .null)]))
+            let paging = try ListPage.paging(request)
+            let compound = request.uri.queryParameters.get("compound_id").flatMap { Int64($0) }
+            return ListPage.response(try await notices.list(actor: try context.actor(), compoundId: compound, paging: paging), paging)
         }
         api.get("notices/:id") { _, context -> Response in JSONBody.response(try await notices.get(id: try id(context), actor: try context.actor())) }
         api.post("notices/:id/publish") { _, context -> Response in
@@ -59,8 +60,9 @@ enum ParticipationRoutes {
                 actor: try context.actor())
             return JSONBody.response(r, status: .created)
         }
-        api.get("projects/:id/expert_reviews") { _, context -> Response in
-            JSONBody.response(.object([("items", .array(try await notices.reviews(projectId: try id(context), actor: try context.actor()))), ("next_cursor", .null)]))
+        api.get("projects/:id/expert_reviews") { request, context -> Response in
+            let all = try await notices.reviews(projectId: try id(context), actor: try context.actor())
+            return ListPage.response(all: all, try ListPage.paging(request))
         }
 
         // MARK: Questionnaires
@@ -79,8 +81,9 @@ enum ParticipationRoutes {
             return JSONBody.response(q, status: .created)
         }
         api.get("questionnaires") { request, context -> Response in
-            let items = try await questionnaires.list(actor: try context.actor(), compoundId: request.uri.queryParameters.get("compound_id").flatMap { Int64($0) })
-            return JSONBody.response(.object([("items", .array(items)), ("next_cursor", .null)]))
+            let paging = try ListPage.paging(request)
+            let compound = request.uri.queryParameters.get("compound_id").flatMap { Int64($0) }
+            return ListPage.response(try await questionnaires.list(actor: try context.actor(), compoundId: compound, paging: paging), paging)
         }
         api.get("questionnaires/:id") { _, context -> Response in
             JSONBody.response(try await questionnaires.get(id: try id(context), actor: try context.actor()))

@@ -49,13 +49,14 @@ enum ReportRoutes {
                 guard let parsed = ReportState(rawValue: s) else { throw AppError.badRequest("invalid_filter", "unknown state \(s)", field: "state") }
                 state = parsed
             }
+            let paging = try ListPage.paging(request)
             let items = try await reportsRepo().list(actor: try context.actor(), compoundId: q.get("compound_id").flatMap(Int64.init), state: state,
-                overdueOnly: q.get("overdue") == "true")
+                overdueOnly: q.get("overdue") == "true", paging: paging)
             if ListCSV.wanted(request) {
                 return ListCSV.response(columns: ["id", "compound_id", "building_id", "category", "description", "state", "ball_in_court",
                     "assignee_organisation_id", "submitted_at", "due_on", "overdue"], items: items, filename: "reports")
             }
-            return JSONBody.response(.object([("items", .array(items)), ("next_cursor", .null)]))
+            return ListPage.response(items, paging)
         }
         api.get("reports/:id") { _, context -> Response in
             JSONBody.response(try await reportsRepo().get(id: try context.parameters.require("id", as: Int64.self), actor: try context.actor()))

@@ -19,8 +19,9 @@ enum VoteRoutes {
         }
         api.get("votes") { request, context -> Response in
             let actor = try context.require(.readRegistry)
-            let items = try await votes.list(actor: actor, compoundId: request.uri.queryParameters.get("compound_id").flatMap(Int64.init))
-            return JSONBody.response(.object([("items", .array(items)), ("next_cursor", .null)]))
+            let paging = try ListPage.paging(request)
+            let compound = request.uri.queryParameters.get("compound_id").flatMap(Int64.init)
+            return ListPage.response(try await votes.list(actor: actor, compoundId: compound, paging: paging), paging)
         }
         api.get("votes/:id") { _, context -> Response in
             JSONBody.response(try await votes.get(id: try context.parameters.require("id", as: Int64.self), actor: try context.require(.readRegistry)))
