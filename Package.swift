@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(
             name: "CourtyardServerTests",
             dependencies: [
-                "CourtyardServer", "CourtyardTestSupport",
+                "CourtyardServer", "CourtyardTestSupport", "CourtyardSheets",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

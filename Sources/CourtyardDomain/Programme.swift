@@ -10,32 +10,90 @@ public enum ProjectStage: String, CaseIterable, Codable, Sendable, Comparable {
     /// The gate into this stage, named in errors so a client knows which one refused.
     public var gate: String { "gate_\(rawValue)" }
 
-    /// Kinds of record that count as evidence for the gate into this stage. An attachment always
-    /// counts (a scanned minute, a photo of the posted notice); records are linked where they exist.
-    public var evidenceKinds: [EvidenceKind] {
+    /// Records in Courtyard that show the step into this stage was taken.
+    public var recordKinds: [EvidenceKind] {
         switch self {
-        case .consultation: [.attachment]
-        case .preliminaryDesign: [.attachment, .questionnaire]
-        case .publicReview: [.attachment, .notice]
-        case .expertReview: [.attachment, .notice, .vote]
-        case .planApproved: [.attachment, .expertReview]
-        case .construction: [.attachment, .notice]
-        case .accepted: [.attachment, .acceptance]
-        case .handedOver: [.attachment, .vote, .notice]
+        case .consultation: []
+        case .preliminaryDesign: [.questionnaire]
+        case .publicReview: [.notice]
+        case .expertReview: [.notice, .vote]
+        case .planApproved: [.expertReview]
+        case .construction: [.notice]
+        case .accepted: [.acceptance]
+        case .handedOver: [.vote, .notice]
+        }
+    }
+
+    /// Documents that show the same on paper (a scanned minute, a photo of the posted notice), when the step was
+    /// taken outside Courtyard. A document names its type, and the gate takes only the types listed here.
+    public var documentTypes: [DocumentType] {
+        switch self {
+        case .consultation: []
+        case .preliminaryDesign: [.consultationMinutes, .residentOpinionSummary]
+        case .publicReview: [.designScheme]
+        case .expertReview: [.noticePhotos, .noticeText]
+        case .planApproved: [.expertOpinion, .approvalDocument]
+        case .construction: [.commencementReport, .constructionPermit]
+        case .accepted: [.acceptanceReport]
+        case .handedOver: [.handoverAgreement]
         }
     }
 }
 
-/// What a gate's evidence may point at.
+/// What kind of record a gate's evidence may point at.
 public enum EvidenceKind: String, CaseIterable, Codable, Sendable {
-    case attachment, questionnaire, notice, expertReview = "expert_review", vote, acceptance
+    case questionnaire, notice, expertReview = "expert_review", vote, acceptance
 }
 
-/// One piece of evidence: a kind and the id of the record.
-public struct Evidence: Hashable, Sendable {
-    public var kind: EvidenceKind
-    public var id: Int64
-    public init(kind: EvidenceKind, id: Int64) { self.kind = kind; self.id = id }
+/// The kinds of paper a gate may take instead of a record.
+public enum DocumentType: String, CaseIterable, Codable, Sendable {
+    case consultationMinutes = "consultation_minutes", residentOpinionSummary = "resident_opinion_summary"
+    case designScheme = "design_scheme", noticePhotos = "notice_photos", noticeText = "notice_text"
+    case expertOpinion = "expert_opinion", approvalDocument = "approval_document"
+    case commencementReport = "commencement_report", constructionPermit = "construction_permit"
+    case acceptanceReport = "acceptance_report", handoverAgreement = "handover_agreement"
+}
+
+/// One piece of evidence: a record of a kind the gate takes, or an uploaded document of a type it takes.
+public enum Evidence: Hashable, Sendable {
+    case record(EvidenceKind, id: Int64)
+    case document(attachmentId: Int64, type: DocumentType)
+
+    public var isDocument: Bool { if case .document = self { true } else { false } }
+}
+
+/// Why a gate refuses its evidence, before anything is looked up.
+public enum GateEvidenceProblem: Equatable, Sendable {
+    /// Nothing was offered.
+    case missing
+    /// A record of a kind this gate does not take.
+    case wrongKind(EvidenceKind)
+    /// A document of a type this gate does not take.
+    case wrongDocumentType(DocumentType)
+    /// The same document twice in one list.
+    case repeatedDocument(Int64)
+}
+
+/// The rules of a gate's evidence that need no database: something is offered, each record is of a kind the gate
+/// takes, each document of a type it takes, and no document is offered twice.
+public enum GateEvidence {
+    public static func problem(_ evidence: [Evidence], into stage: ProjectStage) -> GateEvidenceProblem? {
+        if evidence.isEmpty { return .missing }
+        var documents: Set<Int64> = []
+        for e in evidence {
+            switch e {
+            case .record(let kind, _):
+                if !stage.recordKinds.contains(kind) { return .wrongKind(kind) }
+            case .document(let id, let type):
+                if !stage.documentTypes.contains(type) { return .wrongDocumentType(type) }
+                if !documents.insert(id).inserted { return .repeatedDocument(id) }
+            }
+        }
+        return nil
+    }
+
+    /// A gate passed only on documents, with no record in Courtyard behind it.
+    public static func onPaper(_ evidence: [Evidence]) -> Bool { !evidence.isEmpty && evidence.allSatisfy(\.isDocument) }
 }
 
 /// The three national categories of renovation work.

@@ -55,22 +55,31 @@ public enum Answer: Sendable, Equatable {
 
 public enum QuestionnaireRules {
     public struct Problem: Error, Equatable {
+        /// What is wrong, for a message in the reader's language.
+        public enum Reason: String, Sendable {
+            case questionCount = "question_count", questionText = "question_text", options, noOptions = "no_options"
+            case tooManyAnswers = "too_many_answers", required, choose, rating, tooLong = "too_long"
+        }
         public let question: Int
         public let message: String
+        public let reason: Reason
+        public init(question: Int, message: String, reason: Reason) {
+            self.question = question; self.message = message; self.reason = reason
+        }
     }
 
     /// A questionnaire's questions must each be answerable.
     public static func checkQuestions(_ qs: [Question]) -> Problem? {
-        if qs.isEmpty || qs.count > 50 { return Problem(question: 0, message: "a questionnaire has 1 to 50 questions") }
+        if qs.isEmpty || qs.count > 50 { return Problem(question: 0, message: "a questionnaire has 1 to 50 questions", reason: .questionCount) }
         for (i, q) in qs.enumerated() {
-            if q.text.isEmpty || q.text.count > 300 { return Problem(question: i + 1, message: "question \(i + 1) needs a text of at most 300 characters") }
+            if q.text.isEmpty || q.text.count > 300 { return Problem(question: i + 1, message: "question \(i + 1) needs a text of at most 300 characters", reason: .questionText) }
             switch q.type {
             case .single, .multiple:
                 if q.options.count < 2 || q.options.count > 20 || q.options.contains(where: \.isEmpty) || Set(q.options).count != q.options.count {
-                    return Problem(question: i + 1, message: "question \(i + 1) needs 2 to 20 different options")
+                    return Problem(question: i + 1, message: "question \(i + 1) needs 2 to 20 different options", reason: .options)
                 }
             case .rating, .text:
-                if !q.options.isEmpty { return Problem(question: i + 1, message: "question \(i + 1) takes no options") }
+                if !q.options.isEmpty { return Problem(question: i + 1, message: "question \(i + 1) takes no options", reason: .noOptions) }
             }
         }
         return nil
@@ -78,7 +87,7 @@ public enum QuestionnaireRules {
 
     /// Reads answers given as a list in question order: an option (by its text or index), a list of them, a rating or text.
     public static func answers(_ given: [JSONValue], to qs: [Question]) -> Result<[Answer], Problem> {
-        guard given.count <= qs.count else { return .failure(Problem(question: 0, message: "there are more answers than questions")) }
+        guard given.count <= qs.count else { return .failure(Problem(question: 0, message: "there are more answers than questions", reason: .tooManyAnswers)) }
         var out: [Answer] = []
         for (i, q) in qs.enumerated() {
             let v = i < given.count ? given[i] : .null
@@ -88,28 +97,28 @@ public enum QuestionnaireRules {
                 return nil
             }
             if v == .null || v == .string("") || v == .array([]) {
-                if q.required { return .failure(Problem(question: i + 1, message: "question \(i + 1) needs an answer")) }
+                if q.required { return .failure(Problem(question: i + 1, message: "question \(i + 1) needs an answer", reason: .required)) }
                 out.append(.none)
                 continue
             }
             switch q.type {
             case .single:
-                guard let o = option(v) else { return .failure(Problem(question: i + 1, message: "question \(i + 1): choose one of the options")) }
+                guard let o = option(v) else { return .failure(Problem(question: i + 1, message: "question \(i + 1): choose one of the options", reason: .choose)) }
                 out.append(.choices([o]))
             case .multiple:
                 let list: [JSONValue] = if case .array(let a) = v { a } else { [v] }
                 let picked = list.compactMap(option)
-                guard picked.count == list.count else { return .failure(Problem(question: i + 1, message: "question \(i + 1): choose among the options")) }
+                guard picked.count == list.count else { return .failure(Problem(question: i + 1, message: "question \(i + 1): choose among the options", reason: .choose)) }
                 out.append(.choices(Array(Set(picked)).sorted()))
             case .rating:
                 let n = v.intValue ?? v.stringValue.flatMap { Int64($0) }
                 guard let n, Question.ratingRange.contains(Int(n)) else {
-                    return .failure(Problem(question: i + 1, message: "question \(i + 1): a rating from 1 to 5"))
+                    return .failure(Problem(question: i + 1, message: "question \(i + 1): a rating from 1 to 5", reason: .rating))
                 }
                 out.append(.rating(Int(n)))
             case .text:
                 guard let s = v.stringValue ?? Optional(v.cellText), s.count <= 500 else {
-                    return .failure(Problem(question: i + 1, message: "question \(i + 1): at most 500 characters"))
+                    return .failure(Problem(question: i + 1, message: "question \(i + 1): at most 500 characters", reason: .tooLong))
                 }
                 out.append(.text(TextNormalizer.prose(s)))
             }

@@ -67,6 +67,25 @@ public struct Day: Hashable, Comparable, Sendable, TextCodable {
 public struct WorkCalendar: Sendable, Equatable {
     public var holidays: Set<Day>
     public var workdays: Set<Day>
+    /// Years whose arrangement an office entered itself (it replaces the published one).
+    public var enteredYears: Set<Int> = []
+
+    /// Where a year's working days come from: the State Council's published arrangement shipped with Courtyard,
+    /// one the office entered, or neither, when every Monday to Friday counts (and National Day would too).
+    public enum YearSource: String, Sendable, Equatable { case published, entered, weekdays }
+
+    public static let publishedYears = [2025, 2026]
+
+    public func source(ofYear year: Int) -> YearSource {
+        if enteredYears.contains(year) { return .entered }
+        return Self.publishedYears.contains(year) ? .published : .weekdays
+    }
+
+    /// Each calendar year from `from` through `to`, with the source of its working days.
+    public func sources(from: Day, through to: Day) -> [(year: Int, source: YearSource)] {
+        let first = min(from, to).civil.year, last = max(from, to).civil.year
+        return (first...last).map { ($0, source(ofYear: $0)) }
+    }
 
     public init(holidays: Set<Day> = [], workdays: Set<Day> = []) {
         self.holidays = holidays; self.workdays = workdays
@@ -132,7 +151,7 @@ public struct WorkCalendar: Sendable, Equatable {
     /// The published arrangements of every year shipped.
     public static var shipped: WorkCalendar {
         var c = WorkCalendar()
-        for y in [2025, 2026] {
+        for y in publishedYears {
             if let p = published(year: y) { c.holidays.formUnion(p.holidays); c.workdays.formUnion(p.workdays) }
         }
         return c

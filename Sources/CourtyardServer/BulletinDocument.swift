@@ -25,10 +25,6 @@ enum BulletinDocument {
         }.joined(separator: "；")
     }
 
-    static let communityColumns = ["name", "compounds_planned", "compounds_started", "start_rate_by_compounds", "compounds_completed",
-                                   "completion_rate_by_compounds", "households_planned", "households_completed", "completion_rate_by_households"]
-    static let compoundColumns = ["name", "community_name", "households", "started_on", "percent_complete", "completed_on"]
-
     static func html(_ b: JSONValue, lang: Lang) -> String {
         let t = lang.t
         let totals = b["totals"] ?? .null
@@ -108,44 +104,72 @@ enum BulletinDocument {
         @media (max-width:600px){table{font-size:12px}}
         """
 
+    /// A column of the exported tables: where its value sits in the bulletin's JSON (`change_pp.x` for a change),
+    /// its header in the catalogue, and whether a spreadsheet should treat it as a number.
+    struct Column: Sendable {
+        let key: String
+        let numeric: Bool
+
+        var header: String { "bulletin.export." + key }
+
+        func value(in v: JSONValue, lang: Lang) -> String {
+            let parts = key.split(separator: ".", maxSplits: 1).map(String.init)
+            let text = (parts.count == 2 ? v[parts[0]]?[parts[1]] : v[key])?.cellText ?? ""
+            return key == "stage" && !text.isEmpty ? lang.t("stage.\(text)") : text
+        }
+    }
+
+    static let counts = ["compounds_planned", "compounds_started", "compounds_completed", "households_planned",
+                         "households_started", "households_completed"]
+    /// The ranking table: each unit's counts, its four rates, their change since the previous issue, and its rank.
+    static let unitColumns: [Column] = [Column(key: "name", numeric: false)]
+        + (counts + Rates.keys + Rates.keys.map { "change_pp." + $0 } + ["rank"]).map { Column(key: $0, numeric: true) }
+    /// The compounds table, one row per project in the batch.
+    static let compoundTableColumns: [Column] = [
+        ("name", false), ("community_name", false), ("households", true), ("stage", false), ("started_on", false),
+        ("completed_on", false), ("percent_complete", true), ("overdue_tasks", true), ("open_findings", true),
+        ("overdue_findings", true), ("open_reports", true), ("responsible", false), ("satisfaction_rate", true),
+    ].map { Column(key: $0.0, numeric: $0.1) }
+
+    /// Sub-districts in a city-wide bulletin, communities in a sub-district's; the totals row first.
+    static func unitRows(_ b: JSONValue, lang: Lang) -> [JSONValue] {
+        var totals = b["totals"] ?? .null
+        if case .object(var pairs) = totals {
+            pairs.insert(("name", .string(lang.t("bulletin.total"))), at: 0)
+            pairs.append(("change_pp", b["change_pp"] ?? .null))
+            totals = .object(pairs)
+        }
+        let units = b["subdistricts"].arrayItems.isEmpty ? b["communities"].arrayItems : b["subdistricts"].arrayItems
+        return [totals] + units
+    }
+
+    /// The full printed title, "关于…的通报（第3期）", with the issuing unit and the date it speaks of.
+    static func titleRows(_ b: JSONValue, lang: Lang) -> [[String]] {
+        [[lang.t("bulletin.title") + title(b, lang: lang)],
+         [b["issuing_unit"]?.stringValue ?? lang.t("bulletin.city"), lang.t("bulletin.asOf"), b["as_of"]?.cellText ?? ""]]
+    }
+
     static func csv(_ b: JSONValue, lang: Lang) -> String {
-        var rows: [[String]] = [[title(b, lang: lang)], [lang.t("bulletin.asOf"), b["as_of"]?.cellText ?? ""]]
-        let totals = b["totals"] ?? .null
-        rows.append(["unit", "compounds_started", "compounds_completed", "households_planned",
-            "households_started", "households_completed"] + Rates.keys + Rates.keys.map { "change_pp_\($0)" } + ["rank"])
-        func line(_ name: String, _ v: JSONValue, change: JSONValue?, rank: String) -> [String] {
-            [name] + ["compounds_planned", "compounds_started", "compounds_completed", "households_planned", "households_started", "households_completed"]
-                .map { v[$0]?.cellText ?? "" } + Rates.keys.map { v[$0]?.cellText ?? "" } + Rates.keys.map { change?[$0]?.cellText ?? "" } + [rank]
+        func table(_ columns: [Column], _ rows: [JSONValue]) -> [[String]] {
+            [columns.map { lang.t($0.header) }] + rows.map { row in columns.map { $0.value(in: row, lang: lang) } }
         }
-        rows.append(line(lang.t("bulletin.total"), totals, change: b["change_pp"], rank: ""))
-        for c in b["communities"].arrayItems { rows.append(line(c["name"]?.cellText ?? "", c, change: c["change_pp"], rank: c["rank"]?.cellText ?? "")) }
-        rows.append([])
-        rows.append(["compound", "community", "households", "stage", "started_on", "completed_on", "percent_complete", "overdue_tasks",
-                     "overdue_findings", "open_reports", "responsible"])
-        for c in b["compounds"].arrayItems {
-            rows.append(["name", "community_name", "households", "stage", "started_on", "completed_on", "percent_complete", "overdue_tasks",
-                         "overdue_findings", "open_reports", "responsible"].map { c[$0]?.cellText ?? "" })
-        }
+        let rows = titleRows(b, lang: lang) + table(unitColumns, unitRows(b, lang: lang)) + [[]]
+            + table(compoundTableColumns, b["compounds"].arrayItems)
         return CSV.write(rows)
     }
 
     static func xlsx(_ b: JSONValue, lang: Lang) throws -> Data {
-        let numeric = Set(["compounds_planned", "compounds_started", "compounds_completed", "households_planned", "households_started",
-                                    "households_completed", "rank", "households", "percent_complete", "overdue_tasks", "overdue_findings", "open_reports"])
-            .union(Rates.keys)
-        func cells(_ v: JSONValue, _ keys: [String]) -> [XLSX.Cell] {
-            keys.map { k in numeric.contains(k) ? .number(v[k]?.cellText ?? "") : .text(v[k]?.cellText ?? "") }
+        func sheet(_ name: String, _ columns: [Column], _ rows: [JSONValue]) -> XLSX.Sheet {
+            .init(name: lang.t(name), header: columns.map { lang.t($0.header) }, rows: rows.map { row in
+                columns.map { c in
+                    let v = c.value(in: row, lang: lang)
+                    return c.numeric && !v.isEmpty ? .number(v) : .text(v)
+                }
+            })
         }
-        let unitKeys = ["name", "compounds_planned", "compounds_started", "compounds_completed", "households_planned", "households_started",
-                        "households_completed"] + Rates.keys
-        var totals = (b["totals"] ?? .null)
-        if case .object(var p) = totals { p.insert(("name", .string(lang.t("bulletin.total"))), at: 0); totals = .object(p) }
-        let compoundKeys = ["name", "community_name", "households", "stage", "started_on", "completed_on", "percent_complete", "overdue_tasks",
-                            "overdue_findings", "open_reports", "responsible"]
         return try XLSX.write(sheets: [
-            .init(name: lang.t("bulletin.sheet.ranking"), header: unitKeys + ["rank"],
-                  rows: [cells(totals, unitKeys) + [.text("")]] + b["communities"].arrayItems.map { cells($0, unitKeys + ["rank"]) }),
-            .init(name: lang.t("bulletin.sheet.compounds"), header: compoundKeys, rows: b["compounds"].arrayItems.map { cells($0, compoundKeys) }),
+            sheet("bulletin.sheet.ranking", unitColumns, unitRows(b, lang: lang)),
+            sheet("bulletin.sheet.compounds", compoundTableColumns, b["compounds"].arrayItems),
         ])
     }
 }

@@ -256,7 +256,7 @@ public struct BulletinRepository: Sendable {
         }
     }
 
-    public func list(actor: Actor, batchYear: Int?) async throws -> [JSONValue] {
+    public func list(actor: Actor, batchYear: Int?, paging: Paging = .export) async throws -> [JSONValue] {
         guard Permissions.allows(actor.role, .readRegistry) else { throw AccessError.forbidden }
         var sql: SQLQueryString = "SELECT b.id, b.subdistrict_id, b.batch_year, b.as_of, b.issue_no, b.state, b.published_at FROM bulletins b WHERE "
         switch actor.scope.kind {
@@ -267,7 +267,7 @@ public struct BulletinRepository: Sendable {
         case .organisation: sql += "1=0"
         }
         if let batchYear { sql += " AND b.batch_year = \(bind: batchYear)" }
-        sql += " ORDER BY b.as_of DESC, b.id DESC LIMIT 500"
+        sql += " ORDER BY b.as_of DESC, b.id DESC" + paging.sql
         let q = sql
         return try await database.withConnection { db in
             try await db.raw(q).all().map { r in

@@ -67,6 +67,7 @@ public struct CalendarRepository: Sendable {
         let rows = try await database.withConnection { db in try await db.raw("SELECT year, holidays_json, workdays_json FROM work_calendars").all() }
         for r in rows {
             let y = try r.decode(column: "year", as: Int.self)
+            cal.enteredYears.insert(y)
             cal.holidays = cal.holidays.filter { $0.civil.year != y }
             cal.workdays = cal.workdays.filter { $0.civil.year != y }
             cal.holidays.formUnion(try JSONDecoder().decode([Day].self, from: Data(try r.decode(column: "holidays_json", as: String.self).utf8)))

@@ -35,7 +35,6 @@ public enum DemoProgramme {
         let calendar = WorkCalendar.shipped
         try await database.transaction { db in
             var rng = SplitMix64(seed: seed)
-            let attachment = try await AttachmentRepository.insertDemo(db: db, bytes: evidencePDF)
             let compounds = try await db.raw("SELECT id, subdistrict_id, community_id FROM compounds ORDER BY id").all()
             var plans: [Plan] = []
             for (i, c) in compounds.enumerated() {
@@ -141,19 +140,28 @@ public enum DemoProgramme {
 
             // Gates passed, each with the scanned document as evidence, and the final acceptance of completed projects.
             var gateRows: [[String]] = []
+            var documentRows: [[String]] = []
             var acceptanceRows: [[String]] = []
             for p in plans {
                 let pid = projectOf[p.compound]!
                 for stage in ProjectStage.allCases where stage > .consultation && stage <= p.stage {
                     let prev = ProjectStage.allCases[stage.index - 1]
+                    // Each gate on its own scanned document, of the first type the gate takes: a document is
+                    // evidence for one gate only.
+                    let type = stage.documentTypes[0]
+                    let document = try await AttachmentRepository.insertDemo(db: db, bytes: evidencePDF)
+                    documentRows.append([String(document), String(pid), SQLLiteral.text(stage.rawValue), SQLLiteral.text(type.rawValue)])
+                    let evidence = #"[{"kind":"document","attachment_id":\#(document),"document_type":"\#(type.rawValue)"}]"#
                     gateRows.append([String(pid), SQLLiteral.text(prev.rawValue), SQLLiteral.text(stage.rawValue),
-                        SQLLiteral.text(#"[{"kind":"attachment","id":\#(attachment)}]"#), "''", SQLLiteral.text(now), "'office'"])
+                        SQLLiteral.text(evidence), "''", SQLLiteral.text(now), "'office'"])
                 }
                 if let c = p.completed {
                     acceptanceRows.append([String(pid), "'final'", SQLLiteral.text(c.description), "'passed'",
                         SQLLiteral.text(#"["街道改造专班","监理单位","施工单位","居民代表"]"#), "''", SQLLiteral.text(now), "'office'"])
                 }
             }
+            _ = try await SQLLiteral.insert(db: db, table: "gate_documents",
+                columns: ["attachment_id", "project_id", "to_stage", "document_type"], rows: documentRows, returning: nil)
             _ = try await SQLLiteral.insert(db: db, table: "gate_passes",
                 columns: ["project_id", "from_stage", "to_stage", "evidence_json", "note", "passed_at", "passed_by"], rows: gateRows, returning: nil)
             _ = try await SQLLiteral.insert(db: db, table: "acceptances",

@@ -252,6 +252,14 @@ public enum Migrations {
               fix_days INTEGER NOT NULL, updated_at TEXT NOT NULL, updated_by TEXT NOT NULL)
             """,
         ]),
+        // A document is evidence for one gate only: the unique key holds also when two offices try at once.
+        Step(version: 8, name: "gate_documents", statements: [
+            """
+            CREATE TABLE gate_documents (attachment_id {BIG} NOT NULL UNIQUE REFERENCES attachments(id),
+              project_id {BIG} NOT NULL REFERENCES projects(id), to_stage TEXT NOT NULL, document_type TEXT NOT NULL)
+            """,
+            "CREATE INDEX gate_documents_project ON gate_documents (project_id)",
+        ]),
     ]
 
     public static var latest: Int { steps.last?.version ?? 0 }

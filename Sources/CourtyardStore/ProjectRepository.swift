@@ -192,14 +192,14 @@ public struct ProjectRepository: Sendable {
         }
     }
 
-    public func list(actor: Actor, filter: Filter = Filter()) async throws -> [JSONValue] {
+    public func list(actor: Actor, filter: Filter = Filter(), paging: Paging = .export) async throws -> [JSONValue] {
         guard Permissions.allows(actor.role, .readProjects) else { throw AccessError.forbidden }
         var sql: SQLQueryString = "SELECT \(unsafeRaw: Self.listColumns) \(unsafeRaw: Self.listFrom) WHERE " + Self.scope(actor)
         if let y = filter.batchYear { sql += " AND p.batch_year = \(bind: y)" }
         if let s = filter.stage { sql += " AND p.stage = \(bind: s.rawValue)" }
         if let c = filter.compoundId { sql += " AND p.compound_id = \(bind: c)" }
         if let c = filter.communityId { sql += " AND p.community_id = \(bind: c)" }
-        sql += " ORDER BY c.name, t.name, p.batch_year LIMIT 5000"
+        sql += " ORDER BY c.name, t.name, p.batch_year, p.id" + paging.sql
         let q = sql
         return try await database.withConnection { db in try await db.raw(q).all().map(summary) }
     }
@@ -214,12 +214,14 @@ public struct ProjectRepository: Sendable {
             pairs.append(("totals_by_category", Self.totals(items)))
             let stage = ProjectStage(rawValue: try row.text("stage")) ?? .consultation
             pairs.append(("next_stage", stage.next.map { .string($0.rawValue) } ?? .null))
-            pairs.append(("next_gate_evidence", .array((stage.next?.evidenceKinds ?? []).map { .string($0.rawValue) })))
+            pairs.append(("next_gate_evidence", .array((stage.next?.recordKinds ?? []).map { .string($0.rawValue) })))
+            pairs.append(("next_gate_document_types", .array((stage.next?.documentTypes ?? []).map { .string($0.rawValue) })))
             let gates = try await db.raw("""
                 SELECT from_stage, to_stage, evidence_json, note, passed_at, passed_by FROM gate_passes WHERE project_id = \(bind: id) ORDER BY id
                 """).all().map { g -> JSONValue in
-                .object([("from", .string(try g.text("from_stage"))), ("to", .string(try g.text("to_stage"))),
-                         ("evidence", try g.storedJSON("evidence_json")), ("note", .string(try g.text("note"))),
+                let evidence = try g.storedJSON("evidence_json")
+                return .object([("from", .string(try g.text("from_stage"))), ("to", .string(try g.text("to_stage"))),
+                         ("evidence", evidence), ("on_paper", .bool(Self.passedOnPaper(evidence))), ("note", .string(try g.text("note"))),
                          ("passed_at", .string(try g.text("passed_at"))), ("passed_by", .string(try g.text("passed_by")))])
             }
             pairs.append(("gates", .array(gates)))
@@ -235,6 +237,12 @@ public struct ProjectRepository: Sendable {
             pairs.append(("satisfaction_rate", satisfaction.map { .number(Percent.text($0)) } ?? .null))
             return .object(pairs)
         }
+    }
+
+    /// A gate passed only on documents (or, before evidence was typed, on bare attachments).
+    static func passedOnPaper(_ evidence: JSONValue) -> Bool {
+        let kinds = evidence.arrayItems.compactMap { $0["kind"]?.stringValue }
+        return !kinds.isEmpty && kinds.allSatisfy { $0 == "document" || $0 == "attachment" }
     }
 
     // MARK: The tailored plan
@@ -324,14 +332,31 @@ public struct ProjectRepository: Sendable {
         try await database.transaction { db in
             let p = try await Self.require(id, actor: actor, db: db)
             guard let next = p.stage.next else { throw StoreError.conflict("the project is handed over; there is no further stage") }
-            guard !evidence.isEmpty else {
-                throw StoreError.refused(code: next.gate, message: "moving to \(next.rawValue) needs evidence: \(next.evidenceKinds.map(\.rawValue).joined(separator: ", "))")
-            }
+            try Self.checkEvidenceForm(evidence, gate: next)
             try await Self.checkEvidence(evidence, gate: next, project: p, db: db)
             try await Self.checkGateRules(next, project: p, evidence: evidence, db: db)
             try await Self.pass(p, to: next, evidence: evidence, note: note, actor: actor, db: db)
         }
         return try await get(id: id, actor: actor)
+    }
+
+    /// The domain's rules of a gate's evidence, said as the API says them.
+    static func checkEvidenceForm(_ evidence: [Evidence], gate next: ProjectStage) throws {
+        let takes = "records: " + next.recordKinds.map(\.rawValue).joined(separator: ", ")
+            + "; documents: " + next.documentTypes.map(\.rawValue).joined(separator: ", ")
+        switch GateEvidence.problem(evidence, into: next) {
+        case nil: return
+        case .missing:
+            throw StoreError.refused(code: next.gate, message: "moving to \(next.rawValue) needs evidence (\(takes))")
+        case .wrongKind(let kind):
+            throw ValidationError(field: "evidence", code: "wrong_kind",
+                message: "a \(kind.rawValue) is not evidence for \(next.rawValue); it takes \(takes)")
+        case .wrongDocumentType(let type):
+            throw ValidationError(field: "evidence", code: "wrong_document_type",
+                message: "a \(type.rawValue) is not evidence for \(next.rawValue); it takes \(takes)")
+        case .repeatedDocument(let id):
+            throw ValidationError(field: "evidence", code: "repeated_document", message: "document \(id) is listed twice")
+        }
     }
 
     /// Rules of a gate beyond its evidence: an approved plan has work items; construction has a contractor;
@@ -345,44 +370,76 @@ public struct ProjectRepository: Sendable {
         case .construction:
             if p.contractorId == nil { throw StoreError.refused(code: next.gate, message: "assign a contractor before construction starts") }
         case .accepted:
-            if !evidence.contains(where: { $0.kind == .acceptance }) {
+            if !evidence.contains(where: { if case .record(.acceptance, _) = $0 { true } else { false } }) {
                 throw StoreError.refused(code: next.gate, message: "a project is accepted only through a passed final acceptance")
             }
         default: break
         }
     }
 
-    static let evidenceTables: [EvidenceKind: String] = [.attachment: "attachments", .vote: "votes", .acceptance: "acceptances",
+    static let evidenceTables: [EvidenceKind: String] = [.vote: "votes", .acceptance: "acceptances",
         .notice: "notices", .expertReview: "expert_reviews", .questionnaire: "questionnaires"]
 
     static func checkEvidence(_ evidence: [Evidence], gate: ProjectStage, project p: Row, db: any SQLDatabase) async throws {
-        let today = Clock.today
         for e in evidence {
-            guard gate.evidenceKinds.contains(e.kind) else {
-                throw ValidationError(field: "evidence", code: "wrong_kind",
-                    message: "a \(e.kind.rawValue) is not evidence for \(gate.rawValue); it takes \(gate.evidenceKinds.map(\.rawValue).joined(separator: ", "))")
-            }
-            guard let table = evidenceTables[e.kind] else {
-                throw ValidationError(field: "evidence", code: "unsupported", message: "\(e.kind.rawValue) records are not kept yet; attach the document")
-            }
-            var sql: SQLQueryString = "SELECT id FROM \(unsafeRaw: table) WHERE id = \(bind: e.id)"
-            if e.kind == .acceptance { sql += " AND project_id = \(bind: p.id) AND kind = 'final' AND result = 'passed'" }
-            if e.kind == .vote { sql += " AND compound_id = \(bind: p.compoundId) AND status = 'closed'" }
-            // A notice counts once its display period is over (公示期满); a questionnaire once it is closed; a review unless it rejected the plan.
-            if e.kind == .notice { sql += " AND compound_id = \(bind: p.compoundId) AND state = 'published' AND ends_on < \(bind: today.description)" }
-            if e.kind == .questionnaire {
-                sql += " AND compound_id = \(bind: p.compoundId) AND (state = 'closed' OR (state = 'published' AND closes_on < \(bind: today.description)))"
-            }
-            if e.kind == .expertReview { sql += " AND project_id = \(bind: p.id) AND conclusion <> 'rejected'" }
-            if try await db.raw(sql).first() == nil {
-                throw ValidationError(field: "evidence", code: "not_found", message: "\(e.kind.rawValue) \(e.id) does not exist or does not apply to this project")
+            switch e {
+            case .record(let kind, let id): try await checkRecord(kind, id: id, project: p, db: db)
+            case .document(let id, _): try await checkDocument(id, db: db)
             }
         }
     }
 
+    /// A record counts when it belongs to the project's compound (or the project) and has done its part.
+    static func checkRecord(_ kind: EvidenceKind, id: Int64, project p: Row, db: any SQLDatabase) async throws {
+        let today = Clock.today.description
+        var sql: SQLQueryString = "SELECT id FROM \(unsafeRaw: evidenceTables[kind]!) WHERE id = \(bind: id)"
+        switch kind {
+        case .acceptance: sql += " AND project_id = \(bind: p.id) AND kind = 'final' AND result = 'passed'"
+        case .vote: sql += " AND compound_id = \(bind: p.compoundId) AND status = 'closed'"
+        // A notice counts once its display period is over (公示期满); a questionnaire once it is closed.
+        case .notice:
+            sql += " AND compound_id = \(bind: p.compoundId) AND state = 'published' AND ends_on < \(bind: today)"
+        case .questionnaire:
+            sql += " AND compound_id = \(bind: p.compoundId)"
+            sql += " AND (state = 'closed' OR (state = 'published' AND closes_on < \(bind: today)))"
+        // A review counts unless it rejected the plan.
+        case .expertReview: sql += " AND project_id = \(bind: p.id) AND conclusion <> 'rejected'"
+        }
+        if try await db.raw(sql).first() == nil {
+            throw ValidationError(field: "evidence", code: "not_found",
+                message: "\(kind.rawValue) \(id) does not exist or does not apply to this project")
+        }
+    }
+
+    /// A document must exist and must not already be the evidence of another gate (of any project).
+    static func checkDocument(_ id: Int64, db: any SQLDatabase) async throws {
+        if try await db.raw("SELECT id FROM attachments WHERE id = \(bind: id)").first() == nil {
+            throw ValidationError(field: "evidence", code: "not_found", message: "document \(id) does not exist")
+        }
+        if let used = try await db.raw("SELECT to_stage FROM gate_documents WHERE attachment_id = \(bind: id)").first() {
+            throw StoreError.conflict("document \(id) is already the evidence of the gate into \(try used.text("to_stage"))")
+        }
+    }
+
+    static func evidenceJSON(_ evidence: [Evidence]) -> JSONValue {
+        .array(evidence.map { e in
+            switch e {
+            case .record(let kind, let id): .object([("kind", .string(kind.rawValue)), ("id", .int(id))])
+            case .document(let id, let type):
+                .object([("kind", .string("document")), ("attachment_id", .int(id)), ("document_type", .string(type.rawValue))])
+            }
+        })
+    }
+
     static func pass(_ p: Row, to next: ProjectStage, evidence: [Evidence], note: String, actor: Actor, db: any SQLDatabase) async throws {
-        let ev = JSONValue.array(evidence.map { .object([("kind", .string($0.kind.rawValue)), ("id", .int($0.id))]) })
+        let ev = evidenceJSON(evidence)
         try await db.raw("UPDATE projects SET stage = \(bind: next.rawValue), version = version + 1 WHERE id = \(bind: p.id)").run()
+        for case .document(let attachment, let type) in evidence {
+            try await db.raw("""
+                INSERT INTO gate_documents (attachment_id, project_id, to_stage, document_type)
+                VALUES (\(bind: attachment), \(bind: p.id), \(bind: next.rawValue), \(bind: type.rawValue))
+                """).run()
+        }
         try await db.raw("""
             INSERT INTO gate_passes (project_id, from_stage, to_stage, evidence_json, note, passed_at, passed_by)
             VALUES (\(bind: p.id), \(bind: p.stage.rawValue), \(bind: next.rawValue), \(bind: ev.serialized()), \(bind: TextNormalizer.prose(note)),
@@ -424,7 +481,7 @@ public struct ProjectRepository: Sendable {
                 before: nil, after: .object([("kind", .string(kind.rawValue)), ("result", .string(result.rawValue))]))
             if kind == .final && result == .passed {
                 try await db.raw("UPDATE projects SET completed_on = \(bind: date.description) WHERE id = \(bind: projectId)").run()
-                try await Self.pass(p, to: .accepted, evidence: [Evidence(kind: .acceptance, id: id)], note: note, actor: actor, db: db)
+                try await Self.pass(p, to: .accepted, evidence: [.record(.acceptance, id: id)], note: note, actor: actor, db: db)
             }
         }
         return try await get(id: projectId, actor: actor)

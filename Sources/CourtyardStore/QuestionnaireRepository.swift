@@ -86,11 +86,11 @@ public struct QuestionnaireRepository: Sendable {
         try await database.withConnection { db in try await Self.header(id, db: db, scope: nil) }
     }
 
-    public func list(actor: Actor, compoundId: Int64?) async throws -> [JSONValue] {
+    public func list(actor: Actor, compoundId: Int64?, paging: Paging = .export) async throws -> [JSONValue] {
         guard Permissions.allows(actor.role, .readRegistry) else { throw AccessError.forbidden }
         var sql: SQLQueryString = "SELECT q.id FROM questionnaires q JOIN compounds t ON t.id = q.compound_id WHERE " + scope(actor)
         if let compoundId { sql += " AND q.compound_id = \(bind: compoundId)" }
-        sql += " ORDER BY q.opens_on DESC, q.id DESC LIMIT 200"
+        sql += " ORDER BY q.opens_on DESC, q.id DESC" + paging.sql
         let q = sql
         return try await database.withConnection { db in
             var out: [JSONValue] = []
@@ -200,10 +200,10 @@ public struct QuestionnaireRepository: Sendable {
         case .failure(let p): throw ValidationError(field: "answers", code: "invalid", message: p.message)
         }
         if try await db.raw("SELECT id FROM questionnaire_responses WHERE questionnaire_id = \(bind: h.id) AND household_id = \(bind: householdId)").first() != nil {
-            throw StoreError.conflict("household \(householdId) has already answered")
+            throw StoreError.refused(code: "already_answered", message: "household \(householdId) has already answered")
         }
         if let paper, try await db.raw("SELECT id FROM questionnaire_responses WHERE questionnaire_id = \(bind: h.id) AND paper_number = \(bind: paper)").first() != nil {
-            throw StoreError.conflict("paper \(paper) has already been entered")
+            throw StoreError.refused(code: "paper_entered", message: "paper \(paper) has already been entered")
         }
         let id = try await db.raw("""
             INSERT INTO questionnaire_responses (questionnaire_id, household_id, channel, paper_number, answers_json, at, entered_by)

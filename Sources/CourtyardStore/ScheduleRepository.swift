@@ -213,6 +213,12 @@ public struct ScheduleRepository: Sendable {
         public var baselineAt: String?
 
         /// The dates the plan holds a task to: as late as allowed from the deadline, or as early as possible from the start.
+        /// Every year from the plan's first date to its last, with the source of its working days.
+        public func calendarYears(_ calendar: WorkCalendar) -> [(year: Int, source: WorkCalendar.YearSource)] {
+            let days = [result.start, result.finish, anchor, deadline]
+            return calendar.sources(from: days.min()!, through: days.max()!)
+        }
+
         public func planned(_ r: Schedule.Row) -> (start: Day, finish: Day) {
             mode == .backward ? (r.lateStart, r.lateFinish) : (r.earlyStart, r.earlyFinish)
         }
@@ -256,7 +262,13 @@ public struct ScheduleRepository: Sendable {
         return .object([("mode", .string(plan.mode.rawValue)), ("anchor", .string(plan.anchor.description)),
                         ("start", .string(plan.result.start.description)), ("finish", .string(plan.result.finish.description)),
                         ("deadline", .string(plan.deadline.description)), ("days_past_deadline", .int(overrun)),
-                        ("baseline_at", plan.baselineAt.map { .string($0) } ?? .null), ("tasks", .array(rows))])
+                        ("baseline_at", plan.baselineAt.map { .string($0) } ?? .null),
+                        ("calendar_years", Self.calendarYears(plan, calendar: calendar)), ("tasks", .array(rows))])
+    }
+
+    /// Which calendar each year the schedule touches was counted on, so a reader sees when a year had none.
+    static func calendarYears(_ plan: Plan, calendar: WorkCalendar) -> JSONValue {
+        .array(plan.calendarYears(calendar).map { .object([("year", .int(Int64($0.year))), ("source", .string($0.source.rawValue))]) })
     }
 
     /// Freezes the plan's dates as the baseline the current plan and the actuals are compared with.

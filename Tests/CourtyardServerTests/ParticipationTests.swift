@@ -142,8 +142,8 @@ import Testing
             #expect(refused.status == .unprocessableContent)
             let over = try await notice(Self.today.adding(days: -10), Self.today.adding(days: -3))
             #expect(try await client.call(.post, "/api/v1/notices/\(over)/objections", token: nil, body: #"{"text":"太晚了"}"#).json.errorCode == "not_on_display")
-            let file = try await client.upload(ProjectTests.pdf, filename: "纪要.pdf", token: office)
-            _ = try await client.call(.post, "/api/v1/projects/\(pid)/advance", token: office, body: #"{"evidence":[\#(file.json["id"]!.intValue!)]}"#)
+            _ = try await client.call(.post, "/api/v1/projects/\(pid)/advance", token: office,
+                body: try await client.document("consultation_minutes", token: office))
             let reviewStage = try await client.call(.post, "/api/v1/projects/\(pid)/advance", token: office, body: #"{"evidence":[{"kind":"notice","id":\#(over)}]}"#)
             #expect(reviewStage.json["stage"]?.stringValue == "public_review")
             _ = try await client.call(.post, "/api/v1/projects/\(pid)/advance", token: office, body: #"{"evidence":[{"kind":"notice","id":\#(over)}]}"#)
@@ -215,7 +215,7 @@ extension JSONValue {
             }
             #expect(try await enter("S-1").0 == .seeOther)
             let again = try await enter("S-2")
-            #expect(again.0 == .conflict && again.1.contains("already answered"))
+            #expect(again.0 == .conflict && again.1.contains("这套房屋已经提交过问卷"))
             let results = try await client.call(.get, "/api/v1/questionnaires/\(qid)/results", token: office)
             #expect(results.json["responses"]?.intValue == 1)
             #expect(results.json["questions"]?.arrayItemsForTests[1]["options"]?.arrayItemsForTests.map { $0["count"]?.intValue } == [1, 1])
@@ -285,7 +285,7 @@ extension JSONValue {
                 }
             }
             let bad = try await post("q0_text=%E6%94%B9%E4%BB%80%E4%B9%88&q0_type=single&q0_options=%E7%AE%A1%E7%BD%91")
-            #expect(bad.0 == .unprocessableContent && bad.2.contains("2 to 20"))
+            #expect(bad.0 == .unprocessableContent && bad.2.contains("须有 2 至 20 个互不相同的选项"))
             let made = try await post("q0_text=%E6%94%B9%E4%BB%80%E4%B9%88&q0_type=single&q0_options=%E7%AE%A1%E7%BD%91%0D%0A%E5%A4%96%E5%A2%99&q1_text=%E6%BB%A1%E6%84%8F%E5%BA%A6&q1_type=rating&q1_options=&q2_text=&q2_type=text")
             #expect(made.0 == .seeOther && made.1.hasPrefix("/questionnaires/"))
             let id = made.1.dropFirst("/questionnaires/".count)

@@ -19,6 +19,12 @@ extension TestClientProtocol {
             (r.status, JSONValue.parse(String(buffer: r.body)) ?? .null)
         }
     }
+
+    /// A freshly uploaded scan as gate evidence of the given document type: `{"evidence":[{…}]}`.
+    func document(_ type: String, token: String) async throws -> String {
+        let id = try await upload(ProjectTests.pdf, filename: "\(type).pdf", token: token).json["id"]!.intValue!
+        return #"{"evidence":[{"kind":"document","attachment_id":\#(id),"document_type":"\#(type)"}]}"#
+    }
 }
 
 @Suite struct ProjectTests {
@@ -74,8 +80,14 @@ extension TestClientProtocol {
             let wrongKind = try await client.call(.post, "/api/v1/projects/\(pid)/advance", token: office,
                 body: #"{"evidence":[{"kind":"acceptance","id":1}]}"#)
             #expect(wrongKind.status == .unprocessableContent)
-            for _ in 0..<4 {
-                let step = try await client.call(.post, "/api/v1/projects/\(pid)/advance", token: office, body: #"{"evidence":[\#(evidence)],"note":"ok"}"#)
+            // A bare attachment id says nothing of what the paper is.
+            let bare = try await client.call(.post, "/api/v1/projects/\(pid)/advance", token: office, body: #"{"evidence":[\#(evidence)]}"#)
+            #expect(bare.status == .unprocessableContent)
+            let first = #"{"evidence":[{"kind":"document","attachment_id":\#(evidence),"document_type":"consultation_minutes"}]}"#
+            #expect(try await client.call(.post, "/api/v1/projects/\(pid)/advance", token: office, body: first).status == .ok)
+            for type in ["design_scheme", "notice_text", "approval_document"] {
+                let step = try await client.call(.post, "/api/v1/projects/\(pid)/advance", token: office,
+                    body: try await client.document(type, token: office))
                 #expect(step.status == .ok)
             }
             let atPlan = try await client.call(.get, "/api/v1/projects/\(pid)", token: office)
@@ -83,8 +95,10 @@ extension TestClientProtocol {
             guard case .array(let gates) = atPlan.json["gates"] ?? .null else { Issue.record("no gates"); return }
             #expect(gates.count == 4 && gates[0]["passed_by"]?.stringValue == "office")
             guard case .array(let firstEvidence) = gates[0]["evidence"] ?? .null else { Issue.record("no evidence"); return }
-            #expect(firstEvidence.count == 1 && firstEvidence[0]["kind"]?.stringValue == "attachment" && firstEvidence[0]["id"]?.intValue == evidence)
-            let noContractor = try await client.call(.post, "/api/v1/projects/\(pid)/advance", token: office, body: #"{"evidence":[\#(evidence)]}"#)
+            #expect(firstEvidence.count == 1 && firstEvidence[0]["kind"]?.stringValue == "document")
+            #expect(firstEvidence[0]["attachment_id"]?.intValue == evidence && gates[0]["on_paper"] == .bool(true))
+            let commencement = try await client.document("commencement_report", token: office)
+            let noContractor = try await client.call(.post, "/api/v1/projects/\(pid)/advance", token: office, body: commencement)
             #expect(noContractor.json.errorCode == "gate_construction")
             let stale = try await client.call(.patch, "/api/v1/projects/\(pid)", token: office, body: #"{"contractor_id":\#(contractorOrg)}"#,
                 headers: [.ifMatch: "\"\(pid)-1\""])
@@ -143,7 +157,7 @@ extension TestClientProtocol {
             let early = try await client.call(.post, "/api/v1/projects/\(pid)/site_logs", token: contractor,
                 body: #"{"date":"\#(today)","work_done":"进场","weather":"晴","workers":12}"#)
             #expect(early.status == .conflict && early.json.errorCode == "not_in_construction")
-            _ = try await client.call(.post, "/api/v1/projects/\(pid)/advance", token: office, body: #"{"evidence":[\#(evidence)]}"#)
+            #expect(try await client.call(.post, "/api/v1/projects/\(pid)/advance", token: office, body: commencement).status == .ok)
             let logDay = today.adding(days: -3)
             let log = try await client.call(.post, "/api/v1/projects/\(pid)/site_logs", token: contractor, body: #"""
                 {"date":"\#(logDay)","weather":"晴","workers":18,"work_done":"管网开挖","issues":"","progress":[{"work_item_id":\#(water),"percent":50},{"work_item_id":\#(lift),"percent":10}],"photos":[\#(evidence)]}
@@ -184,7 +198,8 @@ extension TestClientProtocol {
             #expect(verified.json["state"]?.stringValue == "verified")
 
             // Acceptance: only a passed final one accepts the project.
-            let skip = try await client.call(.post, "/api/v1/projects/\(pid)/advance", token: office, body: #"{"evidence":[\#(evidence)]}"#)
+            let skip = try await client.call(.post, "/api/v1/projects/\(pid)/advance", token: office,
+                body: try await client.document("acceptance_report", token: office))
             #expect(skip.status == .conflict && skip.json.errorCode == "gate_accepted")
             let failed = try await client.call(.post, "/api/v1/projects/\(pid)/acceptances", token: office,
                 body: #"{"kind":"final","date":"\#(today)","result":"failed","participants":["监理","居民代表"]}"#)
@@ -214,7 +229,7 @@ extension TestClientProtocol {
             let html = try await client.call(.get, "/api/v1/bulletins/\(bid)?format=html", token: office)
             #expect(html.text.contains("第1期") && html.text.contains("<table"))
             let csv = try await client.call(.get, "/api/v1/bulletins/\(bid)?format=csv", token: office)
-            #expect(csv.text.contains("completion_rate_by_compounds") && csv.text.contains("100.0"))
+            #expect(csv.text.contains("完工率（按小区，%）") && csv.text.contains("100.0"))
             let xlsx = try await client.execute(uri: "/api/v1/bulletins/\(bid)?format=xlsx", method: .get, headers: [.authorization: "Bearer \(office)"]) { r in
                 Array(r.body.readableBytesView.prefix(2))
             }

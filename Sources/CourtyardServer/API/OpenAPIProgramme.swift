@@ -37,10 +37,22 @@ extension OpenAPIDocument {
         paths[p + "/work_items/{item}"] = ["delete": op("Remove a work item", id: "delete_work_item", tag: "projects",
             params: [idParam, param("item", "path")], responses: conflict(["200": response("the project", project)]))]
         paths[p + "/advance"] = ["post": op("Pass the gate into the next stage", id: "advance_project", tag: "projects", params: [idParam],
-            body: ["type": "object", "properties": ["evidence": ["type": "array", "items": ["oneOf": [ty("integer"),
-                ["type": "object", "required": ["kind", "id"], "properties": ["kind": ["type": "string", "enum": EvidenceKind.allCases.map(\.rawValue)],
-                    "id": ty("integer")]]]]], "note": ty("string")]],
+            body: ["type": "object", "properties": ["evidence": ["type": "array", "items": ["oneOf": [
+                ["type": "object", "required": ["kind", "id"], "additionalProperties": false, "properties": [
+                    "kind": ["type": "string", "enum": EvidenceKind.allCases.map(\.rawValue)], "id": ty("integer")]],
+                ["type": "object", "required": ["kind", "attachment_id", "document_type"], "additionalProperties": false,
+                 "properties": ["kind": ["type": "string", "enum": ["document"]], "attachment_id": ty("integer"),
+                    "document_type": ["type": "string", "enum": DocumentType.allCases.map(\.rawValue)]]],
+            ]]], "note": ty("string")]],
             responses: conflict(["200": response("advanced", project)]))]
+        paths["/api/v1/gates"] = ["get": op("The stage gates, each with the records and document types it takes", id: "list_gates",
+            tag: "projects", responses: responses(["200": response("the gates", ["type": "object", "required": ["items", "next_cursor"],
+                "properties": ["next_cursor": ["type": "string", "nullable": true], "items": ["type": "array", "items": [
+                    "type": "object", "required": ["gate", "from", "to", "record_kinds", "document_types"], "properties": [
+                        "gate": ty("string"), "from": ty("string"), "to": ty("string"),
+                        "record_kinds": ["type": "array", "items": ["type": "string", "enum": EvidenceKind.allCases.map(\.rawValue)]],
+                        "document_types": ["type": "array", "items": ["type": "string", "enum": DocumentType.allCases.map(\.rawValue)]],
+                    ]]]]])]))]
         paths[p + "/acceptances"] = ["post": op("Record an acceptance; a passed final one accepts the project", id: "add_acceptance", tag: "projects",
             params: [idParam], body: ["type": "object", "required": ["kind", "date", "result", "participants"], "properties": [
                 "kind": ["type": "string", "enum": ["intermediate", "final"]], "date": date, "result": ["type": "string", "enum": ["passed", "failed"]],
@@ -143,6 +155,8 @@ extension OpenAPIDocument {
             "completed_on": ["type": "string", "nullable": true], "percent_complete": ty("number"), "budget_fen": ty("integer"),
             "households": ty("integer"), "version": ty("integer")]) { a, _ in a }]
         schemas["Schedule"] = ["type": "object", "properties": ["mode": ty("string"), "start": date, "finish": date, "deadline": date,
+            "calendar_years": ["type": "array", "items": ["type": "object", "required": ["year", "source"], "properties": [
+                "year": ty("integer"), "source": ["type": "string", "enum": ["published", "entered", "weekdays"]]]]],
             "tasks": ["type": "array", "items": ["type": "object", "properties": ["id": ty("integer"), "name": ty("string"),
                 "early_start": date, "early_finish": date, "late_start": date, "late_finish": date, "total_float": ty("integer"), "critical": ty("boolean")]]]]]
     }

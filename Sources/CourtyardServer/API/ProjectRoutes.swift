@@ -19,6 +19,11 @@ enum ProjectRoutes {
             return JSONBody.response(.object([("categories", .array(WorkCategory.allCases.map { .string($0.rawValue) })), ("items", .array(items))]))
         }
 
+        api.get("gates") { _, context -> Response in
+            _ = try context.actor()
+            return JSONBody.response(gates())
+        }
+
         // MARK: Projects
         api.post("projects") { request, context -> Response in
             let body = try await JSONBody.object(request, context: context)
@@ -35,12 +40,13 @@ enum ProjectRoutes {
                 guard let stage = ProjectStage(rawValue: s) else { throw AppError.badRequest("invalid_filter", "unknown stage \(s)", field: "stage") }
                 filter.stage = stage
             }
-            let items = try await projects.list(actor: try context.actor(), filter: filter)
+            let paging = try ListPage.paging(request)
+            let items = try await projects.list(actor: try context.actor(), filter: filter, paging: paging)
             if ListCSV.wanted(request) {
                 return ListCSV.response(columns: ["id", "community_name", "compound_name", "households", "batch_year", "stage", "deadline",
                     "started_on", "completed_on", "percent_complete", "budget_fen", "contractor_name"], items: items, filename: "projects")
             }
-            return JSONBody.response(.object([("items", .array(items)), ("next_cursor", .null)]))
+            return ListPage.response(items, paging)
         }
         api.get("projects/:id") { _, context -> Response in
             let p = try await projects.get(id: try id(context), actor: try context.actor())
@@ -110,10 +116,11 @@ enum ProjectRoutes {
                 .addTask(projectId: try id(context), change: try taskChange(body), actor: try context.actor())
             return JSONBody.response(t, status: .created)
         }
-        api.get("projects/:id/tasks") { _, context -> Response in
+        api.get("projects/:id/tasks") { request, context -> Response in
             let plan = try await ScheduleRepository(database: services.database, calendar: try await calendar())
                 .plan(projectId: try id(context), mode: .backward, start: nil, actor: try context.actor())
-            return JSONBody.response(.object([("items", .array(plan.tasks.map { .object(ScheduleRepository.taskPairs($0)) })), ("next_cursor", .null)]))
+            let all: [JSONValue] = plan.tasks.map { .object(ScheduleRepository.taskPairs($0)) }
+            return ListPage.response(all: all, try ListPage.paging(request))
         }
         api.patch("projects/:id/tasks/:task") { request, context -> Response in
             let body = try await JSONBody.object(request, context: context)
@@ -171,7 +178,7 @@ enum ProjectRoutes {
             if ListCSV.wanted(request) {
                 return ListCSV.response(columns: ["date", "weather", "workers", "work_done", "issues", "created_by"], items: items, filename: "site-logs")
             }
-            return JSONBody.response(.object([("items", .array(items)), ("next_cursor", .null)]))
+            return ListPage.response(all: items, try ListPage.paging(request))
         }
         api.post("projects/:id/checks") { request, context -> Response in
             let body = try await JSONBody.object(request, context: context)
@@ -198,10 +205,10 @@ enum ProjectRoutes {
                 .init(date: try body.requiredDay("date"), items: items, findings: findings), actor: try context.actor())
             return JSONBody.response(check, status: .created)
         }
-        api.get("projects/:id/checks") { _, context -> Response in
+        api.get("projects/:id/checks") { request, context -> Response in
             let items = try await LedgerRepository(database: services.database, calendar: try await calendar()).checks(projectId: try id(context),
                 actor: try context.actor())
-            return JSONBody.response(.object([("items", .array(items)), ("next_cursor", .null)]))
+            return ListPage.response(all: items, try ListPage.paging(request))
         }
         api.post("findings/:id/:step") { request, context -> Response in
             guard let step = LedgerRepository.FindingStep(rawValue: try context.parameters.require("step")) else { throw AppError.notFound }
@@ -242,17 +249,39 @@ enum ProjectRoutes {
     }
 
     /// Evidence as attachment ids (`[12, 13]`) or records (`[{"kind": "notice", "id": 4}]`).
+    /// Evidence is a list of records `{"kind", "id"}` and documents `{"kind": "document", "attachment_id",
+    /// "document_type"}`. A bare attachment id says nothing of what the paper is, so it is refused.
     static func evidence(_ value: JSONValue?) throws -> [Evidence] {
         guard let value, value != .null else { return [] }
         guard case .array(let a) = value else { throw AppError.unprocessable("invalid", "evidence is a list", field: "evidence") }
-        return try a.map { item in
-            if let id = item.intValue { return Evidence(kind: .attachment, id: id) }
-            guard let k = item["kind"]?.stringValue, let kind = EvidenceKind(rawValue: k), let id = item["id"]?.intValue else {
-                throw AppError.unprocessable("invalid", "evidence items are attachment ids or {kind, id} with kind one of "
-                    + EvidenceKind.allCases.map(\.rawValue).joined(separator: ", "), field: "evidence")
+        return try a.map(evidenceItem)
+    }
+
+    static func evidenceItem(_ item: JSONValue) throws -> Evidence {
+        let kinds = EvidenceKind.allCases.map(\.rawValue).joined(separator: ", ")
+        if item["kind"]?.stringValue == "document" {
+            guard let id = item["attachment_id"]?.intValue,
+                let type = item["document_type"]?.stringValue.flatMap(DocumentType.init(rawValue:))
+            else {
+                throw AppError.unprocessable("invalid", "a document is {kind: document, attachment_id, document_type} with "
+                    + "document_type one of " + DocumentType.allCases.map(\.rawValue).joined(separator: ", "), field: "evidence")
             }
-            return Evidence(kind: kind, id: id)
+            return .document(attachmentId: id, type: type)
         }
+        guard let k = item["kind"]?.stringValue, let kind = EvidenceKind(rawValue: k), let id = item["id"]?.intValue else {
+            throw AppError.unprocessable("invalid", "evidence items are records {kind, id} with kind one of \(kinds), "
+                + "or documents {kind: document, attachment_id, document_type}", field: "evidence")
+        }
+        return .record(kind, id: id)
+    }
+
+    /// Each gate with the records and document types it takes.
+    static func gates() -> JSONValue {
+        .object([("items", .array(ProjectStage.allCases.filter { $0 != .consultation }.map { stage in
+            .object([("gate", .string(stage.gate)), ("from", .string(ProjectStage.allCases[stage.index - 1].rawValue)),
+                     ("to", .string(stage.rawValue)), ("record_kinds", .array(stage.recordKinds.map { .string($0.rawValue) })),
+                     ("document_types", .array(stage.documentTypes.map { .string($0.rawValue) }))])
+        })), ("next_cursor", .null)])
     }
 
     static func taskChange(_ body: [String: JSONValue]) throws -> ScheduleRepository.TaskChange {

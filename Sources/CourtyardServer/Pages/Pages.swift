@@ -113,8 +113,25 @@ enum Pages {
             return try await redisplay(("bad", f.t("household.stale")), .preconditionFailed)
         } catch let e where [.unprocessableContent, .conflict].contains(AppError.from(e)?.status) {
             let a = AppError.from(e)!
-            return try await redisplay(("bad", a.message), a.status)
+            return try await redisplay(("bad", message(for: a, f)), a.status)
         }
+    }
+
+    /// What a person reads when a form is refused: the catalogue's words for the error's code (by field and code,
+    /// then by code), never the API's English message or an internal id; a plain request to check the form otherwise.
+    static func message(for error: AppError, _ f: PageFrame) -> String {
+        if error.code == pageMessage { return error.message }
+        let keys = (error.field.map { ["error.\($0).\(error.code)"] } ?? []) + ["error.\(error.code)"]
+        for key in keys { if let text = f.lang.catalogue[key] { return text } }
+        return f.t(error.status == .conflict ? "error.conflictGeneric" : "error.invalidGeneric")
+    }
+
+    /// The code of an error a page raised itself, whose message is already in the page's language.
+    static let pageMessage = "page_message"
+
+    /// The same for a domain problem with a questionnaire's answers: which question, and what is wrong with it.
+    static func message(for problem: QuestionnaireRules.Problem, _ f: PageFrame) -> String {
+        f.t("error.answer.\(problem.reason.rawValue)").replacingOccurrences(of: "{n}", with: String(problem.question))
     }
 
     /// After a successful POST, go where the person can see the result.

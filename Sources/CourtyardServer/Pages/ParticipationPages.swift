@@ -45,12 +45,15 @@ enum ParticipationPages {
             }) {
                 guard let compound = Int64(fields["compound_id"] ?? ""), let kind = QuestionnaireKind(rawValue: fields["kind"] ?? ""),
                     let opens = Day(fields["opens_on"] ?? ""), let closes = Day(fields["closes_on"] ?? "")
-                else { throw ValidationError(field: "opens_on", code: "invalid", message: f.t("form.badDate")) }
+                else { throw ValidationError(field: "opens_on", code: Pages.pageMessage, message: f.t("form.badDate")) }
                 let questions: [Question] = (0..<6).compactMap { i in
                     let text = (fields["q\(i)_text"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
                     guard !text.isEmpty, let type = QuestionType(rawValue: fields["q\(i)_type"] ?? "") else { return nil }
                     let options = (fields["q\(i)_options"] ?? "").split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
                     return Question(text: text, type: type, options: type == .single || type == .multiple ? options : [], required: type != .text)
+                }
+                if let problem = QuestionnaireRules.checkQuestions(questions) {
+                    throw ValidationError(field: "questions", code: Pages.pageMessage, message: Pages.message(for: problem, f))
                 }
                 let q = try await questionnaires.create(compoundId: compound, projectId: nil, kind: kind, title: fields["title"] ?? "", questions: questions,
                     opensOn: opens, closesOn: closes, actor: actor)
@@ -69,7 +72,7 @@ enum ParticipationPages {
             }) {
                 guard let compound = Int64(form.fields["compound_id"] ?? ""), let kind = NoticeRepository.Kind(rawValue: form.fields["kind"] ?? ""),
                     let starts = Day(form.fields["starts_on"] ?? ""), let ends = Day(form.fields["ends_on"] ?? "")
-                else { throw ValidationError(field: "starts_on", code: "invalid", message: f.t("form.badDate")) }
+                else { throw ValidationError(field: "starts_on", code: Pages.pageMessage, message: f.t("form.badDate")) }
                 let attachments = try await form.storeFile("file", database: services.database, actor: actor).map { [$0] } ?? []
                 let n = try await notices.create(.init(compoundId: compound, projectId: nil, kind: kind, title: form.fields["title"] ?? "",
                     body: form.fields["body"] ?? "", attachments: attachments, startsOn: starts, endsOn: ends), actor: actor)

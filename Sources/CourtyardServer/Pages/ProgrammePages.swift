@@ -28,7 +28,7 @@ enum ProgrammePages {
             return try await Pages.save(f, next: "/projects/\(id)#ledger", redisplay: { m, status in
                 try await projectPage(id: id, context: context, f: f, services: services, message: m, status: status)
             }) {
-                guard let date = Day(fields["date"] ?? "") else { throw ValidationError(field: "date", code: "invalid", message: f.t("form.badDate")) }
+                guard let date = Day(fields["date"] ?? "") else { throw ValidationError(field: "date", code: Pages.pageMessage, message: f.t("form.badDate")) }
                 let progress: [(workItemId: Int64, percent: Int)] = fields.compactMap { k, v in
                     guard k.hasPrefix("progress_"), let item = Int64(k.dropFirst(9)), let pc = Int(v) else { return nil }
                     return (item, pc)
@@ -45,7 +45,7 @@ enum ProgrammePages {
                 try await projectPage(id: id, context: context, f: f, services: services, message: m, status: status)
             }) {
                 let actor = try context.actor()
-                guard let date = Day(form.fields["date"] ?? "") else { throw ValidationError(field: "date", code: "invalid", message: f.t("form.badDate")) }
+                guard let date = Day(form.fields["date"] ?? "") else { throw ValidationError(field: "date", code: Pages.pageMessage, message: f.t("form.badDate")) }
                 let items = checklist.map { (item: Lang.zh.t("check.item." + $0), passed: form.fields["item_" + $0] != "fail", note: "") }
                 let photos = try await form.storeFile("photo", database: services.database, actor: actor).map { [$0] } ?? []
                 let finding = (form.fields["finding"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
@@ -68,7 +68,11 @@ enum ProgrammePages {
                 try await projectPage(id: id, context: context, f: f, services: services, message: m, status: status)
             }) {
                 let actor = try context.actor()
-                let evidence = try await form.storeFile("file", database: services.database, actor: actor).map { [Evidence(kind: .attachment, id: $0)] } ?? []
+                guard let type = form.fields["document_type"].flatMap(DocumentType.init(rawValue:)) else {
+                    throw ValidationError(field: "document_type", code: Pages.pageMessage, message: f.t("project.documentTypeRequired"))
+                }
+                let file = try await form.storeFile("file", database: services.database, actor: actor)
+                let evidence = file.map { [Evidence.document(attachmentId: $0, type: type)] } ?? []
                 _ = try await projects.advance(id: id, evidence: evidence, note: form.fields["note"] ?? "", actor: actor)
             }
         }
@@ -185,6 +189,11 @@ enum ProgrammePages {
         s += planSection(p, f: f)
         s += gatesSection(p, stage: stage, actor: actor, f: f)
         s += "<h2 id=\"schedule\">\(esc(f.t("project.schedule")))</h2>"
+        let guessed = plan.calendarYears(cal).filter { $0.source == .weekdays }.map { String($0.year) }
+        if !plan.tasks.isEmpty && !guessed.isEmpty {
+            let text = f.t("project.calendarMissing").replacingOccurrences(of: "{years}", with: guessed.joined(separator: "、"))
+            s += "<p class=\"note bad\" role=\"alert\">\(esc(text))</p>"
+        }
         if plan.tasks.isEmpty {
             s += "<p class=\"muted\">\(esc(f.t("common.none")))</p>"
         } else {
@@ -221,16 +230,27 @@ enum ProgrammePages {
         return s
     }
 
+    /// The document types the gate into `stage` takes, as the options of the gate form.
+    static func documentOptions(_ stage: ProjectStage, f: PageFrame) -> String {
+        stage.documentTypes.map { "<option value=\"\($0.rawValue)\">\(esc(f.t("document." + $0.rawValue)))</option>" }.joined()
+    }
+
     static func gatesSection(_ p: JSONValue, stage: ProjectStage, actor: Actor, f: PageFrame) -> String {
         var s = "<h2>\(esc(f.t("project.gates")))</h2>"
         let gates = p["gates"].arrayItems
         if gates.isEmpty { s += "<p class=\"muted\">\(esc(f.t("common.none")))</p>" }
         else {
             let rows = gates.map { g -> [String] in
-                let evidence = g["evidence"].arrayItems.map { e -> String in
-                    let id = e["id"]?.intValue ?? 0
-                    return e["kind"]?.stringValue == "attachment" ? "<a href=\"/api/v1/attachments/\(id)\">#\(id)</a>" : esc("\(e["kind"]?.cellText ?? "") #\(id)")
-                }.joined(separator: " ")
+                var evidence = g["evidence"].arrayItems.map { e -> String in
+                    let kind = e["kind"]?.stringValue ?? ""
+                    if kind == "document" || kind == "attachment" {
+                        let id = e["attachment_id"]?.intValue ?? e["id"]?.intValue ?? 0
+                        let type = e["document_type"]?.stringValue.map { f.t("document." + $0) } ?? f.t("project.evidence")
+                        return "<a href=\"/api/v1/attachments/\(id)\">\(esc(type))</a>"
+                    }
+                    return esc(f.t("evidence." + kind))
+                }.joined(separator: "、")
+                if g["on_paper"] == .bool(true) { evidence += " <em class=\"muted\">（\(esc(f.t("project.onPaper")))）</em>" }
                 return [esc(f.t("stage." + (g["to"]?.stringValue ?? ""))), esc(beijingTime(g["passed_at"]?.cellText ?? "", dateOnly: true)), esc(g["passed_by"]?.cellText ?? ""),
                         evidence, esc(g["note"]?.cellText ?? "")]
             }
@@ -243,6 +263,7 @@ enum ProgrammePages {
         if let next = stage.next, next != .accepted, Permissions.allows(actor.role, .manageProjects) {
             s += """
                 <form class="stack" method="post" action="/projects/\(p["id"]?.intValue ?? 0)/advance" enctype="multipart/form-data">\(f.csrfField())
+                <label>\(esc(f.t("project.documentType")))<select name="document_type" required>\(documentOptions(next, f: f))</select></label>
                 <label>\(esc(f.t("project.evidenceFile")))<input type="file" name="file" accept="application/pdf,image/jpeg,image/png,image/webp" required></label>
                 <label>\(esc(f.t("project.note")))<input name="note"></label>
                 <button type="submit">\(esc(f.t("project.advanceTo").replacingOccurrences(of: "{stage}", with: f.t("stage." + next.rawValue))))</button></form>

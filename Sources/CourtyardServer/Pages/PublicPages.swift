@@ -6,6 +6,12 @@ import Hummingbird
 /// What anyone may see of a compound, on a phone, without JavaScript and without personal data;
 /// and the form with which a resident reports a problem during the works.
 enum PublicPages {
+    /// What a resident typed into a form the server refused, so the page shows it again.
+    enum Typed: Sendable {
+        case report([String: String])
+        case objection(notice: Int64, fields: [String: String])
+    }
+
     static func add(to router: Router<AppContext>, services: Services) {
         let limiter = RateLimiter(limit: 5, window: 600)
         router.get("public/compounds/:id") { request, context -> Response in
@@ -17,12 +23,14 @@ enum PublicPages {
         router.post("public/compounds/:id/reports") { request, context -> Response in
             let f = Pages.frame(request, context)
             let id = try context.parameters.require("id", as: Int64.self)
-            guard limiter.allow(context.remoteHost) else {
-                return try await page(id: id, f: f, services: services, notice: ("bad", f.t("public.tooMany")), status: .tooManyRequests)
-            }
             let fields = try await Pages.form(request, context, checkCSRF: false)
+            guard limiter.allow(context.remoteHost) else {
+                return try await page(id: id, f: f, services: services, notice: ("bad", f.t("public.tooMany")),
+                    status: .tooManyRequests, typed: .report(fields))
+            }
             guard let category = ReportCategory(rawValue: fields["category"] ?? "") else {
-                return try await page(id: id, f: f, services: services, notice: ("bad", f.t("public.chooseCategory")), status: .unprocessableContent)
+                return try await page(id: id, f: f, services: services, notice: ("bad", f.t("public.chooseCategory")),
+                    status: .unprocessableContent, typed: .report(fields))
             }
             do {
                 let made = try await ReportRepository(database: services.database, calendar: try await CalendarRepository(database: services.database).calendar())
@@ -31,13 +39,16 @@ enum PublicPages {
                         actor: ReportRepository.publicReporter, publicPage: true)
                 let number = made["id"]?.intValue ?? 0
                 return try await page(id: id, f: f, services: services, notice: ("ok", f.t("public.thanks") + " #\(number)"), status: .created)
-            } catch let e as ValidationError {
-                return try await page(id: id, f: f, services: services, notice: ("bad", e.message), status: .unprocessableContent)
+            } catch let e where AppError.from(e)?.status == .unprocessableContent {
+                return try await page(id: id, f: f, services: services, notice: ("bad", Pages.message(for: AppError.from(e)!, f)),
+                    status: .unprocessableContent, typed: .report(fields))
             }
         }
     }
 
-    static func page(id: Int64, f: PageFrame, services: Services, notice: (String, String)?, status: HTTPResponse.Status = .ok) async throws -> Response {
+    static func page(id: Int64, f: PageFrame, services: Services, notice: (String, String)?, status: HTTPResponse.Status = .ok,
+        typed: Typed? = nil) async throws -> Response
+    {
         let compound: Record
         do { compound = try await services.registry.get(.compounds, id: id, actor: .system) } catch StoreError.notFound {
             return f.render(title: f.t("error.title"), body: "<p class=\"note bad\">\(esc(f.t("error.notFound")))</p>", status: .notFound)
@@ -45,7 +56,7 @@ enum PublicPages {
         var body = notice.map { "<p class=\"note \($0.0)\" role=\"status\">\(esc($0.1))</p>" } ?? ""
         body += "<p>\(esc(compound["address"]?.stringValue ?? "")) · <a href=\"#report\">\(esc(f.t("public.report")))</a></p>"
         body += try await projectSection(compoundId: id, f: f, services: services)
-        body += try await noticeSection(compoundId: id, f: f, services: services)
+        body += try await noticeSection(compoundId: id, f: f, services: services, typed: typed)
         body += try await questionnaireSection(compoundId: id, f: f, services: services)
         let votes = try await VoteRepository(database: services.database).list(actor: .system, compoundId: id).filter { $0["status"]?.stringValue != "draft" }
         body += "<h2>\(esc(f.t("nav.votes")))</h2>"
@@ -65,16 +76,23 @@ enum PublicPages {
             Pages.table([(f.t("public.category"), false), (f.t("vote.status"), false), (f.t("public.submitted"), false)],
                 reports.map { [esc(f.t("category." + $0.category)), esc(f.t("report.state." + $0.state.rawValue)) + ($0.overdue ? " ⚠" : ""), esc(beijingTime($0.submitted, dateOnly: true))] })
         let buildings = try await services.registry.listAll(.buildings, query: ListQuery(filters: ["compound_id": String(id)]), actor: .system)
-        let categories = ReportCategory.allCases.map { "<option value=\"\($0.rawValue)\">\(esc(f.t("category." + $0.rawValue)))</option>" }.joined()
-        let buildingOptions = "<option value=\"\">—</option>" + buildings.map { "<option value=\"\($0.id)\">\(esc($0["name"]?.stringValue ?? ""))</option>" }.joined()
+        var kept: [String: String] = [:]
+        if case .report(let fields) = typed { kept = fields }
+        func selected(_ key: String, _ value: String) -> String { kept[key] == value ? " selected" : "" }
+        let categories = ReportCategory.allCases.map {
+            "<option value=\"\($0.rawValue)\"\(selected("category", $0.rawValue))>\(esc(f.t("category." + $0.rawValue)))</option>"
+        }.joined()
+        let buildingOptions = "<option value=\"\">—</option>" + buildings.map {
+            "<option value=\"\($0.id)\"\(selected("building_id", String($0.id)))>\(esc($0["name"]?.stringValue ?? ""))</option>"
+        }.joined()
         body += """
             <h2 id="report">\(esc(f.t("public.report")))</h2>
             <form class="stack" method="post" action="/public/compounds/\(id)/reports">
             <label>\(esc(f.t("public.category")))<select name="category" required><option value="">—</option>\(categories)</select></label>
             <label>\(esc(f.t("col.buildings")))<select name="building_id">\(buildingOptions)</select></label>
-            <label>\(esc(f.t("public.description")))<textarea name="description" rows="4" maxlength="2000" required></textarea></label>
-            <label>\(esc(f.t("col.personName"))) <span class="muted">(\(esc(f.t("public.optional"))))</span><input name="name" maxlength="50"></label>
-            <label>\(esc(f.t("col.phone"))) <span class="muted">(\(esc(f.t("public.optional"))))</span><input name="phone" type="tel" inputmode="tel"></label>
+            <label>\(esc(f.t("public.description")))<textarea name="description" rows="4" maxlength="2000" required>\(esc(kept["description"] ?? ""))</textarea></label>
+            <label>\(esc(f.t("col.personName"))) <span class="muted">(\(esc(f.t("public.optional"))))</span><input name="name" maxlength="50" value="\(esc(kept["name"] ?? ""))"></label>
+            <label>\(esc(f.t("col.phone"))) <span class="muted">(\(esc(f.t("public.optional"))))</span><input name="phone" type="tel" inputmode="tel" value="\(esc(kept["phone"] ?? ""))"></label>
             <p class="muted">\(esc(f.t("public.privacy")))</p>
             <button type="submit">\(esc(f.t("public.send")))</button>
             </form>

@@ -15,14 +15,17 @@ enum PublicParticipationPages {
             let fields = try await Pages.form(request, context, checkCSRF: false)
             let compound = Int64(fields["compound_id"] ?? "") ?? 0
             guard objections.allow(context.remoteHost) else {
-                return try await PublicPages.page(id: compound, f: f, services: services, notice: ("bad", f.t("public.tooMany")), status: .tooManyRequests)
+                return try await PublicPages.page(id: compound, f: f, services: services, notice: ("bad", f.t("public.tooMany")),
+                    status: .tooManyRequests, typed: .objection(notice: id, fields: fields))
             }
             do {
                 _ = try await NoticeRepository(database: services.database).object(noticeId: id, text: fields["text"] ?? "", name: fields["name"] ?? "",
                     phone: fields["phone"] ?? "")
                 return try await PublicPages.page(id: compound, f: f, services: services, notice: ("ok", f.t("public.objectionThanks")), status: .created)
-            } catch let e where AppError.from(e)?.status == .unprocessableContent || AppError.from(e)?.status == .conflict {
-                return try await PublicPages.page(id: compound, f: f, services: services, notice: ("bad", AppError.from(e)!.message), status: AppError.from(e)!.status)
+            } catch let e where [.unprocessableContent, .conflict].contains(AppError.from(e)?.status) {
+                let a = AppError.from(e)!
+                return try await PublicPages.page(id: compound, f: f, services: services, notice: ("bad", Pages.message(for: a, f)),
+                    status: a.status, typed: .objection(notice: id, fields: fields))
             }
         }
         // Only what a published notice shows is public.
@@ -63,13 +66,18 @@ enum PublicParticipationPages {
                 case .text: return values.first.map { .string($0) } ?? .null
                 }
             }
+            if case .failure(let problem) = QuestionnaireRules.answers(given, to: h.questions) {
+                return try await questionnairePage(id: id, f: f, services: services, fields: fields,
+                    notice: ("bad", Pages.message(for: problem, f)), status: .unprocessableContent)
+            }
             do {
                 _ = try await repo.respondOnline(id: id, phone: fields["phone"]?.first ?? "", householdId: fields["household_id"]?.first.flatMap { Int64($0) },
                     answers: given)
                 return try await questionnairePage(id: id, f: f, services: services, fields: [:], notice: ("ok", f.t("public.answerThanks")), status: .created)
             } catch let e where [.unprocessableContent, .conflict].contains(AppError.from(e)?.status) {
-                return try await questionnairePage(id: id, f: f, services: services, fields: fields, notice: ("bad", AppError.from(e)!.message),
-                    status: AppError.from(e)!.status)
+                let a = AppError.from(e)!
+                return try await questionnairePage(id: id, f: f, services: services, fields: fields, notice: ("bad", Pages.message(for: a, f)),
+                    status: a.status)
             }
         }
     }
@@ -158,7 +166,7 @@ extension PublicPages {
         return s
     }
 
-    static func noticeSection(compoundId: Int64, f: PageFrame, services: Services) async throws -> String {
+    static func noticeSection(compoundId: Int64, f: PageFrame, services: Services, typed: Typed?) async throws -> String {
         let notices = try await NoticeRepository(database: services.database).publicNotices(compoundId: compoundId)
         guard !notices.isEmpty else { return "" }
         var s = "<h2>\(esc(f.t("public.notices")))</h2>"
@@ -168,13 +176,15 @@ extension PublicPages {
             s += "<p style=\"white-space:pre-wrap\">\(esc(n["body"]?.cellText ?? ""))</p>"
             for a in n["attachments"].arrayItems { s += "<p><a href=\"/public/attachments/\(a.cellText)\">\(esc(f.t("notice.attachment"))) #\(esc(a.cellText))</a></p>" }
             if phase == "on_display" {
+                var kept: [String: String] = [:]
+                if case .objection(let notice, let fields) = typed, notice == n["id"]?.intValue { kept = fields }
                 s += """
-                    <details><summary>\(esc(f.t("notice.object")))</summary>
+                    <details\(kept.isEmpty ? "" : " open")><summary>\(esc(f.t("notice.object")))</summary>
                     <form class="stack" method="post" action="/public/notices/\(n["id"]?.cellText ?? "")/objections">
                     <input type="hidden" name="compound_id" value="\(compoundId)">
-                    <label>\(esc(f.t("notice.objectionText")))<textarea name="text" rows="3" maxlength="2000" required></textarea></label>
-                    <label>\(esc(f.t("col.personName"))) <span class="muted">(\(esc(f.t("public.optional"))))</span><input name="name" maxlength="50"></label>
-                    <label>\(esc(f.t("col.phone"))) <span class="muted">(\(esc(f.t("public.optional"))))</span><input name="phone" type="tel" inputmode="tel"></label>
+                    <label>\(esc(f.t("notice.objectionText")))<textarea name="text" rows="3" maxlength="2000" required>\(esc(kept["text"] ?? ""))</textarea></label>
+                    <label>\(esc(f.t("col.personName"))) <span class="muted">(\(esc(f.t("public.optional"))))</span><input name="name" maxlength="50" value="\(esc(kept["name"] ?? ""))"></label>
+                    <label>\(esc(f.t("col.phone"))) <span class="muted">(\(esc(f.t("public.optional"))))</span><input name="phone" type="tel" inputmode="tel" value="\(esc(kept["phone"] ?? ""))"></label>
                     <button type="submit">\(esc(f.t("notice.send")))</button></form></details>
                     """
             }

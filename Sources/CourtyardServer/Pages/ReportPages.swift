@@ -43,7 +43,7 @@ enum ReportPages {
                 try await reportPage(id, context: context, f: f, services: services, message: m, status: status)
             }) {
                 guard let to = ReportState(rawValue: fields["to"] ?? "") else {
-                    throw ValidationError(field: "to", code: "invalid", message: f.t("report.chooseStep"))
+                    throw ValidationError(field: "to", code: Pages.pageMessage, message: f.t("report.chooseStep"))
                 }
                 _ = try await repo().transition(id: id, to: to, note: fields["note"] ?? "",
                     assignee: fields["assignee_organisation_id"].flatMap { Int64($0) }, actor: try context.actor())
