@@ -252,6 +252,23 @@ public enum Migrations {
               fix_days INTEGER NOT NULL, updated_at TEXT NOT NULL, updated_by TEXT NOT NULL)
             """,
         ]),
+        Step(version: 8, name: "trust_scopes", statements: [
+            // Organisations in no sub-district were shown to every office. Each goes to the sub-district whose
+            // projects, then whose reports, name it most; one named nowhere stays unplaced, seen only by
+            // administrators and its own accounts.
+            """
+            UPDATE organisations SET subdistrict_id = (SELECT p.subdistrict_id FROM projects p
+              WHERE organisations.id IN (p.contractor_id, p.supervisor_id, p.designer_id, p.pm_company_id)
+              GROUP BY p.subdistrict_id ORDER BY COUNT(*) DESC, p.subdistrict_id LIMIT 1)
+            WHERE subdistrict_id IS NULL
+            """,
+            """
+            UPDATE organisations SET subdistrict_id = (SELECT r.subdistrict_id FROM reports r
+              WHERE r.assignee_organisation_id = organisations.id
+              GROUP BY r.subdistrict_id ORDER BY COUNT(*) DESC, r.subdistrict_id LIMIT 1)
+            WHERE subdistrict_id IS NULL
+            """,
+        ]),
     ]
 
     public static var latest: Int { steps.last?.version ?? 0 }

@@ -1,0 +1,136 @@
+import CourtyardDomain
+@testable import CourtyardServer
+import CourtyardStore
+import CourtyardTestSupport
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import SQLKit
+import Testing
+
+/// Scope, personal data and sign-in rules that a crafted request must not get round.
+@Suite struct SecurityTests {
+    static func one(_ services: Services, _ sql: SQLQueryString) async throws -> Int64 {
+        try await services.database.withConnection { db in
+            try await db.raw(sql).first()!.decode(column: "id", as: Int64.self)
+        }
+    }
+
+    @Test func linkingAResidentNeedsReadAccessToIt() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let community = try await client.token("community")
+            let office = try await client.token("office")
+            // A household in the community account's own community, and a resident living only in another community.
+            let householdA = try await Self.one(
+                services,
+                """
+                SELECT MIN(h.id) AS id FROM households h JOIN compounds c ON c.id = h.compound_id
+                WHERE c.community_id = (SELECT MIN(id) FROM communities)
+                """)
+            let outsider = try await Self.one(
+                services,
+                """
+                SELECT MIN(hr.resident_id) AS id FROM household_residents hr JOIN households h ON h.id = hr.household_id
+                JOIN compounds c ON c.id = h.compound_id WHERE c.community_id = (SELECT MAX(id) FROM communities)
+                """)
+            #expect(try await client.call(.get, "/api/v1/residents/\(outsider)", token: community).status == .notFound)
+            let link = try await client.call(
+                .post, "/api/v1/households/\(householdA)/residents", token: community,
+                body: #"{"resident_id":\#(outsider),"relation":"tenant"}"#)
+            #expect(link.status == .notFound)
+            #expect(try await client.call(.get, "/api/v1/residents/\(outsider)", token: community).status == .notFound)
+            #expect(
+                try await client.call(
+                    .patch, "/api/v1/residents/\(outsider)", token: community,
+                    body: #"{"phone":"13900000000"}"#
+                ).status == .notFound)
+            let household = try await client.call(.get, "/api/v1/households/\(householdA)", token: office)
+            #expect(!household.text.contains("\"resident_id\":\(outsider)"))
+            // Someone it already reads may be linked, and the office may link anyone in its sub-district.
+            let insider = try await Self.one(
+                services,
+                """
+                SELECT MIN(resident_id) AS id FROM household_residents WHERE household_id <> \(bind: householdA)
+                AND household_id IN (SELECT h.id FROM households h JOIN compounds c ON c.id = h.compound_id
+                  WHERE c.community_id = (SELECT MIN(id) FROM communities))
+                """)
+            #expect(
+                try await client.call(
+                    .post, "/api/v1/households/\(householdA)/residents", token: community,
+                    body: #"{"resident_id":\#(insider),"relation":"tenant"}"#
+                ).status == .ok)
+            #expect(
+                try await client.call(
+                    .post, "/api/v1/households/\(householdA)/residents", token: office,
+                    body: #"{"resident_id":\#(outsider),"relation":"tenant"}"#
+                ).status == .ok)
+        }
+    }
+
+    @Test func rolesWithoutPersonalDataCannotSearchByIt() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let viewer = try await client.token("viewer")
+            let office = try await client.token("office")
+            let (name, phone) = try await services.database.withConnection { db in
+                let r = try await db.raw("SELECT name, phone FROM residents WHERE phone <> '' ORDER BY id LIMIT 1")
+                    .first()!
+                return (try r.decode(column: "name", as: String.self), try r.decode(column: "phone", as: String.self))
+            }
+            let q = name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? name
+            #expect(try await client.call(.get, "/api/v1/residents?q=\(q)", token: office).json.items.count >= 1)
+            #expect(try await client.call(.get, "/api/v1/residents?q=\(q)", token: viewer).json.items.isEmpty)
+            #expect(try await client.call(.get, "/api/v1/residents?q=\(phone)", token: viewer).json.items.isEmpty)
+            #expect(
+                try await client.call(.get, "/api/v1/residents?q=\(q)&format=csv", token: viewer).text.split(
+                    separator: "\n"
+                ).count <= 1)
+            // Non-personal fields stay searchable.
+            let room = try await services.database.withConnection { db in
+                try await db.raw("SELECT room FROM households ORDER BY id LIMIT 1").first()!.decode(
+                    column: "room", as: String.self)
+            }
+            #expect(
+                try await client.call(.get, "/api/v1/households?q=\(room)&limit=5", token: viewer).json.items.count >= 1
+            )
+        }
+    }
+
+    @Test func organisationsBelongToASubdistrictInTheCreatorsScope() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let admin = try await client.token("admin", TestApp.adminPassword)
+            let office = try await client.token("office")
+            let sd = try await Self.one(services, "SELECT MIN(id) AS id FROM subdistricts")
+            let sd2 = try await client.call(.post, "/api/v1/subdistricts", token: admin, body: #"{"name":"第二街道"}"#)
+                .json["id"]!.intValue!
+            let nowhere = try await client.call(
+                .post, "/api/v1/organisations", token: admin, body: #"{"name":"无处公司","kind":"contractor"}"#)
+            #expect(
+                nowhere.status == .unprocessableContent
+                    && nowhere.json["error"]?["field"]?.stringValue == "subdistrict_id")
+            let own = try await client.call(
+                .post, "/api/v1/organisations", token: office, body: #"{"name":"本街道公司","kind":"contractor"}"#)
+            #expect(own.status == .created && own.json["subdistrict_id"]?.intValue == sd)
+            let elsewhere = try await client.call(
+                .post, "/api/v1/organisations", token: office,
+                body: #"{"name":"外街道公司","kind":"contractor","subdistrict_id":\#(sd2)}"#)
+            #expect(elsewhere.status == .notFound)
+            let theirs = try await client.call(
+                .post, "/api/v1/organisations", token: admin,
+                body: #"{"name":"二街道公司","kind":"supervisor","subdistrict_id":\#(sd2)}"#)
+            #expect(theirs.status == .created)
+            let tid = theirs.json["id"]!.intValue!
+            #expect(try await client.call(.get, "/api/v1/organisations/\(tid)", token: office).status == .notFound)
+            #expect(
+                !(try await client.call(.get, "/api/v1/organisations?limit=1000", token: office).text.contains("二街道公司"))
+            )
+            // A legacy organisation in no sub-district is no longer shown to every office.
+            try await services.database.withConnection { db in
+                try await db.raw("INSERT INTO organisations (name, kind) VALUES ('旧数据公司', 'contractor')").run()
+            }
+            #expect(
+                !(try await client.call(.get, "/api/v1/organisations?limit=1000", token: office).text.contains("旧数据公司"))
+            )
+        }
+    }
+}
