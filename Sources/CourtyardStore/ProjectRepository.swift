@@ -327,7 +327,7 @@ public struct ProjectRepository: Sendable {
             guard !evidence.isEmpty else {
                 throw StoreError.refused(code: next.gate, message: "moving to \(next.rawValue) needs evidence: \(next.evidenceKinds.map(\.rawValue).joined(separator: ", "))")
             }
-            try await Self.checkEvidence(evidence, gate: next, project: p, db: db)
+            try await Self.checkEvidence(evidence, gate: next, project: p, actor: actor, db: db)
             try await Self.checkGateRules(next, project: p, evidence: evidence, db: db)
             try await Self.pass(p, to: next, evidence: evidence, note: note, actor: actor, db: db)
         }
@@ -355,7 +355,10 @@ public struct ProjectRepository: Sendable {
     static let evidenceTables: [EvidenceKind: String] = [.attachment: "attachments", .vote: "votes", .acceptance: "acceptances",
         .notice: "notices", .expertReview: "expert_reviews", .questionnaire: "questionnaires"]
 
-    static func checkEvidence(_ evidence: [Evidence], gate: ProjectStage, project p: Row, db: any SQLDatabase) async throws {
+    static func checkEvidence(_ evidence: [Evidence], gate: ProjectStage, project p: Row, actor: Actor,
+        db: any SQLDatabase)
+        async throws
+    {
         let today = Clock.today
         for e in evidence {
             guard gate.evidenceKinds.contains(e.kind) else {
@@ -376,6 +379,10 @@ public struct ProjectRepository: Sendable {
             if e.kind == .expertReview { sql += " AND project_id = \(bind: p.id) AND conclusion <> 'rejected'" }
             if try await db.raw(sql).first() == nil {
                 throw ValidationError(field: "evidence", code: "not_found", message: "\(e.kind.rawValue) \(e.id) does not exist or does not apply to this project")
+            }
+            // A file becomes readable through the gate it passes, so only one its passer may already read counts.
+            if e.kind == .attachment {
+                try await AttachmentRepository.requireReadable([e.id], field: "evidence", actor: actor, db: db)
             }
         }
     }

@@ -68,6 +68,74 @@ import Testing
         }
     }
 
+    static func upload(
+        _ client: any TestClientProtocol, token: String, name: String = "photo.jpg"
+    ) async throws -> Int64 {
+        var body = ByteBuffer()
+        body.writeString(
+            "--b1\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(name)\"\r\n"
+                + "Content-Type: image/jpeg\r\n\r\n"
+        )
+        body.writeBytes([0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 4])
+        body.writeString("\r\n--b1--\r\n")
+        return try await client.execute(
+            uri: "/api/v1/attachments", method: .post,
+            headers: [.authorization: "Bearer \(token)", .contentType: "multipart/form-data; boundary=b1"], body: body
+        ) { r in
+            #expect(r.status == .created)
+            return try json(r)["id"]?.intValue ?? 0
+        }
+    }
+
+    @Test func attachmentsAreReadOnlyByThoseWhoReadTheirRecord() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            var t: [String: String] = [:]
+            for u in ["office", "community", "steward", "viewer", "water", "property", "contractor"] {
+                t[u] = try await client.token(u)
+            }
+            t["admin"] = try await client.token("admin", TestApp.adminPassword)
+            let tokens = t
+            @Sendable func status(_ user: String, _ id: Int64) async throws -> HTTPResponse.Status {
+                let response = try await client.call(.get, "/api/v1/attachments/\(id)", token: tokens[user])
+                return response.status
+            }
+            // A photo on a report in a compound outside the community account's community.
+            let photo = try await Self.upload(client, token: t["office"]!)
+            #expect(try await status("water", photo) == .notFound)
+            let far = try await Self.one(services, "SELECT MAX(id) AS id FROM compounds")
+            let report = try await client.call(
+                .post, "/api/v1/reports", token: t["office"],
+                body: #"{"compound_id":\#(far),"category":"safety","description":"井盖缺失","photos":[\#(photo)]}"#)
+            #expect(report.status == .created)
+            for (user, expected) in [
+                ("admin", HTTPResponse.Status.ok), ("office", .ok), ("viewer", .ok), ("community", .notFound),
+                ("steward", .notFound), ("water", .notFound), ("property", .notFound), ("contractor", .notFound),
+            ] {
+                #expect(try await status(user, photo) == expected, "\(user)")
+            }
+            // Nobody gains a file by naming it on a record of their own.
+            let near = try await Self.one(
+                services, "SELECT MIN(id) AS id FROM compounds WHERE community_id = (SELECT MIN(id) FROM communities)")
+            let borrowed = try await client.call(
+                .post, "/api/v1/reports", token: t["community"],
+                body: #"{"compound_id":\#(near),"category":"safety","description":"借用","photos":[\#(photo)]}"#)
+            #expect(
+                borrowed.status == .unprocessableContent && borrowed.json["error"]?["field"]?.stringValue == "photos")
+            #expect(try await status("community", photo) == .notFound)
+            // The uploader reads its own file before it is attached anywhere.
+            let own = try await Self.upload(client, token: t["contractor"]!)
+            #expect(
+                try await status("contractor", own) == .ok)
+            #expect(try await status("water", own) == .notFound)
+            #expect(try await status("office", own) == .notFound)
+            // Gate evidence follows its project: the office reads it, a department (no projects) does not.
+            let evidence = try await Self.one(services, "SELECT MIN(id) AS id FROM attachments")
+            #expect(try await status("office", evidence) == .ok)
+            #expect(try await status("water", evidence) == .notFound)
+            #expect(try await client.call(.get, "/api/v1/attachments/999999", token: t["admin"]).status == .notFound)
+        }
+    }
+
     @Test func rolesWithoutPersonalDataCannotSearchByIt() async throws {
         try await TestApp.with(demo: true) { client, services in
             let viewer = try await client.token("viewer")
