@@ -268,6 +268,13 @@ public enum Migrations {
               GROUP BY r.subdistrict_id ORDER BY COUNT(*) DESC, r.subdistrict_id LIMIT 1)
             WHERE subdistrict_id IS NULL
             """,
+            // Open311 keys read report text only in their sub-district: a key without one takes its maker's. Keys an
+            // administrator made city-wide keep that reach until revoked; new keys always name a sub-district.
+            """
+            UPDATE open311_keys SET subdistrict_id = (SELECT u.scope_id FROM users u
+              WHERE u.username = open311_keys.created_by AND u.scope_kind = 'subdistrict')
+            WHERE subdistrict_id IS NULL
+            """,
         ]),
     ]
 

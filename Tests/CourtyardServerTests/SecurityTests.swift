@@ -164,6 +164,53 @@ import Testing
         }
     }
 
+    @Test func open311KeysReadTextOnlyInTheirOwnSubdistrict() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await client.token("office")
+            let key = try await client.call(.post, "/api/v1/open311/keys", token: office, body: #"{"name":"热线"}"#).json[
+                "api_key"]!.stringValue!
+            let sd2 = try await services.registry.create(
+                .subdistricts, input: ["name": .string("第二街道")], actor: .system
+            ).id
+            let cm2 = try await services.registry.create(
+                .communities, input: ["subdistrict_id": .int(sd2), "name": .string("二社区")],
+                actor: .system
+            ).id
+            let cp2 = try await services.registry.create(
+                .compounds, input: ["community_id": .int(cm2), "name": .string("二号院")],
+                actor: .system
+            ).id
+            let reports = ReportRepository(database: services.database)
+            let theirs = try await reports.create(
+                .init(
+                    compoundId: cp2, buildingId: nil, category: .safety, description: "别处的事",
+                    reporterName: "", reporterPhone: ""), actor: .system)["id"]!.intValue!
+            let near = try await Self.one(services, "SELECT MIN(id) AS id FROM compounds")
+            let ours = try await reports.create(
+                .init(
+                    compoundId: near, buildingId: nil, category: .safety, description: "本街道的事",
+                    reporterName: "", reporterPhone: ""), actor: .system)["id"]!.intValue!
+            let other = try await client.call(.get, "/open311/v2/requests/\(theirs).json?api_key=\(key)", token: nil)
+            #expect(other.status == .ok && other.json.arrayItemsForTests.first?["description"]?.stringValue == "")
+            let mine = try await client.call(.get, "/open311/v2/requests/\(ours).json?api_key=\(key)", token: nil)
+            #expect(mine.json.arrayItemsForTests.first?["description"]?.stringValue == "本街道的事")
+            let list = try await client.call(.get, "/open311/v2/requests.json?api_key=\(key)", token: nil)
+            #expect(!list.text.contains("别处的事") && list.text.contains("本街道的事"))
+            // An administrator's key names the sub-district it serves.
+            let admin = try await client.token("admin", TestApp.adminPassword)
+            let adminKey = try await client.call(
+                .post, "/api/v1/open311/keys", token: admin, body: #"{"name":"市热线","subdistrict_id":\#(sd2)}"#)
+            #expect(adminKey.status == .created && adminKey.json["subdistrict_id"]?.intValue == sd2)
+            let k2 = adminKey.json["api_key"]!.stringValue!
+            let seen = try await client.call(.get, "/open311/v2/requests/\(theirs).json?api_key=\(k2)", token: nil)
+            #expect(seen.json.arrayItemsForTests.first?["description"]?.stringValue == "别处的事")
+            let unscoped = try await client.call(.post, "/api/v1/open311/keys", token: admin, body: #"{"name":"无范围"}"#)
+            #expect(
+                unscoped.status == .unprocessableContent
+                    && unscoped.json["error"]?["field"]?.stringValue == "subdistrict_id")
+        }
+    }
+
     @Test func organisationsBelongToASubdistrictInTheCreatorsScope() async throws {
         try await TestApp.with(demo: true) { client, services in
             let admin = try await client.token("admin", TestApp.adminPassword)

@@ -31,7 +31,9 @@ enum IntegrationRoutes {
         }
         api.post("open311/keys") { request, context -> Response in
             let body = try await JSONBody.object(request, context: context)
-            let key = try await integrations.addOpen311Key(name: try body.optionalText("name") ?? "", key: Security.randomToken(), actor: try context.actor())
+            let key = try await integrations.addOpen311Key(name: try body.optionalText("name") ?? "",
+                key: Security.randomToken(),
+                subdistrictId: try body.optionalInt("subdistrict_id") ?? nil, actor: try context.actor())
             return JSONBody.response(key, status: .created)
         }
         api.get("service_levels") { request, context -> Response in
