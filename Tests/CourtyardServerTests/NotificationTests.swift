@@ -27,6 +27,9 @@ actor Receiver {
             return .noContent
         }
         router.post("fail") { _, _ -> HTTPResponse.Status in .internalServerError }
+        router.post("redirect") { request, _ -> Response in
+            Response(status: .temporaryRedirect, headers: [.location: request.uri.queryParameters.get("to") ?? "/hook"])
+        }
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: Logger(label: "receiver"))
@@ -61,6 +64,40 @@ actor Receiver {
             let steward = try await client.token("steward")
             #expect(try await client.call(.post, "/api/v1/webhooks", token: steward,
                 body: #"{"url":"http://example.org/hook","events":["report.created"],"secret":"0123456789abcdef"}"#).status == .forbidden)
+        }
+    }
+
+    @Test func ipv6FormsOfPrivateAddressesAreRefused() {
+        for bad in ["http://[::ffff:127.0.0.1]/x", "http://[::127.0.0.1]/x", "http://[64:ff9b::7f00:1]/x",
+                    "http://0.0.0.0/x",
+                    "http://192.0.2.1/x", "http://198.51.100.1/x", "http://203.0.113.1/x", "http://[2001:db8::1]/x",
+                    "http://224.0.0.1/x", "http://240.0.0.1/x"] {
+            #expect(throws: WebhookTarget.Refused.self, "\(bad)") { try WebhookTarget.check(bad, allowPrivate: false) }
+        }
+    }
+
+    /// A target answering with a redirect is a failed delivery: the event never reaches where the redirect points.
+    @Test func redirectsAreNotFollowed() async throws {
+        try await TestApp.with(demo: true, allowPrivateWebhooks: true) { client, services in
+            try await Receiver.with { finalPort, final in
+                try await Receiver.with { firstPort, _ in
+                    _ = try await services.outboxWorker.deliverDue()
+                    let office = try await client.token("office")
+                    let target = "http://127.0.0.1:\(firstPort)/redirect?to=http://127.0.0.1:\(finalPort)/hook"
+                    let hook = try await client.call(.post, "/api/v1/webhooks", token: office,
+                        body: #"{"url":"\#(target)","events":["report.created"],"secret":"0123456789abcdef"}"#)
+                    #expect(hook.status == .created)
+                    let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 1),
+                        actor: .system).items[0].id
+                    _ = try await client.call(.post, "/api/v1/reports", token: office,
+                        body: #"{"compound_id":\#(compound),"category":"safety","description":"井盖缺失"}"#)
+                    #expect(try await services.outboxWorker.deliverDue() == 0)
+                    #expect(await final.hits.isEmpty)
+                    let outbox = try await client.call(.get, "/api/v1/outbox", token: office)
+                    let item = outbox.json.items.first { $0["target"]?.stringValue == target }
+                    #expect(item?["delivered_at"] == .null && item?["last_error"]?.stringValue?.contains("307") == true)
+                }
+            }
         }
     }
 
