@@ -253,6 +253,8 @@ public enum Migrations {
             """,
         ]),
         Step(version: 8, name: "trust_scopes", statements: [
+            // Sign-in attempts are counted in a window that starts with the first one: a burst cannot outrun the count.
+            "ALTER TABLE users ADD COLUMN login_window_start TEXT",
             // Organisations in no sub-district were shown to every office. Each goes to the sub-district whose
             // projects, then whose reports, name it most; one named nowhere stays unplaced, seen only by
             // administrators and its own accounts.

@@ -40,3 +40,29 @@ import Testing
         #expect(!AddressPolicy.isPublic([1, 2, 3]))
     }
 }
+
+@Suite struct PasswordPolicyTests {
+    @Test func refusesCommonTrivialLongAndOwnUsername() {
+        let cases: [(String, PasswordPolicy.Problem)] = [
+            ("password", .common), ("Password1", .common), ("woaini1314", .common), ("qwertyui", .common),
+            ("a123456789", .common), ("11111111", .trivial), ("88888888", .trivial), ("12345678", .trivial),
+            ("87654321", .trivial), ("abcdefgh", .trivial), ("        ", .trivial), ("\t\t\t\t\t\t\t\t", .trivial),
+            ("zzzzzzzzzzzz", .trivial), ("short", .tooShort), ("", .tooShort),
+            (String(repeating: "ab", count: 36) + "c", .tooLong), (String(repeating: "密", count: 25), .tooLong),
+        ]
+        for (password, problem) in cases {
+            #expect(PasswordPolicy.problem(password) == problem, "\(password)")
+        }
+        #expect(PasswordPolicy.problem("Zhang.Wei-01", username: "zhang.wei-01") == .username)
+    }
+
+    @Test func acceptsOrdinaryPasswordsUpToTheLimit() {
+        for ok in [
+            "courtyard-demo", "ci-admin-password", "admin-password-1", "clerk-pass-1", "黄河路3号院-2024",
+            String(repeating: "ab", count: 36),
+        ] {
+            #expect(PasswordPolicy.problem(ok, username: "admin") == nil, "\(ok)")
+        }
+        #expect(String(repeating: "ab", count: 36).utf8.count == PasswordPolicy.maximumBytes)
+    }
+}

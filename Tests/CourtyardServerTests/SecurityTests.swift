@@ -211,6 +211,137 @@ import Testing
         }
     }
 
+    @Test func signInSendsPeopleOnlyToPathsOnThisSite() async throws {
+        for bad in [
+            "/\t/evil.example", "/%09/evil.example", "//evil.example", "/\\evil.example", "\\\\evil.example",
+            "https://evil.example",
+            "/%2F/evil.example", "/%252F%252Fevil.example", "/ /evil.example", "/a\nb", "javascript:alert(1)",
+            "evil.example",
+            "/%5Cevil.example", "/\u{0}x", "", "/x\u{2028}y", "/%E3%80%80/evil.example",
+        ] {
+            #expect(LoginPages.safeNext(bad) == "/", "\(bad.debugDescription)")
+        }
+        for good in ["/", "/compounds/12", "/projects/3?tab=logs", "/residents?q=%E5%BC%A0"] {
+            #expect(LoginPages.safeNext(good) == good)
+        }
+        try await TestApp.with { client, _ in
+            let page = try await client.execute(uri: "/login?next=/%09/evil.example", method: .get) {
+                String(buffer: $0.body)
+            }
+            #expect(page.contains(#"name="next" value="/""#))
+            let location = try await client.execute(
+                uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "username=admin&password=\(TestApp.adminPassword)&next=/%09/evil.example")
+            ) { $0.headers[.location] }
+            #expect(location == "/")
+        }
+    }
+
+    @Test func parallelSignInsCheckAtMostTheThresholdOfPasswords() async throws {
+        try await TestApp.with { client, _ in
+            let admin = try await client.token("admin", TestApp.adminPassword)
+            #expect(
+                try await client.call(
+                    .post, "/api/v1/users", token: admin,
+                    body: #"{"username":"clerk","password":"clerk-pass-1","role":"admin"}"#
+                ).status == .created)
+            let outcomes = try await withThrowingTaskGroup(of: (HTTPResponse.Status, String?).self) { group in
+                for i in 0..<30 {
+                    let password = i == 17 ? "clerk-pass-1" : "wrong-pass-\(i)"
+                    group.addTask {
+                        let r = try await client.call(
+                            .post, "/api/v1/auth/token", token: nil,
+                            body: #"{"username":"clerk","password":"\#(password)"}"#)
+                        return (r.status, r.json.errorCode)
+                    }
+                }
+                var all: [(HTTPResponse.Status, String?)] = []
+                for try await o in group { all.append(o) }
+                return all
+            }
+            let checked = outcomes.filter { $0.0 == .created || $0.1 == "invalid_credentials" }
+            #expect(checked.count <= AccountRepository.lockoutThreshold, "\(checked.count) passwords were checked")
+            #expect(outcomes.filter { $0.1 == "locked" }.count >= 30 - AccountRepository.lockoutThreshold)
+            // Afterwards the account is locked: the right password is refused.
+            let after = try await client.call(
+                .post, "/api/v1/auth/token", token: nil, body: #"{"username":"clerk","password":"clerk-pass-1"}"#)
+            #expect(after.json.errorCode == "locked" || checked.contains { $0.0 == .created })
+        }
+    }
+
+    @Test func unknownUsernamesAndBusyAddressesAreLimited() async throws {
+        try await TestApp.with { client, _ in
+            for _ in 0..<AccountRepository.lockoutThreshold {
+                let r = try await client.call(
+                    .post, "/api/v1/auth/token", token: nil, body: #"{"username":"ghost","password":"nope-nope"}"#)
+                #expect(r.json.errorCode == "invalid_credentials")
+            }
+            // An unknown name answers like a locked account, so the answer does not tell which names exist.
+            let ghost = try await client.call(
+                .post, "/api/v1/auth/token", token: nil, body: #"{"username":"ghost","password":"nope-nope"}"#)
+            #expect(ghost.status == .unauthorized && ghost.json.errorCode == "locked")
+            var limited: HTTPResponse.Status = .ok
+            for i in 0..<SignInLimits.perAddress {
+                let r = try await client.call(
+                    .post, "/api/v1/auth/token", token: nil, body: #"{"username":"u\#(i)","password":"nope-nope"}"#)
+                if r.status == .tooManyRequests { limited = r.status; break }
+            }
+            #expect(limited == .tooManyRequests)
+            // The page says so too, without a stack of bcrypt work behind it.
+            let page = try await client.execute(
+                uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "username=admin&password=whatever-1&next=/")
+            ) { ($0.status, String(buffer: $0.body)) }
+            #expect(page.0 == .tooManyRequests && page.1.contains("<form"))
+        }
+    }
+
+    @Test func weakAndOverlongPasswordsAreRefusedOnEveryPath() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let admin = try await client.token("admin", TestApp.adminPassword)
+            let long = String(repeating: "x", count: 60) + "长密码长密码"
+            for (password, code) in [
+                ("password", "weak_password"), ("12345678", "weak_password"), ("        ", "weak_password"),
+                ("woaini1314", "weak_password"), ("88888888", "weak_password"), ("clerk2", "weak_password"),
+                ("clerk2-clerk2", "weak_password"), (long, "password_too_long"),
+            ] {
+                let r = try await client.call(
+                    .post, "/api/v1/users", token: admin,
+                    body: #"{"username":"clerk2-clerk2","password":"\#(password)","role":"admin"}"#)
+                #expect(r.status == .unprocessableContent && r.json.errorCode == code, "\(password)")
+                #expect(r.json["error"]?["field"]?.stringValue == "password")
+            }
+            let tooLong = try await client.call(
+                .post, "/api/v1/users", token: admin,
+                body: #"{"username":"clerk3","password":"\#(long)","role":"admin"}"#)
+            #expect(tooLong.json["error"]?["message"]?.stringValue?.contains("72") == true)
+            let viewer = try await services.accounts.find(username: "viewer")!
+            let patched = try await client.call(
+                .patch, "/api/v1/users/\(viewer.id)", token: admin, body: #"{"password":"qwertyui"}"#)
+            #expect(patched.status == .unprocessableContent && patched.json.errorCode == "weak_password")
+            // The page form explains in the page's language and keeps the rest of the form's work undone.
+            let session = try await client.session("admin", TestApp.adminPassword)
+            let page = try await client.execute(
+                uri: "/users?lang=en", method: .post,
+                headers: [.cookie: session.cookie, .contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "_csrf=\(session.csrf)&username=clerk4&password=11111111&role=admin&scope=")
+            ) { r in
+                (r.status, String(buffer: r.body))
+            }
+            #expect(page.0 == .unprocessableContent && page.1.contains(Lang.en.t("password.trivial")))
+            #expect(try await services.accounts.find(username: "clerk4") == nil)
+            // The first administrator's password from the environment follows the same rules.
+            try await TestDatabase.with { db in
+                let fresh = Services(
+                    database: db, configuration: ServerConfiguration(bcryptCost: 4, runsOutboxWorker: false))
+                await #expect(throws: (any Error).self) { try await ensureAdmin(services: fresh, password: "12345678") }
+                let before = try await fresh.accounts.count()
+                let generated = try await ensureAdmin(services: fresh, password: "ci-admin-password")
+                #expect(before == 0 && generated == nil)
+            }
+        }
+    }
+
     @Test func organisationsBelongToASubdistrictInTheCreatorsScope() async throws {
         try await TestApp.with(demo: true) { client, services in
             let admin = try await client.token("admin", TestApp.adminPassword)
