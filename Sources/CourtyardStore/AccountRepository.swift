@@ -187,26 +187,21 @@ public struct AccountRepository: Sendable {
             + "locked_until = CASE WHEN " + fresh() + " THEN NULL ELSE locked_until END "
             + "WHERE id = \(bind: id) AND (locked_until IS NULL OR locked_until <= \(bind: nowText)) AND ("
             + fresh() + " OR failed_logins < \(bind: Self.lockoutThreshold)) RETURNING failed_logins"
-        return try await database.transaction { db in
+        return try await statement { db in
             try await db.raw(sql).first()?.decode(column: "failed_logins", as: Int.self)
         }
     }
 
-    /// When the account may try again: its lock, or the end of the window whose attempts are used up.
-    public func lockedUntil(id: Int64) async throws -> String {
-        let row = try await database.withConnection { db in
-            try await db.raw("SELECT locked_until, login_window_start FROM users WHERE id = \(bind: id)").first()
-        }
-        if let until = try row?.decode(column: "locked_until", as: String?.self) { return until }
-        let start = try row?.decode(column: "login_window_start", as: String?.self)
-        let date = start.flatMap(ISO8601DateFormatter().date(from:)) ?? Date()
-        return Clock.iso(date.addingTimeInterval(Self.lockoutSeconds))
+    /// One statement on its own. PostgreSQL runs it atomically without a transaction's extra round trips, so
+    /// parallel sign-ins hold the account's row lock only for the statement; SQLite queues it behind its one writer.
+    func statement<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        database.kind == .postgres ? try await database.withConnection(body) : try await database.transaction(body)
     }
 
     /// A wrong password keeps its reserved attempt; the one that uses up the window locks the account.
     public func recordFailure(id: Int64, now: Date = Date()) async throws {
         let until = Clock.iso(now.addingTimeInterval(Self.lockoutSeconds))
-        try await database.transaction { db in
+        try await statement { db in
             try await db.raw("""
                 UPDATE users SET locked_until = \(bind: until)
                 WHERE id = \(bind: id) AND failed_logins >= \(bind: Self.lockoutThreshold)
@@ -217,7 +212,7 @@ public struct AccountRepository: Sendable {
 
     /// A right password gives its reserved attempt back; the window's wrong ones still count.
     public func releaseAttempt(id: Int64) async throws {
-        try await database.transaction { db in
+        try await statement { db in
             try await db.raw("""
                 UPDATE users SET failed_logins = failed_logins - 1 WHERE id = \(bind: id) AND failed_logins > 0
                 """).run()

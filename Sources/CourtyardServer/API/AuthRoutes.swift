@@ -66,7 +66,10 @@ enum SignIn {
             throw invalid
         }
         guard try await services.accounts.reserveAttempt(id: account.id) != nil else {
-            throw locked(try await services.accounts.lockedUntil(id: account.id))
+            // The lock as read a moment ago, or (the window's attempts just used up) a quarter of an hour from now.
+            let now = Clock.isoNow()
+            throw locked(account.lockedUntil.flatMap { $0 > now ? $0 : nil }
+                ?? Clock.iso(Date().addingTimeInterval(AccountRepository.lockoutSeconds)))
         }
         guard !account.disabled, try await Security.verify(password, hash: account.passwordHash) else {
             try await services.accounts.recordFailure(id: account.id)
