@@ -91,7 +91,7 @@ public struct ProjectRepository: Sendable {
             }
             let taken = try await db.raw("SELECT id FROM projects WHERE compound_id = \(bind: compoundId) AND batch_year = \(bind: batchYear)").first()
             if taken != nil { throw StoreError.conflict("compound \(compoundId) already has a project in the \(batchYear) batch") }
-            try await Self.checkOrganisations(fields.organisations, db: db)
+            try await Self.checkOrganisations(fields.organisations, subdistrictId: compound.subdistrictId ?? 0, db: db)
             let community = try await db.raw("SELECT community_id FROM compounds WHERE id = \(bind: compoundId)").first()!.int("community_id")
             let org = { (k: String) -> Int64? in fields.organisations[k] ?? nil }
             let id = try await db.raw("""
@@ -110,12 +110,17 @@ public struct ProjectRepository: Sendable {
         return try await get(id: id, actor: actor)
     }
 
-    /// Each organisation named must exist and be of the kind its role needs (a contractor as contractor ...).
-    static func checkOrganisations(_ orgs: [String: Int64?], db: any SQLDatabase) async throws {
+    /// Each organisation named must exist in the project's sub-district (one elsewhere would gain the project
+    /// through it) and be of the kind its role needs (a contractor as contractor ...).
+    static func checkOrganisations(_ orgs: [String: Int64?], subdistrictId: Int64, db: any SQLDatabase) async throws {
         for (field, kind) in roles {
             guard let maybe = orgs[field], let id = maybe else { continue }
-            let row = try await db.raw("SELECT kind FROM organisations WHERE id = \(bind: id)").first()
-            guard let row else { throw ValidationError(field: field, code: "not_found", message: "organisation \(id) does not exist") }
+            let sql: SQLQueryString = """
+                SELECT kind FROM organisations WHERE id = \(bind: id) AND subdistrict_id = \(bind: subdistrictId)
+                """
+            guard let row = try await db.raw(sql).first() else {
+                throw ValidationError(field: field, code: "not_found", message: "organisation \(id) does not exist in this sub-district")
+            }
             guard try row.text("kind") == kind.rawValue else {
                 throw ValidationError(field: field, code: "wrong_kind", message: "organisation \(id) is not a \(kind.rawValue)")
             }
@@ -132,7 +137,7 @@ public struct ProjectRepository: Sendable {
             if let d = fields.deadline, d.civil.year < p.batchYear {
                 throw ValidationError(field: "deadline", code: "invalid", message: "the deadline cannot fall before the batch year")
             }
-            try await Self.checkOrganisations(fields.organisations, db: db)
+            try await Self.checkOrganisations(fields.organisations, subdistrictId: p.subdistrictId, db: db)
             var sets: [SQLQueryString] = []
             if let d = fields.deadline { sets.append("deadline = \(bind: d.description)") }
             if let s = fields.plannedStart { sets.append("planned_start = \(bind: s?.description)") }

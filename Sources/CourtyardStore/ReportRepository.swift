@@ -185,8 +185,15 @@ public struct ReportRepository: Sendable {
                 guard let org = assignee else {
                     throw ValidationError(field: "assignee_organisation_id", code: "required", message: "assigning a report names the organisation")
                 }
-                let exists = try await db.raw("SELECT id FROM organisations WHERE id = \(bind: org)").first()
-                if exists == nil { throw ValidationError(field: "assignee_organisation_id", code: "not_found", message: "organisation \(org) does not exist") }
+                // Only an organisation of the report's own sub-district: one elsewhere would gain the report through it.
+                let sd = try row.decode(column: "subdistrict_id", as: Int64.self)
+                let exists = try await db.raw("""
+                    SELECT id FROM organisations WHERE id = \(bind: org) AND subdistrict_id = \(bind: sd)
+                    """).first()
+                if exists == nil {
+                    throw ValidationError(field: "assignee_organisation_id", code: "not_found",
+                        message: "organisation \(org) does not exist in this sub-district")
+                }
                 newAssignee = org
             }
             let office = try await ServiceLevelRepository.levels(db: db, subdistrictId: try row.decode(column: "subdistrict_id", as: Int64.self)) ?? levels

@@ -370,6 +370,21 @@ import Testing
             #expect(
                 !(try await client.call(.get, "/api/v1/organisations?limit=1000", token: office).text.contains("二街道公司"))
             )
+            // Nor can the office hand its project or report to an organisation of another sub-district.
+            let project = try await Self.one(services, "SELECT MIN(id) AS id FROM projects")
+            let handed = try await client.call(.patch, "/api/v1/projects/\(project)", token: office,
+                body: #"{"supervisor_id":\#(tid)}"#)
+            #expect(handed.status == .unprocessableContent && handed.json["error"]?["field"]?.stringValue == "supervisor_id")
+            let compound = try await Self.one(services, "SELECT MIN(id) AS id FROM compounds")
+            let report = try await client.call(.post, "/api/v1/reports", token: office,
+                body: #"{"compound_id":\#(compound),"category":"safety","description":"井盖缺失"}"#).json["id"]!.intValue!
+            _ = try await client.call(.post, "/api/v1/reports/\(report)/transitions", token: office, body: #"{"to":"acknowledged"}"#)
+            let assigned = try await client.call(.post, "/api/v1/reports/\(report)/transitions", token: office,
+                body: #"{"to":"assigned","assignee_organisation_id":\#(tid)}"#)
+            #expect(assigned.status == .unprocessableContent)
+            let ownOrg = own.json["id"]!.intValue!
+            #expect(try await client.call(.post, "/api/v1/reports/\(report)/transitions", token: office,
+                body: #"{"to":"assigned","assignee_organisation_id":\#(ownOrg)}"#).status == .ok)
             // A legacy organisation in no sub-district is no longer shown to every office.
             try await services.database.withConnection { db in
                 try await db.raw("INSERT INTO organisations (name, kind) VALUES ('旧数据公司', 'contractor')").run()
