@@ -26,8 +26,9 @@ enum IntegrationRoutes {
             return Response(status: .noContent)
         }
         api.get("outbox") { _, context -> Response in
-            _ = try context.require(.manageIntegrations)
-            return JSONBody.response(.object([("items", .array(try await Outbox.list(database: services.database))), ("next_cursor", .null)]))
+            let actor = try context.require(.manageIntegrations)
+            let items = try await Outbox.list(database: services.database, actor: actor)
+            return JSONBody.response(.object([("items", .array(items)), ("next_cursor", .null)]))
         }
         api.post("open311/keys") { request, context -> Response in
             let body = try await JSONBody.object(request, context: context)
