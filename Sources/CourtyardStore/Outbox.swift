@@ -96,8 +96,8 @@ public enum Outbox {
     /// addresses may carry tokens); text messages, which name no sub-district, only administrators.
     public static func list(database: Database, actor: Actor, limit: Int = 200) async throws -> [JSONValue] {
         var sql: SQLQueryString = """
-            SELECT id, event, target_kind, target, webhook_id, attempts, next_attempt_at, delivered_at, failed_at, last_error,
-              created_at FROM outbox
+            SELECT id, event, target_kind, target, webhook_id, attempts, next_attempt_at, delivered_at, failed_at,
+              last_error, created_at FROM outbox
             """
         if let kind = actor.scope.kind {
             let sd: Int64 = kind == .subdistrict ? actor.scope.id ?? 0 : 0

@@ -119,7 +119,8 @@ public struct ProjectRepository: Sendable {
                 SELECT kind FROM organisations WHERE id = \(bind: id) AND subdistrict_id = \(bind: subdistrictId)
                 """
             guard let row = try await db.raw(sql).first() else {
-                throw ValidationError(field: field, code: "not_found", message: "organisation \(id) does not exist in this sub-district")
+                throw ValidationError(field: field, code: "not_found",
+                    message: "organisation \(id) does not exist in this sub-district")
             }
             guard try row.text("kind") == kind.rawValue else {
                 throw ValidationError(field: field, code: "wrong_kind", message: "organisation \(id) is not a \(kind.rawValue)")

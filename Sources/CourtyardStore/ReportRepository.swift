@@ -132,7 +132,8 @@ public struct ReportRepository: Sendable {
         guard Self.canRead(actor) else { throw AccessError.forbidden }
         let today = Clock.today
         return try await database.withConnection { db in
-            let sql: SQLQueryString = "SELECT \(unsafeRaw: Self.columns) FROM reports r JOIN compounds t ON t.id = r.compound_id WHERE r.id = \(bind: id) AND " + Self.scope(actor)
+            let sql: SQLQueryString = "SELECT \(unsafeRaw: Self.columns) FROM reports r "
+                + "JOIN compounds t ON t.id = r.compound_id WHERE r.id = \(bind: id) AND " + Self.scope(actor)
             guard let row = try await db.raw(sql).first() else { throw StoreError.notFound }
             guard case .object(var pairs) = try decode(row, actor: actor, today: today) else { throw StoreError.notFound }
             let history = try await db.raw("""
@@ -152,7 +153,8 @@ public struct ReportRepository: Sendable {
 
     public func list(actor: Actor, compoundId: Int64?, state: ReportState?, overdueOnly: Bool) async throws -> [JSONValue] {
         guard Self.canRead(actor) else { throw AccessError.forbidden }
-        var sql: SQLQueryString = "SELECT \(unsafeRaw: Self.columns) FROM reports r JOIN compounds t ON t.id = r.compound_id WHERE " + Self.scope(actor)
+        var sql: SQLQueryString = "SELECT \(unsafeRaw: Self.columns) FROM reports r "
+            + "JOIN compounds t ON t.id = r.compound_id WHERE " + Self.scope(actor)
         if let compoundId { sql += " AND r.compound_id = \(bind: compoundId)" }
         if let state { sql += " AND r.state = \(bind: state.rawValue)" }
         let today = Clock.today
@@ -169,7 +171,9 @@ public struct ReportRepository: Sendable {
         let note = TextNormalizer.prose(note)
         let today = Clock.today
         try await database.transaction { db in
-            let sql: SQLQueryString = "SELECT r.state, r.subdistrict_id, r.assignee_organisation_id, r.compound_id, r.reporter_phone FROM reports r JOIN compounds t ON t.id = r.compound_id WHERE r.id = \(bind: id) AND " + Self.scope(actor)
+            let sql: SQLQueryString = "SELECT r.state, r.subdistrict_id, r.assignee_organisation_id, r.compound_id, "
+                + "r.reporter_phone FROM reports r JOIN compounds t ON t.id = r.compound_id WHERE r.id = \(bind: id) AND "
+                + Self.scope(actor)
             guard let row = try await db.raw(sql).first() else { throw StoreError.notFound }
             let from = ReportState(rawValue: try row.decode(column: "state", as: String.self)) ?? .submitted
             let currentAssignee = try row.decode(column: "assignee_organisation_id", as: Int64?.self)
@@ -185,7 +189,7 @@ public struct ReportRepository: Sendable {
                 guard let org = assignee else {
                     throw ValidationError(field: "assignee_organisation_id", code: "required", message: "assigning a report names the organisation")
                 }
-                // Only an organisation of the report's own sub-district: one elsewhere would gain the report through it.
+                // Only an organisation of the report's own sub-district: one elsewhere would gain the report.
                 let sd = try row.decode(column: "subdistrict_id", as: Int64.self)
                 let exists = try await db.raw("""
                     SELECT id FROM organisations WHERE id = \(bind: org) AND subdistrict_id = \(bind: sd)

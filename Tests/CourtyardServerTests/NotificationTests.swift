@@ -105,18 +105,20 @@ actor Receiver {
     @Test func theOutboxShowsAnOfficeOnlyItsOwnDeliveries() async throws {
         try await TestApp.with(demo: true, allowPrivateWebhooks: true) { client, services in
             let admin = try await client.token("admin", TestApp.adminPassword)
-            let sd2 = try await services.registry.create(.subdistricts, input: ["name": .string("第二街道")], actor: .system).id
+            let sd2 = try await services.registry.create(.subdistricts, input: ["name": .string("第二街道")],
+                actor: .system).id
             let cm2 = try await services.registry.create(.communities,
                 input: ["subdistrict_id": .int(sd2), "name": .string("二社区")], actor: .system).id
             let cp2 = try await services.registry.create(.compounds,
                 input: ["community_id": .int(cm2), "name": .string("二号院")], actor: .system).id
-            #expect(try await client.call(.post, "/api/v1/users", token: admin,
-                body: #"{"username":"office2","password":"office2-pass","role":"subdistrict_officer","scope":"subdistrict:\#(sd2)"}"#)
-                .status == .created)
+            let account = #"{"username":"office2","password":"office2-pass","role":"subdistrict_officer","#
+                + #""scope":"subdistrict:\#(sd2)"}"#
+            #expect(try await client.call(.post, "/api/v1/users", token: admin, body: account).status == .created)
             let office2 = try await client.token("office2", "office2-pass")
             let secretURL = "http://127.0.0.1:9/hooks/T0KEN-of-office-2"
             #expect(try await client.call(.post, "/api/v1/webhooks", token: office2,
-                body: #"{"url":"\#(secretURL)","events":["report.created"],"secret":"0123456789abcdef"}"#).status == .created)
+                body: #"{"url":"\#(secretURL)","events":["report.created"],"secret":"0123456789abcdef"}"#)
+                .status == .created)
             _ = try await ReportRepository(database: services.database).create(.init(compoundId: cp2, buildingId: nil,
                 category: .safety, description: "二街道的事", reporterName: "", reporterPhone: ""), actor: .system)
             let office = try await client.token("office")

@@ -51,7 +51,8 @@ struct Row {
                 Row(.get, "/api/v1/imports", nil, [200, 200, 403, 403, 403, 403, 403, 403, 403, 403]),
                 Row(.get, "/api/v1/exports/registry?format=csv", nil, [200, 200, 403, 403, 403, 403, 403, 403, 403, 403]),
                 Row(.get, "/api/v1/organisations", nil, [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
-                Row(.post, "/api/v1/organisations", #"{"name":"新施工单位","kind":"contractor","subdistrict_id":\#(sdA)}"#, [201, 201, 403, 403, 403, 403, 403, 403, 403, 403]),
+                Row(.post, "/api/v1/organisations", #"{"name":"新施工单位","kind":"contractor","subdistrict_id":\#(sdA)}"#,
+                    [201, 201, 403, 403, 403, 403, 403, 403, 403, 403]),
                 Row(.get, "/api/v1/residents?limit=5", nil, [200, 200, 200, 200, 403, 403, 403, 403, 403, 200]),
             ]
             // Projects: organisations see only those they work on, so the expectation follows project B's assignments.

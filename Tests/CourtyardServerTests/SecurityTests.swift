@@ -374,11 +374,13 @@ import Testing
             let project = try await Self.one(services, "SELECT MIN(id) AS id FROM projects")
             let handed = try await client.call(.patch, "/api/v1/projects/\(project)", token: office,
                 body: #"{"supervisor_id":\#(tid)}"#)
-            #expect(handed.status == .unprocessableContent && handed.json["error"]?["field"]?.stringValue == "supervisor_id")
+            #expect(handed.status == .unprocessableContent)
+            #expect(handed.json["error"]?["field"]?.stringValue == "supervisor_id")
             let compound = try await Self.one(services, "SELECT MIN(id) AS id FROM compounds")
             let report = try await client.call(.post, "/api/v1/reports", token: office,
                 body: #"{"compound_id":\#(compound),"category":"safety","description":"井盖缺失"}"#).json["id"]!.intValue!
-            _ = try await client.call(.post, "/api/v1/reports/\(report)/transitions", token: office, body: #"{"to":"acknowledged"}"#)
+            _ = try await client.call(.post, "/api/v1/reports/\(report)/transitions", token: office,
+                body: #"{"to":"acknowledged"}"#)
             let assigned = try await client.call(.post, "/api/v1/reports/\(report)/transitions", token: office,
                 body: #"{"to":"assigned","assignee_organisation_id":\#(tid)}"#)
             #expect(assigned.status == .unprocessableContent)

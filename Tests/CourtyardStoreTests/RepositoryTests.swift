@@ -53,10 +53,10 @@ import Testing
                     "INSERT INTO subdistricts (id, name) VALUES (1, '一街道'), (2, '二街道')",
                     "INSERT INTO communities (id, subdistrict_id, name) VALUES (5, 2, '社区')",
                     "INSERT INTO compounds (id, subdistrict_id, community_id, name) VALUES (7, 2, 5, '院')",
-                    "INSERT INTO organisations (id, name, kind) VALUES (10, '用过的', 'contractor'), (11, '闲置', 'supervisor')",
+                    "INSERT INTO organisations (id, name, kind) VALUES (10, 'a', 'contractor'), (11, 'b', 'supervisor')",
                     """
-                    INSERT INTO projects (subdistrict_id, community_id, compound_id, batch_year, deadline, contractor_id,
-                      created_at) VALUES (2, 5, 7, 2026, '2026-12-31', 10, '2026-01-01T00:00:00Z')
+                    INSERT INTO projects (subdistrict_id, community_id, compound_id, batch_year, deadline,
+                      contractor_id, created_at) VALUES (2, 5, 7, 2026, '2026-12-31', 10, '2026-01-01T00:00:00Z')
                     """,
                     """
                     INSERT INTO users (username, password_hash, role, scope_kind, scope_id, display_name, created_at)
