@@ -35,6 +35,7 @@ public struct Services: Sendable {
     public let gateway: any MessageGateway
     let metrics = MetricsRegistry()
     let tokens = TokenCache()
+    let signInLimits = SignInLimits()
     public var registry: ResourceRepository { ResourceRepository(database: database) }
     public var accounts: AccountRepository { AccountRepository(database: database) }
     public var importer: RegistryImporter { RegistryImporter(database: database) }
@@ -85,10 +86,19 @@ public func buildApplication(services: Services) -> some ApplicationProtocol {
 public func ensureAdmin(services: Services, password: String?) async throws -> String? {
     guard try await services.accounts.count() == 0 else { return nil }
     let chosen = password.flatMap { $0.isEmpty ? nil : $0 } ?? Security.randomToken().prefix(16).description
+    if let why = passwordRefusal(chosen, username: "admin") {
+        throw PasswordRefused(message: "COURTYARD_ADMIN_PASSWORD: \(why)")
+    }
     let hash = try await Security.hashPassword(chosen, cost: services.configuration.bcryptCost)
     _ = try await services.accounts.create(username: "admin", passwordHash: hash, role: .admin, scope: .global,
         displayName: "Administrator", actor: .system)
     return password == nil || password!.isEmpty ? chosen : nil
+}
+
+/// A password set outside a request that the password rules refuse.
+public struct PasswordRefused: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
 }
 
 /// Hashes with the configured cost; the CLI and demo data use it too.

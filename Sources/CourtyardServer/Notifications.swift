@@ -26,21 +26,36 @@ public struct LogMessageGateway: MessageGateway {
     }
 }
 
-/// Webhook targets: http(s) only, and never a loopback, private or link-local address unless the operator allows it.
+/// Webhook targets: http(s) only, and never a non-public address (`AddressPolicy`) unless the operator allows it.
+/// The name is resolved once per check and the connection pinned to the address that was checked, so a name that
+/// answers differently the second time (DNS rebinding) cannot lead elsewhere.
 enum WebhookTarget {
     struct Refused: Error { let message: String }
 
+    /// A checked target: the URL as given, and the address to connect to (nil when the host is already an address).
+    struct Checked {
+        var url: URL
+        var pinned: String?
+    }
+
     static func check(_ text: String, allowPrivate: Bool) throws -> URL {
-        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), let host = url.host, !host.isEmpty else {
+        try checked(text, allowPrivate: allowPrivate).url
+    }
+
+    static func checked(_ text: String, allowPrivate: Bool) throws -> Checked {
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+            let host = url.host, !host.isEmpty
+        else {
             throw Refused(message: "the url must be an http or https address")
         }
-        if allowPrivate { return url }
-        let addresses = resolve(host)
-        guard !addresses.isEmpty else { throw Refused(message: "\(host) does not resolve") }
-        if let bad = addresses.first(where: isPrivate) {
-            throw Refused(message: "\(host) is a loopback or private address (\(bad)); set COURTYARD_ALLOW_PRIVATE_WEBHOOKS=1 to allow it")
+        let literal = AddressPolicy.parse(host)
+        let addresses = literal.map { [$0] } ?? resolve(host)
+        guard let first = addresses.first else { throw Refused(message: "\(host) does not resolve") }
+        if !allowPrivate, let bad = addresses.first(where: isPrivate) {
+            throw Refused(message: "\(host) is not a public address (\(render(bad))); "
+                + "set COURTYARD_ALLOW_PRIVATE_WEBHOOKS=1 to allow loopback and private ones")
         }
-        return url
+        return Checked(url: url, pinned: literal == nil ? render(first) : nil)
     }
 
     /// Every address a host name resolves to, as bytes (4 for IPv4, 16 for IPv6).
@@ -70,23 +85,16 @@ enum WebhookTarget {
         return out
     }
 
-    static func isPrivate(_ a: [UInt8]) -> Bool {
-        if a.count == 16 {
-            if a[0..<10].allSatisfy({ $0 == 0 }) && a[10] == 0xFF && a[11] == 0xFF { return isPrivate(Array(a[12...])) }  // IPv4-mapped
-            if a[0..<15].allSatisfy({ $0 == 0 }) { return true }  // :: and ::1
-            if a[0] & 0xFE == 0xFC { return true }  // fc00::/7 unique local
-            if a[0] == 0xFE && a[1] & 0xC0 == 0x80 { return true }  // fe80::/10 link-local
-            return a[0] == 0xFF  // multicast
+    static func isPrivate(_ a: [UInt8]) -> Bool { !AddressPolicy.isPublic(a) }
+
+    /// "203.0.113.9" or "2001:db8::1": what a connection is pinned to.
+    static func render(_ a: [UInt8]) -> String {
+        if a.count == 4 { return a.map(String.init).joined(separator: ".") }
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        let ok = a.withUnsafeBytes { raw in
+            inet_ntop(AF_INET6, raw.baseAddress, &buffer, socklen_t(buffer.count)) != nil
         }
-        guard a.count == 4 else { return true }
-        switch (a[0], a[1]) {
-        case (0, _), (10, _), (127, _): return true
-        case (100, 64...127): return true  // carrier-grade NAT
-        case (169, 254), (192, 168): return true
-        case (172, 16...31): return true
-        case (224...255, _): return true
-        default: return false
-        }
+        return ok ? String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "::"
     }
 }
 
@@ -149,10 +157,11 @@ public struct OutboxWorker: Service {
     }
 
     func post(_ item: Outbox.Item) async throws {
-        // Checked again at delivery: a name may resolve elsewhere than when the webhook was added.
-        let url = try WebhookTarget.check(item.target, allowPrivate: allowPrivate)
+        // Checked again at delivery, and the connection pinned to the address checked: a name may resolve elsewhere
+        // than when the webhook was added, or than a moment ago.
+        let target = try WebhookTarget.checked(item.target, allowPrivate: allowPrivate)
         let body = Array(item.payload.utf8)
-        var request = HTTPClientRequest(url: url.absoluteString)
+        var request = HTTPClientRequest(url: target.url.absoluteString)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
         request.headers.add(name: "User-Agent", value: "Courtyard-Webhooks/1")
@@ -162,7 +171,24 @@ public struct OutboxWorker: Service {
         request.headers.add(name: "X-Courtyard-Delivery", value: String(item.id))
         request.headers.add(name: "X-Courtyard-Signature", value: Self.signature(body: body, secret: item.secret ?? ""))
         request.body = .bytes(ByteBuffer(bytes: body))
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-        guard (200..<300).contains(response.status.code) else { throw WebhookTarget.Refused(message: "the target answered \(response.status.code)") }
+        // A redirect is never followed (its target was never checked): a 3xx answer is a failed delivery.
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
+        if let pinned = target.pinned, let host = target.url.host { configuration.dnsOverride = [host: pinned] }
+        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        let status: UInt
+        do {
+            let response = try await client.execute(request, timeout: .seconds(10))
+            status = response.status.code
+            _ = try? await response.body.collect(upTo: 64 * 1024)
+            try await client.shutdown()
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        guard (200..<300).contains(status) else {
+            throw WebhookTarget.Refused(message: (300..<400).contains(status)
+                ? "the target answered \(status), a redirect; redirects are not followed"
+                : "the target answered \(status)")
+        }
     }
 }

@@ -20,4 +20,14 @@ final class RateLimiter: @unchecked Sendable {
         hits[key] = recent
         return true
     }
+
+    /// Gives back the latest attempt: for an attempt that turned out to be legitimate (a right password).
+    func refund(_ key: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        if var recent = hits[key], !recent.isEmpty {
+            recent.removeLast()
+            hits[key] = recent.isEmpty ? nil : recent
+        }
+    }
 }

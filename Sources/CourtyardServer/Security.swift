@@ -1,3 +1,4 @@
+import CourtyardDomain
 import Crypto
 import Foundation
 import HummingbirdBcrypt
@@ -42,9 +43,29 @@ enum Security {
         return diff == 0
     }
 
-    static func checkPasswordStrength(_ password: String) throws {
-        guard password.count >= 8 else {
-            throw AppError.unprocessable("weak_password", "the password needs at least 8 characters", field: "password")
+    /// Refuses a new password that `PasswordPolicy` does not allow, saying why in `lang` (the API speaks English).
+    static func checkPasswordStrength(_ password: String, username: String?, lang: Lang = .en) throws {
+        guard let problem = PasswordPolicy.problem(password, username: username) else { return }
+        throw AppError.unprocessable(problem == .tooLong ? "password_too_long" : "weak_password",
+            lang.t(problem.catalogueKey),
+            field: "password")
+    }
+}
+
+extension PasswordPolicy.Problem {
+    var catalogueKey: String {
+        switch self {
+        case .tooShort: "password.tooShort"
+        case .tooLong: "password.tooLong"
+        case .common: "password.common"
+        case .trivial: "password.trivial"
+        case .username: "password.username"
         }
     }
+}
+
+/// Why a password chosen outside a request (the command line, COURTYARD_ADMIN_PASSWORD) is refused;
+/// nil when it is fine.
+public func passwordRefusal(_ password: String, username: String) -> String? {
+    PasswordPolicy.problem(password, username: username).map { Lang.en.t($0.catalogueKey) }
 }

@@ -132,7 +132,10 @@ public struct AccountRepository: Sendable {
         return try await database.transaction { db in
             var sql: SQLQueryString = "UPDATE users SET version = version + 1, role = \(bind: newRole.rawValue), scope_kind = \(bind: newScope.kind?.rawValue), scope_id = \(bind: newScope.id)"
             if let displayName { sql += ", display_name = \(bind: displayName)" }
-            if let passwordHash { sql += ", password_hash = \(bind: passwordHash), failed_logins = 0, locked_until = NULL" }
+            if let passwordHash {
+                sql += ", password_hash = \(bind: passwordHash), failed_logins = 0, locked_until = NULL"
+                sql += ", login_window_start = NULL"
+            }
             if let disabled { sql += ", disabled = \(bind: disabled ? 1 : 0)" }
             sql += " WHERE id = \(bind: id) AND version = \(bind: before.version) RETURNING \(unsafeRaw: Self.columns)"
             let q = sql
@@ -166,21 +169,53 @@ public struct AccountRepository: Sendable {
 
     // MARK: sign-in state
 
-    /// Records a failed sign-in; the account locks once the threshold is reached.
-    public func recordFailure(id: Int64) async throws {
-        let until = Clock.iso(Date().addingTimeInterval(Self.lockoutSeconds))
-        try await database.transaction { db in
-            try await db.raw("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = \(bind: id)").run()
+    /// Claims one of the attempts a window allows, before the password is checked, in a single statement: parallel
+    /// requests cannot all pass a check made before any of them failed, so at most `lockoutThreshold` passwords are
+    /// ever checked per window. Nil when the account is locked or the window's attempts are used up.
+    /// A window starts with its first attempt and lasts `lockoutSeconds`; an expired lock starts a new one.
+    public func reserveAttempt(id: Int64, now: Date = Date()) async throws -> Int? {
+        let nowText = Clock.iso(now), cutoff = Clock.iso(now.addingTimeInterval(-Self.lockoutSeconds))
+        func fresh() -> SQLQueryString {
+            """
+            (login_window_start IS NULL OR login_window_start <= \(bind: cutoff)
+              OR (locked_until IS NOT NULL AND locked_until <= \(bind: nowText)))
+            """
+        }
+        let sql: SQLQueryString = "UPDATE users SET failed_logins = CASE WHEN " + fresh()
+            + " THEN 1 ELSE failed_logins + 1 END, "
+            + "login_window_start = CASE WHEN " + fresh() + " THEN \(bind: nowText) ELSE login_window_start END, "
+            + "locked_until = CASE WHEN " + fresh() + " THEN NULL ELSE locked_until END "
+            + "WHERE id = \(bind: id) AND (locked_until IS NULL OR locked_until <= \(bind: nowText)) AND ("
+            + fresh() + " OR failed_logins < \(bind: Self.lockoutThreshold)) RETURNING failed_logins"
+        return try await statement { db in
+            try await db.raw(sql).first()?.decode(column: "failed_logins", as: Int.self)
+        }
+    }
+
+    /// One statement on its own. PostgreSQL runs it atomically without a transaction's extra round trips, so
+    /// parallel sign-ins hold the account's row lock only for the statement; SQLite queues it behind its one writer.
+    func statement<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        database.kind == .postgres ? try await database.withConnection(body) : try await database.transaction(body)
+    }
+
+    /// A wrong password keeps its reserved attempt; the one that uses up the window locks the account.
+    public func recordFailure(id: Int64, now: Date = Date()) async throws {
+        let until = Clock.iso(now.addingTimeInterval(Self.lockoutSeconds))
+        try await statement { db in
             try await db.raw("""
-                UPDATE users SET locked_until = \(bind: until), failed_logins = 0
+                UPDATE users SET locked_until = \(bind: until)
                 WHERE id = \(bind: id) AND failed_logins >= \(bind: Self.lockoutThreshold)
+                  AND (locked_until IS NULL OR locked_until <= \(bind: Clock.iso(now)))
                 """).run()
         }
     }
 
-    public func recordSuccess(id: Int64) async throws {
-        try await database.transaction { db in
-            try await db.raw("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = \(bind: id)").run()
+    /// A right password gives its reserved attempt back; the window's wrong ones still count.
+    public func releaseAttempt(id: Int64) async throws {
+        try await statement { db in
+            try await db.raw("""
+                UPDATE users SET failed_logins = failed_logins - 1 WHERE id = \(bind: id) AND failed_logins > 0
+                """).run()
         }
     }
 

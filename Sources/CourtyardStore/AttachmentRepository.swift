@@ -43,19 +43,91 @@ public struct AttachmentRepository: Sendable {
                         ("sha256", .string(digest))])
     }
 
-    public func read(id: Int64) async throws -> (filename: String, contentType: String, bytes: ByteBuffer) {
+    /// The file, for someone who may read it (`readable`); 404 otherwise, as for anything out of scope.
+    public typealias File = (filename: String, contentType: String, bytes: ByteBuffer)
+
+    public func read(id: Int64, actor: Actor) async throws -> File {
         try await database.withConnection { db in
-            guard let r = try await db.raw("SELECT filename, content_type, data FROM attachments WHERE id = \(bind: id)").first() else {
-                throw StoreError.notFound
-            }
-            return (try r.text("filename"), try r.text("content_type"), try r.decode(column: "data", as: ByteBuffer.self))
+            guard try await Self.readable(id, actor: actor, db: db) else { throw StoreError.notFound }
+            return try await Self.file(id, db: db)
         }
     }
 
-    /// Every id names a stored attachment; otherwise a 422 on `field`.
-    static func requireExisting(_ ids: [Int64], field: String, db: any SQLDatabase) async throws {
-        guard !ids.isEmpty else { return }
-        let found = try await db.raw("SELECT id FROM attachments WHERE id IN (\(binds: ids))").all().count
-        guard found == Set(ids).count else { throw ValidationError(field: field, code: "not_found", message: "an attachment in \(field) does not exist") }
+    /// A file a published notice shows, which makes it public.
+    public func readPublic(id: Int64) async throws -> File {
+        try await database.withConnection { db in
+            guard try await Self.published(id, db: db) else { throw StoreError.notFound }
+            return try await Self.file(id, db: db)
+        }
+    }
+
+    static func file(_ id: Int64, db: any SQLDatabase) async throws -> File {
+        let sql: SQLQueryString = "SELECT filename, content_type, data FROM attachments WHERE id = \(bind: id)"
+        guard let r = try await db.raw(sql).first() else { throw StoreError.notFound }
+        return (try r.text("filename"), try r.text("content_type"), try r.decode(column: "data", as: ByteBuffer.self))
+    }
+
+    /// An attachment is read by whoever reads a record it is attached to: a report's photos, a site log's or a
+    /// finding's photos, a project gate's evidence, a notice's files (anyone's, once the notice is published).
+    /// Its uploader reads it too, and an administrator everything. Nobody else learns even that it exists.
+    static func readable(_ id: Int64, actor: Actor, db: any SQLDatabase) async throws -> Bool {
+        let sql: SQLQueryString = "SELECT created_by FROM attachments WHERE id = \(bind: id)"
+        guard let row = try await db.raw(sql).first() else { return false }
+        if actor.role == .admin && actor.scope.kind == nil { return true }
+        if actor.userId != nil, try row.text("created_by") == actor.username { return true }
+        if try await published(id, db: db) { return true }
+        let like = "%\(id)%"
+        let listed: @Sendable (JSONValue) -> Bool = { $0.idList?.contains(id) == true }
+        if ReportRepository.canRead(actor) {
+            let sql: SQLQueryString = "SELECT r.photos_json AS refs FROM reports r "
+                + "JOIN compounds t ON t.id = r.compound_id "
+                + "WHERE r.photos_json LIKE \(bind: like) AND " + ReportRepository.scope(actor)
+            if try await anyRow(sql, db: db, matching: listed) { return true }
+        }
+        if Permissions.allows(actor.role, .readRegistry) {
+            let sql: SQLQueryString = "SELECT n.attachments_json AS refs FROM notices n "
+                + "JOIN compounds t ON t.id = n.compound_id WHERE n.attachments_json LIKE \(bind: like) AND "
+                + ResourceSpec.compounds.scopeCondition(actor.scope)
+            if try await anyRow(sql, db: db, matching: listed) { return true }
+        }
+        if Permissions.allows(actor.role, .readProjects) {
+            let evidence: @Sendable (JSONValue) -> Bool = { refs in
+                guard case .array(let items) = refs else { return false }
+                // A document names its attachment; gates passed before evidence was typed named it as `attachment`.
+                return items.contains {
+                    ($0["kind"]?.stringValue == "document" && $0["attachment_id"]?.intValue == id)
+                        || ($0["kind"]?.stringValue == "attachment" && $0["id"]?.intValue == id)
+                }
+            }
+            for (table, column, matches) in [("site_logs", "photos_json", listed), ("findings", "photos_json", listed),
+                                             ("gate_passes", "evidence_json", evidence)] {
+                let sql: SQLQueryString = "SELECT x.\(unsafeRaw: column) AS refs FROM \(unsafeRaw: table) x "
+                    + "JOIN projects p ON p.id = x.project_id WHERE x.\(unsafeRaw: column) LIKE \(bind: like) AND "
+                    + ProjectRepository.scope(actor)
+                if try await anyRow(sql, db: db, matching: matches) { return true }
+            }
+        }
+        return false
+    }
+
+    /// Whether a row's `refs` JSON really names the attachment (LIKE only narrows: 12 also matches 112).
+    static func anyRow(_ sql: SQLQueryString, db: any SQLDatabase, matching: (JSONValue) -> Bool) async throws -> Bool {
+        try await db.raw(sql).all().contains { matching(JSONValue.parse((try? $0.text("refs")) ?? "") ?? .null) }
+    }
+
+    static func published(_ id: Int64, db: any SQLDatabase) async throws -> Bool {
+        let sql: SQLQueryString = """
+            SELECT attachments_json FROM notices WHERE state = 'published' AND attachments_json LIKE \(bind: "%\(id)%")
+            """
+        return try await db.raw(sql)
+            .all().contains { (JSONValue.parse((try? $0.text("attachments_json")) ?? "")?.idList ?? []).contains(id) }
+    }
+
+    /// Every id names an attachment the actor may read; otherwise a 422 on `field`, the same whether the file is
+    /// missing or someone else's, so naming a file on one's own record never opens it.
+    static func requireReadable(_ ids: [Int64], field: String, actor: Actor, db: any SQLDatabase) async throws {
+        for id in Set(ids) where try await !readable(id, actor: actor, db: db) {
+            throw ValidationError(field: field, code: "not_found", message: "an attachment in \(field) does not exist")
+        }
     }
 }

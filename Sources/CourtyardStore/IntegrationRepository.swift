@@ -69,12 +69,24 @@ public struct IntegrationRepository: Sendable {
 
     static func hash(_ key: String) -> String { SHA256.hash(data: Array(key.utf8)).map { String(format: "%02x", $0) }.joined() }
 
-    /// A new key, shown once; only its hash is kept.
-    public func addOpen311Key(name: String, key: String, actor: Actor) async throws -> JSONValue {
-        let sd = try coverage(actor)
+    /// A new key, shown once; only its hash is kept. A key serves one sub-district: the officer's own, or the one
+    /// an administrator names; it reads the text of reports only there.
+    public func addOpen311Key(name: String, key: String, subdistrictId: Int64? = nil, actor: Actor) async throws
+        -> JSONValue
+    {
+        let own = try coverage(actor)
         let name = TextNormalizer.clean(name)
         guard !name.isEmpty, name.count <= 100 else { throw ValidationError(field: "name", code: "required", message: "name the client the key is for") }
+        if let own, let asked = subdistrictId, asked != own { throw StoreError.notFound }
+        guard let sd = own ?? subdistrictId else {
+            throw ValidationError(field: "subdistrict_id", code: "required",
+                message: "name the sub-district the key serves")
+        }
         let id: Int64 = try await database.transaction { db in
+            guard try await db.raw("SELECT id FROM subdistricts WHERE id = \(bind: sd)").first() != nil else {
+                throw ValidationError(field: "subdistrict_id", code: "not_found",
+                    message: "sub-district \(sd) does not exist")
+            }
             let id = try await db.raw("""
                 INSERT INTO open311_keys (name, key_hash, subdistrict_id, created_at, created_by)
                 VALUES (\(bind: name), \(bind: Self.hash(key)), \(bind: sd), \(bind: Clock.isoNow()), \(bind: actor.username)) RETURNING id
@@ -83,7 +95,9 @@ public struct IntegrationRepository: Sendable {
                 before: nil, after: .object([("name", .string(name))]))
             return id
         }
-        return .object([("id", .int(id)), ("name", .string(name)), ("api_key", .string(key))])
+        return .object([
+            ("id", .int(id)), ("name", .string(name)), ("subdistrict_id", .int(sd)), ("api_key", .string(key)),
+        ])
     }
 
     /// The key's client, or nil for an unknown or revoked key.

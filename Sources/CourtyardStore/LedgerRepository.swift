@@ -54,7 +54,7 @@ public struct LedgerRepository: Sendable {
             if try await db.raw("SELECT id FROM site_logs WHERE project_id = \(bind: projectId) AND date = \(bind: log.date.description)").first() != nil {
                 throw StoreError.conflict("project \(projectId) already has a site log for \(log.date)")
             }
-            try await AttachmentRepository.requireExisting(log.photos, field: "photos", db: db)
+            try await AttachmentRepository.requireReadable(log.photos, field: "photos", actor: actor, db: db)
             for item in log.progress {
                 if try await db.raw("SELECT id FROM work_items WHERE id = \(bind: item.workItemId) AND project_id = \(bind: projectId)").first() == nil {
                     throw ValidationError(field: "progress", code: "not_found", message: "work item \(item.workItemId) is not in this project's plan")
@@ -133,7 +133,9 @@ public struct LedgerRepository: Sendable {
             guard p.stage == .construction else {
                 throw StoreError.refused(code: "not_in_construction", message: "site checks are made while the project is in construction")
             }
-            for f in check.findings { try await AttachmentRepository.requireExisting(f.photos, field: "findings", db: db) }
+            for f in check.findings {
+                try await AttachmentRepository.requireReadable(f.photos, field: "findings", actor: actor, db: db)
+            }
             let items = JSONValue.array(check.items.map {
                 .object([("item", .string(TextNormalizer.prose($0.item))), ("passed", .bool($0.passed)), ("note", .string(TextNormalizer.prose($0.note)))])
             })

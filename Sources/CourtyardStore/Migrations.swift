@@ -252,8 +252,34 @@ public enum Migrations {
               fix_days INTEGER NOT NULL, updated_at TEXT NOT NULL, updated_by TEXT NOT NULL)
             """,
         ]),
+        Step(version: 8, name: "trust_scopes", statements: [
+            // Sign-in attempts are counted in a window that starts with the first one: a burst cannot outrun the count.
+            "ALTER TABLE users ADD COLUMN login_window_start TEXT",
+            // Organisations in no sub-district were shown to every office. Each goes to the sub-district whose
+            // projects, then whose reports, name it most; one named nowhere stays unplaced, seen only by
+            // administrators and its own accounts.
+            """
+            UPDATE organisations SET subdistrict_id = (SELECT p.subdistrict_id FROM projects p
+              WHERE organisations.id IN (p.contractor_id, p.supervisor_id, p.designer_id, p.pm_company_id)
+              GROUP BY p.subdistrict_id ORDER BY COUNT(*) DESC, p.subdistrict_id LIMIT 1)
+            WHERE subdistrict_id IS NULL
+            """,
+            """
+            UPDATE organisations SET subdistrict_id = (SELECT r.subdistrict_id FROM reports r
+              WHERE r.assignee_organisation_id = organisations.id
+              GROUP BY r.subdistrict_id ORDER BY COUNT(*) DESC, r.subdistrict_id LIMIT 1)
+            WHERE subdistrict_id IS NULL
+            """,
+            // Open311 keys read report text only in their sub-district: a key without one takes its maker's. Keys an
+            // administrator made city-wide keep that reach until revoked; new keys always name a sub-district.
+            """
+            UPDATE open311_keys SET subdistrict_id = (SELECT u.scope_id FROM users u
+              WHERE u.username = open311_keys.created_by AND u.scope_kind = 'subdistrict')
+            WHERE subdistrict_id IS NULL
+            """,
+        ]),
         // A document is evidence for one gate only: the unique key holds also when two offices try at once.
-        Step(version: 8, name: "gate_documents", statements: [
+        Step(version: 9, name: "gate_documents", statements: [
             """
             CREATE TABLE gate_documents (attachment_id {BIG} NOT NULL UNIQUE REFERENCES attachments(id),
               project_id {BIG} NOT NULL REFERENCES projects(id), to_stage TEXT NOT NULL, document_type TEXT NOT NULL)

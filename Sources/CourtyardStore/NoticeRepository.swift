@@ -38,7 +38,7 @@ public struct NoticeRepository: Sendable {
             if let p = n.projectId, try await db.raw("SELECT id FROM projects WHERE id = \(bind: p) AND compound_id = \(bind: n.compoundId)").first() == nil {
                 throw ValidationError(field: "project_id", code: "not_found", message: "project \(p) is not this compound's")
             }
-            try await AttachmentRepository.requireExisting(n.attachments, field: "attachments", db: db)
+            try await AttachmentRepository.requireReadable(n.attachments, field: "attachments", actor: actor, db: db)
             let id = try await db.raw("""
                 INSERT INTO notices (subdistrict_id, compound_id, project_id, kind, title, body, attachments_json, starts_on, ends_on, created_at, created_by)
                 VALUES (\(bind: compound.subdistrictId ?? 0), \(bind: n.compoundId), \(bind: n.projectId), \(bind: n.kind.rawValue), \(bind: title), \(bind: body),
@@ -110,15 +110,6 @@ public struct NoticeRepository: Sendable {
                 SELECT \(unsafeRaw: Self.columns), (SELECT COUNT(*) FROM notice_objections o WHERE o.notice_id = n.id) AS objection_count
                 FROM notices n WHERE n.compound_id = \(bind: compoundId) AND n.state = 'published' ORDER BY n.starts_on DESC LIMIT 50
                 """).all().map { try Self.decode($0, objections: Int(try $0.int("objection_count")), today: today) }
-        }
-    }
-
-    /// Whether a published notice shows this attachment, which makes it public.
-    public func isPublicAttachment(_ id: Int64) async throws -> Bool {
-        try await database.withConnection { db in
-            try await db.raw("SELECT attachments_json FROM notices WHERE state = 'published'").all().contains { r in
-                (JSONValue.parse((try? r.text("attachments_json")) ?? "")?.idList ?? []).contains(id)
-            }
         }
     }
 

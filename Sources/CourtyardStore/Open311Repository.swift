@@ -26,11 +26,33 @@ public struct Open311Repository: Sendable {
 
     static let closedStates = ["closed", "rejected"]
 
+    /// Whose reports a client may read the text of: none without a key; a key's own sub-district;
+    /// everywhere only for a city-wide key an administrator made before keys named a sub-district.
+    public enum TextReach: Sendable, Equatable {
+        case none, everywhere, subdistrict(Int64)
+
+        public init(key: (name: String, subdistrictId: Int64?)?) {
+            guard let key else { self = .none; return }
+            self = key.subdistrictId.map { .subdistrict($0) } ?? .everywhere
+        }
+
+        func shows(_ subdistrictId: Int64) -> Bool {
+            switch self {
+            case .none: false
+            case .everywhere: true
+            case .subdistrict(let sd): sd == subdistrictId
+            }
+        }
+    }
+
     /// Requests as GeoReport defines them; never who reported, and the text only to keyed clients.
-    public func requests(ids: [Int64]?, filters: Filters?, withText: Bool, serviceNames: [ReportCategory: String]) async throws -> [JSONValue] {
+    public func requests(ids: [Int64]?, filters: Filters?, text: TextReach, serviceNames: [ReportCategory: String])
+        async throws -> [JSONValue]
+    {
         let rows = try await database.withConnection { db in
             var sql: SQLQueryString = """
-                SELECT r.id, r.category, r.description, r.state, r.submitted_at, r.due_on, t.id AS compound_id, t.name AS compound_name, t.address,
+                SELECT r.id, r.subdistrict_id, r.category, r.description, r.state, r.submitted_at, r.due_on,
+                  t.id AS compound_id, t.name AS compound_name, t.address,
                   o.name AS agency, (SELECT MAX(e.at) FROM report_events e WHERE e.report_id = r.id) AS updated_at
                 FROM reports r JOIN compounds t ON t.id = r.compound_id LEFT JOIN organisations o ON o.id = r.assignee_organisation_id WHERE 1=1
                 """
@@ -52,7 +74,8 @@ public struct Open311Repository: Sendable {
             return .object([
                 ("service_request_id", .string(String(try r.int("id")))), ("status", .string(Self.closedStates.contains(state) ? "closed" : "open")),
                 ("status_notes", .string(state.replacingOccurrences(of: "_", with: " "))), ("service_name", .string(serviceNames[category] ?? category.rawValue)),
-                ("service_code", .string(category.rawValue)), ("description", .string(withText ? try r.text("description") : "")),
+                ("service_code", .string(category.rawValue)),
+                ("description", .string(text.shows(try r.int("subdistrict_id")) ? try r.text("description") : "")),
                 ("agency_responsible", .string(try r.optionalText("agency") ?? "街道办事处")), ("service_notice", .string("")),
                 ("requested_datetime", .string(try r.text("submitted_at"))),
                 ("updated_datetime", .string(try r.optionalText("updated_at") ?? (try r.text("submitted_at")))),

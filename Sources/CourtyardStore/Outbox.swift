@@ -92,12 +92,21 @@ public enum Outbox {
     }
 
     /// What the outbox holds, for the operator.
-    public static func list(database: Database, paging: Paging = .export) async throws -> [JSONValue] {
-        try await database.withConnection { db in
-            try await db.raw("""
-                SELECT id, event, target_kind, target, webhook_id, attempts, next_attempt_at, delivered_at, failed_at, last_error, created_at
-                FROM outbox ORDER BY id DESC
-                """ + paging.sql).all().map { r in
+    /// What is queued and sent: an office sees its own webhooks' deliveries (not another office's targets, whose
+    /// addresses may carry tokens); text messages, which name no sub-district, only administrators.
+    public static func list(database: Database, actor: Actor, paging: Paging = .export) async throws -> [JSONValue] {
+        var sql: SQLQueryString = """
+            SELECT id, event, target_kind, target, webhook_id, attempts, next_attempt_at, delivered_at, failed_at,
+              last_error, created_at FROM outbox
+            """
+        if let kind = actor.scope.kind {
+            let sd: Int64 = kind == .subdistrict ? actor.scope.id ?? 0 : 0
+            sql += " WHERE webhook_id IN (SELECT id FROM webhooks WHERE subdistrict_id = \(bind: sd))"
+        }
+        sql += " ORDER BY id DESC" + paging.sql
+        let query = sql
+        return try await database.withConnection { db in
+            try await db.raw(query).all().map { r in
                 let kind = try r.text("target_kind")
                 let target = try r.text("target")
                 return .object([("id", .int(try r.int("id"))), ("event", .string(try r.text("event"))), ("target_kind", .string(kind)),

@@ -91,7 +91,7 @@ public struct ProjectRepository: Sendable {
             }
             let taken = try await db.raw("SELECT id FROM projects WHERE compound_id = \(bind: compoundId) AND batch_year = \(bind: batchYear)").first()
             if taken != nil { throw StoreError.conflict("compound \(compoundId) already has a project in the \(batchYear) batch") }
-            try await Self.checkOrganisations(fields.organisations, db: db)
+            try await Self.checkOrganisations(fields.organisations, subdistrictId: compound.subdistrictId ?? 0, db: db)
             let community = try await db.raw("SELECT community_id FROM compounds WHERE id = \(bind: compoundId)").first()!.int("community_id")
             let org = { (k: String) -> Int64? in fields.organisations[k] ?? nil }
             let id = try await db.raw("""
@@ -110,12 +110,18 @@ public struct ProjectRepository: Sendable {
         return try await get(id: id, actor: actor)
     }
 
-    /// Each organisation named must exist and be of the kind its role needs (a contractor as contractor ...).
-    static func checkOrganisations(_ orgs: [String: Int64?], db: any SQLDatabase) async throws {
+    /// Each organisation named must exist in the project's sub-district (one elsewhere would gain the project
+    /// through it) and be of the kind its role needs (a contractor as contractor ...).
+    static func checkOrganisations(_ orgs: [String: Int64?], subdistrictId: Int64, db: any SQLDatabase) async throws {
         for (field, kind) in roles {
             guard let maybe = orgs[field], let id = maybe else { continue }
-            let row = try await db.raw("SELECT kind FROM organisations WHERE id = \(bind: id)").first()
-            guard let row else { throw ValidationError(field: field, code: "not_found", message: "organisation \(id) does not exist") }
+            let sql: SQLQueryString = """
+                SELECT kind FROM organisations WHERE id = \(bind: id) AND subdistrict_id = \(bind: subdistrictId)
+                """
+            guard let row = try await db.raw(sql).first() else {
+                throw ValidationError(field: field, code: "not_found",
+                    message: "organisation \(id) does not exist in this sub-district")
+            }
             guard try row.text("kind") == kind.rawValue else {
                 throw ValidationError(field: field, code: "wrong_kind", message: "organisation \(id) is not a \(kind.rawValue)")
             }
@@ -132,7 +138,7 @@ public struct ProjectRepository: Sendable {
             if let d = fields.deadline, d.civil.year < p.batchYear {
                 throw ValidationError(field: "deadline", code: "invalid", message: "the deadline cannot fall before the batch year")
             }
-            try await Self.checkOrganisations(fields.organisations, db: db)
+            try await Self.checkOrganisations(fields.organisations, subdistrictId: p.subdistrictId, db: db)
             var sets: [SQLQueryString] = []
             if let d = fields.deadline { sets.append("deadline = \(bind: d.description)") }
             if let s = fields.plannedStart { sets.append("planned_start = \(bind: s?.description)") }
@@ -333,7 +339,7 @@ public struct ProjectRepository: Sendable {
             let p = try await Self.require(id, actor: actor, db: db)
             guard let next = p.stage.next else { throw StoreError.conflict("the project is handed over; there is no further stage") }
             try Self.checkEvidenceForm(evidence, gate: next)
-            try await Self.checkEvidence(evidence, gate: next, project: p, db: db)
+            try await Self.checkEvidence(evidence, gate: next, project: p, actor: actor, db: db)
             try await Self.checkGateRules(next, project: p, evidence: evidence, db: db)
             try await Self.pass(p, to: next, evidence: evidence, note: note, actor: actor, db: db)
         }
@@ -380,11 +386,17 @@ public struct ProjectRepository: Sendable {
     static let evidenceTables: [EvidenceKind: String] = [.vote: "votes", .acceptance: "acceptances",
         .notice: "notices", .expertReview: "expert_reviews", .questionnaire: "questionnaires"]
 
-    static func checkEvidence(_ evidence: [Evidence], gate: ProjectStage, project p: Row, db: any SQLDatabase) async throws {
+    static func checkEvidence(_ evidence: [Evidence], gate: ProjectStage, project p: Row, actor: Actor,
+        db: any SQLDatabase)
+        async throws
+    {
         for e in evidence {
             switch e {
             case .record(let kind, let id): try await checkRecord(kind, id: id, project: p, db: db)
-            case .document(let id, _): try await checkDocument(id, db: db)
+            case .document(let id, _):
+                try await checkDocument(id, db: db)
+                // A file becomes readable through the gate it passes, so only one its passer may already read counts.
+                try await AttachmentRepository.requireReadable([id], field: "evidence", actor: actor, db: db)
             }
         }
     }

@@ -59,10 +59,15 @@ extension ResourceRepository {
     }
 
     /// The tie itself, inside the caller's transaction.
-    func link(db: any SQLDatabase, householdId: Int64, residentId: Int64, relation: ResidentRelation, livesElsewhere: Bool, actor: Actor)
-        async throws
+    func link(db: any SQLDatabase, householdId: Int64, residentId: Int64, relation: ResidentRelation,
+        livesElsewhere: Bool, actor: Actor, creating: Bool = false) async throws
     {
         guard let household = try await fetch(.households, id: householdId, actor: actor, db: db) else { throw StoreError.notFound }
+        // Linking would make the person readable through the household, so it needs read access to them already;
+        // a resident just created for this household is the one exception.
+        if !creating, try await fetch(.residents, id: residentId, actor: actor, db: db) == nil {
+            throw StoreError.notFound
+        }
         let resident = try await db.raw("SELECT id, subdistrict_id FROM residents WHERE id = \(bind: residentId)").first()
         guard let resident, try resident.decode(column: "subdistrict_id", as: Int64.self) == household.subdistrictId else {
             throw ValidationError(field: "resident_id", code: "not_found", message: "resident \(residentId) does not exist in this sub-district")

@@ -46,7 +46,7 @@ public struct ReportRepository: Sendable {
             guard let compound = try await ResourceRepository(database: database).fetch(.compounds, id: r.compoundId, actor: actor, db: db) else {
                 throw ValidationError(field: "compound_id", code: "not_found", message: "compound \(r.compoundId) does not exist in your scope")
             }
-            try await AttachmentRepository.requireExisting(r.photos, field: "photos", db: db)
+            try await AttachmentRepository.requireReadable(r.photos, field: "photos", actor: actor, db: db)
             if let b = r.buildingId {
                 let row = try await db.raw("SELECT id FROM buildings WHERE id = \(bind: b) AND compound_id = \(bind: r.compoundId)").first()
                 if row == nil { throw ValidationError(field: "building_id", code: "not_found", message: "building \(b) is not in compound \(r.compoundId)") }
@@ -90,12 +90,12 @@ public struct ReportRepository: Sendable {
     }
 
     /// Place-scoped accounts see their places' reports; an organisation sees the reports assigned to it.
-    func scope(_ actor: Actor) -> SQLQueryString {
+    static func scope(_ actor: Actor) -> SQLQueryString {
         if actor.scope.kind == .organisation, let org = actor.scope.id { return "r.assignee_organisation_id = \(bind: org)" }
         return ResourceSpec.compounds.scopeCondition(actor.scope)
     }
 
-    func canRead(_ actor: Actor) -> Bool {
+    static func canRead(_ actor: Actor) -> Bool {
         Permissions.allows(actor.role, .readRegistry) || actor.role == .contractor
     }
 
@@ -129,10 +129,11 @@ public struct ReportRepository: Sendable {
     }
 
     public func get(id: Int64, actor: Actor) async throws -> JSONValue {
-        guard canRead(actor) else { throw AccessError.forbidden }
+        guard Self.canRead(actor) else { throw AccessError.forbidden }
         let today = Clock.today
         return try await database.withConnection { db in
-            let sql: SQLQueryString = "SELECT \(unsafeRaw: Self.columns) FROM reports r JOIN compounds t ON t.id = r.compound_id WHERE r.id = \(bind: id) AND " + scope(actor)
+            let sql: SQLQueryString = "SELECT \(unsafeRaw: Self.columns) FROM reports r "
+                + "JOIN compounds t ON t.id = r.compound_id WHERE r.id = \(bind: id) AND " + Self.scope(actor)
             guard let row = try await db.raw(sql).first() else { throw StoreError.notFound }
             guard case .object(var pairs) = try decode(row, actor: actor, today: today) else { throw StoreError.notFound }
             let history = try await db.raw("""
@@ -153,8 +154,9 @@ public struct ReportRepository: Sendable {
     public func list(
         actor: Actor, compoundId: Int64?, state: ReportState?, overdueOnly: Bool, paging: Paging = .export
     ) async throws -> [JSONValue] {
-        guard canRead(actor) else { throw AccessError.forbidden }
-        var sql: SQLQueryString = "SELECT \(unsafeRaw: Self.columns) FROM reports r JOIN compounds t ON t.id = r.compound_id WHERE " + scope(actor)
+        guard Self.canRead(actor) else { throw AccessError.forbidden }
+        var sql: SQLQueryString = "SELECT \(unsafeRaw: Self.columns) FROM reports r "
+            + "JOIN compounds t ON t.id = r.compound_id WHERE " + Self.scope(actor)
         if let compoundId { sql += " AND r.compound_id = \(bind: compoundId)" }
         if let state { sql += " AND r.state = \(bind: state.rawValue)" }
         let today = Clock.today
@@ -167,11 +169,13 @@ public struct ReportRepository: Sendable {
 
     /// Moves a report one step, if the lifecycle allows it and the actor may take that step.
     public func transition(id: Int64, to: ReportState, note: String, assignee: Int64?, actor: Actor) async throws -> JSONValue {
-        guard canRead(actor) else { throw AccessError.forbidden }
+        guard Self.canRead(actor) else { throw AccessError.forbidden }
         let note = TextNormalizer.prose(note)
         let today = Clock.today
         try await database.transaction { db in
-            let sql: SQLQueryString = "SELECT r.state, r.subdistrict_id, r.assignee_organisation_id, r.compound_id, r.reporter_phone FROM reports r JOIN compounds t ON t.id = r.compound_id WHERE r.id = \(bind: id) AND " + scope(actor)
+            let sql: SQLQueryString = "SELECT r.state, r.subdistrict_id, r.assignee_organisation_id, r.compound_id, "
+                + "r.reporter_phone FROM reports r JOIN compounds t ON t.id = r.compound_id WHERE r.id = \(bind: id) AND "
+                + Self.scope(actor)
             guard let row = try await db.raw(sql).first() else { throw StoreError.notFound }
             let from = ReportState(rawValue: try row.decode(column: "state", as: String.self)) ?? .submitted
             let currentAssignee = try row.decode(column: "assignee_organisation_id", as: Int64?.self)
@@ -187,8 +191,15 @@ public struct ReportRepository: Sendable {
                 guard let org = assignee else {
                     throw ValidationError(field: "assignee_organisation_id", code: "required", message: "assigning a report names the organisation")
                 }
-                let exists = try await db.raw("SELECT id FROM organisations WHERE id = \(bind: org)").first()
-                if exists == nil { throw ValidationError(field: "assignee_organisation_id", code: "not_found", message: "organisation \(org) does not exist") }
+                // Only an organisation of the report's own sub-district: one elsewhere would gain the report.
+                let sd = try row.decode(column: "subdistrict_id", as: Int64.self)
+                let exists = try await db.raw("""
+                    SELECT id FROM organisations WHERE id = \(bind: org) AND subdistrict_id = \(bind: sd)
+                    """).first()
+                if exists == nil {
+                    throw ValidationError(field: "assignee_organisation_id", code: "not_found",
+                        message: "organisation \(org) does not exist in this sub-district")
+                }
                 newAssignee = org
             }
             let office = try await ServiceLevelRepository.levels(db: db, subdistrictId: try row.decode(column: "subdistrict_id", as: Int64.self)) ?? levels

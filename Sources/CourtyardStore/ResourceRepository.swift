@@ -65,8 +65,17 @@ public struct ResourceRepository: Sendable {
             }
             sql += " AND " + filterCondition(expr, value)
         }
-        if let q = query.search, !q.isEmpty, let expr = spec.search {
-            sql += " AND \(unsafeRaw: expr) LIKE \(bind: "%" + q.replacingOccurrences(of: "%", with: "") + "%")"
+        if let q = query.search, !q.isEmpty {
+            let exprs = (spec.search.map { [$0] } ?? []) + (actor.seesPersonalData ? spec.personalSearch : [])
+            let pattern = "%" + q.replacingOccurrences(of: "%", with: "") + "%"
+            if exprs.isEmpty {
+                sql += " AND 1=0"
+            } else {
+                for (i, expr) in exprs.enumerated() {
+                    sql += "\(unsafeRaw: i == 0 ? " AND (" : " OR ")\(unsafeRaw: expr) LIKE \(bind: pattern)"
+                }
+                sql += ")"
+            }
         }
         if let c = query.cursor { sql += " AND t.id > \(bind: c)" }
         let limit = min(max(query.limit, 1), 1000)
@@ -166,6 +175,12 @@ public struct ResourceRepository: Sendable {
         guard Permissions.allows(actor.role, spec.writeCapability) else { throw AccessError.forbidden }
         var input = input
         let tie = spec.name == "residents" ? try HouseholdTie(taking: &input) : nil
+        // An office's new organisation is in its own sub-district unless it says otherwise; an administrator must say.
+        if spec.name == "organisations", input["subdistrict_id"] == nil, actor.scope.kind == .subdistrict,
+            let sd = actor.scope.id
+        {
+            input["subdistrict_id"] = .int(sd)
+        }
         let validated = try validate(spec, input: input, creating: true)
         let record: Record = try await database.transaction { db in
             var values = validated
@@ -185,7 +200,8 @@ public struct ResourceRepository: Sendable {
             sql += ") RETURNING id"
             let id = try await uniqueGuard(spec) { try await db.raw(sql).first()!.decode(column: "id", as: Int64.self) }
             if let tie {
-                try await link(db: db, householdId: tie.householdId, residentId: id, relation: tie.relation, livesElsewhere: tie.livesElsewhere, actor: actor)
+                try await link(db: db, householdId: tie.householdId, residentId: id, relation: tie.relation,
+                    livesElsewhere: tie.livesElsewhere, actor: actor, creating: true)
             } else if spec.name == "residents", let kind = actor.scope.kind, kind != .subdistrict {
                 throw ValidationError(field: "household_id", code: "required",
                     message: "accounts scoped to a community or compound add residents to one of their households: give household_id")

@@ -37,8 +37,11 @@ public struct ResourceSpec: Sendable {
     public let from: String
     /// Query parameters that filter a list, and the SQL each compares.
     public let filters: [String: String]
-    /// Expression searched by `q`.
+    /// Expression searched by `q`: never personal data, so every reader may search it.
     public let search: String?
+    /// Personal columns `q` also searches, only for roles that may read personal data: a match behind a mask
+    /// would still say who lives where.
+    public var personalSearch: [String] = []
     /// Columns copied from the parent on create, so scope checks need no deep joins:
     /// (parent field, parent table, [(my column, parent column)]).
     public let inherit: (field: String, table: String, columns: [(String, String)])?
@@ -159,7 +162,7 @@ extension ResourceSpec {
             "subdistrict_id": "t.subdistrict_id",
             "household_id": "t.id IN (SELECT resident_id FROM household_residents WHERE household_id = ?)",
         ],
-        search: "t.name", inherit: nil,
+        search: nil, personalSearch: ["t.name", "t.phone"], inherit: nil,
         scopeSQL: { kind, id in
             let linked = "t.id IN (SELECT hr.resident_id FROM household_residents hr JOIN households h ON h.id = hr.household_id"
             switch kind {
@@ -173,11 +176,12 @@ extension ResourceSpec {
         subdistrictExpr: "t.subdistrict_id",
         readCapability: .readRegistry, writeCapability: .writeRegistry)
 
-    /// Organisations are not personal data: every account may read them; writes stay in the office's sub-district.
+    /// Organisations are not personal data: every account in their sub-district may read them; each belongs to one
+    /// sub-district (an office's own by default), so none is visible everywhere.
     public static let organisations = ResourceSpec(
         name: "organisations", table: "organisations",
         fields: [
-            Field("subdistrict_id", .reference("subdistricts"), updatable: false),
+            Field("subdistrict_id", .reference("subdistricts"), required: true, updatable: false),
             Field("name", .text(maxLength: 200), required: true),
             Field("kind", .choice(OrganisationKind.allCases.map(\.rawValue)), required: true),
             Field("department", .choice(DepartmentKind.allCases.map(\.rawValue))),
@@ -188,12 +192,10 @@ extension ResourceSpec {
         inherit: nil,
         scopeSQL: { kind, id in
             switch kind {
-            case .subdistrict: return "(t.subdistrict_id IS NULL OR t.subdistrict_id = \(bind: id))"
+            case .subdistrict: return "t.subdistrict_id = \(bind: id)"
             case .organisation: return "t.id = \(bind: id)"
-            case .community:
-                return "(t.subdistrict_id IS NULL OR t.subdistrict_id = (SELECT subdistrict_id FROM communities WHERE id = \(bind: id)))"
-            case .compound:
-                return "(t.subdistrict_id IS NULL OR t.subdistrict_id = (SELECT subdistrict_id FROM compounds WHERE id = \(bind: id)))"
+            case .community: return "t.subdistrict_id = (SELECT subdistrict_id FROM communities WHERE id = \(bind: id))"
+            case .compound: return "t.subdistrict_id = (SELECT subdistrict_id FROM compounds WHERE id = \(bind: id))"
             }
         },
         subdistrictExpr: "t.subdistrict_id",

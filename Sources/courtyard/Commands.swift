@@ -187,7 +187,7 @@ struct UsersAdd: AsyncParsableCommand {
         }
         guard passwordStdin else { throw Failure("give --password-stdin and pipe the password in") }
         let password = (readLine(strippingNewline: true) ?? "")
-        guard password.count >= 8 else { throw Failure("the password needs at least 8 characters") }
+        if let why = passwordRefusal(password, username: name) { throw Failure(why) }
         let account = try await options.withServices { services in
             try await services.accounts.create(username: name, passwordHash: try await hashPassword(password, services: services),
                 role: r, scope: s, actor: .system)

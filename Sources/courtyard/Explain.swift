@@ -7,6 +7,7 @@ enum Explain {
     static func error(_ error: any Error) -> String? {
         switch error {
         case let e as ValidationError: return e.message
+        case let e as PasswordRefused: return e.message
         case let e as StoreError:
             switch e {
             case .conflict(let m), .invalid(let m), .refused(_, let m): return m

@@ -27,6 +27,9 @@ actor Receiver {
             return .noContent
         }
         router.post("fail") { _, _ -> HTTPResponse.Status in .internalServerError }
+        router.post("redirect") { request, _ -> Response in
+            Response(status: .temporaryRedirect, headers: [.location: request.uri.queryParameters.get("to") ?? "/hook"])
+        }
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: Logger(label: "receiver"))
@@ -61,6 +64,67 @@ actor Receiver {
             let steward = try await client.token("steward")
             #expect(try await client.call(.post, "/api/v1/webhooks", token: steward,
                 body: #"{"url":"http://example.org/hook","events":["report.created"],"secret":"0123456789abcdef"}"#).status == .forbidden)
+        }
+    }
+
+    @Test func ipv6FormsOfPrivateAddressesAreRefused() {
+        for bad in ["http://[::ffff:127.0.0.1]/x", "http://[::127.0.0.1]/x", "http://[64:ff9b::7f00:1]/x",
+                    "http://0.0.0.0/x",
+                    "http://192.0.2.1/x", "http://198.51.100.1/x", "http://203.0.113.1/x", "http://[2001:db8::1]/x",
+                    "http://224.0.0.1/x", "http://240.0.0.1/x"] {
+            #expect(throws: WebhookTarget.Refused.self, "\(bad)") { try WebhookTarget.check(bad, allowPrivate: false) }
+        }
+    }
+
+    /// A target answering with a redirect is a failed delivery: the event never reaches where the redirect points.
+    @Test func redirectsAreNotFollowed() async throws {
+        try await TestApp.with(demo: true, allowPrivateWebhooks: true) { client, services in
+            try await Receiver.with { finalPort, final in
+                try await Receiver.with { firstPort, _ in
+                    _ = try await services.outboxWorker.deliverDue()
+                    let office = try await client.token("office")
+                    let target = "http://127.0.0.1:\(firstPort)/redirect?to=http://127.0.0.1:\(finalPort)/hook"
+                    let hook = try await client.call(.post, "/api/v1/webhooks", token: office,
+                        body: #"{"url":"\#(target)","events":["report.created"],"secret":"0123456789abcdef"}"#)
+                    #expect(hook.status == .created)
+                    let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 1),
+                        actor: .system).items[0].id
+                    _ = try await client.call(.post, "/api/v1/reports", token: office,
+                        body: #"{"compound_id":\#(compound),"category":"safety","description":"井盖缺失"}"#)
+                    #expect(try await services.outboxWorker.deliverDue() == 0)
+                    #expect(await final.hits.isEmpty)
+                    let outbox = try await client.call(.get, "/api/v1/outbox", token: office)
+                    let item = outbox.json.items.first { $0["target"]?.stringValue == target }
+                    #expect(item?["delivered_at"] == .null && item?["last_error"]?.stringValue?.contains("307") == true)
+                }
+            }
+        }
+    }
+
+    /// An office sees its own webhooks' deliveries in the outbox, never another office's targets.
+    @Test func theOutboxShowsAnOfficeOnlyItsOwnDeliveries() async throws {
+        try await TestApp.with(demo: true, allowPrivateWebhooks: true) { client, services in
+            let admin = try await client.token("admin", TestApp.adminPassword)
+            let sd2 = try await services.registry.create(.subdistricts, input: ["name": .string("第二街道")],
+                actor: .system).id
+            let cm2 = try await services.registry.create(.communities,
+                input: ["subdistrict_id": .int(sd2), "name": .string("二社区")], actor: .system).id
+            let cp2 = try await services.registry.create(.compounds,
+                input: ["community_id": .int(cm2), "name": .string("二号院")], actor: .system).id
+            let account = #"{"username":"office2","password":"office2-pass","role":"subdistrict_officer","#
+                + #""scope":"subdistrict:\#(sd2)"}"#
+            #expect(try await client.call(.post, "/api/v1/users", token: admin, body: account).status == .created)
+            let office2 = try await client.token("office2", "office2-pass")
+            let secretURL = "http://127.0.0.1:9/hooks/T0KEN-of-office-2"
+            #expect(try await client.call(.post, "/api/v1/webhooks", token: office2,
+                body: #"{"url":"\#(secretURL)","events":["report.created"],"secret":"0123456789abcdef"}"#)
+                .status == .created)
+            _ = try await ReportRepository(database: services.database).create(.init(compoundId: cp2, buildingId: nil,
+                category: .safety, description: "二街道的事", reporterName: "", reporterPhone: ""), actor: .system)
+            let office = try await client.token("office")
+            #expect(try await client.call(.get, "/api/v1/outbox", token: office2).text.contains("T0KEN-of-office-2"))
+            #expect(!(try await client.call(.get, "/api/v1/outbox", token: office).text.contains("T0KEN-of-office-2")))
+            #expect(try await client.call(.get, "/api/v1/outbox", token: admin).text.contains("T0KEN-of-office-2"))
         }
     }
 

@@ -29,6 +29,11 @@ struct Row {
             let buildingB = try await services.database.withConnection { db in
                 try await db.raw("SELECT MIN(id) AS id FROM buildings WHERE compound_id = \(bind: b)").first()!.decode(column: "id", as: Int64.self)
             }
+            // An organisation names its sub-district (an administrator must; an office's own is the default).
+            let sdA = try await services.database.withConnection { db in
+                try await db.raw("SELECT subdistrict_id FROM compounds WHERE id = \(bind: a)").first()!
+                    .decode(column: "subdistrict_id", as: Int64.self)
+            }
             let users = ["admin", "office", "community", "steward", "contractor", "supervisor", "pm", "water", "property", "viewer"]
             var tokens: [String: String] = [:]
             for u in users { tokens[u] = try await client.token(u, u == "admin" ? TestApp.adminPassword : DemoData.password) }
@@ -46,7 +51,8 @@ struct Row {
                 Row(.get, "/api/v1/imports", nil, [200, 200, 403, 403, 403, 403, 403, 403, 403, 403]),
                 Row(.get, "/api/v1/exports/registry?format=csv", nil, [200, 200, 403, 403, 403, 403, 403, 403, 403, 403]),
                 Row(.get, "/api/v1/organisations", nil, [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
-                Row(.post, "/api/v1/organisations", #"{"name":"新施工单位","kind":"contractor"}"#, [201, 201, 403, 403, 403, 403, 403, 403, 403, 403]),
+                Row(.post, "/api/v1/organisations", #"{"name":"新施工单位","kind":"contractor","subdistrict_id":\#(sdA)}"#,
+                    [201, 201, 403, 403, 403, 403, 403, 403, 403, 403]),
                 Row(.get, "/api/v1/residents?limit=5", nil, [200, 200, 200, 200, 403, 403, 403, 403, 403, 200]),
             ]
             // Projects: organisations see only those they work on, so the expectation follows project B's assignments.

@@ -40,6 +40,51 @@ import Testing
     }
 }
 
+@Suite struct TrustMigrationTests {
+    /// Organisations and Open311 keys left without a sub-district are placed where their use shows they belong.
+    @Test func placesLegacyOrganisationsAndKeys() async throws {
+        let dir = NSTemporaryDirectory() + "courtyard-mig2-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let db = try Database.open(url: nil, dataDirectory: dir)
+        do {
+            try await Migrations.run(on: db, upTo: 7)
+            try await db.transaction { c in
+                for sql: SQLQueryString in [
+                    "INSERT INTO subdistricts (id, name) VALUES (1, '一街道'), (2, '二街道')",
+                    "INSERT INTO communities (id, subdistrict_id, name) VALUES (5, 2, '社区')",
+                    "INSERT INTO compounds (id, subdistrict_id, community_id, name) VALUES (7, 2, 5, '院')",
+                    "INSERT INTO organisations (id, name, kind) VALUES (10, 'a', 'contractor'), (11, 'b', 'supervisor')",
+                    """
+                    INSERT INTO projects (subdistrict_id, community_id, compound_id, batch_year, deadline,
+                      contractor_id, created_at) VALUES (2, 5, 7, 2026, '2026-12-31', 10, '2026-01-01T00:00:00Z')
+                    """,
+                    """
+                    INSERT INTO users (username, password_hash, role, scope_kind, scope_id, display_name, created_at)
+                    VALUES ('office2', 'x', 'subdistrict_officer', 'subdistrict', 2, '', '2026-01-01T00:00:00Z')
+                    """,
+                    """
+                    INSERT INTO open311_keys (name, key_hash, created_at, created_by)
+                    VALUES ('k', 'h1', '2026-01-01T00:00:00Z', 'office2'),
+                      ('city', 'h2', '2026-01-01T00:00:00Z', 'admin')
+                    """,
+                ] { try await c.raw(sql).run() }
+            }
+            try await Migrations.run(on: db)
+            let (orgs, keys) = try await db.withConnection { c in
+                (try await c.raw("SELECT subdistrict_id FROM organisations ORDER BY id").all()
+                    .map { try $0.decode(column: "subdistrict_id", as: Int64?.self) },
+                 try await c.raw("SELECT subdistrict_id FROM open311_keys ORDER BY id").all()
+                    .map { try $0.decode(column: "subdistrict_id", as: Int64?.self) })
+            }
+            #expect(orgs == [2, nil] && keys == [2, nil])
+            await db.shutdown()
+        } catch {
+            await db.shutdown()
+            throw error
+        }
+    }
+}
+
 @Suite struct RepositoryTests {
     /// Two communities with one compound each; returns (community A, community B, compound in A).
     static func seed(_ db: Database) async throws -> (Int64, Int64, Int64) {

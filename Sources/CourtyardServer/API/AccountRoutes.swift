@@ -30,7 +30,7 @@ enum AccountRoutes {
             guard let password = body["password"]?.stringValue else {
                 throw AppError.unprocessable("required", "password is required", field: "password")
             }
-            try Security.checkPasswordStrength(password)
+            try Security.checkPasswordStrength(password, username: username)
             let account = try await services.accounts.create(username: username,
                 passwordHash: try await hashPassword(password, services: services), role: role!, scope: scope ?? .global,
                 displayName: body["display_name"]?.stringValue ?? "", actor: actor)
@@ -43,7 +43,8 @@ enum AccountRoutes {
             let (role, scope) = try roleAndScope(body, required: false)
             var hash: String?
             if let p = body["password"]?.stringValue {
-                try Security.checkPasswordStrength(p)
+                guard let target = try await services.accounts.find(id: id) else { throw AppError.notFound }
+                try Security.checkPasswordStrength(p, username: target.username)
                 hash = try await hashPassword(p, services: services)
             }
             var disabled: Bool?

@@ -13,7 +13,8 @@ enum AuthRoutes {
             guard let username = body["username"]?.stringValue, let password = body["password"]?.stringValue else {
                 throw AppError.unprocessable("required", "username and password are required", field: "username")
             }
-            let account = try await SignIn.check(username: username, password: password, services: services)
+            let account = try await SignIn.check(username: username, password: password, address: context.remoteHost,
+                services: services)
             let token = Security.randomToken()
             let id = try await services.accounts.issueToken(userId: account.id, tokenHash: Security.hash(token: token),
                 kind: .api, csrf: "", lifetime: tokenLifetime)
@@ -44,25 +45,64 @@ enum AuthRoutes {
     }
 }
 
-/// Password checks with lockout, shared by the API and the login page.
+/// Password checks with lockout, shared by the API and the login page. Every attempt is counted before its
+/// password is hashed: per account in the database (atomically, so a burst cannot outrun the count), per unknown
+/// username and per client address in memory (so neither costs the server a hash without limit).
 enum SignIn {
-    /// A hash to verify against when the username is unknown, so both cases take the same time.
-    static let decoyHash = "$2b$12$C6UzMDM.H6dfI/f/IKcEeO5m1Yl9GJxO1F2mY4n9eWwKq0gWJt5yW"
-
-    static func check(username: String, password: String, services: Services) async throws -> Account {
+    static func check(username: String, password: String, address: String, services: Services) async throws -> Account {
         let invalid = AppError(status: .unauthorized, code: "invalid_credentials", message: "wrong username or password")
+        let limits = services.signInLimits
+        guard limits.addresses.allow(address) else {
+            throw AppError(status: .tooManyRequests, code: "too_many_attempts",
+                message: "too many sign-in attempts from this address; wait a quarter of an hour")
+        }
         guard let account = try await services.accounts.find(username: username) else {
-            _ = try? await Security.verify(password, hash: decoyHash)
+            // An unknown name is limited like an account and answers like one: answers do not tell which names exist.
+            guard limits.unknownNames.allow(username.lowercased()) else {
+                throw locked(Clock.iso(Date().addingTimeInterval(AccountRepository.lockoutSeconds)))
+            }
+            let decoy = try await limits.decoy(cost: services.configuration.bcryptCost)
+            _ = try? await Security.verify(password, hash: decoy)
             throw invalid
         }
-        if let until = account.lockedUntil, until > Clock.isoNow() {
-            throw AppError(status: .unauthorized, code: "locked", message: "too many failed sign-ins; the account is locked until \(until)")
+        guard try await services.accounts.reserveAttempt(id: account.id) != nil else {
+            // The lock as read a moment ago, or (the window's attempts just used up) a quarter of an hour from now.
+            let now = Clock.isoNow()
+            throw locked(account.lockedUntil.flatMap { $0 > now ? $0 : nil }
+                ?? Clock.iso(Date().addingTimeInterval(AccountRepository.lockoutSeconds)))
         }
         guard !account.disabled, try await Security.verify(password, hash: account.passwordHash) else {
             try await services.accounts.recordFailure(id: account.id)
             throw invalid
         }
-        if account.failedLogins > 0 || account.lockedUntil != nil { try await services.accounts.recordSuccess(id: account.id) }
+        try await services.accounts.releaseAttempt(id: account.id)
+        limits.addresses.refund(address)
         return account
+    }
+
+    static func locked(_ until: String) -> AppError {
+        AppError(status: .unauthorized, code: "locked",
+            message: "too many failed sign-ins; the account is locked until \(until)")
+    }
+}
+
+/// The in-memory half of the sign-in limits; one per server process.
+final class SignInLimits: @unchecked Sendable {
+    /// Wrong passwords a client address may send per window (an office behind one NAT address shares it).
+    static let perAddress = 50
+    let addresses = RateLimiter(limit: perAddress, window: AccountRepository.lockoutSeconds)
+    /// Unknown usernames get the same allowance as an account.
+    let unknownNames = RateLimiter(limit: AccountRepository.lockoutThreshold, window: AccountRepository.lockoutSeconds)
+    private let lock = NSLock()
+    private var decoyHash: String?
+
+    /// A hash at the configured cost to verify against when the username is unknown, so both cases take the same time.
+    func decoy(cost: UInt8) async throws -> String {
+        if let h = lock.withLock({ decoyHash }) { return h }
+        let h = try await Security.hashPassword(Security.randomToken(), cost: cost)
+        return lock.withLock {
+            if decoyHash == nil { decoyHash = h }
+            return decoyHash ?? h
+        }
     }
 }

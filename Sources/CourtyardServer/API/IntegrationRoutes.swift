@@ -27,13 +27,15 @@ enum IntegrationRoutes {
             return Response(status: .noContent)
         }
         api.get("outbox") { request, context -> Response in
-            _ = try context.require(.manageIntegrations)
+            let actor = try context.require(.manageIntegrations)
             let paging = try ListPage.paging(request)
-            return ListPage.response(try await Outbox.list(database: services.database, paging: paging), paging)
+            return ListPage.response(try await Outbox.list(database: services.database, actor: actor, paging: paging), paging)
         }
         api.post("open311/keys") { request, context -> Response in
             let body = try await JSONBody.object(request, context: context)
-            let key = try await integrations.addOpen311Key(name: try body.optionalText("name") ?? "", key: Security.randomToken(), actor: try context.actor())
+            let key = try await integrations.addOpen311Key(name: try body.optionalText("name") ?? "",
+                key: Security.randomToken(),
+                subdistrictId: try body.optionalInt("subdistrict_id") ?? nil, actor: try context.actor())
             return JSONBody.response(key, status: .created)
         }
         api.get("service_levels") { request, context -> Response in

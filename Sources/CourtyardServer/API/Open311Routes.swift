@@ -26,8 +26,9 @@ enum Open311Routes {
             }
             router.get("open311/v2/requests.\(format.rawValue)") { request, _ -> Response in
                 try await answer(format) {
-                    let withText = try await validKey(request.uri.queryParameters.get("api_key"), services) != nil
-                    return try await list(request, services: services, withText: withText)
+                    let key = try await validKey(request.uri.queryParameters.get("api_key"), services)
+                    let text = Open311Repository.TextReach(key: key)
+                    return try await list(request, services: services, text: text)
                 }
             }
             router.post("open311/v2/requests.\(format.rawValue)") { request, context -> Response in
@@ -48,8 +49,9 @@ enum Open311Routes {
             let (id, format) = try split(try context.parameters.require("file"))
             return try await answer(format) {
                 guard let n = Int64(id) else { throw Failure(status: .notFound, code: 404, description: "no request \(id)") }
-                let withText = try await validKey(request.uri.queryParameters.get("api_key"), services) != nil
-                let found = try await requests(services: services, ids: [n], filters: nil, withText: withText)
+                let key = try await validKey(request.uri.queryParameters.get("api_key"), services)
+                let text = Open311Repository.TextReach(key: key)
+                let found = try await requests(services: services, ids: [n], filters: nil, text: text)
                 guard !found.isEmpty else { throw Failure(status: .notFound, code: 404, description: "no request \(id)") }
                 return .array(found)
             }
@@ -128,18 +130,23 @@ enum Open311Routes {
         return id
     }
 
-    static func list(_ request: Request, services: Services, withText: Bool) async throws -> JSONValue {
+    static func list(_ request: Request, services: Services, text: Open311Repository.TextReach) async throws
+        -> JSONValue
+    {
         let q = request.uri.queryParameters
         var ids: [Int64]?
         if let list = q.get("service_request_id") { ids = list.split(separator: ",").compactMap { Int64($0.trimmingCharacters(in: .whitespaces)) } }
         if let s = q.get("status"), !["open", "closed"].contains(s) { throw Failure(status: .badRequest, code: 400, description: "status is open or closed") }
         if let c = q.get("service_code"), ReportCategory(rawValue: c) == nil { throw Failure(status: .badRequest, code: 400, description: "unknown service_code \(c)") }
         let filters = Open311Repository.Filters(serviceCode: q.get("service_code"), status: q.get("status"), start: q.get("start_date"), end: q.get("end_date"))
-        return .array(try await requests(services: services, ids: ids, filters: filters, withText: withText))
+        return .array(try await requests(services: services, ids: ids, filters: filters, text: text))
     }
 
-    static func requests(services: Services, ids: [Int64]?, filters: Open311Repository.Filters?, withText: Bool) async throws -> [JSONValue] {
-        try await Open311Repository(database: services.database).requests(ids: ids, filters: filters, withText: withText, serviceNames: serviceNames)
+    static func requests(services: Services, ids: [Int64]?, filters: Open311Repository.Filters?,
+        text: Open311Repository.TextReach) async throws -> [JSONValue]
+    {
+        try await Open311Repository(database: services.database).requests(ids: ids, filters: filters, text: text,
+            serviceNames: serviceNames)
     }
 
     static func formParameters(_ request: Request, context: AppContext) async throws -> [String: String] {

@@ -75,8 +75,11 @@ extension OpenAPIDocument {
         paths["/api/v1/outbox"] = ["get": op("Notifications waiting, delivered or failed", id: "list_outbox", tag: "integrations",
             responses: responses(["200": response("the outbox", listSchema(any))]))]
         paths["/api/v1/open311/keys"] = ["post": op("Issue an Open311 api_key (shown once)", id: "add_open311_key", tag: "integrations",
-            body: ["type": "object", "required": ["name"], "properties": ["name": ty("string")]],
-            responses: responses(["201": response("the key", ["type": "object", "properties": ["id": ty("integer"), "name": ty("string"), "api_key": ty("string")]])]))]
+            body: ["type": "object", "required": ["name"],
+                "properties": ["name": ty("string"), "subdistrict_id": ty("integer")]],
+            responses: responses(["201": response("the key", ["type": "object", "properties": [
+                "id": ty("integer"), "name": ty("string"),
+                "subdistrict_id": ty("integer"), "api_key": ty("string")]])]))]
         let levels: D = ["type": "object", "properties": ["subdistrict_id": ty("integer"), "acknowledge_days": ty("integer"), "fix_days": ty("integer"),
             "source": ["type": "string", "enum": ["default", "office"]]]]
         paths["/api/v1/service_levels"] = [

@@ -102,8 +102,8 @@ enum ProjectRoutes {
                 status: .created)
         }
         api.get("attachments/:id") { _, context -> Response in
-            _ = try context.actor()
-            let file = try await AttachmentRepository(database: services.database).read(id: try id(context))
+            let file = try await AttachmentRepository(database: services.database)
+                .read(id: try id(context), actor: try context.actor())
             let safeName = file.filename.unicodeScalars.allSatisfy { $0.isASCII && $0 != "\"" } ? file.filename : "attachment"
             return Response(status: .ok, headers: [.contentType: file.contentType, .contentDisposition: "inline; filename=\"\(safeName)\"",
                 .cacheControl: "private, max-age=86400", .init("X-Content-Type-Options")!: "nosniff"], body: .init(byteBuffer: file.bytes))

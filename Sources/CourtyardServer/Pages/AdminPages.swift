@@ -53,7 +53,7 @@ enum AdminPages {
                     scope = s
                 }
                 let password = fields["password"] ?? ""
-                try Security.checkPasswordStrength(password)
+                try Security.checkPasswordStrength(password, username: fields["username"], lang: f.lang)
                 _ = try await services.accounts.create(username: fields["username"] ?? "", passwordHash: try await hashPassword(password, services: services),
                     role: role, scope: scope, displayName: fields["display_name"] ?? "", actor: actor)
                 return Pages.seeOther("/users?created=1")

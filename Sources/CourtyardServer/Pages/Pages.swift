@@ -162,7 +162,9 @@ enum LoginPages {
             let fields = try await Pages.form(request, context, checkCSRF: false)
             let next = safeNext(fields["next"])
             do {
-                let account = try await SignIn.check(username: fields["username"] ?? "", password: fields["password"] ?? "", services: services)
+                let account = try await SignIn.check(username: fields["username"] ?? "",
+                    password: fields["password"] ?? "",
+                    address: context.remoteHost, services: services)
                 let token = Security.randomToken()
                 let csrf = Security.randomToken()
                 _ = try await services.accounts.issueToken(userId: account.id, tokenHash: Security.hash(token: token), kind: .session,
@@ -171,9 +173,13 @@ enum LoginPages {
                 response.setCookie(Cookie(name: SessionCookie.name, value: token, maxAge: Int(SessionCookie.lifetime), path: "/",
                     secure: services.configuration.secureCookies, httpOnly: true, sameSite: .lax))
                 return response
-            } catch let e as AppError where e.status == .unauthorized {
-                let message = f.t(e.code == "locked" ? "login.locked" : "login.failed")
-                return f.render(title: f.t("login.title"), body: form(f, next: next, error: message), status: .unauthorized)
+            } catch let e as AppError where [.unauthorized, .tooManyRequests].contains(e.status) {
+                let key = switch e.code {
+                case "locked": "login.locked"
+                case "too_many_attempts": "login.tooMany"
+                default: "login.failed"
+                }
+                return f.render(title: f.t("login.title"), body: form(f, next: next, error: f.t(key)), status: e.status)
             }
         }
         router.post("logout") { request, context -> Response in
@@ -189,10 +195,27 @@ enum LoginPages {
         }
     }
 
-    /// Only paths on this site, so a crafted link cannot send someone elsewhere after signing in.
+    /// Only paths on this site, so a crafted link cannot send someone elsewhere after signing in: checked as sent
+    /// and after each layer of percent-decoding, since browsers read `/%09/evil.example` or `/\evil.example` as
+    /// another host. Anything else goes home.
     static func safeNext(_ next: String?) -> String {
-        guard let n = next, n.hasPrefix("/"), !n.hasPrefix("//"), !n.contains("\\") else { return "/" }
-        return n
+        guard let next else { return "/" }
+        var text = next
+        for _ in 0..<4 {
+            guard isLocalPath(text) else { return "/" }
+            guard let decoded = text.removingPercentEncoding, decoded != text else { return next }
+            text = decoded
+        }
+        return "/"
+    }
+
+    /// A single leading `/`, no `//` or `\`, and no control, format or whitespace characters anywhere.
+    static func isLocalPath(_ s: String) -> Bool {
+        guard s.hasPrefix("/"), !s.contains("//"), !s.contains("\\") else { return false }
+        return !s.unicodeScalars.contains { c in
+            c.properties.isWhitespace || [.control, .format, .lineSeparator, .paragraphSeparator, .spaceSeparator]
+                .contains(c.properties.generalCategory)
+        }
     }
 
     static func form(_ f: PageFrame, next: String, error: String?) -> String {

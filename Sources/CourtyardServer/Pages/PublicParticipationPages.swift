@@ -31,8 +31,7 @@ enum PublicParticipationPages {
         // Only what a published notice shows is public.
         router.get("public/attachments/:id") { _, context -> Response in
             let id = try context.parameters.require("id", as: Int64.self)
-            guard try await NoticeRepository(database: services.database).isPublicAttachment(id) else { throw AppError.notFound }
-            let file = try await AttachmentRepository(database: services.database).read(id: id)
+            let file = try await AttachmentRepository(database: services.database).readPublic(id: id)
             return Response(status: .ok, headers: [.contentType: file.contentType, .cacheControl: "public, max-age=3600",
                 .init("X-Content-Type-Options")!: "nosniff"], body: .init(byteBuffer: file.bytes))
         }
