@@ -146,4 +146,20 @@ import Testing
             #expect(spread.json.errorCode == "empty")
         }
     }
+
+    /// A threshold of huge integers is refused at entry with a 422 naming the field, and never reaches a close.
+    @Test func hugeThresholdsAreRefusedAtEntry() async throws {
+        try await TestApp.with { client, services in
+            let (compound, _) = try await Self.seed(services)
+            let token = try await client.token("admin", TestApp.adminPassword)
+            let huge = try await client.call(.post, "/api/v1/votes", token: token, body: #"""
+                {"title":"x","matter":1,"electorate":{"compound_id":\#(compound)},
+                 "thresholds":{"approval_area":{"numerator":4611686018427387904,"denominator":9223372036854775807}}}
+                """#)
+            #expect(huge.status == .unprocessableContent)
+            #expect(huge.json["error"]?["field"]?.stringValue == "thresholds")
+            #expect(huge.json["error"]?["message"]?.stringValue?.contains("approval_area") == true)
+        }
+    }
 }
+
