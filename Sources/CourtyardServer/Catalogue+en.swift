@@ -89,6 +89,7 @@ extension Catalogue {
         "import.status.applied": "written",
         "import.status.checked": "checked",
         "import.status.rejected": "rejected",
+        "error.tooLarge": "The request body is larger than the {limit} limit; nothing was done",
         "entity.communities": "Communities",
         "entity.compounds": "Compounds",
         "entity.buildings": "Buildings",

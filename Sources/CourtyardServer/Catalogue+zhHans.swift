@@ -86,6 +86,7 @@ extension Catalogue {
         "import.status.applied": "已写入",
         "import.status.checked": "已检查",
         "import.status.rejected": "被拒绝",
+        "error.tooLarge": "请求内容超过 {limit} 的上限，未做任何处理",
         "entity.communities": "社区",
         "entity.compounds": "小区",
         "entity.buildings": "楼栋",
