@@ -90,6 +90,8 @@ struct BodyTooLarge: Error { var limit: Int }
 extension Request {
     /// The whole body, up to `limit` bytes; past it, `BodyTooLarge` (a 413 with the usual error body).
     func collectBody(upTo limit: Int) async throws -> ByteBuffer {
-        do { return try await body.collect(upTo: limit) } catch is NIOTooManyBytesError { throw BodyTooLarge(limit: limit) }
+        do { return try await body.collect(upTo: limit) } catch is NIOTooManyBytesError {
+            throw BodyTooLarge(limit: limit)
+        }
     }
 }

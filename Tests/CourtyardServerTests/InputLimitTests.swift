@@ -28,7 +28,8 @@ import Testing
         try await TestApp.with { client, _ in
             let token = try await client.token("admin", TestApp.adminPassword)
             let big = "{\"title\":\"" + String(repeating: "x", count: 1024 * 1024 + 10) + "\"}"
-            let r = try await client.call(.post, "/api/v1/projects", token: token, body: big, headers: [.acceptLanguage: "en"])
+            let r = try await client.call(.post, "/api/v1/projects", token: token, body: big,
+                headers: [.acceptLanguage: "en"])
             #expect(r.status == .contentTooLarge)
             #expect(r.json.errorCode == "too_large")
             #expect(r.json["error"]?["message"]?.stringValue?.contains("1 MB") == true, "\(r.text)")
@@ -36,7 +37,8 @@ import Testing
             let zh = try await client.call(.post, "/api/v1/projects", token: token, body: big)
             #expect(zh.status == .contentTooLarge)
             #expect(zh.json["error"]?["message"]?.stringValue?.contains("上限") == true)
-            let form = try await client.call(.post, "/login", token: nil, body: "username=" + String(repeating: "a", count: 1_100_000),
+            let form = try await client.call(.post, "/login", token: nil,
+                body: "username=" + String(repeating: "a", count: 1_100_000),
                 headers: [.contentType: "application/x-www-form-urlencoded"])
             #expect(form.status == .contentTooLarge)
         }

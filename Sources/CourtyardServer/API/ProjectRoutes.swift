@@ -57,9 +57,10 @@ enum ProjectRoutes {
             let body = try await JSONBody.object(request, context: context)
             guard let code = body["code"]?.stringValue else { throw AppError.unprocessable("required", "code is required", field: "code") }
             // A work item's budget is summed and weighted by percent in SQL, so it is bounded before it is stored.
-            guard let budget = body["budget_fen"]?.intValue, (0...ProjectRepository.maxBudgetFen).contains(budget) else {
+            let maxBudget = ProjectRepository.maxBudgetFen
+            guard let budget = body["budget_fen"]?.intValue, (0...maxBudget).contains(budget) else {
                 throw AppError.unprocessable("invalid",
-                    "budget_fen is a whole number of fen from 0 to \(ProjectRepository.maxBudgetFen)", field: "budget_fen")
+                    "budget_fen is a whole number of fen from 0 to \(maxBudget)", field: "budget_fen")
             }
             let quantity = try decimal(body["quantity"], field: "quantity")
             let p = try await projects.addWorkItem(projectId: try id(context), .init(code: code, name: try body.optionalText("name"), quantity: quantity,

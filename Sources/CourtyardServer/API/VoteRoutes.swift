@@ -81,9 +81,11 @@ enum VoteRoutes {
         func one(_ key: String) throws -> Threshold? {
             guard let t = v[key] else { return nil }
             let max = Threshold.maxDenominator
-            guard let n = t["numerator"]?.intValue, let d = t["denominator"]?.intValue, n >= 0, d > 0, n <= d, d <= max else {
+            guard let n = t["numerator"]?.intValue, let d = t["denominator"]?.intValue, n >= 0, d > 0, n <= d, d <= max
+            else {
                 throw AppError.unprocessable("invalid",
-                    "\(key) needs whole numbers numerator ≤ denominator, the denominator at most \(max)", field: "thresholds")
+                    "\(key) needs whole numbers numerator ≤ denominator, the denominator at most \(max)",
+                    field: "thresholds")
             }
             return Threshold(n, d, inclusive: t["inclusive"] != .bool(false))
         }

@@ -45,7 +45,8 @@ enum Pages {
         do {
             return try await handler(request, context, f)
         } catch {
-            let e = AppError.from(error, lang: f.lang) ?? AppError(status: .internalServerError, code: "internal", message: "")
+            let e = AppError.from(error, lang: f.lang)
+                ?? AppError(status: .internalServerError, code: "internal", message: "")
             let message: String
             if e.status == .internalServerError { context.logger.error("page \(request.uri.path) failed: \(String(reflecting: error))") }
             switch e.status {
