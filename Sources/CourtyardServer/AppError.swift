@@ -71,6 +71,8 @@ struct AppError: Error, HTTPResponseError {
         case let e as XLSX.Failure:
             if case .notAWorkbook(let m) = e { return .unprocessable("unreadable_file", m, field: "file") }
             return nil
+        case let e as SheetLimitFailure:
+            return .unprocessable(e.code, e.message, field: "file")
         case let e as CSV.Failure:
             if case .unterminatedQuote(let line) = e {
                 return .unprocessable("unreadable_file", "a quoted field opened on line \(line) never closes", field: "file")

@@ -48,7 +48,9 @@ final class XMLScanner {
     /// A comment or CDATA section may hold ">"; it ends only with "-->" or "]]>".
     private func tagIsComplete() -> Bool {
         if tag.starts(with: [0x21, 0x2D, 0x2D]) { return tag.count >= 5 && tag.suffix(2).elementsEqual([0x2D, 0x2D]) }
-        if tag.starts(with: Array("![CDATA[".utf8)) { return tag.count >= 10 && tag.suffix(2).elementsEqual([0x5D, 0x5D]) }
+        if tag.starts(with: Array("![CDATA[".utf8)) {
+            return tag.count >= 10 && tag.suffix(2).elementsEqual([0x5D, 0x5D])
+        }
         return true
     }
 
@@ -118,7 +120,9 @@ final class XMLScanner {
         var i = bytes.startIndex
         while i < bytes.endIndex {
             let b = bytes[i]
-            guard b == 0x26, let semi = bytes[i...].prefix(12).firstIndex(of: 0x3B) else { out.append(b); i += 1; continue }
+            guard b == 0x26, let semi = bytes[i...].prefix(12).firstIndex(of: 0x3B) else {
+                out.append(b); i += 1; continue
+            }
             let entity = String(decoding: bytes[(i + 1)..<semi], as: UTF8.self)
             var scalar: Unicode.Scalar?
             switch entity {

@@ -21,7 +21,8 @@ import Testing
     @Test func theDryRunSaysHowTheFileWasRead() async throws {
         try await TestApp.with { client, _ in
             let token = try await client.token("admin", TestApp.adminPassword)
-            let (status, dry) = try await ImportAPITests.post(client, token, Array(Self.csv.utf8), query: "dry_run=true&subdistrict=S")
+            let (status, dry) = try await ImportAPITests.post(client, token, Array(Self.csv.utf8),
+                query: "dry_run=true&subdistrict=S")
             #expect(status == .ok)
             #expect(dry["error_count"]?.intValue == 0)
             #expect(dry["households"]?["created"]?.intValue == 3)
@@ -50,7 +51,8 @@ import Testing
                 XLSX.Sheet(name: "填表说明", header: ["面积以房产证为准"], rows: []),
                 XLSX.Sheet(name: "2号楼", header: ["2号楼住户台账"], rows: rows("2号楼")),
             ])
-            let (status, dry) = try await ImportAPITests.post(client, token, Array(book), query: "dry_run=true&subdistrict=S&lang=en",
+            let (status, dry) = try await ImportAPITests.post(client, token, Array(book),
+                query: "dry_run=true&subdistrict=S&lang=en",
                 type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
             #expect(status == .ok)
             #expect(dry["households"]?["created"]?.intValue == 4)
@@ -65,7 +67,8 @@ import Testing
     @Test func aSheetPastTheLimitsIsRefusedWithAClearError() async throws {
         try await TestApp.with { client, _ in
             let token = try await client.token("admin", TestApp.adminPassword)
-            let (status, body) = try await ImportAPITests.post(client, token, Array((String(repeating: ",", count: 300) + "x\n").utf8),
+            let wide = Array((String(repeating: ",", count: 300) + "x\n").utf8)
+            let (status, body) = try await ImportAPITests.post(client, token, wide,
                 query: "dry_run=true&subdistrict=S")
             #expect(status == .unprocessableContent)
             #expect(body.errorCode == "too_many_columns")
@@ -83,7 +86,8 @@ import Testing
             body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"h.csv\"\r\n"
             body += "Content-Type: text/csv\r\n\r\n" + Self.csv + "\r\n--\(boundary)--\r\n"
             let (status, page) = try await client.execute(uri: "/import", method: .post,
-                headers: [.cookie: cookie, .contentType: "multipart/form-data; boundary=\(boundary)"], body: ByteBuffer(string: body)) {
+                headers: [.cookie: cookie, .contentType: "multipart/form-data; boundary=\(boundary)"],
+                body: ByteBuffer(string: body)) {
                 ($0.status, String(buffer: $0.body))
             }
             #expect(status == .ok)
