@@ -1,3 +1,5 @@
+import Foundation
+
 /// A small push scanner for the XML parts of a workbook, fed chunk by chunk as a zip entry inflates,
 /// so a worksheet is never held whole in memory. It knows elements, attributes, text, the five named
 /// entities and character references; comments, processing instructions and DOCTYPE are skipped.
@@ -22,26 +24,40 @@ final class XMLScanner {
 
     var textString: String { String(decoding: XMLScanner.unescape(text[...]), as: UTF8.self) }
 
-    /// Feeds bytes; `handle` sees each element as it completes.
+    /// Feeds bytes; `handle` sees each element as it completes. Runs between "<" and ">" are found with memchr
+    /// and copied whole, so padding and long texts cost a scan, not a step per byte.
     func feed(_ bytes: UnsafeRawBufferPointer, _ handle: (Event) throws -> Void) throws {
-        for b in bytes {
+        guard let base = bytes.baseAddress else { return }
+        var i = 0
+        let n = bytes.count
+        while i < n {
+            let target: Int32 = inTag ? 0x3E : 0x3C  // ">" inside a tag, "<" outside
+            let found = memchr(base + i, target, n - i).map { $0 - UnsafeMutableRawPointer(mutating: base) }
+            let end = found ?? n
+            let run = UnsafeRawBufferPointer(rebasing: bytes[i..<end])
             if inTag {
-                if b == 0x3E, tagIsComplete() {  // ">"
-                    inTag = false
-                    try emit(handle)
-                    tag.removeAll(keepingCapacity: true)
-                } else {
-                    tag.append(b)
-                    if tag.count > Self.maxTagBytes { throw XLSX.Failure.notAWorkbook("the worksheet's XML is broken") }
+                tag.append(contentsOf: run)
+                if tag.count > Self.maxTagBytes { throw XLSX.Failure.notAWorkbook("the worksheet's XML is broken") }
+                if found != nil {
+                    if tagIsComplete() {
+                        inTag = false
+                        try emit(handle)
+                        tag.removeAll(keepingCapacity: true)
+                    } else {
+                        tag.append(0x3E)
+                    }
                 }
-            } else if b == 0x3C {  // "<"
-                inTag = true
-            } else if collectingText {
-                text.append(b)
-                if text.count > Self.maxTextBytes {
-                    throw XLSX.Failure.notAWorkbook("a cell holds more than 32,767 characters, more than Excel allows")
+            } else {
+                if collectingText {
+                    text.append(contentsOf: run)
+                    if text.count > Self.maxTextBytes {
+                        throw XLSX.Failure.notAWorkbook(
+                            "a cell holds more than 32,767 characters, more than Excel allows")
+                    }
                 }
+                if found != nil { inTag = true }
             }
+            i = end + 1
         }
     }
 
