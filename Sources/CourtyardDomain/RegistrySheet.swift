@@ -290,6 +290,9 @@ public enum RegistrySheet {
             var read = SheetReading.Sheet(name: source.name, headerRow: headerRow, columns: match.used,
                 ignored: match.ignored)
             if source.repeatsAbove { read.filledDown = fillDown(&lines, header: match.map) }
+            for (index, count) in source.mergedCells {
+                if let name = match.map[index] { read.merged[name, default: 0] += count }
+            }
             let parsed = parseRows(lines, header: match.map, currentYear: currentYear, sheet: sheet)
             good.reserveCapacity(good.count + parsed.count)
             for result in parsed {
@@ -394,8 +397,10 @@ public struct SheetSource: Sendable {
     public var name: String
     public var lines: [Line]
     public var repeatsAbove: Bool
-    public init(name: String, lines: [Line], repeatsAbove: Bool = false) {
-        self.name = name; self.lines = lines; self.repeatsAbove = repeatsAbove
+    /// Cells the reader took from a merged range, by column index, for the report.
+    public var mergedCells: [Int: Int]
+    public init(name: String, lines: [Line], repeatsAbove: Bool = false, mergedCells: [Int: Int] = [:]) {
+        self.name = name; self.lines = lines; self.repeatsAbove = repeatsAbove; self.mergedCells = mergedCells
     }
 }
 
@@ -412,7 +417,10 @@ public struct SheetReading: Sendable, Equatable {
         public var columns: [Column]
         public var ignored: [String]
         public var rows = 0
+        /// Empty place cells that repeated the row above (CSV), by column name.
         public var filledDown: [String: Int] = [:]
+        /// Cells that took their value from a merged range (XLSX), by column name.
+        public var merged: [String: Int] = [:]
     }
     public struct Skipped: Sendable, Equatable {
         public var name: String
@@ -437,6 +445,9 @@ public struct SheetReading: Sendable, Equatable {
                     ("ignored_columns", .array(s.ignored.map { .string($0) })),
                     ("filled_down", .object(RegistrySheet.columns.compactMap { c in
                         s.filledDown[c].map { (c, .int(Int64($0))) }
+                    })),
+                    ("merged", .object(RegistrySheet.columns.compactMap { c in
+                        s.merged[c].map { (c, .int(Int64($0))) }
                     })),
                 ])
             })),

@@ -95,6 +95,7 @@ extension Catalogue {
         "import.reading.columns": "Columns used: {list}",
         "import.reading.ignored": "Columns ignored (not part of the household sheet, not imported): {list}",
         "import.reading.filled": "{n} empty “{column}” cells took the value of the row above (“same as above”)",
+        "import.reading.merged": "{n} “{column}” cells took the value of their merged range",
         "import.reading.skipped": "Sheet “{sheet}” skipped: no recognisable header in its first {n} rows",
         "error.tooLarge": "The request body is larger than the {limit} limit; nothing was done",
         "entity.communities": "Communities",

@@ -92,6 +92,7 @@ extension Catalogue {
         "import.reading.columns": "使用的列：{list}",
         "import.reading.ignored": "忽略的列（不是住户台账的列，未导入）：{list}",
         "import.reading.filled": "“{column}”列有 {n} 个空单元格按“同上”沿用了上一行的值",
+        "import.reading.merged": "“{column}”列有 {n} 个单元格取自合并单元格的值",
         "import.reading.skipped": "跳过工作表“{sheet}”：前 {n} 行中没有可识别的表头",
         "error.tooLarge": "请求内容超过 {limit} 的上限，未做任何处理",
         "entity.communities": "社区",

@@ -11,7 +11,9 @@ public enum RegistryFiles {
     public static func readSheets(_ bytes: [UInt8], limits: SheetLimits = .standard) throws -> [SheetSource] {
         func lines(_ w: Worksheet) -> [SheetSource.Line] { w.rows.map { .init(number: $0.number, cells: $0.cells) } }
         if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
-            return try XLSX.readWorkbook(bytes, limits: limits).map { SheetSource(name: $0.name, lines: lines($0)) }
+            return try XLSX.readWorkbook(bytes, limits: limits).map {
+                SheetSource(name: $0.name, lines: lines($0), mergedCells: $0.mergedCells)
+            }
         }
         let sheet = try CSV.read(try TextDecoding.decode(bytes), limits: limits)
         return [SheetSource(name: "", lines: lines(sheet), repeatsAbove: true)]
@@ -125,6 +127,9 @@ extension RegistryFiles {
             }
             for c in s.columns where s.filledDown[c.column] != nil {
                 out.append(fill("import.reading.filled", ["column": c.header, "n": String(s.filledDown[c.column]!)]))
+            }
+            for c in s.columns where s.merged[c.column] != nil {
+                out.append(fill("import.reading.merged", ["column": c.header, "n": String(s.merged[c.column]!)]))
             }
         }
         for s in reading.skipped {

@@ -9,7 +9,11 @@ public struct Worksheet: Sendable, Equatable {
     }
     public var name: String
     public var rows: [Row]
-    public init(name: String, rows: [Row]) { self.name = name; self.rows = rows }
+    /// Cells given their value by a vertical merged range, by column index.
+    public var mergedCells: [Int: Int]
+    public init(name: String, rows: [Row], mergedCells: [Int: Int] = [:]) {
+        self.name = name; self.rows = rows; self.mergedCells = mergedCells
+    }
 
     /// The rows as a dense table, empty rows included, for small sheets and tests.
     public var table: [[String]] {

@@ -49,7 +49,7 @@ public enum XLSX {
             guard try scan(path, reader.handle) else { continue }
             try reader.applyMerges()
             try budget.spend(reader.cellCount)
-            sheets.append(Worksheet(name: name, rows: reader.rows))
+            sheets.append(Worksheet(name: name, rows: reader.rows, mergedCells: reader.mergedCells))
         }
         guard !sheets.isEmpty else { throw Failure.notAWorkbook("the workbook has no worksheet") }
         return sheets
@@ -253,6 +253,7 @@ private final class SheetReader {
     var type = ""
     var hasValue = false
     var merges: [(column: Int, first: Int, last: Int)] = []
+    var mergedCells: [Int: Int] = [:]
 
     init(shared: [String], limits: SheetLimits) { self.shared = shared; self.limits = limits }
 
@@ -339,7 +340,10 @@ private final class SheetReader {
                     cellCount += added
                     rows[i].cells += [String](repeating: "", count: added)
                 }
-                if rows[i].cells[m.column].isEmpty { rows[i].cells[m.column] = value }
+                if rows[i].cells[m.column].isEmpty {
+                    rows[i].cells[m.column] = value
+                    mergedCells[m.column, default: 0] += 1
+                }
                 i += 1
             }
         }

@@ -272,6 +272,7 @@ import Testing
         #expect(sheets[0].rows.map(\.cells) == [["幸福里社区住户台账"], ["楼栋", "房号"], ["1号楼", "101"], ["1号楼", "102"],
             ["1号楼", "103"]])
         #expect(sheets[1].rows.first?.cells == ["a & b"])
+        #expect(sheets[0].mergedCells == [0: 2])
     }
 
     /// Empty trailing cells are never stored: rows of commas cost nothing, and a value past the limit is refused.

@@ -97,4 +97,37 @@ import Testing
             #expect(page.contains("“楼栋”列有 2 个空单元格按“同上”沿用了上一行的值"))
         }
     }
+
+    @Test func placesMergedDownTheirRowsAreReadAndReported() async throws {
+        try await TestApp.with { client, _ in
+            let token = try await client.token("admin", TestApp.adminPassword)
+            func row(_ n: Int, _ cells: [String]) -> String {
+                "<row r=\"\(n)\">" + cells.enumerated().map { i, v in
+                    v.isEmpty ? "" : "<c r=\"\(XLSX.columnName(i))\(n)\" t=\"inlineStr\"><is><t>\(v)</t></is></c>"
+                }.joined() + "</row>"
+            }
+            let rows = row(1, ["社区", "小区", "楼栋", "单元", "房号", "建筑面积"])
+                + row(2, ["幸福里社区", "纺织厂家属院", "1号楼", "1单元", "101", "60"])
+                + row(3, ["", "", "", "", "102", "60"]) + row(4, ["", "", "", "2单元", "201", "60"])
+            let merges = ["A2:A4", "B2:B4", "C2:C4", "D2:D3"].map { "<mergeCell ref=\"\($0)\"/>" }.joined()
+            let sheet = "<sheet name=\"台账\" sheetId=\"1\" r:id=\"rId1\"/>"
+            let relation = "<Relationship Id=\"rId1\" Target=\"worksheets/sheet1.xml\"/>"
+            let book = try XLSX.zip([
+                ("xl/workbook.xml", "<workbook xmlns:r=\"r\"><sheets>\(sheet)</sheets></workbook>"),
+                ("xl/_rels/workbook.xml.rels", "<Relationships>\(relation)</Relationships>"),
+                ("xl/worksheets/sheet1.xml",
+                 "<worksheet><sheetData>\(rows)</sheetData><mergeCells>\(merges)</mergeCells></worksheet>"),
+            ])
+            let (status, dry) = try await ImportAPITests.post(client, token, Array(book),
+                query: "dry_run=true&subdistrict=S",
+                type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            #expect(status == .ok)
+            #expect(dry["error_count"]?.intValue == 0)
+            #expect(dry["households"]?["created"]?.intValue == 3)
+            #expect(dry["entrances"]?["created"]?.intValue == 2)
+            #expect(dry["reading"]?["sheets"]?.list?.first?["merged"]?["building"]?.intValue == 2)
+            let summary = dry["reading_summary"]?.list?.compactMap(\.stringValue) ?? []
+            #expect(summary.contains("“单元”列有 1 个单元格取自合并单元格的值"))
+        }
+    }
 }
