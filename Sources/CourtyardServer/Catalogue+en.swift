@@ -66,7 +66,7 @@ extension Catalogue {
         "household.noResidents": "No residents registered",
         "resident.title": "Resident",
         "import.title": "Import a household sheet",
-        "import.help": "Upload a CSV or XLSX file with one household per row. Columns: community, compound, address, built_year, building, entrance, room, floor, area_m2, owner_name, owner_phone, lives_elsewhere. Check it with a dry run first; a file with any bad row writes nothing.",
+        "import.help": "Upload a CSV or XLSX file with one household per row. Columns: community, compound, address, built_year, building, entrance, room, floor, area_m2, owner_name, owner_phone, lives_elsewhere. Title rows above the header, other columns (序号, 备注 …), merged cells and several sheets are fine; the dry run says how the file was read. Check it with a dry run first; a file with any bad row writes nothing.",
         "import.file": "File",
         "import.subdistrict": "Sub-district (may be left empty when there is only one)",
         "import.dryRun": "Dry run (check only, write nothing)",
