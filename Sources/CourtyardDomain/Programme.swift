@@ -148,7 +148,13 @@ public enum Percent {
     /// n/d as tenths of a percent, rounded half up; 0 when d is 0.
     public static func tenths(_ n: Int64, of d: Int64) -> Int64 {
         guard d > 0, n >= 0 else { return 0 }
-        return (n * 2000 + d) / (2 * d)
+        return roundedHalfUp(Int128(n) * 1000, over: Int128(d))
+    }
+
+    /// a / b rounded half up, in 128 bits so that no product of two Int64 overflows; Int64.max past its range.
+    static func roundedHalfUp(_ a: Int128, over b: Int128) -> Int64 {
+        let q = (a * 2 + b) / (b * 2)
+        return q > Int128(Int64.max) ? .max : Int64(q)
     }
 
     /// "45.3" for 453 tenths; "-1.2" for -12.
@@ -160,13 +166,16 @@ public enum Percent {
 
     /// A weighted mean of whole percents (0…100) as tenths: Σ wᵢpᵢ / Σ wᵢ, rounded half up.
     public static func weighted(_ parts: [(weight: Int64, percent: Int64)]) -> Int64 {
-        weighted(sum: parts.reduce(Int64(0)) { $0 + $1.weight * $1.percent }, weight: parts.reduce(Int64(0)) { $0 + $1.weight })
+        let sum = parts.reduce(Int128(0)) { $0 + Int128($1.weight) * Int128($1.percent) }
+        let weight = parts.reduce(Int128(0)) { $0 + Int128($1.weight) }
+        guard weight > 0, sum >= 0 else { return 0 }
+        return roundedHalfUp(sum * 10, over: weight)
     }
 
     /// The same from sums the database already added up: Σ wᵢpᵢ and Σ wᵢ.
     public static func weighted(sum: Int64, weight: Int64) -> Int64 {
-        guard weight > 0 else { return 0 }
-        return (sum * 20 + weight) / (2 * weight)
+        guard weight > 0, sum >= 0 else { return 0 }
+        return roundedHalfUp(Int128(sum) * 10, over: Int128(weight))
     }
 }
 

@@ -61,8 +61,10 @@ public struct RowError: Hashable, Sendable, Codable, Error {
     public var column: String?
     public var code: String
     public var message: String
-    public init(row: Int, column: String?, code: String, message: String) {
-        self.row = row; self.column = column; self.code = code; self.message = message
+    /// The worksheet the row is on, for a workbook; nil for CSV.
+    public var sheet: String?
+    public init(row: Int, column: String?, code: String, message: String, sheet: String? = nil) {
+        self.row = row; self.column = column; self.code = code; self.message = message; self.sheet = sheet
     }
 }
 
@@ -112,29 +114,50 @@ public enum RegistrySheet {
     static let required: Set<String> = ["community", "compound", "building", "entrance", "room", "area_m2"]
     static let index: [String: Int] = Dictionary(uniqueKeysWithValues: columns.enumerated().map { ($1, $0) })
 
-    /// Maps each header cell to a column; every required column must be present, none twice, none unknown.
-    public static func mapHeader(_ header: [String]) -> Result<[Int: String], RowError> {
-        var map: [Int: String] = [:]
-        var seen: Set<String> = []
+    /// A header row's cells: which are ours and which are not (序号, 备注 … are ignored, not refused).
+    public struct HeaderMatch: Sendable, Equatable {
+        /// Cell index → column name.
+        public var map: [Int: String] = [:]
+        /// The header text of each column used, in the sheet's order: (as written, column name).
+        public var used: [SheetReading.Column] = []
+        /// Header cells that are not ours, as written.
+        public var ignored: [String] = []
+        public var duplicate: String?
+        public var requiredFound: Int { Set(map.values).intersection(required).count }
+        public var missing: String? { columns.first { required.contains($0) && !map.values.contains($0) } }
+    }
+
+    public static func matchHeader(_ header: [String]) -> HeaderMatch {
+        var m = HeaderMatch()
         for (i, raw) in header.enumerated() {
             let h = TextNormalizer.clean(raw).lowercased()
             if h.isEmpty { continue }
             let name: String
             if let j = columns.firstIndex(of: h) { name = columns[j] }
             else if let j = chineseHeaders.firstIndex(of: h) { name = columns[j] }
-            else {
-                return .failure(RowError(row: 1, column: raw, code: "unknown_column",
-                    message: "unknown column “\(raw)”; expected: \(columns.joined(separator: ", "))"))
-            }
-            guard seen.insert(name).inserted else {
-                return .failure(RowError(row: 1, column: name, code: "duplicate_column", message: "column \(name) appears twice"))
-            }
-            map[i] = name
+            else { m.ignored.append(TextNormalizer.clean(raw)); continue }
+            if m.map.values.contains(name) { m.duplicate = m.duplicate ?? name; continue }
+            m.map[i] = name
+            m.used.append(.init(header: TextNormalizer.clean(raw), column: name))
         }
-        if let missing = columns.first(where: { required.contains($0) && !seen.contains($0) }) {
-            return .failure(RowError(row: 1, column: missing, code: "missing_column", message: "required column \(missing) is missing"))
+        return m
+    }
+
+    /// Maps each header cell to a column; every required column must be present, none twice. Cells that are not
+    /// ours are left out of the map.
+    public static func mapHeader(_ header: [String], row: Int = 1, sheet: String? = nil)
+        -> Result<[Int: String], RowError>
+    {
+        let m = matchHeader(header)
+        if let d = m.duplicate {
+            return .failure(RowError(row: row, column: d, code: "duplicate_column",
+                message: "column \(d) appears twice", sheet: sheet))
         }
-        return .success(map)
+        if let missing = m.missing {
+            return .failure(RowError(row: row, column: missing, code: "missing_column",
+                message: "required column \(missing) is missing", sheet: sheet))
+        }
+        return .success(m.map)
     }
 
     /// Checks one data row; every problem in it is reported, not only the first.
@@ -192,8 +215,10 @@ public enum RegistrySheet {
     }
 
     /// Checks the data rows in parallel slices (each row stands alone); nil for a blank row.
-    static func parseRows(_ rows: [[String]], header: [Int: String], currentYear: Int) -> [ParsedRow?] {
-        let data = rows.dropFirst()
+    static func parseRows(_ rows: ArraySlice<SheetSource.Line>, header: [Int: String], currentYear: Int, sheet: String?)
+        -> [ParsedRow?]
+    {
+        let data = rows
         let slices = data.count > 20_000 ? 4 : 1
         let size = (data.count + slices - 1) / max(slices, 1)
         let results = SliceResults(count: slices)
@@ -203,9 +228,14 @@ public enum RegistrySheet {
             out.reserveCapacity(max(0, hi - lo))
             if lo < hi {
                 for i in lo..<hi {
-                    let cells = rows[i]
-                    out.append(cells.allSatisfy({ $0.trimmingWhitespace().isEmpty }) ? nil
-                        : parse(cells, row: i + 1, header: header, currentYear: currentYear))
+                    let line = rows[i]
+                    if line.cells.allSatisfy({ $0.trimmingWhitespace().isEmpty }) { out.append(nil); continue }
+                    var parsed = parse(line.cells, row: line.number, header: header, currentYear: currentYear)
+                    if let sheet, case .bad(var errors) = parsed {
+                        for j in errors.indices { errors[j].sheet = sheet }
+                        parsed = .bad(errors)
+                    }
+                    out.append(parsed)
                 }
             }
             results.set(k, out)
@@ -216,52 +246,214 @@ public enum RegistrySheet {
     /// Parses a whole sheet (header first) and checks rows against each other:
     /// a household twice, or one compound given two addresses or build years.
     public static func parseSheet(_ rows: [[String]], currentYear: Int = 2026) -> (rows: [HouseholdRow], errors: [RowError]) {
-        guard let first = rows.first else {
-            return ([], [RowError(row: 0, column: nil, code: "empty_file", message: "the file has no header row")])
+        let lines = rows.enumerated().compactMap { i, r in r.isEmpty ? nil : SheetSource.Line(number: i + 1, cells: r) }
+        let result = parseWorkbook([SheetSource(name: "", lines: lines)], currentYear: currentYear)
+        return (result.rows, result.errors)
+    }
+
+    /// Rows above the header a sheet may have (titles, dates, blank rows).
+    public static let headerSearchRows = 20
+    /// The columns that may repeat the row above when left empty, in order from the widest.
+    static let placeColumns = ["community", "compound", "building", "entrance"]
+
+    /// Reads every sheet whose header can be found, checks each row and checks rows against each other,
+    /// across sheets too; says how it read the file.
+    public static func parseWorkbook(_ sources: [SheetSource], currentYear: Int = 2026)
+        -> (rows: [HouseholdRow], errors: [RowError], reading: SheetReading)
+    {
+        var reading = SheetReading(isWorkbook: sources.contains { !$0.name.isEmpty })
+        guard sources.contains(where: { !$0.lines.isEmpty }) else {
+            let empty = RowError(row: 0, column: nil, code: "empty_file", message: "the file has no header row")
+            return ([], [empty], reading)
         }
-        let header: [Int: String]
-        switch mapHeader(first) {
-        case .success(let h): header = h
-        case .failure(let e): return ([], [e])
-        }
-        let parsed = parseRows(rows, header: header, currentYear: currentYear)
         var good: [HouseholdRow] = []
         var errors: [RowError] = []
         // Keyed by UTF-8 bytes: hashing non-ASCII Strings normalises them first, which a city's sheet cannot afford.
-        var seenKeys: [ByteKey: Int] = [:]
-        var compounds: [ByteKey: HouseholdRow] = [:]
-        good.reserveCapacity(rows.count)
-        for (i, result) in parsed.enumerated() {
-            let rowNumber = i + 2
-            switch result {
-            case nil: continue
-            case .bad(let e): errors.append(contentsOf: e)
-            case .ok(let r):
-                let householdKey = ByteKey(r.key.bytes)
-                if let earlier = seenKeys[householdKey] {
-                    errors.append(RowError(row: rowNumber, column: "room", code: "duplicate_household",
-                        message: "household \(r.building)-\(r.entrance)-\(r.room) already appears in row \(earlier)"))
-                    continue
-                }
-                seenKeys[householdKey] = rowNumber
-                let ck = ByteKey(Array(r.community.utf8) + [0x1F] + Array(r.compound.utf8))
-                if let c = compounds[ck] {
-                    if !r.address.isEmpty && !c.address.isEmpty && r.address != c.address {
-                        errors.append(RowError(row: rowNumber, column: "address", code: "inconsistent_compound",
-                            message: "compound \(r.compound) has address “\(c.address)” in row \(c.row)"))
+        var seenKeys: [ByteKey: (sheet: String, row: Int)] = [:]
+        var compounds: [ByteKey: (sheet: String, row: HouseholdRow)] = [:]
+        for source in sources {
+            let sheet = source.name.isEmpty ? nil : source.name
+            func place(_ sheetName: String, _ row: Int) -> String {
+                sheetName == source.name || sheetName.isEmpty ? "row \(row)" : "row \(row) of sheet \(sheetName)"
+            }
+            guard let found = findHeader(source) else {
+                reading.skipped.append(.init(name: source.name, reason: "no_header"))
+                continue
+            }
+            let (headerIndex, match) = found
+            let headerRow = source.lines[headerIndex].number
+            switch mapHeader(source.lines[headerIndex].cells, row: headerRow, sheet: sheet) {
+            case .failure(let e): errors.append(e); continue
+            case .success: break
+            }
+            var lines = source.lines[(headerIndex + 1)...]
+            var read = SheetReading.Sheet(name: source.name, headerRow: headerRow, columns: match.used,
+                ignored: match.ignored)
+            if source.repeatsAbove { read.filledDown = fillDown(&lines, header: match.map) }
+            for (index, count) in source.mergedCells {
+                if let name = match.map[index] { read.merged[name, default: 0] += count }
+            }
+            let parsed = parseRows(lines, header: match.map, currentYear: currentYear, sheet: sheet)
+            good.reserveCapacity(good.count + parsed.count)
+            for result in parsed {
+                switch result {
+                case nil: continue
+                case .bad(let e): errors.append(contentsOf: e); read.rows += 1
+                case .ok(let r):
+                    read.rows += 1
+                    let rowNumber = r.row
+                    let householdKey = ByteKey(r.key.bytes)
+                    if let earlier = seenKeys[householdKey] {
+                        errors.append(RowError(row: rowNumber, column: "room", code: "duplicate_household",
+                            message: "household \(r.building)-\(r.entrance)-\(r.room) already appears in "
+                                + place(earlier.sheet, earlier.row), sheet: sheet))
                         continue
                     }
-                    if let y = r.builtYear, let y0 = c.builtYear, y != y0 {
-                        errors.append(RowError(row: rowNumber, column: "built_year", code: "inconsistent_compound",
-                            message: "compound \(r.compound) was built in \(y0) in row \(c.row)"))
-                        continue
+                    seenKeys[householdKey] = (source.name, rowNumber)
+                    let ck = ByteKey(Array(r.community.utf8) + [0x1F] + Array(r.compound.utf8))
+                    if let (cs, c) = compounds[ck] {
+                        if !r.address.isEmpty && !c.address.isEmpty && r.address != c.address {
+                            errors.append(RowError(row: rowNumber, column: "address", code: "inconsistent_compound",
+                                message: "compound \(r.compound) has address “\(c.address)” in " + place(cs, c.row),
+                                sheet: sheet))
+                            continue
+                        }
+                        if let y = r.builtYear, let y0 = c.builtYear, y != y0 {
+                            errors.append(RowError(row: rowNumber, column: "built_year", code: "inconsistent_compound",
+                                message: "compound \(r.compound) was built in \(y0) in " + place(cs, c.row),
+                                sheet: sheet))
+                            continue
+                        }
+                    } else {
+                        compounds[ck] = (source.name, r)
                     }
-                } else {
-                    compounds[ck] = r
+                    good.append(r)
                 }
-                good.append(r)
+            }
+            reading.sheets.append(read)
+        }
+        if reading.sheets.isEmpty && errors.isEmpty {
+            let names = required.sorted { columns.firstIndex(of: $0)! < columns.firstIndex(of: $1)! }
+                .map { chineseHeaders[index[$0]!] }.joined(separator: ", ")
+            errors.append(RowError(row: 0, column: nil, code: "no_header",
+                message: "no sheet has a header row naming the columns \(names) in its first \(headerSearchRows) rows"))
+        }
+        return (good, errors, reading)
+    }
+
+    /// The header: the first of a sheet's first rows that names every required column. When none does, the row
+    /// naming the most columns if it names at least half the required ones (a header with a column missing is an
+    /// error, not a reason to skip the sheet); otherwise nil, and the sheet is not a household sheet.
+    static func findHeader(_ source: SheetSource) -> (Int, HeaderMatch)? {
+        var best: (Int, HeaderMatch)?
+        for i in source.lines.indices.prefix(headerSearchRows) {
+            let m = matchHeader(source.lines[i].cells)
+            if m.missing == nil { return (i, m) }
+            if m.requiredFound > (best?.1.requiredFound ?? 0) { best = (i, m) }
+        }
+        guard let best, best.1.requiredFound * 2 >= required.count else { return nil }
+        return best
+    }
+
+    /// In CSV, where merged cells arrive as one value and empty cells below it, an empty community, compound,
+    /// building or entrance cell repeats the row just above, but only when the row has a room, the row above is
+    /// the line right before it (no blank row between) and every wider place of the two rows agrees, so a new
+    /// compound never takes the building of the one above. Returns how many cells each column took.
+    static func fillDown(_ lines: inout ArraySlice<SheetSource.Line>, header: [Int: String]) -> [String: Int] {
+        let at = Dictionary(uniqueKeysWithValues: header.map { ($1, $0) })
+        let places = placeColumns.compactMap { name in at[name].map { (name, $0) } }
+        guard let roomIndex = at["room"], !places.isEmpty else { return [:] }
+        var counts: [String: Int] = [:]
+        func cell(_ cells: [String], _ i: Int) -> String { i < cells.count ? cells[i].trimmingWhitespace() : "" }
+        var i = lines.startIndex + 1
+        while i < lines.endIndex {
+            defer { i += 1 }
+            let above = lines[i - 1]
+            guard above.number == lines[i].number - 1, !cell(lines[i].cells, roomIndex).isEmpty else { continue }
+            var sameSoFar = true
+            for (name, c) in places {
+                let mine = cell(lines[i].cells, c), theirs = cell(above.cells, c)
+                if mine.isEmpty, sameSoFar, !theirs.isEmpty {
+                    while lines[i].cells.count <= c { lines[i].cells.append("") }
+                    lines[i].cells[c] = theirs
+                    counts[name, default: 0] += 1
+                } else if mine != theirs {
+                    sameSoFar = false
+                }
             }
         }
-        return (good, errors)
+        return counts
+    }
+}
+
+/// One sheet to read: its name (empty for CSV), its non-empty lines with the row numbers the clerk sees,
+/// and whether an empty place cell means "same as above" (CSV, where merged cells lose their merge).
+public struct SheetSource: Sendable {
+    public struct Line: Sendable {
+        public var number: Int
+        public var cells: [String]
+        public init(number: Int, cells: [String]) { self.number = number; self.cells = cells }
+    }
+    public var name: String
+    public var lines: [Line]
+    public var repeatsAbove: Bool
+    /// Cells the reader took from a merged range, by column index, for the report.
+    public var mergedCells: [Int: Int]
+    public init(name: String, lines: [Line], repeatsAbove: Bool = false, mergedCells: [Int: Int] = [:]) {
+        self.name = name; self.lines = lines; self.repeatsAbove = repeatsAbove; self.mergedCells = mergedCells
+    }
+}
+
+/// How a file was read: for each sheet read, its header row, the columns used and ignored, the rows read and the
+/// cells that repeated the row above; and the sheets skipped. The dry run shows it so a clerk can check it.
+public struct SheetReading: Sendable, Equatable {
+    public struct Column: Sendable, Equatable {
+        public var header: String
+        public var column: String
+    }
+    public struct Sheet: Sendable, Equatable {
+        public var name: String
+        public var headerRow: Int
+        public var columns: [Column]
+        public var ignored: [String]
+        public var rows = 0
+        /// Empty place cells that repeated the row above (CSV), by column name.
+        public var filledDown: [String: Int] = [:]
+        /// Cells that took their value from a merged range (XLSX), by column name.
+        public var merged: [String: Int] = [:]
+    }
+    public struct Skipped: Sendable, Equatable {
+        public var name: String
+        /// "no_header"
+        public var reason: String
+    }
+    /// true for XLSX (sheets have names), false for CSV.
+    public var isWorkbook: Bool
+    public var sheets: [Sheet] = []
+    public var skipped: [Skipped] = []
+    public init(isWorkbook: Bool) { self.isWorkbook = isWorkbook }
+
+    public var json: JSONValue {
+        .object([
+            ("format", .string(isWorkbook ? "xlsx" : "csv")),
+            ("sheets", .array(sheets.map { s in
+                .object([
+                    ("name", .string(s.name)), ("header_row", .int(Int64(s.headerRow))), ("rows", .int(Int64(s.rows))),
+                    ("columns", .array(s.columns.map {
+                        .object([("header", .string($0.header)), ("column", .string($0.column))])
+                    })),
+                    ("ignored_columns", .array(s.ignored.map { .string($0) })),
+                    ("filled_down", .object(RegistrySheet.columns.compactMap { c in
+                        s.filledDown[c].map { (c, .int(Int64($0))) }
+                    })),
+                    ("merged", .object(RegistrySheet.columns.compactMap { c in
+                        s.merged[c].map { (c, .int(Int64($0))) }
+                    })),
+                ])
+            })),
+            ("skipped_sheets", .array(skipped.map {
+                .object([("name", .string($0.name)), ("reason", .string($0.reason))])
+            })),
+        ])
     }
 }

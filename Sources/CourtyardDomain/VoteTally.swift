@@ -24,13 +24,22 @@ public struct Threshold: Hashable, Codable, Sendable, CustomStringConvertible {
     public static func moreThan(_ n: Int64, _ d: Int64) -> Threshold { Threshold(n, d, inclusive: false) }
 
     /// Whether `part` of `whole` reaches the threshold; nothing reaches a threshold of an empty whole.
+    /// The products are compared in 128 bits, so no stored rule or sum can overflow them.
     public func isMet(part: Int64, whole: Int64) -> Bool {
         guard whole > 0, denominator > 0 else { return false }
-        let lhs = denominator * part, rhs = numerator * whole
-        return inclusive ? lhs >= rhs : lhs > rhs
+        let lhs = denominator.multipliedFullWidth(by: part), rhs = numerator.multipliedFullWidth(by: whole)
+        // (high, low) orders as the 128-bit two's-complement number it is.
+        let less = lhs.high < rhs.high || (lhs.high == rhs.high && lhs.low < rhs.low)
+        let equal = lhs.high == rhs.high && lhs.low == rhs.low
+        return inclusive ? !less : !less && !equal
     }
 
-    public var isValid: Bool { numerator >= 0 && denominator > 0 && numerator <= denominator }
+    /// A local rule is a plain fraction such as 2/3 or 667/1000; larger terms are refused at entry.
+    public static let maxDenominator: Int64 = 1_000_000
+
+    public var isValid: Bool {
+        numerator >= 0 && denominator > 0 && numerator <= denominator && denominator <= Threshold.maxDenominator
+    }
 
     public var description: String { "\(inclusive ? "≥" : ">") \(numerator)/\(denominator)" }
 }

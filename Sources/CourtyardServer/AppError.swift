@@ -2,6 +2,7 @@ import CourtyardDomain
 import CourtyardSheets
 import CourtyardStore
 import Hummingbird
+import NIOCore
 
 /// The one error every route throws: an HTTP status and the stable body
 /// `{"error": {"code", "message", "field"}}`. A client's mistake is never a 500.
@@ -40,9 +41,18 @@ struct AppError: Error, HTTPResponseError {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: json.serialized())))
     }
 
+    /// A body past the route's limit: 413 with the usual error body, in the person's language.
+    static func tooLarge(maxBytes: Int?, lang: Lang) -> AppError {
+        let limit = maxBytes.map { $0 >= 1024 * 1024 ? "\($0 / (1024 * 1024)) MB" : "\($0 / 1024) KB" } ?? "?"
+        return AppError(status: .contentTooLarge, code: "too_large",
+            message: lang.t("error.tooLarge").replacingOccurrences(of: "{limit}", with: limit), field: nil)
+    }
+
     /// Maps what the store and the sheet readers throw to what a client sees.
-    static func from(_ error: any Error) -> AppError? {
+    static func from(_ error: any Error, lang: Lang = .en) -> AppError? {
         switch error {
+        case let e as BodyTooLarge: return tooLarge(maxBytes: e.limit, lang: lang)
+        case let e as NIOTooManyBytesError: return tooLarge(maxBytes: e.maxBytes, lang: lang)
         case let e as AppError: return e
         case let e as ValidationError: return .unprocessable(e.code, e.message, field: e.field)
         case let e as StoreError:
@@ -68,6 +78,8 @@ struct AppError: Error, HTTPResponseError {
         case let e as XLSX.Failure:
             if case .notAWorkbook(let m) = e { return .unprocessable("unreadable_file", m, field: "file") }
             return nil
+        case let e as SheetLimitFailure:
+            return .unprocessable(e.code, e.message, field: "file")
         case let e as CSV.Failure:
             if case .unterminatedQuote(let line) = e {
                 return .unprocessable("unreadable_file", "a quoted field opened on line \(line) never closes", field: "file")
@@ -78,6 +90,9 @@ struct AppError: Error, HTTPResponseError {
         case let e as HTTPError:
             return AppError(status: e.status, code: e.status == .contentTooLarge ? "too_large" : "http_\(e.status.code)",
                 message: e.body ?? e.status.reasonPhrase)
+        case let e as any HTTPResponseError where e.status.code < 500:
+            // Whatever else the framework answers as a client error stays one.
+            return AppError(status: e.status, code: "http_\(e.status.code)", message: e.status.reasonPhrase)
         default: return nil
         }
     }

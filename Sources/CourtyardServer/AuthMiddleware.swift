@@ -45,7 +45,7 @@ struct AuthMiddleware: RouterMiddleware {
             }
             return response
         } catch let error where !(error is AppError) {
-            if let mapped = AppError.from(error) { throw mapped }
+            if let mapped = AppError.from(error, lang: context.lang) { throw mapped }
             services.logger.error("unexpected error on \(request.uri.path): \(String(reflecting: error))")
             throw AppError(status: .internalServerError, code: "internal", message: "the server failed; the error was logged")
         }

@@ -3,11 +3,12 @@ import CourtyardSheets
 import CourtyardStore
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// Reads a request's JSON object; a body that is not one is a 400 naming the problem.
 enum JSONBody {
     static func object(_ request: Request, context: AppContext) async throws -> [String: JSONValue] {
-        let buffer = try await request.body.collect(upTo: 1024 * 1024)
+        let buffer = try await request.collectBody(upTo: 1024 * 1024)
         guard buffer.readableBytes > 0 else { throw AppError.badRequest("empty_body", "the request needs a JSON object body") }
         guard case .some(.object(let pairs)) = try? JSONParser.parse(String(decoding: buffer.readableBytesView, as: UTF8.self)) else {
             throw AppError.badRequest("invalid_json", "the body is not a JSON object")
@@ -115,5 +116,17 @@ extension Dictionary where Key == String, Value == JSONValue {
         guard let v = self[key], v != .null else { return [] }
         guard let ids = v.idList else { throw AppError.unprocessable("invalid", "\(key) is a list of ids", field: key) }
         return ids
+    }
+}
+
+/// A body past a route's limit, with the limit, so the 413 can say it.
+struct BodyTooLarge: Error { var limit: Int }
+
+extension Request {
+    /// The whole body, up to `limit` bytes; past it, `BodyTooLarge` (a 413 with the usual error body).
+    func collectBody(upTo limit: Int) async throws -> ByteBuffer {
+        do { return try await body.collect(upTo: limit) } catch is NIOTooManyBytesError {
+            throw BodyTooLarge(limit: limit)
+        }
     }
 }

@@ -8,7 +8,7 @@ public enum Lang: String, Sendable, CaseIterable {
     func t(_ key: String) -> String { catalogue[key] ?? key }
 
     /// `?lang=`, then the remembered cookie, then Accept-Language; zh-Hans when nothing says otherwise.
-    static func choose(query: String?, cookie: String?, acceptLanguage: String?) -> Lang {
+    public static func choose(query: String?, cookie: String?, acceptLanguage: String?) -> Lang {
         if let q = query.flatMap(parse) { return q }
         if let c = cookie.flatMap(parse) { return c }
         if let accept = acceptLanguage {

@@ -6,16 +6,23 @@ import Hummingbird
 
 /// The household sheet as files: reading CSV (UTF-8 or GB18030) or XLSX, and writing both.
 public enum RegistryFiles {
-    /// XLSX is recognised by its zip signature, whatever the file is called.
-    public static func readTable(_ bytes: [UInt8]) throws -> [[String]] {
-        if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return try XLSX.read(bytes) }
-        return try CSV.parse(try TextDecoding.decode(bytes))
+    /// The sheets of a file: every worksheet of an XLSX (recognised by its zip signature, whatever the file is
+    /// called), or the one sheet of a CSV, in which an empty place cell repeats the row above.
+    public static func readSheets(_ bytes: [UInt8], limits: SheetLimits = .standard) throws -> [SheetSource] {
+        func lines(_ w: Worksheet) -> [SheetSource.Line] { w.rows.map { .init(number: $0.number, cells: $0.cells) } }
+        if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
+            return try XLSX.readWorkbook(bytes, limits: limits).map {
+                SheetSource(name: $0.name, lines: lines($0), mergedCells: $0.mergedCells)
+            }
+        }
+        let sheet = try CSV.read(try TextDecoding.decode(bytes), limits: limits)
+        return [SheetSource(name: "", lines: lines(sheet), repeatsAbove: true)]
     }
 
     public static func parse(_ bytes: [UInt8], currentYear: Int = Calendar(identifier: .gregorian).component(.year, from: Date()))
-        throws -> (rows: [HouseholdRow], errors: [RowError])
+        throws -> (rows: [HouseholdRow], errors: [RowError], reading: SheetReading)
     {
-        RegistrySheet.parseSheet(try readTable(bytes), currentYear: currentYear)
+        RegistrySheet.parseWorkbook(try readSheets(bytes), currentYear: currentYear)
     }
 
     public static func csv(_ rows: [HouseholdRow]) -> Data {
@@ -67,7 +74,7 @@ struct MultipartForm {
 
     /// Reads a form that may carry an attachment (up to the attachment limit and a little for the other fields).
     static func read(_ request: Request) async throws -> MultipartForm {
-        let buffer = try await request.body.collect(upTo: AttachmentRepository.maxBytes + 64 * 1024)
+        let buffer = try await request.collectBody(upTo: AttachmentRepository.maxBytes + 64 * 1024)
         return try MultipartForm(body: Array(buffer.readableBytesView), contentType: request.headers[.contentType] ?? "")
     }
 
@@ -100,5 +107,34 @@ extension RegistryFiles {
     /// A file problem in words, for the command line.
     public static func describe(_ error: any Error) -> String? {
         AppError.from(error).map(\.message)
+    }
+}
+
+extension RegistryFiles {
+    /// How a file was read, in words in the person's language: for the import's API response, page and command line.
+    public static func readingLines(_ reading: SheetReading, lang: Lang) -> [String] {
+        func fill(_ key: String, _ values: [String: String]) -> String {
+            values.reduce(lang.t(key)) { $0.replacingOccurrences(of: "{\($1.key)}", with: $1.value) }
+        }
+        let separator = lang == .zh ? "、" : ", "
+        var out: [String] = []
+        for s in reading.sheets {
+            out.append(fill(reading.isWorkbook ? "import.reading.sheet" : "import.reading.header",
+                ["sheet": s.name, "row": String(s.headerRow), "rows": String(s.rows)]))
+            out.append(fill("import.reading.columns", ["list": s.columns.map(\.header).joined(separator: separator)]))
+            if !s.ignored.isEmpty {
+                out.append(fill("import.reading.ignored", ["list": s.ignored.joined(separator: separator)]))
+            }
+            for c in s.columns where s.filledDown[c.column] != nil {
+                out.append(fill("import.reading.filled", ["column": c.header, "n": String(s.filledDown[c.column]!)]))
+            }
+            for c in s.columns where s.merged[c.column] != nil {
+                out.append(fill("import.reading.merged", ["column": c.header, "n": String(s.merged[c.column]!)]))
+            }
+        }
+        for s in reading.skipped {
+            out.append(fill("import.reading.skipped", ["sheet": s.name, "n": String(RegistrySheet.headerSearchRows)]))
+        }
+        return out
     }
 }

@@ -3,21 +3,50 @@
 public enum CSV {
     public enum Failure: Error, Equatable { case unterminatedQuote(line: Int) }
 
-    public static func parse(_ text: String) throws -> [[String]] {
+    /// The rows of a CSV text, blank rows as empty arrays. Empty cells after a row's last value are
+    /// never stored, and a value past `limits.columns` or a row past `limits.rows` stops the reading.
+    public static func parse(_ text: String, limits: SheetLimits = .standard) throws -> [[String]] {
+        var text = text
+        return try text.withUTF8 { try parse(bytes: $0, limits: limits) }
+    }
+
+    /// The CSV as a worksheet of its non-empty rows, numbered as a spreadsheet numbers them.
+    public static func read(_ text: String, name: String = "", limits: SheetLimits = .standard) throws -> Worksheet {
+        let rows = try parse(text, limits: limits)
+        var out: [Worksheet.Row] = []
+        for (i, r) in rows.enumerated() where !r.isEmpty { out.append(.init(number: i + 1, cells: r)) }
+        return Worksheet(name: name, rows: out)
+    }
+
+    static func parse(bytes utf8: UnsafeBufferPointer<UInt8>, limits: SheetLimits) throws -> [[String]] {
         var rows: [[String]] = []
         var row: [String] = []
         var field: [UInt8] = []
+        var pendingEmpty = 0
+        var budget = CellBudget(limits: limits)
         var inQuotes = false
         var quotedField = false
         var line = 1
         var quoteStartLine = 1
-        let utf8 = Array(text.utf8)
         var i = 0
         let n = utf8.count
-        func endField() {
+        func endField() throws {
+            defer { field.removeAll(keepingCapacity: true); quotedField = false }
+            guard !field.isEmpty else { pendingEmpty += 1; return }
+            let column = row.count + pendingEmpty
+            if column >= limits.columns {
+                throw SheetLimitFailure.tooManyColumns(row: rows.count + 1, column: XLSX.columnName(column),
+                    limit: limits.columns)
+            }
+            try budget.spend(pendingEmpty + 1)
+            if pendingEmpty > 0 { row += [String](repeating: "", count: pendingEmpty); pendingEmpty = 0 }
             row.append(String(decoding: field, as: UTF8.self))
-            field.removeAll(keepingCapacity: true)
-            quotedField = false
+        }
+        func endRow() throws {
+            rows.append(row)
+            row = []
+            pendingEmpty = 0
+            if rows.count > limits.rows { throw SheetLimitFailure.tooManyRows(row: rows.count, limit: limits.rows) }
         }
         while i < n {
             let b = utf8[i]
@@ -36,18 +65,18 @@ public enum CSV {
             case 0x22 where field.isEmpty && !quotedField:
                 inQuotes = true; quotedField = true; quoteStartLine = line
             case 0x2C:
-                endField()
+                try endField()
             case 0x0D:
                 break
             case 0x0A:
-                endField(); rows.append(row); row = []; line += 1
+                try endField(); try endRow(); line += 1
             default:
                 field.append(b)
             }
             i += 1
         }
         if inQuotes { throw Failure.unterminatedQuote(line: quoteStartLine) }
-        if !field.isEmpty || !row.isEmpty || quotedField { endField(); rows.append(row) }
+        if !field.isEmpty || !row.isEmpty || pendingEmpty > 0 || quotedField { try endField(); try endRow() }
         return rows
     }
 

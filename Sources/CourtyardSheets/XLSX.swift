@@ -1,43 +1,78 @@
 import Foundation
 import ZIPFoundation
 
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
-
-/// Reads the first worksheet of an .xlsx workbook and writes a one-sheet workbook that Excel,
-/// WPS and openpyxl open. An .xlsx is a zip of XML parts; only what a table needs is handled.
+/// Reads the worksheets of an .xlsx workbook and writes workbooks that Excel, WPS and openpyxl open.
+/// An .xlsx is a zip of XML parts; only what a table needs is handled. Each part is scanned as it
+/// inflates, never held whole, and reading stops at the limits in `SheetLimits`.
 public enum XLSX {
     public enum Failure: Error, Equatable { case notAWorkbook(String) }
 
-    public static func read(_ bytes: [UInt8]) throws -> [[String]] {
+    /// The first worksheet as a dense table (empty rows included), for small files and tests.
+    public static func read(_ bytes: [UInt8], limits: SheetLimits = .standard) throws -> [[String]] {
+        try readWorkbook(bytes, limits: limits)[0].table
+    }
+
+    /// Every worksheet, in the workbook's order. A vertical merged range (a building merged down its
+    /// rows) gives each of its rows the top cell's value.
+    public static func readWorkbook(_ bytes: [UInt8], limits: SheetLimits = .standard) throws -> [Worksheet] {
         let archive: Archive
         do { archive = try Archive(data: Data(bytes), accessMode: .read) } catch {
             throw Failure.notAWorkbook("the file is not an .xlsx workbook (not a zip archive)")
         }
-        func part(_ path: String) throws -> Data? {
-            guard let entry = archive[path] else { return nil }
-            var data = Data()
-            _ = try archive.extract(entry, skipCRC32: false) { data.append($0) }
-            return data
+        var inflated = 0
+        /// Streams one part through the scanner; false when the workbook has no such part.
+        func scan(_ path: String, _ handle: (XMLScanner, XMLScanner.Event) throws -> Void) throws -> Bool {
+            guard let entry = archive[path] else { return false }
+            // The size a zip declares is refused before inflating; the bytes inflated are counted too,
+            // since it may lie.
+            if entry.uncompressedSize > UInt64(max(0, limits.inflatedBytes - inflated)) {
+                throw SheetLimitFailure.tooLarge(limit: limits.inflatedBytes)
+            }
+            let scanner = XMLScanner()
+            do {
+                _ = try archive.extract(entry, skipCRC32: false) { data in
+                    inflated += data.count
+                    if inflated > limits.inflatedBytes { throw SheetLimitFailure.tooLarge(limit: limits.inflatedBytes) }
+                    try data.withUnsafeBytes { buffer in try scanner.feed(buffer) { try handle(scanner, $0) } }
+                }
+            } catch let e as SheetLimitFailure { throw e } catch let e as Failure { throw e } catch {
+                throw Failure.notAWorkbook("the workbook's part \(path) cannot be unpacked")
+            }
+            return true
         }
-        let sheetPath = try firstSheetPath(part) ?? "xl/worksheets/sheet1.xml"
-        guard let sheet = try part(sheetPath) else {
-            throw Failure.notAWorkbook("the workbook has no worksheet")
+        var shared: [String] = []
+        _ = try scan("xl/sharedStrings.xml", SharedStringsReader(limits: limits) { shared.append($0) }.handle)
+        var sheets: [Worksheet] = []
+        var budget = CellBudget(limits: limits)
+        for (name, path) in try sheetPaths(scan).prefix(limits.sheets) {
+            let reader = SheetReader(shared: shared, limits: limits)
+            guard try scan(path, reader.handle) else { continue }
+            try reader.applyMerges()
+            try budget.spend(reader.cellCount)
+            sheets.append(Worksheet(name: name, rows: reader.rows, mergedCells: reader.mergedCells))
         }
-        let shared = try part("xl/sharedStrings.xml").map(SharedStringsParser.parse) ?? []
-        return try SheetParser.parse(sheet, shared: shared)
+        guard !sheets.isEmpty else { throw Failure.notAWorkbook("the workbook has no worksheet") }
+        return sheets
     }
 
-    /// The first sheet named in workbook.xml, through its relationship.
-    static func firstSheetPath(_ part: (String) throws -> Data?) throws -> String? {
-        guard let wb = try part("xl/workbook.xml"), let rels = try part("xl/_rels/workbook.xml.rels") else { return nil }
-        let sheets = AttributeCollector.collect(wb, element: "sheet")
-        guard let rid = sheets.first?["r:id"] else { return nil }
-        let rel = AttributeCollector.collect(rels, element: "Relationship").first { $0["Id"] == rid }
-        guard var target = rel?["Target"] else { return nil }
-        if target.hasPrefix("/") { target.removeFirst() } else { target = "xl/" + target }
-        return target
+    /// The sheets named in workbook.xml, through their relationships; sheet1.xml when there is no workbook part.
+    static func sheetPaths(_ scan: (String, (XMLScanner, XMLScanner.Event) throws -> Void) throws -> Bool)
+        throws -> [(name: String, path: String)]
+    {
+        var sheets: [(name: String, id: String)] = []
+        var targets: [String: String] = [:]
+        let hasWorkbook = try scan("xl/workbook.xml") { _, event in
+            if case .start("sheet", let a, _) = event, let id = a["id"] { sheets.append((a["name"] ?? "", id)) }
+        }
+        _ = try scan("xl/_rels/workbook.xml.rels") { _, event in
+            if case .start("Relationship", let a, _) = event, let id = a["Id"], let t = a["Target"] { targets[id] = t }
+        }
+        guard hasWorkbook else { return [("Sheet1", "xl/worksheets/sheet1.xml")] }
+        return sheets.compactMap { sheet in
+            guard var target = targets[sheet.id] else { return nil }
+            if target.hasPrefix("/") { target.removeFirst() } else { target = "xl/" + target }
+            return (sheet.name, target)
+        }
     }
 
     // MARK: writing
@@ -55,30 +90,38 @@ public enum XLSX {
         try write(sheets: [Sheet(name: sheetName, header: header, rows: rows)])
     }
 
-    public static func write(sheets: [Sheet]) throws -> Data {
+    /// A zip of text parts, deflated: what an .xlsx is made of.
+    public static func zip(_ parts: [(path: String, text: String)]) throws -> Data {
         let archive = try Archive(data: Data(), accessMode: .create)
-        func add(_ path: String, _ text: String) throws {
+        for (path, text) in parts {
             let data = Data(text.utf8)
             try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(data.count),
                 compressionMethod: .deflate) { pos, size in data.subdata(in: Int(pos)..<Int(pos) + size) }
         }
-        try add("[Content_Types].xml", """
+        guard let data = archive.data else { throw Failure.notAWorkbook("could not assemble the workbook") }
+        return data
+    }
+
+    public static func write(sheets: [Sheet]) throws -> Data {
+        var parts: [(path: String, text: String)] = []
+        func add(_ path: String, _ text: String) { parts.append((path, text)) }
+        add("[Content_Types].xml", """
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
             <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>\(sheets.indices.map { "<Override PartName=\"/xl/worksheets/sheet\($0 + 1).xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/>" }.joined())<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>
             """)
-        try add("_rels/.rels", """
+        add("_rels/.rels", """
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
             <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>
             """)
-        try add("xl/workbook.xml", """
+        add("xl/workbook.xml", """
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
             <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>\(sheets.enumerated().map { "<sheet name=\"\(escape($1.name))\" sheetId=\"\($0 + 1)\" r:id=\"rId\($0 + 1)\"/>" }.joined())</sheets></workbook>
             """)
-        try add("xl/_rels/workbook.xml.rels", """
+        add("xl/_rels/workbook.xml.rels", """
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
             <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\(sheets.indices.map { "<Relationship Id=\"rId\($0 + 1)\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet\($0 + 1).xml\"/>" }.joined())<Relationship Id="rId\(sheets.count + 1)" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>
             """)
-        try add("xl/styles.xml", """
+        add("xl/styles.xml", """
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
             <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><fonts count="2"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/><name val="Calibri"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills><borders count="1"><border/></borders><cellStyleXfs count="1"><xf/></cellStyleXfs><cellXfs count="2"><xf fontId="0" xfId="0"/><xf fontId="1" xfId="0" applyFont="1"/></cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>
             """)
@@ -88,10 +131,9 @@ public enum XLSX {
             sheet += rowXML(1, ws.header.map { .text($0) }, style: 1)
             for (i, r) in ws.rows.enumerated() { sheet += rowXML(i + 2, r, style: 0) }
             sheet += "</sheetData></worksheet>"
-            try add("xl/worksheets/sheet\(n + 1).xml", sheet)
+            add("xl/worksheets/sheet\(n + 1).xml", sheet)
         }
-        guard let data = archive.data else { throw Failure.notAWorkbook("could not assemble the workbook") }
-        return data
+        return try zip(parts)
     }
 
     static func rowXML(_ n: Int, _ cells: [Cell], style: Int) -> String {
@@ -120,15 +162,28 @@ public enum XLSX {
         return name
     }
 
-    static func columnIndex(_ ref: String) -> Int? {
-        var n = 0
-        var any = false
-        for u in ref.unicodeScalars {
-            guard u.value >= 65 && u.value <= 90 else { break }
-            n = n * 26 + Int(u.value - 64)
-            any = true
+    /// A cell reference's column and row ("AB12" is column 27, row 12), each within Excel's grid;
+    /// either may be absent ("AB", "12"). Anything else, or anything past the grid, is refused.
+    static func cellReference(_ ref: String) throws -> (column: Int?, row: Int?) {
+        var column = 0, row = 0, letters = 0, digits = 0
+        for u in ref.utf8 {
+            switch u {
+            case 0x41...0x5A where digits == 0:
+                letters += 1
+                guard letters <= 3 else { throw SheetLimitFailure.badReference(String(ref.prefix(20))) }
+                column = column * 26 + Int(u - 0x40)
+            case 0x30...0x39:
+                digits += 1
+                guard digits <= 7 else { throw SheetLimitFailure.badReference(String(ref.prefix(20))) }
+                row = row * 10 + Int(u - 0x30)
+            case 0x24: continue  // "$A$1"
+            default: throw SheetLimitFailure.badReference(String(ref.prefix(20)))
+            }
         }
-        return any ? n - 1 : nil
+        guard column <= SheetLimits.excelColumns, row <= SheetLimits.excelRows, digits == 0 || row > 0 else {
+            throw SheetLimitFailure.badReference(String(ref.prefix(20)))
+        }
+        return (letters > 0 ? column - 1 : nil, digits > 0 ? row : nil)
     }
 
     /// XML text and attribute values, with the control characters XML 1.0 forbids dropped; Open311's XML uses it too.
@@ -158,105 +213,149 @@ public enum XLSX {
     }
 }
 
-private final class AttributeCollector: NSObject, XMLParserDelegate {
-    let element: String
-    var found: [[String: String]] = []
-    init(element: String) { self.element = element }
-    static func collect(_ data: Data, element: String) -> [[String: String]] {
-        let c = AttributeCollector(element: element)
-        let p = XMLParser(data: data)
-        p.delegate = c
-        _ = p.parse()
-        return c.found
-    }
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-        attributes: [String: String] = [:]) {
-        if name == element { found.append(attributes) }
-    }
-}
-
-private final class SharedStringsParser: NSObject, XMLParserDelegate {
-    var strings: [String] = []
+/// Collects shared strings; phonetic runs (<rPh>, furigana/pinyin guides) are not part of the text.
+private final class SharedStringsReader {
+    let limits: SheetLimits
+    let add: (String) -> Void
     var current = ""
-    var inT = false
-    static func parse(_ data: Data) throws -> [String] {
-        let c = SharedStringsParser()
-        let p = XMLParser(data: data)
-        p.delegate = c
-        guard p.parse() else { throw XLSX.Failure.notAWorkbook("the workbook's shared strings cannot be read") }
-        return c.strings
-    }
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-        attributes: [String: String] = [:]) {
-        if name == "si" { current = "" } else if name == "t" { inT = true }
-    }
-    func parser(_ parser: XMLParser, foundCharacters string: String) { if inT { current += string } }
-    func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
-        if name == "t" { inT = false } else if name == "si" { strings.append(current) }
-    }
-}
+    var phonetic = false
+    var count = 0
+    init(limits: SheetLimits, add: @escaping (String) -> Void) { self.limits = limits; self.add = add }
 
-private final class SheetParser: NSObject, XMLParserDelegate {
-    let shared: [String]
-    var rows: [[String]] = []
-    var row: [String] = []
-    var rowNumber = 0
-    var col = 0
-    var type = ""
-    var text = ""
-    var collecting = false
-    var failure: XLSX.Failure?
-
-    init(shared: [String]) { self.shared = shared }
-
-    static func parse(_ data: Data, shared: [String]) throws -> [[String]] {
-        let c = SheetParser(shared: shared)
-        let p = XMLParser(data: data)
-        p.delegate = c
-        let ok = p.parse()
-        if let f = c.failure { throw f }
-        guard ok else { throw XLSX.Failure.notAWorkbook("the worksheet's XML is broken") }
-        return c.rows
-    }
-
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-        attributes: [String: String] = [:]) {
-        switch name {
-        case "row":
-            // Keep row numbers true to the sheet, so errors point at the row the clerk sees.
-            let r = attributes["r"].flatMap(Int.init) ?? rowNumber + 1
-            while rowNumber + 1 < r { rows.append([]); rowNumber += 1 }
-            rowNumber = r
-            row = []
-        case "c":
-            col = attributes["r"].flatMap(XLSX.columnIndex) ?? row.count
-            type = attributes["t"] ?? "n"
-            text = ""
-        case "v", "t":
-            collecting = true
+    func handle(_ scanner: XMLScanner, _ event: XMLScanner.Event) throws {
+        switch event {
+        case .start("si", _, _): current = ""
+        case .start("rPh", _, _): phonetic = true
+        case .end("rPh"): phonetic = false
+        case .start("t", _, _) where !phonetic: scanner.collectingText = true; scanner.clearText()
+        case .end("t") where scanner.collectingText:
+            scanner.collectingText = false
+            current += scanner.textString
+        case .end("si"):
+            count += 1
+            if count > limits.cells { throw SheetLimitFailure.tooManyCells(limit: limits.cells) }
+            add(current)
         default: break
         }
     }
-    func parser(_ parser: XMLParser, foundCharacters string: String) { if collecting { text += string } }
-    func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
-        switch name {
-        case "v", "t": collecting = false
-        case "c":
+}
+
+/// Reads one worksheet's rows as its XML streams past, refusing a row or column past the limits
+/// as soon as it appears.
+private final class SheetReader {
+    let shared: [String]
+    let limits: SheetLimits
+    var rows: [Worksheet.Row] = []
+    var cellCount = 0
+    var row: [String] = []
+    var rowNumber = 0
+    var column = 0
+    var type = ""
+    var hasValue = false
+    var merges: [(column: Int, first: Int, last: Int)] = []
+    var mergedCells: [Int: Int] = [:]
+
+    init(shared: [String], limits: SheetLimits) { self.shared = shared; self.limits = limits }
+
+    func handle(_ scanner: XMLScanner, _ event: XMLScanner.Event) throws {
+        switch event {
+        case .start("row", let a, _):
+            // Row numbers stay true to the sheet, so errors point at the row the clerk sees.
+            var r = rowNumber + 1
+            if let text = a["r"] {
+                guard text.utf8.count <= 9, let n = Int(text), n > 0 else { throw SheetLimitFailure.badReference(text) }
+                r = n
+            }
+            if r > limits.rows { throw SheetLimitFailure.tooManyRows(row: r, limit: limits.rows) }
+            rowNumber = r
+            row = []
+        case .start("c", let a, _):
+            column = try a["r"].flatMap { try XLSX.cellReference($0).column } ?? row.count
+            type = a["t"] ?? "n"
+            hasValue = false
+            scanner.clearText()
+        case .start("v", _, _), .start("t", _, _):
+            scanner.collectingText = true
+            hasValue = true
+        case .end("v"), .end("t"):
+            scanner.collectingText = false
+        case .end("c"):
+            guard hasValue else { return }
+            let text = scanner.textString
             var value = text
             switch type {
             case "s":
                 guard let i = Int(text), i >= 0, i < shared.count else {
-                    failure = .notAWorkbook("a cell points at a missing shared string"); parser.abortParsing(); return
+                    throw XLSX.Failure.notAWorkbook("a cell points at a missing shared string")
                 }
                 value = shared[i]
             case "b": value = text == "1" ? "是" : "否"
             case "n": value = XLSX.numberText(text)
             default: break
             }
-            while row.count < col { row.append("") }
-            if row.count == col { row.append(value) } else if col < row.count { row[col] = value }
-        case "row": rows.append(row)
+            guard !value.isEmpty else { return }
+            if column >= limits.columns {
+                throw SheetLimitFailure.tooManyColumns(row: rowNumber, column: XLSX.columnName(column),
+                    limit: limits.columns)
+            }
+            while row.count < column { row.append("") }
+            if row.count == column { row.append(value) } else { row[column] = value }
+        case .end("row"):
+            if !row.isEmpty {
+                cellCount += row.count
+                if cellCount > limits.cells { throw SheetLimitFailure.tooManyCells(limit: limits.cells) }
+                rows.append(Worksheet.Row(number: rowNumber, cells: row))
+            }
+            row = []
+        case .start("mergeCell", let a, _):
+            let parts = (a["ref"] ?? "").split(separator: ":")
+            guard parts.count == 2 else { return }
+            let from = try XLSX.cellReference(String(parts[0])), to = try XLSX.cellReference(String(parts[1]))
+            // Only a range down one column is a value repeated down its rows; a title merged across stays in
+            // its first cell.
+            guard let c = from.column, c == to.column, c < limits.columns, let r1 = from.row, let r2 = to.row, r2 > r1
+            else { return }
+            merges.append((c, r1, r2))
         default: break
         }
+    }
+
+    /// Gives every row of a vertical merged range the value of its top cell, visiting only rows the sheet has.
+    func applyMerges() throws {
+        guard !merges.isEmpty else { return }
+        if !rows.indices.dropFirst().allSatisfy({ rows[$0 - 1].number < rows[$0].number }) {
+            rows.sort { $0.number < $1.number }
+        }
+        var visits = 0
+        for m in merges {
+            guard let top = firstIndex(atOrAfter: m.first), rows[top].number == m.first,
+                m.column < rows[top].cells.count else { continue }
+            let value = rows[top].cells[m.column]
+            var i = top + 1
+            while i < rows.count, rows[i].number <= m.last {
+                visits += 1
+                if visits > limits.cells { throw SheetLimitFailure.tooManyCells(limit: limits.cells) }
+                if rows[i].cells.count <= m.column {
+                    let added = m.column + 1 - rows[i].cells.count
+                    cellCount += added
+                    rows[i].cells += [String](repeating: "", count: added)
+                }
+                if rows[i].cells[m.column].isEmpty {
+                    rows[i].cells[m.column] = value
+                    mergedCells[m.column, default: 0] += 1
+                }
+                i += 1
+            }
+        }
+        if cellCount > limits.cells { throw SheetLimitFailure.tooManyCells(limit: limits.cells) }
+    }
+
+    func firstIndex(atOrAfter number: Int) -> Int? {
+        var lo = 0, hi = rows.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if rows[mid].number < number { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < rows.count ? lo : nil
     }
 }

@@ -289,13 +289,17 @@ public struct ProjectRepository: Sendable {
     }
 
     /// Adds a line from the catalogue; the plan is frozen once the plan is approved, except by the office.
+    /// ¥10 billion: far above any work item, and small enough that budget × percent summed in SQL stays in 64 bits.
+    public static let maxBudgetFen: Int64 = 1_000_000_000_000
+
     public func addWorkItem(projectId: Int64, _ item: NewWorkItem, actor: Actor) async throws -> JSONValue {
         try Self.requireManager(actor)
         guard let entry = WorkCatalogue.item(item.code) else {
             throw ValidationError(field: "code", code: "unknown", message: "\(item.code) is not in the work catalogue (GET /api/v1/work_catalogue)")
         }
-        guard item.budgetFen >= 0, item.budgetFen <= 10_000_000_000_00 else {
-            throw ValidationError(field: "budget_fen", code: "invalid", message: "budget_fen is a whole number of fen, 0 or more")
+        guard item.budgetFen >= 0, item.budgetFen <= Self.maxBudgetFen else {
+            throw ValidationError(field: "budget_fen", code: "invalid",
+                message: "budget_fen is a whole number of fen from 0 to \(Self.maxBudgetFen)")
         }
         guard item.quantity.centi > 0 else { throw ValidationError(field: "quantity", code: "invalid", message: "quantity must be more than 0") }
         let name = TextNormalizer.clean(item.name ?? "").isEmpty ? entry.zh : TextNormalizer.clean(item.name!)

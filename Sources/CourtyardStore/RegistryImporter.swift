@@ -19,6 +19,8 @@ public struct ImportReport: Sendable {
     public var errors: [RowError]
     public var communities = Counts(), compounds = Counts(), buildings = Counts(), entrances = Counts()
     public var households = Counts(), residents = Counts()
+    /// How the file was read (header row, columns used and ignored, sheets); nil when rows came from elsewhere.
+    public var reading: SheetReading?
 
     public var json: JSONValue {
         .object([
@@ -29,8 +31,10 @@ public struct ImportReport: Sendable {
             ("error_count", .int(Int64(errors.count))),
             ("errors", .array(errors.map {
                 .object([("row", .int(Int64($0.row))), ("column", $0.column.map { .string($0) } ?? .null),
-                         ("code", .string($0.code)), ("message", .string($0.message))])
+                         ("code", .string($0.code)), ("message", .string($0.message)),
+                         ("sheet", $0.sheet.map { .string($0) } ?? .null)])
             })),
+            ("reading", reading?.json ?? .null),
         ])
     }
 }
@@ -43,46 +47,54 @@ public struct RegistryImporter: Sendable {
 
     public enum Failure: Error, Equatable, Sendable { case subdistrict(String) }
 
-    public func run(rows: [HouseholdRow], errors: [RowError], subdistrict: String?, dryRun: Bool, filename: String,
-        actor: Actor) async throws -> ImportReport
+    public func run(rows: [HouseholdRow], errors: [RowError], reading: SheetReading? = nil, subdistrict: String?,
+        dryRun: Bool, filename: String, actor: Actor) async throws -> ImportReport
     {
         guard Permissions.allows(actor.role, .importRegistry) else { throw AccessError.forbidden }
-        let totalRows = rows.count + Set(errors.map(\.row)).count
+        let totalRows = rows.count + Set(errors.map { "\($0.sheet ?? "")\u{1F}\($0.row)" }).count
         let sqlite = database.kind == .sqlite
-        var report = try await database.transaction { db -> ImportReport in
+        // The sheet's data and its `imports` history row commit together: a crash between them can never leave
+        // written data without its record, nor a record of data that was not written.
+        return try await database.transaction { db -> ImportReport in
             // A city's import touches more pages than SQLite's default 8 MB cache holds; spilling them
             // mid-transaction costs more than the writes themselves.
             if sqlite { try await db.raw("PRAGMA cache_size = -262144").run() }
             let (sdId, sdName) = try await resolveSubdistrict(db: db, name: subdistrict, actor: actor, create: !dryRun && errors.isEmpty)
-            var report = ImportReport(dryRun: dryRun, applied: false, rows: totalRows, subdistrict: sdName, errors: errors)
+            var report = ImportReport(dryRun: dryRun, applied: false, rows: totalRows, subdistrict: sdName,
+                errors: errors, reading: reading)
             let snapshot = try await Snapshot.load(db: db, subdistrictId: sdId)
             let plan = ImportPlan(rows: rows, snapshot: snapshot)
             plan.count(into: &report, newSubdistrict: sdId == nil)
-            if dryRun || !errors.isEmpty { return report }
-            try await plan.apply(db: db, subdistrictId: sdId!, snapshot: snapshot)
-            report.applied = true
-            try await AuditLog.record(db: db, actor: actor, action: "import", entity: "subdistricts", entityId: sdId,
-                subdistrictId: sdId, before: nil, after: .object([("filename", .string(filename)), ("report", report.json)]))
+            if !dryRun && errors.isEmpty {
+                try await plan.apply(db: db, subdistrictId: sdId!, snapshot: snapshot)
+                report.applied = true
+                try await AuditLog.record(db: db, actor: actor, action: "import", entity: "subdistricts",
+                    entityId: sdId, subdistrictId: sdId, before: nil,
+                    after: .object([("filename", .string(filename)), ("report", report.json)]))
+            }
+            report.id = try await record(report, db: db, subdistrictId: sdId, filename: filename, actor: actor)
             return report
         }
-        let done = report
-        report.id = try await database.transaction { db in
-            try await db.raw("""
-                INSERT INTO imports (at, user_id, username, filename, subdistrict_id, dry_run, status, rows, error_count, report_json)
-                SELECT \(bind: Clock.isoNow()), \(bind: actor.userId), \(bind: actor.username), \(bind: filename),
-                  (SELECT id FROM subdistricts WHERE name = \(bind: done.subdistrict)), \(bind: dryRun ? 1 : 0),
-                  \(bind: done.applied ? "applied" : (done.errors.isEmpty ? "checked" : "rejected")),
-                  \(bind: done.rows), \(bind: done.errors.count), \(bind: "{}")
-                RETURNING id
-                """).first()!.decode(column: "id", as: Int64.self)
-        }
-        if let id = report.id {
-            let json = report.json.serialized()
-            try await database.transaction { db in
-                try await db.raw("UPDATE imports SET report_json = \(bind: json) WHERE id = \(bind: id)").run()
-            }
-        }
-        return report
+    }
+
+    /// Writes the import's history row, its report holding its own id.
+    func record(_ report: ImportReport, db: any SQLDatabase, subdistrictId: Int64?, filename: String, actor: Actor)
+        async throws -> Int64
+    {
+        let status = report.applied ? "applied" : (report.errors.isEmpty ? "checked" : "rejected")
+        let id = try await db.raw("""
+            INSERT INTO imports (at, user_id, username, filename, subdistrict_id, dry_run, status, rows, error_count,
+              report_json)
+            VALUES (\(bind: Clock.isoNow()), \(bind: actor.userId), \(bind: actor.username), \(bind: filename),
+              \(bind: subdistrictId), \(bind: report.dryRun ? 1 : 0), \(bind: status), \(bind: report.rows),
+              \(bind: report.errors.count), \(bind: "{}"))
+            RETURNING id
+            """).first()!.decode(column: "id", as: Int64.self)
+        var stored = report
+        stored.id = id
+        let json = stored.json.serialized()
+        try await db.raw("UPDATE imports SET report_json = \(bind: json) WHERE id = \(bind: id)").run()
+        return id
     }
 
     /// The named sub-district, the only one, or a new one (when writing); an officer may import only into their own.

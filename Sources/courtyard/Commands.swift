@@ -125,10 +125,19 @@ struct ImportRegistry: AsyncParsableCommand {
     func run() async throws {
         guard let data = FileManager.default.contents(atPath: file) else { throw Failure("cannot read \(file)") }
         let parsed = try RegistryFiles.parse(Array(data))
-        let report = try await options.withServices { services in try await services.importer.run(rows: parsed.rows, errors: parsed.errors, subdistrict: subdistrict,
-            dryRun: dryRun, filename: (file as NSString).lastPathComponent, actor: .system) }
+        // How the file was read, in Chinese unless the environment asks for English (COURTYARD_LANG, then LANG).
+        let env = ProcessInfo.processInfo.environment
+        let lang = Lang.choose(query: env["COURTYARD_LANG"], cookie: nil,
+            acceptLanguage: env["LANG"].map { $0.replacingOccurrences(of: "_", with: "-") })
+        for l in RegistryFiles.readingLines(parsed.reading, lang: lang) { print(l) }
+        let report = try await options.withServices { services in
+            try await services.importer.run(rows: parsed.rows, errors: parsed.errors, reading: parsed.reading,
+                subdistrict: subdistrict, dryRun: dryRun, filename: (file as NSString).lastPathComponent,
+                actor: .system)
+        }
         for e in report.errors.prefix(200) {
-            print("row \(e.row)\(e.column.map { ", column \($0)" } ?? ""): \(e.message)")
+            let sheet = e.sheet.map { "sheet \($0), " } ?? ""
+            print("\(sheet)row \(e.row)\(e.column.map { ", column \($0)" } ?? ""): \(e.message)")
         }
         if report.errors.count > 200 { print("… and \(report.errors.count - 200) more") }
         func line(_ name: String, _ c: ImportReport.Counts) -> String {

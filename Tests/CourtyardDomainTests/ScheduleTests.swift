@@ -82,6 +82,14 @@ import Testing
         #expect(Percent.parseTenths("72.5") == 725 && Percent.parseTenths("-0.3") == -3 && Percent.parseTenths("72") == nil)
     }
 
+    /// Sums of budget × percent near Int64's edge still give a rate, never an overflow.
+    @Test func ratesOfHugeSumsDoNotOverflow() {
+        #expect(Percent.tenths(Int64.max / 2, of: Int64.max) == 500)
+        #expect(Percent.tenths(Int64.max, of: Int64.max) == 1000)
+        #expect(Percent.weighted(sum: Int64.max / 100 * 50, weight: Int64.max / 100) == 500)
+        #expect(Percent.weighted([(Int64.max / 4, 100), (Int64.max / 4, 0)]) == 500)
+    }
+
     @Test func countsAndChangeInPercentagePoints() {
         var c = ProgressCounts()
         c.add(households: 150, started: true, completed: true)

@@ -93,4 +93,16 @@ import Testing
         let split = VoteTally.tally(electorate: e, ballots: [1: .approve, 2: .reject, 4: .approve, 5: .approve], thresholds: Self.majority)
         #expect(split.approvingOwners == 2)
     }
+
+    /// Thresholds stored before entry was bounded, or sums near Int64's edge, compare in 128 bits.
+    @Test func hugeThresholdsCompareWithoutOverflow() {
+        let huge = Threshold.atLeast(1 << 62, Int64.max)  // just over one half
+        #expect(huge.isMet(part: 3, whole: 4))
+        #expect(!huge.isMet(part: 1, whole: 2))
+        #expect(Threshold.moreThan(Int64.max - 1, Int64.max).isMet(part: Int64.max, whole: Int64.max))
+        #expect(!Threshold.atLeast(Int64.max, Int64.max).isMet(part: Int64.max - 1, whole: Int64.max))
+        #expect(Threshold.atLeast(2, 3).isMet(part: Int64.max / 3 * 2 + 1, whole: Int64.max / 3 * 3))
+        #expect(!huge.isValid, "entry refuses a denominator above \(Threshold.maxDenominator)")
+        #expect(Threshold.atLeast(667, 1000).isValid)
+    }
 }

@@ -1,4 +1,5 @@
 import CourtyardDomain
+import Foundation
 import CourtyardServer
 import CourtyardStore
 import Hummingbird
@@ -146,4 +147,45 @@ import Testing
             #expect(spread.json.errorCode == "empty")
         }
     }
+
+    /// A threshold of huge integers is refused at entry with a 422 naming the field, and never reaches a close.
+    @Test func hugeThresholdsAreRefusedAtEntry() async throws {
+        try await TestApp.with { client, services in
+            let (compound, _) = try await Self.seed(services)
+            let token = try await client.token("admin", TestApp.adminPassword)
+            let huge = try await client.call(.post, "/api/v1/votes", token: token, body: #"""
+                {"title":"x","matter":1,"electorate":{"compound_id":\#(compound)},
+                 "thresholds":{"approval_area":{"numerator":4611686018427387904,"denominator":9223372036854775807}}}
+                """#)
+            #expect(huge.status == .unprocessableContent)
+            #expect(huge.json["error"]?["field"]?.stringValue == "thresholds")
+            #expect(huge.json["error"]?["message"]?.stringValue?.contains("approval_area") == true)
+        }
+    }
+
+    /// A vote stored with huge thresholds before entry was bounded closes with a result instead of crashing.
+    @Test func aStoredVoteWithHugeThresholdsStillCloses() async throws {
+        try await TestApp.with { client, services in
+            let (compound, hh) = try await Self.seed(services)
+            let token = try await client.token("admin", TestApp.adminPassword)
+            let draft = try await client.call(.post, "/api/v1/votes", token: token,
+                body: #"{"title":"选聘物业公司","matter":4,"electorate":{"compound_id":\#(compound)}}"#)
+            let id = draft.json["id"]!.intValue!
+            let huge = Threshold.atLeast(1 << 62, Int64.max)
+            let rule = VoteThresholds(quorumArea: huge, quorumOwners: huge, approvalArea: huge, approvalOwners: huge)
+            let json = String(decoding: try JSONEncoder().encode(rule), as: UTF8.self)
+            try await services.database.withConnection { db in
+                try await db.raw("UPDATE votes SET thresholds_json = \(bind: json) WHERE id = \(bind: id)").run()
+            }
+            _ = try await client.call(.post, "/api/v1/votes/\(id)/open", token: token)
+            for h in hh.prefix(8) {
+                _ = try await client.call(.post, "/api/v1/votes/\(id)/ballots", token: token,
+                    body: #"{"household_id":\#(h),"choice":"approve"}"#)
+            }
+            let closed = try await client.call(.post, "/api/v1/votes/\(id)/close", token: token)
+            #expect(closed.status == .ok)
+            #expect(closed.json["result"]?["passed"] == .bool(true))
+        }
+    }
 }
+

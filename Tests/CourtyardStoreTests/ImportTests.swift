@@ -87,6 +87,30 @@ import Testing
         }
     }
 
+    /// The data and its `imports` history row are committed together: when the history row cannot be written,
+    /// nothing of the sheet is either; a written import always has its row.
+    @Test func dataAndItsHistoryRowCommitTogether() async throws {
+        try await TestDatabase.with { db in
+            let importer = RegistryImporter(database: db)
+            try await db.withConnection { c in try await c.raw("ALTER TABLE imports RENAME TO imports_away").run() }
+            await #expect(throws: (any Error).self) {
+                _ = try await importer.run(rows: [Self.row("101")], errors: [], subdistrict: "建设路街道", dryRun: false,
+                    filename: "a.csv", actor: .system)
+            }
+            let n_households = try await Self.count(db, "households"); #expect(n_households == 0)
+            let n_subdistricts = try await Self.count(db, "subdistricts"); #expect(n_subdistricts == 0)
+            try await db.withConnection { c in try await c.raw("ALTER TABLE imports_away RENAME TO imports").run() }
+            let done = try await importer.run(rows: [Self.row("101")], errors: [], subdistrict: "建设路街道", dryRun: false,
+                filename: "a.csv", actor: .system)
+            let n_imports = try await Self.count(db, "imports"); #expect(n_imports == 1)
+            let stored = try await db.withConnection { c in
+                try await c.raw("SELECT report_json FROM imports WHERE id = \(bind: done.id!)").first()!
+                    .decode(column: "report_json", as: String.self)
+            }
+            #expect(stored.contains("\"households\""))
+        }
+    }
+
     @Test func needsASubdistrictWhenThereAreSeveral() async throws {
         try await TestDatabase.with { db in
             let importer = RegistryImporter(database: db)

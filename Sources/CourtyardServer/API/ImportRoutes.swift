@@ -11,11 +11,13 @@ enum ImportRoutes {
             let actor = try context.require(.importRegistry)
             let upload = try await Upload.read(request, context: context)
             let report = try await runImport(upload, services: services, actor: actor)
+            let json = reportJSON(report, lang: context.lang)
             if !report.dryRun && !report.errors.isEmpty {
                 let error = AppError.unprocessable("invalid_rows", "\(report.errors.count) problems in the file; nothing was written")
-                return JSONBody.response(.object([("error", error.json["error"]!), ("report", report.json)]), status: .unprocessableContent)
+                return JSONBody.response(.object([("error", error.json["error"]!), ("report", json)]),
+                    status: .unprocessableContent)
             }
-            return JSONBody.response(report.json, status: report.applied ? .created : .ok)
+            return JSONBody.response(json, status: report.applied ? .created : .ok)
         }
         api.get("imports") { request, context -> Response in
             let actor = try context.require(.importRegistry)
@@ -59,8 +61,16 @@ enum ImportRoutes {
 
     static func runImport(_ upload: Upload, services: Services, actor: Actor) async throws -> ImportReport {
         let parsed = try RegistryFiles.parse(upload.bytes)
-        return try await services.importer.run(rows: parsed.rows, errors: parsed.errors, subdistrict: upload.subdistrict,
-            dryRun: upload.dryRun, filename: upload.filename, actor: actor)
+        return try await services.importer.run(rows: parsed.rows, errors: parsed.errors, reading: parsed.reading,
+            subdistrict: upload.subdistrict, dryRun: upload.dryRun, filename: upload.filename, actor: actor)
+    }
+
+    /// The report, with how the file was read said in the person's language.
+    static func reportJSON(_ report: ImportReport, lang: Lang) -> JSONValue {
+        guard case .object(var pairs) = report.json else { return report.json }
+        let lines = report.reading.map { RegistryFiles.readingLines($0, lang: lang) } ?? []
+        pairs.append(("reading_summary", .array(lines.map { .string($0) })))
+        return .object(pairs)
     }
 }
 
@@ -74,7 +84,7 @@ struct Upload {
     var csrf: String?
 
     static func read(_ request: Request, context: AppContext) async throws -> Upload {
-        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        let buffer = try await request.collectBody(upTo: context.maxUploadSize)
         let body = Array(buffer.readableBytesView)
         let q = request.uri.queryParameters
         let contentType = request.headers[.contentType] ?? ""

@@ -283,7 +283,11 @@ enum OpenAPIDocument {
             "due_on": ["type": "string", "nullable": true], "overdue": ty("boolean"), "submitted_at": ty("string"), "version": ty("integer"),
             "history": ["type": "array", "items": ty("object")]]]
         schemas["ImportReport"] = ["type": "object", "properties": ["dry_run": ty("boolean"), "applied": ty("boolean"),
-            "rows": ty("integer"), "error_count": ty("integer"), "errors": ["type": "array", "items": ty("object")]]]
+            "rows": ty("integer"), "error_count": ty("integer"), "errors": ["type": "array", "items": ty("object")],
+            // How the file was read: format, sheets read (header_row, columns, ignored_columns, filled_down),
+            // skipped_sheets.
+            "reading": ["type": "object", "nullable": true],
+            "reading_summary": ["type": "array", "items": ty("string")]]]
         programme(&paths, &schemas)
         participation(&paths)
         func err(_ d: String) -> D { response(d, ref("Error")) }

@@ -62,8 +62,11 @@ enum ProjectRoutes {
         api.post("projects/:id/work_items") { request, context -> Response in
             let body = try await JSONBody.object(request, context: context)
             guard let code = body["code"]?.stringValue else { throw AppError.unprocessable("required", "code is required", field: "code") }
-            guard let budget = body["budget_fen"]?.intValue else {
-                throw AppError.unprocessable("required", "budget_fen is required, a whole number of fen", field: "budget_fen")
+            // A work item's budget is summed and weighted by percent in SQL, so it is bounded before it is stored.
+            let maxBudget = ProjectRepository.maxBudgetFen
+            guard let budget = body["budget_fen"]?.intValue, (0...maxBudget).contains(budget) else {
+                throw AppError.unprocessable("invalid",
+                    "budget_fen is a whole number of fen from 0 to \(maxBudget)", field: "budget_fen")
             }
             let quantity = try decimal(body["quantity"], field: "quantity")
             let p = try await projects.addWorkItem(projectId: try id(context), .init(code: code, name: try body.optionalText("name"), quantity: quantity,
@@ -325,11 +328,19 @@ enum ProjectRoutes {
         return (mode, start)
     }
 
-    /// A quantity as a number or decimal text, kept in hundredths.
+    /// The largest quantity a request may give: as many whole units as `Area.parse` reads (nine digits).
+    static let maxWholeQuantity: Int64 = 999_999_999
+
+    /// A quantity as a number or decimal text, kept in hundredths; checked for range before it is scaled.
     static func decimal(_ value: JSONValue?, field: String) throws -> Area {
         guard let value else { throw AppError.unprocessable("required", "\(field) is required", field: field) }
-        if let i = value.intValue { return Area(centi: i * 100) }
-        guard let a = Area(parsing: value.cellText) else { throw AppError.unprocessable("invalid", "\(field) is a number with at most two decimals", field: field) }
+        let invalid = AppError.unprocessable("invalid",
+            "\(field) is a number from 0.01 to \(maxWholeQuantity) with at most two decimals", field: field)
+        if let i = value.intValue {
+            guard i > 0, i <= maxWholeQuantity else { throw invalid }
+            return Area(centi: i * 100)
+        }
+        guard let a = Area(parsing: value.cellText), a.centi > 0 else { throw invalid }
         return a
     }
 }

@@ -81,8 +81,12 @@ enum VoteRoutes {
         guard let v, v != .null else { return nil }
         func one(_ key: String) throws -> Threshold? {
             guard let t = v[key] else { return nil }
-            guard let n = t["numerator"]?.intValue, let d = t["denominator"]?.intValue, n >= 0, d > 0, n <= d else {
-                throw AppError.unprocessable("invalid", "\(key) needs numerator ≤ denominator, both whole numbers", field: "thresholds")
+            let max = Threshold.maxDenominator
+            guard let n = t["numerator"]?.intValue, let d = t["denominator"]?.intValue, n >= 0, d > 0, n <= d, d <= max
+            else {
+                throw AppError.unprocessable("invalid",
+                    "\(key) needs whole numbers numerator ≤ denominator, the denominator at most \(max)",
+                    field: "thresholds")
             }
             return Threshold(n, d, inclusive: t["inclusive"] != .bool(false))
         }

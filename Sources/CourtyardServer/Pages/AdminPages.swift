@@ -18,7 +18,8 @@ enum AdminPages {
             do {
                 report = try await ImportRoutes.runImport(upload, services: services, actor: actor)
             } catch {
-                let e = AppError.from(error) ?? AppError(status: .internalServerError, code: "internal", message: "\(error)")
+                let e = AppError.from(error, lang: f.lang) ?? AppError(status: .internalServerError, code: "internal",
+                    message: "\(error)")
                 return f.render(title: f.t("import.title"),
                     body: "<p class=\"note bad\" role=\"alert\">\(esc(e.message))</p>" + (try await importBody(f, actor: actor, report: nil, services: services)),
                     status: e.status)
@@ -105,10 +106,18 @@ enum AdminPages {
                 ("entrances", r.entrances), ("households", r.households), ("residents", r.residents)]
             body += Pages.table([(f.t("import.entity"), false), (f.t("import.created"), true), (f.t("import.updated"), true), (f.t("import.unchanged"), true)],
                 kinds.map { [esc(f.t("entity." + $0.0)), String($0.1.created), String($0.1.updated), String($0.1.unchanged)] })
+            if let reading = r.reading {
+                let lines = RegistryFiles.readingLines(reading, lang: f.lang)
+                body += "<h2>\(esc(f.t("import.reading.title")))</h2><ul class=\"reading\">"
+                    + lines.map { "<li>\(esc($0))</li>" }.joined() + "</ul>"
+            }
             if !r.errors.isEmpty {
                 body += "<h2>\(esc(f.t("import.errors"))) (\(r.errors.count))</h2>"
                 body += Pages.table([(f.t("import.row"), true), (f.t("import.column"), false), (f.t("import.reason"), false)],
-                    r.errors.prefix(500).map { [String($0.row), esc($0.column ?? ""), esc($0.message)] })
+                    r.errors.prefix(500).map {
+                        [($0.sheet.map { esc($0) + " · " } ?? "") + String($0.row), esc($0.column ?? ""),
+                         esc($0.message)]
+                    })
             }
         }
         body += """

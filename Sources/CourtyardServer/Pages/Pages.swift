@@ -45,7 +45,8 @@ enum Pages {
         do {
             return try await handler(request, context, f)
         } catch {
-            let e = AppError.from(error) ?? AppError(status: .internalServerError, code: "internal", message: "")
+            let e = AppError.from(error, lang: f.lang)
+                ?? AppError(status: .internalServerError, code: "internal", message: "")
             let message: String
             if e.status == .internalServerError { context.logger.error("page \(request.uri.path) failed: \(String(reflecting: error))") }
             switch e.status {
@@ -69,7 +70,7 @@ enum Pages {
 
     /// A urlencoded form whose fields may repeat (checkboxes), without a CSRF check: for public forms.
     static func formMulti(_ request: Request) async throws -> [String: [String]] {
-        let text = String(buffer: try await request.body.collect(upTo: 1024 * 1024))
+        let text = String(buffer: try await request.collectBody(upTo: 1024 * 1024))
         var fields: [String: [String]] = [:]
         for pair in text.split(separator: "&") {
             let kv = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
