@@ -109,8 +109,10 @@ enum BulletinDocument {
     struct Column: Sendable {
         let key: String
         let numeric: Bool
+        /// The header's catalogue key, when it is not the field's own (the compounds table's name is a compound's).
+        var headerKey: String? = nil
 
-        var header: String { "bulletin.export." + key }
+        var header: String { "bulletin.export." + (headerKey ?? key) }
 
         func value(in v: JSONValue, lang: Lang) -> String {
             let parts = key.split(separator: ".", maxSplits: 1).map(String.init)
@@ -129,7 +131,7 @@ enum BulletinDocument {
         ("name", false), ("community_name", false), ("households", true), ("stage", false), ("started_on", false),
         ("completed_on", false), ("percent_complete", true), ("overdue_tasks", true), ("open_findings", true),
         ("overdue_findings", true), ("open_reports", true), ("responsible", false), ("satisfaction_rate", true),
-    ].map { Column(key: $0.0, numeric: $0.1) }
+    ].map { Column(key: $0.0, numeric: $0.1, headerKey: $0.0 == "name" ? "compound" : nil) }
 
     /// Sub-districts in a city-wide bulletin, communities in a sub-district's; the totals row first.
     static func unitRows(_ b: JSONValue, lang: Lang) -> [JSONValue] {

@@ -53,10 +53,12 @@ enum PublicPages {
         do { compound = try await services.registry.get(.compounds, id: id, actor: .system) } catch StoreError.notFound {
             return f.render(title: f.t("error.title"), body: "<p class=\"note bad\">\(esc(f.t("error.notFound")))</p>", status: .notFound)
         }
-        var body = notice.map { "<p class=\"note \($0.0)\" role=\"status\">\(esc($0.1))</p>" } ?? ""
+        // A refused form's message stands beside that form, where the resident is looking; others at the top.
+        let note = notice.map { "<p class=\"note \($0.0)\" role=\"status\">\(esc($0.1))</p>" } ?? ""
+        var body = typed == nil ? note : ""
         body += "<p>\(esc(compound["address"]?.stringValue ?? "")) · <a href=\"#report\">\(esc(f.t("public.report")))</a></p>"
         body += try await projectSection(compoundId: id, f: f, services: services)
-        body += try await noticeSection(compoundId: id, f: f, services: services, typed: typed)
+        body += try await noticeSection(compoundId: id, f: f, services: services, typed: typed, note: note)
         body += try await questionnaireSection(compoundId: id, f: f, services: services)
         let votes = try await VoteRepository(database: services.database).list(actor: .system, compoundId: id).filter { $0["status"]?.stringValue != "draft" }
         body += "<h2>\(esc(f.t("nav.votes")))</h2>"
@@ -77,7 +79,8 @@ enum PublicPages {
                 reports.map { [esc(f.t("category." + $0.category)), esc(f.t("report.state." + $0.state.rawValue)) + ($0.overdue ? " ⚠" : ""), esc(beijingTime($0.submitted, dateOnly: true))] })
         let buildings = try await services.registry.listAll(.buildings, query: ListQuery(filters: ["compound_id": String(id)]), actor: .system)
         var kept: [String: String] = [:]
-        if case .report(let fields) = typed { kept = fields }
+        var reportNote = ""
+        if case .report(let fields) = typed { kept = fields; reportNote = note }
         func selected(_ key: String, _ value: String) -> String { kept[key] == value ? " selected" : "" }
         let categories = ReportCategory.allCases.map {
             "<option value=\"\($0.rawValue)\"\(selected("category", $0.rawValue))>\(esc(f.t("category." + $0.rawValue)))</option>"
@@ -86,7 +89,7 @@ enum PublicPages {
             "<option value=\"\($0.id)\"\(selected("building_id", String($0.id)))>\(esc($0["name"]?.stringValue ?? ""))</option>"
         }.joined()
         body += """
-            <h2 id="report">\(esc(f.t("public.report")))</h2>
+            <h2 id="report">\(esc(f.t("public.report")))</h2>\(reportNote)
             <form class="stack" method="post" action="/public/compounds/\(id)/reports">
             <label>\(esc(f.t("public.category")))<select name="category" required><option value="">—</option>\(categories)</select></label>
             <label>\(esc(f.t("col.buildings")))<select name="building_id">\(buildingOptions)</select></label>

@@ -165,7 +165,9 @@ extension PublicPages {
         return s
     }
 
-    static func noticeSection(compoundId: Int64, f: PageFrame, services: Services, typed: Typed?) async throws -> String {
+    static func noticeSection(compoundId: Int64, f: PageFrame, services: Services, typed: Typed?, note: String)
+        async throws -> String
+    {
         let notices = try await NoticeRepository(database: services.database).publicNotices(compoundId: compoundId)
         guard !notices.isEmpty else { return "" }
         var s = "<h2>\(esc(f.t("public.notices")))</h2>"
@@ -175,10 +177,10 @@ extension PublicPages {
             s += "<p style=\"white-space:pre-wrap\">\(esc(n["body"]?.cellText ?? ""))</p>"
             for a in n["attachments"].arrayItems { s += "<p><a href=\"/public/attachments/\(a.cellText)\">\(esc(f.t("notice.attachment"))) #\(esc(a.cellText))</a></p>" }
             if phase == "on_display" {
-                var kept: [String: String] = [:]
-                if case .objection(let notice, let fields) = typed, notice == n["id"]?.intValue { kept = fields }
+                var kept: [String: String] = [:], here = ""
+                if case .objection(let notice, let fields) = typed, notice == n["id"]?.intValue { kept = fields; here = note }
                 s += """
-                    <details\(kept.isEmpty ? "" : " open")><summary>\(esc(f.t("notice.object")))</summary>
+                    <details\(here.isEmpty ? "" : " open")><summary>\(esc(f.t("notice.object")))</summary>\(here)
                     <form class="stack" method="post" action="/public/notices/\(n["id"]?.cellText ?? "")/objections">
                     <input type="hidden" name="compound_id" value="\(compoundId)">
                     <label>\(esc(f.t("notice.objectionText")))<textarea name="text" rows="3" maxlength="2000" required>\(esc(kept["text"] ?? ""))</textarea></label>
