@@ -64,6 +64,8 @@ struct AppError: Error, HTTPResponseError {
             case .refused(let code, let m): return AppError(status: .conflict, code: code, message: m)
             }
         case is AccessError: return .forbidden
+        case let e where Database.isBusy(e):
+            return AppError(status: .serviceUnavailable, code: "busy", message: "the database is busy; try again in a moment")
         case let e as QRCode.Failure:
             if case .tooLong(let n) = e { return .unprocessable("too_long", "the link is \(n) bytes; a QR code here holds at most 213 (set a shorter COURTYARD_PUBLIC_URL)") }
             return nil

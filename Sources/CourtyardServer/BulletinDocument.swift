@@ -25,15 +25,52 @@ enum BulletinDocument {
         }.joined(separator: "；")
     }
 
+    /// The issuing office as it signs: "建设路街道办事处" for a sub-district, the city's office for a city-wide issue.
+    static func issuer(_ b: JSONValue, lang: Lang) -> String {
+        guard let unit = b["issuing_unit"]?.stringValue, !unit.isEmpty else { return lang.t("bulletin.cityIssuer") }
+        return lang.t("bulletin.issuer").replacingOccurrences(of: "{unit}", with: unit)
+    }
+
+    /// A date as a Chinese document writes it (2026年11月23日), or as ISO text in English.
+    static func written(_ day: String, lang: Lang) -> String {
+        guard lang == .zh, let d = Day(day) else { return day }
+        let c = d.civil
+        return "\(c.year)年\(c.month)月\(c.day)日"
+    }
+
+    /// The document number (文号): 街改通〔2026〕3号, from the year of the as-of date and the issue number.
+    static func documentNumber(_ b: JSONValue, lang: Lang) -> String {
+        let year = String((b["as_of"]?.cellText ?? "").prefix(4))
+        let n = b["issue_no"]?.intValue.map(String.init) ?? lang.t("bulletin.draftIssue")
+        return lang.t("bulletin.documentNumber").replacingOccurrences(of: "{year}", with: year)
+            .replacingOccurrences(of: "{n}", with: n)
+    }
+
+    /// The red header (红头): the issuing office in red, the document number, a red rule.
+    static func redHeader(_ b: JSONValue, lang: Lang) -> String {
+        "<header class=\"redhead\"><p class=\"office\">\(esc(issuer(b, lang: lang)))</p>"
+            + "<p class=\"docno\">\(esc(documentNumber(b, lang: lang)))</p></header>"
+    }
+
+    /// The closing block (落款): the issuer and the date of issue (publication, or the as-of date for a draft).
+    static func closing(_ b: JSONValue, lang: Lang) -> String {
+        let issued = b["published_at"]?.stringValue.map { beijingTime($0, dateOnly: true) } ?? b["as_of"]?.cellText ?? ""
+        return "<footer class=\"closing\"><p>\(esc(issuer(b, lang: lang)))</p><p>\(esc(written(issued, lang: lang)))</p></footer>"
+    }
+
     static func html(_ b: JSONValue, lang: Lang) -> String {
         let t = lang.t
         let totals = b["totals"] ?? .null
         let cp = b["change_pp"]
+        // The printed title is also the page's title, which browsers offer as the PDF's file name.
+        let fullTitle = t("bulletin.title") + title(b, lang: lang)
         var s = "<!doctype html><html lang=\"\(lang.htmlTag)\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-        s += "<title>\(esc(title(b, lang: lang)))</title><style>\(css)</style></head><body><article class=\"bulletin\">"
+        s += "<title>\(esc(fullTitle))</title><style>\(css)</style></head><body><article class=\"bulletin\">"
         if b["state"]?.stringValue == "draft" { s += "<p class=\"draft\">\(esc(t("bulletin.draftMark")))</p>" }
+        s += redHeader(b, lang: lang)
         s += "<h1>\(esc(t("bulletin.title")))<br><small>\(esc(title(b, lang: lang)))</small></h1>"
-        s += "<p class=\"meta\">\(esc(b["issuing_unit"]?.stringValue ?? t("bulletin.city")))　\(esc(t("bulletin.asOf"))) \(esc(b["as_of"]?.cellText ?? ""))　\(esc(t("bulletin.batch"))) \(esc(b["batch_year"]?.cellText ?? ""))</p>"
+        s += "<p class=\"meta\">\(esc(t("bulletin.asOf"))) \(esc(written(b["as_of"]?.cellText ?? "", lang: lang)))　"
+            + "\(esc(t("bulletin.batch"))) \(esc(b["batch_year"]?.cellText ?? ""))</p>"
         let summary = t("bulletin.summary")
             .replacingOccurrences(of: "{cp}", with: totals["compounds_planned"]?.cellText ?? "0")
             .replacingOccurrences(of: "{hp}", with: totals["households_planned"]?.cellText ?? "0")
@@ -91,7 +128,7 @@ enum BulletinDocument {
         if let next = b["next_steps"]?.stringValue, !next.isEmpty {
             s += "<h2>\(esc(t("bulletin.nextSteps")))</h2><p class=\"pre\">\(esc(next))</p>"
         }
-        return s + "</article></body></html>"
+        return s + closing(b, lang: lang) + "</article></body></html>"
     }
 
     static let css = """
@@ -100,6 +137,9 @@ enum BulletinDocument {
         h2{font-size:16px;margin:18px 0 6px;border-bottom:1px solid #000}.meta{text-align:center}.draft{border:2px solid #000;padding:4px;text-align:center;font-weight:bold}
         table{border-collapse:collapse;width:100%;font-size:13px}th,td{border:1px solid #000;padding:3px 5px;text-align:left}.n{text-align:right}
         tr.laggard td{font-weight:bold}.pre{white-space:pre-wrap}
+        .redhead{text-align:center;border-bottom:3px solid #c00;margin-bottom:14px;padding-bottom:6px}
+        .redhead .office{color:#c00;font-size:30px;font-weight:bold;letter-spacing:4px;margin:8px 0}
+        .redhead .docno{margin:4px 0}.closing{text-align:right;margin-top:28px}.closing p{margin:2px 0}
         @media print{body{padding:0}@page{size:A4;margin:15mm}tr{page-break-inside:avoid}}
         @media (max-width:600px){table{font-size:12px}}
         """

@@ -144,6 +144,11 @@ final class ManagedAtomicCounter: @unchecked Sendable {
     var value: Int { lock.lock(); defer { lock.unlock() }; return n }
 }
 
+extension Database {
+    /// Whether an error says no connection came free in time: the database is busy, not the request wrong.
+    public static func isBusy(_ error: any Error) -> Bool { error is ConnectionPoolTimeoutError }
+}
+
 public enum StoreError: Error, Equatable, Sendable {
     case invalid(String)
     case notFound

@@ -261,7 +261,9 @@ import Testing
             }
             let checked = outcomes.filter { $0.0 == .created || $0.1 == "invalid_credentials" }
             #expect(checked.count <= AccountRepository.lockoutThreshold, "\(checked.count) passwords were checked")
-            #expect(outcomes.filter { $0.1 == "locked" }.count >= 30 - AccountRepository.lockoutThreshold)
+            // The rest were refused unchecked: locked, or (on a loaded machine) told the database was busy.
+            let refused = outcomes.filter { $0.1 == "locked" || ($0.0 == .serviceUnavailable && $0.1 == "busy") }
+            #expect(refused.count >= 30 - AccountRepository.lockoutThreshold, "\(outcomes.map { "\($0.0.code) \($0.1 ?? "")" })")
             // Afterwards the account is locked: the right password is refused.
             let after = try await client.call(
                 .post, "/api/v1/auth/token", token: nil, body: #"{"username":"clerk","password":"clerk-pass-1"}"#)
