@@ -60,6 +60,36 @@ enum Pages {
         }
     }
 
+    /// A name that links to its page when the person can open that page, and is plain text when they cannot:
+    /// a link that answers 403 or 404 is a dead end.
+    static func link(_ href: String, _ text: String, if allowed: Bool) -> String {
+        allowed ? "<a href=\"\(esc(href))\">\(esc(text))</a>" : esc(text)
+    }
+
+    /// Which of these registry records the person may open, each asked the way its page asks.
+    static func openable(_ spec: ResourceSpec, _ ids: [Int64], actor: Actor, services: Services) async -> Set<Int64> {
+        guard Permissions.allows(actor.role, .readRegistry) else { return [] }
+        var open: Set<Int64> = []
+        for id in Set(ids) where (try? await services.registry.get(spec, id: id, actor: actor)) != nil { open.insert(id) }
+        return open
+    }
+
+    /// The projects the person may open.
+    static func openableProjects(actor: Actor, services: Services) async throws -> Set<Int64> {
+        guard Permissions.allows(actor.role, .readProjects) else { return [] }
+        let mine = try await ProjectRepository(database: services.database).list(actor: actor)
+        return Set(mine.compactMap { $0["id"]?.intValue })
+    }
+
+    /// A page that is not there: said in the person's language, with the way home (or to sign in).
+    static func notFoundPage(_ f: PageFrame) -> Response {
+        let home = f.account == nil
+            ? "<a href=\"/login\">\(esc(f.t("login.title")))</a>"
+            : "<a href=\"/\">\(esc(f.t("error.home")))</a>"
+        return f.render(title: f.t("error.pageNotFoundTitle"),
+            body: "<p class=\"note bad\">\(esc(f.t("error.pageNotFound")))</p><p>\(home)</p>", status: .notFound)
+    }
+
     /// The fields of a urlencoded form; checks the CSRF token unless told not to.
     static func form(_ request: Request, _ context: AppContext, checkCSRF: Bool = true) async throws -> [String: String] {
         // A repeated field keeps its last value.

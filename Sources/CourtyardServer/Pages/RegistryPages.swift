@@ -34,13 +34,15 @@ enum RegistryPages {
                 ("dash.elsewhere", String(sum(\.elsewhere))), ("dash.area", area.description),
             ]
             var body = "<div class=\"cards\">" + cards.map { "<div class=\"card\"><b>\(esc($0.1))</b><span>\(esc(f.t($0.0)))</span></div>" }.joined() + "</div>"
-            body += "<h2>\(esc(f.t("dash.byCommunity")))</h2>" + communityTable(figures, f)
+            let open = await Pages.openable(.communities, figures.map(\.communityId), actor: actor, services: services)
+            body += "<h2>\(esc(f.t("dash.byCommunity")))</h2>" + communityTable(figures, f, openable: open)
             return f.render(title: f.t("dash.title"), body: body)
         }
         Pages.get(router, "/communities") { _, context, f in
             let actor = try context.require(.readRegistry)
             let figures = try await RegistryStats.byCommunity(database: services.database, actor: actor)
-            return f.render(title: f.t("nav.communities"), body: communityTable(figures, f))
+            let open = await Pages.openable(.communities, figures.map(\.communityId), actor: actor, services: services)
+            return f.render(title: f.t("nav.communities"), body: communityTable(figures, f, openable: open))
         }
         Pages.get(router, "/communities/:id") { _, context, f in
             let actor = try context.require(.readRegistry)
@@ -138,9 +140,9 @@ enum RegistryPages {
         }
     }
 
-    static func communityTable(_ figures: [CommunityFigures], _ f: PageFrame) -> String {
+    static func communityTable(_ figures: [CommunityFigures], _ f: PageFrame, openable: Set<Int64>) -> String {
         let rows = figures.map { c in
-            ["<a href=\"/communities/\(c.communityId)\">\(esc(c.name))</a>", String(c.compounds), String(c.ownerless), String(c.buildings),
+            [Pages.link("/communities/\(c.communityId)", c.name, if: openable.contains(c.communityId)), String(c.compounds), String(c.ownerless), String(c.buildings),
              String(c.households), String(c.elsewhere), Area(centi: c.area).description]
         }
         let total = ["<b>\(esc(f.t("common.total")))</b>", String(figures.reduce(0) { $0 + $1.compounds }), String(figures.reduce(0) { $0 + $1.ownerless }),

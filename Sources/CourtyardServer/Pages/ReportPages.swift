@@ -15,10 +15,10 @@ enum ReportPages {
             let state = q.get("state").flatMap { ReportState(rawValue: $0) }
             let overdue = q.get("overdue") == "true"
             let items = try await repo().list(actor: actor, compoundId: nil, state: state, overdueOnly: overdue)
-            var s = "<ul class=\"stages\"><li\(state == nil && !overdue ? " class=\"now\"" : "")><a href=\"/reports\">\(esc(f.t("programme.all")))</a></li>"
-            s += "<li\(overdue ? " class=\"now\"" : "")><a href=\"/reports?overdue=true\">\(esc(f.t("report.overdue")))</a></li>"
+            var s = "<ul class=\"stages chips\"><li\(state == nil && !overdue ? " class=\"now\" aria-current=\"true\"" : "")><a href=\"/reports\">\(esc(f.t("programme.all")))</a></li>"
+            s += "<li\(overdue ? " class=\"now\" aria-current=\"true\"" : "")><a href=\"/reports?overdue=true\">\(esc(f.t("report.overdue")))</a></li>"
             for st in ReportState.allCases {
-                s += "<li\(st == state ? " class=\"now\"" : "")><a href=\"/reports?state=\(st.rawValue)\">\(esc(f.t("report.state." + st.rawValue)))</a></li>"
+                s += "<li\(st == state ? " class=\"now\" aria-current=\"true\"" : "")><a href=\"/reports?state=\(st.rawValue)\">\(esc(f.t("report.state." + st.rawValue)))</a></li>"
             }
             s += "</ul>"
             s += items.isEmpty ? "<p class=\"muted\">\(esc(f.t("common.none")))</p>" :
