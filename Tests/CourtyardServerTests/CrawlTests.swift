@@ -135,6 +135,9 @@ import Testing
             let (cookie, _) = try await client.session(username)
             let visits = try await Self.crawl(client, cookie: cookie, start: "/")
             #expect(visits.first?.status == .ok, "\(username) has no home page")
+            if ProcessInfo.processInfo.environment["CRAWL_SHAPES"] != nil {
+                print("SHAPES \(username) \(visits.count): \(Set(visits.map { Self.shape($0.path) }).sorted())")
+            }
             for problem in Self.brokenLinks(visits, signedIn: true) { Issue.record("\(username): \(problem)") }
             for v in visits where v.status == .ok {
                 guard let html = v.html else { continue }

@@ -130,7 +130,9 @@ struct PageFrame {
         label.check input{min-height:auto;width:24px;height:24px;margin:0;flex:none}
         button{background:var(--accent);color:#fff;border-color:var(--accent);cursor:pointer}button.link{background:none;border:none;color:#fff;text-decoration:underline;min-height:44px;padding:0 8px}
         button.secondary{background:#fff;color:var(--accent);border:2px solid var(--accent)}
-        button.danger{background:#fff;color:#9b1c1c;border:2px solid #9b1c1c}
+        button.danger,a.button.danger{background:#fff;color:#9b1c1c;border:2px solid #9b1c1c}
+        a.button{display:inline-flex;align-items:center;min-height:44px;padding:0 14px;border:1px solid #888;border-radius:4px;
+        background:#fff;text-decoration:none}
         .who{display:inline-flex;align-items:center;min-height:44px}
         .crumbs{margin:0 0 8px;font-size:.95rem}.crumbs a,.crumbs span{display:inline-flex;align-items:center;min-height:44px}
         .crumbs ol{list-style:none;padding:0;margin:0;display:flex;flex-wrap:wrap;gap:0 6px}

@@ -261,3 +261,32 @@ enum LoginPages {
         """
     }
 }
+
+/// The names of the compounds and buildings records sit in, read once per page, so every report, vote,
+/// questionnaire and notice says where it is.
+struct Places {
+    var compounds: [Int64: String] = [:]
+    var buildings: [Int64: String] = [:]
+
+    /// Names for the `compound_id` and `building_id` of these records. Read as the system: the person already
+    /// sees the records, and a record's place is part of it.
+    static func load(_ records: [JSONValue], services: Services) async throws -> Places {
+        var places = Places()
+        for id in Set(records.compactMap { $0["compound_id"]?.intValue }) {
+            let c = try? await services.registry.get(.compounds, id: id, actor: .system)
+            places.compounds[id] = c?["name"]?.stringValue ?? ""
+        }
+        for id in Set(records.compactMap { $0["building_id"]?.intValue }) {
+            let b = try? await services.registry.get(.buildings, id: id, actor: .system)
+            places.buildings[id] = b?["name"]?.stringValue ?? ""
+        }
+        return places
+    }
+
+    /// "幸福里小区 3号楼", or the compound alone when the record is not about one building.
+    func name(of record: JSONValue) -> String {
+        let compound = record["compound_id"]?.intValue.flatMap { compounds[$0] } ?? ""
+        let building = record["building_id"]?.intValue.flatMap { buildings[$0] } ?? ""
+        return [compound, building].filter { !$0.isEmpty }.joined(separator: " ")
+    }
+}
