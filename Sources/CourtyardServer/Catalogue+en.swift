@@ -578,5 +578,7 @@ extension Catalogue {
         "action.cancel": "Cancel",
         "col.where": "Where",
         "nav.crumbs": "You are here",
+        "dash.myCompounds": "My compounds",
+        "report.what": "Report",
     ]
 }

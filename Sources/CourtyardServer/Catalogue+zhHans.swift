@@ -575,5 +575,7 @@ extension Catalogue {
         "action.cancel": "取消",
         "col.where": "位置",
         "nav.crumbs": "位置导航",
+        "dash.myCompounds": "我负责的小区",
+        "report.what": "反映内容",
     ]
 }

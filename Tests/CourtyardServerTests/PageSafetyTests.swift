@@ -69,7 +69,8 @@ import Testing
             let name = try #require(compound["name"]?.stringValue)
             let (_, reports) = try await Self.page(client, "/reports", cookie: cookie)
             let id = report["id"]?.intValue ?? 0
-            #expect(reports.contains("<a href=\"/reports/\(id)\">\(name)"))
+            #expect(reports.contains("<td>\(name)</td>"))
+            #expect(reports.contains("<a href=\"/reports/\(id)\">\((report["description"]?.stringValue ?? "").prefix(10))"))
             #expect(!reports.contains(">\(id)</a>"), "a report's link is not its bare number")
             let (_, one) = try await Self.page(client, "/reports/\(id)", cookie: cookie)
             #expect(one.contains("位置: \(name)"))
@@ -89,6 +90,9 @@ import Testing
             let hh = try await services.registry.list(.households, query: ListQuery(limit: 1), actor: .system).items[0]
             let building = try #require(hh["building_id"]?.intValue)
             let compound = try #require(hh["compound_id"]?.intValue)
+            // The steward's home leads to their compound, though its community is not theirs to open.
+            let (_, home) = try await Self.page(client, "/", cookie: cookie)
+            #expect(home.contains("<a href=\"/compounds/\(compound)\">"))
             for path in ["/compounds/\(compound)", "/buildings/\(building)", "/households/\(hh.id)"] {
                 let (status, html) = try await Self.page(client, path, cookie: cookie)
                 #expect(status == .ok)

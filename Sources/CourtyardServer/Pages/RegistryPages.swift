@@ -35,6 +35,7 @@ enum RegistryPages {
             ]
             var body = "<div class=\"cards\">" + cards.map { "<div class=\"card\"><b>\(esc($0.1))</b><span>\(esc(f.t($0.0)))</span></div>" }.joined() + "</div>"
             let open = await Pages.openable(.communities, figures.map(\.communityId), actor: actor, services: services)
+            body += try await myCompounds(figures, openable: open, actor: actor, f: f, services: services)
             body += "<h2>\(esc(f.t("dash.byCommunity")))</h2>" + communityTable(figures, f, openable: open)
             return f.render(title: f.t("dash.title"), body: body)
         }
@@ -42,7 +43,8 @@ enum RegistryPages {
             let actor = try context.require(.readRegistry)
             let figures = try await RegistryStats.byCommunity(database: services.database, actor: actor)
             let open = await Pages.openable(.communities, figures.map(\.communityId), actor: actor, services: services)
-            return f.render(title: f.t("nav.communities"), body: communityTable(figures, f, openable: open))
+            let mine = try await myCompounds(figures, openable: open, actor: actor, f: f, services: services)
+            return f.render(title: f.t("nav.communities"), body: mine + communityTable(figures, f, openable: open))
         }
         Pages.get(router, "/communities/:id") { _, context, f in
             let actor = try context.require(.readRegistry)
@@ -201,6 +203,20 @@ enum RegistryPages {
             </form>
             """
         return f.render(title: f.t("household.removeTitle"), body: body, status: warn ? .unprocessableContent : .ok)
+    }
+
+    /// For someone whose scope is narrower than a community (a steward's compound), the compounds they can open,
+    /// since the community row above them is not a link for them.
+    static func myCompounds(_ figures: [CommunityFigures], openable: Set<Int64>, actor: Actor, f: PageFrame,
+        services: Services) async throws -> String
+    {
+        guard figures.contains(where: { !openable.contains($0.communityId) }) else { return "" }
+        let compounds = try await services.registry.listAll(.compounds, query: ListQuery(), actor: actor)
+        guard !compounds.isEmpty else { return "" }
+        return "<h2>\(esc(f.t("dash.myCompounds")))</h2>" + Pages.table(
+            [(f.t("col.compound"), false), (f.t("col.address"), false)],
+            compounds.map { ["<a href=\"/compounds/\($0.id)\">\(esc($0["name"]?.stringValue ?? ""))</a>",
+                             esc($0["address"]?.stringValue ?? "")] })
     }
 
     static func communityTable(_ figures: [CommunityFigures], _ f: PageFrame, openable: Set<Int64>) -> String {

@@ -23,12 +23,15 @@ enum ReportPages {
             }
             s += "</ul>"
             s += items.isEmpty ? "<p class=\"muted\">\(esc(f.t("common.none")))</p>" :
-                Pages.table([(f.t("col.where"), false), (f.t("public.category"), false), (f.t("vote.status"), false), (f.t("report.turn"), false), (f.t("report.due"), false),
+                Pages.table([(f.t("report.what"), false), (f.t("col.where"), false), (f.t("public.category"), false), (f.t("vote.status"), false), (f.t("report.turn"), false), (f.t("report.due"), false),
                              (f.t("public.submitted"), false)],
                     items.map { r in
                         let id = r["id"]?.cellText ?? ""
-                        let place = places.name(of: r)
-                        return ["<a href=\"/reports/\(id)\">\(esc(place.isEmpty ? "#" + id : place))</a>", esc(f.t("category." + (r["category"]?.stringValue ?? ""))),
+                        // The link reads as the report itself: the start of what the resident wrote.
+                        let text = r["description"]?.cellText ?? ""
+                        let title = text.count > 18 ? String(text.prefix(18)) + "…" : text
+                        return ["<a href=\"/reports/\(id)\">\(esc(title.isEmpty ? "#" + id : title))</a>",
+                                esc(places.name(of: r)), esc(f.t("category." + (r["category"]?.stringValue ?? ""))),
                                 esc(f.t("report.state." + (r["state"]?.stringValue ?? ""))), esc(f.t("report.ball." + (r["ball_in_court"]?.stringValue ?? ""))),
                                 esc(r["due_on"]?.cellText ?? "—") + (r["overdue"] == .bool(true) ? " <strong>\(esc(f.t("report.overdue")))</strong>" : ""),
                                 esc(beijingTime(r["submitted_at"]?.cellText ?? "", dateOnly: true))]
@@ -70,7 +73,8 @@ enum ReportPages {
         var s = message.map { "<p class=\"note \($0.0)\" role=\"alert\">\(esc($0.1))</p>" } ?? ""
         s += "<div class=\"cards\"><div class=\"card\"><b>\(esc(f.t("report.state." + state.rawValue)))</b><span>\(esc(f.t("vote.status")))</span></div>"
         s += "<div class=\"card\"><b>\(esc(f.t("report.ball." + (r["ball_in_court"]?.stringValue ?? ""))))</b><span>\(esc(f.t("report.turn")))</span></div>"
-        s += "<div class=\"card\"><b>\(esc(r["due_on"]?.cellText ?? "—"))</b><span>\(esc(f.t(r["overdue"] == .bool(true) ? "report.overdue" : "report.due")))</span></div></div>"
+        let due = r["due_on"]?.cellText ?? ""
+        s += "<div class=\"card\"><b>\(esc(due.isEmpty ? "—" : due))</b><span>\(esc(f.t(r["overdue"] == .bool(true) ? "report.overdue" : "report.due")))</span></div></div>"
         s += "<p>\(esc(f.t("col.where"))): \(esc(place))</p>"
         s += "<p>\(esc(f.t("category." + (r["category"]?.stringValue ?? "")))) · <a href=\"/public/compounds/\(r["compound_id"]?.cellText ?? "")\">\(esc(f.t("notice.publicPage")))</a></p>"
         s += "<p style=\"white-space:pre-wrap\">\(esc(r["description"]?.cellText ?? ""))</p>"
@@ -95,7 +99,7 @@ enum ReportPages {
         s += Pages.table([(f.t("log.date"), false), (f.t("vote.status"), false), (f.t("project.note"), false), (f.t("project.passedBy"), false)],
             r["history"].arrayItems.map { e in
                 [esc(beijingTime(e["at"]?.cellText ?? "")), esc(f.t("report.state." + (e["to"]?.stringValue ?? ""))),
-                 esc(e["note"]?.cellText ?? ""), esc(e["by"]?.cellText ?? "")]
+                 esc(e["note"]?.cellText ?? ""), esc(e["by"]?.stringValue == "system" ? f.t("audit.system") : e["by"]?.cellText ?? "")]
             })
         return f.render(title: f.t("report.title") + " #\(id) · " + place, body: s, status: status)
     }
