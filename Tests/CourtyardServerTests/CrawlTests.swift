@@ -10,7 +10,8 @@ import Testing
 /// Every demo account signs in through the form and follows every link it is shown, the way a person would:
 /// no link may lead to an error, a sign-in page, or a page in Chinese that shows English or a raw code.
 @Suite struct CrawlTests {
-    static let accounts = ["office", "community", "steward", "contractor", "supervisor", "pm", "water", "property", "viewer"]
+    static let accounts = ["office", "community", "steward", "contractor", "supervisor", "pm", "water", "property",
+        "viewer"]
     static let maxPages = 400
     /// At most this many pages of one shape (`/households/{id}`), so the 400 reach every kind of page.
     static let maxPerShape = 12
@@ -85,7 +86,9 @@ import Testing
     static func brokenLinks(_ visits: [Visit], signedIn: Bool) -> [String] {
         visits.compactMap { v in
             if v.status.code >= 400 { return "\(v.path) (from \(v.from)) answers \(v.status.code)" }
-            if signedIn, let l = v.location, l.hasPrefix("/login") { return "\(v.path) (from \(v.from)) sends to sign-in" }
+            if signedIn, let l = v.location, l.hasPrefix("/login") {
+                return "\(v.path) (from \(v.from)) sends to sign-in"
+            }
             if !signedIn, v.from != "(start)", let l = v.location, l.hasPrefix("/login") {
                 return "\(v.path) (from \(v.from)) sends the public to sign-in"
             }
@@ -149,7 +152,8 @@ import Testing
 
     @Test func thePublicFollowsEveryLinkWithoutBeingSentToSignIn() async throws {
         try await TestApp.with(demo: true) { client, services in
-            let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 1), actor: .system).items[0].id
+            let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 1), actor: .system)
+                .items[0].id
             let visits = try await Self.crawl(client, cookie: nil, start: "/public/compounds/\(compound)")
             #expect(visits.count > 1)
             for problem in Self.brokenLinks(visits, signedIn: false) { Issue.record("public: \(problem)") }
@@ -166,7 +170,8 @@ import Testing
             let (cookie, _) = try await client.session("steward")
             let signedIn: HTTPFields = [.cookie: cookie], english: HTTPFields = [.acceptLanguage: "en"]
             for (headers, words) in [(signedIn, "返回首页"), (english, "Sign in")] {
-                let (status, type, body) = try await client.execute(uri: "/no/such/page", method: .get, headers: headers) {
+                let (status, type, body) = try await client.execute(uri: "/no/such/page", method: .get,
+                    headers: headers) {
                     ($0.status, $0.headers[.contentType] ?? "", String(buffer: $0.body))
                 }
                 #expect(status == .notFound)

@@ -13,7 +13,9 @@ import Testing
     static func page(_ client: any TestClientProtocol, _ uri: String, cookie: String) async throws
         -> (HTTPResponse.Status, String)
     {
-        try await client.execute(uri: uri, method: .get, headers: [.cookie: cookie]) { ($0.status, String(buffer: $0.body)) }
+        try await client.execute(uri: uri, method: .get, headers: [.cookie: cookie]) {
+            ($0.status, String(buffer: $0.body))
+        }
     }
 
     @Test func aStewardConfirmingAFixHasConfirmChosenNotReopen() async throws {
@@ -32,7 +34,8 @@ import Testing
     @Test func removingAPersonFromAHouseholdAsksFirstAndIsNotStyledLikeSaving() async throws {
         try await TestApp.with(demo: true) { client, services in
             let (cookie, csrf) = try await client.session("community")
-            let first = try await services.registry.list(.households, query: ListQuery(limit: 1), actor: .system).items[0]
+            let first = try await services.registry.list(.households, query: ListQuery(limit: 1), actor: .system)
+                .items[0]
             let hh = try await services.registry.get(.households, id: first.id, actor: .system)
             let rid = try #require(hh["residents"]?.arrayItems.first?["resident_id"]?.intValue)
             let (_, household) = try await Self.page(client, "/households/\(hh.id)", cookie: cookie)
@@ -51,7 +54,8 @@ import Testing
             #expect(again.contains("请先勾选确认"))
             let still = try await services.registry.get(.households, id: hh.id, actor: .system)
             #expect(still["residents"]?.arrayItems.contains { $0["resident_id"]?.intValue == rid } == true)
-            let (done, _, headers) = try await PageTests.postForm(client, remove, cookie: cookie, "_csrf=\(csrf)&confirm=1")
+            let (done, _, headers) = try await PageTests.postForm(client, remove, cookie: cookie,
+                "_csrf=\(csrf)&confirm=1")
             #expect(done == .seeOther)
             #expect(headers[.location] == "/households/\(hh.id)?saved=1")
             let after = try await services.registry.get(.households, id: hh.id, actor: .system)
@@ -70,7 +74,8 @@ import Testing
             let (_, reports) = try await Self.page(client, "/reports", cookie: cookie)
             let id = report["id"]?.intValue ?? 0
             #expect(reports.contains("<td>\(name)</td>"))
-            #expect(reports.contains("<a href=\"/reports/\(id)\">\((report["description"]?.stringValue ?? "").prefix(10))"))
+            let words = (report["description"]?.stringValue ?? "").prefix(10)
+            #expect(reports.contains("<a href=\"/reports/\(id)\">\(words)"))
             #expect(!reports.contains(">\(id)</a>"), "a report's link is not its bare number")
             let (_, one) = try await Self.page(client, "/reports/\(id)", cookie: cookie)
             #expect(one.contains("位置: \(name)"))
@@ -78,7 +83,8 @@ import Testing
             #expect(votes.contains("<th scope=\"col\">小区</th>") && votes.contains("<td>\(name)</td>"))
             let (_, participation) = try await Self.page(client, "/participation", cookie: cookie)
             #expect(participation.components(separatedBy: "<th scope=\"col\">小区</th>").count == 3)
-            let noticeId = try #require(participation.firstMatch(of: try Regex(#"/notices/(\d+)""#))?.output[1].substring)
+            let noticeLink = participation.firstMatch(of: try Regex(#"/notices/(\d+)""#))
+            let noticeId = try #require(noticeLink?.output[1].substring)
             let (_, notice) = try await Self.page(client, "/notices/\(noticeId)", cookie: cookie)
             #expect(notice.contains("小区: \(name)"))
         }
@@ -125,7 +131,8 @@ import Testing
             let (_, html) = try await Self.page(client, "/reports?state=fixed", cookie: cookie)
             let css = try #require(html.firstMatch(of: try Regex(#"(?s)<style>(.*?)</style>"#))?.output[1].substring)
             for rule in ["nav a{", "label.check{", "button.link{", ".stages.chips a{"] {
-                let body = try #require(css.range(of: rule).map { css[$0.upperBound...].prefix { $0 != "}" } }, "\(rule)")
+                let start = try #require(css.range(of: rule), "\(rule)")
+                let body = css[start.upperBound...].prefix { $0 != "}" }
                 #expect(body.contains("min-height:44px"), "\(rule) is under 44 px")
             }
             // The chosen chip: white text on the accent.

@@ -90,12 +90,14 @@ enum AdminPages {
         let b = parse(before), a = parse(after)
         if b.isEmpty || a.isEmpty {
             let record = a.isEmpty ? b : a
-            let name = ["name", "title", "username", "room", "filename"].lazy.compactMap { record[$0]?.stringValue }.first
+            let name = ["name", "title", "username", "room", "filename"].lazy
+                .compactMap { record[$0]?.stringValue }.first
             return esc(name ?? (record.isEmpty ? "" : "\(record.count) \(f.t("audit.fields"))"))
         }
         let changed = a.keys.sorted().filter { $0 != "version" && a[$0] != b[$0] }
-        return changed.prefix(8).map {
-            "<code>\(esc($0))</code>: \(esc(String((b[$0]?.cellText ?? "").prefix(40)))) → \(esc(String((a[$0]?.cellText ?? "").prefix(40))))"
+        return changed.prefix(8).map { key in
+            let old = String((b[key]?.cellText ?? "").prefix(40)), new = String((a[key]?.cellText ?? "").prefix(40))
+            return "<code>\(esc(key))</code>: \(esc(old)) → \(esc(new))"
         }.joined(separator: "; ")
     }
 
@@ -137,7 +139,8 @@ enum AdminPages {
         let history = try await ImportHistory.list(services: services, actor: actor, id: nil)
         body += Pages.table([(f.t("audit.at"), false), (f.t("audit.user"), false), (f.t("import.file"), false), (f.t("users.status"), false), (f.t("import.rows"), true), (f.t("import.errors"), true)],
             history.prefix(20).map { h in
-                [esc(beijingTime(h["at"]?.stringValue ?? "")), esc(h["username"]?.stringValue == "system" ? f.t("audit.system") : h["username"]?.stringValue ?? ""),
+                [esc(beijingTime(h["at"]?.stringValue ?? "")),
+                 esc(h["username"]?.stringValue == "system" ? f.t("audit.system") : h["username"]?.stringValue ?? ""),
                  esc(h["filename"]?.stringValue ?? ""),
                  esc(f.t("import.status." + (h["status"]?.stringValue ?? ""))), String(h["rows"]?.intValue ?? 0), String(h["error_count"]?.intValue ?? 0)]
             })

@@ -116,8 +116,10 @@ struct PageFrame {
         a{color:#0b4f8a}a:focus,button:focus,input:focus,select:focus{outline:3px solid #f2b400;outline-offset:2px}
         .skip{position:absolute;left:-999px}.skip:focus{left:8px;top:8px;background:#fff;padding:8px;z-index:9}
         header{background:var(--accent);color:#fff}header a{color:#fff}.bar{display:flex;justify-content:space-between;align-items:center;padding:10px 16px}
-        .brand{font-weight:700;font-size:1.2rem;text-decoration:none}nav{display:flex;flex-wrap:wrap;gap:4px 16px;padding:0 16px 10px;align-items:center}
-        nav a{text-decoration:none;display:inline-flex;align-items:center;min-height:44px;padding:0 2px}nav a[aria-current]{border-bottom:2px solid #fff;font-weight:700}.who{opacity:.85;font-size:.9rem}
+        .brand{font-weight:700;font-size:1.2rem;text-decoration:none}
+        header nav{display:flex;flex-wrap:wrap;gap:4px 16px;padding:0 16px 10px;align-items:center}
+        header nav a{text-decoration:none;display:inline-flex;align-items:center;min-height:44px;padding:0 2px}
+        header nav a[aria-current]{border-bottom:2px solid #fff;font-weight:700}.who{opacity:.85;font-size:.9rem}
         main{max-width:1200px;margin:0 auto;padding:16px}h1{font-size:1.5rem;margin:.2em 0 .6em}h2{font-size:1.2rem;margin-top:1.6em}
         .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:10px}.card{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:10px 12px}
         .card b{display:block;font-size:1.6rem}.card span{color:var(--muted);font-size:.9rem}
@@ -126,15 +128,18 @@ struct PageFrame {
         th{background:#f0ece6;font-weight:600}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
         form.stack{display:grid;gap:10px;max-width:520px;background:var(--card);border:1px solid var(--line);border-radius:6px;padding:14px}
         label{display:grid;gap:4px;font-weight:600}input,select,textarea,button{font:inherit;padding:8px 10px;border:1px solid #888;border-radius:4px;min-height:44px}
-        input,select,textarea{width:100%;min-width:0}label.check{display:flex;gap:10px;align-items:center;font-weight:400;min-height:44px;cursor:pointer}
+        input,select,textarea{width:100%;min-width:0}
+        label.check{display:flex;gap:10px;align-items:center;font-weight:400;min-height:44px;cursor:pointer}
         label.check input{min-height:auto;width:24px;height:24px;margin:0;flex:none}
-        button{background:var(--accent);color:#fff;border-color:var(--accent);cursor:pointer}button.link{background:none;border:none;color:#fff;text-decoration:underline;min-height:44px;padding:0 8px}
+        button{background:var(--accent);color:#fff;border-color:var(--accent);cursor:pointer}
+        button.link{background:none;border:none;color:#fff;text-decoration:underline;min-height:44px;padding:0 8px}
         button.secondary{background:#fff;color:var(--accent);border:2px solid var(--accent)}
         button.danger,a.button.danger{background:#fff;color:#9b1c1c;border:2px solid #9b1c1c}
-        a.button{display:inline-flex;align-items:center;min-height:44px;padding:0 14px;border:1px solid #888;border-radius:4px;
-        background:#fff;text-decoration:none}
+        a.button{display:inline-flex;align-items:center;min-height:44px;padding:0 14px;border:1px solid #888;
+        border-radius:4px;background:#fff;text-decoration:none}
         .who{display:inline-flex;align-items:center;min-height:44px}
-        .crumbs{margin:0 0 8px;font-size:.95rem}.crumbs a,.crumbs span{display:inline-flex;align-items:center;min-height:44px}
+        .crumbs{margin:0 0 8px;font-size:.95rem}
+        .crumbs a,.crumbs span{display:inline-flex;align-items:center;min-height:44px}
         .crumbs ol{list-style:none;padding:0;margin:0;display:flex;flex-wrap:wrap;gap:0 6px}
         .crumbs li+li:before{content:"›";margin-right:6px;color:var(--muted)}
         form.inline{display:inline}.note{padding:10px 12px;border-radius:6px;margin:10px 0;border:1px solid}

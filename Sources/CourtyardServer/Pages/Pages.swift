@@ -70,7 +70,9 @@ enum Pages {
     static func openable(_ spec: ResourceSpec, _ ids: [Int64], actor: Actor, services: Services) async -> Set<Int64> {
         guard Permissions.allows(actor.role, .readRegistry) else { return [] }
         var open: Set<Int64> = []
-        for id in Set(ids) where (try? await services.registry.get(spec, id: id, actor: actor)) != nil { open.insert(id) }
+        for id in Set(ids) {
+            if (try? await services.registry.get(spec, id: id, actor: actor)) != nil { open.insert(id) }
+        }
         return open
     }
 

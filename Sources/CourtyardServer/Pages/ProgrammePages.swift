@@ -112,8 +112,9 @@ enum ProgrammePages {
         Pages.get(router, "/bulletins/:id") { _, context, f in
             let actor = try context.require(.readRegistry)
             let b = try await bulletins.get(id: try context.parameters.require("id", as: Int64.self), actor: actor)
-            return f.render(title: BulletinDocument.shortTitle(b, lang: f.lang), body: bulletinBody(b, actor: actor, f: f,
-                projects: try await Pages.openableProjects(actor: actor, services: services)))
+            let projects = try await Pages.openableProjects(actor: actor, services: services)
+            return f.render(title: BulletinDocument.shortTitle(b, lang: f.lang),
+                body: bulletinBody(b, actor: actor, f: f, projects: projects))
         }
         Pages.post(router, "/bulletins/:id/publish") { request, context, f in
             _ = try await Pages.form(request, context)
@@ -187,7 +188,8 @@ enum ProgrammePages {
         let openCommunity = await Pages.openable(.communities, [communityId], actor: actor, services: services)
         let openCompound = await Pages.openable(.compounds, [compoundId], actor: actor, services: services)
         s += "</div><p>\(esc(f.t("project.contractor"))): \(esc(p["contractor_name"]?.cellText ?? "—")) · "
-        s += Pages.link("/compounds/\(compoundId)", p["compound_name"]?.cellText ?? "", if: openCompound.contains(compoundId))
+        s += Pages.link("/compounds/\(compoundId)", p["compound_name"]?.cellText ?? "",
+            if: openCompound.contains(compoundId))
         s += " · " + Pages.link("/communities/\(communityId)", p["community_name"]?.cellText ?? "",
             if: openCommunity.contains(communityId)) + "</p>"
         if p["is_model"] == .bool(true) {
@@ -376,7 +378,8 @@ enum ProgrammePages {
                           (f.t("bulletin.col.progress"), false), (f.t("bulletin.col.problems"), false), (f.t("bulletin.col.responsible"), false)],
             b["compounds"].arrayItems.map { c in
                 [Pages.link("/projects/\(c["project_id"]?.intValue ?? 0)", c["name"]?.cellText ?? "",
-                            if: projects.contains(c["project_id"]?.intValue ?? 0)), esc(c["community_name"]?.cellText ?? ""),
+                            if: projects.contains(c["project_id"]?.intValue ?? 0)),
+                 esc(c["community_name"]?.cellText ?? ""),
                  esc(c["households"]?.cellText ?? ""), esc(c["started_on"]?.cellText ?? "—"), percentBar(c["percent_complete"]),
                  esc(BulletinDocument.problems(c, lang: f.lang)), esc(c["responsible"]?.cellText ?? "")]
             })

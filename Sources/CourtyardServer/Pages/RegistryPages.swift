@@ -79,7 +79,8 @@ enum RegistryPages {
             let compound = try await services.registry.get(.compounds, id: building["compound_id"]!.intValue!, actor: actor)
             let cells = try await RegistryStats.building(database: services.database, buildingId: id, actor: actor)
             let body = try await trail(community: compound["community_id"]?.intValue, compound: compound,
-                building: (building.id, building["name"]?.stringValue ?? ""), household: nil, actor: actor, f: f, services: services)
+                building: (building.id, building["name"]?.stringValue ?? ""), household: nil,
+                actor: actor, f: f, services: services)
                 + "<h2>\(esc(f.t("building.grid")))</h2>" + grid(cells, f)
             return f.render(title: "\(compound["name"]?.stringValue ?? "") \(building["name"]?.stringValue ?? "")", body: body)
         }
@@ -164,7 +165,8 @@ enum RegistryPages {
     {
         var steps: [(href: String?, text: String)] = []
         if let community {
-            let name = (try? await services.registry.get(.communities, id: community, actor: .system))?["name"]?.stringValue
+            let record = try? await services.registry.get(.communities, id: community, actor: .system)
+            let name = record?["name"]?.stringValue
             let open = await Pages.openable(.communities, [community], actor: actor, services: services)
             steps.append((open.contains(community) ? "/communities/\(community)" : nil, name ?? ""))
         }
@@ -173,7 +175,8 @@ enum RegistryPages {
         if let household { steps.append((nil, household)) }
         let items = steps.enumerated().map { i, step -> String in
             if i == steps.count - 1 { return "<li><span aria-current=\"page\">\(esc(step.text))</span></li>" }
-            return "<li>" + (step.href.map { "<a href=\"\($0)\">\(esc(step.text))</a>" } ?? "<span>\(esc(step.text))</span>") + "</li>"
+            let inner = step.href.map { "<a href=\"\($0)\">\(esc(step.text))</a>" } ?? "<span>\(esc(step.text))</span>"
+            return "<li>\(inner)</li>"
         }
         return "<nav class=\"crumbs\" aria-label=\"\(esc(f.t("nav.crumbs")))\"><ol>\(items.joined())</ol></nav>"
     }
@@ -189,7 +192,8 @@ enum RegistryPages {
         else { throw StoreError.notFound }
         let building = try await services.registry.get(.buildings, id: h["building_id"]?.intValue ?? 0, actor: actor)
         let entrance = try await services.registry.get(.entrances, id: h["entrance_id"]?.intValue ?? 0, actor: actor)
-        let place = "\(building["name"]?.stringValue ?? "")-\(entrance["name"]?.stringValue ?? "")-\(h["room"]?.stringValue ?? "")"
+        let place = [building["name"]?.stringValue, entrance["name"]?.stringValue, h["room"]?.stringValue]
+            .map { $0 ?? "" }.joined(separator: "-")
         let ask = f.t("household.removeAsk").replacingOccurrences(of: "{name}", with: r["name"]?.stringValue ?? "")
             .replacingOccurrences(of: "{relation}", with: f.t("rel." + (r["relation"]?.stringValue ?? "")))
             .replacingOccurrences(of: "{household}", with: place)
@@ -197,7 +201,8 @@ enum RegistryPages {
         body += """
             <form class="stack" method="post" action="/households/\(id)/residents/\(residentId)/remove">\(f.csrfField())
             <p>\(esc(ask))</p>
-            <label class="check"><input type="checkbox" name="confirm" value="1" required> \(esc(f.t("household.removeConfirm")))</label>
+            <label class="check"><input type="checkbox" name="confirm" value="1" required>
+            \(esc(f.t("household.removeConfirm")))</label>
             <div class="actions"><a class="button" href="/households/\(id)">\(esc(f.t("action.cancel")))</a>
             <button type="submit" class="danger">\(esc(f.t("household.removeSubmit")))</button></div>
             </form>
@@ -287,10 +292,12 @@ enum RegistryPages {
         let building = try await services.registry.get(.buildings, id: h["building_id"]!.intValue!, actor: actor)
         let entrance = try await services.registry.get(.entrances, id: h["entrance_id"]!.intValue!, actor: actor)
         let canWrite = Permissions.allows(actor.role, .writeRegistry)
-        let compound = try await services.registry.get(.compounds, id: building["compound_id"]?.intValue ?? 0, actor: actor)
+        let compound = try await services.registry.get(.compounds, id: building["compound_id"]?.intValue ?? 0,
+            actor: actor)
         var body = try await trail(community: compound["community_id"]?.intValue, compound: compound,
             building: (building.id, building["name"]?.stringValue ?? ""),
-            household: "\(entrance["name"]?.stringValue ?? "") \(h["room"]?.stringValue ?? "")", actor: actor, f: f, services: services)
+            household: "\(entrance["name"]?.stringValue ?? "") \(h["room"]?.stringValue ?? "")",
+            actor: actor, f: f, services: services)
         if let (kind, text) = notice { body += "<p class=\"note \(kind)\" role=\"status\">\(esc(text))</p>" }
         let disabled = canWrite ? "" : " disabled"
         body += """
@@ -311,8 +318,9 @@ enum RegistryPages {
                 residents.map { r in
                     let rid = r["resident_id"]?.intValue ?? 0
                     // Asks on a page of its own first; not styled like saving.
-                    let remove = canWrite ? "<a class=\"button danger\" href=\"/households/\(id)/residents/\(rid)/remove\">"
-                        + "\(esc(f.t("action.remove")))</a>" : ""
+                    let href = "/households/\(id)/residents/\(rid)/remove"
+                    let remove = canWrite
+                        ? "<a class=\"button danger\" href=\"\(href)\">\(esc(f.t("action.remove")))</a>" : ""
                     return ["<a href=\"/residents/\(rid)\">\(esc(r["name"]?.stringValue ?? ""))</a>", esc(r["phone"]?.stringValue ?? ""), esc(f.t("rel." + (r["relation"]?.stringValue ?? ""))),
                             r["lives_elsewhere"] == .bool(true) ? esc(f.t("yes")) : esc(f.t("no")), remove]
                 })

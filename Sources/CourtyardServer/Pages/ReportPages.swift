@@ -87,7 +87,8 @@ enum ReportPages {
             s += "<label>\(esc(f.t("report.step")))<select name=\"to\" required>"
             let preferred = preferredStep(next)
             s += next.map { st in
-                "<option value=\"\(st.rawValue)\"\(st == preferred ? " selected" : "")>\(esc(f.t("report.step." + st.rawValue)))</option>"
+                let selected = st == preferred ? " selected" : ""
+                return "<option value=\"\(st.rawValue)\"\(selected)>\(esc(f.t("report.step." + st.rawValue)))</option>"
             }.joined() + "</select></label>"
             if next.contains(.assigned) {
                 s += "<label>\(esc(f.t("report.assignee")))<select name=\"assignee_organisation_id\"><option value=\"\">—</option>"
@@ -99,7 +100,8 @@ enum ReportPages {
         s += Pages.table([(f.t("log.date"), false), (f.t("vote.status"), false), (f.t("project.note"), false), (f.t("project.passedBy"), false)],
             r["history"].arrayItems.map { e in
                 [esc(beijingTime(e["at"]?.cellText ?? "")), esc(f.t("report.state." + (e["to"]?.stringValue ?? ""))),
-                 esc(e["note"]?.cellText ?? ""), esc(e["by"]?.stringValue == "system" ? f.t("audit.system") : e["by"]?.cellText ?? "")]
+                 esc(e["note"]?.cellText ?? ""),
+                 esc(e["by"]?.stringValue == "system" ? f.t("audit.system") : e["by"]?.cellText ?? "")]
             })
         return f.render(title: f.t("report.title") + " #\(id) · " + place, body: s, status: status)
     }
