@@ -44,6 +44,9 @@ struct AuthMiddleware: RouterMiddleware {
                 response.setCookie(Cookie(name: "lang", value: context.lang.rawValue, maxAge: 365 * 86400, path: "/", sameSite: .lax))
             }
             return response
+        } catch let error as HTTPError where error.status == .notFound && Self.isPagePath(request.uri.path) {
+            // A path no route serves, outside the API: a page in the person's language with a way home.
+            return Pages.notFoundPage(Pages.frame(request, context))
         } catch let error where !(error is AppError) {
             if let mapped = AppError.from(error, lang: context.lang) { throw mapped }
             services.logger.error("unexpected error on \(request.uri.path): \(String(reflecting: error))")
@@ -53,6 +56,11 @@ struct AuthMiddleware: RouterMiddleware {
 }
 
 extension AuthMiddleware {
+    /// Paths people open in a browser; the API and the Open311 endpoint answer in their own formats.
+    static func isPagePath(_ path: String) -> Bool {
+        !path.hasPrefix("/api/") && !path.hasPrefix("/open311/") && path != "/healthz" && path != "/metrics"
+    }
+
     func resolve(_ hash: String) async throws -> AccountRepository.TokenGrant? {
         if let cached = services.tokens.get(hash) { return cached }
         guard let grant = try await services.accounts.resolve(tokenHash: hash) else { return nil }

@@ -150,6 +150,7 @@ import Testing
             + ["applied", "checked", "rejected"].map { "import.status." + $0 }
             + VoteMatter.allCases.map { "vote.matter.\($0.rawValue)" } + ["draft", "open", "closed"].map { "vote.status." + $0 }
             + ReportCategory.allCases.map { "category." + $0.rawValue } + ReportState.allCases.map { "report.state." + $0.rawValue }
+            + ReportState.allCases.map { "report.step." + $0.rawValue }
         for key in used.union(dynamic) {
             #expect(Lang.zh.has(key), "zh-Hans lacks \(key)")
             #expect(Lang.en.has(key), "en lacks \(key)")

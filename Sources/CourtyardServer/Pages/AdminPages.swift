@@ -70,31 +70,35 @@ enum AdminPages {
             let page = try await AuditLog.list(database: services.database, actor: actor, entity: nil, entityId: nil, before: cursor, limit: 50)
             var body = Pages.table([(f.t("audit.at"), false), (f.t("audit.user"), false), (f.t("audit.action"), false), (f.t("audit.entity"), false), (f.t("audit.change"), false)],
                 page.items.map { e in
-                    [esc(displayTime(e.at)), esc(e.username), esc(e.action),
-                     "\(esc(e.entity)) \(e.entityId.map(String.init) ?? "")",
-                     "<small>\(esc(summarise(before: e.before, after: e.after)))</small>"]
+                    [esc(beijingTime(e.at)), esc(e.username == "system" ? f.t("audit.system") : e.username),
+                     esc(f.lang.catalogue["audit.action." + e.action] ?? e.action),
+                     "\(esc(f.lang.catalogue["entity." + e.entity] ?? e.entity)) \(e.entityId.map(String.init) ?? "")",
+                     "<small>\(summarise(before: e.before, after: e.after, f))</small>"]
                 })
             if let next = page.next { body += "<p><a href=\"/audit?cursor=\(next)\">\(esc(f.t("pager.next")))</a></p>" }
             return f.render(title: f.t("audit.title"), body: body)
         }
     }
 
-    /// "2026-11-25 20:35:34 UTC": stored times are UTC and are shown as such.
-    static func displayTime(_ iso: String) -> String {
-        iso.replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: " UTC")
-    }
-
-    /// The fields that changed, "name: old → new", or the whole record for a creation.
-    static func summarise(before: String?, after: String?) -> String {
+    /// What changed, as HTML: for a creation or a removal the record's name; for a change the fields that changed,
+    /// "field: old → new", field names in `<code>` as stored (they are the API's names, documented there).
+    static func summarise(before: String?, after: String?, _ f: PageFrame) -> String {
         func parse(_ s: String?) -> [String: JSONValue] {
             guard let s, case .some(.object(let pairs)) = JSONValue.parse(s) else { return [:] }
             return Dictionary(pairs, uniquingKeysWith: { a, _ in a })
         }
         let b = parse(before), a = parse(after)
-        if b.isEmpty { return String((after ?? "").prefix(160)) }
-        if a.isEmpty { return String((before ?? "").prefix(160)) }
+        if b.isEmpty || a.isEmpty {
+            let record = a.isEmpty ? b : a
+            let name = ["name", "title", "username", "room", "filename"].lazy
+                .compactMap { record[$0]?.stringValue }.first
+            return esc(name ?? (record.isEmpty ? "" : "\(record.count) \(f.t("audit.fields"))"))
+        }
         let changed = a.keys.sorted().filter { $0 != "version" && a[$0] != b[$0] }
-        return changed.map { "\($0): \(b[$0]?.cellText ?? "") → \(a[$0]?.cellText ?? "")" }.joined(separator: "; ").prefix(300).description
+        return changed.prefix(8).map { key in
+            let old = String((b[key]?.cellText ?? "").prefix(40)), new = String((a[key]?.cellText ?? "").prefix(40))
+            return "<code>\(esc(key))</code>: \(esc(old)) → \(esc(new))"
+        }.joined(separator: "; ")
     }
 
     static func importBody(_ f: PageFrame, actor: Actor, report: ImportReport?, services: Services) async throws -> String {
@@ -135,7 +139,9 @@ enum AdminPages {
         let history = try await ImportHistory.list(services: services, actor: actor, id: nil)
         body += Pages.table([(f.t("audit.at"), false), (f.t("audit.user"), false), (f.t("import.file"), false), (f.t("users.status"), false), (f.t("import.rows"), true), (f.t("import.errors"), true)],
             history.prefix(20).map { h in
-                [esc(displayTime(h["at"]?.stringValue ?? "")), esc(h["username"]?.stringValue ?? ""), esc(h["filename"]?.stringValue ?? ""),
+                [esc(beijingTime(h["at"]?.stringValue ?? "")),
+                 esc(h["username"]?.stringValue == "system" ? f.t("audit.system") : h["username"]?.stringValue ?? ""),
+                 esc(h["filename"]?.stringValue ?? ""),
                  esc(f.t("import.status." + (h["status"]?.stringValue ?? ""))), String(h["rows"]?.intValue ?? 0), String(h["error_count"]?.intValue ?? 0)]
             })
         return body

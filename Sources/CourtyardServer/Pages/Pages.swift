@@ -60,6 +60,38 @@ enum Pages {
         }
     }
 
+    /// A name that links to its page when the person can open that page, and is plain text when they cannot:
+    /// a link that answers 403 or 404 is a dead end.
+    static func link(_ href: String, _ text: String, if allowed: Bool) -> String {
+        allowed ? "<a href=\"\(esc(href))\">\(esc(text))</a>" : esc(text)
+    }
+
+    /// Which of these registry records the person may open, each asked the way its page asks.
+    static func openable(_ spec: ResourceSpec, _ ids: [Int64], actor: Actor, services: Services) async -> Set<Int64> {
+        guard Permissions.allows(actor.role, .readRegistry) else { return [] }
+        var open: Set<Int64> = []
+        for id in Set(ids) {
+            if (try? await services.registry.get(spec, id: id, actor: actor)) != nil { open.insert(id) }
+        }
+        return open
+    }
+
+    /// The projects the person may open.
+    static func openableProjects(actor: Actor, services: Services) async throws -> Set<Int64> {
+        guard Permissions.allows(actor.role, .readProjects) else { return [] }
+        let mine = try await ProjectRepository(database: services.database).list(actor: actor)
+        return Set(mine.compactMap { $0["id"]?.intValue })
+    }
+
+    /// A page that is not there: said in the person's language, with the way home (or to sign in).
+    static func notFoundPage(_ f: PageFrame) -> Response {
+        let home = f.account == nil
+            ? "<a href=\"/login\">\(esc(f.t("login.title")))</a>"
+            : "<a href=\"/\">\(esc(f.t("error.home")))</a>"
+        return f.render(title: f.t("error.pageNotFoundTitle"),
+            body: "<p class=\"note bad\">\(esc(f.t("error.pageNotFound")))</p><p>\(home)</p>", status: .notFound)
+    }
+
     /// The fields of a urlencoded form; checks the CSRF token unless told not to.
     static func form(_ request: Request, _ context: AppContext, checkCSRF: Bool = true) async throws -> [String: String] {
         // A repeated field keeps its last value.
@@ -229,5 +261,34 @@ enum LoginPages {
         <button type="submit">\(esc(f.t("login.submit")))</button>
         </form>
         """
+    }
+}
+
+/// The names of the compounds and buildings records sit in, read once per page, so every report, vote,
+/// questionnaire and notice says where it is.
+struct Places {
+    var compounds: [Int64: String] = [:]
+    var buildings: [Int64: String] = [:]
+
+    /// Names for the `compound_id` and `building_id` of these records. Read as the system: the person already
+    /// sees the records, and a record's place is part of it.
+    static func load(_ records: [JSONValue], services: Services) async throws -> Places {
+        var places = Places()
+        for id in Set(records.compactMap { $0["compound_id"]?.intValue }) {
+            let c = try? await services.registry.get(.compounds, id: id, actor: .system)
+            places.compounds[id] = c?["name"]?.stringValue ?? ""
+        }
+        for id in Set(records.compactMap { $0["building_id"]?.intValue }) {
+            let b = try? await services.registry.get(.buildings, id: id, actor: .system)
+            places.buildings[id] = b?["name"]?.stringValue ?? ""
+        }
+        return places
+    }
+
+    /// "幸福里小区 3号楼", or the compound alone when the record is not about one building.
+    func name(of record: JSONValue) -> String {
+        let compound = record["compound_id"]?.intValue.flatMap { compounds[$0] } ?? ""
+        let building = record["building_id"]?.intValue.flatMap { buildings[$0] } ?? ""
+        return [compound, building].filter { !$0.isEmpty }.joined(separator: " ")
     }
 }

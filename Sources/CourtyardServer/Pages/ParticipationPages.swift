@@ -13,19 +13,20 @@ enum ParticipationPages {
             let actor = try context.require(.readRegistry)
             let qs = try await questionnaires.list(actor: actor, compoundId: nil)
             let ns = try await notices.list(actor: actor, compoundId: nil)
+            let places = try await Places.load(qs + ns, services: services)
             var s = "<h2>\(esc(f.t("public.questionnaires")))</h2>"
             s += qs.isEmpty ? "<p class=\"muted\">\(esc(f.t("common.none")))</p>" :
-                Pages.table([(f.t("questionnaire.title"), false), (f.t("questionnaire.kind"), false), (f.t("questionnaire.period"), false), (f.t("vote.status"), false)],
+                Pages.table([(f.t("questionnaire.title"), false), (f.t("col.compound"), false), (f.t("questionnaire.kind"), false), (f.t("questionnaire.period"), false), (f.t("vote.status"), false)],
                     qs.map { q in
-                        ["<a href=\"/questionnaires/\(q["id"]?.cellText ?? "")\">\(esc(q["title"]?.cellText ?? ""))</a>", esc(f.t("questionnaire.kind." + (q["kind"]?.stringValue ?? ""))),
+                        ["<a href=\"/questionnaires/\(q["id"]?.cellText ?? "")\">\(esc(q["title"]?.cellText ?? ""))</a>", esc(places.name(of: q)), esc(f.t("questionnaire.kind." + (q["kind"]?.stringValue ?? ""))),
                          esc("\(q["opens_on"]?.cellText ?? "") – \(q["closes_on"]?.cellText ?? "")"),
                          esc(f.t(q["accepting"] == .bool(true) ? "questionnaire.open" : "questionnaire.state." + (q["state"]?.stringValue ?? "")))]
                     })
             s += "<h2>\(esc(f.t("public.notices")))</h2>"
             s += ns.isEmpty ? "<p class=\"muted\">\(esc(f.t("common.none")))</p>" :
-                Pages.table([(f.t("questionnaire.title"), false), (f.t("notice.period"), false), (f.t("vote.status"), false), (f.t("notice.objections"), true)],
+                Pages.table([(f.t("questionnaire.title"), false), (f.t("col.compound"), false), (f.t("notice.period"), false), (f.t("vote.status"), false), (f.t("notice.objections"), true)],
                     ns.map { n in
-                        ["<a href=\"/notices/\(n["id"]?.cellText ?? "")\">\(esc(n["title"]?.cellText ?? ""))</a>",
+                        ["<a href=\"/notices/\(n["id"]?.cellText ?? "")\">\(esc(n["title"]?.cellText ?? ""))</a>", esc(places.name(of: n)),
                          esc("\(n["starts_on"]?.cellText ?? "") – \(n["ends_on"]?.cellText ?? "")"), esc(f.t("notice.phase." + (n["phase"]?.stringValue ?? ""))),
                          esc(n["objections"]?.cellText ?? "0")]
                     })
@@ -122,7 +123,8 @@ enum ParticipationPages {
         Pages.get(router, "/notices/:id") { _, context, f in
             let actor = try context.require(.readRegistry)
             let n = try await notices.get(id: try context.parameters.require("id", as: Int64.self), actor: actor)
-            var s = "<p>\(esc(n["starts_on"]?.cellText ?? "")) – \(esc(n["ends_on"]?.cellText ?? "")) · \(esc(f.t("notice.phase." + (n["phase"]?.stringValue ?? ""))))"
+            let place = try await Places.load([n], services: services).name(of: n)
+            var s = "<p>\(esc(f.t("col.compound"))): \(esc(place))</p><p>\(esc(n["starts_on"]?.cellText ?? "")) – \(esc(n["ends_on"]?.cellText ?? "")) · \(esc(f.t("notice.phase." + (n["phase"]?.stringValue ?? ""))))"
             s += " · <a href=\"/public/compounds/\(n["compound_id"]?.cellText ?? "")\">\(esc(f.t("notice.publicPage")))</a></p>"
             s += "<p style=\"white-space:pre-wrap\">\(esc(n["body"]?.cellText ?? ""))</p><h2>\(esc(f.t("notice.objections")))</h2>"
             let list = n["objection_list"].arrayItems
@@ -204,6 +206,8 @@ enum ParticipationPages {
         let r = try await repo.results(id: id, actor: actor)
         let h = r.header
         var s = message.map { "<p class=\"note \($0.0)\" role=\"alert\">\(esc($0.1))</p>" } ?? ""
+        let place = try await Places.load([.object([("compound_id", .int(h.compoundId))])], services: services)
+        s += "<p>\(esc(f.t("col.compound"))): \(esc(place.compounds[h.compoundId] ?? ""))</p>"
         s += "<div class=\"cards\"><div class=\"card\"><b>\(r.responses)/\(r.eligible)</b><span>\(esc(f.t("questionnaire.responseRate"))) \(Percent.text(Percent.tenths(r.responses, of: r.eligible)))%</span></div>"
         if let sat = QuestionnaireRepository.satisfaction(r) { s += "<div class=\"card\"><b>\(Percent.text(sat))%</b><span>\(esc(f.t("questionnaire.satisfied")))</span></div>" }
         s += "</div><p class=\"actions\"><a href=\"/public/questionnaires/\(id)\">\(esc(f.t("questionnaire.publicLink")))</a>"

@@ -112,7 +112,9 @@ enum ProgrammePages {
         Pages.get(router, "/bulletins/:id") { _, context, f in
             let actor = try context.require(.readRegistry)
             let b = try await bulletins.get(id: try context.parameters.require("id", as: Int64.self), actor: actor)
-            return f.render(title: BulletinDocument.shortTitle(b, lang: f.lang), body: bulletinBody(b, actor: actor, f: f))
+            let projects = try await Pages.openableProjects(actor: actor, services: services)
+            return f.render(title: BulletinDocument.shortTitle(b, lang: f.lang),
+                body: bulletinBody(b, actor: actor, f: f, projects: projects))
         }
         Pages.post(router, "/bulletins/:id/publish") { request, context, f in
             _ = try await Pages.form(request, context)
@@ -140,9 +142,9 @@ enum ProgrammePages {
         }
         s += "</div><p class=\"actions\"><a href=\"/programme?batch_year=\(year - 1)\">← \(year - 1)</a><a href=\"/programme?batch_year=\(year + 1)\">\(year + 1) →</a>"
         s += "<a href=\"/api/v1/projects?batch_year=\(year)&amp;format=csv\">\(esc(f.t("programme.csv")))</a></p>"
-        s += "<h2>\(esc(f.t("programme.byStage")))</h2><ul class=\"stages\"><li><a href=\"/programme?batch_year=\(year)\">\(esc(f.t("programme.all"))) \(all.count)</a></li>"
+        s += "<h2>\(esc(f.t("programme.byStage")))</h2><ul class=\"stages chips\"><li\(stage == nil ? " class=\"now\" aria-current=\"true\"" : "")><a href=\"/programme?batch_year=\(year)\">\(esc(f.t("programme.all"))) \(all.count)</a></li>"
         for st in ProjectStage.allCases {
-            s += "<li\(st == stage ? " class=\"now\"" : "")><a href=\"/programme?batch_year=\(year)&amp;stage=\(st.rawValue)\">\(esc(f.t("stage." + st.rawValue))) \(count(st))</a></li>"
+            s += "<li\(st == stage ? " class=\"now\" aria-current=\"true\"" : "")><a href=\"/programme?batch_year=\(year)&amp;stage=\(st.rawValue)\">\(esc(f.t("stage." + st.rawValue))) \(count(st))</a></li>"
         }
         s += "</ul><h2>\(esc(f.t("programme.scurve")))</h2><img class=\"chart\" src=\"/api/v1/programme/s-curve.svg?batch_year=\(year)&amp;lang=\(f.lang.rawValue)\" alt=\"\(esc(f.t("programme.scurve")))\" width=\"900\" height=\"420\">"
         let shown = stage.map { st in all.filter { $0["stage"]?.stringValue == st.rawValue } } ?? all
@@ -182,7 +184,14 @@ enum ProgrammePages {
                              (p["households"]?.cellText ?? "", "dash.households")] {
             s += "<div class=\"card\"><b>\(esc(value.isEmpty ? "—" : value))\(key == "project.progress" ? "%" : "")</b><span>\(esc(f.t(key)))</span></div>"
         }
-        s += "</div><p>\(esc(f.t("project.contractor"))): \(esc(p["contractor_name"]?.cellText ?? "—")) · <a href=\"/communities\">\(esc(p["community_name"]?.cellText ?? ""))</a></p>"
+        let communityId = p["community_id"]?.intValue ?? 0, compoundId = p["compound_id"]?.intValue ?? 0
+        let openCommunity = await Pages.openable(.communities, [communityId], actor: actor, services: services)
+        let openCompound = await Pages.openable(.compounds, [compoundId], actor: actor, services: services)
+        s += "</div><p>\(esc(f.t("project.contractor"))): \(esc(p["contractor_name"]?.cellText ?? "—")) · "
+        s += Pages.link("/compounds/\(compoundId)", p["compound_name"]?.cellText ?? "",
+            if: openCompound.contains(compoundId))
+        s += " · " + Pages.link("/communities/\(communityId)", p["community_name"]?.cellText ?? "",
+            if: openCommunity.contains(communityId)) + "</p>"
         if p["is_model"] == .bool(true) {
             s += "<h2>★ \(esc(f.t("project.model")))</h2><p>\(esc(p["model_writeup"]?.cellText ?? ""))</p>"
         }
@@ -341,7 +350,7 @@ enum ProgrammePages {
         return s + Pages.table([(f.t("log.date"), false), (f.t("check.by"), false), (f.t("check.passed"), true), (f.t("check.findings"), false)], rows)
     }
 
-    static func bulletinBody(_ b: JSONValue, actor: Actor, f: PageFrame) -> String {
+    static func bulletinBody(_ b: JSONValue, actor: Actor, f: PageFrame, projects: Set<Int64>) -> String {
         let id = b["id"]?.intValue ?? 0
         let totals = b["totals"] ?? .null
         var s = "<p>\(esc(b["issuing_unit"]?.cellText ?? "")) · \(esc(f.t("bulletin.asOf"))) \(esc(b["as_of"]?.cellText ?? "")) · \(esc(f.t("bulletin.state." + (b["state"]?.stringValue ?? "draft"))))</p>"
@@ -368,7 +377,9 @@ enum ProgrammePages {
         s += Pages.table([(f.t("col.compound"), false), (f.t("col.community"), false), (f.t("dash.households"), true), (f.t("bulletin.col.startedOn"), false),
                           (f.t("bulletin.col.progress"), false), (f.t("bulletin.col.problems"), false), (f.t("bulletin.col.responsible"), false)],
             b["compounds"].arrayItems.map { c in
-                ["<a href=\"/projects/\(c["project_id"]?.intValue ?? 0)\">\(esc(c["name"]?.cellText ?? ""))</a>", esc(c["community_name"]?.cellText ?? ""),
+                [Pages.link("/projects/\(c["project_id"]?.intValue ?? 0)", c["name"]?.cellText ?? "",
+                            if: projects.contains(c["project_id"]?.intValue ?? 0)),
+                 esc(c["community_name"]?.cellText ?? ""),
                  esc(c["households"]?.cellText ?? ""), esc(c["started_on"]?.cellText ?? "—"), percentBar(c["percent_complete"]),
                  esc(BulletinDocument.problems(c, lang: f.lang)), esc(c["responsible"]?.cellText ?? "")]
             })

@@ -34,13 +34,17 @@ enum RegistryPages {
                 ("dash.elsewhere", String(sum(\.elsewhere))), ("dash.area", area.description),
             ]
             var body = "<div class=\"cards\">" + cards.map { "<div class=\"card\"><b>\(esc($0.1))</b><span>\(esc(f.t($0.0)))</span></div>" }.joined() + "</div>"
-            body += "<h2>\(esc(f.t("dash.byCommunity")))</h2>" + communityTable(figures, f)
+            let open = await Pages.openable(.communities, figures.map(\.communityId), actor: actor, services: services)
+            body += try await myCompounds(figures, openable: open, actor: actor, f: f, services: services)
+            body += "<h2>\(esc(f.t("dash.byCommunity")))</h2>" + communityTable(figures, f, openable: open)
             return f.render(title: f.t("dash.title"), body: body)
         }
         Pages.get(router, "/communities") { _, context, f in
             let actor = try context.require(.readRegistry)
             let figures = try await RegistryStats.byCommunity(database: services.database, actor: actor)
-            return f.render(title: f.t("nav.communities"), body: communityTable(figures, f))
+            let open = await Pages.openable(.communities, figures.map(\.communityId), actor: actor, services: services)
+            let mine = try await myCompounds(figures, openable: open, actor: actor, f: f, services: services)
+            return f.render(title: f.t("nav.communities"), body: mine + communityTable(figures, f, openable: open))
         }
         Pages.get(router, "/communities/:id") { _, context, f in
             let actor = try context.require(.readRegistry)
@@ -59,7 +63,9 @@ enum RegistryPages {
             let id = try context.parameters.require("id", as: Int64.self)
             let compound = try await services.registry.get(.compounds, id: id, actor: actor)
             let buildings = try await RegistryStats.buildings(database: services.database, compoundId: id, actor: actor)
-            var body = "<p>\(esc(compound["address"]?.stringValue ?? "")) · \(esc(f.t("col.builtYear"))) \(compound["built_year"]?.intValue.map(String.init) ?? "—")"
+            var body = try await trail(community: compound["community_id"]?.intValue, compound: compound, building: nil,
+                household: nil, actor: actor, f: f, services: services)
+            body += "<p>\(esc(compound["address"]?.stringValue ?? "")) · \(esc(f.t("col.builtYear"))) \(compound["built_year"]?.intValue.map(String.init) ?? "—")"
             if compound["ownerless"] == .bool(true) { body += " · \(esc(f.t("dash.ownerless")))" }
             body += "</p>"
             body += Pages.table([(f.t("col.buildings"), false), (f.t("col.entrances"), true), (f.t("col.households"), true), (f.t("col.area"), true)],
@@ -72,7 +78,10 @@ enum RegistryPages {
             let building = try await services.registry.get(.buildings, id: id, actor: actor)
             let compound = try await services.registry.get(.compounds, id: building["compound_id"]!.intValue!, actor: actor)
             let cells = try await RegistryStats.building(database: services.database, buildingId: id, actor: actor)
-            let body = "<p><a href=\"/compounds/\(compound.id)\">\(esc(compound["name"]?.stringValue ?? ""))</a></p><h2>\(esc(f.t("building.grid")))</h2>" + grid(cells, f)
+            let body = try await trail(community: compound["community_id"]?.intValue, compound: compound,
+                building: (building.id, building["name"]?.stringValue ?? ""), household: nil,
+                actor: actor, f: f, services: services)
+                + "<h2>\(esc(f.t("building.grid")))</h2>" + grid(cells, f)
             return f.render(title: "\(compound["name"]?.stringValue ?? "") \(building["name"]?.stringValue ?? "")", body: body)
         }
         Pages.get(router, "/households/:id") { request, context, f in
@@ -129,18 +138,95 @@ enum RegistryPages {
                     expectedVersion: fields["version"].flatMap(Int.init), actor: actor)
             }
         }
-        Pages.post(router, "/households/:id/residents/:resident_id/remove") { request, context, _ in
+        // Removing a person from a household asks first, on a page of its own, so it works without scripts.
+        Pages.get(router, "/households/:id/residents/:resident_id/remove") { _, context, f in
             let actor = try context.require(.writeRegistry)
             let id = try context.parameters.require("id", as: Int64.self)
-            _ = try await Pages.form(request, context)
-            _ = try await services.registry.unlink(householdId: id, residentId: try context.parameters.require("resident_id", as: Int64.self), actor: actor)
+            let rid = try context.parameters.require("resident_id", as: Int64.self)
+            return try await removePage(id: id, residentId: rid, actor: actor, f: f, services: services, warn: false)
+        }
+        Pages.post(router, "/households/:id/residents/:resident_id/remove") { request, context, f in
+            let actor = try context.require(.writeRegistry)
+            let id = try context.parameters.require("id", as: Int64.self)
+            let rid = try context.parameters.require("resident_id", as: Int64.self)
+            let fields = try await Pages.form(request, context)
+            guard fields["confirm"] == "1" else {
+                return try await removePage(id: id, residentId: rid, actor: actor, f: f, services: services, warn: true)
+            }
+            _ = try await services.registry.unlink(householdId: id, residentId: rid, actor: actor)
             return Pages.seeOther("/households/\(id)?saved=1")
         }
     }
 
-    static func communityTable(_ figures: [CommunityFigures], _ f: PageFrame) -> String {
+    /// Where a registry page sits: community › compound › building › household, the last marked as the current
+    /// page; a step the person cannot open (a steward's community) is its name without a link.
+    static func trail(community: Int64?, compound: Record, building: (Int64, String)?, household: String?,
+        actor: Actor, f: PageFrame, services: Services) async throws -> String
+    {
+        var steps: [(href: String?, text: String)] = []
+        if let community {
+            let record = try? await services.registry.get(.communities, id: community, actor: .system)
+            let name = record?["name"]?.stringValue
+            let open = await Pages.openable(.communities, [community], actor: actor, services: services)
+            steps.append((open.contains(community) ? "/communities/\(community)" : nil, name ?? ""))
+        }
+        steps.append(("/compounds/\(compound.id)", compound["name"]?.stringValue ?? ""))
+        if let building { steps.append(("/buildings/\(building.0)", building.1)) }
+        if let household { steps.append((nil, household)) }
+        let items = steps.enumerated().map { i, step -> String in
+            if i == steps.count - 1 { return "<li><span aria-current=\"page\">\(esc(step.text))</span></li>" }
+            let inner = step.href.map { "<a href=\"\($0)\">\(esc(step.text))</a>" } ?? "<span>\(esc(step.text))</span>"
+            return "<li>\(inner)</li>"
+        }
+        return "<nav class=\"crumbs\" aria-label=\"\(esc(f.t("nav.crumbs")))\"><ol>\(items.joined())</ol></nav>"
+    }
+
+    /// The confirmation step before a person leaves a household: a box to tick and a danger-styled button,
+    /// with the way back as the easy choice.
+    static func removePage(id: Int64, residentId: Int64, actor: Actor, f: PageFrame, services: Services, warn: Bool)
+        async throws -> Response
+    {
+        let h = try await services.registry.get(.households, id: id, actor: actor)
+        guard case .array(let residents) = h["residents"] ?? .array([]),
+            let r = residents.first(where: { $0["resident_id"]?.intValue == residentId })
+        else { throw StoreError.notFound }
+        let building = try await services.registry.get(.buildings, id: h["building_id"]?.intValue ?? 0, actor: actor)
+        let entrance = try await services.registry.get(.entrances, id: h["entrance_id"]?.intValue ?? 0, actor: actor)
+        let place = [building["name"]?.stringValue, entrance["name"]?.stringValue, h["room"]?.stringValue]
+            .map { $0 ?? "" }.joined(separator: "-")
+        let ask = f.t("household.removeAsk").replacingOccurrences(of: "{name}", with: r["name"]?.stringValue ?? "")
+            .replacingOccurrences(of: "{relation}", with: f.t("rel." + (r["relation"]?.stringValue ?? "")))
+            .replacingOccurrences(of: "{household}", with: place)
+        var body = warn ? "<p class=\"note bad\" role=\"alert\">\(esc(f.t("household.removeTick")))</p>" : ""
+        body += """
+            <form class="stack" method="post" action="/households/\(id)/residents/\(residentId)/remove">\(f.csrfField())
+            <p>\(esc(ask))</p>
+            <label class="check"><input type="checkbox" name="confirm" value="1" required>
+            \(esc(f.t("household.removeConfirm")))</label>
+            <div class="actions"><a class="button" href="/households/\(id)">\(esc(f.t("action.cancel")))</a>
+            <button type="submit" class="danger">\(esc(f.t("household.removeSubmit")))</button></div>
+            </form>
+            """
+        return f.render(title: f.t("household.removeTitle"), body: body, status: warn ? .unprocessableContent : .ok)
+    }
+
+    /// For someone whose scope is narrower than a community (a steward's compound), the compounds they can open,
+    /// since the community row above them is not a link for them.
+    static func myCompounds(_ figures: [CommunityFigures], openable: Set<Int64>, actor: Actor, f: PageFrame,
+        services: Services) async throws -> String
+    {
+        guard figures.contains(where: { !openable.contains($0.communityId) }) else { return "" }
+        let compounds = try await services.registry.listAll(.compounds, query: ListQuery(), actor: actor)
+        guard !compounds.isEmpty else { return "" }
+        return "<h2>\(esc(f.t("dash.myCompounds")))</h2>" + Pages.table(
+            [(f.t("col.compound"), false), (f.t("col.address"), false)],
+            compounds.map { ["<a href=\"/compounds/\($0.id)\">\(esc($0["name"]?.stringValue ?? ""))</a>",
+                             esc($0["address"]?.stringValue ?? "")] })
+    }
+
+    static func communityTable(_ figures: [CommunityFigures], _ f: PageFrame, openable: Set<Int64>) -> String {
         let rows = figures.map { c in
-            ["<a href=\"/communities/\(c.communityId)\">\(esc(c.name))</a>", String(c.compounds), String(c.ownerless), String(c.buildings),
+            [Pages.link("/communities/\(c.communityId)", c.name, if: openable.contains(c.communityId)), String(c.compounds), String(c.ownerless), String(c.buildings),
              String(c.households), String(c.elsewhere), Area(centi: c.area).description]
         }
         let total = ["<b>\(esc(f.t("common.total")))</b>", String(figures.reduce(0) { $0 + $1.compounds }), String(figures.reduce(0) { $0 + $1.ownerless }),
@@ -206,7 +292,12 @@ enum RegistryPages {
         let building = try await services.registry.get(.buildings, id: h["building_id"]!.intValue!, actor: actor)
         let entrance = try await services.registry.get(.entrances, id: h["entrance_id"]!.intValue!, actor: actor)
         let canWrite = Permissions.allows(actor.role, .writeRegistry)
-        var body = "<p><a href=\"/buildings/\(building.id)\">\(esc(building["name"]?.stringValue ?? "")) \(esc(entrance["name"]?.stringValue ?? ""))</a></p>"
+        let compound = try await services.registry.get(.compounds, id: building["compound_id"]?.intValue ?? 0,
+            actor: actor)
+        var body = try await trail(community: compound["community_id"]?.intValue, compound: compound,
+            building: (building.id, building["name"]?.stringValue ?? ""),
+            household: "\(entrance["name"]?.stringValue ?? "") \(h["room"]?.stringValue ?? "")",
+            actor: actor, f: f, services: services)
         if let (kind, text) = notice { body += "<p class=\"note \(kind)\" role=\"status\">\(esc(text))</p>" }
         let disabled = canWrite ? "" : " disabled"
         body += """
@@ -226,7 +317,10 @@ enum RegistryPages {
             body += Pages.table([(f.t("col.personName"), false), (f.t("col.phone"), false), (f.t("col.relation"), false), (f.t("col.livesElsewhere"), false), (canWrite ? f.t("col.actions") : "", false)],
                 residents.map { r in
                     let rid = r["resident_id"]?.intValue ?? 0
-                    let remove = canWrite ? "<form class=\"inline\" method=\"post\" action=\"/households/\(id)/residents/\(rid)/remove\">\(f.csrfField())<button type=\"submit\">\(esc(f.t("action.remove")))</button></form>" : ""
+                    // Asks on a page of its own first; not styled like saving.
+                    let href = "/households/\(id)/residents/\(rid)/remove"
+                    let remove = canWrite
+                        ? "<a class=\"button danger\" href=\"\(href)\">\(esc(f.t("action.remove")))</a>" : ""
                     return ["<a href=\"/residents/\(rid)\">\(esc(r["name"]?.stringValue ?? ""))</a>", esc(r["phone"]?.stringValue ?? ""), esc(f.t("rel." + (r["relation"]?.stringValue ?? ""))),
                             r["lives_elsewhere"] == .bool(true) ? esc(f.t("yes")) : esc(f.t("no")), remove]
                 })

@@ -10,21 +10,23 @@ enum VotePages {
         Pages.get(router, "/votes") { _, context, f in
             let actor = try context.require(.readRegistry)
             let items = try await votes.list(actor: actor, compoundId: nil)
+            let places = try await Places.load(items, services: services)
             let rows = items.map { v -> [String] in
                 let id = v["id"]?.intValue ?? 0
-                return ["<a href=\"/votes/\(id)\">\(esc(v["title"]?.stringValue ?? ""))</a>", esc(f.t("vote.matter.\(v["matter"]?.intValue ?? 9)")),
+                return ["<a href=\"/votes/\(id)\">\(esc(v["title"]?.stringValue ?? ""))</a>", esc(places.name(of: v)), esc(f.t("vote.matter.\(v["matter"]?.intValue ?? 9)")),
                         esc(f.t("vote.status." + (v["status"]?.stringValue ?? "draft"))), String(v["ballots_cast"]?.intValue ?? 0),
                         String(v["eligible_households"]?.intValue ?? 0), outcome(v, f)]
             }
             let body = items.isEmpty ? "<p class=\"muted\">\(esc(f.t("common.none")))</p>" :
-                Pages.table([(f.t("vote.title"), false), (f.t("vote.matter"), false), (f.t("vote.status"), false),
+                Pages.table([(f.t("vote.title"), false), (f.t("col.compound"), false), (f.t("vote.matter"), false), (f.t("vote.status"), false),
                              (f.t("vote.ballots"), true), (f.t("vote.eligibleHouseholds"), true), (f.t("vote.outcome"), false)], rows)
             return f.render(title: f.t("nav.votes"), body: body)
         }
         Pages.get(router, "/votes/:id") { _, context, f in
             let actor = try context.require(.readRegistry)
             let v = try await votes.get(id: try context.parameters.require("id", as: Int64.self), actor: actor)
-            var body = "<p>\(esc(f.t("vote.matter"))): \(esc(f.t("vote.matter.\(v["matter"]?.intValue ?? 9)"))) · \(esc(f.t("vote.status." + (v["status"]?.stringValue ?? "draft"))))</p>"
+            let place = try await Places.load([v], services: services).name(of: v)
+            var body = "<p>\(esc(f.t("col.compound"))): \(esc(place))</p><p>\(esc(f.t("vote.matter"))): \(esc(f.t("vote.matter.\(v["matter"]?.intValue ?? 9)"))) · \(esc(f.t("vote.status." + (v["status"]?.stringValue ?? "draft"))))</p>"
             let t = v["thresholds"]
             body += "<h2>\(esc(f.t("vote.rule")))</h2><ul>"
             for (key, label) in [("quorum_area", "vote.quorumArea"), ("quorum_owners", "vote.quorumOwners"),

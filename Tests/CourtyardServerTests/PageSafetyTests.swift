@@ -1,0 +1,145 @@
+import CourtyardDomain
+import CourtyardServer
+import CourtyardStore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+/// Pages that keep people from slips: the safe choice comes first, a removal asks, every record says where it is,
+/// navigation says where you are, and what is tapped is big enough and readable.
+@Suite struct PageSafetyTests {
+    static func page(_ client: any TestClientProtocol, _ uri: String, cookie: String) async throws
+        -> (HTTPResponse.Status, String)
+    {
+        try await client.execute(uri: uri, method: .get, headers: [.cookie: cookie]) {
+            ($0.status, String(buffer: $0.body))
+        }
+    }
+
+    @Test func aStewardConfirmingAFixHasConfirmChosenNotReopen() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let fixed = try await ReportRepository(database: services.database)
+                .list(actor: .system, compoundId: nil, state: .fixed, overdueOnly: false)
+            let id = try #require(fixed.first?["id"]?.intValue)
+            let (cookie, _) = try await client.session("steward")
+            let (status, html) = try await Self.page(client, "/reports/\(id)", cookie: cookie)
+            #expect(status == .ok)
+            #expect(html.contains("<option value=\"verified\" selected>确认已整改</option>"))
+            #expect(html.contains("<option value=\"reopened\">重新办理</option>"))
+        }
+    }
+
+    @Test func removingAPersonFromAHouseholdAsksFirstAndIsNotStyledLikeSaving() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let (cookie, csrf) = try await client.session("community")
+            let first = try await services.registry.list(.households, query: ListQuery(limit: 1), actor: .system)
+                .items[0]
+            let hh = try await services.registry.get(.households, id: first.id, actor: .system)
+            let rid = try #require(hh["residents"]?.arrayItems.first?["resident_id"]?.intValue)
+            let (_, household) = try await Self.page(client, "/households/\(hh.id)", cookie: cookie)
+            let remove = "/households/\(hh.id)/residents/\(rid)/remove"
+            // A link to a page that asks, styled as a danger action; no form on the household page removes at once.
+            #expect(household.contains("<a class=\"button danger\" href=\"\(remove)\">"))
+            #expect(!household.contains("action=\"\(remove)\""))
+            let (status, ask) = try await Self.page(client, remove, cookie: cookie)
+            #expect(status == .ok)
+            #expect(ask.contains("name=\"confirm\" value=\"1\" required"))
+            #expect(ask.contains("<button type=\"submit\" class=\"danger\">确认移出</button>"))
+            #expect(ask.contains("href=\"/households/\(hh.id)\">取消</a>"))
+            // Without the box ticked nothing is removed.
+            let (unticked, again, _) = try await PageTests.postForm(client, remove, cookie: cookie, "_csrf=\(csrf)")
+            #expect(unticked == .unprocessableContent)
+            #expect(again.contains("请先勾选确认"))
+            let still = try await services.registry.get(.households, id: hh.id, actor: .system)
+            #expect(still["residents"]?.arrayItems.contains { $0["resident_id"]?.intValue == rid } == true)
+            let (done, _, headers) = try await PageTests.postForm(client, remove, cookie: cookie,
+                "_csrf=\(csrf)&confirm=1")
+            #expect(done == .seeOther)
+            #expect(headers[.location] == "/households/\(hh.id)?saved=1")
+            let after = try await services.registry.get(.households, id: hh.id, actor: .system)
+            #expect(after["residents"]?.arrayItems.contains { $0["resident_id"]?.intValue == rid } == false)
+        }
+    }
+
+    @Test func reportsVotesQuestionnairesAndNoticesSayWhichCompound() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let (cookie, _) = try await client.session("community")
+            let report = try #require(try await ReportRepository(database: services.database)
+                .list(actor: .system, compoundId: nil, state: nil, overdueOnly: false).first)
+            let compoundId = try #require(report["compound_id"]?.intValue)
+            let compound = try await services.registry.get(.compounds, id: compoundId, actor: .system)
+            let name = try #require(compound["name"]?.stringValue)
+            let (_, reports) = try await Self.page(client, "/reports", cookie: cookie)
+            let id = report["id"]?.intValue ?? 0
+            #expect(reports.contains("<td>\(name)</td>"))
+            let words = (report["description"]?.stringValue ?? "").prefix(10)
+            #expect(reports.contains("<a href=\"/reports/\(id)\">\(words)"))
+            #expect(!reports.contains(">\(id)</a>"), "a report's link is not its bare number")
+            let (_, one) = try await Self.page(client, "/reports/\(id)", cookie: cookie)
+            #expect(one.contains("位置: \(name)"))
+            let (_, votes) = try await Self.page(client, "/votes", cookie: cookie)
+            #expect(votes.contains("<th scope=\"col\">小区</th>") && votes.contains("<td>\(name)</td>"))
+            let (_, participation) = try await Self.page(client, "/participation", cookie: cookie)
+            #expect(participation.components(separatedBy: "<th scope=\"col\">小区</th>").count == 3)
+            let noticeLink = participation.firstMatch(of: try Regex(#"/notices/(\d+)""#))
+            let noticeId = try #require(noticeLink?.output[1].substring)
+            let (_, notice) = try await Self.page(client, "/notices/\(noticeId)", cookie: cookie)
+            #expect(notice.contains("小区: \(name)"))
+        }
+    }
+
+    @Test func registryPagesMarkWhereYouAre() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let (cookie, _) = try await client.session("steward")
+            let hh = try await services.registry.list(.households, query: ListQuery(limit: 1), actor: .system).items[0]
+            let building = try #require(hh["building_id"]?.intValue)
+            let compound = try #require(hh["compound_id"]?.intValue)
+            // The steward's home leads to their compound, though its community is not theirs to open.
+            let (_, home) = try await Self.page(client, "/", cookie: cookie)
+            #expect(home.contains("<a href=\"/compounds/\(compound)\">"))
+            for path in ["/compounds/\(compound)", "/buildings/\(building)", "/households/\(hh.id)"] {
+                let (status, html) = try await Self.page(client, path, cookie: cookie)
+                #expect(status == .ok)
+                #expect(html.contains("<a href=\"/communities\" aria-current=\"page\">"), "\(path): the nav entry")
+                #expect(html.contains("<span aria-current=\"page\">"), "\(path): the trail's last step")
+                // The steward cannot open the community: its name is in the trail, not as a link.
+                #expect(!html.contains("href=\"/communities/"), "\(path) links a community the steward cannot open")
+            }
+        }
+    }
+
+    /// WCAG 2 contrast ratio of two `#rrggbb` colours.
+    static func contrast(_ a: String, _ b: String) -> Double {
+        func luminance(_ hex: String) -> Double {
+            let v = Int(hex.dropFirst(), radix: 16)!
+            func channel(_ shift: Int) -> Double {
+                let s = Double((v >> shift) & 255) / 255
+                return s <= 0.03928 ? s / 12.92 : pow((s + 0.055) / 1.055, 2.4)
+            }
+            let r: Double = channel(16), g: Double = channel(8), b: Double = channel(0)
+            return 0.2126 * r + 0.7152 * g + 0.0722 * b
+        }
+        let (x, y) = (luminance(a), luminance(b))
+        return (max(x, y) + 0.05) / (min(x, y) + 0.05)
+    }
+
+    @Test func tapTargetsAre44PixelsAndTheChosenFilterIsReadable() async throws {
+        try await TestApp.with(demo: true) { client, _ in
+            let (cookie, _) = try await client.session("steward")
+            let (_, html) = try await Self.page(client, "/reports?state=fixed", cookie: cookie)
+            let css = try #require(html.firstMatch(of: try Regex(#"(?s)<style>(.*?)</style>"#))?.output[1].substring)
+            for rule in ["nav a{", "label.check{", "button.link{", ".stages.chips a{"] {
+                let start = try #require(css.range(of: rule), "\(rule)")
+                let body = css[start.upperBound...].prefix { $0 != "}" }
+                #expect(body.contains("min-height:44px"), "\(rule) is under 44 px")
+            }
+            // The chosen chip: white text on the accent.
+            #expect(css.contains(".stages li.now a{color:#fff}"))
+            let accent = try #require(css.firstMatch(of: try Regex(#"--accent:(#[0-9a-f]{6})"#))?.output[1].substring)
+            #expect(Self.contrast("#ffffff", String(accent)) >= 4.5)
+            #expect(html.contains("<li class=\"now\" aria-current=\"true\"><a href=\"/reports?state=fixed\">"))
+        }
+    }
+}
