@@ -13,8 +13,11 @@ PORT=18181
 trap 'kill $SERVER 2>/dev/null || true; rm -rf "$OUT"' EXIT
 unset DATABASE_URL
 
-swift build -c release --product courtyard >/dev/null
-BIN=.build/release/courtyard
+# COURTYARD_BIN names a release binary built elsewhere (e.g. with --scratch-path); otherwise build one here.
+if [ -n "${COURTYARD_BIN:-}" ]; then BIN=$COURTYARD_BIN; else
+  swift build -c release --product courtyard >/dev/null
+  BIN=.build/release/courtyard
+fi
 secs() { python3 -c "import time,sys; print(f'{time.time():.3f}')"; }
 
 echo "== import: 320,000 households"
