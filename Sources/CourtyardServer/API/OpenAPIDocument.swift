@@ -11,6 +11,9 @@ enum OpenAPIDocument {
         return String(decoding: data, as: UTF8.self)
     }()
 
+    /// The query parameters the server holds requests to, read from this document.
+    static let queryRules = QueryRules(document: build())
+
     static func ty(_ t: String) -> D { ["type": t] }
     static func ref(_ name: String) -> D { ["$ref": "#/components/schemas/\(name)"] }
     static func rresp(_ name: String) -> D { ["$ref": "#/components/responses/\(name)"] }
@@ -38,6 +41,20 @@ enum OpenAPIDocument {
     }
     static func enumParam(_ name: String, _ values: [String]) -> D {
         ["name": name, "in": "query", "required": false, "schema": ["type": "string", "enum": values]]
+    }
+    /// A page's size and where it starts: the cursor is a position or id the server gave in `next_cursor`.
+    static var limitParam: D {
+        ["name": "limit", "in": "query", "required": false,
+         "schema": ["type": "integer", "format": "int64", "minimum": 1, "maximum": Paging.maxLimit]]
+    }
+    static var cursorParam: D {
+        ["name": "cursor", "in": "query", "required": false, "schema": ["type": "string", "pattern": "^[0-9]{1,9}$"]]
+    }
+    static var pagingParams: [D] { [limitParam, cursorParam] }
+    /// An integer query filter: an id, a year.
+    static func idFilter(_ name: String) -> D {
+        ["name": name, "in": "query", "required": false,
+         "schema": ["type": "integer", "format": "int64", "minimum": 1, "maximum": Int64.max]]
     }
     static var idParam: D { param("id", "path") }
     static var ifMatch: D { ["name": "If-Match", "in": "header", "required": false, "schema": ty("string")] }
@@ -99,9 +116,15 @@ enum OpenAPIDocument {
 
     static func resourcePaths(_ spec: ResourceSpec) -> D {
         let name = spec.name, record = ref(recordName(spec))
-        var listParams = [param("limit", "query"), param("cursor", "query", "string"), param("q", "query", "string"),
-                          enumParam("format", ["json", "csv"])]
-        for f in spec.filters.keys.sorted() { listParams.append(param(f, "query", f == "kind" ? "string" : "integer")) }
+        var listParams = pagingParams + [param("q", "query", "string"), enumParam("format", ["json", "csv"])]
+        for f in spec.filters.keys.sorted() {
+            // Every filter is an id except a choice field's value (an organisation's kind).
+            if let field = spec.fields.first(where: { $0.name == f }), case .choice = field.kind {
+                listParams.append(["name": f, "in": "query", "required": false, "schema": schema(field)])
+            } else {
+                listParams.append(idFilter(f))
+            }
+        }
         let listOK: D = ["description": "a page of \(name)",
                          "content": ["application/json": ["schema": listSchema(record)], "text/csv": ["schema": ty("string")]]]
         return [
@@ -166,7 +189,7 @@ enum OpenAPIDocument {
         let userPatch: D = ["type": "object", "properties": ["password": ty("string"), "role": ty("string"), "scope": ty("string"),
             "display_name": ty("string"), "disabled": ty("boolean")]]
         paths["/api/v1/users"] = [
-            "get": op("List accounts", id: "list_users", tag: "users", params: [enumParam("format", ["json", "csv"])],
+            "get": op("List accounts", id: "list_users", tag: "users", params: pagingParams + [enumParam("format", ["json", "csv"])],
                 responses: responses(["200": listWithCSV("accounts", user)])),
             "post": op("Create an account", id: "create_user", tag: "users", body: newUser,
                 responses: responses(["201": response("created", user), "409": rresp("Conflict")])),
@@ -177,11 +200,10 @@ enum OpenAPIDocument {
                 responses: responses(["200": response("updated", user), "412": rresp("Stale")])),
         ]
         paths["/api/v1/audit"] = ["get": op("Audit log", id: "audit", tag: "audit",
-            params: [param("entity", "query", "string"), param("entity_id", "query"), param("cursor", "query", "string"), param("limit", "query"),
-                     enumParam("format", ["json", "csv"])],
+            params: [param("entity", "query", "string"), idFilter("entity_id")] + pagingParams + [enumParam("format", ["json", "csv"])],
             responses: responses(["200": listWithCSV("entries", ref("AuditEntry"))]))]
         paths["/api/v1/imports"] = [
-            "get": op("List imports", id: "list_imports", tag: "imports", params: [enumParam("format", ["json", "csv"])],
+            "get": op("List imports", id: "list_imports", tag: "imports", params: pagingParams + [enumParam("format", ["json", "csv"])],
                 responses: responses(["200": listWithCSV("imports", ty("object"))])),
             "post": ["summary": "Import a household sheet (CSV or XLSX)", "operationId": "import_registry", "tags": ["imports"],
                 "parameters": [param("dry_run", "query", "boolean"), param("subdistrict", "query", "string"), param("filename", "query", "string")],
@@ -194,7 +216,7 @@ enum OpenAPIDocument {
         paths["/api/v1/imports/{id}"] = ["get": op("Read an import", id: "read_import", tag: "imports", params: [idParam],
             responses: responses(["200": response("the import", ty("object"))]))]
         paths["/api/v1/exports/registry"] = ["get": ["summary": "Export the household sheet", "operationId": "export_registry", "tags": ["imports"],
-            "parameters": [enumParam("format", ["csv", "xlsx"]), param("subdistrict_id", "query")],
+            "parameters": [enumParam("format", ["csv", "xlsx"]), idFilter("subdistrict_id")],
             "responses": responses(["200": ["description": "the sheet", "content": ["text/csv": ["schema": ty("string")], xlsxMime: ["schema": binary]]]])]]
 
         let threshold: D = ["type": "object", "required": ["numerator", "denominator"],
@@ -207,7 +229,7 @@ enum OpenAPIDocument {
                 "approval_area": threshold, "approval_owners": threshold]]]]
         let vote = ref("Vote")
         paths["/api/v1/votes"] = [
-            "get": op("List votes", id: "list_votes", tag: "votes", params: [param("compound_id", "query")],
+            "get": op("List votes", id: "list_votes", tag: "votes", params: [idFilter("compound_id")] + pagingParams,
                 responses: responses(["200": response("votes", listSchema(vote))])),
             "post": op("Draft a vote", id: "create_vote", tag: "votes", body: newVote, responses: responses(["201": response("the draft", vote)])),
         ]
@@ -228,8 +250,8 @@ enum OpenAPIDocument {
         let report = ref("Report")
         paths["/api/v1/reports"] = [
             "get": op("List supervision reports", id: "list_reports", tag: "reports",
-                params: [param("compound_id", "query"), enumParam("state", ReportState.allCases.map(\.rawValue)), enumParam("overdue", ["true", "false"]),
-                         enumParam("format", ["json", "csv"])],
+                params: [idFilter("compound_id"), enumParam("state", ReportState.allCases.map(\.rawValue)),
+                         enumParam("overdue", ["true", "false"]), enumParam("format", ["json", "csv"])] + pagingParams,
                 responses: responses(["200": listWithCSV("reports", report)])),
             "post": op("File a supervision report", id: "create_report", tag: "reports",
                 body: ["type": "object", "required": ["compound_id", "category", "description"], "properties": [
