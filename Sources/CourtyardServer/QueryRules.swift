@@ -22,6 +22,8 @@ struct QueryRules: Sendable {
         var segments: [Substring]
         var method: String
         var parameters: [Parameter]
+        /// Whether the operation is open to anyone (`security: []`); the others need an account.
+        var open: Bool
     }
 
     let operations: [Operation]
@@ -34,8 +36,9 @@ struct QueryRules: Sendable {
             for (method, op) in ops {
                 let declared = (op as? [String: Any])?["parameters"] as? [[String: Any]] ?? []
                 let query = declared.filter { $0["in"] as? String == "query" }.compactMap(Self.parameter)
+                let open = ((op as? [String: Any])?["security"] as? [Any])?.isEmpty ?? false
                 found.append(Operation(segments: path.split(separator: "/"), method: method.uppercased(),
-                    parameters: query))
+                    parameters: query, open: open))
             }
         }
         operations = found
@@ -72,10 +75,12 @@ struct QueryRules: Sendable {
         return best?.0
     }
 
-    /// Throws a 400 naming the first parameter the operation's document refuses.
-    func check(path: String, method: String, query: [(String, String)]) throws {
+    /// Throws a 401 when the operation needs an account and the request has none, then a 400 naming the first
+    /// parameter the operation's document refuses: a request is signed in before its contents are judged.
+    func check(path: String, method: String, query: [(String, String)], signedIn: Bool = true) throws {
         let method = method == "HEAD" ? "GET" : method
         guard let op = operation(path: path, method: method) else { return }
+        if !op.open && !signedIn { throw AppError.unauthorized }
         for p in op.parameters {
             let values = query.filter { $0.0 == p.name }.map(\.1)
             if values.isEmpty {
@@ -116,8 +121,9 @@ struct QueryRules: Sendable {
     }
 }
 
-/// Checks an API request's query against the document's `QueryRules` before the route runs.
-struct QueryMiddleware<Context: RequestContext>: RouterMiddleware {
+/// Checks an API request's sign-in and query against the document's `QueryRules` before the route runs.
+struct QueryMiddleware: RouterMiddleware {
+    typealias Context = AppContext
     let rules: QueryRules
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
@@ -126,7 +132,8 @@ struct QueryMiddleware<Context: RequestContext>: RouterMiddleware {
         let path = request.uri.path
         if path.hasPrefix("/api/v1/") && !path.hasPrefix("/api/v1/open311/") {
             let query = request.uri.queryParameters.map { (String($0.key), String($0.value)) }
-            try rules.check(path: path, method: request.method.rawValue, query: query)
+            try rules.check(path: path, method: request.method.rawValue, query: query,
+                signedIn: context.account != nil)
         }
         return try await next(request, context)
     }

@@ -57,7 +57,12 @@ enum OpenAPIDocument {
          "schema": ["type": "integer", "format": "int64", "minimum": 1, "maximum": Int64.max]]
     }
     static var idParam: D { param("id", "path") }
-    static var ifMatch: D { ["name": "If-Match", "in": "header", "required": false, "schema": ty("string")] }
+    /// An ETag as the server gives it, `"id-version"`, optionally weak, or `*`.
+    static let entityTagPattern = #"^(\*|(W/)?"[0-9]{1,18}-[0-9]{1,9}")$"#
+    static var ifMatch: D {
+        ["name": "If-Match", "in": "header", "required": false,
+         "schema": ["type": "string", "pattern": entityTagPattern]]
+    }
 
     static func listSchema(_ item: D) -> D {
         ["type": "object", "required": ["items", "next_cursor"],
@@ -71,6 +76,8 @@ enum OpenAPIDocument {
 
     static func schema(_ f: Field) -> D {
         switch f.kind {
+        // A required text holds something besides spaces.
+        case .text(let max) where f.required: return ["type": "string", "maxLength": max, "pattern": "\\S"]
         case .text(let max): return ["type": "string", "maxLength": max]
         case .integer(let lo, let hi): return ["type": "integer", "minimum": lo, "maximum": hi]
         case .flag: return ty("boolean")

@@ -13,8 +13,12 @@ extension OpenAPIDocument {
         let project = ref("Project"), any = ty("object")
         let date: D = ["type": "string", "format": "date"]
         let ids: D = ["type": "array", "items": ty("integer")]
-        let orgFields: D = ["contractor_id": ty("integer"), "supervisor_id": ty("integer"), "designer_id": ty("integer"), "pm_company_id": ty("integer")]
-        let projectBody = orgFields.merging(["deadline": date, "planned_start": date, "is_model": ty("boolean"), "model_writeup": ty("string")]) { a, _ in a }
+        // An organisation and the planned start may be unset: null in a record, and null in a change clears them.
+        let nullableID: D = ["type": "integer", "format": "int64", "nullable": true]
+        let orgFields: D = ["contractor_id": nullableID, "supervisor_id": nullableID, "designer_id": nullableID,
+                            "pm_company_id": nullableID]
+        let projectBody = orgFields.merging(["deadline": date, "planned_start": date.merging(["nullable": true]) { _, b in b },
+            "is_model": ty("boolean"), "model_writeup": ["type": "string", "maxLength": 2000]]) { a, _ in a }
         let p = "/api/v1/projects/{id}"
         func conflict(_ own: D) -> D { responses(own.merging(["409": rresp("Conflict")]) { a, _ in a }) }
 
