@@ -313,7 +313,8 @@ struct HouseholdTie {
             return nil
         }
         guard case .int(let id) = h, id > 0 else { throw ValidationError(field: "household_id", code: "invalid", message: "household_id must be an id") }
-        let relationText = input["relation"]?.stringValue ?? "owner"
+        // Left out, the relation is owner; given, it is one of the relations' names and nothing else.
+        let relationText = input["relation"].map { $0.stringValue ?? "" } ?? "owner"
         guard let relation = ResidentRelation(rawValue: relationText) else {
             throw ValidationError(field: "relation", code: "invalid", message: "relation must be owner, co_owner or tenant")
         }

@@ -48,7 +48,7 @@ enum OpenAPIDocument {
          "schema": ["type": "integer", "format": "int64", "minimum": 1, "maximum": Paging.maxLimit]]
     }
     static var cursorParam: D {
-        ["name": "cursor", "in": "query", "required": false, "schema": ["type": "string", "pattern": "^[0-9]{1,9}$"]]
+        ["name": "cursor", "in": "query", "required": false, "schema": ["type": "string", "pattern": "^[0-9]{1,8}$"]]
     }
     static var pagingParams: [D] { [limitParam, cursorParam] }
     /// An integer query filter: an id, a year.
@@ -108,8 +108,14 @@ enum OpenAPIDocument {
     static func inputSchema(_ spec: ResourceSpec, creating: Bool) -> D {
         let inherited = Set(spec.inherit?.columns.map(\.0) ?? [])
         let fields = spec.fields.filter { (creating || $0.updatable) && !inherited.contains($0.name) }
+        // An optional field may be null: in a new record it stays unset, in a change null clears it.
+        func input(_ f: Field) -> D {
+            var s = schema(f)
+            if !f.required && f.kind != .flag { s["nullable"] = true }
+            return s
+        }
         var s: D = ["type": "object", "additionalProperties": false,
-                    "properties": Dictionary(uniqueKeysWithValues: fields.map { ($0.name, schema($0) as Any) })]
+                    "properties": Dictionary(uniqueKeysWithValues: fields.map { ($0.name, input($0) as Any) })]
         if creating && spec.name == "residents", var props = s["properties"] as? D {
             props["household_id"] = ["type": "integer", "format": "int64", "minimum": 1, "description": "link the new resident to this household"]
             props["relation"] = ["type": "string", "enum": ResidentRelation.allCases.map(\.rawValue)]
@@ -185,8 +191,12 @@ enum OpenAPIDocument {
         let link: D = ["type": "object", "required": ["resident_id"], "properties": [
             "resident_id": ty("integer"), "relation": ["type": "string", "enum": ResidentRelation.allCases.map(\.rawValue)],
             "lives_elsewhere": ty("boolean")]]
+        // The link is undone by naming the household and the resident it linked.
+        var linked = response("the household", ref("Household"))
+        linked["links"] = ["UnlinkResident": ["operationId": "unlink_resident",
+            "parameters": ["id": "$response.body#/id", "resident_id": "$request.body#/resident_id"]]]
         paths["/api/v1/households/{id}/residents"] = ["post": op("Link a resident to a household", id: "link_resident", tag: "households",
-            params: [idParam], body: link, responses: responses(["200": response("the household", ref("Household")), "409": rresp("Conflict")]))]
+            params: [idParam], body: link, responses: responses(["200": linked, "409": rresp("Conflict")]))]
         paths["/api/v1/households/{id}/residents/{resident_id}"] = ["delete": op("Unlink a resident", id: "unlink_resident",
             tag: "households", params: [idParam, param("resident_id", "path")], responses: responses(["200": response("the household", ref("Household"))]))]
         let newUser: D = ["type": "object", "required": ["username", "password", "role"], "properties": [

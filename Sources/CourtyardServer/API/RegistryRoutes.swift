@@ -10,7 +10,7 @@ enum RegistryRoutes {
         api.post("households/:id/residents") { request, context -> Response in
             let body = try await JSONBody.object(request, context: context)
             let rid = try body.requiredID("resident_id")
-            let relationText = body["relation"]?.stringValue ?? "owner"
+            let relationText = body["relation"].map { $0.stringValue ?? "" } ?? "owner"
             guard let relation = ResidentRelation(rawValue: relationText) else {
                 throw AppError.unprocessable("invalid", "relation must be owner, co_owner or tenant", field: "relation")
             }
@@ -36,7 +36,7 @@ enum RegistryRoutes {
     /// gives (`"id-version"`) is a 400, not a silent pass; another record's tag is a 412.
     static func expectedVersion(_ request: Request, id: Int64) throws -> Int? {
         guard var tag = request.headers[.ifMatch]?.trimmingCharacters(in: .whitespaces) else { return nil }
-        if tag == "*" { return nil }
+        if tag.isEmpty || tag == "*" { return nil }
         guard tag.range(of: OpenAPIDocument.entityTagPattern, options: .regularExpression) != nil else {
             throw AppError.badRequest("invalid_if_match", "If-Match is an ETag this server gave, as \"id-version\"",
                 field: "If-Match")
