@@ -91,9 +91,15 @@ struct QueryRules: Sendable {
                 throw AppError.badRequest("invalid_parameter", "\(p.name) is given once", field: p.name)
             }
             if let why = Self.refusal(values[0], p.kind) {
-                throw AppError.badRequest("invalid_parameter", "\(p.name) \(why)", field: p.name)
+                throw AppError.badRequest(Self.code(p.name), "\(p.name) \(why)", field: p.name)
             }
         }
+    }
+
+    /// The error code clients already know for a parameter: `invalid_limit`, `invalid_cursor`, `invalid_format`,
+    /// `invalid_mode`; `invalid_parameter` for the others.
+    static func code(_ name: String) -> String {
+        ["limit", "cursor", "format", "mode"].contains(name) ? "invalid_\(name)" : "invalid_parameter"
     }
 
     /// Why a value does not fit its kind, or nil when it does.

@@ -287,12 +287,12 @@ public struct ResourceRepository: Sendable {
             if spec.inherit?.columns.contains(where: { $0.0 == key }) == true { continue }
             out[f.column] = try FieldValidator.value(f, input[key]!)
         }
-        if creating {
-            for f in spec.fields where f.required {
-                let v = out[f.column]
-                if v == nil || (v as? String)?.isEmpty == true || v is NullValue {
-                    throw ValidationError(field: f.name, code: "required", message: "\(f.name) is required")
-                }
+        // A required field is given when a record is created, and a change may not empty it.
+        let inherited = Set(spec.inherit?.columns.map(\.0) ?? [])
+        for f in spec.fields where f.required && (creating || (input[f.name] != nil && !inherited.contains(f.name))) {
+            let v = out[f.column]
+            if v == nil || (v as? String)?.isEmpty == true || v is NullValue {
+                throw ValidationError(field: f.name, code: "required", message: "\(f.name) is required")
             }
         }
         return out
@@ -342,6 +342,7 @@ enum FieldValidator {
             if f.required { throw ValidationError(field: f.name, code: "required", message: "\(f.name) is required") }
             switch f.kind {
             case .text, .phone: return ""
+            case .flag: throw bad("must be true or false")
             default: return NullValue()
             }
         }

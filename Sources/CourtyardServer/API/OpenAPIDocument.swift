@@ -58,7 +58,8 @@ enum OpenAPIDocument {
     }
     static var idParam: D { param("id", "path") }
     /// An ETag as the server gives it, `"id-version"`, optionally weak, or `*`.
-    static let entityTagPattern = #"^(\*|(W/)?"[0-9]{1,18}-[0-9]{1,9}")$"#
+    /// An empty If-Match is taken as none.
+    static let entityTagPattern = #"^(\*|(W/)?"[0-9]{1,18}-[0-9]{1,9}")?$"#
     static var ifMatch: D {
         ["name": "If-Match", "in": "header", "required": false,
          "schema": ["type": "string", "pattern": entityTagPattern]]
@@ -88,6 +89,14 @@ enum OpenAPIDocument {
         }
     }
 
+    /// A schema that also takes null; an enum lists null among its values, as OpenAPI 3.0 validators read it.
+    static func nullable(_ schema: D) -> D {
+        var s = schema
+        s["nullable"] = true
+        if let values = s["enum"] as? [Any] { s["enum"] = values + [NSNull()] }
+        return s
+    }
+
     static func recordName(_ spec: ResourceSpec) -> String {
         let singular = spec.name == "subdistricts" ? "subdistrict" : String(spec.name.dropLast())
         return singular.prefix(1).uppercased() + singular.dropFirst()
@@ -96,9 +105,7 @@ enum OpenAPIDocument {
     static func recordSchema(_ spec: ResourceSpec) -> D {
         var props: D = ["id": ["type": "integer", "format": "int64"], "version": ty("integer")]
         for f in spec.fields {
-            var s = schema(f)
-            if !f.required && f.kind != .flag { s["nullable"] = true }
-            props[f.name] = s
+            props[f.name] = f.required || f.kind == .flag ? schema(f) : nullable(schema(f))
         }
         if spec.name == "households" { props["residents"] = ["type": "array", "items": ref("HouseholdResident")] }
         if spec.name == "residents" { props["households"] = ["type": "array", "items": ty("object")] }
@@ -109,11 +116,7 @@ enum OpenAPIDocument {
         let inherited = Set(spec.inherit?.columns.map(\.0) ?? [])
         let fields = spec.fields.filter { (creating || $0.updatable) && !inherited.contains($0.name) }
         // An optional field may be null: in a new record it stays unset, in a change null clears it.
-        func input(_ f: Field) -> D {
-            var s = schema(f)
-            if !f.required && f.kind != .flag { s["nullable"] = true }
-            return s
-        }
+        func input(_ f: Field) -> D { f.required || f.kind == .flag ? schema(f) : nullable(schema(f)) }
         var s: D = ["type": "object", "additionalProperties": false,
                     "properties": Dictionary(uniqueKeysWithValues: fields.map { ($0.name, input($0) as Any) })]
         if creating && spec.name == "residents", var props = s["properties"] as? D {
