@@ -350,7 +350,8 @@ enum FieldValidator {
         case .text(let max):
             guard case .string(let s) = v else { throw bad("must be text") }
             let c = TextNormalizer.clean(s)
-            guard c.count <= max else { throw bad("is longer than \(max) characters") }
+            // Counted in Unicode code points, as JSON Schema's maxLength counts them.
+            guard c.unicodeScalars.count <= max else { throw bad("is longer than \(max) characters") }
             return c
         case .integer(let lo, let hi):
             guard case .int(let i) = v, i >= lo, i <= hi else { throw bad("must be a whole number from \(lo) to \(hi)") }

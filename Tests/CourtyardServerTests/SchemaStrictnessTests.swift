@@ -74,6 +74,21 @@ import Testing
         }
     }
 
+    /// A change may not empty a required field, and a flag is true or false, never null (it was a 500).
+    @Test func aChangeMayNotEmptyARequiredFieldNorNullAFlag() async throws {
+        try await TestApp.with(demo: true) { client, _ in
+            let admin = try await client.token("admin", TestApp.adminPassword)
+            let id = try await client.call(.get, "/api/v1/compounds?limit=1", token: admin).json.items[0]["id"]!.intValue!
+            let empty = try await client.call(.patch, "/api/v1/compounds/\(id)", token: admin, body: #"{"name":" "}"#)
+            #expect(empty.status == .unprocessableContent && empty.json["error"]?["field"]?.stringValue == "name")
+            let flag = try await client.call(.patch, "/api/v1/compounds/\(id)", token: admin, body: #"{"ownerless":null}"#)
+            #expect(flag.status == .unprocessableContent && flag.json["error"]?["field"]?.stringValue == "ownerless")
+            let created = try await client.call(.post, "/api/v1/compounds", token: admin,
+                body: #"{"community_id":1,"name":"新院","ownerless":null}"#)
+            #expect(created.status == .unprocessableContent, "\(created.text)")
+        }
+    }
+
     /// Fields a project may leave unset are nullable in the document, as the server sends them.
     @Test func theDocumentSaysWhichFieldsMayBeNull() async throws {
         try await TestApp.with { client, _ in

@@ -181,7 +181,8 @@ enum OpenAPIDocument {
         paths["/api/v1/auth/token"] = [
             "post": op("Issue a bearer token", id: "issue_token", tag: "auth", body: credentials,
                 responses: ["201": response("a bearer token", token), "400": rresp("BadRequest"), "401": rresp("Unauthorized"),
-                            "422": rresp("Unprocessable")], open: true),
+                            "422": rresp("Unprocessable"),
+                            "429": response("too many sign-in attempts from this address", ref("Error"))], open: true),
             "delete": op("Revoke this token", id: "revoke_token", tag: "auth",
                 responses: ["204": response("revoked"), "401": rresp("Unauthorized")]),
         ]

@@ -43,8 +43,9 @@ enum RegistryRoutes {
         }
         if tag.hasPrefix("W/") { tag.removeFirst(2) }
         let parts = tag.trimmingCharacters(in: CharacterSet(charactersIn: "\"")).split(separator: "-")
-        guard parts.count == 2, Int64(parts[0]) == id, let v = Int(parts[1]) else { throw AppError.stale }
-        return v
+        guard parts.count == 2, let v = Int(parts[1]) else { throw AppError.stale }
+        // Another record's tag matches no version of this one: a 412, once the body has been judged.
+        return Int64(parts[0]) == id ? v : -1
     }
 
     static func listQuery(_ request: Request, spec: ResourceSpec) throws -> ListQuery {
