@@ -50,7 +50,8 @@ struct QueryRules: Sendable {
         let kind: Kind
         switch schema["type"] as? String {
         case "integer":
-            kind = .integer(min: (schema["minimum"] as? Int).map(Int64.init), max: (schema["maximum"] as? Int).map(Int64.init))
+            let lo = (schema["minimum"] as? Int).map(Int64.init), hi = (schema["maximum"] as? Int).map(Int64.init)
+            kind = .integer(min: lo, max: hi)
         case "boolean": kind = .boolean
         default:
             kind = .text(values: schema["enum"] as? [String], pattern: schema["pattern"] as? String,

@@ -53,7 +53,8 @@ import Testing
             let bad = try await client.call(.patch, "/api/v1/compounds/\(id)", token: office, body: #"{"address":"x"}"#,
                 headers: [.ifMatch: "W/\"{z&\""])
             #expect(bad.status == .badRequest && bad.json["error"]?["field"]?.stringValue == "If-Match")
-            let stale = try await client.call(.patch, "/api/v1/compounds/\(id)", token: office, body: #"{"address":"x"}"#,
+            let stale = try await client.call(.patch, "/api/v1/compounds/\(id)", token: office,
+                body: #"{"address":"x"}"#,
                 headers: [.ifMatch: "\"\(id)-999\""])
             #expect(stale.status == .preconditionFailed)
         }
@@ -78,10 +79,12 @@ import Testing
     @Test func aChangeMayNotEmptyARequiredFieldNorNullAFlag() async throws {
         try await TestApp.with(demo: true) { client, _ in
             let admin = try await client.token("admin", TestApp.adminPassword)
-            let id = try await client.call(.get, "/api/v1/compounds?limit=1", token: admin).json.items[0]["id"]!.intValue!
+            let first = try await client.call(.get, "/api/v1/compounds?limit=1", token: admin).json.items[0]
+            let id = first["id"]!.intValue!
             let empty = try await client.call(.patch, "/api/v1/compounds/\(id)", token: admin, body: #"{"name":" "}"#)
             #expect(empty.status == .unprocessableContent && empty.json["error"]?["field"]?.stringValue == "name")
-            let flag = try await client.call(.patch, "/api/v1/compounds/\(id)", token: admin, body: #"{"ownerless":null}"#)
+            let flag = try await client.call(.patch, "/api/v1/compounds/\(id)", token: admin,
+                body: #"{"ownerless":null}"#)
             #expect(flag.status == .unprocessableContent && flag.json["error"]?["field"]?.stringValue == "ownerless")
             let created = try await client.call(.post, "/api/v1/compounds", token: admin,
                 body: #"{"community_id":1,"name":"新院","ownerless":null}"#)

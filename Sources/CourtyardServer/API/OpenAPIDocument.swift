@@ -210,7 +210,8 @@ enum OpenAPIDocument {
         let userPatch: D = ["type": "object", "properties": ["password": ty("string"), "role": ty("string"), "scope": ty("string"),
             "display_name": ty("string"), "disabled": ty("boolean")]]
         paths["/api/v1/users"] = [
-            "get": op("List accounts", id: "list_users", tag: "users", params: pagingParams + [enumParam("format", ["json", "csv"])],
+            "get": op("List accounts", id: "list_users", tag: "users",
+                params: pagingParams + [enumParam("format", ["json", "csv"])],
                 responses: responses(["200": listWithCSV("accounts", user)])),
             "post": op("Create an account", id: "create_user", tag: "users", body: newUser,
                 responses: responses(["201": response("created", user), "409": rresp("Conflict")])),
@@ -221,10 +222,12 @@ enum OpenAPIDocument {
                 responses: responses(["200": response("updated", user), "412": rresp("Stale")])),
         ]
         paths["/api/v1/audit"] = ["get": op("Audit log", id: "audit", tag: "audit",
-            params: [param("entity", "query", "string"), idFilter("entity_id")] + pagingParams + [enumParam("format", ["json", "csv"])],
+            params: [param("entity", "query", "string"), idFilter("entity_id")] + pagingParams
+                + [enumParam("format", ["json", "csv"])],
             responses: responses(["200": listWithCSV("entries", ref("AuditEntry"))]))]
         paths["/api/v1/imports"] = [
-            "get": op("List imports", id: "list_imports", tag: "imports", params: pagingParams + [enumParam("format", ["json", "csv"])],
+            "get": op("List imports", id: "list_imports", tag: "imports",
+                params: pagingParams + [enumParam("format", ["json", "csv"])],
                 responses: responses(["200": listWithCSV("imports", ty("object"))])),
             "post": ["summary": "Import a household sheet (CSV or XLSX)", "operationId": "import_registry", "tags": ["imports"],
                 "parameters": [param("dry_run", "query", "boolean"), param("subdistrict", "query", "string"), param("filename", "query", "string")],

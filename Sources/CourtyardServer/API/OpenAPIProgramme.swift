@@ -17,7 +17,8 @@ extension OpenAPIDocument {
         let nullableID: D = ["type": "integer", "format": "int64", "nullable": true]
         let orgFields: D = ["contractor_id": nullableID, "supervisor_id": nullableID, "designer_id": nullableID,
                             "pm_company_id": nullableID]
-        let projectBody = orgFields.merging(["deadline": date, "planned_start": date.merging(["nullable": true]) { _, b in b },
+        let maybeDate = date.merging(["nullable": true]) { _, b in b }
+        let projectBody = orgFields.merging(["deadline": date, "planned_start": maybeDate,
             "is_model": ty("boolean"), "model_writeup": ["type": "string", "maxLength": 2000]]) { a, _ in a }
         let p = "/api/v1/projects/{id}"
         func conflict(_ own: D) -> D { responses(own.merging(["409": rresp("Conflict")]) { a, _ in a }) }
@@ -27,8 +28,8 @@ extension OpenAPIDocument {
         paths["/api/v1/projects"] = [
             "get": op("List projects", id: "list_projects", tag: "projects",
                 params: [yearParam(required: false), idFilter("compound_id"), idFilter("community_id"),
-                         enumParam("stage", ProjectStage.allCases.map(\.rawValue)), enumParam("format", ["json", "csv"])]
-                    + pagingParams,
+                         enumParam("stage", ProjectStage.allCases.map(\.rawValue)),
+                         enumParam("format", ["json", "csv"])] + pagingParams,
                 responses: responses(["200": listWithCSV("projects", project)])),
             "post": op("Create a project: one compound in one batch year", id: "create_project", tag: "projects",
                 body: ["type": "object", "required": ["compound_id", "batch_year", "deadline"],
@@ -83,7 +84,8 @@ extension OpenAPIDocument {
                 "properties": ["task_id": ty("integer"), "lag_days": ["type": "integer", "minimum": 0, "maximum": 365]]]]]],
             "work_item_id": ty("integer"), "actual_start": date, "actual_finish": date]]
         paths[p + "/tasks"] = [
-            "get": op("List a project's tasks", id: "list_tasks", tag: "schedule", params: [idParam] + pagingParams, responses: responses(["200": response("tasks", listSchema(any))])),
+            "get": op("List a project's tasks", id: "list_tasks", tag: "schedule", params: [idParam] + pagingParams,
+                responses: responses(["200": response("tasks", listSchema(any))])),
             "post": op("Add a task", id: "add_task", tag: "schedule", params: [idParam], body: task, responses: conflict(["201": response("the task", any)])),
         ]
         paths[p + "/tasks/{task}"] = [
@@ -102,7 +104,8 @@ extension OpenAPIDocument {
             "responses": responses(["200": ["description": "SVG", "content": ["image/svg+xml": ["schema": ty("string")]]]])]]
 
         paths[p + "/site_logs"] = [
-            "get": op("The project's site logs", id: "list_site_logs", tag: "ledger", params: [idParam, enumParam("format", ["json", "csv"])] + pagingParams,
+            "get": op("The project's site logs", id: "list_site_logs", tag: "ledger",
+                params: [idParam, enumParam("format", ["json", "csv"])] + pagingParams,
                 responses: responses(["200": listWithCSV("site logs", any)])),
             "post": op("Write the day's site log (in construction; one a day)", id: "add_site_log", tag: "ledger", params: [idParam],
                 body: ["type": "object", "required": ["date", "work_done"], "properties": ["date": date, "weather": ty("string"),
@@ -112,7 +115,9 @@ extension OpenAPIDocument {
                 responses: conflict(["201": response("the log", any)])),
         ]
         paths[p + "/checks"] = [
-            "get": op("Site checks with their findings", id: "list_checks", tag: "ledger", params: [idParam] + pagingParams, responses: responses(["200": response("checks", listSchema(any))])),
+            "get": op("Site checks with their findings", id: "list_checks", tag: "ledger",
+                params: [idParam] + pagingParams,
+                responses: responses(["200": response("checks", listSchema(any))])),
             "post": op("Record a site check and its findings", id: "add_check", tag: "ledger", params: [idParam],
                 body: ["type": "object", "required": ["date", "items"], "properties": ["date": date,
                     "items": ["type": "array", "items": ["type": "object", "properties": ["item": ty("string"), "passed": ty("boolean"), "note": ty("string")]]],
@@ -125,7 +130,8 @@ extension OpenAPIDocument {
 
         let bulletin = ref("Bulletin")
         paths["/api/v1/bulletins"] = [
-            "get": op("List bulletins", id: "list_bulletins", tag: "bulletins", params: [yearParam(required: false)] + pagingParams,
+            "get": op("List bulletins", id: "list_bulletins", tag: "bulletins",
+                params: [yearParam(required: false)] + pagingParams,
                 responses: responses(["200": response("bulletins", listSchema(any))])),
             "post": op("Draft a bulletin", id: "draft_bulletin", tag: "bulletins",
                 body: ["type": "object", "required": ["as_of", "batch_year"], "properties": ["as_of": date, "batch_year": ty("integer"),
