@@ -29,6 +29,7 @@ import Testing
                 (office, "/api/v1/organisations?kind=bakery", "kind"),
                 (office, "/api/v1/programme/progress", "batch_year"),
                 (office, "/api/v1/projects/1/schedule?start=2026-13-01", "start"),
+                (office, "/api/v1/projects/1/schedule?mode=forward&start=9999-01-01", "start"),
             ]
             for (token, uri, field) in cases {
                 let r = try await client.call(.get, uri, token: token)
