@@ -48,7 +48,9 @@ public struct Day: Hashable, Comparable, Sendable, TextCodable {
 
     public var description: String {
         let (y, m, d) = civil
-        return "\(y)-\(m < 10 ? "0" : "")\(m)-\(d < 10 ? "0" : "")\(d)"
+        // Four digits for the year, as the text it is read from has (0527-04-07, not 527-04-07).
+        let year = y >= 0 && y < 1000 ? String(String(y + 10000).dropFirst()) : String(y)
+        return "\(year)-\(m < 10 ? "0" : "")\(m)-\(d < 10 ? "0" : "")\(d)"
     }
 
     static func daysIn(year: Int, month: Int) -> Int {

@@ -55,6 +55,7 @@ func buildRouter(services: Services) -> Router<AppContext> {
     let router = Router(context: AppContext.self)
     router.add(middleware: MetricsMiddleware(registry: services.metrics))
     router.add(middleware: AuthMiddleware(services: services))
+    router.add(middleware: QueryMiddleware(rules: OpenAPIDocument.queryRules))
     OpsRoutes.add(to: router, services: services)
     let api = router.group("api/v1")
     AuthRoutes.add(to: api, services: services)

@@ -38,7 +38,9 @@ struct MethodMiddleware<Context: RequestContext>: RouterMiddleware {
         -> Response
     {
         let path = request.uri.path
-        guard path.hasPrefix("/api/v1/") else { return try await next(request, context) }
+        guard path.hasPrefix("/api/v1/") || path == "/healthz" || path == "/metrics" else {
+            return try await next(request, context)
+        }
         let method = request.method.rawValue
         if let allowed = table.allowed(path: path), !allowed.isEmpty, !allowed.contains(method),
             !(method == "HEAD" && allowed.contains("GET"))

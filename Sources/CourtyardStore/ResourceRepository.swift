@@ -287,12 +287,12 @@ public struct ResourceRepository: Sendable {
             if spec.inherit?.columns.contains(where: { $0.0 == key }) == true { continue }
             out[f.column] = try FieldValidator.value(f, input[key]!)
         }
-        if creating {
-            for f in spec.fields where f.required {
-                let v = out[f.column]
-                if v == nil || (v as? String)?.isEmpty == true || v is NullValue {
-                    throw ValidationError(field: f.name, code: "required", message: "\(f.name) is required")
-                }
+        // A required field is given when a record is created, and a change may not empty it.
+        let inherited = Set(spec.inherit?.columns.map(\.0) ?? [])
+        for f in spec.fields where f.required && (creating || (input[f.name] != nil && !inherited.contains(f.name))) {
+            let v = out[f.column]
+            if v == nil || (v as? String)?.isEmpty == true || v is NullValue {
+                throw ValidationError(field: f.name, code: "required", message: "\(f.name) is required")
             }
         }
         return out
@@ -313,7 +313,8 @@ struct HouseholdTie {
             return nil
         }
         guard case .int(let id) = h, id > 0 else { throw ValidationError(field: "household_id", code: "invalid", message: "household_id must be an id") }
-        let relationText = input["relation"]?.stringValue ?? "owner"
+        // Left out, the relation is owner; given, it is one of the relations' names and nothing else.
+        let relationText = input["relation"].map { $0.stringValue ?? "" } ?? "owner"
         guard let relation = ResidentRelation(rawValue: relationText) else {
             throw ValidationError(field: "relation", code: "invalid", message: "relation must be owner, co_owner or tenant")
         }
@@ -341,6 +342,7 @@ enum FieldValidator {
             if f.required { throw ValidationError(field: f.name, code: "required", message: "\(f.name) is required") }
             switch f.kind {
             case .text, .phone: return ""
+            case .flag: throw bad("must be true or false")
             default: return NullValue()
             }
         }
@@ -348,7 +350,8 @@ enum FieldValidator {
         case .text(let max):
             guard case .string(let s) = v else { throw bad("must be text") }
             let c = TextNormalizer.clean(s)
-            guard c.count <= max else { throw bad("is longer than \(max) characters") }
+            // Counted in Unicode code points, as JSON Schema's maxLength counts them.
+            guard c.unicodeScalars.count <= max else { throw bad("is longer than \(max) characters") }
             return c
         case .integer(let lo, let hi):
             guard case .int(let i) = v, i >= lo, i <= hi else { throw bad("must be a whole number from \(lo) to \(hi)") }

@@ -14,6 +14,13 @@ import Testing
         for text in ["1999-12-31", "2000-02-29", "2026-10-01", "2100-03-01"] { #expect(Day(text)?.description == text) }
     }
 
+    /// A day prints as it is read, with a four-digit year, so any date the API takes it also gives back valid.
+    @Test func earlyYearsPrintWithFourDigits() {
+        #expect(Day("0527-04-07")?.description == "0527-04-07")
+        #expect(Day("0001-01-01")?.description == "0001-01-01")
+        #expect(Day("2026-10-01")?.description == "2026-10-01")
+    }
+
     @Test func adjustedHolidaysAndWorkingWeekends() {
         #expect(!cal.isWorkingDay(Day("2026-10-05")!))  // Monday inside National Day
         #expect(cal.isWorkingDay(Day("2026-10-10")!))   // Saturday worked in exchange

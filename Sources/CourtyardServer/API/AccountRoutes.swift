@@ -42,7 +42,7 @@ enum AccountRoutes {
             let body = try await JSONBody.object(request, context: context)
             let (role, scope) = try roleAndScope(body, required: false)
             var hash: String?
-            if let p = body["password"]?.stringValue {
+            if let p = try body.optionalText("password") {
                 guard let target = try await services.accounts.find(id: id) else { throw AppError.notFound }
                 try Security.checkPasswordStrength(p, username: target.username)
                 hash = try await hashPassword(p, services: services)
@@ -53,7 +53,7 @@ enum AccountRoutes {
                 disabled = b
             }
             let account = try await services.accounts.update(id: id, role: role, scope: scope,
-                displayName: body["display_name"]?.stringValue, passwordHash: hash, disabled: disabled,
+                displayName: try body.optionalText("display_name"), passwordHash: hash, disabled: disabled,
                 expectedVersion: try RegistryRoutes.expectedVersion(request, id: id), actor: actor)
             services.tokens.clear()
             return JSONBody.response(account.json, etag: "\"\(account.id)-\(account.version)\"")

@@ -11,6 +11,9 @@ enum OpenAPIDocument {
         return String(decoding: data, as: UTF8.self)
     }()
 
+    /// The query parameters the server holds requests to, read from this document.
+    static let queryRules = QueryRules(document: build())
+
     static func ty(_ t: String) -> D { ["type": t] }
     static func ref(_ name: String) -> D { ["$ref": "#/components/schemas/\(name)"] }
     static func rresp(_ name: String) -> D { ["$ref": "#/components/responses/\(name)"] }
@@ -39,8 +42,28 @@ enum OpenAPIDocument {
     static func enumParam(_ name: String, _ values: [String]) -> D {
         ["name": name, "in": "query", "required": false, "schema": ["type": "string", "enum": values]]
     }
+    /// A page's size and where it starts: the cursor is a position or id the server gave in `next_cursor`.
+    static var limitParam: D {
+        ["name": "limit", "in": "query", "required": false,
+         "schema": ["type": "integer", "format": "int64", "minimum": 1, "maximum": Paging.maxLimit]]
+    }
+    static var cursorParam: D {
+        ["name": "cursor", "in": "query", "required": false, "schema": ["type": "string", "pattern": "^[0-9]{1,8}$"]]
+    }
+    static var pagingParams: [D] { [limitParam, cursorParam] }
+    /// An integer query filter: an id, a year.
+    static func idFilter(_ name: String) -> D {
+        ["name": name, "in": "query", "required": false,
+         "schema": ["type": "integer", "format": "int64", "minimum": 1, "maximum": Int64.max]]
+    }
     static var idParam: D { param("id", "path") }
-    static var ifMatch: D { ["name": "If-Match", "in": "header", "required": false, "schema": ty("string")] }
+    /// An ETag as the server gives it, `"id-version"`, optionally weak, or `*`.
+    /// An empty If-Match is taken as none.
+    static let entityTagPattern = #"^(\*|(W/)?"[0-9]{1,18}-[0-9]{1,9}")?$"#
+    static var ifMatch: D {
+        ["name": "If-Match", "in": "header", "required": false,
+         "schema": ["type": "string", "pattern": entityTagPattern]]
+    }
 
     static func listSchema(_ item: D) -> D {
         ["type": "object", "required": ["items", "next_cursor"],
@@ -54,6 +77,8 @@ enum OpenAPIDocument {
 
     static func schema(_ f: Field) -> D {
         switch f.kind {
+        // A required text holds something besides spaces.
+        case .text(let max) where f.required: return ["type": "string", "maxLength": max, "pattern": "\\S"]
         case .text(let max): return ["type": "string", "maxLength": max]
         case .integer(let lo, let hi): return ["type": "integer", "minimum": lo, "maximum": hi]
         case .flag: return ty("boolean")
@@ -64,6 +89,14 @@ enum OpenAPIDocument {
         }
     }
 
+    /// A schema that also takes null; an enum lists null among its values, as OpenAPI 3.0 validators read it.
+    static func nullable(_ schema: D) -> D {
+        var s = schema
+        s["nullable"] = true
+        if let values = s["enum"] as? [Any] { s["enum"] = values + [NSNull()] }
+        return s
+    }
+
     static func recordName(_ spec: ResourceSpec) -> String {
         let singular = spec.name == "subdistricts" ? "subdistrict" : String(spec.name.dropLast())
         return singular.prefix(1).uppercased() + singular.dropFirst()
@@ -72,9 +105,7 @@ enum OpenAPIDocument {
     static func recordSchema(_ spec: ResourceSpec) -> D {
         var props: D = ["id": ["type": "integer", "format": "int64"], "version": ty("integer")]
         for f in spec.fields {
-            var s = schema(f)
-            if !f.required && f.kind != .flag { s["nullable"] = true }
-            props[f.name] = s
+            props[f.name] = f.required || f.kind == .flag ? schema(f) : nullable(schema(f))
         }
         if spec.name == "households" { props["residents"] = ["type": "array", "items": ref("HouseholdResident")] }
         if spec.name == "residents" { props["households"] = ["type": "array", "items": ty("object")] }
@@ -84,8 +115,10 @@ enum OpenAPIDocument {
     static func inputSchema(_ spec: ResourceSpec, creating: Bool) -> D {
         let inherited = Set(spec.inherit?.columns.map(\.0) ?? [])
         let fields = spec.fields.filter { (creating || $0.updatable) && !inherited.contains($0.name) }
+        // An optional field may be null: in a new record it stays unset, in a change null clears it.
+        func input(_ f: Field) -> D { f.required || f.kind == .flag ? schema(f) : nullable(schema(f)) }
         var s: D = ["type": "object", "additionalProperties": false,
-                    "properties": Dictionary(uniqueKeysWithValues: fields.map { ($0.name, schema($0) as Any) })]
+                    "properties": Dictionary(uniqueKeysWithValues: fields.map { ($0.name, input($0) as Any) })]
         if creating && spec.name == "residents", var props = s["properties"] as? D {
             props["household_id"] = ["type": "integer", "format": "int64", "minimum": 1, "description": "link the new resident to this household"]
             props["relation"] = ["type": "string", "enum": ResidentRelation.allCases.map(\.rawValue)]
@@ -99,9 +132,15 @@ enum OpenAPIDocument {
 
     static func resourcePaths(_ spec: ResourceSpec) -> D {
         let name = spec.name, record = ref(recordName(spec))
-        var listParams = [param("limit", "query"), param("cursor", "query", "string"), param("q", "query", "string"),
-                          enumParam("format", ["json", "csv"])]
-        for f in spec.filters.keys.sorted() { listParams.append(param(f, "query", f == "kind" ? "string" : "integer")) }
+        var listParams = pagingParams + [param("q", "query", "string"), enumParam("format", ["json", "csv"])]
+        for f in spec.filters.keys.sorted() {
+            // Every filter is an id except a choice field's value (an organisation's kind).
+            if let field = spec.fields.first(where: { $0.name == f }), case .choice = field.kind {
+                listParams.append(["name": f, "in": "query", "required": false, "schema": schema(field)])
+            } else {
+                listParams.append(idFilter(f))
+            }
+        }
         let listOK: D = ["description": "a page of \(name)",
                          "content": ["application/json": ["schema": listSchema(record)], "text/csv": ["schema": ty("string")]]]
         return [
@@ -142,7 +181,8 @@ enum OpenAPIDocument {
         paths["/api/v1/auth/token"] = [
             "post": op("Issue a bearer token", id: "issue_token", tag: "auth", body: credentials,
                 responses: ["201": response("a bearer token", token), "400": rresp("BadRequest"), "401": rresp("Unauthorized"),
-                            "422": rresp("Unprocessable")], open: true),
+                            "422": rresp("Unprocessable"),
+                            "429": response("too many sign-in attempts from this address", ref("Error"))], open: true),
             "delete": op("Revoke this token", id: "revoke_token", tag: "auth",
                 responses: ["204": response("revoked"), "401": rresp("Unauthorized")]),
         ]
@@ -155,8 +195,12 @@ enum OpenAPIDocument {
         let link: D = ["type": "object", "required": ["resident_id"], "properties": [
             "resident_id": ty("integer"), "relation": ["type": "string", "enum": ResidentRelation.allCases.map(\.rawValue)],
             "lives_elsewhere": ty("boolean")]]
+        // The link is undone by naming the household and the resident it linked.
+        var linked = response("the household", ref("Household"))
+        linked["links"] = ["UnlinkResident": ["operationId": "unlink_resident",
+            "parameters": ["id": "$response.body#/id", "resident_id": "$request.body#/resident_id"]]]
         paths["/api/v1/households/{id}/residents"] = ["post": op("Link a resident to a household", id: "link_resident", tag: "households",
-            params: [idParam], body: link, responses: responses(["200": response("the household", ref("Household")), "409": rresp("Conflict")]))]
+            params: [idParam], body: link, responses: responses(["200": linked, "409": rresp("Conflict")]))]
         paths["/api/v1/households/{id}/residents/{resident_id}"] = ["delete": op("Unlink a resident", id: "unlink_resident",
             tag: "households", params: [idParam, param("resident_id", "path")], responses: responses(["200": response("the household", ref("Household"))]))]
         let newUser: D = ["type": "object", "required": ["username", "password", "role"], "properties": [
@@ -166,7 +210,8 @@ enum OpenAPIDocument {
         let userPatch: D = ["type": "object", "properties": ["password": ty("string"), "role": ty("string"), "scope": ty("string"),
             "display_name": ty("string"), "disabled": ty("boolean")]]
         paths["/api/v1/users"] = [
-            "get": op("List accounts", id: "list_users", tag: "users", params: [enumParam("format", ["json", "csv"])],
+            "get": op("List accounts", id: "list_users", tag: "users",
+                params: pagingParams + [enumParam("format", ["json", "csv"])],
                 responses: responses(["200": listWithCSV("accounts", user)])),
             "post": op("Create an account", id: "create_user", tag: "users", body: newUser,
                 responses: responses(["201": response("created", user), "409": rresp("Conflict")])),
@@ -177,11 +222,12 @@ enum OpenAPIDocument {
                 responses: responses(["200": response("updated", user), "412": rresp("Stale")])),
         ]
         paths["/api/v1/audit"] = ["get": op("Audit log", id: "audit", tag: "audit",
-            params: [param("entity", "query", "string"), param("entity_id", "query"), param("cursor", "query", "string"), param("limit", "query"),
-                     enumParam("format", ["json", "csv"])],
+            params: [param("entity", "query", "string"), idFilter("entity_id")] + pagingParams
+                + [enumParam("format", ["json", "csv"])],
             responses: responses(["200": listWithCSV("entries", ref("AuditEntry"))]))]
         paths["/api/v1/imports"] = [
-            "get": op("List imports", id: "list_imports", tag: "imports", params: [enumParam("format", ["json", "csv"])],
+            "get": op("List imports", id: "list_imports", tag: "imports",
+                params: pagingParams + [enumParam("format", ["json", "csv"])],
                 responses: responses(["200": listWithCSV("imports", ty("object"))])),
             "post": ["summary": "Import a household sheet (CSV or XLSX)", "operationId": "import_registry", "tags": ["imports"],
                 "parameters": [param("dry_run", "query", "boolean"), param("subdistrict", "query", "string"), param("filename", "query", "string")],
@@ -194,7 +240,7 @@ enum OpenAPIDocument {
         paths["/api/v1/imports/{id}"] = ["get": op("Read an import", id: "read_import", tag: "imports", params: [idParam],
             responses: responses(["200": response("the import", ty("object"))]))]
         paths["/api/v1/exports/registry"] = ["get": ["summary": "Export the household sheet", "operationId": "export_registry", "tags": ["imports"],
-            "parameters": [enumParam("format", ["csv", "xlsx"]), param("subdistrict_id", "query")],
+            "parameters": [enumParam("format", ["csv", "xlsx"]), idFilter("subdistrict_id")],
             "responses": responses(["200": ["description": "the sheet", "content": ["text/csv": ["schema": ty("string")], xlsxMime: ["schema": binary]]]])]]
 
         let threshold: D = ["type": "object", "required": ["numerator", "denominator"],
@@ -207,7 +253,7 @@ enum OpenAPIDocument {
                 "approval_area": threshold, "approval_owners": threshold]]]]
         let vote = ref("Vote")
         paths["/api/v1/votes"] = [
-            "get": op("List votes", id: "list_votes", tag: "votes", params: [param("compound_id", "query")],
+            "get": op("List votes", id: "list_votes", tag: "votes", params: [idFilter("compound_id")] + pagingParams,
                 responses: responses(["200": response("votes", listSchema(vote))])),
             "post": op("Draft a vote", id: "create_vote", tag: "votes", body: newVote, responses: responses(["201": response("the draft", vote)])),
         ]
@@ -228,8 +274,8 @@ enum OpenAPIDocument {
         let report = ref("Report")
         paths["/api/v1/reports"] = [
             "get": op("List supervision reports", id: "list_reports", tag: "reports",
-                params: [param("compound_id", "query"), enumParam("state", ReportState.allCases.map(\.rawValue)), enumParam("overdue", ["true", "false"]),
-                         enumParam("format", ["json", "csv"])],
+                params: [idFilter("compound_id"), enumParam("state", ReportState.allCases.map(\.rawValue)),
+                         enumParam("overdue", ["true", "false"]), enumParam("format", ["json", "csv"])] + pagingParams,
                 responses: responses(["200": listWithCSV("reports", report)])),
             "post": op("File a supervision report", id: "create_report", tag: "reports",
                 body: ["type": "object", "required": ["compound_id", "category", "description"], "properties": [

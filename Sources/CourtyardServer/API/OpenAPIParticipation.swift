@@ -9,7 +9,8 @@ extension OpenAPIDocument {
         let question: D = ["type": "object", "required": ["text", "type"], "properties": ["text": ty("string"),
             "type": ["type": "string", "enum": QuestionType.allCases.map(\.rawValue)], "options": ["type": "array", "items": ty("string")], "required": ty("boolean")]]
         paths["/api/v1/questionnaires"] = [
-            "get": op("List questionnaires", id: "list_questionnaires", tag: "participation", params: [param("compound_id", "query")],
+            "get": op("List questionnaires", id: "list_questionnaires", tag: "participation",
+                params: [idFilter("compound_id")] + pagingParams,
                 responses: responses(["200": response("questionnaires", listSchema(any))])),
             "post": op("Draft a questionnaire for a compound", id: "create_questionnaire", tag: "participation",
                 body: ["type": "object", "required": ["compound_id", "kind", "title", "questions", "opens_on", "closes_on"], "properties": [
@@ -34,7 +35,8 @@ extension OpenAPIDocument {
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ["schema": ["type": "string", "format": "binary"]]]]])]]
 
         paths["/api/v1/notices"] = [
-            "get": op("List public notices", id: "list_notices", tag: "participation", params: [param("compound_id", "query")],
+            "get": op("List public notices", id: "list_notices", tag: "participation",
+                params: [idFilter("compound_id")] + pagingParams,
                 responses: responses(["200": response("notices", listSchema(any))])),
             "post": op("Draft a public notice", id: "create_notice", tag: "participation",
                 body: ["type": "object", "required": ["compound_id", "kind", "title", "body", "starts_on", "ends_on"], "properties": [
@@ -54,7 +56,8 @@ extension OpenAPIDocument {
             params: [idParam, param("objection", "path")], body: ["type": "object", "required": ["reply"], "properties": ["reply": ty("string")]],
             responses: responses(["200": response("the notice", any)]))]
         paths["/api/v1/projects/{id}/expert_reviews"] = [
-            "get": op("A project's expert reviews", id: "list_expert_reviews", tag: "participation", params: [idParam],
+            "get": op("A project's expert reviews", id: "list_expert_reviews", tag: "participation",
+                params: [idParam] + pagingParams,
                 responses: responses(["200": response("reviews", listSchema(any))])),
             "post": op("Record an expert review", id: "add_expert_review", tag: "participation", params: [idParam],
                 body: ["type": "object", "required": ["date", "experts", "conclusion"], "properties": ["date": date,
@@ -64,7 +67,8 @@ extension OpenAPIDocument {
         ]
 
         paths["/api/v1/webhooks"] = [
-            "get": op("List webhooks (without secrets)", id: "list_webhooks", tag: "integrations", responses: responses(["200": response("webhooks", listSchema(any))])),
+            "get": op("List webhooks (without secrets)", id: "list_webhooks", tag: "integrations", params: pagingParams,
+                responses: responses(["200": response("webhooks", listSchema(any))])),
             "post": op("Add a webhook; bodies are signed with HMAC-SHA256 in X-Courtyard-Signature", id: "add_webhook", tag: "integrations",
                 body: ["type": "object", "required": ["url", "events", "secret"], "properties": ["url": ty("string"),
                     "events": ["type": "array", "items": ["type": "string", "enum": Outbox.events + ["*"]]], "secret": ["type": "string", "minLength": 16]]],
@@ -73,6 +77,7 @@ extension OpenAPIDocument {
         paths["/api/v1/webhooks/{id}"] = ["delete": op("Remove a webhook", id: "remove_webhook", tag: "integrations", params: [idParam],
             responses: responses(["204": response("removed")]))]
         paths["/api/v1/outbox"] = ["get": op("Notifications waiting, delivered or failed", id: "list_outbox", tag: "integrations",
+            params: pagingParams,
             responses: responses(["200": response("the outbox", listSchema(any))]))]
         paths["/api/v1/open311/keys"] = ["post": op("Issue an Open311 api_key (shown once)", id: "add_open311_key", tag: "integrations",
             body: ["type": "object", "required": ["name"],
@@ -83,7 +88,8 @@ extension OpenAPIDocument {
         let levels: D = ["type": "object", "properties": ["subdistrict_id": ty("integer"), "acknowledge_days": ty("integer"), "fix_days": ty("integer"),
             "source": ["type": "string", "enum": ["default", "office"]]]]
         paths["/api/v1/service_levels"] = [
-            "get": op("The office's service levels for reports", id: "read_service_levels", tag: "integrations", params: [param("subdistrict_id", "query")],
+            "get": op("The office's service levels for reports", id: "read_service_levels", tag: "integrations",
+                params: [idFilter("subdistrict_id")],
                 responses: responses(["200": response("levels", levels)])),
             "put": op("Set the office's service levels, in working days", id: "put_service_levels", tag: "integrations",
                 body: ["type": "object", "required": ["acknowledge_days", "fix_days"], "properties": ["subdistrict_id": ty("integer"),

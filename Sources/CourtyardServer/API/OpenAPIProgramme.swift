@@ -3,12 +3,23 @@ import CourtyardStore
 
 /// The renovation programme's part of the OpenAPI document: projects, schedules, the ledger and bulletins.
 extension OpenAPIDocument {
+    /// A batch year, as projects take it (2000 to 2100).
+    static func yearParam(required: Bool) -> D {
+        ["name": "batch_year", "in": "query", "required": required,
+         "schema": ["type": "integer", "format": "int64", "minimum": 2000, "maximum": 2100]]
+    }
+
     static func programme(_ paths: inout D, _ schemas: inout D) {
         let project = ref("Project"), any = ty("object")
         let date: D = ["type": "string", "format": "date"]
         let ids: D = ["type": "array", "items": ty("integer")]
-        let orgFields: D = ["contractor_id": ty("integer"), "supervisor_id": ty("integer"), "designer_id": ty("integer"), "pm_company_id": ty("integer")]
-        let projectBody = orgFields.merging(["deadline": date, "planned_start": date, "is_model": ty("boolean"), "model_writeup": ty("string")]) { a, _ in a }
+        // An organisation and the planned start may be unset: null in a record, and null in a change clears them.
+        let nullableID: D = ["type": "integer", "format": "int64", "nullable": true]
+        let orgFields: D = ["contractor_id": nullableID, "supervisor_id": nullableID, "designer_id": nullableID,
+                            "pm_company_id": nullableID]
+        let maybeDate = date.merging(["nullable": true]) { _, b in b }
+        let projectBody = orgFields.merging(["deadline": date, "planned_start": maybeDate,
+            "is_model": ty("boolean"), "model_writeup": ["type": "string", "maxLength": 2000]]) { a, _ in a }
         let p = "/api/v1/projects/{id}"
         func conflict(_ own: D) -> D { responses(own.merging(["409": rresp("Conflict")]) { a, _ in a }) }
 
@@ -16,8 +27,9 @@ extension OpenAPIDocument {
             responses: responses(["200": response("categories and items", any)]))]
         paths["/api/v1/projects"] = [
             "get": op("List projects", id: "list_projects", tag: "projects",
-                params: [param("batch_year", "query"), param("compound_id", "query"), param("community_id", "query"),
-                         enumParam("stage", ProjectStage.allCases.map(\.rawValue)), enumParam("format", ["json", "csv"])],
+                params: [yearParam(required: false), idFilter("compound_id"), idFilter("community_id"),
+                         enumParam("stage", ProjectStage.allCases.map(\.rawValue)),
+                         enumParam("format", ["json", "csv"])] + pagingParams,
                 responses: responses(["200": listWithCSV("projects", project)])),
             "post": op("Create a project: one compound in one batch year", id: "create_project", tag: "projects",
                 body: ["type": "object", "required": ["compound_id", "batch_year", "deadline"],
@@ -72,7 +84,8 @@ extension OpenAPIDocument {
                 "properties": ["task_id": ty("integer"), "lag_days": ["type": "integer", "minimum": 0, "maximum": 365]]]]]],
             "work_item_id": ty("integer"), "actual_start": date, "actual_finish": date]]
         paths[p + "/tasks"] = [
-            "get": op("List a project's tasks", id: "list_tasks", tag: "schedule", params: [idParam], responses: responses(["200": response("tasks", listSchema(any))])),
+            "get": op("List a project's tasks", id: "list_tasks", tag: "schedule", params: [idParam] + pagingParams,
+                responses: responses(["200": response("tasks", listSchema(any))])),
             "post": op("Add a task", id: "add_task", tag: "schedule", params: [idParam], body: task, responses: conflict(["201": response("the task", any)])),
         ]
         paths[p + "/tasks/{task}"] = [
@@ -81,7 +94,10 @@ extension OpenAPIDocument {
             "delete": op("Remove a task", id: "delete_task", tag: "schedule", params: [idParam, param("task", "path")],
                 responses: responses(["204": response("removed")])),
         ]
-        let modeParams = [idParam, enumParam("mode", Schedule.Mode.allCases.map(\.rawValue)), param("start", "query", "string")]
+        // A schedule starts within this century: a start centuries away costs the server seconds of calendar.
+        let startDate: D = ["type": "string", "format": "date", "pattern": "^20[0-9]{2}-[0-9]{2}-[0-9]{2}$"]
+        let modeParams = [idParam, enumParam("mode", Schedule.Mode.allCases.map(\.rawValue)),
+                          ["name": "start", "in": "query", "required": false, "schema": startDate]]
         paths[p + "/schedule"] = ["get": op("Critical-path schedule in working days", id: "schedule", tag: "schedule", params: modeParams,
             responses: responses(["200": response("the schedule", ref("Schedule"))]))]
         paths[p + "/baseline"] = ["post": op("Freeze the current plan as the baseline", id: "set_baseline", tag: "schedule", params: modeParams,
@@ -90,7 +106,8 @@ extension OpenAPIDocument {
             "responses": responses(["200": ["description": "SVG", "content": ["image/svg+xml": ["schema": ty("string")]]]])]]
 
         paths[p + "/site_logs"] = [
-            "get": op("The project's site logs", id: "list_site_logs", tag: "ledger", params: [idParam, enumParam("format", ["json", "csv"])],
+            "get": op("The project's site logs", id: "list_site_logs", tag: "ledger",
+                params: [idParam, enumParam("format", ["json", "csv"])] + pagingParams,
                 responses: responses(["200": listWithCSV("site logs", any)])),
             "post": op("Write the day's site log (in construction; one a day)", id: "add_site_log", tag: "ledger", params: [idParam],
                 body: ["type": "object", "required": ["date", "work_done"], "properties": ["date": date, "weather": ty("string"),
@@ -100,7 +117,9 @@ extension OpenAPIDocument {
                 responses: conflict(["201": response("the log", any)])),
         ]
         paths[p + "/checks"] = [
-            "get": op("Site checks with their findings", id: "list_checks", tag: "ledger", params: [idParam], responses: responses(["200": response("checks", listSchema(any))])),
+            "get": op("Site checks with their findings", id: "list_checks", tag: "ledger",
+                params: [idParam] + pagingParams,
+                responses: responses(["200": response("checks", listSchema(any))])),
             "post": op("Record a site check and its findings", id: "add_check", tag: "ledger", params: [idParam],
                 body: ["type": "object", "required": ["date", "items"], "properties": ["date": date,
                     "items": ["type": "array", "items": ["type": "object", "properties": ["item": ty("string"), "passed": ty("boolean"), "note": ty("string")]]],
@@ -113,7 +132,8 @@ extension OpenAPIDocument {
 
         let bulletin = ref("Bulletin")
         paths["/api/v1/bulletins"] = [
-            "get": op("List bulletins", id: "list_bulletins", tag: "bulletins", params: [param("batch_year", "query")],
+            "get": op("List bulletins", id: "list_bulletins", tag: "bulletins",
+                params: [yearParam(required: false)] + pagingParams,
                 responses: responses(["200": response("bulletins", listSchema(any))])),
             "post": op("Draft a bulletin", id: "draft_bulletin", tag: "bulletins",
                 body: ["type": "object", "required": ["as_of", "batch_year"], "properties": ["as_of": date, "batch_year": ty("integer"),
@@ -133,11 +153,11 @@ extension OpenAPIDocument {
         paths["/api/v1/bulletins/{id}/publish"] = ["post": op("Publish and freeze", id: "publish_bulletin", tag: "bulletins", params: [idParam],
             responses: conflict(["200": response("published", bulletin)]))]
         paths["/api/v1/programme/progress"] = ["get": op("Progress weighted by budget, rolled up", id: "programme_progress", tag: "bulletins",
-            params: [["name": "batch_year", "in": "query", "required": true, "schema": ty("integer")], enumParam("level", ["compound", "community", "subdistrict"]),
-                     enumParam("format", ["json", "csv"])],
+            params: [yearParam(required: true), enumParam("level", ["compound", "community", "subdistrict"]),
+                     enumParam("format", ["json", "csv"])] + pagingParams,
             responses: responses(["200": listWithCSV("one row per unit", any)]))]
         paths["/api/v1/programme/s-curve.svg"] = ["get": ["summary": "Planned against actual cumulative completion", "operationId": "s_curve",
-            "tags": ["bulletins"], "parameters": [["name": "batch_year", "in": "query", "required": true, "schema": ty("integer")]],
+            "tags": ["bulletins"], "parameters": [yearParam(required: true)],
             "responses": responses(["200": ["description": "SVG", "content": ["image/svg+xml": ["schema": ty("string")]]]])]]
 
         let rates: D = Dictionary(uniqueKeysWithValues: Rates.keys.map { ($0, ty("number") as Any) })

@@ -10,7 +10,7 @@ enum RegistryRoutes {
         api.post("households/:id/residents") { request, context -> Response in
             let body = try await JSONBody.object(request, context: context)
             let rid = try body.requiredID("resident_id")
-            let relationText = body["relation"]?.stringValue ?? "owner"
+            let relationText = body["relation"].map { $0.stringValue ?? "" } ?? "owner"
             guard let relation = ResidentRelation(rawValue: relationText) else {
                 throw AppError.unprocessable("invalid", "relation must be owner, co_owner or tenant", field: "relation")
             }
@@ -32,14 +32,20 @@ enum RegistryRoutes {
 
     static func etag(_ r: Record) -> String { "\"\(r.id)-\(r.version)\"" }
 
-    /// The version an If-Match header names; nil when absent or `*`. A malformed one is a 412, not a silent pass.
+    /// The version an If-Match header names; nil when absent or `*`. One that is not an entity tag this server
+    /// gives (`"id-version"`) is a 400, not a silent pass; another record's tag is a 412.
     static func expectedVersion(_ request: Request, id: Int64) throws -> Int? {
         guard var tag = request.headers[.ifMatch]?.trimmingCharacters(in: .whitespaces) else { return nil }
-        if tag == "*" { return nil }
+        if tag.isEmpty || tag == "*" { return nil }
+        guard tag.range(of: OpenAPIDocument.entityTagPattern, options: .regularExpression) != nil else {
+            throw AppError.badRequest("invalid_if_match", "If-Match is an ETag this server gave, as \"id-version\"",
+                field: "If-Match")
+        }
         if tag.hasPrefix("W/") { tag.removeFirst(2) }
         let parts = tag.trimmingCharacters(in: CharacterSet(charactersIn: "\"")).split(separator: "-")
-        guard parts.count == 2, Int64(parts[0]) == id, let v = Int(parts[1]) else { throw AppError.stale }
-        return v
+        guard parts.count == 2, let v = Int(parts[1]) else { throw AppError.stale }
+        // Another record's tag matches no version of this one: a 412, once the body has been judged.
+        return Int64(parts[0]) == id ? v : -1
     }
 
     static func listQuery(_ request: Request, spec: ResourceSpec) throws -> ListQuery {
