@@ -14,7 +14,8 @@ public enum TextNormalizer {
         return String(out)
     }
 
-    /// Trims, folds full-width forms and collapses runs of inner white space to one space.
+    /// Trims, folds full-width forms, drops control characters (a NUL cuts SQLite's text short and PostgreSQL
+    /// refuses it) and collapses runs of inner white space to one space.
     /// Works on Unicode scalars, not Characters: a city's sheet has millions of cells.
     public static func clean(_ s: String) -> String {
         if isClean(s) { return s }
@@ -25,6 +26,7 @@ public enum TextNormalizer {
                 pendingSpace = !out.isEmpty
                 continue
             }
+            if isControl(u) { continue }
             if pendingSpace { out.append(" ") }
             pendingSpace = false
             out.append(u.value >= 0xFF01 && u.value <= 0xFF5E ? Unicode.Scalar(u.value - 0xFEE0)! : u)
@@ -40,12 +42,15 @@ public enum TextNormalizer {
                 if previousSpace || u != " " { return false }
                 previousSpace = true
             } else {
-                if u.value >= 0xFF01 && u.value <= 0xFF5E { return false }
+                if (u.value >= 0xFF01 && u.value <= 0xFF5E) || isControl(u) { return false }
                 previousSpace = false
             }
         }
         return !previousSpace || s.isEmpty
     }
+
+    /// C0 controls that are not white space, and DEL.
+    static func isControl(_ u: Unicode.Scalar) -> Bool { u.value < 0x20 || u.value == 0x7F }
 
     static func isSpace(_ u: Unicode.Scalar) -> Bool {
         switch u.value {

@@ -69,3 +69,13 @@ import Testing
         #expect(Permissions.allowedScopes(for: .contractor) == [.organisation])
     }
 }
+
+@Suite struct ControlCharacterTests {
+    /// A NUL or another control character never reaches the store: SQLite cut text at a NUL, PostgreSQL refuses it.
+    @Test func cleanTextDropsControlCharacters() {
+        #expect(TextNormalizer.clean("\u{0}rE") == "rE")
+        #expect(TextNormalizer.clean("3\u{7F}0\u{1B}1") == "301")
+        #expect(TextNormalizer.clean("\u{0}") == "")
+        #expect(TextNormalizer.clean("1 单元\t2") == "1 单元 2")
+    }
+}
