@@ -141,12 +141,17 @@ import Testing
             if ProcessInfo.processInfo.environment["CRAWL_SHAPES"] != nil {
                 print("SHAPES \(username) \(visits.count): \(Set(visits.map { Self.shape($0.path) }).sorted())")
             }
-            for problem in Self.brokenLinks(visits, signedIn: true) { Issue.record("\(username): \(problem)") }
-            for v in visits where v.status == .ok {
-                guard let html = v.html else { continue }
-                let words = Self.untranslated(html)
-                if !words.isEmpty { Issue.record("\(username): \(v.path) shows \(Set(words).sorted().prefix(8))") }
-            }
+            Self.recordProblems(visits, who: username, signedIn: true)
+        }
+    }
+
+    /// Every broken link, and every page that shows English words or raw codes, as an issue naming who saw it.
+    static func recordProblems(_ visits: [Visit], who: String, signedIn: Bool) {
+        for problem in brokenLinks(visits, signedIn: signedIn) { Issue.record("\(who): \(problem)") }
+        for v in visits where v.status == .ok {
+            guard let html = v.html else { continue }
+            let words = untranslated(html)
+            if !words.isEmpty { Issue.record("\(who): \(v.path) shows \(Set(words).sorted().prefix(8))") }
         }
     }
 
@@ -156,12 +161,7 @@ import Testing
                 .items[0].id
             let visits = try await Self.crawl(client, cookie: nil, start: "/public/compounds/\(compound)")
             #expect(visits.count > 1)
-            for problem in Self.brokenLinks(visits, signedIn: false) { Issue.record("public: \(problem)") }
-            for v in visits where v.status == .ok {
-                guard let html = v.html else { continue }
-                let words = Self.untranslated(html)
-                if !words.isEmpty { Issue.record("public: \(v.path) shows \(Set(words).sorted().prefix(8))") }
-            }
+            Self.recordProblems(visits, who: "public", signedIn: false)
         }
     }
 
