@@ -93,7 +93,14 @@ public enum GateEvidence {
     }
 
     /// A gate passed only on documents, with no record in Courtyard behind it.
-    public static func onPaper(_ evidence: [Evidence]) -> Bool { !evidence.isEmpty && evidence.allSatisfy(\.isDocument) }
+    public static func onPaper(_ evidence: [Evidence]) -> Bool {
+        onPaper(kinds: evidence.map { if case .record(let kind, _) = $0 { kind.rawValue } else { "document" } })
+    }
+
+    /// The same over the kinds a gate pass stored; before evidence was typed a document was a bare `attachment`.
+    public static func onPaper(kinds: [String]) -> Bool {
+        !kinds.isEmpty && kinds.allSatisfy { $0 == "document" || $0 == "attachment" }
+    }
 }
 
 /// The three national categories of renovation work.

@@ -247,8 +247,7 @@ public struct ProjectRepository: Sendable {
 
     /// A gate passed only on documents (or, before evidence was typed, on bare attachments).
     static func passedOnPaper(_ evidence: JSONValue) -> Bool {
-        let kinds = evidence.arrayItems.compactMap { $0["kind"]?.stringValue }
-        return !kinds.isEmpty && kinds.allSatisfy { $0 == "document" || $0 == "attachment" }
+        GateEvidence.onPaper(kinds: evidence.arrayItems.compactMap { $0["kind"]?.stringValue })
     }
 
     // MARK: The tailored plan

@@ -26,6 +26,8 @@ import Testing
         #expect(GateEvidence.onPaper([.document(attachmentId: 1, type: .noticePhotos)]))
         #expect(!GateEvidence.onPaper([.document(attachmentId: 1, type: .noticePhotos), .record(.notice, id: 2)]))
         #expect(!GateEvidence.onPaper([]))
+        #expect(GateEvidence.onPaper(kinds: ["attachment", "document"]))
+        #expect(!GateEvidence.onPaper(kinds: ["document", "notice"]))
     }
 
     @Test func aYearsWorkingDaysComeFromWhereTheCalendarSays() {
