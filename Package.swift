@@ -62,9 +62,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
-        .testTarget(name: "CourtyardDomainTests", dependencies: ["CourtyardDomain", "CourtyardSheets"], swiftSettings: strict),
         .testTarget(
-            name: "CourtyardStoreTests", dependencies: ["CourtyardStore", "CourtyardTestSupport"], swiftSettings: strict),
+            name: "CourtyardDomainTests", dependencies: ["CourtyardDomain", "CourtyardSheets"], swiftSettings: strict),
+        .testTarget(
+            name: "CourtyardStoreTests", dependencies: ["CourtyardStore", "CourtyardTestSupport"], swiftSettings: strict
+        ),
         .testTarget(
             name: "CourtyardServerTests",
             dependencies: [

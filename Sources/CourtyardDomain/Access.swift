@@ -1,7 +1,12 @@
 /// The roles an account can hold.
 public enum Role: String, CaseIterable, Codable, Sendable {
-    case admin, subdistrictOfficer = "subdistrict_officer", communityStaff = "community_staff"
-    case contractor, supervisor, pmCompany = "pm_company", department, propertyCompany = "property_company"
+    case admin
+    case subdistrictOfficer = "subdistrict_officer"
+    case communityStaff = "community_staff"
+    case contractor, supervisor
+    case pmCompany = "pm_company"
+    case department
+    case propertyCompany = "property_company"
     case steward, viewer
 
     /// Roles that belong to an organisation rather than to a place.
@@ -23,7 +28,10 @@ public struct Scope: Hashable, Sendable, CustomStringConvertible {
     public var id: Int64?
 
     public static let global = Scope(kind: nil, id: nil)
-    public init(kind: ScopeKind?, id: Int64?) { self.kind = kind; self.id = id }
+    public init(kind: ScopeKind?, id: Int64?) {
+        self.kind = kind
+        self.id = id
+    }
 
     /// "community:12" as the CLI and the API write it.
     public static func parse(_ text: String) -> Scope? {
@@ -110,14 +118,22 @@ public enum Permissions {
 
 /// Kinds of organisation and, for departments, which one.
 public enum OrganisationKind: String, CaseIterable, Codable, Sendable {
-    case contractor, supervisor, designer, pmCompany = "pm_company", department, propertyCompany = "property_company"
+    case contractor, supervisor, designer
+    case pmCompany = "pm_company"
+    case department
+    case propertyCompany = "property_company"
 }
 
 public enum DepartmentKind: String, CaseIterable, Codable, Sendable {
-    case housing, planning, water, cityManagement = "city_management", power, telecom, gas, heating
-    case municipalWorks = "municipal_works", greening
+    case housing, planning, water
+    case cityManagement = "city_management"
+    case power, telecom, gas, heating
+    case municipalWorks = "municipal_works"
+    case greening
 }
 
 public enum ResidentRelation: String, CaseIterable, Codable, Sendable {
-    case owner, coOwner = "co_owner", tenant
+    case owner
+    case coOwner = "co_owner"
+    case tenant
 }

@@ -31,8 +31,11 @@ public struct Area: Hashable, Comparable, Sendable, TextCodable {
             while bytes.last == 0x20 { bytes.removeLast() }
             break
         }
-        var whole: Int64 = 0, frac: Int64 = 0
-        var wholeDigits = 0, fracDigits = 0, seenPoint = false
+        var whole: Int64 = 0
+        var frac: Int64 = 0
+        var wholeDigits = 0
+        var fracDigits = 0
+        var seenPoint = false
         for b in bytes {
             switch b {
             case 0x30...0x39:

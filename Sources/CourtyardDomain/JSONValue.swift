@@ -18,10 +18,19 @@ public enum JSONValue: Hashable, Sendable {
         return nil
     }
 
-    public var stringValue: String? { if case .string(let s) = self { return s }; return nil }
-    public var intValue: Int64? { if case .int(let i) = self { return i }; return nil }
+    public var stringValue: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+    public var intValue: Int64? {
+        if case .int(let i) = self { return i }
+        return nil
+    }
     /// The items of a JSON list; empty for anything else.
-    public var arrayItems: [JSONValue] { if case .array(let a) = self { return a }; return [] }
+    public var arrayItems: [JSONValue] {
+        if case .array(let a) = self { return a }
+        return []
+    }
 
     public func serialized() -> String {
         var out = ""

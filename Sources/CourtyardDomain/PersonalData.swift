@@ -21,9 +21,13 @@ public enum PersonalData {
         let h = TextNormalizer.halfWidth(raw)
         var digits = ""
         for ch in h {
-            if ch.isASCII && ch.isNumber { digits.append(ch) }
-            else if ch == " " || ch == "-" || ch == "+" || ch == "(" || ch == ")" { continue }
-            else { return nil }
+            if ch.isASCII && ch.isNumber {
+                digits.append(ch)
+            } else if ch == " " || ch == "-" || ch == "+" || ch == "(" || ch == ")" {
+                continue
+            } else {
+                return nil
+            }
         }
         if digits.hasPrefix("86") && digits.count == 13 { digits.removeFirst(2) }
         guard digits.count >= 7 && digits.count <= 12 else { return nil }

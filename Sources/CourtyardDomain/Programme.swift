@@ -1,7 +1,12 @@
 /// The stages a renovation project passes, in order. Each step forward is a gate that needs evidence.
 public enum ProjectStage: String, CaseIterable, Codable, Sendable, Comparable {
-    case consultation, preliminaryDesign = "preliminary_design", publicReview = "public_review", expertReview = "expert_review"
-    case planApproved = "plan_approved", construction, accepted, handedOver = "handed_over"
+    case consultation
+    case preliminaryDesign = "preliminary_design"
+    case publicReview = "public_review"
+    case expertReview = "expert_review"
+    case planApproved = "plan_approved"
+    case construction, accepted
+    case handedOver = "handed_over"
 
     public var index: Int { Self.allCases.firstIndex(of: self)! }
     public var next: ProjectStage? { index + 1 < Self.allCases.count ? Self.allCases[index + 1] : nil }
@@ -42,16 +47,24 @@ public enum ProjectStage: String, CaseIterable, Codable, Sendable, Comparable {
 
 /// What kind of record a gate's evidence may point at.
 public enum EvidenceKind: String, CaseIterable, Codable, Sendable {
-    case questionnaire, notice, expertReview = "expert_review", vote, acceptance
+    case questionnaire, notice
+    case expertReview = "expert_review"
+    case vote, acceptance
 }
 
 /// The kinds of paper a gate may take instead of a record.
 public enum DocumentType: String, CaseIterable, Codable, Sendable {
-    case consultationMinutes = "consultation_minutes", residentOpinionSummary = "resident_opinion_summary"
-    case designScheme = "design_scheme", noticePhotos = "notice_photos", noticeText = "notice_text"
-    case expertOpinion = "expert_opinion", approvalDocument = "approval_document"
-    case commencementReport = "commencement_report", constructionPermit = "construction_permit"
-    case acceptanceReport = "acceptance_report", handoverAgreement = "handover_agreement"
+    case consultationMinutes = "consultation_minutes"
+    case residentOpinionSummary = "resident_opinion_summary"
+    case designScheme = "design_scheme"
+    case noticePhotos = "notice_photos"
+    case noticeText = "notice_text"
+    case expertOpinion = "expert_opinion"
+    case approvalDocument = "approval_document"
+    case commencementReport = "commencement_report"
+    case constructionPermit = "construction_permit"
+    case acceptanceReport = "acceptance_report"
+    case handoverAgreement = "handover_agreement"
 }
 
 /// One piece of evidence: a record of a kind the gate takes, or an uploaded document of a type it takes.
@@ -121,25 +134,33 @@ public struct CatalogueItem: Sendable {
 public enum WorkCatalogue {
     public static let items: [CatalogueItem] = {
         let basic: [(String, String, String, String)] = [
-            ("water_supply", "供水", "Water supply", "米"), ("drainage", "排水", "Drainage", "米"), ("power", "供电", "Power supply", "米"),
-            ("low_voltage", "弱电", "Low-voltage cables", "米"), ("roads", "道路", "Roads", "平方米"), ("gas", "供气", "Gas", "户"),
-            ("heating", "供热", "Heating", "米"), ("fire_safety", "消防", "Fire safety", "套"), ("security", "安防", "Security", "套"),
+            ("water_supply", "供水", "Water supply", "米"), ("drainage", "排水", "Drainage", "米"),
+            ("power", "供电", "Power supply", "米"),
+            ("low_voltage", "弱电", "Low-voltage cables", "米"), ("roads", "道路", "Roads", "平方米"),
+            ("gas", "供气", "Gas", "户"),
+            ("heating", "供热", "Heating", "米"), ("fire_safety", "消防", "Fire safety", "套"),
+            ("security", "安防", "Security", "套"),
             ("waste_sorting", "生活垃圾分类", "Waste sorting", "套"), ("telecom", "通信", "Telecom", "米"),
             ("overhead_wires", "架空线规整", "Overhead wires", "米"), ("roofs", "屋面", "Roofs", "平方米"),
             ("exterior_walls", "外墙", "Exterior walls", "平方米"), ("stairwells", "楼梯间", "Stairwells", "单元"),
         ]
         let improvement: [(String, String, String, String)] = [
-            ("illegal_structures", "拆除违法建设", "Demolish illegal structures", "平方米"), ("greening", "绿化", "Greening", "平方米"),
+            ("illegal_structures", "拆除违法建设", "Demolish illegal structures", "平方米"),
+            ("greening", "绿化", "Greening", "平方米"),
             ("lighting", "照明", "Lighting", "盏"), ("age_friendly", "适老化改造", "Age-friendly works", "套"),
             ("parking", "停车设施", "Parking", "个"), ("ev_charging", "电动汽车及电动自行车充电", "EV and e-bike charging", "个"),
             ("parcel_lockers", "智能快件箱", "Parcel lockers", "套"), ("fitness", "健身设施", "Fitness", "套"),
-            ("property_rooms", "物业用房", "Property rooms", "平方米"), ("energy_retrofit", "建筑节能改造", "Energy retrofit", "平方米"),
+            ("property_rooms", "物业用房", "Property rooms", "平方米"),
+            ("energy_retrofit", "建筑节能改造", "Energy retrofit", "平方米"),
             ("elevators", "加装电梯", "Elevators", "部"),
         ]
         let upgrade: [(String, String, String, String)] = [
-            ("service_centre", "社区综合服务设施", "Community service centre", "平方米"), ("health_station", "卫生服务站", "Health station", "平方米"),
-            ("elderly_care", "养老", "Elderly care", "平方米"), ("childcare", "托育", "Childcare", "平方米"), ("canteen", "助餐", "Canteen", "平方米"),
-            ("convenience_shops", "便民市场与便利店", "Convenience shops", "平方米"), ("smart_sensing", "智慧感知设施", "Smart sensing", "套"),
+            ("service_centre", "社区综合服务设施", "Community service centre", "平方米"),
+            ("health_station", "卫生服务站", "Health station", "平方米"),
+            ("elderly_care", "养老", "Elderly care", "平方米"), ("childcare", "托育", "Childcare", "平方米"),
+            ("canteen", "助餐", "Canteen", "平方米"),
+            ("convenience_shops", "便民市场与便利店", "Convenience shops", "平方米"),
+            ("smart_sensing", "智慧感知设施", "Smart sensing", "套"),
         ]
         func make(_ list: [(String, String, String, String)], _ c: WorkCategory) -> [CatalogueItem] {
             list.map { CatalogueItem(code: $0.0, category: c, zh: $0.1, en: $0.2, unit: $0.3) }
@@ -192,7 +213,11 @@ public enum Ranking {
         let order = keys.indices.sorted { keys[$0] > keys[$1] }
         var out = Array(repeating: 0, count: keys.count)
         for (place, i) in order.enumerated() {
-            if place > 0, keys[order[place - 1]] == keys[i] { out[i] = out[order[place - 1]] } else { out[i] = place + 1 }
+            if place > 0, keys[order[place - 1]] == keys[i] {
+                out[i] = out[order[place - 1]]
+            } else {
+                out[i] = place + 1
+            }
         }
         return out
     }
@@ -205,30 +230,49 @@ public struct ProgressCounts: Sendable, Equatable {
     public init() {}
 
     public mutating func add(households: Int64, started: Bool, completed: Bool) {
-        compoundsPlanned += 1; householdsPlanned += households
-        if started { compoundsStarted += 1; householdsStarted += households }
-        if completed { compoundsCompleted += 1; householdsCompleted += households }
+        compoundsPlanned += 1
+        householdsPlanned += households
+        if started {
+            compoundsStarted += 1
+            householdsStarted += households
+        }
+        if completed {
+            compoundsCompleted += 1
+            householdsCompleted += households
+        }
     }
 
     public var rates: Rates {
-        Rates(startByCompounds: Percent.tenths(compoundsStarted, of: compoundsPlanned),
-              completionByCompounds: Percent.tenths(compoundsCompleted, of: compoundsPlanned),
-              startByHouseholds: Percent.tenths(householdsStarted, of: householdsPlanned),
-              completionByHouseholds: Percent.tenths(householdsCompleted, of: householdsPlanned))
+        Rates(
+            startByCompounds: Percent.tenths(compoundsStarted, of: compoundsPlanned),
+            completionByCompounds: Percent.tenths(compoundsCompleted, of: compoundsPlanned),
+            startByHouseholds: Percent.tenths(householdsStarted, of: householdsPlanned),
+            completionByHouseholds: Percent.tenths(householdsCompleted, of: householdsPlanned))
     }
 }
 
 /// The four rates of a bulletin, in tenths of a percent.
 public struct Rates: Sendable, Equatable {
-    public var startByCompounds: Int64, completionByCompounds: Int64, startByHouseholds: Int64, completionByHouseholds: Int64
-    public init(startByCompounds: Int64, completionByCompounds: Int64, startByHouseholds: Int64, completionByHouseholds: Int64) {
-        self.startByCompounds = startByCompounds; self.completionByCompounds = completionByCompounds
-        self.startByHouseholds = startByHouseholds; self.completionByHouseholds = completionByHouseholds
+    public var startByCompounds: Int64, completionByCompounds: Int64, startByHouseholds: Int64,
+        completionByHouseholds: Int64
+    public init(
+        startByCompounds: Int64, completionByCompounds: Int64, startByHouseholds: Int64, completionByHouseholds: Int64
+    ) {
+        self.startByCompounds = startByCompounds
+        self.completionByCompounds = completionByCompounds
+        self.startByHouseholds = startByHouseholds
+        self.completionByHouseholds = completionByHouseholds
     }
 
-    public static let keys = ["start_rate_by_compounds", "completion_rate_by_compounds", "start_rate_by_households", "completion_rate_by_households"]
+    public static let keys = [
+        "start_rate_by_compounds", "completion_rate_by_compounds", "start_rate_by_households",
+        "completion_rate_by_households",
+    ]
     public var values: [Int64] { [startByCompounds, completionByCompounds, startByHouseholds, completionByHouseholds] }
-    public init(values v: [Int64]) { self.init(startByCompounds: v[0], completionByCompounds: v[1], startByHouseholds: v[2], completionByHouseholds: v[3]) }
+    public init(values v: [Int64]) {
+        self.init(
+            startByCompounds: v[0], completionByCompounds: v[1], startByHouseholds: v[2], completionByHouseholds: v[3])
+    }
 
     /// Change in percentage points as the reader sees it: the difference of the printed (rounded) rates.
     public func minus(_ earlier: Rates) -> Rates { Rates(values: zip(values, earlier.values).map { $0 - $1 }) }
@@ -243,7 +287,9 @@ extension Percent {
         let negative = text.hasPrefix("-")
         let body = negative ? String(text.dropFirst()) : text
         let parts = body.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[1].count == 1, let whole = Int64(parts[0]), let tenth = Int64(parts[1]), whole >= 0 else { return nil }
+        guard parts.count == 2, parts[1].count == 1, let whole = Int64(parts[0]), let tenth = Int64(parts[1]),
+            whole >= 0
+        else { return nil }
         return (negative ? -1 : 1) * (whole * 10 + tenth)
     }
 }
@@ -255,7 +301,10 @@ public enum Money {
         let a = abs(fen)
         var whole = String(a / 100)
         var grouped = ""
-        while whole.count > 3 { grouped = "," + whole.suffix(3) + grouped; whole = String(whole.dropLast(3)) }
+        while whole.count > 3 {
+            grouped = "," + whole.suffix(3) + grouped
+            whole = String(whole.dropLast(3))
+        }
         let cents = a % 100
         return "\(sign)\(whole)\(grouped).\(cents < 10 ? "0" : "")\(cents)"
     }

@@ -24,12 +24,16 @@ public struct QRCode: Sendable {
         isFunction = modules
         drawFunctionPatterns()
         drawCodewords(Self.addEccAndInterleave(Self.dataBits(bytes, version: ver), version: ver))
-        var best = 0, bestPenalty = Int.max
+        var best = 0
+        var bestPenalty = Int.max
         for mask in 0..<8 {
             applyMask(mask)
             drawFormatBits(mask)
             let p = penalty()
-            if p < bestPenalty { best = mask; bestPenalty = p }
+            if p < bestPenalty {
+                best = mask
+                bestPenalty = p
+            }
             applyMask(mask)
         }
         applyMask(best)
@@ -51,16 +55,23 @@ public struct QRCode: Sendable {
     /// Mode, length, the bytes, terminator and padding, as codewords.
     static func dataBits(_ bytes: [UInt8], version ver: Int) -> [UInt8] {
         var bits: [Bool] = []
-        func append(_ value: Int, _ count: Int) { for i in stride(from: count - 1, through: 0, by: -1) { bits.append((value >> i) & 1 == 1) } }
+        func append(_ value: Int, _ count: Int) {
+            for i in stride(from: count - 1, through: 0, by: -1) { bits.append((value >> i) & 1 == 1) }
+        }
         append(0b0100, 4)
         append(bytes.count, ver <= 9 ? 8 : 16)
         for b in bytes { append(Int(b), 8) }
         let capacity = dataCodewords(ver) * 8
         append(0, min(4, capacity - bits.count))
         append(0, (8 - bits.count % 8) % 8)
-        var out: [UInt8] = stride(from: 0, to: bits.count, by: 8).map { i in bits[i..<i + 8].reduce(UInt8(0)) { $0 << 1 | ($1 ? 1 : 0) } }
+        var out: [UInt8] = stride(from: 0, to: bits.count, by: 8).map { i in
+            bits[i..<i + 8].reduce(UInt8(0)) { $0 << 1 | ($1 ? 1 : 0) }
+        }
         var pad: UInt8 = 0xEC
-        while out.count < dataCodewords(ver) { out.append(pad); pad = pad == 0xEC ? 0x11 : 0xEC }
+        while out.count < dataCodewords(ver) {
+            out.append(pad)
+            pad = pad == 0xEC ? 0x11 : 0xEC
+        }
         return out
     }
 
@@ -98,7 +109,8 @@ public struct QRCode: Sendable {
     }
 
     static func addEccAndInterleave(_ data: [UInt8], version ver: Int) -> [UInt8] {
-        let blocksCount = numBlocks[ver], eccLen = eccPerBlock[ver]
+        let blocksCount = numBlocks[ver]
+        let eccLen = eccPerBlock[ver]
         let raw = rawDataModules(ver) / 8
         let numShort = blocksCount - raw % blocksCount
         let shortLen = raw / blocksCount
@@ -133,7 +145,9 @@ public struct QRCode: Sendable {
         for (cx, cy) in [(3, 3), (size - 4, 3), (3, size - 4)] {
             for dy in -4...4 {
                 for dx in -4...4 {
-                    let d = max(abs(dx), abs(dy)), x = cx + dx, y = cy + dy
+                    let d = max(abs(dx), abs(dy))
+                    let x = cx + dx
+                    let y = cy + dy
                     if x >= 0 && x < size && y >= 0 && y < size { set(x, y, d != 2 && d != 4) }
                 }
             }
@@ -142,7 +156,9 @@ public struct QRCode: Sendable {
         let n = positions.count
         for i in 0..<n {
             for j in 0..<n where !((i == 0 && j == 0) || (i == 0 && j == n - 1) || (i == n - 1 && j == 0)) {
-                for dy in -2...2 { for dx in -2...2 { set(positions[i] + dx, positions[j] + dy, max(abs(dx), abs(dy)) != 1) } }
+                for dy in -2...2 {
+                    for dx in -2...2 { set(positions[i] + dx, positions[j] + dy, max(abs(dx), abs(dy)) != 1) }
+                }
             }
         }
         drawFormatBits(0)
@@ -152,7 +168,8 @@ public struct QRCode: Sendable {
             let bits = version << 12 | rem
             for i in 0..<18 {
                 let bit = (bits >> i) & 1 == 1
-                let a = size - 11 + i % 3, b = i / 3
+                let a = size - 11 + i % 3
+                let b = i / 3
                 set(a, b, bit)
                 set(b, a, bit)
             }
@@ -165,7 +182,10 @@ public struct QRCode: Sendable {
         let step = (version * 4 + n * 2 + 1) / (n * 2 - 2) * 2
         var result = [6]
         var pos = size - 7
-        for _ in 0..<(n - 1) { result.insert(pos, at: 1); pos -= step }
+        for _ in 0..<(n - 1) {
+            result.insert(pos, at: 1)
+            pos -= step
+        }
         return result
     }
 
@@ -209,16 +229,17 @@ public struct QRCode: Sendable {
     private mutating func applyMask(_ mask: Int) {
         for y in 0..<size {
             for x in 0..<size where !isFunction[y][x] {
-                let invert: Bool = switch mask {
-                case 0: (x + y) % 2 == 0
-                case 1: y % 2 == 0
-                case 2: x % 3 == 0
-                case 3: (x + y) % 3 == 0
-                case 4: (x / 3 + y / 2) % 2 == 0
-                case 5: x * y % 2 + x * y % 3 == 0
-                case 6: (x * y % 2 + x * y % 3) % 2 == 0
-                default: ((x + y) % 2 + x * y % 3) % 2 == 0
-                }
+                let invert: Bool =
+                    switch mask {
+                    case 0: (x + y) % 2 == 0
+                    case 1: y % 2 == 0
+                    case 2: x % 3 == 0
+                    case 3: (x + y) % 3 == 0
+                    case 4: (x / 3 + y / 2) % 2 == 0
+                    case 5: x * y % 2 + x * y % 3 == 0
+                    case 6: (x * y % 2 + x * y % 3) % 2 == 0
+                    default: ((x + y) % 2 + x * y % 3) % 2 == 0
+                    }
                 if invert { modules[y][x].toggle() }
             }
         }
@@ -231,13 +252,22 @@ public struct QRCode: Sendable {
             for horizontal in [true, false] {
                 var run = 1
                 for k in 1..<size {
-                    let a = horizontal ? modules[line][k] : modules[k][line], b = horizontal ? modules[line][k - 1] : modules[k - 1][line]
-                    if a == b { run += 1; if run == 5 { score += 3 } else if run > 5 { score += 1 } } else { run = 1 }
+                    let a = horizontal ? modules[line][k] : modules[k][line]
+                    let b = horizontal ? modules[line][k - 1] : modules[k - 1][line]
+                    if a == b {
+                        run += 1
+                        if run == 5 { score += 3 } else if run > 5 { score += 1 }
+                    } else {
+                        run = 1
+                    }
                 }
             }
         }
         for y in 0..<size - 1 {
-            for x in 0..<size - 1 where modules[y][x] == modules[y][x + 1] && modules[y][x] == modules[y + 1][x] && modules[y][x] == modules[y + 1][x + 1] {
+            for x in 0..<size - 1
+            where modules[y][x] == modules[y][x + 1] && modules[y][x] == modules[y + 1][x]
+                && modules[y][x] == modules[y + 1][x + 1]
+            {
                 score += 3
             }
         }
@@ -254,7 +284,8 @@ public struct QRCode: Sendable {
         for y in 0..<size {
             for x in 0..<size where modules[y][x] { path += "M\(x + 4),\(y + 4)h1v1h-1z" }
         }
-        return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(full)\" height=\"\(full)\" viewBox=\"0 0 \(size + 8) \(size + 8)\" shape-rendering=\"crispEdges\">"
+        return
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(full)\" height=\"\(full)\" viewBox=\"0 0 \(size + 8) \(size + 8)\" shape-rendering=\"crispEdges\">"
             + "<rect width=\"\(size + 8)\" height=\"\(size + 8)\" fill=\"#fff\"/><path d=\"\(path)\" fill=\"#000\"/></svg>"
     }
 }

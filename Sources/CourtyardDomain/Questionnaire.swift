@@ -16,7 +16,10 @@ public struct Question: Sendable, Equatable {
     public var options: [String]
     public var required: Bool
     public init(text: String, type: QuestionType, options: [String] = [], required: Bool = true) {
-        self.text = text; self.type = type; self.options = options; self.required = required
+        self.text = text
+        self.type = type
+        self.options = options
+        self.required = required
     }
 
     /// Ratings are 1 to 5; 4 and 5 count as satisfied.
@@ -24,12 +27,15 @@ public struct Question: Sendable, Equatable {
     public static let satisfiedFrom = 4
 
     public var json: JSONValue {
-        .object([("text", .string(text)), ("type", .string(type.rawValue)), ("options", .array(options.map { .string($0) })),
-                 ("required", .bool(required))])
+        .object([
+            ("text", .string(text)), ("type", .string(type.rawValue)), ("options", .array(options.map { .string($0) })),
+            ("required", .bool(required)),
+        ])
     }
 
     public init?(json v: JSONValue) {
-        guard let text = v["text"]?.stringValue, let t = v["type"]?.stringValue.flatMap(QuestionType.init(rawValue:)) else { return nil }
+        guard let text = v["text"]?.stringValue, let t = v["type"]?.stringValue.flatMap(QuestionType.init(rawValue:))
+        else { return nil }
         var options: [String] = []
         if case .array(let a) = v["options"] ?? .null { options = a.compactMap(\.stringValue) }
         self.init(text: text, type: t, options: options, required: v["required"] != .bool(false))
@@ -64,22 +70,35 @@ public enum QuestionnaireRules {
         public let message: String
         public let reason: Reason
         public init(question: Int, message: String, reason: Reason) {
-            self.question = question; self.message = message; self.reason = reason
+            self.question = question
+            self.message = message
+            self.reason = reason
         }
     }
 
     /// A questionnaire's questions must each be answerable.
     public static func checkQuestions(_ qs: [Question]) -> Problem? {
-        if qs.isEmpty || qs.count > 50 { return Problem(question: 0, message: "a questionnaire has 1 to 50 questions", reason: .questionCount) }
+        if qs.isEmpty || qs.count > 50 {
+            return Problem(question: 0, message: "a questionnaire has 1 to 50 questions", reason: .questionCount)
+        }
         for (i, q) in qs.enumerated() {
-            if q.text.isEmpty || q.text.count > 300 { return Problem(question: i + 1, message: "question \(i + 1) needs a text of at most 300 characters", reason: .questionText) }
+            if q.text.isEmpty || q.text.count > 300 {
+                return Problem(
+                    question: i + 1, message: "question \(i + 1) needs a text of at most 300 characters",
+                    reason: .questionText)
+            }
             switch q.type {
             case .single, .multiple:
-                if q.options.count < 2 || q.options.count > 20 || q.options.contains(where: \.isEmpty) || Set(q.options).count != q.options.count {
-                    return Problem(question: i + 1, message: "question \(i + 1) needs 2 to 20 different options", reason: .options)
+                if q.options.count < 2 || q.options.count > 20 || q.options.contains(where: \.isEmpty)
+                    || Set(q.options).count != q.options.count
+                {
+                    return Problem(
+                        question: i + 1, message: "question \(i + 1) needs 2 to 20 different options", reason: .options)
                 }
             case .rating, .text:
-                if !q.options.isEmpty { return Problem(question: i + 1, message: "question \(i + 1) takes no options", reason: .noOptions) }
+                if !q.options.isEmpty {
+                    return Problem(question: i + 1, message: "question \(i + 1) takes no options", reason: .noOptions)
+                }
             }
         }
         return nil
@@ -87,7 +106,10 @@ public enum QuestionnaireRules {
 
     /// Reads answers given as a list in question order: an option (by its text or index), a list of them, a rating or text.
     public static func answers(_ given: [JSONValue], to qs: [Question]) -> Result<[Answer], Problem> {
-        guard given.count <= qs.count else { return .failure(Problem(question: 0, message: "there are more answers than questions", reason: .tooManyAnswers)) }
+        guard given.count <= qs.count else {
+            return .failure(
+                Problem(question: 0, message: "there are more answers than questions", reason: .tooManyAnswers))
+        }
         var out: [Answer] = []
         for (i, q) in qs.enumerated() {
             let v = i < given.count ? given[i] : .null
@@ -97,28 +119,42 @@ public enum QuestionnaireRules {
                 return nil
             }
             if v == .null || v == .string("") || v == .array([]) {
-                if q.required { return .failure(Problem(question: i + 1, message: "question \(i + 1) needs an answer", reason: .required)) }
+                if q.required {
+                    return .failure(
+                        Problem(question: i + 1, message: "question \(i + 1) needs an answer", reason: .required))
+                }
                 out.append(.none)
                 continue
             }
             switch q.type {
             case .single:
-                guard let o = option(v) else { return .failure(Problem(question: i + 1, message: "question \(i + 1): choose one of the options", reason: .choose)) }
+                guard let o = option(v) else {
+                    return .failure(
+                        Problem(
+                            question: i + 1, message: "question \(i + 1): choose one of the options", reason: .choose))
+                }
                 out.append(.choices([o]))
             case .multiple:
                 let list: [JSONValue] = if case .array(let a) = v { a } else { [v] }
                 let picked = list.compactMap(option)
-                guard picked.count == list.count else { return .failure(Problem(question: i + 1, message: "question \(i + 1): choose among the options", reason: .choose)) }
+                guard picked.count == list.count else {
+                    return .failure(
+                        Problem(
+                            question: i + 1, message: "question \(i + 1): choose among the options", reason: .choose))
+                }
                 out.append(.choices(Array(Set(picked)).sorted()))
             case .rating:
                 let n = v.intValue ?? v.stringValue.flatMap { Int64($0) }
                 guard let n, Question.ratingRange.contains(Int(n)) else {
-                    return .failure(Problem(question: i + 1, message: "question \(i + 1): a rating from 1 to 5", reason: .rating))
+                    return .failure(
+                        Problem(question: i + 1, message: "question \(i + 1): a rating from 1 to 5", reason: .rating))
                 }
                 out.append(.rating(Int(n)))
             case .text:
                 guard let s = v.stringValue ?? Optional(v.cellText), s.count <= 500 else {
-                    return .failure(Problem(question: i + 1, message: "question \(i + 1): at most 500 characters", reason: .tooLong))
+                    return .failure(
+                        Problem(question: i + 1, message: "question \(i + 1): at most 500 characters", reason: .tooLong)
+                    )
                 }
                 out.append(.text(TextNormalizer.prose(s)))
             }
@@ -135,7 +171,9 @@ public enum QuestionnaireRules {
         public var texts: [String] = []
 
         /// Mean rating as tenths, rounded half up; 0 when nobody rated.
-        public var meanRatingTenths: Int64 { answered == 0 ? 0 : (Int64(ratingSum) * 20 + Int64(answered)) / (2 * Int64(answered)) }
+        public var meanRatingTenths: Int64 {
+            answered == 0 ? 0 : (Int64(ratingSum) * 20 + Int64(answered)) / (2 * Int64(answered))
+        }
         public var satisfactionTenths: Int64 { Percent.tenths(Int64(satisfied), of: Int64(answered)) }
     }
 

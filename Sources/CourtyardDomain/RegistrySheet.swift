@@ -21,9 +21,18 @@ public struct HouseholdRow: Hashable, Sendable {
         entrance: String, room: String, floor: Int?, area: Area, ownerName: String, ownerPhone: String,
         livesElsewhere: Bool
     ) {
-        self.row = row; self.community = community; self.compound = compound; self.address = address
-        self.builtYear = builtYear; self.building = building; self.entrance = entrance; self.room = room
-        self.floor = floor; self.area = area; self.ownerName = ownerName; self.ownerPhone = ownerPhone
+        self.row = row
+        self.community = community
+        self.compound = compound
+        self.address = address
+        self.builtYear = builtYear
+        self.building = building
+        self.entrance = entrance
+        self.room = room
+        self.floor = floor
+        self.area = area
+        self.ownerName = ownerName
+        self.ownerPhone = ownerPhone
         self.livesElsewhere = livesElsewhere
     }
 
@@ -32,8 +41,10 @@ public struct HouseholdRow: Hashable, Sendable {
 
     /// The cells in `RegistrySheet.columns` order, as export writes them.
     public var cells: [String] {
-        [community, compound, address, builtYear.map(String.init) ?? "", building, entrance, room,
-         floor.map(String.init) ?? "", area.description, ownerName, ownerPhone, livesElsewhere ? "是" : "否"]
+        [
+            community, compound, address, builtYear.map(String.init) ?? "", building, entrance, room,
+            floor.map(String.init) ?? "", area.description, ownerName, ownerPhone, livesElsewhere ? "是" : "否",
+        ]
     }
 }
 
@@ -42,7 +53,9 @@ public struct HouseholdKey: Hashable, Sendable {
     /// The key as one byte string, parts separated by U+001F.
     public var bytes: [UInt8] {
         var b: [UInt8] = []
-        b.reserveCapacity(community.utf8.count + compound.utf8.count + building.utf8.count + entrance.utf8.count + room.utf8.count + 4)
+        b.reserveCapacity(
+            community.utf8.count + compound.utf8.count + building.utf8.count + entrance.utf8.count + room.utf8.count + 4
+        )
         for (i, part) in [community, compound, building, entrance, room].enumerated() {
             if i > 0 { b.append(0x1F) }
             b.append(contentsOf: part.utf8)
@@ -50,8 +63,11 @@ public struct HouseholdKey: Hashable, Sendable {
         return b
     }
     public init(_ community: String, _ compound: String, _ building: String, _ entrance: String, _ room: String) {
-        self.community = community; self.compound = compound; self.building = building
-        self.entrance = entrance; self.room = room
+        self.community = community
+        self.compound = compound
+        self.building = building
+        self.entrance = entrance
+        self.room = room
     }
 }
 
@@ -64,7 +80,11 @@ public struct RowError: Hashable, Sendable, Codable, Error {
     /// The worksheet the row is on, for a workbook; nil for CSV.
     public var sheet: String?
     public init(row: Int, column: String?, code: String, message: String, sheet: String? = nil) {
-        self.row = row; self.column = column; self.code = code; self.message = message; self.sheet = sheet
+        self.row = row
+        self.column = column
+        self.code = code
+        self.message = message
+        self.sheet = sheet
     }
 }
 
@@ -83,7 +103,11 @@ final class SliceResults: @unchecked Sendable {
     private var parts: [[ParsedRow?]]
     private let lock = NSLock()
     init(count: Int) { parts = Array(repeating: [], count: count) }
-    func set(_ k: Int, _ rows: [ParsedRow?]) { lock.lock(); parts[k] = rows; lock.unlock() }
+    func set(_ k: Int, _ rows: [ParsedRow?]) {
+        lock.lock()
+        parts[k] = rows
+        lock.unlock()
+    }
     func joined() -> [ParsedRow?] { parts.flatMap { $0 } }
 }
 
@@ -133,10 +157,18 @@ public enum RegistrySheet {
             let h = TextNormalizer.clean(raw).lowercased()
             if h.isEmpty { continue }
             let name: String
-            if let j = columns.firstIndex(of: h) { name = columns[j] }
-            else if let j = chineseHeaders.firstIndex(of: h) { name = columns[j] }
-            else { m.ignored.append(TextNormalizer.clean(raw)); continue }
-            if m.map.values.contains(name) { m.duplicate = m.duplicate ?? name; continue }
+            if let j = columns.firstIndex(of: h) {
+                name = columns[j]
+            } else if let j = chineseHeaders.firstIndex(of: h) {
+                name = columns[j]
+            } else {
+                m.ignored.append(TextNormalizer.clean(raw))
+                continue
+            }
+            if m.map.values.contains(name) {
+                m.duplicate = m.duplicate ?? name
+                continue
+            }
             m.map[i] = name
             m.used.append(.init(header: TextNormalizer.clean(raw), column: name))
         }
@@ -150,12 +182,16 @@ public enum RegistrySheet {
     {
         let m = matchHeader(header)
         if let d = m.duplicate {
-            return .failure(RowError(row: row, column: d, code: "duplicate_column",
-                message: "column \(d) appears twice", sheet: sheet))
+            return .failure(
+                RowError(
+                    row: row, column: d, code: "duplicate_column",
+                    message: "column \(d) appears twice", sheet: sheet))
         }
         if let missing = m.missing {
-            return .failure(RowError(row: row, column: missing, code: "missing_column",
-                message: "required column \(missing) is missing", sheet: sheet))
+            return .failure(
+                RowError(
+                    row: row, column: missing, code: "missing_column",
+                    message: "required column \(missing) is missing", sheet: sheet))
         }
         return .success(m.map)
     }
@@ -180,38 +216,57 @@ public enum RegistrySheet {
         }
         var builtYear: Int?
         if let s = v["built_year"], !s.isEmpty {
-            if let y = TextNormalizer.integer(s.hasSuffix("年") ? String(s.dropLast()) : s), y >= 1900, y <= currentYear {
+            if let y = TextNormalizer.integer(s.hasSuffix("年") ? String(s.dropLast()) : s), y >= 1900, y <= currentYear
+            {
                 builtYear = y
-            } else { fail("built_year", "invalid_year", "built_year “\(s)” is not a year between 1900 and \(currentYear)") }
+            } else {
+                fail("built_year", "invalid_year", "built_year “\(s)” is not a year between 1900 and \(currentYear)")
+            }
         }
         var floor: Int?
         if let s = v["floor"], !s.isEmpty {
             let t = s.hasSuffix("层") ? String(s.dropLast()) : s
-            if let f = TextNormalizer.integer(t), f >= -5, f <= 200 { floor = f }
-            else { fail("floor", "invalid_floor", "floor “\(s)” is not a whole number") }
+            if let f = TextNormalizer.integer(t), f >= -5, f <= 200 {
+                floor = f
+            } else {
+                fail("floor", "invalid_floor", "floor “\(s)” is not a whole number")
+            }
         }
         var area = Area(centi: 0)
         if let s = v["area_m2"], !s.isEmpty {
-            if let a = Area.parse(s), a.centi > 0, a.centi < 100_000_00 { area = a }
-            else { fail("area_m2", "invalid_area", "area_m2 “\(s)” is not an area in m² with at most two decimals") }
+            if let a = Area.parse(s), a.centi > 0, a.centi < 100_000_00 {
+                area = a
+            } else {
+                fail("area_m2", "invalid_area", "area_m2 “\(s)” is not an area in m² with at most two decimals")
+            }
         }
         var phone = ""
         if let s = v["owner_phone"], !s.isEmpty {
-            if let p = PersonalData.normalizePhone(s) { phone = p }
-            else { fail("owner_phone", "invalid_phone", "owner_phone “\(s)” is not a phone number") }
+            if let p = PersonalData.normalizePhone(s) {
+                phone = p
+            } else {
+                fail("owner_phone", "invalid_phone", "owner_phone “\(s)” is not a phone number")
+            }
         }
         let ownerName = v["owner_name"] ?? ""
-        if !phone.isEmpty && ownerName.isEmpty { fail("owner_name", "required", "owner_phone is given but owner_name is empty") }
+        if !phone.isEmpty && ownerName.isEmpty {
+            fail("owner_name", "required", "owner_phone is given but owner_name is empty")
+        }
         var elsewhere = false
         if let s = v["lives_elsewhere"] {
-            if let b = TextNormalizer.yesNo(s) { elsewhere = b }
-            else { fail("lives_elsewhere", "invalid_yes_no", "lives_elsewhere “\(s)” is not 是/否 (yes/no)") }
+            if let b = TextNormalizer.yesNo(s) {
+                elsewhere = b
+            } else {
+                fail("lives_elsewhere", "invalid_yes_no", "lives_elsewhere “\(s)” is not 是/否 (yes/no)")
+            }
         }
         if !errors.isEmpty { return .bad(errors) }
-        return .ok(HouseholdRow(
-            row: row, community: v["community"]!, compound: v["compound"]!, address: v["address"] ?? "",
-            builtYear: builtYear, building: v["building"]!, entrance: v["entrance"]!, room: v["room"]!, floor: floor,
-            area: area, ownerName: ownerName, ownerPhone: phone, livesElsewhere: elsewhere))
+        return .ok(
+            HouseholdRow(
+                row: row, community: v["community"]!, compound: v["compound"]!, address: v["address"] ?? "",
+                builtYear: builtYear, building: v["building"]!, entrance: v["entrance"]!, room: v["room"]!,
+                floor: floor,
+                area: area, ownerName: ownerName, ownerPhone: phone, livesElsewhere: elsewhere))
     }
 
     /// Checks the data rows in parallel slices (each row stands alone); nil for a blank row.
@@ -223,13 +278,17 @@ public enum RegistrySheet {
         let size = (data.count + slices - 1) / max(slices, 1)
         let results = SliceResults(count: slices)
         DispatchQueue.concurrentPerform(iterations: slices) { k in
-            let lo = data.startIndex + k * size, hi = min(lo + size, data.endIndex)
+            let lo = data.startIndex + k * size
+            let hi = min(lo + size, data.endIndex)
             var out: [ParsedRow?] = []
             out.reserveCapacity(max(0, hi - lo))
             if lo < hi {
                 for i in lo..<hi {
                     let line = rows[i]
-                    if line.cells.allSatisfy({ $0.trimmingWhitespace().isEmpty }) { out.append(nil); continue }
+                    if line.cells.allSatisfy({ $0.trimmingWhitespace().isEmpty }) {
+                        out.append(nil)
+                        continue
+                    }
                     var parsed = parse(line.cells, row: line.number, header: header, currentYear: currentYear)
                     if let sheet, case .bad(var errors) = parsed {
                         for j in errors.indices { errors[j].sheet = sheet }
@@ -245,7 +304,9 @@ public enum RegistrySheet {
 
     /// Parses a whole sheet (header first) and checks rows against each other:
     /// a household twice, or one compound given two addresses or build years.
-    public static func parseSheet(_ rows: [[String]], currentYear: Int = 2026) -> (rows: [HouseholdRow], errors: [RowError]) {
+    public static func parseSheet(_ rows: [[String]], currentYear: Int = 2026) -> (
+        rows: [HouseholdRow], errors: [RowError]
+    ) {
         let lines = rows.enumerated().compactMap { i, r in r.isEmpty ? nil : SheetSource.Line(number: i + 1, cells: r) }
         let result = parseWorkbook([SheetSource(name: "", lines: lines)], currentYear: currentYear)
         return (result.rows, result.errors)
@@ -283,11 +344,14 @@ public enum RegistrySheet {
             let (headerIndex, match) = found
             let headerRow = source.lines[headerIndex].number
             switch mapHeader(source.lines[headerIndex].cells, row: headerRow, sheet: sheet) {
-            case .failure(let e): errors.append(e); continue
+            case .failure(let e):
+                errors.append(e)
+                continue
             case .success: break
             }
             var lines = source.lines[(headerIndex + 1)...]
-            var read = SheetReading.Sheet(name: source.name, headerRow: headerRow, columns: match.used,
+            var read = SheetReading.Sheet(
+                name: source.name, headerRow: headerRow, columns: match.used,
                 ignored: match.ignored)
             if source.repeatsAbove { read.filledDown = fillDown(&lines, header: match.map) }
             for (index, count) in source.mergedCells {
@@ -298,30 +362,38 @@ public enum RegistrySheet {
             for result in parsed {
                 switch result {
                 case nil: continue
-                case .bad(let e): errors.append(contentsOf: e); read.rows += 1
+                case .bad(let e):
+                    errors.append(contentsOf: e)
+                    read.rows += 1
                 case .ok(let r):
                     read.rows += 1
                     let rowNumber = r.row
                     let householdKey = ByteKey(r.key.bytes)
                     if let earlier = seenKeys[householdKey] {
-                        errors.append(RowError(row: rowNumber, column: "room", code: "duplicate_household",
-                            message: "household \(r.building)-\(r.entrance)-\(r.room) already appears in "
-                                + place(earlier.sheet, earlier.row), sheet: sheet))
+                        errors.append(
+                            RowError(
+                                row: rowNumber, column: "room", code: "duplicate_household",
+                                message: "household \(r.building)-\(r.entrance)-\(r.room) already appears in "
+                                    + place(earlier.sheet, earlier.row), sheet: sheet))
                         continue
                     }
                     seenKeys[householdKey] = (source.name, rowNumber)
                     let ck = ByteKey(Array(r.community.utf8) + [0x1F] + Array(r.compound.utf8))
                     if let (cs, c) = compounds[ck] {
                         if !r.address.isEmpty && !c.address.isEmpty && r.address != c.address {
-                            errors.append(RowError(row: rowNumber, column: "address", code: "inconsistent_compound",
-                                message: "compound \(r.compound) has address “\(c.address)” in " + place(cs, c.row),
-                                sheet: sheet))
+                            errors.append(
+                                RowError(
+                                    row: rowNumber, column: "address", code: "inconsistent_compound",
+                                    message: "compound \(r.compound) has address “\(c.address)” in " + place(cs, c.row),
+                                    sheet: sheet))
                             continue
                         }
                         if let y = r.builtYear, let y0 = c.builtYear, y != y0 {
-                            errors.append(RowError(row: rowNumber, column: "built_year", code: "inconsistent_compound",
-                                message: "compound \(r.compound) was built in \(y0) in " + place(cs, c.row),
-                                sheet: sheet))
+                            errors.append(
+                                RowError(
+                                    row: rowNumber, column: "built_year", code: "inconsistent_compound",
+                                    message: "compound \(r.compound) was built in \(y0) in " + place(cs, c.row),
+                                    sheet: sheet))
                             continue
                         }
                     } else {
@@ -335,8 +407,11 @@ public enum RegistrySheet {
         if reading.sheets.isEmpty && errors.isEmpty {
             let names = required.sorted { columns.firstIndex(of: $0)! < columns.firstIndex(of: $1)! }
                 .map { chineseHeaders[index[$0]!] }.joined(separator: ", ")
-            errors.append(RowError(row: 0, column: nil, code: "no_header",
-                message: "no sheet has a header row naming the columns \(names) in its first \(headerSearchRows) rows"))
+            errors.append(
+                RowError(
+                    row: 0, column: nil, code: "no_header",
+                    message:
+                        "no sheet has a header row naming the columns \(names) in its first \(headerSearchRows) rows"))
         }
         return (good, errors, reading)
     }
@@ -372,7 +447,8 @@ public enum RegistrySheet {
             guard above.number == lines[i].number - 1, !cell(lines[i].cells, roomIndex).isEmpty else { continue }
             var sameSoFar = true
             for (name, c) in places {
-                let mine = cell(lines[i].cells, c), theirs = cell(above.cells, c)
+                let mine = cell(lines[i].cells, c)
+                let theirs = cell(above.cells, c)
                 if mine.isEmpty, sameSoFar, !theirs.isEmpty {
                     while lines[i].cells.count <= c { lines[i].cells.append("") }
                     lines[i].cells[c] = theirs
@@ -392,7 +468,10 @@ public struct SheetSource: Sendable {
     public struct Line: Sendable {
         public var number: Int
         public var cells: [String]
-        public init(number: Int, cells: [String]) { self.number = number; self.cells = cells }
+        public init(number: Int, cells: [String]) {
+            self.number = number
+            self.cells = cells
+        }
     }
     public var name: String
     public var lines: [Line]
@@ -400,7 +479,10 @@ public struct SheetSource: Sendable {
     /// Cells the reader took from a merged range, by column index, for the report.
     public var mergedCells: [Int: Int]
     public init(name: String, lines: [Line], repeatsAbove: Bool = false, mergedCells: [Int: Int] = [:]) {
-        self.name = name; self.lines = lines; self.repeatsAbove = repeatsAbove; self.mergedCells = mergedCells
+        self.name = name
+        self.lines = lines
+        self.repeatsAbove = repeatsAbove
+        self.mergedCells = mergedCells
     }
 }
 
@@ -436,24 +518,45 @@ public struct SheetReading: Sendable, Equatable {
     public var json: JSONValue {
         .object([
             ("format", .string(isWorkbook ? "xlsx" : "csv")),
-            ("sheets", .array(sheets.map { s in
-                .object([
-                    ("name", .string(s.name)), ("header_row", .int(Int64(s.headerRow))), ("rows", .int(Int64(s.rows))),
-                    ("columns", .array(s.columns.map {
-                        .object([("header", .string($0.header)), ("column", .string($0.column))])
-                    })),
-                    ("ignored_columns", .array(s.ignored.map { .string($0) })),
-                    ("filled_down", .object(RegistrySheet.columns.compactMap { c in
-                        s.filledDown[c].map { (c, .int(Int64($0))) }
-                    })),
-                    ("merged", .object(RegistrySheet.columns.compactMap { c in
-                        s.merged[c].map { (c, .int(Int64($0))) }
-                    })),
-                ])
-            })),
-            ("skipped_sheets", .array(skipped.map {
-                .object([("name", .string($0.name)), ("reason", .string($0.reason))])
-            })),
+            (
+                "sheets",
+                .array(
+                    sheets.map { s in
+                        .object([
+                            ("name", .string(s.name)), ("header_row", .int(Int64(s.headerRow))),
+                            ("rows", .int(Int64(s.rows))),
+                            (
+                                "columns",
+                                .array(
+                                    s.columns.map {
+                                        .object([("header", .string($0.header)), ("column", .string($0.column))])
+                                    })
+                            ),
+                            ("ignored_columns", .array(s.ignored.map { .string($0) })),
+                            (
+                                "filled_down",
+                                .object(
+                                    RegistrySheet.columns.compactMap { c in
+                                        s.filledDown[c].map { (c, .int(Int64($0))) }
+                                    })
+                            ),
+                            (
+                                "merged",
+                                .object(
+                                    RegistrySheet.columns.compactMap { c in
+                                        s.merged[c].map { (c, .int(Int64($0))) }
+                                    })
+                            ),
+                        ])
+                    })
+            ),
+            (
+                "skipped_sheets",
+                .array(
+                    skipped.map {
+                        .object([("name", .string($0.name)), ("reason", .string($0.reason))])
+                    })
+            ),
         ])
     }
 }

@@ -12,7 +12,10 @@ public enum BallInCourt: String, Codable, Sendable {
 public struct ServiceLevels: Sendable, Equatable, Codable {
     public var acknowledgeDays: Int
     public var fixDays: Int
-    public init(acknowledgeDays: Int = 1, fixDays: Int = 5) { self.acknowledgeDays = acknowledgeDays; self.fixDays = fixDays }
+    public init(acknowledgeDays: Int = 1, fixDays: Int = 5) {
+        self.acknowledgeDays = acknowledgeDays
+        self.fixDays = fixDays
+    }
 }
 
 public enum ReportLifecycle {
@@ -53,9 +56,16 @@ public enum ReportLifecycle {
 
 /// What a report is about; these are also the Open311 service codes.
 public enum ReportCategory: String, CaseIterable, Codable, Sendable {
-    case safety, noiseDust = "noise_dust", waterDrainage = "water_drainage", powerLighting = "power_lighting"
-    case gasHeating = "gas_heating", roadsPaving = "roads_paving", greening, accessParking = "access_parking"
-    case workQuality = "work_quality", other
+    case safety
+    case noiseDust = "noise_dust"
+    case waterDrainage = "water_drainage"
+    case powerLighting = "power_lighting"
+    case gasHeating = "gas_heating"
+    case roadsPaving = "roads_paving"
+    case greening
+    case accessParking = "access_parking"
+    case workQuality = "work_quality"
+    case other
 }
 
 extension Day {

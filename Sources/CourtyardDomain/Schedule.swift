@@ -10,7 +10,10 @@ public enum Schedule {
         /// Working days to wait after a predecessor finishes (e.g. curing), by predecessor; none when absent.
         public var lags: [Int64: Int]
         public init(id: Int64, duration: Int, dependsOn: [Int64] = [], lags: [Int64: Int] = [:]) {
-            self.id = id; self.duration = duration; self.dependsOn = dependsOn; self.lags = lags
+            self.id = id
+            self.duration = duration
+            self.dependsOn = dependsOn
+            self.lags = lags
         }
     }
 
@@ -44,7 +47,9 @@ public enum Schedule {
     /// Tasks in an order where every task follows what it depends on; a cycle is named.
     public static func order(_ tasks: [Task]) throws(Failure) -> [Task] {
         let byId = Dictionary(tasks.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        for t in tasks { for d in t.dependsOn where byId[d] == nil { throw .unknownDependency(task: t.id, dependsOn: d) } }
+        for t in tasks {
+            for d in t.dependsOn where byId[d] == nil { throw .unknownDependency(task: t.id, dependsOn: d) }
+        }
         var state: [Int64: Int] = [:]  // 1 visiting, 2 done
         var out: [Task] = []
         var path: [Int64] = []
@@ -69,24 +74,31 @@ public enum Schedule {
     public static func wouldCycle(_ tasks: [Task], task: Int64, dependsOn: [Int64]) -> [Int64]? {
         var changed = tasks.filter { $0.id != task }
         changed.append(Task(id: task, duration: 1, dependsOn: dependsOn))
-        do { _ = try order(changed); return nil } catch {
+        do {
+            _ = try order(changed)
+            return nil
+        } catch {
             if case .cycle(let ids) = error { return ids }
             return nil
         }
     }
 
     /// Schedules `tasks` from `anchor`: the deadline (backward) or the start date (forward).
-    public static func compute(_ tasks: [Task], mode: Mode, anchor: Day, calendar: WorkCalendar) throws(Failure) -> Result {
+    public static func compute(_ tasks: [Task], mode: Mode, anchor: Day, calendar: WorkCalendar) throws(Failure)
+        -> Result
+    {
         let sorted = try order(tasks)
         // Early pass in working-day numbers, 0 = the first day of the project.
-        var es: [Int64: Int] = [:], ef: [Int64: Int] = [:]
+        var es: [Int64: Int] = [:]
+        var ef: [Int64: Int] = [:]
         for t in sorted {
             let s = t.dependsOn.map { ef[$0]! + 1 + (t.lags[$0] ?? 0) }.max() ?? 0
             es[t.id] = s
             ef[t.id] = s + max(t.duration, 1) - 1
         }
         let end = ef.values.max() ?? 0
-        var lf: [Int64: Int] = [:], ls: [Int64: Int] = [:]
+        var lf: [Int64: Int] = [:]
+        var ls: [Int64: Int] = [:]
         var successors: [Int64: [(id: Int64, lag: Int)]] = [:]
         for t in sorted { for d in t.dependsOn { successors[d, default: []].append((t.id, t.lags[d] ?? 0)) } }
         for t in sorted.reversed() {
@@ -97,7 +109,9 @@ public enum Schedule {
         // Number 0 falls on the start date (forward) or `end` on the last working day by the deadline (backward).
         let line = WorkingDayLine(calendar: calendar, anchor: anchor, anchorIsEnd: mode == .backward, span: end)
         let rows = tasks.map { t in
-            Row(id: t.id, earlyStart: line.day(es[t.id]!), earlyFinish: line.day(ef[t.id]!), lateStart: line.day(ls[t.id]!),
+            Row(
+                id: t.id, earlyStart: line.day(es[t.id]!), earlyFinish: line.day(ef[t.id]!),
+                lateStart: line.day(ls[t.id]!),
                 lateFinish: line.day(lf[t.id]!), totalFloat: ls[t.id]! - es[t.id]!, critical: ls[t.id]! == es[t.id]!)
         }
         return Result(rows: rows, start: line.day(0), finish: line.day(end))

@@ -54,7 +54,8 @@ public enum TextNormalizer {
 
     static func isSpace(_ u: Unicode.Scalar) -> Bool {
         switch u.value {
-        case 0x09...0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000...0x200B, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000, 0xFEFF: true
+        case 0x09...0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000...0x200B, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000, 0xFEFF:
+            true
         default: false
         }
     }
@@ -92,8 +93,15 @@ extension TextNormalizer {
         var out = String.UnicodeScalarView()
         var previous: Unicode.Scalar?
         for u in s.unicodeScalars {
-            if u == "\r" { previous = u; out.append("\n"); continue }
-            if u == "\n" && previous == "\r" { previous = u; continue }
+            if u == "\r" {
+                previous = u
+                out.append("\n")
+                continue
+            }
+            if u == "\n" && previous == "\r" {
+                previous = u
+                continue
+            }
             previous = u
             if u.value < 0x20 && u != "\n" && u != "\t" { continue }
             if u.value == 0x7F { continue }

@@ -2,7 +2,8 @@
 
 /// The nine kinds of matter Art. 278 lists.
 public enum VoteMatter: Int, CaseIterable, Codable, Sendable {
-    case assemblyRules = 1, managementStatute, committee, propertyCompany, useMaintenanceFund
+    case assemblyRules = 1
+    case managementStatute, committee, propertyCompany, useMaintenanceFund
     case raiseMaintenanceFund, rebuild, commonPartsUse, other
 
     /// Matters 6-8 need three quarters; the others a simple majority.
@@ -17,7 +18,9 @@ public struct Threshold: Hashable, Codable, Sendable, CustomStringConvertible {
     public var inclusive: Bool
 
     public init(_ numerator: Int64, _ denominator: Int64, inclusive: Bool) {
-        self.numerator = numerator; self.denominator = denominator; self.inclusive = inclusive
+        self.numerator = numerator
+        self.denominator = denominator
+        self.inclusive = inclusive
     }
 
     public static func atLeast(_ n: Int64, _ d: Int64) -> Threshold { Threshold(n, d, inclusive: true) }
@@ -27,7 +30,8 @@ public struct Threshold: Hashable, Codable, Sendable, CustomStringConvertible {
     /// The products are compared in 128 bits, so no stored rule or sum can overflow them.
     public func isMet(part: Int64, whole: Int64) -> Bool {
         guard whole > 0, denominator > 0 else { return false }
-        let lhs = denominator.multipliedFullWidth(by: part), rhs = numerator.multipliedFullWidth(by: whole)
+        let lhs = denominator.multipliedFullWidth(by: part)
+        let rhs = numerator.multipliedFullWidth(by: whole)
         // (high, low) orders as the 128-bit two's-complement number it is.
         let less = lhs.high < rhs.high || (lhs.high == rhs.high && lhs.low < rhs.low)
         let equal = lhs.high == rhs.high && lhs.low == rhs.low
@@ -52,8 +56,10 @@ public struct VoteThresholds: Hashable, Codable, Sendable {
     public var approvalOwners: Threshold
 
     public init(quorumArea: Threshold, quorumOwners: Threshold, approvalArea: Threshold, approvalOwners: Threshold) {
-        self.quorumArea = quorumArea; self.quorumOwners = quorumOwners
-        self.approvalArea = approvalArea; self.approvalOwners = approvalOwners
+        self.quorumArea = quorumArea
+        self.quorumOwners = quorumOwners
+        self.approvalArea = approvalArea
+        self.approvalOwners = approvalOwners
     }
 
     /// Art. 278: two thirds of area and owners take part; three quarters of the participants
@@ -61,7 +67,8 @@ public struct VoteThresholds: Hashable, Codable, Sendable {
     public static func article278(_ matter: VoteMatter) -> VoteThresholds {
         let quorum = Threshold.atLeast(2, 3)
         let approval = matter.needsSuperMajority ? Threshold.atLeast(3, 4) : Threshold.moreThan(1, 2)
-        return VoteThresholds(quorumArea: quorum, quorumOwners: quorum, approvalArea: approval, approvalOwners: approval)
+        return VoteThresholds(
+            quorumArea: quorum, quorumOwners: quorum, approvalArea: approval, approvalOwners: approval)
     }
 }
 
@@ -75,7 +82,9 @@ public struct ElectorHousehold: Hashable, Sendable {
     public var area: Area
     public var owner: String
     public init(householdId: Int64, area: Area, owner: String) {
-        self.householdId = householdId; self.area = area; self.owner = owner
+        self.householdId = householdId
+        self.area = area
+        self.owner = owner
     }
 }
 
@@ -94,8 +103,12 @@ public enum VoteTally {
     /// Counts ballots (one per household) against an electorate. An owner takes part when any of
     /// their households voted, and approves by headcount only when every ballot they cast approves;
     /// abstentions count towards turnout, not approval.
-    public static func tally(electorate: [ElectorHousehold], ballots: [Int64: VoteChoice], thresholds: VoteThresholds) -> VoteResult {
-        var eligibleArea: Int64 = 0, participatingArea: Int64 = 0, approvingArea: Int64 = 0
+    public static func tally(electorate: [ElectorHousehold], ballots: [Int64: VoteChoice], thresholds: VoteThresholds)
+        -> VoteResult
+    {
+        var eligibleArea: Int64 = 0
+        var participatingArea: Int64 = 0
+        var approvingArea: Int64 = 0
         var owners: [String: (voted: Bool, allApprove: Bool)] = [:]
         for h in electorate {
             eligibleArea += h.area.centi
@@ -110,9 +123,11 @@ public enum VoteTally {
         let eligibleOwners = Int64(owners.count)
         let participatingOwners = Int64(owners.values.filter(\.voted).count)
         let approvingOwners = Int64(owners.values.filter { $0.voted && $0.allApprove }.count)
-        let quorum = thresholds.quorumArea.isMet(part: participatingArea, whole: eligibleArea)
+        let quorum =
+            thresholds.quorumArea.isMet(part: participatingArea, whole: eligibleArea)
             && thresholds.quorumOwners.isMet(part: participatingOwners, whole: eligibleOwners)
-        let passed = quorum
+        let passed =
+            quorum
             && thresholds.approvalArea.isMet(part: approvingArea, whole: participatingArea)
             && thresholds.approvalOwners.isMet(part: approvingOwners, whole: participatingOwners)
         return VoteResult(

@@ -21,7 +21,8 @@ public struct Day: Hashable, Comparable, Sendable, TextCodable {
     public init?(_ text: String) {
         let parts = text.split(separator: "-")
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-            let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), let day = Day(year: y, month: m, day: d)
+            let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
+            let day = Day(year: y, month: m, day: d)
         else { return nil }
         self = day
     }
@@ -85,12 +86,14 @@ public struct WorkCalendar: Sendable, Equatable {
 
     /// Each calendar year from `from` through `to`, with the source of its working days.
     public func sources(from: Day, through to: Day) -> [(year: Int, source: YearSource)] {
-        let first = min(from, to).civil.year, last = max(from, to).civil.year
+        let first = min(from, to).civil.year
+        let last = max(from, to).civil.year
         return (first...last).map { ($0, source(ofYear: $0)) }
     }
 
     public init(holidays: Set<Day> = [], workdays: Set<Day> = []) {
-        self.holidays = holidays; self.workdays = workdays
+        self.holidays = holidays
+        self.workdays = workdays
     }
 
     public func isWorkingDay(_ d: Day) -> Bool {
@@ -130,7 +133,10 @@ public struct WorkCalendar: Sendable, Equatable {
             for (a, b) in ranges {
                 var d = Day("\(year)-\(a)")!
                 let end = Day("\(year)-\(b)")!
-                while d <= end { out.insert(d); d = d.adding(days: 1) }
+                while d <= end {
+                    out.insert(d)
+                    d = d.adding(days: 1)
+                }
             }
             return out
         }
@@ -138,12 +144,17 @@ public struct WorkCalendar: Sendable, Equatable {
         switch year {
         case 2025:
             return WorkCalendar(
-                holidays: days([("01-01", "01-01"), ("01-28", "02-04"), ("04-04", "04-06"), ("05-01", "05-05"), ("05-31", "06-02"), ("10-01", "10-08")]),
+                holidays: days([
+                    ("01-01", "01-01"), ("01-28", "02-04"), ("04-04", "04-06"), ("05-01", "05-05"), ("05-31", "06-02"),
+                    ("10-01", "10-08"),
+                ]),
                 workdays: single(["01-26", "02-08", "04-27", "09-28", "10-11"]))
         case 2026:
             return WorkCalendar(
-                holidays: days([("01-01", "01-03"), ("02-15", "02-23"), ("04-04", "04-06"), ("05-01", "05-05"), ("06-19", "06-21"),
-                                ("09-25", "09-27"), ("10-01", "10-07")]),
+                holidays: days([
+                    ("01-01", "01-03"), ("02-15", "02-23"), ("04-04", "04-06"), ("05-01", "05-05"), ("06-19", "06-21"),
+                    ("09-25", "09-27"), ("10-01", "10-07"),
+                ]),
                 workdays: single(["01-04", "02-14", "02-28", "05-09", "09-20", "10-10"]))
         default:
             return nil
@@ -154,7 +165,10 @@ public struct WorkCalendar: Sendable, Equatable {
     public static var shipped: WorkCalendar {
         var c = WorkCalendar()
         for y in publishedYears {
-            if let p = published(year: y) { c.holidays.formUnion(p.holidays); c.workdays.formUnion(p.workdays) }
+            if let p = published(year: y) {
+                c.holidays.formUnion(p.holidays)
+                c.workdays.formUnion(p.workdays)
+            }
         }
         return c
     }

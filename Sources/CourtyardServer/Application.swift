@@ -19,11 +19,19 @@ public struct ServerConfiguration: Sendable {
     /// without it, the address the request came to.
     public var publicURL: String?
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, bcryptCost: UInt8 = 12, secureCookies: Bool = false,
-        allowPrivateWebhooks: Bool = false, runsOutboxWorker: Bool = true) {
-        self.host = host; self.port = port; self.bcryptCost = bcryptCost; self.secureCookies = secureCookies
-        self.allowPrivateWebhooks = allowPrivateWebhooks; self.runsOutboxWorker = runsOutboxWorker
-        self.publicURL = ProcessInfo.processInfo.environment["COURTYARD_PUBLIC_URL"].flatMap { $0.isEmpty ? nil : String($0.trimmingSuffix("/")) }
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, bcryptCost: UInt8 = 12, secureCookies: Bool = false,
+        allowPrivateWebhooks: Bool = false, runsOutboxWorker: Bool = true
+    ) {
+        self.host = host
+        self.port = port
+        self.bcryptCost = bcryptCost
+        self.secureCookies = secureCookies
+        self.allowPrivateWebhooks = allowPrivateWebhooks
+        self.runsOutboxWorker = runsOutboxWorker
+        self.publicURL = ProcessInfo.processInfo.environment["COURTYARD_PUBLIC_URL"].flatMap {
+            $0.isEmpty ? nil : String($0.trimmingSuffix("/"))
+        }
     }
 }
 
@@ -40,14 +48,19 @@ public struct Services: Sendable {
     public var accounts: AccountRepository { AccountRepository(database: database) }
     public var importer: RegistryImporter { RegistryImporter(database: database) }
 
-    public init(database: Database, configuration: ServerConfiguration, logger: Logger = Logger(label: "courtyard"),
-        gateway: (any MessageGateway)? = nil) {
-        self.database = database; self.configuration = configuration; self.logger = logger
+    public init(
+        database: Database, configuration: ServerConfiguration, logger: Logger = Logger(label: "courtyard"),
+        gateway: (any MessageGateway)? = nil
+    ) {
+        self.database = database
+        self.configuration = configuration
+        self.logger = logger
         self.gateway = gateway ?? LogMessageGateway(logger: logger)
     }
 
     public var outboxWorker: OutboxWorker {
-        OutboxWorker(database: database, gateway: gateway, allowPrivate: configuration.allowPrivateWebhooks, logger: logger)
+        OutboxWorker(
+            database: database, gateway: gateway, allowPrivate: configuration.allowPrivateWebhooks, logger: logger)
     }
 }
 
@@ -77,7 +90,8 @@ func buildRouter(services: Services) -> Router<AppContext> {
 public func buildApplication(services: Services) -> some ApplicationProtocol {
     Application(
         router: buildRouter(services: services),
-        configuration: .init(address: .hostname(services.configuration.host, port: services.configuration.port),
+        configuration: .init(
+            address: .hostname(services.configuration.host, port: services.configuration.port),
             serverName: "courtyard"),
         services: services.configuration.runsOutboxWorker ? [services.outboxWorker] : [],
         logger: services.logger)
@@ -91,7 +105,8 @@ public func ensureAdmin(services: Services, password: String?) async throws -> S
         throw PasswordRefused(message: "COURTYARD_ADMIN_PASSWORD: \(why)")
     }
     let hash = try await Security.hashPassword(chosen, cost: services.configuration.bcryptCost)
-    _ = try await services.accounts.create(username: "admin", passwordHash: hash, role: .admin, scope: .global,
+    _ = try await services.accounts.create(
+        username: "admin", passwordHash: hash, role: .admin, scope: .global,
         displayName: "Administrator", actor: .system)
     return password == nil || password!.isEmpty ? chosen : nil
 }
@@ -118,6 +133,7 @@ extension String {
 extension Services {
     /// An absolute link residents can open, for QR codes and printed notices.
     func publicLink(_ path: String, request: Request) -> String {
-        (configuration.publicURL ?? "http://\(request.head.authority ?? "\(configuration.host):\(configuration.port)")") + path
+        (configuration.publicURL ?? "http://\(request.head.authority ?? "\(configuration.host):\(configuration.port)")")
+            + path
     }
 }

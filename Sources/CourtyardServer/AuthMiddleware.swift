@@ -1,7 +1,7 @@
 import CourtyardDomain
 import CourtyardStore
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 
 /// Finds who is calling (bearer token or page session), picks the page language, and turns
 /// every store error into the stable error body.
@@ -9,18 +9,23 @@ struct AuthMiddleware: RouterMiddleware {
     typealias Context = AppContext
     let services: Services
 
-    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response)
+        async throws -> Response
+    {
         var context = context
         let cookies = request.cookies
         let queryLang = request.uri.queryParameters.get("lang")
-        context.lang = Lang.choose(query: queryLang, cookie: cookies["lang"]?.value,
+        context.lang = Lang.choose(
+            query: queryLang, cookie: cookies["lang"]?.value,
             acceptLanguage: request.headers[.acceptLanguage])
         context.setLangCookie = queryLang.flatMap(Lang.parse) != nil
 
         if let auth = request.headers[.authorization], auth.lowercased().hasPrefix("bearer ") {
             let token = String(auth.dropFirst(7)).trimmingCharacters(in: .whitespaces)
             guard let grant = try await resolve(Security.hash(token: token)), grant.kind == .api else {
-                throw AppError(status: .unauthorized, code: "invalid_token", message: "the bearer token is unknown, revoked or expired")
+                throw AppError(
+                    status: .unauthorized, code: "invalid_token",
+                    message: "the bearer token is unknown, revoked or expired")
             }
             context.account = grant.account
             context.tokenId = grant.tokenId
@@ -34,14 +39,16 @@ struct AuthMiddleware: RouterMiddleware {
             // Browser scripts calling the API with the session cookie must echo the CSRF token.
             if request.uri.path.hasPrefix("/api/"), ![.get, .head, .options].contains(request.method) {
                 guard let header = request.headers[.csrfToken], Security.constantTimeEquals(header, grant.csrf) else {
-                    throw AppError(status: .forbidden, code: "csrf", message: "send the X-CSRF-Token header with session requests")
+                    throw AppError(
+                        status: .forbidden, code: "csrf", message: "send the X-CSRF-Token header with session requests")
                 }
             }
         }
         do {
             var response = try await next(request, context)
             if context.setLangCookie {
-                response.setCookie(Cookie(name: "lang", value: context.lang.rawValue, maxAge: 365 * 86400, path: "/", sameSite: .lax))
+                response.setCookie(
+                    Cookie(name: "lang", value: context.lang.rawValue, maxAge: 365 * 86400, path: "/", sameSite: .lax))
             }
             return response
         } catch let error as HTTPError where error.status == .notFound && Self.isPagePath(request.uri.path) {
@@ -50,7 +57,8 @@ struct AuthMiddleware: RouterMiddleware {
         } catch let error where !(error is AppError) {
             if let mapped = AppError.from(error, lang: context.lang) { throw mapped }
             services.logger.error("unexpected error on \(request.uri.path): \(String(reflecting: error))")
-            throw AppError(status: .internalServerError, code: "internal", message: "the server failed; the error was logged")
+            throw AppError(
+                status: .internalServerError, code: "internal", message: "the server failed; the error was logged")
         }
     }
 }

@@ -21,7 +21,8 @@ enum BulletinDocument {
     static func problems(_ c: JSONValue, lang: Lang) -> String {
         c["problems"].arrayItems.compactMap(\.stringValue).map { p in
             let parts = p.split(separator: ":")
-            return lang.t("bulletin.problem.\(parts[0])").replacingOccurrences(of: "{n}", with: parts.count > 1 ? String(parts[1]) : "")
+            return lang.t("bulletin.problem.\(parts[0])").replacingOccurrences(
+                of: "{n}", with: parts.count > 1 ? String(parts[1]) : "")
         }.joined(separator: "；")
     }
 
@@ -54,8 +55,10 @@ enum BulletinDocument {
 
     /// The closing block (落款): the issuer and the date of issue (publication, or the as-of date for a draft).
     static func closing(_ b: JSONValue, lang: Lang) -> String {
-        let issued = b["published_at"]?.stringValue.map { beijingTime($0, dateOnly: true) } ?? b["as_of"]?.cellText ?? ""
-        return "<footer class=\"closing\"><p>\(esc(issuer(b, lang: lang)))</p><p>\(esc(written(issued, lang: lang)))</p></footer>"
+        let issued =
+            b["published_at"]?.stringValue.map { beijingTime($0, dateOnly: true) } ?? b["as_of"]?.cellText ?? ""
+        return
+            "<footer class=\"closing\"><p>\(esc(issuer(b, lang: lang)))</p><p>\(esc(written(issued, lang: lang)))</p></footer>"
     }
 
     static func html(_ b: JSONValue, lang: Lang) -> String {
@@ -64,12 +67,14 @@ enum BulletinDocument {
         let cp = b["change_pp"]
         // The printed title is also the page's title, which browsers offer as the PDF's file name.
         let fullTitle = t("bulletin.title") + title(b, lang: lang)
-        var s = "<!doctype html><html lang=\"\(lang.htmlTag)\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        var s =
+            "<!doctype html><html lang=\"\(lang.htmlTag)\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
         s += "<title>\(esc(fullTitle))</title><style>\(css)</style></head><body><article class=\"bulletin\">"
         if b["state"]?.stringValue == "draft" { s += "<p class=\"draft\">\(esc(t("bulletin.draftMark")))</p>" }
         s += redHeader(b, lang: lang)
         s += "<h1>\(esc(t("bulletin.title")))<br><small>\(esc(title(b, lang: lang)))</small></h1>"
-        s += "<p class=\"meta\">\(esc(t("bulletin.asOf"))) \(esc(written(b["as_of"]?.cellText ?? "", lang: lang)))　"
+        s +=
+            "<p class=\"meta\">\(esc(t("bulletin.asOf"))) \(esc(written(b["as_of"]?.cellText ?? "", lang: lang)))　"
             + "\(esc(t("bulletin.batch"))) \(esc(b["batch_year"]?.cellText ?? ""))</p>"
         let summary = t("bulletin.summary")
             .replacingOccurrences(of: "{cp}", with: totals["compounds_planned"]?.cellText ?? "0")
@@ -84,46 +89,77 @@ enum BulletinDocument {
             .replacingOccurrences(of: "{crh}", with: totals["completion_rate_by_households"]?.cellText ?? "0")
         s += "<p>\(esc(summary))</p>"
         if cp != nil && cp != .null {
-            s += "<p>" + esc(t("bulletin.changeSummary")
-                .replacingOccurrences(of: "{sr}", with: change(cp, "start_rate_by_compounds"))
-                .replacingOccurrences(of: "{cr}", with: change(cp, "completion_rate_by_compounds"))) + "</p>"
+            s +=
+                "<p>"
+                + esc(
+                    t("bulletin.changeSummary")
+                        .replacingOccurrences(of: "{sr}", with: change(cp, "start_rate_by_compounds"))
+                        .replacingOccurrences(of: "{cr}", with: change(cp, "completion_rate_by_compounds"))) + "</p>"
         }
         s += "<h2>\(esc(t("bulletin.ranking")))</h2><table><thead><tr>"
-        for h in ["bulletin.col.unit", "bulletin.col.planned", "bulletin.col.started", "bulletin.col.startRate", "bulletin.col.completed",
-                  "bulletin.col.completionRate", "bulletin.col.change", "bulletin.col.rank"] { s += "<th>\(esc(t(h)))</th>" }
+        for h in [
+            "bulletin.col.unit", "bulletin.col.planned", "bulletin.col.started", "bulletin.col.startRate",
+            "bulletin.col.completed",
+            "bulletin.col.completionRate", "bulletin.col.change", "bulletin.col.rank",
+        ] { s += "<th>\(esc(t(h)))</th>" }
         s += "</tr></thead><tbody>"
         // A city-wide bulletin ranks sub-districts; a sub-district's ranks its communities.
-        let communities = b["subdistricts"].arrayItems.isEmpty ? b["communities"].arrayItems : b["subdistricts"].arrayItems
+        let communities =
+            b["subdistricts"].arrayItems.isEmpty ? b["communities"].arrayItems : b["subdistricts"].arrayItems
         let worstRank = communities.compactMap { $0["rank"]?.intValue }.max() ?? 0
         for c in communities {
             let laggard = communities.count > 1 && c["rank"]?.intValue == worstRank
-            s += "<tr\(laggard ? " class=\"laggard\"" : "")><td>\(esc(c["name"]?.cellText ?? ""))\(laggard ? "（\(esc(t("bulletin.laggard")))）" : "")</td>"
-            for k in ["compounds_planned", "compounds_started"] { s += "<td class=\"n\">\(esc(c[k]?.cellText ?? ""))</td>" }
-            s += "<td class=\"n\">\(esc(c["start_rate_by_compounds"]?.cellText ?? ""))%</td><td class=\"n\">\(esc(c["compounds_completed"]?.cellText ?? ""))</td>"
+            s +=
+                "<tr\(laggard ? " class=\"laggard\"" : "")><td>\(esc(c["name"]?.cellText ?? ""))\(laggard ? "（\(esc(t("bulletin.laggard")))）" : "")</td>"
+            for k in ["compounds_planned", "compounds_started"] {
+                s += "<td class=\"n\">\(esc(c[k]?.cellText ?? ""))</td>"
+            }
+            s +=
+                "<td class=\"n\">\(esc(c["start_rate_by_compounds"]?.cellText ?? ""))%</td><td class=\"n\">\(esc(c["compounds_completed"]?.cellText ?? ""))</td>"
             s += "<td class=\"n\">\(esc(c["completion_rate_by_compounds"]?.cellText ?? ""))%</td>"
-            s += "<td class=\"n\">\(esc(change(c["change_pp"], "completion_rate_by_compounds")))</td><td class=\"n\">\(esc(c["rank"]?.cellText ?? ""))</td></tr>"
+            s +=
+                "<td class=\"n\">\(esc(change(c["change_pp"], "completion_rate_by_compounds")))</td><td class=\"n\">\(esc(c["rank"]?.cellText ?? ""))</td></tr>"
         }
         s += "</tbody></table><h2>\(esc(t("bulletin.compounds")))</h2><table><thead><tr>"
-        for h in ["col.compound", "col.community", "dash.households", "bulletin.col.startedOn", "bulletin.col.progress", "bulletin.col.problems",
-                  "bulletin.col.responsible"] { s += "<th>\(esc(t(h)))</th>" }
+        for h in [
+            "col.compound", "col.community", "dash.households", "bulletin.col.startedOn", "bulletin.col.progress",
+            "bulletin.col.problems",
+            "bulletin.col.responsible",
+        ] { s += "<th>\(esc(t(h)))</th>" }
         s += "</tr></thead><tbody>"
         for c in b["compounds"].arrayItems {
             s += "<tr><td>\(esc(c["name"]?.cellText ?? ""))</td><td>\(esc(c["community_name"]?.cellText ?? ""))</td>"
-            s += "<td class=\"n\">\(esc(c["households"]?.cellText ?? ""))</td><td>\(esc(c["started_on"]?.cellText ?? "—"))</td>"
-            s += "<td class=\"n\">\(esc(c["percent_complete"]?.cellText ?? ""))%</td><td>\(esc(problems(c, lang: lang)))</td>"
+            s +=
+                "<td class=\"n\">\(esc(c["households"]?.cellText ?? ""))</td><td>\(esc(c["started_on"]?.cellText ?? "—"))</td>"
+            s +=
+                "<td class=\"n\">\(esc(c["percent_complete"]?.cellText ?? ""))%</td><td>\(esc(problems(c, lang: lang)))</td>"
             s += "<td>\(esc(c["responsible"]?.cellText ?? ""))</td></tr>"
         }
         s += "</tbody></table><h2>\(esc(t("bulletin.problems")))</h2><ol>"
         let overdue = b["overdue"] ?? .null
         for task in overdue["tasks"].arrayItems.prefix(50) {
-            s += "<li>" + esc(t("bulletin.overdueTask").replacingOccurrences(of: "{compound}", with: task["compound_name"]?.cellText ?? "")
-                .replacingOccurrences(of: "{task}", with: task["task"]?.cellText ?? "").replacingOccurrences(of: "{date}", with: task["late_finish"]?.cellText ?? "")) + "</li>"
+            s +=
+                "<li>"
+                + esc(
+                    t("bulletin.overdueTask").replacingOccurrences(
+                        of: "{compound}", with: task["compound_name"]?.cellText ?? ""
+                    )
+                    .replacingOccurrences(of: "{task}", with: task["task"]?.cellText ?? "").replacingOccurrences(
+                        of: "{date}", with: task["late_finish"]?.cellText ?? "")) + "</li>"
         }
         for f in overdue["findings"].arrayItems.prefix(50) {
-            s += "<li>" + esc(t("bulletin.overdueFinding").replacingOccurrences(of: "{compound}", with: f["compound_name"]?.cellText ?? "")
-                .replacingOccurrences(of: "{finding}", with: f["finding"]?.cellText ?? "").replacingOccurrences(of: "{date}", with: f["due_on"]?.cellText ?? "")) + "</li>"
+            s +=
+                "<li>"
+                + esc(
+                    t("bulletin.overdueFinding").replacingOccurrences(
+                        of: "{compound}", with: f["compound_name"]?.cellText ?? ""
+                    )
+                    .replacingOccurrences(of: "{finding}", with: f["finding"]?.cellText ?? "").replacingOccurrences(
+                        of: "{date}", with: f["due_on"]?.cellText ?? "")) + "</li>"
         }
-        if overdue["tasks"].arrayItems.isEmpty && overdue["findings"].arrayItems.isEmpty { s += "<li>\(esc(t("bulletin.noProblems")))</li>" }
+        if overdue["tasks"].arrayItems.isEmpty && overdue["findings"].arrayItems.isEmpty {
+            s += "<li>\(esc(t("bulletin.noProblems")))</li>"
+        }
         s += "</ol>"
         if let next = b["next_steps"]?.stringValue, !next.isEmpty {
             s += "<h2>\(esc(t("bulletin.nextSteps")))</h2><p class=\"pre\">\(esc(next))</p>"
@@ -161,10 +197,13 @@ enum BulletinDocument {
         }
     }
 
-    static let counts = ["compounds_planned", "compounds_started", "compounds_completed", "households_planned",
-                         "households_started", "households_completed"]
+    static let counts = [
+        "compounds_planned", "compounds_started", "compounds_completed", "households_planned",
+        "households_started", "households_completed",
+    ]
     /// The ranking table: each unit's counts, its four rates, their change since the previous issue, and its rank.
-    static let unitColumns: [Column] = [Column(key: "name", numeric: false)]
+    static let unitColumns: [Column] =
+        [Column(key: "name", numeric: false)]
         + (counts + Rates.keys + Rates.keys.map { "change_pp." + $0 } + ["rank"]).map { Column(key: $0, numeric: true) }
     /// The compounds table, one row per project in the batch.
     static let compoundTableColumns: [Column] = [
@@ -187,27 +226,35 @@ enum BulletinDocument {
 
     /// The full printed title, "关于…的通报（第3期）", with the issuing unit and the date it speaks of.
     static func titleRows(_ b: JSONValue, lang: Lang) -> [[String]] {
-        [[lang.t("bulletin.title") + title(b, lang: lang)],
-         [b["issuing_unit"]?.stringValue ?? lang.t("bulletin.city"), lang.t("bulletin.asOf"), b["as_of"]?.cellText ?? ""]]
+        [
+            [lang.t("bulletin.title") + title(b, lang: lang)],
+            [
+                b["issuing_unit"]?.stringValue ?? lang.t("bulletin.city"), lang.t("bulletin.asOf"),
+                b["as_of"]?.cellText ?? "",
+            ],
+        ]
     }
 
     static func csv(_ b: JSONValue, lang: Lang) -> String {
         func table(_ columns: [Column], _ rows: [JSONValue]) -> [[String]] {
             [columns.map { lang.t($0.header) }] + rows.map { row in columns.map { $0.value(in: row, lang: lang) } }
         }
-        let rows = titleRows(b, lang: lang) + table(unitColumns, unitRows(b, lang: lang)) + [[]]
+        let rows =
+            titleRows(b, lang: lang) + table(unitColumns, unitRows(b, lang: lang)) + [[]]
             + table(compoundTableColumns, b["compounds"].arrayItems)
         return CSV.write(rows)
     }
 
     static func xlsx(_ b: JSONValue, lang: Lang) throws -> Data {
         func sheet(_ name: String, _ columns: [Column], _ rows: [JSONValue]) -> XLSX.Sheet {
-            .init(name: lang.t(name), header: columns.map { lang.t($0.header) }, rows: rows.map { row in
-                columns.map { c in
-                    let v = c.value(in: row, lang: lang)
-                    return c.numeric && !v.isEmpty ? .number(v) : .text(v)
-                }
-            })
+            .init(
+                name: lang.t(name), header: columns.map { lang.t($0.header) },
+                rows: rows.map { row in
+                    columns.map { c in
+                        let v = c.value(in: row, lang: lang)
+                        return c.numeric && !v.isEmpty ? .number(v) : .text(v)
+                    }
+                })
         }
         return try XLSX.write(sheets: [
             sheet("bulletin.sheet.ranking", unitColumns, unitRows(b, lang: lang)),

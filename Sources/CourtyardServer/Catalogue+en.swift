@@ -72,7 +72,8 @@ extension Catalogue {
         "household.noResidents": "No residents registered",
         "resident.title": "Resident",
         "import.title": "Import a household sheet",
-        "import.help": "Upload a CSV or XLSX file with one household per row. Columns: community, compound, address, built_year, building, entrance, room, floor, area_m2, owner_name, owner_phone, lives_elsewhere. Title rows above the header, other columns (序号, 备注 …), merged cells and several sheets are fine; the dry run says how the file was read. Check it with a dry run first; a file with any bad row writes nothing.",
+        "import.help":
+            "Upload a CSV or XLSX file with one household per row. Columns: community, compound, address, built_year, building, entrance, room, floor, area_m2, owner_name, owner_phone, lives_elsewhere. Title rows above the header, other columns (序号, 备注 …), merged cells and several sheets are fine; the dry run says how the file was read. Check it with a dry run first; a file with any bad row writes nothing.",
         "import.file": "File",
         "import.subdistrict": "Sub-district (may be left empty when there is only one)",
         "import.dryRun": "Dry run (check only, write nothing)",
@@ -184,7 +185,8 @@ extension Catalogue {
         "public.report": "Report a problem",
         "public.description": "What is wrong",
         "public.optional": "optional",
-        "public.privacy": "Only the sub-district and community staff see your name and phone; they are never published.",
+        "public.privacy":
+            "Only the sub-district and community staff see your name and phone; they are never published.",
         "public.send": "Send",
         "public.thanks": "Received, thank you! Number",
         "public.tooMany": "Too many reports from here; please try again later",
@@ -269,7 +271,8 @@ extension Catalogue {
         "project.onPaper": "passed on paper",
         "project.documentType": "Type of document",
         "project.documentTypeRequired": "Choose the type of document",
-        "project.calendarMissing": "No holiday arrangement has been entered for {years}: working days are counted Monday to Friday, so National Day and Spring Festival count as working days. Enter that year's calendar.",
+        "project.calendarMissing":
+            "No holiday arrangement has been entered for {years}: working days are counted Monday to Friday, so National Day and Spring Festival count as working days. Enter that year's calendar.",
         "error.invalidGeneric": "That was not saved. Check what you entered and try again.",
         "error.conflictGeneric": "This step cannot be taken now. Reload the page to see the latest state.",
         "error.answer.question_count": "A questionnaire has 1 to 50 questions.",
@@ -283,8 +286,10 @@ extension Catalogue {
         "error.answer.too_long": "Question {n}: at most 500 characters.",
         "error.phone.invalid": "That is not a mobile number; check it and enter it again.",
         "error.reporter_phone.invalid": "That is not a mobile number; check it and enter it again.",
-        "error.phone.not_an_owner": "No owner registered in this compound has that phone number. If your number changed, ask the community or your building steward to update it.",
-        "error.household_id.choose_household": "That phone number is registered for several homes here; choose the one you are answering for.",
+        "error.phone.not_an_owner":
+            "No owner registered in this compound has that phone number. If your number changed, ask the community or your building steward to update it.",
+        "error.household_id.choose_household":
+            "That phone number is registered for several homes here; choose the one you are answering for.",
         "error.not_open": "The questionnaire is not open for answers now.",
         "error.already_answered": "This home has already answered; each home answers once.",
         "error.paper_entered": "A paper questionnaire with that number has already been entered.",
@@ -344,8 +349,10 @@ extension Catalogue {
         "bulletin.city": "City-wide",
         "bulletin.asOf": "As of",
         "bulletin.batch": "Batch",
-        "bulletin.summary": "This batch plans {cp} compounds with {hp} households. So far {cs} compounds ({hs} households) have started, a start rate of {sr}% ({srh}% of households); {cc} compounds ({hc} households) are complete, a completion rate of {cr}% ({crh}% of households).",
-        "bulletin.changeSummary": "Since the last issue the start rate changed by {sr} and the completion rate by {cr} percentage points.",
+        "bulletin.summary":
+            "This batch plans {cp} compounds with {hp} households. So far {cs} compounds ({hs} households) have started, a start rate of {sr}% ({srh}% of households); {cc} compounds ({hc} households) are complete, a completion rate of {cr}% ({crh}% of households).",
+        "bulletin.changeSummary":
+            "Since the last issue the start rate changed by {sr} and the completion rate by {cr} percentage points.",
         "bulletin.ranking": "Ranking of communities",
         "bulletin.col.unit": "Unit",
         "bulletin.col.planned": "Planned",
@@ -575,7 +582,8 @@ extension Catalogue {
         "report.step.reopened": "Reopen: not fixed",
         "report.step.rejected": "Decline",
         "household.removeTitle": "Remove from the household",
-        "household.removeAsk": "Remove {name} ({relation}) from household {household}? Their resident record is kept and can be added again.",
+        "household.removeAsk":
+            "Remove {name} ({relation}) from household {household}? Their resident record is kept and can be added again.",
         "household.removeConfirm": "Yes, remove this person",
         "household.removeSubmit": "Remove",
         "household.removeTick": "Tick the box to confirm first, then press Remove.",

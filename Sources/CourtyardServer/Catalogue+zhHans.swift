@@ -69,7 +69,8 @@ extension Catalogue {
         "household.noResidents": "暂无登记居民",
         "resident.title": "居民",
         "import.title": "导入住户表",
-        "import.help": "上传 CSV 或 XLSX 文件，每行一户。列：社区、小区、地址、建成年份、楼栋、单元、房号、楼层、建筑面积、业主姓名、联系电话、是否外住。表头上方的标题行、其他列（序号、备注等）、合并单元格和多个工作表均可；试导入会说明文件的读取方式。先试导入检查，无误后再正式导入；有任何错误行则不写入。",
+        "import.help":
+            "上传 CSV 或 XLSX 文件，每行一户。列：社区、小区、地址、建成年份、楼栋、单元、房号、楼层、建筑面积、业主姓名、联系电话、是否外住。表头上方的标题行、其他列（序号、备注等）、合并单元格和多个工作表均可；试导入会说明文件的读取方式。先试导入检查，无误后再正式导入；有任何错误行则不写入。",
         "import.file": "文件",
         "import.subdistrict": "街道（只有一个街道时可不填）",
         "import.dryRun": "试导入（只检查，不写入）",
@@ -341,7 +342,8 @@ extension Catalogue {
         "bulletin.city": "全市",
         "bulletin.asOf": "截至",
         "bulletin.batch": "改造年度",
-        "bulletin.summary": "本年度计划改造小区 {cp} 个、{hp} 户。截至目前，已开工 {cs} 个、{hs} 户，开工率 {sr}%（按户 {srh}%）；已完工 {cc} 个、{hc} 户，完工率 {cr}%（按户 {crh}%）。",
+        "bulletin.summary":
+            "本年度计划改造小区 {cp} 个、{hp} 户。截至目前，已开工 {cs} 个、{hs} 户，开工率 {sr}%（按户 {srh}%）；已完工 {cc} 个、{hc} 户，完工率 {cr}%（按户 {crh}%）。",
         "bulletin.changeSummary": "较上期，开工率变化 {sr} 个百分点，完工率变化 {cr} 个百分点。",
         "bulletin.ranking": "各社区进展排名",
         "bulletin.col.unit": "单位",

@@ -3,7 +3,9 @@ import CourtyardStore
 
 /// Charts drawn on the server as SVG: they print, work without JavaScript and stay legible in black and white.
 enum Chart {
-    static func text(_ x: Int, _ y: Int, _ s: String, size: Int = 12, anchor: String = "start", weight: String = "normal") -> String {
+    static func text(
+        _ x: Int, _ y: Int, _ s: String, size: Int = 12, anchor: String = "start", weight: String = "normal"
+    ) -> String {
         "<text x=\"\(x)\" y=\"\(y)\" font-size=\"\(size)\" text-anchor=\"\(anchor)\" font-weight=\"\(weight)\">\(esc(s))</text>"
     }
 
@@ -22,7 +24,10 @@ enum Chart {
         while let d = Day(year: y, month: m, day: 1), d <= b {
             if d >= a { out.append(d) }
             m += 1
-            if m > 12 { m = 1; y += 1 }
+            if m > 12 {
+                m = 1
+                y += 1
+            }
         }
         return out
     }
@@ -31,12 +36,19 @@ enum Chart {
 /// A project's schedule as a Gantt chart: critical tasks marked, the baseline ghosted beneath, actuals as a line, today and the deadline.
 enum GanttChart {
     static func draw(_ plan: ScheduleRepository.Plan, today: Day, lang: Lang) -> String {
-        let left = 210, width = 980, right = 20, top = 44, rowH = 28
+        let left = 210
+        let width = 980
+        let right = 20
+        let top = 44
+        let rowH = 28
         let byId = Dictionary(plan.tasks.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let rows = plan.result.rows.sorted { (plan.planned($0).start, $0.id) < (plan.planned($1).start, $1.id) }
         var days: [Day] = [plan.result.start, plan.result.finish, plan.deadline]
-        for t in plan.tasks { days += [t.baselineStart, t.baselineFinish, t.actualStart, t.actualFinish].compactMap { $0 } }
-        let first = days.min()!, last = days.max()!
+        for t in plan.tasks {
+            days += [t.baselineStart, t.baselineFinish, t.actualStart, t.actualFinish].compactMap { $0 }
+        }
+        let first = days.min()!
+        let last = days.max()!
         let span = Double(last.ordinal - first.ordinal + 1)
         let scale = Double(width - left - right) / span
         func x(_ d: Day) -> Int { left + Int((Double(d.ordinal - first.ordinal) * scale).rounded()) }
@@ -54,11 +66,13 @@ enum GanttChart {
             let label = t.name.count > 14 ? String(t.name.prefix(13)) + "…" : t.name
             s += Chart.text(8, y + 18, label, size: 12, weight: r.critical ? "bold" : "normal")
             if let bs = t.baselineStart, let bf = t.baselineFinish {
-                s += "<rect x=\"\(x(bs))\" y=\"\(y + 19)\" width=\"\(w(bs, bf))\" height=\"5\" fill=\"#9ca3af\" opacity=\"0.7\"/>"
+                s +=
+                    "<rect x=\"\(x(bs))\" y=\"\(y + 19)\" width=\"\(w(bs, bf))\" height=\"5\" fill=\"#9ca3af\" opacity=\"0.7\"/>"
             }
             let p = plan.planned(r)
             let fill = r.critical ? "#b91c1c" : "#2563eb"
-            s += "<rect x=\"\(x(p.start))\" y=\"\(y + 5)\" width=\"\(w(p.start, p.finish))\" height=\"12\" fill=\"\(fill)\""
+            s +=
+                "<rect x=\"\(x(p.start))\" y=\"\(y + 5)\" width=\"\(w(p.start, p.finish))\" height=\"12\" fill=\"\(fill)\""
             s += r.critical ? " stroke=\"#000\" stroke-width=\"1.5\"/>" : "/>"
             if let a = t.actualStart {
                 let end = t.actualFinish ?? max(a, min(today, last))
@@ -67,18 +81,30 @@ enum GanttChart {
             s += "<title>\(esc(t.name))</title>"
         }
         let bottom = height - 48
-        s += "<line x1=\"\(x(plan.deadline))\" y1=\"\(top - 8)\" x2=\"\(x(plan.deadline))\" y2=\"\(bottom)\" stroke=\"#000\" stroke-width=\"2\"/>"
+        s +=
+            "<line x1=\"\(x(plan.deadline))\" y1=\"\(top - 8)\" x2=\"\(x(plan.deadline))\" y2=\"\(bottom)\" stroke=\"#000\" stroke-width=\"2\"/>"
         let nearEdge = x(plan.deadline) > width - 120
-        s += Chart.text(x(plan.deadline), bottom + 14, lang.t("gantt.deadline") + " " + plan.deadline.description, size: 11, anchor: nearEdge ? "end" : "middle")
+        s += Chart.text(
+            x(plan.deadline), bottom + 14, lang.t("gantt.deadline") + " " + plan.deadline.description, size: 11,
+            anchor: nearEdge ? "end" : "middle")
         if today >= first && today <= last {
-            s += "<line x1=\"\(x(today))\" y1=\"\(top - 8)\" x2=\"\(x(today))\" y2=\"\(bottom)\" stroke=\"#c2410c\" stroke-width=\"2\" stroke-dasharray=\"5 3\"/>"
+            s +=
+                "<line x1=\"\(x(today))\" y1=\"\(top - 8)\" x2=\"\(x(today))\" y2=\"\(bottom)\" stroke=\"#c2410c\" stroke-width=\"2\" stroke-dasharray=\"5 3\"/>"
             s += Chart.text(x(today), top - 26, lang.t("gantt.today"), size: 11, anchor: "middle")
         }
         let ly = height - 16
-        s += "<rect x=\"8\" y=\"\(ly - 10)\" width=\"18\" height=\"10\" fill=\"#2563eb\"/>" + Chart.text(30, ly, lang.t("gantt.planned"), size: 11)
-        s += "<rect x=\"130\" y=\"\(ly - 10)\" width=\"18\" height=\"10\" fill=\"#b91c1c\" stroke=\"#000\"/>" + Chart.text(152, ly, lang.t("gantt.critical"), size: 11)
-        s += "<rect x=\"260\" y=\"\(ly - 6)\" width=\"18\" height=\"5\" fill=\"#9ca3af\"/>" + Chart.text(282, ly, lang.t("gantt.baseline"), size: 11)
-        s += "<rect x=\"380\" y=\"\(ly - 6)\" width=\"18\" height=\"3\" fill=\"#15803d\"/>" + Chart.text(402, ly, lang.t("gantt.actual"), size: 11)
+        s +=
+            "<rect x=\"8\" y=\"\(ly - 10)\" width=\"18\" height=\"10\" fill=\"#2563eb\"/>"
+            + Chart.text(30, ly, lang.t("gantt.planned"), size: 11)
+        s +=
+            "<rect x=\"130\" y=\"\(ly - 10)\" width=\"18\" height=\"10\" fill=\"#b91c1c\" stroke=\"#000\"/>"
+            + Chart.text(152, ly, lang.t("gantt.critical"), size: 11)
+        s +=
+            "<rect x=\"260\" y=\"\(ly - 6)\" width=\"18\" height=\"5\" fill=\"#9ca3af\"/>"
+            + Chart.text(282, ly, lang.t("gantt.baseline"), size: 11)
+        s +=
+            "<rect x=\"380\" y=\"\(ly - 6)\" width=\"18\" height=\"3\" fill=\"#15803d\"/>"
+            + Chart.text(402, ly, lang.t("gantt.actual"), size: 11)
         return s + "</svg>"
     }
 }
@@ -86,13 +112,20 @@ enum GanttChart {
 /// Planned against actual cumulative completions of a batch, week by week.
 enum SCurveChart {
     static func draw(planned: [Day], actual: [Day], total: Int, today: Day, lang: Lang, title: String) -> String {
-        let width = 900, height = 420, left = 60, right = 30, top = 40, bottom = 60
+        let width = 900
+        let height = 420
+        let left = 60
+        let right = 30
+        let top = 40
+        let bottom = 60
         var s = Chart.open(width: width, height: height, title: title)
         s += Chart.text(left, 24, title, size: 15, weight: "bold")
-        guard total > 0, let first = (planned + actual).min(), let lastPlanned = (planned + actual + [today]).max() else {
+        guard total > 0, let first = (planned + actual).min(), let lastPlanned = (planned + actual + [today]).max()
+        else {
             return s + Chart.text(left, 80, lang.t("scurve.empty")) + "</svg>"
         }
-        let start = first.adding(days: -7), end = lastPlanned.adding(days: 7)
+        let start = first.adding(days: -7)
+        let end = lastPlanned.adding(days: 7)
         let span = Double(end.ordinal - start.ordinal)
         func x(_ d: Day) -> Int { left + Int(Double(d.ordinal - start.ordinal) / span * Double(width - left - right)) }
         func y(_ n: Int) -> Int { height - bottom - Int(Double(n) / Double(total) * Double(height - top - bottom)) }
@@ -115,16 +148,22 @@ enum SCurveChart {
             pts.append("\(x(until)),\(y(n))")
             return pts.joined(separator: " ")
         }
-        s += "<polyline points=\"\(steps(planned, until: end))\" fill=\"none\" stroke=\"#2563eb\" stroke-width=\"2\" stroke-dasharray=\"6 4\"/>"
-        s += "<polyline points=\"\(steps(actual, until: min(today, end)))\" fill=\"none\" stroke=\"#15803d\" stroke-width=\"3\"/>"
+        s +=
+            "<polyline points=\"\(steps(planned, until: end))\" fill=\"none\" stroke=\"#2563eb\" stroke-width=\"2\" stroke-dasharray=\"6 4\"/>"
+        s +=
+            "<polyline points=\"\(steps(actual, until: min(today, end)))\" fill=\"none\" stroke=\"#15803d\" stroke-width=\"3\"/>"
         if today >= start && today <= end {
-            s += "<line x1=\"\(x(today))\" y1=\"\(top)\" x2=\"\(x(today))\" y2=\"\(height - bottom)\" stroke=\"#c2410c\" stroke-dasharray=\"5 3\"/>"
+            s +=
+                "<line x1=\"\(x(today))\" y1=\"\(top)\" x2=\"\(x(today))\" y2=\"\(height - bottom)\" stroke=\"#c2410c\" stroke-dasharray=\"5 3\"/>"
         }
         let ly = height - 14
-        s += "<line x1=\"\(left)\" y1=\"\(ly - 4)\" x2=\"\(left + 24)\" y2=\"\(ly - 4)\" stroke=\"#2563eb\" stroke-width=\"2\" stroke-dasharray=\"6 4\"/>"
+        s +=
+            "<line x1=\"\(left)\" y1=\"\(ly - 4)\" x2=\"\(left + 24)\" y2=\"\(ly - 4)\" stroke=\"#2563eb\" stroke-width=\"2\" stroke-dasharray=\"6 4\"/>"
         s += Chart.text(left + 30, ly, lang.t("scurve.planned") + " \(planned.count)", size: 11)
-        s += "<line x1=\"\(left + 200)\" y1=\"\(ly - 4)\" x2=\"\(left + 224)\" y2=\"\(ly - 4)\" stroke=\"#15803d\" stroke-width=\"3\"/>"
-        s += Chart.text(left + 230, ly, lang.t("scurve.actual") + " \(actual.filter { $0 <= today }.count) / \(total)", size: 11)
+        s +=
+            "<line x1=\"\(left + 200)\" y1=\"\(ly - 4)\" x2=\"\(left + 224)\" y2=\"\(ly - 4)\" stroke=\"#15803d\" stroke-width=\"3\"/>"
+        s += Chart.text(
+            left + 230, ly, lang.t("scurve.actual") + " \(actual.filter { $0 <= today }.count) / \(total)", size: 11)
         return s + "</svg>"
     }
 }

@@ -21,10 +21,12 @@ public enum DemoData {
         var firstId: Int64?
         for s in 0..<demo.plan.subdistricts {
             let name = demo.subdistrictName(s)
-            let report = try await services.importer.run(rows: demo.rows(subdistrict: s), errors: [], subdistrict: name,
+            let report = try await services.importer.run(
+                rows: demo.rows(subdistrict: s), errors: [], subdistrict: name,
                 dryRun: false, filename: "demo", actor: .system)
             let id = try await services.database.withConnection { db in
-                try await db.raw("SELECT id FROM subdistricts WHERE name = \(bind: name)").first()!.decode(column: "id", as: Int64.self)
+                try await db.raw("SELECT id FROM subdistricts WHERE name = \(bind: name)").first()!.decode(
+                    column: "id", as: Int64.self)
             }
             firstId = firstId ?? id
             try await DemoExtras.enrich(database: services.database, subdistrictId: id, seed: UInt64(s + 7))
@@ -42,15 +44,21 @@ public enum DemoData {
     /// A project for every compound and two published bulletins a week apart, so the second shows the change.
     static func seedProgramme(services: Services, subdistrictId sd: Int64) async throws {
         let orgs = try await services.database.withConnection { db in
-            try await db.raw("SELECT id, kind FROM organisations ORDER BY id").all().map { (try $0.decode(column: "id", as: Int64.self), try $0.decode(column: "kind", as: String.self)) }
+            try await db.raw("SELECT id, kind FROM organisations ORDER BY id").all().map {
+                (try $0.decode(column: "id", as: Int64.self), try $0.decode(column: "kind", as: String.self))
+            }
         }
         func ids(_ k: OrganisationKind) -> [Int64] { orgs.filter { $0.1 == k.rawValue }.map(\.0) }
         let today = Clock.today
-        try await DemoProgramme.seed(database: services.database, organisations: .init(contractors: ids(.contractor), supervisors: ids(.supervisor),
-            designers: ids(.designer), pmCompanies: ids(.pmCompany)), today: today)
+        try await DemoProgramme.seed(
+            database: services.database,
+            organisations: .init(
+                contractors: ids(.contractor), supervisors: ids(.supervisor),
+                designers: ids(.designer), pmCompanies: ids(.pmCompany)), today: today)
         let bulletins = BulletinRepository(database: services.database)
         for weeksAgo in [2, 1] {
-            let draft = try await bulletins.draft(batchYear: today.civil.year, asOf: today.adding(days: -Int64(7 * weeksAgo)), subdistrictId: sd,
+            let draft = try await bulletins.draft(
+                batchYear: today.civil.year, asOf: today.adding(days: -Int64(7 * weeksAgo)), subdistrictId: sd,
                 nextSteps: "一、对排名靠后的社区约谈施工单位项目经理；二、逾期整改问题本周内销号；三、已完工小区抓紧组织居民满意度测评。", actor: .system)
             _ = try await bulletins.publish(id: draft["id"]!.intValue!, actor: .system)
         }
@@ -59,30 +67,41 @@ public enum DemoData {
     /// A closed vote on hiring a property company and an open one on an elevator, in the first compounds.
     static func seedVotes(services: Services, subdistrictId sd: Int64) async throws {
         let votes = VoteRepository(database: services.database)
-        let compounds = try await services.registry.list(.compounds, query: ListQuery(filters: ["subdistrict_id": String(sd)], limit: 2), actor: .system).items
+        let compounds = try await services.registry.list(
+            .compounds, query: ListQuery(filters: ["subdistrict_id": String(sd)], limit: 2), actor: .system
+        ).items
         guard compounds.count == 2 else { return }
         var rng = SplitMix64(seed: 278)
         for (i, compound) in compounds.enumerated() {
             let closed = i == 0
-            let vote = try await votes.create(title: closed ? "选聘物业服务企业" : "1号楼加装电梯", matter: closed ? .propertyCompany : .rebuild,
-                electorate: closed ? .compound(compound.id) : .buildings([try await firstBuilding(services, compound.id)]), thresholds: nil, actor: .system)
+            let vote = try await votes.create(
+                title: closed ? "选聘物业服务企业" : "1号楼加装电梯", matter: closed ? .propertyCompany : .rebuild,
+                electorate: closed
+                    ? .compound(compound.id) : .buildings([try await firstBuilding(services, compound.id)]),
+                thresholds: nil, actor: .system)
             let id = vote["id"]!.intValue!
             _ = try await votes.open(id: id, actor: .system)
             let households = try await services.database.withConnection { db in
-                try await db.raw("SELECT household_id FROM vote_electorate WHERE vote_id = \(bind: id) ORDER BY household_id").all()
+                try await db.raw(
+                    "SELECT household_id FROM vote_electorate WHERE vote_id = \(bind: id) ORDER BY household_id"
+                ).all()
                     .map { try $0.decode(column: "household_id", as: Int64.self) }
             }
             for (k, h) in households.enumerated() where rng.next() % 100 < (closed ? 85 : 40) {
                 let roll = rng.next() % 100
                 let choice: VoteChoice = roll < 75 ? .approve : (roll < 92 ? .reject : .abstain)
-                _ = try await votes.cast(voteId: id, householdId: h, choice: choice, paperNumber: k % 3 == 0 ? "Z\(id)-\(k + 1)" : nil, actor: .system)
+                _ = try await votes.cast(
+                    voteId: id, householdId: h, choice: choice, paperNumber: k % 3 == 0 ? "Z\(id)-\(k + 1)" : nil,
+                    actor: .system)
             }
             if closed { _ = try await votes.close(id: id, actor: .system) }
         }
     }
 
     static func firstBuilding(_ services: Services, _ compoundId: Int64) async throws -> Int64 {
-        try await services.registry.list(.buildings, query: ListQuery(filters: ["compound_id": String(compoundId)], limit: 1), actor: .system).items[0].id
+        try await services.registry.list(
+            .buildings, query: ListQuery(filters: ["compound_id": String(compoundId)], limit: 1), actor: .system
+        ).items[0].id
     }
 
     static let organisations: [(String, OrganisationKind, DepartmentKind?)] = [
@@ -93,24 +112,30 @@ public enum DemoData {
         ("区住房和城乡建设局", .department, .housing), ("区自然资源和规划局", .department, .planning), ("市自来水公司", .department, .water),
         ("区城市管理局", .department, .cityManagement), ("国网供电公司", .department, .power), ("中国电信分公司", .department, .telecom),
         ("华润燃气公司", .department, .gas), ("市热力公司", .department, .heating),
-        ("安居物业服务有限公司", .propertyCompany, nil), ("万家物业管理有限公司", .propertyCompany, nil), ("社区红色物业中心", .propertyCompany, nil),
+        ("安居物业服务有限公司", .propertyCompany, nil), ("万家物业管理有限公司", .propertyCompany, nil),
+        ("社区红色物业中心", .propertyCompany, nil),
     ]
 
     static func seedOrganisationsAndAccounts(services: Services, subdistrictId sd: Int64) async throws {
         var orgIds: [OrganisationKind: Int64] = [:]
         var water: Int64?
         for (name, kind, dept) in organisations {
-            var input: [String: JSONValue] = ["subdistrict_id": .int(sd), "name": .string(name), "kind": .string(kind.rawValue)]
+            var input: [String: JSONValue] = [
+                "subdistrict_id": .int(sd), "name": .string(name), "kind": .string(kind.rawValue),
+            ]
             if let dept { input["department"] = .string(dept.rawValue) }
             let r = try await services.registry.create(.organisations, input: input, actor: .system)
             if orgIds[kind] == nil { orgIds[kind] = r.id }
             if dept == .water { water = r.id }
         }
         let ids = try await services.database.withConnection { db in
-            let community = try await db.raw("SELECT MIN(id) AS id FROM communities WHERE subdistrict_id = \(bind: sd)").first()!
+            let community = try await db.raw("SELECT MIN(id) AS id FROM communities WHERE subdistrict_id = \(bind: sd)")
+                .first()!
                 .decode(column: "id", as: Int64.self)
-            let compound = try await db.raw("SELECT MIN(id) AS id FROM compounds WHERE community_id = \(bind: community)").first()!
-                .decode(column: "id", as: Int64.self)
+            let compound = try await db.raw(
+                "SELECT MIN(id) AS id FROM compounds WHERE community_id = \(bind: community)"
+            ).first()!
+            .decode(column: "id", as: Int64.self)
             return (community, compound)
         }
         let accounts: [(String, Role, Scope, String)] = [
@@ -126,7 +151,8 @@ public enum DemoData {
         ]
         let hash = try await hashPassword(password, services: services)
         for (name, role, scope, display) in accounts where try await services.accounts.find(username: name) == nil {
-            _ = try await services.accounts.create(username: name, passwordHash: hash, role: role, scope: scope,
+            _ = try await services.accounts.create(
+                username: name, passwordHash: hash, role: role, scope: scope,
                 displayName: display, actor: .system)
         }
     }

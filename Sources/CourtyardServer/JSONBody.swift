@@ -9,8 +9,13 @@ import NIOCore
 enum JSONBody {
     static func object(_ request: Request, context: AppContext) async throws -> [String: JSONValue] {
         let buffer = try await request.collectBody(upTo: 1024 * 1024)
-        guard buffer.readableBytes > 0 else { throw AppError.badRequest("empty_body", "the request needs a JSON object body") }
-        guard case .some(.object(let pairs)) = try? JSONParser.parse(String(decoding: buffer.readableBytesView, as: UTF8.self)) else {
+        guard buffer.readableBytes > 0 else {
+            throw AppError.badRequest("empty_body", "the request needs a JSON object body")
+        }
+        guard
+            case .some(.object(let pairs)) = try? JSONParser.parse(
+                String(decoding: buffer.readableBytesView, as: UTF8.self))
+        else {
             throw AppError.badRequest("invalid_json", "the body is not a JSON object")
         }
         return Dictionary(pairs, uniquingKeysWith: { _, b in b })
@@ -19,20 +24,25 @@ enum JSONBody {
     static func response(_ value: JSONValue, status: HTTPResponse.Status = .ok, etag: String? = nil) -> Response {
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if let etag { headers[.eTag] = etag }
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: value.serialized())))
+        return Response(
+            status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: value.serialized())))
     }
 }
 
 /// Required fields of a request body, each refused with a 422 that names it.
 extension Dictionary where Key == String, Value == JSONValue {
     func requiredID(_ key: String) throws -> Int64 {
-        guard let v = self[key]?.intValue else { throw AppError.unprocessable("required", "\(key) is required", field: key) }
+        guard let v = self[key]?.intValue else {
+            throw AppError.unprocessable("required", "\(key) is required", field: key)
+        }
         return v
     }
 
-    func requiredCase<E: RawRepresentable & CaseIterable>(_ key: String, _: E.Type) throws -> E where E.RawValue == String {
+    func requiredCase<E: RawRepresentable & CaseIterable>(_ key: String, _: E.Type) throws -> E
+    where E.RawValue == String {
         guard let v = self[key]?.stringValue.flatMap(E.init(rawValue:)) else {
-            throw AppError.unprocessable("invalid", "\(key) must be one of \(E.allCases.map(\.rawValue).joined(separator: ", "))", field: key)
+            throw AppError.unprocessable(
+                "invalid", "\(key) must be one of \(E.allCases.map(\.rawValue).joined(separator: ", "))", field: key)
         }
         return v
     }
@@ -46,7 +56,8 @@ enum ListPage {
     static func paging(_ request: Request) throws -> Paging {
         if ListCSV.wanted(request) { return .export }
         let q = request.uri.queryParameters
-        var limit = defaultLimit, offset = 0
+        var limit = defaultLimit
+        var offset = 0
         if let l = q.get("limit") {
             guard let n = Int(l), (1...Paging.maxLimit).contains(n) else {
                 throw AppError.badRequest("invalid_limit", "limit must be 1 to \(Paging.maxLimit)", field: "limit")
@@ -65,7 +76,8 @@ enum ListPage {
     /// Rows a repository read with `paging.sql` (one more than the limit when another page follows).
     static func response(_ rows: [JSONValue], _ paging: Paging) -> Response {
         let (items, next) = paging.page(rows)
-        return JSONBody.response(.object([("items", .array(items)), ("next_cursor", next.map { .string(String($0)) } ?? .null)]))
+        return JSONBody.response(
+            .object([("items", .array(items)), ("next_cursor", next.map { .string(String($0)) } ?? .null)]))
     }
 
     /// A short list held whole in memory (a project's tasks, logs or checks), paged the same way.
@@ -76,9 +88,12 @@ enum ListPage {
 enum ListCSV {
     static func response(columns: [String], items: [JSONValue], filename: String) -> Response {
         let rows = [columns] + items.map { item in columns.map { item[$0]?.cellText ?? "" } }
-        return Response(status: .ok, headers: [
-            .contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(filename).csv\"",
-        ], body: .init(byteBuffer: ByteBuffer(string: CSV.write(rows))))
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/csv; charset=utf-8",
+                .contentDisposition: "attachment; filename=\"\(filename).csv\"",
+            ], body: .init(byteBuffer: ByteBuffer(string: CSV.write(rows))))
     }
 
     static func wanted(_ request: Request) -> Bool { request.uri.queryParameters.get("format") == "csv" }
@@ -87,7 +102,9 @@ enum ListCSV {
 /// Dates and optional fields of a request body: absent is "leave as is", null is "clear".
 extension Dictionary where Key == String, Value == JSONValue {
     func requiredDay(_ key: String) throws -> Day {
-        guard let d = try optionalDay(key), let d else { throw AppError.unprocessable("required", "\(key) is required as YYYY-MM-DD", field: key) }
+        guard let d = try optionalDay(key), let d else {
+            throw AppError.unprocessable("required", "\(key) is required as YYYY-MM-DD", field: key)
+        }
         return d
     }
 
@@ -95,14 +112,18 @@ extension Dictionary where Key == String, Value == JSONValue {
     func optionalDay(_ key: String) throws -> Day?? {
         guard let v = self[key] else { return nil }
         if v == .null { return .some(nil) }
-        guard let text = v.stringValue, let d = Day(text) else { throw AppError.unprocessable("invalid", "\(key) is a date as YYYY-MM-DD", field: key) }
+        guard let text = v.stringValue, let d = Day(text) else {
+            throw AppError.unprocessable("invalid", "\(key) is a date as YYYY-MM-DD", field: key)
+        }
         return .some(d)
     }
 
     func optionalInt(_ key: String) throws -> Int64?? {
         guard let v = self[key] else { return nil }
         if v == .null { return .some(nil) }
-        guard let i = v.intValue else { throw AppError.unprocessable("invalid", "\(key) must be a whole number", field: key) }
+        guard let i = v.intValue else {
+            throw AppError.unprocessable("invalid", "\(key) must be a whole number", field: key)
+        }
         return .some(i)
     }
 

@@ -1,6 +1,9 @@
+import Foundation
+
 /// The interface languages: zh-Hans first, English second.
 public enum Lang: String, Sendable, CaseIterable {
-    case zh = "zh-Hans", en
+    case zh = "zh-Hans"
+    case en
 
     var catalogue: [String: String] { self == .zh ? Catalogue.zhHans : Catalogue.en }
 
@@ -30,8 +33,6 @@ public enum Lang: String, Sendable, CaseIterable {
 
     var htmlTag: String { self == .zh ? "zh-Hans" : "en" }
 }
-
-import Foundation
 
 extension Lang {
     /// For the catalogue test.

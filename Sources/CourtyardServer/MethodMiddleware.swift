@@ -24,7 +24,10 @@ struct MethodTable: Sendable {
         var known = false
         for r in routes where r.segments.count == parts.count {
             let matches = zip(r.segments, parts).allSatisfy { t, p in t.hasPrefix("{") || t == p }
-            if matches { known = true; found.formUnion(r.methods) }
+            if matches {
+                known = true
+                found.formUnion(r.methods)
+            }
         }
         return known ? found.sorted() : nil
     }
@@ -45,7 +48,8 @@ struct MethodMiddleware<Context: RequestContext>: RouterMiddleware {
         if let allowed = table.allowed(path: path), !allowed.isEmpty, !allowed.contains(method),
             !(method == "HEAD" && allowed.contains("GET"))
         {
-            var error = AppError(status: .methodNotAllowed, code: "method_not_allowed",
+            var error = AppError(
+                status: .methodNotAllowed, code: "method_not_allowed",
                 message: "\(method) is not a method of this path; it takes \(allowed.joined(separator: ", "))")
             error.allow = allowed.joined(separator: ", ")
             throw error

@@ -11,7 +11,8 @@ final class MetricsRegistry: @unchecked Sendable {
     private var sum = 0.0
 
     func record(method: String, route: String, status: Int, seconds: Double) {
-        let key = "method=\"\(method)\",route=\"\(route.replacingOccurrences(of: "\"", with: ""))\",status=\"\(status)\""
+        let key =
+            "method=\"\(method)\",route=\"\(route.replacingOccurrences(of: "\"", with: ""))\",status=\"\(status)\""
         lock.lock()
         defer { lock.unlock() }
         requests[key, default: 0] += 1
@@ -23,15 +24,19 @@ final class MetricsRegistry: @unchecked Sendable {
     func render(poolMax: Int, poolInUse: Int, databaseKind: String) -> String {
         lock.lock()
         defer { lock.unlock() }
-        var out = "# HELP courtyard_http_requests_total HTTP requests by route and status.\n# TYPE courtyard_http_requests_total counter\n"
+        var out =
+            "# HELP courtyard_http_requests_total HTTP requests by route and status.\n# TYPE courtyard_http_requests_total counter\n"
         for (k, v) in requests.sorted(by: { $0.key < $1.key }) { out += "courtyard_http_requests_total{\(k)} \(v)\n" }
-        out += "# HELP courtyard_http_request_duration_seconds Request latency.\n# TYPE courtyard_http_request_duration_seconds histogram\n"
+        out +=
+            "# HELP courtyard_http_request_duration_seconds Request latency.\n# TYPE courtyard_http_request_duration_seconds histogram\n"
         for (i, b) in Self.buckets.enumerated() {
             out += "courtyard_http_request_duration_seconds_bucket{le=\"\(b)\"} \(bucketCounts[i])\n"
         }
         out += "courtyard_http_request_duration_seconds_bucket{le=\"+Inf\"} \(count)\n"
-        out += "courtyard_http_request_duration_seconds_sum \(sum)\ncourtyard_http_request_duration_seconds_count \(count)\n"
-        out += "# HELP courtyard_db_pool_connections Database connections allowed and in use.\n# TYPE courtyard_db_pool_connections gauge\n"
+        out +=
+            "courtyard_http_request_duration_seconds_sum \(sum)\ncourtyard_http_request_duration_seconds_count \(count)\n"
+        out +=
+            "# HELP courtyard_db_pool_connections Database connections allowed and in use.\n# TYPE courtyard_db_pool_connections gauge\n"
         out += "courtyard_db_pool_connections{database=\"\(databaseKind)\",state=\"max\"} \(poolMax)\n"
         out += "courtyard_db_pool_connections{database=\"\(databaseKind)\",state=\"in_use\"} \(poolInUse)\n"
         return out
@@ -42,7 +47,9 @@ struct MetricsMiddleware: RouterMiddleware {
     typealias Context = AppContext
     let registry: MetricsRegistry
 
-    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response)
+        async throws -> Response
+    {
         let start = ContinuousClock.now
         func seconds() -> Double {
             let d = ContinuousClock.now - start
@@ -50,12 +57,15 @@ struct MetricsMiddleware: RouterMiddleware {
         }
         do {
             let response = try await next(request, context)
-            registry.record(method: request.method.rawValue, route: context.endpointPath ?? "unmatched",
+            registry.record(
+                method: request.method.rawValue, route: context.endpointPath ?? "unmatched",
                 status: response.status.code, seconds: seconds())
             return response
         } catch {
             let status = (error as? any HTTPResponseError)?.status.code ?? AppError.from(error)?.status.code ?? 500
-            registry.record(method: request.method.rawValue, route: context.endpointPath ?? "unmatched", status: status, seconds: seconds())
+            registry.record(
+                method: request.method.rawValue, route: context.endpointPath ?? "unmatched", status: status,
+                seconds: seconds())
             throw error
         }
     }

@@ -9,7 +9,7 @@ import NIOCore
 import ServiceLifecycle
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Where text messages and e-mail leave the system. A deployment plugs in its operator's gateway;
@@ -52,8 +52,9 @@ enum WebhookTarget {
         let addresses = literal.map { [$0] } ?? resolve(host)
         guard let first = addresses.first else { throw Refused(message: "\(host) does not resolve") }
         if !allowPrivate, let bad = addresses.first(where: isPrivate) {
-            throw Refused(message: "\(host) is not a public address (\(render(bad))); "
-                + "set COURTYARD_ALLOW_PRIVATE_WEBHOOKS=1 to allow loopback and private ones")
+            throw Refused(
+                message: "\(host) is not a public address (\(render(bad))); "
+                    + "set COURTYARD_ALLOW_PRIVATE_WEBHOOKS=1 to allow loopback and private ones")
         }
         return Checked(url: url, pinned: literal == nil ? render(first) : nil)
     }
@@ -109,7 +110,10 @@ public struct OutboxWorker: Service {
     var interval: Duration = .seconds(1)
 
     public init(database: Database, gateway: any MessageGateway, allowPrivate: Bool, logger: Logger) {
-        self.database = database; self.gateway = gateway; self.allowPrivate = allowPrivate; self.logger = logger
+        self.database = database
+        self.gateway = gateway
+        self.allowPrivate = allowPrivate
+        self.logger = logger
     }
 
     public func run() async throws {
@@ -186,9 +190,10 @@ public struct OutboxWorker: Service {
             throw error
         }
         guard (200..<300).contains(status) else {
-            throw WebhookTarget.Refused(message: (300..<400).contains(status)
-                ? "the target answered \(status), a redirect; redirects are not followed"
-                : "the target answered \(status)")
+            throw WebhookTarget.Refused(
+                message: (300..<400).contains(status)
+                    ? "the target answered \(status), a redirect; redirects are not followed"
+                    : "the target answered \(status)")
         }
     }
 }

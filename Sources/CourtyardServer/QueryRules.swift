@@ -37,8 +37,10 @@ struct QueryRules: Sendable {
                 let declared = (op as? [String: Any])?["parameters"] as? [[String: Any]] ?? []
                 let query = declared.filter { $0["in"] as? String == "query" }.compactMap(Self.parameter)
                 let open = ((op as? [String: Any])?["security"] as? [Any])?.isEmpty ?? false
-                found.append(Operation(segments: path.split(separator: "/"), method: method.uppercased(),
-                    parameters: query, open: open))
+                found.append(
+                    Operation(
+                        segments: path.split(separator: "/"), method: method.uppercased(),
+                        parameters: query, open: open))
             }
         }
         operations = found
@@ -50,11 +52,13 @@ struct QueryRules: Sendable {
         let kind: Kind
         switch schema["type"] as? String {
         case "integer":
-            let lo = (schema["minimum"] as? Int).map(Int64.init), hi = (schema["maximum"] as? Int).map(Int64.init)
+            let lo = (schema["minimum"] as? Int).map(Int64.init)
+            let hi = (schema["maximum"] as? Int).map(Int64.init)
             kind = .integer(min: lo, max: hi)
         case "boolean": kind = .boolean
         default:
-            kind = .text(values: schema["enum"] as? [String], pattern: schema["pattern"] as? String,
+            kind = .text(
+                values: schema["enum"] as? [String], pattern: schema["pattern"] as? String,
                 maxLength: schema["maxLength"] as? Int, date: schema["format"] as? String == "date")
         }
         return Parameter(name: name, required: p["required"] as? Bool ?? false, kind: kind)
@@ -139,7 +143,8 @@ struct QueryMiddleware: RouterMiddleware {
         let path = request.uri.path
         if path.hasPrefix("/api/v1/") && !path.hasPrefix("/api/v1/open311/") {
             let query = request.uri.queryParameters.map { (String($0.key), String($0.value)) }
-            try rules.check(path: path, method: request.method.rawValue, query: query,
+            try rules.check(
+                path: path, method: request.method.rawValue, query: query,
                 signedIn: context.account != nil)
         }
         return try await next(request, context)

@@ -7,7 +7,10 @@ final class RateLimiter: @unchecked Sendable {
     private let lock = NSLock()
     private var hits: [String: [Date]] = [:]
 
-    init(limit: Int, window: TimeInterval) { self.limit = limit; self.window = window }
+    init(limit: Int, window: TimeInterval) {
+        self.limit = limit
+        self.window = window
+    }
 
     /// Records an attempt; false when the key has used up its allowance.
     func allow(_ key: String, now: Date = Date()) -> Bool {
@@ -15,7 +18,10 @@ final class RateLimiter: @unchecked Sendable {
         defer { lock.unlock() }
         if hits.count > 50_000 { hits = hits.filter { $0.value.contains { now.timeIntervalSince($0) < window } } }
         var recent = (hits[key] ?? []).filter { now.timeIntervalSince($0) < window }
-        guard recent.count < limit else { hits[key] = recent; return false }
+        guard recent.count < limit else {
+            hits[key] = recent
+            return false
+        }
         recent.append(now)
         hits[key] = recent
         return true

@@ -19,7 +19,9 @@ public enum RegistryFiles {
         return [SheetSource(name: "", lines: lines(sheet), repeatsAbove: true)]
     }
 
-    public static func parse(_ bytes: [UInt8], currentYear: Int = Calendar(identifier: .gregorian).component(.year, from: Date()))
+    public static func parse(
+        _ bytes: [UInt8], currentYear: Int = Calendar(identifier: .gregorian).component(.year, from: Date())
+    )
         throws -> (rows: [HouseholdRow], errors: [RowError], reading: SheetReading)
     {
         RegistrySheet.parseWorkbook(try readSheets(bytes), currentYear: currentYear)
@@ -31,9 +33,11 @@ public enum RegistryFiles {
 
     public static func xlsx(_ rows: [HouseholdRow]) throws -> Data {
         let numeric: Set<Int> = [3, 7, 8]  // built_year, floor, area_m2
-        return try XLSX.write(header: RegistrySheet.columns, rows: rows.map { r in
-            r.cells.enumerated().map { i, v in numeric.contains(i) ? .number(v) : .text(v) }
-        }, sheetName: "households")
+        return try XLSX.write(
+            header: RegistrySheet.columns,
+            rows: rows.map { r in
+                r.cells.enumerated().map { i, v in numeric.contains(i) ? .number(v) : .text(v) }
+            }, sheetName: "households")
     }
 }
 
@@ -43,14 +47,19 @@ struct MultipartForm {
     var files: [String: (filename: String, bytes: [UInt8])] = [:]
 
     init(body: [UInt8], contentType: String) throws {
-        guard let b = contentType.components(separatedBy: "boundary=").last?.trimmingCharacters(in: CharacterSet(charactersIn: "\" ")),
+        guard
+            let b = contentType.components(separatedBy: "boundary=").last?.trimmingCharacters(
+                in: CharacterSet(charactersIn: "\" ")),
             !b.isEmpty, contentType.contains("boundary=")
         else { throw AppError.badRequest("invalid_multipart", "the form has no boundary") }
         let delimiter = Array(("--" + b).utf8)
         var parts: [ArraySlice<UInt8>] = []
         var starts: [Int] = []
         var i = 0
-        while let r = Self.find(delimiter, in: body, from: i) { starts.append(r); i = r + delimiter.count }
+        while let r = Self.find(delimiter, in: body, from: i) {
+            starts.append(r)
+            i = r + delimiter.count
+        }
         for (k, s) in starts.enumerated() where k + 1 < starts.count {
             var from = s + delimiter.count
             if from + 1 < body.count, body[from] == 0x0D, body[from + 1] == 0x0A { from += 2 }
@@ -75,13 +84,15 @@ struct MultipartForm {
     /// Reads a form that may carry an attachment (up to the attachment limit and a little for the other fields).
     static func read(_ request: Request) async throws -> MultipartForm {
         let buffer = try await request.collectBody(upTo: AttachmentRepository.maxBytes + 64 * 1024)
-        return try MultipartForm(body: Array(buffer.readableBytesView), contentType: request.headers[.contentType] ?? "")
+        return try MultipartForm(
+            body: Array(buffer.readableBytesView), contentType: request.headers[.contentType] ?? "")
     }
 
     /// Stores the file sent in `field` as an attachment; nil when none was chosen.
     func storeFile(_ field: String, database: Database, actor: Actor) async throws -> Int64? {
         guard let file = files[field], !file.bytes.isEmpty else { return nil }
-        return try await AttachmentRepository(database: database).create(filename: file.filename, bytes: file.bytes, actor: actor)["id"]?.intValue
+        return try await AttachmentRepository(database: database).create(
+            filename: file.filename, bytes: file.bytes, actor: actor)["id"]?.intValue
     }
 
     static func attribute(_ key: String, in head: String) -> String? {
@@ -119,8 +130,10 @@ extension RegistryFiles {
         let separator = lang == .zh ? "、" : ", "
         var out: [String] = []
         for s in reading.sheets {
-            out.append(fill(reading.isWorkbook ? "import.reading.sheet" : "import.reading.header",
-                ["sheet": s.name, "row": String(s.headerRow), "rows": String(s.rows)]))
+            out.append(
+                fill(
+                    reading.isWorkbook ? "import.reading.sheet" : "import.reading.header",
+                    ["sheet": s.name, "row": String(s.headerRow), "rows": String(s.rows)]))
             out.append(fill("import.reading.columns", ["list": s.columns.map(\.header).joined(separator: separator)]))
             if !s.ignored.isEmpty {
                 out.append(fill("import.reading.ignored", ["list": s.ignored.joined(separator: separator)]))

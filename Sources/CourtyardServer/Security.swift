@@ -36,7 +36,8 @@ enum Security {
 
     /// Compares without an early exit, so timing says nothing about where two tokens differ.
     static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
         guard x.count == y.count else { return false }
         var diff: UInt8 = 0
         for i in 0..<x.count { diff |= x[i] ^ y[i] }
@@ -46,7 +47,8 @@ enum Security {
     /// Refuses a new password that `PasswordPolicy` does not allow, saying why in `lang` (the API speaks English).
     static func checkPasswordStrength(_ password: String, username: String?, lang: Lang = .en) throws {
         guard let problem = PasswordPolicy.problem(password, username: username) else { return }
-        throw AppError.unprocessable(problem == .tooLong ? "password_too_long" : "weak_password",
+        throw AppError.unprocessable(
+            problem == .tooLong ? "password_too_long" : "weak_password",
             lang.t(problem.catalogueKey),
             field: "password")
     }

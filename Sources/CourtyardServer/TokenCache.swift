@@ -14,7 +14,10 @@ final class TokenCache: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard let e = entries[hash] else { return nil }
-        if e.until < Date() { entries[hash] = nil; return nil }
+        if e.until < Date() {
+            entries[hash] = nil
+            return nil
+        }
         return e.grant
     }
 

@@ -31,15 +31,25 @@ public enum CSV {
         var i = 0
         let n = utf8.count
         func endField() throws {
-            defer { field.removeAll(keepingCapacity: true); quotedField = false }
-            guard !field.isEmpty else { pendingEmpty += 1; return }
+            defer {
+                field.removeAll(keepingCapacity: true)
+                quotedField = false
+            }
+            guard !field.isEmpty else {
+                pendingEmpty += 1
+                return
+            }
             let column = row.count + pendingEmpty
             if column >= limits.columns {
-                throw SheetLimitFailure.tooManyColumns(row: rows.count + 1, column: XLSX.columnName(column),
+                throw SheetLimitFailure.tooManyColumns(
+                    row: rows.count + 1, column: XLSX.columnName(column),
                     limit: limits.columns)
             }
             try budget.spend(pendingEmpty + 1)
-            if pendingEmpty > 0 { row += [String](repeating: "", count: pendingEmpty); pendingEmpty = 0 }
+            if pendingEmpty > 0 {
+                row += [String](repeating: "", count: pendingEmpty)
+                pendingEmpty = 0
+            }
             row.append(String(decoding: field, as: UTF8.self))
         }
         func endRow() throws {
@@ -52,7 +62,11 @@ public enum CSV {
             let b = utf8[i]
             if inQuotes {
                 if b == 0x22 {
-                    if i + 1 < n && utf8[i + 1] == 0x22 { field.append(0x22); i += 2; continue }
+                    if i + 1 < n && utf8[i + 1] == 0x22 {
+                        field.append(0x22)
+                        i += 2
+                        continue
+                    }
                     inQuotes = false
                 } else {
                     if b == 0x0A { line += 1 }
@@ -63,20 +77,27 @@ public enum CSV {
             }
             switch b {
             case 0x22 where field.isEmpty && !quotedField:
-                inQuotes = true; quotedField = true; quoteStartLine = line
+                inQuotes = true
+                quotedField = true
+                quoteStartLine = line
             case 0x2C:
                 try endField()
             case 0x0D:
                 break
             case 0x0A:
-                try endField(); try endRow(); line += 1
+                try endField()
+                try endRow()
+                line += 1
             default:
                 field.append(b)
             }
             i += 1
         }
         if inQuotes { throw Failure.unterminatedQuote(line: quoteStartLine) }
-        if !field.isEmpty || !row.isEmpty || pendingEmpty > 0 || quotedField { try endField(); try endRow() }
+        if !field.isEmpty || !row.isEmpty || pendingEmpty > 0 || quotedField {
+            try endField()
+            try endRow()
+        }
         return rows
     }
 
@@ -93,7 +114,9 @@ public enum CSV {
     public static func quote(_ f: String) -> String {
         // A leading = + - @ would run as a formula in Excel; prefix a quote mark so it stays text.
         var f = f
-        if let c = f.first, "=+@".contains(c) || (c == "-" && f.count > 1 && !f.dropFirst().allSatisfy({ $0.isNumber || $0 == "." })) {
+        if let c = f.first,
+            "=+@".contains(c) || (c == "-" && f.count > 1 && !f.dropFirst().allSatisfy({ $0.isNumber || $0 == "." }))
+        {
             f = "'" + f
         }
         if f.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {

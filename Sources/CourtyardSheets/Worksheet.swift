@@ -5,14 +5,19 @@ public struct Worksheet: Sendable, Equatable {
     public struct Row: Sendable, Equatable {
         public var number: Int
         public var cells: [String]
-        public init(number: Int, cells: [String]) { self.number = number; self.cells = cells }
+        public init(number: Int, cells: [String]) {
+            self.number = number
+            self.cells = cells
+        }
     }
     public var name: String
     public var rows: [Row]
     /// Cells given their value by a vertical merged range, by column index.
     public var mergedCells: [Int: Int]
     public init(name: String, rows: [Row], mergedCells: [Int: Int] = [:]) {
-        self.name = name; self.rows = rows; self.mergedCells = mergedCells
+        self.name = name
+        self.rows = rows
+        self.mergedCells = mergedCells
     }
 
     /// The rows as a dense table, empty rows included, for small sheets and tests.

@@ -83,7 +83,11 @@ public enum XLSX {
     /// One worksheet: a bold, frozen header row and the rows under it.
     public struct Sheet: Sendable {
         public var name: String, header: [String], rows: [[Cell]]
-        public init(name: String, header: [String], rows: [[Cell]]) { self.name = name; self.header = header; self.rows = rows }
+        public init(name: String, header: [String], rows: [[Cell]]) {
+            self.name = name
+            self.header = header
+            self.rows = rows
+        }
     }
 
     public static func write(header: [String], rows: [[Cell]], sheetName: String = "Sheet1") throws -> Data {
@@ -95,8 +99,10 @@ public enum XLSX {
         let archive = try Archive(data: Data(), accessMode: .create)
         for (path, text) in parts {
             let data = Data(text.utf8)
-            try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(data.count),
-                compressionMethod: .deflate) { pos, size in data.subdata(in: Int(pos)..<Int(pos) + size) }
+            try archive.addEntry(
+                with: path, type: .file, uncompressedSize: Int64(data.count),
+                compressionMethod: .deflate
+            ) { pos, size in data.subdata(in: Int(pos)..<Int(pos) + size) }
         }
         guard let data = archive.data else { throw Failure.notAWorkbook("could not assemble the workbook") }
         return data
@@ -105,29 +111,40 @@ public enum XLSX {
     public static func write(sheets: [Sheet]) throws -> Data {
         var parts: [(path: String, text: String)] = []
         func add(_ path: String, _ text: String) { parts.append((path, text)) }
-        add("[Content_Types].xml", """
+        add(
+            "[Content_Types].xml",
+            """
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
             <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>\(sheets.indices.map { "<Override PartName=\"/xl/worksheets/sheet\($0 + 1).xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/>" }.joined())<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>
             """)
-        add("_rels/.rels", """
+        add(
+            "_rels/.rels",
+            """
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
             <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>
             """)
-        add("xl/workbook.xml", """
+        add(
+            "xl/workbook.xml",
+            """
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
             <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>\(sheets.enumerated().map { "<sheet name=\"\(escape($1.name))\" sheetId=\"\($0 + 1)\" r:id=\"rId\($0 + 1)\"/>" }.joined())</sheets></workbook>
             """)
-        add("xl/_rels/workbook.xml.rels", """
+        add(
+            "xl/_rels/workbook.xml.rels",
+            """
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
             <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\(sheets.indices.map { "<Relationship Id=\"rId\($0 + 1)\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet\($0 + 1).xml\"/>" }.joined())<Relationship Id="rId\(sheets.count + 1)" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>
             """)
-        add("xl/styles.xml", """
+        add(
+            "xl/styles.xml",
+            """
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
             <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><fonts count="2"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/><name val="Calibri"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills><borders count="1"><border/></borders><cellStyleXfs count="1"><xf/></cellStyleXfs><cellXfs count="2"><xf fontId="0" xfId="0"/><xf fontId="1" xfId="0" applyFont="1"/></cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>
             """)
         for (n, ws) in sheets.enumerated() {
             var sheet = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
-            sheet += "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetViews><sheetView workbookViewId=\"0\"><pane ySplit=\"1\" topLeftCell=\"A2\" state=\"frozen\"/></sheetView></sheetViews><sheetData>"
+            sheet +=
+                "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetViews><sheetView workbookViewId=\"0\"><pane ySplit=\"1\" topLeftCell=\"A2\" state=\"frozen\"/></sheetView></sheetViews><sheetData>"
             sheet += rowXML(1, ws.header.map { .text($0) }, style: 1)
             for (i, r) in ws.rows.enumerated() { sheet += rowXML(i + 2, r, style: 0) }
             sheet += "</sheetData></worksheet>"
@@ -165,7 +182,10 @@ public enum XLSX {
     /// A cell reference's column and row ("AB12" is column 27, row 12), each within Excel's grid;
     /// either may be absent ("AB", "12"). Anything else, or anything past the grid, is refused.
     static func cellReference(_ ref: String) throws -> (column: Int?, row: Int?) {
-        var column = 0, row = 0, letters = 0, digits = 0
+        var column = 0
+        var row = 0
+        var letters = 0
+        var digits = 0
         for u in ref.utf8 {
             switch u {
             case 0x41...0x5A where digits == 0:
@@ -220,14 +240,19 @@ private final class SharedStringsReader {
     var current = ""
     var phonetic = false
     var count = 0
-    init(limits: SheetLimits, add: @escaping (String) -> Void) { self.limits = limits; self.add = add }
+    init(limits: SheetLimits, add: @escaping (String) -> Void) {
+        self.limits = limits
+        self.add = add
+    }
 
     func handle(_ scanner: XMLScanner, _ event: XMLScanner.Event) throws {
         switch event {
         case .start("si", _, _): current = ""
         case .start("rPh", _, _): phonetic = true
         case .end("rPh"): phonetic = false
-        case .start("t", _, _) where !phonetic: scanner.collectingText = true; scanner.clearText()
+        case .start("t", _, _) where !phonetic:
+            scanner.collectingText = true
+            scanner.clearText()
         case .end("t") where scanner.collectingText:
             scanner.collectingText = false
             current += scanner.textString
@@ -255,7 +280,10 @@ private final class SheetReader {
     var merges: [(column: Int, first: Int, last: Int)] = []
     var mergedCells: [Int: Int] = [:]
 
-    init(shared: [String], limits: SheetLimits) { self.shared = shared; self.limits = limits }
+    init(shared: [String], limits: SheetLimits) {
+        self.shared = shared
+        self.limits = limits
+    }
 
     func handle(_ scanner: XMLScanner, _ event: XMLScanner.Event) throws {
         switch event {
@@ -295,7 +323,8 @@ private final class SheetReader {
             }
             guard !value.isEmpty else { return }
             if column >= limits.columns {
-                throw SheetLimitFailure.tooManyColumns(row: rowNumber, column: XLSX.columnName(column),
+                throw SheetLimitFailure.tooManyColumns(
+                    row: rowNumber, column: XLSX.columnName(column),
                     limit: limits.columns)
             }
             while row.count < column { row.append("") }
@@ -310,7 +339,8 @@ private final class SheetReader {
         case .start("mergeCell", let a, _):
             let parts = (a["ref"] ?? "").split(separator: ":")
             guard parts.count == 2 else { return }
-            let from = try XLSX.cellReference(String(parts[0])), to = try XLSX.cellReference(String(parts[1]))
+            let from = try XLSX.cellReference(String(parts[0]))
+            let to = try XLSX.cellReference(String(parts[1]))
             // Only a range down one column is a value repeated down its rows; a title merged across stays in
             // its first cell.
             guard let c = from.column, c == to.column, c < limits.columns, let r1 = from.row, let r2 = to.row, r2 > r1
@@ -329,7 +359,8 @@ private final class SheetReader {
         var visits = 0
         for m in merges {
             guard let top = firstIndex(atOrAfter: m.first), rows[top].number == m.first,
-                m.column < rows[top].cells.count else { continue }
+                m.column < rows[top].cells.count
+            else { continue }
             let value = rows[top].cells[m.column]
             var i = top + 1
             while i < rows.count, rows[i].number <= m.last {
@@ -351,7 +382,8 @@ private final class SheetReader {
     }
 
     func firstIndex(atOrAfter number: Int) -> Int? {
-        var lo = 0, hi = rows.count
+        var lo = 0
+        var hi = rows.count
         while lo < hi {
             let mid = (lo + hi) / 2
             if rows[mid].number < number { lo = mid + 1 } else { hi = mid }

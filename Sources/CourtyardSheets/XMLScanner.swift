@@ -137,7 +137,9 @@ final class XMLScanner {
         while i < bytes.endIndex {
             let b = bytes[i]
             guard b == 0x26, let semi = bytes[i...].prefix(12).firstIndex(of: 0x3B) else {
-                out.append(b); i += 1; continue
+                out.append(b)
+                i += 1
+                continue
             }
             let entity = String(decoding: bytes[(i + 1)..<semi], as: UTF8.self)
             var scalar: Unicode.Scalar?
@@ -154,7 +156,11 @@ final class XMLScanner {
                     scalar = UInt32(entity.dropFirst()).flatMap(Unicode.Scalar.init)
                 }
             }
-            guard let scalar else { out.append(b); i += 1; continue }
+            guard let scalar else {
+                out.append(b)
+                i += 1
+                continue
+            }
             out.append(contentsOf: Array(String(scalar).utf8))
             i = semi + 1
         }

@@ -20,7 +20,8 @@ public struct Account: Sendable {
     public var json: JSONValue {
         .object([
             ("id", .int(id)), ("username", .string(username)), ("role", .string(role.rawValue)),
-            ("scope", .string(scope.description)), ("display_name", .string(displayName)), ("disabled", .bool(disabled)),
+            ("scope", .string(scope.description)), ("display_name", .string(displayName)),
+            ("disabled", .bool(disabled)),
             ("locked", .bool(lockedUntil.map { $0 > Clock.isoNow() } ?? false)), ("created_at", .string(createdAt)),
             ("version", .int(Int64(version))),
         ])
@@ -36,7 +37,8 @@ public struct AccountRepository: Sendable {
     public static let lockoutThreshold = 5
     public static let lockoutSeconds: TimeInterval = 15 * 60
 
-    static let columns = "id, username, password_hash, role, scope_kind, scope_id, display_name, disabled, failed_logins, locked_until, created_at, version"
+    static let columns =
+        "id, username, password_hash, role, scope_kind, scope_id, display_name, disabled, failed_logins, locked_until, created_at, version"
 
     static func decode(_ r: any SQLRow) throws -> Account {
         let kind = try r.decode(column: "scope_kind", as: String?.self).flatMap(ScopeKind.init(rawValue:))
@@ -49,7 +51,8 @@ public struct AccountRepository: Sendable {
             disabled: try r.decode(column: "disabled", as: Int.self) != 0,
             failedLogins: try r.decode(column: "failed_logins", as: Int.self),
             lockedUntil: try r.decode(column: "locked_until", as: String?.self),
-            createdAt: try r.decode(column: "created_at", as: String.self), version: try r.decode(column: "version", as: Int.self))
+            createdAt: try r.decode(column: "created_at", as: String.self),
+            version: try r.decode(column: "version", as: Int.self))
     }
 
     public func count() async throws -> Int {
@@ -60,13 +63,15 @@ public struct AccountRepository: Sendable {
 
     public func find(username: String) async throws -> Account? {
         try await database.withConnection { db in
-            try await db.raw("SELECT \(unsafeRaw: Self.columns) FROM users WHERE username = \(bind: username)").first().map(Self.decode)
+            try await db.raw("SELECT \(unsafeRaw: Self.columns) FROM users WHERE username = \(bind: username)").first()
+                .map(Self.decode)
         }
     }
 
     public func find(id: Int64) async throws -> Account? {
         try await database.withConnection { db in
-            try await db.raw("SELECT \(unsafeRaw: Self.columns) FROM users WHERE id = \(bind: id)").first().map(Self.decode)
+            try await db.raw("SELECT \(unsafeRaw: Self.columns) FROM users WHERE id = \(bind: id)").first().map(
+                Self.decode)
         }
     }
 
@@ -75,62 +80,76 @@ public struct AccountRepository: Sendable {
         let allowed = Permissions.allowedScopes(for: role)
         guard let kind = scope.kind, let id = scope.id else {
             if allowed.isEmpty { return }
-            throw ValidationError(field: "scope", code: "scope_required",
-                message: "role \(role.rawValue) needs a scope: \(allowed.map { "\($0.rawValue):ID" }.joined(separator: " or "))")
+            throw ValidationError(
+                field: "scope", code: "scope_required",
+                message:
+                    "role \(role.rawValue) needs a scope: \(allowed.map { "\($0.rawValue):ID" }.joined(separator: " or "))"
+            )
         }
         guard allowed.contains(kind) else {
-            throw ValidationError(field: "scope", code: "invalid_scope",
-                message: allowed.isEmpty ? "role \(role.rawValue) has no scope" :
-                    "role \(role.rawValue) takes a scope of \(allowed.map(\.rawValue).joined(separator: " or "))")
+            throw ValidationError(
+                field: "scope", code: "invalid_scope",
+                message: allowed.isEmpty
+                    ? "role \(role.rawValue) has no scope"
+                    : "role \(role.rawValue) takes a scope of \(allowed.map(\.rawValue).joined(separator: " or "))")
         }
-        let table = switch kind {
-        case .subdistrict: "subdistricts"
-        case .community: "communities"
-        case .compound: "compounds"
-        case .organisation: "organisations"
-        }
+        let table =
+            switch kind {
+            case .subdistrict: "subdistricts"
+            case .community: "communities"
+            case .compound: "compounds"
+            case .organisation: "organisations"
+            }
         let found = try await database.withConnection { db in
             try await db.raw("SELECT id FROM \(unsafeRaw: table) WHERE id = \(bind: id)").first()
         }
         if found == nil { throw ValidationError(field: "scope", code: "not_found", message: "\(scope) does not exist") }
     }
 
-    public func create(username: String, passwordHash: String, role: Role, scope: Scope, displayName: String = "",
-        actor: Actor) async throws -> Account
-    {
+    public func create(
+        username: String, passwordHash: String, role: Role, scope: Scope, displayName: String = "",
+        actor: Actor
+    ) async throws -> Account {
         let name = username.trimmingWhitespace()
-        guard name.count >= 2, name.count <= 64, name.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }) else {
-            throw ValidationError(field: "username", code: "invalid",
+        guard name.count >= 2, name.count <= 64, name.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) })
+        else {
+            throw ValidationError(
+                field: "username", code: "invalid",
                 message: "username must be 2-64 letters, digits, dots, dashes or underscores")
         }
         try await validateScope(role: role, scope: scope)
         return try await database.transaction { db in
             let existing = try await db.raw("SELECT id FROM users WHERE username = \(bind: name)").first()
             if existing != nil { throw StoreError.conflict("username \(name) is taken") }
-            let row = try await db.raw("""
+            let row = try await db.raw(
+                """
                 INSERT INTO users (username, password_hash, role, scope_kind, scope_id, display_name, created_at)
                 VALUES (\(bind: name), \(bind: passwordHash), \(bind: role.rawValue), \(bind: scope.kind?.rawValue), \(bind: scope.id),
                   \(bind: displayName), \(bind: Clock.isoNow()))
                 RETURNING \(unsafeRaw: Self.columns)
-                """).first()!
+                """
+            ).first()!
             let account = try Self.decode(row)
-            try await AuditLog.record(db: db, actor: actor, action: "create", entity: "users", entityId: account.id,
+            try await AuditLog.record(
+                db: db, actor: actor, action: "create", entity: "users", entityId: account.id,
                 subdistrictId: scope.kind == .subdistrict ? scope.id : nil, before: nil, after: account.json)
             return account
         }
     }
 
     /// Changes role, scope, display name, password or disabled; `expectedVersion` guards against a stale edit.
-    public func update(id: Int64, role: Role?, scope: Scope?, displayName: String?, passwordHash: String?, disabled: Bool?,
-        expectedVersion: Int?, actor: Actor) async throws -> Account
-    {
+    public func update(
+        id: Int64, role: Role?, scope: Scope?, displayName: String?, passwordHash: String?, disabled: Bool?,
+        expectedVersion: Int?, actor: Actor
+    ) async throws -> Account {
         guard let before = try await find(id: id) else { throw StoreError.notFound }
         if let v = expectedVersion, v != before.version { throw StoreError.stale }
         let newRole = role ?? before.role
         let newScope = scope ?? before.scope
         if role != nil || scope != nil { try await validateScope(role: newRole, scope: newScope) }
         return try await database.transaction { db in
-            var sql: SQLQueryString = "UPDATE users SET version = version + 1, role = \(bind: newRole.rawValue), scope_kind = \(bind: newScope.kind?.rawValue), scope_id = \(bind: newScope.id)"
+            var sql: SQLQueryString =
+                "UPDATE users SET version = version + 1, role = \(bind: newRole.rawValue), scope_kind = \(bind: newScope.kind?.rawValue), scope_id = \(bind: newScope.id)"
             if let displayName { sql += ", display_name = \(bind: displayName)" }
             if let passwordHash {
                 sql += ", password_hash = \(bind: passwordHash), failed_logins = 0, locked_until = NULL"
@@ -142,10 +161,14 @@ public struct AccountRepository: Sendable {
             guard let row = try await db.raw(q).first() else { throw StoreError.stale }
             let after = try Self.decode(row)
             if disabled == true || passwordHash != nil {
-                try await db.raw("UPDATE api_tokens SET revoked_at = \(bind: Clock.isoNow()) WHERE user_id = \(bind: id) AND revoked_at IS NULL").run()
+                try await db.raw(
+                    "UPDATE api_tokens SET revoked_at = \(bind: Clock.isoNow()) WHERE user_id = \(bind: id) AND revoked_at IS NULL"
+                ).run()
             }
-            try await AuditLog.record(db: db, actor: actor, action: "update", entity: "users", entityId: id,
-                subdistrictId: newScope.kind == .subdistrict ? newScope.id : nil, before: before.json, after: after.json)
+            try await AuditLog.record(
+                db: db, actor: actor, action: "update", entity: "users", entityId: id,
+                subdistrictId: newScope.kind == .subdistrict ? newScope.id : nil, before: before.json, after: after.json
+            )
             return after
         }
     }
@@ -174,14 +197,16 @@ public struct AccountRepository: Sendable {
     /// ever checked per window. Nil when the account is locked or the window's attempts are used up.
     /// A window starts with its first attempt and lasts `lockoutSeconds`; an expired lock starts a new one.
     public func reserveAttempt(id: Int64, now: Date = Date()) async throws -> Int? {
-        let nowText = Clock.iso(now), cutoff = Clock.iso(now.addingTimeInterval(-Self.lockoutSeconds))
+        let nowText = Clock.iso(now)
+        let cutoff = Clock.iso(now.addingTimeInterval(-Self.lockoutSeconds))
         func fresh() -> SQLQueryString {
             """
             (login_window_start IS NULL OR login_window_start <= \(bind: cutoff)
               OR (locked_until IS NOT NULL AND locked_until <= \(bind: nowText)))
             """
         }
-        let sql: SQLQueryString = "UPDATE users SET failed_logins = CASE WHEN " + fresh()
+        let sql: SQLQueryString =
+            "UPDATE users SET failed_logins = CASE WHEN " + fresh()
             + " THEN 1 ELSE failed_logins + 1 END, "
             + "login_window_start = CASE WHEN " + fresh() + " THEN \(bind: nowText) ELSE login_window_start END, "
             + "locked_until = CASE WHEN " + fresh() + " THEN NULL ELSE locked_until END "
@@ -202,20 +227,24 @@ public struct AccountRepository: Sendable {
     public func recordFailure(id: Int64, now: Date = Date()) async throws {
         let until = Clock.iso(now.addingTimeInterval(Self.lockoutSeconds))
         try await statement { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE users SET locked_until = \(bind: until)
                 WHERE id = \(bind: id) AND failed_logins >= \(bind: Self.lockoutThreshold)
                   AND (locked_until IS NULL OR locked_until <= \(bind: Clock.iso(now)))
-                """).run()
+                """
+            ).run()
         }
     }
 
     /// A right password gives its reserved attempt back; the window's wrong ones still count.
     public func releaseAttempt(id: Int64) async throws {
         try await statement { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE users SET failed_logins = failed_logins - 1 WHERE id = \(bind: id) AND failed_logins > 0
-                """).run()
+                """
+            ).run()
         }
     }
 
@@ -224,14 +253,18 @@ public struct AccountRepository: Sendable {
     public enum TokenKind: String, Sendable { case api, session }
 
     /// Stores the hash of a new token; the token itself is never stored.
-    public func issueToken(userId: Int64, tokenHash: String, kind: TokenKind, csrf: String, lifetime: TimeInterval) async throws -> Int64 {
+    public func issueToken(userId: Int64, tokenHash: String, kind: TokenKind, csrf: String, lifetime: TimeInterval)
+        async throws -> Int64
+    {
         try await database.transaction { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 INSERT INTO api_tokens (user_id, token_hash, kind, csrf, created_at, expires_at)
                 VALUES (\(bind: userId), \(bind: tokenHash), \(bind: kind.rawValue), \(bind: csrf), \(bind: Clock.isoNow()),
                   \(bind: Clock.iso(Date().addingTimeInterval(lifetime))))
                 RETURNING id
-                """).first()!.decode(column: "id", as: Int64.self)
+                """
+            ).first()!.decode(column: "id", as: Int64.self)
         }
     }
 
@@ -245,17 +278,20 @@ public struct AccountRepository: Sendable {
     /// The live account behind a token, or nil when the token is unknown, revoked, expired, or its account disabled.
     public func resolve(tokenHash: String) async throws -> TokenGrant? {
         let row = try await database.withConnection { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 SELECT t.id AS token_id, t.kind, t.csrf, t.expires_at, t.revoked_at, \(unsafeRaw: Self.columns.split(separator: ",").map { "u." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
                 FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = \(bind: tokenHash)
-                """).first()
+                """
+            ).first()
         }
         guard let row, try row.decode(column: "revoked_at", as: String?.self) == nil,
             try row.decode(column: "expires_at", as: String.self) > Clock.isoNow()
         else { return nil }
         let account = try Self.decode(row)
         guard !account.disabled else { return nil }
-        return TokenGrant(tokenId: try row.decode(column: "token_id", as: Int64.self),
+        return TokenGrant(
+            tokenId: try row.decode(column: "token_id", as: Int64.self),
             kind: TokenKind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .api,
             csrf: try row.decode(column: "csrf", as: String.self), account: account)
     }
@@ -264,23 +300,29 @@ public struct AccountRepository: Sendable {
     @discardableResult
     public func revoke(tokenId: Int64, userId: Int64) async throws -> Bool {
         try await database.transaction { db in
-            let row = try await db.raw("""
+            let row = try await db.raw(
+                """
                 UPDATE api_tokens SET revoked_at = \(bind: Clock.isoNow())
                 WHERE id = \(bind: tokenId) AND user_id = \(bind: userId) AND revoked_at IS NULL RETURNING id
-                """).first()
+                """
+            ).first()
             return row != nil
         }
     }
 
     public func tokens(userId: Int64) async throws -> [JSONValue] {
         try await database.withConnection { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 SELECT id, kind, created_at, expires_at FROM api_tokens
                 WHERE user_id = \(bind: userId) AND revoked_at IS NULL AND kind = 'api' ORDER BY id
-                """).all().map { r in
-                .object([("id", .int(try r.decode(column: "id", as: Int64.self))),
-                         ("created_at", .string(try r.decode(column: "created_at", as: String.self))),
-                         ("expires_at", .string(try r.decode(column: "expires_at", as: String.self)))])
+                """
+            ).all().map { r in
+                .object([
+                    ("id", .int(try r.decode(column: "id", as: Int64.self))),
+                    ("created_at", .string(try r.decode(column: "created_at", as: String.self))),
+                    ("expires_at", .string(try r.decode(column: "expires_at", as: String.self))),
+                ])
             }
         }
     }

@@ -17,30 +17,44 @@ public struct AttachmentRepository: Sendable {
         if bytes.starts(with: [0xFF, 0xD8, 0xFF]) { return "image/jpeg" }
         if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return "image/png" }
         if bytes.starts(with: Array("%PDF-".utf8)) { return "application/pdf" }
-        if bytes.count > 12, bytes.starts(with: Array("RIFF".utf8)), Array(bytes[8..<12]) == Array("WEBP".utf8) { return "image/webp" }
+        if bytes.count > 12, bytes.starts(with: Array("RIFF".utf8)), Array(bytes[8..<12]) == Array("WEBP".utf8) {
+            return "image/webp"
+        }
         return nil
     }
 
     public func create(filename: String, bytes: [UInt8], actor: Actor) async throws -> JSONValue {
         guard !bytes.isEmpty else { throw ValidationError(field: "file", code: "empty", message: "the file is empty") }
-        guard bytes.count <= Self.maxBytes else { throw ValidationError(field: "file", code: "too_large", message: "a file is at most 10 MB") }
+        guard bytes.count <= Self.maxBytes else {
+            throw ValidationError(field: "file", code: "too_large", message: "a file is at most 10 MB")
+        }
         guard let type = Self.sniff(bytes) else {
-            throw ValidationError(field: "file", code: "unsupported_type", message: "attach a JPEG, PNG or WebP photo or a PDF")
+            throw ValidationError(
+                field: "file", code: "unsupported_type", message: "attach a JPEG, PNG or WebP photo or a PDF")
         }
         let name = String(TextNormalizer.clean(filename).prefix(200))
         let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
         let id: Int64 = try await database.transaction { db in
-            let id = try await db.raw("""
+            let id = try await db.raw(
+                """
                 INSERT INTO attachments (filename, content_type, size_bytes, sha256, data, created_at, created_by)
                 VALUES (\(bind: name.isEmpty ? "file" : name), \(bind: type), \(bind: Int64(bytes.count)), \(bind: digest),
                   \(bind: ByteBuffer(bytes: bytes)), \(bind: Clock.isoNow()), \(bind: actor.username)) RETURNING id
-                """).first()!.int("id")
-            try await AuditLog.record(db: db, actor: actor, action: "create", entity: "attachments", entityId: id, subdistrictId: nil,
-                before: nil, after: .object([("filename", .string(name)), ("size_bytes", .int(Int64(bytes.count))), ("sha256", .string(digest))]))
+                """
+            ).first()!.int("id")
+            try await AuditLog.record(
+                db: db, actor: actor, action: "create", entity: "attachments", entityId: id, subdistrictId: nil,
+                before: nil,
+                after: .object([
+                    ("filename", .string(name)), ("size_bytes", .int(Int64(bytes.count))), ("sha256", .string(digest)),
+                ]))
             return id
         }
-        return .object([("id", .int(id)), ("filename", .string(name)), ("content_type", .string(type)), ("size_bytes", .int(Int64(bytes.count))),
-                        ("sha256", .string(digest))])
+        return .object([
+            ("id", .int(id)), ("filename", .string(name)), ("content_type", .string(type)),
+            ("size_bytes", .int(Int64(bytes.count))),
+            ("sha256", .string(digest)),
+        ])
     }
 
     /// The file, for someone who may read it (`readable`); 404 otherwise, as for anything out of scope.
@@ -79,13 +93,15 @@ public struct AttachmentRepository: Sendable {
         let like = "%\(id)%"
         let listed: @Sendable (JSONValue) -> Bool = { $0.idList?.contains(id) == true }
         if ReportRepository.canRead(actor) {
-            let sql: SQLQueryString = "SELECT r.photos_json AS refs FROM reports r "
+            let sql: SQLQueryString =
+                "SELECT r.photos_json AS refs FROM reports r "
                 + "JOIN compounds t ON t.id = r.compound_id "
                 + "WHERE r.photos_json LIKE \(bind: like) AND " + ReportRepository.scope(actor)
             if try await anyRow(sql, db: db, matching: listed) { return true }
         }
         if Permissions.allows(actor.role, .readRegistry) {
-            let sql: SQLQueryString = "SELECT n.attachments_json AS refs FROM notices n "
+            let sql: SQLQueryString =
+                "SELECT n.attachments_json AS refs FROM notices n "
                 + "JOIN compounds t ON t.id = n.compound_id WHERE n.attachments_json LIKE \(bind: like) AND "
                 + ResourceSpec.compounds.scopeCondition(actor.scope)
             if try await anyRow(sql, db: db, matching: listed) { return true }
@@ -99,9 +115,12 @@ public struct AttachmentRepository: Sendable {
                         || ($0["kind"]?.stringValue == "attachment" && $0["id"]?.intValue == id)
                 }
             }
-            for (table, column, matches) in [("site_logs", "photos_json", listed), ("findings", "photos_json", listed),
-                                             ("gate_passes", "evidence_json", evidence)] {
-                let sql: SQLQueryString = "SELECT x.\(unsafeRaw: column) AS refs FROM \(unsafeRaw: table) x "
+            for (table, column, matches) in [
+                ("site_logs", "photos_json", listed), ("findings", "photos_json", listed),
+                ("gate_passes", "evidence_json", evidence),
+            ] {
+                let sql: SQLQueryString =
+                    "SELECT x.\(unsafeRaw: column) AS refs FROM \(unsafeRaw: table) x "
                     + "JOIN projects p ON p.id = x.project_id WHERE x.\(unsafeRaw: column) LIKE \(bind: like) AND "
                     + ProjectRepository.scope(actor)
                 if try await anyRow(sql, db: db, matching: matches) { return true }

@@ -5,14 +5,17 @@ import SQLKit
 /// Every change, with who made it, when, and the record before and after; written in the
 /// same transaction as the change so the log never disagrees with the data.
 public enum AuditLog {
-    public static func record(db: any SQLDatabase, actor: Actor, action: String, entity: String, entityId: Int64?,
-        subdistrictId: Int64?, before: JSONValue?, after: JSONValue?) async throws
-    {
-        try await db.raw("""
+    public static func record(
+        db: any SQLDatabase, actor: Actor, action: String, entity: String, entityId: Int64?,
+        subdistrictId: Int64?, before: JSONValue?, after: JSONValue?
+    ) async throws {
+        try await db.raw(
+            """
             INSERT INTO audit_log (at, user_id, username, action, entity, entity_id, subdistrict_id, before_json, after_json)
             VALUES (\(bind: Clock.isoNow()), \(bind: actor.userId), \(bind: actor.username), \(bind: action), \(bind: entity),
               \(bind: entityId), \(bind: subdistrictId), \(bind: before?.serialized()), \(bind: after?.serialized()))
-            """).run()
+            """
+        ).run()
     }
 
     public struct Entry: Sendable {
@@ -35,11 +38,14 @@ public enum AuditLog {
     }
 
     /// Newest first; sub-district officers see their sub-district's entries only.
-    public static func list(database: Database, actor: Actor, entity: String?, entityId: Int64?, before cursor: Int64?, limit: Int)
+    public static func list(
+        database: Database, actor: Actor, entity: String?, entityId: Int64?, before cursor: Int64?, limit: Int
+    )
         async throws -> (items: [Entry], next: Int64?)
     {
         guard Permissions.allows(actor.role, .readAudit) else { throw AccessError.forbidden }
-        var sql: SQLQueryString = "SELECT id, at, username, action, entity, entity_id, before_json, after_json FROM audit_log WHERE 1=1"
+        var sql: SQLQueryString =
+            "SELECT id, at, username, action, entity, entity_id, before_json, after_json FROM audit_log WHERE 1=1"
         if actor.scope.kind == .subdistrict, let sd = actor.scope.id { sql += " AND subdistrict_id = \(bind: sd)" }
         if let entity { sql += " AND entity = \(bind: entity)" }
         if let entityId { sql += " AND entity_id = \(bind: entityId)" }
@@ -49,11 +55,15 @@ public enum AuditLog {
         let query = sql
         let rows = try await database.withConnection { db in try await db.raw(query).all() }
         let items = try rows.prefix(n).map { r in
-            Entry(id: try r.decode(column: "id", as: Int64.self), at: try r.decode(column: "at", as: String.self),
-                username: try r.decode(column: "username", as: String.self), action: try r.decode(column: "action", as: String.self),
+            Entry(
+                id: try r.decode(column: "id", as: Int64.self), at: try r.decode(column: "at", as: String.self),
+                username: try r.decode(column: "username", as: String.self),
+                action: try r.decode(column: "action", as: String.self),
                 entity: try r.decode(column: "entity", as: String.self),
-                entityId: try r.decodeNil(column: "entity_id") ? nil : try r.decode(column: "entity_id", as: Int64.self),
-                before: try r.decode(column: "before_json", as: String?.self), after: try r.decode(column: "after_json", as: String?.self))
+                entityId: try r.decodeNil(column: "entity_id")
+                    ? nil : try r.decode(column: "entity_id", as: Int64.self),
+                before: try r.decode(column: "before_json", as: String?.self),
+                after: try r.decode(column: "after_json", as: String?.self))
         }
         return (items, rows.count > n ? items.last?.id : nil)
     }

@@ -1,8 +1,8 @@
+@preconcurrency import AsyncKit
 import Foundation
 import Logging
 import NIOCore
 import NIOPosix
-@preconcurrency import AsyncKit
 import PostgresKit
 import SQLKit
 import SQLiteKit
@@ -30,9 +30,10 @@ public final class Database: Sendable {
 
     public var connectionsInUse: Int { inUse.value }
 
-    public static func open(url: String?, dataDirectory: String, logger: Logger = Logger(label: "courtyard.db"),
-        maxConnections: Int = 8) throws -> Database
-    {
+    public static func open(
+        url: String?, dataDirectory: String, logger: Logger = Logger(label: "courtyard.db"),
+        maxConnections: Int = 8
+    ) throws -> Database {
         if let url, !url.isEmpty {
             guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
                 throw StoreError.invalid("DATABASE_URL must start with postgres:// (got \(url.prefix(12))…)")
@@ -42,7 +43,8 @@ public final class Database: Sendable {
             let pool = EventLoopGroupConnectionPool(
                 source: source, maxConnectionsPerEventLoop: max(1, maxConnections / System.coreCount),
                 logger: logger, on: MultiThreadedEventLoopGroup.singleton)
-            return Database(kind: .postgres, pool: .postgres(pool), logger: logger, sqlitePath: nil,
+            return Database(
+                kind: .postgres, pool: .postgres(pool), logger: logger, sqlitePath: nil,
                 maxConnections: max(1, maxConnections / System.coreCount) * System.coreCount)
         }
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
@@ -58,12 +60,16 @@ public final class Database: Sendable {
         let pool = EventLoopGroupConnectionPool(
             source: source, maxConnectionsPerEventLoop: max(1, maxConnections / System.coreCount),
             logger: logger, on: MultiThreadedEventLoopGroup.singleton)
-        return Database(kind: .sqlite, pool: .sqlite(pool), logger: logger, sqlitePath: path,
+        return Database(
+            kind: .sqlite, pool: .sqlite(pool), logger: logger, sqlitePath: path,
             maxConnections: max(1, maxConnections / System.coreCount) * System.coreCount)
     }
 
     init(kind: Kind, pool: Pool, logger: Logger, sqlitePath: String?, maxConnections: Int) {
-        self.kind = kind; self.pool = pool; self.logger = logger; self.sqlitePath = sqlitePath
+        self.kind = kind
+        self.pool = pool
+        self.logger = logger
+        self.sqlitePath = sqlitePath
         self.maxConnections = maxConnections
     }
 
@@ -127,7 +133,10 @@ actor AsyncMutex {
     private var waiters: [CheckedContinuation<Void, Never>] = []
 
     func lock() async {
-        if !locked { locked = true; return }
+        if !locked {
+            locked = true
+            return
+        }
         await withCheckedContinuation { waiters.append($0) }
     }
 
@@ -140,8 +149,16 @@ actor AsyncMutex {
 final class ManagedAtomicCounter: @unchecked Sendable {
     private let lock = NSLock()
     private var n = 0
-    func add(_ d: Int) { lock.lock(); n += d; lock.unlock() }
-    var value: Int { lock.lock(); defer { lock.unlock() }; return n }
+    func add(_ d: Int) {
+        lock.lock()
+        n += d
+        lock.unlock()
+    }
+    var value: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return n
+    }
 }
 
 extension Database {

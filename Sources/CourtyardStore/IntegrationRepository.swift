@@ -18,20 +18,27 @@ public struct IntegrationRepository: Sendable {
 
     public func addWebhook(url: String, events: [String], secret: String, actor: Actor) async throws -> JSONValue {
         let sd = try coverage(actor)
-        guard !events.isEmpty else { throw ValidationError(field: "events", code: "required", message: "name the events, or \"*\" for all") }
+        guard !events.isEmpty else {
+            throw ValidationError(field: "events", code: "required", message: "name the events, or \"*\" for all")
+        }
         for e in events where e != "*" && !Outbox.events.contains(e) {
-            throw ValidationError(field: "events", code: "unknown", message: "\(e) is not an event; they are \(Outbox.events.joined(separator: ", "))")
+            throw ValidationError(
+                field: "events", code: "unknown",
+                message: "\(e) is not an event; they are \(Outbox.events.joined(separator: ", "))")
         }
         guard secret.utf8.count >= 16, secret.utf8.count <= 200 else {
             throw ValidationError(field: "secret", code: "too_short", message: "the secret is 16 to 200 characters")
         }
         let id: Int64 = try await database.transaction { db in
-            let id = try await db.raw("""
+            let id = try await db.raw(
+                """
                 INSERT INTO webhooks (subdistrict_id, url, events_json, secret, created_at, created_by)
                 VALUES (\(bind: sd), \(bind: url), \(bind: JSONValue.array(events.map { .string($0) }).serialized()), \(bind: secret),
                   \(bind: Clock.isoNow()), \(bind: actor.username)) RETURNING id
-                """).first()!.int("id")
-            try await AuditLog.record(db: db, actor: actor, action: "create", entity: "webhooks", entityId: id, subdistrictId: sd,
+                """
+            ).first()!.int("id")
+            try await AuditLog.record(
+                db: db, actor: actor, action: "create", entity: "webhooks", entityId: id, subdistrictId: sd,
                 before: nil, after: .object([("url", .string(url)), ("events", .array(events.map { .string($0) }))]))
             return id
         }
@@ -47,8 +54,12 @@ public struct IntegrationRepository: Sendable {
         let q = sql
         return try await database.withConnection { db in
             try await db.raw(q).all().map { r in
-                .object([("id", .int(try r.int("id"))), ("subdistrict_id", try r.jsonInt("subdistrict_id")), ("url", .string(try r.text("url"))),
-                         ("events", try r.storedJSON("events_json")), ("active", .bool(try r.flag("active"))), ("created_at", .string(try r.text("created_at")))])
+                .object([
+                    ("id", .int(try r.int("id"))), ("subdistrict_id", try r.jsonInt("subdistrict_id")),
+                    ("url", .string(try r.text("url"))),
+                    ("events", try r.storedJSON("events_json")), ("active", .bool(try r.flag("active"))),
+                    ("created_at", .string(try r.text("created_at"))),
+                ])
             }
         }
     }
@@ -60,14 +71,20 @@ public struct IntegrationRepository: Sendable {
             if let sd { sql += " AND subdistrict_id = \(bind: sd)" }
             guard try await db.raw(sql).first() != nil else { throw StoreError.notFound }
             try await db.raw("UPDATE webhooks SET active = 0 WHERE id = \(bind: id)").run()
-            try await db.raw("UPDATE outbox SET failed_at = \(bind: Clock.isoNow()), last_error = 'webhook removed' WHERE webhook_id = \(bind: id) AND delivered_at IS NULL AND failed_at IS NULL").run()
-            try await AuditLog.record(db: db, actor: actor, action: "delete", entity: "webhooks", entityId: id, subdistrictId: sd, before: nil, after: nil)
+            try await db.raw(
+                "UPDATE outbox SET failed_at = \(bind: Clock.isoNow()), last_error = 'webhook removed' WHERE webhook_id = \(bind: id) AND delivered_at IS NULL AND failed_at IS NULL"
+            ).run()
+            try await AuditLog.record(
+                db: db, actor: actor, action: "delete", entity: "webhooks", entityId: id, subdistrictId: sd,
+                before: nil, after: nil)
         }
     }
 
     // MARK: Open311 keys
 
-    static func hash(_ key: String) -> String { SHA256.hash(data: Array(key.utf8)).map { String(format: "%02x", $0) }.joined() }
+    static func hash(_ key: String) -> String {
+        SHA256.hash(data: Array(key.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
 
     /// A new key, shown once; only its hash is kept. A key serves one sub-district: the officer's own, or the one
     /// an administrator names; it reads the text of reports only there.
@@ -76,22 +93,29 @@ public struct IntegrationRepository: Sendable {
     {
         let own = try coverage(actor)
         let name = TextNormalizer.clean(name)
-        guard !name.isEmpty, name.count <= 100 else { throw ValidationError(field: "name", code: "required", message: "name the client the key is for") }
+        guard !name.isEmpty, name.count <= 100 else {
+            throw ValidationError(field: "name", code: "required", message: "name the client the key is for")
+        }
         if let own, let asked = subdistrictId, asked != own { throw StoreError.notFound }
         guard let sd = own ?? subdistrictId else {
-            throw ValidationError(field: "subdistrict_id", code: "required",
+            throw ValidationError(
+                field: "subdistrict_id", code: "required",
                 message: "name the sub-district the key serves")
         }
         let id: Int64 = try await database.transaction { db in
             guard try await db.raw("SELECT id FROM subdistricts WHERE id = \(bind: sd)").first() != nil else {
-                throw ValidationError(field: "subdistrict_id", code: "not_found",
+                throw ValidationError(
+                    field: "subdistrict_id", code: "not_found",
                     message: "sub-district \(sd) does not exist")
             }
-            let id = try await db.raw("""
+            let id = try await db.raw(
+                """
                 INSERT INTO open311_keys (name, key_hash, subdistrict_id, created_at, created_by)
                 VALUES (\(bind: name), \(bind: Self.hash(key)), \(bind: sd), \(bind: Clock.isoNow()), \(bind: actor.username)) RETURNING id
-                """).first()!.int("id")
-            try await AuditLog.record(db: db, actor: actor, action: "create", entity: "open311_keys", entityId: id, subdistrictId: sd,
+                """
+            ).first()!.int("id")
+            try await AuditLog.record(
+                db: db, actor: actor, action: "create", entity: "open311_keys", entityId: id, subdistrictId: sd,
                 before: nil, after: .object([("name", .string(name))]))
             return id
         }
@@ -103,7 +127,11 @@ public struct IntegrationRepository: Sendable {
     /// The key's client, or nil for an unknown or revoked key.
     public func open311Client(key: String) async throws -> (name: String, subdistrictId: Int64?)? {
         try await database.withConnection { db in
-            guard let r = try await db.raw("SELECT name, subdistrict_id FROM open311_keys WHERE key_hash = \(bind: Self.hash(key)) AND revoked_at IS NULL").first() else {
+            guard
+                let r = try await db.raw(
+                    "SELECT name, subdistrict_id FROM open311_keys WHERE key_hash = \(bind: Self.hash(key)) AND revoked_at IS NULL"
+                ).first()
+            else {
                 return nil
             }
             return (try r.text("name"), try r.optionalInt("subdistrict_id"))

@@ -7,18 +7,22 @@ import SQLKit
 public struct LedgerRepository: Sendable {
     public let database: Database
     public let calendar: WorkCalendar
-    public init(database: Database, calendar: WorkCalendar) { self.database = database; self.calendar = calendar }
+    public init(database: Database, calendar: WorkCalendar) {
+        self.database = database
+        self.calendar = calendar
+    }
 
     /// Office accounts may write anywhere in scope; an organisation only on the projects it works on.
     static func requireWriter(_ actor: Actor, _ capability: Capability, project p: ProjectRepository.Row) throws {
         guard Permissions.allows(actor.role, capability) else { throw AccessError.forbidden }
         guard actor.scope.kind == .organisation else { return }
-        let mine: Int64? = switch actor.role {
-        case .contractor: p.contractorId
-        case .supervisor: p.supervisorId
-        case .pmCompany: p.pmCompanyId
-        default: nil
-        }
+        let mine: Int64? =
+            switch actor.role {
+            case .contractor: p.contractorId
+            case .supervisor: p.supervisorId
+            case .pmCompany: p.pmCompanyId
+            default: nil
+            }
         guard let mine, mine == actor.scope.id else { throw AccessError.forbidden }
     }
 
@@ -30,18 +34,31 @@ public struct LedgerRepository: Sendable {
         public var issues: String
         public var progress: [(workItemId: Int64, percent: Int)]
         public var photos: [Int64]
-        public init(date: Day, weather: String = "", workers: Int = 0, workDone: String = "", issues: String = "",
-            progress: [(workItemId: Int64, percent: Int)] = [], photos: [Int64] = []) {
-            self.date = date; self.weather = weather; self.workers = workers; self.workDone = workDone; self.issues = issues
-            self.progress = progress; self.photos = photos
+        public init(
+            date: Day, weather: String = "", workers: Int = 0, workDone: String = "", issues: String = "",
+            progress: [(workItemId: Int64, percent: Int)] = [], photos: [Int64] = []
+        ) {
+            self.date = date
+            self.weather = weather
+            self.workers = workers
+            self.workDone = workDone
+            self.issues = issues
+            self.progress = progress
+            self.photos = photos
         }
     }
 
     public func addSiteLog(projectId: Int64, _ log: NewSiteLog, actor: Actor) async throws -> JSONValue {
-        guard log.date <= Clock.today else { throw ValidationError(field: "date", code: "future", message: "a site log is written on or after its day") }
-        guard (0...10_000).contains(log.workers) else { throw ValidationError(field: "workers", code: "invalid", message: "workers is 0 to 10,000") }
+        guard log.date <= Clock.today else {
+            throw ValidationError(field: "date", code: "future", message: "a site log is written on or after its day")
+        }
+        guard (0...10_000).contains(log.workers) else {
+            throw ValidationError(field: "workers", code: "invalid", message: "workers is 0 to 10,000")
+        }
         let workDone = TextNormalizer.prose(log.workDone)
-        guard !workDone.isEmpty else { throw ValidationError(field: "work_done", code: "required", message: "say what work was done") }
+        guard !workDone.isEmpty else {
+            throw ValidationError(field: "work_done", code: "required", message: "say what work was done")
+        }
         for p in log.progress where !(0...100).contains(p.percent) {
             throw ValidationError(field: "progress", code: "invalid", message: "percent is 0 to 100")
         }
@@ -49,39 +66,60 @@ public struct LedgerRepository: Sendable {
             let p = try await ProjectRepository.require(projectId, actor: actor, db: db)
             try Self.requireWriter(actor, .writeSiteLogs, project: p)
             guard p.stage == .construction else {
-                throw StoreError.refused(code: "not_in_construction", message: "site logs are kept while the project is in construction; it is \(p.stage.rawValue)")
+                throw StoreError.refused(
+                    code: "not_in_construction",
+                    message: "site logs are kept while the project is in construction; it is \(p.stage.rawValue)")
             }
-            if try await db.raw("SELECT id FROM site_logs WHERE project_id = \(bind: projectId) AND date = \(bind: log.date.description)").first() != nil {
+            if try await db.raw(
+                "SELECT id FROM site_logs WHERE project_id = \(bind: projectId) AND date = \(bind: log.date.description)"
+            ).first() != nil {
                 throw StoreError.conflict("project \(projectId) already has a site log for \(log.date)")
             }
             try await AttachmentRepository.requireReadable(log.photos, field: "photos", actor: actor, db: db)
             for item in log.progress {
-                if try await db.raw("SELECT id FROM work_items WHERE id = \(bind: item.workItemId) AND project_id = \(bind: projectId)").first() == nil {
-                    throw ValidationError(field: "progress", code: "not_found", message: "work item \(item.workItemId) is not in this project's plan")
+                if try await db.raw(
+                    "SELECT id FROM work_items WHERE id = \(bind: item.workItemId) AND project_id = \(bind: projectId)"
+                ).first() == nil {
+                    throw ValidationError(
+                        field: "progress", code: "not_found",
+                        message: "work item \(item.workItemId) is not in this project's plan")
                 }
             }
-            let progress = JSONValue.array(log.progress.map { .object([("work_item_id", .int($0.workItemId)), ("percent", .int(Int64($0.percent)))]) })
-            let id = try await db.raw("""
+            let progress = JSONValue.array(
+                log.progress.map {
+                    .object([("work_item_id", .int($0.workItemId)), ("percent", .int(Int64($0.percent)))])
+                })
+            let id = try await db.raw(
+                """
                 INSERT INTO site_logs (project_id, date, weather, workers, work_done, issues, progress_json, photos_json, created_at, created_by)
                 VALUES (\(bind: projectId), \(bind: log.date.description), \(bind: TextNormalizer.prose(log.weather)), \(bind: log.workers),
                   \(bind: workDone), \(bind: TextNormalizer.prose(log.issues)), \(bind: progress.serialized()),
                   \(bind: JSONValue.ids(log.photos).serialized()), \(bind: Clock.isoNow()), \(bind: actor.username)) RETURNING id
-                """).first()!.int("id")
+                """
+            ).first()!.int("id")
             // A work item's percent is what its latest-dated log says, so a back-filled log does not undo newer progress.
             for item in log.progress {
-                let later = try await db.raw("""
+                let later = try await db.raw(
+                    """
                     SELECT progress_json FROM site_logs WHERE project_id = \(bind: projectId) AND date > \(bind: log.date.description)
-                    """).all().contains { r in
+                    """
+                ).all().contains { r in
                     (try? r.storedJSON("progress_json"))?.idsOfProgress.contains(item.workItemId) ?? false
                 }
                 if !later {
-                    try await db.raw("UPDATE work_items SET percent = \(bind: item.percent), version = version + 1 WHERE id = \(bind: item.workItemId)").run()
+                    try await db.raw(
+                        "UPDATE work_items SET percent = \(bind: item.percent), version = version + 1 WHERE id = \(bind: item.workItemId)"
+                    ).run()
                 }
             }
             if p.startedOn == nil || log.date < p.startedOn! {
-                try await db.raw("UPDATE projects SET started_on = \(bind: log.date.description), version = version + 1 WHERE id = \(bind: projectId)").run()
+                try await db.raw(
+                    "UPDATE projects SET started_on = \(bind: log.date.description), version = version + 1 WHERE id = \(bind: projectId)"
+                ).run()
             }
-            try await AuditLog.record(db: db, actor: actor, action: "create", entity: "site_logs", entityId: id, subdistrictId: p.subdistrictId,
+            try await AuditLog.record(
+                db: db, actor: actor, action: "create", entity: "site_logs", entityId: id,
+                subdistrictId: p.subdistrictId,
                 before: nil, after: .object([("date", .string(log.date.description)), ("progress", progress)]))
             return id
         }
@@ -91,14 +129,19 @@ public struct LedgerRepository: Sendable {
     public func siteLogs(projectId: Int64, actor: Actor, limit: Int = 400) async throws -> [JSONValue] {
         try await database.withConnection { db in
             _ = try await ProjectRepository.require(projectId, actor: actor, db: db)
-            return try await db.raw("""
+            return try await db.raw(
+                """
                 SELECT id, date, weather, workers, work_done, issues, progress_json, photos_json, created_by FROM site_logs
                 WHERE project_id = \(bind: projectId) ORDER BY date DESC LIMIT \(unsafeRaw: String(limit))
-                """).all().map { r in
-                .object([("id", .int(try r.int("id"))), ("date", .string(try r.text("date"))), ("weather", .string(try r.text("weather"))),
-                         ("workers", .int(try r.int("workers"))), ("work_done", .string(try r.text("work_done"))),
-                         ("issues", .string(try r.text("issues"))), ("progress", try r.storedJSON("progress_json")),
-                         ("photos", try r.storedJSON("photos_json")), ("created_by", .string(try r.text("created_by")))])
+                """
+            ).all().map { r in
+                .object([
+                    ("id", .int(try r.int("id"))), ("date", .string(try r.text("date"))),
+                    ("weather", .string(try r.text("weather"))),
+                    ("workers", .int(try r.int("workers"))), ("work_done", .string(try r.text("work_done"))),
+                    ("issues", .string(try r.text("issues"))), ("progress", try r.storedJSON("progress_json")),
+                    ("photos", try r.storedJSON("photos_json")), ("created_by", .string(try r.text("created_by"))),
+                ])
             }
         }
     }
@@ -109,8 +152,13 @@ public struct LedgerRepository: Sendable {
         public var date: Day
         public var items: [(item: String, passed: Bool, note: String)]
         public var findings: [(description: String, photos: [Int64], dueOn: Day?)]
-        public init(date: Day, items: [(item: String, passed: Bool, note: String)], findings: [(description: String, photos: [Int64], dueOn: Day?)]) {
-            self.date = date; self.items = items; self.findings = findings
+        public init(
+            date: Day, items: [(item: String, passed: Bool, note: String)],
+            findings: [(description: String, photos: [Int64], dueOn: Day?)]
+        ) {
+            self.date = date
+            self.items = items
+            self.findings = findings
         }
     }
 
@@ -118,8 +166,12 @@ public struct LedgerRepository: Sendable {
     public static let rectificationDays = 3
 
     public func addCheck(projectId: Int64, _ check: NewCheck, actor: Actor) async throws -> JSONValue {
-        guard check.date <= Clock.today else { throw ValidationError(field: "date", code: "future", message: "a check is recorded after it happened") }
-        guard !check.items.isEmpty else { throw ValidationError(field: "items", code: "required", message: "a check lists its checklist items") }
+        guard check.date <= Clock.today else {
+            throw ValidationError(field: "date", code: "future", message: "a check is recorded after it happened")
+        }
+        guard !check.items.isEmpty else {
+            throw ValidationError(field: "items", code: "required", message: "a check lists its checklist items")
+        }
         for i in check.items where TextNormalizer.prose(i.item).isEmpty {
             throw ValidationError(field: "items", code: "required", message: "every checklist item has a name")
         }
@@ -131,30 +183,44 @@ public struct LedgerRepository: Sendable {
             let p = try await ProjectRepository.require(projectId, actor: actor, db: db)
             try Self.requireWriter(actor, .writeSiteChecks, project: p)
             guard p.stage == .construction else {
-                throw StoreError.refused(code: "not_in_construction", message: "site checks are made while the project is in construction")
+                throw StoreError.refused(
+                    code: "not_in_construction", message: "site checks are made while the project is in construction")
             }
             for f in check.findings {
                 try await AttachmentRepository.requireReadable(f.photos, field: "findings", actor: actor, db: db)
             }
-            let items = JSONValue.array(check.items.map {
-                .object([("item", .string(TextNormalizer.prose($0.item))), ("passed", .bool($0.passed)), ("note", .string(TextNormalizer.prose($0.note)))])
-            })
+            let items = JSONValue.array(
+                check.items.map {
+                    .object([
+                        ("item", .string(TextNormalizer.prose($0.item))), ("passed", .bool($0.passed)),
+                        ("note", .string(TextNormalizer.prose($0.note))),
+                    ])
+                })
             let role = actor.scope.kind == .organisation ? actor.role.rawValue : "office"
-            let id = try await db.raw("""
+            let id = try await db.raw(
+                """
                 INSERT INTO site_checks (project_id, date, checker_role, checklist_json, passed_items, total_items, created_at, created_by)
                 VALUES (\(bind: projectId), \(bind: check.date.description), \(bind: role), \(bind: items.serialized()),
                   \(bind: check.items.filter(\.passed).count), \(bind: check.items.count), \(bind: Clock.isoNow()), \(bind: actor.username)) RETURNING id
-                """).first()!.int("id")
+                """
+            ).first()!.int("id")
             for f in check.findings {
                 let due = f.dueOn ?? cal.adding(workingDays: Self.rectificationDays, to: check.date)
-                try await db.raw("""
+                try await db.raw(
+                    """
                     INSERT INTO findings (project_id, check_id, description, photos_json, due_on)
                     VALUES (\(bind: projectId), \(bind: id), \(bind: TextNormalizer.prose(f.description)), \(bind: JSONValue.ids(f.photos).serialized()),
                       \(bind: due.description))
-                    """).run()
+                    """
+                ).run()
             }
-            try await AuditLog.record(db: db, actor: actor, action: "create", entity: "site_checks", entityId: id, subdistrictId: p.subdistrictId,
-                before: nil, after: .object([("items", .int(Int64(check.items.count))), ("findings", .int(Int64(check.findings.count)))]))
+            try await AuditLog.record(
+                db: db, actor: actor, action: "create", entity: "site_checks", entityId: id,
+                subdistrictId: p.subdistrictId,
+                before: nil,
+                after: .object([
+                    ("items", .int(Int64(check.items.count))), ("findings", .int(Int64(check.findings.count))),
+                ]))
             return id
         }
         return try await checks(projectId: projectId, actor: actor).first { $0["id"]?.intValue == id } ?? .null
@@ -165,33 +231,45 @@ public struct LedgerRepository: Sendable {
         return try await database.withConnection { db in
             _ = try await ProjectRepository.require(projectId, actor: actor, db: db)
             var findings: [Int64: [JSONValue]] = [:]
-            for f in try await db.raw("SELECT \(unsafeRaw: Self.findingColumns) FROM findings WHERE project_id = \(bind: projectId) ORDER BY id").all() {
+            for f in try await db.raw(
+                "SELECT \(unsafeRaw: Self.findingColumns) FROM findings WHERE project_id = \(bind: projectId) ORDER BY id"
+            ).all() {
                 findings[try f.int("check_id"), default: []].append(try Self.finding(f, today: today))
             }
-            return try await db.raw("""
+            return try await db.raw(
+                """
                 SELECT id, date, checker_role, checklist_json, passed_items, total_items, created_by FROM site_checks
                 WHERE project_id = \(bind: projectId) ORDER BY date DESC, id DESC LIMIT 400
-                """).all().map { r in
+                """
+            ).all().map { r in
                 let id = try r.int("id")
-                return .object([("id", .int(id)), ("date", .string(try r.text("date"))), ("checker_role", .string(try r.text("checker_role"))),
-                                ("items", try r.storedJSON("checklist_json")), ("passed_items", .int(try r.int("passed_items"))),
-                                ("total_items", .int(try r.int("total_items"))), ("created_by", .string(try r.text("created_by"))),
-                                ("findings", .array(findings[id] ?? []))])
+                return .object([
+                    ("id", .int(id)), ("date", .string(try r.text("date"))),
+                    ("checker_role", .string(try r.text("checker_role"))),
+                    ("items", try r.storedJSON("checklist_json")), ("passed_items", .int(try r.int("passed_items"))),
+                    ("total_items", .int(try r.int("total_items"))), ("created_by", .string(try r.text("created_by"))),
+                    ("findings", .array(findings[id] ?? [])),
+                ])
             }
         }
     }
 
-    static let findingColumns = "id, project_id, check_id, description, photos_json, due_on, state, rectified_on, rectification_note, verified_by, version"
+    static let findingColumns =
+        "id, project_id, check_id, description, photos_json, due_on, state, rectified_on, rectification_note, verified_by, version"
 
     static func finding(_ f: any SQLRow, today: Day) throws -> JSONValue {
         let state = try f.text("state")
         let due = try f.text("due_on")
-        return .object([("id", .int(try f.int("id"))), ("project_id", .int(try f.int("project_id"))), ("check_id", .int(try f.int("check_id"))),
-                        ("description", .string(try f.text("description"))), ("photos", try f.storedJSON("photos_json")),
-                        ("due_on", .string(due)), ("state", .string(state)),
-                        ("overdue", .bool(state == "open" && Day(due).map { $0 < today } == true)),
-                        ("rectified_on", try f.jsonText("rectified_on")), ("rectification_note", .string(try f.text("rectification_note"))),
-                        ("verified_by", try f.jsonText("verified_by")), ("version", .int(try f.int("version")))])
+        return .object([
+            ("id", .int(try f.int("id"))), ("project_id", .int(try f.int("project_id"))),
+            ("check_id", .int(try f.int("check_id"))),
+            ("description", .string(try f.text("description"))), ("photos", try f.storedJSON("photos_json")),
+            ("due_on", .string(due)), ("state", .string(state)),
+            ("overdue", .bool(state == "open" && Day(due).map { $0 < today } == true)),
+            ("rectified_on", try f.jsonText("rectified_on")),
+            ("rectification_note", .string(try f.text("rectification_note"))),
+            ("verified_by", try f.jsonText("verified_by")), ("version", .int(try f.int("version"))),
+        ])
     }
 
     public enum FindingStep: String, CaseIterable, Sendable {
@@ -205,36 +283,51 @@ public struct LedgerRepository: Sendable {
         let today = Clock.today
         let cal = calendar
         return try await database.transaction { db in
-            guard let f = try await db.raw("SELECT project_id, state FROM findings WHERE id = \(bind: id)").first() else { throw StoreError.notFound }
+            guard let f = try await db.raw("SELECT project_id, state FROM findings WHERE id = \(bind: id)").first()
+            else { throw StoreError.notFound }
             let p = try await ProjectRepository.require(try f.int("project_id"), actor: actor, db: db)
             let state = try f.text("state")
             switch step {
             case .rectify:
                 try Self.requireWriter(actor, .writeSiteLogs, project: p)
-                guard state == "open" else { throw StoreError.conflict("a finding that is \(state) cannot be rectified") }
-                try await db.raw("""
+                guard state == "open" else {
+                    throw StoreError.conflict("a finding that is \(state) cannot be rectified")
+                }
+                try await db.raw(
+                    """
                     UPDATE findings SET state = 'rectified', rectified_on = \(bind: today.description), rectification_note = \(bind: TextNormalizer.prose(note)),
                       version = version + 1 WHERE id = \(bind: id)
-                    """).run()
+                    """
+                ).run()
             case .verify, .reject:
                 try Self.requireWriter(actor, .writeSiteChecks, project: p)
-                guard state == "rectified" else { throw StoreError.conflict("only a rectified finding is re-inspected; this one is \(state)") }
+                guard state == "rectified" else {
+                    throw StoreError.conflict("only a rectified finding is re-inspected; this one is \(state)")
+                }
                 if step == .verify {
-                    try await db.raw("UPDATE findings SET state = 'verified', verified_by = \(bind: actor.username), version = version + 1 WHERE id = \(bind: id)").run()
+                    try await db.raw(
+                        "UPDATE findings SET state = 'verified', verified_by = \(bind: actor.username), version = version + 1 WHERE id = \(bind: id)"
+                    ).run()
                 } else {
                     guard !TextNormalizer.prose(note).isEmpty else {
                         throw ValidationError(field: "note", code: "required", message: "say what is still wrong")
                     }
                     let due = cal.adding(workingDays: Self.rectificationDays, to: today)
-                    try await db.raw("""
+                    try await db.raw(
+                        """
                         UPDATE findings SET state = 'open', due_on = \(bind: due.description), rectification_note = \(bind: TextNormalizer.prose(note)),
                           version = version + 1 WHERE id = \(bind: id)
-                        """).run()
+                        """
+                    ).run()
                 }
             }
-            try await AuditLog.record(db: db, actor: actor, action: step.rawValue, entity: "findings", entityId: id, subdistrictId: p.subdistrictId,
+            try await AuditLog.record(
+                db: db, actor: actor, action: step.rawValue, entity: "findings", entityId: id,
+                subdistrictId: p.subdistrictId,
                 before: .string(state), after: .string(step.rawValue))
-            return try Self.finding(try await db.raw("SELECT \(unsafeRaw: Self.findingColumns) FROM findings WHERE id = \(bind: id)").first()!, today: today)
+            return try Self.finding(
+                try await db.raw("SELECT \(unsafeRaw: Self.findingColumns) FROM findings WHERE id = \(bind: id)")
+                    .first()!, today: today)
         }
     }
 }

@@ -13,279 +13,297 @@ public enum Migrations {
 
     /// `{ID}` becomes each dialect's auto-numbered key, `{BIG}` its 64-bit integer.
     public static let steps: [Step] = [
-        Step(version: 1, name: "registry", statements: [
-            "CREATE TABLE subdistricts (id {ID}, name TEXT NOT NULL UNIQUE, version INTEGER NOT NULL DEFAULT 1)",
-            """
-            CREATE TABLE communities (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id),
-              name TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1, UNIQUE (subdistrict_id, name))
-            """,
-            """
-            CREATE TABLE zones (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id),
-              name TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1, UNIQUE (subdistrict_id, name))
-            """,
-            """
-            CREATE TABLE compounds (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id),
-              community_id {BIG} NOT NULL REFERENCES communities(id), name TEXT NOT NULL,
-              address TEXT NOT NULL DEFAULT '', built_year INTEGER, ownerless INTEGER NOT NULL DEFAULT 0,
-              zone_id {BIG} REFERENCES zones(id), version INTEGER NOT NULL DEFAULT 1, UNIQUE (community_id, name))
-            """,
-            "CREATE INDEX compounds_subdistrict ON compounds (subdistrict_id)",
-            """
-            CREATE TABLE buildings (id {ID}, compound_id {BIG} NOT NULL REFERENCES compounds(id),
-              name TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1, UNIQUE (compound_id, name))
-            """,
-            """
-            CREATE TABLE entrances (id {ID}, building_id {BIG} NOT NULL REFERENCES buildings(id),
-              compound_id {BIG} NOT NULL REFERENCES compounds(id),
-              name TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1, UNIQUE (building_id, name))
-            """,
-            "CREATE INDEX entrances_compound ON entrances (compound_id)",
-            """
-            CREATE TABLE households (id {ID}, entrance_id {BIG} NOT NULL REFERENCES entrances(id),
-              building_id {BIG} NOT NULL REFERENCES buildings(id), compound_id {BIG} NOT NULL REFERENCES compounds(id),
-              room TEXT NOT NULL, floor INTEGER, area_centi {BIG} NOT NULL DEFAULT 0,
-              version INTEGER NOT NULL DEFAULT 1, UNIQUE (entrance_id, room))
-            """,
-            "CREATE INDEX households_compound ON households (compound_id)",
-            "CREATE INDEX households_building ON households (building_id)",
-            """
-            CREATE TABLE residents (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id),
-              name TEXT NOT NULL, phone TEXT NOT NULL DEFAULT '', version INTEGER NOT NULL DEFAULT 1)
-            """,
-            "CREATE UNIQUE INDEX residents_identity ON residents (subdistrict_id, name, phone) WHERE phone <> ''",
-            """
-            CREATE TABLE household_residents (household_id {BIG} NOT NULL REFERENCES households(id),
-              resident_id {BIG} NOT NULL REFERENCES residents(id), relation TEXT NOT NULL,
-              lives_elsewhere INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (household_id, resident_id))
-            """,
-            "CREATE INDEX household_residents_resident ON household_residents (resident_id)",
-            """
-            CREATE TABLE organisations (id {ID}, subdistrict_id {BIG} REFERENCES subdistricts(id),
-              name TEXT NOT NULL, kind TEXT NOT NULL, department TEXT, contact_name TEXT NOT NULL DEFAULT '',
-              contact_phone TEXT NOT NULL DEFAULT '', version INTEGER NOT NULL DEFAULT 1, UNIQUE (name, kind))
-            """,
-        ]),
-        Step(version: 2, name: "accounts_and_audit", statements: [
-            """
-            CREATE TABLE users (id {ID}, username TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL,
-              role TEXT NOT NULL, scope_kind TEXT, scope_id {BIG}, display_name TEXT NOT NULL DEFAULT '',
-              disabled INTEGER NOT NULL DEFAULT 0, failed_logins INTEGER NOT NULL DEFAULT 0, locked_until TEXT,
-              created_at TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1)
-            """,
-            """
-            CREATE TABLE api_tokens (id {ID}, user_id {BIG} NOT NULL REFERENCES users(id), token_hash TEXT NOT NULL UNIQUE,
-              kind TEXT NOT NULL, csrf TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL, expires_at TEXT NOT NULL,
-              revoked_at TEXT)
-            """,
-            """
-            CREATE TABLE audit_log (id {ID}, at TEXT NOT NULL, user_id {BIG}, username TEXT NOT NULL,
-              action TEXT NOT NULL, entity TEXT NOT NULL, entity_id {BIG}, subdistrict_id {BIG},
-              before_json TEXT, after_json TEXT)
-            """,
-            "CREATE INDEX audit_entity ON audit_log (entity, entity_id)",
-            """
-            CREATE TABLE imports (id {ID}, at TEXT NOT NULL, user_id {BIG}, username TEXT NOT NULL,
-              filename TEXT NOT NULL, subdistrict_id {BIG}, dry_run INTEGER NOT NULL, status TEXT NOT NULL,
-              rows INTEGER NOT NULL DEFAULT 0, error_count INTEGER NOT NULL DEFAULT 0, report_json TEXT NOT NULL)
-            """,
-        ]),
-        Step(version: 3, name: "owners_votes", statements: [
-            """
-            CREATE TABLE votes (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id),
-              compound_id {BIG} NOT NULL REFERENCES compounds(id), title TEXT NOT NULL, matter INTEGER NOT NULL,
-              electorate_json TEXT NOT NULL, thresholds_json TEXT NOT NULL, status TEXT NOT NULL,
-              created_at TEXT NOT NULL, opened_at TEXT, closed_at TEXT, result_json TEXT, version INTEGER NOT NULL DEFAULT 1)
-            """,
-            "CREATE INDEX votes_compound ON votes (compound_id)",
-            """
-            CREATE TABLE vote_electorate (vote_id {BIG} NOT NULL REFERENCES votes(id), household_id {BIG} NOT NULL REFERENCES households(id),
-              area_centi {BIG} NOT NULL, owner_key TEXT NOT NULL, PRIMARY KEY (vote_id, household_id))
-            """,
-            """
-            CREATE TABLE ballots (id {ID}, vote_id {BIG} NOT NULL REFERENCES votes(id), household_id {BIG} NOT NULL REFERENCES households(id),
-              choice TEXT NOT NULL, channel TEXT NOT NULL, paper_number TEXT, entered_by TEXT NOT NULL, at TEXT NOT NULL,
-              voided_at TEXT, void_reason TEXT)
-            """,
-            // One live ballot per household and one use of a paper number, enforced by the database so two stewards entering at once cannot both succeed.
-            "CREATE UNIQUE INDEX ballots_one_per_household ON ballots (vote_id, household_id) WHERE voided_at IS NULL",
-            "CREATE UNIQUE INDEX ballots_paper_once ON ballots (vote_id, paper_number) WHERE paper_number IS NOT NULL",
-        ]),
-        Step(version: 4, name: "supervision_reports", statements: [
-            """
-            CREATE TABLE reports (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id),
-              compound_id {BIG} NOT NULL REFERENCES compounds(id), building_id {BIG} REFERENCES buildings(id),
-              category TEXT NOT NULL, description TEXT NOT NULL, photos_json TEXT NOT NULL DEFAULT '[]',
-              reporter_name TEXT NOT NULL DEFAULT '', reporter_phone TEXT NOT NULL DEFAULT '', state TEXT NOT NULL,
-              assignee_organisation_id {BIG} REFERENCES organisations(id), state_since TEXT NOT NULL, due_on TEXT,
-              submitted_at TEXT NOT NULL, created_by TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1)
-            """,
-            "CREATE INDEX reports_compound ON reports (compound_id, state)",
-            "CREATE INDEX reports_assignee ON reports (assignee_organisation_id)",
-            """
-            CREATE TABLE report_events (id {ID}, report_id {BIG} NOT NULL REFERENCES reports(id), at TEXT NOT NULL,
-              from_state TEXT, to_state TEXT NOT NULL, note TEXT NOT NULL DEFAULT '', username TEXT NOT NULL,
-              organisation_id {BIG})
-            """,
-            "CREATE INDEX report_events_report ON report_events (report_id)",
-        ]),
-        Step(version: 5, name: "work_calendars", statements: [
-            """
-            CREATE TABLE work_calendars (year INTEGER PRIMARY KEY, holidays_json TEXT NOT NULL, workdays_json TEXT NOT NULL,
-              updated_at TEXT NOT NULL, updated_by TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1)
-            """,
-        ]),
-        Step(version: 6, name: "programme", statements: [
-            // Files live in the database so every app server reads the same bytes without a shared disk.
-            """
-            CREATE TABLE attachments (id {ID}, filename TEXT NOT NULL, content_type TEXT NOT NULL, size_bytes {BIG} NOT NULL,
-              sha256 TEXT NOT NULL, data {BLOB} NOT NULL, created_at TEXT NOT NULL, created_by TEXT NOT NULL)
-            """,
-            """
-            CREATE TABLE projects (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id),
-              community_id {BIG} NOT NULL REFERENCES communities(id), compound_id {BIG} NOT NULL REFERENCES compounds(id),
-              batch_year INTEGER NOT NULL, deadline TEXT NOT NULL, planned_start TEXT, stage TEXT NOT NULL DEFAULT 'consultation',
-              started_on TEXT, completed_on TEXT, is_model INTEGER NOT NULL DEFAULT 0, model_writeup TEXT NOT NULL DEFAULT '',
-              contractor_id {BIG} REFERENCES organisations(id), supervisor_id {BIG} REFERENCES organisations(id),
-              designer_id {BIG} REFERENCES organisations(id), pm_company_id {BIG} REFERENCES organisations(id),
-              baseline_at TEXT, created_at TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1, UNIQUE (compound_id, batch_year))
-            """,
-            "CREATE INDEX projects_batch ON projects (batch_year, subdistrict_id)",
-            """
-            CREATE TABLE work_items (id {ID}, project_id {BIG} NOT NULL REFERENCES projects(id), code TEXT NOT NULL,
-              category TEXT NOT NULL, name TEXT NOT NULL, quantity_centi {BIG} NOT NULL, unit TEXT NOT NULL,
-              budget_fen {BIG} NOT NULL, percent INTEGER NOT NULL DEFAULT 0, version INTEGER NOT NULL DEFAULT 1)
-            """,
-            "CREATE INDEX work_items_project ON work_items (project_id)",
-            """
-            CREATE TABLE gate_passes (id {ID}, project_id {BIG} NOT NULL REFERENCES projects(id), from_stage TEXT NOT NULL,
-              to_stage TEXT NOT NULL, evidence_json TEXT NOT NULL, note TEXT NOT NULL DEFAULT '', passed_at TEXT NOT NULL, passed_by TEXT NOT NULL)
-            """,
-            "CREATE INDEX gate_passes_project ON gate_passes (project_id)",
-            """
-            CREATE TABLE acceptances (id {ID}, project_id {BIG} NOT NULL REFERENCES projects(id), kind TEXT NOT NULL,
-              date TEXT NOT NULL, result TEXT NOT NULL, participants_json TEXT NOT NULL, note TEXT NOT NULL DEFAULT '',
-              created_at TEXT NOT NULL, created_by TEXT NOT NULL)
-            """,
-            """
-            CREATE TABLE tasks (id {ID}, project_id {BIG} NOT NULL REFERENCES projects(id), name TEXT NOT NULL,
-              duration_days INTEGER NOT NULL, work_item_id {BIG} REFERENCES work_items(id),
-              baseline_start TEXT, baseline_finish TEXT, actual_start TEXT, actual_finish TEXT,
-              late_finish TEXT, version INTEGER NOT NULL DEFAULT 1)
-            """,
-            "CREATE INDEX tasks_project ON tasks (project_id)",
-            """
-            CREATE TABLE task_dependencies (task_id {BIG} NOT NULL REFERENCES tasks(id), depends_on {BIG} NOT NULL REFERENCES tasks(id),
-              lag_days INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (task_id, depends_on))
-            """,
-            """
-            CREATE TABLE site_logs (id {ID}, project_id {BIG} NOT NULL REFERENCES projects(id), date TEXT NOT NULL,
-              weather TEXT NOT NULL DEFAULT '', workers INTEGER NOT NULL DEFAULT 0, work_done TEXT NOT NULL DEFAULT '',
-              issues TEXT NOT NULL DEFAULT '', progress_json TEXT NOT NULL DEFAULT '[]', photos_json TEXT NOT NULL DEFAULT '[]',
-              created_at TEXT NOT NULL, created_by TEXT NOT NULL, UNIQUE (project_id, date))
-            """,
-            """
-            CREATE TABLE site_checks (id {ID}, project_id {BIG} NOT NULL REFERENCES projects(id), date TEXT NOT NULL,
-              checker_role TEXT NOT NULL, checklist_json TEXT NOT NULL, passed_items INTEGER NOT NULL, total_items INTEGER NOT NULL,
-              created_at TEXT NOT NULL, created_by TEXT NOT NULL)
-            """,
-            "CREATE INDEX site_checks_project ON site_checks (project_id)",
-            """
-            CREATE TABLE findings (id {ID}, project_id {BIG} NOT NULL REFERENCES projects(id), check_id {BIG} NOT NULL REFERENCES site_checks(id),
-              description TEXT NOT NULL, photos_json TEXT NOT NULL DEFAULT '[]', due_on TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'open',
-              rectified_on TEXT, rectification_note TEXT NOT NULL DEFAULT '', verified_by TEXT, version INTEGER NOT NULL DEFAULT 1)
-            """,
-            "CREATE INDEX findings_project ON findings (project_id, state)",
-            """
-            CREATE TABLE bulletins (id {ID}, subdistrict_id {BIG} REFERENCES subdistricts(id), batch_year INTEGER NOT NULL,
-              as_of TEXT NOT NULL, issue_no INTEGER, state TEXT NOT NULL DEFAULT 'draft', next_steps TEXT NOT NULL DEFAULT '',
-              content_json TEXT, created_at TEXT NOT NULL, created_by TEXT NOT NULL, published_at TEXT, version INTEGER NOT NULL DEFAULT 1)
-            """,
-        ]),
-        Step(version: 7, name: "participation", statements: [
-            """
-            CREATE TABLE notices (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id), compound_id {BIG} NOT NULL REFERENCES compounds(id),
-              project_id {BIG} REFERENCES projects(id), kind TEXT NOT NULL, title TEXT NOT NULL, body TEXT NOT NULL,
-              attachments_json TEXT NOT NULL DEFAULT '[]', starts_on TEXT NOT NULL, ends_on TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'draft',
-              published_at TEXT, created_at TEXT NOT NULL, created_by TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1)
-            """,
-            "CREATE INDEX notices_compound ON notices (compound_id, state)",
-            """
-            CREATE TABLE notice_objections (id {ID}, notice_id {BIG} NOT NULL REFERENCES notices(id), text TEXT NOT NULL,
-              name TEXT NOT NULL DEFAULT '', phone TEXT NOT NULL DEFAULT '', at TEXT NOT NULL, reply TEXT NOT NULL DEFAULT '', replied_by TEXT)
-            """,
-            "CREATE INDEX notice_objections_notice ON notice_objections (notice_id)",
-            """
-            CREATE TABLE expert_reviews (id {ID}, project_id {BIG} NOT NULL REFERENCES projects(id), date TEXT NOT NULL,
-              experts_json TEXT NOT NULL, conclusion TEXT NOT NULL, summary TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL, created_by TEXT NOT NULL)
-            """,
-            """
-            CREATE TABLE questionnaires (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id), compound_id {BIG} NOT NULL REFERENCES compounds(id),
-              project_id {BIG} REFERENCES projects(id), kind TEXT NOT NULL, title TEXT NOT NULL, questions_json TEXT NOT NULL,
-              opens_on TEXT NOT NULL, closes_on TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'draft', created_at TEXT NOT NULL,
-              created_by TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1)
-            """,
-            """
-            CREATE TABLE questionnaire_responses (id {ID}, questionnaire_id {BIG} NOT NULL REFERENCES questionnaires(id),
-              household_id {BIG} NOT NULL REFERENCES households(id), channel TEXT NOT NULL, paper_number TEXT, answers_json TEXT NOT NULL,
-              at TEXT NOT NULL, entered_by TEXT NOT NULL)
-            """,
-            // One response per household and one use of a paper number, enforced by the database.
-            "CREATE UNIQUE INDEX questionnaire_one_per_household ON questionnaire_responses (questionnaire_id, household_id)",
-            "CREATE UNIQUE INDEX questionnaire_paper_once ON questionnaire_responses (questionnaire_id, paper_number) WHERE paper_number IS NOT NULL",
-            """
-            CREATE TABLE open311_keys (id {ID}, name TEXT NOT NULL, key_hash TEXT NOT NULL UNIQUE, subdistrict_id {BIG} REFERENCES subdistricts(id),
-              created_at TEXT NOT NULL, created_by TEXT NOT NULL, revoked_at TEXT)
-            """,
-            """
-            CREATE TABLE webhooks (id {ID}, subdistrict_id {BIG} REFERENCES subdistricts(id), url TEXT NOT NULL, events_json TEXT NOT NULL,
-              secret TEXT NOT NULL, active INTEGER NOT NULL DEFAULT 1, created_at TEXT NOT NULL, created_by TEXT NOT NULL)
-            """,
-            // The outbox: written in the same transaction as the change it announces, delivered later by the worker.
-            """
-            CREATE TABLE outbox (id {ID}, event TEXT NOT NULL, payload_json TEXT NOT NULL, target_kind TEXT NOT NULL, target TEXT NOT NULL,
-              webhook_id {BIG} REFERENCES webhooks(id), attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at TEXT NOT NULL,
-              delivered_at TEXT, failed_at TEXT, last_error TEXT, created_at TEXT NOT NULL)
-            """,
-            "CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE delivered_at IS NULL AND failed_at IS NULL",
-            """
-            CREATE TABLE service_levels (subdistrict_id {BIG} PRIMARY KEY REFERENCES subdistricts(id), acknowledge_days INTEGER NOT NULL,
-              fix_days INTEGER NOT NULL, updated_at TEXT NOT NULL, updated_by TEXT NOT NULL)
-            """,
-        ]),
-        Step(version: 8, name: "trust_scopes", statements: [
-            // Sign-in attempts are counted in a window that starts with the first one: a burst cannot outrun the count.
-            "ALTER TABLE users ADD COLUMN login_window_start TEXT",
-            // Organisations in no sub-district were shown to every office. Each goes to the sub-district whose
-            // projects, then whose reports, name it most; one named nowhere stays unplaced, seen only by
-            // administrators and its own accounts.
-            """
-            UPDATE organisations SET subdistrict_id = (SELECT p.subdistrict_id FROM projects p
-              WHERE organisations.id IN (p.contractor_id, p.supervisor_id, p.designer_id, p.pm_company_id)
-              GROUP BY p.subdistrict_id ORDER BY COUNT(*) DESC, p.subdistrict_id LIMIT 1)
-            WHERE subdistrict_id IS NULL
-            """,
-            """
-            UPDATE organisations SET subdistrict_id = (SELECT r.subdistrict_id FROM reports r
-              WHERE r.assignee_organisation_id = organisations.id
-              GROUP BY r.subdistrict_id ORDER BY COUNT(*) DESC, r.subdistrict_id LIMIT 1)
-            WHERE subdistrict_id IS NULL
-            """,
-            // Open311 keys read report text only in their sub-district: a key without one takes its maker's. Keys an
-            // administrator made city-wide keep that reach until revoked; new keys always name a sub-district.
-            """
-            UPDATE open311_keys SET subdistrict_id = (SELECT u.scope_id FROM users u
-              WHERE u.username = open311_keys.created_by AND u.scope_kind = 'subdistrict')
-            WHERE subdistrict_id IS NULL
-            """,
-        ]),
+        Step(
+            version: 1, name: "registry",
+            statements: [
+                "CREATE TABLE subdistricts (id {ID}, name TEXT NOT NULL UNIQUE, version INTEGER NOT NULL DEFAULT 1)",
+                """
+                CREATE TABLE communities (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id),
+                  name TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1, UNIQUE (subdistrict_id, name))
+                """,
+                """
+                CREATE TABLE zones (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id),
+                  name TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1, UNIQUE (subdistrict_id, name))
+                """,
+                """
+                CREATE TABLE compounds (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id),
+                  community_id {BIG} NOT NULL REFERENCES communities(id), name TEXT NOT NULL,
+                  address TEXT NOT NULL DEFAULT '', built_year INTEGER, ownerless INTEGER NOT NULL DEFAULT 0,
+                  zone_id {BIG} REFERENCES zones(id), version INTEGER NOT NULL DEFAULT 1, UNIQUE (community_id, name))
+                """,
+                "CREATE INDEX compounds_subdistrict ON compounds (subdistrict_id)",
+                """
+                CREATE TABLE buildings (id {ID}, compound_id {BIG} NOT NULL REFERENCES compounds(id),
+                  name TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1, UNIQUE (compound_id, name))
+                """,
+                """
+                CREATE TABLE entrances (id {ID}, building_id {BIG} NOT NULL REFERENCES buildings(id),
+                  compound_id {BIG} NOT NULL REFERENCES compounds(id),
+                  name TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1, UNIQUE (building_id, name))
+                """,
+                "CREATE INDEX entrances_compound ON entrances (compound_id)",
+                """
+                CREATE TABLE households (id {ID}, entrance_id {BIG} NOT NULL REFERENCES entrances(id),
+                  building_id {BIG} NOT NULL REFERENCES buildings(id), compound_id {BIG} NOT NULL REFERENCES compounds(id),
+                  room TEXT NOT NULL, floor INTEGER, area_centi {BIG} NOT NULL DEFAULT 0,
+                  version INTEGER NOT NULL DEFAULT 1, UNIQUE (entrance_id, room))
+                """,
+                "CREATE INDEX households_compound ON households (compound_id)",
+                "CREATE INDEX households_building ON households (building_id)",
+                """
+                CREATE TABLE residents (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id),
+                  name TEXT NOT NULL, phone TEXT NOT NULL DEFAULT '', version INTEGER NOT NULL DEFAULT 1)
+                """,
+                "CREATE UNIQUE INDEX residents_identity ON residents (subdistrict_id, name, phone) WHERE phone <> ''",
+                """
+                CREATE TABLE household_residents (household_id {BIG} NOT NULL REFERENCES households(id),
+                  resident_id {BIG} NOT NULL REFERENCES residents(id), relation TEXT NOT NULL,
+                  lives_elsewhere INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (household_id, resident_id))
+                """,
+                "CREATE INDEX household_residents_resident ON household_residents (resident_id)",
+                """
+                CREATE TABLE organisations (id {ID}, subdistrict_id {BIG} REFERENCES subdistricts(id),
+                  name TEXT NOT NULL, kind TEXT NOT NULL, department TEXT, contact_name TEXT NOT NULL DEFAULT '',
+                  contact_phone TEXT NOT NULL DEFAULT '', version INTEGER NOT NULL DEFAULT 1, UNIQUE (name, kind))
+                """,
+            ]),
+        Step(
+            version: 2, name: "accounts_and_audit",
+            statements: [
+                """
+                CREATE TABLE users (id {ID}, username TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL,
+                  role TEXT NOT NULL, scope_kind TEXT, scope_id {BIG}, display_name TEXT NOT NULL DEFAULT '',
+                  disabled INTEGER NOT NULL DEFAULT 0, failed_logins INTEGER NOT NULL DEFAULT 0, locked_until TEXT,
+                  created_at TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1)
+                """,
+                """
+                CREATE TABLE api_tokens (id {ID}, user_id {BIG} NOT NULL REFERENCES users(id), token_hash TEXT NOT NULL UNIQUE,
+                  kind TEXT NOT NULL, csrf TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL, expires_at TEXT NOT NULL,
+                  revoked_at TEXT)
+                """,
+                """
+                CREATE TABLE audit_log (id {ID}, at TEXT NOT NULL, user_id {BIG}, username TEXT NOT NULL,
+                  action TEXT NOT NULL, entity TEXT NOT NULL, entity_id {BIG}, subdistrict_id {BIG},
+                  before_json TEXT, after_json TEXT)
+                """,
+                "CREATE INDEX audit_entity ON audit_log (entity, entity_id)",
+                """
+                CREATE TABLE imports (id {ID}, at TEXT NOT NULL, user_id {BIG}, username TEXT NOT NULL,
+                  filename TEXT NOT NULL, subdistrict_id {BIG}, dry_run INTEGER NOT NULL, status TEXT NOT NULL,
+                  rows INTEGER NOT NULL DEFAULT 0, error_count INTEGER NOT NULL DEFAULT 0, report_json TEXT NOT NULL)
+                """,
+            ]),
+        Step(
+            version: 3, name: "owners_votes",
+            statements: [
+                """
+                CREATE TABLE votes (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id),
+                  compound_id {BIG} NOT NULL REFERENCES compounds(id), title TEXT NOT NULL, matter INTEGER NOT NULL,
+                  electorate_json TEXT NOT NULL, thresholds_json TEXT NOT NULL, status TEXT NOT NULL,
+                  created_at TEXT NOT NULL, opened_at TEXT, closed_at TEXT, result_json TEXT, version INTEGER NOT NULL DEFAULT 1)
+                """,
+                "CREATE INDEX votes_compound ON votes (compound_id)",
+                """
+                CREATE TABLE vote_electorate (vote_id {BIG} NOT NULL REFERENCES votes(id), household_id {BIG} NOT NULL REFERENCES households(id),
+                  area_centi {BIG} NOT NULL, owner_key TEXT NOT NULL, PRIMARY KEY (vote_id, household_id))
+                """,
+                """
+                CREATE TABLE ballots (id {ID}, vote_id {BIG} NOT NULL REFERENCES votes(id), household_id {BIG} NOT NULL REFERENCES households(id),
+                  choice TEXT NOT NULL, channel TEXT NOT NULL, paper_number TEXT, entered_by TEXT NOT NULL, at TEXT NOT NULL,
+                  voided_at TEXT, void_reason TEXT)
+                """,
+                // One live ballot per household and one use of a paper number, enforced by the database so two stewards entering at once cannot both succeed.
+                "CREATE UNIQUE INDEX ballots_one_per_household ON ballots (vote_id, household_id) WHERE voided_at IS NULL",
+                "CREATE UNIQUE INDEX ballots_paper_once ON ballots (vote_id, paper_number) WHERE paper_number IS NOT NULL",
+            ]),
+        Step(
+            version: 4, name: "supervision_reports",
+            statements: [
+                """
+                CREATE TABLE reports (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id),
+                  compound_id {BIG} NOT NULL REFERENCES compounds(id), building_id {BIG} REFERENCES buildings(id),
+                  category TEXT NOT NULL, description TEXT NOT NULL, photos_json TEXT NOT NULL DEFAULT '[]',
+                  reporter_name TEXT NOT NULL DEFAULT '', reporter_phone TEXT NOT NULL DEFAULT '', state TEXT NOT NULL,
+                  assignee_organisation_id {BIG} REFERENCES organisations(id), state_since TEXT NOT NULL, due_on TEXT,
+                  submitted_at TEXT NOT NULL, created_by TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1)
+                """,
+                "CREATE INDEX reports_compound ON reports (compound_id, state)",
+                "CREATE INDEX reports_assignee ON reports (assignee_organisation_id)",
+                """
+                CREATE TABLE report_events (id {ID}, report_id {BIG} NOT NULL REFERENCES reports(id), at TEXT NOT NULL,
+                  from_state TEXT, to_state TEXT NOT NULL, note TEXT NOT NULL DEFAULT '', username TEXT NOT NULL,
+                  organisation_id {BIG})
+                """,
+                "CREATE INDEX report_events_report ON report_events (report_id)",
+            ]),
+        Step(
+            version: 5, name: "work_calendars",
+            statements: [
+                """
+                CREATE TABLE work_calendars (year INTEGER PRIMARY KEY, holidays_json TEXT NOT NULL, workdays_json TEXT NOT NULL,
+                  updated_at TEXT NOT NULL, updated_by TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1)
+                """
+            ]),
+        Step(
+            version: 6, name: "programme",
+            statements: [
+                // Files live in the database so every app server reads the same bytes without a shared disk.
+                """
+                CREATE TABLE attachments (id {ID}, filename TEXT NOT NULL, content_type TEXT NOT NULL, size_bytes {BIG} NOT NULL,
+                  sha256 TEXT NOT NULL, data {BLOB} NOT NULL, created_at TEXT NOT NULL, created_by TEXT NOT NULL)
+                """,
+                """
+                CREATE TABLE projects (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id),
+                  community_id {BIG} NOT NULL REFERENCES communities(id), compound_id {BIG} NOT NULL REFERENCES compounds(id),
+                  batch_year INTEGER NOT NULL, deadline TEXT NOT NULL, planned_start TEXT, stage TEXT NOT NULL DEFAULT 'consultation',
+                  started_on TEXT, completed_on TEXT, is_model INTEGER NOT NULL DEFAULT 0, model_writeup TEXT NOT NULL DEFAULT '',
+                  contractor_id {BIG} REFERENCES organisations(id), supervisor_id {BIG} REFERENCES organisations(id),
+                  designer_id {BIG} REFERENCES organisations(id), pm_company_id {BIG} REFERENCES organisations(id),
+                  baseline_at TEXT, created_at TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1, UNIQUE (compound_id, batch_year))
+                """,
+                "CREATE INDEX projects_batch ON projects (batch_year, subdistrict_id)",
+                """
+                CREATE TABLE work_items (id {ID}, project_id {BIG} NOT NULL REFERENCES projects(id), code TEXT NOT NULL,
+                  category TEXT NOT NULL, name TEXT NOT NULL, quantity_centi {BIG} NOT NULL, unit TEXT NOT NULL,
+                  budget_fen {BIG} NOT NULL, percent INTEGER NOT NULL DEFAULT 0, version INTEGER NOT NULL DEFAULT 1)
+                """,
+                "CREATE INDEX work_items_project ON work_items (project_id)",
+                """
+                CREATE TABLE gate_passes (id {ID}, project_id {BIG} NOT NULL REFERENCES projects(id), from_stage TEXT NOT NULL,
+                  to_stage TEXT NOT NULL, evidence_json TEXT NOT NULL, note TEXT NOT NULL DEFAULT '', passed_at TEXT NOT NULL, passed_by TEXT NOT NULL)
+                """,
+                "CREATE INDEX gate_passes_project ON gate_passes (project_id)",
+                """
+                CREATE TABLE acceptances (id {ID}, project_id {BIG} NOT NULL REFERENCES projects(id), kind TEXT NOT NULL,
+                  date TEXT NOT NULL, result TEXT NOT NULL, participants_json TEXT NOT NULL, note TEXT NOT NULL DEFAULT '',
+                  created_at TEXT NOT NULL, created_by TEXT NOT NULL)
+                """,
+                """
+                CREATE TABLE tasks (id {ID}, project_id {BIG} NOT NULL REFERENCES projects(id), name TEXT NOT NULL,
+                  duration_days INTEGER NOT NULL, work_item_id {BIG} REFERENCES work_items(id),
+                  baseline_start TEXT, baseline_finish TEXT, actual_start TEXT, actual_finish TEXT,
+                  late_finish TEXT, version INTEGER NOT NULL DEFAULT 1)
+                """,
+                "CREATE INDEX tasks_project ON tasks (project_id)",
+                """
+                CREATE TABLE task_dependencies (task_id {BIG} NOT NULL REFERENCES tasks(id), depends_on {BIG} NOT NULL REFERENCES tasks(id),
+                  lag_days INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (task_id, depends_on))
+                """,
+                """
+                CREATE TABLE site_logs (id {ID}, project_id {BIG} NOT NULL REFERENCES projects(id), date TEXT NOT NULL,
+                  weather TEXT NOT NULL DEFAULT '', workers INTEGER NOT NULL DEFAULT 0, work_done TEXT NOT NULL DEFAULT '',
+                  issues TEXT NOT NULL DEFAULT '', progress_json TEXT NOT NULL DEFAULT '[]', photos_json TEXT NOT NULL DEFAULT '[]',
+                  created_at TEXT NOT NULL, created_by TEXT NOT NULL, UNIQUE (project_id, date))
+                """,
+                """
+                CREATE TABLE site_checks (id {ID}, project_id {BIG} NOT NULL REFERENCES projects(id), date TEXT NOT NULL,
+                  checker_role TEXT NOT NULL, checklist_json TEXT NOT NULL, passed_items INTEGER NOT NULL, total_items INTEGER NOT NULL,
+                  created_at TEXT NOT NULL, created_by TEXT NOT NULL)
+                """,
+                "CREATE INDEX site_checks_project ON site_checks (project_id)",
+                """
+                CREATE TABLE findings (id {ID}, project_id {BIG} NOT NULL REFERENCES projects(id), check_id {BIG} NOT NULL REFERENCES site_checks(id),
+                  description TEXT NOT NULL, photos_json TEXT NOT NULL DEFAULT '[]', due_on TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'open',
+                  rectified_on TEXT, rectification_note TEXT NOT NULL DEFAULT '', verified_by TEXT, version INTEGER NOT NULL DEFAULT 1)
+                """,
+                "CREATE INDEX findings_project ON findings (project_id, state)",
+                """
+                CREATE TABLE bulletins (id {ID}, subdistrict_id {BIG} REFERENCES subdistricts(id), batch_year INTEGER NOT NULL,
+                  as_of TEXT NOT NULL, issue_no INTEGER, state TEXT NOT NULL DEFAULT 'draft', next_steps TEXT NOT NULL DEFAULT '',
+                  content_json TEXT, created_at TEXT NOT NULL, created_by TEXT NOT NULL, published_at TEXT, version INTEGER NOT NULL DEFAULT 1)
+                """,
+            ]),
+        Step(
+            version: 7, name: "participation",
+            statements: [
+                """
+                CREATE TABLE notices (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id), compound_id {BIG} NOT NULL REFERENCES compounds(id),
+                  project_id {BIG} REFERENCES projects(id), kind TEXT NOT NULL, title TEXT NOT NULL, body TEXT NOT NULL,
+                  attachments_json TEXT NOT NULL DEFAULT '[]', starts_on TEXT NOT NULL, ends_on TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'draft',
+                  published_at TEXT, created_at TEXT NOT NULL, created_by TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1)
+                """,
+                "CREATE INDEX notices_compound ON notices (compound_id, state)",
+                """
+                CREATE TABLE notice_objections (id {ID}, notice_id {BIG} NOT NULL REFERENCES notices(id), text TEXT NOT NULL,
+                  name TEXT NOT NULL DEFAULT '', phone TEXT NOT NULL DEFAULT '', at TEXT NOT NULL, reply TEXT NOT NULL DEFAULT '', replied_by TEXT)
+                """,
+                "CREATE INDEX notice_objections_notice ON notice_objections (notice_id)",
+                """
+                CREATE TABLE expert_reviews (id {ID}, project_id {BIG} NOT NULL REFERENCES projects(id), date TEXT NOT NULL,
+                  experts_json TEXT NOT NULL, conclusion TEXT NOT NULL, summary TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL, created_by TEXT NOT NULL)
+                """,
+                """
+                CREATE TABLE questionnaires (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id), compound_id {BIG} NOT NULL REFERENCES compounds(id),
+                  project_id {BIG} REFERENCES projects(id), kind TEXT NOT NULL, title TEXT NOT NULL, questions_json TEXT NOT NULL,
+                  opens_on TEXT NOT NULL, closes_on TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'draft', created_at TEXT NOT NULL,
+                  created_by TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1)
+                """,
+                """
+                CREATE TABLE questionnaire_responses (id {ID}, questionnaire_id {BIG} NOT NULL REFERENCES questionnaires(id),
+                  household_id {BIG} NOT NULL REFERENCES households(id), channel TEXT NOT NULL, paper_number TEXT, answers_json TEXT NOT NULL,
+                  at TEXT NOT NULL, entered_by TEXT NOT NULL)
+                """,
+                // One response per household and one use of a paper number, enforced by the database.
+                "CREATE UNIQUE INDEX questionnaire_one_per_household ON questionnaire_responses (questionnaire_id, household_id)",
+                "CREATE UNIQUE INDEX questionnaire_paper_once ON questionnaire_responses (questionnaire_id, paper_number) WHERE paper_number IS NOT NULL",
+                """
+                CREATE TABLE open311_keys (id {ID}, name TEXT NOT NULL, key_hash TEXT NOT NULL UNIQUE, subdistrict_id {BIG} REFERENCES subdistricts(id),
+                  created_at TEXT NOT NULL, created_by TEXT NOT NULL, revoked_at TEXT)
+                """,
+                """
+                CREATE TABLE webhooks (id {ID}, subdistrict_id {BIG} REFERENCES subdistricts(id), url TEXT NOT NULL, events_json TEXT NOT NULL,
+                  secret TEXT NOT NULL, active INTEGER NOT NULL DEFAULT 1, created_at TEXT NOT NULL, created_by TEXT NOT NULL)
+                """,
+                // The outbox: written in the same transaction as the change it announces, delivered later by the worker.
+                """
+                CREATE TABLE outbox (id {ID}, event TEXT NOT NULL, payload_json TEXT NOT NULL, target_kind TEXT NOT NULL, target TEXT NOT NULL,
+                  webhook_id {BIG} REFERENCES webhooks(id), attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at TEXT NOT NULL,
+                  delivered_at TEXT, failed_at TEXT, last_error TEXT, created_at TEXT NOT NULL)
+                """,
+                "CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE delivered_at IS NULL AND failed_at IS NULL",
+                """
+                CREATE TABLE service_levels (subdistrict_id {BIG} PRIMARY KEY REFERENCES subdistricts(id), acknowledge_days INTEGER NOT NULL,
+                  fix_days INTEGER NOT NULL, updated_at TEXT NOT NULL, updated_by TEXT NOT NULL)
+                """,
+            ]),
+        Step(
+            version: 8, name: "trust_scopes",
+            statements: [
+                // Sign-in attempts are counted in a window that starts with the first one: a burst cannot outrun the count.
+                "ALTER TABLE users ADD COLUMN login_window_start TEXT",
+                // Organisations in no sub-district were shown to every office. Each goes to the sub-district whose
+                // projects, then whose reports, name it most; one named nowhere stays unplaced, seen only by
+                // administrators and its own accounts.
+                """
+                UPDATE organisations SET subdistrict_id = (SELECT p.subdistrict_id FROM projects p
+                  WHERE organisations.id IN (p.contractor_id, p.supervisor_id, p.designer_id, p.pm_company_id)
+                  GROUP BY p.subdistrict_id ORDER BY COUNT(*) DESC, p.subdistrict_id LIMIT 1)
+                WHERE subdistrict_id IS NULL
+                """,
+                """
+                UPDATE organisations SET subdistrict_id = (SELECT r.subdistrict_id FROM reports r
+                  WHERE r.assignee_organisation_id = organisations.id
+                  GROUP BY r.subdistrict_id ORDER BY COUNT(*) DESC, r.subdistrict_id LIMIT 1)
+                WHERE subdistrict_id IS NULL
+                """,
+                // Open311 keys read report text only in their sub-district: a key without one takes its maker's. Keys an
+                // administrator made city-wide keep that reach until revoked; new keys always name a sub-district.
+                """
+                UPDATE open311_keys SET subdistrict_id = (SELECT u.scope_id FROM users u
+                  WHERE u.username = open311_keys.created_by AND u.scope_kind = 'subdistrict')
+                WHERE subdistrict_id IS NULL
+                """,
+            ]),
         // A document is evidence for one gate only: the unique key holds also when two offices try at once.
-        Step(version: 9, name: "gate_documents", statements: [
-            """
-            CREATE TABLE gate_documents (attachment_id {BIG} NOT NULL UNIQUE REFERENCES attachments(id),
-              project_id {BIG} NOT NULL REFERENCES projects(id), to_stage TEXT NOT NULL, document_type TEXT NOT NULL)
-            """,
-            "CREATE INDEX gate_documents_project ON gate_documents (project_id)",
-        ]),
+        Step(
+            version: 9, name: "gate_documents",
+            statements: [
+                """
+                CREATE TABLE gate_documents (attachment_id {BIG} NOT NULL UNIQUE REFERENCES attachments(id),
+                  project_id {BIG} NOT NULL REFERENCES projects(id), to_stage TEXT NOT NULL, document_type TEXT NOT NULL)
+                """,
+                "CREATE INDEX gate_documents_project ON gate_documents (project_id)",
+            ]),
     ]
 
     public static var latest: Int { steps.last?.version ?? 0 }
@@ -293,9 +311,13 @@ public enum Migrations {
     static func render(_ sql: String, _ kind: Database.Kind) -> String {
         switch kind {
         case .sqlite:
-            sql.replacingOccurrences(of: "{ID}", with: "INTEGER PRIMARY KEY").replacingOccurrences(of: "{BIG}", with: "INTEGER").replacingOccurrences(of: "{BLOB}", with: "BLOB")
+            sql.replacingOccurrences(of: "{ID}", with: "INTEGER PRIMARY KEY").replacingOccurrences(
+                of: "{BIG}", with: "INTEGER"
+            ).replacingOccurrences(of: "{BLOB}", with: "BLOB")
         case .postgres:
-            sql.replacingOccurrences(of: "{ID}", with: "BIGSERIAL PRIMARY KEY").replacingOccurrences(of: "{BIG}", with: "BIGINT").replacingOccurrences(of: "{BLOB}", with: "BYTEA")
+            sql.replacingOccurrences(of: "{ID}", with: "BIGSERIAL PRIMARY KEY").replacingOccurrences(
+                of: "{BIG}", with: "BIGINT"
+            ).replacingOccurrences(of: "{BLOB}", with: "BYTEA")
         }
     }
 
@@ -305,22 +327,28 @@ public enum Migrations {
         let kind = database.kind
         try await database.withConnection { db in
             if kind == .sqlite { try await db.raw("PRAGMA journal_mode=WAL").run() }
-            try await db.raw("""
+            try await db.raw(
+                """
                 CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)
-                """).run()
+                """
+            ).run()
         }
         var ran: [Int] = []
         for step in steps where step.version <= target {
             let applied = try await database.transaction { db in
                 // On PostgreSQL two servers starting at once must not both migrate.
                 if kind == .postgres { try await db.raw("LOCK TABLE schema_migrations IN EXCLUSIVE MODE").run() }
-                let done = try await db.raw("SELECT version FROM schema_migrations WHERE version = \(bind: step.version)")
-                    .first()
+                let done = try await db.raw(
+                    "SELECT version FROM schema_migrations WHERE version = \(bind: step.version)"
+                )
+                .first()
                 if done != nil { return false }
                 for s in step.statements { try await db.raw(SQLQueryString(render(s, kind))).run() }
-                try await db.raw("""
+                try await db.raw(
+                    """
                     INSERT INTO schema_migrations (version, name, applied_at) VALUES (\(bind: step.version), \(bind: step.name), \(bind: Clock.isoNow()))
-                    """).run()
+                    """
+                ).run()
                 return true
             }
             if applied { ran.append(step.version) }

@@ -7,8 +7,12 @@ public struct NoticeRepository: Sendable {
     public let database: Database
     public init(database: Database) { self.database = database }
 
-    public enum Kind: String, CaseIterable, Sendable { case plan, voteResult = "vote_result", propertySelection = "property_selection", other }
-
+    public enum Kind: String, CaseIterable, Sendable {
+        case plan
+        case voteResult = "vote_result"
+        case propertySelection = "property_selection"
+        case other
+    }
 
     /// A notice's place in time: not yet up, on display (objections accepted), or over.
     public static func phase(state: String, startsOn: Day, endsOn: Day, today: Day) -> String {
@@ -18,50 +22,92 @@ public struct NoticeRepository: Sendable {
     }
 
     public struct NewNotice: Sendable {
-        public var compoundId: Int64, projectId: Int64?, kind: Kind, title: String, body: String, attachments: [Int64], startsOn: Day, endsOn: Day
-        public init(compoundId: Int64, projectId: Int64?, kind: Kind, title: String, body: String, attachments: [Int64], startsOn: Day, endsOn: Day) {
-            self.compoundId = compoundId; self.projectId = projectId; self.kind = kind; self.title = title; self.body = body
-            self.attachments = attachments; self.startsOn = startsOn; self.endsOn = endsOn
+        public var compoundId: Int64, projectId: Int64?, kind: Kind, title: String, body: String, attachments: [Int64],
+            startsOn: Day, endsOn: Day
+        public init(
+            compoundId: Int64, projectId: Int64?, kind: Kind, title: String, body: String, attachments: [Int64],
+            startsOn: Day, endsOn: Day
+        ) {
+            self.compoundId = compoundId
+            self.projectId = projectId
+            self.kind = kind
+            self.title = title
+            self.body = body
+            self.attachments = attachments
+            self.startsOn = startsOn
+            self.endsOn = endsOn
         }
     }
 
     public func create(_ n: NewNotice, actor: Actor) async throws -> JSONValue {
         guard Permissions.allows(actor.role, .manageParticipation) else { throw AccessError.forbidden }
-        let title = TextNormalizer.prose(n.title), body = TextNormalizer.prose(n.body)
-        guard !title.isEmpty, title.count <= 200 else { throw ValidationError(field: "title", code: "required", message: "a notice needs a title of at most 200 characters") }
-        guard !body.isEmpty, body.count <= 20_000 else { throw ValidationError(field: "body", code: "required", message: "a notice needs a body") }
-        guard n.endsOn >= n.startsOn else { throw ValidationError(field: "ends_on", code: "before_start", message: "the display ends on or after it starts") }
+        let title = TextNormalizer.prose(n.title)
+        let body = TextNormalizer.prose(n.body)
+        guard !title.isEmpty, title.count <= 200 else {
+            throw ValidationError(
+                field: "title", code: "required", message: "a notice needs a title of at most 200 characters")
+        }
+        guard !body.isEmpty, body.count <= 20_000 else {
+            throw ValidationError(field: "body", code: "required", message: "a notice needs a body")
+        }
+        guard n.endsOn >= n.startsOn else {
+            throw ValidationError(
+                field: "ends_on", code: "before_start", message: "the display ends on or after it starts")
+        }
         let id: Int64 = try await database.transaction { db in
-            guard let compound = try await ResourceRepository(database: database).fetch(.compounds, id: n.compoundId, actor: actor, db: db) else {
-                throw ValidationError(field: "compound_id", code: "not_found", message: "compound \(n.compoundId) does not exist in your scope")
+            guard
+                let compound = try await ResourceRepository(database: database).fetch(
+                    .compounds, id: n.compoundId, actor: actor, db: db)
+            else {
+                throw ValidationError(
+                    field: "compound_id", code: "not_found",
+                    message: "compound \(n.compoundId) does not exist in your scope")
             }
-            if let p = n.projectId, try await db.raw("SELECT id FROM projects WHERE id = \(bind: p) AND compound_id = \(bind: n.compoundId)").first() == nil {
-                throw ValidationError(field: "project_id", code: "not_found", message: "project \(p) is not this compound's")
+            if let p = n.projectId,
+                try await db.raw(
+                    "SELECT id FROM projects WHERE id = \(bind: p) AND compound_id = \(bind: n.compoundId)"
+                ).first() == nil
+            {
+                throw ValidationError(
+                    field: "project_id", code: "not_found", message: "project \(p) is not this compound's")
             }
             try await AttachmentRepository.requireReadable(n.attachments, field: "attachments", actor: actor, db: db)
-            let id = try await db.raw("""
+            let id = try await db.raw(
+                """
                 INSERT INTO notices (subdistrict_id, compound_id, project_id, kind, title, body, attachments_json, starts_on, ends_on, created_at, created_by)
                 VALUES (\(bind: compound.subdistrictId ?? 0), \(bind: n.compoundId), \(bind: n.projectId), \(bind: n.kind.rawValue), \(bind: title), \(bind: body),
                   \(bind: JSONValue.ids(n.attachments).serialized()), \(bind: n.startsOn.description), \(bind: n.endsOn.description), \(bind: Clock.isoNow()),
                   \(bind: actor.username)) RETURNING id
-                """).first()!.int("id")
-            try await AuditLog.record(db: db, actor: actor, action: "create", entity: "notices", entityId: id, subdistrictId: compound.subdistrictId,
+                """
+            ).first()!.int("id")
+            try await AuditLog.record(
+                db: db, actor: actor, action: "create", entity: "notices", entityId: id,
+                subdistrictId: compound.subdistrictId,
                 before: nil, after: .object([("title", .string(title))]))
             return id
         }
         return try await get(id: id, actor: actor)
     }
 
-    static let columns = "n.id, n.subdistrict_id, n.compound_id, n.project_id, n.kind, n.title, n.body, n.attachments_json, n.starts_on, n.ends_on, n.state, n.published_at, n.version"
+    static let columns =
+        "n.id, n.subdistrict_id, n.compound_id, n.project_id, n.kind, n.title, n.body, n.attachments_json, n.starts_on, n.ends_on, n.state, n.published_at, n.version"
 
     static func decode(_ r: any SQLRow, objections: Int, today: Day) throws -> JSONValue {
         let state = try r.text("state")
-        let starts = Day(try r.text("starts_on"))!, ends = Day(try r.text("ends_on"))!
-        return .object([("id", .int(try r.int("id"))), ("compound_id", .int(try r.int("compound_id"))), ("project_id", try r.jsonInt("project_id")),
-            ("kind", .string(try r.text("kind"))), ("title", .string(try r.text("title"))), ("body", .string(try r.text("body"))),
-            ("attachments", try r.storedJSON("attachments_json")), ("starts_on", .string(starts.description)), ("ends_on", .string(ends.description)),
-            ("state", .string(state)), ("phase", .string(phase(state: state, startsOn: starts, endsOn: ends, today: today))),
-            ("published_at", try r.jsonText("published_at")), ("objections", .int(Int64(objections))), ("version", .int(try r.int("version")))])
+        let starts = Day(try r.text("starts_on"))!
+        let ends = Day(try r.text("ends_on"))!
+        return .object([
+            ("id", .int(try r.int("id"))), ("compound_id", .int(try r.int("compound_id"))),
+            ("project_id", try r.jsonInt("project_id")),
+            ("kind", .string(try r.text("kind"))), ("title", .string(try r.text("title"))),
+            ("body", .string(try r.text("body"))),
+            ("attachments", try r.storedJSON("attachments_json")), ("starts_on", .string(starts.description)),
+            ("ends_on", .string(ends.description)),
+            ("state", .string(state)),
+            ("phase", .string(phase(state: state, startsOn: starts, endsOn: ends, today: today))),
+            ("published_at", try r.jsonText("published_at")), ("objections", .int(Int64(objections))),
+            ("version", .int(try r.int("version"))),
+        ])
     }
 
     func scope(_ actor: Actor) -> SQLQueryString { ResourceSpec.compounds.scopeCondition(actor.scope) }
@@ -70,19 +116,28 @@ public struct NoticeRepository: Sendable {
         guard Permissions.allows(actor.role, .readRegistry) else { throw AccessError.forbidden }
         let today = Clock.today
         return try await database.withConnection { db in
-            let sql: SQLQueryString = "SELECT \(unsafeRaw: Self.columns) FROM notices n JOIN compounds t ON t.id = n.compound_id WHERE n.id = \(bind: id) AND " + scope(actor)
+            let sql: SQLQueryString =
+                "SELECT \(unsafeRaw: Self.columns) FROM notices n JOIN compounds t ON t.id = n.compound_id WHERE n.id = \(bind: id) AND "
+                + scope(actor)
             guard let r = try await db.raw(sql).first() else { throw StoreError.notFound }
-            let objections = try await db.raw("""
+            let objections = try await db.raw(
+                """
                 SELECT id, text, name, phone, at, reply FROM notice_objections WHERE notice_id = \(bind: id) ORDER BY id
-                """).all().map { o -> JSONValue in
-                let name = try o.text("name"), phone = try o.text("phone")
+                """
+            ).all().map { o -> JSONValue in
+                let name = try o.text("name")
+                let phone = try o.text("phone")
                 let mask = !actor.seesPersonalData
-                return .object([("id", .int(try o.int("id"))), ("text", .string(try o.text("text"))),
-                                ("name", .string(mask && !name.isEmpty ? PersonalData.maskName(name) : name)),
-                                ("phone", .string(mask && !phone.isEmpty ? PersonalData.maskPhone(phone) : phone)),
-                                ("at", .string(try o.text("at"))), ("reply", .string(try o.text("reply")))])
+                return .object([
+                    ("id", .int(try o.int("id"))), ("text", .string(try o.text("text"))),
+                    ("name", .string(mask && !name.isEmpty ? PersonalData.maskName(name) : name)),
+                    ("phone", .string(mask && !phone.isEmpty ? PersonalData.maskPhone(phone) : phone)),
+                    ("at", .string(try o.text("at"))), ("reply", .string(try o.text("reply"))),
+                ])
             }
-            guard case .object(var pairs) = try Self.decode(r, objections: objections.count, today: today) else { throw StoreError.notFound }
+            guard case .object(var pairs) = try Self.decode(r, objections: objections.count, today: today) else {
+                throw StoreError.notFound
+            }
             pairs.append(("objection_list", .array(objections)))
             return .object(pairs)
         }
@@ -96,9 +151,12 @@ public struct NoticeRepository: Sendable {
             """ + " " + scope(actor)
         if let compoundId { sql += " AND n.compound_id = \(bind: compoundId)" }
         sql += " ORDER BY n.starts_on DESC, n.id DESC" + paging.sql
-        let q = sql, today = Clock.today
+        let q = sql
+        let today = Clock.today
         return try await database.withConnection { db in
-            try await db.raw(q).all().map { try Self.decode($0, objections: Int(try $0.int("objection_count")), today: today) }
+            try await db.raw(q).all().map {
+                try Self.decode($0, objections: Int(try $0.int("objection_count")), today: today)
+            }
         }
     }
 
@@ -106,26 +164,37 @@ public struct NoticeRepository: Sendable {
     public func publicNotices(compoundId: Int64) async throws -> [JSONValue] {
         let today = Clock.today
         return try await database.withConnection { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 SELECT \(unsafeRaw: Self.columns), (SELECT COUNT(*) FROM notice_objections o WHERE o.notice_id = n.id) AS objection_count
                 FROM notices n WHERE n.compound_id = \(bind: compoundId) AND n.state = 'published' ORDER BY n.starts_on DESC LIMIT 50
-                """).all().map { try Self.decode($0, objections: Int(try $0.int("objection_count")), today: today) }
+                """
+            ).all().map { try Self.decode($0, objections: Int(try $0.int("objection_count")), today: today) }
         }
     }
 
     public func publish(id: Int64, actor: Actor) async throws -> JSONValue {
         guard Permissions.allows(actor.role, .manageParticipation) else { throw AccessError.forbidden }
         try await database.transaction { db in
-            let sql: SQLQueryString = "SELECT n.state, n.subdistrict_id, n.compound_id, n.title, n.kind, n.starts_on, n.ends_on FROM notices n JOIN compounds t ON t.id = n.compound_id WHERE n.id = \(bind: id) AND " + scope(actor)
+            let sql: SQLQueryString =
+                "SELECT n.state, n.subdistrict_id, n.compound_id, n.title, n.kind, n.starts_on, n.ends_on FROM notices n JOIN compounds t ON t.id = n.compound_id WHERE n.id = \(bind: id) AND "
+                + scope(actor)
             guard let r = try await db.raw(sql).first() else { throw StoreError.notFound }
             guard try r.text("state") == "draft" else { throw StoreError.conflict("notice \(id) is already published") }
-            try await db.raw("UPDATE notices SET state = 'published', published_at = \(bind: Clock.isoNow()), version = version + 1 WHERE id = \(bind: id)").run()
+            try await db.raw(
+                "UPDATE notices SET state = 'published', published_at = \(bind: Clock.isoNow()), version = version + 1 WHERE id = \(bind: id)"
+            ).run()
             let sd = try r.int("subdistrict_id")
-            try await AuditLog.record(db: db, actor: actor, action: "publish", entity: "notices", entityId: id, subdistrictId: sd,
+            try await AuditLog.record(
+                db: db, actor: actor, action: "publish", entity: "notices", entityId: id, subdistrictId: sd,
                 before: .string("draft"), after: .string("published"))
-            try await Outbox.emit(db: db, event: "notice.published", subdistrictId: sd, payload: .object([
-                ("id", .int(id)), ("compound_id", .int(try r.int("compound_id"))), ("kind", .string(try r.text("kind"))), ("title", .string(try r.text("title"))),
-                ("starts_on", .string(try r.text("starts_on"))), ("ends_on", .string(try r.text("ends_on")))]))
+            try await Outbox.emit(
+                db: db, event: "notice.published", subdistrictId: sd,
+                payload: .object([
+                    ("id", .int(id)), ("compound_id", .int(try r.int("compound_id"))),
+                    ("kind", .string(try r.text("kind"))), ("title", .string(try r.text("title"))),
+                    ("starts_on", .string(try r.text("starts_on"))), ("ends_on", .string(try r.text("ends_on"))),
+                ]))
         }
         return try await get(id: id, actor: actor)
     }
@@ -133,21 +202,38 @@ public struct NoticeRepository: Sendable {
     /// A resident's objection, accepted only while the notice is on display.
     public func object(noticeId: Int64, text: String, name: String, phone: String) async throws -> JSONValue {
         let text = TextNormalizer.prose(text)
-        guard !text.isEmpty, text.count <= 2000 else { throw ValidationError(field: "text", code: "required", message: "write the objection in at most 2,000 characters") }
+        guard !text.isEmpty, text.count <= 2000 else {
+            throw ValidationError(
+                field: "text", code: "required", message: "write the objection in at most 2,000 characters")
+        }
         let normalized = phone.isEmpty ? "" : PersonalData.normalizePhone(phone) ?? "?"
-        guard normalized != "?" else { throw ValidationError(field: "phone", code: "invalid", message: "phone is not a phone number") }
+        guard normalized != "?" else {
+            throw ValidationError(field: "phone", code: "invalid", message: "phone is not a phone number")
+        }
         let today = Clock.today
         return try await database.transaction { db in
-            guard let r = try await db.raw("SELECT state, starts_on, ends_on, subdistrict_id FROM notices WHERE id = \(bind: noticeId)").first() else {
+            guard
+                let r = try await db.raw(
+                    "SELECT state, starts_on, ends_on, subdistrict_id FROM notices WHERE id = \(bind: noticeId)"
+                ).first()
+            else {
                 throw StoreError.notFound
             }
-            let phase = Self.phase(state: try r.text("state"), startsOn: Day(try r.text("starts_on"))!, endsOn: Day(try r.text("ends_on"))!, today: today)
-            guard phase == "on_display" else { throw StoreError.refused(code: "not_on_display", message: "objections are taken while the notice is on display") }
-            let id = try await db.raw("""
+            let phase = Self.phase(
+                state: try r.text("state"), startsOn: Day(try r.text("starts_on"))!,
+                endsOn: Day(try r.text("ends_on"))!, today: today)
+            guard phase == "on_display" else {
+                throw StoreError.refused(
+                    code: "not_on_display", message: "objections are taken while the notice is on display")
+            }
+            let id = try await db.raw(
+                """
                 INSERT INTO notice_objections (notice_id, text, name, phone, at) VALUES (\(bind: noticeId), \(bind: text), \(bind: TextNormalizer.clean(name)),
                   \(bind: normalized), \(bind: Clock.isoNow())) RETURNING id
-                """).first()!.int("id")
-            try await AuditLog.record(db: db, actor: ReportRepository.publicReporter, action: "object", entity: "notices", entityId: noticeId,
+                """
+            ).first()!.int("id")
+            try await AuditLog.record(
+                db: db, actor: ReportRepository.publicReporter, action: "object", entity: "notices", entityId: noticeId,
                 subdistrictId: try r.int("subdistrict_id"), before: nil, after: .object([("objection_id", .int(id))]))
             return .object([("id", .int(id)), ("notice_id", .int(noticeId))])
         }
@@ -157,16 +243,28 @@ public struct NoticeRepository: Sendable {
     public func reply(noticeId: Int64, objectionId: Int64, text: String, actor: Actor) async throws -> JSONValue {
         guard Permissions.allows(actor.role, .manageParticipation) else { throw AccessError.forbidden }
         let reply = TextNormalizer.prose(text)
-        guard !reply.isEmpty, reply.count <= 2000 else { throw ValidationError(field: "reply", code: "required", message: "write the answer in at most 2,000 characters") }
+        guard !reply.isEmpty, reply.count <= 2000 else {
+            throw ValidationError(
+                field: "reply", code: "required", message: "write the answer in at most 2,000 characters")
+        }
         let s = scope(actor)
         try await database.transaction { db in
-            let sql: SQLQueryString = "SELECT n.subdistrict_id FROM notices n JOIN compounds t ON t.id = n.compound_id WHERE n.id = \(bind: noticeId) AND " + s
+            let sql: SQLQueryString =
+                "SELECT n.subdistrict_id FROM notices n JOIN compounds t ON t.id = n.compound_id WHERE n.id = \(bind: noticeId) AND "
+                + s
             guard let n = try await db.raw(sql).first() else { throw StoreError.notFound }
-            guard try await db.raw("SELECT id FROM notice_objections WHERE id = \(bind: objectionId) AND notice_id = \(bind: noticeId)").first() != nil else {
+            guard
+                try await db.raw(
+                    "SELECT id FROM notice_objections WHERE id = \(bind: objectionId) AND notice_id = \(bind: noticeId)"
+                ).first() != nil
+            else {
                 throw StoreError.notFound
             }
-            try await db.raw("UPDATE notice_objections SET reply = \(bind: reply), replied_by = \(bind: actor.username) WHERE id = \(bind: objectionId)").run()
-            try await AuditLog.record(db: db, actor: actor, action: "reply", entity: "notice_objections", entityId: objectionId,
+            try await db.raw(
+                "UPDATE notice_objections SET reply = \(bind: reply), replied_by = \(bind: actor.username) WHERE id = \(bind: objectionId)"
+            ).run()
+            try await AuditLog.record(
+                db: db, actor: actor, action: "reply", entity: "notice_objections", entityId: objectionId,
                 subdistrictId: try n.int("subdistrict_id"), before: nil, after: .string(reply))
         }
         return try await get(id: noticeId, actor: actor)
@@ -174,26 +272,43 @@ public struct NoticeRepository: Sendable {
 
     // MARK: Expert reviews
 
-    public enum Conclusion: String, CaseIterable, Sendable { case approved, approvedWithChanges = "approved_with_changes", rejected }
+    public enum Conclusion: String, CaseIterable, Sendable {
+        case approved
+        case approvedWithChanges = "approved_with_changes"
+        case rejected
+    }
 
-    public func addReview(projectId: Int64, date: Day, experts: [(name: String, affiliation: String, opinion: String)], conclusion: Conclusion,
-        summary: String, actor: Actor) async throws -> JSONValue
-    {
+    public func addReview(
+        projectId: Int64, date: Day, experts: [(name: String, affiliation: String, opinion: String)],
+        conclusion: Conclusion,
+        summary: String, actor: Actor
+    ) async throws -> JSONValue {
         guard Permissions.allows(actor.role, .manageProjects) else { throw AccessError.forbidden }
-        let list = experts.map { (TextNormalizer.clean($0.name), TextNormalizer.clean($0.affiliation), TextNormalizer.prose($0.opinion)) }
+        let list = experts.map {
+            (TextNormalizer.clean($0.name), TextNormalizer.clean($0.affiliation), TextNormalizer.prose($0.opinion))
+        }
         guard !list.isEmpty, list.allSatisfy({ !$0.0.isEmpty }) else {
             throw ValidationError(field: "experts", code: "required", message: "an expert review names its experts")
         }
-        guard date <= Clock.today else { throw ValidationError(field: "date", code: "future", message: "a review is recorded after it took place") }
+        guard date <= Clock.today else {
+            throw ValidationError(field: "date", code: "future", message: "a review is recorded after it took place")
+        }
         let id: Int64 = try await database.transaction { db in
             let p = try await ProjectRepository.require(projectId, actor: actor, db: db)
-            let experts = JSONValue.array(list.map { .object([("name", .string($0.0)), ("affiliation", .string($0.1)), ("opinion", .string($0.2))]) })
-            let id = try await db.raw("""
+            let experts = JSONValue.array(
+                list.map {
+                    .object([("name", .string($0.0)), ("affiliation", .string($0.1)), ("opinion", .string($0.2))])
+                })
+            let id = try await db.raw(
+                """
                 INSERT INTO expert_reviews (project_id, date, experts_json, conclusion, summary, created_at, created_by)
                 VALUES (\(bind: projectId), \(bind: date.description), \(bind: experts.serialized()), \(bind: conclusion.rawValue),
                   \(bind: TextNormalizer.prose(summary)), \(bind: Clock.isoNow()), \(bind: actor.username)) RETURNING id
-                """).first()!.int("id")
-            try await AuditLog.record(db: db, actor: actor, action: "create", entity: "expert_reviews", entityId: id, subdistrictId: p.subdistrictId,
+                """
+            ).first()!.int("id")
+            try await AuditLog.record(
+                db: db, actor: actor, action: "create", entity: "expert_reviews", entityId: id,
+                subdistrictId: p.subdistrictId,
                 before: nil, after: .object([("conclusion", .string(conclusion.rawValue))]))
             return id
         }
@@ -203,12 +318,17 @@ public struct NoticeRepository: Sendable {
     public func reviews(projectId: Int64, actor: Actor) async throws -> [JSONValue] {
         try await database.withConnection { db in
             _ = try await ProjectRepository.require(projectId, actor: actor, db: db)
-            return try await db.raw("""
+            return try await db.raw(
+                """
                 SELECT id, date, experts_json, conclusion, summary, created_by FROM expert_reviews WHERE project_id = \(bind: projectId) ORDER BY date, id
-                """).all().map { r in
-                .object([("id", .int(try r.int("id"))), ("project_id", .int(projectId)), ("date", .string(try r.text("date"))),
-                         ("experts", try r.storedJSON("experts_json")), ("conclusion", .string(try r.text("conclusion"))),
-                         ("summary", .string(try r.text("summary"))), ("created_by", .string(try r.text("created_by")))])
+                """
+            ).all().map { r in
+                .object([
+                    ("id", .int(try r.int("id"))), ("project_id", .int(projectId)),
+                    ("date", .string(try r.text("date"))),
+                    ("experts", try r.storedJSON("experts_json")), ("conclusion", .string(try r.text("conclusion"))),
+                    ("summary", .string(try r.text("summary"))), ("created_by", .string(try r.text("created_by"))),
+                ])
             }
         }
     }

@@ -10,7 +10,10 @@ public struct Open311Repository: Sendable {
     public struct Filters: Sendable {
         public var serviceCode: String?, status: String?, start: String?, end: String?
         public init(serviceCode: String?, status: String?, start: String?, end: String?) {
-            self.serviceCode = serviceCode; self.status = status; self.start = start; self.end = end
+            self.serviceCode = serviceCode
+            self.status = status
+            self.start = start
+            self.end = end
         }
     }
 
@@ -29,10 +32,14 @@ public struct Open311Repository: Sendable {
     /// Whose reports a client may read the text of: none without a key; a key's own sub-district;
     /// everywhere only for a city-wide key an administrator made before keys named a sub-district.
     public enum TextReach: Sendable, Equatable {
-        case none, everywhere, subdistrict(Int64)
+        case none, everywhere
+        case subdistrict(Int64)
 
         public init(key: (name: String, subdistrictId: Int64?)?) {
-            guard let key else { self = .none; return }
+            guard let key else {
+                self = .none
+                return
+            }
             self = key.subdistrictId.map { .subdistrict($0) } ?? .everywhere
         }
 
@@ -72,16 +79,25 @@ public struct Open311Repository: Sendable {
             let due = try r.optionalText("due_on")
             let category = ReportCategory(rawValue: try r.text("category")) ?? .other
             return .object([
-                ("service_request_id", .string(String(try r.int("id")))), ("status", .string(Self.closedStates.contains(state) ? "closed" : "open")),
-                ("status_notes", .string(state.replacingOccurrences(of: "_", with: " "))), ("service_name", .string(serviceNames[category] ?? category.rawValue)),
+                ("service_request_id", .string(String(try r.int("id")))),
+                ("status", .string(Self.closedStates.contains(state) ? "closed" : "open")),
+                ("status_notes", .string(state.replacingOccurrences(of: "_", with: " "))),
+                ("service_name", .string(serviceNames[category] ?? category.rawValue)),
                 ("service_code", .string(category.rawValue)),
                 ("description", .string(text.shows(try r.int("subdistrict_id")) ? try r.text("description") : "")),
-                ("agency_responsible", .string(try r.optionalText("agency") ?? "街道办事处")), ("service_notice", .string("")),
+                ("agency_responsible", .string(try r.optionalText("agency") ?? "街道办事处")),
+                ("service_notice", .string("")),
                 ("requested_datetime", .string(try r.text("submitted_at"))),
                 ("updated_datetime", .string(try r.optionalText("updated_at") ?? (try r.text("submitted_at")))),
                 ("expected_datetime", due.map { .string("\($0)T23:59:59+08:00") } ?? .string("")),
-                ("address", .string([try r.text("compound_name"), try r.text("address")].filter { !$0.isEmpty }.joined(separator: " "))),
-                ("address_id", .string(String(try r.int("compound_id")))), ("zipcode", .string("")), ("lat", .string("")), ("long", .string("")),
+                (
+                    "address",
+                    .string(
+                        [try r.text("compound_name"), try r.text("address")].filter { !$0.isEmpty }.joined(
+                            separator: " "))
+                ),
+                ("address_id", .string(String(try r.int("compound_id")))), ("zipcode", .string("")),
+                ("lat", .string("")), ("long", .string("")),
                 ("media_url", .string("")),
             ])
         }

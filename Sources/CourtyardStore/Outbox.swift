@@ -6,22 +6,32 @@ import SQLKit
 /// change it announces, so a crash never loses one and a rolled-back change never sends one.
 public enum Outbox {
     /// The events a webhook may subscribe to.
-    public static let events = ["report.created", "report.transitioned", "vote.opened", "vote.closed", "notice.published",
-                                "project.advanced", "bulletin.published", "questionnaire.closed"]
+    public static let events = [
+        "report.created", "report.transitioned", "vote.opened", "vote.closed", "notice.published",
+        "project.advanced", "bulletin.published", "questionnaire.closed",
+    ]
 
     /// Queues `event` for every active webhook of the sub-district (or of the whole city) that asked for it.
-    public static func emit(db: any SQLDatabase, event: String, subdistrictId: Int64?, payload: JSONValue) async throws {
-        let body = JSONValue.object([("event", .string(event)), ("at", .string(Clock.isoNow())), ("data", payload)]).serialized()
+    public static func emit(db: any SQLDatabase, event: String, subdistrictId: Int64?, payload: JSONValue) async throws
+    {
+        let body = JSONValue.object([("event", .string(event)), ("at", .string(Clock.isoNow())), ("data", payload)])
+            .serialized()
         var sql: SQLQueryString = "SELECT id, url, events_json FROM webhooks WHERE active = 1 AND "
-        if let sd = subdistrictId { sql += "(subdistrict_id IS NULL OR subdistrict_id = \(bind: sd))" } else { sql += "subdistrict_id IS NULL" }
+        if let sd = subdistrictId {
+            sql += "(subdistrict_id IS NULL OR subdistrict_id = \(bind: sd))"
+        } else {
+            sql += "subdistrict_id IS NULL"
+        }
         let now = Clock.isoNow()
         for w in try await db.raw(sql).all() {
             let wanted = JSONValue.parse(try w.text("events_json"))?.stringList ?? []
             guard wanted.contains(event) || wanted.contains("*") else { continue }
-            try await db.raw("""
+            try await db.raw(
+                """
                 INSERT INTO outbox (event, payload_json, target_kind, target, webhook_id, next_attempt_at, created_at)
                 VALUES (\(bind: event), \(bind: body), 'webhook', \(bind: try w.text("url")), \(bind: try w.int("id")), \(bind: now), \(bind: now))
-                """).run()
+                """
+            ).run()
         }
     }
 
@@ -29,14 +39,17 @@ public enum Outbox {
     public static func message(db: any SQLDatabase, event: String, phone: String, text: String) async throws {
         guard !phone.isEmpty else { return }
         let now = Clock.isoNow()
-        try await db.raw("""
+        try await db.raw(
+            """
             INSERT INTO outbox (event, payload_json, target_kind, target, next_attempt_at, created_at)
             VALUES (\(bind: event), \(bind: JSONValue.object([("text", .string(text))]).serialized()), 'sms', \(bind: phone), \(bind: now), \(bind: now))
-            """).run()
+            """
+        ).run()
     }
 
     public struct Item: Sendable {
-        public var id: Int64, event: String, payload: String, targetKind: String, target: String, webhookId: Int64?, attempts: Int
+        public var id: Int64, event: String, payload: String, targetKind: String, target: String, webhookId: Int64?,
+            attempts: Int
         public var secret: String?
         public var nextAttemptAt: String
     }
@@ -45,10 +58,12 @@ public enum Outbox {
     public static func claim(database: Database, item: Item, now: Date = Date()) async throws -> Bool {
         let lease = Clock.iso(now.addingTimeInterval(60))
         return try await database.withConnection { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE outbox SET next_attempt_at = \(bind: lease) WHERE id = \(bind: item.id) AND next_attempt_at = \(bind: item.nextAttemptAt)
                   AND delivered_at IS NULL AND failed_at IS NULL RETURNING id
-                """).first() != nil
+                """
+            ).first() != nil
         }
     }
 
@@ -56,15 +71,20 @@ public enum Outbox {
     public static func due(database: Database, limit: Int = 50, now: Date = Date()) async throws -> [Item] {
         let at = Clock.iso(now)
         return try await database.withConnection { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 SELECT o.id, o.event, o.payload_json, o.target_kind, o.target, o.webhook_id, o.attempts, o.next_attempt_at, w.secret, w.active
                 FROM outbox o LEFT JOIN webhooks w ON w.id = o.webhook_id
                 WHERE o.delivered_at IS NULL AND o.failed_at IS NULL AND o.next_attempt_at <= \(bind: at)
                 ORDER BY o.id LIMIT \(unsafeRaw: String(limit))
-                """).all().map { r in
-                Item(id: try r.int("id"), event: try r.text("event"), payload: try r.text("payload_json"), targetKind: try r.text("target_kind"),
-                     target: try r.text("target"), webhookId: try r.optionalInt("webhook_id"), attempts: try r.decode(column: "attempts", as: Int.self),
-                     secret: try r.optionalText("secret"), nextAttemptAt: try r.text("next_attempt_at"))
+                """
+            ).all().map { r in
+                Item(
+                    id: try r.int("id"), event: try r.text("event"), payload: try r.text("payload_json"),
+                    targetKind: try r.text("target_kind"),
+                    target: try r.text("target"), webhookId: try r.optionalInt("webhook_id"),
+                    attempts: try r.decode(column: "attempts", as: Int.self),
+                    secret: try r.optionalText("secret"), nextAttemptAt: try r.text("next_attempt_at"))
             }
         }
     }
@@ -75,7 +95,9 @@ public enum Outbox {
 
     public static func delivered(database: Database, id: Int64) async throws {
         try await database.withConnection { db in
-            try await db.raw("UPDATE outbox SET delivered_at = \(bind: Clock.isoNow()), attempts = attempts + 1, last_error = NULL WHERE id = \(bind: id)").run()
+            try await db.raw(
+                "UPDATE outbox SET delivered_at = \(bind: Clock.isoNow()), attempts = attempts + 1, last_error = NULL WHERE id = \(bind: id)"
+            ).run()
         }
     }
 
@@ -84,10 +106,12 @@ public enum Outbox {
         let next = Clock.iso(now.addingTimeInterval(backoff(afterAttempt: attempts)))
         let gaveUp = attempts >= maxAttempts ? Clock.iso(now) : nil
         try await database.withConnection { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE outbox SET attempts = \(bind: attempts), next_attempt_at = \(bind: next), last_error = \(bind: String(error.prefix(500))),
                   failed_at = \(bind: gaveUp) WHERE id = \(bind: item.id)
-                """).run()
+                """
+            ).run()
         }
     }
 
@@ -109,11 +133,16 @@ public enum Outbox {
             try await db.raw(query).all().map { r in
                 let kind = try r.text("target_kind")
                 let target = try r.text("target")
-                return .object([("id", .int(try r.int("id"))), ("event", .string(try r.text("event"))), ("target_kind", .string(kind)),
-                    ("target", .string(kind == "sms" ? PersonalData.maskPhone(target) : target)), ("webhook_id", try r.jsonInt("webhook_id")),
-                    ("attempts", .int(try r.int("attempts"))), ("next_attempt_at", .string(try r.text("next_attempt_at"))),
+                return .object([
+                    ("id", .int(try r.int("id"))), ("event", .string(try r.text("event"))),
+                    ("target_kind", .string(kind)),
+                    ("target", .string(kind == "sms" ? PersonalData.maskPhone(target) : target)),
+                    ("webhook_id", try r.jsonInt("webhook_id")),
+                    ("attempts", .int(try r.int("attempts"))),
+                    ("next_attempt_at", .string(try r.text("next_attempt_at"))),
                     ("delivered_at", try r.jsonText("delivered_at")), ("failed_at", try r.jsonText("failed_at")),
-                    ("last_error", try r.jsonText("last_error")), ("created_at", .string(try r.text("created_at")))])
+                    ("last_error", try r.jsonText("last_error")), ("created_at", .string(try r.text("created_at"))),
+                ])
             }
         }
     }

@@ -7,16 +7,17 @@ public struct ProjectRepository: Sendable {
     public let database: Database
     public init(database: Database) { self.database = database }
 
-
     /// The organisations a project names, by the column that holds each.
     public static let roles: [(field: String, kind: OrganisationKind)] = [
-        ("contractor_id", .contractor), ("supervisor_id", .supervisor), ("designer_id", .designer), ("pm_company_id", .pmCompany),
+        ("contractor_id", .contractor), ("supervisor_id", .supervisor), ("designer_id", .designer),
+        ("pm_company_id", .pmCompany),
     ]
 
     /// Place-scoped accounts see the projects of their places; an organisation sees the projects it works on.
     static func scope(_ actor: Actor) -> SQLQueryString {
         if actor.scope.kind == .organisation, let org = actor.scope.id {
-            return "(p.contractor_id = \(bind: org) OR p.supervisor_id = \(bind: org) OR p.designer_id = \(bind: org) OR p.pm_company_id = \(bind: org))"
+            return
+                "(p.contractor_id = \(bind: org) OR p.supervisor_id = \(bind: org) OR p.designer_id = \(bind: org) OR p.pm_company_id = \(bind: org))"
         }
         guard let kind = actor.scope.kind, let id = actor.scope.id else { return "1=1" }
         switch kind {
@@ -34,16 +35,23 @@ public struct ProjectRepository: Sendable {
         public var version: Int
 
         init(_ r: any SQLRow) throws {
-            id = try r.int("id"); subdistrictId = try r.int("subdistrict_id"); communityId = try r.int("community_id")
-            compoundId = try r.int("compound_id"); batchYear = try r.decode(column: "batch_year", as: Int.self)
-            guard let d = Day(try r.text("deadline")) else { throw StoreError.invalid("project \(id) has no valid deadline") }
+            id = try r.int("id")
+            subdistrictId = try r.int("subdistrict_id")
+            communityId = try r.int("community_id")
+            compoundId = try r.int("compound_id")
+            batchYear = try r.decode(column: "batch_year", as: Int.self)
+            guard let d = Day(try r.text("deadline")) else {
+                throw StoreError.invalid("project \(id) has no valid deadline")
+            }
             deadline = d
             plannedStart = try r.optionalText("planned_start").flatMap { Day($0) }
             stage = ProjectStage(rawValue: try r.text("stage")) ?? .consultation
             startedOn = try r.optionalText("started_on").flatMap { Day($0) }
             completedOn = try r.optionalText("completed_on").flatMap { Day($0) }
-            contractorId = try r.optionalInt("contractor_id"); supervisorId = try r.optionalInt("supervisor_id")
-            pmCompanyId = try r.optionalInt("pm_company_id"); version = try r.decode(column: "version", as: Int.self)
+            contractorId = try r.optionalInt("contractor_id")
+            supervisorId = try r.optionalInt("supervisor_id")
+            pmCompanyId = try r.optionalInt("pm_company_id")
+            version = try r.decode(column: "version", as: Int.self)
         }
     }
 
@@ -79,22 +87,38 @@ public struct ProjectRepository: Sendable {
         public init() {}
     }
 
-    public func create(compoundId: Int64, batchYear: Int, deadline: Day, fields: Fields, actor: Actor) async throws -> JSONValue {
+    public func create(compoundId: Int64, batchYear: Int, deadline: Day, fields: Fields, actor: Actor) async throws
+        -> JSONValue
+    {
         try Self.requireManager(actor)
-        guard (2000...2100).contains(batchYear) else { throw ValidationError(field: "batch_year", code: "invalid", message: "batch_year must be 2000 to 2100") }
+        guard (2000...2100).contains(batchYear) else {
+            throw ValidationError(field: "batch_year", code: "invalid", message: "batch_year must be 2000 to 2100")
+        }
         guard deadline.civil.year >= batchYear else {
-            throw ValidationError(field: "deadline", code: "invalid", message: "the deadline cannot fall before the batch year")
+            throw ValidationError(
+                field: "deadline", code: "invalid", message: "the deadline cannot fall before the batch year")
         }
         let id: Int64 = try await database.transaction { db in
-            guard let compound = try await ResourceRepository(database: database).fetch(.compounds, id: compoundId, actor: actor, db: db) else {
-                throw ValidationError(field: "compound_id", code: "not_found", message: "compound \(compoundId) does not exist in your scope")
+            guard
+                let compound = try await ResourceRepository(database: database).fetch(
+                    .compounds, id: compoundId, actor: actor, db: db)
+            else {
+                throw ValidationError(
+                    field: "compound_id", code: "not_found",
+                    message: "compound \(compoundId) does not exist in your scope")
             }
-            let taken = try await db.raw("SELECT id FROM projects WHERE compound_id = \(bind: compoundId) AND batch_year = \(bind: batchYear)").first()
-            if taken != nil { throw StoreError.conflict("compound \(compoundId) already has a project in the \(batchYear) batch") }
+            let taken = try await db.raw(
+                "SELECT id FROM projects WHERE compound_id = \(bind: compoundId) AND batch_year = \(bind: batchYear)"
+            ).first()
+            if taken != nil {
+                throw StoreError.conflict("compound \(compoundId) already has a project in the \(batchYear) batch")
+            }
             try await Self.checkOrganisations(fields.organisations, subdistrictId: compound.subdistrictId ?? 0, db: db)
-            let community = try await db.raw("SELECT community_id FROM compounds WHERE id = \(bind: compoundId)").first()!.int("community_id")
+            let community = try await db.raw("SELECT community_id FROM compounds WHERE id = \(bind: compoundId)")
+                .first()!.int("community_id")
             let org = { (k: String) -> Int64? in fields.organisations[k] ?? nil }
-            let id = try await db.raw("""
+            let id = try await db.raw(
+                """
                 INSERT INTO projects (subdistrict_id, community_id, compound_id, batch_year, deadline, planned_start, is_model, model_writeup,
                   contractor_id, supervisor_id, designer_id, pm_company_id, created_at)
                 VALUES (\(bind: compound.subdistrictId ?? 0), \(bind: community), \(bind: compoundId), \(bind: batchYear), \(bind: deadline.description),
@@ -102,9 +126,16 @@ public struct ProjectRepository: Sendable {
                   \(bind: org("contractor_id")), \(bind: org("supervisor_id")), \(bind: org("designer_id")), \(bind: org("pm_company_id")),
                   \(bind: Clock.isoNow()))
                 RETURNING id
-                """).first()!.int("id")
-            try await AuditLog.record(db: db, actor: actor, action: "create", entity: "projects", entityId: id, subdistrictId: compound.subdistrictId,
-                before: nil, after: .object([("compound_id", .int(compoundId)), ("batch_year", .int(Int64(batchYear))), ("deadline", .string(deadline.description))]))
+                """
+            ).first()!.int("id")
+            try await AuditLog.record(
+                db: db, actor: actor, action: "create", entity: "projects", entityId: id,
+                subdistrictId: compound.subdistrictId,
+                before: nil,
+                after: .object([
+                    ("compound_id", .int(compoundId)), ("batch_year", .int(Int64(batchYear))),
+                    ("deadline", .string(deadline.description)),
+                ]))
             return id
         }
         return try await get(id: id, actor: actor)
@@ -119,11 +150,13 @@ public struct ProjectRepository: Sendable {
                 SELECT kind FROM organisations WHERE id = \(bind: id) AND subdistrict_id = \(bind: subdistrictId)
                 """
             guard let row = try await db.raw(sql).first() else {
-                throw ValidationError(field: field, code: "not_found",
+                throw ValidationError(
+                    field: field, code: "not_found",
                     message: "organisation \(id) does not exist in this sub-district")
             }
             guard try row.text("kind") == kind.rawValue else {
-                throw ValidationError(field: field, code: "wrong_kind", message: "organisation \(id) is not a \(kind.rawValue)")
+                throw ValidationError(
+                    field: field, code: "wrong_kind", message: "organisation \(id) is not a \(kind.rawValue)")
             }
         }
     }
@@ -136,7 +169,8 @@ public struct ProjectRepository: Sendable {
             let p = try await Self.require(id, actor: actor, db: db)
             if let v = ifVersion, v != p.version { throw StoreError.stale }
             if let d = fields.deadline, d.civil.year < p.batchYear {
-                throw ValidationError(field: "deadline", code: "invalid", message: "the deadline cannot fall before the batch year")
+                throw ValidationError(
+                    field: "deadline", code: "invalid", message: "the deadline cannot fall before the batch year")
             }
             try await Self.checkOrganisations(fields.organisations, subdistrictId: p.subdistrictId, db: db)
             var sets: [SQLQueryString] = []
@@ -144,15 +178,23 @@ public struct ProjectRepository: Sendable {
             if let s = fields.plannedStart { sets.append("planned_start = \(bind: s?.description)") }
             if let m = fields.isModel { sets.append("is_model = \(bind: m ? 1 : 0)") }
             if let w = fields.modelWriteup { sets.append("model_writeup = \(bind: TextNormalizer.prose(w))") }
-            for (field, _) in Self.roles { if let o = fields.organisations[field] { sets.append("\(unsafeRaw: field) = \(bind: o)") } }
+            for (field, _) in Self.roles {
+                if let o = fields.organisations[field] { sets.append("\(unsafeRaw: field) = \(bind: o)") }
+            }
             guard !sets.isEmpty else { return }
             var sql: SQLQueryString = "UPDATE projects SET version = version + 1"
             for s in sets { sql += ", " + s }
             sql += " WHERE id = \(bind: id)"
             try await db.raw(sql).run()
-            if let calendar { try await ScheduleRepository.refreshLateFinishes(project: try await Self.require(id, actor: actor, db: db), calendar: calendar, db: db) }
-            try await AuditLog.record(db: db, actor: actor, action: "update", entity: "projects", entityId: id, subdistrictId: p.subdistrictId,
-                before: .object([("version", .int(Int64(p.version)))]), after: .object([("fields", .int(Int64(sets.count)))]))
+            if let calendar {
+                try await ScheduleRepository.refreshLateFinishes(
+                    project: try await Self.require(id, actor: actor, db: db), calendar: calendar, db: db)
+            }
+            try await AuditLog.record(
+                db: db, actor: actor, action: "update", entity: "projects", entityId: id,
+                subdistrictId: p.subdistrictId,
+                before: .object([("version", .int(Int64(p.version)))]),
+                after: .object([("fields", .int(Int64(sets.count)))]))
         }
         return try await get(id: id, actor: actor)
     }
@@ -177,30 +219,40 @@ public struct ProjectRepository: Sendable {
         let tenths = Percent.weighted(sum: try r.int("weighted"), weight: budget)
         var pairs: [(String, JSONValue)] = [
             ("id", .int(try r.int("id"))), ("subdistrict_id", .int(try r.int("subdistrict_id"))),
-            ("community_id", .int(try r.int("community_id"))), ("community_name", .string(try r.text("community_name"))),
+            ("community_id", .int(try r.int("community_id"))),
+            ("community_name", .string(try r.text("community_name"))),
             ("compound_id", .int(try r.int("compound_id"))), ("compound_name", .string(try r.text("compound_name"))),
             ("households", .int(try r.int("households"))), ("batch_year", .int(try r.int("batch_year"))),
             ("deadline", .string(try r.text("deadline"))), ("planned_start", try r.jsonText("planned_start")),
-            ("stage", .string(try r.text("stage"))), ("started_on", try r.jsonText("started_on")), ("completed_on", try r.jsonText("completed_on")),
+            ("stage", .string(try r.text("stage"))), ("started_on", try r.jsonText("started_on")),
+            ("completed_on", try r.jsonText("completed_on")),
             ("percent_complete", .number(Percent.text(tenths))), ("budget_fen", .int(budget)),
             ("is_model", .bool(try r.flag("is_model"))), ("model_writeup", .string(try r.text("model_writeup"))),
         ]
         for (field, _) in Self.roles { pairs.append((field, try r.jsonInt(field))) }
-        pairs += [("contractor_name", try r.jsonText("contractor_name")), ("baseline_at", try r.jsonText("baseline_at")),
-                  ("version", .int(try r.int("version")))]
+        pairs += [
+            ("contractor_name", try r.jsonText("contractor_name")), ("baseline_at", try r.jsonText("baseline_at")),
+            ("version", .int(try r.int("version"))),
+        ]
         return .object(pairs)
     }
 
     public struct Filter: Sendable {
         public var batchYear: Int?, stage: ProjectStage?, compoundId: Int64?, communityId: Int64?
-        public init(batchYear: Int? = nil, stage: ProjectStage? = nil, compoundId: Int64? = nil, communityId: Int64? = nil) {
-            self.batchYear = batchYear; self.stage = stage; self.compoundId = compoundId; self.communityId = communityId
+        public init(
+            batchYear: Int? = nil, stage: ProjectStage? = nil, compoundId: Int64? = nil, communityId: Int64? = nil
+        ) {
+            self.batchYear = batchYear
+            self.stage = stage
+            self.compoundId = compoundId
+            self.communityId = communityId
         }
     }
 
     public func list(actor: Actor, filter: Filter = Filter(), paging: Paging = .export) async throws -> [JSONValue] {
         guard Permissions.allows(actor.role, .readProjects) else { throw AccessError.forbidden }
-        var sql: SQLQueryString = "SELECT \(unsafeRaw: Self.listColumns) \(unsafeRaw: Self.listFrom) WHERE " + Self.scope(actor)
+        var sql: SQLQueryString =
+            "SELECT \(unsafeRaw: Self.listColumns) \(unsafeRaw: Self.listFrom) WHERE " + Self.scope(actor)
         if let y = filter.batchYear { sql += " AND p.batch_year = \(bind: y)" }
         if let s = filter.stage { sql += " AND p.stage = \(bind: s.rawValue)" }
         if let c = filter.compoundId { sql += " AND p.compound_id = \(bind: c)" }
@@ -213,30 +265,45 @@ public struct ProjectRepository: Sendable {
     public func get(id: Int64, actor: Actor) async throws -> JSONValue {
         guard Permissions.allows(actor.role, .readProjects) else { throw AccessError.forbidden }
         return try await database.withConnection { db in
-            let sql: SQLQueryString = "SELECT \(unsafeRaw: Self.listColumns) \(unsafeRaw: Self.listFrom) WHERE p.id = \(bind: id) AND " + Self.scope(actor)
-            guard let row = try await db.raw(sql).first(), case .object(var pairs) = try summary(row) else { throw StoreError.notFound }
+            let sql: SQLQueryString =
+                "SELECT \(unsafeRaw: Self.listColumns) \(unsafeRaw: Self.listFrom) WHERE p.id = \(bind: id) AND "
+                + Self.scope(actor)
+            guard let row = try await db.raw(sql).first(), case .object(var pairs) = try summary(row) else {
+                throw StoreError.notFound
+            }
             let items = try await Self.workItems(projectId: id, db: db)
             pairs.append(("work_items", .array(items)))
             pairs.append(("totals_by_category", Self.totals(items)))
             let stage = ProjectStage(rawValue: try row.text("stage")) ?? .consultation
             pairs.append(("next_stage", stage.next.map { .string($0.rawValue) } ?? .null))
             pairs.append(("next_gate_evidence", .array((stage.next?.recordKinds ?? []).map { .string($0.rawValue) })))
-            pairs.append(("next_gate_document_types", .array((stage.next?.documentTypes ?? []).map { .string($0.rawValue) })))
-            let gates = try await db.raw("""
+            pairs.append(
+                ("next_gate_document_types", .array((stage.next?.documentTypes ?? []).map { .string($0.rawValue) })))
+            let gates = try await db.raw(
+                """
                 SELECT from_stage, to_stage, evidence_json, note, passed_at, passed_by FROM gate_passes WHERE project_id = \(bind: id) ORDER BY id
-                """).all().map { g -> JSONValue in
+                """
+            ).all().map { g -> JSONValue in
                 let evidence = try g.storedJSON("evidence_json")
-                return .object([("from", .string(try g.text("from_stage"))), ("to", .string(try g.text("to_stage"))),
-                         ("evidence", evidence), ("on_paper", .bool(Self.passedOnPaper(evidence))), ("note", .string(try g.text("note"))),
-                         ("passed_at", .string(try g.text("passed_at"))), ("passed_by", .string(try g.text("passed_by")))])
+                return .object([
+                    ("from", .string(try g.text("from_stage"))), ("to", .string(try g.text("to_stage"))),
+                    ("evidence", evidence), ("on_paper", .bool(Self.passedOnPaper(evidence))),
+                    ("note", .string(try g.text("note"))),
+                    ("passed_at", .string(try g.text("passed_at"))), ("passed_by", .string(try g.text("passed_by"))),
+                ])
             }
             pairs.append(("gates", .array(gates)))
-            let acceptances = try await db.raw("""
+            let acceptances = try await db.raw(
+                """
                 SELECT id, kind, date, result, participants_json, note FROM acceptances WHERE project_id = \(bind: id) ORDER BY date, id
-                """).all().map { a -> JSONValue in
-                .object([("id", .int(try a.int("id"))), ("kind", .string(try a.text("kind"))), ("date", .string(try a.text("date"))),
-                         ("result", .string(try a.text("result"))), ("participants", try a.storedJSON("participants_json")),
-                         ("note", .string(try a.text("note")))])
+                """
+            ).all().map { a -> JSONValue in
+                .object([
+                    ("id", .int(try a.int("id"))), ("kind", .string(try a.text("kind"))),
+                    ("date", .string(try a.text("date"))),
+                    ("result", .string(try a.text("result"))), ("participants", try a.storedJSON("participants_json")),
+                    ("note", .string(try a.text("note"))),
+                ])
             }
             pairs.append(("acceptances", .array(acceptances)))
             let satisfaction = try await QuestionnaireRepository.satisfactionByProject(projectIds: [id], db: db)[id]
@@ -253,13 +320,19 @@ public struct ProjectRepository: Sendable {
     // MARK: The tailored plan
 
     static func workItems(projectId: Int64, db: any SQLDatabase) async throws -> [JSONValue] {
-        try await db.raw("""
+        try await db.raw(
+            """
             SELECT id, code, category, name, quantity_centi, unit, budget_fen, percent, version FROM work_items WHERE project_id = \(bind: projectId) ORDER BY id
-            """).all().map { w in
-            .object([("id", .int(try w.int("id"))), ("code", .string(try w.text("code"))), ("category", .string(try w.text("category"))),
-                     ("name", .string(try w.text("name"))), ("quantity", .string(Area(centi: try w.int("quantity_centi")).description)),
-                     ("unit", .string(try w.text("unit"))), ("budget_fen", .int(try w.int("budget_fen"))),
-                     ("percent", .int(try w.int("percent"))), ("version", .int(try w.int("version")))])
+            """
+        ).all().map { w in
+            .object([
+                ("id", .int(try w.int("id"))), ("code", .string(try w.text("code"))),
+                ("category", .string(try w.text("category"))),
+                ("name", .string(try w.text("name"))),
+                ("quantity", .string(Area(centi: try w.int("quantity_centi")).description)),
+                ("unit", .string(try w.text("unit"))), ("budget_fen", .int(try w.int("budget_fen"))),
+                ("percent", .int(try w.int("percent"))), ("version", .int(try w.int("version"))),
+            ])
         }
     }
 
@@ -283,7 +356,11 @@ public struct ProjectRepository: Sendable {
         public var unit: String?
         public var budgetFen: Int64
         public init(code: String, name: String? = nil, quantity: Area, unit: String? = nil, budgetFen: Int64) {
-            self.code = code; self.name = name; self.quantity = quantity; self.unit = unit; self.budgetFen = budgetFen
+            self.code = code
+            self.name = name
+            self.quantity = quantity
+            self.unit = unit
+            self.budgetFen = budgetFen
         }
     }
 
@@ -294,23 +371,32 @@ public struct ProjectRepository: Sendable {
     public func addWorkItem(projectId: Int64, _ item: NewWorkItem, actor: Actor) async throws -> JSONValue {
         try Self.requireManager(actor)
         guard let entry = WorkCatalogue.item(item.code) else {
-            throw ValidationError(field: "code", code: "unknown", message: "\(item.code) is not in the work catalogue (GET /api/v1/work_catalogue)")
+            throw ValidationError(
+                field: "code", code: "unknown",
+                message: "\(item.code) is not in the work catalogue (GET /api/v1/work_catalogue)")
         }
         guard item.budgetFen >= 0, item.budgetFen <= Self.maxBudgetFen else {
-            throw ValidationError(field: "budget_fen", code: "invalid",
+            throw ValidationError(
+                field: "budget_fen", code: "invalid",
                 message: "budget_fen is a whole number of fen from 0 to \(Self.maxBudgetFen)")
         }
-        guard item.quantity.centi > 0 else { throw ValidationError(field: "quantity", code: "invalid", message: "quantity must be more than 0") }
+        guard item.quantity.centi > 0 else {
+            throw ValidationError(field: "quantity", code: "invalid", message: "quantity must be more than 0")
+        }
         let name = TextNormalizer.clean(item.name ?? "").isEmpty ? entry.zh : TextNormalizer.clean(item.name!)
         let unit = TextNormalizer.clean(item.unit ?? "").isEmpty ? entry.unit : TextNormalizer.clean(item.unit!)
         try await database.transaction { db in
             let p = try await Self.require(projectId, actor: actor, db: db)
-            let id = try await db.raw("""
+            let id = try await db.raw(
+                """
                 INSERT INTO work_items (project_id, code, category, name, quantity_centi, unit, budget_fen)
                 VALUES (\(bind: projectId), \(bind: entry.code), \(bind: entry.category.rawValue), \(bind: name), \(bind: item.quantity.centi),
                   \(bind: unit), \(bind: item.budgetFen)) RETURNING id
-                """).first()!.int("id")
-            try await AuditLog.record(db: db, actor: actor, action: "create", entity: "work_items", entityId: id, subdistrictId: p.subdistrictId,
+                """
+            ).first()!.int("id")
+            try await AuditLog.record(
+                db: db, actor: actor, action: "create", entity: "work_items", entityId: id,
+                subdistrictId: p.subdistrictId,
                 before: nil, after: .object([("code", .string(entry.code)), ("budget_fen", .int(item.budgetFen))]))
         }
         return try await get(id: projectId, actor: actor)
@@ -320,14 +406,20 @@ public struct ProjectRepository: Sendable {
         try Self.requireManager(actor)
         try await database.transaction { db in
             let p = try await Self.require(projectId, actor: actor, db: db)
-            guard try await db.raw("SELECT id FROM work_items WHERE id = \(bind: itemId) AND project_id = \(bind: projectId)").first() != nil else {
+            guard
+                try await db.raw(
+                    "SELECT id FROM work_items WHERE id = \(bind: itemId) AND project_id = \(bind: projectId)"
+                ).first() != nil
+            else {
                 throw StoreError.notFound
             }
             if try await db.raw("SELECT id FROM tasks WHERE work_item_id = \(bind: itemId)").first() != nil {
                 throw StoreError.conflict("a task is tied to work item \(itemId); remove the task first")
             }
             try await db.raw("DELETE FROM work_items WHERE id = \(bind: itemId)").run()
-            try await AuditLog.record(db: db, actor: actor, action: "delete", entity: "work_items", entityId: itemId, subdistrictId: p.subdistrictId,
+            try await AuditLog.record(
+                db: db, actor: actor, action: "delete", entity: "work_items", entityId: itemId,
+                subdistrictId: p.subdistrictId,
                 before: .object([("project_id", .int(projectId))]), after: nil)
         }
         return try await get(id: projectId, actor: actor)
@@ -340,7 +432,9 @@ public struct ProjectRepository: Sendable {
         try Self.requireManager(actor)
         try await database.transaction { db in
             let p = try await Self.require(id, actor: actor, db: db)
-            guard let next = p.stage.next else { throw StoreError.conflict("the project is handed over; there is no further stage") }
+            guard let next = p.stage.next else {
+                throw StoreError.conflict("the project is handed over; there is no further stage")
+            }
             try Self.checkEvidenceForm(evidence, gate: next)
             try await Self.checkEvidence(evidence, gate: next, project: p, actor: actor, db: db)
             try await Self.checkGateRules(next, project: p, evidence: evidence, db: db)
@@ -351,46 +445,59 @@ public struct ProjectRepository: Sendable {
 
     /// The domain's rules of a gate's evidence, said as the API says them.
     static func checkEvidenceForm(_ evidence: [Evidence], gate next: ProjectStage) throws {
-        let takes = "records: " + next.recordKinds.map(\.rawValue).joined(separator: ", ")
+        let takes =
+            "records: " + next.recordKinds.map(\.rawValue).joined(separator: ", ")
             + "; documents: " + next.documentTypes.map(\.rawValue).joined(separator: ", ")
         switch GateEvidence.problem(evidence, into: next) {
         case nil: return
         case .missing:
             throw StoreError.refused(code: next.gate, message: "moving to \(next.rawValue) needs evidence (\(takes))")
         case .wrongKind(let kind):
-            throw ValidationError(field: "evidence", code: "wrong_kind",
+            throw ValidationError(
+                field: "evidence", code: "wrong_kind",
                 message: "a \(kind.rawValue) is not evidence for \(next.rawValue); it takes \(takes)")
         case .wrongDocumentType(let type):
-            throw ValidationError(field: "evidence", code: "wrong_document_type",
+            throw ValidationError(
+                field: "evidence", code: "wrong_document_type",
                 message: "a \(type.rawValue) is not evidence for \(next.rawValue); it takes \(takes)")
         case .repeatedDocument(let id):
-            throw ValidationError(field: "evidence", code: "repeated_document", message: "document \(id) is listed twice")
+            throw ValidationError(
+                field: "evidence", code: "repeated_document", message: "document \(id) is listed twice")
         }
     }
 
     /// Rules of a gate beyond its evidence: an approved plan has work items; construction has a contractor;
     /// acceptance comes only from a passed final acceptance.
-    static func checkGateRules(_ next: ProjectStage, project p: Row, evidence: [Evidence], db: any SQLDatabase) async throws {
+    static func checkGateRules(_ next: ProjectStage, project p: Row, evidence: [Evidence], db: any SQLDatabase)
+        async throws
+    {
         switch next {
         case .planApproved:
             if try await db.raw("SELECT id FROM work_items WHERE project_id = \(bind: p.id)").first() == nil {
                 throw StoreError.refused(code: next.gate, message: "the plan has no work items yet")
             }
         case .construction:
-            if p.contractorId == nil { throw StoreError.refused(code: next.gate, message: "assign a contractor before construction starts") }
+            if p.contractorId == nil {
+                throw StoreError.refused(code: next.gate, message: "assign a contractor before construction starts")
+            }
         case .accepted:
             if !evidence.contains(where: { if case .record(.acceptance, _) = $0 { true } else { false } }) {
-                throw StoreError.refused(code: next.gate, message: "a project is accepted only through a passed final acceptance")
+                throw StoreError.refused(
+                    code: next.gate, message: "a project is accepted only through a passed final acceptance")
             }
         default: break
         }
     }
 
-    static let evidenceTables: [EvidenceKind: String] = [.vote: "votes", .acceptance: "acceptances",
-        .notice: "notices", .expertReview: "expert_reviews", .questionnaire: "questionnaires"]
+    static let evidenceTables: [EvidenceKind: String] = [
+        .vote: "votes", .acceptance: "acceptances",
+        .notice: "notices", .expertReview: "expert_reviews", .questionnaire: "questionnaires",
+    ]
 
-    static func checkEvidence(_ evidence: [Evidence], gate: ProjectStage, project p: Row, actor: Actor,
-        db: any SQLDatabase)
+    static func checkEvidence(
+        _ evidence: [Evidence], gate: ProjectStage, project p: Row, actor: Actor,
+        db: any SQLDatabase
+    )
         async throws
     {
         for e in evidence {
@@ -421,7 +528,8 @@ public struct ProjectRepository: Sendable {
         case .expertReview: sql += " AND project_id = \(bind: p.id) AND conclusion <> 'rejected'"
         }
         if try await db.raw(sql).first() == nil {
-            throw ValidationError(field: "evidence", code: "not_found",
+            throw ValidationError(
+                field: "evidence", code: "not_found",
                 message: "\(kind.rawValue) \(id) does not exist or does not apply to this project")
         }
     }
@@ -431,39 +539,58 @@ public struct ProjectRepository: Sendable {
         if try await db.raw("SELECT id FROM attachments WHERE id = \(bind: id)").first() == nil {
             throw ValidationError(field: "evidence", code: "not_found", message: "document \(id) does not exist")
         }
-        if let used = try await db.raw("SELECT to_stage FROM gate_documents WHERE attachment_id = \(bind: id)").first() {
-            throw StoreError.conflict("document \(id) is already the evidence of the gate into \(try used.text("to_stage"))")
+        if let used = try await db.raw("SELECT to_stage FROM gate_documents WHERE attachment_id = \(bind: id)").first()
+        {
+            throw StoreError.conflict(
+                "document \(id) is already the evidence of the gate into \(try used.text("to_stage"))")
         }
     }
 
     static func evidenceJSON(_ evidence: [Evidence]) -> JSONValue {
-        .array(evidence.map { e in
-            switch e {
-            case .record(let kind, let id): .object([("kind", .string(kind.rawValue)), ("id", .int(id))])
-            case .document(let id, let type):
-                .object([("kind", .string("document")), ("attachment_id", .int(id)), ("document_type", .string(type.rawValue))])
-            }
-        })
+        .array(
+            evidence.map { e in
+                switch e {
+                case .record(let kind, let id): .object([("kind", .string(kind.rawValue)), ("id", .int(id))])
+                case .document(let id, let type):
+                    .object([
+                        ("kind", .string("document")), ("attachment_id", .int(id)),
+                        ("document_type", .string(type.rawValue)),
+                    ])
+                }
+            })
     }
 
-    static func pass(_ p: Row, to next: ProjectStage, evidence: [Evidence], note: String, actor: Actor, db: any SQLDatabase) async throws {
+    static func pass(
+        _ p: Row, to next: ProjectStage, evidence: [Evidence], note: String, actor: Actor, db: any SQLDatabase
+    ) async throws {
         let ev = evidenceJSON(evidence)
-        try await db.raw("UPDATE projects SET stage = \(bind: next.rawValue), version = version + 1 WHERE id = \(bind: p.id)").run()
+        try await db.raw(
+            "UPDATE projects SET stage = \(bind: next.rawValue), version = version + 1 WHERE id = \(bind: p.id)"
+        ).run()
         for case .document(let attachment, let type) in evidence {
-            try await db.raw("""
+            try await db.raw(
+                """
                 INSERT INTO gate_documents (attachment_id, project_id, to_stage, document_type)
                 VALUES (\(bind: attachment), \(bind: p.id), \(bind: next.rawValue), \(bind: type.rawValue))
-                """).run()
+                """
+            ).run()
         }
-        try await db.raw("""
+        try await db.raw(
+            """
             INSERT INTO gate_passes (project_id, from_stage, to_stage, evidence_json, note, passed_at, passed_by)
             VALUES (\(bind: p.id), \(bind: p.stage.rawValue), \(bind: next.rawValue), \(bind: ev.serialized()), \(bind: TextNormalizer.prose(note)),
               \(bind: Clock.isoNow()), \(bind: actor.username))
-            """).run()
-        try await AuditLog.record(db: db, actor: actor, action: "advance", entity: "projects", entityId: p.id, subdistrictId: p.subdistrictId,
+            """
+        ).run()
+        try await AuditLog.record(
+            db: db, actor: actor, action: "advance", entity: "projects", entityId: p.id, subdistrictId: p.subdistrictId,
             before: .string(p.stage.rawValue), after: .object([("stage", .string(next.rawValue)), ("evidence", ev)]))
-        try await Outbox.emit(db: db, event: "project.advanced", subdistrictId: p.subdistrictId, payload: .object([
-            ("id", .int(p.id)), ("compound_id", .int(p.compoundId)), ("from", .string(p.stage.rawValue)), ("to", .string(next.rawValue))]))
+        try await Outbox.emit(
+            db: db, event: "project.advanced", subdistrictId: p.subdistrictId,
+            payload: .object([
+                ("id", .int(p.id)), ("compound_id", .int(p.compoundId)), ("from", .string(p.stage.rawValue)),
+                ("to", .string(next.rawValue)),
+            ]))
     }
 
     // MARK: Acceptances
@@ -472,31 +599,44 @@ public struct ProjectRepository: Sendable {
     public enum AcceptanceResult: String, CaseIterable, Sendable { case passed, failed }
 
     /// Records an acceptance; a passed final one completes the project and moves it to `accepted`.
-    public func addAcceptance(projectId: Int64, kind: AcceptanceKind, date: Day, result: AcceptanceResult, participants: [String],
-        note: String, actor: Actor) async throws -> JSONValue
-    {
-        guard Permissions.allows(actor.role, .manageProjects) || actor.role == .supervisor else { throw AccessError.forbidden }
+    public func addAcceptance(
+        projectId: Int64, kind: AcceptanceKind, date: Day, result: AcceptanceResult, participants: [String],
+        note: String, actor: Actor
+    ) async throws -> JSONValue {
+        guard Permissions.allows(actor.role, .manageProjects) || actor.role == .supervisor else {
+            throw AccessError.forbidden
+        }
         let names = participants.map(TextNormalizer.clean).filter { !$0.isEmpty }
         guard !names.isEmpty else {
             throw ValidationError(field: "participants", code: "required", message: "an acceptance lists who took part")
         }
-        guard date <= Clock.today else { throw ValidationError(field: "date", code: "future", message: "an acceptance is recorded after it happened") }
+        guard date <= Clock.today else {
+            throw ValidationError(field: "date", code: "future", message: "an acceptance is recorded after it happened")
+        }
         try await database.transaction { db in
             let p = try await Self.require(projectId, actor: actor, db: db)
             guard p.stage == .construction else {
-                throw StoreError.conflict("acceptances are recorded while the project is in construction; it is \(p.stage.rawValue)")
+                throw StoreError.conflict(
+                    "acceptances are recorded while the project is in construction; it is \(p.stage.rawValue)")
             }
-            let id = try await db.raw("""
+            let id = try await db.raw(
+                """
                 INSERT INTO acceptances (project_id, kind, date, result, participants_json, note, created_at, created_by)
                 VALUES (\(bind: projectId), \(bind: kind.rawValue), \(bind: date.description), \(bind: result.rawValue),
                   \(bind: JSONValue.array(names.map { .string($0) }).serialized()), \(bind: TextNormalizer.prose(note)), \(bind: Clock.isoNow()),
                   \(bind: actor.username)) RETURNING id
-                """).first()!.int("id")
-            try await AuditLog.record(db: db, actor: actor, action: "create", entity: "acceptances", entityId: id, subdistrictId: p.subdistrictId,
+                """
+            ).first()!.int("id")
+            try await AuditLog.record(
+                db: db, actor: actor, action: "create", entity: "acceptances", entityId: id,
+                subdistrictId: p.subdistrictId,
                 before: nil, after: .object([("kind", .string(kind.rawValue)), ("result", .string(result.rawValue))]))
             if kind == .final && result == .passed {
-                try await db.raw("UPDATE projects SET completed_on = \(bind: date.description) WHERE id = \(bind: projectId)").run()
-                try await Self.pass(p, to: .accepted, evidence: [.record(.acceptance, id: id)], note: note, actor: actor, db: db)
+                try await db.raw(
+                    "UPDATE projects SET completed_on = \(bind: date.description) WHERE id = \(bind: projectId)"
+                ).run()
+                try await Self.pass(
+                    p, to: .accepted, evidence: [.record(.acceptance, id: id)], note: note, actor: actor, db: db)
             }
         }
         return try await get(id: projectId, actor: actor)

@@ -8,19 +8,24 @@ public struct QuestionnaireRepository: Sendable {
     public let database: Database
     public init(database: Database) { self.database = database }
 
-
     public struct Header: Sendable {
-        public var id: Int64, subdistrictId: Int64, compoundId: Int64, projectId: Int64?, kind: QuestionnaireKind, title: String
+        public var id: Int64, subdistrictId: Int64, compoundId: Int64, projectId: Int64?, kind: QuestionnaireKind,
+            title: String
         public var questions: [Question], opensOn: Day, closesOn: Day, state: String
 
         /// Responses are taken when published and between the dates.
         public func accepting(today: Day) -> Bool { state == "published" && opensOn <= today && today <= closesOn }
 
         var json: JSONValue {
-            .object([("id", .int(id)), ("compound_id", .int(compoundId)), ("project_id", projectId.map { .int($0) } ?? .null),
-                     ("kind", .string(kind.rawValue)), ("title", .string(title)), ("questions", .array(questions.map(\.json))),
-                     ("opens_on", .string(opensOn.description)), ("closes_on", .string(closesOn.description)), ("state", .string(state)),
-                     ("accepting", .bool(accepting(today: Clock.today)))])
+            .object([
+                ("id", .int(id)), ("compound_id", .int(compoundId)),
+                ("project_id", projectId.map { .int($0) } ?? .null),
+                ("kind", .string(kind.rawValue)), ("title", .string(title)),
+                ("questions", .array(questions.map(\.json))),
+                ("opens_on", .string(opensOn.description)), ("closes_on", .string(closesOn.description)),
+                ("state", .string(state)),
+                ("accepting", .bool(accepting(today: Clock.today))),
+            ])
         }
     }
 
@@ -32,43 +37,74 @@ public struct QuestionnaireRepository: Sendable {
         if let scope { sql += " AND " + scope }
         guard let r = try await db.raw(sql).first() else { throw StoreError.notFound }
         let questions = (try r.storedJSON("questions_json")).arrayItems.compactMap { Question(json: $0) }
-        return Header(id: id, subdistrictId: try r.int("subdistrict_id"), compoundId: try r.int("compound_id"), projectId: try r.optionalInt("project_id"),
-            kind: QuestionnaireKind(rawValue: try r.text("kind")) ?? .consultation, title: try r.text("title"), questions: questions,
+        return Header(
+            id: id, subdistrictId: try r.int("subdistrict_id"), compoundId: try r.int("compound_id"),
+            projectId: try r.optionalInt("project_id"),
+            kind: QuestionnaireKind(rawValue: try r.text("kind")) ?? .consultation, title: try r.text("title"),
+            questions: questions,
             opensOn: Day(try r.text("opens_on"))!, closesOn: Day(try r.text("closes_on"))!, state: try r.text("state"))
     }
 
     func scope(_ actor: Actor) -> SQLQueryString { ResourceSpec.compounds.scopeCondition(actor.scope) }
 
-    public func create(compoundId: Int64, projectId: Int64?, kind: QuestionnaireKind, title: String, questions: [Question], opensOn: Day, closesOn: Day,
-        actor: Actor) async throws -> JSONValue
-    {
+    public func create(
+        compoundId: Int64, projectId: Int64?, kind: QuestionnaireKind, title: String, questions: [Question],
+        opensOn: Day, closesOn: Day,
+        actor: Actor
+    ) async throws -> JSONValue {
         guard Permissions.allows(actor.role, .manageParticipation) else { throw AccessError.forbidden }
         let title = TextNormalizer.prose(title)
-        guard !title.isEmpty, title.count <= 200 else { throw ValidationError(field: "title", code: "required", message: "a questionnaire needs a title") }
-        let qs = questions.map { Question(text: TextNormalizer.prose($0.text), type: $0.type, options: $0.options.map(TextNormalizer.prose), required: $0.required) }
-        if let p = QuestionnaireRules.checkQuestions(qs) { throw ValidationError(field: "questions", code: "invalid", message: p.message) }
-        guard closesOn >= opensOn else { throw ValidationError(field: "closes_on", code: "before_start", message: "it closes on or after it opens") }
+        guard !title.isEmpty, title.count <= 200 else {
+            throw ValidationError(field: "title", code: "required", message: "a questionnaire needs a title")
+        }
+        let qs = questions.map {
+            Question(
+                text: TextNormalizer.prose($0.text), type: $0.type, options: $0.options.map(TextNormalizer.prose),
+                required: $0.required)
+        }
+        if let p = QuestionnaireRules.checkQuestions(qs) {
+            throw ValidationError(field: "questions", code: "invalid", message: p.message)
+        }
+        guard closesOn >= opensOn else {
+            throw ValidationError(field: "closes_on", code: "before_start", message: "it closes on or after it opens")
+        }
         let id: Int64 = try await database.transaction { db in
-            guard let compound = try await ResourceRepository(database: database).fetch(.compounds, id: compoundId, actor: actor, db: db) else {
-                throw ValidationError(field: "compound_id", code: "not_found", message: "compound \(compoundId) does not exist in your scope")
+            guard
+                let compound = try await ResourceRepository(database: database).fetch(
+                    .compounds, id: compoundId, actor: actor, db: db)
+            else {
+                throw ValidationError(
+                    field: "compound_id", code: "not_found",
+                    message: "compound \(compoundId) does not exist in your scope")
             }
             if let p = projectId {
-                guard let row = try await db.raw("SELECT stage FROM projects WHERE id = \(bind: p) AND compound_id = \(bind: compoundId)").first() else {
-                    throw ValidationError(field: "project_id", code: "not_found", message: "project \(p) is not this compound's")
+                guard
+                    let row = try await db.raw(
+                        "SELECT stage FROM projects WHERE id = \(bind: p) AND compound_id = \(bind: compoundId)"
+                    ).first()
+                else {
+                    throw ValidationError(
+                        field: "project_id", code: "not_found", message: "project \(p) is not this compound's")
                 }
                 // 问效 comes after the works: a satisfaction survey of a project waits for its acceptance.
                 let stage = ProjectStage(rawValue: try row.text("stage")) ?? .consultation
                 if kind == .satisfaction && stage < .accepted {
-                    throw StoreError.refused(code: "not_accepted", message: "a satisfaction survey follows the project's acceptance; it is \(stage.rawValue)")
+                    throw StoreError.refused(
+                        code: "not_accepted",
+                        message: "a satisfaction survey follows the project's acceptance; it is \(stage.rawValue)")
                 }
             }
-            let id = try await db.raw("""
+            let id = try await db.raw(
+                """
                 INSERT INTO questionnaires (subdistrict_id, compound_id, project_id, kind, title, questions_json, opens_on, closes_on, created_at, created_by)
                 VALUES (\(bind: compound.subdistrictId ?? 0), \(bind: compoundId), \(bind: projectId), \(bind: kind.rawValue), \(bind: title),
                   \(bind: JSONValue.array(qs.map(\.json)).serialized()), \(bind: opensOn.description), \(bind: closesOn.description),
                   \(bind: Clock.isoNow()), \(bind: actor.username)) RETURNING id
-                """).first()!.int("id")
-            try await AuditLog.record(db: db, actor: actor, action: "create", entity: "questionnaires", entityId: id, subdistrictId: compound.subdistrictId,
+                """
+            ).first()!.int("id")
+            try await AuditLog.record(
+                db: db, actor: actor, action: "create", entity: "questionnaires", entityId: id,
+                subdistrictId: compound.subdistrictId,
                 before: nil, after: .object([("title", .string(title)), ("kind", .string(kind.rawValue))]))
             return id
         }
@@ -88,13 +124,16 @@ public struct QuestionnaireRepository: Sendable {
 
     public func list(actor: Actor, compoundId: Int64?, paging: Paging = .export) async throws -> [JSONValue] {
         guard Permissions.allows(actor.role, .readRegistry) else { throw AccessError.forbidden }
-        var sql: SQLQueryString = "SELECT q.id FROM questionnaires q JOIN compounds t ON t.id = q.compound_id WHERE " + scope(actor)
+        var sql: SQLQueryString =
+            "SELECT q.id FROM questionnaires q JOIN compounds t ON t.id = q.compound_id WHERE " + scope(actor)
         if let compoundId { sql += " AND q.compound_id = \(bind: compoundId)" }
         sql += " ORDER BY q.opens_on DESC, q.id DESC" + paging.sql
         let q = sql
         return try await database.withConnection { db in
             var out: [JSONValue] = []
-            for r in try await db.raw(q).all() { out.append(try await Self.header(try r.int("id"), db: db, scope: nil).json) }
+            for r in try await db.raw(q).all() {
+                out.append(try await Self.header(try r.int("id"), db: db, scope: nil).json)
+            }
             return out
         }
     }
@@ -106,55 +145,87 @@ public struct QuestionnaireRepository: Sendable {
         try await database.transaction { db in
             let h = try await Self.header(id, db: db, scope: s)
             let allowed = (h.state == "draft" && state == "published") || (h.state == "published" && state == "closed")
-            guard allowed else { throw StoreError.conflict("a questionnaire that is \(h.state) cannot become \(state)") }
-            try await db.raw("UPDATE questionnaires SET state = \(bind: state), version = version + 1 WHERE id = \(bind: id)").run()
-            try await AuditLog.record(db: db, actor: actor, action: state == "closed" ? "close" : "publish", entity: "questionnaires", entityId: id,
+            guard allowed else {
+                throw StoreError.conflict("a questionnaire that is \(h.state) cannot become \(state)")
+            }
+            try await db.raw(
+                "UPDATE questionnaires SET state = \(bind: state), version = version + 1 WHERE id = \(bind: id)"
+            ).run()
+            try await AuditLog.record(
+                db: db, actor: actor, action: state == "closed" ? "close" : "publish", entity: "questionnaires",
+                entityId: id,
                 subdistrictId: h.subdistrictId, before: .string(h.state), after: .string(state))
             if state == "closed" {
-                try await Outbox.emit(db: db, event: "questionnaire.closed", subdistrictId: h.subdistrictId,
-                    payload: .object([("id", .int(id)), ("compound_id", .int(h.compoundId)), ("kind", .string(h.kind.rawValue)), ("title", .string(h.title))]))
+                try await Outbox.emit(
+                    db: db, event: "questionnaire.closed", subdistrictId: h.subdistrictId,
+                    payload: .object([
+                        ("id", .int(id)), ("compound_id", .int(h.compoundId)), ("kind", .string(h.kind.rawValue)),
+                        ("title", .string(h.title)),
+                    ]))
             }
         }
         return try await get(id: id, actor: actor)
     }
 
     /// A paper response entered by a steward or staff, checked against the household's place in the actor's scope.
-    public func enterPaper(id: Int64, householdId: Int64, paperNumber: String, answers: [JSONValue], actor: Actor) async throws -> JSONValue {
+    public func enterPaper(id: Int64, householdId: Int64, paperNumber: String, answers: [JSONValue], actor: Actor)
+        async throws -> JSONValue
+    {
         guard Permissions.allows(actor.role, .enterBallots) else { throw AccessError.forbidden }
         let paper = TextNormalizer.prose(paperNumber)
-        guard !paper.isEmpty, paper.count <= 50 else { throw ValidationError(field: "paper_number", code: "required", message: "a paper response is entered with its number") }
+        guard !paper.isEmpty, paper.count <= 50 else {
+            throw ValidationError(
+                field: "paper_number", code: "required", message: "a paper response is entered with its number")
+        }
         let s = scope(actor)
         return try await database.transaction { db in
             let h = try await Self.header(id, db: db, scope: s)
-            guard try await ResourceRepository(database: database).fetch(.households, id: householdId, actor: actor, db: db) != nil else {
-                throw ValidationError(field: "household_id", code: "not_found", message: "household \(householdId) is not in your scope")
+            guard
+                try await ResourceRepository(database: database).fetch(
+                    .households, id: householdId, actor: actor, db: db) != nil
+            else {
+                throw ValidationError(
+                    field: "household_id", code: "not_found", message: "household \(householdId) is not in your scope")
             }
-            return try await Self.insert(h, householdId: householdId, channel: "paper", paper: paper, answers: answers, by: actor.username, db: db)
+            return try await Self.insert(
+                h, householdId: householdId, channel: "paper", paper: paper, answers: answers, by: actor.username,
+                db: db)
         }
     }
 
     /// An online response: the owner's phone finds the household in the questionnaire's compound.
-    public func respondOnline(id: Int64, phone: String, householdId: Int64?, answers: [JSONValue]) async throws -> JSONValue {
+    public func respondOnline(id: Int64, phone: String, householdId: Int64?, answers: [JSONValue]) async throws
+        -> JSONValue
+    {
         guard let normalized = PersonalData.normalizePhone(phone) else {
             throw ValidationError(field: "phone", code: "invalid", message: "phone is not a phone number")
         }
         return try await database.transaction { db in
             let h = try await Self.header(id, db: db, scope: nil)
-            let owned = try await db.raw("""
+            let owned = try await db.raw(
+                """
                 SELECT DISTINCT h.id FROM households h JOIN household_residents hr ON hr.household_id = h.id JOIN residents r ON r.id = hr.resident_id
                 WHERE h.compound_id = \(bind: h.compoundId) AND r.phone = \(bind: normalized) AND hr.relation IN ('owner', 'co_owner') ORDER BY h.id
-                """).all().map { try $0.int("id") }
+                """
+            ).all().map { try $0.int("id") }
             guard !owned.isEmpty else {
-                throw ValidationError(field: "phone", code: "not_an_owner", message: "no household in this compound has an owner with that phone")
+                throw ValidationError(
+                    field: "phone", code: "not_an_owner",
+                    message: "no household in this compound has an owner with that phone")
             }
             let household: Int64
-            if owned.count == 1 { household = owned[0] } else {
+            if owned.count == 1 {
+                household = owned[0]
+            } else {
                 guard let chosen = householdId, owned.contains(chosen) else {
-                    throw ValidationError(field: "household_id", code: "choose_household", message: "that phone owns \(owned.count) households here; choose one")
+                    throw ValidationError(
+                        field: "household_id", code: "choose_household",
+                        message: "that phone owns \(owned.count) households here; choose one")
                 }
                 household = chosen
             }
-            return try await Self.insert(h, householdId: household, channel: "online", paper: nil, answers: answers, by: "online", db: db)
+            return try await Self.insert(
+                h, householdId: household, channel: "online", paper: nil, answers: answers, by: "online", db: db)
         }
     }
 
@@ -163,11 +234,15 @@ public struct QuestionnaireRepository: Sendable {
         guard let normalized = PersonalData.normalizePhone(phone) else { return [] }
         return try await database.withConnection { db in
             let h = try await Self.header(id, db: db, scope: nil)
-            return try await db.raw("""
+            return try await db.raw(
+                """
                 SELECT DISTINCT h.id, b.name AS building, e.name AS entrance, h.room FROM households h JOIN buildings b ON b.id = h.building_id
                 JOIN entrances e ON e.id = h.entrance_id JOIN household_residents hr ON hr.household_id = h.id JOIN residents r ON r.id = hr.resident_id
                 WHERE h.compound_id = \(bind: h.compoundId) AND r.phone = \(bind: normalized) AND hr.relation IN ('owner', 'co_owner') ORDER BY h.id
-                """).all().map { (try $0.int("id"), "\(try $0.text("building"))-\(try $0.text("entrance"))-\(try $0.text("room"))") }
+                """
+            ).all().map {
+                (try $0.int("id"), "\(try $0.text("building"))-\(try $0.text("entrance"))-\(try $0.text("room"))")
+            }
         }
     }
 
@@ -177,40 +252,64 @@ public struct QuestionnaireRepository: Sendable {
         let s = scope(actor)
         return try await database.withConnection { db in
             let h = try await Self.header(id, db: db, scope: s)
-            return try await db.raw("""
+            return try await db.raw(
+                """
                 SELECT h.id, b.name AS building, e.name AS entrance, h.room,
                   (SELECT COUNT(*) FROM questionnaire_responses q WHERE q.questionnaire_id = \(bind: id) AND q.household_id = h.id) AS answered
                 FROM households h JOIN buildings b ON b.id = h.building_id JOIN entrances e ON e.id = h.entrance_id
                 WHERE h.compound_id = \(bind: h.compoundId) ORDER BY b.id, e.id, h.floor, h.room
-                """).all().map { (try $0.int("id"), "\(try $0.text("building"))-\(try $0.text("entrance"))-\(try $0.text("room"))", try $0.int("answered") > 0) }
+                """
+            ).all().map {
+                (
+                    try $0.int("id"), "\(try $0.text("building"))-\(try $0.text("entrance"))-\(try $0.text("room"))",
+                    try $0.int("answered") > 0
+                )
+            }
         }
     }
 
-    static func insert(_ h: Header, householdId: Int64, channel: String, paper: String?, answers: [JSONValue], by: String, db: any SQLDatabase) async throws -> JSONValue {
+    static func insert(
+        _ h: Header, householdId: Int64, channel: String, paper: String?, answers: [JSONValue], by: String,
+        db: any SQLDatabase
+    ) async throws -> JSONValue {
         guard h.accepting(today: Clock.today) else {
-            throw StoreError.refused(code: "not_open", message: "this questionnaire is not taking responses (\(h.opensOn) to \(h.closesOn))")
+            throw StoreError.refused(
+                code: "not_open", message: "this questionnaire is not taking responses (\(h.opensOn) to \(h.closesOn))")
         }
         let household = try await db.raw("SELECT compound_id FROM households WHERE id = \(bind: householdId)").first()
         guard let household, try household.int("compound_id") == h.compoundId else {
-            throw ValidationError(field: "household_id", code: "outside", message: "household \(householdId) is not in this questionnaire's compound")
+            throw ValidationError(
+                field: "household_id", code: "outside",
+                message: "household \(householdId) is not in this questionnaire's compound")
         }
         let parsed: [Answer]
         switch QuestionnaireRules.answers(answers, to: h.questions) {
         case .success(let a): parsed = a
         case .failure(let p): throw ValidationError(field: "answers", code: "invalid", message: p.message)
         }
-        if try await db.raw("SELECT id FROM questionnaire_responses WHERE questionnaire_id = \(bind: h.id) AND household_id = \(bind: householdId)").first() != nil {
+        if try await db.raw(
+            "SELECT id FROM questionnaire_responses WHERE questionnaire_id = \(bind: h.id) AND household_id = \(bind: householdId)"
+        ).first() != nil {
             throw StoreError.refused(code: "already_answered", message: "household \(householdId) has already answered")
         }
-        if let paper, try await db.raw("SELECT id FROM questionnaire_responses WHERE questionnaire_id = \(bind: h.id) AND paper_number = \(bind: paper)").first() != nil {
+        if let paper,
+            try await db.raw(
+                "SELECT id FROM questionnaire_responses WHERE questionnaire_id = \(bind: h.id) AND paper_number = \(bind: paper)"
+            ).first() != nil
+        {
             throw StoreError.refused(code: "paper_entered", message: "paper \(paper) has already been entered")
         }
-        let id = try await db.raw("""
+        let id = try await db.raw(
+            """
             INSERT INTO questionnaire_responses (questionnaire_id, household_id, channel, paper_number, answers_json, at, entered_by)
             VALUES (\(bind: h.id), \(bind: householdId), \(bind: channel), \(bind: paper), \(bind: JSONValue.array(parsed.map(\.json)).serialized()),
               \(bind: Clock.isoNow()), \(bind: by)) RETURNING id
-            """).first()!.int("id")
-        return .object([("id", .int(id)), ("questionnaire_id", .int(h.id)), ("household_id", .int(householdId)), ("channel", .string(channel))])
+            """
+        ).first()!.int("id")
+        return .object([
+            ("id", .int(id)), ("questionnaire_id", .int(h.id)), ("household_id", .int(householdId)),
+            ("channel", .string(channel)),
+        ])
     }
 
     /// Results overall, by question and by building, with the response rate by households.
@@ -219,7 +318,8 @@ public struct QuestionnaireRepository: Sendable {
         public var eligible: Int64
         public var overall: [QuestionnaireRules.Tally]
         public var responses: Int64
-        public var buildings: [(id: Int64, name: String, eligible: Int64, responses: Int64, tallies: [QuestionnaireRules.Tally])]
+        public var buildings:
+            [(id: Int64, name: String, eligible: Int64, responses: Int64, tallies: [QuestionnaireRules.Tally])]
     }
 
     public func results(id: Int64, actor: Actor) async throws -> Results {
@@ -232,37 +332,54 @@ public struct QuestionnaireRepository: Sendable {
     }
 
     public func publicResults(id: Int64) async throws -> Results {
-        try await database.withConnection { db in try await Self.results(try await Self.header(id, db: db, scope: nil), db: db) }
+        try await database.withConnection { db in
+            try await Self.results(try await Self.header(id, db: db, scope: nil), db: db)
+        }
     }
 
     static func results(_ h: Header, db: any SQLDatabase) async throws -> Results {
         var buildings: [(id: Int64, name: String, eligible: Int64)] = []
-        for r in try await db.raw("""
+        for r in try await db.raw(
+            """
             SELECT b.id, b.name, COUNT(h.id) AS n FROM buildings b LEFT JOIN households h ON h.building_id = b.id
             WHERE b.compound_id = \(bind: h.compoundId) GROUP BY b.id, b.name ORDER BY b.id
-            """).all() { buildings.append((try r.int("id"), try r.text("name"), try r.int("n"))) }
+            """
+        ).all() { buildings.append((try r.int("id"), try r.text("name"), try r.int("n"))) }
         var byBuilding: [Int64: [[Answer]]] = [:]
         var all: [[Answer]] = []
-        for r in try await db.raw("""
+        for r in try await db.raw(
+            """
             SELECT h.building_id, q.answers_json FROM questionnaire_responses q JOIN households h ON h.id = q.household_id
             WHERE q.questionnaire_id = \(bind: h.id)
-            """).all() {
+            """
+        ).all() {
             let answers = QuestionnaireRules.decode(try r.storedJSON("answers_json"), questions: h.questions)
             all.append(answers)
             byBuilding[try r.int("building_id"), default: []].append(answers)
         }
-        return Results(header: h, eligible: buildings.reduce(0) { $0 + $1.eligible },
+        return Results(
+            header: h, eligible: buildings.reduce(0) { $0 + $1.eligible },
             overall: QuestionnaireRules.tally(all, questions: h.questions), responses: Int64(all.count),
-            buildings: buildings.map { b in (b.id, b.name, b.eligible, Int64(byBuilding[b.id]?.count ?? 0),
-                QuestionnaireRules.tally(byBuilding[b.id] ?? [], questions: h.questions)) })
+            buildings: buildings.map { b in
+                (
+                    b.id, b.name, b.eligible, Int64(byBuilding[b.id]?.count ?? 0),
+                    QuestionnaireRules.tally(byBuilding[b.id] ?? [], questions: h.questions)
+                )
+            })
     }
 
     /// The share of satisfied ratings (4 or 5) over every rating question, as tenths of a percent; nil with no ratings.
-    public static func satisfaction(_ r: Results) -> Int64? { satisfaction(questions: r.header.questions, tallies: r.overall) }
+    public static func satisfaction(_ r: Results) -> Int64? {
+        satisfaction(questions: r.header.questions, tallies: r.overall)
+    }
 
     static func satisfaction(questions: [Question], tallies: [QuestionnaireRules.Tally]) -> Int64? {
-        var satisfied = 0, answered = 0
-        for (q, t) in zip(questions, tallies) where q.type == .rating { satisfied += t.satisfied; answered += t.answered }
+        var satisfied = 0
+        var answered = 0
+        for (q, t) in zip(questions, tallies) where q.type == .rating {
+            satisfied += t.satisfied
+            answered += t.answered
+        }
         return answered == 0 ? nil : Percent.tenths(Int64(satisfied), of: Int64(answered))
     }
 
@@ -270,23 +387,32 @@ public struct QuestionnaireRepository: Sendable {
     /// projects, since a bulletin asks for all of a city's.
     public static func satisfactionByProject(projectIds: [Int64], db: any SQLDatabase) async throws -> [Int64: Int64] {
         guard !projectIds.isEmpty else { return [:] }
-        let surveys = try await db.raw("""
+        let surveys = try await db.raw(
+            """
             SELECT id, project_id, questions_json FROM questionnaires WHERE kind = 'satisfaction' AND state <> 'draft' AND project_id IN (\(binds: projectIds))
             ORDER BY opens_on, id
-            """).all().map { r in
-            (id: try r.int("id"), project: try r.int("project_id"), questions: (try r.storedJSON("questions_json")).arrayItems.compactMap { Question(json: $0) })
+            """
+        ).all().map { r in
+            (
+                id: try r.int("id"), project: try r.int("project_id"),
+                questions: (try r.storedJSON("questions_json")).arrayItems.compactMap { Question(json: $0) }
+            )
         }
         guard !surveys.isEmpty else { return [:] }
         var answers: [Int64: [JSONValue]] = [:]
-        for r in try await db.raw("""
+        for r in try await db.raw(
+            """
             SELECT questionnaire_id, answers_json FROM questionnaire_responses WHERE questionnaire_id IN (\(binds: surveys.map(\.id)))
-            """).all() {
+            """
+        ).all() {
             answers[try r.int("questionnaire_id"), default: []].append(try r.storedJSON("answers_json"))
         }
         var out: [Int64: Int64] = [:]
         for survey in surveys {
             let decoded = (answers[survey.id] ?? []).map { QuestionnaireRules.decode($0, questions: survey.questions) }
-            if let rate = satisfaction(questions: survey.questions, tallies: QuestionnaireRules.tally(decoded, questions: survey.questions)) {
+            if let rate = satisfaction(
+                questions: survey.questions, tallies: QuestionnaireRules.tally(decoded, questions: survey.questions))
+            {
                 out[survey.project] = rate
             }
         }
@@ -298,13 +424,25 @@ extension QuestionnaireRepository.Results {
     /// The results as the API gives them.
     public var json: JSONValue {
         func tallyJSON(_ q: Question, _ t: QuestionnaireRules.Tally, texts: Bool) -> JSONValue {
-            var pairs: [(String, JSONValue)] = [("text", .string(q.text)), ("type", .string(q.type.rawValue)), ("answered", .int(Int64(t.answered)))]
+            var pairs: [(String, JSONValue)] = [
+                ("text", .string(q.text)), ("type", .string(q.type.rawValue)), ("answered", .int(Int64(t.answered))),
+            ]
             switch q.type {
             case .single, .multiple:
-                pairs.append(("options", .array(zip(q.options, t.optionCounts).map { .object([("option", .string($0)), ("count", .int(Int64($1)))]) })))
+                pairs.append(
+                    (
+                        "options",
+                        .array(
+                            zip(q.options, t.optionCounts).map {
+                                .object([("option", .string($0)), ("count", .int(Int64($1)))])
+                            })
+                    ))
             case .rating:
-                pairs += [("mean_rating", .number(Percent.text(t.meanRatingTenths))),
-                          ("satisfied", .int(Int64(t.satisfied))), ("satisfaction_rate", .number(Percent.text(t.satisfactionTenths)))]
+                pairs += [
+                    ("mean_rating", .number(Percent.text(t.meanRatingTenths))),
+                    ("satisfied", .int(Int64(t.satisfied))),
+                    ("satisfaction_rate", .number(Percent.text(t.satisfactionTenths))),
+                ]
             case .text:
                 if texts { pairs.append(("answers", .array(t.texts.map { .string($0) }))) }
             }
@@ -314,30 +452,55 @@ extension QuestionnaireRepository.Results {
         return .object([
             ("questionnaire", header.json), ("eligible_households", .int(eligible)), ("responses", .int(responses)),
             ("response_rate", .number(Percent.text(rate))),
-            ("satisfaction_rate", QuestionnaireRepository.satisfaction(self).map { .number(Percent.text($0)) } ?? .null),
+            (
+                "satisfaction_rate",
+                QuestionnaireRepository.satisfaction(self).map { .number(Percent.text($0)) } ?? .null
+            ),
             ("questions", .array(zip(header.questions, overall).map { tallyJSON($0, $1, texts: true) })),
-            ("by_building", .array(buildings.map { b in
-                .object([("building_id", .int(b.id)), ("name", .string(b.name)), ("eligible_households", .int(b.eligible)), ("responses", .int(b.responses)),
-                         ("response_rate", .number(Percent.text(Percent.tenths(b.responses, of: b.eligible)))),
-                         ("questions", .array(zip(header.questions, b.tallies).map { tallyJSON($0, $1, texts: false) }))])
-            })),
+            (
+                "by_building",
+                .array(
+                    buildings.map { b in
+                        .object([
+                            ("building_id", .int(b.id)), ("name", .string(b.name)),
+                            ("eligible_households", .int(b.eligible)), ("responses", .int(b.responses)),
+                            ("response_rate", .number(Percent.text(Percent.tenths(b.responses, of: b.eligible)))),
+                            (
+                                "questions",
+                                .array(zip(header.questions, b.tallies).map { tallyJSON($0, $1, texts: false) })
+                            ),
+                        ])
+                    })
+            ),
         ])
     }
 
     /// One row per question and option (or rating), overall and per building, for CSV and XLSX.
     public var rows: [[String]] {
-        var out: [[String]] = [["scope", "households", "responses", "response_rate", "question", "option", "count", "mean_rating", "satisfaction_rate"]]
+        var out: [[String]] = [
+            [
+                "scope", "households", "responses", "response_rate", "question", "option", "count", "mean_rating",
+                "satisfaction_rate",
+            ]
+        ]
         func add(_ scope: String, _ eligible: Int64, _ responses: Int64, _ tallies: [QuestionnaireRules.Tally]) {
             let rate = Percent.text(Percent.tenths(responses, of: eligible))
             for (q, t) in zip(header.questions, tallies) {
                 switch q.type {
                 case .single, .multiple:
-                    for (o, c) in zip(q.options, t.optionCounts) { out.append([scope, String(eligible), String(responses), rate, q.text, o, String(c), "", ""]) }
+                    for (o, c) in zip(q.options, t.optionCounts) {
+                        out.append([scope, String(eligible), String(responses), rate, q.text, o, String(c), "", ""])
+                    }
                 case .rating:
-                    out.append([scope, String(eligible), String(responses), rate, q.text, "", String(t.answered), Percent.text(t.meanRatingTenths),
-                                Percent.text(t.satisfactionTenths)])
+                    out.append([
+                        scope, String(eligible), String(responses), rate, q.text, "", String(t.answered),
+                        Percent.text(t.meanRatingTenths),
+                        Percent.text(t.satisfactionTenths),
+                    ])
                 case .text:
-                    out.append([scope, String(eligible), String(responses), rate, q.text, "", String(t.answered), "", ""])
+                    out.append([
+                        scope, String(eligible), String(responses), rate, q.text, "", String(t.answered), "", "",
+                    ])
                 }
             }
         }

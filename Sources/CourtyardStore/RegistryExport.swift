@@ -21,12 +21,17 @@ public enum RegistryExport {
         let rows = try await database.withConnection { db in try await db.raw(q).all() }
         return try rows.enumerated().map { i, r in
             HouseholdRow(
-                row: i + 2, community: try r.decode(column: "cm", as: String.self), compound: try r.decode(column: "cp", as: String.self),
-                address: try r.decode(column: "address", as: String.self), builtYear: try r.decode(column: "built_year", as: Int?.self),
-                building: try r.decode(column: "b", as: String.self), entrance: try r.decode(column: "e", as: String.self),
-                room: try r.decode(column: "room", as: String.self), floor: try r.decode(column: "floor", as: Int?.self),
+                row: i + 2, community: try r.decode(column: "cm", as: String.self),
+                compound: try r.decode(column: "cp", as: String.self),
+                address: try r.decode(column: "address", as: String.self),
+                builtYear: try r.decode(column: "built_year", as: Int?.self),
+                building: try r.decode(column: "b", as: String.self),
+                entrance: try r.decode(column: "e", as: String.self),
+                room: try r.decode(column: "room", as: String.self),
+                floor: try r.decode(column: "floor", as: Int?.self),
                 area: Area(centi: try r.decode(column: "area_centi", as: Int64.self)),
-                ownerName: try r.decode(column: "owner", as: String?.self) ?? "", ownerPhone: try r.decode(column: "phone", as: String?.self) ?? "",
+                ownerName: try r.decode(column: "owner", as: String?.self) ?? "",
+                ownerPhone: try r.decode(column: "phone", as: String?.self) ?? "",
                 livesElsewhere: (try r.decode(column: "lives_elsewhere", as: Int?.self) ?? 0) != 0)
         }
     }

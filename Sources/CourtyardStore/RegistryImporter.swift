@@ -7,9 +7,16 @@ public struct ImportReport: Sendable {
     public struct Counts: Sendable, Equatable {
         public var created = 0, updated = 0, unchanged = 0
         public init(created: Int = 0, updated: Int = 0, unchanged: Int = 0) {
-            self.created = created; self.updated = updated; self.unchanged = unchanged
+            self.created = created
+            self.updated = updated
+            self.unchanged = unchanged
         }
-        public var json: JSONValue { .object([("created", .int(Int64(created))), ("updated", .int(Int64(updated))), ("unchanged", .int(Int64(unchanged)))]) }
+        public var json: JSONValue {
+            .object([
+                ("created", .int(Int64(created))), ("updated", .int(Int64(updated))),
+                ("unchanged", .int(Int64(unchanged))),
+            ])
+        }
     }
     public var id: Int64?
     public var dryRun: Bool
@@ -29,11 +36,17 @@ public struct ImportReport: Sendable {
             ("communities", communities.json), ("compounds", compounds.json), ("buildings", buildings.json),
             ("entrances", entrances.json), ("households", households.json), ("residents", residents.json),
             ("error_count", .int(Int64(errors.count))),
-            ("errors", .array(errors.map {
-                .object([("row", .int(Int64($0.row))), ("column", $0.column.map { .string($0) } ?? .null),
-                         ("code", .string($0.code)), ("message", .string($0.message)),
-                         ("sheet", $0.sheet.map { .string($0) } ?? .null)])
-            })),
+            (
+                "errors",
+                .array(
+                    errors.map {
+                        .object([
+                            ("row", .int(Int64($0.row))), ("column", $0.column.map { .string($0) } ?? .null),
+                            ("code", .string($0.code)), ("message", .string($0.message)),
+                            ("sheet", $0.sheet.map { .string($0) } ?? .null),
+                        ])
+                    })
+            ),
             ("reading", reading?.json ?? .null),
         ])
     }
@@ -47,9 +60,10 @@ public struct RegistryImporter: Sendable {
 
     public enum Failure: Error, Equatable, Sendable { case subdistrict(String) }
 
-    public func run(rows: [HouseholdRow], errors: [RowError], reading: SheetReading? = nil, subdistrict: String?,
-        dryRun: Bool, filename: String, actor: Actor) async throws -> ImportReport
-    {
+    public func run(
+        rows: [HouseholdRow], errors: [RowError], reading: SheetReading? = nil, subdistrict: String?,
+        dryRun: Bool, filename: String, actor: Actor
+    ) async throws -> ImportReport {
         guard Permissions.allows(actor.role, .importRegistry) else { throw AccessError.forbidden }
         let totalRows = rows.count + Set(errors.map { "\($0.sheet ?? "")\u{1F}\($0.row)" }).count
         let sqlite = database.kind == .sqlite
@@ -59,8 +73,10 @@ public struct RegistryImporter: Sendable {
             // A city's import touches more pages than SQLite's default 8 MB cache holds; spilling them
             // mid-transaction costs more than the writes themselves.
             if sqlite { try await db.raw("PRAGMA cache_size = -262144").run() }
-            let (sdId, sdName) = try await resolveSubdistrict(db: db, name: subdistrict, actor: actor, create: !dryRun && errors.isEmpty)
-            var report = ImportReport(dryRun: dryRun, applied: false, rows: totalRows, subdistrict: sdName,
+            let (sdId, sdName) = try await resolveSubdistrict(
+                db: db, name: subdistrict, actor: actor, create: !dryRun && errors.isEmpty)
+            var report = ImportReport(
+                dryRun: dryRun, applied: false, rows: totalRows, subdistrict: sdName,
                 errors: errors, reading: reading)
             let snapshot = try await Snapshot.load(db: db, subdistrictId: sdId)
             let plan = ImportPlan(rows: rows, snapshot: snapshot)
@@ -68,7 +84,8 @@ public struct RegistryImporter: Sendable {
             if !dryRun && errors.isEmpty {
                 try await plan.apply(db: db, subdistrictId: sdId!, snapshot: snapshot)
                 report.applied = true
-                try await AuditLog.record(db: db, actor: actor, action: "import", entity: "subdistricts",
+                try await AuditLog.record(
+                    db: db, actor: actor, action: "import", entity: "subdistricts",
                     entityId: sdId, subdistrictId: sdId, before: nil,
                     after: .object([("filename", .string(filename)), ("report", report.json)]))
             }
@@ -82,14 +99,16 @@ public struct RegistryImporter: Sendable {
         async throws -> Int64
     {
         let status = report.applied ? "applied" : (report.errors.isEmpty ? "checked" : "rejected")
-        let id = try await db.raw("""
+        let id = try await db.raw(
+            """
             INSERT INTO imports (at, user_id, username, filename, subdistrict_id, dry_run, status, rows, error_count,
               report_json)
             VALUES (\(bind: Clock.isoNow()), \(bind: actor.userId), \(bind: actor.username), \(bind: filename),
               \(bind: subdistrictId), \(bind: report.dryRun ? 1 : 0), \(bind: status), \(bind: report.rows),
               \(bind: report.errors.count), \(bind: "{}"))
             RETURNING id
-            """).first()!.decode(column: "id", as: Int64.self)
+            """
+        ).first()!.decode(column: "id", as: Int64.self)
         var stored = report
         stored.id = id
         let json = stored.json.serialized()
@@ -98,7 +117,9 @@ public struct RegistryImporter: Sendable {
     }
 
     /// The named sub-district, the only one, or a new one (when writing); an officer may import only into their own.
-    func resolveSubdistrict(db: any SQLDatabase, name: String?, actor: Actor, create: Bool) async throws -> (Int64?, String) {
+    func resolveSubdistrict(db: any SQLDatabase, name: String?, actor: Actor, create: Bool) async throws -> (
+        Int64?, String
+    ) {
         let all = try await db.raw("SELECT id, name FROM subdistricts ORDER BY id").all()
             .map { (try $0.decode(column: "id", as: Int64.self), try $0.decode(column: "name", as: String.self)) }
         var found: (Int64?, String)
@@ -172,41 +193,57 @@ struct Snapshot {
             s.communities[key(try str(r, "name"))] = try id(r)
         }
         let compoundJoin = "JOIN communities cm ON cm.id = c.community_id"
-        for r in try await db.raw("""
+        for r in try await db.raw(
+            """
             SELECT c.id, cm.name AS cm, c.name, c.address, c.built_year FROM compounds c \(unsafeRaw: compoundJoin)
             WHERE c.subdistrict_id = \(bind: sd)
-            """).all() {
+            """
+        ).all() {
             s.compounds[key(try str(r, "cm"), try str(r, "name"))] =
                 (try id(r), try str(r, "address"), try r.decode(column: "built_year", as: Int?.self))
         }
-        for r in try await db.raw("""
+        for r in try await db.raw(
+            """
             SELECT b.id, cm.name AS cm, c.name AS cp, b.name FROM buildings b JOIN compounds c ON c.id = b.compound_id
             \(unsafeRaw: compoundJoin) WHERE c.subdistrict_id = \(bind: sd)
-            """).all() {
+            """
+        ).all() {
             s.buildings[key(try str(r, "cm"), try str(r, "cp"), try str(r, "name"))] = try id(r)
         }
-        for r in try await db.raw("""
+        for r in try await db.raw(
+            """
             SELECT e.id, cm.name AS cm, c.name AS cp, b.name AS b, e.name FROM entrances e JOIN buildings b ON b.id = e.building_id
             JOIN compounds c ON c.id = e.compound_id \(unsafeRaw: compoundJoin) WHERE c.subdistrict_id = \(bind: sd)
-            """).all() {
+            """
+        ).all() {
             s.entrances[key(try str(r, "cm"), try str(r, "cp"), try str(r, "b"), try str(r, "name"))] = try id(r)
         }
-        for r in try await db.raw("""
+        for r in try await db.raw(
+            """
             SELECT h.id, cm.name AS cm, c.name AS cp, b.name AS b, e.name AS e, h.room, h.floor, h.area_centi
             FROM households h JOIN entrances e ON e.id = h.entrance_id JOIN buildings b ON b.id = h.building_id
             JOIN compounds c ON c.id = h.compound_id \(unsafeRaw: compoundJoin) WHERE c.subdistrict_id = \(bind: sd)
-            """).all() {
-            s.households[key(try str(r, "cm"), try str(r, "cp"), try str(r, "b"), try str(r, "e"), try str(r, "room"))] =
+            """
+        ).all() {
+            s.households[
+                key(try str(r, "cm"), try str(r, "cp"), try str(r, "b"), try str(r, "e"), try str(r, "room"))] =
                 (try id(r), try r.decode(column: "floor", as: Int?.self), try id(r, "area_centi"))
         }
-        for r in try await db.raw("""
+        for r in try await db.raw(
+            """
             SELECT hr.household_id, r.id, r.name, r.phone, hr.lives_elsewhere FROM household_residents hr
             JOIN residents r ON r.id = hr.resident_id WHERE hr.relation = 'owner' AND r.subdistrict_id = \(bind: sd)
-            """).all() {
+            """
+        ).all() {
             s.owners[try id(r, "household_id")] =
-                (try id(r), try str(r, "name"), try str(r, "phone"), try r.decode(column: "lives_elsewhere", as: Int.self) != 0)
+                (
+                    try id(r), try str(r, "name"), try str(r, "phone"),
+                    try r.decode(column: "lives_elsewhere", as: Int.self) != 0
+                )
         }
-        for r in try await db.raw("SELECT id, name, phone FROM residents WHERE subdistrict_id = \(bind: sd) AND phone <> ''").all() {
+        for r in try await db.raw(
+            "SELECT id, name, phone FROM residents WHERE subdistrict_id = \(bind: sd) AND phone <> ''"
+        ).all() {
             s.residents[key(try str(r, "name"), try str(r, "phone"))] = try id(r)
         }
         return s
@@ -232,7 +269,10 @@ struct ImportPlan {
 
     init(rows: [HouseholdRow], snapshot s: Snapshot) {
         typealias K = Snapshot
-        var seenCm: Set<PathKey> = [], seenCp: Set<PathKey> = [], seenB: Set<PathKey> = [], seenE: Set<PathKey> = []
+        var seenCm: Set<PathKey> = []
+        var seenCp: Set<PathKey> = []
+        var seenB: Set<PathKey> = []
+        var seenE: Set<PathKey> = []
         var seenNewResident: Set<PathKey> = []
         for r in rows {
             let cm = K.key(r.community)
@@ -271,7 +311,9 @@ struct ImportPlan {
                     // One person owning several households is one resident: same name and phone in the sub-district.
                     // Without a phone a person has no identity beyond this household.
                     let rk = r.ownerPhone.isEmpty ? PathKey([0x23] + h.bytes) : K.key(r.ownerName, r.ownerPhone)
-                    var ref = r.ownerPhone.isEmpty ? ResidentRef.unnumbered(rk) : .named(name: r.ownerName, phone: r.ownerPhone)
+                    var ref =
+                        r.ownerPhone.isEmpty
+                        ? ResidentRef.unnumbered(rk) : .named(name: r.ownerName, phone: r.ownerPhone)
                     if let c = current, c.name == r.ownerName, c.phone == r.ownerPhone {
                         ref = .id(c.residentId)  // same person, only where they live changed
                         reusedResidents.insert(K.key(c.name, c.phone))
@@ -299,80 +341,113 @@ struct ImportPlan {
     }
 
     func count(into report: inout ImportReport, newSubdistrict: Bool) {
-        report.communities = .init(created: newCommunities.count, updated: 0, unchanged: communitiesTouched - newCommunities.count)
-        report.compounds = .init(created: newCompounds.count, updated: compoundUpdates.count,
+        report.communities = .init(
+            created: newCommunities.count, updated: 0, unchanged: communitiesTouched - newCommunities.count)
+        report.compounds = .init(
+            created: newCompounds.count, updated: compoundUpdates.count,
             unchanged: compoundsSeen - compoundUpdates.count)
         report.buildings = .init(created: newBuildings.count, updated: 0, unchanged: buildingsSeen)
         report.entrances = .init(created: newEntrances.count, updated: 0, unchanged: entrancesSeen)
-        report.households = .init(created: newHouseholds.count, updated: householdUpdates.count, unchanged: unchangedHouseholds)
+        report.households = .init(
+            created: newHouseholds.count, updated: householdUpdates.count, unchanged: unchangedHouseholds)
         report.residents = .init(created: newResidents.count, updated: 0, unchanged: reusedResidents.count)
     }
-
 
     func apply(db: any SQLDatabase, subdistrictId sd: Int64, snapshot s: Snapshot) async throws {
         typealias L = SQLLiteral
         typealias K = Snapshot
         func id(_ r: any SQLRow, _ c: String = "id") throws -> Int64 { try r.decode(column: c, as: Int64.self) }
         func str(_ r: any SQLRow, _ c: String) throws -> String { try r.decode(column: c, as: String.self) }
-        func reversed(_ m: [PathKey: Int64]) -> [Int64: PathKey] { Dictionary(uniqueKeysWithValues: m.map { ($0.value, $0.key) }) }
+        func reversed(_ m: [PathKey: Int64]) -> [Int64: PathKey] {
+            Dictionary(uniqueKeysWithValues: m.map { ($0.value, $0.key) })
+        }
 
         var cm = s.communities
-        for r in try await L.insert(db: db, table: "communities", columns: ["subdistrict_id", "name"],
-            rows: newCommunities.map { [String(sd), L.text($0)] }, returning: "id, name") {
+        for r in try await L.insert(
+            db: db, table: "communities", columns: ["subdistrict_id", "name"],
+            rows: newCommunities.map { [String(sd), L.text($0)] }, returning: "id, name")
+        {
             cm[K.key(try str(r, "name"))] = try id(r)
         }
         var cp = s.compounds.mapValues(\.id)
         let cmKey = reversed(cm)
-        for r in try await L.insert(db: db, table: "compounds",
+        for r in try await L.insert(
+            db: db, table: "compounds",
             columns: ["subdistrict_id", "community_id", "name", "address", "built_year"],
-            rows: newCompounds.map { [String(sd), String(cm[K.key($0.community)]!), L.text($0.row.compound), L.text($0.row.address), L.int($0.row.builtYear)] },
-            returning: "id, community_id, name") {
+            rows: newCompounds.map {
+                [
+                    String(sd), String(cm[K.key($0.community)]!), L.text($0.row.compound), L.text($0.row.address),
+                    L.int($0.row.builtYear),
+                ]
+            },
+            returning: "id, community_id, name")
+        {
             cp[K.key(cmKey[try id(r, "community_id")]!, try str(r, "name"))] = try id(r)
         }
         for u in compoundUpdates {
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE compounds SET address = \(bind: u.address), built_year = \(bind: u.builtYear), version = version + 1 WHERE id = \(bind: u.id)
-                """).run()
+                """
+            ).run()
         }
         var b = s.buildings
         let cpKey = reversed(cp)
-        for r in try await L.insert(db: db, table: "buildings", columns: ["compound_id", "name"],
-            rows: newBuildings.map { [String(cp[$0.compound]!), L.text($0.name)] }, returning: "id, compound_id, name") {
+        for r in try await L.insert(
+            db: db, table: "buildings", columns: ["compound_id", "name"],
+            rows: newBuildings.map { [String(cp[$0.compound]!), L.text($0.name)] }, returning: "id, compound_id, name")
+        {
             b[K.key(cpKey[try id(r, "compound_id")]!, try str(r, "name"))] = try id(r)
         }
         var e = s.entrances
         let bKey = reversed(b)
         let bCompound = Dictionary(uniqueKeysWithValues: b.map { ($0.value, cp[K.parent($0.key)]!) })
-        for r in try await L.insert(db: db, table: "entrances", columns: ["building_id", "compound_id", "name"],
-            rows: newEntrances.map { let bid = b[$0.building]!; return [String(bid), String(bCompound[bid]!), L.text($0.name)] },
-            returning: "id, building_id, name") {
+        for r in try await L.insert(
+            db: db, table: "entrances", columns: ["building_id", "compound_id", "name"],
+            rows: newEntrances.map {
+                let bid = b[$0.building]!
+                return [String(bid), String(bCompound[bid]!), L.text($0.name)]
+            },
+            returning: "id, building_id, name")
+        {
             e[K.key(bKey[try id(r, "building_id")]!, try str(r, "name"))] = try id(r)
         }
         // Households and residents are many: written without RETURNING, and found again by their unique keys below.
-        _ = try await L.insert(db: db, table: "households",
+        _ = try await L.insert(
+            db: db, table: "households",
             columns: ["entrance_id", "building_id", "compound_id", "room", "floor", "area_centi"],
             rows: newHouseholds.map {
                 let bid = b[K.parent($0.entrance)]!
-                return [String(e[$0.entrance]!), String(bid), String(bCompound[bid]!), L.text($0.row.room), L.int($0.row.floor), String($0.row.area.centi)]
+                return [
+                    String(e[$0.entrance]!), String(bid), String(bCompound[bid]!), L.text($0.row.room),
+                    L.int($0.row.floor), String($0.row.area.centi),
+                ]
             }, returning: nil)
         for u in householdUpdates {
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE households SET floor = \(bind: u.floor), area_centi = \(bind: u.area), version = version + 1 WHERE id = \(bind: u.id)
-                """).run()
+                """
+            ).run()
         }
-        _ = try await L.insert(db: db, table: "residents", columns: ["subdistrict_id", "name", "phone"],
-            rows: newResidents.filter { !$0.phone.isEmpty }.map { [String(sd), L.text($0.name), L.text($0.phone)] }, returning: nil)
+        _ = try await L.insert(
+            db: db, table: "residents", columns: ["subdistrict_id", "name", "phone"],
+            rows: newResidents.filter { !$0.phone.isEmpty }.map { [String(sd), L.text($0.name), L.text($0.phone)] },
+            returning: nil)
         // Residents without a phone have no natural key; one statement numbers its rows in order on both databases.
         var unnumbered: [PathKey: Int64] = [:]
         let noPhone = newResidents.filter { $0.phone.isEmpty }
         for start in stride(from: 0, to: noPhone.count, by: 1000) {
             let chunk = Array(noPhone[start..<min(start + 1000, noPhone.count)])
-            let ids = try await L.insert(db: db, table: "residents", columns: ["subdistrict_id", "name", "phone"],
-                rows: chunk.map { [String(sd), L.text($0.name), "''"] }, returning: "id", chunk: 1000).map { try id($0) }.sorted()
+            let ids = try await L.insert(
+                db: db, table: "residents", columns: ["subdistrict_id", "name", "phone"],
+                rows: chunk.map { [String(sd), L.text($0.name), "''"] }, returning: "id", chunk: 1000
+            ).map { try id($0) }.sorted()
             for (r, rid) in zip(chunk, ids) { unnumbered[r.key] = rid }
         }
         for start in stride(from: 0, to: ownerDeletes.count, by: 1000) {
-            let chunk = ownerDeletes[start..<min(start + 1000, ownerDeletes.count)].map(String.init).joined(separator: ",")
+            let chunk = ownerDeletes[start..<min(start + 1000, ownerDeletes.count)].map(String.init).joined(
+                separator: ",")
             let text = "DELETE FROM household_residents WHERE relation = 'owner' AND household_id IN (" + chunk + ")"
             try await db.raw(SQLQueryString(text)).run()
         }
@@ -381,16 +456,22 @@ struct ImportPlan {
 
     /// Ties owners to households, finding each household by (entrance, room) and each new
     /// resident by (name, phone) in the database itself, so no ids travel back to the app.
-    func insertOwnerLinks(db: any SQLDatabase, subdistrictId sd: Int64, entrances e: [PathKey: Int64], unnumbered: [PathKey: Int64])
+    func insertOwnerLinks(
+        db: any SQLDatabase, subdistrictId sd: Int64, entrances e: [PathKey: Int64], unnumbered: [PathKey: Int64]
+    )
         async throws
     {
         typealias L = SQLLiteral
         let rows: [String] = ownerLinks.map { link in
-            var rid = "NULL", name = "''", phone = "''"
+            var rid = "NULL"
+            var name = "''"
+            var phone = "''"
             switch link.resident {
             case .id(let id): rid = String(id)
             case .unnumbered(let key): rid = String(unnumbered[key]!)
-            case .named(let n, let p): name = L.text(n); phone = L.text(p)
+            case .named(let n, let p):
+                name = L.text(n)
+                phone = L.text(p)
             }
             return "(\(e[link.entrance]!),\(L.text(link.room)),\(rid),\(name),\(phone),\(link.elsewhere ? 1 : 0))"
         }

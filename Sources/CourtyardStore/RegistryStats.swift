@@ -36,10 +36,15 @@ public enum RegistryStats {
             """ + " " + scope + " GROUP BY cm.id, cm.name ORDER BY cm.id"
         let rows = try await database.withConnection { db in try await db.raw(sql).all() }
         return try rows.map { r in
-            CommunityFigures(communityId: try r.decode(column: "id", as: Int64.self), name: try r.decode(column: "name", as: String.self),
-                compounds: try r.decode(column: "compounds", as: Int.self), ownerless: try r.decode(column: "ownerless", as: Int.self),
-                buildings: try r.decode(column: "buildings", as: Int.self), households: try r.decode(column: "households", as: Int.self),
-                elsewhere: try r.decode(column: "elsewhere", as: Int.self), area: try r.decode(column: "area", as: Int64.self))
+            CommunityFigures(
+                communityId: try r.decode(column: "id", as: Int64.self),
+                name: try r.decode(column: "name", as: String.self),
+                compounds: try r.decode(column: "compounds", as: Int.self),
+                ownerless: try r.decode(column: "ownerless", as: Int.self),
+                buildings: try r.decode(column: "buildings", as: Int.self),
+                households: try r.decode(column: "households", as: Int.self),
+                elsewhere: try r.decode(column: "elsewhere", as: Int.self),
+                area: try r.decode(column: "area", as: Int64.self))
         }
     }
 
@@ -47,20 +52,26 @@ public enum RegistryStats {
     public static func building(database: Database, buildingId: Int64, actor: Actor) async throws -> [BuildingCell] {
         _ = try await ResourceRepository(database: database).get(.buildings, id: buildingId, actor: actor)
         let rows = try await database.withConnection { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 SELECT h.id, e.id AS eid, e.name AS entrance, h.room, h.floor, h.area_centi, r.name AS owner, hr.lives_elsewhere
                 FROM households h JOIN entrances e ON e.id = h.entrance_id
                 LEFT JOIN household_residents hr ON hr.household_id = h.id AND hr.relation = 'owner'
                 LEFT JOIN residents r ON r.id = hr.resident_id
                 WHERE h.building_id = \(bind: buildingId) ORDER BY e.id, h.floor, h.room
-                """).all()
+                """
+            ).all()
         }
         let mask = !actor.seesPersonalData
         return try rows.map { r in
             let owner = try r.decode(column: "owner", as: String?.self)
-            return BuildingCell(householdId: try r.decode(column: "id", as: Int64.self), entrance: try r.decode(column: "entrance", as: String.self),
-                entranceId: try r.decode(column: "eid", as: Int64.self), room: try r.decode(column: "room", as: String.self),
-                floor: try r.decode(column: "floor", as: Int?.self), area: Area(centi: try r.decode(column: "area_centi", as: Int64.self)),
+            return BuildingCell(
+                householdId: try r.decode(column: "id", as: Int64.self),
+                entrance: try r.decode(column: "entrance", as: String.self),
+                entranceId: try r.decode(column: "eid", as: Int64.self),
+                room: try r.decode(column: "room", as: String.self),
+                floor: try r.decode(column: "floor", as: Int?.self),
+                area: Area(centi: try r.decode(column: "area_centi", as: Int64.self)),
                 owner: mask ? owner.map(PersonalData.maskName) : owner,
                 ownerElsewhere: (try r.decode(column: "lives_elsewhere", as: Int?.self) ?? 0) != 0)
         }
@@ -76,20 +87,25 @@ public struct BuildingSummary: Sendable {
 }
 
 extension RegistryStats {
-    public static func buildings(database: Database, compoundId: Int64, actor: Actor) async throws -> [BuildingSummary] {
+    public static func buildings(database: Database, compoundId: Int64, actor: Actor) async throws -> [BuildingSummary]
+    {
         _ = try await ResourceRepository(database: database).get(.compounds, id: compoundId, actor: actor)
         let rows = try await database.withConnection { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 SELECT b.id, b.name,
                   (SELECT COUNT(*) FROM entrances e WHERE e.building_id = b.id) AS entrances,
                   (SELECT COUNT(*) FROM households h WHERE h.building_id = b.id) AS households,
                   (SELECT CAST(COALESCE(SUM(h.area_centi), 0) AS BIGINT) FROM households h WHERE h.building_id = b.id) AS area
                 FROM buildings b WHERE b.compound_id = \(bind: compoundId) ORDER BY b.id
-                """).all()
+                """
+            ).all()
         }
         return try rows.map {
-            BuildingSummary(id: try $0.decode(column: "id", as: Int64.self), name: try $0.decode(column: "name", as: String.self),
-                entrances: try $0.decode(column: "entrances", as: Int.self), households: try $0.decode(column: "households", as: Int.self),
+            BuildingSummary(
+                id: try $0.decode(column: "id", as: Int64.self), name: try $0.decode(column: "name", as: String.self),
+                entrances: try $0.decode(column: "entrances", as: Int.self),
+                households: try $0.decode(column: "households", as: Int.self),
                 area: try $0.decode(column: "area", as: Int64.self))
         }
     }
@@ -97,7 +113,10 @@ extension RegistryStats {
 
 extension RegistryStats {
     public static func residentCount(database: Database, actor: Actor) async throws -> Int {
-        let sql: SQLQueryString = "SELECT COUNT(*) AS n FROM residents t WHERE " + ResourceSpec.residents.scopeCondition(actor.scope)
-        return try await database.withConnection { db in try await db.raw(sql).first()!.decode(column: "n", as: Int.self) }
+        let sql: SQLQueryString =
+            "SELECT COUNT(*) AS n FROM residents t WHERE " + ResourceSpec.residents.scopeCondition(actor.scope)
+        return try await database.withConnection { db in
+            try await db.raw(sql).first()!.decode(column: "n", as: Int.self)
+        }
     }
 }

@@ -9,7 +9,9 @@ public struct ReportRepository: Sendable {
     public let calendar: WorkCalendar
     public let levels: ServiceLevels
     public init(database: Database, calendar: WorkCalendar = .shipped, levels: ServiceLevels = ServiceLevels()) {
-        self.database = database; self.calendar = calendar; self.levels = levels
+        self.database = database
+        self.calendar = calendar
+        self.levels = levels
     }
 
     public struct NewReport: Sendable {
@@ -20,13 +22,19 @@ public struct ReportRepository: Sendable {
         public var photos: [Int64]
         public var reporterName: String
         public var reporterPhone: String
-        public init(compoundId: Int64, buildingId: Int64?, category: ReportCategory, description: String, photos: [Int64] = [],
-            reporterName: String = "", reporterPhone: String = "") {
-            self.compoundId = compoundId; self.buildingId = buildingId; self.category = category; self.description = description
-            self.photos = photos; self.reporterName = reporterName; self.reporterPhone = reporterPhone
+        public init(
+            compoundId: Int64, buildingId: Int64?, category: ReportCategory, description: String, photos: [Int64] = [],
+            reporterName: String = "", reporterPhone: String = ""
+        ) {
+            self.compoundId = compoundId
+            self.buildingId = buildingId
+            self.category = category
+            self.description = description
+            self.photos = photos
+            self.reporterName = reporterName
+            self.reporterPhone = reporterPhone
         }
     }
-
 
     /// The actor of reports filed on a public page, without an account.
     public static let publicReporter = Actor(userId: nil, username: "public", role: .viewer, scope: .global)
@@ -35,63 +43,95 @@ public struct ReportRepository: Sendable {
         guard publicPage || Permissions.allows(actor.role, .fileReports) else { throw AccessError.forbidden }
         let description = TextNormalizer.prose(r.description)
         guard !description.isEmpty, description.count <= 2000 else {
-            throw ValidationError(field: "description", code: "required", message: "describe the problem in at most 2,000 characters")
+            throw ValidationError(
+                field: "description", code: "required", message: "describe the problem in at most 2,000 characters")
         }
         let phone = r.reporterPhone.isEmpty ? "" : PersonalData.normalizePhone(r.reporterPhone) ?? "?"
         guard phone != "?" else {
-            throw ValidationError(field: "reporter_phone", code: "invalid", message: "reporter_phone is not a phone number")
+            throw ValidationError(
+                field: "reporter_phone", code: "invalid", message: "reporter_phone is not a phone number")
         }
         let today = Clock.today
         let id: Int64 = try await database.transaction { db in
-            guard let compound = try await ResourceRepository(database: database).fetch(.compounds, id: r.compoundId, actor: actor, db: db) else {
-                throw ValidationError(field: "compound_id", code: "not_found", message: "compound \(r.compoundId) does not exist in your scope")
+            guard
+                let compound = try await ResourceRepository(database: database).fetch(
+                    .compounds, id: r.compoundId, actor: actor, db: db)
+            else {
+                throw ValidationError(
+                    field: "compound_id", code: "not_found",
+                    message: "compound \(r.compoundId) does not exist in your scope")
             }
             try await AttachmentRepository.requireReadable(r.photos, field: "photos", actor: actor, db: db)
             if let b = r.buildingId {
-                let row = try await db.raw("SELECT id FROM buildings WHERE id = \(bind: b) AND compound_id = \(bind: r.compoundId)").first()
-                if row == nil { throw ValidationError(field: "building_id", code: "not_found", message: "building \(b) is not in compound \(r.compoundId)") }
+                let row = try await db.raw(
+                    "SELECT id FROM buildings WHERE id = \(bind: b) AND compound_id = \(bind: r.compoundId)"
+                ).first()
+                if row == nil {
+                    throw ValidationError(
+                        field: "building_id", code: "not_found",
+                        message: "building \(b) is not in compound \(r.compoundId)")
+                }
             }
-            let office = try await ServiceLevelRepository.levels(db: db, subdistrictId: compound.subdistrictId ?? 0) ?? levels
+            let office =
+                try await ServiceLevelRepository.levels(db: db, subdistrictId: compound.subdistrictId ?? 0) ?? levels
             let due = ReportLifecycle.due(.submitted, since: today, calendar: calendar, levels: office)
-            let id = try await db.raw("""
+            let id = try await db.raw(
+                """
                 INSERT INTO reports (subdistrict_id, compound_id, building_id, category, description, photos_json, reporter_name, reporter_phone,
                   state, state_since, due_on, submitted_at, created_by)
                 VALUES (\(bind: compound.subdistrictId ?? 0), \(bind: r.compoundId), \(bind: r.buildingId), \(bind: r.category.rawValue),
                   \(bind: description), \(bind: JSONValue.array(r.photos.map { .int($0) }).serialized()), \(bind: TextNormalizer.clean(r.reporterName)),
                   \(bind: phone), 'submitted', \(bind: today.description), \(bind: due?.description), \(bind: Clock.isoNow()), \(bind: actor.username))
                 RETURNING id
-                """).first()!.decode(column: "id", as: Int64.self)
-            try await db.raw("""
+                """
+            ).first()!.decode(column: "id", as: Int64.self)
+            try await db.raw(
+                """
                 INSERT INTO report_events (report_id, at, from_state, to_state, note, username)
                 VALUES (\(bind: id), \(bind: Clock.isoNow()), NULL, 'submitted', '', \(bind: actor.username))
-                """).run()
-            try await AuditLog.record(db: db, actor: actor, action: "create", entity: "reports", entityId: id,
-                subdistrictId: compound.subdistrictId, before: nil, after: .object([("category", .string(r.category.rawValue))]))
-            try await Outbox.emit(db: db, event: "report.created", subdistrictId: compound.subdistrictId,
-                payload: .object([("id", .int(id)), ("compound_id", .int(r.compoundId)), ("category", .string(r.category.rawValue)),
-                                  ("state", .string("submitted")), ("due_on", due.map { .string($0.description) } ?? .null)]))
+                """
+            ).run()
+            try await AuditLog.record(
+                db: db, actor: actor, action: "create", entity: "reports", entityId: id,
+                subdistrictId: compound.subdistrictId, before: nil,
+                after: .object([("category", .string(r.category.rawValue))]))
+            try await Outbox.emit(
+                db: db, event: "report.created", subdistrictId: compound.subdistrictId,
+                payload: .object([
+                    ("id", .int(id)), ("compound_id", .int(r.compoundId)), ("category", .string(r.category.rawValue)),
+                    ("state", .string("submitted")), ("due_on", due.map { .string($0.description) } ?? .null),
+                ]))
             return id
         }
         return publicPage ? .object([("id", .int(id))]) : try await get(id: id, actor: actor)
     }
 
     /// What anyone may see of a compound's reports: category, state and dates, never who reported or the text.
-    public func publicSummary(compoundId: Int64) async throws -> [(category: String, state: ReportState, submitted: String, overdue: Bool)] {
+    public func publicSummary(compoundId: Int64) async throws -> [(
+        category: String, state: ReportState, submitted: String, overdue: Bool
+    )] {
         let today = Clock.today
         let rows = try await database.withConnection { db in
-            try await db.raw("SELECT category, state, submitted_at, due_on FROM reports WHERE compound_id = \(bind: compoundId) ORDER BY id DESC LIMIT 100").all()
+            try await db.raw(
+                "SELECT category, state, submitted_at, due_on FROM reports WHERE compound_id = \(bind: compoundId) ORDER BY id DESC LIMIT 100"
+            ).all()
         }
         return try rows.map { r in
-            (try r.decode(column: "category", as: String.self),
-             ReportState(rawValue: try r.decode(column: "state", as: String.self)) ?? .submitted,
-             try r.decode(column: "submitted_at", as: String.self),
-             ReportLifecycle.isOverdue(due: try r.decode(column: "due_on", as: String?.self).flatMap { Day($0) }, today: today))
+            (
+                try r.decode(column: "category", as: String.self),
+                ReportState(rawValue: try r.decode(column: "state", as: String.self)) ?? .submitted,
+                try r.decode(column: "submitted_at", as: String.self),
+                ReportLifecycle.isOverdue(
+                    due: try r.decode(column: "due_on", as: String?.self).flatMap { Day($0) }, today: today)
+            )
         }
     }
 
     /// Place-scoped accounts see their places' reports; an organisation sees the reports assigned to it.
     static func scope(_ actor: Actor) -> SQLQueryString {
-        if actor.scope.kind == .organisation, let org = actor.scope.id { return "r.assignee_organisation_id = \(bind: org)" }
+        if actor.scope.kind == .organisation, let org = actor.scope.id {
+            return "r.assignee_organisation_id = \(bind: org)"
+        }
         return ResourceSpec.compounds.scopeCondition(actor.scope)
     }
 
@@ -112,14 +152,18 @@ public struct ReportRepository: Sendable {
         let phone = try row.decode(column: "reporter_phone", as: String.self)
         let photos = JSONValue.parse(try row.decode(column: "photos_json", as: String.self)) ?? .array([])
         return .object([
-            ("id", .int(try row.decode(column: "id", as: Int64.self))), ("compound_id", .int(try row.decode(column: "compound_id", as: Int64.self))),
+            ("id", .int(try row.decode(column: "id", as: Int64.self))),
+            ("compound_id", .int(try row.decode(column: "compound_id", as: Int64.self))),
             ("building_id", try row.decode(column: "building_id", as: Int64?.self).map { .int($0) } ?? .null),
             ("category", .string(try row.decode(column: "category", as: String.self))),
             ("description", .string(try row.decode(column: "description", as: String.self))), ("photos", photos),
             ("reporter_name", .string(mask && !name.isEmpty ? PersonalData.maskName(name) : name)),
             ("reporter_phone", .string(mask && !phone.isEmpty ? PersonalData.maskPhone(phone) : phone)),
             ("state", .string(state.rawValue)), ("ball_in_court", .string(ReportLifecycle.ballInCourt(state).rawValue)),
-            ("assignee_organisation_id", try row.decode(column: "assignee_organisation_id", as: Int64?.self).map { .int($0) } ?? .null),
+            (
+                "assignee_organisation_id",
+                try row.decode(column: "assignee_organisation_id", as: Int64?.self).map { .int($0) } ?? .null
+            ),
             ("state_since", .string(try row.decode(column: "state_since", as: String.self))),
             ("due_on", due.map { .string($0) } ?? .null),
             ("overdue", .bool(ReportLifecycle.isOverdue(due: due.flatMap { Day($0) }, today: today))),
@@ -132,19 +176,29 @@ public struct ReportRepository: Sendable {
         guard Self.canRead(actor) else { throw AccessError.forbidden }
         let today = Clock.today
         return try await database.withConnection { db in
-            let sql: SQLQueryString = "SELECT \(unsafeRaw: Self.columns) FROM reports r "
+            let sql: SQLQueryString =
+                "SELECT \(unsafeRaw: Self.columns) FROM reports r "
                 + "JOIN compounds t ON t.id = r.compound_id WHERE r.id = \(bind: id) AND " + Self.scope(actor)
             guard let row = try await db.raw(sql).first() else { throw StoreError.notFound }
-            guard case .object(var pairs) = try decode(row, actor: actor, today: today) else { throw StoreError.notFound }
-            let history = try await db.raw("""
+            guard case .object(var pairs) = try decode(row, actor: actor, today: today) else {
+                throw StoreError.notFound
+            }
+            let history = try await db.raw(
+                """
                 SELECT at, from_state, to_state, note, username, organisation_id FROM report_events WHERE report_id = \(bind: id) ORDER BY id
-                """).all().map { e -> JSONValue in
-                .object([("at", .string(try e.decode(column: "at", as: String.self))),
-                         ("from", try e.decode(column: "from_state", as: String?.self).map { .string($0) } ?? .null),
-                         ("to", .string(try e.decode(column: "to_state", as: String.self))),
-                         ("note", .string(try e.decode(column: "note", as: String.self))),
-                         ("by", .string(try e.decode(column: "username", as: String.self))),
-                         ("organisation_id", try e.decode(column: "organisation_id", as: Int64?.self).map { .int($0) } ?? .null)])
+                """
+            ).all().map { e -> JSONValue in
+                .object([
+                    ("at", .string(try e.decode(column: "at", as: String.self))),
+                    ("from", try e.decode(column: "from_state", as: String?.self).map { .string($0) } ?? .null),
+                    ("to", .string(try e.decode(column: "to_state", as: String.self))),
+                    ("note", .string(try e.decode(column: "note", as: String.self))),
+                    ("by", .string(try e.decode(column: "username", as: String.self))),
+                    (
+                        "organisation_id",
+                        try e.decode(column: "organisation_id", as: Int64?.self).map { .int($0) } ?? .null
+                    ),
+                ])
             }
             pairs.append(("history", .array(history)))
             return .object(pairs)
@@ -155,7 +209,8 @@ public struct ReportRepository: Sendable {
         actor: Actor, compoundId: Int64?, state: ReportState?, overdueOnly: Bool, paging: Paging = .export
     ) async throws -> [JSONValue] {
         guard Self.canRead(actor) else { throw AccessError.forbidden }
-        var sql: SQLQueryString = "SELECT \(unsafeRaw: Self.columns) FROM reports r "
+        var sql: SQLQueryString =
+            "SELECT \(unsafeRaw: Self.columns) FROM reports r "
             + "JOIN compounds t ON t.id = r.compound_id WHERE " + Self.scope(actor)
         if let compoundId { sql += " AND r.compound_id = \(bind: compoundId)" }
         if let state { sql += " AND r.state = \(bind: state.rawValue)" }
@@ -168,12 +223,15 @@ public struct ReportRepository: Sendable {
     }
 
     /// Moves a report one step, if the lifecycle allows it and the actor may take that step.
-    public func transition(id: Int64, to: ReportState, note: String, assignee: Int64?, actor: Actor) async throws -> JSONValue {
+    public func transition(id: Int64, to: ReportState, note: String, assignee: Int64?, actor: Actor) async throws
+        -> JSONValue
+    {
         guard Self.canRead(actor) else { throw AccessError.forbidden }
         let note = TextNormalizer.prose(note)
         let today = Clock.today
         try await database.transaction { db in
-            let sql: SQLQueryString = "SELECT r.state, r.subdistrict_id, r.assignee_organisation_id, r.compound_id, "
+            let sql: SQLQueryString =
+                "SELECT r.state, r.subdistrict_id, r.assignee_organisation_id, r.compound_id, "
                 + "r.reporter_phone FROM reports r JOIN compounds t ON t.id = r.compound_id WHERE r.id = \(bind: id) AND "
                 + Self.scope(actor)
             guard let row = try await db.raw(sql).first() else { throw StoreError.notFound }
@@ -184,44 +242,63 @@ public struct ReportRepository: Sendable {
             }
             try authorise(actor: actor, to: to, assignee: currentAssignee)
             if to == .rejected && note.isEmpty {
-                throw ValidationError(field: "note", code: "required", message: "rejecting a report needs a reason in note")
+                throw ValidationError(
+                    field: "note", code: "required", message: "rejecting a report needs a reason in note")
             }
             var newAssignee = currentAssignee
             if to == .assigned {
                 guard let org = assignee else {
-                    throw ValidationError(field: "assignee_organisation_id", code: "required", message: "assigning a report names the organisation")
+                    throw ValidationError(
+                        field: "assignee_organisation_id", code: "required",
+                        message: "assigning a report names the organisation")
                 }
                 // Only an organisation of the report's own sub-district: one elsewhere would gain the report.
                 let sd = try row.decode(column: "subdistrict_id", as: Int64.self)
-                let exists = try await db.raw("""
+                let exists = try await db.raw(
+                    """
                     SELECT id FROM organisations WHERE id = \(bind: org) AND subdistrict_id = \(bind: sd)
-                    """).first()
+                    """
+                ).first()
                 if exists == nil {
-                    throw ValidationError(field: "assignee_organisation_id", code: "not_found",
+                    throw ValidationError(
+                        field: "assignee_organisation_id", code: "not_found",
                         message: "organisation \(org) does not exist in this sub-district")
                 }
                 newAssignee = org
             }
-            let office = try await ServiceLevelRepository.levels(db: db, subdistrictId: try row.decode(column: "subdistrict_id", as: Int64.self)) ?? levels
+            let office =
+                try await ServiceLevelRepository.levels(
+                    db: db, subdistrictId: try row.decode(column: "subdistrict_id", as: Int64.self)) ?? levels
             let due = ReportLifecycle.due(to, since: today, calendar: calendar, levels: office)
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE reports SET state = \(bind: to.rawValue), state_since = \(bind: today.description), due_on = \(bind: due?.description),
                   assignee_organisation_id = \(bind: newAssignee), version = version + 1 WHERE id = \(bind: id)
-                """).run()
-            try await db.raw("""
+                """
+            ).run()
+            try await db.raw(
+                """
                 INSERT INTO report_events (report_id, at, from_state, to_state, note, username, organisation_id)
                 VALUES (\(bind: id), \(bind: Clock.isoNow()), \(bind: from.rawValue), \(bind: to.rawValue), \(bind: note), \(bind: actor.username), \(bind: newAssignee))
-                """).run()
+                """
+            ).run()
             let sd = try row.decode(column: "subdistrict_id", as: Int64.self)
-            try await AuditLog.record(db: db, actor: actor, action: "transition", entity: "reports", entityId: id,
+            try await AuditLog.record(
+                db: db, actor: actor, action: "transition", entity: "reports", entityId: id,
                 subdistrictId: sd, before: .string(from.rawValue), after: .string(to.rawValue))
-            try await Outbox.emit(db: db, event: "report.transitioned", subdistrictId: sd,
-                payload: .object([("id", .int(id)), ("compound_id", .int(try row.decode(column: "compound_id", as: Int64.self))),
-                                  ("from", .string(from.rawValue)), ("to", .string(to.rawValue)),
-                                  ("ball_in_court", .string(ReportLifecycle.ballInCourt(to).rawValue)), ("due_on", due.map { .string($0.description) } ?? .null)]))
+            try await Outbox.emit(
+                db: db, event: "report.transitioned", subdistrictId: sd,
+                payload: .object([
+                    ("id", .int(id)), ("compound_id", .int(try row.decode(column: "compound_id", as: Int64.self))),
+                    ("from", .string(from.rawValue)), ("to", .string(to.rawValue)),
+                    ("ball_in_court", .string(ReportLifecycle.ballInCourt(to).rawValue)),
+                    ("due_on", due.map { .string($0.description) } ?? .null),
+                ]))
             // The reporter hears of the steps that concern them, by text message when they left a phone.
             if [.acknowledged, .fixed, .closed, .rejected].contains(to) {
-                try await Outbox.message(db: db, event: "report.transitioned", phone: try row.decode(column: "reporter_phone", as: String.self),
+                try await Outbox.message(
+                    db: db, event: "report.transitioned",
+                    phone: try row.decode(column: "reporter_phone", as: String.self),
                     text: "【楼院焕新】您反映的问题（编号\(id)）\(Self.smsState(to))。\(note.isEmpty ? "" : "说明：" + note)")
             }
         }
@@ -240,13 +317,16 @@ public struct ReportRepository: Sendable {
 
     /// The steps this actor may take from `state` on a report assigned to `assignee`, for forms that offer only those.
     public func allowedSteps(actor: Actor, from state: ReportState, assignee: Int64?) -> [ReportState] {
-        (ReportLifecycle.transitions[state] ?? []).filter { (try? authorise(actor: actor, to: $0, assignee: assignee)) != nil }.sorted { $0.rawValue < $1.rawValue }
+        (ReportLifecycle.transitions[state] ?? []).filter {
+            (try? authorise(actor: actor, to: $0, assignee: assignee)) != nil
+        }.sorted { $0.rawValue < $1.rawValue }
     }
 
     /// The office runs the loop; the assigned contractor reports the fix; a steward may confirm or reopen for the reporter.
     func authorise(actor: Actor, to: ReportState, assignee: Int64?) throws {
         if Permissions.allows(actor.role, .manageReports) { return }
-        let assignedContractor = actor.role == .contractor && actor.scope.kind == .organisation && actor.scope.id == assignee
+        let assignedContractor =
+            actor.role == .contractor && actor.scope.kind == .organisation && actor.scope.id == assignee
         if to == .fixed && assignedContractor { return }
         if (to == .verified || to == .reopened) && actor.role == .steward { return }
         throw AccessError.forbidden

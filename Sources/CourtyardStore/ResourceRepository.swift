@@ -21,7 +21,10 @@ public struct Actor: Sendable {
     public var role: Role
     public var scope: Scope
     public init(userId: Int64?, username: String, role: Role, scope: Scope) {
-        self.userId = userId; self.username = username; self.role = role; self.scope = scope
+        self.userId = userId
+        self.username = username
+        self.role = role
+        self.scope = scope
     }
     public static let system = Actor(userId: nil, username: "system", role: .admin, scope: .global)
     public var seesPersonalData: Bool { Permissions.allows(role, .readPersonalData) }
@@ -32,7 +35,11 @@ public struct ValidationError: Error, Sendable, Equatable {
     public var field: String?
     public var code: String
     public var message: String
-    public init(field: String?, code: String, message: String) { self.field = field; self.code = code; self.message = message }
+    public init(field: String?, code: String, message: String) {
+        self.field = field
+        self.code = code
+        self.message = message
+    }
 }
 
 public struct ListQuery: Sendable {
@@ -41,7 +48,10 @@ public struct ListQuery: Sendable {
     public var cursor: Int64?
     public var limit: Int = 50
     public init(filters: [String: String] = [:], search: String? = nil, cursor: Int64? = nil, limit: Int = 50) {
-        self.filters = filters; self.search = search; self.cursor = cursor; self.limit = limit
+        self.filters = filters
+        self.search = search
+        self.cursor = cursor
+        self.limit = limit
     }
 }
 
@@ -52,14 +62,20 @@ public struct ResourceRepository: Sendable {
 
     // MARK: reads
 
-    public func list(_ spec: ResourceSpec, query: ListQuery, actor: Actor) async throws -> (items: [Record], next: Int64?) {
+    public func list(_ spec: ResourceSpec, query: ListQuery, actor: Actor) async throws -> (
+        items: [Record], next: Int64?
+    ) {
         var sql = selectClause(spec) + " WHERE " + spec.scopeCondition(actor.scope)
         for (key, raw) in query.filters.sorted(by: { $0.key < $1.key }) {
             guard let expr = spec.filters[key] else {
-                throw ValidationError(field: key, code: "unknown_filter", message: "\(spec.name) cannot be filtered by \(key)")
+                throw ValidationError(
+                    field: key, code: "unknown_filter", message: "\(spec.name) cannot be filtered by \(key)")
             }
             // Every filter is an id except an organisation's kind.
-            if key == "kind" { sql += " AND \(unsafeRaw: expr) = \(bind: raw)"; continue }
+            if key == "kind" {
+                sql += " AND \(unsafeRaw: expr) = \(bind: raw)"
+                continue
+            }
             guard let value = Int64(raw) else {
                 throw ValidationError(field: key, code: "invalid_filter", message: "\(key) must be a whole number")
             }
@@ -117,12 +133,14 @@ public struct ResourceRepository: Sendable {
 
     func selectClause(_ spec: ResourceSpec) -> SQLQueryString {
         let cols = spec.fields.map { "t.\($0.column)" }.joined(separator: ", ")
-        return "SELECT t.id, t.version, \(unsafeRaw: spec.subdistrictExpr) AS _sd, \(unsafeRaw: cols) FROM \(unsafeRaw: spec.from)"
+        return
+            "SELECT t.id, t.version, \(unsafeRaw: spec.subdistrictExpr) AS _sd, \(unsafeRaw: cols) FROM \(unsafeRaw: spec.from)"
     }
 
     func filterCondition(_ expr: String, _ value: Int64) -> SQLQueryString {
         if let q = expr.range(of: "?") {
-            return "\(unsafeRaw: String(expr[..<q.lowerBound]))\(bind: value)\(unsafeRaw: String(expr[q.upperBound...]))"
+            return
+                "\(unsafeRaw: String(expr[..<q.lowerBound]))\(bind: value)\(unsafeRaw: String(expr[q.upperBound...]))"
         }
         return "\(unsafeRaw: expr) = \(bind: value)"
     }
@@ -131,12 +149,17 @@ public struct ResourceRepository: Sendable {
         var values: [(String, JSONValue)] = []
         let maskPersonal = !actor.seesPersonalData
         for f in spec.fields {
-            if try row.decodeNil(column: f.column) { values.append((f.name, .null)); continue }
+            if try row.decodeNil(column: f.column) {
+                values.append((f.name, .null))
+                continue
+            }
             let v: JSONValue
             switch f.kind {
             case .text, .choice, .phone:
                 var s = try row.decode(column: f.column, as: String.self)
-                if maskPersonal && f.personal { s = f.kind == .phone ? PersonalData.maskPhone(s) : PersonalData.maskName(s) }
+                if maskPersonal && f.personal {
+                    s = f.kind == .phone ? PersonalData.maskPhone(s) : PersonalData.maskName(s)
+                }
                 v = .string(s)
             case .integer: v = .int(Int64(try row.decode(column: f.column, as: Int.self)))
             case .flag: v = .bool(try row.decode(column: f.column, as: Int.self) != 0)
@@ -146,7 +169,8 @@ public struct ResourceRepository: Sendable {
             values.append((f.name, v))
         }
         let sd = try row.decodeNil(column: "_sd") ? nil : try row.decode(column: "_sd", as: Int64.self)
-        return Record(id: try row.decode(column: "id", as: Int64.self), version: try row.decode(column: "version", as: Int.self),
+        return Record(
+            id: try row.decode(column: "id", as: Int64.self), version: try row.decode(column: "version", as: Int.self),
             subdistrictId: sd, values: values)
     }
 
@@ -156,7 +180,8 @@ public struct ResourceRepository: Sendable {
         let ids = records.map(\.id)
         let byHousehold = spec.name == "households"
         let links = try await database.withConnection { db in
-            try await RegistryLinks.load(db: db, householdIds: byHousehold ? ids : nil, residentIds: byHousehold ? nil : ids)
+            try await RegistryLinks.load(
+                db: db, householdIds: byHousehold ? ids : nil, residentIds: byHousehold ? nil : ids)
         }
         let mask = !actor.seesPersonalData
         for i in records.indices {
@@ -187,12 +212,19 @@ public struct ResourceRepository: Sendable {
             try await checkReferences(spec, values, db: db)
             if let inherit = spec.inherit, let parent = values[inherit.field] as? Int64 {
                 let cols = inherit.columns.map(\.1).joined(separator: ", ")
-                guard let row = try await db.raw("SELECT \(unsafeRaw: cols) FROM \(unsafeRaw: inherit.table) WHERE id = \(bind: parent)").first()
-                else { throw ValidationError(field: inherit.field, code: "not_found", message: "\(inherit.field) \(parent) does not exist") }
+                guard
+                    let row = try await db.raw(
+                        "SELECT \(unsafeRaw: cols) FROM \(unsafeRaw: inherit.table) WHERE id = \(bind: parent)"
+                    ).first()
+                else {
+                    throw ValidationError(
+                        field: inherit.field, code: "not_found", message: "\(inherit.field) \(parent) does not exist")
+                }
                 for (mine, theirs) in inherit.columns { values[mine] = try row.decode(column: theirs, as: Int64.self) }
             }
             let names = values.keys.sorted()
-            var sql: SQLQueryString = "INSERT INTO \(unsafeRaw: spec.table) (\(unsafeRaw: names.joined(separator: ", "))) VALUES ("
+            var sql: SQLQueryString =
+                "INSERT INTO \(unsafeRaw: spec.table) (\(unsafeRaw: names.joined(separator: ", "))) VALUES ("
             for (i, n) in names.enumerated() {
                 if i > 0 { sql += ", " }
                 sql += "\(bind: values[n]!)"
@@ -200,17 +232,22 @@ public struct ResourceRepository: Sendable {
             sql += ") RETURNING id"
             let id = try await uniqueGuard(spec) { try await db.raw(sql).first()!.decode(column: "id", as: Int64.self) }
             if let tie {
-                try await link(db: db, householdId: tie.householdId, residentId: id, relation: tie.relation,
+                try await link(
+                    db: db, householdId: tie.householdId, residentId: id, relation: tie.relation,
                     livesElsewhere: tie.livesElsewhere, actor: actor, creating: true)
             } else if spec.name == "residents", let kind = actor.scope.kind, kind != .subdistrict {
-                throw ValidationError(field: "household_id", code: "required",
-                    message: "accounts scoped to a community or compound add residents to one of their households: give household_id")
+                throw ValidationError(
+                    field: "household_id", code: "required",
+                    message:
+                        "accounts scoped to a community or compound add residents to one of their households: give household_id"
+                )
             }
             guard let created = try await fetch(spec, id: id, actor: actor, db: db) else {
                 // Written outside the actor's scope: undo by failing the transaction.
                 throw StoreError.notFound
             }
-            try await AuditLog.record(db: db, actor: actor, action: "create", entity: spec.name, entityId: id,
+            try await AuditLog.record(
+                db: db, actor: actor, action: "create", entity: spec.name, entityId: id,
                 subdistrictId: created.subdistrictId, before: nil, after: created.json)
             return created
         }
@@ -233,7 +270,8 @@ public struct ResourceRepository: Sendable {
             let updated = try await uniqueGuard(spec) { try await db.raw(sql).first() }
             guard updated != nil else { throw StoreError.stale }
             guard let after = try await fetch(spec, id: id, actor: actor, db: db) else { throw StoreError.notFound }
-            try await AuditLog.record(db: db, actor: actor, action: "update", entity: spec.name, entityId: id,
+            try await AuditLog.record(
+                db: db, actor: actor, action: "update", entity: spec.name, entityId: id,
                 subdistrictId: after.subdistrictId, before: before.json, after: after.json)
             return after.id
         }
@@ -251,30 +289,37 @@ public struct ResourceRepository: Sendable {
             }
             do {
                 try await db.raw("DELETE FROM \(unsafeRaw: spec.table) WHERE id = \(bind: id)").run()
-            } catch where DatabaseErrors.isForeignKeyViolation(error) {
+            } catch  where DatabaseErrors.isForeignKeyViolation(error) {
                 throw StoreError.conflict("\(spec.name) \(id) still has records under it; remove those first")
             }
-            try await AuditLog.record(db: db, actor: actor, action: "delete", entity: spec.name, entityId: id,
+            try await AuditLog.record(
+                db: db, actor: actor, action: "delete", entity: spec.name, entityId: id,
                 subdistrictId: before.subdistrictId, before: before.json, after: nil)
         }
     }
 
     func uniqueGuard<R>(_ spec: ResourceSpec, _ body: () async throws -> R) async throws -> R {
-        do { return try await body() } catch where DatabaseErrors.isUniqueViolation(error) {
+        do { return try await body() } catch  where DatabaseErrors.isUniqueViolation(error) {
             throw StoreError.conflict("a \(spec.name.dropLast()) with that name already exists here")
         }
     }
 
-    func checkReferences(_ spec: ResourceSpec, _ values: [String: any Encodable & Sendable], db: any SQLDatabase) async throws {
+    func checkReferences(_ spec: ResourceSpec, _ values: [String: any Encodable & Sendable], db: any SQLDatabase)
+        async throws
+    {
         for f in spec.fields {
             guard case .reference(let table) = f.kind, let id = values[f.column] as? Int64 else { continue }
             let exists = try await db.raw("SELECT id FROM \(unsafeRaw: table) WHERE id = \(bind: id)").first()
-            if exists == nil { throw ValidationError(field: f.name, code: "not_found", message: "\(f.name) \(id) does not exist") }
+            if exists == nil {
+                throw ValidationError(field: f.name, code: "not_found", message: "\(f.name) \(id) does not exist")
+            }
         }
     }
 
     /// Checks every field the client sent against its kind; unknown fields are refused, not ignored.
-    public func validate(_ spec: ResourceSpec, input: [String: JSONValue], creating: Bool) throws -> [String: any Encodable & Sendable] {
+    public func validate(_ spec: ResourceSpec, input: [String: JSONValue], creating: Bool) throws -> [String:
+        any Encodable & Sendable]
+    {
         var out: [String: any Encodable & Sendable] = [:]
         let ignored: Set<String> = ["id", "version", "residents", "households"]
         for key in input.keys.sorted() where !ignored.contains(key) {
@@ -307,23 +352,37 @@ struct HouseholdTie {
 
     /// Takes household_id, relation and lives_elsewhere out of the input; nil when no household is named.
     init?(taking input: inout [String: JSONValue]) throws {
-        defer { input["household_id"] = nil; input["relation"] = nil; input["lives_elsewhere"] = nil }
+        defer {
+            input["household_id"] = nil
+            input["relation"] = nil
+            input["lives_elsewhere"] = nil
+        }
         guard let h = input["household_id"] else {
-            if input["relation"] != nil { throw ValidationError(field: "household_id", code: "required", message: "relation needs household_id") }
+            if input["relation"] != nil {
+                throw ValidationError(field: "household_id", code: "required", message: "relation needs household_id")
+            }
             return nil
         }
-        guard case .int(let id) = h, id > 0 else { throw ValidationError(field: "household_id", code: "invalid", message: "household_id must be an id") }
+        guard case .int(let id) = h, id > 0 else {
+            throw ValidationError(field: "household_id", code: "invalid", message: "household_id must be an id")
+        }
         // Left out, the relation is owner; given, it is one of the relations' names and nothing else.
         let relationText = input["relation"].map { $0.stringValue ?? "" } ?? "owner"
         guard let relation = ResidentRelation(rawValue: relationText) else {
-            throw ValidationError(field: "relation", code: "invalid", message: "relation must be owner, co_owner or tenant")
+            throw ValidationError(
+                field: "relation", code: "invalid", message: "relation must be owner, co_owner or tenant")
         }
         var elsewhere = false
         if let e = input["lives_elsewhere"] {
-            guard case .bool(let b) = e else { throw ValidationError(field: "lives_elsewhere", code: "invalid", message: "lives_elsewhere must be true or false") }
+            guard case .bool(let b) = e else {
+                throw ValidationError(
+                    field: "lives_elsewhere", code: "invalid", message: "lives_elsewhere must be true or false")
+            }
             elsewhere = b
         }
-        householdId = id; self.relation = relation; livesElsewhere = elsewhere
+        householdId = id
+        self.relation = relation
+        livesElsewhere = elsewhere
     }
 }
 
@@ -337,7 +396,9 @@ public struct NullValue: Encodable, Sendable {
 
 enum FieldValidator {
     static func value(_ f: Field, _ v: JSONValue) throws -> any Encodable & Sendable {
-        func bad(_ why: String) -> ValidationError { ValidationError(field: f.name, code: "invalid", message: "\(f.name) \(why)") }
+        func bad(_ why: String) -> ValidationError {
+            ValidationError(field: f.name, code: "invalid", message: "\(f.name) \(why)")
+        }
         if case .null = v {
             if f.required { throw ValidationError(field: f.name, code: "required", message: "\(f.name) is required") }
             switch f.kind {
@@ -354,7 +415,9 @@ enum FieldValidator {
             guard c.unicodeScalars.count <= max else { throw bad("is longer than \(max) characters") }
             return c
         case .integer(let lo, let hi):
-            guard case .int(let i) = v, i >= lo, i <= hi else { throw bad("must be a whole number from \(lo) to \(hi)") }
+            guard case .int(let i) = v, i >= lo, i <= hi else {
+                throw bad("must be a whole number from \(lo) to \(hi)")
+            }
             return Int(i)
         case .flag:
             guard case .bool(let b) = v else { throw bad("must be true or false") }
@@ -364,13 +427,17 @@ enum FieldValidator {
             if case .string(let s) = v { text = s }
             if case .number(let s) = v { text = s }
             if case .int(let i) = v { text = String(i) }
-            guard let t = text, let a = Area.parse(t), a.centi > 0 else { throw bad("must be an area in m² such as \"85.60\"") }
+            guard let t = text, let a = Area.parse(t), a.centi > 0 else {
+                throw bad("must be an area in m² such as \"85.60\"")
+            }
             return a.centi
         case .reference:
             guard case .int(let i) = v, i > 0 else { throw bad("must be an id") }
             return i
         case .choice(let options):
-            guard case .string(let s) = v, options.contains(s) else { throw bad("must be one of \(options.joined(separator: ", "))") }
+            guard case .string(let s) = v, options.contains(s) else {
+                throw bad("must be one of \(options.joined(separator: ", "))")
+            }
             return s
         case .phone:
             guard case .string(let s) = v else { throw bad("must be text") }

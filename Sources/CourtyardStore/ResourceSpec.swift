@@ -23,8 +23,14 @@ public struct Field: Sendable {
     /// Areas are stored in 0.01 m² under their own column name.
     public var column: String { kind == .area ? "area_centi" : name }
 
-    public init(_ name: String, _ kind: FieldKind, required: Bool = false, updatable: Bool = true, personal: Bool = false) {
-        self.name = name; self.kind = kind; self.required = required; self.updatable = updatable; self.personal = personal
+    public init(
+        _ name: String, _ kind: FieldKind, required: Bool = false, updatable: Bool = true, personal: Bool = false
+    ) {
+        self.name = name
+        self.kind = kind
+        self.required = required
+        self.updatable = updatable
+        self.personal = personal
     }
 }
 
@@ -164,11 +170,13 @@ extension ResourceSpec {
         ],
         search: nil, personalSearch: ["t.name", "t.phone"], inherit: nil,
         scopeSQL: { kind, id in
-            let linked = "t.id IN (SELECT hr.resident_id FROM household_residents hr JOIN households h ON h.id = hr.household_id"
+            let linked =
+                "t.id IN (SELECT hr.resident_id FROM household_residents hr JOIN households h ON h.id = hr.household_id"
             switch kind {
             case .subdistrict: return "t.subdistrict_id = \(bind: id)"
             case .community:
-                return "\(unsafeRaw: linked) JOIN compounds hc ON hc.id = h.compound_id WHERE hc.community_id = \(bind: id))"
+                return
+                    "\(unsafeRaw: linked) JOIN compounds hc ON hc.id = h.compound_id WHERE hc.community_id = \(bind: id))"
             case .compound: return "\(unsafeRaw: linked) WHERE h.compound_id = \(bind: id))"
             case .organisation: return "1=0"
             }
@@ -201,7 +209,9 @@ extension ResourceSpec {
         subdistrictExpr: "t.subdistrict_id",
         readCapability: .readOrganisations, writeCapability: .writeOrganisations)
 
-    public static let all: [ResourceSpec] = [communities, compounds, buildings, entrances, households, residents, organisations]
+    public static let all: [ResourceSpec] = [
+        communities, compounds, buildings, entrances, households, residents, organisations,
+    ]
 }
 
 extension ResourceSpec {

@@ -17,9 +17,10 @@ enum SQLLiteral {
     static func int(_ i: Int?) -> String { i.map { String($0) } ?? "NULL" }
 
     /// Runs `INSERT INTO table (columns) VALUES …` in chunks, returning the requested columns of every inserted row.
-    static func insert(db: any SQLDatabase, table: String, columns: [String], rows: [[String]], returning: String?,
-        chunk: Int = 2000) async throws -> [any SQLRow]
-    {
+    static func insert(
+        db: any SQLDatabase, table: String, columns: [String], rows: [[String]], returning: String?,
+        chunk: Int = 2000
+    ) async throws -> [any SQLRow] {
         var out: [any SQLRow] = []
         var start = 0
         while start < rows.count {

@@ -6,7 +6,10 @@ import SQLKit
 public struct ScheduleRepository: Sendable {
     public let database: Database
     public let calendar: WorkCalendar
-    public init(database: Database, calendar: WorkCalendar) { self.database = database; self.calendar = calendar }
+    public init(database: Database, calendar: WorkCalendar) {
+        self.database = database
+        self.calendar = calendar
+    }
 
     /// Running a schedule is the office's and the project-management company's job.
     static func requireScheduler(_ actor: Actor, project: ProjectRepository.Row) throws {
@@ -22,26 +25,35 @@ public struct ScheduleRepository: Sendable {
     }
 
     static func tasks(projectId: Int64, db: any SQLDatabase) async throws -> [TaskRow] {
-        let deps = try await db.raw("""
+        let deps = try await db.raw(
+            """
             SELECT d.task_id, d.depends_on, d.lag_days FROM task_dependencies d JOIN tasks k ON k.id = d.task_id WHERE k.project_id = \(bind: projectId)
             ORDER BY d.depends_on
-            """).all()
+            """
+        ).all()
         var byTask: [Int64: [Int64]] = [:]
         var lags: [Int64: [Int64: Int]] = [:]
         for d in deps {
-            let t = try d.int("task_id"), on = try d.int("depends_on"), lag = try d.decode(column: "lag_days", as: Int.self)
+            let t = try d.int("task_id")
+            let on = try d.int("depends_on")
+            let lag = try d.decode(column: "lag_days", as: Int.self)
             byTask[t, default: []].append(on)
             if lag != 0 { lags[t, default: [:]][on] = lag }
         }
-        return try await db.raw("""
+        return try await db.raw(
+            """
             SELECT id, name, duration_days, work_item_id, baseline_start, baseline_finish, actual_start, actual_finish, version
             FROM tasks WHERE project_id = \(bind: projectId) ORDER BY id
-            """).all().map { r in
+            """
+        ).all().map { r in
             let id = try r.int("id")
-            return TaskRow(id: id, name: try r.text("name"), duration: try r.decode(column: "duration_days", as: Int.self),
+            return TaskRow(
+                id: id, name: try r.text("name"), duration: try r.decode(column: "duration_days", as: Int.self),
                 dependsOn: byTask[id] ?? [], lags: lags[id] ?? [:], workItemId: try r.optionalInt("work_item_id"),
-                baselineStart: try r.optionalText("baseline_start").flatMap { Day($0) }, baselineFinish: try r.optionalText("baseline_finish").flatMap { Day($0) },
-                actualStart: try r.optionalText("actual_start").flatMap { Day($0) }, actualFinish: try r.optionalText("actual_finish").flatMap { Day($0) },
+                baselineStart: try r.optionalText("baseline_start").flatMap { Day($0) },
+                baselineFinish: try r.optionalText("baseline_finish").flatMap { Day($0) },
+                actualStart: try r.optionalText("actual_start").flatMap { Day($0) },
+                actualFinish: try r.optionalText("actual_finish").flatMap { Day($0) },
                 version: try r.decode(column: "version", as: Int.self))
         }
     }
@@ -60,42 +72,57 @@ public struct ScheduleRepository: Sendable {
 
     public func addTask(projectId: Int64, change: TaskChange, actor: Actor) async throws -> JSONValue {
         guard let name = change.name.map(TextNormalizer.prose), !name.isEmpty, name.count <= 200 else {
-            throw ValidationError(field: "name", code: "required", message: "a task needs a name of at most 200 characters")
+            throw ValidationError(
+                field: "name", code: "required", message: "a task needs a name of at most 200 characters")
         }
-        guard let duration = change.duration else { throw ValidationError(field: "duration_days", code: "required", message: "duration_days is required") }
+        guard let duration = change.duration else {
+            throw ValidationError(field: "duration_days", code: "required", message: "duration_days is required")
+        }
         let cal = calendar
         let id: Int64 = try await database.transaction { db in
             let p = try await ProjectRepository.require(projectId, actor: actor, db: db)
             try Self.requireScheduler(actor, project: p)
-            let id = try await db.raw("""
+            let id = try await db.raw(
+                """
                 INSERT INTO tasks (project_id, name, duration_days) VALUES (\(bind: projectId), \(bind: name), \(bind: 1)) RETURNING id
-                """).first()!.int("id")
+                """
+            ).first()!.int("id")
             var c = change
             c.name = name
             c.duration = duration
             try await Self.apply(c, taskId: id, project: p, db: db)
             try await Self.refreshLateFinishes(project: p, calendar: cal, db: db)
-            try await AuditLog.record(db: db, actor: actor, action: "create", entity: "tasks", entityId: id, subdistrictId: p.subdistrictId,
+            try await AuditLog.record(
+                db: db, actor: actor, action: "create", entity: "tasks", entityId: id, subdistrictId: p.subdistrictId,
                 before: nil, after: .object([("name", .string(name)), ("duration_days", .int(Int64(duration)))]))
             return id
         }
         return try await task(projectId: projectId, taskId: id, actor: actor)
     }
 
-    public func updateTask(projectId: Int64, taskId: Int64, change: TaskChange, ifVersion: Int?, actor: Actor) async throws -> JSONValue {
+    public func updateTask(projectId: Int64, taskId: Int64, change: TaskChange, ifVersion: Int?, actor: Actor)
+        async throws -> JSONValue
+    {
         let cal = calendar
         try await database.transaction { db in
             let p = try await ProjectRepository.require(projectId, actor: actor, db: db)
-            let contractorReporting = actor.role == .contractor && actor.scope.id == p.contractorId
+            let contractorReporting =
+                actor.role == .contractor && actor.scope.id == p.contractorId
                 && change.name == nil && change.duration == nil && change.dependsOn == nil && change.workItemId == nil
             if !contractorReporting { try Self.requireScheduler(actor, project: p) }
-            guard let row = try await db.raw("SELECT version FROM tasks WHERE id = \(bind: taskId) AND project_id = \(bind: projectId)").first() else {
+            guard
+                let row = try await db.raw(
+                    "SELECT version FROM tasks WHERE id = \(bind: taskId) AND project_id = \(bind: projectId)"
+                ).first()
+            else {
                 throw StoreError.notFound
             }
             if let v = ifVersion, try row.decode(column: "version", as: Int.self) != v { throw StoreError.stale }
             try await Self.apply(change, taskId: taskId, project: p, db: db)
             try await Self.refreshLateFinishes(project: p, calendar: cal, db: db)
-            try await AuditLog.record(db: db, actor: actor, action: "update", entity: "tasks", entityId: taskId, subdistrictId: p.subdistrictId,
+            try await AuditLog.record(
+                db: db, actor: actor, action: "update", entity: "tasks", entityId: taskId,
+                subdistrictId: p.subdistrictId,
                 before: nil, after: .object([("task_id", .int(taskId))]))
         }
         return try await task(projectId: projectId, taskId: taskId, actor: actor)
@@ -106,32 +133,50 @@ public struct ScheduleRepository: Sendable {
         try await database.transaction { db in
             let p = try await ProjectRepository.require(projectId, actor: actor, db: db)
             try Self.requireScheduler(actor, project: p)
-            guard try await db.raw("SELECT id FROM tasks WHERE id = \(bind: taskId) AND project_id = \(bind: projectId)").first() != nil else {
+            guard
+                try await db.raw("SELECT id FROM tasks WHERE id = \(bind: taskId) AND project_id = \(bind: projectId)")
+                    .first() != nil
+            else {
                 throw StoreError.notFound
             }
-            try await db.raw("DELETE FROM task_dependencies WHERE task_id = \(bind: taskId) OR depends_on = \(bind: taskId)").run()
+            try await db.raw(
+                "DELETE FROM task_dependencies WHERE task_id = \(bind: taskId) OR depends_on = \(bind: taskId)"
+            ).run()
             try await db.raw("DELETE FROM tasks WHERE id = \(bind: taskId)").run()
             try await Self.refreshLateFinishes(project: p, calendar: cal, db: db)
-            try await AuditLog.record(db: db, actor: actor, action: "delete", entity: "tasks", entityId: taskId, subdistrictId: p.subdistrictId,
+            try await AuditLog.record(
+                db: db, actor: actor, action: "delete", entity: "tasks", entityId: taskId,
+                subdistrictId: p.subdistrictId,
                 before: .object([("project_id", .int(projectId))]), after: nil)
         }
     }
 
     /// Writes a change after checking it: durations, the work item, dates, and that dependencies stay acyclic.
-    static func apply(_ c: TaskChange, taskId: Int64, project p: ProjectRepository.Row, db: any SQLDatabase) async throws {
+    static func apply(_ c: TaskChange, taskId: Int64, project p: ProjectRepository.Row, db: any SQLDatabase)
+        async throws
+    {
         var sets: [SQLQueryString] = []
         if let n = c.name {
             let name = TextNormalizer.prose(n)
-            guard !name.isEmpty, name.count <= 200 else { throw ValidationError(field: "name", code: "required", message: "a task needs a name") }
+            guard !name.isEmpty, name.count <= 200 else {
+                throw ValidationError(field: "name", code: "required", message: "a task needs a name")
+            }
             sets.append("name = \(bind: name)")
         }
         if let d = c.duration {
-            guard (1...999).contains(d) else { throw ValidationError(field: "duration_days", code: "invalid", message: "duration_days is 1 to 999 working days") }
+            guard (1...999).contains(d) else {
+                throw ValidationError(
+                    field: "duration_days", code: "invalid", message: "duration_days is 1 to 999 working days")
+            }
             sets.append("duration_days = \(bind: d)")
         }
         if let w = c.workItemId {
-            if let w, try await db.raw("SELECT id FROM work_items WHERE id = \(bind: w) AND project_id = \(bind: p.id)").first() == nil {
-                throw ValidationError(field: "work_item_id", code: "not_found", message: "work item \(w) is not in this project's plan")
+            if let w,
+                try await db.raw("SELECT id FROM work_items WHERE id = \(bind: w) AND project_id = \(bind: p.id)")
+                    .first() == nil
+            {
+                throw ValidationError(
+                    field: "work_item_id", code: "not_found", message: "work item \(w) is not in this project's plan")
             }
             sets.append("work_item_id = \(bind: w)")
         }
@@ -139,19 +184,29 @@ public struct ScheduleRepository: Sendable {
         if let f = c.actualFinish { sets.append("actual_finish = \(bind: f?.description)") }
         if let deps = c.dependsOn {
             let unique = Array(Set(deps)).sorted()
-            if unique.contains(taskId) { throw StoreError.refused(code: "dependency_cycle", message: "a task cannot depend on itself") }
+            if unique.contains(taskId) {
+                throw StoreError.refused(code: "dependency_cycle", message: "a task cannot depend on itself")
+            }
             let existing = try await tasks(projectId: p.id, db: db)
             for d in unique where !existing.contains(where: { $0.id == d }) {
-                throw ValidationError(field: "depends_on", code: "not_found", message: "task \(d) is not in this project")
+                throw ValidationError(
+                    field: "depends_on", code: "not_found", message: "task \(d) is not in this project")
             }
             if let cycle = Schedule.wouldCycle(existing.map(\.task), task: taskId, dependsOn: unique) {
-                throw StoreError.refused(code: "dependency_cycle", message: "that would close a cycle: \(cycle.map(String.init).joined(separator: " → "))")
+                throw StoreError.refused(
+                    code: "dependency_cycle",
+                    message: "that would close a cycle: \(cycle.map(String.init).joined(separator: " → "))")
             }
             try await db.raw("DELETE FROM task_dependencies WHERE task_id = \(bind: taskId)").run()
             for d in unique {
                 let lag = c.lags[d] ?? 0
-                guard (0...365).contains(lag) else { throw ValidationError(field: "depends_on", code: "invalid", message: "a lag is 0 to 365 working days") }
-                try await db.raw("INSERT INTO task_dependencies (task_id, depends_on, lag_days) VALUES (\(bind: taskId), \(bind: d), \(bind: lag))").run()
+                guard (0...365).contains(lag) else {
+                    throw ValidationError(
+                        field: "depends_on", code: "invalid", message: "a lag is 0 to 365 working days")
+                }
+                try await db.raw(
+                    "INSERT INTO task_dependencies (task_id, depends_on, lag_days) VALUES (\(bind: taskId), \(bind: d), \(bind: lag))"
+                ).run()
             }
         }
         var sql: SQLQueryString = "UPDATE tasks SET version = version + 1"
@@ -160,47 +215,62 @@ public struct ScheduleRepository: Sendable {
         try await db.raw(sql).run()
         let row = try await db.raw("SELECT actual_start, actual_finish FROM tasks WHERE id = \(bind: taskId)").first()!
         if let s = try row.optionalText("actual_start"), let f = try row.optionalText("actual_finish"), f < s {
-            throw ValidationError(field: "actual_finish", code: "before_start", message: "a task cannot finish before it starts")
+            throw ValidationError(
+                field: "actual_finish", code: "before_start", message: "a task cannot finish before it starts")
         }
     }
 
     /// Keeps each task's latest finish against the deadline, so a bulletin can name overdue tasks without scheduling every project.
-    static func refreshLateFinishes(project p: ProjectRepository.Row, calendar: WorkCalendar, db: any SQLDatabase) async throws {
+    static func refreshLateFinishes(project p: ProjectRepository.Row, calendar: WorkCalendar, db: any SQLDatabase)
+        async throws
+    {
         let rows = try await tasks(projectId: p.id, db: db)
         guard !rows.isEmpty else { return }
         let result = try Schedule.compute(rows.map(\.task), mode: .backward, anchor: p.deadline, calendar: calendar)
         for r in result.rows {
-            try await db.raw("UPDATE tasks SET late_finish = \(bind: r.lateFinish.description) WHERE id = \(bind: r.id)").run()
+            try await db.raw(
+                "UPDATE tasks SET late_finish = \(bind: r.lateFinish.description) WHERE id = \(bind: r.id)"
+            ).run()
         }
     }
 
     /// After the working-day calendar changes: every unfinished project's latest finishes, recomputed in one transaction.
     public static func refreshAll(database: Database, calendar: WorkCalendar) async throws {
         try await database.transaction { db in
-            let rows = try await db.raw("""
+            let rows = try await db.raw(
+                """
                 SELECT p.id, p.subdistrict_id, p.community_id, p.compound_id, p.batch_year, p.deadline, p.planned_start, p.stage,
                   p.started_on, p.completed_on, p.contractor_id, p.supervisor_id, p.pm_company_id, p.version
                 FROM projects p WHERE p.completed_on IS NULL AND EXISTS (SELECT 1 FROM tasks k WHERE k.project_id = p.id)
-                """).all()
-            for r in rows { try await refreshLateFinishes(project: try ProjectRepository.Row(r), calendar: calendar, db: db) }
+                """
+            ).all()
+            for r in rows {
+                try await refreshLateFinishes(project: try ProjectRepository.Row(r), calendar: calendar, db: db)
+            }
         }
     }
 
     public func task(projectId: Int64, taskId: Int64, actor: Actor) async throws -> JSONValue {
         try await database.withConnection { db in
             _ = try await ProjectRepository.require(projectId, actor: actor, db: db)
-            guard let t = try await Self.tasks(projectId: projectId, db: db).first(where: { $0.id == taskId }) else { throw StoreError.notFound }
+            guard let t = try await Self.tasks(projectId: projectId, db: db).first(where: { $0.id == taskId }) else {
+                throw StoreError.notFound
+            }
             return .object(Self.taskPairs(t))
         }
     }
 
     public static func taskPairs(_ t: TaskRow) -> [(String, JSONValue)] {
         func day(_ d: Day?) -> JSONValue { d.map { .string($0.description) } ?? .null }
-        return [("id", .int(t.id)), ("name", .string(t.name)), ("duration_days", .int(Int64(t.duration))),
-                ("depends_on", .ids(t.dependsOn)),
-                ("lags", .object(t.lags.sorted { $0.key < $1.key }.map { (String($0.key), .int(Int64($0.value))) })), ("work_item_id", t.workItemId.map { .int($0) } ?? .null),
-                ("baseline_start", day(t.baselineStart)), ("baseline_finish", day(t.baselineFinish)),
-                ("actual_start", day(t.actualStart)), ("actual_finish", day(t.actualFinish)), ("version", .int(Int64(t.version)))]
+        return [
+            ("id", .int(t.id)), ("name", .string(t.name)), ("duration_days", .int(Int64(t.duration))),
+            ("depends_on", .ids(t.dependsOn)),
+            ("lags", .object(t.lags.sorted { $0.key < $1.key }.map { (String($0.key), .int(Int64($0.value))) })),
+            ("work_item_id", t.workItemId.map { .int($0) } ?? .null),
+            ("baseline_start", day(t.baselineStart)), ("baseline_finish", day(t.baselineFinish)),
+            ("actual_start", day(t.actualStart)), ("actual_finish", day(t.actualFinish)),
+            ("version", .int(Int64(t.version))),
+        ]
     }
 
     /// A computed schedule with each task's row and what the chart needs.
@@ -230,16 +300,19 @@ public struct ScheduleRepository: Sendable {
             let p = try await ProjectRepository.require(projectId, actor: actor, db: db)
             let rows = try await Self.tasks(projectId: projectId, db: db)
             let anchor = mode == .backward ? p.deadline : (start ?? p.startedOn ?? p.plannedStart ?? Clock.today)
-            let baselineAt = try await db.raw("SELECT baseline_at FROM projects WHERE id = \(bind: projectId)").first()?.optionalText("baseline_at")
+            let baselineAt = try await db.raw("SELECT baseline_at FROM projects WHERE id = \(bind: projectId)").first()?
+                .optionalText("baseline_at")
             let result = try Schedule.compute(rows.map(\.task), mode: mode, anchor: anchor, calendar: cal)
-            return Plan(mode: mode, anchor: anchor, deadline: p.deadline, result: result, tasks: rows, baselineAt: baselineAt)
+            return Plan(
+                mode: mode, anchor: anchor, deadline: p.deadline, result: result, tasks: rows, baselineAt: baselineAt)
         }
     }
 
     /// Signed working days from `a` to `b`: positive when `b` is later.
     func variance(_ a: Day?, _ b: Day?) -> JSONValue {
         guard let a, let b else { return .null }
-        return .int(Int64(b >= a ? calendar.workingDays(after: a, through: b) : -calendar.workingDays(after: b, through: a)))
+        return .int(
+            Int64(b >= a ? calendar.workingDays(after: a, through: b) : -calendar.workingDays(after: b, through: a)))
     }
 
     public func scheduleJSON(_ plan: Plan) -> JSONValue {
@@ -248,31 +321,43 @@ public struct ScheduleRepository: Sendable {
             let t = byId[r.id]!
             let planned = plan.planned(r)
             var pairs = Self.taskPairs(t)
-            pairs += [("early_start", .string(r.earlyStart.description)), ("early_finish", .string(r.earlyFinish.description)),
-                      ("late_start", .string(r.lateStart.description)), ("late_finish", .string(r.lateFinish.description)),
-                      ("total_float", .int(Int64(r.totalFloat))), ("critical", .bool(r.critical)),
-                      ("planned_start", .string(planned.start.description)), ("planned_finish", .string(planned.finish.description)),
-                      ("start_variance_days", variance(t.baselineStart, planned.start)),
-                      ("finish_variance_days", variance(t.baselineFinish, planned.finish)),
-                      ("actual_start_variance_days", variance(t.baselineStart, t.actualStart)),
-                      ("actual_finish_variance_days", variance(t.baselineFinish, t.actualFinish))]
+            pairs += [
+                ("early_start", .string(r.earlyStart.description)),
+                ("early_finish", .string(r.earlyFinish.description)),
+                ("late_start", .string(r.lateStart.description)), ("late_finish", .string(r.lateFinish.description)),
+                ("total_float", .int(Int64(r.totalFloat))), ("critical", .bool(r.critical)),
+                ("planned_start", .string(planned.start.description)),
+                ("planned_finish", .string(planned.finish.description)),
+                ("start_variance_days", variance(t.baselineStart, planned.start)),
+                ("finish_variance_days", variance(t.baselineFinish, planned.finish)),
+                ("actual_start_variance_days", variance(t.baselineStart, t.actualStart)),
+                ("actual_finish_variance_days", variance(t.baselineFinish, t.actualFinish)),
+            ]
             return .object(pairs)
         }
-        let overrun: Int64 = plan.result.finish > plan.deadline ? Int64(calendar.workingDays(after: plan.deadline, through: plan.result.finish)) : 0
-        return .object([("mode", .string(plan.mode.rawValue)), ("anchor", .string(plan.anchor.description)),
-                        ("start", .string(plan.result.start.description)), ("finish", .string(plan.result.finish.description)),
-                        ("deadline", .string(plan.deadline.description)), ("days_past_deadline", .int(overrun)),
-                        ("baseline_at", plan.baselineAt.map { .string($0) } ?? .null),
-                        ("calendar_years", Self.calendarYears(plan, calendar: calendar)), ("tasks", .array(rows))])
+        let overrun: Int64 =
+            plan.result.finish > plan.deadline
+            ? Int64(calendar.workingDays(after: plan.deadline, through: plan.result.finish)) : 0
+        return .object([
+            ("mode", .string(plan.mode.rawValue)), ("anchor", .string(plan.anchor.description)),
+            ("start", .string(plan.result.start.description)), ("finish", .string(plan.result.finish.description)),
+            ("deadline", .string(plan.deadline.description)), ("days_past_deadline", .int(overrun)),
+            ("baseline_at", plan.baselineAt.map { .string($0) } ?? .null),
+            ("calendar_years", Self.calendarYears(plan, calendar: calendar)), ("tasks", .array(rows)),
+        ])
     }
 
     /// Which calendar each year the schedule touches was counted on, so a reader sees when a year had none.
     static func calendarYears(_ plan: Plan, calendar: WorkCalendar) -> JSONValue {
-        .array(plan.calendarYears(calendar).map { .object([("year", .int(Int64($0.year))), ("source", .string($0.source.rawValue))]) })
+        .array(
+            plan.calendarYears(calendar).map {
+                .object([("year", .int(Int64($0.year))), ("source", .string($0.source.rawValue))])
+            })
     }
 
     /// Freezes the plan's dates as the baseline the current plan and the actuals are compared with.
-    public func setBaseline(projectId: Int64, mode: Schedule.Mode, start: Day?, actor: Actor) async throws -> JSONValue {
+    public func setBaseline(projectId: Int64, mode: Schedule.Mode, start: Day?, actor: Actor) async throws -> JSONValue
+    {
         let plan = try await plan(projectId: projectId, mode: mode, start: start, actor: actor)
         guard !plan.tasks.isEmpty else { throw StoreError.conflict("the project has no tasks to baseline") }
         try await database.transaction { db in
@@ -280,13 +365,20 @@ public struct ScheduleRepository: Sendable {
             try Self.requireScheduler(actor, project: p)
             for r in plan.result.rows {
                 let d = plan.planned(r)
-                try await db.raw("""
+                try await db.raw(
+                    """
                     UPDATE tasks SET baseline_start = \(bind: d.start.description), baseline_finish = \(bind: d.finish.description) WHERE id = \(bind: r.id)
-                    """).run()
+                    """
+                ).run()
             }
-            try await db.raw("UPDATE projects SET baseline_at = \(bind: Clock.isoNow()), version = version + 1 WHERE id = \(bind: projectId)").run()
-            try await AuditLog.record(db: db, actor: actor, action: "baseline", entity: "projects", entityId: projectId, subdistrictId: p.subdistrictId,
-                before: nil, after: .object([("mode", .string(mode.rawValue)), ("tasks", .int(Int64(plan.tasks.count)))]))
+            try await db.raw(
+                "UPDATE projects SET baseline_at = \(bind: Clock.isoNow()), version = version + 1 WHERE id = \(bind: projectId)"
+            ).run()
+            try await AuditLog.record(
+                db: db, actor: actor, action: "baseline", entity: "projects", entityId: projectId,
+                subdistrictId: p.subdistrictId,
+                before: nil,
+                after: .object([("mode", .string(mode.rawValue)), ("tasks", .int(Int64(plan.tasks.count)))]))
         }
         return scheduleJSON(try await self.plan(projectId: projectId, mode: mode, start: start, actor: actor))
     }

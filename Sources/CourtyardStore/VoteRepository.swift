@@ -36,37 +36,53 @@ public struct VoteRepository: Sendable {
 
     public enum Status: String, Sendable { case draft, open, closed }
 
-    public func create(title: String, matter: VoteMatter, electorate: ElectorateSpec, thresholds: VoteThresholds?, actor: Actor)
+    public func create(
+        title: String, matter: VoteMatter, electorate: ElectorateSpec, thresholds: VoteThresholds?, actor: Actor
+    )
         async throws -> JSONValue
     {
         guard Permissions.allows(actor.role, .manageVotes) else { throw AccessError.forbidden }
         let title = TextNormalizer.clean(title)
         guard !title.isEmpty, title.count <= 200 else {
-            throw ValidationError(field: "title", code: "required", message: "a vote needs a title of at most 200 characters")
+            throw ValidationError(
+                field: "title", code: "required", message: "a vote needs a title of at most 200 characters")
         }
         let rule = thresholds ?? .article278(matter)
-        for (name, t) in [("quorum_area", rule.quorumArea), ("quorum_owners", rule.quorumOwners),
-            ("approval_area", rule.approvalArea), ("approval_owners", rule.approvalOwners)] where !t.isValid {
-            throw ValidationError(field: "thresholds", code: "invalid", message: "\(name) must be a fraction between 0 and 1")
+        for (name, t) in [
+            ("quorum_area", rule.quorumArea), ("quorum_owners", rule.quorumOwners),
+            ("approval_area", rule.approvalArea), ("approval_owners", rule.approvalOwners),
+        ] where !t.isValid {
+            throw ValidationError(
+                field: "thresholds", code: "invalid", message: "\(name) must be a fraction between 0 and 1")
         }
         let id: Int64 = try await database.transaction { db in
-            let compounds = try await db.raw("SELECT DISTINCT h.compound_id FROM households h WHERE " + electorate.condition).all()
+            let compounds = try await db.raw(
+                "SELECT DISTINCT h.compound_id FROM households h WHERE " + electorate.condition
+            ).all()
                 .map { try $0.decode(column: "compound_id", as: Int64.self) }
             guard compounds.count == 1 else {
-                throw ValidationError(field: "electorate", code: compounds.isEmpty ? "empty" : "several_compounds",
-                    message: compounds.isEmpty ? "the electorate holds no household" : "an electorate lies inside one compound")
+                throw ValidationError(
+                    field: "electorate", code: compounds.isEmpty ? "empty" : "several_compounds",
+                    message: compounds.isEmpty
+                        ? "the electorate holds no household" : "an electorate lies inside one compound")
             }
             let repo = ResourceRepository(database: database)
-            guard let compound = try await repo.fetch(.compounds, id: compounds[0], actor: actor, db: db) else { throw StoreError.notFound }
-            let row = try await db.raw("""
+            guard let compound = try await repo.fetch(.compounds, id: compounds[0], actor: actor, db: db) else {
+                throw StoreError.notFound
+            }
+            let row = try await db.raw(
+                """
                 INSERT INTO votes (subdistrict_id, compound_id, title, matter, electorate_json, thresholds_json, status, created_at)
                 VALUES (\(bind: compound.subdistrictId ?? 0), \(bind: compound.id), \(bind: title), \(bind: matter.rawValue),
                   \(bind: electorate.json.serialized()), \(bind: Self.encode(rule)), 'draft', \(bind: Clock.isoNow()))
                 RETURNING id
-                """).first()!
+                """
+            ).first()!
             let id = try row.decode(column: "id", as: Int64.self)
-            try await AuditLog.record(db: db, actor: actor, action: "create", entity: "votes", entityId: id,
-                subdistrictId: compound.subdistrictId, before: nil, after: .object([("title", .string(title)), ("matter", .int(Int64(matter.rawValue)))]))
+            try await AuditLog.record(
+                db: db, actor: actor, action: "create", entity: "votes", entityId: id,
+                subdistrictId: compound.subdistrictId, before: nil,
+                after: .object([("title", .string(title)), ("matter", .int(Int64(matter.rawValue)))]))
             return id
         }
         return try await get(id: id, actor: actor)
@@ -89,14 +105,20 @@ public struct VoteRepository: Sendable {
             FROM votes v JOIN compounds t ON t.id = v.compound_id WHERE v.id = \(bind: id) AND
             """ + " " + ResourceSpec.compounds.scopeCondition(actor.scope)
         guard let r = try await db.raw(sql).first() else { throw StoreError.notFound }
-        let thresholds = try JSONDecoder().decode(VoteThresholds.self, from: Data(try r.decode(column: "thresholds_json", as: String.self).utf8))
-        return Row(id: try r.decode(column: "id", as: Int64.self), subdistrictId: try r.decode(column: "subdistrict_id", as: Int64.self),
-            compoundId: try r.decode(column: "compound_id", as: Int64.self), title: try r.decode(column: "title", as: String.self),
+        let thresholds = try JSONDecoder().decode(
+            VoteThresholds.self, from: Data(try r.decode(column: "thresholds_json", as: String.self).utf8))
+        return Row(
+            id: try r.decode(column: "id", as: Int64.self),
+            subdistrictId: try r.decode(column: "subdistrict_id", as: Int64.self),
+            compoundId: try r.decode(column: "compound_id", as: Int64.self),
+            title: try r.decode(column: "title", as: String.self),
             matter: try r.decode(column: "matter", as: Int.self),
             status: Status(rawValue: try r.decode(column: "status", as: String.self)) ?? .draft,
             electorate: try r.decode(column: "electorate_json", as: String.self), thresholds: thresholds,
-            createdAt: try r.decode(column: "created_at", as: String.self), openedAt: try r.decode(column: "opened_at", as: String?.self),
-            closedAt: try r.decode(column: "closed_at", as: String?.self), result: try r.decode(column: "result_json", as: String?.self),
+            createdAt: try r.decode(column: "created_at", as: String.self),
+            openedAt: try r.decode(column: "opened_at", as: String?.self),
+            closedAt: try r.decode(column: "closed_at", as: String?.self),
+            result: try r.decode(column: "result_json", as: String?.self),
             version: try r.decode(column: "version", as: Int.self))
     }
 
@@ -104,11 +126,15 @@ public struct VoteRepository: Sendable {
         guard Permissions.allows(actor.role, .readRegistry) else { throw AccessError.forbidden }
         return try await database.withConnection { db in
             let v = try await load(id: id, actor: actor, db: db)
-            let counts = try await db.raw("""
+            let counts = try await db.raw(
+                """
                 SELECT (SELECT COUNT(*) FROM vote_electorate WHERE vote_id = \(bind: id)) AS eligible,
                   (SELECT COUNT(*) FROM ballots WHERE vote_id = \(bind: id) AND voided_at IS NULL) AS cast
-                """).first()!
-            return Self.json(v, eligible: try counts.decode(column: "eligible", as: Int.self), cast: try counts.decode(column: "cast", as: Int.self))
+                """
+            ).first()!
+            return Self.json(
+                v, eligible: try counts.decode(column: "eligible", as: Int.self),
+                cast: try counts.decode(column: "cast", as: Int.self))
         }
     }
 
@@ -117,31 +143,47 @@ public struct VoteRepository: Sendable {
         var result: JSONValue = .null
         if let r = v.result, let decoded = try? JSONDecoder().decode(VoteResult.self, from: Data(r.utf8)) {
             result = .object([
-                ("eligible_owners", .int(decoded.eligibleOwners)), ("participating_owners", .int(decoded.participatingOwners)),
-                ("approving_owners", .int(decoded.approvingOwners)), ("eligible_area", .string(decoded.eligibleArea.description)),
-                ("participating_area", .string(decoded.participatingArea.description)), ("approving_area", .string(decoded.approvingArea.description)),
+                ("eligible_owners", .int(decoded.eligibleOwners)),
+                ("participating_owners", .int(decoded.participatingOwners)),
+                ("approving_owners", .int(decoded.approvingOwners)),
+                ("eligible_area", .string(decoded.eligibleArea.description)),
+                ("participating_area", .string(decoded.participatingArea.description)),
+                ("approving_area", .string(decoded.approvingArea.description)),
                 ("quorum_met", .bool(decoded.quorumMet)), ("passed", .bool(decoded.passed)),
             ])
         }
         let electorate = JSONValue.parse(v.electorate) ?? .null
         return .object([
-            ("id", .int(v.id)), ("title", .string(v.title)), ("matter", .int(Int64(v.matter))), ("compound_id", .int(v.compoundId)),
+            ("id", .int(v.id)), ("title", .string(v.title)), ("matter", .int(Int64(v.matter))),
+            ("compound_id", .int(v.compoundId)),
             ("electorate", electorate), ("status", .string(v.status.rawValue)),
-            ("thresholds", .object([("quorum_area", .string(t.quorumArea.description)), ("quorum_owners", .string(t.quorumOwners.description)),
-                                    ("approval_area", .string(t.approvalArea.description)), ("approval_owners", .string(t.approvalOwners.description))])),
+            (
+                "thresholds",
+                .object([
+                    ("quorum_area", .string(t.quorumArea.description)),
+                    ("quorum_owners", .string(t.quorumOwners.description)),
+                    ("approval_area", .string(t.approvalArea.description)),
+                    ("approval_owners", .string(t.approvalOwners.description)),
+                ])
+            ),
             ("eligible_households", .int(Int64(eligible))), ("ballots_cast", .int(Int64(cast))),
             ("created_at", .string(v.createdAt)), ("opened_at", v.openedAt.map { .string($0) } ?? .null),
-            ("closed_at", v.closedAt.map { .string($0) } ?? .null), ("result", result), ("version", .int(Int64(v.version))),
+            ("closed_at", v.closedAt.map { .string($0) } ?? .null), ("result", result),
+            ("version", .int(Int64(v.version))),
         ])
     }
 
     public func list(actor: Actor, compoundId: Int64?, paging: Paging = .export) async throws -> [JSONValue] {
         guard Permissions.allows(actor.role, .readRegistry) else { throw AccessError.forbidden }
-        var sql: SQLQueryString = "SELECT v.id FROM votes v JOIN compounds t ON t.id = v.compound_id WHERE " + ResourceSpec.compounds.scopeCondition(actor.scope)
+        var sql: SQLQueryString =
+            "SELECT v.id FROM votes v JOIN compounds t ON t.id = v.compound_id WHERE "
+            + ResourceSpec.compounds.scopeCondition(actor.scope)
         if let compoundId { sql += " AND v.compound_id = \(bind: compoundId)" }
         sql += " ORDER BY v.id DESC" + paging.sql
         let q = sql
-        let ids = try await database.withConnection { db in try await db.raw(q).all().map { try $0.decode(column: "id", as: Int64.self) } }
+        let ids = try await database.withConnection { db in
+            try await db.raw(q).all().map { try $0.decode(column: "id", as: Int64.self) }
+        }
         var out: [JSONValue] = []
         for id in ids { out.append(try await get(id: id, actor: actor)) }
         return out
@@ -152,20 +194,31 @@ public struct VoteRepository: Sendable {
         guard Permissions.allows(actor.role, .manageVotes) else { throw AccessError.forbidden }
         try await database.transaction { db in
             let v = try await load(id: id, actor: actor, db: db)
-            guard v.status == .draft else { throw StoreError.conflict("the vote is \(v.status.rawValue); only a draft can be opened") }
+            guard v.status == .draft else {
+                throw StoreError.conflict("the vote is \(v.status.rawValue); only a draft can be opened")
+            }
             let spec = try Self.decodeSpec(v.electorate)
             // One owner per household whatever its co-owners; one person owning several households is one owner.
-            try await db.raw("""
+            try await db.raw(
+                """
                 INSERT INTO vote_electorate (vote_id, household_id, area_centi, owner_key)
                 SELECT \(bind: id), h.id, h.area_centi, COALESCE('r:' || CAST(o.resident_id AS TEXT), 'h:' || CAST(h.id AS TEXT))
                 FROM households h LEFT JOIN household_residents o ON o.household_id = h.id AND o.relation = 'owner'
                 WHERE h.compound_id = \(bind: v.compoundId) AND
-                """ + " " + spec.condition).run()
-            try await db.raw("UPDATE votes SET status = 'open', opened_at = \(bind: Clock.isoNow()), version = version + 1 WHERE id = \(bind: id)").run()
-            try await AuditLog.record(db: db, actor: actor, action: "open", entity: "votes", entityId: id, subdistrictId: v.subdistrictId,
+                """ + " " + spec.condition
+            ).run()
+            try await db.raw(
+                "UPDATE votes SET status = 'open', opened_at = \(bind: Clock.isoNow()), version = version + 1 WHERE id = \(bind: id)"
+            ).run()
+            try await AuditLog.record(
+                db: db, actor: actor, action: "open", entity: "votes", entityId: id, subdistrictId: v.subdistrictId,
                 before: .string("draft"), after: .string("open"))
-            try await Outbox.emit(db: db, event: "vote.opened", subdistrictId: v.subdistrictId,
-                payload: .object([("id", .int(id)), ("compound_id", .int(v.compoundId)), ("title", .string(v.title)), ("matter", .int(Int64(v.matter)))]))
+            try await Outbox.emit(
+                db: db, event: "vote.opened", subdistrictId: v.subdistrictId,
+                payload: .object([
+                    ("id", .int(id)), ("compound_id", .int(v.compoundId)), ("title", .string(v.title)),
+                    ("matter", .int(Int64(v.matter))),
+                ]))
         }
         return try await get(id: id, actor: actor)
     }
@@ -188,75 +241,109 @@ public struct VoteRepository: Sendable {
         guard Permissions.allows(actor.role, .manageVotes) else { throw AccessError.forbidden }
         try await database.transaction { db in
             let v = try await load(id: id, actor: actor, db: db)
-            guard v.status == .open else { throw StoreError.conflict("the vote is \(v.status.rawValue); only an open vote can be closed") }
-            let electorate = try await db.raw("SELECT household_id, area_centi, owner_key FROM vote_electorate WHERE vote_id = \(bind: id)").all().map {
-                ElectorHousehold(householdId: try $0.decode(column: "household_id", as: Int64.self),
-                    area: Area(centi: try $0.decode(column: "area_centi", as: Int64.self)), owner: try $0.decode(column: "owner_key", as: String.self))
+            guard v.status == .open else {
+                throw StoreError.conflict("the vote is \(v.status.rawValue); only an open vote can be closed")
+            }
+            let electorate = try await db.raw(
+                "SELECT household_id, area_centi, owner_key FROM vote_electorate WHERE vote_id = \(bind: id)"
+            ).all().map {
+                ElectorHousehold(
+                    householdId: try $0.decode(column: "household_id", as: Int64.self),
+                    area: Area(centi: try $0.decode(column: "area_centi", as: Int64.self)),
+                    owner: try $0.decode(column: "owner_key", as: String.self))
             }
             var ballots: [Int64: VoteChoice] = [:]
-            for r in try await db.raw("SELECT household_id, choice FROM ballots WHERE vote_id = \(bind: id) AND voided_at IS NULL").all() {
-                ballots[try r.decode(column: "household_id", as: Int64.self)] = VoteChoice(rawValue: try r.decode(column: "choice", as: String.self))
+            for r in try await db.raw(
+                "SELECT household_id, choice FROM ballots WHERE vote_id = \(bind: id) AND voided_at IS NULL"
+            ).all() {
+                ballots[try r.decode(column: "household_id", as: Int64.self)] = VoteChoice(
+                    rawValue: try r.decode(column: "choice", as: String.self))
             }
             let result = VoteTally.tally(electorate: electorate, ballots: ballots, thresholds: v.thresholds)
             let encoded = String(decoding: try JSONEncoder().encode(result), as: UTF8.self)
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE votes SET status = 'closed', closed_at = \(bind: Clock.isoNow()), result_json = \(bind: encoded), version = version + 1
                 WHERE id = \(bind: id) AND status = 'open'
-                """).run()
-            try await AuditLog.record(db: db, actor: actor, action: "close", entity: "votes", entityId: id, subdistrictId: v.subdistrictId,
+                """
+            ).run()
+            try await AuditLog.record(
+                db: db, actor: actor, action: "close", entity: "votes", entityId: id, subdistrictId: v.subdistrictId,
                 before: .string("open"), after: .string(encoded))
-            try await Outbox.emit(db: db, event: "vote.closed", subdistrictId: v.subdistrictId,
-                payload: .object([("id", .int(id)), ("compound_id", .int(v.compoundId)), ("title", .string(v.title)),
-                                  ("passed", .bool(result.passed)), ("quorum_met", .bool(result.quorumMet))]))
+            try await Outbox.emit(
+                db: db, event: "vote.closed", subdistrictId: v.subdistrictId,
+                payload: .object([
+                    ("id", .int(id)), ("compound_id", .int(v.compoundId)), ("title", .string(v.title)),
+                    ("passed", .bool(result.passed)), ("quorum_met", .bool(result.quorumMet)),
+                ]))
         }
         return try await get(id: id, actor: actor)
     }
 
     /// Records one household's ballot; the database's unique indexes make a second ballot for the
     /// household, or a second use of a paper number, fail even when two stewards enter them at once.
-    public func cast(voteId: Int64, householdId: Int64, choice: VoteChoice, paperNumber: String?, actor: Actor) async throws -> JSONValue {
+    public func cast(voteId: Int64, householdId: Int64, choice: VoteChoice, paperNumber: String?, actor: Actor)
+        async throws -> JSONValue
+    {
         guard Permissions.allows(actor.role, .enterBallots) else { throw AccessError.forbidden }
         let channel = paperNumber == nil ? "online" : "paper"
         let ballotId: Int64 = try await database.transaction { db in
             let v = try await load(id: voteId, actor: actor, db: db)
-            guard v.status == .open else { throw StoreError.conflict("the vote is \(v.status.rawValue); ballots are taken only while it is open") }
-            let member = try await db.raw("SELECT household_id FROM vote_electorate WHERE vote_id = \(bind: voteId) AND household_id = \(bind: householdId)").first()
+            guard v.status == .open else {
+                throw StoreError.conflict("the vote is \(v.status.rawValue); ballots are taken only while it is open")
+            }
+            let member = try await db.raw(
+                "SELECT household_id FROM vote_electorate WHERE vote_id = \(bind: voteId) AND household_id = \(bind: householdId)"
+            ).first()
             guard member != nil else {
-                throw ValidationError(field: "household_id", code: "not_in_electorate", message: "household \(householdId) is not in this vote's electorate")
+                throw ValidationError(
+                    field: "household_id", code: "not_in_electorate",
+                    message: "household \(householdId) is not in this vote's electorate")
             }
             do {
-                let row = try await db.raw("""
+                let row = try await db.raw(
+                    """
                     INSERT INTO ballots (vote_id, household_id, choice, channel, paper_number, entered_by, at)
                     VALUES (\(bind: voteId), \(bind: householdId), \(bind: choice.rawValue), \(bind: channel), \(bind: paperNumber),
                       \(bind: actor.username), \(bind: Clock.isoNow()))
                     RETURNING id
-                    """).first()!
+                    """
+                ).first()!
                 return try row.decode(column: "id", as: Int64.self)
-            } catch where DatabaseErrors.isUniqueViolation(error) {
-                throw StoreError.conflict("this household has already voted, or paper ballot \(paperNumber ?? "") was already entered")
+            } catch  where DatabaseErrors.isUniqueViolation(error) {
+                throw StoreError.conflict(
+                    "this household has already voted, or paper ballot \(paperNumber ?? "") was already entered")
             }
         }
-        return .object([("id", .int(ballotId)), ("vote_id", .int(voteId)), ("household_id", .int(householdId)),
-                        ("choice", .string(choice.rawValue)), ("channel", .string(channel)),
-                        ("paper_number", paperNumber.map { .string($0) } ?? .null)])
+        return .object([
+            ("id", .int(ballotId)), ("vote_id", .int(voteId)), ("household_id", .int(householdId)),
+            ("choice", .string(choice.rawValue)), ("channel", .string(channel)),
+            ("paper_number", paperNumber.map { .string($0) } ?? .null),
+        ])
     }
 
     /// Voids a ballot with a reason (audited), so the household may vote again.
     public func void(voteId: Int64, ballotId: Int64, reason: String, actor: Actor) async throws {
         guard Permissions.allows(actor.role, .manageVotes) else { throw AccessError.forbidden }
         let why = TextNormalizer.clean(reason)
-        guard !why.isEmpty else { throw ValidationError(field: "reason", code: "required", message: "voiding a ballot needs a reason") }
+        guard !why.isEmpty else {
+            throw ValidationError(field: "reason", code: "required", message: "voiding a ballot needs a reason")
+        }
         try await database.transaction { db in
             let v = try await load(id: voteId, actor: actor, db: db)
-            guard v.status == .open else { throw StoreError.conflict("the vote is \(v.status.rawValue); ballots change only while it is open") }
-            let row = try await db.raw("""
+            guard v.status == .open else {
+                throw StoreError.conflict("the vote is \(v.status.rawValue); ballots change only while it is open")
+            }
+            let row = try await db.raw(
+                """
                 UPDATE ballots SET voided_at = \(bind: Clock.isoNow()), void_reason = \(bind: why)
                 WHERE id = \(bind: ballotId) AND vote_id = \(bind: voteId) AND voided_at IS NULL RETURNING household_id
-                """).first()
+                """
+            ).first()
             guard row != nil else { throw StoreError.notFound }
-            try await AuditLog.record(db: db, actor: actor, action: "void_ballot", entity: "votes", entityId: voteId,
+            try await AuditLog.record(
+                db: db, actor: actor, action: "void_ballot", entity: "votes", entityId: voteId,
                 subdistrictId: v.subdistrictId, before: .int(ballotId), after: .string(why))
         }
     }
 }
-

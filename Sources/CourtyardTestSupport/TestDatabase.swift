@@ -12,7 +12,9 @@ public enum TestDatabase {
         if let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty {
             let name = "cy_t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
             let template = try await Template.shared.name(adminURL: url)
-            try await admin(url) { db in try await db.raw("CREATE DATABASE \(unsafeRaw: name) TEMPLATE \(unsafeRaw: template)").run() }
+            try await admin(url) { db in
+                try await db.raw("CREATE DATABASE \(unsafeRaw: name) TEMPLATE \(unsafeRaw: template)").run()
+            }
             let db = try Database.open(url: replacingDatabase(in: url, with: name), dataDirectory: "")
             do {
                 let r = try await body(db)
@@ -47,7 +49,13 @@ public enum TestDatabase {
 
     static func admin(_ url: String, _ body: @escaping @Sendable (any SQLDatabase) async throws -> Void) async throws {
         let db = try Database.open(url: url, dataDirectory: "", maxConnections: 2)
-        do { try await db.withConnection(body); await db.shutdown() } catch { await db.shutdown(); throw error }
+        do {
+            try await db.withConnection(body)
+            await db.shutdown()
+        } catch {
+            await db.shutdown()
+            throw error
+        }
     }
 
     /// Migrates one template database per test process; its name carries the process id so parallel runs never share it.
@@ -67,15 +75,24 @@ public enum TestDatabase {
             let name = "cy_tmpl_\(ProcessInfo.processInfo.processIdentifier)_\(Int(Date().timeIntervalSince1970))"
             try await TestDatabase.admin(adminURL) { db in
                 // Templates and test databases left by earlier, interrupted runs.
-                let stale = try await db.raw("SELECT datname FROM pg_database WHERE datname LIKE 'cy\\_t\\_%' OR datname LIKE 'cy\\_tmpl\\_%'").all()
+                let stale = try await db.raw(
+                    "SELECT datname FROM pg_database WHERE datname LIKE 'cy\\_t\\_%' OR datname LIKE 'cy\\_tmpl\\_%'"
+                ).all()
                 for row in stale {
                     let old = try row.decode(column: "datname", as: String.self)
                     try? await db.raw("DROP DATABASE IF EXISTS \(unsafeRaw: old)").run()
                 }
                 try await db.raw("CREATE DATABASE \(unsafeRaw: name)").run()
             }
-            let db = try Database.open(url: TestDatabase.replacingDatabase(in: adminURL, with: name), dataDirectory: "", maxConnections: 2)
-            do { try await Migrations.run(on: db); await db.shutdown() } catch { await db.shutdown(); throw error }
+            let db = try Database.open(
+                url: TestDatabase.replacingDatabase(in: adminURL, with: name), dataDirectory: "", maxConnections: 2)
+            do {
+                try await Migrations.run(on: db)
+                await db.shutdown()
+            } catch {
+                await db.shutdown()
+                throw error
+            }
             return name
         }
     }

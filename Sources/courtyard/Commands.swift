@@ -85,14 +85,24 @@ struct Serve: AsyncParsableCommand {
     func serve(_ db: Database, logger: Logger) async throws {
         let ran = try await Migrations.run(on: db)
         if !ran.isEmpty { logger.info("migrated the \(db.kind.rawValue) database to level \(Migrations.latest)") }
-        let services = Services(database: db, configuration: ServerConfiguration(host: host, port: port,
-            allowPrivateWebhooks: ProcessInfo.processInfo.environment["COURTYARD_ALLOW_PRIVATE_WEBHOOKS"] == "1"), logger: logger)
-        if let generated = try await ensureAdmin(services: services, password: ProcessInfo.processInfo.environment["COURTYARD_ADMIN_PASSWORD"]) {
-            logger.notice("created account admin with password \(generated) (shown once; set COURTYARD_ADMIN_PASSWORD to choose it)")
+        let services = Services(
+            database: db,
+            configuration: ServerConfiguration(
+                host: host, port: port,
+                allowPrivateWebhooks: ProcessInfo.processInfo.environment["COURTYARD_ALLOW_PRIVATE_WEBHOOKS"] == "1"),
+            logger: logger)
+        if let generated = try await ensureAdmin(
+            services: services, password: ProcessInfo.processInfo.environment["COURTYARD_ADMIN_PASSWORD"])
+        {
+            logger.notice(
+                "created account admin with password \(generated) (shown once; set COURTYARD_ADMIN_PASSWORD to choose it)"
+            )
         }
         if demo {
             if try await DemoData.seed(services: services, scale: .subdistrict, log: { logger.info("\($0)") }) {
-                logger.notice("demo data created; demo accounts office, community, steward, contractor, supervisor, pm, water, property, viewer use the password \(DemoData.password)")
+                logger.notice(
+                    "demo data created; demo accounts office, community, steward, contractor, supervisor, pm, water, property, viewer use the password \(DemoData.password)"
+                )
             }
         }
         logger.info("serving http://\(host):\(port)")
@@ -105,7 +115,10 @@ struct Migrate: AsyncParsableCommand {
     @OptionGroup var options: DataOptions
     func run() async throws {
         let ran = try await options.withServices { try await Migrations.run(on: $0.database) }
-        print(ran.isEmpty ? "already at level \(Migrations.latest)" : "applied \(ran.map(String.init).joined(separator: ", ")); now at level \(Migrations.latest)")
+        print(
+            ran.isEmpty
+                ? "already at level \(Migrations.latest)"
+                : "applied \(ran.map(String.init).joined(separator: ", ")); now at level \(Migrations.latest)")
     }
 }
 
@@ -114,10 +127,14 @@ struct Import: AsyncParsableCommand {
 }
 
 struct ImportRegistry: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "registry",
+    static let configuration = CommandConfiguration(
+        commandName: "registry",
         abstract: "Import a household sheet (CSV in UTF-8 or GB18030, or XLSX), one row per household.")
     @Argument(help: "The sheet to import.") var file: String
-    @Option(help: "The sub-district to import into; may be left out when the database holds exactly one. A new name creates it.")
+    @Option(
+        help:
+            "The sub-district to import into; may be left out when the database holds exactly one. A new name creates it."
+    )
     var subdistrict: String?
     @Flag(help: "Check the file and report what would change, writing nothing.") var dryRun = false
     @OptionGroup var options: DataOptions
@@ -127,11 +144,13 @@ struct ImportRegistry: AsyncParsableCommand {
         let parsed = try RegistryFiles.parse(Array(data))
         // How the file was read, in Chinese unless the environment asks for English (COURTYARD_LANG, then LANG).
         let env = ProcessInfo.processInfo.environment
-        let lang = Lang.choose(query: env["COURTYARD_LANG"], cookie: nil,
+        let lang = Lang.choose(
+            query: env["COURTYARD_LANG"], cookie: nil,
             acceptLanguage: env["LANG"].map { $0.replacingOccurrences(of: "_", with: "-") })
         for l in RegistryFiles.readingLines(parsed.reading, lang: lang) { print(l) }
         let report = try await options.withServices { services in
-            try await services.importer.run(rows: parsed.rows, errors: parsed.errors, reading: parsed.reading,
+            try await services.importer.run(
+                rows: parsed.rows, errors: parsed.errors, reading: parsed.reading,
                 subdistrict: subdistrict, dryRun: dryRun, filename: (file as NSString).lastPathComponent,
                 actor: .system)
         }
@@ -144,13 +163,19 @@ struct ImportRegistry: AsyncParsableCommand {
             "\(name): \(c.created) created, \(c.updated) updated, \(c.unchanged) unchanged"
         }
         if !report.errors.isEmpty {
-            throw Failure("\(report.errors.count) problem\(report.errors.count == 1 ? "" : "s") in \(file); nothing was written")
+            throw Failure(
+                "\(report.errors.count) problem\(report.errors.count == 1 ? "" : "s") in \(file); nothing was written")
         }
-        for (n, c) in [("communities", report.communities), ("compounds", report.compounds), ("buildings", report.buildings),
-            ("entrances", report.entrances), ("households", report.households), ("residents", report.residents)] {
+        for (n, c) in [
+            ("communities", report.communities), ("compounds", report.compounds), ("buildings", report.buildings),
+            ("entrances", report.entrances), ("households", report.households), ("residents", report.residents),
+        ] {
             print(line(n, c))
         }
-        print(report.applied ? "imported \(report.rows) rows into \(report.subdistrict)" : "dry run: \(report.rows) rows checked, nothing written")
+        print(
+            report.applied
+                ? "imported \(report.rows) rows into \(report.subdistrict)"
+                : "dry run: \(report.rows) rows checked, nothing written")
     }
 }
 
@@ -159,7 +184,8 @@ struct Export: AsyncParsableCommand {
 }
 
 struct ExportRegistry: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "registry", abstract: "Write the household sheet, the same columns import reads.")
+    static let configuration = CommandConfiguration(
+        commandName: "registry", abstract: "Write the household sheet, the same columns import reads.")
     @Option(help: "csv or xlsx.") var format: String = "csv"
     @Option(help: "The file to write.") var out: String
     @OptionGroup var options: DataOptions
@@ -180,25 +206,32 @@ struct Users: AsyncParsableCommand {
 }
 
 struct UsersAdd: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "add", abstract: "Create an account; the password is read from standard input.")
+    static let configuration = CommandConfiguration(
+        commandName: "add", abstract: "Create an account; the password is read from standard input.")
     @Argument(help: "The username.") var name: String
     @Option(help: "One of: \(Role.allCases.map(\.rawValue).joined(separator: ", ")).") var role: String
-    @Option(help: "Where the account may look, e.g. community:12 (subdistrict, community, compound or organisation).") var scope: String?
+    @Option(help: "Where the account may look, e.g. community:12 (subdistrict, community, compound or organisation).")
+    var scope: String?
     @Flag(help: "Read the password from standard input (required).") var passwordStdin = false
     @OptionGroup var options: DataOptions
 
     func run() async throws {
-        guard let r = Role(rawValue: role) else { throw Failure("unknown role \(role); use one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))") }
+        guard let r = Role(rawValue: role) else {
+            throw Failure("unknown role \(role); use one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         var s = Scope.global
         if let scope {
-            guard let parsed = Scope.parse(scope) else { throw Failure("--scope must look like community:12, not \(scope)") }
+            guard let parsed = Scope.parse(scope) else {
+                throw Failure("--scope must look like community:12, not \(scope)")
+            }
             s = parsed
         }
         guard passwordStdin else { throw Failure("give --password-stdin and pipe the password in") }
         let password = (readLine(strippingNewline: true) ?? "")
         if let why = passwordRefusal(password, username: name) { throw Failure(why) }
         let account = try await options.withServices { services in
-            try await services.accounts.create(username: name, passwordHash: try await hashPassword(password, services: services),
+            try await services.accounts.create(
+                username: name, passwordHash: try await hashPassword(password, services: services),
                 role: r, scope: s, actor: .system)
         }
         print("created \(account.username) (\(account.role.rawValue), \(account.scope))")
@@ -206,7 +239,8 @@ struct UsersAdd: AsyncParsableCommand {
 }
 
 struct Backup: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Write a consistent copy of the SQLite database, even while the server runs.")
+    static let configuration = CommandConfiguration(
+        abstract: "Write a consistent copy of the SQLite database, even while the server runs.")
     @Option(help: "The file to write.") var out: String
     @OptionGroup var options: DataOptions
 
@@ -229,20 +263,27 @@ struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Fill an empty database with demo data at a given scale.")
     @Option(help: "subdistrict (~40 compounds, 6,000 households) or city (2,000 compounds, 320,000 households).")
     var scale: String = "subdistrict"
-    @Option(help: "Write the generated household sheet to this CSV file instead of filling the database.") var sheet: String?
+    @Option(help: "Write the generated household sheet to this CSV file instead of filling the database.") var sheet:
+        String?
     @OptionGroup var options: DataOptions
 
     func run() async throws {
-        guard let s = DemoData.Scale(rawValue: scale) else { throw Failure("--scale must be subdistrict or city, not \(scale)") }
+        guard let s = DemoData.Scale(rawValue: scale) else {
+            throw Failure("--scale must be subdistrict or city, not \(scale)")
+        }
         if let sheet {
             let demo = DemoRegistry(s == .city ? DemoRegistry.city : DemoRegistry.subdistrict)
             let rows = (0..<demo.plan.subdistricts).flatMap { demo.rows(subdistrict: $0) }
-            guard FileManager.default.createFile(atPath: sheet, contents: RegistryFiles.csv(rows)) else { throw Failure("cannot write \(sheet)") }
+            guard FileManager.default.createFile(atPath: sheet, contents: RegistryFiles.csv(rows)) else {
+                throw Failure("cannot write \(sheet)")
+            }
             print("wrote \(rows.count) households to \(sheet)")
             return
         }
         let created = try await options.withServices { services in
-            if let generated = try await ensureAdmin(services: services, password: ProcessInfo.processInfo.environment["COURTYARD_ADMIN_PASSWORD"]) {
+            if let generated = try await ensureAdmin(
+                services: services, password: ProcessInfo.processInfo.environment["COURTYARD_ADMIN_PASSWORD"])
+            {
                 print("created account admin with password \(generated)")
             }
             return try await DemoData.seed(services: services, scale: s, log: { print($0) })

@@ -20,7 +20,9 @@ enum Explain {
         default:
             let text = "\(error)"
             // PostgresNIO hides the cause from `description`; an operator at the command line needs it.
-            if text.contains("connection") || text.contains("PSQLError") { return "cannot use the database: \(String(reflecting: error))" }
+            if text.contains("connection") || text.contains("PSQLError") {
+                return "cannot use the database: \(String(reflecting: error))"
+            }
             return RegistryFiles.describe(error)
         }
     }

@@ -8,10 +8,13 @@ import Testing
         #expect(GateEvidence.problem([.record(.questionnaire, id: 1)], into: into) == nil)
         #expect(GateEvidence.problem([.record(.vote, id: 1)], into: into) == .wrongKind(.vote))
         #expect(GateEvidence.problem([.document(attachmentId: 3, type: .consultationMinutes)], into: into) == nil)
-        #expect(GateEvidence.problem([.document(attachmentId: 3, type: .handoverAgreement)], into: into)
-            == .wrongDocumentType(.handoverAgreement))
-        let twice: [Evidence] = [.document(attachmentId: 3, type: .consultationMinutes),
-                                 .document(attachmentId: 3, type: .residentOpinionSummary)]
+        #expect(
+            GateEvidence.problem([.document(attachmentId: 3, type: .handoverAgreement)], into: into)
+                == .wrongDocumentType(.handoverAgreement))
+        let twice: [Evidence] = [
+            .document(attachmentId: 3, type: .consultationMinutes),
+            .document(attachmentId: 3, type: .residentOpinionSummary),
+        ]
         #expect(GateEvidence.problem(twice, into: into) == .repeatedDocument(3))
     }
 

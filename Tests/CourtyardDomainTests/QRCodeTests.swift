@@ -1,5 +1,6 @@
-@testable import CourtyardDomain
 import Testing
+
+@testable import CourtyardDomain
 
 @Suite struct QRCodeTests {
     /// The worked example of ISO/IEC 18004 tutorials: "HELLO WORLD" at 1-M has these error-correction codewords.
@@ -16,7 +17,9 @@ import Testing
         let link = try QRCode(text: "http://127.0.0.1:8080/public/questionnaires/12")
         #expect(link.version == 4 && link.size == 33)
         // Finder pattern corners and the always-dark module.
-        for (x, y) in [(0, 0), (6, 0), (0, 6), (link.size - 1, 0), (0, link.size - 1), (8, link.size - 8)] { #expect(link.modules[y][x]) }
+        for (x, y) in [(0, 0), (6, 0), (0, 6), (link.size - 1, 0), (0, link.size - 1), (8, link.size - 8)] {
+            #expect(link.modules[y][x])
+        }
         #expect(!link.modules[1][1] && link.modules[2][2])
         #expect(QRCode.dataCodewords(1) == 16 && QRCode.dataCodewords(10) == 216)
         #expect(throws: QRCode.Failure.tooLong(300)) { try QRCode(text: String(repeating: "x", count: 300)) }

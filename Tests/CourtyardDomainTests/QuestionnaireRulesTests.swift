@@ -2,10 +2,12 @@ import CourtyardDomain
 import Testing
 
 @Suite struct QuestionnaireRulesTests {
-    let qs = [Question(text: "最需要改造的", type: .single, options: ["管网", "外墙", "电梯"]),
-              Question(text: "希望增加", type: .multiple, options: ["充电桩", "快递柜"], required: false),
-              Question(text: "满意度", type: .rating),
-              Question(text: "建议", type: .text, required: false)]
+    let qs = [
+        Question(text: "最需要改造的", type: .single, options: ["管网", "外墙", "电梯"]),
+        Question(text: "希望增加", type: .multiple, options: ["充电桩", "快递柜"], required: false),
+        Question(text: "满意度", type: .rating),
+        Question(text: "建议", type: .text, required: false),
+    ]
 
     @Test func questionsMustBeAnswerable() {
         #expect(QuestionnaireRules.checkQuestions(qs) == nil)
@@ -16,17 +18,31 @@ import Testing
     }
 
     @Test func answersAreReadByOptionTextOrIndexAndChecked() throws {
-        let ok = try QuestionnaireRules.answers([.string("外墙"), .array([.int(1), .string("充电桩")]), .int(4), .string("  盼早开工\r\n")], to: qs).get()
+        let ok = try QuestionnaireRules.answers(
+            [.string("外墙"), .array([.int(1), .string("充电桩")]), .int(4), .string("  盼早开工\r\n")], to: qs
+        ).get()
         #expect(ok == [.choices([1]), .choices([0, 1]), .rating(4), .text("盼早开工")])
         let optional = try QuestionnaireRules.answers([.int(0), .null, .int(5)], to: qs).get()
         #expect(optional == [.choices([0]), .none, .rating(5), .none])
-        guard case .failure(let missing) = QuestionnaireRules.answers([.null, .null, .int(3)], to: qs) else { Issue.record("accepted"); return }
+        guard case .failure(let missing) = QuestionnaireRules.answers([.null, .null, .int(3)], to: qs) else {
+            Issue.record("accepted")
+            return
+        }
         #expect(missing.question == 1)
-        guard case .failure(let rating) = QuestionnaireRules.answers([.int(0), .null, .int(6)], to: qs) else { Issue.record("accepted"); return }
+        guard case .failure(let rating) = QuestionnaireRules.answers([.int(0), .null, .int(6)], to: qs) else {
+            Issue.record("accepted")
+            return
+        }
         #expect(rating.question == 3)
-        guard case .failure(let option) = QuestionnaireRules.answers([.string("绿化"), .null, .int(3)], to: qs) else { Issue.record("accepted"); return }
+        guard case .failure(let option) = QuestionnaireRules.answers([.string("绿化"), .null, .int(3)], to: qs) else {
+            Issue.record("accepted")
+            return
+        }
         #expect(option.question == 1)
-        guard case .failure = QuestionnaireRules.answers([.int(0), .null, .int(3), .null, .null], to: qs) else { Issue.record("too many accepted"); return }
+        guard case .failure = QuestionnaireRules.answers([.int(0), .null, .int(3), .null, .null], to: qs) else {
+            Issue.record("too many accepted")
+            return
+        }
     }
 
     @Test func talliesCountOptionsRatingsAndSatisfaction() {
@@ -42,9 +58,12 @@ import Testing
         #expect(t[2].satisfactionTenths == 667)  // 2 of 3 → 66.7
         #expect(t[3].texts == ["a"])
         // 4.25 rounds half up to 4.3; 4.24… stays 4.2.
-        let quarter = QuestionnaireRules.tally([[.none, .none, .rating(4), .none], [.none, .none, .rating(4), .none], [.none, .none, .rating(4), .none],
-                                               [.none, .none, .rating(5), .none]], questions: qs)
+        let quarter = QuestionnaireRules.tally(
+            [
+                [.none, .none, .rating(4), .none], [.none, .none, .rating(4), .none],
+                [.none, .none, .rating(4), .none],
+                [.none, .none, .rating(5), .none],
+            ], questions: qs)
         #expect(quarter[2].meanRatingTenths == 43)
     }
 }
-

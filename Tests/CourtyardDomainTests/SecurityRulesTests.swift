@@ -12,7 +12,10 @@ import Testing
             "fc00::1", "fd12:3456::1", "fe80::1", "fec0::1", "ff02::1", "100::1", "[::1]",
         ]
         for text in refused {
-            guard let bytes = AddressPolicy.parse(text) else { Issue.record("\(text) did not parse"); continue }
+            guard let bytes = AddressPolicy.parse(text) else {
+                Issue.record("\(text) did not parse")
+                continue
+            }
             #expect(!AddressPolicy.isPublic(bytes), "\(text) must be refused")
         }
     }
@@ -22,7 +25,10 @@ import Testing
             "8.8.8.8", "1.1.1.1", "172.32.0.1", "100.128.0.1", "192.0.3.1", "203.0.114.1", "223.5.5.5",
             "2400:3200::1", "2606:4700:4700::1111", "::ffff:8.8.8.8", "64:ff9b::808:808", "[2001:4860:4860::8888]",
         ] {
-            guard let bytes = AddressPolicy.parse(text) else { Issue.record("\(text) did not parse"); continue }
+            guard let bytes = AddressPolicy.parse(text) else {
+                Issue.record("\(text) did not parse")
+                continue
+            }
             #expect(AddressPolicy.isPublic(bytes), "\(text) is public")
         }
     }

@@ -38,9 +38,15 @@ import Testing
     }
 
     @Test func ignoresColumnsNotOursAndRefusesMissingOnes() {
-        let noted = RegistrySheet.parseWorkbook([SheetSource(name: "", lines: [
-            .init(number: 1, cells: ["序号"] + header + ["备注"]),
-            .init(number: 2, cells: ["1", "社区A", "小区A", "", "", "1号楼", "1单元", "101", "", "60", "", "", "", "空置"])])])
+        let noted = RegistrySheet.parseWorkbook([
+            SheetSource(
+                name: "",
+                lines: [
+                    .init(number: 1, cells: ["序号"] + header + ["备注"]),
+                    .init(
+                        number: 2, cells: ["1", "社区A", "小区A", "", "", "1号楼", "1单元", "101", "", "60", "", "", "", "空置"]),
+                ])
+        ])
         #expect(noted.errors.isEmpty)
         #expect(noted.rows.map(\.room) == ["101"])
         #expect(noted.reading.sheets.first?.ignored == ["序号", "备注"])
@@ -106,7 +112,8 @@ import Testing
 
 @Suite struct XLSXTests {
     @Test func roundTripsTextAndNumbers() throws {
-        let data = try XLSX.write(header: ["room", "area_m2", "name"],
+        let data = try XLSX.write(
+            header: ["room", "area_m2", "name"],
             rows: [[.text("0101"), .number("85.6"), .text("张三 & <李四>")], [.text("102"), .number(""), .text("")]])
         let rows = try XLSX.read(Array(data))
         #expect(rows[0] == ["room", "area_m2", "name"])
@@ -127,21 +134,27 @@ import Testing
     static let header = ["序号", "社区", "小区", "楼栋", "单元", "房号", "建筑面积", "业主姓名", "备注"]
 
     static func source(_ rows: [[String]], name: String = "", repeatsAbove: Bool = false) -> SheetSource {
-        SheetSource(name: name,
+        SheetSource(
+            name: name,
             lines: rows.enumerated().compactMap { i, r in r.isEmpty ? nil : .init(number: i + 1, cells: r) },
             repeatsAbove: repeatsAbove)
     }
 
     @Test func findsTheHeaderBelowTitleRows() {
-        let rows = [["幸福里社区2026年老旧小区改造住户台账"], [], Self.header,
+        let rows = [
+            ["幸福里社区2026年老旧小区改造住户台账"], [], Self.header,
             ["1", "幸福里社区", "纺织厂家属院", "1号楼", "1单元", "101", "60", "张三", "已签字"],
-            ["2", "幸福里社区", "纺织厂家属院", "1号楼", "1单元", "102", "61", "", ""]]
+            ["2", "幸福里社区", "纺织厂家属院", "1号楼", "1单元", "102", "61", "", ""],
+        ]
         let (good, errors, reading) = RegistrySheet.parseWorkbook([Self.source(rows)])
         #expect(errors.isEmpty)
         #expect(good.map(\.row) == [4, 5])
         #expect(reading.sheets.first?.headerRow == 3)
-        #expect(reading.sheets.first?.columns.map(\.column) == ["community", "compound", "building", "entrance", "room",
-            "area_m2", "owner_name"])
+        #expect(
+            reading.sheets.first?.columns.map(\.column) == [
+                "community", "compound", "building", "entrance", "room",
+                "area_m2", "owner_name",
+            ])
         #expect(reading.sheets.first?.ignored == ["序号", "备注"])
         #expect(reading.sheets.first?.rows == 2)
     }
@@ -159,20 +172,27 @@ import Testing
     /// In CSV an empty place cell under a filled one is "same as above", only within the same wider place and
     /// only on a household row right below.
     @Test func csvRepeatsAPlaceLeftEmptyUnderTheRowAbove() {
-        let rows = [Self.header,
+        let rows = [
+            Self.header,
             ["1", "幸福里社区", "纺织厂家属院", "1号楼", "1单元", "101", "60", "", ""],
             ["2", "", "", "", "", "102", "60", "", ""],
             ["3", "", "", "", "2单元", "201", "60", "", ""],
             ["4", "幸福里社区", "机械厂宿舍", "", "", "301", "60", "", ""],
             [],
-            ["6", "", "", "", "", "401", "60", "", ""]]
+            ["6", "", "", "", "", "401", "60", "", ""],
+        ]
         let (good, errors, reading) = RegistrySheet.parseWorkbook([Self.source(rows, repeatsAbove: true)])
-        #expect(good.map { "\($0.compound) \($0.building) \($0.entrance) \($0.room)" } == [
-            "纺织厂家属院 1号楼 1单元 101", "纺织厂家属院 1号楼 1单元 102", "纺织厂家属院 1号楼 2单元 201"])
+        #expect(
+            good.map { "\($0.compound) \($0.building) \($0.entrance) \($0.room)" } == [
+                "纺织厂家属院 1号楼 1单元 101", "纺织厂家属院 1号楼 1单元 102", "纺织厂家属院 1号楼 2单元 201",
+            ])
         // A new compound never takes the building above; a blank row ends the repetition.
-        #expect(errors.map { "\($0.row) \($0.column ?? "")" } == ["5 building", "5 entrance", "7 community",
-            "7 compound",
-            "7 building", "7 entrance"])
+        #expect(
+            errors.map { "\($0.row) \($0.column ?? "")" } == [
+                "5 building", "5 entrance", "7 community",
+                "7 compound",
+                "7 building", "7 entrance",
+            ])
         #expect(reading.sheets.first?.filledDown == ["community": 2, "compound": 2, "building": 2, "entrance": 1])
         // Without "same as above" (XLSX, where merges are explicit) an empty place is an error.
         let strict = RegistrySheet.parseWorkbook([Self.source(Array(rows.prefix(3)), name: "Sheet1")])
@@ -182,8 +202,11 @@ import Testing
     @Test func readsEverySheetWithAHeaderAndSaysWhichItSkipped() {
         let a = Self.source([Self.header, ["1", "幸福里社区", "纺织厂家属院", "1号楼", "1单元", "101", "60", "", ""]], name: "1号楼")
         let notes = Self.source([["填表说明"], ["面积以房产证为准"]], name: "说明")
-        let b = Self.source([["2号楼住户"], Self.header, ["1", "幸福里社区", "纺织厂家属院", "2号楼", "1单元", "101", "60", "", ""],
-            ["2", "幸福里社区", "纺织厂家属院", "1号楼", "1单元", "101", "60", "", ""]], name: "2号楼")
+        let b = Self.source(
+            [
+                ["2号楼住户"], Self.header, ["1", "幸福里社区", "纺织厂家属院", "2号楼", "1单元", "101", "60", "", ""],
+                ["2", "幸福里社区", "纺织厂家属院", "1号楼", "1单元", "101", "60", "", ""],
+            ], name: "2号楼")
         let (good, errors, reading) = RegistrySheet.parseWorkbook([a, notes, b])
         #expect(good.count == 2)
         #expect(reading.sheets.map(\.name) == ["1号楼", "2号楼"])
@@ -201,12 +224,20 @@ import Testing
 @Suite struct SheetLimitTests {
     static func workbook(_ sheets: [(name: String, xml: String)], shared: [String]? = nil) throws -> [UInt8] {
         var parts: [(path: String, text: String)] = [
-            ("xl/workbook.xml", "<workbook xmlns:r=\"r\"><sheets>" + sheets.enumerated().map {
-                "<sheet name=\"\($1.name)\" sheetId=\"\($0 + 1)\" r:id=\"rId\($0 + 1)\"/>"
-            }.joined() + "</sheets></workbook>"),
-            ("xl/_rels/workbook.xml.rels", "<Relationships>" + sheets.indices.map {
-                "<Relationship Id=\"rId\($0 + 1)\" Target=\"worksheets/sheet\($0 + 1).xml\"/>"
-            }.joined() + "</Relationships>"),
+            (
+                "xl/workbook.xml",
+                "<workbook xmlns:r=\"r\"><sheets>"
+                    + sheets.enumerated().map {
+                        "<sheet name=\"\($1.name)\" sheetId=\"\($0 + 1)\" r:id=\"rId\($0 + 1)\"/>"
+                    }.joined() + "</sheets></workbook>"
+            ),
+            (
+                "xl/_rels/workbook.xml.rels",
+                "<Relationships>"
+                    + sheets.indices.map {
+                        "<Relationship Id=\"rId\($0 + 1)\" Target=\"worksheets/sheet\($0 + 1).xml\"/>"
+                    }.joined() + "</Relationships>"
+            ),
         ]
         for (i, s) in sheets.enumerated() { parts.append(("xl/worksheets/sheet\(i + 1).xml", s.xml)) }
         if let shared {
@@ -233,8 +264,14 @@ import Testing
     }
 
     @Test func sparseRowNumbersKeepOnlyTheRowsThatExist() throws {
-        let far = try Self.workbook([("S", Self.sheet("<row r=\"1\"><c r=\"A1\"><v>1</v></c></row>"
-            + "<row r=\"900000\"><c r=\"B900000\"><v>2</v></c></row>"))])
+        let far = try Self.workbook([
+            (
+                "S",
+                Self.sheet(
+                    "<row r=\"1\"><c r=\"A1\"><v>1</v></c></row>"
+                        + "<row r=\"900000\"><c r=\"B900000\"><v>2</v></c></row>")
+            )
+        ])
         let sheet = try XLSX.readWorkbook(far)[0]
         #expect(sheet.rows == [.init(number: 1, cells: ["1"]), .init(number: 900_000, cells: ["", "2"])])
         let tooFar = try Self.workbook([("S", Self.sheet("<row r=\"5000000\"><c><v>1</v></c></row>"))])
@@ -257,20 +294,27 @@ import Testing
     }
 
     @Test func mergedCellsRepeatDownTheirRowsAndEverySheetIsRead() throws {
-        let rows = "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c></row>"
+        let rows =
+            "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c></row>"
             + "<row r=\"3\"><c r=\"A3\" t=\"inlineStr\"><is><t>楼栋</t></is></c>"
             + "<c r=\"B3\" t=\"inlineStr\"><is><t>房号</t></is></c></row>"
             + "<row r=\"4\"><c r=\"A4\" t=\"inlineStr\"><is><t>1号楼</t></is></c><c r=\"B4\"><v>101</v></c></row>"
             + "<row r=\"5\"><c r=\"A5\"/><c r=\"B5\"><v>102</v></c></row>"
             + "<row r=\"6\"><c r=\"B6\"><v>103</v></c></row>"
         let merges = "<mergeCell ref=\"A1:F1\"/><mergeCell ref=\"A4:A6\"/>"
-        let bytes = try Self.workbook([("台账", Self.sheet(rows, merges: merges)),
-            ("说明", Self.sheet("<row r=\"1\"><c t=\"inlineStr\"><is><t>a &amp; b</t></is></c></row>"))],
+        let bytes = try Self.workbook(
+            [
+                ("台账", Self.sheet(rows, merges: merges)),
+                ("说明", Self.sheet("<row r=\"1\"><c t=\"inlineStr\"><is><t>a &amp; b</t></is></c></row>")),
+            ],
             shared: ["幸福里社区住户台账"])
         let sheets = try XLSX.readWorkbook(bytes)
         #expect(sheets.map(\.name) == ["台账", "说明"])
-        #expect(sheets[0].rows.map(\.cells) == [["幸福里社区住户台账"], ["楼栋", "房号"], ["1号楼", "101"], ["1号楼", "102"],
-            ["1号楼", "103"]])
+        #expect(
+            sheets[0].rows.map(\.cells) == [
+                ["幸福里社区住户台账"], ["楼栋", "房号"], ["1号楼", "101"], ["1号楼", "102"],
+                ["1号楼", "103"],
+            ])
         #expect(sheets[1].rows.first?.cells == ["a & b"])
         #expect(sheets[0].mergedCells == [0: 2])
     }

@@ -32,21 +32,26 @@ import Testing
 
     @Test func exactlyTwoThirdsTurnoutIsAQuorum() {
         // 6 of 9 owners vote: exactly 2/3 of owners and of area.
-        let r = VoteTally.tally(electorate: Self.electorate(9), ballots: Self.ballots([.approve, .approve, .approve, .approve, .reject, .reject]),
+        let r = VoteTally.tally(
+            electorate: Self.electorate(9),
+            ballots: Self.ballots([.approve, .approve, .approve, .approve, .reject, .reject]),
             thresholds: Self.majority)
         #expect(r.quorumMet)
         #expect(r.participatingOwners == 6)
         #expect(r.approvingOwners == 4)
         #expect(r.passed)
         // 5 of 9: short of the quorum, so nothing passes however they vote.
-        let short = VoteTally.tally(electorate: Self.electorate(9), ballots: Self.ballots(Array(repeating: .approve, count: 5)),
+        let short = VoteTally.tally(
+            electorate: Self.electorate(9), ballots: Self.ballots(Array(repeating: .approve, count: 5)),
             thresholds: Self.majority)
         #expect(!short.quorumMet)
         #expect(!short.passed)
     }
 
     @Test func exactlyHalfIsNotAMajority() {
-        let r = VoteTally.tally(electorate: Self.electorate(6), ballots: Self.ballots([.approve, .approve, .reject, .reject, .approve, .abstain]),
+        let r = VoteTally.tally(
+            electorate: Self.electorate(6),
+            ballots: Self.ballots([.approve, .approve, .reject, .reject, .approve, .abstain]),
             thresholds: Self.majority)
         #expect(r.quorumMet)
         #expect(r.approvingOwners == 3)
@@ -55,10 +60,14 @@ import Testing
     }
 
     @Test func threeQuartersPassesMatters6To8() {
-        let yes = VoteTally.tally(electorate: Self.electorate(8), ballots: Self.ballots([.approve, .approve, .approve, .approve, .approve, .approve, .reject, .reject]),
+        let yes = VoteTally.tally(
+            electorate: Self.electorate(8),
+            ballots: Self.ballots([.approve, .approve, .approve, .approve, .approve, .approve, .reject, .reject]),
             thresholds: Self.superMajority)
         #expect(yes.passed)
-        let no = VoteTally.tally(electorate: Self.electorate(8), ballots: Self.ballots([.approve, .approve, .approve, .approve, .approve, .reject, .reject, .reject]),
+        let no = VoteTally.tally(
+            electorate: Self.electorate(8),
+            ballots: Self.ballots([.approve, .approve, .approve, .approve, .approve, .reject, .reject, .reject]),
             thresholds: Self.superMajority)
         #expect(!no.passed)
     }
@@ -66,9 +75,11 @@ import Testing
     @Test func areaAndHeadcountMustBothPass() {
         // Three small flats approve, one large flat rejects: a majority of owners, not of area.
         let e = [10_000, 10_000, 10_000, 40_000].enumerated().map {
-            ElectorHousehold(householdId: Int64($0.offset + 1), area: Area(centi: Int64($0.element)), owner: "o\($0.offset)")
+            ElectorHousehold(
+                householdId: Int64($0.offset + 1), area: Area(centi: Int64($0.element)), owner: "o\($0.offset)")
         }
-        let r = VoteTally.tally(electorate: e, ballots: Self.ballots([.approve, .approve, .approve, .reject]), thresholds: Self.majority)
+        let r = VoteTally.tally(
+            electorate: e, ballots: Self.ballots([.approve, .approve, .approve, .reject]), thresholds: Self.majority)
         #expect(r.approvingOwners == 3)
         #expect(r.approvingArea == Area(centi: 30_000))
         #expect(r.participatingArea == Area(centi: 70_000))
@@ -83,14 +94,17 @@ import Testing
             ElectorHousehold(householdId: 4, area: Area(centi: 8_000), owner: "a"),
             ElectorHousehold(householdId: 5, area: Area(centi: 8_000), owner: "b"),
         ]
-        let r = VoteTally.tally(electorate: e, ballots: [1: .approve, 2: .approve, 3: .approve, 4: .reject, 5: .reject], thresholds: Self.majority)
+        let r = VoteTally.tally(
+            electorate: e, ballots: [1: .approve, 2: .approve, 3: .approve, 4: .reject, 5: .reject],
+            thresholds: Self.majority)
         #expect(r.eligibleOwners == 3)
         #expect(r.participatingOwners == 3)
         #expect(r.approvingOwners == 1)
         #expect(r.approvingArea == Area(centi: 24_000))
         #expect(!r.passed)  // 3/5 of area but only 1/3 of owners
         // An owner who splits their households' ballots does not count as approving by headcount.
-        let split = VoteTally.tally(electorate: e, ballots: [1: .approve, 2: .reject, 4: .approve, 5: .approve], thresholds: Self.majority)
+        let split = VoteTally.tally(
+            electorate: e, ballots: [1: .approve, 2: .reject, 4: .approve, 5: .approve], thresholds: Self.majority)
         #expect(split.approvingOwners == 2)
     }
 

@@ -23,13 +23,13 @@ import Testing
 
     @Test func adjustedHolidaysAndWorkingWeekends() {
         #expect(!cal.isWorkingDay(Day("2026-10-05")!))  // Monday inside National Day
-        #expect(cal.isWorkingDay(Day("2026-10-10")!))   // Saturday worked in exchange
-        #expect(cal.isWorkingDay(Day("2025-09-28")!))   // Sunday worked
+        #expect(cal.isWorkingDay(Day("2026-10-10")!))  // Saturday worked in exchange
+        #expect(cal.isWorkingDay(Day("2025-09-28")!))  // Sunday worked
         #expect(!cal.isWorkingDay(Day("2026-02-20")!))  // Spring Festival Friday
         #expect(cal.isWorkingDay(Day("2026-02-24")!))
         // A year nobody entered: Monday to Friday.
-        #expect(!cal.isWorkingDay(Day("2027-10-02")!))   // Saturday
-        #expect(cal.isWorkingDay(Day("2027-10-01")!))    // Friday, no arrangement entered
+        #expect(!cal.isWorkingDay(Day("2027-10-02")!))  // Saturday
+        #expect(cal.isWorkingDay(Day("2027-10-01")!))  // Friday, no arrangement entered
         #expect(WorkCalendar.published(year: 2027) == nil)
     }
 

@@ -12,9 +12,13 @@ import Testing
         let sd = try await client.call(.post, "/api/v1/subdistricts", token: token, body: #"{"name":"建设路街道"}"#)
         #expect(sd.status == .created)
         ids.append(sd.json["id"]!.intValue!)
-        let steps: [(String, String)] = [("communities", "subdistrict_id"), ("compounds", "community_id"), ("buildings", "compound_id"), ("entrances", "building_id")]
+        let steps: [(String, String)] = [
+            ("communities", "subdistrict_id"), ("compounds", "community_id"), ("buildings", "compound_id"),
+            ("entrances", "building_id"),
+        ]
         for (resource, parent) in steps {
-            let r = try await client.call(.post, "/api/v1/\(resource)", token: token, body: #"{"\#(parent)":\#(ids.last!),"name":"甲"}"#)
+            let r = try await client.call(
+                .post, "/api/v1/\(resource)", token: token, body: #"{"\#(parent)":\#(ids.last!),"name":"甲"}"#)
             #expect(r.status == .created, "\(resource): \(r.text)")
             ids.append(r.json["id"]!.intValue!)
         }
@@ -25,7 +29,8 @@ import Testing
         try await TestApp.with { client, _ in
             let token = try await client.token("admin", TestApp.adminPassword)
             let ids = try await Self.tree(client, token)
-            let made = try await client.call(.post, "/api/v1/households", token: token,
+            let made = try await client.call(
+                .post, "/api/v1/households", token: token,
                 body: #"{"entrance_id":\#(ids[4]),"room":"301","floor":3,"area_m2":"85.6"}"#)
             #expect(made.status == .created)
             #expect(made.json["area_m2"]?.stringValue == "85.60")
@@ -33,13 +38,17 @@ import Testing
             let id = made.json["id"]!.intValue!
             let read = try await client.call(.get, "/api/v1/households/\(id)", token: token)
             let etag = try #require(read.headers[.eTag])
-            let notModified = try await client.call(.get, "/api/v1/households/\(id)", token: token, headers: [.ifNoneMatch: etag])
+            let notModified = try await client.call(
+                .get, "/api/v1/households/\(id)", token: token, headers: [.ifNoneMatch: etag])
             #expect(notModified.status == .notModified)
-            let updated = try await client.call(.patch, "/api/v1/households/\(id)", token: token, body: #"{"area_m2":"90.05"}"#, headers: [.ifMatch: etag])
+            let updated = try await client.call(
+                .patch, "/api/v1/households/\(id)", token: token, body: #"{"area_m2":"90.05"}"#,
+                headers: [.ifMatch: etag])
             #expect(updated.status == .ok)
             #expect(updated.json["area_m2"]?.stringValue == "90.05")
             #expect(updated.headers[.eTag] != etag)
-            let stale = try await client.call(.patch, "/api/v1/households/\(id)", token: token, body: #"{"area_m2":"70"}"#, headers: [.ifMatch: etag])
+            let stale = try await client.call(
+                .patch, "/api/v1/households/\(id)", token: token, body: #"{"area_m2":"70"}"#, headers: [.ifMatch: etag])
             #expect(stale.status == .preconditionFailed)
             #expect(stale.json.errorCode == "stale")
             let final = try await client.call(.get, "/api/v1/households/\(id)", token: token)
@@ -55,8 +64,10 @@ import Testing
             let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
                 for i in 0..<6 {
                     group.addTask {
-                        try await client.call(.patch, "/api/v1/compounds/\(ids[2])", token: token,
-                            body: #"{"address":"路\#(i)号"}"#, headers: [.ifMatch: etag]).status
+                        try await client.call(
+                            .patch, "/api/v1/compounds/\(ids[2])", token: token,
+                            body: #"{"address":"路\#(i)号"}"#, headers: [.ifMatch: etag]
+                        ).status
                     }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
@@ -72,15 +83,30 @@ import Testing
             let ids = try await Self.tree(client, token)
             let cases: [(HTTPRequest.Method, String, String?, HTTPResponse.Status, String, String?)] = [
                 (.post, "/api/v1/compounds", "{not json", .badRequest, "invalid_json", nil),
-                (.post, "/api/v1/compounds", #"{"community_id":\#(ids[1]),"name":"乙","colour":"red"}"#, .unprocessableContent, "unknown_field", "colour"),
-                (.post, "/api/v1/compounds", #"{"community_id":\#(ids[1])}"#, .unprocessableContent, "required", "name"),
-                (.post, "/api/v1/compounds", #"{"community_id":999,"name":"乙"}"#, .unprocessableContent, "not_found", "community_id"),
+                (
+                    .post, "/api/v1/compounds", #"{"community_id":\#(ids[1]),"name":"乙","colour":"red"}"#,
+                    .unprocessableContent, "unknown_field", "colour"
+                ),
+                (
+                    .post, "/api/v1/compounds", #"{"community_id":\#(ids[1])}"#, .unprocessableContent, "required",
+                    "name"
+                ),
+                (
+                    .post, "/api/v1/compounds", #"{"community_id":999,"name":"乙"}"#, .unprocessableContent, "not_found",
+                    "community_id"
+                ),
                 (.post, "/api/v1/compounds", #"{"community_id":\#(ids[1]),"name":"甲"}"#, .conflict, "conflict", nil),
-                (.post, "/api/v1/households", #"{"entrance_id":\#(ids[4]),"room":"1","area_m2":"85.123"}"#, .unprocessableContent, "invalid", "area_m2"),
+                (
+                    .post, "/api/v1/households", #"{"entrance_id":\#(ids[4]),"room":"1","area_m2":"85.123"}"#,
+                    .unprocessableContent, "invalid", "area_m2"
+                ),
                 (.get, "/api/v1/compounds/999", nil, .notFound, "not_found", nil),
                 (.get, "/api/v1/compounds?limit=0", nil, .badRequest, "invalid_limit", "limit"),
                 (.get, "/api/v1/compounds?colour=red", nil, .badRequest, "unknown_filter", "colour"),
-                (.patch, "/api/v1/compounds/\(ids[2])", #"{"built_year":"old"}"#, .unprocessableContent, "invalid", "built_year"),
+                (
+                    .patch, "/api/v1/compounds/\(ids[2])", #"{"built_year":"old"}"#, .unprocessableContent, "invalid",
+                    "built_year"
+                ),
                 (.patch, "/api/v1/compounds/\(ids[2])", #"{"name":"x"}"#, .preconditionFailed, "stale", nil),
                 (.delete, "/api/v1/communities/\(ids[1])", nil, .conflict, "conflict", nil),
             ]
@@ -100,7 +126,8 @@ import Testing
             var seen: [Int64] = []
             var cursor: String? = nil
             repeat {
-                let r = try await client.call(.get, "/api/v1/compounds?limit=15" + (cursor.map { "&cursor=\($0)" } ?? ""), token: token)
+                let r = try await client.call(
+                    .get, "/api/v1/compounds?limit=15" + (cursor.map { "&cursor=\($0)" } ?? ""), token: token)
                 seen += r.json.items.compactMap { $0["id"]?.intValue }
                 cursor = r.json["next_cursor"]?.stringValue
             } while cursor != nil
@@ -109,7 +136,9 @@ import Testing
             let csv = try await client.call(.get, "/api/v1/compounds?format=csv&community_id=1", token: token)
             #expect(csv.headers[.contentType]?.hasPrefix("text/csv") == true)
             let lines = csv.text.split(separator: "\r\n")
-            #expect(lines.first?.hasSuffix("id,community_id,subdistrict_id,name,address,built_year,ownerless,zone_id,version") == true)
+            #expect(
+                lines.first?.hasSuffix(
+                    "id,community_id,subdistrict_id,name,address,built_year,ownerless,zone_id,version") == true)
             #expect(lines.count == 9)
             for list in ["users", "audit", "imports", "residents", "organisations"] {
                 let r = try await client.call(.get, "/api/v1/\(list)?format=csv", token: token)
@@ -121,7 +150,10 @@ import Testing
             #expect(contractors.json.items.count == 3)
             #expect(contractors.json.items.allSatisfy { $0["kind"]?.stringValue == "contractor" })
             let hh = try await client.call(.get, "/api/v1/households?compound_id=1&limit=1", token: token)
-            guard case .array(let residents) = hh.json.items.first?["residents"] ?? .null else { Issue.record("no residents"); return }
+            guard case .array(let residents) = hh.json.items.first?["residents"] ?? .null else {
+                Issue.record("no residents")
+                return
+            }
             #expect(residents.contains { $0["relation"]?.stringValue == "owner" })
         }
     }
@@ -145,7 +177,9 @@ import Testing
             #expect(health.json["migration"]?.intValue == Int64(Migrations.latest))
             _ = try await client.call(.get, "/api/v1/compounds", token: nil)
             let metrics = try await client.call(.get, "/metrics", token: nil)
-            #expect(metrics.text.contains(#"courtyard_http_requests_total{method="GET",route="/api/v1/compounds",status="401"} 1"#))
+            #expect(
+                metrics.text.contains(
+                    #"courtyard_http_requests_total{method="GET",route="/api/v1/compounds",status="401"} 1"#))
             #expect(metrics.text.contains("courtyard_http_request_duration_seconds_bucket"))
             #expect(metrics.text.contains("courtyard_db_pool_connections"))
             let doc = try await client.call(.get, "/api/v1/openapi.json", token: nil)
@@ -155,7 +189,10 @@ import Testing
                 #expect(paths?["/api/v1/\(spec.name)"] != nil, "\(spec.name) documented")
                 #expect(paths?["/api/v1/\(spec.name)/{id}"]?["patch"] != nil, "\(spec.name) update documented")
             }
-            for p in ["/api/v1/auth/token", "/api/v1/users", "/api/v1/imports", "/api/v1/audit", "/api/v1/exports/registry", "/healthz"] {
+            for p in [
+                "/api/v1/auth/token", "/api/v1/users", "/api/v1/imports", "/api/v1/audit", "/api/v1/exports/registry",
+                "/healthz",
+            ] {
                 #expect(paths?[p] != nil, "\(p) documented")
             }
         }

@@ -1,5 +1,6 @@
-@testable import CourtyardServer
 import Testing
+
+@testable import CourtyardServer
 
 @Suite struct BeijingTimeTests {
     @Test func storedUTCTimesShowInChinaTime() {

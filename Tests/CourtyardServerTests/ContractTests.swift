@@ -15,8 +15,10 @@ import Testing
     @Test func everyListPagesAsTheAPIPromises() async throws {
         try await TestApp.with(demo: true) { client, _ in
             let office = try await client.token("office")
-            let paths = ["/api/v1/projects", "/api/v1/reports", "/api/v1/votes", "/api/v1/questionnaires", "/api/v1/notices",
-                         "/api/v1/bulletins", "/api/v1/outbox", "/api/v1/users", "/api/v1/imports", "/api/v1/webhooks"]
+            let paths = [
+                "/api/v1/projects", "/api/v1/reports", "/api/v1/votes", "/api/v1/questionnaires", "/api/v1/notices",
+                "/api/v1/bulletins", "/api/v1/outbox", "/api/v1/users", "/api/v1/imports", "/api/v1/webhooks",
+            ]
             for path in paths {
                 let all = try await client.call(.get, path + "?limit=1000", token: office)
                 #expect(all.status == .ok, "\(path)")
@@ -24,7 +26,8 @@ import Testing
                 var walked: [String] = []
                 var cursor: String? = nil
                 repeat {
-                    let page = try await client.call(.get, path + "?limit=2" + (cursor.map { "&cursor=\($0)" } ?? ""), token: office)
+                    let page = try await client.call(
+                        .get, path + "?limit=2" + (cursor.map { "&cursor=\($0)" } ?? ""), token: office)
                     #expect(page.json.items.count <= 2, "\(path)")
                     walked += page.json.items.map { $0["id"]?.cellText ?? "" }
                     cursor = page.json["next_cursor"]?.stringValue
@@ -56,8 +59,10 @@ import Testing
             #expect(csv[0][0] == "关于老旧小区改造工作进展情况的通报（第\(issue)期）")
             let header = csv[2]
             #expect(header.first == "单位" && header.contains("计划改造小区数") && header.contains("完工率较上期（百分点）"))
-            let counts = ["compounds_planned", "compounds_started", "compounds_completed", "households_planned",
-                          "households_started", "households_completed"]
+            let counts = [
+                "compounds_planned", "compounds_started", "compounds_completed", "households_planned",
+                "households_started", "households_completed",
+            ]
             let keys = counts + Rates.keys
             func expectUnit(_ cells: [String], _ unit: JSONValue, change: JSONValue?, rank: String) {
                 // The sheet reader keeps no empty cells at the end of a row; put them back before comparing.
@@ -83,17 +88,22 @@ import Testing
                 let row = csv[compoundsAt + 1 + i] + Array(repeating: "", count: csv[compoundsAt].count)
                 #expect(csv[compoundsAt + 1 + i].count <= csv[compoundsAt].count)
                 #expect(row[0] == c["name"]!.cellText && row[1] == c["community_name"]!.cellText)
-                #expect(row[3] == BulletinStageName.zh(c["stage"]!.cellText) && row[6] == c["percent_complete"]!.cellText)
+                #expect(
+                    row[3] == BulletinStageName.zh(c["stage"]!.cellText) && row[6] == c["percent_complete"]!.cellText)
             }
-            let xlsx = try await client.execute(uri: "/api/v1/bulletins/\(id)?format=xlsx", method: .get,
-                headers: [.authorization: "Bearer \(office)"]) { Array($0.body.readableBytesView) }
+            let xlsx = try await client.execute(
+                uri: "/api/v1/bulletins/\(id)?format=xlsx", method: .get,
+                headers: [.authorization: "Bearer \(office)"]
+            ) { Array($0.body.readableBytesView) }
             let sheet = try XLSX.read(xlsx)
             #expect(sheet[0] == header)
             for (i, row) in sheet.dropFirst().enumerated() {
                 // A reader may leave out empty cells at the end of a row; every cell it gives is the CSV's.
                 // A number cell holds the value (30.0 reads back as 30); text cells are the same text.
                 let line = csv[3 + i]
-                let same = zip(row, line).allSatisfy { a, b in a == b || (Decimal(string: a).map { $0 == Decimal(string: b) } ?? false) }
+                let same = zip(row, line).allSatisfy { a, b in
+                    a == b || (Decimal(string: a).map { $0 == Decimal(string: b) } ?? false)
+                }
                 #expect(row.count <= line.count && same, "\(row) \(line)")
                 let restEmpty = line.dropFirst(row.count).allSatisfy { $0.isEmpty }
                 #expect(restEmpty)
@@ -111,14 +121,16 @@ import Testing
             let first = gates.json.items[0]
             #expect(first["gate"]?.stringValue == "gate_preliminary_design")
             #expect(first["record_kinds"]?.arrayItemsForTests.map(\.cellText) == ["questionnaire"])
-            #expect(first["document_types"]?.arrayItemsForTests.map(\.cellText).contains("consultation_minutes") == true)
+            #expect(
+                first["document_types"]?.arrayItemsForTests.map(\.cellText).contains("consultation_minutes") == true)
 
             let projects = try await client.call(.get, "/api/v1/projects?stage=consultation", token: office)
             let pid = projects.json.items[0]["id"]!.intValue!
             let upload = try await client.upload(ProjectTests.pdf, filename: "纪要.pdf", token: office)
             let doc = upload.json["id"]!.intValue!
             func advance(_ evidence: String) async throws -> (status: HTTPResponse.Status, json: JSONValue) {
-                let r = try await client.call(.post, "/api/v1/projects/\(pid)/advance", token: office, body: #"{"evidence":\#(evidence)}"#)
+                let r = try await client.call(
+                    .post, "/api/v1/projects/\(pid)/advance", token: office, body: #"{"evidence":\#(evidence)}"#)
                 return (r.status, r.json)
             }
             func document(_ id: Int64, _ type: String) -> String {
@@ -127,8 +139,9 @@ import Testing
             #expect(try await advance("[\(doc)]").status == .unprocessableContent)
             let wrongType = try await advance(document(doc, "handover_agreement"))
             #expect(wrongType.status == .unprocessableContent && wrongType.json.errorCode == "wrong_document_type")
-            let twice = try await advance(document(doc, "consultation_minutes").dropLast() + ","
-                + document(doc, "resident_opinion_summary").dropFirst())
+            let twice = try await advance(
+                document(doc, "consultation_minutes").dropLast() + ","
+                    + document(doc, "resident_opinion_summary").dropFirst())
             #expect(twice.status == .unprocessableContent && twice.json.errorCode == "repeated_document")
             let passed = try await advance(document(doc, "consultation_minutes"))
             #expect(passed.status == .ok && passed.json["stage"]?.stringValue == "preliminary_design")
@@ -137,8 +150,10 @@ import Testing
             #expect(again.status == .conflict)
             let after = try await client.call(.get, "/api/v1/projects/\(pid)", token: office)
             #expect(after.json["stage"]?.stringValue == "preliminary_design")
-            let page = try await client.execute(uri: "/projects/\(pid)", method: .get,
-                headers: [.cookie: try await client.session("office").cookie]) { String(buffer: $0.body) }
+            let page = try await client.execute(
+                uri: "/projects/\(pid)", method: .get,
+                headers: [.cookie: try await client.session("office").cookie]
+            ) { String(buffer: $0.body) }
             #expect(page.contains("凭纸质材料通过") && page.contains("征询意见会议纪要"))
             #expect(page.contains("name=\"document_type\"") && page.contains("value=\"design_scheme\""))
         }
@@ -150,39 +165,51 @@ import Testing
             let office = try await client.token("office")
             let projects = try await client.call(.get, "/api/v1/projects?stage=consultation", token: office)
             let pid = projects.json.items[0]["id"]!.intValue!
-            _ = try await client.call(.patch, "/api/v1/projects/\(pid)", token: office, body: #"{"deadline":"2031-10-30"}"#)
-            _ = try await client.call(.post, "/api/v1/projects/\(pid)/tasks", token: office, body: #"{"name":"外墙保温","duration_days":20}"#)
+            _ = try await client.call(
+                .patch, "/api/v1/projects/\(pid)", token: office, body: #"{"deadline":"2031-10-30"}"#)
+            _ = try await client.call(
+                .post, "/api/v1/projects/\(pid)/tasks", token: office, body: #"{"name":"外墙保温","duration_days":20}"#)
             let schedule = try await client.call(.get, "/api/v1/projects/\(pid)/schedule", token: office)
             let years = schedule.json["calendar_years"]?.arrayItemsForTests ?? []
             #expect(years.contains { $0["year"]?.intValue == 2031 && $0["source"]?.stringValue == "weekdays" })
             let cookie = try await client.session("office").cookie
-            let page = try await client.execute(uri: "/projects/\(pid)", method: .get, headers: [.cookie: cookie]) { String(buffer: $0.body) }
+            let page = try await client.execute(uri: "/projects/\(pid)", method: .get, headers: [.cookie: cookie]) {
+                String(buffer: $0.body)
+            }
             #expect(page.contains("2031年的节假日安排尚未录入"))
-            let entered = try await client.call(.put, "/api/v1/calendars/2031", token: office,
+            let entered = try await client.call(
+                .put, "/api/v1/calendars/2031", token: office,
                 body: #"{"holidays":["2031-10-01","2031-10-02","2031-10-03"],"workdays":[]}"#)
             #expect(entered.status == .ok)
             let after = try await client.call(.get, "/api/v1/projects/\(pid)/schedule", token: office)
-            #expect(after.json["calendar_years"]?.arrayItemsForTests.contains {
-                $0["year"]?.intValue == 2031 && $0["source"]?.stringValue == "entered"
-            } == true)
+            #expect(
+                after.json["calendar_years"]?.arrayItemsForTests.contains {
+                    $0["year"]?.intValue == 2031 && $0["source"]?.stringValue == "entered"
+                } == true)
         }
     }
 
     /// A resident who made a mistake reads what to do in Chinese, sees no internal number, and keeps what was typed.
     @Test func publicFormsAnswerInChineseAndKeepWhatWasTyped() async throws {
         try await TestApp.with(demo: true) { client, services in
-            let office = try await client.token("office"), steward = try await client.token("steward")
-            let (compound, household, phone, _) = try await ParticipationTests.stewardCompound(client, services, token: steward)
+            let office = try await client.token("office")
+            let steward = try await client.token("steward")
+            let (compound, household, phone, _) = try await ParticipationTests.stewardCompound(
+                client, services, token: steward)
             let today = ParticipationTests.today
-            let q = try await client.call(.post, "/api/v1/questionnaires", token: office, body: #"""
-                {"compound_id":\#(compound),"kind":"consultation","title":"加装电梯意向","opens_on":"\#(today)","closes_on":"\#(today)",
-                 "questions":[{"text":"是否同意","type":"single","options":["同意","不同意"]},{"text":"建议","type":"text","required":false}]}
-                """#)
+            let q = try await client.call(
+                .post, "/api/v1/questionnaires", token: office,
+                body: #"""
+                    {"compound_id":\#(compound),"kind":"consultation","title":"加装电梯意向","opens_on":"\#(today)","closes_on":"\#(today)",
+                     "questions":[{"text":"是否同意","type":"single","options":["同意","不同意"]},{"text":"建议","type":"text","required":false}]}
+                    """#)
             let qid = q.json["id"]!.intValue!
             _ = try await client.call(.post, "/api/v1/questionnaires/\(qid)/publish", token: office)
             func answer(_ form: String) async throws -> (HTTPResponse.Status, String) {
-                try await client.execute(uri: "/public/questionnaires/\(qid)", method: .post,
-                    headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: form)) { ($0.status, String(buffer: $0.body)) }
+                try await client.execute(
+                    uri: "/public/questionnaires/\(qid)", method: .post,
+                    headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: form)
+                ) { ($0.status, String(buffer: $0.body)) }
             }
             let suggestion = "%E5%A4%9A%E8%A3%85%E6%89%B6%E6%89%8B"  // 多装扶手
             let stranger = try await answer("phone=13000000000&q0=0&q1=\(suggestion)")
@@ -196,9 +223,11 @@ import Testing
             #expect(!twice.1.contains("household") && !twice.1.contains("户 \(household)"))
 
             let story = "%E6%B0%B4%E7%AE%A1%E6%BC%8F%E6%B0%B4"  // 水管漏水
-            let report = try await client.execute(uri: "/public/compounds/\(compound)/reports", method: .post,
+            let report = try await client.execute(
+                uri: "/public/compounds/\(compound)/reports", method: .post,
                 headers: [.contentType: "application/x-www-form-urlencoded"],
-                body: ByteBuffer(string: "category=water_drainage&description=\(story)&phone=12")) { ($0.status, String(buffer: $0.body)) }
+                body: ByteBuffer(string: "category=water_drainage&description=\(story)&phone=12")
+            ) { ($0.status, String(buffer: $0.body)) }
             #expect(report.0 == .unprocessableContent && report.1.contains("手机号码格式不对"))
             // The message stands beside the form the resident filled in, not at the top of a long page.
             let form = report.1.range(of: "id=\"report\"")!.lowerBound
@@ -212,8 +241,10 @@ import Testing
 /// Stage names as the zh-Hans exports print them.
 enum BulletinStageName {
     static func zh(_ stage: String) -> String {
-        ["consultation": "意见征询", "preliminary_design": "初步设计", "public_review": "方案公示", "expert_review": "专家评审",
-         "plan_approved": "方案批复", "construction": "施工", "accepted": "竣工验收", "handed_over": "移交管理"][stage] ?? stage
+        [
+            "consultation": "意见征询", "preliminary_design": "初步设计", "public_review": "方案公示", "expert_review": "专家评审",
+            "plan_approved": "方案批复", "construction": "施工", "accepted": "竣工验收", "handed_over": "移交管理",
+        ][stage] ?? stage
     }
 }
 

@@ -10,8 +10,10 @@ import Testing
 /// Every demo account signs in through the form and follows every link it is shown, the way a person would:
 /// no link may lead to an error, a sign-in page, or a page in Chinese that shows English or a raw code.
 @Suite(.serialized) struct CrawlTests {
-    static let accounts = ["office", "community", "steward", "contractor", "supervisor", "pm", "water", "property",
-        "viewer"]
+    static let accounts = [
+        "office", "community", "steward", "contractor", "supervisor", "pm", "water", "property",
+        "viewer",
+    ]
     static let maxPages = 400
     /// At most this many pages of one shape (`/households/{id}`): every kind of page is reached, and the crawl
     /// stays light enough to run beside the rest of the suite on PostgreSQL.
@@ -67,7 +69,8 @@ import Testing
             if let cookie { headers[.cookie] = cookie }
             let visit = try await client.execute(uri: path, method: .get, headers: headers) { r -> Visit in
                 let type = r.headers[.contentType] ?? ""
-                return Visit(path: path, from: from, status: r.status, location: r.headers[.location],
+                return Visit(
+                    path: path, from: from, status: r.status, location: r.headers[.location],
                     html: type.hasPrefix("text/html") ? String(buffer: r.body) : nil)
             }
             visits.append(visit)
@@ -169,10 +172,13 @@ import Testing
     @Test func anUnknownPathIsAPageInThePersonsLanguage() async throws {
         try await TestApp.with(demo: true) { client, _ in
             let (cookie, _) = try await client.session("steward")
-            let signedIn: HTTPFields = [.cookie: cookie], english: HTTPFields = [.acceptLanguage: "en"]
+            let signedIn: HTTPFields = [.cookie: cookie]
+            let english: HTTPFields = [.acceptLanguage: "en"]
             for (headers, words) in [(signedIn, "返回首页"), (english, "Sign in")] {
-                let (status, type, body) = try await client.execute(uri: "/no/such/page", method: .get,
-                    headers: headers) {
+                let (status, type, body) = try await client.execute(
+                    uri: "/no/such/page", method: .get,
+                    headers: headers
+                ) {
                     ($0.status, $0.headers[.contentType] ?? "", String(buffer: $0.body))
                 }
                 #expect(status == .notFound)

@@ -10,18 +10,23 @@ import Testing
 
 @Suite struct ImportAPITests {
     static let header = "社区,小区,地址,建成年份,楼栋,单元,房号,楼层,建筑面积,业主姓名,联系电话,是否外住\n"
-    static let good = header + """
-        幸福里社区,纺织厂家属院,建设路10号,1985,1号楼,1单元,101,1,85.6㎡,张三,13812345678,否
-        幸福里社区,纺织厂家属院,建设路10号,1985,1号楼,1单元,102,1,７０.５,李四,139 0000 0000,是
-        光明社区,机械厂宿舍,人民路3号,1990,2号楼,1单元,201,2,60平方米,张三,13812345678,否
+    static let good =
+        header + """
+            幸福里社区,纺织厂家属院,建设路10号,1985,1号楼,1单元,101,1,85.6㎡,张三,13812345678,否
+            幸福里社区,纺织厂家属院,建设路10号,1985,1号楼,1单元,102,1,７０.５,李四,139 0000 0000,是
+            光明社区,机械厂宿舍,人民路3号,1990,2号楼,1单元,201,2,60平方米,张三,13812345678,否
 
-        """
+            """
 
-    static func post(_ client: any TestClientProtocol, _ token: String, _ body: [UInt8], query: String, type: String = "text/csv")
+    static func post(
+        _ client: any TestClientProtocol, _ token: String, _ body: [UInt8], query: String, type: String = "text/csv"
+    )
         async throws -> (HTTPResponse.Status, JSONValue)
     {
-        try await client.execute(uri: "/api/v1/imports?\(query)", method: .post,
-            headers: [.authorization: "Bearer \(token)", .contentType: type], body: ByteBuffer(bytes: body)) { r in
+        try await client.execute(
+            uri: "/api/v1/imports?\(query)", method: .post,
+            headers: [.authorization: "Bearer \(token)", .contentType: type], body: ByteBuffer(bytes: body)
+        ) { r in
             (r.status, try json(r))
         }
     }
@@ -50,23 +55,30 @@ import Testing
     @Test func badRowsAreAllReportedAndNothingIsWritten() async throws {
         try await TestApp.with { client, _ in
             let token = try await client.token("admin", TestApp.adminPassword)
-            let bad = Self.header + """
-                幸福里社区,纺织厂家属院,建设路10号,1985,1号楼,1单元,101,1,85.6,张三,13812345678,否
-                幸福里社区,纺织厂家属院,建设路10号,1985,1号楼,1单元,102,1,八十,李四,13900000000,否
-                幸福里社区,纺织厂家属院,建设路10号,1985,1号楼,1单元,103,1,70,王五,not-a-phone,也许
+            let bad =
+                Self.header + """
+                    幸福里社区,纺织厂家属院,建设路10号,1985,1号楼,1单元,101,1,85.6,张三,13812345678,否
+                    幸福里社区,纺织厂家属院,建设路10号,1985,1号楼,1单元,102,1,八十,李四,13900000000,否
+                    幸福里社区,纺织厂家属院,建设路10号,1985,1号楼,1单元,103,1,70,王五,not-a-phone,也许
 
-                """
+                    """
             let (status, body) = try await Self.post(client, token, Array(bad.utf8), query: "subdistrict=S")
             #expect(status == .unprocessableContent)
             #expect(body.errorCode == "invalid_rows")
-            guard case .array(let errors) = body["report"]?["errors"] ?? .null else { Issue.record("no errors"); return }
+            guard case .array(let errors) = body["report"]?["errors"] ?? .null else {
+                Issue.record("no errors")
+                return
+            }
             let found = Set(errors.map { "\($0["row"]?.intValue ?? 0):\($0["column"]?.stringValue ?? "")" })
             #expect(found == ["3:area_m2", "4:owner_phone", "4:lives_elsewhere"])
             let list = try await client.call(.get, "/api/v1/communities", token: token)
             #expect(list.json.items.isEmpty)
-            let (s2, _) = try await Self.post(client, token, Array("not,a,sheet\n1,2,3\n".utf8), query: "subdistrict=S&dry_run=1")
+            let (s2, _) = try await Self.post(
+                client, token, Array("not,a,sheet\n1,2,3\n".utf8), query: "subdistrict=S&dry_run=1")
             #expect(s2 == .ok)
-            let (s3, broken) = try await Self.post(client, token, [0x50, 0x4B, 0x03, 0x04, 1, 2, 3], query: "subdistrict=S", type: "application/octet-stream")
+            let (s3, broken) = try await Self.post(
+                client, token, [0x50, 0x4B, 0x03, 0x04, 1, 2, 3], query: "subdistrict=S",
+                type: "application/octet-stream")
             #expect(s3 == .unprocessableContent)
             #expect(broken.errorCode == "unreadable_file")
         }
@@ -79,13 +91,16 @@ import Testing
             let (s1, r1) = try await Self.post(client, token, Array(gbk), query: "subdistrict=S")
             #expect(s1 == .created)
             #expect(r1["households"]?["created"]?.intValue == 3)
-            let xlsx = try await client.execute(uri: "/api/v1/exports/registry?format=xlsx", method: .get,
-                headers: [.authorization: "Bearer \(token)"]) { Array($0.body.readableBytesView) }
+            let xlsx = try await client.execute(
+                uri: "/api/v1/exports/registry?format=xlsx", method: .get,
+                headers: [.authorization: "Bearer \(token)"]
+            ) { Array($0.body.readableBytesView) }
             let table = try XLSX.read(xlsx)
             #expect(table.count == 4)
             #expect(table[0] == RegistrySheet.columns)
             #expect(table[1][8] == "85.6")
-            let (s2, r2) = try await Self.post(client, token, xlsx, query: "dry_run=true",
+            let (s2, r2) = try await Self.post(
+                client, token, xlsx, query: "dry_run=true",
                 type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
             #expect(s2 == .ok)
             #expect(r2["households"]?["unchanged"]?.intValue == 3)

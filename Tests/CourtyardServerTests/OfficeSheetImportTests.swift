@@ -21,7 +21,8 @@ import Testing
     @Test func theDryRunSaysHowTheFileWasRead() async throws {
         try await TestApp.with { client, _ in
             let token = try await client.token("admin", TestApp.adminPassword)
-            let (status, dry) = try await ImportAPITests.post(client, token, Array(Self.csv.utf8),
+            let (status, dry) = try await ImportAPITests.post(
+                client, token, Array(Self.csv.utf8),
                 query: "dry_run=true&subdistrict=S")
             #expect(status == .ok)
             #expect(dry["error_count"]?.intValue == 0)
@@ -42,16 +43,18 @@ import Testing
             let token = try await client.token("admin", TestApp.adminPassword)
             let header: [XLSX.Cell] = ["社区", "小区", "楼栋", "单元", "房号", "建筑面积"].map { .text($0) }
             func rows(_ building: String) -> [[XLSX.Cell]] {
-                [header] + ["101", "102"].map { room in
-                    ["幸福里社区", "纺织厂家属院", building, "1单元", room].map { .text($0) } + [.number("60")]
-                }
+                [header]
+                    + ["101", "102"].map { room in
+                        ["幸福里社区", "纺织厂家属院", building, "1单元", room].map { .text($0) } + [.number("60")]
+                    }
             }
             let book = try XLSX.write(sheets: [
                 XLSX.Sheet(name: "1号楼", header: ["1号楼住户台账"], rows: rows("1号楼")),
                 XLSX.Sheet(name: "填表说明", header: ["面积以房产证为准"], rows: []),
                 XLSX.Sheet(name: "2号楼", header: ["2号楼住户台账"], rows: rows("2号楼")),
             ])
-            let (status, dry) = try await ImportAPITests.post(client, token, Array(book),
+            let (status, dry) = try await ImportAPITests.post(
+                client, token, Array(book),
                 query: "dry_run=true&subdistrict=S&lang=en",
                 type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
             #expect(status == .ok)
@@ -68,7 +71,8 @@ import Testing
         try await TestApp.with { client, _ in
             let token = try await client.token("admin", TestApp.adminPassword)
             let wide = Array((String(repeating: ",", count: 300) + "x\n").utf8)
-            let (status, body) = try await ImportAPITests.post(client, token, wide,
+            let (status, body) = try await ImportAPITests.post(
+                client, token, wide,
                 query: "dry_run=true&subdistrict=S")
             #expect(status == .unprocessableContent)
             #expect(body.errorCode == "too_many_columns")
@@ -85,9 +89,11 @@ import Testing
             body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"dry_run\"\r\n\r\n1\r\n"
             body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"h.csv\"\r\n"
             body += "Content-Type: text/csv\r\n\r\n" + Self.csv + "\r\n--\(boundary)--\r\n"
-            let (status, page) = try await client.execute(uri: "/import", method: .post,
+            let (status, page) = try await client.execute(
+                uri: "/import", method: .post,
                 headers: [.cookie: cookie, .contentType: "multipart/form-data; boundary=\(boundary)"],
-                body: ByteBuffer(string: body)) {
+                body: ByteBuffer(string: body)
+            ) {
                 ($0.status, String(buffer: $0.body))
             }
             #expect(status == .ok)
@@ -102,11 +108,13 @@ import Testing
         try await TestApp.with { client, _ in
             let token = try await client.token("admin", TestApp.adminPassword)
             func row(_ n: Int, _ cells: [String]) -> String {
-                "<row r=\"\(n)\">" + cells.enumerated().map { i, v in
-                    v.isEmpty ? "" : "<c r=\"\(XLSX.columnName(i))\(n)\" t=\"inlineStr\"><is><t>\(v)</t></is></c>"
-                }.joined() + "</row>"
+                "<row r=\"\(n)\">"
+                    + cells.enumerated().map { i, v in
+                        v.isEmpty ? "" : "<c r=\"\(XLSX.columnName(i))\(n)\" t=\"inlineStr\"><is><t>\(v)</t></is></c>"
+                    }.joined() + "</row>"
             }
-            let rows = row(1, ["社区", "小区", "楼栋", "单元", "房号", "建筑面积"])
+            let rows =
+                row(1, ["社区", "小区", "楼栋", "单元", "房号", "建筑面积"])
                 + row(2, ["幸福里社区", "纺织厂家属院", "1号楼", "1单元", "101", "60"])
                 + row(3, ["", "", "", "", "102", "60"]) + row(4, ["", "", "", "2单元", "201", "60"])
             let merges = ["A2:A4", "B2:B4", "C2:C4", "D2:D3"].map { "<mergeCell ref=\"\($0)\"/>" }.joined()
@@ -115,10 +123,13 @@ import Testing
             let book = try XLSX.zip([
                 ("xl/workbook.xml", "<workbook xmlns:r=\"r\"><sheets>\(sheet)</sheets></workbook>"),
                 ("xl/_rels/workbook.xml.rels", "<Relationships>\(relation)</Relationships>"),
-                ("xl/worksheets/sheet1.xml",
-                 "<worksheet><sheetData>\(rows)</sheetData><mergeCells>\(merges)</mergeCells></worksheet>"),
+                (
+                    "xl/worksheets/sheet1.xml",
+                    "<worksheet><sheetData>\(rows)</sheetData><mergeCells>\(merges)</mergeCells></worksheet>"
+                ),
             ])
-            let (status, dry) = try await ImportAPITests.post(client, token, Array(book),
+            let (status, dry) = try await ImportAPITests.post(
+                client, token, Array(book),
                 query: "dry_run=true&subdistrict=S",
                 type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
             #expect(status == .ok)

@@ -54,7 +54,8 @@ import Testing
             #expect(again.contains("请先勾选确认"))
             let still = try await services.registry.get(.households, id: hh.id, actor: .system)
             #expect(still["residents"]?.arrayItems.contains { $0["resident_id"]?.intValue == rid } == true)
-            let (done, _, headers) = try await PageTests.postForm(client, remove, cookie: cookie,
+            let (done, _, headers) = try await PageTests.postForm(
+                client, remove, cookie: cookie,
                 "_csrf=\(csrf)&confirm=1")
             #expect(done == .seeOther)
             #expect(headers[.location] == "/households/\(hh.id)?saved=1")
@@ -66,8 +67,9 @@ import Testing
     @Test func reportsVotesQuestionnairesAndNoticesSayWhichCompound() async throws {
         try await TestApp.with(demo: true) { client, services in
             let (cookie, _) = try await client.session("community")
-            let report = try #require(try await ReportRepository(database: services.database)
-                .list(actor: .system, compoundId: nil, state: nil, overdueOnly: false).first)
+            let report = try #require(
+                try await ReportRepository(database: services.database)
+                    .list(actor: .system, compoundId: nil, state: nil, overdueOnly: false).first)
             let compoundId = try #require(report["compound_id"]?.intValue)
             let compound = try await services.registry.get(.compounds, id: compoundId, actor: .system)
             let name = try #require(compound["name"]?.stringValue)
@@ -118,7 +120,9 @@ import Testing
                 let s = Double((v >> shift) & 255) / 255
                 return s <= 0.03928 ? s / 12.92 : pow((s + 0.055) / 1.055, 2.4)
             }
-            let r: Double = channel(16), g: Double = channel(8), b: Double = channel(0)
+            let r: Double = channel(16)
+            let g: Double = channel(8)
+            let b: Double = channel(0)
             return 0.2126 * r + 0.7152 * g + 0.0722 * b
         }
         let (x, y) = (luminance(a), luminance(b))

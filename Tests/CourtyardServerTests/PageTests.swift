@@ -8,15 +8,23 @@ import NIOCore
 import Testing
 
 @Suite struct PageTests {
-    static func page(_ client: any TestClientProtocol, _ uri: String, cookie: String?, headers: HTTPFields = [:]) async throws -> (HTTPResponse.Status, String, HTTPFields) {
+    static func page(_ client: any TestClientProtocol, _ uri: String, cookie: String?, headers: HTTPFields = [:])
+        async throws -> (HTTPResponse.Status, String, HTTPFields)
+    {
         var h = headers
         if let cookie { h[.cookie] = cookie }
-        return try await client.execute(uri: uri, method: .get, headers: h) { ($0.status, String(buffer: $0.body), $0.headers) }
+        return try await client.execute(uri: uri, method: .get, headers: h) {
+            ($0.status, String(buffer: $0.body), $0.headers)
+        }
     }
 
-    static func postForm(_ client: any TestClientProtocol, _ uri: String, cookie: String, _ fields: String) async throws -> (HTTPResponse.Status, String, HTTPFields) {
-        try await client.execute(uri: uri, method: .post, headers: [.cookie: cookie, .contentType: "application/x-www-form-urlencoded"],
-            body: ByteBuffer(string: fields)) { ($0.status, String(buffer: $0.body), $0.headers) }
+    static func postForm(_ client: any TestClientProtocol, _ uri: String, cookie: String, _ fields: String) async throws
+        -> (HTTPResponse.Status, String, HTTPFields)
+    {
+        try await client.execute(
+            uri: uri, method: .post, headers: [.cookie: cookie, .contentType: "application/x-www-form-urlencoded"],
+            body: ByteBuffer(string: fields)
+        ) { ($0.status, String(buffer: $0.body), $0.headers) }
     }
 
     @Test func signInIsRequiredAndWrongPasswordsAreSaid() async throws {
@@ -24,8 +32,10 @@ import Testing
             let (status, _, headers) = try await Self.page(client, "/communities", cookie: nil)
             #expect(status == .found)
             #expect(headers[.location] == "/login?next=/communities")
-            let (s2, body, _) = try await client.execute(uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                body: ByteBuffer(string: "username=admin&password=wrong")) { ($0.status, String(buffer: $0.body), $0.headers) }
+            let (s2, body, _) = try await client.execute(
+                uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "username=admin&password=wrong")
+            ) { ($0.status, String(buffer: $0.body), $0.headers) }
             #expect(s2 == .unauthorized)
             #expect(body.contains("用户名或密码错误"))
             // A bearer token is for the API, not for pages.
@@ -49,7 +59,8 @@ import Testing
             #expect(langCookie.hasPrefix("lang=en"))
             let (_, remembered, _) = try await Self.page(client, "/communities", cookie: cookie + "; lang=en")
             #expect(remembered.contains("<html lang=\"en\">"))
-            let (_, accept, _) = try await Self.page(client, "/communities", cookie: cookie, headers: [.acceptLanguage: "en-GB,en;q=0.8"])
+            let (_, accept, _) = try await Self.page(
+                client, "/communities", cookie: cookie, headers: [.acceptLanguage: "en-GB,en;q=0.8"])
             #expect(accept.contains("<html lang=\"en\">"))
             // No external assets: no http(s) links to other hosts in a page.
             #expect(!zh.contains("http://") && !zh.contains("https://"))
@@ -70,22 +81,27 @@ import Testing
             let after = try await services.registry.get(.households, id: hh.id, actor: .system)
             #expect(after["area_m2"]?.stringValue == "99.50")
             // The same form again carries the old version: refused, and the newer value stays.
-            let (stale, body, _) = try await Self.postForm(client, "/households/\(hh.id)", cookie: cookie, form.replacingOccurrences(of: "99.5", with: "10"))
+            let (stale, body, _) = try await Self.postForm(
+                client, "/households/\(hh.id)", cookie: cookie, form.replacingOccurrences(of: "99.5", with: "10"))
             #expect(stale == .preconditionFailed)
             #expect(body.contains("该记录已被他人修改"))
-            let (forged, _, _) = try await Self.postForm(client, "/households/\(hh.id)", cookie: cookie, "version=\(after.version)&room=101&area_m2=1")
+            let (forged, _, _) = try await Self.postForm(
+                client, "/households/\(hh.id)", cookie: cookie, "version=\(after.version)&room=101&area_m2=1")
             #expect(forged == .forbidden)
             let kept = try await services.registry.get(.households, id: hh.id, actor: .system)
             #expect(kept["area_m2"]?.stringValue == "99.50")
             // Adding a co-owner from the page.
-            let (added, _, _) = try await Self.postForm(client, "/households/\(hh.id)/residents", cookie: cookie,
+            let (added, _, _) = try await Self.postForm(
+                client, "/households/\(hh.id)/residents", cookie: cookie,
                 "_csrf=\(csrf)&name=%E8%B5%B5%E5%85%AD&phone=13600000001&relation=co_owner")
             #expect(added == .seeOther)
             let (_, withCoOwner, _) = try await Self.page(client, "/households/\(hh.id)", cookie: cookie)
             #expect(withCoOwner.contains("赵六") && withCoOwner.contains("共有人"))
             // And correcting that resident's phone on the resident's page.
-            let resident = try await services.registry.list(.residents, query: ListQuery(search: "赵六"), actor: .system).items[0]
-            let (fixed, _, _) = try await Self.postForm(client, "/residents/\(resident.id)", cookie: cookie,
+            let resident = try await services.registry.list(.residents, query: ListQuery(search: "赵六"), actor: .system)
+                .items[0]
+            let (fixed, _, _) = try await Self.postForm(
+                client, "/residents/\(resident.id)", cookie: cookie,
                 "_csrf=\(csrf)&version=\(resident.version)&name=%E8%B5%B5%E5%85%AD&phone=136-0000-0002")
             #expect(fixed == .seeOther)
             let reread = try await services.registry.get(.residents, id: resident.id, actor: .system)
@@ -96,8 +112,11 @@ import Testing
     @Test func theBuildingGridShowsEveryHousehold() async throws {
         try await TestApp.with(demo: true) { client, services in
             let (cookie, _) = try await client.session("steward")
-            let building = try await services.registry.list(.buildings, query: ListQuery(limit: 1), actor: .system).items[0]
-            let count = try await services.registry.listAll(.households, query: ListQuery(filters: ["building_id": String(building.id)]), actor: .system).count
+            let building = try await services.registry.list(.buildings, query: ListQuery(limit: 1), actor: .system)
+                .items[0]
+            let count = try await services.registry.listAll(
+                .households, query: ListQuery(filters: ["building_id": String(building.id)]), actor: .system
+            ).count
             let (status, page, _) = try await Self.page(client, "/buildings/\(building.id)", cookie: cookie)
             #expect(status == .ok)
             #expect(page.components(separatedBy: "class=\"hh").count - 1 == count)
@@ -112,10 +131,14 @@ import Testing
                 var body = "--\(boundary)\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n\(token)\r\n"
                 body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"subdistrict\"\r\n\r\n建设路街道\r\n"
                 if dry { body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"dry_run\"\r\n\r\n1\r\n" }
-                body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"h.csv\"\r\nContent-Type: text/csv\r\n\r\n"
+                body +=
+                    "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"h.csv\"\r\nContent-Type: text/csv\r\n\r\n"
                 body += ImportAPITests.good + "\r\n--\(boundary)--\r\n"
-                return try await client.execute(uri: "/import", method: .post,
-                    headers: [.cookie: cookie, .contentType: "multipart/form-data; boundary=\(boundary)"], body: ByteBuffer(string: body)) {
+                return try await client.execute(
+                    uri: "/import", method: .post,
+                    headers: [.cookie: cookie, .contentType: "multipart/form-data; boundary=\(boundary)"],
+                    body: ByteBuffer(string: body)
+                ) {
                     ($0.status, String(buffer: $0.body))
                 }
             }
@@ -132,24 +155,35 @@ import Testing
 }
 
 @Suite struct CatalogueTests {
-    static var sources: URL { URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Sources/CourtyardServer").standardized }
+    static var sources: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "../../Sources/CourtyardServer"
+        ).standardized
+    }
 
     @Test func everyKeyUsedIsInBothLanguages() throws {
-        let files = FileManager.default.enumerator(at: Self.sources, includingPropertiesForKeys: nil)!.compactMap { $0 as? URL }
-            .filter { $0.pathExtension == "swift" && !$0.lastPathComponent.hasPrefix("Catalogue") }
+        let files = FileManager.default.enumerator(at: Self.sources, includingPropertiesForKeys: nil)!.compactMap {
+            $0 as? URL
+        }
+        .filter { $0.pathExtension == "swift" && !$0.lastPathComponent.hasPrefix("Catalogue") }
         #expect(files.count > 5)
         let pattern = try Regex(#"t\("([a-z]+\.[A-Za-z.]+)"\)"#)
         var used: Set<String> = []
         for f in files {
             let text = try String(contentsOf: f, encoding: .utf8)
-            for m in text.matches(of: pattern) { used.insert(String(text[m.range]).dropFirst(3).dropLast(2).description) }
+            for m in text.matches(of: pattern) {
+                used.insert(String(text[m.range]).dropFirst(3).dropLast(2).description)
+            }
         }
         #expect(used.count > 60)
-        let dynamic = Role.allCases.map { "role." + $0.rawValue } + ResidentRelation.allCases.map { "rel." + $0.rawValue }
+        let dynamic =
+            Role.allCases.map { "role." + $0.rawValue } + ResidentRelation.allCases.map { "rel." + $0.rawValue }
             + ["communities", "compounds", "buildings", "entrances", "households", "residents"].map { "entity." + $0 }
             + ["applied", "checked", "rejected"].map { "import.status." + $0 }
-            + VoteMatter.allCases.map { "vote.matter.\($0.rawValue)" } + ["draft", "open", "closed"].map { "vote.status." + $0 }
-            + ReportCategory.allCases.map { "category." + $0.rawValue } + ReportState.allCases.map { "report.state." + $0.rawValue }
+            + VoteMatter.allCases.map { "vote.matter.\($0.rawValue)" }
+            + ["draft", "open", "closed"].map { "vote.status." + $0 }
+            + ReportCategory.allCases.map { "category." + $0.rawValue }
+            + ReportState.allCases.map { "report.state." + $0.rawValue }
             + ReportState.allCases.map { "report.step." + $0.rawValue }
         for key in used.union(dynamic) {
             #expect(Lang.zh.has(key), "zh-Hans lacks \(key)")

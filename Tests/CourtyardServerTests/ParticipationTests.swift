@@ -13,14 +13,20 @@ import Testing
     static var today: Day { Day.today(epochSeconds: Date().timeIntervalSince1970) }
 
     /// The steward's compound, a household in it with its owner's phone, and another household.
-    static func stewardCompound(_ client: any TestClientProtocol, _ services: Services, token: String) async throws -> (Int64, Int64, String, Int64) {
+    static func stewardCompound(_ client: any TestClientProtocol, _ services: Services, token: String) async throws -> (
+        Int64, Int64, String, Int64
+    ) {
         let me = try await client.call(.get, "/api/v1/auth/me", token: token)
         let compound = Int64(me.json["scope"]!.stringValue!.split(separator: ":")[1])!
         let rows = try await services.database.withConnection { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 SELECT h.id, r.phone FROM households h JOIN household_residents hr ON hr.household_id = h.id JOIN residents r ON r.id = hr.resident_id
                 WHERE h.compound_id = \(bind: compound) AND hr.relation = 'owner' AND r.phone <> '' ORDER BY h.id
-                """).all().map { (try $0.decode(column: "id", as: Int64.self), try $0.decode(column: "phone", as: String.self)) }
+                """
+            ).all().map {
+                (try $0.decode(column: "id", as: Int64.self), try $0.decode(column: "phone", as: String.self))
+            }
         }
         // A phone that owns exactly one household here, so the online answer needs no choice of home.
         let counts = Dictionary(grouping: rows, by: \.1).mapValues(\.count)
@@ -31,73 +37,103 @@ import Testing
 
     @Test func aQuestionnaireTakesOneResponsePerHouseholdOnPaperOrOnline() async throws {
         try await TestApp.with(demo: true) { client, services in
-            let office = try await client.token("office"), steward = try await client.token("steward")
+            let office = try await client.token("office")
+            let steward = try await client.token("steward")
             let (compound, household, phone, other) = try await Self.stewardCompound(client, services, token: steward)
-            let bad = try await client.call(.post, "/api/v1/questionnaires", token: office, body: #"""
-                {"compound_id":\#(compound),"kind":"consultation","title":"x","opens_on":"\#(Self.today)","closes_on":"\#(Self.today)","questions":[{"text":"q","type":"single","options":["only"]}]}
-                """#)
+            let bad = try await client.call(
+                .post, "/api/v1/questionnaires", token: office,
+                body: #"""
+                    {"compound_id":\#(compound),"kind":"consultation","title":"x","opens_on":"\#(Self.today)","closes_on":"\#(Self.today)","questions":[{"text":"q","type":"single","options":["only"]}]}
+                    """#)
             #expect(bad.status == .unprocessableContent && bad.json["error"]?["field"]?.stringValue == "questions")
-            let created = try await client.call(.post, "/api/v1/questionnaires", token: office, body: #"""
-                {"compound_id":\#(compound),"kind":"consultation","title":"改造意见征询","opens_on":"\#(Self.today.adding(days: -1))","closes_on":"\#(Self.today.adding(days: 7))",
-                 "questions":[{"text":"最需要改造的？","type":"single","options":["管网","外墙"]},{"text":"满意度","type":"rating"},{"text":"建议","type":"text","required":false}]}
-                """#)
+            let created = try await client.call(
+                .post, "/api/v1/questionnaires", token: office,
+                body: #"""
+                    {"compound_id":\#(compound),"kind":"consultation","title":"改造意见征询","opens_on":"\#(Self.today.adding(days: -1))","closes_on":"\#(Self.today.adding(days: 7))",
+                     "questions":[{"text":"最需要改造的？","type":"single","options":["管网","外墙"]},{"text":"满意度","type":"rating"},{"text":"建议","type":"text","required":false}]}
+                    """#)
             #expect(created.status == .created)
             let qid = created.json["id"]!.intValue!
             #expect(created.json["questions"]?.arrayCount == 3)
-            let early = try await client.call(.post, "/api/v1/questionnaires/\(qid)/responses", token: steward,
+            let early = try await client.call(
+                .post, "/api/v1/questionnaires/\(qid)/responses", token: steward,
                 body: #"{"household_id":\#(household),"paper_number":"P1","answers":[0,5]}"#)
             #expect(early.status == .conflict && early.json.errorCode == "not_open")
             _ = try await client.call(.post, "/api/v1/questionnaires/\(qid)/publish", token: office)
 
-            let paper = try await client.call(.post, "/api/v1/questionnaires/\(qid)/responses", token: steward,
+            let paper = try await client.call(
+                .post, "/api/v1/questionnaires/\(qid)/responses", token: steward,
                 body: #"{"household_id":\#(other),"paper_number":"P1","answers":["外墙",5,"盼早开工"]}"#)
             #expect(paper.status == .created)
-            #expect(try await client.call(.post, "/api/v1/questionnaires/\(qid)/responses", token: steward,
-                body: #"{"household_id":\#(other),"paper_number":"P2","answers":[0,4]}"#).status == .conflict)
-            #expect(try await client.call(.post, "/api/v1/questionnaires/\(qid)/responses", token: steward,
-                body: #"{"household_id":\#(household),"paper_number":"P1","answers":[0,4]}"#).status == .conflict)
-            let wrong = try await client.call(.post, "/api/v1/questionnaires/\(qid)/responses", token: steward,
+            #expect(
+                try await client.call(
+                    .post, "/api/v1/questionnaires/\(qid)/responses", token: steward,
+                    body: #"{"household_id":\#(other),"paper_number":"P2","answers":[0,4]}"#
+                ).status == .conflict)
+            #expect(
+                try await client.call(
+                    .post, "/api/v1/questionnaires/\(qid)/responses", token: steward,
+                    body: #"{"household_id":\#(household),"paper_number":"P1","answers":[0,4]}"#
+                ).status == .conflict)
+            let wrong = try await client.call(
+                .post, "/api/v1/questionnaires/\(qid)/responses", token: steward,
                 body: #"{"household_id":\#(household),"paper_number":"P3","answers":[0,9]}"#)
             #expect(wrong.status == .unprocessableContent && wrong.json["error"]?["field"]?.stringValue == "answers")
 
             // Online: the owner's phone finds the household, on the public page without an account.
             func answerOnline(_ phone: String) async throws -> (HTTPResponse.Status, String) {
-                try await client.execute(uri: "/public/questionnaires/\(qid)", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                    body: ByteBuffer(string: "phone=\(phone)&q0=0&q1=4&q2=")) { (r: TestResponse) in (r.status, String(buffer: r.body)) }
+                try await client.execute(
+                    uri: "/public/questionnaires/\(qid)", method: .post,
+                    headers: [.contentType: "application/x-www-form-urlencoded"],
+                    body: ByteBuffer(string: "phone=\(phone)&q0=0&q1=4&q2=")
+                ) { (r: TestResponse) in (r.status, String(buffer: r.body)) }
             }
             let stranger = try await answerOnline("13000000000")
             #expect(stranger.0 == .unprocessableContent)
             let online = try await answerOnline(phone)
             #expect(online.0 == .created)
             #expect(try await answerOnline(phone).0 == .conflict)
-            let form = try await client.execute(uri: "/public/questionnaires/\(qid)", method: .get) { r in String(buffer: r.body) }
+            let form = try await client.execute(uri: "/public/questionnaires/\(qid)", method: .get) { r in
+                String(buffer: r.body)
+            }
             #expect(form.contains("name=\"phone\"") && form.contains("type=\"radio\""))
 
             let results = try await client.call(.get, "/api/v1/questionnaires/\(qid)/results", token: office)
             #expect(results.json["responses"]?.intValue == 2)
             let eligible = results.json["eligible_households"]!.intValue!
             #expect(results.text.contains(#""response_rate":\#(Percent.text(Percent.tenths(2, of: eligible)))"#))
-            #expect(results.json["questions"]?.arrayItemsForTests.first?["options"]?.arrayItemsForTests.map { $0["count"]?.intValue } == [1, 1])
+            #expect(
+                results.json["questions"]?.arrayItemsForTests.first?["options"]?.arrayItemsForTests.map {
+                    $0["count"]?.intValue
+                } == [1, 1])
             let byBuilding = results.json["by_building"]?.arrayItemsForTests ?? []
             #expect(byBuilding.reduce(Int64(0)) { $0 + ($1["responses"]?.intValue ?? 0) } == 2)
             #expect(byBuilding.reduce(Int64(0)) { $0 + ($1["eligible_households"]?.intValue ?? 0) } == eligible)
             let csv = try await client.call(.get, "/api/v1/questionnaires/\(qid)/results?format=csv", token: office)
             #expect(csv.text.contains("overall") && csv.text.contains("管网"))
-            let xlsx = try await client.execute(uri: "/api/v1/questionnaires/\(qid)/results?format=xlsx", method: .get,
-                headers: [.authorization: "Bearer \(office)"]) { Array($0.body.readableBytesView.prefix(2)) }
+            let xlsx = try await client.execute(
+                uri: "/api/v1/questionnaires/\(qid)/results?format=xlsx", method: .get,
+                headers: [.authorization: "Bearer \(office)"]
+            ) { Array($0.body.readableBytesView.prefix(2)) }
             #expect(xlsx == [0x50, 0x4B])
 
             // Closed, it takes no more answers and becomes evidence for the gate out of consultation.
             _ = try await client.call(.post, "/api/v1/questionnaires/\(qid)/close", token: office)
             #expect(try await answerOnline(phone).0 == .conflict)
-            let project = try await client.call(.post, "/api/v1/projects", token: office,
-                body: #"{"compound_id":\#(compound),"batch_year":\#(Self.today.civil.year + 1),"deadline":"\#(Self.today.civil.year + 1)-10-31"}"#)
+            let project = try await client.call(
+                .post, "/api/v1/projects", token: office,
+                body:
+                    #"{"compound_id":\#(compound),"batch_year":\#(Self.today.civil.year + 1),"deadline":"\#(Self.today.civil.year + 1)-10-31"}"#
+            )
             let pid = project.json["id"]!.intValue!
-            let tooEarly = try await client.call(.post, "/api/v1/questionnaires", token: office, body: #"""
-                {"compound_id":\#(compound),"project_id":\#(pid),"kind":"satisfaction","title":"满意度","opens_on":"\#(Self.today)","closes_on":"\#(Self.today)","questions":[{"text":"满意度","type":"rating"}]}
-                """#)
+            let tooEarly = try await client.call(
+                .post, "/api/v1/questionnaires", token: office,
+                body: #"""
+                    {"compound_id":\#(compound),"project_id":\#(pid),"kind":"satisfaction","title":"满意度","opens_on":"\#(Self.today)","closes_on":"\#(Self.today)","questions":[{"text":"满意度","type":"rating"}]}
+                    """#)
             #expect(tooEarly.status == .conflict && tooEarly.json.errorCode == "not_accepted")
-            let advanced = try await client.call(.post, "/api/v1/projects/\(pid)/advance", token: office,
+            let advanced = try await client.call(
+                .post, "/api/v1/projects/\(pid)/advance", token: office,
                 body: #"{"evidence":[{"kind":"questionnaire","id":\#(qid)}],"note":"问需完成"}"#)
             #expect(advanced.status == .ok && advanced.json["stage"]?.stringValue == "preliminary_design")
         }
@@ -106,14 +142,19 @@ import Testing
     @Test func noticesTakeObjectionsWhileOnDisplayAndServeAsEvidenceWithReviews() async throws {
         try await TestApp.with(demo: true) { client, services in
             let office = try await client.token("office")
-            let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 3), actor: .system).items[2].id
+            let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 3), actor: .system)
+                .items[2].id
             let year = Self.today.civil.year + 1
-            let pid = try await client.call(.post, "/api/v1/projects", token: office,
-                body: #"{"compound_id":\#(compound),"batch_year":\#(year),"deadline":"\#(year)-10-31"}"#).json["id"]!.intValue!
+            let pid = try await client.call(
+                .post, "/api/v1/projects", token: office,
+                body: #"{"compound_id":\#(compound),"batch_year":\#(year),"deadline":"\#(year)-10-31"}"#
+            ).json["id"]!.intValue!
             func notice(_ starts: Day, _ ends: Day) async throws -> Int64 {
-                let n = try await client.call(.post, "/api/v1/notices", token: office, body: #"""
-                    {"compound_id":\#(compound),"project_id":\#(pid),"kind":"plan","title":"改造方案公示","body":"改造内容：管网、外墙。","starts_on":"\#(starts)","ends_on":"\#(ends)"}
-                    """#)
+                let n = try await client.call(
+                    .post, "/api/v1/notices", token: office,
+                    body: #"""
+                        {"compound_id":\#(compound),"project_id":\#(pid),"kind":"plan","title":"改造方案公示","body":"改造内容：管网、外墙。","starts_on":"\#(starts)","ends_on":"\#(ends)"}
+                        """#)
                 #expect(n.status == .created)
                 let id = n.json["id"]!.intValue!
                 let published = try await client.call(.post, "/api/v1/notices/\(id)/publish", token: office)
@@ -121,44 +162,72 @@ import Testing
                 return id
             }
             let up = try await notice(Self.today.adding(days: -1), Self.today.adding(days: 6))
-            let objection = try await client.call(.post, "/api/v1/notices/\(up)/objections", token: nil,
+            let objection = try await client.call(
+                .post, "/api/v1/notices/\(up)/objections", token: nil,
                 body: #"{"text":"停车位离窗太近","name":"刘桂芳","phone":"13838381234"}"#)
             #expect(objection.status == .created)
             let seen = try await client.call(.get, "/api/v1/notices/\(up)", token: office)
             #expect(seen.json["phase"]?.stringValue == "on_display" && seen.json["objections"]?.intValue == 1)
             #expect(seen.json["objection_list"]?.arrayItemsForTests.first?["phone"]?.stringValue == "13838381234")
             let objectionId = seen.json["objection_list"]!.arrayItemsForTests[0]["id"]!.intValue!
-            let answered = try await client.call(.post, "/api/v1/notices/\(up)/objections/\(objectionId)/reply", token: office, body: #"{"reply":"已请设计单位调整车位位置"}"#)
+            let answered = try await client.call(
+                .post, "/api/v1/notices/\(up)/objections/\(objectionId)/reply", token: office,
+                body: #"{"reply":"已请设计单位调整车位位置"}"#)
             #expect(answered.json["objection_list"]?.arrayItemsForTests.first?["reply"]?.stringValue == "已请设计单位调整车位位置")
             let viewer = try await client.token("viewer")
-            #expect(try await client.call(.post, "/api/v1/notices/\(up)/objections/\(objectionId)/reply", token: viewer, body: #"{"reply":"x"}"#).status == .forbidden)
+            #expect(
+                try await client.call(
+                    .post, "/api/v1/notices/\(up)/objections/\(objectionId)/reply", token: viewer,
+                    body: #"{"reply":"x"}"#
+                ).status == .forbidden)
             let masked = try await client.call(.get, "/api/v1/notices/\(up)", token: viewer)
             #expect(masked.json["objection_list"]?.arrayItemsForTests.first?["phone"]?.stringValue == "138****1234")
-            let page = try await client.execute(uri: "/public/compounds/\(compound)", method: .get) { String(buffer: $0.body) }
-            #expect(page.contains("改造方案公示") && page.contains("/public/notices/\(up)/objections") && !page.contains("刘桂芳") && !page.contains("13838381234"))
+            let page = try await client.execute(uri: "/public/compounds/\(compound)", method: .get) {
+                String(buffer: $0.body)
+            }
+            #expect(
+                page.contains("改造方案公示") && page.contains("/public/notices/\(up)/objections") && !page.contains("刘桂芳")
+                    && !page.contains("13838381234"))
 
             // A notice still on display is not yet evidence; one whose period is over is.
-            let refused = try await client.call(.post, "/api/v1/projects/\(pid)/advance", token: office, body: #"{"evidence":[{"kind":"notice","id":\#(up)}]}"#)
+            let refused = try await client.call(
+                .post, "/api/v1/projects/\(pid)/advance", token: office,
+                body: #"{"evidence":[{"kind":"notice","id":\#(up)}]}"#)
             #expect(refused.status == .unprocessableContent)
             let over = try await notice(Self.today.adding(days: -10), Self.today.adding(days: -3))
-            #expect(try await client.call(.post, "/api/v1/notices/\(over)/objections", token: nil, body: #"{"text":"太晚了"}"#).json.errorCode == "not_on_display")
-            _ = try await client.call(.post, "/api/v1/projects/\(pid)/advance", token: office,
+            #expect(
+                try await client.call(.post, "/api/v1/notices/\(over)/objections", token: nil, body: #"{"text":"太晚了"}"#)
+                    .json.errorCode == "not_on_display")
+            _ = try await client.call(
+                .post, "/api/v1/projects/\(pid)/advance", token: office,
                 body: try await client.document("consultation_minutes", token: office))
-            let reviewStage = try await client.call(.post, "/api/v1/projects/\(pid)/advance", token: office, body: #"{"evidence":[{"kind":"notice","id":\#(over)}]}"#)
+            let reviewStage = try await client.call(
+                .post, "/api/v1/projects/\(pid)/advance", token: office,
+                body: #"{"evidence":[{"kind":"notice","id":\#(over)}]}"#)
             #expect(reviewStage.json["stage"]?.stringValue == "public_review")
-            _ = try await client.call(.post, "/api/v1/projects/\(pid)/advance", token: office, body: #"{"evidence":[{"kind":"notice","id":\#(over)}]}"#)
-            _ = try await client.call(.post, "/api/v1/projects/\(pid)/work_items", token: office, body: #"{"code":"roofs","quantity":100,"budget_fen":500000}"#)
-            let rejected = try await client.call(.post, "/api/v1/projects/\(pid)/expert_reviews", token: office, body: #"""
-                {"date":"\#(Self.today)","experts":[{"name":"王工","affiliation":"市设计院","opinion":"管线走向需调整"}],"conclusion":"rejected"}
-                """#)
+            _ = try await client.call(
+                .post, "/api/v1/projects/\(pid)/advance", token: office,
+                body: #"{"evidence":[{"kind":"notice","id":\#(over)}]}"#)
+            _ = try await client.call(
+                .post, "/api/v1/projects/\(pid)/work_items", token: office,
+                body: #"{"code":"roofs","quantity":100,"budget_fen":500000}"#)
+            let rejected = try await client.call(
+                .post, "/api/v1/projects/\(pid)/expert_reviews", token: office,
+                body: #"""
+                    {"date":"\#(Self.today)","experts":[{"name":"王工","affiliation":"市设计院","opinion":"管线走向需调整"}],"conclusion":"rejected"}
+                    """#)
             #expect(rejected.status == .created)
-            let notYet = try await client.call(.post, "/api/v1/projects/\(pid)/advance", token: office,
+            let notYet = try await client.call(
+                .post, "/api/v1/projects/\(pid)/advance", token: office,
                 body: #"{"evidence":[{"kind":"expert_review","id":\#(rejected.json["id"]!.intValue!)}]}"#)
             #expect(notYet.status == .unprocessableContent)
-            let approved = try await client.call(.post, "/api/v1/projects/\(pid)/expert_reviews", token: office, body: #"""
-                {"date":"\#(Self.today)","experts":[{"name":"王工","affiliation":"市设计院","opinion":"同意"},{"name":"李工","opinion":"同意"}],"conclusion":"approved_with_changes","summary":"按意见修改后实施"}
-                """#)
-            let planned = try await client.call(.post, "/api/v1/projects/\(pid)/advance", token: office,
+            let approved = try await client.call(
+                .post, "/api/v1/projects/\(pid)/expert_reviews", token: office,
+                body: #"""
+                    {"date":"\#(Self.today)","experts":[{"name":"王工","affiliation":"市设计院","opinion":"同意"},{"name":"李工","opinion":"同意"}],"conclusion":"approved_with_changes","summary":"按意见修改后实施"}
+                    """#)
+            let planned = try await client.call(
+                .post, "/api/v1/projects/\(pid)/advance", token: office,
                 body: #"{"evidence":[{"kind":"expert_review","id":\#(approved.json["id"]!.intValue!)}]}"#)
             #expect(planned.json["stage"]?.stringValue == "plan_approved")
         }
@@ -169,16 +238,25 @@ import Testing
             let office = try await client.token("office")
             let before = try await client.call(.get, "/api/v1/service_levels", token: office)
             #expect(before.json["source"]?.stringValue == "default" && before.json["acknowledge_days"]?.intValue == 1)
-            #expect(try await client.call(.put, "/api/v1/service_levels", token: office, body: #"{"acknowledge_days":0,"fix_days":5}"#).status == .unprocessableContent)
-            let set = try await client.call(.put, "/api/v1/service_levels", token: office, body: #"{"acknowledge_days":3,"fix_days":10}"#)
+            #expect(
+                try await client.call(
+                    .put, "/api/v1/service_levels", token: office, body: #"{"acknowledge_days":0,"fix_days":5}"#
+                ).status == .unprocessableContent)
+            let set = try await client.call(
+                .put, "/api/v1/service_levels", token: office, body: #"{"acknowledge_days":3,"fix_days":10}"#)
             #expect(set.json["source"]?.stringValue == "office")
-            let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 1), actor: .system).items[0].id
-            let filed = try await client.call(.post, "/api/v1/reports", token: office,
+            let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 1), actor: .system)
+                .items[0].id
+            let filed = try await client.call(
+                .post, "/api/v1/reports", token: office,
                 body: #"{"compound_id":\#(compound),"category":"safety","description":"沟槽无围挡"}"#)
             let cal = try await CalendarRepository(database: services.database).calendar()
             #expect(filed.json["due_on"]?.stringValue == cal.adding(workingDays: 3, to: Self.today).description)
             let steward = try await client.token("steward")
-            #expect(try await client.call(.put, "/api/v1/service_levels", token: steward, body: #"{"acknowledge_days":2,"fix_days":5}"#).status == .forbidden)
+            #expect(
+                try await client.call(
+                    .put, "/api/v1/service_levels", token: steward, body: #"{"acknowledge_days":2,"fix_days":5}"#
+                ).status == .forbidden)
         }
     }
 }
@@ -195,21 +273,30 @@ extension JSONValue {
     /// A steward enters a paper questionnaire on the page, as on a phone; a second entry for the same home is refused with the reason.
     @Test func aStewardEntersAPaperQuestionnaireOnThePage() async throws {
         try await TestApp.with(demo: true) { client, services in
-            let office = try await client.token("office"), stewardToken = try await client.token("steward")
-            let (compound, household, _, _) = try await ParticipationTests.stewardCompound(client, services, token: stewardToken)
-            let q = try await client.call(.post, "/api/v1/questionnaires", token: office, body: #"""
-                {"compound_id":\#(compound),"kind":"satisfaction","title":"满意度测评","opens_on":"\#(ParticipationTests.today)","closes_on":"\#(ParticipationTests.today)",
-                 "questions":[{"text":"总体满意度","type":"rating"},{"text":"希望增加","type":"multiple","options":["充电桩","快递柜"],"required":false}]}
-                """#)
+            let office = try await client.token("office")
+            let stewardToken = try await client.token("steward")
+            let (compound, household, _, _) = try await ParticipationTests.stewardCompound(
+                client, services, token: stewardToken)
+            let q = try await client.call(
+                .post, "/api/v1/questionnaires", token: office,
+                body: #"""
+                    {"compound_id":\#(compound),"kind":"satisfaction","title":"满意度测评","opens_on":"\#(ParticipationTests.today)","closes_on":"\#(ParticipationTests.today)",
+                     "questions":[{"text":"总体满意度","type":"rating"},{"text":"希望增加","type":"multiple","options":["充电桩","快递柜"],"required":false}]}
+                    """#)
             let qid = q.json["id"]!.intValue!
             _ = try await client.call(.post, "/api/v1/questionnaires/\(qid)/publish", token: office)
             let steward = try await client.session("steward")
-            let page = try await client.execute(uri: "/questionnaires/\(qid)", method: .get, headers: [.cookie: steward.cookie]) { String(buffer: $0.body) }
+            let page = try await client.execute(
+                uri: "/questionnaires/\(qid)", method: .get, headers: [.cookie: steward.cookie]
+            ) { String(buffer: $0.body) }
             #expect(page.contains("name=\"paper_number\"") && page.contains("value=\"\(household)\""))
             func enter(_ paper: String) async throws -> (HTTPResponse.Status, String) {
-                try await client.execute(uri: "/questionnaires/\(qid)/responses", method: .post,
+                try await client.execute(
+                    uri: "/questionnaires/\(qid)/responses", method: .post,
                     headers: [.cookie: steward.cookie, .contentType: "application/x-www-form-urlencoded"],
-                    body: ByteBuffer(string: "_csrf=\(steward.csrf)&household_id=\(household)&paper_number=\(paper)&q0=5&q1=0&q1=1")) { r in
+                    body: ByteBuffer(
+                        string: "_csrf=\(steward.csrf)&household_id=\(household)&paper_number=\(paper)&q0=5&q1=0&q1=1")
+                ) { r in
                     (r.status, String(buffer: r.body))
                 }
             }
@@ -218,7 +305,10 @@ extension JSONValue {
             #expect(again.0 == .conflict && again.1.contains("这套房屋已经提交过问卷"))
             let results = try await client.call(.get, "/api/v1/questionnaires/\(qid)/results", token: office)
             #expect(results.json["responses"]?.intValue == 1)
-            #expect(results.json["questions"]?.arrayItemsForTests[1]["options"]?.arrayItemsForTests.map { $0["count"]?.intValue } == [1, 1])
+            #expect(
+                results.json["questions"]?.arrayItemsForTests[1]["options"]?.arrayItemsForTests.map {
+                    $0["count"]?.intValue
+                } == [1, 1])
             #expect(results.text.contains(#""satisfaction_rate":100.0"#))
         }
     }
@@ -229,40 +319,69 @@ extension JSONValue {
     @Test func aClerkPostsANoticeWithItsDocument() async throws {
         try await TestApp.with(demo: true) { client, services in
             let office = try await client.session("office")
-            let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 2), actor: .system).items[1].id
+            let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 2), actor: .system)
+                .items[1].id
             let today = ParticipationTests.today
             let boundary = "nb-1"
             var body = ByteBuffer()
-            for (k, v) in [("_csrf", office.csrf), ("compound_id", String(compound)), ("kind", "plan"), ("title", "改造方案公示"),
-                           ("body", "改造内容：外墙、管网。"), ("starts_on", today.description), ("ends_on", today.adding(days: 7).description), ("publish", "1")] {
+            for (k, v) in [
+                ("_csrf", office.csrf), ("compound_id", String(compound)), ("kind", "plan"), ("title", "改造方案公示"),
+                ("body", "改造内容：外墙、管网。"), ("starts_on", today.description),
+                ("ends_on", today.adding(days: 7).description), ("publish", "1"),
+            ] {
                 body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n")
             }
-            body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"方案.pdf\"\r\nContent-Type: application/pdf\r\n\r\n")
+            body.writeString(
+                "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"方案.pdf\"\r\nContent-Type: application/pdf\r\n\r\n"
+            )
             body.writeBytes(ProjectTests.pdf)
             body.writeString("\r\n--\(boundary)--\r\n")
-            let posted = try await client.execute(uri: "/notices", method: .post,
-                headers: [.cookie: office.cookie, .contentType: "multipart/form-data; boundary=\(boundary)"], body: body) { r in (r.status, r.headers[.location] ?? "") }
+            let posted = try await client.execute(
+                uri: "/notices", method: .post,
+                headers: [.cookie: office.cookie, .contentType: "multipart/form-data; boundary=\(boundary)"], body: body
+            ) { r in (r.status, r.headers[.location] ?? "") }
             #expect(posted.0 == .seeOther && posted.1.hasPrefix("/notices/"))
-            let page = try await client.execute(uri: "/public/compounds/\(compound)", method: .get) { String(buffer: $0.body) }
+            let page = try await client.execute(uri: "/public/compounds/\(compound)", method: .get) {
+                String(buffer: $0.body)
+            }
             #expect(page.contains("改造方案公示"))
-            guard let r = page.range(of: "/public/attachments/") else { Issue.record("no public document"); return }
+            guard let r = page.range(of: "/public/attachments/") else {
+                Issue.record("no public document")
+                return
+            }
             let attachment = String(page[r.upperBound...].prefix { $0.isNumber })
-            let file = try await client.execute(uri: "/public/attachments/\(attachment)", method: .get) { r in (r.status, Array(r.body.readableBytesView)) }
+            let file = try await client.execute(uri: "/public/attachments/\(attachment)", method: .get) { r in
+                (r.status, Array(r.body.readableBytesView))
+            }
             #expect(file.0 == .ok && file.1 == ProjectTests.pdf)
             // A resident objects on the public page; the clerk answers on the notice's page.
             let noticeId = String(posted.1.dropFirst("/notices/".count))
-            let objected = try await client.execute(uri: "/public/notices/\(noticeId)/objections", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                body: ByteBuffer(string: "compound_id=\(compound)&text=%E5%A4%AA%E5%90%B5")) { $0.status }
+            let objected = try await client.execute(
+                uri: "/public/notices/\(noticeId)/objections", method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "compound_id=\(compound)&text=%E5%A4%AA%E5%90%B5")
+            ) { $0.status }
             #expect(objected == .created)
-            let staffPage = try await client.execute(uri: "/notices/\(noticeId)", method: .get, headers: [.cookie: office.cookie]) { String(buffer: $0.body) }
-            guard let m = staffPage.range(of: "/objections/"), let objection = Int(staffPage[m.upperBound...].prefix { $0.isNumber }) else {
-                Issue.record("no reply form"); return
+            let staffPage = try await client.execute(
+                uri: "/notices/\(noticeId)", method: .get, headers: [.cookie: office.cookie]
+            ) { String(buffer: $0.body) }
+            guard let m = staffPage.range(of: "/objections/"),
+                let objection = Int(staffPage[m.upperBound...].prefix { $0.isNumber })
+            else {
+                Issue.record("no reply form")
+                return
             }
-            let replied = try await client.execute(uri: "/notices/\(noticeId)/objections/\(objection)/reply", method: .post,
+            let replied = try await client.execute(
+                uri: "/notices/\(noticeId)/objections/\(objection)/reply", method: .post,
                 headers: [.cookie: office.cookie, .contentType: "application/x-www-form-urlencoded"],
-                body: ByteBuffer(string: "_csrf=\(office.csrf)&reply=%E5%B7%B2%E8%B0%83%E6%95%B4%E6%96%BD%E5%B7%A5%E6%97%B6%E9%97%B4")) { $0.status }
+                body: ByteBuffer(
+                    string: "_csrf=\(office.csrf)&reply=%E5%B7%B2%E8%B0%83%E6%95%B4%E6%96%BD%E5%B7%A5%E6%97%B6%E9%97%B4"
+                )
+            ) { $0.status }
             #expect(replied == .seeOther)
-            let shown = try await client.execute(uri: "/notices/\(noticeId)", method: .get, headers: [.cookie: office.cookie]) { String(buffer: $0.body) }
+            let shown = try await client.execute(
+                uri: "/notices/\(noticeId)", method: .get, headers: [.cookie: office.cookie]
+            ) { String(buffer: $0.body) }
             #expect(shown.contains("已调整施工时间"))
             // A project's evidence is not public: only what a published notice shows is.
             #expect(try await client.execute(uri: "/public/attachments/1", method: .get) { $0.status } == .notFound)
@@ -279,22 +398,31 @@ extension JSONValue {
             let compound = me.json["scope"]!.stringValue!.split(separator: ":")[1]
             let today = ParticipationTests.today
             func post(_ extra: String) async throws -> (HTTPResponse.Status, String, String) {
-                try await client.execute(uri: "/questionnaires", method: .post, headers: [.cookie: community.cookie, .contentType: "application/x-www-form-urlencoded"],
-                    body: ByteBuffer(string: "_csrf=\(community.csrf)&compound_id=\(compound)&kind=consultation&title=%E6%94%B9%E9%80%A0%E6%84%8F%E8%A7%81&opens_on=\(today)&closes_on=\(today.adding(days: 7))&publish=1&\(extra)")) { r in
+                try await client.execute(
+                    uri: "/questionnaires", method: .post,
+                    headers: [.cookie: community.cookie, .contentType: "application/x-www-form-urlencoded"],
+                    body: ByteBuffer(
+                        string:
+                            "_csrf=\(community.csrf)&compound_id=\(compound)&kind=consultation&title=%E6%94%B9%E9%80%A0%E6%84%8F%E8%A7%81&opens_on=\(today)&closes_on=\(today.adding(days: 7))&publish=1&\(extra)"
+                    )
+                ) { r in
                     (r.status, r.headers[.location] ?? "", String(buffer: r.body))
                 }
             }
             let bad = try await post("q0_text=%E6%94%B9%E4%BB%80%E4%B9%88&q0_type=single&q0_options=%E7%AE%A1%E7%BD%91")
             #expect(bad.0 == .unprocessableContent && bad.2.contains("须有 2 至 20 个互不相同的选项"))
-            let made = try await post("q0_text=%E6%94%B9%E4%BB%80%E4%B9%88&q0_type=single&q0_options=%E7%AE%A1%E7%BD%91%0D%0A%E5%A4%96%E5%A2%99&q1_text=%E6%BB%A1%E6%84%8F%E5%BA%A6&q1_type=rating&q1_options=&q2_text=&q2_type=text")
+            let made = try await post(
+                "q0_text=%E6%94%B9%E4%BB%80%E4%B9%88&q0_type=single&q0_options=%E7%AE%A1%E7%BD%91%0D%0A%E5%A4%96%E5%A2%99&q1_text=%E6%BB%A1%E6%84%8F%E5%BA%A6&q1_type=rating&q1_options=&q2_text=&q2_type=text"
+            )
             #expect(made.0 == .seeOther && made.1.hasPrefix("/questionnaires/"))
             let id = made.1.dropFirst("/questionnaires/".count)
             let q = try await client.call(.get, "/api/v1/questionnaires/\(id)", token: try await client.token("office"))
             #expect(q.json["accepting"] == .bool(true))
             let questions = q.json["questions"]?.arrayItemsForTests ?? []
-            #expect(questions.count == 2 && questions[0]["options"]?.arrayItemsForTests.compactMap(\.stringValue) == ["管网", "外墙"])
+            #expect(
+                questions.count == 2
+                    && questions[0]["options"]?.arrayItemsForTests.compactMap(\.stringValue) == ["管网", "外墙"])
             #expect(questions[1]["type"]?.stringValue == "rating")
         }
     }
 }
-

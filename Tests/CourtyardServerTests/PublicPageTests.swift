@@ -9,19 +9,26 @@ import Testing
 @Suite struct PublicPageTests {
     @Test func anyoneSeesTheCompoundWithoutPersonalDataAndCanReportAProblem() async throws {
         try await TestApp.with(demo: true) { client, services in
-            let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 1), actor: .system).items[0].id
-            let owner = try await services.registry.list(.residents, query: ListQuery(limit: 1), actor: .system).items[0]
-            let (status, page) = try await client.execute(uri: "/public/compounds/\(compound)", method: .get) { ($0.status, String(buffer: $0.body)) }
+            let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 1), actor: .system)
+                .items[0].id
+            let owner = try await services.registry.list(.residents, query: ListQuery(limit: 1), actor: .system).items[
+                0]
+            let (status, page) = try await client.execute(uri: "/public/compounds/\(compound)", method: .get) {
+                ($0.status, String(buffer: $0.body))
+            }
             #expect(status == .ok)
             #expect(page.contains("选聘物业服务企业"))  // the demo's closed vote
             #expect(!page.contains(owner["phone"]!.stringValue!))
             #expect(!page.contains(owner["name"]!.stringValue!))
             func send(_ form: String) async throws -> (HTTPResponse.Status, String) {
-                try await client.execute(uri: "/public/compounds/\(compound)/reports", method: .post,
-                    headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: form)) { ($0.status, String(buffer: $0.body)) }
+                try await client.execute(
+                    uri: "/public/compounds/\(compound)/reports", method: .post,
+                    headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: form)
+                ) { ($0.status, String(buffer: $0.body)) }
             }
             let secret = "%E6%A5%BC%E9%81%93%E7%81%AF%E5%9D%8F%E4%BA%86"  // 楼道灯坏了
-            let (made, thanks) = try await send("category=power_lighting&description=\(secret)&name=%E8%B5%B5%E5%A4%A7%E5%A6%88&phone=13512345678")
+            let (made, thanks) = try await send(
+                "category=power_lighting&description=\(secret)&name=%E8%B5%B5%E5%A4%A7%E5%A6%88&phone=13512345678")
             #expect(made == .created)
             #expect(thanks.contains("已收到"))
             #expect(!thanks.contains("13512345678") && !thanks.contains("赵大妈") && !thanks.contains("楼道灯坏了"))
@@ -36,7 +43,9 @@ import Testing
             var last = HTTPResponse.Status.ok
             for _ in 0..<5 { last = try await send("category=other&description=x").0 }
             #expect(last == .tooManyRequests)
-            let (missing, _) = try await client.execute(uri: "/public/compounds/999999", method: .get) { ($0.status, String(buffer: $0.body)) }
+            let (missing, _) = try await client.execute(uri: "/public/compounds/999999", method: .get) {
+                ($0.status, String(buffer: $0.body))
+            }
             #expect(missing == .notFound)
         }
     }

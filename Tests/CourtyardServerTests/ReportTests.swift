@@ -13,10 +13,13 @@ import Testing
             let contractor = try await client.token("contractor")
             let me = try await client.call(.get, "/api/v1/auth/me", token: contractor)
             let org = Int64(me.json["scope"]!.stringValue!.split(separator: ":")[1])!
-            let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 1), actor: .system).items[0].id
-            let filed = try await client.call(.post, "/api/v1/reports", token: steward, body: #"""
-                {"compound_id":\#(compound),"category":"safety","description":"3号楼北侧沟槽没有围挡","reporter_name":"王建国","reporter_phone":"13912345678"}
-                """#)
+            let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 1), actor: .system)
+                .items[0].id
+            let filed = try await client.call(
+                .post, "/api/v1/reports", token: steward,
+                body: #"""
+                    {"compound_id":\#(compound),"category":"safety","description":"3号楼北侧沟槽没有围挡","reporter_name":"王建国","reporter_phone":"13912345678"}
+                    """#)
             #expect(filed.status == .created)
             #expect(filed.json["ball_in_court"]?.stringValue == "office")
             #expect(filed.json["due_on"] != .null)
@@ -24,37 +27,54 @@ import Testing
             // The contractor sees nothing until the report is theirs.
             let hidden = try await client.call(.get, "/api/v1/reports/\(id)", token: contractor)
             #expect(hidden.status == .notFound)
-            let skip = try await client.call(.post, "/api/v1/reports/\(id)/transitions", token: office, body: #"{"to":"fixed"}"#)
+            let skip = try await client.call(
+                .post, "/api/v1/reports/\(id)/transitions", token: office, body: #"{"to":"fixed"}"#)
             #expect(skip.status == .conflict)
-            let stewardAck = try await client.call(.post, "/api/v1/reports/\(id)/transitions", token: steward, body: #"{"to":"acknowledged"}"#)
+            let stewardAck = try await client.call(
+                .post, "/api/v1/reports/\(id)/transitions", token: steward, body: #"{"to":"acknowledged"}"#)
             #expect(stewardAck.status == .forbidden)
-            _ = try await client.call(.post, "/api/v1/reports/\(id)/transitions", token: office, body: #"{"to":"acknowledged","note":"已收到"}"#)
-            let noOrg = try await client.call(.post, "/api/v1/reports/\(id)/transitions", token: office, body: #"{"to":"assigned"}"#)
+            _ = try await client.call(
+                .post, "/api/v1/reports/\(id)/transitions", token: office, body: #"{"to":"acknowledged","note":"已收到"}"#)
+            let noOrg = try await client.call(
+                .post, "/api/v1/reports/\(id)/transitions", token: office, body: #"{"to":"assigned"}"#)
             #expect(noOrg.json["error"]?["field"]?.stringValue == "assignee_organisation_id")
-            let assigned = try await client.call(.post, "/api/v1/reports/\(id)/transitions", token: office,
+            let assigned = try await client.call(
+                .post, "/api/v1/reports/\(id)/transitions", token: office,
                 body: #"{"to":"assigned","assignee_organisation_id":\#(org)}"#)
             #expect(assigned.json["ball_in_court"]?.stringValue == "contractor")
             let seen = try await client.call(.get, "/api/v1/reports/\(id)", token: contractor)
             #expect(seen.status == .ok)
             #expect(seen.json["reporter_phone"]?.stringValue == "139****5678")
             #expect(seen.json["reporter_name"]?.stringValue == "王**")
-            let fixed = try await client.call(.post, "/api/v1/reports/\(id)/transitions", token: contractor, body: #"{"to":"fixed","note":"已补设围挡"}"#)
+            let fixed = try await client.call(
+                .post, "/api/v1/reports/\(id)/transitions", token: contractor, body: #"{"to":"fixed","note":"已补设围挡"}"#)
             #expect(fixed.json["ball_in_court"]?.stringValue == "reporter")
             #expect(fixed.json["due_on"] == .null)
-            let reopened = try await client.call(.post, "/api/v1/reports/\(id)/transitions", token: steward, body: #"{"to":"reopened","note":"围挡不全"}"#)
+            let reopened = try await client.call(
+                .post, "/api/v1/reports/\(id)/transitions", token: steward, body: #"{"to":"reopened","note":"围挡不全"}"#)
             #expect(reopened.json["ball_in_court"]?.stringValue == "office")
             for step in [#"{"to":"assigned","assignee_organisation_id":\#(org)}"#] {
                 _ = try await client.call(.post, "/api/v1/reports/\(id)/transitions", token: office, body: step)
             }
-            _ = try await client.call(.post, "/api/v1/reports/\(id)/transitions", token: contractor, body: #"{"to":"fixed"}"#)
-            _ = try await client.call(.post, "/api/v1/reports/\(id)/transitions", token: steward, body: #"{"to":"verified"}"#)
-            let closed = try await client.call(.post, "/api/v1/reports/\(id)/transitions", token: office, body: #"{"to":"closed"}"#)
+            _ = try await client.call(
+                .post, "/api/v1/reports/\(id)/transitions", token: contractor, body: #"{"to":"fixed"}"#)
+            _ = try await client.call(
+                .post, "/api/v1/reports/\(id)/transitions", token: steward, body: #"{"to":"verified"}"#)
+            let closed = try await client.call(
+                .post, "/api/v1/reports/\(id)/transitions", token: office, body: #"{"to":"closed"}"#)
             #expect(closed.json["state"]?.stringValue == "closed")
             #expect(closed.json["ball_in_court"]?.stringValue == "none")
-            guard case .array(let history) = closed.json["history"] ?? .null else { Issue.record("no history"); return }
-            #expect(history.compactMap { $0["to"]?.stringValue } ==
-                ["submitted", "acknowledged", "assigned", "fixed", "reopened", "assigned", "fixed", "verified", "closed"])
-            let after = try await client.call(.post, "/api/v1/reports/\(id)/transitions", token: office, body: #"{"to":"reopened"}"#)
+            guard case .array(let history) = closed.json["history"] ?? .null else {
+                Issue.record("no history")
+                return
+            }
+            #expect(
+                history.compactMap { $0["to"]?.stringValue } == [
+                    "submitted", "acknowledged", "assigned", "fixed", "reopened", "assigned", "fixed", "verified",
+                    "closed",
+                ])
+            let after = try await client.call(
+                .post, "/api/v1/reports/\(id)/transitions", token: office, body: #"{"to":"reopened"}"#)
             #expect(after.status == .conflict)
         }
     }
@@ -62,19 +82,29 @@ import Testing
     @Test func rejectingNeedsAReasonAndBadInputIsNamed() async throws {
         try await TestApp.with(demo: true) { client, services in
             let office = try await client.token("office")
-            let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 1), actor: .system).items[0].id
-            let bad = try await client.call(.post, "/api/v1/reports", token: office, body: #"{"compound_id":\#(compound),"category":"ufo","description":"x"}"#)
+            let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 1), actor: .system)
+                .items[0].id
+            let bad = try await client.call(
+                .post, "/api/v1/reports", token: office,
+                body: #"{"compound_id":\#(compound),"category":"ufo","description":"x"}"#)
             #expect(bad.json["error"]?["field"]?.stringValue == "category")
-            let empty = try await client.call(.post, "/api/v1/reports", token: office, body: #"{"compound_id":\#(compound),"category":"other","description":"  "}"#)
+            let empty = try await client.call(
+                .post, "/api/v1/reports", token: office,
+                body: #"{"compound_id":\#(compound),"category":"other","description":"  "}"#)
             #expect(empty.json["error"]?["field"]?.stringValue == "description")
-            let phone = try await client.call(.post, "/api/v1/reports", token: office,
+            let phone = try await client.call(
+                .post, "/api/v1/reports", token: office,
                 body: #"{"compound_id":\#(compound),"category":"other","description":"x","reporter_phone":"call me"}"#)
             #expect(phone.json["error"]?["field"]?.stringValue == "reporter_phone")
-            let id = try await client.call(.post, "/api/v1/reports", token: office,
-                body: #"{"compound_id":\#(compound),"category":"noise_dust","description":"夜间施工噪声"}"#).json["id"]!.intValue!
-            let noReason = try await client.call(.post, "/api/v1/reports/\(id)/transitions", token: office, body: #"{"to":"rejected"}"#)
+            let id = try await client.call(
+                .post, "/api/v1/reports", token: office,
+                body: #"{"compound_id":\#(compound),"category":"noise_dust","description":"夜间施工噪声"}"#
+            ).json["id"]!.intValue!
+            let noReason = try await client.call(
+                .post, "/api/v1/reports/\(id)/transitions", token: office, body: #"{"to":"rejected"}"#)
             #expect(noReason.json["error"]?["field"]?.stringValue == "note")
-            let rejected = try await client.call(.post, "/api/v1/reports/\(id)/transitions", token: office, body: #"{"to":"rejected","note":"不属于改造范围"}"#)
+            let rejected = try await client.call(
+                .post, "/api/v1/reports/\(id)/transitions", token: office, body: #"{"to":"rejected","note":"不属于改造范围"}"#)
             #expect(rejected.json["state"]?.stringValue == "rejected")
             let list = try await client.call(.get, "/api/v1/reports?state=rejected", token: office)
             #expect(list.json.items.contains { $0["id"]?.intValue == id })
@@ -90,19 +120,28 @@ import Testing
             let viewer = try await client.token("viewer")
             let published = try await client.call(.get, "/api/v1/calendars/2026", token: viewer)
             #expect(published.json["source"]?.stringValue == "published")
-            guard case .array(let w) = published.json["workdays"] ?? .null else { Issue.record("no workdays"); return }
+            guard case .array(let w) = published.json["workdays"] ?? .null else {
+                Issue.record("no workdays")
+                return
+            }
             #expect(w.contains(.string("2026-10-10")))
             let body = #"{"holidays":["2027-10-01","2027-10-04","2027-10-05"],"workdays":["2027-10-09"]}"#
-            #expect(try await client.call(.put, "/api/v1/calendars/2027", token: viewer, body: body).status == .forbidden)
+            #expect(
+                try await client.call(.put, "/api/v1/calendars/2027", token: viewer, body: body).status == .forbidden)
             let entered = try await client.call(.put, "/api/v1/calendars/2027", token: office, body: body)
             #expect(entered.status == .ok)
             #expect(entered.json["source"]?.stringValue == "entered")
-            let weekday = try await client.call(.put, "/api/v1/calendars/2027", token: office, body: #"{"holidays":[],"workdays":["2027-10-08"]}"#)
+            let weekday = try await client.call(
+                .put, "/api/v1/calendars/2027", token: office, body: #"{"holidays":[],"workdays":["2027-10-08"]}"#)
             #expect(weekday.json.errorCode == "not_weekend")
-            let wrongYear = try await client.call(.put, "/api/v1/calendars/2027", token: office, body: #"{"holidays":["2026-10-01"]}"#)
+            let wrongYear = try await client.call(
+                .put, "/api/v1/calendars/2027", token: office, body: #"{"holidays":["2026-10-01"]}"#)
             #expect(wrongYear.json.errorCode == "other_year")
             let again = try await client.call(.get, "/api/v1/calendars/2027", token: office)
-            guard case .array(let h) = again.json["holidays"] ?? .null else { Issue.record("no holidays"); return }
+            guard case .array(let h) = again.json["holidays"] ?? .null else {
+                Issue.record("no holidays")
+                return
+            }
             #expect(h.count == 3)
         }
     }
@@ -112,27 +151,43 @@ import Testing
     /// The office moves a report on its page; the contractor's page offers only the step that is theirs.
     @Test func theOfficeAndTheContractorWorkAReportOnItsPage() async throws {
         try await TestApp.with(demo: true) { client, services in
-            let office = try await client.session("office"), contractor = try await client.session("contractor")
+            let office = try await client.session("office")
+            let contractor = try await client.session("contractor")
             let token = try await client.token("contractor")
-            let org = try await client.call(.get, "/api/v1/auth/me", token: token).json["scope"]!.stringValue!.split(separator: ":")[1]
-            let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 1), actor: .system).items[0].id
-            let filed = try await client.call(.post, "/api/v1/reports", token: try await client.token("steward"),
+            let org = try await client.call(.get, "/api/v1/auth/me", token: token).json["scope"]!.stringValue!.split(
+                separator: ":")[1]
+            let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 1), actor: .system)
+                .items[0].id
+            let filed = try await client.call(
+                .post, "/api/v1/reports", token: try await client.token("steward"),
                 body: #"{"compound_id":\#(compound),"category":"safety","description":"脚手架无防护网"}"#)
             let id = filed.json["id"]!.intValue!
             func step(_ s: (cookie: String, csrf: String), _ form: String) async throws -> HTTPResponse.Status {
-                try await client.execute(uri: "/reports/\(id)/transitions", method: .post,
-                    headers: [.cookie: s.cookie, .contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: "_csrf=\(s.csrf)&\(form)")) { $0.status }
+                try await client.execute(
+                    uri: "/reports/\(id)/transitions", method: .post,
+                    headers: [.cookie: s.cookie, .contentType: "application/x-www-form-urlencoded"],
+                    body: ByteBuffer(string: "_csrf=\(s.csrf)&\(form)")
+                ) { $0.status }
             }
-            let list = try await client.execute(uri: "/reports?state=submitted", method: .get, headers: [.cookie: office.cookie]) { String(buffer: $0.body) }
+            let list = try await client.execute(
+                uri: "/reports?state=submitted", method: .get, headers: [.cookie: office.cookie]
+            ) { String(buffer: $0.body) }
             #expect(list.contains("/reports/\(id)\""))
             #expect(try await step(office, "to=acknowledged&note=") == .seeOther)
             #expect(try await step(office, "to=assigned&note=") == .unprocessableContent)  // no contractor named
-            #expect(try await step(office, "to=assigned&assignee_organisation_id=\(org)&note=%E8%AF%B7%E5%BD%93%E5%A4%A9%E6%95%B4%E6%94%B9") == .seeOther)
-            let page = try await client.execute(uri: "/reports/\(id)", method: .get, headers: [.cookie: contractor.cookie]) { String(buffer: $0.body) }
+            #expect(
+                try await step(
+                    office,
+                    "to=assigned&assignee_organisation_id=\(org)&note=%E8%AF%B7%E5%BD%93%E5%A4%A9%E6%95%B4%E6%94%B9")
+                    == .seeOther)
+            let page = try await client.execute(
+                uri: "/reports/\(id)", method: .get, headers: [.cookie: contractor.cookie]
+            ) { String(buffer: $0.body) }
             #expect(page.contains("value=\"fixed\"") && !page.contains("value=\"reopened\"") && page.contains("请当天整改"))
             #expect(try await step(contractor, "to=fixed&note=") == .seeOther)
             let after = try await client.call(.get, "/api/v1/reports/\(id)", token: token)
-            #expect(after.json["state"]?.stringValue == "fixed" && after.json["ball_in_court"]?.stringValue == "reporter")
+            #expect(
+                after.json["state"]?.stringValue == "fixed" && after.json["ball_in_court"]?.stringValue == "reporter")
         }
     }
 }

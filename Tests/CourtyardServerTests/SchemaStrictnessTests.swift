@@ -37,8 +37,10 @@ import Testing
                 #expect(r.json["error"]?["field"]?.stringValue == field, "\(uri): \(r.text)")
                 #expect(r.json["error"]?["code"]?.stringValue != nil, "\(uri)")
             }
-            for uri in ["/api/v1/projects?batch_year=2026&limit=1000&format=json", "/api/v1/audit?limit=1000",
-                        "/api/v1/organisations?kind=contractor", "/api/v1/reports?overdue=true&compound_id=1"] {
+            for uri in [
+                "/api/v1/projects?batch_year=2026&limit=1000&format=json", "/api/v1/audit?limit=1000",
+                "/api/v1/organisations?kind=contractor", "/api/v1/reports?overdue=true&compound_id=1",
+            ] {
                 let token = uri.hasPrefix("/api/v1/audit") ? admin : office
                 #expect(try await client.call(.get, uri, token: token).status == .ok, "\(uri)")
             }
@@ -51,10 +53,12 @@ import Testing
             let office = try await client.token("office")
             let first = try await client.call(.get, "/api/v1/compounds?limit=1", token: office).json.items[0]
             let id = first["id"]!.intValue!
-            let bad = try await client.call(.patch, "/api/v1/compounds/\(id)", token: office, body: #"{"address":"x"}"#,
+            let bad = try await client.call(
+                .patch, "/api/v1/compounds/\(id)", token: office, body: #"{"address":"x"}"#,
                 headers: [.ifMatch: "W/\"{z&\""])
             #expect(bad.status == .badRequest && bad.json["error"]?["field"]?.stringValue == "If-Match")
-            let stale = try await client.call(.patch, "/api/v1/compounds/\(id)", token: office,
+            let stale = try await client.call(
+                .patch, "/api/v1/compounds/\(id)", token: office,
                 body: #"{"address":"x"}"#,
                 headers: [.ifMatch: "\"\(id)-999\""])
             #expect(stale.status == .preconditionFailed)
@@ -64,10 +68,12 @@ import Testing
     /// A request without an account is a 401 before its body or path is judged.
     @Test func signingInComesBeforeTheBody() async throws {
         try await TestApp.with { client, _ in
-            let r = try await client.call(.post, "/api/v1/projects/1/work_items", token: nil,
+            let r = try await client.call(
+                .post, "/api/v1/projects/1/work_items", token: nil,
                 body: #"{"budget_fen": 0, "code": "", "quantity": 0}"#)
             #expect(r.status == .unauthorized)
-            let t = try await client.call(.patch, "/api/v1/projects/1/tasks/1", token: nil, body: "{}",
+            let t = try await client.call(
+                .patch, "/api/v1/projects/1/tasks/1", token: nil, body: "{}",
                 headers: [.ifMatch: "nonsense"])
             #expect(t.status == .unauthorized)
             #expect(try await client.call(.get, "/healthz", token: nil).status == .ok)
@@ -84,10 +90,12 @@ import Testing
             let id = first["id"]!.intValue!
             let empty = try await client.call(.patch, "/api/v1/compounds/\(id)", token: admin, body: #"{"name":" "}"#)
             #expect(empty.status == .unprocessableContent && empty.json["error"]?["field"]?.stringValue == "name")
-            let flag = try await client.call(.patch, "/api/v1/compounds/\(id)", token: admin,
+            let flag = try await client.call(
+                .patch, "/api/v1/compounds/\(id)", token: admin,
                 body: #"{"ownerless":null}"#)
             #expect(flag.status == .unprocessableContent && flag.json["error"]?["field"]?.stringValue == "ownerless")
-            let created = try await client.call(.post, "/api/v1/compounds", token: admin,
+            let created = try await client.call(
+                .post, "/api/v1/compounds", token: admin,
                 body: #"{"community_id":1,"name":"新院","ownerless":null}"#)
             #expect(created.status == .unprocessableContent, "\(created.text)")
         }
@@ -98,8 +106,10 @@ import Testing
         try await TestApp.with { client, _ in
             let document = try await client.call(.get, "/api/v1/openapi.json", token: nil).json
             let project = document["components"]?["schemas"]?["Project"]?["properties"]
-            for field in ["planned_start", "contractor_id", "supervisor_id", "designer_id", "pm_company_id",
-                          "started_on", "completed_on"] {
+            for field in [
+                "planned_start", "contractor_id", "supervisor_id", "designer_id", "pm_company_id",
+                "started_on", "completed_on",
+            ] {
                 #expect(project?[field]?["nullable"] == .bool(true), "\(field)")
             }
             #expect(project?["deadline"]?["nullable"] == nil)

@@ -1,5 +1,4 @@
 import CourtyardDomain
-@testable import CourtyardServer
 import CourtyardStore
 import CourtyardTestSupport
 import Foundation
@@ -8,6 +7,8 @@ import HummingbirdTesting
 import NIOCore
 import SQLKit
 import Testing
+
+@testable import CourtyardServer
 
 /// Scope, personal data and sign-in rules that a crafted request must not get round.
 @Suite struct SecurityTests {
@@ -263,7 +264,9 @@ import Testing
             #expect(checked.count <= AccountRepository.lockoutThreshold, "\(checked.count) passwords were checked")
             // The rest were refused unchecked: locked, or (on a loaded machine) told the database was busy.
             let refused = outcomes.filter { $0.1 == "locked" || ($0.0 == .serviceUnavailable && $0.1 == "busy") }
-            #expect(refused.count >= 30 - AccountRepository.lockoutThreshold, "\(outcomes.map { "\($0.0.code) \($0.1 ?? "")" })")
+            #expect(
+                refused.count >= 30 - AccountRepository.lockoutThreshold,
+                "\(outcomes.map { "\($0.0.code) \($0.1 ?? "")" })")
             // Afterwards the account is locked: the right password is refused.
             let after = try await client.call(
                 .post, "/api/v1/auth/token", token: nil, body: #"{"username":"clerk","password":"clerk-pass-1"}"#)
@@ -286,7 +289,10 @@ import Testing
             for i in 0..<SignInLimits.perAddress {
                 let r = try await client.call(
                     .post, "/api/v1/auth/token", token: nil, body: #"{"username":"u\#(i)","password":"nope-nope"}"#)
-                if r.status == .tooManyRequests { limited = r.status; break }
+                if r.status == .tooManyRequests {
+                    limited = r.status
+                    break
+                }
             }
             #expect(limited == .tooManyRequests)
             // The page says so too, without a stack of bcrypt work behind it.
@@ -374,21 +380,29 @@ import Testing
             )
             // Nor can the office hand its project or report to an organisation of another sub-district.
             let project = try await Self.one(services, "SELECT MIN(id) AS id FROM projects")
-            let handed = try await client.call(.patch, "/api/v1/projects/\(project)", token: office,
+            let handed = try await client.call(
+                .patch, "/api/v1/projects/\(project)", token: office,
                 body: #"{"supervisor_id":\#(tid)}"#)
             #expect(handed.status == .unprocessableContent)
             #expect(handed.json["error"]?["field"]?.stringValue == "supervisor_id")
             let compound = try await Self.one(services, "SELECT MIN(id) AS id FROM compounds")
-            let report = try await client.call(.post, "/api/v1/reports", token: office,
-                body: #"{"compound_id":\#(compound),"category":"safety","description":"井盖缺失"}"#).json["id"]!.intValue!
-            _ = try await client.call(.post, "/api/v1/reports/\(report)/transitions", token: office,
+            let report = try await client.call(
+                .post, "/api/v1/reports", token: office,
+                body: #"{"compound_id":\#(compound),"category":"safety","description":"井盖缺失"}"#
+            ).json["id"]!.intValue!
+            _ = try await client.call(
+                .post, "/api/v1/reports/\(report)/transitions", token: office,
                 body: #"{"to":"acknowledged"}"#)
-            let assigned = try await client.call(.post, "/api/v1/reports/\(report)/transitions", token: office,
+            let assigned = try await client.call(
+                .post, "/api/v1/reports/\(report)/transitions", token: office,
                 body: #"{"to":"assigned","assignee_organisation_id":\#(tid)}"#)
             #expect(assigned.status == .unprocessableContent)
             let ownOrg = own.json["id"]!.intValue!
-            #expect(try await client.call(.post, "/api/v1/reports/\(report)/transitions", token: office,
-                body: #"{"to":"assigned","assignee_organisation_id":\#(ownOrg)}"#).status == .ok)
+            #expect(
+                try await client.call(
+                    .post, "/api/v1/reports/\(report)/transitions", token: office,
+                    body: #"{"to":"assigned","assignee_organisation_id":\#(ownOrg)}"#
+                ).status == .ok)
             // A legacy organisation in no sub-district is no longer shown to every office.
             try await services.database.withConnection { db in
                 try await db.raw("INSERT INTO organisations (name, kind) VALUES ('旧数据公司', 'contractor')").run()

@@ -12,12 +12,16 @@ import Testing
 enum TestApp {
     static let adminPassword = "admin-password-1"
 
-    static func with<R: Sendable>(demo: Bool = false, allowPrivateWebhooks: Bool = false, _ setup: TestingSetup = .router,
-        _ body: @escaping @Sendable (any TestClientProtocol, Services) async throws -> R) async throws -> R
-    {
+    static func with<R: Sendable>(
+        demo: Bool = false, allowPrivateWebhooks: Bool = false, _ setup: TestingSetup = .router,
+        _ body: @escaping @Sendable (any TestClientProtocol, Services) async throws -> R
+    ) async throws -> R {
         try await TestDatabase.with { db in
-            let services = Services(database: db, configuration: ServerConfiguration(bcryptCost: 4, allowPrivateWebhooks: allowPrivateWebhooks,
-                runsOutboxWorker: false))
+            let services = Services(
+                database: db,
+                configuration: ServerConfiguration(
+                    bcryptCost: 4, allowPrivateWebhooks: allowPrivateWebhooks,
+                    runsOutboxWorker: false))
             _ = try await ensureAdmin(services: services, password: adminPassword)
             if demo { try await DemoData.seed(services: services, scale: .subdistrict) }
             let app = buildApplication(services: services)
@@ -28,8 +32,10 @@ enum TestApp {
 
 extension TestClientProtocol {
     func token(_ username: String, _ password: String = DemoData.password) async throws -> String {
-        try await execute(uri: "/api/v1/auth/token", method: .post,
-            body: ByteBuffer(string: #"{"username":"\#(username)","password":"\#(password)"}"#)) { response in
+        try await execute(
+            uri: "/api/v1/auth/token", method: .post,
+            body: ByteBuffer(string: #"{"username":"\#(username)","password":"\#(password)"}"#)
+        ) { response in
             #expect(response.status == .created, "sign-in of \(username)")
             return try json(response)["token"]?.stringValue ?? ""
         }
@@ -37,7 +43,9 @@ extension TestClientProtocol {
 
     /// A JSON request with a bearer token; returns status, parsed body and headers.
     @discardableResult
-    func call(_ method: HTTPRequest.Method, _ uri: String, token: String?, body: String? = nil, headers: HTTPFields = [:])
+    func call(
+        _ method: HTTPRequest.Method, _ uri: String, token: String?, body: String? = nil, headers: HTTPFields = [:]
+    )
         async throws -> (status: HTTPResponse.Status, json: JSONValue, headers: HTTPFields, text: String)
     {
         var h = headers
@@ -51,9 +59,13 @@ extension TestClientProtocol {
     }
 
     /// Signs in through the login form and returns the session cookie and the page's CSRF token.
-    func session(_ username: String, _ password: String = DemoData.password) async throws -> (cookie: String, csrf: String) {
-        let cookie = try await execute(uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-            body: ByteBuffer(string: "username=\(username)&password=\(password)&next=/")) { r in
+    func session(_ username: String, _ password: String = DemoData.password) async throws -> (
+        cookie: String, csrf: String
+    ) {
+        let cookie = try await execute(
+            uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+            body: ByteBuffer(string: "username=\(username)&password=\(password)&next=/")
+        ) { r in
             #expect(r.status == .seeOther, "page sign-in of \(username)")
             let set = r.headers[.setCookie] ?? ""
             return String(set.split(separator: ";")[0])
@@ -80,14 +92,21 @@ struct AnyJSONForTests: Decodable {
             while !a.isAtEnd { items.append(try a.decode(AnyJSONForTests.self).value) }
             value = .array(items)
         } else if let o = try? decoder.container(keyedBy: K.self) {
-            value = .object(try o.allKeys.map { ($0.stringValue, try o.decode(AnyJSONForTests.self, forKey: $0).value) })
+            value = .object(
+                try o.allKeys.map { ($0.stringValue, try o.decode(AnyJSONForTests.self, forKey: $0).value) })
         } else {
             let c = try decoder.singleValueContainer()
-            if c.decodeNil() { value = .null }
-            else if let b = try? c.decode(Bool.self) { value = .bool(b) }
-            else if let i = try? c.decode(Int64.self) { value = .int(i) }
-            else if let d = try? c.decode(Decimal.self) { value = .number("\(d)") }
-            else { value = .string(try c.decode(String.self)) }
+            if c.decodeNil() {
+                value = .null
+            } else if let b = try? c.decode(Bool.self) {
+                value = .bool(b)
+            } else if let i = try? c.decode(Int64.self) {
+                value = .int(i)
+            } else if let d = try? c.decode(Decimal.self) {
+                value = .number("\(d)")
+            } else {
+                value = .string(try c.decode(String.self))
+            }
         }
     }
     struct K: CodingKey {

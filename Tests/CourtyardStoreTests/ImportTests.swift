@@ -6,57 +6,79 @@ import Testing
 
 /// The importer against a real database: SQLite, or PostgreSQL when DATABASE_URL is set.
 @Suite struct ImportTests {
-    static func row(_ room: String, area: Int64 = 8560, owner: String = "张三", phone: String = "13812345678",
-                    building: String = "1号楼", compound: String = "纺织厂家属院", elsewhere: Bool = false) -> HouseholdRow {
-        HouseholdRow(row: 2, community: "幸福里社区", compound: compound, address: "建设路10号", builtYear: 1985, building: building,
-            entrance: "1单元", room: room, floor: Int(room.prefix(1)), area: Area(centi: area), ownerName: owner, ownerPhone: phone,
+    static func row(
+        _ room: String, area: Int64 = 8560, owner: String = "张三", phone: String = "13812345678",
+        building: String = "1号楼", compound: String = "纺织厂家属院", elsewhere: Bool = false
+    ) -> HouseholdRow {
+        HouseholdRow(
+            row: 2, community: "幸福里社区", compound: compound, address: "建设路10号", builtYear: 1985, building: building,
+            entrance: "1单元", room: room, floor: Int(room.prefix(1)), area: Area(centi: area), ownerName: owner,
+            ownerPhone: phone,
             livesElsewhere: elsewhere)
     }
 
     static func count(_ db: Database, _ table: String) async throws -> Int {
-        try await db.withConnection { c in try await c.raw("SELECT COUNT(*) AS n FROM \(unsafeRaw: table)").first()!.decode(column: "n", as: Int.self) }
+        try await db.withConnection { c in
+            try await c.raw("SELECT COUNT(*) AS n FROM \(unsafeRaw: table)").first()!.decode(column: "n", as: Int.self)
+        }
     }
 
     @Test func createsThenLeavesAloneOnReimport() async throws {
         try await TestDatabase.with { db in
             let importer = RegistryImporter(database: db)
-            let rows = [Self.row("101"), Self.row("102", owner: "李四", phone: "13900000000"), Self.row("201", building: "2号楼")]
-            let first = try await importer.run(rows: rows, errors: [], subdistrict: "建设路街道", dryRun: false, filename: "a.csv", actor: .system)
+            let rows = [
+                Self.row("101"), Self.row("102", owner: "李四", phone: "13900000000"), Self.row("201", building: "2号楼"),
+            ]
+            let first = try await importer.run(
+                rows: rows, errors: [], subdistrict: "建设路街道", dryRun: false, filename: "a.csv", actor: .system)
             #expect(first.applied)
             #expect(first.households == .init(created: 3, updated: 0, unchanged: 0))
             #expect(first.buildings.created == 2)
             // 张三 owns 101 and 201 with one phone: one resident.
             #expect(first.residents.created == 2)
-            let n_residents = try await Self.count(db, "residents"); #expect(n_residents == 2)
-            let again = try await importer.run(rows: rows, errors: [], subdistrict: nil, dryRun: false, filename: "a.csv", actor: .system)
+            let countResidents = try await Self.count(db, "residents")
+            #expect(countResidents == 2)
+            let again = try await importer.run(
+                rows: rows, errors: [], subdistrict: nil, dryRun: false, filename: "a.csv", actor: .system)
             #expect(again.households == .init(created: 0, updated: 0, unchanged: 3))
             #expect(again.compounds == .init(created: 0, updated: 0, unchanged: 1))
-            let n_households = try await Self.count(db, "households"); #expect(n_households == 3)
-            let n_household_residents = try await Self.count(db, "household_residents"); #expect(n_household_residents == 3)
+            let countHouseholds = try await Self.count(db, "households")
+            #expect(countHouseholds == 3)
+            let countHouseholdResidents = try await Self.count(db, "household_residents")
+            #expect(countHouseholdResidents == 3)
         }
     }
 
     @Test func updatesWhatChangedAndDryRunWritesNothing() async throws {
         try await TestDatabase.with { db in
             let importer = RegistryImporter(database: db)
-            _ = try await importer.run(rows: [Self.row("101"), Self.row("102")], errors: [], subdistrict: "S", dryRun: false,
+            _ = try await importer.run(
+                rows: [Self.row("101"), Self.row("102")], errors: [], subdistrict: "S", dryRun: false,
                 filename: "a", actor: .system)
-            let changed = [Self.row("101", area: 9000), Self.row("102", owner: "王五", phone: "13700000000"), Self.row("103")]
-            let dry = try await importer.run(rows: changed, errors: [], subdistrict: "S", dryRun: true, filename: "b", actor: .system)
+            let changed = [
+                Self.row("101", area: 9000), Self.row("102", owner: "王五", phone: "13700000000"), Self.row("103"),
+            ]
+            let dry = try await importer.run(
+                rows: changed, errors: [], subdistrict: "S", dryRun: true, filename: "b", actor: .system)
             #expect(!dry.applied)
             #expect(dry.households == .init(created: 1, updated: 2, unchanged: 0))
-            let n_households = try await Self.count(db, "households"); #expect(n_households == 2)
-            let real = try await importer.run(rows: changed, errors: [], subdistrict: "S", dryRun: false, filename: "b", actor: .system)
+            let countHouseholds = try await Self.count(db, "households")
+            #expect(countHouseholds == 2)
+            let real = try await importer.run(
+                rows: changed, errors: [], subdistrict: "S", dryRun: false, filename: "b", actor: .system)
             #expect(real.households == .init(created: 1, updated: 2, unchanged: 0))
             let area = try await db.withConnection { c in
-                try await c.raw("SELECT area_centi FROM households WHERE room = '101'").first()!.decode(column: "area_centi", as: Int64.self)
+                try await c.raw("SELECT area_centi FROM households WHERE room = '101'").first()!.decode(
+                    column: "area_centi", as: Int64.self)
             }
             #expect(area == 9000)
             let owner = try await db.withConnection { c in
-                try await c.raw("""
+                try await c.raw(
+                    """
                     SELECT r.name FROM household_residents hr JOIN residents r ON r.id = hr.resident_id
                     JOIN households h ON h.id = hr.household_id WHERE h.room = '102' AND hr.relation = 'owner'
-                    """).all().map { try $0.decode(column: "name", as: String.self) }
+                    """
+                ).all().map { try $0.decode(column: "name", as: String.self) }
             }
             #expect(owner == ["王五"])
         }
@@ -65,12 +87,16 @@ import Testing
     @Test func aSheetWithBadRowsWritesNothing() async throws {
         try await TestDatabase.with { db in
             let bad = RowError(row: 3, column: "area_m2", code: "invalid_area", message: "bad")
-            let report = try await RegistryImporter(database: db).run(rows: [Self.row("101")], errors: [bad], subdistrict: "S",
+            let report = try await RegistryImporter(database: db).run(
+                rows: [Self.row("101")], errors: [bad], subdistrict: "S",
                 dryRun: false, filename: "a", actor: .system)
             #expect(!report.applied)
-            let n_households = try await Self.count(db, "households"); #expect(n_households == 0)
-            let n_subdistricts = try await Self.count(db, "subdistricts"); #expect(n_subdistricts == 0)
-            let n_imports = try await Self.count(db, "imports"); #expect(n_imports == 1)
+            let countHouseholds = try await Self.count(db, "households")
+            #expect(countHouseholds == 0)
+            let countSubdistricts = try await Self.count(db, "subdistricts")
+            #expect(countSubdistricts == 0)
+            let countImports = try await Self.count(db, "imports")
+            #expect(countImports == 1)
         }
     }
 
@@ -83,7 +109,8 @@ import Testing
                     throw Crash()
                 }
             }
-            let n_subdistricts = try await Self.count(db, "subdistricts"); #expect(n_subdistricts == 0)
+            let countSubdistricts = try await Self.count(db, "subdistricts")
+            #expect(countSubdistricts == 0)
         }
     }
 
@@ -94,15 +121,20 @@ import Testing
             let importer = RegistryImporter(database: db)
             try await db.withConnection { c in try await c.raw("ALTER TABLE imports RENAME TO imports_away").run() }
             await #expect(throws: (any Error).self) {
-                _ = try await importer.run(rows: [Self.row("101")], errors: [], subdistrict: "建设路街道", dryRun: false,
+                _ = try await importer.run(
+                    rows: [Self.row("101")], errors: [], subdistrict: "建设路街道", dryRun: false,
                     filename: "a.csv", actor: .system)
             }
-            let n_households = try await Self.count(db, "households"); #expect(n_households == 0)
-            let n_subdistricts = try await Self.count(db, "subdistricts"); #expect(n_subdistricts == 0)
+            let countHouseholds = try await Self.count(db, "households")
+            #expect(countHouseholds == 0)
+            let countSubdistricts = try await Self.count(db, "subdistricts")
+            #expect(countSubdistricts == 0)
             try await db.withConnection { c in try await c.raw("ALTER TABLE imports_away RENAME TO imports").run() }
-            let done = try await importer.run(rows: [Self.row("101")], errors: [], subdistrict: "建设路街道", dryRun: false,
+            let done = try await importer.run(
+                rows: [Self.row("101")], errors: [], subdistrict: "建设路街道", dryRun: false,
                 filename: "a.csv", actor: .system)
-            let n_imports = try await Self.count(db, "imports"); #expect(n_imports == 1)
+            let countImports = try await Self.count(db, "imports")
+            #expect(countImports == 1)
             let stored = try await db.withConnection { c in
                 try await c.raw("SELECT report_json FROM imports WHERE id = \(bind: done.id!)").first()!
                     .decode(column: "report_json", as: String.self)
@@ -115,24 +147,34 @@ import Testing
         try await TestDatabase.with { db in
             let importer = RegistryImporter(database: db)
             await #expect(throws: RegistryImporter.Failure.self) {
-                _ = try await importer.run(rows: [Self.row("101")], errors: [], subdistrict: nil, dryRun: false, filename: "a", actor: .system)
+                _ = try await importer.run(
+                    rows: [Self.row("101")], errors: [], subdistrict: nil, dryRun: false, filename: "a", actor: .system)
             }
-            _ = try await importer.run(rows: [Self.row("101")], errors: [], subdistrict: "A", dryRun: false, filename: "a", actor: .system)
-            _ = try await importer.run(rows: [Self.row("101")], errors: [], subdistrict: "B", dryRun: false, filename: "a", actor: .system)
+            _ = try await importer.run(
+                rows: [Self.row("101")], errors: [], subdistrict: "A", dryRun: false, filename: "a", actor: .system)
+            _ = try await importer.run(
+                rows: [Self.row("101")], errors: [], subdistrict: "B", dryRun: false, filename: "a", actor: .system)
             await #expect(throws: RegistryImporter.Failure.self) {
-                _ = try await importer.run(rows: [Self.row("101")], errors: [], subdistrict: nil, dryRun: true, filename: "a", actor: .system)
+                _ = try await importer.run(
+                    rows: [Self.row("101")], errors: [], subdistrict: nil, dryRun: true, filename: "a", actor: .system)
             }
-            let officer = Actor(userId: nil, username: "o", role: .subdistrictOfficer, scope: Scope(kind: .subdistrict, id: 1))
+            let officer = Actor(
+                userId: nil, username: "o", role: .subdistrictOfficer, scope: Scope(kind: .subdistrict, id: 1))
             await #expect(throws: RegistryImporter.Failure.self) {
-                _ = try await importer.run(rows: [Self.row("101")], errors: [], subdistrict: "B", dryRun: true, filename: "a", actor: officer)
+                _ = try await importer.run(
+                    rows: [Self.row("101")], errors: [], subdistrict: "B", dryRun: true, filename: "a", actor: officer)
             }
         }
     }
 
     @Test func exportReadsBackAsTheSameRows() async throws {
         try await TestDatabase.with { db in
-            let rows = [Self.row("101", elsewhere: true), Self.row("102", owner: "李四", phone: "13900000000"), Self.row("201", building: "2号楼")]
-            _ = try await RegistryImporter(database: db).run(rows: rows, errors: [], subdistrict: "S", dryRun: false, filename: "a", actor: .system)
+            let rows = [
+                Self.row("101", elsewhere: true), Self.row("102", owner: "李四", phone: "13900000000"),
+                Self.row("201", building: "2号楼"),
+            ]
+            _ = try await RegistryImporter(database: db).run(
+                rows: rows, errors: [], subdistrict: "S", dryRun: false, filename: "a", actor: .system)
             let exported = try await RegistryExport.rows(database: db, subdistrictId: nil, actor: .system)
             #expect(exported.map(\.cells) == rows.map(\.cells))
         }

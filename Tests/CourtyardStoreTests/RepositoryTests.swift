@@ -1,8 +1,8 @@
 import CourtyardDomain
 import CourtyardStore
 import CourtyardTestSupport
-import SQLKit
 import Foundation
+import SQLKit
 import Testing
 
 @Suite struct MigrationTests {
@@ -30,7 +30,9 @@ import Testing
             #expect(rest == [Migrations.latest])
             let level = try await Migrations.currentVersion(db)
             #expect(level == Migrations.latest)
-            let kept = try await db.withConnection { c in try await c.raw("SELECT name FROM subdistricts").first()!.decode(column: "name", as: String.self) }
+            let kept = try await db.withConnection { c in
+                try await c.raw("SELECT name FROM subdistricts").first()!.decode(column: "name", as: String.self)
+            }
             #expect(kept == "旧街道")
             await db.shutdown()
         } catch {
@@ -71,10 +73,12 @@ import Testing
             }
             try await Migrations.run(on: db)
             let (orgs, keys) = try await db.withConnection { c in
-                (try await c.raw("SELECT subdistrict_id FROM organisations ORDER BY id").all()
-                    .map { try $0.decode(column: "subdistrict_id", as: Int64?.self) },
-                 try await c.raw("SELECT subdistrict_id FROM open311_keys ORDER BY id").all()
-                    .map { try $0.decode(column: "subdistrict_id", as: Int64?.self) })
+                (
+                    try await c.raw("SELECT subdistrict_id FROM organisations ORDER BY id").all()
+                        .map { try $0.decode(column: "subdistrict_id", as: Int64?.self) },
+                    try await c.raw("SELECT subdistrict_id FROM open311_keys ORDER BY id").all()
+                        .map { try $0.decode(column: "subdistrict_id", as: Int64?.self) }
+                )
             }
             #expect(orgs == [2, nil] && keys == [2, nil])
             await db.shutdown()
@@ -88,14 +92,22 @@ import Testing
 @Suite struct RepositoryTests {
     /// Two communities with one compound each; returns (community A, community B, compound in A).
     static func seed(_ db: Database) async throws -> (Int64, Int64, Int64) {
-        let rows = [ImportTests.row("101"), ImportTests.row("102", owner: "李四", phone: "13900000000"),
-            HouseholdRow(row: 4, community: "光明社区", compound: "机械厂宿舍", address: "", builtYear: nil, building: "1号楼",
-                entrance: "1单元", room: "101", floor: 1, area: Area(centi: 7000), ownerName: "王五", ownerPhone: "13700000000", livesElsewhere: false)]
-        _ = try await RegistryImporter(database: db).run(rows: rows, errors: [], subdistrict: "S", dryRun: false, filename: "a", actor: .system)
+        let rows = [
+            ImportTests.row("101"), ImportTests.row("102", owner: "李四", phone: "13900000000"),
+            HouseholdRow(
+                row: 4, community: "光明社区", compound: "机械厂宿舍", address: "", builtYear: nil, building: "1号楼",
+                entrance: "1单元", room: "101", floor: 1, area: Area(centi: 7000), ownerName: "王五",
+                ownerPhone: "13700000000", livesElsewhere: false),
+        ]
+        _ = try await RegistryImporter(database: db).run(
+            rows: rows, errors: [], subdistrict: "S", dryRun: false, filename: "a", actor: .system)
         return try await db.withConnection { c in
-            let a = try await c.raw("SELECT id FROM communities WHERE name = '幸福里社区'").first()!.decode(column: "id", as: Int64.self)
-            let b = try await c.raw("SELECT id FROM communities WHERE name = '光明社区'").first()!.decode(column: "id", as: Int64.self)
-            let cp = try await c.raw("SELECT id FROM compounds WHERE community_id = \(bind: a)").first()!.decode(column: "id", as: Int64.self)
+            let a = try await c.raw("SELECT id FROM communities WHERE name = '幸福里社区'").first()!.decode(
+                column: "id", as: Int64.self)
+            let b = try await c.raw("SELECT id FROM communities WHERE name = '光明社区'").first()!.decode(
+                column: "id", as: Int64.self)
+            let cp = try await c.raw("SELECT id FROM compounds WHERE community_id = \(bind: a)").first()!.decode(
+                column: "id", as: Int64.self)
             return (a, b, cp)
         }
     }
@@ -109,10 +121,15 @@ import Testing
             #expect(mine.items.map(\.id) == [compound])
             let households = try await repo.list(.households, query: ListQuery(), actor: staff)
             #expect(households.items.count == 2)
-            let other = try await repo.list(.compounds, query: ListQuery(filters: ["community_id": String(b)]), actor: .system)
-            await #expect(throws: StoreError.notFound) { _ = try await repo.get(.compounds, id: other.items[0].id, actor: staff) }
+            let other = try await repo.list(
+                .compounds, query: ListQuery(filters: ["community_id": String(b)]), actor: .system)
             await #expect(throws: StoreError.notFound) {
-                _ = try await repo.update(.compounds, id: other.items[0].id, input: ["name": .string("x")], expectedVersion: nil, actor: staff)
+                _ = try await repo.get(.compounds, id: other.items[0].id, actor: staff)
+            }
+            await #expect(throws: StoreError.notFound) {
+                _ = try await repo.update(
+                    .compounds, id: other.items[0].id, input: ["name": .string("x")], expectedVersion: nil, actor: staff
+                )
             }
             // Residents are seen through the households they belong to.
             let residents = try await repo.list(.residents, query: ListQuery(), actor: staff)
@@ -126,11 +143,14 @@ import Testing
             let repo = ResourceRepository(database: db)
             let staff = Actor(userId: nil, username: "s", role: .communityStaff, scope: Scope(kind: .community, id: a))
             await #expect(throws: StoreError.notFound) {
-                _ = try await repo.create(.compounds, input: ["community_id": .int(b), "name": .string("新小区")], actor: staff)
+                _ = try await repo.create(
+                    .compounds, input: ["community_id": .int(b), "name": .string("新小区")], actor: staff)
             }
             let all = try await repo.list(.compounds, query: ListQuery(search: "新小区"), actor: .system)
             #expect(all.items.isEmpty)
-            let made = try await repo.create(.compounds, input: ["community_id": .int(a), "name": .string("新小区"), "built_year": .int(1990)], actor: staff)
+            let made = try await repo.create(
+                .compounds, input: ["community_id": .int(a), "name": .string("新小区"), "built_year": .int(1990)],
+                actor: staff)
             #expect(made["subdistrict_id"]?.intValue != nil)
         }
     }
@@ -140,25 +160,35 @@ import Testing
             let (_, _, compound) = try await Self.seed(db)
             let repo = ResourceRepository(database: db)
             let c = try await repo.get(.compounds, id: compound, actor: .system)
-            let updated = try await repo.update(.compounds, id: compound, input: ["address": .string("新地址1号")], expectedVersion: c.version, actor: .system)
+            let updated = try await repo.update(
+                .compounds, id: compound, input: ["address": .string("新地址1号")], expectedVersion: c.version,
+                actor: .system)
             #expect(updated.version == c.version + 1)
             await #expect(throws: StoreError.stale) {
-                _ = try await repo.update(.compounds, id: compound, input: ["address": .string("y")], expectedVersion: c.version, actor: .system)
+                _ = try await repo.update(
+                    .compounds, id: compound, input: ["address": .string("y")], expectedVersion: c.version,
+                    actor: .system)
             }
             await #expect(throws: StoreError.self) {
-                _ = try await repo.create(.compounds, input: ["community_id": c["community_id"]!, "name": .string("纺织厂家属院")], actor: .system)
+                _ = try await repo.create(
+                    .compounds, input: ["community_id": c["community_id"]!, "name": .string("纺织厂家属院")], actor: .system)
             }
             await #expect(throws: ValidationError.self) {
-                _ = try await repo.update(.compounds, id: compound, input: ["built_year": .int(1700)], expectedVersion: nil, actor: .system)
+                _ = try await repo.update(
+                    .compounds, id: compound, input: ["built_year": .int(1700)], expectedVersion: nil, actor: .system)
             }
             await #expect(throws: ValidationError.self) {
-                _ = try await repo.update(.compounds, id: compound, input: ["colour": .string("red")], expectedVersion: nil, actor: .system)
+                _ = try await repo.update(
+                    .compounds, id: compound, input: ["colour": .string("red")], expectedVersion: nil, actor: .system)
             }
             await #expect(throws: ValidationError.self) {
-                _ = try await repo.update(.compounds, id: compound, input: ["community_id": .int(2)], expectedVersion: nil, actor: .system)
+                _ = try await repo.update(
+                    .compounds, id: compound, input: ["community_id": .int(2)], expectedVersion: nil, actor: .system)
             }
             // Deleting a compound that still has buildings is a conflict, not a crash.
-            await #expect(throws: StoreError.self) { try await repo.delete(.compounds, id: compound, expectedVersion: nil, actor: .system) }
+            await #expect(throws: StoreError.self) {
+                try await repo.delete(.compounds, id: compound, expectedVersion: nil, actor: .system)
+            }
         }
     }
 
@@ -166,15 +196,21 @@ import Testing
         try await TestDatabase.with { db in
             let (_, _, compound) = try await Self.seed(db)
             let repo = ResourceRepository(database: db)
-            let officer = Actor(userId: 7, username: "office", role: .subdistrictOfficer, scope: Scope(kind: .subdistrict, id: 1))
-            _ = try await repo.update(.compounds, id: compound, input: ["ownerless": .bool(true)], expectedVersion: nil, actor: officer)
-            let log = try await AuditLog.list(database: db, actor: officer, entity: "compounds", entityId: compound, before: nil, limit: 10)
+            let officer = Actor(
+                userId: 7, username: "office", role: .subdistrictOfficer, scope: Scope(kind: .subdistrict, id: 1))
+            _ = try await repo.update(
+                .compounds, id: compound, input: ["ownerless": .bool(true)], expectedVersion: nil, actor: officer)
+            let log = try await AuditLog.list(
+                database: db, actor: officer, entity: "compounds", entityId: compound, before: nil, limit: 10)
             #expect(log.items.count == 1)
             #expect(log.items[0].username == "office")
             #expect(log.items[0].before?.contains("\"ownerless\":false") == true)
             #expect(log.items[0].after?.contains("\"ownerless\":true") == true)
             let viewer = Actor(userId: 8, username: "v", role: .viewer, scope: Scope(kind: .subdistrict, id: 1))
-            await #expect(throws: AccessError.self) { _ = try await AuditLog.list(database: db, actor: viewer, entity: nil, entityId: nil, before: nil, limit: 10) }
+            await #expect(throws: AccessError.self) {
+                _ = try await AuditLog.list(
+                    database: db, actor: viewer, entity: nil, entityId: nil, before: nil, limit: 10)
+            }
         }
     }
 
@@ -184,7 +220,10 @@ import Testing
             let repo = ResourceRepository(database: db)
             let viewer = Actor(userId: nil, username: "v", role: .viewer, scope: Scope(kind: .subdistrict, id: 1))
             let h = try await repo.list(.households, query: ListQuery(limit: 1), actor: viewer).items[0]
-            guard case .array(let residents) = h["residents"]!, let first = residents.first else { Issue.record("no residents"); return }
+            guard case .array(let residents) = h["residents"]!, let first = residents.first else {
+                Issue.record("no residents")
+                return
+            }
             #expect(first["name"]?.stringValue == "张*")
             #expect(first["phone"]?.stringValue == "138****5678")
             let full = try await repo.list(.households, query: ListQuery(limit: 1), actor: .system).items[0]
@@ -200,11 +239,19 @@ import Testing
             let staff = Actor(userId: nil, username: "s", role: .communityStaff, scope: Scope(kind: .community, id: a))
             let h = try await repo.list(.households, query: ListQuery(limit: 1), actor: staff).items[0]
             await #expect(throws: ValidationError.self) {
-                _ = try await repo.create(.residents, input: ["subdistrict_id": .int(h.subdistrictId!), "name": .string("孤")], actor: staff)
+                _ = try await repo.create(
+                    .residents, input: ["subdistrict_id": .int(h.subdistrictId!), "name": .string("孤")], actor: staff)
             }
-            let r = try await repo.create(.residents, input: ["subdistrict_id": .int(h.subdistrictId!), "name": .string("钱七"),
-                "household_id": .int(h.id), "relation": .string("tenant")], actor: staff)
-            guard case .array(let links) = r["households"] ?? .null else { Issue.record("no households"); return }
+            let r = try await repo.create(
+                .residents,
+                input: [
+                    "subdistrict_id": .int(h.subdistrictId!), "name": .string("钱七"),
+                    "household_id": .int(h.id), "relation": .string("tenant"),
+                ], actor: staff)
+            guard case .array(let links) = r["households"] ?? .null else {
+                Issue.record("no households")
+                return
+            }
             #expect(links.first?["relation"]?.stringValue == "tenant")
             let orphans = try await repo.list(.residents, query: ListQuery(search: "孤"), actor: .system)
             #expect(orphans.items.isEmpty)
@@ -216,12 +263,18 @@ import Testing
             _ = try await Self.seed(db)
             let repo = ResourceRepository(database: db)
             let h = try await repo.list(.households, query: ListQuery(limit: 1), actor: .system).items[0]
-            let r = try await repo.create(.residents, input: ["subdistrict_id": .int(h.subdistrictId!), "name": .string("赵六"), "phone": .string("13600000000")], actor: .system)
-            let linked = try await repo.link(householdId: h.id, residentId: r.id, relation: .coOwner, livesElsewhere: true, actor: .system)
+            let r = try await repo.create(
+                .residents,
+                input: [
+                    "subdistrict_id": .int(h.subdistrictId!), "name": .string("赵六"), "phone": .string("13600000000"),
+                ], actor: .system)
+            let linked = try await repo.link(
+                householdId: h.id, residentId: r.id, relation: .coOwner, livesElsewhere: true, actor: .system)
             guard case .array(let rs) = linked["residents"]! else { return }
             #expect(rs.count == 2)
             await #expect(throws: StoreError.self) {
-                _ = try await repo.link(householdId: h.id, residentId: r.id, relation: .owner, livesElsewhere: false, actor: .system)
+                _ = try await repo.link(
+                    householdId: h.id, residentId: r.id, relation: .owner, livesElsewhere: false, actor: .system)
             }
             let after = try await repo.unlink(householdId: h.id, residentId: r.id, actor: .system)
             guard case .array(let rs2) = after["residents"]! else { return }

@@ -9,7 +9,8 @@ enum AccountRoutes {
             let actor = try context.require(.readUsers)
             let list = try await services.accounts.list(actor: actor)
             if ListCSV.wanted(request) {
-                return ListCSV.response(columns: ["id", "username", "display_name", "role", "scope", "disabled", "locked", "created_at"],
+                return ListCSV.response(
+                    columns: ["id", "username", "display_name", "role", "scope", "disabled", "locked", "created_at"],
                     items: list.map(\.json), filename: "users")
             }
             return ListPage.response(all: list.map(\.json), try ListPage.paging(request))
@@ -17,7 +18,9 @@ enum AccountRoutes {
         api.get("users/:id") { _, context -> Response in
             let actor = try context.require(.readUsers)
             let id = try context.parameters.require("id", as: Int64.self)
-            guard let account = try await services.accounts.list(actor: actor).first(where: { $0.id == id }) else { throw AppError.notFound }
+            guard let account = try await services.accounts.list(actor: actor).first(where: { $0.id == id }) else {
+                throw AppError.notFound
+            }
             return JSONBody.response(account.json, etag: "\"\(account.id)-\(account.version)\"")
         }
         api.post("users") { request, context -> Response in
@@ -31,8 +34,10 @@ enum AccountRoutes {
                 throw AppError.unprocessable("required", "password is required", field: "password")
             }
             try Security.checkPasswordStrength(password, username: username)
-            let account = try await services.accounts.create(username: username,
-                passwordHash: try await hashPassword(password, services: services), role: role!, scope: scope ?? .global,
+            let account = try await services.accounts.create(
+                username: username,
+                passwordHash: try await hashPassword(password, services: services), role: role!,
+                scope: scope ?? .global,
                 displayName: body["display_name"]?.stringValue ?? "", actor: actor)
             return JSONBody.response(account.json, status: .created, etag: "\"\(account.id)-\(account.version)\"")
         }
@@ -49,10 +54,13 @@ enum AccountRoutes {
             }
             var disabled: Bool?
             if let d = body["disabled"] {
-                guard case .bool(let b) = d else { throw AppError.unprocessable("invalid", "disabled must be true or false", field: "disabled") }
+                guard case .bool(let b) = d else {
+                    throw AppError.unprocessable("invalid", "disabled must be true or false", field: "disabled")
+                }
                 disabled = b
             }
-            let account = try await services.accounts.update(id: id, role: role, scope: scope,
+            let account = try await services.accounts.update(
+                id: id, role: role, scope: scope,
                 displayName: try body.optionalText("display_name"), passwordHash: hash, disabled: disabled,
                 expectedVersion: try RegistryRoutes.expectedVersion(request, id: id), actor: actor)
             services.tokens.clear()
@@ -63,15 +71,20 @@ enum AccountRoutes {
             let q = request.uri.queryParameters
             let limit = q.get("limit").flatMap(Int.init) ?? 50
             let csv = ListCSV.wanted(request)
-            let page = try await AuditLog.list(database: services.database, actor: actor, entity: q.get("entity"),
-                entityId: q.get("entity_id").flatMap(Int64.init), before: q.get("cursor").flatMap(Int64.init), limit: csv ? 500 : limit)
+            let page = try await AuditLog.list(
+                database: services.database, actor: actor, entity: q.get("entity"),
+                entityId: q.get("entity_id").flatMap(Int64.init), before: q.get("cursor").flatMap(Int64.init),
+                limit: csv ? 500 : limit)
             if csv {
-                return ListCSV.response(columns: ["id", "at", "username", "action", "entity", "entity_id", "before", "after"],
+                return ListCSV.response(
+                    columns: ["id", "at", "username", "action", "entity", "entity_id", "before", "after"],
                     items: page.items.map(\.json), filename: "audit")
             }
-            return JSONBody.response(.object([
-                ("items", .array(page.items.map(\.json))), ("next_cursor", page.next.map { .string(String($0)) } ?? .null),
-            ]))
+            return JSONBody.response(
+                .object([
+                    ("items", .array(page.items.map(\.json))),
+                    ("next_cursor", page.next.map { .string(String($0)) } ?? .null),
+                ]))
         }
     }
 
@@ -79,7 +92,9 @@ enum AccountRoutes {
         var role: Role?
         if let r = body["role"] {
             guard let text = r.stringValue, let parsed = Role(rawValue: text) else {
-                throw AppError.unprocessable("invalid", "role must be one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))", field: "role")
+                throw AppError.unprocessable(
+                    "invalid", "role must be one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))",
+                    field: "role")
             }
             role = parsed
         } else if required {
@@ -87,7 +102,9 @@ enum AccountRoutes {
         }
         var scope: Scope?
         if let s = body["scope"] {
-            if case .null = s { scope = .global } else {
+            if case .null = s {
+                scope = .global
+            } else {
                 guard let text = s.stringValue, let parsed = text == "global" ? Scope.global : Scope.parse(text) else {
                     throw AppError.unprocessable("invalid", "scope must look like community:12", field: "scope")
                 }

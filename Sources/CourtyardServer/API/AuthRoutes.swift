@@ -13,20 +13,26 @@ enum AuthRoutes {
             guard let username = body["username"]?.stringValue, let password = body["password"]?.stringValue else {
                 throw AppError.unprocessable("required", "username and password are required", field: "username")
             }
-            let account = try await SignIn.check(username: username, password: password, address: context.remoteHost,
+            let account = try await SignIn.check(
+                username: username, password: password, address: context.remoteHost,
                 services: services)
             let token = Security.randomToken()
-            let id = try await services.accounts.issueToken(userId: account.id, tokenHash: Security.hash(token: token),
+            let id = try await services.accounts.issueToken(
+                userId: account.id, tokenHash: Security.hash(token: token),
                 kind: .api, csrf: "", lifetime: tokenLifetime)
-            return JSONBody.response(.object([("token", .string(token)), ("token_id", .int(id)),
-                ("expires_in", .int(Int64(tokenLifetime))), ("user", account.json)]), status: .created)
+            return JSONBody.response(
+                .object([
+                    ("token", .string(token)), ("token_id", .int(id)),
+                    ("expires_in", .int(Int64(tokenLifetime))), ("user", account.json),
+                ]), status: .created)
         }
         api.get("auth/me") { _, context -> Response in
             JSONBody.response(try context.requireAccount().json)
         }
         api.get("auth/tokens") { _, context -> Response in
             let account = try context.requireAccount()
-            return JSONBody.response(.object([("items", .array(try await services.accounts.tokens(userId: account.id)))]))
+            return JSONBody.response(
+                .object([("items", .array(try await services.accounts.tokens(userId: account.id)))]))
         }
         api.delete("auth/token") { _, context -> Response in
             let account = try context.requireAccount()
@@ -37,7 +43,9 @@ enum AuthRoutes {
         }
         api.delete("auth/tokens/:id") { _, context -> Response in
             let account = try context.requireAccount()
-            guard try await services.accounts.revoke(tokenId: try context.parameters.require("id", as: Int64.self), userId: account.id)
+            guard
+                try await services.accounts.revoke(
+                    tokenId: try context.parameters.require("id", as: Int64.self), userId: account.id)
             else { throw AppError.notFound }
             services.tokens.clear()
             return Response(status: .noContent)
@@ -50,10 +58,12 @@ enum AuthRoutes {
 /// username and per client address in memory (so neither costs the server a hash without limit).
 enum SignIn {
     static func check(username: String, password: String, address: String, services: Services) async throws -> Account {
-        let invalid = AppError(status: .unauthorized, code: "invalid_credentials", message: "wrong username or password")
+        let invalid = AppError(
+            status: .unauthorized, code: "invalid_credentials", message: "wrong username or password")
         let limits = services.signInLimits
         guard limits.addresses.allow(address) else {
-            throw AppError(status: .tooManyRequests, code: "too_many_attempts",
+            throw AppError(
+                status: .tooManyRequests, code: "too_many_attempts",
                 message: "too many sign-in attempts from this address; wait a quarter of an hour")
         }
         guard let account = try await services.accounts.find(username: username) else {
@@ -68,8 +78,9 @@ enum SignIn {
         guard try await services.accounts.reserveAttempt(id: account.id) != nil else {
             // The lock as read a moment ago, or (the window's attempts just used up) a quarter of an hour from now.
             let now = Clock.isoNow()
-            throw locked(account.lockedUntil.flatMap { $0 > now ? $0 : nil }
-                ?? Clock.iso(Date().addingTimeInterval(AccountRepository.lockoutSeconds)))
+            throw locked(
+                account.lockedUntil.flatMap { $0 > now ? $0 : nil }
+                    ?? Clock.iso(Date().addingTimeInterval(AccountRepository.lockoutSeconds)))
         }
         guard !account.disabled, try await Security.verify(password, hash: account.passwordHash) else {
             try await services.accounts.recordFailure(id: account.id)
@@ -81,7 +92,8 @@ enum SignIn {
     }
 
     static func locked(_ until: String) -> AppError {
-        AppError(status: .unauthorized, code: "locked",
+        AppError(
+            status: .unauthorized, code: "locked",
             message: "too many failed sign-ins; the account is locked until \(until)")
     }
 }

@@ -13,8 +13,10 @@ enum ImportRoutes {
             let report = try await runImport(upload, services: services, actor: actor)
             let json = reportJSON(report, lang: context.lang)
             if !report.dryRun && !report.errors.isEmpty {
-                let error = AppError.unprocessable("invalid_rows", "\(report.errors.count) problems in the file; nothing was written")
-                return JSONBody.response(.object([("error", error.json["error"]!), ("report", json)]),
+                let error = AppError.unprocessable(
+                    "invalid_rows", "\(report.errors.count) problems in the file; nothing was written")
+                return JSONBody.response(
+                    .object([("error", error.json["error"]!), ("report", json)]),
                     status: .unprocessableContent)
             }
             return JSONBody.response(json, status: report.applied ? .created : .ok)
@@ -23,7 +25,8 @@ enum ImportRoutes {
             let actor = try context.require(.importRegistry)
             let items = try await ImportHistory.list(services: services, actor: actor, id: nil)
             if ListCSV.wanted(request) {
-                return ListCSV.response(columns: ["id", "at", "username", "filename", "dry_run", "status", "rows", "error_count"],
+                return ListCSV.response(
+                    columns: ["id", "at", "username", "filename", "dry_run", "status", "rows", "error_count"],
                     items: items, filename: "imports")
             }
             return ListPage.response(all: items, try ListPage.paging(request))
@@ -31,7 +34,9 @@ enum ImportRoutes {
         api.get("imports/:id") { _, context -> Response in
             let actor = try context.require(.importRegistry)
             let id = try context.parameters.require("id", as: Int64.self)
-            guard let item = try await ImportHistory.list(services: services, actor: actor, id: id).first else { throw AppError.notFound }
+            guard let item = try await ImportHistory.list(services: services, actor: actor, id: id).first else {
+                throw AppError.notFound
+            }
             return JSONBody.response(item)
         }
         api.get("exports/registry") { request, context -> Response in
@@ -46,14 +51,20 @@ enum ImportRoutes {
     static func exportResponse(_ rows: [HouseholdRow], format: String) throws -> Response {
         switch format {
         case "csv":
-            return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8",
-                .contentDisposition: "attachment; filename=\"households.csv\""],
+            return Response(
+                status: .ok,
+                headers: [
+                    .contentType: "text/csv; charset=utf-8",
+                    .contentDisposition: "attachment; filename=\"households.csv\"",
+                ],
                 body: .init(byteBuffer: ByteBuffer(bytes: RegistryFiles.csv(rows))))
         case "xlsx":
-            return Response(status: .ok, headers: [
-                .contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                .contentDisposition: "attachment; filename=\"households.xlsx\"",
-            ], body: .init(byteBuffer: ByteBuffer(bytes: try RegistryFiles.xlsx(rows))))
+            return Response(
+                status: .ok,
+                headers: [
+                    .contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    .contentDisposition: "attachment; filename=\"households.xlsx\"",
+                ], body: .init(byteBuffer: ByteBuffer(bytes: try RegistryFiles.xlsx(rows))))
         default:
             throw AppError.badRequest("invalid_format", "format must be csv or xlsx", field: "format")
         }
@@ -61,7 +72,8 @@ enum ImportRoutes {
 
     static func runImport(_ upload: Upload, services: Services, actor: Actor) async throws -> ImportReport {
         let parsed = try RegistryFiles.parse(upload.bytes)
-        return try await services.importer.run(rows: parsed.rows, errors: parsed.errors, reading: parsed.reading,
+        return try await services.importer.run(
+            rows: parsed.rows, errors: parsed.errors, reading: parsed.reading,
             subdistrict: upload.subdistrict, dryRun: upload.dryRun, filename: upload.filename, actor: actor)
     }
 
@@ -95,17 +107,22 @@ struct Upload {
             }
             let dry = form.fields["dry_run"].map { $0 == "1" || $0 == "true" || $0 == "on" } ?? false
             let sd = form.fields["subdistrict"].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
-            return Upload(bytes: file.bytes, filename: file.filename, dryRun: dry, subdistrict: sd, csrf: form.fields["_csrf"])
+            return Upload(
+                bytes: file.bytes, filename: file.filename, dryRun: dry, subdistrict: sd, csrf: form.fields["_csrf"])
         }
-        guard !body.isEmpty else { throw AppError.unprocessable("required", "the request body must be the file", field: "file") }
+        guard !body.isEmpty else {
+            throw AppError.unprocessable("required", "the request body must be the file", field: "file")
+        }
         let dry = q.get("dry_run").map { $0 == "1" || $0 == "true" } ?? false
-        return Upload(bytes: body, filename: q.get("filename") ?? "upload", dryRun: dry, subdistrict: q.get("subdistrict"))
+        return Upload(
+            bytes: body, filename: q.get("filename") ?? "upload", dryRun: dry, subdistrict: q.get("subdistrict"))
     }
 }
 
 enum ImportHistory {
     static func list(services: Services, actor: Actor, id: Int64?) async throws -> [JSONValue] {
-        var sql: SQLQueryString = "SELECT id, at, username, filename, dry_run, status, rows, error_count, report_json FROM imports WHERE 1=1"
+        var sql: SQLQueryString =
+            "SELECT id, at, username, filename, dry_run, status, rows, error_count, report_json FROM imports WHERE 1=1"
         if actor.scope.kind == .subdistrict, let sd = actor.scope.id { sql += " AND subdistrict_id = \(bind: sd)" }
         if let id { sql += " AND id = \(bind: id)" }
         sql += " ORDER BY id DESC LIMIT 200"
@@ -115,7 +132,8 @@ enum ImportHistory {
             let report = try r.decode(column: "report_json", as: String.self)
             let parsed = JSONValue.parse(report)
             return .object([
-                ("id", .int(try r.decode(column: "id", as: Int64.self))), ("at", .string(try r.decode(column: "at", as: String.self))),
+                ("id", .int(try r.decode(column: "id", as: Int64.self))),
+                ("at", .string(try r.decode(column: "at", as: String.self))),
                 ("username", .string(try r.decode(column: "username", as: String.self))),
                 ("filename", .string(try r.decode(column: "filename", as: String.self))),
                 ("dry_run", .bool(try r.decode(column: "dry_run", as: Int.self) != 0)),

@@ -33,7 +33,9 @@ enum Open311Routes {
             }
             router.post("open311/v2/requests.\(format.rawValue)") { request, context -> Response in
                 try await answer(format, status: .created) {
-                    guard limiter.allow(context.remoteHost) else { throw Failure(status: .tooManyRequests, code: 429, description: "too many requests; slow down") }
+                    guard limiter.allow(context.remoteHost) else {
+                        throw Failure(status: .tooManyRequests, code: 429, description: "too many requests; slow down")
+                    }
                     return try await file(request, context: context, services: services)
                 }
             }
@@ -41,25 +43,33 @@ enum Open311Routes {
         router.get("open311/v2/services/:file") { _, context -> Response in
             let (code, format) = try split(try context.parameters.require("file"))
             return try await answer(format) {
-                guard ReportCategory(rawValue: code) != nil else { throw Failure(status: .notFound, code: 404, description: "no service \(code)") }
-                throw Failure(status: .notFound, code: 404, description: "service \(code) has no attributes (metadata is false)")
+                guard ReportCategory(rawValue: code) != nil else {
+                    throw Failure(status: .notFound, code: 404, description: "no service \(code)")
+                }
+                throw Failure(
+                    status: .notFound, code: 404, description: "service \(code) has no attributes (metadata is false)")
             }
         }
         router.get("open311/v2/requests/:file") { request, context -> Response in
             let (id, format) = try split(try context.parameters.require("file"))
             return try await answer(format) {
-                guard let n = Int64(id) else { throw Failure(status: .notFound, code: 404, description: "no request \(id)") }
+                guard let n = Int64(id) else {
+                    throw Failure(status: .notFound, code: 404, description: "no request \(id)")
+                }
                 let key = try await validKey(request.uri.queryParameters.get("api_key"), services)
                 let text = Open311Repository.TextReach(key: key)
                 let found = try await requests(services: services, ids: [n], filters: nil, text: text)
-                guard !found.isEmpty else { throw Failure(status: .notFound, code: 404, description: "no request \(id)") }
+                guard !found.isEmpty else {
+                    throw Failure(status: .notFound, code: 404, description: "no request \(id)")
+                }
                 return .array(found)
             }
         }
     }
 
     static func split(_ file: String) throws -> (String, Format) {
-        guard let dot = file.lastIndex(of: "."), let f = Format(rawValue: String(file[file.index(after: dot)...])) else {
+        guard let dot = file.lastIndex(of: "."), let f = Format(rawValue: String(file[file.index(after: dot)...]))
+        else {
             throw AppError.notFound
         }
         return (String(file[..<dot]), f)
@@ -67,25 +77,41 @@ enum Open311Routes {
 
     static func discovery(_ request: Request) -> JSONValue {
         let host = request.head.authority ?? "127.0.0.1:8080"
-        return .object([("changeset", .string("2026-11-25T00:00:00Z")), ("contact", .string("街道改造专班 / the sub-district renovation task force")),
+        return .object([
+            ("changeset", .string("2026-11-25T00:00:00Z")),
+            ("contact", .string("街道改造专班 / the sub-district renovation task force")),
             ("key_service", .string("POST /api/v1/open311/keys with an officer's account")),
-            ("endpoints", .array([.object([("specification", .string("http://wiki.open311.org/GeoReport_v2")),
-                ("url", .string("http://\(host)/open311/v2")), ("changeset", .string("2026-11-25T00:00:00Z")), ("type", .string("production")),
-                ("formats", .array([.string("application/json"), .string("text/xml")]))])]))])
+            (
+                "endpoints",
+                .array([
+                    .object([
+                        ("specification", .string("http://wiki.open311.org/GeoReport_v2")),
+                        ("url", .string("http://\(host)/open311/v2")), ("changeset", .string("2026-11-25T00:00:00Z")),
+                        ("type", .string("production")),
+                        ("formats", .array([.string("application/json"), .string("text/xml")])),
+                    ])
+                ])
+            ),
+        ])
     }
 
     static let serviceNames: [ReportCategory: String] = [
         .safety: "施工安全 Site safety", .noiseDust: "噪音扬尘 Noise and dust", .waterDrainage: "供排水 Water and drainage",
-        .powerLighting: "供电照明 Power and lighting", .gasHeating: "燃气供热 Gas and heating", .roadsPaving: "道路铺装 Roads and paving",
-        .greening: "绿化 Greening", .accessParking: "出行停车 Access and parking", .workQuality: "施工质量 Quality of work", .other: "其他 Other",
+        .powerLighting: "供电照明 Power and lighting", .gasHeating: "燃气供热 Gas and heating",
+        .roadsPaving: "道路铺装 Roads and paving",
+        .greening: "绿化 Greening", .accessParking: "出行停车 Access and parking", .workQuality: "施工质量 Quality of work",
+        .other: "其他 Other",
     ]
 
     static var serviceList: [JSONValue] {
         ReportCategory.allCases.map { c in
-            .object([("service_code", .string(c.rawValue)), ("service_name", .string(serviceNames[c] ?? c.rawValue)),
-                     ("description", .string("A problem during the renovation works: \(serviceNames[c] ?? c.rawValue)")),
-                     ("metadata", .bool(false)), ("type", .string("realtime")), ("keywords", .string(c.rawValue.replacingOccurrences(of: "_", with: ","))),
-                     ("group", .string("renovation"))])
+            .object([
+                ("service_code", .string(c.rawValue)), ("service_name", .string(serviceNames[c] ?? c.rawValue)),
+                ("description", .string("A problem during the renovation works: \(serviceNames[c] ?? c.rawValue)")),
+                ("metadata", .bool(false)), ("type", .string("realtime")),
+                ("keywords", .string(c.rawValue.replacingOccurrences(of: "_", with: ","))),
+                ("group", .string("renovation")),
+            ])
         }
     }
 
@@ -101,18 +127,30 @@ enum Open311Routes {
             throw Failure(status: .forbidden, code: 403, description: "api_key is missing or not valid")
         }
         guard let code = params["service_code"], let category = ReportCategory(rawValue: code) else {
-            throw Failure(status: .badRequest, code: 400, description: "service_code must be one of \(ReportCategory.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw Failure(
+                status: .badRequest, code: 400,
+                description:
+                    "service_code must be one of \(ReportCategory.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let compound = try await locate(params, subdistrictId: client.subdistrictId, services: services)
         let name = [params["last_name"], params["first_name"]].compactMap { $0 }.joined()
-        let report = ReportRepository.NewReport(compoundId: compound, buildingId: nil, category: category, description: params["description"] ?? "",
+        let report = ReportRepository.NewReport(
+            compoundId: compound, buildingId: nil, category: category, description: params["description"] ?? "",
             reporterName: name, reporterPhone: params["phone"] ?? "")
         let actor = Actor(userId: nil, username: "open311:\(client.name)", role: .viewer, scope: .global)
         do {
-            let created = try await ReportRepository(database: services.database, calendar: try await CalendarRepository(database: services.database).calendar())
-                .create(report, actor: actor, publicPage: true)
-            return .array([.object([("service_request_id", .string(created["id"]?.cellText ?? "")),
-                ("service_notice", .string("受理时限 1 个工作日 / acknowledged within 1 working day")), ("account_id", .null)])])
+            let created = try await ReportRepository(
+                database: services.database,
+                calendar: try await CalendarRepository(database: services.database).calendar()
+            )
+            .create(report, actor: actor, publicPage: true)
+            return .array([
+                .object([
+                    ("service_request_id", .string(created["id"]?.cellText ?? "")),
+                    ("service_notice", .string("受理时限 1 个工作日 / acknowledged within 1 working day")),
+                    ("account_id", .null),
+                ])
+            ])
         } catch let e as ValidationError {
             throw Failure(status: .badRequest, code: 400, description: "\(e.field ?? ""): \(e.message)")
         }
@@ -122,9 +160,16 @@ enum Open311Routes {
         let byId = p["address_id"].flatMap { Int64($0) }
         let text = TextNormalizer.clean(p["address_string"] ?? "")
         guard byId != nil || !text.isEmpty else {
-            throw Failure(status: .badRequest, code: 400, description: "give the location as address_id (the compound's id) or address_string (its name or address); lat/long alone cannot be placed")
+            throw Failure(
+                status: .badRequest, code: 400,
+                description:
+                    "give the location as address_id (the compound's id) or address_string (its name or address); lat/long alone cannot be placed"
+            )
         }
-        guard let id = try await Open311Repository(database: services.database).compound(id: byId, text: text, subdistrictId: subdistrictId) else {
+        guard
+            let id = try await Open311Repository(database: services.database).compound(
+                id: byId, text: text, subdistrictId: subdistrictId)
+        else {
             throw Failure(status: .badRequest, code: 400, description: "no compound matches that location")
         }
         return id
@@ -135,17 +180,27 @@ enum Open311Routes {
     {
         let q = request.uri.queryParameters
         var ids: [Int64]?
-        if let list = q.get("service_request_id") { ids = list.split(separator: ",").compactMap { Int64($0.trimmingCharacters(in: .whitespaces)) } }
-        if let s = q.get("status"), !["open", "closed"].contains(s) { throw Failure(status: .badRequest, code: 400, description: "status is open or closed") }
-        if let c = q.get("service_code"), ReportCategory(rawValue: c) == nil { throw Failure(status: .badRequest, code: 400, description: "unknown service_code \(c)") }
-        let filters = Open311Repository.Filters(serviceCode: q.get("service_code"), status: q.get("status"), start: q.get("start_date"), end: q.get("end_date"))
+        if let list = q.get("service_request_id") {
+            ids = list.split(separator: ",").compactMap { Int64($0.trimmingCharacters(in: .whitespaces)) }
+        }
+        if let s = q.get("status"), !["open", "closed"].contains(s) {
+            throw Failure(status: .badRequest, code: 400, description: "status is open or closed")
+        }
+        if let c = q.get("service_code"), ReportCategory(rawValue: c) == nil {
+            throw Failure(status: .badRequest, code: 400, description: "unknown service_code \(c)")
+        }
+        let filters = Open311Repository.Filters(
+            serviceCode: q.get("service_code"), status: q.get("status"), start: q.get("start_date"),
+            end: q.get("end_date"))
         return .array(try await requests(services: services, ids: ids, filters: filters, text: text))
     }
 
-    static func requests(services: Services, ids: [Int64]?, filters: Open311Repository.Filters?,
-        text: Open311Repository.TextReach) async throws -> [JSONValue]
-    {
-        try await Open311Repository(database: services.database).requests(ids: ids, filters: filters, text: text,
+    static func requests(
+        services: Services, ids: [Int64]?, filters: Open311Repository.Filters?,
+        text: Open311Repository.TextReach
+    ) async throws -> [JSONValue] {
+        try await Open311Repository(database: services.database).requests(
+            ids: ids, filters: filters, text: text,
             serviceNames: serviceNames)
     }
 
@@ -160,27 +215,37 @@ enum Open311Routes {
     }
 
     /// Runs a handler and renders its value, or GeoReport's error list with the status.
-    static func answer(_ format: Format, status: HTTPResponse.Status = .ok, _ body: () async throws -> JSONValue) async throws -> Response {
+    static func answer(_ format: Format, status: HTTPResponse.Status = .ok, _ body: () async throws -> JSONValue)
+        async throws -> Response
+    {
         do {
             return render(format, root: "service_requests", item: "request", value: try await body(), status: status)
         } catch let f as Failure {
-            let errors = JSONValue.array([.object([("code", .int(Int64(f.code))), ("description", .string(f.description))])])
+            let errors = JSONValue.array([
+                .object([("code", .int(Int64(f.code))), ("description", .string(f.description))])
+            ])
             return render(format, root: "errors", item: "error", value: errors, status: f.status)
         } catch {
             guard let e = AppError.from(error) else { throw error }
-            let errors = JSONValue.array([.object([("code", .int(Int64(e.status.code))), ("description", .string(e.message))])])
+            let errors = JSONValue.array([
+                .object([("code", .int(Int64(e.status.code))), ("description", .string(e.message))])
+            ])
             return render(format, root: "errors", item: "error", value: errors, status: e.status)
         }
     }
 
-    static func render(_ format: Format, root: String, item: String?, value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+    static func render(
+        _ format: Format, root: String, item: String?, value: JSONValue, status: HTTPResponse.Status = .ok
+    ) -> Response {
         switch format {
         case .json:
             return JSONBody.response(value, status: status)
         case .xml:
             var s = "<?xml version=\"1.0\" encoding=\"utf-8\"?>"
             xml(root, value, item: item, into: &s)
-            return Response(status: status, headers: [.contentType: "text/xml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: s)))
+            return Response(
+                status: status, headers: [.contentType: "text/xml; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: s)))
         }
     }
 

@@ -22,11 +22,17 @@ enum OpenAPIDocument {
         guard let schema else { return ["description": description] }
         return ["description": description, "content": json(schema)]
     }
-    static var errors: D { ["400": rresp("BadRequest"), "401": rresp("Unauthorized"), "403": rresp("Forbidden"),
-        "404": rresp("NotFound"), "422": rresp("Unprocessable")] }
+    static var errors: D {
+        [
+            "400": rresp("BadRequest"), "401": rresp("Unauthorized"), "403": rresp("Forbidden"),
+            "404": rresp("NotFound"), "422": rresp("Unprocessable"),
+        ]
+    }
     static func responses(_ own: D) -> D { errors.merging(own) { _, b in b } }
 
-    static func op(_ summary: String, id: String, tag: String, params: [D] = [], body: D? = nil, responses: D, open: Bool = false) -> D {
+    static func op(
+        _ summary: String, id: String, tag: String, params: [D] = [], body: D? = nil, responses: D, open: Bool = false
+    ) -> D {
         var o: D = ["summary": summary, "operationId": id, "tags": [tag], "responses": responses]
         if !params.isEmpty { o["parameters"] = params }
         if let body { o["requestBody"] = ["required": true, "content": json(body)] }
@@ -44,8 +50,10 @@ enum OpenAPIDocument {
     }
     /// A page's size and where it starts: the cursor is a position or id the server gave in `next_cursor`.
     static var limitParam: D {
-        ["name": "limit", "in": "query", "required": false,
-         "schema": ["type": "integer", "format": "int64", "minimum": 1, "maximum": Paging.maxLimit]]
+        [
+            "name": "limit", "in": "query", "required": false,
+            "schema": ["type": "integer", "format": "int64", "minimum": 1, "maximum": Paging.maxLimit],
+        ]
     }
     static var cursorParam: D {
         ["name": "cursor", "in": "query", "required": false, "schema": ["type": "string", "pattern": "^[0-9]{1,8}$"]]
@@ -53,26 +61,37 @@ enum OpenAPIDocument {
     static var pagingParams: [D] { [limitParam, cursorParam] }
     /// An integer query filter: an id, a year.
     static func idFilter(_ name: String) -> D {
-        ["name": name, "in": "query", "required": false,
-         "schema": ["type": "integer", "format": "int64", "minimum": 1, "maximum": Int64.max]]
+        [
+            "name": name, "in": "query", "required": false,
+            "schema": ["type": "integer", "format": "int64", "minimum": 1, "maximum": Int64.max],
+        ]
     }
     static var idParam: D { param("id", "path") }
     /// An ETag as the server gives it, `"id-version"`, optionally weak, or `*`.
     /// An empty If-Match is taken as none.
     static let entityTagPattern = #"^(\*|(W/)?"[0-9]{1,18}-[0-9]{1,9}")?$"#
     static var ifMatch: D {
-        ["name": "If-Match", "in": "header", "required": false,
-         "schema": ["type": "string", "pattern": entityTagPattern]]
+        [
+            "name": "If-Match", "in": "header", "required": false,
+            "schema": ["type": "string", "pattern": entityTagPattern],
+        ]
     }
 
     static func listSchema(_ item: D) -> D {
-        ["type": "object", "required": ["items", "next_cursor"],
-         "properties": ["items": ["type": "array", "items": item], "next_cursor": ["type": "string", "nullable": true]]]
+        [
+            "type": "object", "required": ["items", "next_cursor"],
+            "properties": [
+                "items": ["type": "array", "items": item], "next_cursor": ["type": "string", "nullable": true],
+            ],
+        ]
     }
 
     /// A list that also answers ?format=csv.
     static func listWithCSV(_ description: String, _ item: D) -> D {
-        ["description": description, "content": ["application/json": ["schema": listSchema(item)], "text/csv": ["schema": ty("string")]]]
+        [
+            "description": description,
+            "content": ["application/json": ["schema": listSchema(item)], "text/csv": ["schema": ty("string")]],
+        ]
     }
 
     static func schema(_ f: Field) -> D {
@@ -82,7 +101,11 @@ enum OpenAPIDocument {
         case .text(let max): return ["type": "string", "maxLength": max]
         case .integer(let lo, let hi): return ["type": "integer", "minimum": lo, "maximum": hi]
         case .flag: return ty("boolean")
-        case .area: return ["type": "string", "pattern": "^[0-9]+(\\.[0-9]{1,2})?$", "description": "m², two decimals", "example": "85.60"]
+        case .area:
+            return [
+                "type": "string", "pattern": "^[0-9]+(\\.[0-9]{1,2})?$", "description": "m², two decimals",
+                "example": "85.60",
+            ]
         case .reference: return ["type": "integer", "format": "int64", "minimum": 1]
         case .choice(let options): return ["type": "string", "enum": options]
         case .phone: return ["type": "string", "maxLength": 20]
@@ -117,10 +140,15 @@ enum OpenAPIDocument {
         let fields = spec.fields.filter { (creating || $0.updatable) && !inherited.contains($0.name) }
         // An optional field may be null: in a new record it stays unset, in a change null clears it.
         func input(_ f: Field) -> D { f.required || f.kind == .flag ? schema(f) : nullable(schema(f)) }
-        var s: D = ["type": "object", "additionalProperties": false,
-                    "properties": Dictionary(uniqueKeysWithValues: fields.map { ($0.name, input($0) as Any) })]
+        var s: D = [
+            "type": "object", "additionalProperties": false,
+            "properties": Dictionary(uniqueKeysWithValues: fields.map { ($0.name, input($0) as Any) }),
+        ]
         if creating && spec.name == "residents", var props = s["properties"] as? D {
-            props["household_id"] = ["type": "integer", "format": "int64", "minimum": 1, "description": "link the new resident to this household"]
+            props["household_id"] = [
+                "type": "integer", "format": "int64", "minimum": 1,
+                "description": "link the new resident to this household",
+            ]
             props["relation"] = ["type": "string", "enum": ResidentRelation.allCases.map(\.rawValue)]
             props["lives_elsewhere"] = ty("boolean")
             s["properties"] = props
@@ -131,7 +159,8 @@ enum OpenAPIDocument {
     }
 
     static func resourcePaths(_ spec: ResourceSpec) -> D {
-        let name = spec.name, record = ref(recordName(spec))
+        let name = spec.name
+        let record = ref(recordName(spec))
         var listParams = pagingParams + [param("q", "query", "string"), enumParam("format", ["json", "csv"])]
         for f in spec.filters.keys.sorted() {
             // Every filter is an id except a choice field's value (an organisation's kind).
@@ -141,22 +170,32 @@ enum OpenAPIDocument {
                 listParams.append(idFilter(f))
             }
         }
-        let listOK: D = ["description": "a page of \(name)",
-                         "content": ["application/json": ["schema": listSchema(record)], "text/csv": ["schema": ty("string")]]]
+        let listOK: D = [
+            "description": "a page of \(name)",
+            "content": ["application/json": ["schema": listSchema(record)], "text/csv": ["schema": ty("string")]],
+        ]
         return [
             "/api/v1/\(name)": [
-                "get": op("List \(name)", id: "list_\(name)", tag: name, params: listParams, responses: responses(["200": listOK])),
-                "post": op("Create one of \(name)", id: "create_\(name)", tag: name, body: inputSchema(spec, creating: true),
-                           responses: responses(["201": response("created", record), "409": rresp("Conflict")])),
+                "get": op(
+                    "List \(name)", id: "list_\(name)", tag: name, params: listParams,
+                    responses: responses(["200": listOK])),
+                "post": op(
+                    "Create one of \(name)", id: "create_\(name)", tag: name, body: inputSchema(spec, creating: true),
+                    responses: responses(["201": response("created", record), "409": rresp("Conflict")])),
             ],
             "/api/v1/\(name)/{id}": [
-                "get": op("Read one of \(name)", id: "read_\(name)", tag: name, params: [idParam],
-                          responses: responses(["200": response("the record", record), "304": response("not modified")])),
-                "patch": op("Update one of \(name)", id: "update_\(name)", tag: name, params: [idParam, ifMatch],
-                            body: inputSchema(spec, creating: false),
-                            responses: responses(["200": response("updated", record), "409": rresp("Conflict"), "412": rresp("Stale")])),
-                "delete": op("Delete one of \(name)", id: "delete_\(name)", tag: name, params: [idParam, ifMatch],
-                             responses: responses(["204": response("deleted"), "409": rresp("Conflict"), "412": rresp("Stale")])),
+                "get": op(
+                    "Read one of \(name)", id: "read_\(name)", tag: name, params: [idParam],
+                    responses: responses(["200": response("the record", record), "304": response("not modified")])),
+                "patch": op(
+                    "Update one of \(name)", id: "update_\(name)", tag: name, params: [idParam, ifMatch],
+                    body: inputSchema(spec, creating: false),
+                    responses: responses([
+                        "200": response("updated", record), "409": rresp("Conflict"), "412": rresp("Stale"),
+                    ])),
+                "delete": op(
+                    "Delete one of \(name)", id: "delete_\(name)", tag: name, params: [idParam, ifMatch],
+                    responses: responses(["204": response("deleted"), "409": rresp("Conflict"), "412": rresp("Stale")])),
             ],
         ]
     }
@@ -165,192 +204,423 @@ enum OpenAPIDocument {
         let specs = ResourceSpec.all + [ResourceSpec.subdistricts]
         var paths: D = [:]
         for s in specs { paths.merge(resourcePaths(s)) { a, _ in a } }
-        let user = ref("User"), importReport = ref("ImportReport")
+        let user = ref("User")
+        let importReport = ref("ImportReport")
         let binary: D = ["type": "string", "format": "binary"]
         let xlsxMime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        paths["/healthz"] = ["get": op("Health", id: "healthz", tag: "ops",
-            responses: ["200": response("healthy", ty("object")), "503": response("migrating")], open: true)]
-        paths["/metrics"] = ["get": ["summary": "Prometheus metrics", "operationId": "metrics", "tags": ["ops"], "security": [D](),
-            "responses": ["200": ["description": "metrics", "content": ["text/plain": ["schema": ty("string")]]]]]]
-        paths["/api/v1/openapi.json"] = ["get": op("OpenAPI document", id: "openapi", tag: "ops",
-            responses: ["200": response("this document", ty("object"))], open: true)]
-        let credentials: D = ["type": "object", "required": ["username", "password"],
-            "properties": ["username": ty("string"), "password": ty("string")]]
-        let token: D = ["type": "object", "required": ["token"],
-            "properties": ["token": ty("string"), "token_id": ty("integer"), "expires_in": ty("integer"), "user": user]]
+        paths["/healthz"] = [
+            "get": op(
+                "Health", id: "healthz", tag: "ops",
+                responses: ["200": response("healthy", ty("object")), "503": response("migrating")], open: true)
+        ]
+        paths["/metrics"] = [
+            "get": [
+                "summary": "Prometheus metrics", "operationId": "metrics", "tags": ["ops"], "security": [D](),
+                "responses": ["200": ["description": "metrics", "content": ["text/plain": ["schema": ty("string")]]]],
+            ]
+        ]
+        paths["/api/v1/openapi.json"] = [
+            "get": op(
+                "OpenAPI document", id: "openapi", tag: "ops",
+                responses: ["200": response("this document", ty("object"))], open: true)
+        ]
+        let credentials: D = [
+            "type": "object", "required": ["username", "password"],
+            "properties": ["username": ty("string"), "password": ty("string")],
+        ]
+        let token: D = [
+            "type": "object", "required": ["token"],
+            "properties": [
+                "token": ty("string"), "token_id": ty("integer"), "expires_in": ty("integer"), "user": user,
+            ],
+        ]
         paths["/api/v1/auth/token"] = [
-            "post": op("Issue a bearer token", id: "issue_token", tag: "auth", body: credentials,
-                responses: ["201": response("a bearer token", token), "400": rresp("BadRequest"), "401": rresp("Unauthorized"),
-                            "422": rresp("Unprocessable"),
-                            "429": response("too many sign-in attempts from this address", ref("Error"))], open: true),
-            "delete": op("Revoke this token", id: "revoke_token", tag: "auth",
+            "post": op(
+                "Issue a bearer token", id: "issue_token", tag: "auth", body: credentials,
+                responses: [
+                    "201": response("a bearer token", token), "400": rresp("BadRequest"), "401": rresp("Unauthorized"),
+                    "422": rresp("Unprocessable"),
+                    "429": response("too many sign-in attempts from this address", ref("Error")),
+                ], open: true),
+            "delete": op(
+                "Revoke this token", id: "revoke_token", tag: "auth",
                 responses: ["204": response("revoked"), "401": rresp("Unauthorized")]),
         ]
-        paths["/api/v1/auth/me"] = ["get": op("Current account", id: "me", tag: "auth",
-            responses: ["200": response("the account", user), "401": rresp("Unauthorized")])]
-        paths["/api/v1/auth/tokens"] = ["get": op("List my tokens", id: "list_tokens", tag: "auth",
-            responses: ["200": response("tokens", ty("object")), "401": rresp("Unauthorized")])]
-        paths["/api/v1/auth/tokens/{id}"] = ["delete": op("Revoke a token", id: "revoke_token_by_id", tag: "auth", params: [idParam],
-            responses: ["204": response("revoked"), "401": rresp("Unauthorized"), "404": rresp("NotFound")])]
-        let link: D = ["type": "object", "required": ["resident_id"], "properties": [
-            "resident_id": ty("integer"), "relation": ["type": "string", "enum": ResidentRelation.allCases.map(\.rawValue)],
-            "lives_elsewhere": ty("boolean")]]
+        paths["/api/v1/auth/me"] = [
+            "get": op(
+                "Current account", id: "me", tag: "auth",
+                responses: ["200": response("the account", user), "401": rresp("Unauthorized")])
+        ]
+        paths["/api/v1/auth/tokens"] = [
+            "get": op(
+                "List my tokens", id: "list_tokens", tag: "auth",
+                responses: ["200": response("tokens", ty("object")), "401": rresp("Unauthorized")])
+        ]
+        paths["/api/v1/auth/tokens/{id}"] = [
+            "delete": op(
+                "Revoke a token", id: "revoke_token_by_id", tag: "auth", params: [idParam],
+                responses: ["204": response("revoked"), "401": rresp("Unauthorized"), "404": rresp("NotFound")])
+        ]
+        let link: D = [
+            "type": "object", "required": ["resident_id"],
+            "properties": [
+                "resident_id": ty("integer"),
+                "relation": ["type": "string", "enum": ResidentRelation.allCases.map(\.rawValue)],
+                "lives_elsewhere": ty("boolean"),
+            ],
+        ]
         // The link is undone by naming the household and the resident it linked.
         var linked = response("the household", ref("Household"))
-        linked["links"] = ["UnlinkResident": ["operationId": "unlink_resident",
-            "parameters": ["id": "$response.body#/id", "resident_id": "$request.body#/resident_id"]]]
-        paths["/api/v1/households/{id}/residents"] = ["post": op("Link a resident to a household", id: "link_resident", tag: "households",
-            params: [idParam], body: link, responses: responses(["200": linked, "409": rresp("Conflict")]))]
-        paths["/api/v1/households/{id}/residents/{resident_id}"] = ["delete": op("Unlink a resident", id: "unlink_resident",
-            tag: "households", params: [idParam, param("resident_id", "path")], responses: responses(["200": response("the household", ref("Household"))]))]
-        let newUser: D = ["type": "object", "required": ["username", "password", "role"], "properties": [
-            "username": ty("string"), "password": ["type": "string", "minLength": 8],
-            "role": ["type": "string", "enum": Role.allCases.map(\.rawValue)], "scope": ["type": "string", "example": "community:1"],
-            "display_name": ty("string")]]
-        let userPatch: D = ["type": "object", "properties": ["password": ty("string"), "role": ty("string"), "scope": ty("string"),
-            "display_name": ty("string"), "disabled": ty("boolean")]]
+        linked["links"] = [
+            "UnlinkResident": [
+                "operationId": "unlink_resident",
+                "parameters": ["id": "$response.body#/id", "resident_id": "$request.body#/resident_id"],
+            ]
+        ]
+        paths["/api/v1/households/{id}/residents"] = [
+            "post": op(
+                "Link a resident to a household", id: "link_resident", tag: "households",
+                params: [idParam], body: link, responses: responses(["200": linked, "409": rresp("Conflict")]))
+        ]
+        paths["/api/v1/households/{id}/residents/{resident_id}"] = [
+            "delete": op(
+                "Unlink a resident", id: "unlink_resident",
+                tag: "households", params: [idParam, param("resident_id", "path")],
+                responses: responses(["200": response("the household", ref("Household"))]))
+        ]
+        let newUser: D = [
+            "type": "object", "required": ["username", "password", "role"],
+            "properties": [
+                "username": ty("string"), "password": ["type": "string", "minLength": 8],
+                "role": ["type": "string", "enum": Role.allCases.map(\.rawValue)],
+                "scope": ["type": "string", "example": "community:1"],
+                "display_name": ty("string"),
+            ],
+        ]
+        let userPatch: D = [
+            "type": "object",
+            "properties": [
+                "password": ty("string"), "role": ty("string"), "scope": ty("string"),
+                "display_name": ty("string"), "disabled": ty("boolean"),
+            ],
+        ]
         paths["/api/v1/users"] = [
-            "get": op("List accounts", id: "list_users", tag: "users",
+            "get": op(
+                "List accounts", id: "list_users", tag: "users",
                 params: pagingParams + [enumParam("format", ["json", "csv"])],
                 responses: responses(["200": listWithCSV("accounts", user)])),
-            "post": op("Create an account", id: "create_user", tag: "users", body: newUser,
+            "post": op(
+                "Create an account", id: "create_user", tag: "users", body: newUser,
                 responses: responses(["201": response("created", user), "409": rresp("Conflict")])),
         ]
         paths["/api/v1/users/{id}"] = [
-            "get": op("Read an account", id: "read_user", tag: "users", params: [idParam], responses: responses(["200": response("the account", user)])),
-            "patch": op("Update an account", id: "update_user", tag: "users", params: [idParam, ifMatch], body: userPatch,
+            "get": op(
+                "Read an account", id: "read_user", tag: "users", params: [idParam],
+                responses: responses(["200": response("the account", user)])),
+            "patch": op(
+                "Update an account", id: "update_user", tag: "users", params: [idParam, ifMatch], body: userPatch,
                 responses: responses(["200": response("updated", user), "412": rresp("Stale")])),
         ]
-        paths["/api/v1/audit"] = ["get": op("Audit log", id: "audit", tag: "audit",
-            params: [param("entity", "query", "string"), idFilter("entity_id")] + pagingParams
-                + [enumParam("format", ["json", "csv"])],
-            responses: responses(["200": listWithCSV("entries", ref("AuditEntry"))]))]
+        paths["/api/v1/audit"] = [
+            "get": op(
+                "Audit log", id: "audit", tag: "audit",
+                params: [param("entity", "query", "string"), idFilter("entity_id")] + pagingParams
+                    + [enumParam("format", ["json", "csv"])],
+                responses: responses(["200": listWithCSV("entries", ref("AuditEntry"))]))
+        ]
         paths["/api/v1/imports"] = [
-            "get": op("List imports", id: "list_imports", tag: "imports",
+            "get": op(
+                "List imports", id: "list_imports", tag: "imports",
                 params: pagingParams + [enumParam("format", ["json", "csv"])],
                 responses: responses(["200": listWithCSV("imports", ty("object"))])),
-            "post": ["summary": "Import a household sheet (CSV or XLSX)", "operationId": "import_registry", "tags": ["imports"],
-                "parameters": [param("dry_run", "query", "boolean"), param("subdistrict", "query", "string"), param("filename", "query", "string")],
-                "requestBody": ["required": true, "content": [
-                    "text/csv": ["schema": binary], xlsxMime: ["schema": binary],
-                    "multipart/form-data": ["schema": ["type": "object", "properties": ["file": binary, "dry_run": ty("string"), "subdistrict": ty("string")]]],
-                ]],
-                "responses": responses(["200": response("dry-run report", importReport), "201": response("applied", importReport)])],
+            "post": [
+                "summary": "Import a household sheet (CSV or XLSX)", "operationId": "import_registry",
+                "tags": ["imports"],
+                "parameters": [
+                    param("dry_run", "query", "boolean"), param("subdistrict", "query", "string"),
+                    param("filename", "query", "string"),
+                ],
+                "requestBody": [
+                    "required": true,
+                    "content": [
+                        "text/csv": ["schema": binary], xlsxMime: ["schema": binary],
+                        "multipart/form-data": [
+                            "schema": [
+                                "type": "object",
+                                "properties": ["file": binary, "dry_run": ty("string"), "subdistrict": ty("string")],
+                            ]
+                        ],
+                    ],
+                ],
+                "responses": responses([
+                    "200": response("dry-run report", importReport), "201": response("applied", importReport),
+                ]),
+            ],
         ]
-        paths["/api/v1/imports/{id}"] = ["get": op("Read an import", id: "read_import", tag: "imports", params: [idParam],
-            responses: responses(["200": response("the import", ty("object"))]))]
-        paths["/api/v1/exports/registry"] = ["get": ["summary": "Export the household sheet", "operationId": "export_registry", "tags": ["imports"],
-            "parameters": [enumParam("format", ["csv", "xlsx"]), idFilter("subdistrict_id")],
-            "responses": responses(["200": ["description": "the sheet", "content": ["text/csv": ["schema": ty("string")], xlsxMime: ["schema": binary]]]])]]
+        paths["/api/v1/imports/{id}"] = [
+            "get": op(
+                "Read an import", id: "read_import", tag: "imports", params: [idParam],
+                responses: responses(["200": response("the import", ty("object"))]))
+        ]
+        paths["/api/v1/exports/registry"] = [
+            "get": [
+                "summary": "Export the household sheet", "operationId": "export_registry", "tags": ["imports"],
+                "parameters": [enumParam("format", ["csv", "xlsx"]), idFilter("subdistrict_id")],
+                "responses": responses([
+                    "200": [
+                        "description": "the sheet",
+                        "content": ["text/csv": ["schema": ty("string")], xlsxMime: ["schema": binary]],
+                    ]
+                ]),
+            ]
+        ]
 
-        let threshold: D = ["type": "object", "required": ["numerator", "denominator"],
-            "properties": ["numerator": ty("integer"), "denominator": ty("integer"), "inclusive": ty("boolean")]]
-        let newVote: D = ["type": "object", "required": ["title", "matter", "electorate"], "properties": [
-            "title": ty("string"), "matter": ["type": "integer", "minimum": 1, "maximum": 9],
-            "electorate": ["type": "object", "properties": ["compound_id": ty("integer"), "building_ids": ["type": "array", "items": ty("integer")],
-                "entrance_ids": ["type": "array", "items": ty("integer")], "household_ids": ["type": "array", "items": ty("integer")]]],
-            "thresholds": ["type": "object", "properties": ["quorum_area": threshold, "quorum_owners": threshold,
-                "approval_area": threshold, "approval_owners": threshold]]]]
+        let threshold: D = [
+            "type": "object", "required": ["numerator", "denominator"],
+            "properties": ["numerator": ty("integer"), "denominator": ty("integer"), "inclusive": ty("boolean")],
+        ]
+        let newVote: D = [
+            "type": "object", "required": ["title", "matter", "electorate"],
+            "properties": [
+                "title": ty("string"), "matter": ["type": "integer", "minimum": 1, "maximum": 9],
+                "electorate": [
+                    "type": "object",
+                    "properties": [
+                        "compound_id": ty("integer"), "building_ids": ["type": "array", "items": ty("integer")],
+                        "entrance_ids": ["type": "array", "items": ty("integer")],
+                        "household_ids": ["type": "array", "items": ty("integer")],
+                    ],
+                ],
+                "thresholds": [
+                    "type": "object",
+                    "properties": [
+                        "quorum_area": threshold, "quorum_owners": threshold,
+                        "approval_area": threshold, "approval_owners": threshold,
+                    ],
+                ],
+            ],
+        ]
         let vote = ref("Vote")
         paths["/api/v1/votes"] = [
-            "get": op("List votes", id: "list_votes", tag: "votes", params: [idFilter("compound_id")] + pagingParams,
+            "get": op(
+                "List votes", id: "list_votes", tag: "votes", params: [idFilter("compound_id")] + pagingParams,
                 responses: responses(["200": response("votes", listSchema(vote))])),
-            "post": op("Draft a vote", id: "create_vote", tag: "votes", body: newVote, responses: responses(["201": response("the draft", vote)])),
+            "post": op(
+                "Draft a vote", id: "create_vote", tag: "votes", body: newVote,
+                responses: responses(["201": response("the draft", vote)])),
         ]
-        paths["/api/v1/votes/{id}"] = ["get": op("Read a vote", id: "read_vote", tag: "votes", params: [idParam], responses: responses(["200": response("the vote", vote)]))]
-        paths["/api/v1/votes/{id}/open"] = ["post": op("Open a vote", id: "open_vote", tag: "votes", params: [idParam],
-            responses: responses(["200": response("opened; the electorate is frozen", vote), "409": rresp("Conflict")]))]
-        paths["/api/v1/votes/{id}/close"] = ["post": op("Close a vote", id: "close_vote", tag: "votes", params: [idParam],
-            responses: responses(["200": response("closed; the result is final", vote), "409": rresp("Conflict")]))]
-        paths["/api/v1/votes/{id}/ballots"] = ["post": op("Enter a ballot", id: "cast_ballot", tag: "votes", params: [idParam],
-            body: ["type": "object", "required": ["household_id", "choice"], "properties": ["household_id": ty("integer"),
-                "choice": ["type": "string", "enum": VoteChoice.allCases.map(\.rawValue)], "channel": ["type": "string", "enum": ["online", "paper"]],
-                "paper_number": ty("string")]],
-            responses: responses(["201": response("recorded", ty("object")), "409": rresp("Conflict")]))]
-        paths["/api/v1/votes/{id}/ballots/{ballot_id}/void"] = ["post": op("Void a ballot", id: "void_ballot", tag: "votes",
-            params: [idParam, param("ballot_id", "path")], body: ["type": "object", "required": ["reason"], "properties": ["reason": ty("string")]],
-            responses: responses(["204": response("voided"), "409": rresp("Conflict")]))]
+        paths["/api/v1/votes/{id}"] = [
+            "get": op(
+                "Read a vote", id: "read_vote", tag: "votes", params: [idParam],
+                responses: responses(["200": response("the vote", vote)]))
+        ]
+        paths["/api/v1/votes/{id}/open"] = [
+            "post": op(
+                "Open a vote", id: "open_vote", tag: "votes", params: [idParam],
+                responses: responses([
+                    "200": response("opened; the electorate is frozen", vote), "409": rresp("Conflict"),
+                ]))
+        ]
+        paths["/api/v1/votes/{id}/close"] = [
+            "post": op(
+                "Close a vote", id: "close_vote", tag: "votes", params: [idParam],
+                responses: responses(["200": response("closed; the result is final", vote), "409": rresp("Conflict")]))
+        ]
+        paths["/api/v1/votes/{id}/ballots"] = [
+            "post": op(
+                "Enter a ballot", id: "cast_ballot", tag: "votes", params: [idParam],
+                body: [
+                    "type": "object", "required": ["household_id", "choice"],
+                    "properties": [
+                        "household_id": ty("integer"),
+                        "choice": ["type": "string", "enum": VoteChoice.allCases.map(\.rawValue)],
+                        "channel": ["type": "string", "enum": ["online", "paper"]],
+                        "paper_number": ty("string"),
+                    ],
+                ],
+                responses: responses(["201": response("recorded", ty("object")), "409": rresp("Conflict")]))
+        ]
+        paths["/api/v1/votes/{id}/ballots/{ballot_id}/void"] = [
+            "post": op(
+                "Void a ballot", id: "void_ballot", tag: "votes",
+                params: [idParam, param("ballot_id", "path")],
+                body: ["type": "object", "required": ["reason"], "properties": ["reason": ty("string")]],
+                responses: responses(["204": response("voided"), "409": rresp("Conflict")]))
+        ]
 
         let report = ref("Report")
         paths["/api/v1/reports"] = [
-            "get": op("List supervision reports", id: "list_reports", tag: "reports",
-                params: [idFilter("compound_id"), enumParam("state", ReportState.allCases.map(\.rawValue)),
-                         enumParam("overdue", ["true", "false"]), enumParam("format", ["json", "csv"])] + pagingParams,
+            "get": op(
+                "List supervision reports", id: "list_reports", tag: "reports",
+                params: [
+                    idFilter("compound_id"), enumParam("state", ReportState.allCases.map(\.rawValue)),
+                    enumParam("overdue", ["true", "false"]), enumParam("format", ["json", "csv"]),
+                ] + pagingParams,
                 responses: responses(["200": listWithCSV("reports", report)])),
-            "post": op("File a supervision report", id: "create_report", tag: "reports",
-                body: ["type": "object", "required": ["compound_id", "category", "description"], "properties": [
-                    "compound_id": ty("integer"), "building_id": ty("integer"), "category": ["type": "string", "enum": ReportCategory.allCases.map(\.rawValue)],
-                    "description": ["type": "string", "maxLength": 2000], "photos": ["type": "array", "items": ty("integer")],
-                    "reporter_name": ty("string"), "reporter_phone": ty("string")]],
+            "post": op(
+                "File a supervision report", id: "create_report", tag: "reports",
+                body: [
+                    "type": "object", "required": ["compound_id", "category", "description"],
+                    "properties": [
+                        "compound_id": ty("integer"), "building_id": ty("integer"),
+                        "category": ["type": "string", "enum": ReportCategory.allCases.map(\.rawValue)],
+                        "description": ["type": "string", "maxLength": 2000],
+                        "photos": ["type": "array", "items": ty("integer")],
+                        "reporter_name": ty("string"), "reporter_phone": ty("string"),
+                    ],
+                ],
                 responses: responses(["201": response("filed", report)])),
         ]
-        paths["/api/v1/reports/{id}"] = ["get": op("Read a supervision report", id: "read_report", tag: "reports", params: [idParam],
-            responses: responses(["200": response("the report with its history", report)]))]
-        paths["/api/v1/reports/{id}/transitions"] = ["post": op("Move a report one step", id: "transition_report", tag: "reports", params: [idParam],
-            body: ["type": "object", "required": ["to"], "properties": ["to": ["type": "string", "enum": ReportState.allCases.map(\.rawValue)],
-                "note": ty("string"), "assignee_organisation_id": ty("integer")]],
-            responses: responses(["200": response("moved", report), "409": rresp("Conflict")]))]
+        paths["/api/v1/reports/{id}"] = [
+            "get": op(
+                "Read a supervision report", id: "read_report", tag: "reports", params: [idParam],
+                responses: responses(["200": response("the report with its history", report)]))
+        ]
+        paths["/api/v1/reports/{id}/transitions"] = [
+            "post": op(
+                "Move a report one step", id: "transition_report", tag: "reports", params: [idParam],
+                body: [
+                    "type": "object", "required": ["to"],
+                    "properties": [
+                        "to": ["type": "string", "enum": ReportState.allCases.map(\.rawValue)],
+                        "note": ty("string"), "assignee_organisation_id": ty("integer"),
+                    ],
+                ],
+                responses: responses(["200": response("moved", report), "409": rresp("Conflict")]))
+        ]
 
-        let calendar: D = ["type": "object", "properties": ["year": ty("integer"), "holidays": ["type": "array", "items": ty("string")],
-            "workdays": ["type": "array", "items": ty("string")], "source": ["type": "string", "enum": ["entered", "published", "weekdays"]]]]
+        let calendar: D = [
+            "type": "object",
+            "properties": [
+                "year": ty("integer"), "holidays": ["type": "array", "items": ty("string")],
+                "workdays": ["type": "array", "items": ty("string")],
+                "source": ["type": "string", "enum": ["entered", "published", "weekdays"]],
+            ],
+        ]
         paths["/api/v1/calendars/{year}"] = [
-            "get": op("A year's working-day calendar", id: "read_calendar", tag: "calendars", params: [param("year", "path")],
+            "get": op(
+                "A year's working-day calendar", id: "read_calendar", tag: "calendars", params: [param("year", "path")],
                 responses: responses(["200": response("the calendar", calendar)])),
-            "put": op("Enter a year's holidays and worked weekends", id: "put_calendar", tag: "calendars", params: [param("year", "path")],
-                body: ["type": "object", "properties": ["holidays": ["type": "array", "items": ["type": "string", "format": "date"]],
-                    "workdays": ["type": "array", "items": ["type": "string", "format": "date"]]]],
+            "put": op(
+                "Enter a year's holidays and worked weekends", id: "put_calendar", tag: "calendars",
+                params: [param("year", "path")],
+                body: [
+                    "type": "object",
+                    "properties": [
+                        "holidays": ["type": "array", "items": ["type": "string", "format": "date"]],
+                        "workdays": ["type": "array", "items": ["type": "string", "format": "date"]],
+                    ],
+                ],
                 responses: responses(["200": response("the calendar", calendar)])),
         ]
 
         var schemas: D = Dictionary(uniqueKeysWithValues: specs.map { (recordName($0), recordSchema($0) as Any) })
-        schemas["Error"] = ["type": "object", "required": ["error"], "properties": ["error": ["type": "object", "required": ["code", "message"],
-            "properties": ["code": ty("string"), "message": ty("string"), "field": ["type": "string", "nullable": true]]]]]
-        schemas["User"] = ["type": "object", "properties": ["id": ty("integer"), "username": ty("string"), "role": ty("string"),
-            "scope": ty("string"), "display_name": ty("string"), "disabled": ty("boolean"), "locked": ty("boolean"),
-            "created_at": ty("string"), "version": ty("integer")]]
-        schemas["HouseholdResident"] = ["type": "object", "properties": ["resident_id": ty("integer"), "name": ty("string"),
-            "phone": ty("string"), "relation": ty("string"), "lives_elsewhere": ty("boolean")]]
-        schemas["AuditEntry"] = ["type": "object", "properties": ["id": ty("integer"), "at": ty("string"), "username": ty("string"),
-            "action": ty("string"), "entity": ty("string"), "entity_id": ["type": "integer", "nullable": true],
-            "before": ["type": "string", "nullable": true], "after": ["type": "string", "nullable": true]]]
-        schemas["Vote"] = ["type": "object", "properties": ["id": ty("integer"), "title": ty("string"), "matter": ty("integer"),
-            "compound_id": ty("integer"), "electorate": ty("object"), "status": ["type": "string", "enum": ["draft", "open", "closed"]],
-            "thresholds": ty("object"), "eligible_households": ty("integer"), "ballots_cast": ty("integer"),
-            "created_at": ty("string"), "opened_at": ["type": "string", "nullable": true], "closed_at": ["type": "string", "nullable": true],
-            "version": ty("integer"),
-            "result": ["type": "object", "nullable": true, "properties": ["eligible_owners": ty("integer"), "participating_owners": ty("integer"),
-                "approving_owners": ty("integer"), "eligible_area": ty("string"), "participating_area": ty("string"),
-                "approving_area": ty("string"), "quorum_met": ty("boolean"), "passed": ty("boolean")]]]]
-        schemas["Report"] = ["type": "object", "properties": ["id": ty("integer"), "compound_id": ty("integer"),
-            "building_id": ["type": "integer", "nullable": true], "category": ty("string"), "description": ty("string"),
-            "photos": ["type": "array", "items": ty("integer")], "reporter_name": ty("string"), "reporter_phone": ty("string"),
-            "state": ["type": "string", "enum": ReportState.allCases.map(\.rawValue)], "ball_in_court": ["type": "string", "enum": ["office", "contractor", "reporter", "none"]],
-            "assignee_organisation_id": ["type": "integer", "nullable": true], "state_since": ty("string"),
-            "due_on": ["type": "string", "nullable": true], "overdue": ty("boolean"), "submitted_at": ty("string"), "version": ty("integer"),
-            "history": ["type": "array", "items": ty("object")]]]
-        schemas["ImportReport"] = ["type": "object", "properties": ["dry_run": ty("boolean"), "applied": ty("boolean"),
-            "rows": ty("integer"), "error_count": ty("integer"), "errors": ["type": "array", "items": ty("object")],
-            // How the file was read: format, sheets read (header_row, columns, ignored_columns, filled_down),
-            // skipped_sheets.
-            "reading": ["type": "object", "nullable": true],
-            "reading_summary": ["type": "array", "items": ty("string")]]]
+        schemas["Error"] = [
+            "type": "object", "required": ["error"],
+            "properties": [
+                "error": [
+                    "type": "object", "required": ["code", "message"],
+                    "properties": [
+                        "code": ty("string"), "message": ty("string"), "field": ["type": "string", "nullable": true],
+                    ],
+                ]
+            ],
+        ]
+        schemas["User"] = [
+            "type": "object",
+            "properties": [
+                "id": ty("integer"), "username": ty("string"), "role": ty("string"),
+                "scope": ty("string"), "display_name": ty("string"), "disabled": ty("boolean"), "locked": ty("boolean"),
+                "created_at": ty("string"), "version": ty("integer"),
+            ],
+        ]
+        schemas["HouseholdResident"] = [
+            "type": "object",
+            "properties": [
+                "resident_id": ty("integer"), "name": ty("string"),
+                "phone": ty("string"), "relation": ty("string"), "lives_elsewhere": ty("boolean"),
+            ],
+        ]
+        schemas["AuditEntry"] = [
+            "type": "object",
+            "properties": [
+                "id": ty("integer"), "at": ty("string"), "username": ty("string"),
+                "action": ty("string"), "entity": ty("string"), "entity_id": ["type": "integer", "nullable": true],
+                "before": ["type": "string", "nullable": true], "after": ["type": "string", "nullable": true],
+            ],
+        ]
+        schemas["Vote"] = [
+            "type": "object",
+            "properties": [
+                "id": ty("integer"), "title": ty("string"), "matter": ty("integer"),
+                "compound_id": ty("integer"), "electorate": ty("object"),
+                "status": ["type": "string", "enum": ["draft", "open", "closed"]],
+                "thresholds": ty("object"), "eligible_households": ty("integer"), "ballots_cast": ty("integer"),
+                "created_at": ty("string"), "opened_at": ["type": "string", "nullable": true],
+                "closed_at": ["type": "string", "nullable": true],
+                "version": ty("integer"),
+                "result": [
+                    "type": "object", "nullable": true,
+                    "properties": [
+                        "eligible_owners": ty("integer"), "participating_owners": ty("integer"),
+                        "approving_owners": ty("integer"), "eligible_area": ty("string"),
+                        "participating_area": ty("string"),
+                        "approving_area": ty("string"), "quorum_met": ty("boolean"), "passed": ty("boolean"),
+                    ],
+                ],
+            ],
+        ]
+        schemas["Report"] = [
+            "type": "object",
+            "properties": [
+                "id": ty("integer"), "compound_id": ty("integer"),
+                "building_id": ["type": "integer", "nullable": true], "category": ty("string"),
+                "description": ty("string"),
+                "photos": ["type": "array", "items": ty("integer")], "reporter_name": ty("string"),
+                "reporter_phone": ty("string"),
+                "state": ["type": "string", "enum": ReportState.allCases.map(\.rawValue)],
+                "ball_in_court": ["type": "string", "enum": ["office", "contractor", "reporter", "none"]],
+                "assignee_organisation_id": ["type": "integer", "nullable": true], "state_since": ty("string"),
+                "due_on": ["type": "string", "nullable": true], "overdue": ty("boolean"), "submitted_at": ty("string"),
+                "version": ty("integer"),
+                "history": ["type": "array", "items": ty("object")],
+            ],
+        ]
+        schemas["ImportReport"] = [
+            "type": "object",
+            "properties": [
+                "dry_run": ty("boolean"), "applied": ty("boolean"),
+                "rows": ty("integer"), "error_count": ty("integer"),
+                "errors": ["type": "array", "items": ty("object")],
+                // How the file was read: format, sheets read (header_row, columns, ignored_columns, filled_down),
+                // skipped_sheets.
+                "reading": ["type": "object", "nullable": true],
+                "reading_summary": ["type": "array", "items": ty("string")],
+            ],
+        ]
         programme(&paths, &schemas)
         participation(&paths)
         func err(_ d: String) -> D { response(d, ref("Error")) }
         return [
             "openapi": "3.0.3",
-            "info": ["title": "Courtyard API", "version": "1.0.0",
-                     "description": "Registry, accounts, votes, reports, projects, schedules and bulletins of the Courtyard renewal programme. Every error has the body {\"error\": {\"code\", \"message\", \"field\"}}."],
+            "info": [
+                "title": "Courtyard API", "version": "1.0.0",
+                "description":
+                    "Registry, accounts, votes, reports, projects, schedules and bulletins of the Courtyard renewal programme. Every error has the body {\"error\": {\"code\", \"message\", \"field\"}}.",
+            ],
             "servers": [["url": "/"]],
             "security": [["bearer": [String]()]],
             "paths": paths,
             "components": [
                 "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer"]],
                 "schemas": schemas,
-                "responses": ["BadRequest": err("malformed request"), "Unauthorized": err("not signed in"),
-                              "Forbidden": err("the role may not do this"), "NotFound": err("no such record in your scope"),
-                              "Conflict": err("conflicts with existing data"), "Stale": err("If-Match does not match the current version"),
-                              "Unprocessable": err("a field is invalid")],
+                "responses": [
+                    "BadRequest": err("malformed request"), "Unauthorized": err("not signed in"),
+                    "Forbidden": err("the role may not do this"), "NotFound": err("no such record in your scope"),
+                    "Conflict": err("conflicts with existing data"),
+                    "Stale": err("If-Match does not match the current version"),
+                    "Unprocessable": err("a field is invalid"),
+                ],
             ],
         ]
     }

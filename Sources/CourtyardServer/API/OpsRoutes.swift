@@ -8,19 +8,24 @@ enum OpsRoutes {
         router.get("healthz") { _, _ -> Response in
             let level = try await Migrations.currentVersion(services.database)
             let ok = level == Migrations.latest
-            return JSONBody.response(.object([
-                ("status", .string(ok ? "ok" : "migrating")), ("database", .string(services.database.kind.rawValue)),
-                ("migration", .int(Int64(level))), ("migration_latest", .int(Int64(Migrations.latest))),
-            ]), status: ok ? .ok : .serviceUnavailable)
+            return JSONBody.response(
+                .object([
+                    ("status", .string(ok ? "ok" : "migrating")),
+                    ("database", .string(services.database.kind.rawValue)),
+                    ("migration", .int(Int64(level))), ("migration_latest", .int(Int64(Migrations.latest))),
+                ]), status: ok ? .ok : .serviceUnavailable)
         }
         router.get("metrics") { _, _ -> Response in
-            let text = services.metrics.render(poolMax: services.database.maxConnections,
+            let text = services.metrics.render(
+                poolMax: services.database.maxConnections,
                 poolInUse: services.database.connectionsInUse, databaseKind: services.database.kind.rawValue)
-            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                 body: .init(byteBuffer: ByteBuffer(string: text)))
         }
         router.get("api/v1/openapi.json") { _, _ -> Response in
-            Response(status: .ok, headers: [.contentType: "application/json"],
+            Response(
+                status: .ok, headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
         }
     }

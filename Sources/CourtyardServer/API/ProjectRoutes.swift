@@ -7,16 +7,27 @@ import Hummingbird
 enum ProjectRoutes {
     static func add(to api: RouterGroup<AppContext>, services: Services) {
         let projects = ProjectRepository(database: services.database)
-        @Sendable func calendar() async throws -> WorkCalendar { try await CalendarRepository(database: services.database).calendar() }
-        @Sendable func id(_ context: AppContext, _ name: String = "id") throws -> Int64 { try context.parameters.require(name, as: Int64.self) }
+        @Sendable func calendar() async throws -> WorkCalendar {
+            try await CalendarRepository(database: services.database).calendar()
+        }
+        @Sendable func id(_ context: AppContext, _ name: String = "id") throws -> Int64 {
+            try context.parameters.require(name, as: Int64.self)
+        }
 
         api.get("work_catalogue") { _, context -> Response in
             _ = try context.actor()
             let items: [JSONValue] = WorkCatalogue.items.map {
-                .object([("code", .string($0.code)), ("category", .string($0.category.rawValue)), ("name_zh", .string($0.zh)),
-                         ("name_en", .string($0.en)), ("unit", .string($0.unit))])
+                .object([
+                    ("code", .string($0.code)), ("category", .string($0.category.rawValue)),
+                    ("name_zh", .string($0.zh)),
+                    ("name_en", .string($0.en)), ("unit", .string($0.unit)),
+                ])
             }
-            return JSONBody.response(.object([("categories", .array(WorkCategory.allCases.map { .string($0.rawValue) })), ("items", .array(items))]))
+            return JSONBody.response(
+                .object([
+                    ("categories", .array(WorkCategory.allCases.map { .string($0.rawValue) })),
+                    ("items", .array(items)),
+                ]))
         }
 
         api.get("gates") { _, context -> Response in
@@ -27,24 +38,35 @@ enum ProjectRoutes {
         // MARK: Projects
         api.post("projects") { request, context -> Response in
             let body = try await JSONBody.object(request, context: context)
-            guard let year = body["batch_year"]?.intValue else { throw AppError.unprocessable("required", "batch_year is required", field: "batch_year") }
-            let p = try await projects.create(compoundId: try body.requiredID("compound_id"), batchYear: Int(year), deadline: try body.requiredDay("deadline"),
+            guard let year = body["batch_year"]?.intValue else {
+                throw AppError.unprocessable("required", "batch_year is required", field: "batch_year")
+            }
+            let p = try await projects.create(
+                compoundId: try body.requiredID("compound_id"), batchYear: Int(year),
+                deadline: try body.requiredDay("deadline"),
                 fields: try fields(body), actor: try context.actor())
             return JSONBody.response(p, status: .created, etag: etag(p))
         }
         api.get("projects") { request, context -> Response in
             let q = request.uri.queryParameters
-            var filter = ProjectRepository.Filter(batchYear: q.get("batch_year").flatMap { Int($0) }, compoundId: q.get("compound_id").flatMap { Int64($0) },
+            var filter = ProjectRepository.Filter(
+                batchYear: q.get("batch_year").flatMap { Int($0) },
+                compoundId: q.get("compound_id").flatMap { Int64($0) },
                 communityId: q.get("community_id").flatMap { Int64($0) })
             if let s = q.get("stage") {
-                guard let stage = ProjectStage(rawValue: s) else { throw AppError.badRequest("invalid_filter", "unknown stage \(s)", field: "stage") }
+                guard let stage = ProjectStage(rawValue: s) else {
+                    throw AppError.badRequest("invalid_filter", "unknown stage \(s)", field: "stage")
+                }
                 filter.stage = stage
             }
             let paging = try ListPage.paging(request)
             let items = try await projects.list(actor: try context.actor(), filter: filter, paging: paging)
             if ListCSV.wanted(request) {
-                return ListCSV.response(columns: ["id", "community_name", "compound_name", "households", "batch_year", "stage", "deadline",
-                    "started_on", "completed_on", "percent_complete", "budget_fen", "contractor_name"], items: items, filename: "projects")
+                return ListCSV.response(
+                    columns: [
+                        "id", "community_name", "compound_name", "households", "batch_year", "stage", "deadline",
+                        "started_on", "completed_on", "percent_complete", "budget_fen", "contractor_name",
+                    ], items: items, filename: "projects")
             }
             return ListPage.response(items, paging)
         }
@@ -55,40 +77,56 @@ enum ProjectRoutes {
         api.patch("projects/:id") { request, context -> Response in
             let body = try await JSONBody.object(request, context: context)
             let pid = try id(context)
-            let p = try await projects.update(id: pid, fields: try fields(body), ifVersion: try RegistryRoutes.expectedVersion(request, id: pid),
+            let p = try await projects.update(
+                id: pid, fields: try fields(body), ifVersion: try RegistryRoutes.expectedVersion(request, id: pid),
                 actor: try context.actor())
             return JSONBody.response(p, etag: etag(p))
         }
         api.post("projects/:id/work_items") { request, context -> Response in
             let body = try await JSONBody.object(request, context: context)
-            guard let code = body["code"]?.stringValue else { throw AppError.unprocessable("required", "code is required", field: "code") }
+            guard let code = body["code"]?.stringValue else {
+                throw AppError.unprocessable("required", "code is required", field: "code")
+            }
             // A work item's budget is summed and weighted by percent in SQL, so it is bounded before it is stored.
             let maxBudget = ProjectRepository.maxBudgetFen
             guard let budget = body["budget_fen"]?.intValue, (0...maxBudget).contains(budget) else {
-                throw AppError.unprocessable("invalid",
+                throw AppError.unprocessable(
+                    "invalid",
                     "budget_fen is a whole number of fen from 0 to \(maxBudget)", field: "budget_fen")
             }
             let quantity = try decimal(body["quantity"], field: "quantity")
-            let p = try await projects.addWorkItem(projectId: try id(context), .init(code: code, name: try body.optionalText("name"), quantity: quantity,
-                unit: try body.optionalText("unit"), budgetFen: budget), actor: try context.actor())
+            let p = try await projects.addWorkItem(
+                projectId: try id(context),
+                .init(
+                    code: code, name: try body.optionalText("name"), quantity: quantity,
+                    unit: try body.optionalText("unit"), budgetFen: budget), actor: try context.actor())
             return JSONBody.response(p, status: .created)
         }
         api.delete("projects/:id/work_items/:item") { _, context -> Response in
-            JSONBody.response(try await projects.deleteWorkItem(projectId: try id(context), itemId: try id(context, "item"), actor: try context.actor()))
+            JSONBody.response(
+                try await projects.deleteWorkItem(
+                    projectId: try id(context), itemId: try id(context, "item"), actor: try context.actor()))
         }
         api.post("projects/:id/advance") { request, context -> Response in
             let body = try await JSONBody.object(request, context: context)
-            let p = try await projects.advance(id: try id(context), evidence: try evidence(body["evidence"]), note: try body.optionalText("note") ?? "",
+            let p = try await projects.advance(
+                id: try id(context), evidence: try evidence(body["evidence"]),
+                note: try body.optionalText("note") ?? "",
                 actor: try context.actor())
             return JSONBody.response(p)
         }
         api.post("projects/:id/acceptances") { request, context -> Response in
             let body = try await JSONBody.object(request, context: context)
             var participants: [String] = []
-            if case .array(let a) = body["participants"] ?? .null { participants = a.compactMap(\.stringValue) }
-            else if let s = body["participants"]?.stringValue { participants = s.split(whereSeparator: { "、,，;；\n".contains($0) }).map(String.init) }
-            let p = try await projects.addAcceptance(projectId: try id(context), kind: try body.requiredCase("kind", ProjectRepository.AcceptanceKind.self),
-                date: try body.requiredDay("date"), result: try body.requiredCase("result", ProjectRepository.AcceptanceResult.self),
+            if case .array(let a) = body["participants"] ?? .null {
+                participants = a.compactMap(\.stringValue)
+            } else if let s = body["participants"]?.stringValue {
+                participants = s.split(whereSeparator: { "、,，;；\n".contains($0) }).map(String.init)
+            }
+            let p = try await projects.addAcceptance(
+                projectId: try id(context), kind: try body.requiredCase("kind", ProjectRepository.AcceptanceKind.self),
+                date: try body.requiredDay("date"),
+                result: try body.requiredCase("result", ProjectRepository.AcceptanceResult.self),
                 participants: participants, note: try body.optionalText("note") ?? "", actor: try context.actor())
             return JSONBody.response(p, status: .created)
         }
@@ -96,20 +134,33 @@ enum ProjectRoutes {
         // MARK: Attachments
         api.post("attachments") { request, context -> Response in
             let actor = try context.actor()
-            guard [.fileReports, .manageProjects, .writeSiteLogs, .writeSiteChecks, .manageVotes].contains(where: { Permissions.allows(actor.role, $0) }) else {
+            guard
+                [.fileReports, .manageProjects, .writeSiteLogs, .writeSiteChecks, .manageVotes].contains(where: {
+                    Permissions.allows(actor.role, $0)
+                })
+            else {
                 throw AppError.forbidden
             }
             let form = try await MultipartForm.read(request)
-            guard let file = form.files["file"] else { throw AppError.unprocessable("required", "send the file in the form field \"file\"", field: "file") }
-            return JSONBody.response(try await AttachmentRepository(database: services.database).create(filename: file.filename, bytes: file.bytes, actor: actor),
+            guard let file = form.files["file"] else {
+                throw AppError.unprocessable("required", "send the file in the form field \"file\"", field: "file")
+            }
+            return JSONBody.response(
+                try await AttachmentRepository(database: services.database).create(
+                    filename: file.filename, bytes: file.bytes, actor: actor),
                 status: .created)
         }
         api.get("attachments/:id") { _, context -> Response in
             let file = try await AttachmentRepository(database: services.database)
                 .read(id: try id(context), actor: try context.actor())
-            let safeName = file.filename.unicodeScalars.allSatisfy { $0.isASCII && $0 != "\"" } ? file.filename : "attachment"
-            return Response(status: .ok, headers: [.contentType: file.contentType, .contentDisposition: "inline; filename=\"\(safeName)\"",
-                .cacheControl: "private, max-age=86400", .init("X-Content-Type-Options")!: "nosniff"], body: .init(byteBuffer: file.bytes))
+            let safeName =
+                file.filename.unicodeScalars.allSatisfy { $0.isASCII && $0 != "\"" } ? file.filename : "attachment"
+            return Response(
+                status: .ok,
+                headers: [
+                    .contentType: file.contentType, .contentDisposition: "inline; filename=\"\(safeName)\"",
+                    .cacheControl: "private, max-age=86400", .init("X-Content-Type-Options")!: "nosniff",
+                ], body: .init(byteBuffer: file.bytes))
         }
 
         // MARK: Schedule
@@ -129,7 +180,8 @@ enum ProjectRoutes {
             let body = try await JSONBody.object(request, context: context)
             let taskId = try id(context, "task")
             let t = try await ScheduleRepository(database: services.database, calendar: try await calendar())
-                .updateTask(projectId: try id(context), taskId: taskId, change: try taskChange(body),
+                .updateTask(
+                    projectId: try id(context), taskId: taskId, change: try taskChange(body),
                     ifVersion: try RegistryRoutes.expectedVersion(request, id: taskId), actor: try context.actor())
             return JSONBody.response(t)
         }
@@ -141,18 +193,22 @@ enum ProjectRoutes {
         api.get("projects/:id/schedule") { request, context -> Response in
             let (mode, start) = try scheduleQuery(request)
             let repo = ScheduleRepository(database: services.database, calendar: try await calendar())
-            let plan = try await repo.plan(projectId: try id(context), mode: mode, start: start, actor: try context.actor())
+            let plan = try await repo.plan(
+                projectId: try id(context), mode: mode, start: start, actor: try context.actor())
             return JSONBody.response(repo.scheduleJSON(plan))
         }
         api.post("projects/:id/baseline") { request, context -> Response in
             let (mode, start) = try scheduleQuery(request)
             let repo = ScheduleRepository(database: services.database, calendar: try await calendar())
-            return JSONBody.response(try await repo.setBaseline(projectId: try id(context), mode: mode, start: start, actor: try context.actor()))
+            return JSONBody.response(
+                try await repo.setBaseline(
+                    projectId: try id(context), mode: mode, start: start, actor: try context.actor()))
         }
         api.get("projects/:id/gantt.svg") { request, context -> Response in
             let (mode, start) = try scheduleQuery(request)
             let repo = ScheduleRepository(database: services.database, calendar: try await calendar())
-            let plan = try await repo.plan(projectId: try id(context), mode: mode, start: start, actor: try context.actor())
+            let plan = try await repo.plan(
+                projectId: try id(context), mode: mode, start: start, actor: try context.actor())
             return svg(GanttChart.draw(plan, today: Clock.today, lang: context.lang))
         }
 
@@ -163,23 +219,35 @@ enum ProjectRoutes {
             if case .array(let a) = body["progress"] ?? .null {
                 for p in a {
                     guard let item = p["work_item_id"]?.intValue, let pc = p["percent"]?.intValue else {
-                        throw AppError.unprocessable("invalid", "progress lists {work_item_id, percent}", field: "progress")
+                        throw AppError.unprocessable(
+                            "invalid", "progress lists {work_item_id, percent}", field: "progress")
                     }
                     progress.append((item, Int(pc)))
                 }
             }
-            guard let workers = try body.optionalInt("workers") ?? 0 else { throw AppError.unprocessable("invalid", "workers is a number", field: "workers") }
-            let log = try await LedgerRepository(database: services.database, calendar: try await calendar()).addSiteLog(projectId: try id(context),
-                .init(date: try body.requiredDay("date"), weather: try body.optionalText("weather") ?? "", workers: Int(workers),
-                      workDone: try body.optionalText("work_done") ?? "", issues: try body.optionalText("issues") ?? "", progress: progress,
-                      photos: try body.idList("photos")), actor: try context.actor())
+            guard let workers = try body.optionalInt("workers") ?? 0 else {
+                throw AppError.unprocessable("invalid", "workers is a number", field: "workers")
+            }
+            let log = try await LedgerRepository(database: services.database, calendar: try await calendar())
+                .addSiteLog(
+                    projectId: try id(context),
+                    .init(
+                        date: try body.requiredDay("date"), weather: try body.optionalText("weather") ?? "",
+                        workers: Int(workers),
+                        workDone: try body.optionalText("work_done") ?? "",
+                        issues: try body.optionalText("issues") ?? "", progress: progress,
+                        photos: try body.idList("photos")), actor: try context.actor())
             return JSONBody.response(log, status: .created)
         }
         api.get("projects/:id/site_logs") { request, context -> Response in
-            let items = try await LedgerRepository(database: services.database, calendar: try await calendar()).siteLogs(projectId: try id(context),
-                actor: try context.actor())
+            let items = try await LedgerRepository(database: services.database, calendar: try await calendar())
+                .siteLogs(
+                    projectId: try id(context),
+                    actor: try context.actor())
             if ListCSV.wanted(request) {
-                return ListCSV.response(columns: ["date", "weather", "workers", "work_done", "issues", "created_by"], items: items, filename: "site-logs")
+                return ListCSV.response(
+                    columns: ["date", "weather", "workers", "work_done", "issues", "created_by"], items: items,
+                    filename: "site-logs")
             }
             return ListPage.response(all: items, try ListPage.paging(request))
         }
@@ -198,25 +266,33 @@ enum ProjectRoutes {
             if case .array(let a) = body["findings"] ?? .null {
                 for f in a {
                     guard let d = f["description"]?.stringValue else {
-                        throw AppError.unprocessable("invalid", "findings lists {description, photos, due_on}", field: "findings")
+                        throw AppError.unprocessable(
+                            "invalid", "findings lists {description, photos, due_on}", field: "findings")
                     }
                     let due = f["due_on"]?.stringValue.flatMap { Day($0) }
                     findings.append((d, f["photos"]?.idList ?? [], due))
                 }
             }
-            let check = try await LedgerRepository(database: services.database, calendar: try await calendar()).addCheck(projectId: try id(context),
-                .init(date: try body.requiredDay("date"), items: items, findings: findings), actor: try context.actor())
+            let check = try await LedgerRepository(database: services.database, calendar: try await calendar())
+                .addCheck(
+                    projectId: try id(context),
+                    .init(date: try body.requiredDay("date"), items: items, findings: findings),
+                    actor: try context.actor())
             return JSONBody.response(check, status: .created)
         }
         api.get("projects/:id/checks") { request, context -> Response in
-            let items = try await LedgerRepository(database: services.database, calendar: try await calendar()).checks(projectId: try id(context),
+            let items = try await LedgerRepository(database: services.database, calendar: try await calendar()).checks(
+                projectId: try id(context),
                 actor: try context.actor())
             return ListPage.response(all: items, try ListPage.paging(request))
         }
         api.post("findings/:id/:step") { request, context -> Response in
-            guard let step = LedgerRepository.FindingStep(rawValue: try context.parameters.require("step")) else { throw AppError.notFound }
+            guard let step = LedgerRepository.FindingStep(rawValue: try context.parameters.require("step")) else {
+                throw AppError.notFound
+            }
             let body = (try? await JSONBody.object(request, context: context)) ?? [:]
-            let f = try await LedgerRepository(database: services.database, calendar: try await calendar()).stepFinding(id: try id(context), step: step,
+            let f = try await LedgerRepository(database: services.database, calendar: try await calendar()).stepFinding(
+                id: try id(context), step: step,
                 note: body["note"]?.stringValue ?? "", actor: try context.actor())
             return JSONBody.response(f)
         }
@@ -228,26 +304,36 @@ enum ProjectRoutes {
     }
 
     static func svg(_ text: String) -> Response {
-        Response(status: .ok, headers: [.contentType: "image/svg+xml; charset=utf-8", .cacheControl: "no-store"],
+        Response(
+            status: .ok, headers: [.contentType: "image/svg+xml; charset=utf-8", .cacheControl: "no-store"],
             body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     static func fields(_ body: [String: JSONValue]) throws -> ProjectRepository.Fields {
         var f = ProjectRepository.Fields()
         if let d = try body.optionalDay("deadline") {
-            guard let d else { throw AppError.unprocessable("required", "a project always has a deadline", field: "deadline") }
+            guard let d else {
+                throw AppError.unprocessable("required", "a project always has a deadline", field: "deadline")
+            }
             f.deadline = d
         }
         f.plannedStart = try body.optionalDay("planned_start")
         if let m = body["is_model"] {
-            guard case .bool(let b) = m else { throw AppError.unprocessable("invalid", "is_model is true or false", field: "is_model") }
+            guard case .bool(let b) = m else {
+                throw AppError.unprocessable("invalid", "is_model is true or false", field: "is_model")
+            }
             f.isModel = b
         }
         if let w = try body.optionalText("model_writeup") {
-            guard w.count <= 2000 else { throw AppError.unprocessable("too_long", "the write-up is at most 2,000 characters", field: "model_writeup") }
+            guard w.count <= 2000 else {
+                throw AppError.unprocessable(
+                    "too_long", "the write-up is at most 2,000 characters", field: "model_writeup")
+            }
             f.modelWriteup = w
         }
-        for (field, _) in ProjectRepository.roles { if let o = try body.optionalInt(field) { f.organisations[field] = o } }
+        for (field, _) in ProjectRepository.roles {
+            if let o = try body.optionalInt(field) { f.organisations[field] = o }
+        }
         return f
     }
 
@@ -256,7 +342,9 @@ enum ProjectRoutes {
     /// "document_type"}`. A bare attachment id says nothing of what the paper is, so it is refused.
     static func evidence(_ value: JSONValue?) throws -> [Evidence] {
         guard let value, value != .null else { return [] }
-        guard case .array(let a) = value else { throw AppError.unprocessable("invalid", "evidence is a list", field: "evidence") }
+        guard case .array(let a) = value else {
+            throw AppError.unprocessable("invalid", "evidence is a list", field: "evidence")
+        }
         return try a.map(evidenceItem)
     }
 
@@ -266,42 +354,67 @@ enum ProjectRoutes {
             guard let id = item["attachment_id"]?.intValue,
                 let type = item["document_type"]?.stringValue.flatMap(DocumentType.init(rawValue:))
             else {
-                throw AppError.unprocessable("invalid", "a document is {kind: document, attachment_id, document_type} with "
-                    + "document_type one of " + DocumentType.allCases.map(\.rawValue).joined(separator: ", "), field: "evidence")
+                throw AppError.unprocessable(
+                    "invalid",
+                    "a document is {kind: document, attachment_id, document_type} with "
+                        + "document_type one of " + DocumentType.allCases.map(\.rawValue).joined(separator: ", "),
+                    field: "evidence")
             }
             return .document(attachmentId: id, type: type)
         }
-        guard let k = item["kind"]?.stringValue, let kind = EvidenceKind(rawValue: k), let id = item["id"]?.intValue else {
-            throw AppError.unprocessable("invalid", "evidence items are records {kind, id} with kind one of \(kinds), "
-                + "or documents {kind: document, attachment_id, document_type}", field: "evidence")
+        guard let k = item["kind"]?.stringValue, let kind = EvidenceKind(rawValue: k), let id = item["id"]?.intValue
+        else {
+            throw AppError.unprocessable(
+                "invalid",
+                "evidence items are records {kind, id} with kind one of \(kinds), "
+                    + "or documents {kind: document, attachment_id, document_type}", field: "evidence")
         }
         return .record(kind, id: id)
     }
 
     /// Each gate with the records and document types it takes.
     static func gates() -> JSONValue {
-        .object([("items", .array(ProjectStage.allCases.filter { $0 != .consultation }.map { stage in
-            .object([("gate", .string(stage.gate)), ("from", .string(ProjectStage.allCases[stage.index - 1].rawValue)),
-                     ("to", .string(stage.rawValue)), ("record_kinds", .array(stage.recordKinds.map { .string($0.rawValue) })),
-                     ("document_types", .array(stage.documentTypes.map { .string($0.rawValue) }))])
-        })), ("next_cursor", .null)])
+        .object([
+            (
+                "items",
+                .array(
+                    ProjectStage.allCases.filter { $0 != .consultation }.map { stage in
+                        .object([
+                            ("gate", .string(stage.gate)),
+                            ("from", .string(ProjectStage.allCases[stage.index - 1].rawValue)),
+                            ("to", .string(stage.rawValue)),
+                            ("record_kinds", .array(stage.recordKinds.map { .string($0.rawValue) })),
+                            ("document_types", .array(stage.documentTypes.map { .string($0.rawValue) })),
+                        ])
+                    })
+            ), ("next_cursor", .null),
+        ])
     }
 
     static func taskChange(_ body: [String: JSONValue]) throws -> ScheduleRepository.TaskChange {
         var c = ScheduleRepository.TaskChange()
         c.name = try body.optionalText("name")
         if let d = try body.optionalInt("duration_days") {
-            guard let d else { throw AppError.unprocessable("invalid", "duration_days is a number of working days", field: "duration_days") }
+            guard let d else {
+                throw AppError.unprocessable(
+                    "invalid", "duration_days is a number of working days", field: "duration_days")
+            }
             c.duration = Int(d)
         }
         // depends_on lists task ids, or {"task_id", "lag_days"} for a wait in working days after the predecessor.
         if let deps = body["depends_on"], deps != .null {
-            guard case .array(let items) = deps else { throw AppError.unprocessable("invalid", "depends_on is a list", field: "depends_on") }
+            guard case .array(let items) = deps else {
+                throw AppError.unprocessable("invalid", "depends_on is a list", field: "depends_on")
+            }
             var ids: [Int64] = []
             for item in items {
-                if let id = item.intValue { ids.append(id); continue }
+                if let id = item.intValue {
+                    ids.append(id)
+                    continue
+                }
                 guard let id = item["task_id"]?.intValue else {
-                    throw AppError.unprocessable("invalid", "depends_on lists task ids or {task_id, lag_days}", field: "depends_on")
+                    throw AppError.unprocessable(
+                        "invalid", "depends_on lists task ids or {task_id, lag_days}", field: "depends_on")
                 }
                 ids.append(id)
                 if let lag = item["lag_days"]?.intValue { c.lags[id] = Int(lag) }
@@ -322,7 +435,9 @@ enum ProjectRoutes {
         }
         var start: Day?
         if let s = q.get("start") {
-            guard let d = Day(s) else { throw AppError.badRequest("invalid", "start is a date as YYYY-MM-DD", field: "start") }
+            guard let d = Day(s) else {
+                throw AppError.badRequest("invalid", "start is a date as YYYY-MM-DD", field: "start")
+            }
             start = d
         }
         return (mode, start)
@@ -334,7 +449,8 @@ enum ProjectRoutes {
     /// A quantity as a number or decimal text, kept in hundredths; checked for range before it is scaled.
     static func decimal(_ value: JSONValue?, field: String) throws -> Area {
         guard let value else { throw AppError.unprocessable("required", "\(field) is required", field: field) }
-        let invalid = AppError.unprocessable("invalid",
+        let invalid = AppError.unprocessable(
+            "invalid",
             "\(field) is a number from 0.01 to \(maxWholeQuantity) with at most two decimals", field: field)
         if let i = value.intValue {
             guard i > 0, i <= maxWholeQuantity else { throw invalid }

@@ -1,6 +1,7 @@
 import CourtyardDomain
 import CourtyardSheets
 import CourtyardStore
+import Foundation
 import Hummingbird
 
 /// The registry's resources, all alike: list (with filters, cursor and CSV), read, create, update, delete.
@@ -16,15 +17,20 @@ enum RegistryRoutes {
             }
             var elsewhere = false
             if let v = body["lives_elsewhere"] {
-                guard case .bool(let b) = v else { throw AppError.unprocessable("invalid", "lives_elsewhere must be true or false", field: "lives_elsewhere") }
+                guard case .bool(let b) = v else {
+                    throw AppError.unprocessable(
+                        "invalid", "lives_elsewhere must be true or false", field: "lives_elsewhere")
+                }
                 elsewhere = b
             }
-            let record = try await services.registry.link(householdId: try context.parameters.require("id", as: Int64.self),
+            let record = try await services.registry.link(
+                householdId: try context.parameters.require("id", as: Int64.self),
                 residentId: rid, relation: relation, livesElsewhere: elsewhere, actor: try context.actor())
             return JSONBody.response(record.json, etag: etag(record))
         }
         api.delete("households/:id/residents/:resident_id") { _, context -> Response in
-            let record = try await services.registry.unlink(householdId: try context.parameters.require("id", as: Int64.self),
+            let record = try await services.registry.unlink(
+                householdId: try context.parameters.require("id", as: Int64.self),
                 residentId: try context.parameters.require("resident_id", as: Int64.self), actor: try context.actor())
             return JSONBody.response(record.json, etag: etag(record))
         }
@@ -38,7 +44,8 @@ enum RegistryRoutes {
         guard var tag = request.headers[.ifMatch]?.trimmingCharacters(in: .whitespaces) else { return nil }
         if tag.isEmpty || tag == "*" { return nil }
         guard tag.range(of: OpenAPIDocument.entityTagPattern, options: .regularExpression) != nil else {
-            throw AppError.badRequest("invalid_if_match", "If-Match is an ETag this server gave, as \"id-version\"",
+            throw AppError.badRequest(
+                "invalid_if_match", "If-Match is an ETag this server gave, as \"id-version\"",
                 field: "If-Match")
         }
         if tag.hasPrefix("W/") { tag.removeFirst(2) }
@@ -52,7 +59,8 @@ enum RegistryRoutes {
         let params = request.uri.queryParameters
         var q = ListQuery()
         for (k, v) in params {
-            let key = String(k), value = String(v)
+            let key = String(k)
+            let value = String(v)
             switch key {
             case "limit":
                 guard let n = Int(value), n >= 1, n <= 1000 else {
@@ -60,7 +68,9 @@ enum RegistryRoutes {
                 }
                 q.limit = n
             case "cursor":
-                guard let c = Int64(value) else { throw AppError.badRequest("invalid_cursor", "cursor is not one this server gave", field: "cursor") }
+                guard let c = Int64(value) else {
+                    throw AppError.badRequest("invalid_cursor", "cursor is not one this server gave", field: "cursor")
+                }
                 q.cursor = c
             case "q": q.search = value
             case "format", "lang": continue
@@ -85,13 +95,16 @@ enum RegistryRoutes {
                 return csvResponse(spec, records, filename: spec.name)
             }
             let page = try await services.registry.list(spec, query: query, actor: actor)
-            return JSONBody.response(.object([
-                ("items", .array(page.items.map(\.json))), ("next_cursor", page.next.map { .string(String($0)) } ?? .null),
-            ]))
+            return JSONBody.response(
+                .object([
+                    ("items", .array(page.items.map(\.json))),
+                    ("next_cursor", page.next.map { .string(String($0)) } ?? .null),
+                ]))
         }
         api.get(item) { request, context -> Response in
             let actor = try context.require(spec.readCapability)
-            let record = try await services.registry.get(spec, id: try context.parameters.require("id", as: Int64.self), actor: actor)
+            let record = try await services.registry.get(
+                spec, id: try context.parameters.require("id", as: Int64.self), actor: actor)
             let tag = etag(record)
             if request.headers[.ifNoneMatch] == tag { return Response(status: .notModified, headers: [.eTag: tag]) }
             return JSONBody.response(record.json, etag: tag)
@@ -108,22 +121,23 @@ enum RegistryRoutes {
             let actor = try context.require(spec.writeCapability)
             let id = try context.parameters.require("id", as: Int64.self)
             let body = try await JSONBody.object(request, context: context)
-            let record = try await services.registry.update(spec, id: id, input: body,
+            let record = try await services.registry.update(
+                spec, id: id, input: body,
                 expectedVersion: try expectedVersion(request, id: id), actor: actor)
             return JSONBody.response(record.json, etag: etag(record))
         }
         api.delete(item) { request, context -> Response in
             let actor = try context.require(spec.writeCapability)
             let id = try context.parameters.require("id", as: Int64.self)
-            try await services.registry.delete(spec, id: id, expectedVersion: try expectedVersion(request, id: id), actor: actor)
+            try await services.registry.delete(
+                spec, id: id, expectedVersion: try expectedVersion(request, id: id), actor: actor)
             return Response(status: .noContent)
         }
     }
 
     /// A list as CSV: the JSON fields as columns, nested lists left out.
     static func csvResponse(_ spec: ResourceSpec, _ records: [Record], filename: String) -> Response {
-        ListCSV.response(columns: ["id"] + spec.fields.map(\.name) + ["version"], items: records.map(\.json), filename: filename)
+        ListCSV.response(
+            columns: ["id"] + spec.fields.map(\.name) + ["version"], items: records.map(\.json), filename: filename)
     }
 }
-
-import Foundation

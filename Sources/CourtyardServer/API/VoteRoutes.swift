@@ -9,11 +9,14 @@ enum VoteRoutes {
         api.post("votes") { request, context -> Response in
             let actor = try context.require(.manageVotes)
             let body = try await JSONBody.object(request, context: context)
-            guard let title = body["title"]?.stringValue else { throw AppError.unprocessable("required", "title is required", field: "title") }
+            guard let title = body["title"]?.stringValue else {
+                throw AppError.unprocessable("required", "title is required", field: "title")
+            }
             guard let m = body["matter"]?.intValue, let matter = VoteMatter(rawValue: Int(m)) else {
                 throw AppError.unprocessable("invalid", "matter must be 1 to 9 (Civil Code Art. 278)", field: "matter")
             }
-            let vote = try await votes.create(title: title, matter: matter, electorate: try electorate(body["electorate"]),
+            let vote = try await votes.create(
+                title: title, matter: matter, electorate: try electorate(body["electorate"]),
                 thresholds: try thresholds(body["thresholds"]), actor: actor)
             return JSONBody.response(vote, status: .created)
         }
@@ -24,13 +27,20 @@ enum VoteRoutes {
             return ListPage.response(try await votes.list(actor: actor, compoundId: compound, paging: paging), paging)
         }
         api.get("votes/:id") { _, context -> Response in
-            JSONBody.response(try await votes.get(id: try context.parameters.require("id", as: Int64.self), actor: try context.require(.readRegistry)))
+            JSONBody.response(
+                try await votes.get(
+                    id: try context.parameters.require("id", as: Int64.self), actor: try context.require(.readRegistry))
+            )
         }
         api.post("votes/:id/open") { _, context -> Response in
-            JSONBody.response(try await votes.open(id: try context.parameters.require("id", as: Int64.self), actor: try context.require(.manageVotes)))
+            JSONBody.response(
+                try await votes.open(
+                    id: try context.parameters.require("id", as: Int64.self), actor: try context.require(.manageVotes)))
         }
         api.post("votes/:id/close") { _, context -> Response in
-            JSONBody.response(try await votes.close(id: try context.parameters.require("id", as: Int64.self), actor: try context.require(.manageVotes)))
+            JSONBody.response(
+                try await votes.close(
+                    id: try context.parameters.require("id", as: Int64.self), actor: try context.require(.manageVotes)))
         }
         api.post("votes/:id/ballots") { request, context -> Response in
             let actor = try context.require(.enterBallots)
@@ -42,21 +52,26 @@ enum VoteRoutes {
             switch channel {
             case "online": paper = nil
             case "paper":
-                guard let p = body["paper_number"]?.stringValue.map(TextNormalizer.clean), !p.isEmpty, p.count <= 50 else {
-                    throw AppError.unprocessable("required", "a paper ballot is entered with its number", field: "paper_number")
+                guard let p = body["paper_number"]?.stringValue.map(TextNormalizer.clean), !p.isEmpty, p.count <= 50
+                else {
+                    throw AppError.unprocessable(
+                        "required", "a paper ballot is entered with its number", field: "paper_number")
                 }
                 paper = p
             default: throw AppError.unprocessable("invalid", "channel must be online or paper", field: "channel")
             }
-            let ballot = try await votes.cast(voteId: try context.parameters.require("id", as: Int64.self), householdId: household,
+            let ballot = try await votes.cast(
+                voteId: try context.parameters.require("id", as: Int64.self), householdId: household,
                 choice: choice, paperNumber: paper, actor: actor)
             return JSONBody.response(ballot, status: .created)
         }
         api.post("votes/:id/ballots/:ballot_id/void") { request, context -> Response in
             let actor = try context.require(.manageVotes)
             let body = try await JSONBody.object(request, context: context)
-            try await votes.void(voteId: try context.parameters.require("id", as: Int64.self),
-                ballotId: try context.parameters.require("ballot_id", as: Int64.self), reason: body["reason"]?.stringValue ?? "", actor: actor)
+            try await votes.void(
+                voteId: try context.parameters.require("id", as: Int64.self),
+                ballotId: try context.parameters.require("ballot_id", as: Int64.self),
+                reason: body["reason"]?.stringValue ?? "", actor: actor)
             return Response(status: .noContent)
         }
     }
@@ -67,13 +82,20 @@ enum VoteRoutes {
             guard case .array(let a) = value, !a.isEmpty, a.count <= 10_000 else {
                 throw AppError.unprocessable("invalid", "\(key) must be a non-empty list of ids", field: "electorate")
             }
-            return try a.map { guard let i = $0.intValue, i > 0 else { throw AppError.unprocessable("invalid", "\(key) holds ids", field: "electorate") }; return i }
+            return try a.map {
+                guard let i = $0.intValue, i > 0 else {
+                    throw AppError.unprocessable("invalid", "\(key) holds ids", field: "electorate")
+                }
+                return i
+            }
         }
         if let c = v?["compound_id"]?.intValue { return .compound(c) }
         if let b = try ids("building_ids") { return .buildings(b) }
         if let e = try ids("entrance_ids") { return .entrances(e) }
         if let h = try ids("household_ids") { return .households(h) }
-        throw AppError.unprocessable("required", "electorate needs compound_id, building_ids, entrance_ids or household_ids", field: "electorate")
+        throw AppError.unprocessable(
+            "required", "electorate needs compound_id, building_ids, entrance_ids or household_ids", field: "electorate"
+        )
     }
 
     /// Local rules: each threshold as {"numerator", "denominator", "inclusive"}; any left out keeps Art. 278's.
@@ -84,14 +106,18 @@ enum VoteRoutes {
             let max = Threshold.maxDenominator
             guard let n = t["numerator"]?.intValue, let d = t["denominator"]?.intValue, n >= 0, d > 0, n <= d, d <= max
             else {
-                throw AppError.unprocessable("invalid",
+                throw AppError.unprocessable(
+                    "invalid",
                     "\(key) needs whole numbers numerator ≤ denominator, the denominator at most \(max)",
                     field: "thresholds")
             }
             return Threshold(n, d, inclusive: t["inclusive"] != .bool(false))
         }
         let base = VoteThresholds.article278(.other)
-        return VoteThresholds(quorumArea: try one("quorum_area") ?? base.quorumArea, quorumOwners: try one("quorum_owners") ?? base.quorumOwners,
-            approvalArea: try one("approval_area") ?? base.approvalArea, approvalOwners: try one("approval_owners") ?? base.approvalOwners)
+        return VoteThresholds(
+            quorumArea: try one("quorum_area") ?? base.quorumArea,
+            quorumOwners: try one("quorum_owners") ?? base.quorumOwners,
+            approvalArea: try one("approval_area") ?? base.approvalArea,
+            approvalOwners: try one("approval_owners") ?? base.approvalOwners)
     }
 }

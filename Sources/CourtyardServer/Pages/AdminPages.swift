@@ -8,7 +8,9 @@ enum AdminPages {
     static func add(to router: Router<AppContext>, services: Services) {
         Pages.get(router, "/import") { _, context, f in
             let actor = try context.require(.importRegistry)
-            return f.render(title: f.t("import.title"), body: try await importBody(f, actor: actor, report: nil, services: services))
+            return f.render(
+                title: f.t("import.title"), body: try await importBody(f, actor: actor, report: nil, services: services)
+            )
         }
         Pages.post(router, "/import") { request, context, f in
             let actor = try context.require(.importRegistry)
@@ -18,27 +20,41 @@ enum AdminPages {
             do {
                 report = try await ImportRoutes.runImport(upload, services: services, actor: actor)
             } catch {
-                let e = AppError.from(error, lang: f.lang) ?? AppError(status: .internalServerError, code: "internal",
-                    message: "\(error)")
-                return f.render(title: f.t("import.title"),
-                    body: "<p class=\"note bad\" role=\"alert\">\(esc(e.message))</p>" + (try await importBody(f, actor: actor, report: nil, services: services)),
+                let e =
+                    AppError.from(error, lang: f.lang)
+                    ?? AppError(
+                        status: .internalServerError, code: "internal",
+                        message: "\(error)")
+                return f.render(
+                    title: f.t("import.title"),
+                    body: "<p class=\"note bad\" role=\"alert\">\(esc(e.message))</p>"
+                        + (try await importBody(f, actor: actor, report: nil, services: services)),
                     status: e.status)
             }
-            return f.render(title: f.t("import.title"), body: try await importBody(f, actor: actor, report: report, services: services),
+            return f.render(
+                title: f.t("import.title"),
+                body: try await importBody(f, actor: actor, report: report, services: services),
                 status: report.errors.isEmpty ? .ok : .unprocessableContent)
         }
         Pages.get(router, "/export/households.csv") { _, context, _ in
             let actor = try context.require(.importRegistry)
-            return try ImportRoutes.exportResponse(try await RegistryExport.rows(database: services.database, subdistrictId: nil, actor: actor), format: "csv")
+            return try ImportRoutes.exportResponse(
+                try await RegistryExport.rows(database: services.database, subdistrictId: nil, actor: actor),
+                format: "csv")
         }
         Pages.get(router, "/export/households.xlsx") { _, context, _ in
             let actor = try context.require(.importRegistry)
-            return try ImportRoutes.exportResponse(try await RegistryExport.rows(database: services.database, subdistrictId: nil, actor: actor), format: "xlsx")
+            return try ImportRoutes.exportResponse(
+                try await RegistryExport.rows(database: services.database, subdistrictId: nil, actor: actor),
+                format: "xlsx")
         }
         Pages.get(router, "/users") { request, context, f in
             let actor = try context.require(.readUsers)
-            return f.render(title: f.t("users.title"), body: try await usersBody(f, actor: actor, services: services,
-                notice: request.uri.queryParameters.get("created") != nil ? ("ok", f.t("users.created")) : nil))
+            return f.render(
+                title: f.t("users.title"),
+                body: try await usersBody(
+                    f, actor: actor, services: services,
+                    notice: request.uri.queryParameters.get("created") != nil ? ("ok", f.t("users.created")) : nil))
         }
         Pages.post(router, "/users") { request, context, f in
             let actor = try context.require(.writeUsers)
@@ -50,30 +66,43 @@ enum AdminPages {
                 let scopeText = (fields["scope"] ?? "").trimmingCharacters(in: .whitespaces)
                 var scope = Scope.global
                 if !scopeText.isEmpty {
-                    guard let s = Scope.parse(scopeText) else { throw AppError.unprocessable("invalid", "scope must look like community:12", field: "scope") }
+                    guard let s = Scope.parse(scopeText) else {
+                        throw AppError.unprocessable("invalid", "scope must look like community:12", field: "scope")
+                    }
                     scope = s
                 }
                 let password = fields["password"] ?? ""
                 try Security.checkPasswordStrength(password, username: fields["username"], lang: f.lang)
-                _ = try await services.accounts.create(username: fields["username"] ?? "", passwordHash: try await hashPassword(password, services: services),
+                _ = try await services.accounts.create(
+                    username: fields["username"] ?? "",
+                    passwordHash: try await hashPassword(password, services: services),
                     role: role, scope: scope, displayName: fields["display_name"] ?? "", actor: actor)
                 return Pages.seeOther("/users?created=1")
             } catch {
                 guard let e = AppError.from(error), e.status != .internalServerError else { throw error }
-                return f.render(title: f.t("users.title"), body: try await usersBody(f, actor: actor, services: services, notice: ("bad", e.message)),
+                return f.render(
+                    title: f.t("users.title"),
+                    body: try await usersBody(f, actor: actor, services: services, notice: ("bad", e.message)),
                     status: e.status)
             }
         }
         Pages.get(router, "/audit") { request, context, f in
             let actor = try context.require(.readAudit)
             let cursor = request.uri.queryParameters.get("cursor").flatMap(Int64.init)
-            let page = try await AuditLog.list(database: services.database, actor: actor, entity: nil, entityId: nil, before: cursor, limit: 50)
-            var body = Pages.table([(f.t("audit.at"), false), (f.t("audit.user"), false), (f.t("audit.action"), false), (f.t("audit.entity"), false), (f.t("audit.change"), false)],
+            let page = try await AuditLog.list(
+                database: services.database, actor: actor, entity: nil, entityId: nil, before: cursor, limit: 50)
+            var body = Pages.table(
+                [
+                    (f.t("audit.at"), false), (f.t("audit.user"), false), (f.t("audit.action"), false),
+                    (f.t("audit.entity"), false), (f.t("audit.change"), false),
+                ],
                 page.items.map { e in
-                    [esc(beijingTime(e.at)), esc(e.username == "system" ? f.t("audit.system") : e.username),
-                     esc(f.lang.catalogue["audit.action." + e.action] ?? e.action),
-                     "\(esc(f.lang.catalogue["entity." + e.entity] ?? e.entity)) \(e.entityId.map(String.init) ?? "")",
-                     "<small>\(summarise(before: e.before, after: e.after, f))</small>"]
+                    [
+                        esc(beijingTime(e.at)), esc(e.username == "system" ? f.t("audit.system") : e.username),
+                        esc(f.lang.catalogue["audit.action." + e.action] ?? e.action),
+                        "\(esc(f.lang.catalogue["entity." + e.entity] ?? e.entity)) \(e.entityId.map(String.init) ?? "")",
+                        "<small>\(summarise(before: e.before, after: e.after, f))</small>",
+                    ]
                 })
             if let next = page.next { body += "<p><a href=\"/audit?cursor=\(next)\">\(esc(f.t("pager.next")))</a></p>" }
             return f.render(title: f.t("audit.title"), body: body)
@@ -87,7 +116,8 @@ enum AdminPages {
             guard let s, case .some(.object(let pairs)) = JSONValue.parse(s) else { return [:] }
             return Dictionary(pairs, uniquingKeysWith: { a, _ in a })
         }
-        let b = parse(before), a = parse(after)
+        let b = parse(before)
+        let a = parse(after)
         if b.isEmpty || a.isEmpty {
             let record = a.isEmpty ? b : a
             let name = ["name", "title", "username", "room", "filename"].lazy
@@ -96,31 +126,49 @@ enum AdminPages {
         }
         let changed = a.keys.sorted().filter { $0 != "version" && a[$0] != b[$0] }
         return changed.prefix(8).map { key in
-            let old = String((b[key]?.cellText ?? "").prefix(40)), new = String((a[key]?.cellText ?? "").prefix(40))
+            let old = String((b[key]?.cellText ?? "").prefix(40))
+            let new = String((a[key]?.cellText ?? "").prefix(40))
             return "<code>\(esc(key))</code>: \(esc(old)) → \(esc(new))"
         }.joined(separator: "; ")
     }
 
-    static func importBody(_ f: PageFrame, actor: Actor, report: ImportReport?, services: Services) async throws -> String {
+    static func importBody(_ f: PageFrame, actor: Actor, report: ImportReport?, services: Services) async throws
+        -> String
+    {
         var body = ""
         if let r = report {
-            let (cls, key) = r.applied ? ("ok", "import.applied") : (r.errors.isEmpty ? ("ok", "import.checked") : ("bad", "import.rejected"))
-            body += "<h2>\(esc(f.t("import.result")))</h2><p class=\"note \(cls)\" role=\"status\">\(esc(f.t(key))) · \(r.rows) · \(esc(r.subdistrict))</p>"
-            let kinds: [(String, ImportReport.Counts)] = [("communities", r.communities), ("compounds", r.compounds), ("buildings", r.buildings),
-                ("entrances", r.entrances), ("households", r.households), ("residents", r.residents)]
-            body += Pages.table([(f.t("import.entity"), false), (f.t("import.created"), true), (f.t("import.updated"), true), (f.t("import.unchanged"), true)],
-                kinds.map { [esc(f.t("entity." + $0.0)), String($0.1.created), String($0.1.updated), String($0.1.unchanged)] })
+            let (cls, key) =
+                r.applied
+                ? ("ok", "import.applied") : (r.errors.isEmpty ? ("ok", "import.checked") : ("bad", "import.rejected"))
+            body +=
+                "<h2>\(esc(f.t("import.result")))</h2><p class=\"note \(cls)\" role=\"status\">\(esc(f.t(key))) · \(r.rows) · \(esc(r.subdistrict))</p>"
+            let kinds: [(String, ImportReport.Counts)] = [
+                ("communities", r.communities), ("compounds", r.compounds), ("buildings", r.buildings),
+                ("entrances", r.entrances), ("households", r.households), ("residents", r.residents),
+            ]
+            body += Pages.table(
+                [
+                    (f.t("import.entity"), false), (f.t("import.created"), true), (f.t("import.updated"), true),
+                    (f.t("import.unchanged"), true),
+                ],
+                kinds.map {
+                    [esc(f.t("entity." + $0.0)), String($0.1.created), String($0.1.updated), String($0.1.unchanged)]
+                })
             if let reading = r.reading {
                 let lines = RegistryFiles.readingLines(reading, lang: f.lang)
-                body += "<h2>\(esc(f.t("import.reading.title")))</h2><ul class=\"reading\">"
+                body +=
+                    "<h2>\(esc(f.t("import.reading.title")))</h2><ul class=\"reading\">"
                     + lines.map { "<li>\(esc($0))</li>" }.joined() + "</ul>"
             }
             if !r.errors.isEmpty {
                 body += "<h2>\(esc(f.t("import.errors"))) (\(r.errors.count))</h2>"
-                body += Pages.table([(f.t("import.row"), true), (f.t("import.column"), false), (f.t("import.reason"), false)],
+                body += Pages.table(
+                    [(f.t("import.row"), true), (f.t("import.column"), false), (f.t("import.reason"), false)],
                     r.errors.prefix(500).map {
-                        [($0.sheet.map { esc($0) + " · " } ?? "") + String($0.row), esc($0.column ?? ""),
-                         esc($0.message)]
+                        [
+                            ($0.sheet.map { esc($0) + " · " } ?? "") + String($0.row), esc($0.column ?? ""),
+                            esc($0.message),
+                        ]
                     })
             }
         }
@@ -137,27 +185,46 @@ enum AdminPages {
             <h2>\(esc(f.t("import.history")))</h2>
             """
         let history = try await ImportHistory.list(services: services, actor: actor, id: nil)
-        body += Pages.table([(f.t("audit.at"), false), (f.t("audit.user"), false), (f.t("import.file"), false), (f.t("users.status"), false), (f.t("import.rows"), true), (f.t("import.errors"), true)],
+        body += Pages.table(
+            [
+                (f.t("audit.at"), false), (f.t("audit.user"), false), (f.t("import.file"), false),
+                (f.t("users.status"), false), (f.t("import.rows"), true), (f.t("import.errors"), true),
+            ],
             history.prefix(20).map { h in
-                [esc(beijingTime(h["at"]?.stringValue ?? "")),
-                 esc(h["username"]?.stringValue == "system" ? f.t("audit.system") : h["username"]?.stringValue ?? ""),
-                 esc(h["filename"]?.stringValue ?? ""),
-                 esc(f.t("import.status." + (h["status"]?.stringValue ?? ""))), String(h["rows"]?.intValue ?? 0), String(h["error_count"]?.intValue ?? 0)]
+                [
+                    esc(beijingTime(h["at"]?.stringValue ?? "")),
+                    esc(
+                        h["username"]?.stringValue == "system" ? f.t("audit.system") : h["username"]?.stringValue ?? ""),
+                    esc(h["filename"]?.stringValue ?? ""),
+                    esc(f.t("import.status." + (h["status"]?.stringValue ?? ""))), String(h["rows"]?.intValue ?? 0),
+                    String(h["error_count"]?.intValue ?? 0),
+                ]
             })
         return body
     }
 
-    static func usersBody(_ f: PageFrame, actor: Actor, services: Services, notice: (String, String)?) async throws -> String {
+    static func usersBody(_ f: PageFrame, actor: Actor, services: Services, notice: (String, String)?) async throws
+        -> String
+    {
         var body = notice.map { "<p class=\"note \($0.0)\" role=\"status\">\(esc($0.1))</p>" } ?? ""
         let list = try await services.accounts.list(actor: actor)
-        body += Pages.table([(f.t("users.username"), false), (f.t("col.name"), false), (f.t("users.role"), false), (f.t("users.scope"), false), (f.t("users.status"), false)],
+        body += Pages.table(
+            [
+                (f.t("users.username"), false), (f.t("col.name"), false), (f.t("users.role"), false),
+                (f.t("users.scope"), false), (f.t("users.status"), false),
+            ],
             list.map { a in
                 let locked = a.lockedUntil.map { $0 > Clock.isoNow() } ?? false
                 let status = a.disabled ? f.t("users.disabled") : (locked ? f.t("users.locked") : f.t("users.active"))
-                return [esc(a.username), esc(a.displayName), esc(f.t("role." + a.role.rawValue)), esc(a.scope.description), esc(status)]
+                return [
+                    esc(a.username), esc(a.displayName), esc(f.t("role." + a.role.rawValue)), esc(a.scope.description),
+                    esc(status),
+                ]
             })
         if Permissions.allows(actor.role, .writeUsers) {
-            let roles = Role.allCases.map { "<option value=\"\($0.rawValue)\">\(esc(f.t("role." + $0.rawValue)))</option>" }.joined()
+            let roles = Role.allCases.map {
+                "<option value=\"\($0.rawValue)\">\(esc(f.t("role." + $0.rawValue)))</option>"
+            }.joined()
             body += """
                 <h2>\(esc(f.t("users.add")))</h2>
                 <form class="stack" method="post" action="/users">\(f.csrfField())

@@ -1,8 +1,8 @@
 import CourtyardDomain
 import CourtyardStore
 import Foundation
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 
 /// Escapes text for HTML content and attribute values.
 func esc(_ s: String) -> String {
@@ -24,7 +24,9 @@ func esc(_ s: String) -> String {
 /// A stored UTC time ("2026-11-25T23:58:00Z") as people in China read it: "2026-11-26 07:58" (UTC+8).
 func beijingTime(_ iso: String, dateOnly: Bool = false) -> String {
     let chars = Array(iso)
-    guard chars.count >= 16, let day = Day(String(chars[0..<10])), let h = Int(String(chars[11..<13])), let m = Int(String(chars[14..<16])) else { return iso }
+    guard chars.count >= 16, let day = Day(String(chars[0..<10])), let h = Int(String(chars[11..<13])),
+        let m = Int(String(chars[14..<16]))
+    else { return iso }
     let minutes = h * 60 + m + 8 * 60
     let local = day.adding(days: Int64(minutes / 1440))
     if dateOnly { return local.description }
@@ -58,7 +60,9 @@ struct PageFrame {
             if Permissions.allows(a.role, .readRegistry) { items.append(("/bulletins", "nav.bulletins")) }
             if Permissions.allows(a.role, .readRegistry) { items.append(("/votes", "nav.votes")) }
             if Permissions.allows(a.role, .readRegistry) { items.append(("/participation", "nav.participation")) }
-            if Permissions.allows(a.role, .readRegistry) || a.role == .contractor { items.append(("/reports", "nav.reports")) }
+            if Permissions.allows(a.role, .readRegistry) || a.role == .contractor {
+                items.append(("/reports", "nav.reports"))
+            }
             if Permissions.allows(a.role, .importRegistry) { items.append(("/import", "nav.import")) }
             if Permissions.allows(a.role, .readUsers) { items.append(("/users", "nav.users")) }
             if Permissions.allows(a.role, .readAudit) { items.append(("/audit", "nav.audit")) }
@@ -72,7 +76,9 @@ struct PageFrame {
                 """
         }
         // Signed out, "/" only leads to the sign-in page: the name is then a title, not a link.
-        let brand = account == nil ? "<span class=\"brand\">\(esc(t("app.name")))</span>"
+        let brand =
+            account == nil
+            ? "<span class=\"brand\">\(esc(t("app.name")))</span>"
             : "<a class=\"brand\" href=\"/\">\(esc(t("app.name")))</a>"
         let html = """
             <!doctype html>
@@ -92,7 +98,8 @@ struct PageFrame {
             </body></html>
             """
         var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
-        headers[HTTPField.Name("Content-Security-Policy")!] = "default-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:"
+        headers[HTTPField.Name("Content-Security-Policy")!] =
+            "default-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:"
         headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
     }

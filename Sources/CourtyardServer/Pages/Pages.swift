@@ -39,24 +39,31 @@ enum Pages {
     static func run(_ request: Request, _ context: AppContext, _ handler: Handler) async throws -> Response {
         let f = frame(request, context)
         guard context.account != nil, context.viaSession else {
-            let next = request.uri.path.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "/"))) ?? "/"
+            let next =
+                request.uri.path.addingPercentEncoding(
+                    withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "/"))) ?? "/"
             return Response.redirect(to: "/login?next=\(next)", type: .found)
         }
         do {
             return try await handler(request, context, f)
         } catch {
-            let e = AppError.from(error, lang: f.lang)
+            let e =
+                AppError.from(error, lang: f.lang)
                 ?? AppError(status: .internalServerError, code: "internal", message: "")
             let message: String
-            if e.status == .internalServerError { context.logger.error("page \(request.uri.path) failed: \(String(reflecting: error))") }
+            if e.status == .internalServerError {
+                context.logger.error("page \(request.uri.path) failed: \(String(reflecting: error))")
+            }
             switch e.status {
             case .internalServerError: message = f.t("error.internal")
             case .notFound: message = f.t("error.notFound")
             case .forbidden: message = e.code == "csrf" ? f.t("error.csrf") : f.t("error.forbidden")
             default: message = e.message
             }
-            return f.render(title: f.t("error.title"),
-                body: "<p class=\"note bad\">\(esc(message))</p><p><a href=\"/\">\(esc(f.t("common.back")))</a></p>", status: e.status)
+            return f.render(
+                title: f.t("error.title"),
+                body: "<p class=\"note bad\">\(esc(message))</p><p><a href=\"/\">\(esc(f.t("common.back")))</a></p>",
+                status: e.status)
         }
     }
 
@@ -85,15 +92,18 @@ enum Pages {
 
     /// A page that is not there: said in the person's language, with the way home (or to sign in).
     static func notFoundPage(_ f: PageFrame) -> Response {
-        let home = f.account == nil
+        let home =
+            f.account == nil
             ? "<a href=\"/login\">\(esc(f.t("login.title")))</a>"
             : "<a href=\"/\">\(esc(f.t("error.home")))</a>"
-        return f.render(title: f.t("error.pageNotFoundTitle"),
+        return f.render(
+            title: f.t("error.pageNotFoundTitle"),
             body: "<p class=\"note bad\">\(esc(f.t("error.pageNotFound")))</p><p>\(home)</p>", status: .notFound)
     }
 
     /// The fields of a urlencoded form; checks the CSRF token unless told not to.
-    static func form(_ request: Request, _ context: AppContext, checkCSRF: Bool = true) async throws -> [String: String] {
+    static func form(_ request: Request, _ context: AppContext, checkCSRF: Bool = true) async throws -> [String: String]
+    {
         // A repeated field keeps its last value.
         let fields = try await formMulti(request).compactMapValues(\.last)
         if checkCSRF { try verifyCSRF(fields["_csrf"], context) }
@@ -105,7 +115,9 @@ enum Pages {
         let text = String(buffer: try await request.collectBody(upTo: 1024 * 1024))
         var fields: [String: [String]] = [:]
         for pair in text.split(separator: "&") {
-            let kv = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
+            let kv = pair.split(separator: "=", maxSplits: 1).map {
+                String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+            }
             if let k = kv.first { fields[k, default: []].append(kv.count > 1 ? kv[1] : "") }
         }
         return fields
@@ -126,8 +138,10 @@ enum Pages {
 
     /// Runs a form's save: on success sends the person on to `next`; a stale or invalid form shows
     /// the page again with the reason, and nothing is written.
-    static func save(_ f: PageFrame, next: String,
-        redisplay: ((String, String), HTTPResponse.Status) async throws -> Response, _ body: () async throws -> Void)
+    static func save(
+        _ f: PageFrame, next: String,
+        redisplay: ((String, String), HTTPResponse.Status) async throws -> Response, _ body: () async throws -> Void
+    )
         async throws -> Response
     {
         try await save(f, redisplay: redisplay) {
@@ -137,9 +151,10 @@ enum Pages {
     }
 
     /// The same, when where to go depends on what was saved (a new record's page): `body` returns it.
-    static func save(_ f: PageFrame, redisplay: ((String, String), HTTPResponse.Status) async throws -> Response,
-        _ body: () async throws -> String) async throws -> Response
-    {
+    static func save(
+        _ f: PageFrame, redisplay: ((String, String), HTTPResponse.Status) async throws -> Response,
+        _ body: () async throws -> String
+    ) async throws -> Response {
         do {
             return seeOther(try await body())
         } catch StoreError.stale {
@@ -176,7 +191,9 @@ enum Pages {
         s += "</tr></thead><tbody>"
         for r in rows {
             s += "<tr>"
-            for (i, cell) in r.enumerated() { s += "<td\(i < headers.count && headers[i].1 ? " class=\"num\"" : "")>\(cell)</td>" }
+            for (i, cell) in r.enumerated() {
+                s += "<td\(i < headers.count && headers[i].1 ? " class=\"num\"" : "")>\(cell)</td>"
+            }
             s += "</tr>"
         }
         return s + "</tbody></table></div>"
@@ -188,30 +205,37 @@ enum LoginPages {
     static func add(to router: Router<AppContext>, services: Services) {
         router.get("login") { request, context -> Response in
             let f = Pages.frame(request, context)
-            return f.render(title: f.t("login.title"), body: form(f, next: request.uri.queryParameters.get("next") ?? "/", error: nil))
+            return f.render(
+                title: f.t("login.title"),
+                body: form(f, next: request.uri.queryParameters.get("next") ?? "/", error: nil))
         }
         router.post("login") { request, context -> Response in
             let f = Pages.frame(request, context)
             let fields = try await Pages.form(request, context, checkCSRF: false)
             let next = safeNext(fields["next"])
             do {
-                let account = try await SignIn.check(username: fields["username"] ?? "",
+                let account = try await SignIn.check(
+                    username: fields["username"] ?? "",
                     password: fields["password"] ?? "",
                     address: context.remoteHost, services: services)
                 let token = Security.randomToken()
                 let csrf = Security.randomToken()
-                _ = try await services.accounts.issueToken(userId: account.id, tokenHash: Security.hash(token: token), kind: .session,
+                _ = try await services.accounts.issueToken(
+                    userId: account.id, tokenHash: Security.hash(token: token), kind: .session,
                     csrf: csrf, lifetime: SessionCookie.lifetime)
                 var response = Pages.seeOther(next)
-                response.setCookie(Cookie(name: SessionCookie.name, value: token, maxAge: Int(SessionCookie.lifetime), path: "/",
-                    secure: services.configuration.secureCookies, httpOnly: true, sameSite: .lax))
+                response.setCookie(
+                    Cookie(
+                        name: SessionCookie.name, value: token, maxAge: Int(SessionCookie.lifetime), path: "/",
+                        secure: services.configuration.secureCookies, httpOnly: true, sameSite: .lax))
                 return response
             } catch let e as AppError where [.unauthorized, .tooManyRequests].contains(e.status) {
-                let key = switch e.code {
-                case "locked": "login.locked"
-                case "too_many_attempts": "login.tooMany"
-                default: "login.failed"
-                }
+                let key =
+                    switch e.code {
+                    case "locked": "login.locked"
+                    case "too_many_attempts": "login.tooMany"
+                    default: "login.failed"
+                    }
                 return f.render(title: f.t("login.title"), body: form(f, next: next, error: f.t(key)), status: e.status)
             }
         }
@@ -223,7 +247,8 @@ enum LoginPages {
                 services.tokens.clear()
             }
             var response = Pages.seeOther("/login")
-            response.setCookie(Cookie(name: SessionCookie.name, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .lax))
+            response.setCookie(
+                Cookie(name: SessionCookie.name, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .lax))
             return response
         }
     }
@@ -246,8 +271,9 @@ enum LoginPages {
     static func isLocalPath(_ s: String) -> Bool {
         guard s.hasPrefix("/"), !s.contains("//"), !s.contains("\\") else { return false }
         return !s.unicodeScalars.contains { c in
-            c.properties.isWhitespace || [.control, .format, .lineSeparator, .paragraphSeparator, .spaceSeparator]
-                .contains(c.properties.generalCategory)
+            c.properties.isWhitespace
+                || [.control, .format, .lineSeparator, .paragraphSeparator, .spaceSeparator]
+                    .contains(c.properties.generalCategory)
         }
     }
 

@@ -25,69 +25,105 @@ enum PublicPages {
             let id = try context.parameters.require("id", as: Int64.self)
             let fields = try await Pages.form(request, context, checkCSRF: false)
             guard limiter.allow(context.remoteHost) else {
-                return try await page(id: id, f: f, services: services, notice: ("bad", f.t("public.tooMany")),
+                return try await page(
+                    id: id, f: f, services: services, notice: ("bad", f.t("public.tooMany")),
                     status: .tooManyRequests, typed: .report(fields))
             }
             guard let category = ReportCategory(rawValue: fields["category"] ?? "") else {
-                return try await page(id: id, f: f, services: services, notice: ("bad", f.t("public.chooseCategory")),
+                return try await page(
+                    id: id, f: f, services: services, notice: ("bad", f.t("public.chooseCategory")),
                     status: .unprocessableContent, typed: .report(fields))
             }
             do {
-                let made = try await ReportRepository(database: services.database, calendar: try await CalendarRepository(database: services.database).calendar())
-                    .create(.init(compoundId: id, buildingId: fields["building_id"].flatMap(Int64.init), category: category,
-                        description: fields["description"] ?? "", reporterName: fields["name"] ?? "", reporterPhone: fields["phone"] ?? ""),
-                        actor: ReportRepository.publicReporter, publicPage: true)
+                let made = try await ReportRepository(
+                    database: services.database,
+                    calendar: try await CalendarRepository(database: services.database).calendar()
+                )
+                .create(
+                    .init(
+                        compoundId: id, buildingId: fields["building_id"].flatMap(Int64.init), category: category,
+                        description: fields["description"] ?? "", reporterName: fields["name"] ?? "",
+                        reporterPhone: fields["phone"] ?? ""),
+                    actor: ReportRepository.publicReporter, publicPage: true)
                 let number = made["id"]?.intValue ?? 0
-                return try await page(id: id, f: f, services: services, notice: ("ok", f.t("public.thanks") + " #\(number)"), status: .created)
+                return try await page(
+                    id: id, f: f, services: services, notice: ("ok", f.t("public.thanks") + " #\(number)"),
+                    status: .created)
             } catch let e where AppError.from(e)?.status == .unprocessableContent {
-                return try await page(id: id, f: f, services: services, notice: ("bad", Pages.message(for: AppError.from(e)!, f)),
+                return try await page(
+                    id: id, f: f, services: services, notice: ("bad", Pages.message(for: AppError.from(e)!, f)),
                     status: .unprocessableContent, typed: .report(fields))
             }
         }
     }
 
-    static func page(id: Int64, f: PageFrame, services: Services, notice: (String, String)?, status: HTTPResponse.Status = .ok,
-        typed: Typed? = nil) async throws -> Response
-    {
+    static func page(
+        id: Int64, f: PageFrame, services: Services, notice: (String, String)?, status: HTTPResponse.Status = .ok,
+        typed: Typed? = nil
+    ) async throws -> Response {
         let compound: Record
-        do { compound = try await services.registry.get(.compounds, id: id, actor: .system) } catch StoreError.notFound {
-            return f.render(title: f.t("error.title"), body: "<p class=\"note bad\">\(esc(f.t("error.notFound")))</p>", status: .notFound)
+        do { compound = try await services.registry.get(.compounds, id: id, actor: .system) } catch StoreError.notFound
+        {
+            return f.render(
+                title: f.t("error.title"), body: "<p class=\"note bad\">\(esc(f.t("error.notFound")))</p>",
+                status: .notFound)
         }
         // A refused form's message stands beside that form, where the resident is looking; others at the top.
         let note = notice.map { "<p class=\"note \($0.0)\" role=\"status\">\(esc($0.1))</p>" } ?? ""
         var body = typed == nil ? note : ""
-        body += "<p>\(esc(compound["address"]?.stringValue ?? "")) · <a href=\"#report\">\(esc(f.t("public.report")))</a></p>"
+        body +=
+            "<p>\(esc(compound["address"]?.stringValue ?? "")) · <a href=\"#report\">\(esc(f.t("public.report")))</a></p>"
         body += try await projectSection(compoundId: id, f: f, services: services)
         body += try await noticeSection(compoundId: id, f: f, services: services, typed: typed, note: note)
         body += try await questionnaireSection(compoundId: id, f: f, services: services)
-        let votes = try await VoteRepository(database: services.database).list(actor: .system, compoundId: id).filter { $0["status"]?.stringValue != "draft" }
+        let votes = try await VoteRepository(database: services.database).list(actor: .system, compoundId: id).filter {
+            $0["status"]?.stringValue != "draft"
+        }
         body += "<h2>\(esc(f.t("nav.votes")))</h2>"
         if votes.isEmpty { body += "<p class=\"muted\">\(esc(f.t("common.none")))</p>" }
         for v in votes {
-            body += "<p><b>\(esc(v["title"]?.stringValue ?? ""))</b> · \(esc(f.t("vote.status." + (v["status"]?.stringValue ?? ""))))"
+            body +=
+                "<p><b>\(esc(v["title"]?.stringValue ?? ""))</b> · \(esc(f.t("vote.status." + (v["status"]?.stringValue ?? ""))))"
             if let r = v["result"], r != .null {
-                body += " · \(VotePages.outcome(v, f))<br><small>\(esc(f.t("vote.participating"))) \(r["participating_owners"]?.intValue ?? 0)/\(r["eligible_owners"]?.intValue ?? 0) · \(esc(f.t("vote.approving"))) \(r["approving_owners"]?.intValue ?? 0) · \(esc(r["approving_area"]?.stringValue ?? ""))/\(esc(r["participating_area"]?.stringValue ?? "")) ㎡</small>"
+                body +=
+                    " · \(VotePages.outcome(v, f))<br><small>\(esc(f.t("vote.participating"))) \(r["participating_owners"]?.intValue ?? 0)/\(r["eligible_owners"]?.intValue ?? 0) · \(esc(f.t("vote.approving"))) \(r["approving_owners"]?.intValue ?? 0) · \(esc(r["approving_area"]?.stringValue ?? ""))/\(esc(r["participating_area"]?.stringValue ?? "")) ㎡</small>"
             } else {
-                body += " · \(esc(f.t("vote.ballots"))) \(v["ballots_cast"]?.intValue ?? 0)/\(v["eligible_households"]?.intValue ?? 0)"
+                body +=
+                    " · \(esc(f.t("vote.ballots"))) \(v["ballots_cast"]?.intValue ?? 0)/\(v["eligible_households"]?.intValue ?? 0)"
             }
             body += "</p>"
         }
         let reports = try await ReportRepository(database: services.database).publicSummary(compoundId: id)
         body += "<h2>\(esc(f.t("public.reports")))</h2>"
-        body += reports.isEmpty ? "<p class=\"muted\">\(esc(f.t("common.none")))</p>" :
-            Pages.table([(f.t("public.category"), false), (f.t("vote.status"), false), (f.t("public.submitted"), false)],
-                reports.map { [esc(f.t("category." + $0.category)), esc(f.t("report.state." + $0.state.rawValue)) + ($0.overdue ? " ⚠" : ""), esc(beijingTime($0.submitted, dateOnly: true))] })
-        let buildings = try await services.registry.listAll(.buildings, query: ListQuery(filters: ["compound_id": String(id)]), actor: .system)
+        body +=
+            reports.isEmpty
+            ? "<p class=\"muted\">\(esc(f.t("common.none")))</p>"
+            : Pages.table(
+                [(f.t("public.category"), false), (f.t("vote.status"), false), (f.t("public.submitted"), false)],
+                reports.map {
+                    [
+                        esc(f.t("category." + $0.category)),
+                        esc(f.t("report.state." + $0.state.rawValue)) + ($0.overdue ? " ⚠" : ""),
+                        esc(beijingTime($0.submitted, dateOnly: true)),
+                    ]
+                })
+        let buildings = try await services.registry.listAll(
+            .buildings, query: ListQuery(filters: ["compound_id": String(id)]), actor: .system)
         var kept: [String: String] = [:]
         var reportNote = ""
-        if case .report(let fields) = typed { kept = fields; reportNote = note }
+        if case .report(let fields) = typed {
+            kept = fields
+            reportNote = note
+        }
         func selected(_ key: String, _ value: String) -> String { kept[key] == value ? " selected" : "" }
         let categories = ReportCategory.allCases.map {
             "<option value=\"\($0.rawValue)\"\(selected("category", $0.rawValue))>\(esc(f.t("category." + $0.rawValue)))</option>"
         }.joined()
-        let buildingOptions = "<option value=\"\">—</option>" + buildings.map {
-            "<option value=\"\($0.id)\"\(selected("building_id", String($0.id)))>\(esc($0["name"]?.stringValue ?? ""))</option>"
-        }.joined()
+        let buildingOptions =
+            "<option value=\"\">—</option>"
+            + buildings.map {
+                "<option value=\"\($0.id)\"\(selected("building_id", String($0.id)))>\(esc($0["name"]?.stringValue ?? ""))</option>"
+            }.joined()
         body += """
             <h2 id="report">\(esc(f.t("public.report")))</h2>\(reportNote)
             <form class="stack" method="post" action="/public/compounds/\(id)/reports">
