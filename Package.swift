@@ -54,23 +54,31 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strict),
+        .target(
+            name: "CourtyardDemo",
+            dependencies: [
+                "CourtyardDomain", "CourtyardStore", "CourtyardServer",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "PostgresKit", package: "postgres-kit"),
+            ],
+            swiftSettings: strict),
         .target(name: "CourtyardTestSupport", dependencies: ["CourtyardStore"], swiftSettings: strict),
         .executableTarget(
             name: "courtyard",
             dependencies: [
-                "CourtyardServer",
+                "CourtyardServer", "CourtyardDemo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
         .testTarget(
-            name: "CourtyardDomainTests", dependencies: ["CourtyardDomain", "CourtyardSheets"], swiftSettings: strict),
+            name: "CourtyardDomainTests", dependencies: ["CourtyardDomain", "CourtyardSheets", "CourtyardDemo"], swiftSettings: strict),
         .testTarget(
             name: "CourtyardStoreTests", dependencies: ["CourtyardStore", "CourtyardTestSupport"], swiftSettings: strict
         ),
         .testTarget(
             name: "CourtyardServerTests",
             dependencies: [
-                "CourtyardServer", "CourtyardTestSupport", "CourtyardSheets",
+                "CourtyardServer", "CourtyardTestSupport", "CourtyardSheets", "CourtyardDemo",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

@@ -1,3 +1,4 @@
+import CourtyardDemo
 import ArgumentParser
 import CourtyardDomain
 import CourtyardServer

@@ -1,3 +1,4 @@
+import CourtyardDomain
 import CourtyardServer
 import CourtyardStore
 import Foundation

@@ -1,3 +1,4 @@
+import CourtyardDemo
 import CourtyardDomain
 import CourtyardSheets
 import Foundation

@@ -4,10 +4,10 @@ import SQLKit
 
 /// Reading columns into API JSON: nullable columns become null, stored JSON text becomes JSON.
 extension SQLRow {
-    func int(_ column: String) throws -> Int64 { try decode(column: column, as: Int64.self) }
-    func text(_ column: String) throws -> String { try decode(column: column, as: String.self) }
-    func optionalInt(_ column: String) throws -> Int64? { try decode(column: column, as: Int64?.self) }
-    func optionalText(_ column: String) throws -> String? { try decode(column: column, as: String?.self) }
+    public func int(_ column: String) throws -> Int64 { try decode(column: column, as: Int64.self) }
+    public func text(_ column: String) throws -> String { try decode(column: column, as: String.self) }
+    public func optionalInt(_ column: String) throws -> Int64? { try decode(column: column, as: Int64?.self) }
+    public func optionalText(_ column: String) throws -> String? { try decode(column: column, as: String?.self) }
 
     func jsonInt(_ column: String) throws -> JSONValue { try optionalInt(column).map { .int($0) } ?? .null }
     func jsonText(_ column: String) throws -> JSONValue { try optionalText(column).map { .string($0) } ?? .null }

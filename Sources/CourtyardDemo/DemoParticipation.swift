@@ -1,4 +1,5 @@
 import CourtyardDomain
+import CourtyardServer
 import CourtyardStore
 import Foundation
 import SQLKit

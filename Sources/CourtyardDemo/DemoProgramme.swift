@@ -1,4 +1,6 @@
 import CourtyardDomain
+import CourtyardServer
+import CourtyardStore
 import Foundation
 import NIOCore
 import SQLKit

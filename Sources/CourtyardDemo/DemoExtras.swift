@@ -1,4 +1,6 @@
 import CourtyardDomain
+import CourtyardServer
+import CourtyardStore
 import SQLKit
 
 /// What a household sheet cannot say, added to demo data: co-owners, tenants, ownerless compounds and zones.

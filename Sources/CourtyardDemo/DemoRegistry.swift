@@ -1,3 +1,5 @@
+import CourtyardDomain
+
 /// A fictional sub-district (or city) as household-sheet rows, the same every run.
 public struct DemoRegistry: Sendable {
     public struct Plan: Sendable {

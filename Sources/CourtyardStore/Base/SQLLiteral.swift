@@ -4,8 +4,8 @@ import SQLKit
 /// values one by one through the drivers' encoders costs more than the database's own work, so the
 /// import inlines them instead: integers as digits, text as a standard SQL string literal with
 /// quotes doubled (both databases read it the same way) and NUL, which neither accepts, removed.
-enum SQLLiteral {
-    static func text(_ s: String) -> String {
+public enum SQLLiteral {
+    public static func text(_ s: String) -> String {
         var out = "'"
         out.reserveCapacity(s.utf8.count + 2)
         for ch in s.unicodeScalars {
@@ -13,11 +13,11 @@ enum SQLLiteral {
         }
         return out + "'"
     }
-    static func int(_ i: Int64?) -> String { i.map { String($0) } ?? "NULL" }
-    static func int(_ i: Int?) -> String { i.map { String($0) } ?? "NULL" }
+    public static func int(_ i: Int64?) -> String { i.map { String($0) } ?? "NULL" }
+    public static func int(_ i: Int?) -> String { i.map { String($0) } ?? "NULL" }
 
     /// Runs `INSERT INTO table (columns) VALUES …` in chunks, returning the requested columns of every inserted row.
-    static func insert(
+    public static func insert(
         db: any SQLDatabase, table: String, columns: [String], rows: [[String]], returning: String?,
         chunk: Int = 2000
     ) async throws -> [any SQLRow] {

@@ -1,0 +1,27 @@
+/// Who is acting, for scope checks and for the audit log.
+public struct Actor: Sendable {
+    public var userId: Int64?
+    public var username: String
+    public var role: Role
+    public var scope: Scope
+    public init(userId: Int64?, username: String, role: Role, scope: Scope) {
+        self.userId = userId
+        self.username = username
+        self.role = role
+        self.scope = scope
+    }
+    public static let system = Actor(userId: nil, username: "system", role: .admin, scope: .global)
+    public var seesPersonalData: Bool { Permissions.allows(role, .readPersonalData) }
+}
+
+/// A field-level mistake in what a client sent: 422 with the field named.
+public struct ValidationError: Error, Sendable, Equatable {
+    public var field: String?
+    public var code: String
+    public var message: String
+    public init(field: String?, code: String, message: String) {
+        self.field = field
+        self.code = code
+        self.message = message
+    }
+}
