@@ -20,7 +20,7 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
-        .package(url: "https://github.com/JohnSundell/Plot.git", from: "0.14.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
@@ -49,10 +49,11 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Plot", package: "Plot"),
+                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
+            resources: [.process("App/Views"), .process("Accounts/Views")],
             swiftSettings: strict),
         .target(
             name: "CourtyardDemo",
@@ -71,7 +72,8 @@ let package = Package(
             ],
             swiftSettings: strict),
         .testTarget(
-            name: "CourtyardDomainTests", dependencies: ["CourtyardDomain", "CourtyardSheets", "CourtyardDemo"], swiftSettings: strict),
+            name: "CourtyardDomainTests", dependencies: ["CourtyardDomain", "CourtyardSheets", "CourtyardDemo"],
+            swiftSettings: strict),
         .testTarget(
             name: "CourtyardStoreTests", dependencies: ["CourtyardStore", "CourtyardTestSupport"], swiftSettings: strict
         ),

@@ -1,5 +1,5 @@
-import CourtyardDemo
 import ArgumentParser
+import CourtyardDemo
 import CourtyardDomain
 import CourtyardServer
 import CourtyardStore

@@ -86,50 +86,7 @@ enum AdminPages {
                     status: e.status)
             }
         }
-        Pages.get(router, "/audit") { request, context, f in
-            let actor = try context.require(.readAudit)
-            let cursor = request.uri.queryParameters.get("cursor").flatMap(Int64.init)
-            let page = try await AuditLog.list(
-                database: services.database, actor: actor, entity: nil, entityId: nil, before: cursor, limit: 50)
-            var body = Pages.table(
-                [
-                    (f.t("audit.at"), false), (f.t("audit.user"), false), (f.t("audit.action"), false),
-                    (f.t("audit.entity"), false), (f.t("audit.change"), false),
-                ],
-                page.items.map { e in
-                    [
-                        esc(beijingTime(e.at)), esc(e.username == "system" ? f.t("audit.system") : e.username),
-                        esc(f.lang.catalogue["audit.action." + e.action] ?? e.action),
-                        "\(esc(f.lang.catalogue["entity." + e.entity] ?? e.entity)) \(e.entityId.map(String.init) ?? "")",
-                        "<small>\(summarise(before: e.before, after: e.after, f))</small>",
-                    ]
-                })
-            if let next = page.next { body += "<p><a href=\"/audit?cursor=\(next)\">\(esc(f.t("pager.next")))</a></p>" }
-            return f.render(title: f.t("audit.title"), body: body)
-        }
-    }
-
-    /// What changed, as HTML: for a creation or a removal the record's name; for a change the fields that changed,
-    /// "field: old → new", field names in `<code>` as stored (they are the API's names, documented there).
-    static func summarise(before: String?, after: String?, _ f: PageFrame) -> String {
-        func parse(_ s: String?) -> [String: JSONValue] {
-            guard let s, case .some(.object(let pairs)) = JSONValue.parse(s) else { return [:] }
-            return Dictionary(pairs, uniquingKeysWith: { a, _ in a })
-        }
-        let b = parse(before)
-        let a = parse(after)
-        if b.isEmpty || a.isEmpty {
-            let record = a.isEmpty ? b : a
-            let name = ["name", "title", "username", "room", "filename"].lazy
-                .compactMap { record[$0]?.stringValue }.first
-            return esc(name ?? (record.isEmpty ? "" : "\(record.count) \(f.t("audit.fields"))"))
-        }
-        let changed = a.keys.sorted().filter { $0 != "version" && a[$0] != b[$0] }
-        return changed.prefix(8).map { key in
-            let old = String((b[key]?.cellText ?? "").prefix(40))
-            let new = String((a[key]?.cellText ?? "").prefix(40))
-            return "<code>\(esc(key))</code>: \(esc(old)) → \(esc(new))"
-        }.joined(separator: "; ")
+        AuditPageController(services: services).register(on: router)
     }
 
     static func importBody(_ f: PageFrame, actor: Actor, report: ImportReport?, services: Services) async throws

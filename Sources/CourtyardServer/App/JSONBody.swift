@@ -21,6 +21,20 @@ enum JSONBody {
         return Dictionary(pairs, uniquingKeysWith: { _, b in b })
     }
 
+    /// A request body as its typed shape: a missing field is a 422 `required`, a wrong one `invalid`, naming it.
+    static func decode<T: Decodable>(_ type: T.Type, _ request: Request, context: AppContext) async throws -> T {
+        let object = try await self.object(request, context: context)
+        return try JSONValueCoding.decode(
+            type, from: .object(object.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }))
+    }
+
+    /// A typed model as the API's JSON: fields in the order they are declared, `nil` as `null`.
+    static func response<T: Encodable>(
+        _ model: T, status: HTTPResponse.Status = .ok, etag: String? = nil
+    ) throws -> Response {
+        response(try JSONValueCoding.encode(model), status: status, etag: etag)
+    }
+
     static func response(_ value: JSONValue, status: HTTPResponse.Status = .ok, etag: String? = nil) -> Response {
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if let etag { headers[.eTag] = etag }

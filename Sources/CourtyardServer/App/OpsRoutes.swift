@@ -2,7 +2,7 @@ import CourtyardDomain
 import CourtyardStore
 import Hummingbird
 
-/// /healthz and /metrics: for load balancers and Prometheus, no sign-in.
+/// /healthz and /metrics for load balancers and Prometheus, the stylesheet and the API document: no sign-in.
 enum OpsRoutes {
     static func add(to router: Router<AppContext>, services: Services) {
         router.get("healthz") { _, _ -> Response in
@@ -23,10 +23,25 @@ enum OpsRoutes {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                 body: .init(byteBuffer: ByteBuffer(string: text)))
         }
+        router.get("static/courtyard.css") { request, _ -> Response in stylesheet(request) }
         router.get("api/v1/openapi.json") { _, _ -> Response in
             Response(
                 status: .ok, headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
         }
+    }
+
+    /// The stylesheet: cached for a year (its link carries its version), answered 304 when the ETag matches.
+    static func stylesheet(_ request: Request) -> Response {
+        let etag = "\"\(Views.stylesheetVersion)\""
+        var headers: HTTPFields = [
+            .contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=31536000, immutable",
+            .eTag: etag,
+        ]
+        if request.headers[.ifNoneMatch] == etag {
+            headers[.contentType] = nil
+            return Response(status: .notModified, headers: headers)
+        }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: Views.stylesheet)))
     }
 }
