@@ -96,6 +96,15 @@ enum ListPage {
 
     /// A short list held whole in memory (a project's tasks, logs or checks), paged the same way.
     static func response(all: [JSONValue], _ paging: Paging) -> Response { response(paging.slice(all), paging) }
+
+    /// Typed rows, the same way.
+    static func response<T: Encodable>(_ rows: [T], _ paging: Paging) throws -> Response {
+        response(try rows.map(JSONValueCoding.encode), paging)
+    }
+
+    static func response<T: Encodable>(all: [T], _ paging: Paging) throws -> Response {
+        response(all: try all.map(JSONValueCoding.encode), paging)
+    }
 }
 
 /// Any list as CSV: chosen fields as columns, one item a row.
@@ -108,6 +117,10 @@ enum ListCSV {
                 .contentType: "text/csv; charset=utf-8",
                 .contentDisposition: "attachment; filename=\"\(filename).csv\"",
             ], body: .init(byteBuffer: ByteBuffer(string: CSV.write(rows))))
+    }
+
+    static func response<T: Encodable>(columns: [String], items: [T], filename: String) throws -> Response {
+        response(columns: columns, items: try items.map(JSONValueCoding.encode), filename: filename)
     }
 
     static func wanted(_ request: Request) -> Bool { request.uri.queryParameters.get("format") == "csv" }
