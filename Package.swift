@@ -53,7 +53,10 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            resources: [.process("App/Views"), .process("Accounts/Views")],
+            resources: [
+                .process("Accounts/Views"),
+                .process("App/Views"),
+            ],
             swiftSettings: strict),
         .target(
             name: "CourtyardDemo",
