@@ -4,52 +4,78 @@ import Foundation
 import Hummingbird
 
 /// Bearer tokens for API clients.
-enum AuthRoutes {
+struct AuthController {
     static let tokenLifetime: TimeInterval = 90 * 86400
+    let services: Services
 
-    static func add(to api: RouterGroup<AppContext>, services: Services) {
-        api.post("auth/token") { request, context -> Response in
-            let body = try await JSONBody.object(request, context: context)
-            guard let username = body["username"]?.stringValue, let password = body["password"]?.stringValue else {
-                throw AppError.unprocessable("required", "username and password are required", field: "username")
-            }
-            let account = try await SignIn.check(
-                username: username, password: password, address: context.remoteHost,
-                services: services)
-            let token = Security.randomToken()
-            let id = try await services.accounts.issueToken(
-                userId: account.id, tokenHash: Security.hash(token: token),
-                kind: .api, csrf: "", lifetime: tokenLifetime)
-            return JSONBody.response(
-                .object([
-                    ("token", .string(token)), ("token_id", .int(id)),
-                    ("expires_in", .int(Int64(tokenLifetime))), ("user", account.json),
-                ]), status: .created)
+    func register(on api: RouterGroup<AppContext>) {
+        api.post("auth/token", use: issue)
+        api.get("auth/me", use: me)
+        api.get("auth/tokens", use: tokens)
+        api.delete("auth/token", use: revokeOwn)
+        api.delete("auth/tokens/:id", use: revoke)
+    }
+
+    struct Credentials: Decodable {
+        var username: String
+        var password: String
+    }
+
+    struct IssuedToken: Encodable {
+        var token: String
+        var tokenId: Int64
+        var expiresIn: Int64
+        var user: AccountSummary
+        enum CodingKeys: String, CodingKey {
+            case token
+            case tokenId = "token_id"
+            case expiresIn = "expires_in"
+            case user
         }
-        api.get("auth/me") { _, context -> Response in
-            JSONBody.response(try context.requireAccount().json)
+    }
+
+    @Sendable func issue(_ request: Request, _ context: AppContext) async throws -> Response {
+        let body: Credentials
+        do {
+            body = try await JSONBody.decode(Credentials.self, request, context: context)
+        } catch let e as ValidationError where e.code == "required" || e.code == "invalid" {
+            throw AppError.unprocessable("required", "username and password are required", field: "username")
         }
-        api.get("auth/tokens") { _, context -> Response in
-            let account = try context.requireAccount()
-            return JSONBody.response(
-                .object([("items", .array(try await services.accounts.tokens(userId: account.id)))]))
-        }
-        api.delete("auth/token") { _, context -> Response in
-            let account = try context.requireAccount()
-            guard let id = context.tokenId else { throw AppError.unauthorized }
-            try await services.accounts.revoke(tokenId: id, userId: account.id)
-            services.tokens.clear()
-            return Response(status: .noContent)
-        }
-        api.delete("auth/tokens/:id") { _, context -> Response in
-            let account = try context.requireAccount()
-            guard
-                try await services.accounts.revoke(
-                    tokenId: try context.parameters.require("id", as: Int64.self), userId: account.id)
-            else { throw AppError.notFound }
-            services.tokens.clear()
-            return Response(status: .noContent)
-        }
+        let account = try await SignIn.check(
+            username: body.username, password: body.password, address: context.remoteHost, services: services)
+        let token = Security.randomToken()
+        let id = try await services.accounts.issueToken(
+            userId: account.id, tokenHash: Security.hash(token: token), kind: .api, csrf: "",
+            lifetime: Self.tokenLifetime)
+        let issued = IssuedToken(
+            token: token, tokenId: id, expiresIn: Int64(Self.tokenLifetime), user: account.summary)
+        return try JSONBody.response(issued, status: .created)
+    }
+
+    @Sendable func me(_ request: Request, _ context: AppContext) async throws -> Response {
+        try JSONBody.response(try context.requireAccount().summary)
+    }
+
+    @Sendable func tokens(_ request: Request, _ context: AppContext) async throws -> Response {
+        struct List: Encodable { var items: [TokenSummary] }
+        let account = try context.requireAccount()
+        return try JSONBody.response(List(items: try await services.accounts.tokens(userId: account.id)))
+    }
+
+    @Sendable func revokeOwn(_ request: Request, _ context: AppContext) async throws -> Response {
+        let account = try context.requireAccount()
+        guard let id = context.tokenId else { throw AppError.unauthorized }
+        try await services.accounts.revoke(tokenId: id, userId: account.id)
+        services.tokens.clear()
+        return Response(status: .noContent)
+    }
+
+    @Sendable func revoke(_ request: Request, _ context: AppContext) async throws -> Response {
+        let account = try context.requireAccount()
+        let id = try context.parameters.require("id", as: Int64.self)
+        guard try await services.accounts.revoke(tokenId: id, userId: account.id) else { throw AppError.notFound }
+        services.tokens.clear()
+        return Response(status: .noContent)
     }
 }
 

@@ -17,14 +17,48 @@ public struct Account: Sendable {
 
     public var actor: Actor { Actor(userId: id, username: username, role: role, scope: scope) }
 
-    public var json: JSONValue {
-        .object([
-            ("id", .int(id)), ("username", .string(username)), ("role", .string(role.rawValue)),
-            ("scope", .string(scope.description)), ("display_name", .string(displayName)),
-            ("disabled", .bool(disabled)),
-            ("locked", .bool(lockedUntil.map { $0 > Clock.isoNow() } ?? false)), ("created_at", .string(createdAt)),
-            ("version", .int(Int64(version))),
-        ])
+    /// The account as the audit log keeps it (JSON by nature).
+    var auditRecord: JSONValue { (try? JSONValueCoding.encode(summary)) ?? .null }
+
+    /// The account as the API and pages show it: never its password hash or sign-in counters.
+    public var summary: AccountSummary {
+        AccountSummary(
+            id: id, username: username, role: role, scope: scope.description, displayName: displayName,
+            disabled: disabled, locked: lockedUntil.map { $0 > Clock.isoNow() } ?? false, createdAt: createdAt,
+            version: version)
+    }
+}
+
+/// An account as others see it.
+public struct AccountSummary: Codable, Sendable {
+    public var id: Int64
+    public var username: String
+    public var role: Role
+    public var scope: String
+    public var displayName: String
+    public var disabled: Bool
+    public var locked: Bool
+    public var createdAt: String
+    public var version: Int
+
+    enum CodingKeys: String, CodingKey {
+        case id, username, role, scope
+        case displayName = "display_name"
+        case disabled, locked
+        case createdAt = "created_at"
+        case version
+    }
+}
+
+/// An API token as its owner sees it (never the token itself).
+public struct TokenSummary: Codable, Sendable {
+    public var id: Int64
+    public var createdAt: String
+    public var expiresAt: String
+    enum CodingKeys: String, CodingKey {
+        case id
+        case createdAt = "created_at"
+        case expiresAt = "expires_at"
     }
 }
 
@@ -132,7 +166,7 @@ public struct AccountRepository: Sendable {
             let account = try Self.decode(row)
             try await AuditLog.record(
                 db: db, actor: actor, action: "create", entity: "users", entityId: account.id,
-                subdistrictId: scope.kind == .subdistrict ? scope.id : nil, before: nil, after: account.json)
+                subdistrictId: scope.kind == .subdistrict ? scope.id : nil, before: nil, after: account.auditRecord)
             return account
         }
     }
@@ -167,7 +201,8 @@ public struct AccountRepository: Sendable {
             }
             try await AuditLog.record(
                 db: db, actor: actor, action: "update", entity: "users", entityId: id,
-                subdistrictId: newScope.kind == .subdistrict ? newScope.id : nil, before: before.json, after: after.json
+                subdistrictId: newScope.kind == .subdistrict ? newScope.id : nil, before: before.auditRecord,
+                after: after.auditRecord
             )
             return after
         }
@@ -310,20 +345,14 @@ public struct AccountRepository: Sendable {
         }
     }
 
-    public func tokens(userId: Int64) async throws -> [JSONValue] {
+    public func tokens(userId: Int64) async throws -> [TokenSummary] {
         try await database.withConnection { db in
             try await db.raw(
                 """
-                SELECT id, kind, created_at, expires_at FROM api_tokens
+                SELECT id, created_at, expires_at FROM api_tokens
                 WHERE user_id = \(bind: userId) AND revoked_at IS NULL AND kind = 'api' ORDER BY id
                 """
-            ).all().map { r in
-                .object([
-                    ("id", .int(try r.decode(column: "id", as: Int64.self))),
-                    ("created_at", .string(try r.decode(column: "created_at", as: String.self))),
-                    ("expires_at", .string(try r.decode(column: "expires_at", as: String.self))),
-                ])
-            }
+            ).all(decoding: TokenSummary.self)
         }
     }
 }

@@ -18,7 +18,7 @@ public enum AuditLog {
         ).run()
     }
 
-    public struct Entry: Sendable {
+    public struct Entry: Codable, Sendable {
         public var id: Int64
         public var at: String
         public var username: String
@@ -28,12 +28,10 @@ public enum AuditLog {
         public var before: String?
         public var after: String?
 
-        public var json: JSONValue {
-            .object([
-                ("id", .int(id)), ("at", .string(at)), ("username", .string(username)), ("action", .string(action)),
-                ("entity", .string(entity)), ("entity_id", entityId.map { .int($0) } ?? .null),
-                ("before", before.map { .string($0) } ?? .null), ("after", after.map { .string($0) } ?? .null),
-            ])
+        enum CodingKeys: String, CodingKey {
+            case id, at, username, action, entity
+            case entityId = "entity_id"
+            case before, after
         }
     }
 
