@@ -133,7 +133,16 @@ import Testing
         try await TestApp.with(demo: true) { client, _ in
             let (cookie, _) = try await client.session("steward")
             let (_, html) = try await Self.page(client, "/reports?state=fixed", cookie: cookie)
-            let css = try #require(html.firstMatch(of: try Regex(#"(?s)<style>(.*?)</style>"#))?.output[1].substring)
+            // The stylesheet is a file of its own, cached for a year under its version.
+            let href = try #require(
+                html.firstMatch(of: try Regex(#"<link rel="stylesheet" href="([^"]+)">"#))?.output[1].substring)
+            let sheet = try await client.call(.get, String(href), token: nil)
+            #expect(sheet.status == .ok)
+            #expect(sheet.headers[.cacheControl]?.contains("max-age=31536000") == true)
+            let etag = try #require(sheet.headers[.eTag])
+            let again = try await client.call(.get, String(href), token: nil, headers: [.ifNoneMatch: etag])
+            #expect(again.status == .notModified)
+            let css = sheet.text
             for rule in ["nav a{", "label.check{", "button.link{", ".stages.chips a{"] {
                 let start = try #require(css.range(of: rule), "\(rule)")
                 let body = css[start.upperBound...].prefix { $0 != "}" }

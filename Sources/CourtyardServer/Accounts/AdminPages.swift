@@ -25,11 +25,9 @@ enum AdminPages {
                     ?? AppError(
                         status: .internalServerError, code: "internal",
                         message: "\(error)")
-                return f.render(
-                    title: f.t("import.title"),
-                    body: "<p class=\"note bad\" role=\"alert\">\(esc(e.message))</p>"
-                        + (try await importBody(f, actor: actor, report: nil, services: services)),
-                    status: e.status)
+                let page = try await ImportPage.load(
+                    f, actor: actor, report: nil, services: services, failure: e.message)
+                return f.page(title: f.t("import.title"), "accounts-import", page, status: e.status)
             }
             return f.render(
                 title: f.t("import.title"),
@@ -90,110 +88,137 @@ enum AdminPages {
     }
 
     static func importBody(_ f: PageFrame, actor: Actor, report: ImportReport?, services: Services) async throws
-        -> String
+        -> TrustedHTML
     {
-        var body = ""
-        if let r = report {
-            let (cls, key) =
-                r.applied
-                ? ("ok", "import.applied") : (r.errors.isEmpty ? ("ok", "import.checked") : ("bad", "import.rejected"))
-            body +=
-                "<h2>\(esc(f.t("import.result")))</h2><p class=\"note \(cls)\" role=\"status\">\(esc(f.t(key))) · \(r.rows) · \(esc(r.subdistrict))</p>"
-            let kinds: [(String, ImportReport.Counts)] = [
-                ("communities", r.communities), ("compounds", r.compounds), ("buildings", r.buildings),
-                ("entrances", r.entrances), ("households", r.households), ("residents", r.residents),
-            ]
-            body += Pages.table(
-                [
-                    (f.t("import.entity"), false), (f.t("import.created"), true), (f.t("import.updated"), true),
-                    (f.t("import.unchanged"), true),
-                ],
-                kinds.map {
-                    [esc(f.t("entity." + $0.0)), String($0.1.created), String($0.1.updated), String($0.1.unchanged)]
-                })
-            if let reading = r.reading {
-                let lines = RegistryFiles.readingLines(reading, lang: f.lang)
-                body +=
-                    "<h2>\(esc(f.t("import.reading.title")))</h2><ul class=\"reading\">"
-                    + lines.map { "<li>\(esc($0))</li>" }.joined() + "</ul>"
-            }
-            if !r.errors.isEmpty {
-                body += "<h2>\(esc(f.t("import.errors"))) (\(r.errors.count))</h2>"
-                body += Pages.table(
-                    [(f.t("import.row"), true), (f.t("import.column"), false), (f.t("import.reason"), false)],
-                    r.errors.prefix(500).map {
-                        [
-                            ($0.sheet.map { esc($0) + " · " } ?? "") + String($0.row), esc($0.column ?? ""),
-                            esc($0.message),
-                        ]
-                    })
-            }
-        }
-        body += """
-            <p>\(esc(f.t("import.help")))</p>
-            <form class="stack" method="post" action="/import" enctype="multipart/form-data">\(f.csrfField())
-            <label>\(esc(f.t("import.file")))<input type="file" name="file" accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" required></label>
-            <label>\(esc(f.t("import.subdistrict")))<input name="subdistrict" value="\(esc(report?.subdistrict ?? ""))"></label>
-            <label class="check"><input type="checkbox" name="dry_run" value="1" checked> \(esc(f.t("import.dryRun")))</label>
-            <button type="submit">\(esc(f.t("import.submit")))</button>
-            </form>
-            <h2>\(esc(f.t("import.export")))</h2>
-            <p><a href="/export/households.csv" download>CSV</a> · <a href="/export/households.xlsx" download>XLSX</a></p>
-            <h2>\(esc(f.t("import.history")))</h2>
-            """
-        let history = try await ImportHistory.list(services: services, actor: actor, id: nil)
-        body += Pages.table(
-            [
-                (f.t("audit.at"), false), (f.t("audit.user"), false), (f.t("import.file"), false),
-                (f.t("users.status"), false), (f.t("import.rows"), true), (f.t("import.errors"), true),
-            ],
-            history.prefix(20).map { h in
-                [
-                    esc(beijingTime(h["at"]?.stringValue ?? "")),
-                    esc(
-                        h["username"]?.stringValue == "system" ? f.t("audit.system") : h["username"]?.stringValue ?? ""),
-                    esc(h["filename"]?.stringValue ?? ""),
-                    esc(f.t("import.status." + (h["status"]?.stringValue ?? ""))), String(h["rows"]?.intValue ?? 0),
-                    String(h["error_count"]?.intValue ?? 0),
-                ]
-            })
-        return body
+        Views.render(
+            "accounts-import",
+            try await ImportPage.load(f, actor: actor, report: report, services: services), frame: f)
     }
 
     static func usersBody(_ f: PageFrame, actor: Actor, services: Services, notice: (String, String)?) async throws
-        -> String
+        -> TrustedHTML
     {
-        var body = notice.map { "<p class=\"note \($0.0)\" role=\"status\">\(esc($0.1))</p>" } ?? ""
-        let list = try await services.accounts.list(actor: actor)
-        body += Pages.table(
-            [
-                (f.t("users.username"), false), (f.t("col.name"), false), (f.t("users.role"), false),
-                (f.t("users.scope"), false), (f.t("users.status"), false),
-            ],
-            list.map { a in
-                let locked = a.lockedUntil.map { $0 > Clock.isoNow() } ?? false
-                let status = a.disabled ? f.t("users.disabled") : (locked ? f.t("users.locked") : f.t("users.active"))
-                return [
-                    esc(a.username), esc(a.displayName), esc(f.t("role." + a.role.rawValue)), esc(a.scope.description),
-                    esc(status),
-                ]
-            })
-        if Permissions.allows(actor.role, .writeUsers) {
-            let roles = Role.allCases.map {
-                "<option value=\"\($0.rawValue)\">\(esc(f.t("role." + $0.rawValue)))</option>"
-            }.joined()
-            body += """
-                <h2>\(esc(f.t("users.add")))</h2>
-                <form class="stack" method="post" action="/users">\(f.csrfField())
-                <label>\(esc(f.t("users.username")))<input name="username" required pattern="[A-Za-z0-9._-]{2,64}" autocomplete="off"></label>
-                <label>\(esc(f.t("col.name")))<input name="display_name"></label>
-                <label>\(esc(f.t("login.password")))<input name="password" type="password" minlength="8" required autocomplete="new-password"></label>
-                <label>\(esc(f.t("users.role")))<select name="role">\(roles)</select></label>
-                <label>\(esc(f.t("users.scope")))<input name="scope" placeholder="community:1"></label>
-                <button type="submit">\(esc(f.t("action.add")))</button>
-                </form>
-                """
+        Views.render(
+            "accounts-users", try await UsersPage.load(f, actor: actor, services: services, notice: notice), frame: f)
+    }
+}
+
+/// A tone and a sentence shown above a page's content.
+struct Notice {
+    var tone: String
+    var text: String
+}
+
+/// The accounts in the person's reach, and the form that adds one.
+struct UsersPage {
+    struct Row {
+        var username: String
+        var displayName: String
+        var role: String
+        var scope: String
+        var status: String
+    }
+    struct Option {
+        var value: String
+        var label: String
+    }
+    var notice: Notice?
+    var accounts: [Row]
+    var canAdd: Bool
+    var roles: [Option]
+
+    static func load(_ f: PageFrame, actor: Actor, services: Services, notice: (String, String)?) async throws
+        -> UsersPage
+    {
+        let rows = try await services.accounts.list(actor: actor).map { a in
+            let s = a.summary
+            let status = s.disabled ? f.t("users.disabled") : (s.locked ? f.t("users.locked") : f.t("users.active"))
+            return Row(
+                username: s.username, displayName: s.displayName, role: f.t("role." + s.role.rawValue), scope: s.scope,
+                status: status)
         }
-        return body
+        return UsersPage(
+            notice: notice.map { Notice(tone: $0.0, text: $0.1) }, accounts: rows,
+            canAdd: Permissions.allows(actor.role, .writeUsers),
+            roles: Role.allCases.map { Option(value: $0.rawValue, label: f.t("role." + $0.rawValue)) })
+    }
+}
+
+/// The household sheet's import: the last run's report, the form, the export links and the history.
+struct ImportPage {
+    struct Count {
+        var entity: String
+        var created: Int
+        var updated: Int
+        var unchanged: Int
+    }
+    struct RowProblem {
+        var row: String
+        var column: String
+        var reason: String
+    }
+    struct Report {
+        var tone: String
+        var outcome: String
+        var rows: Int
+        var subdistrict: String
+        var counts: [Count]
+        var hasReading: Bool
+        var reading: [String]
+        var hasErrors: Bool
+        var errorCount: Int
+        var errors: [RowProblem]
+    }
+    struct Past {
+        var at: String
+        var user: String
+        var file: String
+        var status: String
+        var rows: Int64
+        var errors: Int64
+    }
+    var failure: String?
+    var report: Report?
+    var subdistrict: String
+    var history: [Past]
+
+    static func load(_ f: PageFrame, actor: Actor, report r: ImportReport?, services: Services, failure: String? = nil)
+        async throws -> ImportPage
+    {
+        let history = try await ImportHistory.list(services: services, actor: actor, id: nil).prefix(20).map { h in
+            let user = h["username"]?.stringValue ?? ""
+            return Past(
+                at: beijingTime(h["at"]?.stringValue ?? ""), user: user == "system" ? f.t("audit.system") : user,
+                file: h["filename"]?.stringValue ?? "",
+                status: f.t("import.status." + (h["status"]?.stringValue ?? "")),
+                rows: h["rows"]?.intValue ?? 0, errors: h["error_count"]?.intValue ?? 0)
+        }
+        return ImportPage(
+            failure: failure, report: r.map { report(of: $0, f) }, subdistrict: r?.subdistrict ?? "",
+            history: Array(history))
+    }
+
+    static func report(of r: ImportReport, _ f: PageFrame) -> Report {
+        let (tone, key) =
+            r.applied
+            ? ("ok", "import.applied") : (r.errors.isEmpty ? ("ok", "import.checked") : ("bad", "import.rejected"))
+        let kinds: [(String, ImportReport.Counts)] = [
+            ("communities", r.communities), ("compounds", r.compounds), ("buildings", r.buildings),
+            ("entrances", r.entrances), ("households", r.households), ("residents", r.residents),
+        ]
+        let reading = r.reading.map { RegistryFiles.readingLines($0, lang: f.lang) } ?? []
+        return Report(
+            tone: tone, outcome: f.t(key), rows: r.rows, subdistrict: r.subdistrict,
+            counts: kinds.map {
+                Count(
+                    entity: f.t("entity." + $0.0), created: $0.1.created, updated: $0.1.updated,
+                    unchanged: $0.1.unchanged)
+            },
+            hasReading: r.reading != nil, reading: reading, hasErrors: !r.errors.isEmpty, errorCount: r.errors.count,
+            errors: r.errors.prefix(500).map {
+                RowProblem(
+                    row: ($0.sheet.map { $0 + " · " } ?? "") + String($0.row), column: $0.column ?? "",
+                    reason: $0.message)
+            })
     }
 }

@@ -60,9 +60,8 @@ enum Pages {
             case .forbidden: message = e.code == "csrf" ? f.t("error.csrf") : f.t("error.forbidden")
             default: message = e.message
             }
-            return f.render(
-                title: f.t("error.title"),
-                body: "<p class=\"note bad\">\(esc(message))</p><p><a href=\"/\">\(esc(f.t("common.back")))</a></p>",
+            return messagePage(
+                f, title: f.t("error.title"), message: message, home: .home, homeLabel: f.t("common.back"),
                 status: e.status)
         }
     }
@@ -92,13 +91,23 @@ enum Pages {
 
     /// A page that is not there: said in the person's language, with the way home (or to sign in).
     static func notFoundPage(_ f: PageFrame) -> Response {
-        let home =
-            f.account == nil
-            ? "<a href=\"/login\">\(esc(f.t("login.title")))</a>"
-            : "<a href=\"/\">\(esc(f.t("error.home")))</a>"
-        return f.render(
-            title: f.t("error.pageNotFoundTitle"),
-            body: "<p class=\"note bad\">\(esc(f.t("error.pageNotFound")))</p><p>\(home)</p>", status: .notFound)
+        messagePage(
+            f, title: f.t("error.pageNotFoundTitle"), message: f.t("error.pageNotFound"),
+            home: f.account == nil ? .login() : .home,
+            homeLabel: f.account == nil ? f.t("login.title") : f.t("error.home"), status: .notFound)
+    }
+
+    /// A page that only says something went wrong, and where to go instead.
+    static func messagePage(
+        _ f: PageFrame, title: String, message: String, home: SiteRoute, homeLabel: String, status: HTTPResponse.Status
+    ) -> Response {
+        struct Model {
+            var message: String
+            var home: String
+            var homeLabel: String
+        }
+        return f.page(
+            title: title, "message", Model(message: message, home: home.path, homeLabel: homeLabel), status: status)
     }
 
     /// The fields of a urlencoded form; checks the CSRF token unless told not to.
@@ -277,16 +286,12 @@ enum LoginPages {
         }
     }
 
-    static func form(_ f: PageFrame, next: String, error: String?) -> String {
-        """
-        \(error.map { "<p class=\"note bad\" role=\"alert\">\(esc($0))</p>" } ?? "")
-        <form class="stack" method="post" action="/login">
-        <input type="hidden" name="next" value="\(esc(safeNext(next)))">
-        <label>\(esc(f.t("login.username")))<input name="username" autocomplete="username" required autofocus></label>
-        <label>\(esc(f.t("login.password")))<input name="password" type="password" autocomplete="current-password" required></label>
-        <button type="submit">\(esc(f.t("login.submit")))</button>
-        </form>
-        """
+    static func form(_ f: PageFrame, next: String, error: String?) -> TrustedHTML {
+        struct Model {
+            var next: String
+            var error: String?
+        }
+        return Views.render("login", Model(next: safeNext(next), error: error), frame: f)
     }
 }
 
