@@ -45,7 +45,7 @@ enum ProjectRoutes {
                 compoundId: try body.requiredID("compound_id"), batchYear: Int(year),
                 deadline: try body.requiredDay("deadline"),
                 fields: try fields(body), actor: try context.actor())
-            return JSONBody.response(p, status: .created, etag: etag(p))
+            return try JSONBody.response(p, status: .created, etag: etag(p))
         }
         api.get("projects") { request, context -> Response in
             let q = request.uri.queryParameters
@@ -60,19 +60,19 @@ enum ProjectRoutes {
                 filter.stage = stage
             }
             let paging = try ListPage.paging(request)
-            let items = try await projects.list(actor: try context.actor(), filter: filter, paging: paging)
+            let items = try await projects.summaries(actor: try context.actor(), filter: filter, paging: paging)
             if ListCSV.wanted(request) {
-                return ListCSV.response(
+                return try ListCSV.response(
                     columns: [
                         "id", "community_name", "compound_name", "households", "batch_year", "stage", "deadline",
                         "started_on", "completed_on", "percent_complete", "budget_fen", "contractor_name",
                     ], items: items, filename: "projects")
             }
-            return ListPage.response(items, paging)
+            return try ListPage.response(items, paging)
         }
         api.get("projects/:id") { _, context -> Response in
-            let p = try await projects.get(id: try id(context), actor: try context.actor())
-            return JSONBody.response(p, etag: etag(p))
+            let p = try await projects.detail(id: try id(context), actor: try context.actor())
+            return try JSONBody.response(p, etag: etag(p))
         }
         api.patch("projects/:id") { request, context -> Response in
             let body = try await JSONBody.object(request, context: context)
@@ -80,7 +80,7 @@ enum ProjectRoutes {
             let p = try await projects.update(
                 id: pid, fields: try fields(body), ifVersion: try RegistryRoutes.expectedVersion(request, id: pid),
                 actor: try context.actor())
-            return JSONBody.response(p, etag: etag(p))
+            return try JSONBody.response(p, etag: etag(p))
         }
         api.post("projects/:id/work_items") { request, context -> Response in
             let body = try await JSONBody.object(request, context: context)
@@ -100,10 +100,10 @@ enum ProjectRoutes {
                 .init(
                     code: code, name: try body.optionalText("name"), quantity: quantity,
                     unit: try body.optionalText("unit"), budgetFen: budget), actor: try context.actor())
-            return JSONBody.response(p, status: .created)
+            return try JSONBody.response(p, status: .created)
         }
         api.delete("projects/:id/work_items/:item") { _, context -> Response in
-            JSONBody.response(
+            try JSONBody.response(
                 try await projects.deleteWorkItem(
                     projectId: try id(context), itemId: try id(context, "item"), actor: try context.actor()))
         }
@@ -113,7 +113,7 @@ enum ProjectRoutes {
                 id: try id(context), evidence: try evidence(body["evidence"]),
                 note: try body.optionalText("note") ?? "",
                 actor: try context.actor())
-            return JSONBody.response(p)
+            return try JSONBody.response(p)
         }
         api.post("projects/:id/acceptances") { request, context -> Response in
             let body = try await JSONBody.object(request, context: context)
@@ -128,7 +128,7 @@ enum ProjectRoutes {
                 date: try body.requiredDay("date"),
                 result: try body.requiredCase("result", ProjectRepository.AcceptanceResult.self),
                 participants: participants, note: try body.optionalText("note") ?? "", actor: try context.actor())
-            return JSONBody.response(p, status: .created)
+            return try JSONBody.response(p, status: .created)
         }
 
         // MARK: Attachments
@@ -298,10 +298,7 @@ enum ProjectRoutes {
         }
     }
 
-    static func etag(_ p: JSONValue) -> String? {
-        guard let id = p["id"]?.intValue, let v = p["version"]?.intValue else { return nil }
-        return "\"\(id)-\(v)\""
-    }
+    static func etag(_ p: ProjectDetail) -> String? { "\"\(p.summary.id)-\(p.summary.version)\"" }
 
     static func svg(_ text: String) -> Response {
         Response(

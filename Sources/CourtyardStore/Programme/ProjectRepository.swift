@@ -88,7 +88,7 @@ public struct ProjectRepository: Sendable {
     }
 
     public func create(compoundId: Int64, batchYear: Int, deadline: Day, fields: Fields, actor: Actor) async throws
-        -> JSONValue
+        -> ProjectDetail
     {
         try Self.requireManager(actor)
         guard (2000...2100).contains(batchYear) else {
@@ -138,7 +138,7 @@ public struct ProjectRepository: Sendable {
                 ]))
             return id
         }
-        return try await get(id: id, actor: actor)
+        return try await detail(id: id, actor: actor)
     }
 
     /// Each organisation named must exist in the project's sub-district (one elsewhere would gain the project
@@ -161,7 +161,7 @@ public struct ProjectRepository: Sendable {
         }
     }
 
-    public func update(id: Int64, fields: Fields, ifVersion: Int?, actor: Actor) async throws -> JSONValue {
+    public func update(id: Int64, fields: Fields, ifVersion: Int?, actor: Actor) async throws -> ProjectDetail {
         try Self.requireManager(actor)
         // A new deadline moves every task's latest finish, which the bulletin reads.
         let calendar = fields.deadline == nil ? nil : try await CalendarRepository(database: database).calendar()
@@ -196,7 +196,7 @@ public struct ProjectRepository: Sendable {
                 before: .object([("version", .int(Int64(p.version)))]),
                 after: .object([("fields", .int(Int64(sets.count)))]))
         }
-        return try await get(id: id, actor: actor)
+        return try await detail(id: id, actor: actor)
     }
 
     static let listColumns = """
@@ -214,27 +214,28 @@ public struct ProjectRepository: Sendable {
                    FROM work_items GROUP BY project_id) w ON w.project_id = p.id
         """
 
-    func summary(_ r: any SQLRow) throws -> JSONValue {
+    static func day(_ r: any SQLRow, _ column: String) throws -> Day? {
+        try r.optionalText(column).flatMap { Day($0) }
+    }
+
+    static func summary(_ r: any SQLRow) throws -> ProjectSummary {
         let budget = try r.int("budget")
-        let tenths = Percent.weighted(sum: try r.int("weighted"), weight: budget)
-        var pairs: [(String, JSONValue)] = [
-            ("id", .int(try r.int("id"))), ("subdistrict_id", .int(try r.int("subdistrict_id"))),
-            ("community_id", .int(try r.int("community_id"))),
-            ("community_name", .string(try r.text("community_name"))),
-            ("compound_id", .int(try r.int("compound_id"))), ("compound_name", .string(try r.text("compound_name"))),
-            ("households", .int(try r.int("households"))), ("batch_year", .int(try r.int("batch_year"))),
-            ("deadline", .string(try r.text("deadline"))), ("planned_start", try r.jsonText("planned_start")),
-            ("stage", .string(try r.text("stage"))), ("started_on", try r.jsonText("started_on")),
-            ("completed_on", try r.jsonText("completed_on")),
-            ("percent_complete", .number(Percent.text(tenths))), ("budget_fen", .int(budget)),
-            ("is_model", .bool(try r.flag("is_model"))), ("model_writeup", .string(try r.text("model_writeup"))),
-        ]
-        for (field, _) in Self.roles { pairs.append((field, try r.jsonInt(field))) }
-        pairs += [
-            ("contractor_name", try r.jsonText("contractor_name")), ("baseline_at", try r.jsonText("baseline_at")),
-            ("version", .int(try r.int("version"))),
-        ]
-        return .object(pairs)
+        guard let deadline = try day(r, "deadline") else {
+            throw StoreError.invalid("project \(try r.int("id")) has no valid deadline")
+        }
+        return ProjectSummary(
+            id: try r.int("id"), subdistrictId: try r.int("subdistrict_id"), communityId: try r.int("community_id"),
+            communityName: try r.text("community_name"), compoundId: try r.int("compound_id"),
+            compoundName: try r.text("compound_name"), households: try r.int("households"),
+            batchYear: try r.int("batch_year"), deadline: deadline, plannedStart: try day(r, "planned_start"),
+            stage: ProjectStage(rawValue: try r.text("stage")) ?? .consultation, startedOn: try day(r, "started_on"),
+            completedOn: try day(r, "completed_on"),
+            percentComplete: PercentTenths(tenths: Percent.weighted(sum: try r.int("weighted"), weight: budget)),
+            budgetFen: budget, isModel: try r.flag("is_model"), modelWriteup: try r.text("model_writeup"),
+            contractorId: try r.optionalInt("contractor_id"), supervisorId: try r.optionalInt("supervisor_id"),
+            designerId: try r.optionalInt("designer_id"), pmCompanyId: try r.optionalInt("pm_company_id"),
+            contractorName: try r.optionalText("contractor_name"), baselineAt: try r.optionalText("baseline_at"),
+            version: try r.int("version"))
     }
 
     public struct Filter: Sendable {
@@ -249,7 +250,10 @@ public struct ProjectRepository: Sendable {
         }
     }
 
-    public func list(actor: Actor, filter: Filter = Filter(), paging: Paging = .export) async throws -> [JSONValue] {
+    /// The projects the actor may see, filtered, in the order of community, compound and batch.
+    public func summaries(actor: Actor, filter: Filter = Filter(), paging: Paging = .export) async throws
+        -> [ProjectSummary]
+    {
         guard Permissions.allows(actor.role, .readProjects) else { throw AccessError.forbidden }
         var sql: SQLQueryString =
             "SELECT \(unsafeRaw: Self.listColumns) \(unsafeRaw: Self.listFrom) WHERE " + Self.scope(actor)
@@ -259,57 +263,64 @@ public struct ProjectRepository: Sendable {
         if let c = filter.communityId { sql += " AND p.community_id = \(bind: c)" }
         sql += " ORDER BY c.name, t.name, p.batch_year, p.id" + paging.sql
         let q = sql
-        return try await database.withConnection { db in try await db.raw(q).all().map(summary) }
+        return try await database.withConnection { db in try await db.raw(q).all().map(Self.summary) }
     }
 
+    /// The same as JSON, for the pages of other features until they read `summaries`.
+    public func list(actor: Actor, filter: Filter = Filter(), paging: Paging = .export) async throws -> [JSONValue] {
+        try await summaries(actor: actor, filter: filter, paging: paging).map(JSONValueCoding.encode)
+    }
+
+    /// The same as JSON, for the pages of other features until they read `detail`.
     public func get(id: Int64, actor: Actor) async throws -> JSONValue {
+        try JSONValueCoding.encode(try await detail(id: id, actor: actor))
+    }
+
+    /// One project with its plan, gates, acceptances and residents' satisfaction.
+    public func detail(id: Int64, actor: Actor) async throws -> ProjectDetail {
         guard Permissions.allows(actor.role, .readProjects) else { throw AccessError.forbidden }
         return try await database.withConnection { db in
             let sql: SQLQueryString =
                 "SELECT \(unsafeRaw: Self.listColumns) \(unsafeRaw: Self.listFrom) WHERE p.id = \(bind: id) AND "
                 + Self.scope(actor)
-            guard let row = try await db.raw(sql).first(), case .object(var pairs) = try summary(row) else {
-                throw StoreError.notFound
-            }
+            guard let row = try await db.raw(sql).first() else { throw StoreError.notFound }
+            let summary = try Self.summary(row)
             let items = try await Self.workItems(projectId: id, db: db)
-            pairs.append(("work_items", .array(items)))
-            pairs.append(("totals_by_category", Self.totals(items)))
-            let stage = ProjectStage(rawValue: try row.text("stage")) ?? .consultation
-            pairs.append(("next_stage", stage.next.map { .string($0.rawValue) } ?? .null))
-            pairs.append(("next_gate_evidence", .array((stage.next?.recordKinds ?? []).map { .string($0.rawValue) })))
-            pairs.append(
-                ("next_gate_document_types", .array((stage.next?.documentTypes ?? []).map { .string($0.rawValue) })))
             let gates = try await db.raw(
                 """
                 SELECT from_stage, to_stage, evidence_json, note, passed_at, passed_by FROM gate_passes WHERE project_id = \(bind: id) ORDER BY id
                 """
-            ).all().map { g -> JSONValue in
+            ).all().map { g -> GatePass in
                 let evidence = try g.storedJSON("evidence_json")
-                return .object([
-                    ("from", .string(try g.text("from_stage"))), ("to", .string(try g.text("to_stage"))),
-                    ("evidence", evidence), ("on_paper", .bool(Self.passedOnPaper(evidence))),
-                    ("note", .string(try g.text("note"))),
-                    ("passed_at", .string(try g.text("passed_at"))), ("passed_by", .string(try g.text("passed_by"))),
-                ])
+                return GatePass(
+                    from: try Self.stage(g, "from_stage"), to: try Self.stage(g, "to_stage"),
+                    evidence: StoredJSON(evidence), onPaper: Self.passedOnPaper(evidence), note: try g.text("note"),
+                    passedAt: try g.text("passed_at"), passedBy: try g.text("passed_by"))
             }
-            pairs.append(("gates", .array(gates)))
             let acceptances = try await db.raw(
                 """
                 SELECT id, kind, date, result, participants_json, note FROM acceptances WHERE project_id = \(bind: id) ORDER BY date, id
                 """
-            ).all().map { a -> JSONValue in
-                .object([
-                    ("id", .int(try a.int("id"))), ("kind", .string(try a.text("kind"))),
-                    ("date", .string(try a.text("date"))),
-                    ("result", .string(try a.text("result"))), ("participants", try a.storedJSON("participants_json")),
-                    ("note", .string(try a.text("note"))),
-                ])
+            ).all().map { a -> Acceptance in
+                guard let kind = AcceptanceKind(rawValue: try a.text("kind")),
+                    let result = AcceptanceResult(rawValue: try a.text("result")), let date = try Self.day(a, "date")
+                else { throw StoreError.invalid("acceptance \(try a.int("id")) is not readable") }
+                return Acceptance(
+                    id: try a.int("id"), kind: kind, date: date, result: result,
+                    participants: try a.storedJSON("participants_json").arrayItems.compactMap(\.stringValue),
+                    note: try a.text("note"))
             }
-            pairs.append(("acceptances", .array(acceptances)))
             let satisfaction = try await QuestionnaireRepository.satisfactionByProject(projectIds: [id], db: db)[id]
-            pairs.append(("satisfaction_rate", satisfaction.map { .number(Percent.text($0)) } ?? .null))
-            return .object(pairs)
+            return ProjectDetail(
+                summary: summary, workItems: items, gates: gates, acceptances: acceptances,
+                satisfactionRate: satisfaction.map { PercentTenths(tenths: $0) })
         }
+    }
+
+    static func stage(_ r: any SQLRow, _ column: String) throws -> ProjectStage {
+        let text = try r.text(column)
+        guard let stage = ProjectStage(rawValue: text) else { throw StoreError.invalid("unknown stage \(text)") }
+        return stage
     }
 
     /// A gate passed only on documents (or, before evidence was typed, on bare attachments).
@@ -319,34 +330,21 @@ public struct ProjectRepository: Sendable {
 
     // MARK: The tailored plan
 
-    static func workItems(projectId: Int64, db: any SQLDatabase) async throws -> [JSONValue] {
+    static func workItems(projectId: Int64, db: any SQLDatabase) async throws -> [WorkItem] {
         try await db.raw(
             """
             SELECT id, code, category, name, quantity_centi, unit, budget_fen, percent, version FROM work_items WHERE project_id = \(bind: projectId) ORDER BY id
             """
         ).all().map { w in
-            .object([
-                ("id", .int(try w.int("id"))), ("code", .string(try w.text("code"))),
-                ("category", .string(try w.text("category"))),
-                ("name", .string(try w.text("name"))),
-                ("quantity", .string(Area(centi: try w.int("quantity_centi")).description)),
-                ("unit", .string(try w.text("unit"))), ("budget_fen", .int(try w.int("budget_fen"))),
-                ("percent", .int(try w.int("percent"))), ("version", .int(try w.int("version"))),
-            ])
+            let category = try w.text("category")
+            guard let c = WorkCategory(rawValue: category) else {
+                throw StoreError.invalid("unknown work category \(category)")
+            }
+            return WorkItem(
+                id: try w.int("id"), code: try w.text("code"), category: c, name: try w.text("name"),
+                quantity: Area(centi: try w.int("quantity_centi")).description, unit: try w.text("unit"),
+                budgetFen: try w.int("budget_fen"), percent: try w.int("percent"), version: try w.int("version"))
         }
-    }
-
-    static func totals(_ items: [JSONValue]) -> JSONValue {
-        var pairs: [(String, JSONValue)] = []
-        var all: Int64 = 0
-        for c in WorkCategory.allCases {
-            let inCat = items.filter { $0["category"]?.stringValue == c.rawValue }
-            let sum = inCat.reduce(Int64(0)) { $0 + ($1["budget_fen"]?.intValue ?? 0) }
-            all += sum
-            pairs.append((c.rawValue, .object([("items", .int(Int64(inCat.count))), ("budget_fen", .int(sum))])))
-        }
-        pairs.append(("all", .object([("items", .int(Int64(items.count))), ("budget_fen", .int(all))])))
-        return .object(pairs)
     }
 
     public struct NewWorkItem: Sendable {
@@ -368,7 +366,7 @@ public struct ProjectRepository: Sendable {
     /// ¥10 billion: far above any work item, and small enough that budget × percent summed in SQL stays in 64 bits.
     public static let maxBudgetFen: Int64 = 1_000_000_000_000
 
-    public func addWorkItem(projectId: Int64, _ item: NewWorkItem, actor: Actor) async throws -> JSONValue {
+    public func addWorkItem(projectId: Int64, _ item: NewWorkItem, actor: Actor) async throws -> ProjectDetail {
         try Self.requireManager(actor)
         guard let entry = WorkCatalogue.item(item.code) else {
             throw ValidationError(
@@ -399,10 +397,10 @@ public struct ProjectRepository: Sendable {
                 subdistrictId: p.subdistrictId,
                 before: nil, after: .object([("code", .string(entry.code)), ("budget_fen", .int(item.budgetFen))]))
         }
-        return try await get(id: projectId, actor: actor)
+        return try await detail(id: projectId, actor: actor)
     }
 
-    public func deleteWorkItem(projectId: Int64, itemId: Int64, actor: Actor) async throws -> JSONValue {
+    public func deleteWorkItem(projectId: Int64, itemId: Int64, actor: Actor) async throws -> ProjectDetail {
         try Self.requireManager(actor)
         try await database.transaction { db in
             let p = try await Self.require(projectId, actor: actor, db: db)
@@ -422,13 +420,13 @@ public struct ProjectRepository: Sendable {
                 subdistrictId: p.subdistrictId,
                 before: .object([("project_id", .int(projectId))]), after: nil)
         }
-        return try await get(id: projectId, actor: actor)
+        return try await detail(id: projectId, actor: actor)
     }
 
     // MARK: Stage gates
 
     /// Moves a project to its next stage if the evidence satisfies that gate.
-    public func advance(id: Int64, evidence: [Evidence], note: String, actor: Actor) async throws -> JSONValue {
+    public func advance(id: Int64, evidence: [Evidence], note: String, actor: Actor) async throws -> ProjectDetail {
         try Self.requireManager(actor)
         try await database.transaction { db in
             let p = try await Self.require(id, actor: actor, db: db)
@@ -440,7 +438,7 @@ public struct ProjectRepository: Sendable {
             try await Self.checkGateRules(next, project: p, evidence: evidence, db: db)
             try await Self.pass(p, to: next, evidence: evidence, note: note, actor: actor, db: db)
         }
-        return try await get(id: id, actor: actor)
+        return try await detail(id: id, actor: actor)
     }
 
     /// The domain's rules of a gate's evidence, said as the API says them.
@@ -595,14 +593,14 @@ public struct ProjectRepository: Sendable {
 
     // MARK: Acceptances
 
-    public enum AcceptanceKind: String, CaseIterable, Sendable { case intermediate, final }
-    public enum AcceptanceResult: String, CaseIterable, Sendable { case passed, failed }
+    public enum AcceptanceKind: String, CaseIterable, Codable, Sendable { case intermediate, final }
+    public enum AcceptanceResult: String, CaseIterable, Codable, Sendable { case passed, failed }
 
     /// Records an acceptance; a passed final one completes the project and moves it to `accepted`.
     public func addAcceptance(
         projectId: Int64, kind: AcceptanceKind, date: Day, result: AcceptanceResult, participants: [String],
         note: String, actor: Actor
-    ) async throws -> JSONValue {
+    ) async throws -> ProjectDetail {
         guard Permissions.allows(actor.role, .manageProjects) || actor.role == .supervisor else {
             throw AccessError.forbidden
         }
@@ -639,6 +637,6 @@ public struct ProjectRepository: Sendable {
                     p, to: .accepted, evidence: [.record(.acceptance, id: id)], note: note, actor: actor, db: db)
             }
         }
-        return try await get(id: projectId, actor: actor)
+        return try await detail(id: projectId, actor: actor)
     }
 }
