@@ -430,118 +430,129 @@ public struct ProjectRepository: Sendable {
         try Self.requireManager(actor)
         try await database.transaction { db in
             let p = try await Self.require(id, actor: actor, db: db)
-            guard let next = p.stage.next else {
-                throw StoreError.conflict("the project is handed over; there is no further stage")
+            let facts = try await Self.gateFacts(p, evidence: evidence, actor: actor, db: db)
+            if let problem = ProjectGate.check(from: p.stage, facts: facts).first {
+                throw Self.error(problem, next: p.stage.next)
             }
-            try Self.checkEvidenceForm(evidence, gate: next)
-            try await Self.checkEvidence(evidence, gate: next, project: p, actor: actor, db: db)
-            try await Self.checkGateRules(next, project: p, evidence: evidence, db: db)
+            guard let next = p.stage.next else { return }
             try await Self.pass(p, to: next, evidence: evidence, note: note, actor: actor, db: db)
         }
         return try await detail(id: id, actor: actor)
     }
 
+    /// A gate's problem as the API says it.
+    static func error(_ problem: GateProblem, next: ProjectStage?) -> any Error {
+        let gate = next?.gate ?? "gate"
+        switch problem {
+        case .noFurtherStage: return StoreError.conflict("the project is handed over; there is no further stage")
+        case .evidence(let problem): return evidenceError(problem, gate: next ?? .handedOver)
+        case .recordDoesNotApply(let kind, let id):
+            return ValidationError(
+                field: "evidence", code: "not_found",
+                message: "\(kind.rawValue) \(id) does not exist or does not apply to this project")
+        case .documentNotFound(let id):
+            return ValidationError(field: "evidence", code: "not_found", message: "document \(id) does not exist")
+        case .documentNotReadable:
+            return ValidationError(
+                field: "evidence", code: "not_found", message: "an attachment in evidence does not exist")
+        case .documentAlreadyUsed(let id, let into):
+            return StoreError.conflict("document \(id) is already the evidence of the gate into \(into)")
+        case .planHasNoWorkItems: return StoreError.refused(code: gate, message: "the plan has no work items yet")
+        case .noContractor:
+            return StoreError.refused(code: gate, message: "assign a contractor before construction starts")
+        case .acceptedOnlyThroughFinalAcceptance:
+            return StoreError.refused(
+                code: gate, message: "a project is accepted only through a passed final acceptance")
+        }
+    }
+
     /// The domain's rules of a gate's evidence, said as the API says them.
-    static func checkEvidenceForm(_ evidence: [Evidence], gate next: ProjectStage) throws {
+    static func evidenceError(_ problem: GateEvidenceProblem, gate next: ProjectStage) -> any Error {
         let takes =
             "records: " + next.recordKinds.map(\.rawValue).joined(separator: ", ")
             + "; documents: " + next.documentTypes.map(\.rawValue).joined(separator: ", ")
-        switch GateEvidence.problem(evidence, into: next) {
-        case nil: return
+        switch problem {
         case .missing:
-            throw StoreError.refused(code: next.gate, message: "moving to \(next.rawValue) needs evidence (\(takes))")
+            return StoreError.refused(
+                code: next.gate, message: "moving to \(next.rawValue) needs evidence (\(takes))")
         case .wrongKind(let kind):
-            throw ValidationError(
+            return ValidationError(
                 field: "evidence", code: "wrong_kind",
                 message: "a \(kind.rawValue) is not evidence for \(next.rawValue); it takes \(takes)")
         case .wrongDocumentType(let type):
-            throw ValidationError(
+            return ValidationError(
                 field: "evidence", code: "wrong_document_type",
                 message: "a \(type.rawValue) is not evidence for \(next.rawValue); it takes \(takes)")
         case .repeatedDocument(let id):
-            throw ValidationError(
+            return ValidationError(
                 field: "evidence", code: "repeated_document", message: "document \(id) is listed twice")
         }
     }
 
-    /// Rules of a gate beyond its evidence: an approved plan has work items; construction has a contractor;
-    /// acceptance comes only from a passed final acceptance.
-    static func checkGateRules(_ next: ProjectStage, project p: Row, evidence: [Evidence], db: any SQLDatabase)
-        async throws
-    {
-        switch next {
-        case .planApproved:
-            if try await db.raw("SELECT id FROM work_items WHERE project_id = \(bind: p.id)").first() == nil {
-                throw StoreError.refused(code: next.gate, message: "the plan has no work items yet")
-            }
-        case .construction:
-            if p.contractorId == nil {
-                throw StoreError.refused(code: next.gate, message: "assign a contractor before construction starts")
-            }
-        case .accepted:
-            if !evidence.contains(where: { if case .record(.acceptance, _) = $0 { true } else { false } }) {
-                throw StoreError.refused(
-                    code: next.gate, message: "a project is accepted only through a passed final acceptance")
-            }
-        default: break
-        }
-    }
-
-    static let evidenceTables: [EvidenceKind: String] = [
-        .vote: "votes", .acceptance: "acceptances",
-        .notice: "notices", .expertReview: "expert_reviews", .questionnaire: "questionnaires",
-    ]
-
-    static func checkEvidence(
-        _ evidence: [Evidence], gate: ProjectStage, project p: Row, actor: Actor,
-        db: any SQLDatabase
-    )
-        async throws
-    {
+    /// What the gate rules look at: the project's plan and contractor, and each record and document offered.
+    static func gateFacts(_ p: Row, evidence: [Evidence], actor: Actor, db: any SQLDatabase) async throws -> GateFacts {
+        var facts = GateFacts(
+            projectId: p.id, compoundId: p.compoundId, evidence: evidence,
+            hasWorkItems: try await db.raw("SELECT id FROM work_items WHERE project_id = \(bind: p.id)").first() != nil,
+            hasContractor: p.contractorId != nil, today: Clock.today)
+        // Nothing is looked up for evidence the gate refuses on its face.
+        guard let next = p.stage.next, GateEvidence.problem(evidence, into: next) == nil else { return facts }
         for e in evidence {
             switch e {
-            case .record(let kind, let id): try await checkRecord(kind, id: id, project: p, db: db)
+            case .record(let kind, let id):
+                facts.records[EvidenceKey(kind, id)] = try await record(kind, id: id, db: db)
             case .document(let id, _):
-                try await checkDocument(id, db: db)
-                // A file becomes readable through the gate it passes, so only one its passer may already read counts.
-                try await AttachmentRepository.requireReadable([id], field: "evidence", actor: actor, db: db)
+                facts.documents[id] = try await document(id, actor: actor, db: db)
             }
         }
+        return facts
     }
 
-    /// A record counts when it belongs to the project's compound (or the project) and has done its part.
-    static func checkRecord(_ kind: EvidenceKind, id: Int64, project p: Row, db: any SQLDatabase) async throws {
-        let today = Clock.today.description
-        var sql: SQLQueryString = "SELECT id FROM \(unsafeRaw: evidenceTables[kind]!) WHERE id = \(bind: id)"
+    /// The columns of a record that decide whether it counts as evidence; `nil` when there is no such record.
+    static func record(_ kind: EvidenceKind, id: Int64, db: any SQLDatabase) async throws -> EvidenceRecordFacts? {
+        func day(_ r: any SQLRow, _ column: String) throws -> Day? { try r.optionalText(column).flatMap { Day($0) } }
         switch kind {
-        case .acceptance: sql += " AND project_id = \(bind: p.id) AND kind = 'final' AND result = 'passed'"
-        case .vote: sql += " AND compound_id = \(bind: p.compoundId) AND status = 'closed'"
-        // A notice counts once its display period is over (公示期满); a questionnaire once it is closed.
+        case .acceptance:
+            return try await db.raw("SELECT project_id, kind, result FROM acceptances WHERE id = \(bind: id)").first()
+                .map {
+                    .acceptance(
+                        projectId: try $0.int("project_id"), kind: AcceptanceKind(rawValue: try $0.text("kind")),
+                        result: AcceptanceResult(rawValue: try $0.text("result")))
+                }
+        case .vote:
+            return try await db.raw("SELECT compound_id, status FROM votes WHERE id = \(bind: id)").first().map {
+                .vote(compoundId: try $0.int("compound_id"), status: try $0.text("status"))
+            }
         case .notice:
-            sql += " AND compound_id = \(bind: p.compoundId) AND state = 'published' AND ends_on < \(bind: today)"
+            return try await db.raw("SELECT compound_id, state, ends_on FROM notices WHERE id = \(bind: id)").first()
+                .map {
+                    .notice(
+                        compoundId: try $0.int("compound_id"), state: try $0.text("state"),
+                        endsOn: try day($0, "ends_on"))
+                }
         case .questionnaire:
-            sql += " AND compound_id = \(bind: p.compoundId)"
-            sql += " AND (state = 'closed' OR (state = 'published' AND closes_on < \(bind: today)))"
-        // A review counts unless it rejected the plan.
-        case .expertReview: sql += " AND project_id = \(bind: p.id) AND conclusion <> 'rejected'"
-        }
-        if try await db.raw(sql).first() == nil {
-            throw ValidationError(
-                field: "evidence", code: "not_found",
-                message: "\(kind.rawValue) \(id) does not exist or does not apply to this project")
+            return try await db.raw(
+                "SELECT compound_id, state, closes_on FROM questionnaires WHERE id = \(bind: id)"
+            ).first().map {
+                .questionnaire(
+                    compoundId: try $0.int("compound_id"), state: try $0.text("state"),
+                    closesOn: try day($0, "closes_on"))
+            }
+        case .expertReview:
+            return try await db.raw("SELECT project_id, conclusion FROM expert_reviews WHERE id = \(bind: id)").first()
+                .map { .expertReview(projectId: try $0.int("project_id"), conclusion: try $0.text("conclusion")) }
         }
     }
 
-    /// A document must exist and must not already be the evidence of another gate (of any project).
-    static func checkDocument(_ id: Int64, db: any SQLDatabase) async throws {
-        if try await db.raw("SELECT id FROM attachments WHERE id = \(bind: id)").first() == nil {
-            throw ValidationError(field: "evidence", code: "not_found", message: "document \(id) does not exist")
+    /// Whether a document is stored, whether another gate already took it, and whether the passer may read it.
+    static func document(_ id: Int64, actor: Actor, db: any SQLDatabase) async throws -> EvidenceDocumentFacts {
+        guard try await db.raw("SELECT id FROM attachments WHERE id = \(bind: id)").first() != nil else {
+            return EvidenceDocumentFacts(exists: false)
         }
-        if let used = try await db.raw("SELECT to_stage FROM gate_documents WHERE attachment_id = \(bind: id)").first()
-        {
-            throw StoreError.conflict(
-                "document \(id) is already the evidence of the gate into \(try used.text("to_stage"))")
-        }
+        let used = try await db.raw("SELECT to_stage FROM gate_documents WHERE attachment_id = \(bind: id)").first()
+        return EvidenceDocumentFacts(
+            exists: true, alreadyEvidenceInto: try used?.text("to_stage"),
+            readableByPasser: try await AttachmentRepository.readable(id, actor: actor, db: db))
     }
 
     static func evidenceJSON(_ evidence: [Evidence]) -> JSONValue {
@@ -593,30 +604,22 @@ public struct ProjectRepository: Sendable {
 
     // MARK: Acceptances
 
-    public enum AcceptanceKind: String, CaseIterable, Codable, Sendable { case intermediate, final }
-    public enum AcceptanceResult: String, CaseIterable, Codable, Sendable { case passed, failed }
+    public typealias AcceptanceKind = CourtyardDomain.AcceptanceKind
+    public typealias AcceptanceResult = CourtyardDomain.AcceptanceResult
 
     /// Records an acceptance; a passed final one completes the project and moves it to `accepted`.
     public func addAcceptance(
         projectId: Int64, kind: AcceptanceKind, date: Day, result: AcceptanceResult, participants: [String],
         note: String, actor: Actor
     ) async throws -> ProjectDetail {
-        guard Permissions.allows(actor.role, .manageProjects) || actor.role == .supervisor else {
-            throw AccessError.forbidden
-        }
+        guard AcceptanceRules.mayRecord(actor.role) else { throw AccessError.forbidden }
         let names = participants.map(TextNormalizer.clean).filter { !$0.isEmpty }
-        guard !names.isEmpty else {
-            throw ValidationError(field: "participants", code: "required", message: "an acceptance lists who took part")
-        }
-        guard date <= Clock.today else {
-            throw ValidationError(field: "date", code: "future", message: "an acceptance is recorded after it happened")
+        if let problem = AcceptanceRules.check(participants: names, date: date, today: Clock.today).first {
+            throw Self.error(problem)
         }
         try await database.transaction { db in
             let p = try await Self.require(projectId, actor: actor, db: db)
-            guard p.stage == .construction else {
-                throw StoreError.conflict(
-                    "acceptances are recorded while the project is in construction; it is \(p.stage.rawValue)")
-            }
+            if let problem = AcceptanceRules.check(stage: p.stage).first { throw Self.error(problem) }
             let id = try await db.raw(
                 """
                 INSERT INTO acceptances (project_id, kind, date, result, participants_json, note, created_at, created_by)
@@ -629,7 +632,7 @@ public struct ProjectRepository: Sendable {
                 db: db, actor: actor, action: "create", entity: "acceptances", entityId: id,
                 subdistrictId: p.subdistrictId,
                 before: nil, after: .object([("kind", .string(kind.rawValue)), ("result", .string(result.rawValue))]))
-            if kind == .final && result == .passed {
+            if AcceptanceRules.completesProject(kind: kind, result: result) {
                 try await db.raw(
                     "UPDATE projects SET completed_on = \(bind: date.description) WHERE id = \(bind: projectId)"
                 ).run()
@@ -638,5 +641,18 @@ public struct ProjectRepository: Sendable {
             }
         }
         return try await detail(id: projectId, actor: actor)
+    }
+
+    /// An acceptance's problem as the API says it.
+    static func error(_ problem: AcceptanceProblem) -> any Error {
+        switch problem {
+        case .noParticipants:
+            ValidationError(field: "participants", code: "required", message: "an acceptance lists who took part")
+        case .inTheFuture:
+            ValidationError(field: "date", code: "future", message: "an acceptance is recorded after it happened")
+        case .notInConstruction(let stage):
+            StoreError.conflict(
+                "acceptances are recorded while the project is in construction; it is \(stage.rawValue)")
+        }
     }
 }
