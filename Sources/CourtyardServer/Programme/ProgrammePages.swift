@@ -90,7 +90,7 @@ enum ProgrammePages {
                 .stepFinding(
                     id: id, step: step,
                     note: fields["note"] ?? "", actor: try context.actor())
-            return Pages.seeOther("/projects/\(finding["project_id"]?.cellText ?? "")#checks")
+            return Pages.seeOther("/projects/\(finding.projectId)#checks")
         }
         Pages.post(router, "/projects/:id/advance") { request, context, f in
             let id = try context.parameters.require("id", as: Int64.self)
@@ -404,7 +404,7 @@ enum ProgrammePages {
         return s
     }
 
-    static func ledgerSection(_ p: ProjectDetail, logs: [JSONValue], stage: ProjectStage, actor: Actor, f: PageFrame)
+    static func ledgerSection(_ p: ProjectDetail, logs: [SiteLog], stage: ProjectStage, actor: Actor, f: PageFrame)
         -> String
     {
         var s = "<h2 id=\"ledger\">\(esc(f.t("project.ledger")))</h2>"
@@ -431,9 +431,9 @@ enum ProgrammePages {
         if logs.isEmpty { return s + "<p class=\"muted\">\(esc(f.t("common.none")))</p>" }
         let rows = logs.map { l in
             [
-                esc(l["date"]?.cellText ?? ""), esc(l["weather"]?.cellText ?? ""), esc(l["workers"]?.cellText ?? ""),
-                esc(l["work_done"]?.cellText ?? ""),
-                esc(l["issues"]?.cellText ?? ""),
+                esc(l.date.description), esc(l.weather), esc(String(l.workers)),
+                esc(l.workDone),
+                esc(l.issues),
             ]
         }
         return s
@@ -448,7 +448,7 @@ enum ProgrammePages {
     /// The daily site check's standard items (巡查), recorded in Chinese as the official record.
     static let checklist = ["excavation", "height", "signs", "hoarding", "power", "fire_lane"]
 
-    static func checksSection(_ checks: [JSONValue], projectId: Int64, stage: ProjectStage, actor: Actor, f: PageFrame)
+    static func checksSection(_ checks: [SiteCheck], projectId: Int64, stage: ProjectStage, actor: Actor, f: PageFrame)
         -> String
     {
         var s = "<h2 id=\"checks\">\(esc(f.t("project.checks")))</h2>"
@@ -473,13 +473,13 @@ enum ProgrammePages {
         if checks.isEmpty { return s + "<p class=\"muted\">\(esc(f.t("common.none")))</p>" }
         var rows: [[String]] = []
         for c in checks {
-            let findings = c["findings"].arrayItems.map { x in
-                let state = x["state"]?.stringValue ?? "open"
-                let id = x["id"]?.cellText ?? ""
+            let findings = c.findings.map { x in
+                let state = x.state.rawValue
+                let id = String(x.id)
                 var cell =
-                    esc(x["description"]?.cellText ?? "") + " · " + esc(f.t("finding." + state))
-                    + (x["overdue"] == .bool(true) ? " <strong>\(esc(f.t("finding.overdue")))</strong>" : "") + " · "
-                    + esc(x["due_on"]?.cellText ?? "")
+                    esc(x.description) + " · " + esc(f.t("finding." + state))
+                    + (x.overdue ? " <strong>\(esc(f.t("finding.overdue")))</strong>" : "") + " · "
+                    + esc(x.dueOn.description)
                 func button(_ step: String, _ label: String) -> String {
                     "<form class=\"inline\" method=\"post\" action=\"/findings/\(id)/\(step)\">\(f.csrfField())<input name=\"note\" placeholder=\"\(esc(f.t("project.note")))\"><button type=\"submit\">\(esc(f.t(label)))</button></form>"
                 }
@@ -492,8 +492,8 @@ enum ProgrammePages {
                 return cell
             }.joined(separator: "<br>")
             rows.append([
-                esc(c["date"]?.cellText ?? ""), esc(f.t("role." + (c["checker_role"]?.stringValue ?? ""))),
-                "\(c["passed_items"]?.intValue ?? 0)/\(c["total_items"]?.intValue ?? 0)", findings,
+                esc(c.date.description), esc(f.t("role." + c.checkerRole)),
+                "\(c.passedItems)/\(c.totalItems)", findings,
             ])
         }
         return s

@@ -237,7 +237,7 @@ enum ProjectRoutes {
                         workDone: try body.optionalText("work_done") ?? "",
                         issues: try body.optionalText("issues") ?? "", progress: progress,
                         photos: try body.idList("photos")), actor: try context.actor())
-            return JSONBody.response(log, status: .created)
+            return try JSONBody.response(log, status: .created)
         }
         api.get("projects/:id/site_logs") { request, context -> Response in
             let items = try await LedgerRepository(database: services.database, calendar: try await calendar())
@@ -245,11 +245,11 @@ enum ProjectRoutes {
                     projectId: try id(context),
                     actor: try context.actor())
             if ListCSV.wanted(request) {
-                return ListCSV.response(
+                return try ListCSV.response(
                     columns: ["date", "weather", "workers", "work_done", "issues", "created_by"], items: items,
                     filename: "site-logs")
             }
-            return ListPage.response(all: items, try ListPage.paging(request))
+            return try ListPage.response(all: items, try ListPage.paging(request))
         }
         api.post("projects/:id/checks") { request, context -> Response in
             let body = try await JSONBody.object(request, context: context)
@@ -278,13 +278,13 @@ enum ProjectRoutes {
                     projectId: try id(context),
                     .init(date: try body.requiredDay("date"), items: items, findings: findings),
                     actor: try context.actor())
-            return JSONBody.response(check, status: .created)
+            return try JSONBody.response(check, status: .created)
         }
         api.get("projects/:id/checks") { request, context -> Response in
             let items = try await LedgerRepository(database: services.database, calendar: try await calendar()).checks(
                 projectId: try id(context),
                 actor: try context.actor())
-            return ListPage.response(all: items, try ListPage.paging(request))
+            return try ListPage.response(all: items, try ListPage.paging(request))
         }
         api.post("findings/:id/:step") { request, context -> Response in
             guard let step = LedgerRepository.FindingStep(rawValue: try context.parameters.require("step")) else {
@@ -294,7 +294,7 @@ enum ProjectRoutes {
             let f = try await LedgerRepository(database: services.database, calendar: try await calendar()).stepFinding(
                 id: try id(context), step: step,
                 note: body["note"]?.stringValue ?? "", actor: try context.actor())
-            return JSONBody.response(f)
+            return try JSONBody.response(f)
         }
     }
 
