@@ -168,13 +168,12 @@ enum ProjectRoutes {
             let body = try await JSONBody.object(request, context: context)
             let t = try await ScheduleRepository(database: services.database, calendar: try await calendar())
                 .addTask(projectId: try id(context), change: try taskChange(body), actor: try context.actor())
-            return JSONBody.response(t, status: .created)
+            return try JSONBody.response(t, status: .created)
         }
         api.get("projects/:id/tasks") { request, context -> Response in
             let plan = try await ScheduleRepository(database: services.database, calendar: try await calendar())
                 .plan(projectId: try id(context), mode: .backward, start: nil, actor: try context.actor())
-            let all: [JSONValue] = plan.tasks.map { .object(ScheduleRepository.taskPairs($0)) }
-            return ListPage.response(all: all, try ListPage.paging(request))
+            return try ListPage.response(all: plan.tasks.map(\.model), try ListPage.paging(request))
         }
         api.patch("projects/:id/tasks/:task") { request, context -> Response in
             let body = try await JSONBody.object(request, context: context)
@@ -183,7 +182,7 @@ enum ProjectRoutes {
                 .updateTask(
                     projectId: try id(context), taskId: taskId, change: try taskChange(body),
                     ifVersion: try RegistryRoutes.expectedVersion(request, id: taskId), actor: try context.actor())
-            return JSONBody.response(t)
+            return try JSONBody.response(t)
         }
         api.delete("projects/:id/tasks/:task") { _, context -> Response in
             try await ScheduleRepository(database: services.database, calendar: try await calendar())
@@ -195,12 +194,12 @@ enum ProjectRoutes {
             let repo = ScheduleRepository(database: services.database, calendar: try await calendar())
             let plan = try await repo.plan(
                 projectId: try id(context), mode: mode, start: start, actor: try context.actor())
-            return JSONBody.response(repo.scheduleJSON(plan))
+            return try JSONBody.response(repo.view(plan))
         }
         api.post("projects/:id/baseline") { request, context -> Response in
             let (mode, start) = try scheduleQuery(request)
             let repo = ScheduleRepository(database: services.database, calendar: try await calendar())
-            return JSONBody.response(
+            return try JSONBody.response(
                 try await repo.setBaseline(
                     projectId: try id(context), mode: mode, start: start, actor: try context.actor()))
         }
