@@ -25,7 +25,7 @@ enum BulletinRoutes {
         api.get("bulletins") { request, context -> Response in
             let paging = try ListPage.paging(request)
             let year = request.uri.queryParameters.get("batch_year").flatMap { Int($0) }
-            return ListPage.response(
+            return try ListPage.response(
                 try await bulletins.list(actor: try context.actor(), batchYear: year, paging: paging), paging)
         }
         api.get("bulletins/:id") { request, context -> Response in
@@ -57,11 +57,11 @@ enum BulletinRoutes {
             }
             let items = try await bulletins.progress(batchYear: year, level: level, actor: try context.actor())
             if ListCSV.wanted(request) {
-                return ListCSV.response(
+                return try ListCSV.response(
                     columns: ["\(level.rawValue)_id", "name", "projects", "budget_fen", "percent_complete"],
                     items: items, filename: "progress")
             }
-            return ListPage.response(all: items, try ListPage.paging(request))
+            return try ListPage.response(all: items, try ListPage.paging(request))
         }
         api.get("programme/s-curve.svg") { request, context -> Response in
             guard let year = request.uri.queryParameters.get("batch_year").flatMap({ Int($0) }) else {

@@ -118,12 +118,11 @@ enum ProgrammePages {
             let actor = try context.require(.readRegistry)
             let items = try await bulletins.list(actor: actor, batchYear: nil)
             let rows = items.map { b -> [String] in
-                let id = b["id"]?.intValue ?? 0
                 let name = BulletinDocument.shortTitle(b, lang: f.lang)
                 return [
-                    "<a href=\"/bulletins/\(id)\">\(esc(name))</a>", esc(b["batch_year"]?.cellText ?? ""),
-                    esc(b["as_of"]?.cellText ?? ""),
-                    esc(f.t("bulletin.state." + (b["state"]?.stringValue ?? "draft"))),
+                    "<a href=\"/bulletins/\(b.id)\">\(esc(name))</a>", esc(String(b.batchYear)),
+                    esc(b.asOf.description),
+                    esc(f.t("bulletin.state." + b.state.rawValue)),
                 ]
             }
             var body =
