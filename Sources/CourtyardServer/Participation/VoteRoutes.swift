@@ -47,19 +47,9 @@ enum VoteRoutes {
             let body = try await JSONBody.object(request, context: context)
             let household = try body.requiredID("household_id")
             let choice = try body.requiredCase("choice", VoteChoice.self)
-            let channel = body["channel"]?.stringValue ?? "online"
-            var paper: String?
-            switch channel {
-            case "online": paper = nil
-            case "paper":
-                guard let p = body["paper_number"]?.stringValue.map(TextNormalizer.clean), !p.isEmpty, p.count <= 50
-                else {
-                    throw AppError.unprocessable(
-                        "required", "a paper ballot is entered with its number", field: "paper_number")
-                }
-                paper = p
-            default: throw AppError.unprocessable("invalid", "channel must be online or paper", field: "channel")
-            }
+            let paper = try VoteRules.paperNumber(
+                channel: body["channel"]?.stringValue, paperNumber: body["paper_number"]?.stringValue
+            ).get()
             let ballot = try await votes.cast(
                 voteId: try context.parameters.require("id", as: Int64.self), householdId: household,
                 choice: choice, paperNumber: paper, actor: actor)

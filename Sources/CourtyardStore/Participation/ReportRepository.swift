@@ -127,17 +127,15 @@ public struct ReportRepository: Sendable {
         }
     }
 
-    /// Place-scoped accounts see their places' reports; an organisation sees the reports assigned to it.
+    /// The reports this actor sees, as the domain decides: an organisation's assigned ones, or its places'.
     static func scope(_ actor: Actor) -> SQLQueryString {
-        if actor.scope.kind == .organisation, let org = actor.scope.id {
-            return "r.assignee_organisation_id = \(bind: org)"
+        switch ReportRouting.visibility(actor) {
+        case .assignedTo(let org): "r.assignee_organisation_id = \(bind: org)"
+        case .places(let scope): ResourceSpec.compounds.scopeCondition(scope)
         }
-        return ResourceSpec.compounds.scopeCondition(actor.scope)
     }
 
-    static func canRead(_ actor: Actor) -> Bool {
-        Permissions.allows(actor.role, .readRegistry) || actor.role == .contractor
-    }
+    static func canRead(_ actor: Actor) -> Bool { ReportRouting.canRead(actor) }
 
     static let columns = """
         r.id, r.subdistrict_id, r.compound_id, r.building_id, r.category, r.description, r.photos_json, r.reporter_name, r.reporter_phone,
@@ -237,34 +235,24 @@ public struct ReportRepository: Sendable {
             guard let row = try await db.raw(sql).first() else { throw StoreError.notFound }
             let from = ReportState(rawValue: try row.decode(column: "state", as: String.self)) ?? .submitted
             let currentAssignee = try row.decode(column: "assignee_organisation_id", as: Int64?.self)
-            guard ReportLifecycle.canMove(from: from, to: to) else {
+            let sd = try row.decode(column: "subdistrict_id", as: Int64.self)
+            // The named organisation's sub-district, for the rule that a report goes only to one of its own.
+            var assigneeSubdistrict: Int64?
+            if to == .assigned, let org = assignee {
+                assigneeSubdistrict = try await db.raw(
+                    "SELECT subdistrict_id FROM organisations WHERE id = \(bind: org)"
+                ).first()?.decode(column: "subdistrict_id", as: Int64?.self)
+            }
+            let step = ReportRouting.Step(
+                from: from, to: to, note: note, currentAssignee: currentAssignee, requestedAssignee: assignee,
+                reportSubdistrict: sd, requestedAssigneeSubdistrict: assigneeSubdistrict)
+            let newAssignee: Int64?
+            switch ReportRouting.decide(step, actor: actor) {
+            case .success(let org): newAssignee = org
+            case .failure(.notAStep(let from, let to)):
                 throw StoreError.conflict("a report that is \(from.rawValue) cannot become \(to.rawValue)")
-            }
-            try authorise(actor: actor, to: to, assignee: currentAssignee)
-            if to == .rejected && note.isEmpty {
-                throw ValidationError(
-                    field: "note", code: "required", message: "rejecting a report needs a reason in note")
-            }
-            var newAssignee = currentAssignee
-            if to == .assigned {
-                guard let org = assignee else {
-                    throw ValidationError(
-                        field: "assignee_organisation_id", code: "required",
-                        message: "assigning a report names the organisation")
-                }
-                // Only an organisation of the report's own sub-district: one elsewhere would gain the report.
-                let sd = try row.decode(column: "subdistrict_id", as: Int64.self)
-                let exists = try await db.raw(
-                    """
-                    SELECT id FROM organisations WHERE id = \(bind: org) AND subdistrict_id = \(bind: sd)
-                    """
-                ).first()
-                if exists == nil {
-                    throw ValidationError(
-                        field: "assignee_organisation_id", code: "not_found",
-                        message: "organisation \(org) does not exist in this sub-district")
-                }
-                newAssignee = org
+            case .failure(.forbidden): throw AccessError.forbidden
+            case .failure(.invalid(let error)): throw error
             }
             let office =
                 try await ServiceLevelRepository.levels(
@@ -282,7 +270,6 @@ public struct ReportRepository: Sendable {
                 VALUES (\(bind: id), \(bind: Clock.isoNow()), \(bind: from.rawValue), \(bind: to.rawValue), \(bind: note), \(bind: actor.username), \(bind: newAssignee))
                 """
             ).run()
-            let sd = try row.decode(column: "subdistrict_id", as: Int64.self)
             try await AuditLog.record(
                 db: db, actor: actor, action: "transition", entity: "reports", entityId: id,
                 subdistrictId: sd, before: .string(from.rawValue), after: .string(to.rawValue))
@@ -295,7 +282,7 @@ public struct ReportRepository: Sendable {
                     ("due_on", due.map { .string($0.description) } ?? .null),
                 ]))
             // The reporter hears of the steps that concern them, by text message when they left a phone.
-            if [.acknowledged, .fixed, .closed, .rejected].contains(to) {
+            if ReportRouting.tellsReporter(to) {
                 try await Outbox.message(
                     db: db, event: "report.transitioned",
                     phone: try row.decode(column: "reporter_phone", as: String.self),
@@ -317,18 +304,6 @@ public struct ReportRepository: Sendable {
 
     /// The steps this actor may take from `state` on a report assigned to `assignee`, for forms that offer only those.
     public func allowedSteps(actor: Actor, from state: ReportState, assignee: Int64?) -> [ReportState] {
-        (ReportLifecycle.transitions[state] ?? []).filter {
-            (try? authorise(actor: actor, to: $0, assignee: assignee)) != nil
-        }.sorted { $0.rawValue < $1.rawValue }
-    }
-
-    /// The office runs the loop; the assigned contractor reports the fix; a steward may confirm or reopen for the reporter.
-    func authorise(actor: Actor, to: ReportState, assignee: Int64?) throws {
-        if Permissions.allows(actor.role, .manageReports) { return }
-        let assignedContractor =
-            actor.role == .contractor && actor.scope.kind == .organisation && actor.scope.id == assignee
-        if to == .fixed && assignedContractor { return }
-        if (to == .verified || to == .reopened) && actor.role == .steward { return }
-        throw AccessError.forbidden
+        ReportRouting.allowedSteps(actor, from: state, assignee: assignee)
     }
 }

@@ -34,7 +34,7 @@ public struct VoteRepository: Sendable {
     public let database: Database
     public init(database: Database) { self.database = database }
 
-    public enum Status: String, Sendable { case draft, open, closed }
+    public typealias Status = VoteStatus
 
     public func create(
         title: String, matter: VoteMatter, electorate: ElectorateSpec, thresholds: VoteThresholds?, actor: Actor
@@ -48,10 +48,7 @@ public struct VoteRepository: Sendable {
                 field: "title", code: "required", message: "a vote needs a title of at most 200 characters")
         }
         let rule = thresholds ?? .article278(matter)
-        for (name, t) in [
-            ("quorum_area", rule.quorumArea), ("quorum_owners", rule.quorumOwners),
-            ("approval_area", rule.approvalArea), ("approval_owners", rule.approvalOwners),
-        ] where !t.isValid {
+        if let name = VoteRules.invalidThreshold(rule) {
             throw ValidationError(
                 field: "thresholds", code: "invalid", message: "\(name) must be a fraction between 0 and 1")
         }
@@ -60,14 +57,9 @@ public struct VoteRepository: Sendable {
                 "SELECT DISTINCT h.compound_id FROM households h WHERE " + electorate.condition
             ).all()
                 .map { try $0.decode(column: "compound_id", as: Int64.self) }
-            guard compounds.count == 1 else {
-                throw ValidationError(
-                    field: "electorate", code: compounds.isEmpty ? "empty" : "several_compounds",
-                    message: compounds.isEmpty
-                        ? "the electorate holds no household" : "an electorate lies inside one compound")
-            }
+            let compoundId = try VoteRules.electorateCompound(compounds).get()
             let repo = ResourceRepository(database: database)
-            guard let compound = try await repo.fetch(.compounds, id: compounds[0], actor: actor, db: db) else {
+            guard let compound = try await repo.fetch(.compounds, id: compoundId, actor: actor, db: db) else {
                 throw StoreError.notFound
             }
             let row = try await db.raw(
@@ -194,9 +186,7 @@ public struct VoteRepository: Sendable {
         guard Permissions.allows(actor.role, .manageVotes) else { throw AccessError.forbidden }
         try await database.transaction { db in
             let v = try await load(id: id, actor: actor, db: db)
-            guard v.status == .draft else {
-                throw StoreError.conflict("the vote is \(v.status.rawValue); only a draft can be opened")
-            }
+            if let refusal = VoteRules.refusal(.open, status: v.status) { throw StoreError.conflict(refusal) }
             let spec = try Self.decodeSpec(v.electorate)
             // One owner per household whatever its co-owners; one person owning several households is one owner.
             try await db.raw(
@@ -241,9 +231,7 @@ public struct VoteRepository: Sendable {
         guard Permissions.allows(actor.role, .manageVotes) else { throw AccessError.forbidden }
         try await database.transaction { db in
             let v = try await load(id: id, actor: actor, db: db)
-            guard v.status == .open else {
-                throw StoreError.conflict("the vote is \(v.status.rawValue); only an open vote can be closed")
-            }
+            if let refusal = VoteRules.refusal(.close, status: v.status) { throw StoreError.conflict(refusal) }
             let electorate = try await db.raw(
                 "SELECT household_id, area_centi, owner_key FROM vote_electorate WHERE vote_id = \(bind: id)"
             ).all().map {
@@ -289,9 +277,7 @@ public struct VoteRepository: Sendable {
         let channel = paperNumber == nil ? "online" : "paper"
         let ballotId: Int64 = try await database.transaction { db in
             let v = try await load(id: voteId, actor: actor, db: db)
-            guard v.status == .open else {
-                throw StoreError.conflict("the vote is \(v.status.rawValue); ballots are taken only while it is open")
-            }
+            if let refusal = VoteRules.refusal(.castBallot, status: v.status) { throw StoreError.conflict(refusal) }
             let member = try await db.raw(
                 "SELECT household_id FROM vote_electorate WHERE vote_id = \(bind: voteId) AND household_id = \(bind: householdId)"
             ).first()
@@ -331,9 +317,7 @@ public struct VoteRepository: Sendable {
         }
         try await database.transaction { db in
             let v = try await load(id: voteId, actor: actor, db: db)
-            guard v.status == .open else {
-                throw StoreError.conflict("the vote is \(v.status.rawValue); ballots change only while it is open")
-            }
+            if let refusal = VoteRules.refusal(.voidBallot, status: v.status) { throw StoreError.conflict(refusal) }
             let row = try await db.raw(
                 """
                 UPDATE ballots SET voided_at = \(bind: Clock.isoNow()), void_reason = \(bind: why)
