@@ -107,7 +107,7 @@ enum DemoParticipation {
                     compoundId: compound, buildingId: nil, category: category, description: text,
                     reporterName: DemoRegistry.personName(&rng), reporterPhone: DemoRegistry.phone(&rng)),
                 actor: .system)
-            let id = r["id"]!.intValue!
+            let id = r.id
             for s in steps {
                 _ = try await reports.transition(
                     id: id, to: s, note: s == .rejected ? "不属于施工期间问题，已转社区答复" : "",

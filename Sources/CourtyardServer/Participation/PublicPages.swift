@@ -35,17 +35,16 @@ enum PublicPages {
                     status: .unprocessableContent, typed: .report(fields))
             }
             do {
-                let made = try await ReportRepository(
+                let number = try await ReportRepository(
                     database: services.database,
                     calendar: try await CalendarRepository(database: services.database).calendar()
                 )
-                .create(
+                .file(
                     .init(
                         compoundId: id, buildingId: fields["building_id"].flatMap(Int64.init), category: category,
                         description: fields["description"] ?? "", reporterName: fields["name"] ?? "",
                         reporterPhone: fields["phone"] ?? ""),
                     actor: ReportRepository.publicReporter, publicPage: true)
-                let number = made["id"]?.intValue ?? 0
                 return try await page(
                     id: id, f: f, services: services, notice: ("ok", f.t("public.thanks") + " #\(number)"),
                     status: .created)
