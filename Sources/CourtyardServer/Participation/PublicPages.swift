@@ -73,7 +73,7 @@ enum PublicPages {
         body +=
             "<p>\(esc(compound["address"]?.stringValue ?? "")) · <a href=\"#report\">\(esc(f.t("public.report")))</a></p>"
         body += try await projectSection(compoundId: id, f: f, services: services)
-        body += try await noticeSection(compoundId: id, f: f, services: services, typed: typed, note: note)
+        body += try await noticeSection(compoundId: id, f: f, services: services, typed: typed, notice: notice)
         body += try await questionnaireSection(compoundId: id, f: f, services: services)
         let votes = try await VoteRepository(database: services.database).list(actor: .system, compoundId: id).filter {
             $0.status != .draft

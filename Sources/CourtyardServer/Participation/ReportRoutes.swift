@@ -101,7 +101,7 @@ struct ReportController {
         guard let compound = body.compoundId else {
             throw AppError.unprocessable("required", "compound_id is required", field: "compound_id")
         }
-        let category = try Self.oneOf("category", body.category, ReportCategory.self)
+        let category = try FieldCheck.oneOf("category", body.category, ReportCategory.self)
         var photos: [Int64] = []
         if case .array(let a) = body.photos?.json ?? .array([]) { photos = a.compactMap(\.intValue) }
         let report = try await reports().create(
@@ -139,21 +139,11 @@ struct ReportController {
 
     @Sendable func transition(_ request: Request, _ context: AppContext) async throws -> Response {
         let body = try await JSONBody.decode(Step.self, request, context: context)
-        let to = try Self.oneOf("to", body.to, ReportState.self)
+        let to = try FieldCheck.oneOf("to", body.to, ReportState.self)
         let report = try await reports().transition(
             id: try context.parameters.require("id", as: Int64.self), to: to,
             note: body.note?.json.stringValue ?? "", assignee: body.assigneeOrganisationId?.json.intValue,
             actor: try context.actor())
         return try JSONBody.response(report)
-    }
-
-    /// A field that names one of an enumeration's cases; anything else is refused listing them.
-    static func oneOf<E: RawRepresentable & CaseIterable>(_ key: String, _ field: LooseField?, _: E.Type) throws -> E
-    where E.RawValue == String {
-        guard let v = field?.json.stringValue.flatMap(E.init(rawValue:)) else {
-            throw AppError.unprocessable(
-                "invalid", "\(key) must be one of \(E.allCases.map(\.rawValue).joined(separator: ", "))", field: key)
-        }
-        return v
     }
 }
