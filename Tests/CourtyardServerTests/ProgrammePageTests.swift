@@ -19,4 +19,18 @@ import Testing
             #expect(!html.contains("<td>竣工验收</td>"), "only projects in construction are listed")
         }
     }
+
+    @Test func theBulletinsPageListsBulletinsAndOffersTheOfficeADraft() async throws {
+        try await TestApp.with(demo: true) { client, _ in
+            let (cookie, _) = try await client.session("office")
+            let (status, html) = try await PageSafetyTests.page(client, "/bulletins", cookie: cookie)
+            #expect(status == .ok)
+            #expect(html.contains(#"<td><a href="/bulletins/"#))
+            #expect(
+                html.contains(
+                    #"<form class="stack" method="post" action="/bulletins"><input type="hidden" name="_csrf" value=""#)
+            )
+            #expect(html.contains(#"<input name="batch_year" inputmode="numeric" value=""#))
+        }
+    }
 }

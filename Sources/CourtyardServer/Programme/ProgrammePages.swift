@@ -105,38 +105,7 @@ enum ProgrammePages {
             }
         }
 
-        Pages.get(router, "/bulletins") { _, context, f in
-            let actor = try context.require(.readRegistry)
-            let items = try await bulletins.list(actor: actor, batchYear: nil)
-            let rows = items.map { b -> [String] in
-                let name = BulletinDocument.shortTitle(b, lang: f.lang)
-                return [
-                    "<a href=\"/bulletins/\(b.id)\">\(esc(name))</a>", esc(String(b.batchYear)),
-                    esc(b.asOf.description),
-                    esc(f.t("bulletin.state." + b.state.rawValue)),
-                ]
-            }
-            var body =
-                items.isEmpty
-                ? "<p class=\"muted\">\(esc(f.t("common.none")))</p>"
-                : Pages.table(
-                    [
-                        (f.t("bulletin.name"), false), (f.t("programme.batch"), false), (f.t("bulletin.asOf"), false),
-                        (f.t("bulletin.status"), false),
-                    ], rows)
-            if Permissions.allows(actor.role, .manageBulletins) {
-                let today = Clock.today
-                body += """
-                    <h2>\(esc(f.t("bulletin.draftNew")))</h2>
-                    <form class="stack" method="post" action="/bulletins">\(f.csrfField())
-                    <label>\(esc(f.t("programme.batch")))<input name="batch_year" inputmode="numeric" value="\(today.civil.year)" required></label>
-                    <label>\(esc(f.t("bulletin.asOf")))<input name="as_of" type="date" value="\(today)" required></label>
-                    <label>\(esc(f.t("bulletin.nextSteps")))<textarea name="next_steps" rows="3"></textarea></label>
-                    <button type="submit">\(esc(f.t("bulletin.draftNew")))</button></form>
-                    """
-            }
-            return f.render(title: f.t("nav.bulletins"), body: body)
-        }
+        BulletinListController(services: services).register(on: router)
         Pages.post(router, "/bulletins") { request, context, f in
             let fields = try await Pages.form(request, context)
             guard let year = Int(fields["batch_year"] ?? ""), let asOf = Day(fields["as_of"] ?? "") else {
