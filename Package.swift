@@ -57,6 +57,7 @@ let package = Package(
                 .process("Accounts/Views"),
                 .process("App/Views"),
                 .process("Participation/Views"),
+                .process("Programme/Views"),
             ],
             swiftSettings: strict),
         .target(

@@ -12,16 +12,7 @@ enum ProgrammePages {
             try await CalendarRepository(database: services.database).calendar()
         }
 
-        Pages.get(router, "/programme") { request, context, f in
-            let actor = try context.require(.readProjects)
-            let thisYear = Clock.today.civil.year
-            let year = request.uri.queryParameters.get("batch_year").flatMap { Int($0) } ?? thisYear
-            let stage = request.uri.queryParameters.get("stage").flatMap { ProjectStage(rawValue: $0) }
-            let all = try await projects.summaries(actor: actor, filter: .init(batchYear: year))
-            return f.render(
-                title: f.t("programme.title").replacingOccurrences(of: "{year}", with: String(year)),
-                body: overview(all, stage: stage, year: year, f: f))
-        }
+        ProgrammePageController(services: services).register(on: router)
         Pages.get(router, "/projects/:id") { _, context, f in
             try await projectPage(
                 id: try context.parameters.require("id", as: Int64.self), context: context, f: f, services: services,
@@ -114,38 +105,7 @@ enum ProgrammePages {
             }
         }
 
-        Pages.get(router, "/bulletins") { _, context, f in
-            let actor = try context.require(.readRegistry)
-            let items = try await bulletins.list(actor: actor, batchYear: nil)
-            let rows = items.map { b -> [String] in
-                let name = BulletinDocument.shortTitle(b, lang: f.lang)
-                return [
-                    "<a href=\"/bulletins/\(b.id)\">\(esc(name))</a>", esc(String(b.batchYear)),
-                    esc(b.asOf.description),
-                    esc(f.t("bulletin.state." + b.state.rawValue)),
-                ]
-            }
-            var body =
-                items.isEmpty
-                ? "<p class=\"muted\">\(esc(f.t("common.none")))</p>"
-                : Pages.table(
-                    [
-                        (f.t("bulletin.name"), false), (f.t("programme.batch"), false), (f.t("bulletin.asOf"), false),
-                        (f.t("bulletin.status"), false),
-                    ], rows)
-            if Permissions.allows(actor.role, .manageBulletins) {
-                let today = Clock.today
-                body += """
-                    <h2>\(esc(f.t("bulletin.draftNew")))</h2>
-                    <form class="stack" method="post" action="/bulletins">\(f.csrfField())
-                    <label>\(esc(f.t("programme.batch")))<input name="batch_year" inputmode="numeric" value="\(today.civil.year)" required></label>
-                    <label>\(esc(f.t("bulletin.asOf")))<input name="as_of" type="date" value="\(today)" required></label>
-                    <label>\(esc(f.t("bulletin.nextSteps")))<textarea name="next_steps" rows="3"></textarea></label>
-                    <button type="submit">\(esc(f.t("bulletin.draftNew")))</button></form>
-                    """
-            }
-            return f.render(title: f.t("nav.bulletins"), body: body)
-        }
+        BulletinListController(services: services).register(on: router)
         Pages.post(router, "/bulletins") { request, context, f in
             let fields = try await Pages.form(request, context)
             guard let year = Int(fields["batch_year"] ?? ""), let asOf = Day(fields["as_of"] ?? "") else {
@@ -184,56 +144,6 @@ enum ProgrammePages {
         let width = min(100, max(0, value.tenths / 10))
         return
             "<span class=\"bar-pc\" aria-hidden=\"true\"><i style=\"width:\(width)%\"></i></span>\(esc(value.numberText))%"
-    }
-
-    static func overview(_ all: [ProjectSummary], stage: ProjectStage?, year: Int, f: PageFrame) -> String {
-        let count = { (s: ProjectStage) in all.filter { $0.stage == s }.count }
-        let started = all.filter { $0.startedOn != nil }.count
-        let completed = all.filter { $0.completedOn != nil }.count
-        let budget = all.reduce(Int64(0)) { $0 + $1.budgetFen }
-        let weighted = Percent.weighted(all.map { ($0.budgetFen, $0.percentComplete.tenths) })
-        var s = "<div class=\"cards\">"
-        for (n, key) in [
-            (String(all.count), "programme.projects"), (String(started), "programme.started"),
-            (String(completed), "programme.completed"),
-            (Percent.text(weighted / 10) + "%", "programme.progress"), (Money.yuan(budget), "programme.budget"),
-        ] {
-            s += "<div class=\"card\"><b>\(esc(n))</b><span>\(esc(f.t(key)))</span></div>"
-        }
-        s +=
-            "</div><p class=\"actions\"><a href=\"/programme?batch_year=\(year - 1)\">← \(year - 1)</a><a href=\"/programme?batch_year=\(year + 1)\">\(year + 1) →</a>"
-        s += "<a href=\"/api/v1/projects?batch_year=\(year)&amp;format=csv\">\(esc(f.t("programme.csv")))</a></p>"
-        s +=
-            "<h2>\(esc(f.t("programme.byStage")))</h2><ul class=\"stages chips\"><li\(stage == nil ? " class=\"now\" aria-current=\"true\"" : "")><a href=\"/programme?batch_year=\(year)\">\(esc(f.t("programme.all"))) \(all.count)</a></li>"
-        for st in ProjectStage.allCases {
-            s +=
-                "<li\(st == stage ? " class=\"now\" aria-current=\"true\"" : "")><a href=\"/programme?batch_year=\(year)&amp;stage=\(st.rawValue)\">\(esc(f.t("stage." + st.rawValue))) \(count(st))</a></li>"
-        }
-        s +=
-            "</ul><h2>\(esc(f.t("programme.scurve")))</h2><img class=\"chart\" src=\"/api/v1/programme/s-curve.svg?batch_year=\(year)&amp;lang=\(f.lang.rawValue)\" alt=\"\(esc(f.t("programme.scurve")))\" width=\"900\" height=\"420\">"
-        let shown = stage.map { st in all.filter { $0.stage == st } } ?? all
-        let rows = shown.map { p -> [String] in
-            [
-                "<a href=\"/projects/\(p.id)\">\(esc(p.compoundName))</a>\(p.isModel ? " ★" : "")",
-                esc(p.communityName), esc(String(p.households)),
-                esc(f.t("stage." + p.stage.rawValue)),
-                percentBar(p.percentComplete), esc(p.startedOn?.description ?? ""),
-                esc(p.deadline.description),
-                esc(p.contractorName ?? ""),
-            ]
-        }
-        s += "<h2>\(esc(f.t("programme.projects")))</h2>"
-        s +=
-            shown.isEmpty
-            ? "<p class=\"muted\">\(esc(f.t("common.none")))</p>"
-            : Pages.table(
-                [
-                    (f.t("col.compound"), false), (f.t("col.community"), false), (f.t("dash.households"), true),
-                    (f.t("project.stage"), false),
-                    (f.t("project.progress"), false), (f.t("project.startedOn"), false),
-                    (f.t("project.deadline"), false), (f.t("project.contractor"), false),
-                ], rows)
-        return s
     }
 
     static func projectPage(

@@ -1,0 +1,58 @@
+import CourtyardDomain
+import CourtyardStore
+import Foundation
+import Hummingbird
+
+extension SiteRoute {
+    static let bulletins = SiteRoute("/bulletins")
+    static func bulletin(_ id: Int64) -> SiteRoute { SiteRoute("/bulletins/\(id)") }
+}
+
+/// The bulletins the person may read, and for the office the form that drafts a new one.
+struct BulletinList {
+    struct Row {
+        let href: String
+        let name: String
+        let batchYear: Int64
+        let asOf: String
+        let state: String
+    }
+    struct Draft {
+        let action: String
+        let year: Int
+        let today: String
+    }
+
+    let rows: [Row]
+    /// Stored, since templates see only stored properties.
+    let hasRows: Bool
+    let draft: Draft?
+
+    static func load(services: Services, actor: Actor, _ f: PageFrame) async throws -> BulletinList {
+        let items = try await BulletinRepository(database: services.database).list(actor: actor, batchYear: nil)
+        let today = Clock.today
+        return BulletinList(
+            rows: items.map { b in
+                Row(
+                    href: SiteRoute.bulletin(b.id).path, name: BulletinDocument.shortTitle(b, lang: f.lang),
+                    batchYear: b.batchYear, asOf: b.asOf.description, state: f.t("bulletin.state." + b.state.rawValue))
+            }, hasRows: !items.isEmpty,
+            draft: Permissions.allows(actor.role, .manageBulletins)
+                ? Draft(action: SiteRoute.bulletins.path, year: today.civil.year, today: today.description) : nil)
+    }
+}
+
+/// The bulletins page.
+struct BulletinListController: Sendable {
+    let services: Services
+
+    func register(on router: Router<AppContext>) {
+        Pages.get(router, "/bulletins", list)
+    }
+
+    @Sendable func list(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let actor = try context.require(.readRegistry)
+        let page = try await BulletinList.load(services: services, actor: actor, f)
+        return f.page(title: f.t("nav.bulletins"), "programme-bulletins", page)
+    }
+}
