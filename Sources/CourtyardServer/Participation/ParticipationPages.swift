@@ -13,10 +13,8 @@ enum ParticipationPages {
             let actor = try context.require(.readRegistry)
             let qs = try await questionnaires.list(actor: actor, compoundId: nil)
             let ns = try await notices.list(actor: actor, compoundId: nil)
-            var places = try await Places.load(qs, services: services)
-            for (id, name) in try await Places.load(compoundIds: ns.map(\.compoundId), services: services).compounds {
-                places.compounds[id] = name
-            }
+            let places = try await Places.load(
+                compoundIds: qs.map(\.compoundId) + ns.map(\.compoundId), services: services)
             var s = "<h2>\(esc(f.t("public.questionnaires")))</h2>"
             s +=
                 qs.isEmpty
@@ -29,14 +27,10 @@ enum ParticipationPages {
                     ],
                     qs.map { q in
                         [
-                            "<a href=\"/questionnaires/\(q["id"]?.cellText ?? "")\">\(esc(q["title"]?.cellText ?? ""))</a>",
-                            esc(places.name(of: q)), esc(f.t("questionnaire.kind." + (q["kind"]?.stringValue ?? ""))),
-                            esc("\(q["opens_on"]?.cellText ?? "") – \(q["closes_on"]?.cellText ?? "")"),
-                            esc(
-                                f.t(
-                                    q["accepting"] == .bool(true)
-                                        ? "questionnaire.open"
-                                        : "questionnaire.state." + (q["state"]?.stringValue ?? ""))),
+                            "<a href=\"\(SiteRoute.questionnaire(q.id).path)\">\(esc(q.title))</a>",
+                            esc(places.name(compound: q.compoundId)), esc(f.t("questionnaire.kind." + q.kind.rawValue)),
+                            esc("\(q.opensOn) – \(q.closesOn)"),
+                            esc(f.t(q.accepting ? "questionnaire.open" : "questionnaire.state." + q.state.rawValue)),
                         ]
                     })
             s += "<h2>\(esc(f.t("public.notices")))</h2>"
@@ -98,9 +92,9 @@ enum ParticipationPages {
                     compoundId: compound, projectId: nil, kind: kind, title: fields["title"] ?? "",
                     questions: questions,
                     opensOn: opens, closesOn: closes, actor: actor)
-                let id = q["id"]!.intValue!
+                let id = q.id
                 if fields["publish"] == "1" {
-                    _ = try await questionnaires.setState(id: id, to: "published", actor: actor)
+                    _ = try await questionnaires.setState(id: id, to: .published, actor: actor)
                 }
                 return "/questionnaires/\(id)"
             }
@@ -138,10 +132,10 @@ enum ParticipationPages {
             let body = """
                 <div class="poster"><p class="big">\(esc(f.t("questionnaire.posterLead")))</p>
                 <img src="/public/questionnaires/\(id)/qr.svg" alt="QR" width="296" height="296">
-                <p>\(esc(f.t("questionnaire.period"))) \(esc(q["opens_on"]?.cellText ?? "")) – \(esc(q["closes_on"]?.cellText ?? ""))</p>
+                <p>\(esc(f.t("questionnaire.period"))) \(esc(q.opensOn.description)) – \(esc(q.closesOn.description))</p>
                 <p class="muted">\(esc(link))</p><p>\(esc(f.t("questionnaire.privacy")))</p></div>
                 """
-            return f.render(title: q["title"]?.cellText ?? "", body: body)
+            return f.render(title: q.title, body: body)
         }
         NoticePageController(services: services).register(on: router)
     }
@@ -281,4 +275,9 @@ enum ParticipationPages {
             })
         return f.render(title: h.title, body: s, status: status)
     }
+}
+
+extension SiteRoute {
+    static func questionnaire(_ id: Int64) -> SiteRoute { SiteRoute("/questionnaires/\(id)") }
+    static func publicQuestionnaire(_ id: Int64) -> SiteRoute { SiteRoute("/public/questionnaires/\(id)") }
 }

@@ -118,7 +118,7 @@ enum PublicParticipationPages {
                 title: f.t("error.title"), body: "<p class=\"note bad\">\(esc(f.t("error.notFound")))</p>",
                 status: .notFound)
         }
-        guard h.state != "draft" else {
+        guard h.state != .draft else {
             return f.render(
                 title: f.t("error.title"), body: "<p class=\"note bad\">\(esc(f.t("error.notFound")))</p>",
                 status: .notFound)
@@ -224,13 +224,11 @@ extension PublicPages {
         let list = try await QuestionnaireRepository(database: services.database).list(
             actor: .system, compoundId: compoundId
         )
-        .filter { $0["state"]?.stringValue != "draft" }
+        .filter { $0.state != .draft }
         guard !list.isEmpty else { return "" }
         return "<h2>\(esc(f.t("public.questionnaires")))</h2><ul>"
             + list.map { q in
-                let open = q["accepting"] == .bool(true)
-                return
-                    "<li><a href=\"/public/questionnaires/\(q["id"]?.cellText ?? "")\">\(esc(q["title"]?.cellText ?? ""))</a> · \(esc(f.t(open ? "questionnaire.answerNow" : "questionnaire.results")))</li>"
+                "<li><a href=\"\(SiteRoute.publicQuestionnaire(q.id).path)\">\(esc(q.title))</a> · \(esc(f.t(q.accepting ? "questionnaire.answerNow" : "questionnaire.results")))</li>"
             }.joined() + "</ul>"
     }
 }
