@@ -60,80 +60,190 @@ enum PublicPages {
         id: Int64, f: PageFrame, services: Services, notice: (String, String)?, status: HTTPResponse.Status = .ok,
         typed: Typed? = nil
     ) async throws -> Response {
+        guard let page = try await PublicCompoundPage.load(id: id, services: services, notice: notice, typed: typed, f)
+        else {
+            return f.page(title: f.t("error.title"), "participation-not-found", PublicNotFound(), status: .notFound)
+        }
+        return f.page(title: page.title, "participation-public-compound", page, status: status)
+    }
+}
+
+/// What anyone may see of a compound: its latest project, notices, questionnaires, votes and reports (never who
+/// reported or objected), and the form to report a problem, which keeps what was typed when it is refused.
+struct PublicCompoundPage {
+    struct Stage {
+        var cls: String
+        var current: Bool
+        var label: String
+    }
+    struct WorkItem {
+        var category: String
+        var name: String
+        var percent: String
+    }
+    struct Project {
+        var year: String
+        var stages: [Stage]
+        var percent: String
+        var barWidth: String
+        var deadline: String
+        var completedOn: String?
+        var satisfaction: String?
+        var items: [WorkItem]
+        var hasItems: Bool
+    }
+    struct QuestionnaireLink {
+        var href: String
+        var title: String
+        var label: String
+    }
+    struct QuestionnaireList {
+        var links: [QuestionnaireLink]
+    }
+    struct VoteResultLine {
+        var outcome: String
+        var participating: String
+        var approving: String
+        var area: String
+    }
+    struct VoteLine {
+        var title: String
+        var status: String
+        var result: VoteResultLine?
+        var ballots: String
+    }
+    struct ReportLine {
+        var category: String
+        var state: String
+        var submitted: String
+    }
+    struct ReportForm {
+        var note: PageNote?
+        var action: String
+        var categories: [Option]
+        var buildings: [Option]
+        var description: String
+        var name: String
+        var phone: String
+    }
+    struct Option {
+        var value: String
+        var label: String
+        var selected: Bool
+    }
+    var title: String
+    var topNote: PageNote?
+    var address: String
+    var project: Project?
+    var notices: PublicNoticesSection?
+    var questionnaires: QuestionnaireList?
+    var votes: [VoteLine]
+    var hasVotes: Bool
+    var reports: [ReportLine]
+    var hasReports: Bool
+    var reportForm: ReportForm
+
+    /// nil when there is no such compound.
+    static func load(
+        id: Int64, services: Services, notice: (String, String)?, typed: PublicPages.Typed?, _ f: PageFrame
+    ) async throws -> PublicCompoundPage? {
         let compound: Record
         do { compound = try await services.registry.get(.compounds, id: id, actor: .system) } catch StoreError.notFound
         {
-            return f.render(
-                title: f.t("error.title"), body: "<p class=\"note bad\">\(esc(f.t("error.notFound")))</p>",
-                status: .notFound)
+            return nil
         }
-        // A refused form's message stands beside that form, where the resident is looking; others at the top.
-        let note = notice.map { "<p class=\"note \($0.0)\" role=\"status\">\(esc($0.1))</p>" } ?? ""
-        var body = typed == nil ? note : ""
-        body +=
-            "<p>\(esc(compound["address"]?.stringValue ?? "")) · <a href=\"#report\">\(esc(f.t("public.report")))</a></p>"
-        body += try await projectSection(compoundId: id, f: f, services: services)
-        body += try await noticeSection(compoundId: id, f: f, services: services, typed: typed, notice: notice)
-        body += try await questionnaireSection(compoundId: id, f: f, services: services)
+        let message = notice.map { PageNote(kind: $0.0, text: $0.1) }
+        let notices = try await NoticeRepository(database: services.database).publicNotices(compoundId: id)
+        let questionnaires = try await QuestionnaireRepository(database: services.database).list(
+            actor: .system, compoundId: id
+        ).filter { $0.state != .draft }
         let votes = try await VoteRepository(database: services.database).list(actor: .system, compoundId: id).filter {
             $0.status != .draft
         }
-        body += "<h2>\(esc(f.t("nav.votes")))</h2>"
-        if votes.isEmpty { body += "<p class=\"muted\">\(esc(f.t("common.none")))</p>" }
-        for v in votes {
+        let voteLines = votes.map { v in
             let labels = VoteLabels(v, f)
-            body += "<p><b>\(esc(v.title))</b> · \(esc(labels.status))"
-            if let r = v.result {
-                body +=
-                    " · \(esc(labels.outcome))<br><small>\(esc(f.t("vote.participating"))) \(r.participatingOwners)/\(r.eligibleOwners) · \(esc(f.t("vote.approving"))) \(r.approvingOwners) · \(esc(r.approvingArea))/\(esc(r.participatingArea)) ㎡</small>"
-            } else {
-                body += " · \(esc(f.t("vote.ballots"))) \(v.ballotsCast)/\(v.eligibleHouseholds)"
-            }
-            body += "</p>"
+            return VoteLine(
+                title: v.title, status: labels.status,
+                result: v.result.map { r in
+                    VoteResultLine(
+                        outcome: labels.outcome, participating: "\(r.participatingOwners)/\(r.eligibleOwners)",
+                        approving: String(r.approvingOwners), area: "\(r.approvingArea)/\(r.participatingArea)")
+                }, ballots: "\(v.ballotsCast)/\(v.eligibleHouseholds)")
         }
-        let reports = try await ReportRepository(database: services.database).publicSummary(compoundId: id)
-        body += "<h2>\(esc(f.t("public.reports")))</h2>"
-        body +=
-            reports.isEmpty
-            ? "<p class=\"muted\">\(esc(f.t("common.none")))</p>"
-            : Pages.table(
-                [(f.t("public.category"), false), (f.t("vote.status"), false), (f.t("public.submitted"), false)],
-                reports.map {
-                    [
-                        esc(f.t("category." + $0.category)),
-                        esc(f.t("report.state." + $0.state.rawValue)) + ($0.overdue ? " ⚠" : ""),
-                        esc(beijingTime($0.submitted, dateOnly: true)),
-                    ]
-                })
+        let reports = try await ReportRepository(database: services.database).publicSummary(compoundId: id).map {
+            ReportLine(
+                category: f.t("category." + $0.category),
+                state: f.t("report.state." + $0.state.rawValue) + ($0.overdue ? " ⚠" : ""),
+                submitted: beijingTime($0.submitted, dateOnly: true))
+        }
         let buildings = try await services.registry.listAll(
             .buildings, query: ListQuery(filters: ["compound_id": String(id)]), actor: .system)
         var kept: [String: String] = [:]
-        var reportNote = ""
+        var reportNote: PageNote?
         if case .report(let fields) = typed {
             kept = fields
-            reportNote = note
+            reportNote = message
         }
-        func selected(_ key: String, _ value: String) -> String { kept[key] == value ? " selected" : "" }
-        let categories = ReportCategory.allCases.map {
-            "<option value=\"\($0.rawValue)\"\(selected("category", $0.rawValue))>\(esc(f.t("category." + $0.rawValue)))</option>"
-        }.joined()
-        let buildingOptions =
-            "<option value=\"\">—</option>"
-            + buildings.map {
-                "<option value=\"\($0.id)\"\(selected("building_id", String($0.id)))>\(esc($0["name"]?.stringValue ?? ""))</option>"
-            }.joined()
-        body += """
-            <h2 id="report">\(esc(f.t("public.report")))</h2>\(reportNote)
-            <form class="stack" method="post" action="/public/compounds/\(id)/reports">
-            <label>\(esc(f.t("public.category")))<select name="category" required><option value="">—</option>\(categories)</select></label>
-            <label>\(esc(f.t("col.buildings")))<select name="building_id">\(buildingOptions)</select></label>
-            <label>\(esc(f.t("public.description")))<textarea name="description" rows="4" maxlength="2000" required>\(esc(kept["description"] ?? ""))</textarea></label>
-            <label>\(esc(f.t("col.personName"))) <span class="muted">(\(esc(f.t("public.optional"))))</span><input name="name" maxlength="50" value="\(esc(kept["name"] ?? ""))"></label>
-            <label>\(esc(f.t("col.phone"))) <span class="muted">(\(esc(f.t("public.optional"))))</span><input name="phone" type="tel" inputmode="tel" value="\(esc(kept["phone"] ?? ""))"></label>
-            <p class="muted">\(esc(f.t("public.privacy")))</p>
-            <button type="submit">\(esc(f.t("public.send")))</button>
-            </form>
-            """
-        return f.render(title: compound["name"]?.stringValue ?? "", body: body, status: status)
+        let reportForm = ReportForm(
+            note: reportNote, action: SiteRoute.publicReports(id).path,
+            categories: ReportCategory.allCases.map {
+                Option(
+                    value: $0.rawValue, label: f.t("category." + $0.rawValue),
+                    selected: kept["category"] == $0.rawValue)
+            },
+            buildings: buildings.map {
+                Option(
+                    value: String($0.id), label: $0["name"]?.stringValue ?? "",
+                    selected: kept["building_id"] == String($0.id))
+            },
+            description: kept["description"] ?? "", name: kept["name"] ?? "", phone: kept["phone"] ?? "")
+        return PublicCompoundPage(
+            title: compound["name"]?.stringValue ?? "", topNote: typed == nil ? message : nil,
+            address: compound["address"]?.stringValue ?? "",
+            project: try await project(compoundId: id, services: services, f),
+            notices: notices.isEmpty
+                ? nil : PublicNoticesSection(notices, compoundId: id, typed: typed, notice: notice, f),
+            questionnaires: questionnaires.isEmpty
+                ? nil
+                : QuestionnaireList(
+                    links: questionnaires.map {
+                        QuestionnaireLink(
+                            href: SiteRoute.publicQuestionnaire($0.id).path, title: $0.title,
+                            label: f.t($0.accepting ? "questionnaire.answerNow" : "questionnaire.results"))
+                    }),
+            votes: voteLines, hasVotes: !voteLines.isEmpty, reports: reports, hasReports: !reports.isEmpty,
+            reportForm: reportForm)
     }
+
+    /// The compound's latest project, read from the programme's store as the API gives it.
+    static func project(compoundId: Int64, services: Services, _ f: PageFrame) async throws -> Project? {
+        let projects = try await ProjectRepository(database: services.database).list(
+            actor: .system, filter: .init(compoundId: compoundId))
+        guard let latest = projects.max(by: { ($0["batch_year"]?.intValue ?? 0) < ($1["batch_year"]?.intValue ?? 0) }),
+            let pid = latest["id"]?.intValue
+        else { return nil }
+        let p = try await ProjectRepository(database: services.database).get(id: pid, actor: .system)
+        let stage = ProjectStage(rawValue: p["stage"]?.stringValue ?? "") ?? .consultation
+        let percent = p["percent_complete"]?.cellText ?? "0.0"
+        let items = p["work_items"].arrayItems.map {
+            WorkItem(
+                category: f.t("category." + ($0["category"]?.stringValue ?? "")), name: $0["name"]?.cellText ?? "",
+                percent: $0["percent"]?.cellText ?? "0")
+        }
+        let satisfaction = p["satisfaction_rate"].flatMap { $0 == .null ? nil : $0.cellText }
+        return Project(
+            year: p["batch_year"]?.cellText ?? "",
+            stages: ProjectStage.allCases.map { st in
+                Stage(
+                    cls: st == stage ? "now" : (st < stage ? "done" : ""), current: st == stage,
+                    label: f.t("stage." + st.rawValue))
+            }, percent: percent,
+            barWidth: String(min(100, max(0, Int(percent.split(separator: ".").first ?? "0") ?? 0))),
+            deadline: p["deadline"]?.cellText ?? "", completedOn: p["completed_on"]?.stringValue,
+            satisfaction: satisfaction, items: items, hasItems: !items.isEmpty)
+    }
+}
+
+extension SiteRoute {
+    static func publicReports(_ compound: Int64) -> SiteRoute { SiteRoute("/public/compounds/\(compound)/reports") }
 }
