@@ -13,47 +13,7 @@ enum PublicPages {
     }
 
     static func add(to router: Router<AppContext>, services: Services) {
-        let limiter = RateLimiter(limit: 5, window: 600)
-        router.get("public/compounds/:id") { request, context -> Response in
-            let f = Pages.frame(request, context)
-            let id = try context.parameters.require("id", as: Int64.self)
-            return try await page(id: id, f: f, services: services, notice: nil)
-        }
-        PublicParticipationPages.add(to: router, services: services)
-        router.post("public/compounds/:id/reports") { request, context -> Response in
-            let f = Pages.frame(request, context)
-            let id = try context.parameters.require("id", as: Int64.self)
-            let fields = try await Pages.form(request, context, checkCSRF: false)
-            guard limiter.allow(context.remoteHost) else {
-                return try await page(
-                    id: id, f: f, services: services, notice: ("bad", f.t("public.tooMany")),
-                    status: .tooManyRequests, typed: .report(fields))
-            }
-            guard let category = ReportCategory(rawValue: fields["category"] ?? "") else {
-                return try await page(
-                    id: id, f: f, services: services, notice: ("bad", f.t("public.chooseCategory")),
-                    status: .unprocessableContent, typed: .report(fields))
-            }
-            do {
-                let number = try await ReportRepository(
-                    database: services.database,
-                    calendar: try await CalendarRepository(database: services.database).calendar()
-                )
-                .file(
-                    .init(
-                        compoundId: id, buildingId: fields["building_id"].flatMap(Int64.init), category: category,
-                        description: fields["description"] ?? "", reporterName: fields["name"] ?? "",
-                        reporterPhone: fields["phone"] ?? ""),
-                    actor: ReportRepository.publicReporter, publicPage: true)
-                return try await page(
-                    id: id, f: f, services: services, notice: ("ok", f.t("public.thanks") + " #\(number)"),
-                    status: .created)
-            } catch let e where AppError.from(e)?.status == .unprocessableContent {
-                return try await page(
-                    id: id, f: f, services: services, notice: ("bad", Pages.message(for: AppError.from(e)!, f)),
-                    status: .unprocessableContent, typed: .report(fields))
-            }
-        }
+        PublicPageController(services: services).register(on: router)
     }
 
     static func page(
@@ -246,4 +206,161 @@ struct PublicCompoundPage {
 
 extension SiteRoute {
     static func publicReports(_ compound: Int64) -> SiteRoute { SiteRoute("/public/compounds/\(compound)/reports") }
+}
+
+/// The pages anyone may open without an account: a compound's page and its report form, objections to a notice,
+/// a questionnaire's form and results, published attachments and QR codes. Each form is limited per address.
+struct PublicPageController {
+    let services: Services
+    let reportLimiter = RateLimiter(limit: 5, window: 600)
+    let objectionLimiter = RateLimiter(limit: 5, window: 600)
+    let answerLimiter = RateLimiter(limit: 10, window: 600)
+
+    func register(on router: Router<AppContext>) {
+        router.get("public/compounds/:id", use: compound)
+        router.post("public/compounds/:id/reports", use: report)
+        router.post("public/notices/:id/objections", use: object)
+        router.get("public/attachments/:id", use: attachment)
+        router.get("public/questionnaires/:id/qr.svg", use: questionnaireQR)
+        router.get("public/compounds/:id/qr.svg", use: compoundQR)
+        router.get("public/questionnaires/:id", use: questionnaire)
+        router.post("public/questionnaires/:id", use: answer)
+    }
+
+    @Sendable func compound(_ request: Request, _ context: AppContext) async throws -> Response {
+        let f = Pages.frame(request, context)
+        let id = try context.parameters.require("id", as: Int64.self)
+        return try await PublicPages.page(id: id, f: f, services: services, notice: nil)
+    }
+
+    @Sendable func report(_ request: Request, _ context: AppContext) async throws -> Response {
+        let f = Pages.frame(request, context)
+        let id = try context.parameters.require("id", as: Int64.self)
+        let fields = try await Pages.form(request, context, checkCSRF: false)
+        guard reportLimiter.allow(context.remoteHost) else {
+            return try await PublicPages.page(
+                id: id, f: f, services: services, notice: ("bad", f.t("public.tooMany")),
+                status: .tooManyRequests, typed: .report(fields))
+        }
+        guard let category = ReportCategory(rawValue: fields["category"] ?? "") else {
+            return try await PublicPages.page(
+                id: id, f: f, services: services, notice: ("bad", f.t("public.chooseCategory")),
+                status: .unprocessableContent, typed: .report(fields))
+        }
+        do {
+            let number = try await ReportRepository(
+                database: services.database,
+                calendar: try await CalendarRepository(database: services.database).calendar()
+            )
+            .file(
+                .init(
+                    compoundId: id, buildingId: fields["building_id"].flatMap(Int64.init), category: category,
+                    description: fields["description"] ?? "", reporterName: fields["name"] ?? "",
+                    reporterPhone: fields["phone"] ?? ""),
+                actor: ReportRepository.publicReporter, publicPage: true)
+            return try await PublicPages.page(
+                id: id, f: f, services: services, notice: ("ok", f.t("public.thanks") + " #\(number)"),
+                status: .created)
+        } catch let e where AppError.from(e)?.status == .unprocessableContent {
+            return try await PublicPages.page(
+                id: id, f: f, services: services, notice: ("bad", Pages.message(for: AppError.from(e)!, f)),
+                status: .unprocessableContent, typed: .report(fields))
+        }
+    }
+
+    @Sendable func object(_ request: Request, _ context: AppContext) async throws -> Response {
+        let f = Pages.frame(request, context)
+        let id = try context.parameters.require("id", as: Int64.self)
+        let fields = try await Pages.form(request, context, checkCSRF: false)
+        let compound = Int64(fields["compound_id"] ?? "") ?? 0
+        guard objectionLimiter.allow(context.remoteHost) else {
+            return try await PublicPages.page(
+                id: compound, f: f, services: services, notice: ("bad", f.t("public.tooMany")),
+                status: .tooManyRequests, typed: .objection(notice: id, fields: fields))
+        }
+        do {
+            _ = try await NoticeRepository(database: services.database).object(
+                noticeId: id, text: fields["text"] ?? "", name: fields["name"] ?? "",
+                phone: fields["phone"] ?? "")
+            return try await PublicPages.page(
+                id: compound, f: f, services: services, notice: ("ok", f.t("public.objectionThanks")),
+                status: .created)
+        } catch let e where [.unprocessableContent, .conflict].contains(AppError.from(e)?.status) {
+            let a = AppError.from(e)!
+            return try await PublicPages.page(
+                id: compound, f: f, services: services, notice: ("bad", Pages.message(for: a, f)),
+                status: a.status, typed: .objection(notice: id, fields: fields))
+        }
+    }
+
+    /// Only what a published notice shows is public.
+    @Sendable func attachment(_ request: Request, _ context: AppContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        let file = try await AttachmentRepository(database: services.database).readPublic(id: id)
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: file.contentType, .cacheControl: "public, max-age=3600",
+                .init("X-Content-Type-Options")!: "nosniff",
+            ], body: .init(byteBuffer: file.bytes))
+    }
+
+    /// QR codes to print on notices in the stairwell: the questionnaire, or the compound's page.
+    @Sendable func questionnaireQR(_ request: Request, _ context: AppContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        return try PublicParticipationPages.qr(
+            services.publicLink(SiteRoute.publicQuestionnaire(id).path, request: request))
+    }
+
+    @Sendable func compoundQR(_ request: Request, _ context: AppContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        return try PublicParticipationPages.qr(services.publicLink(SiteRoute.publicCompound(id).path, request: request))
+    }
+
+    @Sendable func questionnaire(_ request: Request, _ context: AppContext) async throws -> Response {
+        let f = Pages.frame(request, context)
+        return try await PublicParticipationPages.questionnairePage(
+            id: try context.parameters.require("id", as: Int64.self), f: f, services: services, fields: [:],
+            notice: nil)
+    }
+
+    @Sendable func answer(_ request: Request, _ context: AppContext) async throws -> Response {
+        let f = Pages.frame(request, context)
+        let id = try context.parameters.require("id", as: Int64.self)
+        let fields = try await Pages.formMulti(request)
+        guard answerLimiter.allow(context.remoteHost) else {
+            return try await PublicParticipationPages.questionnairePage(
+                id: id, f: f, services: services, fields: fields, notice: ("bad", f.t("public.tooMany")),
+                status: .tooManyRequests)
+        }
+        let repo = QuestionnaireRepository(database: services.database)
+        let h = try await repo.publicHeader(id: id)
+        let given: [JSONValue] = h.questions.indices.map { i in
+            let values = fields["q\(i)"] ?? []
+            switch h.questions[i].type {
+            case .multiple: return .array(values.compactMap { Int64($0) }.map { .int($0) })
+            case .single, .rating: return values.first.flatMap { Int64($0) }.map { .int($0) } ?? .null
+            case .text: return values.first.map { .string($0) } ?? .null
+            }
+        }
+        if case .failure(let problem) = QuestionnaireRules.answers(given, to: h.questions) {
+            return try await PublicParticipationPages.questionnairePage(
+                id: id, f: f, services: services, fields: fields,
+                notice: ("bad", Pages.message(for: problem, f)), status: .unprocessableContent)
+        }
+        do {
+            _ = try await repo.respondOnline(
+                id: id, phone: fields["phone"]?.first ?? "",
+                householdId: fields["household_id"]?.first.flatMap { Int64($0) },
+                answers: given)
+            return try await PublicParticipationPages.questionnairePage(
+                id: id, f: f, services: services, fields: [:], notice: ("ok", f.t("public.answerThanks")),
+                status: .created)
+        } catch let e where [.unprocessableContent, .conflict].contains(AppError.from(e)?.status) {
+            let a = AppError.from(e)!
+            return try await PublicParticipationPages.questionnairePage(
+                id: id, f: f, services: services, fields: fields, notice: ("bad", Pages.message(for: a, f)),
+                status: a.status)
+        }
+    }
 }
