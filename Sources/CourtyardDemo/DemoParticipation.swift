@@ -38,8 +38,8 @@ enum DemoParticipation {
                 Question(text: "您对初步改造方案的满意程度（1-5分）", type: .rating),
                 Question(text: "其他意见和建议", type: .text, required: false),
             ], opensOn: today.adding(days: -20), closesOn: today.adding(days: 10), actor: .system)
-        let cid = consultation["id"]!.intValue!
-        _ = try await questionnaires.setState(id: cid, to: "published", actor: .system)
+        let cid = consultation.id
+        _ = try await questionnaires.setState(id: cid, to: .published, actor: .system)
         let remarks = ["希望先改管网，冬天常爆管", "楼道灯坏了很久", "停车太乱，建议划线", "", "老人多，盼望装电梯"]
         for (k, h) in households.enumerated() where rng.next() % 100 < 66 {
             let choice = Int(rng.next() % 5)
@@ -51,7 +51,7 @@ enum DemoParticipation {
             _ = try await questionnaires.enterPaper(
                 id: cid, householdId: h, paperNumber: "Q\(cid)-\(k + 1)", answers: answers, actor: .system)
         }
-        _ = try await questionnaires.setState(id: cid, to: "closed", actor: .system)
+        _ = try await questionnaires.setState(id: cid, to: .closed, actor: .system)
 
         // 公示: the plan, on display for seven days, with one objection.
         let notices = NoticeRepository(database: db)
@@ -72,8 +72,8 @@ enum DemoParticipation {
                     Question(text: "您对本次改造的总体满意度", type: .rating), Question(text: "您对施工期间文明施工的满意度", type: .rating),
                 ],
                 opensOn: today.adding(days: -7), closesOn: today.adding(days: 7), actor: .system)
-            let sid = survey["id"]!.intValue!
-            _ = try await questionnaires.setState(id: sid, to: "published", actor: .system)
+            let sid = survey.id
+            _ = try await questionnaires.setState(id: sid, to: .published, actor: .system)
             let surveyed = try await db.withConnection { db in
                 try await db.raw("SELECT id FROM households WHERE compound_id = \(bind: pc) ORDER BY id LIMIT 90").all()
                     .map { try $0.decode(column: "id", as: Int64.self) }

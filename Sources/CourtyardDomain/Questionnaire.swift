@@ -3,6 +3,21 @@ public enum QuestionType: String, CaseIterable, Codable, Sendable {
     case single, multiple, rating, text
 }
 
+/// A questionnaire's life: drafted, published (the questions are frozen), closed.
+public enum QuestionnaireState: String, CaseIterable, Codable, Sendable {
+    case draft, published, closed
+
+    /// Publishing freezes a draft; closing ends a published one early. Nothing else moves it.
+    public func canBecome(_ next: QuestionnaireState) -> Bool {
+        (self == .draft && next == .published) || (self == .published && next == .closed)
+    }
+
+    /// Responses are taken while published and between the dates, both included.
+    public func accepting(opensOn: Day, closesOn: Day, today: Day) -> Bool {
+        self == .published && opensOn <= today && today <= closesOn
+    }
+}
+
 public enum QuestionnaireKind: String, CaseIterable, Codable, Sendable {
     /// Before the plan: what to renovate (问需).
     case consultation
@@ -10,7 +25,7 @@ public enum QuestionnaireKind: String, CaseIterable, Codable, Sendable {
     case satisfaction
 }
 
-public struct Question: Sendable, Equatable {
+public struct Question: Codable, Sendable, Equatable {
     public var text: String
     public var type: QuestionType
     public var options: [String]

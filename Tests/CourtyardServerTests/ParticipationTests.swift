@@ -411,6 +411,9 @@ extension JSONValue {
             }
             let bad = try await post("q0_text=%E6%94%B9%E4%BB%80%E4%B9%88&q0_type=single&q0_options=%E7%AE%A1%E7%BD%91")
             #expect(bad.0 == .unprocessableContent && bad.2.contains("须有 2 至 20 个互不相同的选项"))
+            // The refused form is shown again whole, beneath the reason.
+            #expect(
+                bad.2.contains("name=\"q5_options\"") && bad.2.contains("name=\"_csrf\" value=\"\(community.csrf)\""))
             let made = try await post(
                 "q0_text=%E6%94%B9%E4%BB%80%E4%B9%88&q0_type=single&q0_options=%E7%AE%A1%E7%BD%91%0D%0A%E5%A4%96%E5%A2%99&q1_text=%E6%BB%A1%E6%84%8F%E5%BA%A6&q1_type=rating&q1_options=&q2_text=&q2_type=text"
             )

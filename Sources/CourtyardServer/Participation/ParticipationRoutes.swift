@@ -8,91 +8,140 @@ import Hummingbird
 enum ParticipationRoutes {
     static func add(to api: RouterGroup<AppContext>, services: Services) {
         NoticeController(services: services).register(on: api)
-        let questionnaires = QuestionnaireRepository(database: services.database)
-        @Sendable func id(_ context: AppContext) throws -> Int64 {
-            try context.parameters.require("id", as: Int64.self)
-        }
+        QuestionnaireController(services: services).register(on: api)
+    }
+}
 
-        // MARK: Questionnaires
-        api.post("questionnaires") { request, context -> Response in
-            let body = try await JSONBody.object(request, context: context)
-            var questions: [Question] = []
-            for (i, q) in body["questions"].arrayItems.enumerated() {
-                guard let question = Question(json: q) else {
-                    throw AppError.unprocessable(
-                        "invalid", "question \(i + 1) needs text and a type (single, multiple, rating, text)",
-                        field: "questions")
-                }
-                questions.append(question)
-            }
-            let q = try await questionnaires.create(
-                compoundId: try body.requiredID("compound_id"), projectId: try body.optionalInt("project_id") ?? nil,
-                kind: try body.requiredCase("kind", QuestionnaireKind.self),
-                title: try body.optionalText("title") ?? "", questions: questions,
-                opensOn: try body.requiredDay("opens_on"), closesOn: try body.requiredDay("closes_on"),
-                actor: try context.actor())
-            return JSONBody.response(q, status: .created)
+/// Questionnaires: drafted, published, answered on paper (here) or online (on the public page), and their results.
+struct QuestionnaireController {
+    let services: Services
+    var questionnaires: QuestionnaireRepository { QuestionnaireRepository(database: services.database) }
+
+    func register(on api: RouterGroup<AppContext>) {
+        api.post("questionnaires", use: create)
+        api.get("questionnaires", use: list)
+        api.get("questionnaires/:id", use: read)
+        api.post("questionnaires/:id/publish", use: publish)
+        api.post("questionnaires/:id/close", use: close)
+        api.post("questionnaires/:id/responses", use: enterPaper)
+        api.get("questionnaires/:id/results", use: results)
+    }
+
+    /// A new questionnaire. The questions are read one by one so that a bad one is named by its number.
+    struct NewQuestionnaire: Decodable {
+        var compoundId: Int64?
+        var projectId: Int64?
+        var kind: LooseField?
+        var title: String?
+        var questions: LooseField?
+        var opensOn: LooseField?
+        var closesOn: LooseField?
+        enum CodingKeys: String, CodingKey {
+            case compoundId = "compound_id", projectId = "project_id", kind, title, questions
+            case opensOn = "opens_on", closesOn = "closes_on"
         }
-        api.get("questionnaires") { request, context -> Response in
-            let paging = try ListPage.paging(request)
-            let compound = request.uri.queryParameters.get("compound_id").flatMap { Int64($0) }
-            return ListPage.response(
-                try await questionnaires.list(actor: try context.actor(), compoundId: compound, paging: paging), paging)
+    }
+
+    /// A paper response: answers are JSON by nature (an option's index, a list of them, a rating or text).
+    struct PaperResponse: Decodable {
+        var householdId: Int64?
+        var channel: LooseField?
+        var paperNumber: String?
+        var answers: LooseField?
+        enum CodingKeys: String, CodingKey {
+            case householdId = "household_id", channel, paperNumber = "paper_number", answers
         }
-        api.get("questionnaires/:id") { _, context -> Response in
-            JSONBody.response(try await questionnaires.get(id: try id(context), actor: try context.actor()))
-        }
-        api.post("questionnaires/:id/publish") { _, context -> Response in
-            JSONBody.response(
-                try await questionnaires.setState(id: try id(context), to: "published", actor: try context.actor()))
-        }
-        api.post("questionnaires/:id/close") { _, context -> Response in
-            JSONBody.response(
-                try await questionnaires.setState(id: try id(context), to: "closed", actor: try context.actor()))
-        }
-        // Paper responses are entered by stewards and staff with the paper's number.
-        api.post("questionnaires/:id/responses") { request, context -> Response in
-            let body = try await JSONBody.object(request, context: context)
-            guard (body["channel"]?.stringValue ?? "paper") == "paper" else {
+    }
+
+    func id(_ context: AppContext) throws -> Int64 { try context.parameters.require("id", as: Int64.self) }
+
+    @Sendable func create(_ request: Request, _ context: AppContext) async throws -> Response {
+        let body = try await JSONBody.decode(NewQuestionnaire.self, request, context: context)
+        var questions: [Question] = []
+        for (i, q) in (body.questions?.json.arrayItems ?? []).enumerated() {
+            guard let question = Question(json: q) else {
                 throw AppError.unprocessable(
-                    "invalid", "staff enter paper responses; residents answer online on the public page",
-                    field: "channel")
+                    "invalid", "question \(i + 1) needs text and a type (single, multiple, rating, text)",
+                    field: "questions")
             }
-            let r = try await questionnaires.enterPaper(
-                id: try id(context), householdId: try body.requiredID("household_id"),
-                paperNumber: try body.optionalText("paper_number") ?? "", answers: body["answers"].arrayItems,
-                actor: try context.actor())
-            return JSONBody.response(r, status: .created)
+            questions.append(question)
         }
-        api.get("questionnaires/:id/results") { request, context -> Response in
-            let results = try await questionnaires.results(id: try id(context), actor: try context.actor())
-            switch request.uri.queryParameters.get("format") ?? "json" {
-            case "json": return JSONBody.response(results.json)
-            case "csv":
-                return Response(
-                    status: .ok,
-                    headers: [
-                        .contentType: "text/csv; charset=utf-8",
-                        .contentDisposition: "attachment; filename=\"questionnaire-\(results.header.id).csv\"",
-                    ],
-                    body: .init(byteBuffer: ByteBuffer(string: CSV.write(results.rows))))
-            case "xlsx":
-                let rows = results.rows
-                let numeric: Set<Int> = [1, 2, 3, 6, 7, 8]
-                let data = try XLSX.write(
-                    header: rows[0],
-                    rows: rows.dropFirst().map { r in
-                        r.enumerated().map { numeric.contains($0) ? .number($1) : .text($1) }
-                    },
-                    sheetName: "results")
-                return Response(
-                    status: .ok,
-                    headers: [
-                        .contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        .contentDisposition: "attachment; filename=\"questionnaire-\(results.header.id).xlsx\"",
-                    ], body: .init(byteBuffer: ByteBuffer(data: data)))
-            default: throw AppError.badRequest("invalid_format", "format is json, csv or xlsx", field: "format")
-            }
+        guard let compound = body.compoundId else {
+            throw AppError.unprocessable("required", "compound_id is required", field: "compound_id")
+        }
+        let q = try await questionnaires.create(
+            compoundId: compound, projectId: body.projectId,
+            kind: try FieldCheck.oneOf("kind", body.kind, QuestionnaireKind.self), title: body.title ?? "",
+            questions: questions, opensOn: try FieldCheck.requiredDay("opens_on", body.opensOn),
+            closesOn: try FieldCheck.requiredDay("closes_on", body.closesOn), actor: try context.actor())
+        return try JSONBody.response(q, status: .created)
+    }
+
+    @Sendable func list(_ request: Request, _ context: AppContext) async throws -> Response {
+        let paging = try ListPage.paging(request)
+        let compound = request.uri.queryParameters.get("compound_id").flatMap { Int64($0) }
+        return try ListPage.response(
+            try await questionnaires.list(actor: try context.actor(), compoundId: compound, paging: paging), paging)
+    }
+
+    @Sendable func read(_ request: Request, _ context: AppContext) async throws -> Response {
+        try JSONBody.response(try await questionnaires.get(id: try id(context), actor: try context.actor()))
+    }
+
+    @Sendable func publish(_ request: Request, _ context: AppContext) async throws -> Response {
+        try JSONBody.response(
+            try await questionnaires.setState(id: try id(context), to: .published, actor: try context.actor()))
+    }
+
+    @Sendable func close(_ request: Request, _ context: AppContext) async throws -> Response {
+        try JSONBody.response(
+            try await questionnaires.setState(id: try id(context), to: .closed, actor: try context.actor()))
+    }
+
+    /// Paper responses are entered by stewards and staff with the paper's number.
+    @Sendable func enterPaper(_ request: Request, _ context: AppContext) async throws -> Response {
+        let body = try await JSONBody.decode(PaperResponse.self, request, context: context)
+        guard (body.channel?.json.stringValue ?? "paper") == "paper" else {
+            throw AppError.unprocessable(
+                "invalid", "staff enter paper responses; residents answer online on the public page", field: "channel")
+        }
+        guard let household = body.householdId else {
+            throw AppError.unprocessable("required", "household_id is required", field: "household_id")
+        }
+        let r = try await questionnaires.enterPaper(
+            id: try id(context), householdId: household, paperNumber: body.paperNumber ?? "",
+            answers: body.answers?.json.arrayItems ?? [], actor: try context.actor())
+        return try JSONBody.response(r, status: .created)
+    }
+
+    @Sendable func results(_ request: Request, _ context: AppContext) async throws -> Response {
+        let results = try await questionnaires.results(id: try id(context), actor: try context.actor())
+        switch request.uri.queryParameters.get("format") ?? "json" {
+        case "json": return JSONBody.response(results.json)
+        case "csv":
+            return Response(
+                status: .ok,
+                headers: [
+                    .contentType: "text/csv; charset=utf-8",
+                    .contentDisposition: "attachment; filename=\"questionnaire-\(results.header.id).csv\"",
+                ],
+                body: .init(byteBuffer: ByteBuffer(string: CSV.write(results.rows))))
+        case "xlsx":
+            let rows = results.rows
+            let numeric: Set<Int> = [1, 2, 3, 6, 7, 8]
+            let data = try XLSX.write(
+                header: rows[0],
+                rows: rows.dropFirst().map { r in
+                    r.enumerated().map { numeric.contains($0) ? .number($1) : .text($1) }
+                },
+                sheetName: "results")
+            return Response(
+                status: .ok,
+                headers: [
+                    .contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    .contentDisposition: "attachment; filename=\"questionnaire-\(results.header.id).xlsx\"",
+                ], body: .init(byteBuffer: ByteBuffer(data: data)))
+        default: throw AppError.badRequest("invalid_format", "format is json, csv or xlsx", field: "format")
         }
     }
 }

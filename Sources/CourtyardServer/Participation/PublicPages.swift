@@ -13,127 +13,354 @@ enum PublicPages {
     }
 
     static func add(to router: Router<AppContext>, services: Services) {
-        let limiter = RateLimiter(limit: 5, window: 600)
-        router.get("public/compounds/:id") { request, context -> Response in
-            let f = Pages.frame(request, context)
-            let id = try context.parameters.require("id", as: Int64.self)
-            return try await page(id: id, f: f, services: services, notice: nil)
-        }
-        PublicParticipationPages.add(to: router, services: services)
-        router.post("public/compounds/:id/reports") { request, context -> Response in
-            let f = Pages.frame(request, context)
-            let id = try context.parameters.require("id", as: Int64.self)
-            let fields = try await Pages.form(request, context, checkCSRF: false)
-            guard limiter.allow(context.remoteHost) else {
-                return try await page(
-                    id: id, f: f, services: services, notice: ("bad", f.t("public.tooMany")),
-                    status: .tooManyRequests, typed: .report(fields))
-            }
-            guard let category = ReportCategory(rawValue: fields["category"] ?? "") else {
-                return try await page(
-                    id: id, f: f, services: services, notice: ("bad", f.t("public.chooseCategory")),
-                    status: .unprocessableContent, typed: .report(fields))
-            }
-            do {
-                let number = try await ReportRepository(
-                    database: services.database,
-                    calendar: try await CalendarRepository(database: services.database).calendar()
-                )
-                .file(
-                    .init(
-                        compoundId: id, buildingId: fields["building_id"].flatMap(Int64.init), category: category,
-                        description: fields["description"] ?? "", reporterName: fields["name"] ?? "",
-                        reporterPhone: fields["phone"] ?? ""),
-                    actor: ReportRepository.publicReporter, publicPage: true)
-                return try await page(
-                    id: id, f: f, services: services, notice: ("ok", f.t("public.thanks") + " #\(number)"),
-                    status: .created)
-            } catch let e where AppError.from(e)?.status == .unprocessableContent {
-                return try await page(
-                    id: id, f: f, services: services, notice: ("bad", Pages.message(for: AppError.from(e)!, f)),
-                    status: .unprocessableContent, typed: .report(fields))
-            }
-        }
+        PublicPageController(services: services).register(on: router)
     }
 
     static func page(
         id: Int64, f: PageFrame, services: Services, notice: (String, String)?, status: HTTPResponse.Status = .ok,
         typed: Typed? = nil
     ) async throws -> Response {
+        guard let page = try await PublicCompoundPage.load(id: id, services: services, notice: notice, typed: typed, f)
+        else {
+            return f.page(title: f.t("error.title"), "participation-not-found", PublicNotFound(), status: .notFound)
+        }
+        return f.page(title: page.title, "participation-public-compound", page, status: status)
+    }
+}
+
+/// What anyone may see of a compound: its latest project, notices, questionnaires, votes and reports (never who
+/// reported or objected), and the form to report a problem, which keeps what was typed when it is refused.
+struct PublicCompoundPage {
+    struct Stage {
+        var cls: String
+        var current: Bool
+        var label: String
+    }
+    struct WorkItem {
+        var category: String
+        var name: String
+        var percent: String
+    }
+    struct Project {
+        var year: String
+        var stages: [Stage]
+        var percent: String
+        var barWidth: String
+        var deadline: String
+        var completedOn: String?
+        var satisfaction: String?
+        var items: [WorkItem]
+        var hasItems: Bool
+    }
+    struct QuestionnaireLink {
+        var href: String
+        var title: String
+        var label: String
+    }
+    struct QuestionnaireList {
+        var links: [QuestionnaireLink]
+    }
+    struct VoteResultLine {
+        var outcome: String
+        var participating: String
+        var approving: String
+        var area: String
+    }
+    struct VoteLine {
+        var title: String
+        var status: String
+        var result: VoteResultLine?
+        var ballots: String
+    }
+    struct ReportLine {
+        var category: String
+        var state: String
+        var submitted: String
+    }
+    struct ReportForm {
+        var note: PageNote?
+        var action: String
+        var categories: [Option]
+        var buildings: [Option]
+        var description: String
+        var name: String
+        var phone: String
+    }
+    struct Option {
+        var value: String
+        var label: String
+        var selected: Bool
+    }
+    var title: String
+    var topNote: PageNote?
+    var address: String
+    var project: Project?
+    var notices: PublicNoticesSection?
+    var questionnaires: QuestionnaireList?
+    var votes: [VoteLine]
+    var hasVotes: Bool
+    var reports: [ReportLine]
+    var hasReports: Bool
+    var reportForm: ReportForm
+
+    /// nil when there is no such compound.
+    static func load(
+        id: Int64, services: Services, notice: (String, String)?, typed: PublicPages.Typed?, _ f: PageFrame
+    ) async throws -> PublicCompoundPage? {
         let compound: Record
         do { compound = try await services.registry.get(.compounds, id: id, actor: .system) } catch StoreError.notFound
         {
-            return f.render(
-                title: f.t("error.title"), body: "<p class=\"note bad\">\(esc(f.t("error.notFound")))</p>",
-                status: .notFound)
+            return nil
         }
-        // A refused form's message stands beside that form, where the resident is looking; others at the top.
-        let note = notice.map { "<p class=\"note \($0.0)\" role=\"status\">\(esc($0.1))</p>" } ?? ""
-        var body = typed == nil ? note : ""
-        body +=
-            "<p>\(esc(compound["address"]?.stringValue ?? "")) · <a href=\"#report\">\(esc(f.t("public.report")))</a></p>"
-        body += try await projectSection(compoundId: id, f: f, services: services)
-        body += try await noticeSection(compoundId: id, f: f, services: services, typed: typed, notice: notice)
-        body += try await questionnaireSection(compoundId: id, f: f, services: services)
+        let message = notice.map { PageNote(kind: $0.0, text: $0.1) }
+        let notices = try await NoticeRepository(database: services.database).publicNotices(compoundId: id)
+        let questionnaires = try await QuestionnaireRepository(database: services.database).list(
+            actor: .system, compoundId: id
+        ).filter { $0.state != .draft }
         let votes = try await VoteRepository(database: services.database).list(actor: .system, compoundId: id).filter {
             $0.status != .draft
         }
-        body += "<h2>\(esc(f.t("nav.votes")))</h2>"
-        if votes.isEmpty { body += "<p class=\"muted\">\(esc(f.t("common.none")))</p>" }
-        for v in votes {
+        let voteLines = votes.map { v in
             let labels = VoteLabels(v, f)
-            body += "<p><b>\(esc(v.title))</b> · \(esc(labels.status))"
-            if let r = v.result {
-                body +=
-                    " · \(esc(labels.outcome))<br><small>\(esc(f.t("vote.participating"))) \(r.participatingOwners)/\(r.eligibleOwners) · \(esc(f.t("vote.approving"))) \(r.approvingOwners) · \(esc(r.approvingArea))/\(esc(r.participatingArea)) ㎡</small>"
-            } else {
-                body += " · \(esc(f.t("vote.ballots"))) \(v.ballotsCast)/\(v.eligibleHouseholds)"
-            }
-            body += "</p>"
+            return VoteLine(
+                title: v.title, status: labels.status,
+                result: v.result.map { r in
+                    VoteResultLine(
+                        outcome: labels.outcome, participating: "\(r.participatingOwners)/\(r.eligibleOwners)",
+                        approving: String(r.approvingOwners), area: "\(r.approvingArea)/\(r.participatingArea)")
+                }, ballots: "\(v.ballotsCast)/\(v.eligibleHouseholds)")
         }
-        let reports = try await ReportRepository(database: services.database).publicSummary(compoundId: id)
-        body += "<h2>\(esc(f.t("public.reports")))</h2>"
-        body +=
-            reports.isEmpty
-            ? "<p class=\"muted\">\(esc(f.t("common.none")))</p>"
-            : Pages.table(
-                [(f.t("public.category"), false), (f.t("vote.status"), false), (f.t("public.submitted"), false)],
-                reports.map {
-                    [
-                        esc(f.t("category." + $0.category)),
-                        esc(f.t("report.state." + $0.state.rawValue)) + ($0.overdue ? " ⚠" : ""),
-                        esc(beijingTime($0.submitted, dateOnly: true)),
-                    ]
-                })
+        let reports = try await ReportRepository(database: services.database).publicSummary(compoundId: id).map {
+            ReportLine(
+                category: f.t("category." + $0.category),
+                state: f.t("report.state." + $0.state.rawValue) + ($0.overdue ? " ⚠" : ""),
+                submitted: beijingTime($0.submitted, dateOnly: true))
+        }
         let buildings = try await services.registry.listAll(
             .buildings, query: ListQuery(filters: ["compound_id": String(id)]), actor: .system)
         var kept: [String: String] = [:]
-        var reportNote = ""
+        var reportNote: PageNote?
         if case .report(let fields) = typed {
             kept = fields
-            reportNote = note
+            reportNote = message
         }
-        func selected(_ key: String, _ value: String) -> String { kept[key] == value ? " selected" : "" }
-        let categories = ReportCategory.allCases.map {
-            "<option value=\"\($0.rawValue)\"\(selected("category", $0.rawValue))>\(esc(f.t("category." + $0.rawValue)))</option>"
-        }.joined()
-        let buildingOptions =
-            "<option value=\"\">—</option>"
-            + buildings.map {
-                "<option value=\"\($0.id)\"\(selected("building_id", String($0.id)))>\(esc($0["name"]?.stringValue ?? ""))</option>"
-            }.joined()
-        body += """
-            <h2 id="report">\(esc(f.t("public.report")))</h2>\(reportNote)
-            <form class="stack" method="post" action="/public/compounds/\(id)/reports">
-            <label>\(esc(f.t("public.category")))<select name="category" required><option value="">—</option>\(categories)</select></label>
-            <label>\(esc(f.t("col.buildings")))<select name="building_id">\(buildingOptions)</select></label>
-            <label>\(esc(f.t("public.description")))<textarea name="description" rows="4" maxlength="2000" required>\(esc(kept["description"] ?? ""))</textarea></label>
-            <label>\(esc(f.t("col.personName"))) <span class="muted">(\(esc(f.t("public.optional"))))</span><input name="name" maxlength="50" value="\(esc(kept["name"] ?? ""))"></label>
-            <label>\(esc(f.t("col.phone"))) <span class="muted">(\(esc(f.t("public.optional"))))</span><input name="phone" type="tel" inputmode="tel" value="\(esc(kept["phone"] ?? ""))"></label>
-            <p class="muted">\(esc(f.t("public.privacy")))</p>
-            <button type="submit">\(esc(f.t("public.send")))</button>
-            </form>
-            """
-        return f.render(title: compound["name"]?.stringValue ?? "", body: body, status: status)
+        let reportForm = ReportForm(
+            note: reportNote, action: SiteRoute.publicReports(id).path,
+            categories: ReportCategory.allCases.map {
+                Option(
+                    value: $0.rawValue, label: f.t("category." + $0.rawValue),
+                    selected: kept["category"] == $0.rawValue)
+            },
+            buildings: buildings.map {
+                Option(
+                    value: String($0.id), label: $0["name"]?.stringValue ?? "",
+                    selected: kept["building_id"] == String($0.id))
+            },
+            description: kept["description"] ?? "", name: kept["name"] ?? "", phone: kept["phone"] ?? "")
+        return PublicCompoundPage(
+            title: compound["name"]?.stringValue ?? "", topNote: typed == nil ? message : nil,
+            address: compound["address"]?.stringValue ?? "",
+            project: try await project(compoundId: id, services: services, f),
+            notices: notices.isEmpty
+                ? nil : PublicNoticesSection(notices, compoundId: id, typed: typed, notice: notice, f),
+            questionnaires: questionnaires.isEmpty
+                ? nil
+                : QuestionnaireList(
+                    links: questionnaires.map {
+                        QuestionnaireLink(
+                            href: SiteRoute.publicQuestionnaire($0.id).path, title: $0.title,
+                            label: f.t($0.accepting ? "questionnaire.answerNow" : "questionnaire.results"))
+                    }),
+            votes: voteLines, hasVotes: !voteLines.isEmpty, reports: reports, hasReports: !reports.isEmpty,
+            reportForm: reportForm)
+    }
+
+    /// The compound's latest project, read from the programme's store as the API gives it.
+    static func project(compoundId: Int64, services: Services, _ f: PageFrame) async throws -> Project? {
+        let projects = try await ProjectRepository(database: services.database).list(
+            actor: .system, filter: .init(compoundId: compoundId))
+        guard let latest = projects.max(by: { ($0["batch_year"]?.intValue ?? 0) < ($1["batch_year"]?.intValue ?? 0) }),
+            let pid = latest["id"]?.intValue
+        else { return nil }
+        let p = try await ProjectRepository(database: services.database).get(id: pid, actor: .system)
+        let stage = ProjectStage(rawValue: p["stage"]?.stringValue ?? "") ?? .consultation
+        let percent = p["percent_complete"]?.cellText ?? "0.0"
+        let items = p["work_items"].arrayItems.map {
+            WorkItem(
+                category: f.t("category." + ($0["category"]?.stringValue ?? "")), name: $0["name"]?.cellText ?? "",
+                percent: $0["percent"]?.cellText ?? "0")
+        }
+        let satisfaction = p["satisfaction_rate"].flatMap { $0 == .null ? nil : $0.cellText }
+        return Project(
+            year: p["batch_year"]?.cellText ?? "",
+            stages: ProjectStage.allCases.map { st in
+                Stage(
+                    cls: st == stage ? "now" : (st < stage ? "done" : ""), current: st == stage,
+                    label: f.t("stage." + st.rawValue))
+            }, percent: percent,
+            barWidth: String(min(100, max(0, Int(percent.split(separator: ".").first ?? "0") ?? 0))),
+            deadline: p["deadline"]?.cellText ?? "", completedOn: p["completed_on"]?.stringValue,
+            satisfaction: satisfaction, items: items, hasItems: !items.isEmpty)
+    }
+}
+
+extension SiteRoute {
+    static func publicReports(_ compound: Int64) -> SiteRoute { SiteRoute("/public/compounds/\(compound)/reports") }
+}
+
+/// The pages anyone may open without an account: a compound's page and its report form, objections to a notice,
+/// a questionnaire's form and results, published attachments and QR codes. Each form is limited per address.
+struct PublicPageController {
+    let services: Services
+    let reportLimiter = RateLimiter(limit: 5, window: 600)
+    let objectionLimiter = RateLimiter(limit: 5, window: 600)
+    let answerLimiter = RateLimiter(limit: 10, window: 600)
+
+    func register(on router: Router<AppContext>) {
+        router.get("public/compounds/:id", use: compound)
+        router.post("public/compounds/:id/reports", use: report)
+        router.post("public/notices/:id/objections", use: object)
+        router.get("public/attachments/:id", use: attachment)
+        router.get("public/questionnaires/:id/qr.svg", use: questionnaireQR)
+        router.get("public/compounds/:id/qr.svg", use: compoundQR)
+        router.get("public/questionnaires/:id", use: questionnaire)
+        router.post("public/questionnaires/:id", use: answer)
+    }
+
+    @Sendable func compound(_ request: Request, _ context: AppContext) async throws -> Response {
+        let f = Pages.frame(request, context)
+        let id = try context.parameters.require("id", as: Int64.self)
+        return try await PublicPages.page(id: id, f: f, services: services, notice: nil)
+    }
+
+    @Sendable func report(_ request: Request, _ context: AppContext) async throws -> Response {
+        let f = Pages.frame(request, context)
+        let id = try context.parameters.require("id", as: Int64.self)
+        let fields = try await Pages.form(request, context, checkCSRF: false)
+        guard reportLimiter.allow(context.remoteHost) else {
+            return try await PublicPages.page(
+                id: id, f: f, services: services, notice: ("bad", f.t("public.tooMany")),
+                status: .tooManyRequests, typed: .report(fields))
+        }
+        guard let category = ReportCategory(rawValue: fields["category"] ?? "") else {
+            return try await PublicPages.page(
+                id: id, f: f, services: services, notice: ("bad", f.t("public.chooseCategory")),
+                status: .unprocessableContent, typed: .report(fields))
+        }
+        do {
+            let number = try await ReportRepository(
+                database: services.database,
+                calendar: try await CalendarRepository(database: services.database).calendar()
+            )
+            .file(
+                .init(
+                    compoundId: id, buildingId: fields["building_id"].flatMap(Int64.init), category: category,
+                    description: fields["description"] ?? "", reporterName: fields["name"] ?? "",
+                    reporterPhone: fields["phone"] ?? ""),
+                actor: ReportRepository.publicReporter, publicPage: true)
+            return try await PublicPages.page(
+                id: id, f: f, services: services, notice: ("ok", f.t("public.thanks") + " #\(number)"),
+                status: .created)
+        } catch let e where AppError.from(e)?.status == .unprocessableContent {
+            return try await PublicPages.page(
+                id: id, f: f, services: services, notice: ("bad", Pages.message(for: AppError.from(e)!, f)),
+                status: .unprocessableContent, typed: .report(fields))
+        }
+    }
+
+    @Sendable func object(_ request: Request, _ context: AppContext) async throws -> Response {
+        let f = Pages.frame(request, context)
+        let id = try context.parameters.require("id", as: Int64.self)
+        let fields = try await Pages.form(request, context, checkCSRF: false)
+        let compound = Int64(fields["compound_id"] ?? "") ?? 0
+        guard objectionLimiter.allow(context.remoteHost) else {
+            return try await PublicPages.page(
+                id: compound, f: f, services: services, notice: ("bad", f.t("public.tooMany")),
+                status: .tooManyRequests, typed: .objection(notice: id, fields: fields))
+        }
+        do {
+            _ = try await NoticeRepository(database: services.database).object(
+                noticeId: id, text: fields["text"] ?? "", name: fields["name"] ?? "",
+                phone: fields["phone"] ?? "")
+            return try await PublicPages.page(
+                id: compound, f: f, services: services, notice: ("ok", f.t("public.objectionThanks")),
+                status: .created)
+        } catch let e where [.unprocessableContent, .conflict].contains(AppError.from(e)?.status) {
+            let a = AppError.from(e)!
+            return try await PublicPages.page(
+                id: compound, f: f, services: services, notice: ("bad", Pages.message(for: a, f)),
+                status: a.status, typed: .objection(notice: id, fields: fields))
+        }
+    }
+
+    /// Only what a published notice shows is public.
+    @Sendable func attachment(_ request: Request, _ context: AppContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        let file = try await AttachmentRepository(database: services.database).readPublic(id: id)
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: file.contentType, .cacheControl: "public, max-age=3600",
+                .init("X-Content-Type-Options")!: "nosniff",
+            ], body: .init(byteBuffer: file.bytes))
+    }
+
+    /// QR codes to print on notices in the stairwell: the questionnaire, or the compound's page.
+    @Sendable func questionnaireQR(_ request: Request, _ context: AppContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        return try PublicParticipationPages.qr(
+            services.publicLink(SiteRoute.publicQuestionnaire(id).path, request: request))
+    }
+
+    @Sendable func compoundQR(_ request: Request, _ context: AppContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        return try PublicParticipationPages.qr(services.publicLink(SiteRoute.publicCompound(id).path, request: request))
+    }
+
+    @Sendable func questionnaire(_ request: Request, _ context: AppContext) async throws -> Response {
+        let f = Pages.frame(request, context)
+        return try await PublicParticipationPages.questionnairePage(
+            id: try context.parameters.require("id", as: Int64.self), f: f, services: services, fields: [:],
+            notice: nil)
+    }
+
+    @Sendable func answer(_ request: Request, _ context: AppContext) async throws -> Response {
+        let f = Pages.frame(request, context)
+        let id = try context.parameters.require("id", as: Int64.self)
+        let fields = try await Pages.formMulti(request)
+        guard answerLimiter.allow(context.remoteHost) else {
+            return try await PublicParticipationPages.questionnairePage(
+                id: id, f: f, services: services, fields: fields, notice: ("bad", f.t("public.tooMany")),
+                status: .tooManyRequests)
+        }
+        let repo = QuestionnaireRepository(database: services.database)
+        let h = try await repo.publicHeader(id: id)
+        let given: [JSONValue] = h.questions.indices.map { i in
+            let values = fields["q\(i)"] ?? []
+            switch h.questions[i].type {
+            case .multiple: return .array(values.compactMap { Int64($0) }.map { .int($0) })
+            case .single, .rating: return values.first.flatMap { Int64($0) }.map { .int($0) } ?? .null
+            case .text: return values.first.map { .string($0) } ?? .null
+            }
+        }
+        if case .failure(let problem) = QuestionnaireRules.answers(given, to: h.questions) {
+            return try await PublicParticipationPages.questionnairePage(
+                id: id, f: f, services: services, fields: fields,
+                notice: ("bad", Pages.message(for: problem, f)), status: .unprocessableContent)
+        }
+        do {
+            _ = try await repo.respondOnline(
+                id: id, phone: fields["phone"]?.first ?? "",
+                householdId: fields["household_id"]?.first.flatMap { Int64($0) },
+                answers: given)
+            return try await PublicParticipationPages.questionnairePage(
+                id: id, f: f, services: services, fields: [:], notice: ("ok", f.t("public.answerThanks")),
+                status: .created)
+        } catch let e where [.unprocessableContent, .conflict].contains(AppError.from(e)?.status) {
+            let a = AppError.from(e)!
+            return try await PublicParticipationPages.questionnairePage(
+                id: id, f: f, services: services, fields: fields, notice: ("bad", Pages.message(for: a, f)),
+                status: a.status)
+        }
     }
 }

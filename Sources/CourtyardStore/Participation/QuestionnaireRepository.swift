@@ -2,6 +2,36 @@ import CourtyardDomain
 import Foundation
 import SQLKit
 
+/// A questionnaire as the API shows it.
+public struct Questionnaire: Codable, Sendable {
+    public var id: Int64
+    public var compoundId: Int64
+    public var projectId: Int64?
+    public var kind: QuestionnaireKind
+    public var title: String
+    public var questions: [Question]
+    public var opensOn: Day
+    public var closesOn: Day
+    public var state: QuestionnaireState
+    /// Whether it takes responses today.
+    public var accepting: Bool
+    enum CodingKeys: String, CodingKey {
+        case id, compoundId = "compound_id", projectId = "project_id", kind, title, questions
+        case opensOn = "opens_on", closesOn = "closes_on", state, accepting
+    }
+}
+
+/// A response as entered: which household answered, and how.
+public struct QuestionnaireResponse: Codable, Sendable {
+    public var id: Int64
+    public var questionnaireId: Int64
+    public var householdId: Int64
+    public var channel: String
+    enum CodingKeys: String, CodingKey {
+        case id, questionnaireId = "questionnaire_id", householdId = "household_id", channel
+    }
+}
+
 /// Questionnaires for a compound: one response per household, online (the owner's phone identifies
 /// the household) or on paper (entered with the paper's number); results by question and by building.
 public struct QuestionnaireRepository: Sendable {
@@ -11,21 +41,18 @@ public struct QuestionnaireRepository: Sendable {
     public struct Header: Sendable {
         public var id: Int64, subdistrictId: Int64, compoundId: Int64, projectId: Int64?, kind: QuestionnaireKind,
             title: String
-        public var questions: [Question], opensOn: Day, closesOn: Day, state: String
+        public var questions: [Question], opensOn: Day, closesOn: Day, state: QuestionnaireState
 
         /// Responses are taken when published and between the dates.
-        public func accepting(today: Day) -> Bool { state == "published" && opensOn <= today && today <= closesOn }
+        public func accepting(today: Day) -> Bool {
+            state.accepting(opensOn: opensOn, closesOn: closesOn, today: today)
+        }
 
-        var json: JSONValue {
-            .object([
-                ("id", .int(id)), ("compound_id", .int(compoundId)),
-                ("project_id", projectId.map { .int($0) } ?? .null),
-                ("kind", .string(kind.rawValue)), ("title", .string(title)),
-                ("questions", .array(questions.map(\.json))),
-                ("opens_on", .string(opensOn.description)), ("closes_on", .string(closesOn.description)),
-                ("state", .string(state)),
-                ("accepting", .bool(accepting(today: Clock.today))),
-            ])
+        /// As the API shows it, taking responses or not today.
+        public var summary: Questionnaire {
+            Questionnaire(
+                id: id, compoundId: compoundId, projectId: projectId, kind: kind, title: title, questions: questions,
+                opensOn: opensOn, closesOn: closesOn, state: state, accepting: accepting(today: Clock.today))
         }
     }
 
@@ -42,7 +69,8 @@ public struct QuestionnaireRepository: Sendable {
             projectId: try r.optionalInt("project_id"),
             kind: QuestionnaireKind(rawValue: try r.text("kind")) ?? .consultation, title: try r.text("title"),
             questions: questions,
-            opensOn: Day(try r.text("opens_on"))!, closesOn: Day(try r.text("closes_on"))!, state: try r.text("state"))
+            opensOn: Day(try r.text("opens_on"))!, closesOn: Day(try r.text("closes_on"))!,
+            state: QuestionnaireState(rawValue: try r.text("state")) ?? .draft)
     }
 
     func scope(_ actor: Actor) -> SQLQueryString { ResourceSpec.compounds.scopeCondition(actor.scope) }
@@ -51,7 +79,7 @@ public struct QuestionnaireRepository: Sendable {
         compoundId: Int64, projectId: Int64?, kind: QuestionnaireKind, title: String, questions: [Question],
         opensOn: Day, closesOn: Day,
         actor: Actor
-    ) async throws -> JSONValue {
+    ) async throws -> Questionnaire {
         guard Permissions.allows(actor.role, .manageParticipation) else { throw AccessError.forbidden }
         let title = TextNormalizer.prose(title)
         guard !title.isEmpty, title.count <= 200 else {
@@ -111,10 +139,10 @@ public struct QuestionnaireRepository: Sendable {
         return try await get(id: id, actor: actor)
     }
 
-    public func get(id: Int64, actor: Actor) async throws -> JSONValue {
+    public func get(id: Int64, actor: Actor) async throws -> Questionnaire {
         guard Permissions.allows(actor.role, .readRegistry) else { throw AccessError.forbidden }
         let s = scope(actor)
-        return try await database.withConnection { db in try await Self.header(id, db: db, scope: s).json }
+        return try await database.withConnection { db in try await Self.header(id, db: db, scope: s).summary }
     }
 
     /// What a resident sees: the questions, never who answered.
@@ -122,7 +150,7 @@ public struct QuestionnaireRepository: Sendable {
         try await database.withConnection { db in try await Self.header(id, db: db, scope: nil) }
     }
 
-    public func list(actor: Actor, compoundId: Int64?, paging: Paging = .export) async throws -> [JSONValue] {
+    public func list(actor: Actor, compoundId: Int64?, paging: Paging = .export) async throws -> [Questionnaire] {
         guard Permissions.allows(actor.role, .readRegistry) else { throw AccessError.forbidden }
         var sql: SQLQueryString =
             "SELECT q.id FROM questionnaires q JOIN compounds t ON t.id = q.compound_id WHERE " + scope(actor)
@@ -130,32 +158,32 @@ public struct QuestionnaireRepository: Sendable {
         sql += " ORDER BY q.opens_on DESC, q.id DESC" + paging.sql
         let q = sql
         return try await database.withConnection { db in
-            var out: [JSONValue] = []
+            var out: [Questionnaire] = []
             for r in try await db.raw(q).all() {
-                out.append(try await Self.header(try r.int("id"), db: db, scope: nil).json)
+                out.append(try await Self.header(try r.int("id"), db: db, scope: nil).summary)
             }
             return out
         }
     }
 
     /// Publishing freezes the questions; closing ends it early.
-    public func setState(id: Int64, to state: String, actor: Actor) async throws -> JSONValue {
+    public func setState(id: Int64, to state: QuestionnaireState, actor: Actor) async throws -> Questionnaire {
         guard Permissions.allows(actor.role, .manageParticipation) else { throw AccessError.forbidden }
         let s = scope(actor)
         try await database.transaction { db in
             let h = try await Self.header(id, db: db, scope: s)
-            let allowed = (h.state == "draft" && state == "published") || (h.state == "published" && state == "closed")
-            guard allowed else {
-                throw StoreError.conflict("a questionnaire that is \(h.state) cannot become \(state)")
+            guard h.state.canBecome(state) else {
+                throw StoreError.conflict(
+                    "a questionnaire that is \(h.state.rawValue) cannot become \(state.rawValue)")
             }
             try await db.raw(
-                "UPDATE questionnaires SET state = \(bind: state), version = version + 1 WHERE id = \(bind: id)"
+                "UPDATE questionnaires SET state = \(bind: state.rawValue), version = version + 1 WHERE id = \(bind: id)"
             ).run()
             try await AuditLog.record(
-                db: db, actor: actor, action: state == "closed" ? "close" : "publish", entity: "questionnaires",
+                db: db, actor: actor, action: state == .closed ? "close" : "publish", entity: "questionnaires",
                 entityId: id,
-                subdistrictId: h.subdistrictId, before: .string(h.state), after: .string(state))
-            if state == "closed" {
+                subdistrictId: h.subdistrictId, before: .string(h.state.rawValue), after: .string(state.rawValue))
+            if state == .closed {
                 try await Outbox.emit(
                     db: db, event: "questionnaire.closed", subdistrictId: h.subdistrictId,
                     payload: .object([
@@ -169,7 +197,7 @@ public struct QuestionnaireRepository: Sendable {
 
     /// A paper response entered by a steward or staff, checked against the household's place in the actor's scope.
     public func enterPaper(id: Int64, householdId: Int64, paperNumber: String, answers: [JSONValue], actor: Actor)
-        async throws -> JSONValue
+        async throws -> QuestionnaireResponse
     {
         guard Permissions.allows(actor.role, .enterBallots) else { throw AccessError.forbidden }
         let paper = TextNormalizer.prose(paperNumber)
@@ -195,7 +223,7 @@ public struct QuestionnaireRepository: Sendable {
 
     /// An online response: the owner's phone finds the household in the questionnaire's compound.
     public func respondOnline(id: Int64, phone: String, householdId: Int64?, answers: [JSONValue]) async throws
-        -> JSONValue
+        -> QuestionnaireResponse
     {
         guard let normalized = PersonalData.normalizePhone(phone) else {
             throw ValidationError(field: "phone", code: "invalid", message: "phone is not a phone number")
@@ -271,7 +299,7 @@ public struct QuestionnaireRepository: Sendable {
     static func insert(
         _ h: Header, householdId: Int64, channel: String, paper: String?, answers: [JSONValue], by: String,
         db: any SQLDatabase
-    ) async throws -> JSONValue {
+    ) async throws -> QuestionnaireResponse {
         guard h.accepting(today: Clock.today) else {
             throw StoreError.refused(
                 code: "not_open", message: "this questionnaire is not taking responses (\(h.opensOn) to \(h.closesOn))")
@@ -306,10 +334,7 @@ public struct QuestionnaireRepository: Sendable {
               \(bind: Clock.isoNow()), \(bind: by)) RETURNING id
             """
         ).first()!.int("id")
-        return .object([
-            ("id", .int(id)), ("questionnaire_id", .int(h.id)), ("household_id", .int(householdId)),
-            ("channel", .string(channel)),
-        ])
+        return QuestionnaireResponse(id: id, questionnaireId: h.id, householdId: householdId, channel: channel)
     }
 
     /// Results overall, by question and by building, with the response rate by households.
@@ -450,7 +475,8 @@ extension QuestionnaireRepository.Results {
         }
         let rate = Percent.tenths(responses, of: eligible)
         return .object([
-            ("questionnaire", header.json), ("eligible_households", .int(eligible)), ("responses", .int(responses)),
+            ("questionnaire", (try? JSONValueCoding.encode(header.summary)) ?? .null),
+            ("eligible_households", .int(eligible)), ("responses", .int(responses)),
             ("response_rate", .number(Percent.text(rate))),
             (
                 "satisfaction_rate",
