@@ -7,45 +7,7 @@ import SQLKit
 /// Household-sheet import (with dry run) and export.
 enum ImportRoutes {
     static func add(to api: RouterGroup<AppContext>, services: Services) {
-        api.post("imports") { request, context -> Response in
-            let actor = try context.require(.importRegistry)
-            let upload = try await Upload.read(request, context: context)
-            let report = try await runImport(upload, services: services, actor: actor)
-            let json = reportJSON(report, lang: context.lang)
-            if !report.dryRun && !report.errors.isEmpty {
-                let error = AppError.unprocessable(
-                    "invalid_rows", "\(report.errors.count) problems in the file; nothing was written")
-                return JSONBody.response(
-                    .object([("error", error.json["error"]!), ("report", json)]),
-                    status: .unprocessableContent)
-            }
-            return JSONBody.response(json, status: report.applied ? .created : .ok)
-        }
-        api.get("imports") { request, context -> Response in
-            let actor = try context.require(.importRegistry)
-            let items = try await ImportHistory.list(services: services, actor: actor, id: nil)
-            if ListCSV.wanted(request) {
-                return ListCSV.response(
-                    columns: ["id", "at", "username", "filename", "dry_run", "status", "rows", "error_count"],
-                    items: items, filename: "imports")
-            }
-            return ListPage.response(all: items, try ListPage.paging(request))
-        }
-        api.get("imports/:id") { _, context -> Response in
-            let actor = try context.require(.importRegistry)
-            let id = try context.parameters.require("id", as: Int64.self)
-            guard let item = try await ImportHistory.list(services: services, actor: actor, id: id).first else {
-                throw AppError.notFound
-            }
-            return JSONBody.response(item)
-        }
-        api.get("exports/registry") { request, context -> Response in
-            let actor = try context.require(.importRegistry)
-            let format = request.uri.queryParameters.get("format") ?? "csv"
-            let sd = request.uri.queryParameters.get("subdistrict_id").flatMap(Int64.init)
-            let rows = try await RegistryExport.rows(database: services.database, subdistrictId: sd, actor: actor)
-            return try exportResponse(rows, format: format)
-        }
+        ImportController(services: services).register(on: api)
     }
 
     static func exportResponse(_ rows: [HouseholdRow], format: String) throws -> Response {
@@ -83,6 +45,60 @@ enum ImportRoutes {
         let lines = report.reading.map { RegistryFiles.readingLines($0, lang: lang) } ?? []
         pairs.append(("reading_summary", .array(lines.map { .string($0) })))
         return .object(pairs)
+    }
+}
+
+/// Imports (run, list, read one) and the registry's export.
+struct ImportController {
+    let services: Services
+
+    func register(on api: RouterGroup<AppContext>) {
+        api.post("imports", use: create)
+        api.get("imports", use: list)
+        api.get("imports/:id", use: read)
+        api.get("exports/registry", use: export)
+    }
+
+    @Sendable func create(_ request: Request, _ context: AppContext) async throws -> Response {
+        let actor = try context.require(.importRegistry)
+        let upload = try await Upload.read(request, context: context)
+        let report = try await ImportRoutes.runImport(upload, services: services, actor: actor)
+        let json = ImportRoutes.reportJSON(report, lang: context.lang)
+        if !report.dryRun && !report.errors.isEmpty {
+            let error = AppError.unprocessable(
+                "invalid_rows", "\(report.errors.count) problems in the file; nothing was written")
+            return JSONBody.response(
+                .object([("error", error.json["error"]!), ("report", json)]), status: .unprocessableContent)
+        }
+        return JSONBody.response(json, status: report.applied ? .created : .ok)
+    }
+
+    @Sendable func list(_ request: Request, _ context: AppContext) async throws -> Response {
+        let actor = try context.require(.importRegistry)
+        let items = try await ImportHistory.list(services: services, actor: actor, id: nil)
+        if ListCSV.wanted(request) {
+            return ListCSV.response(
+                columns: ["id", "at", "username", "filename", "dry_run", "status", "rows", "error_count"],
+                items: items, filename: "imports")
+        }
+        return ListPage.response(all: items, try ListPage.paging(request))
+    }
+
+    @Sendable func read(_ request: Request, _ context: AppContext) async throws -> Response {
+        let actor = try context.require(.importRegistry)
+        let id = try context.parameters.require("id", as: Int64.self)
+        guard let item = try await ImportHistory.list(services: services, actor: actor, id: id).first else {
+            throw AppError.notFound
+        }
+        return JSONBody.response(item)
+    }
+
+    @Sendable func export(_ request: Request, _ context: AppContext) async throws -> Response {
+        let actor = try context.require(.importRegistry)
+        let format = request.uri.queryParameters.get("format") ?? "csv"
+        let sd = request.uri.queryParameters.get("subdistrict_id").flatMap(Int64.init)
+        let rows = try await RegistryExport.rows(database: services.database, subdistrictId: sd, actor: actor)
+        return try ImportRoutes.exportResponse(rows, format: format)
     }
 }
 

@@ -4,36 +4,14 @@ import CourtyardStore
 import Foundation
 import Hummingbird
 
-/// The registry's resources, all alike: list (with filters, cursor and CSV), read, create, update, delete.
+/// The registry's resources, all alike and all described by their `ResourceSpec`: list (with filters, cursor and
+/// CSV), read, create, update, delete; and a household's ties to its residents.
 enum RegistryRoutes {
     static func add(to api: RouterGroup<AppContext>, services: Services) {
-        for spec in ResourceSpec.all + [ResourceSpec.subdistricts] { addResource(spec, to: api, services: services) }
-        api.post("households/:id/residents") { request, context -> Response in
-            let body = try await JSONBody.object(request, context: context)
-            let rid = try body.requiredID("resident_id")
-            let relationText = body["relation"].map { $0.stringValue ?? "" } ?? "owner"
-            guard let relation = ResidentRelation(rawValue: relationText) else {
-                throw AppError.unprocessable("invalid", "relation must be owner, co_owner or tenant", field: "relation")
-            }
-            var elsewhere = false
-            if let v = body["lives_elsewhere"] {
-                guard case .bool(let b) = v else {
-                    throw AppError.unprocessable(
-                        "invalid", "lives_elsewhere must be true or false", field: "lives_elsewhere")
-                }
-                elsewhere = b
-            }
-            let record = try await services.registry.link(
-                householdId: try context.parameters.require("id", as: Int64.self),
-                residentId: rid, relation: relation, livesElsewhere: elsewhere, actor: try context.actor())
-            return JSONBody.response(record.json, etag: etag(record))
+        for spec in ResourceSpec.all + [ResourceSpec.subdistricts] {
+            RegistryResourceController(spec: spec, services: services).register(on: api)
         }
-        api.delete("households/:id/residents/:resident_id") { _, context -> Response in
-            let record = try await services.registry.unlink(
-                householdId: try context.parameters.require("id", as: Int64.self),
-                residentId: try context.parameters.require("resident_id", as: Int64.self), actor: try context.actor())
-            return JSONBody.response(record.json, etag: etag(record))
-        }
+        HouseholdResidentsController(services: services).register(on: api)
     }
 
     static func etag(_ r: Record) -> String { "\"\(r.id)-\(r.version)\"" }
@@ -84,60 +62,142 @@ enum RegistryRoutes {
         return q
     }
 
-    static func addResource(_ spec: ResourceSpec, to api: RouterGroup<AppContext>, services: Services) {
-        let path = RouterPath(stringLiteral: spec.name)
-        let item = RouterPath(stringLiteral: spec.name + "/:id")
-        api.get(path) { request, context -> Response in
-            let actor = try context.require(spec.readCapability)
-            let query = try listQuery(request, spec: spec)
-            if request.uri.queryParameters.get("format") == "csv" {
-                let records = try await services.registry.listAll(spec, query: query, actor: actor)
-                return csvResponse(spec, records, filename: spec.name)
-            }
-            let page = try await services.registry.list(spec, query: query, actor: actor)
-            return JSONBody.response(
-                .object([
-                    ("items", .array(page.items.map(\.json))),
-                    ("next_cursor", page.next.map { .string(String($0)) } ?? .null),
-                ]))
-        }
-        api.get(item) { request, context -> Response in
-            let actor = try context.require(spec.readCapability)
-            let record = try await services.registry.get(
-                spec, id: try context.parameters.require("id", as: Int64.self), actor: actor)
-            let tag = etag(record)
-            if request.headers[.ifNoneMatch] == tag { return Response(status: .notModified, headers: [.eTag: tag]) }
-            return JSONBody.response(record.json, etag: tag)
-        }
-        api.post(path) { request, context -> Response in
-            let actor = try context.require(spec.writeCapability)
-            let body = try await JSONBody.object(request, context: context)
-            let record = try await services.registry.create(spec, input: body, actor: actor)
-            var response = JSONBody.response(record.json, status: .created, etag: etag(record))
-            response.headers[.location] = "/api/v1/\(spec.name)/\(record.id)"
-            return response
-        }
-        api.patch(item) { request, context -> Response in
-            let actor = try context.require(spec.writeCapability)
-            let id = try context.parameters.require("id", as: Int64.self)
-            let body = try await JSONBody.object(request, context: context)
-            let record = try await services.registry.update(
-                spec, id: id, input: body,
-                expectedVersion: try expectedVersion(request, id: id), actor: actor)
-            return JSONBody.response(record.json, etag: etag(record))
-        }
-        api.delete(item) { request, context -> Response in
-            let actor = try context.require(spec.writeCapability)
-            let id = try context.parameters.require("id", as: Int64.self)
-            try await services.registry.delete(
-                spec, id: id, expectedVersion: try expectedVersion(request, id: id), actor: actor)
-            return Response(status: .noContent)
-        }
-    }
-
     /// A list as CSV: the JSON fields as columns, nested lists left out.
     static func csvResponse(_ spec: ResourceSpec, _ records: [Record], filename: String) -> Response {
         ListCSV.response(
             columns: ["id"] + spec.fields.map(\.name) + ["version"], items: records.map(\.json), filename: filename)
+    }
+
+    /// A record as the API shows it, with its entity tag.
+    static func response(_ record: Record, status: HTTPResponse.Status = .ok) -> Response {
+        JSONBody.response(record.json, status: status, etag: etag(record))
+    }
+}
+
+/// One registry resource's five routes; its fields, filters, scope and capabilities come from its spec.
+struct RegistryResourceController {
+    let spec: ResourceSpec
+    let services: Services
+
+    func register(on api: RouterGroup<AppContext>) {
+        let path = RouterPath(stringLiteral: spec.name)
+        let item = RouterPath(stringLiteral: spec.name + "/:id")
+        api.get(path, use: list)
+        api.get(item, use: read)
+        api.post(path, use: create)
+        api.patch(item, use: update)
+        api.delete(item, use: delete)
+    }
+
+    @Sendable func list(_ request: Request, _ context: AppContext) async throws -> Response {
+        let actor = try context.require(spec.readCapability)
+        let query = try RegistryRoutes.listQuery(request, spec: spec)
+        if ListCSV.wanted(request) {
+            let records = try await services.registry.listAll(spec, query: query, actor: actor)
+            return RegistryRoutes.csvResponse(spec, records, filename: spec.name)
+        }
+        let page = try await services.registry.list(spec, query: query, actor: actor)
+        return JSONBody.response(
+            .object([
+                ("items", .array(page.items.map(\.json))),
+                ("next_cursor", page.next.map { .string(String($0)) } ?? .null),
+            ]))
+    }
+
+    @Sendable func read(_ request: Request, _ context: AppContext) async throws -> Response {
+        let actor = try context.require(spec.readCapability)
+        let record = try await services.registry.get(
+            spec, id: try context.parameters.require("id", as: Int64.self), actor: actor)
+        let tag = RegistryRoutes.etag(record)
+        if request.headers[.ifNoneMatch] == tag { return Response(status: .notModified, headers: [.eTag: tag]) }
+        return RegistryRoutes.response(record)
+    }
+
+    @Sendable func create(_ request: Request, _ context: AppContext) async throws -> Response {
+        let actor = try context.require(spec.writeCapability)
+        // The body is checked field by field against the spec, which also documents it.
+        let body = try await JSONBody.object(request, context: context)
+        let record = try await services.registry.create(spec, input: body, actor: actor)
+        var response = RegistryRoutes.response(record, status: .created)
+        response.headers[.location] = "/api/v1/\(spec.name)/\(record.id)"
+        return response
+    }
+
+    @Sendable func update(_ request: Request, _ context: AppContext) async throws -> Response {
+        let actor = try context.require(spec.writeCapability)
+        let id = try context.parameters.require("id", as: Int64.self)
+        let body = try await JSONBody.object(request, context: context)
+        let record = try await services.registry.update(
+            spec, id: id, input: body, expectedVersion: try RegistryRoutes.expectedVersion(request, id: id),
+            actor: actor)
+        return RegistryRoutes.response(record)
+    }
+
+    @Sendable func delete(_ request: Request, _ context: AppContext) async throws -> Response {
+        let actor = try context.require(spec.writeCapability)
+        let id = try context.parameters.require("id", as: Int64.self)
+        try await services.registry.delete(
+            spec, id: id, expectedVersion: try RegistryRoutes.expectedVersion(request, id: id), actor: actor)
+        return Response(status: .noContent)
+    }
+}
+
+/// A resident tied to a household: who, as what, and whether they live elsewhere.
+struct HouseholdTieBody: Decodable {
+    var residentId: Int64
+    var relation: ResidentRelation
+    var livesElsewhere: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case residentId = "resident_id", relation
+        case livesElsewhere = "lives_elsewhere"
+    }
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        guard let rid = (try? c.decodeIfPresent(Int64.self, forKey: .residentId)) ?? nil else {
+            throw AppError.unprocessable("required", "resident_id is required", field: "resident_id")
+        }
+        // Left out, the relation is owner; given, it is one of the relations' names and nothing else.
+        let text = c.contains(.relation) ? ((try? c.decode(String.self, forKey: .relation)) ?? "") : "owner"
+        guard let relation = ResidentRelation(rawValue: text) else {
+            throw AppError.unprocessable("invalid", "relation must be owner, co_owner or tenant", field: "relation")
+        }
+        var elsewhere = false
+        if c.contains(.livesElsewhere) {
+            guard let b = try? c.decode(Bool.self, forKey: .livesElsewhere) else {
+                throw AppError.unprocessable(
+                    "invalid", "lives_elsewhere must be true or false", field: "lives_elsewhere")
+            }
+            elsewhere = b
+        }
+        residentId = rid
+        self.relation = relation
+        livesElsewhere = elsewhere
+    }
+}
+
+/// A household's residents: tie one (or change the tie), untie one.
+struct HouseholdResidentsController {
+    let services: Services
+
+    func register(on api: RouterGroup<AppContext>) {
+        api.post("households/:id/residents", use: link)
+        api.delete("households/:id/residents/:resident_id", use: unlink)
+    }
+
+    @Sendable func link(_ request: Request, _ context: AppContext) async throws -> Response {
+        let body = try await JSONBody.decode(HouseholdTieBody.self, request, context: context)
+        let record = try await services.registry.link(
+            householdId: try context.parameters.require("id", as: Int64.self), residentId: body.residentId,
+            relation: body.relation, livesElsewhere: body.livesElsewhere, actor: try context.actor())
+        return RegistryRoutes.response(record)
+    }
+
+    @Sendable func unlink(_ request: Request, _ context: AppContext) async throws -> Response {
+        let record = try await services.registry.unlink(
+            householdId: try context.parameters.require("id", as: Int64.self),
+            residentId: try context.parameters.require("resident_id", as: Int64.self), actor: try context.actor())
+        return RegistryRoutes.response(record)
     }
 }

@@ -3,6 +3,37 @@ import Crypto
 import Foundation
 import SQLKit
 
+/// A webhook as its office sees it: never its secret.
+public struct Webhook: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var subdistrictId: Int64?
+    public var url: String
+    public var events: [String]
+    public var active: Bool
+    public var createdAt: String
+
+    enum CodingKeys: String, CodingKey {
+        case id
+        case subdistrictId = "subdistrict_id"
+        case url, events, active
+        case createdAt = "created_at"
+    }
+}
+
+/// A new Open311 key, the only time the key itself is shown.
+public struct Open311Key: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var name: String
+    public var subdistrictId: Int64
+    public var apiKey: String
+
+    enum CodingKeys: String, CodingKey {
+        case id, name
+        case subdistrictId = "subdistrict_id"
+        case apiKey = "api_key"
+    }
+}
+
 /// Webhooks and Open311 keys: how other systems hear of events and file reports.
 public struct IntegrationRepository: Sendable {
     public let database: Database
@@ -16,7 +47,7 @@ public struct IntegrationRepository: Sendable {
 
     // MARK: Webhooks
 
-    public func addWebhook(url: String, events: [String], secret: String, actor: Actor) async throws -> JSONValue {
+    public func addWebhook(url: String, events: [String], secret: String, actor: Actor) async throws -> Webhook {
         let sd = try coverage(actor)
         guard !events.isEmpty else {
             throw ValidationError(field: "events", code: "required", message: "name the events, or \"*\" for all")
@@ -42,11 +73,14 @@ public struct IntegrationRepository: Sendable {
                 before: nil, after: .object([("url", .string(url)), ("events", .array(events.map { .string($0) }))]))
             return id
         }
-        return try await webhooks(actor: actor).first { $0["id"]?.intValue == id } ?? .null
+        guard let created = try await webhooks(actor: actor).first(where: { $0.id == id }) else {
+            throw StoreError.notFound
+        }
+        return created
     }
 
     /// Webhooks without their secrets.
-    public func webhooks(actor: Actor) async throws -> [JSONValue] {
+    public func webhooks(actor: Actor) async throws -> [Webhook] {
         let sd = try coverage(actor)
         var sql: SQLQueryString = "SELECT id, subdistrict_id, url, events_json, active, created_at FROM webhooks WHERE "
         sql += sd.map { "subdistrict_id = \(bind: $0)" } ?? "1=1"
@@ -54,12 +88,10 @@ public struct IntegrationRepository: Sendable {
         let q = sql
         return try await database.withConnection { db in
             try await db.raw(q).all().map { r in
-                .object([
-                    ("id", .int(try r.int("id"))), ("subdistrict_id", try r.jsonInt("subdistrict_id")),
-                    ("url", .string(try r.text("url"))),
-                    ("events", try r.storedJSON("events_json")), ("active", .bool(try r.flag("active"))),
-                    ("created_at", .string(try r.text("created_at"))),
-                ])
+                Webhook(
+                    id: try r.int("id"), subdistrictId: try r.optionalInt("subdistrict_id"), url: try r.text("url"),
+                    events: try r.storedJSON("events_json").stringList ?? [], active: try r.flag("active"),
+                    createdAt: try r.text("created_at"))
             }
         }
     }
@@ -89,7 +121,7 @@ public struct IntegrationRepository: Sendable {
     /// A new key, shown once; only its hash is kept. A key serves one sub-district: the officer's own, or the one
     /// an administrator names; it reads the text of reports only there.
     public func addOpen311Key(name: String, key: String, subdistrictId: Int64? = nil, actor: Actor) async throws
-        -> JSONValue
+        -> Open311Key
     {
         let own = try coverage(actor)
         let name = TextNormalizer.clean(name)
@@ -119,9 +151,7 @@ public struct IntegrationRepository: Sendable {
                 before: nil, after: .object([("name", .string(name))]))
             return id
         }
-        return .object([
-            ("id", .int(id)), ("name", .string(name)), ("subdistrict_id", .int(sd)), ("api_key", .string(key)),
-        ])
+        return Open311Key(id: id, name: name, subdistrictId: sd, apiKey: key)
     }
 
     /// The key's client, or nil for an unknown or revoked key.

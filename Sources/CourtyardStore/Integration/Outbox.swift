@@ -115,10 +115,38 @@ public enum Outbox {
         }
     }
 
+    /// One queued or sent notification, as the operator sees it: a text message's number masked.
+    public struct Entry: Codable, Sendable, Equatable {
+        public var id: Int64
+        public var event: String
+        public var targetKind: String
+        public var target: String
+        public var webhookId: Int64?
+        public var attempts: Int64
+        public var nextAttemptAt: String
+        public var deliveredAt: String?
+        public var failedAt: String?
+        public var lastError: String?
+        public var createdAt: String
+
+        enum CodingKeys: String, CodingKey {
+            case id, event
+            case targetKind = "target_kind"
+            case target
+            case webhookId = "webhook_id"
+            case attempts
+            case nextAttemptAt = "next_attempt_at"
+            case deliveredAt = "delivered_at"
+            case failedAt = "failed_at"
+            case lastError = "last_error"
+            case createdAt = "created_at"
+        }
+    }
+
     /// What the outbox holds, for the operator.
     /// What is queued and sent: an office sees its own webhooks' deliveries (not another office's targets, whose
     /// addresses may carry tokens); text messages, which name no sub-district, only administrators.
-    public static func list(database: Database, actor: Actor, paging: Paging = .export) async throws -> [JSONValue] {
+    public static func list(database: Database, actor: Actor, paging: Paging = .export) async throws -> [Entry] {
         var sql: SQLQueryString = """
             SELECT id, event, target_kind, target, webhook_id, attempts, next_attempt_at, delivered_at, failed_at,
               last_error, created_at FROM outbox
@@ -133,16 +161,13 @@ public enum Outbox {
             try await db.raw(query).all().map { r in
                 let kind = try r.text("target_kind")
                 let target = try r.text("target")
-                return .object([
-                    ("id", .int(try r.int("id"))), ("event", .string(try r.text("event"))),
-                    ("target_kind", .string(kind)),
-                    ("target", .string(kind == "sms" ? PersonalData.maskPhone(target) : target)),
-                    ("webhook_id", try r.jsonInt("webhook_id")),
-                    ("attempts", .int(try r.int("attempts"))),
-                    ("next_attempt_at", .string(try r.text("next_attempt_at"))),
-                    ("delivered_at", try r.jsonText("delivered_at")), ("failed_at", try r.jsonText("failed_at")),
-                    ("last_error", try r.jsonText("last_error")), ("created_at", .string(try r.text("created_at"))),
-                ])
+                return Entry(
+                    id: try r.int("id"), event: try r.text("event"), targetKind: kind,
+                    target: kind == "sms" ? PersonalData.maskPhone(target) : target,
+                    webhookId: try r.optionalInt("webhook_id"), attempts: try r.int("attempts"),
+                    nextAttemptAt: try r.text("next_attempt_at"), deliveredAt: try r.optionalText("delivered_at"),
+                    failedAt: try r.optionalText("failed_at"), lastError: try r.optionalText("last_error"),
+                    createdAt: try r.text("created_at"))
             }
         }
     }

@@ -7,27 +7,32 @@ public struct HouseholdLink: Sendable, Hashable {
     public var residentId: Int64
     public var name: String
     public var phone: String
-    public var relation: String
+    public var relation: ResidentRelation
     public var livesElsewhere: Bool
 
-    func residentJSON(masked: Bool) -> JSONValue {
-        .object([
-            ("resident_id", .int(residentId)),
-            ("name", .string(masked ? PersonalData.maskName(name) : name)),
-            ("phone", .string(masked ? PersonalData.maskPhone(phone) : phone)),
-            ("relation", .string(relation)),
-            ("lives_elsewhere", .bool(livesElsewhere)),
-        ])
+    /// The person as the household shows them; name and phone masked for roles that may not read them.
+    func resident(masked: Bool) -> HouseholdResident {
+        HouseholdResident(
+            residentId: residentId, name: masked ? PersonalData.maskName(name) : name,
+            phone: masked ? PersonalData.maskPhone(phone) : phone, relation: relation, livesElsewhere: livesElsewhere)
     }
-    var householdJSON: JSONValue {
-        .object([
-            ("household_id", .int(householdId)), ("relation", .string(relation)),
-            ("lives_elsewhere", .bool(livesElsewhere)),
-        ])
+
+    /// The household as the person's record shows it.
+    var household: ResidentHousehold {
+        ResidentHousehold(householdId: householdId, relation: relation, livesElsewhere: livesElsewhere)
     }
+
+    /// The tie as the audit log records it: never masked.
+    var auditJSON: JSONValue { (try? JSONValueCoding.encode(resident(masked: false))) ?? .null }
 }
 
 public enum RegistryLinks {
+    /// A stored relation; the store writes only the three names.
+    static func relation(_ text: String) throws -> ResidentRelation {
+        guard let r = ResidentRelation(rawValue: text) else { throw StoreError.conflict("unknown relation \(text)") }
+        return r
+    }
+
     static func load(db: any SQLDatabase, householdIds: [Int64]?, residentIds: [Int64]?) async throws -> [HouseholdLink]
     {
         let ids = householdIds ?? residentIds ?? []
@@ -47,7 +52,7 @@ public enum RegistryLinks {
                 residentId: try $0.decode(column: "resident_id", as: Int64.self),
                 name: try $0.decode(column: "name", as: String.self),
                 phone: try $0.decode(column: "phone", as: String.self),
-                relation: try $0.decode(column: "relation", as: String.self),
+                relation: try relation($0.decode(column: "relation", as: String.self)),
                 livesElsewhere: try $0.decode(column: "lives_elsewhere", as: Int.self) != 0)
         }
     }
@@ -91,7 +96,9 @@ extension ResourceRepository {
                 message: "resident \(residentId) does not exist in this sub-district")
         }
         let before = try await RegistryLinks.load(db: db, householdIds: [householdId], residentIds: nil)
-        if relation == .owner, before.contains(where: { $0.relation == "owner" && $0.residentId != residentId }) {
+        if RegistryRules.secondOwner(
+            adding: residentId, as: relation, ties: before.map { ($0.residentId, $0.relation) })
+        {
             throw StoreError.conflict(
                 "the household already has an owner; make the new person a co-owner or change the owner first")
         }
@@ -108,8 +115,8 @@ extension ResourceRepository {
         let after = try await RegistryLinks.load(db: db, householdIds: [householdId], residentIds: nil)
         try await AuditLog.record(
             db: db, actor: actor, action: "link", entity: "households", entityId: householdId,
-            subdistrictId: household.subdistrictId, before: .array(before.map { $0.residentJSON(masked: false) }),
-            after: .array(after.map { $0.residentJSON(masked: false) }))
+            subdistrictId: household.subdistrictId, before: .array(before.map(\.auditJSON)),
+            after: .array(after.map(\.auditJSON)))
     }
 
     public func unlink(householdId: Int64, residentId: Int64, actor: Actor) async throws -> Record {
@@ -126,8 +133,8 @@ extension ResourceRepository {
             try await db.raw("UPDATE households SET version = version + 1 WHERE id = \(bind: householdId)").run()
             try await AuditLog.record(
                 db: db, actor: actor, action: "unlink", entity: "households", entityId: householdId,
-                subdistrictId: household.subdistrictId, before: .array(before.map { $0.residentJSON(masked: false) }),
-                after: .array(before.filter { $0.residentId != residentId }.map { $0.residentJSON(masked: false) }))
+                subdistrictId: household.subdistrictId, before: .array(before.map(\.auditJSON)),
+                after: .array(before.filter { $0.residentId != residentId }.map(\.auditJSON)))
         }
         return try await get(.households, id: householdId, actor: actor)
     }

@@ -9,6 +9,22 @@ public struct CommunityFigures: Sendable {
     public var area: Int64 = 0
 }
 
+extension CommunityFigures {
+    /// The figures of several communities added up, for the total line and the dashboard's cards.
+    public static func total(_ all: [CommunityFigures]) -> CommunityFigures {
+        var t = CommunityFigures(communityId: 0, name: "")
+        for c in all {
+            t.compounds += c.compounds
+            t.ownerless += c.ownerless
+            t.buildings += c.buildings
+            t.households += c.households
+            t.elsewhere += c.elsewhere
+            t.area += c.area
+        }
+        return t
+    }
+}
+
 public struct BuildingCell: Sendable {
     public var householdId: Int64
     public var entrance: String

@@ -3,12 +3,15 @@ import Foundation
 import PostgresKit
 import SQLKit
 
-/// One registry record as the API shows it.
+/// One registry record as the API shows it: the fields its spec lists, in the spec's order, then any links.
+/// Read it as its typed model (`Compound`, `Household`, …) with `ResourceRepository.get(Compound.self, …)`.
 public struct Record: Sendable {
     public var id: Int64
     public var version: Int
     public var subdistrictId: Int64?
     public var values: [(String, JSONValue)]
+    /// The resource the record belongs to.
+    public var spec: ResourceSpec
 
     public var json: JSONValue { .object([("id", .int(id))] + values + [("version", .int(Int64(version)))]) }
     public subscript(key: String) -> JSONValue? { values.first { $0.0 == key }?.1 }
@@ -143,7 +146,7 @@ public struct ResourceRepository: Sendable {
         let sd = try row.decodeNil(column: "_sd") ? nil : try row.decode(column: "_sd", as: Int64.self)
         return Record(
             id: try row.decode(column: "id", as: Int64.self), version: try row.decode(column: "version", as: Int.self),
-            subdistrictId: sd, values: values)
+            subdistrictId: sd, values: values, spec: spec)
     }
 
     /// Households carry their residents; residents carry their households.
@@ -159,9 +162,10 @@ public struct ResourceRepository: Sendable {
         for i in records.indices {
             let mine = links.filter { (byHousehold ? $0.householdId : $0.residentId) == records[i].id }
             if byHousehold {
-                records[i].values.append(("residents", .array(mine.map { $0.residentJSON(masked: mask) })))
+                records[i].values.append(
+                    ("residents", try JSONValueCoding.encode(mine.map { $0.resident(masked: mask) })))
             } else {
-                records[i].values.append(("households", .array(mine.map { $0.householdJSON })))
+                records[i].values.append(("households", try JSONValueCoding.encode(mine.map(\.household))))
             }
         }
     }
@@ -173,8 +177,8 @@ public struct ResourceRepository: Sendable {
         var input = input
         let tie = spec.name == "residents" ? try HouseholdTie(taking: &input) : nil
         // An office's new organisation is in its own sub-district unless it says otherwise; an administrator must say.
-        if spec.name == "organisations", input["subdistrict_id"] == nil, actor.scope.kind == .subdistrict,
-            let sd = actor.scope.id
+        if spec.name == "organisations", input["subdistrict_id"] == nil,
+            let sd = RegistryRules.organisationSubdistrict(scope: actor.scope)
         {
             input["subdistrict_id"] = .int(sd)
         }
@@ -207,7 +211,7 @@ public struct ResourceRepository: Sendable {
                 try await link(
                     db: db, householdId: tie.householdId, residentId: id, relation: tie.relation,
                     livesElsewhere: tie.livesElsewhere, actor: actor, creating: true)
-            } else if spec.name == "residents", let kind = actor.scope.kind, kind != .subdistrict {
+            } else if spec.name == "residents", RegistryRules.newResidentNeedsHousehold(actor.scope) {
                 throw ValidationError(
                     field: "household_id", code: "required",
                     message:
