@@ -103,12 +103,6 @@ enum AdminPages {
     }
 }
 
-/// A tone and a sentence shown above a page's content.
-struct PageNotice {
-    var tone: String
-    var text: String
-}
-
 /// The accounts in the person's reach, and the form that adds one.
 struct UsersPage {
     struct Row {
@@ -138,7 +132,7 @@ struct UsersPage {
                 status: status)
         }
         return UsersPage(
-            notice: notice.map { PageNotice(tone: $0.0, text: $0.1) }, accounts: rows,
+            notice: notice.map(PageNotice.init), accounts: rows,
             canAdd: Permissions.allows(actor.role, .writeUsers),
             roles: Role.allCases.map { Option(value: $0.rawValue, label: f.t("role." + $0.rawValue)) })
     }
