@@ -56,6 +56,7 @@ let package = Package(
             resources: [
                 .process("Accounts/Views"),
                 .process("App/Views"),
+                .process("Participation/Views"),
                 .process("Registry/Views"),
             ],
             swiftSettings: strict),

@@ -80,7 +80,7 @@ public enum DemoData {
                 electorate: closed
                     ? .compound(compound.id) : .buildings([try await firstBuilding(services, compound.id)]),
                 thresholds: nil, actor: .system)
-            let id = vote["id"]!.intValue!
+            let id = vote.id
             _ = try await votes.open(id: id, actor: .system)
             let households = try await services.database.withConnection { db in
                 try await db.raw(

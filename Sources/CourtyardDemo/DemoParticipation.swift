@@ -60,9 +60,9 @@ enum DemoParticipation {
                 compoundId: compound, projectId: project, kind: .plan, title: "小区改造方案公示",
                 body: "根据居民意见征询结果，本小区改造内容为：供排水管网更新、外墙保温、道路与停车位改造、楼道照明。公示期内如有异议，请向社区或街道改造专班反映。",
                 attachments: [], startsOn: today.adding(days: -2), endsOn: today.adding(days: 5)), actor: .system)
-        _ = try await notices.publish(id: notice["id"]!.intValue!, actor: .system)
+        _ = try await notices.publish(id: notice.id, actor: .system)
         _ = try await notices.object(
-            noticeId: notice["id"]!.intValue!, text: "3号楼北侧停车位规划离窗户太近，建议调整", name: "刘桂芳", phone: "13838381234")
+            noticeId: notice.id, text: "3号楼北侧停车位规划离窗户太近，建议调整", name: "刘桂芳", phone: "13838381234")
 
         // 问效: a satisfaction survey of an accepted project.
         if let (pid, pc) = accepted {
@@ -107,7 +107,7 @@ enum DemoParticipation {
                     compoundId: compound, buildingId: nil, category: category, description: text,
                     reporterName: DemoRegistry.personName(&rng), reporterPhone: DemoRegistry.phone(&rng)),
                 actor: .system)
-            let id = r["id"]!.intValue!
+            let id = r.id
             for s in steps {
                 _ = try await reports.transition(
                     id: id, to: s, note: s == .rejected ? "不属于施工期间问题，已转社区答复" : "",

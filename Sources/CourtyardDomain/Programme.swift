@@ -309,3 +309,18 @@ public enum Money {
         return "\(sign)\(whole)\(grouped).\(cents < 10 ? "0" : "")\(cents)"
     }
 }
+
+/// A percent held as whole tenths (453 is 45.3 %), written in JSON as the exact number `45.3`, so a page reads
+/// the tenths it was given instead of parsing a formatted text back.
+public struct PercentTenths: ExactNumber, TextCodable, Hashable, Comparable {
+    public let tenths: Int64
+    public init(tenths: Int64) { self.tenths = tenths }
+    public init?(parsing text: String) {
+        guard let t = Percent.parseTenths(text) else { return nil }
+        self.tenths = t
+    }
+    public init?(numberText: String) { self.init(parsing: numberText) }
+    public var numberText: String { Percent.text(tenths) }
+    public var description: String { numberText }
+    public static func < (a: PercentTenths, b: PercentTenths) -> Bool { a.tenths < b.tenths }
+}

@@ -75,3 +75,110 @@ extension Day {
         return Day(ordinal: local >= 0 ? local / 86400 : (local - 86399) / 86400)
     }
 }
+
+/// Who a report goes to and who may move it on, decided over facts the store loads.
+public enum ReportRouting {
+    /// Which reports an account sees: an organisation those assigned to it, anyone else those of their places.
+    public enum Visibility: Equatable, Sendable {
+        case assignedTo(organisation: Int64)
+        case places(Scope)
+    }
+
+    public static func visibility(_ actor: Actor) -> Visibility {
+        if actor.scope.kind == .organisation, let org = actor.scope.id { return .assignedTo(organisation: org) }
+        return .places(actor.scope)
+    }
+
+    /// Reading reports: those who read the registry, and contractors (their own organisation's reports).
+    public static func canRead(_ actor: Actor) -> Bool {
+        Permissions.allows(actor.role, .readRegistry) || actor.role == .contractor
+    }
+
+    /// The office runs the loop; the assigned contractor reports the fix; a steward may confirm or reopen for
+    /// the reporter.
+    public static func mayTake(_ actor: Actor, to: ReportState, assignee: Int64?) -> Bool {
+        if Permissions.allows(actor.role, .manageReports) { return true }
+        let assignedContractor =
+            actor.role == .contractor && actor.scope.kind == .organisation && actor.scope.id == assignee
+        if to == .fixed && assignedContractor { return true }
+        if (to == .verified || to == .reopened) && actor.role == .steward { return true }
+        return false
+    }
+
+    /// The steps this actor may take from `state` on a report assigned to `assignee`, for forms that offer only those.
+    public static func allowedSteps(_ actor: Actor, from state: ReportState, assignee: Int64?) -> [ReportState] {
+        (ReportLifecycle.transitions[state] ?? []).filter { mayTake(actor, to: $0, assignee: assignee) }
+            .sorted { $0.rawValue < $1.rawValue }
+    }
+
+    /// What the store knows when someone asks to move a report on.
+    public struct Step: Sendable {
+        public var from: ReportState
+        public var to: ReportState
+        public var note: String
+        public var currentAssignee: Int64?
+        /// The organisation named in the request, if any.
+        public var requestedAssignee: Int64?
+        /// The sub-district of the report, and of the organisation named (nil when it does not exist).
+        public var reportSubdistrict: Int64
+        public var requestedAssigneeSubdistrict: Int64?
+        public init(
+            from: ReportState, to: ReportState, note: String, currentAssignee: Int64?, requestedAssignee: Int64?,
+            reportSubdistrict: Int64, requestedAssigneeSubdistrict: Int64?
+        ) {
+            self.from = from
+            self.to = to
+            self.note = note
+            self.currentAssignee = currentAssignee
+            self.requestedAssignee = requestedAssignee
+            self.reportSubdistrict = reportSubdistrict
+            self.requestedAssigneeSubdistrict = requestedAssigneeSubdistrict
+        }
+    }
+
+    public enum Refusal: Error, Equatable, Sendable {
+        /// The lifecycle has no such step (a conflict with the report's state).
+        case notAStep(from: ReportState, to: ReportState)
+        /// This account may not take this step.
+        case forbidden
+        /// A field of the request is missing or wrong.
+        case invalid(ValidationError)
+    }
+
+    /// Decides a step: refused, or allowed with the organisation the report is assigned to afterwards.
+    /// The checks run in this order, so a request that is wrong in several ways is refused for the first.
+    public static func decide(_ step: Step, actor: Actor) -> Result<Int64?, Refusal> {
+        guard ReportLifecycle.canMove(from: step.from, to: step.to) else {
+            return .failure(.notAStep(from: step.from, to: step.to))
+        }
+        guard mayTake(actor, to: step.to, assignee: step.currentAssignee) else { return .failure(.forbidden) }
+        if step.to == .rejected && step.note.isEmpty {
+            return .failure(
+                .invalid(
+                    ValidationError(
+                        field: "note", code: "required", message: "rejecting a report needs a reason in note")))
+        }
+        guard step.to == .assigned else { return .success(step.currentAssignee) }
+        guard let org = step.requestedAssignee else {
+            return .failure(
+                .invalid(
+                    ValidationError(
+                        field: "assignee_organisation_id", code: "required",
+                        message: "assigning a report names the organisation")))
+        }
+        // Only an organisation of the report's own sub-district: one elsewhere would gain the report.
+        guard step.requestedAssigneeSubdistrict == step.reportSubdistrict else {
+            return .failure(
+                .invalid(
+                    ValidationError(
+                        field: "assignee_organisation_id", code: "not_found",
+                        message: "organisation \(org) does not exist in this sub-district")))
+        }
+        return .success(org)
+    }
+
+    /// The steps the reporter hears of, by text message when they left a phone.
+    public static func tellsReporter(_ to: ReportState) -> Bool {
+        [.acknowledged, .fixed, .closed, .rejected].contains(to)
+    }
+}

@@ -17,7 +17,7 @@ public enum Schedule {
         }
     }
 
-    public enum Mode: String, CaseIterable, Sendable {
+    public enum Mode: String, CaseIterable, Codable, Sendable {
         /// From the deadline: every task as late as it may be, the critical chain ending on the deadline.
         case backward
         /// From a start date: every task as early as it may be.

@@ -136,3 +136,64 @@ public enum VoteTally {
             approvingArea: Area(centi: approvingArea), quorumMet: quorum, passed: passed)
     }
 }
+
+/// A vote's life: drafted, opened (the electorate is frozen), closed (the result is computed once).
+public enum VoteStatus: String, CaseIterable, Codable, Sendable { case draft, open, closed }
+
+/// What may be done to a vote, and how a ballot is entered: decided without the database.
+public enum VoteRules {
+    public enum Action: Sendable { case open, close, castBallot, voidBallot }
+
+    /// Why `action` is refused on a vote that is `status`, or nil when it may go ahead.
+    public static func refusal(_ action: Action, status: VoteStatus) -> String? {
+        switch action {
+        case .open:
+            status == .draft ? nil : "the vote is \(status.rawValue); only a draft can be opened"
+        case .close:
+            status == .open ? nil : "the vote is \(status.rawValue); only an open vote can be closed"
+        case .castBallot:
+            status == .open ? nil : "the vote is \(status.rawValue); ballots are taken only while it is open"
+        case .voidBallot:
+            status == .open ? nil : "the vote is \(status.rawValue); ballots change only while it is open"
+        }
+    }
+
+    /// A ballot's channel: online (the default) has no paper number; paper needs one of 1 to 50 characters.
+    /// Returns the paper number, nil for online.
+    public static func paperNumber(channel: String?, paperNumber: String?) -> Result<String?, ValidationError> {
+        switch channel ?? "online" {
+        case "online": return .success(nil)
+        case "paper":
+            guard let p = paperNumber.map(TextNormalizer.clean), !p.isEmpty, p.count <= 50 else {
+                return .failure(
+                    ValidationError(
+                        field: "paper_number", code: "required", message: "a paper ballot is entered with its number"))
+            }
+            return .success(p)
+        default:
+            return .failure(
+                ValidationError(field: "channel", code: "invalid", message: "channel must be online or paper"))
+        }
+    }
+
+    /// An electorate lies inside exactly one compound: the compounds its households are in decide.
+    public static func electorateCompound(_ compounds: [Int64]) -> Result<Int64, ValidationError> {
+        switch compounds.count {
+        case 1: .success(compounds[0])
+        case 0:
+            .failure(ValidationError(field: "electorate", code: "empty", message: "the electorate holds no household"))
+        default:
+            .failure(
+                ValidationError(
+                    field: "electorate", code: "several_compounds", message: "an electorate lies inside one compound"))
+        }
+    }
+
+    /// The first of a rule's four thresholds that is not a fraction between 0 and 1, by its API name.
+    public static func invalidThreshold(_ rule: VoteThresholds) -> String? {
+        [
+            ("quorum_area", rule.quorumArea), ("quorum_owners", rule.quorumOwners),
+            ("approval_area", rule.approvalArea), ("approval_owners", rule.approvalOwners),
+        ].first { !$0.1.isValid }?.0
+    }
+}

@@ -75,7 +75,7 @@ public struct WorkCalendar: Sendable, Equatable {
 
     /// Where a year's working days come from: the State Council's published arrangement shipped with Courtyard,
     /// one the office entered, or neither, when every Monday to Friday counts (and National Day would too).
-    public enum YearSource: String, Sendable, Equatable { case published, entered, weekdays }
+    public enum YearSource: String, Codable, Sendable, Equatable { case published, entered, weekdays }
 
     public static let publishedYears = [2025, 2026]
 

@@ -22,7 +22,7 @@ import Testing
         try await TestApp.with(demo: true) { client, services in
             let fixed = try await ReportRepository(database: services.database)
                 .list(actor: .system, compoundId: nil, state: .fixed, overdueOnly: false)
-            let id = try #require(fixed.first?["id"]?.intValue)
+            let id = try #require(fixed.first?.id)
             let (cookie, _) = try await client.session("steward")
             let (status, html) = try await Self.page(client, "/reports/\(id)", cookie: cookie)
             #expect(status == .ok)
@@ -70,13 +70,13 @@ import Testing
             let report = try #require(
                 try await ReportRepository(database: services.database)
                     .list(actor: .system, compoundId: nil, state: nil, overdueOnly: false).first)
-            let compoundId = try #require(report["compound_id"]?.intValue)
+            let compoundId = report.compoundId
             let compound = try await services.registry.get(.compounds, id: compoundId, actor: .system)
             let name = try #require(compound["name"]?.stringValue)
             let (_, reports) = try await Self.page(client, "/reports", cookie: cookie)
-            let id = report["id"]?.intValue ?? 0
+            let id = report.id
             #expect(reports.contains("<td>\(name)</td>"))
-            let words = (report["description"]?.stringValue ?? "").prefix(10)
+            let words = report.description.prefix(10)
             #expect(reports.contains("<a href=\"/reports/\(id)\">\(words)"))
             #expect(!reports.contains(">\(id)</a>"), "a report's link is not its bare number")
             let (_, one) = try await Self.page(client, "/reports/\(id)", cookie: cookie)

@@ -185,12 +185,14 @@ import Testing
             let theirs = try await reports.create(
                 .init(
                     compoundId: cp2, buildingId: nil, category: .safety, description: "别处的事",
-                    reporterName: "", reporterPhone: ""), actor: .system)["id"]!.intValue!
+                    reporterName: "", reporterPhone: ""), actor: .system
+            ).id
             let near = try await Self.one(services, "SELECT MIN(id) AS id FROM compounds")
             let ours = try await reports.create(
                 .init(
                     compoundId: near, buildingId: nil, category: .safety, description: "本街道的事",
-                    reporterName: "", reporterPhone: ""), actor: .system)["id"]!.intValue!
+                    reporterName: "", reporterPhone: ""), actor: .system
+            ).id
             let other = try await client.call(.get, "/open311/v2/requests/\(theirs).json?api_key=\(key)", token: nil)
             #expect(other.status == .ok && other.json.arrayItemsForTests.first?["description"]?.stringValue == "")
             let mine = try await client.call(.get, "/open311/v2/requests/\(ours).json?api_key=\(key)", token: nil)

@@ -104,7 +104,7 @@ enum AdminPages {
 }
 
 /// A tone and a sentence shown above a page's content.
-struct Notice {
+struct PageNotice {
     var tone: String
     var text: String
 }
@@ -122,7 +122,7 @@ struct UsersPage {
         var value: String
         var label: String
     }
-    var notice: Notice?
+    var notice: PageNotice?
     var accounts: [Row]
     var canAdd: Bool
     var roles: [Option]
@@ -138,7 +138,7 @@ struct UsersPage {
                 status: status)
         }
         return UsersPage(
-            notice: notice.map { Notice(tone: $0.0, text: $0.1) }, accounts: rows,
+            notice: notice.map { PageNotice(tone: $0.0, text: $0.1) }, accounts: rows,
             canAdd: Permissions.allows(actor.role, .writeUsers),
             roles: Role.allCases.map { Option(value: $0.rawValue, label: f.t("role." + $0.rawValue)) })
     }

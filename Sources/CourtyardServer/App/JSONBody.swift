@@ -99,11 +99,13 @@ enum ListPage {
 
     /// Typed rows, the same way.
     static func response<T: Encodable>(_ rows: [T], _ paging: Paging) throws -> Response {
-        response(try rows.map(JSONValueCoding.encode), paging)
+        var items: [JSONValue] = []
+        for row in rows { items.append(try JSONValueCoding.encode(row)) }
+        return response(items, paging)
     }
 
     static func response<T: Encodable>(all: [T], _ paging: Paging) throws -> Response {
-        response(all: try all.map(JSONValueCoding.encode), paging)
+        try response(paging.slice(all), paging)
     }
 }
 
@@ -120,7 +122,9 @@ enum ListCSV {
     }
 
     static func response<T: Encodable>(columns: [String], items: [T], filename: String) throws -> Response {
-        response(columns: columns, items: try items.map(JSONValueCoding.encode), filename: filename)
+        var values: [JSONValue] = []
+        for item in items { values.append(try JSONValueCoding.encode(item)) }
+        return response(columns: columns, items: values, filename: filename)
     }
 
     static func wanted(_ request: Request) -> Bool { request.uri.queryParameters.get("format") == "csv" }

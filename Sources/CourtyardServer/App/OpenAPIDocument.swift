@@ -204,7 +204,6 @@ enum OpenAPIDocument {
         let specs = ResourceSpec.all + [ResourceSpec.subdistricts]
         var paths: D = [:]
         for s in specs { paths.merge(resourcePaths(s)) { a, _ in a } }
-        let user = ref("User")
         let importReport = ref("ImportReport")
         let binary: D = ["type": "string", "format": "binary"]
         let xlsxMime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -224,43 +223,7 @@ enum OpenAPIDocument {
                 "OpenAPI document", id: "openapi", tag: "ops",
                 responses: ["200": response("this document", ty("object"))], open: true)
         ]
-        let credentials: D = [
-            "type": "object", "required": ["username", "password"],
-            "properties": ["username": ty("string"), "password": ty("string")],
-        ]
-        let token: D = [
-            "type": "object", "required": ["token"],
-            "properties": [
-                "token": ty("string"), "token_id": ty("integer"), "expires_in": ty("integer"), "user": user,
-            ],
-        ]
-        paths["/api/v1/auth/token"] = [
-            "post": op(
-                "Issue a bearer token", id: "issue_token", tag: "auth", body: credentials,
-                responses: [
-                    "201": response("a bearer token", token), "400": rresp("BadRequest"), "401": rresp("Unauthorized"),
-                    "422": rresp("Unprocessable"),
-                    "429": response("too many sign-in attempts from this address", ref("Error")),
-                ], open: true),
-            "delete": op(
-                "Revoke this token", id: "revoke_token", tag: "auth",
-                responses: ["204": response("revoked"), "401": rresp("Unauthorized")]),
-        ]
-        paths["/api/v1/auth/me"] = [
-            "get": op(
-                "Current account", id: "me", tag: "auth",
-                responses: ["200": response("the account", user), "401": rresp("Unauthorized")])
-        ]
-        paths["/api/v1/auth/tokens"] = [
-            "get": op(
-                "List my tokens", id: "list_tokens", tag: "auth",
-                responses: ["200": response("tokens", ty("object")), "401": rresp("Unauthorized")])
-        ]
-        paths["/api/v1/auth/tokens/{id}"] = [
-            "delete": op(
-                "Revoke a token", id: "revoke_token_by_id", tag: "auth", params: [idParam],
-                responses: ["204": response("revoked"), "401": rresp("Unauthorized"), "404": rresp("NotFound")])
-        ]
+        paths.merge(accountPaths()) { a, _ in a }
         let link: D = [
             "type": "object", "required": ["resident_id"],
             "properties": [
@@ -287,46 +250,6 @@ enum OpenAPIDocument {
                 "Unlink a resident", id: "unlink_resident",
                 tag: "households", params: [idParam, param("resident_id", "path")],
                 responses: responses(["200": response("the household", ref("Household"))]))
-        ]
-        let newUser: D = [
-            "type": "object", "required": ["username", "password", "role"],
-            "properties": [
-                "username": ty("string"), "password": ["type": "string", "minLength": 8],
-                "role": ["type": "string", "enum": Role.allCases.map(\.rawValue)],
-                "scope": ["type": "string", "example": "community:1"],
-                "display_name": ty("string"),
-            ],
-        ]
-        let userPatch: D = [
-            "type": "object",
-            "properties": [
-                "password": ty("string"), "role": ty("string"), "scope": ty("string"),
-                "display_name": ty("string"), "disabled": ty("boolean"),
-            ],
-        ]
-        paths["/api/v1/users"] = [
-            "get": op(
-                "List accounts", id: "list_users", tag: "users",
-                params: pagingParams + [enumParam("format", ["json", "csv"])],
-                responses: responses(["200": listWithCSV("accounts", user)])),
-            "post": op(
-                "Create an account", id: "create_user", tag: "users", body: newUser,
-                responses: responses(["201": response("created", user), "409": rresp("Conflict")])),
-        ]
-        paths["/api/v1/users/{id}"] = [
-            "get": op(
-                "Read an account", id: "read_user", tag: "users", params: [idParam],
-                responses: responses(["200": response("the account", user)])),
-            "patch": op(
-                "Update an account", id: "update_user", tag: "users", params: [idParam, ifMatch], body: userPatch,
-                responses: responses(["200": response("updated", user), "412": rresp("Stale")])),
-        ]
-        paths["/api/v1/audit"] = [
-            "get": op(
-                "Audit log", id: "audit", tag: "audit",
-                params: [param("entity", "query", "string"), idFilter("entity_id")] + pagingParams
-                    + [enumParam("format", ["json", "csv"])],
-                responses: responses(["200": listWithCSV("entries", ref("AuditEntry"))]))
         ]
         paths["/api/v1/imports"] = [
             "get": op(

@@ -13,7 +13,10 @@ enum ParticipationPages {
             let actor = try context.require(.readRegistry)
             let qs = try await questionnaires.list(actor: actor, compoundId: nil)
             let ns = try await notices.list(actor: actor, compoundId: nil)
-            let places = try await Places.load(qs + ns, services: services)
+            var places = try await Places.load(qs, services: services)
+            for (id, name) in try await Places.load(compoundIds: ns.map(\.compoundId), services: services).compounds {
+                places.compounds[id] = name
+            }
             var s = "<h2>\(esc(f.t("public.questionnaires")))</h2>"
             s +=
                 qs.isEmpty
@@ -47,11 +50,9 @@ enum ParticipationPages {
                     ],
                     ns.map { n in
                         [
-                            "<a href=\"/notices/\(n["id"]?.cellText ?? "")\">\(esc(n["title"]?.cellText ?? ""))</a>",
-                            esc(places.name(of: n)),
-                            esc("\(n["starts_on"]?.cellText ?? "") – \(n["ends_on"]?.cellText ?? "")"),
-                            esc(f.t("notice.phase." + (n["phase"]?.stringValue ?? ""))),
-                            esc(n["objections"]?.cellText ?? "0"),
+                            "<a href=\"\(SiteRoute.notice(n.id).path)\">\(esc(n.title))</a>",
+                            esc(places.name(compound: n.compoundId)), esc("\(n.startsOn) – \(n.endsOn)"),
+                            esc(f.t("notice.phase." + n.phase.rawValue)), String(n.objections),
                         ]
                     })
             if Permissions.allows(actor.role, .manageParticipation) {
@@ -104,37 +105,6 @@ enum ParticipationPages {
                 return "/questionnaires/\(id)"
             }
         }
-        // A clerk posts a notice: the text, its dates and the scanned document, published at once or kept as a draft.
-        Pages.post(router, "/notices") { request, context, f in
-            let form = try await Pages.multipartForm(request, context)
-            let actor = try context.actor()
-            return try await Pages.save(
-                f,
-                redisplay: { m, status in
-                    f.render(
-                        title: f.t("nav.participation"),
-                        body: "<p class=\"note \(m.0)\" role=\"alert\">\(esc(m.1))</p>"
-                            + (try await noticeForm(actor: actor, f: f, services: services)), status: status)
-                }
-            ) {
-                guard let compound = Int64(form.fields["compound_id"] ?? ""),
-                    let kind = NoticeRepository.Kind(rawValue: form.fields["kind"] ?? ""),
-                    let starts = Day(form.fields["starts_on"] ?? ""), let ends = Day(form.fields["ends_on"] ?? "")
-                else {
-                    throw ValidationError(field: "starts_on", code: Pages.pageMessage, message: f.t("form.badDate"))
-                }
-                let attachments =
-                    try await form.storeFile("file", database: services.database, actor: actor).map { [$0] } ?? []
-                let n = try await notices.create(
-                    .init(
-                        compoundId: compound, projectId: nil, kind: kind, title: form.fields["title"] ?? "",
-                        body: form.fields["body"] ?? "", attachments: attachments, startsOn: starts, endsOn: ends),
-                    actor: actor)
-                let id = n["id"]!.intValue!
-                if form.fields["publish"] == "1" { _ = try await notices.publish(id: id, actor: actor) }
-                return "/notices/\(id)"
-            }
-        }
         Pages.get(router, "/questionnaires/:id") { request, context, f in
             let entered = request.uri.queryParameters.get("entered") != nil
             return try await questionnairePage(
@@ -173,51 +143,7 @@ enum ParticipationPages {
                 """
             return f.render(title: q["title"]?.cellText ?? "", body: body)
         }
-        Pages.post(router, "/notices/:id/objections/:objection/reply") { request, context, f in
-            let fields = try await Pages.form(request, context)
-            let id = try context.parameters.require("id", as: Int64.self)
-            _ = try await notices.reply(
-                noticeId: id, objectionId: try context.parameters.require("objection", as: Int64.self),
-                text: fields["reply"] ?? "",
-                actor: try context.actor())
-            return Pages.seeOther("/notices/\(id)")
-        }
-        Pages.get(router, "/notices/:id") { _, context, f in
-            let actor = try context.require(.readRegistry)
-            let n = try await notices.get(id: try context.parameters.require("id", as: Int64.self), actor: actor)
-            let place = try await Places.load([n], services: services).name(of: n)
-            var s =
-                "<p>\(esc(f.t("col.compound"))): \(esc(place))</p><p>\(esc(n["starts_on"]?.cellText ?? "")) – \(esc(n["ends_on"]?.cellText ?? "")) · \(esc(f.t("notice.phase." + (n["phase"]?.stringValue ?? ""))))"
-            s +=
-                " · <a href=\"/public/compounds/\(n["compound_id"]?.cellText ?? "")\">\(esc(f.t("notice.publicPage")))</a></p>"
-            s +=
-                "<p style=\"white-space:pre-wrap\">\(esc(n["body"]?.cellText ?? ""))</p><h2>\(esc(f.t("notice.objections")))</h2>"
-            let list = n["objection_list"].arrayItems
-            s +=
-                list.isEmpty
-                ? "<p class=\"muted\">\(esc(f.t("common.none")))</p>"
-                : Pages.table(
-                    [
-                        (f.t("notice.objectionText"), false), (f.t("col.personName"), false), (f.t("col.phone"), false),
-                        (f.t("public.submitted"), false),
-                        (f.t("notice.reply"), false),
-                    ],
-                    list.map { o in
-                        var reply = esc(o["reply"]?.cellText ?? "")
-                        if Permissions.allows(actor.role, .manageParticipation) {
-                            reply +=
-                                "<form class=\"inline\" method=\"post\" action=\"/notices/\(n["id"]?.cellText ?? "")/objections/\(o["id"]?.cellText ?? "")/reply\">"
-                                + f.csrfField()
-                                + "<input name=\"reply\" required placeholder=\"\(esc(f.t("notice.reply")))\"><button type=\"submit\">\(esc(f.t("notice.save")))</button></form>"
-                        }
-                        return [
-                            esc(o["text"]?.cellText ?? ""), esc(o["name"]?.cellText ?? ""),
-                            esc(o["phone"]?.cellText ?? ""),
-                            esc(beijingTime(o["at"]?.cellText ?? "", dateOnly: true)), reply,
-                        ]
-                    })
-            return f.render(title: n["title"]?.cellText ?? "", body: s)
-        }
+        NoticePageController(services: services).register(on: router)
     }
 
     static func questionnaireForm(actor: Actor, f: PageFrame, services: Services) async throws -> String {
@@ -255,24 +181,7 @@ enum ParticipationPages {
     }
 
     static func noticeForm(actor: Actor, f: PageFrame, services: Services) async throws -> String {
-        let compounds = try await services.registry.listAll(.compounds, query: ListQuery(), actor: actor)
-        let today = Clock.today
-        let kinds = NoticeRepository.Kind.allCases.map {
-            "<option value=\"\($0.rawValue)\">\(esc(f.t("notice.kind." + $0.rawValue)))</option>"
-        }.joined()
-        return """
-            <h2>\(esc(f.t("notice.new")))</h2>
-            <form class="stack" method="post" action="/notices" enctype="multipart/form-data">\(f.csrfField())
-            <label>\(esc(f.t("col.compound")))<select name="compound_id" required>\(compounds.map { "<option value=\"\($0.id)\">\(esc($0["name"]?.stringValue ?? ""))</option>" }.joined())</select></label>
-            <label>\(esc(f.t("questionnaire.kind")))<select name="kind">\(kinds)</select></label>
-            <label>\(esc(f.t("questionnaire.title")))<input name="title" required maxlength="200"></label>
-            <label>\(esc(f.t("notice.body")))<textarea name="body" rows="5" required></textarea></label>
-            <label>\(esc(f.t("notice.startsOn")))<input name="starts_on" type="date" value="\(today)" required></label>
-            <label>\(esc(f.t("notice.endsOn")))<input name="ends_on" type="date" value="\(today.adding(days: 7))" required></label>
-            <label>\(esc(f.t("notice.attachment")))<input type="file" name="file" accept="application/pdf,image/jpeg,image/png,image/webp"></label>
-            <label class="check"><input type="checkbox" name="publish" value="1" checked>\(esc(f.t("notice.publishNow")))</label>
-            <button type="submit">\(esc(f.t("notice.save")))</button></form>
-            """
+        try await NoticeForm.load(services: services, actor: actor, f).render(f).html
     }
 
     /// Form fields q0, q1 … as answers in question order.

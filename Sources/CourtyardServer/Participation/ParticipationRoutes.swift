@@ -7,83 +7,10 @@ import Hummingbird
 /// Residents' participation beyond votes and reports: questionnaires, public notices and expert reviews.
 enum ParticipationRoutes {
     static func add(to api: RouterGroup<AppContext>, services: Services) {
-        let notices = NoticeRepository(database: services.database)
+        NoticeController(services: services).register(on: api)
         let questionnaires = QuestionnaireRepository(database: services.database)
         @Sendable func id(_ context: AppContext) throws -> Int64 {
             try context.parameters.require("id", as: Int64.self)
-        }
-        let limiter = RateLimiter(limit: 5, window: 600)
-
-        // MARK: Notices
-        api.post("notices") { request, context -> Response in
-            let body = try await JSONBody.object(request, context: context)
-            let n = try await notices.create(
-                .init(
-                    compoundId: try body.requiredID("compound_id"),
-                    projectId: try body.optionalInt("project_id") ?? nil,
-                    kind: try body.requiredCase("kind", NoticeRepository.Kind.self),
-                    title: try body.optionalText("title") ?? "",
-                    body: try body.optionalText("body") ?? "", attachments: try body.idList("attachments"),
-                    startsOn: try body.requiredDay("starts_on"), endsOn: try body.requiredDay("ends_on")),
-                actor: try context.actor())
-            return JSONBody.response(n, status: .created)
-        }
-        api.get("notices") { request, context -> Response in
-            let paging = try ListPage.paging(request)
-            let compound = request.uri.queryParameters.get("compound_id").flatMap { Int64($0) }
-            return ListPage.response(
-                try await notices.list(actor: try context.actor(), compoundId: compound, paging: paging), paging)
-        }
-        api.get("notices/:id") { _, context -> Response in
-            JSONBody.response(try await notices.get(id: try id(context), actor: try context.actor()))
-        }
-        api.post("notices/:id/publish") { _, context -> Response in
-            JSONBody.response(try await notices.publish(id: try id(context), actor: try context.actor()))
-        }
-        // Anyone may object while a notice is up, without an account, a few times per address.
-        api.post("notices/:id/objections") { request, context -> Response in
-            guard limiter.allow(context.remoteHost) else {
-                throw AppError(
-                    status: .tooManyRequests, code: "rate_limited",
-                    message: "too many objections from this address; try again later")
-            }
-            let body = try await JSONBody.object(request, context: context)
-            let o = try await notices.object(
-                noticeId: try id(context), text: try body.optionalText("text") ?? "",
-                name: try body.optionalText("name") ?? "",
-                phone: try body.optionalText("phone") ?? "")
-            return JSONBody.response(o, status: .created)
-        }
-
-        api.post("notices/:id/objections/:objection/reply") { request, context -> Response in
-            let body = try await JSONBody.object(request, context: context)
-            return JSONBody.response(
-                try await notices.reply(
-                    noticeId: try id(context), objectionId: try context.parameters.require("objection", as: Int64.self),
-                    text: try body.optionalText("reply") ?? "", actor: try context.actor()))
-        }
-
-        // MARK: Expert reviews
-        api.post("projects/:id/expert_reviews") { request, context -> Response in
-            let body = try await JSONBody.object(request, context: context)
-            var experts: [(name: String, affiliation: String, opinion: String)] = []
-            for e in body["experts"].arrayItems {
-                guard let name = e["name"]?.stringValue else {
-                    throw AppError.unprocessable(
-                        "invalid", "experts lists {name, affiliation, opinion}", field: "experts")
-                }
-                experts.append((name, e["affiliation"]?.stringValue ?? "", e["opinion"]?.stringValue ?? ""))
-            }
-            let r = try await notices.addReview(
-                projectId: try id(context), date: try body.requiredDay("date"), experts: experts,
-                conclusion: try body.requiredCase("conclusion", NoticeRepository.Conclusion.self),
-                summary: try body.optionalText("summary") ?? "",
-                actor: try context.actor())
-            return JSONBody.response(r, status: .created)
-        }
-        api.get("projects/:id/expert_reviews") { request, context -> Response in
-            let all = try await notices.reviews(projectId: try id(context), actor: try context.actor())
-            return ListPage.response(all: all, try ListPage.paging(request))
         }
 
         // MARK: Questionnaires

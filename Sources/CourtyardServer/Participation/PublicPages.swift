@@ -35,17 +35,16 @@ enum PublicPages {
                     status: .unprocessableContent, typed: .report(fields))
             }
             do {
-                let made = try await ReportRepository(
+                let number = try await ReportRepository(
                     database: services.database,
                     calendar: try await CalendarRepository(database: services.database).calendar()
                 )
-                .create(
+                .file(
                     .init(
                         compoundId: id, buildingId: fields["building_id"].flatMap(Int64.init), category: category,
                         description: fields["description"] ?? "", reporterName: fields["name"] ?? "",
                         reporterPhone: fields["phone"] ?? ""),
                     actor: ReportRepository.publicReporter, publicPage: true)
-                let number = made["id"]?.intValue ?? 0
                 return try await page(
                     id: id, f: f, services: services, notice: ("ok", f.t("public.thanks") + " #\(number)"),
                     status: .created)
@@ -74,22 +73,21 @@ enum PublicPages {
         body +=
             "<p>\(esc(compound["address"]?.stringValue ?? "")) · <a href=\"#report\">\(esc(f.t("public.report")))</a></p>"
         body += try await projectSection(compoundId: id, f: f, services: services)
-        body += try await noticeSection(compoundId: id, f: f, services: services, typed: typed, note: note)
+        body += try await noticeSection(compoundId: id, f: f, services: services, typed: typed, notice: notice)
         body += try await questionnaireSection(compoundId: id, f: f, services: services)
         let votes = try await VoteRepository(database: services.database).list(actor: .system, compoundId: id).filter {
-            $0["status"]?.stringValue != "draft"
+            $0.status != .draft
         }
         body += "<h2>\(esc(f.t("nav.votes")))</h2>"
         if votes.isEmpty { body += "<p class=\"muted\">\(esc(f.t("common.none")))</p>" }
         for v in votes {
-            body +=
-                "<p><b>\(esc(v["title"]?.stringValue ?? ""))</b> · \(esc(f.t("vote.status." + (v["status"]?.stringValue ?? ""))))"
-            if let r = v["result"], r != .null {
+            let labels = VoteLabels(v, f)
+            body += "<p><b>\(esc(v.title))</b> · \(esc(labels.status))"
+            if let r = v.result {
                 body +=
-                    " · \(VotePages.outcome(v, f))<br><small>\(esc(f.t("vote.participating"))) \(r["participating_owners"]?.intValue ?? 0)/\(r["eligible_owners"]?.intValue ?? 0) · \(esc(f.t("vote.approving"))) \(r["approving_owners"]?.intValue ?? 0) · \(esc(r["approving_area"]?.stringValue ?? ""))/\(esc(r["participating_area"]?.stringValue ?? "")) ㎡</small>"
+                    " · \(esc(labels.outcome))<br><small>\(esc(f.t("vote.participating"))) \(r.participatingOwners)/\(r.eligibleOwners) · \(esc(f.t("vote.approving"))) \(r.approvingOwners) · \(esc(r.approvingArea))/\(esc(r.participatingArea)) ㎡</small>"
             } else {
-                body +=
-                    " · \(esc(f.t("vote.ballots"))) \(v["ballots_cast"]?.intValue ?? 0)/\(v["eligible_households"]?.intValue ?? 0)"
+                body += " · \(esc(f.t("vote.ballots"))) \(v.ballotsCast)/\(v.eligibleHouseholds)"
             }
             body += "</p>"
         }

@@ -212,41 +212,12 @@ extension PublicPages {
         return s
     }
 
-    static func noticeSection(compoundId: Int64, f: PageFrame, services: Services, typed: Typed?, note: String)
-        async throws -> String
-    {
+    static func noticeSection(
+        compoundId: Int64, f: PageFrame, services: Services, typed: Typed?, notice: (String, String)?
+    ) async throws -> String {
         let notices = try await NoticeRepository(database: services.database).publicNotices(compoundId: compoundId)
-        guard !notices.isEmpty else { return "" }
-        var s = "<h2>\(esc(f.t("public.notices")))</h2>"
-        for n in notices {
-            let phase = n["phase"]?.stringValue ?? ""
-            s +=
-                "<article class=\"card\"><h3>\(esc(n["title"]?.cellText ?? ""))</h3><p class=\"muted\">\(esc(n["starts_on"]?.cellText ?? "")) – \(esc(n["ends_on"]?.cellText ?? "")) · \(esc(f.t("notice.phase." + phase))) · \(esc(f.t("notice.objections"))) \(n["objections"]?.cellText ?? "0")</p>"
-            s += "<p style=\"white-space:pre-wrap\">\(esc(n["body"]?.cellText ?? ""))</p>"
-            for a in n["attachments"].arrayItems {
-                s +=
-                    "<p><a href=\"/public/attachments/\(a.cellText)\">\(esc(f.t("notice.attachment"))) #\(esc(a.cellText))</a></p>"
-            }
-            if phase == "on_display" {
-                var kept: [String: String] = [:]
-                var here = ""
-                if case .objection(let notice, let fields) = typed, notice == n["id"]?.intValue {
-                    kept = fields
-                    here = note
-                }
-                s += """
-                    <details\(here.isEmpty ? "" : " open")><summary>\(esc(f.t("notice.object")))</summary>\(here)
-                    <form class="stack" method="post" action="/public/notices/\(n["id"]?.cellText ?? "")/objections">
-                    <input type="hidden" name="compound_id" value="\(compoundId)">
-                    <label>\(esc(f.t("notice.objectionText")))<textarea name="text" rows="3" maxlength="2000" required>\(esc(kept["text"] ?? ""))</textarea></label>
-                    <label>\(esc(f.t("col.personName"))) <span class="muted">(\(esc(f.t("public.optional"))))</span><input name="name" maxlength="50" value="\(esc(kept["name"] ?? ""))"></label>
-                    <label>\(esc(f.t("col.phone"))) <span class="muted">(\(esc(f.t("public.optional"))))</span><input name="phone" type="tel" inputmode="tel" value="\(esc(kept["phone"] ?? ""))"></label>
-                    <button type="submit">\(esc(f.t("notice.send")))</button></form></details>
-                    """
-            }
-            s += "</article>"
-        }
-        return s
+        let section = PublicNoticesSection(notices, compoundId: compoundId, typed: typed, notice: notice, f)
+        return section.items.isEmpty ? "" : Views.render("participation-public-notices", section, frame: f).html
     }
 
     static func questionnaireSection(compoundId: Int64, f: PageFrame, services: Services) async throws -> String {
@@ -261,5 +232,66 @@ extension PublicPages {
                 return
                     "<li><a href=\"/public/questionnaires/\(q["id"]?.cellText ?? "")\">\(esc(q["title"]?.cellText ?? ""))</a> · \(esc(f.t(open ? "questionnaire.answerNow" : "questionnaire.results")))</li>"
             }.joined() + "</ul>"
+    }
+}
+
+extension SiteRoute {
+    static func publicAttachment(_ id: Int64) -> SiteRoute { SiteRoute("/public/attachments/\(id)") }
+    static func publicObjections(_ notice: Int64) -> SiteRoute { SiteRoute("/public/notices/\(notice)/objections") }
+}
+
+/// A compound's published notices on its public page, each on display with the form to object, and what a
+/// resident typed into a refused objection kept in it.
+struct PublicNoticesSection {
+    struct Attachment {
+        var href: String
+        var id: String
+    }
+    struct ObjectionForm {
+        var open: Bool
+        var note: PageNote?
+        var action: String
+        var compoundId: String
+        var keptText: String
+        var keptName: String
+        var keptPhone: String
+    }
+    struct Item {
+        var title: String
+        var startsOn: String
+        var endsOn: String
+        var phase: String
+        var objections: String
+        var noticeText: String
+        var attachments: [Attachment]
+        /// Only while the notice is on display.
+        var form: ObjectionForm?
+    }
+    var items: [Item]
+
+    init(
+        _ notices: [Notice], compoundId: Int64, typed: PublicPages.Typed?, notice: (String, String)?, _ f: PageFrame
+    ) {
+        items = notices.map { n in
+            var form: ObjectionForm?
+            if n.phase.takesObjections {
+                var kept: [String: String] = [:]
+                var here: PageNote?
+                if case .objection(let id, let fields) = typed, id == n.id {
+                    kept = fields
+                    here = notice.map { PageNote(kind: $0.0, text: $0.1) }
+                }
+                form = ObjectionForm(
+                    open: here != nil, note: here, action: SiteRoute.publicObjections(n.id).path,
+                    compoundId: String(compoundId), keptText: kept["text"] ?? "", keptName: kept["name"] ?? "",
+                    keptPhone: kept["phone"] ?? "")
+            }
+            return Item(
+                title: n.title, startsOn: n.startsOn.description, endsOn: n.endsOn.description,
+                phase: f.t("notice.phase." + n.phase.rawValue), objections: String(n.objections), noticeText: n.body,
+                attachments: n.attachments.map {
+                    Attachment(href: SiteRoute.publicAttachment($0).path, id: String($0))
+                }, form: form)
+        }
     }
 }

@@ -3,79 +3,219 @@ import CourtyardStore
 import Foundation
 import Hummingbird
 
+extension SiteRoute {
+    static func reports(state: ReportState? = nil, overdue: Bool = false) -> SiteRoute {
+        SiteRoute("/reports", query: [("overdue", overdue ? "true" : nil), ("state", state?.rawValue)])
+    }
+    static func report(_ id: Int64) -> SiteRoute { SiteRoute("/reports/\(id)") }
+    static func reportTransitions(_ id: Int64) -> SiteRoute { SiteRoute("/reports/\(id)/transitions") }
+    static func publicCompound(_ id: Int64) -> SiteRoute { SiteRoute("/public/compounds/\(id)") }
+}
+
+extension Places {
+    /// Names for the compounds and buildings these reports are about.
+    static func load(reports: [Report], services: Services) async throws -> Places {
+        var places = try await load(compoundIds: reports.map(\.compoundId), services: services)
+        for id in Set(reports.compactMap(\.buildingId)) {
+            let b = try? await services.registry.get(.buildings, id: id, actor: .system)
+            places.buildings[id] = b?["name"]?.stringValue ?? ""
+        }
+        return places
+    }
+}
+
+/// A filter chip above a list: its link, its words, and whether it is the one chosen.
+struct FilterChip {
+    var href: String
+    var label: String
+    var current: Bool
+}
+
+/// A form's answer shown on the page again: "ok" or "bad", and what to read.
+struct PageNote {
+    var kind: String
+    var text: String
+}
+
+/// Reports the account sees, filtered by state or by lateness, with whose turn it is.
+struct ReportListPage {
+    struct Row {
+        var href: String
+        /// The start of what the resident wrote, so the link reads as the report itself.
+        var title: String
+        var place: String
+        var category: String
+        var state: String
+        var turn: String
+        var due: String
+        var overdueLabel: String?
+        var submitted: String
+    }
+    var chips: [FilterChip]
+    var rows: [Row]
+    var hasRows: Bool
+
+    static func load(
+        reports: ReportRepository, services: Services, actor: Actor, state: ReportState?, overdue: Bool,
+        _ f: PageFrame
+    ) async throws -> ReportListPage {
+        let items = try await reports.list(actor: actor, compoundId: nil, state: state, overdueOnly: overdue)
+        let places = try await Places.load(reports: items, services: services)
+        var chips = [
+            FilterChip(
+                href: SiteRoute.reports().path, label: f.t("programme.all"), current: state == nil && !overdue),
+            FilterChip(href: SiteRoute.reports(overdue: true).path, label: f.t("report.overdue"), current: overdue),
+        ]
+        chips += ReportState.allCases.map {
+            FilterChip(
+                href: SiteRoute.reports(state: $0).path, label: f.t("report.state." + $0.rawValue), current: $0 == state
+            )
+        }
+        let rows = items.map { r in
+            let text = r.description
+            let title = text.count > 18 ? String(text.prefix(18)) + "…" : text
+            return Row(
+                href: SiteRoute.report(r.id).path, title: title.isEmpty ? "#\(r.id)" : title,
+                place: places.name(compound: r.compoundId, building: r.buildingId),
+                category: f.t("category." + r.category.rawValue), state: f.t("report.state." + r.state.rawValue),
+                turn: f.t("report.ball." + r.ballInCourt.rawValue), due: r.dueOn?.description ?? "—",
+                overdueLabel: r.overdue ? f.t("report.overdue") : nil,
+                submitted: beijingTime(r.submittedAt, dateOnly: true))
+        }
+        return ReportListPage(chips: chips, rows: rows, hasRows: !rows.isEmpty)
+    }
+}
+
+/// One report: where it stands, what the resident wrote, the next steps this account may take, and its history.
+struct ReportPage {
+    struct Option {
+        var value: String
+        var label: String
+        var selected: Bool
+    }
+    struct Organisation {
+        var id: String
+        var name: String
+    }
+    struct StepForm {
+        var action: String
+        var steps: [Option]
+        var offersAssignee: Bool
+        var organisations: [Organisation]
+    }
+    struct Event {
+        var at: String
+        var state: String
+        var note: String
+        var by: String
+    }
+    var title: String
+    var message: PageNote?
+    var state: String
+    var turn: String
+    var due: String
+    var dueLabel: String
+    var place: String
+    var category: String
+    var publicHref: String
+    var description: String
+    /// Name and phone as the account may see them (masked unless it reads personal data); nil when none was left.
+    var reporter: String?
+    var form: StepForm?
+    var history: [Event]
+
+    static func load(
+        id: Int64, services: Services, actor: Actor, message: PageNote?, _ f: PageFrame
+    ) async throws -> ReportPage {
+        let r = try await ReportRepository(database: services.database).get(id: id, actor: actor)
+        let place = try await Places.load(reports: [r], services: services)
+            .name(compound: r.compoundId, building: r.buildingId)
+        let next = ReportRouting.allowedSteps(actor, from: r.state, assignee: r.assigneeOrganisationId)
+        var form: StepForm?
+        if !next.isEmpty {
+            let orgs = try await services.registry.listAll(
+                .organisations, query: ListQuery(filters: ["kind": "contractor"]), actor: .system)
+            let preferred = ReportPageController.preferredStep(next)
+            form = StepForm(
+                action: SiteRoute.reportTransitions(id).path,
+                steps: next.map {
+                    Option(value: $0.rawValue, label: f.t("report.step." + $0.rawValue), selected: $0 == preferred)
+                },
+                offersAssignee: next.contains(.assigned),
+                organisations: orgs.map { Organisation(id: String($0.id), name: $0["name"]?.stringValue ?? "") })
+        }
+        let who = [r.reporterName, r.reporterPhone]
+        return ReportPage(
+            title: f.t("report.title") + " #\(id) · " + place, message: message,
+            state: f.t("report.state." + r.state.rawValue), turn: f.t("report.ball." + r.ballInCourt.rawValue),
+            due: r.dueOn?.description ?? "—", dueLabel: f.t(r.overdue ? "report.overdue" : "report.due"),
+            place: place, category: f.t("category." + r.category.rawValue),
+            publicHref: SiteRoute.publicCompound(r.compoundId).path, description: r.description,
+            reporter: who.allSatisfy(\.isEmpty) ? nil : who.joined(separator: " "), form: form,
+            history: (r.history ?? []).map { e in
+                Event(
+                    at: beijingTime(e.at), state: f.t("report.state." + e.to.rawValue), note: e.note,
+                    by: e.by == "system" ? f.t("audit.system") : e.by)
+            })
+    }
+}
+
 /// Supervision reports for the office, stewards and contractors: whose turn it is, what is overdue, and the next step.
 enum ReportPages {
     static func add(to router: Router<AppContext>, services: Services) {
-        @Sendable func repo() async throws -> ReportRepository {
-            ReportRepository(
-                database: services.database,
-                calendar: try await CalendarRepository(database: services.database).calendar())
+        ReportPageController(services: services).register(on: router)
+    }
+}
+
+struct ReportPageController {
+    let services: Services
+
+    func reports() async throws -> ReportRepository {
+        ReportRepository(
+            database: services.database, calendar: try await CalendarRepository(database: services.database).calendar())
+    }
+
+    func register(on router: Router<AppContext>) {
+        Pages.get(router, "/reports", list)
+        Pages.get(router, "/reports/:id", show)
+        Pages.post(router, "/reports/:id/transitions", transition)
+    }
+
+    @Sendable func list(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let actor = try context.actor()
+        let q = request.uri.queryParameters
+        let page = try await ReportListPage.load(
+            reports: try await reports(), services: services, actor: actor,
+            state: q.get("state").flatMap { ReportState(rawValue: $0) }, overdue: q.get("overdue") == "true", f)
+        return f.page(title: f.t("nav.reports"), "participation-reports", page)
+    }
+
+    @Sendable func show(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        try await page(try context.parameters.require("id", as: Int64.self), context, f, message: nil)
+    }
+
+    @Sendable func transition(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        let fields = try await Pages.form(request, context)
+        let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
+            try await page(id, context, f, message: PageNote(kind: m.0, text: m.1), status: status)
         }
-        Pages.get(router, "/reports") { request, context, f in
-            let actor = try context.actor()
-            let q = request.uri.queryParameters
-            let state = q.get("state").flatMap { ReportState(rawValue: $0) }
-            let overdue = q.get("overdue") == "true"
-            let items = try await repo().list(actor: actor, compoundId: nil, state: state, overdueOnly: overdue)
-            let places = try await Places.load(items, services: services)
-            var s =
-                "<ul class=\"stages chips\"><li\(state == nil && !overdue ? " class=\"now\" aria-current=\"true\"" : "")><a href=\"/reports\">\(esc(f.t("programme.all")))</a></li>"
-            s +=
-                "<li\(overdue ? " class=\"now\" aria-current=\"true\"" : "")><a href=\"/reports?overdue=true\">\(esc(f.t("report.overdue")))</a></li>"
-            for st in ReportState.allCases {
-                s +=
-                    "<li\(st == state ? " class=\"now\" aria-current=\"true\"" : "")><a href=\"/reports?state=\(st.rawValue)\">\(esc(f.t("report.state." + st.rawValue)))</a></li>"
+        return try await Pages.save(f, next: SiteRoute.report(id).path, redisplay: redisplay) {
+            guard let to = ReportState(rawValue: fields["to"] ?? "") else {
+                throw ValidationError(field: "to", code: Pages.pageMessage, message: f.t("report.chooseStep"))
             }
-            s += "</ul>"
-            s +=
-                items.isEmpty
-                ? "<p class=\"muted\">\(esc(f.t("common.none")))</p>"
-                : Pages.table(
-                    [
-                        (f.t("report.what"), false), (f.t("col.where"), false), (f.t("public.category"), false),
-                        (f.t("vote.status"), false), (f.t("report.turn"), false), (f.t("report.due"), false),
-                        (f.t("public.submitted"), false),
-                    ],
-                    items.map { r in
-                        let id = r["id"]?.cellText ?? ""
-                        // The link reads as the report itself: the start of what the resident wrote.
-                        let text = r["description"]?.cellText ?? ""
-                        let title = text.count > 18 ? String(text.prefix(18)) + "…" : text
-                        return [
-                            "<a href=\"/reports/\(id)\">\(esc(title.isEmpty ? "#" + id : title))</a>",
-                            esc(places.name(of: r)), esc(f.t("category." + (r["category"]?.stringValue ?? ""))),
-                            esc(f.t("report.state." + (r["state"]?.stringValue ?? ""))),
-                            esc(f.t("report.ball." + (r["ball_in_court"]?.stringValue ?? ""))),
-                            esc(r["due_on"]?.cellText ?? "—")
-                                + (r["overdue"] == .bool(true)
-                                    ? " <strong>\(esc(f.t("report.overdue")))</strong>" : ""),
-                            esc(beijingTime(r["submitted_at"]?.cellText ?? "", dateOnly: true)),
-                        ]
-                    })
-            return f.render(title: f.t("nav.reports"), body: s)
+            _ = try await reports().transition(
+                id: id, to: to, note: fields["note"] ?? "",
+                assignee: fields["assignee_organisation_id"].flatMap { Int64($0) }, actor: try context.actor())
         }
-        Pages.get(router, "/reports/:id") { _, context, f in
-            try await reportPage(
-                try context.parameters.require("id", as: Int64.self), context: context, f: f, services: services,
-                message: nil)
-        }
-        Pages.post(router, "/reports/:id/transitions") { request, context, f in
-            let id = try context.parameters.require("id", as: Int64.self)
-            let fields = try await Pages.form(request, context)
-            return try await Pages.save(
-                f, next: "/reports/\(id)",
-                redisplay: { m, status in
-                    try await reportPage(id, context: context, f: f, services: services, message: m, status: status)
-                }
-            ) {
-                guard let to = ReportState(rawValue: fields["to"] ?? "") else {
-                    throw ValidationError(field: "to", code: Pages.pageMessage, message: f.t("report.chooseStep"))
-                }
-                _ = try await repo().transition(
-                    id: id, to: to, note: fields["note"] ?? "",
-                    assignee: fields["assignee_organisation_id"].flatMap { Int64($0) }, actor: try context.actor())
-            }
-        }
+    }
+
+    func page(
+        _ id: Int64, _ context: AppContext, _ f: PageFrame, message: PageNote?, status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        let page = try await ReportPage.load(
+            id: id, services: services, actor: try context.actor(), message: message, f)
+        return f.page(title: page.title, "participation-report", page, status: status)
     }
 
     /// The step a form offers first: the one that moves the report on (confirming a fix, not reopening it);
@@ -83,69 +223,5 @@ enum ReportPages {
     static func preferredStep(_ next: [ReportState]) -> ReportState? {
         let order: [ReportState] = [.verified, .closed, .fixed, .assigned, .acknowledged]
         return order.first(where: next.contains) ?? next.first
-    }
-
-    static func reportPage(
-        _ id: Int64, context: AppContext, f: PageFrame, services: Services, message: (String, String)?,
-        status: HTTPResponse.Status = .ok
-    ) async throws -> Response {
-        let actor = try context.actor()
-        let r = try await ReportRepository(database: services.database).get(id: id, actor: actor)
-        let state = ReportState(rawValue: r["state"]?.stringValue ?? "") ?? .submitted
-        let place = try await Places.load([r], services: services).name(of: r)
-        var s = message.map { "<p class=\"note \($0.0)\" role=\"alert\">\(esc($0.1))</p>" } ?? ""
-        s +=
-            "<div class=\"cards\"><div class=\"card\"><b>\(esc(f.t("report.state." + state.rawValue)))</b><span>\(esc(f.t("vote.status")))</span></div>"
-        s +=
-            "<div class=\"card\"><b>\(esc(f.t("report.ball." + (r["ball_in_court"]?.stringValue ?? ""))))</b><span>\(esc(f.t("report.turn")))</span></div>"
-        let due = r["due_on"]?.cellText ?? ""
-        s +=
-            "<div class=\"card\"><b>\(esc(due.isEmpty ? "—" : due))</b><span>\(esc(f.t(r["overdue"] == .bool(true) ? "report.overdue" : "report.due")))</span></div></div>"
-        s += "<p>\(esc(f.t("col.where"))): \(esc(place))</p>"
-        s +=
-            "<p>\(esc(f.t("category." + (r["category"]?.stringValue ?? "")))) · <a href=\"/public/compounds/\(r["compound_id"]?.cellText ?? "")\">\(esc(f.t("notice.publicPage")))</a></p>"
-        s += "<p style=\"white-space:pre-wrap\">\(esc(r["description"]?.cellText ?? ""))</p>"
-        let name = r["reporter_name"]?.cellText ?? ""
-        let phone = r["reporter_phone"]?.cellText ?? ""
-        if !name.isEmpty || !phone.isEmpty { s += "<p>\(esc(f.t("report.reporter"))): \(esc(name)) \(esc(phone))</p>" }
-        let next = ReportRepository(database: services.database).allowedSteps(
-            actor: actor, from: state, assignee: r["assignee_organisation_id"]?.intValue)
-        if !next.isEmpty {
-            let orgs = try await services.registry.listAll(
-                .organisations, query: ListQuery(filters: ["kind": "contractor"]), actor: .system)
-            s +=
-                "<h2>\(esc(f.t("report.nextStep")))</h2><form class=\"stack\" method=\"post\" action=\"/reports/\(id)/transitions\">\(f.csrfField())"
-            s += "<label>\(esc(f.t("report.step")))<select name=\"to\" required>"
-            let preferred = preferredStep(next)
-            s +=
-                next.map { st in
-                    let selected = st == preferred ? " selected" : ""
-                    return
-                        "<option value=\"\(st.rawValue)\"\(selected)>\(esc(f.t("report.step." + st.rawValue)))</option>"
-                }.joined() + "</select></label>"
-            if next.contains(.assigned) {
-                s +=
-                    "<label>\(esc(f.t("report.assignee")))<select name=\"assignee_organisation_id\"><option value=\"\">—</option>"
-                s +=
-                    orgs.map { "<option value=\"\($0.id)\">\(esc($0["name"]?.stringValue ?? ""))</option>" }.joined()
-                    + "</select></label>"
-            }
-            s +=
-                "<label>\(esc(f.t("project.note")))<textarea name=\"note\" rows=\"2\"></textarea></label><button type=\"submit\">\(esc(f.t("report.save")))</button></form>"
-        }
-        s += "<h2>\(esc(f.t("report.history")))</h2>"
-        s += Pages.table(
-            [
-                (f.t("log.date"), false), (f.t("vote.status"), false), (f.t("project.note"), false),
-                (f.t("project.passedBy"), false),
-            ],
-            r["history"].arrayItems.map { e in
-                [
-                    esc(beijingTime(e["at"]?.cellText ?? "")), esc(f.t("report.state." + (e["to"]?.stringValue ?? ""))),
-                    esc(e["note"]?.cellText ?? ""),
-                    esc(e["by"]?.stringValue == "system" ? f.t("audit.system") : e["by"]?.cellText ?? ""),
-                ]
-            })
-        return f.render(title: f.t("report.title") + " #\(id) · " + place, body: s, status: status)
     }
 }

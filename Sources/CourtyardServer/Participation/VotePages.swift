@@ -3,82 +3,131 @@ import CourtyardStore
 import Foundation
 import Hummingbird
 
+extension SiteRoute {
+    static let votes = SiteRoute("/votes")
+    static func vote(_ id: Int64) -> SiteRoute { SiteRoute("/votes/\(id)") }
+}
+
+extension Places {
+    /// Names for the compounds of these votes.
+    static func load(compoundIds: [Int64], services: Services) async throws -> Places {
+        var places = Places()
+        for id in Set(compoundIds) {
+            let c = try? await services.registry.get(.compounds, id: id, actor: .system)
+            places.compounds[id] = c?["name"]?.stringValue ?? ""
+        }
+        return places
+    }
+
+    /// "幸福里小区 3号楼", or the compound alone.
+    func name(compound: Int64?, building: Int64? = nil) -> String {
+        let c = compound.flatMap { compounds[$0] } ?? ""
+        let b = building.flatMap { buildings[$0] } ?? ""
+        return [c, b].filter { !$0.isEmpty }.joined(separator: " ")
+    }
+}
+
+/// The words a vote's pages share: its matter, status and outcome in the reader's language.
+struct VoteLabels {
+    var matter: String
+    var status: String
+    /// "通过" or "未通过" once closed, else empty.
+    var outcome: String
+
+    init(_ v: VoteDetail, _ f: PageFrame) {
+        matter = f.t("vote.matter.\(v.matter)")
+        status = f.t("vote.status." + v.status.rawValue)
+        outcome = v.result.map { f.t($0.passed ? "vote.passed" : "vote.failed") } ?? ""
+    }
+}
+
+/// Owners' votes, newest first.
+struct VoteListPage {
+    struct Row {
+        var href: String
+        var title: String
+        var place: String
+        var labels: VoteLabels
+        var ballotsCast: String
+        var eligibleHouseholds: String
+    }
+    var rows: [Row]
+    var hasRows: Bool
+
+    static func load(services: Services, actor: Actor, _ f: PageFrame) async throws -> VoteListPage {
+        let items = try await VoteRepository(database: services.database).list(actor: actor, compoundId: nil)
+        let places = try await Places.load(compoundIds: items.map(\.compoundId), services: services)
+        let rows = items.map { v in
+            Row(
+                href: SiteRoute.vote(v.id).path, title: v.title, place: places.name(compound: v.compoundId),
+                labels: VoteLabels(v, f), ballotsCast: String(v.ballotsCast),
+                eligibleHouseholds: String(v.eligibleHouseholds))
+        }
+        return VoteListPage(rows: rows, hasRows: !rows.isEmpty)
+    }
+}
+
+/// One vote: where, what, the rule that decides it, and once closed its figures and outcome.
+struct VotePage {
+    struct Figures {
+        var eligibleOwners: String
+        var eligibleArea: String
+        var participatingOwners: String
+        var participatingArea: String
+        var approvingOwners: String
+        var approvingArea: String
+        var noteClass: String
+        var quorum: String
+    }
+    var title: String
+    var place: String
+    var labels: VoteLabels
+    var rule: VoteDetail.Rule
+    var figures: Figures?
+    var ballotsCast: String
+    var eligibleHouseholds: String
+
+    static func load(services: Services, actor: Actor, id: Int64, _ f: PageFrame) async throws -> VotePage {
+        let v = try await VoteRepository(database: services.database).get(id: id, actor: actor)
+        let place = try await Places.load(compoundIds: [v.compoundId], services: services).name(compound: v.compoundId)
+        let figures = v.result.map { r in
+            Figures(
+                eligibleOwners: String(r.eligibleOwners), eligibleArea: r.eligibleArea,
+                participatingOwners: String(r.participatingOwners), participatingArea: r.participatingArea,
+                approvingOwners: String(r.approvingOwners), approvingArea: r.approvingArea,
+                noteClass: r.passed ? "ok" : "bad", quorum: f.t(r.quorumMet ? "vote.quorumMet" : "vote.quorumNotMet"))
+        }
+        return VotePage(
+            title: v.title, place: place, labels: VoteLabels(v, f), rule: v.thresholds, figures: figures,
+            ballotsCast: String(v.ballotsCast), eligibleHouseholds: String(v.eligibleHouseholds))
+    }
+}
+
 /// Owners' votes: the list, and a vote's result with the rule that decided it.
 enum VotePages {
     static func add(to router: Router<AppContext>, services: Services) {
-        let votes = VoteRepository(database: services.database)
-        Pages.get(router, "/votes") { _, context, f in
-            let actor = try context.require(.readRegistry)
-            let items = try await votes.list(actor: actor, compoundId: nil)
-            let places = try await Places.load(items, services: services)
-            let rows = items.map { v -> [String] in
-                let id = v["id"]?.intValue ?? 0
-                return [
-                    "<a href=\"/votes/\(id)\">\(esc(v["title"]?.stringValue ?? ""))</a>", esc(places.name(of: v)),
-                    esc(f.t("vote.matter.\(v["matter"]?.intValue ?? 9)")),
-                    esc(f.t("vote.status." + (v["status"]?.stringValue ?? "draft"))),
-                    String(v["ballots_cast"]?.intValue ?? 0),
-                    String(v["eligible_households"]?.intValue ?? 0), outcome(v, f),
-                ]
-            }
-            let body =
-                items.isEmpty
-                ? "<p class=\"muted\">\(esc(f.t("common.none")))</p>"
-                : Pages.table(
-                    [
-                        (f.t("vote.title"), false), (f.t("col.compound"), false), (f.t("vote.matter"), false),
-                        (f.t("vote.status"), false),
-                        (f.t("vote.ballots"), true), (f.t("vote.eligibleHouseholds"), true),
-                        (f.t("vote.outcome"), false),
-                    ], rows)
-            return f.render(title: f.t("nav.votes"), body: body)
-        }
-        Pages.get(router, "/votes/:id") { _, context, f in
-            let actor = try context.require(.readRegistry)
-            let v = try await votes.get(id: try context.parameters.require("id", as: Int64.self), actor: actor)
-            let place = try await Places.load([v], services: services).name(of: v)
-            var body =
-                "<p>\(esc(f.t("col.compound"))): \(esc(place))</p><p>\(esc(f.t("vote.matter"))): \(esc(f.t("vote.matter.\(v["matter"]?.intValue ?? 9)"))) · \(esc(f.t("vote.status." + (v["status"]?.stringValue ?? "draft"))))</p>"
-            let t = v["thresholds"]
-            body += "<h2>\(esc(f.t("vote.rule")))</h2><ul>"
-            for (key, label) in [
-                ("quorum_area", "vote.quorumArea"), ("quorum_owners", "vote.quorumOwners"),
-                ("approval_area", "vote.approvalArea"), ("approval_owners", "vote.approvalOwners"),
-            ] {
-                body += "<li>\(esc(f.t(label))) \(esc(t?[key]?.stringValue ?? ""))</li>"
-            }
-            body += "</ul>"
-            if let r = v["result"], r != .null {
-                body += "<h2>\(esc(f.t("vote.result")))</h2>"
-                body += Pages.table(
-                    [("", false), (f.t("vote.owners"), true), (f.t("vote.area"), true)],
-                    [
-                        [
-                            esc(f.t("vote.eligible")), String(r["eligible_owners"]?.intValue ?? 0),
-                            esc(r["eligible_area"]?.stringValue ?? ""),
-                        ],
-                        [
-                            esc(f.t("vote.participating")), String(r["participating_owners"]?.intValue ?? 0),
-                            esc(r["participating_area"]?.stringValue ?? ""),
-                        ],
-                        [
-                            esc(f.t("vote.approving")), String(r["approving_owners"]?.intValue ?? 0),
-                            esc(r["approving_area"]?.stringValue ?? ""),
-                        ],
-                    ])
-                let quorum = r["quorum_met"] == .bool(true)
-                body +=
-                    "<p class=\"note \(r["passed"] == .bool(true) ? "ok" : "bad")\" role=\"status\">\(esc(f.t(quorum ? "vote.quorumMet" : "vote.quorumNotMet"))) · \(outcome(v, f))</p>"
-            } else {
-                body +=
-                    "<p>\(esc(f.t("vote.ballots"))): \(v["ballots_cast"]?.intValue ?? 0) / \(v["eligible_households"]?.intValue ?? 0)</p>"
-            }
-            return f.render(title: v["title"]?.stringValue ?? "", body: body)
-        }
+        VotePageController(services: services).register(on: router)
+    }
+}
+
+struct VotePageController {
+    let services: Services
+
+    func register(on router: Router<AppContext>) {
+        Pages.get(router, "/votes", list)
+        Pages.get(router, "/votes/:id", show)
     }
 
-    static func outcome(_ v: JSONValue, _ f: PageFrame) -> String {
-        guard let r = v["result"], r != .null else { return "" }
-        return esc(f.t(r["passed"] == .bool(true) ? "vote.passed" : "vote.failed"))
+    @Sendable func list(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let actor = try context.require(.readRegistry)
+        let page = try await VoteListPage.load(services: services, actor: actor, f)
+        return f.page(title: f.t("nav.votes"), "participation-votes", page)
+    }
+
+    @Sendable func show(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let actor = try context.require(.readRegistry)
+        let id = try context.parameters.require("id", as: Int64.self)
+        let page = try await VotePage.load(services: services, actor: actor, id: id, f)
+        return f.page(title: page.title, "participation-vote", page)
     }
 }

@@ -5,75 +5,113 @@ import Hummingbird
 /// Owners' votes under Civil Code Art. 278.
 enum VoteRoutes {
     static func add(to api: RouterGroup<AppContext>, services: Services) {
-        let votes = VoteRepository(database: services.database)
-        api.post("votes") { request, context -> Response in
-            let actor = try context.require(.manageVotes)
-            let body = try await JSONBody.object(request, context: context)
-            guard let title = body["title"]?.stringValue else {
-                throw AppError.unprocessable("required", "title is required", field: "title")
-            }
-            guard let m = body["matter"]?.intValue, let matter = VoteMatter(rawValue: Int(m)) else {
-                throw AppError.unprocessable("invalid", "matter must be 1 to 9 (Civil Code Art. 278)", field: "matter")
-            }
-            let vote = try await votes.create(
-                title: title, matter: matter, electorate: try electorate(body["electorate"]),
-                thresholds: try thresholds(body["thresholds"]), actor: actor)
-            return JSONBody.response(vote, status: .created)
+        VoteController(services: services).register(on: api)
+    }
+}
+
+/// Votes and their ballots.
+struct VoteController {
+    let services: Services
+    var votes: VoteRepository { VoteRepository(database: services.database) }
+
+    func register(on api: RouterGroup<AppContext>) {
+        api.post("votes", use: create)
+        api.get("votes", use: list)
+        api.get("votes/:id", use: read)
+        api.post("votes/:id/open", use: open)
+        api.post("votes/:id/close", use: close)
+        api.post("votes/:id/ballots", use: cast)
+        api.post("votes/:id/ballots/:ballot_id/void", use: void)
+    }
+
+    /// A new vote. The electorate and local thresholds are read by hand, field by field, so that a mistake
+    /// inside them is named as the whole `electorate` or `thresholds`.
+    struct NewVote: Decodable {
+        var title: LooseField?
+        var matter: LooseField?
+        var electorate: LooseField?
+        var thresholds: LooseField?
+    }
+
+    struct NewBallot: Decodable {
+        var householdId: LooseField?
+        var choice: LooseField?
+        var channel: LooseField?
+        var paperNumber: LooseField?
+        enum CodingKeys: String, CodingKey {
+            case householdId = "household_id", choice, channel, paperNumber = "paper_number"
         }
-        api.get("votes") { request, context -> Response in
-            let actor = try context.require(.readRegistry)
-            let paging = try ListPage.paging(request)
-            let compound = request.uri.queryParameters.get("compound_id").flatMap(Int64.init)
-            return ListPage.response(try await votes.list(actor: actor, compoundId: compound, paging: paging), paging)
+    }
+
+    struct VoidBallot: Decodable {
+        var reason: LooseField?
+    }
+
+    @Sendable func create(_ request: Request, _ context: AppContext) async throws -> Response {
+        let actor = try context.require(.manageVotes)
+        let body = try await JSONBody.decode(NewVote.self, request, context: context)
+        guard let title = body.title?.json.stringValue else {
+            throw AppError.unprocessable("required", "title is required", field: "title")
         }
-        api.get("votes/:id") { _, context -> Response in
-            JSONBody.response(
-                try await votes.get(
-                    id: try context.parameters.require("id", as: Int64.self), actor: try context.require(.readRegistry))
-            )
+        guard let m = body.matter?.json.intValue, let matter = VoteMatter(rawValue: Int(m)) else {
+            throw AppError.unprocessable("invalid", "matter must be 1 to 9 (Civil Code Art. 278)", field: "matter")
         }
-        api.post("votes/:id/open") { _, context -> Response in
-            JSONBody.response(
-                try await votes.open(
-                    id: try context.parameters.require("id", as: Int64.self), actor: try context.require(.manageVotes)))
+        let vote = try await votes.create(
+            title: title, matter: matter, electorate: try Self.electorate(body.electorate?.json),
+            thresholds: try Self.thresholds(body.thresholds?.json), actor: actor)
+        return try JSONBody.response(vote, status: .created)
+    }
+
+    @Sendable func list(_ request: Request, _ context: AppContext) async throws -> Response {
+        let actor = try context.require(.readRegistry)
+        let paging = try ListPage.paging(request)
+        let compound = request.uri.queryParameters.get("compound_id").flatMap(Int64.init)
+        return try ListPage.response(try await votes.list(actor: actor, compoundId: compound, paging: paging), paging)
+    }
+
+    @Sendable func read(_ request: Request, _ context: AppContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        return try JSONBody.response(try await votes.get(id: id, actor: try context.require(.readRegistry)))
+    }
+
+    @Sendable func open(_ request: Request, _ context: AppContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        return try JSONBody.response(try await votes.open(id: id, actor: try context.require(.manageVotes)))
+    }
+
+    @Sendable func close(_ request: Request, _ context: AppContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        return try JSONBody.response(try await votes.close(id: id, actor: try context.require(.manageVotes)))
+    }
+
+    @Sendable func cast(_ request: Request, _ context: AppContext) async throws -> Response {
+        let actor = try context.require(.enterBallots)
+        let body = try await JSONBody.decode(NewBallot.self, request, context: context)
+        guard let household = body.householdId?.json.intValue else {
+            throw AppError.unprocessable("required", "household_id is required", field: "household_id")
         }
-        api.post("votes/:id/close") { _, context -> Response in
-            JSONBody.response(
-                try await votes.close(
-                    id: try context.parameters.require("id", as: Int64.self), actor: try context.require(.manageVotes)))
+        guard let choice = body.choice?.json.stringValue.flatMap(VoteChoice.init(rawValue:)) else {
+            throw AppError.unprocessable(
+                "invalid", "choice must be one of \(VoteChoice.allCases.map(\.rawValue).joined(separator: ", "))",
+                field: "choice")
         }
-        api.post("votes/:id/ballots") { request, context -> Response in
-            let actor = try context.require(.enterBallots)
-            let body = try await JSONBody.object(request, context: context)
-            let household = try body.requiredID("household_id")
-            let choice = try body.requiredCase("choice", VoteChoice.self)
-            let channel = body["channel"]?.stringValue ?? "online"
-            var paper: String?
-            switch channel {
-            case "online": paper = nil
-            case "paper":
-                guard let p = body["paper_number"]?.stringValue.map(TextNormalizer.clean), !p.isEmpty, p.count <= 50
-                else {
-                    throw AppError.unprocessable(
-                        "required", "a paper ballot is entered with its number", field: "paper_number")
-                }
-                paper = p
-            default: throw AppError.unprocessable("invalid", "channel must be online or paper", field: "channel")
-            }
-            let ballot = try await votes.cast(
-                voteId: try context.parameters.require("id", as: Int64.self), householdId: household,
-                choice: choice, paperNumber: paper, actor: actor)
-            return JSONBody.response(ballot, status: .created)
-        }
-        api.post("votes/:id/ballots/:ballot_id/void") { request, context -> Response in
-            let actor = try context.require(.manageVotes)
-            let body = try await JSONBody.object(request, context: context)
-            try await votes.void(
-                voteId: try context.parameters.require("id", as: Int64.self),
-                ballotId: try context.parameters.require("ballot_id", as: Int64.self),
-                reason: body["reason"]?.stringValue ?? "", actor: actor)
-            return Response(status: .noContent)
-        }
+        let paper = try VoteRules.paperNumber(
+            channel: body.channel?.json.stringValue, paperNumber: body.paperNumber?.json.stringValue
+        ).get()
+        let ballot = try await votes.cast(
+            voteId: try context.parameters.require("id", as: Int64.self), householdId: household, choice: choice,
+            paperNumber: paper, actor: actor)
+        return try JSONBody.response(ballot, status: .created)
+    }
+
+    @Sendable func void(_ request: Request, _ context: AppContext) async throws -> Response {
+        let actor = try context.require(.manageVotes)
+        let body = try await JSONBody.decode(VoidBallot.self, request, context: context)
+        try await votes.void(
+            voteId: try context.parameters.require("id", as: Int64.self),
+            ballotId: try context.parameters.require("ballot_id", as: Int64.self),
+            reason: body.reason?.json.stringValue ?? "", actor: actor)
+        return Response(status: .noContent)
     }
 
     static func electorate(_ v: JSONValue?) throws -> ElectorateSpec {

@@ -1,5 +1,6 @@
 import CourtyardDomain
 import CourtyardSheets
+import CourtyardStore
 import Foundation
 
 /// A bulletin as an office posts it (printable HTML, A4, black and white) and as tables (CSV, XLSX).
@@ -11,6 +12,11 @@ enum BulletinDocument {
 
     /// "通报（第2期）" for lists and page titles.
     static func shortTitle(_ b: JSONValue, lang: Lang) -> String { lang.t("bulletin.name") + title(b, lang: lang) }
+
+    static func shortTitle(_ b: BulletinSummary, lang: Lang) -> String {
+        let issue = b.issueNo.map { String($0) } ?? lang.t("bulletin.draftIssue")
+        return lang.t("bulletin.name") + lang.t("bulletin.heading").replacingOccurrences(of: "{n}", with: issue)
+    }
 
     /// "+1.2" / "-0.5" / "0.0", or a dash when there is no earlier bulletin.
     static func change(_ v: JSONValue?, _ key: String) -> String {

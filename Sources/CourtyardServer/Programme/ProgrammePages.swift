@@ -17,7 +17,7 @@ enum ProgrammePages {
             let thisYear = Clock.today.civil.year
             let year = request.uri.queryParameters.get("batch_year").flatMap { Int($0) } ?? thisYear
             let stage = request.uri.queryParameters.get("stage").flatMap { ProjectStage(rawValue: $0) }
-            let all = try await projects.list(actor: actor, filter: .init(batchYear: year))
+            let all = try await projects.summaries(actor: actor, filter: .init(batchYear: year))
             return f.render(
                 title: f.t("programme.title").replacingOccurrences(of: "{year}", with: String(year)),
                 body: overview(all, stage: stage, year: year, f: f))
@@ -90,7 +90,7 @@ enum ProgrammePages {
                 .stepFinding(
                     id: id, step: step,
                     note: fields["note"] ?? "", actor: try context.actor())
-            return Pages.seeOther("/projects/\(finding["project_id"]?.cellText ?? "")#checks")
+            return Pages.seeOther("/projects/\(finding.projectId)#checks")
         }
         Pages.post(router, "/projects/:id/advance") { request, context, f in
             let id = try context.parameters.require("id", as: Int64.self)
@@ -118,12 +118,11 @@ enum ProgrammePages {
             let actor = try context.require(.readRegistry)
             let items = try await bulletins.list(actor: actor, batchYear: nil)
             let rows = items.map { b -> [String] in
-                let id = b["id"]?.intValue ?? 0
                 let name = BulletinDocument.shortTitle(b, lang: f.lang)
                 return [
-                    "<a href=\"/bulletins/\(id)\">\(esc(name))</a>", esc(b["batch_year"]?.cellText ?? ""),
-                    esc(b["as_of"]?.cellText ?? ""),
-                    esc(f.t("bulletin.state." + (b["state"]?.stringValue ?? "draft"))),
+                    "<a href=\"/bulletins/\(b.id)\">\(esc(name))</a>", esc(String(b.batchYear)),
+                    esc(b.asOf.description),
+                    esc(f.t("bulletin.state." + b.state.rawValue)),
                 ]
             }
             var body =
@@ -181,15 +180,18 @@ enum ProgrammePages {
         return "<span class=\"bar-pc\" aria-hidden=\"true\"><i style=\"width:\(width)%\"></i></span>\(esc(text))%"
     }
 
-    static func overview(_ all: [JSONValue], stage: ProjectStage?, year: Int, f: PageFrame) -> String {
-        let count = { (s: ProjectStage) in all.filter { $0["stage"]?.stringValue == s.rawValue }.count }
-        let started = all.filter { $0["started_on"] != .null }.count
-        let completed = all.filter { $0["completed_on"] != .null }.count
-        let budget = all.reduce(Int64(0)) { $0 + ($1["budget_fen"]?.intValue ?? 0) }
-        let weighted = Percent.weighted(
-            all.map {
-                ($0["budget_fen"]?.intValue ?? 0, Percent.parseTenths($0["percent_complete"]?.cellText ?? "") ?? 0)
-            })
+    static func percentBar(_ value: PercentTenths) -> String {
+        let width = min(100, max(0, value.tenths / 10))
+        return
+            "<span class=\"bar-pc\" aria-hidden=\"true\"><i style=\"width:\(width)%\"></i></span>\(esc(value.numberText))%"
+    }
+
+    static func overview(_ all: [ProjectSummary], stage: ProjectStage?, year: Int, f: PageFrame) -> String {
+        let count = { (s: ProjectStage) in all.filter { $0.stage == s }.count }
+        let started = all.filter { $0.startedOn != nil }.count
+        let completed = all.filter { $0.completedOn != nil }.count
+        let budget = all.reduce(Int64(0)) { $0 + $1.budgetFen }
+        let weighted = Percent.weighted(all.map { ($0.budgetFen, $0.percentComplete.tenths) })
         var s = "<div class=\"cards\">"
         for (n, key) in [
             (String(all.count), "programme.projects"), (String(started), "programme.started"),
@@ -209,15 +211,15 @@ enum ProgrammePages {
         }
         s +=
             "</ul><h2>\(esc(f.t("programme.scurve")))</h2><img class=\"chart\" src=\"/api/v1/programme/s-curve.svg?batch_year=\(year)&amp;lang=\(f.lang.rawValue)\" alt=\"\(esc(f.t("programme.scurve")))\" width=\"900\" height=\"420\">"
-        let shown = stage.map { st in all.filter { $0["stage"]?.stringValue == st.rawValue } } ?? all
+        let shown = stage.map { st in all.filter { $0.stage == st } } ?? all
         let rows = shown.map { p -> [String] in
             [
-                "<a href=\"/projects/\(p["id"]?.intValue ?? 0)\">\(esc(p["compound_name"]?.cellText ?? ""))</a>\(p["is_model"] == .bool(true) ? " ★" : "")",
-                esc(p["community_name"]?.cellText ?? ""), esc(p["households"]?.cellText ?? ""),
-                esc(f.t("stage." + (p["stage"]?.stringValue ?? ""))),
-                percentBar(p["percent_complete"]), esc(p["started_on"]?.cellText ?? "—"),
-                esc(p["deadline"]?.cellText ?? ""),
-                esc(p["contractor_name"]?.cellText ?? ""),
+                "<a href=\"/projects/\(p.id)\">\(esc(p.compoundName))</a>\(p.isModel ? " ★" : "")",
+                esc(p.communityName), esc(String(p.households)),
+                esc(f.t("stage." + p.stage.rawValue)),
+                percentBar(p.percentComplete), esc(p.startedOn?.description ?? ""),
+                esc(p.deadline.description),
+                esc(p.contractorName ?? ""),
             ]
         }
         s += "<h2>\(esc(f.t("programme.projects")))</h2>"
@@ -239,14 +241,15 @@ enum ProgrammePages {
         status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         let actor = try context.require(.readProjects)
-        let p = try await ProjectRepository(database: services.database).get(id: id, actor: actor)
+        let detail = try await ProjectRepository(database: services.database).detail(id: id, actor: actor)
+        let p = detail.summary
         let cal = try await CalendarRepository(database: services.database).calendar()
         let ledger = LedgerRepository(database: services.database, calendar: cal)
         let logs = try await ledger.siteLogs(projectId: id, actor: actor, limit: 20)
         let checks = try await ledger.checks(projectId: id, actor: actor)
         let schedule = ScheduleRepository(database: services.database, calendar: cal)
         let plan = try await schedule.plan(projectId: id, mode: .backward, start: nil, actor: actor)
-        let stage = ProjectStage(rawValue: p["stage"]?.stringValue ?? "") ?? .consultation
+        let stage = p.stage
         var s = message.map { "<p class=\"note \($0.0)\" role=\"alert\">\(esc($0.1))</p>" } ?? ""
         s += "<ul class=\"stages\" aria-label=\"\(esc(f.t("project.stage")))\">"
         for st in ProjectStage.allCases {
@@ -255,33 +258,33 @@ enum ProgrammePages {
         }
         s += "</ul><div class=\"cards\">"
         for (value, key) in [
-            (p["percent_complete"]?.cellText ?? "0.0", "project.progress"),
-            (p["deadline"]?.cellText ?? "", "project.deadline"),
-            (p["started_on"]?.cellText ?? "—", "project.startedOn"),
-            (p["completed_on"]?.cellText ?? "—", "project.completedOn"),
-            (p["households"]?.cellText ?? "", "dash.households"),
+            (p.percentComplete.numberText, "project.progress"),
+            (p.deadline.description, "project.deadline"),
+            (p.startedOn?.description ?? "", "project.startedOn"),
+            (p.completedOn?.description ?? "", "project.completedOn"),
+            (String(p.households), "dash.households"),
         ] {
             s +=
                 "<div class=\"card\"><b>\(esc(value.isEmpty ? "—" : value))\(key == "project.progress" ? "%" : "")</b><span>\(esc(f.t(key)))</span></div>"
         }
-        let communityId = p["community_id"]?.intValue ?? 0
-        let compoundId = p["compound_id"]?.intValue ?? 0
+        let communityId = p.communityId
+        let compoundId = p.compoundId
         let openCommunity = await Pages.openable(.communities, [communityId], actor: actor, services: services)
         let openCompound = await Pages.openable(.compounds, [compoundId], actor: actor, services: services)
-        s += "</div><p>\(esc(f.t("project.contractor"))): \(esc(p["contractor_name"]?.cellText ?? "—")) · "
+        s += "</div><p>\(esc(f.t("project.contractor"))): \(esc(p.contractorName ?? "")) · "
         s += Pages.link(
-            "/compounds/\(compoundId)", p["compound_name"]?.cellText ?? "",
+            "/compounds/\(compoundId)", p.compoundName,
             if: openCompound.contains(compoundId))
         s +=
             " · "
             + Pages.link(
-                "/communities/\(communityId)", p["community_name"]?.cellText ?? "",
+                "/communities/\(communityId)", p.communityName,
                 if: openCommunity.contains(communityId)) + "</p>"
-        if p["is_model"] == .bool(true) {
-            s += "<h2>★ \(esc(f.t("project.model")))</h2><p>\(esc(p["model_writeup"]?.cellText ?? ""))</p>"
+        if p.isModel {
+            s += "<h2>★ \(esc(f.t("project.model")))</h2><p>\(esc(p.modelWriteup))</p>"
         }
-        s += planSection(p, f: f)
-        s += gatesSection(p, stage: stage, actor: actor, f: f)
+        s += planSection(detail, f: f)
+        s += gatesSection(detail, stage: stage, actor: actor, f: f)
         s += "<h2 id=\"schedule\">\(esc(f.t("project.schedule")))</h2>"
         let guessed = plan.calendarYears(cal).filter { $0.source == .weekdays }.map { String($0.year) }
         if !plan.tasks.isEmpty && !guessed.isEmpty {
@@ -312,21 +315,21 @@ enum ProgrammePages {
                     (f.t("task.float"), true), (f.t("task.actualStart"), false), (f.t("task.actualFinish"), false),
                 ], rows)
         }
-        s += ledgerSection(p, logs: logs, stage: stage, actor: actor, f: f)
+        s += ledgerSection(detail, logs: logs, stage: stage, actor: actor, f: f)
         s += checksSection(checks, projectId: id, stage: stage, actor: actor, f: f)
         return f.render(
-            title: (p["compound_name"]?.cellText ?? "") + " · " + f.t("project.title"), body: s, status: status)
+            title: p.compoundName + " · " + f.t("project.title"), body: s, status: status)
     }
 
-    static func planSection(_ p: JSONValue, f: PageFrame) -> String {
+    static func planSection(_ p: ProjectDetail, f: PageFrame) -> String {
         var s = "<h2>\(esc(f.t("project.plan")))</h2>"
-        let items = p["work_items"].arrayItems
+        let items = p.workItems
         guard !items.isEmpty else { return s + "<p class=\"muted\">\(esc(f.t("common.none")))</p>" }
         let rows = items.map { w -> [String] in
             [
-                esc(f.t("category." + (w["category"]?.stringValue ?? ""))), esc(w["name"]?.cellText ?? ""),
-                esc(w["quantity"]?.cellText ?? "") + " " + esc(w["unit"]?.cellText ?? ""),
-                Money.yuan(w["budget_fen"]?.intValue ?? 0), percentBar(.string((w["percent"]?.cellText ?? "0") + ".0")),
+                esc(f.t("category." + w.category.rawValue)), esc(w.name),
+                esc(w.quantity) + " " + esc(w.unit),
+                Money.yuan(w.budgetFen), percentBar(PercentTenths(tenths: w.percent * 10)),
             ]
         }
         s += Pages.table(
@@ -335,13 +338,13 @@ enum ProgrammePages {
                 (f.t("project.budget"), true),
                 (f.t("project.progress"), false),
             ], rows)
-        let totals = p["totals_by_category"]
+        let totals = p.totalsByCategory
         s +=
             "<p>"
             + WorkCategory.allCases.map { c in
-                "\(esc(f.t("category." + c.rawValue))) ¥\(Money.yuan(totals?[c.rawValue]?["budget_fen"]?.intValue ?? 0))"
+                "\(esc(f.t("category." + c.rawValue))) ¥\(Money.yuan(totals[c].budgetFen))"
             }.joined(separator: " · ")
-            + " · <strong>\(esc(f.t("project.total"))) ¥\(Money.yuan(totals?["all"]?["budget_fen"]?.intValue ?? 0))</strong></p>"
+            + " · <strong>\(esc(f.t("project.total"))) ¥\(Money.yuan(totals.all.budgetFen))</strong></p>"
         return s
     }
 
@@ -351,14 +354,14 @@ enum ProgrammePages {
             .joined()
     }
 
-    static func gatesSection(_ p: JSONValue, stage: ProjectStage, actor: Actor, f: PageFrame) -> String {
+    static func gatesSection(_ p: ProjectDetail, stage: ProjectStage, actor: Actor, f: PageFrame) -> String {
         var s = "<h2>\(esc(f.t("project.gates")))</h2>"
-        let gates = p["gates"].arrayItems
+        let gates = p.gates
         if gates.isEmpty {
             s += "<p class=\"muted\">\(esc(f.t("common.none")))</p>"
         } else {
             let rows = gates.map { g -> [String] in
-                var evidence = g["evidence"].arrayItems.map { e -> String in
+                var evidence = g.evidence.value.arrayItems.map { e -> String in
                     let kind = e["kind"]?.stringValue ?? ""
                     if kind == "document" || kind == "attachment" {
                         let id = e["attachment_id"]?.intValue ?? e["id"]?.intValue ?? 0
@@ -368,14 +371,14 @@ enum ProgrammePages {
                     }
                     return esc(f.t("evidence." + kind))
                 }.joined(separator: "、")
-                if g["on_paper"] == .bool(true) {
+                if g.onPaper {
                     evidence += " <em class=\"muted\">（\(esc(f.t("project.onPaper")))）</em>"
                 }
                 return [
-                    esc(f.t("stage." + (g["to"]?.stringValue ?? ""))),
-                    esc(beijingTime(g["passed_at"]?.cellText ?? "", dateOnly: true)),
-                    esc(g["passed_by"]?.cellText ?? ""),
-                    evidence, esc(g["note"]?.cellText ?? ""),
+                    esc(f.t("stage." + g.to.rawValue)),
+                    esc(beijingTime(g.passedAt, dateOnly: true)),
+                    esc(g.passedBy),
+                    evidence, esc(g.note),
                 ]
             }
             s += Pages.table(
@@ -384,13 +387,13 @@ enum ProgrammePages {
                     (f.t("project.evidence"), false), (f.t("project.note"), false),
                 ], rows)
         }
-        for a in p["acceptances"].arrayItems {
+        for a in p.acceptances {
             s +=
-                "<p>\(esc(f.t("acceptance." + (a["kind"]?.stringValue ?? "")))) \(esc(a["date"]?.cellText ?? "")): \(esc(f.t("acceptance." + (a["result"]?.stringValue ?? ""))))</p>"
+                "<p>\(esc(f.t("acceptance." + a.kind.rawValue))) \(esc(a.date.description)): \(esc(f.t("acceptance." + a.result.rawValue)))</p>"
         }
         if let next = stage.next, next != .accepted, Permissions.allows(actor.role, .manageProjects) {
             s += """
-                <form class="stack" method="post" action="/projects/\(p["id"]?.intValue ?? 0)/advance" enctype="multipart/form-data">\(f.csrfField())
+                <form class="stack" method="post" action="/projects/\(p.summary.id)/advance" enctype="multipart/form-data">\(f.csrfField())
                 <label>\(esc(f.t("project.documentType")))<select name="document_type" required>\(documentOptions(next, f: f))</select></label>
                 <label>\(esc(f.t("project.evidenceFile")))<input type="file" name="file" accept="application/pdf,image/jpeg,image/png,image/webp" required></label>
                 <label>\(esc(f.t("project.note")))<input name="note"></label>
@@ -400,21 +403,21 @@ enum ProgrammePages {
         return s
     }
 
-    static func ledgerSection(_ p: JSONValue, logs: [JSONValue], stage: ProjectStage, actor: Actor, f: PageFrame)
+    static func ledgerSection(_ p: ProjectDetail, logs: [SiteLog], stage: ProjectStage, actor: Actor, f: PageFrame)
         -> String
     {
         var s = "<h2 id=\"ledger\">\(esc(f.t("project.ledger")))</h2>"
         if stage == .construction && Permissions.allows(actor.role, .writeSiteLogs) {
             let today = Clock.today
             var progress = ""
-            for w in p["work_items"].arrayItems {
-                let id = w["id"]?.intValue ?? 0
-                let current = Int(w["percent"]?.intValue ?? 0)
+            for w in p.workItems {
+                let id = w.id
+                let current = w.percent
                 progress +=
-                    "<label>\(esc(w["name"]?.cellText ?? "")) %<input name=\"progress_\(id)\" type=\"number\" min=\"0\" max=\"100\" inputmode=\"numeric\" value=\"\(current)\"></label>"
+                    "<label>\(esc(w.name)) %<input name=\"progress_\(id)\" type=\"number\" min=\"0\" max=\"100\" inputmode=\"numeric\" value=\"\(current)\"></label>"
             }
             s += """
-                <form class="stack" method="post" action="/projects/\(p["id"]?.intValue ?? 0)/site_logs">\(f.csrfField())
+                <form class="stack" method="post" action="/projects/\(p.summary.id)/site_logs">\(f.csrfField())
                 <label>\(esc(f.t("log.date")))<input name="date" type="date" value="\(today)" max="\(today)" required></label>
                 <label>\(esc(f.t("log.weather")))<input name="weather" value="晴"></label>
                 <label>\(esc(f.t("log.workers")))<input name="workers" type="number" min="0" inputmode="numeric" value="0"></label>
@@ -427,9 +430,9 @@ enum ProgrammePages {
         if logs.isEmpty { return s + "<p class=\"muted\">\(esc(f.t("common.none")))</p>" }
         let rows = logs.map { l in
             [
-                esc(l["date"]?.cellText ?? ""), esc(l["weather"]?.cellText ?? ""), esc(l["workers"]?.cellText ?? ""),
-                esc(l["work_done"]?.cellText ?? ""),
-                esc(l["issues"]?.cellText ?? ""),
+                esc(l.date.description), esc(l.weather), esc(String(l.workers)),
+                esc(l.workDone),
+                esc(l.issues),
             ]
         }
         return s
@@ -444,7 +447,7 @@ enum ProgrammePages {
     /// The daily site check's standard items (巡查), recorded in Chinese as the official record.
     static let checklist = ["excavation", "height", "signs", "hoarding", "power", "fire_lane"]
 
-    static func checksSection(_ checks: [JSONValue], projectId: Int64, stage: ProjectStage, actor: Actor, f: PageFrame)
+    static func checksSection(_ checks: [SiteCheck], projectId: Int64, stage: ProjectStage, actor: Actor, f: PageFrame)
         -> String
     {
         var s = "<h2 id=\"checks\">\(esc(f.t("project.checks")))</h2>"
@@ -469,13 +472,13 @@ enum ProgrammePages {
         if checks.isEmpty { return s + "<p class=\"muted\">\(esc(f.t("common.none")))</p>" }
         var rows: [[String]] = []
         for c in checks {
-            let findings = c["findings"].arrayItems.map { x in
-                let state = x["state"]?.stringValue ?? "open"
-                let id = x["id"]?.cellText ?? ""
+            let findings = c.findings.map { x in
+                let state = x.state.rawValue
+                let id = String(x.id)
                 var cell =
-                    esc(x["description"]?.cellText ?? "") + " · " + esc(f.t("finding." + state))
-                    + (x["overdue"] == .bool(true) ? " <strong>\(esc(f.t("finding.overdue")))</strong>" : "") + " · "
-                    + esc(x["due_on"]?.cellText ?? "")
+                    esc(x.description) + " · " + esc(f.t("finding." + state))
+                    + (x.overdue ? " <strong>\(esc(f.t("finding.overdue")))</strong>" : "") + " · "
+                    + esc(x.dueOn.description)
                 func button(_ step: String, _ label: String) -> String {
                     "<form class=\"inline\" method=\"post\" action=\"/findings/\(id)/\(step)\">\(f.csrfField())<input name=\"note\" placeholder=\"\(esc(f.t("project.note")))\"><button type=\"submit\">\(esc(f.t(label)))</button></form>"
                 }
@@ -488,8 +491,8 @@ enum ProgrammePages {
                 return cell
             }.joined(separator: "<br>")
             rows.append([
-                esc(c["date"]?.cellText ?? ""), esc(f.t("role." + (c["checker_role"]?.stringValue ?? ""))),
-                "\(c["passed_items"]?.intValue ?? 0)/\(c["total_items"]?.intValue ?? 0)", findings,
+                esc(c.date.description), esc(f.t("role." + c.checkerRole)),
+                "\(c.passedItems)/\(c.totalItems)", findings,
             ])
         }
         return s

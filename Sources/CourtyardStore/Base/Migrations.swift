@@ -44,7 +44,8 @@ public enum Migrations {
                 "CREATE INDEX entrances_compound ON entrances (compound_id)",
                 """
                 CREATE TABLE households (id {ID}, entrance_id {BIG} NOT NULL REFERENCES entrances(id),
-                  building_id {BIG} NOT NULL REFERENCES buildings(id), compound_id {BIG} NOT NULL REFERENCES compounds(id),
+                  building_id {BIG} NOT NULL REFERENCES buildings(id),
+                    compound_id {BIG} NOT NULL REFERENCES compounds(id),
                   room TEXT NOT NULL, floor INTEGER, area_centi {BIG} NOT NULL DEFAULT 0,
                   version INTEGER NOT NULL DEFAULT 1, UNIQUE (entrance_id, room))
                 """,
@@ -77,7 +78,8 @@ public enum Migrations {
                   created_at TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1)
                 """,
                 """
-                CREATE TABLE api_tokens (id {ID}, user_id {BIG} NOT NULL REFERENCES users(id), token_hash TEXT NOT NULL UNIQUE,
+                CREATE TABLE api_tokens (id {ID}, user_id {BIG} NOT NULL REFERENCES users(id),
+                  token_hash TEXT NOT NULL UNIQUE,
                   kind TEXT NOT NULL, csrf TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL, expires_at TEXT NOT NULL,
                   revoked_at TEXT)
                 """,
@@ -100,16 +102,20 @@ public enum Migrations {
                 CREATE TABLE votes (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id),
                   compound_id {BIG} NOT NULL REFERENCES compounds(id), title TEXT NOT NULL, matter INTEGER NOT NULL,
                   electorate_json TEXT NOT NULL, thresholds_json TEXT NOT NULL, status TEXT NOT NULL,
-                  created_at TEXT NOT NULL, opened_at TEXT, closed_at TEXT, result_json TEXT, version INTEGER NOT NULL DEFAULT 1)
+                  created_at TEXT NOT NULL, opened_at TEXT, closed_at TEXT, result_json TEXT,
+                    version INTEGER NOT NULL DEFAULT 1)
                 """,
                 "CREATE INDEX votes_compound ON votes (compound_id)",
                 """
-                CREATE TABLE vote_electorate (vote_id {BIG} NOT NULL REFERENCES votes(id), household_id {BIG} NOT NULL REFERENCES households(id),
+                CREATE TABLE vote_electorate (vote_id {BIG} NOT NULL REFERENCES votes(id),
+                  household_id {BIG} NOT NULL REFERENCES households(id),
                   area_centi {BIG} NOT NULL, owner_key TEXT NOT NULL, PRIMARY KEY (vote_id, household_id))
                 """,
                 """
-                CREATE TABLE ballots (id {ID}, vote_id {BIG} NOT NULL REFERENCES votes(id), household_id {BIG} NOT NULL REFERENCES households(id),
-                  choice TEXT NOT NULL, channel TEXT NOT NULL, paper_number TEXT, entered_by TEXT NOT NULL, at TEXT NOT NULL,
+                CREATE TABLE ballots (id {ID}, vote_id {BIG} NOT NULL REFERENCES votes(id),
+                  household_id {BIG} NOT NULL REFERENCES households(id),
+                  choice TEXT NOT NULL, channel TEXT NOT NULL, paper_number TEXT, entered_by TEXT NOT NULL,
+                    at TEXT NOT NULL,
                   voided_at TEXT, void_reason TEXT)
                 """,
                 // One live ballot per household and one use of a paper number, enforced by the database so two stewards entering at once cannot both succeed.
@@ -140,7 +146,8 @@ public enum Migrations {
             version: 5, name: "work_calendars",
             statements: [
                 """
-                CREATE TABLE work_calendars (year INTEGER PRIMARY KEY, holidays_json TEXT NOT NULL, workdays_json TEXT NOT NULL,
+                CREATE TABLE work_calendars (year INTEGER PRIMARY KEY, holidays_json TEXT NOT NULL,
+                  workdays_json TEXT NOT NULL,
                   updated_at TEXT NOT NULL, updated_by TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1)
                 """
             ]),
@@ -149,17 +156,22 @@ public enum Migrations {
             statements: [
                 // Files live in the database so every app server reads the same bytes without a shared disk.
                 """
-                CREATE TABLE attachments (id {ID}, filename TEXT NOT NULL, content_type TEXT NOT NULL, size_bytes {BIG} NOT NULL,
+                CREATE TABLE attachments (id {ID}, filename TEXT NOT NULL, content_type TEXT NOT NULL,
+                  size_bytes {BIG} NOT NULL,
                   sha256 TEXT NOT NULL, data {BLOB} NOT NULL, created_at TEXT NOT NULL, created_by TEXT NOT NULL)
                 """,
                 """
                 CREATE TABLE projects (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id),
-                  community_id {BIG} NOT NULL REFERENCES communities(id), compound_id {BIG} NOT NULL REFERENCES compounds(id),
-                  batch_year INTEGER NOT NULL, deadline TEXT NOT NULL, planned_start TEXT, stage TEXT NOT NULL DEFAULT 'consultation',
-                  started_on TEXT, completed_on TEXT, is_model INTEGER NOT NULL DEFAULT 0, model_writeup TEXT NOT NULL DEFAULT '',
+                  community_id {BIG} NOT NULL REFERENCES communities(id),
+                    compound_id {BIG} NOT NULL REFERENCES compounds(id),
+                  batch_year INTEGER NOT NULL, deadline TEXT NOT NULL, planned_start TEXT,
+                    stage TEXT NOT NULL DEFAULT 'consultation',
+                  started_on TEXT, completed_on TEXT, is_model INTEGER NOT NULL DEFAULT 0,
+                    model_writeup TEXT NOT NULL DEFAULT '',
                   contractor_id {BIG} REFERENCES organisations(id), supervisor_id {BIG} REFERENCES organisations(id),
                   designer_id {BIG} REFERENCES organisations(id), pm_company_id {BIG} REFERENCES organisations(id),
-                  baseline_at TEXT, created_at TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1, UNIQUE (compound_id, batch_year))
+                  baseline_at TEXT, created_at TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1, UNIQUE (compound_id,
+                    batch_year))
                 """,
                 "CREATE INDEX projects_batch ON projects (batch_year, subdistrict_id)",
                 """
@@ -169,13 +181,17 @@ public enum Migrations {
                 """,
                 "CREATE INDEX work_items_project ON work_items (project_id)",
                 """
-                CREATE TABLE gate_passes (id {ID}, project_id {BIG} NOT NULL REFERENCES projects(id), from_stage TEXT NOT NULL,
-                  to_stage TEXT NOT NULL, evidence_json TEXT NOT NULL, note TEXT NOT NULL DEFAULT '', passed_at TEXT NOT NULL, passed_by TEXT NOT NULL)
+                CREATE TABLE gate_passes (id {ID}, project_id {BIG} NOT NULL REFERENCES projects(id),
+                  from_stage TEXT NOT NULL,
+                  to_stage TEXT NOT NULL, evidence_json TEXT NOT NULL, note TEXT NOT NULL DEFAULT '',
+                    passed_at TEXT NOT NULL, passed_by TEXT NOT NULL)
                 """,
                 "CREATE INDEX gate_passes_project ON gate_passes (project_id)",
                 """
-                CREATE TABLE acceptances (id {ID}, project_id {BIG} NOT NULL REFERENCES projects(id), kind TEXT NOT NULL,
-                  date TEXT NOT NULL, result TEXT NOT NULL, participants_json TEXT NOT NULL, note TEXT NOT NULL DEFAULT '',
+                CREATE TABLE acceptances (id {ID}, project_id {BIG} NOT NULL REFERENCES projects(id),
+                  kind TEXT NOT NULL,
+                  date TEXT NOT NULL, result TEXT NOT NULL, participants_json TEXT NOT NULL,
+                    note TEXT NOT NULL DEFAULT '',
                   created_at TEXT NOT NULL, created_by TEXT NOT NULL)
                 """,
                 """
@@ -186,83 +202,112 @@ public enum Migrations {
                 """,
                 "CREATE INDEX tasks_project ON tasks (project_id)",
                 """
-                CREATE TABLE task_dependencies (task_id {BIG} NOT NULL REFERENCES tasks(id), depends_on {BIG} NOT NULL REFERENCES tasks(id),
+                CREATE TABLE task_dependencies (task_id {BIG} NOT NULL REFERENCES tasks(id),
+                  depends_on {BIG} NOT NULL REFERENCES tasks(id),
                   lag_days INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (task_id, depends_on))
                 """,
                 """
                 CREATE TABLE site_logs (id {ID}, project_id {BIG} NOT NULL REFERENCES projects(id), date TEXT NOT NULL,
-                  weather TEXT NOT NULL DEFAULT '', workers INTEGER NOT NULL DEFAULT 0, work_done TEXT NOT NULL DEFAULT '',
-                  issues TEXT NOT NULL DEFAULT '', progress_json TEXT NOT NULL DEFAULT '[]', photos_json TEXT NOT NULL DEFAULT '[]',
+                  weather TEXT NOT NULL DEFAULT '', workers INTEGER NOT NULL DEFAULT 0,
+                    work_done TEXT NOT NULL DEFAULT '',
+                  issues TEXT NOT NULL DEFAULT '', progress_json TEXT NOT NULL DEFAULT '[]',
+                    photos_json TEXT NOT NULL DEFAULT '[]',
                   created_at TEXT NOT NULL, created_by TEXT NOT NULL, UNIQUE (project_id, date))
                 """,
                 """
-                CREATE TABLE site_checks (id {ID}, project_id {BIG} NOT NULL REFERENCES projects(id), date TEXT NOT NULL,
-                  checker_role TEXT NOT NULL, checklist_json TEXT NOT NULL, passed_items INTEGER NOT NULL, total_items INTEGER NOT NULL,
+                CREATE TABLE site_checks (id {ID}, project_id {BIG} NOT NULL REFERENCES projects(id),
+                  date TEXT NOT NULL,
+                  checker_role TEXT NOT NULL, checklist_json TEXT NOT NULL, passed_items INTEGER NOT NULL,
+                    total_items INTEGER NOT NULL,
                   created_at TEXT NOT NULL, created_by TEXT NOT NULL)
                 """,
                 "CREATE INDEX site_checks_project ON site_checks (project_id)",
                 """
-                CREATE TABLE findings (id {ID}, project_id {BIG} NOT NULL REFERENCES projects(id), check_id {BIG} NOT NULL REFERENCES site_checks(id),
-                  description TEXT NOT NULL, photos_json TEXT NOT NULL DEFAULT '[]', due_on TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'open',
-                  rectified_on TEXT, rectification_note TEXT NOT NULL DEFAULT '', verified_by TEXT, version INTEGER NOT NULL DEFAULT 1)
+                CREATE TABLE findings (id {ID}, project_id {BIG} NOT NULL REFERENCES projects(id),
+                  check_id {BIG} NOT NULL REFERENCES site_checks(id),
+                  description TEXT NOT NULL, photos_json TEXT NOT NULL DEFAULT '[]', due_on TEXT NOT NULL,
+                    state TEXT NOT NULL DEFAULT 'open',
+                  rectified_on TEXT, rectification_note TEXT NOT NULL DEFAULT '', verified_by TEXT,
+                    version INTEGER NOT NULL DEFAULT 1)
                 """,
                 "CREATE INDEX findings_project ON findings (project_id, state)",
                 """
-                CREATE TABLE bulletins (id {ID}, subdistrict_id {BIG} REFERENCES subdistricts(id), batch_year INTEGER NOT NULL,
-                  as_of TEXT NOT NULL, issue_no INTEGER, state TEXT NOT NULL DEFAULT 'draft', next_steps TEXT NOT NULL DEFAULT '',
-                  content_json TEXT, created_at TEXT NOT NULL, created_by TEXT NOT NULL, published_at TEXT, version INTEGER NOT NULL DEFAULT 1)
+                CREATE TABLE bulletins (id {ID}, subdistrict_id {BIG} REFERENCES subdistricts(id),
+                  batch_year INTEGER NOT NULL,
+                  as_of TEXT NOT NULL, issue_no INTEGER, state TEXT NOT NULL DEFAULT 'draft',
+                    next_steps TEXT NOT NULL DEFAULT '',
+                  content_json TEXT, created_at TEXT NOT NULL, created_by TEXT NOT NULL, published_at TEXT,
+                    version INTEGER NOT NULL DEFAULT 1)
                 """,
             ]),
         Step(
             version: 7, name: "participation",
             statements: [
                 """
-                CREATE TABLE notices (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id), compound_id {BIG} NOT NULL REFERENCES compounds(id),
+                CREATE TABLE notices (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id),
+                  compound_id {BIG} NOT NULL REFERENCES compounds(id),
                   project_id {BIG} REFERENCES projects(id), kind TEXT NOT NULL, title TEXT NOT NULL, body TEXT NOT NULL,
-                  attachments_json TEXT NOT NULL DEFAULT '[]', starts_on TEXT NOT NULL, ends_on TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'draft',
-                  published_at TEXT, created_at TEXT NOT NULL, created_by TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1)
+                  attachments_json TEXT NOT NULL DEFAULT '[]', starts_on TEXT NOT NULL, ends_on TEXT NOT NULL,
+                    state TEXT NOT NULL DEFAULT 'draft',
+                  published_at TEXT, created_at TEXT NOT NULL, created_by TEXT NOT NULL,
+                    version INTEGER NOT NULL DEFAULT 1)
                 """,
                 "CREATE INDEX notices_compound ON notices (compound_id, state)",
                 """
-                CREATE TABLE notice_objections (id {ID}, notice_id {BIG} NOT NULL REFERENCES notices(id), text TEXT NOT NULL,
-                  name TEXT NOT NULL DEFAULT '', phone TEXT NOT NULL DEFAULT '', at TEXT NOT NULL, reply TEXT NOT NULL DEFAULT '', replied_by TEXT)
+                CREATE TABLE notice_objections (id {ID}, notice_id {BIG} NOT NULL REFERENCES notices(id),
+                  text TEXT NOT NULL,
+                  name TEXT NOT NULL DEFAULT '', phone TEXT NOT NULL DEFAULT '', at TEXT NOT NULL,
+                    reply TEXT NOT NULL DEFAULT '', replied_by TEXT)
                 """,
                 "CREATE INDEX notice_objections_notice ON notice_objections (notice_id)",
                 """
-                CREATE TABLE expert_reviews (id {ID}, project_id {BIG} NOT NULL REFERENCES projects(id), date TEXT NOT NULL,
-                  experts_json TEXT NOT NULL, conclusion TEXT NOT NULL, summary TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL, created_by TEXT NOT NULL)
+                CREATE TABLE expert_reviews (id {ID}, project_id {BIG} NOT NULL REFERENCES projects(id),
+                  date TEXT NOT NULL,
+                  experts_json TEXT NOT NULL, conclusion TEXT NOT NULL, summary TEXT NOT NULL DEFAULT '',
+                    created_at TEXT NOT NULL, created_by TEXT NOT NULL)
                 """,
                 """
-                CREATE TABLE questionnaires (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id), compound_id {BIG} NOT NULL REFERENCES compounds(id),
-                  project_id {BIG} REFERENCES projects(id), kind TEXT NOT NULL, title TEXT NOT NULL, questions_json TEXT NOT NULL,
-                  opens_on TEXT NOT NULL, closes_on TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'draft', created_at TEXT NOT NULL,
+                CREATE TABLE questionnaires (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id),
+                  compound_id {BIG} NOT NULL REFERENCES compounds(id),
+                  project_id {BIG} REFERENCES projects(id), kind TEXT NOT NULL, title TEXT NOT NULL,
+                    questions_json TEXT NOT NULL,
+                  opens_on TEXT NOT NULL, closes_on TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'draft',
+                    created_at TEXT NOT NULL,
                   created_by TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1)
                 """,
                 """
-                CREATE TABLE questionnaire_responses (id {ID}, questionnaire_id {BIG} NOT NULL REFERENCES questionnaires(id),
-                  household_id {BIG} NOT NULL REFERENCES households(id), channel TEXT NOT NULL, paper_number TEXT, answers_json TEXT NOT NULL,
+                CREATE TABLE questionnaire_responses (id {ID},
+                  questionnaire_id {BIG} NOT NULL REFERENCES questionnaires(id),
+                  household_id {BIG} NOT NULL REFERENCES households(id), channel TEXT NOT NULL, paper_number TEXT,
+                    answers_json TEXT NOT NULL,
                   at TEXT NOT NULL, entered_by TEXT NOT NULL)
                 """,
                 // One response per household and one use of a paper number, enforced by the database.
                 "CREATE UNIQUE INDEX questionnaire_one_per_household ON questionnaire_responses (questionnaire_id, household_id)",
                 "CREATE UNIQUE INDEX questionnaire_paper_once ON questionnaire_responses (questionnaire_id, paper_number) WHERE paper_number IS NOT NULL",
                 """
-                CREATE TABLE open311_keys (id {ID}, name TEXT NOT NULL, key_hash TEXT NOT NULL UNIQUE, subdistrict_id {BIG} REFERENCES subdistricts(id),
+                CREATE TABLE open311_keys (id {ID}, name TEXT NOT NULL, key_hash TEXT NOT NULL UNIQUE,
+                  subdistrict_id {BIG} REFERENCES subdistricts(id),
                   created_at TEXT NOT NULL, created_by TEXT NOT NULL, revoked_at TEXT)
                 """,
                 """
-                CREATE TABLE webhooks (id {ID}, subdistrict_id {BIG} REFERENCES subdistricts(id), url TEXT NOT NULL, events_json TEXT NOT NULL,
-                  secret TEXT NOT NULL, active INTEGER NOT NULL DEFAULT 1, created_at TEXT NOT NULL, created_by TEXT NOT NULL)
+                CREATE TABLE webhooks (id {ID}, subdistrict_id {BIG} REFERENCES subdistricts(id), url TEXT NOT NULL,
+                  events_json TEXT NOT NULL,
+                  secret TEXT NOT NULL, active INTEGER NOT NULL DEFAULT 1, created_at TEXT NOT NULL,
+                    created_by TEXT NOT NULL)
                 """,
                 // The outbox: written in the same transaction as the change it announces, delivered later by the worker.
                 """
-                CREATE TABLE outbox (id {ID}, event TEXT NOT NULL, payload_json TEXT NOT NULL, target_kind TEXT NOT NULL, target TEXT NOT NULL,
-                  webhook_id {BIG} REFERENCES webhooks(id), attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at TEXT NOT NULL,
+                CREATE TABLE outbox (id {ID}, event TEXT NOT NULL, payload_json TEXT NOT NULL,
+                  target_kind TEXT NOT NULL, target TEXT NOT NULL,
+                  webhook_id {BIG} REFERENCES webhooks(id), attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at TEXT NOT NULL,
                   delivered_at TEXT, failed_at TEXT, last_error TEXT, created_at TEXT NOT NULL)
                 """,
                 "CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE delivered_at IS NULL AND failed_at IS NULL",
                 """
-                CREATE TABLE service_levels (subdistrict_id {BIG} PRIMARY KEY REFERENCES subdistricts(id), acknowledge_days INTEGER NOT NULL,
+                CREATE TABLE service_levels (subdistrict_id {BIG} PRIMARY KEY REFERENCES subdistricts(id),
+                  acknowledge_days INTEGER NOT NULL,
                   fix_days INTEGER NOT NULL, updated_at TEXT NOT NULL, updated_by TEXT NOT NULL)
                 """,
             ]),
@@ -300,7 +345,8 @@ public enum Migrations {
             statements: [
                 """
                 CREATE TABLE gate_documents (attachment_id {BIG} NOT NULL UNIQUE REFERENCES attachments(id),
-                  project_id {BIG} NOT NULL REFERENCES projects(id), to_stage TEXT NOT NULL, document_type TEXT NOT NULL)
+                  project_id {BIG} NOT NULL REFERENCES projects(id), to_stage TEXT NOT NULL,
+                    document_type TEXT NOT NULL)
                 """,
                 "CREATE INDEX gate_documents_project ON gate_documents (project_id)",
             ]),
@@ -329,7 +375,8 @@ public enum Migrations {
             if kind == .sqlite { try await db.raw("PRAGMA journal_mode=WAL").run() }
             try await db.raw(
                 """
-                CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)
+                CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,
+                  applied_at TEXT NOT NULL)
                 """
             ).run()
         }
@@ -346,7 +393,8 @@ public enum Migrations {
                 for s in step.statements { try await db.raw(SQLQueryString(render(s, kind))).run() }
                 try await db.raw(
                     """
-                    INSERT INTO schema_migrations (version, name, applied_at) VALUES (\(bind: step.version), \(bind: step.name), \(bind: Clock.isoNow()))
+                    INSERT INTO schema_migrations (version, name, applied_at) VALUES (\(bind: step.version),
+                      \(bind: step.name), \(bind: Clock.isoNow()))
                     """
                 ).run()
                 return true

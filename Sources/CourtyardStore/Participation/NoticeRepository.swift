@@ -2,23 +2,103 @@ import CourtyardDomain
 import Foundation
 import SQLKit
 
+/// A public notice as the API shows it; `objection_list` only when one notice is read.
+public struct Notice: Codable, Sendable {
+    public var id: Int64
+    public var compoundId: Int64
+    public var projectId: Int64?
+    public var kind: NoticeRepository.Kind
+    public var title: String
+    public var body: String
+    public var attachments: [Int64]
+    public var startsOn: Day
+    public var endsOn: Day
+    /// "draft" or "published".
+    public var state: String
+    public var phase: NoticePhase
+    public var publishedAt: String?
+    public var objections: Int
+    public var version: Int
+    public var objectionList: [NoticeObjection]?
+
+    enum CodingKeys: String, CodingKey {
+        case id, compoundId = "compound_id", projectId = "project_id", kind, title, body, attachments
+        case startsOn = "starts_on", endsOn = "ends_on", state, phase, publishedAt = "published_at", objections
+        case version, objectionList = "objection_list"
+    }
+
+    /// Every field in the API's order, `nil` as null; the objections only when they were read.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(compoundId, forKey: .compoundId)
+        try c.encode(projectId, forKey: .projectId)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(title, forKey: .title)
+        try c.encode(body, forKey: .body)
+        try c.encode(attachments, forKey: .attachments)
+        try c.encode(startsOn, forKey: .startsOn)
+        try c.encode(endsOn, forKey: .endsOn)
+        try c.encode(state, forKey: .state)
+        try c.encode(phase, forKey: .phase)
+        try c.encode(publishedAt, forKey: .publishedAt)
+        try c.encode(objections, forKey: .objections)
+        try c.encode(version, forKey: .version)
+        if let objectionList { try c.encode(objectionList, forKey: .objectionList) }
+    }
+}
+
+/// A resident's objection to a notice, name and phone masked for accounts that do not see personal data.
+public struct NoticeObjection: Codable, Sendable {
+    public var id: Int64
+    public var text: String
+    public var name: String
+    public var phone: String
+    public var at: String
+    public var reply: String
+}
+
+/// What an objector is told: the objection's number and its notice's.
+public struct ObjectionReceipt: Codable, Sendable {
+    public var id: Int64
+    public var noticeId: Int64
+    enum CodingKeys: String, CodingKey { case id, noticeId = "notice_id" }
+}
+
+/// An expert review (专家评审) of a project.
+public struct ExpertReview: Codable, Sendable {
+    public struct Expert: Codable, Sendable {
+        public var name: String
+        public var affiliation: String
+        public var opinion: String
+    }
+    public var id: Int64
+    public var projectId: Int64
+    public var date: Day
+    public var experts: [Expert]
+    public var conclusion: NoticeRepository.Conclusion
+    public var summary: String
+    public var createdBy: String
+    enum CodingKeys: String, CodingKey {
+        case id, projectId = "project_id", date, experts, conclusion, summary, createdBy = "created_by"
+    }
+}
+
 /// Public notices (公示) with their display period and residents' objections, and expert reviews (专家评审).
 public struct NoticeRepository: Sendable {
     public let database: Database
     public init(database: Database) { self.database = database }
 
-    public enum Kind: String, CaseIterable, Sendable {
+    public enum Kind: String, CaseIterable, Codable, Sendable {
         case plan
         case voteResult = "vote_result"
         case propertySelection = "property_selection"
         case other
     }
 
-    /// A notice's place in time: not yet up, on display (objections accepted), or over.
-    public static func phase(state: String, startsOn: Day, endsOn: Day, today: Day) -> String {
-        guard state == "published" else { return "draft" }
-        if today < startsOn { return "scheduled" }
-        return today <= endsOn ? "on_display" : "ended"
+    /// A notice's place in time, as the domain decides it.
+    public static func phase(state: String, startsOn: Day, endsOn: Day, today: Day) -> NoticePhase {
+        NoticePhase.of(published: state == "published", startsOn: startsOn, endsOn: endsOn, today: today)
     }
 
     public struct NewNotice: Sendable {
@@ -39,7 +119,7 @@ public struct NoticeRepository: Sendable {
         }
     }
 
-    public func create(_ n: NewNotice, actor: Actor) async throws -> JSONValue {
+    public func create(_ n: NewNotice, actor: Actor) async throws -> Notice {
         guard Permissions.allows(actor.role, .manageParticipation) else { throw AccessError.forbidden }
         let title = TextNormalizer.prose(n.title)
         let body = TextNormalizer.prose(n.body)
@@ -92,27 +172,22 @@ public struct NoticeRepository: Sendable {
     static let columns =
         "n.id, n.subdistrict_id, n.compound_id, n.project_id, n.kind, n.title, n.body, n.attachments_json, n.starts_on, n.ends_on, n.state, n.published_at, n.version"
 
-    static func decode(_ r: any SQLRow, objections: Int, today: Day) throws -> JSONValue {
+    static func decode(_ r: any SQLRow, objections: Int, today: Day) throws -> Notice {
         let state = try r.text("state")
         let starts = Day(try r.text("starts_on"))!
         let ends = Day(try r.text("ends_on"))!
-        return .object([
-            ("id", .int(try r.int("id"))), ("compound_id", .int(try r.int("compound_id"))),
-            ("project_id", try r.jsonInt("project_id")),
-            ("kind", .string(try r.text("kind"))), ("title", .string(try r.text("title"))),
-            ("body", .string(try r.text("body"))),
-            ("attachments", try r.storedJSON("attachments_json")), ("starts_on", .string(starts.description)),
-            ("ends_on", .string(ends.description)),
-            ("state", .string(state)),
-            ("phase", .string(phase(state: state, startsOn: starts, endsOn: ends, today: today))),
-            ("published_at", try r.jsonText("published_at")), ("objections", .int(Int64(objections))),
-            ("version", .int(try r.int("version"))),
-        ])
+        return Notice(
+            id: try r.int("id"), compoundId: try r.int("compound_id"), projectId: try r.optionalInt("project_id"),
+            kind: Kind(rawValue: try r.text("kind")) ?? .other, title: try r.text("title"), body: try r.text("body"),
+            attachments: try r.storedJSON("attachments_json").idList ?? [], startsOn: starts, endsOn: ends,
+            state: state, phase: phase(state: state, startsOn: starts, endsOn: ends, today: today),
+            publishedAt: try r.optionalText("published_at"), objections: objections,
+            version: Int(try r.int("version")), objectionList: nil)
     }
 
     func scope(_ actor: Actor) -> SQLQueryString { ResourceSpec.compounds.scopeCondition(actor.scope) }
 
-    public func get(id: Int64, actor: Actor) async throws -> JSONValue {
+    public func get(id: Int64, actor: Actor) async throws -> Notice {
         guard Permissions.allows(actor.role, .readRegistry) else { throw AccessError.forbidden }
         let today = Clock.today
         return try await database.withConnection { db in
@@ -120,30 +195,27 @@ public struct NoticeRepository: Sendable {
                 "SELECT \(unsafeRaw: Self.columns) FROM notices n JOIN compounds t ON t.id = n.compound_id WHERE n.id = \(bind: id) AND "
                 + scope(actor)
             guard let r = try await db.raw(sql).first() else { throw StoreError.notFound }
+            let mask = !actor.seesPersonalData
             let objections = try await db.raw(
                 """
                 SELECT id, text, name, phone, at, reply FROM notice_objections WHERE notice_id = \(bind: id) ORDER BY id
                 """
-            ).all().map { o -> JSONValue in
+            ).all().map { o in
                 let name = try o.text("name")
                 let phone = try o.text("phone")
-                let mask = !actor.seesPersonalData
-                return .object([
-                    ("id", .int(try o.int("id"))), ("text", .string(try o.text("text"))),
-                    ("name", .string(mask && !name.isEmpty ? PersonalData.maskName(name) : name)),
-                    ("phone", .string(mask && !phone.isEmpty ? PersonalData.maskPhone(phone) : phone)),
-                    ("at", .string(try o.text("at"))), ("reply", .string(try o.text("reply"))),
-                ])
+                return NoticeObjection(
+                    id: try o.int("id"), text: try o.text("text"),
+                    name: mask && !name.isEmpty ? PersonalData.maskName(name) : name,
+                    phone: mask && !phone.isEmpty ? PersonalData.maskPhone(phone) : phone, at: try o.text("at"),
+                    reply: try o.text("reply"))
             }
-            guard case .object(var pairs) = try Self.decode(r, objections: objections.count, today: today) else {
-                throw StoreError.notFound
-            }
-            pairs.append(("objection_list", .array(objections)))
-            return .object(pairs)
+            var notice = try Self.decode(r, objections: objections.count, today: today)
+            notice.objectionList = objections
+            return notice
         }
     }
 
-    public func list(actor: Actor, compoundId: Int64?, paging: Paging = .export) async throws -> [JSONValue] {
+    public func list(actor: Actor, compoundId: Int64?, paging: Paging = .export) async throws -> [Notice] {
         guard Permissions.allows(actor.role, .readRegistry) else { throw AccessError.forbidden }
         var sql: SQLQueryString = """
             SELECT \(unsafeRaw: Self.columns), (SELECT COUNT(*) FROM notice_objections o WHERE o.notice_id = n.id) AS objection_count
@@ -161,7 +233,7 @@ public struct NoticeRepository: Sendable {
     }
 
     /// Published notices of a compound for its public page: title, body, period and how many objections, never who objected.
-    public func publicNotices(compoundId: Int64) async throws -> [JSONValue] {
+    public func publicNotices(compoundId: Int64) async throws -> [Notice] {
         let today = Clock.today
         return try await database.withConnection { db in
             try await db.raw(
@@ -173,7 +245,7 @@ public struct NoticeRepository: Sendable {
         }
     }
 
-    public func publish(id: Int64, actor: Actor) async throws -> JSONValue {
+    public func publish(id: Int64, actor: Actor) async throws -> Notice {
         guard Permissions.allows(actor.role, .manageParticipation) else { throw AccessError.forbidden }
         try await database.transaction { db in
             let sql: SQLQueryString =
@@ -200,7 +272,9 @@ public struct NoticeRepository: Sendable {
     }
 
     /// A resident's objection, accepted only while the notice is on display.
-    public func object(noticeId: Int64, text: String, name: String, phone: String) async throws -> JSONValue {
+    public func object(noticeId: Int64, text: String, name: String, phone: String) async throws
+        -> ObjectionReceipt
+    {
         let text = TextNormalizer.prose(text)
         guard !text.isEmpty, text.count <= 2000 else {
             throw ValidationError(
@@ -222,7 +296,7 @@ public struct NoticeRepository: Sendable {
             let phase = Self.phase(
                 state: try r.text("state"), startsOn: Day(try r.text("starts_on"))!,
                 endsOn: Day(try r.text("ends_on"))!, today: today)
-            guard phase == "on_display" else {
+            guard phase.takesObjections else {
                 throw StoreError.refused(
                     code: "not_on_display", message: "objections are taken while the notice is on display")
             }
@@ -235,12 +309,12 @@ public struct NoticeRepository: Sendable {
             try await AuditLog.record(
                 db: db, actor: ReportRepository.publicReporter, action: "object", entity: "notices", entityId: noticeId,
                 subdistrictId: try r.int("subdistrict_id"), before: nil, after: .object([("objection_id", .int(id))]))
-            return .object([("id", .int(id)), ("notice_id", .int(noticeId))])
+            return ObjectionReceipt(id: id, noticeId: noticeId)
         }
     }
 
     /// The office's answer to an objection, kept with it and audited.
-    public func reply(noticeId: Int64, objectionId: Int64, text: String, actor: Actor) async throws -> JSONValue {
+    public func reply(noticeId: Int64, objectionId: Int64, text: String, actor: Actor) async throws -> Notice {
         guard Permissions.allows(actor.role, .manageParticipation) else { throw AccessError.forbidden }
         let reply = TextNormalizer.prose(text)
         guard !reply.isEmpty, reply.count <= 2000 else {
@@ -272,7 +346,7 @@ public struct NoticeRepository: Sendable {
 
     // MARK: Expert reviews
 
-    public enum Conclusion: String, CaseIterable, Sendable {
+    public enum Conclusion: String, CaseIterable, Codable, Sendable {
         case approved
         case approvedWithChanges = "approved_with_changes"
         case rejected
@@ -282,7 +356,7 @@ public struct NoticeRepository: Sendable {
         projectId: Int64, date: Day, experts: [(name: String, affiliation: String, opinion: String)],
         conclusion: Conclusion,
         summary: String, actor: Actor
-    ) async throws -> JSONValue {
+    ) async throws -> ExpertReview? {
         guard Permissions.allows(actor.role, .manageProjects) else { throw AccessError.forbidden }
         let list = experts.map {
             (TextNormalizer.clean($0.name), TextNormalizer.clean($0.affiliation), TextNormalizer.prose($0.opinion))
@@ -312,10 +386,10 @@ public struct NoticeRepository: Sendable {
                 before: nil, after: .object([("conclusion", .string(conclusion.rawValue))]))
             return id
         }
-        return try await reviews(projectId: projectId, actor: actor).first { $0["id"]?.intValue == id } ?? .null
+        return try await reviews(projectId: projectId, actor: actor).first { $0.id == id }
     }
 
-    public func reviews(projectId: Int64, actor: Actor) async throws -> [JSONValue] {
+    public func reviews(projectId: Int64, actor: Actor) async throws -> [ExpertReview] {
         try await database.withConnection { db in
             _ = try await ProjectRepository.require(projectId, actor: actor, db: db)
             return try await db.raw(
@@ -323,12 +397,12 @@ public struct NoticeRepository: Sendable {
                 SELECT id, date, experts_json, conclusion, summary, created_by FROM expert_reviews WHERE project_id = \(bind: projectId) ORDER BY date, id
                 """
             ).all().map { r in
-                .object([
-                    ("id", .int(try r.int("id"))), ("project_id", .int(projectId)),
-                    ("date", .string(try r.text("date"))),
-                    ("experts", try r.storedJSON("experts_json")), ("conclusion", .string(try r.text("conclusion"))),
-                    ("summary", .string(try r.text("summary"))), ("created_by", .string(try r.text("created_by"))),
-                ])
+                let experts = try JSONDecoder().decode(
+                    [ExpertReview.Expert].self, from: Data(try r.text("experts_json").utf8))
+                return ExpertReview(
+                    id: try r.int("id"), projectId: projectId, date: Day(try r.text("date")) ?? Day(ordinal: 0),
+                    experts: experts, conclusion: Conclusion(rawValue: try r.text("conclusion")) ?? .rejected,
+                    summary: try r.text("summary"), createdBy: try r.text("created_by"))
             }
         }
     }

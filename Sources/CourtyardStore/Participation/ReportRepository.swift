@@ -2,6 +2,78 @@ import CourtyardDomain
 import Foundation
 import SQLKit
 
+/// A supervision report as the API shows it; `history` only when one report is read.
+public struct Report: Codable, Sendable {
+    public var id: Int64
+    public var compoundId: Int64
+    public var buildingId: Int64?
+    public var category: ReportCategory
+    public var description: String
+    public var photos: [Int64]
+    /// Masked ("张*", "138****5678") for accounts that do not see personal data.
+    public var reporterName: String
+    public var reporterPhone: String
+    public var state: ReportState
+    public var ballInCourt: BallInCourt
+    public var assigneeOrganisationId: Int64?
+    public var stateSince: Day
+    public var dueOn: Day?
+    public var overdue: Bool
+    public var submittedAt: String
+    public var version: Int
+    public var history: [ReportEvent]?
+
+    enum CodingKeys: String, CodingKey {
+        case id, compoundId = "compound_id", buildingId = "building_id", category, description, photos
+        case reporterName = "reporter_name", reporterPhone = "reporter_phone", state, ballInCourt = "ball_in_court"
+        case assigneeOrganisationId = "assignee_organisation_id", stateSince = "state_since", dueOn = "due_on"
+        case overdue, submittedAt = "submitted_at", version, history
+    }
+
+    /// Every field in the API's order, `nil` as null; the history only when it was read.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(compoundId, forKey: .compoundId)
+        try c.encode(buildingId, forKey: .buildingId)
+        try c.encode(category, forKey: .category)
+        try c.encode(description, forKey: .description)
+        try c.encode(photos, forKey: .photos)
+        try c.encode(reporterName, forKey: .reporterName)
+        try c.encode(reporterPhone, forKey: .reporterPhone)
+        try c.encode(state, forKey: .state)
+        try c.encode(ballInCourt, forKey: .ballInCourt)
+        try c.encode(assigneeOrganisationId, forKey: .assigneeOrganisationId)
+        try c.encode(stateSince, forKey: .stateSince)
+        try c.encode(dueOn, forKey: .dueOn)
+        try c.encode(overdue, forKey: .overdue)
+        try c.encode(submittedAt, forKey: .submittedAt)
+        try c.encode(version, forKey: .version)
+        if let history { try c.encode(history, forKey: .history) }
+    }
+}
+
+/// One step in a report's history.
+public struct ReportEvent: Codable, Sendable {
+    public var at: String
+    public var from: ReportState?
+    public var to: ReportState
+    public var note: String
+    public var by: String
+    public var organisationId: Int64?
+    enum CodingKeys: String, CodingKey {
+        case at, from, to, note, by, organisationId = "organisation_id"
+    }
+}
+
+/// What anyone may see of a report on a compound's public page: never who reported or the text.
+public struct PublicReportLine: Sendable {
+    public var category: String
+    public var state: ReportState
+    public var submitted: String
+    public var overdue: Bool
+}
+
 /// Supervision reports and their history. Every step is a transition the lifecycle allows,
 /// written with its history entry and audit record in one transaction.
 public struct ReportRepository: Sendable {
@@ -39,7 +111,20 @@ public struct ReportRepository: Sendable {
     /// The actor of reports filed on a public page, without an account.
     public static let publicReporter = Actor(userId: nil, username: "public", role: .viewer, scope: .global)
 
-    public func create(_ r: NewReport, actor: Actor, publicPage: Bool = false) async throws -> JSONValue {
+    /// Files a report for a signed-in account and reads it back.
+    public func create(_ r: NewReport, actor: Actor) async throws -> Report {
+        try await get(id: try await file(r, actor: actor, publicPage: false), actor: actor)
+    }
+
+    /// The shape Open311 still reads (`{"id": …}` for a public filing), until it moves to `file`.
+    public func create(_ r: NewReport, actor: Actor, publicPage: Bool) async throws -> JSONValue {
+        let id = try await file(r, actor: actor, publicPage: publicPage)
+        return publicPage
+            ? .object([("id", .int(id))]) : try JSONValueCoding.encode(try await get(id: id, actor: actor))
+    }
+
+    /// Files a report, from an account or from a public page without one; returns its id.
+    public func file(_ r: NewReport, actor: Actor, publicPage: Bool) async throws -> Int64 {
         guard publicPage || Permissions.allows(actor.role, .fileReports) else { throw AccessError.forbidden }
         let description = TextNormalizer.prose(r.description)
         guard !description.isEmpty, description.count <= 2000 else {
@@ -103,13 +188,11 @@ public struct ReportRepository: Sendable {
                 ]))
             return id
         }
-        return publicPage ? .object([("id", .int(id))]) : try await get(id: id, actor: actor)
+        return id
     }
 
     /// What anyone may see of a compound's reports: category, state and dates, never who reported or the text.
-    public func publicSummary(compoundId: Int64) async throws -> [(
-        category: String, state: ReportState, submitted: String, overdue: Bool
-    )] {
+    public func publicSummary(compoundId: Int64) async throws -> [PublicReportLine] {
         let today = Clock.today
         let rows = try await database.withConnection { db in
             try await db.raw(
@@ -117,62 +200,58 @@ public struct ReportRepository: Sendable {
             ).all()
         }
         return try rows.map { r in
-            (
-                try r.decode(column: "category", as: String.self),
-                ReportState(rawValue: try r.decode(column: "state", as: String.self)) ?? .submitted,
-                try r.decode(column: "submitted_at", as: String.self),
-                ReportLifecycle.isOverdue(
-                    due: try r.decode(column: "due_on", as: String?.self).flatMap { Day($0) }, today: today)
-            )
+            PublicReportLine(
+                category: try r.decode(column: "category", as: String.self),
+                state: ReportState(rawValue: try r.decode(column: "state", as: String.self)) ?? .submitted,
+                submitted: try r.decode(column: "submitted_at", as: String.self),
+                overdue: ReportLifecycle.isOverdue(
+                    due: try r.decode(column: "due_on", as: String?.self).flatMap { Day($0) }, today: today))
         }
     }
 
-    /// Place-scoped accounts see their places' reports; an organisation sees the reports assigned to it.
+    /// The reports this actor sees, as the domain decides: an organisation's assigned ones, or its places'.
     static func scope(_ actor: Actor) -> SQLQueryString {
-        if actor.scope.kind == .organisation, let org = actor.scope.id {
-            return "r.assignee_organisation_id = \(bind: org)"
+        switch ReportRouting.visibility(actor) {
+        case .assignedTo(let org): "r.assignee_organisation_id = \(bind: org)"
+        case .places(let scope): ResourceSpec.compounds.scopeCondition(scope)
         }
-        return ResourceSpec.compounds.scopeCondition(actor.scope)
     }
 
-    static func canRead(_ actor: Actor) -> Bool {
-        Permissions.allows(actor.role, .readRegistry) || actor.role == .contractor
-    }
+    static func canRead(_ actor: Actor) -> Bool { ReportRouting.canRead(actor) }
 
     static let columns = """
         r.id, r.subdistrict_id, r.compound_id, r.building_id, r.category, r.description, r.photos_json, r.reporter_name, r.reporter_phone,
         r.state, r.assignee_organisation_id, r.state_since, r.due_on, r.submitted_at, r.version
         """
 
-    func decode(_ row: any SQLRow, actor: Actor, today: Day) throws -> JSONValue {
+    func decode(_ row: any SQLRow, actor: Actor, today: Day) throws -> Report {
         let state = ReportState(rawValue: try row.decode(column: "state", as: String.self)) ?? .submitted
-        let due = try row.decode(column: "due_on", as: String?.self)
+        let due = try row.decode(column: "due_on", as: String?.self).flatMap { Day($0) }
         let mask = !actor.seesPersonalData
         let name = try row.decode(column: "reporter_name", as: String.self)
         let phone = try row.decode(column: "reporter_phone", as: String.self)
-        let photos = JSONValue.parse(try row.decode(column: "photos_json", as: String.self)) ?? .array([])
-        return .object([
-            ("id", .int(try row.decode(column: "id", as: Int64.self))),
-            ("compound_id", .int(try row.decode(column: "compound_id", as: Int64.self))),
-            ("building_id", try row.decode(column: "building_id", as: Int64?.self).map { .int($0) } ?? .null),
-            ("category", .string(try row.decode(column: "category", as: String.self))),
-            ("description", .string(try row.decode(column: "description", as: String.self))), ("photos", photos),
-            ("reporter_name", .string(mask && !name.isEmpty ? PersonalData.maskName(name) : name)),
-            ("reporter_phone", .string(mask && !phone.isEmpty ? PersonalData.maskPhone(phone) : phone)),
-            ("state", .string(state.rawValue)), ("ball_in_court", .string(ReportLifecycle.ballInCourt(state).rawValue)),
-            (
-                "assignee_organisation_id",
-                try row.decode(column: "assignee_organisation_id", as: Int64?.self).map { .int($0) } ?? .null
-            ),
-            ("state_since", .string(try row.decode(column: "state_since", as: String.self))),
-            ("due_on", due.map { .string($0) } ?? .null),
-            ("overdue", .bool(ReportLifecycle.isOverdue(due: due.flatMap { Day($0) }, today: today))),
-            ("submitted_at", .string(try row.decode(column: "submitted_at", as: String.self))),
-            ("version", .int(Int64(try row.decode(column: "version", as: Int.self)))),
-        ])
+        let photos =
+            (try? JSONDecoder().decode(
+                [Int64].self, from: Data(try row.decode(column: "photos_json", as: String.self).utf8))) ?? []
+        let category = try row.decode(column: "category", as: String.self)
+        let since = try row.decode(column: "state_since", as: String.self)
+        return Report(
+            id: try row.decode(column: "id", as: Int64.self),
+            compoundId: try row.decode(column: "compound_id", as: Int64.self),
+            buildingId: try row.decode(column: "building_id", as: Int64?.self),
+            category: ReportCategory(rawValue: category) ?? .other,
+            description: try row.decode(column: "description", as: String.self), photos: photos,
+            reporterName: mask && !name.isEmpty ? PersonalData.maskName(name) : name,
+            reporterPhone: mask && !phone.isEmpty ? PersonalData.maskPhone(phone) : phone,
+            state: state, ballInCourt: ReportLifecycle.ballInCourt(state),
+            assigneeOrganisationId: try row.decode(column: "assignee_organisation_id", as: Int64?.self),
+            stateSince: Day(since) ?? Day(ordinal: 0), dueOn: due,
+            overdue: ReportLifecycle.isOverdue(due: due, today: today),
+            submittedAt: try row.decode(column: "submitted_at", as: String.self),
+            version: try row.decode(column: "version", as: Int.self), history: nil)
     }
 
-    public func get(id: Int64, actor: Actor) async throws -> JSONValue {
+    public func get(id: Int64, actor: Actor) async throws -> Report {
         guard Self.canRead(actor) else { throw AccessError.forbidden }
         let today = Clock.today
         return try await database.withConnection { db in
@@ -180,34 +259,27 @@ public struct ReportRepository: Sendable {
                 "SELECT \(unsafeRaw: Self.columns) FROM reports r "
                 + "JOIN compounds t ON t.id = r.compound_id WHERE r.id = \(bind: id) AND " + Self.scope(actor)
             guard let row = try await db.raw(sql).first() else { throw StoreError.notFound }
-            guard case .object(var pairs) = try decode(row, actor: actor, today: today) else {
-                throw StoreError.notFound
-            }
-            let history = try await db.raw(
+            var report = try decode(row, actor: actor, today: today)
+            report.history = try await db.raw(
                 """
                 SELECT at, from_state, to_state, note, username, organisation_id FROM report_events WHERE report_id = \(bind: id) ORDER BY id
                 """
-            ).all().map { e -> JSONValue in
-                .object([
-                    ("at", .string(try e.decode(column: "at", as: String.self))),
-                    ("from", try e.decode(column: "from_state", as: String?.self).map { .string($0) } ?? .null),
-                    ("to", .string(try e.decode(column: "to_state", as: String.self))),
-                    ("note", .string(try e.decode(column: "note", as: String.self))),
-                    ("by", .string(try e.decode(column: "username", as: String.self))),
-                    (
-                        "organisation_id",
-                        try e.decode(column: "organisation_id", as: Int64?.self).map { .int($0) } ?? .null
-                    ),
-                ])
+            ).all().map { e in
+                ReportEvent(
+                    at: try e.decode(column: "at", as: String.self),
+                    from: try e.decode(column: "from_state", as: String?.self).flatMap(ReportState.init(rawValue:)),
+                    to: ReportState(rawValue: try e.decode(column: "to_state", as: String.self)) ?? .submitted,
+                    note: try e.decode(column: "note", as: String.self),
+                    by: try e.decode(column: "username", as: String.self),
+                    organisationId: try e.decode(column: "organisation_id", as: Int64?.self))
             }
-            pairs.append(("history", .array(history)))
-            return .object(pairs)
+            return report
         }
     }
 
     public func list(
         actor: Actor, compoundId: Int64?, state: ReportState?, overdueOnly: Bool, paging: Paging = .export
-    ) async throws -> [JSONValue] {
+    ) async throws -> [Report] {
         guard Self.canRead(actor) else { throw AccessError.forbidden }
         var sql: SQLQueryString =
             "SELECT \(unsafeRaw: Self.columns) FROM reports r "
@@ -224,7 +296,7 @@ public struct ReportRepository: Sendable {
 
     /// Moves a report one step, if the lifecycle allows it and the actor may take that step.
     public func transition(id: Int64, to: ReportState, note: String, assignee: Int64?, actor: Actor) async throws
-        -> JSONValue
+        -> Report
     {
         guard Self.canRead(actor) else { throw AccessError.forbidden }
         let note = TextNormalizer.prose(note)
@@ -237,34 +309,24 @@ public struct ReportRepository: Sendable {
             guard let row = try await db.raw(sql).first() else { throw StoreError.notFound }
             let from = ReportState(rawValue: try row.decode(column: "state", as: String.self)) ?? .submitted
             let currentAssignee = try row.decode(column: "assignee_organisation_id", as: Int64?.self)
-            guard ReportLifecycle.canMove(from: from, to: to) else {
+            let sd = try row.decode(column: "subdistrict_id", as: Int64.self)
+            // The named organisation's sub-district, for the rule that a report goes only to one of its own.
+            var assigneeSubdistrict: Int64?
+            if to == .assigned, let org = assignee {
+                assigneeSubdistrict = try await db.raw(
+                    "SELECT subdistrict_id FROM organisations WHERE id = \(bind: org)"
+                ).first()?.decode(column: "subdistrict_id", as: Int64?.self)
+            }
+            let step = ReportRouting.Step(
+                from: from, to: to, note: note, currentAssignee: currentAssignee, requestedAssignee: assignee,
+                reportSubdistrict: sd, requestedAssigneeSubdistrict: assigneeSubdistrict)
+            let newAssignee: Int64?
+            switch ReportRouting.decide(step, actor: actor) {
+            case .success(let org): newAssignee = org
+            case .failure(.notAStep(let from, let to)):
                 throw StoreError.conflict("a report that is \(from.rawValue) cannot become \(to.rawValue)")
-            }
-            try authorise(actor: actor, to: to, assignee: currentAssignee)
-            if to == .rejected && note.isEmpty {
-                throw ValidationError(
-                    field: "note", code: "required", message: "rejecting a report needs a reason in note")
-            }
-            var newAssignee = currentAssignee
-            if to == .assigned {
-                guard let org = assignee else {
-                    throw ValidationError(
-                        field: "assignee_organisation_id", code: "required",
-                        message: "assigning a report names the organisation")
-                }
-                // Only an organisation of the report's own sub-district: one elsewhere would gain the report.
-                let sd = try row.decode(column: "subdistrict_id", as: Int64.self)
-                let exists = try await db.raw(
-                    """
-                    SELECT id FROM organisations WHERE id = \(bind: org) AND subdistrict_id = \(bind: sd)
-                    """
-                ).first()
-                if exists == nil {
-                    throw ValidationError(
-                        field: "assignee_organisation_id", code: "not_found",
-                        message: "organisation \(org) does not exist in this sub-district")
-                }
-                newAssignee = org
+            case .failure(.forbidden): throw AccessError.forbidden
+            case .failure(.invalid(let error)): throw error
             }
             let office =
                 try await ServiceLevelRepository.levels(
@@ -282,7 +344,6 @@ public struct ReportRepository: Sendable {
                 VALUES (\(bind: id), \(bind: Clock.isoNow()), \(bind: from.rawValue), \(bind: to.rawValue), \(bind: note), \(bind: actor.username), \(bind: newAssignee))
                 """
             ).run()
-            let sd = try row.decode(column: "subdistrict_id", as: Int64.self)
             try await AuditLog.record(
                 db: db, actor: actor, action: "transition", entity: "reports", entityId: id,
                 subdistrictId: sd, before: .string(from.rawValue), after: .string(to.rawValue))
@@ -295,7 +356,7 @@ public struct ReportRepository: Sendable {
                     ("due_on", due.map { .string($0.description) } ?? .null),
                 ]))
             // The reporter hears of the steps that concern them, by text message when they left a phone.
-            if [.acknowledged, .fixed, .closed, .rejected].contains(to) {
+            if ReportRouting.tellsReporter(to) {
                 try await Outbox.message(
                     db: db, event: "report.transitioned",
                     phone: try row.decode(column: "reporter_phone", as: String.self),
@@ -317,18 +378,6 @@ public struct ReportRepository: Sendable {
 
     /// The steps this actor may take from `state` on a report assigned to `assignee`, for forms that offer only those.
     public func allowedSteps(actor: Actor, from state: ReportState, assignee: Int64?) -> [ReportState] {
-        (ReportLifecycle.transitions[state] ?? []).filter {
-            (try? authorise(actor: actor, to: $0, assignee: assignee)) != nil
-        }.sorted { $0.rawValue < $1.rawValue }
-    }
-
-    /// The office runs the loop; the assigned contractor reports the fix; a steward may confirm or reopen for the reporter.
-    func authorise(actor: Actor, to: ReportState, assignee: Int64?) throws {
-        if Permissions.allows(actor.role, .manageReports) { return }
-        let assignedContractor =
-            actor.role == .contractor && actor.scope.kind == .organisation && actor.scope.id == assignee
-        if to == .fixed && assignedContractor { return }
-        if (to == .verified || to == .reopened) && actor.role == .steward { return }
-        throw AccessError.forbidden
+        ReportRouting.allowedSteps(actor, from: state, assignee: assignee)
     }
 }

@@ -3,18 +3,38 @@ import Foundation
 import SQLKit
 
 /// Who may vote: a whole compound, or some of its buildings, entrances or households.
-public enum ElectorateSpec: Sendable, Equatable {
+public enum ElectorateSpec: Codable, Sendable, Equatable {
     case compound(Int64)
     case buildings([Int64])
     case entrances([Int64])
     case households([Int64])
 
-    var json: JSONValue {
+    enum CodingKeys: String, CodingKey {
+        case compoundId = "compound_id", buildingIds = "building_ids", entranceIds = "entrance_ids"
+        case householdIds = "household_ids"
+    }
+
+    /// As stored and as the API shows it: one key naming the kind of place.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
         switch self {
-        case .compound(let id): .object([("compound_id", .int(id))])
-        case .buildings(let ids): .object([("building_ids", .array(ids.map { .int($0) }))])
-        case .entrances(let ids): .object([("entrance_ids", .array(ids.map { .int($0) }))])
-        case .households(let ids): .object([("household_ids", .array(ids.map { .int($0) }))])
+        case .compound(let id): try c.encode(id, forKey: .compoundId)
+        case .buildings(let ids): try c.encode(ids, forKey: .buildingIds)
+        case .entrances(let ids): try c.encode(ids, forKey: .entranceIds)
+        case .households(let ids): try c.encode(ids, forKey: .householdIds)
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        if let id = try c.decodeIfPresent(Int64.self, forKey: .compoundId) {
+            self = .compound(id)
+        } else if let ids = try c.decodeIfPresent([Int64].self, forKey: .buildingIds) {
+            self = .buildings(ids)
+        } else if let ids = try c.decodeIfPresent([Int64].self, forKey: .entranceIds) {
+            self = .entrances(ids)
+        } else {
+            self = .households(try c.decode([Int64].self, forKey: .householdIds))
         }
     }
 
@@ -29,17 +49,98 @@ public enum ElectorateSpec: Sendable, Equatable {
     }
 }
 
+/// A vote as the API shows it: its rule as text ("≥ 2/3"), its counts, and once closed its result.
+public struct VoteDetail: Codable, Sendable {
+    /// The four thresholds, each as "≥ 2/3" or "> 1/2".
+    public struct Rule: Codable, Sendable {
+        public var quorumArea: String
+        public var quorumOwners: String
+        public var approvalArea: String
+        public var approvalOwners: String
+        enum CodingKeys: String, CodingKey {
+            case quorumArea = "quorum_area", quorumOwners = "quorum_owners", approvalArea = "approval_area"
+            case approvalOwners = "approval_owners"
+        }
+        init(_ t: VoteThresholds) {
+            quorumArea = t.quorumArea.description
+            quorumOwners = t.quorumOwners.description
+            approvalArea = t.approvalArea.description
+            approvalOwners = t.approvalOwners.description
+        }
+    }
+    /// The closed vote's figures, areas in square metres as text ("900.00").
+    public struct Result: Codable, Sendable {
+        public var eligibleOwners: Int64
+        public var participatingOwners: Int64
+        public var approvingOwners: Int64
+        public var eligibleArea: String
+        public var participatingArea: String
+        public var approvingArea: String
+        public var quorumMet: Bool
+        public var passed: Bool
+        enum CodingKeys: String, CodingKey {
+            case eligibleOwners = "eligible_owners", participatingOwners = "participating_owners"
+            case approvingOwners = "approving_owners", eligibleArea = "eligible_area"
+            case participatingArea = "participating_area", approvingArea = "approving_area"
+            case quorumMet = "quorum_met", passed
+        }
+        init(_ r: VoteResult) {
+            eligibleOwners = r.eligibleOwners
+            participatingOwners = r.participatingOwners
+            approvingOwners = r.approvingOwners
+            eligibleArea = r.eligibleArea.description
+            participatingArea = r.participatingArea.description
+            approvingArea = r.approvingArea.description
+            quorumMet = r.quorumMet
+            passed = r.passed
+        }
+    }
+    public var id: Int64
+    public var title: String
+    public var matter: Int
+    public var compoundId: Int64
+    public var electorate: ElectorateSpec?
+    public var status: VoteStatus
+    public var thresholds: Rule
+    public var eligibleHouseholds: Int
+    public var ballotsCast: Int
+    public var createdAt: String
+    public var openedAt: String?
+    public var closedAt: String?
+    public var result: Result?
+    public var version: Int
+
+    enum CodingKeys: String, CodingKey {
+        case id, title, matter, compoundId = "compound_id", electorate, status, thresholds
+        case eligibleHouseholds = "eligible_households", ballotsCast = "ballots_cast", createdAt = "created_at"
+        case openedAt = "opened_at", closedAt = "closed_at", result, version
+    }
+}
+
+/// One household's ballot as entered.
+public struct VoteBallot: Codable, Sendable {
+    public var id: Int64
+    public var voteId: Int64
+    public var householdId: Int64
+    public var choice: VoteChoice
+    public var channel: String
+    public var paperNumber: String?
+    enum CodingKeys: String, CodingKey {
+        case id, voteId = "vote_id", householdId = "household_id", choice, channel, paperNumber = "paper_number"
+    }
+}
+
 /// Owners' votes: drafted, opened (the electorate is frozen), balloted, closed (the result is computed once).
 public struct VoteRepository: Sendable {
     public let database: Database
     public init(database: Database) { self.database = database }
 
-    public enum Status: String, Sendable { case draft, open, closed }
+    public typealias Status = VoteStatus
 
     public func create(
         title: String, matter: VoteMatter, electorate: ElectorateSpec, thresholds: VoteThresholds?, actor: Actor
     )
-        async throws -> JSONValue
+        async throws -> VoteDetail
     {
         guard Permissions.allows(actor.role, .manageVotes) else { throw AccessError.forbidden }
         let title = TextNormalizer.clean(title)
@@ -48,10 +149,7 @@ public struct VoteRepository: Sendable {
                 field: "title", code: "required", message: "a vote needs a title of at most 200 characters")
         }
         let rule = thresholds ?? .article278(matter)
-        for (name, t) in [
-            ("quorum_area", rule.quorumArea), ("quorum_owners", rule.quorumOwners),
-            ("approval_area", rule.approvalArea), ("approval_owners", rule.approvalOwners),
-        ] where !t.isValid {
+        if let name = VoteRules.invalidThreshold(rule) {
             throw ValidationError(
                 field: "thresholds", code: "invalid", message: "\(name) must be a fraction between 0 and 1")
         }
@@ -60,21 +158,16 @@ public struct VoteRepository: Sendable {
                 "SELECT DISTINCT h.compound_id FROM households h WHERE " + electorate.condition
             ).all()
                 .map { try $0.decode(column: "compound_id", as: Int64.self) }
-            guard compounds.count == 1 else {
-                throw ValidationError(
-                    field: "electorate", code: compounds.isEmpty ? "empty" : "several_compounds",
-                    message: compounds.isEmpty
-                        ? "the electorate holds no household" : "an electorate lies inside one compound")
-            }
+            let compoundId = try VoteRules.electorateCompound(compounds).get()
             let repo = ResourceRepository(database: database)
-            guard let compound = try await repo.fetch(.compounds, id: compounds[0], actor: actor, db: db) else {
+            guard let compound = try await repo.fetch(.compounds, id: compoundId, actor: actor, db: db) else {
                 throw StoreError.notFound
             }
             let row = try await db.raw(
                 """
                 INSERT INTO votes (subdistrict_id, compound_id, title, matter, electorate_json, thresholds_json, status, created_at)
                 VALUES (\(bind: compound.subdistrictId ?? 0), \(bind: compound.id), \(bind: title), \(bind: matter.rawValue),
-                  \(bind: electorate.json.serialized()), \(bind: Self.encode(rule)), 'draft', \(bind: Clock.isoNow()))
+                  \(bind: Self.encode(electorate)), \(bind: Self.encode(rule)), 'draft', \(bind: Clock.isoNow()))
                 RETURNING id
                 """
             ).first()!
@@ -90,6 +183,11 @@ public struct VoteRepository: Sendable {
 
     static func encode(_ t: VoteThresholds) -> String {
         String(decoding: try! JSONEncoder().encode(t), as: UTF8.self)
+    }
+
+    /// The electorate as stored: the API's shape, keys as they are written in JSON.
+    static func encode(_ e: ElectorateSpec) -> String {
+        (try? JSONValueCoding.encode(e).serialized()) ?? "{}"
     }
 
     struct Row {
@@ -122,7 +220,7 @@ public struct VoteRepository: Sendable {
             version: try r.decode(column: "version", as: Int.self))
     }
 
-    public func get(id: Int64, actor: Actor) async throws -> JSONValue {
+    public func get(id: Int64, actor: Actor) async throws -> VoteDetail {
         guard Permissions.allows(actor.role, .readRegistry) else { throw AccessError.forbidden }
         return try await database.withConnection { db in
             let v = try await load(id: id, actor: actor, db: db)
@@ -132,48 +230,22 @@ public struct VoteRepository: Sendable {
                   (SELECT COUNT(*) FROM ballots WHERE vote_id = \(bind: id) AND voided_at IS NULL) AS cast
                 """
             ).first()!
-            return Self.json(
+            return Self.detail(
                 v, eligible: try counts.decode(column: "eligible", as: Int.self),
                 cast: try counts.decode(column: "cast", as: Int.self))
         }
     }
 
-    static func json(_ v: Row, eligible: Int, cast: Int) -> JSONValue {
-        let t = v.thresholds
-        var result: JSONValue = .null
-        if let r = v.result, let decoded = try? JSONDecoder().decode(VoteResult.self, from: Data(r.utf8)) {
-            result = .object([
-                ("eligible_owners", .int(decoded.eligibleOwners)),
-                ("participating_owners", .int(decoded.participatingOwners)),
-                ("approving_owners", .int(decoded.approvingOwners)),
-                ("eligible_area", .string(decoded.eligibleArea.description)),
-                ("participating_area", .string(decoded.participatingArea.description)),
-                ("approving_area", .string(decoded.approvingArea.description)),
-                ("quorum_met", .bool(decoded.quorumMet)), ("passed", .bool(decoded.passed)),
-            ])
-        }
-        let electorate = JSONValue.parse(v.electorate) ?? .null
-        return .object([
-            ("id", .int(v.id)), ("title", .string(v.title)), ("matter", .int(Int64(v.matter))),
-            ("compound_id", .int(v.compoundId)),
-            ("electorate", electorate), ("status", .string(v.status.rawValue)),
-            (
-                "thresholds",
-                .object([
-                    ("quorum_area", .string(t.quorumArea.description)),
-                    ("quorum_owners", .string(t.quorumOwners.description)),
-                    ("approval_area", .string(t.approvalArea.description)),
-                    ("approval_owners", .string(t.approvalOwners.description)),
-                ])
-            ),
-            ("eligible_households", .int(Int64(eligible))), ("ballots_cast", .int(Int64(cast))),
-            ("created_at", .string(v.createdAt)), ("opened_at", v.openedAt.map { .string($0) } ?? .null),
-            ("closed_at", v.closedAt.map { .string($0) } ?? .null), ("result", result),
-            ("version", .int(Int64(v.version))),
-        ])
+    static func detail(_ v: Row, eligible: Int, cast: Int) -> VoteDetail {
+        let result = v.result.flatMap { try? JSONDecoder().decode(VoteResult.self, from: Data($0.utf8)) }
+        return VoteDetail(
+            id: v.id, title: v.title, matter: v.matter, compoundId: v.compoundId,
+            electorate: try? Self.decodeSpec(v.electorate), status: v.status, thresholds: .init(v.thresholds),
+            eligibleHouseholds: eligible, ballotsCast: cast, createdAt: v.createdAt, openedAt: v.openedAt,
+            closedAt: v.closedAt, result: result.map(VoteDetail.Result.init), version: v.version)
     }
 
-    public func list(actor: Actor, compoundId: Int64?, paging: Paging = .export) async throws -> [JSONValue] {
+    public func list(actor: Actor, compoundId: Int64?, paging: Paging = .export) async throws -> [VoteDetail] {
         guard Permissions.allows(actor.role, .readRegistry) else { throw AccessError.forbidden }
         var sql: SQLQueryString =
             "SELECT v.id FROM votes v JOIN compounds t ON t.id = v.compound_id WHERE "
@@ -184,19 +256,17 @@ public struct VoteRepository: Sendable {
         let ids = try await database.withConnection { db in
             try await db.raw(q).all().map { try $0.decode(column: "id", as: Int64.self) }
         }
-        var out: [JSONValue] = []
+        var out: [VoteDetail] = []
         for id in ids { out.append(try await get(id: id, actor: actor)) }
         return out
     }
 
     /// Opens a draft: the electorate (households, their areas and who owns them) is frozen now.
-    public func open(id: Int64, actor: Actor) async throws -> JSONValue {
+    public func open(id: Int64, actor: Actor) async throws -> VoteDetail {
         guard Permissions.allows(actor.role, .manageVotes) else { throw AccessError.forbidden }
         try await database.transaction { db in
             let v = try await load(id: id, actor: actor, db: db)
-            guard v.status == .draft else {
-                throw StoreError.conflict("the vote is \(v.status.rawValue); only a draft can be opened")
-            }
+            if let refusal = VoteRules.refusal(.open, status: v.status) { throw StoreError.conflict(refusal) }
             let spec = try Self.decodeSpec(v.electorate)
             // One owner per household whatever its co-owners; one person owning several households is one owner.
             try await db.raw(
@@ -224,26 +294,18 @@ public struct VoteRepository: Sendable {
     }
 
     static func decodeSpec(_ json: String) throws -> ElectorateSpec {
-        let value = try JSONParser.parse(json)
-        func ids(_ key: String) -> [Int64]? {
-            guard case .array(let a) = value[key] ?? .null else { return nil }
-            return a.compactMap(\.intValue)
+        guard let spec = try? JSONValueCoding.decode(ElectorateSpec.self, from: try JSONParser.parse(json)) else {
+            throw StoreError.invalid("the vote's electorate cannot be read")
         }
-        if let c = value["compound_id"]?.intValue { return .compound(c) }
-        if let b = ids("building_ids") { return .buildings(b) }
-        if let e = ids("entrance_ids") { return .entrances(e) }
-        if let h = ids("household_ids") { return .households(h) }
-        throw StoreError.invalid("the vote's electorate cannot be read")
+        return spec
     }
 
     /// Closes an open vote and computes its result, once; it never changes afterwards.
-    public func close(id: Int64, actor: Actor) async throws -> JSONValue {
+    public func close(id: Int64, actor: Actor) async throws -> VoteDetail {
         guard Permissions.allows(actor.role, .manageVotes) else { throw AccessError.forbidden }
         try await database.transaction { db in
             let v = try await load(id: id, actor: actor, db: db)
-            guard v.status == .open else {
-                throw StoreError.conflict("the vote is \(v.status.rawValue); only an open vote can be closed")
-            }
+            if let refusal = VoteRules.refusal(.close, status: v.status) { throw StoreError.conflict(refusal) }
             let electorate = try await db.raw(
                 "SELECT household_id, area_centi, owner_key FROM vote_electorate WHERE vote_id = \(bind: id)"
             ).all().map {
@@ -283,15 +345,13 @@ public struct VoteRepository: Sendable {
     /// Records one household's ballot; the database's unique indexes make a second ballot for the
     /// household, or a second use of a paper number, fail even when two stewards enter them at once.
     public func cast(voteId: Int64, householdId: Int64, choice: VoteChoice, paperNumber: String?, actor: Actor)
-        async throws -> JSONValue
+        async throws -> VoteBallot
     {
         guard Permissions.allows(actor.role, .enterBallots) else { throw AccessError.forbidden }
         let channel = paperNumber == nil ? "online" : "paper"
         let ballotId: Int64 = try await database.transaction { db in
             let v = try await load(id: voteId, actor: actor, db: db)
-            guard v.status == .open else {
-                throw StoreError.conflict("the vote is \(v.status.rawValue); ballots are taken only while it is open")
-            }
+            if let refusal = VoteRules.refusal(.castBallot, status: v.status) { throw StoreError.conflict(refusal) }
             let member = try await db.raw(
                 "SELECT household_id FROM vote_electorate WHERE vote_id = \(bind: voteId) AND household_id = \(bind: householdId)"
             ).first()
@@ -315,11 +375,9 @@ public struct VoteRepository: Sendable {
                     "this household has already voted, or paper ballot \(paperNumber ?? "") was already entered")
             }
         }
-        return .object([
-            ("id", .int(ballotId)), ("vote_id", .int(voteId)), ("household_id", .int(householdId)),
-            ("choice", .string(choice.rawValue)), ("channel", .string(channel)),
-            ("paper_number", paperNumber.map { .string($0) } ?? .null),
-        ])
+        return VoteBallot(
+            id: ballotId, voteId: voteId, householdId: householdId, choice: choice, channel: channel,
+            paperNumber: paperNumber)
     }
 
     /// Voids a ballot with a reason (audited), so the household may vote again.
@@ -331,9 +389,7 @@ public struct VoteRepository: Sendable {
         }
         try await database.transaction { db in
             let v = try await load(id: voteId, actor: actor, db: db)
-            guard v.status == .open else {
-                throw StoreError.conflict("the vote is \(v.status.rawValue); ballots change only while it is open")
-            }
+            if let refusal = VoteRules.refusal(.voidBallot, status: v.status) { throw StoreError.conflict(refusal) }
             let row = try await db.raw(
                 """
                 UPDATE ballots SET voided_at = \(bind: Clock.isoNow()), void_reason = \(bind: why)

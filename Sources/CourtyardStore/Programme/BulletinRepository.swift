@@ -335,7 +335,7 @@ public struct BulletinRepository: Sendable {
         }
     }
 
-    public func list(actor: Actor, batchYear: Int?, paging: Paging = .export) async throws -> [JSONValue] {
+    public func list(actor: Actor, batchYear: Int?, paging: Paging = .export) async throws -> [BulletinSummary] {
         guard Permissions.allows(actor.role, .readRegistry) else { throw AccessError.forbidden }
         var sql: SQLQueryString =
             "SELECT b.id, b.subdistrict_id, b.batch_year, b.as_of, b.issue_no, b.state, b.published_at FROM bulletins b WHERE "
@@ -353,13 +353,15 @@ public struct BulletinRepository: Sendable {
         let q = sql
         return try await database.withConnection { db in
             try await db.raw(q).all().map { r in
-                .object([
-                    ("id", .int(try r.int("id"))), ("subdistrict_id", try r.jsonInt("subdistrict_id")),
-                    ("batch_year", .int(try r.int("batch_year"))),
-                    ("as_of", .string(try r.text("as_of"))), ("issue_no", try r.jsonInt("issue_no")),
-                    ("state", .string(try r.text("state"))),
-                    ("published_at", try r.jsonText("published_at")),
-                ])
+                let asOf = try r.text("as_of")
+                let state = try r.text("state")
+                guard let day = Day(asOf), let s = BulletinSummary.State(rawValue: state) else {
+                    throw StoreError.invalid("bulletin \(try r.int("id")) is as of \(asOf) and \(state)")
+                }
+                return BulletinSummary(
+                    id: try r.int("id"), subdistrictId: try r.optionalInt("subdistrict_id"),
+                    batchYear: try r.int("batch_year"), asOf: day, issueNo: try r.optionalInt("issue_no"), state: s,
+                    publishedAt: try r.optionalText("published_at"))
             }
         }
     }
@@ -441,10 +443,10 @@ public struct BulletinRepository: Sendable {
 
     // MARK: Programme figures
 
-    public enum Level: String, CaseIterable, Sendable { case compound, community, subdistrict }
+    public enum Level: String, CaseIterable, Codable, Sendable { case compound, community, subdistrict }
 
     /// Progress rolled up from work items (weighted by budget) to compounds, communities or sub-districts.
-    public func progress(batchYear: Int, level: Level, actor: Actor) async throws -> [JSONValue] {
+    public func progress(batchYear: Int, level: Level, actor: Actor) async throws -> [UnitProgress] {
         guard Permissions.allows(actor.role, .readProjects) else { throw AccessError.forbidden }
         let (idCol, nameCol, join) =
             switch level {
@@ -465,11 +467,9 @@ public struct BulletinRepository: Sendable {
             try await db.raw(sql).all().map { r in
                 let budget = try r.int("budget")
                 let tenths = Percent.weighted(sum: try r.int("weighted"), weight: budget)
-                return .object([
-                    ("\(level.rawValue)_id", .int(try r.int("unit_id"))), ("name", .string(try r.text("unit_name"))),
-                    ("projects", .int(try r.int("projects"))), ("budget_fen", .int(budget)),
-                    ("percent_complete", .number(Percent.text(tenths))),
-                ])
+                return UnitProgress(
+                    level: level, unitId: try r.int("unit_id"), name: try r.text("unit_name"),
+                    projects: try r.int("projects"), budgetFen: budget, percentComplete: PercentTenths(tenths: tenths))
             }
         }
     }

@@ -48,7 +48,7 @@ public struct LedgerRepository: Sendable {
         }
     }
 
-    public func addSiteLog(projectId: Int64, _ log: NewSiteLog, actor: Actor) async throws -> JSONValue {
+    public func addSiteLog(projectId: Int64, _ log: NewSiteLog, actor: Actor) async throws -> SiteLog {
         guard log.date <= Clock.today else {
             throw ValidationError(field: "date", code: "future", message: "a site log is written on or after its day")
         }
@@ -123,27 +123,41 @@ public struct LedgerRepository: Sendable {
                 before: nil, after: .object([("date", .string(log.date.description)), ("progress", progress)]))
             return id
         }
-        return try await siteLogs(projectId: projectId, actor: actor).first { $0["id"]?.intValue == id } ?? .null
+        return try await database.withConnection { db in
+            guard let log = try await Self.siteLogs(where: "id = \(bind: id)", limit: 1, db: db).first else {
+                throw StoreError.notFound
+            }
+            return log
+        }
     }
 
-    public func siteLogs(projectId: Int64, actor: Actor, limit: Int = 400) async throws -> [JSONValue] {
+    public func siteLogs(projectId: Int64, actor: Actor, limit: Int = 400) async throws -> [SiteLog] {
         try await database.withConnection { db in
             _ = try await ProjectRepository.require(projectId, actor: actor, db: db)
-            return try await db.raw(
-                """
-                SELECT id, date, weather, workers, work_done, issues, progress_json, photos_json, created_by FROM site_logs
-                WHERE project_id = \(bind: projectId) ORDER BY date DESC LIMIT \(unsafeRaw: String(limit))
-                """
-            ).all().map { r in
-                .object([
-                    ("id", .int(try r.int("id"))), ("date", .string(try r.text("date"))),
-                    ("weather", .string(try r.text("weather"))),
-                    ("workers", .int(try r.int("workers"))), ("work_done", .string(try r.text("work_done"))),
-                    ("issues", .string(try r.text("issues"))), ("progress", try r.storedJSON("progress_json")),
-                    ("photos", try r.storedJSON("photos_json")), ("created_by", .string(try r.text("created_by"))),
-                ])
-            }
+            return try await Self.siteLogs(where: "project_id = \(bind: projectId)", limit: limit, db: db)
         }
+    }
+
+    static func siteLogs(where condition: SQLQueryString, limit: Int, db: any SQLDatabase) async throws -> [SiteLog] {
+        let sql: SQLQueryString =
+            """
+            SELECT id, date, weather, workers, work_done, issues, progress_json, photos_json, created_by FROM site_logs
+            WHERE
+            """ + " " + condition + " ORDER BY date DESC LIMIT \(unsafeRaw: String(limit))"
+        return try await db.raw(sql).all().map { r in
+            SiteLog(
+                id: try r.int("id"), date: try day(r, "date"), weather: try r.text("weather"),
+                workers: try r.int("workers"), workDone: try r.text("work_done"), issues: try r.text("issues"),
+                progress: try JSONValueCoding.decode([SiteLogProgress].self, from: try r.storedJSON("progress_json")),
+                photos: try r.storedJSON("photos_json").idList ?? [], createdBy: try r.text("created_by"))
+        }
+    }
+
+    /// A stored day that must be there.
+    static func day(_ r: any SQLRow, _ column: String) throws -> Day {
+        let text = try r.text(column)
+        guard let d = Day(text) else { throw StoreError.invalid("\(column) \(text) is not a day") }
+        return d
     }
 
     // MARK: Site checks and findings
@@ -165,7 +179,7 @@ public struct LedgerRepository: Sendable {
     /// Findings are due three working days after the check unless the checker sets a date.
     public static let rectificationDays = 3
 
-    public func addCheck(projectId: Int64, _ check: NewCheck, actor: Actor) async throws -> JSONValue {
+    public func addCheck(projectId: Int64, _ check: NewCheck, actor: Actor) async throws -> SiteCheck {
         guard check.date <= Clock.today else {
             throw ValidationError(field: "date", code: "future", message: "a check is recorded after it happened")
         }
@@ -223,14 +237,17 @@ public struct LedgerRepository: Sendable {
                 ]))
             return id
         }
-        return try await checks(projectId: projectId, actor: actor).first { $0["id"]?.intValue == id } ?? .null
+        guard let made = try await checks(projectId: projectId, actor: actor).first(where: { $0.id == id }) else {
+            throw StoreError.notFound
+        }
+        return made
     }
 
-    public func checks(projectId: Int64, actor: Actor) async throws -> [JSONValue] {
+    public func checks(projectId: Int64, actor: Actor) async throws -> [SiteCheck] {
         let today = Clock.today
         return try await database.withConnection { db in
             _ = try await ProjectRepository.require(projectId, actor: actor, db: db)
-            var findings: [Int64: [JSONValue]] = [:]
+            var findings: [Int64: [Finding]] = [:]
             for f in try await db.raw(
                 "SELECT \(unsafeRaw: Self.findingColumns) FROM findings WHERE project_id = \(bind: projectId) ORDER BY id"
             ).all() {
@@ -243,13 +260,11 @@ public struct LedgerRepository: Sendable {
                 """
             ).all().map { r in
                 let id = try r.int("id")
-                return .object([
-                    ("id", .int(id)), ("date", .string(try r.text("date"))),
-                    ("checker_role", .string(try r.text("checker_role"))),
-                    ("items", try r.storedJSON("checklist_json")), ("passed_items", .int(try r.int("passed_items"))),
-                    ("total_items", .int(try r.int("total_items"))), ("created_by", .string(try r.text("created_by"))),
-                    ("findings", .array(findings[id] ?? [])),
-                ])
+                return SiteCheck(
+                    id: id, date: try Self.day(r, "date"), checkerRole: try r.text("checker_role"),
+                    items: try JSONValueCoding.decode([ChecklistItem].self, from: try r.storedJSON("checklist_json")),
+                    passedItems: try r.int("passed_items"), totalItems: try r.int("total_items"),
+                    createdBy: try r.text("created_by"), findings: findings[id] ?? [])
             }
         }
     }
@@ -257,19 +272,19 @@ public struct LedgerRepository: Sendable {
     static let findingColumns =
         "id, project_id, check_id, description, photos_json, due_on, state, rectified_on, rectification_note, verified_by, version"
 
-    static func finding(_ f: any SQLRow, today: Day) throws -> JSONValue {
-        let state = try f.text("state")
-        let due = try f.text("due_on")
-        return .object([
-            ("id", .int(try f.int("id"))), ("project_id", .int(try f.int("project_id"))),
-            ("check_id", .int(try f.int("check_id"))),
-            ("description", .string(try f.text("description"))), ("photos", try f.storedJSON("photos_json")),
-            ("due_on", .string(due)), ("state", .string(state)),
-            ("overdue", .bool(state == "open" && Day(due).map { $0 < today } == true)),
-            ("rectified_on", try f.jsonText("rectified_on")),
-            ("rectification_note", .string(try f.text("rectification_note"))),
-            ("verified_by", try f.jsonText("verified_by")), ("version", .int(try f.int("version"))),
-        ])
+    static func finding(_ f: any SQLRow, today: Day) throws -> Finding {
+        let stateText = try f.text("state")
+        guard let state = Finding.State(rawValue: stateText) else {
+            throw StoreError.invalid("a finding is \(stateText)")
+        }
+        let due = try day(f, "due_on")
+        return Finding(
+            id: try f.int("id"), projectId: try f.int("project_id"), checkId: try f.int("check_id"),
+            description: try f.text("description"), photos: try f.storedJSON("photos_json").idList ?? [],
+            dueOn: due, state: state, overdue: state == .open && due < today,
+            rectifiedOn: try f.optionalText("rectified_on").flatMap { Day($0) },
+            rectificationNote: try f.text("rectification_note"), verifiedBy: try f.optionalText("verified_by"),
+            version: try f.int("version"))
     }
 
     public enum FindingStep: String, CaseIterable, Sendable {
@@ -279,7 +294,7 @@ public struct LedgerRepository: Sendable {
         case verify, reject
     }
 
-    public func stepFinding(id: Int64, step: FindingStep, note: String, actor: Actor) async throws -> JSONValue {
+    public func stepFinding(id: Int64, step: FindingStep, note: String, actor: Actor) async throws -> Finding {
         let today = Clock.today
         let cal = calendar
         return try await database.transaction { db in

@@ -88,7 +88,7 @@ public struct ProjectRepository: Sendable {
     }
 
     public func create(compoundId: Int64, batchYear: Int, deadline: Day, fields: Fields, actor: Actor) async throws
-        -> JSONValue
+        -> ProjectDetail
     {
         try Self.requireManager(actor)
         guard (2000...2100).contains(batchYear) else {
@@ -138,7 +138,7 @@ public struct ProjectRepository: Sendable {
                 ]))
             return id
         }
-        return try await get(id: id, actor: actor)
+        return try await detail(id: id, actor: actor)
     }
 
     /// Each organisation named must exist in the project's sub-district (one elsewhere would gain the project
@@ -161,7 +161,7 @@ public struct ProjectRepository: Sendable {
         }
     }
 
-    public func update(id: Int64, fields: Fields, ifVersion: Int?, actor: Actor) async throws -> JSONValue {
+    public func update(id: Int64, fields: Fields, ifVersion: Int?, actor: Actor) async throws -> ProjectDetail {
         try Self.requireManager(actor)
         // A new deadline moves every task's latest finish, which the bulletin reads.
         let calendar = fields.deadline == nil ? nil : try await CalendarRepository(database: database).calendar()
@@ -196,7 +196,7 @@ public struct ProjectRepository: Sendable {
                 before: .object([("version", .int(Int64(p.version)))]),
                 after: .object([("fields", .int(Int64(sets.count)))]))
         }
-        return try await get(id: id, actor: actor)
+        return try await detail(id: id, actor: actor)
     }
 
     static let listColumns = """
@@ -214,27 +214,28 @@ public struct ProjectRepository: Sendable {
                    FROM work_items GROUP BY project_id) w ON w.project_id = p.id
         """
 
-    func summary(_ r: any SQLRow) throws -> JSONValue {
+    static func day(_ r: any SQLRow, _ column: String) throws -> Day? {
+        try r.optionalText(column).flatMap { Day($0) }
+    }
+
+    static func summary(_ r: any SQLRow) throws -> ProjectSummary {
         let budget = try r.int("budget")
-        let tenths = Percent.weighted(sum: try r.int("weighted"), weight: budget)
-        var pairs: [(String, JSONValue)] = [
-            ("id", .int(try r.int("id"))), ("subdistrict_id", .int(try r.int("subdistrict_id"))),
-            ("community_id", .int(try r.int("community_id"))),
-            ("community_name", .string(try r.text("community_name"))),
-            ("compound_id", .int(try r.int("compound_id"))), ("compound_name", .string(try r.text("compound_name"))),
-            ("households", .int(try r.int("households"))), ("batch_year", .int(try r.int("batch_year"))),
-            ("deadline", .string(try r.text("deadline"))), ("planned_start", try r.jsonText("planned_start")),
-            ("stage", .string(try r.text("stage"))), ("started_on", try r.jsonText("started_on")),
-            ("completed_on", try r.jsonText("completed_on")),
-            ("percent_complete", .number(Percent.text(tenths))), ("budget_fen", .int(budget)),
-            ("is_model", .bool(try r.flag("is_model"))), ("model_writeup", .string(try r.text("model_writeup"))),
-        ]
-        for (field, _) in Self.roles { pairs.append((field, try r.jsonInt(field))) }
-        pairs += [
-            ("contractor_name", try r.jsonText("contractor_name")), ("baseline_at", try r.jsonText("baseline_at")),
-            ("version", .int(try r.int("version"))),
-        ]
-        return .object(pairs)
+        guard let deadline = try day(r, "deadline") else {
+            throw StoreError.invalid("project \(try r.int("id")) has no valid deadline")
+        }
+        return ProjectSummary(
+            id: try r.int("id"), subdistrictId: try r.int("subdistrict_id"), communityId: try r.int("community_id"),
+            communityName: try r.text("community_name"), compoundId: try r.int("compound_id"),
+            compoundName: try r.text("compound_name"), households: try r.int("households"),
+            batchYear: try r.int("batch_year"), deadline: deadline, plannedStart: try day(r, "planned_start"),
+            stage: ProjectStage(rawValue: try r.text("stage")) ?? .consultation, startedOn: try day(r, "started_on"),
+            completedOn: try day(r, "completed_on"),
+            percentComplete: PercentTenths(tenths: Percent.weighted(sum: try r.int("weighted"), weight: budget)),
+            budgetFen: budget, isModel: try r.flag("is_model"), modelWriteup: try r.text("model_writeup"),
+            contractorId: try r.optionalInt("contractor_id"), supervisorId: try r.optionalInt("supervisor_id"),
+            designerId: try r.optionalInt("designer_id"), pmCompanyId: try r.optionalInt("pm_company_id"),
+            contractorName: try r.optionalText("contractor_name"), baselineAt: try r.optionalText("baseline_at"),
+            version: try r.int("version"))
     }
 
     public struct Filter: Sendable {
@@ -249,7 +250,10 @@ public struct ProjectRepository: Sendable {
         }
     }
 
-    public func list(actor: Actor, filter: Filter = Filter(), paging: Paging = .export) async throws -> [JSONValue] {
+    /// The projects the actor may see, filtered, in the order of community, compound and batch.
+    public func summaries(actor: Actor, filter: Filter = Filter(), paging: Paging = .export) async throws
+        -> [ProjectSummary]
+    {
         guard Permissions.allows(actor.role, .readProjects) else { throw AccessError.forbidden }
         var sql: SQLQueryString =
             "SELECT \(unsafeRaw: Self.listColumns) \(unsafeRaw: Self.listFrom) WHERE " + Self.scope(actor)
@@ -259,57 +263,64 @@ public struct ProjectRepository: Sendable {
         if let c = filter.communityId { sql += " AND p.community_id = \(bind: c)" }
         sql += " ORDER BY c.name, t.name, p.batch_year, p.id" + paging.sql
         let q = sql
-        return try await database.withConnection { db in try await db.raw(q).all().map(summary) }
+        return try await database.withConnection { db in try await db.raw(q).all().map(Self.summary) }
     }
 
+    /// The same as JSON, for the pages of other features until they read `summaries`.
+    public func list(actor: Actor, filter: Filter = Filter(), paging: Paging = .export) async throws -> [JSONValue] {
+        try await summaries(actor: actor, filter: filter, paging: paging).map(JSONValueCoding.encode)
+    }
+
+    /// The same as JSON, for the pages of other features until they read `detail`.
     public func get(id: Int64, actor: Actor) async throws -> JSONValue {
+        try JSONValueCoding.encode(try await detail(id: id, actor: actor))
+    }
+
+    /// One project with its plan, gates, acceptances and residents' satisfaction.
+    public func detail(id: Int64, actor: Actor) async throws -> ProjectDetail {
         guard Permissions.allows(actor.role, .readProjects) else { throw AccessError.forbidden }
         return try await database.withConnection { db in
             let sql: SQLQueryString =
                 "SELECT \(unsafeRaw: Self.listColumns) \(unsafeRaw: Self.listFrom) WHERE p.id = \(bind: id) AND "
                 + Self.scope(actor)
-            guard let row = try await db.raw(sql).first(), case .object(var pairs) = try summary(row) else {
-                throw StoreError.notFound
-            }
+            guard let row = try await db.raw(sql).first() else { throw StoreError.notFound }
+            let summary = try Self.summary(row)
             let items = try await Self.workItems(projectId: id, db: db)
-            pairs.append(("work_items", .array(items)))
-            pairs.append(("totals_by_category", Self.totals(items)))
-            let stage = ProjectStage(rawValue: try row.text("stage")) ?? .consultation
-            pairs.append(("next_stage", stage.next.map { .string($0.rawValue) } ?? .null))
-            pairs.append(("next_gate_evidence", .array((stage.next?.recordKinds ?? []).map { .string($0.rawValue) })))
-            pairs.append(
-                ("next_gate_document_types", .array((stage.next?.documentTypes ?? []).map { .string($0.rawValue) })))
             let gates = try await db.raw(
                 """
                 SELECT from_stage, to_stage, evidence_json, note, passed_at, passed_by FROM gate_passes WHERE project_id = \(bind: id) ORDER BY id
                 """
-            ).all().map { g -> JSONValue in
+            ).all().map { g -> GatePass in
                 let evidence = try g.storedJSON("evidence_json")
-                return .object([
-                    ("from", .string(try g.text("from_stage"))), ("to", .string(try g.text("to_stage"))),
-                    ("evidence", evidence), ("on_paper", .bool(Self.passedOnPaper(evidence))),
-                    ("note", .string(try g.text("note"))),
-                    ("passed_at", .string(try g.text("passed_at"))), ("passed_by", .string(try g.text("passed_by"))),
-                ])
+                return GatePass(
+                    from: try Self.stage(g, "from_stage"), to: try Self.stage(g, "to_stage"),
+                    evidence: StoredJSON(evidence), onPaper: Self.passedOnPaper(evidence), note: try g.text("note"),
+                    passedAt: try g.text("passed_at"), passedBy: try g.text("passed_by"))
             }
-            pairs.append(("gates", .array(gates)))
             let acceptances = try await db.raw(
                 """
                 SELECT id, kind, date, result, participants_json, note FROM acceptances WHERE project_id = \(bind: id) ORDER BY date, id
                 """
-            ).all().map { a -> JSONValue in
-                .object([
-                    ("id", .int(try a.int("id"))), ("kind", .string(try a.text("kind"))),
-                    ("date", .string(try a.text("date"))),
-                    ("result", .string(try a.text("result"))), ("participants", try a.storedJSON("participants_json")),
-                    ("note", .string(try a.text("note"))),
-                ])
+            ).all().map { a -> Acceptance in
+                guard let kind = AcceptanceKind(rawValue: try a.text("kind")),
+                    let result = AcceptanceResult(rawValue: try a.text("result")), let date = try Self.day(a, "date")
+                else { throw StoreError.invalid("acceptance \(try a.int("id")) is not readable") }
+                return Acceptance(
+                    id: try a.int("id"), kind: kind, date: date, result: result,
+                    participants: try a.storedJSON("participants_json").arrayItems.compactMap(\.stringValue),
+                    note: try a.text("note"))
             }
-            pairs.append(("acceptances", .array(acceptances)))
             let satisfaction = try await QuestionnaireRepository.satisfactionByProject(projectIds: [id], db: db)[id]
-            pairs.append(("satisfaction_rate", satisfaction.map { .number(Percent.text($0)) } ?? .null))
-            return .object(pairs)
+            return ProjectDetail(
+                summary: summary, workItems: items, gates: gates, acceptances: acceptances,
+                satisfactionRate: satisfaction.map { PercentTenths(tenths: $0) })
         }
+    }
+
+    static func stage(_ r: any SQLRow, _ column: String) throws -> ProjectStage {
+        let text = try r.text(column)
+        guard let stage = ProjectStage(rawValue: text) else { throw StoreError.invalid("unknown stage \(text)") }
+        return stage
     }
 
     /// A gate passed only on documents (or, before evidence was typed, on bare attachments).
@@ -319,34 +330,21 @@ public struct ProjectRepository: Sendable {
 
     // MARK: The tailored plan
 
-    static func workItems(projectId: Int64, db: any SQLDatabase) async throws -> [JSONValue] {
+    static func workItems(projectId: Int64, db: any SQLDatabase) async throws -> [WorkItem] {
         try await db.raw(
             """
             SELECT id, code, category, name, quantity_centi, unit, budget_fen, percent, version FROM work_items WHERE project_id = \(bind: projectId) ORDER BY id
             """
         ).all().map { w in
-            .object([
-                ("id", .int(try w.int("id"))), ("code", .string(try w.text("code"))),
-                ("category", .string(try w.text("category"))),
-                ("name", .string(try w.text("name"))),
-                ("quantity", .string(Area(centi: try w.int("quantity_centi")).description)),
-                ("unit", .string(try w.text("unit"))), ("budget_fen", .int(try w.int("budget_fen"))),
-                ("percent", .int(try w.int("percent"))), ("version", .int(try w.int("version"))),
-            ])
+            let category = try w.text("category")
+            guard let c = WorkCategory(rawValue: category) else {
+                throw StoreError.invalid("unknown work category \(category)")
+            }
+            return WorkItem(
+                id: try w.int("id"), code: try w.text("code"), category: c, name: try w.text("name"),
+                quantity: Area(centi: try w.int("quantity_centi")).description, unit: try w.text("unit"),
+                budgetFen: try w.int("budget_fen"), percent: try w.int("percent"), version: try w.int("version"))
         }
-    }
-
-    static func totals(_ items: [JSONValue]) -> JSONValue {
-        var pairs: [(String, JSONValue)] = []
-        var all: Int64 = 0
-        for c in WorkCategory.allCases {
-            let inCat = items.filter { $0["category"]?.stringValue == c.rawValue }
-            let sum = inCat.reduce(Int64(0)) { $0 + ($1["budget_fen"]?.intValue ?? 0) }
-            all += sum
-            pairs.append((c.rawValue, .object([("items", .int(Int64(inCat.count))), ("budget_fen", .int(sum))])))
-        }
-        pairs.append(("all", .object([("items", .int(Int64(items.count))), ("budget_fen", .int(all))])))
-        return .object(pairs)
     }
 
     public struct NewWorkItem: Sendable {
@@ -368,7 +366,7 @@ public struct ProjectRepository: Sendable {
     /// ¥10 billion: far above any work item, and small enough that budget × percent summed in SQL stays in 64 bits.
     public static let maxBudgetFen: Int64 = 1_000_000_000_000
 
-    public func addWorkItem(projectId: Int64, _ item: NewWorkItem, actor: Actor) async throws -> JSONValue {
+    public func addWorkItem(projectId: Int64, _ item: NewWorkItem, actor: Actor) async throws -> ProjectDetail {
         try Self.requireManager(actor)
         guard let entry = WorkCatalogue.item(item.code) else {
             throw ValidationError(
@@ -399,10 +397,10 @@ public struct ProjectRepository: Sendable {
                 subdistrictId: p.subdistrictId,
                 before: nil, after: .object([("code", .string(entry.code)), ("budget_fen", .int(item.budgetFen))]))
         }
-        return try await get(id: projectId, actor: actor)
+        return try await detail(id: projectId, actor: actor)
     }
 
-    public func deleteWorkItem(projectId: Int64, itemId: Int64, actor: Actor) async throws -> JSONValue {
+    public func deleteWorkItem(projectId: Int64, itemId: Int64, actor: Actor) async throws -> ProjectDetail {
         try Self.requireManager(actor)
         try await database.transaction { db in
             let p = try await Self.require(projectId, actor: actor, db: db)
@@ -422,128 +420,139 @@ public struct ProjectRepository: Sendable {
                 subdistrictId: p.subdistrictId,
                 before: .object([("project_id", .int(projectId))]), after: nil)
         }
-        return try await get(id: projectId, actor: actor)
+        return try await detail(id: projectId, actor: actor)
     }
 
     // MARK: Stage gates
 
     /// Moves a project to its next stage if the evidence satisfies that gate.
-    public func advance(id: Int64, evidence: [Evidence], note: String, actor: Actor) async throws -> JSONValue {
+    public func advance(id: Int64, evidence: [Evidence], note: String, actor: Actor) async throws -> ProjectDetail {
         try Self.requireManager(actor)
         try await database.transaction { db in
             let p = try await Self.require(id, actor: actor, db: db)
-            guard let next = p.stage.next else {
-                throw StoreError.conflict("the project is handed over; there is no further stage")
+            let facts = try await Self.gateFacts(p, evidence: evidence, actor: actor, db: db)
+            if let problem = ProjectGate.check(from: p.stage, facts: facts).first {
+                throw Self.error(problem, next: p.stage.next)
             }
-            try Self.checkEvidenceForm(evidence, gate: next)
-            try await Self.checkEvidence(evidence, gate: next, project: p, actor: actor, db: db)
-            try await Self.checkGateRules(next, project: p, evidence: evidence, db: db)
+            guard let next = p.stage.next else { return }
             try await Self.pass(p, to: next, evidence: evidence, note: note, actor: actor, db: db)
         }
-        return try await get(id: id, actor: actor)
+        return try await detail(id: id, actor: actor)
+    }
+
+    /// A gate's problem as the API says it.
+    static func error(_ problem: GateProblem, next: ProjectStage?) -> any Error {
+        let gate = next?.gate ?? "gate"
+        switch problem {
+        case .noFurtherStage: return StoreError.conflict("the project is handed over; there is no further stage")
+        case .evidence(let problem): return evidenceError(problem, gate: next ?? .handedOver)
+        case .recordDoesNotApply(let kind, let id):
+            return ValidationError(
+                field: "evidence", code: "not_found",
+                message: "\(kind.rawValue) \(id) does not exist or does not apply to this project")
+        case .documentNotFound(let id):
+            return ValidationError(field: "evidence", code: "not_found", message: "document \(id) does not exist")
+        case .documentNotReadable:
+            return ValidationError(
+                field: "evidence", code: "not_found", message: "an attachment in evidence does not exist")
+        case .documentAlreadyUsed(let id, let into):
+            return StoreError.conflict("document \(id) is already the evidence of the gate into \(into)")
+        case .planHasNoWorkItems: return StoreError.refused(code: gate, message: "the plan has no work items yet")
+        case .noContractor:
+            return StoreError.refused(code: gate, message: "assign a contractor before construction starts")
+        case .acceptedOnlyThroughFinalAcceptance:
+            return StoreError.refused(
+                code: gate, message: "a project is accepted only through a passed final acceptance")
+        }
     }
 
     /// The domain's rules of a gate's evidence, said as the API says them.
-    static func checkEvidenceForm(_ evidence: [Evidence], gate next: ProjectStage) throws {
+    static func evidenceError(_ problem: GateEvidenceProblem, gate next: ProjectStage) -> any Error {
         let takes =
             "records: " + next.recordKinds.map(\.rawValue).joined(separator: ", ")
             + "; documents: " + next.documentTypes.map(\.rawValue).joined(separator: ", ")
-        switch GateEvidence.problem(evidence, into: next) {
-        case nil: return
+        switch problem {
         case .missing:
-            throw StoreError.refused(code: next.gate, message: "moving to \(next.rawValue) needs evidence (\(takes))")
+            return StoreError.refused(
+                code: next.gate, message: "moving to \(next.rawValue) needs evidence (\(takes))")
         case .wrongKind(let kind):
-            throw ValidationError(
+            return ValidationError(
                 field: "evidence", code: "wrong_kind",
                 message: "a \(kind.rawValue) is not evidence for \(next.rawValue); it takes \(takes)")
         case .wrongDocumentType(let type):
-            throw ValidationError(
+            return ValidationError(
                 field: "evidence", code: "wrong_document_type",
                 message: "a \(type.rawValue) is not evidence for \(next.rawValue); it takes \(takes)")
         case .repeatedDocument(let id):
-            throw ValidationError(
+            return ValidationError(
                 field: "evidence", code: "repeated_document", message: "document \(id) is listed twice")
         }
     }
 
-    /// Rules of a gate beyond its evidence: an approved plan has work items; construction has a contractor;
-    /// acceptance comes only from a passed final acceptance.
-    static func checkGateRules(_ next: ProjectStage, project p: Row, evidence: [Evidence], db: any SQLDatabase)
-        async throws
-    {
-        switch next {
-        case .planApproved:
-            if try await db.raw("SELECT id FROM work_items WHERE project_id = \(bind: p.id)").first() == nil {
-                throw StoreError.refused(code: next.gate, message: "the plan has no work items yet")
-            }
-        case .construction:
-            if p.contractorId == nil {
-                throw StoreError.refused(code: next.gate, message: "assign a contractor before construction starts")
-            }
-        case .accepted:
-            if !evidence.contains(where: { if case .record(.acceptance, _) = $0 { true } else { false } }) {
-                throw StoreError.refused(
-                    code: next.gate, message: "a project is accepted only through a passed final acceptance")
-            }
-        default: break
-        }
-    }
-
-    static let evidenceTables: [EvidenceKind: String] = [
-        .vote: "votes", .acceptance: "acceptances",
-        .notice: "notices", .expertReview: "expert_reviews", .questionnaire: "questionnaires",
-    ]
-
-    static func checkEvidence(
-        _ evidence: [Evidence], gate: ProjectStage, project p: Row, actor: Actor,
-        db: any SQLDatabase
-    )
-        async throws
-    {
+    /// What the gate rules look at: the project's plan and contractor, and each record and document offered.
+    static func gateFacts(_ p: Row, evidence: [Evidence], actor: Actor, db: any SQLDatabase) async throws -> GateFacts {
+        var facts = GateFacts(
+            projectId: p.id, compoundId: p.compoundId, evidence: evidence,
+            hasWorkItems: try await db.raw("SELECT id FROM work_items WHERE project_id = \(bind: p.id)").first() != nil,
+            hasContractor: p.contractorId != nil, today: Clock.today)
+        // Nothing is looked up for evidence the gate refuses on its face.
+        guard let next = p.stage.next, GateEvidence.problem(evidence, into: next) == nil else { return facts }
         for e in evidence {
             switch e {
-            case .record(let kind, let id): try await checkRecord(kind, id: id, project: p, db: db)
+            case .record(let kind, let id):
+                facts.records[EvidenceKey(kind, id)] = try await record(kind, id: id, db: db)
             case .document(let id, _):
-                try await checkDocument(id, db: db)
-                // A file becomes readable through the gate it passes, so only one its passer may already read counts.
-                try await AttachmentRepository.requireReadable([id], field: "evidence", actor: actor, db: db)
+                facts.documents[id] = try await document(id, actor: actor, db: db)
             }
         }
+        return facts
     }
 
-    /// A record counts when it belongs to the project's compound (or the project) and has done its part.
-    static func checkRecord(_ kind: EvidenceKind, id: Int64, project p: Row, db: any SQLDatabase) async throws {
-        let today = Clock.today.description
-        var sql: SQLQueryString = "SELECT id FROM \(unsafeRaw: evidenceTables[kind]!) WHERE id = \(bind: id)"
+    /// The columns of a record that decide whether it counts as evidence; `nil` when there is no such record.
+    static func record(_ kind: EvidenceKind, id: Int64, db: any SQLDatabase) async throws -> EvidenceRecordFacts? {
+        func day(_ r: any SQLRow, _ column: String) throws -> Day? { try r.optionalText(column).flatMap { Day($0) } }
         switch kind {
-        case .acceptance: sql += " AND project_id = \(bind: p.id) AND kind = 'final' AND result = 'passed'"
-        case .vote: sql += " AND compound_id = \(bind: p.compoundId) AND status = 'closed'"
-        // A notice counts once its display period is over (公示期满); a questionnaire once it is closed.
+        case .acceptance:
+            return try await db.raw("SELECT project_id, kind, result FROM acceptances WHERE id = \(bind: id)").first()
+                .map {
+                    .acceptance(
+                        projectId: try $0.int("project_id"), kind: AcceptanceKind(rawValue: try $0.text("kind")),
+                        result: AcceptanceResult(rawValue: try $0.text("result")))
+                }
+        case .vote:
+            return try await db.raw("SELECT compound_id, status FROM votes WHERE id = \(bind: id)").first().map {
+                .vote(compoundId: try $0.int("compound_id"), status: try $0.text("status"))
+            }
         case .notice:
-            sql += " AND compound_id = \(bind: p.compoundId) AND state = 'published' AND ends_on < \(bind: today)"
+            return try await db.raw("SELECT compound_id, state, ends_on FROM notices WHERE id = \(bind: id)").first()
+                .map {
+                    .notice(
+                        compoundId: try $0.int("compound_id"), state: try $0.text("state"),
+                        endsOn: try day($0, "ends_on"))
+                }
         case .questionnaire:
-            sql += " AND compound_id = \(bind: p.compoundId)"
-            sql += " AND (state = 'closed' OR (state = 'published' AND closes_on < \(bind: today)))"
-        // A review counts unless it rejected the plan.
-        case .expertReview: sql += " AND project_id = \(bind: p.id) AND conclusion <> 'rejected'"
-        }
-        if try await db.raw(sql).first() == nil {
-            throw ValidationError(
-                field: "evidence", code: "not_found",
-                message: "\(kind.rawValue) \(id) does not exist or does not apply to this project")
+            return try await db.raw(
+                "SELECT compound_id, state, closes_on FROM questionnaires WHERE id = \(bind: id)"
+            ).first().map {
+                .questionnaire(
+                    compoundId: try $0.int("compound_id"), state: try $0.text("state"),
+                    closesOn: try day($0, "closes_on"))
+            }
+        case .expertReview:
+            return try await db.raw("SELECT project_id, conclusion FROM expert_reviews WHERE id = \(bind: id)").first()
+                .map { .expertReview(projectId: try $0.int("project_id"), conclusion: try $0.text("conclusion")) }
         }
     }
 
-    /// A document must exist and must not already be the evidence of another gate (of any project).
-    static func checkDocument(_ id: Int64, db: any SQLDatabase) async throws {
-        if try await db.raw("SELECT id FROM attachments WHERE id = \(bind: id)").first() == nil {
-            throw ValidationError(field: "evidence", code: "not_found", message: "document \(id) does not exist")
+    /// Whether a document is stored, whether another gate already took it, and whether the passer may read it.
+    static func document(_ id: Int64, actor: Actor, db: any SQLDatabase) async throws -> EvidenceDocumentFacts {
+        guard try await db.raw("SELECT id FROM attachments WHERE id = \(bind: id)").first() != nil else {
+            return EvidenceDocumentFacts(exists: false)
         }
-        if let used = try await db.raw("SELECT to_stage FROM gate_documents WHERE attachment_id = \(bind: id)").first()
-        {
-            throw StoreError.conflict(
-                "document \(id) is already the evidence of the gate into \(try used.text("to_stage"))")
-        }
+        let used = try await db.raw("SELECT to_stage FROM gate_documents WHERE attachment_id = \(bind: id)").first()
+        return EvidenceDocumentFacts(
+            exists: true, alreadyEvidenceInto: try used?.text("to_stage"),
+            readableByPasser: try await AttachmentRepository.readable(id, actor: actor, db: db))
     }
 
     static func evidenceJSON(_ evidence: [Evidence]) -> JSONValue {
@@ -595,30 +604,22 @@ public struct ProjectRepository: Sendable {
 
     // MARK: Acceptances
 
-    public enum AcceptanceKind: String, CaseIterable, Sendable { case intermediate, final }
-    public enum AcceptanceResult: String, CaseIterable, Sendable { case passed, failed }
+    public typealias AcceptanceKind = CourtyardDomain.AcceptanceKind
+    public typealias AcceptanceResult = CourtyardDomain.AcceptanceResult
 
     /// Records an acceptance; a passed final one completes the project and moves it to `accepted`.
     public func addAcceptance(
         projectId: Int64, kind: AcceptanceKind, date: Day, result: AcceptanceResult, participants: [String],
         note: String, actor: Actor
-    ) async throws -> JSONValue {
-        guard Permissions.allows(actor.role, .manageProjects) || actor.role == .supervisor else {
-            throw AccessError.forbidden
-        }
+    ) async throws -> ProjectDetail {
+        guard AcceptanceRules.mayRecord(actor.role) else { throw AccessError.forbidden }
         let names = participants.map(TextNormalizer.clean).filter { !$0.isEmpty }
-        guard !names.isEmpty else {
-            throw ValidationError(field: "participants", code: "required", message: "an acceptance lists who took part")
-        }
-        guard date <= Clock.today else {
-            throw ValidationError(field: "date", code: "future", message: "an acceptance is recorded after it happened")
+        if let problem = AcceptanceRules.check(participants: names, date: date, today: Clock.today).first {
+            throw Self.error(problem)
         }
         try await database.transaction { db in
             let p = try await Self.require(projectId, actor: actor, db: db)
-            guard p.stage == .construction else {
-                throw StoreError.conflict(
-                    "acceptances are recorded while the project is in construction; it is \(p.stage.rawValue)")
-            }
+            if let problem = AcceptanceRules.check(stage: p.stage).first { throw Self.error(problem) }
             let id = try await db.raw(
                 """
                 INSERT INTO acceptances (project_id, kind, date, result, participants_json, note, created_at, created_by)
@@ -631,7 +632,7 @@ public struct ProjectRepository: Sendable {
                 db: db, actor: actor, action: "create", entity: "acceptances", entityId: id,
                 subdistrictId: p.subdistrictId,
                 before: nil, after: .object([("kind", .string(kind.rawValue)), ("result", .string(result.rawValue))]))
-            if kind == .final && result == .passed {
+            if AcceptanceRules.completesProject(kind: kind, result: result) {
                 try await db.raw(
                     "UPDATE projects SET completed_on = \(bind: date.description) WHERE id = \(bind: projectId)"
                 ).run()
@@ -639,6 +640,19 @@ public struct ProjectRepository: Sendable {
                     p, to: .accepted, evidence: [.record(.acceptance, id: id)], note: note, actor: actor, db: db)
             }
         }
-        return try await get(id: projectId, actor: actor)
+        return try await detail(id: projectId, actor: actor)
+    }
+
+    /// An acceptance's problem as the API says it.
+    static func error(_ problem: AcceptanceProblem) -> any Error {
+        switch problem {
+        case .noParticipants:
+            ValidationError(field: "participants", code: "required", message: "an acceptance lists who took part")
+        case .inTheFuture:
+            ValidationError(field: "date", code: "future", message: "an acceptance is recorded after it happened")
+        case .notInConstruction(let stage):
+            StoreError.conflict(
+                "acceptances are recorded while the project is in construction; it is \(stage.rawValue)")
+        }
     }
 }

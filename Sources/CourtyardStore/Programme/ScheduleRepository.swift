@@ -22,6 +22,14 @@ public struct ScheduleRepository: Sendable {
         public var id: Int64, name: String, duration: Int, dependsOn: [Int64], lags: [Int64: Int], workItemId: Int64?
         public var baselineStart: Day?, baselineFinish: Day?, actualStart: Day?, actualFinish: Day?, version: Int
         var task: Schedule.Task { Schedule.Task(id: id, duration: duration, dependsOn: dependsOn, lags: lags) }
+
+        /// The task as the API writes it.
+        public var model: ProjectTask {
+            ProjectTask(
+                id: id, name: name, durationDays: Int64(duration), dependsOn: dependsOn, lags: TaskLags(lags),
+                workItemId: workItemId, baselineStart: baselineStart, baselineFinish: baselineFinish,
+                actualStart: actualStart, actualFinish: actualFinish, version: Int64(version))
+        }
     }
 
     static func tasks(projectId: Int64, db: any SQLDatabase) async throws -> [TaskRow] {
@@ -70,7 +78,7 @@ public struct ScheduleRepository: Sendable {
         public init() {}
     }
 
-    public func addTask(projectId: Int64, change: TaskChange, actor: Actor) async throws -> JSONValue {
+    public func addTask(projectId: Int64, change: TaskChange, actor: Actor) async throws -> ProjectTask {
         guard let name = change.name.map(TextNormalizer.prose), !name.isEmpty, name.count <= 200 else {
             throw ValidationError(
                 field: "name", code: "required", message: "a task needs a name of at most 200 characters")
@@ -101,7 +109,7 @@ public struct ScheduleRepository: Sendable {
     }
 
     public func updateTask(projectId: Int64, taskId: Int64, change: TaskChange, ifVersion: Int?, actor: Actor)
-        async throws -> JSONValue
+        async throws -> ProjectTask
     {
         let cal = calendar
         try await database.transaction { db in
@@ -250,27 +258,14 @@ public struct ScheduleRepository: Sendable {
         }
     }
 
-    public func task(projectId: Int64, taskId: Int64, actor: Actor) async throws -> JSONValue {
+    public func task(projectId: Int64, taskId: Int64, actor: Actor) async throws -> ProjectTask {
         try await database.withConnection { db in
             _ = try await ProjectRepository.require(projectId, actor: actor, db: db)
             guard let t = try await Self.tasks(projectId: projectId, db: db).first(where: { $0.id == taskId }) else {
                 throw StoreError.notFound
             }
-            return .object(Self.taskPairs(t))
+            return t.model
         }
-    }
-
-    public static func taskPairs(_ t: TaskRow) -> [(String, JSONValue)] {
-        func day(_ d: Day?) -> JSONValue { d.map { .string($0.description) } ?? .null }
-        return [
-            ("id", .int(t.id)), ("name", .string(t.name)), ("duration_days", .int(Int64(t.duration))),
-            ("depends_on", .ids(t.dependsOn)),
-            ("lags", .object(t.lags.sorted { $0.key < $1.key }.map { (String($0.key), .int(Int64($0.value))) })),
-            ("work_item_id", t.workItemId.map { .int($0) } ?? .null),
-            ("baseline_start", day(t.baselineStart)), ("baseline_finish", day(t.baselineFinish)),
-            ("actual_start", day(t.actualStart)), ("actual_finish", day(t.actualFinish)),
-            ("version", .int(Int64(t.version))),
-        ]
     }
 
     /// A computed schedule with each task's row and what the chart needs.
@@ -309,54 +304,39 @@ public struct ScheduleRepository: Sendable {
     }
 
     /// Signed working days from `a` to `b`: positive when `b` is later.
-    func variance(_ a: Day?, _ b: Day?) -> JSONValue {
-        guard let a, let b else { return .null }
-        return .int(
-            Int64(b >= a ? calendar.workingDays(after: a, through: b) : -calendar.workingDays(after: b, through: a)))
+    func variance(_ a: Day?, _ b: Day?) -> Int64? {
+        guard let a, let b else { return nil }
+        return Int64(b >= a ? calendar.workingDays(after: a, through: b) : -calendar.workingDays(after: b, through: a))
     }
 
-    public func scheduleJSON(_ plan: Plan) -> JSONValue {
+    /// A computed plan as the API writes it: the span, the overrun past the deadline, and each task's dates.
+    public func view(_ plan: Plan) -> ScheduleView {
         let byId = Dictionary(plan.tasks.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        let rows: [JSONValue] = plan.result.rows.map { r in
+        let rows = plan.result.rows.map { r in
             let t = byId[r.id]!
             let planned = plan.planned(r)
-            var pairs = Self.taskPairs(t)
-            pairs += [
-                ("early_start", .string(r.earlyStart.description)),
-                ("early_finish", .string(r.earlyFinish.description)),
-                ("late_start", .string(r.lateStart.description)), ("late_finish", .string(r.lateFinish.description)),
-                ("total_float", .int(Int64(r.totalFloat))), ("critical", .bool(r.critical)),
-                ("planned_start", .string(planned.start.description)),
-                ("planned_finish", .string(planned.finish.description)),
-                ("start_variance_days", variance(t.baselineStart, planned.start)),
-                ("finish_variance_days", variance(t.baselineFinish, planned.finish)),
-                ("actual_start_variance_days", variance(t.baselineStart, t.actualStart)),
-                ("actual_finish_variance_days", variance(t.baselineFinish, t.actualFinish)),
-            ]
-            return .object(pairs)
+            return ScheduledTask(
+                task: t.model, earlyStart: r.earlyStart, earlyFinish: r.earlyFinish, lateStart: r.lateStart,
+                lateFinish: r.lateFinish, totalFloat: Int64(r.totalFloat), critical: r.critical,
+                plannedStart: planned.start, plannedFinish: planned.finish,
+                startVarianceDays: variance(t.baselineStart, planned.start),
+                finishVarianceDays: variance(t.baselineFinish, planned.finish),
+                actualStartVarianceDays: variance(t.baselineStart, t.actualStart),
+                actualFinishVarianceDays: variance(t.baselineFinish, t.actualFinish))
         }
         let overrun: Int64 =
             plan.result.finish > plan.deadline
             ? Int64(calendar.workingDays(after: plan.deadline, through: plan.result.finish)) : 0
-        return .object([
-            ("mode", .string(plan.mode.rawValue)), ("anchor", .string(plan.anchor.description)),
-            ("start", .string(plan.result.start.description)), ("finish", .string(plan.result.finish.description)),
-            ("deadline", .string(plan.deadline.description)), ("days_past_deadline", .int(overrun)),
-            ("baseline_at", plan.baselineAt.map { .string($0) } ?? .null),
-            ("calendar_years", Self.calendarYears(plan, calendar: calendar)), ("tasks", .array(rows)),
-        ])
-    }
-
-    /// Which calendar each year the schedule touches was counted on, so a reader sees when a year had none.
-    static func calendarYears(_ plan: Plan, calendar: WorkCalendar) -> JSONValue {
-        .array(
-            plan.calendarYears(calendar).map {
-                .object([("year", .int(Int64($0.year))), ("source", .string($0.source.rawValue))])
-            })
+        return ScheduleView(
+            mode: plan.mode, anchor: plan.anchor, start: plan.result.start, finish: plan.result.finish,
+            deadline: plan.deadline, daysPastDeadline: overrun, baselineAt: plan.baselineAt,
+            calendarYears: plan.calendarYears(calendar).map { CalendarYear(year: Int64($0.year), source: $0.source) },
+            tasks: rows)
     }
 
     /// Freezes the plan's dates as the baseline the current plan and the actuals are compared with.
-    public func setBaseline(projectId: Int64, mode: Schedule.Mode, start: Day?, actor: Actor) async throws -> JSONValue
+    public func setBaseline(projectId: Int64, mode: Schedule.Mode, start: Day?, actor: Actor) async throws
+        -> ScheduleView
     {
         let plan = try await plan(projectId: projectId, mode: mode, start: start, actor: actor)
         guard !plan.tasks.isEmpty else { throw StoreError.conflict("the project has no tasks to baseline") }
@@ -380,6 +360,6 @@ public struct ScheduleRepository: Sendable {
                 before: nil,
                 after: .object([("mode", .string(mode.rawValue)), ("tasks", .int(Int64(plan.tasks.count)))]))
         }
-        return scheduleJSON(try await self.plan(projectId: projectId, mode: mode, start: start, actor: actor))
+        return view(try await self.plan(projectId: projectId, mode: mode, start: start, actor: actor))
     }
 }

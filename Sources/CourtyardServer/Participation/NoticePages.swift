@@ -1,0 +1,141 @@
+import CourtyardDomain
+import CourtyardStore
+import Foundation
+import Hummingbird
+
+extension SiteRoute {
+    static let notices = SiteRoute("/notices")
+    static func notice(_ id: Int64) -> SiteRoute { SiteRoute("/notices/\(id)") }
+    static func noticeReply(_ id: Int64, objection: Int64) -> SiteRoute {
+        SiteRoute("/notices/\(id)/objections/\(objection)/reply")
+    }
+}
+
+/// A choice in a form's list: the value sent and the words shown.
+struct Choice {
+    var value: String
+    var label: String
+}
+
+/// The form with which a clerk posts a notice: the text, its dates and the scanned document.
+struct NoticeForm {
+    var action: String
+    var compounds: [Choice]
+    var kinds: [Choice]
+    var startsOn: String
+    var endsOn: String
+
+    static func load(services: Services, actor: Actor, _ f: PageFrame) async throws -> NoticeForm {
+        let compounds = try await services.registry.listAll(.compounds, query: ListQuery(), actor: actor)
+        let today = Clock.today
+        return NoticeForm(
+            action: SiteRoute.notices.path,
+            compounds: compounds.map { Choice(value: String($0.id), label: $0["name"]?.stringValue ?? "") },
+            kinds: NoticeRepository.Kind.allCases.map {
+                Choice(value: $0.rawValue, label: f.t("notice.kind." + $0.rawValue))
+            },
+            startsOn: today.description, endsOn: today.adding(days: 7).description)
+    }
+
+    func render(_ f: PageFrame) -> TrustedHTML { Views.render("participation-notice-form", self, frame: f) }
+}
+
+/// The notice form again, with why it was refused.
+struct NoticeRefusedPage {
+    var message: PageNote
+    var body: TrustedHTML
+}
+
+/// One notice: where and when it is up, its text, and residents' objections with the office's replies.
+struct NoticePage {
+    struct Objection {
+        var text: String
+        var name: String
+        var phone: String
+        var at: String
+        var reply: String
+        /// Where the office's reply is sent, for those who may reply.
+        var replyAction: String?
+    }
+    var title: String
+    var place: String
+    var startsOn: String
+    var endsOn: String
+    var phase: String
+    var publicHref: String
+    var noticeText: String
+    var objections: [Objection]
+    var hasObjections: Bool
+
+    static func load(services: Services, actor: Actor, id: Int64, _ f: PageFrame) async throws -> NoticePage {
+        let n = try await NoticeRepository(database: services.database).get(id: id, actor: actor)
+        let place = try await Places.load(compoundIds: [n.compoundId], services: services).name(compound: n.compoundId)
+        let replies = Permissions.allows(actor.role, .manageParticipation)
+        let objections = (n.objectionList ?? []).map { o in
+            Objection(
+                text: o.text, name: o.name, phone: o.phone, at: beijingTime(o.at, dateOnly: true), reply: o.reply,
+                replyAction: replies ? SiteRoute.noticeReply(n.id, objection: o.id).path : nil)
+        }
+        return NoticePage(
+            title: n.title, place: place, startsOn: n.startsOn.description, endsOn: n.endsOn.description,
+            phase: f.t("notice.phase." + n.phase.rawValue), publicHref: SiteRoute.publicCompound(n.compoundId).path,
+            noticeText: n.body, objections: objections, hasObjections: !objections.isEmpty)
+    }
+}
+
+/// Staff pages for notices: posting one, reading it with its objections, replying to an objection.
+struct NoticePageController {
+    let services: Services
+    var notices: NoticeRepository { NoticeRepository(database: services.database) }
+
+    func register(on router: Router<AppContext>) {
+        Pages.post(router, "/notices", create)
+        Pages.post(router, "/notices/:id/objections/:objection/reply", reply)
+        Pages.get(router, "/notices/:id", show)
+    }
+
+    /// A clerk posts a notice: the text, its dates and the scanned document, published at once or kept as a draft.
+    @Sendable func create(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let form = try await Pages.multipartForm(request, context)
+        let actor = try context.actor()
+        let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
+            let page = NoticeRefusedPage(
+                message: PageNote(kind: m.0, text: m.1),
+                body: try await NoticeForm.load(services: services, actor: actor, f).render(f))
+            return f.page(title: f.t("nav.participation"), "participation-notice-refused", page, status: status)
+        }
+        return try await Pages.save(f, redisplay: redisplay) {
+            guard let compound = Int64(form.fields["compound_id"] ?? ""),
+                let kind = NoticeRepository.Kind(rawValue: form.fields["kind"] ?? ""),
+                let starts = Day(form.fields["starts_on"] ?? ""), let ends = Day(form.fields["ends_on"] ?? "")
+            else {
+                throw ValidationError(field: "starts_on", code: Pages.pageMessage, message: f.t("form.badDate"))
+            }
+            let attachments =
+                try await form.storeFile("file", database: services.database, actor: actor).map { [$0] } ?? []
+            let n = try await notices.create(
+                .init(
+                    compoundId: compound, projectId: nil, kind: kind, title: form.fields["title"] ?? "",
+                    body: form.fields["body"] ?? "", attachments: attachments, startsOn: starts, endsOn: ends),
+                actor: actor)
+            if form.fields["publish"] == "1" { _ = try await notices.publish(id: n.id, actor: actor) }
+            return SiteRoute.notice(n.id).path
+        }
+    }
+
+    @Sendable func reply(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let fields = try await Pages.form(request, context)
+        let id = try context.parameters.require("id", as: Int64.self)
+        _ = try await notices.reply(
+            noticeId: id, objectionId: try context.parameters.require("objection", as: Int64.self),
+            text: fields["reply"] ?? "", actor: try context.actor())
+        return Pages.seeOther(SiteRoute.notice(id).path)
+    }
+
+    @Sendable func show(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let actor = try context.require(.readRegistry)
+        let page = try await NoticePage.load(
+            services: services, actor: actor, id: try context.parameters.require("id", as: Int64.self), f)
+        return f.page(title: page.title, "participation-notice", page)
+    }
+}

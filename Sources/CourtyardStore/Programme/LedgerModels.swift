@@ -1,0 +1,75 @@
+import CourtyardDomain
+import Foundation
+
+/// One work item's percent as a site log reported it.
+public struct SiteLogProgress: Codable, Sendable, Equatable {
+    public var workItemId: Int64
+    public var percent: Int64
+    enum CodingKeys: String, CodingKey { case workItemId = "work_item_id", percent }
+}
+
+/// A day's site log (施工日志).
+public struct SiteLog: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var date: Day
+    public var weather: String
+    public var workers: Int64
+    public var workDone: String
+    public var issues: String
+    public var progress: [SiteLogProgress]
+    public var photos: [Int64]
+    public var createdBy: String
+
+    enum CodingKeys: String, CodingKey {
+        case id, date, weather, workers, workDone = "work_done", issues, progress, photos, createdBy = "created_by"
+    }
+}
+
+/// One line of a site check's list: the item, whether it passed, and a note.
+public struct ChecklistItem: Codable, Sendable, Equatable {
+    public var item: String
+    public var passed: Bool
+    public var note: String
+}
+
+/// What a site check found wrong, followed to rectification and re-inspection.
+public struct Finding: Codable, Sendable, Equatable {
+    public enum State: String, Codable, Sendable { case open, rectified, verified }
+    public var id: Int64
+    public var projectId: Int64
+    public var checkId: Int64
+    public var description: String
+    public var photos: [Int64]
+    public var dueOn: Day
+    public var state: State
+    /// Open and past its due day.
+    public var overdue: Bool
+    public var rectifiedOn: Day?
+    public var rectificationNote: String
+    public var verifiedBy: String?
+    public var version: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case id, projectId = "project_id", checkId = "check_id", description, photos, dueOn = "due_on", state
+        case overdue, rectifiedOn = "rectified_on", rectificationNote = "rectification_note"
+        case verifiedBy = "verified_by", version
+    }
+}
+
+/// A daily site check (巡查) with its findings.
+public struct SiteCheck: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var date: Day
+    /// The checker's role, or `office`.
+    public var checkerRole: String
+    public var items: [ChecklistItem]
+    public var passedItems: Int64
+    public var totalItems: Int64
+    public var createdBy: String
+    public var findings: [Finding]
+
+    enum CodingKeys: String, CodingKey {
+        case id, date, checkerRole = "checker_role", items, passedItems = "passed_items"
+        case totalItems = "total_items", createdBy = "created_by", findings
+    }
+}

@@ -1,0 +1,120 @@
+import CourtyardDomain
+import Testing
+
+/// Who a report goes to and who may move it on: one test per rule.
+@Suite struct ReportRoutingTests {
+    static func actor(_ role: Role, _ kind: ScopeKind? = nil, _ id: Int64? = nil) -> Actor {
+        Actor(userId: 1, username: "u", role: role, scope: Scope(kind: kind, id: id))
+    }
+    static let office = actor(.communityStaff, .community, 1)
+    static let contractor = actor(.contractor, .organisation, 7)
+    static let otherContractor = actor(.contractor, .organisation, 8)
+    static let steward = actor(.steward, .compound, 3)
+    static let viewer = actor(.viewer, .compound, 3)
+
+    static func step(
+        _ from: ReportState, _ to: ReportState, note: String = "", current: Int64? = nil, requested: Int64? = nil,
+        requestedIn: Int64? = nil
+    ) -> ReportRouting.Step {
+        ReportRouting.Step(
+            from: from, to: to, note: note, currentAssignee: current, requestedAssignee: requested,
+            reportSubdistrict: 1, requestedAssigneeSubdistrict: requestedIn)
+    }
+
+    @Test func anOrganisationSeesTheReportsAssignedToIt() {
+        #expect(ReportRouting.visibility(Self.contractor) == .assignedTo(organisation: 7))
+    }
+
+    @Test func everyoneElseSeesTheReportsOfTheirPlaces() {
+        #expect(ReportRouting.visibility(Self.steward) == .places(Scope(kind: .compound, id: 3)))
+        #expect(ReportRouting.visibility(.system) == .places(.global))
+    }
+
+    @Test func registryReadersAndContractorsReadReports() {
+        #expect(ReportRouting.canRead(Self.viewer))
+        #expect(ReportRouting.canRead(Self.contractor))
+        #expect(!ReportRouting.canRead(Self.actor(.department, .organisation, 2)))
+    }
+
+    @Test func theOfficeTakesEveryStep() {
+        for to in ReportState.allCases { #expect(ReportRouting.mayTake(Self.office, to: to, assignee: nil)) }
+    }
+
+    @Test func onlyTheAssignedContractorReportsTheFix() {
+        #expect(ReportRouting.mayTake(Self.contractor, to: .fixed, assignee: 7))
+        #expect(!ReportRouting.mayTake(Self.otherContractor, to: .fixed, assignee: 7))
+        #expect(!ReportRouting.mayTake(Self.contractor, to: .fixed, assignee: nil))
+        #expect(!ReportRouting.mayTake(Self.contractor, to: .closed, assignee: 7))
+    }
+
+    @Test func aStewardConfirmsOrReopensForTheReporter() {
+        #expect(ReportRouting.mayTake(Self.steward, to: .verified, assignee: nil))
+        #expect(ReportRouting.mayTake(Self.steward, to: .reopened, assignee: nil))
+        #expect(!ReportRouting.mayTake(Self.steward, to: .closed, assignee: nil))
+        #expect(!ReportRouting.mayTake(Self.viewer, to: .verified, assignee: nil))
+    }
+
+    @Test func formsOfferOnlyTheStepsTheAccountMayTake() {
+        #expect(ReportRouting.allowedSteps(Self.steward, from: .fixed, assignee: 7) == [.reopened, .verified])
+        #expect(ReportRouting.allowedSteps(Self.contractor, from: .assigned, assignee: 7) == [.fixed])
+        #expect(ReportRouting.allowedSteps(Self.office, from: .closed, assignee: nil).isEmpty)
+    }
+
+    @Test func aStepOutsideTheLifecycleIsAConflictBeforeAnythingElse() {
+        #expect(
+            ReportRouting.decide(Self.step(.submitted, .fixed), actor: Self.viewer)
+                == .failure(.notAStep(from: .submitted, to: .fixed)))
+    }
+
+    @Test func aStepTheAccountMayNotTakeIsForbidden() {
+        #expect(ReportRouting.decide(Self.step(.submitted, .acknowledged), actor: Self.steward) == .failure(.forbidden))
+    }
+
+    @Test func rejectingNeedsAReason() {
+        guard
+            case .failure(.invalid(let e)) = ReportRouting.decide(Self.step(.submitted, .rejected), actor: Self.office)
+        else {
+            Issue.record("not refused")
+            return
+        }
+        #expect(e.field == "note" && e.code == "required")
+        #expect(
+            ReportRouting.decide(Self.step(.submitted, .rejected, note: "dup"), actor: Self.office) == .success(nil))
+    }
+
+    @Test func assigningNamesTheOrganisation() {
+        guard
+            case .failure(.invalid(let e)) = ReportRouting.decide(
+                Self.step(.acknowledged, .assigned), actor: Self.office)
+        else {
+            Issue.record("not refused")
+            return
+        }
+        #expect(e.field == "assignee_organisation_id" && e.code == "required")
+    }
+
+    @Test func aReportGoesOnlyToAnOrganisationOfItsOwnSubdistrict() {
+        for elsewhere in [Int64?.none, 2] {
+            let refused = ReportRouting.decide(
+                Self.step(.acknowledged, .assigned, requested: 9, requestedIn: elsewhere), actor: Self.office)
+            guard case .failure(.invalid(let e)) = refused else {
+                Issue.record("not refused")
+                return
+            }
+            #expect(e.field == "assignee_organisation_id" && e.code == "not_found")
+        }
+        #expect(
+            ReportRouting.decide(Self.step(.acknowledged, .assigned, requested: 9, requestedIn: 1), actor: Self.office)
+                == .success(9))
+    }
+
+    @Test func otherStepsKeepTheAssignee() {
+        #expect(
+            ReportRouting.decide(Self.step(.assigned, .fixed, current: 7), actor: Self.contractor) == .success(7))
+    }
+
+    @Test func theReporterHearsOfAcknowledgementFixClosureAndRejection() {
+        let told = ReportState.allCases.filter(ReportRouting.tellsReporter)
+        #expect(Set(told) == [.acknowledged, .fixed, .closed, .rejected])
+    }
+}
