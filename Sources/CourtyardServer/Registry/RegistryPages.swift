@@ -29,16 +29,6 @@ extension SiteRoute {
     static func dashboardProject(_ id: Int64) -> SiteRoute { SiteRoute("/projects/\(id)") }
 }
 
-/// A line above a form: saved, or why it was not.
-struct PageNotice {
-    var kind: String
-    var message: String
-    init(_ pair: (String, String)) {
-        kind = pair.0
-        message = pair.1
-    }
-}
-
 /// Where a registry page sits: community › compound › building › household, the last marked as the current
 /// page; a step the person cannot open (a steward's community) is its name without a link.
 struct RegistryTrail {
@@ -153,22 +143,18 @@ struct MyProjectsPage {
     var hasProjects: Bool
 
     static func load(actor: Actor, services: Services, _ f: PageFrame) async throws -> MyProjectsPage {
-        let mine = try await ProjectRepository(database: services.database).list(actor: actor)
+        let mine = try await ProjectRepository(database: services.database).summaries(actor: actor)
         return MyProjectsPage(projects: mine.map { Project($0, f) }, hasProjects: !mine.isEmpty)
     }
 }
 
 extension MyProjectsPage.Project {
-    /// A row of the project list as the programme's store gives it today (JSON); the programme's typed summary
-    /// replaces this reading once it exists.
-    init(_ p: JSONValue, _ f: PageFrame) {
-        let percent = p["percent_complete"]?.cellText ?? "0.0"
+    init(_ p: ProjectSummary, _ f: PageFrame) {
         self.init(
-            projectHref: SiteRoute.dashboardProject(p["id"]?.intValue ?? 0).path,
-            compound: p["compound_name"]?.cellText ?? "", batch: p["batch_year"]?.cellText ?? "",
-            stage: f.t("stage." + (p["stage"]?.stringValue ?? "")),
-            width: min(100, max(0, Int(percent.split(separator: ".").first ?? "0") ?? 0)), percent: percent,
-            deadline: p["deadline"]?.cellText ?? "")
+            projectHref: SiteRoute.dashboardProject(p.id).path, compound: p.compoundName,
+            batch: String(p.batchYear), stage: f.t("stage." + p.stage.rawValue),
+            width: Int(min(100, max(0, p.percentComplete.tenths / 10))), percent: p.percentComplete.description,
+            deadline: p.deadline.description)
     }
 }
 
@@ -475,7 +461,7 @@ struct RegistryPagesController {
         id: Int64, actor: Actor, _ f: PageFrame, notice: (String, String)?, status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         let page = try await HouseholdPage.load(
-            id: id, actor: actor, services: services, notice: notice.map(PageNotice.init), f)
+            id: id, actor: actor, services: services, notice: notice.map { PageNotice(tone: $0.0, text: $0.1) }, f)
         return f.page(title: page.title, "registry-household", page, status: status)
     }
 
@@ -540,7 +526,7 @@ struct RegistryPagesController {
         id: Int64, actor: Actor, _ f: PageFrame, notice: (String, String)?, status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         let page = try await ResidentPage.load(
-            id: id, actor: actor, services: services, notice: notice.map(PageNotice.init), f)
+            id: id, actor: actor, services: services, notice: notice.map { PageNotice(tone: $0.0, text: $0.1) }, f)
         return f.page(title: page.title, "registry-resident", page, status: status)
     }
 
