@@ -132,7 +132,7 @@ struct UsersPage {
                 status: status)
         }
         return UsersPage(
-            notice: notice.map(PageNotice.init), accounts: rows,
+            notice: notice.map { PageNotice(tone: $0.0, text: $0.1) }, accounts: rows,
             canAdd: Permissions.allows(actor.role, .writeUsers),
             roles: Role.allCases.map { Option(value: $0.rawValue, label: f.t("role." + $0.rawValue)) })
     }

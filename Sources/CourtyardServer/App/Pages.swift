@@ -323,3 +323,9 @@ struct Places {
         return [compound, building].filter { !$0.isEmpty }.joined(separator: " ")
     }
 }
+
+/// A tone (`ok`, `bad`) and a sentence shown above a page's content: saved, or why it was not.
+struct PageNotice {
+    var tone: String
+    var text: String
+}
