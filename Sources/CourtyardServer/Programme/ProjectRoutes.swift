@@ -174,18 +174,8 @@ enum ProjectRoutes {
 }
 
 /// The national work catalogue and the stage gates, for clients building forms.
-struct CatalogueController: Sendable {
+struct CatalogueController: ProjectScoped {
     let services: Services
-    var projects: ProjectRepository { ProjectRepository(database: services.database) }
-
-    func calendar() async throws -> WorkCalendar {
-        try await CalendarRepository(database: services.database).calendar()
-    }
-
-    func id(_ context: AppContext, _ name: String = "id") throws -> Int64 {
-        try context.parameters.require(name, as: Int64.self)
-    }
-
     func register(on api: RouterGroup<AppContext>) {
         api.get("work_catalogue", use: workCatalogue)
         api.get("gates", use: listGates)
@@ -214,18 +204,8 @@ struct CatalogueController: Sendable {
 }
 
 /// Renovation projects: their plan, gates and acceptances.
-struct ProjectController: Sendable {
+struct ProjectController: ProjectScoped {
     let services: Services
-    var projects: ProjectRepository { ProjectRepository(database: services.database) }
-
-    func calendar() async throws -> WorkCalendar {
-        try await CalendarRepository(database: services.database).calendar()
-    }
-
-    func id(_ context: AppContext, _ name: String = "id") throws -> Int64 {
-        try context.parameters.require(name, as: Int64.self)
-    }
-
     func register(on api: RouterGroup<AppContext>) {
         api.post("projects", use: create)
         api.get("projects", use: list)
@@ -342,18 +322,8 @@ struct ProjectController: Sendable {
 }
 
 /// Uploaded files: evidence, photos and documents.
-struct AttachmentController: Sendable {
+struct AttachmentController: ProjectScoped {
     let services: Services
-    var projects: ProjectRepository { ProjectRepository(database: services.database) }
-
-    func calendar() async throws -> WorkCalendar {
-        try await CalendarRepository(database: services.database).calendar()
-    }
-
-    func id(_ context: AppContext, _ name: String = "id") throws -> Int64 {
-        try context.parameters.require(name, as: Int64.self)
-    }
-
     func register(on api: RouterGroup<AppContext>) {
         api.post("attachments", use: upload)
         api.get("attachments/:id", use: download)
@@ -393,18 +363,8 @@ struct AttachmentController: Sendable {
 }
 
 /// A project's tasks, schedule, baseline and Gantt chart.
-struct ScheduleController: Sendable {
+struct ScheduleController: ProjectScoped {
     let services: Services
-    var projects: ProjectRepository { ProjectRepository(database: services.database) }
-
-    func calendar() async throws -> WorkCalendar {
-        try await CalendarRepository(database: services.database).calendar()
-    }
-
-    func id(_ context: AppContext, _ name: String = "id") throws -> Int64 {
-        try context.parameters.require(name, as: Int64.self)
-    }
-
     func register(on api: RouterGroup<AppContext>) {
         api.post("projects/:id/tasks", use: createTask)
         api.get("projects/:id/tasks", use: listTasks)
@@ -470,18 +430,8 @@ struct ScheduleController: Sendable {
 }
 
 /// The construction ledger: site logs, site checks and their findings.
-struct LedgerController: Sendable {
+struct LedgerController: ProjectScoped {
     let services: Services
-    var projects: ProjectRepository { ProjectRepository(database: services.database) }
-
-    func calendar() async throws -> WorkCalendar {
-        try await CalendarRepository(database: services.database).calendar()
-    }
-
-    func id(_ context: AppContext, _ name: String = "id") throws -> Int64 {
-        try context.parameters.require(name, as: Int64.self)
-    }
-
     func register(on api: RouterGroup<AppContext>) {
         api.post("projects/:id/site_logs", use: addSiteLog)
         api.get("projects/:id/site_logs", use: siteLogs)
@@ -576,5 +526,22 @@ struct LedgerController: Sendable {
             id: try id(context), step: step,
             note: body["note"]?.stringValue ?? "", actor: try context.actor())
         return try JSONBody.response(f)
+    }
+}
+
+/// What the project controllers share: the project repository, the working-day calendar and ids from the path.
+protocol ProjectScoped: Sendable {
+    var services: Services { get }
+}
+
+extension ProjectScoped {
+    var projects: ProjectRepository { ProjectRepository(database: services.database) }
+
+    func calendar() async throws -> WorkCalendar {
+        try await CalendarRepository(database: services.database).calendar()
+    }
+
+    func id(_ context: AppContext, _ name: String = "id") throws -> Int64 {
+        try context.parameters.require(name, as: Int64.self)
     }
 }
