@@ -85,8 +85,8 @@ enum Pages {
     /// The projects the person may open.
     static func openableProjects(actor: Actor, services: Services) async throws -> Set<Int64> {
         guard Permissions.allows(actor.role, .readProjects) else { return [] }
-        let mine = try await ProjectRepository(database: services.database).list(actor: actor)
-        return Set(mine.compactMap { $0["id"]?.intValue })
+        let mine = try await ProjectRepository(database: services.database).summaries(actor: actor)
+        return Set(mine.map(\.id))
     }
 
     /// A page that is not there: said in the person's language, with the way home (or to sign in).

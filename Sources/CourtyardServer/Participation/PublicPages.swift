@@ -175,31 +175,28 @@ struct PublicCompoundPage {
             reportForm: reportForm)
     }
 
-    /// The compound's latest project, read from the programme's store as the API gives it.
+    /// The compound's latest project, read from the programme's store.
     static func project(compoundId: Int64, services: Services, _ f: PageFrame) async throws -> Project? {
-        let projects = try await ProjectRepository(database: services.database).list(
-            actor: .system, filter: .init(compoundId: compoundId))
-        guard let latest = projects.max(by: { ($0["batch_year"]?.intValue ?? 0) < ($1["batch_year"]?.intValue ?? 0) }),
-            let pid = latest["id"]?.intValue
-        else { return nil }
-        let p = try await ProjectRepository(database: services.database).get(id: pid, actor: .system)
-        let stage = ProjectStage(rawValue: p["stage"]?.stringValue ?? "") ?? .consultation
-        let percent = p["percent_complete"]?.cellText ?? "0.0"
-        let items = p["work_items"].arrayItems.map {
-            WorkItem(
-                category: f.t("category." + ($0["category"]?.stringValue ?? "")), name: $0["name"]?.cellText ?? "",
-                percent: $0["percent"]?.cellText ?? "0")
+        let repository = ProjectRepository(database: services.database)
+        let projects = try await repository.summaries(actor: .system, filter: .init(compoundId: compoundId))
+        guard let latest = projects.max(by: { $0.batchYear < $1.batchYear }) else { return nil }
+        let detail = try await repository.detail(id: latest.id, actor: .system)
+        let p = detail.summary
+        let stage = p.stage
+        let percent = p.percentComplete.numberText
+        let items = detail.workItems.map {
+            WorkItem(category: f.t("category." + $0.category.rawValue), name: $0.name, percent: String($0.percent))
         }
-        let satisfaction = p["satisfaction_rate"].flatMap { $0 == .null ? nil : $0.cellText }
+        let satisfaction = detail.satisfactionRate?.numberText
         return Project(
-            year: p["batch_year"]?.cellText ?? "",
+            year: String(p.batchYear),
             stages: ProjectStage.allCases.map { st in
                 Stage(
                     cls: st == stage ? "now" : (st < stage ? "done" : ""), current: st == stage,
                     label: f.t("stage." + st.rawValue))
             }, percent: percent,
-            barWidth: String(min(100, max(0, Int(percent.split(separator: ".").first ?? "0") ?? 0))),
-            deadline: p["deadline"]?.cellText ?? "", completedOn: p["completed_on"]?.stringValue,
+            barWidth: String(min(100, max(0, p.percentComplete.tenths / 10))),
+            deadline: p.deadline.description, completedOn: p.completedOn?.description,
             satisfaction: satisfaction, items: items, hasItems: !items.isEmpty)
     }
 }

@@ -266,16 +266,6 @@ public struct ProjectRepository: Sendable {
         return try await database.withConnection { db in try await db.raw(q).all().map(Self.summary) }
     }
 
-    /// The same as JSON, for the pages of other features until they read `summaries`.
-    public func list(actor: Actor, filter: Filter = Filter(), paging: Paging = .export) async throws -> [JSONValue] {
-        try await summaries(actor: actor, filter: filter, paging: paging).map(JSONValueCoding.encode)
-    }
-
-    /// The same as JSON, for the pages of other features until they read `detail`.
-    public func get(id: Int64, actor: Actor) async throws -> JSONValue {
-        try JSONValueCoding.encode(try await detail(id: id, actor: actor))
-    }
-
     /// One project with its plan, gates, acceptances and residents' satisfaction.
     public func detail(id: Int64, actor: Actor) async throws -> ProjectDetail {
         guard Permissions.allows(actor.role, .readProjects) else { throw AccessError.forbidden }
