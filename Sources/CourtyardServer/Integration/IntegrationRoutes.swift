@@ -163,7 +163,7 @@ struct IntegrationController {
     }
 
     @Sendable func getServiceLevels(_ request: Request, _ context: AppContext) async throws -> Response {
-        JSONBody.response(
+        try JSONBody.response(
             try await serviceLevels.get(
                 actor: try context.actor(),
                 subdistrictId: request.uri.queryParameters.get("subdistrict_id").flatMap { Int64($0) }))
@@ -171,7 +171,7 @@ struct IntegrationController {
 
     @Sendable func putServiceLevels(_ request: Request, _ context: AppContext) async throws -> Response {
         let body = try await JSONBody.decode(ServiceLevelsBody.self, request, context: context)
-        return JSONBody.response(
+        return try JSONBody.response(
             try await serviceLevels.put(
                 actor: try context.actor(), subdistrictId: body.subdistrictId,
                 levels: ServiceLevels(acknowledgeDays: Int(body.acknowledgeDays), fixDays: Int(body.fixDays))))

@@ -36,18 +36,30 @@ public struct ServiceLevelRepository: Sendable {
         }
     }
 
-    public func get(actor: Actor, subdistrictId: Int64?) async throws -> JSONValue {
+    /// An office's service levels, or the defaults it has not changed (`source`: `office` or `default`).
+    public struct Setting: Codable, Sendable {
+        public var subdistrictId: Int64
+        public var acknowledgeDays: Int
+        public var fixDays: Int
+        public var source: String
+        enum CodingKeys: String, CodingKey {
+            case subdistrictId = "subdistrict_id"
+            case acknowledgeDays = "acknowledge_days"
+            case fixDays = "fix_days"
+            case source
+        }
+    }
+
+    public func get(actor: Actor, subdistrictId: Int64?) async throws -> Setting {
         let sd = try office(actor, requested: subdistrictId)
         let own = try await database.withConnection { db in try await Self.levels(db: db, subdistrictId: sd) }
         let l = own ?? ServiceLevels()
-        return .object([
-            ("subdistrict_id", .int(sd)), ("acknowledge_days", .int(Int64(l.acknowledgeDays))),
-            ("fix_days", .int(Int64(l.fixDays))),
-            ("source", .string(own == nil ? "default" : "office")),
-        ])
+        return Setting(
+            subdistrictId: sd, acknowledgeDays: l.acknowledgeDays, fixDays: l.fixDays,
+            source: own == nil ? "default" : "office")
     }
 
-    public func put(actor: Actor, subdistrictId: Int64?, levels: ServiceLevels) async throws -> JSONValue {
+    public func put(actor: Actor, subdistrictId: Int64?, levels: ServiceLevels) async throws -> Setting {
         guard Permissions.allows(actor.role, .manageIntegrations) else { throw AccessError.forbidden }
         let sd = try office(actor, requested: subdistrictId)
         guard (1...30).contains(levels.acknowledgeDays) else {
