@@ -153,13 +153,6 @@ struct QuestionnairePage {
         var households: [CourtyardServer.Choice]
         var questions: [PaperQuestion]
     }
-    struct OptionRow {
-        var option: String
-        var count: String
-    }
-    struct OptionTable {
-        var rows: [OptionRow]
-    }
     struct Rating {
         var mean: String
         var satisfied: String
@@ -238,8 +231,7 @@ struct QuestionnairePage {
             case .single, .multiple:
                 return Result(
                     text: q.text,
-                    optionTable: OptionTable(
-                        rows: zip(q.options, t.optionCounts).map { OptionRow(option: $0, count: String($1)) }))
+                    optionTable: OptionTable(options: q.options, counts: t.optionCounts))
             case .rating:
                 return Result(
                     text: q.text,
@@ -376,5 +368,18 @@ struct QuestionnairePageController {
         let page = try await QuestionnairePage.load(
             id: id, services: services, actor: try context.require(.readRegistry), message: message, f)
         return f.page(title: page.title, "participation-questionnaire", page, status: status)
+    }
+}
+
+/// A choice question's results as a table: each option and how many chose it, for the staff and the public alike.
+struct OptionTable {
+    struct Row {
+        var option: String
+        var count: String
+    }
+    var rows: [Row]
+
+    init(options: [String], counts: [Int]) {
+        rows = zip(options, counts).map { Row(option: $0, count: String($1)) }
     }
 }

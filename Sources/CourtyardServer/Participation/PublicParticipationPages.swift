@@ -57,13 +57,6 @@ struct PublicQuestionnairePage {
         var householdSelect: HouseholdSelect?
         var questions: [Field]
     }
-    struct OptionRow {
-        var option: String
-        var count: String
-    }
-    struct OptionTable {
-        var rows: [OptionRow]
-    }
     struct Rating {
         var mean: String
         var satisfied: String
@@ -140,8 +133,7 @@ struct PublicQuestionnairePage {
                                 mean: Percent.text(t.meanRatingTenths), satisfied: Percent.text(t.satisfactionTenths)))
                         : Tally(
                             text: q.text,
-                            optionTable: OptionTable(
-                                rows: zip(q.options, t.optionCounts).map { OptionRow(option: $0, count: String($1)) }))
+                            optionTable: OptionTable(options: q.options, counts: t.optionCounts))
                 })
         }
         return PublicQuestionnairePage(
