@@ -4,23 +4,6 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// Escapes text for HTML content and attribute values.
-func esc(_ s: String) -> String {
-    var out = ""
-    out.reserveCapacity(s.utf8.count)
-    for ch in s {
-        switch ch {
-        case "&": out += "&amp;"
-        case "<": out += "&lt;"
-        case ">": out += "&gt;"
-        case "\"": out += "&quot;"
-        case "'": out += "&#39;"
-        default: out.append(ch)
-        }
-    }
-    return out
-}
-
 /// A stored UTC time ("2026-11-25T23:58:00Z") as people in China read it: "2026-11-26 07:58" (UTC+8).
 func beijingTime(_ iso: String, dateOnly: Bool = false) -> String {
     let chars = Array(iso)
@@ -42,12 +25,6 @@ struct PageFrame {
     var path: String
 
     func t(_ key: String) -> String { lang.t(key) }
-
-    func csrfField() -> String { "<input type=\"hidden\" name=\"_csrf\" value=\"\(esc(csrf))\">" }
-
-    func render(title: String, body: String, status: HTTPResponse.Status = .ok) -> Response {
-        render(title: title, body: TrustedHTML(body), status: status)
-    }
 
     /// A page whose body is a template over its model.
     func page(title: String, _ template: String, _ model: Any, status: HTTPResponse.Status = .ok) -> Response {

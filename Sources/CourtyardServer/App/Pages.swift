@@ -66,12 +66,6 @@ enum Pages {
         }
     }
 
-    /// A name that links to its page when the person can open that page, and is plain text when they cannot:
-    /// a link that answers 403 or 404 is a dead end.
-    static func link(_ href: String, _ text: String, if allowed: Bool) -> String {
-        allowed ? "<a href=\"\(esc(href))\">\(esc(text))</a>" : esc(text)
-    }
-
     /// Which of these registry records the person may open, each asked the way its page asks.
     static func openable(_ spec: ResourceSpec, _ ids: [Int64], actor: Actor, services: Services) async -> Set<Int64> {
         guard Permissions.allows(actor.role, .readRegistry) else { return [] }
@@ -193,20 +187,6 @@ enum Pages {
 
     /// After a successful POST, go where the person can see the result.
     static func seeOther(_ location: String) -> Response { Response.redirect(to: location, type: .normal) }
-
-    static func table(_ headers: [(String, Bool)], _ rows: [[String]]) -> String {
-        var s = "<div class=\"table-wrap\"><table><thead><tr>"
-        for (h, num) in headers { s += "<th\(num ? " class=\"num\"" : "") scope=\"col\">\(esc(h))</th>" }
-        s += "</tr></thead><tbody>"
-        for r in rows {
-            s += "<tr>"
-            for (i, cell) in r.enumerated() {
-                s += "<td\(i < headers.count && headers[i].1 ? " class=\"num\"" : "")>\(cell)</td>"
-            }
-            s += "</tr>"
-        }
-        return s + "</tbody></table></div>"
-    }
 }
 
 /// Sign-in and sign-out.

@@ -34,7 +34,8 @@ struct BulletinList {
         return BulletinList(
             rows: items.map { b in
                 Row(
-                    href: SiteRoute.bulletin(b.id).path, name: BulletinDocument.shortTitle(b, lang: f.lang),
+                    href: SiteRoute.bulletin(b.id).path,
+                    name: BulletinDocument.shortTitle(issueNo: b.issueNo, lang: f.lang),
                     batchYear: b.batchYear, asOf: b.asOf.description, state: f.t("bulletin.state." + b.state.rawValue))
             }, hasRows: !items.isEmpty,
             draft: Permissions.allows(actor.role, .manageBulletins)

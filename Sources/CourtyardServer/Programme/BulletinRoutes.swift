@@ -17,7 +17,10 @@ enum BulletinRoutes {
         case "html":
             return Response(
                 status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(string: BulletinDocument.html(b, lang: lang))))
+                body: .init(
+                    byteBuffer: ByteBuffer(
+                        string: BulletinDocument.html(
+                            try JSONValueCoding.decode(BulletinContent.self, from: b), lang: lang))))
         case "csv":
             return Response(
                 status: .ok,

@@ -1,0 +1,223 @@
+import CourtyardDomain
+import CourtyardStore
+import Foundation
+import Hummingbird
+
+extension SiteRoute {
+    static func bulletinPublish(_ id: Int64) -> SiteRoute { SiteRoute("/bulletins/\(id)/publish") }
+    static func bulletinFile(_ id: Int64, format: String, lang: Lang) -> SiteRoute {
+        SiteRoute("/api/v1/bulletins/\(id)", query: [("format", format), ("lang", lang.rawValue)])
+    }
+}
+
+/// One ranked unit of a bulletin as a table row.
+struct BulletinUnitRow {
+    let name: String
+    /// The last-ranked unit of several, named as lagging behind (末位).
+    let laggard: Bool
+    let planned: Int64
+    let started: Int64
+    let startRate: String
+    let completed: Int64
+    let completionRate: String
+    let change: String
+    let rank: String
+
+    static func rows(_ units: [BulletinContent.Unit]) -> [BulletinUnitRow] {
+        let worst = units.compactMap(\.rank).max() ?? 0
+        return units.map { u in
+            BulletinUnitRow(
+                name: u.name ?? "", laggard: units.count > 1 && u.rank == worst, planned: u.compoundsPlanned,
+                started: u.compoundsStarted, startRate: u.startRateByCompounds.numberText,
+                completed: u.compoundsCompleted, completionRate: u.completionRateByCompounds.numberText,
+                change: BulletinDocument.change(u.changePp, \.completionRateByCompounds),
+                rank: u.rank.map(String.init) ?? "")
+        }
+    }
+}
+
+/// The printed bulletin (通报): red header, summary, ranking, compounds, problems, next steps and closing block.
+struct BulletinPrint {
+    struct CompoundRow {
+        let name: String
+        let community: String
+        let households: Int64
+        let startedOn: String
+        let percent: String
+        let problems: String
+        let responsible: String
+    }
+
+    let fullTitle: String
+    let isDraft: Bool
+    let issuer: String
+    let documentNumber: String
+    let issueTitle: String
+    let asOf: String
+    let batchYear: Int64
+    let summary: String
+    let changeSummary: String?
+    let units: [BulletinUnitRow]
+    let compounds: [CompoundRow]
+    let problems: [String]
+    let nextSteps: String?
+    let issuedOn: String
+
+    init(_ b: BulletinContent, lang: Lang) {
+        let t = lang.t
+        issueTitle = BulletinDocument.title(issueNo: b.issueNo, lang: lang)
+        // The printed title is also the page's title, which browsers offer as the PDF's file name.
+        fullTitle = t("bulletin.title") + issueTitle
+        isDraft = b.state == .draft
+        issuer = BulletinDocument.issuer(b, lang: lang)
+        documentNumber = BulletinDocument.documentNumber(b, lang: lang)
+        asOf = BulletinDocument.written(b.asOf.description, lang: lang)
+        batchYear = b.batchYear
+        summary = Self.summary(b.totals, lang: lang)
+        changeSummary = b.changePp.map {
+            t("bulletin.changeSummary")
+                .replacingOccurrences(of: "{sr}", with: BulletinDocument.change($0, \.startRateByCompounds))
+                .replacingOccurrences(of: "{cr}", with: BulletinDocument.change($0, \.completionRateByCompounds))
+        }
+        units = BulletinUnitRow.rows(b.units)
+        compounds = b.compounds.map { c in
+            CompoundRow(
+                name: c.name, community: c.communityName, households: c.households,
+                startedOn: c.startedOn?.description ?? "—", percent: c.percentComplete.numberText,
+                problems: BulletinDocument.problems(c, lang: lang), responsible: c.responsible ?? "")
+        }
+        problems = Self.problems(b.overdue, lang: lang)
+        nextSteps = b.nextSteps.isEmpty ? nil : b.nextSteps
+        let issued = b.publishedAt.map { beijingTime($0, dateOnly: true) } ?? b.asOf.description
+        issuedOn = BulletinDocument.written(issued, lang: lang)
+    }
+
+    static func summary(_ u: BulletinContent.Unit, lang: Lang) -> String {
+        [
+            ("{cp}", String(u.compoundsPlanned)), ("{hp}", String(u.householdsPlanned)),
+            ("{cs}", String(u.compoundsStarted)), ("{cc}", String(u.compoundsCompleted)),
+            ("{hs}", String(u.householdsStarted)), ("{hc}", String(u.householdsCompleted)),
+            ("{srh}", u.startRateByHouseholds.numberText), ("{crh}", u.completionRateByHouseholds.numberText),
+            ("{sr}", u.startRateByCompounds.numberText), ("{cr}", u.completionRateByCompounds.numberText),
+        ].reduce(lang.t("bulletin.summary")) { $0.replacingOccurrences(of: $1.0, with: $1.1) }
+    }
+
+    /// Tasks past their late finish and findings past their due day, fifty of each at most.
+    static func problems(_ overdue: BulletinContent.Overdue, lang: Lang) -> [String] {
+        let tasks = overdue.tasks.prefix(50).map {
+            lang.t("bulletin.overdueTask").replacingOccurrences(of: "{compound}", with: $0.compoundName)
+                .replacingOccurrences(of: "{task}", with: $0.task).replacingOccurrences(
+                    of: "{date}", with: $0.lateFinish)
+        }
+        let findings = overdue.findings.prefix(50).map {
+            lang.t("bulletin.overdueFinding").replacingOccurrences(of: "{compound}", with: $0.compoundName)
+                .replacingOccurrences(of: "{finding}", with: $0.finding).replacingOccurrences(
+                    of: "{date}", with: $0.dueOn)
+        }
+        let all = tasks + findings
+        return all.isEmpty ? [lang.t("bulletin.noProblems")] : all
+    }
+}
+
+/// A bulletin's page in the site: its figures, its files, and publishing a draft.
+struct BulletinPage {
+    struct Card {
+        let value: String
+        let label: String
+    }
+    struct CompoundRow {
+        let name: MaybeLink
+        let community: String
+        let households: Int64
+        let startedOn: String
+        let bar: PercentBar
+        let problems: String
+        let responsible: String
+    }
+
+    let issuingUnit: String
+    let asOf: String
+    let stateLabel: String
+    let printHref: String
+    let xlsxHref: String
+    let csvHref: String
+    let publishAction: String?
+    let cards: [Card]
+    let units: [BulletinUnitRow]
+    let compounds: [CompoundRow]
+    let nextSteps: String?
+
+    init(_ b: BulletinContent, actor: Actor, openable: Set<Int64>, _ f: PageFrame) {
+        issuingUnit = b.issuingUnit ?? ""
+        asOf = b.asOf.description
+        stateLabel = f.t("bulletin.state." + b.state.rawValue)
+        printHref = SiteRoute.bulletinFile(b.id, format: "html", lang: f.lang).path
+        xlsxHref = SiteRoute.bulletinFile(b.id, format: "xlsx", lang: f.lang).path
+        csvHref = SiteRoute.bulletinFile(b.id, format: "csv", lang: f.lang).path
+        publishAction =
+            b.state == .draft && Permissions.allows(actor.role, .manageBulletins)
+            ? SiteRoute.bulletinPublish(b.id).path : nil
+        let rates: [(KeyPath<BulletinContent.Unit, ExactDecimal>, KeyPath<BulletinRates, ExactDecimal>, String)] = [
+            (\.startRateByCompounds, \.startRateByCompounds, "bulletin.col.startRate"),
+            (\.completionRateByCompounds, \.completionRateByCompounds, "bulletin.col.completionRate"),
+            (\.startRateByHouseholds, \.startRateByHouseholds, "bulletin.startRateHouseholds"),
+            (\.completionRateByHouseholds, \.completionRateByHouseholds, "bulletin.completionRateHouseholds"),
+        ]
+        cards = rates.map { value, change, label in
+            Card(
+                value: b.totals[keyPath: value].numberText + "%",
+                label: "\(f.t(label)) (\(BulletinDocument.change(b.changePp, change)))")
+        }
+        units = BulletinUnitRow.rows(b.communities)
+        compounds = b.compounds.map { c in
+            CompoundRow(
+                name: MaybeLink(
+                    text: c.name, href: openable.contains(c.projectId) ? SiteRoute.project(c.projectId).path : nil),
+                community: c.communityName, households: c.households, startedOn: c.startedOn?.description ?? "—",
+                bar: PercentBar(PercentTenths(tenths: Percent.parseTenths(c.percentComplete.numberText) ?? 0)),
+                problems: BulletinDocument.problems(c, lang: f.lang), responsible: c.responsible ?? "")
+        }
+        nextSteps = b.nextSteps.isEmpty ? nil : b.nextSteps
+    }
+}
+
+/// Drafting a bulletin from the list page, its page, and publishing it.
+struct BulletinPageController: Sendable {
+    let services: Services
+    var bulletins: BulletinRepository { BulletinRepository(database: services.database) }
+
+    func register(on router: Router<AppContext>) {
+        Pages.post(router, "/bulletins", draft)
+        Pages.get(router, "/bulletins/:id", show)
+        Pages.post(router, "/bulletins/:id/publish", publish)
+    }
+
+    @Sendable func draft(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let fields = try await Pages.form(request, context)
+        guard let year = Int(fields["batch_year"] ?? ""), let asOf = Day(fields["as_of"] ?? "") else {
+            return Pages.messagePage(
+                f, title: f.t("error.title"), message: f.t("form.badDate"), home: .bulletins,
+                homeLabel: f.t("common.back"), status: .unprocessableContent)
+        }
+        let b = try await bulletins.draft(
+            batchYear: year, asOf: asOf, subdistrictId: nil, nextSteps: fields["next_steps"] ?? "",
+            actor: try context.actor())
+        return Pages.seeOther(SiteRoute.bulletin(b["id"]?.intValue ?? 0).path)
+    }
+
+    @Sendable func show(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let actor = try context.require(.readRegistry)
+        let b = try await bulletins.content(id: try context.parameters.require("id", as: Int64.self), actor: actor)
+        let projects = try await Pages.openableProjects(actor: actor, services: services)
+        return f.page(
+            title: BulletinDocument.shortTitle(issueNo: b.issueNo, lang: f.lang), "programme-bulletin",
+            BulletinPage(b, actor: actor, openable: projects, f))
+    }
+
+    @Sendable func publish(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        _ = try await Pages.form(request, context)
+        let id = try context.parameters.require("id", as: Int64.self)
+        _ = try await bulletins.publish(id: id, actor: try context.actor())
+        return Pages.seeOther(SiteRoute.bulletin(id).path)
+    }
+}

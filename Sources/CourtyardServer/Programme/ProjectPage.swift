@@ -1,0 +1,431 @@
+import CourtyardDomain
+import CourtyardStore
+import Foundation
+import Hummingbird
+
+extension SiteRoute {
+    static func projectSection(_ id: Int64, _ anchor: String) -> SiteRoute { SiteRoute("/projects/\(id)#\(anchor)") }
+    static func projectSiteLogs(_ id: Int64) -> SiteRoute { SiteRoute("/projects/\(id)/site_logs") }
+    static func projectChecks(_ id: Int64) -> SiteRoute { SiteRoute("/projects/\(id)/checks") }
+    static func projectAdvance(_ id: Int64) -> SiteRoute { SiteRoute("/projects/\(id)/advance") }
+    static func findingStep(_ id: Int64, _ step: LedgerRepository.FindingStep) -> SiteRoute {
+        SiteRoute("/findings/\(id)/\(step.rawValue)")
+    }
+    static func gantt(_ projectId: Int64, lang: Lang) -> SiteRoute {
+        SiteRoute("/api/v1/projects/\(projectId)/gantt.svg", query: [("lang", lang.rawValue)])
+    }
+    static func attachment(_ id: Int64) -> SiteRoute { SiteRoute("/api/v1/attachments/\(id)") }
+}
+
+/// A name that links to its page when the person may open it, and is plain text when not.
+struct MaybeLink {
+    let text: String
+    let href: String?
+}
+
+/// A progress bar and its figure: `width` 0 to 100, `percent` as written ("45.5").
+struct PercentBar {
+    let width: Int64
+    let percent: String
+
+    init(_ value: PercentTenths) {
+        width = min(100, max(0, value.tenths / 10))
+        percent = value.numberText
+    }
+}
+
+/// A project's page: where it stands, its plan, gates, schedule, ledger and site checks, and the forms its
+/// people use on it.
+struct ProjectPage {
+    struct Stage {
+        let label: String
+        let state: String
+        let current: Bool
+    }
+    struct Card {
+        let value: String
+        let label: String
+    }
+    struct PlanRow {
+        let category: String
+        let name: String
+        let quantity: String
+        let budget: String
+        let bar: PercentBar
+    }
+    struct CategoryTotal {
+        let label: String
+        let budget: String
+    }
+    struct EvidenceItem {
+        /// "、" before every item but the first.
+        let separator: String
+        let label: String
+        let href: String?
+    }
+    struct GateRow {
+        let stage: String
+        let passedAt: String
+        let passedBy: String
+        let evidence: [EvidenceItem]
+        let onPaper: Bool
+        let note: String
+    }
+    struct Option {
+        let value: String
+        let label: String
+    }
+    struct AdvanceForm {
+        let action: String
+        let documentTypes: [Option]
+        let button: String
+    }
+    struct TaskRow {
+        let name: String
+        let critical: Bool
+        let duration: Int
+        let lateStart: String
+        let lateFinish: String
+        let float: Int
+        let actualStart: String
+        let actualFinish: String
+    }
+    struct ProgressField {
+        let name: String
+        let label: String
+        let value: Int64
+    }
+    struct SiteLogForm {
+        let action: String
+        let today: String
+        let progress: [ProgressField]
+    }
+    struct LogRow {
+        let date: String
+        let weather: String
+        let workers: Int64
+        let workDone: String
+        let issues: String
+    }
+    struct CheckItem {
+        let name: String
+        let label: String
+    }
+    struct CheckForm {
+        let action: String
+        let today: String
+        let items: [CheckItem]
+    }
+    struct StepButton {
+        let action: String
+        let label: String
+    }
+    struct FindingLine {
+        let text: String
+        let stateLabel: String
+        let overdue: Bool
+        let dueOn: String
+        let steps: [StepButton]
+        let hasSteps: Bool
+    }
+    struct CheckRow {
+        let date: String
+        let by: String
+        let passed: String
+        let findings: [FindingLine]
+    }
+
+    let message: PageNotice?
+    let stages: [Stage]
+    let cards: [Card]
+    let contractor: String
+    let compound: MaybeLink
+    let community: MaybeLink
+    let isModel: Bool
+    let modelWriteup: String
+    let planRows: [PlanRow]
+    let hasPlan: Bool
+    let categoryTotals: [CategoryTotal]
+    let total: String
+    let gateRows: [GateRow]
+    let hasGates: Bool
+    let acceptances: [String]
+    let advance: AdvanceForm?
+    let calendarMissing: String?
+    let chart: String?
+    let taskRows: [TaskRow]
+    let siteLogForm: SiteLogForm?
+    let logRows: [LogRow]
+    let hasLogs: Bool
+    let checkForm: CheckForm?
+    let checkRows: [CheckRow]
+    let hasChecks: Bool
+
+    /// The daily site check's standard items (巡查), recorded in Chinese as the official record.
+    static let checklist = ["excavation", "height", "signs", "hoarding", "power", "fire_lane"]
+
+    struct Facts {
+        let detail: ProjectDetail
+        let logs: [SiteLog]
+        let checks: [SiteCheck]
+        let plan: ScheduleRepository.Plan
+        let calendar: WorkCalendar
+        let openCompound: Bool
+        let openCommunity: Bool
+    }
+
+    static func load(id: Int64, actor: Actor, services: Services) async throws -> Facts {
+        let detail = try await ProjectRepository(database: services.database).detail(id: id, actor: actor)
+        let cal = try await CalendarRepository(database: services.database).calendar()
+        let ledger = LedgerRepository(database: services.database, calendar: cal)
+        let schedule = ScheduleRepository(database: services.database, calendar: cal)
+        let p = detail.summary
+        return Facts(
+            detail: detail, logs: try await ledger.siteLogs(projectId: id, actor: actor, limit: 20),
+            checks: try await ledger.checks(projectId: id, actor: actor),
+            plan: try await schedule.plan(projectId: id, mode: .backward, start: nil, actor: actor), calendar: cal,
+            openCompound: await Pages.openable(.compounds, [p.compoundId], actor: actor, services: services)
+                .contains(p.compoundId),
+            openCommunity: await Pages.openable(.communities, [p.communityId], actor: actor, services: services)
+                .contains(p.communityId))
+    }
+
+    init(_ facts: Facts, actor: Actor, message: PageNotice?, _ f: PageFrame) {
+        let detail = facts.detail
+        let p = detail.summary
+        self.message = message
+        stages = ProjectStage.allCases.map { st in
+            Stage(
+                label: f.t("stage." + st.rawValue), state: st == p.stage ? "now" : (st < p.stage ? "done" : ""),
+                current: st == p.stage)
+        }
+        cards = Self.cards(p, f)
+        contractor = p.contractorName ?? ""
+        compound = MaybeLink(
+            text: p.compoundName, href: facts.openCompound ? SiteRoute.compound(p.compoundId).path : nil)
+        community = MaybeLink(
+            text: p.communityName, href: facts.openCommunity ? SiteRoute.community(p.communityId).path : nil)
+        isModel = p.isModel
+        modelWriteup = p.modelWriteup
+        planRows = detail.workItems.map { w in
+            PlanRow(
+                category: f.t("category." + w.category.rawValue), name: w.name, quantity: w.quantity + " " + w.unit,
+                budget: Money.yuan(w.budgetFen), bar: PercentBar(PercentTenths(tenths: w.percent * 10)))
+        }
+        hasPlan = !planRows.isEmpty
+        categoryTotals = WorkCategory.allCases.map { c in
+            CategoryTotal(
+                label: f.t("category." + c.rawValue), budget: Money.yuan(detail.totalsByCategory[c].budgetFen))
+        }
+        total = Money.yuan(detail.totalsByCategory.all.budgetFen)
+        gateRows = detail.gates.map { Self.gateRow($0, f) }
+        hasGates = !gateRows.isEmpty
+        acceptances = detail.acceptances.map { a in
+            "\(f.t("acceptance." + a.kind.rawValue)) \(a.date): \(f.t("acceptance." + a.result.rawValue))"
+        }
+        advance = Self.advanceForm(detail, actor: actor, f)
+        (calendarMissing, chart, taskRows) = Self.schedule(facts, f)
+        let writes = p.stage == .construction
+        siteLogForm =
+            writes && Permissions.allows(actor.role, .writeSiteLogs)
+            ? SiteLogForm(
+                action: SiteRoute.projectSiteLogs(p.id).path, today: Clock.today.description,
+                progress: detail.workItems.map {
+                    ProgressField(name: "progress_\($0.id)", label: $0.name, value: $0.percent)
+                }) : nil
+        logRows = facts.logs.map {
+            LogRow(
+                date: $0.date.description, weather: $0.weather, workers: $0.workers, workDone: $0.workDone,
+                issues: $0.issues)
+        }
+        hasLogs = !logRows.isEmpty
+        checkForm =
+            writes && Permissions.allows(actor.role, .writeSiteChecks)
+            ? CheckForm(
+                action: SiteRoute.projectChecks(p.id).path, today: Clock.today.description,
+                items: Self.checklist.map { CheckItem(name: "item_" + $0, label: f.t("check.item." + $0)) }) : nil
+        checkRows = facts.checks.map { Self.checkRow($0, actor: actor, f) }
+        hasChecks = !checkRows.isEmpty
+    }
+
+    static func cards(_ p: ProjectSummary, _ f: PageFrame) -> [Card] {
+        [
+            (p.percentComplete.numberText + "%", "project.progress"),
+            (p.deadline.description, "project.deadline"),
+            (p.startedOn?.description ?? "—", "project.startedOn"),
+            (p.completedOn?.description ?? "—", "project.completedOn"),
+            (String(p.households), "dash.households"),
+        ].map { Card(value: $0.0, label: f.t($0.1)) }
+    }
+
+    static func gateRow(_ g: GatePass, _ f: PageFrame) -> GateRow {
+        let evidence = g.evidence.value.arrayItems.enumerated().map { i, e -> EvidenceItem in
+            let separator = i == 0 ? "" : "、"
+            let kind = e["kind"]?.stringValue ?? ""
+            guard kind == "document" || kind == "attachment" else {
+                return EvidenceItem(separator: separator, label: f.t("evidence." + kind), href: nil)
+            }
+            let id = e["attachment_id"]?.intValue ?? e["id"]?.intValue ?? 0
+            let type = e["document_type"]?.stringValue.map { f.t("document." + $0) } ?? f.t("project.evidence")
+            return EvidenceItem(separator: separator, label: type, href: SiteRoute.attachment(Int64(id)).path)
+        }
+        return GateRow(
+            stage: f.t("stage." + g.to.rawValue), passedAt: beijingTime(g.passedAt, dateOnly: true),
+            passedBy: g.passedBy, evidence: evidence, onPaper: g.onPaper, note: g.note)
+    }
+
+    static func advanceForm(_ detail: ProjectDetail, actor: Actor, _ f: PageFrame) -> AdvanceForm? {
+        guard let next = detail.summary.stage.next, next != .accepted, Permissions.allows(actor.role, .manageProjects)
+        else { return nil }
+        return AdvanceForm(
+            action: SiteRoute.projectAdvance(detail.summary.id).path,
+            documentTypes: next.documentTypes.map { Option(value: $0.rawValue, label: f.t("document." + $0.rawValue)) },
+            button: f.t("project.advanceTo").replacingOccurrences(of: "{stage}", with: f.t("stage." + next.rawValue)))
+    }
+
+    /// The schedule's warning about guessed working days, its chart and its tasks (latest start first).
+    static func schedule(_ facts: Facts, _ f: PageFrame) -> (String?, String?, [TaskRow]) {
+        let plan = facts.plan
+        guard !plan.tasks.isEmpty else { return (nil, nil, []) }
+        let guessed = plan.calendarYears(facts.calendar).filter { $0.source == .weekdays }.map { String($0.year) }
+        let warning =
+            guessed.isEmpty
+            ? nil
+            : f.t("project.calendarMissing").replacingOccurrences(of: "{years}", with: guessed.joined(separator: "、"))
+        let names = Dictionary(plan.tasks.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let rows = plan.result.rows.sorted { $0.lateStart < $1.lateStart }.compactMap { r -> TaskRow? in
+            guard let t = names[r.id] else { return nil }
+            return TaskRow(
+                name: t.name, critical: r.critical, duration: t.duration, lateStart: r.lateStart.description,
+                lateFinish: r.lateFinish.description, float: r.totalFloat,
+                actualStart: t.actualStart?.description ?? "—", actualFinish: t.actualFinish?.description ?? "—")
+        }
+        return (warning, SiteRoute.gantt(facts.detail.summary.id, lang: f.lang).path, rows)
+    }
+
+    static func checkRow(_ c: SiteCheck, actor: Actor, _ f: PageFrame) -> CheckRow {
+        let findings = c.findings.map { x -> FindingLine in
+            var steps: [LedgerRepository.FindingStep] = []
+            if x.state == .open && Permissions.allows(actor.role, .writeSiteLogs) { steps = [.rectify] }
+            if x.state == .rectified && Permissions.allows(actor.role, .writeSiteChecks) { steps = [.verify, .reject] }
+            return FindingLine(
+                text: x.description, stateLabel: f.t("finding." + x.state.rawValue), overdue: x.overdue,
+                dueOn: x.dueOn.description,
+                steps: steps.map {
+                    StepButton(action: SiteRoute.findingStep(x.id, $0).path, label: f.t("finding." + $0.rawValue))
+                }, hasSteps: !steps.isEmpty)
+        }
+        return CheckRow(
+            date: c.date.description, by: f.t("role." + c.checkerRole), passed: "\(c.passedItems)/\(c.totalItems)",
+            findings: findings)
+    }
+}
+
+/// A project's page and the forms posted from it: the site log, the site check, a finding's next step and the
+/// gate into the next stage.
+struct ProjectPageController: Sendable {
+    let services: Services
+
+    func register(on router: Router<AppContext>) {
+        Pages.get(router, "/projects/:id", show)
+        Pages.post(router, "/projects/:id/site_logs", addSiteLog)
+        Pages.post(router, "/projects/:id/checks", addCheck)
+        Pages.post(router, "/findings/:id/:step", stepFinding)
+        Pages.post(router, "/projects/:id/advance", advance)
+    }
+
+    func ledger() async throws -> LedgerRepository {
+        LedgerRepository(
+            database: services.database, calendar: try await CalendarRepository(database: services.database).calendar())
+    }
+
+    func page(id: Int64, _ context: AppContext, _ f: PageFrame, message: PageNotice?, status: HTTPResponse.Status)
+        async throws -> Response
+    {
+        let actor = try context.require(.readProjects)
+        let facts = try await ProjectPage.load(id: id, actor: actor, services: services)
+        return f.page(
+            title: facts.detail.summary.compoundName + " · " + f.t("project.title"), "programme-project",
+            ProjectPage(facts, actor: actor, message: message, f), status: status)
+    }
+
+    /// Runs a form's save and goes back to the page's section; a refused form shows the page again with why.
+    func save(id: Int64, anchor: String?, _ context: AppContext, _ f: PageFrame, _ body: () async throws -> Void)
+        async throws -> Response
+    {
+        try await Pages.save(
+            f, next: anchor.map { SiteRoute.projectSection(id, $0) }?.path ?? SiteRoute.project(id).path,
+            redisplay: { m, status in
+                try await page(id: id, context, f, message: PageNotice(tone: m.0, text: m.1), status: status)
+            }, body)
+    }
+
+    @Sendable func show(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        try await page(id: try context.parameters.require("id", as: Int64.self), context, f, message: nil, status: .ok)
+    }
+
+    @Sendable func addSiteLog(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        let fields = try await Pages.form(request, context)
+        return try await save(id: id, anchor: "ledger", context, f) {
+            guard let date = Day(fields["date"] ?? "") else {
+                throw ValidationError(field: "date", code: Pages.pageMessage, message: f.t("form.badDate"))
+            }
+            let progress: [(workItemId: Int64, percent: Int)] = fields.compactMap { k, v in
+                guard k.hasPrefix("progress_"), let item = Int64(k.dropFirst(9)), let pc = Int(v) else { return nil }
+                return (item, pc)
+            }
+            let log = LedgerRepository.NewSiteLog(
+                date: date, weather: fields["weather"] ?? "", workers: Int(fields["workers"] ?? "") ?? 0,
+                workDone: fields["work_done"] ?? "", issues: fields["issues"] ?? "", progress: progress)
+            _ = try await ledger().addSiteLog(projectId: id, log, actor: try context.actor())
+        }
+    }
+
+    @Sendable func addCheck(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        let form = try await Pages.multipartForm(request, context)
+        return try await save(id: id, anchor: "checks", context, f) {
+            let actor = try context.actor()
+            guard let date = Day(form.fields["date"] ?? "") else {
+                throw ValidationError(field: "date", code: Pages.pageMessage, message: f.t("form.badDate"))
+            }
+            let items = ProjectPage.checklist.map {
+                (item: Lang.zh.t("check.item." + $0), passed: form.fields["item_" + $0] != "fail", note: "")
+            }
+            let photos = try await form.storeFile("photo", database: services.database, actor: actor).map { [$0] } ?? []
+            let finding = (form.fields["finding"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            _ = try await ledger().addCheck(
+                projectId: id,
+                .init(date: date, items: items, findings: finding.isEmpty ? [] : [(finding, photos, nil)]),
+                actor: actor)
+        }
+    }
+
+    @Sendable func stepFinding(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let fields = try await Pages.form(request, context)
+        guard let step = LedgerRepository.FindingStep(rawValue: try context.parameters.require("step")) else {
+            throw AppError.notFound
+        }
+        let id = try context.parameters.require("id", as: Int64.self)
+        let finding = try await ledger().stepFinding(
+            id: id, step: step, note: fields["note"] ?? "", actor: try context.actor())
+        return Pages.seeOther(SiteRoute.projectSection(finding.projectId, "checks").path)
+    }
+
+    @Sendable func advance(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        let form = try await Pages.multipartForm(request, context)
+        return try await save(id: id, anchor: nil, context, f) {
+            let actor = try context.actor()
+            guard let type = form.fields["document_type"].flatMap(DocumentType.init(rawValue:)) else {
+                throw ValidationError(
+                    field: "document_type", code: Pages.pageMessage, message: f.t("project.documentTypeRequired"))
+            }
+            let file = try await form.storeFile("file", database: services.database, actor: actor)
+            let evidence = file.map { [Evidence.document(attachmentId: $0, type: type)] } ?? []
+            _ = try await ProjectRepository(database: services.database).advance(
+                id: id, evidence: evidence, note: form.fields["note"] ?? "", actor: actor)
+        }
+    }
+}
