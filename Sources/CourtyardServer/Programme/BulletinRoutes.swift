@@ -60,14 +60,10 @@ struct BulletinController: Sendable {
     }
 
     @Sendable func create(_ request: Request, _ context: AppContext) async throws -> Response {
-        let body = try await JSONBody.object(request, context: context)
-        guard let year = body["batch_year"]?.intValue else {
-            throw AppError.unprocessable("required", "batch_year is required", field: "batch_year")
-        }
+        let body = try await JSONBody.decode(NewBulletinBody.self, request, context: context)
         let b = try await bulletins.draft(
-            batchYear: Int(year), asOf: try body.requiredDay("as_of"),
-            subdistrictId: try body.optionalInt("subdistrict_id") ?? nil,
-            nextSteps: try body.optionalText("next_steps") ?? "", actor: try context.actor())
+            batchYear: Int(clamping: body.batchYear), asOf: body.asOf, subdistrictId: body.subdistrictId,
+            nextSteps: body.nextSteps ?? "", actor: try context.actor())
         return JSONBody.response(b, status: .created)
     }
 
@@ -85,11 +81,10 @@ struct BulletinController: Sendable {
     }
 
     @Sendable func update(_ request: Request, _ context: AppContext) async throws -> Response {
-        let body = try await JSONBody.object(request, context: context)
-        let asOf = try body.optionalDay("as_of") ?? nil
+        let body = try await JSONBody.decode(BulletinChangesBody.self, request, context: context)
         return JSONBody.response(
             try await bulletins.update(
-                id: try id(context), asOf: asOf, nextSteps: try body.optionalText("next_steps"),
+                id: try id(context), asOf: body.asOf, nextSteps: body.nextSteps,
                 actor: try context.actor()))
     }
 

@@ -21,69 +21,6 @@ enum ProjectRoutes {
             body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
-    static func fields(_ body: [String: JSONValue]) throws -> ProjectRepository.Fields {
-        var f = ProjectRepository.Fields()
-        if let d = try body.optionalDay("deadline") {
-            guard let d else {
-                throw AppError.unprocessable("required", "a project always has a deadline", field: "deadline")
-            }
-            f.deadline = d
-        }
-        f.plannedStart = try body.optionalDay("planned_start")
-        if let m = body["is_model"] {
-            guard case .bool(let b) = m else {
-                throw AppError.unprocessable("invalid", "is_model is true or false", field: "is_model")
-            }
-            f.isModel = b
-        }
-        if let w = try body.optionalText("model_writeup") {
-            guard w.count <= 2000 else {
-                throw AppError.unprocessable(
-                    "too_long", "the write-up is at most 2,000 characters", field: "model_writeup")
-            }
-            f.modelWriteup = w
-        }
-        for (field, _) in ProjectRepository.roles {
-            if let o = try body.optionalInt(field) { f.organisations[field] = o }
-        }
-        return f
-    }
-
-    /// Evidence as attachment ids (`[12, 13]`) or records (`[{"kind": "notice", "id": 4}]`).
-    /// Evidence is a list of records `{"kind", "id"}` and documents `{"kind": "document", "attachment_id",
-    /// "document_type"}`. A bare attachment id says nothing of what the paper is, so it is refused.
-    static func evidence(_ value: JSONValue?) throws -> [Evidence] {
-        guard let value, value != .null else { return [] }
-        guard case .array(let a) = value else {
-            throw AppError.unprocessable("invalid", "evidence is a list", field: "evidence")
-        }
-        return try a.map(evidenceItem)
-    }
-
-    static func evidenceItem(_ item: JSONValue) throws -> Evidence {
-        let kinds = EvidenceKind.allCases.map(\.rawValue).joined(separator: ", ")
-        if item["kind"]?.stringValue == "document" {
-            guard let id = item["attachment_id"]?.intValue,
-                let type = item["document_type"]?.stringValue.flatMap(DocumentType.init(rawValue:))
-            else {
-                throw AppError.unprocessable(
-                    "invalid",
-                    "a document is {kind: document, attachment_id, document_type} with "
-                        + "document_type one of " + DocumentType.allCases.map(\.rawValue).joined(separator: ", "),
-                    field: "evidence")
-            }
-            return .document(attachmentId: id, type: type)
-        }
-        guard let k = item["kind"]?.stringValue, let kind = EvidenceKind(rawValue: k), let id = item["id"]?.intValue
-        else {
-            throw AppError.unprocessable(
-                "invalid",
-                "evidence items are records {kind, id} with kind one of \(kinds), "
-                    + "or documents {kind: document, attachment_id, document_type}", field: "evidence")
-        }
-        return .record(kind, id: id)
-    }
-
     /// Each gate with the records and document types it takes.
     static func gates() -> JSONValue {
         .object([
@@ -101,42 +38,6 @@ enum ProjectRoutes {
                     })
             ), ("next_cursor", .null),
         ])
-    }
-
-    static func taskChange(_ body: [String: JSONValue]) throws -> ScheduleRepository.TaskChange {
-        var c = ScheduleRepository.TaskChange()
-        c.name = try body.optionalText("name")
-        if let d = try body.optionalInt("duration_days") {
-            guard let d else {
-                throw AppError.unprocessable(
-                    "invalid", "duration_days is a number of working days", field: "duration_days")
-            }
-            c.duration = Int(d)
-        }
-        // depends_on lists task ids, or {"task_id", "lag_days"} for a wait in working days after the predecessor.
-        if let deps = body["depends_on"], deps != .null {
-            guard case .array(let items) = deps else {
-                throw AppError.unprocessable("invalid", "depends_on is a list", field: "depends_on")
-            }
-            var ids: [Int64] = []
-            for item in items {
-                if let id = item.intValue {
-                    ids.append(id)
-                    continue
-                }
-                guard let id = item["task_id"]?.intValue else {
-                    throw AppError.unprocessable(
-                        "invalid", "depends_on lists task ids or {task_id, lag_days}", field: "depends_on")
-                }
-                ids.append(id)
-                if let lag = item["lag_days"]?.intValue { c.lags[id] = Int(lag) }
-            }
-            c.dependsOn = ids
-        }
-        c.workItemId = try body.optionalInt("work_item_id")
-        c.actualStart = try body.optionalDay("actual_start")
-        c.actualFinish = try body.optionalDay("actual_finish")
-        return c
     }
 
     static func scheduleQuery(_ request: Request) throws -> (Schedule.Mode, Day?) {
@@ -218,14 +119,10 @@ struct ProjectController: ProjectScoped {
     }
 
     @Sendable func create(_ request: Request, _ context: AppContext) async throws -> Response {
-        let body = try await JSONBody.object(request, context: context)
-        guard let year = body["batch_year"]?.intValue else {
-            throw AppError.unprocessable("required", "batch_year is required", field: "batch_year")
-        }
+        let body = try await JSONBody.decode(NewProjectBody.self, request, context: context)
         let p = try await projects.create(
-            compoundId: try body.requiredID("compound_id"), batchYear: Int(year),
-            deadline: try body.requiredDay("deadline"),
-            fields: try ProjectRoutes.fields(body), actor: try context.actor())
+            compoundId: body.compoundId, batchYear: Int(clamping: body.batchYear), deadline: body.deadline,
+            fields: body.rest.fields, actor: try context.actor())
         return try JSONBody.response(p, status: .created, etag: ProjectRoutes.etag(p))
     }
 
@@ -259,33 +156,18 @@ struct ProjectController: ProjectScoped {
     }
 
     @Sendable func update(_ request: Request, _ context: AppContext) async throws -> Response {
-        let body = try await JSONBody.object(request, context: context)
+        let body = try await JSONBody.decode(ProjectFieldsBody.self, request, context: context)
         let pid = try id(context)
         let p = try await projects.update(
-            id: pid, fields: try ProjectRoutes.fields(body),
+            id: pid, fields: body.fields,
             ifVersion: try RegistryRoutes.expectedVersion(request, id: pid),
             actor: try context.actor())
         return try JSONBody.response(p, etag: ProjectRoutes.etag(p))
     }
 
     @Sendable func addWorkItem(_ request: Request, _ context: AppContext) async throws -> Response {
-        let body = try await JSONBody.object(request, context: context)
-        guard let code = body["code"]?.stringValue else {
-            throw AppError.unprocessable("required", "code is required", field: "code")
-        }
-        // A work item's budget is summed and weighted by percent in SQL, so it is bounded before it is stored.
-        let maxBudget = ProjectRepository.maxBudgetFen
-        guard let budget = body["budget_fen"]?.intValue, (0...maxBudget).contains(budget) else {
-            throw AppError.unprocessable(
-                "invalid",
-                "budget_fen is a whole number of fen from 0 to \(maxBudget)", field: "budget_fen")
-        }
-        let quantity = try ProjectRoutes.decimal(body["quantity"], field: "quantity")
-        let p = try await projects.addWorkItem(
-            projectId: try id(context),
-            .init(
-                code: code, name: try body.optionalText("name"), quantity: quantity,
-                unit: try body.optionalText("unit"), budgetFen: budget), actor: try context.actor())
+        let body = try await JSONBody.decode(NewWorkItemBody.self, request, context: context)
+        let p = try await projects.addWorkItem(projectId: try id(context), try body.item, actor: try context.actor())
         return try JSONBody.response(p, status: .created)
     }
 
@@ -296,27 +178,18 @@ struct ProjectController: ProjectScoped {
     }
 
     @Sendable func advance(_ request: Request, _ context: AppContext) async throws -> Response {
-        let body = try await JSONBody.object(request, context: context)
+        let body = try await JSONBody.decode(AdvanceBody.self, request, context: context)
         let p = try await projects.advance(
-            id: try id(context), evidence: try ProjectRoutes.evidence(body["evidence"]),
-            note: try body.optionalText("note") ?? "",
+            id: try id(context), evidence: (body.evidence ?? []).map(\.evidence), note: body.note ?? "",
             actor: try context.actor())
         return try JSONBody.response(p)
     }
 
     @Sendable func addAcceptance(_ request: Request, _ context: AppContext) async throws -> Response {
-        let body = try await JSONBody.object(request, context: context)
-        var participants: [String] = []
-        if case .array(let a) = body["participants"] ?? .null {
-            participants = a.compactMap(\.stringValue)
-        } else if let s = body["participants"]?.stringValue {
-            participants = s.split(whereSeparator: { "、,，;；\n".contains($0) }).map(String.init)
-        }
+        let body = try await JSONBody.decode(NewAcceptanceBody.self, request, context: context)
         let p = try await projects.addAcceptance(
-            projectId: try id(context), kind: try body.requiredCase("kind", ProjectRepository.AcceptanceKind.self),
-            date: try body.requiredDay("date"),
-            result: try body.requiredCase("result", ProjectRepository.AcceptanceResult.self),
-            participants: participants, note: try body.optionalText("note") ?? "", actor: try context.actor())
+            projectId: try id(context), kind: body.kind, date: body.date, result: body.result,
+            participants: body.participants, note: body.note ?? "", actor: try context.actor())
         return try JSONBody.response(p, status: .created)
     }
 }
@@ -376,9 +249,9 @@ struct ScheduleController: ProjectScoped {
     }
 
     @Sendable func createTask(_ request: Request, _ context: AppContext) async throws -> Response {
-        let body = try await JSONBody.object(request, context: context)
+        let body = try await JSONBody.decode(TaskBody.self, request, context: context)
         let t = try await ScheduleRepository(database: services.database, calendar: try await calendar())
-            .addTask(projectId: try id(context), change: try ProjectRoutes.taskChange(body), actor: try context.actor())
+            .addTask(projectId: try id(context), change: body.change, actor: try context.actor())
         return try JSONBody.response(t, status: .created)
     }
 
@@ -389,11 +262,11 @@ struct ScheduleController: ProjectScoped {
     }
 
     @Sendable func updateTask(_ request: Request, _ context: AppContext) async throws -> Response {
-        let body = try await JSONBody.object(request, context: context)
+        let body = try await JSONBody.decode(TaskBody.self, request, context: context)
         let taskId = try id(context, "task")
         let t = try await ScheduleRepository(database: services.database, calendar: try await calendar())
             .updateTask(
-                projectId: try id(context), taskId: taskId, change: try ProjectRoutes.taskChange(body),
+                projectId: try id(context), taskId: taskId, change: body.change,
                 ifVersion: try RegistryRoutes.expectedVersion(request, id: taskId), actor: try context.actor())
         return try JSONBody.response(t)
     }
@@ -441,29 +314,9 @@ struct LedgerController: ProjectScoped {
     }
 
     @Sendable func addSiteLog(_ request: Request, _ context: AppContext) async throws -> Response {
-        let body = try await JSONBody.object(request, context: context)
-        var progress: [(workItemId: Int64, percent: Int)] = []
-        if case .array(let a) = body["progress"] ?? .null {
-            for p in a {
-                guard let item = p["work_item_id"]?.intValue, let pc = p["percent"]?.intValue else {
-                    throw AppError.unprocessable(
-                        "invalid", "progress lists {work_item_id, percent}", field: "progress")
-                }
-                progress.append((item, Int(pc)))
-            }
-        }
-        guard let workers = try body.optionalInt("workers") ?? 0 else {
-            throw AppError.unprocessable("invalid", "workers is a number", field: "workers")
-        }
+        let body = try await JSONBody.decode(NewSiteLogBody.self, request, context: context)
         let log = try await LedgerRepository(database: services.database, calendar: try await calendar())
-            .addSiteLog(
-                projectId: try id(context),
-                .init(
-                    date: try body.requiredDay("date"), weather: try body.optionalText("weather") ?? "",
-                    workers: Int(workers),
-                    workDone: try body.optionalText("work_done") ?? "",
-                    issues: try body.optionalText("issues") ?? "", progress: progress,
-                    photos: try body.idList("photos")), actor: try context.actor())
+            .addSiteLog(projectId: try id(context), body.log, actor: try context.actor())
         return try JSONBody.response(log, status: .created)
     }
 
@@ -481,32 +334,9 @@ struct LedgerController: ProjectScoped {
     }
 
     @Sendable func addCheck(_ request: Request, _ context: AppContext) async throws -> Response {
-        let body = try await JSONBody.object(request, context: context)
-        var items: [(item: String, passed: Bool, note: String)] = []
-        if case .array(let a) = body["items"] ?? .null {
-            for i in a {
-                guard let name = i["item"]?.stringValue, case .bool(let passed) = i["passed"] ?? .null else {
-                    throw AppError.unprocessable("invalid", "items lists {item, passed, note}", field: "items")
-                }
-                items.append((name, passed, i["note"]?.stringValue ?? ""))
-            }
-        }
-        var findings: [(description: String, photos: [Int64], dueOn: Day?)] = []
-        if case .array(let a) = body["findings"] ?? .null {
-            for f in a {
-                guard let d = f["description"]?.stringValue else {
-                    throw AppError.unprocessable(
-                        "invalid", "findings lists {description, photos, due_on}", field: "findings")
-                }
-                let due = f["due_on"]?.stringValue.flatMap { Day($0) }
-                findings.append((d, f["photos"]?.idList ?? [], due))
-            }
-        }
+        let body = try await JSONBody.decode(NewCheckBody.self, request, context: context)
         let check = try await LedgerRepository(database: services.database, calendar: try await calendar())
-            .addCheck(
-                projectId: try id(context),
-                .init(date: try body.requiredDay("date"), items: items, findings: findings),
-                actor: try context.actor())
+            .addCheck(projectId: try id(context), body.check, actor: try context.actor())
         return try JSONBody.response(check, status: .created)
     }
 
@@ -521,10 +351,10 @@ struct LedgerController: ProjectScoped {
         guard let step = LedgerRepository.FindingStep(rawValue: try context.parameters.require("step")) else {
             throw AppError.notFound
         }
-        let body = (try? await JSONBody.object(request, context: context)) ?? [:]
+        let body = (try? await JSONBody.decode(FindingStepBody.self, request, context: context)) ?? .init()
         let f = try await LedgerRepository(database: services.database, calendar: try await calendar()).stepFinding(
             id: try id(context), step: step,
-            note: body["note"]?.stringValue ?? "", actor: try context.actor())
+            note: body.note ?? "", actor: try context.actor())
         return try JSONBody.response(f)
     }
 }
