@@ -179,13 +179,10 @@ struct ImportPage {
     static func load(_ f: PageFrame, actor: Actor, report r: ImportReport?, services: Services, failure: String? = nil)
         async throws -> ImportPage
     {
-        let history = try await ImportHistory.list(services: services, actor: actor, id: nil).prefix(20).map { h in
-            let user = h["username"]?.stringValue ?? ""
-            return Past(
-                at: beijingTime(h["at"]?.stringValue ?? ""), user: user == "system" ? f.t("audit.system") : user,
-                file: h["filename"]?.stringValue ?? "",
-                status: f.t("import.status." + (h["status"]?.stringValue ?? "")),
-                rows: h["rows"]?.intValue ?? 0, errors: h["error_count"]?.intValue ?? 0)
+        let history = try await ImportHistory(database: services.database).list(actor: actor).prefix(20).map { h in
+            Past(
+                at: beijingTime(h.at), user: h.username == "system" ? f.t("audit.system") : h.username,
+                file: h.filename, status: f.t("import.status." + h.status), rows: h.rows, errors: h.errorCount)
         }
         return ImportPage(
             failure: failure, report: r.map { report(of: $0, f) }, subdistrict: r?.subdistrict ?? "",

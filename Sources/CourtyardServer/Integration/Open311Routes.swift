@@ -139,14 +139,14 @@ enum Open311Routes {
             reporterName: name, reporterPhone: params["phone"] ?? "")
         let actor = Actor(userId: nil, username: "open311:\(client.name)", role: .viewer, scope: .global)
         do {
-            let created = try await ReportRepository(
+            let id = try await ReportRepository(
                 database: services.database,
                 calendar: try await CalendarRepository(database: services.database).calendar()
             )
-            .create(report, actor: actor, publicPage: true)
+            .file(report, actor: actor, publicPage: true)
             return .array([
                 .object([
-                    ("service_request_id", .string(created["id"]?.cellText ?? "")),
+                    ("service_request_id", .string(String(id))),
                     ("service_notice", .string("受理时限 1 个工作日 / acknowledged within 1 working day")),
                     ("account_id", .null),
                 ])

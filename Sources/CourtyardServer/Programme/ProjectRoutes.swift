@@ -215,7 +215,7 @@ struct AttachmentController: ProjectScoped {
         guard let file = form.files["file"] else {
             throw AppError.unprocessable("required", "send the file in the form field \"file\"", field: "file")
         }
-        return JSONBody.response(
+        return try JSONBody.response(
             try await AttachmentRepository(database: services.database).create(
                 filename: file.filename, bytes: file.bytes, actor: actor),
             status: .created)

@@ -75,22 +75,22 @@ struct ImportController {
 
     @Sendable func list(_ request: Request, _ context: AppContext) async throws -> Response {
         let actor = try context.require(.importRegistry)
-        let items = try await ImportHistory.list(services: services, actor: actor, id: nil)
+        let items = try await ImportHistory(database: services.database).list(actor: actor)
         if ListCSV.wanted(request) {
-            return ListCSV.response(
+            return try ListCSV.response(
                 columns: ["id", "at", "username", "filename", "dry_run", "status", "rows", "error_count"],
                 items: items, filename: "imports")
         }
-        return ListPage.response(all: items, try ListPage.paging(request))
+        return try ListPage.response(all: items, try ListPage.paging(request))
     }
 
     @Sendable func read(_ request: Request, _ context: AppContext) async throws -> Response {
         let actor = try context.require(.importRegistry)
         let id = try context.parameters.require("id", as: Int64.self)
-        guard let item = try await ImportHistory.list(services: services, actor: actor, id: id).first else {
+        guard let item = try await ImportHistory(database: services.database).list(actor: actor, id: id).first else {
             throw AppError.notFound
         }
-        return JSONBody.response(item)
+        return try JSONBody.response(item)
     }
 
     @Sendable func export(_ request: Request, _ context: AppContext) async throws -> Response {
@@ -132,32 +132,5 @@ struct Upload {
         let dry = q.get("dry_run").map { $0 == "1" || $0 == "true" } ?? false
         return Upload(
             bytes: body, filename: q.get("filename") ?? "upload", dryRun: dry, subdistrict: q.get("subdistrict"))
-    }
-}
-
-enum ImportHistory {
-    static func list(services: Services, actor: Actor, id: Int64?) async throws -> [JSONValue] {
-        var sql: SQLQueryString =
-            "SELECT id, at, username, filename, dry_run, status, rows, error_count, report_json FROM imports WHERE 1=1"
-        if actor.scope.kind == .subdistrict, let sd = actor.scope.id { sql += " AND subdistrict_id = \(bind: sd)" }
-        if let id { sql += " AND id = \(bind: id)" }
-        sql += " ORDER BY id DESC LIMIT 200"
-        let q = sql
-        let rows = try await services.database.withConnection { db in try await db.raw(q).all() }
-        return try rows.map { r in
-            let report = try r.decode(column: "report_json", as: String.self)
-            let parsed = JSONValue.parse(report)
-            return .object([
-                ("id", .int(try r.decode(column: "id", as: Int64.self))),
-                ("at", .string(try r.decode(column: "at", as: String.self))),
-                ("username", .string(try r.decode(column: "username", as: String.self))),
-                ("filename", .string(try r.decode(column: "filename", as: String.self))),
-                ("dry_run", .bool(try r.decode(column: "dry_run", as: Int.self) != 0)),
-                ("status", .string(try r.decode(column: "status", as: String.self))),
-                ("rows", .int(Int64(try r.decode(column: "rows", as: Int.self)))),
-                ("error_count", .int(Int64(try r.decode(column: "error_count", as: Int.self)))),
-                ("report", id == nil ? .null : (parsed ?? .null)),
-            ])
-        }
     }
 }

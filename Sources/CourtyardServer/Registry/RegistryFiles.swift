@@ -92,7 +92,8 @@ struct MultipartForm {
     func storeFile(_ field: String, database: Database, actor: Actor) async throws -> Int64? {
         guard let file = files[field], !file.bytes.isEmpty else { return nil }
         return try await AttachmentRepository(database: database).create(
-            filename: file.filename, bytes: file.bytes, actor: actor)["id"]?.intValue
+            filename: file.filename, bytes: file.bytes, actor: actor
+        ).id
     }
 
     static func attribute(_ key: String, in head: String) -> String? {

@@ -23,7 +23,7 @@ public struct AttachmentRepository: Sendable {
         return nil
     }
 
-    public func create(filename: String, bytes: [UInt8], actor: Actor) async throws -> JSONValue {
+    public func create(filename: String, bytes: [UInt8], actor: Actor) async throws -> AttachmentInfo {
         guard !bytes.isEmpty else { throw ValidationError(field: "file", code: "empty", message: "the file is empty") }
         guard bytes.count <= Self.maxBytes else {
             throw ValidationError(field: "file", code: "too_large", message: "a file is at most 10 MB")
@@ -50,11 +50,8 @@ public struct AttachmentRepository: Sendable {
                 ]))
             return id
         }
-        return .object([
-            ("id", .int(id)), ("filename", .string(name)), ("content_type", .string(type)),
-            ("size_bytes", .int(Int64(bytes.count))),
-            ("sha256", .string(digest)),
-        ])
+        return AttachmentInfo(
+            id: id, filename: name, contentType: type, sizeBytes: Int64(bytes.count), sha256: digest)
     }
 
     /// The file, for someone who may read it (`readable`); 404 otherwise, as for anything out of scope.
@@ -148,5 +145,18 @@ public struct AttachmentRepository: Sendable {
         for id in Set(ids) where try await !readable(id, actor: actor, db: db) {
             throw ValidationError(field: field, code: "not_found", message: "an attachment in \(field) does not exist")
         }
+    }
+}
+
+/// A stored file as its upload answers: what it was taken as, and its digest.
+public struct AttachmentInfo: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var filename: String
+    public var contentType: String
+    public var sizeBytes: Int64
+    public var sha256: String
+
+    enum CodingKeys: String, CodingKey {
+        case id, filename, contentType = "content_type", sizeBytes = "size_bytes", sha256
     }
 }

@@ -116,13 +116,6 @@ public struct ReportRepository: Sendable {
         try await get(id: try await file(r, actor: actor, publicPage: false), actor: actor)
     }
 
-    /// The shape Open311 still reads (`{"id": …}` for a public filing), until it moves to `file`.
-    public func create(_ r: NewReport, actor: Actor, publicPage: Bool) async throws -> JSONValue {
-        let id = try await file(r, actor: actor, publicPage: publicPage)
-        return publicPage
-            ? .object([("id", .int(id))]) : try JSONValueCoding.encode(try await get(id: id, actor: actor))
-    }
-
     /// Files a report, from an account or from a public page without one; returns its id.
     public func file(_ r: NewReport, actor: Actor, publicPage: Bool) async throws -> Int64 {
         guard publicPage || Permissions.allows(actor.role, .fileReports) else { throw AccessError.forbidden }

@@ -1,0 +1,46 @@
+import CourtyardDomain
+import Foundation
+import SQLKit
+
+/// One run of the household sheet's import, as its history lists it. The run's full report is a document of its
+/// time, kept as it was written.
+public struct ImportRecord: Codable, Sendable {
+    public var id: Int64
+    public var at: String
+    public var username: String
+    public var filename: String
+    public var dryRun: Bool
+    public var status: String
+    public var rows: Int64
+    public var errorCount: Int64
+    /// Only when one run is read.
+    public var report: StoredJSON?
+
+    enum CodingKeys: String, CodingKey {
+        case id, at, username, filename, dryRun = "dry_run", status, rows, errorCount = "error_count", report
+    }
+}
+
+/// The imports an office has run, newest first.
+public struct ImportHistory: Sendable {
+    let database: Database
+    public init(database: Database) { self.database = database }
+
+    /// The last 200 runs the account may see (its sub-district's, or all for the city), or one run with its report.
+    public func list(actor: Actor, id: Int64? = nil) async throws -> [ImportRecord] {
+        var sql: SQLQueryString =
+            "SELECT id, at, username, filename, dry_run, status, rows, error_count, report_json FROM imports WHERE 1=1"
+        if actor.scope.kind == .subdistrict, let sd = actor.scope.id { sql += " AND subdistrict_id = \(bind: sd)" }
+        if let id { sql += " AND id = \(bind: id)" }
+        sql += " ORDER BY id DESC LIMIT 200"
+        let q = sql
+        let rows = try await database.withConnection { db in try await db.raw(q).all() }
+        return try rows.map { r in
+            ImportRecord(
+                id: try r.int("id"), at: try r.text("at"), username: try r.text("username"),
+                filename: try r.text("filename"), dryRun: try r.int("dry_run") != 0, status: try r.text("status"),
+                rows: try r.int("rows"), errorCount: try r.int("error_count"),
+                report: id == nil ? nil : StoredJSON(try r.storedJSON("report_json")))
+        }
+    }
+}
