@@ -64,6 +64,23 @@ import Testing
         }
     }
 
+    @Test func aFloorThatIsNotANumberIsRefusedInWordsAndNothingChanges() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let (cookie, csrf) = try await client.session("community")
+            let first = try await services.registry.list(.households, query: ListQuery(limit: 1), actor: .system)
+                .items[0]
+            let before = try await services.registry.get(Household.self, id: first.id, actor: .system)
+            let (status, page, _) = try await PageTests.postForm(
+                client, "/households/\(first.id)", cookie: cookie,
+                "_csrf=\(csrf)&room=101&area_m2=80&floor=%E4%B8%89%E6%A5%BC&version=\(before.version)")
+            #expect(status == .unprocessableContent)
+            #expect(page.contains("楼层请填写整数"))
+            #expect(!page.contains("floor:"))
+            let after = try await services.registry.get(Household.self, id: first.id, actor: .system)
+            #expect(after == before)
+        }
+    }
+
     @Test func reportsVotesQuestionnairesAndNoticesSayWhichCompound() async throws {
         try await TestApp.with(demo: true) { client, services in
             let (cookie, _) = try await client.session("community")

@@ -38,314 +38,356 @@ extension TestClientProtocol {
 @Suite struct ProjectTests {
     static let pdf = Array("%PDF-1.4\n%test\n".utf8)
 
-    /// A project from creation to acceptance: plan, gates with evidence, schedule, ledger, checks, acceptance, bulletin.
-    @Test func aProjectGoesFromConsultationToAcceptanceAndIntoABulletin() async throws {
-        try await TestApp.with(demo: true) { client, services in
+    /// A project of next year's batch with a two-line plan (water supply 860.5 m, two lifts), and the accounts
+    /// that work on it.
+    struct Fixture {
+        let client: any TestClientProtocol
+        let office: String
+        let contractor: String
+        let supervisor: String
+        let contractorOrg: Int64
+        let pid: Int64
+        let water: Int64
+        let lift: Int64
+        let year: Int
+        let deadline: String
+        let compound: Int64
+
+        static func make(_ client: any TestClientProtocol, _ services: Services) async throws -> Fixture {
             let office = try await client.token("office")
             let contractor = try await client.token("contractor")
-            let supervisor = try await client.token("supervisor")
             let me = try await client.call(.get, "/api/v1/auth/me", token: contractor)
-            let contractorOrg = Int64(me.json["scope"]!.stringValue!.split(separator: ":")[1])!
             let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 1), actor: .system)
                 .items[0].id
             let year = Day.today(epochSeconds: Date().timeIntervalSince1970).civil.year + 1
-            let deadline = "\(year)-06-30"
-
             let created = try await client.call(
                 .post, "/api/v1/projects", token: office,
-                body: #"{"compound_id":\#(compound),"batch_year":\#(year),"deadline":"\#(deadline)"}"#)
-            #expect(created.status == .created)
-            #expect(created.json["stage"]?.stringValue == "consultation")
-            let pid = created.json["id"]!.intValue!
-            let again = try await client.call(
-                .post, "/api/v1/projects", token: office,
-                body: #"{"compound_id":\#(compound),"batch_year":\#(year),"deadline":"\#(deadline)"}"#)
-            #expect(again.status == .conflict)
-            let badDate = try await client.call(
-                .post, "/api/v1/projects", token: office,
-                body: #"{"compound_id":\#(compound),"batch_year":\#(year),"deadline":"30/06"}"#)
-            #expect(
-                badDate.status == .unprocessableContent && badDate.json["error"]?["field"]?.stringValue == "deadline")
-
-            // The tailored plan from the catalogue.
-            let catalogue = try await client.call(.get, "/api/v1/work_catalogue", token: office)
-            #expect(
-                catalogue.json.items.contains {
-                    $0["code"]?.stringValue == "elevators" && $0["category"]?.stringValue == "improvement"
-                })
-            let unknown = try await client.call(
-                .post, "/api/v1/projects/\(pid)/work_items", token: office,
-                body: #"{"code":"moat","quantity":1,"budget_fen":1}"#)
-            #expect(unknown.status == .unprocessableContent)
+                body: #"{"compound_id":\#(compound),"batch_year":\#(year),"deadline":"\#(year)-06-30"}"#)
+            let pid = try #require(created.json["id"]?.intValue)
             _ = try await client.call(
                 .post, "/api/v1/projects/\(pid)/work_items", token: office,
                 body: #"{"code":"water_supply","quantity":"860.5","budget_fen":1000000}"#)
             let plan = try await client.call(
                 .post, "/api/v1/projects/\(pid)/work_items", token: office,
                 body: #"{"code":"elevators","quantity":2,"budget_fen":3000000}"#)
+            let items = plan.json["work_items"]?.arrayItemsForTests ?? []
+            return Fixture(
+                client: client, office: office, contractor: contractor,
+                supervisor: try await client.token("supervisor"),
+                contractorOrg: Int64(me.json["scope"]!.stringValue!.split(separator: ":")[1])!, pid: pid,
+                water: try #require(items.first?["id"]?.intValue), lift: try #require(items.last?["id"]?.intValue),
+                year: year, deadline: "\(year)-06-30", compound: compound)
+        }
+
+        func call(_ method: HTTPRequest.Method, _ path: String, as token: String? = nil, _ body: String? = nil)
+            async throws -> (status: HTTPResponse.Status, json: JSONValue, headers: HTTPFields, text: String)
+        {
+            try await client.call(method, path, token: token ?? office, body: body)
+        }
+
+        /// Through the four planning gates, each with its document, to `plan_approved`.
+        func approvePlan() async throws {
+            for type in ["consultation_minutes", "design_scheme", "notice_text", "approval_document"] {
+                let step = try await call(
+                    .post, "/api/v1/projects/\(pid)/advance", try await client.document(type, token: office))
+                #expect(step.status == .ok, "gate with \(type)")
+            }
+        }
+
+        /// The contractor assigned and the commencement report filed: the project is in construction.
+        func startConstruction() async throws {
+            try await approvePlan()
+            _ = try await call(.patch, "/api/v1/projects/\(pid)", #"{"contractor_id":\#(contractorOrg)}"#)
+            let step = try await call(
+                .post, "/api/v1/projects/\(pid)/advance",
+                try await client.document("commencement_report", token: office))
+            #expect(step.status == .ok)
+        }
+    }
+
+    @Test func aProjectIsCreatedOncePerCompoundAndBatchWithAValidDeadline() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let f = try await Fixture.make(client, services)
+            let created = try await f.call(.get, "/api/v1/projects/\(f.pid)")
+            #expect(created.json["stage"]?.stringValue == "consultation")
+            let again = try await f.call(
+                .post, "/api/v1/projects",
+                #"{"compound_id":\#(f.compound),"batch_year":\#(f.year),"deadline":"\#(f.deadline)"}"#)
+            #expect(again.status == .conflict)
+            let badDate = try await f.call(
+                .post, "/api/v1/projects", #"{"compound_id":\#(f.compound),"batch_year":\#(f.year),"deadline":"30/06"}"#
+            )
+            #expect(
+                badDate.status == .unprocessableContent && badDate.json["error"]?["field"]?.stringValue == "deadline")
+        }
+    }
+
+    @Test func aPlanTakesCatalogueItemsWithExactQuantitiesAndTotalsByCategory() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let f = try await Fixture.make(client, services)
+            let catalogue = try await f.call(.get, "/api/v1/work_catalogue")
+            #expect(
+                catalogue.json.items.contains {
+                    $0["code"]?.stringValue == "elevators" && $0["category"]?.stringValue == "improvement"
+                })
+            let unknown = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/work_items", #"{"code":"moat","quantity":1,"budget_fen":1}"#)
+            #expect(unknown.status == .unprocessableContent)
+            let plan = try await f.call(.get, "/api/v1/projects/\(f.pid)")
             #expect(plan.json["totals_by_category"]?["basic"]?["budget_fen"]?.intValue == 1_000_000)
             #expect(plan.json["totals_by_category"]?["all"]?["budget_fen"]?.intValue == 4_000_000)
-            let items = plan.json["work_items"]!
-            guard case .array(let itemList) = items else {
-                Issue.record("no items")
-                return
-            }
-            #expect(itemList[0]["quantity"]?.stringValue == "860.50")
-            let water = itemList[0]["id"]!.intValue!
-            let lift = itemList[1]["id"]!.intValue!
+            #expect(plan.json["work_items"]?.arrayItemsForTests.first?["quantity"]?.stringValue == "860.50")
+        }
+    }
 
-            // Gates need evidence.
-            let refused = try await client.call(
-                .post, "/api/v1/projects/\(pid)/advance", token: office, body: #"{"note":"问需完成"}"#)
+    @Test func aGateTakesOnlyItsOwnDocumentsAndRecordsWhoPassedIt() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let f = try await Fixture.make(client, services)
+            let refused = try await f.call(.post, "/api/v1/projects/\(f.pid)/advance", #"{"note":"问需完成"}"#)
             #expect(refused.status == .conflict && refused.json.errorCode == "gate_preliminary_design")
-            let notAFile = try await client.upload(Array("hello".utf8), filename: "x.pdf", token: office)
+            let notAFile = try await client.upload(Array("hello".utf8), filename: "x.pdf", token: f.office)
             #expect(notAFile.status == .unprocessableContent && notAFile.json.errorCode == "unsupported_type")
-            let file = try await client.upload(Self.pdf, filename: "问需纪要.pdf", token: office)
+            let file = try await client.upload(ProjectTests.pdf, filename: "问需纪要.pdf", token: f.office)
             #expect(file.status == .created)
-            let evidence = file.json["id"]!.intValue!
-            let wrongKind = try await client.call(
-                .post, "/api/v1/projects/\(pid)/advance", token: office,
-                body: #"{"evidence":[{"kind":"acceptance","id":1}]}"#)
+            let evidence = try #require(file.json["id"]?.intValue)
+            let wrongKind = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/advance", #"{"evidence":[{"kind":"acceptance","id":1}]}"#)
             #expect(wrongKind.status == .unprocessableContent)
             // A bare attachment id says nothing of what the paper is.
-            let bare = try await client.call(
-                .post, "/api/v1/projects/\(pid)/advance", token: office, body: #"{"evidence":[\#(evidence)]}"#)
+            let bare = try await f.call(.post, "/api/v1/projects/\(f.pid)/advance", #"{"evidence":[\#(evidence)]}"#)
             #expect(bare.status == .unprocessableContent)
             let first =
                 #"{"evidence":[{"kind":"document","attachment_id":\#(evidence),"document_type":"consultation_minutes"}]}"#
-            #expect(
-                try await client.call(.post, "/api/v1/projects/\(pid)/advance", token: office, body: first).status
-                    == .ok)
-            for type in ["design_scheme", "notice_text", "approval_document"] {
-                let step = try await client.call(
-                    .post, "/api/v1/projects/\(pid)/advance", token: office,
-                    body: try await client.document(type, token: office))
-                #expect(step.status == .ok)
-            }
-            let atPlan = try await client.call(.get, "/api/v1/projects/\(pid)", token: office)
-            #expect(atPlan.json["stage"]?.stringValue == "plan_approved")
-            guard case .array(let gates) = atPlan.json["gates"] ?? .null else {
-                Issue.record("no gates")
-                return
-            }
-            #expect(gates.count == 4 && gates[0]["passed_by"]?.stringValue == "office")
-            guard case .array(let firstEvidence) = gates[0]["evidence"] ?? .null else {
-                Issue.record("no evidence")
-                return
-            }
+            #expect(try await f.call(.post, "/api/v1/projects/\(f.pid)/advance", first).status == .ok)
+            let gates = try await f.call(.get, "/api/v1/projects/\(f.pid)").json["gates"]?.arrayItemsForTests ?? []
+            #expect(gates.count == 1 && gates[0]["passed_by"]?.stringValue == "office")
+            let firstEvidence = gates[0]["evidence"]?.arrayItemsForTests ?? []
             #expect(firstEvidence.count == 1 && firstEvidence[0]["kind"]?.stringValue == "document")
             #expect(firstEvidence[0]["attachment_id"]?.intValue == evidence && gates[0]["on_paper"] == .bool(true))
-            let commencement = try await client.document("commencement_report", token: office)
-            let noContractor = try await client.call(
-                .post, "/api/v1/projects/\(pid)/advance", token: office, body: commencement)
+            // The uploaded evidence reads back byte for byte.
+            let back = try await client.execute(
+                uri: "/api/v1/attachments/\(evidence)", method: .get, headers: [.authorization: "Bearer \(f.office)"]
+            ) { r in
+                (r.headers[.contentType], Array(r.body.readableBytesView))
+            }
+            #expect(back.0 == "application/pdf" && back.1 == ProjectTests.pdf)
+        }
+    }
+
+    @Test func constructionNeedsAContractorAndOnlyItsOrganisationsSeeTheProject() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let f = try await Fixture.make(client, services)
+            try await f.approvePlan()
+            #expect(try await f.call(.get, "/api/v1/projects/\(f.pid)").json["stage"]?.stringValue == "plan_approved")
+            let commencement = try await client.document("commencement_report", token: f.office)
+            let noContractor = try await f.call(.post, "/api/v1/projects/\(f.pid)/advance", commencement)
             #expect(noContractor.json.errorCode == "gate_construction")
             let stale = try await client.call(
-                .patch, "/api/v1/projects/\(pid)", token: office, body: #"{"contractor_id":\#(contractorOrg)}"#,
-                headers: [.ifMatch: "\"\(pid)-1\""])
+                .patch, "/api/v1/projects/\(f.pid)", token: f.office, body: #"{"contractor_id":\#(f.contractorOrg)}"#,
+                headers: [.ifMatch: "\"\(f.pid)-1\""])
             #expect(stale.status == .preconditionFailed)
-            let assigned = try await client.call(
-                .patch, "/api/v1/projects/\(pid)", token: office, body: #"{"contractor_id":\#(contractorOrg)}"#)
-            #expect(assigned.json["contractor_id"]?.intValue == contractorOrg)
-            // An organisation that does not work on the project does not see it.
-            #expect(try await client.call(.get, "/api/v1/projects/\(pid)", token: supervisor).status == .notFound)
-            #expect(try await client.call(.get, "/api/v1/projects/\(pid)", token: contractor).status == .ok)
+            let assigned = try await f.call(
+                .patch, "/api/v1/projects/\(f.pid)", #"{"contractor_id":\#(f.contractorOrg)}"#)
+            #expect(assigned.json["contractor_id"]?.intValue == f.contractorOrg)
+            #expect(try await f.call(.get, "/api/v1/projects/\(f.pid)", as: f.supervisor).status == .notFound)
+            #expect(try await f.call(.get, "/api/v1/projects/\(f.pid)", as: f.contractor).status == .ok)
+            #expect(try await f.call(.post, "/api/v1/projects/\(f.pid)/advance", commencement).status == .ok)
+        }
+    }
 
-            // Schedule: A(2) → B(3), C(1) → D(1); a cycle is refused.
-            func task(_ body: String) async throws -> Int64 {
-                let r = try await client.call(.post, "/api/v1/projects/\(pid)/tasks", token: office, body: body)
-                #expect(r.status == .created, "task \(body)")
-                return r.json["id"]!.intValue!
-            }
-            let a = try await task(#"{"name":"施工准备","duration_days":2}"#)
-            let b = try await task(#"{"name":"管网","duration_days":3,"depends_on":[\#(a)],"work_item_id":\#(water)}"#)
-            let c = try await task(#"{"name":"外墙","duration_days":1,"depends_on":[\#(a)]}"#)
-            let d = try await task(
-                #"{"name":"验收准备","duration_days":1,"depends_on":[\#(b),{"task_id":\#(c),"lag_days":0}]}"#)
-            let cycle = try await client.call(
-                .patch, "/api/v1/projects/\(pid)/tasks/\(a)", token: office, body: #"{"depends_on":[\#(d)]}"#)
+    @Test func theScheduleRunsForwardAndBackwardWithLagsAndRefusesCycles() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let f = try await Fixture.make(client, services)
+            let (a, b, c, d) = try await Self.fourTasks(f)
+            let cycle = try await f.call(.patch, "/api/v1/projects/\(f.pid)/tasks/\(a)", #"{"depends_on":[\#(d)]}"#)
             #expect(cycle.status == .conflict && cycle.json.errorCode == "dependency_cycle")
-            let zero = try await client.call(
-                .post, "/api/v1/projects/\(pid)/tasks", token: office, body: #"{"name":"x","duration_days":0}"#)
+            let zero = try await f.call(.post, "/api/v1/projects/\(f.pid)/tasks", #"{"name":"x","duration_days":0}"#)
             #expect(zero.status == .unprocessableContent)
-            let forward = try await client.call(
-                .get, "/api/v1/projects/\(pid)/schedule?mode=forward&start=2026-03-02", token: office)
-            guard case .array(let rows) = forward.json["tasks"] ?? .null else {
-                Issue.record("no schedule")
-                return
-            }
+            let forward = try await f.call(.get, "/api/v1/projects/\(f.pid)/schedule?mode=forward&start=2026-03-02")
+            let rows = forward.json["tasks"]?.arrayItemsForTests ?? []
             let byId = Dictionary(uniqueKeysWithValues: rows.map { ($0["id"]!.intValue!, $0) })
             #expect(byId[b]?["early_start"]?.stringValue == "2026-03-04" && byId[b]?["critical"] == .bool(true))
             #expect(byId[c]?["total_float"]?.intValue == 2 && byId[c]?["critical"] == .bool(false))
             #expect(byId[d]?["early_start"]?.stringValue == "2026-03-09")
-            let lagged = try await client.call(
-                .patch, "/api/v1/projects/\(pid)/tasks/\(c)", token: office,
-                body: #"{"depends_on":[{"task_id":\#(a),"lag_days":3}]}"#)
+            let lagged = try await f.call(
+                .patch, "/api/v1/projects/\(f.pid)/tasks/\(c)", #"{"depends_on":[{"task_id":\#(a),"lag_days":3}]}"#)
             #expect(lagged.json["lags"]?[String(a)]?.intValue == 3)
-            let withLag = try await client.call(
-                .get, "/api/v1/projects/\(pid)/schedule?mode=forward&start=2026-03-02", token: office)
+            let withLag = try await f.call(.get, "/api/v1/projects/\(f.pid)/schedule?mode=forward&start=2026-03-02")
             #expect(
                 withLag.json["tasks"]?.arrayItemsForTests.first { $0["id"]?.intValue == c }?["early_start"]?.stringValue
                     == "2026-03-09")
-            _ = try await client.call(
-                .patch, "/api/v1/projects/\(pid)/tasks/\(c)", token: office, body: #"{"depends_on":[\#(a)]}"#)
-            let backward = try await client.call(.get, "/api/v1/projects/\(pid)/schedule?mode=backward", token: office)
-            guard case .array(let brows) = backward.json["tasks"] ?? .null else {
-                Issue.record("no schedule")
-                return
-            }
-            let lastFinish = brows.first { $0["id"]?.intValue == d }?["late_finish"]?.stringValue
-            #expect(lastFinish == "\(year)-06-30")
-            #expect(
-                try await client.call(.get, "/api/v1/projects/\(pid)/schedule?mode=sideways", token: office).status
-                    == .badRequest)
+            let backward = try await f.call(.get, "/api/v1/projects/\(f.pid)/schedule?mode=backward")
+            let lastFinish = backward.json["tasks"]?.arrayItemsForTests.first { $0["id"]?.intValue == d }?[
+                "late_finish"]?.stringValue
+            #expect(lastFinish == f.deadline)
+            #expect(try await f.call(.get, "/api/v1/projects/\(f.pid)/schedule?mode=sideways").status == .badRequest)
+        }
+    }
 
-            // Baseline, then a longer task shows its variance.
-            let baseline = try await client.call(
-                .post, "/api/v1/projects/\(pid)/baseline?mode=forward&start=2026-03-02", token: office)
+    /// A(2) → B(3, water supply), A → C(1), B and C → D(1).
+    static func fourTasks(_ f: Fixture) async throws -> (Int64, Int64, Int64, Int64) {
+        func task(_ body: String) async throws -> Int64 {
+            let r = try await f.call(.post, "/api/v1/projects/\(f.pid)/tasks", body)
+            #expect(r.status == .created, "task \(body)")
+            return try #require(r.json["id"]?.intValue)
+        }
+        let a = try await task(#"{"name":"施工准备","duration_days":2}"#)
+        let b = try await task(#"{"name":"管网","duration_days":3,"depends_on":[\#(a)],"work_item_id":\#(f.water)}"#)
+        let c = try await task(#"{"name":"外墙","duration_days":1,"depends_on":[\#(a)]}"#)
+        let d = try await task(
+            #"{"name":"验收准备","duration_days":1,"depends_on":[\#(b),{"task_id":\#(c),"lag_days":0}]}"#)
+        return (a, b, c, d)
+    }
+
+    @Test func aBaselineKeepsThePlannedDatesAndALongerTaskShowsItsVariance() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let f = try await Fixture.make(client, services)
+            let (_, b, _, d) = try await Self.fourTasks(f)
+            let baseline = try await f.call(.post, "/api/v1/projects/\(f.pid)/baseline?mode=forward&start=2026-03-02")
             #expect(baseline.status == .ok && baseline.json["baseline_at"] != .null)
-            _ = try await client.call(
-                .patch, "/api/v1/projects/\(pid)/tasks/\(b)", token: office, body: #"{"duration_days":5}"#)
-            let moved = try await client.call(
-                .get, "/api/v1/projects/\(pid)/schedule?mode=forward&start=2026-03-02", token: office)
-            guard case .array(let mrows) = moved.json["tasks"] ?? .null else {
-                Issue.record("no schedule")
-                return
-            }
-            #expect(mrows.first { $0["id"]?.intValue == b }?["finish_variance_days"]?.intValue == 2)
-            #expect(mrows.first { $0["id"]?.intValue == d }?["start_variance_days"]?.intValue == 2)
-            let gantt = try await client.call(
-                .get, "/api/v1/projects/\(pid)/gantt.svg?mode=forward&start=2026-03-02", token: office)
+            _ = try await f.call(.patch, "/api/v1/projects/\(f.pid)/tasks/\(b)", #"{"duration_days":5}"#)
+            let moved = try await f.call(.get, "/api/v1/projects/\(f.pid)/schedule?mode=forward&start=2026-03-02")
+            let rows = moved.json["tasks"]?.arrayItemsForTests ?? []
+            #expect(rows.first { $0["id"]?.intValue == b }?["finish_variance_days"]?.intValue == 2)
+            #expect(rows.first { $0["id"]?.intValue == d }?["start_variance_days"]?.intValue == 2)
+            let gantt = try await f.call(.get, "/api/v1/projects/\(f.pid)/gantt.svg?mode=forward&start=2026-03-02")
             #expect(gantt.headers[.contentType]?.hasPrefix("image/svg+xml") == true)
             #expect(gantt.text.hasPrefix("<svg") && gantt.text.contains("管网") && gantt.text.hasSuffix("</svg>"))
+        }
+    }
 
-            // The ledger opens with construction.
+    @Test func theLedgerOpensWithConstructionAndAnOlderLogNeverLowersProgress() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let f = try await Fixture.make(client, services)
             let today = Day.today(epochSeconds: Date().timeIntervalSince1970)
-            let early = try await client.call(
-                .post, "/api/v1/projects/\(pid)/site_logs", token: contractor,
-                body: #"{"date":"\#(today)","work_done":"进场","weather":"晴","workers":12}"#)
+            _ = try await f.call(.patch, "/api/v1/projects/\(f.pid)", #"{"contractor_id":\#(f.contractorOrg)}"#)
+            let early = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/site_logs", as: f.contractor,
+                #"{"date":"\#(today)","work_done":"进场","weather":"晴","workers":12}"#)
             #expect(early.status == .conflict && early.json.errorCode == "not_in_construction")
-            #expect(
-                try await client.call(.post, "/api/v1/projects/\(pid)/advance", token: office, body: commencement)
-                    .status == .ok)
+            try await f.startConstruction()
             let logDay = today.adding(days: -3)
-            let log = try await client.call(
-                .post, "/api/v1/projects/\(pid)/site_logs", token: contractor,
-                body: #"""
-                    {"date":"\#(logDay)","weather":"晴","workers":18,"work_done":"管网开挖","issues":"","progress":[{"work_item_id":\#(water),"percent":50},{"work_item_id":\#(lift),"percent":10}],"photos":[\#(evidence)]}
-                    """#)
+            let log = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/site_logs", as: f.contractor,
+                #"""
+                {"date":"\#(logDay)","weather":"晴","workers":18,"work_done":"管网开挖","issues":"","progress":[{"work_item_id":\#(f.water),"percent":50},{"work_item_id":\#(f.lift),"percent":10}]}
+                """#)
             #expect(log.status == .created)
-            let twice = try await client.call(
-                .post, "/api/v1/projects/\(pid)/site_logs", token: contractor,
-                body: #"{"date":"\#(logDay)","work_done":"again"}"#)
+            let twice = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/site_logs", as: f.contractor,
+                #"{"date":"\#(logDay)","work_done":"again"}"#)
             #expect(twice.status == .conflict)
-            let future = try await client.call(
-                .post, "/api/v1/projects/\(pid)/site_logs", token: contractor,
-                body: #"{"date":"\#(today.adding(days: 2))","work_done":"later"}"#)
+            let future = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/site_logs", as: f.contractor,
+                #"{"date":"\#(today.adding(days: 2))","work_done":"later"}"#)
             #expect(future.status == .unprocessableContent)
-            // An earlier log does not undo the newer percent.
-            _ = try await client.call(
-                .post, "/api/v1/projects/\(pid)/site_logs", token: contractor,
-                body:
-                    #"{"date":"\#(logDay.adding(days: -1))","work_done":"准备","progress":[{"work_item_id":\#(water),"percent":5}]}"#
+            _ = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/site_logs", as: f.contractor,
+                #"{"date":"\#(logDay.adding(days: -1))","work_done":"准备","progress":[{"work_item_id":\#(f.water),"percent":5}]}"#
             )
-            let started = try await client.call(.get, "/api/v1/projects/\(pid)", token: office)
+            let started = try await f.call(.get, "/api/v1/projects/\(f.pid)")
             #expect(started.json["started_on"]?.stringValue == logDay.adding(days: -1).description)
             // (1,000,000 × 50 + 3,000,000 × 10) / 4,000,000 = 20.0
             #expect(started.text.contains(#""percent_complete":20.0,"#))
-
-            let rollup = try await client.call(
-                .get, "/api/v1/programme/progress?batch_year=\(year)&level=subdistrict", token: office)
+            let rollup = try await f.call(.get, "/api/v1/programme/progress?batch_year=\(f.year)&level=subdistrict")
             #expect(rollup.text.contains(#""percent_complete":20.0"#) && rollup.json.items.count == 1)
+        }
+    }
 
-            // A site check with a finding, followed to rectified and re-inspected.
-            let check = try await client.call(
-                .post, "/api/v1/projects/\(pid)/checks", token: office,
-                body: #"""
-                    {"date":"\#(today)","items":[{"item":"沟槽防护","passed":false,"note":"缺围挡"},{"item":"警示标志","passed":true}],"findings":[{"description":"北侧沟槽无围挡"}]}
-                    """#)
+    @Test func aFindingIsRectifiedRejectedRectifiedAgainAndVerified() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let f = try await Fixture.make(client, services)
+            try await f.startConstruction()
+            let today = Day.today(epochSeconds: Date().timeIntervalSince1970)
+            let check = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/checks",
+                #"""
+                {"date":"\#(today)","items":[{"item":"沟槽防护","passed":false,"note":"缺围挡"},{"item":"警示标志","passed":true}],"findings":[{"description":"北侧沟槽无围挡"}]}
+                """#)
             #expect(check.status == .created && check.json["passed_items"]?.intValue == 1)
-            guard case .array(let findings) = check.json["findings"] ?? .null,
-                let finding = findings.first?["id"]?.intValue
-            else {
-                Issue.record("no finding")
-                return
-            }
-            #expect(
-                try await client.call(.post, "/api/v1/findings/\(finding)/verify", token: office).status == .conflict)
-            let fixed = try await client.call(
-                .post, "/api/v1/findings/\(finding)/rectify", token: contractor, body: #"{"note":"已补设围挡"}"#)
+            let finding = try #require(check.json["findings"]?.arrayItemsForTests.first?["id"]?.intValue)
+            #expect(try await f.call(.post, "/api/v1/findings/\(finding)/verify").status == .conflict)
+            let fixed = try await f.call(
+                .post, "/api/v1/findings/\(finding)/rectify", as: f.contractor, #"{"note":"已补设围挡"}"#)
             #expect(fixed.json["state"]?.stringValue == "rectified")
-            let rejected = try await client.call(
-                .post, "/api/v1/findings/\(finding)/reject", token: office, body: #"{"note":"围挡不连续"}"#)
+            let rejected = try await f.call(.post, "/api/v1/findings/\(finding)/reject", #"{"note":"围挡不连续"}"#)
             #expect(rejected.json["state"]?.stringValue == "open")
-            _ = try await client.call(
-                .post, "/api/v1/findings/\(finding)/rectify", token: contractor, body: #"{"note":"已连续"}"#)
-            let verified = try await client.call(.post, "/api/v1/findings/\(finding)/verify", token: office)
+            _ = try await f.call(.post, "/api/v1/findings/\(finding)/rectify", as: f.contractor, #"{"note":"已连续"}"#)
+            let verified = try await f.call(.post, "/api/v1/findings/\(finding)/verify")
             #expect(verified.json["state"]?.stringValue == "verified")
+        }
+    }
 
-            // Acceptance: only a passed final one accepts the project.
-            let skip = try await client.call(
-                .post, "/api/v1/projects/\(pid)/advance", token: office,
-                body: try await client.document("acceptance_report", token: office))
+    @Test func onlyAPassedFinalAcceptanceAcceptsTheProject() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let f = try await Fixture.make(client, services)
+            try await f.startConstruction()
+            let today = Day.today(epochSeconds: Date().timeIntervalSince1970)
+            let skip = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/advance",
+                try await client.document("acceptance_report", token: f.office))
             #expect(skip.status == .conflict && skip.json.errorCode == "gate_accepted")
-            let failed = try await client.call(
-                .post, "/api/v1/projects/\(pid)/acceptances", token: office,
-                body: #"{"kind":"final","date":"\#(today)","result":"failed","participants":["监理","居民代表"]}"#)
+            let failed = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/acceptances",
+                #"{"kind":"final","date":"\#(today)","result":"failed","participants":["监理","居民代表"]}"#)
             #expect(failed.json["stage"]?.stringValue == "construction" && failed.json["completed_on"] == .null)
-            let passed = try await client.call(
-                .post, "/api/v1/projects/\(pid)/acceptances", token: office,
-                body: #"{"kind":"final","date":"\#(today)","result":"passed","participants":["街道","监理","居民代表"]}"#)
+            let passed = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/acceptances",
+                #"{"kind":"final","date":"\#(today)","result":"passed","participants":"街道、监理、居民代表"}"#)
             #expect(
                 passed.json["stage"]?.stringValue == "accepted"
                     && passed.json["completed_on"]?.stringValue == today.description)
+            let acceptance = passed.json["acceptances"]?.arrayItemsForTests.last
+            #expect(acceptance?["participants"]?.arrayItemsForTests.count == 3)
+        }
+    }
 
-            // The bulletin of that batch: drafted, published, frozen.
-            let draft = try await client.call(
-                .post, "/api/v1/bulletins", token: office, body: #"{"as_of":"\#(today)","batch_year":\#(year)}"#)
+    @Test func aPublishedBulletinIsFrozenAndTheNextOneShowsTheChange() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let f = try await Fixture.make(client, services)
+            try await f.startConstruction()
+            let today = Day.today(epochSeconds: Date().timeIntervalSince1970)
+            _ = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/site_logs", as: f.contractor,
+                #"{"date":"\#(today)","work_done":"进场"}"#)
+            _ = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/acceptances",
+                #"{"kind":"final","date":"\#(today)","result":"passed","participants":["街道"]}"#)
+            let draft = try await f.call(.post, "/api/v1/bulletins", #"{"as_of":"\#(today)","batch_year":\#(f.year)}"#)
             #expect(draft.status == .created && draft.json["state"]?.stringValue == "draft")
             #expect(draft.json["totals"]?["compounds_completed"]?.intValue == 1)
             #expect(draft.text.contains(#""completion_rate_by_compounds":100.0,"#))
-            let bid = draft.json["id"]!.intValue!
-            let published = try await client.call(.post, "/api/v1/bulletins/\(bid)/publish", token: office)
+            let bid = try #require(draft.json["id"]?.intValue)
+            let published = try await f.call(.post, "/api/v1/bulletins/\(bid)/publish")
             #expect(published.json["issue_no"]?.intValue == 1 && published.json["change_pp"] == .null)
-            #expect(
-                try await client.call(.patch, "/api/v1/bulletins/\(bid)", token: office, body: #"{"next_steps":"x"}"#)
-                    .status == .conflict)
-            #expect(try await client.call(.post, "/api/v1/bulletins/\(bid)/publish", token: office).status == .conflict)
+            #expect(try await f.call(.patch, "/api/v1/bulletins/\(bid)", #"{"next_steps":"x"}"#).status == .conflict)
+            #expect(try await f.call(.post, "/api/v1/bulletins/\(bid)/publish").status == .conflict)
             // A second project in the batch changes the next bulletin, not the published one.
-            let other = try await services.registry.list(.compounds, query: ListQuery(limit: 2), actor: .system).items[
-                1
-            ].id
-            _ = try await client.call(
-                .post, "/api/v1/projects", token: office,
-                body: #"{"compound_id":\#(other),"batch_year":\#(year),"deadline":"\#(deadline)"}"#)
-            let frozen = try await client.call(.get, "/api/v1/bulletins/\(bid)", token: office)
+            let other = try await services.registry.list(.compounds, query: ListQuery(limit: 2), actor: .system)
+                .items[1].id
+            _ = try await f.call(
+                .post, "/api/v1/projects",
+                #"{"compound_id":\#(other),"batch_year":\#(f.year),"deadline":"\#(f.deadline)"}"#)
+            let frozen = try await f.call(.get, "/api/v1/bulletins/\(bid)")
             #expect(frozen.json["totals"]?["compounds_planned"]?.intValue == 1)
-            let next = try await client.call(
-                .post, "/api/v1/bulletins", token: office, body: #"{"as_of":"\#(today)","batch_year":\#(year)}"#)
+            let next = try await f.call(.post, "/api/v1/bulletins", #"{"as_of":"\#(today)","batch_year":\#(f.year)}"#)
             #expect(next.json["totals"]?["compounds_planned"]?.intValue == 2)
             #expect(
                 next.text.contains(
                     #""change_pp":{"start_rate_by_compounds":-50.0,"completion_rate_by_compounds":-50.0,"#))
-            let html = try await client.call(.get, "/api/v1/bulletins/\(bid)?format=html", token: office)
+            let html = try await f.call(.get, "/api/v1/bulletins/\(bid)?format=html")
             #expect(html.text.contains("第1期") && html.text.contains("<table"))
-            let csv = try await client.call(.get, "/api/v1/bulletins/\(bid)?format=csv", token: office)
+            let csv = try await f.call(.get, "/api/v1/bulletins/\(bid)?format=csv")
             #expect(csv.text.contains("完工率（按小区，%）") && csv.text.contains("100.0"))
             let xlsx = try await client.execute(
-                uri: "/api/v1/bulletins/\(bid)?format=xlsx", method: .get, headers: [.authorization: "Bearer \(office)"]
+                uri: "/api/v1/bulletins/\(bid)?format=xlsx", method: .get,
+                headers: [.authorization: "Bearer \(f.office)"]
             ) { r in
                 Array(r.body.readableBytesView.prefix(2))
             }
             #expect(xlsx == [0x50, 0x4B])
-            let curve = try await client.call(.get, "/api/v1/programme/s-curve.svg?batch_year=\(year)", token: office)
+            let curve = try await f.call(.get, "/api/v1/programme/s-curve.svg?batch_year=\(f.year)")
             #expect(curve.text.hasPrefix("<svg") && curve.text.contains("polyline"))
-            // The uploaded evidence reads back byte for byte.
-            let back = try await client.execute(
-                uri: "/api/v1/attachments/\(evidence)", method: .get, headers: [.authorization: "Bearer \(office)"]
-            ) { r in
-                (r.headers[.contentType], Array(r.body.readableBytesView))
-            }
-            #expect(back.0 == "application/pdf" && back.1 == Self.pdf)
         }
     }
 

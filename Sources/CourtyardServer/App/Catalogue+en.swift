@@ -273,6 +273,7 @@ extension Catalogue {
         "project.documentTypeRequired": "Choose the type of document",
         "project.calendarMissing":
             "No holiday arrangement has been entered for {years}: working days are counted Monday to Friday, so National Day and Spring Festival count as working days. Enter that year's calendar.",
+        "error.floor.invalid": "Floor is a whole number, such as 3 or -1.",
         "error.invalidGeneric": "That was not saved. Check what you entered and try again.",
         "error.conflictGeneric": "This step cannot be taken now. Reload the page to see the latest state.",
         "error.answer.question_count": "A questionnaire has 1 to 50 questions.",

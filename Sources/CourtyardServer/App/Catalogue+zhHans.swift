@@ -268,6 +268,7 @@ extension Catalogue {
         "project.documentType": "材料类型",
         "project.documentTypeRequired": "请选择材料类型",
         "project.calendarMissing": "{years}年的节假日安排尚未录入，工期暂按周一至周五计算（国庆、春节等假期会被算作工作日）。请在工作日历中录入后再看。",
+        "error.floor.invalid": "楼层请填写整数，例如 3 或 -1。",
         "error.invalidGeneric": "提交未成功，请检查填写的内容后重试。",
         "error.conflictGeneric": "这一步现在无法办理，请刷新页面查看最新情况。",
         "error.answer.question_count": "问卷须有 1 至 50 道题。",

@@ -487,7 +487,7 @@ struct RegistryPagesController {
         if let floor = fields["floor"], !floor.isEmpty {
             guard let n = TextNormalizer.integer(floor) else {
                 return try await householdPage(
-                    id: id, actor: actor, f, notice: ("bad", "floor: \(floor)"), status: .unprocessableContent)
+                    id: id, actor: actor, f, notice: ("bad", f.t("error.floor.invalid")), status: .unprocessableContent)
             }
             input["floor"] = .int(Int64(n))
         } else {
