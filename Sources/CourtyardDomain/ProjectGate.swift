@@ -39,12 +39,14 @@ public struct GateFacts: Sendable {
     public var documents: [Int64: EvidenceDocumentFacts]
     public var hasWorkItems: Bool
     public var hasContractor: Bool
+    /// The safety paperwork on file, which the gate into construction asks for.
+    public var safety: SafetyFacts
     public var today: Day
 
     public init(
         projectId: Int64, compoundId: Int64, evidence: [Evidence],
         records: [EvidenceKey: EvidenceRecordFacts] = [:], documents: [Int64: EvidenceDocumentFacts] = [:],
-        hasWorkItems: Bool, hasContractor: Bool, today: Day
+        hasWorkItems: Bool, hasContractor: Bool, safety: SafetyFacts, today: Day
     ) {
         self.projectId = projectId
         self.compoundId = compoundId
@@ -53,6 +55,7 @@ public struct GateFacts: Sendable {
         self.documents = documents
         self.hasWorkItems = hasWorkItems
         self.hasContractor = hasContractor
+        self.safety = safety
         self.today = today
     }
 }
@@ -85,6 +88,8 @@ public enum GateProblem: Equatable, Sendable {
     case planHasNoWorkItems
     /// Construction has a contractor.
     case noContractor
+    /// Construction has the contractor's safety agreement, an emergency plan and a pre-job training on file.
+    case safetyMissing([SafetyRequirement])
     /// A project is accepted only through a passed final acceptance.
     case acceptedOnlyThroughFinalAcceptance
 }
@@ -121,7 +126,9 @@ public enum ProjectGate {
         }
         switch next {
         case .planApproved where !facts.hasWorkItems: problems.append(.planHasNoWorkItems)
-        case .construction where !facts.hasContractor: problems.append(.noContractor)
+        case .construction:
+            if !facts.hasContractor { problems.append(.noContractor) }
+            if !facts.safety.missing.isEmpty { problems.append(.safetyMissing(facts.safety.missing)) }
         case .accepted
         where !facts.evidence.contains(where: { if case .record(.acceptance, _) = $0 { true } else { false } }):
             problems.append(.acceptedOnlyThroughFinalAcceptance)

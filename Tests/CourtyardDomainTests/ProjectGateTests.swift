@@ -9,11 +9,12 @@ import Testing
 
     func facts(
         _ evidence: [Evidence], records: [EvidenceKey: EvidenceRecordFacts] = [:],
-        documents: [Int64: EvidenceDocumentFacts] = [:], workItems: Bool = true, contractor: Bool = true
+        documents: [Int64: EvidenceDocumentFacts] = [:], workItems: Bool = true, contractor: Bool = true,
+        safety: SafetyFacts = .complete
     ) -> GateFacts {
         GateFacts(
             projectId: Self.project, compoundId: Self.compound, evidence: evidence, records: records,
-            documents: documents, hasWorkItems: workItems, hasContractor: contractor, today: Self.today)
+            documents: documents, hasWorkItems: workItems, hasContractor: contractor, safety: safety, today: Self.today)
     }
 
     func counts(_ record: EvidenceRecordFacts) -> Bool {
@@ -99,6 +100,22 @@ import Testing
             ProjectGate.check(next: .planApproved, facts: facts(review, records: records, workItems: false))
                 == [.planHasNoWorkItems])
         #expect(ProjectGate.check(next: .planApproved, facts: facts(review, records: records)) == [])
+    }
+
+    @Test func constructionHasItsSafetyPaperworkOnFile() {
+        let paper: [Evidence] = [.document(attachmentId: 8, type: .constructionPermit)]
+        let documents = [Int64(8): EvidenceDocumentFacts(exists: true)]
+        let none = SafetyFacts(agreement: false, emergencyPlan: true, trainings: 0)
+        #expect(
+            ProjectGate.check(next: .construction, facts: facts(paper, documents: documents, safety: none))
+                == [.safetyMissing([.agreement, .training])])
+        // The other gates do not ask for it.
+        #expect(
+            ProjectGate.check(
+                next: .planApproved,
+                facts: facts(
+                    [.document(attachmentId: 8, type: .approvalDocument)],
+                    documents: documents, safety: none)) == [])
     }
 
     @Test func constructionHasAContractor() {

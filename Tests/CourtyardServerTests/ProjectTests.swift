@@ -46,6 +46,7 @@ extension TestClientProtocol {
         let contractor: String
         let supervisor: String
         let contractorOrg: Int64
+        let supervisorOrg: Int64
         let pid: Int64
         let water: Int64
         let lift: Int64
@@ -57,8 +58,7 @@ extension TestClientProtocol {
             let office = try await client.token("office")
             let contractor = try await client.token("contractor")
             let me = try await client.call(.get, "/api/v1/auth/me", token: contractor)
-            let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 1), actor: .system)
-                .items[0].id
+            let compound = try await Self.quietCompounds(services)[0]
             let year = Day.today(epochSeconds: Date().timeIntervalSince1970).civil.year + 1
             let created = try await client.call(
                 .post, "/api/v1/projects", token: office,
@@ -71,12 +71,57 @@ extension TestClientProtocol {
                 .post, "/api/v1/projects/\(pid)/work_items", token: office,
                 body: #"{"code":"elevators","quantity":2,"budget_fen":3000000}"#)
             let items = plan.json["work_items"]?.arrayItemsForTests ?? []
+            let supervisor = try await client.token("supervisor")
+            let supervisorMe = try await client.call(.get, "/api/v1/auth/me", token: supervisor)
             return Fixture(
                 client: client, office: office, contractor: contractor,
-                supervisor: try await client.token("supervisor"),
-                contractorOrg: Int64(me.json["scope"]!.stringValue!.split(separator: ":")[1])!, pid: pid,
+                supervisor: supervisor,
+                contractorOrg: Int64(me.json["scope"]!.stringValue!.split(separator: ":")[1])!,
+                supervisorOrg: Int64(supervisorMe.json["scope"]!.stringValue!.split(separator: ":")[1])!, pid: pid,
                 water: try #require(items.first?["id"]?.intValue), lift: try #require(items.last?["id"]?.intValue),
                 year: year, deadline: "\(year)-06-30", compound: compound)
+        }
+
+        /// Compounds with no supervision report open: a final acceptance there waits for nothing else.
+        static func quietCompounds(_ services: Services) async throws -> [Int64] {
+            let compounds = try await services.registry.list(.compounds, query: ListQuery(limit: 60), actor: .system)
+            let reports = try await ReportRepository(database: services.database)
+                .list(actor: .system, compoundId: nil, state: nil, overdueOnly: false)
+            let busy = Set(reports.filter { ![.closed, .rejected].contains($0.state) }.map(\.compoundId))
+            return compounds.items.map(\.id).filter { !busy.contains($0) }
+        }
+
+        /// The full panel of a final acceptance: supervisor, contractor, office and a resident representative.
+        static let panel =
+            #"[{"name":"张工","role":"supervisor"},{"name":"李经理","role":"contractor"},"#
+            + #"{"name":"王科长","role":"office"},{"name":"赵阿姨","role":"resident_representative"}]"#
+
+        /// The contractor's agreement for the batch, an emergency plan naming the project, and a training.
+        func fileSafetyPaperwork() async throws {
+            let today = Day.today(epochSeconds: Date().timeIntervalSince1970)
+            let agreement = try await call(
+                .post, "/api/v1/safety/agreements",
+                #"{"organisation_id":\#(contractorOrg),"batch_year":\#(year),"signed_on":"\#(today)","targets":"零事故"}"#)
+            #expect(agreement.status == .created)
+            let plan = try await call(
+                .post, "/api/v1/safety/emergency_plans",
+                #"{"organisation_id":\#(contractorOrg),"project_ids":[\#(pid)],"approved_on":"\#(today)"}"#)
+            #expect(plan.status == .created)
+            let training = try await call(
+                .post, "/api/v1/projects/\(pid)/trainings", as: contractor,
+                #"{"date":"\#(today)","trainer":"安全员刘","topics":"沟槽防护","trainees":[{"name":"王大力","trade":"管工"},{"name":"陈小明","trade":"电工"}]}"#
+            )
+            #expect(training.status == .created)
+        }
+
+        /// Every work item reported at 100% in today's log.
+        func finishWorks() async throws {
+            let today = Day.today(epochSeconds: Date().timeIntervalSince1970)
+            let log = try await call(
+                .post, "/api/v1/projects/\(pid)/site_logs", as: contractor,
+                #"{"date":"\#(today)","work_done":"完工","progress":[{"work_item_id":\#(water),"percent":100},{"work_item_id":\#(lift),"percent":100}]}"#
+            )
+            #expect(log.status == .created)
         }
 
         func call(_ method: HTTPRequest.Method, _ path: String, as token: String? = nil, _ body: String? = nil)
@@ -97,7 +142,10 @@ extension TestClientProtocol {
         /// The contractor assigned and the commencement report filed: the project is in construction.
         func startConstruction() async throws {
             try await approvePlan()
-            _ = try await call(.patch, "/api/v1/projects/\(pid)", #"{"contractor_id":\#(contractorOrg)}"#)
+            _ = try await call(
+                .patch, "/api/v1/projects/\(pid)",
+                #"{"contractor_id":\#(contractorOrg),"supervisor_id":\#(supervisorOrg)}"#)
+            try await fileSafetyPaperwork()
             let step = try await call(
                 .post, "/api/v1/projects/\(pid)/advance",
                 try await client.document("commencement_report", token: office))
@@ -191,6 +239,7 @@ extension TestClientProtocol {
             #expect(assigned.json["contractor_id"]?.intValue == f.contractorOrg)
             #expect(try await f.call(.get, "/api/v1/projects/\(f.pid)", as: f.supervisor).status == .notFound)
             #expect(try await f.call(.get, "/api/v1/projects/\(f.pid)", as: f.contractor).status == .ok)
+            try await f.fileSafetyPaperwork()
             #expect(try await f.call(.post, "/api/v1/projects/\(f.pid)/advance", commencement).status == .ok)
         }
     }
@@ -327,18 +376,40 @@ extension TestClientProtocol {
                 .post, "/api/v1/projects/\(f.pid)/advance",
                 try await client.document("acceptance_report", token: f.office))
             #expect(skip.status == .conflict && skip.json.errorCode == "gate_accepted")
+            // Who must be there is named, whatever the outcome; names alone stand for no one.
+            let names = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/acceptances",
+                #"{"kind":"final","date":"\#(today)","result":"failed","participants":"街道、监理、居民代表"}"#)
+            #expect(names.status == .conflict && names.json.errorCode == "final_acceptance")
+            #expect(names.text.contains("no supervisor") && names.text.contains("no resident_representative"))
             let failed = try await f.call(
                 .post, "/api/v1/projects/\(f.pid)/acceptances",
-                #"{"kind":"final","date":"\#(today)","result":"failed","participants":["监理","居民代表"]}"#)
+                #"{"kind":"final","date":"\#(today)","result":"failed","participants":\#(Fixture.panel),"defects":["屋面渗水","楼道扶手松动"]}"#
+            )
             #expect(failed.json["stage"]?.stringValue == "construction" && failed.json["completed_on"] == .null)
+            let recorded = failed.json["acceptances"]?.arrayItemsForTests.last
+            #expect(recorded?["participants"]?.arrayItemsForTests.first?["role"]?.stringValue == "supervisor")
+            // Its defects are findings to rectify; work not at 100% and open findings refuse a pass, all named.
+            let early = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/acceptances",
+                #"{"kind":"final","date":"\#(today)","result":"passed","participants":\#(Fixture.panel)}"#)
+            #expect(early.status == .conflict && early.json.errorCode == "final_acceptance")
+            #expect(early.text.contains("2 open findings") && early.text.contains("work not at 100%: 供水, 加装电梯"))
+            let checks = try await f.call(.get, "/api/v1/projects/\(f.pid)/checks")
+            let defects = checks.json.items.flatMap { $0["findings"]?.arrayItemsForTests ?? [] }
+            #expect(defects.map { $0["description"]?.stringValue ?? "" } == ["竣工验收：屋面渗水", "竣工验收：楼道扶手松动"])
+            for d in defects {
+                let id = try #require(d["id"]?.intValue)
+                _ = try await f.call(.post, "/api/v1/findings/\(id)/rectify", as: f.contractor, #"{"note":"已修复"}"#)
+                _ = try await f.call(.post, "/api/v1/findings/\(id)/verify")
+            }
+            try await f.finishWorks()
             let passed = try await f.call(
                 .post, "/api/v1/projects/\(f.pid)/acceptances",
-                #"{"kind":"final","date":"\#(today)","result":"passed","participants":"街道、监理、居民代表"}"#)
+                #"{"kind":"final","date":"\#(today)","result":"passed","participants":\#(Fixture.panel)}"#)
             #expect(
                 passed.json["stage"]?.stringValue == "accepted"
                     && passed.json["completed_on"]?.stringValue == today.description)
-            let acceptance = passed.json["acceptances"]?.arrayItemsForTests.last
-            #expect(acceptance?["participants"]?.arrayItemsForTests.count == 3)
         }
     }
 
@@ -347,12 +418,11 @@ extension TestClientProtocol {
             let f = try await Fixture.make(client, services)
             try await f.startConstruction()
             let today = Day.today(epochSeconds: Date().timeIntervalSince1970)
-            _ = try await f.call(
-                .post, "/api/v1/projects/\(f.pid)/site_logs", as: f.contractor,
-                #"{"date":"\#(today)","work_done":"进场"}"#)
-            _ = try await f.call(
+            try await f.finishWorks()
+            let accepted = try await f.call(
                 .post, "/api/v1/projects/\(f.pid)/acceptances",
-                #"{"kind":"final","date":"\#(today)","result":"passed","participants":["街道"]}"#)
+                #"{"kind":"final","date":"\#(today)","result":"passed","participants":\#(Fixture.panel)}"#)
+            #expect(accepted.json["stage"]?.stringValue == "accepted")
             let draft = try await f.call(.post, "/api/v1/bulletins", #"{"as_of":"\#(today)","batch_year":\#(f.year)}"#)
             #expect(draft.status == .created && draft.json["state"]?.stringValue == "draft")
             #expect(draft.json["totals"]?["compounds_completed"]?.intValue == 1)
@@ -363,8 +433,7 @@ extension TestClientProtocol {
             #expect(try await f.call(.patch, "/api/v1/bulletins/\(bid)", #"{"next_steps":"x"}"#).status == .conflict)
             #expect(try await f.call(.post, "/api/v1/bulletins/\(bid)/publish").status == .conflict)
             // A second project in the batch changes the next bulletin, not the published one.
-            let other = try await services.registry.list(.compounds, query: ListQuery(limit: 2), actor: .system)
-                .items[1].id
+            let other = try await Fixture.quietCompounds(services)[1]
             _ = try await f.call(
                 .post, "/api/v1/projects",
                 #"{"compound_id":\#(other),"batch_year":\#(f.year),"deadline":"\#(f.deadline)"}"#)

@@ -49,6 +49,7 @@ func buildRouter(services: Services) -> Router<AppContext> {
     VoteRoutes.add(to: api, services: services)
     ReportRoutes.add(to: api, services: services)
     ProjectRoutes.add(to: api, services: services)
+    SafetyRoutes.add(to: api, services: services)
     BulletinRoutes.add(to: api, services: services)
     ParticipationRoutes.add(to: api, services: services)
     IntegrationRoutes.add(to: api, services: services)

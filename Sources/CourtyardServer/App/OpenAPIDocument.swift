@@ -223,6 +223,7 @@ enum OpenAPIDocument {
         paths.merge(accountPaths()) { a, _ in a }
         paths.merge(registryPaths()) { a, _ in a }
         paths.merge(voteReportAndCalendarPaths()) { a, _ in a }
+        paths.merge(safetyPaths()) { a, _ in a }
         var schemas: D = Dictionary(uniqueKeysWithValues: specs.map { (recordName($0), recordSchema($0) as Any) })
         schemas["Error"] = [
             "type": "object", "required": ["error"],

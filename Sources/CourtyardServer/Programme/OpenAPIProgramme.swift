@@ -164,7 +164,27 @@ extension OpenAPIDocument {
                     "properties": [
                         "kind": ["type": "string", "enum": ["intermediate", "final"]], "date": date,
                         "result": ["type": "string", "enum": ["passed", "failed"]],
-                        "participants": ["type": "array", "items": ty("string")], "note": ty("string"),
+                        "participants": [
+                            "type": "array",
+                            "items": [
+                                "oneOf": [
+                                    ty("string"),
+                                    [
+                                        "type": "object", "required": ["name", "role"],
+                                        "properties": [
+                                            "name": ["type": "string", "maxLength": 50],
+                                            "role": [
+                                                "type": "string",
+                                                "enum": AcceptanceParticipant.Capacity.allCases.map(\.rawValue),
+                                            ],
+                                            "organisation_id": ["type": "integer", "format": "int64", "minimum": 1],
+                                        ],
+                                    ],
+                                ]
+                            ],
+                        ],
+                        "defects": ["type": "array", "items": ["type": "string", "maxLength": 500], "maxItems": 100],
+                        "note": ty("string"),
                     ],
                 ],
                 responses: conflict(["201": response("the project", project)]))
@@ -210,6 +230,7 @@ extension OpenAPIDocument {
             "type": "object",
             "properties": [
                 "name": ty("string"), "duration_days": ["type": "integer", "minimum": 1, "maximum": 999],
+                "hidden_work": ty("boolean"),
                 "depends_on": [
                     "type": "array",
                     "items": [

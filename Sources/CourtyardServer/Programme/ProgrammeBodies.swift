@@ -154,28 +154,44 @@ struct AdvanceBody: Decodable {
     var note: String?
 }
 
-/// `POST /projects/{id}/acceptances`: participants as a list, or as one text separated by 、 , ; or new lines.
+/// `POST /projects/{id}/acceptances`. Participants are people with the part they stand for
+/// (`{"name", "role", "organisation_id"?}`); a bare name, in a list or in one text separated by 、 , ; or new lines,
+/// is taken as a participant of no named part, which a final acceptance does not count.
 struct NewAcceptanceBody: Decodable {
     var kind: ProjectRepository.AcceptanceKind
     var date: Day
     var result: ProjectRepository.AcceptanceResult
-    var participants: [String]
+    var participants: [AcceptanceParticipant]
+    var defects: [String]
     var note: String?
 
-    enum CodingKeys: String, CodingKey { case kind, date, result, participants, note }
+    enum CodingKeys: String, CodingKey { case kind, date, result, participants, defects, note }
+
+    /// One participant: a person with a part, or a bare name.
+    struct Participant: Decodable {
+        var person: AcceptanceParticipant
+        init(from decoder: any Decoder) throws {
+            if let name = try? decoder.singleValueContainer().decode(String.self) {
+                person = AcceptanceParticipant(name: name, role: .other)
+            } else {
+                person = try AcceptanceParticipant(from: decoder)
+            }
+        }
+    }
 
     init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         kind = try Self.choice(c, .kind)
         date = try c.decode(Day.self, forKey: .date)
         result = try Self.choice(c, .result)
-        if let list = try? c.decodeIfPresent([String].self, forKey: .participants) {
-            participants = list
-        } else if let text = try? c.decodeIfPresent(String.self, forKey: .participants) {
-            participants = text.split(whereSeparator: { "、,，;；\n".contains($0) }).map(String.init)
+        if let text = try? c.decodeIfPresent(String.self, forKey: .participants) {
+            participants = text.split(whereSeparator: { "、,，;；\n".contains($0) }).map {
+                AcceptanceParticipant(name: String($0), role: .other)
+            }
         } else {
-            participants = []
+            participants = (try c.decodeIfPresent([Participant].self, forKey: .participants) ?? []).map(\.person)
         }
+        defects = try c.decodeIfPresent([String].self, forKey: .defects) ?? []
         note = try c.decodeIfPresent(String.self, forKey: .note)
     }
 
@@ -200,7 +216,7 @@ struct TaskBody: Decodable {
 
     enum CodingKeys: String, CodingKey {
         case name, durationDays = "duration_days", dependsOn = "depends_on", workItemId = "work_item_id"
-        case actualStart = "actual_start", actualFinish = "actual_finish"
+        case actualStart = "actual_start", actualFinish = "actual_finish", hiddenWork = "hidden_work"
     }
 
     struct Dependency: Decodable {
@@ -243,6 +259,7 @@ struct TaskBody: Decodable {
         change.workItemId = try c.patch(Int64.self, forKey: .workItemId)
         change.actualStart = try c.patch(Day.self, forKey: .actualStart)
         change.actualFinish = try c.patch(Day.self, forKey: .actualFinish)
+        change.hiddenWork = try c.decodeIfPresent(Bool.self, forKey: .hiddenWork)
     }
 }
 

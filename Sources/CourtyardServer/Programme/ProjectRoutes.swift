@@ -189,7 +189,7 @@ struct ProjectController: ProjectScoped {
         let body = try await JSONBody.decode(NewAcceptanceBody.self, request, context: context)
         let p = try await projects.addAcceptance(
             projectId: try id(context), kind: body.kind, date: body.date, result: body.result,
-            participants: body.participants, note: body.note ?? "", actor: try context.actor())
+            participants: body.participants, defects: body.defects, note: body.note ?? "", actor: try context.actor())
         return try JSONBody.response(p, status: .created)
     }
 }

@@ -350,6 +350,68 @@ public enum Migrations {
                 """,
                 "CREATE INDEX gate_documents_project ON gate_documents (project_id)",
             ]),
+        // Safety before and during construction, scored inspections, hidden works.
+        Step(
+            version: 10, name: "safety",
+            statements: [
+                """
+                CREATE TABLE safety_agreements (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id),
+                  organisation_id {BIG} NOT NULL REFERENCES organisations(id), batch_year INTEGER NOT NULL,
+                  signed_on TEXT NOT NULL, targets TEXT NOT NULL DEFAULT '', attachment_id {BIG} REFERENCES attachments(id),
+                  created_at TEXT NOT NULL, created_by TEXT NOT NULL, UNIQUE (organisation_id, batch_year))
+                """,
+                """
+                CREATE TABLE emergency_plans (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id),
+                  organisation_id {BIG} NOT NULL REFERENCES organisations(id), approved_on TEXT NOT NULL,
+                  attachment_id {BIG} REFERENCES attachments(id), created_at TEXT NOT NULL, created_by TEXT NOT NULL)
+                """,
+                """
+                CREATE TABLE emergency_plan_projects (plan_id {BIG} NOT NULL REFERENCES emergency_plans(id),
+                  project_id {BIG} NOT NULL REFERENCES projects(id), PRIMARY KEY (plan_id, project_id))
+                """,
+                "CREATE INDEX emergency_plan_projects_project ON emergency_plan_projects (project_id)",
+                """
+                CREATE TABLE emergency_drills (id {ID}, plan_id {BIG} NOT NULL REFERENCES emergency_plans(id),
+                  date TEXT NOT NULL, attendance INTEGER NOT NULL, note TEXT NOT NULL DEFAULT '',
+                  created_at TEXT NOT NULL, created_by TEXT NOT NULL)
+                """,
+                """
+                CREATE TABLE trainings (id {ID}, project_id {BIG} NOT NULL REFERENCES projects(id), date TEXT NOT NULL,
+                  trainer TEXT NOT NULL, topics TEXT NOT NULL, trainees_json TEXT NOT NULL,
+                  trainee_count INTEGER NOT NULL, attachment_id {BIG} REFERENCES attachments(id),
+                  created_at TEXT NOT NULL, created_by TEXT NOT NULL)
+                """,
+                "CREATE INDEX trainings_project ON trainings (project_id)",
+                """
+                CREATE TABLE inspection_templates (id {ID}, subdistrict_id {BIG} REFERENCES subdistricts(id),
+                  template_key TEXT, name TEXT NOT NULL, items_json TEXT NOT NULL, created_at TEXT NOT NULL,
+                  created_by TEXT NOT NULL)
+                """,
+                """
+                CREATE TABLE inspections (id {ID}, project_id {BIG} NOT NULL REFERENCES projects(id),
+                  template_id {BIG} NOT NULL REFERENCES inspection_templates(id),
+                  check_id {BIG} NOT NULL REFERENCES site_checks(id), date TEXT NOT NULL, scores_json TEXT NOT NULL,
+                  total INTEGER NOT NULL, rating TEXT NOT NULL, follows_up {BIG} REFERENCES inspections(id),
+                  inspector_role TEXT NOT NULL, created_at TEXT NOT NULL, created_by TEXT NOT NULL)
+                """,
+                "CREATE INDEX inspections_project ON inspections (project_id)",
+                "ALTER TABLE tasks ADD COLUMN hidden_work INTEGER NOT NULL DEFAULT 0",
+                """
+                CREATE TABLE hidden_work_acceptances (id {ID}, project_id {BIG} NOT NULL REFERENCES projects(id),
+                  task_id {BIG} NOT NULL REFERENCES tasks(id), date TEXT NOT NULL, result TEXT NOT NULL,
+                  photos_json TEXT NOT NULL, note TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL,
+                  created_by TEXT NOT NULL)
+                """,
+                "CREATE INDEX hidden_work_acceptances_task ON hidden_work_acceptances (task_id)",
+            ]
+                + ShippedInspectionTemplates.all.map { t in
+                    "INSERT INTO inspection_templates (template_key, name, items_json, created_at, created_by) VALUES ("
+                        + [
+                            t.key, t.name, SafetyRepository.itemsJSON(t.items).serialized(), "2026-01-01T00:00:00Z",
+                            "system",
+                        ]
+                        .map(SQLLiteral.text).joined(separator: ", ") + ")"
+                }),
     ]
 
     public static var latest: Int { steps.last?.version ?? 0 }

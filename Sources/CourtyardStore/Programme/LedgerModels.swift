@@ -19,9 +19,12 @@ public struct SiteLog: Codable, Sendable, Equatable {
     public var progress: [SiteLogProgress]
     public var photos: [Int64]
     public var createdBy: String
+    /// Workers beyond those trained on the project by the log's day: the log is taken, and flagged.
+    public var untrainedWorkers: Int64
 
     enum CodingKeys: String, CodingKey {
         case id, date, weather, workers, workDone = "work_done", issues, progress, photos, createdBy = "created_by"
+        case untrainedWorkers = "untrained_workers"
     }
 }
 

@@ -141,15 +141,20 @@ public struct LedgerRepository: Sendable {
     static func siteLogs(where condition: SQLQueryString, limit: Int, db: any SQLDatabase) async throws -> [SiteLog] {
         let sql: SQLQueryString =
             """
-            SELECT id, date, weather, workers, work_done, issues, progress_json, photos_json, created_by FROM site_logs
-            WHERE
+            SELECT id, date, weather, workers, work_done, issues, progress_json, photos_json, created_by,
+              (SELECT COALESCE(SUM(t.trainee_count), 0) FROM trainings t
+               WHERE t.project_id = site_logs.project_id AND t.date <= site_logs.date) AS trained
+            FROM site_logs WHERE
             """ + " " + condition + " ORDER BY date DESC LIMIT \(unsafeRaw: String(limit))"
         return try await db.raw(sql).all().map { r in
             SiteLog(
                 id: try r.int("id"), date: try day(r, "date"), weather: try r.text("weather"),
                 workers: try r.int("workers"), workDone: try r.text("work_done"), issues: try r.text("issues"),
                 progress: try JSONValueCoding.decode([SiteLogProgress].self, from: try r.storedJSON("progress_json")),
-                photos: try r.storedJSON("photos_json").idList ?? [], createdBy: try r.text("created_by"))
+                photos: try r.storedJSON("photos_json").idList ?? [], createdBy: try r.text("created_by"),
+                untrainedWorkers: Int64(
+                    WorkforceRule.untrainedWorkers(
+                        workers: Int(try r.int("workers")), trained: Int(try r.int("trained")))))
         }
     }
 
@@ -179,6 +184,39 @@ public struct LedgerRepository: Sendable {
     /// Findings are due three working days after the check unless the checker sets a date.
     public static let rectificationDays = 3
 
+    /// Writes a check and its findings (each due after the rectification period unless given) inside a caller's
+    /// transaction; returns the check's id.
+    static func insertCheck(
+        projectId: Int64, _ check: NewCheck, actor: Actor, calendar cal: WorkCalendar, db: any SQLDatabase
+    ) async throws -> Int64 {
+        let items = JSONValue.array(
+            check.items.map {
+                .object([
+                    ("item", .string(TextNormalizer.prose($0.item))), ("passed", .bool($0.passed)),
+                    ("note", .string(TextNormalizer.prose($0.note))),
+                ])
+            })
+        let role = actor.scope.kind == .organisation ? actor.role.rawValue : "office"
+        let id = try await db.raw(
+            """
+            INSERT INTO site_checks (project_id, date, checker_role, checklist_json, passed_items, total_items, created_at, created_by)
+            VALUES (\(bind: projectId), \(bind: check.date.description), \(bind: role), \(bind: items.serialized()),
+              \(bind: check.items.filter(\.passed).count), \(bind: check.items.count), \(bind: Clock.isoNow()), \(bind: actor.username)) RETURNING id
+            """
+        ).first()!.int("id")
+        for f in check.findings {
+            let due = f.dueOn ?? cal.adding(workingDays: Self.rectificationDays, to: check.date)
+            try await db.raw(
+                """
+                INSERT INTO findings (project_id, check_id, description, photos_json, due_on)
+                VALUES (\(bind: projectId), \(bind: id), \(bind: TextNormalizer.prose(f.description)), \(bind: JSONValue.ids(f.photos).serialized()),
+                  \(bind: due.description))
+                """
+            ).run()
+        }
+        return id
+    }
+
     public func addCheck(projectId: Int64, _ check: NewCheck, actor: Actor) async throws -> SiteCheck {
         guard check.date <= Clock.today else {
             throw ValidationError(field: "date", code: "future", message: "a check is recorded after it happened")
@@ -203,31 +241,7 @@ public struct LedgerRepository: Sendable {
             for f in check.findings {
                 try await AttachmentRepository.requireReadable(f.photos, field: "findings", actor: actor, db: db)
             }
-            let items = JSONValue.array(
-                check.items.map {
-                    .object([
-                        ("item", .string(TextNormalizer.prose($0.item))), ("passed", .bool($0.passed)),
-                        ("note", .string(TextNormalizer.prose($0.note))),
-                    ])
-                })
-            let role = actor.scope.kind == .organisation ? actor.role.rawValue : "office"
-            let id = try await db.raw(
-                """
-                INSERT INTO site_checks (project_id, date, checker_role, checklist_json, passed_items, total_items, created_at, created_by)
-                VALUES (\(bind: projectId), \(bind: check.date.description), \(bind: role), \(bind: items.serialized()),
-                  \(bind: check.items.filter(\.passed).count), \(bind: check.items.count), \(bind: Clock.isoNow()), \(bind: actor.username)) RETURNING id
-                """
-            ).first()!.int("id")
-            for f in check.findings {
-                let due = f.dueOn ?? cal.adding(workingDays: Self.rectificationDays, to: check.date)
-                try await db.raw(
-                    """
-                    INSERT INTO findings (project_id, check_id, description, photos_json, due_on)
-                    VALUES (\(bind: projectId), \(bind: id), \(bind: TextNormalizer.prose(f.description)), \(bind: JSONValue.ids(f.photos).serialized()),
-                      \(bind: due.description))
-                    """
-                ).run()
-            }
+            let id = try await Self.insertCheck(projectId: projectId, check, actor: actor, calendar: cal, db: db)
             try await AuditLog.record(
                 db: db, actor: actor, action: "create", entity: "site_checks", entityId: id,
                 subdistrictId: p.subdistrictId,

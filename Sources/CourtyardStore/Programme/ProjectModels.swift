@@ -115,7 +115,7 @@ public struct Acceptance: Codable, Sendable, Equatable {
     public var kind: ProjectRepository.AcceptanceKind
     public var date: Day
     public var result: ProjectRepository.AcceptanceResult
-    public var participants: [String]
+    public var participants: [AcceptanceParticipant]
     public var note: String
 }
 

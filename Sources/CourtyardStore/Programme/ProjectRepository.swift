@@ -297,7 +297,7 @@ public struct ProjectRepository: Sendable {
                 else { throw StoreError.invalid("acceptance \(try a.int("id")) is not readable") }
                 return Acceptance(
                     id: try a.int("id"), kind: kind, date: date, result: result,
-                    participants: try a.storedJSON("participants_json").arrayItems.compactMap(\.stringValue),
+                    participants: Self.participants(try a.storedJSON("participants_json")),
                     note: try a.text("note"))
             }
             let satisfaction = try await QuestionnaireRepository.satisfactionByProject(projectIds: [id], db: db)[id]
@@ -450,6 +450,11 @@ public struct ProjectRepository: Sendable {
         case .planHasNoWorkItems: return StoreError.refused(code: gate, message: "the plan has no work items yet")
         case .noContractor:
             return StoreError.refused(code: gate, message: "assign a contractor before construction starts")
+        case .safetyMissing(let missing):
+            return StoreError.refused(
+                code: "safety_missing",
+                message: "before construction starts, file "
+                    + missing.map { SafetyRepository.describe($0) }.joined(separator: ", "))
         case .acceptedOnlyThroughFinalAcceptance:
             return StoreError.refused(
                 code: gate, message: "a project is accepted only through a passed final acceptance")
@@ -484,7 +489,10 @@ public struct ProjectRepository: Sendable {
         var facts = GateFacts(
             projectId: p.id, compoundId: p.compoundId, evidence: evidence,
             hasWorkItems: try await db.raw("SELECT id FROM work_items WHERE project_id = \(bind: p.id)").first() != nil,
-            hasContractor: p.contractorId != nil, today: Clock.today)
+            hasContractor: p.contractorId != nil,
+            safety: p.stage.next == .construction
+                ? try await SafetyRepository.facts(projectId: p.id, contractorId: p.contractorId, db: db) : .complete,
+            today: Clock.today)
         // Nothing is looked up for evidence the gate refuses on its face.
         guard let next = p.stage.next, GateEvidence.problem(evidence, into: next) == nil else { return facts }
         for e in evidence {
@@ -598,23 +606,45 @@ public struct ProjectRepository: Sendable {
     public typealias AcceptanceResult = CourtyardDomain.AcceptanceResult
 
     /// Records an acceptance; a passed final one completes the project and moves it to `accepted`.
+    /// Who took part, as stored: people with their part, or (older records) names alone.
+    static func participants(_ stored: JSONValue) -> [AcceptanceParticipant] {
+        stored.arrayItems.compactMap { item in
+            if let name = item.stringValue { return AcceptanceParticipant(name: name, role: .other) }
+            return try? JSONValueCoding.decode(AcceptanceParticipant.self, from: item)
+        }
+    }
+
     public func addAcceptance(
-        projectId: Int64, kind: AcceptanceKind, date: Day, result: AcceptanceResult, participants: [String],
-        note: String, actor: Actor
+        projectId: Int64, kind: AcceptanceKind, date: Day, result: AcceptanceResult,
+        participants: [AcceptanceParticipant], defects: [String] = [], note: String, actor: Actor
     ) async throws -> ProjectDetail {
         guard AcceptanceRules.mayRecord(actor.role) else { throw AccessError.forbidden }
-        let names = participants.map(TextNormalizer.clean).filter { !$0.isEmpty }
+        let people = participants.map {
+            AcceptanceParticipant(name: TextNormalizer.clean($0.name), role: $0.role, organisationId: $0.organisationId)
+        }.filter { !$0.name.isEmpty }
+        let names = people.map(\.name)
         if let problem = AcceptanceRules.check(participants: names, date: date, today: Clock.today).first {
             throw Self.error(problem)
         }
+        let defects = defects.map(TextNormalizer.prose).filter { !$0.isEmpty }
+        guard defects.isEmpty || result == .failed, defects.count <= 100 else {
+            throw ValidationError(
+                field: "defects", code: "invalid", message: "defects are listed, at most 100, on a failed acceptance")
+        }
+        let calendar = try await CalendarRepository(database: database).calendar()
         try await database.transaction { db in
             let p = try await Self.require(projectId, actor: actor, db: db)
             if let problem = AcceptanceRules.check(stage: p.stage).first { throw Self.error(problem) }
+            if kind == .final {
+                let facts = try await Self.finalAcceptanceFacts(p, db: db)
+                let problems = FinalAcceptanceRules.check(participants: people, passed: result == .passed, facts: facts)
+                if !problems.isEmpty { throw Self.error(problems) }
+            }
             let id = try await db.raw(
                 """
                 INSERT INTO acceptances (project_id, kind, date, result, participants_json, note, created_at, created_by)
                 VALUES (\(bind: projectId), \(bind: kind.rawValue), \(bind: date.description), \(bind: result.rawValue),
-                  \(bind: JSONValue.array(names.map { .string($0) }).serialized()), \(bind: TextNormalizer.prose(note)), \(bind: Clock.isoNow()),
+                  \(bind: try JSONValueCoding.encode(people).serialized()), \(bind: TextNormalizer.prose(note)), \(bind: Clock.isoNow()),
                   \(bind: actor.username)) RETURNING id
                 """
             ).first()!.int("id")
@@ -622,6 +652,16 @@ public struct ProjectRepository: Sendable {
                 db: db, actor: actor, action: "create", entity: "acceptances", entityId: id,
                 subdistrictId: p.subdistrictId,
                 before: nil, after: .object([("kind", .string(kind.rawValue)), ("result", .string(result.rawValue))]))
+            if !defects.isEmpty {
+                let label = kind == .final ? "竣工验收" : "阶段验收"
+                let due = calendar.adding(workingDays: LedgerRepository.rectificationDays, to: date)
+                _ = try await LedgerRepository.insertCheck(
+                    projectId: projectId,
+                    .init(
+                        date: date, items: [(label, false, TextNormalizer.prose(note))],
+                        findings: defects.map { ("\(label)：\($0)", [], due) }), actor: actor, calendar: calendar, db: db
+                )
+            }
             if AcceptanceRules.completesProject(kind: kind, result: result) {
                 try await db.raw(
                     "UPDATE projects SET completed_on = \(bind: date.description) WHERE id = \(bind: projectId)"
@@ -631,6 +671,42 @@ public struct ProjectRepository: Sendable {
             }
         }
         return try await detail(id: projectId, actor: actor)
+    }
+
+    /// What a final acceptance must find: all work at 100%, nothing open. The property company takes part once
+    /// compounds are handed over to one; until then none is assigned.
+    static func finalAcceptanceFacts(_ p: Row, db: any SQLDatabase) async throws -> FinalAcceptanceFacts {
+        let unfinished = try await db.raw(
+            "SELECT name FROM work_items WHERE project_id = \(bind: p.id) AND percent < 100 ORDER BY id"
+        ).all().map { try $0.text("name") }
+        let findings =
+            try await db.raw(
+                "SELECT COUNT(*) AS n FROM findings WHERE project_id = \(bind: p.id) AND state <> 'verified'"
+            ).first()?.int("n") ?? 0
+        let reports =
+            try await db.raw(
+                """
+                SELECT COUNT(*) AS n FROM reports WHERE compound_id = \(bind: p.compoundId)
+                AND state NOT IN ('closed', 'rejected')
+                """
+            ).first()?.int("n") ?? 0
+        return FinalAcceptanceFacts(
+            unfinishedItems: unfinished, openFindings: Int(findings), openReports: Int(reports),
+            hasPropertyCompany: false)
+    }
+
+    /// A final acceptance's problems, all of them, in one refusal.
+    static func error(_ problems: [FinalAcceptanceProblem]) -> any Error {
+        let text = problems.map { problem -> String in
+            switch problem {
+            case .workNotComplete(let items): "work not at 100%: " + items.joined(separator: ", ")
+            case .openFindings(let n): "\(n) open findings"
+            case .openReports(let n): "\(n) open supervision reports"
+            case .missingParticipant(let role): "no \(role.rawValue) among the participants"
+            }
+        }
+        return StoreError.refused(
+            code: "final_acceptance", message: "final acceptance refused: " + text.joined(separator: "; "))
     }
 
     /// An acceptance's problem as the API says it.

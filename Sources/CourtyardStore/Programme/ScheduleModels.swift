@@ -51,11 +51,13 @@ public struct ProjectTask: Codable, Sendable, Equatable {
     public var actualStart: Day?
     public var actualFinish: Day?
     public var version: Int64
+    /// Hidden works (隐蔽工程): the task finishes only after the supervisor's passed acceptance with photos.
+    public var hiddenWork: Bool
 
     enum CodingKeys: String, CodingKey {
         case id, name, durationDays = "duration_days", dependsOn = "depends_on", lags, workItemId = "work_item_id"
         case baselineStart = "baseline_start", baselineFinish = "baseline_finish", actualStart = "actual_start"
-        case actualFinish = "actual_finish", version
+        case actualFinish = "actual_finish", version, hiddenWork = "hidden_work"
     }
 }
 

@@ -21,6 +21,7 @@ public struct ScheduleRepository: Sendable {
     public struct TaskRow: Sendable {
         public var id: Int64, name: String, duration: Int, dependsOn: [Int64], lags: [Int64: Int], workItemId: Int64?
         public var baselineStart: Day?, baselineFinish: Day?, actualStart: Day?, actualFinish: Day?, version: Int
+        public var hiddenWork: Bool = false
         var task: Schedule.Task { Schedule.Task(id: id, duration: duration, dependsOn: dependsOn, lags: lags) }
 
         /// The task as the API writes it.
@@ -28,7 +29,7 @@ public struct ScheduleRepository: Sendable {
             ProjectTask(
                 id: id, name: name, durationDays: Int64(duration), dependsOn: dependsOn, lags: TaskLags(lags),
                 workItemId: workItemId, baselineStart: baselineStart, baselineFinish: baselineFinish,
-                actualStart: actualStart, actualFinish: actualFinish, version: Int64(version))
+                actualStart: actualStart, actualFinish: actualFinish, version: Int64(version), hiddenWork: hiddenWork)
         }
     }
 
@@ -50,7 +51,8 @@ public struct ScheduleRepository: Sendable {
         }
         return try await db.raw(
             """
-            SELECT id, name, duration_days, work_item_id, baseline_start, baseline_finish, actual_start, actual_finish, version
+            SELECT id, name, duration_days, work_item_id, baseline_start, baseline_finish, actual_start, actual_finish, version,
+              hidden_work
             FROM tasks WHERE project_id = \(bind: projectId) ORDER BY id
             """
         ).all().map { r in
@@ -62,7 +64,7 @@ public struct ScheduleRepository: Sendable {
                 baselineFinish: try r.optionalText("baseline_finish").flatMap { Day($0) },
                 actualStart: try r.optionalText("actual_start").flatMap { Day($0) },
                 actualFinish: try r.optionalText("actual_finish").flatMap { Day($0) },
-                version: try r.decode(column: "version", as: Int.self))
+                version: try r.decode(column: "version", as: Int.self), hiddenWork: try r.int("hidden_work") != 0)
         }
     }
 
@@ -75,6 +77,7 @@ public struct ScheduleRepository: Sendable {
         public var workItemId: Int64??
         public var actualStart: Day??
         public var actualFinish: Day??
+        public var hiddenWork: Bool?
         public init() {}
     }
 
@@ -117,6 +120,7 @@ public struct ScheduleRepository: Sendable {
             let contractorReporting =
                 actor.role == .contractor && actor.scope.id == p.contractorId
                 && change.name == nil && change.duration == nil && change.dependsOn == nil && change.workItemId == nil
+                && change.hiddenWork == nil
             if !contractorReporting { try Self.requireScheduler(actor, project: p) }
             guard
                 let row = try await db.raw(
@@ -190,6 +194,7 @@ public struct ScheduleRepository: Sendable {
         }
         if let s = c.actualStart { sets.append("actual_start = \(bind: s?.description)") }
         if let f = c.actualFinish { sets.append("actual_finish = \(bind: f?.description)") }
+        if let h = c.hiddenWork { sets.append("hidden_work = \(bind: h ? 1 : 0)") }
         if let deps = c.dependsOn {
             let unique = Array(Set(deps)).sorted()
             if unique.contains(taskId) {
@@ -221,10 +226,24 @@ public struct ScheduleRepository: Sendable {
         for s in sets { sql += ", " + s }
         sql += " WHERE id = \(bind: taskId)"
         try await db.raw(sql).run()
-        let row = try await db.raw("SELECT actual_start, actual_finish FROM tasks WHERE id = \(bind: taskId)").first()!
+        let row = try await db.raw(
+            "SELECT actual_start, actual_finish, hidden_work FROM tasks WHERE id = \(bind: taskId)"
+        ).first()!
         if let s = try row.optionalText("actual_start"), let f = try row.optionalText("actual_finish"), f < s {
             throw ValidationError(
                 field: "actual_finish", code: "before_start", message: "a task cannot finish before it starts")
+        }
+        if try row.optionalText("actual_finish") != nil, try row.int("hidden_work") != 0 {
+            let accepted = try await db.raw(
+                """
+                SELECT id FROM hidden_work_acceptances WHERE task_id = \(bind: taskId) AND result = 'passed'
+                """
+            ).first()
+            if accepted == nil {
+                throw StoreError.refused(
+                    code: "hidden_work_not_accepted",
+                    message: "hidden works finish only after the supervisor's passed acceptance with photos")
+            }
         }
     }
 

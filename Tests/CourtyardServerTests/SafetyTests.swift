@@ -1,0 +1,180 @@
+import CourtyardDomain
+import CourtyardServer
+import CourtyardStore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// Safety before and during construction, one test a rule, through the API.
+@Suite struct SafetyTests {
+    typealias Fixture = ProjectTests.Fixture
+    static var today: Day { Day.today(epochSeconds: Date().timeIntervalSince1970) }
+
+    @Test func constructionIsRefusedUntilEachPieceOfSafetyPaperworkIsFiled() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let f = try await Fixture.make(client, services)
+            try await f.approvePlan()
+            _ = try await f.call(.patch, "/api/v1/projects/\(f.pid)", #"{"contractor_id":\#(f.contractorOrg)}"#)
+            func tryStart() async throws -> (status: HTTPResponse.Status, json: JSONValue, text: String) {
+                let r = try await f.call(
+                    .post, "/api/v1/projects/\(f.pid)/advance",
+                    try await client.document("commencement_report", token: f.office))
+                return (r.status, r.json, r.text)
+            }
+            let none = try await tryStart()
+            #expect(none.status == .conflict && none.json.errorCode == "safety_missing")
+            #expect(none.text.contains("safety agreement") && none.text.contains("emergency plan"))
+            #expect(none.text.contains("training"))
+            _ = try await f.call(
+                .post, "/api/v1/safety/agreements",
+                #"{"organisation_id":\#(f.contractorOrg),"batch_year":\#(f.year),"signed_on":"\#(Self.today)"}"#)
+            _ = try await f.call(
+                .post, "/api/v1/safety/emergency_plans",
+                #"{"organisation_id":\#(f.contractorOrg),"project_ids":[\#(f.pid)],"approved_on":"\#(Self.today)"}"#)
+            let noTraining = try await tryStart()
+            #expect(noTraining.status == .conflict && noTraining.text.contains("training"))
+            #expect(!noTraining.text.contains("agreement") && !noTraining.text.contains("emergency"))
+            _ = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/trainings", as: f.contractor,
+                #"{"date":"\#(Self.today)","trainer":"刘","topics":"用电","trainees":[{"name":"王大力","trade":"电工"}]}"#)
+            #expect(try await tryStart().status == .ok)
+        }
+    }
+
+    @Test func anAgreementIsOnePerContractorAndBatchAndOnlyForAContractor() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let f = try await Fixture.make(client, services)
+            let body = #"{"organisation_id":\#(f.contractorOrg),"batch_year":\#(f.year),"signed_on":"\#(Self.today)"}"#
+            #expect(try await f.call(.post, "/api/v1/safety/agreements", body).status == .created)
+            #expect(try await f.call(.post, "/api/v1/safety/agreements", body).status == .conflict)
+            let supervisor = try await f.call(.get, "/api/v1/auth/me", as: f.supervisor)
+            let supervisorOrg = try #require(
+                Int64(supervisor.json["scope"]?.stringValue?.split(separator: ":")[1] ?? ""))
+            let wrong = try await f.call(
+                .post, "/api/v1/safety/agreements",
+                #"{"organisation_id":\#(supervisorOrg),"batch_year":\#(f.year),"signed_on":"\#(Self.today)"}"#)
+            #expect(
+                wrong.status == .unprocessableContent && wrong.json["error"]?["field"]?.stringValue == "organisation_id"
+            )
+            #expect(try await f.call(.post, "/api/v1/safety/agreements", as: f.contractor, body).status == .forbidden)
+            let list = try await f.call(.get, "/api/v1/safety/agreements?batch_year=\(f.year)")
+            #expect(list.json.items.count == 1)
+        }
+    }
+
+    @Test func traineesNamesAreMaskedAndALogWithMoreWorkersThanTrainedIsFlagged() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let f = try await Fixture.make(client, services)
+            try await f.startConstruction()
+            let asOffice = try await f.call(.get, "/api/v1/projects/\(f.pid)/trainings")
+            #expect(asOffice.json.items.first?["trainees"]?.arrayItemsForTests.first?["name"]?.stringValue == "王大力")
+            let asContractor = try await f.call(.get, "/api/v1/projects/\(f.pid)/trainings", as: f.contractor)
+            let masked = asContractor.json.items.first?["trainees"]?.arrayItemsForTests.first?["name"]?.stringValue
+            #expect(masked != nil && masked != "王大力" && masked?.hasPrefix("王") == true)
+            // Two were trained; five at work is taken, and flagged with the three untrained.
+            let log = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/site_logs", as: f.contractor,
+                #"{"date":"\#(Self.today)","work_done":"开挖","workers":5}"#)
+            #expect(log.status == .created && log.json["untrained_workers"]?.intValue == 3)
+        }
+    }
+
+    static func templateId(_ f: Fixture, key: String) async throws -> Int64 {
+        let templates = try await f.call(.get, "/api/v1/inspection_templates")
+        #expect(templates.json.items.count == 7)
+        return try #require(templates.json.items.first { $0["key"]?.stringValue == key }?["id"]?.intValue)
+    }
+
+    @Test func anInspectionIsScoredExactlyAndItsShortfallsBecomeFindingsDueInWorkingDays() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let f = try await Fixture.make(client, services)
+            try await f.startConstruction()
+            let template = try await Self.templateId(f, key: "signs")
+            // signs 30 (must pass), lights 25 (must pass), hoarding 25, traffic 20.
+            let scores =
+                #"[{"item":"signs","score":30},{"item":"lights","score":20,"note":"两盏不亮"},"#
+                + #"{"item":"hoarding","score":25},{"item":"traffic","score":0}]"#
+            let made = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/inspections", as: f.supervisor,
+                #"{"template_id":\#(template),"date":"\#(Self.today)","scores":\#(scores)}"#)
+            #expect(made.status == .created)
+            #expect(made.json["total"]?.intValue == 75 && made.json["rating"]?.stringValue == "pass")
+            let findings = made.json["finding_ids"]?.arrayItemsForTests ?? []
+            #expect(findings.count == 2)
+            let checks = try await f.call(.get, "/api/v1/projects/\(f.pid)/checks")
+            let raised = checks.json.items.flatMap { $0["findings"]?.arrayItemsForTests ?? [] }
+            let cal = try await CalendarRepository(database: services.database).calendar()
+            #expect(
+                raised.allSatisfy {
+                    $0["due_on"]?.stringValue == cal.adding(workingDays: 3, to: Self.today).description
+                })
+            #expect(raised.contains { $0["description"]?.stringValue == "安全警示标志·夜间警示灯：20/25，两盏不亮" })
+            // A follow-up links to the inspection it follows; a must-pass item at zero fails it.
+            let again = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/inspections", as: f.supervisor,
+                #"{"template_id":\#(template),"date":"\#(Self.today)","follows_up":\#(made.json["id"]!.intValue!),"scores":[{"item":"signs","score":0},{"item":"lights","score":25},{"item":"hoarding","score":25},{"item":"traffic","score":20}]}"#
+            )
+            #expect(again.json["rating"]?.stringValue == "fail" && again.json["follows_up"] == made.json["id"])
+            let figures = try await f.call(.get, "/api/v1/safety/contractors?batch_year=\(f.year)")
+            let mine = figures.json.items.first { $0["organisation_id"]?.intValue == f.contractorOrg }
+            #expect(mine?["inspections"]?.intValue == 2 && mine?["open_findings"]?.intValue == 3)
+            #expect(figures.text.contains(#""mean_score":72.5"#))
+        }
+    }
+
+    @Test func aScoreAboveItsMaximumOrAnUnknownItemIsRefusedAndNothingIsWritten() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let f = try await Fixture.make(client, services)
+            try await f.startConstruction()
+            let template = try await Self.templateId(f, key: "signs")
+            for scores in [
+                #"[{"item":"signs","score":31},{"item":"lights","score":25},{"item":"hoarding","score":25},{"item":"traffic","score":20}]"#,
+                #"[{"item":"moat","score":1},{"item":"signs","score":30},{"item":"lights","score":25},{"item":"hoarding","score":25},{"item":"traffic","score":20}]"#,
+                #"[{"item":"signs","score":30}]"#,
+            ] {
+                let r = try await f.call(
+                    .post, "/api/v1/projects/\(f.pid)/inspections", as: f.supervisor,
+                    #"{"template_id":\#(template),"date":"\#(Self.today)","scores":\#(scores)}"#)
+                #expect(r.status == .unprocessableContent && r.json["error"]?["field"]?.stringValue == "scores")
+            }
+            #expect(try await f.call(.get, "/api/v1/projects/\(f.pid)/inspections").json.items.isEmpty)
+            #expect(try await f.call(.get, "/api/v1/projects/\(f.pid)/checks").json.items.isEmpty)
+            // A contractor does not inspect its own site.
+            let own = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/inspections", as: f.contractor,
+                #"{"template_id":\#(template),"date":"\#(Self.today)","scores":[]}"#)
+            #expect(own.status == .forbidden || own.status == .unprocessableContent)
+        }
+    }
+
+    @Test func hiddenWorksFinishOnlyAfterTheSupervisorsPassedAcceptanceWithPhotos() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let f = try await Fixture.make(client, services)
+            try await f.startConstruction()
+            let task = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/tasks", #"{"name":"管网回填前检查","duration_days":2,"hidden_work":true}"#)
+            let tid = try #require(task.json["id"]?.intValue)
+            #expect(task.json["hidden_work"] == .bool(true))
+            let finish = #"{"actual_start":"\#(Self.today.adding(days: -2))","actual_finish":"\#(Self.today)"}"#
+            let early = try await f.call(.patch, "/api/v1/projects/\(f.pid)/tasks/\(tid)", as: f.contractor, finish)
+            #expect(early.status == .conflict && early.json.errorCode == "hidden_work_not_accepted")
+            let noPhoto = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/tasks/\(tid)/hidden_work_acceptance", as: f.supervisor,
+                #"{"date":"\#(Self.today)","result":"passed","photos":[]}"#)
+            #expect(noPhoto.status == .unprocessableContent)
+            let photo = try await client.upload(ProjectTests.pdf, filename: "回填前.pdf", token: f.supervisor)
+            let pid = try #require(photo.json["id"]?.intValue)
+            let byOffice = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/tasks/\(tid)/hidden_work_acceptance",
+                #"{"date":"\#(Self.today)","result":"passed","photos":[\#(pid)]}"#)
+            #expect(byOffice.status == .forbidden || byOffice.status == .unprocessableContent)
+            let accepted = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/tasks/\(tid)/hidden_work_acceptance", as: f.supervisor,
+                #"{"date":"\#(Self.today)","result":"passed","photos":[\#(pid)]}"#)
+            #expect(accepted.status == .created)
+            let done = try await f.call(.patch, "/api/v1/projects/\(f.pid)/tasks/\(tid)", as: f.contractor, finish)
+            #expect(done.status == .ok && done.json["actual_finish"]?.stringValue == Self.today.description)
+        }
+    }
+}
