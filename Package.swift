@@ -58,6 +58,7 @@ let package = Package(
                 .process("App/Views"),
                 .process("Participation/Views"),
                 .process("Programme/Views"),
+                .process("Safety/Views"),
                 .process("Registry/Views"),
             ],
             swiftSettings: strict),

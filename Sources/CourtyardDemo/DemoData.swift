@@ -37,6 +37,7 @@ public enum DemoData {
         try await seedOrganisationsAndAccounts(services: services, subdistrictId: sd)
         try await seedVotes(services: services, subdistrictId: sd)
         try await seedProgramme(services: services, subdistrictId: sd)
+        try await DemoSafety.seed(services: services, subdistrictId: sd)
         try await DemoParticipation.seed(services: services, subdistrictId: sd)
         log("renovation batch: a project for every compound, with logs and two published bulletins")
         return true

@@ -178,3 +178,53 @@ import Testing
         }
     }
 }
+
+/// The supervisor's inspection form on the project's pages.
+@Suite struct InspectionPageTests {
+    static func post(
+        _ client: any TestClientProtocol, _ uri: String, cookie: String, _ fields: [(String, String)]
+    ) async throws -> (HTTPResponse.Status, String, HTTPFields) {
+        let boundary = "cyInspect42"
+        var body = ""
+        for (k, v) in fields {
+            body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n"
+        }
+        body += "--\(boundary)--\r\n"
+        return try await client.execute(
+            uri: uri, method: .post,
+            headers: [.cookie: cookie, .contentType: "multipart/form-data; boundary=\(boundary)"],
+            body: ByteBuffer(string: body)
+        ) { ($0.status, String(buffer: $0.body), $0.headers) }
+    }
+
+    @Test func aSupervisorScoresItemByItemAndARefusedFormKeepsWhatWasTyped() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let f = try await ProjectTests.Fixture.make(client, services)
+            try await f.startConstruction()
+            let (cookie, csrf) = try await client.session("supervisor")
+            let form = try await PageSafetyTests.page(client, "/projects/\(f.pid)/inspections/new", cookie: cookie)
+            #expect(
+                form.0 == .ok && form.1.contains("name=\"score_plan\"") && form.1.contains("capture=\"environment\""))
+            let template = try await SafetyTests.templateId(f, key: "excavation")
+            var fields: [(String, String)] = [
+                ("_csrf", csrf), ("template_id", String(template)), ("date", SafetyTests.today.description),
+                ("score_plan", "25"), ("score_edge", "12"), ("note_edge", "北侧缺护栏"), ("score_support", "20"),
+                ("score_drainage", "15"), ("score_load", "15"), ("score_access", "10"),
+            ]
+            let (refused, page, _) = try await Self.post(
+                client, "/projects/\(f.pid)/inspections", cookie: cookie, fields)
+            #expect(refused == .unprocessableContent)
+            #expect(page.contains("得分须在 0 到该项满分之间。"))
+            #expect(page.contains("value=\"12\"") && page.contains("value=\"北侧缺护栏\""))
+            #expect(try await f.call(.get, "/api/v1/projects/\(f.pid)/inspections").json.items.isEmpty)
+            fields[3] = ("score_plan", "20")
+            let (saved, _, headers) = try await Self.post(
+                client, "/projects/\(f.pid)/inspections", cookie: cookie, fields)
+            #expect(saved == .seeOther && headers[.location] == "/projects/\(f.pid)#safety")
+            let stored = try await f.call(.get, "/api/v1/projects/\(f.pid)/inspections").json.items
+            #expect(stored.count == 1 && stored.first?["total"]?.intValue == 92)
+            let project = try await PageSafetyTests.page(client, "/projects/\(f.pid)", cookie: cookie)
+            #expect(project.1.contains("地面开挖防护") && project.1.contains("<td class=\"num\">92</td>"))
+        }
+    }
+}

@@ -10,5 +10,6 @@ enum ProgrammePages {
         ProjectPageController(services: services).register(on: router)
         BulletinListController(services: services).register(on: router)
         BulletinPageController(services: services).register(on: router)
+        InspectionPageController(services: services).register(on: router)
     }
 }

@@ -104,6 +104,8 @@ struct ProjectPage {
         let date: String
         let weather: String
         let workers: Int64
+        /// "超出已培训人数 3 人" when more worked than were trained; nil otherwise.
+        let untrained: String?
         let workDone: String
         let issues: String
     }
@@ -160,6 +162,7 @@ struct ProjectPage {
     let checkForm: CheckForm?
     let checkRows: [CheckRow]
     let hasChecks: Bool
+    let safety: SafetySection
 
     /// The daily site check's standard items (巡查), recorded in Chinese as the official record.
     static let checklist = ["excavation", "height", "signs", "hoarding", "power", "fire_lane"]
@@ -172,9 +175,10 @@ struct ProjectPage {
         let calendar: WorkCalendar
         let openCompound: Bool
         let openCommunity: Bool
+        let safety: SafetySection
     }
 
-    static func load(id: Int64, actor: Actor, services: Services) async throws -> Facts {
+    static func load(id: Int64, actor: Actor, services: Services, _ f: PageFrame) async throws -> Facts {
         let detail = try await ProjectRepository(database: services.database).detail(id: id, actor: actor)
         let cal = try await CalendarRepository(database: services.database).calendar()
         let ledger = LedgerRepository(database: services.database, calendar: cal)
@@ -187,7 +191,8 @@ struct ProjectPage {
             openCompound: await Pages.openable(.compounds, [p.compoundId], actor: actor, services: services)
                 .contains(p.compoundId),
             openCommunity: await Pages.openable(.communities, [p.communityId], actor: actor, services: services)
-                .contains(p.communityId))
+                .contains(p.communityId),
+            safety: try await SafetySection.load(project: p, actor: actor, services: services, f))
     }
 
     init(_ facts: Facts, actor: Actor, message: PageNotice?, _ f: PageFrame) {
@@ -235,8 +240,10 @@ struct ProjectPage {
                 }) : nil
         logRows = facts.logs.map {
             LogRow(
-                date: $0.date.description, weather: $0.weather, workers: $0.workers, workDone: $0.workDone,
-                issues: $0.issues)
+                date: $0.date.description, weather: $0.weather, workers: $0.workers,
+                untrained: $0.untrainedWorkers > 0
+                    ? f.t("log.untrained").replacingOccurrences(of: "{n}", with: String($0.untrainedWorkers)) : nil,
+                workDone: $0.workDone, issues: $0.issues)
         }
         hasLogs = !logRows.isEmpty
         checkForm =
@@ -246,6 +253,7 @@ struct ProjectPage {
                 items: Self.checklist.map { CheckItem(name: "item_" + $0, label: f.t("check.item." + $0)) }) : nil
         checkRows = facts.checks.map { Self.checkRow($0, actor: actor, f) }
         hasChecks = !checkRows.isEmpty
+        safety = facts.safety
     }
 
     static func cards(_ p: ProjectSummary, _ f: PageFrame) -> [Card] {
@@ -343,7 +351,7 @@ struct ProjectPageController: Sendable {
         async throws -> Response
     {
         let actor = try context.require(.readProjects)
-        let facts = try await ProjectPage.load(id: id, actor: actor, services: services)
+        let facts = try await ProjectPage.load(id: id, actor: actor, services: services, f)
         return f.page(
             title: facts.detail.summary.compoundName + " · " + f.t("project.title"), "programme-project",
             ProjectPage(facts, actor: actor, message: message, f), status: status)

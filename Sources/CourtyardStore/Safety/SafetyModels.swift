@@ -45,6 +45,10 @@ public struct EmergencyPlan: Codable, Sendable, Equatable {
 public struct Trainee: Codable, Sendable, Equatable {
     public var name: String
     public var trade: String
+    public init(name: String, trade: String) {
+        self.name = name
+        self.trade = trade
+    }
 }
 
 /// A pre-job safety training on a project (岗前安全教育培训).

@@ -286,3 +286,15 @@ extension SQLRow {
         return d
     }
 }
+
+extension SafetyRepository {
+    /// The safety paperwork on file for a project, as the gate into construction would find it.
+    public func facts(projectId: Int64) async throws -> SafetyFacts {
+        try await database.withConnection { db in
+            let contractor = try await db.raw("SELECT contractor_id FROM projects WHERE id = \(bind: projectId)")
+                .first()?
+                .optionalInt("contractor_id")
+            return try await Self.facts(projectId: projectId, contractorId: contractor, db: db)
+        }
+    }
+}

@@ -1,0 +1,191 @@
+import CourtyardDomain
+import CourtyardStore
+import Foundation
+import Hummingbird
+
+extension SiteRoute {
+    static func newInspection(_ projectId: Int64, template: Int64? = nil) -> SiteRoute {
+        SiteRoute("/projects/\(projectId)/inspections/new", query: [("template", template.map(String.init))])
+    }
+    static func inspections(_ projectId: Int64) -> SiteRoute { SiteRoute("/projects/\(projectId)/inspections") }
+}
+
+/// The safety section of a project's page: the paperwork the gate into construction asks for, the trainings and
+/// the scored inspections.
+struct SafetySection {
+    struct Paper {
+        let label: String
+        let onFile: Bool
+        let state: String
+    }
+    struct InspectionRow {
+        let date: String
+        let template: String
+        let total: Int64
+        let rating: String
+        let failed: Bool
+        let by: String
+        let followUp: Bool
+    }
+    let papers: [Paper]
+    let trainings: Int
+    let trained: Int64
+    let inspections: [InspectionRow]
+    let hasInspections: Bool
+    let newInspection: String?
+
+    static func load(project: ProjectSummary, actor: Actor, services: Services, _ f: PageFrame) async throws
+        -> SafetySection
+    {
+        let safety = SafetyRepository(
+            database: services.database, calendar: try await CalendarRepository(database: services.database).calendar())
+        let trainings = try await safety.trainings(projectId: project.id, actor: actor)
+        let inspections = try await safety.inspections(projectId: project.id, actor: actor)
+        let facts = try await safety.facts(projectId: project.id)
+        let papers = SafetyRequirement.allCases.map { r in
+            let missing = facts.missing.contains(r)
+            return Paper(
+                label: f.t("safety.requirement." + r.rawValue), onFile: !missing,
+                state: f.t(missing ? "safety.missing" : "safety.onFile"))
+        }
+        let rows = inspections.map { i in
+            InspectionRow(
+                date: i.date.description, template: i.templateName, total: i.total,
+                rating: f.t("inspection.rating." + i.rating.rawValue), failed: i.rating == .fail,
+                by: f.t("role." + i.inspectorRole), followUp: i.followsUp != nil)
+        }
+        let mayInspect = project.stage == .construction && Permissions.allows(actor.role, .writeSiteChecks)
+        return SafetySection(
+            papers: papers, trainings: trainings.count, trained: trainings.reduce(0) { $0 + $1.traineeCount },
+            inspections: rows, hasInspections: !rows.isEmpty,
+            newInspection: mayInspect ? SiteRoute.newInspection(project.id).path : nil)
+    }
+}
+
+/// Scoring an inspection on a phone, item by item, each with a note and a camera photo.
+struct InspectionForm {
+    struct Choice {
+        let label: String
+        let href: String
+        let current: Bool
+    }
+    struct Item {
+        let label: String
+        let scoreName: String
+        let noteName: String
+        let photoName: String
+        let max: Int
+        let mustPass: Bool
+        /// What was typed, kept when the form is refused; the maximum at first.
+        let value: String
+        let note: String
+    }
+    let projectHref: String
+    let compound: String
+    let action: String
+    let choices: [Choice]
+    let templateId: Int64
+    let templateName: String
+    let items: [Item]
+    let today: String
+    let message: PageNotice?
+
+    init(
+        project: ProjectSummary, templates: [InspectionTemplate], chosen: InspectionTemplate, message: PageNotice?,
+        typed: [String: String], _ f: PageFrame
+    ) {
+        projectHref = SiteRoute.projectSection(project.id, "safety").path
+        compound = project.compoundName
+        action = SiteRoute.inspections(project.id).path
+        choices = templates.map {
+            Choice(
+                label: $0.name, href: SiteRoute.newInspection(project.id, template: $0.id).path,
+                current: $0.id == chosen.id)
+        }
+        templateId = chosen.id
+        templateName = chosen.name
+        items = chosen.items.map {
+            Item(
+                label: $0.name, scoreName: "score_" + $0.code, noteName: "note_" + $0.code,
+                photoName: "photo_" + $0.code, max: $0.maxScore, mustPass: $0.mustPass,
+                value: typed["score_" + $0.code] ?? String($0.maxScore), note: typed["note_" + $0.code] ?? "")
+        }
+        today = typed["date"] ?? Clock.today.description
+        self.message = message
+    }
+}
+
+/// The inspection form and its submission.
+struct InspectionPageController: Sendable {
+    let services: Services
+
+    func register(on router: Router<AppContext>) {
+        Pages.get(router, "/projects/:id/inspections/new", form)
+        Pages.post(router, "/projects/:id/inspections", submit)
+    }
+
+    func safety() async throws -> SafetyRepository {
+        SafetyRepository(
+            database: services.database, calendar: try await CalendarRepository(database: services.database).calendar())
+    }
+
+    func page(
+        id: Int64, template: Int64?, _ context: AppContext, _ f: PageFrame, message: PageNotice?,
+        typed: [String: String] = [:], status: HTTPResponse.Status
+    ) async throws -> Response {
+        let actor = try context.require(.writeSiteChecks)
+        let project = try await ProjectRepository(database: services.database).detail(id: id, actor: actor).summary
+        let templates = try await safety().templates(actor: actor)
+        guard let chosen = templates.first(where: { $0.id == template }) ?? templates.first else {
+            throw AppError.notFound
+        }
+        return f.page(
+            title: project.compoundName + " · " + f.t("inspection.new"), "safety-inspection",
+            InspectionForm(project: project, templates: templates, chosen: chosen, message: message, typed: typed, f),
+            status: status)
+    }
+
+    @Sendable func form(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let template = request.uri.queryParameters.get("template").flatMap { Int64($0) }
+        return try await page(
+            id: try context.parameters.require("id", as: Int64.self), template: template, context, f, message: nil,
+            status: .ok)
+    }
+
+    @Sendable func submit(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        let form = try await Pages.multipartForm(request, context)
+        let templateId = form.fields["template_id"].flatMap { Int64($0) }
+        return try await Pages.save(
+            f, next: SiteRoute.projectSection(id, "safety").path,
+            redisplay: { m, status in
+                try await page(
+                    id: id, template: templateId, context, f, message: PageNotice(tone: m.0, text: m.1),
+                    typed: form.fields, status: status)
+            }
+        ) {
+            let actor = try context.actor()
+            guard let date = Day(form.fields["date"] ?? ""), let templateId else {
+                throw ValidationError(field: "date", code: Pages.pageMessage, message: f.t("form.badDate"))
+            }
+            guard let template = try await safety().templates(actor: actor).first(where: { $0.id == templateId }) else {
+                throw AppError.notFound
+            }
+            var scores: [SafetyRepository.NewInspection.Score] = []
+            for item in template.items {
+                guard let score = form.fields["score_" + item.code].flatMap({ Int64($0) }) else {
+                    throw ValidationError(
+                        field: "scores", code: Pages.pageMessage,
+                        message: f.t("inspection.scoreMissing").replacingOccurrences(of: "{item}", with: item.name))
+                }
+                let photo = try await form.storeFile("photo_" + item.code, database: services.database, actor: actor)
+                scores.append(
+                    .init(
+                        item: item.code, score: score, note: form.fields["note_" + item.code] ?? "",
+                        photos: photo.map { [$0] } ?? []))
+            }
+            _ = try await safety().inspect(
+                projectId: id, .init(templateId: templateId, date: date, scores: scores, followsUp: nil), actor: actor)
+        }
+    }
+}
