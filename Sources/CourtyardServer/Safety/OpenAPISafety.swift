@@ -8,6 +8,9 @@ extension OpenAPIDocument {
         let id: D = ["type": "integer", "format": "int64", "minimum": 1]
         let text: D = ["type": "string", "maxLength": 2000]
         let object = ty("object")
+        // Optional fields take null as well as leaving them out.
+        let optId = nullable(id)
+        let optText = nullable(text)
         let created = { (what: String) -> D in
             responses(["201": response(what, object), "409": rresp("Conflict")])
         }
@@ -24,7 +27,7 @@ extension OpenAPIDocument {
                     "type": "object", "required": ["organisation_id", "batch_year", "signed_on"],
                     "properties": [
                         "organisation_id": id, "batch_year": ["type": "integer", "minimum": 2000, "maximum": 2100],
-                        "signed_on": date, "targets": text, "attachment_id": id,
+                        "signed_on": date, "targets": optText, "attachment_id": optId,
                     ],
                 ], responses: created("the agreement")),
             "get": op(
@@ -40,7 +43,7 @@ extension OpenAPIDocument {
                     "properties": [
                         "organisation_id": id,
                         "project_ids": ["type": "array", "items": id, "minItems": 1, "maxItems": 500],
-                        "approved_on": date, "attachment_id": id,
+                        "approved_on": date, "attachment_id": optId,
                     ],
                 ], responses: created("the plan")),
             "get": op(
@@ -53,7 +56,8 @@ extension OpenAPIDocument {
                 body: [
                     "type": "object", "required": ["date", "attendance"],
                     "properties": [
-                        "date": date, "attendance": ["type": "integer", "minimum": 1, "maximum": 10000], "note": text,
+                        "date": date, "attendance": ["type": "integer", "minimum": 1, "maximum": 10000],
+                        "note": optText,
                     ],
                 ], responses: created("the plan"))
         ]
@@ -79,7 +83,7 @@ extension OpenAPIDocument {
                                 ],
                             ],
                         ],
-                        "attachment_id": id,
+                        "attachment_id": optId,
                     ],
                 ], responses: created("the training")),
             "get": op(
@@ -114,15 +118,15 @@ extension OpenAPIDocument {
                 body: [
                     "type": "object", "required": ["template_id", "date", "scores"],
                     "properties": [
-                        "template_id": id, "date": date, "follows_up": id,
+                        "template_id": id, "date": date, "follows_up": optId,
                         "scores": [
                             "type": "array", "maxItems": 50,
                             "items": [
                                 "type": "object", "required": ["item", "score"],
                                 "properties": [
                                     "item": ["type": "string", "maxLength": 40],
-                                    "score": ["type": "integer", "minimum": 0, "maximum": 100], "note": text,
-                                    "photos": ["type": "array", "items": id, "maxItems": 10],
+                                    "score": ["type": "integer", "minimum": 0, "maximum": 100], "note": optText,
+                                    "photos": nullable(["type": "array", "items": id, "maxItems": 10]),
                                 ],
                             ],
                         ],
@@ -140,7 +144,7 @@ extension OpenAPIDocument {
                     "type": "object", "required": ["date", "result", "photos"],
                     "properties": [
                         "date": date, "result": ["type": "string", "enum": ["passed", "failed"]],
-                        "photos": ["type": "array", "items": id, "minItems": 1, "maxItems": 20], "note": text,
+                        "photos": ["type": "array", "items": id, "minItems": 1, "maxItems": 20], "note": optText,
                     ],
                 ], responses: created("the acceptance"))
         ]

@@ -21,7 +21,9 @@ extension SafetyRepository {
         let trainees = t.trainees.map {
             Trainee(name: TextNormalizer.clean($0.name), trade: TextNormalizer.clean($0.trade))
         }
-        guard !trainees.isEmpty, trainees.count <= 500, trainees.allSatisfy({ !$0.name.isEmpty && $0.name.count <= 50 })
+        try Self.bounded(t.topics, field: "topics")
+        guard !trainees.isEmpty, trainees.count <= 500,
+            trainees.allSatisfy({ !$0.name.isEmpty && $0.name.count <= 50 && $0.trade.count <= 50 })
         else {
             throw ValidationError(field: "trainees", code: "required", message: "list 1 to 500 trainees, each named")
         }
@@ -170,6 +172,10 @@ extension SafetyRepository {
         guard n.date <= Clock.today else {
             throw ValidationError(field: "date", code: "future", message: "an inspection is recorded after it happened")
         }
+        guard n.scores.count <= 50 else {
+            throw ValidationError(field: "scores", code: "invalid", message: "at most 50 scores")
+        }
+        for s in n.scores { try Self.bounded(s.note, field: "scores") }
         let pairs = n.scores.map { (item: $0.item, score: Int(clamping: $0.score)) }
         if let problem = InspectionRules.problems(items: template.items, scores: pairs).first {
             throw Self.error(problem)
@@ -286,6 +292,7 @@ extension SafetyRepository {
         projectId: Int64, taskId: Int64, date: Day, result: AcceptanceResult, photos: [Int64], note: String,
         actor: Actor
     ) async throws -> HiddenWorkAcceptance {
+        try Self.bounded(note, field: "note")
         guard !photos.isEmpty, photos.count <= 20 else {
             throw ValidationError(
                 field: "photos", code: "required", message: "hidden works are accepted with 1 to 20 photos")
