@@ -152,18 +152,23 @@ struct InspectionPageController: Sendable {
             status: .ok)
     }
 
+    /// The form again, with why it was refused and what was typed.
+    func redisplay(id: Int64, template: Int64?, _ context: AppContext, _ f: PageFrame, typed: [String: String])
+        -> RegistryPagesController.Redisplay
+    {
+        { m, status in
+            try await page(
+                id: id, template: template, context, f, message: PageNotice(tone: m.0, text: m.1), typed: typed,
+                status: status)
+        }
+    }
+
     @Sendable func submit(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let id = try context.parameters.require("id", as: Int64.self)
         let form = try await Pages.multipartForm(request, context)
         let templateId = form.fields["template_id"].flatMap { Int64($0) }
-        return try await Pages.save(
-            f, next: SiteRoute.projectSection(id, "safety").path,
-            redisplay: { m, status in
-                try await page(
-                    id: id, template: templateId, context, f, message: PageNotice(tone: m.0, text: m.1),
-                    typed: form.fields, status: status)
-            }
-        ) {
+        let again = redisplay(id: id, template: templateId, context, f, typed: form.fields)
+        return try await Pages.save(f, next: SiteRoute.projectSection(id, "safety").path, redisplay: again) {
             let actor = try context.actor()
             guard let date = Day(form.fields["date"] ?? ""), let templateId else {
                 throw ValidationError(field: "date", code: Pages.pageMessage, message: f.t("form.badDate"))
