@@ -89,18 +89,22 @@ public enum ReportRouting {
         return .places(actor.scope)
     }
 
-    /// Reading reports: those who read the registry, and contractors (their own organisation's reports).
+    /// Reading reports: those who read the registry, and the organisations reports are assigned to (contractors
+    /// and property companies, their own organisation's reports).
     public static func canRead(_ actor: Actor) -> Bool {
-        Permissions.allows(actor.role, .readRegistry) || actor.role == .contractor
+        Permissions.allows(actor.role, .readRegistry) || takesAssignments(actor.role)
     }
+
+    /// The roles whose organisation a report may be assigned to, and who report its fix.
+    public static func takesAssignments(_ role: Role) -> Bool { role == .contractor || role == .propertyCompany }
 
     /// The office runs the loop; the assigned contractor reports the fix; a steward may confirm or reopen for
     /// the reporter.
     public static func mayTake(_ actor: Actor, to: ReportState, assignee: Int64?) -> Bool {
         if Permissions.allows(actor.role, .manageReports) { return true }
-        let assignedContractor =
-            actor.role == .contractor && actor.scope.kind == .organisation && actor.scope.id == assignee
-        if to == .fixed && assignedContractor { return true }
+        let assignedOrganisation =
+            takesAssignments(actor.role) && actor.scope.kind == .organisation && actor.scope.id == assignee
+        if to == .fixed && assignedOrganisation { return true }
         if (to == .verified || to == .reopened) && actor.role == .steward { return true }
         return false
     }

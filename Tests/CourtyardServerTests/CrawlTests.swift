@@ -47,8 +47,8 @@ import Testing
                 var link = String(sub).replacingOccurrences(of: "&amp;", with: "&")
                 if let hash = link.firstIndex(of: "#") { link = String(link[..<hash]) }
                 guard link.hasPrefix("/"), !link.hasPrefix("//"), !link.isEmpty else { continue }
-                // The language switch shows the same page; logging out is a form, never a link.
-                if link.contains("lang=en") || link.hasPrefix("/logout") { continue }
+                // The language and type-size switches show the same page; logging out is a form, never a link.
+                if link.contains("lang=en") || link.contains("large=") || link.hasPrefix("/logout") { continue }
                 found.append(link)
             }
         }

@@ -124,12 +124,14 @@ struct UsersPage {
     static func load(_ f: PageFrame, actor: Actor, services: Services, notice: (String, String)?) async throws
         -> UsersPage
     {
-        let rows = try await services.accounts.list(actor: actor).map { a in
+        var rows: [Row] = []
+        for a in try await services.accounts.list(actor: actor) {
             let s = a.summary
             let status = s.disabled ? f.t("users.disabled") : (s.locked ? f.t("users.locked") : f.t("users.active"))
-            return Row(
-                username: s.username, displayName: s.displayName, role: f.t("role." + s.role.rawValue), scope: s.scope,
-                status: status)
+            rows.append(
+                Row(
+                    username: s.username, displayName: s.displayName, role: f.t("role." + s.role.rawValue),
+                    scope: await ScopeName.text(s.scope, services: services, f), status: status))
         }
         return UsersPage(
             notice: notice.map { PageNotice(tone: $0.0, text: $0.1) }, accounts: rows,
@@ -214,5 +216,23 @@ struct ImportPage {
                     row: ($0.sheet.map { $0 + " · " } ?? "") + String($0.row), column: $0.column ?? "",
                     reason: $0.message)
             })
+    }
+}
+
+/// A scope as a person reads it: "社区：幸福里社区", not "community:12".
+enum ScopeName {
+    static func text(_ scope: String, services: Services, _ f: PageFrame) async -> String {
+        guard let parsed = Scope.parse(scope), let kind = parsed.kind, let id = parsed.id else {
+            return f.t("scope.global")
+        }
+        let spec: ResourceSpec =
+            switch kind {
+            case .subdistrict: .subdistricts
+            case .community: .communities
+            case .compound: .compounds
+            case .organisation: .organisations
+            }
+        let name = (try? await services.registry.get(spec, id: id, actor: .system))?["name"]?.stringValue
+        return f.t("scope." + kind.rawValue) + "：" + (name ?? f.t("scope.unknown"))
     }
 }

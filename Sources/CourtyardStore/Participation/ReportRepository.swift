@@ -303,7 +303,7 @@ public struct ReportRepository: Sendable {
         let today = Clock.today
         try await database.transaction { db in
             let sql: SQLQueryString =
-                "SELECT r.state, r.subdistrict_id, r.assignee_organisation_id, r.compound_id, "
+                "SELECT r.state, r.subdistrict_id, r.assignee_organisation_id, r.compound_id, t.name AS compound_name, "
                 + "r.reporter_phone FROM reports r JOIN compounds t ON t.id = r.compound_id WHERE r.id = \(bind: id) AND "
                 + Self.scope(actor)
             guard let row = try await db.raw(sql).first() else { throw StoreError.notFound }
@@ -360,7 +360,9 @@ public struct ReportRepository: Sendable {
                 try await Outbox.message(
                     db: db, event: "report.transitioned",
                     phone: try row.decode(column: "reporter_phone", as: String.self),
-                    text: "【楼院焕新】您反映的问题（编号\(id)）\(Self.smsState(to))。\(note.isEmpty ? "" : "说明：" + note)")
+                    // The message names the compound, so a resident who reported in two places knows which.
+                    text: "【楼院焕新】您在\(try row.decode(column: "compound_name", as: String.self))反映的问题（编号\(id)）"
+                        + "\(Self.smsState(to))。\(note.isEmpty ? "" : "说明：" + note)")
             }
         }
         return try await get(id: id, actor: actor)
