@@ -172,4 +172,27 @@ import Testing
             #expect(plain.text.dropFirst().hasPrefix("id,community_name,compound_name"))
         }
     }
+
+    @Test func theHouseholdSheetAndQuestionnaireResultsInChineseHaveChineseHeaders() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let token = try await client.token("office")
+            let sheet = try await client.call(.get, "/api/v1/exports/registry?format=csv&lang=zh-Hans", token: token)
+            #expect(sheet.text.dropFirst().hasPrefix("社区,小区,地址,建成年份,楼栋,单元,房号"))
+            // The page's export speaks the page's language.
+            let (cookie, _) = try await client.session("office")
+            let (_, page, _) = try await PageTests.page(client, "/export/households.csv", cookie: cookie)
+            #expect(page.dropFirst().hasPrefix("社区,小区"))
+            let qid = try await services.database.withConnection { db in
+                try await db.raw("SELECT MIN(id) AS id FROM questionnaires").first()!.decode(
+                    column: "id", as: Int64.self)
+            }
+            let results = try await client.call(
+                .get, "/api/v1/questionnaires/\(qid)/results?format=csv&lang=zh-Hans", token: token)
+            #expect(results.status == .ok)
+            #expect(results.text.dropFirst().hasPrefix("范围,户数,参与户数,参与率（%）,问题,选项,票数"))
+            #expect(results.text.contains("全小区,") && !results.text.contains("overall"))
+            let english = try await client.call(.get, "/api/v1/questionnaires/\(qid)/results?format=csv", token: token)
+            #expect(english.text.dropFirst().hasPrefix("scope,households"))
+        }
+    }
 }

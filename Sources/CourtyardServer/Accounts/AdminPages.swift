@@ -34,17 +34,18 @@ enum AdminPages {
                 body: try await importBody(f, actor: actor, report: report, services: services),
                 status: report.errors.isEmpty ? .ok : .unprocessableContent)
         }
-        Pages.get(router, "/export/households.csv") { _, context, _ in
+        // From a page, the sheet speaks the page's language: a Chinese page gives the clerk's headers.
+        Pages.get(router, "/export/households.csv") { _, context, f in
             let actor = try context.require(.importRegistry)
             return try ImportRoutes.exportResponse(
                 try await RegistryExport.rows(database: services.database, subdistrictId: nil, actor: actor),
-                format: "csv")
+                format: "csv", chinese: f.lang == .zh)
         }
-        Pages.get(router, "/export/households.xlsx") { _, context, _ in
+        Pages.get(router, "/export/households.xlsx") { _, context, f in
             let actor = try context.require(.importRegistry)
             return try ImportRoutes.exportResponse(
                 try await RegistryExport.rows(database: services.database, subdistrictId: nil, actor: actor),
-                format: "xlsx")
+                format: "xlsx", chinese: f.lang == .zh)
         }
         Pages.get(router, "/users") { request, context, f in
             let actor = try context.require(.readUsers)

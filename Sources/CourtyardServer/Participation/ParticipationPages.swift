@@ -31,8 +31,9 @@ extension SiteRoute {
     }
     static func questionnaireResponses(_ id: Int64) -> SiteRoute { SiteRoute("/questionnaires/\(id)/responses") }
     static func questionnairePoster(_ id: Int64) -> SiteRoute { SiteRoute("/questionnaires/\(id)/poster") }
-    static func questionnaireResults(_ id: Int64, format: String) -> SiteRoute {
-        SiteRoute("/api/v1/questionnaires/\(id)/results", query: [("format", format)])
+    static func questionnaireResults(_ id: Int64, format: String, lang: Lang? = nil) -> SiteRoute {
+        SiteRoute(
+            "/api/v1/questionnaires/\(id)/results", query: [("format", format), ("lang", lang?.rawValue)])
     }
     static func publicQuestionnaire(_ id: Int64) -> SiteRoute { SiteRoute("/public/questionnaires/\(id)") }
     static func publicQuestionnaireQR(_ id: Int64) -> SiteRoute { SiteRoute("/public/questionnaires/\(id)/qr.svg") }
@@ -250,8 +251,9 @@ struct QuestionnairePage {
             responseRate: Percent.text(Percent.tenths(r.responses, of: r.eligible)),
             satisfaction: QuestionnaireRepository.satisfaction(r).map(Percent.text),
             publicHref: SiteRoute.publicQuestionnaire(id).path, posterHref: SiteRoute.questionnairePoster(id).path,
-            xlsxHref: SiteRoute.questionnaireResults(id, format: "xlsx").path,
-            csvHref: SiteRoute.questionnaireResults(id, format: "csv").path, paper: paper, results: results,
+            xlsxHref: SiteRoute.questionnaireResults(id, format: "xlsx", lang: f.lang).path,
+            csvHref: SiteRoute.questionnaireResults(id, format: "csv", lang: f.lang).path, paper: paper,
+            results: results,
             buildings: r.buildings.map {
                 BuildingRow(
                     name: $0.name, eligible: String($0.eligible), responses: String($0.responses),

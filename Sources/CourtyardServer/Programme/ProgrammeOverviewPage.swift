@@ -9,8 +9,9 @@ extension SiteRoute {
         SiteRoute(
             "/programme", query: [("batch_year", String(year)), ("stage", stage?.rawValue), ("sort", sort?.rawValue)])
     }
-    static func projectsCSV(year: Int) -> SiteRoute {
-        SiteRoute("/api/v1/projects", query: [("batch_year", String(year)), ("format", "csv")])
+    static func projectsCSV(year: Int, lang: Lang? = nil) -> SiteRoute {
+        SiteRoute(
+            "/api/v1/projects", query: [("batch_year", String(year)), ("format", "csv"), ("lang", lang?.rawValue)])
     }
     static func sCurve(year: Int, lang: Lang) -> SiteRoute {
         SiteRoute("/api/v1/programme/s-curve.svg", query: [("batch_year", String(year)), ("lang", lang.rawValue)])
@@ -66,6 +67,8 @@ struct ProgrammeOverview {
     let chips: [Chip]
     let chartSrc: String
     let headers: [Header]
+    /// The same orders as chips, for a phone, where the table's head is hidden.
+    let sorts: [Header]
     let rows: [Row]
     /// Computed properties are invisible to templates, so the flag is stored.
     let hasRows: Bool
@@ -119,7 +122,7 @@ struct ProgrammeOverview {
         previousHref = SiteRoute.programme(year: year - 1).path
         nextYear = year + 1
         nextHref = SiteRoute.programme(year: year + 1).path
-        csvHref = SiteRoute.projectsCSV(year: year).path
+        csvHref = SiteRoute.projectsCSV(year: year, lang: f.lang).path
         chips =
             [
                 Chip(
@@ -145,6 +148,7 @@ struct ProgrammeOverview {
                 label: f.t(key), sortHref: s.map { SiteRoute.programme(year: year, stage: stage, sort: $0).path },
                 sorted: s == sort, numeric: numeric)
         }
+        sorts = headers.filter { $0.sortHref != nil }
         rows = shown.map { p in
             Row(
                 href: SiteRoute.project(p.id).path, compound: p.compoundName, isModel: p.isModel,
