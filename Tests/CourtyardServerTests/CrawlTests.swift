@@ -123,6 +123,7 @@ import Testing
             #"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b"#,  // on_display, gate_public_review
             #"\b[a-z]+(?:\.[A-Za-z_]+){1,3}\b"#,  // report.state.x
             #"\b[A-Za-z]{2,}(?:[ ,'-]+[A-Za-z]{2,}){2,}\b"#,  // three English words in a row
+            #"\b(?:subdistrict|community|compound|organisation):\d+\b"#,  // a scope as stored, organisation:12
         ]
         // Names of formats and standards read the same in Chinese.
         let allowed: Set<String> = ["English"]

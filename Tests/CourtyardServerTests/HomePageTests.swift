@@ -195,4 +195,22 @@ import Testing
             #expect(english.text.dropFirst().hasPrefix("scope,households"))
         }
     }
+
+    @Test func theImportPageOffersABlankTemplateThatImportReads() async throws {
+        try await TestApp.with(demo: true) { client, _ in
+            let (cookie, _) = try await client.session("office")
+            let (_, page, _) = try await PageTests.page(client, "/import", cookie: cookie)
+            #expect(page.contains("href=\"/export/households-template.csv\""))
+            let (status, csv, headers) = try await PageTests.page(
+                client, "/export/households-template.csv", cookie: cookie)
+            #expect(status == .ok)
+            #expect(headers[.contentDisposition]?.contains("households-template.csv") == true)
+            let lines = csv.dropFirst().split(whereSeparator: \.isNewline)
+            #expect(lines.count == 1)
+            #expect(lines.first?.hasPrefix("社区,小区,地址,建成年份,楼栋,单元,房号,楼层,建筑面积") == true)
+            let (xstatus, _, xheaders) = try await PageTests.page(
+                client, "/export/households-template.xlsx", cookie: cookie)
+            #expect(xstatus == .ok && xheaders[.contentType]?.contains("spreadsheetml") == true)
+        }
+    }
 }

@@ -34,6 +34,17 @@ enum AdminPages {
                 body: try await importBody(f, actor: actor, report: report, services: services),
                 status: report.errors.isEmpty ? .ok : .unprocessableContent)
         }
+        // A blank sheet with the clerk's headers, to fill in and import.
+        Pages.get(router, "/export/households-template.csv") { _, context, f in
+            _ = try context.require(.importRegistry)
+            return try ImportRoutes.exportResponse(
+                [], format: "csv", chinese: f.lang == .zh, filename: "households-template")
+        }
+        Pages.get(router, "/export/households-template.xlsx") { _, context, f in
+            _ = try context.require(.importRegistry)
+            return try ImportRoutes.exportResponse(
+                [], format: "xlsx", chinese: f.lang == .zh, filename: "households-template")
+        }
         // From a page, the sheet speaks the page's language: a Chinese page gives the clerk's headers.
         Pages.get(router, "/export/households.csv") { _, context, f in
             let actor = try context.require(.importRegistry)

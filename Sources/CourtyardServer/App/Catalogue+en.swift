@@ -110,6 +110,8 @@ extension Catalogue {
         "export.q.mean_rating": "Mean rating",
         "export.q.satisfaction_rate": "Satisfaction (%)",
         "export.q.all": "Whole compound",
+        "import.template":
+            "A blank template (the first row names the columns; required: community, compound, building, entrance, room, area):",
         "col.community": "Community",
         "col.compound": "Compound",
         "col.address": "Address",

@@ -104,6 +104,7 @@ extension Catalogue {
         "export.q.mean_rating": "平均分",
         "export.q.satisfaction_rate": "满意率（%）",
         "export.q.all": "全小区",
+        "import.template": "空白模板（第一行是列名，必填：社区、小区、楼栋、单元、房号、建筑面积）：",
         "col.community": "社区",
         "col.compound": "小区",
         "col.address": "地址",

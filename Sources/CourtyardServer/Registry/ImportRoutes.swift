@@ -10,14 +10,16 @@ enum ImportRoutes {
         ImportController(services: services).register(on: api)
     }
 
-    static func exportResponse(_ rows: [HouseholdRow], format: String, chinese: Bool = false) throws -> Response {
+    static func exportResponse(
+        _ rows: [HouseholdRow], format: String, chinese: Bool = false, filename: String = "households"
+    ) throws -> Response {
         switch format {
         case "csv":
             return Response(
                 status: .ok,
                 headers: [
                     .contentType: "text/csv; charset=utf-8",
-                    .contentDisposition: "attachment; filename=\"households.csv\"",
+                    .contentDisposition: "attachment; filename=\"\(filename).csv\"",
                 ],
                 body: .init(byteBuffer: ByteBuffer(bytes: RegistryFiles.csv(rows, chinese: chinese))))
         case "xlsx":
@@ -25,7 +27,7 @@ enum ImportRoutes {
                 status: .ok,
                 headers: [
                     .contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    .contentDisposition: "attachment; filename=\"households.xlsx\"",
+                    .contentDisposition: "attachment; filename=\"\(filename).xlsx\"",
                 ], body: .init(byteBuffer: ByteBuffer(bytes: try RegistryFiles.xlsx(rows, chinese: chinese))))
         default:
             throw AppError.badRequest("invalid_format", "format must be csv or xlsx", field: "format")
