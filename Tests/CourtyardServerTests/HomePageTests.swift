@@ -1,6 +1,8 @@
+import CourtyardDemo
 import CourtyardDomain
 import CourtyardServer
 import CourtyardStore
+import CourtyardTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -211,6 +213,53 @@ import Testing
             let (xstatus, _, xheaders) = try await PageTests.page(
                 client, "/export/households-template.xlsx", cookie: cookie)
             #expect(xstatus == .ok && xheaders[.contentType]?.contains("spreadsheetml") == true)
+        }
+    }
+}
+
+@Suite struct PosterTests {
+    @Test func aPosterNamesItsCompoundAndOfficeAndWaitsForThePublicAddress() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let q = try await services.database.withConnection { db in
+                try await db.raw(
+                    "SELECT q.id, t.name FROM questionnaires q JOIN compounds t ON t.id = q.compound_id ORDER BY q.id"
+                ).first()!
+            }
+            let id = try q.decode(column: "id", as: Int64.self)
+            let name = try q.decode(column: "name", as: String.self)
+            let (cookie, _) = try await client.session("community")
+            let (status, html, _) = try await PageTests.page(client, "/questionnaires/\(id)/poster", cookie: cookie)
+            #expect(status == .ok)
+            #expect(html.contains("<p class=\"big\">\(name)</p>"))
+            #expect(html.contains("建设路街道办事处"))
+            if services.configuration.publicURL == nil {
+                // No QR code and no link to print: the page says what to set.
+                #expect(html.contains("<code>COURTYARD_PUBLIC_URL</code>"))
+                #expect(!html.contains("qr.svg") && !html.contains("http://"))
+            }
+        }
+    }
+
+    @Test func withThePublicAddressThePosterCarriesTheCodeAndThePhone() async throws {
+        try await TestDatabase.with { db in
+            var configuration = ServerConfiguration(bcryptCost: 4, runsOutboxWorker: false)
+            configuration.publicURL = "https://gaizao.example.org"
+            configuration.helpPhone = "0371-12345678"
+            let services = Services(database: db, configuration: configuration)
+            try await DemoData.seed(services: services, scale: .subdistrict)
+            let app = buildApplication(services: services)
+            try await app.test(.router) { client in
+                let id = try await services.database.withConnection { db in
+                    try await db.raw("SELECT MIN(id) AS id FROM questionnaires").first()!.decode(
+                        column: "id", as: Int64.self)
+                }
+                let (cookie, _) = try await client.session("community")
+                let (_, html, _) = try await PageTests.page(client, "/questionnaires/\(id)/poster", cookie: cookie)
+                #expect(html.contains("src=\"/public/questionnaires/\(id)/qr.svg\""))
+                #expect(html.contains("https://gaizao.example.org/public/questionnaires/\(id)"))
+                #expect(html.contains("咨询电话： 0371-12345678"))
+                #expect(!html.contains("COURTYARD_PUBLIC_URL"))
+            }
         }
     }
 }

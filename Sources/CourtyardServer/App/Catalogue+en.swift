@@ -112,6 +112,11 @@ extension Catalogue {
         "export.q.all": "Whole compound",
         "import.template":
             "A blank template (the first row names the columns; required: community, compound, building, entrance, room, area):",
+        "poster.office": " office",
+        "poster.help": "Questions:",
+        "poster.needsPublicURL":
+            "Not ready to print: the QR code needs an address residents can open; until it is set no QR code is shown, so no address that only opens on this machine is printed. Ask the administrator to set the public address:",
+        "poster.needsHelpPhone": "The poster has no phone number for questions yet. Ask the administrator to set:",
         "col.community": "Community",
         "col.compound": "Compound",
         "col.address": "Address",

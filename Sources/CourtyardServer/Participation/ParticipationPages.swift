@@ -262,12 +262,18 @@ struct QuestionnairePage {
     }
 }
 
-/// A poster for the stairwell: the title, the dates and a QR code to the online form.
+/// A poster for the stairwell: the compound, the title, the dates, a QR code to the online form, a phone for
+/// questions and the issuing office. Without COURTYARD_PUBLIC_URL the code would point at the address the staff
+/// member happens to use (often a loopback or office address), so the poster says what to set instead of printing it.
 struct QuestionnairePoster {
-    var qrSrc: String
+    var place: String
+    var qrSrc: String?
     var opensOn: String
     var closesOn: String
-    var link: String
+    var link: String?
+    var needsPublicURL: Bool
+    var helpPhone: String?
+    var issuer: String
 }
 
 /// Staff pages for questionnaires: the overview, drafting one, its results with paper entry, and its poster.
@@ -357,10 +363,16 @@ struct QuestionnairePageController {
         let actor = try context.require(.readRegistry)
         let id = try context.parameters.require("id", as: Int64.self)
         let q = try await questionnaires.get(id: id, actor: actor)
+        let compound = try await services.registry.get(Compound.self, id: q.compoundId, actor: .system)
+        let subdistrict = try? await services.registry.get(
+            .subdistricts, id: compound.subdistrictId ?? 0, actor: .system)
+        let ready = services.configuration.publicURL != nil
         let poster = QuestionnairePoster(
-            qrSrc: SiteRoute.publicQuestionnaireQR(id).path, opensOn: q.opensOn.description,
-            closesOn: q.closesOn.description,
-            link: services.publicLink(SiteRoute.publicQuestionnaire(id).path, request: request))
+            place: compound.name, qrSrc: ready ? SiteRoute.publicQuestionnaireQR(id).path : nil,
+            opensOn: q.opensOn.description, closesOn: q.closesOn.description,
+            link: ready ? services.publicLink(SiteRoute.publicQuestionnaire(id).path, request: request) : nil,
+            needsPublicURL: !ready, helpPhone: services.configuration.helpPhone,
+            issuer: (subdistrict?["name"]?.stringValue ?? "") + f.t("poster.office"))
         return f.page(title: q.title, "participation-poster", poster)
     }
 
