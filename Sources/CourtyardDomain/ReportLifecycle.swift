@@ -186,3 +186,23 @@ public enum ReportRouting {
         [.acknowledged, .fixed, .closed, .rejected].contains(to)
     }
 }
+
+/// The code a resident keeps to follow a report without an account: eight characters from an alphabet without
+/// look-alikes (no 0/O, 1/I/L), about 39 bits, written "R-XXXX-XXXX" so it reads over the phone in two halves.
+public enum TrackingCode {
+    public static let alphabet = Array("23456789ABCDEFGHJKMNPQRSTUVWXYZ")
+
+    public static func make<G: RandomNumberGenerator>(using generator: inout G) -> String {
+        let chars = (0..<8).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] }
+        return "R-" + String(chars[0..<4]) + "-" + String(chars[4..<8])
+    }
+
+    /// What a person typed, as stored: upper case, spaces and dashes ignored, the "R" prefix optional; nil when it
+    /// cannot be a code (wrong length, or a character the alphabet leaves out).
+    public static func normalize(_ typed: String) -> String? {
+        var chars = Array(typed.uppercased().filter { !$0.isWhitespace && !"-－+".contains($0) })
+        if chars.count == 9, chars.first == "R" { chars.removeFirst() }
+        guard chars.count == 8, chars.allSatisfy({ alphabet.contains($0) }) else { return nil }
+        return "R-" + String(chars[0..<4]) + "-" + String(chars[4..<8])
+    }
+}

@@ -263,3 +263,48 @@ import Testing
         }
     }
 }
+
+@Suite struct ReportTrackingTests {
+    @Test func aResidentFollowsTheirReportWithTheCodeTheyAreGiven() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 1), actor: .system)
+                .items[0]
+            let (made, thanks) = try await client.execute(
+                uri: "/public/compounds/\(compound.id)/reports", method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "category=greening&description=%E8%8D%89%E5%9D%AA&name=X&phone=13512345678")
+            ) { ($0.status, String(buffer: $0.body)) }
+            #expect(made == .created)
+            let code = try #require(
+                thanks.firstMatch(of: try Regex(#"R-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}"#)).map {
+                    String($0.output[0].substring!)
+                })
+            // The office moves it on, with a note for the resident.
+            let office = try await client.token("office")
+            let id = try #require(
+                try await client.call(.get, "/api/v1/reports?compound_id=\(compound.id)", token: office).json.items
+                    .first?["id"]?.intValue)
+            _ = try await client.call(
+                .post, "/api/v1/reports/\(id)/transitions", token: office, body: #"{"to":"acknowledged","note":"已转物业"}"#
+            )
+            // Typed in lower case with spaces, on a phone, without an account.
+            let typed = code.lowercased().replacingOccurrences(of: "-", with: " ")
+            let (status, page) = try await client.execute(
+                uri: "/public/reports/track?code=\(typed.replacingOccurrences(of: " ", with: "+"))", method: .get
+            ) { ($0.status, String(buffer: $0.body)) }
+            #expect(status == .ok)
+            #expect(page.contains("<h2>\(code)</h2>"))
+            #expect(page.contains(compound["name"]!.stringValue!))
+            #expect(page.contains("已受理") && page.contains("已转物业"))
+            #expect(!page.contains("13512345678") && !page.contains("草坪"))
+            let (missing, _) = try await client.execute(uri: "/public/reports/track?code=R-2222-2222", method: .get) {
+                ($0.status, String(buffer: $0.body))
+            }
+            #expect(missing == .notFound)
+            let (form, _) = try await client.execute(uri: "/public/reports/track", method: .get) {
+                ($0.status, String(buffer: $0.body))
+            }
+            #expect(form == .ok)
+        }
+    }
+}

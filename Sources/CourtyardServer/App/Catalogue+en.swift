@@ -117,6 +117,15 @@ extension Catalogue {
         "poster.needsPublicURL":
             "Not ready to print: the QR code needs an address residents can open; until it is set no QR code is shown, so no address that only opens on this machine is printed. Ask the administrator to set the public address:",
         "poster.needsHelpPhone": "The poster has no phone number for questions yet. Ask the administrator to set:",
+        "track.title": "Follow a report",
+        "track.lead":
+            "After you report a problem you get a tracking code (such as R-7K3M-Q9PX); type it here to see where it stands, no account needed.",
+        "track.code": "Tracking code",
+        "track.submit": "Look up",
+        "track.notFound": "No report has this tracking code; please check it and try again.",
+        "track.history": "What has been done",
+        "track.thanks":
+            "Received, thank you! Keep the tracking code {code}; use “Follow a report” at the top of this page to see how it is handled.",
         "col.community": "Community",
         "col.compound": "Compound",
         "col.address": "Address",

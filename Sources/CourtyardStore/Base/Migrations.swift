@@ -350,6 +350,13 @@ public enum Migrations {
                 """,
                 "CREATE INDEX gate_documents_project ON gate_documents (project_id)",
             ]),
+        // A resident follows their report with a tracking code instead of an account; reports filed before have none.
+        Step(
+            version: 10, name: "report_tracking",
+            statements: [
+                "ALTER TABLE reports ADD COLUMN tracking_code TEXT",
+                "CREATE UNIQUE INDEX reports_tracking ON reports (tracking_code)",
+            ]),
     ]
 
     public static var latest: Int { steps.last?.version ?? 0 }
