@@ -47,8 +47,13 @@ import Testing
                 var link = String(sub).replacingOccurrences(of: "&amp;", with: "&")
                 if let hash = link.firstIndex(of: "#") { link = String(link[..<hash]) }
                 guard link.hasPrefix("/"), !link.hasPrefix("//"), !link.isEmpty else { continue }
-                // The language and type-size switches show the same page; logging out is a form, never a link.
-                if link.contains("lang=en") || link.contains("large=") || link.hasPrefix("/logout") { continue }
+                // The language and type-size switches and the programme's orders show the same page (each is checked
+                // where it is tested); logging out is a form, never a link.
+                if link.contains("lang=en") || link.contains("large=") || link.contains("sort=")
+                    || link.hasPrefix("/logout")
+                {
+                    continue
+                }
                 found.append(link)
             }
         }
