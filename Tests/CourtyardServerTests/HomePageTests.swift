@@ -79,6 +79,16 @@ import Testing
             #expect(html.contains("已参与 \(cast) 户，共 \(total) 户"))
             #expect(html.contains("按楼栋查看未参与的住户"))
             #expect(html.contains("<a href=\"/households/"))
+            // The vote's own page lists them too, by building, for the steward who chases them.
+            let (cookie, _) = try await client.session("community")
+            let (_, votePage, _) = try await PageTests.page(client, "/votes/\(id)", cookie: cookie)
+            #expect(votePage.contains("还没投票的住户（按楼栋）"))
+            let listed = votePage.matches(of: try Regex(#"<a href="/households/\d+">"#)).count
+            #expect(listed == total - cast)
+            // Someone who does not enter ballots does not get the list.
+            let (viewer, _) = try await client.session("viewer")
+            let (_, viewed, _) = try await PageTests.page(client, "/votes/\(id)", cookie: viewer)
+            #expect(!viewed.contains("还没投票的住户"))
         }
     }
 

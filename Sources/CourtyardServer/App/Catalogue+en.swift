@@ -124,6 +124,7 @@ extension Catalogue {
         "track.submit": "Look up",
         "track.notFound": "No report has this tracking code; please check it and try again.",
         "track.history": "What has been done",
+        "vote.notVoted": "Households that have not voted, by building",
         "track.thanks":
             "Received, thank you! Keep the tracking code {code}; use “Follow a report” at the top of this page to see how it is handled.",
         "col.community": "Community",

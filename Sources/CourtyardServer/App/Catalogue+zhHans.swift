@@ -115,6 +115,7 @@ extension Catalogue {
         "track.submit": "查询",
         "track.notFound": "没有找到这个查询码，请核对后再试。",
         "track.history": "办理经过",
+        "vote.notVoted": "还没投票的住户（按楼栋）",
         "track.thanks": "已收到，谢谢您！请记下查询码 {code}，可以在本页上方“查询办理进度”里查看办理情况。",
         "col.community": "社区",
         "col.compound": "小区",

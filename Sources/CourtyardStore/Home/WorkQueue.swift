@@ -191,16 +191,7 @@ public struct WorkQueue: Sendable {
             ).all()
             for v in votes {
                 let id = try v.int("id")
-                let homes = try await db.raw(
-                    """
-                    SELECT h.id, b.name AS building, e.name AS entrance, h.room,
-                      (SELECT COUNT(*) FROM ballots x WHERE x.vote_id = \(bind: id) AND x.household_id = h.id
-                         AND x.voided_at IS NULL) AS reached
-                    FROM vote_electorate ve JOIN households h ON h.id = ve.household_id
-                    JOIN buildings b ON b.id = h.building_id JOIN entrances e ON e.id = h.entrance_id
-                    WHERE ve.vote_id = \(bind: id) ORDER BY b.id, e.id, h.floor, h.room
-                    """
-                ).all().map(Self.home)
+                let homes = try await Self.voteHomes(id, db: db)
                 rounds.append(
                     Self.round(
                         .vote, id: id, title: try v.text("title"), compoundId: try v.int("compound_id"),
@@ -230,6 +221,35 @@ public struct WorkQueue: Sendable {
                         compoundName: try q.text("name"), homes: homes))
             }
             return rounds
+        }
+    }
+
+    /// A vote's electorate, each household marked when it has a live ballot.
+    static func voteHomes(_ id: Int64, db: any SQLDatabase) async throws -> [Outreach.Home] {
+        try await db.raw(
+            """
+            SELECT h.id, b.name AS building, e.name AS entrance, h.room,
+              (SELECT COUNT(*) FROM ballots x WHERE x.vote_id = \(bind: id) AND x.household_id = h.id
+                 AND x.voided_at IS NULL) AS reached
+            FROM vote_electorate ve JOIN households h ON h.id = ve.household_id
+            JOIN buildings b ON b.id = h.building_id JOIN entrances e ON e.id = h.entrance_id
+            WHERE ve.vote_id = \(bind: id) ORDER BY b.id, e.id, h.floor, h.room
+            """
+        ).all().map(Self.home)
+    }
+
+    /// The households an open vote has not reached, by building, for those who enter ballots in its compound;
+    /// empty for anyone else or once the vote is not open.
+    public func notVoted(voteId: Int64, actor: Actor) async throws -> [(building: String, homes: [Outreach.Home])] {
+        guard Permissions.allows(actor.role, .enterBallots) else { return [] }
+        let scope = ResourceSpec.compounds.scopeCondition(actor.scope)
+        return try await database.withConnection { db in
+            let open = try await db.raw(
+                "SELECT v.id FROM votes v JOIN compounds t ON t.id = v.compound_id WHERE v.id = \(bind: voteId) "
+                    + "AND v.status = 'open' AND " + scope
+            ).first()
+            guard open != nil else { return [] }
+            return Outreach.missing(try await Self.voteHomes(voteId, db: db))
         }
     }
 
