@@ -55,6 +55,7 @@ let package = Package(
             ],
             resources: [
                 .process("Accounts/Views"),
+                .process("Home/Views"),
                 .process("App/Views"),
                 .process("Participation/Views"),
                 .process("Programme/Views"),

@@ -114,5 +114,20 @@ enum DemoParticipation {
                     assignee: s == .assigned ? contractor : nil, actor: .system)
             }
         }
+        // A report for the property company: what it looks after in the compound, not the builders' works.
+        let property = try await db.withConnection { db in
+            try await db.raw("SELECT MIN(id) AS id FROM organisations WHERE kind = 'property_company'").first()!
+                .decode(column: "id", as: Int64.self)
+        }
+        let parked = try await reports.create(
+            .init(
+                compoundId: compound, buildingId: nil, category: .accessParking,
+                description: "小区门口电动车乱停，救护车进不来", reporterName: DemoRegistry.personName(&rng),
+                reporterPhone: DemoRegistry.phone(&rng)),
+            actor: .system)
+        for s in [ReportState.acknowledged, .assigned] {
+            _ = try await reports.transition(
+                id: parked.id, to: s, note: "", assignee: s == .assigned ? property : nil, actor: .system)
+        }
     }
 }

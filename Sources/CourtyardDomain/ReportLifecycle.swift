@@ -89,18 +89,22 @@ public enum ReportRouting {
         return .places(actor.scope)
     }
 
-    /// Reading reports: those who read the registry, and contractors (their own organisation's reports).
+    /// Reading reports: those who read the registry, and the organisations reports are assigned to (contractors
+    /// and property companies, their own organisation's reports).
     public static func canRead(_ actor: Actor) -> Bool {
-        Permissions.allows(actor.role, .readRegistry) || actor.role == .contractor
+        Permissions.allows(actor.role, .readRegistry) || takesAssignments(actor.role)
     }
+
+    /// The roles whose organisation a report may be assigned to, and who report its fix.
+    public static func takesAssignments(_ role: Role) -> Bool { role == .contractor || role == .propertyCompany }
 
     /// The office runs the loop; the assigned contractor reports the fix; a steward may confirm or reopen for
     /// the reporter.
     public static func mayTake(_ actor: Actor, to: ReportState, assignee: Int64?) -> Bool {
         if Permissions.allows(actor.role, .manageReports) { return true }
-        let assignedContractor =
-            actor.role == .contractor && actor.scope.kind == .organisation && actor.scope.id == assignee
-        if to == .fixed && assignedContractor { return true }
+        let assignedOrganisation =
+            takesAssignments(actor.role) && actor.scope.kind == .organisation && actor.scope.id == assignee
+        if to == .fixed && assignedOrganisation { return true }
         if (to == .verified || to == .reopened) && actor.role == .steward { return true }
         return false
     }
@@ -180,5 +184,25 @@ public enum ReportRouting {
     /// The steps the reporter hears of, by text message when they left a phone.
     public static func tellsReporter(_ to: ReportState) -> Bool {
         [.acknowledged, .fixed, .closed, .rejected].contains(to)
+    }
+}
+
+/// The code a resident keeps to follow a report without an account: eight characters from an alphabet without
+/// look-alikes (no 0/O, 1/I/L), about 39 bits, written "R-XXXX-XXXX" so it reads over the phone in two halves.
+public enum TrackingCode {
+    public static let alphabet = Array("23456789ABCDEFGHJKMNPQRSTUVWXYZ")
+
+    public static func make<G: RandomNumberGenerator>(using generator: inout G) -> String {
+        let chars = (0..<8).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] }
+        return "R-" + String(chars[0..<4]) + "-" + String(chars[4..<8])
+    }
+
+    /// What a person typed, as stored: upper case, spaces and dashes ignored, the "R" prefix optional; nil when it
+    /// cannot be a code (wrong length, or a character the alphabet leaves out).
+    public static func normalize(_ typed: String) -> String? {
+        var chars = Array(typed.uppercased().filter { !$0.isWhitespace && !"-－+".contains($0) })
+        if chars.count == 9, chars.first == "R" { chars.removeFirst() }
+        guard chars.count == 8, chars.allSatisfy({ alphabet.contains($0) }) else { return nil }
+        return "R-" + String(chars[0..<4]) + "-" + String(chars[4..<8])
     }
 }

@@ -35,3 +35,25 @@ import Testing
         #expect(!ReportLifecycle.isOverdue(due: nil, today: Day("2030-01-01")!))
     }
 }
+
+@Suite struct TrackingCodeTests {
+    @Test func aCodeIsEightCharactersWithoutLookAlikes() {
+        var g = SystemRandomNumberGenerator()
+        for _ in 0..<50 {
+            let code = TrackingCode.make(using: &g)
+            #expect(code.count == 11 && code.hasPrefix("R-"))
+            #expect(!code.dropFirst(2).contains { "01OIL".contains($0) })
+            #expect(TrackingCode.normalize(code) == code)
+        }
+    }
+
+    @Test func whatAPersonTypesIsReadLeniently() {
+        #expect(TrackingCode.normalize("r-abcd-ef23") == "R-ABCD-EF23")
+        #expect(TrackingCode.normalize(" abcd ef23 ") == "R-ABCD-EF23")
+        #expect(TrackingCode.normalize("ABCD+EF23") == "R-ABCD-EF23", "a space as a query string writes it")
+        #expect(TrackingCode.normalize("Rabcdef23") == "R-ABCD-EF23")
+        #expect(TrackingCode.normalize("ABCD-EF2") == nil)
+        #expect(TrackingCode.normalize("ABCD-EF20") == nil, "0 is never in a code")
+        #expect(TrackingCode.normalize("' OR 1=1") == nil)
+    }
+}

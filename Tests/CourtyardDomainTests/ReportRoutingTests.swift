@@ -36,6 +36,15 @@ import Testing
         #expect(!ReportRouting.canRead(Self.actor(.department, .organisation, 2)))
     }
 
+    @Test func aPropertyCompanyReadsAndFixesOnlyWhatIsAssignedToIt() {
+        let property = Self.actor(.propertyCompany, .organisation, 9)
+        #expect(ReportRouting.canRead(property))
+        #expect(ReportRouting.visibility(property) == .assignedTo(organisation: 9))
+        #expect(ReportRouting.mayTake(property, to: .fixed, assignee: 9))
+        #expect(!ReportRouting.mayTake(property, to: .fixed, assignee: 7))
+        #expect(!ReportRouting.mayTake(property, to: .verified, assignee: 9))
+    }
+
     @Test func theOfficeTakesEveryStep() {
         for to in ReportState.allCases { #expect(ReportRouting.mayTake(Self.office, to: to, assignee: nil)) }
     }

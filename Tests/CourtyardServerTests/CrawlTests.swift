@@ -47,8 +47,13 @@ import Testing
                 var link = String(sub).replacingOccurrences(of: "&amp;", with: "&")
                 if let hash = link.firstIndex(of: "#") { link = String(link[..<hash]) }
                 guard link.hasPrefix("/"), !link.hasPrefix("//"), !link.isEmpty else { continue }
-                // The language switch shows the same page; logging out is a form, never a link.
-                if link.contains("lang=en") || link.hasPrefix("/logout") { continue }
+                // The language and type-size switches and the programme's orders show the same page (each is checked
+                // where it is tested); logging out is a form, never a link.
+                if link.contains("lang=en") || link.contains("large=") || link.contains("sort=")
+                    || link.hasPrefix("/logout")
+                {
+                    continue
+                }
                 found.append(link)
             }
         }
@@ -123,6 +128,7 @@ import Testing
             #"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b"#,  // on_display, gate_public_review
             #"\b[a-z]+(?:\.[A-Za-z_]+){1,3}\b"#,  // report.state.x
             #"\b[A-Za-z]{2,}(?:[ ,'-]+[A-Za-z]{2,}){2,}\b"#,  // three English words in a row
+            #"\b(?:subdistrict|community|compound|organisation):\d+\b"#,  // a scope as stored, organisation:12
         ]
         // Names of formats and standards read the same in Chinese.
         let allowed: Set<String> = ["English"]

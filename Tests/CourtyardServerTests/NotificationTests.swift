@@ -221,6 +221,10 @@ actor Receiver {
                         && !String(decoding: created.body, as: UTF8.self).contains("13912345678"))
                 let sent = await gateway.sent
                 #expect(sent.count == 1 && sent.first?.0 == "13912345678" && sent.first?.1.contains("已受理") == true)
+                // The message says where: the compound's name.
+                let place = try await services.registry.get(.compounds, id: compound, actor: .system)["name"]?
+                    .stringValue
+                #expect(sent.first?.1.contains("您在\(try #require(place))反映的问题") == true)
                 // Nothing is sent twice; a failing target is retried later, not dropped.
                 #expect(try await restarted.outboxWorker.deliverDue() == 0)
                 let outbox = try await client.call(.get, "/api/v1/outbox", token: office)

@@ -92,7 +92,7 @@ import Testing
             let name = try #require(compound["name"]?.stringValue)
             let (_, reports) = try await Self.page(client, "/reports", cookie: cookie)
             let id = report.id
-            #expect(reports.contains("<td>\(name)</td>"))
+            #expect(reports.contains("<td data-label=\"位置\">\(name)</td>"))
             let words = report.description.prefix(10)
             #expect(reports.contains("<a href=\"/reports/\(id)\">\(words)"))
             #expect(!reports.contains(">\(id)</a>"), "a report's link is not its bare number")

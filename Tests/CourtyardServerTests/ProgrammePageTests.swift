@@ -14,9 +14,10 @@ import Testing
             #expect(status == .ok)
             #expect(html.contains(#"<li class="now" aria-current="true"><a href="/programme?batch_year="#))
             #expect(html.contains(#"&amp;stage=construction">"#))
-            #expect(html.contains(#"<td><a href="/projects/"#))
+            #expect(html.contains(#"<td class="key" data-label="小区"><a href="/projects/"#))
             #expect(html.contains(#"<span class="bar-pc" aria-hidden="true"><i style="width:"#))
-            #expect(!html.contains("<td>竣工验收</td>"), "only projects in construction are listed")
+            #expect(html.contains(#"<td data-label="阶段">施工</td>"#))
+            #expect(!html.contains(#"<td data-label="阶段">竣工验收</td>"#), "only projects in construction are listed")
         }
     }
 

@@ -34,17 +34,29 @@ enum AdminPages {
                 body: try await importBody(f, actor: actor, report: report, services: services),
                 status: report.errors.isEmpty ? .ok : .unprocessableContent)
         }
-        Pages.get(router, "/export/households.csv") { _, context, _ in
-            let actor = try context.require(.importRegistry)
+        // A blank sheet with the clerk's headers, to fill in and import.
+        Pages.get(router, "/export/households-template.csv") { _, context, f in
+            _ = try context.require(.importRegistry)
             return try ImportRoutes.exportResponse(
-                try await RegistryExport.rows(database: services.database, subdistrictId: nil, actor: actor),
-                format: "csv")
+                [], format: "csv", chinese: f.lang == .zh, filename: "households-template")
         }
-        Pages.get(router, "/export/households.xlsx") { _, context, _ in
+        Pages.get(router, "/export/households-template.xlsx") { _, context, f in
+            _ = try context.require(.importRegistry)
+            return try ImportRoutes.exportResponse(
+                [], format: "xlsx", chinese: f.lang == .zh, filename: "households-template")
+        }
+        // From a page, the sheet speaks the page's language: a Chinese page gives the clerk's headers.
+        Pages.get(router, "/export/households.csv") { _, context, f in
             let actor = try context.require(.importRegistry)
             return try ImportRoutes.exportResponse(
                 try await RegistryExport.rows(database: services.database, subdistrictId: nil, actor: actor),
-                format: "xlsx")
+                format: "csv", chinese: f.lang == .zh)
+        }
+        Pages.get(router, "/export/households.xlsx") { _, context, f in
+            let actor = try context.require(.importRegistry)
+            return try ImportRoutes.exportResponse(
+                try await RegistryExport.rows(database: services.database, subdistrictId: nil, actor: actor),
+                format: "xlsx", chinese: f.lang == .zh)
         }
         Pages.get(router, "/users") { request, context, f in
             let actor = try context.require(.readUsers)
@@ -124,12 +136,14 @@ struct UsersPage {
     static func load(_ f: PageFrame, actor: Actor, services: Services, notice: (String, String)?) async throws
         -> UsersPage
     {
-        let rows = try await services.accounts.list(actor: actor).map { a in
+        var rows: [Row] = []
+        for a in try await services.accounts.list(actor: actor) {
             let s = a.summary
             let status = s.disabled ? f.t("users.disabled") : (s.locked ? f.t("users.locked") : f.t("users.active"))
-            return Row(
-                username: s.username, displayName: s.displayName, role: f.t("role." + s.role.rawValue), scope: s.scope,
-                status: status)
+            rows.append(
+                Row(
+                    username: s.username, displayName: s.displayName, role: f.t("role." + s.role.rawValue),
+                    scope: await ScopeName.text(s.scope, services: services, f), status: status))
         }
         return UsersPage(
             notice: notice.map { PageNotice(tone: $0.0, text: $0.1) }, accounts: rows,
@@ -211,5 +225,23 @@ struct ImportPage {
                     row: ($0.sheet.map { $0 + " · " } ?? "") + String($0.row), column: $0.column ?? "",
                     reason: $0.message)
             })
+    }
+}
+
+/// A scope as a person reads it: "社区：幸福里社区", not "community:12".
+enum ScopeName {
+    static func text(_ scope: String, services: Services, _ f: PageFrame) async -> String {
+        guard let parsed = Scope.parse(scope), let kind = parsed.kind, let id = parsed.id else {
+            return f.t("scope.global")
+        }
+        let spec: ResourceSpec =
+            switch kind {
+            case .subdistrict: .subdistricts
+            case .community: .communities
+            case .compound: .compounds
+            case .organisation: .organisations
+            }
+        let name = (try? await services.registry.get(spec, id: id, actor: .system))?["name"]?.stringValue
+        return f.t("scope." + kind.rawValue) + "：" + (name ?? f.t("scope.unknown"))
     }
 }

@@ -15,7 +15,8 @@ struct AuditPage {
         var user: String
         var action: String
         var entity: String
-        var entityId: String
+        /// The record's name where it has one (a compound, a household's room), never its internal id.
+        var record: String
         /// For a creation or a removal, the record's name.
         var name: String?
         var changes: [Change]
@@ -27,13 +28,23 @@ struct AuditPage {
     {
         let page = try await AuditLog.list(
             database: services.database, actor: actor, entity: nil, entityId: nil, before: cursor, limit: 50)
+        var names: [String: String] = [:]
+        for e in page.items {
+            guard let id = e.entityId, let spec = ResourceSpec.all.first(where: { $0.name == e.entity }) else {
+                continue
+            }
+            let key = "\(e.entity)/\(id)"
+            if names[key] != nil { continue }
+            let record = try? await services.registry.get(spec, id: id, actor: .system)
+            names[key] = ["name", "room", "title", "username"].lazy.compactMap { record?[$0]?.stringValue }.first ?? ""
+        }
         let entries = page.items.map { e in
             let (name, changes) = summarise(before: e.before, after: e.after, f)
             return Entry(
                 at: beijingTime(e.at), user: e.username == "system" ? f.t("audit.system") : e.username,
                 action: f.lang.catalogue["audit.action." + e.action] ?? e.action,
-                entity: f.lang.catalogue["entity." + e.entity] ?? e.entity, entityId: e.entityId.map(String.init) ?? "",
-                name: name, changes: changes)
+                entity: f.lang.catalogue["entity." + e.entity] ?? e.entity,
+                record: e.entityId.flatMap { names["\(e.entity)/\($0)"] } ?? "", name: name, changes: changes)
         }
         return AuditPage(entries: entries, next: page.next.map { SiteRoute.audit(before: $0).path })
     }

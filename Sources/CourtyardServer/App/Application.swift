@@ -18,6 +18,8 @@ public struct ServerConfiguration: Sendable {
     /// The address residents reach the site at, for links and QR codes on printed posters (COURTYARD_PUBLIC_URL);
     /// without it, the address the request came to.
     public var publicURL: String?
+    /// The phone number printed on posters for residents' questions (COURTYARD_HELP_PHONE).
+    public var helpPhone: String?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, bcryptCost: UInt8 = 12, secureCookies: Bool = false,
@@ -31,6 +33,9 @@ public struct ServerConfiguration: Sendable {
         self.runsOutboxWorker = runsOutboxWorker
         self.publicURL = ProcessInfo.processInfo.environment["COURTYARD_PUBLIC_URL"].flatMap {
             $0.isEmpty ? nil : String($0.trimmingSuffix("/"))
+        }
+        self.helpPhone = ProcessInfo.processInfo.environment["COURTYARD_HELP_PHONE"].flatMap {
+            $0.isEmpty ? nil : $0
         }
     }
 }

@@ -19,6 +19,9 @@ struct AuthMiddleware: RouterMiddleware {
             query: queryLang, cookie: cookies["lang"]?.value,
             acceptLanguage: request.headers[.acceptLanguage])
         context.setLangCookie = queryLang.flatMap(Lang.parse) != nil
+        let queryLarge = request.uri.queryParameters.get("large")
+        context.large = (queryLarge ?? cookies[LargeType.cookie]?.value) == "1"
+        context.setLargeCookie = queryLarge == "1" || queryLarge == "0"
 
         if let auth = request.headers[.authorization], auth.lowercased().hasPrefix("bearer ") {
             let token = String(auth.dropFirst(7)).trimmingCharacters(in: .whitespaces)
@@ -49,6 +52,12 @@ struct AuthMiddleware: RouterMiddleware {
             if context.setLangCookie {
                 response.setCookie(
                     Cookie(name: "lang", value: context.lang.rawValue, maxAge: 365 * 86400, path: "/", sameSite: .lax))
+            }
+            if context.setLargeCookie {
+                response.setCookie(
+                    Cookie(
+                        name: LargeType.cookie, value: context.large ? "1" : "0", maxAge: 365 * 86400, path: "/",
+                        sameSite: .lax))
             }
             return response
         } catch let error as HTTPError where error.status == .notFound && Self.isPagePath(request.uri.path) {

@@ -11,6 +11,9 @@ struct AppContext: RequestContext {
     var csrf = ""
     var lang: Lang = .zh
     var setLangCookie = false
+    /// Large type (长辈版): chosen with `?large=1` and kept in a cookie, for everyone, signed in or not.
+    var large = false
+    var setLargeCookie = false
 
     /// The peer's address, for rate limits on what anyone may do without an account.
     var remoteHost: String

@@ -23,6 +23,8 @@ struct PageFrame {
     var account: Account?
     var csrf: String
     var path: String
+    /// Large type (长辈版) is on.
+    var large = false
 
     func t(_ key: String) -> String { lang.t(key) }
 
@@ -45,7 +47,7 @@ struct PageFrame {
         if Permissions.allows(a.role, .readRegistry) { items.append(("/bulletins", "nav.bulletins")) }
         if Permissions.allows(a.role, .readRegistry) { items.append(("/votes", "nav.votes")) }
         if Permissions.allows(a.role, .readRegistry) { items.append(("/participation", "nav.participation")) }
-        if Permissions.allows(a.role, .readRegistry) || a.role == .contractor {
+        if ReportRouting.canRead(Actor(userId: nil, username: a.username, role: a.role, scope: .global)) {
             items.append(("/reports", "nav.reports"))
         }
         if Permissions.allows(a.role, .importRegistry) { items.append(("/import", "nav.import")) }
@@ -61,6 +63,9 @@ struct PageFrame {
             var signedIn: Bool
             var otherLangHref: String
             var otherLang: String
+            var large: Bool
+            var largeHref: String
+            var largeLabel: String
             var nav: [NavItem]
             var who: String?
             var body: TrustedHTML
@@ -72,6 +77,8 @@ struct PageFrame {
         let frame = Frame(
             title: title, stylesheet: Views.stylesheetPath, signedIn: account != nil,
             otherLangHref: path + (path.contains("?") ? "&" : "?") + "lang=" + other, otherLang: other,
+            large: large, largeHref: path + (path.contains("?") ? "&" : "?") + "large=" + (large ? "0" : "1"),
+            largeLabel: t(large ? "nav.standardType" : "nav.largeType"),
             nav: account.map(navigation(for:)) ?? [], who: who, body: body)
         let html = Views.render("layout", frame, frame: self).html
         var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
@@ -94,4 +101,9 @@ struct PageFrame {
         return (under[href] ?? [href]).contains { bare == $0 || bare.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }
     }
 
+}
+
+/// Large type for elderly readers (长辈版): bigger letters and taps on every page, kept in a cookie for a year.
+enum LargeType {
+    static let cookie = "large"
 }

@@ -21,10 +21,13 @@ enum Pages {
     static func frame(_ request: Request, _ context: AppContext) -> PageFrame {
         var path = request.uri.path
         if let q = request.uri.query, !q.isEmpty {
-            let kept = q.split(separator: "&").filter { !$0.hasPrefix("lang=") }.joined(separator: "&")
+            let kept = q.split(separator: "&").filter { !$0.hasPrefix("lang=") && !$0.hasPrefix("large=") }
+                .joined(separator: "&")
             if !kept.isEmpty { path += "?" + kept }
         }
-        return PageFrame(lang: context.lang, account: context.account, csrf: context.csrf, path: path)
+        var frame = PageFrame(lang: context.lang, account: context.account, csrf: context.csrf, path: path)
+        frame.large = context.large
+        return frame
     }
 
     /// A signed-in page; POSTs must carry the session's CSRF token.

@@ -66,7 +66,9 @@ extension OpenAPIDocument {
             "get": [
                 "summary": "Results by question and building, with the response rate",
                 "operationId": "questionnaire_results", "tags": ["participation"],
-                "parameters": [idParam, enumParam("format", ["json", "csv", "xlsx"])],
+                "parameters": [
+                    idParam, enumParam("format", ["json", "csv", "xlsx"]), enumParam("lang", ["zh-Hans", "en"]),
+                ],
                 "responses": responses([
                     "200": [
                         "description": "results",

@@ -31,8 +31,9 @@ extension SiteRoute {
     }
     static func questionnaireResponses(_ id: Int64) -> SiteRoute { SiteRoute("/questionnaires/\(id)/responses") }
     static func questionnairePoster(_ id: Int64) -> SiteRoute { SiteRoute("/questionnaires/\(id)/poster") }
-    static func questionnaireResults(_ id: Int64, format: String) -> SiteRoute {
-        SiteRoute("/api/v1/questionnaires/\(id)/results", query: [("format", format)])
+    static func questionnaireResults(_ id: Int64, format: String, lang: Lang? = nil) -> SiteRoute {
+        SiteRoute(
+            "/api/v1/questionnaires/\(id)/results", query: [("format", format), ("lang", lang?.rawValue)])
     }
     static func publicQuestionnaire(_ id: Int64) -> SiteRoute { SiteRoute("/public/questionnaires/\(id)") }
     static func publicQuestionnaireQR(_ id: Int64) -> SiteRoute { SiteRoute("/public/questionnaires/\(id)/qr.svg") }
@@ -250,8 +251,9 @@ struct QuestionnairePage {
             responseRate: Percent.text(Percent.tenths(r.responses, of: r.eligible)),
             satisfaction: QuestionnaireRepository.satisfaction(r).map(Percent.text),
             publicHref: SiteRoute.publicQuestionnaire(id).path, posterHref: SiteRoute.questionnairePoster(id).path,
-            xlsxHref: SiteRoute.questionnaireResults(id, format: "xlsx").path,
-            csvHref: SiteRoute.questionnaireResults(id, format: "csv").path, paper: paper, results: results,
+            xlsxHref: SiteRoute.questionnaireResults(id, format: "xlsx", lang: f.lang).path,
+            csvHref: SiteRoute.questionnaireResults(id, format: "csv", lang: f.lang).path, paper: paper,
+            results: results,
             buildings: r.buildings.map {
                 BuildingRow(
                     name: $0.name, eligible: String($0.eligible), responses: String($0.responses),
@@ -260,12 +262,18 @@ struct QuestionnairePage {
     }
 }
 
-/// A poster for the stairwell: the title, the dates and a QR code to the online form.
+/// A poster for the stairwell: the compound, the title, the dates, a QR code to the online form, a phone for
+/// questions and the issuing office. Without COURTYARD_PUBLIC_URL the code would point at the address the staff
+/// member happens to use (often a loopback or office address), so the poster says what to set instead of printing it.
 struct QuestionnairePoster {
-    var qrSrc: String
+    var place: String
+    var qrSrc: String?
     var opensOn: String
     var closesOn: String
-    var link: String
+    var link: String?
+    var needsPublicURL: Bool
+    var helpPhone: String?
+    var issuer: String
 }
 
 /// Staff pages for questionnaires: the overview, drafting one, its results with paper entry, and its poster.
@@ -355,10 +363,16 @@ struct QuestionnairePageController {
         let actor = try context.require(.readRegistry)
         let id = try context.parameters.require("id", as: Int64.self)
         let q = try await questionnaires.get(id: id, actor: actor)
+        let compound = try await services.registry.get(Compound.self, id: q.compoundId, actor: .system)
+        let subdistrict = try? await services.registry.get(
+            .subdistricts, id: compound.subdistrictId ?? 0, actor: .system)
+        let ready = services.configuration.publicURL != nil
         let poster = QuestionnairePoster(
-            qrSrc: SiteRoute.publicQuestionnaireQR(id).path, opensOn: q.opensOn.description,
-            closesOn: q.closesOn.description,
-            link: services.publicLink(SiteRoute.publicQuestionnaire(id).path, request: request))
+            place: compound.name, qrSrc: ready ? SiteRoute.publicQuestionnaireQR(id).path : nil,
+            opensOn: q.opensOn.description, closesOn: q.closesOn.description,
+            link: ready ? services.publicLink(SiteRoute.publicQuestionnaire(id).path, request: request) : nil,
+            needsPublicURL: !ready, helpPhone: services.configuration.helpPhone,
+            issuer: (subdistrict?["name"]?.stringValue ?? "") + f.t("poster.office"))
         return f.page(title: q.title, "participation-poster", poster)
     }
 

@@ -116,8 +116,18 @@ struct QuestionnaireController {
 
     @Sendable func results(_ request: Request, _ context: AppContext) async throws -> Response {
         let results = try await questionnaires.results(id: try id(context), actor: try context.actor())
-        switch request.uri.queryParameters.get("format") ?? "json" {
-        case "json": return JSONBody.response(results.json)
+        let format = request.uri.queryParameters.get("format") ?? "json"
+        if format == "json" { return JSONBody.response(results.json) }
+        // A sheet for a clerk: Chinese headers, and the whole compound's lines named in Chinese.
+        let chinese = ProjectsExport.wantsChinese(request)
+        let sheet =
+            chinese
+            ? [results.rows[0].map { Lang.zh.t("export.q." + $0) }]
+                + results.rows.dropFirst().map { r in
+                    r.first == "overall" ? [Lang.zh.t("export.q.all")] + r.dropFirst() : r
+                }
+            : results.rows
+        switch format {
         case "csv":
             return Response(
                 status: .ok,
@@ -125,9 +135,9 @@ struct QuestionnaireController {
                     .contentType: "text/csv; charset=utf-8",
                     .contentDisposition: "attachment; filename=\"questionnaire-\(results.header.id).csv\"",
                 ],
-                body: .init(byteBuffer: ByteBuffer(string: CSV.write(results.rows))))
+                body: .init(byteBuffer: ByteBuffer(string: CSV.write(sheet))))
         case "xlsx":
-            let rows = results.rows
+            let rows = sheet
             let numeric: Set<Int> = [1, 2, 3, 6, 7, 8]
             let data = try XLSX.write(
                 header: rows[0],

@@ -212,10 +212,13 @@ struct PublicPageController {
     let reportLimiter = RateLimiter(limit: 5, window: 600)
     let objectionLimiter = RateLimiter(limit: 5, window: 600)
     let answerLimiter = RateLimiter(limit: 10, window: 600)
+    /// Looking up a tracking code: enough for a family, too few to guess codes.
+    let trackLimiter = RateLimiter(limit: 30, window: 600)
 
     func register(on router: Router<AppContext>) {
         router.get("public/compounds/:id", use: compound)
         router.post("public/compounds/:id/reports", use: report)
+        router.get("public/reports/track", use: track)
         router.post("public/notices/:id/objections", use: object)
         router.get("public/attachments/:id", use: attachment)
         router.get("public/questionnaires/:id/qr.svg", use: questionnaireQR)
@@ -245,24 +248,44 @@ struct PublicPageController {
                 status: .unprocessableContent, typed: .report(fields))
         }
         do {
-            let number = try await ReportRepository(
+            let filed = try await ReportRepository(
                 database: services.database,
                 calendar: try await CalendarRepository(database: services.database).calendar()
             )
-            .file(
+            .fileTracked(
                 .init(
                     compoundId: id, buildingId: fields["building_id"].flatMap(Int64.init), category: category,
                     description: fields["description"] ?? "", reporterName: fields["name"] ?? "",
                     reporterPhone: fields["phone"] ?? ""),
                 actor: ReportRepository.publicReporter, publicPage: true)
             return try await PublicPages.page(
-                id: id, f: f, services: services, notice: ("ok", f.t("public.thanks") + " #\(number)"),
+                id: id, f: f, services: services,
+                notice: ("ok", f.t("track.thanks").replacingOccurrences(of: "{code}", with: filed.code)),
                 status: .created)
         } catch let e where AppError.from(e)?.status == .unprocessableContent {
             return try await PublicPages.page(
                 id: id, f: f, services: services, notice: ("bad", Pages.message(for: AppError.from(e)!, f)),
                 status: .unprocessableContent, typed: .report(fields))
         }
+    }
+
+    /// A report followed by its tracking code: a form to type it, and where the report stands once it is known.
+    @Sendable func track(_ request: Request, _ context: AppContext) async throws -> Response {
+        let f = Pages.frame(request, context)
+        let typed: String = request.uri.queryParameters.get("code") ?? ""
+        var page = TrackPage(code: typed, note: nil, report: nil)
+        if !typed.isEmpty {
+            if !trackLimiter.allow(context.remoteHost) {
+                page.note = PageNote(kind: "bad", text: f.t("public.tooMany"))
+                return f.page(title: f.t("track.title"), "participation-track", page, status: .tooManyRequests)
+            }
+            guard let found = try await ReportRepository(database: services.database).track(code: typed) else {
+                page.note = PageNote(kind: "bad", text: f.t("track.notFound"))
+                return f.page(title: f.t("track.title"), "participation-track", page, status: .notFound)
+            }
+            page.report = TrackPage.Report(found, f)
+        }
+        return f.page(title: f.t("track.title"), "participation-track", page)
     }
 
     @Sendable func object(_ request: Request, _ context: AppContext) async throws -> Response {
@@ -360,4 +383,37 @@ struct PublicPageController {
                 status: a.status)
         }
     }
+}
+
+/// The tracking page: the code as typed, why it was not found, or the report it names.
+struct TrackPage {
+    struct Step {
+        var at: String
+        var state: String
+        var stepNote: String
+    }
+    struct Report {
+        var trackedCode: String
+        var place: String
+        var category: String
+        var state: String
+        var due: String?
+        var overdue: Bool
+        var steps: [Step]
+
+        init(_ r: ReportTrack, _ f: PageFrame) {
+            trackedCode = r.code
+            place = [r.compound, r.building ?? ""].filter { !$0.isEmpty }.joined(separator: " ")
+            category = f.t("category." + r.category.rawValue)
+            state = f.t("report.state." + r.state.rawValue)
+            due = r.dueOn?.description
+            overdue = r.overdue
+            steps = r.steps.map {
+                Step(at: beijingTime($0.at), state: f.t("report.state." + $0.state.rawValue), stepNote: $0.note)
+            }
+        }
+    }
+    var code: String
+    var note: PageNote?
+    var report: Report?
 }

@@ -133,8 +133,12 @@ struct ReportPage {
         let next = ReportRouting.allowedSteps(actor, from: r.state, assignee: r.assigneeOrganisationId)
         var form: StepForm?
         if !next.isEmpty {
-            let orgs = try await services.registry.listAll(
-                .organisations, query: ListQuery(filters: ["kind": "contractor"]), actor: .system)
+            // A report goes to a contractor, or to the compound's property company for what it looks after.
+            var orgs: [Record] = []
+            for kind in [OrganisationKind.contractor, .propertyCompany] {
+                orgs += try await services.registry.listAll(
+                    .organisations, query: ListQuery(filters: ["kind": kind.rawValue]), actor: .system)
+            }
             let preferred = ReportPageController.preferredStep(next)
             form = StepForm(
                 action: SiteRoute.reportTransitions(id).path,

@@ -86,6 +86,9 @@ struct VotePage {
     var figures: Figures?
     var ballotsCast: String
     var eligibleHouseholds: String
+    /// While the vote is open, the households without a ballot, by building, for whoever chases them.
+    var notVoted: [HomePage.Building]
+    var hasNotVoted: Bool
 
     static func load(services: Services, actor: Actor, id: Int64, _ f: PageFrame) async throws -> VotePage {
         let v = try await VoteRepository(database: services.database).get(id: id, actor: actor)
@@ -97,9 +100,15 @@ struct VotePage {
                 approvingOwners: String(r.approvingOwners), approvingArea: r.approvingArea,
                 noteClass: r.passed ? "ok" : "bad", quorum: f.t(r.quorumMet ? "vote.quorumMet" : "vote.quorumNotMet"))
         }
+        let missing = try await WorkQueue(database: services.database).notVoted(voteId: id, actor: actor).map { b in
+            HomePage.Building(
+                building: b.building, missingCount: b.homes.count,
+                homes: b.homes.map { HomePage.Home(homeHref: SiteRoute.household($0.householdId).path, room: $0.room) })
+        }
         return VotePage(
             title: v.title, place: place, labels: VoteLabels(v, f), rule: v.thresholds, figures: figures,
-            ballotsCast: String(v.ballotsCast), eligibleHouseholds: String(v.eligibleHouseholds))
+            ballotsCast: String(v.ballotsCast), eligibleHouseholds: String(v.eligibleHouseholds), notVoted: missing,
+            hasNotVoted: !missing.isEmpty)
     }
 }
 

@@ -42,6 +42,8 @@ extension OpenAPIDocument {
                     yearParam(required: false), idFilter("compound_id"), idFilter("community_id"),
                     enumParam("stage", ProjectStage.allCases.map(\.rawValue)),
                     enumParam("format", ["json", "csv"]),
+                    // With format=csv, zh-Hans gives Chinese headers and stage names, and the budget in 万元.
+                    enumParam("lang", ["zh-Hans", "en"]),
                 ] + pagingParams,
                 responses: responses(["200": listWithCSV("projects", project)])),
             "post": op(

@@ -5,11 +5,13 @@ import Hummingbird
 
 extension SiteRoute {
     static func project(_ id: Int64) -> SiteRoute { SiteRoute("/projects/\(id)") }
-    static func programme(year: Int, stage: ProjectStage? = nil) -> SiteRoute {
-        SiteRoute("/programme", query: [("batch_year", String(year)), ("stage", stage?.rawValue)])
+    static func programme(year: Int, stage: ProjectStage? = nil, sort: ProgrammeOverview.Sort? = nil) -> SiteRoute {
+        SiteRoute(
+            "/programme", query: [("batch_year", String(year)), ("stage", stage?.rawValue), ("sort", sort?.rawValue)])
     }
-    static func projectsCSV(year: Int) -> SiteRoute {
-        SiteRoute("/api/v1/projects", query: [("batch_year", String(year)), ("format", "csv")])
+    static func projectsCSV(year: Int, lang: Lang? = nil) -> SiteRoute {
+        SiteRoute(
+            "/api/v1/projects", query: [("batch_year", String(year)), ("format", "csv"), ("lang", lang?.rawValue)])
     }
     static func sCurve(year: Int, lang: Lang) -> SiteRoute {
         SiteRoute("/api/v1/programme/s-curve.svg", query: [("batch_year", String(year)), ("lang", lang.rawValue)])
@@ -18,6 +20,16 @@ extension SiteRoute {
 
 /// A batch year's programme: its figures, its projects by stage, the S-curve and the list of projects.
 struct ProgrammeOverview {
+    /// How the list is ordered: behind schedule first (the default), or by a column.
+    enum Sort: String, CaseIterable {
+        case overdue, compound, community, stage, progress, deadline
+    }
+    struct Header {
+        let label: String
+        let sortHref: String?
+        let sorted: Bool
+        let numeric: Bool
+    }
     struct Card {
         let value: String
         let label: String
@@ -41,6 +53,9 @@ struct ProgrammeOverview {
         let startedOn: String
         let deadline: String
         let contractor: String
+        /// "落后" with why, when the project is behind schedule.
+        let behind: String?
+        let behindWhy: String
     }
 
     let cards: [Card]
@@ -51,19 +66,49 @@ struct ProgrammeOverview {
     let csvHref: String
     let chips: [Chip]
     let chartSrc: String
+    let headers: [Header]
+    /// The same orders as chips, for a phone, where the table's head is hidden.
+    let sorts: [Header]
     let rows: [Row]
     /// Computed properties are invisible to templates, so the flag is stored.
     let hasRows: Bool
 
-    static func load(services: Services, actor: Actor, year: Int, stage: ProjectStage?, _ f: PageFrame)
+    static func load(
+        services: Services, actor: Actor, year: Int, stage: ProjectStage?, sort: Sort = .overdue, _ f: PageFrame
+    )
         async throws -> ProgrammeOverview
     {
         let all = try await ProjectRepository(database: services.database).summaries(
             actor: actor, filter: .init(batchYear: year))
-        return ProgrammeOverview(all, year: year, stage: stage, f)
+        let today = Clock.today
+        let late = try await WorkQueue(database: services.database).lateProjects(actor: actor, today: today)
+        var why: [Int64: String] = [:]
+        for p in late {
+            why[p.projectId] = p.reasons.map { r in
+                let text = f.t("home.reason." + r.rawValue)
+                switch r {
+                case .lateTasks:
+                    return text.replacingOccurrences(of: "{n}", with: String(p.lateTasks))
+                        .replacingOccurrences(of: "{date}", with: p.firstLateFinish?.description ?? "")
+                case .pastDeadline: return text.replacingOccurrences(of: "{date}", with: p.deadline.description)
+                case .stageStalled:
+                    return text.replacingOccurrences(
+                        of: "{n}",
+                        with: String(
+                            ProjectWatch.stalledDays(
+                                .init(
+                                    stage: p.stage, lateTasks: p.lateTasks, deadline: p.deadline, completed: false,
+                                    stageSince: p.stageSince), today: today)))
+                }
+            }.joined(separator: "；")
+        }
+        return ProgrammeOverview(all, year: year, stage: stage, sort: sort, behind: why, f)
     }
 
-    init(_ all: [ProjectSummary], year: Int, stage: ProjectStage?, _ f: PageFrame) {
+    init(
+        _ all: [ProjectSummary], year: Int, stage: ProjectStage?, sort: Sort = .overdue, behind: [Int64: String] = [:],
+        _ f: PageFrame
+    ) {
         let budget = all.reduce(Int64(0)) { $0 + $1.budgetFen }
         let weighted = Percent.weighted(all.map { ($0.budgetFen, $0.percentComplete.tenths) })
         cards = [
@@ -77,7 +122,7 @@ struct ProgrammeOverview {
         previousHref = SiteRoute.programme(year: year - 1).path
         nextYear = year + 1
         nextHref = SiteRoute.programme(year: year + 1).path
-        csvHref = SiteRoute.projectsCSV(year: year).path
+        csvHref = SiteRoute.projectsCSV(year: year, lang: f.lang).path
         chips =
             [
                 Chip(
@@ -90,16 +135,52 @@ struct ProgrammeOverview {
                     href: SiteRoute.programme(year: year, stage: st).path, current: st == stage)
             }
         chartSrc = SiteRoute.sCurve(year: year, lang: f.lang).path
-        let shown = stage.map { st in all.filter { $0.stage == st } } ?? all
+        let filtered = stage.map { st in all.filter { $0.stage == st } } ?? all
+        let shown = Self.sorted(filtered, by: sort, behind: behind)
+        let columns: [(Sort?, String, Bool)] = [
+            (.overdue, "programme.behind", false), (.compound, "col.compound", false),
+            (.community, "col.community", false), (nil, "dash.households", true), (.stage, "project.stage", false),
+            (.progress, "project.progress", false), (nil, "project.startedOn", false),
+            (.deadline, "project.deadline", false), (nil, "project.contractor", false),
+        ]
+        headers = columns.map { s, key, numeric in
+            Header(
+                label: f.t(key), sortHref: s.map { SiteRoute.programme(year: year, stage: stage, sort: $0).path },
+                sorted: s == sort, numeric: numeric)
+        }
+        sorts = headers.filter { $0.sortHref != nil }
         rows = shown.map { p in
             Row(
                 href: SiteRoute.project(p.id).path, compound: p.compoundName, isModel: p.isModel,
                 community: p.communityName, households: p.households, stageLabel: f.t("stage." + p.stage.rawValue),
                 width: min(100, max(0, p.percentComplete.tenths / 10)), percent: p.percentComplete.numberText,
                 startedOn: p.startedOn?.description ?? "", deadline: p.deadline.description,
-                contractor: p.contractorName ?? "")
+                contractor: p.contractorName ?? "", behind: behind[p.id] == nil ? nil : f.t("home.behind"),
+                behindWhy: behind[p.id] ?? "")
         }
         hasRows = !rows.isEmpty
+    }
+
+    /// The projects in the chosen order; ties keep the repository's order (community, compound).
+    static func sorted(_ all: [ProjectSummary], by sort: Sort, behind: [Int64: String]) -> [ProjectSummary] {
+        let indexed = Array(all.enumerated())
+        func key(_ p: ProjectSummary) -> (Int64, String) {
+            switch sort {
+            case .overdue: (behind[p.id] == nil ? 1 : 0, p.deadline.description)
+            case .compound: (0, p.compoundName)
+            case .community: (0, p.communityName)
+            case .stage: (Int64(p.stage.index), "")
+            case .progress: (p.percentComplete.tenths, "")
+            case .deadline: (0, p.deadline.description)
+            }
+        }
+        return indexed.sorted { a, b in
+            let ka = key(a.element)
+            let kb = key(b.element)
+            if ka.0 != kb.0 { return ka.0 < kb.0 }
+            if ka.1 != kb.1 { return ka.1 < kb.1 }
+            return a.offset < b.offset
+        }.map(\.element)
     }
 }
 
@@ -115,7 +196,9 @@ struct ProgrammePageController: Sendable {
         let actor = try context.require(.readProjects)
         let year = request.uri.queryParameters.get("batch_year").flatMap { Int($0) } ?? Clock.today.civil.year
         let stage = request.uri.queryParameters.get("stage").flatMap { ProjectStage(rawValue: $0) }
-        let page = try await ProgrammeOverview.load(services: services, actor: actor, year: year, stage: stage, f)
+        let sort = request.uri.queryParameters.get("sort").flatMap { ProgrammeOverview.Sort(rawValue: $0) } ?? .overdue
+        let page = try await ProgrammeOverview.load(
+            services: services, actor: actor, year: year, stage: stage, sort: sort, f)
         return f.page(
             title: f.t("programme.title").replacingOccurrences(of: "{year}", with: String(year)),
             "programme-overview", page)

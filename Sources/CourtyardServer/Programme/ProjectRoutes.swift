@@ -141,6 +141,7 @@ struct ProjectController: ProjectScoped {
         let paging = try ListPage.paging(request)
         let items = try await projects.summaries(actor: try context.actor(), filter: filter, paging: paging)
         if ListCSV.wanted(request) {
+            if ProjectsExport.wantsChinese(request) { return ProjectsExport.chinese(items) }
             return try ListCSV.response(
                 columns: [
                     "id", "community_name", "compound_name", "households", "batch_year", "stage", "deadline",

@@ -10,23 +10,25 @@ enum ImportRoutes {
         ImportController(services: services).register(on: api)
     }
 
-    static func exportResponse(_ rows: [HouseholdRow], format: String) throws -> Response {
+    static func exportResponse(
+        _ rows: [HouseholdRow], format: String, chinese: Bool = false, filename: String = "households"
+    ) throws -> Response {
         switch format {
         case "csv":
             return Response(
                 status: .ok,
                 headers: [
                     .contentType: "text/csv; charset=utf-8",
-                    .contentDisposition: "attachment; filename=\"households.csv\"",
+                    .contentDisposition: "attachment; filename=\"\(filename).csv\"",
                 ],
-                body: .init(byteBuffer: ByteBuffer(bytes: RegistryFiles.csv(rows))))
+                body: .init(byteBuffer: ByteBuffer(bytes: RegistryFiles.csv(rows, chinese: chinese))))
         case "xlsx":
             return Response(
                 status: .ok,
                 headers: [
                     .contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    .contentDisposition: "attachment; filename=\"households.xlsx\"",
-                ], body: .init(byteBuffer: ByteBuffer(bytes: try RegistryFiles.xlsx(rows))))
+                    .contentDisposition: "attachment; filename=\"\(filename).xlsx\"",
+                ], body: .init(byteBuffer: ByteBuffer(bytes: try RegistryFiles.xlsx(rows, chinese: chinese))))
         default:
             throw AppError.badRequest("invalid_format", "format must be csv or xlsx", field: "format")
         }
@@ -98,7 +100,8 @@ struct ImportController {
         let format = request.uri.queryParameters.get("format") ?? "csv"
         let sd = request.uri.queryParameters.get("subdistrict_id").flatMap(Int64.init)
         let rows = try await RegistryExport.rows(database: services.database, subdistrictId: sd, actor: actor)
-        return try ImportRoutes.exportResponse(rows, format: format)
+        return try ImportRoutes.exportResponse(
+            rows, format: format, chinese: ProjectsExport.wantsChinese(request))
     }
 }
 

@@ -73,7 +73,10 @@ extension OpenAPIDocument {
         paths["/api/v1/exports/registry"] = [
             "get": [
                 "summary": "Export the household sheet", "operationId": "export_registry", "tags": ["imports"],
-                "parameters": [enumParam("format", ["csv", "xlsx"]), idFilter("subdistrict_id")],
+                "parameters": [
+                    enumParam("format", ["csv", "xlsx"]), idFilter("subdistrict_id"),
+                    enumParam("lang", ["zh-Hans", "en"]),
+                ],
                 "responses": responses([
                     "200": [
                         "description": "the sheet",

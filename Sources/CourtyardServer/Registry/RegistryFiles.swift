@@ -27,14 +27,16 @@ public enum RegistryFiles {
         RegistrySheet.parseWorkbook(try readSheets(bytes), currentYear: currentYear)
     }
 
-    public static func csv(_ rows: [HouseholdRow]) -> Data {
-        Data(CSV.write([RegistrySheet.columns] + rows.map(\.cells)).utf8)
+    /// The sheet with the column names import reads; `chinese` writes the clerk's headers (社区, 小区 …), which
+    /// import reads as well.
+    public static func csv(_ rows: [HouseholdRow], chinese: Bool = false) -> Data {
+        Data(CSV.write([chinese ? RegistrySheet.chineseHeaders : RegistrySheet.columns] + rows.map(\.cells)).utf8)
     }
 
-    public static func xlsx(_ rows: [HouseholdRow]) throws -> Data {
+    public static func xlsx(_ rows: [HouseholdRow], chinese: Bool = false) throws -> Data {
         let numeric: Set<Int> = [3, 7, 8]  // built_year, floor, area_m2
         return try XLSX.write(
-            header: RegistrySheet.columns,
+            header: chinese ? RegistrySheet.chineseHeaders : RegistrySheet.columns,
             rows: rows.map { r in
                 r.cells.enumerated().map { i, v in numeric.contains(i) ? .number(v) : .text(v) }
             }, sheetName: "households")

@@ -416,6 +416,10 @@ struct RegistryPagesController {
 
     @Sendable func dashboard(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let actor = try context.actor()
+        // Each role lands on its work; a department's queue is its own page.
+        if let home = try await HomePage.load(actor: actor, services: services, f) {
+            return f.page(title: f.t("home.title"), "home", home)
+        }
         guard Permissions.allows(actor.role, .readRegistry) else {
             // Contractors, supervisors and project managers land on the projects they work on.
             guard Permissions.allows(actor.role, .readProjects) else {

@@ -412,6 +412,13 @@ public enum Migrations {
                         ]
                         .map(SQLLiteral.text).joined(separator: ", ") + ")"
                 }),
+        // A resident follows their report with a tracking code instead of an account; reports filed before have none.
+        Step(
+            version: 11, name: "report_tracking",
+            statements: [
+                "ALTER TABLE reports ADD COLUMN tracking_code TEXT",
+                "CREATE UNIQUE INDEX reports_tracking ON reports (tracking_code)",
+            ]),
     ]
 
     public static var latest: Int { steps.last?.version ?? 0 }

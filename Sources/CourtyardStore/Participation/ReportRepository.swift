@@ -118,6 +118,11 @@ public struct ReportRepository: Sendable {
 
     /// Files a report, from an account or from a public page without one; returns its id.
     public func file(_ r: NewReport, actor: Actor, publicPage: Bool) async throws -> Int64 {
+        try await fileTracked(r, actor: actor, publicPage: publicPage).id
+    }
+
+    /// Files a report and returns its id and the tracking code the reporter follows it with.
+    public func fileTracked(_ r: NewReport, actor: Actor, publicPage: Bool) async throws -> (id: Int64, code: String) {
         guard publicPage || Permissions.allows(actor.role, .fileReports) else { throw AccessError.forbidden }
         let description = TextNormalizer.prose(r.description)
         guard !description.isEmpty, description.count <= 2000 else {
@@ -130,6 +135,8 @@ public struct ReportRepository: Sendable {
                 field: "reporter_phone", code: "invalid", message: "reporter_phone is not a phone number")
         }
         let today = Clock.today
+        var generator = SystemRandomNumberGenerator()
+        let code = TrackingCode.make(using: &generator)
         let id: Int64 = try await database.transaction { db in
             guard
                 let compound = try await ResourceRepository(database: database).fetch(
@@ -156,10 +163,11 @@ public struct ReportRepository: Sendable {
             let id = try await db.raw(
                 """
                 INSERT INTO reports (subdistrict_id, compound_id, building_id, category, description, photos_json, reporter_name, reporter_phone,
-                  state, state_since, due_on, submitted_at, created_by)
+                  state, state_since, due_on, submitted_at, created_by, tracking_code)
                 VALUES (\(bind: compound.subdistrictId ?? 0), \(bind: r.compoundId), \(bind: r.buildingId), \(bind: r.category.rawValue),
                   \(bind: description), \(bind: JSONValue.array(r.photos.map { .int($0) }).serialized()), \(bind: TextNormalizer.clean(r.reporterName)),
-                  \(bind: phone), 'submitted', \(bind: today.description), \(bind: due?.description), \(bind: Clock.isoNow()), \(bind: actor.username))
+                  \(bind: phone), 'submitted', \(bind: today.description), \(bind: due?.description), \(bind: Clock.isoNow()), \(bind: actor.username),
+                  \(bind: code))
                 RETURNING id
                 """
             ).first()!.decode(column: "id", as: Int64.self)
@@ -181,7 +189,40 @@ public struct ReportRepository: Sendable {
                 ]))
             return id
         }
-        return id
+        return (id, code)
+    }
+
+    /// What the holder of a tracking code sees of their report: where, what kind, where it stands and each step
+    /// with the office's note; never who reported, what they wrote, or who handled it.
+    public func track(code typed: String) async throws -> ReportTrack? {
+        guard let code = TrackingCode.normalize(typed) else { return nil }
+        let today = Clock.today
+        return try await database.withConnection { db in
+            guard
+                let r = try await db.raw(
+                    """
+                    SELECT r.id, r.category, r.state, r.due_on, r.submitted_at, t.name AS compound, b.name AS building
+                    FROM reports r JOIN compounds t ON t.id = r.compound_id LEFT JOIN buildings b ON b.id = r.building_id
+                    WHERE r.tracking_code = \(bind: code)
+                    """
+                ).first()
+            else { return nil }
+            let id = try r.int("id")
+            let state = ReportState(rawValue: try r.text("state")) ?? .submitted
+            let due = try r.optionalText("due_on").flatMap { Day($0) }
+            let steps = try await db.raw(
+                "SELECT at, to_state, note FROM report_events WHERE report_id = \(bind: id) ORDER BY id"
+            ).all().map { e in
+                ReportTrack.Step(
+                    at: try e.text("at"), state: ReportState(rawValue: try e.text("to_state")) ?? .submitted,
+                    note: try e.text("note"))
+            }
+            return ReportTrack(
+                code: code, compound: try r.text("compound"), building: try r.optionalText("building"),
+                category: ReportCategory(rawValue: try r.text("category")) ?? .other, state: state,
+                submittedAt: try r.text("submitted_at"), dueOn: due,
+                overdue: ReportLifecycle.isOverdue(due: due, today: today), steps: steps)
+        }
     }
 
     /// What anyone may see of a compound's reports: category, state and dates, never who reported or the text.
@@ -296,7 +337,7 @@ public struct ReportRepository: Sendable {
         let today = Clock.today
         try await database.transaction { db in
             let sql: SQLQueryString =
-                "SELECT r.state, r.subdistrict_id, r.assignee_organisation_id, r.compound_id, "
+                "SELECT r.state, r.subdistrict_id, r.assignee_organisation_id, r.compound_id, t.name AS compound_name, "
                 + "r.reporter_phone FROM reports r JOIN compounds t ON t.id = r.compound_id WHERE r.id = \(bind: id) AND "
                 + Self.scope(actor)
             guard let row = try await db.raw(sql).first() else { throw StoreError.notFound }
@@ -353,7 +394,9 @@ public struct ReportRepository: Sendable {
                 try await Outbox.message(
                     db: db, event: "report.transitioned",
                     phone: try row.decode(column: "reporter_phone", as: String.self),
-                    text: "【楼院焕新】您反映的问题（编号\(id)）\(Self.smsState(to))。\(note.isEmpty ? "" : "说明：" + note)")
+                    // The message names the compound, so a resident who reported in two places knows which.
+                    text: "【楼院焕新】您在\(try row.decode(column: "compound_name", as: String.self))反映的问题（编号\(id)）"
+                        + "\(Self.smsState(to))。\(note.isEmpty ? "" : "说明：" + note)")
             }
         }
         return try await get(id: id, actor: actor)
@@ -373,4 +416,22 @@ public struct ReportRepository: Sendable {
     public func allowedSteps(actor: Actor, from state: ReportState, assignee: Int64?) -> [ReportState] {
         ReportRouting.allowedSteps(actor, from: state, assignee: assignee)
     }
+}
+
+/// A report as its tracking code shows it to the reporter.
+public struct ReportTrack: Sendable, Equatable {
+    public struct Step: Sendable, Equatable {
+        public var at: String
+        public var state: ReportState
+        public var note: String
+    }
+    public var code: String
+    public var compound: String
+    public var building: String?
+    public var category: ReportCategory
+    public var state: ReportState
+    public var submittedAt: String
+    public var dueOn: Day?
+    public var overdue: Bool
+    public var steps: [Step]
 }

@@ -1,0 +1,272 @@
+import CourtyardDomain
+import CourtyardStore
+import Foundation
+import Hummingbird
+
+/// One list on a home page: what waits, each item a card that links to where the work is done.
+struct QueueSection {
+    struct Item {
+        var itemHref: String?
+        var itemTitle: String
+        var itemPlace: String?
+        var itemDetail: String
+        var itemFlag: String?
+    }
+    var heading: String
+    var count: Int
+    var items: [Item]
+    var hasItems: Bool
+    var emptyText: String
+    var moreHref: String?
+    var moreLabel: String?
+
+    init(_ heading: String, _ items: [Item], empty: String, more: (String, String)? = nil) {
+        self.heading = heading
+        count = items.count
+        self.items = items
+        hasItems = !items.isEmpty
+        emptyText = empty
+        moreHref = more?.0
+        moreLabel = more?.1
+    }
+}
+
+extension SiteRoute {
+    /// The programme with the projects behind schedule first.
+    static let programmeOverdue = SiteRoute("/programme", query: [("sort", "overdue")])
+}
+
+/// Each role's home page: the work waiting for this person today, then what they look after.
+struct HomePage {
+    struct Week {
+        var label: String
+        var thisWeek: Int
+        var lastWeek: String
+        var trend: String
+    }
+    struct Care {
+        var careHref: String
+        var name: String
+        var figures: String
+    }
+    struct Round {
+        var roundHref: String
+        var roundTitle: String
+        var roundKind: String
+        var roundPlace: String
+        var progress: String
+        var buildings: [Building]
+        var hasMissing: Bool
+    }
+    struct Building {
+        var building: String
+        var missingCount: Int
+        var homes: [Home]
+    }
+    struct Home {
+        var homeHref: String
+        var room: String
+    }
+
+    var lead: String
+    var sections: [QueueSection]
+    var week: [Week]
+    var hasWeek: Bool
+    var weekHeading: String
+    var care: [Care]
+    var hasCare: Bool
+    var rounds: [Round]
+    var hasRounds: Bool
+    /// The registry figures below the queue, for those who read the registry across communities.
+    var figures: DashboardPage?
+    /// The projects below the queue, for organisations that work on them.
+    var myProjects: MyProjectsPage?
+
+    /// The page for this account, or nil where another page is the home (a department's queue).
+    static func load(actor: Actor, services: Services, _ f: PageFrame) async throws -> HomePage? {
+        let today = Clock.today
+        let queue = WorkQueue(database: services.database)
+        var page = HomePage(
+            lead: "", sections: [], week: [], hasWeek: false,
+            weekHeading: f.t("home.week"), care: [], hasCare: false, rounds: [], hasRounds: false, figures: nil,
+            myProjects: nil)
+        switch actor.role {
+        case .admin, .subdistrictOfficer, .viewer:
+            page.lead = f.t("home.lead.office")
+            try await page.office(actor: actor, queue: queue, services: services, today: today, f)
+            page.figures = try await DashboardPage.load(actor: actor, services: services, f)
+        case .communityStaff, .steward:
+            page.lead = f.t("home.lead.community")
+            try await page.community(actor: actor, queue: queue, services: services, today: today, f)
+        case .contractor, .supervisor, .pmCompany:
+            page.lead = f.t("home.lead.site")
+            try await page.site(actor: actor, queue: queue, services: services, today: today, f)
+            page.myProjects = try await MyProjectsPage.load(actor: actor, services: services, f)
+        case .propertyCompany:
+            page.lead = f.t("home.lead.property")
+            try await page.property(actor: actor, services: services, f)
+        case .department:
+            return nil
+        }
+        return page
+    }
+
+    mutating func office(actor: Actor, queue: WorkQueue, services: Services, today: Day, _ f: PageFrame) async throws {
+        let late = try await queue.lateProjects(actor: actor, today: today)
+        sections.append(
+            QueueSection(
+                f.t("home.lateProjects"),
+                late.map { p in
+                    QueueSection.Item(
+                        itemHref: SiteRoute.project(p.projectId).path, itemTitle: p.compoundName,
+                        itemPlace: p.communityName + " · " + f.t("stage." + p.stage.rawValue),
+                        itemDetail: p.reasons.map { reason(p, $0, today: today, f) }.joined(separator: "；"),
+                        itemFlag: f.t("home.behind"))
+                }, empty: f.t("home.none.late"), more: (SiteRoute.programmeOverdue.path, f.t("home.allProjects"))))
+        let reports = ReportRepository(database: services.database)
+        let overdue = try await reports.list(actor: actor, compoundId: nil, state: nil, overdueOnly: true)
+        sections.append(
+            QueueSection(
+                f.t("home.overdueReports"), try await Self.reportItems(overdue, services: services, f),
+                empty: f.t("home.none.reports"), more: (SiteRoute.reports(overdue: true).path, f.t("home.allReports"))))
+        let findings = try await queue.findings(actor: actor, states: [.open], overdueOnly: true, today: today)
+        sections.append(
+            QueueSection(f.t("home.overdueFindings"), Self.findingItems(findings, f), empty: f.t("home.none.findings")))
+        let figures = try await queue.weekFigures(actor: actor, today: today)
+        week = figures.map { w in
+            Week(
+                label: f.t("home.week." + w.key), thisWeek: w.thisWeek,
+                lastWeek: f.t("home.lastWeek").replacingOccurrences(of: "{n}", with: String(w.lastWeek)),
+                trend: w.thisWeek > w.lastWeek ? "↑" : w.thisWeek < w.lastWeek ? "↓" : "＝")
+        }
+        hasWeek = !week.isEmpty
+    }
+
+    mutating func community(actor: Actor, queue: WorkQueue, services: Services, today: Day, _ f: PageFrame)
+        async throws
+    {
+        let reports = ReportRepository(database: services.database)
+        let fixed = try await reports.list(actor: actor, compoundId: nil, state: .fixed, overdueOnly: false)
+        sections.append(
+            QueueSection(
+                f.t("home.toConfirm"), try await Self.reportItems(fixed, services: services, f),
+                empty: f.t("home.none.confirm"), more: (SiteRoute.reports(state: .fixed).path, f.t("home.allReports"))))
+        if actor.role == .communityStaff {
+            let overdue = try await reports.list(actor: actor, compoundId: nil, state: nil, overdueOnly: true)
+            sections.append(
+                QueueSection(
+                    f.t("home.overdueReports"), try await Self.reportItems(overdue, services: services, f),
+                    empty: f.t("home.none.reports")))
+        }
+        rounds = try await queue.outreach(actor: actor, today: today).map { r in
+            Round(
+                roundHref: r.kind == .vote ? SiteRoute.vote(r.id).path : SiteRoute.questionnaire(r.id).path,
+                roundTitle: r.title, roundKind: f.t("home.round." + r.kind.rawValue), roundPlace: r.compoundName,
+                progress: f.t("home.reached").replacingOccurrences(of: "{n}", with: String(r.reached))
+                    .replacingOccurrences(of: "{total}", with: String(r.total)),
+                buildings: r.missing.map { b in
+                    Building(
+                        building: b.building, missingCount: b.homes.count,
+                        homes: b.homes.map { Home(homeHref: SiteRoute.household($0.householdId).path, room: $0.room) })
+                }, hasMissing: !r.missing.isEmpty)
+        }
+        hasRounds = !rounds.isEmpty
+        care = try await queue.compounds(actor: actor).map { c in
+            Care(
+                careHref: SiteRoute.compound(c.id).path, name: c.name,
+                figures: f.t("home.careFigures").replacingOccurrences(of: "{b}", with: String(c.buildings))
+                    .replacingOccurrences(of: "{e}", with: String(c.entrances))
+                    .replacingOccurrences(of: "{h}", with: String(c.households)))
+        }
+        hasCare = !care.isEmpty
+    }
+
+    mutating func site(actor: Actor, queue: WorkQueue, services: Services, today: Day, _ f: PageFrame) async throws {
+        if ReportRouting.canRead(actor) {
+            let assigned = try await ReportRepository(database: services.database).list(
+                actor: actor, compoundId: nil, state: .assigned, overdueOnly: false)
+            sections.append(
+                QueueSection(
+                    f.t("home.assignedReports"), try await Self.reportItems(assigned, services: services, f),
+                    empty: f.t("home.none.assigned")))
+        }
+        if actor.role == .contractor {
+            let open = try await queue.findings(actor: actor, states: [.open], overdueOnly: false, today: today)
+            sections.append(
+                QueueSection(f.t("home.toRectify"), Self.findingItems(open, f), empty: f.t("home.none.rectify")))
+        } else {
+            let rectified = try await queue.findings(
+                actor: actor, states: [.rectified], overdueOnly: false, today: today)
+            sections.append(
+                QueueSection(f.t("home.toVerify"), Self.findingItems(rectified, f), empty: f.t("home.none.verify")))
+        }
+        if Permissions.allows(actor.role, .writeSiteLogs) {
+            let due = try await queue.siteDue(actor: actor, checks: false, today: today)
+            sections.append(
+                QueueSection(f.t("home.logsDue"), Self.dueItems(due, f), empty: f.t("home.none.logs")))
+        }
+        if Permissions.allows(actor.role, .writeSiteChecks) {
+            let due = try await queue.siteDue(actor: actor, checks: true, today: today)
+            sections.append(
+                QueueSection(f.t("home.checksDue"), Self.dueItems(due, f), empty: f.t("home.none.checks")))
+        }
+    }
+
+    mutating func property(actor: Actor, services: Services, _ f: PageFrame) async throws {
+        let reports = try await ReportRepository(database: services.database).list(
+            actor: actor, compoundId: nil, state: nil, overdueOnly: false)
+        let open = reports.filter { ![.closed, .rejected].contains($0.state) }
+        sections.append(
+            QueueSection(
+                f.t("home.propertyReports"), try await Self.reportItems(open, services: services, f),
+                empty: f.t("home.none.property"), more: (SiteRoute.reports().path, f.t("home.allReports"))))
+    }
+
+    func reason(_ p: LateProject, _ r: ProjectWatch.Reason, today: Day, _ f: PageFrame) -> String {
+        let text = f.t("home.reason." + r.rawValue)
+        switch r {
+        case .lateTasks:
+            return text.replacingOccurrences(of: "{n}", with: String(p.lateTasks))
+                .replacingOccurrences(of: "{date}", with: p.firstLateFinish?.description ?? "")
+        case .pastDeadline:
+            return text.replacingOccurrences(of: "{date}", with: p.deadline.description)
+        case .stageStalled:
+            return text.replacingOccurrences(of: "{n}", with: String(max(0, today.ordinal - p.stageSince.ordinal)))
+        }
+    }
+
+    static func reportItems(_ reports: [Report], services: Services, _ f: PageFrame) async throws
+        -> [QueueSection.Item]
+    {
+        let places = try await Places.load(reports: reports, services: services)
+        return reports.prefix(50).map { r in
+            let text = r.description
+            let title = text.count > 24 ? String(text.prefix(24)) + "…" : text
+            var detail = f.t("category." + r.category.rawValue) + " · " + f.t("report.state." + r.state.rawValue)
+            if let due = r.dueOn { detail += " · " + f.t("report.due") + " " + due.description }
+            return QueueSection.Item(
+                itemHref: SiteRoute.report(r.id).path, itemTitle: title.isEmpty ? f.t("home.reportUntitled") : title,
+                itemPlace: places.name(compound: r.compoundId, building: r.buildingId), itemDetail: detail,
+                itemFlag: r.overdue ? f.t("report.overdue") : nil)
+        }
+    }
+
+    static func findingItems(_ findings: [QueueFinding], _ f: PageFrame) -> [QueueSection.Item] {
+        findings.map { x in
+            QueueSection.Item(
+                itemHref: SiteRoute.project(x.projectId).path, itemTitle: x.description, itemPlace: x.compoundName,
+                itemDetail: f.t("home.findingDue").replacingOccurrences(of: "{date}", with: x.dueOn.description),
+                itemFlag: x.overdue ? f.t("report.overdue") : nil)
+        }
+    }
+
+    static func dueItems(_ due: [SiteDue], _ f: PageFrame) -> [QueueSection.Item] {
+        due.map { d in
+            QueueSection.Item(
+                itemHref: SiteRoute.project(d.projectId).path, itemTitle: d.compoundName, itemPlace: nil,
+                itemDetail: d.lastDate.map {
+                    f.t("home.lastWritten").replacingOccurrences(of: "{date}", with: $0.description)
+                } ?? f.t("home.neverWritten"), itemFlag: nil)
+        }
+    }
+}

@@ -1,0 +1,339 @@
+import CourtyardDemo
+import CourtyardDomain
+import CourtyardServer
+import CourtyardStore
+import CourtyardTestSupport
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import SQLKit
+import Testing
+
+/// Each role lands on its work: the demo's late projects, reports and findings appear on the right person's home,
+/// each linked to where the work is done.
+enum HomePageTests {
+    static func home(_ client: any TestClientProtocol, _ user: String, _ uri: String = "/") async throws -> String {
+        let (cookie, _) = try await client.session(user)
+        let (status, html, _) = try await PageTests.page(client, uri, cookie: cookie)
+        #expect(status == .ok, "\(user) \(uri)")
+        return html
+    }
+
+    static func theOfficeSeesProjectsBehindOverdueFindingsAndTheWeek(
+        _ client: any TestClientProtocol, _ services: Services
+    ) async throws {
+        let html = try await Self.home(client, "office")
+        #expect(html.contains("今日待办"))
+        // A project with a task past its late finish is listed by its compound, linked to its page.
+        let late = try await services.database.withConnection { db in
+            try await db.raw(
+                """
+                SELECT p.id, t.name FROM projects p JOIN compounds t ON t.id = p.compound_id
+                WHERE p.completed_on IS NULL AND EXISTS (SELECT 1 FROM tasks k WHERE k.project_id = p.id
+                  AND k.actual_finish IS NULL AND k.late_finish < \(bind: Clock.today.description))
+                ORDER BY p.id
+                """
+            ).first()
+        }
+        let row = try #require(late, "the demo has a project with a late task")
+        let id = try row.decode(column: "id", as: Int64.self)
+        let name = try row.decode(column: "name", as: String.self)
+        #expect(html.contains("<a href=\"/projects/\(id)\">\(name)</a>"))
+        #expect(html.contains("项工作超过最迟完成日期"))
+        #expect(html.contains("逾期未整改的问题"))
+        #expect(html.contains("本周与上周") && html.contains("上周 "))
+        // The registry's figures stay below the queue.
+        #expect(html.contains("<b>6000</b><span>户数</span>"))
+    }
+
+    static func aStewardSeesTheFixWaitingForTheirConfirmationAndTheirCompound(
+        _ client: any TestClientProtocol, _ services: Services
+    ) async throws {
+        let html = try await Self.home(client, "steward")
+        let fixed = try await services.database.withConnection { db in
+            try await db.raw("SELECT id FROM reports WHERE state = 'fixed' ORDER BY id").first()!
+                .decode(column: "id", as: Int64.self)
+        }
+        #expect(html.contains("等待确认整改的反映"))
+        #expect(html.contains("<a href=\"/reports/\(fixed)\">楼道照明线路施工后一直不亮</a>"))
+        #expect(html.contains("我负责的小区") && html.contains(" 栋楼 · "))
+    }
+
+    static func aCommunityWorkerSeesHouseholdsNotYetReachedByBuilding(
+        _ client: any TestClientProtocol, _ services: Services
+    ) async throws {
+        let html = try await Self.home(client, "community")
+        let vote = try await services.database.withConnection { db in
+            try await db.raw(
+                """
+                SELECT v.id, (SELECT COUNT(*) FROM vote_electorate e WHERE e.vote_id = v.id) AS total,
+                  (SELECT COUNT(*) FROM ballots b WHERE b.vote_id = v.id AND b.voided_at IS NULL) AS cast
+                FROM votes v WHERE v.status = 'open' ORDER BY v.id
+                """
+            ).first()!
+        }
+        let id = try vote.decode(column: "id", as: Int64.self)
+        let total = try vote.decode(column: "total", as: Int.self)
+        let cast = try vote.decode(column: "cast", as: Int.self)
+        #expect(html.contains("<a href=\"/votes/\(id)\">"))
+        #expect(html.contains("已参与 \(cast) 户，共 \(total) 户"))
+        #expect(html.contains("按楼栋查看未参与的住户"))
+        #expect(html.contains("<a href=\"/households/"))
+        // The vote's own page lists them too, by building, for the steward who chases them.
+        let (cookie, _) = try await client.session("community")
+        let (_, votePage, _) = try await PageTests.page(client, "/votes/\(id)", cookie: cookie)
+        #expect(votePage.contains("还没投票的住户（按楼栋）"))
+        let listed = votePage.matches(of: try Regex(#"<a href="/households/\d+">"#)).count
+        #expect(listed == total - cast)
+        // Someone who does not enter ballots does not get the list.
+        let (viewer, _) = try await client.session("viewer")
+        let (_, viewed, _) = try await PageTests.page(client, "/votes/\(id)", cookie: viewer)
+        #expect(!viewed.contains("还没投票的住户"))
+    }
+
+    static func aContractorSeesItsAssignedReportFindingsAndTodaysLog(
+        _ client: any TestClientProtocol, _ services: Services
+    ) async throws {
+        let html = try await Self.home(client, "contractor")
+        #expect(html.contains("交办给本单位的反映"))
+        #expect(html.contains("施工挖断了2号楼的下水管"))
+        #expect(html.contains("待整改的问题"))
+        #expect(html.contains("今天还没写施工日志的项目") || html.contains("今天的施工日志都已填写"))
+        #expect(html.contains("我参与的改造项目"))
+        let supervisor = try await Self.home(client, "supervisor")
+        #expect(supervisor.contains("今天还没有巡查的项目") || supervisor.contains("今天的巡查都已完成"))
+        #expect(supervisor.contains("已整改、待复查的问题"))
+        #expect(!supervisor.contains("交办给本单位的反映"))
+    }
+
+    static func aPropertyCompanySeesTheReportsAssignedToIt(_ client: any TestClientProtocol, _ services: Services)
+        async throws
+    {
+        let html = try await Self.home(client, "property")
+        #expect(html.contains("本公司待办的反映"))
+        #expect(html.contains("小区门口电动车乱停"))
+        // Only its own: a report assigned to a contractor is not there.
+        #expect(!html.contains("施工挖断了2号楼的下水管"))
+        #expect(html.contains("<a href=\"/reports\""))
+    }
+
+    static func theProgrammeSortsAndFlagsProjectsBehind(_ client: any TestClientProtocol, _ services: Services)
+        async throws
+    {
+        let year = Clock.today.civil.year
+        let html = try await Self.home(client, "office", "/programme?batch_year=\(year)")
+        // Behind schedule first by default, each flagged.
+        let firstRow = try #require(html.range(of: "<tbody>\n<tr")).upperBound
+        #expect(html[firstRow...].hasPrefix(" class=\"behind\""))
+        #expect(html.contains("<strong class=\"flag\""))
+        #expect(html.contains("href=\"/programme?batch_year=\(year)&amp;sort=deadline\""))
+        let byDeadline = try await Self.home(client, "office", "/programme?batch_year=\(year)&sort=deadline")
+        let deadlines = byDeadline.matches(of: try Regex(#"data-label="完工期限">(\d{4}-\d{2}-\d{2})<"#)).compactMap {
+            $0.output[1].substring.map(String.init)
+        }
+        #expect(deadlines.count > 3)
+        #expect(deadlines == deadlines.sorted())
+    }
+
+    static func largeTypeIsSwitchedOnAndKept(_ client: any TestClientProtocol, _ services: Services) async throws {
+        let (cookie, _) = try await client.session("steward")
+        let (_, plain, _) = try await PageTests.page(client, "/", cookie: cookie)
+        #expect(plain.contains("<html lang=\"zh-Hans\">"))
+        #expect(plain.contains("href=\"/?large=1\">长辈版</a>"))
+        let (_, large, headers) = try await PageTests.page(client, "/?large=1", cookie: cookie)
+        #expect(large.contains("<html lang=\"zh-Hans\" class=\"large\">"))
+        #expect(large.contains(">标准版</a>"))
+        let kept = try #require(headers[.setCookie])
+        #expect(kept.hasPrefix("large=1"))
+        let (_, later, _) = try await PageTests.page(client, "/reports", cookie: cookie + "; large=1")
+        #expect(later.contains("class=\"large\""))
+        // The public pages keep it too.
+        let (_, login, _) = try await PageTests.page(client, "/login", cookie: "large=1")
+        #expect(login.contains("class=\"large\""))
+    }
+
+    static func theUsersPageNamesScopes(_ client: any TestClientProtocol, _ services: Services) async throws {
+        let html = try await Self.home(client, "office", "/users")
+        #expect(html.contains("单位：安居物业服务有限公司"))
+        #expect(!html.contains("organisation:"))
+    }
+}
+
+enum ChineseExportTests {
+    static func theProjectsSheetInChineseHasChineseHeadersStagesAndMoneyInWan(
+        _ client: any TestClientProtocol, _ services: Services
+    ) async throws {
+        let token = try await client.token("office")
+        let sheet = try await client.call(.get, "/api/v1/projects?format=csv&lang=zh-Hans", token: token)
+        #expect(sheet.status == .ok)
+        // A byte-order mark first, so Excel opens it as UTF-8; rows end in CRLF.
+        #expect(sheet.text.hasPrefix("\u{FEFF}"))
+        let lines = sheet.text.dropFirst().split(whereSeparator: \.isNewline).map(String.init)
+        #expect(lines.first?.hasPrefix("社区,小区,户数,改造年度,阶段,完工期限") == true)
+        #expect(lines.first?.contains("计划投资（万元）") == true)
+        #expect(sheet.text.contains(",施工,"))
+        #expect(!sheet.text.contains("construction") && !sheet.text.contains("community_name"))
+        let projects = try await ProjectRepository(database: services.database).summaries(actor: .system)
+        #expect(lines.count == projects.count + 1)
+        // The English sheet is unchanged: API names and codes.
+        let plain = try await client.call(.get, "/api/v1/projects?format=csv", token: token)
+        #expect(plain.text.dropFirst().hasPrefix("id,community_name,compound_name"))
+    }
+
+    static func theHouseholdSheetAndQuestionnaireResultsInChineseHaveChineseHeaders(
+        _ client: any TestClientProtocol, _ services: Services
+    ) async throws {
+        let token = try await client.token("office")
+        let sheet = try await client.call(.get, "/api/v1/exports/registry?format=csv&lang=zh-Hans", token: token)
+        #expect(sheet.text.dropFirst().hasPrefix("社区,小区,地址,建成年份,楼栋,单元,房号"))
+        // The page's export speaks the page's language.
+        let (cookie, _) = try await client.session("office")
+        let (_, page, _) = try await PageTests.page(client, "/export/households.csv", cookie: cookie)
+        #expect(page.dropFirst().hasPrefix("社区,小区"))
+        let qid = try await services.database.withConnection { db in
+            try await db.raw("SELECT MIN(id) AS id FROM questionnaires").first()!.decode(
+                column: "id", as: Int64.self)
+        }
+        let results = try await client.call(
+            .get, "/api/v1/questionnaires/\(qid)/results?format=csv&lang=zh-Hans", token: token)
+        #expect(results.status == .ok)
+        #expect(results.text.dropFirst().hasPrefix("范围,户数,参与户数,参与率（%）,问题,选项,票数"))
+        #expect(results.text.contains("全小区,") && !results.text.contains("overall"))
+        let english = try await client.call(.get, "/api/v1/questionnaires/\(qid)/results?format=csv", token: token)
+        #expect(english.text.dropFirst().hasPrefix("scope,households"))
+    }
+
+    static func theImportPageOffersABlankTemplateThatImportReads(_ client: any TestClientProtocol, _ services: Services)
+        async throws
+    {
+        let (cookie, _) = try await client.session("office")
+        let (_, page, _) = try await PageTests.page(client, "/import", cookie: cookie)
+        #expect(page.contains("href=\"/export/households-template.csv\""))
+        let (status, csv, headers) = try await PageTests.page(
+            client, "/export/households-template.csv", cookie: cookie)
+        #expect(status == .ok)
+        #expect(headers[.contentDisposition]?.contains("households-template.csv") == true)
+        let lines = csv.dropFirst().split(whereSeparator: \.isNewline)
+        #expect(lines.count == 1)
+        #expect(lines.first?.hasPrefix("社区,小区,地址,建成年份,楼栋,单元,房号,楼层,建筑面积") == true)
+        let (xstatus, _, xheaders) = try await PageTests.page(
+            client, "/export/households-template.xlsx", cookie: cookie)
+        #expect(xstatus == .ok && xheaders[.contentType]?.contains("spreadsheetml") == true)
+    }
+}
+
+@Suite struct PosterTests {
+    static func aPosterNamesItsCompoundAndOfficeAndWaitsForThePublicAddress(
+        _ client: any TestClientProtocol, _ services: Services
+    ) async throws {
+        let q = try await services.database.withConnection { db in
+            try await db.raw(
+                "SELECT q.id, t.name FROM questionnaires q JOIN compounds t ON t.id = q.compound_id ORDER BY q.id"
+            ).first()!
+        }
+        let id = try q.decode(column: "id", as: Int64.self)
+        let name = try q.decode(column: "name", as: String.self)
+        let (cookie, _) = try await client.session("community")
+        let (status, html, _) = try await PageTests.page(client, "/questionnaires/\(id)/poster", cookie: cookie)
+        #expect(status == .ok)
+        #expect(html.contains("<p class=\"big\">\(name)</p>"))
+        #expect(html.contains("建设路街道办事处"))
+        if services.configuration.publicURL == nil {
+            // No QR code and no link to print: the page says what to set.
+            #expect(html.contains("<code>COURTYARD_PUBLIC_URL</code>"))
+            #expect(!html.contains("qr.svg") && !html.contains("http://"))
+        }
+    }
+
+    @Test func withThePublicAddressThePosterCarriesTheCodeAndThePhone() async throws {
+        try await TestDatabase.with { db in
+            var configuration = ServerConfiguration(bcryptCost: 4, runsOutboxWorker: false)
+            configuration.publicURL = "https://gaizao.example.org"
+            configuration.helpPhone = "0371-12345678"
+            let services = Services(database: db, configuration: configuration)
+            try await DemoData.seed(services: services, scale: .subdistrict)
+            let app = buildApplication(services: services)
+            try await app.test(.router) { client in
+                let id = try await services.database.withConnection { db in
+                    try await db.raw("SELECT MIN(id) AS id FROM questionnaires").first()!.decode(
+                        column: "id", as: Int64.self)
+                }
+                let (cookie, _) = try await client.session("community")
+                let (_, html, _) = try await PageTests.page(client, "/questionnaires/\(id)/poster", cookie: cookie)
+                #expect(html.contains("src=\"/public/questionnaires/\(id)/qr.svg\""))
+                #expect(html.contains("https://gaizao.example.org/public/questionnaires/\(id)"))
+                #expect(html.contains("咨询电话： 0371-12345678"))
+                #expect(!html.contains("COURTYARD_PUBLIC_URL"))
+            }
+        }
+    }
+}
+
+enum ReportTrackingTests {
+    static func aResidentFollowsTheirReportWithTheCodeTheyAreGiven(
+        _ client: any TestClientProtocol, _ services: Services
+    ) async throws {
+        let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 1), actor: .system)
+            .items[0]
+        let (made, thanks) = try await client.execute(
+            uri: "/public/compounds/\(compound.id)/reports", method: .post,
+            headers: [.contentType: "application/x-www-form-urlencoded"],
+            body: ByteBuffer(string: "category=greening&description=%E8%8D%89%E5%9D%AA&name=X&phone=13512345678")
+        ) { ($0.status, String(buffer: $0.body)) }
+        #expect(made == .created)
+        let code = try #require(
+            thanks.firstMatch(of: try Regex(#"R-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}"#)).map {
+                String($0.output[0].substring!)
+            })
+        // The office moves it on, with a note for the resident.
+        let office = try await client.token("office")
+        let id = try #require(
+            try await client.call(.get, "/api/v1/reports?compound_id=\(compound.id)", token: office).json.items
+                .first?["id"]?.intValue)
+        _ = try await client.call(
+            .post, "/api/v1/reports/\(id)/transitions", token: office, body: #"{"to":"acknowledged","note":"已转物业"}"#
+        )
+        // Typed in lower case with spaces, on a phone, without an account.
+        let typed = code.lowercased().replacingOccurrences(of: "-", with: " ")
+        let (status, page) = try await client.execute(
+            uri: "/public/reports/track?code=\(typed.replacingOccurrences(of: " ", with: "+"))", method: .get
+        ) { ($0.status, String(buffer: $0.body)) }
+        #expect(status == .ok)
+        #expect(page.contains("<h2>\(code)</h2>"))
+        #expect(page.contains(compound["name"]!.stringValue!))
+        #expect(page.contains("已受理") && page.contains("已转物业"))
+        #expect(!page.contains("13512345678") && !page.contains("草坪"))
+        let (missing, _) = try await client.execute(uri: "/public/reports/track?code=R-2222-2222", method: .get) {
+            ($0.status, String(buffer: $0.body))
+        }
+        #expect(missing == .notFound)
+        let (form, _) = try await client.execute(uri: "/public/reports/track", method: .get) {
+            ($0.status, String(buffer: $0.body))
+        }
+        #expect(form == .ok)
+    }
+}
+
+/// The checks above share one demo sub-district, seeded once: each reads its own part of it, and the one that files
+/// a report runs last. One seed instead of a dozen keeps the suite light beside the live-HTTP test.
+@Suite struct EveryRolesDayTests {
+    @Test func eachRoleLandsOnItsWorkAndEveryExportAndPosterSpeaksChinese() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            try await HomePageTests.theOfficeSeesProjectsBehindOverdueFindingsAndTheWeek(client, services)
+            try await HomePageTests.aStewardSeesTheFixWaitingForTheirConfirmationAndTheirCompound(client, services)
+            try await HomePageTests.aCommunityWorkerSeesHouseholdsNotYetReachedByBuilding(client, services)
+            try await HomePageTests.aContractorSeesItsAssignedReportFindingsAndTodaysLog(client, services)
+            try await HomePageTests.aPropertyCompanySeesTheReportsAssignedToIt(client, services)
+            try await HomePageTests.theProgrammeSortsAndFlagsProjectsBehind(client, services)
+            try await HomePageTests.largeTypeIsSwitchedOnAndKept(client, services)
+            try await HomePageTests.theUsersPageNamesScopes(client, services)
+            try await ChineseExportTests.theProjectsSheetInChineseHasChineseHeadersStagesAndMoneyInWan(client, services)
+            try await ChineseExportTests.theHouseholdSheetAndQuestionnaireResultsInChineseHaveChineseHeaders(
+                client, services)
+            try await ChineseExportTests.theImportPageOffersABlankTemplateThatImportReads(client, services)
+            try await PosterTests.aPosterNamesItsCompoundAndOfficeAndWaitsForThePublicAddress(client, services)
+            try await ReportTrackingTests.aResidentFollowsTheirReportWithTheCodeTheyAreGiven(client, services)
+        }
+    }
+}
