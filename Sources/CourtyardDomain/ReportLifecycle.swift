@@ -6,6 +6,8 @@ public enum ReportState: String, CaseIterable, Codable, Sendable {
 /// Whose turn it is.
 public enum BallInCourt: String, Codable, Sendable {
     case office, contractor, reporter, none
+    /// A report assigned to a city department (gas, power, water…) waits on it, not on a contractor.
+    case department
 }
 
 /// Working days allowed: to acknowledge a report, and to fix it once assigned (the 12345 hotline's practice).
@@ -40,6 +42,11 @@ public enum ReportLifecycle {
         case .fixed: .reporter
         case .closed, .rejected: .none
         }
+    }
+
+    /// Whose turn it is, knowing what kind of organisation the report is assigned to.
+    public static func ballInCourt(_ s: ReportState, assigneeKind: OrganisationKind?) -> BallInCourt {
+        s == .assigned && assigneeKind == .department ? .department : ballInCourt(s)
     }
 
     /// When the current step is due, counted in working days from the day the report entered it; nil when no clock runs.
@@ -91,7 +98,7 @@ public enum ReportRouting {
 
     /// Reading reports: those who read the registry, and contractors (their own organisation's reports).
     public static func canRead(_ actor: Actor) -> Bool {
-        Permissions.allows(actor.role, .readRegistry) || actor.role == .contractor
+        Permissions.allows(actor.role, .readRegistry) || actor.role == .contractor || actor.role == .department
     }
 
     /// The office runs the loop; the assigned contractor reports the fix; a steward may confirm or reopen for
@@ -99,7 +106,8 @@ public enum ReportRouting {
     public static func mayTake(_ actor: Actor, to: ReportState, assignee: Int64?) -> Bool {
         if Permissions.allows(actor.role, .manageReports) { return true }
         let assignedContractor =
-            actor.role == .contractor && actor.scope.kind == .organisation && actor.scope.id == assignee
+            (actor.role == .contractor || actor.role == .department) && actor.scope.kind == .organisation
+            && actor.scope.id == assignee
         if to == .fixed && assignedContractor { return true }
         if (to == .verified || to == .reopened) && actor.role == .steward { return true }
         return false
