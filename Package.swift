@@ -56,6 +56,7 @@ let package = Package(
             resources: [
                 .process("Accounts/Views"),
                 .process("App/Views"),
+                .process("Coordination/Views"),
                 .process("Participation/Views"),
                 .process("Programme/Views"),
                 .process("Registry/Views"),

@@ -416,6 +416,10 @@ struct RegistryPagesController {
 
     @Sendable func dashboard(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let actor = try context.actor()
+        // A department's liaison lands on its queue of requests.
+        if actor.role == .department {
+            return try await DepartmentQueueController(services: services).render(context, f, message: nil)
+        }
         guard Permissions.allows(actor.role, .readRegistry) else {
             // Contractors, supervisors and project managers land on the projects they work on.
             guard Permissions.allows(actor.role, .readProjects) else {
