@@ -368,3 +368,14 @@ import Testing
         }
     }
 }
+
+@Suite struct CoordinationSweepTests {
+    @Test func anOverdueRequestIsAnnouncedOnce() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let repo = CoordinationRequestRepository(database: services.database)
+            let first = try await repo.announceOverdue()
+            #expect(first >= 1)
+            #expect(try await repo.announceOverdue() == 0)
+        }
+    }
+}

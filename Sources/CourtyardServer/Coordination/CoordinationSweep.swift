@@ -10,10 +10,17 @@ struct CoordinationSweep: Service {
     let services: Services
     var interval: Duration = .seconds(300)
 
+    /// The first pass waits a minute: at start the outbox worker claims its backlog outside the write lock, and a
+    /// transaction beside those claims would hold SQLite's few driver threads waiting on each other.
+    var firstDelay: Duration = .seconds(60)
+
     func run() async throws {
+        try? await Task.sleep(for: firstDelay)
+        let requests = CoordinationRequestRepository(database: services.database)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                _ = try await CoordinationRequestRepository(database: services.database).announceOverdue()
+                // Only a pass that finds something takes the write transaction.
+                if try await requests.hasOverdueToAnnounce() { _ = try await requests.announceOverdue() }
             } catch {
                 services.logger.error("coordination sweep: \(error)")
             }

@@ -464,6 +464,18 @@ public struct CoordinationRequestRepository: Sendable {
 
     // MARK: overdue notices
 
+    /// Whether any request went past its due day without its department being told, read without a write lock.
+    public func hasOverdueToAnnounce(today: Day = Clock.today) async throws -> Bool {
+        try await database.withConnection { db in
+            try await db.raw(
+                """
+                SELECT id FROM coordination_requests WHERE due_on IS NOT NULL AND due_on < \(bind: today.description)
+                  AND state NOT IN ('done', 'declined') AND (overdue_told_for IS NULL OR overdue_told_for <> due_on) LIMIT 1
+                """
+            ).first() != nil
+        }
+    }
+
     /// Tells each department once per due day about its requests that went past it (webhook and text message).
     /// Returns how many were announced.
     @discardableResult

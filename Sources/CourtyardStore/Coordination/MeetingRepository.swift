@@ -773,19 +773,22 @@ public struct MeetingRepository: Sendable {
                 """)
             let findings = try await items(
                 """
-                SELECT f.id, f.project_id, f.description AS title, f.due_on FROM findings f JOIN projects p ON p.id = f.project_id
+                SELECT f.id, f.project_id, cp.name || ' · ' || f.description AS title, f.due_on FROM findings f
+                JOIN projects p ON p.id = f.project_id JOIN compounds cp ON cp.id = p.compound_id
                 WHERE p.subdistrict_id = \(bind: sd) AND f.state = 'open' AND f.due_on < \(bind: day)
                 ORDER BY f.due_on, f.id LIMIT 200
                 """)
             let requests = try await items(
                 """
-                SELECT c.id, c.project_id, c.description AS title, c.due_on FROM coordination_requests c
+                SELECT c.id, c.project_id, o.name || ' · ' || c.description AS title, c.due_on FROM coordination_requests c
+                JOIN organisations o ON o.id = c.department_organisation_id
                 WHERE c.subdistrict_id = \(bind: sd) AND c.due_on IS NOT NULL AND c.due_on < \(bind: day)
                   AND c.state NOT IN ('done', 'declined') ORDER BY c.due_on, c.id LIMIT 200
                 """)
             let tasks = try await items(
                 """
-                SELECT t.id, t.project_id, t.name AS title, t.late_finish AS due_on FROM tasks t JOIN projects p ON p.id = t.project_id
+                SELECT t.id, t.project_id, cp.name || ' · ' || t.name AS title, t.late_finish AS due_on FROM tasks t
+                JOIN projects p ON p.id = t.project_id JOIN compounds cp ON cp.id = p.compound_id
                 WHERE p.subdistrict_id = \(bind: sd) AND t.actual_finish IS NULL AND t.late_finish IS NOT NULL
                   AND t.late_finish < \(bind: day) ORDER BY t.late_finish, t.id LIMIT 200
                 """)
