@@ -179,11 +179,11 @@ extension OpenAPIDocument {
                 body: [
                     "type": "object", "required": ["title", "first_on", "time", "duration_minutes", "location"],
                     "properties": [
-                        "title": ["type": "string", "maxLength": 200], "subdistrict_id": id, "first_on": date,
-                        "until": date, "time": time,
+                        "title": ["type": "string", "maxLength": 200], "subdistrict_id": nullable(id),
+                        "first_on": date, "until": nullable(date), "time": time,
                         "duration_minutes": ["type": "integer", "minimum": 5, "maximum": 600],
                         "location": ["type": "string", "maxLength": 200],
-                        "participants": ["type": "array", "items": participantIn],
+                        "participants": nullable(["type": "array", "items": participantIn]),
                     ],
                 ],
                 responses: responses(["201": response("the series", ref("MeetingSeries"))]))
@@ -203,11 +203,12 @@ extension OpenAPIDocument {
                 body: [
                     "type": "object", "required": ["title", "date", "time", "duration_minutes", "location"],
                     "properties": [
-                        "title": ["type": "string", "maxLength": 200], "subdistrict_id": id, "series_id": id,
+                        "title": ["type": "string", "maxLength": 200], "subdistrict_id": nullable(id),
+                        "series_id": nullable(id),
                         "date": date, "time": time,
                         "duration_minutes": ["type": "integer", "minimum": 5, "maximum": 600],
                         "location": ["type": "string", "maxLength": 200],
-                        "participants": ["type": "array", "items": participantIn],
+                        "participants": nullable(["type": "array", "items": participantIn]),
                     ],
                 ],
                 responses: responses(["201": response("the meeting", meeting)])),
@@ -252,17 +253,18 @@ extension OpenAPIDocument {
                 body: [
                     "type": "object",
                     "properties": [
-                        "discussion": ["type": "string", "maxLength": 20000],
+                        "discussion": nullable(["type": "string", "maxLength": 20000]),
                         "decisions": [
-                            "type": "array", "maxItems": 100, "items": ["type": "string", "maxLength": 2000],
+                            "type": "array", "maxItems": 100, "nullable": true,
+                            "items": ["type": "string", "maxLength": 2000],
                         ],
                         "actions": [
-                            "type": "array", "maxItems": 100,
+                            "type": "array", "maxItems": 100, "nullable": true,
                             "items": [
                                 "type": "object", "required": ["title", "owner_organisation_id", "due_on"],
                                 "properties": [
                                     "title": ["type": "string", "maxLength": 500], "owner_organisation_id": id,
-                                    "due_on": date, "project_id": id,
+                                    "due_on": date, "project_id": nullable(id),
                                 ],
                             ],
                         ],
@@ -289,7 +291,8 @@ extension OpenAPIDocument {
                 body: [
                     "type": "object", "required": ["stale_stage_days"],
                     "properties": [
-                        "stale_stage_days": ["type": "integer", "minimum": 1, "maximum": 120], "subdistrict_id": id,
+                        "stale_stage_days": ["type": "integer", "minimum": 1, "maximum": 120],
+                        "subdistrict_id": nullable(id),
                     ],
                 ],
                 responses: responses([
@@ -315,7 +318,9 @@ extension OpenAPIDocument {
                 "Mark an action done", id: "action_done", tag: "meetings", params: [idParam],
                 body: [
                     "type": "object",
-                    "properties": ["note": ["type": "string", "maxLength": 2000], "evidence": ids],
+                    "properties": [
+                        "note": nullable(["type": "string", "maxLength": 2000]), "evidence": nullable(ids),
+                    ],
                 ],
                 responses: conflict(["200": response("done", ref("MeetingAction"))]))
         ]
@@ -337,7 +342,7 @@ extension OpenAPIDocument {
                         "project_id": id, "department_organisation_id": id,
                         "kind": ["type": "string", "enum": CoordinationKind.allCases.map(\.rawValue)],
                         "description": ["type": "string", "maxLength": 2000], "needed_by": date,
-                        "attachments": ["type": "array", "maxItems": 20, "items": id],
+                        "attachments": nullable(["type": "array", "maxItems": 20, "items": id]),
                     ],
                 ],
                 responses: responses(["201": response("requested", request)])),
@@ -355,8 +360,9 @@ extension OpenAPIDocument {
                     "type": "object", "required": ["to"],
                     "properties": [
                         "to": ["type": "string", "enum": CoordinationState.allCases.map(\.rawValue)],
-                        "note": ["type": "string", "maxLength": 2000], "planned_on": date, "done_on": date,
-                        "reason": ["type": "string", "maxLength": 2000], "evidence": ids,
+                        "note": nullable(["type": "string", "maxLength": 2000]), "planned_on": nullable(date),
+                        "done_on": nullable(date), "reason": nullable(["type": "string", "maxLength": 2000]),
+                        "evidence": nullable(ids),
                     ],
                 ],
                 responses: conflict(["200": response("moved", request)]))

@@ -825,28 +825,28 @@ public struct MeetingRepository: Sendable {
         -> [AttendanceRate]
     {
         try await database.withConnection { db in
-            let sd: Int64
+            // An office its own sub-district; an administrator the one it names, or all of them.
+            var scope: SQLQueryString = "1=1"
             if let own = try await Self.placeSubdistrict(actor, db: db) {
-                sd = own
-            } else if actor.scope.kind == nil, let subdistrictId {
-                sd = subdistrictId
+                if let subdistrictId, subdistrictId != own { throw StoreError.notFound }
+                scope = "m.subdistrict_id = \(bind: own)"
             } else if actor.scope.kind == nil {
-                throw ValidationError(field: "subdistrict_id", code: "required", message: "name the sub-district")
+                if let subdistrictId { scope = "m.subdistrict_id = \(bind: subdistrictId)" }
             } else {
                 throw AccessError.forbidden
             }
-            let rows = try await db.raw(
-                """
+            var sql: SQLQueryString = """
                 SELECT mp.organisation_id, o.name, COUNT(*) AS expected,
                   SUM(CASE WHEN ma.status IN ('present', 'late') THEN 1 ELSE 0 END) AS attended
                 FROM meetings m JOIN meeting_participants mp ON (mp.series_id = m.series_id OR mp.meeting_id = m.id)
                 JOIN organisations o ON o.id = mp.organisation_id
                 LEFT JOIN meeting_attendance ma ON ma.meeting_id = m.id AND ma.participant_id = mp.id
-                WHERE m.subdistrict_id = \(bind: sd) AND m.state = 'held' AND m.date >= \(bind: from.description)
-                  AND m.date <= \(bind: to.description)
-                GROUP BY mp.organisation_id, o.name ORDER BY mp.organisation_id
+                WHERE m.state = 'held' AND m.date >= \(bind: from.description) AND m.date <= \(bind: to.description) AND
                 """
-            ).all()
+            sql += " "
+            sql += scope
+            sql += " GROUP BY mp.organisation_id, o.name ORDER BY mp.organisation_id"
+            let rows = try await db.raw(sql).all()
             return try rows.map {
                 let expected = Int(try $0.int("expected"))
                 let attended = Int(try $0.decode(column: "attended", as: Int64?.self) ?? 0)
