@@ -57,6 +57,7 @@ let package = Package(
                 .process("Accounts/Views"),
                 .process("Home/Views"),
                 .process("App/Views"),
+                .process("Coordination/Views"),
                 .process("Participation/Views"),
                 .process("Programme/Views"),
                 .process("Safety/Views"),

@@ -6,6 +6,8 @@ public enum ReportState: String, CaseIterable, Codable, Sendable {
 /// Whose turn it is.
 public enum BallInCourt: String, Codable, Sendable {
     case office, contractor, reporter, none
+    /// A report assigned to a city department (gas, power, water…) waits on it, not on a contractor.
+    case department
 }
 
 /// Working days allowed: to acknowledge a report, and to fix it once assigned (the 12345 hotline's practice).
@@ -40,6 +42,11 @@ public enum ReportLifecycle {
         case .fixed: .reporter
         case .closed, .rejected: .none
         }
+    }
+
+    /// Whose turn it is, knowing what kind of organisation the report is assigned to.
+    public static func ballInCourt(_ s: ReportState, assigneeKind: OrganisationKind?) -> BallInCourt {
+        s == .assigned && assigneeKind == .department ? .department : ballInCourt(s)
     }
 
     /// When the current step is due, counted in working days from the day the report entered it; nil when no clock runs.
@@ -96,7 +103,9 @@ public enum ReportRouting {
     }
 
     /// The roles whose organisation a report may be assigned to, and who report its fix.
-    public static func takesAssignments(_ role: Role) -> Bool { role == .contractor || role == .propertyCompany }
+    public static func takesAssignments(_ role: Role) -> Bool {
+        role == .contractor || role == .propertyCompany || role == .department
+    }
 
     /// The office runs the loop; the assigned contractor reports the fix; a steward may confirm or reopen for
     /// the reporter.

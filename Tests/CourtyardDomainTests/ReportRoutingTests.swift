@@ -30,10 +30,22 @@ import Testing
         #expect(ReportRouting.visibility(.system) == .places(.global))
     }
 
-    @Test func registryReadersAndContractorsReadReports() {
+    @Test func registryReadersContractorsAndDepartmentsReadReports() {
         #expect(ReportRouting.canRead(Self.viewer))
         #expect(ReportRouting.canRead(Self.contractor))
-        #expect(!ReportRouting.canRead(Self.actor(.department, .organisation, 2)))
+        // A department reads the reports assigned to it (its visibility), and nothing of anyone's places.
+        let department = Self.actor(.department, .organisation, 2)
+        #expect(ReportRouting.canRead(department))
+        #expect(ReportRouting.visibility(department) == .assignedTo(organisation: 2))
+        #expect(!ReportRouting.canRead(Self.actor(.propertyCompany, .organisation, 2)))
+    }
+
+    @Test func aReportAssignedToADepartmentWaitsOnTheDepartment() {
+        #expect(ReportLifecycle.ballInCourt(.assigned, assigneeKind: .department) == .department)
+        #expect(ReportLifecycle.ballInCourt(.assigned, assigneeKind: .contractor) == .contractor)
+        #expect(ReportLifecycle.ballInCourt(.fixed, assigneeKind: .department) == .reporter)
+        #expect(ReportRouting.mayTake(Self.actor(.department, .organisation, 2), to: .fixed, assignee: 2))
+        #expect(!ReportRouting.mayTake(Self.actor(.department, .organisation, 3), to: .fixed, assignee: 2))
     }
 
     @Test func aPropertyCompanyReadsAndFixesOnlyWhatIsAssignedToIt() {

@@ -58,6 +58,8 @@ func buildRouter(services: Services) -> Router<AppContext> {
     BulletinRoutes.add(to: api, services: services)
     ParticipationRoutes.add(to: api, services: services)
     IntegrationRoutes.add(to: api, services: services)
+    CoordinationRoutes.add(to: api, services: services)
+    CalendarFeedController.addFeedRoute(to: router, services: services)
     Open311Routes.add(to: router, services: services)
     Pages.add(to: router, services: services)
     router.add(middleware: MethodMiddleware(table: MethodTable(routes: router.routes)))
@@ -70,7 +72,8 @@ public func buildApplication(services: Services) -> some ApplicationProtocol {
         configuration: .init(
             address: .hostname(services.configuration.host, port: services.configuration.port),
             serverName: "courtyard"),
-        services: services.configuration.runsOutboxWorker ? [services.outboxWorker] : [],
+        services: services.configuration.runsOutboxWorker
+            ? [services.outboxWorker, CoordinationSweep(services: services)] : [],
         logger: services.logger)
 }
 

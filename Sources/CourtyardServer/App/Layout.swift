@@ -50,6 +50,13 @@ struct PageFrame {
         if ReportRouting.canRead(Actor(userId: nil, username: a.username, role: a.role, scope: .global)) {
             items.append(("/reports", "nav.reports"))
         }
+        if Permissions.allows(a.role, .manageProjects) || a.role == .viewer {
+            items.append(("/meetings", "nav.meetings"))
+        }
+        if a.role == .department {
+            items.append(("/queue", "nav.queue"))
+            items.append(("/reports", "nav.reports"))
+        }
         if Permissions.allows(a.role, .importRegistry) { items.append(("/import", "nav.import")) }
         if Permissions.allows(a.role, .readUsers) { items.append(("/users", "nav.users")) }
         if Permissions.allows(a.role, .readAudit) { items.append(("/audit", "nav.audit")) }

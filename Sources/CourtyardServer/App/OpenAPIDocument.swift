@@ -289,7 +289,9 @@ enum OpenAPIDocument {
                 "photos": ["type": "array", "items": ty("integer")], "reporter_name": ty("string"),
                 "reporter_phone": ty("string"),
                 "state": ["type": "string", "enum": ReportState.allCases.map(\.rawValue)],
-                "ball_in_court": ["type": "string", "enum": ["office", "contractor", "reporter", "none"]],
+                "ball_in_court": [
+                    "type": "string", "enum": ["office", "contractor", "reporter", "none", "department"],
+                ],
                 "assignee_organisation_id": ["type": "integer", "nullable": true], "state_since": ty("string"),
                 "due_on": ["type": "string", "nullable": true], "overdue": ty("boolean"), "submitted_at": ty("string"),
                 "version": ty("integer"),
@@ -310,6 +312,7 @@ enum OpenAPIDocument {
         ]
         programme(&paths, &schemas)
         participation(&paths)
+        coordination(&paths, &schemas)
         func err(_ d: String) -> D { response(d, ref("Error")) }
         return [
             "openapi": "3.0.3",

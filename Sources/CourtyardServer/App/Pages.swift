@@ -16,6 +16,7 @@ enum Pages {
         ParticipationPages.add(to: router, services: services)
         ReportPages.add(to: router, services: services)
         PublicPages.add(to: router, services: services)
+        CoordinationPages.add(to: router, services: services)
     }
 
     static func frame(_ request: Request, _ context: AppContext) -> PageFrame {

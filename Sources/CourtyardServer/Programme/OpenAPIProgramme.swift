@@ -451,6 +451,8 @@ extension OpenAPIDocument {
                         "tasks": ["type": "array", "items": any], "findings": ["type": "array", "items": any],
                     ],
                 ],
+                // Requests to city departments filed in the bulletin's week, per department (see Coordination).
+                "departments": ["type": "array", "items": any],
             ],
         ]
         schemas["Project"] = [

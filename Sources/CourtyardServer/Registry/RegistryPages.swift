@@ -416,7 +416,11 @@ struct RegistryPagesController {
 
     @Sendable func dashboard(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let actor = try context.actor()
-        // Each role lands on its work; a department's queue is its own page.
+        // A department's liaison lands on its queue of requests.
+        if actor.role == .department {
+            return try await DepartmentQueueController(services: services).render(context, f, message: nil)
+        }
+        // Each role lands on its work.
         if let home = try await HomePage.load(actor: actor, services: services, f) {
             return f.page(title: f.t("home.title"), "home", home)
         }

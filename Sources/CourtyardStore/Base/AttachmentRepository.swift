@@ -89,6 +89,13 @@ public struct AttachmentRepository: Sendable {
         if try await published(id, db: db) { return true }
         let like = "%\(id)%"
         let listed: @Sendable (JSONValue) -> Bool = { $0.idList?.contains(id) == true }
+        // A coordination request's files and its evidence: whoever sees the request (the office, the department).
+        for column in ["attachments_json", "evidence_json"] {
+            let sql: SQLQueryString =
+                "SELECT c.\(unsafeRaw: column) AS refs FROM coordination_requests c WHERE c.\(unsafeRaw: column) LIKE \(bind: like) AND "
+                + (try await CoordinationRequestRepository.scope(actor, db: db))
+            if try await anyRow(sql, db: db, matching: listed) { return true }
+        }
         if ReportRepository.canRead(actor) {
             let sql: SQLQueryString =
                 "SELECT r.photos_json AS refs FROM reports r "

@@ -418,6 +418,82 @@ public enum Migrations {
             statements: [
                 "ALTER TABLE reports ADD COLUMN tracking_code TEXT",
                 "CREATE UNIQUE INDEX reports_tracking ON reports (tracking_code)",
+        // Daily coordination: meeting series and meetings (例会), who takes part and who came, minutes and actions,
+        // requests to city departments (协调事项) with their history, each department's service level and each
+        // office's "stage not moved" threshold, and every account's private calendar feed.
+        Step(
+            version: 12, name: "coordination",
+            statements: [
+                """
+                CREATE TABLE meeting_series (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id),
+                  title TEXT NOT NULL, first_on TEXT NOT NULL, until_on TEXT, start_time TEXT NOT NULL,
+                  duration_minutes INTEGER NOT NULL, location TEXT NOT NULL, created_at TEXT NOT NULL,
+                  created_by TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1)
+                """,
+                """
+                CREATE TABLE meetings (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id),
+                  series_id {BIG} REFERENCES meeting_series(id), title TEXT NOT NULL, date TEXT NOT NULL,
+                  start_time TEXT NOT NULL, duration_minutes INTEGER NOT NULL, location TEXT NOT NULL,
+                  state TEXT NOT NULL DEFAULT 'scheduled', cancel_reason TEXT NOT NULL DEFAULT '',
+                  chair TEXT NOT NULL DEFAULT '', discussion TEXT NOT NULL DEFAULT '',
+                  decisions_json TEXT NOT NULL DEFAULT '[]', closed_at TEXT, closed_by TEXT,
+                  created_at TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1)
+                """,
+                "CREATE INDEX meetings_date ON meetings (subdistrict_id, date)",
+                "CREATE UNIQUE INDEX meetings_series_day ON meetings (series_id, date) WHERE series_id IS NOT NULL",
+                """
+                CREATE TABLE meeting_participants (id {ID}, series_id {BIG} REFERENCES meeting_series(id),
+                  meeting_id {BIG} REFERENCES meetings(id), organisation_id {BIG} REFERENCES organisations(id),
+                  user_id {BIG} REFERENCES users(id), name TEXT NOT NULL DEFAULT '', role TEXT NOT NULL DEFAULT '')
+                """,
+                "CREATE INDEX meeting_participants_series ON meeting_participants (series_id)",
+                "CREATE INDEX meeting_participants_meeting ON meeting_participants (meeting_id)",
+                """
+                CREATE TABLE meeting_attendance (meeting_id {BIG} NOT NULL REFERENCES meetings(id),
+                  participant_id {BIG} NOT NULL REFERENCES meeting_participants(id), status TEXT NOT NULL,
+                  PRIMARY KEY (meeting_id, participant_id))
+                """,
+                """
+                CREATE TABLE meeting_actions (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id),
+                  meeting_id {BIG} NOT NULL REFERENCES meetings(id), title TEXT NOT NULL,
+                  owner_organisation_id {BIG} NOT NULL REFERENCES organisations(id), due_on TEXT NOT NULL,
+                  project_id {BIG} REFERENCES projects(id), created_on TEXT NOT NULL,
+                  state TEXT NOT NULL DEFAULT 'open', done_on TEXT, done_note TEXT NOT NULL DEFAULT '',
+                  evidence_json TEXT NOT NULL DEFAULT '[]', done_by TEXT, created_at TEXT NOT NULL)
+                """,
+                "CREATE INDEX meeting_actions_open ON meeting_actions (subdistrict_id, state)",
+                "CREATE INDEX meeting_actions_owner ON meeting_actions (owner_organisation_id, state)",
+                """
+                CREATE TABLE coordination_requests (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id),
+                  project_id {BIG} NOT NULL REFERENCES projects(id),
+                  department_organisation_id {BIG} NOT NULL REFERENCES organisations(id), kind TEXT NOT NULL,
+                  description TEXT NOT NULL, needed_by TEXT NOT NULL, attachments_json TEXT NOT NULL DEFAULT '[]',
+                  state TEXT NOT NULL, state_since TEXT NOT NULL, due_on TEXT, planned_on TEXT, done_on TEXT,
+                  evidence_json TEXT NOT NULL DEFAULT '[]', decline_reason TEXT NOT NULL DEFAULT '',
+                  created_on TEXT NOT NULL, accepted_on TEXT, overdue_told_for TEXT,
+                  created_at TEXT NOT NULL, created_by TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1)
+                """,
+                "CREATE INDEX coordination_requests_department ON coordination_requests (department_organisation_id, state)",
+                "CREATE INDEX coordination_requests_subdistrict ON coordination_requests (subdistrict_id, state)",
+                """
+                CREATE TABLE coordination_events (id {ID}, request_id {BIG} NOT NULL REFERENCES coordination_requests(id),
+                  at TEXT NOT NULL, from_state TEXT, to_state TEXT NOT NULL, note TEXT NOT NULL DEFAULT '',
+                  planned_on TEXT, done_on TEXT, reason TEXT NOT NULL DEFAULT '',
+                  evidence_json TEXT NOT NULL DEFAULT '[]', username TEXT NOT NULL)
+                """,
+                "CREATE INDEX coordination_events_request ON coordination_events (request_id)",
+                """
+                CREATE TABLE department_service_levels (organisation_id {BIG} PRIMARY KEY REFERENCES organisations(id),
+                  accept_days INTEGER NOT NULL, updated_at TEXT NOT NULL, updated_by TEXT NOT NULL)
+                """,
+                """
+                CREATE TABLE coordination_settings (subdistrict_id {BIG} PRIMARY KEY REFERENCES subdistricts(id),
+                  stale_stage_days INTEGER NOT NULL, updated_at TEXT NOT NULL, updated_by TEXT NOT NULL)
+                """,
+                """
+                CREATE TABLE calendar_feeds (user_id {BIG} PRIMARY KEY REFERENCES users(id),
+                  secret_hash TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL)
+                """,
             ]),
     ]
 

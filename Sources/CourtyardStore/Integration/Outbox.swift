@@ -9,6 +9,8 @@ public enum Outbox {
     public static let events = [
         "report.created", "report.transitioned", "vote.opened", "vote.closed", "notice.published",
         "project.advanced", "bulletin.published", "questionnaire.closed",
+        "coordination_request.created", "coordination_request.transitioned", "coordination_request.overdue",
+        "action.assigned",
     ]
 
     /// Queues `event` for every active webhook of the sub-district (or of the whole city) that asked for it.

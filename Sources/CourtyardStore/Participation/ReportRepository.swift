@@ -255,7 +255,8 @@ public struct ReportRepository: Sendable {
 
     static let columns = """
         r.id, r.subdistrict_id, r.compound_id, r.building_id, r.category, r.description, r.photos_json, r.reporter_name, r.reporter_phone,
-        r.state, r.assignee_organisation_id, r.state_since, r.due_on, r.submitted_at, r.version
+        r.state, r.assignee_organisation_id, r.state_since, r.due_on, r.submitted_at, r.version,
+        (SELECT ao.kind FROM organisations ao WHERE ao.id = r.assignee_organisation_id) AS assignee_kind
         """
 
     func decode(_ row: any SQLRow, actor: Actor, today: Day) throws -> Report {
@@ -277,7 +278,11 @@ public struct ReportRepository: Sendable {
             description: try row.decode(column: "description", as: String.self), photos: photos,
             reporterName: mask && !name.isEmpty ? PersonalData.maskName(name) : name,
             reporterPhone: mask && !phone.isEmpty ? PersonalData.maskPhone(phone) : phone,
-            state: state, ballInCourt: ReportLifecycle.ballInCourt(state),
+            state: state,
+            ballInCourt: ReportLifecycle.ballInCourt(
+                state,
+                assigneeKind: try row.decode(column: "assignee_kind", as: String?.self).flatMap(
+                    OrganisationKind.init(rawValue:))),
             assigneeOrganisationId: try row.decode(column: "assignee_organisation_id", as: Int64?.self),
             stateSince: Day(since) ?? Day(ordinal: 0), dueOn: due,
             overdue: ReportLifecycle.isOverdue(due: due, today: today),

@@ -128,10 +128,18 @@ public struct BulletinRepository: Sendable {
         let satisfaction = try await QuestionnaireRepository.satisfactionByProject(
             projectIds: lines.map(\.projectId), db: db)
         for i in lines.indices { lines[i].satisfactionTenths = satisfaction[lines[i].projectId] }
-        return assemble(
+        let content = assemble(
             lines: lines, asOf: asOfText, previous: previous, overdueTasks: overdueTasks,
             overdueFindings: overdueFindings,
             cityWide: subdistrict == nil)
+        // The week's requests to city departments, per department, as the last key (rendered by the bulletin's page).
+        guard case .object(var pairs) = content else { return content }
+        pairs.append(
+            (
+                "departments",
+                try await CoordinationRequestRepository.bulletinSection(db: db, subdistrictId: subdistrict, asOf: asOf)
+            ))
+        return .object(pairs)
     }
 
     static func rateFields(_ rates: Rates) -> [(String, JSONValue)] {

@@ -75,6 +75,7 @@ public struct CalendarRepository: Sendable {
                 after: .object([("holidays", .string(h)), ("workdays", .string(w))]))
         }
         try await ScheduleRepository.refreshAll(database: database, calendar: try await calendar())
+        try await MeetingRepository.refreshAll(database: database, calendar: try await calendar())
         return try await year(y)
     }
 

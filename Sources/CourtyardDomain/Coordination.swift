@@ -1,0 +1,239 @@
+/// Daily coordination (例会) and requests to city departments (协调事项): the rules, without a database.
+
+/// A coordination meeting's state: scheduled until the office closes its minutes (held), or cancelled.
+public enum MeetingState: String, CaseIterable, Codable, Sendable {
+    case scheduled, held, cancelled
+}
+
+/// How a participant attended one meeting.
+public enum AttendanceStatus: String, CaseIterable, Codable, Sendable {
+    case present, late, absent, excused
+}
+
+/// An action handed out in a meeting: open until its owner or the office marks it done.
+public enum ActionState: String, CaseIterable, Codable, Sendable {
+    case open, done
+}
+
+/// What a coordination request asks a department for.
+public enum CoordinationKind: String, CaseIterable, Codable, Sendable {
+    case gasRelocation = "gas_relocation"
+    case powerPole = "power_pole"
+    case telecomLine = "telecom_line"
+    case waterMeter = "water_meter"
+    case drainageConnection = "drainage_connection"
+    case heating, greening
+    case roadPermit = "road_permit"
+    case planningApproval = "planning_approval"
+    case other
+}
+
+/// A coordination request's state.
+public enum CoordinationState: String, CaseIterable, Codable, Sendable {
+    case requested, accepted, scheduled, done, declined, reopened
+}
+
+/// Whose turn it is on a coordination request.
+public enum CoordinationTurn: String, CaseIterable, Codable, Sendable {
+    case department, office, contractor, none
+}
+
+/// The meetings of a series: one on each working day of the calendar.
+public enum MeetingSeriesRules {
+    /// The longest a series runs without an end date, and the longest it may run with one (in calendar days).
+    public static let openEndedHorizon: Int64 = 62
+    public static let maxSpan: Int64 = 400
+
+    /// Every working day from `firstOn` through `until` (holidays skipped, worked weekend days included).
+    public static func dates(firstOn: Day, until: Day, calendar: WorkCalendar) -> [Day] {
+        guard until >= firstOn else { return [] }
+        var out: [Day] = []
+        var d = firstOn
+        while d <= until {
+            if calendar.isWorkingDay(d) { out.append(d) }
+            d = d.adding(days: 1)
+        }
+        return out
+    }
+
+    /// The last day a series covers: its end date, or a horizon after its first day or today, whichever is later.
+    public static func lastDay(firstOn: Day, until: Day?, today: Day) -> Day {
+        until ?? max(firstOn, today).adding(days: openEndedHorizon)
+    }
+
+    /// What a changed calendar does to a series: days that now need a meeting, and not-yet-held meetings after
+    /// `today` on days that are no longer working days. Held and cancelled meetings, and today's, never move.
+    public struct Change: Equatable, Sendable {
+        public var add: [Day]
+        public var remove: [Day]
+    }
+
+    public static func reconcile(
+        existing: [(date: Day, state: MeetingState)], wanted: [Day], today: Day
+    ) -> Change {
+        let have = Set(existing.map(\.date))
+        let want = Set(wanted)
+        let add = wanted.filter { $0 > today && !have.contains($0) }
+        let remove = existing.filter { $0.state == .scheduled && $0.date > today && !want.contains($0.date) }.map(
+            \.date)
+        return Change(add: add.sorted(), remove: remove.sorted())
+    }
+
+    /// "08:30" as minutes after midnight; nil for anything else.
+    public static func minutes(_ time: String) -> Int? {
+        let parts = time.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0].count == 2, parts[1].count == 2, let h = Int(parts[0]), let m = Int(parts[1]),
+            (0...23).contains(h), (0...59).contains(m)
+        else { return nil }
+        return h * 60 + m
+    }
+}
+
+/// Actions: how long they have been carried from meeting to meeting, and when they are late.
+public enum ActionRules {
+    /// The meetings held after the one that created the action, up to `asOf`, while it stayed open
+    /// (the meeting on the day it was done still counts: it was carried there).
+    public static func carriedOver(createdOn: Day, doneOn: Day?, heldMeetings: [Day], asOf: Day) -> Int {
+        heldMeetings.filter { $0 > createdOn && $0 <= asOf && (doneOn == nil || $0 <= doneOn!) }.count
+    }
+
+    public static func isOverdue(dueOn: Day, state: ActionState, today: Day) -> Bool {
+        state == .open && today > dueOn
+    }
+
+    /// An action must be due on or after the meeting that hands it out.
+    public static func dueIsValid(dueOn: Day, meetingDate: Day) -> Bool { dueOn >= meetingDate }
+}
+
+/// A coordination request's lifecycle: requested → accepted → scheduled → done, or declined → reopened.
+public enum CoordinationLifecycle {
+    public static let transitions: [CoordinationState: Set<CoordinationState>] = [
+        .requested: [.accepted, .declined],
+        .accepted: [.scheduled, .declined],
+        .scheduled: [.done],
+        .declined: [.reopened],
+        .reopened: [.accepted, .declined],
+        .done: [],
+    ]
+
+    public static func canMove(from: CoordinationState, to: CoordinationState) -> Bool {
+        transitions[from]?.contains(to) ?? false
+    }
+
+    /// The department holds a request until it is done (then the contractor's works go on) or declined (then the
+    /// office must add what is missing and reopen it).
+    public static func ballInCourt(_ s: CoordinationState) -> CoordinationTurn {
+        switch s {
+        case .requested, .accepted, .scheduled, .reopened: .department
+        case .declined: .office
+        case .done: .contractor
+        }
+    }
+
+    /// When the current step is due: accepting within the department's service level (working days from the day
+    /// the request entered the state), planning by `needed_by`, finishing by the planned day.
+    public static func due(
+        _ s: CoordinationState, since: Day, acceptDays: Int, neededBy: Day, plannedOn: Day?, calendar: WorkCalendar
+    ) -> Day? {
+        switch s {
+        case .requested, .reopened: calendar.adding(workingDays: acceptDays, to: since)
+        case .accepted: neededBy
+        case .scheduled: plannedOn ?? neededBy
+        case .done, .declined: nil
+        }
+    }
+
+    public static func isOverdue(due: Day?, today: Day) -> Bool { due.map { today > $0 } ?? false }
+
+    /// Who may take a step: the office any (it may record what a department said on the phone), reopening only
+    /// the office; a department only on requests addressed to its own organisation.
+    public static func mayTake(_ actor: Actor, to: CoordinationState, department: Int64) -> Bool {
+        if Permissions.allows(actor.role, .manageProjects) { return true }
+        guard actor.role == .department, actor.scope.kind == .organisation, actor.scope.id == department else {
+            return false
+        }
+        return to != .reopened
+    }
+
+    /// What a step needs besides being allowed: a date to plan, the day it was done, a reason to decline.
+    public struct Step: Sendable {
+        public var from: CoordinationState
+        public var to: CoordinationState
+        public var note: String
+        public var plannedOn: Day?
+        public var doneOn: Day?
+        public var reason: String
+        public var today: Day
+        public init(
+            from: CoordinationState, to: CoordinationState, note: String, plannedOn: Day?, doneOn: Day?, reason: String,
+            today: Day
+        ) {
+            self.from = from
+            self.to = to
+            self.note = note
+            self.plannedOn = plannedOn
+            self.doneOn = doneOn
+            self.reason = reason
+            self.today = today
+        }
+    }
+
+    public enum Refusal: Error, Equatable, Sendable {
+        case notAStep(from: CoordinationState, to: CoordinationState)
+        case forbidden
+        case invalid(ValidationError)
+    }
+
+    /// Decides a step; the checks run in this order, so a request wrong in several ways is refused for the first.
+    public static func decide(_ step: Step, actor: Actor, department: Int64) -> Refusal? {
+        guard canMove(from: step.from, to: step.to) else { return .notAStep(from: step.from, to: step.to) }
+        guard mayTake(actor, to: step.to, department: department) else { return .forbidden }
+        switch step.to {
+        case .scheduled where step.plannedOn == nil:
+            return .invalid(
+                ValidationError(field: "planned_on", code: "required", message: "scheduling names the planned day"))
+        case .done where step.doneOn == nil:
+            return .invalid(ValidationError(field: "done_on", code: "required", message: "done names the day"))
+        case .done where step.doneOn! > step.today:
+            return .invalid(
+                ValidationError(field: "done_on", code: "future", message: "done_on cannot be in the future"))
+        case .declined where step.reason.isEmpty:
+            return .invalid(
+                ValidationError(field: "reason", code: "required", message: "declining a request gives the reason"))
+        case .reopened where step.note.isEmpty:
+            return .invalid(
+                ValidationError(
+                    field: "note", code: "required", message: "reopening a request adds the missing information in note"
+                ))
+        default: return nil
+        }
+    }
+}
+
+/// A department's figures over a period.
+public enum DepartmentFigures {
+    /// One request as the figures read it: working days from filing to acceptance and to done, and whether it was done
+    /// by the day it was needed.
+    public struct Entry: Sendable {
+        public var daysToAccept: Int?
+        public var daysToFinish: Int?
+        public var doneByNeeded: Bool
+        public init(daysToAccept: Int?, daysToFinish: Int?, doneByNeeded: Bool) {
+            self.daysToAccept = daysToAccept
+            self.daysToFinish = daysToFinish
+            self.doneByNeeded = doneByNeeded
+        }
+    }
+
+    /// The lower median (a whole number of working days, as days are counted); nil for no values.
+    public static func median(_ values: [Int]) -> Int? {
+        guard !values.isEmpty else { return nil }
+        return values.sorted()[(values.count - 1) / 2]
+    }
+
+    /// Percent of `part` in `whole`, rounded half up, in whole numbers (0 when there is nothing).
+    public static func percent(_ part: Int, of whole: Int) -> Int {
+        guard whole > 0 else { return 0 }
+        return (200 * part + whole) / (2 * whole)
+    }
+}

@@ -1,0 +1,556 @@
+import CourtyardDomain
+import CourtyardSheets
+import CourtyardStore
+import Foundation
+import Hummingbird
+import NIOCore
+
+extension SiteRoute {
+    static func meetings(from: Day? = nil) -> SiteRoute {
+        SiteRoute("/meetings", query: [("from", from?.description)])
+    }
+    static func meeting(_ id: Int64) -> SiteRoute { SiteRoute("/meetings/\(id)") }
+    static func meetingPrint(_ id: Int64) -> SiteRoute { SiteRoute("/meetings/\(id)/print") }
+    static func meetingXLSX(_ id: Int64) -> SiteRoute { SiteRoute("/meetings/\(id)/minutes.xlsx") }
+    static func meetingWeek(from: Day) -> SiteRoute { SiteRoute("/meetings/week", query: [("from", from.description)]) }
+    static let departmentQueue = SiteRoute("/queue")
+    static let calendarFeed = SiteRoute("/account/calendar")
+}
+
+enum CoordinationPages {
+    static func add(to router: Router<AppContext>, services: Services) {
+        MeetingPageController(services: services).register(on: router)
+        DepartmentQueueController(services: services).register(on: router)
+        CalendarFeedPageController(services: services).register(on: router)
+    }
+
+    /// The Monday of a day's week.
+    static func monday(_ d: Day) -> Day { d.adding(days: -Int64(d.weekday - 1)) }
+
+    static func time(_ m: Meeting) -> String { String(m.startsAt.dropFirst(11).prefix(5)) }
+}
+
+/// The week's meetings, for the office.
+struct MeetingListPage {
+    struct Row {
+        var href: String
+        var date: String
+        var time: String
+        var title: String
+        var state: String
+        var cancelled: Bool
+    }
+    var rows: [Row]
+    var empty: Bool
+    var week: String
+    var previousHref: String
+    var nextHref: String
+    var printHref: String
+    var feedHref: String
+
+    static func load(services: Services, actor: Actor, from: Day, _ f: PageFrame) async throws -> MeetingListPage {
+        let to = from.adding(days: 6)
+        let list = try await CoordinationRoutes.meetings(services).list(actor: actor, from: from, to: to, seriesId: nil)
+        return MeetingListPage(
+            rows: list.map {
+                Row(
+                    href: SiteRoute.meeting($0.id).path, date: $0.date.description, time: CoordinationPages.time($0),
+                    title: $0.title, state: f.t("meeting.state." + $0.state.rawValue), cancelled: $0.state == .cancelled
+                )
+            }, empty: list.isEmpty, week: "\(from) – \(to)",
+            previousHref: SiteRoute.meetings(from: from.adding(days: -7)).path,
+            nextHref: SiteRoute.meetings(from: from.adding(days: 7)).path,
+            printHref: SiteRoute.meetingWeek(from: from).path, feedHref: SiteRoute.calendarFeed.path)
+    }
+}
+
+/// The meeting as the office runs it on a laptop or a projector: agenda, attendance, minutes and actions, close.
+struct MeetingPage {
+    struct Choice {
+        var value: String
+        var label: String
+        var selected: Bool
+    }
+    struct AttendanceRow {
+        var participantName: String
+        var field: String
+        var choices: [Choice]
+        var statusLabel: String
+    }
+    struct ActionRow {
+        var rowTitle: String
+        var owners: [Choice]
+        var rowDue: String
+        var projects: [Choice]
+    }
+    struct AgendaAction {
+        var actionTitle: String
+        var actionOwner: String
+        var actionDue: String
+        var carried: String
+        var late: Bool
+        var actionDone: Bool
+    }
+    struct AgendaLine {
+        var lineTitle: String
+        var lineDue: String?
+    }
+    struct Section {
+        var heading: String
+        var lines: [AgendaLine]
+        var none: Bool
+    }
+    var title: String
+    var message: PageNote?
+    var when: String
+    var location: String
+    var state: String
+    var cancelReason: String?
+    var editable: Bool
+    var attendanceAction: String
+    var minutesAction: String
+    var closeAction: String
+    var attendance: [AttendanceRow]
+    var discussion: String
+    var decisionsText: String
+    var decisions: [String]
+    var actionRows: [ActionRow]
+    var handedOut: [AgendaAction]
+    var agendaActions: [AgendaAction]
+    var noAgendaActions: Bool
+    var sections: [Section]
+    var nextHref: String?
+    var previousHref: String?
+    var printHref: String
+    var xlsxHref: String
+    var listHref: String
+
+    static func load(id: Int64, services: Services, actor: Actor, message: PageNote?, _ f: PageFrame) async throws
+        -> MeetingPage
+    {
+        let repo = try await CoordinationRoutes.meetings(services)
+        let m = try await repo.get(id: id, actor: actor)
+        let agenda = try await repo.agenda(id: id, actor: actor)
+        let editable = m.state == .scheduled && Permissions.allows(actor.role, .manageProjects)
+        // Neighbours in the same series (or the same office), for "next meeting" one click away.
+        let around = try await repo.list(
+            actor: actor, from: m.date.adding(days: -31), to: m.date.adding(days: 31), seriesId: m.seriesId)
+        let index = around.firstIndex { $0.id == m.id }
+        let next = index.flatMap { i in around[(i + 1)...].first { $0.state != .cancelled } }
+        let previous = index.flatMap { i in around[..<i].last { $0.state != .cancelled } }
+        let organisations = try await services.registry.listAll(
+            .organisations, query: ListQuery(filters: ["subdistrict_id": String(m.subdistrictId)]), actor: .system)
+        let projects = try await ProjectRepository(database: services.database).summaries(actor: actor)
+        func ownerChoices(_ selected: Int64?) -> [Choice] {
+            [Choice(value: "", label: "—", selected: selected == nil)]
+                + organisations.map {
+                    Choice(value: String($0.id), label: $0["name"]?.stringValue ?? "", selected: $0.id == selected)
+                }
+        }
+        func projectChoices(_ selected: Int64?) -> [Choice] {
+            [Choice(value: "", label: "—", selected: selected == nil)]
+                + projects.map {
+                    Choice(value: String($0.id), label: $0.compoundName, selected: $0.id == selected)
+                }
+        }
+        let own = (m.actions ?? []).filter { $0.state == .open }
+        var rows = own.map {
+            ActionRow(
+                rowTitle: $0.title, owners: ownerChoices($0.ownerOrganisationId), rowDue: $0.dueOn.description,
+                projects: projectChoices($0.projectId))
+        }
+        while rows.count < own.count + 3 {
+            rows.append(ActionRow(rowTitle: "", owners: ownerChoices(nil), rowDue: "", projects: projectChoices(nil)))
+        }
+        func line(_ a: MeetingAction) -> AgendaAction {
+            AgendaAction(
+                actionTitle: a.title, actionOwner: a.ownerName, actionDue: a.dueOn.description,
+                carried: f.t("meeting.carried").replacingOccurrences(of: "{n}", with: String(a.carriedOver)),
+                late: a.overdue, actionDone: a.state == .done)
+        }
+        func section(_ key: String, _ items: [AgendaItem]) -> Section {
+            Section(
+                heading: f.t(key),
+                lines: items.map { item in
+                    AgendaLine(
+                        lineTitle: item.stage.map { "\(item.title) · \(f.t("stage." + $0.rawValue))" } ?? item.title,
+                        lineDue: item.dueOn?.description)
+                },
+                none: items.isEmpty)
+        }
+        let statuses = AttendanceStatus.allCases
+        return MeetingPage(
+            title: "\(m.title) · \(m.date)", message: message,
+            when: "\(m.date) \(CoordinationPages.time(m)) · \(m.durationMinutes) \(f.t("meeting.minutes"))",
+            location: m.location, state: f.t("meeting.state." + m.state.rawValue),
+            cancelReason: m.state == .cancelled ? m.cancelReason : nil, editable: editable,
+            attendanceAction: "/meetings/\(id)/attendance", minutesAction: "/meetings/\(id)/minutes",
+            closeAction: "/meetings/\(id)/close",
+            attendance: (m.attendance ?? []).map { a in
+                AttendanceRow(
+                    participantName: a.name, field: "p_\(a.participantId)",
+                    choices: statuses.map {
+                        Choice(value: $0.rawValue, label: f.t("attendance." + $0.rawValue), selected: a.status == $0)
+                    }, statusLabel: a.status.map { f.t("attendance." + $0.rawValue) } ?? "—")
+            },
+            discussion: m.minutes?.discussion ?? "",
+            decisionsText: (m.minutes?.decisions ?? []).joined(separator: "\n"),
+            decisions: m.minutes?.decisions ?? [], actionRows: rows, handedOut: (m.actions ?? []).map(line),
+            agendaActions: agenda.actions.filter { $0.meetingId != id }.map(line),
+            noAgendaActions: agenda.actions.allSatisfy { $0.meetingId == id },
+            sections: [
+                section("meeting.agenda.requests", agenda.overdueRequests),
+                section("meeting.agenda.reports", agenda.overdueReports),
+                section("meeting.agenda.findings", agenda.overdueFindings),
+                section("meeting.agenda.tasks", agenda.lateTasks),
+                section("meeting.agenda.stalled", agenda.stalledProjects),
+            ], nextHref: next.map { SiteRoute.meeting($0.id).path },
+            previousHref: previous.map { SiteRoute.meeting($0.id).path },
+            printHref: SiteRoute.meetingPrint(id).path, xlsxHref: SiteRoute.meetingXLSX(id).path,
+            listHref: SiteRoute.meetings(from: CoordinationPages.monday(m.date)).path)
+    }
+}
+
+/// Printable minutes (A4): the headings a sub-district's minutes carry.
+struct MinutesSheet {
+    struct ActionLine {
+        var actionTitle: String
+        var actionOwner: String
+        var actionDue: String
+    }
+    var title: String
+    var when: String
+    var location: String
+    var chair: String
+    var present: String
+    var absent: String
+    var discussion: String
+    var decisions: [String]
+    var actions: [ActionLine]
+    var noActions: Bool
+    var cancelled: Bool
+
+    static func load(_ m: Meeting, services: Services, _ f: PageFrame) async throws -> MinutesSheet {
+        var chair = "—"
+        let row = try await services.database.withConnection { db in
+            try await db.raw("SELECT closed_by FROM meetings WHERE id = \(bind: m.id)").first()
+        }
+        if let by = try row?.decode(column: "closed_by", as: String?.self) ?? nil,
+            let account = try await services.accounts.find(username: by)
+        {
+            chair = account.displayName.isEmpty ? account.username : account.displayName
+        }
+        let lines = m.attendance ?? []
+        let present = lines.filter { $0.status == .present || $0.status == .late }.map {
+            $0.status == .late ? "\($0.name)（\(f.t("attendance.late"))）" : $0.name
+        }
+        let absent = lines.filter { $0.status == .absent || $0.status == .excused }.map {
+            "\($0.name)（\(f.t("attendance." + ($0.status ?? .absent).rawValue))）"
+        }
+        let actions = (m.actions ?? []).map {
+            ActionLine(actionTitle: $0.title, actionOwner: $0.ownerName, actionDue: $0.dueOn.description)
+        }
+        return MinutesSheet(
+            title: m.title, when: "\(m.date) \(CoordinationPages.time(m))", location: m.location, chair: chair,
+            present: present.isEmpty ? "—" : present.joined(separator: "、"),
+            absent: absent.isEmpty ? "—" : absent.joined(separator: "、"), discussion: m.minutes?.discussion ?? "",
+            decisions: m.minutes?.decisions ?? [], actions: actions, noActions: actions.isEmpty,
+            cancelled: m.state == .cancelled)
+    }
+
+    /// The same as a workbook: the minutes on one sheet, the actions on another.
+    func xlsx(_ f: PageFrame) throws -> Data {
+        var rows: [[XLSX.Cell]] = [
+            [.text(f.t("minutes.when")), .text(when)], [.text(f.t("minutes.where")), .text(location)],
+            [.text(f.t("minutes.chair")), .text(chair)], [.text(f.t("minutes.present")), .text(present)],
+            [.text(f.t("minutes.absent")), .text(absent)], [.text(f.t("minutes.discussion")), .text(discussion)],
+        ]
+        for (i, d) in decisions.enumerated() { rows.append([.text(i == 0 ? f.t("minutes.decisions") : ""), .text(d)]) }
+        return try XLSX.write(sheets: [
+            .init(name: f.t("minutes.sheet"), header: [f.t("minutes.item"), title], rows: rows),
+            .init(
+                name: f.t("minutes.decisions"),
+                header: [f.t("minutes.decisions"), f.t("minutes.owner"), f.t("minutes.due")],
+                rows: actions.map { [.text($0.actionTitle), .text($0.actionOwner), .text($0.actionDue)] }),
+        ])
+    }
+}
+
+struct MinutesWeek {
+    var week: String
+    var sheets: [MinutesSheet]
+    var empty: Bool
+}
+
+struct MeetingPageController {
+    let services: Services
+
+    func register(on router: Router<AppContext>) {
+        Pages.get(router, "/meetings", list)
+        Pages.get(router, "/meetings/week", week)
+        Pages.get(router, "/meetings/:id", show)
+        Pages.get(router, "/meetings/:id/print", print)
+        Pages.get(router, "/meetings/:id/minutes.xlsx", workbook)
+        Pages.post(router, "/meetings/:id/attendance", attendance)
+        Pages.post(router, "/meetings/:id/minutes", minutes)
+        Pages.post(router, "/meetings/:id/close", close)
+    }
+
+    static func reader(_ context: AppContext) throws -> Actor {
+        let actor = try context.actor()
+        guard Permissions.allows(actor.role, .manageProjects) || actor.role == .viewer else {
+            throw AppError.forbidden
+        }
+        return actor
+    }
+
+    @Sendable func list(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let actor = try Self.reader(context)
+        let from = CoordinationPages.monday(request.uri.queryParameters.get("from").flatMap { Day($0) } ?? Clock.today)
+        let page = try await MeetingListPage.load(services: services, actor: actor, from: from, f)
+        return f.page(title: f.t("meeting.list"), "coordination-meetings", page)
+    }
+
+    @Sendable func week(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let actor = try Self.reader(context)
+        let from = CoordinationPages.monday(request.uri.queryParameters.get("from").flatMap { Day($0) } ?? Clock.today)
+        let repo = try await CoordinationRoutes.meetings(services)
+        var sheets: [MinutesSheet] = []
+        for m in try await repo.list(actor: actor, from: from, to: from.adding(days: 6), seriesId: nil) {
+            sheets.append(
+                try await MinutesSheet.load(try await repo.get(id: m.id, actor: actor), services: services, f))
+        }
+        let page = MinutesWeek(week: "\(from) – \(from.adding(days: 6))", sheets: sheets, empty: sheets.isEmpty)
+        return f.page(title: f.t("minutes.weekTitle"), "coordination-minutes-week", page)
+    }
+
+    @Sendable func show(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        try await page(try context.parameters.require("id", as: Int64.self), context, f, message: nil)
+    }
+
+    func page(
+        _ id: Int64, _ context: AppContext, _ f: PageFrame, message: PageNote?, status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        let page = try await MeetingPage.load(
+            id: id, services: services, actor: try Self.reader(context), message: message, f)
+        return f.page(title: page.title, "coordination-meeting", page, status: status)
+    }
+
+    @Sendable func print(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let actor = try Self.reader(context)
+        let m = try await CoordinationRoutes.meetings(services).get(
+            id: try context.parameters.require("id", as: Int64.self), actor: actor)
+        let sheet = try await MinutesSheet.load(m, services: services, f)
+        return f.page(title: f.t("minutes.title"), "coordination-minutes", sheet)
+    }
+
+    @Sendable func workbook(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let actor = try Self.reader(context)
+        let m = try await CoordinationRoutes.meetings(services).get(
+            id: try context.parameters.require("id", as: Int64.self), actor: actor)
+        let sheet = try await MinutesSheet.load(m, services: services, f)
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                .contentDisposition: "attachment; filename=\"minutes-\(m.date).xlsx\"",
+            ], body: .init(byteBuffer: ByteBuffer(data: try sheet.xlsx(f))))
+    }
+
+    func redisplay(_ id: Int64, _ context: AppContext, _ f: PageFrame) -> (
+        (String, String), HTTPResponse.Status
+    ) async throws -> Response {
+        { m, status in try await page(id, context, f, message: PageNote(kind: m.0, text: m.1), status: status) }
+    }
+
+    @Sendable func attendance(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        let fields = try await Pages.form(request, context)
+        return try await Pages.save(f, next: SiteRoute.meeting(id).path, redisplay: redisplay(id, context, f)) {
+            let lines = fields.compactMap { key, value -> (participantId: Int64, status: AttendanceStatus)? in
+                guard key.hasPrefix("p_"), let p = Int64(key.dropFirst(2)), let s = AttendanceStatus(rawValue: value)
+                else { return nil }
+                return (p, s)
+            }
+            _ = try await CoordinationRoutes.meetings(services).putAttendance(
+                id: id, lines: lines.sorted { $0.participantId < $1.participantId }, actor: try context.actor())
+        }
+    }
+
+    @Sendable func minutes(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        let fields = try await Pages.formMulti(request)
+        try Pages.verifyCSRF(fields["_csrf"]?.last, context)
+        return try await Pages.save(f, next: SiteRoute.meeting(id).path, redisplay: redisplay(id, context, f)) {
+            let titles = fields["action_title"] ?? []
+            let owners = fields["action_owner"] ?? []
+            let dues = fields["action_due"] ?? []
+            let projects = fields["action_project"] ?? []
+            var actions: [MeetingRepository.NewAction] = []
+            for (i, title) in titles.enumerated() {
+                let t = title.trimmingCharacters(in: .whitespacesAndNewlines)
+                if t.isEmpty { continue }
+                guard let owner = (i < owners.count ? Int64(owners[i]) : nil) else {
+                    throw ValidationError(field: "owner", code: Pages.pageMessage, message: f.t("meeting.needOwner"))
+                }
+                guard let due = (i < dues.count ? Day(dues[i]) : nil) else {
+                    throw ValidationError(field: "due_on", code: Pages.pageMessage, message: f.t("form.badDate"))
+                }
+                actions.append(
+                    .init(
+                        title: t, ownerOrganisationId: owner, dueOn: due,
+                        projectId: i < projects.count ? Int64(projects[i]) : nil))
+            }
+            let decisions = (fields["decisions"]?.last ?? "").split(whereSeparator: \.isNewline).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }.filter { !$0.isEmpty }
+            _ = try await CoordinationRoutes.meetings(services).putMinutes(
+                id: id, discussion: fields["discussion"]?.last ?? "", decisions: decisions, actions: actions,
+                actor: try context.actor())
+        }
+    }
+
+    @Sendable func close(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        _ = try await Pages.form(request, context)
+        return try await Pages.save(f, next: SiteRoute.meeting(id).path, redisplay: redisplay(id, context, f)) {
+            _ = try await CoordinationRoutes.meetings(services).close(id: id, actor: try context.actor())
+        }
+    }
+}
+
+/// A department liaison's queue on a phone: accept, plan a date, mark done with a photo.
+struct DepartmentQueuePage {
+    struct Item {
+        var itemTitle: String
+        var project: String
+        var itemDescription: String
+        var neededBy: String
+        var itemDue: String
+        var itemState: String
+        var late: Bool
+        var planned: String?
+        var acceptAction: String?
+        var planAction: String?
+        var doneAction: String?
+        var declineAction: String?
+        var today: String
+    }
+    var message: PageNote?
+    var items: [Item]
+    var empty: Bool
+    var feedHref: String
+
+    static func load(services: Services, actor: Actor, message: PageNote?, _ f: PageFrame) async throws
+        -> DepartmentQueuePage
+    {
+        guard actor.role == .department, actor.scope.kind == .organisation, let org = actor.scope.id else {
+            throw AppError.forbidden
+        }
+        let repo = try await CoordinationRoutes.requests(services)
+        let list = try await repo.list(actor: actor, departmentId: org, queue: true)
+        let names = try await repo.projectNames(list.map(\.projectId))
+        let today = Clock.today
+        return DepartmentQueuePage(
+            message: message,
+            items: list.map { r in
+                let path = "/queue/\(r.id)/"
+                func offer(_ s: CoordinationState) -> String? {
+                    CoordinationLifecycle.canMove(from: r.state, to: s) ? path + s.rawValue : nil
+                }
+                return Item(
+                    itemTitle: f.t("coordination.kind." + r.kind.rawValue), project: names[r.projectId] ?? "",
+                    itemDescription: r.description, neededBy: r.neededBy.description,
+                    itemDue: r.dueOn?.description ?? "—", itemState: f.t("coordination.state." + r.state.rawValue),
+                    late: r.overdue, planned: r.plannedOn?.description, acceptAction: offer(.accepted),
+                    planAction: offer(.scheduled), doneAction: offer(.done), declineAction: offer(.declined),
+                    today: today.description)
+            }, empty: list.isEmpty, feedHref: SiteRoute.calendarFeed.path)
+    }
+}
+
+struct DepartmentQueueController {
+    let services: Services
+
+    func register(on router: Router<AppContext>) {
+        Pages.get(router, "/queue", show)
+        Pages.post(router, "/queue/:id/:step", step)
+    }
+
+    @Sendable func show(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        try await render(context, f, message: nil)
+    }
+
+    func render(_ context: AppContext, _ f: PageFrame, message: PageNote?, status: HTTPResponse.Status = .ok)
+        async throws -> Response
+    {
+        let page = try await DepartmentQueuePage.load(
+            services: services, actor: try context.actor(), message: message, f)
+        return f.page(title: f.t("queue.title"), "coordination-queue", page, status: status)
+    }
+
+    /// One step from the queue; marking done carries a photo, so that form is multipart.
+    @Sendable func step(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        guard let to = CoordinationState(rawValue: try context.parameters.require("step")) else {
+            throw AppError.notFound
+        }
+        let actor = try context.actor()
+        var fields: [String: String] = [:]
+        var photo: [Int64] = []
+        if to == .done {
+            let form = try await Pages.multipartForm(request, context)
+            fields = form.fields
+            photo = try await form.storeFile("photo", database: services.database, actor: actor).map { [$0] } ?? []
+        } else {
+            fields = try await Pages.form(request, context)
+        }
+        let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
+            try await render(context, f, message: PageNote(kind: m.0, text: m.1), status: status)
+        }
+        return try await Pages.save(f, next: SiteRoute.departmentQueue.path, redisplay: redisplay) {
+            let planned = fields["planned_on"].flatMap { Day($0) }
+            let done = fields["done_on"].flatMap { Day($0) }
+            if to == .scheduled && planned == nil || to == .done && done == nil {
+                throw ValidationError(field: "date", code: Pages.pageMessage, message: f.t("form.badDate"))
+            }
+            _ = try await CoordinationRoutes.requests(services).transition(
+                id: id,
+                .init(
+                    to: to, note: fields["note"] ?? "", plannedOn: planned, doneOn: done,
+                    reason: fields["reason"] ?? "",
+                    evidence: photo), actor: actor)
+        }
+    }
+}
+
+/// The account's calendar subscription: a new private address on request, shown once.
+struct CalendarFeedPage {
+    var action: String
+    var url: String?
+}
+
+struct CalendarFeedPageController {
+    let services: Services
+
+    func register(on router: Router<AppContext>) {
+        Pages.get(router, "/account/calendar", show)
+        Pages.post(router, "/account/calendar", replace)
+    }
+
+    @Sendable func show(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        _ = try context.requireAccount()
+        return f.page(
+            title: f.t("feed.title"), "coordination-feed",
+            CalendarFeedPage(action: SiteRoute.calendarFeed.path, url: nil))
+    }
+
+    @Sendable func replace(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        _ = try await Pages.form(request, context)
+        let url = try await CalendarFeedController.newFeed(
+            account: try context.requireAccount(), services: services, request: request)
+        return f.page(
+            title: f.t("feed.title"), "coordination-feed",
+            CalendarFeedPage(action: SiteRoute.calendarFeed.path, url: url))
+    }
+}

@@ -1,0 +1,30 @@
+import CourtyardStore
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// Beside the outbox worker: every few minutes, departments hear of requests that went past their due day
+/// (once per due day, so several servers running it send each notice once).
+struct CoordinationSweep: Service {
+    let services: Services
+    var interval: Duration = .seconds(300)
+
+    /// The first pass waits a minute: at start the outbox worker claims its backlog outside the write lock, and a
+    /// transaction beside those claims would hold SQLite's few driver threads waiting on each other.
+    var firstDelay: Duration = .seconds(60)
+
+    func run() async throws {
+        try? await Task.sleep(for: firstDelay)
+        let requests = CoordinationRequestRepository(database: services.database)
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                // Only a pass that finds something takes the write transaction.
+                if try await requests.hasOverdueToAnnounce() { _ = try await requests.announceOverdue() }
+            } catch {
+                services.logger.error("coordination sweep: \(error)")
+            }
+            try? await Task.sleep(for: interval)
+        }
+    }
+}

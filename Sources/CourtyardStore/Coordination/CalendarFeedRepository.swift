@@ -1,0 +1,57 @@
+import CourtyardDomain
+import Foundation
+import SQLKit
+
+/// Every account's private calendar feed: the meetings it takes part in and its organisation's action due dates.
+/// Only a hash of the secret is kept; making a new one replaces the old, whose address stops working.
+public struct CalendarFeedRepository: Sendable {
+    public let database: Database
+    public init(database: Database) { self.database = database }
+
+    public func replace(userId: Int64, secretHash: String, actor: Actor) async throws {
+        try await database.transaction { db in
+            try await db.raw("DELETE FROM calendar_feeds WHERE user_id = \(bind: userId)").run()
+            try await db.raw(
+                "INSERT INTO calendar_feeds (user_id, secret_hash, created_at) VALUES (\(bind: userId), \(bind: secretHash), \(bind: Clock.isoNow()))"
+            ).run()
+            try await AuditLog.record(
+                db: db, actor: actor, action: "calendar_feed", entity: "users", entityId: userId, subdistrictId: nil,
+                before: nil, after: nil)
+        }
+    }
+
+    /// The account a secret belongs to, if it is still active.
+    public func owner(secretHash: String) async throws -> Int64? {
+        try await database.withConnection { db in
+            try await db.raw(
+                """
+                SELECT f.user_id FROM calendar_feeds f JOIN users u ON u.id = f.user_id
+                WHERE f.secret_hash = \(bind: secretHash) AND u.disabled = 0
+                """
+            ).first()?.int("user_id")
+        }
+    }
+
+    /// The feed's events for an account: the meetings it sees (an office its sub-district's, others those they
+    /// take part in) from a month back, and its organisation's open actions.
+    public func events(actor: Actor, today: Day = Clock.today) async throws -> [ICalendar.Event] {
+        let meetings = try await MeetingRepository(database: database).list(
+            actor: actor, from: today.adding(days: -31), to: today.adding(days: 400), seriesId: nil)
+        var events = meetings.map { m in
+            ICalendar.Event(
+                uid: "meeting-\(m.id)@courtyard", summary: m.title, location: m.location,
+                description: m.state == .cancelled ? m.cancelReason : "", date: m.date,
+                startMinutes: MeetingSeriesRules.minutes(String(m.startsAt.dropFirst(11).prefix(5))),
+                durationMinutes: m.durationMinutes, cancelled: m.state == .cancelled)
+        }
+        if actor.scope.kind == .organisation {
+            let actions = try await MeetingRepository(database: database).listActions(
+                actor: actor, owner: nil, state: .open, overdueOnly: false)
+            events += actions.map {
+                ICalendar.Event(
+                    uid: "action-\($0.id)@courtyard", summary: "完成时限：" + $0.title, date: $0.dueOn, startMinutes: nil)
+            }
+        }
+        return events
+    }
+}
