@@ -224,7 +224,7 @@ actor Receiver {
                 // The message says where: the compound's name.
                 let place = try await services.registry.get(.compounds, id: compound, actor: .system)["name"]?
                     .stringValue
-                #expect(sent.first?.1.contains("您在\(try #require(place))反映的问题") == true)
+                #expect(sent.first?.1.contains("您在\(try #require(place))反映的问题（查询码R-") == true)
                 // Nothing is sent twice; a failing target is retried later, not dropped.
                 #expect(try await restarted.outboxWorker.deliverDue() == 0)
                 let outbox = try await client.call(.get, "/api/v1/outbox", token: office)

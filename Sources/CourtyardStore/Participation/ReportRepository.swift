@@ -343,6 +343,7 @@ public struct ReportRepository: Sendable {
         try await database.transaction { db in
             let sql: SQLQueryString =
                 "SELECT r.state, r.subdistrict_id, r.assignee_organisation_id, r.compound_id, t.name AS compound_name, "
+                + "r.tracking_code, "
                 + "r.reporter_phone FROM reports r JOIN compounds t ON t.id = r.compound_id WHERE r.id = \(bind: id) AND "
                 + Self.scope(actor)
             guard let row = try await db.raw(sql).first() else { throw StoreError.notFound }
@@ -396,12 +397,14 @@ public struct ReportRepository: Sendable {
                 ]))
             // The reporter hears of the steps that concern them, by text message when they left a phone.
             if ReportRouting.tellsReporter(to) {
+                let reference = try row.decode(column: "tracking_code", as: String?.self).map { "（查询码\($0)）" }
                 try await Outbox.message(
                     db: db, event: "report.transitioned",
                     phone: try row.decode(column: "reporter_phone", as: String.self),
-                    // The message names the compound, so a resident who reported in two places knows which.
-                    text: "【楼院焕新】您在\(try row.decode(column: "compound_name", as: String.self))反映的问题（编号\(id)）"
-                        + "\(Self.smsState(to))。\(note.isEmpty ? "" : "说明：" + note)")
+                    // The message names the compound, so a resident who reported in two places knows which, and the
+                    // tracking code they can look the report up with (older reports have none: their number).
+                    text: "【楼院焕新】您在\(try row.decode(column: "compound_name", as: String.self))反映的问题"
+                        + (reference ?? "（编号\(id)）") + "\(Self.smsState(to))。\(note.isEmpty ? "" : "说明：" + note)")
             }
         }
         return try await get(id: id, actor: actor)
