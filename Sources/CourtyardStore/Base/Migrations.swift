@@ -418,6 +418,7 @@ public enum Migrations {
             statements: [
                 "ALTER TABLE reports ADD COLUMN tracking_code TEXT",
                 "CREATE UNIQUE INDEX reports_tracking ON reports (tracking_code)",
+            ]),
         // Daily coordination: meeting series and meetings (例会), who takes part and who came, minutes and actions,
         // requests to city departments (协调事项) with their history, each department's service level and each
         // office's "stage not moved" threshold, and every account's private calendar feed.
