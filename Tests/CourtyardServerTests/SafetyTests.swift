@@ -228,3 +228,25 @@ import Testing
         }
     }
 }
+
+/// The weekly bulletin carries the week's requests to city departments, on its page and in print.
+@Suite struct BulletinDepartmentTests {
+    @Test func aDraftBulletinShowsEachDepartmentsWeekOfRequests() async throws {
+        try await TestApp.with(demo: true) { client, _ in
+            let office = try await client.token("office")
+            let today = SafetyTests.today
+            let draft = try await client.call(
+                .post, "/api/v1/bulletins", token: office,
+                body: #"{"as_of":"\#(today)","batch_year":\#(today.civil.year)}"#)
+            let departments = draft.json["departments"]?.arrayItemsForTests ?? []
+            #expect(draft.status == .created && !departments.isEmpty)
+            let name = try #require(departments.first?["name"]?.stringValue)
+            let id = try #require(draft.json["id"]?.intValue)
+            let print = try await client.call(.get, "/api/v1/bulletins/\(id)?format=html", token: office)
+            #expect(print.text.contains("协调事项办理情况（本周）") && print.text.contains("<td>\(name)</td>"))
+            let (cookie, _) = try await client.session("office")
+            let page = try await PageSafetyTests.page(client, "/bulletins/\(id)", cookie: cookie)
+            #expect(page.1.contains("协调事项办理情况（本周）") && page.1.contains("<td>\(name)</td>"))
+        }
+    }
+}

@@ -36,6 +36,23 @@ struct BulletinUnitRow {
     }
 }
 
+/// One city department's week of coordination requests as a bulletin row.
+struct BulletinDepartmentRow {
+    let name: String
+    let requests: Int
+    let accept: String
+    let finish: String
+    let share: String
+
+    static func rows(_ lines: [DepartmentFigureLine]?) -> [BulletinDepartmentRow] {
+        (lines ?? []).map {
+            BulletinDepartmentRow(
+                name: $0.name, requests: $0.requests, accept: $0.medianDaysToAccept.map(String.init) ?? "—",
+                finish: $0.medianDaysToFinish.map(String.init) ?? "—", share: "\($0.shareDoneByNeededByPercent)%")
+        }
+    }
+}
+
 /// The printed bulletin (通报): red header, summary, ranking, compounds, problems, next steps and closing block.
 struct BulletinPrint {
     struct CompoundRow {
@@ -60,6 +77,8 @@ struct BulletinPrint {
     let units: [BulletinUnitRow]
     let compounds: [CompoundRow]
     let problems: [String]
+    let departments: [BulletinDepartmentRow]
+    let hasDepartments: Bool
     let nextSteps: String?
     let issuedOn: String
 
@@ -87,6 +106,8 @@ struct BulletinPrint {
                 problems: BulletinDocument.problems(c, lang: lang), responsible: c.responsible ?? "")
         }
         problems = Self.problems(b.overdue, lang: lang)
+        departments = BulletinDepartmentRow.rows(b.departments)
+        hasDepartments = !departments.isEmpty
         nextSteps = b.nextSteps.isEmpty ? nil : b.nextSteps
         let issued = b.publishedAt.map { beijingTime($0, dateOnly: true) } ?? b.asOf.description
         issuedOn = BulletinDocument.written(issued, lang: lang)
@@ -145,6 +166,8 @@ struct BulletinPage {
     let cards: [Card]
     let units: [BulletinUnitRow]
     let compounds: [CompoundRow]
+    let departments: [BulletinDepartmentRow]
+    let hasDepartments: Bool
     let nextSteps: String?
 
     init(_ b: BulletinContent, actor: Actor, openable: Set<Int64>, _ f: PageFrame) {
@@ -177,6 +200,8 @@ struct BulletinPage {
                 bar: PercentBar(PercentTenths(tenths: Percent.parseTenths(c.percentComplete.numberText) ?? 0)),
                 problems: BulletinDocument.problems(c, lang: f.lang), responsible: c.responsible ?? "")
         }
+        departments = BulletinDepartmentRow.rows(b.departments)
+        hasDepartments = !departments.isEmpty
         nextSteps = b.nextSteps.isEmpty ? nil : b.nextSteps
     }
 }

@@ -174,11 +174,13 @@ public struct BulletinContent: Codable, Sendable {
     public var subdistricts: [Unit]
     public var compounds: [CompoundLine]
     public var overdue: Overdue
+    /// The week's requests to city departments; absent from bulletins published before they were counted.
+    public var departments: [DepartmentFigureLine]?
 
     enum CodingKeys: String, CodingKey {
         case id, issuingUnit = "issuing_unit", batchYear = "batch_year", asOf = "as_of", issueNo = "issue_no", state
         case nextSteps = "next_steps", publishedAt = "published_at", totals, changePp = "change_pp", communities
-        case subdistricts, compounds, overdue
+        case subdistricts, compounds, overdue, departments
     }
 
     /// Sub-districts in a city-wide bulletin, communities in a sub-district's.
