@@ -250,3 +250,20 @@ import Testing
         }
     }
 }
+
+/// The programme page shows each contractor's safety record.
+@Suite struct ContractorSafetyPageTests {
+    @Test func theProgrammeListsEachContractorsInspectionsAndFindings() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let figures = try await SafetyRepository(
+                database: services.database,
+                calendar: try await CalendarRepository(database: services.database).calendar()
+            ).contractorFigures(actor: .system, batchYear: Int64(SafetyTests.today.civil.year))
+            let first = try #require(figures.first { $0.inspections > 0 })
+            let (cookie, _) = try await client.session("office")
+            let page = try await PageSafetyTests.page(client, "/programme", cookie: cookie)
+            #expect(page.1.contains("施工单位安全文明施工情况"))
+            #expect(page.1.contains("<td>\(first.name)</td><td class=\"num\">\(first.inspections)</td>"))
+        }
+    }
+}

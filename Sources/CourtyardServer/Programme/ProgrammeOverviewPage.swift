@@ -72,6 +72,18 @@ struct ProgrammeOverview {
     let rows: [Row]
     /// Computed properties are invisible to templates, so the flag is stored.
     let hasRows: Bool
+    /// Each contractor's safety record over the batch: inspections, mean score, findings, days to rectify.
+    var contractors: [ContractorRow] = []
+    var hasContractors = false
+
+    struct ContractorRow {
+        let name: String
+        let inspections: Int64
+        let meanScore: String
+        let openFindings: Int64
+        let overdueFindings: Int64
+        let medianDays: String
+    }
 
     static func load(
         services: Services, actor: Actor, year: Int, stage: ProjectStage?, sort: Sort = .overdue, _ f: PageFrame
@@ -102,7 +114,17 @@ struct ProgrammeOverview {
                 }
             }.joined(separator: "；")
         }
-        return ProgrammeOverview(all, year: year, stage: stage, sort: sort, behind: why, f)
+        var page = ProgrammeOverview(all, year: year, stage: stage, sort: sort, behind: why, f)
+        let safety = SafetyRepository(
+            database: services.database, calendar: try await CalendarRepository(database: services.database).calendar())
+        page.contractors = try await safety.contractorFigures(actor: actor, batchYear: Int64(year)).map {
+            ContractorRow(
+                name: $0.name, inspections: $0.inspections, meanScore: $0.meanScore?.numberText ?? "—",
+                openFindings: $0.openFindings, overdueFindings: $0.overdueFindings,
+                medianDays: $0.medianDaysToRectify?.numberText ?? "—")
+        }
+        page.hasContractors = !page.contractors.isEmpty
+        return page
     }
 
     init(
