@@ -267,3 +267,21 @@ import Testing
         }
     }
 }
+
+/// Navigation names each place once.
+@Suite struct NavigationTests {
+    @Test func everyRolesNavigationListsEachPageOnce() async throws {
+        try await TestApp.with(demo: true) { client, _ in
+            for user in ["office", "community", "steward", "contractor", "supervisor", "pm", "water", "property"] {
+                let (cookie, _) = try await client.session(user)
+                let (_, html) = try await PageSafetyTests.page(client, "/", cookie: cookie)
+                let nav =
+                    html.components(separatedBy: "<nav").dropFirst().first?.components(separatedBy: "</nav>")
+                    .first ?? ""
+                let hrefs = nav.components(separatedBy: "href=\"").dropFirst().map { $0.prefix { $0 != "\"" } }
+                #expect(!hrefs.isEmpty, "\(user) has a navigation")
+                #expect(Set(hrefs).count == hrefs.count, "\(user): \(hrefs)")
+            }
+        }
+    }
+}

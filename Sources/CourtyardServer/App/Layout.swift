@@ -53,10 +53,8 @@ struct PageFrame {
         if Permissions.allows(a.role, .manageProjects) || a.role == .viewer {
             items.append(("/meetings", "nav.meetings"))
         }
-        if a.role == .department {
-            items.append(("/queue", "nav.queue"))
-            items.append(("/reports", "nav.reports"))
-        }
+        // A department's liaison also reads the reports assigned to it, listed above.
+        if a.role == .department { items.append(("/queue", "nav.queue")) }
         if Permissions.allows(a.role, .importRegistry) { items.append(("/import", "nav.import")) }
         if Permissions.allows(a.role, .readUsers) { items.append(("/users", "nav.users")) }
         if Permissions.allows(a.role, .readAudit) { items.append(("/audit", "nav.audit")) }
