@@ -15,7 +15,7 @@ struct CoordinationSweep: Service {
     var firstDelay: Duration = .seconds(60)
 
     func run() async throws {
-        try? await Task.sleep(for: firstDelay)
+        await Self.pause(firstDelay)
         let requests = CoordinationRequestRepository(database: services.database)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
@@ -24,7 +24,16 @@ struct CoordinationSweep: Service {
             } catch {
                 services.logger.error("coordination sweep: \(error)")
             }
-            try? await Task.sleep(for: interval)
+            await Self.pause(interval)
+        }
+    }
+
+    /// Waits a while, a second at a time, so a server asked to stop does not wait out the sweep's interval.
+    static func pause(_ duration: Duration) async {
+        var left = duration
+        while left > .zero && !Task.isCancelled && !Task.isShuttingDownGracefully {
+            try? await Task.sleep(for: min(left, .seconds(1)))
+            left -= .seconds(1)
         }
     }
 }
