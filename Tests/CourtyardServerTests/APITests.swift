@@ -198,13 +198,23 @@ import Testing
         }
     }
 
+    /// The live test client's deadline is fixed at 20 s. When the whole suite runs on PostgreSQL on two cores a
+    /// request can miss it while nothing is wrong, so an attempt that timed out is made again, three at most; a
+    /// wrong answer fails at once.
     @Test func servesOverRealHTTP() async throws {
-        try await TestApp.with(.live) { client, _ in
-            let token = try await client.token("admin", TestApp.adminPassword)
-            let ids = try await Self.tree(client, token)
-            let r = try await client.call(.get, "/api/v1/compounds/\(ids[2])", token: token)
-            #expect(r.status == .ok)
-            #expect(r.json["name"]?.stringValue == "甲")
+        for attempt in 1...3 {
+            do {
+                try await TestApp.with(.live) { client, _ in
+                    let token = try await client.token("admin", TestApp.adminPassword)
+                    let ids = try await Self.tree(client, token)
+                    let r = try await client.call(.get, "/api/v1/compounds/\(ids[2])", token: token)
+                    #expect(r.status == .ok)
+                    #expect(r.json["name"]?.stringValue == "甲")
+                }
+                return
+            } catch TestClient.Error.readTimeout where attempt < 3 {
+                continue
+            }
         }
     }
 }
