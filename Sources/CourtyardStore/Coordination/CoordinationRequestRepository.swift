@@ -237,7 +237,7 @@ public struct CoordinationRequestRepository: Sendable {
     public func transition(id: Int64, _ s: Step, actor: Actor) async throws -> CoordinationRequest {
         let note = TextNormalizer.prose(s.note)
         let reason = TextNormalizer.prose(s.reason)
-        guard note.count <= 2000, reason.count <= 2000 else {
+        guard s.note.unicodeScalars.count <= 2000, s.reason.unicodeScalars.count <= 2000 else {
             throw ValidationError(field: "note", code: "too_long", message: "at most 2,000 characters")
         }
         let today = Clock.today

@@ -460,9 +460,10 @@ public struct MeetingRepository: Sendable {
         return m
     }
 
-    public func cancel(id: Int64, reason: String, actor: Actor) async throws -> Meeting {
-        let reason = TextNormalizer.clean(reason)
-        guard !reason.isEmpty, reason.count <= 500 else {
+    public func cancel(id: Int64, reason given: String, actor: Actor) async throws -> Meeting {
+        // Counted as sent, in code points as the document's maxLength counts, before cleaning shortens it.
+        let reason = TextNormalizer.clean(given)
+        guard !reason.isEmpty, given.unicodeScalars.count <= 500 else {
             throw ValidationError(field: "reason", code: "required", message: "cancelling a meeting gives the reason")
         }
         try await database.transaction { db in
