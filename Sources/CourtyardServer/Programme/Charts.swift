@@ -1,4 +1,5 @@
 import CourtyardDomain
+import CourtyardSheets
 import CourtyardStore
 
 /// Charts drawn on the server as SVG: they print, work without JavaScript and stay legible in black and white.
@@ -6,13 +7,13 @@ enum Chart {
     static func text(
         _ x: Int, _ y: Int, _ s: String, size: Int = 12, anchor: String = "start", weight: String = "normal"
     ) -> String {
-        "<text x=\"\(x)\" y=\"\(y)\" font-size=\"\(size)\" text-anchor=\"\(anchor)\" font-weight=\"\(weight)\">\(SVG.escaped(s))</text>"
+        "<text x=\"\(x)\" y=\"\(y)\" font-size=\"\(size)\" text-anchor=\"\(anchor)\" font-weight=\"\(weight)\">\(XLSX.escape(s))</text>"
     }
 
     static func open(width: Int, height: Int, title: String) -> String {
         """
         <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)" role="img" \
-        font-family="Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif"><title>\(SVG.escaped(title))</title>\
+        font-family="Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif"><title>\(XLSX.escape(title))</title>\
         <rect width="\(width)" height="\(height)" fill="#fff"/>
         """
     }
@@ -78,7 +79,7 @@ enum GanttChart {
                 let end = t.actualFinish ?? max(a, min(today, last))
                 s += "<rect x=\"\(x(a))\" y=\"\(y + 1)\" width=\"\(w(a, end))\" height=\"3\" fill=\"#15803d\"/>"
             }
-            s += "<title>\(SVG.escaped(t.name))</title>"
+            s += "<title>\(XLSX.escape(t.name))</title>"
         }
         let bottom = height - 48
         s +=
@@ -165,24 +166,5 @@ enum SCurveChart {
         s += Chart.text(
             left + 230, ly, lang.t("scurve.actual") + " \(actual.filter { $0 <= today }.count) / \(total)", size: 11)
         return s + "</svg>"
-    }
-}
-
-/// The charts are SVG, which is XML: text written into them is escaped first.
-enum SVG {
-    static func escaped(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for ch in s {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(ch)
-            }
-        }
-        return out
     }
 }

@@ -115,8 +115,7 @@ struct ProgrammeOverview {
             }.joined(separator: "；")
         }
         var page = ProgrammeOverview(all, year: year, stage: stage, sort: sort, behind: why, f)
-        let safety = SafetyRepository(
-            database: services.database, calendar: try await CalendarRepository(database: services.database).calendar())
+        let safety = try await services.safetyRepository()
         page.contractors = try await safety.contractorFigures(actor: actor, batchYear: Int64(year)).map {
             ContractorRow(
                 name: $0.name, inspections: $0.inspections, meanScore: $0.meanScore?.numberText ?? "—",

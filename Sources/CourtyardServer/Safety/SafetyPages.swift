@@ -37,8 +37,7 @@ struct SafetySection {
     static func load(project: ProjectSummary, actor: Actor, services: Services, _ f: PageFrame) async throws
         -> SafetySection
     {
-        let safety = SafetyRepository(
-            database: services.database, calendar: try await CalendarRepository(database: services.database).calendar())
+        let safety = try await services.safetyRepository()
         let trainings = try await safety.trainings(projectId: project.id, actor: actor)
         let inspections = try await safety.inspections(projectId: project.id, actor: actor)
         let facts = try await safety.facts(projectId: project.id)
@@ -125,8 +124,7 @@ struct InspectionPageController: Sendable {
     }
 
     func safety() async throws -> SafetyRepository {
-        SafetyRepository(
-            database: services.database, calendar: try await CalendarRepository(database: services.database).calendar())
+        try await services.safetyRepository()
     }
 
     func page(

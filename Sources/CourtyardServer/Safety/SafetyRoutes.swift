@@ -11,6 +11,13 @@ enum SafetyRoutes {
     }
 }
 
+extension Services {
+    /// The safety repository on the office's working-day calendar, which finding due days count in.
+    func safetyRepository() async throws -> SafetyRepository {
+        SafetyRepository(database: database, calendar: try await CalendarRepository(database: database).calendar())
+    }
+}
+
 struct NewAgreementBody: Decodable {
     var organisationId: Int64
     var batchYear: Int64
@@ -53,7 +60,7 @@ struct NewTrainingBody: Decodable {
 struct SafetyController: ProjectScoped {
     let services: Services
     func safety() async throws -> SafetyRepository {
-        SafetyRepository(database: services.database, calendar: try await calendar())
+        try await services.safetyRepository()
     }
 
     func register(on api: RouterGroup<AppContext>) {
@@ -163,7 +170,7 @@ struct HiddenWorkBody: Decodable {
 struct InspectionController: ProjectScoped {
     let services: Services
     func safety() async throws -> SafetyRepository {
-        SafetyRepository(database: services.database, calendar: try await calendar())
+        try await services.safetyRepository()
     }
 
     func register(on api: RouterGroup<AppContext>) {

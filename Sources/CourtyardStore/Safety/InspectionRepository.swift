@@ -76,7 +76,8 @@ extension SafetyRepository {
             ).all().map { r in
                 let trainees = try JSONValueCoding.decode([Trainee].self, from: try r.storedJSON("trainees_json"))
                 return Training(
-                    id: try r.int("id"), projectId: projectId, date: try r.day("date"), trainer: try r.text("trainer"),
+                    id: try r.int("id"), projectId: projectId, date: try LedgerRepository.day(r, "date"),
+                    trainer: try r.text("trainer"),
                     topics: try r.text("topics"),
                     trainees: actor.seesPersonalData
                         ? trainees : trainees.map { Trainee(name: PersonalData.maskName($0.name), trade: $0.trade) },
@@ -274,7 +275,7 @@ extension SafetyRepository {
                 out.append(
                     Inspection(
                         id: try r.int("id"), projectId: projectId, templateId: try r.int("template_id"),
-                        templateName: try r.text("name"), date: try r.day("date"),
+                        templateName: try r.text("name"), date: try LedgerRepository.day(r, "date"),
                         scores: try JSONValueCoding.decode(
                             [InspectionScore].self, from: try r.storedJSON("scores_json")),
                         total: try r.int("total"), rating: InspectionRating(rawValue: try r.text("rating")) ?? .fail,

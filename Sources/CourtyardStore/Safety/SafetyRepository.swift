@@ -157,7 +157,7 @@ public struct SafetyRepository: Sendable {
                 SafetyAgreement(
                     id: try r.int("id"), organisationId: try r.int("organisation_id"),
                     organisationName: try r.text("name"),
-                    batchYear: try r.int("batch_year"), signedOn: try r.day("signed_on"),
+                    batchYear: try r.int("batch_year"), signedOn: try LedgerRepository.day(r, "signed_on"),
                     targets: try r.text("targets"),
                     attachmentId: try r.optionalInt("attachment_id"))
             }
@@ -247,13 +247,14 @@ public struct SafetyRepository: Sendable {
                     "SELECT id, date, attendance, note FROM emergency_drills WHERE plan_id = \(bind: pid) ORDER BY date"
                 ).all().map {
                     EmergencyDrill(
-                        id: try $0.int("id"), date: try $0.day("date"), attendance: try $0.int("attendance"),
+                        id: try $0.int("id"), date: try LedgerRepository.day($0, "date"),
+                        attendance: try $0.int("attendance"),
                         note: try $0.text("note"))
                 }
                 out.append(
                     EmergencyPlan(
                         id: pid, organisationId: try r.int("organisation_id"), organisationName: try r.text("name"),
-                        projectIds: projects, approvedOn: try r.day("approved_on"),
+                        projectIds: projects, approvedOn: try LedgerRepository.day(r, "approved_on"),
                         attachmentId: try r.optionalInt("attachment_id"), drills: drills))
             }
             return out
@@ -286,13 +287,6 @@ public struct SafetyRepository: Sendable {
                 before: nil, after: .object([("attendance", .int(attendance))]))
         }
         return try await requirePlan(planId, actor: actor)
-    }
-}
-
-extension SQLRow {
-    func day(_ column: String) throws -> Day {
-        guard let d = Day(try text(column)) else { throw StoreError.invalid("\(column) is not a date") }
-        return d
     }
 }
 
