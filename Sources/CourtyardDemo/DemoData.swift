@@ -63,7 +63,7 @@ public enum DemoData {
             let draft = try await bulletins.draft(
                 batchYear: today.civil.year, asOf: today.adding(days: -Int64(7 * weeksAgo)), subdistrictId: sd,
                 nextSteps: "一、对排名靠后的社区约谈施工单位项目经理；二、逾期整改问题本周内销号；三、已完工小区抓紧组织居民满意度测评。", actor: .system)
-            _ = try await bulletins.publish(id: draft["id"]!.intValue!, actor: .system)
+            _ = try await bulletins.publish(id: draft.id, actor: .system)
         }
     }
 

@@ -439,6 +439,8 @@ extension TestClientProtocol {
                 #"{"compound_id":\#(other),"batch_year":\#(f.year),"deadline":"\#(f.deadline)"}"#)
             let frozen = try await f.call(.get, "/api/v1/bulletins/\(bid)")
             #expect(frozen.json["totals"]?["compounds_planned"]?.intValue == 1)
+            // The stored document reads back as it was served when published, to the byte.
+            #expect(frozen.text == published.text)
             let next = try await f.call(.post, "/api/v1/bulletins", #"{"as_of":"\#(today)","batch_year":\#(f.year)}"#)
             #expect(next.json["totals"]?["compounds_planned"]?.intValue == 2)
             #expect(

@@ -62,7 +62,7 @@ enum Open311Routes {
                 guard !found.isEmpty else {
                     throw Failure(status: .notFound, code: 404, description: "no request \(id)")
                 }
-                return .array(found)
+                return try JSONValueCoding.encode(found)
             }
         }
     }
@@ -192,13 +192,14 @@ enum Open311Routes {
         let filters = Open311Repository.Filters(
             serviceCode: q.get("service_code"), status: q.get("status"), start: q.get("start_date"),
             end: q.get("end_date"))
-        return .array(try await requests(services: services, ids: ids, filters: filters, text: text))
+        return try JSONValueCoding.encode(
+            try await requests(services: services, ids: ids, filters: filters, text: text))
     }
 
     static func requests(
         services: Services, ids: [Int64]?, filters: Open311Repository.Filters?,
         text: Open311Repository.TextReach
-    ) async throws -> [JSONValue] {
+    ) async throws -> [Open311Repository.ServiceRequest] {
         try await Open311Repository(database: services.database).requests(
             ids: ids, filters: filters, text: text,
             serviceNames: serviceNames)

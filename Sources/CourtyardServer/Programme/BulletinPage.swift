@@ -23,7 +23,7 @@ struct BulletinUnitRow {
     let change: String
     let rank: String
 
-    static func rows(_ units: [BulletinContent.Unit]) -> [BulletinUnitRow] {
+    static func rows(_ units: [BulletinUnit]) -> [BulletinUnitRow] {
         let worst = units.compactMap(\.rank).max() ?? 0
         return units.map { u in
             BulletinUnitRow(
@@ -82,7 +82,7 @@ struct BulletinPrint {
     let nextSteps: String?
     let issuedOn: String
 
-    init(_ b: BulletinContent, lang: Lang) {
+    init(_ b: Bulletin, lang: Lang) {
         let t = lang.t
         issueTitle = BulletinDocument.title(issueNo: b.issueNo, lang: lang)
         // The printed title is also the page's title, which browsers offer as the PDF's file name.
@@ -113,7 +113,7 @@ struct BulletinPrint {
         issuedOn = BulletinDocument.written(issued, lang: lang)
     }
 
-    static func summary(_ u: BulletinContent.Unit, lang: Lang) -> String {
+    static func summary(_ u: BulletinUnit, lang: Lang) -> String {
         [
             ("{cp}", String(u.compoundsPlanned)), ("{hp}", String(u.householdsPlanned)),
             ("{cs}", String(u.compoundsStarted)), ("{cc}", String(u.compoundsCompleted)),
@@ -124,16 +124,16 @@ struct BulletinPrint {
     }
 
     /// Tasks past their late finish and findings past their due day, fifty of each at most.
-    static func problems(_ overdue: BulletinContent.Overdue, lang: Lang) -> [String] {
+    static func problems(_ overdue: BulletinOverdue, lang: Lang) -> [String] {
         let tasks = overdue.tasks.prefix(50).map {
             lang.t("bulletin.overdueTask").replacingOccurrences(of: "{compound}", with: $0.compoundName)
                 .replacingOccurrences(of: "{task}", with: $0.task).replacingOccurrences(
-                    of: "{date}", with: $0.lateFinish)
+                    of: "{date}", with: BulletinDocument.written($0.lateFinish.description, lang: lang))
         }
         let findings = overdue.findings.prefix(50).map {
             lang.t("bulletin.overdueFinding").replacingOccurrences(of: "{compound}", with: $0.compoundName)
                 .replacingOccurrences(of: "{finding}", with: $0.finding).replacingOccurrences(
-                    of: "{date}", with: $0.dueOn)
+                    of: "{date}", with: BulletinDocument.written($0.dueOn.description, lang: lang))
         }
         let all = tasks + findings
         return all.isEmpty ? [lang.t("bulletin.noProblems")] : all
@@ -170,7 +170,7 @@ struct BulletinPage {
     let hasDepartments: Bool
     let nextSteps: String?
 
-    init(_ b: BulletinContent, actor: Actor, openable: Set<Int64>, _ f: PageFrame) {
+    init(_ b: Bulletin, actor: Actor, openable: Set<Int64>, _ f: PageFrame) {
         issuingUnit = b.issuingUnit ?? ""
         asOf = b.asOf.description
         stateLabel = f.t("bulletin.state." + b.state.rawValue)
@@ -180,7 +180,7 @@ struct BulletinPage {
         publishAction =
             b.state == .draft && Permissions.allows(actor.role, .manageBulletins)
             ? SiteRoute.bulletinPublish(b.id).path : nil
-        let rates: [(KeyPath<BulletinContent.Unit, ExactDecimal>, KeyPath<BulletinRates, ExactDecimal>, String)] = [
+        let rates: [(KeyPath<BulletinUnit, PercentTenths>, KeyPath<BulletinRates, PercentTenths>, String)] = [
             (\.startRateByCompounds, \.startRateByCompounds, "bulletin.col.startRate"),
             (\.completionRateByCompounds, \.completionRateByCompounds, "bulletin.col.completionRate"),
             (\.startRateByHouseholds, \.startRateByHouseholds, "bulletin.startRateHouseholds"),
@@ -197,7 +197,7 @@ struct BulletinPage {
                 name: MaybeLink(
                     text: c.name, href: openable.contains(c.projectId) ? SiteRoute.project(c.projectId).path : nil),
                 community: c.communityName, households: c.households, startedOn: c.startedOn?.description ?? "—",
-                bar: PercentBar(PercentTenths(tenths: Percent.parseTenths(c.percentComplete.numberText) ?? 0)),
+                bar: PercentBar(c.percentComplete),
                 problems: BulletinDocument.problems(c, lang: f.lang), responsible: c.responsible ?? "")
         }
         departments = BulletinDepartmentRow.rows(b.departments)
@@ -227,12 +227,12 @@ struct BulletinPageController: Sendable {
         let b = try await bulletins.draft(
             batchYear: year, asOf: asOf, subdistrictId: nil, nextSteps: fields["next_steps"] ?? "",
             actor: try context.actor())
-        return Pages.seeOther(SiteRoute.bulletin(b["id"]?.intValue ?? 0).path)
+        return Pages.seeOther(SiteRoute.bulletin(b.id).path)
     }
 
     @Sendable func show(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let actor = try context.require(.readRegistry)
-        let b = try await bulletins.content(id: try context.parameters.require("id", as: Int64.self), actor: actor)
+        let b = try await bulletins.get(id: try context.parameters.require("id", as: Int64.self), actor: actor)
         let projects = try await Pages.openableProjects(actor: actor, services: services)
         return f.page(
             title: BulletinDocument.shortTitle(issueNo: b.issueNo, lang: f.lang), "programme-bulletin",

@@ -10,17 +10,16 @@ enum BulletinRoutes {
         ProgrammeController(services: services).register(on: api)
     }
 
-    static func render(_ b: JSONValue, format: String, lang: Lang) throws -> Response {
-        let name = "bulletin-\(b["id"]?.cellText ?? "")"
+    static func render(_ b: Bulletin, format: String, lang: Lang) throws -> Response {
+        let name = "bulletin-\(b.id)"
         switch format {
-        case "json": return JSONBody.response(b)
+        case "json": return try JSONBody.response(b)
         case "html":
             return Response(
                 status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
                 body: .init(
                     byteBuffer: ByteBuffer(
-                        string: BulletinDocument.html(
-                            try JSONValueCoding.decode(BulletinContent.self, from: b), lang: lang))))
+                        string: BulletinDocument.html(b, lang: lang))))
         case "csv":
             return Response(
                 status: .ok,
@@ -64,7 +63,7 @@ struct BulletinController: Sendable {
         let b = try await bulletins.draft(
             batchYear: Int(clamping: body.batchYear), asOf: body.asOf, subdistrictId: body.subdistrictId,
             nextSteps: body.nextSteps ?? "", actor: try context.actor())
-        return JSONBody.response(b, status: .created)
+        return try JSONBody.response(b, status: .created)
     }
 
     @Sendable func list(_ request: Request, _ context: AppContext) async throws -> Response {
@@ -82,7 +81,7 @@ struct BulletinController: Sendable {
 
     @Sendable func update(_ request: Request, _ context: AppContext) async throws -> Response {
         let body = try await JSONBody.decode(BulletinChangesBody.self, request, context: context)
-        return JSONBody.response(
+        return try JSONBody.response(
             try await bulletins.update(
                 id: try id(context), asOf: body.asOf, nextSteps: body.nextSteps,
                 actor: try context.actor()))
@@ -94,7 +93,7 @@ struct BulletinController: Sendable {
     }
 
     @Sendable func publish(_ request: Request, _ context: AppContext) async throws -> Response {
-        JSONBody.response(try await bulletins.publish(id: try id(context), actor: try context.actor()))
+        try JSONBody.response(try await bulletins.publish(id: try id(context), actor: try context.actor()))
     }
 }
 

@@ -441,11 +441,12 @@ public struct CoordinationRequestRepository: Sendable {
     }
 
     /// The bulletin's department section: per department, the requests filed in the seven days up to `asOf`.
-    static func bulletinSection(db: any SQLDatabase, subdistrictId: Int64?, asOf: Day) async throws -> JSONValue {
-        let lines = try await figures(
+    static func bulletinSection(db: any SQLDatabase, subdistrictId: Int64?, asOf: Day) async throws
+        -> [DepartmentFigureLine]
+    {
+        try await figures(
             db: db, subdistrictId: subdistrictId, from: asOf.adding(days: -6), to: asOf,
             calendar: try await calendar(db: db))
-        return .array(try lines.map { try JSONValueCoding.encode($0) })
     }
 
     /// The working-day calendar as entered or published, read inside a transaction.

@@ -52,9 +52,39 @@ public struct Open311Repository: Sendable {
         }
     }
 
+    /// A supervision report as a GeoReport v2 service request; every field is text, as the specification has it.
+    public struct ServiceRequest: Codable, Sendable, Equatable {
+        public var serviceRequestId: String
+        public var status: String
+        public var statusNotes: String
+        public var serviceName: String
+        public var serviceCode: String
+        public var description: String
+        public var agencyResponsible: String
+        public var serviceNotice: String
+        public var requestedDatetime: String
+        public var updatedDatetime: String
+        public var expectedDatetime: String
+        public var address: String
+        public var addressId: String
+        public var zipcode: String
+        public var lat: String
+        public var long: String
+        public var mediaUrl: String
+
+        enum CodingKeys: String, CodingKey {
+            case serviceRequestId = "service_request_id", status, statusNotes = "status_notes"
+            case serviceName = "service_name", serviceCode = "service_code", description
+            case agencyResponsible = "agency_responsible", serviceNotice = "service_notice"
+            case requestedDatetime = "requested_datetime", updatedDatetime = "updated_datetime"
+            case expectedDatetime = "expected_datetime", address, addressId = "address_id", zipcode, lat, long
+            case mediaUrl = "media_url"
+        }
+    }
+
     /// Requests as GeoReport defines them; never who reported, and the text only to keyed clients.
     public func requests(ids: [Int64]?, filters: Filters?, text: TextReach, serviceNames: [ReportCategory: String])
-        async throws -> [JSONValue]
+        async throws -> [ServiceRequest]
     {
         let rows = try await database.withConnection { db in
             var sql: SQLQueryString = """
@@ -76,30 +106,20 @@ public struct Open311Repository: Sendable {
         }
         return try rows.map { r in
             let state = try r.text("state")
-            let due = try r.optionalText("due_on")
             let category = ReportCategory(rawValue: try r.text("category")) ?? .other
-            return .object([
-                ("service_request_id", .string(String(try r.int("id")))),
-                ("status", .string(Self.closedStates.contains(state) ? "closed" : "open")),
-                ("status_notes", .string(state.replacingOccurrences(of: "_", with: " "))),
-                ("service_name", .string(serviceNames[category] ?? category.rawValue)),
-                ("service_code", .string(category.rawValue)),
-                ("description", .string(text.shows(try r.int("subdistrict_id")) ? try r.text("description") : "")),
-                ("agency_responsible", .string(try r.optionalText("agency") ?? "街道办事处")),
-                ("service_notice", .string("")),
-                ("requested_datetime", .string(try r.text("submitted_at"))),
-                ("updated_datetime", .string(try r.optionalText("updated_at") ?? (try r.text("submitted_at")))),
-                ("expected_datetime", due.map { .string("\($0)T23:59:59+08:00") } ?? .string("")),
-                (
-                    "address",
-                    .string(
-                        [try r.text("compound_name"), try r.text("address")].filter { !$0.isEmpty }.joined(
-                            separator: " "))
-                ),
-                ("address_id", .string(String(try r.int("compound_id")))), ("zipcode", .string("")),
-                ("lat", .string("")), ("long", .string("")),
-                ("media_url", .string("")),
-            ])
+            let submitted = try r.text("submitted_at")
+            return ServiceRequest(
+                serviceRequestId: String(try r.int("id")),
+                status: Self.closedStates.contains(state) ? "closed" : "open",
+                statusNotes: state.replacingOccurrences(of: "_", with: " "),
+                serviceName: serviceNames[category] ?? category.rawValue, serviceCode: category.rawValue,
+                description: text.shows(try r.int("subdistrict_id")) ? try r.text("description") : "",
+                agencyResponsible: try r.optionalText("agency") ?? "街道办事处", serviceNotice: "",
+                requestedDatetime: submitted, updatedDatetime: try r.optionalText("updated_at") ?? submitted,
+                expectedDatetime: try r.optionalText("due_on").map { "\($0)T23:59:59+08:00" } ?? "",
+                address: [try r.text("compound_name"), try r.text("address")].filter { !$0.isEmpty }.joined(
+                    separator: " "),
+                addressId: String(try r.int("compound_id")), zipcode: "", lat: "", long: "", mediaUrl: "")
         }
     }
 }

@@ -1,8 +1,7 @@
 import CourtyardDomain
 import Foundation
 
-/// A bulletin as a list shows it. The bulletin itself (`BulletinRepository.get`) stays a JSON document: once
-/// published it is the frozen record of what was said.
+/// A bulletin as a list shows it.
 public struct BulletinSummary: Codable, Sendable, Equatable {
     public enum State: String, Codable, Sendable { case draft, published }
     public var id: Int64
@@ -76,12 +75,12 @@ public struct UnitProgress: Codable, Sendable, Equatable {
     }
 }
 
-/// A bulletin's figures: the four rates, each in percent to one decimal ("45.3"). A change is in points.
+/// A bulletin's four rates in percent to one decimal (45.3). As a change since the previous issue, in points.
 public struct BulletinRates: Codable, Sendable, Equatable {
-    public var startRateByCompounds: ExactDecimal
-    public var completionRateByCompounds: ExactDecimal
-    public var startRateByHouseholds: ExactDecimal
-    public var completionRateByHouseholds: ExactDecimal
+    public var startRateByCompounds: PercentTenths
+    public var completionRateByCompounds: PercentTenths
+    public var startRateByHouseholds: PercentTenths
+    public var completionRateByHouseholds: PercentTenths
 
     enum CodingKeys: String, CodingKey {
         case startRateByCompounds = "start_rate_by_compounds"
@@ -89,107 +88,315 @@ public struct BulletinRates: Codable, Sendable, Equatable {
         case startRateByHouseholds = "start_rate_by_households"
         case completionRateByHouseholds = "completion_rate_by_households"
     }
+
+    public init(_ r: Rates) {
+        startRateByCompounds = PercentTenths(tenths: r.startByCompounds)
+        completionRateByCompounds = PercentTenths(tenths: r.completionByCompounds)
+        startRateByHouseholds = PercentTenths(tenths: r.startByHouseholds)
+        completionRateByHouseholds = PercentTenths(tenths: r.completionByHouseholds)
+    }
+
+    public var rates: Rates {
+        Rates(
+            startByCompounds: startRateByCompounds.tenths, completionByCompounds: completionRateByCompounds.tenths,
+            startByHouseholds: startRateByHouseholds.tenths, completionByHouseholds: completionRateByHouseholds.tenths)
+    }
 }
 
-/// A bulletin as the office reads and prints it. The bulletin itself is a document of its day, stored and served
-/// as JSON (a published one never changes); this is that document read with types.
-public struct BulletinContent: Codable, Sendable {
-    /// A ranked unit (a community, or a sub-district in a city-wide bulletin), or the totals.
-    public struct Unit: Codable, Sendable {
-        public var name: String?
-        public var compoundsPlanned: Int64
-        public var compoundsStarted: Int64
-        public var compoundsCompleted: Int64
-        public var householdsPlanned: Int64
-        public var householdsStarted: Int64
-        public var householdsCompleted: Int64
-        public var startRateByCompounds: ExactDecimal
-        public var completionRateByCompounds: ExactDecimal
-        public var startRateByHouseholds: ExactDecimal
-        public var completionRateByHouseholds: ExactDecimal
-        public var changePp: BulletinRates?
-        public var rank: Int64?
+/// One unit of a bulletin's ranking (a community, or a sub-district in a city-wide bulletin), or the batch's totals,
+/// which have no id, name, change or rank. A unit's id is written under its level's name (`community_id`).
+public struct BulletinUnit: Codable, Sendable {
+    public var level: BulletinRepository.Level?
+    public var unitId: Int64?
+    public var name: String?
+    public var compoundsPlanned: Int64
+    public var compoundsStarted: Int64
+    public var compoundsCompleted: Int64
+    public var householdsPlanned: Int64
+    public var householdsStarted: Int64
+    public var householdsCompleted: Int64
+    public var startRateByCompounds: PercentTenths
+    public var completionRateByCompounds: PercentTenths
+    public var startRateByHouseholds: PercentTenths
+    public var completionRateByHouseholds: PercentTenths
+    /// Since the same unit in the previous issue; nil in the first issue.
+    public var changePp: BulletinRates?
+    public var rank: Int64?
 
-        enum CodingKeys: String, CodingKey {
-            case name, compoundsPlanned = "compounds_planned", compoundsStarted = "compounds_started"
-            case compoundsCompleted = "compounds_completed", householdsPlanned = "households_planned"
-            case householdsStarted = "households_started", householdsCompleted = "households_completed"
-            case startRateByCompounds = "start_rate_by_compounds"
-            case completionRateByCompounds = "completion_rate_by_compounds"
-            case startRateByHouseholds = "start_rate_by_households"
-            case completionRateByHouseholds = "completion_rate_by_households"
-            case changePp = "change_pp", rank
+    /// The totals of a batch: counts and rates only.
+    public init(totals c: ProgressCounts) {
+        compoundsPlanned = c.compoundsPlanned
+        compoundsStarted = c.compoundsStarted
+        compoundsCompleted = c.compoundsCompleted
+        householdsPlanned = c.householdsPlanned
+        householdsStarted = c.householdsStarted
+        householdsCompleted = c.householdsCompleted
+        let r = BulletinRates(c.rates)
+        startRateByCompounds = r.startRateByCompounds
+        completionRateByCompounds = r.completionRateByCompounds
+        startRateByHouseholds = r.startRateByHouseholds
+        completionRateByHouseholds = r.completionRateByHouseholds
+    }
+
+    /// A ranked unit.
+    public init(
+        level: BulletinRepository.Level, unitId: Int64, name: String, counts: ProgressCounts, changePp: BulletinRates?,
+        rank: Int64
+    ) {
+        self.init(totals: counts)
+        self.level = level
+        self.unitId = unitId
+        self.name = name
+        self.changePp = changePp
+        self.rank = rank
+    }
+
+    public var rates: BulletinRates {
+        var r = BulletinRates(Rates(values: [0, 0, 0, 0]))
+        r.startRateByCompounds = startRateByCompounds
+        r.completionRateByCompounds = completionRateByCompounds
+        r.startRateByHouseholds = startRateByHouseholds
+        r.completionRateByHouseholds = completionRateByHouseholds
+        return r
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, compoundsPlanned = "compounds_planned", compoundsStarted = "compounds_started"
+        case compoundsCompleted = "compounds_completed", householdsPlanned = "households_planned"
+        case householdsStarted = "households_started", householdsCompleted = "households_completed"
+        case startRateByCompounds = "start_rate_by_compounds"
+        case completionRateByCompounds = "completion_rate_by_compounds"
+        case startRateByHouseholds = "start_rate_by_households"
+        case completionRateByHouseholds = "completion_rate_by_households"
+        case changePp = "change_pp", rank
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var ids = encoder.container(keyedBy: UnitProgress.Key.self)
+        if let level, let unitId { try ids.encode(unitId, forKey: .init(stringValue: "\(level.rawValue)_id")) }
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(name, forKey: .name)
+        try c.encode(compoundsPlanned, forKey: .compoundsPlanned)
+        try c.encode(compoundsStarted, forKey: .compoundsStarted)
+        try c.encode(compoundsCompleted, forKey: .compoundsCompleted)
+        try c.encode(householdsPlanned, forKey: .householdsPlanned)
+        try c.encode(householdsStarted, forKey: .householdsStarted)
+        try c.encode(householdsCompleted, forKey: .householdsCompleted)
+        try c.encode(startRateByCompounds, forKey: .startRateByCompounds)
+        try c.encode(completionRateByCompounds, forKey: .completionRateByCompounds)
+        try c.encode(startRateByHouseholds, forKey: .startRateByHouseholds)
+        try c.encode(completionRateByHouseholds, forKey: .completionRateByHouseholds)
+        guard let rank else { return }
+        try c.encode(changePp, forKey: .changePp)
+        try c.encode(rank, forKey: .rank)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let ids = try decoder.container(keyedBy: UnitProgress.Key.self)
+        level = [BulletinRepository.Level.community, .subdistrict].first {
+            ids.contains(.init(stringValue: "\($0.rawValue)_id"))
         }
+        unitId = try level.map { try ids.decode(Int64.self, forKey: .init(stringValue: "\($0.rawValue)_id")) }
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decodeIfPresent(String.self, forKey: .name)
+        compoundsPlanned = try c.decode(Int64.self, forKey: .compoundsPlanned)
+        compoundsStarted = try c.decode(Int64.self, forKey: .compoundsStarted)
+        compoundsCompleted = try c.decode(Int64.self, forKey: .compoundsCompleted)
+        householdsPlanned = try c.decode(Int64.self, forKey: .householdsPlanned)
+        householdsStarted = try c.decode(Int64.self, forKey: .householdsStarted)
+        householdsCompleted = try c.decode(Int64.self, forKey: .householdsCompleted)
+        startRateByCompounds = try c.decode(PercentTenths.self, forKey: .startRateByCompounds)
+        completionRateByCompounds = try c.decode(PercentTenths.self, forKey: .completionRateByCompounds)
+        startRateByHouseholds = try c.decode(PercentTenths.self, forKey: .startRateByHouseholds)
+        completionRateByHouseholds = try c.decode(PercentTenths.self, forKey: .completionRateByHouseholds)
+        changePp = try c.decodeIfPresent(BulletinRates.self, forKey: .changePp)
+        rank = try c.decodeIfPresent(Int64.self, forKey: .rank)
+    }
+}
+
+/// One project of the batch as the bulletin counts it, with what holds it up.
+public struct BulletinCompound: Codable, Sendable {
+    public var projectId: Int64
+    public var compoundId: Int64
+    public var name: String
+    public var communityId: Int64
+    public var communityName: String
+    public var households: Int64
+    public var stage: ProjectStage
+    public var startedOn: Day?
+    public var completedOn: Day?
+    public var percentComplete: PercentTenths
+    public var overdueTasks: Int64
+    public var openFindings: Int64
+    public var overdueFindings: Int64
+    public var openReports: Int64
+    /// `overdue_tasks:2`, `overdue_findings:1`, `open_reports:3`.
+    public var problems: [String]
+    public var responsible: String?
+    /// Residents' satisfaction from the project's closing questionnaire, when there is one.
+    public var satisfactionRate: PercentTenths?
+
+    enum CodingKeys: String, CodingKey {
+        case projectId = "project_id", compoundId = "compound_id", name, communityId = "community_id"
+        case communityName = "community_name", households, stage, startedOn = "started_on"
+        case completedOn = "completed_on", percentComplete = "percent_complete", overdueTasks = "overdue_tasks"
+        case openFindings = "open_findings", overdueFindings = "overdue_findings", openReports = "open_reports"
+        case problems, responsible, satisfactionRate = "satisfaction_rate"
     }
 
-    /// One project of the batch, with what holds it up.
-    public struct CompoundLine: Codable, Sendable {
-        public var projectId: Int64
-        public var name: String
-        public var communityName: String
-        public var households: Int64
-        public var stage: ProjectStage
-        public var startedOn: Day?
-        public var percentComplete: ExactDecimal
-        /// `overdue_tasks:2`, `overdue_findings:1`, `open_reports:3`.
-        public var problems: [String]
-        public var responsible: String?
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(projectId, forKey: .projectId)
+        try c.encode(compoundId, forKey: .compoundId)
+        try c.encode(name, forKey: .name)
+        try c.encode(communityId, forKey: .communityId)
+        try c.encode(communityName, forKey: .communityName)
+        try c.encode(households, forKey: .households)
+        try c.encode(stage, forKey: .stage)
+        try c.encode(startedOn, forKey: .startedOn)
+        try c.encode(completedOn, forKey: .completedOn)
+        try c.encode(percentComplete, forKey: .percentComplete)
+        try c.encode(overdueTasks, forKey: .overdueTasks)
+        try c.encode(openFindings, forKey: .openFindings)
+        try c.encode(overdueFindings, forKey: .overdueFindings)
+        try c.encode(openReports, forKey: .openReports)
+        try c.encode(problems, forKey: .problems)
+        try c.encode(responsible, forKey: .responsible)
+        try c.encode(satisfactionRate, forKey: .satisfactionRate)
+    }
+}
 
-        enum CodingKeys: String, CodingKey {
-            case projectId = "project_id", name, communityName = "community_name", households, stage
-            case startedOn = "started_on", percentComplete = "percent_complete", problems, responsible
-        }
+/// A task past its latest finish, or a finding past its due day, as the bulletin lists it.
+public struct BulletinOverdueTask: Codable, Sendable {
+    public var projectId: Int64
+    public var compoundName: String
+    public var task: String
+    public var lateFinish: Day
+    enum CodingKeys: String, CodingKey {
+        case projectId = "project_id", compoundName = "compound_name", task, lateFinish = "late_finish"
+    }
+}
+
+public struct BulletinOverdueFinding: Codable, Sendable {
+    public var projectId: Int64
+    public var compoundName: String
+    public var finding: String
+    public var dueOn: Day
+    enum CodingKeys: String, CodingKey {
+        case projectId = "project_id", compoundName = "compound_name", finding, dueOn = "due_on"
+    }
+}
+
+public struct BulletinOverdue: Codable, Sendable {
+    public var tasks: [BulletinOverdueTask]
+    public var findings: [BulletinOverdueFinding]
+}
+
+/// What a bulletin says, computed from the data as of its day. A published bulletin stores this document as it was
+/// and is read back from it; it never changes.
+public struct BulletinFigures: Codable, Sendable {
+    public var totals: BulletinUnit
+    public var changePp: BulletinRates?
+    public var previousBulletinId: Int64?
+    public var communities: [BulletinUnit]
+    public var subdistricts: [BulletinUnit]
+    public var compounds: [BulletinCompound]
+    public var overdue: BulletinOverdue
+    /// The week's requests to city departments; absent from bulletins published before they were counted.
+    public var departments: [DepartmentFigureLine]?
+
+    enum CodingKeys: String, CodingKey {
+        case totals, changePp = "change_pp", previousBulletinId = "previous_bulletin_id", communities, subdistricts
+        case compounds, overdue, departments
     }
 
-    public struct OverdueTask: Codable, Sendable {
-        public var compoundName: String
-        public var task: String
-        public var lateFinish: String
-        enum CodingKeys: String, CodingKey { case compoundName = "compound_name", task, lateFinish = "late_finish" }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(totals, forKey: .totals)
+        try c.encode(changePp, forKey: .changePp)
+        try c.encode(previousBulletinId, forKey: .previousBulletinId)
+        try c.encode(communities, forKey: .communities)
+        try c.encode(subdistricts, forKey: .subdistricts)
+        try c.encode(compounds, forKey: .compounds)
+        try c.encode(overdue, forKey: .overdue)
+        try c.encodeIfPresent(departments, forKey: .departments)
     }
+}
 
-    public struct OverdueFinding: Codable, Sendable {
-        public var compoundName: String
-        public var finding: String
-        public var dueOn: String
-        enum CodingKeys: String, CodingKey { case compoundName = "compound_name", finding, dueOn = "due_on" }
-    }
-
-    public struct Overdue: Codable, Sendable {
-        public var tasks: [OverdueTask]
-        public var findings: [OverdueFinding]
-    }
-
+/// A bulletin as the API serves it and the office reads and prints it: its header and its figures.
+public struct Bulletin: Codable, Sendable {
     public var id: Int64
+    public var subdistrictId: Int64?
     public var issuingUnit: String?
     public var batchYear: Int64
     public var asOf: Day
     public var issueNo: Int64?
     public var state: BulletinSummary.State
     public var nextSteps: String
+    public var createdAt: String
     public var publishedAt: String?
-    public var totals: Unit
+    public var version: Int64
+    public var totals: BulletinUnit
     public var changePp: BulletinRates?
-    public var communities: [Unit]
-    public var subdistricts: [Unit]
-    public var compounds: [CompoundLine]
-    public var overdue: Overdue
-    /// The week's requests to city departments; absent from bulletins published before they were counted.
+    public var previousBulletinId: Int64?
+    public var communities: [BulletinUnit]
+    public var subdistricts: [BulletinUnit]
+    public var compounds: [BulletinCompound]
+    public var overdue: BulletinOverdue
     public var departments: [DepartmentFigureLine]?
 
     enum CodingKeys: String, CodingKey {
-        case id, issuingUnit = "issuing_unit", batchYear = "batch_year", asOf = "as_of", issueNo = "issue_no", state
-        case nextSteps = "next_steps", publishedAt = "published_at", totals, changePp = "change_pp", communities
-        case subdistricts, compounds, overdue, departments
+        case id, subdistrictId = "subdistrict_id", issuingUnit = "issuing_unit", batchYear = "batch_year"
+        case asOf = "as_of", issueNo = "issue_no", state, nextSteps = "next_steps", createdAt = "created_at"
+        case publishedAt = "published_at", version, totals, changePp = "change_pp"
+        case previousBulletinId = "previous_bulletin_id", communities, subdistricts, compounds, overdue, departments
+    }
+
+    init(_ h: BulletinRepository.Header, issuingUnit: String?, figures f: BulletinFigures) {
+        id = h.id
+        subdistrictId = h.subdistrictId
+        self.issuingUnit = issuingUnit
+        batchYear = Int64(h.batchYear)
+        asOf = h.asOf
+        issueNo = h.issueNo.map(Int64.init)
+        state = h.state == "published" ? .published : .draft
+        nextSteps = h.nextSteps
+        createdAt = h.createdAt
+        publishedAt = h.publishedAt
+        version = Int64(h.version)
+        totals = f.totals
+        changePp = f.changePp
+        previousBulletinId = f.previousBulletinId
+        communities = f.communities
+        subdistricts = f.subdistricts
+        compounds = f.compounds
+        overdue = f.overdue
+        departments = f.departments
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(subdistrictId, forKey: .subdistrictId)
+        try c.encode(issuingUnit, forKey: .issuingUnit)
+        try c.encode(batchYear, forKey: .batchYear)
+        try c.encode(asOf, forKey: .asOf)
+        try c.encode(issueNo, forKey: .issueNo)
+        try c.encode(state, forKey: .state)
+        try c.encode(nextSteps, forKey: .nextSteps)
+        try c.encode(createdAt, forKey: .createdAt)
+        try c.encode(publishedAt, forKey: .publishedAt)
+        try c.encode(version, forKey: .version)
+        try c.encode(totals, forKey: .totals)
+        try c.encode(changePp, forKey: .changePp)
+        try c.encode(previousBulletinId, forKey: .previousBulletinId)
+        try c.encode(communities, forKey: .communities)
+        try c.encode(subdistricts, forKey: .subdistricts)
+        try c.encode(compounds, forKey: .compounds)
+        try c.encode(overdue, forKey: .overdue)
+        try c.encodeIfPresent(departments, forKey: .departments)
     }
 
     /// Sub-districts in a city-wide bulletin, communities in a sub-district's.
-    public var units: [Unit] { subdistricts.isEmpty ? communities : subdistricts }
-}
-
-extension BulletinRepository {
-    /// A bulletin read with types, for its page and its printed form.
-    public func content(id: Int64, actor: Actor) async throws -> BulletinContent {
-        try JSONValueCoding.decode(BulletinContent.self, from: try await get(id: id, actor: actor))
-    }
+    public var units: [BulletinUnit] { subdistricts.isEmpty ? communities : subdistricts }
 }

@@ -11,10 +11,28 @@ public struct BulletinRepository: Sendable {
     struct Line: Sendable {
         var projectId: Int64, compoundId: Int64, compoundName: String, communityId: Int64, communityName: String
         var subdistrictId: Int64, subdistrictName: String
-        var households: Int64, stage: String, startedOn: String?, completedOn: String?, percentTenths: Int64,
+        var households: Int64, stage: ProjectStage, startedOn: Day?, completedOn: Day?, percentTenths: Int64,
             contractor: String?
-        var overdueTasks = 0, openFindings = 0, overdueFindings = 0, openReports = 0
+        var overdueTasks: Int64 = 0, openFindings: Int64 = 0, overdueFindings: Int64 = 0, openReports: Int64 = 0
         var satisfactionTenths: Int64?
+
+        func started(by asOf: String) -> Bool { startedOn.map { $0.description <= asOf } ?? false }
+        func completed(by asOf: String) -> Bool { completedOn.map { $0.description <= asOf } ?? false }
+
+        func compound(asOf: String) -> BulletinCompound {
+            var problems: [String] = []
+            if overdueTasks > 0 { problems.append("overdue_tasks:\(overdueTasks)") }
+            if overdueFindings > 0 { problems.append("overdue_findings:\(overdueFindings)") }
+            if openReports > 0 { problems.append("open_reports:\(openReports)") }
+            return BulletinCompound(
+                projectId: projectId, compoundId: compoundId, name: compoundName, communityId: communityId,
+                communityName: communityName, households: households, stage: stage,
+                startedOn: started(by: asOf) ? startedOn : nil, completedOn: completed(by: asOf) ? completedOn : nil,
+                percentComplete: PercentTenths(tenths: percentTenths), overdueTasks: overdueTasks,
+                openFindings: openFindings, overdueFindings: overdueFindings, openReports: openReports,
+                problems: problems, responsible: contractor,
+                satisfactionRate: satisfactionTenths.map(PercentTenths.init))
+        }
     }
 
     /// The sub-district a bulletin covers: the actor's own, the one asked for, or (for an administrator) the whole city.
@@ -36,12 +54,29 @@ public struct BulletinRepository: Sendable {
     }
 
     /// Computes a bulletin's content at `asOf` for one batch; `previous` is the last published one it is compared with.
-    static func compute(batchYear: Int, asOf: Day, subdistrict: Int64?, previous: JSONValue?, db: any SQLDatabase)
-        async throws -> JSONValue
-    {
-        let asOfText = asOf.description
+    static func compute(
+        batchYear: Int, asOf: Day, subdistrict: Int64?, previous: BulletinFigures?, previousId: Int64?,
+        db: any SQLDatabase
+    ) async throws -> BulletinFigures {
         var projectScope: SQLQueryString = "p.batch_year = \(bind: batchYear)"
         if let s = subdistrict { projectScope += " AND p.subdistrict_id = \(bind: s)" }
+        var lines = try await Self.lines(projectScope, db: db)
+        var index: [Int64: Int] = [:]
+        for (i, l) in lines.enumerated() { index[l.projectId] = i }
+        let overdue = try await Self.problems(projectScope, asOf: asOf, lines: &lines, index: index, db: db)
+        let satisfaction = try await QuestionnaireRepository.satisfactionByProject(
+            projectIds: lines.map(\.projectId), db: db)
+        for i in lines.indices { lines[i].satisfactionTenths = satisfaction[lines[i].projectId] }
+        var figures = assemble(
+            lines: lines, asOf: asOf.description, previous: previous, overdue: overdue, cityWide: subdistrict == nil)
+        figures.previousBulletinId = previousId
+        figures.departments = try await CoordinationRequestRepository.bulletinSection(
+            db: db, subdistrictId: subdistrict, asOf: asOf)
+        return figures
+    }
+
+    /// Every project of the batch with its households, stage, dates and budget-weighted progress.
+    static func lines(_ projectScope: SQLQueryString, db: any SQLDatabase) async throws -> [Line] {
         let households = try await db.raw(
             """
             SELECT h.compound_id, COUNT(*) AS n FROM households h JOIN projects p ON p.compound_id = h.compound_id WHERE
@@ -61,25 +96,31 @@ public struct BulletinRepository: Sendable {
             WHERE
             """ + " " + projectScope + " ORDER BY c.name, t.name"
         ).all()
-        var lines: [Line] = []
-        var index: [Int64: Int] = [:]
-        for r in rows {
-            let budget = try r.int("budget")
-            let tenths = Percent.weighted(sum: try r.int("weighted"), weight: budget)
+        return try rows.map { r -> Line in
             let compound = try r.int("compound_id")
-            index[try r.int("id")] = lines.count
-            lines.append(
-                Line(
-                    projectId: try r.int("id"), compoundId: compound, compoundName: try r.text("compound_name"),
-                    communityId: try r.int("community_id"), communityName: try r.text("community_name"),
-                    subdistrictId: try r.int("subdistrict_id"), subdistrictName: try r.text("subdistrict_name"),
-                    households: householdsBy[compound] ?? 0,
-                    stage: try r.text("stage"), startedOn: try r.optionalText("started_on"),
-                    completedOn: try r.optionalText("completed_on"),
-                    percentTenths: tenths, contractor: try r.optionalText("contractor")))
+            let stageText = try r.text("stage")
+            guard let stage = ProjectStage(rawValue: stageText) else {
+                throw StoreError.invalid("project \(try r.int("id")) is in an unknown stage \(stageText)")
+            }
+            return Line(
+                projectId: try r.int("id"), compoundId: compound, compoundName: try r.text("compound_name"),
+                communityId: try r.int("community_id"), communityName: try r.text("community_name"),
+                subdistrictId: try r.int("subdistrict_id"), subdistrictName: try r.text("subdistrict_name"),
+                households: householdsBy[compound] ?? 0, stage: stage,
+                startedOn: try r.optionalText("started_on").flatMap { Day($0) },
+                completedOn: try r.optionalText("completed_on").flatMap { Day($0) },
+                percentTenths: Percent.weighted(sum: try r.int("weighted"), weight: try r.int("budget")),
+                contractor: try r.optionalText("contractor"))
         }
-        // Problems: tasks past their latest finish, findings past due, reports still open.
-        var overdueTasks: [JSONValue] = []
+    }
+
+    /// What holds each project up — tasks past their latest finish, findings past due, reports still open — counted
+    /// on its line; the overdue tasks and findings themselves are listed, the first 500 of each.
+    static func problems(
+        _ projectScope: SQLQueryString, asOf: Day, lines: inout [Line], index: [Int64: Int], db: any SQLDatabase
+    ) async throws -> BulletinOverdue {
+        let asOfText = asOf.description
+        var overdue = BulletinOverdue(tasks: [], findings: [])
         for r in try await db.raw(
             """
             SELECT k.project_id, k.name, k.late_finish FROM tasks k JOIN projects p ON p.id = k.project_id
@@ -88,15 +129,12 @@ public struct BulletinRepository: Sendable {
         ).all() {
             guard let i = index[try r.int("project_id")] else { continue }
             lines[i].overdueTasks += 1
-            if overdueTasks.count < 500 {
-                overdueTasks.append(
-                    .object([
-                        ("project_id", .int(lines[i].projectId)), ("compound_name", .string(lines[i].compoundName)),
-                        ("task", .string(try r.text("name"))), ("late_finish", .string(try r.text("late_finish"))),
-                    ]))
-            }
+            guard overdue.tasks.count < 500, let late = Day(try r.text("late_finish")) else { continue }
+            overdue.tasks.append(
+                BulletinOverdueTask(
+                    projectId: lines[i].projectId, compoundName: lines[i].compoundName, task: try r.text("name"),
+                    lateFinish: late))
         }
-        var overdueFindings: [JSONValue] = []
         for r in try await db.raw(
             """
             SELECT f.project_id, f.description, f.due_on FROM findings f JOIN projects p ON p.id = f.project_id WHERE f.state <> 'verified' AND
@@ -104,17 +142,13 @@ public struct BulletinRepository: Sendable {
         ).all() {
             guard let i = index[try r.int("project_id")] else { continue }
             lines[i].openFindings += 1
-            let due = try r.text("due_on")
-            if due < asOfText {
-                lines[i].overdueFindings += 1
-                if overdueFindings.count < 500 {
-                    overdueFindings.append(
-                        .object([
-                            ("project_id", .int(lines[i].projectId)), ("compound_name", .string(lines[i].compoundName)),
-                            ("finding", .string(try r.text("description"))), ("due_on", .string(due)),
-                        ]))
-                }
-            }
+            guard let due = Day(try r.text("due_on")), due < asOf else { continue }
+            lines[i].overdueFindings += 1
+            guard overdue.findings.count < 500 else { continue }
+            overdue.findings.append(
+                BulletinOverdueFinding(
+                    projectId: lines[i].projectId, compoundName: lines[i].compoundName,
+                    finding: try r.text("description"), dueOn: due))
         }
         for r in try await db.raw(
             """
@@ -123,130 +157,89 @@ public struct BulletinRepository: Sendable {
             """ + " " + projectScope + " GROUP BY r.compound_id"
         ).all() {
             let compound = try r.int("compound_id")
-            for i in lines.indices where lines[i].compoundId == compound { lines[i].openReports = Int(try r.int("n")) }
+            for i in lines.indices where lines[i].compoundId == compound { lines[i].openReports = try r.int("n") }
         }
-        let satisfaction = try await QuestionnaireRepository.satisfactionByProject(
-            projectIds: lines.map(\.projectId), db: db)
-        for i in lines.indices { lines[i].satisfactionTenths = satisfaction[lines[i].projectId] }
-        let content = assemble(
-            lines: lines, asOf: asOfText, previous: previous, overdueTasks: overdueTasks,
-            overdueFindings: overdueFindings,
-            cityWide: subdistrict == nil)
-        // The week's requests to city departments, per department, as the last key (rendered by the bulletin's page).
-        guard case .object(var pairs) = content else { return content }
-        pairs.append(
-            (
-                "departments",
-                try await CoordinationRequestRepository.bulletinSection(db: db, subdistrictId: subdistrict, asOf: asOf)
-            ))
-        return .object(pairs)
+        return overdue
     }
 
-    static func rateFields(_ rates: Rates) -> [(String, JSONValue)] {
-        zip(Rates.keys, rates.values).map { ($0, .number(Percent.text($1))) }
+    static func change(_ now: Rates, _ before: Rates?) -> BulletinRates? {
+        before.map { BulletinRates(now.minus($0)) }
     }
 
-    static func countFields(_ c: ProgressCounts) -> [(String, JSONValue)] {
-        [
-            ("compounds_planned", .int(c.compoundsPlanned)), ("compounds_started", .int(c.compoundsStarted)),
-            ("compounds_completed", .int(c.compoundsCompleted)), ("households_planned", .int(c.householdsPlanned)),
-            ("households_started", .int(c.householdsStarted)), ("households_completed", .int(c.householdsCompleted)),
-        ]
-    }
-
-    static func rates(in value: JSONValue?) -> Rates? {
-        guard let value else { return nil }
-        let v = Rates.keys.compactMap {
-            value[$0].flatMap { $0.cellText.isEmpty ? nil : Percent.parseTenths($0.cellText) }
+    /// One ranked row per unit, with the change since the same unit in the previous bulletin.
+    static func ranking(
+        _ level: Level, lines: [Line], asOf: String, previous: [BulletinUnit], id: (Line) -> Int64,
+        name: (Line) -> String
+    ) -> [BulletinUnit] {
+        var units: [Int64: (name: String, counts: ProgressCounts)] = [:]
+        for l in lines {
+            units[id(l), default: (name(l), ProgressCounts())].counts.add(
+                households: l.households, started: l.started(by: asOf), completed: l.completed(by: asOf))
         }
-        return v.count == 4 ? Rates(values: v) : nil
-    }
-
-    static func change(_ now: Rates, _ before: Rates?) -> JSONValue {
-        guard let before else { return .null }
-        return .object(zip(Rates.keys, now.minus(before).values).map { ($0, .number(Percent.text($1))) })
+        var before: [Int64: Rates] = [:]
+        for u in previous where u.level == level { if let i = u.unitId { before[i] = u.rates.rates } }
+        let ids = units.keys.sorted { units[$0]!.name < units[$1]!.name }
+        let ranks = Ranking.ranks(ids.map { units[$0]!.counts.rates.rankKey })
+        return zip(ids, ranks).sorted { ($0.1, units[$0.0]!.name) < ($1.1, units[$1.0]!.name) }.map { id, rank in
+            let u = units[id]!
+            return BulletinUnit(
+                level: level, unitId: id, name: u.name, counts: u.counts,
+                changePp: change(u.counts.rates, before[id]), rank: Int64(rank))
+        }
     }
 
     static func assemble(
-        lines: [Line], asOf: String, previous: JSONValue?, overdueTasks: [JSONValue], overdueFindings: [JSONValue],
-        cityWide: Bool
-    ) -> JSONValue {
-        func started(_ l: Line) -> Bool { l.startedOn.map { $0 <= asOf } ?? false }
-        func completed(_ l: Line) -> Bool { l.completedOn.map { $0 <= asOf } ?? false }
+        lines: [Line], asOf: String, previous: BulletinFigures?, overdue: BulletinOverdue, cityWide: Bool
+    ) -> BulletinFigures {
         var total = ProgressCounts()
-        for l in lines { total.add(households: l.households, started: started(l), completed: completed(l)) }
-        /// One ranked row per unit, with the change since the same unit in the previous bulletin.
-        func ranking(_ key: String, id: (Line) -> Int64, name: (Line) -> String) -> [JSONValue] {
-            var units: [Int64: (name: String, counts: ProgressCounts)] = [:]
-            for l in lines {
-                units[id(l), default: (name(l), ProgressCounts())].counts.add(
-                    households: l.households, started: started(l), completed: completed(l))
-            }
-            var before: [Int64: Rates] = [:]
-            for c in (previous?[key == "community_id" ? "communities" : "subdistricts"]).arrayItems {
-                if let i = c[key]?.intValue, let r = rates(in: c) { before[i] = r }
-            }
-            let ids = units.keys.sorted { units[$0]!.name < units[$1]!.name }
-            let ranks = Ranking.ranks(ids.map { units[$0]!.counts.rates.rankKey })
-            return zip(ids, ranks).sorted { ($0.1, units[$0.0]!.name) < ($1.1, units[$1.0]!.name) }.map { id, rank in
-                let u = units[id]!
-                return .object(
-                    [(key, .int(id)), ("name", .string(u.name))] + countFields(u.counts) + rateFields(u.counts.rates)
-                        + [("change_pp", change(u.counts.rates, before[id])), ("rank", .int(Int64(rank)))])
-            }
+        for l in lines {
+            total.add(households: l.households, started: l.started(by: asOf), completed: l.completed(by: asOf))
         }
-        let communities = ranking("community_id", id: \.communityId, name: \.communityName)
-        let subdistricts = cityWide ? ranking("subdistrict_id", id: \.subdistrictId, name: \.subdistrictName) : []
-        let compounds: [JSONValue] = lines.map { l in
-            var problems: [String] = []
-            if l.overdueTasks > 0 { problems.append("overdue_tasks:\(l.overdueTasks)") }
-            if l.overdueFindings > 0 { problems.append("overdue_findings:\(l.overdueFindings)") }
-            if l.openReports > 0 { problems.append("open_reports:\(l.openReports)") }
-            return .object([
-                ("project_id", .int(l.projectId)), ("compound_id", .int(l.compoundId)),
-                ("name", .string(l.compoundName)),
-                ("community_id", .int(l.communityId)), ("community_name", .string(l.communityName)),
-                ("households", .int(l.households)),
-                ("stage", .string(l.stage)), ("started_on", started(l) ? .string(l.startedOn!) : .null),
-                ("completed_on", completed(l) ? .string(l.completedOn!) : .null),
-                ("percent_complete", .number(Percent.text(l.percentTenths))),
-                ("overdue_tasks", .int(Int64(l.overdueTasks))), ("open_findings", .int(Int64(l.openFindings))),
-                ("overdue_findings", .int(Int64(l.overdueFindings))), ("open_reports", .int(Int64(l.openReports))),
-                ("problems", .array(problems.map { .string($0) })),
-                ("responsible", l.contractor.map { .string($0) } ?? .null),
-                ("satisfaction_rate", l.satisfactionTenths.map { .number(Percent.text($0)) } ?? .null),
-            ])
-        }
-        return .object([
-            ("totals", .object(countFields(total) + rateFields(total.rates))),
-            ("change_pp", change(total.rates, rates(in: previous?["totals"]))),
-            ("previous_bulletin_id", previous?["id"] ?? .null),
-            ("communities", .array(communities)), ("subdistricts", .array(subdistricts)),
-            ("compounds", .array(compounds)),
-            ("overdue", .object([("tasks", .array(overdueTasks)), ("findings", .array(overdueFindings))])),
-        ])
+        let communities = ranking(
+            .community, lines: lines, asOf: asOf, previous: previous?.communities ?? [], id: \.communityId,
+            name: \.communityName)
+        let subdistricts =
+            cityWide
+            ? ranking(
+                .subdistrict, lines: lines, asOf: asOf, previous: previous?.subdistricts ?? [], id: \.subdistrictId,
+                name: \.subdistrictName) : []
+        return BulletinFigures(
+            totals: BulletinUnit(totals: total),
+            changePp: change(total.rates, previous?.totals.rates.rates), previousBulletinId: nil,
+            communities: communities, subdistricts: subdistricts, compounds: lines.map { $0.compound(asOf: asOf) },
+            overdue: overdue, departments: nil)
     }
 
     // MARK: Bulletins
 
+    /// The last published bulletin before this one, with its id. One whose stored document cannot be read (written by
+    /// an older version in another shape) is not compared with.
     static func previousPublished(
         batchYear: Int, subdistrict: Int64?, asOf: Day, excluding: Int64?, db: any SQLDatabase
-    ) async throws -> JSONValue? {
+    ) async throws -> (id: Int64, figures: BulletinFigures)? {
         var sql: SQLQueryString =
             "SELECT id, content_json FROM bulletins WHERE state = 'published' AND batch_year = \(bind: batchYear) AND "
         sql += coverageSQL(subdistrict, column: "subdistrict_id")
         sql += " AND as_of <= \(bind: asOf.description)"
         if let excluding { sql += " AND id <> \(bind: excluding)" }
         sql += " ORDER BY as_of DESC, id DESC LIMIT 1"
-        guard let r = try await db.raw(sql).first(), case .object(var pairs) = try r.storedJSON("content_json") else {
-            return nil
-        }
-        pairs.append(("id", .int(try r.int("id"))))
-        return .object(pairs)
+        guard let r = try await db.raw(sql).first(),
+            let figures = try? JSONValueCoding.decode(BulletinFigures.self, from: try r.storedJSON("content_json"))
+        else { return nil }
+        return (try r.int("id"), figures)
+    }
+
+    /// Drafts or publishes from the data as it is now, compared with the last bulletin published before it.
+    static func computeNow(_ h: Header, db: any SQLDatabase) async throws -> BulletinFigures {
+        let previous = try await previousPublished(
+            batchYear: h.batchYear, subdistrict: h.subdistrictId, asOf: h.asOf, excluding: h.id, db: db)
+        return try await compute(
+            batchYear: h.batchYear, asOf: h.asOf, subdistrict: h.subdistrictId, previous: previous?.figures,
+            previousId: previous?.id, db: db)
     }
 
     public func draft(batchYear: Int, asOf: Day, subdistrictId: Int64?, nextSteps: String, actor: Actor) async throws
-        -> JSONValue
+        -> Bulletin
     {
         guard Permissions.allows(actor.role, .manageBulletins) else { throw AccessError.forbidden }
         let sd = try coverage(actor, requested: subdistrictId)
@@ -313,33 +306,24 @@ public struct BulletinRepository: Sendable {
     }
 
     /// A published bulletin is read as frozen; a draft is computed from the data as it is now.
-    public func get(id: Int64, actor: Actor) async throws -> JSONValue {
+    public func get(id: Int64, actor: Actor) async throws -> Bulletin {
         guard Permissions.allows(actor.role, .readRegistry) else { throw AccessError.forbidden }
         return try await database.withConnection { db in
             let h = try await header(id, actor: actor, db: db)
-            let content: JSONValue
-            if h.state == "published", let stored = h.content.flatMap(JSONValue.parse) {
-                content = stored
+            let figures: BulletinFigures
+            if h.state == "published", let stored = h.content {
+                guard let json = JSONValue.parse(stored),
+                    let frozen = try? JSONValueCoding.decode(BulletinFigures.self, from: json)
+                else { throw StoreError.invalid("published bulletin \(id) cannot be read") }
+                figures = frozen
             } else {
-                let previous = try await Self.previousPublished(
-                    batchYear: h.batchYear, subdistrict: h.subdistrictId, asOf: h.asOf, excluding: h.id, db: db)
-                content = try await Self.compute(
-                    batchYear: h.batchYear, asOf: h.asOf, subdistrict: h.subdistrictId, previous: previous, db: db)
+                figures = try await Self.computeNow(h, db: db)
             }
             let unit =
                 try await h.subdistrictId.asyncMap { sd in
                     try await db.raw("SELECT name FROM subdistricts WHERE id = \(bind: sd)").first()?.text("name")
                 } ?? nil
-            guard case .object(let body) = content else { return content }
-            return .object(
-                [
-                    ("id", .int(h.id)), ("subdistrict_id", h.subdistrictId.map { .int($0) } ?? .null),
-                    ("issuing_unit", unit.map { .string($0) } ?? .null), ("batch_year", .int(Int64(h.batchYear))),
-                    ("as_of", .string(h.asOf.description)), ("issue_no", h.issueNo.map { .int(Int64($0)) } ?? .null),
-                    ("state", .string(h.state)), ("next_steps", .string(h.nextSteps)),
-                    ("created_at", .string(h.createdAt)),
-                    ("published_at", h.publishedAt.map { .string($0) } ?? .null), ("version", .int(Int64(h.version))),
-                ] + body)
+            return Bulletin(h, issuingUnit: unit, figures: figures)
         }
     }
 
@@ -375,7 +359,7 @@ public struct BulletinRepository: Sendable {
     }
 
     /// Only a draft may change; a published bulletin is a record of what was said.
-    public func update(id: Int64, asOf: Day?, nextSteps: String?, actor: Actor) async throws -> JSONValue {
+    public func update(id: Int64, asOf: Day?, nextSteps: String?, actor: Actor) async throws -> Bulletin {
         guard Permissions.allows(actor.role, .manageBulletins) else { throw AccessError.forbidden }
         try await database.transaction { db in
             let h = try await header(id, actor: actor, db: db)
@@ -413,24 +397,21 @@ public struct BulletinRepository: Sendable {
     }
 
     /// Computes the content one last time, numbers the issue and freezes it.
-    public func publish(id: Int64, actor: Actor) async throws -> JSONValue {
+    public func publish(id: Int64, actor: Actor) async throws -> Bulletin {
         guard Permissions.allows(actor.role, .manageBulletins) else { throw AccessError.forbidden }
         try await database.transaction { db in
             let h = try await header(id, actor: actor, db: db)
             guard h.state == "draft" else {
                 throw StoreError.refused(code: "published", message: "bulletin \(id) is already published")
             }
-            let previous = try await Self.previousPublished(
-                batchYear: h.batchYear, subdistrict: h.subdistrictId, asOf: h.asOf, excluding: h.id, db: db)
-            let content = try await Self.compute(
-                batchYear: h.batchYear, asOf: h.asOf, subdistrict: h.subdistrictId, previous: previous, db: db)
+            let content = try await Self.computeNow(h, db: db)
             var count: SQLQueryString =
                 "SELECT COUNT(*) AS n FROM bulletins WHERE state = 'published' AND batch_year = \(bind: h.batchYear) AND "
             count += Self.coverageSQL(h.subdistrictId, column: "subdistrict_id")
             let issue = try await db.raw(count).first()!.int("n") + 1
             try await db.raw(
                 """
-                UPDATE bulletins SET state = 'published', issue_no = \(bind: issue), content_json = \(bind: content.serialized()),
+                UPDATE bulletins SET state = 'published', issue_no = \(bind: issue), content_json = \(bind: try JSONValueCoding.encode(content).serialized()),
                   published_at = \(bind: Clock.isoNow()), version = version + 1 WHERE id = \(bind: id) AND state = 'draft'
                 """
             ).run()
@@ -443,7 +424,7 @@ public struct BulletinRepository: Sendable {
                 payload: .object([
                     ("id", .int(id)), ("issue_no", .int(issue)), ("batch_year", .int(Int64(h.batchYear))),
                     ("as_of", .string(h.asOf.description)),
-                    ("totals", content["totals"] ?? .null),
+                    ("totals", try JSONValueCoding.encode(content.totals)),
                 ]))
         }
         return try await get(id: id, actor: actor)
