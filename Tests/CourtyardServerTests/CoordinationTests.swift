@@ -92,6 +92,36 @@ import Testing
         }
     }
 
+    @Test func aSeriesWithoutAnEndKeepsPlanningTwoMonthsAhead() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await client.token("office")
+            let made = try await client.call(
+                .post, "/api/v1/meeting_series", token: office,
+                body: #"""
+                    {"title":"例会","first_on":"2031-03-03","time":"08:30","duration_minutes":45,"location":"街道办"}
+                    """#)
+            let series = try #require(made.json["id"]?.intValue)
+            func last() async throws -> String? {
+                try await client.call(.get, "/api/v1/meetings?series_id=\(series)&limit=500", token: office).json.items
+                    .compactMap { $0["date"]?.stringValue }.max()
+            }
+            let firstPlan = try #require(try await last())
+            #expect(firstPlan < "2031-06-01")
+            // Three months on, the sweep finds the series running short and plans two months past that day.
+            let later = Day("2031-06-02")!
+            #expect(try await MeetingRepository.needsRollForward(database: services.database, today: later))
+            let calendar = try await CalendarRepository(database: services.database).calendar()
+            try await MeetingRepository.refreshAll(database: services.database, calendar: calendar, today: later)
+            let rolled = try #require(try await last())
+            #expect(rolled >= "2031-07-27" && rolled <= "2031-08-03")
+            #expect(!(try await MeetingRepository.needsRollForward(database: services.database, today: later)))
+            // From the day after, every working day has its meeting again.
+            let june = try await client.call(
+                .get, "/api/v1/meetings?series_id=\(series)&from=2031-06-03&to=2031-06-08", token: office)
+            #expect(june.json.items.compactMap { $0["date"]?.stringValue } == (3...6).map { "2031-06-0\($0)" })
+        }
+    }
+
     @Test func anActionIsCarriedOverThreeMeetingsAndThenDone() async throws {
         try await TestApp.with(demo: true) { client, services in
             // A sub-district of its own, so the demo's meetings do not count among those the action passes through.

@@ -5,7 +5,8 @@ import Logging
 import ServiceLifecycle
 
 /// Beside the outbox worker: every few minutes, departments hear of requests that went past their due day
-/// (once per due day, so several servers running it send each notice once).
+/// (once per due day, so several servers running it send each notice once), and a series without an end plans its
+/// meetings two months ahead as the days go by.
 struct CoordinationSweep: Service {
     let services: Services
     var interval: Duration = .seconds(300)
@@ -21,6 +22,10 @@ struct CoordinationSweep: Service {
             do {
                 // Only a pass that finds something takes the write transaction.
                 if try await requests.hasOverdueToAnnounce() { _ = try await requests.announceOverdue() }
+                if try await MeetingRepository.needsRollForward(database: services.database) {
+                    let calendar = try await CalendarRepository(database: services.database).calendar()
+                    try await MeetingRepository.refreshAll(database: services.database, calendar: calendar)
+                }
             } catch {
                 services.logger.error("coordination sweep: \(error)")
             }

@@ -270,6 +270,21 @@ public struct MeetingRepository: Sendable {
         }
     }
 
+    /// Whether a series without an end has meetings planned less than two weeks ahead of its horizon, so the sweep
+    /// should plan more; read without a write lock.
+    public static func needsRollForward(database: Database, today: Day = Clock.today) async throws -> Bool {
+        let soon = MeetingSeriesRules.lastDay(firstOn: today, until: nil, today: today).adding(days: -14)
+        return try await database.withConnection { db in
+            try await db.raw(
+                """
+                SELECT s.id FROM meeting_series s WHERE s.until_on IS NULL
+                  AND COALESCE((SELECT MAX(m.date) FROM meetings m WHERE m.series_id = s.id), s.first_on) < \(bind: soon.description)
+                  AND s.first_on < \(bind: soon.description) LIMIT 1
+                """
+            ).first() != nil
+        }
+    }
+
     /// A changed calendar moves every series' future meetings that were not held: new working days get one,
     /// days no longer worked lose theirs. Held and cancelled meetings stay as they were.
     public static func refreshAll(database: Database, calendar: WorkCalendar, today: Day = Clock.today) async throws {
