@@ -53,6 +53,9 @@ struct PageFrame {
         if Permissions.allows(a.role, .manageProjects) || a.role == .viewer {
             items.append(("/meetings", "nav.meetings"))
         }
+        if Permissions.allows(a.role, .readProjects) && a.role != .department {
+            items.append(("/coordination", "nav.coordination"))
+        }
         // A department's liaison also reads the reports assigned to it, listed above.
         if a.role == .department { items.append(("/queue", "nav.queue")) }
         if Permissions.allows(a.role, .importRegistry) { items.append(("/import", "nav.import")) }

@@ -13,6 +13,15 @@ extension SiteRoute {
     static func meetingPrint(_ id: Int64) -> SiteRoute { SiteRoute("/meetings/\(id)/print") }
     static func meetingXLSX(_ id: Int64) -> SiteRoute { SiteRoute("/meetings/\(id)/minutes.xlsx") }
     static func meetingWeek(from: Day) -> SiteRoute { SiteRoute("/meetings/week", query: [("from", from.description)]) }
+    static let meetingNew = SiteRoute("/meetings")
+    static let meetingSeriesNew = SiteRoute("/meetings/series")
+    static func meetingAttendance(_ id: Int64) -> SiteRoute { SiteRoute("/meetings/\(id)/attendance") }
+    static func meetingMinutes(_ id: Int64) -> SiteRoute { SiteRoute("/meetings/\(id)/minutes") }
+    static func meetingClose(_ id: Int64) -> SiteRoute { SiteRoute("/meetings/\(id)/close") }
+    static func meetingCancel(_ id: Int64) -> SiteRoute { SiteRoute("/meetings/\(id)/cancel") }
+    static func queueStep(_ id: Int64, _ to: CoordinationState) -> SiteRoute {
+        SiteRoute("/queue/\(id)/\(to.rawValue)")
+    }
     static let departmentQueue = SiteRoute("/queue")
     static let calendarFeed = SiteRoute("/account/calendar")
 }
@@ -20,6 +29,7 @@ extension SiteRoute {
 enum CoordinationPages {
     static func add(to router: Router<AppContext>, services: Services) {
         MeetingPageController(services: services).register(on: router)
+        CoordinationOfficeController(services: services).register(on: router)
         DepartmentQueueController(services: services).register(on: router)
         CalendarFeedPageController(services: services).register(on: router)
     }
@@ -47,8 +57,32 @@ struct MeetingListPage {
     var nextHref: String
     var printHref: String
     var feedHref: String
+    var message: PageNote?
+    /// The office's forms for a single meeting and a daily series, with the organisations to invite.
+    var canPlan: Bool
+    var meetingAction: String
+    var seriesAction: String
+    var invitees: [MeetingPage.Choice]
+    var typed: MeetingForm
 
-    static func load(services: Services, actor: Actor, from: Day, _ f: PageFrame) async throws -> MeetingListPage {
+    /// What was typed into either form, kept when it is refused.
+    struct MeetingForm {
+        var title = ""
+        var date = ""
+        var until = ""
+        var time = "08:30"
+        var duration = "60"
+        var location = ""
+        var chosen: Set<String> = []
+    }
+
+    static func load(
+        services: Services, actor: Actor, from: Day, typed: MeetingForm = .init(), message: PageNote? = nil,
+        _ f: PageFrame
+    ) async throws -> MeetingListPage {
+        let canPlan = Permissions.allows(actor.role, .manageProjects)
+        let organisations =
+            canPlan ? try await services.registry.listAll(.organisations, query: ListQuery(), actor: actor) : []
         let to = from.adding(days: 6)
         let list = try await CoordinationRoutes.meetings(services).list(actor: actor, from: from, to: to, seriesId: nil)
         return MeetingListPage(
@@ -60,7 +94,14 @@ struct MeetingListPage {
             }, empty: list.isEmpty, week: "\(from) – \(to)",
             previousHref: SiteRoute.meetings(from: from.adding(days: -7)).path,
             nextHref: SiteRoute.meetings(from: from.adding(days: 7)).path,
-            printHref: SiteRoute.meetingWeek(from: from).path, feedHref: SiteRoute.calendarFeed.path)
+            printHref: SiteRoute.meetingWeek(from: from).path, feedHref: SiteRoute.calendarFeed.path,
+            message: message, canPlan: canPlan, meetingAction: SiteRoute.meetingNew.path,
+            seriesAction: SiteRoute.meetingSeriesNew.path,
+            invitees: organisations.map {
+                MeetingPage.Choice(
+                    value: String($0.id), label: $0["name"]?.stringValue ?? "",
+                    selected: typed.chosen.contains(String($0.id)))
+            }, typed: typed)
     }
 }
 
@@ -110,6 +151,7 @@ struct MeetingPage {
     var attendanceAction: String
     var minutesAction: String
     var closeAction: String
+    var cancelAction: String
     var attendance: [AttendanceRow]
     var discussion: String
     var decisionsText: String
@@ -184,8 +226,8 @@ struct MeetingPage {
             when: "\(m.date) \(CoordinationPages.time(m)) · \(m.durationMinutes) \(f.t("meeting.minutes"))",
             location: m.location, state: f.t("meeting.state." + m.state.rawValue),
             cancelReason: m.state == .cancelled ? m.cancelReason : nil, editable: editable,
-            attendanceAction: "/meetings/\(id)/attendance", minutesAction: "/meetings/\(id)/minutes",
-            closeAction: "/meetings/\(id)/close",
+            attendanceAction: SiteRoute.meetingAttendance(id).path, minutesAction: SiteRoute.meetingMinutes(id).path,
+            closeAction: SiteRoute.meetingClose(id).path, cancelAction: SiteRoute.meetingCancel(id).path,
             attendance: (m.attendance ?? []).map { a in
                 AttendanceRow(
                     participantName: a.name, field: "p_\(a.participantId)",
@@ -294,6 +336,9 @@ struct MeetingPageController {
         Pages.post(router, "/meetings/:id/attendance", attendance)
         Pages.post(router, "/meetings/:id/minutes", minutes)
         Pages.post(router, "/meetings/:id/close", close)
+        Pages.post(router, "/meetings/:id/cancel", cancel)
+        Pages.post(router, "/meetings", createMeeting)
+        Pages.post(router, "/meetings/series", createSeries)
     }
 
     static func reader(_ context: AppContext) throws -> Actor {
@@ -410,6 +455,82 @@ struct MeetingPageController {
         }
     }
 
+    @Sendable func cancel(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        let fields = try await Pages.form(request, context)
+        return try await Pages.save(f, next: SiteRoute.meeting(id).path, redisplay: redisplay(id, context, f)) {
+            _ = try await CoordinationRoutes.meetings(services).cancel(
+                id: id, reason: fields["reason"] ?? "", actor: try context.actor())
+        }
+    }
+
+    /// The meeting forms' fields; several organisations may be ticked.
+    static func typed(_ fields: [String: [String]]) -> MeetingListPage.MeetingForm {
+        func one(_ k: String) -> String { fields[k]?.last ?? "" }
+        return .init(
+            title: one("title"), date: one("date"), until: one("until"), time: one("time"), duration: one("duration"),
+            location: one("location"), chosen: Set(fields["organisation_id"] ?? []))
+    }
+
+    func planned(
+        _ request: Request, _ context: AppContext, _ f: PageFrame,
+        _ save:
+            @escaping (MeetingListPage.MeetingForm, Day, Int, [MeetingRepository.ParticipantInput]) async throws
+            -> Int64
+    ) async throws -> Response {
+        let fields = try await Pages.formMulti(request)
+        try Pages.verifyCSRF(fields["_csrf"]?.last, context)
+        let typed = Self.typed(fields)
+        let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
+            let day = Day(typed.date) ?? Clock.today
+            let page = try await MeetingListPage.load(
+                services: services, actor: try Self.reader(context), from: CoordinationPages.monday(day), typed: typed,
+                message: PageNote(kind: m.0, text: m.1), f)
+            return f.page(title: f.t("meeting.list"), "coordination-meetings", page, status: status)
+        }
+        return try await Pages.save(f, redisplay: redisplay) {
+            guard let day = Day(typed.date) else {
+                throw ValidationError(field: "date", code: Pages.pageMessage, message: f.t("form.badDate"))
+            }
+            guard let minutes = Int(typed.duration) else {
+                throw ValidationError(field: "duration", code: Pages.pageMessage, message: f.t("meeting.badDuration"))
+            }
+            let invited = typed.chosen.compactMap { Int64($0) }.sorted().map {
+                MeetingRepository.ParticipantInput.organisation($0)
+            }
+            return SiteRoute.meeting(try await save(typed, day, minutes, invited)).path
+        }
+    }
+
+    @Sendable func createMeeting(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        try await planned(request, context, f) { typed, day, minutes, invited in
+            try await CoordinationRoutes.meetings(services).createMeeting(
+                .init(
+                    title: typed.title, subdistrictId: nil, seriesId: nil, date: day, time: typed.time,
+                    durationMinutes: minutes, location: typed.location, participants: invited),
+                actor: try context.actor()
+            ).id
+        }
+    }
+
+    @Sendable func createSeries(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        try await planned(request, context, f) { typed, day, minutes, invited in
+            let repo = try await CoordinationRoutes.meetings(services)
+            let actor = try context.actor()
+            if !typed.until.isEmpty && Day(typed.until) == nil {
+                throw ValidationError(field: "until", code: Pages.pageMessage, message: f.t("form.badDate"))
+            }
+            let series = try await repo.createSeries(
+                .init(
+                    title: typed.title, subdistrictId: nil, firstOn: day, until: Day(typed.until), time: typed.time,
+                    durationMinutes: minutes, location: typed.location, participants: invited), actor: actor)
+            let first = try await repo.list(
+                actor: actor, from: day, to: nil, seriesId: series.id, paging: .init(limit: 1, offset: 0))
+            guard let meeting = first.first else { throw StoreError.notFound }
+            return meeting.id
+        }
+    }
+
     @Sendable func close(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let id = try context.parameters.require("id", as: Int64.self)
         _ = try await Pages.form(request, context)
@@ -454,9 +575,8 @@ struct DepartmentQueuePage {
         return DepartmentQueuePage(
             message: message,
             items: list.map { r in
-                let path = "/queue/\(r.id)/"
                 func offer(_ s: CoordinationState) -> String? {
-                    CoordinationLifecycle.canMove(from: r.state, to: s) ? path + s.rawValue : nil
+                    CoordinationLifecycle.canMove(from: r.state, to: s) ? SiteRoute.queueStep(r.id, s).path : nil
                 }
                 return Item(
                     itemTitle: f.t("coordination.kind." + r.kind.rawValue), project: names[r.projectId] ?? "",

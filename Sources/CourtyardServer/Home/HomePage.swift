@@ -111,6 +111,37 @@ struct HomePage {
         return page
     }
 
+    /// Requests to departments past their due day, and meeting actions past theirs, each linked to its page.
+    mutating func coordination(actor: Actor, services: Services, _ f: PageFrame) async throws {
+        let requests = try await CoordinationRoutes.requests(services)
+        let late = try await requests.list(
+            actor: actor, overdueOnly: true, queue: true, paging: .init(limit: 20, offset: 0))
+        let names = try await requests.projectNames(late.map(\.projectId))
+        sections.append(
+            QueueSection(
+                f.t("home.overdueRequests"),
+                late.map { r in
+                    QueueSection.Item(
+                        itemHref: SiteRoute.coordination(state: r.state.rawValue).path,
+                        itemTitle: f.t("coordination.kind." + r.kind.rawValue), itemPlace: names[r.projectId],
+                        itemDetail: r.departmentName + " · " + f.t("coordination.state." + r.state.rawValue),
+                        itemFlag: r.dueOn.map {
+                            f.t("home.dueOn").replacingOccurrences(of: "{d}", with: $0.description)
+                        })
+                }, empty: f.t("home.none.requests"), more: (SiteRoute.coordination().path, f.t("home.allRequests"))))
+        let actions = try await CoordinationRoutes.meetings(services).listActions(
+            actor: actor, owner: nil, state: .open, overdueOnly: true, paging: .init(limit: 20, offset: 0))
+        sections.append(
+            QueueSection(
+                f.t("home.overdueActions"),
+                actions.map { a in
+                    QueueSection.Item(
+                        itemHref: SiteRoute.meeting(a.meetingId).path, itemTitle: a.title, itemPlace: a.ownerName,
+                        itemDetail: f.t("meeting.carried").replacingOccurrences(of: "{n}", with: String(a.carriedOver)),
+                        itemFlag: f.t("home.dueOn").replacingOccurrences(of: "{d}", with: a.dueOn.description))
+                }, empty: f.t("home.none.actions"), more: (SiteRoute.meetings().path, f.t("meeting.list"))))
+    }
+
     mutating func office(actor: Actor, queue: WorkQueue, services: Services, today: Day, _ f: PageFrame) async throws {
         let late = try await queue.lateProjects(actor: actor, today: today)
         sections.append(
@@ -132,6 +163,7 @@ struct HomePage {
         let findings = try await queue.findings(actor: actor, states: [.open], overdueOnly: true, today: today)
         sections.append(
             QueueSection(f.t("home.overdueFindings"), Self.findingItems(findings, f), empty: f.t("home.none.findings")))
+        try await coordination(actor: actor, services: services, f)
         let figures = try await queue.weekFigures(actor: actor, today: today)
         week = figures.map { w in
             Week(

@@ -1,0 +1,190 @@
+import CourtyardDomain
+import CourtyardStore
+import Foundation
+import Hummingbird
+
+extension SiteRoute {
+    static func coordination(state: String? = nil) -> SiteRoute {
+        SiteRoute("/coordination", query: [("state", state)])
+    }
+    static let coordinationNew = SiteRoute("/coordination/requests")
+    static func coordinationReopen(_ id: Int64) -> SiteRoute { SiteRoute("/coordination/requests/\(id)/reopen") }
+}
+
+/// The office's view of its requests to city departments: file one, follow each to done, reopen a declined one
+/// with more information, and see how each department answers over the last thirty days.
+struct CoordinationOfficePage {
+    struct Row {
+        var rowKind: String
+        var rowProject: String
+        var rowDepartment: String
+        var rowState: String
+        var rowTurn: String
+        var rowNeeded: String
+        var rowDue: String
+        var rowLate: Bool
+        var rowDescription: String
+        var declined: String?
+        var reopenAction: String?
+    }
+    struct Filter {
+        var href: String
+        var label: String
+        var current: Bool
+    }
+    /// The form as typed, kept when it is refused.
+    struct Typed {
+        var projectId: String = ""
+        var departmentId: String = ""
+        var kind: String = ""
+        var description: String = ""
+        var neededBy: String = ""
+    }
+    struct Option {
+        var value: String
+        var label: String
+        var selected: Bool
+    }
+    var message: PageNote?
+    var canFile: Bool
+    var action: String
+    var projects: [Option]
+    var departments: [Option]
+    var kinds: [Option]
+    var typed: Typed
+    var today: String
+    var filters: [Filter]
+    var rows: [Row]
+    var empty: Bool
+    var figures: [BulletinDepartmentRow]
+    var hasFigures: Bool
+    var figuresPeriod: String
+    var showFigures: Bool
+
+    static func load(
+        services: Services, actor: Actor, state: CoordinationState?, typed: Typed, message: PageNote?, _ f: PageFrame
+    ) async throws -> CoordinationOfficePage {
+        let repo = try await CoordinationRoutes.requests(services)
+        let list = try await repo.list(actor: actor, state: state, paging: Paging(limit: 200, offset: 0))
+        let names = try await repo.projectNames(list.map(\.projectId))
+        let today = Clock.today
+        // A contractor or supervisor follows the requests on its own projects; the figures are the office's.
+        let figures =
+            actor.scope.kind == .organisation
+            ? [] : try await repo.figures(actor: actor, subdistrictId: nil, from: today.adding(days: -29), to: today)
+        let canFile = Permissions.allows(actor.role, .manageProjects)
+        let projects = canFile ? try await ProjectRepository(database: services.database).summaries(actor: actor) : []
+        let departments =
+            canFile
+            ? try await services.registry.listAll(
+                .organisations, query: ListQuery(filters: ["kind": OrganisationKind.department.rawValue]),
+                actor: .system) : []
+        func option(_ value: String, _ label: String, _ chosen: String) -> Option {
+            Option(value: value, label: label, selected: value == chosen)
+        }
+        return CoordinationOfficePage(
+            message: message, canFile: canFile, action: SiteRoute.coordinationNew.path,
+            projects: projects.map { option(String($0.id), $0.compoundName, typed.projectId) },
+            departments: departments.map { option(String($0.id), $0["name"]?.stringValue ?? "", typed.departmentId) },
+            kinds: CoordinationKind.allCases.map {
+                option($0.rawValue, f.t("coordination.kind." + $0.rawValue), typed.kind)
+            },
+            typed: typed, today: today.description,
+            filters: filters(state, f),
+            rows: list.map { row($0, project: names[$0.projectId] ?? "", canFile: canFile, f) }, empty: list.isEmpty,
+            figures: BulletinDepartmentRow.rows(figures), hasFigures: !figures.isEmpty,
+            figuresPeriod: "\(today.adding(days: -29)) – \(today)", showFigures: actor.scope.kind != .organisation)
+    }
+
+    static func filters(_ state: CoordinationState?, _ f: PageFrame) -> [Filter] {
+        [Filter(href: SiteRoute.coordination().path, label: f.t("coordination.all"), current: state == nil)]
+            + CoordinationState.allCases.map {
+                Filter(
+                    href: SiteRoute.coordination(state: $0.rawValue).path,
+                    label: f.t("coordination.state." + $0.rawValue), current: state == $0)
+            }
+    }
+
+    static func row(_ r: CoordinationRequest, project: String, canFile: Bool, _ f: PageFrame) -> Row {
+        Row(
+            rowKind: f.t("coordination.kind." + r.kind.rawValue), rowProject: project,
+            rowDepartment: r.departmentName, rowState: f.t("coordination.state." + r.state.rawValue),
+            rowTurn: f.t("coordination.turn." + r.ballInCourt.rawValue), rowNeeded: r.neededBy.description,
+            rowDue: r.dueOn?.description ?? "—", rowLate: r.overdue, rowDescription: r.description,
+            declined: r.state == .declined && !r.declineReason.isEmpty ? r.declineReason : nil,
+            reopenAction: canFile && CoordinationLifecycle.canMove(from: r.state, to: .reopened)
+                ? SiteRoute.coordinationReopen(r.id).path : nil)
+    }
+}
+
+struct CoordinationOfficeController {
+    let services: Services
+
+    func register(on router: Router<AppContext>) {
+        Pages.get(router, "/coordination", show)
+        Pages.post(router, "/coordination/requests", file)
+        Pages.post(router, "/coordination/requests/:id/reopen", reopen)
+    }
+
+    static func reader(_ context: AppContext) throws -> Actor {
+        let actor = try context.actor()
+        guard Permissions.allows(actor.role, .readProjects), actor.role != .department else {
+            throw AppError.forbidden
+        }
+        return actor
+    }
+
+    @Sendable func show(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let state = request.uri.queryParameters.get("state").flatMap { CoordinationState(rawValue: $0) }
+        return try await render(context, f, state: state, typed: .init(), message: nil)
+    }
+
+    func render(
+        _ context: AppContext, _ f: PageFrame, state: CoordinationState?, typed: CoordinationOfficePage.Typed,
+        message: PageNote?, status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        let page = try await CoordinationOfficePage.load(
+            services: services, actor: try Self.reader(context), state: state, typed: typed, message: message, f)
+        return f.page(title: f.t("coordination.title"), "coordination-requests", page, status: status)
+    }
+
+    @Sendable func file(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let fields = try await Pages.form(request, context)
+        let typed = CoordinationOfficePage.Typed(
+            projectId: fields["project_id"] ?? "", departmentId: fields["department_organisation_id"] ?? "",
+            kind: fields["kind"] ?? "", description: fields["description"] ?? "", neededBy: fields["needed_by"] ?? "")
+        let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
+            try await render(
+                context, f, state: nil, typed: typed, message: PageNote(kind: m.0, text: m.1), status: status)
+        }
+        return try await Pages.save(f, next: SiteRoute.coordination().path, redisplay: redisplay) {
+            guard let project = Int64(typed.projectId), let department = Int64(typed.departmentId),
+                let kind = CoordinationKind(rawValue: typed.kind)
+            else {
+                throw ValidationError(
+                    field: "project_id", code: Pages.pageMessage, message: f.t("coordination.form.incomplete"))
+            }
+            guard let needed = Day(typed.neededBy) else {
+                throw ValidationError(field: "needed_by", code: Pages.pageMessage, message: f.t("form.badDate"))
+            }
+            _ = try await CoordinationRoutes.requests(services).create(
+                .init(
+                    projectId: project, departmentOrganisationId: department, kind: kind,
+                    description: typed.description, neededBy: needed, attachments: []), actor: try context.actor())
+        }
+    }
+
+    @Sendable func reopen(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        let fields = try await Pages.form(request, context)
+        let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
+            try await render(
+                context, f, state: nil, typed: .init(), message: PageNote(kind: m.0, text: m.1), status: status)
+        }
+        return try await Pages.save(f, next: SiteRoute.coordination().path, redisplay: redisplay) {
+            _ = try await CoordinationRoutes.requests(services).transition(
+                id: id, .init(to: .reopened, note: fields["note"] ?? "", plannedOn: nil, doneOn: nil, reason: ""),
+                actor: try context.actor())
+        }
+    }
+}

@@ -1,0 +1,158 @@
+import CourtyardDemo
+import CourtyardDomain
+import CourtyardServer
+import CourtyardStore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// The office plans meetings and files requests to departments from its pages, as a clerk would.
+@Suite struct CoordinationPageTests {
+    struct Browser {
+        let client: any TestClientProtocol
+        let cookie: String
+        let csrf: String
+
+        func get(_ path: String) async throws -> (HTTPResponse.Status, String) {
+            try await client.execute(uri: path, method: .get, headers: [.cookie: cookie]) {
+                ($0.status, String(buffer: $0.body))
+            }
+        }
+
+        /// Posts a form as the browser sends it; answers the status, where it leads and the page.
+        func post(_ path: String, _ fields: [(String, String)]) async throws -> (HTTPResponse.Status, String, String) {
+            let body = ([("_csrf", csrf)] + fields).map { k, v in
+                "\(k)=\(v.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
+            }.joined(separator: "&")
+            return try await client.execute(
+                uri: path, method: .post,
+                headers: [.cookie: cookie, .contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: body)
+            ) { ($0.status, $0.headers[.location] ?? "", String(buffer: $0.body)) }
+        }
+    }
+
+    static func office(_ client: any TestClientProtocol) async throws -> Browser {
+        let (cookie, csrf) = try await client.session("office")
+        return Browser(client: client, cookie: cookie, csrf: csrf)
+    }
+
+    @Test func theOfficeFilesARequestAndTheDepartmentFindsItInItsQueue() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await Self.office(client)
+            let token = try await client.token("office")
+            let project = try #require(
+                try await client.call(.get, "/api/v1/projects", token: token).json.items.first?["id"]?.intValue)
+            let water = try await CoordinationTests.scopeId(client, try await client.token("water"))
+            let before = try await CoordinationTests.count(services, "coordination_requests")
+            // Without the day it is needed by: refused in Chinese, nothing written, the text kept.
+            let (refused, _, again) = try await office.post(
+                "/coordination/requests",
+                [
+                    ("project_id", String(project)), ("department_organisation_id", String(water)),
+                    ("kind", "water_meter"), ("description", "3号楼水表移至单元外"), ("needed_by", ""),
+                ])
+            #expect(refused == .unprocessableContent)
+            #expect(again.contains("日期") && again.contains("3号楼水表移至单元外"))
+            #expect(try await CoordinationTests.count(services, "coordination_requests") == before)
+            let (filed, next, _) = try await office.post(
+                "/coordination/requests",
+                [
+                    ("project_id", String(project)), ("department_organisation_id", String(water)),
+                    ("kind", "water_meter"), ("description", "3号楼水表移至单元外"),
+                    ("needed_by", Clock.today.adding(days: 20).description),
+                ])
+            #expect(filed == .seeOther && next == "/coordination")
+            let (_, list) = try await office.get("/coordination?state=requested")
+            #expect(list.contains("3号楼水表移至单元外") && list.contains("水表移位") && list.contains("待受理"))
+            #expect(list.contains("各部门办理情况"))
+            let (liaisonCookie, _) = try await client.session("water")
+            let queue = try await client.execute(uri: "/queue", method: .get, headers: [.cookie: liaisonCookie]) {
+                String(buffer: $0.body)
+            }
+            #expect(queue.contains("3号楼水表移至单元外"))
+            // A department's liaison works from its queue, not the office's page.
+            let denied = try await client.execute(uri: "/coordination", method: .get, headers: [.cookie: liaisonCookie])
+            { $0.status }
+            #expect(denied == .forbidden)
+        }
+    }
+
+    @Test func aDeclinedRequestIsReopenedFromThePageWithWhatWasMissing() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await Self.office(client)
+            let token = try await client.token("office")
+            let declined = try #require(
+                try await client.call(.get, "/api/v1/coordination_requests?state=declined", token: token).json.items
+                    .first?["id"]?.intValue)
+            let (_, page) = try await office.get("/coordination?state=declined")
+            #expect(page.contains("/coordination/requests/\(declined)/reopen"))
+            let (status, _, _) = try await office.post(
+                "/coordination/requests/\(declined)/reopen", [("note", "已补充管线图")])
+            #expect(status == .seeOther)
+            let after = try await client.call(.get, "/api/v1/coordination_requests/\(declined)", token: token)
+            #expect(after.json["state"]?.stringValue == "reopened")
+            #expect(after.json["ball_in_court"]?.stringValue == "department")
+        }
+    }
+
+    @Test func theOfficePlansAMeetingAndASeriesAndCancelsOne() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await Self.office(client)
+            let water = try await CoordinationTests.scopeId(client, try await client.token("water"))
+            let (_, list) = try await office.get("/meetings")
+            #expect(list.contains("安排每个工作日的例会") && list.contains("name=\"organisation_id\""))
+            // A time that is not a time: refused, what was typed is still there.
+            let (bad, _, again) = try await office.post(
+                "/meetings",
+                [
+                    ("title", "燃气管线专题会"), ("date", "2031-03-04"), ("time", "8点半"), ("duration", "60"),
+                    ("location", "街道办三楼"),
+                ])
+            #expect(bad == .unprocessableContent && again.contains("燃气管线专题会"))
+            let (made, where_, _) = try await office.post(
+                "/meetings",
+                [
+                    ("title", "燃气管线专题会"), ("date", "2031-03-04"), ("time", "14:30"), ("duration", "60"),
+                    ("location", "街道办三楼"), ("organisation_id", String(water)),
+                ])
+            #expect(made == .seeOther && where_.hasPrefix("/meetings/"))
+            let (_, meeting) = try await office.get(where_)
+            #expect(meeting.contains("燃气管线专题会") && meeting.contains("14:30") && meeting.contains("取消这次会议"))
+            let (cancelled, _, _) = try await office.post(where_ + "/cancel", [("reason", "部门人员无法到场")])
+            #expect(cancelled == .seeOther)
+            let (_, after) = try await office.get(where_)
+            #expect(after.contains("部门人员无法到场") && after.contains("已取消"))
+            // A daily series from a Monday to a Friday: five meetings, and the first one opens.
+            let (series, first, _) = try await office.post(
+                "/meetings/series",
+                [
+                    ("title", "改造例会"), ("date", "2031-03-03"), ("until", "2031-03-07"), ("time", "08:30"),
+                    ("duration", "45"), ("location", "社区会议室"), ("organisation_id", String(water)),
+                ])
+            #expect(series == .seeOther)
+            let (_, firstPage) = try await office.get(first)
+            #expect(firstPage.contains("改造例会") && firstPage.contains("2031-03-03"))
+            let token = try await client.token("office")
+            let week = try await client.call(.get, "/api/v1/meetings?from=2031-03-03&to=2031-03-07", token: token)
+            #expect(week.json.items.filter { $0["title"]?.stringValue == "改造例会" }.count == 5)
+        }
+    }
+
+    @Test func theOfficeHomeListsRequestsAndActionsPastDue() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await Self.office(client)
+            let token = try await client.token("office")
+            let late = try await client.call(.get, "/api/v1/coordination_requests?overdue=true", token: token).json.items
+            let lateActions = try await client.call(.get, "/api/v1/actions?state=open&overdue=true", token: token).json
+                .items
+            let (_, home) = try await office.get("/")
+            #expect(home.contains("逾期的协调事项") && home.contains("逾期未办结的交办事项"))
+            let request = try #require(late.first, "the demo has a request past due")
+            #expect(home.contains(request["department_name"]?.stringValue ?? "?"))
+            let action = try #require(lateActions.first, "the demo has an action past due")
+            #expect(home.contains(action["title"]?.stringValue ?? "?"))
+        }
+    }
+}
