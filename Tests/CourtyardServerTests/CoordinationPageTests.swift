@@ -144,7 +144,8 @@ import Testing
         try await TestApp.with(demo: true) { client, services in
             let office = try await Self.office(client)
             let token = try await client.token("office")
-            let late = try await client.call(.get, "/api/v1/coordination_requests?overdue=true", token: token).json.items
+            let late = try await client.call(.get, "/api/v1/coordination_requests?overdue=true", token: token).json
+                .items
             let lateActions = try await client.call(.get, "/api/v1/actions?state=open&overdue=true", token: token).json
                 .items
             let (_, home) = try await office.get("/")
