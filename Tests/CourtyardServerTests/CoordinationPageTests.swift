@@ -156,4 +156,23 @@ import Testing
             #expect(home.contains(action["title"]?.stringValue ?? "?"))
         }
     }
+
+    @Test func theOfficeAssignsAReportToADepartmentFromItsPage() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await Self.office(client)
+            let token = try await client.token("office")
+            let water = try await CoordinationTests.scopeId(client, try await client.token("water"))
+            let reports = try await client.call(.get, "/api/v1/reports?state=acknowledged", token: token).json.items
+            let id = try #require(reports.first?["id"]?.intValue, "the demo has an acknowledged report")
+            let (_, page) = try await office.get("/reports/\(id)")
+            #expect(page.contains("<option value=\"\(water)\""))
+            let (moved, _, _) = try await office.post(
+                "/reports/\(id)/transitions",
+                [("to", "assigned"), ("assignee_organisation_id", String(water)), ("note", "燃气味道，请燃气公司处理")])
+            #expect(moved == .seeOther)
+            let after = try await client.call(.get, "/api/v1/reports/\(id)", token: token)
+            #expect(after.json["state"]?.stringValue == "assigned")
+            #expect(after.json["ball_in_court"]?.stringValue == "department")
+        }
+    }
 }

@@ -133,9 +133,10 @@ struct ReportPage {
         let next = ReportRouting.allowedSteps(actor, from: r.state, assignee: r.assigneeOrganisationId)
         var form: StepForm?
         if !next.isEmpty {
-            // A report goes to a contractor, or to the compound's property company for what it looks after.
+            // A report goes to a contractor, to the compound's property company for what it looks after, or to the
+            // city department whose network it is (a gas smell, a fallen power line).
             var orgs: [Record] = []
-            for kind in [OrganisationKind.contractor, .propertyCompany] {
+            for kind in [OrganisationKind.contractor, .propertyCompany, .department] {
                 orgs += try await services.registry.listAll(
                     .organisations, query: ListQuery(filters: ["kind": kind.rawValue]), actor: .system)
             }
