@@ -249,6 +249,28 @@ import Testing
             #expect(page.1.contains("协调事项办理情况（本周）") && page.1.contains("<td>\(name)</td>"))
         }
     }
+
+    @Test func aDraftBulletinCarriesEachContractorsSafetyRecord() async throws {
+        try await TestApp.with(demo: true) { client, _ in
+            let office = try await client.token("office")
+            let today = SafetyTests.today
+            let year = today.civil.year
+            let figures = try await client.call(.get, "/api/v1/safety/contractors?batch_year=\(year)", token: office)
+            let inspected = try #require(figures.json.items.first { ($0["inspections"]?.intValue ?? 0) > 0 })
+            let name = try #require(inspected["name"]?.stringValue)
+            let draft = try await client.call(
+                .post, "/api/v1/bulletins", token: office, body: #"{"as_of":"\#(today)","batch_year":\#(year)}"#)
+            let line = try #require(
+                draft.json["contractors"]?.arrayItemsForTests.first { $0["name"]?.stringValue == name })
+            #expect(line["inspections"] == inspected["inspections"] && line["mean_score"] == inspected["mean_score"])
+            let id = try #require(draft.json["id"]?.intValue)
+            let print = try await client.call(.get, "/api/v1/bulletins/\(id)?format=html", token: office)
+            #expect(print.text.contains("施工单位安全文明施工情况") && print.text.contains("<td>\(name)</td>"))
+            let (cookie, _) = try await client.session("office")
+            let page = try await PageSafetyTests.page(client, "/bulletins/\(id)", cookie: cookie)
+            #expect(page.1.contains("施工单位安全文明施工情况"))
+        }
+    }
 }
 
 /// The programme page shows each contractor's safety record.

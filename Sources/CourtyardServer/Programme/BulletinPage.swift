@@ -79,6 +79,8 @@ struct BulletinPrint {
     let problems: [String]
     let departments: [BulletinDepartmentRow]
     let hasDepartments: Bool
+    let contractors: [ProgrammeOverview.ContractorRow]
+    let hasContractors: Bool
     let nextSteps: String?
     let issuedOn: String
 
@@ -108,6 +110,8 @@ struct BulletinPrint {
         problems = Self.problems(b.overdue, lang: lang)
         departments = BulletinDepartmentRow.rows(b.departments)
         hasDepartments = !departments.isEmpty
+        contractors = ProgrammeOverview.ContractorRow.rows(b.contractors)
+        hasContractors = !contractors.isEmpty
         nextSteps = b.nextSteps.isEmpty ? nil : b.nextSteps
         let issued = b.publishedAt.map { beijingTime($0, dateOnly: true) } ?? b.asOf.description
         issuedOn = BulletinDocument.written(issued, lang: lang)
@@ -168,6 +172,8 @@ struct BulletinPage {
     let compounds: [CompoundRow]
     let departments: [BulletinDepartmentRow]
     let hasDepartments: Bool
+    let contractors: [ProgrammeOverview.ContractorRow]
+    let hasContractors: Bool
     let nextSteps: String?
 
     init(_ b: Bulletin, actor: Actor, openable: Set<Int64>, _ f: PageFrame) {
@@ -202,6 +208,8 @@ struct BulletinPage {
         }
         departments = BulletinDepartmentRow.rows(b.departments)
         hasDepartments = !departments.isEmpty
+        contractors = ProgrammeOverview.ContractorRow.rows(b.contractors)
+        hasContractors = !contractors.isEmpty
         nextSteps = b.nextSteps.isEmpty ? nil : b.nextSteps
     }
 }

@@ -453,6 +453,8 @@ extension OpenAPIDocument {
                 ],
                 // Requests to city departments filed in the bulletin's week, per department (see Coordination).
                 "departments": ["type": "array", "items": any],
+                // Each contractor's inspections, mean score and findings in the batch (see Safety).
+                "contractors": ["type": "array", "items": any],
             ],
         ]
         schemas["Project"] = [

@@ -83,6 +83,16 @@ struct ProgrammeOverview {
         let openFindings: Int64
         let overdueFindings: Int64
         let medianDays: String
+
+        /// Each contractor's safety record as the programme page and the bulletin show it.
+        static func rows(_ figures: [ContractorSafety]?) -> [ContractorRow] {
+            (figures ?? []).map {
+                ContractorRow(
+                    name: $0.name, inspections: $0.inspections, meanScore: $0.meanScore?.numberText ?? "—",
+                    openFindings: $0.openFindings, overdueFindings: $0.overdueFindings,
+                    medianDays: $0.medianDaysToRectify?.numberText ?? "—")
+            }
+        }
     }
 
     static func load(
@@ -116,12 +126,7 @@ struct ProgrammeOverview {
         }
         var page = ProgrammeOverview(all, year: year, stage: stage, sort: sort, behind: why, f)
         let safety = try await services.safetyRepository()
-        page.contractors = try await safety.contractorFigures(actor: actor, batchYear: Int64(year)).map {
-            ContractorRow(
-                name: $0.name, inspections: $0.inspections, meanScore: $0.meanScore?.numberText ?? "—",
-                openFindings: $0.openFindings, overdueFindings: $0.overdueFindings,
-                medianDays: $0.medianDaysToRectify?.numberText ?? "—")
-        }
+        page.contractors = ContractorRow.rows(try await safety.contractorFigures(actor: actor, batchYear: Int64(year)))
         page.hasContractors = !page.contractors.isEmpty
         return page
     }

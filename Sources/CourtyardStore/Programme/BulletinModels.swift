@@ -304,10 +304,12 @@ public struct BulletinFigures: Codable, Sendable {
     public var overdue: BulletinOverdue
     /// The week's requests to city departments; absent from bulletins published before they were counted.
     public var departments: [DepartmentFigureLine]?
+    /// Each contractor's safety record in the batch; absent from bulletins published before it was counted.
+    public var contractors: [ContractorSafety]?
 
     enum CodingKeys: String, CodingKey {
         case totals, changePp = "change_pp", previousBulletinId = "previous_bulletin_id", communities, subdistricts
-        case compounds, overdue, departments
+        case compounds, overdue, departments, contractors
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -320,6 +322,7 @@ public struct BulletinFigures: Codable, Sendable {
         try c.encode(compounds, forKey: .compounds)
         try c.encode(overdue, forKey: .overdue)
         try c.encodeIfPresent(departments, forKey: .departments)
+        try c.encodeIfPresent(contractors, forKey: .contractors)
     }
 }
 
@@ -344,12 +347,14 @@ public struct Bulletin: Codable, Sendable {
     public var compounds: [BulletinCompound]
     public var overdue: BulletinOverdue
     public var departments: [DepartmentFigureLine]?
+    public var contractors: [ContractorSafety]?
 
     enum CodingKeys: String, CodingKey {
         case id, subdistrictId = "subdistrict_id", issuingUnit = "issuing_unit", batchYear = "batch_year"
         case asOf = "as_of", issueNo = "issue_no", state, nextSteps = "next_steps", createdAt = "created_at"
         case publishedAt = "published_at", version, totals, changePp = "change_pp"
         case previousBulletinId = "previous_bulletin_id", communities, subdistricts, compounds, overdue, departments
+        case contractors
     }
 
     init(_ h: BulletinRepository.Header, issuingUnit: String?, figures f: BulletinFigures) {
@@ -372,6 +377,7 @@ public struct Bulletin: Codable, Sendable {
         compounds = f.compounds
         overdue = f.overdue
         departments = f.departments
+        contractors = f.contractors
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -395,6 +401,7 @@ public struct Bulletin: Codable, Sendable {
         try c.encode(compounds, forKey: .compounds)
         try c.encode(overdue, forKey: .overdue)
         try c.encodeIfPresent(departments, forKey: .departments)
+        try c.encodeIfPresent(contractors, forKey: .contractors)
     }
 
     /// Sub-districts in a city-wide bulletin, communities in a sub-district's.

@@ -70,8 +70,11 @@ public struct BulletinRepository: Sendable {
         var figures = assemble(
             lines: lines, asOf: asOf.description, previous: previous, overdue: overdue, cityWide: subdistrict == nil)
         figures.previousBulletinId = previousId
+        let calendar = try await CoordinationRequestRepository.calendar(db: db)
         figures.departments = try await CoordinationRequestRepository.bulletinSection(
             db: db, subdistrictId: subdistrict, asOf: asOf)
+        figures.contractors = try await SafetyRepository.contractorFigures(
+            db: db, projects: projectScope, asOf: asOf, calendar: calendar)
         return figures
     }
 
@@ -207,7 +210,7 @@ public struct BulletinRepository: Sendable {
             totals: BulletinUnit(totals: total),
             changePp: change(total.rates, previous?.totals.rates.rates), previousBulletinId: nil,
             communities: communities, subdistricts: subdistricts, compounds: lines.map { $0.compound(asOf: asOf) },
-            overdue: overdue, departments: nil)
+            overdue: overdue, departments: nil, contractors: nil)
     }
 
     // MARK: Bulletins

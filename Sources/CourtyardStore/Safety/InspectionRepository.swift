@@ -340,52 +340,58 @@ extension SafetyRepository {
         var filter: SQLQueryString = ProjectRepository.scope(actor)
         if let batchYear { filter += " AND p.batch_year = \(bind: batchYear)" }
         let projects = filter
-        let today = Clock.today
         return try await database.withConnection { db in
-            let orgs = try await db.raw(
-                """
-                SELECT DISTINCT o.id, o.name FROM projects p JOIN organisations o ON o.id = p.contractor_id WHERE
-                """ + " " + projects + " ORDER BY o.name"
-            ).all()
-            var out: [ContractorSafety] = []
-            for o in orgs {
-                let org = try o.int("id")
-                let totals = try await db.raw(
-                    """
-                    SELECT i.total FROM inspections i JOIN projects p ON p.id = i.project_id
-                    WHERE p.contractor_id = \(bind: org) AND
-                    """ + " " + projects
-                ).all().map { try $0.int("total") }
-                let findings = try await db.raw(
-                    """
-                    SELECT f.state, f.due_on, f.rectified_on, c.date FROM findings f
-                    JOIN site_checks c ON c.id = f.check_id JOIN projects p ON p.id = f.project_id
-                    WHERE p.contractor_id = \(bind: org) AND
-                    """ + " " + projects
-                ).all()
-                var open = 0
-                var overdue = 0
-                var days: [Int] = []
-                for f in findings {
-                    let state = try f.text("state")
-                    if state == "open" {
-                        open += 1
-                        if let due = Day(try f.text("due_on")), due < today { overdue += 1 }
-                    }
-                    if let done = try f.optionalText("rectified_on").flatMap({ Day($0) }),
-                        let from = Day(try f.text("date"))
-                    {
-                        days.append(done > from ? calendar.workingDays(after: from, through: done) : 0)
-                    }
-                }
-                out.append(
-                    ContractorSafety(
-                        organisationId: org, name: try o.text("name"), inspections: Int64(totals.count),
-                        meanScore: Self.mean(totals), openFindings: Int64(open), overdueFindings: Int64(overdue),
-                        medianDaysToRectify: Self.median(days)))
-            }
-            return out
+            try await Self.contractorFigures(db: db, projects: projects, asOf: Clock.today, calendar: calendar)
         }
+    }
+
+    /// The same over the projects `projects` selects (a condition on `p`), as of a day: what the bulletin counts.
+    static func contractorFigures(
+        db: any SQLDatabase, projects: SQLQueryString, asOf today: Day, calendar: WorkCalendar
+    ) async throws -> [ContractorSafety] {
+        let orgs = try await db.raw(
+            """
+            SELECT DISTINCT o.id, o.name FROM projects p JOIN organisations o ON o.id = p.contractor_id WHERE
+            """ + " " + projects + " ORDER BY o.name"
+        ).all()
+        var out: [ContractorSafety] = []
+        for o in orgs {
+            let org = try o.int("id")
+            let totals = try await db.raw(
+                """
+                SELECT i.total FROM inspections i JOIN projects p ON p.id = i.project_id
+                WHERE p.contractor_id = \(bind: org) AND
+                """ + " " + projects
+            ).all().map { try $0.int("total") }
+            let findings = try await db.raw(
+                """
+                SELECT f.state, f.due_on, f.rectified_on, c.date FROM findings f
+                JOIN site_checks c ON c.id = f.check_id JOIN projects p ON p.id = f.project_id
+                WHERE p.contractor_id = \(bind: org) AND
+                """ + " " + projects
+            ).all()
+            var open = 0
+            var overdue = 0
+            var days: [Int] = []
+            for f in findings {
+                let state = try f.text("state")
+                if state == "open" {
+                    open += 1
+                    if let due = Day(try f.text("due_on")), due < today { overdue += 1 }
+                }
+                if let done = try f.optionalText("rectified_on").flatMap({ Day($0) }),
+                    let from = Day(try f.text("date"))
+                {
+                    days.append(done > from ? calendar.workingDays(after: from, through: done) : 0)
+                }
+            }
+            out.append(
+                ContractorSafety(
+                    organisationId: org, name: try o.text("name"), inspections: Int64(totals.count),
+                    meanScore: Self.mean(totals), openFindings: Int64(open), overdueFindings: Int64(overdue),
+                    medianDaysToRectify: Self.median(days)))
+        }
+        return out
     }
 
     /// The mean to one decimal, rounded half up, by integers.
