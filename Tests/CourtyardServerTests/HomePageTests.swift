@@ -156,7 +156,18 @@ enum HomePageTests {
     static func theUsersPageNamesScopes(_ client: any TestClientProtocol, _ services: Services) async throws {
         let html = try await Self.home(client, "office", "/users")
         #expect(html.contains("单位：安居物业服务有限公司"))
-        #expect(!html.contains("organisation:"))
+        // What the page shows never names a scope by code; the form sends the code of the name chosen.
+        let shown = html.replacing(try Regex(#"value="[^"]*""#), with: "")
+        #expect(!shown.contains("organisation:") && !shown.contains("community:"))
+        // The administrator adds accounts: the form offers each place and organisation by its name.
+        let (admin, _) = try await client.session("admin", TestApp.adminPassword)
+        let (_, form, _) = try await PageTests.page(client, "/users", cookie: admin)
+        let community = try #require(
+            try await services.registry.list(.communities, query: ListQuery(limit: 1), actor: .system).items.first)
+        let name = try #require(community["name"]?.stringValue)
+        #expect(form.contains("<option value=\"community:\(community.id)\">\(name)</option>"))
+        #expect(!form.contains("placeholder=\"community:1\""))
+        #expect(!form.replacing(try Regex(#"value="[^"]*""#), with: "").contains("community:"))
     }
 }
 

@@ -132,6 +132,37 @@ struct UsersPage {
     var accounts: [Row]
     var canAdd: Bool
     var roles: [Option]
+    /// Where a new account may work, by name and grouped by kind: the places and organisations in the person's reach.
+    var scopeGroups: [ScopeGroup]
+
+    struct ScopeGroup {
+        var groupLabel: String
+        var scopes: [Option]
+    }
+
+    /// The sub-districts, communities, compounds and organisations the person may give an account, named.
+    static func scopeGroups(actor: Actor, services: Services, _ f: PageFrame) async throws -> [ScopeGroup] {
+        let kinds: [(ResourceSpec, String)] = [
+            (.subdistricts, "subdistrict"), (.communities, "community"), (.compounds, "compound"),
+            (.organisations, "organisation"),
+        ]
+        var groups: [ScopeGroup] = []
+        if actor.scope.kind == nil {
+            groups.append(
+                ScopeGroup(groupLabel: f.t("scope.global"), scopes: [Option(value: "", label: f.t("scope.global"))]))
+        }
+        for (spec, kind) in kinds {
+            let records = try await services.registry.listAll(spec, query: ListQuery(limit: 1000), actor: actor)
+            guard !records.isEmpty else { continue }
+            groups.append(
+                ScopeGroup(
+                    groupLabel: f.t("scope." + kind),
+                    scopes: records.map {
+                        Option(value: "\(kind):\($0.id)", label: $0["name"]?.stringValue ?? "")
+                    }))
+        }
+        return groups
+    }
 
     static func load(_ f: PageFrame, actor: Actor, services: Services, notice: (String, String)?) async throws
         -> UsersPage
@@ -148,7 +179,9 @@ struct UsersPage {
         return UsersPage(
             notice: notice.map { PageNotice(tone: $0.0, text: $0.1) }, accounts: rows,
             canAdd: Permissions.allows(actor.role, .writeUsers),
-            roles: Role.allCases.map { Option(value: $0.rawValue, label: f.t("role." + $0.rawValue)) })
+            roles: Role.allCases.map { Option(value: $0.rawValue, label: f.t("role." + $0.rawValue)) },
+            scopeGroups: Permissions.allows(actor.role, .writeUsers)
+                ? try await scopeGroups(actor: actor, services: services, f) : [])
     }
 }
 
