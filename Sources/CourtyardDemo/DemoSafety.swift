@@ -17,7 +17,9 @@ enum DemoSafety {
         let safety = SafetyRepository(database: services.database, calendar: calendar)
         let projects = try await ProjectRepository(database: services.database)
             .summaries(actor: .system, filter: .init(batchYear: today.civil.year))
-        let atWork = projects.filter { $0.stage >= .construction }
+        // The sub-district's own projects: a contractor's agreement and plan are filed where it is registered, and
+        // in a city-wide demo its projects elsewhere are another office's to cover.
+        let atWork = projects.filter { $0.stage >= .construction && $0.subdistrictId == subdistrictId }
         let contractors = Set(atWork.compactMap(\.contractorId)).sorted()
         let january = Day("\(today.civil.year)-01-15") ?? today
         for org in contractors {
@@ -26,7 +28,7 @@ enum DemoSafety {
                     organisationId: org, batchYear: Int64(today.civil.year), signedOn: january,
                     targets: "杜绝较大及以上安全事故；轻伤频率控制在千分之三以内；文明施工达标率100%。", attachmentId: nil),
                 actor: .system)
-            let covered = atWork.filter { $0.contractorId == org }.map(\.id)
+            let covered = Array(atWork.filter { $0.contractorId == org }.map(\.id).prefix(500))
             let plan = try await safety.createPlan(
                 .init(organisationId: org, projectIds: covered, approvedOn: january, attachmentId: nil), actor: .system)
             _ = try await safety.addDrill(

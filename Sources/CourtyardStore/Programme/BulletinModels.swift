@@ -326,7 +326,9 @@ public struct BulletinFigures: Codable, Sendable {
     }
 }
 
-/// A bulletin as the API serves it and the office reads and prints it: its header and its figures.
+/// A bulletin as the API serves it and the office reads and prints it: its header, then its figures' fields
+/// (`b.totals`, `b.compounds` read through to the figures).
+@dynamicMemberLookup
 public struct Bulletin: Codable, Sendable {
     public var id: Int64
     public var subdistrictId: Int64?
@@ -339,25 +341,15 @@ public struct Bulletin: Codable, Sendable {
     public var createdAt: String
     public var publishedAt: String?
     public var version: Int64
-    public var totals: BulletinUnit
-    public var changePp: BulletinRates?
-    public var previousBulletinId: Int64?
-    public var communities: [BulletinUnit]
-    public var subdistricts: [BulletinUnit]
-    public var compounds: [BulletinCompound]
-    public var overdue: BulletinOverdue
-    public var departments: [DepartmentFigureLine]?
-    public var contractors: [ContractorSafety]?
+    public var figures: BulletinFigures
 
     enum CodingKeys: String, CodingKey {
         case id, subdistrictId = "subdistrict_id", issuingUnit = "issuing_unit", batchYear = "batch_year"
         case asOf = "as_of", issueNo = "issue_no", state, nextSteps = "next_steps", createdAt = "created_at"
-        case publishedAt = "published_at", version, totals, changePp = "change_pp"
-        case previousBulletinId = "previous_bulletin_id", communities, subdistricts, compounds, overdue, departments
-        case contractors
+        case publishedAt = "published_at", version
     }
 
-    init(_ h: BulletinRepository.Header, issuingUnit: String?, figures f: BulletinFigures) {
+    init(_ h: BulletinRepository.Header, issuingUnit: String?, figures: BulletinFigures) {
         id = h.id
         subdistrictId = h.subdistrictId
         self.issuingUnit = issuingUnit
@@ -369,17 +361,28 @@ public struct Bulletin: Codable, Sendable {
         createdAt = h.createdAt
         publishedAt = h.publishedAt
         version = Int64(h.version)
-        totals = f.totals
-        changePp = f.changePp
-        previousBulletinId = f.previousBulletinId
-        communities = f.communities
-        subdistricts = f.subdistricts
-        compounds = f.compounds
-        overdue = f.overdue
-        departments = f.departments
-        contractors = f.contractors
+        self.figures = figures
     }
 
+    public subscript<T>(dynamicMember path: KeyPath<BulletinFigures, T>) -> T { figures[keyPath: path] }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(Int64.self, forKey: .id)
+        subdistrictId = try c.decodeIfPresent(Int64.self, forKey: .subdistrictId)
+        issuingUnit = try c.decodeIfPresent(String.self, forKey: .issuingUnit)
+        batchYear = try c.decode(Int64.self, forKey: .batchYear)
+        asOf = try c.decode(Day.self, forKey: .asOf)
+        issueNo = try c.decodeIfPresent(Int64.self, forKey: .issueNo)
+        state = try c.decode(BulletinSummary.State.self, forKey: .state)
+        nextSteps = try c.decode(String.self, forKey: .nextSteps)
+        createdAt = try c.decode(String.self, forKey: .createdAt)
+        publishedAt = try c.decodeIfPresent(String.self, forKey: .publishedAt)
+        version = try c.decode(Int64.self, forKey: .version)
+        figures = try BulletinFigures(from: decoder)
+    }
+
+    /// The header's fields, then the figures' in the same object.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(id, forKey: .id)
@@ -393,17 +396,9 @@ public struct Bulletin: Codable, Sendable {
         try c.encode(createdAt, forKey: .createdAt)
         try c.encode(publishedAt, forKey: .publishedAt)
         try c.encode(version, forKey: .version)
-        try c.encode(totals, forKey: .totals)
-        try c.encode(changePp, forKey: .changePp)
-        try c.encode(previousBulletinId, forKey: .previousBulletinId)
-        try c.encode(communities, forKey: .communities)
-        try c.encode(subdistricts, forKey: .subdistricts)
-        try c.encode(compounds, forKey: .compounds)
-        try c.encode(overdue, forKey: .overdue)
-        try c.encodeIfPresent(departments, forKey: .departments)
-        try c.encodeIfPresent(contractors, forKey: .contractors)
+        try figures.encode(to: encoder)
     }
 
     /// Sub-districts in a city-wide bulletin, communities in a sub-district's.
-    public var units: [BulletinUnit] { subdistricts.isEmpty ? communities : subdistricts }
+    public var units: [BulletinUnit] { figures.subdistricts.isEmpty ? figures.communities : figures.subdistricts }
 }
