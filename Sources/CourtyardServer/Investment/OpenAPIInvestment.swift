@@ -235,9 +235,10 @@ extension OpenAPIDocument {
         ]
         var settingsProps: D = ["subdistrict_id": nullable(id)]
         for r in InvestmentSettings.ranges {
-            settingsProps[r.field] = [
+            // Left out or null: the value stays as it is.
+            settingsProps[r.field] = nullable([
                 "type": "integer", "minimum": r.range.lowerBound, "maximum": r.range.upperBound,
-            ]
+            ])
         }
         let settings: D = [
             "type": "object",
@@ -248,7 +249,7 @@ extension OpenAPIDocument {
         paths["/api/v1/programme/investment/settings"] = [
             "put": op(
                 "The office's payment ratio (80–100%), retention (0–3%), defects liability months (1–24) and budget "
-                    + "tolerance (%); fields left out keep their value; a global account names subdistrict_id",
+                    + "tolerance (%); fields left out or null keep their value; a global account names subdistrict_id",
                 id: "put_investment_settings", tag: "investment",
                 body: ["type": "object", "properties": settingsProps],
                 responses: responses(["200": response("the settings", settings)]))
