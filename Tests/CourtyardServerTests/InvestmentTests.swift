@@ -338,4 +338,35 @@ import Testing
             #expect(refused.0 == .forbidden)
         }
     }
+
+    @Test func theProjectPageShowsTheButtonsOfWhoseTurnItIsAndTheyTakeTheStep() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let s = try await Self.setUp(client, services)
+            let f = s.f
+            _ = try await f.call(.put, "/api/v1/projects/\(f.pid)/contract", as: s.pm, Self.contractBody(f))
+            let made = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/change_orders", as: f.contractor,
+                #"{"reason":"增加雨水管 40 米","amount_fen":500000}"#)
+            let id = try #require(made.json["id"]?.intValue)
+            func page(_ cookie: String) async throws -> String {
+                try await client.execute(uri: "/projects/\(f.pid)", method: .get, headers: [.cookie: cookie]) {
+                    String(buffer: $0.body)
+                }
+            }
+            let office = try await client.session("office")
+            #expect(try await page(office.cookie).contains("待项目管理公司审核"))
+            #expect(!(try await page(office.cookie).contains("/change_orders/\(id)/approve")))
+            let pm = try await client.session("pm")
+            #expect(try await page(pm.cookie).contains("action=\"/change_orders/\(id)/approve\""))
+            let status = try await client.execute(
+                uri: "/change_orders/\(id)/approve", method: .post,
+                headers: [.cookie: pm.cookie, .contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "_csrf=\(pm.csrf)")
+            ) { $0.status }
+            #expect(status == .seeOther)
+            let after = try await f.call(.get, "/api/v1/projects/\(f.pid)/change_orders")
+            #expect(after.json.items.first?["state"]?.stringValue == "first_approved")
+            #expect(try await page(office.cookie).contains("action=\"/change_orders/\(id)/approve\""))
+        }
+    }
 }
