@@ -269,7 +269,9 @@ enum InvestmentSheet {
         return [
             zh ? Lang.zh.t("investment.level." + level) : level, l.subdistrictName,
             level == "subdistrict" ? "" : l.communityName, level == "project" ? l.name : "", String(l.projects),
-            money(l.budgetFen), money(l.contractFen), money(l.approvedChangesFen), money(l.paidFen),
+            // A project without a contract has an empty contract cell, not a contract of 0.
+            money(l.budgetFen), level == "project" && l.contracts == 0 ? "" : money(l.contractFen),
+            money(l.approvedChangesFen), money(l.paidFen),
             money(l.remainingFen),
             zh ? (l.overBudget ? Lang.zh.t("investment.flag.over") : "") : (l.overBudget ? "true" : "false"),
             String(l.overBudgetProjects),
