@@ -38,6 +38,7 @@ public enum DemoData {
         try await seedVotes(services: services, subdistrictId: sd)
         try await seedProgramme(services: services, subdistrictId: sd)
         try await DemoSafety.seed(services: services, subdistrictId: sd)
+        try await DemoInvestment.seed(services: services, subdistrictId: sd)
         try await DemoParticipation.seed(services: services, subdistrictId: sd)
         try await DemoCoordination.seed(services: services, subdistrictId: sd)
         log("renovation batch: a project for every compound, with logs and two published bulletins")

@@ -44,6 +44,7 @@ struct PageFrame {
         var items: [(String, String)] = [("/", "nav.dashboard")]
         if Permissions.allows(a.role, .readRegistry) { items.append(("/communities", "nav.communities")) }
         if Permissions.allows(a.role, .readProjects) { items.append(("/programme", "nav.programme")) }
+        if InvestmentPages.opens(a.role) { items.append(("/investment", "nav.investment")) }
         if Permissions.allows(a.role, .readRegistry) { items.append(("/bulletins", "nav.bulletins")) }
         if Permissions.allows(a.role, .readRegistry) { items.append(("/votes", "nav.votes")) }
         if Permissions.allows(a.role, .readRegistry) { items.append(("/participation", "nav.participation")) }

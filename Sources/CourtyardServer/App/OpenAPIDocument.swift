@@ -224,6 +224,7 @@ enum OpenAPIDocument {
         paths.merge(registryPaths()) { a, _ in a }
         paths.merge(voteReportAndCalendarPaths()) { a, _ in a }
         paths.merge(safetyPaths()) { a, _ in a }
+        paths.merge(investmentPaths()) { a, _ in a }
         var schemas: D = Dictionary(uniqueKeysWithValues: specs.map { (recordName($0), recordSchema($0) as Any) })
         schemas["Error"] = [
             "type": "object", "required": ["error"],

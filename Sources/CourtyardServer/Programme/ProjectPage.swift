@@ -163,6 +163,7 @@ struct ProjectPage {
     let checkRows: [CheckRow]
     let hasChecks: Bool
     let safety: SafetySection
+    let investment: InvestmentSection?
 
     /// The daily site check's standard items (巡查), recorded in Chinese as the official record.
     static let checklist = ["excavation", "height", "signs", "hoarding", "power", "fire_lane"]
@@ -176,6 +177,7 @@ struct ProjectPage {
         let openCompound: Bool
         let openCommunity: Bool
         let safety: SafetySection
+        let investment: InvestmentSection?
     }
 
     static func load(id: Int64, actor: Actor, services: Services, _ f: PageFrame) async throws -> Facts {
@@ -192,7 +194,8 @@ struct ProjectPage {
                 .contains(p.compoundId),
             openCommunity: await Pages.openable(.communities, [p.communityId], actor: actor, services: services)
                 .contains(p.communityId),
-            safety: try await SafetySection.load(project: p, actor: actor, services: services, f))
+            safety: try await SafetySection.load(project: p, actor: actor, services: services, f),
+            investment: try await InvestmentSection.load(project: p, actor: actor, services: services, f))
     }
 
     init(_ facts: Facts, actor: Actor, message: PageNotice?, _ f: PageFrame) {
@@ -254,6 +257,7 @@ struct ProjectPage {
         checkRows = facts.checks.map { Self.checkRow($0, actor: actor, f) }
         hasChecks = !checkRows.isEmpty
         safety = facts.safety
+        investment = facts.investment
     }
 
     static func cards(_ p: ProjectSummary, _ f: PageFrame) -> [Card] {

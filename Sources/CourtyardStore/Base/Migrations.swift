@@ -496,6 +496,46 @@ public enum Migrations {
                   secret_hash TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL)
                 """,
             ]),
+        // Investment control: each project's contract and its bill of quantities (quantities in thousandths),
+        // change orders and progress payments with their two approvals, and each office's parameters.
+        Step(
+            version: 13, name: "investment",
+            statements: [
+                """
+                CREATE TABLE contracts (id {ID}, project_id {BIG} NOT NULL UNIQUE REFERENCES projects(id),
+                  contractor_id {BIG} NOT NULL REFERENCES organisations(id), signed_on TEXT NOT NULL,
+                  attachment_id {BIG} REFERENCES attachments(id), sum_fen {BIG} NOT NULL, created_at TEXT NOT NULL,
+                  updated_at TEXT NOT NULL, updated_by TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1)
+                """,
+                """
+                CREATE TABLE contract_items (contract_id {BIG} NOT NULL REFERENCES contracts(id),
+                  work_item_id {BIG} NOT NULL REFERENCES work_items(id), quantity_milli {BIG} NOT NULL,
+                  unit_price_fen {BIG} NOT NULL, line_fen {BIG} NOT NULL, PRIMARY KEY (contract_id, work_item_id))
+                """,
+                """
+                CREATE TABLE change_orders (id {ID}, project_id {BIG} NOT NULL REFERENCES projects(id),
+                  work_item_id {BIG} REFERENCES work_items(id), reason TEXT NOT NULL, amount_fen {BIG} NOT NULL,
+                  state TEXT NOT NULL, first_by TEXT, first_at TEXT, second_by TEXT, second_at TEXT, rejected_by TEXT,
+                  reject_reason TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL, created_by TEXT NOT NULL,
+                  version INTEGER NOT NULL DEFAULT 1)
+                """,
+                "CREATE INDEX change_orders_project ON change_orders (project_id, state)",
+                """
+                CREATE TABLE payments (id {ID}, project_id {BIG} NOT NULL REFERENCES projects(id),
+                  period_end TEXT NOT NULL, measured_json TEXT NOT NULL, measured_fen {BIG} NOT NULL,
+                  limit_kind TEXT NOT NULL, limit_fen {BIG} NOT NULL, amount_fen {BIG} NOT NULL, state TEXT NOT NULL,
+                  first_by TEXT, first_at TEXT, second_by TEXT, second_at TEXT, rejected_by TEXT,
+                  reject_reason TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL, created_by TEXT NOT NULL,
+                  version INTEGER NOT NULL DEFAULT 1)
+                """,
+                "CREATE INDEX payments_project ON payments (project_id, state)",
+                """
+                CREATE TABLE investment_settings (subdistrict_id {BIG} PRIMARY KEY REFERENCES subdistricts(id),
+                  payment_ratio_percent INTEGER NOT NULL, retention_percent INTEGER NOT NULL,
+                  liability_months INTEGER NOT NULL, budget_tolerance_percent INTEGER NOT NULL,
+                  updated_at TEXT NOT NULL, updated_by TEXT NOT NULL)
+                """,
+            ]),
     ]
 
     public static var latest: Int { steps.last?.version ?? 0 }

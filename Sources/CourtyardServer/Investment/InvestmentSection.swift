@@ -1,0 +1,131 @@
+import CourtyardDomain
+import CourtyardStore
+import Foundation
+import Hummingbird
+
+extension SiteRoute {
+    static func changeOrderStep(_ id: Int64, approve: Bool) -> SiteRoute {
+        SiteRoute("/change_orders/\(id)/\(approve ? "approve" : "reject")")
+    }
+    static func paymentStep(_ id: Int64, approve: Bool) -> SiteRoute {
+        SiteRoute("/payments/\(id)/\(approve ? "approve" : "reject")")
+    }
+}
+
+/// The contract and payments section of a project's page: the contract sum, change orders and payments with
+/// where each stands, and the buttons of the one whose approval each waits for.
+struct InvestmentSection {
+    struct Step {
+        let approveAction: String
+        let rejectAction: String
+    }
+    struct ChangeRow {
+        let changeReason: String
+        let changeAmount: String
+        let changeState: String
+        let changeStep: Step?
+    }
+    struct PaymentRow {
+        let periodEnd: String
+        let paymentAmount: String
+        let measuredValue: String
+        let paymentLimit: String
+        let paymentState: String
+        let paymentStep: Step?
+    }
+    let contractSum: String?
+    let approvedChanges: String
+    let changeRows: [ChangeRow]
+    let hasChanges: Bool
+    let paymentRows: [PaymentRow]
+    let hasPayments: Bool
+    /// The investment table, for those who may open it.
+    let investmentTableHref: String?
+
+    /// Who sees a project's money: the office, its pm company, supervisor and contractor.
+    static func shows(_ role: Role) -> Bool { InvestmentPages.opens(role) || role == .contractor }
+
+    static func load(project: ProjectSummary, actor: Actor, services: Services, _ f: PageFrame) async throws
+        -> InvestmentSection?
+    {
+        guard shows(actor.role) else { return nil }
+        let repo = InvestmentRepository(database: services.database)
+        let contract = try await repo.contract(projectId: project.id, actor: actor)
+        let mine = { (role: Role, org: Int64?) in
+            actor.role == role && org != nil && actor.scope.kind == .organisation && actor.scope.id == org
+        }
+        let office = [.admin, .subdistrictOfficer].contains(actor.role)
+        func state(_ s: ApprovalState, _ waiting: String?) -> String {
+            waiting.map { f.t("investment.waiting." + $0) } ?? f.t("investment.state." + s.rawValue)
+        }
+        let changes = try await repo.changeOrders(projectId: project.id, actor: actor).map { c in
+            let turn =
+                (c.state == .submitted && mine(.pmCompany, project.pmCompanyId))
+                || (c.state == .firstApproved && office)
+            return ChangeRow(
+                changeReason: c.reason, changeAmount: Money.yuan(c.amountFen),
+                changeState: state(c.state, c.waitingFor),
+                changeStep: turn
+                    ? Step(
+                        approveAction: SiteRoute.changeOrderStep(c.id, approve: true).path,
+                        rejectAction: SiteRoute.changeOrderStep(c.id, approve: false).path) : nil)
+        }
+        let payments = try await repo.payments(projectId: project.id, actor: actor).map { p in
+            let turn =
+                (p.state == .submitted && mine(.supervisor, project.supervisorId))
+                || (p.state == .firstApproved && mine(.pmCompany, project.pmCompanyId))
+            return PaymentRow(
+                periodEnd: p.periodEnd.description, paymentAmount: Money.yuan(p.amountFen),
+                measuredValue: Money.yuan(p.measuredValueFen), paymentLimit: Money.yuan(p.limitFen),
+                paymentState: state(p.state, p.waitingFor),
+                paymentStep: turn
+                    ? Step(
+                        approveAction: SiteRoute.paymentStep(p.id, approve: true).path,
+                        rejectAction: SiteRoute.paymentStep(p.id, approve: false).path) : nil)
+        }
+        return InvestmentSection(
+            contractSum: contract.map { Money.yuan($0.sumFen) },
+            approvedChanges: Money.yuan(contract?.approvedChangesFen ?? 0),
+            changeRows: changes, hasChanges: !changes.isEmpty, paymentRows: payments, hasPayments: !payments.isEmpty,
+            investmentTableHref: InvestmentPages.opens(actor.role)
+                ? SiteRoute.investment(year: Int64(project.batchYear)).path : nil)
+    }
+}
+
+/// The approve and reject buttons of the investment section.
+struct InvestmentStepController: Sendable {
+    let services: Services
+
+    func register(on router: Router<AppContext>) {
+        Pages.post(router, "/change_orders/:id/:step", stepChange)
+        Pages.post(router, "/payments/:id/:step", stepPayment)
+    }
+
+    func step(_ context: AppContext) throws -> Bool {
+        switch try context.parameters.require("step") {
+        case "approve": return true
+        case "reject": return false
+        default: throw AppError.notFound
+        }
+    }
+
+    @Sendable func stepChange(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let approve = try step(context)
+        let fields = try await Pages.form(request, context)
+        let id = try context.parameters.require("id", as: Int64.self)
+        let repo = InvestmentRepository(database: services.database)
+        let c = try await repo.decideChange(
+            id: id, approve: approve, reason: fields["reason"] ?? "", actor: try context.actor())
+        return Pages.seeOther(SiteRoute.projectSection(c.projectId, "investment").path)
+    }
+
+    @Sendable func stepPayment(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let approve = try step(context)
+        let fields = try await Pages.form(request, context)
+        let id = try context.parameters.require("id", as: Int64.self)
+        let repo = InvestmentRepository(database: services.database)
+        let p = try await repo.decidePayment(
+            id: id, approve: approve, reason: fields["reason"] ?? "", actor: try context.actor())
+        return Pages.seeOther(SiteRoute.projectSection(p.projectId, "investment").path)
+    }
+}

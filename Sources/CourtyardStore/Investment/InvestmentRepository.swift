@@ -1,0 +1,712 @@
+import CourtyardDomain
+import Foundation
+import SQLKit
+
+/// Investment control (投资控制) by the engineering-management company: each project's contract with its bill of
+/// quantities, change orders approved by the pm company and then the office, progress payments held to the
+/// payment limit, and the programme's investment report.
+public struct InvestmentRepository: Sendable {
+    let database: Database
+    public init(database: Database) { self.database = database }
+
+    /// Free text is at most 2,000 characters, counted as code points as sent.
+    static func bounded(_ text: String, field: String, required: Bool) throws -> String {
+        let clean = TextNormalizer.prose(text)
+        if required && clean.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw ValidationError(field: field, code: "required", message: "\(field) is required")
+        }
+        guard text.unicodeScalars.count <= 2000 else {
+            throw ValidationError(field: field, code: "too_long", message: "\(field) is at most 2000 characters")
+        }
+        return clean
+    }
+
+    static func isOffice(_ actor: Actor) -> Bool { [.admin, .subdistrictOfficer].contains(actor.role) }
+
+    static func isOrganisation(_ actor: Actor, _ role: Role, _ org: Int64?) -> Bool {
+        actor.role == role && org != nil && actor.scope.kind == .organisation && actor.scope.id == org
+    }
+
+    /// Money a client sent: a whole number of fen within ± the most the programme keeps.
+    static func checkFen(_ fen: Int64, field: String, allowNegative: Bool = false, allowZero: Bool = false) throws {
+        guard fen.magnitude <= UInt64(InvestmentRules.maxFen) else {
+            throw ValidationError(
+                field: field, code: "overflow",
+                message: "\(field) is at most \(InvestmentRules.maxFen) fen (100 亿元) in magnitude")
+        }
+        if fen < 0 && !allowNegative || fen == 0 && !allowZero {
+            throw ValidationError(
+                field: field, code: "invalid",
+                message: allowNegative ? "\(field) is not zero" : "\(field) is more than 0 fen")
+        }
+    }
+
+    // MARK: Settings
+
+    /// The office's parameters, or the defaults where it has set none.
+    static func settings(subdistrictId: Int64, db: any SQLDatabase) async throws -> InvestmentSettings {
+        guard
+            let r = try await db.raw(
+                """
+                SELECT payment_ratio_percent, retention_percent, liability_months, budget_tolerance_percent
+                FROM investment_settings WHERE subdistrict_id = \(bind: subdistrictId)
+                """
+            ).first()
+        else { return .standard }
+        return InvestmentSettings(
+            paymentRatioPercent: try r.int("payment_ratio_percent"), retentionPercent: try r.int("retention_percent"),
+            liabilityMonths: try r.int("liability_months"),
+            budgetTolerancePercent: try r.int("budget_tolerance_percent"))
+    }
+
+    /// The settings of the office's sub-district (a global account names it).
+    public func settings(subdistrictId: Int64?, actor: Actor) async throws -> InvestmentSettings {
+        guard Permissions.allows(actor.role, .readProjects) else { throw AccessError.forbidden }
+        let sd = try Self.subdistrict(subdistrictId, actor: actor)
+        return try await database.withConnection { db in try await Self.settings(subdistrictId: sd, db: db) }
+    }
+
+    static func subdistrict(_ given: Int64?, actor: Actor) throws -> Int64 {
+        if actor.scope.kind == .subdistrict, let own = actor.scope.id {
+            guard given == nil || given == own else {
+                throw ValidationError(
+                    field: "subdistrict_id", code: "not_found", message: "subdistrict \(given ?? 0) is not yours")
+            }
+            return own
+        }
+        guard actor.scope.kind == nil, let given else {
+            throw ValidationError(
+                field: "subdistrict_id", code: "required", message: "subdistrict_id is required for this account")
+        }
+        return given
+    }
+
+    /// The office changes its own parameters within the law's bounds; `change` edits the current ones.
+    public func updateSettings(
+        subdistrictId: Int64?, actor: Actor, _ change: @Sendable (inout InvestmentSettings) -> Void
+    ) async throws -> InvestmentSettings {
+        guard Self.isOffice(actor) else { throw AccessError.forbidden }
+        var changed = try await settings(subdistrictId: subdistrictId, actor: actor)
+        change(&changed)
+        let s = changed
+        if let field = s.invalidField, let r = InvestmentSettings.ranges.first(where: { $0.field == field }) {
+            throw ValidationError(
+                field: field, code: "invalid",
+                message: "\(field) is \(r.range.lowerBound) to \(r.range.upperBound)")
+        }
+        let sd = try Self.subdistrict(subdistrictId, actor: actor)
+        try await database.transaction { db in
+            guard try await db.raw("SELECT id FROM subdistricts WHERE id = \(bind: sd)").first() != nil else {
+                throw ValidationError(field: "subdistrict_id", code: "not_found", message: "no such subdistrict")
+            }
+            let before = try await Self.settings(subdistrictId: sd, db: db)
+            try await db.raw("DELETE FROM investment_settings WHERE subdistrict_id = \(bind: sd)").run()
+            try await db.raw(
+                """
+                INSERT INTO investment_settings (subdistrict_id, payment_ratio_percent, retention_percent,
+                  liability_months, budget_tolerance_percent, updated_at, updated_by)
+                VALUES (\(bind: sd), \(bind: s.paymentRatioPercent), \(bind: s.retentionPercent),
+                  \(bind: s.liabilityMonths), \(bind: s.budgetTolerancePercent), \(bind: Clock.isoNow()),
+                  \(bind: actor.username))
+                """
+            ).run()
+            try await AuditLog.record(
+                db: db, actor: actor, action: "update", entity: "investment_settings", entityId: sd,
+                subdistrictId: sd, before: try JSONValueCoding.encode(before), after: try JSONValueCoding.encode(s))
+        }
+        return s
+    }
+
+    // MARK: Contracts
+
+    public struct NewContract: Sendable {
+        public struct Item: Sendable {
+            public var workItemId: Int64, quantity: Quantity, unitPriceFen: Int64
+            public init(workItemId: Int64, quantity: Quantity, unitPriceFen: Int64) {
+                self.workItemId = workItemId
+                self.quantity = quantity
+                self.unitPriceFen = unitPriceFen
+            }
+        }
+        public var contractorId: Int64, signedOn: Day, attachmentId: Int64?, items: [Item]
+        public init(contractorId: Int64, signedOn: Day, attachmentId: Int64?, items: [Item]) {
+            self.contractorId = contractorId
+            self.signedOn = signedOn
+            self.attachmentId = attachmentId
+            self.items = items
+        }
+    }
+
+    /// The work items of a project, by id.
+    static func workItems(_ projectId: Int64, db: any SQLDatabase) async throws -> Set<Int64> {
+        Set(
+            try await db.raw("SELECT id FROM work_items WHERE project_id = \(bind: projectId)").all().map {
+                try $0.int("id")
+            })
+    }
+
+    /// Records or replaces a project's contract; by the office or the project's pm company.
+    public func putContract(projectId: Int64, _ c: NewContract, actor: Actor) async throws -> Contract {
+        guard (1...2000).contains(c.items.count) else {
+            throw ValidationError(field: "items", code: "required", message: "a bill of quantities has 1 to 2000 lines")
+        }
+        guard c.signedOn <= Clock.today else {
+            throw ValidationError(field: "signed_on", code: "future", message: "a contract is recorded once signed")
+        }
+        for (i, item) in c.items.enumerated() {
+            guard item.quantity.milli > 0 else {
+                throw ValidationError(
+                    field: "items[\(i)].quantity", code: "invalid", message: "a bill's quantity is more than 0")
+            }
+            try Self.checkFen(item.unitPriceFen, field: "items[\(i)].unit_price_fen", allowZero: true)
+        }
+        let lines = c.items.map {
+            BillLine(workItemId: $0.workItemId, quantity: $0.quantity, unitPriceFen: $0.unitPriceFen)
+        }
+        let sum: Int64
+        switch InvestmentRules.billSum(lines) {
+        case .success(let s): sum = s
+        case .failure(.overflow(let line?)):
+            throw ValidationError(
+                field: "items[\(line)].unit_price_fen", code: "overflow",
+                message: "quantity × unit price is more than \(InvestmentRules.maxFen) fen")
+        case .failure:
+            throw ValidationError(
+                field: "items", code: "overflow", message: "the bill's total is more than \(InvestmentRules.maxFen) fen"
+            )
+        }
+        try await database.transaction { db in
+            let p = try await ProjectRepository.require(projectId, actor: actor, db: db)
+            guard Self.isOffice(actor) || Self.isOrganisation(actor, .pmCompany, p.pmCompanyId) else {
+                throw AccessError.forbidden
+            }
+            guard
+                let o = try await db.raw(
+                    "SELECT kind, subdistrict_id FROM organisations WHERE id = \(bind: c.contractorId)"
+                ).first(), try o.optionalInt("subdistrict_id") == p.subdistrictId
+            else {
+                throw ValidationError(
+                    field: "contractor_id", code: "not_found",
+                    message: "organisation \(c.contractorId) is not in the project's sub-district")
+            }
+            guard try o.text("kind") == OrganisationKind.contractor.rawValue else {
+                throw ValidationError(
+                    field: "contractor_id", code: "wrong_kind",
+                    message: "organisation \(c.contractorId) is not a contractor")
+            }
+            if let assigned = p.contractorId, assigned != c.contractorId {
+                throw ValidationError(
+                    field: "contractor_id", code: "not_the_contractor",
+                    message: "the project's contractor is organisation \(assigned)")
+            }
+            let own = try await Self.workItems(projectId, db: db)
+            var seen: Set<Int64> = []
+            for (i, item) in c.items.enumerated() {
+                guard own.contains(item.workItemId) else {
+                    throw ValidationError(
+                        field: "items[\(i)].work_item_id", code: "not_in_project",
+                        message: "work item \(item.workItemId) is not in this project's plan")
+                }
+                guard seen.insert(item.workItemId).inserted else {
+                    throw ValidationError(
+                        field: "items[\(i)].work_item_id", code: "repeated",
+                        message: "work item \(item.workItemId) is on the bill twice")
+                }
+            }
+            try await AttachmentRepository.requireReadable(
+                c.attachmentId.map { [$0] } ?? [], field: "attachment_id", actor: actor, db: db)
+            // Contract plus the change orders still alive stays within the bound every total relies on.
+            let changes = try await db.raw(
+                """
+                SELECT amount_fen FROM change_orders WHERE project_id = \(bind: projectId) AND state <> 'rejected'
+                """
+            ).all().map { try $0.int("amount_fen") }
+            guard let committed = InvestmentRules.sum(changes + [sum]), committed.magnitude <= InvestmentRules.maxFen
+            else {
+                throw ValidationError(
+                    field: "items", code: "overflow",
+                    message: "the contract with its change orders is more than \(InvestmentRules.maxFen) fen")
+            }
+            let now = Clock.isoNow()
+            let existing = try await db.raw(
+                "SELECT id, sum_fen FROM contracts WHERE project_id = \(bind: projectId)"
+            ).first()
+            let id: Int64
+            if let existing {
+                id = try existing.int("id")
+                try await db.raw("DELETE FROM contract_items WHERE contract_id = \(bind: id)").run()
+                try await db.raw(
+                    """
+                    UPDATE contracts SET contractor_id = \(bind: c.contractorId), signed_on = \(bind: c.signedOn.description),
+                      attachment_id = \(bind: c.attachmentId), sum_fen = \(bind: sum), updated_at = \(bind: now),
+                      updated_by = \(bind: actor.username), version = version + 1
+                    WHERE id = \(bind: id)
+                    """
+                ).run()
+            } else {
+                id = try await db.raw(
+                    """
+                    INSERT INTO contracts (project_id, contractor_id, signed_on, attachment_id, sum_fen, created_at,
+                      updated_at, updated_by)
+                    VALUES (\(bind: projectId), \(bind: c.contractorId), \(bind: c.signedOn.description),
+                      \(bind: c.attachmentId), \(bind: sum), \(bind: now), \(bind: now), \(bind: actor.username))
+                    RETURNING id
+                    """
+                ).first()!.int("id")
+            }
+            for (item, line) in zip(c.items, lines) {
+                let fen = InvestmentRules.lineFen(line.quantity, unitPriceFen: line.unitPriceFen) ?? 0
+                try await db.raw(
+                    """
+                    INSERT INTO contract_items (contract_id, work_item_id, quantity_milli, unit_price_fen, line_fen)
+                    VALUES (\(bind: id), \(bind: item.workItemId), \(bind: item.quantity.milli),
+                      \(bind: item.unitPriceFen), \(bind: fen))
+                    """
+                ).run()
+            }
+            let before: JSONValue? = try existing.map { JSONValue.object([("sum_fen", .int(try $0.int("sum_fen")))]) }
+            try await AuditLog.record(
+                db: db, actor: actor, action: existing == nil ? "create" : "update", entity: "contracts", entityId: id,
+                subdistrictId: p.subdistrictId, before: before,
+                after: .object([("sum_fen", .int(sum)), ("items", .int(Int64(c.items.count)))]))
+        }
+        guard let made = try await contract(projectId: projectId, actor: actor) else { throw StoreError.notFound }
+        return made
+    }
+
+    /// The bill of a project's contract, as the rules read it.
+    static func bill(contractId: Int64, db: any SQLDatabase) async throws -> [BillLine] {
+        try await db.raw(
+            """
+            SELECT work_item_id, quantity_milli, unit_price_fen FROM contract_items
+            WHERE contract_id = \(bind: contractId) ORDER BY work_item_id
+            """
+        ).all().map {
+            BillLine(
+                workItemId: try $0.int("work_item_id"), quantity: Quantity(milli: try $0.int("quantity_milli")),
+                unitPriceFen: try $0.int("unit_price_fen"))
+        }
+    }
+
+    static func approvedChanges(projectId: Int64, db: any SQLDatabase) async throws -> Int64 {
+        let amounts = try await db.raw(
+            "SELECT amount_fen FROM change_orders WHERE project_id = \(bind: projectId) AND state = 'approved'"
+        ).all().map { try $0.int("amount_fen") }
+        guard let total = InvestmentRules.sum(amounts) else { throw StoreError.invalid("change orders overflow") }
+        return total
+    }
+
+    /// A project's contract; nil when it has none. 404 when the project is not the account's to see.
+    public func contract(projectId: Int64, actor: Actor) async throws -> Contract? {
+        try await database.withConnection { db in
+            _ = try await ProjectRepository.require(projectId, actor: actor, db: db)
+            guard
+                let r = try await db.raw(
+                    """
+                    SELECT k.id, k.project_id, k.contractor_id, o.name, k.signed_on, k.attachment_id, k.sum_fen,
+                      k.updated_at, k.updated_by, k.version
+                    FROM contracts k JOIN organisations o ON o.id = k.contractor_id
+                    WHERE k.project_id = \(bind: projectId)
+                    """
+                ).first()
+            else { return nil }
+            let id = try r.int("id")
+            let items = try await db.raw(
+                """
+                SELECT ci.work_item_id, w.name, w.unit, ci.quantity_milli, ci.unit_price_fen, ci.line_fen
+                FROM contract_items ci JOIN work_items w ON w.id = ci.work_item_id
+                WHERE ci.contract_id = \(bind: id) ORDER BY w.id
+                """
+            ).all().map {
+                ContractLine(
+                    workItemId: try $0.int("work_item_id"), workItemName: try $0.text("name"),
+                    unit: try $0.text("unit"),
+                    quantity: Quantity(milli: try $0.int("quantity_milli")), unitPriceFen: try $0.int("unit_price_fen"),
+                    lineFen: try $0.int("line_fen"))
+            }
+            return Contract(
+                id: id, projectId: projectId, contractorId: try r.int("contractor_id"),
+                contractorName: try r.text("name"),
+                signedOn: try LedgerRepository.day(r, "signed_on"), attachmentId: try r.optionalInt("attachment_id"),
+                items: items, sumFen: try r.int("sum_fen"),
+                approvedChangesFen: try await Self.approvedChanges(projectId: projectId, db: db),
+                updatedAt: try r.text("updated_at"), updatedBy: try r.text("updated_by"), version: try r.int("version"))
+        }
+    }
+
+    // MARK: Change orders
+
+    public struct NewChangeOrder: Sendable {
+        public var reason: String, amountFen: Int64, workItemId: Int64?
+        public init(reason: String, amountFen: Int64, workItemId: Int64?) {
+            self.reason = reason
+            self.amountFen = amountFen
+            self.workItemId = workItemId
+        }
+    }
+
+    /// A change order proposed by the contractor, the supervisor, the pm company or the office; it waits for the
+    /// pm company's approval.
+    public func proposeChange(projectId: Int64, _ c: NewChangeOrder, actor: Actor) async throws -> ChangeOrder {
+        let reason = try Self.bounded(c.reason, field: "reason", required: true)
+        try Self.checkFen(c.amountFen, field: "amount_fen", allowNegative: true)
+        let id: Int64 = try await database.transaction { db in
+            let p = try await ProjectRepository.require(projectId, actor: actor, db: db)
+            guard
+                Self.isOffice(actor) || Self.isOrganisation(actor, .pmCompany, p.pmCompanyId)
+                    || Self.isOrganisation(actor, .contractor, p.contractorId)
+                    || Self.isOrganisation(actor, .supervisor, p.supervisorId)
+            else { throw AccessError.forbidden }
+            if let item = c.workItemId, !(try await Self.workItems(projectId, db: db)).contains(item) {
+                throw ValidationError(
+                    field: "work_item_id", code: "not_in_project",
+                    message: "work item \(item) is not in this project's plan")
+            }
+            guard
+                let k = try await db.raw("SELECT sum_fen FROM contracts WHERE project_id = \(bind: projectId)").first()
+            else {
+                throw StoreError.refused(
+                    code: "no_contract", message: "the project has no contract yet: a change order changes a contract")
+            }
+            let alive = try await db.raw(
+                "SELECT amount_fen FROM change_orders WHERE project_id = \(bind: projectId) AND state <> 'rejected'"
+            ).all().map { try $0.int("amount_fen") }
+            guard let committed = InvestmentRules.sum(alive + [try k.int("sum_fen"), c.amountFen]),
+                committed.magnitude <= InvestmentRules.maxFen
+            else {
+                throw ValidationError(
+                    field: "amount_fen", code: "overflow",
+                    message: "the contract with its change orders would be more than \(InvestmentRules.maxFen) fen")
+            }
+            let id = try await db.raw(
+                """
+                INSERT INTO change_orders (project_id, work_item_id, reason, amount_fen, state, created_at, created_by)
+                VALUES (\(bind: projectId), \(bind: c.workItemId), \(bind: reason), \(bind: c.amountFen),
+                  \(bind: ApprovalState.submitted.rawValue), \(bind: Clock.isoNow()), \(bind: actor.username))
+                RETURNING id
+                """
+            ).first()!.int("id")
+            try await AuditLog.record(
+                db: db, actor: actor, action: "create", entity: "change_orders", entityId: id,
+                subdistrictId: p.subdistrictId, before: nil, after: .object([("amount_fen", .int(c.amountFen))]))
+            return id
+        }
+        return try await requireChange(id, actor: actor)
+    }
+
+    static let changeColumns = """
+        SELECT id, project_id, work_item_id, reason, amount_fen, state, first_by, first_at, second_by, second_at,
+          rejected_by, reject_reason, created_at, created_by FROM change_orders
+        """
+
+    static func changeOrder(_ r: any SQLRow) throws -> ChangeOrder {
+        let state = ApprovalState(rawValue: try r.text("state")) ?? .submitted
+        return ChangeOrder(
+            id: try r.int("id"), projectId: try r.int("project_id"), workItemId: try r.optionalInt("work_item_id"),
+            reason: try r.text("reason"), amountFen: try r.int("amount_fen"), state: state,
+            waitingFor: state == .submitted ? "pm_company" : (state == .firstApproved ? "office" : nil),
+            pmApprovedBy: try r.optionalText("first_by"), pmApprovedAt: try r.optionalText("first_at"),
+            officeApprovedBy: try r.optionalText("second_by"), officeApprovedAt: try r.optionalText("second_at"),
+            rejectedBy: try r.optionalText("rejected_by"), rejectReason: try r.text("reject_reason"),
+            createdAt: try r.text("created_at"), createdBy: try r.text("created_by"))
+    }
+
+    public func changeOrders(projectId: Int64, actor: Actor) async throws -> [ChangeOrder] {
+        try await database.withConnection { db in
+            _ = try await ProjectRepository.require(projectId, actor: actor, db: db)
+            return try await db.raw(
+                SQLQueryString(Self.changeColumns) + " WHERE project_id = \(bind: projectId) ORDER BY id"
+            ).all().map(Self.changeOrder)
+        }
+    }
+
+    func requireChange(_ id: Int64, actor: Actor) async throws -> ChangeOrder {
+        try await database.withConnection { db in
+            guard let r = try await db.raw(SQLQueryString(Self.changeColumns) + " WHERE id = \(bind: id)").first()
+            else { throw StoreError.notFound }
+            let c = try Self.changeOrder(r)
+            guard try await ProjectRepository.load(c.projectId, actor: actor, db: db) != nil else {
+                throw StoreError.notFound
+            }
+            return c
+        }
+    }
+
+    /// Approves or rejects a change order: the project's pm company gives the first approval, the office the
+    /// second; who calls decides which it is.
+    public func decideChange(id: Int64, approve: Bool, reason: String, actor: Actor) async throws -> ChangeOrder {
+        let why = try Self.bounded(reason, field: "reason", required: !approve)
+        try await database.transaction { db in
+            guard let r = try await db.raw(SQLQueryString(Self.changeColumns) + " WHERE id = \(bind: id)").first()
+            else { throw StoreError.notFound }
+            let c = try Self.changeOrder(r)
+            let p = try await ProjectRepository.require(c.projectId, actor: actor, db: db)
+            let approver: Approver =
+                Self.isOrganisation(actor, .pmCompany, p.pmCompanyId)
+                ? .first : (Self.isOffice(actor) ? .second : .other)
+            try await Self.step(
+                table: .changeOrders, id: id, from: c.state, approver: approver, approve: approve, reason: why,
+                waiting: ["the project's pm company", "the office"], actor: actor, subdistrictId: p.subdistrictId,
+                db: db)
+        }
+        return try await requireChange(id, actor: actor)
+    }
+
+    /// The two things approved in two steps, by their tables.
+    enum Approvable: String { case changeOrders = "change_orders", payments }
+
+    /// The update of one step; table names are written out, never put together from text.
+    static func update(_ table: Approvable, to: ApprovalState, approver: Approver, by user: String, reason: String)
+        -> SQLQueryString
+    {
+        let now = Clock.isoNow()
+        switch (table, to, approver) {
+        case (.changeOrders, .rejected, _):
+            return
+                "UPDATE change_orders SET state = 'rejected', rejected_by = \(bind: user), reject_reason = \(bind: reason), version = version + 1"
+        case (.payments, .rejected, _):
+            return
+                "UPDATE payments SET state = 'rejected', rejected_by = \(bind: user), reject_reason = \(bind: reason), version = version + 1"
+        case (.changeOrders, _, .first):
+            return
+                "UPDATE change_orders SET state = \(bind: to.rawValue), first_by = \(bind: user), first_at = \(bind: now), version = version + 1"
+        case (.payments, _, .first):
+            return
+                "UPDATE payments SET state = \(bind: to.rawValue), first_by = \(bind: user), first_at = \(bind: now), version = version + 1"
+        case (.changeOrders, _, _):
+            return
+                "UPDATE change_orders SET state = \(bind: to.rawValue), second_by = \(bind: user), second_at = \(bind: now), version = version + 1"
+        case (.payments, _, _):
+            return
+                "UPDATE payments SET state = \(bind: to.rawValue), second_by = \(bind: user), second_at = \(bind: now), version = version + 1"
+        }
+    }
+
+    /// One step of a two-step approval, written only if the state is still the one read.
+    static func step(
+        table: Approvable, id: Int64, from: ApprovalState, approver: Approver, approve: Bool, reason: String,
+        waiting: [String], actor: Actor, subdistrictId: Int64, db: any SQLDatabase
+    ) async throws {
+        let to: ApprovalState
+        switch TwoStepApproval.step(from, by: approver, approve: approve) {
+        case .success(let s): to = s
+        case .failure(.notYours): throw AccessError.forbidden
+        case .failure(.notYourTurn(let w)):
+            throw StoreError.refused(
+                code: "not_your_turn", message: "this waits for \(w == .first ? waiting[0] : waiting[1]) to approve it")
+        case .failure(.closed(let s)):
+            throw StoreError.refused(code: "closed", message: "this is already \(s.rawValue)")
+        }
+        let done = try await db.raw(
+            Self.update(table, to: to, approver: approver, by: actor.username, reason: reason)
+                + " WHERE id = \(bind: id) AND state = \(bind: from.rawValue) RETURNING id"
+        ).first()
+        guard done != nil else { throw StoreError.stale }
+        // Approvals as a count, so the audit page shows a number rather than a state's code.
+        func approvals(_ s: ApprovalState) -> JSONValue {
+            .int(s == .approved ? 2 : (s == .firstApproved ? 1 : 0))
+        }
+        try await AuditLog.record(
+            db: db, actor: actor, action: approve ? "approve" : "return", entity: table.rawValue, entityId: id,
+            subdistrictId: subdistrictId,
+            before: .object([("approvals", approvals(from)), ("rejected", .bool(false))]),
+            after: .object([("approvals", approvals(to)), ("rejected", .bool(to == .rejected))]))
+    }
+
+    // MARK: Payments
+
+    public struct NewPayment: Sendable {
+        public var periodEnd: Day, measured: [MeasuredLine], amountFen: Int64
+        public init(periodEnd: Day, measured: [MeasuredLine], amountFen: Int64) {
+            self.periodEnd = periodEnd
+            self.measured = measured
+            self.amountFen = amountFen
+        }
+    }
+
+    /// A progress payment requested by the contractor (or entered by the pm company or the office): refused when
+    /// the payments not rejected would together pass the limit.
+    public func requestPayment(projectId: Int64, _ n: NewPayment, actor: Actor) async throws -> Payment {
+        try Self.checkFen(n.amountFen, field: "amount_fen")
+        guard n.periodEnd <= Clock.today else {
+            throw ValidationError(
+                field: "period_end", code: "future", message: "a period is measured once it has ended")
+        }
+        guard n.measured.count <= 2000 else {
+            throw ValidationError(field: "measured", code: "too_long", message: "at most 2000 measured lines")
+        }
+        let kind = database.kind
+        let id: Int64 = try await database.transaction { db in
+            let p = try await ProjectRepository.require(projectId, actor: actor, db: db)
+            guard
+                Self.isOffice(actor) || Self.isOrganisation(actor, .pmCompany, p.pmCompanyId)
+                    || Self.isOrganisation(actor, .contractor, p.contractorId)
+            else { throw AccessError.forbidden }
+            // Two payments entered at once must not both pass under the same limit.
+            if kind == .postgres {
+                try await db.raw("SELECT id FROM projects WHERE id = \(bind: projectId) FOR UPDATE").run()
+            }
+            let own = try await Self.workItems(projectId, db: db)
+            var seen: Set<Int64> = []
+            for (i, m) in n.measured.enumerated() {
+                guard own.contains(m.workItemId) else {
+                    throw ValidationError(
+                        field: "measured[\(i)].work_item_id", code: "not_in_project",
+                        message: "work item \(m.workItemId) is not in this project's plan")
+                }
+                guard seen.insert(m.workItemId).inserted else {
+                    throw ValidationError(
+                        field: "measured[\(i)].work_item_id", code: "repeated",
+                        message: "work item \(m.workItemId) is measured twice")
+                }
+            }
+            guard let k = try await db.raw("SELECT id FROM contracts WHERE project_id = \(bind: projectId)").first()
+            else {
+                throw StoreError.refused(
+                    code: "no_contract", message: "the project has no contract: measured work is valued at its prices")
+            }
+            let bill = try await Self.bill(contractId: try k.int("id"), db: db)
+            let changes = try await Self.approvedChanges(projectId: projectId, db: db)
+            let measuredFen: Int64
+            switch InvestmentRules.measuredValue(measured: n.measured, bill: bill, approvedChangesFen: changes) {
+            case .success(let v): measuredFen = v
+            case .failure(.notInBill(let i)):
+                throw ValidationError(
+                    field: "measured[\(i)].work_item_id", code: "not_in_contract",
+                    message: "work item \(n.measured[i].workItemId) is not on the contract's bill of quantities")
+            case .failure(.aboveBill(let i)):
+                throw ValidationError(
+                    field: "measured[\(i)].quantity", code: "above_bill",
+                    message: "more than the bill's quantity: extra work is paid through a change order")
+            case .failure(.overflow(let i)):
+                throw ValidationError(
+                    field: i.map { "measured[\($0)].quantity" } ?? "measured", code: "overflow",
+                    message: "the measured value overflows")
+            }
+            let accepted = try await db.raw(
+                """
+                SELECT MIN(date) AS d FROM acceptances WHERE project_id = \(bind: projectId) AND kind = 'final'
+                  AND result = 'passed'
+                """
+            ).first()?.optionalText("d").flatMap { Day($0) }
+            let settings = try await Self.settings(subdistrictId: p.subdistrictId, db: db)
+            let limit = InvestmentRules.limit(
+                measuredFen: measuredFen, settings: settings, finalAcceptance: accepted, today: Clock.today)
+            let earlier = try await db.raw(
+                "SELECT amount_fen FROM payments WHERE project_id = \(bind: projectId) AND state <> 'rejected'"
+            ).all().map { try $0.int("amount_fen") }
+            switch InvestmentRules.withinLimit(paymentsFen: earlier + [n.amountFen], limit: limit) {
+            case true?: break
+            case false?:
+                let total = InvestmentRules.sum(earlier + [n.amountFen]) ?? 0
+                throw StoreError.refused(
+                    code: "payment_limit",
+                    message: "payments not rejected would come to \(Money.yuan(total)) yuan, over the limit of "
+                        + "\(Money.yuan(limit.fen)) yuan (\(Self.describe(limit, settings: settings)))")
+            case nil:
+                throw ValidationError(field: "amount_fen", code: "overflow", message: "the payments' total overflows")
+            }
+            let byItem = Dictionary(bill.map { ($0.workItemId, $0.unitPriceFen) }, uniquingKeysWith: { a, _ in a })
+            let measured = n.measured.map {
+                MeasuredItem(
+                    workItemId: $0.workItemId, quantity: $0.quantity,
+                    valueFen: InvestmentRules.lineFen($0.quantity, unitPriceFen: byItem[$0.workItemId] ?? 0) ?? 0)
+            }
+            let limitKind: String
+            switch limit {
+            case .progress: limitKind = "progress"
+            case .settlement: limitKind = "settlement"
+            case .released: limitKind = "released"
+            }
+            let id = try await db.raw(
+                """
+                INSERT INTO payments (project_id, period_end, measured_json, measured_fen, limit_kind, limit_fen,
+                  amount_fen, state, created_at, created_by)
+                VALUES (\(bind: projectId), \(bind: n.periodEnd.description),
+                  \(bind: try JSONValueCoding.encode(measured).serialized()), \(bind: measuredFen), \(bind: limitKind),
+                  \(bind: limit.fen), \(bind: n.amountFen), \(bind: ApprovalState.submitted.rawValue),
+                  \(bind: Clock.isoNow()), \(bind: actor.username))
+                RETURNING id
+                """
+            ).first()!.int("id")
+            try await AuditLog.record(
+                db: db, actor: actor, action: "create", entity: "payments", entityId: id,
+                subdistrictId: p.subdistrictId, before: nil,
+                after: .object([("amount_fen", .int(n.amountFen)), ("limit_fen", .int(limit.fen))]))
+            return id
+        }
+        return try await requirePayment(id, actor: actor)
+    }
+
+    /// The limit in words, for the refusal.
+    static func describe(_ limit: InvestmentRules.Limit, settings: InvestmentSettings) -> String {
+        switch limit {
+        case .progress(let m, let r): "\(r)% of the measured value \(Money.yuan(m)) yuan"
+        case .settlement(let s, let r, let day):
+            "the settled sum \(Money.yuan(s)) yuan less the \(r)% retention held until \(day)"
+        case .released(let s): "the settled sum \(Money.yuan(s)) yuan"
+        }
+    }
+
+    static let paymentColumns = """
+        SELECT id, project_id, period_end, measured_json, measured_fen, limit_kind, limit_fen, amount_fen, state,
+          first_by, first_at, second_by, second_at, rejected_by, reject_reason, created_at, created_by FROM payments
+        """
+
+    static func payment(_ r: any SQLRow) throws -> Payment {
+        let state = ApprovalState(rawValue: try r.text("state")) ?? .submitted
+        let measured = try JSONValueCoding.decode(
+            [MeasuredItem].self, from: JSONValue.parse(try r.text("measured_json")) ?? .array([]))
+        return Payment(
+            id: try r.int("id"), projectId: try r.int("project_id"),
+            periodEnd: try LedgerRepository.day(r, "period_end"),
+            measured: measured, measuredValueFen: try r.int("measured_fen"), limitKind: try r.text("limit_kind"),
+            limitFen: try r.int("limit_fen"), amountFen: try r.int("amount_fen"), state: state,
+            waitingFor: state == .submitted ? "supervisor" : (state == .firstApproved ? "pm_company" : nil),
+            supervisorConfirmedBy: try r.optionalText("first_by"),
+            supervisorConfirmedAt: try r.optionalText("first_at"),
+            pmApprovedBy: try r.optionalText("second_by"), pmApprovedAt: try r.optionalText("second_at"),
+            rejectedBy: try r.optionalText("rejected_by"), rejectReason: try r.text("reject_reason"),
+            createdAt: try r.text("created_at"), createdBy: try r.text("created_by"))
+    }
+
+    public func payments(projectId: Int64, actor: Actor) async throws -> [Payment] {
+        try await database.withConnection { db in
+            _ = try await ProjectRepository.require(projectId, actor: actor, db: db)
+            return try await db.raw(
+                SQLQueryString(Self.paymentColumns) + " WHERE project_id = \(bind: projectId) ORDER BY id"
+            ).all().map(Self.payment)
+        }
+    }
+
+    func requirePayment(_ id: Int64, actor: Actor) async throws -> Payment {
+        try await database.withConnection { db in
+            guard let r = try await db.raw(SQLQueryString(Self.paymentColumns) + " WHERE id = \(bind: id)").first()
+            else { throw StoreError.notFound }
+            let p = try Self.payment(r)
+            guard try await ProjectRepository.load(p.projectId, actor: actor, db: db) != nil else {
+                throw StoreError.notFound
+            }
+            return p
+        }
+    }
+
+    /// The supervisor confirms a payment's measurement, then the pm company approves it; either may reject it.
+    public func decidePayment(id: Int64, approve: Bool, reason: String, actor: Actor) async throws -> Payment {
+        let why = try Self.bounded(reason, field: "reason", required: !approve)
+        try await database.transaction { db in
+            guard let r = try await db.raw(SQLQueryString(Self.paymentColumns) + " WHERE id = \(bind: id)").first()
+            else { throw StoreError.notFound }
+            let pay = try Self.payment(r)
+            let p = try await ProjectRepository.require(pay.projectId, actor: actor, db: db)
+            let approver: Approver =
+                Self.isOrganisation(actor, .supervisor, p.supervisorId)
+                ? .first : (Self.isOrganisation(actor, .pmCompany, p.pmCompanyId) ? .second : .other)
+            try await Self.step(
+                table: .payments, id: id, from: pay.state, approver: approver, approve: approve, reason: why,
+                waiting: ["the project's supervisor", "the project's pm company"], actor: actor,
+                subdistrictId: p.subdistrictId, db: db)
+        }
+        return try await requirePayment(id, actor: actor)
+    }
+}

@@ -1,0 +1,372 @@
+import CourtyardDomain
+import CourtyardServer
+import CourtyardSheets
+import CourtyardStore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+/// Investment control through the API: contracts, change orders, payments at their limit, the report.
+@Suite struct InvestmentTests {
+    typealias Fixture = ProjectTests.Fixture
+    static var today: Day { Day.today(epochSeconds: Date().timeIntervalSince1970) }
+
+    /// The fixture's project with its contractor, supervisor and pm company, and the pm company's token.
+    struct Setup {
+        let f: Fixture
+        let pm: String
+        let pmOrg: Int64
+    }
+
+    static func setUp(_ client: any TestClientProtocol, _ services: Services) async throws -> Setup {
+        let f = try await Fixture.make(client, services)
+        let pm = try await client.token("pm")
+        let me = try await client.call(.get, "/api/v1/auth/me", token: pm)
+        let pmOrg = try #require(Int64(me.json["scope"]?.stringValue?.split(separator: ":")[1] ?? ""))
+        let patched = try await f.call(
+            .patch, "/api/v1/projects/\(f.pid)",
+            #"{"contractor_id":\#(f.contractorOrg),"supervisor_id":\#(f.supervisorOrg),"pm_company_id":\#(pmOrg)}"#)
+        #expect(patched.status == .ok)
+        return Setup(f: f, pm: pm, pmOrg: pmOrg)
+    }
+
+    /// Water supply 860.5 m at 12.00 元 (1,032,600 fen) and two lifts at 15,000.00 元 (3,000,000 fen).
+    static func contractBody(_ f: Fixture, waterPrice: String = "1200") -> String {
+        #"{"contractor_id":\#(f.contractorOrg),"signed_on":"\#(today)","items":[{"work_item_id":\#(f.water),"quantity":"860.5","unit_price_fen":\#(waterPrice)},{"work_item_id":\#(f.lift),"quantity":2,"unit_price_fen":1500000}]}"#
+    }
+
+    @Test func aContractAnswersWithItsBillsSumExactly() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let s = try await Self.setUp(client, services)
+            let f = s.f
+            let put = try await f.call(.put, "/api/v1/projects/\(f.pid)/contract", as: s.pm, Self.contractBody(f))
+            #expect(put.status == .ok)
+            #expect(put.json["sum_fen"]?.intValue == 4_032_600)
+            #expect(put.text.contains(#""quantity":860.500"#))
+            #expect(put.json["items"]?.arrayItemsForTests.first?["line_fen"]?.intValue == 1_032_600)
+            // Replaced, not added to: 860.5 m at 12.35 元 is 1,062,717.5 fen, rounded half up to 1,062,718.
+            let replaced = try await f.call(
+                .put, "/api/v1/projects/\(f.pid)/contract", Self.contractBody(f, waterPrice: "1235"))
+            let replacedSum = try #require(replaced.json["sum_fen"]?.intValue)
+            #expect(replacedSum == 4_062_718, "\(replaced.text)")
+            #expect(replaced.json["version"]?.intValue == 2)
+            // The contractor does not write its own contract.
+            let own = try await f.call(
+                .put, "/api/v1/projects/\(f.pid)/contract", as: f.contractor, Self.contractBody(f))
+            #expect(own.status == .forbidden)
+        }
+    }
+
+    @Test func changeOrdersCountOnlyOnceThePmCompanyAndThenTheOfficeApprove() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let s = try await Self.setUp(client, services)
+            let f = s.f
+            _ = try await f.call(.put, "/api/v1/projects/\(f.pid)/contract", as: s.pm, Self.contractBody(f))
+            let made = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/change_orders", as: f.contractor,
+                #"{"reason":"增加雨水管 40 米","amount_fen":500000,"work_item_id":\#(f.water)}"#)
+            #expect(made.status == .created && made.json["state"]?.stringValue == "submitted")
+            #expect(made.json["waiting_for"]?.stringValue == "pm_company")
+            let id = try #require(made.json["id"]?.intValue)
+            // The office too early, the contractor never: refused, nothing changed.
+            let early = try await f.call(.post, "/api/v1/change_orders/\(id)/approve")
+            #expect(early.status == .conflict && early.json.errorCode == "not_your_turn")
+            #expect(early.text.contains("pm company"))
+            let contractor = try await f.call(.post, "/api/v1/change_orders/\(id)/approve", as: f.contractor)
+            #expect(contractor.status == .forbidden)
+            let first = try await f.call(.post, "/api/v1/change_orders/\(id)/approve", as: s.pm)
+            #expect(
+                first.json["state"]?.stringValue == "first_approved"
+                    && first.json["pm_approved_by"]?.stringValue == "pm")
+            #expect(try await f.call(.post, "/api/v1/change_orders/\(id)/approve", as: s.pm).status == .conflict)
+            let once = try await f.call(.get, "/api/v1/projects/\(f.pid)/contract")
+            #expect(once.json["approved_changes_fen"]?.intValue == 0)
+            let second = try await f.call(.post, "/api/v1/change_orders/\(id)/approve")
+            #expect(second.json["state"]?.stringValue == "approved" && second.json["waiting_for"] == .null)
+            let twice = try await f.call(.get, "/api/v1/projects/\(f.pid)/contract")
+            #expect(twice.json["approved_changes_fen"]?.intValue == 500_000)
+            // A reduction rejected by the pm company never counts; a rejection needs its reason.
+            let cut = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/change_orders", #"{"reason":"取消一台电梯","amount_fen":-1500000}"#)
+            let cutId = try #require(cut.json["id"]?.intValue)
+            let noReason = try await f.call(
+                .post, "/api/v1/change_orders/\(cutId)/reject", as: s.pm, #"{"reason":" "}"#)
+            #expect(
+                noReason.status == .unprocessableContent && noReason.json["error"]?["field"]?.stringValue == "reason")
+            let rejected = try await f.call(
+                .post, "/api/v1/change_orders/\(cutId)/reject", as: s.pm, #"{"reason":"居民要求保留"}"#)
+            #expect(
+                rejected.json["state"]?.stringValue == "rejected" && rejected.json["rejected_by"]?.stringValue == "pm")
+            #expect(try await f.call(.post, "/api/v1/change_orders/\(cutId)/approve").status == .conflict)
+            let report = try await f.call(.get, "/api/v1/programme/investment?batch_year=\(f.year)")
+            let line = report.json["projects"]?.arrayItemsForTests.first { $0["project_id"]?.intValue == f.pid }
+            #expect(line?["contract_fen"]?.intValue == 4_032_600 && line?["approved_changes_fen"]?.intValue == 500_000)
+            // Budget 4,000,000; contract + changes 4,532,600 is more than 10% over.
+            #expect(line?["budget_fen"]?.intValue == 4_000_000 && line?["over_budget"] == .bool(true))
+            #expect(line?["remaining_fen"]?.intValue == 4_532_600)
+            let list = try await f.call(.get, "/api/v1/projects/\(f.pid)/change_orders", as: f.supervisor)
+            #expect(list.json.items.count == 2)
+        }
+    }
+
+    static func measured(_ f: Fixture, water: String, lifts: String) -> String {
+        #"[{"work_item_id":\#(f.water),"quantity":\#(water)},{"work_item_id":\#(f.lift),"quantity":\#(lifts)}]"#
+    }
+
+    @Test func exactlyEightyPercentOfTheMeasuredValueIsPaidAndOneFenMoreIsRefused() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let s = try await Self.setUp(client, services)
+            let f = s.f
+            _ = try await f.call(.put, "/api/v1/projects/\(f.pid)/contract", as: s.pm, Self.contractBody(f))
+            // 500 m × 1,200 + 1 lift × 1,500,000 = 2,100,000 fen measured; 80% is 1,680,000.
+            func pay(_ fen: Int64) async throws -> (status: HTTPResponse.Status, json: JSONValue, text: String) {
+                let r = try await f.call(
+                    .post, "/api/v1/projects/\(f.pid)/payments", as: f.contractor,
+                    #"{"period_end":"\#(Self.today)","measured":\#(Self.measured(f, water: "500", lifts: "1")),"amount_fen":\#(fen)}"#
+                )
+                return (r.status, r.json, r.text)
+            }
+            let over = try await pay(1_680_001)
+            #expect(over.status == .conflict && over.json.errorCode == "payment_limit")
+            #expect(over.text.contains("16,800.00") && over.text.contains("80%"))
+            #expect(try await f.call(.get, "/api/v1/projects/\(f.pid)/payments").json.items.isEmpty)
+            let first = try await pay(1_000_000)
+            #expect(first.status == .created && first.json["measured_value_fen"]?.intValue == 2_100_000)
+            #expect(
+                first.json["limit_fen"]?.intValue == 1_680_000 && first.json["limit_kind"]?.stringValue == "progress")
+            #expect(try await pay(680_001).status == .conflict)
+            let exact = try await pay(680_000)
+            #expect(exact.status == .created)
+            // A rejected payment no longer counts against the limit.
+            let exactId = try #require(exact.json["id"]?.intValue)
+            let rejected = try await f.call(
+                .post, "/api/v1/payments/\(exactId)/reject", as: f.supervisor, #"{"reason":"计量有误"}"#)
+            #expect(rejected.json["state"]?.stringValue == "rejected")
+            #expect(try await pay(680_000).status == .created)
+        }
+    }
+
+    @Test func theSupervisorConfirmsAndThenThePmCompanyApprovesAPayment() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let s = try await Self.setUp(client, services)
+            let f = s.f
+            _ = try await f.call(.put, "/api/v1/projects/\(f.pid)/contract", as: s.pm, Self.contractBody(f))
+            let made = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/payments", as: f.contractor,
+                #"{"period_end":"\#(Self.today)","measured":\#(Self.measured(f, water: "100.25", lifts: "0")),"amount_fen":90000}"#
+            )
+            #expect(made.status == .created && made.json["waiting_for"]?.stringValue == "supervisor")
+            let id = try #require(made.json["id"]?.intValue)
+            #expect(try await f.call(.post, "/api/v1/payments/\(id)/approve", as: s.pm).status == .conflict)
+            #expect(try await f.call(.post, "/api/v1/payments/\(id)/approve", as: f.contractor).status == .forbidden)
+            #expect(try await f.call(.post, "/api/v1/payments/\(id)/approve").status == .forbidden)
+            let confirmed = try await f.call(.post, "/api/v1/payments/\(id)/approve", as: f.supervisor)
+            #expect(confirmed.json["state"]?.stringValue == "first_approved")
+            #expect(confirmed.json["waiting_for"]?.stringValue == "pm_company")
+            let approved = try await f.call(.post, "/api/v1/payments/\(id)/approve", as: s.pm)
+            #expect(approved.json["state"]?.stringValue == "approved")
+            let report = try await f.call(.get, "/api/v1/programme/investment?batch_year=\(f.year)", as: s.pm)
+            let line = report.json["projects"]?.arrayItemsForTests.first { $0["project_id"]?.intValue == f.pid }
+            #expect(line?["paid_fen"]?.intValue == 90_000 && line?["remaining_fen"]?.intValue == 4_032_600 - 90_000)
+            // The pm company sees only its own projects.
+            #expect(report.json["projects"]?.arrayItemsForTests.allSatisfy { $0["project_id"] != .null } == true)
+        }
+    }
+
+    @Test func badMoneyAnotherProjectsWorkItemAndOverflowAreRefusedNamingTheFieldAndNothingIsWritten() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let s = try await Self.setUp(client, services)
+            let f = s.f
+            let other = try await Fixture.quietCompounds(services)[1]
+            let otherProject = try await f.call(
+                .post, "/api/v1/projects",
+                #"{"compound_id":\#(other),"batch_year":\#(f.year),"deadline":"\#(f.deadline)"}"#)
+            let otherPid = try #require(otherProject.json["id"]?.intValue)
+            let otherItem = try await f.call(
+                .post, "/api/v1/projects/\(otherPid)/work_items",
+                #"{"code":"water_supply","quantity":"10","budget_fen":1000}"#)
+            let foreign = try #require(otherItem.json["work_items"]?.arrayItemsForTests.first?["id"]?.intValue)
+            func contract(_ items: String) async throws -> JSONValue {
+                let r = try await f.call(
+                    .put, "/api/v1/projects/\(f.pid)/contract",
+                    #"{"contractor_id":\#(f.contractorOrg),"signed_on":"\#(Self.today)","items":\#(items)}"#)
+                #expect(r.status == .unprocessableContent, "\(items)")
+                return r.json["error"]?["field"] ?? .null
+            }
+            #expect(
+                try await contract(#"[{"work_item_id":\#(f.water),"quantity":1,"unit_price_fen":12.5}]"#)
+                    == .string("items[0].unit_price_fen"))
+            #expect(
+                try await contract(#"[{"work_item_id":\#(foreign),"quantity":1,"unit_price_fen":100}]"#)
+                    == .string("items[0].work_item_id"))
+            #expect(
+                try await contract(
+                    #"[{"work_item_id":\#(f.water),"quantity":1,"unit_price_fen":1},{"work_item_id":\#(f.lift),"quantity":"999999999.999","unit_price_fen":1000000000000}]"#
+                ) == .string("items[1].unit_price_fen"))
+            #expect(
+                try await contract(#"[{"work_item_id":\#(f.water),"quantity":"1.2345","unit_price_fen":100}]"#)
+                    == .string("items[0].quantity"))
+            #expect(
+                try await contract(
+                    #"[{"work_item_id":\#(f.water),"quantity":1,"unit_price_fen":99999999999999999999}]"#)
+                    == .string("items[0].unit_price_fen"))
+            #expect(try await f.call(.get, "/api/v1/projects/\(f.pid)/contract").status == .notFound)
+
+            _ = try await f.call(.put, "/api/v1/projects/\(f.pid)/contract", as: s.pm, Self.contractBody(f))
+            for (body, field) in [
+                (#"{"reason":"x","amount_fen":1.5}"#, "amount_fen"),
+                (#"{"reason":"x","amount_fen":1000000000001}"#, "amount_fen"),
+                (#"{"reason":"x","amount_fen":100,"work_item_id":\#(foreign)}"#, "work_item_id"),
+            ] {
+                let r = try await f.call(.post, "/api/v1/projects/\(f.pid)/change_orders", body)
+                #expect(r.status == .unprocessableContent && r.json["error"]?["field"]?.stringValue == field, "\(body)")
+            }
+            #expect(try await f.call(.get, "/api/v1/projects/\(f.pid)/change_orders").json.items.isEmpty)
+            for (measured, amount, field) in [
+                (#"[{"work_item_id":\#(foreign),"quantity":1}]"#, "100", "measured[0].work_item_id"),
+                (#"[{"work_item_id":\#(f.water),"quantity":"1.0001"}]"#, "100", "measured[0].quantity"),
+                (#"[{"work_item_id":\#(f.lift),"quantity":3}]"#, "100", "measured[0].quantity"),
+                (#"[{"work_item_id":\#(f.water),"quantity":1}]"#, "0.5", "amount_fen"),
+            ] {
+                let r = try await f.call(
+                    .post, "/api/v1/projects/\(f.pid)/payments", as: f.contractor,
+                    #"{"period_end":"\#(Self.today)","measured":\#(measured),"amount_fen":\#(amount)}"#)
+                #expect(
+                    r.status == .unprocessableContent && r.json["error"]?["field"]?.stringValue == field, "\(measured)")
+            }
+            #expect(try await f.call(.get, "/api/v1/projects/\(f.pid)/payments").json.items.isEmpty)
+        }
+    }
+
+    @Test func theOfficeMaySetAHigherRatioButNotALowerOne() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let s = try await Self.setUp(client, services)
+            let f = s.f
+            let low = try await f.call(.put, "/api/v1/programme/investment/settings", #"{"payment_ratio_percent":79}"#)
+            #expect(
+                low.status == .unprocessableContent
+                    && low.json["error"]?["field"]?.stringValue == "payment_ratio_percent")
+            let high = try await f.call(.put, "/api/v1/programme/investment/settings", #"{"payment_ratio_percent":90}"#)
+            #expect(high.status == .ok && high.json["payment_ratio_percent"]?.intValue == 90)
+            #expect(high.json["retention_percent"]?.intValue == 3)
+            #expect(
+                try await f.call(.put, "/api/v1/programme/investment/settings", as: s.pm, #"{"retention_percent":2}"#)
+                    .status == .forbidden)
+            _ = try await f.call(.put, "/api/v1/projects/\(f.pid)/contract", as: s.pm, Self.contractBody(f))
+            // 1 lift measured: 1,500,000; 90% is 1,350,000.
+            func pay(_ fen: Int64) async throws -> HTTPResponse.Status {
+                try await f.call(
+                    .post, "/api/v1/projects/\(f.pid)/payments", as: f.contractor,
+                    #"{"period_end":"\#(Self.today)","measured":[{"work_item_id":\#(f.lift),"quantity":1}],"amount_fen":\#(fen)}"#
+                ).status
+            }
+            #expect(try await pay(1_350_001) == .conflict)
+            #expect(try await pay(1_350_000) == .created)
+        }
+    }
+
+    @Test func afterFinalAcceptanceTheSettledSumLessTheRetentionIsTheLimit() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let s = try await Self.setUp(client, services)
+            let f = s.f
+            try await f.startConstruction()
+            _ = try await f.call(.put, "/api/v1/projects/\(f.pid)/contract", as: s.pm, Self.contractBody(f))
+            try await f.finishWorks()
+            let accepted = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/acceptances",
+                #"{"kind":"final","date":"\#(Self.today)","result":"passed","participants":\#(Fixture.panel)}"#)
+            #expect(accepted.status == .created || accepted.status == .ok)
+            // Everything measured: 4,032,600 settled, 3% retained: 3,911,622 payable.
+            func pay(_ fen: Int64) async throws -> (status: HTTPResponse.Status, json: JSONValue) {
+                let r = try await f.call(
+                    .post, "/api/v1/projects/\(f.pid)/payments", as: f.contractor,
+                    #"{"period_end":"\#(Self.today)","measured":\#(Self.measured(f, water: "860.5", lifts: "2")),"amount_fen":\#(fen)}"#
+                )
+                return (r.status, r.json)
+            }
+            #expect(try await pay(3_911_623).status == .conflict)
+            let paid = try await pay(3_911_622)
+            #expect(paid.status == .created && paid.json["limit_kind"]?.stringValue == "settlement")
+        }
+    }
+
+    @Test func theReportIsReadableAsCSVAndXLSXWithChineseHeadersAndYuan() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let s = try await Self.setUp(client, services)
+            let f = s.f
+            _ = try await f.call(.put, "/api/v1/projects/\(f.pid)/contract", as: s.pm, Self.contractBody(f))
+            let csv = try await f.call(
+                .get, "/api/v1/programme/investment?batch_year=\(f.year)&format=csv&lang=zh-Hans")
+            #expect(csv.headers[.contentType]?.hasPrefix("text/csv") == true)
+            let rows = try CSV.parse(csv.text)
+            #expect(rows.first?.contains("合同价（元）") == true && rows.first?.contains("计划投资（元）") == true)
+            let contractColumn = try #require(rows.first?.firstIndex(of: "合同价（元）"))
+            #expect(rows.contains { $0.first == "项目" && $0[contractColumn] == "40326.00" })
+            #expect(rows.contains { $0.first == "街道" })
+            let english = try await f.call(.get, "/api/v1/programme/investment?batch_year=\(f.year)&format=csv")
+            #expect(try CSV.parse(english.text).first?.contains("contract_fen") == true)
+            let bytes = try await client.execute(
+                uri: "/api/v1/programme/investment?batch_year=\(f.year)&format=xlsx&lang=zh-Hans", method: .get,
+                headers: [.authorization: "Bearer \(f.office)"]
+            ) { Array($0.body.readableBytesView) }
+            let sheets = try XLSX.readWorkbook(bytes)
+            #expect(sheets.map(\.name) == ["项目", "社区", "街道"])
+            let projectRows = sheets[0].rows.map(\.cells)
+            #expect(projectRows.first?.contains("合同价（元）") == true)
+            #expect(projectRows.contains { $0.contains("40326.00") || $0.contains("40326") })
+        }
+    }
+
+    @Test func thePmCompanysInvestmentTableIsAPageLinkedFromItsNavigation() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let s = try await Self.setUp(client, services)
+            let f = s.f
+            _ = try await f.call(.put, "/api/v1/projects/\(f.pid)/contract", as: s.pm, Self.contractBody(f))
+            let pm = try await client.session("pm")
+            let page = try await client.execute(
+                uri: "/investment?batch_year=\(f.year)", method: .get, headers: [.cookie: pm.cookie]
+            ) { ($0.status, String(buffer: $0.body)) }
+            #expect(page.0 == .ok)
+            #expect(page.1.contains("投资控制") && page.1.contains("href=\"/investment\""))
+            #expect(page.1.contains("合同价") && page.1.contains("40,326.00"))
+            let contractor = try await client.session("contractor")
+            let refused = try await client.execute(
+                uri: "/investment", method: .get, headers: [.cookie: contractor.cookie]
+            ) { ($0.status, String(buffer: $0.body)) }
+            #expect(refused.0 == .forbidden)
+        }
+    }
+
+    @Test func theProjectPageShowsTheButtonsOfWhoseTurnItIsAndTheyTakeTheStep() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let s = try await Self.setUp(client, services)
+            let f = s.f
+            _ = try await f.call(.put, "/api/v1/projects/\(f.pid)/contract", as: s.pm, Self.contractBody(f))
+            let made = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/change_orders", as: f.contractor,
+                #"{"reason":"增加雨水管 40 米","amount_fen":500000}"#)
+            let id = try #require(made.json["id"]?.intValue)
+            func page(_ cookie: String) async throws -> String {
+                try await client.execute(uri: "/projects/\(f.pid)", method: .get, headers: [.cookie: cookie]) {
+                    String(buffer: $0.body)
+                }
+            }
+            let office = try await client.session("office")
+            #expect(try await page(office.cookie).contains("待项目管理公司审核"))
+            #expect(!(try await page(office.cookie).contains("/change_orders/\(id)/approve")))
+            let pm = try await client.session("pm")
+            #expect(try await page(pm.cookie).contains("action=\"/change_orders/\(id)/approve\""))
+            let status = try await client.execute(
+                uri: "/change_orders/\(id)/approve", method: .post,
+                headers: [.cookie: pm.cookie, .contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "_csrf=\(pm.csrf)")
+            ) { $0.status }
+            #expect(status == .seeOther)
+            let after = try await f.call(.get, "/api/v1/projects/\(f.pid)/change_orders")
+            #expect(after.json.items.first?["state"]?.stringValue == "first_approved")
+            #expect(try await page(office.cookie).contains("action=\"/change_orders/\(id)/approve\""))
+        }
+    }
+}
