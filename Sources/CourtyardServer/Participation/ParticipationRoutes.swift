@@ -117,7 +117,7 @@ struct QuestionnaireController {
     @Sendable func results(_ request: Request, _ context: AppContext) async throws -> Response {
         let results = try await questionnaires.results(id: try id(context), actor: try context.actor())
         let format = request.uri.queryParameters.get("format") ?? "json"
-        if format == "json" { return JSONBody.response(results.json) }
+        if format == "json" { return try JSONBody.response(results) }
         // A sheet for a clerk: Chinese headers, and the whole compound's lines named in Chinese.
         let chinese = ProjectsExport.wantsChinese(request)
         let sheet =

@@ -445,60 +445,93 @@ public struct QuestionnaireRepository: Sendable {
     }
 }
 
-extension QuestionnaireRepository.Results {
-    /// The results as the API gives them.
-    public var json: JSONValue {
-        func tallyJSON(_ q: Question, _ t: QuestionnaireRules.Tally, texts: Bool) -> JSONValue {
-            var pairs: [(String, JSONValue)] = [
-                ("text", .string(q.text)), ("type", .string(q.type.rawValue)), ("answered", .int(Int64(t.answered))),
-            ]
-            switch q.type {
-            case .single, .multiple:
-                pairs.append(
-                    (
-                        "options",
-                        .array(
-                            zip(q.options, t.optionCounts).map {
-                                .object([("option", .string($0)), ("count", .int(Int64($1)))])
-                            })
-                    ))
-            case .rating:
-                pairs += [
-                    ("mean_rating", .number(Percent.text(t.meanRatingTenths))),
-                    ("satisfied", .int(Int64(t.satisfied))),
-                    ("satisfaction_rate", .number(Percent.text(t.satisfactionTenths))),
-                ]
-            case .text:
-                if texts { pairs.append(("answers", .array(t.texts.map { .string($0) }))) }
-            }
-            return .object(pairs)
+/// One question's tally as the API gives it: option counts, a rating's mean and satisfaction, or the answers typed.
+struct QuestionTallyBody: Encodable {
+    struct OptionCount: Encodable {
+        var option: String
+        var count: Int64
+    }
+    var text: String
+    var type: String
+    var answered: Int64
+    var options: [OptionCount]?
+    var meanRating: PercentTenths?
+    var satisfied: Int64?
+    var satisfactionRate: PercentTenths?
+    var answers: [String]?
+
+    enum CodingKeys: String, CodingKey {
+        case text, type, answered, options, meanRating = "mean_rating", satisfied
+        case satisfactionRate = "satisfaction_rate", answers
+    }
+
+    init(_ q: Question, _ t: QuestionnaireRules.Tally, texts: Bool) {
+        text = q.text
+        type = q.type.rawValue
+        answered = Int64(t.answered)
+        switch q.type {
+        case .single, .multiple:
+            options = zip(q.options, t.optionCounts).map { OptionCount(option: $0, count: Int64($1)) }
+        case .rating:
+            meanRating = PercentTenths(tenths: t.meanRatingTenths)
+            satisfied = Int64(t.satisfied)
+            satisfactionRate = PercentTenths(tenths: t.satisfactionTenths)
+        case .text:
+            if texts { answers = t.texts }
         }
-        let rate = Percent.tenths(responses, of: eligible)
-        return .object([
-            ("questionnaire", (try? JSONValueCoding.encode(header.summary)) ?? .null),
-            ("eligible_households", .int(eligible)), ("responses", .int(responses)),
-            ("response_rate", .number(Percent.text(rate))),
-            (
-                "satisfaction_rate",
-                QuestionnaireRepository.satisfaction(self).map { .number(Percent.text($0)) } ?? .null
-            ),
-            ("questions", .array(zip(header.questions, overall).map { tallyJSON($0, $1, texts: true) })),
-            (
-                "by_building",
-                .array(
-                    buildings.map { b in
-                        .object([
-                            ("building_id", .int(b.id)), ("name", .string(b.name)),
-                            ("eligible_households", .int(b.eligible)), ("responses", .int(b.responses)),
-                            ("response_rate", .number(Percent.text(Percent.tenths(b.responses, of: b.eligible)))),
-                            (
-                                "questions",
-                                .array(zip(header.questions, b.tallies).map { tallyJSON($0, $1, texts: false) })
-                            ),
-                        ])
-                    })
-            ),
-        ])
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(text, forKey: .text)
+        try c.encode(type, forKey: .type)
+        try c.encode(answered, forKey: .answered)
+        try c.encodeIfPresent(options, forKey: .options)
+        try c.encodeIfPresent(meanRating, forKey: .meanRating)
+        try c.encodeIfPresent(satisfied, forKey: .satisfied)
+        try c.encodeIfPresent(satisfactionRate, forKey: .satisfactionRate)
+        try c.encodeIfPresent(answers, forKey: .answers)
+    }
+}
+
+/// One building's responses and tallies (without the typed answers, which are listed once overall).
+struct BuildingResultsBody: Encodable {
+    var buildingId: Int64
+    var name: String
+    var eligibleHouseholds: Int64
+    var responses: Int64
+    var responseRate: PercentTenths
+    var questions: [QuestionTallyBody]
+    enum CodingKeys: String, CodingKey {
+        case buildingId = "building_id", name, eligibleHouseholds = "eligible_households", responses
+        case responseRate = "response_rate", questions
+    }
+}
+
+extension QuestionnaireRepository.Results: Encodable {
+    enum CodingKeys: String, CodingKey {
+        case questionnaire, eligibleHouseholds = "eligible_households", responses, responseRate = "response_rate"
+        case satisfactionRate = "satisfaction_rate", questions, byBuilding = "by_building"
+    }
+
+    /// The results as the API gives them.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(header.summary, forKey: .questionnaire)
+        try c.encode(eligible, forKey: .eligibleHouseholds)
+        try c.encode(responses, forKey: .responses)
+        try c.encode(PercentTenths(tenths: Percent.tenths(responses, of: eligible)), forKey: .responseRate)
+        try c.encode(
+            QuestionnaireRepository.satisfaction(self).map { PercentTenths(tenths: $0) }, forKey: .satisfactionRate)
+        try c.encode(
+            zip(header.questions, overall).map { QuestionTallyBody($0, $1, texts: true) }, forKey: .questions)
+        try c.encode(
+            buildings.map { b in
+                BuildingResultsBody(
+                    buildingId: b.id, name: b.name, eligibleHouseholds: b.eligible, responses: b.responses,
+                    responseRate: PercentTenths(tenths: Percent.tenths(b.responses, of: b.eligible)),
+                    questions: zip(header.questions, b.tallies).map { QuestionTallyBody($0, $1, texts: false) })
+            }, forKey: .byBuilding)
     }
 
     /// One row per question and option (or rating), overall and per building, for CSV and XLSX.
