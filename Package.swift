@@ -62,6 +62,7 @@ let package = Package(
                 .process("Programme/Views"),
                 .process("Safety/Views"),
                 .process("Registry/Views"),
+                .process("Stewards/Views"),
             ],
             swiftSettings: strict),
         .target(

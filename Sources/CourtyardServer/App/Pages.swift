@@ -17,6 +17,7 @@ enum Pages {
         ReportPages.add(to: router, services: services)
         PublicPages.add(to: router, services: services)
         CoordinationPages.add(to: router, services: services)
+        StewardPages.add(to: router, services: services)
     }
 
     static func frame(_ request: Request, _ context: AppContext) -> PageFrame {
