@@ -59,6 +59,46 @@ enum DemoStewards {
         }
         try await seedCampaigns(services: services, compounds: compounds, today: today, rng: &rng)
         try await seedBodies(services: services, compound: first, today: today)
+        try await seedOpinions(services: services, compound: first, today: today)
+    }
+
+    /// Opinions from visits and the station's box, most answered; a fire lane cleared on the spot and a shed
+    /// escalated to city management.
+    static func seedOpinions(services: Services, compound: Int64, today: Day) async throws {
+        let repo = OpinionRepository(database: services.database)
+        let households = try await services.database.withConnection { db in
+            try await db.raw("SELECT id FROM households WHERE compound_id = \(bind: compound) ORDER BY id LIMIT 6")
+                .all()
+                .map { try $0.int("id") }
+        }
+        let items: [(OpinionKind, OpinionSource, String, String, OpinionRoute, String?)] = [
+            (.suggestion, .visit, "建议在3号楼西侧加装非机动车充电桩", "李大爷", .community, "已纳入完善类改造内容，年内实施。"),
+            (.opinion, .visit, "施工期间晚上十点后还有噪音", "王阿姨", .office, "已责成施工单位22点后停止高噪音作业。"),
+            (.suggestion, .stationBox, "希望楼道扶手刷漆时选浅色", "", .community, "已转设计单位，选用浅灰色。"),
+            (.opinion, .stationBox, "垃圾分类亭离单元门太近", "", .community, nil),
+            (.suggestion, .visit, "老年人多，建议增设休息座椅", "赵奶奶", .community, "已在小广场增设座椅6处。"),
+        ]
+        for (i, item) in items.enumerated() {
+            let o = try await repo.createOpinion(
+                .init(
+                    compoundId: compound, householdId: item.1 == .visit && i < households.count ? households[i] : nil,
+                    kind: item.0, source: item.1, text: item.2, authorName: item.3, routeTo: item.4), actor: .system)
+            if let answer = item.5 { _ = try await repo.answer(id: o.id, answer: answer, actor: .system) }
+        }
+        let blocked = try await repo.createIrregularity(
+            .init(
+                compoundId: compound, buildingId: nil, kind: .fireLaneBlocked, place: "2号楼东侧消防通道",
+                description: "私家车长期停放占用消防通道", photos: []), actor: .system)
+        _ = try await repo.stop(id: blocked.id, note: "联系车主当场挪走，已张贴提示", actor: .system)
+        let shed = try await repo.createIrregularity(
+            .init(
+                compoundId: compound, buildingId: nil, kind: .illegalConstruction, place: "1号楼一层北侧",
+                description: "住户在公共绿地私搭彩钢棚，劝阻无效", photos: []), actor: .system)
+        _ = try? await repo.escalate(id: shed.id, neededBy: today.adding(days: 10), actor: .system)
+        _ = try await repo.createIrregularity(
+            .init(
+                compoundId: compound, buildingId: nil, kind: .throwingFromHeight, place: "4号楼南侧",
+                description: "有居民反映高空抛物，已在单元门张贴提示并入户宣传", photos: []), actor: .system)
     }
 
     static func seedCampaigns(

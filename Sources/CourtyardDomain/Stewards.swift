@@ -185,3 +185,59 @@ public enum BodyRules {
         return ValidationError(field: field + ".until", code: "before_from", message: "\(field).until is before from")
     }
 }
+
+/// An opinion or a suggestion, from a steward's visit or the neighbourhood station's box.
+public enum OpinionKind: String, CaseIterable, Codable, Sendable {
+    case opinion, suggestion
+}
+
+public enum OpinionSource: String, CaseIterable, Codable, Sendable {
+    case visit
+    case stationBox = "station_box"
+}
+
+/// Who answers an opinion: the community, or the sub-district office.
+public enum OpinionRoute: String, CaseIterable, Codable, Sendable {
+    case community, office
+}
+
+/// Irregular behaviour a steward meets (私搭乱建, 占用消防通道, 高空抛物 …).
+public enum IrregularityKind: String, CaseIterable, Codable, Sendable {
+    case illegalConstruction = "illegal_construction"
+    case fireLaneBlocked = "fire_lane_blocked"
+    case throwingFromHeight = "throwing_from_height"
+    case other
+}
+
+public enum IrregularityState: String, CaseIterable, Codable, Sendable {
+    case recorded, stopped, escalated
+}
+
+public enum OpinionRules {
+    /// An opinion routed to the community is answered by the community's staff or the office; one routed to the
+    /// office only by the office.
+    public static func mayAnswer(_ role: Role, routedTo: OpinionRoute) -> Bool {
+        switch routedTo {
+        case .community: [.admin, .subdistrictOfficer, .communityStaff].contains(role)
+        case .office: [.admin, .subdistrictOfficer].contains(role)
+        }
+    }
+
+    /// An opinion is answered once.
+    public static func answerRefusal(alreadyAnswered: Bool) -> String? {
+        alreadyAnswered ? "the opinion has been answered" : nil
+    }
+}
+
+public enum IrregularityRules {
+    public enum Action: Sendable { case stop, escalate }
+
+    /// Behaviour is stopped on the spot or escalated to city management, once: either ends the record's open life.
+    public static func refusal(_ action: Action, state: IrregularityState) -> String? {
+        switch state {
+        case .recorded: nil
+        case .stopped: "it was already stopped"
+        case .escalated: "it was already escalated to city management"
+        }
+    }
+}

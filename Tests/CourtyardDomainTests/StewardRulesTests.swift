@@ -121,3 +121,24 @@ import Testing
         #expect(BodyRules.memberTermProblem(field: "members[0]", from: Day("2026-03-01"), until: nil) == nil)
     }
 }
+
+@Suite struct OpinionAndIrregularityRulesTests {
+    @Test func theCommunityAnswersItsOpinionsAndOnlyTheOfficeAnswersTheOffices() {
+        #expect(OpinionRules.mayAnswer(.communityStaff, routedTo: .community))
+        #expect(!OpinionRules.mayAnswer(.communityStaff, routedTo: .office))
+        #expect(OpinionRules.mayAnswer(.subdistrictOfficer, routedTo: .community))
+        #expect(!OpinionRules.mayAnswer(.steward, routedTo: .community))
+    }
+
+    @Test func anOpinionIsAnsweredOnce() {
+        #expect(OpinionRules.answerRefusal(alreadyAnswered: true) != nil)
+        #expect(OpinionRules.answerRefusal(alreadyAnswered: false) == nil)
+    }
+
+    @Test func irregularBehaviourIsStoppedOrEscalatedOnce() {
+        #expect(IrregularityRules.refusal(.stop, state: .recorded) == nil)
+        #expect(IrregularityRules.refusal(.escalate, state: .recorded) == nil)
+        #expect(IrregularityRules.refusal(.escalate, state: .stopped) != nil)
+        #expect(IrregularityRules.refusal(.stop, state: .escalated) != nil)
+    }
+}

@@ -485,4 +485,78 @@ import Testing
             #expect(script.contains("localStorage") && script.contains("client_id"))
         }
     }
+    @Test func opinionsAreRoutedAnsweredOnceAndSummarisedWithoutNames() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await client.token("office")
+            let community = try await client.token("community")
+            let (compound, entrance, other) = try await Self.twoEntrances(services)
+            let people = try await Self.residents(services, entrance: entrance)
+            let steward = try await Self.stewardToken(
+                client, office: office, resident: people[0], entrance: entrance, username: "lzo")
+            let outside = try await Self.households(services, entrance: other)[0]
+            let before = try await Self.count(services, "opinions")
+            let refused = try await client.call(
+                .post, "/api/v1/opinions", token: steward,
+                body:
+                    #"{"compound_id":\#(compound),"household_id":\#(outside),"kind":"opinion","source":"visit","text":"x","route_to":"community"}"#
+            )
+            #expect(refused.status == .unprocessableContent)
+            #expect(refused.json["error"]?["field"]?.stringValue == "household_id")
+            #expect(try await Self.count(services, "opinions") == before)
+            let inside = try await Self.households(services, entrance: entrance)[0]
+            let made = try await client.call(
+                .post, "/api/v1/opinions", token: steward,
+                body:
+                    #"{"compound_id":\#(compound),"household_id":\#(inside),"kind":"suggestion","source":"visit","text":"建议加装楼道感应灯","author_name":"钱多多","route_to":"office"}"#
+            )
+            #expect(made.status == .created)
+            let id = made.json["id"]!.intValue!
+            #expect(
+                try await client.call(
+                    .post, "/api/v1/opinions/\(id)/answer", token: community, body: #"{"answer":"好"}"#
+                ).status == .forbidden, "routed to the office")
+            let answered = try await client.call(
+                .post, "/api/v1/opinions/\(id)/answer", token: office, body: #"{"answer":"已列入本期改造"}"#)
+            #expect(answered.status == .ok)
+            #expect(answered.json["answer"]?.stringValue == "已列入本期改造")
+            let twice = try await client.call(
+                .post, "/api/v1/opinions/\(id)/answer", token: office, body: #"{"answer":"再答"}"#)
+            #expect(twice.status == .conflict)
+            let (_, page) = try await client.execute(uri: "/public/compounds/\(compound)", method: .get) {
+                ($0.status, String(buffer: $0.body))
+            }
+            #expect(page.contains("建议加装楼道感应灯") && page.contains("已列入本期改造"))
+            #expect(!page.contains("钱多多"))
+        }
+    }
+
+    @Test func irregularBehaviourIsStoppedOrEscalatedToCityManagementOnce() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await client.token("office")
+            let (compound, _, _) = try await Self.twoEntrances(services)
+            let made = try await client.call(
+                .post, "/api/v1/irregularities", token: office,
+                body:
+                    #"{"compound_id":\#(compound),"kind":"illegal_construction","place":"1号楼北侧","description":"私搭彩钢棚"}"#
+            )
+            #expect(made.status == .created)
+            let id = made.json["id"]!.intValue!
+            let requests = try await Self.count(services, "coordination_requests")
+            let escalated = try await client.call(
+                .post, "/api/v1/irregularities/\(id)/escalate", token: office, body: #"{"needed_by":"2099-01-10"}"#)
+            #expect(escalated.status == .ok)
+            #expect(escalated.json["state"]?.stringValue == "escalated")
+            #expect(try await Self.count(services, "coordination_requests") == requests + 1)
+            let request = escalated.json["coordination_request_id"]!.intValue!
+            let read = try await client.call(.get, "/api/v1/coordination_requests/\(request)", token: office)
+            #expect(read.json["department_name"]?.stringValue == "区城市管理局")
+            let again = try await client.call(.post, "/api/v1/irregularities/\(id)/stop", token: office, body: "{}")
+            #expect(again.status == .conflict)
+            let bad = try await client.call(
+                .post, "/api/v1/irregularities", token: office,
+                body: #"{"compound_id":\#(compound),"kind":"noise","place":"x","description":"y"}"#)
+            #expect(bad.status == .unprocessableContent)
+            #expect(bad.json["error"]?["field"]?.stringValue == "kind")
+        }
+    }
 }

@@ -897,5 +897,15 @@ extension Catalogue {
         "error.follow_up_on.before_date": "The follow-up date cannot be before the contact.",
         "error.campaign_id.not_a_target": "This household is not among the campaign's targets.",
         "error.note.too_long": "The note is at most 2,000 characters.",
+        "entity.opinions": "Opinions",
+        "entity.irregularities": "Irregular behaviour",
+        "audit.action.answer": "Answered",
+        "audit.action.stop": "Stopped",
+        "audit.action.escalate": "Escalated",
+        "public.opinions": "Opinions and suggestions answered",
+        "public.opinionsReceived": "{n} opinions and suggestions received.",
+        "public.answer": "Answer",
+        "opinion.kind.opinion": "Opinion",
+        "opinion.kind.suggestion": "Suggestion",
     ]
 }

@@ -877,5 +877,15 @@ extension Catalogue {
         "error.follow_up_on.before_date": "回访日期不能早于走访日期。",
         "error.campaign_id.not_a_target": "这户不在所选动员任务的名单中。",
         "error.note.too_long": "情况记录最多2000字。",
+        "entity.opinions": "意见建议",
+        "entity.irregularities": "不文明行为",
+        "audit.action.answer": "答复",
+        "audit.action.stop": "劝阻",
+        "audit.action.escalate": "移交城管",
+        "public.opinions": "意见建议答复",
+        "public.opinionsReceived": "共收到意见建议 {n} 条。",
+        "public.answer": "答复",
+        "opinion.kind.opinion": "意见",
+        "opinion.kind.suggestion": "建议",
     ]
 }

@@ -174,7 +174,7 @@ struct PublicCompoundPage {
                             label: f.t($0.accepting ? "questionnaire.answerNow" : "questionnaire.results"))
                     }),
             votes: voteLines, hasVotes: !voteLines.isEmpty, reports: reports, hasReports: !reports.isEmpty,
-            reportForm: reportForm, governance: try await PublicGovernance.load(compoundId: id, services: services))
+            reportForm: reportForm, governance: try await PublicGovernance.load(compoundId: id, services: services, f))
     }
 
     /// The compound's latest project, read from the programme's store.

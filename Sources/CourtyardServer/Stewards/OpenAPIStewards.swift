@@ -299,5 +299,106 @@ extension OpenAPIDocument {
                 body: ["type": "object", "required": ["until"], "properties": ["until": date]],
                 responses: conflict(["200": response("the body", ref("GoverningBody"))]))
         ]
+        schemas["Opinion"] = [
+            "type": "object",
+            "required": [
+                "id", "compound_id", "household_id", "kind", "source", "text", "author_name", "routed_to", "answer",
+                "answered_on", "created_on",
+            ],
+            "properties": [
+                "id": ty("integer"), "compound_id": ty("integer"), "household_id": nullableInt,
+                "kind": enumOf(OpinionKind.allCases.map(\.rawValue)),
+                "source": enumOf(OpinionSource.allCases.map(\.rawValue)), "text": ty("string"),
+                "author_name": ["type": "string", "description": "masked for roles without personal data"],
+                "routed_to": enumOf(OpinionRoute.allCases.map(\.rawValue)),
+                "answer": ["type": "string", "nullable": true], "answered_on": nullable(date), "created_on": date,
+            ],
+        ]
+        schemas["Irregularity"] = [
+            "type": "object",
+            "required": [
+                "id", "compound_id", "building_id", "kind", "place", "description", "photos", "state", "note",
+                "coordination_request_id", "created_on",
+            ],
+            "properties": [
+                "id": ty("integer"), "compound_id": ty("integer"), "building_id": nullableInt,
+                "kind": enumOf(IrregularityKind.allCases.map(\.rawValue)), "place": ty("string"),
+                "description": ty("string"), "photos": ["type": "array", "items": ty("integer")],
+                "state": enumOf(IrregularityState.allCases.map(\.rawValue)), "note": ty("string"),
+                "coordination_request_id": nullableInt, "created_on": date,
+            ],
+        ]
+        paths["/api/v1/opinions"] = [
+            "get": op(
+                "List opinions and suggestions", id: "list_opinions", tag: "stewards",
+                params: [idFilter("compound_id"), enumParam("answered", ["true", "false"])] + pagingParams,
+                responses: responses(["200": response("opinions", listSchema(ref("Opinion")))])),
+            "post": op(
+                "Record an opinion or suggestion, routed to the community or the office", id: "create_opinion",
+                tag: "stewards",
+                body: [
+                    "type": "object", "required": ["compound_id", "kind", "source", "text", "route_to"],
+                    "properties": [
+                        "compound_id": id, "household_id": nullable(id),
+                        "kind": enumOf(OpinionKind.allCases.map(\.rawValue)),
+                        "source": enumOf(OpinionSource.allCases.map(\.rawValue)),
+                        "text": ["type": "string", "minLength": 1, "maxLength": 2000, "pattern": "\\S"],
+                        "author_name": nullable(["type": "string", "maxLength": 50]),
+                        "route_to": enumOf(OpinionRoute.allCases.map(\.rawValue)),
+                    ],
+                ],
+                responses: responses(["201": response("recorded", ref("Opinion"))])),
+        ]
+        paths["/api/v1/opinions/{id}"] = [
+            "get": op(
+                "Read an opinion", id: "read_opinion", tag: "stewards", params: [idParam],
+                responses: responses(["200": response("the opinion", ref("Opinion"))]))
+        ]
+        paths["/api/v1/opinions/{id}/answer"] = [
+            "post": op(
+                "Answer an opinion (once)", id: "answer_opinion", tag: "stewards", params: [idParam],
+                body: [
+                    "type": "object", "required": ["answer"],
+                    "properties": ["answer": ["type": "string", "minLength": 1, "maxLength": 2000, "pattern": "\\S"]],
+                ],
+                responses: conflict(["200": response("answered", ref("Opinion"))]))
+        ]
+        paths["/api/v1/irregularities"] = [
+            "get": op(
+                "List irregular behaviour recorded", id: "list_irregularities", tag: "stewards",
+                params: [idFilter("compound_id")] + pagingParams,
+                responses: responses(["200": response("records", listSchema(ref("Irregularity")))])),
+            "post": op(
+                "Record irregular behaviour with its place and photos", id: "create_irregularity", tag: "stewards",
+                body: [
+                    "type": "object", "required": ["compound_id", "kind", "place", "description"],
+                    "properties": [
+                        "compound_id": id, "building_id": nullable(id),
+                        "kind": enumOf(IrregularityKind.allCases.map(\.rawValue)),
+                        "place": ["type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"],
+                        "description": ["type": "string", "minLength": 1, "maxLength": 2000, "pattern": "\\S"],
+                        "photos": nullable(["type": "array", "maxItems": 10, "items": id]),
+                    ],
+                ],
+                responses: responses(["201": response("recorded", ref("Irregularity"))])),
+        ]
+        paths["/api/v1/irregularities/{id}"] = [
+            "get": op(
+                "Read a record of irregular behaviour", id: "read_irregularity", tag: "stewards", params: [idParam],
+                responses: responses(["200": response("the record", ref("Irregularity"))]))
+        ]
+        paths["/api/v1/irregularities/{id}/stop"] = [
+            "post": op(
+                "Mark it stopped on the spot", id: "stop_irregularity", tag: "stewards", params: [idParam],
+                body: ["type": "object", "properties": ["note": nullable(["type": "string", "maxLength": 2000])]],
+                responses: conflict(["200": response("stopped", ref("Irregularity"))]))
+        ]
+        paths["/api/v1/irregularities/{id}/escalate"] = [
+            "post": op(
+                "Escalate to city management as a coordination request", id: "escalate_irregularity",
+                tag: "stewards", params: [idParam],
+                body: ["type": "object", "required": ["needed_by"], "properties": ["needed_by": date]],
+                responses: conflict(["200": response("escalated", ref("Irregularity"))]))
+        ]
     }
 }

@@ -100,7 +100,15 @@ struct StewardPhonePage {
                                 })
                     }))
         }
-        let room = Dictionary(households.map { ($0.id, $0.room) }, uniquingKeysWith: { a, _ in a })
+        let entranceName = Dictionary(entrances.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let room = Dictionary(
+            households.map {
+                (
+                    $0.id,
+                    [buildingName[$0.buildingId] ?? "", entranceName[$0.entranceId] ?? "", $0.room].joined(
+                        separator: " ")
+                )
+            }, uniquingKeysWith: { a, _ in a })
         let followUps = summary.due.map { c in
             FollowUp(
                 followRoom: room[c.householdId] ?? "",
@@ -118,10 +126,7 @@ struct StewardPhonePage {
             .map { h in
                 Option(
                     value: String(h.id),
-                    label: [
-                        buildingName[h.buildingId] ?? "", entrances.first { $0.id == h.entranceId }?.name ?? "", h.room,
-                    ]
-                    .joined(separator: " "), selected: h.id == selected)
+                    label: room[h.id] ?? h.room, selected: h.id == selected)
             },
             channels: ContactChannel.allCases.map {
                 Option(value: $0.rawValue, label: f.t("contact.channel." + $0.rawValue), selected: $0 == .visit)
@@ -147,18 +152,36 @@ struct PublicGovernance {
         var role: String
         var personName: String
     }
+    struct Answered {
+        var opinionKind: String
+        var opinionText: String
+        var opinionAnswer: String
+        var answeredOn: String
+    }
     var bodies: [Line]
     var hasBodies: Bool
     var stewards: [Line]
     var hasStewards: Bool
+    var opinionsReceived: String?
+    var answered: [Answered]
+    var hasAnswered: Bool
 
-    static func load(compoundId: Int64, services: Services) async throws -> PublicGovernance? {
+    static func load(compoundId: Int64, services: Services, _ f: PageFrame) async throws -> PublicGovernance? {
         let lines = try await BodyRepository(database: services.database).publicLines(compoundId: compoundId)
-        if lines.bodies.isEmpty && lines.stewards.isEmpty { return nil }
+        let opinions = try await OpinionRepository(database: services.database).publicSummary(compoundId: compoundId)
+        if lines.bodies.isEmpty && lines.stewards.isEmpty && opinions.received == 0 { return nil }
         func map(_ l: BodyRepository.PublicLine) -> Line { Line(group: l.group, role: l.role, personName: l.name) }
+        let answered = opinions.answered.map {
+            Answered(
+                opinionKind: f.t("opinion.kind." + $0.kind.rawValue), opinionText: $0.text,
+                opinionAnswer: $0.answer ?? "", answeredOn: $0.answeredOn?.description ?? "")
+        }
         return PublicGovernance(
             bodies: lines.bodies.map(map), hasBodies: !lines.bodies.isEmpty, stewards: lines.stewards.map(map),
-            hasStewards: !lines.stewards.isEmpty)
+            hasStewards: !lines.stewards.isEmpty,
+            opinionsReceived: opinions.received == 0
+                ? nil : f.t("public.opinionsReceived").replacingOccurrences(of: "{n}", with: String(opinions.received)),
+            answered: answered, hasAnswered: !answered.isEmpty)
     }
 }
 

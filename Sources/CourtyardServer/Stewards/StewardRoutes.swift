@@ -12,6 +12,8 @@ enum StewardRoutes {
         ContactController(services: services).register(on: api)
         CampaignController(services: services).register(on: api)
         BodyController(services: services).register(on: api)
+        OpinionController(services: services).register(on: api)
+        IrregularityController(services: services).register(on: api)
     }
 
     /// An optional `true`/`false` query flag; anything else is a 400 naming it.
@@ -364,6 +366,140 @@ struct BodyController {
         return try JSONBody.response(
             try await BodyRepository(database: services.database).endMember(
                 body: id, member: member, until: b.until, actor: actor))
+    }
+}
+
+/// Opinions and suggestions from visits and the neighbourhood station's box, and their answers.
+struct OpinionController {
+    let services: Services
+
+    func register(on api: RouterGroup<AppContext>) {
+        api.post("opinions", use: create)
+        api.get("opinions", use: list)
+        api.get("opinions/:id", use: read)
+        api.post("opinions/:id/answer", use: answer)
+    }
+
+    struct NewOpinion: Decodable {
+        var compoundId: Int64
+        var householdId: Int64?
+        var kind: OpinionKind
+        var source: OpinionSource
+        var text: String
+        var authorName: String?
+        var routeTo: OpinionRoute
+        enum CodingKeys: String, CodingKey {
+            case compoundId = "compound_id", householdId = "household_id", kind, source, text
+            case authorName = "author_name", routeTo = "route_to"
+        }
+    }
+
+    struct Answer: Decodable { var answer: String }
+
+    func repository() async throws -> OpinionRepository {
+        OpinionRepository(database: services.database, calendar: try await CoordinationRoutes.calendar(services))
+    }
+
+    @Sendable func create(_ request: Request, _ context: AppContext) async throws -> Response {
+        let actor = try context.require(.writeContacts)
+        let b = try await JSONBody.decode(NewOpinion.self, request, context: context)
+        let o = try await repository().createOpinion(
+            .init(
+                compoundId: b.compoundId, householdId: b.householdId, kind: b.kind, source: b.source, text: b.text,
+                authorName: b.authorName ?? "", routeTo: b.routeTo), actor: actor)
+        return try JSONBody.response(o, status: .created)
+    }
+
+    @Sendable func list(_ request: Request, _ context: AppContext) async throws -> Response {
+        let paging = try ListPage.paging(request)
+        let items = try await repository().opinions(
+            compoundId: try StewardRoutes.id(request, "compound_id"),
+            answered: try StewardRoutes.flag(request, "answered"),
+            actor: try context.actor(), paging: paging)
+        return try ListPage.response(items, paging)
+    }
+
+    @Sendable func read(_ request: Request, _ context: AppContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        return try JSONBody.response(try await repository().opinion(id: id, actor: try context.actor()))
+    }
+
+    @Sendable func answer(_ request: Request, _ context: AppContext) async throws -> Response {
+        let actor = try context.actor()
+        let id = try context.parameters.require("id", as: Int64.self)
+        let b = try await JSONBody.decode(Answer.self, request, context: context)
+        return try JSONBody.response(try await repository().answer(id: id, answer: b.answer, actor: actor))
+    }
+}
+
+/// Irregular behaviour: recorded with place and photos, stopped, or escalated to city management.
+struct IrregularityController {
+    let services: Services
+
+    func register(on api: RouterGroup<AppContext>) {
+        api.post("irregularities", use: create)
+        api.get("irregularities", use: list)
+        api.get("irregularities/:id", use: read)
+        api.post("irregularities/:id/stop", use: stop)
+        api.post("irregularities/:id/escalate", use: escalate)
+    }
+
+    struct NewIrregularity: Decodable {
+        var compoundId: Int64
+        var buildingId: Int64?
+        var kind: IrregularityKind
+        var place: String
+        var description: String
+        var photos: [Int64]?
+        enum CodingKeys: String, CodingKey {
+            case compoundId = "compound_id", buildingId = "building_id", kind, place, description, photos
+        }
+    }
+
+    struct Stop: Decodable { var note: String? }
+    struct Escalate: Decodable {
+        var neededBy: Day
+        enum CodingKeys: String, CodingKey { case neededBy = "needed_by" }
+    }
+
+    func repository() async throws -> OpinionRepository {
+        OpinionRepository(database: services.database, calendar: try await CoordinationRoutes.calendar(services))
+    }
+
+    @Sendable func create(_ request: Request, _ context: AppContext) async throws -> Response {
+        let actor = try context.require(.writeContacts)
+        let b = try await JSONBody.decode(NewIrregularity.self, request, context: context)
+        let i = try await repository().createIrregularity(
+            .init(
+                compoundId: b.compoundId, buildingId: b.buildingId, kind: b.kind, place: b.place,
+                description: b.description, photos: b.photos ?? []), actor: actor)
+        return try JSONBody.response(i, status: .created)
+    }
+
+    @Sendable func list(_ request: Request, _ context: AppContext) async throws -> Response {
+        let paging = try ListPage.paging(request)
+        let items = try await repository().irregularities(
+            compoundId: try StewardRoutes.id(request, "compound_id"), actor: try context.actor(), paging: paging)
+        return try ListPage.response(items, paging)
+    }
+
+    @Sendable func read(_ request: Request, _ context: AppContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        return try JSONBody.response(try await repository().irregularity(id: id, actor: try context.actor()))
+    }
+
+    @Sendable func stop(_ request: Request, _ context: AppContext) async throws -> Response {
+        let actor = try context.require(.writeContacts)
+        let id = try context.parameters.require("id", as: Int64.self)
+        let b = try await JSONBody.decode(Stop.self, request, context: context)
+        return try JSONBody.response(try await repository().stop(id: id, note: b.note ?? "", actor: actor))
+    }
+
+    @Sendable func escalate(_ request: Request, _ context: AppContext) async throws -> Response {
+        let actor = try context.require(.manageProjects)
+        let id = try context.parameters.require("id", as: Int64.self)
+        let b = try await JSONBody.decode(Escalate.self, request, context: context)
+        return try JSONBody.response(try await repository().escalate(id: id, neededBy: b.neededBy, actor: actor))
     }
 }
 

@@ -550,6 +550,23 @@ public enum Migrations {
                   position TEXT NOT NULL, from_on TEXT, until_on TEXT, public_name TEXT, created_at TEXT NOT NULL)
                 """,
                 "CREATE INDEX body_members_body ON body_members (body_id)",
+                """
+                CREATE TABLE opinions (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id),
+                  compound_id {BIG} NOT NULL REFERENCES compounds(id), household_id {BIG} REFERENCES households(id),
+                  kind TEXT NOT NULL, source TEXT NOT NULL, text TEXT NOT NULL, author_name TEXT NOT NULL DEFAULT '',
+                  routed_to TEXT NOT NULL, answer TEXT, answered_on TEXT, answered_by TEXT, created_on TEXT NOT NULL,
+                  created_at TEXT NOT NULL, created_by TEXT NOT NULL)
+                """,
+                "CREATE INDEX opinions_compound ON opinions (compound_id)",
+                """
+                CREATE TABLE irregularities (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id),
+                  compound_id {BIG} NOT NULL REFERENCES compounds(id), building_id {BIG} REFERENCES buildings(id),
+                  kind TEXT NOT NULL, place TEXT NOT NULL, description TEXT NOT NULL, photos_json TEXT NOT NULL DEFAULT '[]',
+                  state TEXT NOT NULL, note TEXT NOT NULL DEFAULT '',
+                  coordination_request_id {BIG} REFERENCES coordination_requests(id), created_on TEXT NOT NULL,
+                  created_at TEXT NOT NULL, created_by TEXT NOT NULL)
+                """,
+                "CREATE INDEX irregularities_compound ON irregularities (compound_id)",
             ]),
     ]
 

@@ -24,7 +24,7 @@
   function flush() {
     if (busy || navigator.onLine === false) return;
     var q = load();
-    if (!q.length) { showQueue(); return; }
+    if (!q.length) return;
     busy = true;
     send(q[0]).then(function (status) {
       busy = false;
