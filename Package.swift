@@ -63,6 +63,7 @@ let package = Package(
                 .process("Safety/Views"),
                 .process("Registry/Views"),
                 .process("Investment/Views"),
+                .process("Stewards/Views"),
             ],
             swiftSettings: strict),
         .target(

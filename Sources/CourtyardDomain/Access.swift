@@ -20,6 +20,8 @@ public enum Role: String, CaseIterable, Codable, Sendable {
 
 public enum ScopeKind: String, CaseIterable, Codable, Sendable {
     case subdistrict, community, compound, organisation
+    /// A steward's places: one building, or one entrance of it (楼长制).
+    case building, entrance
 }
 
 /// Where an account may look: everywhere (admin), or below one place or organisation.
@@ -58,6 +60,10 @@ public enum Capability: Sendable {
     case readProjects, manageProjects, writeSiteLogs, writeSiteChecks, manageBulletins
     /// Questionnaires, notices and webhooks: running residents' participation and its notifications.
     case manageParticipation, manageIntegrations
+    /// Appointing stewards and forming self-governance bodies; running outreach campaigns.
+    case manageStewards
+    /// Recording a visit, a call or a letter to a household (stewards, community staff, the office).
+    case writeContacts
 }
 
 /// The role half of every access check; the scope half is each resource's SQL condition (`ResourceSpec.scopeCondition`).
@@ -100,6 +106,10 @@ public enum Permissions {
             return [.admin, .subdistrictOfficer].contains(role)
         case .manageParticipation:
             return [.admin, .subdistrictOfficer, .communityStaff].contains(role)
+        case .manageStewards:
+            return [.admin, .subdistrictOfficer, .communityStaff].contains(role)
+        case .writeContacts:
+            return [.admin, .subdistrictOfficer, .communityStaff, .steward].contains(role)
         }
     }
 
@@ -109,7 +119,7 @@ public enum Permissions {
         case .admin: []
         case .subdistrictOfficer: [.subdistrict]
         case .communityStaff: [.community, .subdistrict]
-        case .steward: [.compound, .community]
+        case .steward: [.compound, .community, .building, .entrance]
         case .viewer: [.subdistrict, .community, .compound]
         case .contractor, .supervisor, .pmCompany, .department, .propertyCompany: [.organisation]
         }

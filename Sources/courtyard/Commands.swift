@@ -211,7 +211,10 @@ struct UsersAdd: AsyncParsableCommand {
         commandName: "add", abstract: "Create an account; the password is read from standard input.")
     @Argument(help: "The username.") var name: String
     @Option(help: "One of: \(Role.allCases.map(\.rawValue).joined(separator: ", ")).") var role: String
-    @Option(help: "Where the account may look, e.g. community:12 (subdistrict, community, compound or organisation).")
+    @Option(
+        help:
+            "Where the account may look, e.g. community:12 (subdistrict, community, compound, organisation; a steward's building or entrance)."
+    )
     var scope: String?
     @Flag(help: "Read the password from standard input (required).") var passwordStdin = false
     @OptionGroup var options: DataOptions

@@ -273,6 +273,8 @@ enum ScopeName {
             case .community: .communities
             case .compound: .compounds
             case .organisation: .organisations
+            case .building: .buildings
+            case .entrance: .entrances
             }
         let name = (try? await services.registry.get(spec, id: id, actor: .system))?["name"]?.stringValue
         return f.t("scope." + kind.rawValue) + "：" + (name ?? f.t("scope.unknown"))

@@ -129,6 +129,8 @@ enum OpenAPIDocument {
         var props: D = ["id": ["type": "integer", "format": "int64"], "version": ty("integer")]
         for f in spec.fields {
             props[f.name] = f.required || f.kind == .flag ? schema(f) : nullable(schema(f))
+            // A personal flag is null for roles that may not read personal data.
+            if f.kind == .flag && f.personal { props[f.name] = nullable(schema(f)) }
         }
         if spec.name == "households" { props["residents"] = ["type": "array", "items": ref("HouseholdResident")] }
         if spec.name == "residents" { props["households"] = ["type": "array", "items": ty("object")] }
@@ -314,6 +316,7 @@ enum OpenAPIDocument {
         programme(&paths, &schemas)
         participation(&paths)
         coordination(&paths, &schemas)
+        stewards(&paths, &schemas)
         func err(_ d: String) -> D { response(d, ref("Error")) }
         return [
             "openapi": "3.0.3",

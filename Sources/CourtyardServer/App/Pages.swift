@@ -18,6 +18,7 @@ enum Pages {
         PublicPages.add(to: router, services: services)
         CoordinationPages.add(to: router, services: services)
         InvestmentPages.add(to: router, services: services)
+        StewardPages.add(to: router, services: services)
     }
 
     static func frame(_ request: Request, _ context: AppContext) -> PageFrame {

@@ -102,6 +102,8 @@ struct PublicCompoundPage {
     var reports: [ReportLine]
     var hasReports: Bool
     var reportForm: ReportForm
+    /// The compound's self-governance bodies and stewards, names masked (Stewards feature).
+    var governance: PublicGovernance?
 
     /// nil when there is no such compound.
     static func load(
@@ -172,7 +174,7 @@ struct PublicCompoundPage {
                             label: f.t($0.accepting ? "questionnaire.answerNow" : "questionnaire.results"))
                     }),
             votes: voteLines, hasVotes: !voteLines.isEmpty, reports: reports, hasReports: !reports.isEmpty,
-            reportForm: reportForm)
+            reportForm: reportForm, governance: try await PublicGovernance.load(compoundId: id, services: services, f))
     }
 
     /// The compound's latest project, read from the programme's store.

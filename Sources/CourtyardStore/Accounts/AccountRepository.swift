@@ -133,6 +133,8 @@ public struct AccountRepository: Sendable {
             case .community: "communities"
             case .compound: "compounds"
             case .organisation: "organisations"
+            case .building: "buildings"
+            case .entrance: "entrances"
             }
         let found = try await database.withConnection { db in
             try await db.raw("SELECT id FROM \(unsafeRaw: table) WHERE id = \(bind: id)").first()
@@ -218,6 +220,8 @@ public struct AccountRepository: Sendable {
                  OR (scope_kind = 'community' AND scope_id IN (SELECT id FROM communities WHERE subdistrict_id = \(bind: sd)))
                  OR (scope_kind = 'compound' AND scope_id IN (SELECT id FROM compounds WHERE subdistrict_id = \(bind: sd)))
                  OR (scope_kind = 'organisation' AND scope_id IN (SELECT id FROM organisations WHERE subdistrict_id = \(bind: sd)))
+                 OR (scope_kind = 'building' AND scope_id IN (SELECT b.id FROM buildings b JOIN compounds c ON c.id = b.compound_id WHERE c.subdistrict_id = \(bind: sd)))
+                 OR (scope_kind = 'entrance' AND scope_id IN (SELECT e.id FROM entrances e JOIN compounds c ON c.id = e.compound_id WHERE c.subdistrict_id = \(bind: sd)))
                 """
         }
         sql += " ORDER BY id"

@@ -536,6 +536,78 @@ public enum Migrations {
                   updated_at TEXT NOT NULL, updated_by TEXT NOT NULL)
                 """,
             ]),
+        Step(
+            version: 14, name: "stewards",
+            statements: [
+                "ALTER TABLE residents ADD COLUMN party_member INTEGER NOT NULL DEFAULT 0",
+                """
+                CREATE TABLE stewards (id {ID}, resident_id {BIG} NOT NULL REFERENCES residents(id),
+                  subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id),
+                  compound_id {BIG} NOT NULL REFERENCES compounds(id), building_id {BIG} NOT NULL REFERENCES buildings(id),
+                  entrance_id {BIG} REFERENCES entrances(id), place TEXT NOT NULL, since TEXT NOT NULL, until TEXT,
+                  appointed_by TEXT NOT NULL, election_record_attachment_id {BIG} REFERENCES attachments(id),
+                  user_id {BIG} REFERENCES users(id), exception_note TEXT NOT NULL DEFAULT '',
+                  public_name TEXT, end_reason TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL,
+                  created_by TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1)
+                """,
+                "CREATE INDEX stewards_place ON stewards (place)",
+                "CREATE INDEX stewards_compound ON stewards (compound_id)",
+                "CREATE INDEX stewards_user ON stewards (user_id)",
+                """
+                CREATE TABLE campaigns (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id),
+                  title TEXT NOT NULL, goal TEXT NOT NULL, compound_ids_json TEXT NOT NULL, filter_json TEXT NOT NULL,
+                  opened_on TEXT NOT NULL, until TEXT NOT NULL, created_at TEXT NOT NULL, created_by TEXT NOT NULL)
+                """,
+                "CREATE INDEX campaigns_subdistrict ON campaigns (subdistrict_id)",
+                """
+                CREATE TABLE campaign_targets (campaign_id {BIG} NOT NULL REFERENCES campaigns(id),
+                  household_id {BIG} NOT NULL REFERENCES households(id), compound_id {BIG} NOT NULL,
+                  building_id {BIG} NOT NULL, entrance_id {BIG} NOT NULL, PRIMARY KEY (campaign_id, household_id))
+                """,
+                """
+                CREATE TABLE household_contacts (id {ID}, household_id {BIG} NOT NULL REFERENCES households(id),
+                  compound_id {BIG} NOT NULL, building_id {BIG} NOT NULL, entrance_id {BIG} NOT NULL,
+                  channel TEXT NOT NULL, date TEXT NOT NULL, outcome TEXT NOT NULL, note TEXT NOT NULL DEFAULT '',
+                  campaign_id {BIG} REFERENCES campaigns(id), follow_up_on TEXT, client_id TEXT,
+                  user_id {BIG}, username TEXT NOT NULL, created_at TEXT NOT NULL)
+                """,
+                "CREATE INDEX household_contacts_household ON household_contacts (household_id, date)",
+                "CREATE INDEX household_contacts_campaign ON household_contacts (campaign_id, household_id)",
+                "CREATE INDEX household_contacts_follow_up ON household_contacts (follow_up_on)",
+                // An entry the phone sends again (same author, same client id) is stored once, whatever the timing.
+                "CREATE UNIQUE INDEX household_contacts_client ON household_contacts (username, client_id)",
+                """
+                CREATE TABLE bodies (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id),
+                  kind TEXT NOT NULL, name TEXT NOT NULL, compound_id {BIG} REFERENCES compounds(id),
+                  community_id {BIG} REFERENCES communities(id), formed_on TEXT NOT NULL,
+                  basis_attachment_id {BIG} REFERENCES attachments(id), vote_id {BIG} REFERENCES votes(id),
+                  created_at TEXT NOT NULL, created_by TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1)
+                """,
+                "CREATE INDEX bodies_compound ON bodies (compound_id)",
+                """
+                CREATE TABLE body_members (id {ID}, body_id {BIG} NOT NULL REFERENCES bodies(id),
+                  resident_id {BIG} REFERENCES residents(id), user_id {BIG} REFERENCES users(id),
+                  position TEXT NOT NULL, from_on TEXT, until_on TEXT, public_name TEXT, created_at TEXT NOT NULL)
+                """,
+                "CREATE INDEX body_members_body ON body_members (body_id)",
+                """
+                CREATE TABLE opinions (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id),
+                  compound_id {BIG} NOT NULL REFERENCES compounds(id), household_id {BIG} REFERENCES households(id),
+                  kind TEXT NOT NULL, source TEXT NOT NULL, text TEXT NOT NULL, author_name TEXT NOT NULL DEFAULT '',
+                  routed_to TEXT NOT NULL, answer TEXT, answered_on TEXT, answered_by TEXT, created_on TEXT NOT NULL,
+                  created_at TEXT NOT NULL, created_by TEXT NOT NULL)
+                """,
+                "CREATE INDEX opinions_compound ON opinions (compound_id)",
+                """
+                CREATE TABLE irregularities (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id),
+                  compound_id {BIG} NOT NULL REFERENCES compounds(id), building_id {BIG} REFERENCES buildings(id),
+                  kind TEXT NOT NULL, place TEXT NOT NULL, description TEXT NOT NULL, photos_json TEXT NOT NULL DEFAULT '[]',
+                  state TEXT NOT NULL, note TEXT NOT NULL DEFAULT '',
+                  coordination_request_id {BIG} REFERENCES coordination_requests(id), created_on TEXT NOT NULL,
+                  created_at TEXT NOT NULL, created_by TEXT NOT NULL)
+                """,
+                "CREATE INDEX irregularities_compound ON irregularities (compound_id)",
+            ]),
     ]
 
     public static var latest: Int { steps.last?.version ?? 0 }

@@ -52,6 +52,9 @@ public struct MeetingRepository: Sendable {
             return try await db.raw("SELECT subdistrict_id FROM compounds WHERE id = \(bind: id)").first()?.int(
                 "subdistrict_id") ?? 0
         case .organisation: return nil
+        case .building, .entrance:
+            return try await db.raw("SELECT " + ScopePlace.subdistrict(kind, id) + " AS subdistrict_id").first()?
+                .optionalInt("subdistrict_id") ?? 0
         }
     }
 

@@ -191,7 +191,7 @@ public struct WorkQueue: Sendable {
             ).all()
             for v in votes {
                 let id = try v.int("id")
-                let homes = try await Self.voteHomes(id, db: db)
+                let homes = try await Self.within(try await Self.voteHomes(id, db: db), actor: actor, db: db)
                 rounds.append(
                     Self.round(
                         .vote, id: id, title: try v.text("title"), compoundId: try v.int("compound_id"),
@@ -206,7 +206,7 @@ public struct WorkQueue: Sendable {
             for q in questionnaires {
                 let id = try q.int("id")
                 let compound = try q.int("compound_id")
-                let homes = try await db.raw(
+                var homes = try await db.raw(
                     """
                     SELECT h.id, b.name AS building, e.name AS entrance, h.room,
                       (SELECT COUNT(*) FROM questionnaire_responses x WHERE x.questionnaire_id = \(bind: id)
@@ -215,6 +215,7 @@ public struct WorkQueue: Sendable {
                     WHERE h.compound_id = \(bind: compound) ORDER BY b.id, e.id, h.floor, h.room
                     """
                 ).all().map(Self.home)
+                homes = try await Self.within(homes, actor: actor, db: db)
                 rounds.append(
                     Self.round(
                         .questionnaire, id: id, title: try q.text("title"), compoundId: compound,
@@ -249,8 +250,19 @@ public struct WorkQueue: Sendable {
                     + "AND v.status = 'open' AND " + scope
             ).first()
             guard open != nil else { return [] }
-            return Outreach.missing(try await Self.voteHomes(voteId, db: db))
+            return Outreach.missing(
+                try await Self.within(try await Self.voteHomes(voteId, db: db), actor: actor, db: db))
         }
+    }
+
+    /// A steward of a building or an entrance is shown only the households there.
+    static func within(_ homes: [Outreach.Home], actor: Actor, db: any SQLDatabase) async throws -> [Outreach.Home] {
+        guard actor.scope.kind == .building || actor.scope.kind == .entrance, !homes.isEmpty else { return homes }
+        let sql: SQLQueryString =
+            "SELECT t.id FROM households t JOIN compounds c ON c.id = t.compound_id WHERE "
+            + ResourceSpec.households.scopeCondition(actor.scope)
+        let visible = Set(try await db.raw(sql).all().map { try $0.int("id") })
+        return homes.filter { visible.contains($0.householdId) }
     }
 
     static func home(_ r: any SQLRow) throws -> Outreach.Home {

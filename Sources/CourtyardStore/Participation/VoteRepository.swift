@@ -360,6 +360,12 @@ public struct VoteRepository: Sendable {
                     field: "household_id", code: "not_in_electorate",
                     message: "household \(householdId) is not in this vote's electorate")
             }
+            // A steward of a building or entrance enters ballots only for the households there.
+            if try await ResourceRepository(database: database).fetch(
+                .households, id: householdId, actor: actor, db: db) == nil
+            {
+                throw StoreError.notFound
+            }
             do {
                 let row = try await db.raw(
                     """

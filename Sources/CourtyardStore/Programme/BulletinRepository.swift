@@ -290,6 +290,10 @@ public struct BulletinRepository: Sendable {
         // A community or compound scope is checked against its sub-district below.
         case .community, .compound: if sd == nil { throw StoreError.notFound }
         case .organisation: throw StoreError.notFound
+        case .building, .entrance:
+            let place = ScopePlace.subdistrict(actor.scope.kind!, actor.scope.id ?? 0)
+            let own = try await db.raw("SELECT " + place + " AS subdistrict_id").first()?.optionalInt("subdistrict_id")
+            if sd == nil || own != sd { throw StoreError.notFound }
         }
         if actor.scope.kind == .community || actor.scope.kind == .compound {
             let table = actor.scope.kind == .community ? "communities" : "compounds"
@@ -342,6 +346,8 @@ public struct BulletinRepository: Sendable {
         case .compound:
             sql += "b.subdistrict_id = (SELECT subdistrict_id FROM compounds WHERE id = \(bind: actor.scope.id ?? 0))"
         case .organisation: sql += "1=0"
+        case .building, .entrance:
+            sql += "b.subdistrict_id = " + ScopePlace.subdistrict(actor.scope.kind!, actor.scope.id ?? 0)
         }
         if let batchYear { sql += " AND b.batch_year = \(bind: batchYear)" }
         sql += " ORDER BY b.as_of DESC, b.id DESC" + paging.sql

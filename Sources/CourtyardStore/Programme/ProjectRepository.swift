@@ -25,6 +25,7 @@ public struct ProjectRepository: Sendable {
         case .community: return "p.community_id = \(bind: id)"
         case .compound: return "p.compound_id = \(bind: id)"
         case .organisation: return "1=0"
+        case .building, .entrance: return "p.compound_id = " + ScopePlace.compound(kind, id)
         }
     }
 

@@ -149,6 +149,8 @@ public struct Resident: RegistryModel, Equatable {
     public var name: String
     /// Masked as the reader's role requires.
     public var phone: String
+    /// Personal data: nil for roles that may not read it.
+    public var partyMember: Bool?
     public var households: [ResidentHousehold]
     public var version: Int
     public init(_ r: Record) throws {
@@ -156,6 +158,8 @@ public struct Resident: RegistryModel, Equatable {
         subdistrictId = try r.reference("subdistrict_id")
         name = try r.text("name")
         phone = try r.text("phone")
+        let party = try r.value("party_member") { $0 == .flag }
+        partyMember = party == .null ? nil : party == .bool(true)
         households = try r.list("households", of: ResidentHousehold.self)
         version = r.version
     }

@@ -137,7 +137,9 @@ public struct ResourceRepository: Sendable {
                 }
                 v = .string(s)
             case .integer: v = .int(Int64(try row.decode(column: f.column, as: Int.self)))
-            case .flag: v = .bool(try row.decode(column: f.column, as: Int.self) != 0)
+            case .flag:
+                // A personal flag (a party member) is not shown at all to a role that may not read it.
+                v = maskPersonal && f.personal ? .null : .bool(try row.decode(column: f.column, as: Int.self) != 0)
             case .area: v = .string(Area(centi: try row.decode(column: f.column, as: Int64.self)).description)
             case .reference: v = .int(try row.decode(column: f.column, as: Int64.self))
             }

@@ -66,14 +66,47 @@ public struct ResourceSpec: Sendable {
     public func field(_ name: String) -> Field? { fields.first { $0.name == name } }
 }
 
-/// Scope by plain columns: the subdistrict, community and compound expressions of a row.
-func placeScope(sd: String, cm: String?, cp: String?) -> @Sendable (ScopeKind, Int64) -> SQLQueryString {
+/// Scope by plain columns: the subdistrict, community, compound, building and entrance expressions of a row.
+/// A steward's building or entrance sees the rows inside it and, above it, only its own building and compound.
+func placeScope(sd: String, cm: String?, cp: String?, bd: String? = nil, en: String? = nil)
+    -> @Sendable (ScopeKind, Int64) -> SQLQueryString
+{
     { kind, id in
         switch kind {
         case .subdistrict: return "\(unsafeRaw: sd) = \(bind: id)"
         case .community: return cm.map { "\(unsafeRaw: $0) = \(bind: id)" } ?? "1=0"
         case .compound: return cp.map { "\(unsafeRaw: $0) = \(bind: id)" } ?? "1=0"
         case .organisation: return "1=0"
+        case .building:
+            if let bd { return "\(unsafeRaw: bd) = \(bind: id)" }
+            return cp.map { "\(unsafeRaw: $0) = " + ScopePlace.compound(.building, id) } ?? "1=0"
+        case .entrance:
+            if let en { return "\(unsafeRaw: en) = \(bind: id)" }
+            if let bd { return "\(unsafeRaw: bd) = (SELECT building_id FROM entrances WHERE id = \(bind: id))" }
+            return cp.map { "\(unsafeRaw: $0) = " + ScopePlace.compound(.entrance, id) } ?? "1=0"
+        }
+    }
+}
+
+/// Where a steward's building or entrance lies, as SQL, for checks made at the compound or sub-district level
+/// (projects, votes, meetings): a building or entrance account sees what its compound's account sees there.
+public enum ScopePlace {
+    /// The compound of a compound, building or entrance scope, as a bound value or a subquery.
+    public static func compound(_ kind: ScopeKind, _ id: Int64) -> SQLQueryString {
+        switch kind {
+        case .building: return "(SELECT compound_id FROM buildings WHERE id = \(bind: id))"
+        case .entrance: return "(SELECT compound_id FROM entrances WHERE id = \(bind: id))"
+        default: return "\(bind: id)"
+        }
+    }
+
+    /// The sub-district of a place scope other than a sub-district's own, as a subquery.
+    public static func subdistrict(_ kind: ScopeKind, _ id: Int64) -> SQLQueryString {
+        switch kind {
+        case .community: return "(SELECT subdistrict_id FROM communities WHERE id = \(bind: id))"
+        case .organisation: return "(SELECT subdistrict_id FROM organisations WHERE id = \(bind: id))"
+        case .subdistrict: return "\(bind: id)"
+        default: return "(SELECT subdistrict_id FROM compounds WHERE id = " + compound(kind, id) + ")"
         }
     }
 }
@@ -116,7 +149,7 @@ extension ResourceSpec {
         ],
         from: "buildings t JOIN compounds c ON c.id = t.compound_id",
         filters: ["compound_id": "t.compound_id", "community_id": "c.community_id"], search: "t.name", inherit: nil,
-        scopeSQL: placeScope(sd: "c.subdistrict_id", cm: "c.community_id", cp: "t.compound_id"),
+        scopeSQL: placeScope(sd: "c.subdistrict_id", cm: "c.community_id", cp: "t.compound_id", bd: "t.id"),
         subdistrictExpr: "c.subdistrict_id",
         readCapability: .readRegistry, writeCapability: .writeRegistry)
 
@@ -130,7 +163,8 @@ extension ResourceSpec {
         from: "entrances t JOIN compounds c ON c.id = t.compound_id",
         filters: ["building_id": "t.building_id", "compound_id": "t.compound_id"], search: "t.name",
         inherit: ("building_id", "buildings", [("compound_id", "compound_id")]),
-        scopeSQL: placeScope(sd: "c.subdistrict_id", cm: "c.community_id", cp: "t.compound_id"),
+        scopeSQL: placeScope(
+            sd: "c.subdistrict_id", cm: "c.community_id", cp: "t.compound_id", bd: "t.building_id", en: "t.id"),
         subdistrictExpr: "c.subdistrict_id",
         readCapability: .readRegistry, writeCapability: .writeRegistry)
 
@@ -151,7 +185,9 @@ extension ResourceSpec {
         ],
         search: "t.room",
         inherit: ("entrance_id", "entrances", [("building_id", "building_id"), ("compound_id", "compound_id")]),
-        scopeSQL: placeScope(sd: "c.subdistrict_id", cm: "c.community_id", cp: "t.compound_id"),
+        scopeSQL: placeScope(
+            sd: "c.subdistrict_id", cm: "c.community_id", cp: "t.compound_id", bd: "t.building_id",
+            en: "t.entrance_id"),
         subdistrictExpr: "c.subdistrict_id",
         readCapability: .readRegistry, writeCapability: .writeRegistry)
 
@@ -162,6 +198,7 @@ extension ResourceSpec {
             Field("subdistrict_id", .reference("subdistricts"), required: true, updatable: false),
             Field("name", .text(maxLength: 50), required: true, personal: true),
             Field("phone", .phone, personal: true),
+            Field("party_member", .flag, personal: true),
         ],
         from: "residents t",
         filters: [
@@ -179,6 +216,8 @@ extension ResourceSpec {
                     "\(unsafeRaw: linked) JOIN compounds hc ON hc.id = h.compound_id WHERE hc.community_id = \(bind: id))"
             case .compound: return "\(unsafeRaw: linked) WHERE h.compound_id = \(bind: id))"
             case .organisation: return "1=0"
+            case .building: return "\(unsafeRaw: linked) WHERE h.building_id = \(bind: id))"
+            case .entrance: return "\(unsafeRaw: linked) WHERE h.entrance_id = \(bind: id))"
             }
         },
         subdistrictExpr: "t.subdistrict_id",
@@ -204,6 +243,7 @@ extension ResourceSpec {
             case .organisation: return "t.id = \(bind: id)"
             case .community: return "t.subdistrict_id = (SELECT subdistrict_id FROM communities WHERE id = \(bind: id))"
             case .compound: return "t.subdistrict_id = (SELECT subdistrict_id FROM compounds WHERE id = \(bind: id))"
+            case .building, .entrance: return "t.subdistrict_id = " + ScopePlace.subdistrict(kind, id)
             }
         },
         subdistrictExpr: "t.subdistrict_id",
@@ -226,6 +266,7 @@ extension ResourceSpec {
             case .community: return "t.id = (SELECT subdistrict_id FROM communities WHERE id = \(bind: id))"
             case .compound: return "t.id = (SELECT subdistrict_id FROM compounds WHERE id = \(bind: id))"
             case .organisation: return "t.id = (SELECT subdistrict_id FROM organisations WHERE id = \(bind: id))"
+            case .building, .entrance: return "t.id = " + ScopePlace.subdistrict(kind, id)
             }
         },
         subdistrictExpr: "t.id",

@@ -170,7 +170,7 @@ public struct SafetyRepository: Sendable {
         case nil: return "1=1"
         case .organisation: return SQLQueryString(organisation) + " = \(bind: actor.scope.id ?? 0)"
         case .subdistrict: return SQLQueryString(subdistrict) + " = \(bind: actor.scope.id ?? 0)"
-        case .community, .compound: return "1=0"
+        case .community, .compound, .building, .entrance: return "1=0"
         }
     }
 

@@ -1,0 +1,277 @@
+import CourtyardDomain
+import CourtyardStore
+import Crypto
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// The steward's phone page: my households entrance by entrance, floor by floor, each with its last contact; the
+/// follow-ups due today; and a contact form that queues entries on the phone while the connection is down.
+struct StewardPhonePage {
+    struct Home {
+        var householdId: Int64
+        var room: String
+        var owner: String
+        var away: Bool
+        var lastContact: String?
+        var dueToday: Bool
+        var formHref: String
+    }
+    struct Floor {
+        var floorLabel: String
+        var homes: [Home]
+    }
+    struct EntranceBlock {
+        var entranceName: String
+        var floors: [Floor]
+    }
+    struct FollowUp {
+        var followRoom: String
+        var followOn: String
+        var followNote: String
+        var followHref: String
+    }
+    struct Option {
+        var value: String
+        var label: String
+        var selected: Bool
+    }
+    struct Form {
+        var action: String
+        var households: [Option]
+        var channels: [Option]
+        var outcomes: [Option]
+        var campaigns: [Option]
+        var hasCampaigns: Bool
+        var today: String
+        var clientId: String
+        var queuedText: String
+        var sentText: String
+        var refusedText: String
+        var script: String
+    }
+    var note: PageNote?
+    var entrances: [EntranceBlock]
+    var hasHouseholds: Bool
+    var truncated: Bool
+    var followUps: [FollowUp]
+    var hasFollowUps: Bool
+    var form: Form
+
+    static let limit = 400
+
+    static func load(
+        services: Services, actor: Actor, selected: Int64?, note: PageNote?, _ f: PageFrame
+    ) async throws -> StewardPhonePage {
+        let page = try await services.registry.list(
+            .households, query: ListQuery(limit: limit), actor: actor)
+        let households = try page.items.map { try Household($0) }
+        let entrances = try await services.registry.listAll(Entrance.self, query: ListQuery(), actor: actor)
+        let buildings = try await services.registry.listAll(Building.self, query: ListQuery(), actor: actor)
+        let buildingName = Dictionary(buildings.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let summary = try await ContactRepository(database: services.database).phoneSummary(
+            householdIds: households.map(\.id), actor: actor)
+        let today = Clock.today
+        let dueIds = Set(summary.due.map(\.householdId))
+        func outcome(_ c: HouseholdContact) -> String {
+            c.date.description + " " + f.t("contact.outcome." + c.outcome.rawValue)
+        }
+        var blocks: [EntranceBlock] = []
+        for e in entrances.sorted(by: {
+            (buildingName[$0.buildingId] ?? "", $0.name, $0.id) < (buildingName[$1.buildingId] ?? "", $1.name, $1.id)
+        }) {
+            let mine = households.filter { $0.entranceId == e.id }
+            if mine.isEmpty { continue }
+            let floors = Set(mine.map { $0.floor ?? 0 }).sorted(by: >)
+            blocks.append(
+                EntranceBlock(
+                    entranceName: (buildingName[e.buildingId] ?? "") + " " + e.name,
+                    floors: floors.map { fl in
+                        Floor(
+                            floorLabel: fl == 0 ? "—" : "\(fl)F",
+                            homes: mine.filter { ($0.floor ?? 0) == fl }.sorted { ($0.room, $0.id) < ($1.room, $1.id) }
+                                .map { h in
+                                    let owner = h.residents.first { $0.relation == .owner } ?? h.residents.first
+                                    return Home(
+                                        householdId: h.id, room: h.room, owner: owner?.name ?? "—",
+                                        away: h.residents.contains { $0.livesElsewhere },
+                                        lastContact: summary.last[h.id].map(outcome), dueToday: dueIds.contains(h.id),
+                                        formHref: SiteRoute.myHouseholds(household: h.id).path + "#contact")
+                                })
+                    }))
+        }
+        let entranceName = Dictionary(entrances.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let room = Dictionary(
+            households.map {
+                (
+                    $0.id,
+                    [buildingName[$0.buildingId] ?? "", entranceName[$0.entranceId] ?? "", $0.room].joined(
+                        separator: " ")
+                )
+            }, uniquingKeysWith: { a, _ in a })
+        let followUps = summary.due.map { c in
+            FollowUp(
+                followRoom: room[c.householdId] ?? "",
+                followOn: c.followUpOn.map { $0 < today ? "⚠ \($0)" : "\($0)" } ?? "",
+                followNote: c.note, followHref: SiteRoute.myHouseholds(household: c.householdId).path + "#contact")
+        }
+        let campaigns = try await CampaignRepository(database: services.database).list(actor: actor).filter {
+            $0.until >= today
+        }
+        let form = Form(
+            action: SiteRoute.myHouseholdsContacts.path,
+            households: households.sorted {
+                ($0.entranceId, $0.floor ?? 0, $0.room) < ($1.entranceId, $1.floor ?? 0, $1.room)
+            }
+            .map { h in
+                Option(
+                    value: String(h.id),
+                    label: room[h.id] ?? h.room, selected: h.id == selected)
+            },
+            channels: ContactChannel.allCases.map {
+                Option(value: $0.rawValue, label: f.t("contact.channel." + $0.rawValue), selected: $0 == .visit)
+            },
+            outcomes: ContactOutcome.allCases.map {
+                Option(value: $0.rawValue, label: f.t("contact.outcome." + $0.rawValue), selected: $0 == .explained)
+            },
+            campaigns: campaigns.map { Option(value: String($0.id), label: $0.title, selected: false) },
+            hasCampaigns: !campaigns.isEmpty, today: today.description, clientId: "page-" + Security.randomToken(),
+            queuedText: f.t("phone.queued"), sentText: f.t("phone.sent"), refusedText: f.t("phone.refused"),
+            script: StewardPages.scriptPath)
+        return StewardPhonePage(
+            note: note, entrances: blocks, hasHouseholds: !blocks.isEmpty, truncated: page.next != nil,
+            followUps: followUps, hasFollowUps: !followUps.isEmpty, form: form)
+    }
+}
+
+/// What a compound's public page shows of its governance: bodies with their current members and the stewards,
+/// names as the office chose to show them, else masked (王某某).
+struct PublicGovernance {
+    struct Line {
+        var group: String
+        var role: String
+        var personName: String
+    }
+    struct Answered {
+        var opinionKind: String
+        var opinionText: String
+        var opinionAnswer: String
+        var answeredOn: String
+    }
+    var bodies: [Line]
+    var hasBodies: Bool
+    var stewards: [Line]
+    var hasStewards: Bool
+    var opinionsReceived: String?
+    var answered: [Answered]
+    var hasAnswered: Bool
+
+    static func load(compoundId: Int64, services: Services, _ f: PageFrame) async throws -> PublicGovernance? {
+        let lines = try await BodyRepository(database: services.database).publicLines(compoundId: compoundId)
+        let opinions = try await OpinionRepository(database: services.database).publicSummary(compoundId: compoundId)
+        if lines.bodies.isEmpty && lines.stewards.isEmpty && opinions.received == 0 { return nil }
+        func map(_ l: BodyRepository.PublicLine) -> Line { Line(group: l.group, role: l.role, personName: l.name) }
+        let answered = opinions.answered.map {
+            Answered(
+                opinionKind: f.t("opinion.kind." + $0.kind.rawValue), opinionText: $0.text,
+                opinionAnswer: $0.answer ?? "", answeredOn: $0.answeredOn?.description ?? "")
+        }
+        return PublicGovernance(
+            bodies: lines.bodies.map(map), hasBodies: !lines.bodies.isEmpty, stewards: lines.stewards.map(map),
+            hasStewards: !lines.stewards.isEmpty,
+            opinionsReceived: opinions.received == 0
+                ? nil : f.t("public.opinionsReceived").replacingOccurrences(of: "{n}", with: String(opinions.received)),
+            answered: answered, hasAnswered: !answered.isEmpty)
+    }
+}
+
+extension SiteRoute {
+    static func myHouseholds(household: Int64? = nil) -> SiteRoute {
+        SiteRoute("/my-households", query: [("household", household.map(String.init))])
+    }
+    static let myHouseholdsContacts = SiteRoute("/my-households/contacts")
+}
+
+enum StewardPages {
+    static func add(to router: Router<AppContext>, services: Services) {
+        StewardPhoneController(services: services).register(on: router)
+        router.get("static/steward-phone.js") { request, _ -> Response in script(request) }
+    }
+
+    /// The phone page's script: small, a static file, cached by version like the stylesheet.
+    static let scriptText: String = {
+        guard let url = Bundle.module.url(forResource: "steward-phone", withExtension: "js") else { return "" }
+        return (try? String(contentsOf: url, encoding: .utf8)) ?? ""
+    }()
+
+    static let scriptVersion: String = SHA256.hash(data: Data(scriptText.utf8)).prefix(8).map {
+        String(format: "%02x", $0)
+    }.joined()
+
+    static var scriptPath: String { "/static/steward-phone.js?v=\(scriptVersion)" }
+
+    static func script(_ request: Request) -> Response {
+        let etag = "\"\(scriptVersion)\""
+        var headers: HTTPFields = [
+            .contentType: "text/javascript; charset=utf-8", .cacheControl: "public, max-age=31536000, immutable",
+            .eTag: etag,
+        ]
+        if request.headers[.ifNoneMatch] == etag {
+            headers[.contentType] = nil
+            return Response(status: .notModified, headers: headers)
+        }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: scriptText)))
+    }
+}
+
+struct StewardPhoneController {
+    let services: Services
+
+    func register(on router: Router<AppContext>) {
+        Pages.get(router, "/my-households", show)
+        Pages.post(router, "/my-households/contacts", save)
+    }
+
+    @Sendable func show(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let actor = try context.require(.writeContacts)
+        let selected = request.uri.queryParameters.get("household").flatMap { Int64($0) }
+        let note =
+            request.uri.queryParameters.get("saved") == "1" ? PageNote(kind: "ok", text: f.t("phone.saved")) : nil
+        let page = try await StewardPhonePage.load(services: services, actor: actor, selected: selected, note: note, f)
+        return f.page(title: f.t("phone.title"), "stewards-phone", page)
+    }
+
+    /// The form without the script: one entry, stored once even when the page is sent twice.
+    @Sendable func save(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let actor = try context.require(.writeContacts)
+        let fields = try await Pages.form(request, context)
+        let household = fields["household_id"].flatMap { Int64($0) }
+        let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
+            let page = try await StewardPhonePage.load(
+                services: services, actor: actor, selected: household, note: PageNote(kind: m.0, text: m.1), f)
+            return f.page(title: f.t("phone.title"), "stewards-phone", page, status: status)
+        }
+        return try await Pages.save(
+            f, next: SiteRoute("/my-households", query: [("saved", "1")]).path, redisplay: redisplay
+        ) {
+            guard let household else {
+                throw ValidationError(
+                    field: "household_id", code: Pages.pageMessage, message: f.t("phone.pickHousehold"))
+            }
+            guard let channel = fields["channel"].flatMap(ContactChannel.init(rawValue:)),
+                let outcome = fields["outcome"].flatMap(ContactOutcome.init(rawValue:)),
+                let date = fields["date"].flatMap({ Day($0) })
+            else {
+                throw ValidationError(field: "date", code: Pages.pageMessage, message: f.t("form.badDate"))
+            }
+            let followUp = fields["follow_up_on"].flatMap { $0.isEmpty ? nil : Day($0) }
+            let campaign = fields["campaign_id"].flatMap { Int64($0) }
+            let clientId = fields["client_id"].flatMap { $0.isEmpty ? nil : $0 }
+            _ = try await ContactRepository(database: services.database).create(
+                householdId: household,
+                .init(
+                    channel: channel, date: date, outcome: outcome, note: fields["note"] ?? "", campaignId: campaign,
+                    followUpOn: followUp, clientId: clientId), actor: actor)
+        }
+    }
+}

@@ -1,0 +1,144 @@
+import CourtyardDomain
+import Testing
+
+@Suite struct StewardRulesTests {
+    static func d(_ s: String) -> Day { Day(s)! }
+
+    @Test func termsOfOnePostOverlapUnlessOneEndsBeforeTheOtherStarts() {
+        let a = (since: Self.d("2026-01-01"), until: Optional(Self.d("2026-05-31")))
+        #expect(!StewardRules.overlaps(a, (Self.d("2026-06-01"), nil)), "the successor starts the day after")
+        #expect(StewardRules.overlaps(a, (Self.d("2026-05-31"), nil)), "the last day served is still served")
+        #expect(StewardRules.overlaps((Self.d("2026-01-01"), nil), (Self.d("2030-01-01"), nil)), "open terms overlap")
+        #expect(!StewardRules.overlaps((Self.d("2026-03-01"), nil), (Self.d("2025-01-01"), Self.d("2026-02-28"))))
+    }
+
+    @Test func aTermEndsOnOrAfterItsStart() {
+        #expect(StewardRules.termProblem(since: Self.d("2026-03-01"), until: Self.d("2026-02-28"))?.field == "until")
+        #expect(StewardRules.termProblem(since: Self.d("2026-03-01"), until: Self.d("2026-03-01")) == nil)
+        #expect(StewardRules.termProblem(since: Self.d("2026-03-01"), until: nil) == nil)
+    }
+
+    @Test func anotherCompoundsResidentOnlyByTheOfficeWithANote() {
+        #expect(
+            StewardRules.otherCompoundProblem(
+                residentCompounds: [3], placeCompound: 3, role: .communityStaff, exceptionNote: "") == nil)
+        #expect(
+            StewardRules.otherCompoundProblem(
+                residentCompounds: [4], placeCompound: 3, role: .communityStaff, exceptionNote: "退休教师")?.field
+                == "resident_id")
+        #expect(
+            StewardRules.otherCompoundProblem(
+                residentCompounds: [4], placeCompound: 3, role: .subdistrictOfficer, exceptionNote: "")?.field
+                == "exception_note")
+        #expect(
+            StewardRules.otherCompoundProblem(
+                residentCompounds: [], placeCompound: 3, role: .subdistrictOfficer, exceptionNote: "原楼长搬走后由邻院党员代管")
+                == nil)
+    }
+
+    @Test func aPublicNameKeepsOnlyTheFamilyName() {
+        #expect(StewardRules.publicName("王建国") == "王某某")
+        #expect(StewardRules.publicName("") == "")
+    }
+
+    static func c(_ day: String, _ seq: Int64, _ o: ContactOutcome) -> CampaignContact {
+        CampaignContact(date: d(day), sequence: seq, outcome: o)
+    }
+
+    @Test func aTargetWithNoContactIsNotContacted() {
+        #expect(CampaignRules.status([]) == .notContacted)
+    }
+
+    @Test func explainingMakesAHouseholdContacted() {
+        #expect(CampaignRules.status([Self.c("2026-03-01", 1, .explained)]) == .contacted)
+        #expect(CampaignRules.status([Self.c("2026-03-01", 1, .opinionCollected)]) == .contacted)
+    }
+
+    @Test func theLaterAnswerDecidesAndARefusedHouseholdMayBeWonOver() {
+        let revisit = [Self.c("2026-03-01", 1, .refused), Self.c("2026-03-05", 2, .agreed)]
+        #expect(CampaignRules.status(revisit) == .agreed)
+        #expect(CampaignRules.status(revisit.reversed()) == .agreed, "days decide, not the order given")
+        let sameDay = [Self.c("2026-03-01", 9, .agreed), Self.c("2026-03-01", 3, .refused)]
+        #expect(CampaignRules.status(sameDay) == .agreed, "on one day the later entry decides")
+    }
+
+    @Test func explainingAgainLeavesAnAnswerStanding() {
+        #expect(
+            CampaignRules.status([Self.c("2026-03-01", 1, .refused), Self.c("2026-03-02", 2, .explained)]) == .refused)
+        #expect(
+            CampaignRules.status([Self.c("2026-03-01", 1, .agreed), Self.c("2026-03-02", 2, .explained)]) == .agreed)
+    }
+
+    @Test func unreachableCountsOnlyWhileNobodyWasReached() {
+        #expect(CampaignRules.status([Self.c("2026-03-01", 1, .unreachable)]) == .unreachable)
+        #expect(
+            CampaignRules.status([Self.c("2026-03-01", 1, .unreachable), Self.c("2026-03-02", 2, .explained)])
+                == .contacted)
+        #expect(
+            CampaignRules.status([Self.c("2026-03-01", 1, .explained), Self.c("2026-03-02", 2, .unreachable)])
+                == .contacted)
+    }
+
+    @Test func theGoalDecidesWhatCountsAsDone() {
+        #expect(CampaignRules.meetsGoal(.agreed, goal: .agree))
+        #expect(!CampaignRules.meetsGoal(.contacted, goal: .agree))
+        #expect(CampaignRules.meetsGoal(.refused, goal: .reach), "an absentee owner who answered was reached")
+        #expect(!CampaignRules.meetsGoal(.unreachable, goal: .reach))
+    }
+
+    @Test func theTallyIsExactAndTheRateRoundsHalfUp() {
+        let t = CampaignTally([.agreed, .agreed, .refused, .notContacted, .unreachable, .contacted])
+        #expect(t.targets == 6 && t.agreed == 2 && t.refused == 1 && t.notContacted == 1)
+        #expect(t.unreachable == 1 && t.contacted == 1)
+        #expect(t.agreedRate == "33.3")
+        #expect(
+            CampaignTally([
+                .agreed, .notContacted, .notContacted, .notContacted, .notContacted, .notContacted, .notContacted,
+                .notContacted,
+            ]).agreedRate == "12.5")
+        #expect(CampaignTally().agreedRate == "0.0")
+    }
+}
+
+@Suite struct BodyRulesTests {
+    @Test func onlyAnOwnersCommitteeLinksToItsCompoundsMatterThreeVote() {
+        #expect(BodyRules.voteProblem(kind: .ownersCommittee, bodyCompound: 5, voteCompound: 5, voteMatter: 3) == nil)
+        #expect(
+            BodyRules.voteProblem(kind: .selfManagementCommittee, bodyCompound: 5, voteCompound: 5, voteMatter: 3)?
+                .code == "not_owners_committee")
+        #expect(
+            BodyRules.voteProblem(kind: .ownersCommittee, bodyCompound: 6, voteCompound: 5, voteMatter: 3)?.code
+                == "other_compound")
+        #expect(
+            BodyRules.voteProblem(kind: .ownersCommittee, bodyCompound: 5, voteCompound: 5, voteMatter: 4)?.code
+                == "wrong_matter")
+    }
+
+    @Test func aMembersTermDoesNotEndBeforeItStarts() {
+        #expect(
+            BodyRules.memberTermProblem(field: "members[0]", from: Day("2026-03-01"), until: Day("2026-02-01"))?.field
+                == "members[0].until")
+        #expect(BodyRules.memberTermProblem(field: "members[0]", from: Day("2026-03-01"), until: nil) == nil)
+    }
+}
+
+@Suite struct OpinionAndIrregularityRulesTests {
+    @Test func theCommunityAnswersItsOpinionsAndOnlyTheOfficeAnswersTheOffices() {
+        #expect(OpinionRules.mayAnswer(.communityStaff, routedTo: .community))
+        #expect(!OpinionRules.mayAnswer(.communityStaff, routedTo: .office))
+        #expect(OpinionRules.mayAnswer(.subdistrictOfficer, routedTo: .community))
+        #expect(!OpinionRules.mayAnswer(.steward, routedTo: .community))
+    }
+
+    @Test func anOpinionIsAnsweredOnce() {
+        #expect(OpinionRules.answerRefusal(alreadyAnswered: true) != nil)
+        #expect(OpinionRules.answerRefusal(alreadyAnswered: false) == nil)
+    }
+
+    @Test func irregularBehaviourIsStoppedOrEscalatedOnce() {
+        #expect(IrregularityRules.refusal(.stop, state: .recorded) == nil)
+        #expect(IrregularityRules.refusal(.escalate, state: .recorded) == nil)
+        #expect(IrregularityRules.refusal(.escalate, state: .stopped) != nil)
+        #expect(IrregularityRules.refusal(.stop, state: .escalated) != nil)
+    }
+}
