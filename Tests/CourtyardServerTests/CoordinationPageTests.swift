@@ -175,4 +175,23 @@ import Testing
             #expect(after.json["ball_in_court"]?.stringValue == "department")
         }
     }
+
+    @Test func aSupervisorFollowsTheRequestsOnTheProjectsItSupervises() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await client.token("office")
+            let supervisor = try await client.token("supervisor")
+            let own = Set(
+                try await client.call(.get, "/api/v1/projects", token: supervisor).json.items.compactMap {
+                    $0["id"]?.intValue
+                })
+            let all = try await client.call(.get, "/api/v1/coordination_requests", token: office).json.items
+            let expected = all.filter { own.contains($0["project_id"]?.intValue ?? 0) }.compactMap {
+                $0["id"]?.intValue
+            }
+            let seen = try await client.call(.get, "/api/v1/coordination_requests", token: supervisor).json.items
+                .compactMap { $0["id"]?.intValue }
+            #expect(!expected.isEmpty, "the demo has requests on the supervisor's projects")
+            #expect(Set(seen) == Set(expected))
+        }
+    }
 }

@@ -22,13 +22,13 @@ public struct CoordinationRequestRepository: Sendable {
     }
 
     /// The requests (alias `c`) an account sees: an office its sub-district's, a department those addressed to it,
-    /// a contractor those of its projects.
+    /// a contractor, supervisor, designer or pm company those of the projects it works on.
     static func scope(_ actor: Actor, db: any SQLDatabase) async throws -> SQLQueryString {
         if actor.scope.kind == nil { return "1=1" }
         if actor.scope.kind == .organisation {
             let org = actor.scope.id ?? 0
             if actor.role == .department { return "c.department_organisation_id = \(bind: org)" }
-            return "c.project_id IN (SELECT id FROM projects WHERE contractor_id = \(bind: org))"
+            return "c.project_id IN (SELECT p.id FROM projects p WHERE " + ProjectRepository.scope(actor) + ")"
         }
         guard Permissions.allows(actor.role, .readProjects) else { return "1=0" }
         return "c.subdistrict_id = \(bind: try await MeetingRepository.placeSubdistrict(actor, db: db) ?? 0)"
