@@ -195,3 +195,25 @@ import Testing
         }
     }
 }
+
+/// A work item priced on a contract cannot be deleted from under it.
+@Suite struct PricedWorkItemTests {
+    @Test func aWorkItemOnTheContractIsNotDeleted() async throws {
+        try await TestApp.with(demo: true) { client, _ in
+            let office = try await client.token("office")
+            var found: (Int64, Int64)?
+            for p in try await client.call(.get, "/api/v1/projects?limit=100", token: office).json.items {
+                let id = p["id"]?.intValue ?? 0
+                let contract = try await client.call(.get, "/api/v1/projects/\(id)/contract", token: office)
+                if let item = contract.json["items"]?.arrayItemsForTests.first?["work_item_id"]?.intValue {
+                    found = (id, item)
+                    break
+                }
+            }
+            let (project, item) = try #require(found, "the demo has a contract")
+            let refused = try await client.call(
+                .delete, "/api/v1/projects/\(project)/work_items/\(item)", token: office)
+            #expect(refused.status == .conflict)
+        }
+    }
+}

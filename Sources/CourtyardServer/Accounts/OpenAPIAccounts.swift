@@ -55,7 +55,8 @@ extension OpenAPIDocument {
             "type": "object",
             "properties": [
                 "password": ty("string"), "role": ty("string"), "scope": ty("string"),
-                "display_name": ty("string"), "disabled": ty("boolean"),
+                // Left null, the name stays as it is.
+                "display_name": ["type": "string", "nullable": true], "disabled": ty("boolean"),
             ],
         ]
         paths["/api/v1/users"] = [

@@ -405,6 +405,16 @@ public struct ProjectRepository: Sendable {
             if try await db.raw("SELECT id FROM tasks WHERE work_item_id = \(bind: itemId)").first() != nil {
                 throw StoreError.conflict("a task is tied to work item \(itemId); remove the task first")
             }
+            // A line of the contract's bill or a change order keeps the money said about it.
+            let priced = try await db.raw(
+                """
+                SELECT work_item_id FROM contract_items WHERE work_item_id = \(bind: itemId)
+                UNION SELECT work_item_id FROM change_orders WHERE work_item_id = \(bind: itemId)
+                """
+            ).first()
+            if priced != nil {
+                throw StoreError.conflict("work item \(itemId) is on the contract or a change order")
+            }
             try await db.raw("DELETE FROM work_items WHERE id = \(bind: itemId)").run()
             try await AuditLog.record(
                 db: db, actor: actor, action: "delete", entity: "work_items", entityId: itemId,
