@@ -116,12 +116,12 @@ struct InvestmentController: ProjectScoped {
         api.get("projects/:id/contract", use: contract)
         api.post("projects/:id/change_orders", use: proposeChange)
         api.get("projects/:id/change_orders", use: changeOrders)
-        api.post("change_orders/:id/approve", use: approveChange)
-        api.post("change_orders/:id/reject", use: rejectChange)
+        api.post("change_orders/:id/approve", use: decision(approve: true, investment.decideChange))
+        api.post("change_orders/:id/reject", use: decision(approve: false, investment.decideChange))
         api.post("projects/:id/payments", use: requestPayment)
         api.get("projects/:id/payments", use: payments)
-        api.post("payments/:id/approve", use: approvePayment)
-        api.post("payments/:id/reject", use: rejectPayment)
+        api.post("payments/:id/approve", use: decision(approve: true, investment.decidePayment))
+        api.post("payments/:id/reject", use: decision(approve: false, investment.decidePayment))
         api.get("programme/investment", use: report)
         api.put("programme/investment/settings", use: setSettings)
     }
@@ -158,17 +158,15 @@ struct InvestmentController: ProjectScoped {
         return try ListPage.response(all: items, try ListPage.paging(request))
     }
 
-    @Sendable func approveChange(_ request: Request, _ context: AppContext) async throws -> Response {
-        let c = try await investment.decideChange(
-            id: try id(context), approve: true, reason: "", actor: try context.actor())
-        return try JSONBody.response(c)
-    }
-
-    @Sendable func rejectChange(_ request: Request, _ context: AppContext) async throws -> Response {
-        let b = try await JSONBody.decode(RejectBody.self, request, context: context)
-        let c = try await investment.decideChange(
-            id: try id(context), approve: false, reason: b.reason, actor: try context.actor())
-        return try JSONBody.response(c)
+    /// Approving or rejecting a change order or a payment: a rejection carries its reason.
+    func decision<Item: Encodable & Sendable>(
+        approve: Bool, _ decide: @escaping @Sendable (Int64, Bool, String, Actor) async throws -> Item
+    ) -> @Sendable (Request, AppContext) async throws -> Response {
+        { request, context in
+            let reason =
+                approve ? "" : try await JSONBody.decode(RejectBody.self, request, context: context).reason
+            return try JSONBody.response(try await decide(try id(context), approve, reason, try context.actor()))
+        }
     }
 
     @Sendable func requestPayment(_ request: Request, _ context: AppContext) async throws -> Response {
@@ -185,19 +183,6 @@ struct InvestmentController: ProjectScoped {
     @Sendable func payments(_ request: Request, _ context: AppContext) async throws -> Response {
         let items = try await investment.payments(projectId: try id(context), actor: try context.actor())
         return try ListPage.response(all: items, try ListPage.paging(request))
-    }
-
-    @Sendable func approvePayment(_ request: Request, _ context: AppContext) async throws -> Response {
-        let p = try await investment.decidePayment(
-            id: try id(context), approve: true, reason: "", actor: try context.actor())
-        return try JSONBody.response(p)
-    }
-
-    @Sendable func rejectPayment(_ request: Request, _ context: AppContext) async throws -> Response {
-        let b = try await JSONBody.decode(RejectBody.self, request, context: context)
-        let p = try await investment.decidePayment(
-            id: try id(context), approve: false, reason: b.reason, actor: try context.actor())
-        return try JSONBody.response(p)
     }
 
     @Sendable func report(_ request: Request, _ context: AppContext) async throws -> Response {

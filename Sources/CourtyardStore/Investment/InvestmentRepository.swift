@@ -391,7 +391,7 @@ public struct InvestmentRepository: Sendable {
                 subdistrictId: p.subdistrictId, before: nil, after: .object([("amount_fen", .int(c.amountFen))]))
             return id
         }
-        return try await requireChange(id, actor: actor)
+        return try await require(Self.changeFlow, id: id, actor: actor)
     }
 
     static let changeColumns = """
@@ -412,73 +412,40 @@ public struct InvestmentRepository: Sendable {
     }
 
     public func changeOrders(projectId: Int64, actor: Actor) async throws -> [ChangeOrder] {
-        try await database.withConnection { db in
-            _ = try await ProjectRepository.require(projectId, actor: actor, db: db)
-            return try await db.raw(
-                SQLQueryString(Self.changeColumns) + " WHERE project_id = \(bind: projectId) ORDER BY id"
-            ).all().map(Self.changeOrder)
-        }
-    }
-
-    func requireChange(_ id: Int64, actor: Actor) async throws -> ChangeOrder {
-        try await database.withConnection { db in
-            guard let r = try await db.raw(SQLQueryString(Self.changeColumns) + " WHERE id = \(bind: id)").first()
-            else { throw StoreError.notFound }
-            let c = try Self.changeOrder(r)
-            guard try await ProjectRepository.load(c.projectId, actor: actor, db: db) != nil else {
-                throw StoreError.notFound
-            }
-            return c
-        }
+        try await list(Self.changeFlow, projectId: projectId, actor: actor)
     }
 
     /// Approves or rejects a change order: the project's pm company gives the first approval, the office the
     /// second; who calls decides which it is.
     public func decideChange(id: Int64, approve: Bool, reason: String, actor: Actor) async throws -> ChangeOrder {
-        let why = try Self.bounded(reason, field: "reason", required: !approve)
-        try await database.transaction { db in
-            guard let r = try await db.raw(SQLQueryString(Self.changeColumns) + " WHERE id = \(bind: id)").first()
-            else { throw StoreError.notFound }
-            let c = try Self.changeOrder(r)
-            let p = try await ProjectRepository.require(c.projectId, actor: actor, db: db)
-            let approver: Approver =
-                Self.isOrganisation(actor, .pmCompany, p.pmCompanyId)
-                ? .first : (Self.isOffice(actor) ? .second : .other)
-            try await Self.step(
-                table: .changeOrders, id: id, from: c.state, approver: approver, approve: approve, reason: why,
-                waiting: ["the project's pm company", "the office"], actor: actor, subdistrictId: p.subdistrictId,
-                db: db)
-        }
-        return try await requireChange(id, actor: actor)
+        try await decide(Self.changeFlow, id: id, approve: approve, reason: reason, actor: actor)
     }
 
     /// The two things approved in two steps, by their tables.
     enum Approvable: String { case changeOrders = "change_orders", payments }
 
-    /// The update of one step; table names are written out, never put together from text.
+    /// The update of one step; the table's name comes from the closed list above, never from a request.
     static func update(_ table: Approvable, to: ApprovalState, approver: Approver, by user: String, reason: String)
         -> SQLQueryString
     {
         let now = Clock.isoNow()
-        switch (table, to, approver) {
-        case (.changeOrders, .rejected, _):
-            return
-                "UPDATE change_orders SET state = 'rejected', rejected_by = \(bind: user), reject_reason = \(bind: reason), version = version + 1"
-        case (.payments, .rejected, _):
-            return
-                "UPDATE payments SET state = 'rejected', rejected_by = \(bind: user), reject_reason = \(bind: reason), version = version + 1"
-        case (.changeOrders, _, .first):
-            return
-                "UPDATE change_orders SET state = \(bind: to.rawValue), first_by = \(bind: user), first_at = \(bind: now), version = version + 1"
-        case (.payments, _, .first):
-            return
-                "UPDATE payments SET state = \(bind: to.rawValue), first_by = \(bind: user), first_at = \(bind: now), version = version + 1"
-        case (.changeOrders, _, _):
-            return
-                "UPDATE change_orders SET state = \(bind: to.rawValue), second_by = \(bind: user), second_at = \(bind: now), version = version + 1"
-        case (.payments, _, _):
-            return
-                "UPDATE payments SET state = \(bind: to.rawValue), second_by = \(bind: user), second_at = \(bind: now), version = version + 1"
+        let name = SQLIdentifier(table.rawValue)
+        switch (to, approver) {
+        case (.rejected, _):
+            return """
+                UPDATE \(name) SET state = 'rejected', rejected_by = \(bind: user), reject_reason = \(bind: reason),
+                  version = version + 1
+                """
+        case (_, .first):
+            return """
+                UPDATE \(name) SET state = \(bind: to.rawValue), first_by = \(bind: user), first_at = \(bind: now),
+                  version = version + 1
+                """
+        default:
+            return """
+                UPDATE \(name) SET state = \(bind: to.rawValue), second_by = \(bind: user), second_at = \(bind: now),
+                  version = version + 1
+                """
         }
     }
 
@@ -635,7 +602,7 @@ public struct InvestmentRepository: Sendable {
                 after: .object([("amount_fen", .int(n.amountFen)), ("limit_fen", .int(limit.fen))]))
             return id
         }
-        return try await requirePayment(id, actor: actor)
+        return try await require(Self.paymentFlow, id: id, actor: actor)
     }
 
     /// The limit in words, for the refusal.
@@ -671,42 +638,79 @@ public struct InvestmentRepository: Sendable {
     }
 
     public func payments(projectId: Int64, actor: Actor) async throws -> [Payment] {
-        try await database.withConnection { db in
-            _ = try await ProjectRepository.require(projectId, actor: actor, db: db)
-            return try await db.raw(
-                SQLQueryString(Self.paymentColumns) + " WHERE project_id = \(bind: projectId) ORDER BY id"
-            ).all().map(Self.payment)
-        }
-    }
-
-    func requirePayment(_ id: Int64, actor: Actor) async throws -> Payment {
-        try await database.withConnection { db in
-            guard let r = try await db.raw(SQLQueryString(Self.paymentColumns) + " WHERE id = \(bind: id)").first()
-            else { throw StoreError.notFound }
-            let p = try Self.payment(r)
-            guard try await ProjectRepository.load(p.projectId, actor: actor, db: db) != nil else {
-                throw StoreError.notFound
-            }
-            return p
-        }
+        try await list(Self.paymentFlow, projectId: projectId, actor: actor)
     }
 
     /// The supervisor confirms a payment's measurement, then the pm company approves it; either may reject it.
     public func decidePayment(id: Int64, approve: Bool, reason: String, actor: Actor) async throws -> Payment {
+        try await decide(Self.paymentFlow, id: id, approve: approve, reason: reason, actor: actor)
+    }
+
+    // MARK: Two-step approval, shared by change orders and payments
+
+    /// What differs between the two things approved in two steps: where they are kept, how a row reads, and who
+    /// gives the first and the second approval on a project.
+    struct ApprovalFlow<Item: Sendable>: Sendable {
+        let table: Approvable
+        let columns: String
+        let decode: @Sendable (any SQLRow) throws -> Item
+        let projectId: @Sendable (Item) -> Int64
+        let state: @Sendable (Item) -> ApprovalState
+        let approver: @Sendable (Actor, ProjectRepository.Row) -> Approver
+        /// Who the first and the second approval wait for, as the refusal names them.
+        let waiting: [String]
+    }
+
+    static let changeFlow = ApprovalFlow<ChangeOrder>(
+        table: .changeOrders, columns: changeColumns, decode: changeOrder, projectId: { $0.projectId },
+        state: { $0.state },
+        approver: { a, p in isOrganisation(a, .pmCompany, p.pmCompanyId) ? .first : (isOffice(a) ? .second : .other) },
+        waiting: ["the project's pm company", "the office"])
+
+    static let paymentFlow = ApprovalFlow<Payment>(
+        table: .payments, columns: paymentColumns, decode: payment, projectId: { $0.projectId }, state: { $0.state },
+        approver: { a, p in
+            isOrganisation(a, .supervisor, p.supervisorId)
+                ? .first : (isOrganisation(a, .pmCompany, p.pmCompanyId) ? .second : .other)
+        },
+        waiting: ["the project's supervisor", "the project's pm company"])
+
+    func list<Item>(_ flow: ApprovalFlow<Item>, projectId: Int64, actor: Actor) async throws -> [Item] {
+        try await database.withConnection { db in
+            _ = try await ProjectRepository.require(projectId, actor: actor, db: db)
+            return try await db.raw(
+                SQLQueryString(flow.columns) + " WHERE project_id = \(bind: projectId) ORDER BY id"
+            ).all().map(flow.decode)
+        }
+    }
+
+    /// One item, if the actor may see its project.
+    func require<Item>(_ flow: ApprovalFlow<Item>, id: Int64, actor: Actor) async throws -> Item {
+        try await database.withConnection { db in
+            guard let r = try await db.raw(SQLQueryString(flow.columns) + " WHERE id = \(bind: id)").first()
+            else { throw StoreError.notFound }
+            let item = try flow.decode(r)
+            guard try await ProjectRepository.load(flow.projectId(item), actor: actor, db: db) != nil else {
+                throw StoreError.notFound
+            }
+            return item
+        }
+    }
+
+    /// Approves or rejects one item; who calls decides whether it is the first or the second approval.
+    func decide<Item>(_ flow: ApprovalFlow<Item>, id: Int64, approve: Bool, reason: String, actor: Actor)
+        async throws -> Item
+    {
         let why = try Self.bounded(reason, field: "reason", required: !approve)
         try await database.transaction { db in
-            guard let r = try await db.raw(SQLQueryString(Self.paymentColumns) + " WHERE id = \(bind: id)").first()
+            guard let r = try await db.raw(SQLQueryString(flow.columns) + " WHERE id = \(bind: id)").first()
             else { throw StoreError.notFound }
-            let pay = try Self.payment(r)
-            let p = try await ProjectRepository.require(pay.projectId, actor: actor, db: db)
-            let approver: Approver =
-                Self.isOrganisation(actor, .supervisor, p.supervisorId)
-                ? .first : (Self.isOrganisation(actor, .pmCompany, p.pmCompanyId) ? .second : .other)
+            let item = try flow.decode(r)
+            let p = try await ProjectRepository.require(flow.projectId(item), actor: actor, db: db)
             try await Self.step(
-                table: .payments, id: id, from: pay.state, approver: approver, approve: approve, reason: why,
-                waiting: ["the project's supervisor", "the project's pm company"], actor: actor,
-                subdistrictId: p.subdistrictId, db: db)
+                table: flow.table, id: id, from: flow.state(item), approver: flow.approver(actor, p), approve: approve,
+                reason: why, waiting: flow.waiting, actor: actor, subdistrictId: p.subdistrictId, db: db)
         }
-        return try await requirePayment(id, actor: actor)
+        return try await require(flow, id: id, actor: actor)
     }
 }
