@@ -346,6 +346,8 @@ extension SafetyRepository {
     }
 
     /// The same over the projects `projects` selects (a condition on `p`), as of a day: what the bulletin counts.
+    /// Three queries whatever the number of contractors: the contractors, their inspections grouped, their
+    /// findings.
     static func contractorFigures(
         db: any SQLDatabase, projects: SQLQueryString, asOf today: Day, calendar: WorkCalendar
     ) async throws -> [ContractorSafety] {
@@ -354,50 +356,60 @@ extension SafetyRepository {
             SELECT DISTINCT o.id, o.name FROM projects p JOIN organisations o ON o.id = p.contractor_id WHERE
             """ + " " + projects + " ORDER BY o.name"
         ).all()
-        var out: [ContractorSafety] = []
-        for o in orgs {
-            let org = try o.int("id")
-            let totals = try await db.raw(
-                """
-                SELECT i.total FROM inspections i JOIN projects p ON p.id = i.project_id
-                WHERE p.contractor_id = \(bind: org) AND
-                """ + " " + projects
-            ).all().map { try $0.int("total") }
-            let findings = try await db.raw(
-                """
-                SELECT f.state, f.due_on, f.rectified_on, c.date FROM findings f
-                JOIN site_checks c ON c.id = f.check_id JOIN projects p ON p.id = f.project_id
-                WHERE p.contractor_id = \(bind: org) AND
-                """ + " " + projects
-            ).all()
-            var open = 0
-            var overdue = 0
-            var days: [Int] = []
-            for f in findings {
-                let state = try f.text("state")
-                if state == "open" {
-                    open += 1
-                    if let due = Day(try f.text("due_on")), due < today { overdue += 1 }
-                }
-                if let done = try f.optionalText("rectified_on").flatMap({ Day($0) }),
-                    let from = Day(try f.text("date"))
-                {
-                    days.append(done > from ? calendar.workingDays(after: from, through: done) : 0)
-                }
-            }
-            out.append(
-                ContractorSafety(
-                    organisationId: org, name: try o.text("name"), inspections: Int64(totals.count),
-                    meanScore: Self.mean(totals), openFindings: Int64(open), overdueFindings: Int64(overdue),
-                    medianDaysToRectify: Self.median(days)))
+        var scores: [Int64: (count: Int64, sum: Int64)] = [:]
+        for r in try await db.raw(
+            """
+            SELECT p.contractor_id AS org, COUNT(*) AS n, CAST(SUM(i.total) AS BIGINT) AS s FROM inspections i
+            JOIN projects p ON p.id = i.project_id WHERE p.contractor_id IS NOT NULL AND
+            """ + " " + projects + " GROUP BY p.contractor_id"
+        ).all() {
+            scores[try r.int("org")] = (try r.int("n"), try r.int("s"))
         }
-        return out
+        let findings = try await findingFigures(db: db, projects: projects, asOf: today, calendar: calendar)
+        return try orgs.map { o in
+            let org = try o.int("id")
+            let score = scores[org] ?? (0, 0)
+            let f = findings[org] ?? FindingFigures()
+            return ContractorSafety(
+                organisationId: org, name: try o.text("name"), inspections: score.count,
+                meanScore: Self.mean(sum: score.sum, count: score.count), openFindings: f.open,
+                overdueFindings: f.overdue, medianDaysToRectify: Self.median(f.days))
+        }
+    }
+
+    struct FindingFigures {
+        var open: Int64 = 0, overdue: Int64 = 0, days: [Int] = []
+    }
+
+    /// Each contractor's open and overdue findings and the working days each rectified one took.
+    static func findingFigures(
+        db: any SQLDatabase, projects: SQLQueryString, asOf today: Day, calendar: WorkCalendar
+    ) async throws -> [Int64: FindingFigures] {
+        var by: [Int64: FindingFigures] = [:]
+        for r in try await db.raw(
+            """
+            SELECT p.contractor_id AS org, f.state, f.due_on, f.rectified_on, c.date FROM findings f
+            JOIN site_checks c ON c.id = f.check_id JOIN projects p ON p.id = f.project_id
+            WHERE p.contractor_id IS NOT NULL AND
+            """ + " " + projects
+        ).all() {
+            var f = by[try r.int("org"), default: FindingFigures()]
+            if try r.text("state") == "open" {
+                f.open += 1
+                if let due = Day(try r.text("due_on")), due < today { f.overdue += 1 }
+            }
+            if let done = try r.optionalText("rectified_on").flatMap({ Day($0) }), let from = Day(try r.text("date")) {
+                f.days.append(done > from ? calendar.workingDays(after: from, through: done) : 0)
+            }
+            by[try r.int("org")] = f
+        }
+        return by
     }
 
     /// The mean to one decimal, rounded half up, by integers.
-    static func mean(_ values: [Int64]) -> ExactDecimal? {
-        guard !values.isEmpty else { return nil }
-        let tenths = (values.reduce(0, +) * 20 + Int64(values.count)) / (2 * Int64(values.count))
+    static func mean(sum: Int64, count: Int64) -> ExactDecimal? {
+        guard count > 0 else { return nil }
+        let tenths = (sum * 20 + count) / (2 * count)
         return ExactDecimal(numberText: Percent.text(tenths))
     }
 
