@@ -89,8 +89,13 @@ struct VotePage {
     /// While the vote is open, the households without a ballot, by building, for whoever chases them.
     var notVoted: [HomePage.Building]
     var hasNotVoted: Bool
+    /// While the vote is open, for whoever enters ballots: the paper ballot form.
+    var ballot: BallotForm?
 
-    static func load(services: Services, actor: Actor, id: Int64, _ f: PageFrame) async throws -> VotePage {
+    static func load(
+        services: Services, actor: Actor, id: Int64,
+        ballot input: (BallotForm.Typed, BallotForm.Errors, saved: Bool) = (.init(), .init(), false), _ f: PageFrame
+    ) async throws -> VotePage {
         let v = try await VoteRepository(database: services.database).get(id: id, actor: actor)
         let place = try await Places.load(compoundIds: [v.compoundId], services: services).name(compound: v.compoundId)
         let figures = v.result.map { r in
@@ -100,7 +105,8 @@ struct VotePage {
                 approvingOwners: String(r.approvingOwners), approvingArea: r.approvingArea,
                 noteClass: r.passed ? "ok" : "bad", quorum: f.t(r.quorumMet ? "vote.quorumMet" : "vote.quorumNotMet"))
         }
-        let missing = try await WorkQueue(database: services.database).notVoted(voteId: id, actor: actor).map { b in
+        let waiting = try await WorkQueue(database: services.database).notVoted(voteId: id, actor: actor)
+        let missing = waiting.map { b in
             HomePage.Building(
                 building: b.building, missingCount: b.homes.count,
                 homes: b.homes.map { HomePage.Home(homeHref: SiteRoute.household($0.householdId).path, room: $0.room) })
@@ -108,7 +114,10 @@ struct VotePage {
         return VotePage(
             title: v.title, place: place, labels: VoteLabels(v, f), rule: v.thresholds, figures: figures,
             ballotsCast: String(v.ballotsCast), eligibleHouseholds: String(v.eligibleHouseholds), notVoted: missing,
-            hasNotVoted: !missing.isEmpty)
+            hasNotVoted: !missing.isEmpty,
+            ballot: v.status == .open && Permissions.allows(actor.role, .enterBallots)
+                ? BallotForm(
+                    voteId: id, missing: waiting, typed: input.0, errors: input.1, saved: input.saved, f) : nil)
     }
 }
 
@@ -125,6 +134,7 @@ struct VotePageController {
     func register(on router: Router<AppContext>) {
         Pages.get(router, "/votes", list)
         Pages.get(router, "/votes/:id", show)
+        Pages.post(router, "/votes/:id/ballots", enterBallot)
     }
 
     @Sendable func list(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
@@ -136,7 +146,9 @@ struct VotePageController {
     @Sendable func show(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let actor = try context.require(.readRegistry)
         let id = try context.parameters.require("id", as: Int64.self)
-        let page = try await VotePage.load(services: services, actor: actor, id: id, f)
+        let entered = request.uri.queryParameters.get("entered") == "1"
+        let page = try await VotePage.load(
+            services: services, actor: actor, id: id, ballot: (.init(), .init(), entered), f)
         return f.page(title: page.title, "participation-vote", page)
     }
 }

@@ -1,0 +1,78 @@
+import CourtyardServer
+import CourtyardStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// Paper ballots entered from the vote's page, as a community worker does on a phone.
+@Suite struct VoteBallotPageTests {
+    static func openVote(_ services: Services) async throws -> Int64 {
+        try await services.database.withConnection { db in
+            try await db.raw("SELECT id FROM votes WHERE status = 'open' ORDER BY id").first()!.decode(
+                column: "id", as: Int64.self)
+        }
+    }
+
+    static func households(_ html: String) throws -> [String] {
+        html.matches(of: try Regex(#"<option value="(\d+)""#)).compactMap { $0.output[1].substring.map(String.init) }
+    }
+
+    @Test func aPaperBallotIsEnteredFromTheVotePageAndEachRefusalStandsByItsField() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let (cookie, csrf) = try await client.session("community")
+            let worker = CoordinationPageTests.Browser(client: client, cookie: cookie, csrf: csrf)
+            let vote = try await Self.openVote(services)
+            let (_, page) = try await worker.get("/votes/\(vote)")
+            #expect(page.contains("录入纸质选票"))
+            let homes = try Self.households(page)
+            try #require(homes.count >= 2)
+            let before = try await CoordinationTests.count(services, "ballots")
+
+            // No choice: refused beside the choice, the number kept, nothing written.
+            let (refused, _, again) = try await worker.post(
+                "/votes/\(vote)/ballots", [("household_id", homes[0]), ("paper_number", "纸-0001")])
+            #expect(refused == .unprocessableContent)
+            #expect(again.contains("请选择选票上的表决意见。") && again.contains(#"value="纸-0001""#))
+            #expect(again.contains(#"<option value="\#(homes[0])" selected>"#))
+            #expect(try await CoordinationTests.count(services, "ballots") == before)
+
+            // Entered: back to the page, saved, and the household leaves the list of those not voted.
+            let (saved, location, _) = try await worker.post(
+                "/votes/\(vote)/ballots",
+                [("household_id", homes[0]), ("choice", "approve"), ("paper_number", "纸-0001")])
+            #expect(saved == .seeOther && location == "/votes/\(vote)?entered=1#ballot")
+            #expect(try await CoordinationTests.count(services, "ballots") == before + 1)
+            let (_, after) = try await worker.get("/votes/\(vote)?entered=1")
+            #expect(after.contains("纸质选票已录入"))
+            #expect(!(try Self.households(after)).contains(homes[0]))
+
+            // The same household again, then another household with the same paper number.
+            let (twice, _, votedPage) = try await worker.post(
+                "/votes/\(vote)/ballots",
+                [("household_id", homes[0]), ("choice", "reject"), ("paper_number", "纸-0002")])
+            #expect(twice == .unprocessableContent && votedPage.contains("这户已经投过票了"))
+            let (samePaper, _, paperPage) = try await worker.post(
+                "/votes/\(vote)/ballots",
+                [("household_id", homes[1]), ("choice", "reject"), ("paper_number", "纸-0001")])
+            #expect(samePaper == .unprocessableContent && paperPage.contains("这个编号的纸质选票已经录入过"))
+            #expect(try await CoordinationTests.count(services, "ballots") == before + 1)
+        }
+    }
+
+    @Test func someoneWhoDoesNotEnterBallotsHasNoFormAndCannotPostOne() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let vote = try await Self.openVote(services)
+            let (cookie, csrf) = try await client.session("viewer")
+            let viewer = CoordinationPageTests.Browser(client: client, cookie: cookie, csrf: csrf)
+            let (_, page) = try await viewer.get("/votes/\(vote)")
+            #expect(!page.contains("录入纸质选票"))
+            let before = try await CoordinationTests.count(services, "ballots")
+            let (status, _, _) = try await viewer.post(
+                "/votes/\(vote)/ballots", [("household_id", "1"), ("choice", "approve"), ("paper_number", "X")])
+            #expect(status == .forbidden)
+            #expect(try await CoordinationTests.count(services, "ballots") == before)
+        }
+    }
+}
