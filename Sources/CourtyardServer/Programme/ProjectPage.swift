@@ -90,16 +90,6 @@ struct ProjectPage {
         let actualStart: String
         let actualFinish: String
     }
-    struct ProgressField {
-        let name: String
-        let label: String
-        let value: Int64
-    }
-    struct SiteLogForm {
-        let action: String
-        let today: String
-        let progress: [ProgressField]
-    }
     struct LogRow {
         let date: String
         let weather: String
@@ -198,7 +188,7 @@ struct ProjectPage {
             investment: try await InvestmentSection.load(project: p, actor: actor, services: services, f))
     }
 
-    init(_ facts: Facts, actor: Actor, message: PageNotice?, _ f: PageFrame) {
+    init(_ facts: Facts, actor: Actor, message: PageNotice?, log: SiteLogForm.Typed? = nil, _ f: PageFrame) {
         let detail = facts.detail
         let p = detail.summary
         self.message = message
@@ -236,11 +226,7 @@ struct ProjectPage {
         let writes = p.stage == .construction
         siteLogForm =
             writes && Permissions.allows(actor.role, .writeSiteLogs)
-            ? SiteLogForm(
-                action: SiteRoute.projectSiteLogs(p.id).path, today: Clock.today.description,
-                progress: detail.workItems.map {
-                    ProgressField(name: "progress_\($0.id)", label: $0.name, value: $0.percent)
-                }) : nil
+            ? SiteLogForm(detail, logs: facts.logs, typed: log, f) : nil
         logRows = facts.logs.map {
             LogRow(
                 date: $0.date.description, weather: $0.weather, workers: $0.workers,
@@ -351,14 +337,15 @@ struct ProjectPageController: Sendable {
             database: services.database, calendar: try await CalendarRepository(database: services.database).calendar())
     }
 
-    func page(id: Int64, _ context: AppContext, _ f: PageFrame, message: PageNotice?, status: HTTPResponse.Status)
-        async throws -> Response
-    {
+    func page(
+        id: Int64, _ context: AppContext, _ f: PageFrame, message: PageNotice?, log: SiteLogForm.Typed? = nil,
+        status: HTTPResponse.Status
+    ) async throws -> Response {
         let actor = try context.require(.readProjects)
         let facts = try await ProjectPage.load(id: id, actor: actor, services: services, f)
         return f.page(
             title: facts.detail.summary.compoundName + " · " + f.t("project.title"), "programme-project",
-            ProjectPage(facts, actor: actor, message: message, f), status: status)
+            ProjectPage(facts, actor: actor, message: message, log: log, f), status: status)
     }
 
     /// Runs a form's save and goes back to the page's section; a refused form shows the page again with why.
@@ -373,25 +360,10 @@ struct ProjectPageController: Sendable {
     }
 
     @Sendable func show(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
-        try await page(id: try context.parameters.require("id", as: Int64.self), context, f, message: nil, status: .ok)
-    }
-
-    @Sendable func addSiteLog(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
-        let id = try context.parameters.require("id", as: Int64.self)
-        let fields = try await Pages.form(request, context)
-        return try await save(id: id, anchor: "ledger", context, f) {
-            guard let date = Day(fields["date"] ?? "") else {
-                throw ValidationError(field: "date", code: Pages.pageMessage, message: f.t("form.badDate"))
-            }
-            let progress: [(workItemId: Int64, percent: Int)] = fields.compactMap { k, v in
-                guard k.hasPrefix("progress_"), let item = Int64(k.dropFirst(9)), let pc = Int(v) else { return nil }
-                return (item, pc)
-            }
-            let log = LedgerRepository.NewSiteLog(
-                date: date, weather: fields["weather"] ?? "", workers: Int(fields["workers"] ?? "") ?? 0,
-                workDone: fields["work_done"] ?? "", issues: fields["issues"] ?? "", progress: progress)
-            _ = try await ledger().addSiteLog(projectId: id, log, actor: try context.actor())
-        }
+        let saved = request.uri.queryParameters.get("saved") == "log"
+        return try await page(
+            id: try context.parameters.require("id", as: Int64.self), context, f,
+            message: saved ? PageNotice(tone: "ok", text: f.t("log.saved")) : nil, status: .ok)
     }
 
     @Sendable func addCheck(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
