@@ -238,7 +238,7 @@ struct PublicPageController {
     @Sendable func report(_ request: Request, _ context: AppContext) async throws -> Response {
         let f = Pages.frame(request, context)
         let id = try context.parameters.require("id", as: Int64.self)
-        let fields = try await Pages.form(request, context, checkCSRF: false)
+        let (fields, sent) = try await Self.reportForm(request, context)
         guard reportLimiter.allow(context.remoteHost) else {
             return try await PublicPages.page(
                 id: id, f: f, services: services, notice: ("bad", f.t("public.tooMany")),
@@ -249,6 +249,14 @@ struct PublicPageController {
                 id: id, f: f, services: services, notice: ("bad", f.t("public.chooseCategory")),
                 status: .unprocessableContent, typed: .report(fields))
         }
+        let photos: [(filename: String, bytes: [UInt8])]
+        switch Self.photos(sent, f) {
+        case .success(let p): photos = p
+        case .failure(let refusal):
+            return try await PublicPages.page(
+                id: id, f: f, services: services, notice: ("bad", refusal.message), status: .unprocessableContent,
+                typed: .report(fields))
+        }
         do {
             let filed = try await ReportRepository(
                 database: services.database,
@@ -258,7 +266,7 @@ struct PublicPageController {
                 .init(
                     compoundId: id, buildingId: fields["building_id"].flatMap(Int64.init), category: category,
                     description: fields["description"] ?? "", reporterName: fields["name"] ?? "",
-                    reporterPhone: fields["phone"] ?? ""),
+                    reporterPhone: fields["phone"] ?? "", newPhotos: photos),
                 actor: ReportRepository.publicReporter, publicPage: true)
             return try await PublicPages.page(
                 id: id, f: f, services: services,
@@ -269,6 +277,35 @@ struct PublicPageController {
                 id: id, f: f, services: services, notice: ("bad", Pages.message(for: AppError.from(e)!, f)),
                 status: .unprocessableContent, typed: .report(fields))
         }
+    }
+
+    /// The public report form's fields and the photos chosen with it; a form without photos may come urlencoded.
+    static func reportForm(_ request: Request, _ context: AppContext) async throws -> (
+        [String: String], [(filename: String, bytes: [UInt8])]
+    ) {
+        guard request.headers[.contentType]?.hasPrefix("multipart/form-data") == true else {
+            return (try await Pages.form(request, context, checkCSRF: false), [])
+        }
+        let form = try await MultipartForm.read(request)
+        let photos = form.fileList.filter { $0.name == "photo" && !$0.bytes.isEmpty }.map { ($0.filename, $0.bytes) }
+        return (form.fields, photos)
+    }
+
+    /// At most three photos, each a well-formed JPEG, PNG or WebP, rewritten without where it was taken.
+    static func photos(_ sent: [(filename: String, bytes: [UInt8])], _ f: PageFrame) -> Result<
+        [(filename: String, bytes: [UInt8])], ValidationError
+    > {
+        guard sent.count <= ReportRepository.maxPhotos else {
+            return .failure(ValidationError(field: "photos", code: "too_many", message: f.t("public.tooManyPhotos")))
+        }
+        var clean: [(filename: String, bytes: [UInt8])] = []
+        for p in sent {
+            guard let bytes = PhotoMetadata.strip(p.bytes) else {
+                return .failure(ValidationError(field: "photos", code: "invalid", message: f.t("public.badPhoto")))
+            }
+            clean.append((p.filename, bytes))
+        }
+        return .success(clean)
     }
 
     /// A report followed by its tracking code: a form to type it, and where the report stands once it is known.

@@ -47,6 +47,8 @@ public enum RegistryFiles {
 struct MultipartForm {
     var fields: [String: String] = [:]
     var files: [String: (filename: String, bytes: [UInt8])] = [:]
+    /// Every file in the order sent, also several under one name (`<input type="file" multiple>`).
+    var fileList: [(name: String, filename: String, bytes: [UInt8])] = []
 
     init(body: [UInt8], contentType: String) throws {
         guard
@@ -77,6 +79,7 @@ struct MultipartForm {
             guard let name = Self.attribute("name", in: head) else { continue }
             if let filename = Self.attribute("filename", in: head) {
                 files[name] = (filename, content)
+                fileList.append((name, filename, content))
             } else {
                 fields[name] = String(decoding: content, as: UTF8.self)
             }

@@ -32,24 +32,30 @@ public struct AttachmentRepository: Sendable {
             throw ValidationError(
                 field: "file", code: "unsupported_type", message: "attach a JPEG, PNG or WebP photo or a PDF")
         }
+        return try await database.transaction { db in
+            try await Self.insert(filename: filename, bytes: bytes, type: type, actor: actor, db: db)
+        }
+    }
+
+    /// Stores a checked file inside the caller's transaction (a report and its photos are written together).
+    static func insert(filename: String, bytes: [UInt8], type: String, actor: Actor, db: any SQLDatabase)
+        async throws -> AttachmentInfo
+    {
         let name = String(TextNormalizer.clean(filename).prefix(200))
         let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
-        let id: Int64 = try await database.transaction { db in
-            let id = try await db.raw(
-                """
-                INSERT INTO attachments (filename, content_type, size_bytes, sha256, data, created_at, created_by)
-                VALUES (\(bind: name.isEmpty ? "file" : name), \(bind: type), \(bind: Int64(bytes.count)), \(bind: digest),
-                  \(bind: ByteBuffer(bytes: bytes)), \(bind: Clock.isoNow()), \(bind: actor.username)) RETURNING id
-                """
-            ).first()!.int("id")
-            try await AuditLog.record(
-                db: db, actor: actor, action: "create", entity: "attachments", entityId: id, subdistrictId: nil,
-                before: nil,
-                after: .object([
-                    ("filename", .string(name)), ("size_bytes", .int(Int64(bytes.count))), ("sha256", .string(digest)),
-                ]))
-            return id
-        }
+        let id = try await db.raw(
+            """
+            INSERT INTO attachments (filename, content_type, size_bytes, sha256, data, created_at, created_by)
+            VALUES (\(bind: name.isEmpty ? "file" : name), \(bind: type), \(bind: Int64(bytes.count)), \(bind: digest),
+              \(bind: ByteBuffer(bytes: bytes)), \(bind: Clock.isoNow()), \(bind: actor.username)) RETURNING id
+            """
+        ).first()!.int("id")
+        try await AuditLog.record(
+            db: db, actor: actor, action: "create", entity: "attachments", entityId: id, subdistrictId: nil,
+            before: nil,
+            after: .object([
+                ("filename", .string(name)), ("size_bytes", .int(Int64(bytes.count))), ("sha256", .string(digest)),
+            ]))
         return AttachmentInfo(
             id: id, filename: name, contentType: type, sizeBytes: Int64(bytes.count), sha256: digest)
     }

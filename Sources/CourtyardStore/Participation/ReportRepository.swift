@@ -94,10 +94,14 @@ public struct ReportRepository: Sendable {
         public var photos: [Int64]
         public var reporterName: String
         public var reporterPhone: String
+        /// Photos sent with the report itself (the public form), stored with it in one transaction, already
+        /// stripped of where they were taken.
+        public var newPhotos: [(filename: String, bytes: [UInt8])]
         public init(
             compoundId: Int64, buildingId: Int64?, category: ReportCategory, description: String, photos: [Int64] = [],
-            reporterName: String = "", reporterPhone: String = ""
+            reporterName: String = "", reporterPhone: String = "", newPhotos: [(filename: String, bytes: [UInt8])] = []
         ) {
+            self.newPhotos = newPhotos
             self.compoundId = compoundId
             self.buildingId = buildingId
             self.category = category
@@ -121,6 +125,9 @@ public struct ReportRepository: Sendable {
         try await fileTracked(r, actor: actor, publicPage: publicPage).id
     }
 
+    /// The photos a report may carry.
+    public static let maxPhotos = 3
+
     /// Files a report and returns its id and the tracking code the reporter follows it with.
     public func fileTracked(_ r: NewReport, actor: Actor, publicPage: Bool) async throws -> (id: Int64, code: String) {
         guard publicPage || Permissions.allows(actor.role, .fileReports) else { throw AccessError.forbidden }
@@ -133,6 +140,9 @@ public struct ReportRepository: Sendable {
         guard phone != "?" else {
             throw ValidationError(
                 field: "reporter_phone", code: "invalid", message: "reporter_phone is not a phone number")
+        }
+        guard r.photos.count + r.newPhotos.count <= Self.maxPhotos else {
+            throw ValidationError(field: "photos", code: "too_many", message: "a report carries at most 3 photos")
         }
         let today = Clock.today
         var generator = SystemRandomNumberGenerator()
@@ -147,6 +157,17 @@ public struct ReportRepository: Sendable {
                     message: "compound \(r.compoundId) does not exist in your scope")
             }
             try await AttachmentRepository.requireReadable(r.photos, field: "photos", actor: actor, db: db)
+            var photos = r.photos
+            for p in r.newPhotos {
+                guard let type = AttachmentRepository.sniff(p.bytes), type.hasPrefix("image/") else {
+                    throw ValidationError(
+                        field: "photos", code: "unsupported_type", message: "attach a JPEG, PNG or WebP photo")
+                }
+                photos.append(
+                    try await AttachmentRepository.insert(
+                        filename: p.filename, bytes: p.bytes, type: type, actor: actor, db: db
+                    ).id)
+            }
             if let b = r.buildingId {
                 let row = try await db.raw(
                     "SELECT id FROM buildings WHERE id = \(bind: b) AND compound_id = \(bind: r.compoundId)"
@@ -165,7 +186,7 @@ public struct ReportRepository: Sendable {
                 INSERT INTO reports (subdistrict_id, compound_id, building_id, category, description, photos_json, reporter_name, reporter_phone,
                   state, state_since, due_on, submitted_at, created_by, tracking_code)
                 VALUES (\(bind: compound.subdistrictId ?? 0), \(bind: r.compoundId), \(bind: r.buildingId), \(bind: r.category.rawValue),
-                  \(bind: description), \(bind: JSONValue.array(r.photos.map { .int($0) }).serialized()), \(bind: TextNormalizer.clean(r.reporterName)),
+                  \(bind: description), \(bind: JSONValue.array(photos.map { .int($0) }).serialized()), \(bind: TextNormalizer.clean(r.reporterName)),
                   \(bind: phone), 'submitted', \(bind: today.description), \(bind: due?.description), \(bind: Clock.isoNow()), \(bind: actor.username),
                   \(bind: code))
                 RETURNING id

@@ -1,0 +1,81 @@
+import CourtyardDomain
+import CourtyardServer
+import CourtyardStore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+/// Photos a resident sends with a report from the public page: at most three, read as photos, stored without
+/// where they were taken.
+@Suite struct ReportPhotoTests {
+    /// A JPEG whose Exif says where it was taken.
+    static let jpegWithGPS: [UInt8] = {
+        let exif = Array("Exif\0\0GPSLatitude 31.2304 N 121.4737 E".utf8)
+        let n = exif.count + 2
+        return [0xFF, 0xD8, 0xFF, 0xE1, UInt8(n >> 8), UInt8(n & 0xFF)] + exif
+            + [0xFF, 0xDA, 0x00, 0x04, 0x01, 0x02, 0x55, 0xAA, 0xFF, 0xD9]
+    }()
+
+    static func send(
+        _ client: any TestClientProtocol, compound: Int64, photos: [[UInt8]], description: String = "楼道墙皮脱落"
+    ) async throws -> (HTTPResponse.Status, String) {
+        let boundary = "photo-boundary-3"
+        var body = ByteBuffer()
+        for (k, v) in [("category", "other"), ("description", description)] {
+            body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n")
+        }
+        for (i, p) in photos.enumerated() {
+            body.writeString(
+                "--\(boundary)\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"IMG_\(i).jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
+            )
+            body.writeBytes(p)
+            body.writeString("\r\n")
+        }
+        body.writeString("--\(boundary)--\r\n")
+        return try await client.execute(
+            uri: "/public/compounds/\(compound)/reports", method: .post,
+            headers: [.contentType: "multipart/form-data; boundary=\(boundary)"], body: body
+        ) { ($0.status, String(buffer: $0.body)) }
+    }
+
+    @Test func aReportCarriesUpToThreePhotosStrippedOfWhereTheyWereTaken() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 1), actor: .system)
+                .items[0].id
+            let before = try await CoordinationTests.count(services, "reports")
+            let attachments = try await CoordinationTests.count(services, "attachments")
+            // Four photos, or one that is not a photo: refused, nothing written.
+            let (four, tooMany) = try await Self.send(
+                client, compound: compound, photos: Array(repeating: Self.jpegWithGPS, count: 4))
+            #expect(four == .unprocessableContent && tooMany.contains("最多只能附3张照片"))
+            let (gif, unreadable) = try await Self.send(client, compound: compound, photos: [Array("GIF89a....".utf8)])
+            #expect(gif == .unprocessableContent && unreadable.contains("有一张照片无法读取"))
+            #expect(unreadable.contains("楼道墙皮脱落</textarea>"))
+            #expect(try await CoordinationTests.count(services, "reports") == before)
+            #expect(try await CoordinationTests.count(services, "attachments") == attachments)
+
+            let (made, _) = try await Self.send(
+                client, compound: compound, photos: [Self.jpegWithGPS, Self.jpegWithGPS])
+            #expect(made == .created)
+            let stored = try await services.database.withConnection { db in
+                let refs = try await db.raw("SELECT photos_json FROM reports ORDER BY id DESC").first()!.decode(
+                    column: "photos_json", as: String.self)
+                let ids = refs.split(whereSeparator: { !$0.isNumber }).compactMap { Int64($0) }
+                var datas: [[UInt8]] = []
+                for id in ids {
+                    let data = try await db.raw("SELECT data FROM attachments WHERE id = \(bind: id)").first()!.decode(
+                        column: "data", as: ByteBuffer.self)
+                    datas.append(Array(data.readableBytesView))
+                }
+                return datas
+            }
+            #expect(stored.count == 2)
+            for photo in stored {
+                #expect(photo.starts(with: [0xFF, 0xD8]) && photo.suffix(2) == [0xFF, 0xD9])
+                #expect(!String(decoding: photo, as: UTF8.self).contains("GPS"))
+            }
+        }
+    }
+}
