@@ -154,7 +154,7 @@ public struct HandoverRepository: Sendable {
         let checklist = try row.map {
             try JSONDecoder().decode(HandoverChecklist.self, from: Data(try $0.text("checklist_json").utf8))
         }
-        let version = Int(try row?.int("version") ?? 0)
+        let version = try row?.decode(column: "version", as: Int.self) ?? 0
         let signatures = try await db.raw(
             """
             SELECT party, username, signed_at FROM handover_signatures WHERE project_id = \(bind: place.projectId)
@@ -297,7 +297,7 @@ public struct HandoverRepository: Sendable {
             else {
                 throw StoreError.refused(code: "no_checklist", message: "there is no checklist to sign yet")
             }
-            let version = try row.int("version")
+            let version = try row.decode(column: "version", as: Int.self)
             try await db.raw(
                 "DELETE FROM handover_signatures WHERE project_id = \(bind: projectId) AND party = \(bind: party.rawValue)"
             ).run()
