@@ -64,6 +64,8 @@ public enum Capability: Sendable {
     case manageStewards
     /// Recording a visit, a call or a letter to a household (stewards, community staff, the office).
     case writeContacts
+    /// Zones of ownerless compounds, selecting their property company and handing compounds over to it.
+    case manageZones
 }
 
 /// The role half of every access check; the scope half is each resource's SQL condition (`ResourceSpec.scopeCondition`).
@@ -110,6 +112,8 @@ public enum Permissions {
             return [.admin, .subdistrictOfficer, .communityStaff].contains(role)
         case .writeContacts:
             return [.admin, .subdistrictOfficer, .communityStaff, .steward].contains(role)
+        case .manageZones:
+            return [.admin, .subdistrictOfficer].contains(role)
         }
     }
 

@@ -42,6 +42,8 @@ public struct GateFacts: Sendable {
     /// The safety paperwork on file, which the gate into construction asks for.
     public var safety: SafetyFacts
     public var today: Day
+    /// What the hand-over still lacks (a signature, an assigned property company); empty when it is complete.
+    public var handoverMissing: [HandoverRequirement] = []
 
     public init(
         projectId: Int64, compoundId: Int64, evidence: [Evidence],
@@ -92,6 +94,8 @@ public enum GateProblem: Equatable, Sendable {
     case safetyMissing([SafetyRequirement])
     /// A project is accepted only through a passed final acceptance.
     case acceptedOnlyThroughFinalAcceptance
+    /// A project is handed over with a checklist signed by all four parties and an assigned property company.
+    case handoverIncomplete([HandoverRequirement])
 }
 
 /// The rules of a project's stage gates, over facts the store loaded.
@@ -132,6 +136,8 @@ public enum ProjectGate {
         case .accepted
         where !facts.evidence.contains(where: { if case .record(.acceptance, _) = $0 { true } else { false } }):
             problems.append(.acceptedOnlyThroughFinalAcceptance)
+        case .handedOver where !facts.handoverMissing.isEmpty:
+            problems.append(.handoverIncomplete(facts.handoverMissing))
         default: break
         }
         return problems

@@ -138,7 +138,7 @@ import Testing
             let lines = csv.text.split(separator: "\r\n")
             #expect(
                 lines.first?.hasSuffix(
-                    "id,community_id,subdistrict_id,name,address,built_year,ownerless,zone_id,version") == true)
+                    "id,community_id,subdistrict_id,name,address,built_year,ownerless,zone_id,lat,lon,version") == true)
             #expect(lines.count == 9)
             for list in ["users", "audit", "imports", "residents", "organisations"] {
                 let r = try await client.call(.get, "/api/v1/\(list)?format=csv", token: token)

@@ -105,7 +105,13 @@ import Testing
             let noticeLink = participation.firstMatch(of: try Regex(#"/notices/(\d+)""#))
             let noticeId = try #require(noticeLink?.output[1].substring)
             let (_, notice) = try await Self.page(client, "/notices/\(noticeId)", cookie: cookie)
-            #expect(notice.contains("小区: \(name)"))
+            // The notice names its own compound (the first listed may be another compound's, e.g. a zone's).
+            let noticeCompound = try await NoticeRepository(database: services.database).get(
+                id: Int64(noticeId)!, actor: .system
+            ).compoundId
+            let noticeName = try #require(
+                try await services.registry.get(.compounds, id: noticeCompound, actor: .system)["name"]?.stringValue)
+            #expect(notice.contains("小区: \(noticeName)"))
         }
     }
 

@@ -16,6 +16,7 @@ import Testing
             case .area: (f.name, .string("85.60"))
             case .reference: (f.name, .int(7))
             case .choice(let options): (f.name, .string(options[0]))
+            case .degrees: (f.name, .number("39.9087"))
             }
         }
         let tie: [(String, JSONValue)] = [("relation", .string("co_owner")), ("lives_elsewhere", .bool(true))]

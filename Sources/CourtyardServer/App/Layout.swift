@@ -63,6 +63,8 @@ struct PageFrame {
         if Permissions.allows(a.role, .importRegistry) { items.append(("/import", "nav.import")) }
         if Permissions.allows(a.role, .readUsers) { items.append(("/users", "nav.users")) }
         if Permissions.allows(a.role, .readAudit) { items.append(("/audit", "nav.audit")) }
+        if Permissions.allows(a.role, .manageZones) { items.append(("/zones", "nav.zones")) }
+        if a.role == .propertyCompany { items.append(("/property-company", "nav.propertyCompany")) }
         return items.map { NavItem(href: $0.0, label: t($0.1), current: Self.isCurrent($0.0, path: path)) }
     }
 

@@ -109,6 +109,11 @@ enum OpenAPIDocument {
         case .reference: return ["type": "integer", "format": "int64", "minimum": 1]
         case .choice(let options): return ["type": "string", "enum": options]
         case .phone: return ["type": "string", "maxLength": 20]
+        case .degrees:
+            return [
+                "type": "number", "minimum": f.name == "lat" ? 0.8293 : 72.004,
+                "maximum": f.name == "lat" ? 55.8271 : 137.8347, "description": "WGS-84 degrees, inside China",
+            ]
         }
     }
 
@@ -155,6 +160,13 @@ enum OpenAPIDocument {
             props["lives_elsewhere"] = ty("boolean")
             s["properties"] = props
         }
+        if spec.field("lat") != nil, var props = s["properties"] as? D {
+            props["datum"] = [
+                "type": "string", "enum": Datum.allCases.map(\.rawValue),
+                "description": "the datum lat and lon were copied in; gcj02 (Chinese web maps) is converted to WGS-84",
+            ]
+            s["properties"] = props
+        }
         let required = fields.filter(\.required).map(\.name)
         if creating && !required.isEmpty { s["required"] = required }
         return s
@@ -163,7 +175,12 @@ enum OpenAPIDocument {
     static func resourcePaths(_ spec: ResourceSpec) -> D {
         let name = spec.name
         let record = ref(recordName(spec))
-        var listParams = pagingParams + [param("q", "query", "string"), enumParam("format", ["json", "csv"])]
+        let located = spec.field("lat") != nil
+        var listParams =
+            pagingParams + [
+                param("q", "query", "string"),
+                enumParam("format", located ? ["json", "csv", "geojson"] : ["json", "csv"]),
+            ]
         for f in spec.filters.keys.sorted() {
             // Every filter is an id except a choice field's value (an organisation's kind).
             if let field = spec.fields.first(where: { $0.name == f }), case .choice = field.kind {
@@ -172,10 +189,18 @@ enum OpenAPIDocument {
                 listParams.append(idFilter(f))
             }
         }
-        let listOK: D = [
+        var listOK: D = [
             "description": "a page of \(name)",
             "content": ["application/json": ["schema": listSchema(record)], "text/csv": ["schema": ty("string")]],
         ]
+        if located {
+            listOK["description"] =
+                "a page of \(name), or with format=geojson all of them as a GeoJSON FeatureCollection"
+            listOK["content"] = [
+                "application/json": ["schema": listSchema(record)], "text/csv": ["schema": ty("string")],
+                "application/geo+json": ["schema": ref("FeatureCollection")],
+            ]
+        }
         return [
             "/api/v1/\(name)": [
                 "get": op(
@@ -317,6 +342,7 @@ enum OpenAPIDocument {
         participation(&paths)
         coordination(&paths, &schemas)
         stewards(&paths, &schemas)
+        zones(&paths, &schemas)
         func err(_ d: String) -> D { response(d, ref("Error")) }
         return [
             "openapi": "3.0.3",

@@ -159,11 +159,14 @@ enum Open311Routes {
     static func locate(_ p: [String: String], subdistrictId: Int64?, services: Services) async throws -> Int64 {
         let byId = p["address_id"].flatMap { Int64($0) }
         let text = TextNormalizer.clean(p["address_string"] ?? "")
+        if byId == nil && text.isEmpty, let lat = p["lat"], let lon = p["long"] {
+            return try await nearest(lat: lat, long: lon, subdistrictId: subdistrictId, services: services)
+        }
         guard byId != nil || !text.isEmpty else {
             throw Failure(
                 status: .badRequest, code: 400,
                 description:
-                    "give the location as address_id (the compound's id) or address_string (its name or address); lat/long alone cannot be placed"
+                    "give the location as address_id (the compound's id), address_string (its name or address) or lat and long"
             )
         }
         guard
@@ -171,6 +174,28 @@ enum Open311Routes {
                 id: byId, text: text, subdistrictId: subdistrictId)
         else {
             throw Failure(status: .badRequest, code: 400, description: "no compound matches that location")
+        }
+        return id
+    }
+
+    /// The compound nearest to a WGS-84 point (GeoReport's lat/long), within `placingRadius` metres.
+    static let placingRadius = 300.0
+
+    static func nearest(lat: String, long: String, subdistrictId: Int64?, services: Services) async throws -> Int64 {
+        guard let la = GeoPoint.parseE7(lat), abs(la) <= 900_000_000, let lo = GeoPoint.parseE7(long),
+            abs(lo) <= 1_800_000_000
+        else {
+            throw Failure(status: .badRequest, code: 400, description: "lat and long are WGS-84 degrees")
+        }
+        let places = try await ZoneRepository(database: services.database).located(subdistrictId: subdistrictId)
+        guard
+            let id = ChinaDatum.nearest(
+                to: GeoPoint(latE7: la, lonE7: lo), among: places, within: placingRadius)
+        else {
+            throw Failure(
+                status: .badRequest, code: 400,
+                description:
+                    "no compound lies within 300 m of lat/long; give address_id or address_string instead")
         }
         return id
     }

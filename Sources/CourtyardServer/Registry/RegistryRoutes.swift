@@ -92,6 +92,9 @@ struct RegistryResourceController {
     @Sendable func list(_ request: Request, _ context: AppContext) async throws -> Response {
         let actor = try context.require(spec.readCapability)
         let query = try RegistryRoutes.listQuery(request, spec: spec)
+        if spec.name == "compounds", request.uri.queryParameters.get("format") == "geojson" {
+            return try await geoJSON(actor)
+        }
         if ListCSV.wanted(request) {
             let records = try await services.registry.listAll(spec, query: query, actor: actor)
             return RegistryRoutes.csvResponse(spec, records, filename: spec.name)

@@ -608,6 +608,56 @@ public enum Migrations {
                 """,
                 "CREATE INDEX irregularities_compound ON irregularities (compound_id)",
             ]),
+        Step(
+            version: 15, name: "zones",
+            statements: [
+                // A zone belongs to a sub-district and, optionally, one community; its property company once chosen.
+                "ALTER TABLE zones ADD COLUMN community_id {BIG} REFERENCES communities(id)",
+                "ALTER TABLE zones ADD COLUMN property_company_id {BIG} REFERENCES organisations(id)",
+                "ALTER TABLE zones ADD COLUMN created_at TEXT",
+                // A compound's location in WGS-84, in 1e-7 degrees.
+                "ALTER TABLE compounds ADD COLUMN lat_e7 {BIG}",
+                "ALTER TABLE compounds ADD COLUMN lon_e7 {BIG}",
+                "CREATE INDEX compounds_zone ON compounds (zone_id)",
+                """
+                CREATE TABLE property_selections (id {ID}, zone_id {BIG} NOT NULL REFERENCES zones(id),
+                  subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id), method TEXT NOT NULL,
+                  criteria_json TEXT NOT NULL, deadline TEXT NOT NULL, panel_json TEXT NOT NULL,
+                  state TEXT NOT NULL, notice_id {BIG}, proposed_bid_id {BIG}, scores_published INTEGER NOT NULL DEFAULT 0,
+                  contract_json TEXT, created_at TEXT NOT NULL, created_by TEXT NOT NULL,
+                  version INTEGER NOT NULL DEFAULT 1)
+                """,
+                "CREATE INDEX property_selections_zone ON property_selections (zone_id)",
+                """
+                CREATE TABLE property_bids (id {ID}, selection_id {BIG} NOT NULL REFERENCES property_selections(id),
+                  organisation_id {BIG} NOT NULL REFERENCES organisations(id), fee_fen_per_m2_month {BIG} NOT NULL,
+                  plan TEXT NOT NULL, attachments_json TEXT NOT NULL DEFAULT '[]', created_at TEXT NOT NULL,
+                  created_by TEXT NOT NULL, UNIQUE (selection_id, organisation_id))
+                """,
+                """
+                CREATE TABLE property_scores (selection_id {BIG} NOT NULL REFERENCES property_selections(id),
+                  user_id {BIG} NOT NULL REFERENCES users(id), bid_id {BIG} NOT NULL REFERENCES property_bids(id),
+                  criterion TEXT NOT NULL, score_centi {BIG} NOT NULL, scored_at TEXT NOT NULL,
+                  PRIMARY KEY (selection_id, user_id, bid_id, criterion))
+                """,
+                // Per compound of the zone: the owners' vote, or the office's recorded decision and its basis.
+                """
+                CREATE TABLE property_selection_decisions (selection_id {BIG} NOT NULL REFERENCES property_selections(id),
+                  compound_id {BIG} NOT NULL REFERENCES compounds(id), vote_id {BIG} REFERENCES votes(id),
+                  decision TEXT, basis TEXT, decided_by TEXT, decided_at TEXT,
+                  PRIMARY KEY (selection_id, compound_id))
+                """,
+                """
+                CREATE TABLE handovers (project_id {BIG} PRIMARY KEY REFERENCES projects(id),
+                  checklist_json TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1, updated_at TEXT NOT NULL,
+                  updated_by TEXT NOT NULL)
+                """,
+                """
+                CREATE TABLE handover_signatures (project_id {BIG} NOT NULL REFERENCES projects(id),
+                  party TEXT NOT NULL, user_id {BIG} NOT NULL REFERENCES users(id), username TEXT NOT NULL,
+                  checklist_version INTEGER NOT NULL, signed_at TEXT NOT NULL, PRIMARY KEY (project_id, party))
+                """,
+            ]),
     ]
 
     public static var latest: Int { steps.last?.version ?? 0 }

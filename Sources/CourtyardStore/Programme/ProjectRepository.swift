@@ -466,6 +466,11 @@ public struct ProjectRepository: Sendable {
                 code: "safety_missing",
                 message: "before construction starts, file "
                     + missing.map { SafetyRepository.describe($0) }.joined(separator: ", "))
+        case .handoverIncomplete(let missing):
+            return StoreError.refused(
+                code: "handover_incomplete",
+                message: "the hand-over is missing: " + missing.map(HandoverRepository.describe).joined(separator: ", ")
+            )
         case .acceptedOnlyThroughFinalAcceptance:
             return StoreError.refused(
                 code: gate, message: "a project is accepted only through a passed final acceptance")
@@ -504,6 +509,10 @@ public struct ProjectRepository: Sendable {
             safety: p.stage.next == .construction
                 ? try await SafetyRepository.facts(projectId: p.id, contractorId: p.contractorId, db: db) : .complete,
             today: Clock.today)
+        if p.stage.next == .handedOver {
+            facts.handoverMissing = try await HandoverRepository.missing(
+                projectId: p.id, compoundId: p.compoundId, db: db)
+        }
         // Nothing is looked up for evidence the gate refuses on its face.
         guard let next = p.stage.next, GateEvidence.problem(evidence, into: next) == nil else { return facts }
         for e in evidence {
@@ -585,6 +594,9 @@ public struct ProjectRepository: Sendable {
         try await db.raw(
             "UPDATE projects SET stage = \(bind: next.rawValue), version = version + 1 WHERE id = \(bind: p.id)"
         ).run()
+        if next == .handedOver {
+            try await HandoverRepository.openDefectsToFindings(projectId: p.id, actor: actor, db: db)
+        }
         for case .document(let attachment, let type) in evidence {
             try await db.raw(
                 """

@@ -70,6 +70,9 @@ public struct Compound: RegistryModel, Equatable {
     public var builtYear: Int?
     public var ownerless: Bool
     public var zoneId: Int64?
+    /// WGS-84 degrees as exact text, nil when the compound has no location.
+    public var lat: String?
+    public var lon: String?
     public var version: Int
     public init(_ r: Record) throws {
         id = r.id
@@ -80,6 +83,8 @@ public struct Compound: RegistryModel, Equatable {
         builtYear = try r.optionalInteger("built_year")
         ownerless = try r.flag("ownerless")
         zoneId = try r.optionalReference("zone_id")
+        lat = try r.optionalDegrees("lat")
+        lon = try r.optionalDegrees("lon")
         version = r.version
     }
 }
@@ -234,6 +239,13 @@ extension Record {
         if v == .null { return nil }
         guard let i = v.intValue else { throw shapeError(name) }
         return Int(i)
+    }
+
+    func optionalDegrees(_ name: String) throws -> String? {
+        let v = try value(name) { $0 == .degrees }
+        if v == .null { return nil }
+        guard case .number(let s) = v else { throw shapeError(name) }
+        return s
     }
 
     func flag(_ name: String) throws -> Bool {

@@ -142,6 +142,7 @@ public struct ResourceRepository: Sendable {
                 v = maskPersonal && f.personal ? .null : .bool(try row.decode(column: f.column, as: Int.self) != 0)
             case .area: v = .string(Area(centi: try row.decode(column: f.column, as: Int64.self)).description)
             case .reference: v = .int(try row.decode(column: f.column, as: Int64.self))
+            case .degrees: v = .number(GeoPoint.text(try row.decode(column: f.column, as: Int64.self)))
             }
             values.append((f.name, v))
         }
@@ -299,6 +300,8 @@ public struct ResourceRepository: Sendable {
         any Encodable & Sendable]
     {
         var out: [String: any Encodable & Sendable] = [:]
+        var input = input
+        if spec.field("lat") != nil { try CompoundCoordinates.take(&input, into: &out) }
         let ignored: Set<String> = ["id", "version", "residents", "households"]
         for key in input.keys.sorted() where !ignored.contains(key) {
             guard let f = spec.field(key) else {
@@ -417,6 +420,8 @@ enum FieldValidator {
                 throw bad("must be one of \(options.joined(separator: ", "))")
             }
             return s
+        case .degrees:
+            throw bad("is given with its pair (lat and lon)")
         case .phone:
             guard case .string(let s) = v else { throw bad("must be text") }
             if TextNormalizer.clean(s).isEmpty { return "" }
@@ -436,5 +441,44 @@ enum DatabaseErrors {
     static func isForeignKeyViolation(_ error: any Error) -> Bool {
         if let p = error as? PSQLError { return p.serverInfo?[.sqlState] == "23503" }
         return "\(error)".contains("FOREIGN KEY constraint failed")
+    }
+}
+
+/// A compound's `lat` and `lon` (and the `datum` they were copied in): both or neither, checked to lie in China and
+/// stored in WGS-84; null for both clears the location.
+enum CompoundCoordinates {
+    static func take(_ input: inout [String: JSONValue], into out: inout [String: any Encodable & Sendable]) throws {
+        let lat = input.removeValue(forKey: "lat")
+        let lon = input.removeValue(forKey: "lon")
+        let datumValue = input.removeValue(forKey: "datum")
+        var datum = Datum.wgs84
+        if let d = datumValue, d != .null {
+            guard let text = d.stringValue, let parsed = Datum(rawValue: text) else {
+                throw ValidationError(field: "datum", code: "invalid", message: "datum must be wgs84 or gcj02")
+            }
+            datum = parsed
+        }
+        if lat == nil && lon == nil {
+            if datumValue != nil {
+                throw ValidationError(field: "lat", code: "required", message: "datum is given with lat and lon")
+            }
+            return
+        }
+        if (lat == .null || lat == nil) && (lon == .null || lon == nil) {
+            out["lat_e7"] = NullValue()
+            out["lon_e7"] = NullValue()
+            return
+        }
+        func text(_ v: JSONValue?) -> String? {
+            switch v {
+            case .number(let s)?: s
+            case .int(let i)?: String(i)
+            case .string(let s)?: s
+            default: nil
+            }
+        }
+        let p = try CompoundLocation.point(latText: text(lat), lonText: text(lon), datum: datum)
+        out["lat_e7"] = p.latE7
+        out["lon_e7"] = p.lonE7
     }
 }

@@ -10,6 +10,8 @@ public enum FieldKind: Sendable, Equatable {
     case reference(String)
     case choice([String])
     case phone
+    /// Degrees of latitude or longitude in WGS-84, stored in 1e-7 degrees under `<name>_e7`.
+    case degrees
 }
 
 public struct Field: Sendable {
@@ -21,7 +23,13 @@ public struct Field: Sendable {
     /// Personal data, masked for roles that may not read it.
     public let personal: Bool
     /// Areas are stored in 0.01 m² under their own column name.
-    public var column: String { kind == .area ? "area_centi" : name }
+    public var column: String {
+        switch kind {
+        case .area: "area_centi"
+        case .degrees: name + "_e7"
+        default: name
+        }
+    }
 
     public init(
         _ name: String, _ kind: FieldKind, required: Bool = false, updatable: Bool = true, personal: Bool = false
@@ -133,6 +141,8 @@ extension ResourceSpec {
             Field("built_year", .integer(min: 1900, max: 2100)),
             Field("ownerless", .flag),
             Field("zone_id", .reference("zones")),
+            Field("lat", .degrees),
+            Field("lon", .degrees),
         ],
         from: "compounds t",
         filters: ["community_id": "t.community_id", "subdistrict_id": "t.subdistrict_id", "zone_id": "t.zone_id"],

@@ -1,0 +1,52 @@
+import CourtyardDomain
+import CourtyardStore
+import Foundation
+import Hummingbird
+
+/// A compound's hand-over checklist, signed by the four parties on their own accounts.
+struct HandoverController {
+    let services: Services
+    var repo: HandoverRepository { HandoverRepository(database: services.database) }
+
+    func register(on api: RouterGroup<AppContext>) {
+        api.get("projects/:id/handover", use: read)
+        api.put("projects/:id/handover", use: put)
+        api.post("projects/:id/handover/sign", use: sign)
+    }
+
+    @Sendable func read(_ request: Request, _ context: AppContext) async throws -> Response {
+        try JSONBody.response(
+            try await repo.get(
+                projectId: try context.parameters.require("id", as: Int64.self), actor: try context.actor()))
+    }
+
+    @Sendable func put(_ request: Request, _ context: AppContext) async throws -> Response {
+        let actor = try context.require(.manageProjects)
+        let checklist = try await JSONBody.decode(HandoverChecklist.self, request, context: context)
+        return try JSONBody.response(
+            try await repo.put(
+                projectId: try context.parameters.require("id", as: Int64.self), checklist, actor: actor))
+    }
+
+    @Sendable func sign(_ request: Request, _ context: AppContext) async throws -> Response {
+        try JSONBody.response(
+            try await repo.sign(
+                projectId: try context.parameters.require("id", as: Int64.self), actor: try context.actor()))
+    }
+}
+
+/// A property company's compounds, reports and record: its own account sees its own; the office any of its
+/// sub-district's.
+struct PropertyCompanyController {
+    let services: Services
+
+    func register(on api: RouterGroup<AppContext>) {
+        api.get("property_companies/:id", use: read)
+    }
+
+    @Sendable func read(_ request: Request, _ context: AppContext) async throws -> Response {
+        try JSONBody.response(
+            try await PropertyCompanyRepository(database: services.database).view(
+                organisationId: try context.parameters.require("id", as: Int64.self), actor: try context.actor()))
+    }
+}

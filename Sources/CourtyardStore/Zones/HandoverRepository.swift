@@ -1,0 +1,335 @@
+import CourtyardDomain
+import Foundation
+import SQLKit
+
+/// A compound's hand-over (交接) checklist: what the property company receives.
+public struct HandoverChecklist: Codable, Sendable, Equatable {
+    public enum Condition: String, Codable, Sendable, CaseIterable { case good, fair, poor }
+    public enum DocumentKind: String, Codable, Sendable, CaseIterable {
+        case asBuiltDrawings = "as_built_drawings"
+        case acceptanceRecords = "acceptance_records"
+        case warranty, other
+    }
+
+    public struct Facility: Codable, Sendable, Equatable {
+        public var name: String
+        public var quantity: Int
+        public var condition: Condition
+        public init(name: String, quantity: Int, condition: Condition) {
+            self.name = name
+            self.quantity = quantity
+            self.condition = condition
+        }
+    }
+
+    public struct Document: Codable, Sendable, Equatable {
+        public var kind: DocumentKind
+        public var name: String
+        public var attachmentId: Int64?
+        enum CodingKeys: String, CodingKey { case kind, name, attachmentId = "attachment_id" }
+        public init(kind: DocumentKind, name: String, attachmentId: Int64? = nil) {
+            self.kind = kind
+            self.name = name
+            self.attachmentId = attachmentId
+        }
+    }
+
+    public struct Item: Codable, Sendable, Equatable {
+        public var name: String
+        public var quantity: Int
+        public init(name: String, quantity: Int) {
+            self.name = name
+            self.quantity = quantity
+        }
+    }
+
+    public struct Defect: Codable, Sendable, Equatable {
+        public var description: String
+        public var dueOn: Day
+        public var open: Bool
+        enum CodingKeys: String, CodingKey { case description, dueOn = "due_on", open }
+        public init(description: String, dueOn: Day, open: Bool) {
+            self.description = description
+            self.dueOn = dueOn
+            self.open = open
+        }
+    }
+
+    public var facilities: [Facility]
+    public var documents: [Document]
+    public var keys: [Item]
+    public var defects: [Defect]
+    public var warrantyUntil: Day?
+
+    enum CodingKeys: String, CodingKey {
+        case facilities, documents, keys, defects, warrantyUntil = "warranty_until"
+    }
+
+    public init(
+        facilities: [Facility], documents: [Document], keys: [Item], defects: [Defect], warrantyUntil: Day?
+    ) {
+        self.facilities = facilities
+        self.documents = documents
+        self.keys = keys
+        self.defects = defects
+        self.warrantyUntil = warrantyUntil
+    }
+}
+
+public struct Handover: Codable, Sendable {
+    public struct Signature: Codable, Sendable {
+        public var party: HandoverParty
+        public var username: String
+        public var signedAt: String
+        enum CodingKeys: String, CodingKey { case party, username, signedAt = "signed_at" }
+    }
+
+    public var projectId: Int64
+    public var compoundId: Int64
+    public var zoneId: Int64?
+    public var propertyCompanyId: Int64?
+    public var propertyCompanyName: String?
+    public var checklist: HandoverChecklist?
+    public var version: Int
+    public var signatures: [Signature]
+    /// What is still missing before the project may be handed over (codes such as `signature:owners`).
+    public var missing: [String]
+    public var complete: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case projectId = "project_id", compoundId = "compound_id", zoneId = "zone_id"
+        case propertyCompanyId = "property_company_id", propertyCompanyName = "property_company_name", checklist
+        case version, signatures, missing, complete
+    }
+}
+
+public struct HandoverRepository: Sendable {
+    public let database: Database
+    public init(database: Database) { self.database = database }
+
+    public static func describe(_ r: HandoverRequirement) -> String {
+        switch r {
+        case .checklist: "the checklist"
+        case .signature(let p): "the signature of the \(p.rawValue.replacingOccurrences(of: "_", with: " "))"
+        case .propertyCompany: "a property company assigned to the compound's zone"
+        }
+    }
+
+    struct Place { var projectId: Int64, compoundId: Int64, subdistrictId: Int64, zoneId: Int64?, companyId: Int64? }
+
+    /// The project as the actor may see it: through the project's own scope, or as the property company assigned to
+    /// the compound's zone.
+    func place(projectId: Int64, actor: Actor, db: any SQLDatabase) async throws -> Place {
+        let sql: SQLQueryString = """
+            SELECT p.id, p.compound_id, p.subdistrict_id, c.zone_id, z.property_company_id FROM projects p
+            JOIN compounds c ON c.id = p.compound_id LEFT JOIN zones z ON z.id = c.zone_id WHERE p.id = \(bind: projectId)
+            """
+        guard let r = try await db.raw(sql).first() else { throw StoreError.notFound }
+        let place = Place(
+            projectId: projectId, compoundId: try r.int("compound_id"), subdistrictId: try r.int("subdistrict_id"),
+            zoneId: try r.optionalInt("zone_id"), companyId: try r.optionalInt("property_company_id"))
+        if actor.role == .propertyCompany {
+            guard actor.scope.kind == .organisation, place.companyId != nil, actor.scope.id == place.companyId else {
+                throw StoreError.notFound
+            }
+            return place
+        }
+        guard try await ProjectRepository.load(projectId, actor: actor, db: db) != nil else {
+            throw StoreError.notFound
+        }
+        return place
+    }
+
+    public func get(projectId: Int64, actor: Actor) async throws -> Handover {
+        try await database.withConnection { db in
+            let place = try await place(projectId: projectId, actor: actor, db: db)
+            return try await Self.load(place, db: db)
+        }
+    }
+
+    static func load(_ place: Place, db: any SQLDatabase) async throws -> Handover {
+        let row = try await db.raw(
+            "SELECT checklist_json, version FROM handovers WHERE project_id = \(bind: place.projectId)"
+        ).first()
+        let checklist = try row.map {
+            try JSONDecoder().decode(HandoverChecklist.self, from: Data(try $0.text("checklist_json").utf8))
+        }
+        let version = try row?.decode(column: "version", as: Int.self) ?? 0
+        let signatures = try await db.raw(
+            """
+            SELECT party, username, signed_at FROM handover_signatures WHERE project_id = \(bind: place.projectId)
+              AND checklist_version = \(bind: version) ORDER BY signed_at
+            """
+        ).all().compactMap { r -> Handover.Signature? in
+            guard let party = HandoverParty(rawValue: try r.text("party")) else { return nil }
+            return Handover.Signature(party: party, username: try r.text("username"), signedAt: try r.text("signed_at"))
+        }
+        var company: String?
+        if let id = place.companyId {
+            company = try await db.raw("SELECT name FROM organisations WHERE id = \(bind: id)").first()?.text("name")
+        }
+        let missing = HandoverRules.missing(
+            hasChecklist: checklist != nil, signed: Set(signatures.map(\.party)),
+            companyAssigned: place.companyId != nil)
+        return Handover(
+            projectId: place.projectId, compoundId: place.compoundId, zoneId: place.zoneId,
+            propertyCompanyId: place.companyId, propertyCompanyName: company, checklist: checklist,
+            version: version, signatures: signatures, missing: missing.map(\.code), complete: missing.isEmpty)
+    }
+
+    /// What the gate into `handed_over` still lacks, inside the advancing transaction.
+    static func missing(projectId: Int64, compoundId: Int64, db: any SQLDatabase) async throws -> [HandoverRequirement]
+    {
+        let sql: SQLQueryString = """
+            SELECT c.zone_id, z.property_company_id FROM compounds c LEFT JOIN zones z ON z.id = c.zone_id
+            WHERE c.id = \(bind: compoundId)
+            """
+        let r = try await db.raw(sql).first()
+        let place = Place(
+            projectId: projectId, compoundId: compoundId, subdistrictId: 0, zoneId: try r?.optionalInt("zone_id"),
+            companyId: try r?.optionalInt("property_company_id"))
+        let h = try await Self.load(place, db: db)
+        return HandoverRules.missing(
+            hasChecklist: h.checklist != nil, signed: Set(h.signatures.map(\.party)),
+            companyAssigned: h.propertyCompanyId != nil)
+    }
+
+    static func check(_ c: HandoverChecklist) throws -> HandoverChecklist {
+        var c = c
+        func text(_ s: String, _ field: String, max: Int = 200) throws -> String {
+            let t = TextNormalizer.clean(s)
+            guard !t.isEmpty, t.unicodeScalars.count <= max else {
+                throw ValidationError(field: field, code: "invalid", message: "\(field) is 1 to \(max) characters")
+            }
+            return t
+        }
+        func quantity(_ q: Int, _ field: String) throws {
+            guard (0...1_000_000).contains(q) else {
+                throw ValidationError(field: field, code: "invalid", message: "\(field) is 0 to 1000000")
+            }
+        }
+        for (name, n) in [
+            ("facilities", c.facilities.count), ("documents", c.documents.count), ("keys", c.keys.count),
+            ("defects", c.defects.count),
+        ] where n > 500 {
+            throw ValidationError(field: name, code: "too_many", message: "\(name) lists at most 500 entries")
+        }
+        for i in c.facilities.indices {
+            c.facilities[i].name = try text(c.facilities[i].name, "facilities[\(i)].name")
+            try quantity(c.facilities[i].quantity, "facilities[\(i)].quantity")
+        }
+        for i in c.documents.indices {
+            c.documents[i].name = try text(c.documents[i].name, "documents[\(i)].name")
+        }
+        for i in c.keys.indices {
+            c.keys[i].name = try text(c.keys[i].name, "keys[\(i)].name")
+            try quantity(c.keys[i].quantity, "keys[\(i)].quantity")
+        }
+        for i in c.defects.indices {
+            c.defects[i].description = try text(c.defects[i].description, "defects[\(i)].description", max: 1000)
+            if c.defects[i].open, HandoverRules.defectProblem(dueOn: c.defects[i].dueOn, warrantyUntil: c.warrantyUntil)
+            {
+                throw ValidationError(
+                    field: "defects[\(i)].due_on", code: "after_warranty",
+                    message: "an open defect is due within the warranty (until \(c.warrantyUntil!))")
+            }
+        }
+        return c
+    }
+
+    /// Writes the checklist; a change clears every signature given on the earlier version.
+    public func put(projectId: Int64, _ checklist: HandoverChecklist, actor: Actor) async throws -> Handover {
+        guard Permissions.allows(actor.role, .manageProjects) else { throw AccessError.forbidden }
+        let checklist = try Self.check(checklist)
+        try await database.transaction { db in
+            let place = try await place(projectId: projectId, actor: actor, db: db)
+            let stage = try await db.raw("SELECT stage FROM projects WHERE id = \(bind: projectId)").first()!.text(
+                "stage")
+            if stage == ProjectStage.handedOver.rawValue {
+                throw StoreError.refused(
+                    code: "handed_over", message: "the project is handed over; its checklist is kept")
+            }
+            for d in checklist.documents {
+                if let a = d.attachmentId {
+                    try await AttachmentRepository.requireReadable([a], field: "documents", actor: actor, db: db)
+                }
+            }
+            let text = String(decoding: try JSONEncoder().encode(checklist), as: UTF8.self)
+            let existing = try await db.raw(
+                "SELECT checklist_json FROM handovers WHERE project_id = \(bind: projectId)"
+            ).first()
+            let now = Clock.isoNow()
+            if let e = existing {
+                let before = try JSONDecoder().decode(
+                    HandoverChecklist.self, from: Data(try e.text("checklist_json").utf8))
+                if before == checklist { return }
+                try await db.raw(
+                    """
+                    UPDATE handovers SET checklist_json = \(bind: text), version = version + 1, updated_at = \(bind: now),
+                      updated_by = \(bind: actor.username) WHERE project_id = \(bind: projectId)
+                    """
+                ).run()
+            } else {
+                try await db.raw(
+                    """
+                    INSERT INTO handovers (project_id, checklist_json, version, updated_at, updated_by)
+                    VALUES (\(bind: projectId), \(bind: text), 1, \(bind: now), \(bind: actor.username))
+                    """
+                ).run()
+            }
+            try await db.raw("DELETE FROM handover_signatures WHERE project_id = \(bind: projectId)").run()
+            try await AuditLog.record(
+                db: db, actor: actor, action: "update", entity: "handovers", entityId: projectId,
+                subdistrictId: place.subdistrictId, before: nil, after: .string(text))
+        }
+        return try await get(projectId: projectId, actor: actor)
+    }
+
+    /// Signs the current checklist as the actor's party (by role): the office, the community, the owners'
+    /// representative or steward, or the property company assigned to the zone.
+    public func sign(projectId: Int64, actor: Actor) async throws -> Handover {
+        guard let party = HandoverParty.of(actor.role), let user = actor.userId else { throw AccessError.forbidden }
+        try await database.transaction { db in
+            let place = try await place(projectId: projectId, actor: actor, db: db)
+            guard
+                let row = try await db.raw("SELECT version FROM handovers WHERE project_id = \(bind: projectId)")
+                    .first()
+            else {
+                throw StoreError.refused(code: "no_checklist", message: "there is no checklist to sign yet")
+            }
+            let version = try row.decode(column: "version", as: Int.self)
+            try await db.raw(
+                "DELETE FROM handover_signatures WHERE project_id = \(bind: projectId) AND party = \(bind: party.rawValue)"
+            ).run()
+            try await db.raw(
+                """
+                INSERT INTO handover_signatures (project_id, party, user_id, username, checklist_version, signed_at)
+                VALUES (\(bind: projectId), \(bind: party.rawValue), \(bind: user), \(bind: actor.username),
+                  \(bind: version), \(bind: Clock.isoNow()))
+                """
+            ).run()
+            try await AuditLog.record(
+                db: db, actor: actor, action: "sign", entity: "handovers", entityId: projectId,
+                subdistrictId: place.subdistrictId, before: nil,
+                after: .object([("party", .string(party.rawValue)), ("version", .int(version))]))
+        }
+        return try await get(projectId: projectId, actor: actor)
+    }
+
+    /// When the project is handed over, each open defect becomes a finding of the contractor's, due on its date.
+    static func openDefectsToFindings(projectId: Int64, actor: Actor, db: any SQLDatabase) async throws {
+        guard
+            let row = try await db.raw("SELECT checklist_json FROM handovers WHERE project_id = \(bind: projectId)")
+                .first()
+        else { return }
+        let c = try JSONDecoder().decode(HandoverChecklist.self, from: Data(try row.text("checklist_json").utf8))
+        let open = c.defects.filter(\.open)
+        guard !open.isEmpty else { return }
+        _ = try await LedgerRepository.insertCheck(
+            projectId: projectId,
+            .init(
+                date: Clock.today, items: [("交接验收", false, "")],
+                findings: open.map { ("交接遗留问题：\($0.description)", [], $0.dueOn) }), actor: actor,
+            calendar: WorkCalendar(), db: db)
+    }
+}
