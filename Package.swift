@@ -64,6 +64,7 @@ let package = Package(
                 .process("Registry/Views"),
                 .process("Investment/Views"),
                 .process("Stewards/Views"),
+                .process("Events/Views"),
             ],
             swiftSettings: strict),
         .target(

@@ -317,6 +317,7 @@ enum OpenAPIDocument {
         participation(&paths)
         coordination(&paths, &schemas)
         stewards(&paths, &schemas)
+        events(&paths, &schemas)
         func err(_ d: String) -> D { response(d, ref("Error")) }
         return [
             "openapi": "3.0.3",

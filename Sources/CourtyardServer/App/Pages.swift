@@ -19,6 +19,7 @@ enum Pages {
         CoordinationPages.add(to: router, services: services)
         InvestmentPages.add(to: router, services: services)
         StewardPages.add(to: router, services: services)
+        EventPages.add(to: router, services: services)
     }
 
     static func frame(_ request: Request, _ context: AppContext) -> PageFrame {
