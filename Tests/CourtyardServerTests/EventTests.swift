@@ -39,8 +39,16 @@ import Testing
         try await services.database.withConnection { db in try await db.raw(sql).first()!.int("n") }
     }
 
+    /// A deadline missed on a busy machine (the live client's read, or a database connection while the whole
+    /// suite runs on two cores), not a wrong answer.
+    static func timedOut(_ error: any Error) -> Bool {
+        if case TestClient.Error.readTimeout = error { return true }
+        return String(describing: error).contains("connectionRequestTimeout")
+    }
+
     /// 50 people signing up at once to 10 places over real HTTP: exactly 10 are confirmed, the rest wait.
-    /// The live client's deadline is fixed; an attempt that timed out on a busy machine is made again.
+    /// The live client's deadline is fixed; an attempt that timed out on a busy machine is made again (three at
+    /// most); a wrong answer fails at once.
     @Test func placesAreNeverExceededUnderFiftyConcurrentSignups() async throws {
         for attempt in 1...3 {
             do {
@@ -71,7 +79,7 @@ import Testing
                     #expect(read.json["confirmed"]?.intValue == 10 && read.json["waitlisted"]?.intValue == 40)
                 }
                 return
-            } catch TestClient.Error.readTimeout where attempt < 3 {
+            } catch let error where attempt < 3 && Self.timedOut(error) {
                 continue
             }
         }
