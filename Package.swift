@@ -65,6 +65,7 @@ let package = Package(
                 .process("Investment/Views"),
                 .process("Stewards/Views"),
                 .process("Zones/Views"),
+                .process("Events/Views"),
             ],
             swiftSettings: strict),
         .target(

@@ -43,6 +43,7 @@ public enum DemoData {
         try await DemoCoordination.seed(services: services, subdistrictId: sd)
         try await DemoStewards.seed(services: services, subdistrictId: sd)
         try await DemoZones.seed(services: services, subdistrictId: sd)
+        try await DemoEvents.seed(services: services, subdistrictId: sd)
         log("renovation batch: a project for every compound, with logs and two published bulletins")
         return true
     }

@@ -24,7 +24,7 @@ import Testing
         let db = try Database.open(url: nil, dataDirectory: dir)
         do {
             let first = try await Migrations.run(on: db, upTo: Migrations.latest - 1)
-            #expect(first == Array(1..<Migrations.latest))
+            #expect(first == Array(Migrations.steps.map(\.version).dropLast()))
             try await db.transaction { c in try await c.raw("INSERT INTO subdistricts (name) VALUES ('旧街道')").run() }
             let rest = try await Migrations.run(on: db)
             #expect(rest == [Migrations.latest])

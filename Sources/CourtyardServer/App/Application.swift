@@ -62,6 +62,7 @@ func buildRouter(services: Services) -> Router<AppContext> {
     InvestmentRoutes.add(to: api, services: services)
     StewardRoutes.add(to: api, services: services)
     ZoneRoutes.add(to: api, services: services)
+    EventRoutes.add(to: api, services: services)
     CalendarFeedController.addFeedRoute(to: router, services: services)
     Open311Routes.add(to: router, services: services)
     Pages.add(to: router, services: services)

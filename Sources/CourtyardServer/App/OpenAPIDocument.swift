@@ -343,6 +343,7 @@ enum OpenAPIDocument {
         coordination(&paths, &schemas)
         stewards(&paths, &schemas)
         zones(&paths, &schemas)
+        events(&paths, &schemas)
         func err(_ d: String) -> D { response(d, ref("Error")) }
         return [
             "openapi": "3.0.3",

@@ -20,6 +20,7 @@ enum Pages {
         InvestmentPages.add(to: router, services: services)
         StewardPages.add(to: router, services: services)
         ZonePages.add(to: router, services: services)
+        EventPages.add(to: router, services: services)
     }
 
     static func frame(_ request: Request, _ context: AppContext) -> PageFrame {

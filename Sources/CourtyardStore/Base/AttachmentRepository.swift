@@ -148,8 +148,21 @@ public struct AttachmentRepository: Sendable {
         let sql: SQLQueryString = """
             SELECT attachments_json FROM notices WHERE state = 'published' AND attachments_json LIKE \(bind: "%\(id)%")
             """
-        return try await db.raw(sql)
-            .all().contains { (JSONValue.parse((try? $0.text("attachments_json")) ?? "")?.idList ?? []).contains(id) }
+        if try await db.raw(sql)
+            .all().contains(where: {
+                (JSONValue.parse((try? $0.text("attachments_json")) ?? "")?.idList ?? []).contains(id)
+            })
+        {
+            return true
+        }
+        // A community event's report is on the community's public news page, with its photos.
+        let reports: SQLQueryString = """
+            SELECT report_photos_json FROM events WHERE report_text IS NOT NULL AND state = 'scheduled'
+              AND report_photos_json LIKE \(bind: "%\(id)%")
+            """
+        return try await db.raw(reports).all().contains {
+            (JSONValue.parse((try? $0.text("report_photos_json")) ?? "")?.idList ?? []).contains(id)
+        }
     }
 
     /// Every id names an attachment the actor may read; otherwise a 422 on `field`, the same whether the file is

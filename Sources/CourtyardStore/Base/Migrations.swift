@@ -658,6 +658,34 @@ public enum Migrations {
                   checklist_version INTEGER NOT NULL, signed_at TEXT NOT NULL, PRIMARY KEY (project_id, party))
                 """,
             ]),
+        Step(
+            version: 16, name: "events",
+            statements: [
+                """
+                CREATE TABLE events (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id),
+                  community_id {BIG} NOT NULL REFERENCES communities(id), compound_id {BIG} REFERENCES compounds(id),
+                  title TEXT NOT NULL, kind TEXT NOT NULL, starts_at TEXT NOT NULL, ends_at TEXT NOT NULL,
+                  place TEXT NOT NULL, capacity {BIG}, signup TEXT NOT NULL, organisers_json TEXT NOT NULL DEFAULT '[]',
+                  state TEXT NOT NULL DEFAULT 'scheduled', cancel_reason TEXT NOT NULL DEFAULT '',
+                  signup_seq {BIG} NOT NULL DEFAULT 0, report_text TEXT, report_photos_json TEXT NOT NULL DEFAULT '[]',
+                  reported_at TEXT, version INTEGER NOT NULL DEFAULT 1, created_at TEXT NOT NULL,
+                  created_by TEXT NOT NULL)
+                """,
+                "CREATE INDEX events_community ON events (community_id, starts_at)",
+                "CREATE INDEX events_subdistrict ON events (subdistrict_id, starts_at)",
+                """
+                CREATE TABLE event_signups (id {ID}, event_id {BIG} NOT NULL REFERENCES events(id),
+                  name TEXT NOT NULL, phone TEXT NOT NULL, status TEXT NOT NULL, attended INTEGER NOT NULL DEFAULT 0,
+                  code_hash TEXT NOT NULL, entered_by TEXT, created_at TEXT NOT NULL, cancelled_at TEXT)
+                """,
+                "CREATE INDEX event_signups_event ON event_signups (event_id, status, id)",
+                "CREATE UNIQUE INDEX event_signups_once ON event_signups (event_id, phone) WHERE status <> 'cancelled'",
+                """
+                CREATE TABLE event_helpers (id {ID}, event_id {BIG} NOT NULL REFERENCES events(id),
+                  name TEXT NOT NULL, phone TEXT NOT NULL DEFAULT '', role TEXT NOT NULL, minutes {BIG} NOT NULL)
+                """,
+                "CREATE INDEX event_helpers_event ON event_helpers (event_id)",
+            ]),
     ]
 
     public static var latest: Int { steps.last?.version ?? 0 }

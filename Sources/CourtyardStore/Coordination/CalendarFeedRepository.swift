@@ -52,6 +52,10 @@ public struct CalendarFeedRepository: Sendable {
                     uid: "action-\($0.id)@courtyard", summary: "完成时限：" + $0.title, date: $0.dueOn, startMinutes: nil)
             }
         }
+        // The community events the account reaches (its sub-district's, community's or compound's).
+        let from = EventInstant(seconds: (today.ordinal - 31) * 86400).utcText
+        events += try await EventRepository(database: database).calendar(communityId: nil, actor: actor, from: from)
+            .map(\.calendarEvent)
         return events
     }
 }

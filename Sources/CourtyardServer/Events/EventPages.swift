@@ -1,0 +1,650 @@
+import CourtyardDomain
+import CourtyardStore
+import Foundation
+import Hummingbird
+import NIOCore
+
+extension SiteRoute {
+    static let events = SiteRoute("/events")
+    static func event(_ id: Int64) -> SiteRoute { SiteRoute("/events/\(id)") }
+    static func eventAction(_ id: Int64, _ action: String) -> SiteRoute { SiteRoute("/events/\(id)/\(action)") }
+    static func eventSignupCancel(_ id: Int64, _ signup: Int64) -> SiteRoute {
+        SiteRoute("/events/\(id)/signups/\(signup)/cancel")
+    }
+    static func publicEvent(_ id: Int64) -> SiteRoute { SiteRoute("/public/events/\(id)") }
+    static func publicEventSignup(_ id: Int64) -> SiteRoute { SiteRoute("/public/events/\(id)/signups") }
+    static func publicEventCancel(_ id: Int64) -> SiteRoute { SiteRoute("/public/events/\(id)/cancel") }
+    static func communityNews(_ id: Int64) -> SiteRoute { SiteRoute("/public/communities/\(id)/news") }
+    static func communityNewsFeed(_ id: Int64) -> SiteRoute { SiteRoute("/public/communities/\(id)/news.atom") }
+    static func communityEventsCalendar(_ id: Int64) -> SiteRoute {
+        SiteRoute("/public/communities/\(id)/events.ics")
+    }
+}
+
+/// How pages word an event: its kind, its time, its places.
+enum EventWords {
+    static func kind(_ k: EventKind, _ f: PageFrame) -> String { f.t("event.kind." + k.rawValue) }
+
+    static func when(_ e: CommunityEvent) -> String {
+        let s = e.starts
+        let end = e.ends
+        let endText = end.chinaDay == s.chinaDay ? String(end.chinaShort.suffix(5)) : end.chinaShort
+        return s.chinaShort + " – " + endText
+    }
+
+    static func places(_ e: CommunityEvent, _ f: PageFrame) -> String {
+        let taken = f.t("event.confirmedN").replacingOccurrences(of: "{n}", with: String(e.confirmed))
+        guard let cap = e.capacity else { return taken + " · " + f.t("event.noLimit") }
+        var text = taken + " / " + String(cap)
+        if e.waitlisted > 0 {
+            text += " · " + f.t("event.waitingN").replacingOccurrences(of: "{n}", with: String(e.waitlisted))
+        }
+        return text
+    }
+
+    static func state(_ e: CommunityEvent, _ f: PageFrame) -> String {
+        if e.state == .cancelled { return f.t("event.state.cancelled") }
+        let now = EventRoutes.now
+        if now < e.starts { return f.t("event.state.coming") }
+        if now < e.ends { return f.t("event.state.running") }
+        return e.report == nil ? f.t("event.state.ended") : f.t("event.state.reported")
+    }
+
+    struct Option {
+        var value: String
+        var label: String
+        var selected: Bool
+    }
+
+    static func kinds(_ f: PageFrame, selected: String? = nil) -> [Option] {
+        EventKind.allCases.map { Option(value: $0.rawValue, label: kind($0, f), selected: $0.rawValue == selected) }
+    }
+    static func signupModes(_ f: PageFrame, selected: String? = nil) -> [Option] {
+        EventSignupMode.allCases.map {
+            Option(
+                value: $0.rawValue, label: f.t("event.signup." + $0.rawValue),
+                selected: $0.rawValue == (selected ?? "open"))
+        }
+    }
+}
+
+/// `/events`: the events in the person's reach, the helpers' hours, and for staff the form that creates one.
+struct EventsPage {
+    struct Row {
+        var eventTitle: String
+        var kindLabel: String
+        var when: String
+        var eventPlace: String
+        var placesText: String
+        var stateLabel: String
+        var href: String
+    }
+    struct Helper {
+        var helperName: String
+        var helperEvents: String
+        var helperHours: String
+    }
+    struct Form {
+        var action: String
+        var places: [EventWords.Option]
+        var kinds: [EventWords.Option]
+        var modes: [EventWords.Option]
+    }
+    var note: PageNote?
+    var rows: [Row]
+    var hasRows: Bool
+    var helpers: [Helper]
+    var hasHelpers: Bool
+    var form: Form?
+
+    static func load(services: Services, actor: Actor, note: PageNote?, _ f: PageFrame) async throws -> EventsPage {
+        let repo = EventRepository(database: services.database)
+        let events = try await repo.list(.init(), actor: actor, paging: Paging(limit: 200, offset: 0))
+        let rows = events.prefix(200).map { e in
+            Row(
+                eventTitle: e.title, kindLabel: EventWords.kind(e.kind, f), when: EventWords.when(e),
+                eventPlace: e.place,
+                placesText: EventWords.places(e, f), stateLabel: EventWords.state(e, f),
+                href: SiteRoute.event(e.id).path)
+        }
+        let totals = try await repo.volunteerTotals(communityId: nil, actor: actor).prefix(20)
+        let helpers = totals.map {
+            Helper(helperName: $0.name, helperEvents: String($0.events), helperHours: $0.hours)
+        }
+        var form: Form?
+        if Permissions.allows(actor.role, .manageParticipation) {
+            let communities = try await services.registry.listAll(Community.self, actor: actor)
+            let compounds = try await services.registry.listAll(Compound.self, actor: actor)
+            var places = communities.map {
+                EventWords.Option(value: "community:\($0.id)", label: $0.name, selected: false)
+            }
+            let communityName = Dictionary(communities.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+            places += compounds.map {
+                EventWords.Option(
+                    value: "compound:\($0.id)",
+                    label: [communityName[$0.communityId] ?? "", $0.name].filter { !$0.isEmpty }.joined(
+                        separator: " · "),
+                    selected: false)
+            }
+            form = Form(
+                action: SiteRoute.events.path, places: places, kinds: EventWords.kinds(f),
+                modes: EventWords.signupModes(f))
+        }
+        return EventsPage(
+            note: note, rows: Array(rows), hasRows: !rows.isEmpty, helpers: helpers, hasHelpers: !helpers.isEmpty,
+            form: form)
+    }
+}
+
+/// `/events/{id}`: the event as staff run it: who signed up (names and phones), who came, the helpers' hours,
+/// the report with its photos, and calling it off.
+struct EventPage {
+    struct Signup {
+        var signupId: String
+        var personName: String
+        var personPhone: String
+        var statusLabel: String
+        var waiting: Bool
+        var cancelled: Bool
+        var attendedNow: Bool
+        var mayAttend: Bool
+        var enteredByText: String
+        var cancelAction: String
+    }
+    struct HelperRow {
+        var rowIndex: String
+        var helperName: String
+        var helperPhone: String
+        var helperMinutes: String
+        var isOrganiser: Bool
+    }
+    var note: PageNote?
+    var eventTitle: String
+    var kindLabel: String
+    var when: String
+    var eventPlace: String
+    var placesText: String
+    var stateLabel: String
+    var signupLabel: String
+    var organisersText: String
+    var cancelReason: String?
+    var publicHref: String
+    var newsHref: String
+    var manage: Bool
+    var open: Bool
+    var started: Bool
+    var ended: Bool
+    var signups: [Signup]
+    var hasSignups: Bool
+    var signupAction: String
+    var attendanceAction: String
+    var attendedCount: String
+    var helpers: [HelperRow]
+    var hoursAction: String
+    var hoursTotal: String
+    var reportAction: String
+    var reportText: String
+    var reportPhotos: [String]
+    var hasReportPhotos: Bool
+    var cancelAction: String
+
+    static func load(id: Int64, services: Services, actor: Actor, note: PageNote?, _ f: PageFrame) async throws
+        -> EventPage
+    {
+        let repo = EventRepository(database: services.database)
+        let e = try await repo.get(id: id, actor: actor)
+        let manage = Permissions.allows(actor.role, .manageParticipation)
+        let now = EventRoutes.now
+        let list = manage ? try await repo.signups(eventId: id, actor: actor) : []
+        let signups = list.map { s in
+            Signup(
+                signupId: String(s.id), personName: s.name, personPhone: s.phone,
+                statusLabel: f.t("event.status." + s.status.rawValue), waiting: s.status == .waitlisted,
+                cancelled: s.status == .cancelled, attendedNow: s.attended, mayAttend: s.status == .confirmed,
+                enteredByText: s.enteredBy ?? f.t("event.selfSignup"),
+                cancelAction: SiteRoute.eventSignupCancel(id, s.id).path)
+        }
+        let hours = try await repo.hours(eventId: id, actor: actor)
+        var helpers = hours.helpers.enumerated().map { i, h in
+            HelperRow(
+                rowIndex: String(i), helperName: h.name, helperPhone: h.phone, helperMinutes: String(h.minutes),
+                isOrganiser: h.role == .organiser)
+        }
+        if helpers.isEmpty {
+            helpers = e.organisers.enumerated().map { i, o in
+                HelperRow(
+                    rowIndex: String(i), helperName: o.name, helperPhone: o.phone, helperMinutes: "", isOrganiser: true)
+            }
+        }
+        for _ in 0..<3 {
+            helpers.append(
+                HelperRow(
+                    rowIndex: String(helpers.count), helperName: "", helperPhone: "", helperMinutes: "",
+                    isOrganiser: false))
+        }
+        return EventPage(
+            note: note, eventTitle: e.title, kindLabel: EventWords.kind(e.kind, f), when: EventWords.when(e),
+            eventPlace: e.place, placesText: EventWords.places(e, f), stateLabel: EventWords.state(e, f),
+            signupLabel: f.t("event.signup." + e.signup.rawValue),
+            organisersText: e.organisers.map(\.name).joined(separator: "、"),
+            cancelReason: e.state == .cancelled ? e.cancelReason : nil, publicHref: SiteRoute.publicEvent(id).path,
+            newsHref: SiteRoute.communityNews(e.communityId).path, manage: manage,
+            open: e.state == .scheduled && e.signup != .none && now < e.starts, started: now >= e.starts,
+            ended: now >= e.ends && e.state == .scheduled, signups: signups, hasSignups: !signups.isEmpty,
+            signupAction: SiteRoute.eventAction(id, "signups").path,
+            attendanceAction: SiteRoute.eventAction(id, "attendance").path, attendedCount: String(e.attended),
+            helpers: helpers, hoursAction: SiteRoute.eventAction(id, "hours").path, hoursTotal: hours.totalHours,
+            reportAction: SiteRoute.eventAction(id, "report").path, reportText: e.report?.text ?? "",
+            reportPhotos: (e.report?.photos ?? []).map { SiteRoute.publicAttachment($0).path },
+            hasReportPhotos: !(e.report?.photos ?? []).isEmpty, cancelAction: SiteRoute.eventAction(id, "cancel").path)
+    }
+}
+
+/// `/public/events/{id}`: the event for anyone, with the sign-up form and a way to cancel with the code.
+struct PublicEventPage {
+    var note: PageNote?
+    var receipt: PageNote?
+    var eventTitle: String
+    var kindLabel: String
+    var when: String
+    var eventPlace: String
+    var placesText: String
+    var stateLabel: String
+    var organisersText: String
+    var cancelReason: String?
+    var residentsOnly: Bool
+    var open: Bool
+    var signupAction: String
+    var cancelFormAction: String
+    var typedName: String
+    var typedPhone: String
+    var reportText: String?
+    var reportPhotos: [String]
+    var newsHref: String
+    var calendarHref: String
+
+    static func load(
+        id: Int64, services: Services, note: PageNote?, receipt: PageNote? = nil, typed: [String: String] = [:],
+        _ f: PageFrame
+    ) async throws -> PublicEventPage {
+        let e = try await EventRepository(database: services.database).publicEvent(id: id)
+        let now = EventRoutes.now
+        return PublicEventPage(
+            note: note, receipt: receipt, eventTitle: e.title, kindLabel: EventWords.kind(e.kind, f),
+            when: EventWords.when(e), eventPlace: e.place, placesText: EventWords.places(e, f),
+            stateLabel: EventWords.state(e, f), organisersText: e.organisers.map(\.name).joined(separator: "、"),
+            cancelReason: e.state == .cancelled ? e.cancelReason : nil, residentsOnly: e.signup == .residents,
+            open: e.state == .scheduled && e.signup != .none && now < e.starts,
+            signupAction: SiteRoute.publicEventSignup(id).path, cancelFormAction: SiteRoute.publicEventCancel(id).path,
+            typedName: typed["name"] ?? "", typedPhone: typed["phone"] ?? "",
+            reportText: e.state == .scheduled ? e.report?.text : nil,
+            reportPhotos: e.state == .scheduled
+                ? (e.report?.photos ?? []).map { SiteRoute.publicAttachment($0).path } : [],
+            newsHref: SiteRoute.communityNews(e.communityId).path,
+            calendarHref: SiteRoute.communityEventsCalendar(e.communityId).path)
+    }
+}
+
+/// `/public/communities/{id}/news`: the community's event reports, newest first, and its coming events.
+struct NewsPage {
+    struct Item {
+        var itemTitle: String
+        var itemKind: String
+        var itemWhen: String
+        var itemText: String
+        var itemPhotos: [String]
+        var itemHref: String
+        var reportedOn: String
+    }
+    struct Coming {
+        var comingTitle: String
+        var comingWhen: String
+        var comingPlace: String
+        var comingHref: String
+    }
+    var communityName: String
+    var items: [Item]
+    var hasItems: Bool
+    var coming: [Coming]
+    var hasComing: Bool
+    var feedHref: String
+    var calendarHref: String
+
+    static func load(communityId: Int64, services: Services, _ f: PageFrame) async throws -> NewsPage {
+        let community = try await services.registry.get(.communities, id: communityId, actor: .system)
+        let repo = EventRepository(database: services.database)
+        let items = try await repo.news(communityId: communityId).map { e in
+            Item(
+                itemTitle: e.title, itemKind: EventWords.kind(e.kind, f), itemWhen: EventWords.when(e),
+                itemText: e.report?.text ?? "",
+                itemPhotos: (e.report?.photos ?? []).map { SiteRoute.publicAttachment($0).path },
+                itemHref: SiteRoute.publicEvent(e.id).path,
+                reportedOn: beijingTime(e.report?.reportedAt ?? "", dateOnly: true))
+        }
+        let coming = try await repo.publicUpcoming(communityId: communityId).map { e in
+            Coming(
+                comingTitle: e.title, comingWhen: EventWords.when(e), comingPlace: e.place,
+                comingHref: SiteRoute.publicEvent(e.id).path)
+        }
+        return NewsPage(
+            communityName: community["name"]?.stringValue ?? "", items: items, hasItems: !items.isEmpty, coming: coming,
+            hasComing: !coming.isEmpty, feedHref: SiteRoute.communityNewsFeed(communityId).path,
+            calendarHref: SiteRoute.communityEventsCalendar(communityId).path)
+    }
+}
+
+enum EventPages {
+    static func add(to router: Router<AppContext>, services: Services) {
+        EventPageController(services: services).register(on: router)
+        PublicEventController(services: services).register(on: router)
+    }
+}
+
+/// The staff's pages: the list with its form, and one event.
+struct EventPageController {
+    let services: Services
+    var events: EventRepository { EventRepository(database: services.database) }
+
+    func register(on router: Router<AppContext>) {
+        Pages.get(router, "/events", list)
+        Pages.post(router, "/events", create)
+        Pages.get(router, "/events/:id", show)
+        Pages.post(router, "/events/:id/signups", signUp)
+        Pages.post(router, "/events/:id/signups/:signup/cancel", cancelSignup)
+        Pages.post(router, "/events/:id/attendance", attendance)
+        Pages.post(router, "/events/:id/hours", hours)
+        Pages.post(router, "/events/:id/report", report)
+        Pages.post(router, "/events/:id/cancel", cancel)
+    }
+
+    @Sendable func list(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let actor = try context.require(.readRegistry)
+        let page = try await EventsPage.load(services: services, actor: actor, note: nil, f)
+        return f.page(title: f.t("event.title"), "events-list", page)
+    }
+
+    @Sendable func create(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let actor = try context.require(.manageParticipation)
+        let fields = try await Pages.form(request, context)
+        let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
+            let page = try await EventsPage.load(
+                services: services, actor: actor, note: PageNote(kind: m.0, text: m.1), f)
+            return f.page(title: f.t("event.title"), "events-list", page, status: status)
+        }
+        return try await Pages.save(f, redisplay: redisplay) {
+            let place = (fields["place_ref"] ?? "").split(separator: ":")
+            let placeId = place.count == 2 ? Int64(place[1]) : nil
+            guard let starts = EventInstant(parsing: fields["starts_at"] ?? ""),
+                let ends = EventInstant(parsing: fields["ends_at"] ?? "")
+            else {
+                throw ValidationError(field: "starts_at", code: Pages.pageMessage, message: f.t("event.badTime"))
+            }
+            let capacityText = (fields["capacity"] ?? "").trimmingCharacters(in: .whitespaces)
+            var capacity: Int64?
+            if !capacityText.isEmpty {
+                guard let c = Int64(capacityText) else {
+                    throw ValidationError(field: "capacity", code: Pages.pageMessage, message: f.t("event.badCapacity"))
+                }
+                capacity = c
+            }
+            let organisers = (fields["organisers"] ?? "").split(whereSeparator: { "、,，\n".contains($0) }).map {
+                EventOrganiser(name: String($0).trimmingCharacters(in: .whitespaces), phone: "")
+            }.filter { !$0.name.isEmpty }
+            let e = try await events.create(
+                .init(
+                    title: fields["title"] ?? "", kind: EventKind(rawValue: fields["kind"] ?? "") ?? .other,
+                    communityId: place.first == "community" ? placeId : nil,
+                    compoundId: place.first == "compound" ? placeId : nil, startsAt: starts, endsAt: ends,
+                    place: fields["place"] ?? "", capacity: capacity,
+                    signup: EventSignupMode(rawValue: fields["signup"] ?? "") ?? .open, organisers: organisers),
+                actor: actor)
+            return SiteRoute.event(e.id).path
+        }
+    }
+
+    func id(_ context: AppContext) throws -> Int64 { try context.parameters.require("id", as: Int64.self) }
+
+    func render(_ id: Int64, _ actor: Actor, _ note: PageNote?, _ f: PageFrame, status: HTTPResponse.Status = .ok)
+        async throws -> Response
+    {
+        let page = try await EventPage.load(id: id, services: services, actor: actor, note: note, f)
+        return f.page(title: page.eventTitle, "events-event", page, status: status)
+    }
+
+    @Sendable func show(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let actor = try context.require(.readRegistry)
+        let note: PageNote? =
+            request.uri.queryParameters.get("saved") == "1" ? PageNote(kind: "ok", text: f.t("event.saved")) : nil
+        return try await render(try id(context), actor, note, f)
+    }
+
+    /// Runs one of the event page's forms and shows the page again, saved or with the reason.
+    func act(
+        _ request: Request, _ context: AppContext, _ f: PageFrame, capability: Capability = .manageParticipation,
+        multipart: Bool = false, _ body: @escaping (Actor, [String: [String]], MultipartForm?) async throws -> Void
+    ) async throws -> Response {
+        let actor = try context.require(capability)
+        let id = try id(context)
+        var fields: [String: [String]] = [:]
+        var form: MultipartForm?
+        if multipart {
+            form = try await Pages.multipartForm(request, context)
+        } else {
+            fields = try await Pages.formMulti(request)
+            try Pages.verifyCSRF(fields["_csrf"]?.last, context)
+        }
+        let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
+            try await render(id, actor, PageNote(kind: m.0, text: m.1), f, status: status)
+        }
+        let formFields = fields
+        let multi = form
+        return try await Pages.save(
+            f, next: SiteRoute("/events/\(id)", query: [("saved", "1")]).path, redisplay: redisplay
+        ) {
+            try await body(actor, formFields, multi)
+        }
+    }
+
+    @Sendable func signUp(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let id = try id(context)
+        return try await act(request, context, f, capability: .writeContacts) { actor, fields, _ in
+            _ = try await events.signUp(
+                eventId: id, name: fields["name"]?.last ?? "", phone: fields["phone"]?.last ?? "",
+                codeHash: EventRoutes.codeHash(EventRoutes.newCode()), actor: actor, now: EventRoutes.now)
+        }
+    }
+
+    @Sendable func cancelSignup(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let id = try id(context)
+        let signup = try context.parameters.require("signup", as: Int64.self)
+        return try await act(request, context, f) { actor, _, _ in
+            _ = try await events.cancelSignup(eventId: id, signupId: signup, by: .staff(actor), now: EventRoutes.now)
+        }
+    }
+
+    @Sendable func attendance(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let id = try id(context)
+        return try await act(request, context, f) { actor, fields, _ in
+            _ = try await events.setAttendance(
+                eventId: id, attended: (fields["attended"] ?? []).compactMap { Int64($0) }, actor: actor,
+                now: EventRoutes.now)
+        }
+    }
+
+    @Sendable func hours(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let id = try id(context)
+        return try await act(request, context, f) { actor, fields, _ in
+            let names = fields["name"] ?? []
+            let phones = fields["phone"] ?? []
+            let minutes = fields["minutes"] ?? []
+            let roles = fields["role"] ?? []
+            var helpers: [(name: String, phone: String, role: HelperRole, minutes: Int64)] = []
+            for i in names.indices {
+                let name = names[i].trimmingCharacters(in: .whitespaces)
+                let m = i < minutes.count ? minutes[i].trimmingCharacters(in: .whitespaces) : ""
+                if name.isEmpty && m.isEmpty { continue }
+                guard let n = Int64(m) else {
+                    throw ValidationError(field: "minutes", code: Pages.pageMessage, message: f.t("event.badMinutes"))
+                }
+                helpers.append(
+                    (
+                        name, i < phones.count ? phones[i] : "",
+                        HelperRole(rawValue: i < roles.count ? roles[i] : "") ?? .helper, n
+                    ))
+            }
+            _ = try await events.setHours(eventId: id, helpers, actor: actor, now: EventRoutes.now)
+        }
+    }
+
+    @Sendable func report(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let id = try id(context)
+        return try await act(request, context, f, multipart: true) { actor, _, form in
+            let current = try await events.get(id: id, actor: actor)
+            var photos = current.report?.photos ?? []
+            if let added = try await form?.storeFile("photo", database: services.database, actor: actor) {
+                photos.append(added)
+            }
+            _ = try await events.setReport(
+                eventId: id, text: form?.fields["text"] ?? "", photos: photos, actor: actor, now: EventRoutes.now)
+        }
+    }
+
+    @Sendable func cancel(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let id = try id(context)
+        return try await act(request, context, f) { actor, fields, _ in
+            _ = try await events.cancel(id: id, reason: fields["reason"]?.last ?? "", actor: actor)
+        }
+    }
+}
+
+/// What anyone may open: an event's page with its sign-up form, the news page, its Atom feed and calendar.
+struct PublicEventController {
+    let services: Services
+    let signupLimiter = RateLimiter(limit: 10, window: 600)
+    let cancelLimiter = RateLimiter(limit: 30, window: 600)
+    var events: EventRepository { EventRepository(database: services.database) }
+
+    func register(on router: Router<AppContext>) {
+        router.get("public/events/:id", use: show)
+        router.post("public/events/:id/signups", use: signUp)
+        router.post("public/events/:id/cancel", use: cancel)
+        router.get("public/communities/:id/news", use: news)
+        router.get("public/communities/:id/news.atom", use: feed)
+        router.get("public/communities/:id/events.ics", use: calendar)
+    }
+
+    func page(
+        _ id: Int64, _ f: PageFrame, note: PageNote?, receipt: PageNote? = nil, typed: [String: String] = [:],
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        do {
+            let page = try await PublicEventPage.load(
+                id: id, services: services, note: note, receipt: receipt, typed: typed, f)
+            return f.page(title: page.eventTitle, "events-public", page, status: status)
+        } catch StoreError.notFound {
+            return Pages.notFoundPage(f)
+        }
+    }
+
+    @Sendable func show(_ request: Request, _ context: AppContext) async throws -> Response {
+        let f = Pages.frame(request, context)
+        return try await page(try context.parameters.require("id", as: Int64.self), f, note: nil)
+    }
+
+    @Sendable func signUp(_ request: Request, _ context: AppContext) async throws -> Response {
+        let f = Pages.frame(request, context)
+        let id = try context.parameters.require("id", as: Int64.self)
+        let fields = try await Pages.form(request, context, checkCSRF: false)
+        guard signupLimiter.allow(context.remoteHost) else {
+            return try await page(
+                id, f, note: PageNote(kind: "bad", text: f.t("public.tooMany")), typed: fields,
+                status: .tooManyRequests)
+        }
+        let code = EventRoutes.newCode()
+        do {
+            let made = try await events.signUp(
+                eventId: id, name: fields["name"] ?? "", phone: fields["phone"] ?? "",
+                codeHash: EventRoutes.codeHash(code), actor: nil, now: EventRoutes.now)
+            let text = f.t(made.status == .confirmed ? "event.thanksConfirmed" : "event.thanksWaiting")
+                .replacingOccurrences(of: "{number}", with: String(made.id))
+                .replacingOccurrences(of: "{code}", with: code)
+            return try await page(id, f, note: nil, receipt: PageNote(kind: "ok", text: text), status: .created)
+        } catch let e where [.unprocessableContent, .conflict].contains(AppError.from(e)?.status) {
+            let a = AppError.from(e)!
+            return try await page(
+                id, f, note: PageNote(kind: "bad", text: Pages.message(for: a, f)), typed: fields, status: a.status)
+        }
+    }
+
+    /// The person's own cancellation: the number and the code they were given.
+    @Sendable func cancel(_ request: Request, _ context: AppContext) async throws -> Response {
+        let f = Pages.frame(request, context)
+        let id = try context.parameters.require("id", as: Int64.self)
+        let fields = try await Pages.form(request, context, checkCSRF: false)
+        guard cancelLimiter.allow(context.remoteHost) else {
+            return try await page(
+                id, f, note: PageNote(kind: "bad", text: f.t("public.tooMany")), status: .tooManyRequests)
+        }
+        guard let signup = Int64((fields["number"] ?? "").trimmingCharacters(in: .whitespaces)),
+            let code = fields["code"], !code.isEmpty
+        else {
+            return try await page(
+                id, f, note: PageNote(kind: "bad", text: f.t("event.cancelNotFound")), status: .unprocessableContent)
+        }
+        do {
+            _ = try await events.cancelSignup(
+                eventId: id, signupId: signup, by: .code(hash: EventRoutes.codeHash(code)), now: EventRoutes.now)
+            return try await page(id, f, note: PageNote(kind: "ok", text: f.t("event.cancelled")))
+        } catch StoreError.notFound {
+            return try await page(
+                id, f, note: PageNote(kind: "bad", text: f.t("event.cancelNotFound")), status: .notFound)
+        } catch let e where AppError.from(e)?.status == .conflict {
+            return try await page(
+                id, f, note: PageNote(kind: "bad", text: Pages.message(for: AppError.from(e)!, f)), status: .conflict)
+        }
+    }
+
+    @Sendable func news(_ request: Request, _ context: AppContext) async throws -> Response {
+        let f = Pages.frame(request, context)
+        let id = try context.parameters.require("id", as: Int64.self)
+        do {
+            let page = try await NewsPage.load(communityId: id, services: services, f)
+            return f.page(title: page.communityName + " · " + f.t("event.news"), "events-news", page)
+        } catch StoreError.notFound {
+            return Pages.notFoundPage(f)
+        }
+    }
+
+    @Sendable func feed(_ request: Request, _ context: AppContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        guard let community = try? await services.registry.get(.communities, id: id, actor: .system) else {
+            throw AppError.notFound
+        }
+        let items = try await events.news(communityId: id)
+        let base = services.publicLink("", request: request)
+        let text = EventFeeds.atom(
+            communityId: id, communityName: community["name"]?.stringValue ?? "", events: items, base: base,
+            lang: context.lang)
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/atom+xml; charset=utf-8", .cacheControl: "public, max-age=300"],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    @Sendable func calendar(_ request: Request, _ context: AppContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        guard let community = try? await services.registry.get(.communities, id: id, actor: .system) else {
+            throw AppError.notFound
+        }
+        let from = EventInstant(seconds: EventRoutes.now.seconds - 31 * 86400).utcText
+        let list = try await events.calendar(communityId: id, actor: nil, from: from)
+        let stamp = Clock.isoNow().filter { $0 != "-" && $0 != ":" }
+        let text = ICalendar.feed(
+            name: (community["name"]?.stringValue ?? "") + " · 社区活动", events: list.map(EventFeeds.calendarEvent),
+            stamp: stamp)
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/calendar; charset=utf-8", .cacheControl: "public, max-age=300"],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}
