@@ -1001,5 +1001,7 @@ extension Catalogue {
         "public.answer": "Answer",
         "opinion.kind.opinion": "Opinion",
         "opinion.kind.suggestion": "Suggestion",
+        "error.databaseUnavailable":
+            "The database cannot be reached at the moment; nothing was saved. Try again in a few seconds",
     ]
 }

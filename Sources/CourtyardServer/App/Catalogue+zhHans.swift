@@ -980,5 +980,6 @@ extension Catalogue {
         "public.answer": "答复",
         "opinion.kind.opinion": "意见",
         "opinion.kind.suggestion": "建议",
+        "error.databaseUnavailable": "数据库暂时无法连接，本次操作未保存任何内容，请稍后几秒再试",
     ]
 }
