@@ -4,6 +4,8 @@ public struct Actor: Sendable {
     public var username: String
     public var role: Role
     public var scope: Scope
+    /// The client's address, for the audit log (behind a trusted proxy, the one it forwarded); nil for the system.
+    public var address: String?
     public init(userId: Int64?, username: String, role: Role, scope: Scope) {
         self.userId = userId
         self.username = username

@@ -41,6 +41,21 @@ public enum TestDatabase {
         }
     }
 
+    /// An empty PostgreSQL database (no schema) for one test, given to `body` as its URL; nil without `DATABASE_URL`.
+    public static func withEmptyPostgres<R: Sendable>(_ body: @Sendable (String) async throws -> R) async throws -> R? {
+        guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else { return nil }
+        let name = "cy_t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+        try await admin(url) { db in try await db.raw("CREATE DATABASE \(unsafeRaw: name)").run() }
+        do {
+            let r = try await body(replacingDatabase(in: url, with: name))
+            try? await admin(url) { db in try await db.raw("DROP DATABASE IF EXISTS \(unsafeRaw: name)").run() }
+            return r
+        } catch {
+            try? await admin(url) { db in try await db.raw("DROP DATABASE IF EXISTS \(unsafeRaw: name)").run() }
+            throw error
+        }
+    }
+
     static func replacingDatabase(in url: String, with name: String) -> String {
         guard var c = URLComponents(string: url) else { return url }
         c.path = "/" + name

@@ -44,7 +44,9 @@ struct Courtyard: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "courtyard",
         abstract: "Courtyard (楼院焕新): old-compound renewal and building stewards for a sub-district office.",
-        subcommands: [Serve.self, Migrate.self, Import.self, Export.self, Users.self, Backup.self, Demo.self])
+        subcommands: [
+            Serve.self, Migrate.self, Import.self, Export.self, Users.self, Backup.self, Demo.self, Restore.self,
+        ])
 
     static func main() async {
         do {
@@ -86,12 +88,18 @@ struct Serve: AsyncParsableCommand {
     func serve(_ db: Database, logger: Logger) async throws {
         let ran = try await Migrations.run(on: db)
         if !ran.isEmpty { logger.info("migrated the \(db.kind.rawValue) database to level \(Migrations.latest)") }
-        let services = Services(
-            database: db,
-            configuration: ServerConfiguration(
-                host: host, port: port,
-                allowPrivateWebhooks: ProcessInfo.processInfo.environment["COURTYARD_ALLOW_PRIVATE_WEBHOOKS"] == "1"),
-            logger: logger)
+        var configuration = ServerConfiguration(
+            host: host, port: port,
+            allowPrivateWebhooks: ProcessInfo.processInfo.environment["COURTYARD_ALLOW_PRIVATE_WEBHOOKS"] == "1")
+        do {
+            configuration.trustedProxies = try TrustedProxies(
+                parsing: ProcessInfo.processInfo.environment["COURTYARD_TRUSTED_PROXIES"] ?? "")
+        } catch let error as TrustedProxies.Invalid {
+            throw Failure(
+                "COURTYARD_TRUSTED_PROXIES: \"\(error.entry)\" is not an address or a network (like 10.0.0.0/8 or fd00::/8)"
+            )
+        }
+        let services = Services(database: db, configuration: configuration, logger: logger)
         if let generated = try await ensureAdmin(
             services: services, password: ProcessInfo.processInfo.environment["COURTYARD_ADMIN_PASSWORD"])
         {
@@ -260,6 +268,34 @@ struct Backup: AsyncParsableCommand {
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: out)[.size] as? Int) ?? 0
         print("wrote \(out) (\(size / 1024) KiB)")
+    }
+}
+
+struct Restore: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Replace the SQLite database with a backup written by courtyard backup. Stop every server first.")
+    @Option(help: "The backup file to restore.") var from: String
+    @Flag(help: "Replace a database that already holds data.") var force = false
+    @OptionGroup var options: DataOptions
+
+    func run() async throws {
+        if options.databaseURL != nil {
+            print(
+                "the data is in PostgreSQL: restore a pg_dump with  pg_restore --clean --if-exists --no-owner "
+                    + "--dbname=\"$DATABASE_URL\" \(from)  (see the README)")
+            return
+        }
+        try FileManager.default.createDirectory(atPath: options.data, withIntermediateDirectories: true)
+        let target = (options.data as NSString).appendingPathComponent("courtyard.sqlite")
+        do {
+            let done = try await SQLiteRestore.restore(from: from, to: target, force: force)
+            let migrated = done.migratedTo > done.level ? ", migrated to level \(done.migratedTo)" : ""
+            print(
+                "restored \(from) into \(target): level \(done.level)\(migrated); \(done.subdistricts) sub-districts, "
+                    + "\(done.households) households, \(done.accounts) accounts")
+        } catch let f as SQLiteRestore.Failure {
+            throw Failure(f.description)
+        }
     }
 }
 

@@ -81,20 +81,20 @@ struct AuthController {
 
 /// Password checks with lockout, shared by the API and the login page. Every attempt is counted before its
 /// password is hashed: per account in the database (atomically, so a burst cannot outrun the count), per unknown
-/// username and per client address in memory (so neither costs the server a hash without limit).
+/// username and per client address in the database too (so neither costs the server a hash without limit).
 enum SignIn {
     static func check(username: String, password: String, address: String, services: Services) async throws -> Account {
         let invalid = AppError(
             status: .unauthorized, code: "invalid_credentials", message: "wrong username or password")
         let limits = services.signInLimits
-        guard limits.addresses.allow(address) else {
+        guard try await limits.addresses.allow(address, in: services.database) else {
             throw AppError(
                 status: .tooManyRequests, code: "too_many_attempts",
                 message: "too many sign-in attempts from this address; wait a quarter of an hour")
         }
         guard let account = try await services.accounts.find(username: username) else {
             // An unknown name is limited like an account and answers like one: answers do not tell which names exist.
-            guard limits.unknownNames.allow(username.lowercased()) else {
+            guard try await limits.unknownNames.allow(username.lowercased(), in: services.database) else {
                 throw locked(Clock.iso(Date().addingTimeInterval(AccountRepository.lockoutSeconds)))
             }
             let decoy = try await limits.decoy(cost: services.configuration.bcryptCost)
@@ -113,7 +113,7 @@ enum SignIn {
             throw invalid
         }
         try await services.accounts.releaseAttempt(id: account.id)
-        limits.addresses.refund(address)
+        try await limits.addresses.refund(address, in: services.database)
         return account
     }
 
@@ -124,13 +124,14 @@ enum SignIn {
     }
 }
 
-/// The in-memory half of the sign-in limits; one per server process.
+/// The per-address and per-unknown-name half of the sign-in limits, counted in the database like the accounts' own.
 final class SignInLimits: @unchecked Sendable {
     /// Wrong passwords a client address may send per window (an office behind one NAT address shares it).
     static let perAddress = 50
-    let addresses = RateLimiter(limit: perAddress, window: AccountRepository.lockoutSeconds)
+    let addresses = RateLimiter("signin.address", limit: perAddress, window: AccountRepository.lockoutSeconds)
     /// Unknown usernames get the same allowance as an account.
-    let unknownNames = RateLimiter(limit: AccountRepository.lockoutThreshold, window: AccountRepository.lockoutSeconds)
+    let unknownNames = RateLimiter(
+        "signin.unknown", limit: AccountRepository.lockoutThreshold, window: AccountRepository.lockoutSeconds)
     private let lock = NSLock()
     private var decoyHash: String?
 

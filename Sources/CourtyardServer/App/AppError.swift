@@ -79,6 +79,9 @@ struct AppError: Error, HTTPResponseError {
             case .refused(let code, let m): return AppError(status: .conflict, code: code, message: m)
             }
         case is AccessError: return .forbidden
+        case let e where Database.isUnavailable(e):
+            return AppError(
+                status: .serviceUnavailable, code: "database_unavailable", message: lang.t("error.databaseUnavailable"))
         case let e where Database.isBusy(e):
             return AppError(
                 status: .serviceUnavailable, code: "busy", message: "the database is busy; try again in a moment")

@@ -20,6 +20,9 @@ public struct ServerConfiguration: Sendable {
     public var publicURL: String?
     /// The phone number printed on posters for residents' questions (COURTYARD_HELP_PHONE).
     public var helpPhone: String?
+    /// The reverse proxies whose `X-Forwarded-For` names the client (COURTYARD_TRUSTED_PROXIES, addresses or CIDRs);
+    /// without it the header is ignored. A list that does not parse stops the server at start.
+    public var trustedProxies: TrustedProxies = .none
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, bcryptCost: UInt8 = 12, secureCookies: Bool = false,
@@ -89,9 +92,15 @@ public func ensureAdmin(services: Services, password: String?) async throws -> S
         throw PasswordRefused(message: "COURTYARD_ADMIN_PASSWORD: \(why)")
     }
     let hash = try await Security.hashPassword(chosen, cost: services.configuration.bcryptCost)
-    _ = try await services.accounts.create(
-        username: "admin", passwordHash: hash, role: .admin, scope: .global,
-        displayName: "Administrator", actor: .system)
+    do {
+        _ = try await services.accounts.create(
+            username: "admin", passwordHash: hash, role: .admin, scope: .global,
+            displayName: "Administrator", actor: .system)
+    } catch {
+        // Another server starting over the same database made it a moment earlier.
+        if try await services.accounts.find(username: "admin") != nil { return nil }
+        throw error
+    }
     return password == nil || password!.isEmpty ? chosen : nil
 }
 

@@ -13,6 +13,9 @@ struct AuthMiddleware: RouterMiddleware {
         async throws -> Response
     {
         var context = context
+        // Behind a trusted proxy, the client is the address it forwarded; from anyone else the header is ignored.
+        context.remoteHost = services.configuration.trustedProxies.clientAddress(
+            peer: context.remoteHost, forwardedFor: request.headers[values: .xForwardedFor])
         let cookies = request.cookies
         let queryLang = request.uri.queryParameters.get("lang")
         context.lang = Lang.choose(
@@ -23,29 +26,37 @@ struct AuthMiddleware: RouterMiddleware {
         context.large = (queryLarge ?? cookies[LargeType.cookie]?.value) == "1"
         context.setLargeCookie = queryLarge == "1" || queryLarge == "0"
 
-        if let auth = request.headers[.authorization], auth.lowercased().hasPrefix("bearer ") {
-            let token = String(auth.dropFirst(7)).trimmingCharacters(in: .whitespaces)
-            guard let grant = try await resolve(Security.hash(token: token)), grant.kind == .api else {
-                throw AppError(
-                    status: .unauthorized, code: "invalid_token",
-                    message: "the bearer token is unknown, revoked or expired")
-            }
-            context.account = grant.account
-            context.tokenId = grant.tokenId
-        } else if let session = cookies[SessionCookie.name]?.value,
-            let grant = try await resolve(Security.hash(token: session)), grant.kind == .session
-        {
-            context.account = grant.account
-            context.tokenId = grant.tokenId
-            context.viaSession = true
-            context.csrf = grant.csrf
-            // Browser scripts calling the API with the session cookie must echo the CSRF token.
-            if request.uri.path.hasPrefix("/api/"), ![.get, .head, .options].contains(request.method) {
-                guard let header = request.headers[.csrfToken], Security.constantTimeEquals(header, grant.csrf) else {
+        // Finding who is calling reads the database: when it cannot be reached, that is a 503 like any other request's.
+        do {
+            if let auth = request.headers[.authorization], auth.lowercased().hasPrefix("bearer ") {
+                let token = String(auth.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+                guard let grant = try await resolve(Security.hash(token: token)), grant.kind == .api else {
                     throw AppError(
-                        status: .forbidden, code: "csrf", message: "send the X-CSRF-Token header with session requests")
+                        status: .unauthorized, code: "invalid_token",
+                        message: "the bearer token is unknown, revoked or expired")
+                }
+                context.account = grant.account
+                context.tokenId = grant.tokenId
+            } else if let session = cookies[SessionCookie.name]?.value,
+                let grant = try await resolve(Security.hash(token: session)), grant.kind == .session
+            {
+                context.account = grant.account
+                context.tokenId = grant.tokenId
+                context.viaSession = true
+                context.csrf = grant.csrf
+                // Browser scripts calling the API with the session cookie must echo the CSRF token.
+                if request.uri.path.hasPrefix("/api/"), ![.get, .head, .options].contains(request.method) {
+                    guard let header = request.headers[.csrfToken], Security.constantTimeEquals(header, grant.csrf)
+                    else {
+                        throw AppError(
+                            status: .forbidden, code: "csrf",
+                            message: "send the X-CSRF-Token header with session requests")
+                    }
                 }
             }
+        } catch let error where !(error is AppError) {
+            if let mapped = AppError.from(error, lang: context.lang) { throw mapped }
+            throw error
         }
         do {
             var response = try await next(request, context)
@@ -93,4 +104,5 @@ enum SessionCookie {
 
 extension HTTPField.Name {
     static let csrfToken = Self("X-CSRF-Token")!
+    static let xForwardedFor = Self("X-Forwarded-For")!
 }

@@ -1211,5 +1211,7 @@ extension Catalogue {
         "audit.action.cancel_signup": "Sign-up cancelled",
         "audit.action.report": "Report",
         "audit.action.volunteer_hours": "Volunteer hours",
+        "error.databaseUnavailable":
+            "The database cannot be reached at the moment; nothing was saved. Try again in a few seconds",
     ]
 }

@@ -1186,5 +1186,6 @@ extension Catalogue {
         "audit.action.cancel_signup": "取消报名",
         "audit.action.report": "发布报道",
         "audit.action.volunteer_hours": "登记服务时长",
+        "error.databaseUnavailable": "数据库暂时无法连接，本次操作未保存任何内容，请稍后几秒再试",
     ]
 }

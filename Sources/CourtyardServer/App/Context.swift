@@ -15,7 +15,8 @@ struct AppContext: RequestContext {
     var large = false
     var setLargeCookie = false
 
-    /// The peer's address, for rate limits on what anyone may do without an account.
+    /// The client's address, for rate limits on what anyone may do without an account and for the audit log: the
+    /// peer's, or behind a trusted proxy the one it forwarded (set by `AuthMiddleware`).
     var remoteHost: String
 
     init(source: ApplicationRequestContextSource) {
@@ -31,7 +32,11 @@ struct AppContext: RequestContext {
         return account
     }
 
-    func actor() throws -> Actor { try requireAccount().actor }
+    func actor() throws -> Actor {
+        var a = try requireAccount().actor
+        a.address = remoteHost
+        return a
+    }
 
     func require(_ capability: Capability) throws -> Actor {
         let a = try actor()

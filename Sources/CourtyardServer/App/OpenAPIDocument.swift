@@ -285,6 +285,7 @@ enum OpenAPIDocument {
                 "id": ty("integer"), "at": ty("string"), "username": ty("string"),
                 "action": ty("string"), "entity": ty("string"), "entity_id": ["type": "integer", "nullable": true],
                 "before": ["type": "string", "nullable": true], "after": ["type": "string", "nullable": true],
+                "address": ["type": "string", "nullable": true],
             ],
         ]
         schemas["Vote"] = [

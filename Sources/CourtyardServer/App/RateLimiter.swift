@@ -1,39 +1,30 @@
+import CourtyardDomain
+import CourtyardStore
 import Foundation
 
-/// At most `limit` actions per key in a sliding `window`, for what anyone may do without an account.
-final class RateLimiter: @unchecked Sendable {
+/// At most `limit` actions per key in a sliding `window`, for what anyone may do without an account. The counts
+/// live in the database, so any number of servers over one database hold the limit together.
+struct RateLimiter: Sendable {
+    /// Names the limit, so two limits on the same key (a client address) count apart.
+    let name: String
     let limit: Int
-    let window: TimeInterval
-    private let lock = NSLock()
-    private var hits: [String: [Date]] = [:]
+    let window: RateWindow
 
-    init(limit: Int, window: TimeInterval) {
+    init(_ name: String, limit: Int, window: TimeInterval) {
+        self.name = name
         self.limit = limit
-        self.window = window
+        self.window = RateWindow(seconds: Int64(window))
     }
 
+    func bucket(_ key: String) -> String { name + ":" + String(key.prefix(200)) }
+
     /// Records an attempt; false when the key has used up its allowance.
-    func allow(_ key: String, now: Date = Date()) -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        if hits.count > 50_000 { hits = hits.filter { $0.value.contains { now.timeIntervalSince($0) < window } } }
-        var recent = (hits[key] ?? []).filter { now.timeIntervalSince($0) < window }
-        guard recent.count < limit else {
-            hits[key] = recent
-            return false
-        }
-        recent.append(now)
-        hits[key] = recent
-        return true
+    func allow(_ key: String, in database: Database) async throws -> Bool {
+        try await RateLimitRepository(database: database).hit(bucket: bucket(key), limit: limit, window: window)
     }
 
     /// Gives back the latest attempt: for an attempt that turned out to be legitimate (a right password).
-    func refund(_ key: String) {
-        lock.lock()
-        defer { lock.unlock() }
-        if var recent = hits[key], !recent.isEmpty {
-            recent.removeLast()
-            hits[key] = recent.isEmpty ? nil : recent
-        }
+    func refund(_ key: String, in database: Database) async throws {
+        try await RateLimitRepository(database: database).refund(bucket: bucket(key), window: window)
     }
 }

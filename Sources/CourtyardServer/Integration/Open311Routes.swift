@@ -16,7 +16,7 @@ enum Open311Routes {
     }
 
     static func add(to router: Router<AppContext>, services: Services) {
-        let limiter = RateLimiter(limit: 60, window: 60)
+        let limiter = RateLimiter("open311.file", limit: 60, window: 60)
         for format in [Format.json, .xml] {
             router.get("open311/discovery.\(format.rawValue)") { request, _ -> Response in
                 render(format, root: "discovery", item: nil, value: discovery(request))
@@ -33,7 +33,7 @@ enum Open311Routes {
             }
             router.post("open311/v2/requests.\(format.rawValue)") { request, context -> Response in
                 try await answer(format, status: .created) {
-                    guard limiter.allow(context.remoteHost) else {
+                    guard try await limiter.allow(context.remoteHost, in: services.database) else {
                         throw Failure(status: .tooManyRequests, code: 429, description: "too many requests; slow down")
                     }
                     return try await file(request, context: context, services: services)

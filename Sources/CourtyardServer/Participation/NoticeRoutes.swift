@@ -6,7 +6,7 @@ import Hummingbird
 struct NoticeController {
     let services: Services
     /// Anyone may object while a notice is up, without an account, a few times per address.
-    let objectionLimiter = RateLimiter(limit: 5, window: 600)
+    let objectionLimiter = RateLimiter("notice.objection", limit: 5, window: 600)
     var notices: NoticeRepository { NoticeRepository(database: services.database) }
 
     func register(on api: RouterGroup<AppContext>) {
@@ -86,7 +86,7 @@ struct NoticeController {
     }
 
     @Sendable func object(_ request: Request, _ context: AppContext) async throws -> Response {
-        guard objectionLimiter.allow(context.remoteHost) else {
+        guard try await objectionLimiter.allow(context.remoteHost, in: services.database) else {
             throw AppError(
                 status: .tooManyRequests, code: "rate_limited",
                 message: "too many objections from this address; try again later")

@@ -211,11 +211,11 @@ extension SiteRoute {
 /// a questionnaire's form and results, published attachments and QR codes. Each form is limited per address.
 struct PublicPageController {
     let services: Services
-    let reportLimiter = RateLimiter(limit: 5, window: 600)
-    let objectionLimiter = RateLimiter(limit: 5, window: 600)
-    let answerLimiter = RateLimiter(limit: 10, window: 600)
+    let reportLimiter = RateLimiter("public.report", limit: 5, window: 600)
+    let objectionLimiter = RateLimiter("public.objection", limit: 5, window: 600)
+    let answerLimiter = RateLimiter("public.answer", limit: 10, window: 600)
     /// Looking up a tracking code: enough for a family, too few to guess codes.
-    let trackLimiter = RateLimiter(limit: 30, window: 600)
+    let trackLimiter = RateLimiter("public.track", limit: 30, window: 600)
 
     func register(on router: Router<AppContext>) {
         router.get("public/compounds/:id", use: compound)
@@ -239,7 +239,7 @@ struct PublicPageController {
         let f = Pages.frame(request, context)
         let id = try context.parameters.require("id", as: Int64.self)
         let (fields, sent) = try await Self.reportForm(request, context)
-        guard reportLimiter.allow(context.remoteHost) else {
+        guard try await reportLimiter.allow(context.remoteHost, in: services.database) else {
             return try await PublicPages.page(
                 id: id, f: f, services: services, notice: ("bad", f.t("public.tooMany")),
                 status: .tooManyRequests, typed: .report(fields))
@@ -314,7 +314,7 @@ struct PublicPageController {
         let typed: String = request.uri.queryParameters.get("code") ?? ""
         var page = TrackPage(code: typed, note: nil, report: nil)
         if !typed.isEmpty {
-            if !trackLimiter.allow(context.remoteHost) {
+            if !(try await trackLimiter.allow(context.remoteHost, in: services.database)) {
                 page.note = PageNote(kind: "bad", text: f.t("public.tooMany"))
                 return f.page(title: f.t("track.title"), "participation-track", page, status: .tooManyRequests)
             }
@@ -332,7 +332,7 @@ struct PublicPageController {
         let id = try context.parameters.require("id", as: Int64.self)
         let fields = try await Pages.form(request, context, checkCSRF: false)
         let compound = Int64(fields["compound_id"] ?? "") ?? 0
-        guard objectionLimiter.allow(context.remoteHost) else {
+        guard try await objectionLimiter.allow(context.remoteHost, in: services.database) else {
             return try await PublicPages.page(
                 id: compound, f: f, services: services, notice: ("bad", f.t("public.tooMany")),
                 status: .tooManyRequests, typed: .objection(notice: id, fields: fields))
@@ -387,7 +387,7 @@ struct PublicPageController {
         let f = Pages.frame(request, context)
         let id = try context.parameters.require("id", as: Int64.self)
         let fields = try await Pages.formMulti(request)
-        guard answerLimiter.allow(context.remoteHost) else {
+        guard try await answerLimiter.allow(context.remoteHost, in: services.database) else {
             return try await PublicParticipationPages.questionnairePage(
                 id: id, f: f, services: services, fields: fields, notice: ("bad", f.t("public.tooMany")),
                 status: .tooManyRequests)

@@ -11,9 +11,11 @@ public enum AuditLog {
     ) async throws {
         try await db.raw(
             """
-            INSERT INTO audit_log (at, user_id, username, action, entity, entity_id, subdistrict_id, before_json, after_json)
+            INSERT INTO audit_log (at, user_id, username, action, entity, entity_id, subdistrict_id, before_json, after_json,
+              address)
             VALUES (\(bind: Clock.isoNow()), \(bind: actor.userId), \(bind: actor.username), \(bind: action), \(bind: entity),
-              \(bind: entityId), \(bind: subdistrictId), \(bind: before?.serialized()), \(bind: after?.serialized()))
+              \(bind: entityId), \(bind: subdistrictId), \(bind: before?.serialized()), \(bind: after?.serialized()),
+              \(bind: actor.address))
             """
         ).run()
     }
@@ -27,11 +29,13 @@ public enum AuditLog {
         public var entityId: Int64?
         public var before: String?
         public var after: String?
+        /// The client's address when the change was made (null for changes made before it was recorded).
+        public var address: String?
 
         enum CodingKeys: String, CodingKey {
             case id, at, username, action, entity
             case entityId = "entity_id"
-            case before, after
+            case before, after, address
         }
     }
 
@@ -43,7 +47,7 @@ public enum AuditLog {
     {
         guard Permissions.allows(actor.role, .readAudit) else { throw AccessError.forbidden }
         var sql: SQLQueryString =
-            "SELECT id, at, username, action, entity, entity_id, before_json, after_json FROM audit_log WHERE 1=1"
+            "SELECT id, at, username, action, entity, entity_id, before_json, after_json, address FROM audit_log WHERE 1=1"
         if actor.scope.kind == .subdistrict, let sd = actor.scope.id { sql += " AND subdistrict_id = \(bind: sd)" }
         if let entity { sql += " AND entity = \(bind: entity)" }
         if let entityId { sql += " AND entity_id = \(bind: entityId)" }
@@ -61,7 +65,8 @@ public enum AuditLog {
                 entityId: try r.decodeNil(column: "entity_id")
                     ? nil : try r.decode(column: "entity_id", as: Int64.self),
                 before: try r.decode(column: "before_json", as: String?.self),
-                after: try r.decode(column: "after_json", as: String?.self))
+                after: try r.decode(column: "after_json", as: String?.self),
+                address: try r.decode(column: "address", as: String?.self))
         }
         return (items, rows.count > n ? items.last?.id : nil)
     }

@@ -686,6 +686,18 @@ public enum Migrations {
                 """,
                 "CREATE INDEX event_helpers_event ON event_helpers (event_id)",
             ]),
+        Step(
+            version: 17, name: "cluster",
+            statements: [
+                // Rate limits that hold across every server over one database: hits per bucket and fixed window.
+                """
+                CREATE TABLE rate_limits (bucket TEXT NOT NULL, window_start {BIG} NOT NULL, hits INTEGER NOT NULL,
+                  PRIMARY KEY (bucket, window_start))
+                """,
+                "CREATE INDEX rate_limits_window ON rate_limits (window_start)",
+                // The client's address (behind a trusted proxy, the one it forwarded) beside each change.
+                "ALTER TABLE audit_log ADD COLUMN address TEXT",
+            ]),
     ]
 
     public static var latest: Int { steps.last?.version ?? 0 }
@@ -703,24 +715,59 @@ public enum Migrations {
         }
     }
 
+    /// The key of the PostgreSQL advisory lock that migrations hold ("Courtyd" in ASCII).
+    public static let advisoryLockKey: Int64 = 0x436F_7572_7479_64
+
     /// Brings the database to `target` (the latest by default); returns the steps it ran.
+    /// On PostgreSQL the whole run holds an advisory lock on one connection, so servers started together over one
+    /// database migrate once: the others wait, then find every step already recorded.
     @discardableResult
     public static func run(on database: Database, upTo target: Int = Migrations.latest) async throws -> [Int] {
         let kind = database.kind
-        try await database.withConnection { db in
-            if kind == .sqlite { try await db.raw("PRAGMA journal_mode=WAL").run() }
+        if kind == .postgres {
+            return try await database.withConnection { db in
+                try await db.raw("SELECT pg_advisory_lock(\(bind: advisoryLockKey))").run()
+                do {
+                    let ran = try await apply(kind: kind, upTo: target) { body in
+                        try await db.raw("BEGIN").run()
+                        do {
+                            let r = try await body(db)
+                            try await db.raw("COMMIT").run()
+                            return r
+                        } catch {
+                            try? await db.raw("ROLLBACK").run()
+                            throw error
+                        }
+                    }
+                    try await db.raw("SELECT pg_advisory_unlock(\(bind: advisoryLockKey))").run()
+                    return ran
+                } catch {
+                    _ = try? await db.raw("SELECT pg_advisory_unlock(\(bind: advisoryLockKey))").run()
+                    throw error
+                }
+            }
+        }
+        try await database.withConnection { db in try await db.raw("PRAGMA journal_mode=WAL").run() }
+        return try await apply(kind: kind, upTo: target) { body in try await database.transaction(body) }
+    }
+
+    /// Creates `schema_migrations` if need be and runs each missing step up to `target` in its own transaction.
+    static func apply(
+        kind: Database.Kind, upTo target: Int,
+        transaction: (@escaping @Sendable (any SQLDatabase) async throws -> Bool) async throws -> Bool
+    ) async throws -> [Int] {
+        _ = try await transaction { db in
             try await db.raw(
                 """
                 CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,
                   applied_at TEXT NOT NULL)
                 """
             ).run()
+            return true
         }
         var ran: [Int] = []
         for step in steps where step.version <= target {
-            let applied = try await database.transaction { db in
-                // On PostgreSQL two servers starting at once must not both migrate.
-                if kind == .postgres { try await db.raw("LOCK TABLE schema_migrations IN EXCLUSIVE MODE").run() }
+            let applied = try await transaction { db in
                 let done = try await db.raw(
                     "SELECT version FROM schema_migrations WHERE version = \(bind: step.version)"
                 )

@@ -1,0 +1,348 @@
+#!/usr/bin/env python3
+"""Several Courtyard servers over one PostgreSQL behave as one, checked over real HTTP.
+
+Starts two `courtyard serve` processes at the same moment on a fresh PostgreSQL database (they must migrate it once
+between them) and Debian's nginx in front of them (.ci/nginx-cluster.conf), then checks:
+  - a token and a page session made on one server work on the other;
+  - revoking a token and disabling an account on one server take effect on the other within 5 seconds;
+  - ballots entered at the same time on both servers and through nginx count exactly as one server counts them;
+  - the outbox workers of both servers deliver each webhook exactly once;
+  - a rate limit holds across the servers (requests spread over both by nginx);
+  - the audit log records the client address nginx forwarded, and a forged X-Forwarded-For is not believed.
+
+Python's standard library only. Usage (CI's ports are the defaults):
+  python3 .ci/cluster.py --database-url postgres://postgres@127.0.0.1:55432/postgres
+"""
+
+import argparse
+import http.client
+import http.server
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
+
+ADMIN_PASSWORD = "cluster-admin-password"
+DEMO_PASSWORD = "courtyard-demo"
+LIMIT_SECONDS = 5.0
+failures = []
+
+
+def check(ok, what):
+    print(("ok:   " if ok else "FAIL: ") + what, flush=True)
+    if not ok:
+        failures.append(what)
+
+
+class Resp:
+    def __init__(self, status, text, headers):
+        self.status = status
+        self.text = text
+        self.headers = headers
+        try:
+            self.json = json.loads(text) if text else None
+        except ValueError:
+            self.json = None
+
+    def header(self, name):
+        for k, v in self.headers:
+            if k.lower() == name.lower():
+                return v
+        return None
+
+    def cookies(self):
+        return [v.split(";")[0] for k, v in self.headers if k.lower() == "set-cookie"]
+
+
+def call(base, method, path, body=None, token=None, headers=None, source=None, form=False, cookie=None):
+    u = urllib.parse.urlsplit(base)
+    conn = http.client.HTTPConnection(
+        u.hostname, u.port, timeout=60, source_address=(source, 0) if source else None)
+    h = {"Accept-Language": "zh-CN"}
+    if token:
+        h["Authorization"] = "Bearer " + token
+    if cookie:
+        h["Cookie"] = cookie
+    data = None
+    if body is not None:
+        if form:
+            data = urllib.parse.urlencode(body)
+            h["Content-Type"] = "application/x-www-form-urlencoded"
+        else:
+            data = json.dumps(body)
+            h["Content-Type"] = "application/json"
+    h.update(headers or {})
+    try:
+        conn.request(method, path, body=data, headers=h)
+        r = conn.getresponse()
+        return Resp(r.status, r.read().decode("utf-8", "replace"), r.getheaders())
+    finally:
+        conn.close()
+
+
+def token(base, username, password, source=None):
+    r = call(base, "POST", "/api/v1/auth/token", {"username": username, "password": password}, source=source)
+    if r.status != 201:
+        raise SystemExit(f"sign-in of {username} at {base} failed: {r.status} {r.text[:300]}")
+    return r.json["token"]
+
+
+def wait_until(predicate, seconds):
+    """Seconds until predicate() held, or None if it did not within `seconds`."""
+    start = time.monotonic()
+    while time.monotonic() - start < seconds:
+        if predicate():
+            return time.monotonic() - start
+        time.sleep(0.1)
+    return None
+
+
+def wait_http(base, path="/healthz", seconds=120):
+    def up():
+        try:
+            return call(base, "GET", path).status == 200
+        except OSError:
+            return False
+    if wait_until(up, seconds) is None:
+        raise SystemExit(f"{base}{path} did not answer 200 within {seconds} s")
+
+
+class Receiver(http.server.BaseHTTPRequestHandler):
+    """Collects webhook deliveries."""
+    hits = []
+    lock = threading.Lock()
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        with Receiver.lock:
+            Receiver.hits.append((self.headers.get("X-Courtyard-Event"), body))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def sessions_and_tokens(a, b):
+    t = token(a, "office", DEMO_PASSWORD)
+    check(call(b, "GET", "/api/v1/auth/me", token=t).status == 200, "a token made on server A works on server B")
+    r = call(a, "POST", "/login", {"username": "office", "password": DEMO_PASSWORD, "next": "/"}, form=True)
+    session = next((c for c in r.cookies() if c.startswith("courtyard_session=")), None)
+    check(r.status == 303 and session is not None, "signing in through the page on A gives a session")
+    me = call(b, "GET", "/api/v1/auth/me", cookie=session)
+    check(me.status == 200 and (me.json or {}).get("username") == "office", "A's page session works on server B")
+    page = call(b, "GET", "/", cookie=session)
+    check(page.status == 200 and "/logout" in page.text, "B serves A's session its signed-in home page")
+
+
+def revocation_and_disabling(a, b, admin):
+    r = call(a, "POST", "/api/v1/users", {"username": "cluster-clerk", "password": "cluster-clerk-pass",
+                                           "role": "admin"}, token=admin)
+    check(r.status == 201, f"an account is created on A ({r.status} {r.text[:200]})")
+    uid = r.json["id"]
+    first = token(a, "cluster-clerk", "cluster-clerk-pass")
+    second = token(b, "cluster-clerk", "cluster-clerk-pass")
+    # B has seen both tokens (and may cache them) before they are revoked or disabled on A.
+    check(call(b, "GET", "/api/v1/auth/me", token=first).status == 200, "B accepts the first token")
+    check(call(b, "GET", "/api/v1/auth/me", token=second).status == 200, "B accepts the second token")
+    check(call(a, "DELETE", "/api/v1/auth/token", token=first).status == 204, "the first token is revoked on A")
+    took = wait_until(lambda: call(b, "GET", "/api/v1/auth/me", token=first).status == 401, LIMIT_SECONDS + 1)
+    check(took is not None and took <= LIMIT_SECONDS,
+          f"B refuses the revoked token within {LIMIT_SECONDS:.0f} s (took {took if took is None else round(took, 2)})")
+    r = call(a, "PATCH", f"/api/v1/users/{uid}", {"disabled": True}, token=admin)
+    check(r.status == 200, f"the account is disabled on A ({r.status})")
+    took = wait_until(lambda: call(b, "GET", "/api/v1/auth/me", token=second).status == 401, LIMIT_SECONDS + 1)
+    check(took is not None and took <= LIMIT_SECONDS,
+          f"B refuses the disabled account within {LIMIT_SECONDS:.0f} s "
+          f"(took {took if took is None else round(took, 2)})")
+
+
+def ballots(a, b, proxy):
+    office = token(proxy, "office", DEMO_PASSWORD)
+    compounds = call(proxy, "GET", "/api/v1/compounds?limit=5", token=office).json["items"]
+    compound = compounds[0]["id"]
+    households = []
+    cursor = ""
+    while True:
+        page = call(proxy, "GET", f"/api/v1/households?compound_id={compound}&limit=100{cursor}", token=office).json
+        households += [h["id"] for h in page["items"]]
+        if not page.get("next_cursor"):
+            break
+        cursor = "&cursor=" + page["next_cursor"]
+    r = call(proxy, "POST", "/api/v1/votes",
+             {"title": "集群录入测试", "matter": 4, "electorate": {"compound_id": compound}}, token=office)
+    check(r.status == 201, f"a vote is drafted ({r.status} {r.text[:200] if r.status != 201 else ''})")
+    vote = r.json["id"]
+    r = call(proxy, "POST", f"/api/v1/votes/{vote}/open", token=office)
+    check(r.status == 200, f"the vote is opened ({r.status})")
+    eligible = r.json.get("eligible_households")
+    # Every household's ballot is entered three times at once: on A, on B and through nginx. One entry counts.
+    jobs = [(h, base) for h in households for base in (a, b, proxy)]
+    tokens = {a: token(a, "office", DEMO_PASSWORD), b: token(b, "office", DEMO_PASSWORD), proxy: office}
+
+    def cast(job):
+        h, base = job
+        choice = "approve" if h % 3 else "reject"
+        return h, call(base, "POST", f"/api/v1/votes/{vote}/ballots", {"household_id": h, "choice": choice},
+                       token=tokens[base]).status
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        results = list(pool.map(cast, jobs))
+    created = [h for h, s in results if s == 201]
+    others = sorted({s for _, s in results if s != 201})
+    check(sorted(created) == sorted(households),
+          f"{len(households)} households, three entries each over both servers: one ballot each "
+          f"({len(created)} created)")
+    check(others == [409], f"the other entries are refused as conflicts (statuses {others})")
+    detail = call(a, "GET", f"/api/v1/votes/{vote}", token=tokens[a]).json
+    check(detail.get("ballots_cast") == len(households) == eligible,
+          f"the vote counts {detail.get('ballots_cast')} ballots of {eligible} eligible households")
+    closed = call(b, "POST", f"/api/v1/votes/{vote}/close", token=tokens[b])
+    result = (closed.json or {}).get("result") or {}
+    check(closed.status == 200 and result.get("participating_owners") == result.get("eligible_owners")
+          and result.get("participating_area") == result.get("eligible_area") is not None,
+          f"closing on B counts every owner and every square metre once ({closed.status}: "
+          f"{result.get('participating_owners')} of {result.get('eligible_owners')} owners, "
+          f"{result.get('participating_area')} of {result.get('eligible_area')} m²)")
+
+
+def outbox_exactly_once(a, b, receiver_port):
+    office_a = token(a, "office", DEMO_PASSWORD)
+    office_b = token(b, "office", DEMO_PASSWORD)
+    hook = call(a, "POST", "/api/v1/webhooks",
+                {"url": f"http://127.0.0.1:{receiver_port}/hook", "events": ["report.created"],
+                 "secret": "cluster-secret-cluster"}, token=office_a)
+    check(hook.status == 201, f"a webhook is registered ({hook.status} {hook.text[:200] if hook.status != 201 else ''})")
+    compound = call(a, "GET", "/api/v1/compounds?limit=1", token=office_a).json["items"][0]["id"]
+
+    def report(i):
+        base, t = (a, office_a) if i % 2 else (b, office_b)
+        return call(base, "POST", "/api/v1/reports",
+                    {"compound_id": compound, "category": "safety", "description": f"集群测试 {i}"}, token=t)
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        made = list(pool.map(report, range(30)))
+    ids = sorted(r.json["id"] for r in made if r.status == 201)
+    check(len(ids) == 30, f"30 reports are filed over both servers ({len(ids)})")
+
+    def delivered():
+        with Receiver.lock:
+            return [json.loads(body)["data"]["id"] for event, body in Receiver.hits if event == "report.created"]
+    wait_until(lambda: len(delivered()) >= 30, 30)
+    time.sleep(3)  # both workers pass over the outbox again: nothing may arrive twice
+    got = delivered()
+    check(sorted(got) == ids, f"both servers' outbox workers delivered each of the 30 webhooks once ({len(got)} "
+                              f"deliveries, {len(set(got))} distinct)")
+
+
+def rate_limit(proxy):
+    upstreams = set()
+    statuses = []
+    for i in range(31):
+        r = call(proxy, "GET", f"/public/reports/track?code=R-CLUSTER{i}", source="127.0.0.3")
+        statuses.append(r.status)
+        upstreams.add(r.header("X-Courtyard-Upstream"))
+    check(len(upstreams) == 2, f"nginx spread the lookups over both servers ({sorted(map(str, upstreams))})")
+    check(statuses[:30] == [404] * 30 and statuses[30] == 429,
+          f"the 31st lookup from one client in ten minutes is refused across both servers ({statuses[-2:]})")
+    other = call(proxy, "GET", "/public/reports/track?code=R-CLUSTERX", source="127.0.0.4")
+    check(other.status == 404, "another client keeps its own allowance")
+
+
+def audit_addresses(a, b, proxy, admin):
+    def made_from(base, name, source, forwarded):
+        r = call(base, "POST", "/api/v1/users", {"username": name, "password": "cluster-pass-1", "role": "admin"},
+                 token=admin, source=source, headers={"X-Forwarded-For": forwarded})
+        if r.status != 201:
+            return f"status {r.status}"
+        entries = call(a, "GET", "/api/v1/audit?entity=users&limit=50", token=admin).json["items"]
+        return next((e.get("address") for e in entries if e.get("entity_id") == r.json["id"]), "no entry")
+
+    got = made_from(proxy, "cluster-audit-1", "127.0.0.2", "6.6.6.6")
+    check(got == "127.0.0.2", f"through nginx the audit log records the client nginx saw, not a forged header ({got})")
+    got = made_from(b, "cluster-audit-2", "127.0.0.2", "6.6.6.6")
+    check(got == "127.0.0.2", f"straight to a server, X-Forwarded-For from an untrusted peer is ignored ({got})")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--database-url", required=True, help="a PostgreSQL URL whose user may create databases")
+    p.add_argument("--binary", default=".build/debug/courtyard")
+    p.add_argument("--ports", default="18081,18082,18090", help="server A, server B, nginx")
+    p.add_argument("--nginx-conf", default=os.path.join(os.path.dirname(__file__), "nginx-cluster.conf"))
+    args = p.parse_args()
+    port_a, port_b, port_p = args.ports.split(",")
+    work = tempfile.mkdtemp(prefix="courtyard-cluster-")
+    name = f"cy_cluster_{os.getpid()}"
+    u = urllib.parse.urlsplit(args.database_url)
+    db_url = urllib.parse.urlunsplit((u.scheme, u.netloc, "/" + name, u.query, u.fragment))
+    subprocess.run(["psql", args.database_url, "-q", "-c", f"CREATE DATABASE {name}"], check=True)
+    processes = []
+    receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    try:
+        env = dict(os.environ, DATABASE_URL=db_url, COURTYARD_ADMIN_PASSWORD=ADMIN_PASSWORD,
+                   COURTYARD_TRUSTED_PROXIES="127.0.0.1", COURTYARD_ALLOW_PRIVATE_WEBHOOKS="1")
+        logs = {}
+        # Both at the same moment over the empty database: one migrates, the other waits for its lock.
+        for label, port in (("a", port_a), ("b", port_b)):
+            logs[label] = os.path.join(work, f"serve-{label}.log")
+            processes.append(subprocess.Popen(
+                [args.binary, "serve", "--port", port], env=env, stdout=open(logs[label], "w"),
+                stderr=subprocess.STDOUT))
+        a, b, proxy = (f"http://127.0.0.1:{x}" for x in (port_a, port_b, port_p))
+        wait_http(a)
+        wait_http(b)
+        migrated = sum(open(logs[x]).read().count("migrated the postgres database") for x in logs)
+        check(migrated == 1, f"two servers started together migrated the database once ({migrated})")
+        seeded = subprocess.run([args.binary, "demo", "--scale", "subdistrict"], env=env, capture_output=True,
+                                text=True)
+        check(seeded.returncode == 0, "the demo sub-district is loaded while both servers run")
+        conf = open(args.nginx_conf).read()
+        for old, new in (("18081", port_a), ("18082", port_b), ("18090", port_p)):
+            conf = conf.replace(old, new)
+        with open(os.path.join(work, "nginx.conf"), "w") as f:
+            f.write(conf)
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        processes.append(subprocess.Popen([nginx, "-p", work, "-c", os.path.join(work, "nginx.conf")],
+                                          stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "nginx.log"), "w")))
+        wait_http(proxy, seconds=30)
+
+        admin = token(a, "admin", ADMIN_PASSWORD)
+        sessions_and_tokens(a, b)
+        revocation_and_disabling(a, b, admin)
+        ballots(a, b, proxy)
+        outbox_exactly_once(a, b, receiver.server_address[1])
+        rate_limit(proxy)
+        audit_addresses(a, b, proxy, admin)
+    finally:
+        receiver.shutdown()
+        for proc in reversed(processes):
+            proc.send_signal(signal.SIGTERM)
+        for proc in processes:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        if failures:
+            for f in sorted(os.listdir(work)):
+                if f.endswith(".log"):
+                    print(f"--- {f} (last lines)")
+                    print("".join(open(os.path.join(work, f), errors="replace").readlines()[-30:]))
+        subprocess.run(["psql", args.database_url, "-q", "-c", f"DROP DATABASE IF EXISTS {name}"])
+        shutil.rmtree(work, ignore_errors=True)
+    if failures:
+        print(f"{len(failures)} check(s) failed", flush=True)
+        sys.exit(1)
+    print("several servers over one PostgreSQL behave as one", flush=True)
+
+
+if __name__ == "__main__":
+    main()

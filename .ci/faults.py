@@ -1,0 +1,356 @@
+#!/usr/bin/env python3
+"""Faults that must lose nothing, with the real binary:
+
+  1. `kill -9` of `courtyard import` at several moments: the SQLite database passes PRAGMA integrity_check and holds
+     all of the sheet or none of it; importing again then works, and exports the same sheet as a clean import.
+  2. backup -> restore -> export gives the same sheet byte for byte; a database with data is replaced only with --force.
+  3. `kill -9` of the server while 20 clients enter ballots: after a restart every ballot answered 2xx is there,
+     once, and entering the rest completes the vote.
+  4. (with --database-url and --pg-stop/--pg-start) PostgreSQL stopped under load: requests fail with 503 and the
+     catalogue's Chinese message while it is down, the server recovers by itself once it is back, and every report
+     written is whole (it has its audit entry).
+
+Python's standard library and the sqlite3 and psql command-line tools. Usage:
+  python3 .ci/faults.py [--binary .build/debug/courtyard] [--port 18085]
+      [--database-url URL --pg-stop 'CMD' --pg-start 'CMD']
+"""
+
+import argparse
+import http.client
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
+
+DEMO_PASSWORD = "courtyard-demo"
+ADMIN_PASSWORD = "faults-admin-password"
+failures = []
+
+
+def check(ok, what):
+    print(("ok:   " if ok else "FAIL: ") + what, flush=True)
+    if not ok:
+        failures.append(what)
+
+
+def call(base, method, path, body=None, token=None, timeout=30):
+    u = urllib.parse.urlsplit(base)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
+    h = {"Accept-Language": "zh-CN"}
+    if token:
+        h["Authorization"] = "Bearer " + token
+    data = None
+    if body is not None:
+        data = json.dumps(body)
+        h["Content-Type"] = "application/json"
+    try:
+        conn.request(method, path, body=data, headers=h)
+        r = conn.getresponse()
+        text = r.read().decode("utf-8", "replace")
+        try:
+            parsed = json.loads(text) if text else None
+        except ValueError:
+            parsed = None
+        return r.status, parsed
+    finally:
+        conn.close()
+
+
+def wait_until(predicate, seconds):
+    start = time.monotonic()
+    while time.monotonic() - start < seconds:
+        try:
+            if predicate():
+                return time.monotonic() - start
+        except OSError:
+            pass
+        time.sleep(0.1)
+    return None
+
+
+def sqlite(path, sql):
+    return subprocess.run(["sqlite3", path, sql], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def courtyard(binary, *args, env=None):
+    return subprocess.run([binary, *args], capture_output=True, text=True, env=env)
+
+
+class Server:
+    def __init__(self, binary, data, port, env=None, demo=True):
+        self.base = f"http://127.0.0.1:{port}"
+        self.log = open(os.path.join(data if os.path.isdir(data) else tempfile.gettempdir(),
+                                     f"serve-{port}-{time.time_ns()}.log"), "w")
+        cmd = [binary, "serve", "--port", str(port), "--data", data] + (["--demo"] if demo else [])
+        self.proc = subprocess.Popen(cmd, env=dict(os.environ, COURTYARD_ADMIN_PASSWORD=ADMIN_PASSWORD, **(env or {})),
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        if wait_until(lambda: call(self.base, "GET", "/healthz", timeout=5)[0] == 200, 180) is None:
+            raise SystemExit(f"the server on {port} did not start")
+
+    def kill9(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+def token(base, username, password=DEMO_PASSWORD):
+    status, body = call(base, "POST", "/api/v1/auth/token", {"username": username, "password": password})
+    if status != 201:
+        raise SystemExit(f"sign-in of {username} failed: {status} {body}")
+    return body["token"]
+
+
+def import_killed(binary, work):
+    sheet = os.path.join(work, "sheet.csv")
+    r = courtyard(binary, "demo", "--scale", "subdistrict", "--sheet", sheet)
+    check(r.returncode == 0, "the demo household sheet is written")
+    rows = sum(1 for _ in open(sheet, encoding="utf-8")) - 1
+    # A clean import, timed, gives the reference export and how long an import takes.
+    clean = os.path.join(work, "clean")
+    courtyard(binary, "migrate", "--data", clean)
+    start = time.monotonic()
+    r = courtyard(binary, "import", "registry", sheet, "--subdistrict", "示范街道", "--data", clean)
+    took = time.monotonic() - start
+    check(r.returncode == 0 and int(sqlite(os.path.join(clean, "courtyard.sqlite"), "SELECT COUNT(*) FROM households"))
+          == rows, f"a clean import of {rows} households takes {took:.1f} s {r.stderr.strip()}")
+    courtyard(binary, "export", "registry", "--out", os.path.join(work, "clean.csv"), "--data", clean)
+
+    data = os.path.join(work, "killed")
+    courtyard(binary, "migrate", "--data", data)
+    db = os.path.join(data, "courtyard.sqlite")
+    seen = set()
+    for fraction in (0.05, 0.2, 0.4, 0.6, 0.8, 0.95):
+        proc = subprocess.Popen([binary, "import", "registry", sheet, "--subdistrict", "示范街道", "--data", data],
+                                stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        time.sleep(took * fraction)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        integrity = sqlite(db, "PRAGMA integrity_check")
+        count = int(sqlite(db, "SELECT COUNT(*) FROM households"))
+        seen.add(count)
+        check(integrity == "ok" and count in (0, rows),
+              f"killed at {int(fraction * 100)}% of an import: integrity {integrity}, {count} of {rows} households")
+    r = courtyard(binary, "import", "registry", sheet, "--subdistrict", "示范街道", "--data", data)
+    check(r.returncode == 0 and int(sqlite(db, "SELECT COUNT(*) FROM households")) == rows,
+          "importing again after the kills works")
+    courtyard(binary, "export", "registry", "--out", os.path.join(work, "killed.csv"), "--data", data)
+    same = open(os.path.join(work, "killed.csv"), "rb").read() == open(os.path.join(work, "clean.csv"), "rb").read()
+    check(same, "and exports the same sheet as a clean import")
+    return clean
+
+
+def backup_restore(binary, work, clean):
+    backup = os.path.join(work, "backup.sqlite")
+    r = courtyard(binary, "backup", "--out", backup, "--data", clean)
+    check(r.returncode == 0, "courtyard backup writes a copy")
+    restored = os.path.join(work, "restored")
+    r = courtyard(binary, "restore", "--from", backup, "--data", restored)
+    check(r.returncode == 0, f"courtyard restore puts it in an empty folder: {r.stdout.strip() or r.stderr.strip()}")
+    courtyard(binary, "export", "registry", "--out", os.path.join(work, "restored.csv"), "--data", restored)
+    same = open(os.path.join(work, "restored.csv"), "rb").read() == open(os.path.join(work, "clean.csv"), "rb").read()
+    check(same, "backup -> restore -> export gives the same sheet byte for byte")
+    r = courtyard(binary, "restore", "--from", backup, "--data", restored)
+    check(r.returncode == 1 and "--force" in r.stderr, "restoring over a database with data needs --force")
+    r = courtyard(binary, "restore", "--from", backup, "--data", restored, "--force")
+    check(r.returncode == 0, "and with --force it is replaced")
+    broken = os.path.join(work, "broken.sqlite")
+    with open(backup, "rb") as f:
+        raw = bytearray(f.read())
+    middle = (len(raw) // 4096 // 2) * 4096
+    raw[middle:middle + 4096] = b"Z" * 4096
+    with open(broken, "wb") as f:
+        f.write(raw)
+    r = courtyard(binary, "restore", "--from", broken, "--data", os.path.join(work, "never"))
+    check(r.returncode == 1 and not os.path.exists(os.path.join(work, "never", "courtyard.sqlite")),
+          f"a damaged backup is refused and nothing is written: {r.stderr.strip()}")
+
+
+def ballots_through_a_crash(binary, work, port):
+    data = os.path.join(work, "ballots")
+    os.makedirs(data)
+    server = Server(binary, data, port)
+    base = server.base
+    office = token(base, "office")
+    compound = call(base, "GET", "/api/v1/compounds?limit=1", token=office)[1]["items"][0]["id"]
+    households = []
+    cursor = ""
+    while True:
+        page = call(base, "GET", f"/api/v1/households?compound_id={compound}&limit=100{cursor}", token=office)[1]
+        households += [h["id"] for h in page["items"]]
+        if not page.get("next_cursor"):
+            break
+        cursor = "&cursor=" + page["next_cursor"]
+    status, vote = call(base, "POST", "/api/v1/votes",
+                        {"title": "断电录入测试", "matter": 4, "electorate": {"compound_id": compound}}, token=office)
+    vote = vote["id"]
+    call(base, "POST", f"/api/v1/votes/{vote}/open", token=office)
+    answered = {}
+    lock = threading.Lock()
+    killed = threading.Event()
+
+    def enter(h):
+        try:
+            status, _ = call(base, "POST", f"/api/v1/votes/{vote}/ballots", {"household_id": h, "choice": "approve"},
+                             token=office, timeout=10)
+        except (OSError, http.client.HTTPException):
+            status = None  # no answer: the server died under it
+        with lock:
+            answered[h] = status
+        return status
+
+    def kill_midway():
+        wait_until(lambda: len(answered) >= len(households) // 3, 60)
+        server.kill9()
+        killed.set()
+
+    threading.Thread(target=kill_midway, daemon=True).start()
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        list(pool.map(enter, households))
+    killed.wait(60)
+    ok = [h for h, s in answered.items() if s is not None and 200 <= s < 300]
+    refused = [h for h, s in answered.items() if s is not None and s >= 400]
+    lost = [h for h, s in answered.items() if s is None]
+    print(f"      {len(ok)} ballots answered 2xx, {len(refused)} refused, {len(lost)} without an answer", flush=True)
+    db = os.path.join(data, "courtyard.sqlite")
+    server = Server(binary, data, port, demo=False)
+    rows = sqlite(db, f"SELECT household_id, COUNT(*) FROM ballots WHERE vote_id = {vote} AND voided_at IS NULL "
+                      "GROUP BY household_id")
+    stored = {int(line.split("|")[0]): int(line.split("|")[1]) for line in rows.splitlines() if line}
+    check(sqlite(db, "PRAGMA integrity_check") == "ok", "after kill -9 of the server the database is intact")
+    check(len(ok) > 0 and all(stored.get(h) == 1 for h in ok),
+          f"every ballot answered 2xx before the kill is there once ({len(ok)})")
+    check(all(h not in stored for h in refused), "no refused ballot is there")
+    check(all(n == 1 for n in stored.values()), "no household has two ballots")
+    office = token(server.base, "office")
+    again = [call(server.base, "POST", f"/api/v1/votes/{vote}/ballots", {"household_id": h, "choice": "approve"},
+                  token=office)[0] for h in households if h not in stored]
+    check(all(s == 201 for s in again), f"after the restart the {len(again)} remaining ballots are entered")
+    detail = call(server.base, "GET", f"/api/v1/votes/{vote}", token=office)[1]
+    check(detail["ballots_cast"] == len(households), f"the vote holds {detail['ballots_cast']} of {len(households)}")
+    server.stop()
+
+
+def postgres_restart(binary, work, port, url, stop, start):
+    name = f"cy_faults_{os.getpid()}"
+    subprocess.run(["psql", url, "-q", "-c", f"CREATE DATABASE {name}"], check=True)
+    u = urllib.parse.urlsplit(url)
+    db_url = urllib.parse.urlunsplit((u.scheme, u.netloc, "/" + name, u.query, u.fragment))
+    data = os.path.join(work, "pg")
+    os.makedirs(data)
+    server = Server(binary, data, port, env={"DATABASE_URL": db_url})
+    try:
+        base = server.base
+        office = token(base, "office")
+        compound = call(base, "GET", "/api/v1/compounds?limit=1", token=office)[1]["items"][0]["id"]
+        results = []
+        lock = threading.Lock()
+        stop_load = threading.Event()
+
+        def load(worker):
+            i = 0
+            while not stop_load.is_set():
+                i += 1
+                text = f"重启测试 {worker}-{i}"
+                began = time.monotonic()
+                try:
+                    status, body = call(base, "POST", "/api/v1/reports",
+                                        {"compound_id": compound, "category": "safety", "description": text},
+                                        token=office, timeout=15)
+                except (OSError, http.client.HTTPException) as e:
+                    status, body = None, str(e)
+                with lock:
+                    results.append((began, text, status, body, time.monotonic()))
+                time.sleep(0.05)
+
+        threads = [threading.Thread(target=load, args=(w,)) for w in range(8)]
+        for t in threads:
+            t.start()
+        time.sleep(2)
+        subprocess.run(stop, shell=True, check=True)
+        down_at = time.monotonic()
+        time.sleep(3)
+        health = call(base, "GET", "/healthz")
+        check(health[0] == 503, f"/healthz answers 503 while PostgreSQL is down ({health[0]})")
+        subprocess.run(start, shell=True, check=True)
+        up_at = time.monotonic()
+        back = wait_until(lambda: call(base, "GET", "/healthz", timeout=5)[0] == 200, 30)
+        check(back is not None, f"the server recovers by itself {back if back is None else round(back, 1)} s after "
+                                "PostgreSQL is back")
+        time.sleep(2)
+        stop_load.set()
+        for t in threads:
+            t.join()
+        during = [r for r in results if down_at + 0.5 < r[0] and r[4] < up_at]
+        statuses = sorted({r[2] for r in during}, key=str)
+        clear = [r for r in during if r[2] == 503 and isinstance(r[3], dict)
+                 and r[3].get("error", {}).get("code") == "database_unavailable"
+                 and "数据库暂时无法连接" in r[3].get("error", {}).get("message", "")]
+        check(during and statuses == [503] and len(clear) == len(during),
+              f"while it is down every request is a 503 with the Chinese message ({len(during)} requests, "
+              f"statuses {statuses})")
+        # Requests made once it answers again (one that waited through the restart may still have failed).
+        after = [r for r in results if r[0] > up_at + (back or 0) + 0.5]
+        late = sorted({f"{r[2]} {r[3]}"[:160] for r in after if r[2] != 201})
+        check(after and not late, f"after it is back reports are filed again ({len(after)}; {late})")
+        created = {r[1] for r in results if r[2] == 201}
+        rows = subprocess.run(
+            ["psql", db_url, "-At", "-c",
+             "SELECT r.description, (SELECT COUNT(*) FROM audit_log a WHERE a.entity = 'reports' AND "
+             "a.entity_id = r.id) FROM reports r WHERE r.description LIKE '重启测试 %'"],
+            capture_output=True, text=True, check=True).stdout.splitlines()
+        stored = {line.rsplit("|", 1)[0]: int(line.rsplit("|", 1)[1]) for line in rows if line}
+        check(created <= set(stored), f"every report answered 201 is stored ({len(created)} of {len(stored)})")
+        check(all(n >= 1 for n in stored.values()), "every stored report is whole: it has its audit entry")
+    finally:
+        server.stop()
+        subprocess.run(start, shell=True, capture_output=True)
+        subprocess.run(["psql", url, "-q", "-c", f"DROP DATABASE IF EXISTS {name}"])
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--binary", default=".build/debug/courtyard")
+    p.add_argument("--port", type=int, default=18085)
+    p.add_argument("--database-url")
+    p.add_argument("--pg-stop", help="shell command that stops the PostgreSQL server")
+    p.add_argument("--pg-start", help="shell command that starts it again")
+    args = p.parse_args()
+    binary = os.path.abspath(args.binary)
+    work = tempfile.mkdtemp(prefix="courtyard-faults-")
+    try:
+        clean = import_killed(binary, work)
+        backup_restore(binary, work, clean)
+        ballots_through_a_crash(binary, work, args.port)
+        if args.database_url and args.pg_stop and args.pg_start:
+            postgres_restart(binary, work, args.port, args.database_url, args.pg_stop, args.pg_start)
+    finally:
+        if failures:
+            for root, _, files in os.walk(work):
+                for f in files:
+                    if f.endswith(".log"):
+                        print(f"--- {f} (last lines)")
+                        print("".join(open(os.path.join(root, f), errors="replace").readlines()[-20:]))
+        shutil.rmtree(work, ignore_errors=True)
+    if failures:
+        print(f"{len(failures)} check(s) failed", flush=True)
+        sys.exit(1)
+    print("the faults lost nothing", flush=True)
+
+
+if __name__ == "__main__":
+    main()

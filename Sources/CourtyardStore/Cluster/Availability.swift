@@ -1,0 +1,31 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import PostgresKit
+
+extension Database {
+    /// Whether an error says the database cannot be reached (PostgreSQL down, restarting or refusing connections):
+    /// the request is fine and may be made again once it is back. The pool drops the broken connections and opens
+    /// new ones when asked, so the server recovers by itself.
+    public static func isUnavailable(_ error: any Error) -> Bool {
+        switch error {
+        case let e as PSQLError:
+            switch e.code {
+            case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed:
+                return true
+            case .server:
+                // Class 08 (connection exception) and 57P (operator intervention: shutting down, starting up).
+                let state = e.serverInfo?[.sqlState] ?? ""
+                return state.hasPrefix("08") || state.hasPrefix("57P")
+            default: return false
+            }
+        case let e as PostgresError:
+            if case .connectionClosed = e { return true }
+            return false
+        case is NIOConnectionError, is ChannelError: return true
+        case let e as IOError:
+            return [ECONNREFUSED, ECONNRESET, EPIPE, ETIMEDOUT, EHOSTUNREACH, ENETUNREACH].contains(e.errnoCode)
+        default: return false
+        }
+    }
+}
