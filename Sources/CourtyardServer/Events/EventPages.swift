@@ -520,8 +520,8 @@ struct EventPageController {
 /// What anyone may open: an event's page with its sign-up form, the news page, its Atom feed and calendar.
 struct PublicEventController {
     let services: Services
-    let signupLimiter = RateLimiter(limit: 10, window: 600)
-    let cancelLimiter = RateLimiter(limit: 30, window: 600)
+    let signupLimiter = RateLimiter("event.signup", limit: 10, window: 600)
+    let cancelLimiter = RateLimiter("event.cancel", limit: 30, window: 600)
     var events: EventRepository { EventRepository(database: services.database) }
 
     func register(on router: Router<AppContext>) {
@@ -555,7 +555,7 @@ struct PublicEventController {
         let f = Pages.frame(request, context)
         let id = try context.parameters.require("id", as: Int64.self)
         let fields = try await Pages.form(request, context, checkCSRF: false)
-        guard signupLimiter.allow(context.remoteHost) else {
+        guard try await signupLimiter.allow(context.remoteHost, in: services.database) else {
             return try await page(
                 id, f, note: PageNote(kind: "bad", text: f.t("public.tooMany")), typed: fields,
                 status: .tooManyRequests)
@@ -581,7 +581,7 @@ struct PublicEventController {
         let f = Pages.frame(request, context)
         let id = try context.parameters.require("id", as: Int64.self)
         let fields = try await Pages.form(request, context, checkCSRF: false)
-        guard cancelLimiter.allow(context.remoteHost) else {
+        guard try await cancelLimiter.allow(context.remoteHost, in: services.database) else {
             return try await page(
                 id, f, note: PageNote(kind: "bad", text: f.t("public.tooMany")), status: .tooManyRequests)
         }

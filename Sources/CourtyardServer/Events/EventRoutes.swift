@@ -50,7 +50,7 @@ enum EventRoutes {
 struct EventController {
     let services: Services
     /// Anyone may sign up without an account, a few times per address; stewards and staff are not limited.
-    let signupLimiter = RateLimiter(limit: 10, window: 600)
+    let signupLimiter = RateLimiter("event.signup", limit: 10, window: 600)
     var events: EventRepository { EventRepository(database: services.database) }
 
     func register(on api: RouterGroup<AppContext>) {
@@ -196,7 +196,7 @@ struct EventController {
     /// Without an account (limited per address), or by a steward or staff for a neighbour (not limited).
     @Sendable func signUp(_ request: Request, _ context: AppContext) async throws -> Response {
         let actor = context.account?.actor
-        if actor == nil, !signupLimiter.allow(context.remoteHost) {
+        if actor == nil, try await !signupLimiter.allow(context.remoteHost, in: services.database) {
             throw AppError(
                 status: .tooManyRequests, code: "rate_limited",
                 message: "too many sign-ups from this address; try again later")

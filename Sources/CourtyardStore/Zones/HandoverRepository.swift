@@ -311,7 +311,7 @@ public struct HandoverRepository: Sendable {
             try await AuditLog.record(
                 db: db, actor: actor, action: "sign", entity: "handovers", entityId: projectId,
                 subdistrictId: place.subdistrictId, before: nil,
-                after: .object([("party", .string(party.rawValue)), ("version", .int(version))]))
+                after: .object([("party", .string(party.rawValue)), ("version", .int(Int64(version)))]))
         }
         return try await get(projectId: projectId, actor: actor)
     }
