@@ -320,6 +320,15 @@ public enum PropertyRecordRules {
         return SelectionRules.centiText(centi)
     }
 
+    /// The mean of several satisfaction rates given in tenths of a percent, as a percentage with one decimal rounded
+    /// half up ("87.5"); nil with none.
+    public static func meanSatisfaction(tenths rates: [Int64]) -> String? {
+        guard !rates.isEmpty else { return nil }
+        let n = Int64(rates.count)
+        let mean = (2 * rates.reduce(0, +) + n) / (2 * n)
+        return "\(mean / 10).\(mean % 10)"
+    }
+
     /// Whether a report was fixed within the service level: its first fix on or before its due day.
     public static func fixedInTime(fixedOn: Day?, dueOn: Day?) -> Bool {
         guard let f = fixedOn else { return false }

@@ -141,4 +141,11 @@ import Testing
         #expect(!PropertyRecordRules.fixedInTime(fixedOn: Day("2026-03-03"), dueOn: Day("2026-03-02")))
         #expect(!PropertyRecordRules.fixedInTime(fixedOn: nil, dueOn: Day("2026-03-02")))
     }
+
+    @Test func satisfactionIsTheMeanOfTheProjectsRatesRoundedHalfUp() {
+        #expect(PropertyRecordRules.meanSatisfaction(tenths: [875, 900]) == "88.8")
+        #expect(PropertyRecordRules.meanSatisfaction(tenths: [1000, 333, 334]) == "55.6")
+        #expect(PropertyRecordRules.meanSatisfaction(tenths: [0]) == "0.0")
+        #expect(PropertyRecordRules.meanSatisfaction(tenths: []) == nil)
+    }
 }

@@ -482,6 +482,8 @@ extension Catalogue {
         "public.badPhoto": "A photo could not be read; choose JPEG, PNG or WebP photos.",
         "error.photos.too_many": "At most 3 photos can be attached.",
         "error.photos.unsupported_type": "Photos are JPEG, PNG or WebP.",
+        "company.satisfaction": "Residents' satisfaction:",
+        "company.noSurvey": "no satisfaction survey yet",
         "error.invalidGeneric": "That was not saved. Check what you entered and try again.",
         "error.conflictGeneric": "This step cannot be taken now. Reload the page to see the latest state.",
         "error.answer.question_count": "A questionnaire has 1 to 50 questions.",

@@ -466,6 +466,8 @@ extension Catalogue {
         "public.badPhoto": "有一张照片无法读取，请选择 JPEG、PNG 或 WebP 格式的照片。",
         "error.photos.too_many": "最多只能附3张照片。",
         "error.photos.unsupported_type": "照片请使用 JPEG、PNG 或 WebP 格式。",
+        "company.satisfaction": "居民满意度：",
+        "company.noSurvey": "尚无满意度调查",
         "error.invalidGeneric": "提交未成功，请检查填写的内容后重试。",
         "error.conflictGeneric": "这一步现在无法办理，请刷新页面查看最新情况。",
         "error.answer.question_count": "问卷须有 1 至 50 道题。",

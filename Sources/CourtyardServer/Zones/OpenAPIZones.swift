@@ -389,6 +389,7 @@ extension OpenAPIDocument {
                 "share_fixed_within_service_level": [
                     "type": "string", "nullable": true, "pattern": "^[0-9]{1,3}\\.[0-9]{2}$",
                 ],
+                "satisfaction_percent": ["type": "string", "nullable": true, "pattern": "^[0-9]{1,3}\\.[0-9]$"],
             ],
         ]
         schemas["PropertyCompanyView"] = [

@@ -239,6 +239,7 @@ struct PropertyCompanyPage {
         var contract: String
         var reports: String
         var share: String
+        var satisfaction: String
         var publicHref: String
     }
     struct ReportRow {
@@ -273,6 +274,7 @@ struct PropertyCompanyPage {
                 reports: f.t("company.reports").replacingOccurrences(of: "{n}", with: String(z.record.reports))
                     .replacingOccurrences(of: "{o}", with: String(z.record.open)),
                 share: z.record.shareFixedWithinServiceLevel.map { $0 + "%" } ?? "—",
+                satisfaction: z.record.satisfactionPercent.map { $0 + "%" } ?? f.t("company.noSurvey"),
                 publicHref: SiteRoute.publicZone(z.zoneId).path)
         }
         let reports = view.reports.prefix(100).map { r in

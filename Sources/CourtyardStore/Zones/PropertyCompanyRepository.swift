@@ -18,9 +18,13 @@ public struct PropertyCompanyView: Codable, Sendable {
         public var fixedWithinServiceLevel: Int64
         /// Percentage of reports fixed within the service level, exact to 0.01; null with no reports.
         public var shareFixedWithinServiceLevel: String?
+        /// Residents' satisfaction: the mean of the latest satisfaction survey's rate on each project in the zone's
+        /// compounds, a percentage with one decimal; null before any survey has answers.
+        public var satisfactionPercent: String?
         enum CodingKeys: String, CodingKey {
             case reports, open, fixed, fixedWithinServiceLevel = "fixed_within_service_level"
             case shareFixedWithinServiceLevel = "share_fixed_within_service_level"
+            case satisfactionPercent = "satisfaction_percent"
         }
     }
 
@@ -113,7 +117,8 @@ public struct PropertyCompanyRepository: Sendable {
                     """
                 ).all()
                 var record = PropertyCompanyView.Record(
-                    reports: 0, open: 0, fixed: 0, fixedWithinServiceLevel: 0, shareFixedWithinServiceLevel: nil)
+                    reports: 0, open: 0, fixed: 0, fixedWithinServiceLevel: 0, shareFixedWithinServiceLevel: nil,
+                    satisfactionPercent: try await Self.satisfaction(zoneId: z.id, db: db))
                 for r in rows {
                     let state = try r.text("state")
                     let due = try r.optionalText("due_on").flatMap { Day($0) }
@@ -149,5 +154,14 @@ public struct PropertyCompanyRepository: Sendable {
             return PropertyCompanyView(
                 organisationId: organisationId, name: try org.text("name"), zones: served, reports: reports)
         }
+    }
+
+    /// Residents' satisfaction over the projects in the zone's compounds.
+    static func satisfaction(zoneId: Int64, db: any SQLDatabase) async throws -> String? {
+        let projects = try await db.raw(
+            "SELECT p.id FROM projects p JOIN compounds c ON c.id = p.compound_id WHERE c.zone_id = \(bind: zoneId)"
+        ).all().map { try $0.int("id") }
+        let rates = try await QuestionnaireRepository.satisfactionByProject(projectIds: projects, db: db)
+        return PropertyRecordRules.meanSatisfaction(tenths: projects.compactMap { rates[$0] })
     }
 }

@@ -258,7 +258,8 @@ public struct SelectionRepository: Sendable {
             deadline: try r.text("deadline"), panel: Self.panelIds(try r.text("panel_json")),
             state: try r.text("state"),
             proposedBidId: try r.optionalInt("proposed_bid_id"), contract: contract,
-            createdAt: try r.text("created_at"), version: try r.decode(column: "version", as: Int.self), zoneName: try r.text("zone_name"))
+            createdAt: try r.text("created_at"), version: try r.decode(column: "version", as: Int.self),
+            zoneName: try r.text("zone_name"))
     }
 
     /// The members who have scored every bid on every criterion.

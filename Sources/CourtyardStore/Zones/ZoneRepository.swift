@@ -76,7 +76,8 @@ public struct ZoneRepository: Sendable {
                 id: try r.int("id"), subdistrictId: try r.int("subdistrict_id"),
                 communityId: try r.optionalInt("community_id"), name: try r.text("name"), compoundIds: [],
                 households: 0, areaM2: "0.00", propertyCompanyId: try r.optionalInt("property_company_id"),
-                propertyCompanyName: try r.optionalText("company_name"), version: try r.decode(column: "version", as: Int.self))
+                propertyCompanyName: try r.optionalText("company_name"),
+                version: try r.decode(column: "version", as: Int.self))
         }
         guard !zones.isEmpty else { return [] }
         let ids = zones.map(\.id)
