@@ -99,7 +99,7 @@ extension OpenAPIDocument {
             ],
         ]
         var patchBody = eventBody
-        patchBody["required"] = [String]()
+        patchBody["required"] = nil  // any of the fields; OpenAPI 3.0 takes no empty list here
         patchBody["description"] = "any of the fields; capacity null removes the limit"
         patchBody["properties"] = [
             "title": text200, "kind": enumOf(EventKind.allCases.map(\.rawValue)), "starts_at": dateTime,

@@ -90,7 +90,7 @@ public struct ZoneRepository: Sendable {
         var totals: [Int64: (Int64, Int64)] = [:]
         for r in try await db.raw(
             """
-            SELECT c.zone_id, COUNT(h.id) AS n, COALESCE(SUM(h.area_centi), 0) AS area
+            SELECT c.zone_id, COUNT(h.id) AS n, CAST(COALESCE(SUM(h.area_centi), 0) AS BIGINT) AS area
             FROM compounds c JOIN households h ON h.compound_id = c.id
             WHERE c.zone_id IN (\(binds: ids)) GROUP BY c.zone_id
             """
