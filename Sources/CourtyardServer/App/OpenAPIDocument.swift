@@ -161,10 +161,10 @@ enum OpenAPIDocument {
             s["properties"] = props
         }
         if spec.field("lat") != nil, var props = s["properties"] as? D {
-            props["datum"] = [
-                "type": "string", "enum": Datum.allCases.map(\.rawValue),
-                "description": "the datum lat and lon were copied in; gcj02 (Chinese web maps) is converted to WGS-84",
-            ]
+            var datum = nullable(["type": "string", "enum": Datum.allCases.map(\.rawValue)])
+            datum["description"] =
+                "the datum lat and lon were copied in (null or absent: wgs84); gcj02 (Chinese web maps) is converted"
+            props["datum"] = datum
             s["properties"] = props
         }
         let required = fields.filter(\.required).map(\.name)

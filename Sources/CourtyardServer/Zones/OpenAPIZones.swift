@@ -56,11 +56,16 @@ extension OpenAPIDocument {
         let zoneFields: D = [
             "name": ["type": "string", "minLength": 1, "maxLength": 100, "pattern": "\\S"],
             "community_id": ["type": "integer", "format": "int64", "minimum": 1, "nullable": true],
-            "compound_ids": ["type": "array", "maxItems": 1000, "items": id],
+            "compound_ids": [
+                "type": "array", "maxItems": 1000, "items": id, "nullable": true,
+                "description": "null or absent: none on creation, unchanged on a change",
+            ],
         ]
         var newZone: D = [
             "type": "object", "additionalProperties": false, "required": ["name"],
-            "properties": zoneFields.merging(["subdistrict_id": id]) { a, _ in a },
+            "properties": zoneFields.merging([
+                "subdistrict_id": ["type": "integer", "format": "int64", "minimum": 1, "nullable": true]
+            ]) { a, _ in a },
         ]
         newZone["description"] = "subdistrict_id defaults to the office's own, or the community's"
         let zoneChange: D = ["type": "object", "additionalProperties": false, "properties": zoneFields]
