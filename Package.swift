@@ -96,6 +96,7 @@ let package = Package(
                 "CourtyardServer", "CourtyardTestSupport", "CourtyardSheets", "CourtyardDemo",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict),
     ]
