@@ -74,19 +74,37 @@ public enum JSONValueCoding {
 
 // MARK: - Encoding
 
+/// One value being encoded. Objects and arrays grow in place: a container appends to the node's own storage, so
+/// a list of thousands of rows is built in linear time (an enum payload copied out, appended to and written back
+/// would copy the whole list on every append).
 private final class EncodedNode {
-    enum Kind {
-        case value(JSONValue)
-        case object([(String, EncodedNode)])
-        case array([EncodedNode])
+    enum Shape { case value, object, array }
+    var shape = Shape.value
+    var value = JSONValue.null
+    var pairs: [(String, EncodedNode)] = []
+    var items: [EncodedNode] = []
+
+    func set(_ v: JSONValue) {
+        shape = .value
+        value = v
     }
-    var kind: Kind = .value(.null)
+    func adopt(_ other: EncodedNode) {
+        shape = other.shape
+        value = other.value
+        pairs = other.pairs
+        items = other.items
+    }
+    static func empty(_ shape: Shape) -> EncodedNode {
+        let node = EncodedNode()
+        node.shape = shape
+        return node
+    }
 
     var json: JSONValue {
-        switch kind {
-        case .value(let v): return v
-        case .object(let pairs): return .object(pairs.map { ($0.0, $0.1.json) })
-        case .array(let items): return .array(items.map(\.json))
+        switch shape {
+        case .value: return value
+        case .object: return .object(pairs.map { ($0.0, $0.1.json) })
+        case .array: return .array(items.map(\.json))
         }
     }
 }
@@ -109,18 +127,24 @@ private final class ValueEncoder: Encoder {
 
     func encodeValue<T: Encodable>(_ value: T) throws {
         switch value {
-        case let n as any ExactNumber: result.kind = .value(.number(n.numberText))
-        case let v as JSONValue: result.kind = .value(v)
+        case let n as any ExactNumber: result.set(.number(n.numberText))
+        case let v as JSONValue: result.set(v)
         default: try value.encode(to: self)
         }
     }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-        if case .object = result.kind {} else { result.kind = .object([]) }
+        if result.shape != .object {
+            result.shape = .object
+            result.pairs = []
+        }
         return KeyedEncodingContainer(KeyedContainer<Key>(node: result, codingPath: codingPath))
     }
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
-        if case .array = result.kind {} else { result.kind = .array([]) }
+        if result.shape != .array {
+            result.shape = .array
+            result.items = []
+        }
         return UnkeyedContainer(node: result, codingPath: codingPath)
     }
     func singleValueContainer() -> any SingleValueEncodingContainer { SingleContainer(encoder: self) }
@@ -136,10 +160,9 @@ private final class ValueEncoder: Encoder {
         let codingPath: [any CodingKey]
 
         func append(_ key: Key, _ child: EncodedNode) {
-            guard case .object(var pairs) = node.kind else { return }
-            pairs.removeAll { $0.0 == key.stringValue }
-            pairs.append((key.stringValue, child))
-            node.kind = .object(pairs)
+            guard node.shape == .object else { return }
+            node.pairs.removeAll { $0.0 == key.stringValue }
+            node.pairs.append((key.stringValue, child))
         }
         mutating func encodeNil(forKey key: Key) throws { append(key, EncodedNode()) }
         mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
@@ -167,14 +190,12 @@ private final class ValueEncoder: Encoder {
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key)
             -> KeyedEncodingContainer<NestedKey>
         {
-            let child = EncodedNode()
-            child.kind = .object([])
+            let child = EncodedNode.empty(.object)
             append(key, child)
             return KeyedEncodingContainer(KeyedContainer<NestedKey>(node: child, codingPath: codingPath + [key]))
         }
         mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
-            let child = EncodedNode()
-            child.kind = .array([])
+            let child = EncodedNode.empty(.array)
             append(key, child)
             return UnkeyedContainer(node: child, codingPath: codingPath + [key])
         }
@@ -185,14 +206,10 @@ private final class ValueEncoder: Encoder {
     struct UnkeyedContainer: UnkeyedEncodingContainer {
         let node: EncodedNode
         let codingPath: [any CodingKey]
-        var count: Int {
-            if case .array(let items) = node.kind { return items.count }
-            return 0
-        }
+        var count: Int { node.shape == .array ? node.items.count : 0 }
         func append(_ child: EncodedNode) {
-            guard case .array(var items) = node.kind else { return }
-            items.append(child)
-            node.kind = .array(items)
+            guard node.shape == .array else { return }
+            node.items.append(child)
         }
         mutating func encodeNil() throws { append(EncodedNode()) }
         mutating func encode<T: Encodable>(_ value: T) throws {
@@ -201,14 +218,12 @@ private final class ValueEncoder: Encoder {
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type)
             -> KeyedEncodingContainer<NestedKey>
         {
-            let child = EncodedNode()
-            child.kind = .object([])
+            let child = EncodedNode.empty(.object)
             append(child)
             return KeyedEncodingContainer(KeyedContainer<NestedKey>(node: child, codingPath: codingPath))
         }
         mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
-            let child = EncodedNode()
-            child.kind = .array([])
+            let child = EncodedNode.empty(.array)
             append(child)
             return UnkeyedContainer(node: child, codingPath: codingPath)
         }
@@ -218,16 +233,16 @@ private final class ValueEncoder: Encoder {
     struct SingleContainer: SingleValueEncodingContainer {
         let encoder: ValueEncoder
         var codingPath: [any CodingKey] { encoder.codingPath }
-        mutating func encodeNil() throws { encoder.result.kind = .value(.null) }
-        mutating func encode(_ value: Bool) throws { encoder.result.kind = .value(.bool(value)) }
-        mutating func encode(_ value: String) throws { encoder.result.kind = .value(.string(value)) }
-        mutating func encode(_ value: Int) throws { encoder.result.kind = .value(.int(Int64(value))) }
-        mutating func encode(_ value: Int64) throws { encoder.result.kind = .value(.int(value)) }
-        mutating func encode(_ value: Int32) throws { encoder.result.kind = .value(.int(Int64(value))) }
-        mutating func encode(_ value: UInt8) throws { encoder.result.kind = .value(.int(Int64(value))) }
-        mutating func encode(_ value: Double) throws { encoder.result.kind = .value(.number(String(value))) }
+        mutating func encodeNil() throws { encoder.result.set(.null) }
+        mutating func encode(_ value: Bool) throws { encoder.result.set(.bool(value)) }
+        mutating func encode(_ value: String) throws { encoder.result.set(.string(value)) }
+        mutating func encode(_ value: Int) throws { encoder.result.set(.int(Int64(value))) }
+        mutating func encode(_ value: Int64) throws { encoder.result.set(.int(value)) }
+        mutating func encode(_ value: Int32) throws { encoder.result.set(.int(Int64(value))) }
+        mutating func encode(_ value: UInt8) throws { encoder.result.set(.int(Int64(value))) }
+        mutating func encode(_ value: Double) throws { encoder.result.set(.number(String(value))) }
         mutating func encode<T: Encodable>(_ value: T) throws {
-            encoder.result.kind = try ValueEncoder.child(value, path: codingPath).kind
+            encoder.result.adopt(try ValueEncoder.child(value, path: codingPath))
         }
     }
 }

@@ -27,6 +27,14 @@ struct QueryRules: Sendable {
     }
 
     let operations: [Operation]
+    /// The operations by method, number of segments and resource (the segment after `/api/v1`), so finding a
+    /// request's operation looks at a handful of templates rather than every one the document has.
+    let buckets: [String: [Operation]]
+
+    static func bucket(method: String, segments: [Substring]) -> String {
+        let resource = segments.count > 2 ? segments[2] : ""
+        return "\(method) \(segments.count) \(resource.hasPrefix("{") ? "*" : resource)"
+    }
 
     init(document: [String: Any]) {
         var found: [Operation] = []
@@ -44,6 +52,7 @@ struct QueryRules: Sendable {
             }
         }
         operations = found
+        buckets = Dictionary(grouping: found) { Self.bucket(method: $0.method, segments: $0.segments) }
     }
 
     static func parameter(_ p: [String: Any]) -> Parameter? {
@@ -68,7 +77,10 @@ struct QueryRules: Sendable {
     func operation(path: String, method: String) -> Operation? {
         let parts = path.split(separator: "/")
         var best: (Operation, Int)?
-        for op in operations where op.method == method && op.segments.count == parts.count {
+        let candidates =
+            (buckets[Self.bucket(method: method, segments: parts)] ?? [])
+            + (buckets["\(method) \(parts.count) *"] ?? [])
+        for op in candidates {
             var literal = 0
             let matches = zip(op.segments, parts).allSatisfy { t, p in
                 if t.hasPrefix("{") { return true }

@@ -80,18 +80,12 @@ public struct BulletinRepository: Sendable {
 
     /// Every project of the batch with its households, stage, dates and budget-weighted progress.
     static func lines(_ projectScope: SQLQueryString, db: any SQLDatabase) async throws -> [Line] {
-        let households = try await db.raw(
-            """
-            SELECT h.compound_id, COUNT(*) AS n FROM households h JOIN projects p ON p.compound_id = h.compound_id WHERE
-            """ + " " + projectScope + " GROUP BY h.compound_id"
-        ).all()
-        var householdsBy: [Int64: Int64] = [:]
-        for r in households { householdsBy[try r.int("compound_id")] = try r.int("n") }
         let rows = try await db.raw(
             """
             SELECT p.id, p.compound_id, t.name AS compound_name, p.community_id, c.name AS community_name, p.stage, p.started_on, p.completed_on,
               p.subdistrict_id, sd.name AS subdistrict_name,
-              o.name AS contractor, COALESCE(w.budget, 0) AS budget, COALESCE(w.weighted, 0) AS weighted
+              o.name AS contractor, COALESCE(w.budget, 0) AS budget, COALESCE(w.weighted, 0) AS weighted,
+              (SELECT COUNT(*) FROM households h WHERE h.compound_id = p.compound_id) AS households
             FROM projects p JOIN compounds t ON t.id = p.compound_id JOIN communities c ON c.id = p.community_id
             JOIN subdistricts sd ON sd.id = p.subdistrict_id LEFT JOIN organisations o ON o.id = p.contractor_id
             LEFT JOIN (SELECT project_id, CAST(SUM(budget_fen) AS BIGINT) AS budget, CAST(SUM(budget_fen * percent) AS BIGINT) AS weighted
@@ -109,7 +103,7 @@ public struct BulletinRepository: Sendable {
                 projectId: try r.int("id"), compoundId: compound, compoundName: try r.text("compound_name"),
                 communityId: try r.int("community_id"), communityName: try r.text("community_name"),
                 subdistrictId: try r.int("subdistrict_id"), subdistrictName: try r.text("subdistrict_name"),
-                households: householdsBy[compound] ?? 0, stage: stage,
+                households: try r.int("households"), stage: stage,
                 startedOn: try r.optionalText("started_on").flatMap { Day($0) },
                 completedOn: try r.optionalText("completed_on").flatMap { Day($0) },
                 percentTenths: Percent.weighted(sum: try r.int("weighted"), weight: try r.int("budget")),
