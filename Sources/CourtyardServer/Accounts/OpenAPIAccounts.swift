@@ -69,9 +69,8 @@ extension OpenAPIDocument {
                 responses: responses(["201": response("created", user), "409": rresp("Conflict")])),
         ]
         paths["/api/v1/users/{id}"] = [
-            "get": op(
-                "Read an account", id: "read_user", tag: "users", params: [idParam],
-                responses: responses(["200": response("the account", user)])),
+            "get": readOne(
+                "Read an account", id: "read_user", tag: "users", "the account", user),
             "patch": op(
                 "Update an account", id: "update_user", tag: "users", params: [idParam, ifMatch], body: userPatch,
                 responses: responses(["200": response("updated", user), "412": rresp("Stale")])),

@@ -40,6 +40,14 @@ enum OpenAPIDocument {
         return o
     }
 
+    /// Reading one record by its id: `GET …/{id}` answering the record or the usual errors.
+    static func readOne(_ summary: String, id: String, tag: String, _ description: String, _ schema: D) -> D {
+        op(summary, id: id, tag: tag, params: [idParam], responses: responses(["200": response(description, schema)]))
+    }
+
+    /// A text that must say something: 1 to `max` characters, not only spaces.
+    static func filled(max: Int) -> D { ["type": "string", "minLength": 1, "maxLength": max, "pattern": "\\S"] }
+
     static func param(_ name: String, _ place: String, _ type: String = "integer") -> D {
         var s: D = ["type": type]
         if type == "integer" { s["format"] = "int64" }

@@ -189,9 +189,8 @@ extension OpenAPIDocument {
                 responses: responses(["201": response("the series", ref("MeetingSeries"))]))
         ]
         paths["/api/v1/meeting_series/{id}"] = [
-            "get": op(
-                "Read a series", id: "read_meeting_series", tag: "meetings", params: [idParam],
-                responses: responses(["200": response("the series", ref("MeetingSeries"))]))
+            "get": readOne(
+                "Read a series", id: "read_meeting_series", tag: "meetings", "the series", ref("MeetingSeries"))
         ]
         paths["/api/v1/meetings"] = [
             "get": op(
@@ -243,9 +242,8 @@ extension OpenAPIDocument {
                 responses: conflict(["200": response("the meeting", meeting)]))
         ]
         paths["/api/v1/meetings/{id}/agenda"] = [
-            "get": op(
-                "The agenda, built when asked", id: "read_agenda", tag: "meetings", params: [idParam],
-                responses: responses(["200": response("the agenda", ref("Agenda"))]))
+            "get": readOne(
+                "The agenda, built when asked", id: "read_agenda", tag: "meetings", "the agenda", ref("Agenda"))
         ]
         paths["/api/v1/meetings/{id}/minutes"] = [
             "put": op(

@@ -10,7 +10,7 @@ extension OpenAPIDocument {
             "type": "string", "format": "date-time", "description": "RFC 3339; without an offset, China time",
             "example": "2026-12-06T09:00:00+08:00",
         ]
-        let text200: D = ["type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"]
+        let text200: D = filled(max: 200)
         let phone: D = [
             "type": "string", "maxLength": 20, "pattern": "^[0-9 ()+\\-０-９（）＋－\u{3000}]{7,20}$",
             "example": "13812345678",
@@ -20,7 +20,7 @@ extension OpenAPIDocument {
         let organiserIn: D = [
             "type": "object", "required": ["name"],
             "properties": [
-                "name": ["type": "string", "minLength": 1, "maxLength": 50, "pattern": "\\S"],
+                "name": filled(max: 50),
                 "phone": nullable(["type": "string", "maxLength": 20]),
             ],
         ]
@@ -120,9 +120,9 @@ extension OpenAPIDocument {
                 responses: responses(["201": response("created", ref("CommunityEvent"))])),
         ]
         paths["/api/v1/events/{id}"] = [
-            "get": op(
-                "Read an event with its counts and report", id: "read_event", tag: "events", params: [idParam],
-                responses: responses(["200": response("the event", ref("CommunityEvent"))])),
+            "get": readOne(
+                "Read an event with its counts and report", id: "read_event", tag: "events", "the event",
+                ref("CommunityEvent")),
             "patch": op(
                 "Change an event; a larger capacity moves people up from the waiting list", id: "update_event",
                 tag: "events", params: [idParam, ifMatch], body: patchBody,
@@ -135,7 +135,7 @@ extension OpenAPIDocument {
                 "Call an event off, with the reason", id: "cancel_event", tag: "events", params: [idParam],
                 body: [
                     "type": "object", "required": ["reason"],
-                    "properties": ["reason": ["type": "string", "minLength": 1, "maxLength": 500, "pattern": "\\S"]],
+                    "properties": ["reason": filled(max: 500)],
                 ],
                 responses: conflict(["200": response("the event", ref("CommunityEvent"))]))
         ]
@@ -146,7 +146,7 @@ extension OpenAPIDocument {
                 body: [
                     "type": "object", "required": ["name", "phone"],
                     "properties": [
-                        "name": ["type": "string", "minLength": 1, "maxLength": 50, "pattern": "\\S"], "phone": phone,
+                        "name": filled(max: 50), "phone": phone,
                     ],
                 ],
                 responses: conflict([
@@ -209,16 +209,16 @@ extension OpenAPIDocument {
                 body: [
                     "type": "object", "required": ["text"],
                     "properties": [
-                        "text": ["type": "string", "minLength": 1, "maxLength": 10000, "pattern": "\\S"],
+                        "text": filled(max: 10000),
                         "photos": nullable(["type": "array", "maxItems": 12, "items": id]),
                     ],
                 ],
                 responses: conflict(["200": response("the event", ref("CommunityEvent"))]))
         ]
         paths["/api/v1/events/{id}/volunteer_hours"] = [
-            "get": op(
-                "The hours helpers gave to the event", id: "read_event_hours", tag: "events", params: [idParam],
-                responses: responses(["200": response("hours", ref("EventHours"))])),
+            "get": readOne(
+                "The hours helpers gave to the event", id: "read_event_hours", tag: "events", "hours", ref("EventHours")
+            ),
             "put": op(
                 "Replace the hours helpers gave (once the event has started)", id: "set_event_hours", tag: "events",
                 params: [idParam],
@@ -230,7 +230,7 @@ extension OpenAPIDocument {
                             "items": [
                                 "type": "object", "required": ["name", "role", "minutes"],
                                 "properties": [
-                                    "name": ["type": "string", "minLength": 1, "maxLength": 50, "pattern": "\\S"],
+                                    "name": filled(max: 50),
                                     "phone": nullable(["type": "string", "maxLength": 20]),
                                     "role": enumOf(HelperRole.allCases.map(\.rawValue)),
                                     "minutes": [

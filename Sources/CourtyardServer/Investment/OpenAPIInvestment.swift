@@ -90,7 +90,7 @@ extension OpenAPIDocument {
                 "created_by": str,
             ],
         ]
-        let reasonIn: D = ["type": "string", "minLength": 1, "maxLength": 2000, "pattern": "\\S"]
+        let reasonIn: D = filled(max: 2000)
         let reject: D = ["type": "object", "required": ["reason"], "properties": ["reason": reasonIn]]
 
         paths["/api/v1/projects/{id}/contract"] = [

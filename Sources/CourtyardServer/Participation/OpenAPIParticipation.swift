@@ -35,9 +35,8 @@ extension OpenAPIDocument {
                 responses: responses(["201": response("the draft", any)])),
         ]
         paths["/api/v1/questionnaires/{id}"] = [
-            "get": op(
-                "Read a questionnaire", id: "read_questionnaire", tag: "participation", params: [idParam],
-                responses: responses(["200": response("the questionnaire", any)]))
+            "get": readOne(
+                "Read a questionnaire", id: "read_questionnaire", tag: "participation", "the questionnaire", any)
         ]
         for (action, summary) in [
             ("publish", "Publish: the questions are frozen"), ("close", "Close before the closing date"),
@@ -102,9 +101,8 @@ extension OpenAPIDocument {
                 responses: responses(["201": response("the draft", any)])),
         ]
         paths["/api/v1/notices/{id}"] = [
-            "get": op(
-                "Read a notice with its objections", id: "read_notice", tag: "participation", params: [idParam],
-                responses: responses(["200": response("the notice", any)]))
+            "get": readOne(
+                "Read a notice with its objections", id: "read_notice", tag: "participation", "the notice", any)
         ]
         paths["/api/v1/notices/{id}/publish"] = [
             "post": op(

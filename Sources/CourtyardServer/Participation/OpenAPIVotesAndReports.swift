@@ -40,9 +40,8 @@ extension OpenAPIDocument {
                 responses: responses(["201": response("the draft", vote)])),
         ]
         paths["/api/v1/votes/{id}"] = [
-            "get": op(
-                "Read a vote", id: "read_vote", tag: "votes", params: [idParam],
-                responses: responses(["200": response("the vote", vote)]))
+            "get": readOne(
+                "Read a vote", id: "read_vote", tag: "votes", "the vote", vote)
         ]
         paths["/api/v1/votes/{id}/open"] = [
             "post": op(
@@ -102,9 +101,8 @@ extension OpenAPIDocument {
                 responses: responses(["201": response("filed", report)])),
         ]
         paths["/api/v1/reports/{id}"] = [
-            "get": op(
-                "Read a supervision report", id: "read_report", tag: "reports", params: [idParam],
-                responses: responses(["200": response("the report with its history", report)]))
+            "get": readOne(
+                "Read a supervision report", id: "read_report", tag: "reports", "the report with its history", report)
         ]
         paths["/api/v1/reports/{id}/transitions"] = [
             "post": op(

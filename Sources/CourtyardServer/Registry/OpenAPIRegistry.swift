@@ -66,9 +66,8 @@ extension OpenAPIDocument {
             ],
         ]
         paths["/api/v1/imports/{id}"] = [
-            "get": op(
-                "Read an import", id: "read_import", tag: "imports", params: [idParam],
-                responses: responses(["200": response("the import", ty("object"))]))
+            "get": readOne(
+                "Read an import", id: "read_import", tag: "imports", "the import", ty("object"))
         ]
         paths["/api/v1/exports/registry"] = [
             "get": [

@@ -138,9 +138,8 @@ extension OpenAPIDocument {
                 responses: conflict(["201": response("appointed", ref("Steward"))])),
         ]
         paths["/api/v1/stewards/{id}"] = [
-            "get": op(
-                "Read a steward's term", id: "read_steward", tag: "stewards", params: [idParam],
-                responses: responses(["200": response("the term", ref("Steward"))]))
+            "get": readOne(
+                "Read a steward's term", id: "read_steward", tag: "stewards", "the term", ref("Steward"))
         ]
         paths["/api/v1/stewards/{id}/end"] = [
             "post": op(
@@ -184,7 +183,7 @@ extension OpenAPIDocument {
                 body: [
                     "type": "object", "required": ["title", "compound_ids", "goal", "until"],
                     "properties": [
-                        "title": ["type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"],
+                        "title": filled(max: 200),
                         "compound_ids": ["type": "array", "minItems": 1, "maxItems": 200, "items": id],
                         "filter": nullable(filter), "goal": enumOf(CampaignGoal.allCases.map(\.rawValue)),
                         "until": date,
@@ -193,9 +192,8 @@ extension OpenAPIDocument {
                 responses: responses(["201": response("opened", ref("Campaign"))])),
         ]
         paths["/api/v1/campaigns/{id}"] = [
-            "get": op(
-                "Read a campaign", id: "read_campaign", tag: "campaigns", params: [idParam],
-                responses: responses(["200": response("the campaign", ref("Campaign"))]))
+            "get": readOne(
+                "Read a campaign", id: "read_campaign", tag: "campaigns", "the campaign", ref("Campaign"))
         ]
         paths["/api/v1/campaigns/{id}/progress"] = [
             "get": op(
@@ -228,7 +226,7 @@ extension OpenAPIDocument {
             "description": "exactly one of resident_id and user_id",
             "properties": [
                 "resident_id": nullable(id), "user_id": nullable(id),
-                "position": ["type": "string", "minLength": 1, "maxLength": 50, "pattern": "\\S"],
+                "position": filled(max: 50),
                 "from": nullable(date), "until": nullable(date),
                 "public_name": nullable(["type": "string", "maxLength": 50]),
             ],
@@ -274,7 +272,7 @@ extension OpenAPIDocument {
                     "description": "exactly one of compound_id and community_id",
                     "properties": [
                         "kind": enumOf(BodyKind.allCases.map(\.rawValue)),
-                        "name": ["type": "string", "minLength": 1, "maxLength": 100, "pattern": "\\S"],
+                        "name": filled(max: 100),
                         "compound_id": nullable(id), "community_id": nullable(id), "formed_on": date,
                         "basis_attachment_id": nullable(id), "vote_id": nullable(id),
                         "members": nullable(["type": "array", "maxItems": 100, "items": memberIn]),
@@ -283,9 +281,9 @@ extension OpenAPIDocument {
                 responses: responses(["201": response("formed", ref("GoverningBody"))])),
         ]
         paths["/api/v1/bodies/{id}"] = [
-            "get": op(
-                "Read a body with its members, past and present", id: "read_body", tag: "bodies", params: [idParam],
-                responses: responses(["200": response("the body", ref("GoverningBody"))]))
+            "get": readOne(
+                "Read a body with its members, past and present", id: "read_body", tag: "bodies", "the body",
+                ref("GoverningBody"))
         ]
         paths["/api/v1/bodies/{id}/members"] = [
             "post": op(
@@ -342,7 +340,7 @@ extension OpenAPIDocument {
                         "compound_id": id, "household_id": nullable(id),
                         "kind": enumOf(OpinionKind.allCases.map(\.rawValue)),
                         "source": enumOf(OpinionSource.allCases.map(\.rawValue)),
-                        "text": ["type": "string", "minLength": 1, "maxLength": 2000, "pattern": "\\S"],
+                        "text": filled(max: 2000),
                         "author_name": nullable(["type": "string", "maxLength": 50]),
                         "route_to": enumOf(OpinionRoute.allCases.map(\.rawValue)),
                     ],
@@ -350,16 +348,15 @@ extension OpenAPIDocument {
                 responses: responses(["201": response("recorded", ref("Opinion"))])),
         ]
         paths["/api/v1/opinions/{id}"] = [
-            "get": op(
-                "Read an opinion", id: "read_opinion", tag: "stewards", params: [idParam],
-                responses: responses(["200": response("the opinion", ref("Opinion"))]))
+            "get": readOne(
+                "Read an opinion", id: "read_opinion", tag: "stewards", "the opinion", ref("Opinion"))
         ]
         paths["/api/v1/opinions/{id}/answer"] = [
             "post": op(
                 "Answer an opinion (once)", id: "answer_opinion", tag: "stewards", params: [idParam],
                 body: [
                     "type": "object", "required": ["answer"],
-                    "properties": ["answer": ["type": "string", "minLength": 1, "maxLength": 2000, "pattern": "\\S"]],
+                    "properties": ["answer": filled(max: 2000)],
                 ],
                 responses: conflict(["200": response("answered", ref("Opinion"))]))
         ]
@@ -375,17 +372,17 @@ extension OpenAPIDocument {
                     "properties": [
                         "compound_id": id, "building_id": nullable(id),
                         "kind": enumOf(IrregularityKind.allCases.map(\.rawValue)),
-                        "place": ["type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"],
-                        "description": ["type": "string", "minLength": 1, "maxLength": 2000, "pattern": "\\S"],
+                        "place": filled(max: 200),
+                        "description": filled(max: 2000),
                         "photos": nullable(["type": "array", "maxItems": 10, "items": id]),
                     ],
                 ],
                 responses: responses(["201": response("recorded", ref("Irregularity"))])),
         ]
         paths["/api/v1/irregularities/{id}"] = [
-            "get": op(
-                "Read a record of irregular behaviour", id: "read_irregularity", tag: "stewards", params: [idParam],
-                responses: responses(["200": response("the record", ref("Irregularity"))]))
+            "get": readOne(
+                "Read a record of irregular behaviour", id: "read_irregularity", tag: "stewards", "the record",
+                ref("Irregularity"))
         ]
         paths["/api/v1/irregularities/{id}/stop"] = [
             "post": op(

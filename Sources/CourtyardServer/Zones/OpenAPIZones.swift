@@ -54,7 +54,7 @@ extension OpenAPIDocument {
             ],
         ]
         let zoneFields: D = [
-            "name": ["type": "string", "minLength": 1, "maxLength": 100, "pattern": "\\S"],
+            "name": filled(max: 100),
             "community_id": ["type": "integer", "format": "int64", "minimum": 1, "nullable": true],
             "compound_ids": [
                 "type": "array", "maxItems": 1000, "items": id, "nullable": true,
@@ -88,9 +88,8 @@ extension OpenAPIDocument {
                 responses: conflict(["201": response("the zone", zone)])),
         ]
         paths["/api/v1/zones/{id}"] = [
-            "get": op(
-                "Read a zone", id: "read_zone", tag: "zones", params: [idParam],
-                responses: responses(["200": response("the zone", zone)])),
+            "get": readOne(
+                "Read a zone", id: "read_zone", tag: "zones", "the zone", zone),
             "patch": op(
                 "Change a zone (compound_ids replaces its compounds)", id: "update_zone", tag: "zones",
                 params: [idParam, ifMatch], body: zoneChange,
@@ -113,7 +112,7 @@ extension OpenAPIDocument {
         let criterion: D = [
             "type": "object", "required": ["name", "weight"],
             "properties": [
-                "name": ["type": "string", "minLength": 1, "maxLength": 100, "pattern": "\\S"],
+                "name": filled(max: 100),
                 "weight": ["type": "integer", "minimum": 1, "maximum": 100],
             ],
         ]
@@ -203,7 +202,7 @@ extension OpenAPIDocument {
             "type": "object", "required": ["organisation_id", "fee_fen_per_m2_month", "plan"],
             "properties": [
                 "organisation_id": id, "fee_fen_per_m2_month": fee,
-                "plan": ["type": "string", "minLength": 1, "maxLength": 20_000, "pattern": "\\S"],
+                "plan": filled(max: 20_000),
                 "attachments": ["type": "array", "maxItems": 20, "items": id],
             ],
         ]
@@ -288,7 +287,7 @@ extension OpenAPIDocument {
                     "type": "object", "required": ["compound_id", "approved", "basis"],
                     "properties": [
                         "compound_id": id, "approved": ty("boolean"),
-                        "basis": ["type": "string", "minLength": 1, "maxLength": 2000, "pattern": "\\S"],
+                        "basis": filled(max: 2000),
                     ],
                 ], responses: conflict(["200": response("the selection", selection)]))
         ]
@@ -300,7 +299,7 @@ extension OpenAPIDocument {
                     "type": "object", "required": ["term_from", "term_until", "fee_fen_per_m2_month", "scope"],
                     "properties": [
                         "term_from": date, "term_until": date, "fee_fen_per_m2_month": fee,
-                        "scope": ["type": "string", "minLength": 1, "maxLength": 5000, "pattern": "\\S"],
+                        "scope": filled(max: 5000),
                         "attachment_id": ["type": "integer", "format": "int64", "minimum": 1, "nullable": true],
                     ],
                 ], responses: conflict(["200": response("the selection", selection)]))
@@ -311,7 +310,7 @@ extension OpenAPIDocument {
         let date: D = ["type": "string", "format": "date"]
         let nullableInt: D = ["type": "integer", "format": "int64", "nullable": true]
         func conflict(_ own: D) -> D { responses(own.merging(["409": rresp("Conflict")]) { a, _ in a }) }
-        let name: D = ["type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"]
+        let name: D = filled(max: 200)
         let quantity: D = ["type": "integer", "minimum": 0, "maximum": 1_000_000]
         func list(_ item: D) -> D { ["type": "array", "maxItems": 500, "items": item] }
         let checklist: D = [
@@ -339,7 +338,7 @@ extension OpenAPIDocument {
                 "defects": list([
                     "type": "object", "required": ["description", "due_on", "open"],
                     "properties": [
-                        "description": ["type": "string", "minLength": 1, "maxLength": 1000, "pattern": "\\S"],
+                        "description": filled(max: 1000),
                         "due_on": date, "open": ty("boolean"),
                     ],
                 ]),

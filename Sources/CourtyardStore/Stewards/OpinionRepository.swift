@@ -125,9 +125,19 @@ public struct OpinionRepository: Sendable {
 
     /// Opinions the actor sees: of its compounds; those tied to a household only where it sees the household.
     static func opinionScope(_ actor: Actor) -> SQLQueryString {
-        "o.compound_id IN (SELECT t.id FROM compounds t WHERE " + ResourceSpec.compounds.scopeCondition(actor.scope)
-            + ") AND (o.household_id IS NULL OR o.household_id IN (SELECT t.id FROM households t JOIN compounds c ON c.id = t.compound_id WHERE "
-            + ResourceSpec.households.scopeCondition(actor.scope) + "))"
+        placeScope(actor, alias: "o", finer: "household_id", of: .households)
+    }
+
+    /// Rows of the compounds the actor sees; those tied to a finer place (a household, a building) only where it
+    /// sees that place too.
+    static func placeScope(_ actor: Actor, alias a: String, finer column: String, of spec: ResourceSpec)
+        -> SQLQueryString
+    {
+        let finer = "\(a).\(column)"
+        return "\(unsafeRaw: a).compound_id IN (SELECT t.id FROM compounds t WHERE "
+            + ResourceSpec.compounds.scopeCondition(actor.scope)
+            + ") AND (\(unsafeRaw: finer) IS NULL OR \(unsafeRaw: finer) IN (SELECT t.id FROM \(unsafeRaw: spec.name) t "
+            + "JOIN compounds c ON c.id = t.compound_id WHERE " + spec.scopeCondition(actor.scope) + "))"
     }
 
     public func createOpinion(_ n: NewOpinion, actor: Actor) async throws -> Opinion {
@@ -262,9 +272,7 @@ public struct OpinionRepository: Sendable {
     }
 
     static func irregularityScope(_ actor: Actor) -> SQLQueryString {
-        "i.compound_id IN (SELECT t.id FROM compounds t WHERE " + ResourceSpec.compounds.scopeCondition(actor.scope)
-            + ") AND (i.building_id IS NULL OR i.building_id IN (SELECT t.id FROM buildings t JOIN compounds c ON c.id = t.compound_id WHERE "
-            + ResourceSpec.buildings.scopeCondition(actor.scope) + "))"
+        placeScope(actor, alias: "i", finer: "building_id", of: .buildings)
     }
 
     public func createIrregularity(_ n: NewIrregularity, actor: Actor) async throws -> Irregularity {
