@@ -5,6 +5,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import SQLKit
 import Testing
 
 extension TestClientProtocol {
@@ -404,9 +405,26 @@ extension TestClientProtocol {
                 _ = try await f.call(.post, "/api/v1/findings/\(id)/verify")
             }
             try await f.finishWorks()
-            let passed = try await f.call(
+            // Once the compound's zone has a property company, it must be on the panel too.
+            let zone = try await f.call(
+                .post, "/api/v1/zones", #"{"name":"验收片区","compound_ids":[\#(f.compound)]}"#)
+            #expect(zone.status == .created, "\(zone.text)")
+            try await services.database.withConnection { db in
+                try await db.raw(
+                    """
+                    UPDATE zones SET property_company_id = (SELECT id FROM organisations WHERE kind = 'property_company' LIMIT 1)
+                    WHERE id = \(bind: zone.json["id"]?.intValue ?? 0)
+                    """
+                ).run()
+            }
+            let withoutCompany = try await f.call(
                 .post, "/api/v1/projects/\(f.pid)/acceptances",
                 #"{"kind":"final","date":"\#(today)","result":"passed","participants":\#(Fixture.panel)}"#)
+            #expect(withoutCompany.status == .conflict && withoutCompany.text.contains("no property_company"))
+            let panel = Fixture.panel.dropLast() + #",{"name":"孙经理","role":"property_company"}]"#
+            let passed = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/acceptances",
+                #"{"kind":"final","date":"\#(today)","result":"passed","participants":\#(panel)}"#)
             #expect(
                 passed.json["stage"]?.stringValue == "accepted"
                     && passed.json["completed_on"]?.stringValue == today.description)

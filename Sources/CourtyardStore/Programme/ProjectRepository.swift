@@ -696,8 +696,8 @@ public struct ProjectRepository: Sendable {
         return try await detail(id: projectId, actor: actor)
     }
 
-    /// What a final acceptance must find: all work at 100%, nothing open. The property company takes part once
-    /// compounds are handed over to one; until then none is assigned.
+    /// What a final acceptance must find: all work at 100%, nothing open. The property company of the compound's zone
+    /// takes part where the zone has one.
     static func finalAcceptanceFacts(_ p: Row, db: any SQLDatabase) async throws -> FinalAcceptanceFacts {
         let unfinished = try await db.raw(
             "SELECT name FROM work_items WHERE project_id = \(bind: p.id) AND percent < 100 ORDER BY id"
@@ -713,9 +713,15 @@ public struct ProjectRepository: Sendable {
                 AND state NOT IN ('closed', 'rejected')
                 """
             ).first()?.int("n") ?? 0
+        let company = try await db.raw(
+            """
+            SELECT z.property_company_id FROM compounds c JOIN zones z ON z.id = c.zone_id
+            WHERE c.id = \(bind: p.compoundId) AND z.property_company_id IS NOT NULL
+            """
+        ).first()
         return FinalAcceptanceFacts(
             unfinishedItems: unfinished, openFindings: Int(findings), openReports: Int(reports),
-            hasPropertyCompany: false)
+            hasPropertyCompany: company != nil)
     }
 
     /// A final acceptance's problems, all of them, in one refusal.
