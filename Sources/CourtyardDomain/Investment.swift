@@ -131,7 +131,29 @@ public struct InvestmentSettings: Codable, Equatable, Sendable {
 }
 
 /// The arithmetic of investment control, in whole fen with every product and sum checked for overflow.
+/// Why a measurement cannot follow the ones before it: measured quantities are cumulative to the period's end.
+public enum MeasurementProblem: Equatable, Sendable {
+    /// The period ends before the last one already entered (that day given).
+    case periodBeforeEarlier(Day)
+    /// The line at this index measures less than was measured before (that quantity given).
+    case belowEarlier(index: Int, earlier: Quantity)
+}
+
 public enum InvestmentRules {
+    /// A measurement to `periodEnd` after the latest one not rejected: its period does not end earlier and no line
+    /// measures less than that one did for the same work item (work measured stays measured).
+    public static func followsEarlier(
+        periodEnd: Day, measured: [MeasuredLine], earlier: (periodEnd: Day, measured: [MeasuredLine])?
+    ) -> MeasurementProblem? {
+        guard let earlier else { return nil }
+        if periodEnd < earlier.periodEnd { return .periodBeforeEarlier(earlier.periodEnd) }
+        let before = Dictionary(earlier.measured.map { ($0.workItemId, $0.quantity) }, uniquingKeysWith: { a, _ in a })
+        for (i, m) in measured.enumerated() {
+            if let q = before[m.workItemId], m.quantity < q { return .belowEarlier(index: i, earlier: q) }
+        }
+        return nil
+    }
+
     /// The most a contract, a change, a payment or a project's contract plus changes may come to: 100 亿元.
     /// Bounded at entry so that no programme total, over every project a nation holds, can overflow.
     public static let maxFen: Int64 = 1_000_000_000_000

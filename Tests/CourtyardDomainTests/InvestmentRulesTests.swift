@@ -17,6 +17,35 @@ import Testing
         #expect(Quantity.max.description == "999999999.999")
     }
 
+    @Test func aMeasurementIsCumulativeAndNeverGoesBack() {
+        let earlier = (
+            periodEnd: Day("2026-10-31")!,
+            measured: [
+                MeasuredLine(workItemId: 1, quantity: Self.q("100")),
+                MeasuredLine(workItemId: 2, quantity: Self.q("5")),
+            ]
+        )
+        // The first measurement follows nothing; the same or more, later or the same day, is fine; a new item is fine.
+        #expect(
+            InvestmentRules.followsEarlier(periodEnd: Day("2026-01-31")!, measured: earlier.measured, earlier: nil)
+                == nil)
+        let more = [
+            MeasuredLine(workItemId: 1, quantity: Self.q("100")), MeasuredLine(workItemId: 3, quantity: Self.q("1")),
+        ]
+        #expect(InvestmentRules.followsEarlier(periodEnd: Day("2026-10-31")!, measured: more, earlier: earlier) == nil)
+        // A period ending before the last one, or a line measuring less than before, is refused naming which.
+        #expect(
+            InvestmentRules.followsEarlier(periodEnd: Day("2026-10-30")!, measured: more, earlier: earlier)
+                == .periodBeforeEarlier(Day("2026-10-31")!))
+        let less = [
+            MeasuredLine(workItemId: 1, quantity: Self.q("100")),
+            MeasuredLine(workItemId: 2, quantity: Self.q("4.999")),
+        ]
+        #expect(
+            InvestmentRules.followsEarlier(periodEnd: Day("2026-11-30")!, measured: less, earlier: earlier)
+                == .belowEarlier(index: 1, earlier: Self.q("5")))
+    }
+
     @Test func aBillLineIsQuantityTimesUnitPriceRoundedHalfUpToTheFen() {
         // 12.345 m × 1,001 fen = 12,357.345 fen → 12,357; 0.5 × 1 fen = 0.5 → 1.
         #expect(InvestmentRules.lineFen(Self.q("12.345"), unitPriceFen: 1_001) == 12_357)

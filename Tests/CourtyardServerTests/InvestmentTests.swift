@@ -172,6 +172,20 @@ import Testing
             #expect(line?["paid_fen"]?.intValue == 90_000 && line?["remaining_fen"]?.intValue == 4_032_600 - 90_000)
             // The pm company sees only its own projects.
             #expect(report.json["projects"]?.arrayItemsForTests.allSatisfy { $0["project_id"] != .null } == true)
+            // Quantities are cumulative: the next measurement neither ends earlier nor measures less.
+            let yesterday = Self.today.adding(days: -1)
+            let earlier = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/payments", as: f.contractor,
+                #"{"period_end":"\#(yesterday)","measured":\#(Self.measured(f, water: "200", lifts: "0")),"amount_fen":1}"#
+            )
+            #expect(earlier.status == .unprocessableContent && earlier.json["error"]?["field"] == .string("period_end"))
+            let less = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/payments", as: f.contractor,
+                #"{"period_end":"\#(Self.today)","measured":\#(Self.measured(f, water: "100.249", lifts: "0")),"amount_fen":1}"#
+            )
+            #expect(less.status == .unprocessableContent && less.json.errorCode == "below_earlier")
+            #expect(less.json["error"]?["field"] == .string("measured[0].quantity"))
+            #expect(try await f.call(.get, "/api/v1/projects/\(f.pid)/payments").json.items.count == 1)
         }
     }
 

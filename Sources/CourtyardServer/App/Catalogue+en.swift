@@ -484,6 +484,8 @@ extension Catalogue {
         "error.photos.unsupported_type": "Photos are JPEG, PNG or WebP.",
         "company.satisfaction": "Residents' satisfaction:",
         "company.noSurvey": "no satisfaction survey yet",
+        "error.before_earlier": "This period ends before the last one measured; quantities are cumulative",
+        "error.below_earlier": "Less than was measured before; quantities are cumulative",
         "error.invalidGeneric": "That was not saved. Check what you entered and try again.",
         "error.conflictGeneric": "This step cannot be taken now. Reload the page to see the latest state.",
         "error.answer.question_count": "A questionnaire has 1 to 50 questions.",

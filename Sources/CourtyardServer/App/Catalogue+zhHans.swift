@@ -468,6 +468,8 @@ extension Catalogue {
         "error.photos.unsupported_type": "照片请使用 JPEG、PNG 或 WebP 格式。",
         "company.satisfaction": "居民满意度：",
         "company.noSurvey": "尚无满意度调查",
+        "error.before_earlier": "计量期末早于上一次计量的期末日期；计量数量按累计填写",
+        "error.below_earlier": "计量数量少于上一次的累计数量；计量数量按累计填写",
         "error.invalidGeneric": "提交未成功，请检查填写的内容后重试。",
         "error.conflictGeneric": "这一步现在无法办理，请刷新页面查看最新情况。",
         "error.answer.question_count": "问卷须有 1 至 50 道题。",

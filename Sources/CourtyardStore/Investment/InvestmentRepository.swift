@@ -491,6 +491,35 @@ public struct InvestmentRepository: Sendable {
         }
     }
 
+    /// A measurement is cumulative: refused when its period ends before the latest payment not rejected, or a line
+    /// measures less than that payment measured for the same work item.
+    static func checkFollowsEarlier(projectId: Int64, _ n: NewPayment, db: any SQLDatabase) async throws {
+        let last = try await db.raw(
+            """
+            SELECT period_end, measured_json FROM payments WHERE project_id = \(bind: projectId) AND state <> 'rejected'
+            ORDER BY period_end DESC, id DESC LIMIT 1
+            """
+        ).first()
+        let earlier = try last.map { r in
+            let items = try JSONValueCoding.decode([MeasuredItem].self, from: try r.storedJSON("measured_json"))
+            return (
+                periodEnd: try LedgerRepository.day(r, "period_end"),
+                measured: items.map { MeasuredLine(workItemId: $0.workItemId, quantity: $0.quantity) }
+            )
+        }
+        switch InvestmentRules.followsEarlier(periodEnd: n.periodEnd, measured: n.measured, earlier: earlier) {
+        case nil: return
+        case .periodBeforeEarlier(let day):
+            throw ValidationError(
+                field: "period_end", code: "before_earlier",
+                message: "the period ends before the last one measured (\(day)); quantities are cumulative")
+        case .belowEarlier(let i, let q):
+            throw ValidationError(
+                field: "measured[\(i)].quantity", code: "below_earlier",
+                message: "less than the \(q) measured before; quantities are cumulative to the period's end")
+        }
+    }
+
     /// A progress payment requested by the contractor (or entered by the pm company or the office): refused when
     /// the payments not rejected would together pass the limit.
     public func requestPayment(projectId: Int64, _ n: NewPayment, actor: Actor) async throws -> Payment {
@@ -532,6 +561,7 @@ public struct InvestmentRepository: Sendable {
                 throw StoreError.refused(
                     code: "no_contract", message: "the project has no contract: measured work is valued at its prices")
             }
+            try await Self.checkFollowsEarlier(projectId: projectId, n, db: db)
             let bill = try await Self.bill(contractId: try k.int("id"), db: db)
             let changes = try await Self.approvedChanges(projectId: projectId, db: db)
             let measuredFen: Int64
