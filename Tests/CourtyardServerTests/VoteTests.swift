@@ -110,6 +110,57 @@ import Testing
         }
     }
 
+    /// The battle map of a vote shows who has voted, never how: a cell per household of the electorate, a voided
+    /// ballot no longer counting; the questionnaire's map the same for who has answered.
+    @Test func theVoteAndQuestionnaireMapsShowWhoTookPart() async throws {
+        try await TestApp.with { client, services in
+            let (compound, hh) = try await Self.seed(services)
+            let token = try await client.token("admin", TestApp.adminPassword)
+            let draft = try await client.call(
+                .post, "/api/v1/votes", token: token,
+                body: #"{"title":"选聘物业公司","matter":4,"electorate":{"compound_id":\#(compound)}}"#)
+            let id = try #require(draft.json["id"]?.intValue)
+            let before = try await client.call(.get, "/api/v1/votes/\(id)/map.svg", token: token)
+            #expect(before.status == .ok && before.headers[.contentType]?.hasPrefix("image/svg+xml") == true)
+            #expect(StewardTests.cells(before.text) == Dictionary(uniqueKeysWithValues: hh.map { ($0, "not_voted") }))
+            _ = try await client.call(.post, "/api/v1/votes/\(id)/open", token: token)
+            var ballots: [Int64] = []
+            for (i, choice) in ["approve", "reject", "abstain"].enumerated() {
+                let r = try await client.call(
+                    .post, "/api/v1/votes/\(id)/ballots", token: token,
+                    body: #"{"household_id":\#(hh[i]),"choice":"\#(choice)"}"#)
+                ballots.append(try #require(r.json["id"]?.intValue))
+            }
+            _ = try await client.call(
+                .post, "/api/v1/votes/\(id)/ballots/\(ballots[1])/void", token: token, body: #"{"reason":"录入错误"}"#)
+            let map = try await client.call(.get, "/api/v1/votes/\(id)/map.svg?lang=zh-Hans", token: token)
+            let cells = StewardTests.cells(map.text)
+            #expect(cells.count == 9 && Set(cells.keys) == Set(hh))
+            #expect(cells.filter { $0.value == "voted" }.keys.sorted() == [hh[0], hh[2]].sorted())
+            #expect(map.text.contains("已投票 2") && map.text.contains("未投票 7"))
+            // How a household voted is not on the map.
+            #expect(!map.text.contains("approve") && !map.text.contains("abstain") && !map.text.contains("同意"))
+
+            let today = Day.today(epochSeconds: Date().timeIntervalSince1970)
+            let q = try await client.call(
+                .post, "/api/v1/questionnaires", token: token,
+                body: #"""
+                    {"compound_id":\#(compound),"kind":"consultation","title":"加装电梯意向","opens_on":"\#(today)","closes_on":"\#(today)",
+                     "questions":[{"text":"是否同意","type":"single","options":["同意","不同意"]}]}
+                    """#)
+            let qid = try #require(q.json["id"]?.intValue)
+            _ = try await client.call(.post, "/api/v1/questionnaires/\(qid)/publish", token: token)
+            let answered = try await client.call(
+                .post, "/api/v1/questionnaires/\(qid)/responses", token: token,
+                body: #"{"household_id":\#(hh[4]),"paper_number":"P1","answers":[0]}"#)
+            #expect(answered.status == .created)
+            let qmap = try await client.call(.get, "/api/v1/questionnaires/\(qid)/map.svg", token: token)
+            let qcells = StewardTests.cells(qmap.text)
+            #expect(qcells.count == 9 && qcells.filter { $0.value == "answered" }.keys.sorted() == [hh[4]])
+            #expect(try await client.call(.get, "/api/v1/votes/999999/map.svg", token: token).status == .notFound)
+        }
+    }
+
     @Test func manyStewardsAtOnceNeitherLoseNorDoubleABallot() async throws {
         try await TestApp.with { client, services in
             let (compound, hh) = try await Self.seed(services)

@@ -45,6 +45,15 @@ enum OpenAPIDocument {
         op(summary, id: id, tag: tag, params: [idParam], responses: responses(["200": response(description, schema)]))
     }
 
+    /// An SVG chart: `GET` answering `image/svg+xml`.
+    static func svgChart(_ summary: String, id: String, tag: String, params: [D] = [idParam]) -> D {
+        op(
+            summary, id: id, tag: tag, params: params,
+            responses: responses([
+                "200": ["description": "SVG", "content": ["image/svg+xml": ["schema": ty("string")]]]
+            ]))
+    }
+
     /// A text that must say something: 1 to `max` characters, not only spaces.
     static func filled(max: Int) -> D { ["type": "string", "minLength": 1, "maxLength": max, "pattern": "\\S"] }
 

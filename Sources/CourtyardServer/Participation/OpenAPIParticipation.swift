@@ -61,6 +61,11 @@ extension OpenAPIDocument {
                 ],
                 responses: conflict(["201": response("recorded", any)]))
         ]
+        paths["/api/v1/questionnaires/{id}/map.svg"] = [
+            "get": svgChart(
+                "The battle map of who has answered (not what): a cell per household of the compound",
+                id: "questionnaire_map", tag: "participation")
+        ]
         paths["/api/v1/questionnaires/{id}/results"] = [
             "get": [
                 "summary": "Results by question and building, with the response rate",

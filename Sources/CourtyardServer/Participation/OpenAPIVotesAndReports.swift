@@ -39,6 +39,11 @@ extension OpenAPIDocument {
                 "Draft a vote", id: "create_vote", tag: "votes", body: newVote,
                 responses: responses(["201": response("the draft", vote)])),
         ]
+        paths["/api/v1/votes/{id}/map.svg"] = [
+            "get": svgChart(
+                "The battle map of who has voted (not how): a cell per household of the electorate", id: "vote_map",
+                tag: "votes")
+        ]
         paths["/api/v1/votes/{id}"] = [
             "get": readOne(
                 "Read a vote", id: "read_vote", tag: "votes", "the vote", vote)

@@ -25,6 +25,7 @@ struct QuestionnaireController {
         api.post("questionnaires/:id/close", use: close)
         api.post("questionnaires/:id/responses", use: enterPaper)
         api.get("questionnaires/:id/results", use: results)
+        api.get("questionnaires/:id/map.svg", use: map)
     }
 
     /// A new questionnaire. The questions are read one by one so that a bad one is named by its number.
@@ -112,6 +113,13 @@ struct QuestionnaireController {
             id: try id(context), householdId: household, paperNumber: body.paperNumber ?? "",
             answers: body.answers?.json.arrayItems ?? [], actor: try context.actor())
         return try JSONBody.response(r, status: .created)
+    }
+
+    /// The battle map of who has answered (not what), household by household.
+    @Sendable func map(_ request: Request, _ context: AppContext) async throws -> Response {
+        let (title, cells) = try await questionnaires.participation(id: try id(context), actor: try context.actor())
+        return ProjectRoutes.svg(
+            BattleMap.participation(title: title, households: cells, done: "answered", lang: context.lang))
     }
 
     @Sendable func results(_ request: Request, _ context: AppContext) async throws -> Response {

@@ -18,6 +18,7 @@ struct VoteController {
         api.post("votes", use: create)
         api.get("votes", use: list)
         api.get("votes/:id", use: read)
+        api.get("votes/:id/map.svg", use: map)
         api.post("votes/:id/open", use: open)
         api.post("votes/:id/close", use: close)
         api.post("votes/:id/ballots", use: cast)
@@ -72,6 +73,14 @@ struct VoteController {
     @Sendable func read(_ request: Request, _ context: AppContext) async throws -> Response {
         let id = try context.parameters.require("id", as: Int64.self)
         return try JSONBody.response(try await votes.get(id: id, actor: try context.require(.readRegistry)))
+    }
+
+    /// The battle map of who has voted (not how), household by household.
+    @Sendable func map(_ request: Request, _ context: AppContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        let (title, cells) = try await votes.participation(id: id, actor: try context.require(.readRegistry))
+        return ProjectRoutes.svg(
+            BattleMap.participation(title: title, households: cells, done: "voted", lang: context.lang))
     }
 
     @Sendable func open(_ request: Request, _ context: AppContext) async throws -> Response {

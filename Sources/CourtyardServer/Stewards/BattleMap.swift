@@ -2,8 +2,10 @@ import CourtyardDomain
 import CourtyardSheets
 import CourtyardStore
 
-/// The battle map (挂图作战): every target household as a cell, building by building, entrance by entrance, floor by
-/// floor (top floor on top), coloured by status with a mark that survives black-and-white printing; A3 landscape.
+/// The battle map (挂图作战): every household in question as a cell, building by building, entrance by entrance,
+/// floor by floor (top floor on top), coloured by its status with a mark that survives black-and-white printing;
+/// A3 landscape. The same chart serves a campaign (contacted, agreed …), a vote (who voted) and a questionnaire
+/// (who answered).
 enum BattleMap {
     static let cellW = 62
     static let cellH = 30
@@ -11,7 +13,36 @@ enum BattleMap {
     static let floorLabelW = 30
     static let maxWidth = 1600
 
-    /// Fill, text colour and the mark that tells statuses apart without colour.
+    /// One status of the chart: its key (`data-status`), its words, fill, text colour and mark.
+    struct Status {
+        var key: String
+        var label: String
+        var fill: String
+        var ink: String
+        var mark: String
+    }
+
+    /// One household's cell: where it is and its status's key.
+    struct Cell {
+        var householdId: Int64
+        var compoundName: String
+        var buildingId: Int64
+        var buildingName: String
+        var entranceId: Int64
+        var entranceName: String
+        var room: String
+        var floor: Int?
+        var status: String
+    }
+
+    /// What is drawn: the statuses in legend order, the one a building's count counts ("agreed", "voted"), and
+    /// the summary line under the title.
+    struct Legend {
+        var statuses: [Status]
+        var done: String
+        var summary: String
+    }
+
     static func style(_ s: TargetStatus) -> (fill: String, ink: String, mark: String) {
         switch s {
         case .notContacted: ("#f3f4f6", "#111827", "")
@@ -22,9 +53,54 @@ enum BattleMap {
         }
     }
 
+    /// A campaign's chart: its targets by status, with the agreed rate.
+    static func campaign(title: String, targets: [CampaignTarget], lang: Lang) -> String {
+        let tally = CampaignTally(targets.map(\.status))
+        let statuses = TargetStatus.allCases.map { s in
+            let st = style(s)
+            return Status(
+                key: s.rawValue, label: lang.t("campaign.status." + s.rawValue), fill: st.fill, ink: st.ink,
+                mark: st.mark)
+        }
+        let summary =
+            "\(lang.t("campaign.status.targets")) \(tally.targets) · \(lang.t("campaign.status.agreed")) \(tally.agreed)"
+            + " · \(lang.t("campaign.col.agreedRate")) \(tally.agreedRate)%"
+        let cells = targets.map { t in
+            Cell(
+                householdId: t.householdId, compoundName: t.compoundName, buildingId: t.buildingId,
+                buildingName: t.buildingName, entranceId: t.entranceId, entranceName: t.entranceName, room: t.room,
+                floor: t.floor, status: t.status.rawValue)
+        }
+        return draw(
+            title: title, cells: cells, legend: Legend(statuses: statuses, done: "agreed", summary: summary), lang: lang
+        )
+    }
+
+    /// Who took part (`done` is "voted" or "answered") and who has not yet, over the households in question.
+    static func participation(title: String, households: [ParticipationCell], done: String, lang: Lang) -> String {
+        let statuses = [
+            Status(key: done, label: lang.t("map.status." + done), fill: "#15803d", ink: "#ffffff", mark: "✓"),
+            Status(
+                key: "not_" + done, label: lang.t("map.status.not_" + done), fill: "#f3f4f6", ink: "#111827", mark: ""),
+        ]
+        let n = households.filter(\.done).count
+        let rate = Percent.text(Percent.tenths(Int64(n), of: Int64(households.count)))
+        let summary =
+            "\(lang.t("map.households")) \(households.count) · \(lang.t("map.status." + done)) \(n)"
+            + " · \(lang.t("map.rate")) \(rate)%"
+        let cells = households.map { h in
+            Cell(
+                householdId: h.householdId, compoundName: h.compoundName, buildingId: h.buildingId,
+                buildingName: h.buildingName, entranceId: h.entranceId, entranceName: h.entranceName, room: h.room,
+                floor: h.floor, status: h.done ? done : "not_" + done)
+        }
+        return draw(
+            title: title, cells: cells, legend: Legend(statuses: statuses, done: done, summary: summary), lang: lang)
+    }
+
     struct Entrance {
         var name: String
-        var byFloor: [Int: [CampaignTarget]]
+        var byFloor: [Int: [Cell]]
         var columns: Int { max(1, byFloor.values.map(\.count).max() ?? 1) }
         var width: Int { columns * (cellW + gap) }
     }
@@ -34,22 +110,23 @@ enum BattleMap {
         var name: String
         var entrances: [Entrance]
         var floors: [Int]
-        var tally: CampaignTally
+        var done: Int
+        var total: Int
         var width: Int { floorLabelW + entrances.map(\.width).reduce(0, +) + 8 * entrances.count + 8 }
         var height: Int { 48 + floors.count * (cellH + gap) + 10 }
     }
 
-    static func buildings(_ targets: [CampaignTarget]) -> [Building] {
+    static func buildings(_ cells: [Cell], done: String) -> [Building] {
         var order: [Int64] = []
-        var byBuilding: [Int64: [CampaignTarget]] = [:]
-        for t in targets {
+        var byBuilding: [Int64: [Cell]] = [:]
+        for t in cells {
             if byBuilding[t.buildingId] == nil { order.append(t.buildingId) }
             byBuilding[t.buildingId, default: []].append(t)
         }
         return order.map { id in
             let ts = byBuilding[id]!
             var entranceOrder: [Int64] = []
-            var byEntrance: [Int64: [CampaignTarget]] = [:]
+            var byEntrance: [Int64: [Cell]] = [:]
             for t in ts {
                 if byEntrance[t.entranceId] == nil { entranceOrder.append(t.entranceId) }
                 byEntrance[t.entranceId, default: []].append(t)
@@ -61,12 +138,13 @@ enum BattleMap {
             }
             return Building(
                 compound: ts[0].compoundName, name: ts[0].buildingName, entrances: entrances,
-                floors: Set(ts.map { $0.floor ?? 0 }).sorted(by: >), tally: CampaignTally(ts.map(\.status)))
+                floors: Set(ts.map { $0.floor ?? 0 }).sorted(by: >), done: ts.filter { $0.status == done }.count,
+                total: ts.count)
         }
     }
 
-    static func draw(title: String, targets: [CampaignTarget], lang: Lang) -> String {
-        let blocks = buildings(targets)
+    static func draw(title: String, cells: [Cell], legend: Legend, lang: Lang) -> String {
+        let blocks = buildings(cells, done: legend.done)
         // Lay the buildings out in rows, each compound starting a new row under its name.
         var placed: [(Building, x: Int, y: Int)] = []
         var labels: [(String, y: Int)] = []
@@ -94,42 +172,31 @@ enum BattleMap {
         let contentWidth = max(760, (placed.map { $0.x + $0.0.width }.max() ?? 0) + 20)
         let width = max(contentWidth, 760)
         let height = y + rowHeight + 40
-        let tally = CampaignTally(targets.map(\.status))
         var s = Chart.open(width: width, height: height, title: title)
         s +=
             "<style>@page { size: A3 landscape; margin: 8mm } @media print { svg { width: 100%; height: auto } } text { dominant-baseline: auto }</style>"
         s += Chart.text(20, 34, title, size: 22, weight: "bold")
-        let summary =
-            "\(lang.t("campaign.status.targets")) \(tally.targets) · \(lang.t("campaign.status.agreed")) \(tally.agreed) · \(lang.t("campaign.col.agreedRate")) \(tally.agreedRate)%"
-        s += Chart.text(20, 60, summary, size: 14)
+        s += Chart.text(20, 60, legend.summary, size: 14)
         // The legend, with each status's count.
         var lx = 20
-        for status in TargetStatus.allCases {
-            let st = style(status)
-            let count =
-                switch status {
-                case .notContacted: tally.notContacted
-                case .contacted: tally.contacted
-                case .agreed: tally.agreed
-                case .refused: tally.refused
-                case .unreachable: tally.unreachable
-                }
-            s += "<g class=\"legend\" data-legend=\"\(status.rawValue)\">"
-            s +=
-                "<rect x=\"\(lx)\" y=\"76\" width=\"28\" height=\"20\" fill=\"\(st.fill)\" stroke=\"#6b7280\"/>"
+        for st in legend.statuses {
+            let count = cells.filter { $0.status == st.key }.count
+            s += "<g class=\"legend\" data-legend=\"\(st.key)\">"
+            s += "<rect x=\"\(lx)\" y=\"76\" width=\"28\" height=\"20\" fill=\"\(st.fill)\" stroke=\"#6b7280\"/>"
             s += Chart.text(lx + 14, 91, st.mark, size: 13, anchor: "middle").replacingOccurrences(
                 of: "<text ", with: "<text fill=\"\(st.ink)\" ")
-            s += Chart.text(lx + 34, 91, "\(lang.t("campaign.status." + status.rawValue)) \(count)", size: 13)
+            s += Chart.text(lx + 34, 91, "\(st.label) \(count)", size: 13)
             s += "</g>"
             lx += 150
         }
+        let styles = Dictionary(legend.statuses.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         for (label, ly) in labels { s += Chart.text(20, ly, label, size: 16, weight: "bold") }
         for (b, bx, by) in placed {
             s +=
                 "<rect x=\"\(bx)\" y=\"\(by)\" width=\"\(b.width)\" height=\"\(b.height)\" fill=\"none\" stroke=\"#374151\" stroke-width=\"1.5\"/>"
             s += Chart.text(
                 bx + 8, by + 18,
-                "\(b.name)  \(b.tally.agreed)/\(b.tally.targets)", size: 14, weight: "bold")
+                "\(b.name)  \(b.done)/\(b.total)", size: 14, weight: "bold")
             var ex = bx + floorLabelW + 4
             for (i, f) in b.floors.enumerated() {
                 let fy = by + 44 + i * (cellH + gap)
@@ -144,12 +211,12 @@ enum BattleMap {
                     })
                     .enumerated() {
                         let cx = ex + k * (cellW + gap)
-                        let st = style(t.status)
+                        let st = styles[t.status] ?? legend.statuses[0]
                         let room = t.room.count > 7 ? String(t.room.prefix(6)) + "…" : t.room
                         s +=
-                            "<g class=\"cell\" data-household-id=\"\(t.householdId)\" data-status=\"\(t.status.rawValue)\">"
+                            "<g class=\"cell\" data-household-id=\"\(t.householdId)\" data-status=\"\(t.status)\">"
                         s +=
-                            "<title>\(XLSX.escape(t.room + " " + lang.t("campaign.status." + t.status.rawValue)))</title>"
+                            "<title>\(XLSX.escape(t.room + " " + st.label))</title>"
                         s +=
                             "<rect x=\"\(cx)\" y=\"\(fy)\" width=\"\(cellW)\" height=\"\(cellH)\" fill=\"\(st.fill)\" stroke=\"#6b7280\"/>"
                         s +=
@@ -164,7 +231,7 @@ enum BattleMap {
                 ex += e.width + 8
             }
         }
-        if targets.isEmpty { s += Chart.text(20, 140, lang.t("campaign.noTargets"), size: 14) }
+        if cells.isEmpty { s += Chart.text(20, 140, lang.t("campaign.noTargets"), size: 14) }
         s += "</svg>"
         return s
     }

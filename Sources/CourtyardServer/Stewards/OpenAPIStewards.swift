@@ -214,12 +214,9 @@ extension OpenAPIDocument {
                 ]))
         ]
         paths["/api/v1/campaigns/{id}/map.svg"] = [
-            "get": op(
+            "get": svgChart(
                 "The battle map: a cell per target household coloured by status", id: "campaign_map",
-                tag: "campaigns", params: [idParam, idFilter("compound_id")],
-                responses: responses([
-                    "200": ["description": "SVG", "content": ["image/svg+xml": ["schema": ty("string")]]]
-                ]))
+                tag: "campaigns", params: [idParam, idFilter("compound_id")])
         ]
         let memberIn: D = [
             "type": "object", "required": ["position"],

@@ -266,7 +266,7 @@ struct CampaignController {
             id: id, actor: try context.actor())
         let targets = compound.map { c in all.filter { $0.compoundId == c } } ?? all
         if compound != nil && targets.isEmpty { throw AppError.notFound }
-        return ProjectRoutes.svg(BattleMap.draw(title: campaign.title, targets: targets, lang: context.lang))
+        return ProjectRoutes.svg(BattleMap.campaign(title: campaign.title, targets: targets, lang: context.lang))
     }
 }
 
