@@ -4,8 +4,8 @@ import CourtyardStore
 import Foundation
 
 /// The demo's safety paperwork and inspections: an agreement for each contractor of the batch, an emergency plan
-/// over its projects at work, a training on each project at work, and scored inspections whose findings stand in
-/// every state.
+/// over its projects at work, a training on each project at work, scored inspections whose findings stand in
+/// every state, and a final acceptance that failed with its defects.
 enum DemoSafety {
     static let surnames = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴"]
     static let given = ["建国", "国强", "志刚", "海涛", "永红", "立新", "卫东", "红梅", "秀英", "小军"]
@@ -48,8 +48,20 @@ enum DemoSafety {
                     date: p.startedOn ?? today, trainer: "项目安全员", topics: "沟槽防护、临时用电、高处作业、消防",
                     trainees: trainees, attachmentId: nil), actor: .system)
         }
-        try await seedInspections(
-            services: services, safety: safety, projects: atWork.filter { $0.stage == .construction })
+        let building = atWork.filter { $0.stage == .construction }
+        try await seedInspections(services: services, safety: safety, projects: building)
+        // A final acceptance that failed: the panel is complete, and its defects stand as findings to rectify.
+        if let p = building.dropFirst(4).first ?? building.last {
+            let panel = [
+                AcceptanceParticipant(name: "张工", role: .supervisor),
+                AcceptanceParticipant(name: "李经理", role: .contractor),
+                AcceptanceParticipant(name: "王科长", role: .office),
+                AcceptanceParticipant(name: "赵阿姨", role: .residentRepresentative),
+            ]
+            _ = try await ProjectRepository(database: services.database).addAcceptance(
+                projectId: p.id, kind: .final, date: today.adding(days: -2), result: .failed, participants: panel,
+                defects: ["屋面防水层局部空鼓", "三单元楼道扶手松动"], note: "整改完成后重新组织竣工验收", actor: .system)
+        }
     }
 
     /// Four projects at work, each inspected once; the first re-inspected; findings rectified, verified or open.

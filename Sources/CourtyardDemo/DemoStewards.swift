@@ -201,10 +201,23 @@ enum DemoStewards {
                 .init(residentId: people[7], userId: nil, position: "委员", from: today.adding(days: -59)),
                 actor: .system)
         }
-        _ = try await bodies.create(
+        let team = try await bodies.create(
             .init(
                 kind: .volunteerTeam, name: "红马甲志愿服务队", compoundId: compound, communityId: nil, formedOn: formed,
                 members: [m(8, "队长"), m(2, "队员"), m(5, "队员")]), actor: .system)
+        // The team's evening patrols and door-to-door explaining over the last weeks.
+        let volunteers = VolunteerRepository(database: services.database)
+        for (k, member) in team.members.enumerated() {
+            for week in 0..<4 {
+                let day = today.adding(days: Int64(-7 * week - k))
+                guard day.civil.year == today.civil.year else { continue }
+                _ = try await volunteers.record(
+                    .init(
+                        communityId: nil, compoundId: nil, bodyId: team.id, name: member.name, phone: "",
+                        activity: week % 2 == 0 ? .patrol : .outreach, date: day, minutes: 60 + Int64(15 * k),
+                        note: week % 2 == 0 ? "夜间巡逻" : "入户宣传燃气改造"), actor: .system)
+            }
+        }
         _ = try await bodies.create(
             .init(
                 kind: .neighbourhoodStation, name: "邻里驿站", compoundId: nil, communityId: community, formedOn: formed,

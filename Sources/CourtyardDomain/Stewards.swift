@@ -98,6 +98,10 @@ public struct CampaignContact: Sendable, Equatable {
 }
 
 public enum CampaignRules {
+    /// Whether a contact made on `date` comes after the campaign's last day (`until`, itself included): a visit
+    /// entered later from paper counts by the day it was made, not the day it reached the server.
+    public static func endedBefore(_ date: Day, until: Day) -> Bool { date > until }
+
     /// A target's status from its contacts in the campaign, taken in the order they happened (day, then entry):
     /// - none → not contacted;
     /// - agreed or refused decide, the later one winning (a refused household may be revisited and agree);

@@ -12,6 +12,12 @@ import Testing
         #expect(!StewardRules.overlaps((Self.d("2026-03-01"), nil), (Self.d("2025-01-01"), Self.d("2026-02-28"))))
     }
 
+    @Test func aContactAfterTheCampaignsLastDayDoesNotCountForIt() {
+        #expect(!CampaignRules.endedBefore(Self.d("2026-06-30"), until: Self.d("2026-06-30")), "the last day counts")
+        #expect(CampaignRules.endedBefore(Self.d("2026-07-01"), until: Self.d("2026-06-30")))
+        #expect(!CampaignRules.endedBefore(Self.d("2026-01-01"), until: Self.d("2026-06-30")))
+    }
+
     @Test func aTermEndsOnOrAfterItsStart() {
         #expect(StewardRules.termProblem(since: Self.d("2026-03-01"), until: Self.d("2026-02-28"))?.field == "until")
         #expect(StewardRules.termProblem(since: Self.d("2026-03-01"), until: Self.d("2026-03-01")) == nil)

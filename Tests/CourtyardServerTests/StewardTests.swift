@@ -130,6 +130,33 @@ import Testing
         }
     }
 
+    /// The account of a steward whose term has ended reads and signs in no more; the next steward's account works,
+    /// and an account never linked to a post is not affected.
+    @Test func anEndedStewardsAccountNoLongerWorks() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await client.token("office")
+            let (_, mine, _) = try await Self.twoEntrances(services)
+            let people = try await Self.residents(services, entrance: mine)
+            let token = try await Self.stewardToken(
+                client, office: office, resident: people[0], entrance: mine, username: "louzhang9")
+            #expect(try await client.call(.get, "/api/v1/auth/me", token: token).status == .ok)
+            let post = try await client.call(.get, "/api/v1/stewards?entrance_id=\(mine)", token: office)
+            let id = try #require(post.json.items.first?["id"]?.intValue)
+            let today = Day.today(epochSeconds: Date().timeIntervalSince1970)
+            let ended = try await client.call(
+                .post, "/api/v1/stewards/\(id)/end", token: office,
+                body: #"{"until":"\#(today.adding(days: -1))","reason":"搬离本楼"}"#)
+            #expect(ended.status == .ok)
+            #expect(try await client.call(.get, "/api/v1/auth/me", token: token).status == .unauthorized)
+            let again = try await client.call(
+                .post, "/api/v1/auth/token", token: nil, body: #"{"username":"louzhang9","password":"Lou-zhang-2026"}"#)
+            #expect(again.status == .unauthorized)
+            // The demo's steward account, never linked to a post, still signs in.
+            #expect(
+                try await client.call(.get, "/api/v1/auth/me", token: try await client.token("steward")).status == .ok)
+        }
+    }
+
     @Test func aStewardSeesAndWritesOnlyItsEntrancesHouseholds() async throws {
         try await TestApp.with(demo: true) { client, services in
             let office = try await client.token("office")
@@ -240,6 +267,19 @@ import Testing
             let targets = try await Self.ints(
                 services, "SELECT household_id AS id FROM campaign_targets WHERE campaign_id = \(bind: id)")
             #expect(made.json["targets"]?.intValue == Int64(targets.count))
+            // After its last day, a contact no longer counts for the campaign: refused naming it, nothing written.
+            try await services.database.withConnection { db in
+                try await db.raw("UPDATE campaigns SET until = '2026-03-01' WHERE id = \(bind: id)").run()
+            }
+            let late = try await client.call(
+                .post, "/api/v1/households/\(targets[0])/contacts", token: office,
+                body: #"{"channel":"visit","date":"2026-03-02","outcome":"agreed","note":"","campaign_id":\#(id)}"#)
+            #expect(late.status == .unprocessableContent && late.json.errorCode == "campaign_ended")
+            #expect(late.json["error"]?["field"]?.stringValue == "campaign_id")
+            #expect(try await Self.count(services, "household_contacts WHERE campaign_id = \(id)") == 0)
+            try await services.database.withConnection { db in
+                try await db.raw("UPDATE campaigns SET until = '2099-12-31' WHERE id = \(bind: id)").run()
+            }
             let notTarget = try await Self.ints(
                 services,
                 "SELECT id FROM households WHERE compound_id = \(bind: compound) AND building_id <> \(bind: building) ORDER BY id LIMIT 1"
@@ -552,6 +592,36 @@ import Testing
             #expect(read.json["department_name"]?.stringValue == "区城市管理局")
             let again = try await client.call(.post, "/api/v1/irregularities/\(id)/stop", token: office, body: "{}")
             #expect(again.status == .conflict)
+            // Two escalations of one record at once make one request; the other is refused.
+            let second = try await client.call(
+                .post, "/api/v1/irregularities", token: office,
+                body: #"{"compound_id":\#(compound),"kind":"fire_lane_blocked","place":"2号楼","description":"杂物堵塞"}"#)
+            let secondId = try #require(second.json["id"]?.intValue)
+            let before = try await Self.count(services, "coordination_requests")
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        try await client.call(
+                            .post, "/api/v1/irregularities/\(secondId)/escalate", token: office,
+                            body: #"{"needed_by":"2099-01-10"}"#
+                        ).status
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .ok }.count == 1 && statuses.filter { $0 == .conflict }.count == 3)
+            #expect(try await Self.count(services, "coordination_requests") == before + 1)
+            // A request that cannot be made leaves the record as it was: nothing half done.
+            let third = try await client.call(
+                .post, "/api/v1/irregularities", token: office,
+                body: #"{"compound_id":\#(compound),"kind":"fire_lane_blocked","place":"3号楼","description":"电动车停放"}"#)
+            let thirdId = try #require(third.json["id"]?.intValue)
+            let past = try await client.call(
+                .post, "/api/v1/irregularities/\(thirdId)/escalate", token: office, body: #"{"needed_by":"2020-01-10"}"#
+            )
+            #expect(past.status == .unprocessableContent && past.json["error"]?["field"]?.stringValue == "needed_by")
+            let still = try await client.call(.get, "/api/v1/irregularities/\(thirdId)", token: office)
+            #expect(still.json["state"]?.stringValue == "recorded" && still.json["coordination_request_id"] == .null)
             let bad = try await client.call(
                 .post, "/api/v1/irregularities", token: office,
                 body: #"{"compound_id":\#(compound),"kind":"noise","place":"x","description":"y"}"#)

@@ -360,6 +360,7 @@ enum OpenAPIDocument {
         participation(&paths)
         coordination(&paths, &schemas)
         stewards(&paths, &schemas)
+        volunteers(&paths, &schemas)
         zones(&paths, &schemas)
         events(&paths, &schemas)
         func err(_ d: String) -> D { response(d, ref("Error")) }

@@ -107,7 +107,9 @@ struct EventsPage {
                 placesText: EventWords.places(e, f), stateLabel: EventWords.state(e, f),
                 href: SiteRoute.event(e.id).path)
         }
-        let totals = try await repo.volunteerTotals(communityId: nil, actor: actor).prefix(20)
+        let totals = try await VolunteerRepository(database: services.database).totals(
+            year: nil, communityId: nil, actor: actor
+        ).prefix(20)
         let helpers = totals.map {
             Helper(helperName: $0.name, helperEvents: String($0.events), helperHours: $0.hours)
         }

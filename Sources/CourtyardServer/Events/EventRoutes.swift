@@ -66,7 +66,6 @@ struct EventController {
         api.put("events/:id/report", use: report)
         api.get("events/:id/volunteer_hours", use: hours)
         api.put("events/:id/volunteer_hours", use: setHours)
-        api.get("volunteer_hours", use: totals)
     }
 
     struct Organiser: Decodable {
@@ -262,12 +261,5 @@ struct EventController {
                 eventId: try id(context),
                 b.helpers.map { (name: $0.name, phone: $0.phone ?? "", role: $0.role, minutes: $0.minutes) },
                 actor: actor, now: EventRoutes.now))
-    }
-
-    @Sendable func totals(_ request: Request, _ context: AppContext) async throws -> Response {
-        let paging = try ListPage.paging(request)
-        let all = try await events.volunteerTotals(
-            communityId: try EventRoutes.query(request, "community_id"), actor: try context.actor())
-        return try ListPage.response(all: all, paging)
     }
 }

@@ -243,22 +243,6 @@ extension OpenAPIDocument {
                 ],
                 responses: conflict(["200": response("hours", ref("EventHours"))])),
         ]
-        paths["/api/v1/volunteer_hours"] = [
-            "get": op(
-                "Each helper's hours over the events in your scope, most first", id: "volunteer_totals",
-                tag: "events", params: [idFilter("community_id")] + pagingParams,
-                responses: responses([
-                    "200": response(
-                        "helpers",
-                        listSchema([
-                            "type": "object", "required": ["name", "phone", "events", "minutes", "hours"],
-                            "properties": [
-                                "name": ty("string"), "phone": ty("string"), "events": ty("integer"),
-                                "minutes": ty("integer"), "hours": ["type": "string", "pattern": "^[0-9]+\\.[0-9]$"],
-                            ],
-                        ]))
-                ]))
-        ]
         paths["/public/communities/{id}/news.atom"] = [
             "get": op(
                 "A community's event reports, newest first (Atom)", id: "community_news_feed", tag: "events",

@@ -14,6 +14,7 @@ enum StewardRoutes {
         BodyController(services: services).register(on: api)
         OpinionController(services: services).register(on: api)
         IrregularityController(services: services).register(on: api)
+        VolunteerController(services: services).register(on: api)
     }
 
     /// An optional `true`/`false` query flag; anything else is a 400 naming it.
@@ -128,9 +129,12 @@ struct StewardController {
         let actor = try context.require(.manageStewards)
         let id = try context.parameters.require("id", as: Int64.self)
         let b = try await JSONBody.decode(End.self, request, context: context)
-        return try JSONBody.response(
-            try await StewardRepository(database: services.database).end(
-                id: id, on: b.until, reason: b.reason ?? "", actor: actor))
+        let steward = try await StewardRepository(database: services.database).end(
+            id: id, on: b.until, reason: b.reason ?? "", actor: actor)
+        // The post's account may have ended with it: this server forgets the tokens it knows at once, the others
+        // within the token cache's lifetime.
+        services.tokens.clear()
+        return try JSONBody.response(steward)
     }
 }
 
@@ -229,33 +233,12 @@ struct CampaignController {
     /// JSON by default; `format=csv` or `format=xlsx` give one row per building, entrance, steward and day.
     @Sendable func progress(_ request: Request, _ context: AppContext) async throws -> Response {
         let id = try context.parameters.require("id", as: Int64.self)
-        let format = request.uri.queryParameters.get("format") ?? "json"
-        guard ["json", "csv", "xlsx"].contains(format) else {
-            throw AppError.badRequest("invalid_format", "format is json, csv or xlsx", field: "format")
-        }
+        let format = try SheetDownload.format(request)
         let p = try await CampaignRepository(database: services.database).progress(id: id, actor: try context.actor())
         if format == "json" { return try JSONBody.response(p) }
-        let sheet = CampaignSheet.rows(p, lang: context.lang)
-        if format == "csv" {
-            return Response(
-                status: .ok,
-                headers: [
-                    .contentType: "text/csv; charset=utf-8",
-                    .contentDisposition: "attachment; filename=\"campaign-\(id)-progress.csv\"",
-                ], body: .init(byteBuffer: ByteBuffer(string: CSV.write(sheet))))
-        }
-        let data = try XLSX.write(
-            header: sheet[0],
-            rows: sheet.dropFirst().map { r in
-                r.enumerated().map { CampaignSheet.numeric.contains($0) ? .number($1) : .text($1) }
-            },
-            sheetName: "progress")
-        return Response(
-            status: .ok,
-            headers: [
-                .contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                .contentDisposition: "attachment; filename=\"campaign-\(id)-progress.xlsx\"",
-            ], body: .init(byteBuffer: ByteBuffer(data: data)))
+        return try SheetDownload.response(
+            CampaignSheet.rows(p, lang: context.lang), numeric: CampaignSheet.numeric, format: format,
+            filename: "campaign-\(id)-progress", sheetName: "progress")
     }
 
     /// The battle map (挂图作战); `compound_id` draws one compound of the campaign.

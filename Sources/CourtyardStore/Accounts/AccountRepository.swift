@@ -95,11 +95,31 @@ public struct AccountRepository: Sendable {
         }
     }
 
+    /// The account by its name, as sign-in sees it: a steward's account whose posts have all ended is disabled.
     public func find(username: String) async throws -> Account? {
         try await database.withConnection { db in
-            try await db.raw("SELECT \(unsafeRaw: Self.columns) FROM users WHERE username = \(bind: username)").first()
-                .map(Self.decode)
+            guard
+                var account = try await db.raw(
+                    "SELECT \(unsafeRaw: Self.columns) FROM users WHERE username = \(bind: username)"
+                ).first().map(Self.decode)
+            else { return nil }
+            if account.role == .steward, try await Self.endedSteward(account.id, db: db) { account.disabled = true }
+            return account
         }
+    }
+
+    /// A steward's account lives as long as one of its posts: once every post it was linked to has ended (or none has
+    /// begun), it signs in and reads no more. An account never linked to a post is not affected.
+    static func endedSteward(_ userId: Int64, db: any SQLDatabase, today: Day = Clock.today) async throws -> Bool {
+        let r = try await db.raw(
+            """
+            SELECT COUNT(*) AS posts, COALESCE(SUM(CASE WHEN since <= \(bind: today.description)
+              AND (until IS NULL OR until >= \(bind: today.description)) THEN 1 ELSE 0 END), 0) AS current
+            FROM stewards WHERE user_id = \(bind: userId)
+            """
+        ).first()
+        guard let r else { return false }
+        return try r.int("posts") > 0 && r.int("current") == 0
     }
 
     public func find(id: Int64) async throws -> Account? {
@@ -314,7 +334,8 @@ public struct AccountRepository: Sendable {
         public var account: Account
     }
 
-    /// The live account behind a token, or nil when the token is unknown, revoked, expired, or its account disabled.
+    /// The live account behind a token, or nil when the token is unknown, revoked, expired, or its account disabled
+    /// (a steward's account whose posts have all ended counts as disabled).
     public func resolve(tokenHash: String) async throws -> TokenGrant? {
         let row = try await database.withConnection { db in
             try await db.raw(
@@ -329,6 +350,10 @@ public struct AccountRepository: Sendable {
         else { return nil }
         let account = try Self.decode(row)
         guard !account.disabled else { return nil }
+        if account.role == .steward {
+            let ended = try await database.withConnection { db in try await Self.endedSteward(account.id, db: db) }
+            if ended { return nil }
+        }
         return TokenGrant(
             tokenId: try row.decode(column: "token_id", as: Int64.self),
             kind: TokenKind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .api,

@@ -698,6 +698,19 @@ public enum Migrations {
                 // The client's address (behind a trusted proxy, the one it forwarded) beside each change.
                 "ALTER TABLE audit_log ADD COLUMN address TEXT",
             ]),
+        Step(
+            version: 18, name: "volunteer_hours",
+            statements: [
+                // Patrols, outreach and other service recorded by hand; event hours stay with the event's helpers.
+                """
+                CREATE TABLE volunteer_hours (id {ID}, subdistrict_id {BIG} NOT NULL REFERENCES subdistricts(id),
+                  community_id {BIG} NOT NULL REFERENCES communities(id), compound_id {BIG} REFERENCES compounds(id),
+                  body_id {BIG} REFERENCES bodies(id), name TEXT NOT NULL, phone TEXT NOT NULL DEFAULT '',
+                  activity TEXT NOT NULL, date TEXT NOT NULL, minutes INTEGER NOT NULL, note TEXT NOT NULL DEFAULT '',
+                  created_at TEXT NOT NULL, created_by TEXT NOT NULL)
+                """,
+                "CREATE INDEX volunteer_hours_place ON volunteer_hours (community_id, date)",
+            ]),
     ]
 
     public static var latest: Int { steps.last?.version ?? 0 }

@@ -56,88 +56,100 @@ public struct CoordinationRequestRepository: Sendable {
 
     public func create(_ r: NewRequest, actor: Actor) async throws -> CoordinationRequest {
         guard Permissions.allows(actor.role, .manageProjects) else { throw AccessError.forbidden }
+        let description = try Self.checkedDescription(r)
+        let id: Int64 = try await database.transaction { db in
+            try await insert(r, description: description, actor: actor, db: db)
+        }
+        return try await get(id: id, actor: actor)
+    }
+
+    /// A new request's own checks, before the database is asked anything: its description cleaned, or a refusal.
+    static func checkedDescription(_ r: NewRequest) throws -> String {
         let description = TextNormalizer.prose(r.description)
         guard !description.isEmpty, description.count <= 2000 else {
             throw ValidationError(
                 field: "description", code: "required", message: "describe what is needed in at most 2,000 characters")
         }
-        let today = Clock.today
-        guard r.neededBy >= today else {
+        guard r.neededBy >= Clock.today else {
             throw ValidationError(field: "needed_by", code: "past", message: "needed_by is today or later")
         }
         guard r.attachments.count <= 20 else {
             throw ValidationError(field: "attachments", code: "too_many", message: "at most 20 attachments")
         }
-        let id: Int64 = try await database.transaction { db in
-            guard
-                let p = try await db.raw(
-                    "SELECT p.id, p.subdistrict_id FROM projects p WHERE p.id = \(bind: r.projectId) AND "
-                        + ProjectRepository.scope(actor)
-                ).first()
-            else {
-                throw ValidationError(
-                    field: "project_id", code: "not_found",
-                    message: "project \(r.projectId) does not exist in your scope")
-            }
-            let sd = try p.int("subdistrict_id")
-            guard
-                let dept = try await db.raw(
-                    "SELECT kind, name, subdistrict_id, contact_phone FROM organisations WHERE id = \(bind: r.departmentOrganisationId)"
-                ).first()
-            else {
-                throw ValidationError(
-                    field: "department_organisation_id", code: "not_found",
-                    message: "organisation \(r.departmentOrganisationId) does not exist")
-            }
-            guard try dept.text("kind") == OrganisationKind.department.rawValue else {
-                throw ValidationError(
-                    field: "department_organisation_id", code: "not_a_department",
-                    message:
-                        "organisation \(r.departmentOrganisationId) is a \(try dept.text("kind")), not a department")
-            }
-            guard try dept.optionalInt("subdistrict_id") == sd else {
-                throw ValidationError(
-                    field: "department_organisation_id", code: "not_found",
-                    message: "department \(r.departmentOrganisationId) does not serve this sub-district")
-            }
-            try await AttachmentRepository.requireReadable(r.attachments, field: "attachments", actor: actor, db: db)
-            let days = try await Self.acceptDays(db: db, department: r.departmentOrganisationId)
-            let due = CoordinationLifecycle.due(
-                .requested, since: today, acceptDays: days, neededBy: r.neededBy, plannedOn: nil, calendar: calendar)
-            let id = try await db.raw(
-                """
-                INSERT INTO coordination_requests (subdistrict_id, project_id, department_organisation_id, kind, description, needed_by,
-                  attachments_json, state, state_since, due_on, created_on, created_at, created_by)
-                VALUES (\(bind: sd), \(bind: r.projectId), \(bind: r.departmentOrganisationId), \(bind: r.kind.rawValue), \(bind: description),
-                  \(bind: r.neededBy.description), \(bind: JSONValue.ids(r.attachments).serialized()), 'requested', \(bind: today.description),
-                  \(bind: due?.description), \(bind: today.description), \(bind: Clock.isoNow()), \(bind: actor.username)) RETURNING id
-                """
-            ).first()!.int("id")
-            try await db.raw(
-                """
-                INSERT INTO coordination_events (request_id, at, from_state, to_state, note, username)
-                VALUES (\(bind: id), \(bind: Clock.isoNow()), NULL, 'requested', '', \(bind: actor.username))
-                """
-            ).run()
-            try await AuditLog.record(
-                db: db, actor: actor, action: "create", entity: "coordination_requests", entityId: id,
-                subdistrictId: sd,
-                before: nil, after: .object([("kind", .string(r.kind.rawValue))]))
-            try await Outbox.emit(
-                db: db, event: "coordination_request.created", subdistrictId: sd,
-                payload: .object([
-                    ("id", .int(id)), ("project_id", .int(r.projectId)),
-                    ("department_organisation_id", .int(r.departmentOrganisationId)),
-                    ("kind", .string(r.kind.rawValue)),
-                    ("needed_by", .string(r.neededBy.description)),
-                    ("due_on", due.map { .string($0.description) } ?? .null),
-                ]))
-            try await Outbox.message(
-                db: db, event: "coordination_request.created", phone: try dept.text("contact_phone"),
-                text: "【楼院焕新】街道向贵单位提出协调事项（编号\(id)），需于\(r.neededBy)前完成，请登录处理。")
-            return id
+        return description
+    }
+
+    /// Writes a checked request inside the caller's transaction, with its first event, audit entry, webhook and the
+    /// department's text message; answers its id.
+    func insert(_ r: NewRequest, description: String, actor: Actor, db: any SQLDatabase) async throws -> Int64 {
+        let today = Clock.today
+        guard
+            let p = try await db.raw(
+                "SELECT p.id, p.subdistrict_id FROM projects p WHERE p.id = \(bind: r.projectId) AND "
+                    + ProjectRepository.scope(actor)
+            ).first()
+        else {
+            throw ValidationError(
+                field: "project_id", code: "not_found",
+                message: "project \(r.projectId) does not exist in your scope")
         }
-        return try await get(id: id, actor: actor)
+        let sd = try p.int("subdistrict_id")
+        guard
+            let dept = try await db.raw(
+                "SELECT kind, name, subdistrict_id, contact_phone FROM organisations WHERE id = \(bind: r.departmentOrganisationId)"
+            ).first()
+        else {
+            throw ValidationError(
+                field: "department_organisation_id", code: "not_found",
+                message: "organisation \(r.departmentOrganisationId) does not exist")
+        }
+        guard try dept.text("kind") == OrganisationKind.department.rawValue else {
+            throw ValidationError(
+                field: "department_organisation_id", code: "not_a_department",
+                message:
+                    "organisation \(r.departmentOrganisationId) is a \(try dept.text("kind")), not a department")
+        }
+        guard try dept.optionalInt("subdistrict_id") == sd else {
+            throw ValidationError(
+                field: "department_organisation_id", code: "not_found",
+                message: "department \(r.departmentOrganisationId) does not serve this sub-district")
+        }
+        try await AttachmentRepository.requireReadable(r.attachments, field: "attachments", actor: actor, db: db)
+        let days = try await Self.acceptDays(db: db, department: r.departmentOrganisationId)
+        let due = CoordinationLifecycle.due(
+            .requested, since: today, acceptDays: days, neededBy: r.neededBy, plannedOn: nil, calendar: calendar)
+        let id = try await db.raw(
+            """
+            INSERT INTO coordination_requests (subdistrict_id, project_id, department_organisation_id, kind, description, needed_by,
+              attachments_json, state, state_since, due_on, created_on, created_at, created_by)
+            VALUES (\(bind: sd), \(bind: r.projectId), \(bind: r.departmentOrganisationId), \(bind: r.kind.rawValue), \(bind: description),
+              \(bind: r.neededBy.description), \(bind: JSONValue.ids(r.attachments).serialized()), 'requested', \(bind: today.description),
+              \(bind: due?.description), \(bind: today.description), \(bind: Clock.isoNow()), \(bind: actor.username)) RETURNING id
+            """
+        ).first()!.int("id")
+        try await db.raw(
+            """
+            INSERT INTO coordination_events (request_id, at, from_state, to_state, note, username)
+            VALUES (\(bind: id), \(bind: Clock.isoNow()), NULL, 'requested', '', \(bind: actor.username))
+            """
+        ).run()
+        try await AuditLog.record(
+            db: db, actor: actor, action: "create", entity: "coordination_requests", entityId: id,
+            subdistrictId: sd,
+            before: nil, after: .object([("kind", .string(r.kind.rawValue))]))
+        try await Outbox.emit(
+            db: db, event: "coordination_request.created", subdistrictId: sd,
+            payload: .object([
+                ("id", .int(id)), ("project_id", .int(r.projectId)),
+                ("department_organisation_id", .int(r.departmentOrganisationId)),
+                ("kind", .string(r.kind.rawValue)),
+                ("needed_by", .string(r.neededBy.description)),
+                ("due_on", due.map { .string($0.description) } ?? .null),
+            ]))
+        try await Outbox.message(
+            db: db, event: "coordination_request.created", phone: try dept.text("contact_phone"),
+            text: "【楼院焕新】街道向贵单位提出协调事项（编号\(id)），需于\(r.neededBy)前完成，请登录处理。")
+        return id
     }
 
     static let columns = """

@@ -114,12 +114,20 @@ public struct EventHours: Codable, Sendable, Equatable {
 }
 
 /// A helper's hours over the events in reach: one line per person (same name and phone).
+/// A volunteer's service: the events served at, and minutes in all and by activity (events, patrols, outreach,
+/// other), with the teams served with.
 public struct VolunteerTotal: Codable, Sendable, Equatable {
     public var name: String
     public var phone: String
     public var events: Int64
     public var minutes: Int64
     public var hours: String
+    public var teams: [String]
+    public var eventMinutes: Int64, patrolMinutes: Int64, outreachMinutes: Int64, otherMinutes: Int64
+    enum CodingKeys: String, CodingKey {
+        case name, phone, events, minutes, hours, teams, eventMinutes = "event_minutes"
+        case patrolMinutes = "patrol_minutes", outreachMinutes = "outreach_minutes", otherMinutes = "other_minutes"
+    }
 }
 
 extension CommunityEvent {

@@ -653,28 +653,4 @@ public struct EventRepository: Sendable {
         }
         return try await hours(eventId: eventId, actor: actor)
     }
-
-    /// Each helper's hours over the events the actor reaches (same name and phone is one person), most first.
-    public func volunteerTotals(communityId: Int64?, actor: Actor) async throws -> [VolunteerTotal] {
-        guard Permissions.allows(actor.role, .readRegistry) else { throw AccessError.forbidden }
-        var sql: SQLQueryString = """
-            SELECT h.name, h.phone, COUNT(DISTINCT h.event_id) AS n, CAST(SUM(h.minutes) AS BIGINT) AS m
-            FROM event_helpers h JOIN events e ON e.id = h.event_id WHERE e.state = 'scheduled'
-            """ + " AND " + Self.scope(actor)
-        if let c = communityId { sql += " AND e.community_id = \(bind: c)" }
-        sql += " GROUP BY h.name, h.phone ORDER BY m DESC, h.name LIMIT 1000"
-        let q = sql
-        let personal = actor.seesPersonalData
-        return try await database.withConnection { db in
-            try await db.raw(q).all().map { r in
-                let name = try r.text("name")
-                let phone = try r.text("phone")
-                let minutes = try r.int("m")
-                return VolunteerTotal(
-                    name: personal ? name : PersonalData.maskName(name),
-                    phone: personal || phone.isEmpty ? phone : PersonalData.maskPhone(phone), events: try r.int("n"),
-                    minutes: minutes, hours: EventRules.hoursText(minutes: minutes))
-            }
-        }
-    }
 }

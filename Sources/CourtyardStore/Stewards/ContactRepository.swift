@@ -94,12 +94,18 @@ public struct ContactRepository: Sendable {
                     return (first, false)
                 }
                 if let campaign = n.campaignId {
-                    let row = try await db.raw(
-                        "SELECT id FROM campaigns WHERE id = \(bind: campaign) AND subdistrict_id = \(bind: place.subdistrict)"
-                    ).first()
-                    if row == nil {
+                    guard
+                        let row = try await db.raw(
+                            "SELECT until FROM campaigns WHERE id = \(bind: campaign) AND subdistrict_id = \(bind: place.subdistrict)"
+                        ).first()
+                    else {
                         throw ValidationError(
                             field: "campaign_id", code: "not_found", message: "campaign_id does not exist")
+                    }
+                    if let until = Day(try row.text("until")), CampaignRules.endedBefore(n.date, until: until) {
+                        throw ValidationError(
+                            field: "campaign_id", code: "campaign_ended",
+                            message: "the campaign ended on \(until); a contact on \(n.date) does not count for it")
                     }
                     let target = try await db.raw(
                         "SELECT household_id FROM campaign_targets WHERE campaign_id = \(bind: campaign) AND household_id = \(bind: householdId)"

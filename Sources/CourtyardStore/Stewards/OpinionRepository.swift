@@ -369,51 +369,66 @@ public struct OpinionRepository: Sendable {
     }
 
     /// Escalated to city management (城管) as a coordination request on the compound's latest project, with the
-    /// record's photos; the record then names the request.
+    /// record's photos; the record then names the request. One transaction: the record is claimed first, so of two
+    /// escalations at once the second is refused and only one request is made.
     public func escalate(id: Int64, neededBy: Day, actor: Actor) async throws -> Irregularity {
         guard Permissions.allows(actor.role, .manageProjects) else { throw AccessError.forbidden }
-        let (record, project, department) = try await database.withConnection { db in
+        let requests = CoordinationRequestRepository(database: database, calendar: calendar)
+        try await database.transaction { db in
             let record = try await Self.locked(id, actor: actor, db: db)
             if let refusal = IrregularityRules.refusal(.escalate, state: record.state) {
                 throw StoreError.refused(code: "not_open", message: refusal)
             }
-            guard
-                let p = try await db.raw(
-                    "SELECT id, subdistrict_id FROM projects WHERE compound_id = \(bind: record.compoundId) ORDER BY batch_year DESC, id DESC LIMIT 1"
-                ).first()
-            else {
-                throw ValidationError(
-                    field: "compound_id", code: "no_project",
-                    message: "the compound has no renovation project to attach the request to")
+            let claimed = try await db.raw(
+                """
+                UPDATE irregularities SET state = \(bind: IrregularityState.escalated.rawValue)
+                WHERE id = \(bind: id) AND state = \(bind: record.state.rawValue) RETURNING subdistrict_id
+                """
+            ).first()
+            guard let claimed else {
+                throw StoreError.refused(code: "not_open", message: "the record was escalated or closed meanwhile")
             }
-            guard
-                let d = try await db.raw(
-                    "SELECT id FROM organisations WHERE kind = 'department' AND department = 'city_management' AND subdistrict_id = \(bind: try p.int("subdistrict_id")) ORDER BY id LIMIT 1"
-                ).first()
-            else {
-                throw ValidationError(
-                    field: "department", code: "no_city_management",
-                    message: "no city management department serves this sub-district")
-            }
-            return (record, try p.int("id"), try d.int("id"))
-        }
-        let request = try await CoordinationRequestRepository(database: database, calendar: calendar).create(
-            .init(
+            let (project, department) = try await Self.cityManagement(for: record, db: db)
+            let new = CoordinationRequestRepository.NewRequest(
                 projectId: project, departmentOrganisationId: department, kind: .other,
-                description: record.place + "：" + record.description, neededBy: neededBy, attachments: record.photos),
-            actor: actor)
-        try await database.transaction { db in
+                description: record.place + "：" + record.description, neededBy: neededBy, attachments: record.photos)
+            let request = try await requests.insert(
+                new, description: try CoordinationRequestRepository.checkedDescription(new), actor: actor, db: db)
             try await db.raw(
-                "UPDATE irregularities SET state = \(bind: IrregularityState.escalated.rawValue), coordination_request_id = \(bind: request.id) WHERE id = \(bind: id)"
+                "UPDATE irregularities SET coordination_request_id = \(bind: request) WHERE id = \(bind: id)"
             ).run()
             try await AuditLog.record(
                 db: db, actor: actor, action: "escalate", entity: "irregularities", entityId: id,
-                subdistrictId: try await db.raw("SELECT subdistrict_id FROM irregularities WHERE id = \(bind: id)")
-                    .first()?
-                    .int("subdistrict_id"),
+                subdistrictId: try claimed.int("subdistrict_id"),
                 before: .object([("state", .string(record.state.rawValue))]),
-                after: .object([("state", .string(IrregularityState.escalated.rawValue))]))
+                after: .object([
+                    ("state", .string(IrregularityState.escalated.rawValue)),
+                    ("coordination_request_id", .int(request)),
+                ]))
         }
         return try await irregularity(id: id, actor: actor)
+    }
+
+    /// The compound's latest project, to attach the request to, and the city management department serving it.
+    static func cityManagement(for record: Irregularity, db: any SQLDatabase) async throws -> (Int64, Int64) {
+        guard
+            let p = try await db.raw(
+                "SELECT id, subdistrict_id FROM projects WHERE compound_id = \(bind: record.compoundId) ORDER BY batch_year DESC, id DESC LIMIT 1"
+            ).first()
+        else {
+            throw ValidationError(
+                field: "compound_id", code: "no_project",
+                message: "the compound has no renovation project to attach the request to")
+        }
+        guard
+            let d = try await db.raw(
+                "SELECT id FROM organisations WHERE kind = 'department' AND department = 'city_management' AND subdistrict_id = \(bind: try p.int("subdistrict_id")) ORDER BY id LIMIT 1"
+            ).first()
+        else {
+            throw ValidationError(
+                field: "department", code: "no_city_management",
+                message: "no city management department serves this sub-district")
+        }
+        return (try p.int("id"), try d.int("id"))
     }
 }

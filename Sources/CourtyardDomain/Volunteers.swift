@@ -1,0 +1,89 @@
+/// What a volunteer's time went to: community events (from their helpers' minutes), patrols, door-to-door outreach,
+/// or other service.
+public enum VolunteerActivity: String, CaseIterable, Codable, Sendable {
+    case event, patrol, outreach, other
+}
+
+/// Minutes of volunteer service by one person on one occasion, from whichever source recorded it.
+public struct VolunteerEntry: Sendable, Equatable {
+    /// Who, as recorded: the phone where there is one (the same person across events and patrols), else the name.
+    public var name: String
+    public var phone: String
+    public var team: String?
+    /// The team's own id where it has one, so two teams of one name stay apart.
+    public var teamId: Int64?
+    public var activity: VolunteerActivity
+    public var minutes: Int64
+    /// The event served at, so a person's events are counted once each.
+    public var eventId: Int64?
+    public init(
+        name: String, phone: String, team: String?, teamId: Int64? = nil, activity: VolunteerActivity, minutes: Int64,
+        eventId: Int64? = nil
+    ) {
+        self.name = name
+        self.phone = phone
+        self.team = team
+        self.teamId = teamId
+        self.activity = activity
+        self.minutes = minutes
+        self.eventId = eventId
+    }
+    var key: String { phone.isEmpty ? "name:" + name : "phone:" + phone }
+}
+
+/// A year's volunteer service: each person's minutes by activity, and each team's.
+public enum VolunteerSummary {
+    public struct Person: Sendable, Equatable {
+        public var name: String
+        public var phone: String
+        /// The teams the person served with, in the order first met.
+        public var teams: [String]
+        public var minutes: [VolunteerActivity: Int64]
+        /// The events served at.
+        public var events: Set<Int64>
+        public var total: Int64 { minutes.values.reduce(0, +) }
+    }
+
+    public struct Team: Sendable, Equatable {
+        public var name: String
+        public var volunteers: Int
+        public var minutes: Int64
+    }
+
+    /// People ordered by total minutes (most first, then by name), teams likewise; sums are exact integers (an
+    /// entry is at most a day, so a year of a province's entries stays far inside Int64).
+    public static func build(_ entries: [VolunteerEntry]) -> (people: [Person], teams: [Team]) {
+        var order: [String] = []
+        var people: [String: Person] = [:]
+        var teamPeople: [String: Set<String>] = [:]
+        var teamMinutes: [String: Int64] = [:]
+        var teamOrder: [String] = []
+        var teamNames: [String: String] = [:]
+        for e in entries {
+            if people[e.key] == nil {
+                order.append(e.key)
+                people[e.key] = Person(name: e.name, phone: e.phone, teams: [], minutes: [:], events: [])
+            }
+            people[e.key]!.minutes[e.activity, default: 0] += e.minutes
+            if let event = e.eventId { people[e.key]!.events.insert(event) }
+            if let team = e.team {
+                if !people[e.key]!.teams.contains(team) { people[e.key]!.teams.append(team) }
+                let teamKey = e.teamId.map { "id:\($0)" } ?? "name:" + team
+                if teamMinutes[teamKey] == nil {
+                    teamOrder.append(teamKey)
+                    teamNames[teamKey] = team
+                }
+                teamMinutes[teamKey, default: 0] += e.minutes
+                teamPeople[teamKey, default: []].insert(e.key)
+            }
+        }
+        let sortedPeople = order.compactMap { people[$0] }.sorted { a, b in
+            a.total != b.total ? a.total > b.total : a.name < b.name
+        }
+        let teams = teamOrder.map {
+            Team(name: teamNames[$0] ?? "", volunteers: teamPeople[$0]?.count ?? 0, minutes: teamMinutes[$0] ?? 0)
+        }
+        .sorted { a, b in a.minutes != b.minutes ? a.minutes > b.minutes : a.name < b.name }
+        return (sortedPeople, teams)
+    }
+}
