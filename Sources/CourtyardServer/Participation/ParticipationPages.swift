@@ -31,6 +31,8 @@ extension SiteRoute {
     }
     static func questionnaireResponses(_ id: Int64) -> SiteRoute { SiteRoute("/questionnaires/\(id)/responses") }
     static func questionnairePoster(_ id: Int64) -> SiteRoute { SiteRoute("/questionnaires/\(id)/poster") }
+    /// The battle map of who has answered, printable on A3.
+    static func questionnaireMap(_ id: Int64) -> SiteRoute { SiteRoute("/api/v1/questionnaires/\(id)/map.svg") }
     static func questionnaireResults(_ id: Int64, format: String, lang: Lang? = nil) -> SiteRoute {
         SiteRoute(
             "/api/v1/questionnaires/\(id)/results", query: [("format", format), ("lang", lang?.rawValue)])
@@ -184,6 +186,7 @@ struct QuestionnairePage {
     var satisfaction: String?
     var publicHref: String
     var posterHref: String
+    var mapHref: String
     var xlsxHref: String
     var csvHref: String
     var paper: PaperForm?
@@ -251,6 +254,7 @@ struct QuestionnairePage {
             responseRate: Percent.text(Percent.tenths(r.responses, of: r.eligible)),
             satisfaction: QuestionnaireRepository.satisfaction(r).map(Percent.text),
             publicHref: SiteRoute.publicQuestionnaire(id).path, posterHref: SiteRoute.questionnairePoster(id).path,
+            mapHref: SiteRoute.questionnaireMap(id).path,
             xlsxHref: SiteRoute.questionnaireResults(id, format: "xlsx", lang: f.lang).path,
             csvHref: SiteRoute.questionnaireResults(id, format: "csv", lang: f.lang).path, paper: paper,
             results: results,

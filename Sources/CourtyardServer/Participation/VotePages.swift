@@ -6,6 +6,8 @@ import Hummingbird
 extension SiteRoute {
     static let votes = SiteRoute("/votes")
     static func vote(_ id: Int64) -> SiteRoute { SiteRoute("/votes/\(id)") }
+    /// The battle map of who has voted, printable on A3 (the API answers a signed-in page's GET as well).
+    static func voteMap(_ id: Int64) -> SiteRoute { SiteRoute("/api/v1/votes/\(id)/map.svg") }
 }
 
 extension Places {
@@ -86,6 +88,7 @@ struct VotePage {
     var figures: Figures?
     var ballotsCast: String
     var eligibleHouseholds: String
+    var mapHref: String
     /// While the vote is open, the households without a ballot, by building, for whoever chases them.
     var notVoted: [HomePage.Building]
     var hasNotVoted: Bool
@@ -113,8 +116,8 @@ struct VotePage {
         }
         return VotePage(
             title: v.title, place: place, labels: VoteLabels(v, f), rule: v.thresholds, figures: figures,
-            ballotsCast: String(v.ballotsCast), eligibleHouseholds: String(v.eligibleHouseholds), notVoted: missing,
-            hasNotVoted: !missing.isEmpty,
+            ballotsCast: String(v.ballotsCast), eligibleHouseholds: String(v.eligibleHouseholds),
+            mapHref: SiteRoute.voteMap(id).path, notVoted: missing, hasNotVoted: !missing.isEmpty,
             ballot: v.status == .open && Permissions.allows(actor.role, .enterBallots)
                 ? BallotForm(
                     voteId: id, missing: waiting, typed: input.0, errors: input.1, saved: input.saved, f) : nil)
