@@ -57,10 +57,17 @@ public enum ChinaDatum {
     static let a = 6_378_245.0
     static let ee = 0.006_693_421_622_965_943_23
 
-    /// The rough bounding box where GCJ-02 applies (the same box every implementation of the offset uses).
-    public static func isInChina(lat: Double, lon: Double) -> Bool {
-        lon >= 72.004 && lon <= 137.8347 && lat >= 0.8293 && lat <= 55.8271
+    /// The rough bounding box where GCJ-02 applies (the same box every implementation of the offset uses), in
+    /// 1e-7 degrees so that the decision is exact at its edges.
+    public static let latE7Range: ClosedRange<Int64> = 8_293_000...558_271_000
+    public static let lonE7Range: ClosedRange<Int64> = 720_040_000...1_378_347_000
+
+    public static func isInChina(_ p: GeoPoint) -> Bool {
+        latE7Range.contains(p.latE7) && lonE7Range.contains(p.lonE7)
     }
+
+    /// The same box for the offset formula's own floating-point input.
+    static func isInChina(lat: Double, lon: Double) -> Bool { isInChina(GeoPoint(lat: lat, lon: lon)) }
 
     static func transformLat(_ x: Double, _ y: Double) -> Double {
         var r = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * abs(x).squareRoot()
@@ -156,10 +163,10 @@ public enum CompoundLocation {
             throw ValidationError(field: "lon", code: "invalid", message: "lon must be degrees from -180 to 180")
         }
         let p = GeoPoint(latE7: lat, lonE7: lon)
-        guard p.lat >= 0.8293 && p.lat <= 55.8271 else {
+        guard ChinaDatum.latE7Range.contains(lat) else {
             throw ValidationError(field: "lat", code: "outside_china", message: "lat lies outside China")
         }
-        guard p.lon >= 72.004 && p.lon <= 137.8347 else {
+        guard ChinaDatum.lonE7Range.contains(lon) else {
             throw ValidationError(field: "lon", code: "outside_china", message: "lon lies outside China")
         }
         switch datum {

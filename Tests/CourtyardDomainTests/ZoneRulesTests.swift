@@ -24,6 +24,18 @@ import Testing
         #expect(g.lat == 51.5 && g.lon == -0.12)
     }
 
+    @Test func theEdgeOfChinasBoxIsDecidedExactly() {
+        // The box's own edges are inside; a ten-millionth of a degree beyond is outside, on every edge.
+        for (lat, lon) in [("0.8293", "100"), ("55.8271", "100"), ("30", "72.004"), ("30", "137.8347")] {
+            #expect((try? CompoundLocation.point(latText: lat, lonText: lon, datum: .wgs84)) != nil, "\(lat) \(lon)")
+        }
+        for (lat, lon) in [("0.8292999", "100"), ("55.8271001", "100"), ("30", "72.0039999"), ("30", "137.8347001")] {
+            #expect((try? CompoundLocation.point(latText: lat, lonText: lon, datum: .wgs84)) == nil, "\(lat) \(lon)")
+        }
+        #expect(ChinaDatum.isInChina(GeoPoint(latE7: 8_293_000, lonE7: 720_040_000)))
+        #expect(!ChinaDatum.isInChina(GeoPoint(latE7: 8_292_999, lonE7: 720_040_000)))
+    }
+
     @Test func aCompoundLocationOutsideChinaNamesItsField() {
         #expect(throws: ValidationError(field: "lat", code: "outside_china", message: "lat lies outside China")) {
             _ = try CompoundLocation.point(latText: "-33.86", lonText: "121.4", datum: .wgs84)

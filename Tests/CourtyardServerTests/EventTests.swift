@@ -234,6 +234,17 @@ import Testing
             #expect(try await client.call(.get, "/api/v1/events/\(id)/signups", token: nil).status == .unauthorized)
             let steward = try await client.token("steward1", "steward1-pass-9")
             #expect(try await client.call(.get, "/api/v1/events/\(id)/signups", token: steward).status == .forbidden)
+            // The compound's public page lists the community's coming event with its link.
+            let compoundPage = try await client.execute(uri: "/public/compounds/\(ids[2])", method: .get) {
+                String(buffer: $0.body)
+            }
+            #expect(compoundPage.contains("href=\"/public/events/\(id)\""))
+            // A compound's steward reaches the events of its whole community, as its residents are invited to them.
+            #expect(try await client.call(.get, "/api/v1/events/\(id)", token: steward).status == .ok)
+            #expect(
+                try await client.call(.get, "/api/v1/events", token: steward).json.items.contains {
+                    $0["id"]?.intValue == id
+                })
             let viewer = try await client.token("viewer1", "viewer1-pass-9")
             #expect(try await client.call(.get, "/api/v1/events/\(id)/signups", token: viewer).status == .forbidden)
             // The viewer reads the event with its organisers masked.
@@ -248,10 +259,14 @@ import Testing
             let list = try await client.call(.get, "/api/v1/events/\(id)/signups", token: staff)
             #expect(list.json.items.first?["name"]?.stringValue == "赵桂兰")
             #expect(list.json.items.first?["phone"]?.stringValue == "13912345678")
-            // A steward signs up an elderly neighbour in its compound's community event? Not in its scope: 404.
-            let byStewardElsewhere = try await client.call(
+            // A steward signs up an elderly neighbour for its compound's community event.
+            let byNeighbour = try await client.call(
                 .post, "/api/v1/events/\(id)/signups", token: steward, body: #"{"name":"刘大爷","phone":"13912340000"}"#)
-            #expect(byStewardElsewhere.status == .notFound)
+            #expect(byNeighbour.status == .created)
+            // The other community's staff still cannot.
+            let byOther = try await client.call(
+                .post, "/api/v1/events/\(id)/signups", token: elsewhere, body: #"{"name":"钱奶奶","phone":"13912340001"}"#)
+            #expect(byOther.status == .notFound || byOther.status == .forbidden)
             // The public page shows counts, never who signed up.
             let page = try await client.execute(uri: "/public/events/\(id)", method: .get) { String(buffer: $0.body) }
             #expect(page.contains("快乐星期天"))

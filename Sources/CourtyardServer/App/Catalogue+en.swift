@@ -271,6 +271,7 @@ extension Catalogue {
         "vote.matter.7": "Rebuilding or reconstructing buildings and facilities",
         "vote.matter.8": "Changing the use of common parts or using them for business",
         "vote.matter.9": "Other major matters",
+        "public.events": "Community events",
         "public.reports": "Problems reported by residents",
         "public.category": "Kind of problem",
         "public.submitted": "Reported on",

@@ -261,6 +261,7 @@ extension Catalogue {
         "vote.matter.7": "改建、重建建筑物及其附属设施",
         "vote.matter.8": "改变共有部分的用途或者利用共有部分从事经营活动",
         "vote.matter.9": "有关共有和共同管理权利的其他重大事项",
+        "public.events": "社区活动",
         "public.reports": "居民反映的问题",
         "public.category": "问题类别",
         "public.submitted": "反映日期",

@@ -104,6 +104,15 @@ struct PublicCompoundPage {
     var reportForm: ReportForm
     /// The compound's self-governance bodies and stewards, names masked (Stewards feature).
     var governance: PublicGovernance?
+    /// Events coming up for its residents: the compound's own and its community's (Events feature).
+    struct EventLink {
+        var href: String
+        var eventTitle: String
+        var when: String
+        var eventPlace: String
+    }
+    var events: [EventLink]
+    var hasEvents: Bool
 
     /// nil when there is no such compound.
     static func load(
@@ -140,6 +149,16 @@ struct PublicCompoundPage {
         }
         let buildings = try await services.registry.listAll(
             .buildings, query: ListQuery(filters: ["compound_id": String(id)]), actor: .system)
+        let community = compound["community_id"]?.intValue ?? 0
+        let events = try await EventRepository(database: services.database).publicUpcoming(
+            communityId: community, limit: 10
+        )
+        .filter { $0.compoundId == nil || $0.compoundId == id }
+        .map {
+            EventLink(
+                href: SiteRoute.publicEvent($0.id).path, eventTitle: $0.title, when: EventWords.when($0),
+                eventPlace: $0.place)
+        }
         var kept: [String: String] = [:]
         var reportNote: PageNote?
         if case .report(let fields) = typed {
@@ -174,7 +193,8 @@ struct PublicCompoundPage {
                             label: f.t($0.accepting ? "questionnaire.answerNow" : "questionnaire.results"))
                     }),
             votes: voteLines, hasVotes: !voteLines.isEmpty, reports: reports, hasReports: !reports.isEmpty,
-            reportForm: reportForm, governance: try await PublicGovernance.load(compoundId: id, services: services, f))
+            reportForm: reportForm, governance: try await PublicGovernance.load(compoundId: id, services: services, f),
+            events: events, hasEvents: !events.isEmpty)
     }
 
     /// The compound's latest project, read from the programme's store.

@@ -120,9 +120,19 @@ public struct EventRepository: Sendable {
     }
 
     /// Events the actor reaches: its sub-district's, its community's, or its compound's.
+    /// Events the actor reaches: a compound's account (or a building's or entrance's) also reaches the events its
+    /// whole community holds, as its residents are invited to them.
     static func scope(_ actor: Actor) -> SQLQueryString {
         guard let kind = actor.scope.kind, let id = actor.scope.id else { return "1=1" }
-        return placeScope(sd: "e.subdistrict_id", cm: "e.community_id", cp: "e.compound_id")(kind, id)
+        switch kind {
+        case .compound, .building, .entrance:
+            let compound = ScopePlace.compound(kind, id)
+            return "(e.compound_id = " + compound
+                + " OR (e.compound_id IS NULL AND e.community_id = (SELECT community_id FROM compounds WHERE id = "
+                + compound + ")))"
+        default:
+            return placeScope(sd: "e.subdistrict_id", cm: "e.community_id", cp: "e.compound_id")(kind, id)
+        }
     }
 
     static let columns = """
