@@ -140,6 +140,26 @@ enum DemoZones {
             }
         }
 
+        // Residents' reports on the north zone's compounds since the company took over: its record has figures.
+        let reports = ReportRepository(database: db, calendar: try await CalendarRepository(database: db).calendar())
+        let served: [(ReportCategory, String, [ReportState])] = [
+            (.waterDrainage, "单元门口雨水井堵塞，下雨积水", [.acknowledged, .assigned, .fixed, .verified, .closed]),
+            (.powerLighting, "楼道声控灯不亮", [.acknowledged, .assigned, .fixed]),
+            (.greening, "绿化带杂草长期无人修剪", [.acknowledged, .assigned]),
+            (.other, "垃圾清运不及时", []),
+        ]
+        for (k, (category, text, steps)) in served.enumerated() where !northCompounds.isEmpty {
+            let r = try await reports.create(
+                .init(
+                    compoundId: northCompounds[k % northCompounds.count], buildingId: nil, category: category,
+                    description: text, reporterName: DemoRegistry.personName(&rng),
+                    reporterPhone: DemoRegistry.phone(&rng)), actor: .system)
+            for step in steps {
+                _ = try await reports.transition(
+                    id: r.id, to: step, note: "", assignee: step == .assigned ? ownCompany : nil, actor: .system)
+            }
+        }
+
         // South zone: bidding is open until next month.
         let south = try await selections.create(
             .init(

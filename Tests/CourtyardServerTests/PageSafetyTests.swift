@@ -20,8 +20,9 @@ import Testing
 
     @Test func aStewardConfirmingAFixHasConfirmChosenNotReopen() async throws {
         try await TestApp.with(demo: true) { client, services in
+            let mine = try #require(try await services.accounts.find(username: "steward")?.scope.id)
             let fixed = try await ReportRepository(database: services.database)
-                .list(actor: .system, compoundId: nil, state: .fixed, overdueOnly: false)
+                .list(actor: .system, compoundId: mine, state: .fixed, overdueOnly: false)
             let id = try #require(fixed.first?.id)
             let (cookie, _) = try await client.session("steward")
             let (status, html) = try await Self.page(client, "/reports/\(id)", cookie: cookie)
@@ -84,9 +85,12 @@ import Testing
     @Test func reportsVotesQuestionnairesAndNoticesSayWhichCompound() async throws {
         try await TestApp.with(demo: true) { client, services in
             let (cookie, _) = try await client.session("community")
+            // A report on the compound of the demo's first vote, which the community account sees.
+            let voted = try #require(
+                try await VoteRepository(database: services.database).list(actor: .system, compoundId: nil).last)
             let report = try #require(
                 try await ReportRepository(database: services.database)
-                    .list(actor: .system, compoundId: nil, state: nil, overdueOnly: false).first)
+                    .list(actor: .system, compoundId: voted.compoundId, state: nil, overdueOnly: false).first)
             let compoundId = report.compoundId
             let compound = try await services.registry.get(.compounds, id: compoundId, actor: .system)
             let name = try #require(compound["name"]?.stringValue)
