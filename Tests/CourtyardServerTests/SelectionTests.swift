@@ -205,6 +205,17 @@ import Testing
                 .post, "/api/v1/property_selections/\(sid)/contract", token: office, body: contract)
             #expect(closed.status == .ok && closed.json["state"]?.stringValue == "contracted", "\(closed.text)")
             #expect(closed.json["contract"]?["organisation_id"]?.intValue == ownCompany)
+            // The result is made public on every compound of the zone, with the company, term and fee.
+            let results = try await Self.ints(
+                services,
+                """
+                SELECT COUNT(*) AS id FROM notices WHERE kind = 'property_selection' AND state = 'published'
+                  AND title LIKE '%选聘结果公示%' AND compound_id IN (SELECT id FROM compounds WHERE zone_id = \(bind: zoneId))
+                """)[0]
+            let zoneCompounds = try await Self.ints(
+                services, "SELECT COUNT(*) AS id FROM compounds WHERE zone_id = \(bind: zoneId)")[0]
+            #expect(results == zoneCompounds && results > 0)
+            #expect(closed.json["notice_ids"]?.arrayItems.count == 2 * Int(zoneCompounds))
 
             // The company now serves the zone, and sees it, its compounds and its record; never another company's.
             #expect(try await serves())

@@ -481,25 +481,9 @@ public struct SelectionRepository: Sendable {
                 "\(zone.name)（\(zone.compoundIds.count) 个小区，\(zone.households) 户，\(zone.areaM2) ㎡）依法公开选聘物业服务企业。"
                 + "选聘方式：\(Self.methodName(n.method))。评分标准：\(weights)。投标截止：\(deadline)。"
             let today = Clock.today
-            let until = Day.from(iso: deadline) ?? today
-            for c in zone.compoundIds {
-                let noticeId = try await db.raw(
-                    """
-                    INSERT INTO notices (subdistrict_id, compound_id, project_id, kind, title, body, attachments_json,
-                      starts_on, ends_on, state, published_at, created_at, created_by)
-                    VALUES (\(bind: zone.subdistrictId), \(bind: c), NULL, 'property_selection', \(bind: title),
-                      \(bind: body), '[]', \(bind: today.description), \(bind: max(until, today).description), 'published',
-                      \(bind: now), \(bind: now), \(bind: actor.username)) RETURNING id
-                    """
-                ).first()!.int("id")
-                try await Outbox.emit(
-                    db: db, event: "notice.published", subdistrictId: zone.subdistrictId,
-                    payload: .object([
-                        ("id", .int(noticeId)), ("compound_id", .int(c)), ("kind", .string("property_selection")),
-                        ("title", .string(title)), ("starts_on", .string(today.description)),
-                        ("ends_on", .string(max(until, today).description)),
-                    ]))
-            }
+            try await Self.publish(
+                title: title, body: body, on: zone.compoundIds, subdistrictId: zone.subdistrictId, from: today,
+                until: max(Day.from(iso: deadline) ?? today, today), actor: actor, db: db)
             try await AuditLog.record(
                 db: db, actor: actor, action: "create", entity: "property_selections", entityId: id,
                 subdistrictId: zone.subdistrictId, before: nil,
@@ -761,6 +745,33 @@ public struct SelectionRepository: Sendable {
 
     /// The contract closes the selection and assigns the company to the zone, once every compound has agreed: its
     /// owners' vote closed and passed, or the office's decision approved.
+    /// A notice of the selection, published on every compound of its zone from `from` to `until`, each with its
+    /// webhook: the call for bids at the start, the result once the contract is signed.
+    static func publish(
+        title: String, body: String, on compounds: [Int64], subdistrictId: Int64, from: Day, until: Day, actor: Actor,
+        db: any SQLDatabase
+    ) async throws {
+        let now = Clock.isoNow()
+        for c in compounds {
+            let noticeId = try await db.raw(
+                """
+                INSERT INTO notices (subdistrict_id, compound_id, project_id, kind, title, body, attachments_json,
+                  starts_on, ends_on, state, published_at, created_at, created_by)
+                VALUES (\(bind: subdistrictId), \(bind: c), NULL, 'property_selection', \(bind: title),
+                  \(bind: body), '[]', \(bind: from.description), \(bind: until.description), 'published',
+                  \(bind: now), \(bind: now), \(bind: actor.username)) RETURNING id
+                """
+            ).first()!.int("id")
+            try await Outbox.emit(
+                db: db, event: "notice.published", subdistrictId: subdistrictId,
+                payload: .object([
+                    ("id", .int(noticeId)), ("compound_id", .int(c)), ("kind", .string("property_selection")),
+                    ("title", .string(title)), ("starts_on", .string(from.description)),
+                    ("ends_on", .string(until.description)),
+                ]))
+        }
+    }
+
     public func contract(selectionId: Int64, _ n: NewContract, actor: Actor) async throws -> PropertySelection {
         guard Permissions.allows(actor.role, .manageZones) else { throw AccessError.forbidden }
         guard n.termUntil > n.termFrom else {
@@ -820,6 +831,17 @@ public struct SelectionRepository: Sendable {
             try await db.raw(
                 "UPDATE zones SET property_company_id = \(bind: org), version = version + 1 WHERE id = \(bind: r.zoneId)"
             ).run()
+            // The result is made public on every compound of the zone for seven days (选聘结果公示).
+            let zone = try await ZoneRepository(database: database).get(id: r.zoneId, actor: .system, db: db)
+            let company = try await db.raw("SELECT name FROM organisations WHERE id = \(bind: org)").first()?.text(
+                "name")
+            let today = Clock.today
+            try await Self.publish(
+                title: "物业服务企业选聘结果公示 #\(selectionId)：\(zone.name)",
+                body: "\(zone.name)物业服务企业选聘已依法完成，选定\(company ?? "")。服务期限：\(n.termFrom) 至 \(n.termUntil)；"
+                    + "物业服务费：\(Money.yuan(n.feeFenPerM2Month)) 元/㎡·月；服务范围：\(scope)。",
+                on: zone.compoundIds, subdistrictId: zone.subdistrictId, from: today, until: today.adding(days: 7),
+                actor: actor, db: db)
             try await AuditLog.record(
                 db: db, actor: actor, action: "contract", entity: "property_selections", entityId: selectionId,
                 subdistrictId: r.subdistrictId, before: nil,
