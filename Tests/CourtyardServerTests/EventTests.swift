@@ -106,6 +106,18 @@ import Testing
                 .delete, "/api/v1/events/\(id)/signups/\(made[0].id)?code=\(made[0].code.lowercased())", token: nil)
             #expect(cancelled.status == .ok)
             #expect(cancelled.json["promoted"]?.arrayItemsForTests.compactMap(\.intValue) == [made[2].id])
+            // Each person was told by text message; the one who moved up is told again.
+            #expect(
+                try await Self.count(
+                    services, "SELECT COUNT(*) AS n FROM outbox WHERE target_kind = 'sms' AND event = 'event.signup'")
+                    == 4)
+            #expect(
+                try await Self.count(
+                    services,
+                    """
+                    SELECT COUNT(*) AS n FROM outbox WHERE target_kind = 'sms' AND event = 'event.signup.promoted'
+                      AND target = '13900000003' AND payload_json LIKE '%候补转为正式报名%'
+                    """) == 1)
             let twice = try await client.call(
                 .delete, "/api/v1/events/\(id)/signups/\(made[0].id)?code=\(made[0].code)", token: nil)
             #expect(twice.status == .conflict)

@@ -442,6 +442,11 @@ public struct EventRepository: Sendable {
                 """
             ).first()!
             let id = try row.int("id")
+            // The person is told by text message whether they have a place or are waiting.
+            let outcome = status == .confirmed ? "报名成功" : "已进入候补名单，有空位时将短信通知您"
+            try await Outbox.message(
+                db: db, event: "event.signup", phone: phone,
+                text: "【楼院焕新】\(outcome)：\(event.title)，\(event.starts.chinaShort)，\(event.place)。")
             try await AuditLog.record(
                 db: db, actor: actor ?? Actor(userId: nil, username: "public", role: .viewer, scope: .global),
                 action: "sign_up", entity: "events", entityId: eventId, subdistrictId: sd, before: nil,
@@ -482,8 +487,22 @@ public struct EventRepository: Sendable {
             "SELECT id FROM event_signups WHERE event_id = \(bind: eventId) AND status = 'waitlisted' ORDER BY id"
         ).all().map { try $0.int("id") }
         let moving = EventRules.promotions(confirmed: confirmed, capacity: capacity, waiting: waiting)
+        guard !moving.isEmpty else { return [] }
+        let event = try await db.raw(
+            "SELECT title, starts_at, place FROM events WHERE id = \(bind: eventId)"
+        ).first()
         for id in moving {
             try await db.raw("UPDATE event_signups SET status = 'confirmed' WHERE id = \(bind: id)").run()
+            // The person who waited is told by text message that the place is theirs.
+            if let event,
+                let phone = try await db.raw("SELECT phone FROM event_signups WHERE id = \(bind: id)")
+                    .first()?.text("phone")
+            {
+                try await Outbox.message(
+                    db: db, event: "event.signup.promoted", phone: phone,
+                    text: "【楼院焕新】有人取消了报名，您已从候补转为正式报名：\(try event.text("title"))，"
+                        + "\(Self.instant(try event.text("starts_at")).chinaShort)，\(try event.text("place"))。")
+            }
         }
         return moving
     }
