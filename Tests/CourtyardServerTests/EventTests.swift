@@ -143,6 +143,19 @@ import Testing
                     services,
                     "SELECT COUNT(*) AS n FROM event_signups WHERE event_id = \(bind: id) AND status = 'waitlisted'")
                     == 0)
+            // Called off: the three still signed up are told why, by text message; those who cancelled are not.
+            let called = try await client.call(
+                .post, "/api/v1/events/\(id)/cancel", token: token, body: #"{"reason":"天气原因改期"}"#)
+            #expect(called.status == .ok, "\(called.text)")
+            #expect(
+                try await Self.count(
+                    services,
+                    """
+                    SELECT COUNT(*) AS n FROM outbox WHERE event = 'event.cancelled' AND payload_json LIKE '%天气原因改期%'
+                      AND target IN ('13900000002', '13900000003', '13900000005')
+                    """) == 3)
+            #expect(
+                try await Self.count(services, "SELECT COUNT(*) AS n FROM outbox WHERE event = 'event.cancelled'") == 3)
         }
     }
 

@@ -377,6 +377,15 @@ public struct EventRepository: Sendable {
             try await db.raw(
                 "UPDATE events SET state = 'cancelled', cancel_reason = \(bind: why), version = version + 1 WHERE id = \(bind: id)"
             ).run()
+            // Everyone signed up or waiting is told by text message, with the reason.
+            let phones = try await db.raw(
+                "SELECT DISTINCT phone FROM event_signups WHERE event_id = \(bind: id) AND status <> 'cancelled'"
+            ).all().map { try $0.text("phone") }
+            for phone in phones {
+                try await Outbox.message(
+                    db: db, event: "event.cancelled", phone: phone,
+                    text: "【楼院焕新】活动取消：\(before.title)（\(before.starts.chinaShort)）。原因：\(why)")
+            }
             try await AuditLog.record(
                 db: db, actor: actor, action: "cancel", entity: "events", entityId: id, subdistrictId: sd,
                 before: .object([("state", .string("scheduled"))]), after: .object([("state", .string("cancelled"))]))
