@@ -16,6 +16,12 @@ public enum PersonalData {
         return String(repeating: "*", count: chars.count - 2) + String(chars[(chars.count - 2)...])
     }
 
+    /// A name as a reader sees it: whole for a role that reads personal data, masked otherwise ("" stays "").
+    public static func name(_ name: String, personal: Bool) -> String { personal ? name : maskName(name) }
+
+    /// A phone as a reader sees it: whole for a role that reads personal data, masked otherwise ("" stays "").
+    public static func phone(_ phone: String, personal: Bool) -> String { personal ? phone : maskPhone(phone) }
+
     /// Digits only, so "138 1234 5678" and "138-1234-5678" are the same phone; nil when it is not a phone.
     public static func normalizePhone(_ raw: String) -> String? {
         let h = TextNormalizer.halfWidth(raw)

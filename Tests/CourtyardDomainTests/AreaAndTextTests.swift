@@ -42,6 +42,10 @@ import Testing
         #expect(PersonalData.maskName("欧阳娜娜") == "欧***")
         #expect(PersonalData.maskPhone("13812345678") == "138****5678")
         #expect(PersonalData.maskPhone("5551234") == "*****34")
+        // As a reader sees them: whole with the right to read them, masked without; nothing stays nothing.
+        #expect(PersonalData.name("张三", personal: true) == "张三" && PersonalData.name("张三", personal: false) == "张*")
+        #expect(PersonalData.phone("13812345678", personal: false) == "138****5678")
+        #expect(PersonalData.phone("", personal: false) == "" && PersonalData.name("", personal: false) == "")
         #expect(PersonalData.normalizePhone("138 1234-5678") == "13812345678")
         #expect(PersonalData.normalizePhone("+86 13812345678") == "13812345678")
         #expect(PersonalData.normalizePhone("１３８１２３４５６７８") == "13812345678")

@@ -151,10 +151,8 @@ public struct EventRepository: Sendable {
         let organisers = try r.storedJSON("organisers_json").arrayItems.map {
             let name = $0["name"]?.stringValue ?? ""
             let phone = $0["phone"]?.stringValue ?? ""
-            return personal
-                ? EventOrganiser(name: name, phone: phone)
-                : EventOrganiser(
-                    name: PersonalData.maskName(name), phone: phone.isEmpty ? "" : PersonalData.maskPhone(phone))
+            return EventOrganiser(
+                name: PersonalData.name(name, personal: personal), phone: PersonalData.phone(phone, personal: personal))
         }
         var report: EventReport?
         if let text = try r.optionalText("report_text") {
@@ -492,25 +490,26 @@ public struct EventRepository: Sendable {
         let confirmed = try await db.raw(
             "SELECT COUNT(*) AS n FROM event_signups WHERE event_id = \(bind: eventId) AND status = 'confirmed'"
         ).first()!.int("n")
+        var phones: [Int64: String] = [:]
         let waiting = try await db.raw(
-            "SELECT id FROM event_signups WHERE event_id = \(bind: eventId) AND status = 'waitlisted' ORDER BY id"
-        ).all().map { try $0.int("id") }
+            "SELECT id, phone FROM event_signups WHERE event_id = \(bind: eventId) AND status = 'waitlisted' ORDER BY id"
+        ).all().map { r in
+            let id = try r.int("id")
+            phones[id] = try r.text("phone")
+            return id
+        }
         let moving = EventRules.promotions(confirmed: confirmed, capacity: capacity, waiting: waiting)
         guard !moving.isEmpty else { return [] }
-        let event = try await db.raw(
-            "SELECT title, starts_at, place FROM events WHERE id = \(bind: eventId)"
-        ).first()
+        let event = try await db.raw("SELECT title, starts_at, place FROM events WHERE id = \(bind: eventId)").first()
+        let text = try event.map { e in
+            "【楼院焕新】有人取消了报名，您已从候补转为正式报名：\(try e.text("title"))，"
+                + "\(Self.instant(try e.text("starts_at")).chinaShort)，\(try e.text("place"))。"
+        }
         for id in moving {
             try await db.raw("UPDATE event_signups SET status = 'confirmed' WHERE id = \(bind: id)").run()
             // The person who waited is told by text message that the place is theirs.
-            if let event,
-                let phone = try await db.raw("SELECT phone FROM event_signups WHERE id = \(bind: id)")
-                    .first()?.text("phone")
-            {
-                try await Outbox.message(
-                    db: db, event: "event.signup.promoted", phone: phone,
-                    text: "【楼院焕新】有人取消了报名，您已从候补转为正式报名：\(try event.text("title"))，"
-                        + "\(Self.instant(try event.text("starts_at")).chinaShort)，\(try event.text("place"))。")
+            if let text {
+                try await Outbox.message(db: db, event: "event.signup.promoted", phone: phones[id] ?? "", text: text)
             }
         }
         return moving
@@ -636,8 +635,8 @@ public struct EventRepository: Sendable {
                 let name = try r.text("name")
                 let phone = try r.text("phone")
                 return VolunteerHours(
-                    name: personal ? name : PersonalData.maskName(name),
-                    phone: personal || phone.isEmpty ? phone : PersonalData.maskPhone(phone),
+                    name: PersonalData.name(name, personal: personal),
+                    phone: PersonalData.phone(phone, personal: personal),
                     role: HelperRole(rawValue: try r.text("role")) ?? .helper, minutes: try r.int("minutes"))
             }
             let total = helpers.reduce(Int64(0)) { $0 + $1.minutes }

@@ -205,8 +205,8 @@ public struct NoticeRepository: Sendable {
                 let phone = try o.text("phone")
                 return NoticeObjection(
                     id: try o.int("id"), text: try o.text("text"),
-                    name: mask && !name.isEmpty ? PersonalData.maskName(name) : name,
-                    phone: mask && !phone.isEmpty ? PersonalData.maskPhone(phone) : phone, at: try o.text("at"),
+                    name: PersonalData.name(name, personal: !mask),
+                    phone: PersonalData.phone(phone, personal: !mask), at: try o.text("at"),
                     reply: try o.text("reply"))
             }
             var notice = try Self.decode(r, objections: objections.count, today: today)

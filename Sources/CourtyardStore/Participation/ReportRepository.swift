@@ -297,8 +297,8 @@ public struct ReportRepository: Sendable {
             buildingId: try row.decode(column: "building_id", as: Int64?.self),
             category: ReportCategory(rawValue: category) ?? .other,
             description: try row.decode(column: "description", as: String.self), photos: photos,
-            reporterName: mask && !name.isEmpty ? PersonalData.maskName(name) : name,
-            reporterPhone: mask && !phone.isEmpty ? PersonalData.maskPhone(phone) : phone,
+            reporterName: PersonalData.name(name, personal: !mask),
+            reporterPhone: PersonalData.phone(phone, personal: !mask),
             state: state,
             ballInCourt: ReportLifecycle.ballInCourt(
                 state,

@@ -13,8 +13,8 @@ public struct HouseholdLink: Sendable, Hashable {
     /// The person as the household shows them; name and phone masked for roles that may not read them.
     func resident(masked: Bool) -> HouseholdResident {
         HouseholdResident(
-            residentId: residentId, name: masked ? PersonalData.maskName(name) : name,
-            phone: masked ? PersonalData.maskPhone(phone) : phone, relation: relation, livesElsewhere: livesElsewhere)
+            residentId: residentId, name: PersonalData.name(name, personal: !masked),
+            phone: PersonalData.phone(phone, personal: !masked), relation: relation, livesElsewhere: livesElsewhere)
     }
 
     /// The household as the person's record shows it.

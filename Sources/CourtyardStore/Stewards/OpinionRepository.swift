@@ -116,7 +116,7 @@ public struct OpinionRepository: Sendable {
             id: try r.int("id"), compoundId: try r.int("compound_id"), householdId: try r.optionalInt("household_id"),
             kind: OpinionKind(rawValue: try r.text("kind")) ?? .opinion,
             source: OpinionSource(rawValue: try r.text("source")) ?? .visit, text: try r.text("text"),
-            authorName: actor.seesPersonalData ? name : PersonalData.maskName(name),
+            authorName: PersonalData.name(name, personal: actor.seesPersonalData),
             routedTo: OpinionRoute(rawValue: try r.text("routed_to")) ?? .community,
             answer: try r.optionalText("answer"),
             answeredOn: try r.optionalText("answered_on").flatMap { Day($0) },

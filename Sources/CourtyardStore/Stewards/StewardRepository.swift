@@ -67,7 +67,7 @@ public struct StewardRepository: Sendable {
         let entrance = try r.optionalText("entrance_name")
         return Steward(
             id: try r.int("id"), residentId: try r.int("resident_id"),
-            residentName: actor.seesPersonalData ? name : PersonalData.maskName(name),
+            residentName: PersonalData.name(name, personal: actor.seesPersonalData),
             compoundId: try r.int("compound_id"), buildingId: try r.int("building_id"),
             entranceId: try r.optionalInt("entrance_id"), place: try r.text("place"),
             placeName: entrance.map { building + " " + $0 } ?? building, since: since, until: until,

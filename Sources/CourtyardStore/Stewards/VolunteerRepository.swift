@@ -198,8 +198,8 @@ public struct VolunteerRepository: Sendable {
                 return VolunteerService(
                     id: try r.int("id"), communityId: try r.int("community_id"),
                     compoundId: try r.optionalInt("compound_id"), bodyId: try r.optionalInt("body_id"),
-                    name: personal ? name : PersonalData.maskName(name),
-                    phone: personal || phone.isEmpty ? phone : PersonalData.maskPhone(phone),
+                    name: PersonalData.name(name, personal: personal),
+                    phone: PersonalData.phone(phone, personal: personal),
                     activity: VolunteerActivity(rawValue: try r.text("activity")) ?? .other,
                     date: Day(try r.text("date")) ?? Clock.today, minutes: try r.int("minutes"),
                     note: try r.text("note"))
@@ -265,8 +265,8 @@ public struct VolunteerRepository: Sendable {
         let personal = actor.seesPersonalData
         return VolunteerSummary.build(entries).people.prefix(1000).map { p in
             VolunteerTotal(
-                name: personal ? p.name : PersonalData.maskName(p.name),
-                phone: personal || p.phone.isEmpty ? p.phone : PersonalData.maskPhone(p.phone),
+                name: PersonalData.name(p.name, personal: personal),
+                phone: PersonalData.phone(p.phone, personal: personal),
                 events: Int64(p.events.count), minutes: p.total, hours: EventRules.hoursText(minutes: p.total),
                 teams: p.teams, eventMinutes: p.minutes[.event] ?? 0, patrolMinutes: p.minutes[.patrol] ?? 0,
                 outreachMinutes: p.minutes[.outreach] ?? 0, otherMinutes: p.minutes[.other] ?? 0)
@@ -280,8 +280,8 @@ public struct VolunteerRepository: Sendable {
             year: year,
             volunteers: people.map { p in
                 VolunteerYear.Person(
-                    name: personal ? p.name : PersonalData.maskName(p.name),
-                    phone: personal || p.phone.isEmpty ? p.phone : PersonalData.maskPhone(p.phone), teams: p.teams,
+                    name: PersonalData.name(p.name, personal: personal),
+                    phone: PersonalData.phone(p.phone, personal: personal), teams: p.teams,
                     eventMinutes: p.minutes[.event] ?? 0, patrolMinutes: p.minutes[.patrol] ?? 0,
                     outreachMinutes: p.minutes[.outreach] ?? 0, otherMinutes: p.minutes[.other] ?? 0,
                     totalMinutes: p.total, totalHours: EventRules.hoursText(minutes: p.total))
