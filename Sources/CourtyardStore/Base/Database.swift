@@ -13,7 +13,7 @@ public final class Database: Sendable {
     public enum Kind: String, Sendable { case sqlite, postgres }
 
     enum Pool: @unchecked Sendable {
-        case sqlite(EventLoopGroupConnectionPool<SQLiteConnectionSource>)
+        case sqlite(EventLoopGroupConnectionPool<WaitingSQLiteSource>)
         case postgres(EventLoopGroupConnectionPool<PostgresConnectionSource>)
     }
 
@@ -55,8 +55,10 @@ public final class Database: Sendable {
     public static func openSQLite(path: String, logger: Logger = Logger(label: "courtyard.db"), maxConnections: Int = 8)
         throws -> Database
     {
-        let source = SQLiteConnectionSource(
-            configuration: SQLiteConfiguration(storage: .file(path: path), enableForeignKeys: true))
+        let source = WaitingSQLiteSource(
+            base: SQLiteConnectionSource(
+                configuration: SQLiteConfiguration(storage: .file(path: path), enableForeignKeys: true),
+                threadPool: WaitingSQLiteSource.threads))
         let pool = EventLoopGroupConnectionPool(
             source: source, maxConnectionsPerEventLoop: max(1, maxConnections / System.coreCount),
             logger: logger, on: MultiThreadedEventLoopGroup.singleton)
@@ -127,6 +129,26 @@ public final class Database: Sendable {
     }
 }
 
+/// SQLite connections that wait for another writer by sleeping, for at most `busyMilliseconds`, and then
+/// say the database is busy (a 503), instead of spinning without end. Their statements run on a thread pool
+/// with a thread for every connection a server opens, so connections waiting for the write lock can never
+/// take every thread from the one that holds it and has to finish its transaction to release it.
+struct WaitingSQLiteSource: ConnectionPoolSource {
+    static let busyMilliseconds = 15_000
+    static let threads: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: max(24, System.coreCount * 4))
+        pool.start()
+        return pool
+    }()
+    let base: SQLiteConnectionSource
+
+    func makeConnection(logger: Logger, on eventLoop: any EventLoop) -> EventLoopFuture<SQLiteConnection> {
+        base.makeConnection(logger: logger, on: eventLoop).flatMap { conn in
+            conn.query("PRAGMA busy_timeout = \(Self.busyMilliseconds)").map { _ in conn }
+        }
+    }
+}
+
 /// A first-come, first-served lock for async code.
 actor AsyncMutex {
     private var locked = false
@@ -163,7 +185,11 @@ final class ManagedAtomicCounter: @unchecked Sendable {
 
 extension Database {
     /// Whether an error says no connection came free in time: the database is busy, not the request wrong.
-    public static func isBusy(_ error: any Error) -> Bool { error is ConnectionPoolTimeoutError }
+    public static func isBusy(_ error: any Error) -> Bool {
+        if error is ConnectionPoolTimeoutError { return true }
+        if let e = error as? SQLiteError { return e.reason == .busy || e.reason == .locked }
+        return false
+    }
 }
 
 public enum StoreError: Error, Equatable, Sendable {
