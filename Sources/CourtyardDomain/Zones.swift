@@ -225,9 +225,19 @@ public enum SelectionRules {
     }
 
     /// A score as a panel member types it: 0 to 100 with at most two decimals, in hundredths ("87.5" → 8750).
-    public static func scoreCenti(_ text: String) -> Int64? {
+    public static func scoreCenti(_ text: String) -> Int64? { centi(text, max: 10_000) }
+
+    /// A fee as a clerk types it, in yuan per m² per month with at most two decimals, in fen ("1.10" → 110):
+    /// 0.01 to 1,000 yuan.
+    public static func feeFen(_ text: String) -> Int64? {
+        centi(text, max: 100_000).flatMap { $0 > 0 ? $0 : nil }
+    }
+
+    /// A decimal with at most two places, in hundredths, from 0 to `max` hundredths; nil for anything else
+    /// (signs, exponents, more places, more digits than `max` has).
+    public static func centi(_ text: String, max: Int64) -> Int64? {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count <= 2, let w = parts.first, !w.isEmpty, w.count <= 3,
+        guard parts.count <= 2, let w = parts.first, !w.isEmpty, w.count <= String(max / 100).count,
             w.allSatisfy({ $0.isASCII && $0.isNumber })
         else { return nil }
         var frac = parts.count == 2 ? String(parts[1]) : ""
@@ -236,7 +246,7 @@ public enum SelectionRules {
         frac += String(repeating: "0", count: 2 - frac.count)
         guard let whole = Int64(w), let f = Int64(frac) else { return nil }
         let v = whole * 100 + f
-        return v <= 10_000 ? v : nil
+        return v <= max ? v : nil
     }
 
     /// A bid's total: the mean over members of the weighted mean of each member's scores, rounded half up to

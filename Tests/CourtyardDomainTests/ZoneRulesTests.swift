@@ -97,6 +97,19 @@ import Testing
         #expect(SelectionRules.scoreCenti("80.125") == nil)
     }
 
+    /// A fee typed in yuan per m² per month: 0.01 to 1,000 yuan, in fen, two decimals at most.
+    @Test func feesAreTypedInYuanAndKeptInFen() {
+        #expect(SelectionRules.feeFen("1.10") == 110)
+        #expect(SelectionRules.feeFen("1.1") == 110)
+        #expect(SelectionRules.feeFen("1000") == 100_000)
+        #expect(SelectionRules.feeFen("1000.01") == nil)
+        #expect(SelectionRules.feeFen("0") == nil)
+        #expect(SelectionRules.feeFen("0.01") == 1)
+        #expect(SelectionRules.feeFen("99999999999999999999") == nil)
+        #expect(SelectionRules.feeFen("1e3") == nil)
+        #expect(SelectionRules.feeFen("１.10") == nil)
+    }
+
     /// Two members, weights 60/40: (60×85 + 40×90)/100 = 87, (60×80 + 40×70.5)/100 = 76.2; mean 81.6.
     @Test func theTotalIsTheMeanOfWeightedMeansExactly() {
         let c = [SelectionCriterion(name: "plan", weight: 60), SelectionCriterion(name: "fee", weight: 40)]

@@ -180,7 +180,12 @@ enum Pages {
     /// then by code), never the API's English message or an internal id; a plain request to check the form otherwise.
     static func message(for error: AppError, _ f: PageFrame) -> String {
         if error.code == pageMessage { return error.message }
-        let keys = (error.field.map { ["error.\($0).\(error.code)"] } ?? []) + ["error.\(error.code)"]
+        // A field inside a list ("criteria[1].weight", "[0].score") is looked up without its position.
+        let field = error.field.map {
+            $0.replacingOccurrences(of: #"\[\d+\]\.?"#, with: ".", options: .regularExpression)
+                .trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        }
+        let keys = (field.map { ["error.\($0).\(error.code)"] } ?? []) + ["error.\(error.code)"]
         for key in keys { if let text = f.lang.catalogue[key] { return text } }
         return f.t(error.status == .conflict ? "error.conflictGeneric" : "error.invalidGeneric")
     }

@@ -94,10 +94,12 @@ struct HomePage {
         case .admin, .subdistrictOfficer, .viewer:
             page.lead = f.t("home.lead.office")
             try await page.office(actor: actor, queue: queue, services: services, today: today, f)
+            try await page.panels(actor: actor, services: services, f)
             page.figures = try await DashboardPage.load(actor: actor, services: services, f)
         case .communityStaff, .steward:
             page.lead = f.t("home.lead.community")
             try await page.community(actor: actor, queue: queue, services: services, today: today, f)
+            try await page.panels(actor: actor, services: services, f)
         case .contractor, .supervisor, .pmCompany:
             page.lead = f.t("home.lead.site")
             try await page.site(actor: actor, queue: queue, services: services, today: today, f)
@@ -109,6 +111,27 @@ struct HomePage {
             return nil
         }
         return page
+    }
+
+    /// Property company selections whose panel this person sits on and that wait for the panel's scores; shown
+    /// only when there are some.
+    mutating func panels(actor: Actor, services: Services, _ f: PageFrame) async throws {
+        guard let me = actor.userId else { return }
+        let waiting = try await SelectionRepository(database: services.database).list(actor: actor, zoneId: nil)
+            .filter { $0.state == "scoring" && $0.panelUserIds.contains(me) }
+        guard !waiting.isEmpty else { return }
+        sections.append(
+            QueueSection(
+                f.t("home.panelScores"),
+                waiting.map { s in
+                    QueueSection.Item(
+                        itemHref: SiteRoute.selection(s.id).path,
+                        itemTitle: s.zoneName + " · " + f.t("selection.title"), itemPlace: nil,
+                        itemDetail: f.t("selection.scoring").replacingOccurrences(
+                            of: "{n}", with: String(s.membersScored)
+                        )
+                        .replacingOccurrences(of: "{m}", with: String(s.panelUserIds.count)), itemFlag: nil)
+                }, empty: ""))
     }
 
     /// Requests to departments past their due day, and meeting actions past theirs, each linked to its page.

@@ -13,6 +13,7 @@ extension SiteRoute {
 enum ZonePages {
     static func add(to router: Router<AppContext>, services: Services) {
         ZonePageController(services: services).register(on: router)
+        ZoneFormController(services: services).register(on: router)
     }
 
     /// Fen per m² per month as yuan: 110 → "1.10".
@@ -57,6 +58,8 @@ enum ZonePages {
         var decisions: [Decision]
         var hasDecisions: Bool
         var contract: Contract?
+        /// The forms this person may use on it now (the office's zone page only).
+        var actions: ZoneForms.Actions?
 
         static func load(
             _ s: PropertySelection, bids: [PropertyBid], ranking: [RankedBid]?, officeLinks: Bool, _ f: PageFrame
@@ -102,7 +105,10 @@ enum ZonePages {
         }
     }
 
-    static func selections(zoneId: Int64, services: Services, officeLinks: Bool, _ f: PageFrame) async throws
+    /// The zone's selections; given the office's `actor`, each with the forms it offers now.
+    static func selections(
+        zoneId: Int64, services: Services, actor: Actor?, typed: [String: String] = [:], _ f: PageFrame
+    ) async throws
         -> [SelectionView]
     {
         let repo = SelectionRepository(database: services.database)
@@ -110,7 +116,12 @@ enum ZonePages {
         for s in try await repo.publicSelections(zoneId: zoneId) {
             let bids = try await repo.publicBids(selectionId: s.id)
             let ranking = try await repo.publicRanking(selectionId: s.id)
-            out.append(SelectionView.load(s, bids: bids, ranking: ranking, officeLinks: officeLinks, f))
+            var view = SelectionView.load(s, bids: bids, ranking: ranking, officeLinks: actor != nil, f)
+            if let actor {
+                view.actions = try await ZoneForms.actions(
+                    s, bids: bids, ranking: ranking, actor: actor, services: services, typed: typed, f)
+            }
+            out.append(view)
         }
         return out
     }
@@ -126,11 +137,15 @@ struct ZonesPage {
         var area: String
         var company: String
     }
+    var note: PageNote?
     var rows: [Row]
     var hasRows: Bool
     var geojson: String
+    var form: ZoneForms.NewZone
 
-    static func load(actor: Actor, services: Services, _ f: PageFrame) async throws -> ZonesPage {
+    static func load(actor: Actor, services: Services, note: PageNote?, typed: [String: String], _ f: PageFrame)
+        async throws -> ZonesPage
+    {
         let zones = try await ZoneRepository(database: services.database).list(actor: actor)
         let rows = zones.map { z in
             Row(
@@ -138,7 +153,9 @@ struct ZonesPage {
                 households: String(z.households), area: z.areaM2,
                 company: z.propertyCompanyName ?? f.t("zone.noCompany"))
         }
-        return ZonesPage(rows: rows, hasRows: !rows.isEmpty, geojson: "/api/v1/zones?format=geojson")
+        return ZonesPage(
+            note: note, rows: rows, hasRows: !rows.isEmpty, geojson: "/api/v1/zones?format=geojson",
+            form: try await ZoneForms.newZone(actor: actor, services: services, typed: typed, f))
     }
 }
 
@@ -156,6 +173,7 @@ struct ZonePage {
         var missing: String
         var complete: Bool
     }
+    var note: PageNote?
     var name: String
     var summary: String
     var company: String
@@ -165,8 +183,12 @@ struct ZonePage {
     var hasSelections: Bool
     var handovers: [HandoverRow]
     var hasHandovers: Bool
+    /// Starting a selection, while none is under way.
+    var newSelection: ZoneForms.NewSelection?
 
-    static func load(id: Int64, actor: Actor, services: Services, _ f: PageFrame) async throws -> ZonePage {
+    static func load(
+        id: Int64, actor: Actor, services: Services, note: PageNote?, typed: [String: String], _ f: PageFrame
+    ) async throws -> ZonePage {
         let zone = try await ZoneRepository(database: services.database).get(id: id, actor: actor)
         let places = try await ZoneRepository(database: services.database).zonePlaces(actor: actor)
             .filter { $0.zoneId == id }
@@ -189,9 +211,12 @@ struct ZonePage {
                     missing: h.missing.map { f.t("handover.missing." + $0.replacingOccurrences(of: ":", with: ".")) }
                         .joined(separator: "、"), complete: h.complete))
         }
-        let selections = try await ZonePages.selections(zoneId: id, services: services, officeLinks: true, f)
+        let selections = try await ZonePages.selections(
+            zoneId: id, services: services, actor: actor, typed: typed, f)
+        let underWay = try await SelectionRepository(database: services.database).list(actor: actor, zoneId: id)
+            .contains { $0.state != "contracted" }
         return ZonePage(
-            name: zone.name,
+            note: note, name: zone.name,
             summary: f.t("zone.summary").replacingOccurrences(of: "{c}", with: String(zone.compoundIds.count))
                 .replacingOccurrences(of: "{h}", with: String(zone.households))
                 .replacingOccurrences(of: "{a}", with: zone.areaM2),
@@ -201,7 +226,9 @@ struct ZonePage {
                     name: p.name, href: SiteRoute("/compounds/\(p.id)").path,
                     location: p.point.map { GeoPoint.text($0.latE7) + ", " + GeoPoint.text($0.lonE7) } ?? "—")
             }, selections: selections, hasSelections: !selections.isEmpty, handovers: rows,
-            hasHandovers: !rows.isEmpty)
+            hasHandovers: !rows.isEmpty,
+            newSelection: underWay
+                ? nil : try await ZoneForms.newSelection(zone: id, actor: actor, services: services, typed: typed, f))
     }
 }
 
@@ -219,7 +246,7 @@ struct PublicZonePage {
         let zone = try await ZoneRepository(database: services.database).get(id: id, actor: .system)
         let places = try await ZoneRepository(database: services.database).zonePlaces(actor: .system)
             .filter { $0.zoneId == id }
-        let selections = try await ZonePages.selections(zoneId: id, services: services, officeLinks: false, f)
+        let selections = try await ZonePages.selections(zoneId: id, services: services, actor: nil, f)
         return PublicZonePage(
             name: zone.name,
             summary: f.t("zone.summary").replacingOccurrences(of: "{c}", with: String(zone.compoundIds.count))
@@ -302,14 +329,16 @@ struct ZonePageController {
 
     @Sendable func list(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let actor = try context.require(.manageZones)
-        return f.page(
-            title: f.t("zone.title"), "zones-list", try await ZonesPage.load(actor: actor, services: services, f))
+        let page = try await ZonesPage.load(actor: actor, services: services, note: nil, typed: [:], f)
+        return f.page(title: f.t("zone.title"), "zones-list", page)
     }
 
     @Sendable func detail(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let actor = try context.require(.manageZones)
+        let saved = request.uri.queryParameters.get("saved") == "1"
         let page = try await ZonePage.load(
-            id: try context.parameters.require("id", as: Int64.self), actor: actor, services: services, f)
+            id: try context.parameters.require("id", as: Int64.self), actor: actor, services: services,
+            note: saved ? PageNote(kind: "ok", text: f.t("zone.form.saved")) : nil, typed: [:], f)
         return f.page(title: page.name, "zones-zone", page)
     }
 
