@@ -60,6 +60,7 @@ struct PageFrame {
         // A department's liaison also reads the reports assigned to it, listed above.
         if a.role == .department { items.append(("/queue", "nav.queue")) }
         if a.role == .steward { items.append(("/my-households", "nav.myHouseholds")) }
+        if Permissions.allows(a.role, .manageStewards) { items.append(("/outreach", "nav.outreach")) }
         if Permissions.allows(a.role, .manageParticipation) { items.append(("/events", "nav.events")) }
         if Permissions.allows(a.role, .importRegistry) { items.append(("/import", "nav.import")) }
         if Permissions.allows(a.role, .readUsers) { items.append(("/users", "nav.users")) }

@@ -195,6 +195,7 @@ extension SiteRoute {
 enum StewardPages {
     static func add(to router: Router<AppContext>, services: Services) {
         StewardPhoneController(services: services).register(on: router)
+        OutreachController(services: services).register(on: router)
         router.get("static/steward-phone.js") { request, _ -> Response in script(request) }
     }
 

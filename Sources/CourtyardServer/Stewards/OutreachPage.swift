@@ -1,0 +1,158 @@
+import CourtyardDomain
+import CourtyardStore
+import Foundation
+import Hummingbird
+
+extension SiteRoute {
+    static let outreach = SiteRoute("/outreach")
+    static let outreachCampaigns = SiteRoute("/outreach/campaigns")
+    static func campaignMap(_ id: Int64) -> SiteRoute { SiteRoute("/api/v1/campaigns/\(id)/map.svg") }
+    static func campaignSheet(_ id: Int64, _ format: String) -> SiteRoute {
+        SiteRoute("/api/v1/campaigns/\(id)/progress", query: [("format", format), ("lang", "zh-Hans")])
+    }
+}
+
+/// The office's and the community's outreach page (楼长与走访): each campaign's exact progress with its battle
+/// map and sheets, a form to start one, the stewards of every building and the self-governance bodies.
+struct OutreachPage {
+    struct CampaignRow {
+        var campaignTitle: String
+        var goal: String
+        var until: String
+        var targets: String
+        var contacted: String
+        var agreed: String
+        var rate: String
+        var mapHref: String
+        var csvHref: String
+        var xlsxHref: String
+    }
+    struct StewardRow {
+        var placeName: String
+        var personName: String
+        var since: String
+        var appointed: String
+    }
+    struct BodyRow {
+        var kindLabel: String
+        var bodyName: String
+        var formedOn: String
+        var members: String
+    }
+    struct Form {
+        var action: String
+        var campaignTitle: String
+        var compounds: [FormOption]
+        var goals: [FormOption]
+        var absentOnly: Bool
+        var until: String
+    }
+    var note: PageNote?
+    var campaigns: [CampaignRow]
+    var hasCampaigns: Bool
+    var stewards: [StewardRow]
+    var hasStewards: Bool
+    var bodies: [BodyRow]
+    var hasBodies: Bool
+    var form: Form?
+
+    static func load(actor: Actor, services: Services, note: PageNote?, typed: [String: String], _ f: PageFrame)
+        async throws -> OutreachPage
+    {
+        let db = services.database
+        let campaigns = try await campaignRows(actor: actor, services: services, f)
+        let stewards = try await StewardRepository(database: db).list(.init(current: true), actor: actor).prefix(500)
+            .map {
+                StewardRow(
+                    placeName: $0.placeName, personName: $0.residentName, since: $0.since.description,
+                    appointed: f.t("outreach.appointed." + $0.appointedBy.rawValue))
+            }
+        let bodies = try await BodyRepository(database: db).list(
+            compoundId: nil, communityId: nil, kind: nil, actor: actor
+        ).prefix(500).map {
+            BodyRow(
+                kindLabel: f.t("outreach.body." + $0.kind.rawValue), bodyName: $0.name,
+                formedOn: $0.formedOn.description, members: String($0.members.filter(\.current).count))
+        }
+        let form =
+            Permissions.allows(actor.role, .manageStewards)
+            ? try await newCampaign(actor: actor, services: services, typed: typed, f) : nil
+        return OutreachPage(
+            note: note, campaigns: campaigns, hasCampaigns: !campaigns.isEmpty, stewards: Array(stewards),
+            hasStewards: !stewards.isEmpty, bodies: Array(bodies), hasBodies: !bodies.isEmpty, form: form)
+    }
+
+    static func campaignRows(actor: Actor, services: Services, _ f: PageFrame) async throws -> [CampaignRow] {
+        let repo = CampaignRepository(database: services.database)
+        var rows: [CampaignRow] = []
+        for c in try await repo.list(actor: actor).prefix(50) {
+            let t = try await repo.progress(id: c.id, actor: actor).total
+            rows.append(
+                CampaignRow(
+                    campaignTitle: c.title, goal: f.t("outreach.goal." + c.goal.rawValue), until: c.until.description,
+                    targets: String(t.targets), contacted: String(t.contacted), agreed: String(t.agreed),
+                    rate: t.agreedRate + "%", mapHref: SiteRoute.campaignMap(c.id).path,
+                    csvHref: SiteRoute.campaignSheet(c.id, "csv").path,
+                    xlsxHref: SiteRoute.campaignSheet(c.id, "xlsx").path))
+        }
+        return rows
+    }
+
+    static func newCampaign(actor: Actor, services: Services, typed: [String: String], _ f: PageFrame)
+        async throws -> Form
+    {
+        let compounds = try await services.registry.listAll(Compound.self, actor: actor)
+        let chosen = Set((typed["compound_ids"] ?? "").split(separator: ",").map(String.init))
+        return Form(
+            action: SiteRoute.outreachCampaigns.path, campaignTitle: typed["title"] ?? "",
+            compounds: compounds.prefix(500).map {
+                FormOption(value: String($0.id), label: $0.name, selected: chosen.contains(String($0.id)))
+            },
+            goals: CampaignGoal.allCases.map {
+                FormOption(
+                    value: $0.rawValue, label: f.t("outreach.goal." + $0.rawValue),
+                    selected: typed["goal"] == $0.rawValue)
+            }, absentOnly: typed["lives_elsewhere"] == "yes", until: typed["until"] ?? "")
+    }
+}
+
+struct OutreachController {
+    let services: Services
+
+    func register(on router: Router<AppContext>) {
+        Pages.get(router, "/outreach", show)
+        Pages.post(router, "/outreach/campaigns", createCampaign)
+    }
+
+    @Sendable func show(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let actor = try context.require(.manageStewards)
+        let saved = request.uri.queryParameters.get("saved") == "1"
+        let page = try await OutreachPage.load(
+            actor: actor, services: services, note: saved ? PageNote(kind: "ok", text: f.t("zone.form.saved")) : nil,
+            typed: [:], f)
+        return f.page(title: f.t("outreach.title"), "stewards-outreach", page)
+    }
+
+    @Sendable func createCampaign(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let actor = try context.require(.manageStewards)
+        let fields = try await ZoneFormController.fields(request, context)
+        let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
+            let page = try await OutreachPage.load(
+                actor: actor, services: services, note: PageNote(kind: m.0, text: m.1), typed: fields, f)
+            return f.page(title: f.t("outreach.title"), "stewards-outreach", page, status: status)
+        }
+        return try await Pages.save(f, redisplay: redisplay) {
+            guard let until = Day(fields["until"] ?? "") else {
+                throw ValidationError(field: "until", code: Pages.pageMessage, message: f.t("outreach.badUntil"))
+            }
+            let filter: JSONValue =
+                fields["lives_elsewhere"] == "yes" ? .object([("lives_elsewhere", .bool(true))]) : .object([])
+            _ = try await CampaignRepository(database: services.database).create(
+                .init(
+                    title: fields["title"] ?? "", compoundIds: ZoneFormController.ids(fields["compound_ids"]),
+                    filter: filter, goal: CampaignGoal(rawValue: fields["goal"] ?? "") ?? .reach, until: until),
+                actor: actor)
+            return SiteRoute.outreach.path + "?saved=1"
+        }
+    }
+}
