@@ -45,6 +45,7 @@ struct PageFrame {
         if Permissions.allows(a.role, .readRegistry) { items.append(("/communities", "nav.communities")) }
         if Permissions.allows(a.role, .readProjects) { items.append(("/programme", "nav.programme")) }
         if InvestmentPages.opens(a.role) { items.append(("/investment", "nav.investment")) }
+        if Permissions.allows(a.role, .manageProjects) || a.role == .viewer { items.append(("/safety", "nav.safety")) }
         if Permissions.allows(a.role, .readRegistry) { items.append(("/bulletins", "nav.bulletins")) }
         if Permissions.allows(a.role, .readRegistry) { items.append(("/votes", "nav.votes")) }
         if Permissions.allows(a.role, .readRegistry) { items.append(("/participation", "nav.participation")) }

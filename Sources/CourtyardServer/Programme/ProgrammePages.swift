@@ -11,5 +11,6 @@ enum ProgrammePages {
         BulletinListController(services: services).register(on: router)
         BulletinPageController(services: services).register(on: router)
         InspectionPageController(services: services).register(on: router)
+        SafetyPaperworkController(services: services).register(on: router)
     }
 }
