@@ -40,7 +40,7 @@ import Testing
             let plan = try await SelectionTests.ints(services, "SELECT MAX(id) AS id FROM emergency_plans")[0]
             let future = try await office.post(
                 "/safety/plans/\(plan)/drills", [("date", "2099-01-01"), ("attendance", "30"), ("batch_year", year)])
-            #expect(future.0 == .unprocessableContent && future.2.contains("演练日期不能晚于今天。"))
+            #expect(future.0 == .unprocessableContent && future.2.contains("日期不能晚于今天"))
             let drill = try await office.post(
                 "/safety/plans/\(plan)/drills",
                 [("date", SafetyTests.today.description), ("attendance", "30"), ("batch_year", year)])
@@ -49,6 +49,47 @@ import Testing
                 "/safety/agreements",
                 [("organisation_id", String(contractor)), ("batch_year", year), ("signed_on", "2026-01-15")])
             #expect(twice.0 == .unprocessableContent && twice.2.contains("该施工单位本批次已经登记了责任书。"))
+        }
+    }
+}
+
+/// A contractor's site manager records a pre-job training from the paper attendance sheet, one trainee per line.
+@Suite struct TrainingPageTests {
+    @Test func aContractorRecordsATrainingLineByLine() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let (cookie, csrf) = try await client.session("contractor")
+            let site = CoordinationPageTests.Browser(client: client, cookie: cookie, csrf: csrf)
+            let project = try await SelectionTests.ints(
+                services,
+                """
+                SELECT MIN(p.id) AS id FROM projects p
+                WHERE p.contractor_id = (SELECT scope_id FROM users WHERE username = 'contractor')
+                """)[0]
+            let before = try await SelectionTests.count(services, "trainings")
+            let projectPage = try await site.get("/projects/\(project)")
+            #expect(projectPage.1.contains("/projects/\(project)/trainings/new"))
+            #expect(try await site.get("/projects/\(project)/trainings/new").0 == .ok)
+            let empty = try await site.post(
+                "/projects/\(project)/trainings",
+                [("date", SafetyTests.today.description), ("trainer", "王安全"), ("topics", "临时用电"), ("trainees", " ")])
+            #expect(empty.0 == .unprocessableContent && empty.2.contains("请填写参加培训的人员"))
+            #expect(empty.2.contains("value=\"王安全\"") && empty.2.contains(">临时用电</textarea>"))
+            let saved = try await site.post(
+                "/projects/\(project)/trainings",
+                [
+                    ("date", SafetyTests.today.description), ("trainer", "王安全"), ("topics", "临时用电"),
+                    ("trainees", "张三 瓦工\n李四　电工\n王五"),
+                ])
+            #expect(saved.0 == .seeOther && saved.1 == "/projects/\(project)#safety")
+            #expect(try await SelectionTests.count(services, "trainings") == before + 1)
+            let people = try await SelectionTests.ints(
+                services, "SELECT trainee_count AS id FROM trainings WHERE id = (SELECT MAX(id) FROM trainings)")[0]
+            #expect(people == 3)
+            let viewer = try await client.session("viewer")
+            let refused = try await client.execute(
+                uri: "/projects/\(project)/trainings/new", method: .get, headers: [.cookie: viewer.0]
+            ) { $0.status }
+            #expect(refused == .forbidden)
         }
     }
 }

@@ -12,5 +12,6 @@ enum ProgrammePages {
         BulletinPageController(services: services).register(on: router)
         InspectionPageController(services: services).register(on: router)
         SafetyPaperworkController(services: services).register(on: router)
+        TrainingPageController(services: services).register(on: router)
     }
 }

@@ -33,6 +33,8 @@ struct SafetySection {
     let inspections: [InspectionRow]
     let hasInspections: Bool
     let newInspection: String?
+    /// Recording a pre-job training: the office, and the project's contractor (the store checks it is theirs).
+    let newTraining: String?
 
     static func load(project: ProjectSummary, actor: Actor, services: Services, _ f: PageFrame) async throws
         -> SafetySection
@@ -57,7 +59,9 @@ struct SafetySection {
         return SafetySection(
             papers: papers, trainings: trainings.count, trained: trainings.reduce(0) { $0 + $1.traineeCount },
             inspections: rows, hasInspections: !rows.isEmpty,
-            newInspection: mayInspect ? SiteRoute.newInspection(project.id).path : nil)
+            newInspection: mayInspect ? SiteRoute.newInspection(project.id).path : nil,
+            newTraining: [.admin, .subdistrictOfficer, .contractor].contains(actor.role)
+                ? SiteRoute.newTraining(project.id).path : nil)
     }
 }
 
