@@ -15,17 +15,7 @@ public enum TestDatabase {
             try await admin(url) { db in
                 try await db.raw("CREATE DATABASE \(unsafeRaw: name) TEMPLATE \(unsafeRaw: template)").run()
             }
-            let db = try Database.open(url: replacingDatabase(in: url, with: name), dataDirectory: "")
-            do {
-                let r = try await body(db)
-                await db.shutdown()
-                try? await admin(url) { db in try await db.raw("DROP DATABASE IF EXISTS \(unsafeRaw: name)").run() }
-                return r
-            } catch {
-                await db.shutdown()
-                try? await admin(url) { db in try await db.raw("DROP DATABASE IF EXISTS \(unsafeRaw: name)").run() }
-                throw error
-            }
+            return try await using(url: replacingDatabase(in: url, with: name), drop: name, admin: url, body)
         }
         let dir = NSTemporaryDirectory() + "courtyard-test-" + UUID().uuidString
         let db = try Database.open(url: nil, dataDirectory: dir)
@@ -37,6 +27,53 @@ public enum TestDatabase {
             return r
         } catch {
             await db.shutdown()
+            throw error
+        }
+    }
+
+    /// A fresh database holding what `prepare` writes (a demo sub-district, say) for one test. `prepare` runs once per
+    /// test process for each `key`, into a template that each test then copies: a PostgreSQL template database, or
+    /// an SQLite file.
+    public static func with<R: Sendable>(
+        prepared key: String, _ prepare: @escaping @Sendable (Database) async throws -> Void,
+        _ body: @Sendable (Database) async throws -> R
+    ) async throws -> R {
+        if let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty {
+            let template = try await Template.shared.prepared(key, adminURL: url, prepare)
+            let name = "cy_t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+            try await admin(url) { db in
+                try await db.raw("CREATE DATABASE \(unsafeRaw: name) TEMPLATE \(unsafeRaw: template)").run()
+            }
+            return try await using(url: replacingDatabase(in: url, with: name), drop: name, admin: url, body)
+        }
+        let source = try await Template.shared.preparedSQLite(key, prepare)
+        let dir = NSTemporaryDirectory() + "courtyard-test-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: source, toPath: dir + "/courtyard.sqlite")
+        let db = try Database.open(url: nil, dataDirectory: dir)
+        do {
+            let r = try await body(db)
+            await db.shutdown()
+            return r
+        } catch {
+            await db.shutdown()
+            throw error
+        }
+    }
+
+    static func using<R: Sendable>(
+        url: String, drop name: String, admin adminURL: String, _ body: @Sendable (Database) async throws -> R
+    ) async throws -> R {
+        let db = try Database.open(url: url, dataDirectory: "")
+        do {
+            let r = try await body(db)
+            await db.shutdown()
+            try? await admin(adminURL) { db in try await db.raw("DROP DATABASE IF EXISTS \(unsafeRaw: name)").run() }
+            return r
+        } catch {
+            await db.shutdown()
+            try? await admin(adminURL) { db in try await db.raw("DROP DATABASE IF EXISTS \(unsafeRaw: name)").run() }
             throw error
         }
     }
@@ -78,6 +115,61 @@ public enum TestDatabase {
         static let shared = Template()
         /// One task, so tests that arrive while it runs wait for it instead of starting a second one.
         var creating: Task<String, any Error>?
+
+        var preparing: [String: Task<String, any Error>] = [:]
+
+        /// A PostgreSQL template copied from the migrated one and filled by `prepare`, once per key.
+        func prepared(
+            _ key: String, adminURL: String, _ prepare: @escaping @Sendable (Database) async throws -> Void
+        ) async throws -> String {
+            if let task = preparing[key] { return try await task.value }
+            // The task is registered before anything is awaited, so tests arriving meanwhile wait for this one.
+            let task = Task {
+                let base = try await self.name(adminURL: adminURL)
+                let name = base + "_" + key
+                try await TestDatabase.admin(adminURL) { db in
+                    try await db.raw("CREATE DATABASE \(unsafeRaw: name) TEMPLATE \(unsafeRaw: base)").run()
+                }
+                let db = try Database.open(
+                    url: TestDatabase.replacingDatabase(in: adminURL, with: name), dataDirectory: "", maxConnections: 2)
+                do {
+                    try await prepare(db)
+                    await db.shutdown()
+                } catch {
+                    await db.shutdown()
+                    throw error
+                }
+                return name
+            }
+            preparing[key] = task
+            return try await task.value
+        }
+
+        /// An SQLite file, migrated and filled by `prepare`, once per key; tests copy it.
+        func preparedSQLite(_ key: String, _ prepare: @escaping @Sendable (Database) async throws -> Void)
+            async throws -> String
+        {
+            if let task = preparing[key] { return try await task.value }
+            let task = Task {
+                let dir =
+                    NSTemporaryDirectory() + "courtyard-template-\(ProcessInfo.processInfo.processIdentifier)-\(key)"
+                try? FileManager.default.removeItem(atPath: dir)
+                let db = try Database.open(url: nil, dataDirectory: dir)
+                do {
+                    try await Migrations.run(on: db)
+                    try await prepare(db)
+                    // Everything into the main file, so a copy of that one file is the whole database.
+                    try await db.withConnection { c in try await c.raw("PRAGMA wal_checkpoint(TRUNCATE)").run() }
+                    await db.shutdown()
+                } catch {
+                    await db.shutdown()
+                    throw error
+                }
+                return dir + "/courtyard.sqlite"
+            }
+            preparing[key] = task
+            return try await task.value
+        }
 
         func name(adminURL: String) async throws -> String {
             if let creating { return try await creating.value }

@@ -17,17 +17,26 @@ enum TestApp {
         demo: Bool = false, allowPrivateWebhooks: Bool = false, _ setup: TestingSetup = .router,
         _ body: @escaping @Sendable (any TestClientProtocol, Services) async throws -> R
     ) async throws -> R {
-        try await TestDatabase.with { db in
+        let run: @Sendable (Database) async throws -> R = { db in
             let services = Services(
                 database: db,
                 configuration: ServerConfiguration(
                     bcryptCost: 4, allowPrivateWebhooks: allowPrivateWebhooks,
                     runsOutboxWorker: false))
-            _ = try await ensureAdmin(services: services, password: adminPassword)
-            if demo { try await DemoData.seed(services: services, scale: .subdistrict) }
+            if !demo { _ = try await ensureAdmin(services: services, password: adminPassword) }
             let app = buildApplication(services: services)
             return try await app.test(setup) { client in try await body(client, services) }
         }
+        guard demo else { return try await TestDatabase.with(run) }
+        // The demo sub-district is seeded once per test run and copied for each test.
+        return try await TestDatabase.with(
+            prepared: "demo",
+            { db in
+                let services = Services(
+                    database: db, configuration: ServerConfiguration(bcryptCost: 4, runsOutboxWorker: false))
+                _ = try await ensureAdmin(services: services, password: adminPassword)
+                try await DemoData.seed(services: services, scale: .subdistrict)
+            }, run)
     }
 }
 
