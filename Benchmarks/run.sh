@@ -3,7 +3,8 @@
 #  1. importing a city's household sheet (2,000 compounds, 320,000 households) beside `sqlite3 .import`
 #     of the same file into one plain table;
 #  2. requests/s and p99 latency of an authenticated single-compound read beside /healthz on the same server;
-#  3. drafting a city-wide bulletin over the city demo (2,000 projects spread over the stages, with logs), and the server's memory.
+#  3. reports created by 8 concurrent writers, beside /healthz;
+#  4. drafting a city-wide bulletin over the city demo (2,000 projects spread over the stages, with logs), and the server's memory.
 # Needs: sqlite3 and wrk (Debian packages). Usage: bash Benchmarks/run.sh [seconds-per-load-run]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,6 +55,20 @@ run healthz "http://127.0.0.1:$PORT/healthz"
 run compound "http://127.0.0.1:$PORT/api/v1/compounds/1000" "Authorization: Bearer $TOKEN"
 python3 -c "print(f'compound read at {100*float(open(\"$OUT/compound.rps\").read())/float(open(\"$OUT/healthz.rps\").read()):.0f}% of /healthz')"
 echo "server resident memory: $(( $(awk '/VmRSS/ {print $2}' /proc/$SERVER/status) / 1024 )) MB"
+
+echo "== writes: report creation by 8 concurrent writers"
+cat > "$OUT/report.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"compound_id":1000,"category":"water_drainage","description":"水表井盖破损，雨天积水"}'
+LUA
+res=$(wrk -t2 -c8 -d"${SECS}s" --latency -s "$OUT/report.lua" -H "Authorization: Bearer $TOKEN" \
+  "http://127.0.0.1:$PORT/api/v1/reports")
+rps=$(echo "$res" | awk '/Requests\/sec/ {print $2}')
+p99=$(echo "$res" | awk '$1=="99%" {print $2}')
+bad=$(echo "$res" | awk '/Non-2xx/ {print $5}')
+echo "report creation: ${rps} req/s, p99 ${p99}, refused or failed: ${bad:-0}"
+python3 -c "print(f'report creation at {100*$rps/float(open(\"$OUT/healthz.rps\").read()):.0f}% of /healthz')"
 
 kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true
 

@@ -48,6 +48,51 @@ import Testing
     }
 }
 
+extension SQLiteWriterTests {
+    struct Refused: Error, Equatable { let n: Int }
+
+    /// Transactions that arrive together share a commit, but each is still all or nothing on its own: one that
+    /// fails after writing is undone alone and its caller hears its own error; the others are written.
+    @Test func transactionsCommittedTogetherStillSucceedOrFailEachOnItsOwn() async throws {
+        let dir = NSTemporaryDirectory() + "courtyard-group-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let db = try Database.open(url: nil, dataDirectory: dir)
+        try await db.withConnection { c in
+            try await c.raw("PRAGMA journal_mode=WAL").run()
+            try await c.raw("CREATE TABLE marks (id INTEGER PRIMARY KEY, n INTEGER NOT NULL, step INTEGER NOT NULL)")
+                .run()
+        }
+        let outcomes = try await withThrowingTaskGroup(of: (Int, Result<Int, Refused>).self) { group in
+            for n in 0..<60 {
+                group.addTask {
+                    do {
+                        let r = try await db.transaction { c in
+                            try await c.raw("INSERT INTO marks (n, step) VALUES (\(bind: n), 1)").run()
+                            if n % 3 == 0 { throw Refused(n: n) }
+                            try await c.raw("INSERT INTO marks (n, step) VALUES (\(bind: n), 2)").run()
+                            return n * 10
+                        }
+                        return (n, .success(r))
+                    } catch let e as Refused {
+                        return (n, .failure(e))
+                    }
+                }
+            }
+            var all: [Int: Result<Int, Refused>] = [:]
+            for try await (n, r) in group { all[n] = r }
+            return all
+        }
+        for n in 0..<60 {
+            #expect(outcomes[n] == (n % 3 == 0 ? .failure(Refused(n: n)) : .success(n * 10)))
+        }
+        let rows = try await db.withConnection { c in
+            try await c.raw("SELECT n FROM marks ORDER BY n").all().map { try $0.decode(column: "n", as: Int.self) }
+        }
+        #expect(rows == (0..<60).filter { $0 % 3 != 0 }.flatMap { [$0, $0] })
+        await db.shutdown()
+    }
+}
+
 private actor Finished {
     var value = false
     func set() { value = true }

@@ -24,9 +24,8 @@ public final class Database: Sendable {
     public let sqlitePath: String?
     public let maxConnections: Int
     let inUse = ManagedAtomicCounter()
-    /// SQLite has one writer. Queuing writers here, rather than letting them spin in SQLite's busy
-    /// handler, keeps the driver's few threads free for the transaction that holds the lock.
-    let writeLock = AsyncMutex()
+    /// SQLite has one writer: its transactions queue here and are committed together.
+    let group = GroupCommit()
 
     public var connectionsInUse: Int { inUse.value }
 
@@ -94,30 +93,28 @@ public final class Database: Sendable {
     }
 
     /// Runs `body` in one transaction: all of it is written, or none of it.
-    /// SQLite takes the write lock up front (IMMEDIATE) so two writers queue instead of deadlocking.
+    /// On SQLite, writers that arrive together share one commit (group commit): each body runs in a savepoint of
+    /// one IMMEDIATE transaction, one that fails is rolled back alone, and every caller is answered only once that
+    /// transaction is durably committed. SQLite has one writer at a time, so this costs no concurrency and saves
+    /// a disk flush per write.
     public func transaction<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R)
         async throws -> R
     {
-        let begin = kind == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN"
-        let serialise = kind == .sqlite
-        if serialise { await writeLock.lock() }
-        do {
-            let r = try await withConnection { db in
-                try await db.raw(SQLQueryString(begin)).run()
-                do {
-                    let r = try await body(db)
-                    try await db.raw("COMMIT").run()
-                    return r
-                } catch {
-                    try? await db.raw("ROLLBACK").run()
-                    throw error
-                }
-            }
-            if serialise { await writeLock.unlock() }
+        if kind == .sqlite {
+            let value = try await group.submit(self) { db in try await body(db) as any Sendable }
+            guard let r = value as? R else { throw StoreError.invalid("a transaction answered with the wrong type") }
             return r
-        } catch {
-            if serialise { await writeLock.unlock() }
-            throw error
+        }
+        return try await withConnection { db in
+            try await db.raw("BEGIN").run()
+            do {
+                let r = try await body(db)
+                try await db.raw("COMMIT").run()
+                return r
+            } catch {
+                try? await db.raw("ROLLBACK").run()
+                throw error
+            }
         }
     }
 
@@ -149,21 +146,77 @@ struct WaitingSQLiteSource: ConnectionPoolSource {
     }
 }
 
-/// A first-come, first-served lock for async code.
-actor AsyncMutex {
-    private var locked = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
+/// The queue of SQLite transactions. The first writer to arrive drains the queue in batches of at most 64: one
+/// `BEGIN IMMEDIATE`, a savepoint per body, one `COMMIT`; then the batch's callers are answered, each with its
+/// own result or its own error.
+final class GroupCommit: @unchecked Sendable {
+    typealias Body = @Sendable (any SQLDatabase) async throws -> any Sendable
+    struct Job {
+        let body: Body
+        let answer: CheckedContinuation<any Sendable, any Error>
+    }
+    private let lock = NSLock()
+    private var pending: [Job] = []
+    private var draining = false
+    static let batchLimit = 64
 
-    func lock() async {
-        if !locked {
-            locked = true
-            return
+    func submit(_ database: Database, _ body: @escaping Body) async throws -> any Sendable {
+        try await withCheckedThrowingContinuation { answer in
+            lock.lock()
+            pending.append(Job(body: body, answer: answer))
+            let start = !draining
+            draining = true
+            lock.unlock()
+            if start { Task { await self.drain(database) } }
         }
-        await withCheckedContinuation { waiters.append($0) }
     }
 
-    func unlock() {
-        if waiters.isEmpty { locked = false } else { waiters.removeFirst().resume() }
+    private func next() -> [Job] {
+        lock.lock()
+        defer { lock.unlock() }
+        let batch = Array(pending.prefix(Self.batchLimit))
+        pending.removeFirst(batch.count)
+        if batch.isEmpty { draining = false }
+        return batch
+    }
+
+    private func drain(_ database: Database) async {
+        while true {
+            let batch = next()
+            if batch.isEmpty { return }
+            do {
+                let results = try await database.withConnection { db in try await Self.run(batch, db) }
+                for (job, result) in zip(batch, results) { job.answer.resume(with: result) }
+            } catch {
+                // Nothing of the batch was committed: every caller hears why.
+                for job in batch { job.answer.resume(throwing: error) }
+            }
+        }
+    }
+
+    private static func run(_ batch: [Job], _ db: any SQLDatabase) async throws -> [Result<any Sendable, any Error>] {
+        try await db.raw("BEGIN IMMEDIATE").run()
+        do {
+            var results: [Result<any Sendable, any Error>] = []
+            for (i, job) in batch.enumerated() {
+                try await db.raw("SAVEPOINT w\(unsafeRaw: String(i))").run()
+                do {
+                    let r = try await job.body(db)
+                    try await db.raw("RELEASE w\(unsafeRaw: String(i))").run()
+                    results.append(.success(r))
+                } catch {
+                    // This body alone is undone; if even that fails, the whole batch is (below).
+                    try await db.raw("ROLLBACK TO w\(unsafeRaw: String(i))").run()
+                    try await db.raw("RELEASE w\(unsafeRaw: String(i))").run()
+                    results.append(.failure(error))
+                }
+            }
+            try await db.raw("COMMIT").run()
+            return results
+        } catch {
+            try? await db.raw("ROLLBACK").run()
+            throw error
+        }
     }
 }
 
