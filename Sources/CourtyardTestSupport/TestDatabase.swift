@@ -18,16 +18,10 @@ public enum TestDatabase {
             return try await using(url: replacingDatabase(in: url, with: name), drop: name, admin: url, body)
         }
         let dir = NSTemporaryDirectory() + "courtyard-test-" + UUID().uuidString
-        let db = try Database.open(url: nil, dataDirectory: dir)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        do {
+        return try await closing(try Database.open(url: nil, dataDirectory: dir)) { db in
             try await Migrations.run(on: db)
-            let r = try await body(db)
-            await db.shutdown()
-            return r
-        } catch {
-            await db.shutdown()
-            throw error
+            return try await body(db)
         }
     }
 
@@ -51,7 +45,12 @@ public enum TestDatabase {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: source, toPath: dir + "/courtyard.sqlite")
-        let db = try Database.open(url: nil, dataDirectory: dir)
+        return try await closing(try Database.open(url: nil, dataDirectory: dir), body)
+    }
+
+    /// Runs `body` over `db` and shuts `db` down after it, whether it succeeded or threw.
+    @discardableResult
+    static func closing<R: Sendable>(_ db: Database, _ body: @Sendable (Database) async throws -> R) async throws -> R {
         do {
             let r = try await body(db)
             await db.shutdown()
@@ -65,17 +64,12 @@ public enum TestDatabase {
     static func using<R: Sendable>(
         url: String, drop name: String, admin adminURL: String, _ body: @Sendable (Database) async throws -> R
     ) async throws -> R {
-        let db = try Database.open(url: url, dataDirectory: "")
-        do {
-            let r = try await body(db)
-            await db.shutdown()
-            try? await admin(adminURL) { db in try await db.raw("DROP DATABASE IF EXISTS \(unsafeRaw: name)").run() }
-            return r
-        } catch {
-            await db.shutdown()
-            try? await admin(adminURL) { db in try await db.raw("DROP DATABASE IF EXISTS \(unsafeRaw: name)").run() }
-            throw error
+        let result: Result<R, any Error>
+        do { result = .success(try await closing(try Database.open(url: url, dataDirectory: ""), body)) } catch {
+            result = .failure(error)
         }
+        try? await admin(adminURL) { db in try await db.raw("DROP DATABASE IF EXISTS \(unsafeRaw: name)").run() }
+        return try result.get()
     }
 
     /// An empty PostgreSQL database (no schema) for one test, given to `body` as its URL; nil without `DATABASE_URL`.
@@ -101,12 +95,8 @@ public enum TestDatabase {
 
     static func admin(_ url: String, _ body: @escaping @Sendable (any SQLDatabase) async throws -> Void) async throws {
         let db = try Database.open(url: url, dataDirectory: "", maxConnections: 2)
-        do {
+        try await closing(db) { db in
             try await db.withConnection(body)
-            await db.shutdown()
-        } catch {
-            await db.shutdown()
-            throw error
         }
     }
 
@@ -132,12 +122,8 @@ public enum TestDatabase {
                 }
                 let db = try Database.open(
                     url: TestDatabase.replacingDatabase(in: adminURL, with: name), dataDirectory: "", maxConnections: 2)
-                do {
+                try await closing(db) { db in
                     try await prepare(db)
-                    await db.shutdown()
-                } catch {
-                    await db.shutdown()
-                    throw error
                 }
                 return name
             }
@@ -155,15 +141,11 @@ public enum TestDatabase {
                     NSTemporaryDirectory() + "courtyard-template-\(ProcessInfo.processInfo.processIdentifier)-\(key)"
                 try? FileManager.default.removeItem(atPath: dir)
                 let db = try Database.open(url: nil, dataDirectory: dir)
-                do {
+                try await closing(db) { db in
                     try await Migrations.run(on: db)
                     try await prepare(db)
                     // Everything into the main file, so a copy of that one file is the whole database.
                     try await db.withConnection { c in try await c.raw("PRAGMA wal_checkpoint(TRUNCATE)").run() }
-                    await db.shutdown()
-                } catch {
-                    await db.shutdown()
-                    throw error
                 }
                 return dir + "/courtyard.sqlite"
             }
@@ -193,12 +175,8 @@ public enum TestDatabase {
             }
             let db = try Database.open(
                 url: TestDatabase.replacingDatabase(in: adminURL, with: name), dataDirectory: "", maxConnections: 2)
-            do {
+            try await closing(db) { db in
                 try await Migrations.run(on: db)
-                await db.shutdown()
-            } catch {
-                await db.shutdown()
-                throw error
             }
             return name
         }

@@ -322,3 +322,10 @@ struct PageNotice {
     var tone: String
     var text: String
 }
+
+/// One choice of a form's select or checkbox list.
+struct FormOption {
+    var value: String
+    var label: String
+    var selected: Bool
+}

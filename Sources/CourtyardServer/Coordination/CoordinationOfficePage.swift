@@ -40,11 +40,7 @@ struct CoordinationOfficePage {
         var description: String = ""
         var neededBy: String = ""
     }
-    struct Option {
-        var value: String
-        var label: String
-        var selected: Bool
-    }
+    typealias Option = FormOption
     var message: PageNote?
     var canFile: Bool
     var action: String

@@ -50,11 +50,7 @@ enum EventWords {
         return e.report == nil ? f.t("event.state.ended") : f.t("event.state.reported")
     }
 
-    struct Option {
-        var value: String
-        var label: String
-        var selected: Bool
-    }
+    typealias Option = FormOption
 
     static func kinds(_ f: PageFrame, selected: String? = nil) -> [Option] {
         EventKind.allCases.map { Option(value: $0.rawValue, label: kind($0, f), selected: $0.rawValue == selected) }

@@ -86,11 +86,7 @@ struct PublicCompoundPage {
         var name: String
         var phone: String
     }
-    struct Option {
-        var value: String
-        var label: String
-        var selected: Bool
-    }
+    typealias Option = FormOption
     var title: String
     var topNote: PageNote?
     var address: String

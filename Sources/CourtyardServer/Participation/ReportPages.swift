@@ -88,11 +88,7 @@ struct ReportListPage {
 
 /// One report: where it stands, what the resident wrote, the next steps this account may take, and its history.
 struct ReportPage {
-    struct Option {
-        var value: String
-        var label: String
-        var selected: Bool
-    }
+    typealias Option = FormOption
     struct Organisation {
         var id: String
         var name: String

@@ -31,11 +31,7 @@ struct StewardPhonePage {
         var followNote: String
         var followHref: String
     }
-    struct Option {
-        var value: String
-        var label: String
-        var selected: Bool
-    }
+    typealias Option = FormOption
     struct Form {
         var action: String
         var households: [Option]

@@ -11,13 +11,6 @@ extension SiteRoute {
     }
 }
 
-/// One choice of a form's select or checkbox list.
-struct FormOption {
-    var value: String
-    var label: String
-    var selected: Bool
-}
-
 /// The office's forms on the zone pages: a new zone, and a selection started, its bids entered, scored, put to
 /// the owners, decided where there are no owners to vote, and closed by its contract. A refused form shows the
 /// page again with the reason in the page's language and what was typed.
