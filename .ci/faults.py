@@ -286,6 +286,8 @@ def postgres_restart(binary, work, port, url, stop, start):
         time.sleep(3)
         health = call(base, "GET", "/healthz")
         check(health[0] == 503, f"/healthz answers 503 while PostgreSQL is down ({health[0]})")
+        # PostgreSQL takes connections before pg_ctl returns: "down" ends when the start is begun, not when it returns.
+        start_at = time.monotonic()
         subprocess.run(start, shell=True, check=True)
         up_at = time.monotonic()
         back = wait_until(lambda: call(base, "GET", "/healthz", timeout=5)[0] == 200, 30)
@@ -295,7 +297,7 @@ def postgres_restart(binary, work, port, url, stop, start):
         stop_load.set()
         for t in threads:
             t.join()
-        during = [r for r in results if down_at + 0.5 < r[0] and r[4] < up_at]
+        during = [r for r in results if down_at + 0.5 < r[0] and r[4] < start_at]
         statuses = sorted({r[2] for r in during}, key=str)
         clear = [r for r in during if r[2] == 503 and isinstance(r[3], dict)
                  and r[3].get("error", {}).get("code") == "database_unavailable"
