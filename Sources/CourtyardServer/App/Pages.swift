@@ -134,6 +134,16 @@ enum Pages {
         return fields
     }
 
+    /// A form whose checkboxes repeat a name: each name's values joined by commas, the CSRF token checked.
+    static func checkboxForm(_ request: Request, _ context: AppContext) async throws -> [String: String] {
+        let multi = try await Pages.formMulti(request)
+        try Pages.verifyCSRF(multi["_csrf"]?.last, context)
+        return multi.mapValues { $0.joined(separator: ",") }
+    }
+
+    /// The ids a checkbox form ticked under one name (as `checkboxForm` joins them).
+    static func ids(_ text: String?) -> [Int64] { (text ?? "").split(separator: ",").compactMap { Int64($0) } }
+
     /// A multipart page form (one that carries a file), its CSRF token checked.
     static func multipartForm(_ request: Request, _ context: AppContext) async throws -> MultipartForm {
         let form = try await MultipartForm.read(request)
@@ -328,4 +338,9 @@ struct FormOption {
     var value: String
     var label: String
     var selected: Bool
+
+    /// The values a refused form had ticked under `key` (joined by commas by `Pages.checkboxForm`).
+    static func ticked(_ typed: [String: String], _ key: String) -> Set<String> {
+        Set((typed[key] ?? "").split(separator: ",").map(String.init))
+    }
 }

@@ -92,7 +92,7 @@ struct SafetyPaperworkPage {
         let orgs = try await services.registry.listAll(Organisation.self, actor: actor).filter {
             $0.kind == .contractor
         }
-        let chosen = Set((typed["project_ids"] ?? "").split(separator: ",").map(String.init))
+        let chosen = FormOption.ticked(typed, "project_ids")
         return Forms(
             agreementAction: SiteRoute.safetyAgreements.path, planAction: SiteRoute.safetyPlans.path,
             contractors: orgs.map {
@@ -136,7 +136,7 @@ struct SafetyPaperworkController {
         _ body: @escaping (Actor, [String: String], SafetyRepository) async throws -> Int64
     ) async throws -> Response {
         let actor = try context.require(.readProjects)
-        let fields = try await ZoneFormController.fields(request, context)
+        let fields = try await Pages.checkboxForm(request, context)
         let year = Int64(fields["batch_year"] ?? "") ?? Int64(Clock.today.civil.year)
         let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
             let page = try await SafetyPaperworkPage.load(
@@ -181,7 +181,7 @@ struct SafetyPaperworkController {
             _ = try await safety.createPlan(
                 .init(
                     organisationId: Int64(fields["organisation_id"] ?? "") ?? 0,
-                    projectIds: ZoneFormController.ids(fields["project_ids"]),
+                    projectIds: Pages.ids(fields["project_ids"]),
                     approvedOn: try Self.day(fields, "approved_on", f), attachmentId: nil), actor: actor)
             return Int64(fields["batch_year"] ?? "") ?? Int64(Clock.today.civil.year)
         }

@@ -102,7 +102,7 @@ struct OutreachPage {
         async throws -> Form
     {
         let compounds = try await services.registry.listAll(Compound.self, actor: actor)
-        let chosen = Set((typed["compound_ids"] ?? "").split(separator: ",").map(String.init))
+        let chosen = FormOption.ticked(typed, "compound_ids")
         return Form(
             action: SiteRoute.outreachCampaigns.path, campaignTitle: typed["title"] ?? "",
             compounds: compounds.prefix(500).map {
@@ -135,7 +135,7 @@ struct OutreachController {
 
     @Sendable func createCampaign(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let actor = try context.require(.manageStewards)
-        let fields = try await ZoneFormController.fields(request, context)
+        let fields = try await Pages.checkboxForm(request, context)
         let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
             let page = try await OutreachPage.load(
                 actor: actor, services: services, note: PageNote(kind: m.0, text: m.1), typed: fields, f)
@@ -149,7 +149,7 @@ struct OutreachController {
                 fields["lives_elsewhere"] == "yes" ? .object([("lives_elsewhere", .bool(true))]) : .object([])
             _ = try await CampaignRepository(database: services.database).create(
                 .init(
-                    title: fields["title"] ?? "", compoundIds: ZoneFormController.ids(fields["compound_ids"]),
+                    title: fields["title"] ?? "", compoundIds: Pages.ids(fields["compound_ids"]),
                     filter: filter, goal: CampaignGoal(rawValue: fields["goal"] ?? "") ?? .reach, until: until),
                 actor: actor)
             return SiteRoute.outreach.path + "?saved=1"

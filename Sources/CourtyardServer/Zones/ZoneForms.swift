@@ -60,14 +60,12 @@ enum ZoneForms {
         var contractFee: String
     }
 
-    static func typed(_ typed: [String: String], _ key: String) -> String { typed[key] ?? "" }
-
     static func newZone(actor: Actor, services: Services, typed: [String: String], _ f: PageFrame) async throws
         -> NewZone
     {
         let communities = try await services.registry.listAll(Community.self, actor: actor)
         let places = try await ZoneRepository(database: services.database).places(actor: actor)
-        let chosen = Set((typed["compound_ids"] ?? "").split(separator: ",").map(String.init))
+        let chosen = FormOption.ticked(typed, "compound_ids")
         let name = Dictionary(communities.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
         return NewZone(
             action: SiteRoute.zones.path, name: typed["name"] ?? "",
@@ -88,7 +86,7 @@ enum ZoneForms {
             (try? await AccountRepository(database: services.database).list(actor: actor))?.filter {
                 !$0.disabled && [.subdistrictOfficer, .communityStaff].contains($0.role)
             } ?? []
-        let chosen = Set((typed["panel"] ?? "").split(separator: ",").map(String.init))
+        let chosen = FormOption.ticked(typed, "panel")
         return NewSelection(
             action: SiteRoute.zoneSelections(zone).path,
             methods: SelectionMethod.allCases.map {
@@ -218,18 +216,9 @@ struct ZoneFormController {
             s, actor, note: saved ? PageNote(kind: "ok", text: f.t("zone.form.saved")) : nil, typed: [:], f)
     }
 
-    /// A form whose checkboxes repeat a name: each name's values joined by commas, the CSRF token checked.
-    static func fields(_ request: Request, _ context: AppContext) async throws -> [String: String] {
-        let multi = try await Pages.formMulti(request)
-        try Pages.verifyCSRF(multi["_csrf"]?.last, context)
-        return multi.mapValues { $0.joined(separator: ",") }
-    }
-
-    static func ids(_ text: String?) -> [Int64] { (text ?? "").split(separator: ",").compactMap { Int64($0) } }
-
     @Sendable func createZone(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let actor = try context.require(.manageZones)
-        let fields = try await Self.fields(request, context)
+        let fields = try await Pages.checkboxForm(request, context)
         let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
             let page = try await ZonesPage.load(
                 actor: actor, services: services, note: PageNote(kind: m.0, text: m.1), typed: fields, f)
@@ -240,7 +229,7 @@ struct ZoneFormController {
             guard !name.isEmpty else {
                 throw ValidationError(field: "name", code: Pages.pageMessage, message: f.t("zone.form.nameRequired"))
             }
-            guard !Self.ids(fields["compound_ids"]).isEmpty else {
+            guard !Pages.ids(fields["compound_ids"]).isEmpty else {
                 throw ValidationError(
                     field: "compound_ids", code: Pages.pageMessage, message: f.t("zone.form.compoundsRequired"))
             }
@@ -248,7 +237,7 @@ struct ZoneFormController {
             let zone = try await ZoneRepository(database: services.database).create(
                 .init(
                     name: name, subdistrictId: actor.scope.kind == .subdistrict ? actor.scope.id : nil,
-                    communityId: .some(community), compoundIds: Self.ids(fields["compound_ids"])), actor: actor)
+                    communityId: .some(community), compoundIds: Pages.ids(fields["compound_ids"])), actor: actor)
             return SiteRoute.zone(zone.id).path + "?saved=1"
         }
     }
@@ -258,7 +247,7 @@ struct ZoneFormController {
     {
         let actor = try context.require(.manageZones)
         let zone = try context.parameters.require("id", as: Int64.self)
-        let fields = try await Self.fields(request, context)
+        let fields = try await Pages.checkboxForm(request, context)
         return try await Pages.save(f, redisplay: redisplay(zone, actor, fields, f)) {
             guard let deadline = EventInstant(parsing: fields["deadline"] ?? "") else {
                 throw ValidationError(
@@ -269,7 +258,7 @@ struct ZoneFormController {
                     zoneId: zone, method: SelectionMethod(rawValue: fields["method"] ?? "") ?? .publicTender,
                     criteria: try ZoneForms.criteria(fields["criteria"] ?? "", f),
                     deadline: Date(timeIntervalSince1970: TimeInterval(deadline.seconds)),
-                    panelUserIds: Self.ids(fields["panel"])), actor: actor)
+                    panelUserIds: Pages.ids(fields["panel"])), actor: actor)
             return SiteRoute.zone(zone).path + "?saved=1"
         }
     }
@@ -291,7 +280,7 @@ struct ZoneFormController {
         let step = try context.parameters.require("step")
         guard ["bids", "scores", "proposal", "decisions", "contract"].contains(step) else { throw AppError.notFound }
         let selection = try await selections.get(id: id, actor: actor)
-        let fields = try await Self.fields(request, context)
+        let fields = try await Pages.checkboxForm(request, context)
         // The office works on the zone's page; a panel member from elsewhere on the selection's own.
         let office = Permissions.allows(actor.role, .manageZones)
         let again: ((String, String), HTTPResponse.Status) async throws -> Response =
