@@ -76,6 +76,14 @@ let package = Package(
                 .product(name: "PostgresKit", package: "postgres-kit"),
             ],
             swiftSettings: strict),
+        // The benchmark's ceiling: bare Hummingbird and SQLite, beside which the compound read is measured.
+        .executableTarget(
+            name: "courtyard-ceiling",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+            ],
+            path: "Benchmarks/Ceiling", swiftSettings: strict),
         .target(name: "CourtyardTestSupport", dependencies: ["CourtyardStore"], swiftSettings: strict),
         .executableTarget(
             name: "courtyard",

@@ -154,7 +154,7 @@ def import_killed(binary, work):
     return clean
 
 
-def backup_restore(binary, work, clean):
+def backup_restore(binary, work, clean, port):
     backup = os.path.join(work, "backup.sqlite")
     r = courtyard(binary, "backup", "--out", backup, "--data", clean)
     check(r.returncode == 0, "courtyard backup writes a copy")
@@ -166,8 +166,14 @@ def backup_restore(binary, work, clean):
     check(same, "backup -> restore -> export gives the same sheet byte for byte")
     r = courtyard(binary, "restore", "--from", backup, "--data", restored)
     check(r.returncode == 1 and "--force" in r.stderr, "restoring over a database with data needs --force")
+    server = Server(binary, restored, port, demo=False)
     r = courtyard(binary, "restore", "--from", backup, "--data", restored, "--force")
-    check(r.returncode == 0, "and with --force it is replaced")
+    up = call(server.base, "GET", "/healthz", timeout=5)[0] == 200
+    server.stop()
+    check(r.returncode == 1 and "running" in r.stderr and up,
+          f"a restore under a running server is refused, even with --force, and the server goes on: {r.stderr.strip()}")
+    r = courtyard(binary, "restore", "--from", backup, "--data", restored, "--force")
+    check(r.returncode == 0, "and with --force, once the server has stopped, it is replaced")
     broken = os.path.join(work, "broken.sqlite")
     with open(backup, "rb") as f:
         raw = bytearray(f.read())
@@ -336,7 +342,7 @@ def main():
     work = tempfile.mkdtemp(prefix="courtyard-faults-")
     try:
         clean = import_killed(binary, work)
-        backup_restore(binary, work, clean)
+        backup_restore(binary, work, clean, args.port)
         ballots_through_a_crash(binary, work, args.port)
         if args.database_url and args.pg_stop and args.pg_start:
             postgres_restart(binary, work, args.port, args.database_url, args.pg_stop, args.pg_start)

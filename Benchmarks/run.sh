@@ -15,10 +15,13 @@ trap 'kill $SERVER 2>/dev/null || true; rm -rf "$OUT"' EXIT
 unset DATABASE_URL
 
 # COURTYARD_BIN names a release binary built elsewhere (e.g. with --scratch-path); otherwise build one here.
+# The ceiling (bare Hummingbird and SQLite) is the binary beside it.
 if [ -n "${COURTYARD_BIN:-}" ]; then BIN=$COURTYARD_BIN; else
   swift build -c release --product courtyard >/dev/null
+  swift build -c release --product courtyard-ceiling >/dev/null
   BIN=.build/release/courtyard
 fi
+CEILING=$(dirname "$BIN")/courtyard-ceiling
 secs() { python3 -c "import time,sys; print(f'{time.time():.3f}')"; }
 
 echo "== import: 320,000 households"
@@ -54,6 +57,14 @@ run() { # name, url, [header]
 run healthz "http://127.0.0.1:$PORT/healthz"
 run compound "http://127.0.0.1:$PORT/api/v1/compounds/1000" "Authorization: Bearer $TOKEN"
 python3 -c "print(f'compound read at {100*float(open(\"$OUT/compound.rps\").read())/float(open(\"$OUT/healthz.rps\").read()):.0f}% of /healthz')"
+if [ -x "$CEILING" ]; then
+  $CEILING $((PORT + 1)) "$OUT/ceiling.sqlite" >"$OUT/ceiling.log" 2>&1 &
+  CEIL=$!
+  for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$((PORT + 1))/compounds/1000" >/dev/null && break; sleep 0.2; done
+  run ceiling "http://127.0.0.1:$((PORT + 1))/compounds/1000"
+  kill $CEIL 2>/dev/null || true; wait $CEIL 2>/dev/null || true
+  python3 -c "print(f'compound read at {100*float(open(\"$OUT/compound.rps\").read())/float(open(\"$OUT/ceiling.rps\").read()):.0f}% of the ceiling (bare Hummingbird + SQLite, one row as JSON)')"
+fi
 echo "server resident memory: $(( $(awk '/VmRSS/ {print $2}' /proc/$SERVER/status) / 1024 )) MB"
 
 echo "== writes: report creation by 8 concurrent writers"

@@ -6,7 +6,8 @@ import SQLKit
 
 /// Fills an empty database with a fictional sub-district (or a city) so every page has something real.
 public enum DemoData {
-    public enum Scale: String, Sendable, CaseIterable { case subdistrict, city }
+    /// A sub-district (40 compounds), a city (2,000) or a province (20,000, PostgreSQL only, written with COPY).
+    public enum Scale: String, Sendable, CaseIterable { case subdistrict, city, province }
 
     /// The password of every demo account; printed when the demo is created.
     public static let password = "courtyard-demo"
@@ -20,7 +21,13 @@ public enum DemoData {
         guard existing == 0 else { return false }
         let demo = DemoRegistry(scale == .city ? DemoRegistry.city : DemoRegistry.subdistrict)
         var firstId: Int64?
-        for s in 0..<demo.plan.subdistricts {
+        if scale == .province {
+            guard services.database.kind == .postgres else {
+                throw StoreError.invalid("the province demo is written to PostgreSQL: set DATABASE_URL")
+            }
+            firstId = try await DemoProvince.load(database: services.database, today: Clock.today, log: log)
+        }
+        for s in 0..<(scale == .province ? 0 : demo.plan.subdistricts) {
             let name = demo.subdistrictName(s)
             let report = try await services.importer.run(
                 rows: demo.rows(subdistrict: s), errors: [], subdistrict: name,

@@ -140,6 +140,7 @@ public enum TestDatabase {
                 let dir =
                     NSTemporaryDirectory() + "courtyard-template-\(ProcessInfo.processInfo.processIdentifier)-\(key)"
                 try? FileManager.default.removeItem(atPath: dir)
+                Self.removeStaleSQLiteTemplates()
                 let db = try Database.open(url: nil, dataDirectory: dir)
                 try await closing(db) { db in
                     try await Migrations.run(on: db)
@@ -151,6 +152,17 @@ public enum TestDatabase {
             }
             preparing[key] = task
             return try await task.value
+        }
+
+        /// Template folders left by test processes that have ended.
+        static func removeStaleSQLiteTemplates() {
+            let tmp = NSTemporaryDirectory()
+            let prefix = "courtyard-template-"
+            for entry in (try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? [] where entry.hasPrefix(prefix)
+            {
+                guard let pid = Int32(entry.dropFirst(prefix.count).prefix { $0.isNumber }) else { continue }
+                if kill(pid, 0) != 0 && errno == ESRCH { try? FileManager.default.removeItem(atPath: tmp + entry) }
+            }
         }
 
         func name(adminURL: String) async throws -> String {

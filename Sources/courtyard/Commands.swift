@@ -14,8 +14,19 @@ struct DataOptions: ParsableArguments {
 
     var databaseURL: String? { ProcessInfo.processInfo.environment["DATABASE_URL"] }
 
+    /// Opens the database. On SQLite, the process holds the data folder's serving lock (shared) until it ends, so
+    /// a restore cannot replace the file under it.
     func open(logger: Logger = Logger(label: "courtyard")) throws -> Database {
-        try Database.open(url: databaseURL, dataDirectory: data, logger: logger)
+        if databaseURL == nil || databaseURL!.isEmpty {
+            try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+            let file = (data as NSString).appendingPathComponent("courtyard.sqlite")
+            do {
+                HeldLock.keep(try ServingLock.shared(databasePath: file))
+            } catch ServingLock.Refusal.busy {
+                throw Failure("a restore is replacing \(file); start again when it has finished")
+            }
+        }
+        return try Database.open(url: databaseURL, dataDirectory: data, logger: logger)
     }
 
     /// Opens and migrates, runs `body`, and closes the pool whatever happens.
@@ -31,6 +42,12 @@ struct DataOptions: ParsableArguments {
             throw error
         }
     }
+}
+
+/// The serving lock this process holds until it exits.
+enum HeldLock {
+    nonisolated(unsafe) static var locks: [ServingLock] = []
+    static func keep(_ lock: ServingLock) { locks.append(lock) }
 }
 
 /// Bad input: one line on stderr, exit 1.
@@ -301,7 +318,11 @@ struct Restore: AsyncParsableCommand {
 
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Fill an empty database with demo data at a given scale.")
-    @Option(help: "subdistrict (~40 compounds, 6,000 households) or city (2,000 compounds, 320,000 households).")
+    @Option(
+        help: """
+            subdistrict (~40 compounds, 6,000 households), city (2,000 compounds, 320,000 households) \
+            or province (20,000 compounds, 3.2 million households; PostgreSQL only).
+            """)
     var scale: String = "subdistrict"
     @Option(help: "Write the generated household sheet to this CSV file instead of filling the database.") var sheet:
         String?
@@ -309,9 +330,10 @@ struct Demo: AsyncParsableCommand {
 
     func run() async throws {
         guard let s = DemoData.Scale(rawValue: scale) else {
-            throw Failure("--scale must be subdistrict or city, not \(scale)")
+            throw Failure("--scale must be subdistrict, city or province, not \(scale)")
         }
         if let sheet {
+            guard s != .province else { throw Failure("--sheet writes a sub-district's or a city's sheet") }
             let demo = DemoRegistry(s == .city ? DemoRegistry.city : DemoRegistry.subdistrict)
             let rows = (0..<demo.plan.subdistricts).flatMap { demo.rows(subdistrict: $0) }
             guard FileManager.default.createFile(atPath: sheet, contents: RegistryFiles.csv(rows)) else {

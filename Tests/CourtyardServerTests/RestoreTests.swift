@@ -41,6 +41,48 @@ import Testing
         try await db.withConnection { c in try await c.raw("VACUUM INTO \(bind: path)").run() }
     }
 
+    @Test func aRunningServerKeepsItsDatabaseFromBeingReplaced() async throws {
+        let a = Self.folder()
+        let b = Self.folder()
+        defer { for d in [a, b] { try? FileManager.default.removeItem(atPath: d) } }
+        let db = try await Self.seeded(a)
+        try await Self.backup(db, to: a + "/backup.sqlite")
+        await db.shutdown()
+        let target = b + "/courtyard.sqlite"
+        // Two servers (or a server and an import) share the lock; a restore beside them is refused.
+        let server = try ServingLock.shared(databasePath: target)
+        let importer = try ServingLock.shared(databasePath: target)
+        await #expect(throws: SQLiteRestore.Failure.inUse(target)) {
+            try await SQLiteRestore.restore(from: a + "/backup.sqlite", to: target, force: true)
+        }
+        #expect(!FileManager.default.fileExists(atPath: target))
+        server.release()
+        await #expect(throws: SQLiteRestore.Failure.inUse(target)) {
+            try await SQLiteRestore.restore(from: a + "/backup.sqlite", to: target, force: true)
+        }
+        importer.release()
+        // While a restore holds it, a server cannot start on the file.
+        let restoring = try ServingLock.exclusive(databasePath: target)
+        #expect(throws: ServingLock.Refusal.busy(target)) { try ServingLock.shared(databasePath: target) }
+        restoring.release()
+        _ = try ServingLock.shared(databasePath: target)
+    }
+
+    @Test func restoreGoesAheadOnceTheServersHaveStopped() async throws {
+        let a = Self.folder()
+        let b = Self.folder()
+        defer { for d in [a, b] { try? FileManager.default.removeItem(atPath: d) } }
+        let db = try await Self.seeded(a)
+        try await Self.backup(db, to: a + "/backup.sqlite")
+        await db.shutdown()
+        let target = b + "/courtyard.sqlite"
+        try ServingLock.shared(databasePath: target).release()
+        let done = try await SQLiteRestore.restore(from: a + "/backup.sqlite", to: target, force: false)
+        #expect(done.households == 30)
+        // The restore has let go: a server starts on the restored file.
+        _ = try ServingLock.shared(databasePath: target)
+    }
+
     @Test func backupRestoreExportGivesTheSameSheetByteForByte() async throws {
         let a = Self.folder()
         let b = Self.folder()

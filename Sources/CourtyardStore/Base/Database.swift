@@ -80,16 +80,25 @@ public final class Database: Sendable {
     {
         inUse.add(1)
         defer { inUse.add(-1) }
+        // The body runs in the caller's task (no task started per use); the connection goes back however it ends.
         switch pool {
         case .sqlite(let p):
-            return try await p.withConnection(logger: logger) { conn in
-                conn.eventLoop.makeFutureWithTask { try await body(conn.sql(queryLogLevel: nil)) }
-            }.get()
+            let conn = try await p.requestConnection(logger: logger).get()
+            defer { p.releaseConnection(conn, logger: logger) }
+            return try await body(conn.sql(queryLogLevel: nil))
         case .postgres(let p):
-            return try await p.withConnection(logger: logger) { conn in
-                conn.eventLoop.makeFutureWithTask { try await body(conn.sql(queryLogLevel: nil)) }
-            }.get()
+            let conn = try await p.requestConnection(logger: logger).get()
+            defer { p.releaseConnection(conn, logger: logger) }
+            return try await body(conn.sql(queryLogLevel: nil))
         }
+    }
+
+    /// PostgreSQL: runs `body` on one pooled connection as itself (for bulk loading with COPY); nil on SQLite.
+    public func withPostgresConnection<R: Sendable>(_ body: (PostgresConnection) async throws -> R) async throws -> R? {
+        guard case .postgres(let p) = pool else { return nil }
+        let conn = try await p.requestConnection(logger: logger).get()
+        defer { p.releaseConnection(conn, logger: logger) }
+        return try await body(conn)
     }
 
     /// Runs `body` in one transaction: all of it is written, or none of it.

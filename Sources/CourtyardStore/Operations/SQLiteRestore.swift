@@ -13,6 +13,8 @@ public enum SQLiteRestore {
         case notCourtyard
         case newer(level: Int, latest: Int)
         case notEmpty(String)
+        /// A server or an import is using the database.
+        case inUse(String)
 
         public var description: String {
             switch self {
@@ -26,6 +28,8 @@ public enum SQLiteRestore {
                     + "restore it with a newer courtyard"
             case .notEmpty(let path):
                 "\(path) already holds data; give --force to replace it (back it up first with courtyard backup)"
+            case .inUse(let path):
+                "\(path) is in use by a running courtyard server or import; stop it first; nothing was changed"
             }
         }
     }
@@ -42,6 +46,12 @@ public enum SQLiteRestore {
     public static func restore(from source: String, to target: String, force: Bool) async throws -> Outcome {
         let files = FileManager.default
         guard files.isReadableFile(atPath: source) else { throw Failure.missing(source) }
+        // Held alone until the end: no server or import may run on the file while it is replaced.
+        let lock: ServingLock
+        do { lock = try ServingLock.exclusive(databasePath: target) } catch ServingLock.Refusal.busy {
+            throw Failure.inUse(target)
+        }
+        defer { lock.release() }
         let staged = target + ".restoring"
         for p in [staged, staged + "-wal", staged + "-shm", staged + "-journal"] { try? files.removeItem(atPath: p) }
         try files.copyItem(atPath: source, toPath: staged)
