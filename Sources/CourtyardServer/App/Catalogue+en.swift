@@ -691,6 +691,8 @@ extension Catalogue {
             + "side and 16.7 million pixels in all, or crop or shrink it on the phone first.",
         "public.photoWorking": "Making the photos smaller, please wait…",
         "public.photoReady": "{n} photo(s) made smaller ({kb} KB in all); ready to send.",
+        "chart.scrollHint": "The chart is wide: swipe sideways to see all of it; the left column stays in view.",
+        "chart.open": "Open the chart on its own",
         "error.invalidGeneric": "That was not saved. Check what you entered and try again.",
         "error.conflictGeneric": "This step cannot be taken now. Reload the page to see the latest state.",
         "error.answer.question_count": "A questionnaire has 1 to 50 questions.",

@@ -661,6 +661,8 @@ extension Catalogue {
             + "或先在手机上裁剪、缩小后再提交。",
         "public.photoWorking": "正在缩小照片，请稍候……",
         "public.photoReady": "{n} 张照片已缩小（共 {kb} KB），可以提交了。",
+        "chart.scrollHint": "图表较宽，可左右滑动查看；左边一栏固定不动。",
+        "chart.open": "单独打开图表",
         "error.invalidGeneric": "提交未成功，请检查填写的内容后重试。",
         "error.conflictGeneric": "这一步现在无法办理，请刷新页面查看最新情况。",
         "error.answer.question_count": "问卷须有 1 至 50 道题。",
