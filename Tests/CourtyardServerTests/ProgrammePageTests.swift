@@ -34,4 +34,32 @@ import Testing
             #expect(html.contains(#"<input name="batch_year" inputmode="numeric" value=""#))
         }
     }
+
+    /// The Gantt chart and the S-curve are drawn into the page at their own size, never scaled down, in a box that
+    /// scrolls sideways on a phone, with the chart's first column (task names, the axis) in a pane that stays put.
+    @Test func chartsAreDrawnAtTheirOwnSizeInABoxThatScrollsWithTheirFirstColumnKept() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let (cookie, _) = try await client.session("office")
+            let project = try await services.database.withConnection { db in
+                try await db.raw("SELECT project_id FROM tasks ORDER BY project_id").first()!.decode(
+                    column: "project_id", as: Int64.self)
+            }
+            let (status, html) = try await PageSafetyTests.page(client, "/projects/\(project)", cookie: cookie)
+            #expect(status == .ok)
+            #expect(html.contains(#"<div class="chart-scroll" role="region" aria-label="施工进度横道图" tabindex="0">"#))
+            #expect(html.contains(#"class="chart-key" width="\#(GanttChart.names)""#))
+            #expect(html.contains(#"viewBox="\#(GanttChart.names) 0 770 "#))
+            #expect(!html.contains(#"<img class="chart""#))
+            #expect(html.contains(#"<a href="/api/v1/projects/\#(project)/gantt.svg?lang=zh-Hans">单独打开图表</a>"#))
+            // Every word in the chart is at least 11 px, drawn at scale one.
+            let sizes = html.matches(of: try Regex(#"font-size="(\d+)""#)).compactMap {
+                $0.output[1].substring.flatMap { Int($0) }
+            }
+            #expect(!sizes.isEmpty && sizes.allSatisfy { $0 >= 11 })
+
+            let (_, overview) = try await PageSafetyTests.page(client, "/programme", cookie: cookie)
+            #expect(overview.contains(#"class="chart-key" width="\#(SCurveChart.axis)""#))
+            #expect(overview.contains(#"<p class="muted chart-hint">图表较宽"#))
+        }
+    }
 }

@@ -10,16 +10,24 @@ import Testing
 /// Photos a resident sends with a report from the public page: at most three, read as photos, stored without
 /// where they were taken.
 @Suite struct ReportPhotoTests {
-    /// A JPEG whose Exif says where it was taken.
-    static let jpegWithGPS: [UInt8] = {
+    /// A JPEG of 1600 × 1200 pixels whose Exif says where it was taken.
+    static let jpegWithGPS: [UInt8] = jpeg(width: 1600, height: 1200)
+
+    /// A JPEG with its Exif (where it was taken), its frame header (its size) and a scan.
+    static func jpeg(width: Int, height: Int) -> [UInt8] {
         let exif = Array("Exif\0\0GPSLatitude 31.2304 N 121.4737 E".utf8)
         let n = exif.count + 2
-        return [0xFF, 0xD8, 0xFF, 0xE1, UInt8(n >> 8), UInt8(n & 0xFF)] + exif
+        let frame: [UInt8] = [
+            0xFF, 0xC0, 0x00, 0x08, 8, UInt8(height >> 8), UInt8(height & 0xFF), UInt8(width >> 8),
+            UInt8(width & 0xFF), 1,
+        ]
+        return [0xFF, 0xD8, 0xFF, 0xE1, UInt8(n >> 8), UInt8(n & 0xFF)] + exif + frame
             + [0xFF, 0xDA, 0x00, 0x04, 0x01, 0x02, 0x55, 0xAA, 0xFF, 0xD9]
-    }()
+    }
 
     static func send(
-        _ client: any TestClientProtocol, compound: Int64, photos: [[UInt8]], description: String = "楼道墙皮脱落"
+        _ client: any TestClientProtocol, compound: Int64, photos: [[UInt8]], description: String = "楼道墙皮脱落",
+        english: Bool = false
     ) async throws -> (HTTPResponse.Status, String) {
         let boundary = "photo-boundary-3"
         var body = ByteBuffer()
@@ -36,7 +44,9 @@ import Testing
         body.writeString("--\(boundary)--\r\n")
         return try await client.execute(
             uri: "/public/compounds/\(compound)/reports", method: .post,
-            headers: [.contentType: "multipart/form-data; boundary=\(boundary)"], body: body
+            headers: english
+                ? [.contentType: "multipart/form-data; boundary=\(boundary)", .acceptLanguage: "en"]
+                : [.contentType: "multipart/form-data; boundary=\(boundary)"], body: body
         ) { ($0.status, String(buffer: $0.body)) }
     }
 
@@ -76,6 +86,39 @@ import Testing
                 #expect(photo.starts(with: [0xFF, 0xD8]) && photo.suffix(2) == [0xFF, 0xD9])
                 #expect(!String(decoding: photo, as: UTF8.self).contains("GPS"))
             }
+        }
+    }
+
+    /// A photo past 4096 pixels a side or 16.7 million in all is refused beside the photo field, in the page's
+    /// language, with its size; the rest of the form is kept and nothing is written.
+    @Test func aPhotoTooLargeIsRefusedBesideThePhotoField() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 1), actor: .system)
+                .items[0].id
+            let before = try await CoordinationTests.count(services, "reports")
+            let (long, page) = try await Self.send(
+                client, compound: compound, photos: [Self.jpeg(width: 5000, height: 3000)])
+            #expect(long == .unprocessableContent)
+            #expect(page.contains(#"<p class="field-error" id="report-photo-error" role="alert">照片太大（5000 × 3000 像素）"#))
+            #expect(page.contains(#"aria-invalid="true" aria-describedby="report-photo-error""#))
+            #expect(page.contains("楼道墙皮脱落</textarea>"))
+            let (square, english) = try await Self.send(
+                client, compound: compound, photos: [Self.jpegWithGPS, Self.jpeg(width: 4096, height: 4096)],
+                description: "Plaster falling", english: true)
+            #expect(square == .unprocessableContent)
+            #expect(english.contains("A photo is too large (4096 × 4096 pixels)"))
+            #expect(english.contains("Plaster falling</textarea>"))
+            #expect(try await CoordinationTests.count(services, "reports") == before)
+
+            // The form carries the script that makes photos smaller in the browser, served as a file of its own.
+            let (_, form) = try await client.execute(uri: "/public/compounds/\(compound)", method: .get) {
+                ($0.status, String(buffer: $0.body))
+            }
+            #expect(
+                form.contains(#"<script src="/static/report-photos.js?v="#) && form.contains(#"data-resize="1600""#))
+            let (js, script, headers) = try await PageTests.page(client, "/static/report-photos.js", cookie: nil)
+            #expect(js == .ok && headers[.contentType]?.hasPrefix("text/javascript") == true)
+            #expect(script.contains("createImageBitmap") && script.contains("'image/jpeg', QUALITY"))
         }
     }
 }

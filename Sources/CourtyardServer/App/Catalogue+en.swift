@@ -686,6 +686,13 @@ extension Catalogue {
         "error.trainees.required": "List the trainees, one per line (at most 500).",
         "error.trainer.required": "Name the trainer.",
         "error.topics.too_long": "The topics are at most 2,000 characters.",
+        "public.fixBelow": "That was not sent. Correct what is marked in the form below and send it again.",
+        "public.photoTooLarge": "A photo is too large ({size} pixels). Choose photos at most 4096 pixels on the long "
+            + "side and 16.7 million pixels in all, or crop or shrink it on the phone first.",
+        "public.photoWorking": "Making the photos smaller, please wait…",
+        "public.photoReady": "{n} photo(s) made smaller ({kb} KB in all); ready to send.",
+        "chart.scrollHint": "The chart is wide: swipe sideways to see all of it; the left column stays in view.",
+        "chart.open": "Open the chart on its own",
         "error.invalidGeneric": "That was not saved. Check what you entered and try again.",
         "error.conflictGeneric": "This step cannot be taken now. Reload the page to see the latest state.",
         "error.answer.question_count": "A questionnaire has 1 to 50 questions.",

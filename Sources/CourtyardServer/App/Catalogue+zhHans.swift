@@ -656,6 +656,13 @@ extension Catalogue {
         "error.trainees.required": "请填写参加培训的人员，每行一人（最多 500 人）。",
         "error.trainer.required": "请填写授课人。",
         "error.topics.too_long": "培训内容最多 2000 字。",
+        "public.fixBelow": "提交未成功，请按表单中标出的提示修改后再提交。",
+        "public.photoTooLarge": "照片太大（{size} 像素）。请选择长边不超过 4096 像素、总共不超过 1670 万像素的照片，"
+            + "或先在手机上裁剪、缩小后再提交。",
+        "public.photoWorking": "正在缩小照片，请稍候……",
+        "public.photoReady": "{n} 张照片已缩小（共 {kb} KB），可以提交了。",
+        "chart.scrollHint": "图表较宽，可左右滑动查看；左边一栏固定不动。",
+        "chart.open": "单独打开图表",
         "error.invalidGeneric": "提交未成功，请检查填写的内容后重试。",
         "error.conflictGeneric": "这一步现在无法办理，请刷新页面查看最新情况。",
         "error.answer.question_count": "问卷须有 1 至 50 道题。",

@@ -6,15 +6,19 @@ import Hummingbird
 /// What anyone may see of a compound, on a phone, without JavaScript and without personal data;
 /// and the form with which a resident reports a problem during the works.
 enum PublicPages {
-    /// What a resident typed into a form the server refused, so the page shows it again.
+    /// What a resident typed into a form the server refused, so the page shows it again, and what is wrong with it.
     enum Typed: Sendable {
-        case report([String: String])
-        case objection(notice: Int64, fields: [String: String])
+        case report([String: String], FieldErrors)
+        case objection(notice: Int64, fields: [String: String], errors: FieldErrors)
     }
 
     static func add(to router: Router<AppContext>, services: Services) {
         PublicPageController(services: services).register(on: router)
+        photoScript.register(on: router)
     }
+
+    /// The report form's script: each chosen photo drawn upright and at most 1600 pixels a side, sent as a JPEG.
+    static let photoScript = StaticScript(named: "report-photos")
 
     static func page(
         id: Int64, f: PageFrame, services: Services, notice: (String, String)?, status: HTTPResponse.Status = .ok,
@@ -77,6 +81,7 @@ struct PublicCompoundPage {
         var state: String
         var submitted: String
     }
+    /// The report form; each `…Error` is the message shown beside its field when a sent form was refused.
     struct ReportForm {
         var note: PageNote?
         var action: String
@@ -85,10 +90,23 @@ struct PublicCompoundPage {
         var description: String
         var name: String
         var phone: String
+        var categoryError: String?
+        var buildingError: String?
+        var descriptionError: String?
+        var photoError: String?
+        var phoneError: String?
+        /// The script that makes chosen photos smaller before they are sent.
+        var photoScript: String
+    }
+    /// At the top of a page whose form was refused: a link down to the form, where each field says what is wrong.
+    struct ErrorSummary {
+        var href: String
+        var text: String
     }
     typealias Option = FormOption
     var title: String
     var topNote: PageNote?
+    var errorSummary: ErrorSummary?
     var address: String
     var project: Project?
     var notices: PublicNoticesSection?
@@ -156,13 +174,13 @@ struct PublicCompoundPage {
                 eventPlace: $0.place)
         }
         var kept: [String: String] = [:]
-        var reportNote: PageNote?
-        if case .report(let fields) = typed {
+        var errors = FieldErrors()
+        if case .report(let fields, let refused) = typed {
             kept = fields
-            reportNote = message
+            errors = refused
         }
         let reportForm = ReportForm(
-            note: reportNote, action: SiteRoute.publicReports(id).path,
+            note: errors.form.map { PageNote(kind: "bad", text: $0) }, action: SiteRoute.publicReports(id).path,
             categories: ReportCategory.allCases.map {
                 Option(
                     value: $0.rawValue, label: f.t("category." + $0.rawValue),
@@ -173,13 +191,16 @@ struct PublicCompoundPage {
                     value: String($0.id), label: $0["name"]?.stringValue ?? "",
                     selected: kept["building_id"] == String($0.id))
             },
-            description: kept["description"] ?? "", name: kept["name"] ?? "", phone: kept["phone"] ?? "")
+            description: kept["description"] ?? "", name: kept["name"] ?? "", phone: kept["phone"] ?? "",
+            categoryError: errors["category"], buildingError: errors["building_id"],
+            descriptionError: errors["description"], photoError: errors["photo"], phoneError: errors["phone"],
+            photoScript: PublicPages.photoScript.path)
         return PublicCompoundPage(
-            title: compound["name"]?.stringValue ?? "", topNote: typed == nil ? message : nil,
-            address: compound["address"]?.stringValue ?? "",
+            title: compound["name"]?.stringValue ?? "", topNote: message,
+            errorSummary: Self.summary(typed, f), address: compound["address"]?.stringValue ?? "",
             project: try await project(compoundId: id, services: services, f),
             notices: notices.isEmpty
-                ? nil : PublicNoticesSection(notices, compoundId: id, typed: typed, notice: notice, f),
+                ? nil : PublicNoticesSection(notices, compoundId: id, typed: typed, f),
             questionnaires: questionnaires.isEmpty
                 ? nil
                 : QuestionnaireList(
@@ -191,6 +212,18 @@ struct PublicCompoundPage {
             votes: voteLines, hasVotes: !voteLines.isEmpty, reports: reports, hasReports: !reports.isEmpty,
             reportForm: reportForm, governance: try await PublicGovernance.load(compoundId: id, services: services, f),
             events: events, hasEvents: !events.isEmpty)
+    }
+
+    /// The link from the top of the page to the refused form.
+    static func summary(_ typed: PublicPages.Typed?, _ f: PageFrame) -> ErrorSummary? {
+        switch typed {
+        case .report(_, let errors) where !errors.isEmpty:
+            return ErrorSummary(href: "#report", text: f.t("public.fixBelow"))
+        case .objection(let notice, _, let errors) where !errors.isEmpty:
+            return ErrorSummary(href: "#notice-\(notice)", text: f.t("public.fixBelow"))
+        default:
+            return nil
+        }
     }
 
     /// The compound's latest project, read from the programme's store.
@@ -257,21 +290,19 @@ struct PublicPageController {
         let (fields, sent) = try await Self.reportForm(request, context)
         guard try await reportLimiter.allow(context.remoteHost, in: services.database) else {
             return try await PublicPages.page(
-                id: id, f: f, services: services, notice: ("bad", f.t("public.tooMany")),
-                status: .tooManyRequests, typed: .report(fields))
+                id: id, f: f, services: services, notice: nil, status: .tooManyRequests,
+                typed: .report(fields, FieldErrors(form: f.t("public.tooMany"))))
         }
-        guard let category = ReportCategory(rawValue: fields["category"] ?? "") else {
-            return try await PublicPages.page(
-                id: id, f: f, services: services, notice: ("bad", f.t("public.chooseCategory")),
-                status: .unprocessableContent, typed: .report(fields))
-        }
-        let photos: [(filename: String, bytes: [UInt8])]
+        var errors = Self.check(report: fields, f)
+        var photos: [(filename: String, bytes: [UInt8])] = []
         switch Self.photos(sent, f) {
         case .success(let p): photos = p
-        case .failure(let refusal):
+        case .failure(let refusal): errors["photo"] = refusal.message
+        }
+        guard errors.isEmpty, let category = ReportCategory(rawValue: fields["category"] ?? "") else {
             return try await PublicPages.page(
-                id: id, f: f, services: services, notice: ("bad", refusal.message), status: .unprocessableContent,
-                typed: .report(fields))
+                id: id, f: f, services: services, notice: nil, status: .unprocessableContent,
+                typed: .report(fields, errors))
         }
         do {
             let filed = try await ReportRepository(
@@ -289,10 +320,33 @@ struct PublicPageController {
                 notice: ("ok", f.t("track.thanks").replacingOccurrences(of: "{code}", with: filed.code)),
                 status: .created)
         } catch let e where AppError.from(e)?.status == .unprocessableContent {
+            errors.add(
+                AppError.from(e)!,
+                fields: [
+                    "description": "description", "reporter_phone": "phone", "photos": "photo",
+                    "building_id": "building_id",
+                ], f)
             return try await PublicPages.page(
-                id: id, f: f, services: services, notice: ("bad", Pages.message(for: AppError.from(e)!, f)),
-                status: .unprocessableContent, typed: .report(fields))
+                id: id, f: f, services: services, notice: nil, status: .unprocessableContent,
+                typed: .report(fields, errors))
         }
+    }
+
+    /// The report form's own checks, all at once, so each wrong field says so before anything is written.
+    static func check(report fields: [String: String], _ f: PageFrame) -> FieldErrors {
+        var errors = FieldErrors()
+        if ReportCategory(rawValue: fields["category"] ?? "") == nil {
+            errors["category"] = f.t("public.chooseCategory")
+        }
+        let description = TextNormalizer.prose(fields["description"] ?? "")
+        if description.isEmpty || description.count > 2000 {
+            errors["description"] = f.t("error.description.required")
+        }
+        let phone = fields["phone"] ?? ""
+        if !phone.isEmpty && PersonalData.normalizePhone(phone) == nil {
+            errors["phone"] = f.t("error.reporter_phone.invalid")
+        }
+        return errors
     }
 
     /// The public report form's fields and the photos chosen with it; a form without photos may come urlencoded.
@@ -307,7 +361,8 @@ struct PublicPageController {
         return (form.fields, photos)
     }
 
-    /// At most three photos, each a well-formed JPEG, PNG or WebP, rewritten without where it was taken.
+    /// At most three photos, each a well-formed JPEG, PNG or WebP of at most 4096 pixels a side and 16.7 million
+    /// in all, rewritten without where it was taken.
     static func photos(_ sent: [(filename: String, bytes: [UInt8])], _ f: PageFrame) -> Result<
         [(filename: String, bytes: [UInt8])], ValidationError
     > {
@@ -316,8 +371,13 @@ struct PublicPageController {
         }
         var clean: [(filename: String, bytes: [UInt8])] = []
         for p in sent {
-            guard let bytes = PhotoMetadata.strip(p.bytes) else {
+            guard let bytes = PhotoMetadata.strip(p.bytes), let size = PhotoSize.of(bytes) else {
                 return .failure(ValidationError(field: "photos", code: "invalid", message: f.t("public.badPhoto")))
+            }
+            if size.problem != nil {
+                let message = f.t("public.photoTooLarge").replacingOccurrences(
+                    of: "{size}", with: "\(size.width) × \(size.height)")
+                return .failure(ValidationError(field: "photos", code: "too_large", message: message))
             }
             clean.append((p.filename, bytes))
         }
@@ -350,8 +410,19 @@ struct PublicPageController {
         let compound = Int64(fields["compound_id"] ?? "") ?? 0
         guard try await objectionLimiter.allow(context.remoteHost, in: services.database) else {
             return try await PublicPages.page(
-                id: compound, f: f, services: services, notice: ("bad", f.t("public.tooMany")),
-                status: .tooManyRequests, typed: .objection(notice: id, fields: fields))
+                id: compound, f: f, services: services, notice: nil, status: .tooManyRequests,
+                typed: .objection(notice: id, fields: fields, errors: FieldErrors(form: f.t("public.tooMany"))))
+        }
+        var errors = FieldErrors()
+        let text = TextNormalizer.prose(fields["text"] ?? "")
+        if text.isEmpty || text.count > 2000 { errors["text"] = f.t("error.text.required") }
+        if let phone = fields["phone"], !phone.isEmpty, PersonalData.normalizePhone(phone) == nil {
+            errors["phone"] = f.t("error.phone.invalid")
+        }
+        if !errors.isEmpty {
+            return try await PublicPages.page(
+                id: compound, f: f, services: services, notice: nil, status: .unprocessableContent,
+                typed: .objection(notice: id, fields: fields, errors: errors))
         }
         do {
             _ = try await NoticeRepository(database: services.database).object(
@@ -362,9 +433,10 @@ struct PublicPageController {
                 status: .created)
         } catch let e where [.unprocessableContent, .conflict].contains(AppError.from(e)?.status) {
             let a = AppError.from(e)!
+            errors.add(a, fields: ["text": "text", "phone": "phone"], f)
             return try await PublicPages.page(
-                id: compound, f: f, services: services, notice: ("bad", Pages.message(for: a, f)),
-                status: a.status, typed: .objection(notice: id, fields: fields))
+                id: compound, f: f, services: services, notice: nil, status: a.status,
+                typed: .objection(notice: id, fields: fields, errors: errors))
         }
     }
 
@@ -405,8 +477,8 @@ struct PublicPageController {
         let fields = try await Pages.formMulti(request)
         guard try await answerLimiter.allow(context.remoteHost, in: services.database) else {
             return try await PublicParticipationPages.questionnairePage(
-                id: id, f: f, services: services, fields: fields, notice: ("bad", f.t("public.tooMany")),
-                status: .tooManyRequests)
+                id: id, f: f, services: services, fields: fields, notice: nil,
+                errors: FieldErrors(form: f.t("public.tooMany")), status: .tooManyRequests)
         }
         let repo = QuestionnaireRepository(database: services.database)
         let h = try await repo.publicHeader(id: id)
@@ -418,10 +490,11 @@ struct PublicPageController {
             case .text: return values.first.map { .string($0) } ?? .null
             }
         }
-        if case .failure(let problem) = QuestionnaireRules.answers(given, to: h.questions) {
+        var errors = Self.check(answers: given, to: h.questions, phone: fields["phone"]?.first ?? "", f)
+        if !errors.isEmpty {
             return try await PublicParticipationPages.questionnairePage(
-                id: id, f: f, services: services, fields: fields,
-                notice: ("bad", Pages.message(for: problem, f)), status: .unprocessableContent)
+                id: id, f: f, services: services, fields: fields, notice: nil, errors: errors,
+                status: .unprocessableContent)
         }
         do {
             _ = try await repo.respondOnline(
@@ -433,10 +506,32 @@ struct PublicPageController {
                 status: .created)
         } catch let e where [.unprocessableContent, .conflict].contains(AppError.from(e)?.status) {
             let a = AppError.from(e)!
+            errors.add(a, fields: ["phone": "phone", "household_id": "household_id"], f)
             return try await PublicParticipationPages.questionnairePage(
-                id: id, f: f, services: services, fields: fields, notice: ("bad", Pages.message(for: a, f)),
-                status: a.status)
+                id: id, f: f, services: services, fields: fields, notice: nil, errors: errors, status: a.status)
         }
+    }
+
+    /// The questionnaire form's own checks: the phone, then each question on its own, so every unanswered or
+    /// wrongly answered question says so beside itself ("q0", "q1"…).
+    static func check(answers given: [JSONValue], to questions: [Question], phone: String, _ f: PageFrame)
+        -> FieldErrors
+    {
+        var errors = FieldErrors()
+        if phone.isEmpty {
+            errors["phone"] = f.t("error.phone.required")
+        } else if PersonalData.normalizePhone(phone) == nil {
+            errors["phone"] = f.t("error.phone.invalid")
+        }
+        for (i, q) in questions.enumerated() {
+            let answer = i < given.count ? given[i] : .null
+            if case .failure(let problem) = QuestionnaireRules.answers([answer], to: [q]) {
+                errors["q\(i)"] = Pages.message(
+                    for: QuestionnaireRules.Problem(question: i + 1, message: problem.message, reason: problem.reason),
+                    f)
+            }
+        }
+        return errors
     }
 }
 

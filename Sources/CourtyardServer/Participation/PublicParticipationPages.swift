@@ -15,11 +15,13 @@ enum PublicParticipationPages {
 
     static func questionnairePage(
         id: Int64, f: PageFrame, services: Services, fields: [String: [String]], notice: (String, String)?,
-        status: HTTPResponse.Status = .ok
+        errors: FieldErrors = FieldErrors(), status: HTTPResponse.Status = .ok
     ) async throws -> Response {
+        let note =
+            notice.map { PageNote(kind: $0.0, text: $0.1) } ?? errors.form.map { PageNote(kind: "bad", text: $0) }
         guard
             let page = try await PublicQuestionnairePage.load(
-                id: id, services: services, fields: fields, note: notice.map { PageNote(kind: $0.0, text: $0.1) }, f)
+                id: id, services: services, fields: fields, note: note, errors: errors, f)
         else {
             return f.page(title: f.t("error.title"), "participation-not-found", PublicNotFound(), status: .notFound)
         }
@@ -31,7 +33,7 @@ enum PublicParticipationPages {
 struct PublicNotFound {}
 
 /// A questionnaire for residents without an account: while it is open, the form (what they typed kept when it is
-/// refused); once closed, its results without the answers in words.
+/// refused, and each refusal beside its field or question); once closed, its results without the answers in words.
 struct PublicQuestionnairePage {
     struct Input {
         var inputType: String
@@ -47,13 +49,18 @@ struct PublicQuestionnairePage {
         var choices: [Input]
         var textName: String?
         var keptText: String
+        var questionError: String?
+        /// The id of the message beside the question, which its fieldset names with aria-describedby.
+        var errorId: String
     }
     struct HouseholdSelect {
-        var options: [Choice]
+        var options: [FormOption]
+        var householdError: String?
     }
     struct Form {
         var action: String
         var phone: String
+        var phoneError: String?
         var householdSelect: HouseholdSelect?
         var questions: [Field]
     }
@@ -82,7 +89,8 @@ struct PublicQuestionnairePage {
 
     /// nil when there is no such questionnaire or it is still a draft.
     static func load(
-        id: Int64, services: Services, fields: [String: [String]], note: PageNote?, _ f: PageFrame
+        id: Int64, services: Services, fields: [String: [String]], note: PageNote?, errors: FieldErrors,
+        _ f: PageFrame
     ) async throws -> PublicQuestionnairePage? {
         let repo = QuestionnaireRepository(database: services.database)
         let h: QuestionnaireRepository.Header
@@ -93,10 +101,14 @@ struct PublicQuestionnairePage {
         if h.accepting(today: Clock.today) {
             let phone = fields["phone"]?.first ?? ""
             let owned = phone.isEmpty ? [] : try await repo.ownedHouseholds(id: id, phone: phone)
+            let household = fields["household_id"]?.first
             form = Form(
-                action: SiteRoute.publicQuestionnaire(id).path, phone: phone,
+                action: SiteRoute.publicQuestionnaire(id).path, phone: phone, phoneError: errors["phone"],
                 householdSelect: owned.count > 1
-                    ? HouseholdSelect(options: owned.map { Choice(value: String($0.id), label: $0.label) }) : nil,
+                    ? HouseholdSelect(
+                        options: owned.map {
+                            FormOption(value: String($0.id), label: $0.label, selected: household == String($0.id))
+                        }, householdError: errors["household_id"]) : nil,
                 questions: h.questions.enumerated().map { i, q in
                     let chosen = Set(fields["q\(i)"] ?? [])
                     var inputs: [Input] = []
@@ -118,7 +130,8 @@ struct PublicQuestionnairePage {
                     return Field(
                         number: String(i + 1), text: q.text, required: q.required, choices: inputs,
                         textName: q.type == .text ? "q\(i)" : nil,
-                        keptText: q.type == .text ? fields["q\(i)"]?.first ?? "" : "")
+                        keptText: q.type == .text ? fields["q\(i)"]?.first ?? "" : "", questionError: errors["q\(i)"],
+                        errorId: "q\(i)-error")
                 })
         } else {
             let r = try await repo.publicResults(id: id)
@@ -162,8 +175,14 @@ struct PublicNoticesSection {
         var keptText: String
         var keptName: String
         var keptPhone: String
+        var textError: String?
+        var phoneError: String?
+        /// Makes the ids of the messages beside the fields unique on a page with several notices.
+        var noticeId: String
     }
     struct Item {
+        /// The notice's anchor, which a refused objection's summary at the top of the page links to.
+        var anchor: String
         var title: String
         var startsOn: String
         var endsOn: String
@@ -177,24 +196,26 @@ struct PublicNoticesSection {
     var items: [Item]
 
     init(
-        _ notices: [Notice], compoundId: Int64, typed: PublicPages.Typed?, notice: (String, String)?, _ f: PageFrame
+        _ notices: [Notice], compoundId: Int64, typed: PublicPages.Typed?, _ f: PageFrame
     ) {
         items = notices.map { n in
             var form: ObjectionForm?
             if n.phase.takesObjections {
                 var kept: [String: String] = [:]
-                var here: PageNote?
-                if case .objection(let id, let fields) = typed, id == n.id {
+                var errors: FieldErrors?
+                if case .objection(let id, let fields, let refused) = typed, id == n.id {
                     kept = fields
-                    here = notice.map { PageNote(kind: $0.0, text: $0.1) }
+                    errors = refused
                 }
                 form = ObjectionForm(
-                    open: here != nil, note: here, action: SiteRoute.publicObjections(n.id).path,
-                    compoundId: String(compoundId), keptText: kept["text"] ?? "", keptName: kept["name"] ?? "",
-                    keptPhone: kept["phone"] ?? "")
+                    open: errors != nil, note: errors?.form.map { PageNote(kind: "bad", text: $0) },
+                    action: SiteRoute.publicObjections(n.id).path, compoundId: String(compoundId),
+                    keptText: kept["text"] ?? "", keptName: kept["name"] ?? "", keptPhone: kept["phone"] ?? "",
+                    textError: errors?["text"], phoneError: errors?["phone"], noticeId: String(n.id))
             }
             return Item(
-                title: n.title, startsOn: n.startsOn.description, endsOn: n.endsOn.description,
+                anchor: "notice-\(n.id)", title: n.title, startsOn: n.startsOn.description,
+                endsOn: n.endsOn.description,
                 phase: f.t("notice.phase." + n.phase.rawValue), objections: String(n.objections), noticeText: n.body,
                 attachments: n.attachments.map {
                     Attachment(href: SiteRoute.publicAttachment($0).path, id: String($0))

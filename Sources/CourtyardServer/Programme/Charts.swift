@@ -13,10 +13,12 @@ enum Chart {
     static func open(width: Int, height: Int, title: String) -> String {
         """
         <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)" role="img" \
-        font-family="Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif"><title>\(XLSX.escape(title))</title>\
+        font-family="\(fonts)"><title>\(XLSX.escape(title))</title>\
         <rect width="\(width)" height="\(height)" fill="#fff"/>
         """
     }
+
+    static let fonts = "Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif"
 
     /// First days of the months between two days, for the axis.
     static func monthStarts(from a: Day, to b: Day) -> [Day] {
@@ -34,10 +36,47 @@ enum Chart {
     }
 }
 
+/// A chart drawn at its own size: its marks (`body`, without the outer `<svg>`), which make a whole SVG document
+/// for a download, or, on a page, a box that scrolls sideways on a phone.
+struct ChartDrawing {
+    let width: Int
+    let height: Int
+    let title: String
+    let body: String
+
+    /// The chart as an SVG document, for `…/gantt.svg` and the like.
+    var svg: String { Chart.open(width: width, height: height, title: title) + body + "</svg>" }
+
+    /// The chart for a page, inline and never scaled down, so its 11 and 12 px text stays that size on a phone:
+    /// in a box that scrolls sideways when the screen is narrower than the chart, with its first `key` pixels
+    /// (the task names, the axis and the legend) drawn again in a column that stays at the left while the rest
+    /// scrolls. The box can be scrolled with the keyboard, and reads as one picture with the chart's title.
+    func scrolling(key: Int, hint: String) -> TrustedHTML {
+        let title = XLSX.escape(self.title)
+        func pane(_ x: Int, _ w: Int, _ cls: String) -> String {
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"\(cls)\" width=\"\(w)\" height=\"\(height)\" "
+                + "viewBox=\"\(x) 0 \(w) \(height)\" font-family=\"\(Chart.fonts)\" aria-hidden=\"true\" "
+                + "focusable=\"false\"><rect width=\"\(width)\" height=\"\(height)\" fill=\"#fff\"/>\(body)</svg>"
+        }
+        return TrustedHTML(
+            "<div class=\"chart-scroll\" role=\"region\" aria-label=\"\(title)\" tabindex=\"0\">"
+                + "<div class=\"chart-pane\" role=\"img\" aria-label=\"\(title)\">"
+                + pane(0, key, "chart-key") + pane(key, width - key, "chart-rest") + "</div></div>"
+                + "<p class=\"muted chart-hint\">\(XLSX.escape(hint))</p>")
+    }
+}
+
 /// A project's schedule as a Gantt chart: critical tasks marked, the baseline ghosted beneath, actuals as a line, today and the deadline.
 enum GanttChart {
+    /// The width of the task names' column, which stays in view while the bars scroll on a phone.
+    static let names = 210
+
     static func draw(_ plan: ScheduleRepository.Plan, today: Day, lang: Lang) -> String {
-        let left = 210
+        drawing(plan, today: today, lang: lang).svg
+    }
+
+    static func drawing(_ plan: ScheduleRepository.Plan, today: Day, lang: Lang) -> ChartDrawing {
+        let left = names
         let width = 980
         let right = 20
         let top = 44
@@ -54,10 +93,10 @@ enum GanttChart {
         let scale = Double(width - left - right) / span
         func x(_ d: Day) -> Int { left + Int((Double(d.ordinal - first.ordinal) * scale).rounded()) }
         func w(_ a: Day, _ b: Day) -> Int { max(2, Int((Double(b.ordinal - a.ordinal + 1) * scale).rounded())) }
-        let height = top + max(rows.count, 1) * rowH + 56
-        var s = Chart.open(width: width, height: height, title: lang.t("gantt.title"))
+        let height = top + max(rows.count, 1) * rowH + 72
+        var s = ""
         for m in Chart.monthStarts(from: first, to: last) {
-            s += "<line x1=\"\(x(m))\" y1=\"\(top - 8)\" x2=\"\(x(m))\" y2=\"\(height - 48)\" stroke=\"#ddd\"/>"
+            s += "<line x1=\"\(x(m))\" y1=\"\(top - 8)\" x2=\"\(x(m))\" y2=\"\(height - 64)\" stroke=\"#ddd\"/>"
             s += Chart.text(x(m) + 3, top - 14, String(m.description.prefix(7)), size: 11)
         }
         for (i, r) in rows.enumerated() {
@@ -81,7 +120,7 @@ enum GanttChart {
             }
             s += "<title>\(XLSX.escape(t.name))</title>"
         }
-        let bottom = height - 48
+        let bottom = height - 64
         s +=
             "<line x1=\"\(x(plan.deadline))\" y1=\"\(top - 8)\" x2=\"\(x(plan.deadline))\" y2=\"\(bottom)\" stroke=\"#000\" stroke-width=\"2\"/>"
         let nearEdge = x(plan.deadline) > width - 120
@@ -93,37 +132,47 @@ enum GanttChart {
                 "<line x1=\"\(x(today))\" y1=\"\(top - 8)\" x2=\"\(x(today))\" y2=\"\(bottom)\" stroke=\"#c2410c\" stroke-width=\"2\" stroke-dasharray=\"5 3\"/>"
             s += Chart.text(x(today), top - 26, lang.t("gantt.today"), size: 11, anchor: "middle")
         }
-        let ly = height - 16
+        // The legend in two rows under the names, so it stays in view with them.
+        let ly = height - 28
         s +=
             "<rect x=\"8\" y=\"\(ly - 10)\" width=\"18\" height=\"10\" fill=\"#2563eb\"/>"
             + Chart.text(30, ly, lang.t("gantt.planned"), size: 11)
         s +=
-            "<rect x=\"130\" y=\"\(ly - 10)\" width=\"18\" height=\"10\" fill=\"#b91c1c\" stroke=\"#000\"/>"
-            + Chart.text(152, ly, lang.t("gantt.critical"), size: 11)
+            "<rect x=\"108\" y=\"\(ly - 10)\" width=\"18\" height=\"10\" fill=\"#b91c1c\" stroke=\"#000\"/>"
+            + Chart.text(130, ly, lang.t("gantt.critical"), size: 11)
         s +=
-            "<rect x=\"260\" y=\"\(ly - 6)\" width=\"18\" height=\"5\" fill=\"#9ca3af\"/>"
-            + Chart.text(282, ly, lang.t("gantt.baseline"), size: 11)
+            "<rect x=\"8\" y=\"\(ly + 10)\" width=\"18\" height=\"5\" fill=\"#9ca3af\"/>"
+            + Chart.text(30, ly + 16, lang.t("gantt.baseline"), size: 11)
         s +=
-            "<rect x=\"380\" y=\"\(ly - 6)\" width=\"18\" height=\"3\" fill=\"#15803d\"/>"
-            + Chart.text(402, ly, lang.t("gantt.actual"), size: 11)
-        return s + "</svg>"
+            "<rect x=\"108\" y=\"\(ly + 11)\" width=\"18\" height=\"3\" fill=\"#15803d\"/>"
+            + Chart.text(130, ly + 16, lang.t("gantt.actual"), size: 11)
+        return ChartDrawing(width: width, height: height, title: lang.t("gantt.title"), body: s)
     }
 }
 
 /// Planned against actual cumulative completions of a batch, week by week.
 enum SCurveChart {
+    /// The width of the percentage axis, which stays in view while the curves scroll on a phone.
+    static let axis = 60
+
     static func draw(planned: [Day], actual: [Day], total: Int, today: Day, lang: Lang, title: String) -> String {
+        drawing(planned: planned, actual: actual, total: total, today: today, lang: lang, title: title).svg
+    }
+
+    static func drawing(planned: [Day], actual: [Day], total: Int, today: Day, lang: Lang, title: String)
+        -> ChartDrawing
+    {
         let width = 900
         let height = 420
-        let left = 60
+        let left = axis
         let right = 30
         let top = 40
         let bottom = 60
-        var s = Chart.open(width: width, height: height, title: title)
-        s += Chart.text(left, 24, title, size: 15, weight: "bold")
+        var s = Chart.text(left, 24, title, size: 15, weight: "bold")
         guard total > 0, let first = (planned + actual).min(), let lastPlanned = (planned + actual + [today]).max()
         else {
-            return s + Chart.text(left, 80, lang.t("scurve.empty")) + "</svg>"
+            return ChartDrawing(
+                width: width, height: height, title: title, body: s + Chart.text(left, 80, lang.t("scurve.empty")))
         }
         let start = first.adding(days: -7)
         let end = lastPlanned.adding(days: 7)
@@ -165,6 +214,6 @@ enum SCurveChart {
             "<line x1=\"\(left + 200)\" y1=\"\(ly - 4)\" x2=\"\(left + 224)\" y2=\"\(ly - 4)\" stroke=\"#15803d\" stroke-width=\"3\"/>"
         s += Chart.text(
             left + 230, ly, lang.t("scurve.actual") + " \(actual.filter { $0 <= today }.count) / \(total)", size: 11)
-        return s + "</svg>"
+        return ChartDrawing(width: width, height: height, title: title, body: s)
     }
 }

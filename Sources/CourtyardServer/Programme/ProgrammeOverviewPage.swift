@@ -65,7 +65,10 @@ struct ProgrammeOverview {
     let nextHref: String
     let csvHref: String
     let chips: [Chip]
+    /// The S-curve as an SVG file of its own, to open or save.
     let chartSrc: String
+    /// The S-curve inline, scrolling sideways on a phone with its percentage axis kept in view.
+    var chart: TrustedHTML?
     let headers: [Header]
     /// The same orders as chips, for a phone, where the table's head is hidden.
     let sorts: [Header]
@@ -128,6 +131,11 @@ struct ProgrammeOverview {
         let safety = try await services.safetyRepository()
         page.contractors = ContractorRow.rows(try await safety.contractorFigures(actor: actor, batchYear: Int64(year)))
         page.hasContractors = !page.contractors.isEmpty
+        let curve = try await BulletinRepository(database: services.database).sCurve(batchYear: year, actor: actor)
+        page.chart = SCurveChart.drawing(
+            planned: curve.planned, actual: curve.actual, total: curve.total, today: today, lang: f.lang,
+            title: f.t("scurve.title").replacingOccurrences(of: "{year}", with: String(year))
+        ).scrolling(key: SCurveChart.axis, hint: f.t("chart.scrollHint"))
         return page
     }
 

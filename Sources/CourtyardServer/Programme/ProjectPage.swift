@@ -144,7 +144,10 @@ struct ProjectPage {
     let acceptances: [String]
     let advance: AdvanceForm?
     let calendarMissing: String?
-    let chart: String?
+    /// The Gantt chart, inline and scrolling sideways on a phone with the task names kept in view.
+    let chart: TrustedHTML?
+    /// The chart as an SVG file of its own, to open or save.
+    let chartHref: String?
     let taskRows: [TaskRow]
     let siteLogForm: SiteLogForm?
     let logRows: [LogRow]
@@ -223,6 +226,7 @@ struct ProjectPage {
         }
         advance = Self.advanceForm(detail, actor: actor, f)
         (calendarMissing, chart, taskRows) = Self.schedule(facts, f)
+        chartHref = chart == nil ? nil : SiteRoute.gantt(p.id, lang: f.lang).path
         let writes = p.stage == .construction
         siteLogForm =
             writes && Permissions.allows(actor.role, .writeSiteLogs)
@@ -282,7 +286,7 @@ struct ProjectPage {
     }
 
     /// The schedule's warning about guessed working days, its chart and its tasks (latest start first).
-    static func schedule(_ facts: Facts, _ f: PageFrame) -> (String?, String?, [TaskRow]) {
+    static func schedule(_ facts: Facts, _ f: PageFrame) -> (String?, TrustedHTML?, [TaskRow]) {
         let plan = facts.plan
         guard !plan.tasks.isEmpty else { return (nil, nil, []) }
         let guessed = plan.calendarYears(facts.calendar).filter { $0.source == .weekdays }.map { String($0.year) }
@@ -298,7 +302,9 @@ struct ProjectPage {
                 lateFinish: r.lateFinish.description, float: r.totalFloat,
                 actualStart: t.actualStart?.description ?? "—", actualFinish: t.actualFinish?.description ?? "—")
         }
-        return (warning, SiteRoute.gantt(facts.detail.summary.id, lang: f.lang).path, rows)
+        let chart = GanttChart.drawing(plan, today: Clock.today, lang: f.lang).scrolling(
+            key: GanttChart.names, hint: f.t("chart.scrollHint"))
+        return (warning, chart, rows)
     }
 
     static func checkRow(_ c: SiteCheck, actor: Actor, _ f: PageFrame) -> CheckRow {

@@ -1,6 +1,5 @@
 import CourtyardDomain
 import CourtyardStore
-import Crypto
 import Foundation
 import Hummingbird
 import NIOCore
@@ -133,7 +132,7 @@ struct StewardPhonePage {
             campaigns: campaigns.map { Option(value: String($0.id), label: $0.title, selected: false) },
             hasCampaigns: !campaigns.isEmpty, today: today.description, clientId: "page-" + Security.randomToken(),
             queuedText: f.t("phone.queued"), sentText: f.t("phone.sent"), refusedText: f.t("phone.refused"),
-            script: StewardPages.scriptPath)
+            script: StewardPages.script.path)
         return StewardPhonePage(
             note: note, entrances: blocks, hasHouseholds: !blocks.isEmpty, truncated: page.next != nil,
             followUps: followUps, hasFollowUps: !followUps.isEmpty, form: form)
@@ -192,33 +191,11 @@ enum StewardPages {
     static func add(to router: Router<AppContext>, services: Services) {
         StewardPhoneController(services: services).register(on: router)
         OutreachController(services: services).register(on: router)
-        router.get("static/steward-phone.js") { request, _ -> Response in script(request) }
+        script.register(on: router)
     }
 
-    /// The phone page's script: small, a static file, cached by version like the stylesheet.
-    static let scriptText: String = {
-        guard let url = Bundle.module.url(forResource: "steward-phone", withExtension: "js") else { return "" }
-        return (try? String(contentsOf: url, encoding: .utf8)) ?? ""
-    }()
-
-    static let scriptVersion: String = SHA256.hash(data: Data(scriptText.utf8)).prefix(8).map {
-        String(format: "%02x", $0)
-    }.joined()
-
-    static var scriptPath: String { "/static/steward-phone.js?v=\(scriptVersion)" }
-
-    static func script(_ request: Request) -> Response {
-        let etag = "\"\(scriptVersion)\""
-        var headers: HTTPFields = [
-            .contentType: "text/javascript; charset=utf-8", .cacheControl: "public, max-age=31536000, immutable",
-            .eTag: etag,
-        ]
-        if request.headers[.ifNoneMatch] == etag {
-            headers[.contentType] = nil
-            return Response(status: .notModified, headers: headers)
-        }
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: scriptText)))
-    }
+    /// The phone page's script: entries queued on the phone while the connection is down.
+    static let script = StaticScript(named: "steward-phone")
 }
 
 struct StewardPhoneController {

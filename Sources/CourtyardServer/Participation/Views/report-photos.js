@@ -1,0 +1,66 @@
+// The public report form's photos, made smaller in the browser before they are sent: each chosen photo is drawn
+// upright (its EXIF orientation applied, since the server removes the EXIF block with the place it was taken) on a
+// canvas whose long side is at most 1600 px, and sent as a JPEG at quality 0.85 in place of the original. Without
+// this script, or in a browser that cannot do it, the photos go as chosen and the server checks them.
+(function () {
+  var input = document.querySelector('input[type=file][data-resize]');
+  if (!input || !input.form || !window.createImageBitmap || !window.DataTransfer || !window.File) return;
+  var canvasWorks = !!(document.createElement('canvas').getContext && HTMLCanvasElement.prototype.toBlob);
+  if (!canvasWorks) return;
+  try { new DataTransfer().items.add(new File([''], 'x.jpg', { type: 'image/jpeg' })); } catch (e) { return; }
+  var LONGEST = Number(input.dataset.resize) || 1600;
+  var MOST = Number(input.dataset.most) || 3;
+  var QUALITY = 0.85;
+  var button = input.form.querySelector('button[type=submit]');
+  var status = document.getElementById(input.dataset.status || '');
+  function say(text) { if (status) { status.textContent = text; status.hidden = !text; } }
+
+  // Upright: 'from-image' applies the EXIF orientation (it is also what browsers do by default today); an older
+  // browser that does not know the option is asked again without it.
+  function bitmap(file) {
+    return createImageBitmap(file, { imageOrientation: 'from-image' }).catch(function () {
+      return createImageBitmap(file);
+    });
+  }
+
+  function shrink(file) {
+    if (!/^image\/(jpeg|png|webp)$/.test(file.type)) return Promise.resolve(file);
+    return bitmap(file).then(function (picture) {
+      var scale = Math.min(1, LONGEST / Math.max(picture.width, picture.height));
+      var canvas = document.createElement('canvas');
+      canvas.width = Math.max(1, Math.round(picture.width * scale));
+      canvas.height = Math.max(1, Math.round(picture.height * scale));
+      var g = canvas.getContext('2d');
+      g.fillStyle = '#fff';  // a PNG's transparent parts become white, not black, in a JPEG
+      g.fillRect(0, 0, canvas.width, canvas.height);
+      g.imageSmoothingQuality = 'high';
+      g.drawImage(picture, 0, 0, canvas.width, canvas.height);
+      if (picture.close) picture.close();
+      return new Promise(function (resolve) {
+        canvas.toBlob(function (blob) {
+          if (!blob) { resolve(file); return; }
+          var name = (file.name || 'photo').replace(/\.[^.]*$/, '') + '.jpg';
+          resolve(new File([blob], name, { type: 'image/jpeg', lastModified: Date.now() }));
+        }, 'image/jpeg', QUALITY);
+      });
+    }).catch(function () { return file; });  // unreadable here: the server says why
+  }
+
+  input.addEventListener('change', function () {
+    var chosen = Array.prototype.slice.call(input.files || []);
+    input.setCustomValidity(chosen.length > MOST ? input.dataset.tooMany || '' : '');
+    if (!chosen.length || chosen.length > MOST) { say(''); return; }
+    if (button) button.disabled = true;
+    say(input.dataset.working || '');
+    Promise.all(chosen.map(shrink)).then(function (smaller) {
+      var list = new DataTransfer();
+      smaller.forEach(function (f) { list.items.add(f); });
+      input.files = list.files;
+      var kb = Math.round(smaller.reduce(function (n, f) { return n + f.size; }, 0) / 1024);
+      say((input.dataset.ready || '').replace('{n}', smaller.length).replace('{kb}', kb));
+    }).then(function () { if (button) button.disabled = false; }, function () {
+      if (button) button.disabled = false;
+      say('');
+    });
+  });
+})();

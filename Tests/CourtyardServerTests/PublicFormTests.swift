@@ -1,0 +1,155 @@
+import CourtyardDomain
+import CourtyardServer
+import CourtyardStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+/// The forms residents use without an account: a refused one says what is wrong beside each field, in the page's
+/// language and plain words, with no internal code, and keeps what was typed.
+@Suite struct PublicFormTests {
+    static func post(
+        _ client: any TestClientProtocol, _ uri: String, _ form: [(String, String)], english: Bool = false
+    ) async throws -> (HTTPResponse.Status, String) {
+        let body = form.map { k, v in
+            "\(k)=" + (v.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+        }.joined(separator: "&")
+        var headers: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+        if english { headers[.acceptLanguage] = "en" }
+        return try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: body)) {
+            ($0.status, String(buffer: $0.body))
+        }
+    }
+
+    /// The message beside a field: the `field-error` paragraph that the field names with aria-describedby.
+    static func fieldError(_ page: String, _ id: String) -> String? {
+        guard let r = page.range(of: "<p class=\"field-error\" id=\"\(id)\" role=\"alert\">") else { return nil }
+        return String(page[r.upperBound...].prefix { $0 != "<" })
+    }
+
+    /// No catalogue key, error code or API field name shows through to a resident.
+    static func expectPlainWords(_ page: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        for raw in ["error.", "public.", "not_an_owner", "reporter_phone", "not_found", "choose_household", "_id"] {
+            let text = page.replacingOccurrences(of: #"<[^>]*>"#, with: " ", options: .regularExpression)
+            #expect(!text.contains(raw), "\(raw) shows on the page", sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test func aRefusedReportSaysBesideEachFieldWhatIsWrongAndKeepsWhatWasTyped() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 1), actor: .system)
+                .items[0].id
+            let before = try await CoordinationTests.count(services, "reports")
+            let uri = "/public/compounds/\(compound)/reports"
+            let (status, page) = try await Self.post(
+                client, uri, [("category", ""), ("description", "  "), ("name", "赵大妈"), ("phone", "12345")])
+            #expect(status == .unprocessableContent)
+            #expect(Self.fieldError(page, "report-category-error") == "请选择问题类别")
+            #expect(Self.fieldError(page, "report-description-error") == "请描述遇到的问题（不超过 2000 字）。")
+            #expect(Self.fieldError(page, "report-phone-error") == "手机号码格式不对，请核对后重新填写。")
+            #expect(Self.fieldError(page, "report-photo-error") == nil)
+            #expect(page.contains(#"<select name="category" required aria-invalid="true""#))
+            #expect(page.contains(#"aria-invalid="true" aria-describedby="report-phone-error""#))
+            #expect(page.contains(#"value="赵大妈""#) && page.contains(#"value="12345""#))
+            #expect(page.contains(##"<a href="#report">提交未成功"##))
+            Self.expectPlainWords(page)
+
+            // The same in English, and a wrong building, refused by the store, stands beside the building.
+            let (english, words) = try await Self.post(
+                client, uri, [("category", "other"), ("description", "The stair light is out")], english: true)
+            #expect(english == .created && !words.contains("field-error"))
+            let (wrong, building) = try await Self.post(
+                client, uri,
+                [("category", "other"), ("building_id", "999999"), ("description", "The stair light is out")],
+                english: true)
+            #expect(wrong == .unprocessableContent)
+            #expect(Self.fieldError(building, "report-building-error")?.contains("building") == true)
+            #expect(building.contains("The stair light is out</textarea>"))
+            #expect(!building.contains("999999 is not"))
+            #expect(try await CoordinationTests.count(services, "reports") == before + 1)
+        }
+    }
+
+    @Test func aRefusedAnswerToAQuestionnaireSaysBesideThePhoneAndEachQuestion() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await client.token("office")
+            let steward = try await client.token("steward")
+            let (compound, _, phone, _) = try await ParticipationTests.stewardCompound(client, services, token: steward)
+            let today = ParticipationTests.today
+            let created = try await client.call(
+                .post, "/api/v1/questionnaires", token: office,
+                body: #"""
+                    {"compound_id":\#(compound),"kind":"consultation","title":"改造意见征询",
+                     "opens_on":"\#(today.adding(days: -1))","closes_on":"\#(today.adding(days: 7))",
+                     "questions":[{"text":"最需要改造的？","type":"single","options":["管网","外墙"]},
+                      {"text":"满意度","type":"rating"},{"text":"建议","type":"text","required":false}]}
+                    """#)
+            let qid = created.json["id"]!.intValue!
+            _ = try await client.call(.post, "/api/v1/questionnaires/\(qid)/publish", token: office)
+            let uri = "/public/questionnaires/\(qid)"
+
+            // A phone that is not one, no answer to the first two questions: each said beside itself.
+            let (status, page) = try await Self.post(client, uri, [("phone", "12"), ("q2", "盼早开工")])
+            #expect(status == .unprocessableContent)
+            #expect(Self.fieldError(page, "phone-error") == "手机号码格式不对，请核对后重新填写。")
+            #expect(Self.fieldError(page, "q0-error") == "第 1 题为必答题，请作答。")
+            #expect(Self.fieldError(page, "q1-error") == "第 2 题为必答题，请作答。")
+            #expect(Self.fieldError(page, "q2-error") == nil)
+            #expect(page.contains(#"<fieldset class="invalid" aria-describedby="q0-error">"#))
+            #expect(page.contains(#"aria-invalid="true" aria-describedby="phone-error""#))
+            #expect(page.contains("盼早开工</textarea>") && page.contains(#"value="12""#))
+            Self.expectPlainWords(page)
+
+            // A phone no owner here has, refused by the store: beside the phone, the answers kept.
+            let (stranger, strangerPage) = try await Self.post(
+                client, uri, [("phone", "13000000000"), ("q0", "1"), ("q1", "4")])
+            #expect(stranger == .unprocessableContent)
+            #expect(Self.fieldError(strangerPage, "phone-error")?.hasPrefix("本小区登记的业主中没有这个手机号码") == true)
+            #expect(strangerPage.contains(#"name="q0" value="1" checked"#))
+
+            // In English.
+            let (_, english) = try await Self.post(client, uri, [("phone", phone), ("q0", "0")], english: true)
+            #expect(Self.fieldError(english, "q1-error")?.contains("2") == true)
+            #expect(Self.fieldError(english, "phone-error") == nil)
+            Self.expectPlainWords(english)
+        }
+    }
+
+    @Test func aRefusedObjectionSaysBesideItsFieldsWithTheNoticeOpen() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await client.token("office")
+            let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 3), actor: .system)
+                .items[2].id
+            let today = ParticipationTests.today
+            let n = try await client.call(
+                .post, "/api/v1/notices", token: office,
+                body: #"""
+                    {"compound_id":\#(compound),"kind":"plan","title":"改造方案公示","body":"改造内容：管网、外墙。",
+                     "starts_on":"\#(today.adding(days: -1))","ends_on":"\#(today.adding(days: 6))"}
+                    """#)
+            let notice = try #require(n.json["id"]?.intValue)
+            _ = try await client.call(.post, "/api/v1/notices/\(notice)/publish", token: office)
+            let uri = "/public/notices/\(notice)/objections"
+            let (status, page) = try await Self.post(
+                client, uri, [("compound_id", "\(compound)"), ("text", ""), ("name", "刘"), ("phone", "999")])
+            #expect(status == .unprocessableContent)
+            #expect(Self.fieldError(page, "objection-\(notice)-text-error") == "请填写异议内容（不超过 2000 字）。")
+            #expect(Self.fieldError(page, "objection-\(notice)-phone-error") == "手机号码格式不对，请核对后重新填写。")
+            #expect(page.contains(#"<article class="card" id="notice-\#(notice)"><h3>"#))
+            #expect(page.contains(##"<a href="#notice-\##(notice)">"##) && page.contains("<details open>"))
+            #expect(page.contains(#"value="刘""#) && page.contains(#"value="999""#))
+            Self.expectPlainWords(page)
+            let (english, words) = try await Self.post(
+                client, uri, [("compound_id", "\(compound)"), ("text", "Too noisy"), ("phone", "999")], english: true)
+            #expect(english == .unprocessableContent)
+            #expect(Self.fieldError(words, "objection-\(notice)-phone-error")?.contains("mobile number") == true)
+            #expect(words.contains("Too noisy</textarea>"))
+            let (made, thanks) = try await Self.post(
+                client, uri, [("compound_id", "\(compound)"), ("text", "太吵")])
+            #expect(made == .created && !thanks.contains("field-error"))
+        }
+    }
+}
