@@ -69,7 +69,66 @@ enum DemoProvince {
     }
 
     /// Fills an empty PostgreSQL database's registry and reports; returns the first sub-district's id.
+    /// All of it is one transaction: a load that is stopped leaves the database as empty as it was.
     static func load(database: Database, today: Day, log: (String) -> Void) async throws -> Int64 {
+        let logger = Logger(label: "courtyard.demo")
+        let done: Void? = try await database.withPostgresConnection { conn in
+            _ = try await conn.query("BEGIN", logger: logger)
+            do {
+                try await fill(conn, today: today, logger: logger, log: log)
+                _ = try await conn.query("COMMIT", logger: logger)
+            } catch {
+                _ = try? await conn.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+        guard done != nil else { throw StoreError.invalid("the province demo is written to PostgreSQL only") }
+        try await database.withConnection { db in
+            for (table, _) in tables where table != "household_residents" {
+                try await db.raw(
+                    """
+                    SELECT setval(pg_get_serial_sequence(\(bind: table), 'id'), (SELECT MAX(id) FROM \(unsafeRaw: table)))
+                    """
+                ).run()
+            }
+            try await db.raw("ANALYZE").run()
+        }
+        return 1
+    }
+
+    /// Foreign keys and secondary indexes are set aside while the rows stream in, then made again: checking a
+    /// key once for the whole table, and building an index in one sort, is many times faster than row by row.
+    /// Making them again checks every row, so nothing the schema forbids gets in.
+    static func fill(_ conn: PostgresConnection, today: Day, logger: Logger, log: (String) -> Void) async throws {
+        let names = tables.map { "'\($0.name)'" }.joined(separator: ", ")
+        var keys: [(table: String, name: String, definition: String)] = []
+        for try await (t, n, d) in try await conn.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT conrelid::regclass::text, conname::text, pg_get_constraintdef(oid)
+                    FROM pg_constraint WHERE contype = 'f' AND conrelid::regclass::text IN (\(names))
+                    """), logger: logger
+        ).decode((String, String, String).self) {
+            keys.append((t, n, d))
+        }
+        var indexes: [(name: String, definition: String)] = []
+        for try await (n, d) in try await conn.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT indexname::text, indexdef FROM pg_indexes
+                    WHERE schemaname = current_schema() AND tablename IN (\(names))
+                      AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE contype IN ('p', 'u'))
+                    """), logger: logger
+        ).decode((String, String).self) {
+            indexes.append((n, d))
+        }
+        for k in keys {
+            _ = try await conn.query(
+                PostgresQuery(unsafeSQL: "ALTER TABLE \(k.table) DROP CONSTRAINT \(k.name)"), logger: logger)
+        }
+        for i in indexes {
+            _ = try await conn.query(PostgresQuery(unsafeSQL: "DROP INDEX \(i.name)"), logger: logger)
+        }
         let demo = DemoRegistry(plan)
         var ids = Ids()
         var rng = SplitMix64(seed: 0x5052_4F56)
@@ -78,50 +137,35 @@ enum DemoProvince {
             for s in start..<min(start + chunk, plan.subdistricts) {
                 add(subdistrict: s, demo: demo, ids: &ids, rng: &rng, today: today, to: &batch)
             }
-            try await copy(batch, into: database)
+            try await copy(batch, conn: conn, logger: logger)
             log("\(min(start + chunk, plan.subdistricts)) of \(plan.subdistricts) sub-districts written")
         }
-        try await database.withConnection { db in
-            for (table, _) in tables where table != "household_residents" {
-                try await db.raw(
-                    "SELECT setval(pg_get_serial_sequence(\(bind: table), 'id'), (SELECT MAX(id) FROM \(unsafeRaw: table)))"
-                ).run()
-            }
-            try await db.raw("ANALYZE").run()
+        for i in indexes { _ = try await conn.query(PostgresQuery(unsafeSQL: i.definition), logger: logger) }
+        for k in keys {
+            _ = try await conn.query(
+                PostgresQuery(unsafeSQL: "ALTER TABLE \(k.table) ADD CONSTRAINT \(k.name) \(k.definition)"),
+                logger: logger)
         }
-        return 1
+        log("indexes and foreign keys made again and checked")
     }
 
-    static func copy(_ batch: Batch, into database: Database) async throws {
-        let logger = Logger(label: "courtyard.demo")
-        let done: Void? = try await database.withPostgresConnection { conn in
-            _ = try await conn.query("BEGIN", logger: logger)
-            do {
-                for (table, columns) in tables {
-                    guard let text = batch.text[table] else { continue }
-                    try await conn.copyFrom(table: table, columns: columns, logger: logger) { writer in
-                        var rest = Substring(text)
-                        // Sent in pieces of about 1 MB, so the server starts on them while the rest is on its way.
-                        while !rest.isEmpty {
-                            let piece = rest.utf8.prefix(1 << 20)
-                            var end = piece.endIndex
-                            while end < rest.utf8.endIndex
-                                && rest.utf8[rest.utf8.index(before: end)] != UInt8(ascii: "\n")
-                            {
-                                end = rest.utf8.index(after: end)
-                            }
-                            try await writer.write(ByteBuffer(string: String(rest[..<end])))
-                            rest = rest[end...]
-                        }
+    static func copy(_ batch: Batch, conn: PostgresConnection, logger: Logger) async throws {
+        for (table, columns) in tables {
+            guard let text = batch.text[table] else { continue }
+            try await conn.copyFrom(table: table, columns: columns, logger: logger) { writer in
+                // Sent in pieces of about 1 MB, each ending at a line's end.
+                var rest = Substring(text)
+                while !rest.isEmpty {
+                    let utf8 = rest.utf8
+                    var end = utf8.index(utf8.startIndex, offsetBy: 1 << 20, limitedBy: utf8.endIndex) ?? utf8.endIndex
+                    while end < utf8.endIndex && utf8[utf8.index(before: end)] != UInt8(ascii: "\n") {
+                        end = utf8.index(after: end)
                     }
+                    try await writer.write(ByteBuffer(substring: rest[..<end]))
+                    rest = rest[end...]
                 }
-                _ = try await conn.query("COMMIT", logger: logger)
-            } catch {
-                _ = try? await conn.query("ROLLBACK", logger: logger)
-                throw error
             }
         }
-        guard done != nil else { throw StoreError.invalid("the province demo is written to PostgreSQL only") }
     }
 
     static func add(

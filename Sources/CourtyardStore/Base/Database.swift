@@ -204,6 +204,7 @@ final class GroupCommit: @unchecked Sendable {
     }
 
     private static func run(_ batch: [Job], _ db: any SQLDatabase) async throws -> [Result<any Sendable, any Error>] {
+        if batch.count == 1 { return [await alone(batch[0], db)] }
         try await db.raw("BEGIN IMMEDIATE").run()
         do {
             var results: [Result<any Sendable, any Error>] = []
@@ -225,6 +226,25 @@ final class GroupCommit: @unchecked Sendable {
         } catch {
             try? await db.raw("ROLLBACK").run()
             throw error
+        }
+    }
+}
+
+extension GroupCommit {
+    /// A transaction that arrived alone needs no savepoint: it is the whole transaction, undone whole if it fails.
+    fileprivate static func alone(_ job: Job, _ db: any SQLDatabase) async -> Result<any Sendable, any Error> {
+        do {
+            try await db.raw("BEGIN IMMEDIATE").run()
+        } catch {
+            return .failure(error)
+        }
+        do {
+            let r = try await job.body(db)
+            try await db.raw("COMMIT").run()
+            return .success(r)
+        } catch {
+            try? await db.raw("ROLLBACK").run()
+            return .failure(error)
         }
     }
 }
