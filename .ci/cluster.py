@@ -6,6 +6,8 @@ between them) and Debian's nginx in front of them (.ci/nginx-cluster.conf), then
   - a token and a page session made on one server work on the other;
   - revoking a token and disabling an account on one server take effect on the other within 5 seconds;
   - ballots entered at the same time on both servers and through nginx count exactly as one server counts them;
+  - so do questionnaire answers entered on paper, sign-ups to an event with few places, and stewards' contacts
+    with households for an outreach campaign;
   - the outbox workers of both servers deliver each webhook exactly once;
   - a rate limit holds across the servers (requests spread over both by nginx);
   - the audit log records the client address nginx forwarded, and a forged X-Forwarded-For is not believed.
@@ -213,6 +215,198 @@ def ballots(a, b, proxy):
           f"{result.get('participating_area')} of {result.get('eligible_area')} m²)")
 
 
+def china_day(days=0):
+    """The calendar day in China (the server's day), `days` from today, as 2026-12-06."""
+    return time.strftime("%Y-%m-%d", time.gmtime(time.time() + 8 * 3600 + days * 86400))
+
+
+def compound_households(base, tok, compound):
+    households = []
+    cursor = ""
+    while True:
+        page = call(base, "GET", f"/api/v1/households?compound_id={compound}&limit=100{cursor}", token=tok).json
+        households += [h["id"] for h in page["items"]]
+        if not page.get("next_cursor"):
+            break
+        cursor = "&cursor=" + page["next_cursor"]
+    return households
+
+
+def office_tokens(a, b, proxy):
+    return {a: token(a, "office", DEMO_PASSWORD), b: token(b, "office", DEMO_PASSWORD),
+            proxy: token(proxy, "office", DEMO_PASSWORD)}
+
+
+def questionnaire_answers(a, b, proxy):
+    tokens = office_tokens(a, b, proxy)
+    compounds = call(proxy, "GET", "/api/v1/compounds?limit=5", token=tokens[proxy]).json["items"]
+    compound = compounds[1 % len(compounds)]["id"]
+    households = compound_households(proxy, tokens[proxy], compound)
+    r = call(a, "POST", "/api/v1/questionnaires",
+             {"compound_id": compound, "kind": "consultation", "title": "集群问卷录入测试",
+              "opens_on": china_day(-1), "closes_on": china_day(7),
+              "questions": [{"text": "最需要改造的？", "type": "single", "options": ["管网", "外墙"]},
+                            {"text": "满意度", "type": "rating"}]}, token=tokens[a])
+    check(r.status == 201, f"a questionnaire is drafted on A ({r.status} {r.text[:200] if r.status != 201 else ''})")
+    qid = r.json["id"]
+    r = call(b, "POST", f"/api/v1/questionnaires/{qid}/publish", token=tokens[b])
+    check(r.status == 200, f"the questionnaire is published on B ({r.status})")
+    # Every household's paper is entered three times at once (same paper number): on A, on B and through nginx.
+    jobs = [(h, base) for h in households for base in (a, b, proxy)]
+
+    def enter(job):
+        h, base = job
+        r = call(base, "POST", f"/api/v1/questionnaires/{qid}/responses",
+                 {"household_id": h, "paper_number": f"Q-{h}", "answers": [h % 2, 1 + h % 5]}, token=tokens[base])
+        return h, r.status, ((r.json or {}).get("error") or {}).get("code")
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        results = list(pool.map(enter, jobs))
+    created = [h for h, s, _ in results if s == 201]
+    refused = {}
+    for _, s, c in results:
+        if s != 201:
+            refused[(s, c)] = refused.get((s, c), 0) + 1
+    check(sorted(created) == sorted(households),
+          f"{len(households)} households, three paper entries each over both servers: one response each "
+          f"({len(created)} created)")
+    # Refused as a conflict whichever check sees the first entry: the household has answered, or its paper number
+    # has been entered.
+    check(sorted({s for s, _ in refused}) == [409],
+          f"the other {len(results) - len(created)} entries are refused as conflicts "
+          f"(status, code: count {sorted(refused.items(), key=str)})")
+    res = call(b, "GET", f"/api/v1/questionnaires/{qid}/results", token=tokens[b]).json or {}
+    options = [o.get("count") for o in ((res.get("questions") or [{}])[0].get("options") or [])]
+    want = [sum(1 for h in households if h % 2 == 0), sum(1 for h in households if h % 2 == 1)]
+    by_building = sum(x.get("responses", 0) for x in res.get("by_building") or [])
+    check(res.get("responses") == len(households) == res.get("eligible_households") == by_building
+          and options == want,
+          f"B's results count {res.get('responses')} responses of {res.get('eligible_households')} households "
+          f"({by_building} over the buildings), options chosen {options} (entered {want})")
+
+
+def event_signups(a, b, proxy):
+    tokens = office_tokens(a, b, proxy)
+    compound = call(proxy, "GET", "/api/v1/compounds?limit=1", token=tokens[proxy]).json["items"][0]
+    starts = time.strftime("%Y-%m-%dT%H:%M:00+08:00", time.gmtime(time.time() + 8 * 3600 + 2 * 86400))
+    ends = time.strftime("%Y-%m-%dT%H:%M:00+08:00", time.gmtime(time.time() + 8 * 3600 + 2 * 86400 + 7200))
+    capacity, people = 15, 40
+    r = call(a, "POST", "/api/v1/events",
+             {"title": "集群报名测试", "kind": "happy_sunday", "community_id": compound["community_id"],
+              "starts_at": starts, "ends_at": ends, "place": "活动室", "capacity": capacity, "signup": "open"},
+             token=tokens[a])
+    check(r.status == 201, f"an event with {capacity} places is made on A ({r.status} "
+                           f"{r.text[:200] if r.status != 201 else ''})")
+    event = r.json["id"]
+    # Staff sign up 40 people for 15 places; each person is signed up twice at once, on two different servers.
+    pairs = [(a, b), (b, proxy), (proxy, a)]
+    jobs = [(i, base) for i in range(people) for base in pairs[i % 3]]
+
+    def sign_up(job):
+        i, base = job
+        r = call(base, "POST", f"/api/v1/events/{event}/signups",
+                 {"name": f"居民{i}", "phone": f"1390000{i:04d}"}, token=tokens[base])
+        return i, r.status, (r.json or {}).get("status") if r.status == 201 else \
+            ((r.json or {}).get("error") or {}).get("code")
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        results = list(pool.map(sign_up, jobs))
+    taken = [(i, st) for i, s, st in results if s == 201]
+    refused = sorted({(s, c) for _, s, c in results if s != 201}, key=str)
+    confirmed = sum(1 for _, st in taken if st == "confirmed")
+    waitlisted = sum(1 for _, st in taken if st == "waitlisted")
+    check(sorted(i for i, _ in taken) == list(range(people)),
+          f"{people} people, each signed up twice at once over both servers: one sign-up each ({len(taken)} made)")
+    check(refused == [(409, "already_signed_up")],
+          f"the second sign-up of each person is refused as already signed up (statuses and codes {refused})")
+    check(confirmed == capacity and waitlisted == people - capacity,
+          f"{capacity} places: {confirmed} confirmed and {waitlisted} waitlisted answered "
+          f"(want {capacity} and {people - capacity})")
+    for label, base in (("A", a), ("B", b)):
+        e = call(base, "GET", f"/api/v1/events/{event}", token=tokens[base]).json or {}
+        check(e.get("confirmed") == confirmed and e.get("waitlisted") == waitlisted,
+              f"the event read on {label} counts {e.get('confirmed')} confirmed and {e.get('waitlisted')} waitlisted")
+    listed = (call(b, "GET", f"/api/v1/events/{event}/signups?limit=100", token=tokens[b]).json or {}).get("items") or []
+    first = sorted(listed, key=lambda x: x["id"])[:capacity]
+    check(len(listed) == people and len({x.get("phone") for x in listed}) == people
+          and all(x.get("status") == "confirmed" for x in first)
+          and sum(1 for x in listed if x.get("status") == "confirmed") == capacity,
+          f"B lists {len(listed)} sign-ups of {len({x.get('phone') for x in listed})} phones, the first {capacity} "
+          f"signed up confirmed ({sum(1 for x in listed if x.get('status') == 'confirmed')} confirmed in all)")
+
+
+def contacts(a, b, proxy):
+    tokens = office_tokens(a, b, proxy)
+    compounds = call(proxy, "GET", "/api/v1/compounds?limit=5", token=tokens[proxy]).json["items"]
+    compound = compounds[2 % len(compounds)]["id"]
+    households = compound_households(proxy, tokens[proxy], compound)
+    r = call(a, "POST", "/api/v1/campaigns",
+             {"title": "集群走访测试", "compound_ids": [compound], "goal": "agree", "until": china_day(30)},
+             token=tokens[a])
+    check(r.status == 201, f"an outreach campaign is opened on A ({r.status} {r.text[:200] if r.status != 201 else ''})")
+    campaign = r.json["id"]
+    check(r.json.get("targets") == len(households),
+          f"the campaign targets every household of the compound ({r.json.get('targets')} of {len(households)})")
+    outcomes = ["agreed", "refused", "unreachable", "explained"]
+    day = china_day(-1)
+    # Each household's visit is sent three times at once with one client id (a phone resending it): on A, on B and
+    # through nginx; every third household also gets a second, different visit that only explained.
+    jobs = [(h, 1, base) for h in households for base in (a, b, proxy)]
+    jobs += [(h, 2, (a, b, proxy)[h % 3]) for h in households if h % 3 == 0]
+
+    def outcome(h, n):
+        return outcomes[h % 4] if n == 1 else "explained"
+
+    def enter(job):
+        h, n, base = job
+        r = call(base, "POST", f"/api/v1/households/{h}/contacts",
+                 {"channel": "visit", "date": day, "outcome": outcome(h, n), "note": "集群走访",
+                  "campaign_id": campaign, "client_id": f"cluster-{campaign}-{h}-{n}"}, token=tokens[base])
+        return (h, n), r.status, (r.json or {}).get("id")
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        results = list(pool.map(enter, jobs))
+    sent = sorted({k for k, _, _ in results})
+    stored = sorted(k for k, s, _ in results if s == 201)
+    others = sorted({s for _, s, _ in results if s != 201})
+    same = all(len({i for k2, _, i in results if k2 == k}) == 1 for k in sent)
+    check(stored == sent,
+          f"{len(sent)} visits to {len(households)} households, sent {len(results)} times over both servers: "
+          f"each stored once ({len(stored)} stored)")
+    check(others == [200] and same,
+          f"the copies sent again are answered 200 with the first entry, not stored (statuses {others}, "
+          f"{'one id per visit' if same else 'different ids for one visit'})")
+
+    def listed(h):
+        items = (call(b, "GET", f"/api/v1/households/{h}/contacts?limit=100", token=tokens[b]).json or {}).get("items")
+        return h, sorted(x.get("client_id") for x in items or [] if x.get("campaign_id") == campaign)
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        logs = dict(pool.map(listed, households))
+    wrong = [h for h in households
+             if logs[h] != [f"cluster-{campaign}-{h}-{n}" for n in ((1, 2) if h % 3 == 0 else (1,))]]
+    check(not wrong, f"each household's contact log read on B holds the campaign's visits exactly once "
+                     f"({sum(map(len, logs.values()))} visits, {len(wrong)} households miscounted)")
+    # The product's rule (CampaignRules.status): agreed or refused decide; explaining makes an unreachable household
+    # contacted and leaves an answer standing; unreachable counts only while nobody has been reached.
+    want = {"targets": len(households), "not_contacted": 0, "contacted": 0, "agreed": 0, "refused": 0,
+            "unreachable": 0}
+    for h in households:
+        first = outcomes[h % 4]
+        status = {"explained": "contacted"}.get(first, first)
+        if h % 3 == 0 and status == "unreachable":
+            status = "contacted"
+        want[status] += 1
+    progress = call(b, "GET", f"/api/v1/campaigns/{campaign}/progress", token=tokens[b]).json or {}
+    total = {k: (progress.get("total") or {}).get(k) for k in want}
+    lines = [x for x in progress.get("by_day") or [] if x.get("date") == day]
+    line = lines[0] if lines else {}
+    check(total == want, f"the campaign's progress read on B: {total} (want {want})")
+    check(line.get("contacts") == len(stored) and line.get("households") == len(households),
+          f"the campaign's day counts {line.get('contacts')} contacts with {line.get('households')} households "
+          f"(stored {len(stored)} with {len(households)})")
+
+
 def outbox_exactly_once(a, b, receiver_port):
     office_a = token(a, "office", DEMO_PASSWORD)
     office_b = token(b, "office", DEMO_PASSWORD)
@@ -319,6 +513,9 @@ def main():
         sessions_and_tokens(a, b)
         revocation_and_disabling(a, b, admin)
         ballots(a, b, proxy)
+        questionnaire_answers(a, b, proxy)
+        event_signups(a, b, proxy)
+        contacts(a, b, proxy)
         outbox_exactly_once(a, b, receiver.server_address[1])
         rate_limit(proxy)
         audit_addresses(a, b, proxy, admin)

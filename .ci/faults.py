@@ -186,6 +186,61 @@ def backup_restore(binary, work, clean, port):
           f"a damaged backup is refused and nothing is written: {r.stderr.strip()}")
 
 
+def full_disk(binary, work, port):
+    """The data folder on a 32 MB file system that a city's sheet cannot fit in: imports over the API and from the
+    command line fail with a clear error and write nothing; the server goes on serving reads and small writes."""
+    small = os.path.join(work, "small-disk")
+    os.makedirs(small)
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", small]).returncode != 0:
+        print("full disk: skipped, a small file system cannot be mounted here (needs root)", flush=True)
+        return
+    sheet = os.path.join(work, "city.csv")
+    server = None
+    try:
+        r = courtyard(binary, "demo", "--scale", "city", "--sheet", sheet)
+        check(r.returncode == 0, "the city's sheet (320,000 households) is written")
+        server = Server(binary, small, port)
+        office = token(server.base, "office")
+        db = os.path.join(small, "courtyard.sqlite")
+
+        def households():
+            out = subprocess.run(["sqlite3", db, "SELECT COUNT(*) FROM households"], capture_output=True, text=True)
+            return int(out.stdout.strip() or -1)
+
+        before = households()
+        data = open(sheet, "rb").read()
+        u = urllib.parse.urlsplit(server.base)
+        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=300)
+        conn.request("POST", "/api/v1/imports?filename=city.csv", body=data,
+                     headers={"Authorization": "Bearer " + office, "Content-Type": "text/csv",
+                              "Accept-Language": "zh-CN"})
+        resp = conn.getresponse()
+        body = json.loads(resp.read().decode("utf-8", "replace") or "{}")
+        conn.close()
+        code = (body.get("error") or {}).get("code")
+        message = (body.get("error") or {}).get("message", "")
+        check(resp.status == 507 and code == "disk_full" and "磁盘已满" in message,
+              f"an import over the API that fills the disk is refused: {resp.status} {code} {message}")
+        check(households() == before, f"and wrote nothing ({households()} households, {before} before)")
+        r = courtyard(binary, "import", "registry", sheet, "--subdistrict", "全市", "--data", small)
+        check(r.returncode == 1 and "disk is full" in r.stderr,
+              f"the command line says the disk is full: {r.stderr.strip()[:160]}")
+        check(households() == before, "and wrote nothing either")
+        ok = subprocess.run(["sqlite3", db, "PRAGMA integrity_check"], capture_output=True, text=True).stdout.strip()
+        check(ok == "ok", f"the database is intact ({ok})")
+        status, listed = call(server.base, "GET", "/api/v1/compounds?limit=5", token=office)
+        check(status == 200 and len((listed or {}).get("items", [])) == 5, f"the server still serves reads ({status})")
+        status, _ = call(server.base, "POST", "/api/v1/reports",
+                         {"compound_id": listed["items"][0]["id"], "category": "other", "description": "磁盘满后仍可报事"},
+                         token=office)
+        check(status == 201, f"and, the failed import undone, a small write goes through ({status})")
+    finally:
+        if server:
+            server.stop()
+            server.log.close()
+        subprocess.run(["umount", small])
+
+
 def ballots_through_a_crash(binary, work, port):
     data = os.path.join(work, "ballots")
     os.makedirs(data)
@@ -343,6 +398,7 @@ def main():
     try:
         clean = import_killed(binary, work)
         backup_restore(binary, work, clean, args.port)
+        full_disk(binary, work, args.port)
         ballots_through_a_crash(binary, work, args.port)
         if args.database_url and args.pg_stop and args.pg_start:
             postgres_restart(binary, work, args.port, args.database_url, args.pg_stop, args.pg_start)

@@ -18,6 +18,8 @@ enum Explain {
         case let e as RegistryImporter.Failure:
             if case .subdistrict(let m) = e { return m }
             return nil
+        case let e where Database.isDiskFull(e):
+            return "the disk is full; nothing of this was written (free some space and run it again): \(e)"
         default:
             let text = "\(error)"
             // PostgresNIO hides the cause from `description`; an operator at the command line needs it.

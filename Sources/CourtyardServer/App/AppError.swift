@@ -82,6 +82,10 @@ struct AppError: Error, HTTPResponseError {
         case let e where Database.isUnavailable(e):
             return AppError(
                 status: .serviceUnavailable, code: "database_unavailable", message: lang.t("error.databaseUnavailable"))
+        case let e where Database.isDiskFull(e):
+            return AppError(
+                status: .init(code: 507, reasonPhrase: "Insufficient Storage"), code: "disk_full",
+                message: lang.t("error.diskFull"))
         case let e where Database.isBusy(e):
             return AppError(
                 status: .serviceUnavailable, code: "busy", message: "the database is busy; try again in a moment")

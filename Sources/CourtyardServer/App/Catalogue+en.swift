@@ -693,6 +693,9 @@ extension Catalogue {
         "public.photoReady": "{n} photo(s) made smaller ({kb} KB in all); ready to send.",
         "chart.scrollHint": "The chart is wide: swipe sideways to see all of it; the left column stays in view.",
         "chart.open": "Open the chart on its own",
+        "error.diskFull":
+            "The server's disk is full; nothing of this was saved. "
+            + "Ask the administrator to free space, then try again.",
         "error.invalidGeneric": "That was not saved. Check what you entered and try again.",
         "error.conflictGeneric": "This step cannot be taken now. Reload the page to see the latest state.",
         "error.answer.question_count": "A questionnaire has 1 to 50 questions.",

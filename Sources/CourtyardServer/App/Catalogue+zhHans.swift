@@ -663,6 +663,7 @@ extension Catalogue {
         "public.photoReady": "{n} 张照片已缩小（共 {kb} KB），可以提交了。",
         "chart.scrollHint": "图表较宽，可左右滑动查看；左边一栏固定不动。",
         "chart.open": "单独打开图表",
+        "error.diskFull": "服务器磁盘已满，本次操作未保存任何内容；请联系管理员腾出磁盘空间后再试",
         "error.invalidGeneric": "提交未成功，请检查填写的内容后重试。",
         "error.conflictGeneric": "这一步现在无法办理，请刷新页面查看最新情况。",
         "error.answer.question_count": "问卷须有 1 至 50 道题。",

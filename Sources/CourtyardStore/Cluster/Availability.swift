@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import PostgresKit
+import SQLiteKit
 
 extension Database {
     /// Whether an error says the database cannot be reached (PostgreSQL down, restarting or refusing connections):
@@ -25,6 +26,17 @@ extension Database {
         case is NIOConnectionError, is ChannelError: return true
         case let e as IOError:
             return [ECONNREFUSED, ECONNRESET, EPIPE, ETIMEDOUT, EHOSTUNREACH, ENETUNREACH].contains(e.errnoCode)
+        default: return false
+        }
+    }
+
+    /// Whether an error says the disk is full: SQLite's SQLITE_FULL, PostgreSQL's 53100 (disk_full) or an
+    /// `ENOSPC` from a file write. Nothing of the transaction was kept.
+    public static func isDiskFull(_ error: any Error) -> Bool {
+        switch error {
+        case let e as SQLiteError: return e.reason == .full
+        case let e as PSQLError: return e.serverInfo?[.sqlState] == "53100"
+        case let e as IOError: return e.errnoCode == ENOSPC
         default: return false
         }
     }
