@@ -75,6 +75,9 @@ public enum TestDatabase {
     /// An empty PostgreSQL database (no schema) for one test, given to `body` as its URL; nil without `DATABASE_URL`.
     public static func withEmptyPostgres<R: Sendable>(_ body: @Sendable (String) async throws -> R) async throws -> R? {
         guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else { return nil }
+        // The template's first making removes test databases left by interrupted runs: it must be over before this
+        // one is made, or it would be taken for one of them.
+        _ = try await Template.shared.name(adminURL: url)
         let name = "cy_t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
         try await admin(url) { db in try await db.raw("CREATE DATABASE \(unsafeRaw: name)").run() }
         do {

@@ -35,6 +35,40 @@ import Testing
         return (compound, single.0, single.1, other)
     }
 
+    /// The same paper answer entered at once from several phones: one is kept, every other is refused as already
+    /// answered or already entered (409), never a server error, on PostgreSQL's concurrent writers too.
+    @Test func oneAnswerEnteredAtOnceFromSeveralPhonesIsKeptOnceAndTheRestRefused() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await client.token("office")
+            let steward = try await client.token("steward")
+            let (compound, household, _, _) = try await Self.stewardCompound(client, services, token: steward)
+            let created = try await client.call(
+                .post, "/api/v1/questionnaires", token: office,
+                body: #"""
+                    {"compound_id":\#(compound),"kind":"consultation","title":"同时录入","opens_on":"\#(Self.today.adding(days: -1))","closes_on":"\#(Self.today.adding(days: 7))",
+                     "questions":[{"text":"最需要改造的？","type":"single","options":["管网","外墙"]}]}
+                    """#)
+            let qid = created.json["id"]!.intValue!
+            _ = try await client.call(.post, "/api/v1/questionnaires/\(qid)/publish", token: office)
+            let statuses = try await withThrowingTaskGroup(of: (HTTPResponse.Status, String?).self) { group in
+                for i in 0..<12 {
+                    group.addTask {
+                        let r = try await client.call(
+                            .post, "/api/v1/questionnaires/\(qid)/responses", token: steward,
+                            body: #"{"household_id":\#(household),"paper_number":"S\#(i % 2)","answers":[0]}"#)
+                        return (r.status, r.json.errorCode)
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.count == 12, "\(statuses)")
+            #expect(statuses.filter { $0.0 == .created }.count == 1)
+            let refused = statuses.filter { $0.0 != .created }
+            #expect(refused.count == 11)
+            #expect(refused.allSatisfy { $0.0 == .conflict && ["already_answered", "paper_entered"].contains($0.1) })
+        }
+    }
+
     @Test func aQuestionnaireTakesOneResponsePerHouseholdOnPaperOrOnline() async throws {
         try await TestApp.with(demo: true) { client, services in
             let office = try await client.token("office")

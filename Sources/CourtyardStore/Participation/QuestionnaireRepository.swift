@@ -327,13 +327,23 @@ public struct QuestionnaireRepository: Sendable {
         {
             throw StoreError.refused(code: "paper_entered", message: "paper \(paper) has already been entered")
         }
-        let id = try await db.raw(
-            """
-            INSERT INTO questionnaire_responses (questionnaire_id, household_id, channel, paper_number, answers_json, at, entered_by)
-            VALUES (\(bind: h.id), \(bind: householdId), \(bind: channel), \(bind: paper), \(bind: JSONValue.array(parsed.map(\.json)).serialized()),
-              \(bind: Clock.isoNow()), \(bind: by)) RETURNING id
-            """
-        ).first()!.int("id")
+        let id: Int64
+        do {
+            id = try await db.raw(
+                """
+                INSERT INTO questionnaire_responses (questionnaire_id, household_id, channel, paper_number, answers_json, at, entered_by)
+                VALUES (\(bind: h.id), \(bind: householdId), \(bind: channel), \(bind: paper), \(bind: JSONValue.array(parsed.map(\.json)).serialized()),
+                  \(bind: Clock.isoNow()), \(bind: by)) RETURNING id
+                """
+            ).first()!.int("id")
+        } catch  where DatabaseErrors.isUniqueViolation(error) {
+            // The same answer entered at the same moment elsewhere (another server, another phone) got in first.
+            if "\(String(reflecting: error))".contains("paper") {
+                throw StoreError.refused(
+                    code: "paper_entered", message: "paper \(paper ?? "") has already been entered")
+            }
+            throw StoreError.refused(code: "already_answered", message: "household \(householdId) has already answered")
+        }
         return QuestionnaireResponse(id: id, questionnaireId: h.id, householdId: householdId, channel: channel)
     }
 
