@@ -270,7 +270,10 @@ public enum RegistrySheet {
     }
 
     /// Checks the data rows in parallel slices (each row stands alone); nil for a blank row.
-    static func parseRows(_ rows: ArraySlice<SheetSource.Line>, header: [Int: String], currentYear: Int, sheet: String?)
+    static func parseRows(
+        _ rows: ArraySlice<SheetSource.Line>, header: [Int: String], currentYear: Int, sheet: String?,
+        progress: ImportProgressMeter? = nil
+    )
         -> [ParsedRow?]
     {
         let data = rows
@@ -283,7 +286,17 @@ public enum RegistrySheet {
             var out: [ParsedRow?] = []
             out.reserveCapacity(max(0, hi - lo))
             if lo < hi {
+                // Told every `step` rows, so the meter's lock is taken a few hundred times for a city's sheet.
+                var sinceReport = 0
+                defer { if sinceReport > 0 { progress?.checked(adding: sinceReport) } }
                 for i in lo..<hi {
+                    if progress != nil {
+                        sinceReport += 1
+                        if sinceReport == ImportProgressMeter.step {
+                            progress?.checked(adding: sinceReport)
+                            sinceReport = 0
+                        }
+                    }
                     let line = rows[i]
                     if line.cells.allSatisfy({ $0.trimmingWhitespace().isEmpty }) {
                         out.append(nil)
@@ -319,9 +332,17 @@ public enum RegistrySheet {
 
     /// Reads every sheet whose header can be found, checks each row and checks rows against each other,
     /// across sheets too; says how it read the file.
-    public static func parseWorkbook(_ sources: [SheetSource], currentYear: Int = 2026)
+    public static func parseWorkbook(
+        _ sources: [SheetSource], currentYear: Int = 2026, progress: ImportProgressMeter? = nil
+    )
         -> (rows: [HouseholdRow], errors: [RowError], reading: SheetReading)
     {
+        if let progress {
+            let total = sources.reduce(0) { sum, source in
+                sum + (findHeader(source).map { source.lines.count - $0.0 - 1 } ?? 0)
+            }
+            progress.begin(.checking, total: total)
+        }
         var reading = SheetReading(isWorkbook: sources.contains { !$0.name.isEmpty })
         guard sources.contains(where: { !$0.lines.isEmpty }) else {
             let empty = RowError(row: 0, column: nil, code: "empty_file", message: "the file has no header row")
@@ -357,7 +378,8 @@ public enum RegistrySheet {
             for (index, count) in source.mergedCells {
                 if let name = match.map[index] { read.merged[name, default: 0] += count }
             }
-            let parsed = parseRows(lines, header: match.map, currentYear: currentYear, sheet: sheet)
+            let parsed = parseRows(
+                lines, header: match.map, currentYear: currentYear, sheet: sheet, progress: progress)
             good.reserveCapacity(good.count + parsed.count)
             for result in parsed {
                 switch result {
