@@ -111,6 +111,39 @@ final class SliceResults: @unchecked Sendable {
     func joined() -> [ParsedRow?] { parts.flatMap { $0 } }
 }
 
+/// Runs work in parallel on threads of its own, never on Dispatch's shared workers: Swift concurrency runs on those
+/// too, and a city's sheet checked there (seconds of CPU) held up every request the server was answering meanwhile.
+public enum OwnThreads {
+    /// Runs `body(0..<count)`, the first on the calling thread and the others each on a new thread; returns when all
+    /// are done.
+    public static func perform(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+        guard count > 1 else {
+            if count == 1 { body(0) }
+            return
+        }
+        let done = DispatchSemaphore(value: 0)
+        for k in 1..<count {
+            let thread = Thread {
+                body(k)
+                done.signal()
+            }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+        body(0)
+        for _ in 1..<count { done.wait() }
+    }
+
+    /// Runs `body` on a thread of its own and answers with its result, for work too long for a request's task.
+    public static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread { continuation.resume(with: Result(catching: body)) }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+    }
+}
+
 /// One row's cleaned cells by column name, held in column order rather than a dictionary.
 struct SheetValues {
     var cells = [String?](repeating: nil, count: RegistrySheet.columns.count)
@@ -280,7 +313,7 @@ public enum RegistrySheet {
         let slices = data.count > 20_000 ? 4 : 1
         let size = (data.count + slices - 1) / max(slices, 1)
         let results = SliceResults(count: slices)
-        DispatchQueue.concurrentPerform(iterations: slices) { k in
+        OwnThreads.perform(slices) { k in
             let lo = data.startIndex + k * size
             let hi = min(lo + size, data.endIndex)
             var out: [ParsedRow?] = []

@@ -83,7 +83,7 @@ public struct RegistryImporter: Sendable {
             let plan = ImportPlan(rows: rows, snapshot: snapshot)
             plan.count(into: &report, newSubdistrict: sdId == nil)
             if !dryRun && errors.isEmpty {
-                progress?.begin(.writing, total: plan.newHouseholds.count + plan.householdUpdates.count)
+                progress?.begin(.writing, total: plan.recordsToWrite)
                 try await plan.apply(db: db, subdistrictId: sdId!, snapshot: snapshot, progress: progress)
                 report.applied = true
                 try await AuditLog.record(
@@ -351,6 +351,11 @@ struct ImportPlan {
         communitiesTouched = Set(rows.map(\.community)).count
     }
 
+    /// The records `apply` writes one by one or in chunks, for its progress: households, residents and owner links.
+    var recordsToWrite: Int {
+        newHouseholds.count + householdUpdates.count + newResidents.count + ownerLinks.count
+    }
+
     func count(into report: inout ImportReport, newSubdistrict: Bool) {
         report.communities = .init(
             created: newCommunities.count, updated: 0, unchanged: communitiesTouched - newCommunities.count)
@@ -444,11 +449,14 @@ struct ImportPlan {
                 """
             ).run()
         }
-        progress?.written(newHouseholds.count + householdUpdates.count)
+        var written = newHouseholds.count + householdUpdates.count
+        progress?.written(written)
+        let withPhone = newResidents.filter { !$0.phone.isEmpty }
         _ = try await L.insert(
             db: db, table: "residents", columns: ["subdistrict_id", "name", "phone"],
-            rows: newResidents.filter { !$0.phone.isEmpty }.map { [String(sd), L.text($0.name), L.text($0.phone)] },
-            returning: nil)
+            rows: withPhone.map { [String(sd), L.text($0.name), L.text($0.phone)] },
+            returning: nil, onChunk: { [written] in progress?.written(written + $0) })
+        written += withPhone.count
         // Residents without a phone have no natural key; one statement numbers its rows in order on both databases.
         var unnumbered: [PathKey: Int64] = [:]
         let noPhone = newResidents.filter { $0.phone.isEmpty }
@@ -459,6 +467,8 @@ struct ImportPlan {
                 rows: chunk.map { [String(sd), L.text($0.name), "''"] }, returning: "id", chunk: 1000
             ).map { try id($0) }.sorted()
             for (r, rid) in zip(chunk, ids) { unnumbered[r.key] = rid }
+            written += chunk.count
+            progress?.written(written)
         }
         for start in stride(from: 0, to: ownerDeletes.count, by: 1000) {
             let chunk = ownerDeletes[start..<min(start + 1000, ownerDeletes.count)].map(String.init).joined(
@@ -466,13 +476,16 @@ struct ImportPlan {
             let text = "DELETE FROM household_residents WHERE relation = 'owner' AND household_id IN (" + chunk + ")"
             try await db.raw(SQLQueryString(text)).run()
         }
-        try await insertOwnerLinks(db: db, subdistrictId: sd, entrances: e, unnumbered: unnumbered)
+        try await insertOwnerLinks(db: db, subdistrictId: sd, entrances: e, unnumbered: unnumbered) {
+            [written] in progress?.written(written + $0)
+        }
     }
 
     /// Ties owners to households, finding each household by (entrance, room) and each new
     /// resident by (name, phone) in the database itself, so no ids travel back to the app.
     func insertOwnerLinks(
-        db: any SQLDatabase, subdistrictId sd: Int64, entrances e: [PathKey: Int64], unnumbered: [PathKey: Int64]
+        db: any SQLDatabase, subdistrictId sd: Int64, entrances e: [PathKey: Int64], unnumbered: [PathKey: Int64],
+        onChunk: (Int) -> Void = { _ in }
     )
         async throws
     {
@@ -500,6 +513,7 @@ struct ImportPlan {
                 LEFT JOIN residents r ON v.column3 IS NULL AND r.subdistrict_id = \(sd) AND r.name = v.column4 AND r.phone = v.column5 AND r.phone <> ''
                 """
             try await db.raw(SQLQueryString(text)).run()
+            onChunk(min(start + 2000, rows.count))
         }
     }
 }
