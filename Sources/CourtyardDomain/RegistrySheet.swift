@@ -111,6 +111,39 @@ final class SliceResults: @unchecked Sendable {
     func joined() -> [ParsedRow?] { parts.flatMap { $0 } }
 }
 
+/// Runs work in parallel on threads of its own, never on Dispatch's shared workers: Swift concurrency runs on those
+/// too, and a city's sheet checked there (seconds of CPU) held up every request the server was answering meanwhile.
+public enum OwnThreads {
+    /// Runs `body(0..<count)`, the first on the calling thread and the others each on a new thread; returns when all
+    /// are done.
+    public static func perform(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+        guard count > 1 else {
+            if count == 1 { body(0) }
+            return
+        }
+        let done = DispatchSemaphore(value: 0)
+        for k in 1..<count {
+            let thread = Thread {
+                body(k)
+                done.signal()
+            }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+        body(0)
+        for _ in 1..<count { done.wait() }
+    }
+
+    /// Runs `body` on a thread of its own and answers with its result, for work too long for a request's task.
+    public static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread { continuation.resume(with: Result(catching: body)) }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+    }
+}
+
 /// One row's cleaned cells by column name, held in column order rather than a dictionary.
 struct SheetValues {
     var cells = [String?](repeating: nil, count: RegistrySheet.columns.count)
@@ -270,20 +303,33 @@ public enum RegistrySheet {
     }
 
     /// Checks the data rows in parallel slices (each row stands alone); nil for a blank row.
-    static func parseRows(_ rows: ArraySlice<SheetSource.Line>, header: [Int: String], currentYear: Int, sheet: String?)
+    static func parseRows(
+        _ rows: ArraySlice<SheetSource.Line>, header: [Int: String], currentYear: Int, sheet: String?,
+        progress: ImportProgressMeter? = nil
+    )
         -> [ParsedRow?]
     {
         let data = rows
         let slices = data.count > 20_000 ? 4 : 1
         let size = (data.count + slices - 1) / max(slices, 1)
         let results = SliceResults(count: slices)
-        DispatchQueue.concurrentPerform(iterations: slices) { k in
+        OwnThreads.perform(slices) { k in
             let lo = data.startIndex + k * size
             let hi = min(lo + size, data.endIndex)
             var out: [ParsedRow?] = []
             out.reserveCapacity(max(0, hi - lo))
             if lo < hi {
+                // Told every `step` rows, so the meter's lock is taken a few hundred times for a city's sheet.
+                var sinceReport = 0
+                defer { if sinceReport > 0 { progress?.checked(adding: sinceReport) } }
                 for i in lo..<hi {
+                    if progress != nil {
+                        sinceReport += 1
+                        if sinceReport == ImportProgressMeter.step {
+                            progress?.checked(adding: sinceReport)
+                            sinceReport = 0
+                        }
+                    }
                     let line = rows[i]
                     if line.cells.allSatisfy({ $0.trimmingWhitespace().isEmpty }) {
                         out.append(nil)
@@ -319,9 +365,17 @@ public enum RegistrySheet {
 
     /// Reads every sheet whose header can be found, checks each row and checks rows against each other,
     /// across sheets too; says how it read the file.
-    public static func parseWorkbook(_ sources: [SheetSource], currentYear: Int = 2026)
+    public static func parseWorkbook(
+        _ sources: [SheetSource], currentYear: Int = 2026, progress: ImportProgressMeter? = nil
+    )
         -> (rows: [HouseholdRow], errors: [RowError], reading: SheetReading)
     {
+        if let progress {
+            let total = sources.reduce(0) { sum, source in
+                sum + (findHeader(source).map { source.lines.count - $0.0 - 1 } ?? 0)
+            }
+            progress.begin(.checking, total: total)
+        }
         var reading = SheetReading(isWorkbook: sources.contains { !$0.name.isEmpty })
         guard sources.contains(where: { !$0.lines.isEmpty }) else {
             let empty = RowError(row: 0, column: nil, code: "empty_file", message: "the file has no header row")
@@ -357,7 +411,8 @@ public enum RegistrySheet {
             for (index, count) in source.mergedCells {
                 if let name = match.map[index] { read.merged[name, default: 0] += count }
             }
-            let parsed = parseRows(lines, header: match.map, currentYear: currentYear, sheet: sheet)
+            let parsed = parseRows(
+                lines, header: match.map, currentYear: currentYear, sheet: sheet, progress: progress)
             good.reserveCapacity(good.count + parsed.count)
             for result in parsed {
                 switch result {

@@ -11,14 +11,20 @@ public enum CSV {
     }
 
     /// The CSV as a worksheet of its non-empty rows, numbered as a spreadsheet numbers them.
-    public static func read(_ text: String, name: String = "", limits: SheetLimits = .standard) throws -> Worksheet {
-        let rows = try parse(text, limits: limits)
+    /// `progress`, when given, hears the rows read so far every 2,000 rows.
+    public static func read(
+        _ text: String, name: String = "", limits: SheetLimits = .standard, progress: ((Int) -> Void)? = nil
+    ) throws -> Worksheet {
+        var text = text
+        let rows = try text.withUTF8 { try parse(bytes: $0, limits: limits, progress: progress) }
         var out: [Worksheet.Row] = []
         for (i, r) in rows.enumerated() where !r.isEmpty { out.append(.init(number: i + 1, cells: r)) }
         return Worksheet(name: name, rows: out)
     }
 
-    static func parse(bytes utf8: UnsafeBufferPointer<UInt8>, limits: SheetLimits) throws -> [[String]] {
+    static func parse(bytes utf8: UnsafeBufferPointer<UInt8>, limits: SheetLimits, progress: ((Int) -> Void)? = nil)
+        throws -> [[String]]
+    {
         var rows: [[String]] = []
         var row: [String] = []
         var field: [UInt8] = []
@@ -57,6 +63,7 @@ public enum CSV {
             row = []
             pendingEmpty = 0
             if rows.count > limits.rows { throw SheetLimitFailure.tooManyRows(row: rows.count, limit: limits.rows) }
+            if let progress, rows.count % 2000 == 0 { progress(rows.count) }
         }
         while i < n {
             let b = utf8[i]
@@ -98,6 +105,7 @@ public enum CSV {
             try endField()
             try endRow()
         }
+        progress?(rows.count)
         return rows
     }
 

@@ -14,7 +14,10 @@ public enum XLSX {
 
     /// Every worksheet, in the workbook's order. A vertical merged range (a building merged down its
     /// rows) gives each of its rows the top cell's value.
-    public static func readWorkbook(_ bytes: [UInt8], limits: SheetLimits = .standard) throws -> [Worksheet] {
+    /// `progress`, when given, hears the rows read so far (all sheets together) every 2,000 rows.
+    public static func readWorkbook(
+        _ bytes: [UInt8], limits: SheetLimits = .standard, progress: ((Int) -> Void)? = nil
+    ) throws -> [Worksheet] {
         let archive: Archive
         do { archive = try Archive(data: Data(bytes), accessMode: .read) } catch {
             throw Failure.notAWorkbook("the file is not an .xlsx workbook (not a zip archive)")
@@ -46,11 +49,14 @@ public enum XLSX {
         var budget = CellBudget(limits: limits)
         for (name, path) in try sheetPaths(scan).prefix(limits.sheets) {
             let reader = SheetReader(shared: shared, limits: limits)
+            let before = sheets.reduce(0) { $0 + $1.rows.count }
+            if let progress { reader.progress = { progress(before + $0) } }
             guard try scan(path, reader.handle) else { continue }
             try reader.applyMerges()
             try budget.spend(reader.cellCount)
             sheets.append(Worksheet(name: name, rows: reader.rows, mergedCells: reader.mergedCells))
         }
+        progress?(sheets.reduce(0) { $0 + $1.rows.count })
         guard !sheets.isEmpty else { throw Failure.notAWorkbook("the workbook has no worksheet") }
         return sheets
     }
@@ -279,6 +285,8 @@ private final class SheetReader {
     var hasValue = false
     var merges: [(column: Int, first: Int, last: Int)] = []
     var mergedCells: [Int: Int] = [:]
+    /// Hears this sheet's rows read so far, every 2,000 rows.
+    var progress: ((Int) -> Void)?
 
     init(shared: [String], limits: SheetLimits) {
         self.shared = shared
@@ -334,6 +342,7 @@ private final class SheetReader {
                 cellCount += row.count
                 if cellCount > limits.cells { throw SheetLimitFailure.tooManyCells(limit: limits.cells) }
                 rows.append(Worksheet.Row(number: rowNumber, cells: row))
+                if let progress, rows.count % 2000 == 0 { progress(rows.count) }
             }
             row = []
         case .start("mergeCell", let a, _):

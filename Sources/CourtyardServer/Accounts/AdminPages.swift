@@ -12,27 +12,51 @@ enum AdminPages {
                 title: f.t("import.title"), body: try await importBody(f, actor: actor, report: nil, services: services)
             )
         }
+        // The upload starts the import as a job: a small sheet's result comes back at once, a large one sends the
+        // person to the job's page, which shows rows read and checked until the result is there.
         Pages.post(router, "/import") { request, context, f in
             let actor = try context.require(.importRegistry)
             let upload = try await Upload.read(request, context: context)
             try Pages.verifyCSRF(upload.csrf, context)
-            let report: ImportReport
+            let jobs = services.importJobs
+            let id: String
             do {
-                report = try await ImportRoutes.runImport(upload, services: services, actor: actor)
-            } catch {
-                let e =
-                    AppError.from(error, lang: f.lang)
-                    ?? AppError(
-                        status: .internalServerError, code: "internal",
-                        message: "\(error)")
+                let target = try await ImportJobs.key(subdistrict: upload.subdistrict, actor: actor, services: services)
+                id = try await jobs.start(
+                    target: target, actor: actor, filename: upload.filename, dryRun: upload.dryRun
+                ) { meter in
+                    try await ImportRoutes.runImport(upload, services: services, actor: actor, progress: meter)
+                }
+            } catch let busy as ImportJobs.Busy {
+                let message = f.t("import.job.busy").replacingOccurrences(of: "{user}", with: busy.username)
+                    .replacingOccurrences(of: "{at}", with: beijingTime(Clock.iso(busy.startedAt)))
                 let page = try await ImportPage.load(
-                    f, actor: actor, report: nil, services: services, failure: e.message)
-                return f.page(title: f.t("import.title"), "accounts-import", page, status: e.status)
+                    f, actor: actor, report: nil, services: services, failure: message)
+                return f.page(title: f.t("import.title"), "accounts-import", page, status: .conflict)
+            } catch {
+                return try await importFailure(error, f, actor: actor, services: services)
             }
-            return f.render(
-                title: f.t("import.title"),
-                body: try await importBody(f, actor: actor, report: report, services: services),
-                status: report.errors.isEmpty ? .ok : .unprocessableContent)
+            await jobs.wait(id, upTo: await jobs.answerWithin)
+            guard let job = await jobs.job(id, for: actor), !job.isRunning else {
+                return Pages.seeOther(SiteRoute.importJob(id).path)
+            }
+            return try await importResult(job, f, actor: actor, services: services, asAnswer: true)
+        }
+        Pages.get(router, "/import/jobs/:id") { _, context, f in
+            let actor = try context.require(.importRegistry)
+            let id = try context.parameters.require("id")
+            guard let job = await services.importJobs.job(id, for: actor) else {
+                return Pages.messagePage(
+                    f, title: f.t("import.title"), message: f.t("import.job.gone"), home: SiteRoute("/import"),
+                    homeLabel: f.t("import.job.back"), status: .notFound)
+            }
+            if job.isRunning {
+                var following = f
+                following.refreshSeconds = 1
+                return following.page(
+                    title: f.t("import.title"), "accounts-import-job", ImportJobPage(job, f), status: .ok)
+            }
+            return try await importResult(job, f, actor: actor, services: services, asAnswer: false)
         }
         // A blank sheet with the clerk's headers, to fill in and import.
         Pages.get(router, "/export/households-template.csv") { _, context, f in
@@ -97,6 +121,35 @@ enum AdminPages {
             }
         }
         AuditPageController(services: services).register(on: router)
+    }
+
+    /// A finished job's page: the report, as the upload has always answered it (422 when the sheet has errors, when it
+    /// is the upload's answer), or the reason it failed.
+    static func importResult(_ job: ImportJobs.Job, _ f: PageFrame, actor: Actor, services: Services, asAnswer: Bool)
+        async throws -> Response
+    {
+        switch job.outcome {
+        case .failed(let error):
+            return try await importFailure(error, f, actor: actor, services: services)
+        case .finished(let report):
+            return f.render(
+                title: f.t("import.title"),
+                body: try await importBody(f, actor: actor, report: report, services: services),
+                status: report.errors.isEmpty || !asAnswer ? .ok : .unprocessableContent)
+        case .running:
+            return Pages.seeOther(SiteRoute.importJob(job.id).path)
+        }
+    }
+
+    /// The import page with the reason an import could not run.
+    static func importFailure(_ error: any Error, _ f: PageFrame, actor: Actor, services: Services) async throws
+        -> Response
+    {
+        let e =
+            AppError.from(error, lang: f.lang)
+            ?? AppError(status: .internalServerError, code: "internal", message: "\(error)")
+        let page = try await ImportPage.load(f, actor: actor, report: nil, services: services, failure: e.message)
+        return f.page(title: f.t("import.title"), "accounts-import", page, status: e.status)
     }
 
     static func importBody(_ f: PageFrame, actor: Actor, report: ImportReport?, services: Services) async throws
@@ -218,9 +271,16 @@ struct ImportPage {
         var rows: Int64
         var errors: Int64
     }
+    struct Running {
+        var href: String
+        var text: String
+    }
     var failure: String?
     var report: Report?
     var subdistrict: String
+    /// Imports the person may follow that are still running.
+    var running: [Running]
+    var hasRunning: Bool
     var history: [Past]
 
     static func load(_ f: PageFrame, actor: Actor, report r: ImportReport?, services: Services, failure: String? = nil)
@@ -231,9 +291,15 @@ struct ImportPage {
                 at: beijingTime(h.at), user: h.username == "system" ? f.t("audit.system") : h.username,
                 file: h.filename, status: f.t("import.status." + h.status), rows: h.rows, errors: h.errorCount)
         }
+        let running = await services.importJobs.running(for: actor).map { job in
+            Running(
+                href: SiteRoute.importJob(job.id).path,
+                text: job.filename + " · " + job.username + " · " + beijingTime(Clock.iso(job.startedAt)) + " · "
+                    + RegistryFiles.progressSentence(job.meter.current, lang: f.lang))
+        }
         return ImportPage(
             failure: failure, report: r.map { report(of: $0, f) }, subdistrict: r?.subdistrict ?? "",
-            history: Array(history))
+            running: running, hasRunning: !running.isEmpty, history: Array(history))
     }
 
     static func report(of r: ImportReport, _ f: PageFrame) -> Report {
@@ -278,5 +344,36 @@ enum ScopeName {
             }
         let name = (try? await services.registry.get(spec, id: id, actor: .system))?["name"]?.stringValue
         return f.t("scope." + kind.rawValue) + "：" + (name ?? f.t("scope.unknown"))
+    }
+}
+
+extension SiteRoute {
+    /// The page that follows an import started from the import page.
+    static func importJob(_ id: String) -> SiteRoute { SiteRoute("/import/jobs/\(id)") }
+}
+
+/// An import at work: rows read, checked and written so far; the page reloads itself each second (a meta refresh,
+/// which needs no script under the Content-Security-Policy) until the result replaces it.
+struct ImportJobPage {
+    var status: String
+    var hasBar: Bool
+    var max: Int
+    var value: Int
+    var percent: Int
+    var file: String
+    var dryRun: Bool
+    var started: String
+
+    init(_ job: ImportJobs.Job, _ f: PageFrame) {
+        let p = job.meter.current
+        status = RegistryFiles.progressSentence(p, lang: f.lang)
+        let fraction = p.fraction
+        hasBar = fraction != nil
+        max = 1000
+        value = Int(((fraction ?? 0) * 1000).rounded(.down))
+        percent = Int(((fraction ?? 0) * 100).rounded(.down))
+        file = job.filename
+        dryRun = job.dryRun
+        started = beijingTime(Clock.iso(job.startedAt))
     }
 }

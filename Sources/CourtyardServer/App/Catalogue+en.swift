@@ -696,6 +696,23 @@ extension Catalogue {
         "error.diskFull":
             "The server's disk is full; nothing of this was saved. "
             + "Ask the administrator to free space, then try again.",
+        "import.job.reading": "Reading the file: {read} rows read…",
+        "import.job.checking": "{read} rows read, {checked} of {total} checked…",
+        "import.job.comparing": "{read} rows read, {checked} checked; comparing with the data already held…",
+        "import.job.writing": "{checked} rows checked; writing to the database: {written} of {total} records…",
+        "import.job.started": "started",
+        "import.job.refresh": "This page refreshes itself every second and shows the result here when done. "
+            + "You may leave and come back from the import page.",
+        "import.job.back": "Back to the import page",
+        "import.job.running": "Imports in progress",
+        "import.job.busy": "An import into this sub-district is already running ({user}, started {at}). "
+            + "Wait for it to finish before uploading; follow it under “Imports in progress”.",
+        "import.job.gone": "This import cannot be found: it finished more than 30 minutes ago, the server has "
+            + "restarted, or it is not yours. See the import history on the import page for its result.",
+        "import.bar.reading": "reading {read} rows",
+        "import.bar.checking": "reading and checking {checked} / {total} rows",
+        "import.bar.comparing": "comparing {total} rows with the data held",
+        "import.bar.writing": "writing {written} / {total} records",
         "error.invalidGeneric": "That was not saved. Check what you entered and try again.",
         "error.conflictGeneric": "This step cannot be taken now. Reload the page to see the latest state.",
         "error.answer.question_count": "A questionnaire has 1 to 50 questions.",

@@ -25,6 +25,8 @@ struct PageFrame {
     var path: String
     /// Large type (长辈版) is on.
     var large = false
+    /// Reload the page after this many seconds (a page that follows work in progress, without script).
+    var refreshSeconds: Int?
 
     func t(_ key: String) -> String { lang.t(key) }
 
@@ -82,6 +84,7 @@ struct PageFrame {
             var largeHref: String
             var largeLabel: String
             var nav: [NavItem]
+            var refresh: String?
             var who: String?
             var body: TrustedHTML
         }
@@ -94,7 +97,7 @@ struct PageFrame {
             otherLangHref: path + (path.contains("?") ? "&" : "?") + "lang=" + other, otherLang: other,
             large: large, largeHref: path + (path.contains("?") ? "&" : "?") + "large=" + (large ? "0" : "1"),
             largeLabel: t(large ? "nav.standardType" : "nav.largeType"),
-            nav: account.map(navigation(for:)) ?? [], who: who, body: body)
+            nav: account.map(navigation(for:)) ?? [], refresh: refreshSeconds.map(String.init), who: who, body: body)
         let html = Views.render("layout", frame, frame: self).html
         var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
         headers[HTTPField.Name("Content-Security-Policy")!] =

@@ -12,6 +12,8 @@ public struct Services: Sendable {
     let metrics = MetricsRegistry()
     let tokens = TokenCache()
     let signInLimits = SignInLimits()
+    /// Imports started from the import page, followed on their own page (in this process's memory only).
+    let importJobs = ImportJobs()
     public var registry: ResourceRepository { ResourceRepository(database: database) }
     public var accounts: AccountRepository { AccountRepository(database: database) }
     public var importer: RegistryImporter { RegistryImporter(database: database) }

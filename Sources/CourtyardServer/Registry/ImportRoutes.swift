@@ -34,11 +34,27 @@ enum ImportRoutes {
         }
     }
 
-    static func runImport(_ upload: Upload, services: Services, actor: Actor) async throws -> ImportReport {
-        let parsed = try RegistryFiles.parse(upload.bytes)
+    static func runImport(
+        _ upload: Upload, services: Services, actor: Actor, progress: ImportProgressMeter? = nil
+    ) async throws -> ImportReport {
+        // Reading and checking a city's sheet takes seconds of CPU: done on threads of its own, not the threads that
+        // answer requests.
+        let parsed = try await OwnThreads.run { try RegistryFiles.parse(upload.bytes, progress: progress) }
         return try await services.importer.run(
             rows: parsed.rows, errors: parsed.errors, reading: parsed.reading,
-            subdistrict: upload.subdistrict, dryRun: upload.dryRun, filename: upload.filename, actor: actor)
+            subdistrict: upload.subdistrict, dryRun: upload.dryRun, filename: upload.filename, actor: actor,
+            progress: progress)
+    }
+
+    /// 320000 as 320,000.
+    static func grouped(_ n: Int) -> String {
+        let digits = Array(String(n))
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 && c != "-" && digits[i - 1] != "-" { out.append(",") }
+            out.append(c)
+        }
+        return out
     }
 
     /// The report, with how the file was read said in the person's language.

@@ -8,23 +8,29 @@ import Hummingbird
 public enum RegistryFiles {
     /// The sheets of a file: every worksheet of an XLSX (recognised by its zip signature, whatever the file is
     /// called), or the one sheet of a CSV, in which an empty place cell repeats the row above.
-    public static func readSheets(_ bytes: [UInt8], limits: SheetLimits = .standard) throws -> [SheetSource] {
+    public static func readSheets(
+        _ bytes: [UInt8], limits: SheetLimits = .standard, progress: ImportProgressMeter? = nil
+    ) throws -> [SheetSource] {
         func lines(_ w: Worksheet) -> [SheetSource.Line] { w.rows.map { .init(number: $0.number, cells: $0.cells) } }
+        let rowsRead: ((Int) -> Void)? = progress.map { meter in { meter.read($0) } }
         if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
-            return try XLSX.readWorkbook(bytes, limits: limits).map {
+            return try XLSX.readWorkbook(bytes, limits: limits, progress: rowsRead).map {
                 SheetSource(name: $0.name, lines: lines($0), mergedCells: $0.mergedCells)
             }
         }
-        let sheet = try CSV.read(try TextDecoding.decode(bytes), limits: limits)
+        let sheet = try CSV.read(try TextDecoding.decode(bytes), limits: limits, progress: rowsRead)
         return [SheetSource(name: "", lines: lines(sheet), repeatsAbove: true)]
     }
 
+    /// Reads and checks a sheet; `progress`, when given, hears the rows read, then the rows checked.
     public static func parse(
-        _ bytes: [UInt8], currentYear: Int = Calendar(identifier: .gregorian).component(.year, from: Date())
+        _ bytes: [UInt8], currentYear: Int = Calendar(identifier: .gregorian).component(.year, from: Date()),
+        progress: ImportProgressMeter? = nil
     )
         throws -> (rows: [HouseholdRow], errors: [RowError], reading: SheetReading)
     {
-        RegistrySheet.parseWorkbook(try readSheets(bytes), currentYear: currentYear)
+        RegistrySheet.parseWorkbook(
+            try readSheets(bytes, progress: progress), currentYear: currentYear, progress: progress)
     }
 
     /// The sheet with the column names import reads; `chinese` writes the clerk's headers (社区, 小区 …), which
@@ -155,5 +161,33 @@ extension RegistryFiles {
             out.append(fill("import.reading.skipped", ["sheet": s.name, "n": String(RegistrySheet.headerSearchRows)]))
         }
         return out
+    }
+}
+
+extension RegistryFiles {
+    /// Where an import stands, in one sentence in the person's language: for the import's page.
+    static func progressSentence(_ p: ImportProgress, lang: Lang) -> String {
+        fill(lang, "import.job." + p.phase.rawValue, p)
+    }
+
+    /// Where an import stands, as one line of a terminal's progress bar:
+    /// "读取并检查 123,000 / 320,000 行 ███████░░░ 38%".
+    public static func progressLine(_ p: ImportProgress, lang: Lang, width: Int = 20) -> String {
+        var line = fill(lang, "import.bar." + p.phase.rawValue, p)
+        if let fraction = p.fraction {
+            let full = Int((fraction * Double(width)).rounded(.down))
+            line += " " + String(repeating: "█", count: full) + String(repeating: "░", count: width - full)
+            line += " \(Int((fraction * 100).rounded(.down)))%"
+        }
+        return line
+    }
+
+    static func fill(_ lang: Lang, _ key: String, _ p: ImportProgress) -> String {
+        let values = [
+            "read": p.read, "checked": p.checked, "written": p.written, "total": p.total ?? max(p.read, p.checked),
+        ]
+        return values.reduce(lang.t(key)) {
+            $0.replacingOccurrences(of: "{\($1.key)}", with: ImportRoutes.grouped($1.value))
+        }
     }
 }

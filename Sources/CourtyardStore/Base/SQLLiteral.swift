@@ -16,10 +16,11 @@ public enum SQLLiteral {
     public static func int(_ i: Int64?) -> String { i.map { String($0) } ?? "NULL" }
     public static func int(_ i: Int?) -> String { i.map { String($0) } ?? "NULL" }
 
-    /// Runs `INSERT INTO table (columns) VALUES …` in chunks, returning the requested columns of every inserted row.
+    /// Runs `INSERT INTO table (columns) VALUES …` in chunks, returning the requested columns of every inserted row;
+    /// `onChunk` hears the rows inserted so far after each chunk.
     public static func insert(
         db: any SQLDatabase, table: String, columns: [String], rows: [[String]], returning: String?,
-        chunk: Int = 2000
+        chunk: Int = 2000, onChunk: ((Int) -> Void)? = nil
     ) async throws -> [any SQLRow] {
         var out: [any SQLRow] = []
         var start = 0
@@ -37,6 +38,7 @@ public enum SQLLiteral {
                 try await db.raw(SQLQueryString(sql)).run()
             }
             start = end
+            onChunk?(end)
         }
         return out
     }

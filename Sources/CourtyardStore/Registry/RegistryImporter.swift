@@ -62,7 +62,7 @@ public struct RegistryImporter: Sendable {
 
     public func run(
         rows: [HouseholdRow], errors: [RowError], reading: SheetReading? = nil, subdistrict: String?,
-        dryRun: Bool, filename: String, actor: Actor
+        dryRun: Bool, filename: String, actor: Actor, progress: ImportProgressMeter? = nil
     ) async throws -> ImportReport {
         guard Permissions.allows(actor.role, .importRegistry) else { throw AccessError.forbidden }
         let totalRows = rows.count + Set(errors.map { "\($0.sheet ?? "")\u{1F}\($0.row)" }).count
@@ -78,11 +78,13 @@ public struct RegistryImporter: Sendable {
             var report = ImportReport(
                 dryRun: dryRun, applied: false, rows: totalRows, subdistrict: sdName,
                 errors: errors, reading: reading)
+            progress?.begin(.comparing, total: rows.count)
             let snapshot = try await Snapshot.load(db: db, subdistrictId: sdId)
             let plan = ImportPlan(rows: rows, snapshot: snapshot)
             plan.count(into: &report, newSubdistrict: sdId == nil)
             if !dryRun && errors.isEmpty {
-                try await plan.apply(db: db, subdistrictId: sdId!, snapshot: snapshot)
+                progress?.begin(.writing, total: plan.recordsToWrite)
+                try await plan.apply(db: db, subdistrictId: sdId!, snapshot: snapshot, progress: progress)
                 report.applied = true
                 try await AuditLog.record(
                     db: db, actor: actor, action: "import", entity: "subdistricts",
@@ -91,6 +93,15 @@ public struct RegistryImporter: Sendable {
             }
             report.id = try await record(report, db: db, subdistrictId: sdId, filename: filename, actor: actor)
             return report
+        }
+    }
+
+    /// The sub-district an import would go into (its id when it exists, and its name), without writing anything;
+    /// throws as `run` would when the name is missing, ambiguous or outside the person's scope.
+    public func target(subdistrict: String?, actor: Actor) async throws -> (id: Int64?, name: String) {
+        guard Permissions.allows(actor.role, .importRegistry) else { throw AccessError.forbidden }
+        return try await database.withConnection { db in
+            try await resolveSubdistrict(db: db, name: subdistrict, actor: actor, create: false)
         }
     }
 
@@ -340,6 +351,11 @@ struct ImportPlan {
         communitiesTouched = Set(rows.map(\.community)).count
     }
 
+    /// The records `apply` writes one by one or in chunks, for its progress: households, residents and owner links.
+    var recordsToWrite: Int {
+        newHouseholds.count + householdUpdates.count + newResidents.count + ownerLinks.count
+    }
+
     func count(into report: inout ImportReport, newSubdistrict: Bool) {
         report.communities = .init(
             created: newCommunities.count, updated: 0, unchanged: communitiesTouched - newCommunities.count)
@@ -353,7 +369,9 @@ struct ImportPlan {
         report.residents = .init(created: newResidents.count, updated: 0, unchanged: reusedResidents.count)
     }
 
-    func apply(db: any SQLDatabase, subdistrictId sd: Int64, snapshot s: Snapshot) async throws {
+    func apply(
+        db: any SQLDatabase, subdistrictId sd: Int64, snapshot s: Snapshot, progress: ImportProgressMeter? = nil
+    ) async throws {
         typealias L = SQLLiteral
         typealias K = Snapshot
         func id(_ r: any SQLRow, _ c: String = "id") throws -> Int64 { try r.decode(column: c, as: Int64.self) }
@@ -422,18 +440,23 @@ struct ImportPlan {
                     String(e[$0.entrance]!), String(bid), String(bCompound[bid]!), L.text($0.row.room),
                     L.int($0.row.floor), String($0.row.area.centi),
                 ]
-            }, returning: nil)
-        for u in householdUpdates {
+            }, returning: nil, onChunk: { progress?.written($0) })
+        for (i, u) in householdUpdates.enumerated() {
+            if (i + 1) % ImportProgressMeter.step == 0 { progress?.written(newHouseholds.count + i + 1) }
             try await db.raw(
                 """
                 UPDATE households SET floor = \(bind: u.floor), area_centi = \(bind: u.area), version = version + 1 WHERE id = \(bind: u.id)
                 """
             ).run()
         }
+        var written = newHouseholds.count + householdUpdates.count
+        progress?.written(written)
+        let withPhone = newResidents.filter { !$0.phone.isEmpty }
         _ = try await L.insert(
             db: db, table: "residents", columns: ["subdistrict_id", "name", "phone"],
-            rows: newResidents.filter { !$0.phone.isEmpty }.map { [String(sd), L.text($0.name), L.text($0.phone)] },
-            returning: nil)
+            rows: withPhone.map { [String(sd), L.text($0.name), L.text($0.phone)] },
+            returning: nil, onChunk: { [written] in progress?.written(written + $0) })
+        written += withPhone.count
         // Residents without a phone have no natural key; one statement numbers its rows in order on both databases.
         var unnumbered: [PathKey: Int64] = [:]
         let noPhone = newResidents.filter { $0.phone.isEmpty }
@@ -444,6 +467,8 @@ struct ImportPlan {
                 rows: chunk.map { [String(sd), L.text($0.name), "''"] }, returning: "id", chunk: 1000
             ).map { try id($0) }.sorted()
             for (r, rid) in zip(chunk, ids) { unnumbered[r.key] = rid }
+            written += chunk.count
+            progress?.written(written)
         }
         for start in stride(from: 0, to: ownerDeletes.count, by: 1000) {
             let chunk = ownerDeletes[start..<min(start + 1000, ownerDeletes.count)].map(String.init).joined(
@@ -451,13 +476,16 @@ struct ImportPlan {
             let text = "DELETE FROM household_residents WHERE relation = 'owner' AND household_id IN (" + chunk + ")"
             try await db.raw(SQLQueryString(text)).run()
         }
-        try await insertOwnerLinks(db: db, subdistrictId: sd, entrances: e, unnumbered: unnumbered)
+        try await insertOwnerLinks(db: db, subdistrictId: sd, entrances: e, unnumbered: unnumbered) {
+            [written] in progress?.written(written + $0)
+        }
     }
 
     /// Ties owners to households, finding each household by (entrance, room) and each new
     /// resident by (name, phone) in the database itself, so no ids travel back to the app.
     func insertOwnerLinks(
-        db: any SQLDatabase, subdistrictId sd: Int64, entrances e: [PathKey: Int64], unnumbered: [PathKey: Int64]
+        db: any SQLDatabase, subdistrictId sd: Int64, entrances e: [PathKey: Int64], unnumbered: [PathKey: Int64],
+        onChunk: (Int) -> Void = { _ in }
     )
         async throws
     {
@@ -485,6 +513,7 @@ struct ImportPlan {
                 LEFT JOIN residents r ON v.column3 IS NULL AND r.subdistrict_id = \(sd) AND r.name = v.column4 AND r.phone = v.column5 AND r.phone <> ''
                 """
             try await db.raw(SQLQueryString(text)).run()
+            onChunk(min(start + 2000, rows.count))
         }
     }
 }
