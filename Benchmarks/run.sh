@@ -150,7 +150,7 @@ t=sorted(float(x) for x in open('$OUT/pdraft.times'))
 print(f'$1: median {t[len(t)//2]:.3f} s, worst {t[-1]:.3f} s over {len(t)} drafts (aim: $3)')"
 }
 drafts "draft a province-wide bulletin (20,000 projects)" "{\"as_of\":\"$TODAY\",\"batch_year\":$YEAR}" "1 s"
-drafts "draft a sub-district's bulletin (40 projects)" \
+drafts "draft a sub-district bulletin (40 projects)" \
   "{\"as_of\":\"$TODAY\",\"batch_year\":$YEAR,\"subdistrict_id\":250}" "0.050 s"
 run pg-healthz "http://127.0.0.1:$PORT/healthz"
 run pg-compound "http://127.0.0.1:$PORT/api/v1/compounds/12345" "Authorization: Bearer $TOKEN"
