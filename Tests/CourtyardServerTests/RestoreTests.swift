@@ -41,13 +41,18 @@ import Testing
         try await db.withConnection { c in try await c.raw("VACUUM INTO \(bind: path)").run() }
     }
 
-    @Test func aRunningServerKeepsItsDatabaseFromBeingReplaced() async throws {
-        let a = Self.folder()
-        let b = Self.folder()
-        defer { for d in [a, b] { try? FileManager.default.removeItem(atPath: d) } }
-        let db = try await Self.seeded(a)
-        try await Self.backup(db, to: a + "/backup.sqlite")
+    /// A folder holding `backup.sqlite` of a seeded database, and an empty one to restore into.
+    static func backupAndEmptyFolder() async throws -> (String, String) {
+        let a = folder()
+        let db = try await seeded(a)
+        try await backup(db, to: a + "/backup.sqlite")
         await db.shutdown()
+        return (a, folder())
+    }
+
+    @Test func aRunningServerKeepsItsDatabaseFromBeingReplaced() async throws {
+        let (a, b) = try await Self.backupAndEmptyFolder()
+        defer { for d in [a, b] { try? FileManager.default.removeItem(atPath: d) } }
         let target = b + "/courtyard.sqlite"
         // Two servers (or a server and an import) share the lock; a restore beside them is refused.
         let server = try ServingLock.shared(databasePath: target)
@@ -69,12 +74,8 @@ import Testing
     }
 
     @Test func restoreGoesAheadOnceTheServersHaveStopped() async throws {
-        let a = Self.folder()
-        let b = Self.folder()
+        let (a, b) = try await Self.backupAndEmptyFolder()
         defer { for d in [a, b] { try? FileManager.default.removeItem(atPath: d) } }
-        let db = try await Self.seeded(a)
-        try await Self.backup(db, to: a + "/backup.sqlite")
-        await db.shutdown()
         let target = b + "/courtyard.sqlite"
         try ServingLock.shared(databasePath: target).release()
         let done = try await SQLiteRestore.restore(from: a + "/backup.sqlite", to: target, force: false)
