@@ -58,6 +58,9 @@ enum HomePageTests {
         #expect(html.contains("等待确认整改的反映"))
         #expect(html.contains("<a href=\"/reports/\(fixed)\">楼道照明线路施工后一直不亮</a>"))
         #expect(html.contains("我负责的小区") && html.contains(" 栋楼 · "))
+        // The households in their care not yet visited or called, with the way to the page where each is recorded.
+        #expect(html.contains("我联系的住户") && html.contains("尚未走访或联系"))
+        #expect(html.contains("href=\"/my-households\""))
     }
 
     static func aCommunityWorkerSeesHouseholdsNotYetReachedByBuilding(

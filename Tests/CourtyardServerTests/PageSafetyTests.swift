@@ -103,7 +103,8 @@ import Testing
             let (_, one) = try await Self.page(client, "/reports/\(id)", cookie: cookie)
             #expect(one.contains("位置: \(name)"))
             let (_, votes) = try await Self.page(client, "/votes", cookie: cookie)
-            #expect(votes.contains("<th scope=\"col\">小区</th>") && votes.contains("<td>\(name)</td>"))
+            // A card on a phone: each cell names its column.
+            #expect(votes.contains("<th scope=\"col\">小区</th>") && votes.contains("<td data-label=\"小区\">\(name)</td>"))
             let (_, participation) = try await Self.page(client, "/participation", cookie: cookie)
             #expect(participation.components(separatedBy: "<th scope=\"col\">小区</th>").count == 3)
             let noticeLink = participation.firstMatch(of: try Regex(#"/notices/(\d+)""#))

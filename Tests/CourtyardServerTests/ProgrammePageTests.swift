@@ -37,6 +37,20 @@ import Testing
 
     /// The Gantt chart and the S-curve are drawn into the page at their own size, never scaled down, in a box that
     /// scrolls sideways on a phone, with the chart's first column (task names, the axis) in a pane that stays put.
+    @Test func aGateIsSignedByThePersonsNameNotTheirAccountName() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let (cookie, _) = try await client.session("office")
+            let project = try await services.database.withConnection { db in
+                try await db.raw("SELECT project_id FROM gate_passes WHERE passed_by = 'office' ORDER BY id").first()!
+                    .decode(column: "project_id", as: Int64.self)
+            }
+            let (status, html) = try await PageSafetyTests.page(client, "/projects/\(project)", cookie: cookie)
+            #expect(status == .ok)
+            #expect(html.contains("<td>街道改造专班 王主任</td>"))
+            #expect(!html.contains("<td>office</td>"))
+        }
+    }
+
     @Test func chartsAreDrawnAtTheirOwnSizeInABoxThatScrollsWithTheirFirstColumnKept() async throws {
         try await TestApp.with(demo: true) { client, services in
             let (cookie, _) = try await client.session("office")

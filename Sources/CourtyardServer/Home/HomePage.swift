@@ -213,6 +213,7 @@ struct HomePage {
                     f.t("home.overdueReports"), try await Self.reportItems(overdue, services: services, f),
                     empty: f.t("home.none.reports")))
         }
+        if actor.role == .steward { try await stewardHomes(actor: actor, services: services, f) }
         rounds = try await queue.outreach(actor: actor, today: today).map { r in
             Round(
                 roundHref: r.kind == .vote ? SiteRoute.vote(r.id).path : SiteRoute.questionnaire(r.id).path,
@@ -234,6 +235,37 @@ struct HomePage {
                     .replacingOccurrences(of: "{h}", with: String(c.households)))
         }
         hasCare = !care.isEmpty
+    }
+
+    /// A steward's households: how many have never been visited or called, and the follow-ups due, with the way to
+    /// the phone page where each is recorded.
+    mutating func stewardHomes(actor: Actor, services: Services, _ f: PageFrame) async throws {
+        let households = try await services.registry.list(.households, query: ListQuery(limit: 1000), actor: actor)
+            .items.map(\.id)
+        let summary = try await ContactRepository(database: services.database).phoneSummary(
+            householdIds: households, actor: actor)
+        let unreached = households.filter { summary.last[$0] == nil }.count
+        var items: [QueueSection.Item] = []
+        if unreached > 0 {
+            items.append(
+                QueueSection.Item(
+                    itemHref: SiteRoute.myHouseholds(household: nil).path,
+                    itemTitle: f.t("home.stewardUnreached").replacingOccurrences(of: "{n}", with: String(unreached))
+                        .replacingOccurrences(of: "{total}", with: String(households.count)),
+                    itemPlace: nil, itemDetail: f.t("home.stewardUnreachedDetail"), itemFlag: nil))
+        }
+        if !summary.due.isEmpty {
+            items.append(
+                QueueSection.Item(
+                    itemHref: SiteRoute.myHouseholds(household: nil).path + "#follow-ups",
+                    itemTitle: f.t("home.stewardFollowUps").replacingOccurrences(
+                        of: "{n}", with: String(summary.due.count)),
+                    itemPlace: nil, itemDetail: f.t("home.stewardUnreachedDetail"), itemFlag: nil))
+        }
+        sections.append(
+            QueueSection(
+                f.t("home.stewardHomes"), items, empty: f.t("home.none.stewardHomes"),
+                more: (SiteRoute.myHouseholds(household: nil).path, f.t("home.stewardOpenHomes"))))
     }
 
     mutating func site(actor: Actor, queue: WorkQueue, services: Services, today: Day, _ f: PageFrame) async throws {

@@ -171,6 +171,8 @@ struct ProjectPage {
         let openCommunity: Bool
         let safety: SafetySection
         let investment: InvestmentSection?
+        /// The people who passed the gates, by account name: the name a person reads on the page.
+        let names: [String: String]
     }
 
     static func load(id: Int64, actor: Actor, services: Services, _ f: PageFrame) async throws -> Facts {
@@ -188,7 +190,18 @@ struct ProjectPage {
             openCommunity: await Pages.openable(.communities, [p.communityId], actor: actor, services: services)
                 .contains(p.communityId),
             safety: try await SafetySection.load(project: p, actor: actor, services: services, f),
-            investment: try await InvestmentSection.load(project: p, actor: actor, services: services, f))
+            investment: try await InvestmentSection.load(project: p, actor: actor, services: services, f),
+            names: try await displayNames(Set(detail.gates.map(\.passedBy)), services: services))
+    }
+
+    /// Each account's display name (its account name when it has none, or when the account is gone).
+    static func displayNames(_ usernames: Set<String>, services: Services) async throws -> [String: String] {
+        var names: [String: String] = [:]
+        for u in usernames {
+            let shown = try await services.accounts.find(username: u)?.displayName ?? ""
+            names[u] = shown.isEmpty ? u : shown
+        }
+        return names
     }
 
     init(_ facts: Facts, actor: Actor, message: PageNotice?, log: SiteLogForm.Typed? = nil, _ f: PageFrame) {
@@ -219,7 +232,7 @@ struct ProjectPage {
                 label: f.t("category." + c.rawValue), budget: Money.yuan(detail.totalsByCategory[c].budgetFen))
         }
         total = Money.yuan(detail.totalsByCategory.all.budgetFen)
-        gateRows = detail.gates.map { Self.gateRow($0, f) }
+        gateRows = detail.gates.map { Self.gateRow($0, by: facts.names[$0.passedBy] ?? $0.passedBy, f) }
         hasGates = !gateRows.isEmpty
         acceptances = detail.acceptances.map { a in
             "\(f.t("acceptance." + a.kind.rawValue)) \(a.date): \(f.t("acceptance." + a.result.rawValue))"
@@ -260,7 +273,7 @@ struct ProjectPage {
         ].map { Card(value: $0.0, label: f.t($0.1)) }
     }
 
-    static func gateRow(_ g: GatePass, _ f: PageFrame) -> GateRow {
+    static func gateRow(_ g: GatePass, by: String, _ f: PageFrame) -> GateRow {
         let evidence = g.evidence.value.arrayItems.enumerated().map { i, e -> EvidenceItem in
             let separator = i == 0 ? "" : "、"
             let kind = e["kind"]?.stringValue ?? ""
@@ -273,7 +286,7 @@ struct ProjectPage {
         }
         return GateRow(
             stage: f.t("stage." + g.to.rawValue), passedAt: beijingTime(g.passedAt, dateOnly: true),
-            passedBy: g.passedBy, evidence: evidence, onPaper: g.onPaper, note: g.note)
+            passedBy: by, evidence: evidence, onPaper: g.onPaper, note: g.note)
     }
 
     static func advanceForm(_ detail: ProjectDetail, actor: Actor, _ f: PageFrame) -> AdvanceForm? {
