@@ -170,14 +170,7 @@ def ballots(a, b, proxy):
     office = token(proxy, "office", DEMO_PASSWORD)
     compounds = call(proxy, "GET", "/api/v1/compounds?limit=5", token=office).json["items"]
     compound = compounds[0]["id"]
-    households = []
-    cursor = ""
-    while True:
-        page = call(proxy, "GET", f"/api/v1/households?compound_id={compound}&limit=100{cursor}", token=office).json
-        households += [h["id"] for h in page["items"]]
-        if not page.get("next_cursor"):
-            break
-        cursor = "&cursor=" + page["next_cursor"]
+    households = compound_households(proxy, office, compound)
     r = call(proxy, "POST", "/api/v1/votes",
              {"title": "集群录入测试", "matter": 4, "electorate": {"compound_id": compound}}, token=office)
     check(r.status == 201, f"a vote is drafted ({r.status} {r.text[:200] if r.status != 201 else ''})")

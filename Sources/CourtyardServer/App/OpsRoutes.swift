@@ -33,15 +33,7 @@ enum OpsRoutes {
 
     /// The stylesheet: cached for a year (its link carries its version), answered 304 when the ETag matches.
     static func stylesheet(_ request: Request) -> Response {
-        let etag = "\"\(Views.stylesheetVersion)\""
-        var headers: HTTPFields = [
-            .contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=31536000, immutable",
-            .eTag: etag,
-        ]
-        if request.headers[.ifNoneMatch] == etag {
-            headers[.contentType] = nil
-            return Response(status: .notModified, headers: headers)
-        }
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: Views.stylesheet)))
+        ImmutableFile.response(
+            request, text: Views.stylesheet, version: Views.stylesheetVersion, contentType: "text/css; charset=utf-8")
     }
 }

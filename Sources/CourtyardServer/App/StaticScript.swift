@@ -25,10 +25,17 @@ struct StaticScript: Sendable {
     }
 
     func response(_ request: Request) -> Response {
+        ImmutableFile.response(request, text: text, version: version, contentType: "text/javascript; charset=utf-8")
+    }
+}
+
+/// A file whose link carries its version (the stylesheet, a page's script): cached for a year, answered 304 when
+/// the ETag matches.
+enum ImmutableFile {
+    static func response(_ request: Request, text: String, version: String, contentType: String) -> Response {
         let etag = "\"\(version)\""
         var headers: HTTPFields = [
-            .contentType: "text/javascript; charset=utf-8", .cacheControl: "public, max-age=31536000, immutable",
-            .eTag: etag,
+            .contentType: contentType, .cacheControl: "public, max-age=31536000, immutable", .eTag: etag,
         ]
         if request.headers[.ifNoneMatch] == etag {
             headers[.contentType] = nil
