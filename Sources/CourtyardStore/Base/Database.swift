@@ -80,22 +80,23 @@ public final class Database: Sendable {
     {
         inUse.add(1)
         defer { inUse.add(-1) }
-        // The body runs in the caller's task (no task started per use); the connection goes back however it ends.
         switch pool {
-        case .sqlite(let p):
-            let conn = try await p.requestConnection(logger: logger).get()
-            defer { p.releaseConnection(conn, logger: logger) }
-            return try await body(conn.sql(queryLogLevel: nil))
-        case .postgres(let p):
-            let conn = try await p.requestConnection(logger: logger).get()
-            defer { p.releaseConnection(conn, logger: logger) }
-            return try await body(conn.sql(queryLogLevel: nil))
+        case .sqlite(let p): return try await using(p) { try await body($0.sql(queryLogLevel: nil)) }
+        case .postgres(let p): return try await using(p) { try await body($0.sql(queryLogLevel: nil)) }
         }
     }
 
     /// PostgreSQL: runs `body` on one pooled connection as itself (for bulk loading with COPY); nil on SQLite.
     public func withPostgresConnection<R: Sendable>(_ body: (PostgresConnection) async throws -> R) async throws -> R? {
         guard case .postgres(let p) = pool else { return nil }
+        return try await using(p, body)
+    }
+
+    /// One pooled connection, taken in the caller's own task (no task started per use) and given back however the
+    /// body ends.
+    func using<Source: ConnectionPoolSource, R>(
+        _ p: EventLoopGroupConnectionPool<Source>, _ body: (Source.Connection) async throws -> R
+    ) async throws -> R where Source.Connection: Sendable {
         let conn = try await p.requestConnection(logger: logger).get()
         defer { p.releaseConnection(conn, logger: logger) }
         return try await body(conn)
