@@ -55,16 +55,9 @@ enum DemoProvince {
             var line = ""
             for (i, f) in fields.enumerated() {
                 if i > 0 { line += "\t" }
-                line += f.map(Self.escape) ?? "\\N"
+                line += f.map(BulkWriter.copyEscaped) ?? "\\N"
             }
             text[table, default: ""] += line + "\n"
-        }
-
-        /// COPY's text format: backslash, tab and line ends are written as escapes.
-        static func escape(_ s: String) -> String {
-            guard s.contains(where: { $0 == "\\" || $0 == "\t" || $0 == "\n" || $0 == "\r" }) else { return s }
-            return s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\t", with: "\\t")
-                .replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\r", with: "\\r")
         }
     }
 

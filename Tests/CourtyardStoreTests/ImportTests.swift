@@ -179,4 +179,28 @@ import Testing
             #expect(exported.map(\.cells) == rows.map(\.cells))
         }
     }
+
+    /// Bulk writing (COPY on PostgreSQL) keeps every character a sheet can hold: backslashes, quotes, tabs, line
+    /// ends and COPY's own null marker come back as they went in; a person without a phone is a resident of their own.
+    @Test func textThatLooksLikeEscapesIsStoredAsWritten() async throws {
+        try await TestDatabase.with { db in
+            let rows = [
+                Self.row("1\\N", owner: "O'Neil \\N", phone: "", building: "东\\1号楼", compound: "老厂\t'院"),
+                Self.row("102", owner: "李\n四\r", phone: "", building: "东\\1号楼", compound: "老厂\t'院"),
+                Self.row("103", owner: "\\.", phone: "139\\00", compound: "老厂\t'院"),
+            ]
+            _ = try await RegistryImporter(database: db).run(
+                rows: rows, errors: [], subdistrict: "S\\区", dryRun: false, filename: "a", actor: .system)
+            let exported = try await RegistryExport.rows(database: db, subdistrictId: nil, actor: .system)
+            let byRoom: ([String], [String]) -> Bool = { $0[6] < $1[6] }
+            let stored: [[String]] = exported.map(\.cells).sorted(by: byRoom)
+            let sent: [[String]] = rows.map(\.cells).sorted(by: byRoom)
+            #expect(stored == sent)
+            let residents = try await Self.count(db, "residents")
+            #expect(residents == 3)
+            let again = try await RegistryImporter(database: db).run(
+                rows: rows, errors: [], subdistrict: "S\\区", dryRun: false, filename: "a", actor: .system)
+            #expect(again.households == .init(created: 0, updated: 0, unchanged: 3))
+        }
+    }
 }

@@ -115,10 +115,25 @@ public final class Database: Sendable {
             guard let r = value as? R else { throw StoreError.invalid("a transaction answered with the wrong type") }
             return r
         }
-        return try await withConnection { db in
+        return try await bulkTransaction { db, _ in try await body(db) }
+    }
+
+    /// A transaction whose body may also write many rows at once (`BulkWriter`: COPY on PostgreSQL).
+    public func bulkTransaction<R: Sendable>(
+        _ body: @escaping @Sendable (any SQLDatabase, BulkWriter) async throws -> R
+    ) async throws -> R {
+        guard case .postgres(let p) = pool else {
+            let logger = logger
+            return try await transaction { db in try await body(db, BulkWriter(db: db, connection: nil, logger: logger))
+            }
+        }
+        inUse.add(1)
+        defer { inUse.add(-1) }
+        return try await using(p) { conn in
+            let db = conn.sql(queryLogLevel: nil)
             try await db.raw("BEGIN").run()
             do {
-                let r = try await body(db)
+                let r = try await body(db, BulkWriter(db: db, connection: conn, logger: logger))
                 try await db.raw("COMMIT").run()
                 return r
             } catch {

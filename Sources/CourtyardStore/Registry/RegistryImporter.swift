@@ -69,7 +69,7 @@ public struct RegistryImporter: Sendable {
         let sqlite = database.kind == .sqlite
         // The sheet's data and its `imports` history row commit together: a crash between them can never leave
         // written data without its record, nor a record of data that was not written.
-        return try await database.transaction { db -> ImportReport in
+        return try await database.bulkTransaction { db, bulk -> ImportReport in
             // A city's import touches more pages than SQLite's default 8 MB cache holds; spilling them
             // mid-transaction costs more than the writes themselves.
             if sqlite { try await db.raw("PRAGMA cache_size = -262144").run() }
@@ -84,7 +84,7 @@ public struct RegistryImporter: Sendable {
             plan.count(into: &report, newSubdistrict: sdId == nil)
             if !dryRun && errors.isEmpty {
                 progress?.begin(.writing, total: plan.recordsToWrite)
-                try await plan.apply(db: db, subdistrictId: sdId!, snapshot: snapshot, progress: progress)
+                try await plan.apply(db: db, bulk: bulk, subdistrictId: sdId!, snapshot: snapshot, progress: progress)
                 report.applied = true
                 try await AuditLog.record(
                     db: db, actor: actor, action: "import", entity: "subdistricts",
@@ -160,13 +160,11 @@ public struct RegistryImporter: Sendable {
 /// Names joined by U+001F, as UTF-8 bytes.
 typealias PathKey = ByteKey
 
-/// The resident an owner link points at: one already stored, or one this import creates.
+/// The resident an owner link points at: one already stored, or one this import creates, known by its key
+/// (name and phone, or for a person without a phone, the household's path).
 enum ResidentRef {
     case id(Int64)
-    /// A person with a phone, found again by (name, phone) once written.
-    case named(name: String, phone: String)
-    /// A person without a phone, known only through this import's key.
-    case unnumbered(PathKey)
+    case new(PathKey)
 }
 
 /// What the sub-district already holds, keyed by name paths ("community␟compound␟building…").
@@ -322,9 +320,7 @@ struct ImportPlan {
                     // One person owning several households is one resident: same name and phone in the sub-district.
                     // Without a phone a person has no identity beyond this household.
                     let rk = r.ownerPhone.isEmpty ? PathKey([0x23] + h.bytes) : K.key(r.ownerName, r.ownerPhone)
-                    var ref =
-                        r.ownerPhone.isEmpty
-                        ? ResidentRef.unnumbered(rk) : .named(name: r.ownerName, phone: r.ownerPhone)
+                    var ref = ResidentRef.new(rk)
                     if let c = current, c.name == r.ownerName, c.phone == r.ownerPhone {
                         ref = .id(c.residentId)  // same person, only where they live changed
                         reusedResidents.insert(K.key(c.name, c.phone))
@@ -369,39 +365,31 @@ struct ImportPlan {
         report.residents = .init(created: newResidents.count, updated: 0, unchanged: reusedResidents.count)
     }
 
+    /// Writes the plan. Every new record's id is taken before it is written, so each row names its parent's id
+    /// and owner links are written straight, without finding households or residents again.
     func apply(
-        db: any SQLDatabase, subdistrictId sd: Int64, snapshot s: Snapshot, progress: ImportProgressMeter? = nil
+        db: any SQLDatabase, bulk: BulkWriter, subdistrictId sd: Int64, snapshot s: Snapshot,
+        progress: ImportProgressMeter? = nil
     ) async throws {
-        typealias L = SQLLiteral
         typealias K = Snapshot
-        func id(_ r: any SQLRow, _ c: String = "id") throws -> Int64 { try r.decode(column: c, as: Int64.self) }
-        func str(_ r: any SQLRow, _ c: String) throws -> String { try r.decode(column: c, as: String.self) }
-        func reversed(_ m: [PathKey: Int64]) -> [Int64: PathKey] {
-            Dictionary(uniqueKeysWithValues: m.map { ($0.value, $0.key) })
-        }
-
+        let sdValue = BulkValue.int(sd)
         var cm = s.communities
-        for r in try await L.insert(
-            db: db, table: "communities", columns: ["subdistrict_id", "name"],
-            rows: newCommunities.map { [String(sd), L.text($0)] }, returning: "id, name")
-        {
-            cm[K.key(try str(r, "name"))] = try id(r)
-        }
+        let cmIds = try await bulk.newIds(table: "communities", count: newCommunities.count)
+        for (name, id) in zip(newCommunities, cmIds) { cm[K.key(name)] = id }
+        try await bulk.write(
+            table: "communities", columns: ["id", "subdistrict_id", "name"],
+            rows: zip(newCommunities, cmIds).map { [.int($1), sdValue, .text($0)] })
         var cp = s.compounds.mapValues(\.id)
-        let cmKey = reversed(cm)
-        for r in try await L.insert(
-            db: db, table: "compounds",
-            columns: ["subdistrict_id", "community_id", "name", "address", "built_year"],
-            rows: newCompounds.map {
+        let cpIds = try await bulk.newIds(table: "compounds", count: newCompounds.count)
+        for (c, id) in zip(newCompounds, cpIds) { cp[c.path] = id }
+        try await bulk.write(
+            table: "compounds", columns: ["id", "subdistrict_id", "community_id", "name", "address", "built_year"],
+            rows: zip(newCompounds, cpIds).map { c, id in
                 [
-                    String(sd), String(cm[K.key($0.community)]!), L.text($0.row.compound), L.text($0.row.address),
-                    L.int($0.row.builtYear),
+                    .int(id), sdValue, .int(cm[K.key(c.community)]!), .text(c.row.compound), .text(c.row.address),
+                    .int(c.row.builtYear),
                 ]
-            },
-            returning: "id, community_id, name")
-        {
-            cp[K.key(cmKey[try id(r, "community_id")]!, try str(r, "name"))] = try id(r)
-        }
+            })
         for u in compoundUpdates {
             try await db.raw(
                 """
@@ -410,37 +398,21 @@ struct ImportPlan {
             ).run()
         }
         var b = s.buildings
-        let cpKey = reversed(cp)
-        for r in try await L.insert(
-            db: db, table: "buildings", columns: ["compound_id", "name"],
-            rows: newBuildings.map { [String(cp[$0.compound]!), L.text($0.name)] }, returning: "id, compound_id, name")
-        {
-            b[K.key(cpKey[try id(r, "compound_id")]!, try str(r, "name"))] = try id(r)
-        }
+        let bIds = try await bulk.newIds(table: "buildings", count: newBuildings.count)
+        for (x, id) in zip(newBuildings, bIds) { b[x.path] = id }
+        try await bulk.write(
+            table: "buildings", columns: ["id", "compound_id", "name"],
+            rows: zip(newBuildings, bIds).map { [.int($1), .int(cp[$0.compound]!), .text($0.name)] })
         var e = s.entrances
-        let bKey = reversed(b)
-        let bCompound = Dictionary(uniqueKeysWithValues: b.map { ($0.value, cp[K.parent($0.key)]!) })
-        for r in try await L.insert(
-            db: db, table: "entrances", columns: ["building_id", "compound_id", "name"],
-            rows: newEntrances.map {
-                let bid = b[$0.building]!
-                return [String(bid), String(bCompound[bid]!), L.text($0.name)]
-            },
-            returning: "id, building_id, name")
-        {
-            e[K.key(bKey[try id(r, "building_id")]!, try str(r, "name"))] = try id(r)
-        }
-        // Households and residents are many: written without RETURNING, and found again by their unique keys below.
-        _ = try await L.insert(
-            db: db, table: "households",
-            columns: ["entrance_id", "building_id", "compound_id", "room", "floor", "area_centi"],
-            rows: newHouseholds.map {
-                let bid = b[K.parent($0.entrance)]!
-                return [
-                    String(e[$0.entrance]!), String(bid), String(bCompound[bid]!), L.text($0.row.room),
-                    L.int($0.row.floor), String($0.row.area.centi),
-                ]
-            }, returning: nil, onChunk: { progress?.written($0) })
+        let eIds = try await bulk.newIds(table: "entrances", count: newEntrances.count)
+        for (x, id) in zip(newEntrances, eIds) { e[x.path] = id }
+        try await bulk.write(
+            table: "entrances", columns: ["id", "building_id", "compound_id", "name"],
+            rows: zip(newEntrances, eIds).map {
+                [.int($1), .int(b[$0.building]!), .int(cp[K.parent($0.building)]!), .text($0.name)]
+            })
+        let households = try await writeHouseholds(
+            bulk: bulk, entrances: e, buildings: b, compounds: cp, snapshot: s, progress: progress)
         for (i, u) in householdUpdates.enumerated() {
             if (i + 1) % ImportProgressMeter.step == 0 { progress?.written(newHouseholds.count + i + 1) }
             try await db.raw(
@@ -451,69 +423,66 @@ struct ImportPlan {
         }
         var written = newHouseholds.count + householdUpdates.count
         progress?.written(written)
-        let withPhone = newResidents.filter { !$0.phone.isEmpty }
-        _ = try await L.insert(
-            db: db, table: "residents", columns: ["subdistrict_id", "name", "phone"],
-            rows: withPhone.map { [String(sd), L.text($0.name), L.text($0.phone)] },
-            returning: nil, onChunk: { [written] in progress?.written(written + $0) })
-        written += withPhone.count
-        // Residents without a phone have no natural key; one statement numbers its rows in order on both databases.
-        var unnumbered: [PathKey: Int64] = [:]
-        let noPhone = newResidents.filter { $0.phone.isEmpty }
-        for start in stride(from: 0, to: noPhone.count, by: 1000) {
-            let chunk = Array(noPhone[start..<min(start + 1000, noPhone.count)])
-            let ids = try await L.insert(
-                db: db, table: "residents", columns: ["subdistrict_id", "name", "phone"],
-                rows: chunk.map { [String(sd), L.text($0.name), "''"] }, returning: "id", chunk: 1000
-            ).map { try id($0) }.sorted()
-            for (r, rid) in zip(chunk, ids) { unnumbered[r.key] = rid }
-            written += chunk.count
-            progress?.written(written)
-        }
+        let rIds = try await bulk.newIds(table: "residents", count: newResidents.count)
+        let residents = Dictionary(uniqueKeysWithValues: zip(newResidents.map(\.key), rIds))
+        try await bulk.write(
+            table: "residents", columns: ["id", "subdistrict_id", "name", "phone"],
+            rows: zip(newResidents, rIds).map { [.int($1), sdValue, .text($0.name), .text($0.phone)] },
+            onChunk: { [written] in progress?.written(written + $0) })
+        written += newResidents.count
         for start in stride(from: 0, to: ownerDeletes.count, by: 1000) {
             let chunk = ownerDeletes[start..<min(start + 1000, ownerDeletes.count)].map(String.init).joined(
                 separator: ",")
             let text = "DELETE FROM household_residents WHERE relation = 'owner' AND household_id IN (" + chunk + ")"
             try await db.raw(SQLQueryString(text)).run()
         }
-        try await insertOwnerLinks(db: db, subdistrictId: sd, entrances: e, unnumbered: unnumbered) {
-            [written] in progress?.written(written + $0)
-        }
+        try await bulk.write(
+            table: "household_residents", columns: ["household_id", "resident_id", "relation", "lives_elsewhere"],
+            rows: ownerLinks.map { link in
+                let resident: Int64
+                switch link.resident {
+                case .id(let id): resident = id
+                case .new(let key): resident = residents[key]!
+                }
+                return [
+                    .int(households[K.key(link.entrance, link.room)]!), .int(resident), .text("owner"),
+                    .int(link.elsewhere ? 1 : 0),
+                ]
+            },
+            onChunk: { [written] in progress?.written(written + $0) })
     }
 
-    /// Ties owners to households, finding each household by (entrance, room) and each new
-    /// resident by (name, phone) in the database itself, so no ids travel back to the app.
-    func insertOwnerLinks(
-        db: any SQLDatabase, subdistrictId sd: Int64, entrances e: [PathKey: Int64], unnumbered: [PathKey: Int64],
-        onChunk: (Int) -> Void = { _ in }
-    )
-        async throws
-    {
-        typealias L = SQLLiteral
-        let rows: [String] = ownerLinks.map { link in
-            var rid = "NULL"
-            var name = "''"
-            var phone = "''"
-            switch link.resident {
-            case .id(let id): rid = String(id)
-            case .unnumbered(let key): rid = String(unnumbered[key]!)
-            case .named(let n, let p):
-                name = L.text(n)
-                phone = L.text(p)
-            }
-            return "(\(e[link.entrance]!),\(L.text(link.room)),\(rid),\(name),\(phone),\(link.elsewhere ? 1 : 0))"
+    /// Writes the new households; answers every household's id by its path, the sub-district's existing ones too.
+    func writeHouseholds(
+        bulk: BulkWriter, entrances e: [PathKey: Int64], buildings b: [PathKey: Int64], compounds cp: [PathKey: Int64],
+        snapshot s: Snapshot, progress: ImportProgressMeter?
+    ) async throws -> [PathKey: Int64] {
+        typealias K = Snapshot
+        var ids = s.households.mapValues(\.id)
+        let hIds = try await bulk.newIds(table: "households", count: newHouseholds.count)
+        // An entrance's building and compound, found once per entrance rather than once per household.
+        var parents: [PathKey: (BulkValue, BulkValue, BulkValue)] = [:]
+        var rows: [[BulkValue]] = []
+        rows.reserveCapacity(newHouseholds.count)
+        for (h, id) in zip(newHouseholds, hIds) {
+            ids[h.path] = id
+            let p =
+                parents[h.entrance]
+                ?? {
+                    let building = K.parent(h.entrance)
+                    let value = (
+                        BulkValue.int(e[h.entrance]!), BulkValue.int(b[building]!),
+                        BulkValue.int(cp[K.parent(building)]!)
+                    )
+                    parents[h.entrance] = value
+                    return value
+                }()
+            rows.append([.int(id), p.0, p.1, p.2, .text(h.row.room), .int(h.row.floor), .int(h.row.area.centi)])
         }
-        for start in stride(from: 0, to: rows.count, by: 2000) {
-            let values = rows[start..<min(start + 2000, rows.count)].joined(separator: ",")
-            let text = """
-                INSERT INTO household_residents (household_id, resident_id, relation, lives_elsewhere)
-                SELECT h.id, COALESCE(CAST(v.column3 AS BIGINT), r.id), 'owner', CAST(v.column6 AS INTEGER)
-                FROM (VALUES \(values)) AS v
-                JOIN households h ON h.entrance_id = CAST(v.column1 AS BIGINT) AND h.room = v.column2
-                LEFT JOIN residents r ON v.column3 IS NULL AND r.subdistrict_id = \(sd) AND r.name = v.column4 AND r.phone = v.column5 AND r.phone <> ''
-                """
-            try await db.raw(SQLQueryString(text)).run()
-            onChunk(min(start + 2000, rows.count))
-        }
+        try await bulk.write(
+            table: "households",
+            columns: ["id", "entrance_id", "building_id", "compound_id", "room", "floor", "area_centi"],
+            rows: rows, onChunk: { progress?.written($0) })
+        return ids
     }
 }
