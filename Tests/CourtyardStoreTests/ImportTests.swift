@@ -203,4 +203,26 @@ import Testing
             #expect(again.households == .init(created: 0, updated: 0, unchanged: 3))
         }
     }
+
+    /// The ids an import takes beforehand leave each table's numbering past them: a household or resident added
+    /// afterwards, the ordinary way, gets a new id and does not collide.
+    @Test func rowsAddedAfterAnImportGetIdsOfTheirOwn() async throws {
+        try await TestDatabase.with { db in
+            _ = try await RegistryImporter(database: db).run(
+                rows: [Self.row("101"), Self.row("102", phone: "")], errors: [], subdistrict: "S", dryRun: false,
+                filename: "a", actor: .system)
+            try await db.transaction { c in
+                try await c.raw(
+                    """
+                    INSERT INTO households (entrance_id, building_id, compound_id, room)
+                    SELECT entrance_id, building_id, compound_id, '999' FROM households WHERE room = '101'
+                    """
+                ).run()
+                try await c.raw("INSERT INTO residents (subdistrict_id, name) SELECT id, '新住户' FROM subdistricts").run()
+                try await c.raw("INSERT INTO buildings (compound_id, name) SELECT id, '新楼' FROM compounds").run()
+            }
+            #expect(try await Self.count(db, "households") == 3)
+            #expect(try await Self.count(db, "residents") == 3)
+        }
+    }
 }

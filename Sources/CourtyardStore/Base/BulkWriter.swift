@@ -39,25 +39,29 @@ public struct BulkWriter: Sendable {
     /// Rows per INSERT on SQLite, and per piece of a COPY (and per progress step) on PostgreSQL.
     static let chunk = 2000
 
-    /// `count` unused ids for `table`: from its sequence on PostgreSQL (other writers may take ids in between, so
-    /// they need not be consecutive), and after its largest id on SQLite, whose single writer is this transaction.
+    /// `count` consecutive unused ids for `table`. On SQLite they follow its largest id: this transaction is the
+    /// single writer. On PostgreSQL the table is locked against other writers (readers go on) until this
+    /// transaction ends, so no insert can take a number from its sequence in between, and the whole range is
+    /// taken from the sequence at once rather than a number at a time.
     public func newIds(table: String, count: Int) async throws -> [Int64] {
         guard count > 0 else { return [] }
-        guard connection != nil else {
-            let top = try await db.raw("SELECT COALESCE(MAX(id), 0) AS top FROM \(unsafeRaw: table)").first()!
-                .decode(column: "top", as: Int64.self)
-            return Array(top + 1...top + Int64(count))
+        let first: Int64
+        if connection == nil {
+            first =
+                try await db.raw("SELECT COALESCE(MAX(id), 0) + 1 AS first FROM \(unsafeRaw: table)").first()!
+                .decode(column: "first", as: Int64.self)
+        } else {
+            try await db.raw("LOCK TABLE \(unsafeRaw: table) IN SHARE ROW EXCLUSIVE MODE").run()
+            let rest = Int64(count - 1)
+            first =
+                try await db.raw(
+                    """
+                    SELECT setval(pg_get_serial_sequence(\(bind: table), 'id'),
+                      nextval(pg_get_serial_sequence(\(bind: table), 'id')) + \(bind: rest)) - \(bind: rest) AS first
+                    """
+                ).first()!.decode(column: "first", as: Int64.self)
         }
-        // One text of every id, so 300,000 ids cost one row to read, not 300,000.
-        let text = try await db.raw(
-            """
-            SELECT string_agg(v::text, ',' ORDER BY v) AS ids
-            FROM (SELECT nextval(pg_get_serial_sequence(\(bind: table), 'id')) AS v FROM generate_series(1, \(bind: count))) s
-            """
-        ).first()!.decode(column: "ids", as: String.self)
-        let ids = text.utf8.split(separator: UInt8(ascii: ",")).compactMap { Int64(Substring($0)) }
-        guard ids.count == count else { throw StoreError.invalid("the database gave \(ids.count) of \(count) ids") }
-        return ids
+        return Array(first..<first + Int64(count))
     }
 
     /// Writes `rows` into `table`'s `columns`; `onChunk` hears how many rows are written so far.
