@@ -43,8 +43,8 @@ public struct BulkWriter: Sendable {
     /// single writer. On PostgreSQL the table is locked against other writers (readers go on) until this
     /// transaction ends, so no insert can take a number from its sequence in between, and the whole range is
     /// taken from the sequence at once rather than a number at a time.
-    public func newIds(table: String, count: Int) async throws -> [Int64] {
-        guard count > 0 else { return [] }
+    public func newIds(table: String, count: Int) async throws -> Range<Int64> {
+        guard count > 0 else { return 0..<0 }
         let first: Int64
         if connection == nil {
             first =
@@ -61,7 +61,7 @@ public struct BulkWriter: Sendable {
                     """
                 ).first()!.decode(column: "first", as: Int64.self)
         }
-        return Array(first..<first + Int64(count))
+        return first..<first + Int64(count)
     }
 
     /// Writes `rows` into `table`'s `columns`; `onChunk` hears how many rows are written so far.
