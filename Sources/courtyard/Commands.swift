@@ -66,6 +66,7 @@ struct Courtyard: AsyncParsableCommand {
         ])
 
     static func main() async {
+        TaskExecutor.shareNetworkThreads()
         do {
             var command = try parseAsRoot()
             if var c = command as? AsyncParsableCommand { try await c.run() } else { try command.run() }

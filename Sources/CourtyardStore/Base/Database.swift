@@ -26,6 +26,8 @@ public final class Database: Sendable {
     let inUse = ManagedAtomicCounter()
     /// SQLite has one writer: its transactions queue here and are committed together.
     let group = GroupCommit()
+    /// SQLite: the thread and connection every transaction runs on.
+    let writer: SQLiteWriter?
 
     public var connectionsInUse: Int { inUse.value }
 
@@ -72,6 +74,7 @@ public final class Database: Sendable {
         self.logger = logger
         self.sqlitePath = sqlitePath
         self.maxConnections = maxConnections
+        self.writer = sqlitePath.map { SQLiteWriter(path: $0, logger: logger) }
     }
 
     /// Runs `body` on one pooled connection.
@@ -144,6 +147,7 @@ public final class Database: Sendable {
     }
 
     public func shutdown() async {
+        writer?.stop()
         switch pool {
         case .sqlite(let p): try? await p.shutdownAsync()
         case .postgres(let p): try? await p.shutdownAsync()
@@ -210,13 +214,23 @@ final class GroupCommit: @unchecked Sendable {
             let batch = next()
             if batch.isEmpty { return }
             do {
-                let results = try await database.withConnection { db in try await Self.run(batch, db) }
+                let results = try await Self.write(batch, database)
                 for (job, result) in zip(batch, results) { job.answer.resume(with: result) }
             } catch {
                 // Nothing of the batch was committed: every caller hears why.
                 for job in batch { job.answer.resume(throwing: error) }
             }
         }
+    }
+
+    /// On the writer's thread and connection; on the pool when there is none (never, for a file).
+    private static func write(_ batch: [Job], _ database: Database) async throws -> [Result<any Sendable, any Error>] {
+        guard let writer = database.writer else {
+            return try await database.withConnection { db in try await Self.run(batch, db) }
+        }
+        database.inUse.add(1)
+        defer { database.inUse.add(-1) }
+        return try await writer.run { db in try await Self.run(batch, db) }
     }
 
     private static func run(_ batch: [Job], _ db: any SQLDatabase) async throws -> [Result<any Sendable, any Error>] {
@@ -286,6 +300,7 @@ extension Database {
     public static func isBusy(_ error: any Error) -> Bool {
         if error is ConnectionPoolTimeoutError { return true }
         if let e = error as? SQLiteError { return e.reason == .busy || e.reason == .locked }
+        if let e = error as? SQLiteFailure { return e.isBusy }
         return false
     }
 }

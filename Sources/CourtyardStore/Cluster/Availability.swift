@@ -35,6 +35,7 @@ extension Database {
     public static func isDiskFull(_ error: any Error) -> Bool {
         switch error {
         case let e as SQLiteError: return e.reason == .full
+        case let e as SQLiteFailure: return e.isDiskFull
         case let e as PSQLError: return e.serverInfo?[.sqlState] == "53100"
         case let e as IOError: return e.errnoCode == ENOSPC
         default: return false

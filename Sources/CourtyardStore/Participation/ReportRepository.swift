@@ -115,9 +115,12 @@ public struct ReportRepository: Sendable {
     /// The actor of reports filed on a public page, without an account.
     public static let publicReporter = Actor(userId: nil, username: "public", role: .viewer, scope: .global)
 
-    /// Files a report for a signed-in account and reads it back.
+    /// Files a report for a signed-in account and reads it back, in the same transaction.
     public func create(_ r: NewReport, actor: Actor) async throws -> Report {
-        try await get(id: try await file(r, actor: actor, publicPage: false), actor: actor)
+        guard Self.canRead(actor) else { throw AccessError.forbidden }
+        return try await file(r, actor: actor, publicPage: false) { db, id in
+            try await self.read(id: id, actor: actor, db: db)
+        }.value
     }
 
     /// Files a report, from an account or from a public page without one; returns its id.
@@ -130,6 +133,15 @@ public struct ReportRepository: Sendable {
 
     /// Files a report and returns its id and the tracking code the reporter follows it with.
     public func fileTracked(_ r: NewReport, actor: Actor, publicPage: Bool) async throws -> (id: Int64, code: String) {
+        let filed = try await file(r, actor: actor, publicPage: publicPage) { _, id in id }
+        return (filed.value, filed.code)
+    }
+
+    /// Files a report and, in the same transaction, reads what `then` reads of it.
+    func file<T: Sendable>(
+        _ r: NewReport, actor: Actor, publicPage: Bool,
+        then: @escaping @Sendable (any SQLDatabase, Int64) async throws -> T
+    ) async throws -> (value: T, code: String) {
         guard publicPage || Permissions.allows(actor.role, .fileReports) else { throw AccessError.forbidden }
         let description = TextNormalizer.prose(r.description)
         guard !description.isEmpty, description.count <= 2000 else {
@@ -147,7 +159,7 @@ public struct ReportRepository: Sendable {
         let today = Clock.today
         var generator = SystemRandomNumberGenerator()
         let code = TrackingCode.make(using: &generator)
-        let id: Int64 = try await database.transaction { db in
+        let value: T = try await database.transaction { db in
             guard
                 let compound = try await ResourceRepository(database: database).fetch(
                     .compounds, id: r.compoundId, actor: actor, db: db)
@@ -208,9 +220,9 @@ public struct ReportRepository: Sendable {
                     ("id", .int(id)), ("compound_id", .int(r.compoundId)), ("category", .string(r.category.rawValue)),
                     ("state", .string("submitted")), ("due_on", due.map { .string($0.description) } ?? .null),
                 ]))
-            return id
+            return try await then(db, id)
         }
-        return (id, code)
+        return (value, code)
     }
 
     /// What the holder of a tracking code sees of their report: where, what kind, where it stands and each step
@@ -313,28 +325,30 @@ public struct ReportRepository: Sendable {
 
     public func get(id: Int64, actor: Actor) async throws -> Report {
         guard Self.canRead(actor) else { throw AccessError.forbidden }
-        let today = Clock.today
-        return try await database.withConnection { db in
-            let sql: SQLQueryString =
-                "SELECT \(unsafeRaw: Self.columns) FROM reports r "
-                + "JOIN compounds t ON t.id = r.compound_id WHERE r.id = \(bind: id) AND " + Self.scope(actor)
-            guard let row = try await db.raw(sql).first() else { throw StoreError.notFound }
-            var report = try decode(row, actor: actor, today: today)
-            report.history = try await db.raw(
-                """
-                SELECT at, from_state, to_state, note, username, organisation_id FROM report_events WHERE report_id = \(bind: id) ORDER BY id
-                """
-            ).all().map { e in
-                ReportEvent(
-                    at: try e.decode(column: "at", as: String.self),
-                    from: try e.decode(column: "from_state", as: String?.self).flatMap(ReportState.init(rawValue:)),
-                    to: ReportState(rawValue: try e.decode(column: "to_state", as: String.self)) ?? .submitted,
-                    note: try e.decode(column: "note", as: String.self),
-                    by: try e.decode(column: "username", as: String.self),
-                    organisationId: try e.decode(column: "organisation_id", as: Int64?.self))
-            }
-            return report
+        return try await database.withConnection { db in try await read(id: id, actor: actor, db: db) }
+    }
+
+    /// A report with its history, as `actor` may see it.
+    func read(id: Int64, actor: Actor, db: any SQLDatabase) async throws -> Report {
+        let sql: SQLQueryString =
+            "SELECT \(unsafeRaw: Self.columns) FROM reports r "
+            + "JOIN compounds t ON t.id = r.compound_id WHERE r.id = \(bind: id) AND " + Self.scope(actor)
+        guard let row = try await db.raw(sql).first() else { throw StoreError.notFound }
+        var report = try decode(row, actor: actor, today: Clock.today)
+        report.history = try await db.raw(
+            """
+            SELECT at, from_state, to_state, note, username, organisation_id FROM report_events WHERE report_id = \(bind: id) ORDER BY id
+            """
+        ).all().map { e in
+            ReportEvent(
+                at: try e.decode(column: "at", as: String.self),
+                from: try e.decode(column: "from_state", as: String?.self).flatMap(ReportState.init(rawValue:)),
+                to: ReportState(rawValue: try e.decode(column: "to_state", as: String.self)) ?? .submitted,
+                note: try e.decode(column: "note", as: String.self),
+                by: try e.decode(column: "username", as: String.self),
+                organisationId: try e.decode(column: "organisation_id", as: Int64?.self))
         }
+        return report
     }
 
     public func list(
