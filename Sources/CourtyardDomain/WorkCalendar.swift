@@ -161,8 +161,8 @@ public struct WorkCalendar: Sendable, Equatable {
         }
     }
 
-    /// The published arrangements of every year shipped.
-    public static var shipped: WorkCalendar {
+    /// The published arrangements of every year shipped, worked out once: every due date starts from it.
+    public static let shipped: WorkCalendar = {
         var c = WorkCalendar()
         for y in publishedYears {
             if let p = published(year: y) {
@@ -171,5 +171,5 @@ public struct WorkCalendar: Sendable, Equatable {
             }
         }
         return c
-    }
+    }()
 }

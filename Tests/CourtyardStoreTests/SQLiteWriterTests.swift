@@ -93,6 +93,74 @@ extension SQLiteWriterTests {
     }
 }
 
+extension SQLiteWriterTests {
+    /// The writer keeps each statement's prepared form. One that failed (a duplicate key) is ready again for the
+    /// next transaction that says the same with other values, and values of every kind read back as written.
+    @Test func aStatementThatFailedIsReadyForTheNextTransaction() async throws {
+        let dir = NSTemporaryDirectory() + "courtyard-prepared-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let db = try Database.open(url: nil, dataDirectory: dir)
+        try await db.withConnection { c in
+            try await c.raw("PRAGMA journal_mode=WAL").run()
+            try await c.raw("CREATE TABLE tags (code TEXT PRIMARY KEY, n INTEGER, share REAL, note TEXT)").run()
+        }
+        func add(_ code: String, _ n: Int64?) async throws {
+            try await db.transaction { c in
+                try await c.raw(
+                    "INSERT INTO tags (code, n, share, note) VALUES (\(bind: code), \(bind: n), 0.25, '楼长 \\ \"甲\"')"
+                ).run()
+            }
+        }
+        try await add("a", 1)
+        await #expect(throws: (any Error).self) { try await add("a", 2) }
+        do {
+            try await add("a", 3)
+            Issue.record("a duplicate key was written")
+        } catch {
+            #expect(String(describing: error).contains("UNIQUE constraint failed"))
+        }
+        try await add("b", nil)
+        try await add("c", Int64.max)
+        let rows = try await db.transaction { c in
+            try await c.raw("SELECT code, n, share, note FROM tags ORDER BY code").all().map {
+                (
+                    try $0.decode(column: "code", as: String.self), try $0.decode(column: "n", as: Int64?.self),
+                    try $0.decode(column: "share", as: Double.self), try $0.decode(column: "note", as: String.self)
+                )
+            }
+        }
+        #expect(rows.map(\.0) == ["a", "b", "c"])
+        #expect(rows.map(\.1) == [1, nil, Int64.max])
+        #expect(rows.allSatisfy { $0.2 == 0.25 && $0.3 == "楼长 \\ \"甲\"" })
+        await db.shutdown()
+    }
+
+    /// A transaction's body that hands its connection to a task of its own would write beside the writer, outside
+    /// the transaction's order: the statement is refused instead of run.
+    @Test func aStatementFromOutsideTheWritersThreadIsRefused() async throws {
+        let dir = NSTemporaryDirectory() + "courtyard-offthread-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let db = try Database.open(url: nil, dataDirectory: dir)
+        try await db.withConnection { c in try await c.raw("CREATE TABLE marks (id INTEGER PRIMARY KEY)").run() }
+        let refused = try await db.transaction { c in
+            try await c.raw("INSERT INTO marks (id) VALUES (1)").run()
+            let stray = Task.detached { try await c.raw("INSERT INTO marks (id) VALUES (2)").run() }
+            do {
+                try await stray.value
+                return false
+            } catch {
+                return String(describing: error).contains("writer")
+            }
+        }
+        #expect(refused)
+        let n = try await db.withConnection { c in
+            try await c.raw("SELECT COUNT(*) AS n FROM marks").first()!.decode(column: "n", as: Int.self)
+        }
+        #expect(n == 1)
+        await db.shutdown()
+    }
+}
+
 private actor Finished {
     var value = false
     func set() { value = true }

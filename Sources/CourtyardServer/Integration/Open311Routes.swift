@@ -139,11 +139,7 @@ enum Open311Routes {
             reporterName: name, reporterPhone: params["phone"] ?? "")
         let actor = Actor(userId: nil, username: "open311:\(client.name)", role: .viewer, scope: .global)
         do {
-            let id = try await ReportRepository(
-                database: services.database,
-                calendar: try await CalendarRepository(database: services.database).calendar()
-            )
-            .file(report, actor: actor, publicPage: true)
+            let id = try await ReportRepository.filing(services.database).file(report, actor: actor, publicPage: true)
             return .array([
                 .object([
                     ("service_request_id", .string(String(id))),

@@ -305,11 +305,7 @@ struct PublicPageController {
                 typed: .report(fields, errors))
         }
         do {
-            let filed = try await ReportRepository(
-                database: services.database,
-                calendar: try await CalendarRepository(database: services.database).calendar()
-            )
-            .fileTracked(
+            let filed = try await ReportRepository.filing(services.database).fileTracked(
                 .init(
                     compoundId: id, buildingId: fields["building_id"].flatMap(Int64.init), category: category,
                     description: fields["description"] ?? "", reporterName: fields["name"] ?? "",

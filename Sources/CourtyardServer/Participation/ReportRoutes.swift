@@ -104,7 +104,7 @@ struct ReportController {
         let category = try FieldCheck.oneOf("category", body.category, ReportCategory.self)
         var photos: [Int64] = []
         if case .array(let a) = body.photos?.json ?? .array([]) { photos = a.compactMap(\.intValue) }
-        let report = try await reports().create(
+        let report = try await ReportRepository.filing(services.database).create(
             .init(
                 compoundId: compound, buildingId: body.buildingId?.json.intValue, category: category,
                 description: body.description?.json.stringValue ?? "", photos: photos,

@@ -80,10 +80,23 @@ public struct ReportRepository: Sendable {
     public let database: Database
     public let calendar: WorkCalendar
     public let levels: ServiceLevels
+    /// Due dates count the calendar as stored when the report is filed, read in the filing's own transaction,
+    /// instead of `calendar`.
+    public let storedCalendar: Bool
     public init(database: Database, calendar: WorkCalendar = .shipped, levels: ServiceLevels = ServiceLevels()) {
+        self.init(database: database, calendar: calendar, levels: levels, storedCalendar: false)
+    }
+
+    init(database: Database, calendar: WorkCalendar, levels: ServiceLevels, storedCalendar: Bool) {
         self.database = database
         self.calendar = calendar
         self.levels = levels
+        self.storedCalendar = storedCalendar
+    }
+
+    /// Files reports with due dates counted in the calendar as stored at the moment of each filing.
+    public static func filing(_ database: Database) -> ReportRepository {
+        ReportRepository(database: database, calendar: .shipped, levels: ServiceLevels(), storedCalendar: true)
     }
 
     public struct NewReport: Sendable {
@@ -192,6 +205,7 @@ public struct ReportRepository: Sendable {
             }
             let office =
                 try await ServiceLevelRepository.levels(db: db, subdistrictId: compound.subdistrictId ?? 0) ?? levels
+            let calendar = storedCalendar ? try await CalendarRepository.calendar(db: db) : calendar
             let due = ReportLifecycle.due(.submitted, since: today, calendar: calendar, levels: office)
             let id = try await db.raw(
                 """

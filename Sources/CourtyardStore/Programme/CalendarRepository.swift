@@ -81,10 +81,13 @@ public struct CalendarRepository: Sendable {
 
     /// Every year entered or published, for counting working days across years.
     public func calendar() async throws -> WorkCalendar {
+        try await database.withConnection { db in try await Self.calendar(db: db) }
+    }
+
+    /// The same, read on a connection the caller holds (inside its transaction).
+    static func calendar(db: any SQLDatabase) async throws -> WorkCalendar {
         var cal = WorkCalendar.shipped
-        let rows = try await database.withConnection { db in
-            try await db.raw("SELECT year, holidays_json, workdays_json FROM work_calendars").all()
-        }
+        let rows = try await db.raw("SELECT year, holidays_json, workdays_json FROM work_calendars").all()
         for r in rows {
             let y = try r.decode(column: "year", as: Int.self)
             cal.enteredYears.insert(y)
