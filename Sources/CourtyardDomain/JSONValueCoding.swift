@@ -94,6 +94,11 @@ private final class EncodedNode {
         pairs = other.pairs
         items = other.items
     }
+    static func leaf(_ v: JSONValue) -> EncodedNode {
+        let node = EncodedNode()
+        node.value = v
+        return node
+    }
     static func empty(_ shape: Shape) -> EncodedNode {
         let node = EncodedNode()
         node.shape = shape
@@ -165,6 +170,12 @@ private final class ValueEncoder: Encoder {
             node.pairs.append((key.stringValue, child))
         }
         mutating func encodeNil(forKey key: Key) throws { append(key, EncodedNode()) }
+        // Plain values become their node directly, without an encoder of their own (a province's bulletin has
+        // hundreds of thousands of them).
+        mutating func encode(_ value: String, forKey key: Key) throws { append(key, .leaf(.string(value))) }
+        mutating func encode(_ value: Int64, forKey key: Key) throws { append(key, .leaf(.int(value))) }
+        mutating func encode(_ value: Int, forKey key: Key) throws { append(key, .leaf(.int(Int64(value)))) }
+        mutating func encode(_ value: Bool, forKey key: Key) throws { append(key, .leaf(.bool(value))) }
         mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
             append(key, try ValueEncoder.child(value, path: codingPath + [key]))
         }
@@ -212,6 +223,10 @@ private final class ValueEncoder: Encoder {
             node.items.append(child)
         }
         mutating func encodeNil() throws { append(EncodedNode()) }
+        mutating func encode(_ value: String) throws { append(.leaf(.string(value))) }
+        mutating func encode(_ value: Int64) throws { append(.leaf(.int(value))) }
+        mutating func encode(_ value: Int) throws { append(.leaf(.int(Int64(value)))) }
+        mutating func encode(_ value: Bool) throws { append(.leaf(.bool(value))) }
         mutating func encode<T: Encodable>(_ value: T) throws {
             append(try ValueEncoder.child(value, path: codingPath + [AnyKey(intValue: count)]))
         }

@@ -24,6 +24,23 @@ import Testing
                 == #"{"id":7,"name":"幸福里","quantity":72.5,"area":null,"tags":["a"],"finished_on":"2026-11-30"}"#)
     }
 
+    /// Text is written with exactly the escapes JSON needs, wherever they fall in it, and read back the same.
+    @Test func textIsEscapedWhereverTheEscapesFall() throws {
+        let cases: [(String, String)] = [
+            ("", #""""#),
+            ("楼长 😀", #""楼长 😀""#),
+            ("\"前\"", #""\"前\"""#),
+            ("a\\b\nc\rd\te", #""a\\b\nc\rd\te""#),
+            ("\u{01}后\u{1f}", #""\u0001后\u001f""#),
+            ("尾\\", #""尾\\""#),
+        ]
+        for (text, written) in cases {
+            #expect(JSONValue.string(text).serialized() == written)
+            #expect(JSONValue.parse(written) == .string(text))
+        }
+        #expect(try JSONValueCoding.encode(["k\"": "v"]).serialized() == #"{"k\"":"v"}"#)
+    }
+
     @Test func aBodyIsReadBackExactly() throws {
         let json = try #require(JSONValue.parse(#"{"id":7,"name":"x","quantity":0.1,"area":12.34,"tags":[]}"#))
         let item = try JSONValueCoding.decode(Item.self, from: json)
