@@ -458,21 +458,7 @@ public struct CoordinationRequestRepository: Sendable {
     {
         try await figures(
             db: db, subdistrictId: subdistrictId, from: asOf.adding(days: -6), to: asOf,
-            calendar: try await calendar(db: db))
-    }
-
-    /// The working-day calendar as entered or published, read inside a transaction.
-    static func calendar(db: any SQLDatabase) async throws -> WorkCalendar {
-        var cal = WorkCalendar.shipped
-        for r in try await db.raw("SELECT year, holidays_json, workdays_json FROM work_calendars").all() {
-            let y = try r.decode(column: "year", as: Int.self)
-            cal.enteredYears.insert(y)
-            cal.holidays = cal.holidays.filter { $0.civil.year != y }
-            cal.workdays = cal.workdays.filter { $0.civil.year != y }
-            cal.holidays.formUnion(try JSONDecoder().decode([Day].self, from: Data(try r.text("holidays_json").utf8)))
-            cal.workdays.formUnion(try JSONDecoder().decode([Day].self, from: Data(try r.text("workdays_json").utf8)))
-        }
-        return cal
+            calendar: try await CalendarRepository.calendar(db: db))
     }
 
     // MARK: overdue notices

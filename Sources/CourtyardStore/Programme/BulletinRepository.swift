@@ -70,7 +70,7 @@ public struct BulletinRepository: Sendable {
         var figures = assemble(
             lines: lines, asOf: asOf.description, previous: previous, overdue: overdue, cityWide: subdistrict == nil)
         figures.previousBulletinId = previousId
-        let calendar = try await CoordinationRequestRepository.calendar(db: db)
+        let calendar = try await CalendarRepository.calendar(db: db)
         figures.departments = try await CoordinationRequestRepository.bulletinSection(
             db: db, subdistrictId: subdistrict, asOf: asOf)
         figures.contractors = try await SafetyRepository.contractorFigures(

@@ -84,7 +84,7 @@ public struct CalendarRepository: Sendable {
         try await database.withConnection { db in try await Self.calendar(db: db) }
     }
 
-    /// The same, read on a connection the caller holds (inside its transaction).
+    /// The same, read on a connection the caller holds (inside its transaction, or a bulletin's one connection).
     static func calendar(db: any SQLDatabase) async throws -> WorkCalendar {
         var cal = WorkCalendar.shipped
         let rows = try await db.raw("SELECT year, holidays_json, workdays_json FROM work_calendars").all()
