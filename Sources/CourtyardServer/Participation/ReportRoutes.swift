@@ -56,7 +56,8 @@ struct CalendarController {
 struct ReportController {
     let services: Services
 
-    /// Due dates count the calendar as entered (or published) when the request arrives.
+    /// Due dates count the calendar as entered (or published) when the request arrives; only a step sets one, so
+    /// lists and reads do without it.
     func reports() async throws -> ReportRepository {
         ReportRepository(
             database: services.database, calendar: try await CalendarRepository(database: services.database).calendar())
@@ -123,7 +124,7 @@ struct ReportController {
             state = parsed
         }
         let paging = try ListPage.paging(request)
-        let items = try await reports().list(
+        let items = try await ReportRepository(database: services.database).list(
             actor: try context.actor(), compoundId: q.get("compound_id").flatMap(Int64.init), state: state,
             overdueOnly: q.get("overdue") == "true", paging: paging)
         if ListCSV.wanted(request) {
@@ -134,7 +135,8 @@ struct ReportController {
 
     @Sendable func read(_ request: Request, _ context: AppContext) async throws -> Response {
         let id = try context.parameters.require("id", as: Int64.self)
-        return try JSONBody.response(try await reports().get(id: id, actor: try context.actor()))
+        return try JSONBody.response(
+            try await ReportRepository(database: services.database).get(id: id, actor: try context.actor()))
     }
 
     @Sendable func transition(_ request: Request, _ context: AppContext) async throws -> Response {
