@@ -25,18 +25,21 @@ public enum PersonalData {
     /// Digits only, so "138 1234 5678" and "138-1234-5678" are the same phone; nil when it is not a phone.
     public static func normalizePhone(_ raw: String) -> String? {
         let h = TextNormalizer.halfWidth(raw)
-        var digits = ""
-        for ch in h {
-            if ch.isASCII && ch.isNumber {
-                digits.append(ch)
-            } else if ch == " " || ch == "-" || ch == "+" || ch == "(" || ch == ")" {
-                continue
-            } else {
-                return nil
+        // Byte by byte: any byte that is not an ASCII digit or one of ` -+()` refuses the whole, so a character
+        // made of several scalars or bytes is refused as it would be character by character.
+        var digits: [UInt8] = []
+        digits.reserveCapacity(16)
+        for b in h.utf8 {
+            switch b {
+            case 0x30...0x39:
+                guard digits.count < 64 else { return nil }
+                digits.append(b)
+            case 0x20, 0x2D, 0x2B, 0x28, 0x29: continue
+            default: return nil
             }
         }
-        if digits.hasPrefix("86") && digits.count == 13 { digits.removeFirst(2) }
+        if digits.count == 13 && digits[0] == 0x38 && digits[1] == 0x36 { digits.removeFirst(2) }
         guard digits.count >= 7 && digits.count <= 12 else { return nil }
-        return digits
+        return String(decoding: digits, as: UTF8.self)
     }
 }

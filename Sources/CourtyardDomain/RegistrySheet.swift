@@ -56,8 +56,9 @@ public struct HouseholdKey: Hashable, Sendable {
         b.reserveCapacity(
             community.utf8.count + compound.utf8.count + building.utf8.count + entrance.utf8.count + room.utf8.count + 4
         )
-        for (i, part) in [community, compound, building, entrance, room].enumerated() {
-            if i > 0 { b.append(0x1F) }
+        b.append(contentsOf: community.utf8)
+        for part in [compound, building, entrance, room] {
+            b.append(0x1F)
             b.append(contentsOf: part.utf8)
         }
         return b
@@ -108,7 +109,14 @@ final class SliceResults: @unchecked Sendable {
         parts[k] = rows
         lock.unlock()
     }
-    func joined() -> [ParsedRow?] { parts.flatMap { $0 } }
+    /// The slices in order, handed over without copying them into one list.
+    func take() -> [[ParsedRow?]] {
+        lock.lock()
+        defer { lock.unlock() }
+        let all = parts
+        parts = []
+        return all
+    }
 }
 
 /// Runs work in parallel on threads of its own, never on Dispatch's shared workers: Swift concurrency runs on those
@@ -144,13 +152,12 @@ public enum OwnThreads {
     }
 }
 
-/// One row's cleaned cells by column name, held in column order rather than a dictionary.
+/// One row's cleaned cells, held in `RegistrySheet.columns` order and read by position.
 struct SheetValues {
     var cells = [String?](repeating: nil, count: RegistrySheet.columns.count)
-    subscript(name: String) -> String? {
-        get { RegistrySheet.index[name].flatMap { cells[$0] } }
-        set { if let i = RegistrySheet.index[name] { cells[i] = newValue } }
-    }
+    subscript(_ column: RegistrySheet.Column) -> String? { cells[column.rawValue] }
+    /// The cell, or "" when the sheet has no such column.
+    func text(_ column: RegistrySheet.Column) -> String { cells[column.rawValue] ?? "" }
 }
 
 /// One data row: checked and cleaned, or every problem found in it.
@@ -170,6 +177,21 @@ public enum RegistrySheet {
     ]
     static let required: Set<String> = ["community", "compound", "building", "entrance", "room", "area_m2"]
     static let index: [String: Int] = Dictionary(uniqueKeysWithValues: columns.enumerated().map { ($1, $0) })
+
+    /// A column by its place in `columns`.
+    enum Column: Int, CaseIterable {
+        case community, compound, address, builtYear, building, entrance, room, floor, area, ownerName, ownerPhone
+        case livesElsewhere
+        var name: String { RegistrySheet.columns[rawValue] }
+    }
+    static let requiredColumns = Column.allCases.filter { required.contains($0.name) }
+    static let placeAndRoom: [Column] = [.community, .compound, .building, .entrance, .room]
+
+    /// A header's cell indexes → column names, as (cell index, column) pairs in cell order: what each row is read by.
+    static func slots(_ header: [Int: String]) -> [(cell: Int, column: Column)] {
+        header.compactMap { i, name in index[name].flatMap(Column.init(rawValue:)).map { (i, $0) } }
+            .sorted { $0.cell < $1.cell }
+    }
 
     /// A header row's cells: which are ours and which are not (序号, 备注 … are ignored, not refused).
     public struct HeaderMatch: Sendable, Equatable {
@@ -233,83 +255,87 @@ public enum RegistrySheet {
     public static func parse(_ cells: [String], row: Int, header: [Int: String], currentYear: Int = 2026)
         -> ParsedRow
     {
+        parse(cells, row: row, slots: slots(header), currentYear: currentYear)
+    }
+
+    static func parse(_ cells: [String], row: Int, slots: [(cell: Int, column: Column)], currentYear: Int)
+        -> ParsedRow
+    {
         var v = SheetValues()
-        for (i, cell) in cells.enumerated() {
-            if let name = header[i] { v[name] = TextNormalizer.clean(cell) }
-        }
+        for (i, column) in slots where i < cells.count { v.cells[column.rawValue] = TextNormalizer.clean(cells[i]) }
         var errors: [RowError] = []
-        func fail(_ column: String, _ code: String, _ message: String) {
-            errors.append(RowError(row: row, column: column, code: code, message: message))
+        func fail(_ column: Column, _ code: String, _ message: String) {
+            errors.append(RowError(row: row, column: column.name, code: code, message: message))
         }
-        for c in columns where required.contains(c) && (v[c] ?? "").isEmpty {
-            fail(c, "required", "\(c) is empty")
-        }
-        for c in ["community", "compound", "building", "entrance", "room"] where (v[c] ?? "").count > 100 {
-            fail(c, "too_long", "\(c) is longer than 100 characters")
+        for c in requiredColumns where v.text(c).isEmpty { fail(c, "required", "\(c.name) is empty") }
+        // Characters are counted only when the bytes could hold more than 100 of them.
+        for c in placeAndRoom where v.text(c).utf8.count > 100 && v.text(c).count > 100 {
+            fail(c, "too_long", "\(c.name) is longer than 100 characters")
         }
         var builtYear: Int?
-        if let s = v["built_year"], !s.isEmpty {
+        if let s = v[.builtYear], !s.isEmpty {
             if let y = TextNormalizer.integer(s.hasSuffix("年") ? String(s.dropLast()) : s), y >= 1900, y <= currentYear
             {
                 builtYear = y
             } else {
-                fail("built_year", "invalid_year", "built_year “\(s)” is not a year between 1900 and \(currentYear)")
+                fail(.builtYear, "invalid_year", "built_year “\(s)” is not a year between 1900 and \(currentYear)")
             }
         }
         var floor: Int?
-        if let s = v["floor"], !s.isEmpty {
+        if let s = v[.floor], !s.isEmpty {
             let t = s.hasSuffix("层") ? String(s.dropLast()) : s
             if let f = TextNormalizer.integer(t), f >= -5, f <= 200 {
                 floor = f
             } else {
-                fail("floor", "invalid_floor", "floor “\(s)” is not a whole number")
+                fail(.floor, "invalid_floor", "floor “\(s)” is not a whole number")
             }
         }
         var area = Area(centi: 0)
-        if let s = v["area_m2"], !s.isEmpty {
+        if let s = v[.area], !s.isEmpty {
             if let a = Area.parse(s), a.centi > 0, a.centi < 100_000_00 {
                 area = a
             } else {
-                fail("area_m2", "invalid_area", "area_m2 “\(s)” is not an area in m² with at most two decimals")
+                fail(.area, "invalid_area", "area_m2 “\(s)” is not an area in m² with at most two decimals")
             }
         }
         var phone = ""
-        if let s = v["owner_phone"], !s.isEmpty {
+        if let s = v[.ownerPhone], !s.isEmpty {
             if let p = PersonalData.normalizePhone(s) {
                 phone = p
             } else {
-                fail("owner_phone", "invalid_phone", "owner_phone “\(s)” is not a phone number")
+                fail(.ownerPhone, "invalid_phone", "owner_phone “\(s)” is not a phone number")
             }
         }
-        let ownerName = v["owner_name"] ?? ""
+        let ownerName = v.text(.ownerName)
         if !phone.isEmpty && ownerName.isEmpty {
-            fail("owner_name", "required", "owner_phone is given but owner_name is empty")
+            fail(.ownerName, "required", "owner_phone is given but owner_name is empty")
         }
         var elsewhere = false
-        if let s = v["lives_elsewhere"] {
+        if let s = v[.livesElsewhere] {
             if let b = TextNormalizer.yesNo(s) {
                 elsewhere = b
             } else {
-                fail("lives_elsewhere", "invalid_yes_no", "lives_elsewhere “\(s)” is not 是/否 (yes/no)")
+                fail(.livesElsewhere, "invalid_yes_no", "lives_elsewhere “\(s)” is not 是/否 (yes/no)")
             }
         }
         if !errors.isEmpty { return .bad(errors) }
         return .ok(
             HouseholdRow(
-                row: row, community: v["community"]!, compound: v["compound"]!, address: v["address"] ?? "",
-                builtYear: builtYear, building: v["building"]!, entrance: v["entrance"]!, room: v["room"]!,
-                floor: floor,
-                area: area, ownerName: ownerName, ownerPhone: phone, livesElsewhere: elsewhere))
+                row: row, community: v.text(.community), compound: v.text(.compound), address: v.text(.address),
+                builtYear: builtYear, building: v.text(.building), entrance: v.text(.entrance), room: v.text(.room),
+                floor: floor, area: area, ownerName: ownerName, ownerPhone: phone, livesElsewhere: elsewhere))
     }
 
-    /// Checks the data rows in parallel slices (each row stands alone); nil for a blank row.
+    /// Checks the data rows in parallel slices (each row stands alone); nil for a blank row. Answers the slices in
+    /// order, rather than copied into one list.
     static func parseRows(
         _ rows: ArraySlice<SheetSource.Line>, header: [Int: String], currentYear: Int, sheet: String?,
         progress: ImportProgressMeter? = nil
     )
-        -> [ParsedRow?]
+        -> [[ParsedRow?]]
     {
         let data = rows
+        let slots = slots(header)
         let slices = data.count > 20_000 ? 4 : 1
         let size = (data.count + slices - 1) / max(slices, 1)
         let results = SliceResults(count: slices)
@@ -331,11 +357,11 @@ public enum RegistrySheet {
                         }
                     }
                     let line = rows[i]
-                    if line.cells.allSatisfy({ $0.trimmingWhitespace().isEmpty }) {
+                    if line.cells.allSatisfy({ $0.unicodeScalars.allSatisfy(TextNormalizer.isSpace) }) {
                         out.append(nil)
                         continue
                     }
-                    var parsed = parse(line.cells, row: line.number, header: header, currentYear: currentYear)
+                    var parsed = parse(line.cells, row: line.number, slots: slots, currentYear: currentYear)
                     if let sheet, case .bad(var errors) = parsed {
                         for j in errors.indices { errors[j].sheet = sheet }
                         parsed = .bad(errors)
@@ -345,7 +371,7 @@ public enum RegistrySheet {
             }
             results.set(k, out)
         }
-        return results.joined()
+        return results.take()
     }
 
     /// Parses a whole sheet (header first) and checks rows against each other:
@@ -386,6 +412,7 @@ public enum RegistrySheet {
         // Keyed by UTF-8 bytes: hashing non-ASCII Strings normalises them first, which a city's sheet cannot afford.
         var seenKeys: [ByteKey: (sheet: String, row: Int)] = [:]
         var compounds: [ByteKey: (sheet: String, row: HouseholdRow)] = [:]
+        var lastCompound: (sheet: String, row: HouseholdRow)?
         for source in sources {
             let sheet = source.name.isEmpty ? nil : source.name
             func place(_ sheetName: String, _ row: Int) -> String {
@@ -411,10 +438,12 @@ public enum RegistrySheet {
             for (index, count) in source.mergedCells {
                 if let name = match.map[index] { read.merged[name, default: 0] += count }
             }
-            let parsed = parseRows(
+            let slices = parseRows(
                 lines, header: match.map, currentYear: currentYear, sheet: sheet, progress: progress)
-            good.reserveCapacity(good.count + parsed.count)
-            for result in parsed {
+            let count = slices.reduce(0) { $0 + $1.count }
+            good.reserveCapacity(good.count + count)
+            seenKeys.reserveCapacity(seenKeys.count + count)
+            for result in slices.joined() {
                 switch result {
                 case nil: continue
                 case .bad(let e):
@@ -433,8 +462,19 @@ public enum RegistrySheet {
                         continue
                     }
                     seenKeys[householdKey] = (source.name, rowNumber)
-                    let ck = ByteKey(Array(r.community.utf8) + [0x1F] + Array(r.compound.utf8))
-                    if let (cs, c) = compounds[ck] {
+                    // Rows come compound by compound, so the compound is usually the one the row above found.
+                    let first: (sheet: String, row: HouseholdRow)?
+                    if let last = lastCompound, last.row.community.hasSameUTF8(as: r.community),
+                        last.row.compound.hasSameUTF8(as: r.compound)
+                    {
+                        first = last
+                    } else {
+                        let ck = ByteKey(Array(r.community.utf8) + [0x1F] + Array(r.compound.utf8))
+                        first = compounds[ck]
+                        if first == nil { compounds[ck] = (source.name, r) }
+                        lastCompound = first ?? (source.name, r)
+                    }
+                    if let (cs, c) = first {
                         if !r.address.isEmpty && !c.address.isEmpty && r.address != c.address {
                             errors.append(
                                 RowError(
@@ -451,8 +491,6 @@ public enum RegistrySheet {
                                     sheet: sheet))
                             continue
                         }
-                    } else {
-                        compounds[ck] = (source.name, r)
                     }
                     good.append(r)
                 }

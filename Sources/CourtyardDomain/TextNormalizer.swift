@@ -36,6 +36,36 @@ public enum TextNormalizer {
 
     /// True when `clean` would return the text unchanged, checked without building a new string.
     static func isClean(_ s: String) -> Bool {
+        if let answer = s.utf8.withContiguousStorageIfAvailable(isCleanUTF8), let answer { return answer }
+        return isCleanByScalars(s)
+    }
+
+    /// `isClean` over UTF-8 bytes, for text whose only characters outside ASCII cannot be white space or full-width
+    /// forms (Chinese characters, for one); nil when a lead byte could begin one of those (C2, E1, E2, E3, EF),
+    /// which the scalar check then decides.
+    static func isCleanUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool? {
+        var previousSpace = true
+        for b in bytes {
+            if b < 0x80 {
+                if b == 0x20 {
+                    if previousSpace { return false }
+                    previousSpace = true
+                } else if b < 0x20 || b == 0x7F {
+                    return false
+                } else {
+                    previousSpace = false
+                }
+            } else if b >= 0xC0 {
+                switch b {
+                case 0xC2, 0xE1, 0xE2, 0xE3, 0xEF: return nil
+                default: previousSpace = false
+                }
+            }
+        }
+        return !previousSpace || bytes.isEmpty
+    }
+
+    static func isCleanByScalars(_ s: String) -> Bool {
         var previousSpace = true
         for u in s.unicodeScalars {
             if isSpace(u) {
@@ -62,7 +92,14 @@ public enum TextNormalizer {
 
     /// 是/否, yes/no, y/n, true/false, 1/0; an empty cell is "no". Anything else is nil, never a guess.
     public static func yesNo(_ s: String) -> Bool? {
-        switch clean(s).lowercased() {
+        let c = clean(s)
+        // As written (nearly every cell), without building a lowercased copy first.
+        switch c {
+        case "是", "yes", "y", "true", "1", "√", "外住": return true
+        case "否", "no", "n", "false", "0", "": return false
+        default: break
+        }
+        switch c.lowercased() {
         case "是", "yes", "y", "true", "1", "√", "外住": return true
         case "否", "no", "n", "false", "0", "": return false
         default: return nil
@@ -72,13 +109,29 @@ public enum TextNormalizer {
     /// A whole number written with full-width digits or stray spaces; nil for anything else.
     public static func integer(_ s: String) -> Int? {
         let c = clean(s)
-        guard !c.isEmpty, c.count <= 9, c.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "-") }) else { return nil }
+        // ASCII digits and minus signs only, so bytes and characters are one and the same.
+        guard !c.isEmpty, c.utf8.count <= 9, c.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }) else {
+            return nil
+        }
         return Int(c)
     }
 }
 
 extension String {
+    /// The same UTF-8 bytes: equality without Unicode's canonical equivalence, as the sheet's keys compare.
+    public func hasSameUTF8(as other: String) -> Bool {
+        let a = utf8
+        let b = other.utf8
+        guard a.count == b.count else { return false }
+        let same = a.withContiguousStorageIfAvailable { x in
+            b.withContiguousStorageIfAvailable { y in x.elementsEqual(y) }
+        }
+        return (same ?? nil) ?? a.elementsEqual(b)
+    }
+
     public func trimmingWhitespace() -> String {
+        guard let f = unicodeScalars.first, let l = unicodeScalars.last else { return self }
+        if !TextNormalizer.isSpace(f) && !TextNormalizer.isSpace(l) { return self }
         var s = Substring(self).unicodeScalars
         while let f = s.first, TextNormalizer.isSpace(f) { s.removeFirst() }
         while let l = s.last, TextNormalizer.isSpace(l) { s.removeLast() }

@@ -27,7 +27,11 @@ public enum CSV {
     {
         var rows: [[String]] = []
         var row: [String] = []
+        // A field is read straight from the text between `start` and the delimiter while it is plain; once it has a
+        // quote or a carriage return its bytes are gathered in `field` instead.
         var field: [UInt8] = []
+        var plain = true
+        var start = 0
         var pendingEmpty = 0
         var budget = CellBudget(limits: limits)
         var inQuotes = false
@@ -36,12 +40,15 @@ public enum CSV {
         var quoteStartLine = 1
         var i = 0
         let n = utf8.count
-        func endField() throws {
+        func fieldIsEmpty(_ end: Int) -> Bool { plain ? start == end : field.isEmpty }
+        func endField(_ end: Int) throws {
             defer {
                 field.removeAll(keepingCapacity: true)
                 quotedField = false
+                plain = true
+                start = end + 1
             }
-            guard !field.isEmpty else {
+            guard !fieldIsEmpty(end) else {
                 pendingEmpty += 1
                 return
             }
@@ -56,14 +63,24 @@ public enum CSV {
                 row += [String](repeating: "", count: pendingEmpty)
                 pendingEmpty = 0
             }
-            row.append(String(decoding: field, as: UTF8.self))
+            if plain {
+                row.append(String(decoding: UnsafeBufferPointer(rebasing: utf8[start..<end]), as: UTF8.self))
+            } else {
+                row.append(String(decoding: field, as: UTF8.self))
+            }
         }
         func endRow() throws {
             rows.append(row)
             row = []
+            row.reserveCapacity(rows[rows.count - 1].count)
             pendingEmpty = 0
             if rows.count > limits.rows { throw SheetLimitFailure.tooManyRows(row: rows.count, limit: limits.rows) }
             if let progress, rows.count % 2000 == 0 { progress(rows.count) }
+        }
+        func gather(_ end: Int) {
+            guard plain else { return }
+            field.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<end]))
+            plain = false
         }
         while i < n {
             let b = utf8[i]
@@ -83,26 +100,27 @@ public enum CSV {
                 continue
             }
             switch b {
-            case 0x22 where field.isEmpty && !quotedField:
+            case 0x22 where fieldIsEmpty(i) && !quotedField:
+                gather(i)
                 inQuotes = true
                 quotedField = true
                 quoteStartLine = line
             case 0x2C:
-                try endField()
+                try endField(i)
             case 0x0D:
-                break
+                gather(i)
             case 0x0A:
-                try endField()
+                try endField(i)
                 try endRow()
                 line += 1
             default:
-                field.append(b)
+                if !plain { field.append(b) }
             }
             i += 1
         }
         if inQuotes { throw Failure.unterminatedQuote(line: quoteStartLine) }
-        if !field.isEmpty || !row.isEmpty || pendingEmpty > 0 || quotedField {
-            try endField()
+        if !fieldIsEmpty(n) || !row.isEmpty || pendingEmpty > 0 || quotedField {
+            try endField(n)
             try endRow()
         }
         progress?(rows.count)

@@ -27,6 +27,37 @@ import Testing
         #expect(TextNormalizer.clean("　１号楼  ２单元 ") == "1号楼 2单元")
         #expect(TextNormalizer.integer("１９８５") == 1985)
         #expect(TextNormalizer.integer("19 85") == nil)
+        // Read by bytes: only ASCII digits and minus signs, at most nine of them; other digits are not numbers here.
+        #expect(TextNormalizer.integer("-5") == -5 && TextNormalizer.integer("123456789") == 123_456_789)
+        #expect(TextNormalizer.integer("1234567890") == nil && TextNormalizer.integer("٣") == nil)
+        #expect(TextNormalizer.integer("1\u{301}") == nil && TextNormalizer.integer("") == nil)
+        #expect(TextNormalizer.integer("五") == nil && TextNormalizer.integer("1.5") == nil)
+        // Lines are trimmed by Unicode white space, and text with none at its ends is the same text.
+        #expect("\u{3000} 1号楼\u{A0}".trimmingWhitespace() == "1号楼" && "1 号楼".trimmingWhitespace() == "1 号楼")
+        #expect(" ".trimmingWhitespace() == "" && "".trimmingWhitespace() == "")
+    }
+
+    /// Cleaning decides from the bytes for most text and from the scalars where a byte could begin a space or a
+    /// full-width form; both give what cleaning scalar by scalar gives.
+    @Test func cleaningIsTheSameWhicheverWayItIsDecided() {
+        let cases: [(String, String)] = [
+            ("张三", "张三"), ("张\u{3000}三", "张 三"), ("a\u{A0}b", "a b"), ("Ａ１号", "A1号"), (" 张三", "张三"),
+            ("张三 ", "张三"), ("张  三", "张 三"), ("张\t三", "张 三"), ("\u{FEFF}张三", "张三"), ("“引号”。", "“引号”。"),
+            ("a\u{0}b\u{7F}c", "abc"), ("é\u{2003}ü", "é ü"), ("1\u{200B}2", "1 2"), ("", ""), ("   ", ""),
+            ("\u{1680}x", "x"), ("x\u{85}", "x"), ("６０．５", "60.5"), ("·", "·"), ("𠀋栋", "𠀋栋"),
+        ]
+        for (raw, clean) in cases { #expect(TextNormalizer.clean(raw) == clean, "\(raw.debugDescription)") }
+        // Every pair of a few awkward characters: cleaning twice changes nothing more.
+        let parts = ["a", " ", "\u{3000}", "张", "\t", "Ｂ", "\u{A0}", "·", "。"]
+        for x in parts {
+            for y in parts {
+                for z in parts {
+                    let once = TextNormalizer.clean(x + y + z)
+                    #expect(TextNormalizer.clean(once) == once)
+                    #expect(!once.hasPrefix(" ") && !once.hasSuffix(" ") && !once.contains("  "))
+                }
+            }
+        }
     }
 
     @Test func yesNoIsStrict() {
@@ -35,6 +66,8 @@ import Testing
         #expect(TextNormalizer.yesNo("") == false)
         #expect(TextNormalizer.yesNo("Y") == true)
         #expect(TextNormalizer.yesNo("可能") == nil)
+        #expect(TextNormalizer.yesNo("TRUE") == true && TextNormalizer.yesNo(" No ") == false)
+        #expect(TextNormalizer.yesNo("yes please") == nil)
     }
 
     @Test func masksPersonalData() {
@@ -51,6 +84,12 @@ import Testing
         #expect(PersonalData.normalizePhone("１３８１２３４５６７８") == "13812345678")
         #expect(PersonalData.normalizePhone("call me") == nil)
         #expect(PersonalData.normalizePhone("123") == nil)
+        // A character of several scalars, a digit that is not ASCII, or too many digits refuses the whole number.
+        #expect(PersonalData.normalizePhone("13812345678\u{301}") == nil)
+        #expect(PersonalData.normalizePhone("138١2345678") == nil)
+        #expect(PersonalData.normalizePhone(String(repeating: "1", count: 200)) == nil)
+        #expect(PersonalData.normalizePhone("8613812345678") == "13812345678")
+        #expect(PersonalData.normalizePhone("(010) 6512-3456") == "01065123456")
     }
 }
 

@@ -91,6 +91,20 @@ import Testing
         #expect(rows == [["a", "b,1", "say \"hi\""], ["two\nlines", "", "x"]])
     }
 
+    /// Plain fields are read straight from the text and fields with a quote or a carriage return byte by byte; both
+    /// give the same cells wherever those characters fall.
+    @Test func quotesAndCarriageReturnsAnywhereInAField() throws {
+        #expect(try CSV.parse("a\rb,c\n") == [["ab", "c"]])
+        #expect(try CSV.parse("\r\"q,1\",x\n") == [["q,1", "x"]])
+        #expect(try CSV.parse("\"ab\"cd,e\n") == [["abcd", "e"]])
+        #expect(try CSV.parse("x\"y\",z\n") == [["x\"y\"", "z"]])
+        #expect(try CSV.parse("a,b") == [["a", "b"]])
+        #expect(try CSV.parse("a,b\r") == [["a", "b"]])
+        #expect(try CSV.parse("\"\"\n,\n\"\",\"\",1\n") == [[], [], ["", "", "1"]])
+        #expect(try CSV.parse("中文,\"引号\"\r\n第二行\r\n\r\n末行") == [["中文", "引号"], ["第二行"], [], ["末行"]])
+        #expect(try CSV.parse("ab\r\rcd,\"e\r\nf\"g\r\n") == [["abcd", "e\r\nfg"]])
+    }
+
     @Test func roundTripsWhatItWrites() throws {
         let rows = [["社区", "a,b", "q\"uote", "line\nbreak"], ["", "=SUM(A1)", "-3", "x"]]
         let back = try CSV.parse(try TextDecoding.decode(Array(CSV.write(rows).utf8)))

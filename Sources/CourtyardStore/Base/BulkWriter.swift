@@ -28,9 +28,10 @@ public enum BulkValue: Sendable {
     }
 }
 
-/// Writes many rows into a table inside the caller's transaction: with COPY on PostgreSQL, with multi-row INSERTs
-/// of inlined literals on SQLite. Rows carry their ids, taken beforehand with `newIds`, so children can point at
-/// parents without reading anything back.
+/// Writes many rows into a table inside the caller's transaction: with COPY on PostgreSQL; on SQLite with one
+/// prepared INSERT stepped once per row on the writer's thread (multi-row INSERTs of inlined literals elsewhere).
+/// Rows carry their ids, taken beforehand with `newIds`, so children can point at parents without reading anything
+/// back.
 public struct BulkWriter: Sendable {
     let db: any SQLDatabase
     let connection: PostgresConnection?
@@ -68,21 +69,44 @@ public struct BulkWriter: Sendable {
     public func write(
         table: String, columns: [String], rows: [[BulkValue]], onChunk: ((Int) -> Void)? = nil
     ) async throws {
-        guard !rows.isEmpty else { return }
+        try await write(table: table, columns: columns, count: rows.count, onChunk: onChunk) { i, values in
+            values.append(contentsOf: rows[i])
+        }
+    }
+
+    /// Writes `count` rows into `table`'s `columns`, row `i` made by `row(i, &values)` into one list of values
+    /// emptied before each row, so no list is kept per row; `onChunk` hears how many rows are written so far.
+    public func write(
+        table: String, columns: [String], count: Int, onChunk: ((Int) -> Void)? = nil,
+        row: (Int, inout [BulkValue]) -> Void
+    ) async throws {
+        guard count > 0 else { return }
         guard let connection else {
+            if let direct = db as? DirectSQLiteDatabase {
+                return try direct.insert(
+                    table: table, columns: columns, count: count, every: Self.chunk, onChunk: onChunk, row: row)
+            }
+            var values: [BulkValue] = []
+            let rows = (0..<count).map { i in
+                values.removeAll(keepingCapacity: true)
+                row(i, &values)
+                return values.map(\.sqlLiteral)
+            }
             _ = try await SQLLiteral.insert(
-                db: db, table: table, columns: columns, rows: rows.map { $0.map(\.sqlLiteral) }, returning: nil,
-                chunk: Self.chunk, onChunk: onChunk)
+                db: db, table: table, columns: columns, rows: rows, returning: nil, chunk: Self.chunk, onChunk: onChunk)
             return
         }
         try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
+            var values: [BulkValue] = []
             var start = 0
-            while start < rows.count {
-                let end = min(start + Self.chunk, rows.count)
+            while start < count {
+                let end = min(start + Self.chunk, count)
                 var text = ""
-                for row in rows[start..<end] {
-                    for (i, value) in row.enumerated() {
-                        if i > 0 { text += "\t" }
+                for i in start..<end {
+                    values.removeAll(keepingCapacity: true)
+                    row(i, &values)
+                    for (k, value) in values.enumerated() {
+                        if k > 0 { text += "\t" }
                         value.appendCopyText(to: &text)
                     }
                     text += "\n"

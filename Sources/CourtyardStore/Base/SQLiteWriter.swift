@@ -99,6 +99,35 @@ final class SQLiteWriter: TaskExecutor, @unchecked Sendable {
         try DirectSQLiteDatabase.run(stmt, on: db, binds, onRow)
     }
 
+    /// Inserts `count` rows into `table`'s `columns` with one prepared statement, bound and stepped once per row: no
+    /// SQL text per row for SQLite to parse, and, a row per statement, no statement journal to keep.
+    fileprivate func insert(
+        table: String, columns: [String], count: Int, every: Int, onChunk: ((Int) -> Void)?,
+        row: (Int, inout [BulkValue]) -> Void
+    ) throws {
+        let db = try connection()
+        let marks = Array(repeating: "?", count: columns.count).joined(separator: ", ")
+        let sql = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(marks))"
+        var stmt: OpaquePointer?
+        let rc = sqlite_nio_sqlite3_prepare_v3(db, sql, -1, 0, &stmt, nil)
+        guard rc == SQLITE_OK, let stmt else { throw DirectSQLiteDatabase.failure(db, rc) }
+        defer { sqlite_nio_sqlite3_finalize(stmt) }
+        var values: [BulkValue] = []
+        values.reserveCapacity(columns.count)
+        for n in 0..<count {
+            values.removeAll(keepingCapacity: true)
+            row(n, &values)
+            for (i, value) in values.enumerated() {
+                let rc = DirectSQLiteDatabase.bind(stmt, Int32(i + 1), value)
+                guard rc == SQLITE_OK else { throw DirectSQLiteDatabase.failure(db, rc) }
+            }
+            let step = sqlite_nio_sqlite3_step(stmt)
+            guard step == SQLITE_DONE else { throw DirectSQLiteDatabase.failure(db, step) }
+            sqlite_nio_sqlite3_reset(stmt)
+            if (n + 1) % every == 0 || n + 1 == count { onChunk?(n + 1) }
+        }
+    }
+
     /// Ends the thread once the work already given to it is done, and closes the connection.
     func stop() {
         condition.lock()
@@ -196,6 +225,25 @@ struct DirectSQLiteDatabase: SQLDatabase {
             if rc == SQLITE_DONE { return }
             guard rc == SQLITE_ROW else { throw failure(db, rc) }
             onRow(DirectRow(columns: columns, values: (0..<count).map { value(stmt, $0) }))
+        }
+    }
+
+    /// Writes rows in bulk on the writer's thread (`BulkWriter` on SQLite).
+    func insert(
+        table: String, columns: [String], count: Int, every: Int, onChunk: ((Int) -> Void)?,
+        row: (Int, inout [BulkValue]) -> Void
+    ) throws {
+        try writer.insert(table: table, columns: columns, count: count, every: every, onChunk: onChunk, row: row)
+    }
+
+    /// A bulk value as SQLite holds it: NUL, which the other ways of writing drop, is dropped here too.
+    static func bind(_ stmt: OpaquePointer, _ i: Int32, _ value: BulkValue) -> Int32 {
+        switch value {
+        case .int(nil): return sqlite_nio_sqlite3_bind_null(stmt, i)
+        case .int(let v?): return sqlite_nio_sqlite3_bind_int64(stmt, i, v)
+        case .text(var v):
+            if v.utf8.contains(0) { v.removeAll { $0 == "\0" } }
+            return sqlite_nio_sqlite3_bind_text64(stmt, i, v, UInt64(v.utf8.count), transient, UInt8(SQLITE_UTF8))
         }
     }
 

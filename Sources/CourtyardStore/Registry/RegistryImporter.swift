@@ -160,11 +160,18 @@ public struct RegistryImporter: Sendable {
 /// Names joined by U+001F, as UTF-8 bytes.
 typealias PathKey = ByteKey
 
-/// The resident an owner link points at: one already stored, or one this import creates, known by its key
-/// (name and phone, or for a person without a phone, the household's path).
-enum ResidentRef {
+/// A record an owner link points at: one already stored, or the one at this place in the import's list of new
+/// ones (whose ids are taken as one consecutive block, so the place gives the id without looking anything up).
+enum RecordRef {
     case id(Int64)
-    case new(PathKey)
+    case new(Int)
+
+    func id(firstNew: Int64) -> Int64 {
+        switch self {
+        case .id(let id): id
+        case .new(let k): firstNew + Int64(k)
+        }
+    }
 }
 
 /// What the sub-district already holds, keyed by name paths ("community␟compound␟building…").
@@ -270,9 +277,9 @@ struct ImportPlan {
     var householdUpdates: [(id: Int64, floor: Int?, area: Int64)] = []
     var unchangedHouseholds = 0
     /// Households whose owner is set by this import: (household path, resident key, lives elsewhere).
-    var ownerLinks: [(entrance: PathKey, room: String, resident: ResidentRef, elsewhere: Bool)] = []
+    var ownerLinks: [(household: RecordRef, resident: RecordRef, elsewhere: Bool)] = []
     var ownerDeletes: [Int64] = []
-    var newResidents: [(key: PathKey, name: String, phone: String)] = []
+    var newResidents: [(name: String, phone: String)] = []
     var reusedResidents: Set<PathKey> = []
     var compoundsSeen = 0, buildingsSeen = 0, entrancesSeen = 0, communitiesTouched = 0
 
@@ -282,10 +289,22 @@ struct ImportPlan {
         var seenCp: Set<PathKey> = []
         var seenB: Set<PathKey> = []
         var seenE: Set<PathKey> = []
-        var seenNewResident: Set<PathKey> = []
+        var seenNewResident: [PathKey: Int] = [:]
+        seenNewResident.reserveCapacity(rows.count)
+        newHouseholds.reserveCapacity(rows.count)
+        ownerLinks.reserveCapacity(rows.count)
+        newResidents.reserveCapacity(rows.count)
+        // Rows come entrance by entrance: the places a row shares with the row above were handled with that row.
+        var above: (row: HouseholdRow, cm: PathKey, cp: PathKey, b: PathKey, e: PathKey)?
         for r in rows {
+            if let a = above, a.row.entrance.hasSameUTF8(as: r.entrance), a.row.building.hasSameUTF8(as: r.building),
+                a.row.compound.hasSameUTF8(as: r.compound), a.row.community.hasSameUTF8(as: r.community)
+            {
+                planHousehold(r, entrance: a.e, snapshot: s, seenNewResident: &seenNewResident)
+                continue
+            }
             let cm = K.key(r.community)
-            if s.communities[cm] == nil, seenCm.insert(cm).inserted { newCommunities.append(r.community) }
+            if seenCm.insert(cm).inserted && s.communities[cm] == nil { newCommunities.append(r.community) }
             let cp = K.key(cm, r.compound)
             if seenCp.insert(cp).inserted {
                 if let existing = s.compounds[cp] {
@@ -307,44 +326,56 @@ struct ImportPlan {
             if seenE.insert(e).inserted {
                 if s.entrances[e] == nil { newEntrances.append((e, b, r.entrance)) } else { entrancesSeen += 1 }
             }
-            let h = K.key(e, r.room)
-            var ownerChanged = false
-            let existing = s.households[h]
-            if !r.ownerName.isEmpty {
-                let current = existing.flatMap { s.owners[$0.id] }
-                if let c = current, c.name == r.ownerName, c.phone == r.ownerPhone, c.elsewhere == r.livesElsewhere {
-                    reusedResidents.insert(K.key(c.name, c.phone))
-                } else {
-                    ownerChanged = true
-                    if current != nil, let id = existing?.id { ownerDeletes.append(id) }
-                    // One person owning several households is one resident: same name and phone in the sub-district.
-                    // Without a phone a person has no identity beyond this household.
-                    let rk = r.ownerPhone.isEmpty ? PathKey([0x23] + h.bytes) : K.key(r.ownerName, r.ownerPhone)
-                    var ref = ResidentRef.new(rk)
-                    if let c = current, c.name == r.ownerName, c.phone == r.ownerPhone {
-                        ref = .id(c.residentId)  // same person, only where they live changed
-                        reusedResidents.insert(K.key(c.name, c.phone))
-                    } else if !r.ownerPhone.isEmpty, let id = s.residents[rk] {
-                        ref = .id(id)
-                        reusedResidents.insert(rk)
-                    } else if seenNewResident.insert(rk).inserted {
-                        newResidents.append((rk, r.ownerName, r.ownerPhone))
-                    }
-                    ownerLinks.append((e, r.room, ref, r.livesElsewhere))
-                }
-            }
-            if let x = existing {
-                let floor = r.floor ?? x.floor
-                if ownerChanged || floor != x.floor || r.area.centi != x.area {
-                    householdUpdates.append((x.id, floor, r.area.centi))
-                } else {
-                    unchangedHouseholds += 1
-                }
+            above = (r, cm, cp, b, e)
+            planHousehold(r, entrance: e, snapshot: s, seenNewResident: &seenNewResident)
+        }
+        communitiesTouched = seenCm.count
+    }
+
+    /// One household of the sheet: new, changed or unchanged, and its owner.
+    private mutating func planHousehold(
+        _ r: HouseholdRow, entrance e: PathKey, snapshot s: Snapshot, seenNewResident: inout [PathKey: Int]
+    ) {
+        typealias K = Snapshot
+        let h = K.key(e, r.room)
+        var ownerChanged = false
+        let existing = s.households[h]
+        if !r.ownerName.isEmpty {
+            let current = existing.flatMap { s.owners[$0.id] }
+            if let c = current, c.name == r.ownerName, c.phone == r.ownerPhone, c.elsewhere == r.livesElsewhere {
+                reusedResidents.insert(K.key(c.name, c.phone))
             } else {
-                newHouseholds.append((h, e, r))
+                ownerChanged = true
+                if current != nil, let id = existing?.id { ownerDeletes.append(id) }
+                // One person owning several households is one resident: same name and phone in the sub-district.
+                // Without a phone a person has no identity beyond this household.
+                let rk = r.ownerPhone.isEmpty ? PathKey([0x23] + h.bytes) : K.key(r.ownerName, r.ownerPhone)
+                var ref = RecordRef.new(newResidents.count)
+                if let c = current, c.name == r.ownerName, c.phone == r.ownerPhone {
+                    ref = .id(c.residentId)  // same person, only where they live changed
+                    reusedResidents.insert(K.key(c.name, c.phone))
+                } else if !r.ownerPhone.isEmpty, let id = s.residents[rk] {
+                    ref = .id(id)
+                    reusedResidents.insert(rk)
+                } else if let k = seenNewResident[rk] {
+                    ref = .new(k)
+                } else {
+                    seenNewResident[rk] = newResidents.count
+                    newResidents.append((r.ownerName, r.ownerPhone))
+                }
+                ownerLinks.append((existing.map { .id($0.id) } ?? .new(newHouseholds.count), ref, r.livesElsewhere))
             }
         }
-        communitiesTouched = Set(rows.map(\.community)).count
+        if let x = existing {
+            let floor = r.floor ?? x.floor
+            if ownerChanged || floor != x.floor || r.area.centi != x.area {
+                householdUpdates.append((x.id, floor, r.area.centi))
+            } else {
+                unchangedHouseholds += 1
+            }
+        } else {
+            newHouseholds.append((h, e, r))
+        }
     }
 
     /// The records `apply` writes one by one or in chunks, for its progress: households, residents and owner links.
@@ -411,8 +442,8 @@ struct ImportPlan {
             rows: zip(newEntrances, eIds).map {
                 [.int($1), .int(b[$0.building]!), .int(cp[K.parent($0.building)]!), .text($0.name)]
             })
-        let households = try await writeHouseholds(
-            bulk: bulk, entrances: e, buildings: b, compounds: cp, snapshot: s, progress: progress)
+        let firstHousehold = try await writeHouseholds(
+            bulk: bulk, entrances: e, buildings: b, compounds: cp, progress: progress)
         for (i, u) in householdUpdates.enumerated() {
             if (i + 1) % ImportProgressMeter.step == 0 { progress?.written(newHouseholds.count + i + 1) }
             try await db.raw(
@@ -423,12 +454,14 @@ struct ImportPlan {
         }
         var written = newHouseholds.count + householdUpdates.count
         progress?.written(written)
-        let rIds = try await bulk.newIds(table: "residents", count: newResidents.count)
-        let residents = Dictionary(uniqueKeysWithValues: zip(newResidents.map(\.key), rIds))
+        let firstResident = try await bulk.newIds(table: "residents", count: newResidents.count).lowerBound
+        let residentsWritten: (Int) -> Void = { [written] in progress?.written(written + $0) }
         try await bulk.write(
-            table: "residents", columns: ["id", "subdistrict_id", "name", "phone"],
-            rows: zip(newResidents, rIds).map { [.int($1), sdValue, .text($0.name), .text($0.phone)] },
-            onChunk: { [written] in progress?.written(written + $0) })
+            table: "residents", columns: ["id", "subdistrict_id", "name", "phone"], count: newResidents.count,
+            onChunk: residentsWritten
+        ) { i, row in
+            row += [.int(firstResident + Int64(i)), sdValue, .text(newResidents[i].name), .text(newResidents[i].phone)]
+        }
         written += newResidents.count
         for start in stride(from: 0, to: ownerDeletes.count, by: 1000) {
             let chunk = ownerDeletes[start..<min(start + 1000, ownerDeletes.count)].map(String.init).joined(
@@ -436,53 +469,47 @@ struct ImportPlan {
             let text = "DELETE FROM household_residents WHERE relation = 'owner' AND household_id IN (" + chunk + ")"
             try await db.raw(SQLQueryString(text)).run()
         }
+        let linksWritten: (Int) -> Void = { [written] in progress?.written(written + $0) }
         try await bulk.write(
             table: "household_residents", columns: ["household_id", "resident_id", "relation", "lives_elsewhere"],
-            rows: ownerLinks.map { link in
-                let resident: Int64
-                switch link.resident {
-                case .id(let id): resident = id
-                case .new(let key): resident = residents[key]!
-                }
-                return [
-                    .int(households[K.key(link.entrance, link.room)]!), .int(resident), .text("owner"),
-                    .int(link.elsewhere ? 1 : 0),
-                ]
-            },
-            onChunk: { [written] in progress?.written(written + $0) })
+            count: ownerLinks.count, onChunk: linksWritten
+        ) { i, row in
+            let link = ownerLinks[i]
+            row += [
+                .int(link.household.id(firstNew: firstHousehold)), .int(link.resident.id(firstNew: firstResident)),
+                .text("owner"), .int(link.elsewhere ? 1 : 0),
+            ]
+        }
     }
 
-    /// Writes the new households; answers every household's id by its path, the sub-district's existing ones too.
+    /// Writes the new households; answers the id of the first (the others follow it in order).
     func writeHouseholds(
         bulk: BulkWriter, entrances e: [PathKey: Int64], buildings b: [PathKey: Int64], compounds cp: [PathKey: Int64],
-        snapshot s: Snapshot, progress: ImportProgressMeter?
-    ) async throws -> [PathKey: Int64] {
+        progress: ImportProgressMeter?
+    ) async throws -> Int64 {
         typealias K = Snapshot
-        var ids = s.households.mapValues(\.id)
-        let hIds = try await bulk.newIds(table: "households", count: newHouseholds.count)
-        // An entrance's building and compound, found once per entrance rather than once per household.
-        var parents: [PathKey: (BulkValue, BulkValue, BulkValue)] = [:]
-        var rows: [[BulkValue]] = []
-        rows.reserveCapacity(newHouseholds.count)
-        for (h, id) in zip(newHouseholds, hIds) {
-            ids[h.path] = id
-            let p =
-                parents[h.entrance]
-                ?? {
-                    let building = K.parent(h.entrance)
-                    let value = (
-                        BulkValue.int(e[h.entrance]!), BulkValue.int(b[building]!),
-                        BulkValue.int(cp[K.parent(building)]!)
-                    )
-                    parents[h.entrance] = value
-                    return value
-                }()
-            rows.append([.int(id), p.0, p.1, p.2, .text(h.row.room), .int(h.row.floor), .int(h.row.area.centi)])
-        }
+        let first = try await bulk.newIds(table: "households", count: newHouseholds.count).lowerBound
+        // An entrance's building and compound, found once per entrance: households come entrance by entrance.
+        var parents: (entrance: PathKey, ids: (BulkValue, BulkValue, BulkValue))?
+        let householdsWritten: (Int) -> Void = { progress?.written($0) }
         try await bulk.write(
             table: "households",
             columns: ["id", "entrance_id", "building_id", "compound_id", "room", "floor", "area_centi"],
-            rows: rows, onChunk: { progress?.written($0) })
-        return ids
+            count: newHouseholds.count, onChunk: householdsWritten
+        ) { i, row in
+            let h = newHouseholds[i]
+            let p: (BulkValue, BulkValue, BulkValue)
+            if let known = parents, known.entrance == h.entrance {
+                p = known.ids
+            } else {
+                let building = K.parent(h.entrance)
+                p = (.int(e[h.entrance]!), .int(b[building]!), .int(cp[K.parent(building)]!))
+                parents = (h.entrance, p)
+            }
+            row += [
+                .int(first + Int64(i)), p.0, p.1, p.2, .text(h.row.room), .int(h.row.floor), .int(h.row.area.centi),
+            ]
+        }
+        return first
     }
 }
