@@ -85,7 +85,7 @@ public final class Database: Sendable {
         defer { inUse.add(-1) }
         switch pool {
         case .sqlite(let p): return try await using(p) { try await body($0.sql(queryLogLevel: nil)) }
-        case .postgres(let p): return try await using(p) { try await body($0.sql(queryLogLevel: nil)) }
+        case .postgres(let p): return try await using(p) { try await body(PostgresDirectDatabase($0)) }
         }
     }
 
@@ -133,7 +133,7 @@ public final class Database: Sendable {
         inUse.add(1)
         defer { inUse.add(-1) }
         return try await using(p) { conn in
-            let db = conn.sql(queryLogLevel: nil)
+            let db = PostgresDirectDatabase(conn)
             try await db.raw("BEGIN").run()
             do {
                 let r = try await body(db, BulkWriter(db: db, connection: conn, logger: logger))

@@ -266,6 +266,24 @@ public struct BulletinCompound: Codable, Sendable {
     }
 }
 
+extension BulletinCompound: JSONValueConvertible {
+    /// The form `encode(to:)` gives, written directly: a province's bulletin has 20,000 of these.
+    public var jsonValue: JSONValue {
+        func day(_ d: Day?) -> JSONValue { d.map { .string($0.description) } ?? .null }
+        return .object([
+            ("project_id", .int(projectId)), ("compound_id", .int(compoundId)), ("name", .string(name)),
+            ("community_id", .int(communityId)), ("community_name", .string(communityName)),
+            ("households", .int(households)), ("stage", .string(stage.rawValue)), ("started_on", day(startedOn)),
+            ("completed_on", day(completedOn)), ("percent_complete", .number(percentComplete.numberText)),
+            ("overdue_tasks", .int(overdueTasks)), ("open_findings", .int(openFindings)),
+            ("overdue_findings", .int(overdueFindings)), ("open_reports", .int(openReports)),
+            ("problems", .array(problems.map { .string($0) })),
+            ("responsible", responsible.map { .string($0) } ?? .null),
+            ("satisfaction_rate", satisfactionRate.map { .number($0.numberText) } ?? .null),
+        ])
+    }
+}
+
 /// A task past its latest finish, or a finding past its due day, as the bulletin lists it.
 public struct BulletinOverdueTask: Codable, Sendable {
     public var projectId: Int64
