@@ -39,7 +39,7 @@ enum JSONBody {
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if let etag { headers[.eTag] = etag }
         return Response(
-            status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: value.serialized())))
+            status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: value.serializedBytes())))
     }
 }
 
