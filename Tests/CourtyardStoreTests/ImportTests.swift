@@ -23,6 +23,21 @@ import Testing
         }
     }
 
+    /// "building room owner" for every owner link, in that order.
+    static func owners(_ db: Database) async throws -> [String] {
+        try await db.withConnection { c in
+            try await c.raw(
+                """
+                SELECT b.name AS building, h.room, r.name FROM household_residents hr
+                JOIN households h ON h.id = hr.household_id JOIN buildings b ON b.id = h.building_id
+                JOIN residents r ON r.id = hr.resident_id WHERE hr.relation = 'owner' ORDER BY b.name, h.room
+                """
+            ).all().map {
+                try [$0.text("building"), $0.text("room"), $0.text("name")].joined(separator: " ")
+            }
+        }
+    }
+
     @Test func createsThenLeavesAloneOnReimport() async throws {
         try await TestDatabase.with { db in
             let importer = RegistryImporter(database: db)
@@ -38,6 +53,8 @@ import Testing
             #expect(first.residents.created == 2)
             let countResidents = try await Self.count(db, "residents")
             #expect(countResidents == 2)
+            // Each new household is linked to its own owner, the new records found by their place in the import.
+            #expect(try await Self.owners(db) == ["1号楼 101 张三", "1号楼 102 李四", "2号楼 201 张三"])
             let again = try await importer.run(
                 rows: rows, errors: [], subdistrict: nil, dryRun: false, filename: "a.csv", actor: .system)
             #expect(again.households == .init(created: 0, updated: 0, unchanged: 3))
@@ -81,6 +98,8 @@ import Testing
                 ).all().map { try $0.decode(column: "name", as: String.self) }
             }
             #expect(owner == ["王五"])
+            // A new household whose owner is already stored, beside a changed owner and one left as it was.
+            #expect(try await Self.owners(db) == ["1号楼 101 张三", "1号楼 102 王五", "1号楼 103 张三"])
         }
     }
 
