@@ -66,6 +66,34 @@ import Testing
         }
     }
 
+    /// On SQLite an import writes with foreign-key checks off in a transaction of its own: every key it writes still
+    /// names a row that is there, and the checks are on again for the writes after it.
+    @Test func keysHoldAfterAnImportAndAreCheckedAgainAfterIt() async throws {
+        try await TestDatabase.with { db in
+            let importer = RegistryImporter(database: db)
+            let rows = [Self.row("101"), Self.row("102", owner: "李四", phone: ""), Self.row("201", building: "2号楼")]
+            _ = try await importer.run(
+                rows: rows, errors: [], subdistrict: "S", dryRun: false, filename: "a", actor: .system)
+            _ = try await importer.run(
+                rows: rows + [Self.row("301", compound: "新村", elsewhere: true)], errors: [], subdistrict: "S",
+                dryRun: false, filename: "b", actor: .system)
+            if !TestDatabase.usesPostgres {
+                let broken = try await db.withConnection { c in try await c.raw("PRAGMA foreign_key_check").all() }
+                #expect(broken.isEmpty)
+            }
+            await #expect(throws: (any Error).self) {
+                try await db.transaction { c in
+                    try await c.raw(
+                        """
+                        INSERT INTO households (entrance_id, building_id, compound_id, room) VALUES (999999, 999999, 999999, 'x')
+                        """
+                    ).run()
+                }
+            }
+            #expect(try await Self.count(db, "households") == 4)
+        }
+    }
+
     @Test func updatesWhatChangedAndDryRunWritesNothing() async throws {
         try await TestDatabase.with { db in
             let importer = RegistryImporter(database: db)

@@ -128,6 +128,14 @@ final class SQLiteWriter: TaskExecutor, @unchecked Sendable {
         }
     }
 
+    /// Closes the connection (on the writer's thread), so the next statement opens it afresh with its settings.
+    func discardConnection() {
+        guard let thread, pthread_equal(thread, pthread_self()) != 0, let handle else { return }
+        forgetStatements()
+        sqlite_nio_sqlite3_close_v2(handle)
+        self.handle = nil
+    }
+
     /// Ends the thread once the work already given to it is done, and closes the connection.
     func stop() {
         condition.lock()
