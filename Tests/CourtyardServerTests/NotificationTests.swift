@@ -1,5 +1,6 @@
 import CourtyardDomain
 import CourtyardStore
+import CourtyardTestSupport
 import Crypto
 import Foundation
 import Hummingbird
@@ -236,6 +237,40 @@ actor Receiver {
                             $0["attempts"]?.intValue == 1 && $0["delivered_at"] == .null && $0["last_error"] != .null
                         })
             }
+        }
+    }
+}
+
+/// Counts the messages being sent at the same moment, each taking a while.
+actor SlowGateway: MessageGateway {
+    var sending = 0, most = 0, sent = 0
+    func send(phone: String, text: String) async throws {
+        sending += 1
+        most = max(most, sending)
+        try await Task.sleep(for: .milliseconds(20))
+        sending -= 1
+        sent += 1
+    }
+}
+
+@Suite struct OutboxPassTests {
+    /// A pass over many due messages sends them side by side, but never more at once than it allows: each takes
+    /// database connections, and the requests the server is answering need them too.
+    @Test func aPassSendsSideBySideButBoundedAndSendsEveryMessage() async throws {
+        try await TestDatabase.with { database in
+            try await database.transaction { db in
+                for i in 0..<30 {
+                    try await Outbox.message(db: db, event: "test", phone: "1380000\(1000 + i)", text: "第\(i)条")
+                }
+            }
+            let gateway = SlowGateway()
+            let worker = OutboxWorker(
+                database: database, gateway: gateway, allowPrivate: false, logger: Logger(label: "test"))
+            #expect(try await worker.deliverDue() == 30)
+            #expect(await gateway.sent == 30)
+            let most = await gateway.most
+            #expect(most > 1 && most <= OutboxWorker.parallel)
+            #expect(try await worker.deliverDue() == 0)
         }
     }
 }

@@ -123,15 +123,27 @@ public struct OutboxWorker: Service {
         }
     }
 
+    /// Deliveries under way at once.
+    static let parallel = 4
+
     /// One pass over what is due; returns how many were delivered.
     @discardableResult
     public func deliverDue() async throws -> Int {
         let items = try await Outbox.due(database: database)
-        // Side by side, so one slow or dead target does not hold up the rest.
+        // Side by side, so one slow or dead target does not hold up the rest; but at most `parallel` at once, since
+        // each takes database connections to claim and settle its message, and a pass over thousands of due messages
+        // started together would take every connection from the requests the server is answering.
         return try await withThrowingTaskGroup(of: Bool.self) { group in
-            for item in items { group.addTask { try await deliver(item) } }
+            var waiting = items.makeIterator()
+            for _ in 0..<Self.parallel {
+                guard let item = waiting.next() else { break }
+                group.addTask { try await deliver(item) }
+            }
             var delivered = 0
-            for try await ok in group where ok { delivered += 1 }
+            while let ok = try await group.next() {
+                if ok { delivered += 1 }
+                if let item = waiting.next() { group.addTask { try await deliver(item) } }
+            }
             return delivered
         }
     }
