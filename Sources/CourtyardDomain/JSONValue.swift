@@ -69,6 +69,8 @@ public enum JSONValue: Hashable, Sendable {
         }
     }
 
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
     /// Writes `s` as a JSON string. Runs of text that need no escape (nearly all of it) are copied whole.
     static func quote(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
@@ -88,10 +90,9 @@ public enum JSONValue: Hashable, Sendable {
                 case 0x0D: out.append(UInt8(ascii: "r"))
                 case 0x09: out.append(UInt8(ascii: "t"))
                 default:
-                    let hex = Array("0123456789abcdef".utf8)
                     out.append(contentsOf: "u00".utf8)
-                    out.append(hex[Int(b >> 4)])
-                    out.append(hex[Int(b & 0x0F)])
+                    out.append(hexDigits[Int(b >> 4)])
+                    out.append(hexDigits[Int(b & 0x0F)])
                 }
             }
             if run < bytes.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run...])) }

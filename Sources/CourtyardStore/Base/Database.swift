@@ -113,12 +113,17 @@ public final class Database: Sendable {
     public func transaction<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R)
         async throws -> R
     {
-        if kind == .sqlite {
-            let value = try await group.submit(self) { db in try await body(db) as any Sendable }
-            guard let r = value as? R else { throw StoreError.invalid("a transaction answered with the wrong type") }
-            return r
-        }
+        if kind == .sqlite { return try await committed(unchecked: false, body) }
         return try await bulkTransaction { db, _ in try await body(db) }
+    }
+
+    /// `body` through SQLite's group commit, answered with its own type.
+    private func committed<R: Sendable>(
+        unchecked: Bool, _ body: @escaping @Sendable (any SQLDatabase) async throws -> R
+    ) async throws -> R {
+        let value = try await group.submit(self, unchecked: unchecked) { db in try await body(db) as any Sendable }
+        guard let r = value as? R else { throw StoreError.invalid("a transaction answered with the wrong type") }
+        return r
     }
 
     /// A transaction whose body may also write many rows at once (`BulkWriter`: COPY on PostgreSQL).
@@ -130,11 +135,9 @@ public final class Database: Sendable {
             // A transaction of its own with SQLite's foreign-key checks off: every row a bulk write makes names a
             // parent it wrote or read in this same transaction, as the only writer, so the check of each (a seek per
             // key, three for a household) could never fail. The import's tests check the keys after each import.
-            let value = try await group.submit(self, unchecked: true) { db in
-                try await body(db, BulkWriter(db: db, connection: nil, logger: logger)) as any Sendable
+            return try await committed(unchecked: true) { db in
+                try await body(db, BulkWriter(db: db, connection: nil, logger: logger))
             }
-            guard let r = value as? R else { throw StoreError.invalid("a transaction answered with the wrong type") }
-            return r
         }
         inUse.add(1)
         defer { inUse.add(-1) }

@@ -244,14 +244,14 @@ struct DirectSQLiteDatabase: SQLDatabase {
         try writer.insert(table: table, columns: columns, count: count, every: every, onChunk: onChunk, row: row)
     }
 
-    /// A bulk value as SQLite holds it: NUL, which the other ways of writing drop, is dropped here too.
+    /// A bulk value bound as any other value is: NUL, which the other ways of writing drop, is dropped here too.
     static func bind(_ stmt: OpaquePointer, _ i: Int32, _ value: BulkValue) -> Int32 {
         switch value {
-        case .int(nil): return sqlite_nio_sqlite3_bind_null(stmt, i)
-        case .int(let v?): return sqlite_nio_sqlite3_bind_int64(stmt, i, v)
+        case .int(nil): return bind(stmt, i, SQLiteData.null)
+        case .int(let v?): return bind(stmt, i, SQLiteData.integer(Int(v)))
         case .text(var v):
             if v.utf8.contains(0) { v.removeAll { $0 == "\0" } }
-            return sqlite_nio_sqlite3_bind_text64(stmt, i, v, UInt64(v.utf8.count), transient, UInt8(SQLITE_UTF8))
+            return bind(stmt, i, SQLiteData.text(v))
         }
     }
 

@@ -273,10 +273,10 @@ struct ImportPlan {
     var compoundUpdates: [(id: Int64, address: String, builtYear: Int?)] = []
     var newBuildings: [(path: PathKey, compound: PathKey, name: String)] = []
     var newEntrances: [(path: PathKey, building: PathKey, name: String)] = []
-    var newHouseholds: [(path: PathKey, entrance: PathKey, row: HouseholdRow)] = []
+    var newHouseholds: [(entrance: PathKey, row: HouseholdRow)] = []
     var householdUpdates: [(id: Int64, floor: Int?, area: Int64)] = []
     var unchangedHouseholds = 0
-    /// Households whose owner is set by this import: (household path, resident key, lives elsewhere).
+    /// Households whose owner is set by this import: (the household, its owner, lives elsewhere).
     var ownerLinks: [(household: RecordRef, resident: RecordRef, elsewhere: Bool)] = []
     var ownerDeletes: [Int64] = []
     var newResidents: [(name: String, phone: String)] = []
@@ -374,7 +374,7 @@ struct ImportPlan {
                 unchangedHouseholds += 1
             }
         } else {
-            newHouseholds.append((h, e, r))
+            newHouseholds.append((e, r))
         }
     }
 
