@@ -1,6 +1,7 @@
 import CourtyardDomain
 import CourtyardStore
 import CourtyardTestSupport
+import Foundation
 import SQLKit
 import Testing
 
@@ -91,6 +92,148 @@ import Testing
                 }
             }
             #expect(try await Self.count(db, "households") == 4)
+        }
+    }
+
+    /// On PostgreSQL, an import whose role may set `session_replication_role` writes without the server's row-by-row
+    /// key checks. It then holds every stored row its new rows point at, as a key's check would: another writer
+    /// cannot delete one until the import ends, and one already gone stops the import.
+    @Test func withChecksPausedTheRowsPointedAtAreHeld() async throws {
+        guard TestDatabase.usesPostgres else { return }
+        try await TestDatabase.with { db in
+            _ = try await RegistryImporter(database: db).run(
+                rows: [Self.row("101")], errors: [], subdistrict: "S", dryRun: false, filename: "a", actor: .system)
+            let spare = try await db.withConnection { c in
+                try await c.raw(
+                    """
+                    INSERT INTO buildings (compound_id, name) SELECT id, '9号楼' FROM compounds RETURNING id
+                    """
+                ).first()!.decode(column: "id", as: Int64.self)
+            }
+            try await db.bulkTransaction { c, bulk in
+                #expect(try await bulk.pauseKeyChecks())
+                try await bulk.holdParents(table: "buildings", ids: [spare])
+                // Paused: a key naming no row is written; this transaction is rolled back below.
+                try await c.raw("INSERT INTO entrances (building_id, compound_id, name) VALUES (999999, 999999, 'x')")
+                    .run()
+                await #expect(throws: (any Error).self) {
+                    try await db.withConnection { other in
+                        try await other.raw("SET lock_timeout = '300ms'").run()
+                        try await other.raw("DELETE FROM buildings WHERE id = \(bind: spare)").run()
+                    }
+                }
+                await #expect(throws: StoreError.stale) {
+                    try await bulk.holdParents(table: "buildings", ids: [spare, 999999])
+                }
+                // Checked again: the same kind of row is refused.
+                try await bulk.checkKeys()
+                try await c.raw("SAVEPOINT s").run()
+                await #expect(throws: (any Error).self) {
+                    try await c.raw("INSERT INTO entrances (building_id, compound_id, name) VALUES (999998, 1, 'y')")
+                        .run()
+                }
+                try await c.raw("ROLLBACK TO SAVEPOINT s").run()
+            }
+            #expect(try await Self.count(db, "entrances") == 2)
+            try await db.withConnection { c in try await c.raw("DELETE FROM entrances WHERE name = 'x'").run() }
+            try await db.withConnection { c in
+                try await c.raw("DELETE FROM buildings WHERE id = \(bind: spare)").run()
+            }
+            #expect(try await Self.count(db, "buildings") == 1)
+        }
+    }
+
+    /// A role that may not set `session_replication_role` imports as well: PostgreSQL goes on checking each key, and
+    /// the transaction carries on past the refused setting.
+    @Test func anOrdinaryRoleImportsWithTheServersChecks() async throws {
+        _ = try await TestDatabase.withEmptyPostgres { url in
+            let owner = try Database.open(url: url, dataDirectory: "", maxConnections: 2)
+            _ = try await Migrations.run(on: owner)
+            let role = "cy_plain_" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
+            try await owner.withConnection { c in
+                try await c.raw("CREATE ROLE \(unsafeRaw: role) LOGIN").run()
+                try await c.raw("GRANT ALL ON ALL TABLES IN SCHEMA public TO \(unsafeRaw: role)").run()
+                try await c.raw("GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO \(unsafeRaw: role)").run()
+            }
+            var c = URLComponents(string: url)!
+            c.user = role
+            let plain = try Database.open(url: c.string!, dataDirectory: "", maxConnections: 2)
+            let paused = try await plain.bulkTransaction { _, bulk in try await bulk.pauseKeyChecks() }
+            let importer = RegistryImporter(database: plain)
+            let rows = [Self.row("101"), Self.row("102", owner: "李四", phone: "13900000000")]
+            let first = try await importer.run(
+                rows: rows, errors: [], subdistrict: "S", dryRun: false, filename: "a", actor: .system)
+            let again = try await importer.run(
+                rows: rows + [Self.row("201", building: "2号楼")], errors: [], subdistrict: "S", dryRun: false,
+                filename: "b", actor: .system)
+            let owners = try await Self.owners(plain)
+            await plain.shutdown()
+            try await owner.withConnection { c in
+                try await c.raw("DROP OWNED BY \(unsafeRaw: role)").run()
+                try await c.raw("DROP ROLE \(unsafeRaw: role)").run()
+            }
+            await owner.shutdown()
+            #expect(!paused)
+            #expect(first.households.created == 2 && again.households.created == 1)
+            #expect(owners == ["1号楼 101 张三", "1号楼 102 李四", "2号楼 201 张三"])
+        }
+    }
+
+    /// Each compound's kept count of households follows every write of a household: an import, a second import that
+    /// adds to it, a household made and one deleted one by one, and a delete that is refused.
+    @Test func compoundsKeepTheirCountOfHouseholds() async throws {
+        try await TestDatabase.with { db in
+            func mismatches() async throws -> Int {
+                try await db.withConnection { c in
+                    try await c.raw(
+                        """
+                        SELECT COUNT(*) AS n FROM compounds c
+                        WHERE c.household_count <> (SELECT COUNT(*) FROM households h WHERE h.compound_id = c.id)
+                        """
+                    ).first()!.decode(column: "n", as: Int.self)
+                }
+            }
+            func kept() async throws -> [Int] {
+                try await db.withConnection { c in
+                    try await c.raw("SELECT household_count AS n FROM compounds ORDER BY name").all()
+                        .map { try $0.decode(column: "n", as: Int.self) }
+                }
+            }
+            let importer = RegistryImporter(database: db)
+            _ = try await importer.run(
+                rows: [Self.row("101"), Self.row("102"), Self.row("201", compound: "新村")], errors: [],
+                subdistrict: "S", dryRun: false, filename: "a", actor: .system)
+            #expect(try await kept() == [1, 2])
+            _ = try await importer.run(
+                rows: [Self.row("101"), Self.row("103"), Self.row("104", building: "2号楼")], errors: [],
+                subdistrict: "S", dryRun: false, filename: "b", actor: .system)
+            #expect(try await kept() == [1, 4])
+            let repo = ResourceRepository(database: db)
+            let entrance = try await repo.list(.entrances, query: ListQuery(), actor: .system).items[0].id
+            let made = try await repo.create(
+                .households, input: ["entrance_id": .int(entrance), "room": .string("999"), "area_m2": .string("50")],
+                actor: .system)
+            #expect(try await mismatches() == 0)
+            try await repo.delete(.households, id: made.id, expectedVersion: nil, actor: .system)
+            let owned = try await db.withConnection { c in
+                try await c.raw("SELECT MIN(id) AS id FROM households").first()!.decode(column: "id", as: Int64.self)
+            }
+            // A household with a contact recorded against it cannot be deleted; its compound's count stays.
+            try await db.withConnection { c in
+                try await c.raw(
+                    """
+                    INSERT INTO household_contacts (household_id, compound_id, building_id, entrance_id, channel, date,
+                      outcome, username, created_at)
+                    SELECT id, compound_id, building_id, entrance_id, 'visit', '2026-11-30', 'agreed', 'x', '2026-11-30'
+                    FROM households WHERE id = \(bind: owned)
+                    """
+                ).run()
+            }
+            await #expect(throws: StoreError.self) {
+                try await repo.delete(.households, id: owned, expectedVersion: nil, actor: .system)
+            }
+            #expect(try await mismatches() == 0)
+            #expect(try await kept() == [1, 4])
         }
     }
 

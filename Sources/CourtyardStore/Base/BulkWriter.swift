@@ -65,6 +65,45 @@ public struct BulkWriter: Sendable {
         return first..<first + Int64(count)
     }
 
+    /// On PostgreSQL, stops the server checking each written row's foreign keys, row by row, until `checkKeys()`
+    /// or the end of the transaction; answers whether it did. It can when this role may set
+    /// `session_replication_role` (a superuser, or one granted `SET` on it); otherwise the checks go on, and the
+    /// transaction is as it was. Having stopped them, the caller must `holdParents` every stored row its new rows
+    /// point at, so that nothing can take a parent away before this transaction commits. On SQLite the import's
+    /// transaction already runs unchecked as the only writer, and this answers false.
+    public func pauseKeyChecks() async throws -> Bool {
+        guard connection != nil else { return false }
+        try await db.raw("SAVEPOINT bulk_keys").run()
+        do {
+            try await db.raw("SET LOCAL session_replication_role = replica").run()
+            try await db.raw("RELEASE SAVEPOINT bulk_keys").run()
+            return true
+        } catch {
+            try await db.raw("ROLLBACK TO SAVEPOINT bulk_keys").run()
+            return false
+        }
+    }
+
+    /// Turns PostgreSQL's own checks of foreign keys back on for the rest of the transaction.
+    public func checkKeys() async throws {
+        guard connection != nil else { return }
+        try await db.raw("SET LOCAL session_replication_role = DEFAULT").run()
+    }
+
+    /// Locks the stored rows of `table` with these ids against being deleted or re-keyed until the transaction
+    /// ends, as a foreign key's check would; throws `StoreError.stale` when one of them is gone already.
+    public func holdParents(table: String, ids: Set<Int64>) async throws {
+        guard connection != nil, !ids.isEmpty else { return }
+        let all = Array(ids)
+        for start in stride(from: 0, to: all.count, by: 5000) {
+            let chunk = all[start..<min(start + 5000, all.count)]
+            let list = chunk.map(String.init).joined(separator: ",")
+            let text = "SELECT count(*) AS n FROM (SELECT id FROM \(table) WHERE id IN (\(list)) FOR KEY SHARE) held"
+            let held = try await db.raw(SQLQueryString(text)).first()!.decode(column: "n", as: Int.self)
+            guard held == chunk.count else { throw StoreError.stale }
+        }
+    }
+
     /// Writes `rows` into `table`'s `columns`; `onChunk` hears how many rows are written so far.
     public func write(
         table: String, columns: [String], rows: [[BulkValue]], onChunk: ((Int) -> Void)? = nil

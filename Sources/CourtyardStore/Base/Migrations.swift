@@ -711,6 +711,16 @@ public enum Migrations {
                 """,
                 "CREATE INDEX volunteer_hours_place ON volunteer_hours (community_id, date)",
             ]),
+        Step(
+            version: 19, name: "compound_household_count",
+            statements: [
+                // Each compound's households, kept by every write of a household (`CompoundHouseholds`): a
+                // province's bulletin would otherwise count 3.2 million households each time it is drafted.
+                "ALTER TABLE compounds ADD COLUMN household_count INTEGER NOT NULL DEFAULT 0",
+                """
+                UPDATE compounds SET household_count = (SELECT COUNT(*) FROM households h WHERE h.compound_id = compounds.id)
+                """,
+            ]),
     ]
 
     public static var latest: Int { steps.last?.version ?? 0 }

@@ -78,32 +78,30 @@ public struct BulletinRepository: Sendable {
         return figures
     }
 
-    /// Every project of the batch with its households, stage, dates and budget-weighted progress.
-    /// A sub-district's few dozen projects look their sums up one by one through the indexes; a city's or a province's
-    /// thousands are summed in one pass over the work items and households (one sort instead of a lookup each).
+    /// Every project of the batch with its households (its compound's kept count), stage, dates and budget-weighted
+    /// progress. A sub-district's few dozen projects look their sums up one by one through the index; a city's or a
+    /// province's thousands are summed in one pass over the work items (one sort instead of a lookup each).
     static func lines(_ projectScope: SQLQueryString, wide: Bool, db: any SQLDatabase) async throws -> [Line] {
         let sums: SQLQueryString =
             wide
             ? """
-            COALESCE(wi.budget, 0) AS budget, COALESCE(wi.weighted, 0) AS weighted, COALESCE(hc.n, 0) AS households
+            COALESCE(wi.budget, 0) AS budget, COALESCE(wi.weighted, 0) AS weighted
             FROM projects p
             LEFT JOIN (SELECT project_id, CAST(SUM(budget_fen) AS BIGINT) AS budget,
                          CAST(SUM(budget_fen * percent) AS BIGINT) AS weighted FROM work_items GROUP BY project_id) wi
               ON wi.project_id = p.id
-            LEFT JOIN (SELECT compound_id, COUNT(*) AS n FROM households GROUP BY compound_id) hc
-              ON hc.compound_id = p.compound_id
             """
             : """
             (SELECT CAST(COALESCE(SUM(w.budget_fen), 0) AS BIGINT) FROM work_items w WHERE w.project_id = p.id) AS budget,
             (SELECT CAST(COALESCE(SUM(w.budget_fen * w.percent), 0) AS BIGINT) FROM work_items w WHERE w.project_id = p.id)
-              AS weighted,
-            (SELECT COUNT(*) FROM households h WHERE h.compound_id = p.compound_id) AS households
+              AS weighted
             FROM projects p
             """
         let rows = try await db.raw(
             """
             SELECT p.id, p.compound_id, t.name AS compound_name, p.community_id, c.name AS community_name, p.stage,
               p.started_on, p.completed_on, p.subdistrict_id, sd.name AS subdistrict_name, o.name AS contractor,
+              t.household_count AS households,
             """ + " " + sums + " " + """
                 JOIN compounds t ON t.id = p.compound_id JOIN communities c ON c.id = p.community_id
                 JOIN subdistricts sd ON sd.id = p.subdistrict_id LEFT JOIN organisations o ON o.id = p.contractor_id

@@ -404,6 +404,12 @@ struct ImportPlan {
     ) async throws {
         typealias K = Snapshot
         let sdValue = BulkValue.int(sd)
+        let keysPaused = try await bulk.pauseKeyChecks()
+        if keysPaused {
+            for (table, ids) in storedParents(subdistrictId: sd, snapshot: s) {
+                try await bulk.holdParents(table: table, ids: ids)
+            }
+        }
         var cm = s.communities
         let cmIds = try await bulk.newIds(table: "communities", count: newCommunities.count)
         for (name, id) in zip(newCommunities, cmIds) { cm[K.key(name)] = id }
@@ -444,6 +450,7 @@ struct ImportPlan {
             })
         let firstHousehold = try await writeHouseholds(
             bulk: bulk, entrances: e, buildings: b, compounds: cp, progress: progress)
+        try await CompoundHouseholds.recount(Set(newHouseholds.map { cp[K.parent(K.parent($0.entrance))]! }), db: db)
         for (i, u) in householdUpdates.enumerated() {
             if (i + 1) % ImportProgressMeter.step == 0 { progress?.written(newHouseholds.count + i + 1) }
             try await db.raw(
@@ -480,6 +487,41 @@ struct ImportPlan {
                 .text("owner"), .int(link.elsewhere ? 1 : 0),
             ]
         }
+        if keysPaused { try await bulk.checkKeys() }
+    }
+
+    /// The stored rows, by table, that the plan's new rows point at.
+    func storedParents(subdistrictId sd: Int64, snapshot s: Snapshot) -> [(String, Set<Int64>)] {
+        typealias K = Snapshot
+        var communities = Set<Int64>()
+        var compounds = Set<Int64>()
+        var buildings = Set<Int64>()
+        var entrances = Set<Int64>()
+        var households = Set<Int64>()
+        var residents = Set<Int64>()
+        for c in newCompounds { if let id = s.communities[K.key(c.community)] { communities.insert(id) } }
+        for b in newBuildings { if let id = s.compounds[b.compound]?.id { compounds.insert(id) } }
+        for e in newEntrances {
+            if let id = s.buildings[e.building] { buildings.insert(id) }
+            if let id = s.compounds[K.parent(e.building)]?.id { compounds.insert(id) }
+        }
+        var above: PathKey?
+        for h in newHouseholds where h.entrance != above {
+            above = h.entrance
+            guard let id = s.entrances[h.entrance] else { continue }
+            let building = K.parent(h.entrance)
+            entrances.insert(id)
+            if let b = s.buildings[building] { buildings.insert(b) }
+            if let c = s.compounds[K.parent(building)]?.id { compounds.insert(c) }
+        }
+        for link in ownerLinks {
+            if case .id(let id) = link.household { households.insert(id) }
+            if case .id(let id) = link.resident { residents.insert(id) }
+        }
+        return [
+            ("subdistricts", [sd]), ("communities", communities), ("compounds", compounds), ("buildings", buildings),
+            ("entrances", entrances), ("households", households), ("residents", residents),
+        ]
     }
 
     /// Writes the new households; answers the id of the first (the others follow it in order).

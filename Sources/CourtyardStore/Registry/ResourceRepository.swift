@@ -210,6 +210,7 @@ public struct ResourceRepository: Sendable {
             }
             sql += ") RETURNING id"
             let id = try await uniqueGuard(spec) { try await db.raw(sql).first()!.decode(column: "id", as: Int64.self) }
+            if spec.name == "households" { try await CompoundHouseholds.add(1, householdOf: id, db: db) }
             if let tie {
                 try await link(
                     db: db, householdId: tie.householdId, residentId: id, relation: tie.relation,
@@ -266,6 +267,8 @@ public struct ResourceRepository: Sendable {
                 let col = spec.name == "households" ? "household_id" : "resident_id"
                 try await db.raw("DELETE FROM household_residents WHERE \(unsafeRaw: col) = \(bind: id)").run()
             }
+            // Before the household goes, while its compound can still be found; a refused delete undoes it.
+            if spec.name == "households" { try await CompoundHouseholds.add(-1, householdOf: id, db: db) }
             do {
                 try await db.raw("DELETE FROM \(unsafeRaw: spec.table) WHERE id = \(bind: id)").run()
             } catch  where DatabaseErrors.isForeignKeyViolation(error) {

@@ -1,0 +1,26 @@
+import SQLKit
+
+/// Each compound's count of households (`compounds.household_count`), which bulletins and lists read instead of
+/// counting a province's millions of households. Every write of a household keeps it, in the same transaction.
+public enum CompoundHouseholds {
+    /// One household added to, or taken from, the compound of household `householdId`.
+    public static func add(_ delta: Int, householdOf householdId: Int64, db: any SQLDatabase) async throws {
+        try await db.raw(
+            """
+            UPDATE compounds SET household_count = household_count + \(bind: delta)
+            WHERE id = (SELECT compound_id FROM households WHERE id = \(bind: householdId))
+            """
+        ).run()
+    }
+
+    /// Counts again the households of these compounds (all of them when `ids` is nil), after many were written.
+    public static func recount(_ ids: Set<Int64>?, db: any SQLDatabase) async throws {
+        let set = "household_count = (SELECT COUNT(*) FROM households h WHERE h.compound_id = compounds.id)"
+        guard let ids else { return try await db.raw(SQLQueryString("UPDATE compounds SET " + set)).run() }
+        let all = ids.sorted()
+        for start in stride(from: 0, to: all.count, by: 1000) {
+            let list = all[start..<min(start + 1000, all.count)].map(String.init).joined(separator: ",")
+            try await db.raw(SQLQueryString("UPDATE compounds SET " + set + " WHERE id IN (" + list + ")")).run()
+        }
+    }
+}
