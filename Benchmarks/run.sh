@@ -167,3 +167,15 @@ t0=$(secs); DATABASE_URL=$(dburl cy_import) $BIN import registry "$OUT/city.csv"
 APP=$(python3 -c "print(f'{$t1-$t0:.2f}')")
 echo "psql \\copy into one table:              ${RAW} s"
 echo "courtyard import registry (PostgreSQL):  ${APP} s  ($(python3 -c "print(f'{$APP/$RAW:.1f}')")x psql \\copy; aim 3x)"
+# The same rows as the import stored them, by psql \copy into an empty copy of the registry's tables (their keys
+# and indexes; key checks off, as the import has them for this role): what PostgreSQL itself takes to store them.
+psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS cy_same" -c "CREATE DATABASE cy_same" >/dev/null
+pg_dump --schema-only "$(dburl cy_import)" | psql -q "$(dburl cy_same)" >/dev/null
+REGISTRY="subdistricts communities compounds buildings entrances households residents household_residents"
+for t in $REGISTRY; do psql "$(dburl cy_import)" -qc "\\copy $t TO '$OUT/same-$t.tsv'"; done
+{ echo "BEGIN;"; echo "SET LOCAL session_replication_role = replica;"
+  for t in $REGISTRY; do echo "\\copy $t FROM '$OUT/same-$t.tsv'"; done; echo "COMMIT;"; } > "$OUT/same.sql"
+t0=$(secs); psql -q "$(dburl cy_same)" -f "$OUT/same.sql"; t1=$(secs)
+SAME=$(python3 -c "print(f'{$t1-$t0:.2f}')")
+echo "psql \\copy of the rows the import stored, into the registry's tables: ${SAME} s" \
+  "(the import: $(python3 -c "print(f'{$APP/$SAME:.1f}')")x)"

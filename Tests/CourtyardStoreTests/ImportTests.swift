@@ -1,9 +1,10 @@
 import CourtyardDomain
-import CourtyardStore
 import CourtyardTestSupport
 import Foundation
 import SQLKit
 import Testing
+
+@testable import CourtyardStore
 
 /// The importer against a real database: SQLite, or PostgreSQL when DATABASE_URL is set.
 @Suite struct ImportTests {
@@ -140,6 +141,41 @@ import Testing
                 try await c.raw("DELETE FROM buildings WHERE id = \(bind: spare)").run()
             }
             #expect(try await Self.count(db, "buildings") == 1)
+        }
+    }
+
+    /// The stored rows a second import's new rows point at, which it holds while key checks are paused: the
+    /// entrance, building and compound a new household joins, the compound a new building joins, the community a
+    /// new compound joins, the resident who owns one more household; nothing the import itself makes.
+    @Test func aPlanNamesTheStoredRowsItsNewRowsPointAt() async throws {
+        try await TestDatabase.with { db in
+            _ = try await RegistryImporter(database: db).run(
+                rows: [Self.row("101"), Self.row("102", owner: "李四", phone: "")], errors: [], subdistrict: "S",
+                dryRun: false, filename: "a", actor: .system)
+            let (parents, stored) = try await db.withConnection { c in
+                let sd = try await c.raw("SELECT id FROM subdistricts").first()!.decode(column: "id", as: Int64.self)
+                let snapshot = try await Snapshot.load(db: c, subdistrictId: sd)
+                let rows = [
+                    Self.row("101"), Self.row("103"), Self.row("201", building: "2号楼"),
+                    Self.row("301", compound: "新村"),
+                ]
+                let plan = ImportPlan(rows: rows, snapshot: snapshot)
+                var stored: [String: Set<Int64>] = ["subdistricts": [sd]]
+                for t in ["communities", "compounds", "buildings", "entrances", "residents"] {
+                    stored[t] = Set(
+                        try await c.raw("SELECT id FROM \(unsafeRaw: t)").all().map {
+                            try $0.decode(column: "id", as: Int64.self)
+                        })
+                }
+                stored["residents"] = Set(
+                    try await c.raw("SELECT id FROM residents WHERE name = '张三'").all().map {
+                        try $0.decode(column: "id", as: Int64.self)
+                    })
+                stored["households"] = []
+                return (plan.storedParents(subdistrictId: sd, snapshot: snapshot), stored)
+            }
+            #expect(Dictionary(uniqueKeysWithValues: parents) == stored)
+            #expect(stored.values.allSatisfy { $0.count <= 1 } && stored["entrances"]!.count == 1)
         }
     }
 
