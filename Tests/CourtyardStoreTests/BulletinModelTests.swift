@@ -33,3 +33,31 @@ import Testing
         }
     }
 }
+
+/// A bulletin's lines are listed by community and compound name as UTF-8 bytes, then by project, on either database
+/// and under any collation; a line counts as started or completed on the day itself.
+@Suite struct BulletinLineTests {
+    static func line(_ id: Int64, _ community: String, _ compound: String, started: String? = nil)
+        -> BulletinRepository.Line
+    {
+        BulletinRepository.Line(
+            projectId: id, compoundId: id, compoundName: compound, communityId: 1, communityName: community,
+            subdistrictId: 1, subdistrictName: "S", households: 1, stage: .construction,
+            startedOn: started.flatMap { Day($0) }, completedOn: nil, percentTenths: 0, contractor: nil)
+    }
+
+    @Test func linesAreListedByTheirNamesBytesThenByProject() {
+        let lines = [
+            Self.line(5, "阳光社区", "一号院"), Self.line(4, "幸福里社区", "一号院"), Self.line(3, "幸福里社区", "B座"),
+            Self.line(2, "Z社区", "院"), Self.line(1, "幸福里社区", "一号院"), Self.line(6, "幸福里", "院"),
+        ]
+        let listed = lines.sorted(by: BulletinRepository.Line.listed).map(\.projectId)
+        #expect(listed == [2, 6, 3, 1, 4, 5])
+    }
+
+    @Test func startedCountsFromItsOwnDay() {
+        let l = Self.line(1, "c", "t", started: "2026-03-02")
+        #expect(l.started(by: Day("2026-03-02")!) && !l.started(by: Day("2026-03-01")!))
+        #expect(!Self.line(2, "c", "t").started(by: Day("2030-01-01")!))
+    }
+}

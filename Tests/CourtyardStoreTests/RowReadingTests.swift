@@ -45,6 +45,17 @@ import Testing
                         : "SELECT COUNT(*) AS n FROM kinds WHERE id IN (1, 3)"
                 ).first()
                 #expect(try listed?.decode(column: "n", as: Int64.self) == 2)
+                // Smaller integers and text of other kinds.
+                let other = try await db.raw(
+                    """
+                    SELECT CAST(-7 AS SMALLINT) AS s, CAST(-2147483648 AS INTEGER) AS i, CAST('幸福' AS VARCHAR(10)) AS v,
+                      CAST('幸福里' AS CHAR(4)) AS c
+                    """
+                ).first()!
+                #expect(try other.decode(column: "s", as: Int64.self) == -7)
+                #expect(try other.decode(column: "i", as: Int.self) == -2_147_483_648)
+                #expect(try other.decode(column: "v", as: String.self) == "幸福")
+                #expect(try other.decode(column: "c", as: String.self).hasPrefix("幸福里"))
             }
         }
     }

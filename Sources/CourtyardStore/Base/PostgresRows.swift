@@ -33,7 +33,13 @@ struct PostgresDirectDatabase: SQLDatabase {
         let (sql, binds) = serialize(query)
         guard let bindings = Self.bindings(binds) else { return try await base.execute(sql: query, onRow) }
         let rows = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
-        for try await row in rows { onRow(PostgresDirectRow(row)) }
+        var columns: PostgresDirectRow.Columns?
+        for try await row in rows {
+            let cells = row.makeRandomAccess()
+            let names = columns ?? PostgresDirectRow.Columns(cells)
+            columns = names
+            onRow(PostgresDirectRow(row, cells: cells, columns: names))
+        }
     }
 
     /// The values as PostgresKit binds them (each of these kinds encodes itself), or nil for any other kind.
@@ -59,29 +65,74 @@ struct PostgresDirectDatabase: SQLDatabase {
 struct PostgresDirectRow: SQLRow {
     struct MissingColumn: Error { let column: String }
 
+    /// Each column's place, found once for all the rows of a query (the last of two columns of one name, as
+    /// PostgresNIO finds it).
+    final class Columns: Sendable {
+        let place: [String: Int]
+        init(_ row: PostgresRandomAccessRow) {
+            var place: [String: Int] = [:]
+            for (i, cell) in row.enumerated() { place[cell.columnName] = i }
+            self.place = place
+        }
+    }
+
     let source: PostgresRow
     let row: PostgresRandomAccessRow
+    let columns: Columns
+
+    init(_ row: PostgresRow, cells: PostgresRandomAccessRow, columns: Columns) {
+        self.source = row
+        self.row = cells
+        self.columns = columns
+    }
 
     init(_ row: PostgresRow) {
-        self.source = row
-        self.row = row.makeRandomAccess()
+        let cells = row.makeRandomAccess()
+        self.init(row, cells: cells, columns: Columns(cells))
     }
 
     var allColumns: [String] { row.map(\.columnName) }
-    func contains(column: String) -> Bool { row.contains(column) }
-    func decodeNil(column: String) throws -> Bool { !row.contains(column) || row[column].bytes == nil }
+    func contains(column: String) -> Bool { columns.place[column] != nil }
+    func decodeNil(column: String) throws -> Bool { columns.place[column].map { row[$0].bytes == nil } ?? true }
 
     func decode<D: Decodable>(column: String, as type: D.Type) throws -> D {
-        guard row.contains(column) else { throw MissingColumn(column: column) }
-        let cell = row[column]
+        guard let i = columns.place[column] else { throw MissingColumn(column: column) }
+        let cell = row[i]
         if !cell.dataType.isUserDefined {
-            if D.self == Int64.self { return try cell.decode(Int64.self) as! D }
-            if D.self == String.self { return try cell.decode(String.self) as! D }
-            if D.self == Int.self { return try cell.decode(Int.self) as! D }
-            if D.self == Int64?.self { return try (cell.bytes == nil ? nil : cell.decode(Int64.self)) as! D }
-            if D.self == String?.self { return try (cell.bytes == nil ? nil : cell.decode(String.self)) as! D }
-            if D.self == Int?.self { return try (cell.bytes == nil ? nil : cell.decode(Int.self)) as! D }
+            if D.self == Int64.self { return unsafeBitCast(try Self.int64(cell), to: D.self) }
+            if D.self == String.self { return unsafeBitCast(try Self.string(cell), to: D.self) }
+            if D.self == Int.self { return unsafeBitCast(Int(try Self.int64(cell)), to: D.self) }
+            if D.self == Int64?.self {
+                return unsafeBitCast(try cell.bytes == nil ? nil : Self.int64(cell), to: D.self)
+            }
+            if D.self == String?.self {
+                return unsafeBitCast(try cell.bytes == nil ? nil : Self.string(cell), to: D.self)
+            }
+            if D.self == Int?.self {
+                return unsafeBitCast(try cell.bytes == nil ? nil : Int(Self.int64(cell)), to: D.self)
+            }
         }
         return try source.sql().decode(column: column, as: D.self)
+    }
+
+    /// A whole number: read from its binary form when it is one of PostgreSQL's integers, else as PostgresNIO reads it.
+    static func int64(_ cell: PostgresCell) throws -> Int64 {
+        if cell.format == .binary, let b = cell.bytes {
+            switch (cell.dataType, b.readableBytes) {
+            case (.int8, 8): return b.getInteger(at: b.readerIndex, as: Int64.self)!
+            case (.int4, 4): return Int64(b.getInteger(at: b.readerIndex, as: Int32.self)!)
+            case (.int2, 2): return Int64(b.getInteger(at: b.readerIndex, as: Int16.self)!)
+            default: break
+            }
+        }
+        return try cell.decode(Int64.self)
+    }
+
+    /// Text: its UTF-8 bytes as they are when the column is text, else as PostgresNIO reads it.
+    static func string(_ cell: PostgresCell) throws -> String {
+        if let b = cell.bytes, cell.dataType == .text || cell.dataType == .varchar {
+            return b.getString(at: b.readerIndex, length: b.readableBytes)!
+        }
+        return try cell.decode(String.self)
     }
 }

@@ -16,10 +16,22 @@ public struct BulletinRepository: Sendable {
         var overdueTasks: Int64 = 0, openFindings: Int64 = 0, overdueFindings: Int64 = 0, openReports: Int64 = 0
         var satisfactionTenths: Int64?
 
-        func started(by asOf: String) -> Bool { startedOn.map { $0.description <= asOf } ?? false }
-        func completed(by asOf: String) -> Bool { completedOn.map { $0.description <= asOf } ?? false }
+        func started(by asOf: Day) -> Bool { startedOn.map { $0 <= asOf } ?? false }
+        func completed(by asOf: Day) -> Bool { completedOn.map { $0 <= asOf } ?? false }
 
-        func compound(asOf: String) -> BulletinCompound {
+        /// The order lines are listed in: by community and compound name as their UTF-8 bytes (as SQLite's and
+        /// PostgreSQL's "C" orders compare them, whatever the database's own collation), then by project.
+        static func listed(_ a: Line, before b: Line) -> Bool {
+            if !a.communityName.hasSameUTF8(as: b.communityName) {
+                return a.communityName.utf8.lexicographicallyPrecedes(b.communityName.utf8)
+            }
+            if !a.compoundName.hasSameUTF8(as: b.compoundName) {
+                return a.compoundName.utf8.lexicographicallyPrecedes(b.compoundName.utf8)
+            }
+            return a.projectId < b.projectId
+        }
+
+        func compound(asOf: Day) -> BulletinCompound {
             var problems: [String] = []
             if overdueTasks > 0 { problems.append("overdue_tasks:\(overdueTasks)") }
             if overdueFindings > 0 { problems.append("overdue_findings:\(overdueFindings)") }
@@ -68,7 +80,7 @@ public struct BulletinRepository: Sendable {
             projectIds: lines.map(\.projectId), db: db)
         for i in lines.indices { lines[i].satisfactionTenths = satisfaction[lines[i].projectId] }
         var figures = assemble(
-            lines: lines, asOf: asOf.description, previous: previous, overdue: overdue, cityWide: subdistrict == nil)
+            lines: lines, asOf: asOf, previous: previous, overdue: overdue, cityWide: subdistrict == nil)
         figures.previousBulletinId = previousId
         let calendar = try await CalendarRepository.calendar(db: db)
         figures.departments = try await CoordinationRequestRepository.bulletinSection(
@@ -80,7 +92,8 @@ public struct BulletinRepository: Sendable {
 
     /// Every project of the batch with its households (its compound's kept count), stage, dates and budget-weighted
     /// progress. A sub-district's few dozen projects look their sums up one by one through the index; a city's or a
-    /// province's thousands are summed in one pass over the work items (one sort instead of a lookup each).
+    /// province's thousands are summed in one pass over the work items (one sort instead of a lookup each). They are
+    /// put in order here (`Line.listed`), not by the database, whose collation may differ from one server to another.
     static func lines(_ projectScope: SQLQueryString, wide: Bool, db: any SQLDatabase) async throws -> [Line] {
         let sums: SQLQueryString =
             wide
@@ -106,7 +119,7 @@ public struct BulletinRepository: Sendable {
                 JOIN compounds t ON t.id = p.compound_id JOIN communities c ON c.id = p.community_id
                 JOIN subdistricts sd ON sd.id = p.subdistrict_id LEFT JOIN organisations o ON o.id = p.contractor_id
                 WHERE
-                """ + " " + projectScope + " ORDER BY c.name, t.name"
+                """ + " " + projectScope
         ).all()
         return try rows.map { r -> Line in
             let compound = try r.int("compound_id")
@@ -123,7 +136,7 @@ public struct BulletinRepository: Sendable {
                 completedOn: try r.optionalText("completed_on").flatMap { Day($0) },
                 percentTenths: Percent.weighted(sum: try r.int("weighted"), weight: try r.int("budget")),
                 contractor: try r.optionalText("contractor"))
-        }
+        }.sorted(by: Line.listed)
     }
 
     /// What holds each project up — tasks past their latest finish, findings past due, reports still open — counted
@@ -183,7 +196,7 @@ public struct BulletinRepository: Sendable {
 
     /// One ranked row per unit, with the change since the same unit in the previous bulletin.
     static func ranking(
-        _ level: Level, lines: [Line], asOf: String, previous: [BulletinUnit], id: (Line) -> Int64,
+        _ level: Level, lines: [Line], asOf: Day, previous: [BulletinUnit], id: (Line) -> Int64,
         name: (Line) -> String
     ) -> [BulletinUnit] {
         var units: [Int64: (name: String, counts: ProgressCounts)] = [:]
@@ -204,7 +217,7 @@ public struct BulletinRepository: Sendable {
     }
 
     static func assemble(
-        lines: [Line], asOf: String, previous: BulletinFigures?, overdue: BulletinOverdue, cityWide: Bool
+        lines: [Line], asOf: Day, previous: BulletinFigures?, overdue: BulletinOverdue, cityWide: Bool
     ) -> BulletinFigures {
         var total = ProgressCounts()
         for l in lines {
