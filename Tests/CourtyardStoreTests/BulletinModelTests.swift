@@ -34,6 +34,31 @@ import Testing
     }
 }
 
+/// Ranked units and totals write the form their `Encodable` form gives: with and without a change since the last
+/// issue, for both levels, and as the totals (no id, name or rank).
+@Suite struct BulletinUnitFormTests {
+    @Test func aUnitWritesWhatItsEncodableFormWrites() throws {
+        var counts = ProgressCounts()
+        counts.add(households: 160, started: true, completed: false)
+        counts.add(households: 90, started: true, completed: true)
+        counts.add(households: 33, started: false, completed: false)
+        let change = BulletinRates(Rates(values: [125, -30, 0, 1000]))
+        let units = [
+            BulletinUnit(totals: counts),
+            BulletinUnit(level: .community, unitId: 7, name: "幸福里\"社区\"", counts: counts, changePp: nil, rank: 1),
+            BulletinUnit(level: .subdistrict, unitId: 9, name: "东风街道", counts: counts, changePp: change, rank: 3),
+            BulletinUnit(level: .community, unitId: 8, name: "空", counts: ProgressCounts(), changePp: change, rank: 2),
+        ]
+        for u in units {
+            #expect(try JSONValueCoding.encode(u).serialized() == JSONValueCoding.encodeByCoding(u).serialized())
+            let back = try JSONValueCoding.decode(BulletinUnit.self, from: JSONValueCoding.encode(u))
+            #expect(
+                try JSONValueCoding.encodeByCoding(back).serialized() == JSONValueCoding.encodeByCoding(u).serialized())
+        }
+        #expect(try JSONValueCoding.encode(change).serialized() == JSONValueCoding.encodeByCoding(change).serialized())
+    }
+}
+
 /// A bulletin's lines are listed by community and compound name as UTF-8 bytes, then by project, on either database
 /// and under any collation; a line counts as started or completed on the day itself.
 @Suite struct BulletinLineTests {

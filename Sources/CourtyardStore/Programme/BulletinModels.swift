@@ -284,6 +284,39 @@ extension BulletinCompound: JSONValueConvertible {
     }
 }
 
+extension BulletinRates: JSONValueConvertible {
+    public var jsonValue: JSONValue {
+        .object([
+            ("start_rate_by_compounds", .number(startRateByCompounds.numberText)),
+            ("completion_rate_by_compounds", .number(completionRateByCompounds.numberText)),
+            ("start_rate_by_households", .number(startRateByHouseholds.numberText)),
+            ("completion_rate_by_households", .number(completionRateByHouseholds.numberText)),
+        ])
+    }
+}
+
+extension BulletinUnit: JSONValueConvertible {
+    /// The form `encode(to:)` gives, written directly: a province's bulletin ranks 2,500 communities and 500
+    /// sub-districts.
+    public var jsonValue: JSONValue {
+        var pairs: [(String, JSONValue)] = []
+        pairs.reserveCapacity(15)
+        if let level, let unitId { pairs.append(("\(level.rawValue)_id", .int(unitId))) }
+        pairs.append(("name", name.map { .string($0) } ?? .null))
+        pairs += [
+            ("compounds_planned", .int(compoundsPlanned)), ("compounds_started", .int(compoundsStarted)),
+            ("compounds_completed", .int(compoundsCompleted)), ("households_planned", .int(householdsPlanned)),
+            ("households_started", .int(householdsStarted)), ("households_completed", .int(householdsCompleted)),
+            ("start_rate_by_compounds", .number(startRateByCompounds.numberText)),
+            ("completion_rate_by_compounds", .number(completionRateByCompounds.numberText)),
+            ("start_rate_by_households", .number(startRateByHouseholds.numberText)),
+            ("completion_rate_by_households", .number(completionRateByHouseholds.numberText)),
+        ]
+        if let rank { pairs += [("change_pp", changePp?.jsonValue ?? .null), ("rank", .int(rank))] }
+        return .object(pairs)
+    }
+}
+
 /// A task past its latest finish, or a finding past its due day, as the bulletin lists it.
 public struct BulletinOverdueTask: Codable, Sendable {
     public var projectId: Int64
