@@ -422,11 +422,18 @@ public struct QuestionnaireRepository: Sendable {
     /// projects, since a bulletin asks for all of a city's.
     public static func satisfactionByProject(projectIds: [Int64], db: any SQLDatabase) async throws -> [Int64: Int64] {
         guard !projectIds.isEmpty else { return [:] }
+        return try await satisfaction(inProjects: "\(binds: projectIds)", db: db)
+    }
+
+    /// The same for the projects `projects` selects (a query answering their ids): a province's 20,000 projects are
+    /// named by the query that finds them, not one bound value each, which PostgreSQL caps at 65,535.
+    public static func satisfaction(inProjects projects: SQLQueryString, db: any SQLDatabase) async throws
+        -> [Int64: Int64]
+    {
+        let surveyScope: SQLQueryString =
+            "kind = 'satisfaction' AND state <> 'draft' AND project_id IN (" + projects + ")"
         let surveys = try await db.raw(
-            """
-            SELECT id, project_id, questions_json FROM questionnaires WHERE kind = 'satisfaction' AND state <> 'draft' AND project_id IN (\(binds: projectIds))
-            ORDER BY opens_on, id
-            """
+            "SELECT id, project_id, questions_json FROM questionnaires WHERE " + surveyScope + " ORDER BY opens_on, id"
         ).all().map { r in
             (
                 id: try r.int("id"), project: try r.int("project_id"),
@@ -436,9 +443,8 @@ public struct QuestionnaireRepository: Sendable {
         guard !surveys.isEmpty else { return [:] }
         var answers: [Int64: [JSONValue]] = [:]
         for r in try await db.raw(
-            """
-            SELECT questionnaire_id, answers_json FROM questionnaire_responses WHERE questionnaire_id IN (\(binds: surveys.map(\.id)))
-            """
+            "SELECT questionnaire_id, answers_json FROM questionnaire_responses WHERE questionnaire_id IN "
+                + "(SELECT id FROM questionnaires WHERE " + surveyScope + ")"
         ).all() {
             answers[try r.int("questionnaire_id"), default: []].append(try r.storedJSON("answers_json"))
         }

@@ -76,8 +76,8 @@ public struct BulletinRepository: Sendable {
         var index: [Int64: Int] = [:]
         for (i, l) in lines.enumerated() { index[l.projectId] = i }
         let overdue = try await Self.problems(projectScope, asOf: asOf, lines: &lines, index: index, db: db)
-        let satisfaction = try await QuestionnaireRepository.satisfactionByProject(
-            projectIds: lines.map(\.projectId), db: db)
+        let satisfaction = try await QuestionnaireRepository.satisfaction(
+            inProjects: "SELECT p.id FROM projects p WHERE " + projectScope, db: db)
         for i in lines.indices { lines[i].satisfactionTenths = satisfaction[lines[i].projectId] }
         var figures = assemble(
             lines: lines, asOf: asOf, previous: previous, overdue: overdue, cityWide: subdistrict == nil)
