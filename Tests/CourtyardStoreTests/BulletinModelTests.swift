@@ -1,4 +1,6 @@
 import CourtyardDomain
+import CourtyardTestSupport
+import SQLKit
 import Testing
 
 @testable import CourtyardStore
@@ -59,30 +61,61 @@ import Testing
     }
 }
 
-/// A bulletin's lines are listed by community and compound name as UTF-8 bytes, then by project, on either database
-/// and under any collation; a line counts as started or completed on the day itself.
+/// A line counts as started on the day itself.
 @Suite struct BulletinLineTests {
-    static func line(_ id: Int64, _ community: String, _ compound: String, started: String? = nil)
-        -> BulletinRepository.Line
-    {
+    static func line(_ id: Int64, started: String? = nil) -> BulletinRepository.Line {
         BulletinRepository.Line(
-            projectId: id, compoundId: id, compoundName: compound, communityId: 1, communityName: community,
+            projectId: id, compoundId: id, compoundName: "t", communityId: 1, communityName: "c",
             subdistrictId: 1, subdistrictName: "S", households: 1, stage: .construction,
             startedOn: started.flatMap { Day($0) }, completedOn: nil, percentTenths: 0, contractor: nil)
     }
 
-    @Test func linesAreListedByTheirNamesBytesThenByProject() {
-        let lines = [
-            Self.line(5, "阳光社区", "一号院"), Self.line(4, "幸福里社区", "一号院"), Self.line(3, "幸福里社区", "B座"),
-            Self.line(2, "Z社区", "院"), Self.line(1, "幸福里社区", "一号院"), Self.line(6, "幸福里", "院"),
-        ]
-        let listed = lines.sorted(by: BulletinRepository.Line.listed).map(\.projectId)
-        #expect(listed == [2, 6, 3, 1, 4, 5])
-    }
-
     @Test func startedCountsFromItsOwnDay() {
-        let l = Self.line(1, "c", "t", started: "2026-03-02")
+        let l = Self.line(1, started: "2026-03-02")
         #expect(l.started(by: Day("2026-03-02")!) && !l.started(by: Day("2026-03-01")!))
-        #expect(!Self.line(2, "c", "t").started(by: Day("2030-01-01")!))
+        #expect(!Self.line(2).started(by: Day("2030-01-01")!))
+    }
+}
+
+/// A bulletin lists its lines by community and compound name as UTF-8 bytes, then by project, on either database and
+/// whatever PostgreSQL's collation.
+@Suite struct BulletinOrderTests {
+    @Test func linesAreListedByTheirNamesBytesThenByProject() async throws {
+        try await TestDatabase.with { database in
+            try await database.withConnection { db in
+                func id(_ sql: SQLQueryString) async throws -> Int64 {
+                    try await db.raw(sql + " RETURNING id").first()!.decode(column: "id", as: Int64.self)
+                }
+                let a = try await id("INSERT INTO subdistricts (name) VALUES ('甲街道')")
+                let b = try await id("INSERT INTO subdistricts (name) VALUES ('乙街道')")
+                var compounds: [String: Int64] = [:]
+                for (sd, community, names) in [
+                    (b, "幸福里社区", ["一号院"]), (a, "幸福里社区", ["一号院", "B座"]), (a, "Z社区", ["院"]),
+                ] {
+                    let cm = try await id(
+                        "INSERT INTO communities (subdistrict_id, name) VALUES (\(bind: sd), \(bind: community))")
+                    for name in names {
+                        compounds["\(sd)\(name)"] = try await id(
+                            """
+                            INSERT INTO compounds (subdistrict_id, community_id, name) VALUES (\(bind: sd), \(bind: cm), \(bind: name))
+                            """)
+                    }
+                }
+                var projects: [String: Int64] = [:]
+                for key in ["\(b)一号院", "\(a)B座", "\(a)一号院", "\(a)院"] {
+                    projects[key] = try await id(
+                        """
+                        INSERT INTO projects (subdistrict_id, community_id, compound_id, batch_year, deadline, created_at)
+                        SELECT subdistrict_id, community_id, id, 2026, '2026-12-31', '2026-01-01' FROM compounds
+                        WHERE id = \(bind: compounds[key]!)
+                        """)
+                }
+                let expected = ["\(a)院", "\(a)B座", "\(b)一号院", "\(a)一号院"].map { projects[$0]! }
+                for wide in [true, false] {
+                    let lines = try await BulletinRepository.lines("p.batch_year = 2026", wide: wide, db: db)
+                    #expect(lines.map(\.projectId) == expected)
+                }
+            }
+        }
     }
 }

@@ -19,18 +19,6 @@ public struct BulletinRepository: Sendable {
         func started(by asOf: Day) -> Bool { startedOn.map { $0 <= asOf } ?? false }
         func completed(by asOf: Day) -> Bool { completedOn.map { $0 <= asOf } ?? false }
 
-        /// The order lines are listed in: by community and compound name as their UTF-8 bytes (as SQLite's and
-        /// PostgreSQL's "C" orders compare them, whatever the database's own collation), then by project.
-        static func listed(_ a: Line, before b: Line) -> Bool {
-            if !a.communityName.hasSameUTF8(as: b.communityName) {
-                return a.communityName.utf8.lexicographicallyPrecedes(b.communityName.utf8)
-            }
-            if !a.compoundName.hasSameUTF8(as: b.compoundName) {
-                return a.compoundName.utf8.lexicographicallyPrecedes(b.compoundName.utf8)
-            }
-            return a.projectId < b.projectId
-        }
-
         func compound(asOf: Day) -> BulletinCompound {
             var problems: [String] = []
             if overdueTasks > 0 { problems.append("overdue_tasks:\(overdueTasks)") }
@@ -92,8 +80,7 @@ public struct BulletinRepository: Sendable {
 
     /// Every project of the batch with its households (its compound's kept count), stage, dates and budget-weighted
     /// progress. A sub-district's few dozen projects look their sums up one by one through the index; a city's or a
-    /// province's thousands are summed in one pass over the work items (one sort instead of a lookup each). They are
-    /// put in order here (`Line.listed`), not by the database, whose collation may differ from one server to another.
+    /// province's thousands are summed in one pass over the work items (one sort instead of a lookup each).
     static func lines(_ projectScope: SQLQueryString, wide: Bool, db: any SQLDatabase) async throws -> [Line] {
         let sums: SQLQueryString =
             wide
@@ -119,7 +106,7 @@ public struct BulletinRepository: Sendable {
                 JOIN compounds t ON t.id = p.compound_id JOIN communities c ON c.id = p.community_id
                 JOIN subdistricts sd ON sd.id = p.subdistrict_id LEFT JOIN organisations o ON o.id = p.contractor_id
                 WHERE
-                """ + " " + projectScope
+                """ + " " + projectScope + Self.byName(db)
         ).all()
         return try rows.map { r -> Line in
             let compound = try r.int("compound_id")
@@ -136,7 +123,15 @@ public struct BulletinRepository: Sendable {
                 completedOn: try r.optionalText("completed_on").flatMap { Day($0) },
                 percentTenths: Percent.weighted(sum: try r.int("weighted"), weight: try r.int("budget")),
                 contractor: try r.optionalText("contractor"))
-        }.sorted(by: Line.listed)
+        }
+    }
+
+    /// Lines in order of community and compound name as their UTF-8 bytes, then of project: SQLite's own order, and
+    /// PostgreSQL's "C" order whatever the database's collation (which may differ from one server to another, and
+    /// compares slowly), so the same data lists the same way everywhere.
+    static func byName(_ db: any SQLDatabase) -> SQLQueryString {
+        db.dialect.name == "postgresql"
+            ? #" ORDER BY c.name COLLATE "C", t.name COLLATE "C", p.id"# : " ORDER BY c.name, t.name, p.id"
     }
 
     /// What holds each project up — tasks past their latest finish, findings past due, reports still open — counted
