@@ -252,8 +252,9 @@ public struct AccountRepository: Sendable {
     // MARK: sign-in state
 
     /// Claims one of the attempts a window allows, before the password is checked, in a single statement: parallel
-    /// requests cannot all pass a check made before any of them failed, so at most `lockoutThreshold` passwords are
-    /// ever checked per window. Nil when the account is locked or the window's attempts are used up.
+    /// requests cannot all pass a check made before any of them failed, so at most `lockoutThreshold` wrong passwords
+    /// are ever checked per window (a right one gives its attempt back). Nil when the account is locked or the
+    /// window's attempts are used up.
     /// A window starts with its first attempt and lasts `lockoutSeconds`; an expired lock starts a new one.
     public func reserveAttempt(id: Int64, now: Date = Date()) async throws -> Int? {
         let nowText = Clock.iso(now)
