@@ -60,3 +60,22 @@ import Testing
         }
     }
 }
+
+/// A request holding a connection may borrow a second to read beside it, one such borrow at a time, so requests
+/// that each hold one can never all wait for another.
+@Suite struct SecondConnectionTests {
+    @Test func oneSecondConnectionIsOutAtATime() async throws {
+        try await TestDatabase.with { database in
+            let inner: Int?? = try await database.withSecondConnection { _ in
+                try await database.withSecondConnection { db in
+                    try await db.raw("SELECT 1 AS n").first()!.decode(column: "n", as: Int.self)
+                }
+            }
+            #expect(inner == .some(nil))
+            let again = try await database.withSecondConnection { db in
+                try await db.raw("SELECT 2 AS n").first()!.decode(column: "n", as: Int.self)
+            }
+            #expect(again == 2)
+        }
+    }
+}

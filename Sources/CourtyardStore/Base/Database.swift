@@ -24,6 +24,8 @@ public final class Database: Sendable {
     public let sqlitePath: String?
     public let maxConnections: Int
     let inUse = ManagedAtomicCounter()
+    /// Second connections out (`withSecondConnection`).
+    let secondsOut = ManagedAtomicCounter()
     /// SQLite has one writer: its transactions queue here and are committed together.
     let group = GroupCommit()
     /// SQLite: the thread and connection every transaction runs on.
@@ -87,6 +89,17 @@ public final class Database: Sendable {
         case .sqlite(let p): return try await using(p) { try await body($0.sql(queryLogLevel: nil)) }
         case .postgres(let p): return try await using(p) { try await body(PostgresDirectDatabase($0)) }
         }
+    }
+
+    /// Runs `body` on a second pooled connection, for a request that holds one already and reads beside it; nil,
+    /// without running `body`, while another such second connection is out. So requests that each hold a connection
+    /// can never all be waiting for a second one.
+    public func withSecondConnection<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R)
+        async throws -> R?
+    {
+        guard secondsOut.claim(below: 1) else { return nil }
+        defer { secondsOut.add(-1) }
+        return try await withConnection(body)
     }
 
     /// PostgreSQL: runs `body` on one pooled connection as itself (for bulk loading with COPY); nil on SQLite.
@@ -329,6 +342,14 @@ final class ManagedAtomicCounter: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return n
+    }
+    /// Adds one if the count is below `limit`; answers whether it did.
+    func claim(below limit: Int) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard n < limit else { return false }
+        n += 1
+        return true
     }
 }
 

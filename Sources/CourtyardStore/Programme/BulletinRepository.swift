@@ -56,25 +56,40 @@ public struct BulletinRepository: Sendable {
     /// Computes a bulletin's content at `asOf` for one batch; `previous` is the last published one it is compared with.
     static func compute(
         batchYear: Int, asOf: Day, subdistrict: Int64?, previous: BulletinFigures?, previousId: Int64?,
-        db: any SQLDatabase
+        db: any SQLDatabase, side: Database? = nil
     ) async throws -> BulletinFigures {
         var projectScope: SQLQueryString = "p.batch_year = \(bind: batchYear)"
         if let s = subdistrict { projectScope += " AND p.subdistrict_id = \(bind: s)" }
-        var lines = try await Self.lines(projectScope, wide: subdistrict == nil, db: db)
+        let scope = projectScope
+        let wide = subdistrict == nil
+        // With a pool to draw on, the lines (the longest query, and 20,000 rows to read) are read on a second
+        // connection while this one reads the rest. Each statement sees the data as committed when it starts,
+        // whether on one connection or two.
+        async let sideLines: [Line]? =
+            side?.withSecondConnection { c in try await Self.lines(scope, wide: wide, db: c) } ?? nil
+        let problemRows = try await Self.problemRows(scope, asOf: asOf, db: db)
+        let satisfaction = try await QuestionnaireRepository.satisfaction(
+            inProjects: "SELECT p.id FROM projects p WHERE " + scope, db: db)
+        let calendar = try await CalendarRepository.calendar(db: db)
+        let departments = try await CoordinationRequestRepository.bulletinSection(
+            db: db, subdistrictId: subdistrict, asOf: asOf)
+        let contractors = try await SafetyRepository.contractorFigures(
+            db: db, projects: scope, asOf: asOf, calendar: calendar)
+        var lines: [Line]
+        if let read = try await sideLines {
+            lines = read
+        } else {
+            lines = try await Self.lines(scope, wide: wide, db: db)
+        }
         var index: [Int64: Int] = [:]
         for (i, l) in lines.enumerated() { index[l.projectId] = i }
-        let overdue = try await Self.problems(projectScope, asOf: asOf, lines: &lines, index: index, db: db)
-        let satisfaction = try await QuestionnaireRepository.satisfaction(
-            inProjects: "SELECT p.id FROM projects p WHERE " + projectScope, db: db)
+        let overdue = Self.problems(problemRows, asOf: asOf, lines: &lines, index: index)
         for i in lines.indices { lines[i].satisfactionTenths = satisfaction[lines[i].projectId] }
         var figures = assemble(
             lines: lines, asOf: asOf, previous: previous, overdue: overdue, cityWide: subdistrict == nil)
         figures.previousBulletinId = previousId
-        let calendar = try await CalendarRepository.calendar(db: db)
-        figures.departments = try await CoordinationRequestRepository.bulletinSection(
-            db: db, subdistrictId: subdistrict, asOf: asOf)
-        figures.contractors = try await SafetyRepository.contractorFigures(
-            db: db, projects: projectScope, asOf: asOf, calendar: calendar)
+        figures.departments = departments
+        figures.contractors = contractors
         return figures
     }
 
@@ -134,53 +149,66 @@ public struct BulletinRepository: Sendable {
             ? #" ORDER BY c.name COLLATE "C", t.name COLLATE "C", p.id"# : " ORDER BY c.name, t.name, p.id"
     }
 
-    /// What holds each project up — tasks past their latest finish, findings past due, reports still open — counted
-    /// on its line; the overdue tasks and findings themselves are listed, the first 500 of each.
-    static func problems(
-        _ projectScope: SQLQueryString, asOf: Day, lines: inout [Line], index: [Int64: Int], db: any SQLDatabase
-    ) async throws -> BulletinOverdue {
-        let asOfText = asOf.description
-        var overdue = BulletinOverdue(tasks: [], findings: [])
-        for r in try await db.raw(
+    /// The rows that say what holds projects up: tasks past their latest finish, findings not yet verified (with
+    /// their due days), and each compound's reports still open.
+    struct ProblemRows: Sendable {
+        var tasks: [(project: Int64, name: String, lateFinish: String)] = []
+        var findings: [(project: Int64, description: String, dueOn: String)] = []
+        var openReports: [(compound: Int64, count: Int64)] = []
+    }
+
+    static func problemRows(_ projectScope: SQLQueryString, asOf: Day, db: any SQLDatabase) async throws
+        -> ProblemRows
+    {
+        var rows = ProblemRows()
+        rows.tasks = try await db.raw(
             """
             SELECT k.project_id, k.name, k.late_finish FROM tasks k JOIN projects p ON p.id = k.project_id
-            WHERE k.actual_finish IS NULL AND k.late_finish < \(bind: asOfText) AND
+            WHERE k.actual_finish IS NULL AND k.late_finish < \(bind: asOf.description) AND
             """ + " " + projectScope + " ORDER BY k.late_finish, k.id"
-        ).all() {
-            guard let i = index[try r.int("project_id")] else { continue }
-            lines[i].overdueTasks += 1
-            guard overdue.tasks.count < 500, let late = Day(try r.text("late_finish")) else { continue }
-            overdue.tasks.append(
-                BulletinOverdueTask(
-                    projectId: lines[i].projectId, compoundName: lines[i].compoundName, task: try r.text("name"),
-                    lateFinish: late))
-        }
-        for r in try await db.raw(
+        ).all().map { (try $0.int("project_id"), try $0.text("name"), try $0.text("late_finish")) }
+        rows.findings = try await db.raw(
             """
             SELECT f.project_id, f.description, f.due_on FROM findings f JOIN projects p ON p.id = f.project_id WHERE f.state <> 'verified' AND
             """ + " " + projectScope + " ORDER BY f.due_on, f.id"
-        ).all() {
-            guard let i = index[try r.int("project_id")] else { continue }
-            lines[i].openFindings += 1
-            guard let due = Day(try r.text("due_on")), due < asOf else { continue }
-            lines[i].overdueFindings += 1
-            guard overdue.findings.count < 500 else { continue }
-            overdue.findings.append(
-                BulletinOverdueFinding(
-                    projectId: lines[i].projectId, compoundName: lines[i].compoundName,
-                    finding: try r.text("description"), dueOn: due))
-        }
-        // Found by compound through a map: a province has 20,000 lines, and a scan of them per compound is quadratic.
-        var byCompound: [Int64: [Int]] = [:]
-        for i in lines.indices { byCompound[lines[i].compoundId, default: []].append(i) }
-        for r in try await db.raw(
+        ).all().map { (try $0.int("project_id"), try $0.text("description"), try $0.text("due_on")) }
+        rows.openReports = try await db.raw(
             """
             SELECT r.compound_id, COUNT(*) AS n FROM reports r JOIN projects p ON p.compound_id = r.compound_id
             WHERE r.state NOT IN ('closed', 'rejected') AND
             """ + " " + projectScope + " GROUP BY r.compound_id"
-        ).all() {
-            let n = try r.int("n")
-            for i in byCompound[try r.int("compound_id")] ?? [] { lines[i].openReports = n }
+        ).all().map { (try $0.int("compound_id"), try $0.int("n")) }
+        return rows
+    }
+
+    /// What holds each project up, counted on its line; the overdue tasks and findings themselves are listed, the
+    /// first 500 of each.
+    static func problems(_ rows: ProblemRows, asOf: Day, lines: inout [Line], index: [Int64: Int]) -> BulletinOverdue {
+        var overdue = BulletinOverdue(tasks: [], findings: [])
+        for t in rows.tasks {
+            guard let i = index[t.project] else { continue }
+            lines[i].overdueTasks += 1
+            guard overdue.tasks.count < 500, let late = Day(t.lateFinish) else { continue }
+            overdue.tasks.append(
+                BulletinOverdueTask(
+                    projectId: lines[i].projectId, compoundName: lines[i].compoundName, task: t.name, lateFinish: late))
+        }
+        for f in rows.findings {
+            guard let i = index[f.project] else { continue }
+            lines[i].openFindings += 1
+            guard let due = Day(f.dueOn), due < asOf else { continue }
+            lines[i].overdueFindings += 1
+            guard overdue.findings.count < 500 else { continue }
+            overdue.findings.append(
+                BulletinOverdueFinding(
+                    projectId: lines[i].projectId, compoundName: lines[i].compoundName, finding: f.description,
+                    dueOn: due))
+        }
+        // Found by compound through a map: a province has 20,000 lines, and a scan of them per compound is quadratic.
+        var byCompound: [Int64: [Int]] = [:]
+        for i in lines.indices { byCompound[lines[i].compoundId, default: []].append(i) }
+        for r in rows.openReports {
+            for i in byCompound[r.compound] ?? [] { lines[i].openReports = r.count }
         }
         return overdue
     }
@@ -253,12 +281,13 @@ public struct BulletinRepository: Sendable {
     }
 
     /// Drafts or publishes from the data as it is now, compared with the last bulletin published before it.
-    static func computeNow(_ h: Header, db: any SQLDatabase) async throws -> BulletinFigures {
+    /// `side`, when given, is a pool the longest part may be read from at the same time (see `compute`).
+    static func computeNow(_ h: Header, db: any SQLDatabase, side: Database? = nil) async throws -> BulletinFigures {
         let previous = try await previousPublished(
             batchYear: h.batchYear, subdistrict: h.subdistrictId, asOf: h.asOf, excluding: h.id, db: db)
         return try await compute(
             batchYear: h.batchYear, asOf: h.asOf, subdistrict: h.subdistrictId, previous: previous?.figures,
-            previousId: previous?.id, db: db)
+            previousId: previous?.id, db: db, side: side)
     }
 
     public func draft(batchYear: Int, asOf: Day, subdistrictId: Int64?, nextSteps: String, actor: Actor) async throws
@@ -344,7 +373,7 @@ public struct BulletinRepository: Sendable {
                 else { throw StoreError.invalid("published bulletin \(id) cannot be read") }
                 figures = frozen
             } else {
-                figures = try await Self.computeNow(h, db: db)
+                figures = try await Self.computeNow(h, db: db, side: database)
             }
             let unit =
                 try await h.subdistrictId.asyncMap { sd in
