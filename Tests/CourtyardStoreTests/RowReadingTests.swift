@@ -66,14 +66,19 @@ import Testing
 @Suite struct SecondConnectionTests {
     @Test func oneSecondConnectionIsOutAtATime() async throws {
         try await TestDatabase.with { database in
-            let inner: Int?? = try await database.withSecondConnection { _ in
-                try await database.withSecondConnection { db in
-                    try await db.raw("SELECT 1 AS n").first()!.decode(column: "n", as: Int.self)
+            let inner: Int?? = try await database.withConnection { first in
+                try await database.withSecondConnection(besides: first) { second in
+                    #expect(second.eventLoop !== first.eventLoop)
+                    return try await database.withSecondConnection(besides: first) { db in
+                        try await db.raw("SELECT 1 AS n").first()!.decode(column: "n", as: Int.self)
+                    }
                 }
             }
             #expect(inner == .some(nil))
-            let again = try await database.withSecondConnection { db in
-                try await db.raw("SELECT 2 AS n").first()!.decode(column: "n", as: Int.self)
+            let again = try await database.withConnection { first in
+                try await database.withSecondConnection(besides: first) { db in
+                    try await db.raw("SELECT 2 AS n").first()!.decode(column: "n", as: Int.self)
+                }
             }
             #expect(again == 2)
         }

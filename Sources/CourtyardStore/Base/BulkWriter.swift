@@ -80,8 +80,17 @@ public struct BulkWriter: Sendable {
             return true
         } catch {
             try await db.raw("ROLLBACK TO SAVEPOINT bulk_keys").run()
+            try await db.raw("RELEASE SAVEPOINT bulk_keys").run()
             return false
         }
+    }
+
+    /// On PostgreSQL, closes `table` to other writers (not to readers) until the transaction ends. An import takes
+    /// its tables in one order (households first), the order every other writer of households keeps (the household,
+    /// then its compound's count), so two of them never wait for each other.
+    public func closeToWriters(_ table: String) async throws {
+        guard connection != nil else { return }
+        try await db.raw("LOCK TABLE \(unsafeRaw: table) IN SHARE ROW EXCLUSIVE MODE").run()
     }
 
     /// Turns PostgreSQL's own checks of foreign keys back on for the rest of the transaction.

@@ -91,15 +91,28 @@ public final class Database: Sendable {
         }
     }
 
-    /// Runs `body` on a second pooled connection, for a request that holds one already and reads beside it; nil,
-    /// without running `body`, while another such second connection is out. So requests that each hold a connection
-    /// can never all be waiting for a second one.
-    public func withSecondConnection<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R)
-        async throws -> R?
-    {
+    /// Runs `body` on a second pooled connection, for a request that holds `first` already and reads beside it; nil,
+    /// without running `body`, while another such second connection is out, or when the pool has no event loop but
+    /// `first`'s. The second comes from another event loop's share of the pool: a loop's share may be one
+    /// connection (the one held), and requests that each hold a connection can never all be waiting for a second.
+    public func withSecondConnection<R: Sendable>(
+        besides first: any SQLDatabase, _ body: @escaping @Sendable (any SQLDatabase) async throws -> R
+    ) async throws -> R? {
         guard secondsOut.claim(below: 1) else { return nil }
         defer { secondsOut.add(-1) }
-        return try await withConnection(body)
+        func other(_ group: any EventLoopGroup) -> (any EventLoop)? {
+            group.makeIterator().first { $0 !== first.eventLoop }
+        }
+        inUse.add(1)
+        defer { inUse.add(-1) }
+        switch pool {
+        case .sqlite(let p):
+            guard let loop = other(p.eventLoopGroup) else { return nil }
+            return try await using(p, on: loop) { try await body($0.sql(queryLogLevel: nil)) }
+        case .postgres(let p):
+            guard let loop = other(p.eventLoopGroup) else { return nil }
+            return try await using(p, on: loop) { try await body(PostgresDirectDatabase($0)) }
+        }
     }
 
     /// PostgreSQL: runs `body` on one pooled connection as itself (for bulk loading with COPY); nil on SQLite.
@@ -111,9 +124,10 @@ public final class Database: Sendable {
     /// One pooled connection, taken in the caller's own task (no task started per use) and given back however the
     /// body ends.
     func using<Source: ConnectionPoolSource, R>(
-        _ p: EventLoopGroupConnectionPool<Source>, _ body: (Source.Connection) async throws -> R
+        _ p: EventLoopGroupConnectionPool<Source>, on loop: (any EventLoop)? = nil,
+        _ body: (Source.Connection) async throws -> R
     ) async throws -> R where Source.Connection: Sendable {
-        let conn = try await p.requestConnection(logger: logger).get()
+        let conn = try await p.requestConnection(logger: logger, on: loop).get()
         defer { p.releaseConnection(conn, logger: logger) }
         return try await body(conn)
     }

@@ -66,7 +66,7 @@ public struct BulletinRepository: Sendable {
         // connection while this one reads the rest. Each statement sees the data as committed when it starts,
         // whether on one connection or two.
         async let sideLines: [Line]? =
-            side?.withSecondConnection { c in try await Self.lines(scope, wide: wide, db: c) } ?? nil
+            side?.withSecondConnection(besides: db) { c in try await Self.lines(scope, wide: wide, db: c) } ?? nil
         let problemRows = try await Self.problemRows(scope, asOf: asOf, db: db)
         let satisfaction = try await QuestionnaireRepository.satisfaction(
             inProjects: "SELECT p.id FROM projects p WHERE " + scope, db: db)

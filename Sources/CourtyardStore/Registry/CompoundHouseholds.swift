@@ -1,7 +1,8 @@
 import SQLKit
 
 /// Each compound's count of households (`compounds.household_count`), which bulletins and lists read instead of
-/// counting a province's millions of households. Every write of a household keeps it, in the same transaction.
+/// counting a province's millions of households. Every write of a household keeps it, in the same transaction, after
+/// writing the household: writers of households take their locks in one order (the household, then its compound).
 public enum CompoundHouseholds {
     /// One household added to, or taken from, the compound of household `householdId`.
     public static func add(_ delta: Int, householdOf householdId: Int64, db: any SQLDatabase) async throws {
@@ -10,6 +11,19 @@ public enum CompoundHouseholds {
             UPDATE compounds SET household_count = household_count + \(bind: delta)
             WHERE id = (SELECT compound_id FROM households WHERE id = \(bind: householdId))
             """
+        ).run()
+    }
+
+    /// The compound household `householdId` is in.
+    public static func compound(of householdId: Int64, db: any SQLDatabase) async throws -> Int64? {
+        try await db.raw("SELECT compound_id FROM households WHERE id = \(bind: householdId)").first()?
+            .decode(column: "compound_id", as: Int64.self)
+    }
+
+    /// Households added to, or taken from, compound `id`.
+    public static func add(_ delta: Int, compound id: Int64, db: any SQLDatabase) async throws {
+        try await db.raw(
+            "UPDATE compounds SET household_count = household_count + \(bind: delta) WHERE id = \(bind: id)"
         ).run()
     }
 

@@ -404,6 +404,7 @@ struct ImportPlan {
     ) async throws {
         typealias K = Snapshot
         let sdValue = BulkValue.int(sd)
+        if !newHouseholds.isEmpty || !householdUpdates.isEmpty { try await bulk.closeToWriters("households") }
         let keysPaused = try await bulk.pauseKeyChecks()
         if keysPaused {
             for (table, ids) in storedParents(subdistrictId: sd, snapshot: s) {

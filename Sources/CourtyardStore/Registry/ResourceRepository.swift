@@ -267,13 +267,14 @@ public struct ResourceRepository: Sendable {
                 let col = spec.name == "households" ? "household_id" : "resident_id"
                 try await db.raw("DELETE FROM household_residents WHERE \(unsafeRaw: col) = \(bind: id)").run()
             }
-            // Before the household goes, while its compound can still be found; a refused delete undoes it.
-            if spec.name == "households" { try await CompoundHouseholds.add(-1, householdOf: id, db: db) }
+            let compound = spec.name == "households" ? try await CompoundHouseholds.compound(of: id, db: db) : nil
             do {
                 try await db.raw("DELETE FROM \(unsafeRaw: spec.table) WHERE id = \(bind: id)").run()
             } catch  where DatabaseErrors.isForeignKeyViolation(error) {
                 throw StoreError.conflict("\(spec.name) \(id) still has records under it; remove those first")
             }
+            // After the household, as every writer of households takes them: the household, then its compound.
+            if let compound { try await CompoundHouseholds.add(-1, compound: compound, db: db) }
             try await AuditLog.record(
                 db: db, actor: actor, action: "delete", entity: spec.name, entityId: id,
                 subdistrictId: before.subdistrictId, before: before.json, after: nil)
