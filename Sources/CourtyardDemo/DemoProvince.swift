@@ -135,12 +135,7 @@ enum DemoProvince {
             log("\(min(start + chunk, plan.subdistricts)) of \(plan.subdistricts) sub-districts written")
         }
         for i in indexes { _ = try await conn.query(PostgresQuery(unsafeSQL: i.definition), logger: logger) }
-        // Each compound's count of households (see `CompoundHouseholds`), in one pass over them.
-        _ = try await conn.query(
-            """
-            UPDATE compounds c SET household_count = x.n
-            FROM (SELECT compound_id, COUNT(*) AS n FROM households GROUP BY compound_id) x WHERE x.compound_id = c.id
-            """, logger: logger)
+        try await CompoundHouseholds.recount(nil, db: conn.sql())
         for k in keys {
             _ = try await conn.query(
                 PostgresQuery(unsafeSQL: "ALTER TABLE \(k.table) ADD CONSTRAINT \(k.name) \(k.definition)"),

@@ -52,7 +52,7 @@ public struct BulkWriter: Sendable {
                 try await db.raw("SELECT COALESCE(MAX(id), 0) + 1 AS first FROM \(unsafeRaw: table)").first()!
                 .decode(column: "first", as: Int64.self)
         } else {
-            try await db.raw("LOCK TABLE \(unsafeRaw: table) IN SHARE ROW EXCLUSIVE MODE").run()
+            try await closeToWriters(table)
             let rest = Int64(count - 1)
             first =
                 try await db.raw(
@@ -104,12 +104,10 @@ public struct BulkWriter: Sendable {
     public func holdParents(table: String, ids: Set<Int64>) async throws {
         guard connection != nil, !ids.isEmpty else { return }
         let all = Array(ids)
-        for start in stride(from: 0, to: all.count, by: 5000) {
-            let chunk = all[start..<min(start + 5000, all.count)]
-            let list = chunk.map(String.init).joined(separator: ",")
+        for (k, list) in SQLLiteral.idLists(all, every: 5000).enumerated() {
             let text = "SELECT count(*) AS n FROM (SELECT id FROM \(table) WHERE id IN (\(list)) FOR KEY SHARE) held"
             let held = try await db.raw(SQLQueryString(text)).first()!.decode(column: "n", as: Int.self)
-            guard held == chunk.count else { throw StoreError.stale }
+            guard held == min(5000, all.count - k * 5000) else { throw StoreError.stale }
         }
     }
 

@@ -83,11 +83,18 @@ public final class Database: Sendable {
     public func withConnection<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R)
         async throws -> R
     {
+        try await withConnection(on: nil, body)
+    }
+
+    /// Runs `body` on one pooled connection from `loop`'s share of the pool (any loop's when nil).
+    private func withConnection<R: Sendable>(
+        on loop: (any EventLoop)?, _ body: @escaping @Sendable (any SQLDatabase) async throws -> R
+    ) async throws -> R {
         inUse.add(1)
         defer { inUse.add(-1) }
         switch pool {
-        case .sqlite(let p): return try await using(p) { try await body($0.sql(queryLogLevel: nil)) }
-        case .postgres(let p): return try await using(p) { try await body(PostgresDirectDatabase($0)) }
+        case .sqlite(let p): return try await using(p, on: loop) { try await body($0.sql(queryLogLevel: nil)) }
+        case .postgres(let p): return try await using(p, on: loop) { try await body(PostgresDirectDatabase($0)) }
         }
     }
 
@@ -100,19 +107,13 @@ public final class Database: Sendable {
     ) async throws -> R? {
         guard secondsOut.claim(below: 1) else { return nil }
         defer { secondsOut.add(-1) }
-        func other(_ group: any EventLoopGroup) -> (any EventLoop)? {
-            group.makeIterator().first { $0 !== first.eventLoop }
-        }
-        inUse.add(1)
-        defer { inUse.add(-1) }
+        let group: any EventLoopGroup
         switch pool {
-        case .sqlite(let p):
-            guard let loop = other(p.eventLoopGroup) else { return nil }
-            return try await using(p, on: loop) { try await body($0.sql(queryLogLevel: nil)) }
-        case .postgres(let p):
-            guard let loop = other(p.eventLoopGroup) else { return nil }
-            return try await using(p, on: loop) { try await body(PostgresDirectDatabase($0)) }
+        case .sqlite(let p): group = p.eventLoopGroup
+        case .postgres(let p): group = p.eventLoopGroup
         }
+        guard let loop = group.makeIterator().first(where: { $0 !== first.eventLoop }) else { return nil }
+        return try await withConnection(on: loop, body)
     }
 
     /// PostgreSQL: runs `body` on one pooled connection as itself (for bulk loading with COPY); nil on SQLite.

@@ -86,11 +86,6 @@ struct PostgresDirectRow: SQLRow {
         self.columns = columns
     }
 
-    init(_ row: PostgresRow) {
-        let cells = row.makeRandomAccess()
-        self.init(row, cells: cells, columns: Columns(cells))
-    }
-
     var allColumns: [String] { row.map(\.columnName) }
     func contains(column: String) -> Bool { columns.place[column] != nil }
     func decodeNil(column: String) throws -> Bool { columns.place[column].map { row[$0].bytes == nil } ?? true }

@@ -16,6 +16,14 @@ public enum SQLLiteral {
     public static func int(_ i: Int64?) -> String { i.map { String($0) } ?? "NULL" }
     public static func int(_ i: Int?) -> String { i.map { String($0) } ?? "NULL" }
 
+    /// Ids as lists of digits for `IN (…)`, `every` to a list, for statements over more ids than is wise to bind.
+    public static func idLists(_ ids: some Collection<Int64>, every: Int = 1000) -> [String] {
+        let all = Array(ids)
+        return stride(from: 0, to: all.count, by: every).map {
+            all[$0..<min($0 + every, all.count)].map(String.init).joined(separator: ",")
+        }
+    }
+
     /// Runs `INSERT INTO table (columns) VALUES …` in chunks, returning the requested columns of every inserted row;
     /// `onChunk` hears the rows inserted so far after each chunk.
     public static func insert(

@@ -285,13 +285,16 @@ extension BulletinCompound: JSONValueConvertible {
 }
 
 extension BulletinRates: JSONValueConvertible {
-    public var jsonValue: JSONValue {
-        .object([
+    public var jsonValue: JSONValue { .object(pairs) }
+
+    /// The four rates as a unit's fields, in the order their `Encodable` form writes them.
+    var pairs: [(String, JSONValue)] {
+        [
             ("start_rate_by_compounds", .number(startRateByCompounds.numberText)),
             ("completion_rate_by_compounds", .number(completionRateByCompounds.numberText)),
             ("start_rate_by_households", .number(startRateByHouseholds.numberText)),
             ("completion_rate_by_households", .number(completionRateByHouseholds.numberText)),
-        ])
+        ]
     }
 }
 
@@ -307,11 +310,8 @@ extension BulletinUnit: JSONValueConvertible {
             ("compounds_planned", .int(compoundsPlanned)), ("compounds_started", .int(compoundsStarted)),
             ("compounds_completed", .int(compoundsCompleted)), ("households_planned", .int(householdsPlanned)),
             ("households_started", .int(householdsStarted)), ("households_completed", .int(householdsCompleted)),
-            ("start_rate_by_compounds", .number(startRateByCompounds.numberText)),
-            ("completion_rate_by_compounds", .number(completionRateByCompounds.numberText)),
-            ("start_rate_by_households", .number(startRateByHouseholds.numberText)),
-            ("completion_rate_by_households", .number(completionRateByHouseholds.numberText)),
         ]
+        pairs += rates.pairs
         if let rank { pairs += [("change_pp", changePp?.jsonValue ?? .null), ("rank", .int(rank))] }
         return .object(pairs)
     }

@@ -4,22 +4,6 @@ import SQLKit
 /// counting a province's millions of households. Every write of a household keeps it, in the same transaction, after
 /// writing the household: writers of households take their locks in one order (the household, then its compound).
 public enum CompoundHouseholds {
-    /// One household added to, or taken from, the compound of household `householdId`.
-    public static func add(_ delta: Int, householdOf householdId: Int64, db: any SQLDatabase) async throws {
-        try await db.raw(
-            """
-            UPDATE compounds SET household_count = household_count + \(bind: delta)
-            WHERE id = (SELECT compound_id FROM households WHERE id = \(bind: householdId))
-            """
-        ).run()
-    }
-
-    /// The compound household `householdId` is in.
-    public static func compound(of householdId: Int64, db: any SQLDatabase) async throws -> Int64? {
-        try await db.raw("SELECT compound_id FROM households WHERE id = \(bind: householdId)").first()?
-            .decode(column: "compound_id", as: Int64.self)
-    }
-
     /// Households added to, or taken from, compound `id`.
     public static func add(_ delta: Int, compound id: Int64, db: any SQLDatabase) async throws {
         try await db.raw(
@@ -31,9 +15,7 @@ public enum CompoundHouseholds {
     public static func recount(_ ids: Set<Int64>?, db: any SQLDatabase) async throws {
         let set = "household_count = (SELECT COUNT(*) FROM households h WHERE h.compound_id = compounds.id)"
         guard let ids else { return try await db.raw(SQLQueryString("UPDATE compounds SET " + set)).run() }
-        let all = ids.sorted()
-        for start in stride(from: 0, to: all.count, by: 1000) {
-            let list = all[start..<min(start + 1000, all.count)].map(String.init).joined(separator: ",")
+        for list in SQLLiteral.idLists(ids.sorted()) {
             try await db.raw(SQLQueryString("UPDATE compounds SET " + set + " WHERE id IN (" + list + ")")).run()
         }
     }

@@ -471,9 +471,7 @@ struct ImportPlan {
             row += [.int(firstResident + Int64(i)), sdValue, .text(newResidents[i].name), .text(newResidents[i].phone)]
         }
         written += newResidents.count
-        for start in stride(from: 0, to: ownerDeletes.count, by: 1000) {
-            let chunk = ownerDeletes[start..<min(start + 1000, ownerDeletes.count)].map(String.init).joined(
-                separator: ",")
+        for chunk in SQLLiteral.idLists(ownerDeletes) {
             let text = "DELETE FROM household_residents WHERE relation = 'owner' AND household_id IN (" + chunk + ")"
             try await db.raw(SQLQueryString(text)).run()
         }

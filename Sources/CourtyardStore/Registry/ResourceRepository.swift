@@ -210,7 +210,9 @@ public struct ResourceRepository: Sendable {
             }
             sql += ") RETURNING id"
             let id = try await uniqueGuard(spec) { try await db.raw(sql).first()!.decode(column: "id", as: Int64.self) }
-            if spec.name == "households" { try await CompoundHouseholds.add(1, householdOf: id, db: db) }
+            if spec.name == "households", let compound = values["compound_id"] as? Int64 {
+                try await CompoundHouseholds.add(1, compound: compound, db: db)
+            }
             if let tie {
                 try await link(
                     db: db, householdId: tie.householdId, residentId: id, relation: tie.relation,
@@ -267,14 +269,15 @@ public struct ResourceRepository: Sendable {
                 let col = spec.name == "households" ? "household_id" : "resident_id"
                 try await db.raw("DELETE FROM household_residents WHERE \(unsafeRaw: col) = \(bind: id)").run()
             }
-            let compound = spec.name == "households" ? try await CompoundHouseholds.compound(of: id, db: db) : nil
             do {
                 try await db.raw("DELETE FROM \(unsafeRaw: spec.table) WHERE id = \(bind: id)").run()
             } catch  where DatabaseErrors.isForeignKeyViolation(error) {
                 throw StoreError.conflict("\(spec.name) \(id) still has records under it; remove those first")
             }
             // After the household, as every writer of households takes them: the household, then its compound.
-            if let compound { try await CompoundHouseholds.add(-1, compound: compound, db: db) }
+            if spec.name == "households", let compound = before["compound_id"]?.intValue {
+                try await CompoundHouseholds.add(-1, compound: compound, db: db)
+            }
             try await AuditLog.record(
                 db: db, actor: actor, action: "delete", entity: spec.name, entityId: id,
                 subdistrictId: before.subdistrictId, before: before.json, after: nil)
