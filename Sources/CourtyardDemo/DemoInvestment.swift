@@ -120,7 +120,7 @@ enum DemoInvestment {
         do {
             _ = try await investment.requestPayment(
                 projectId: p.id, .init(periodEnd: payment.periodEnd, measured: measured, amountFen: 1), actor: builder)
-        } catch StoreError.refused(let code, _) where code == "payment_limit" {}
+        } catch StoreError.refused(let code, _, _) where code == "payment_limit" {}
         _ = try await investment.decidePayment(
             id: exact.id, approve: false, reason: "计量复核：部分工程量未经监理确认，退回重报", actor: supervisor)
     }

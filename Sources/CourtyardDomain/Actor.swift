@@ -16,6 +16,20 @@ public struct Actor: Sendable {
     public var seesPersonalData: Bool { Permissions.allows(role, .readPersonalData) }
 }
 
+/// Something a refusal names (which papers are missing, whose turn it is), for the interface to say in the person's
+/// language: a catalogue key under `error.detail.`, values put in as they are (numbers, sums, names), and terms that
+/// are themselves catalogue keys (a role, a document).
+public struct Phrase: Sendable, Equatable {
+    public var key: String
+    public var values: [String: String]
+    public var terms: [String: String]
+    public init(_ key: String, values: [String: String] = [:], terms: [String: String] = [:]) {
+        self.key = key
+        self.values = values
+        self.terms = terms
+    }
+}
+
 /// A field-level mistake in what a client sent: 422 with the field named.
 public struct ValidationError: Error, Sendable, Equatable {
     public var field: String?

@@ -11,7 +11,7 @@ enum Explain {
         case let e as PasswordRefused: return e.message
         case let e as StoreError:
             switch e {
-            case .conflict(let m), .invalid(let m), .refused(_, let m): return m
+            case .conflict(let m), .invalid(let m), .refused(_, let m, _): return m
             case .notFound: return "no such record"
             case .stale: return "the record changed meanwhile; try again"
             }

@@ -73,7 +73,7 @@ import Testing
             // The office too early, the contractor never: refused, nothing changed.
             let early = try await f.call(.post, "/api/v1/change_orders/\(id)/approve")
             #expect(early.status == .conflict && early.json.errorCode == "not_your_turn")
-            #expect(early.text.contains("pm company"))
+            #expect(early.text.contains("待项目管理公司审核"))
             let contractor = try await f.call(.post, "/api/v1/change_orders/\(id)/approve", as: f.contractor)
             #expect(contractor.status == .forbidden)
             let first = try await f.call(.post, "/api/v1/change_orders/\(id)/approve", as: s.pm)

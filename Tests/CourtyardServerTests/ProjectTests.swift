@@ -382,7 +382,7 @@ extension TestClientProtocol {
                 .post, "/api/v1/projects/\(f.pid)/acceptances",
                 #"{"kind":"final","date":"\#(today)","result":"failed","participants":"街道、监理、居民代表"}"#)
             #expect(names.status == .conflict && names.json.errorCode == "final_acceptance")
-            #expect(names.text.contains("no supervisor") && names.text.contains("no resident_representative"))
+            #expect(names.text.contains("参加人员中缺少监理单位") && names.text.contains("参加人员中缺少居民代表或楼长"))
             let failed = try await f.call(
                 .post, "/api/v1/projects/\(f.pid)/acceptances",
                 #"{"kind":"final","date":"\#(today)","result":"failed","participants":\#(Fixture.panel),"defects":["屋面渗水","楼道扶手松动"]}"#
@@ -395,7 +395,7 @@ extension TestClientProtocol {
                 .post, "/api/v1/projects/\(f.pid)/acceptances",
                 #"{"kind":"final","date":"\#(today)","result":"passed","participants":\#(Fixture.panel)}"#)
             #expect(early.status == .conflict && early.json.errorCode == "final_acceptance")
-            #expect(early.text.contains("2 open findings") && early.text.contains("work not at 100%: 供水, 加装电梯"))
+            #expect(early.text.contains("2项问题尚未整改销号") && early.text.contains("尚未完工的工程：供水、加装电梯"))
             let checks = try await f.call(.get, "/api/v1/projects/\(f.pid)/checks")
             let defects = checks.json.items.flatMap { $0["findings"]?.arrayItemsForTests ?? [] }
             #expect(defects.map { $0["description"]?.stringValue ?? "" } == ["竣工验收：屋面渗水", "竣工验收：楼道扶手松动"])
@@ -420,7 +420,7 @@ extension TestClientProtocol {
             let withoutCompany = try await f.call(
                 .post, "/api/v1/projects/\(f.pid)/acceptances",
                 #"{"kind":"final","date":"\#(today)","result":"passed","participants":\#(Fixture.panel)}"#)
-            #expect(withoutCompany.status == .conflict && withoutCompany.text.contains("no property_company"))
+            #expect(withoutCompany.status == .conflict && withoutCompany.text.contains("参加人员中缺少物业公司"))
             let panel = Fixture.panel.dropLast() + #",{"name":"孙经理","role":"property_company"}]"#
             let passed = try await f.call(
                 .post, "/api/v1/projects/\(f.pid)/acceptances",
@@ -466,6 +466,11 @@ extension TestClientProtocol {
                     #""change_pp":{"start_rate_by_compounds":-50.0,"completion_rate_by_compounds":-50.0,"#))
             let html = try await f.call(.get, "/api/v1/bulletins/\(bid)?format=html")
             #expect(html.text.contains("第1期") && html.text.contains("<table"))
+            // A draft has no number yet: it says so, in words, in its heading and in its document number.
+            let nextId = try #require(next.json["id"]?.intValue)
+            let draftHTML = try await f.call(.get, "/api/v1/bulletins/\(nextId)?format=html").text
+            #expect(draftHTML.contains("（草稿）") && draftHTML.contains("〕　号（草稿）"))
+            #expect(!draftHTML.contains("第草稿期") && !draftHTML.contains("草稿号"))
             let csv = try await f.call(.get, "/api/v1/bulletins/\(bid)?format=csv")
             #expect(csv.text.contains("完工率（按小区，%）") && csv.text.contains("100.0"))
             let xlsx = try await client.execute(

@@ -288,7 +288,7 @@ import Testing
             }
             let refused = try await advance()
             #expect(refused.status == .conflict && refused.json.errorCode == "handover_incomplete")
-            #expect(refused.json["error"]?["message"]?.stringValue?.contains("property company") == true)
+            #expect(refused.json["error"]?["message"]?.stringValue?.contains("确定物业服务企业") == true)
 
             // No company is assigned yet: the property company cannot even see the hand-over.
             #expect(try await sign(property).status == .notFound)
@@ -310,7 +310,7 @@ import Testing
             let three = try await advance()
             #expect(
                 three.status == .conflict
-                    && three.json["error"]?["message"]?.stringValue?.contains("property company") == true)
+                    && three.json["error"]?["message"]?.stringValue == "移交尚不能完成，还缺：物业服务企业签字。")
             let four = try await sign(property)
             #expect(four.status == .ok && four.json["complete"] == .bool(true), "\(four.json)")
 

@@ -246,8 +246,9 @@ import Testing
         try await TestApp.with { client, services in
             let (compound, _) = try await Self.seed(services)
             let token = try await client.token("admin", TestApp.adminPassword)
+            // Asked in English, the message names the threshold itself.
             let huge = try await client.call(
-                .post, "/api/v1/votes", token: token,
+                .post, "/api/v1/votes?lang=en", token: token,
                 body: #"""
                     {"title":"x","matter":1,"electorate":{"compound_id":\#(compound)},
                      "thresholds":{"approval_area":{"numerator":4611686018427387904,"denominator":9223372036854775807}}}

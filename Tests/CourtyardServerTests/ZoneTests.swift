@@ -48,7 +48,8 @@ import Testing
             // A compound already in a zone cannot join another: 409, and no zone is written.
             let before = try await Self.ints(services, "SELECT COUNT(*) AS n FROM zones", "n")[0]
             let twice = try await client.call(
-                .post, "/api/v1/zones", token: office, body: #"{"name":"西片区","compound_ids":[\#(free[2]),\#(free[1])]}"#
+                .post, "/api/v1/zones?lang=en", token: office,
+                body: #"{"name":"西片区","compound_ids":[\#(free[2]),\#(free[1])]}"#
             )
             #expect(twice.status == .conflict && twice.text.contains("compound \(free[1])"), "\(twice.text)")
             #expect(try await Self.ints(services, "SELECT COUNT(*) AS n FROM zones", "n")[0] == before)

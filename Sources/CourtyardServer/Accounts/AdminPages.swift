@@ -106,7 +106,7 @@ enum AdminPages {
                     scope = s
                 }
                 let password = fields["password"] ?? ""
-                try Security.checkPasswordStrength(password, username: fields["username"], lang: f.lang)
+                try Security.checkPasswordStrength(password, username: fields["username"])
                 _ = try await services.accounts.create(
                     username: fields["username"] ?? "",
                     passwordHash: try await hashPassword(password, services: services),
@@ -116,7 +116,8 @@ enum AdminPages {
                 guard let e = AppError.from(error), e.status != .internalServerError else { throw error }
                 return f.render(
                     title: f.t("users.title"),
-                    body: try await usersBody(f, actor: actor, services: services, notice: ("bad", e.message)),
+                    body: try await usersBody(
+                        f, actor: actor, services: services, notice: ("bad", e.message(in: f.lang))),
                     status: e.status)
             }
         }
@@ -146,9 +147,10 @@ enum AdminPages {
         -> Response
     {
         let e =
-            AppError.from(error, lang: f.lang)
+            AppError.from(error)
             ?? AppError(status: .internalServerError, code: "internal", message: "\(error)")
-        let page = try await ImportPage.load(f, actor: actor, report: nil, services: services, failure: e.message)
+        let page = try await ImportPage.load(
+            f, actor: actor, report: nil, services: services, failure: e.message(in: f.lang))
         return f.page(title: f.t("import.title"), "accounts-import", page, status: e.status)
     }
 

@@ -1,6 +1,7 @@
 import CourtyardDomain
 import CourtyardSheets
 import CourtyardStore
+import Foundation
 import Hummingbird
 import NIOCore
 
@@ -13,6 +14,12 @@ struct AppError: Error, HTTPResponseError {
     var field: String?
     /// The methods a path takes, sent as `Allow` with a 405.
     var allow: String?
+    /// A catalogue key that says this error in either language, and the values of its `{placeholders}`. Without
+    /// one, the words are found by field and code (`message(in:)`).
+    var key: String?
+    var values: [(String, String)] = []
+    /// What stands in the way, named item by item (`StoreError.refused`'s details).
+    var details: [Phrase] = []
 
     init(status: HTTPResponse.Status, code: String, message: String, field: String? = nil) {
         self.status = status
@@ -35,39 +42,106 @@ struct AppError: Error, HTTPResponseError {
         status: .preconditionFailed, code: "stale",
         message: "the record has changed since you read it; read it again and retry")
 
-    var json: JSONValue {
+    /// An error said by a catalogue key in whichever language the person reads.
+    init(
+        status: HTTPResponse.Status, code: String, key: String, _ values: [(String, String)] = [], field: String? = nil
+    ) {
+        self.init(status: status, code: code, message: "", field: field)
+        self.key = key
+        self.values = values
+        self.message = text(in: .en) ?? key
+    }
+
+    func json(in lang: Lang) -> JSONValue {
         .object([
             (
                 "error",
                 .object([
-                    ("code", .string(code)), ("message", .string(message)),
+                    ("code", .string(code)), ("message", .string(message(in: lang))),
                     ("field", field.map { .string($0) } ?? .null),
                 ])
             )
         ])
     }
 
+    /// What a client reads: the catalogue's words in its language (by key, then by field and code, then by code);
+    /// in English the message as written when the catalogue has no key for it; a plain sentence for the status
+    /// otherwise. Never an English sentence for a client that reads Chinese.
+    func message(in lang: Lang) -> String {
+        if code == Pages.pageMessage { return message }
+        if lang == .en, key == nil { return message }
+        return text(in: lang) ?? lang.t(genericKey)
+    }
+
+    /// The catalogue's words for this error, or nil when it has none.
+    func text(in lang: Lang) -> String? {
+        if let detailed = detailed(in: lang) { return detailed }
+        if let key {
+            return lang.catalogue[key].map { t in
+                values.reduce(t) { $0.replacingOccurrences(of: "{\($1.0)}", with: $1.1) }
+            }
+        }
+        // A field inside a list ("criteria[1].weight", "[0].score") is looked up without its position.
+        let field = field.map {
+            $0.replacingOccurrences(of: #"\[\d+\]\.?"#, with: ".", options: .regularExpression)
+                .trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        }
+        let keys = (field.map { ["error.\($0).\(code)"] } ?? []) + ["error.\(code)"]
+        return keys.lazy.compactMap { lang.catalogue[$0] }.first
+    }
+
+    /// A refusal that names what stands in its way: its lead (`error.<code>.lead`), then each detail, when the
+    /// catalogue has words for all of them.
+    func detailed(in lang: Lang) -> String? {
+        guard !details.isEmpty, let lead = lang.catalogue["error.\(code).lead"] else { return nil }
+        var parts: [String] = []
+        for phrase in details {
+            guard var text = lang.catalogue["error.detail.\(phrase.key)"] else { return nil }
+            for (name, value) in phrase.values { text = text.replacingOccurrences(of: "{\(name)}", with: value) }
+            for (name, term) in phrase.terms {
+                guard let word = lang.catalogue[term] else { return nil }
+                text = text.replacingOccurrences(of: "{\(name)}", with: word)
+            }
+            parts.append(text)
+        }
+        return lead + parts.joined(separator: lang == .zh ? "；" : "; ") + (lang == .zh ? "。" : ".")
+    }
+
+    /// The sentence for an error the catalogue has no words for, by its status.
+    var genericKey: String {
+        switch status.code {
+        case 401: "error.unauthorized"
+        case 403: "error.forbidden"
+        case 404: "error.notFound"
+        case 409: "error.conflictGeneric"
+        case 429: "error.rate_limited"
+        case 500...: "error.internal"
+        default: "error.invalidGeneric"
+        }
+    }
+
     func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
         if let allow { headers[.allow] = allow }
+        let lang = Lang.choose(
+            query: request.uri.queryParameters.get("lang"), cookie: request.cookies["lang"]?.value,
+            acceptLanguage: request.headers[.acceptLanguage])
         return Response(
-            status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: json.serialized())))
+            status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: json(in: lang).serialized())))
     }
 
-    /// A body past the route's limit: 413 with the usual error body, in the person's language.
-    static func tooLarge(maxBytes: Int?, lang: Lang) -> AppError {
+    /// A body past the route's limit: 413 with the usual error body.
+    static func tooLarge(maxBytes: Int?) -> AppError {
         let limit = maxBytes.map { $0 >= 1024 * 1024 ? "\($0 / (1024 * 1024)) MB" : "\($0 / 1024) KB" } ?? "?"
-        return AppError(
-            status: .contentTooLarge, code: "too_large",
-            message: lang.t("error.tooLarge").replacingOccurrences(of: "{limit}", with: limit), field: nil)
+        return AppError(status: .contentTooLarge, code: "too_large", key: "error.tooLarge", [("limit", limit)])
     }
 
     /// Maps what the store and the sheet readers throw to what a client sees.
-    static func from(_ error: any Error, lang: Lang = .en) -> AppError? {
+    static func from(_ error: any Error) -> AppError? {
         switch error {
-        case let e as BodyTooLarge: return tooLarge(maxBytes: e.limit, lang: lang)
-        case let e as NIOTooManyBytesError: return tooLarge(maxBytes: e.maxBytes, lang: lang)
+        case let e as BodyTooLarge: return tooLarge(maxBytes: e.limit)
+        case let e as NIOTooManyBytesError: return tooLarge(maxBytes: e.maxBytes)
         case let e as AppError: return e
         case let e as ValidationError: return .unprocessable(e.code, e.message, field: e.field)
         case let e as StoreError:
@@ -76,16 +150,18 @@ struct AppError: Error, HTTPResponseError {
             case .stale: return .stale
             case .conflict(let m): return AppError(status: .conflict, code: "conflict", message: m)
             case .invalid(let m): return .badRequest("invalid", m)
-            case .refused(let code, let m): return AppError(status: .conflict, code: code, message: m)
+            case .refused(let code, let m, let details):
+                var e = AppError(status: .conflict, code: code, message: m)
+                e.details = details
+                return e
             }
         case is AccessError: return .forbidden
         case let e where Database.isUnavailable(e):
-            return AppError(
-                status: .serviceUnavailable, code: "database_unavailable", message: lang.t("error.databaseUnavailable"))
+            return AppError(status: .serviceUnavailable, code: "database_unavailable", key: "error.databaseUnavailable")
         case let e where Database.isDiskFull(e):
             return AppError(
-                status: .init(code: 507, reasonPhrase: "Insufficient Storage"), code: "disk_full",
-                message: lang.t("error.diskFull"))
+                status: .init(code: 507, reasonPhrase: "Insufficient Storage"), code: "disk_full", key: "error.diskFull"
+            )
         case let e where Database.isBusy(e):
             return AppError(
                 status: .serviceUnavailable, code: "busy", message: "the database is busy; try again in a moment")

@@ -55,7 +55,7 @@ struct AuthMiddleware: RouterMiddleware {
                 }
             }
         } catch let error where !(error is AppError) {
-            if let mapped = AppError.from(error, lang: context.lang) { throw mapped }
+            if let mapped = AppError.from(error) { throw mapped }
             throw error
         }
         do {
@@ -75,7 +75,7 @@ struct AuthMiddleware: RouterMiddleware {
             // A path no route serves, outside the API: a page in the person's language with a way home.
             return Pages.notFoundPage(Pages.frame(request, context))
         } catch let error where !(error is AppError) {
-            if let mapped = AppError.from(error, lang: context.lang) { throw mapped }
+            if let mapped = AppError.from(error) { throw mapped }
             services.logger.error("unexpected error on \(request.uri.path): \(String(reflecting: error))")
             throw AppError(
                 status: .internalServerError, code: "internal", message: "the server failed; the error was logged")

@@ -369,7 +369,7 @@ enum OpenAPIDocument {
             "info": [
                 "title": "Courtyard API", "version": "1.0.0",
                 "description":
-                    "Registry, accounts, votes, reports, projects, schedules and bulletins of the Courtyard renewal programme. Every error has the body {\"error\": {\"code\", \"message\", \"field\"}}.",
+                    "Registry, accounts, votes, reports, projects, schedules and bulletins of the Courtyard renewal programme. Every error has the body {\"error\": {\"code\", \"message\", \"field\"}}: a stable code, and a message in Chinese unless the request asks for English (?lang=en or Accept-Language: en).",
             ],
             "servers": [["url": "/"]],
             "security": [["bearer": [String]()]],

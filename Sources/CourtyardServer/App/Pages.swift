@@ -56,7 +56,7 @@ enum Pages {
             return try await handler(request, context, f)
         } catch {
             let e =
-                AppError.from(error, lang: f.lang)
+                AppError.from(error)
                 ?? AppError(status: .internalServerError, code: "internal", message: "")
             let message: String
             if e.status == .internalServerError {
@@ -66,7 +66,7 @@ enum Pages {
             case .internalServerError: message = f.t("error.internal")
             case .notFound: message = f.t("error.notFound")
             case .forbidden: message = e.code == "csrf" ? f.t("error.csrf") : f.t("error.forbidden")
-            default: message = e.message
+            default: message = e.message(in: f.lang)
             }
             return messagePage(
                 f, title: f.t("error.title"), message: message, home: .home, homeLabel: f.t("common.back"),
@@ -190,14 +190,8 @@ enum Pages {
     /// then by code), never the API's English message or an internal id; a plain request to check the form otherwise.
     static func message(for error: AppError, _ f: PageFrame) -> String {
         if error.code == pageMessage { return error.message }
-        // A field inside a list ("criteria[1].weight", "[0].score") is looked up without its position.
-        let field = error.field.map {
-            $0.replacingOccurrences(of: #"\[\d+\]\.?"#, with: ".", options: .regularExpression)
-                .trimmingCharacters(in: CharacterSet(charactersIn: "."))
-        }
-        let keys = (field.map { ["error.\($0).\(error.code)"] } ?? []) + ["error.\(error.code)"]
-        for key in keys { if let text = f.lang.catalogue[key] { return text } }
-        return f.t(error.status == .conflict ? "error.conflictGeneric" : "error.invalidGeneric")
+        return error.text(in: f.lang)
+            ?? f.t(error.status == .conflict ? "error.conflictGeneric" : "error.invalidGeneric")
     }
 
     /// The code of an error a page raised itself, whose message is already in the page's language.

@@ -44,13 +44,12 @@ enum Security {
         return diff == 0
     }
 
-    /// Refuses a new password that `PasswordPolicy` does not allow, saying why in `lang` (the API speaks English).
-    static func checkPasswordStrength(_ password: String, username: String?, lang: Lang = .en) throws {
+    /// Refuses a new password that `PasswordPolicy` does not allow, saying why in the person's language.
+    static func checkPasswordStrength(_ password: String, username: String?) throws {
         guard let problem = PasswordPolicy.problem(password, username: username) else { return }
-        throw AppError.unprocessable(
-            problem == .tooLong ? "password_too_long" : "weak_password",
-            lang.t(problem.catalogueKey),
-            field: "password")
+        throw AppError(
+            status: .unprocessableContent, code: problem == .tooLong ? "password_too_long" : "weak_password",
+            key: problem.catalogueKey, field: "password")
     }
 }
 

@@ -5,9 +5,10 @@ import Foundation
 
 /// A bulletin as an office posts it (printable HTML, A4, black and white) and as tables (CSV, XLSX).
 enum BulletinDocument {
+    /// "（第2期）", or "（草稿）" for a draft, which has no number yet.
     static func title(issueNo: Int64?, lang: Lang) -> String {
-        let issue = issueNo.map { String($0) } ?? lang.t("bulletin.draftIssue")
-        return lang.t("bulletin.heading").replacingOccurrences(of: "{n}", with: issue)
+        guard let issueNo else { return lang.t("bulletin.headingDraft") }
+        return lang.t("bulletin.heading").replacingOccurrences(of: "{n}", with: String(issueNo))
     }
 
     /// "通报（第2期）" for lists and page titles.
@@ -45,9 +46,9 @@ enum BulletinDocument {
 
     /// The document number (文号): 街改通〔2026〕3号, from the year of the as-of date and the issue number.
     static func documentNumber(_ b: Bulletin, lang: Lang) -> String {
-        let n = b.issueNo.map(String.init) ?? lang.t("bulletin.draftIssue")
-        return lang.t("bulletin.documentNumber").replacingOccurrences(of: "{year}", with: String(b.asOf.civil.year))
-            .replacingOccurrences(of: "{n}", with: n)
+        let key = b.issueNo == nil ? "bulletin.documentNumberDraft" : "bulletin.documentNumber"
+        return lang.t(key).replacingOccurrences(of: "{year}", with: String(b.asOf.civil.year))
+            .replacingOccurrences(of: "{n}", with: b.issueNo.map(String.init) ?? "")
     }
 
     /// The printed bulletin: a whole A4 document of its own, not a page of the site.

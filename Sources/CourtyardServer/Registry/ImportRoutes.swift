@@ -86,7 +86,8 @@ struct ImportController {
             let error = AppError.unprocessable(
                 "invalid_rows", "\(report.errors.count) problems in the file; nothing was written")
             return JSONBody.response(
-                .object([("error", error.json["error"]!), ("report", json)]), status: .unprocessableContent)
+                .object([("error", error.json(in: context.lang)["error"]!), ("report", json)]),
+                status: .unprocessableContent)
         }
         return JSONBody.response(json, status: report.applied ? .created : .ok)
     }

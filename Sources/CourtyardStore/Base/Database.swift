@@ -1,4 +1,5 @@
 @preconcurrency import AsyncKit
+import CourtyardDomain
 import Foundation
 import Logging
 import NIOCore
@@ -383,6 +384,7 @@ public enum StoreError: Error, Equatable, Sendable {
     case notFound
     case conflict(String)
     case stale
-    /// A 409 with its own code, e.g. the gate that refused a project's advance.
-    case refused(code: String, message: String)
+    /// A 409 with its own code, e.g. the gate that refused a project's advance; `details` name what stands in the
+    /// way, for the interface to say in either language (the message says them in English).
+    case refused(code: String, message: String, details: [Phrase] = [])
 }

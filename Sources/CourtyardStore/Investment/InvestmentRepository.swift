@@ -452,15 +452,17 @@ public struct InvestmentRepository: Sendable {
     /// One step of a two-step approval, written only if the state is still the one read.
     static func step(
         table: Approvable, id: Int64, from: ApprovalState, approver: Approver, approve: Bool, reason: String,
-        waiting: [String], actor: Actor, subdistrictId: Int64, db: any SQLDatabase
+        waiting: [(words: String, term: String)], actor: Actor, subdistrictId: Int64, db: any SQLDatabase
     ) async throws {
         let to: ApprovalState
         switch TwoStepApproval.step(from, by: approver, approve: approve) {
         case .success(let s): to = s
         case .failure(.notYours): throw AccessError.forbidden
         case .failure(.notYourTurn(let w)):
+            let who = waiting[w == .first ? 0 : 1]
             throw StoreError.refused(
-                code: "not_your_turn", message: "this waits for \(w == .first ? waiting[0] : waiting[1]) to approve it")
+                code: "not_your_turn", message: "this waits for \(who.words) to approve it",
+                details: [Phrase("waiting", terms: ["who": "investment.waiting.\(who.term)"])])
         case .failure(.closed(let s)):
             throw StoreError.refused(code: "closed", message: "this is already \(s.rawValue)")
         }
@@ -599,7 +601,11 @@ public struct InvestmentRepository: Sendable {
                 throw StoreError.refused(
                     code: "payment_limit",
                     message: "payments not rejected would come to \(Money.yuan(total)) yuan, over the limit of "
-                        + "\(Money.yuan(limit.fen)) yuan (\(Self.describe(limit, settings: settings)))")
+                        + "\(Money.yuan(limit.fen)) yuan (\(Self.describe(limit, settings: settings)))",
+                    details: [
+                        Phrase("payment.total", values: ["total": Money.yuan(total), "limit": Money.yuan(limit.fen)]),
+                        Self.phrase(limit),
+                    ])
             case nil:
                 throw ValidationError(field: "amount_fen", code: "overflow", message: "the payments' total overflows")
             }
@@ -636,6 +642,16 @@ public struct InvestmentRepository: Sendable {
     }
 
     /// The limit in words, for the refusal.
+    /// What the limit is, for the interface to say.
+    static func phrase(_ limit: InvestmentRules.Limit) -> Phrase {
+        switch limit {
+        case .progress(let m, let r): Phrase("limit.progress", values: ["measured": Money.yuan(m), "rate": "\(r)"])
+        case .settlement(let s, let r, let day):
+            Phrase("limit.settlement", values: ["settled": Money.yuan(s), "rate": "\(r)", "day": "\(day)"])
+        case .released(let s): Phrase("limit.released", values: ["settled": Money.yuan(s)])
+        }
+    }
+
     static func describe(_ limit: InvestmentRules.Limit, settings: InvestmentSettings) -> String {
         switch limit {
         case .progress(let m, let r): "\(r)% of the measured value \(Money.yuan(m)) yuan"
@@ -687,15 +703,15 @@ public struct InvestmentRepository: Sendable {
         let projectId: @Sendable (Item) -> Int64
         let state: @Sendable (Item) -> ApprovalState
         let approver: @Sendable (Actor, ProjectRepository.Row) -> Approver
-        /// Who the first and the second approval wait for, as the refusal names them.
-        let waiting: [String]
+        /// Who the first and the second approval wait for, as the refusal names them in English and in the catalogue.
+        let waiting: [(words: String, term: String)]
     }
 
     static let changeFlow = ApprovalFlow<ChangeOrder>(
         table: .changeOrders, columns: changeColumns, decode: changeOrder, projectId: { $0.projectId },
         state: { $0.state },
         approver: { a, p in isOrganisation(a, .pmCompany, p.pmCompanyId) ? .first : (isOffice(a) ? .second : .other) },
-        waiting: ["the project's pm company", "the office"])
+        waiting: [("the project's pm company", "pm_company"), ("the office", "office")])
 
     static let paymentFlow = ApprovalFlow<Payment>(
         table: .payments, columns: paymentColumns, decode: payment, projectId: { $0.projectId }, state: { $0.state },
@@ -703,7 +719,7 @@ public struct InvestmentRepository: Sendable {
             isOrganisation(a, .supervisor, p.supervisorId)
                 ? .first : (isOrganisation(a, .pmCompany, p.pmCompanyId) ? .second : .other)
         },
-        waiting: ["the project's supervisor", "the project's pm company"])
+        waiting: [("the project's supervisor", "supervisor"), ("the project's pm company", "pm_company")])
 
     func list<Item>(_ flow: ApprovalFlow<Item>, projectId: Int64, actor: Actor) async throws -> [Item] {
         try await database.withConnection { db in

@@ -465,12 +465,14 @@ public struct ProjectRepository: Sendable {
             return StoreError.refused(
                 code: "safety_missing",
                 message: "before construction starts, file "
-                    + missing.map { SafetyRepository.describe($0) }.joined(separator: ", "))
+                    + missing.map { SafetyRepository.describe($0) }.joined(separator: ", "),
+                details: missing.map { Phrase("safety.missing", terms: ["what": "safety.requirement.\($0.rawValue)"]) })
         case .handoverIncomplete(let missing):
             return StoreError.refused(
                 code: "handover_incomplete",
-                message: "the hand-over is missing: " + missing.map(HandoverRepository.describe).joined(separator: ", ")
-            )
+                message: "the hand-over is missing: "
+                    + missing.map(HandoverRepository.describe).joined(separator: ", "),
+                details: missing.map { Phrase("handover.missing", terms: ["what": HandoverRepository.term($0)]) })
         case .acceptedOnlyThroughFinalAcceptance:
             return StoreError.refused(
                 code: gate, message: "a project is accepted only through a passed final acceptance")
@@ -734,8 +736,23 @@ public struct ProjectRepository: Sendable {
             case .missingParticipant(let role): "no \(role.rawValue) among the participants"
             }
         }
+        let details = problems.map { problem -> Phrase in
+            switch problem {
+            case .workNotComplete(let items): Phrase("final.work", values: ["items": items.joined(separator: "、")])
+            case .openFindings(let n): Phrase("final.findings", values: ["n": String(n)])
+            case .openReports(let n): Phrase("final.reports", values: ["n": String(n)])
+            case .missingParticipant(let role):
+                Phrase(
+                    "final.participant",
+                    terms: [
+                        "who": role == .residentRepresentative
+                            ? "acceptance.residentOrSteward" : "role.\(role.rawValue)"
+                    ])
+            }
+        }
         return StoreError.refused(
-            code: "final_acceptance", message: "final acceptance refused: " + text.joined(separator: "; "))
+            code: "final_acceptance", message: "final acceptance refused: " + text.joined(separator: "; "),
+            details: details)
     }
 
     /// An acceptance's problem as the API says it.

@@ -115,6 +115,15 @@ public struct HandoverRepository: Sendable {
         }
     }
 
+    /// The catalogue key of what is missing, as the hand-over page names it.
+    public static func term(_ r: HandoverRequirement) -> String {
+        switch r {
+        case .checklist: "handover.missing.checklist"
+        case .signature(let p): "handover.missing.signature.\(p.rawValue)"
+        case .propertyCompany: "handover.missing.property_company"
+        }
+    }
+
     struct Place { var projectId: Int64, compoundId: Int64, subdistrictId: Int64, zoneId: Int64?, companyId: Int64? }
 
     /// The project as the actor may see it: through the project's own scope, or as the property company assigned to

@@ -1,0 +1,100 @@
+import CourtyardDomain
+import CourtyardStore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import CourtyardServer
+
+/// An API client meets its errors in the person's language: Chinese unless it asks for English (`?lang=en`, the
+/// remembered cookie, `Accept-Language`), the stable code unchanged either way.
+@Suite struct ErrorLanguageTests {
+    @Test func errorsAreInChineseUnlessTheClientAsksForEnglish() async throws {
+        try await TestApp.with { client, _ in
+            let body = #"{"username":"admin","password":"wrong-password"}"#
+            let zh = try await client.call(.post, "/api/v1/auth/token", token: nil, body: body)
+            #expect(zh.status == .unauthorized && zh.json.errorCode == "invalid_credentials")
+            #expect(zh.json["error"]?["message"]?.stringValue == "用户名或密码错误。")
+            let en = try await client.call(
+                .post, "/api/v1/auth/token", token: nil, body: body, headers: [.acceptLanguage: "en-GB,en;q=0.8"])
+            #expect(en.json.errorCode == "invalid_credentials")
+            #expect(en.json["error"]?["message"]?.stringValue == "wrong username or password")
+            let query = try await client.call(.get, "/api/v1/compounds?lang=en", token: nil)
+            #expect(
+                query.status == .unauthorized
+                    && query.json["error"]?["message"]?.stringValue?.contains("sign in") == true)
+            let anonymous = try await client.call(.get, "/api/v1/compounds", token: nil)
+            #expect(anonymous.json["error"]?["message"]?.stringValue == "请先登录，或在请求中附上访问令牌。")
+            let token = try await client.token("admin", TestApp.adminPassword)
+            let limit = try await client.call(.get, "/api/v1/compounds?limit=0", token: token)
+            #expect(limit.json.errorCode == "invalid_limit" && limit.json["error"]?["field"]?.stringValue == "limit")
+            #expect(limit.json["error"]?["message"]?.stringValue == "每页条数须在 1 到 1000 之间。")
+        }
+    }
+
+    @Test func aCodeWithoutWordsOfItsOwnIsSaidByItsStatus() {
+        let odd = AppError.unprocessable("no_such_code_anywhere", "an English sentence", field: "x")
+        #expect(odd.message(in: .en) == "an English sentence")
+        #expect(odd.message(in: .zh) == Lang.zh.t("error.invalidGeneric"))
+        let conflict = AppError(status: .conflict, code: "no_such_code_anywhere", message: "taken meanwhile")
+        #expect(conflict.message(in: .zh) == Lang.zh.t("error.conflictGeneric"))
+        // A field inside a list is looked up without its position.
+        let score = AppError.unprocessable("out_of_range", "s1 is scored 0 to 10", field: "scores[2]")
+        #expect(score.message(in: .zh) == "得分须在 0 到该项满分之间。")
+        let item = AppError.unprocessable("missing_item", "s2 is not scored", field: "scores[0]")
+        #expect(item.message(in: .zh) == "每一项都需要打分。")
+    }
+
+    @Test func aRefusalNamesWhatStandsInItsWayInEitherLanguage() throws {
+        let refusal = StoreError.refused(
+            code: "payment_limit", message: "payments not rejected would come to 10.00 yuan",
+            details: [
+                Phrase("payment.total", values: ["total": "10.00", "limit": "8.00"]),
+                Phrase("limit.progress", values: ["measured": "10.00", "rate": "80"]),
+            ])
+        let e = try #require(AppError.from(refusal))
+        #expect(e.status == .conflict && e.code == "payment_limit")
+        #expect(
+            e.message(in: .zh)
+                == "这笔支付不能登记：未驳回的支付合计将达 10.00 元，超过上限 8.00 元；上限为已计量产值 10.00 元的 80%。")
+        // In English the store's own sentence stands; a page in English says the details from the catalogue.
+        #expect(e.message(in: .en) == "payments not rejected would come to 10.00 yuan")
+        #expect(e.text(in: .en)?.hasPrefix("This payment cannot be recorded: payments not rejected") == true)
+        // A term is a catalogue key said in the person's words.
+        let turn = try #require(
+            AppError.from(
+                StoreError.refused(
+                    code: "not_your_turn", message: "x",
+                    details: [Phrase("waiting", terms: ["who": "investment.waiting.office"])])))
+        #expect(turn.message(in: .zh) == "这一步现在还轮不到您办理：待街道审批。")
+        // A detail the catalogue cannot say falls back to the code's own words, never to a half-said sentence.
+        let unknown = try #require(
+            AppError.from(StoreError.refused(code: "safety_missing", message: "x", details: [Phrase("nowhere")])))
+        #expect(unknown.message(in: .zh) == Lang.zh.t("error.safety_missing"))
+    }
+
+    /// Every code a route, the store or a domain rule throws has words in both catalogues, so a client reading
+    /// Chinese is never told only "check what you sent".
+    @Test func everyCodeThrownHasWordsInBothLanguages() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Sources")
+            .standardized
+        let files = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil)!.compactMap {
+            $0 as? URL
+        }
+        .filter { $0.pathExtension == "swift" && !$0.lastPathComponent.hasPrefix("Catalogue") }
+        let pattern = try Regex(#"(?:code: |\.badRequest\(|\.unprocessable\()"([a-z][a-z0-9_]*)""#)
+        var codes: Set<String> = []
+        for f in files {
+            let text = try String(contentsOf: f, encoding: .utf8)
+            for m in text.matches(of: pattern) {
+                codes.insert(String(text[m.range]).split(separator: "\"")[1].description)
+            }
+        }
+        #expect(codes.count > 100)
+        for code in codes.sorted() where code != Pages.pageMessage {
+            #expect(Lang.zh.has("error.\(code)"), "zh-Hans lacks error.\(code)")
+            #expect(Lang.en.has("error.\(code)"), "en lacks error.\(code)")
+        }
+    }
+}
