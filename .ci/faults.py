@@ -170,7 +170,7 @@ def backup_restore(binary, work, clean, port):
     r = courtyard(binary, "restore", "--from", backup, "--data", restored, "--force")
     up = call(server.base, "GET", "/healthz", timeout=5)[0] == 200
     server.stop()
-    check(r.returncode == 1 and "running" in r.stderr and up,
+    check(r.returncode == 1 and ("running" in r.stderr or "运行中" in r.stderr) and up,
           f"a restore under a running server is refused, even with --force, and the server goes on: {r.stderr.strip()}")
     r = courtyard(binary, "restore", "--from", backup, "--data", restored, "--force")
     check(r.returncode == 0, "and with --force, once the server has stopped, it is replaced")
@@ -223,7 +223,7 @@ def full_disk(binary, work, port):
               f"an import over the API that fills the disk is refused: {resp.status} {code} {message}")
         check(households() == before, f"and wrote nothing ({households()} households, {before} before)")
         r = courtyard(binary, "import", "registry", sheet, "--subdistrict", "全市", "--data", small)
-        check(r.returncode == 1 and "disk is full" in r.stderr,
+        check(r.returncode == 1 and ("disk is full" in r.stderr or "磁盘已满" in r.stderr),
               f"the command line says the disk is full: {r.stderr.strip()[:160]}")
         check(households() == before, "and wrote nothing either")
         ok = subprocess.run(["sqlite3", db, "PRAGMA integrity_check"], capture_output=True, text=True).stdout.strip()

@@ -80,12 +80,17 @@ public struct RowError: Hashable, Sendable, Codable, Error {
     public var message: String
     /// The worksheet the row is on, for a workbook; nil for CSV.
     public var sheet: String?
-    public init(row: Int, column: String?, code: String, message: String, sheet: String? = nil) {
+    /// What the message quotes (the cell as written, the earlier row), for the interface to say in either language.
+    public var values: [String: String]
+    public init(
+        row: Int, column: String?, code: String, message: String, sheet: String? = nil, values: [String: String] = [:]
+    ) {
         self.row = row
         self.column = column
         self.code = code
         self.message = message
         self.sheet = sheet
+        self.values = values
     }
 }
 
@@ -264,8 +269,11 @@ public enum RegistrySheet {
         var v = SheetValues()
         for (i, column) in slots where i < cells.count { v.cells[column.rawValue] = TextNormalizer.clean(cells[i]) }
         var errors: [RowError] = []
-        func fail(_ column: Column, _ code: String, _ message: String) {
-            errors.append(RowError(row: row, column: column.name, code: code, message: message))
+        func fail(_ column: Column, _ code: String, _ message: String, value: String? = nil) {
+            errors.append(
+                RowError(
+                    row: row, column: column.name, code: code, message: message,
+                    values: value.map { ["value": $0, "max": String(currentYear)] } ?? [:]))
         }
         for c in requiredColumns where v.text(c).isEmpty { fail(c, "required", "\(c.name) is empty") }
         // Characters are counted only when the bytes could hold more than 100 of them.
@@ -278,7 +286,9 @@ public enum RegistrySheet {
             {
                 builtYear = y
             } else {
-                fail(.builtYear, "invalid_year", "built_year “\(s)” is not a year between 1900 and \(currentYear)")
+                fail(
+                    .builtYear, "invalid_year", "built_year “\(s)” is not a year between 1900 and \(currentYear)",
+                    value: s)
             }
         }
         var floor: Int?
@@ -287,7 +297,7 @@ public enum RegistrySheet {
             if let f = TextNormalizer.integer(t), f >= -5, f <= 200 {
                 floor = f
             } else {
-                fail(.floor, "invalid_floor", "floor “\(s)” is not a whole number")
+                fail(.floor, "invalid_floor", "floor “\(s)” is not a whole number", value: s)
             }
         }
         var area = Area(centi: 0)
@@ -295,7 +305,7 @@ public enum RegistrySheet {
             if let a = Area.parse(s), a.centi > 0, a.centi < 100_000_00 {
                 area = a
             } else {
-                fail(.area, "invalid_area", "area_m2 “\(s)” is not an area in m² with at most two decimals")
+                fail(.area, "invalid_area", "area_m2 “\(s)” is not an area in m² with at most two decimals", value: s)
             }
         }
         var phone = ""
@@ -303,7 +313,7 @@ public enum RegistrySheet {
             if let p = PersonalData.normalizePhone(s) {
                 phone = p
             } else {
-                fail(.ownerPhone, "invalid_phone", "owner_phone “\(s)” is not a phone number")
+                fail(.ownerPhone, "invalid_phone", "owner_phone “\(s)” is not a phone number", value: s)
             }
         }
         let ownerName = v.text(.ownerName)
@@ -315,7 +325,7 @@ public enum RegistrySheet {
             if let b = TextNormalizer.yesNo(s) {
                 elsewhere = b
             } else {
-                fail(.livesElsewhere, "invalid_yes_no", "lives_elsewhere “\(s)” is not 是/否 (yes/no)")
+                fail(.livesElsewhere, "invalid_yes_no", "lives_elsewhere “\(s)” is not 是/否 (yes/no)", value: s)
             }
         }
         if !errors.isEmpty { return .bad(errors) }
@@ -418,6 +428,11 @@ public enum RegistrySheet {
             func place(_ sheetName: String, _ row: Int) -> String {
                 sheetName == source.name || sheetName.isEmpty ? "row \(row)" : "row \(row) of sheet \(sheetName)"
             }
+            /// The earlier row a problem points at: its number, and its sheet when that is another sheet.
+            func earlierRow(_ sheetName: String, _ row: Int) -> [String: String] {
+                sheetName == source.name || sheetName.isEmpty
+                    ? ["row": String(row)] : ["row": String(row), "sheet": sheetName]
+            }
             guard let found = findHeader(source) else {
                 reading.skipped.append(.init(name: source.name, reason: "no_header"))
                 continue
@@ -458,7 +473,9 @@ public enum RegistrySheet {
                             RowError(
                                 row: rowNumber, column: "room", code: "duplicate_household",
                                 message: "household \(r.building)-\(r.entrance)-\(r.room) already appears in "
-                                    + place(earlier.sheet, earlier.row), sheet: sheet))
+                                    + place(earlier.sheet, earlier.row), sheet: sheet,
+                                values: earlierRow(earlier.sheet, earlier.row).merging(
+                                    ["household": "\(r.building)-\(r.entrance)-\(r.room)"]) { a, _ in a }))
                         continue
                     }
                     seenKeys[householdKey] = (source.name, rowNumber)
@@ -480,7 +497,9 @@ public enum RegistrySheet {
                                 RowError(
                                     row: rowNumber, column: "address", code: "inconsistent_compound",
                                     message: "compound \(r.compound) has address “\(c.address)” in " + place(cs, c.row),
-                                    sheet: sheet))
+                                    sheet: sheet,
+                                    values: earlierRow(cs, c.row).merging(
+                                        ["compound": r.compound, "value": c.address]) { a, _ in a }))
                             continue
                         }
                         if let y = r.builtYear, let y0 = c.builtYear, y != y0 {
@@ -488,7 +507,9 @@ public enum RegistrySheet {
                                 RowError(
                                     row: rowNumber, column: "built_year", code: "inconsistent_compound",
                                     message: "compound \(r.compound) was built in \(y0) in " + place(cs, c.row),
-                                    sheet: sheet))
+                                    sheet: sheet,
+                                    values: earlierRow(cs, c.row).merging(
+                                        ["compound": r.compound, "value": String(y0)]) { a, _ in a }))
                             continue
                         }
                     }
@@ -504,7 +525,8 @@ public enum RegistrySheet {
                 RowError(
                     row: 0, column: nil, code: "no_header",
                     message:
-                        "no sheet has a header row naming the columns \(names) in its first \(headerSearchRows) rows"))
+                        "no sheet has a header row naming the columns \(names) in its first \(headerSearchRows) rows",
+                    values: ["columns": names, "rows": String(headerSearchRows)]))
         }
         return (good, errors, reading)
     }

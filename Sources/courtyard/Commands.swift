@@ -23,7 +23,7 @@ struct DataOptions: ParsableArguments {
             do {
                 HeldLock.keep(try ServingLock.shared(databasePath: file))
             } catch ServingLock.Refusal.busy {
-                throw Failure("a restore is replacing \(file); start again when it has finished")
+                throw Failure(say("restoreRunning", ["file": file]))
             }
         }
         return try Database.open(url: databaseURL, dataDirectory: data, logger: logger)
@@ -113,13 +113,12 @@ struct Serve: AsyncParsableCommand {
             configuration.trustedProxies = try TrustedProxies(
                 parsing: ProcessInfo.processInfo.environment["COURTYARD_TRUSTED_PROXIES"] ?? "")
         } catch let error as TrustedProxies.Invalid {
-            throw Failure(
-                "COURTYARD_TRUSTED_PROXIES: \"\(error.entry)\" is not an address or a network (like 10.0.0.0/8 or fd00::/8)"
-            )
+            throw Failure(say("trustedProxies", ["entry": error.entry]))
         }
         let services = Services(database: db, configuration: configuration, logger: logger)
         if let generated = try await ensureAdmin(
-            services: services, password: ProcessInfo.processInfo.environment["COURTYARD_ADMIN_PASSWORD"])
+            services: services, password: ProcessInfo.processInfo.environment["COURTYARD_ADMIN_PASSWORD"],
+            lang: .commandLine)
         {
             logger.notice(
                 "created account admin with password \(generated) (shown once; set COURTYARD_ADMIN_PASSWORD to choose it)"
@@ -142,10 +141,11 @@ struct Migrate: AsyncParsableCommand {
     @OptionGroup var options: DataOptions
     func run() async throws {
         let ran = try await options.withServices { try await Migrations.run(on: $0.database) }
+        let level = String(Migrations.latest)
         print(
             ran.isEmpty
-                ? "already at level \(Migrations.latest)"
-                : "applied \(ran.map(String.init).joined(separator: ", ")); now at level \(Migrations.latest)")
+                ? say("migrate.none", ["level": level])
+                : say("migrate.applied", ["ran": ran.map(String.init).joined(separator: ", "), "level": level]))
     }
 }
 
@@ -167,12 +167,11 @@ struct ImportRegistry: AsyncParsableCommand {
     @OptionGroup var options: DataOptions
 
     func run() async throws {
-        guard let data = FileManager.default.contents(atPath: file) else { throw Failure("cannot read \(file)") }
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw Failure(say("cannotRead", ["file": file]))
+        }
         // How the file was read, in Chinese unless the environment asks for English (COURTYARD_LANG, then LANG).
-        let env = ProcessInfo.processInfo.environment
-        let lang = Lang.choose(
-            query: env["COURTYARD_LANG"], cookie: nil,
-            acceptLanguage: env["LANG"].map { $0.replacingOccurrences(of: "_", with: "-") })
+        let lang = Lang.commandLine
         // A progress bar on standard error, only for a person at a terminal: piped or redirected, nothing changes.
         let bar = isatty(STDERR_FILENO) == 1 ? ProgressBar(lang: lang) : nil
         defer { bar?.clear() }
@@ -186,17 +185,18 @@ struct ImportRegistry: AsyncParsableCommand {
                 actor: .system, progress: bar?.meter)
         }
         bar?.clear()
-        for e in report.errors.prefix(200) {
-            let sheet = e.sheet.map { "sheet \($0), " } ?? ""
-            print("\(sheet)row \(e.row)\(e.column.map { ", column \($0)" } ?? ""): \(e.message)")
-        }
-        if report.errors.count > 200 { print("… and \(report.errors.count - 200) more") }
+        for e in report.errors.prefix(200) { print(Self.problem(e, lang: lang)) }
+        if report.errors.count > 200 { print(say("moreProblems", ["n": String(report.errors.count - 200)])) }
         func line(_ name: String, _ c: ImportReport.Counts) -> String {
-            "\(name): \(c.created) created, \(c.updated) updated, \(c.unchanged) unchanged"
+            say(
+                "counts",
+                [
+                    "entity": lang.say("entity." + name), "created": String(c.created), "updated": String(c.updated),
+                    "unchanged": String(c.unchanged),
+                ])
         }
         if !report.errors.isEmpty {
-            throw Failure(
-                "\(report.errors.count) problem\(report.errors.count == 1 ? "" : "s") in \(file); nothing was written")
+            throw Failure(say("problems", ["n": String(report.errors.count), "file": file]))
         }
         for (n, c) in [
             ("communities", report.communities), ("compounds", report.compounds), ("buildings", report.buildings),
@@ -206,8 +206,18 @@ struct ImportRegistry: AsyncParsableCommand {
         }
         print(
             report.applied
-                ? "imported \(report.rows) rows into \(report.subdistrict)"
-                : "dry run: \(report.rows) rows checked, nothing written")
+                ? say("imported", ["rows": String(report.rows), "subdistrict": report.subdistrict])
+                : say("dryRun", ["rows": String(report.rows)]))
+    }
+
+    /// A row's problem as one line: where it is (sheet, row, column), then what is wrong, in the person's words.
+    static func problem(_ e: RowError, lang: Lang) -> String {
+        let row = String(e.row)
+        var place =
+            e.sheet.map { lang.say("import.placeInSheet", ["row": row, "sheet": $0]) }
+            ?? lang.say("import.place", ["row": row])
+        if let column = e.column { place += say("column", ["column": RegistryFiles.columnName(column, lang: lang)]) }
+        return say("rowProblem", ["place": place, "reason": RegistryFiles.reason(e, lang: lang)])
     }
 }
 
@@ -223,13 +233,15 @@ struct ExportRegistry: AsyncParsableCommand {
     @OptionGroup var options: DataOptions
 
     func run() async throws {
-        guard format == "csv" || format == "xlsx" else { throw Failure("--format must be csv or xlsx, not \(format)") }
+        guard format == "csv" || format == "xlsx" else { throw Failure(say("format", ["format": format])) }
         let rows = try await options.withServices { services in
             try await RegistryExport.rows(database: services.database, subdistrictId: nil, actor: .system)
         }
         let data = format == "csv" ? RegistryFiles.csv(rows) : try RegistryFiles.xlsx(rows)
-        guard FileManager.default.createFile(atPath: out, contents: data) else { throw Failure("cannot write \(out)") }
-        print("wrote \(rows.count) households to \(out)")
+        guard FileManager.default.createFile(atPath: out, contents: data) else {
+            throw Failure(say("cannotWrite", ["file": out]))
+        }
+        print(say("wroteHouseholds", ["n": String(rows.count), "file": out]))
     }
 }
 
@@ -252,24 +264,28 @@ struct UsersAdd: AsyncParsableCommand {
 
     func run() async throws {
         guard let r = Role(rawValue: role) else {
-            throw Failure("unknown role \(role); use one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw Failure(
+                say("unknownRole", ["role": role, "roles": Role.allCases.map(\.rawValue).joined(separator: ", ")]))
         }
         var s = Scope.global
         if let scope {
             guard let parsed = Scope.parse(scope) else {
-                throw Failure("--scope must look like community:12, not \(scope)")
+                throw Failure(say("scopeForm", ["scope": scope]))
             }
             s = parsed
         }
-        guard passwordStdin else { throw Failure("give --password-stdin and pipe the password in") }
+        guard passwordStdin else { throw Failure(say("passwordStdin")) }
         let password = (readLine(strippingNewline: true) ?? "")
-        if let why = passwordRefusal(password, username: name) { throw Failure(why) }
+        if let why = passwordRefusal(password, username: name, lang: .commandLine) { throw Failure(why) }
         let account = try await options.withServices { services in
             try await services.accounts.create(
                 username: name, passwordHash: try await hashPassword(password, services: services),
                 role: r, scope: s, actor: .system)
         }
-        print("created \(account.username) (\(account.role.rawValue), \(account.scope))")
+        print(
+            say(
+                "createdAccount",
+                ["username": account.username, "role": account.role.rawValue, "scope": "\(account.scope)"]))
     }
 }
 
@@ -281,16 +297,16 @@ struct Backup: AsyncParsableCommand {
 
     func run() async throws {
         if options.databaseURL != nil {
-            print("the data is in PostgreSQL: back it up with  pg_dump --format=custom --file=\(out) \"$DATABASE_URL\"")
+            print(say("pgBackup", ["file": out]))
             return
         }
-        guard !FileManager.default.fileExists(atPath: out) else { throw Failure("\(out) exists; choose a new file") }
+        guard !FileManager.default.fileExists(atPath: out) else { throw Failure(say("exists", ["file": out])) }
         // VACUUM INTO reads one snapshot of the database, so writers may keep working meanwhile.
         try await options.withServices { services in
             try await services.database.withConnection { conn in try await conn.raw("VACUUM INTO \(bind: out)").run() }
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: out)[.size] as? Int) ?? 0
-        print("wrote \(out) (\(size / 1024) KiB)")
+        print(say("wroteBackup", ["file": out, "kib": String(size / 1024)]))
     }
 }
 
@@ -303,21 +319,24 @@ struct Restore: AsyncParsableCommand {
 
     func run() async throws {
         if options.databaseURL != nil {
-            print(
-                "the data is in PostgreSQL: restore a pg_dump with  pg_restore --clean --if-exists --no-owner "
-                    + "--dbname=\"$DATABASE_URL\" \(from)  (see the README)")
+            print(say("pgRestore", ["file": from]))
             return
         }
         try FileManager.default.createDirectory(atPath: options.data, withIntermediateDirectories: true)
         let target = (options.data as NSString).appendingPathComponent("courtyard.sqlite")
         do {
             let done = try await SQLiteRestore.restore(from: from, to: target, force: force)
-            let migrated = done.migratedTo > done.level ? ", migrated to level \(done.migratedTo)" : ""
+            let migrated = done.migratedTo > done.level ? say("restoreMigrated", ["level": "\(done.migratedTo)"]) : ""
             print(
-                "restored \(from) into \(target): level \(done.level)\(migrated); \(done.subdistricts) sub-districts, "
-                    + "\(done.households) households, \(done.accounts) accounts")
+                say(
+                    "restored",
+                    [
+                        "from": from, "target": target, "level": "\(done.level)", "migrated": migrated,
+                        "subdistricts": "\(done.subdistricts)", "households": "\(done.households)",
+                        "accounts": "\(done.accounts)",
+                    ]))
         } catch let f as SQLiteRestore.Failure {
-            throw Failure(f.description)
+            throw Failure(f.words)
         }
     }
 }
@@ -336,28 +355,29 @@ struct Demo: AsyncParsableCommand {
 
     func run() async throws {
         guard let s = DemoData.Scale(rawValue: scale) else {
-            throw Failure("--scale must be subdistrict, city or province, not \(scale)")
+            throw Failure(say("scale", ["scale": scale]))
         }
         if let sheet {
-            guard s != .province else { throw Failure("--sheet writes a sub-district's or a city's sheet") }
+            guard s != .province else { throw Failure(say("sheetScale")) }
             let demo = DemoRegistry(s == .city ? DemoRegistry.city : DemoRegistry.subdistrict)
             let rows = (0..<demo.plan.subdistricts).flatMap { demo.rows(subdistrict: $0) }
             guard FileManager.default.createFile(atPath: sheet, contents: RegistryFiles.csv(rows)) else {
-                throw Failure("cannot write \(sheet)")
+                throw Failure(say("cannotWrite", ["file": sheet]))
             }
-            print("wrote \(rows.count) households to \(sheet)")
+            print(say("wroteHouseholds", ["n": String(rows.count), "file": sheet]))
             return
         }
         let created = try await options.withServices { services in
             if let generated = try await ensureAdmin(
-                services: services, password: ProcessInfo.processInfo.environment["COURTYARD_ADMIN_PASSWORD"])
+                services: services, password: ProcessInfo.processInfo.environment["COURTYARD_ADMIN_PASSWORD"],
+                lang: .commandLine)
             {
-                print("created account admin with password \(generated)")
+                print(say("adminCreated", ["password": generated]))
             }
             return try await DemoData.seed(services: services, scale: s, log: { print($0) })
         }
-        if !created { throw Failure("the database already holds a registry; demo data goes into an empty one") }
-        print("demo data created; demo accounts use the password \(DemoData.password)")
+        if !created { throw Failure(say("demoNotEmpty")) }
+        print(say("demoCreated", ["password": DemoData.password]))
     }
 }
 

@@ -7,26 +7,17 @@ import Foundation
 enum Explain {
     static func error(_ error: any Error) -> String? {
         switch error {
-        case let e as ValidationError: return e.message
         case let e as PasswordRefused: return e.message
-        case let e as StoreError:
-            switch e {
-            case .conflict(let m), .invalid(let m), .refused(_, let m, _): return m
-            case .notFound: return "no such record"
-            case .stale: return "the record changed meanwhile; try again"
-            }
-        case let e as RegistryImporter.Failure:
-            if case .subdistrict(let m) = e { return m }
-            return nil
+        case let e as RegistryImporter.Failure: return Lang.commandLine.say(e.key.0, e.key.1)
         case let e where Database.isDiskFull(e):
-            return "the disk is full; nothing of this was written (free some space and run it again): \(e)"
+            return say("diskFull", ["detail": "\(e)"])
         default:
             let text = "\(error)"
             // PostgresNIO hides the cause from `description`; an operator at the command line needs it.
             if text.contains("connection") || text.contains("PSQLError") {
-                return "cannot use the database: \(String(reflecting: error))"
+                return say("database", ["detail": String(reflecting: error)])
             }
-            return RegistryFiles.describe(error)
+            return RegistryFiles.describe(error, lang: .commandLine)
         }
     }
 }

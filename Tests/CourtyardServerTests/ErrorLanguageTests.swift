@@ -74,6 +74,35 @@ import Testing
         #expect(unknown.message(in: .zh) == Lang.zh.t("error.safety_missing"))
     }
 
+    /// A sheet's problems are said in the person's words, quoting the cell and pointing at the earlier row.
+    @Test func aSheetsProblemsAreSaidInEitherLanguage() {
+        let sheet =
+            "社区,小区,地址,建成年份,楼栋,单元,房号,建筑面积,业主姓名,联系电话\n"
+            + "幸福里社区,一号院,建设路1号,1985,1,1,101,60,张三,13812345678\n"
+            + "幸福里社区,一号院,建设路1号,1985,1,1,101,60,张三,13812345678\n"
+            + "幸福里社区,一号院,建设路2号,1985,1,1,102,60,李四,13812345679\n"
+            + "幸福里社区,一号院,建设路1号,1985,1,1,103,60,,13812345670\n"
+        let lines = sheet.split(separator: "\n").enumerated().map {
+            SheetSource.Line(
+                number: $0.offset + 1,
+                cells: $0.element.split(separator: ",", omittingEmptySubsequences: false).map(String.init))
+        }
+        let parsed = RegistrySheet.parseWorkbook([SheetSource(name: "", lines: lines)])
+        let zh = parsed.errors.map { RegistryFiles.reason($0, lang: .zh) }
+        #expect(zh.contains("房屋 1-1-101 在第 2 行已经出现过"), "\(zh)")
+        #expect(zh.contains("小区“一号院”在第 2 行填写的地址是“建设路1号”，与本行不同"))
+        #expect(zh.contains("填写了联系电话时，业主姓名不能为空"))
+        let en = parsed.errors.map { RegistryFiles.reason($0, lang: .en) }
+        #expect(en.contains("household 1-1-101 already appears in row 2"), "\(en)")
+        #expect(parsed.errors.map { RegistryFiles.columnName($0.column ?? "", lang: .zh) }.contains("房号"))
+        let missing = RegistrySheet.mapHeader(["社区", "小区", "楼栋", "单元", "房号"], row: 1)
+        guard case .failure(let e) = missing else {
+            Issue.record("a header without 建筑面积 was taken")
+            return
+        }
+        #expect(RegistryFiles.reason(e, lang: .zh) == "缺少必需的列“建筑面积”")
+    }
+
     /// Every code a route, the store or a domain rule throws has words in both catalogues, so a client reading
     /// Chinese is never told only "check what you sent".
     @Test func everyCodeThrownHasWordsInBothLanguages() throws {

@@ -183,8 +183,11 @@ struct AppError: Error, HTTPResponseError {
                     "not_found", "task \(t) depends on \(d), which is not in the project", field: "depends_on")
             }
         case let e as RegistryImporter.Failure:
-            if case .subdistrict(let m) = e { return .unprocessable("subdistrict", m, field: "subdistrict") }
-            return nil
+            var a = AppError(
+                status: .unprocessableContent, code: "subdistrict", key: e.key.0, e.key.1.map { ($0, $1) },
+                field: "subdistrict")
+            a.message = e.message
+            return a
         case let e as XLSX.Failure:
             if case .notAWorkbook(let m) = e { return .unprocessable("unreadable_file", m, field: "file") }
             return nil

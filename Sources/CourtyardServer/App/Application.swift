@@ -85,10 +85,10 @@ public func buildApplication(services: Services) -> some ApplicationProtocol {
 }
 
 /// Creates the first administrator on an empty database; returns the password when one was generated.
-public func ensureAdmin(services: Services, password: String?) async throws -> String? {
+public func ensureAdmin(services: Services, password: String?, lang: Lang = .en) async throws -> String? {
     guard try await services.accounts.count() == 0 else { return nil }
     let chosen = password.flatMap { $0.isEmpty ? nil : $0 } ?? Security.randomToken().prefix(16).description
-    if let why = passwordRefusal(chosen, username: "admin") {
+    if let why = passwordRefusal(chosen, username: "admin", lang: lang) {
         throw PasswordRefused(message: "COURTYARD_ADMIN_PASSWORD: \(why)")
     }
     let hash = try await Security.hashPassword(chosen, cost: services.configuration.bcryptCost)

@@ -35,6 +35,11 @@ public enum Lang: String, Sendable, CaseIterable {
 }
 
 extension Lang {
+    /// A string of this language's catalogue with its `{placeholders}` filled, for the command line.
+    public func say(_ key: String, _ values: [String: String] = [:]) -> String {
+        values.reduce(t(key)) { $0.replacingOccurrences(of: "{\($1.key)}", with: $1.value) }
+    }
+
     /// For the catalogue test.
     public func has(_ key: String) -> Bool { catalogue[key] != nil }
     public var keys: [String] { Array(catalogue.keys) }

@@ -67,6 +67,6 @@ extension PasswordPolicy.Problem {
 
 /// Why a password chosen outside a request (the command line, COURTYARD_ADMIN_PASSWORD) is refused;
 /// nil when it is fine.
-public func passwordRefusal(_ password: String, username: String) -> String? {
-    PasswordPolicy.problem(password, username: username).map { Lang.en.t($0.catalogueKey) }
+public func passwordRefusal(_ password: String, username: String, lang: Lang = .en) -> String? {
+    PasswordPolicy.problem(password, username: username).map { lang.t($0.catalogueKey) }
 }

@@ -127,9 +127,32 @@ struct MultipartForm {
 }
 
 extension RegistryFiles {
-    /// A file problem in words, for the command line.
-    public static func describe(_ error: any Error) -> String? {
-        AppError.from(error).map(\.message)
+    /// A file problem in words in the person's language, for the command line.
+    public static func describe(_ error: any Error, lang: Lang) -> String? {
+        AppError.from(error).map { $0.message(in: lang) }
+    }
+
+    /// A column as the person's sheet heads it: its Chinese header in Chinese, its name in English.
+    public static func columnName(_ column: String, lang: Lang) -> String {
+        guard lang == .zh, let i = RegistrySheet.columns.firstIndex(of: column) else { return column }
+        return RegistrySheet.chineseHeaders[i]
+    }
+
+    /// A row's problem in words in the person's language: the catalogue's sentence for its code (and column), with
+    /// the cell and the earlier row it quotes; the importer's own sentence when the catalogue has none.
+    public static func reason(_ e: RowError, lang: Lang) -> String {
+        let keys = (e.column.map { ["import.problem.\(e.code).\($0)"] } ?? []) + ["import.problem.\(e.code)"]
+        guard let sentence = keys.lazy.compactMap({ lang.catalogue[$0] }).first else {
+            return lang == .en ? e.message : lang.t("import.problem.other")
+        }
+        var values = e.values
+        values["column"] = e.column.map { columnName($0, lang: lang) } ?? ""
+        if let row = values["row"] {
+            let place = values["sheet"] == nil ? lang.t("import.place") : lang.t("import.placeInSheet")
+            values["place"] = place.replacingOccurrences(of: "{row}", with: row)
+                .replacingOccurrences(of: "{sheet}", with: values["sheet"] ?? "")
+        }
+        return values.reduce(sentence) { $0.replacingOccurrences(of: "{\($1.key)}", with: $1.value) }
     }
 }
 

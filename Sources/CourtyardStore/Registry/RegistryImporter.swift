@@ -58,7 +58,28 @@ public struct RegistryImporter: Sendable {
     public let database: Database
     public init(database: Database) { self.database = database }
 
-    public enum Failure: Error, Equatable, Sendable { case subdistrict(String) }
+    /// Why an import could not choose its sub-district.
+    public enum Failure: Error, Equatable, Sendable {
+        case noSubdistrict
+        case severalSubdistricts(Int)
+        case notYourSubdistrict
+
+        public var message: String {
+            switch self {
+            case .noSubdistrict: "the database has no sub-district yet; name one with --subdistrict"
+            case .severalSubdistricts(let n): "the database has \(n) sub-districts; name one with --subdistrict"
+            case .notYourSubdistrict: "you may import only into your own sub-district"
+            }
+        }
+        /// Its catalogue key, and the values the key's words take.
+        public var key: (String, [String: String]) {
+            switch self {
+            case .noSubdistrict: ("import.subdistrict.none", [:])
+            case .severalSubdistricts(let n): ("import.subdistrict.several", ["n": String(n)])
+            case .notYourSubdistrict: ("import.subdistrict.own", [:])
+            }
+        }
+    }
 
     public func run(
         rows: [HouseholdRow], errors: [RowError], reading: SheetReading? = nil, subdistrict: String?,
@@ -139,13 +160,13 @@ public struct RegistryImporter: Sendable {
         } else if all.count == 1 {
             found = (all[0].0, all[0].1)
         } else if all.isEmpty {
-            throw Failure.subdistrict("the database has no sub-district yet; name one with --subdistrict")
+            throw Failure.noSubdistrict
         } else {
-            throw Failure.subdistrict("the database has \(all.count) sub-districts; name one with --subdistrict")
+            throw Failure.severalSubdistricts(all.count)
         }
         if let kind = actor.scope.kind {
             guard kind == .subdistrict, let id = found.0, id == actor.scope.id else {
-                throw Failure.subdistrict("you may import only into your own sub-district")
+                throw Failure.notYourSubdistrict
             }
         }
         if found.0 == nil && create {
