@@ -178,7 +178,7 @@ extension Catalogue {
         "import.created": "Created",
         "import.updated": "Updated",
         "import.unchanged": "Unchanged",
-        "import.errors": "Bad rows",
+        "import.errors": "Problems",
         "import.rows": "Rows",
         "import.row": "Row",
         "import.column": "Column",

@@ -168,7 +168,7 @@ extension Catalogue {
         "import.created": "新增",
         "import.updated": "更新",
         "import.unchanged": "未变",
-        "import.errors": "错误行",
+        "import.errors": "问题",
         "import.rows": "行数",
         "import.row": "行号",
         "import.column": "列",

@@ -170,11 +170,6 @@ final class SQLiteWriter: TaskExecutor, @unchecked Sendable {
         handle = h
         do {
             try execute("PRAGMA foreign_keys = ON", [], { _ in })
-            // Every write goes through this one connection, a city's import among them (a million rows into tables
-            // and their indexes in one transaction). SQLite's 2 MB default cache would spill that transaction's
-            // pages to the log long before it commits and read index pages back again and again; 64 MB is taken
-            // only as it is used.
-            try execute("PRAGMA cache_size = -65536", [], { _ in })
         } catch {
             forgetStatements()
             sqlite_nio_sqlite3_close_v2(h)
