@@ -196,7 +196,8 @@ struct ImportRegistry: AsyncParsableCommand {
                 ])
         }
         if !report.errors.isEmpty {
-            throw Failure(say("problems", ["n": String(report.errors.count), "file": file]))
+            let n = report.errors.count
+            throw Failure(say(n == 1 ? "problem" : "problems", ["n": String(n), "file": file]))
         }
         for (n, c) in [
             ("communities", report.communities), ("compounds", report.compounds), ("buildings", report.buildings),

@@ -3,12 +3,14 @@ import CourtyardStore
 import Foundation
 
 extension Lang {
-    /// The command line's language: COURTYARD_LANG, then LANG; Chinese unless one of them names English.
+    /// The command line's language: COURTYARD_LANG, then LC_ALL, LC_MESSAGES and LANG; Chinese unless the first of
+    /// them that is set names English.
     static let commandLine: Lang = {
         let env = ProcessInfo.processInfo.environment
+        let named = [env["COURTYARD_LANG"], env["LC_ALL"], env["LC_MESSAGES"], env["LANG"]].compactMap { $0 }
+            .first { !$0.isEmpty }
         return Lang.choose(
-            query: env["COURTYARD_LANG"], cookie: nil,
-            acceptLanguage: env["LANG"].map { $0.replacingOccurrences(of: "_", with: "-") })
+            query: nil, cookie: nil, acceptLanguage: named.map { $0.replacingOccurrences(of: "_", with: "-") })
     }()
 }
 

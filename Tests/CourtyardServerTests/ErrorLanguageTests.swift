@@ -41,9 +41,15 @@ import Testing
         #expect(conflict.message(in: .zh) == Lang.zh.t("error.conflictGeneric"))
         // A field inside a list is looked up without its position.
         let score = AppError.unprocessable("out_of_range", "s1 is scored 0 to 10", field: "scores[2]")
-        #expect(score.message(in: .zh) == "得分须在 0 到该项满分之间。")
+        #expect(score.text(in: .zh) == "得分须在 0 到该项满分之间。")
         let item = AppError.unprocessable("missing_item", "s2 is not scored", field: "scores[0]")
-        #expect(item.message(in: .zh) == "每一项都需要打分。")
+        #expect(item.text(in: .zh) == "每一项都需要打分。")
+        // Words written for one form's field are a page's; a client of the API takes the code's, which fit any call.
+        let answer = AppError.unprocessable("required", "answer is empty", field: "answer")
+        #expect(answer.text(in: .zh) == Lang.zh.t("error.answer.required"))
+        #expect(answer.message(in: .zh) == "请填写必填项。")
+        // A value holding braces is put in as written.
+        #expect(Lang.fill("“{value}”不是整数，第 {row} 行", ["value": "{row}", "row": "3"]) == "“{row}”不是整数，第 3 行")
     }
 
     @Test func aRefusalNamesWhatStandsInItsWayInEitherLanguage() throws {
@@ -121,6 +127,8 @@ import Testing
             }
         }
         #expect(codes.count > 100)
+        // Codes made at run time: each gate a project passes, and the catch-all when there is no further stage.
+        codes.formUnion(ProjectStage.allCases.map(\.gate) + ["gate"])
         for code in codes.sorted() where code != Pages.pageMessage {
             #expect(Lang.zh.has("error.\(code)"), "zh-Hans lacks error.\(code)")
             #expect(Lang.en.has("error.\(code)"), "en lacks error.\(code)")

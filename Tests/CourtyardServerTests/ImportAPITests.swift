@@ -74,7 +74,7 @@ import Testing
             // Each problem is said in Chinese, quoting the cell; the code and column stay the API's.
             let words = errors.compactMap { $0["message"]?.stringValue }
             #expect(words.contains("建筑面积“八十”不是平方米数（最多两位小数，如 68.25）"), "\(words)")
-            #expect(words.contains("是否外住“也许”请填写“是”或“否”"))
+            #expect(words.contains("是否外住应填“是”或“否”，这里填的是“也许”"))
             #expect(body["error"]?["message"]?.stringValue == "文件中有错误，什么都没有写入；请按报告逐行改正后再导入。")
             let list = try await client.call(.get, "/api/v1/communities", token: token)
             #expect(list.json.items.isEmpty)

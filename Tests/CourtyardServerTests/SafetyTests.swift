@@ -35,6 +35,11 @@ import Testing
             let noTraining = try await tryStart()
             #expect(noTraining.status == .conflict && noTraining.text.contains("岗前安全教育培训"))
             #expect(!noTraining.text.contains("责任书") && !noTraining.text.contains("应急"))
+            // In English the refusal names the same paper in the store's words.
+            let en = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/advance?lang=en",
+                try await client.document("commencement_report", token: f.office))
+            #expect(en.status == .conflict && en.text.contains("a pre-job safety training") && !en.text.contains("岗前"))
             _ = try await f.call(
                 .post, "/api/v1/projects/\(f.pid)/trainings", as: f.contractor,
                 #"{"date":"\#(Self.today)","trainer":"刘","topics":"用电","trainees":[{"name":"王大力","trade":"电工"}]}"#)

@@ -256,6 +256,14 @@ import Testing
             #expect(huge.status == .unprocessableContent)
             #expect(huge.json["error"]?["field"]?.stringValue == "thresholds")
             #expect(huge.json["error"]?["message"]?.stringValue?.contains("approval_area") == true)
+            // Without asking, the same refusal is in Chinese, the field named for the client.
+            let zh = try await client.call(
+                .post, "/api/v1/votes", token: token,
+                body:
+                    #"{"title":"x","matter":1,"electorate":{"compound_id":\#(compound)},"thresholds":{"approval_area":{"numerator":4611686018427387904,"denominator":9223372036854775807}}}"#
+            )
+            #expect(zh.status == .unprocessableContent && zh.json["error"]?["field"]?.stringValue == "thresholds")
+            #expect(zh.json["error"]?["message"]?.stringValue == "填写的内容不符合要求，请检查后重试。")
         }
     }
 

@@ -70,17 +70,17 @@ struct AppError: Error, HTTPResponseError {
     func message(in lang: Lang) -> String {
         if code == Pages.pageMessage { return message }
         if lang == .en, key == nil { return message }
-        return text(in: lang) ?? lang.t(genericKey)
+        return text(in: lang, byField: false) ?? lang.t(genericKey)
     }
 
-    /// The catalogue's words for this error, or nil when it has none.
-    func text(in lang: Lang) -> String? {
+    /// The catalogue's words for this error, or nil when it has none. A page knows which form was sent and may take
+    /// the words written for a field of it (`byField`); a client of the API or the command line takes the code's.
+    func text(in lang: Lang, byField: Bool = true) -> String? {
         if let detailed = detailed(in: lang) { return detailed }
         if let key {
-            return lang.catalogue[key].map { t in
-                values.reduce(t) { $0.replacingOccurrences(of: "{\($1.0)}", with: $1.1) }
-            }
+            return lang.catalogue[key].map { Lang.fill($0, Dictionary(values, uniquingKeysWith: { a, _ in a })) }
         }
+        guard byField else { return lang.catalogue["error.\(code)"] }
         // A field inside a list ("criteria[1].weight", "[0].score") is looked up without its position.
         let field = field.map {
             $0.replacingOccurrences(of: #"\[\d+\]\.?"#, with: ".", options: .regularExpression)
@@ -93,16 +93,17 @@ struct AppError: Error, HTTPResponseError {
     /// A refusal that names what stands in its way: its lead (`error.<code>.lead`), then each detail, when the
     /// catalogue has words for all of them.
     func detailed(in lang: Lang) -> String? {
-        guard !details.isEmpty, let lead = lang.catalogue["error.\(code).lead"] else { return nil }
+        guard !details.isEmpty, let lead = lang.catalogue["error.\(code).lead"] ?? lang.catalogue["error.refusedLead"]
+        else { return nil }
         var parts: [String] = []
         for phrase in details {
-            guard var text = lang.catalogue["error.detail.\(phrase.key)"] else { return nil }
-            for (name, value) in phrase.values { text = text.replacingOccurrences(of: "{\(name)}", with: value) }
+            guard let text = lang.catalogue["error.detail.\(phrase.key)"] else { return nil }
+            var values = phrase.values
             for (name, term) in phrase.terms {
                 guard let word = lang.catalogue[term] else { return nil }
-                text = text.replacingOccurrences(of: "{\(name)}", with: word)
+                values[name] = word
             }
-            parts.append(text)
+            parts.append(Lang.fill(text, values))
         }
         return lead + parts.joined(separator: lang == .zh ? "；" : "; ") + (lang == .zh ? "。" : ".")
     }
@@ -195,12 +196,18 @@ struct AppError: Error, HTTPResponseError {
             return .unprocessable(e.code, e.message, field: "file")
         case let e as CSV.Failure:
             if case .unterminatedQuote(let line) = e {
-                return .unprocessable(
-                    "unreadable_file", "a quoted field opened on line \(line) never closes", field: "file")
+                var a = AppError(
+                    status: .unprocessableContent, code: "unreadable_file", key: "error.unterminatedQuote",
+                    [("line", String(line))], field: "file")
+                a.message = "a quoted field opened on line \(line) never closes"
+                return a
             }
             return nil
         case is TextDecoding.Failure:
-            return .unprocessable("unreadable_file", "the file is neither UTF-8 nor GB18030 text", field: "file")
+            var a = AppError(
+                status: .unprocessableContent, code: "unreadable_file", key: "error.notText", field: "file")
+            a.message = "the file is neither UTF-8 nor GB18030 text"
+            return a
         case let e as HTTPError:
             return AppError(
                 status: e.status, code: e.status == .contentTooLarge ? "too_large" : "http_\(e.status.code)",

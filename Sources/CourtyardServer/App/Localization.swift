@@ -37,7 +37,22 @@ public enum Lang: String, Sendable, CaseIterable {
 extension Lang {
     /// A string of this language's catalogue with its `{placeholders}` filled, for the command line.
     public func say(_ key: String, _ values: [String: String] = [:]) -> String {
-        values.reduce(t(key)) { $0.replacingOccurrences(of: "{\($1.key)}", with: $1.value) }
+        Lang.fill(t(key), values)
+    }
+
+    /// A catalogue string with its `{placeholders}` filled in one pass, so a value holding braces stays as written.
+    static func fill(_ text: String, _ values: [String: String]) -> String {
+        guard !values.isEmpty, text.contains("{") else { return text }
+        var out = ""
+        var rest = text[...]
+        while let open = rest.firstIndex(of: "{") {
+            out += rest[..<open]
+            guard let close = rest[open...].firstIndex(of: "}") else { break }
+            let name = String(rest[rest.index(after: open)..<close])
+            if let value = values[name] { out += value } else { out += rest[open...close] }
+            rest = rest[rest.index(after: close)...]
+        }
+        return out + rest
     }
 
     /// For the catalogue test.

@@ -152,7 +152,7 @@ extension RegistryFiles {
             values["place"] = place.replacingOccurrences(of: "{row}", with: row)
                 .replacingOccurrences(of: "{sheet}", with: values["sheet"] ?? "")
         }
-        return values.reduce(sentence) { $0.replacingOccurrences(of: "{\($1.key)}", with: $1.value) }
+        return Lang.fill(sentence, values)
     }
 }
 

@@ -83,8 +83,11 @@ struct StewardController {
         let b = try await JSONBody.decode(NewSteward.self, request, context: context)
         var account: StewardRepository.NewAccount?
         if let a = b.account {
-            if let why = passwordRefusal(a.password, username: a.username) {
-                throw AppError.unprocessable("weak_password", why, field: "account.password")
+            do {
+                try Security.checkPasswordStrength(a.password, username: a.username)
+            } catch var e as AppError {
+                e.field = "account.password"
+                throw e
             }
             let display = TextNormalizer.clean(a.displayName ?? "")
             guard display.unicodeScalars.count <= 100 else {

@@ -176,7 +176,7 @@ public struct AccountRepository: Sendable {
         try await validateScope(role: role, scope: scope)
         return try await database.transaction { db in
             let existing = try await db.raw("SELECT id FROM users WHERE username = \(bind: name)").first()
-            if existing != nil { throw StoreError.conflict("username \(name) is taken") }
+            if existing != nil { throw StoreError.refused(code: "taken", message: "username \(name) is taken") }
             let row = try await db.raw(
                 """
                 INSERT INTO users (username, password_hash, role, scope_kind, scope_id, display_name, created_at)

@@ -641,8 +641,7 @@ public struct InvestmentRepository: Sendable {
         return try await require(Self.paymentFlow, id: id, actor: actor)
     }
 
-    /// The limit in words, for the refusal.
-    /// What the limit is, for the interface to say.
+    /// What the limit is, for the interface to say in either language.
     static func phrase(_ limit: InvestmentRules.Limit) -> Phrase {
         switch limit {
         case .progress(let m, let r): Phrase("limit.progress", values: ["measured": Money.yuan(m), "rate": "\(r)"])
@@ -652,6 +651,7 @@ public struct InvestmentRepository: Sendable {
         }
     }
 
+    /// The limit in words, for the refusal's English message.
     static func describe(_ limit: InvestmentRules.Limit, settings: InvestmentSettings) -> String {
         switch limit {
         case .progress(let m, let r): "\(r)% of the measured value \(Money.yuan(m)) yuan"

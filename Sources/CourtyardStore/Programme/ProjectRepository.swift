@@ -458,9 +458,13 @@ public struct ProjectRepository: Sendable {
                 field: "evidence", code: "not_found", message: "an attachment in evidence does not exist")
         case .documentAlreadyUsed(let id, let into):
             return StoreError.conflict("document \(id) is already the evidence of the gate into \(into)")
-        case .planHasNoWorkItems: return StoreError.refused(code: gate, message: "the plan has no work items yet")
+        case .planHasNoWorkItems:
+            return StoreError.refused(
+                code: gate, message: "the plan has no work items yet", details: [Phrase("gate.noWorkItems")])
         case .noContractor:
-            return StoreError.refused(code: gate, message: "assign a contractor before construction starts")
+            return StoreError.refused(
+                code: gate, message: "assign a contractor before construction starts",
+                details: [Phrase("gate.noContractor")])
         case .safetyMissing(let missing):
             return StoreError.refused(
                 code: "safety_missing",
@@ -475,7 +479,8 @@ public struct ProjectRepository: Sendable {
                 details: missing.map { Phrase("handover.missing", terms: ["what": HandoverRepository.term($0)]) })
         case .acceptedOnlyThroughFinalAcceptance:
             return StoreError.refused(
-                code: gate, message: "a project is accepted only through a passed final acceptance")
+                code: gate, message: "a project is accepted only through a passed final acceptance",
+                details: [Phrase("gate.finalAcceptance")])
         }
     }
 
@@ -487,7 +492,8 @@ public struct ProjectRepository: Sendable {
         switch problem {
         case .missing:
             return StoreError.refused(
-                code: next.gate, message: "moving to \(next.rawValue) needs evidence (\(takes))")
+                code: next.gate, message: "moving to \(next.rawValue) needs evidence (\(takes))",
+                details: [Phrase("gate.evidence", terms: ["stage": "stage.\(next.rawValue)"])])
         case .wrongKind(let kind):
             return ValidationError(
                 field: "evidence", code: "wrong_kind",
