@@ -189,6 +189,9 @@ import Testing
             let early2 = try await client.call(
                 .post, "/api/v1/property_selections/\(sid)/contract", token: office, body: contract)
             #expect(early2.status == .conflict && early2.json.errorCode == "not_agreed")
+            // Which compound has not agreed, and why, in the client's words.
+            let why = early2.json["error"]?["message"]?.stringValue ?? ""
+            #expect(why.hasPrefix("还有小区没有同意：") && why.contains("的业主表决尚未结束"), "\(why)")
             // The owners' vote closes and passes (its tally is the vote feature's own, tested there).
             try await services.database.withConnection { db in
                 try await db.raw(

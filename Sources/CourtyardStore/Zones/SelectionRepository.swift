@@ -798,19 +798,24 @@ public struct SelectionRepository: Sendable {
             }
             let current = try await load(id: selectionId, db: db)
             var missing: [String] = []
+            var details: [Phrase] = []
+            func lacks(_ d: PropertySelection.Decision, _ words: String, _ key: String) {
+                missing.append("\(d.compoundName): \(words)")
+                details.append(Phrase("selection.\(key)", values: ["compound": d.compoundName]))
+            }
             for d in current.decisions {
                 if d.voteId != nil {
                     if d.voteStatus != "closed" {
-                        missing.append("\(d.compoundName): the owners' vote is not closed")
+                        lacks(d, "the owners' vote is not closed", "voteOpen")
                     } else if d.votePassed != true {
-                        missing.append("\(d.compoundName): the owners' vote did not pass")
+                        lacks(d, "the owners' vote did not pass", "voteFailed")
                     }
                 } else if d.decision != "approved" {
-                    missing.append("\(d.compoundName): no approving office decision with its basis")
+                    lacks(d, "no approving office decision with its basis", "noDecision")
                 }
             }
             if !missing.isEmpty {
-                throw StoreError.refused(code: "not_agreed", message: missing.joined(separator: "; "))
+                throw StoreError.refused(code: "not_agreed", message: missing.joined(separator: "; "), details: details)
             }
             if let a = n.attachmentId {
                 try await AttachmentRepository.requireReadable([a], field: "attachment_id", actor: actor, db: db)
