@@ -213,10 +213,7 @@ struct ImportRegistry: AsyncParsableCommand {
 
     /// A row's problem as one line: where it is (sheet, row, column), then what is wrong, in the person's words.
     static func problem(_ e: RowError, lang: Lang) -> String {
-        let row = String(e.row)
-        var place =
-            e.sheet.map { lang.say("import.placeInSheet", ["row": row, "sheet": $0]) }
-            ?? lang.say("import.place", ["row": row])
+        var place = RegistryFiles.place(row: String(e.row), sheet: e.sheet, lang: lang)
         if let column = e.column { place += say("column", ["column": RegistryFiles.columnName(column, lang: lang)]) }
         return say("rowProblem", ["place": place, "reason": RegistryFiles.reason(e, lang: lang)])
     }

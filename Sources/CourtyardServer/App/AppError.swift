@@ -17,7 +17,7 @@ struct AppError: Error, HTTPResponseError {
     /// A catalogue key that says this error in either language, and the values of its `{placeholders}`. Without
     /// one, the words are found by field and code (`message(in:)`).
     var key: String?
-    var values: [(String, String)] = []
+    var values: [String: String] = [:]
     /// What stands in the way, named item by item (`StoreError.refused`'s details).
     var details: [Phrase] = []
 
@@ -44,7 +44,7 @@ struct AppError: Error, HTTPResponseError {
 
     /// An error said by a catalogue key in whichever language the person reads.
     init(
-        status: HTTPResponse.Status, code: String, key: String, _ values: [(String, String)] = [], field: String? = nil
+        status: HTTPResponse.Status, code: String, key: String, _ values: [String: String] = [:], field: String? = nil
     ) {
         self.init(status: status, code: code, message: "", field: field)
         self.key = key
@@ -78,7 +78,7 @@ struct AppError: Error, HTTPResponseError {
     func text(in lang: Lang, byField: Bool = true) -> String? {
         if let detailed = detailed(in: lang) { return detailed }
         if let key {
-            return lang.catalogue[key].map { Lang.fill($0, Dictionary(values, uniquingKeysWith: { a, _ in a })) }
+            return lang.catalogue[key].map { Lang.fill($0, values) }
         }
         guard byField else { return lang.catalogue["error.\(code)"] }
         // A field inside a list ("criteria[1].weight", "[0].score") is looked up without its position.
@@ -135,7 +135,7 @@ struct AppError: Error, HTTPResponseError {
     /// A body past the route's limit: 413 with the usual error body.
     static func tooLarge(maxBytes: Int?) -> AppError {
         let limit = maxBytes.map { $0 >= 1024 * 1024 ? "\($0 / (1024 * 1024)) MB" : "\($0 / 1024) KB" } ?? "?"
-        return AppError(status: .contentTooLarge, code: "too_large", key: "error.tooLarge", [("limit", limit)])
+        return AppError(status: .contentTooLarge, code: "too_large", key: "error.tooLarge", ["limit": limit])
     }
 
     /// Maps what the store and the sheet readers throw to what a client sees.
@@ -185,7 +185,7 @@ struct AppError: Error, HTTPResponseError {
             }
         case let e as RegistryImporter.Failure:
             var a = AppError(
-                status: .unprocessableContent, code: "subdistrict", key: e.key.0, e.key.1.map { ($0, $1) },
+                status: .unprocessableContent, code: "subdistrict", key: e.key.0, e.key.1,
                 field: "subdistrict")
             a.message = e.message
             return a
@@ -198,7 +198,7 @@ struct AppError: Error, HTTPResponseError {
             if case .unterminatedQuote(let line) = e {
                 var a = AppError(
                     status: .unprocessableContent, code: "unreadable_file", key: "error.unterminatedQuote",
-                    [("line", String(line))], field: "file")
+                    ["line": String(line)], field: "file")
                 a.message = "a quoted field opened on line \(line) never closes"
                 return a
             }

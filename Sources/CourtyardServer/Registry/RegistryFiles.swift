@@ -147,12 +147,14 @@ extension RegistryFiles {
         }
         var values = e.values
         values["column"] = e.column.map { columnName($0, lang: lang) } ?? ""
-        if let row = values["row"] {
-            let place = values["sheet"] == nil ? lang.t("import.place") : lang.t("import.placeInSheet")
-            values["place"] = place.replacingOccurrences(of: "{row}", with: row)
-                .replacingOccurrences(of: "{sheet}", with: values["sheet"] ?? "")
-        }
+        if let row = values["row"] { values["place"] = place(row: row, sheet: values["sheet"], lang: lang) }
         return Lang.fill(sentence, values)
+    }
+
+    /// Where a row is: "第 3 行", or "工作表“二期”第 3 行" when its sheet is named.
+    public static func place(row: String, sheet: String?, lang: Lang) -> String {
+        sheet.map { lang.say("import.placeInSheet", ["row": row, "sheet": $0]) }
+            ?? lang.say("import.place", ["row": row])
     }
 }
 
