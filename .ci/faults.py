@@ -9,6 +9,9 @@
   4. (with --database-url and --pg-stop/--pg-start) PostgreSQL stopped under load: requests fail with 503 and the
      catalogue's Chinese message while it is down, the server recovers by itself once it is back, and every report
      written is whole (it has its audit entry).
+  5. (with the same) PostgreSQL that takes connections and never answers (through a relay that falls silent):
+     requests fail with a 503 within seconds, and the server files reports again once it answers, though the
+     connections begun while it was silent are never answered.
 
 Python's standard library and the sqlite3 and psql command-line tools. Usage:
   python3 .ci/faults.py [--binary .build/debug/courtyard] [--port 18085]
@@ -21,6 +24,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -306,11 +310,19 @@ def ballots_through_a_crash(binary, work, port):
     server.stop()
 
 
-def postgres_restart(binary, work, port, url, stop, start):
+def with_postgres_database(url, body):
+    """Runs body(url of a database of its own on that server), then drops that database."""
     name = f"cy_faults_{os.getpid()}"
     subprocess.run(["psql", url, "-q", "-c", f"CREATE DATABASE {name}"], check=True)
     u = urllib.parse.urlsplit(url)
-    db_url = urllib.parse.urlunsplit((u.scheme, u.netloc, "/" + name, u.query, u.fragment))
+    try:
+        body(urllib.parse.urlunsplit((u.scheme, u.netloc, "/" + name, u.query, u.fragment)))
+    finally:
+        subprocess.run(["psql", url, "-q", "-c", f"DROP DATABASE IF EXISTS {name}"])
+
+
+def postgres_restart(binary, work, port, db_url, stop, start):
+    """Loads the demo sub-district into db_url, which postgres_silent then uses."""
     data = os.path.join(work, "pg")
     os.makedirs(data)
     server = Server(binary, data, port, env={"DATABASE_URL": db_url})
@@ -382,7 +394,125 @@ def postgres_restart(binary, work, port, url, stop, start):
     finally:
         server.stop()
         subprocess.run(start, shell=True, capture_output=True)
-        subprocess.run(["psql", url, "-q", "-c", f"DROP DATABASE IF EXISTS {name}"])
+
+
+class QuietProxy:
+    """A TCP relay in front of PostgreSQL that can fall silent: it closes what it relays and takes new connections
+    without ever answering them (a network gone quiet, a server that accepts and hangs), until told to relay again.
+    The connections taken while silent stay open and unanswered for as long as the relay runs."""
+
+    def __init__(self, host, port):
+        self.target = (host, port)
+        self.silent = False
+        self.lock = threading.Lock()
+        self.relayed, self.held = [], []
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(256)
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            with self.lock:
+                if self.silent:
+                    self.held.append(client)
+                    continue
+            try:
+                upstream = socket.create_connection(self.target)
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.relayed += [client, upstream]
+            threading.Thread(target=self.pump, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=self.pump, args=(upstream, client), daemon=True).start()
+
+    @staticmethod
+    def pump(a, b):
+        try:
+            while data := a.recv(65536):
+                b.sendall(data)
+        except OSError:
+            pass
+        for s in (a, b):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def fall_silent(self):
+        with self.lock:
+            self.silent = True
+            for s in self.relayed:
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            self.relayed = []
+
+    def relay_again(self):
+        with self.lock:
+            self.silent = False
+
+    def close(self):
+        self.listener.close()
+        with self.lock:
+            for s in self.held + self.relayed:
+                s.close()
+
+
+def postgres_silent(binary, work, port, url):
+    """PostgreSQL that takes connections and never answers them: requests fail with a 503 within seconds, and once it
+    answers again the server files reports again by itself, though the connections begun while it was silent are
+    never answered. `url` names a database holding the demo sub-district."""
+    u = urllib.parse.urlsplit(url)
+    proxy = QuietProxy(u.hostname, u.port or 5432)
+    netloc = (u.username + "@" if u.username else "") + f"127.0.0.1:{proxy.port}"
+    db_url = urllib.parse.urlunsplit((u.scheme, netloc, u.path, u.query, u.fragment))
+    data = os.path.join(work, "pg-silent")
+    os.makedirs(data)
+    server = Server(binary, data, port, env={"DATABASE_URL": db_url}, demo=False)
+    try:
+        base = server.base
+        office = token(base, "office")
+        compound = call(base, "GET", "/api/v1/compounds?limit=1", token=office)[1]["items"][0]["id"]
+
+        def report(text):
+            began = time.monotonic()
+            try:
+                status, body = call(base, "POST", "/api/v1/reports",
+                                    {"compound_id": compound, "category": "safety", "description": text},
+                                    token=office, timeout=30)
+            except (OSError, http.client.HTTPException) as e:
+                status, body = None, str(e)
+            return status, body, time.monotonic() - began
+
+        proxy.fall_silent()
+        with ThreadPoolExecutor(16) as pool:
+            silent = list(pool.map(report, [f"静默测试 {i}" for i in range(16)]))
+        statuses = sorted({r[0] for r in silent}, key=str)
+        slowest = max(r[2] for r in silent)
+        check(statuses == [503] and slowest < 15,
+              f"while PostgreSQL says nothing every request is a 503 within 15 s (statuses {statuses}, "
+              f"slowest {slowest:.1f} s)")
+        proxy.relay_again()
+        back = wait_until(lambda: report("静默之后")[0] == 201, 30)
+        took = "never" if back is None else f"{back:.1f} s"
+        check(back is not None, f"once it answers again reports are filed again ({took}; {len(proxy.held)} "
+                                "connections begun while it was silent stay unanswered)")
+        with ThreadPoolExecutor(8) as pool:
+            after = list(pool.map(report, [f"静默之后 {i}" for i in range(16)]))
+        late = sorted({f"{r[0]} {r[1]}"[:160] for r in after if r[0] != 201})
+        check(not late, f"and every report after that is filed ({16 - len(late)} of 16; {late})")
+    finally:
+        server.stop()
+        proxy.close()
 
 
 def main():
@@ -401,7 +531,10 @@ def main():
         full_disk(binary, work, args.port)
         ballots_through_a_crash(binary, work, args.port)
         if args.database_url and args.pg_stop and args.pg_start:
-            postgres_restart(binary, work, args.port, args.database_url, args.pg_stop, args.pg_start)
+            def on_postgres(db_url):
+                postgres_restart(binary, work, args.port, db_url, args.pg_stop, args.pg_start)
+                postgres_silent(binary, work, args.port, db_url)
+            with_postgres_database(args.database_url, on_postgres)
     finally:
         if failures:
             for root, _, files in os.walk(work):

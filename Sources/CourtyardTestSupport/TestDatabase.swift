@@ -9,6 +9,7 @@ public enum TestDatabase {
     public static var usesPostgres: Bool { !(ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "").isEmpty }
 
     public static func with<R: Sendable>(_ body: @Sendable (Database) async throws -> R) async throws -> R {
+        Database.failOnConnectionTakenWhileHolding()
         if let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty {
             let name = "cy_t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
             let template = try await Template.shared.name(adminURL: url)
@@ -32,6 +33,7 @@ public enum TestDatabase {
         prepared key: String, _ prepare: @escaping @Sendable (Database) async throws -> Void,
         _ body: @Sendable (Database) async throws -> R
     ) async throws -> R {
+        Database.failOnConnectionTakenWhileHolding()
         if let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty {
             let template = try await Template.shared.prepared(key, adminURL: url, prepare)
             let name = "cy_t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()

@@ -117,11 +117,14 @@ import Testing
                 // Paused: a key naming no row is written; this transaction is rolled back below.
                 try await c.raw("INSERT INTO entrances (building_id, compound_id, name) VALUES (999999, 999999, 'x')")
                     .run()
+                // Another writer, as another request would be (a task of its own).
                 await #expect(throws: (any Error).self) {
-                    try await db.withConnection { other in
-                        try await other.raw("SET lock_timeout = '300ms'").run()
-                        try await other.raw("DELETE FROM buildings WHERE id = \(bind: spare)").run()
-                    }
+                    try await Task.detached {
+                        try await db.withConnection { other in
+                            try await other.raw("SET lock_timeout = '300ms'").run()
+                            try await other.raw("DELETE FROM buildings WHERE id = \(bind: spare)").run()
+                        }
+                    }.value
                 }
                 await #expect(throws: StoreError.stale) {
                     try await bulk.holdParents(table: "buildings", ids: [spare, 999999])

@@ -21,8 +21,9 @@ import Testing
         let work = Task {
             try await db.transaction { c in
                 try await c.raw("INSERT INTO marks (who) VALUES ('transaction')").run()
+                // Detached: these stand for other requests, not for this transaction's task.
                 let outside = (0..<writers).map { i in
-                    Task {
+                    Task.detached {
                         try await db.withConnection { w in
                             try await w.raw("INSERT INTO marks (who) VALUES (\(bind: "writer \(i)"))").run()
                         }

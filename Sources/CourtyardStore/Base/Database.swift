@@ -42,7 +42,11 @@ public final class Database: Sendable {
             guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
                 throw StoreError.invalid("DATABASE_URL must start with postgres:// (got \(url.prefix(12))…)")
             }
-            let config = try SQLPostgresConfiguration(url: url)
+            var config = try SQLPostgresConfiguration(url: url)
+            // Connecting and PostgreSQL's start-up exchange take milliseconds on a healthy network. The pool counts an
+            // opening among its connections until it ends, so one to a server that has gone quiet holds that share
+            // of the pool, and the requests queued behind it, for as long as this limit.
+            config.coreConfiguration.options.connectTimeout = .seconds(5)
             let source = PostgresConnectionSource(sqlConfiguration: config)
             let pool = EventLoopGroupConnectionPool(
                 source: source, maxConnectionsPerEventLoop: max(1, maxConnections / System.coreCount),
@@ -81,21 +85,29 @@ public final class Database: Sendable {
     }
 
     /// Runs `body` on one pooled connection.
-    public func withConnection<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R)
-        async throws -> R
-    {
-        try await withConnection(on: nil, body)
+    public func withConnection<R: Sendable>(
+        file: String = #fileID, line: Int = #line, _ body: @escaping @Sendable (any SQLDatabase) async throws -> R
+    ) async throws -> R {
+        try await withConnection(on: nil, site: Site(file: file, line: line), body)
     }
 
-    /// Runs `body` on one pooled connection from `loop`'s share of the pool (any loop's when nil).
+    /// Runs `body` on one pooled connection from `loop`'s share of the pool (any loop's when nil); `second` when the
+    /// task holds one already and takes this one by `withSecondConnection`'s rule.
     private func withConnection<R: Sendable>(
-        on loop: (any EventLoop)?, _ body: @escaping @Sendable (any SQLDatabase) async throws -> R
+        on loop: (any EventLoop)?, second: Bool = false, site: Site,
+        _ body: @escaping @Sendable (any SQLDatabase) async throws -> R
     ) async throws -> R {
         inUse.add(1)
         defer { inUse.add(-1) }
         switch pool {
-        case .sqlite(let p): return try await using(p, on: loop) { try await body($0.sql(queryLogLevel: nil)) }
-        case .postgres(let p): return try await using(p, on: loop) { try await body(PostgresDirectDatabase($0)) }
+        case .sqlite(let p):
+            return try await using(p, on: loop, second: second, site: site) {
+                try await body($0.sql(queryLogLevel: nil))
+            }
+        case .postgres(let p):
+            return try await using(p, on: loop, second: second, site: site) {
+                try await body(PostgresDirectDatabase($0))
+            }
         }
     }
 
@@ -114,24 +126,54 @@ public final class Database: Sendable {
         case .postgres(let p): group = p.eventLoopGroup
         }
         guard let loop = group.makeIterator().first(where: { $0 !== first.eventLoop }) else { return nil }
-        return try await withConnection(on: loop, body)
+        return try await withConnection(on: loop, second: true, site: Site(file: #fileID, line: #line), body)
     }
 
     /// PostgreSQL: runs `body` on one pooled connection as itself (for bulk loading with COPY); nil on SQLite.
-    public func withPostgresConnection<R: Sendable>(_ body: (PostgresConnection) async throws -> R) async throws -> R? {
+    public func withPostgresConnection<R: Sendable>(
+        file: String = #fileID, line: Int = #line, _ body: (PostgresConnection) async throws -> R
+    ) async throws -> R? {
         guard case .postgres(let p) = pool else { return nil }
-        return try await using(p, body)
+        return try await using(p, site: Site(file: file, line: line), body)
     }
 
     /// One pooled connection, taken in the caller's own task (no task started per use) and given back however the
     /// body ends.
     func using<Source: ConnectionPoolSource, R>(
-        _ p: EventLoopGroupConnectionPool<Source>, on loop: (any EventLoop)? = nil,
-        _ body: (Source.Connection) async throws -> R
+        _ p: EventLoopGroupConnectionPool<Source>, on loop: (any EventLoop)? = nil, second: Bool = false,
+        site: Site, _ body: (Source.Connection) async throws -> R
     ) async throws -> R where Source.Connection: Sendable {
+        if Self.held == ObjectIdentifier(self), !second { try tookWhileHolding(at: site) }
         let conn = try await p.requestConnection(logger: logger, on: loop).get()
         defer { p.releaseConnection(conn, logger: logger) }
-        return try await body(conn)
+        return try await Self.$held.withValue(ObjectIdentifier(self)) { try await body(conn) }
+    }
+
+    /// The database one of whose connections (or whose SQLite writer) the current task holds.
+    @TaskLocal static var held: ObjectIdentifier?
+    /// Set once by the tests (`failOnConnectionTakenWhileHolding`).
+    private static let strictTakes = ManagedAtomicCounter()
+
+    /// From now on, a task that takes a pooled connection while it holds one fails (for the tests).
+    public static func failOnConnectionTakenWhileHolding() { _ = strictTakes.claim(below: 1) }
+
+    /// A pooled connection asked for by a task that holds one already, where it was asked for.
+    public struct ConnectionTakenWhileHolding: Error, Equatable { public let site: String }
+    /// Where a connection was asked for (said only when it was asked for wrongly).
+    struct Site: Sendable {
+        let file: String
+        let line: Int
+    }
+
+    /// A task that holds a connection and waits for another from the same pool can wait for ever once every
+    /// connection of a loop's share (a few) is held by such a task: under load, after PostgreSQL restarts, requests
+    /// would then wait out the pool's timeout one after another. `withSecondConnection` is the one way to take a
+    /// second; any other is logged, and in the tests fails.
+    private func tookWhileHolding(at site: Site) throws {
+        logger.error(
+            "a pooled connection was taken by a task that holds one already",
+            metadata: ["at": "\(site.file):\(site.line)"])
+        if Self.strictTakes.value > 0 { throw ConnectionTakenWhileHolding(site: "\(site.file):\(site.line)") }
     }
 
     /// Runs `body` in one transaction: all of it is written, or none of it.
@@ -139,24 +181,29 @@ public final class Database: Sendable {
     /// one IMMEDIATE transaction, one that fails is rolled back alone, and every caller is answered only once that
     /// transaction is durably committed. SQLite has one writer at a time, so this costs no concurrency and saves
     /// a disk flush per write.
-    public func transaction<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R)
-        async throws -> R
-    {
-        if kind == .sqlite { return try await committed(unchecked: false, body) }
-        return try await bulkTransaction { db, _ in try await body(db) }
+    public func transaction<R: Sendable>(
+        file: String = #fileID, line: Int = #line, _ body: @escaping @Sendable (any SQLDatabase) async throws -> R
+    ) async throws -> R {
+        if kind == .sqlite { return try await committed(unchecked: false, site: Site(file: file, line: line), body) }
+        return try await bulkTransaction(file: file, line: line) { db, _ in try await body(db) }
     }
 
     /// `body` through SQLite's group commit, answered with its own type.
     private func committed<R: Sendable>(
-        unchecked: Bool, _ body: @escaping @Sendable (any SQLDatabase) async throws -> R
+        unchecked: Bool, site: Site, _ body: @escaping @Sendable (any SQLDatabase) async throws -> R
     ) async throws -> R {
-        let value = try await group.submit(self, unchecked: unchecked) { db in try await body(db) as any Sendable }
+        let id = ObjectIdentifier(self)
+        if Self.held == id { try tookWhileHolding(at: site) }
+        let value = try await group.submit(self, unchecked: unchecked) { db in
+            try await Self.$held.withValue(id) { try await body(db) as any Sendable }
+        }
         guard let r = value as? R else { throw StoreError.invalid("a transaction answered with the wrong type") }
         return r
     }
 
     /// A transaction whose body may also write many rows at once (`BulkWriter`: COPY on PostgreSQL).
     public func bulkTransaction<R: Sendable>(
+        file: String = #fileID, line: Int = #line,
         _ body: @escaping @Sendable (any SQLDatabase, BulkWriter) async throws -> R
     ) async throws -> R {
         guard case .postgres(let p) = pool else {
@@ -164,13 +211,13 @@ public final class Database: Sendable {
             // A transaction of its own with SQLite's foreign-key checks off: every row a bulk write makes names a
             // parent it wrote or read in this same transaction, as the only writer, so the check of each (a seek per
             // key, three for a household) could never fail. The import's tests check the keys after each import.
-            return try await committed(unchecked: true) { db in
+            return try await committed(unchecked: true, site: Site(file: file, line: line)) { db in
                 try await body(db, BulkWriter(db: db, connection: nil, logger: logger))
             }
         }
         inUse.add(1)
         defer { inUse.add(-1) }
-        return try await using(p) { conn in
+        return try await using(p, site: Site(file: file, line: line)) { conn in
             let db = PostgresDirectDatabase(conn)
             try await db.raw("BEGIN").run()
             do {
