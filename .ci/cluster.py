@@ -487,7 +487,9 @@ def main():
         a, b, proxy = (f"http://127.0.0.1:{x}" for x in (port_a, port_b, port_p))
         wait_http(a)
         wait_http(b)
-        migrated = sum(open(logs[x]).read().count("migrated the postgres database") for x in logs)
+        # The line is in the command line's language (Chinese unless LANG and the like name English).
+        migrated = sum(open(logs[x]).read().count(words) for x in logs
+                       for words in ("已把 PostgreSQL 数据库迁移到", "migrated the PostgreSQL database"))
         check(migrated == 1, f"two servers started together migrated the database once ({migrated})")
         seeded = subprocess.run([args.binary, "demo", "--scale", "subdistrict"], env=env, capture_output=True,
                                 text=True)

@@ -12,9 +12,12 @@ public enum DemoData {
     /// The password of every demo account; printed when the demo is created.
     public static let password = "courtyard-demo"
 
+    /// Hears each step done: a line's catalogue key (under `cli.`) and the values its words take.
+    public typealias Log = (String, [String: String]) -> Void
+
     /// Returns false, and changes nothing, when the database already holds a registry.
     @discardableResult
-    public static func seed(services: Services, scale: Scale, log: (String) -> Void = { _ in }) async throws -> Bool {
+    public static func seed(services: Services, scale: Scale, log: Log = { _, _ in }) async throws -> Bool {
         let existing = try await services.database.withConnection { db in
             try await db.raw("SELECT COUNT(*) AS n FROM subdistricts").first()!.decode(column: "n", as: Int.self)
         }
@@ -38,7 +41,12 @@ public enum DemoData {
             }
             firstId = firstId ?? id
             try await DemoExtras.enrich(database: services.database, subdistrictId: id, seed: UInt64(s + 7))
-            log("\(name): \(report.compounds.created) compounds, \(report.households.created) households")
+            log(
+                "demo.subdistrict",
+                [
+                    "name": name, "compounds": String(report.compounds.created),
+                    "households": String(report.households.created),
+                ])
         }
         guard let sd = firstId else { return true }
         try await seedOrganisationsAndAccounts(services: services, subdistrictId: sd)
@@ -51,7 +59,7 @@ public enum DemoData {
         try await DemoStewards.seed(services: services, subdistrictId: sd)
         try await DemoZones.seed(services: services, subdistrictId: sd)
         try await DemoEvents.seed(services: services, subdistrictId: sd)
-        log("renovation batch: a project for every compound, with logs and two published bulletins")
+        log("demo.programme", [:])
         return true
     }
 

@@ -63,7 +63,7 @@ enum DemoProvince {
 
     /// Fills an empty PostgreSQL database's registry and reports; returns the first sub-district's id.
     /// All of it is one transaction: a load that is stopped leaves the database as empty as it was.
-    static func load(database: Database, today: Day, log: (String) -> Void) async throws -> Int64 {
+    static func load(database: Database, today: Day, log: DemoData.Log) async throws -> Int64 {
         let logger = Logger(label: "courtyard.demo")
         let done: Void? = try await database.withPostgresConnection { conn in
             _ = try await conn.query("BEGIN", logger: logger)
@@ -93,7 +93,7 @@ enum DemoProvince {
     /// Foreign keys and secondary indexes are set aside while the rows stream in, then made again: checking a
     /// key once for the whole table, and building an index in one sort, is many times faster than row by row.
     /// Making them again checks every row, so nothing the schema forbids gets in.
-    static func fill(_ conn: PostgresConnection, today: Day, logger: Logger, log: (String) -> Void) async throws {
+    static func fill(_ conn: PostgresConnection, today: Day, logger: Logger, log: DemoData.Log) async throws {
         let names = tables.map { "'\($0.name)'" }.joined(separator: ", ")
         var keys: [(table: String, name: String, definition: String)] = []
         for try await (t, n, d) in try await conn.query(
@@ -132,7 +132,9 @@ enum DemoProvince {
                 add(subdistrict: s, demo: demo, ids: &ids, rng: &rng, today: today, to: &batch)
             }
             try await copy(batch, conn: conn, logger: logger)
-            log("\(min(start + chunk, plan.subdistricts)) of \(plan.subdistricts) sub-districts written")
+            log(
+                "demo.written",
+                ["n": String(min(start + chunk, plan.subdistricts)), "total": String(plan.subdistricts)])
         }
         for i in indexes { _ = try await conn.query(PostgresQuery(unsafeSQL: i.definition), logger: logger) }
         try await CompoundHouseholds.recount(nil, db: conn.sql())
@@ -141,7 +143,7 @@ enum DemoProvince {
                 PostgresQuery(unsafeSQL: "ALTER TABLE \(k.table) ADD CONSTRAINT \(k.name) \(k.definition)"),
                 logger: logger)
         }
-        log("indexes and foreign keys made again and checked")
+        log("demo.indexes", [:])
     }
 
     static func copy(_ batch: Batch, conn: PostgresConnection, logger: Logger) async throws {

@@ -105,7 +105,10 @@ struct Serve: AsyncParsableCommand {
 
     func serve(_ db: Database, logger: Logger) async throws {
         let ran = try await Migrations.run(on: db)
-        if !ran.isEmpty { logger.info("migrated the \(db.kind.rawValue) database to level \(Migrations.latest)") }
+        if !ran.isEmpty {
+            let kind = db.kind == .postgres ? "PostgreSQL" : "SQLite"
+            logger.info("\(say("serve.migrated", ["kind": kind, "level": String(Migrations.latest)]))")
+        }
         var configuration = ServerConfiguration(
             host: host, port: port,
             allowPrivateWebhooks: ProcessInfo.processInfo.environment["COURTYARD_ALLOW_PRIVATE_WEBHOOKS"] == "1")
@@ -120,18 +123,15 @@ struct Serve: AsyncParsableCommand {
             services: services, password: ProcessInfo.processInfo.environment["COURTYARD_ADMIN_PASSWORD"],
             lang: .commandLine)
         {
-            logger.notice(
-                "created account admin with password \(generated) (shown once; set COURTYARD_ADMIN_PASSWORD to choose it)"
-            )
+            logger.notice("\(say("serve.adminCreated", ["password": generated]))")
         }
         if demo {
-            if try await DemoData.seed(services: services, scale: .subdistrict, log: { logger.info("\($0)") }) {
-                logger.notice(
-                    "demo data created; demo accounts office, community, steward, contractor, supervisor, pm, water, property, viewer use the password \(DemoData.password)"
-                )
+            let log: DemoData.Log = { logger.info("\(say($0, $1))") }
+            if try await DemoData.seed(services: services, scale: .subdistrict, log: log) {
+                logger.notice("\(say("serve.demoCreated", ["password": DemoData.password]))")
             }
         }
-        logger.info("serving http://\(host):\(port)")
+        logger.info("\(say("serve.serving", ["host": host, "port": String(port)]))")
         try await buildApplication(services: services).runService()
     }
 }
@@ -372,7 +372,7 @@ struct Demo: AsyncParsableCommand {
             {
                 print(say("adminCreated", ["password": generated]))
             }
-            return try await DemoData.seed(services: services, scale: s, log: { print($0) })
+            return try await DemoData.seed(services: services, scale: s, log: { print(say($0, $1)) })
         }
         if !created { throw Failure(say("demoNotEmpty")) }
         print(say("demoCreated", ["password": DemoData.password]))

@@ -134,4 +134,28 @@ import Testing
             #expect(Lang.en.has("error.\(code)"), "en lacks error.\(code)")
         }
     }
+
+    /// What the command line prints, and the demo's steps it prints or logs, are said from the catalogue (`cli.…`).
+    @Test func everyCommandLineLineHasWordsInBothLanguages() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Sources")
+            .standardized
+        var keys: Set<String> = []
+        // A literal key (a prefix joined to a value, as in "entity." + name, ends with a dot and is left out).
+        let pattern = try Regex(#"(?:say|log)\(\s*"([a-zA-Z][a-zA-Z.]*[a-zA-Z])""#)
+        for folder in ["courtyard", "CourtyardDemo"] {
+            let files = FileManager.default.enumerator(
+                at: root.appendingPathComponent(folder), includingPropertiesForKeys: nil)!
+            for case let f as URL in files where f.pathExtension == "swift" {
+                let text = try String(contentsOf: f, encoding: .utf8)
+                for m in text.matches(of: pattern) {
+                    keys.insert(String(text[m.range]).split(separator: "\"")[1].description)
+                }
+            }
+        }
+        #expect(keys.isSuperset(of: ["serve.serving", "serve.migrated", "demo.subdistrict", "demo.written"]))
+        for key in keys.sorted() {
+            #expect(Lang.zh.has("cli." + key), "zh-Hans lacks cli.\(key)")
+            #expect(Lang.en.has("cli." + key), "en lacks cli.\(key)")
+        }
+    }
 }

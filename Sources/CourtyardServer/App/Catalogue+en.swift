@@ -959,6 +959,16 @@ extension Catalogue {
         "error.detail.selection.voteOpen": "{compound}: the owners' vote is not closed",
         "error.detail.selection.voteFailed": "{compound}: the owners' vote did not pass",
         "error.detail.selection.noDecision": "{compound}: no approving office decision with its basis",
+        "cli.serve.migrated": "migrated the {kind} database to level {level}",
+        "cli.serve.adminCreated":
+            "created account admin with password {password} (shown once; set COURTYARD_ADMIN_PASSWORD to choose it)",
+        "cli.serve.demoCreated":
+            "demo data created; demo accounts office, community, steward, contractor, supervisor, pm, water, property, viewer use the password {password}",
+        "cli.serve.serving": "serving http://{host}:{port}",
+        "cli.demo.subdistrict": "{name}: {compounds} compounds, {households} households",
+        "cli.demo.programme": "renovation batch: a project for every compound, with logs and two published bulletins",
+        "cli.demo.written": "{n} of {total} sub-districts written",
+        "cli.demo.indexes": "indexes and foreign keys made again and checked",
         "error.invalidGeneric": "That was not saved. Check what you entered and try again.",
         "error.conflictGeneric": "This step cannot be taken now. Reload the page to see the latest state.",
         "error.answer.question_count": "A questionnaire has 1 to 50 questions.",

@@ -59,18 +59,9 @@ enum ImportRoutes {
 
     /// The report, with how the file was read said in the person's language.
     static func reportJSON(_ report: ImportReport, lang: Lang) -> JSONValue {
-        guard case .object(var pairs) = report.json else { return report.json }
         // Each row's problem in the client's language; the code, row and column stay as they are.
-        if let i = pairs.firstIndex(where: { $0.0 == "errors" }), case .array(let items) = pairs[i].1 {
-            pairs[i].1 = .array(
-                zip(items, report.errors).map { item, e in
-                    guard case .object(var fields) = item else { return item }
-                    if let m = fields.firstIndex(where: { $0.0 == "message" }) {
-                        fields[m].1 = .string(RegistryFiles.reason(e, lang: lang))
-                    }
-                    return .object(fields)
-                })
-        }
+        let json = report.json(saying: { RegistryFiles.reason($0, lang: lang) })
+        guard case .object(var pairs) = json else { return json }
         let lines = report.reading.map { RegistryFiles.readingLines($0, lang: lang) } ?? []
         pairs.append(("reading_summary", .array(lines.map { .string($0) })))
         return .object(pairs)

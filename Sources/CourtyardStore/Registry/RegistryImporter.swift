@@ -29,7 +29,10 @@ public struct ImportReport: Sendable {
     /// How the file was read (header row, columns used and ignored, sheets); nil when rows came from elsewhere.
     public var reading: SheetReading?
 
-    public var json: JSONValue {
+    public var json: JSONValue { json(saying: \.message) }
+
+    /// The report as the API answers it, each row's problem said by `saying` (the client's language).
+    public func json(saying: (RowError) -> String) -> JSONValue {
         .object([
             ("id", id.map { .int($0) } ?? .null), ("dry_run", .bool(dryRun)), ("applied", .bool(applied)),
             ("rows", .int(Int64(rows))), ("subdistrict", .string(subdistrict)),
@@ -42,7 +45,7 @@ public struct ImportReport: Sendable {
                     errors.map {
                         .object([
                             ("row", .int(Int64($0.row))), ("column", $0.column.map { .string($0) } ?? .null),
-                            ("code", .string($0.code)), ("message", .string($0.message)),
+                            ("code", .string($0.code)), ("message", .string(saying($0))),
                             ("sheet", $0.sheet.map { .string($0) } ?? .null),
                         ])
                     })
