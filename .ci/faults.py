@@ -321,6 +321,18 @@ def with_postgres_database(url, body):
         subprocess.run(["psql", url, "-q", "-c", f"DROP DATABASE IF EXISTS {name}"])
 
 
+def file_report(base, office, compound, text, timeout):
+    """Files a report; answers its status and body (None and why when no answer came), when it began and ended."""
+    began = time.monotonic()
+    try:
+        status, body = call(base, "POST", "/api/v1/reports",
+                            {"compound_id": compound, "category": "safety", "description": text},
+                            token=office, timeout=timeout)
+    except (OSError, http.client.HTTPException) as e:
+        status, body = None, str(e)
+    return status, body, began, time.monotonic()
+
+
 def postgres_restart(binary, work, port, db_url, stop, start):
     """Loads the demo sub-district into db_url, which postgres_silent then uses."""
     data = os.path.join(work, "pg")
@@ -339,15 +351,9 @@ def postgres_restart(binary, work, port, db_url, stop, start):
             while not stop_load.is_set():
                 i += 1
                 text = f"重启测试 {worker}-{i}"
-                began = time.monotonic()
-                try:
-                    status, body = call(base, "POST", "/api/v1/reports",
-                                        {"compound_id": compound, "category": "safety", "description": text},
-                                        token=office, timeout=15)
-                except (OSError, http.client.HTTPException) as e:
-                    status, body = None, str(e)
+                status, body, began, ended = file_report(base, office, compound, text, timeout=15)
                 with lock:
-                    results.append((began, text, status, body, time.monotonic()))
+                    results.append((began, text, status, body, ended))
                 time.sleep(0.05)
 
         threads = [threading.Thread(target=load, args=(w,)) for w in range(8)]
@@ -484,14 +490,8 @@ def postgres_silent(binary, work, port, url):
         compound = call(base, "GET", "/api/v1/compounds?limit=1", token=office)[1]["items"][0]["id"]
 
         def report(text):
-            began = time.monotonic()
-            try:
-                status, body = call(base, "POST", "/api/v1/reports",
-                                    {"compound_id": compound, "category": "safety", "description": text},
-                                    token=office, timeout=30)
-            except (OSError, http.client.HTTPException) as e:
-                status, body = None, str(e)
-            return status, body, time.monotonic() - began
+            status, body, began, ended = file_report(base, office, compound, text, timeout=30)
+            return status, body, ended - began
 
         proxy.fall_silent()
         with ThreadPoolExecutor(16) as pool:
