@@ -435,6 +435,11 @@ class QuietProxy:
                 client.close()
                 continue
             with self.lock:
+                if self.silent:
+                    # Fallen silent while connecting: this one is held unanswered too.
+                    upstream.close()
+                    self.held.append(client)
+                    continue
                 self.relayed += [client, upstream]
             threading.Thread(target=self.pump, args=(client, upstream), daemon=True).start()
             threading.Thread(target=self.pump, args=(upstream, client), daemon=True).start()
@@ -451,6 +456,7 @@ class QuietProxy:
                 s.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+        a.close()
 
     def fall_silent(self):
         with self.lock:
@@ -467,6 +473,10 @@ class QuietProxy:
             self.silent = False
 
     def close(self):
+        try:
+            self.listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self.listener.close()
         with self.lock:
             for s in self.held + self.relayed:
@@ -479,7 +489,8 @@ def postgres_silent(binary, work, port, url):
     never answered. `url` names a database holding the demo sub-district."""
     u = urllib.parse.urlsplit(url)
     proxy = QuietProxy(u.hostname, u.port or 5432)
-    netloc = (u.username + "@" if u.username else "") + f"127.0.0.1:{proxy.port}"
+    user = (u.username or "") + (":" + u.password if u.password else "")
+    netloc = (user + "@" if user else "") + f"127.0.0.1:{proxy.port}"
     db_url = urllib.parse.urlunsplit((u.scheme, netloc, u.path, u.query, u.fragment))
     data = os.path.join(work, "pg-silent")
     os.makedirs(data)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The API held to its document: schemathesis, every check, a fixed seed, against a demo server of its own on PORT.
-# Exits with schemathesis's status; on a failure prints the server's last lines.
+# Exits with schemathesis's status; on any failure prints the server's last lines.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT=${1:-18088}
@@ -8,7 +8,15 @@ DATA=$(mktemp -d)
 COURTYARD_ADMIN_PASSWORD=ci-admin-password .build/debug/courtyard serve --demo --data "$DATA" --port "$PORT" \
     > "$DATA/serve.log" 2>&1 &
 SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true; rm -rf "$DATA"' EXIT
+finish() {
+    local status=$?
+    if [ "$status" != 0 ]; then echo "== the server's last lines"; tail -n 60 "$DATA/serve.log"; fi
+    kill $SERVER 2>/dev/null || true
+    wait $SERVER 2>/dev/null || true
+    rm -rf "$DATA"
+    exit $status
+}
+trap finish EXIT
 for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
 TOKEN=$(curl -sf -X POST "http://127.0.0.1:$PORT/api/v1/auth/token" \
     -d '{"username":"admin","password":"ci-admin-password"}' \
@@ -30,5 +38,4 @@ timeout 1500 st --config-file .ci/schemathesis.toml run "http://127.0.0.1:$PORT/
     --exclude-operation-id revoke_token --exclude-operation-id revoke_token_by_id \
     --exclude-operation-id upload_attachment \
     || STATUS=$?
-if [ "$STATUS" != 0 ]; then echo "== the server's last lines"; tail -n 60 "$DATA/serve.log"; fi
 exit $STATUS

@@ -918,7 +918,7 @@ extension Catalogue {
         "cli.serve.adminCreated": "已创建账号 admin，密码 {password}（只显示这一次；可用 COURTYARD_ADMIN_PASSWORD 自行设定）",
         "cli.serve.demoCreated":
             "演示数据已创建；演示账号 office、community、steward、contractor、supervisor、pm、water、property、viewer 的密码都是 {password}",
-        "cli.serve.serving": "正在服务 http://{host}:{port}",
+        "cli.serve.serving": "服务已启动：http://{host}:{port}",
         "cli.demo.subdistrict": "{name}：{compounds} 个小区、{households} 户",
         "cli.demo.programme": "改造批次：每个小区一个项目，附施工日志和两期已发布的通报",
         "cli.demo.written": "已写入 {n} / {total} 个街道",
