@@ -603,8 +603,8 @@ public struct SheetSource: Sendable {
 
 /// How a file was read: for each sheet read, its header row, the columns used and ignored, the rows read and the
 /// cells that repeated the row above; and the sheets skipped. The dry run shows it so a clerk can check it.
-public struct SheetReading: Sendable, Equatable {
-    public struct Column: Sendable, Equatable {
+public struct SheetReading: Sendable, Equatable, Encodable {
+    public struct Column: Sendable, Equatable, Encodable {
         public var header: String
         public var column: String
     }
@@ -619,7 +619,7 @@ public struct SheetReading: Sendable, Equatable {
         /// Cells that took their value from a merged range (XLSX), by column name.
         public var merged: [String: Int] = [:]
     }
-    public struct Skipped: Sendable, Equatable {
+    public struct Skipped: Sendable, Equatable, Encodable {
         public var name: String
         /// "no_header"
         public var reason: String
@@ -630,48 +630,45 @@ public struct SheetReading: Sendable, Equatable {
     public var skipped: [Skipped] = []
     public init(isWorkbook: Bool) { self.isWorkbook = isWorkbook }
 
-    public var json: JSONValue {
-        .object([
-            ("format", .string(isWorkbook ? "xlsx" : "csv")),
-            (
-                "sheets",
-                .array(
-                    sheets.map { s in
-                        .object([
-                            ("name", .string(s.name)), ("header_row", .int(Int64(s.headerRow))),
-                            ("rows", .int(Int64(s.rows))),
-                            (
-                                "columns",
-                                .array(
-                                    s.columns.map {
-                                        .object([("header", .string($0.header)), ("column", .string($0.column))])
-                                    })
-                            ),
-                            ("ignored_columns", .array(s.ignored.map { .string($0) })),
-                            (
-                                "filled_down",
-                                .object(
-                                    RegistrySheet.columns.compactMap { c in
-                                        s.filledDown[c].map { (c, .int(Int64($0))) }
-                                    })
-                            ),
-                            (
-                                "merged",
-                                .object(
-                                    RegistrySheet.columns.compactMap { c in
-                                        s.merged[c].map { (c, .int(Int64($0))) }
-                                    })
-                            ),
-                        ])
-                    })
-            ),
-            (
-                "skipped_sheets",
-                .array(
-                    skipped.map {
-                        .object([("name", .string($0.name)), ("reason", .string($0.reason))])
-                    })
-            ),
-        ])
+    enum CodingKeys: String, CodingKey {
+        case format, sheets, skippedSheets = "skipped_sheets"
+    }
+    enum SheetKeys: String, CodingKey {
+        case name, headerRow = "header_row", rows, columns, ignoredColumns = "ignored_columns"
+        case filledDown = "filled_down", merged
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(isWorkbook ? "xlsx" : "csv", forKey: .format)
+        var list = c.nestedUnkeyedContainer(forKey: .sheets)
+        for s in sheets {
+            var sheet = list.nestedContainer(keyedBy: SheetKeys.self)
+            try sheet.encode(s.name, forKey: .name)
+            try sheet.encode(s.headerRow, forKey: .headerRow)
+            try sheet.encode(s.rows, forKey: .rows)
+            try sheet.encode(s.columns, forKey: .columns)
+            try sheet.encode(s.ignored, forKey: .ignoredColumns)
+            try sheet.encode(ColumnCounts(counts: s.filledDown), forKey: .filledDown)
+            try sheet.encode(ColumnCounts(counts: s.merged), forKey: .merged)
+        }
+        try c.encode(skipped, forKey: .skippedSheets)
+    }
+
+    /// Counts by column name, written in the sheet's column order.
+    struct ColumnCounts: Encodable {
+        var counts: [String: Int]
+        struct Key: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: Key.self)
+            for column in RegistrySheet.columns {
+                if let n = counts[column] { try c.encode(n, forKey: Key(stringValue: column)) }
+            }
+        }
     }
 }

@@ -89,6 +89,62 @@ import Testing
         }
     }
 
+    /// The report's fields in the order the OpenAPI document lists them; the answer says each problem in the
+    /// client's language, the import history keeps it as it was first written.
+    @Test func theReportKeepsItsShapeInTheAnswerAndTheHistory() async throws {
+        @Sendable func keys(_ v: JSONValue?) -> [String] {
+            guard case .object(let pairs) = v ?? .null else { return [] }
+            return pairs.map(\.0)
+        }
+        try await TestApp.with { client, _ in
+            let token = try await client.token("admin", TestApp.adminPassword)
+            let sheet =
+                Self.header + """
+                    幸福里社区,纺织厂家属院,建设路10号,1985,1号楼,1单元,101,1,八十,张三,13812345678,否
+                    ,,,,,,102,1,70,李四,13900000000,否
+
+                    """
+            // Read in order: the tests' own reader keeps no key order.
+            func ordered(_ query: String) async throws -> (HTTPResponse.Status, JSONValue) {
+                try await client.execute(
+                    uri: "/api/v1/imports?\(query)", method: .post,
+                    headers: [.authorization: "Bearer \(token)", .contentType: "text/csv"],
+                    body: ByteBuffer(bytes: Array(sheet.utf8))
+                ) { r in (r.status, (try? JSONParser.parse(String(buffer: r.body))) ?? .null) }
+            }
+            let (status, body) = try await ordered("subdistrict=S&dry_run=true&lang=en")
+            #expect(status == .ok)
+            #expect(
+                keys(body) == [
+                    "id", "dry_run", "applied", "rows", "subdistrict", "communities", "compounds", "buildings",
+                    "entrances", "households", "residents", "error_count", "errors", "reading", "reading_summary",
+                ])
+            #expect(keys(body["households"]) == ["created", "updated", "unchanged"])
+            #expect(keys(body["errors"]?.arrayItemsForTests.first) == ["row", "column", "code", "message", "sheet"])
+            #expect(body["errors"]?.arrayItemsForTests.first?["sheet"] == .null && body["error_count"]?.intValue == 1)
+            #expect(body["errors"]?.arrayItemsForTests.first?["message"]?.stringValue?.contains("八十") == true)
+            #expect(keys(body["reading"]) == ["format", "sheets", "skipped_sheets"])
+            #expect(
+                keys(body["reading"]?["sheets"]?.arrayItemsForTests.first)
+                    == ["name", "header_row", "rows", "columns", "ignored_columns", "filled_down", "merged"])
+            #expect(
+                keys(body["reading"]?["sheets"]?.arrayItemsForTests.first?["filled_down"])
+                    == ["community", "compound", "building", "entrance"])
+            #expect(body["reading_summary"]?.arrayItemsForTests.isEmpty == false)
+            let id = try #require(body["id"]?.intValue)
+            let (_, zh) = try await ordered("subdistrict=S&dry_run=true")
+            #expect(zh["errors"]?.arrayItemsForTests.first?["message"]?.stringValue?.hasPrefix("建筑面积") == true)
+            let kept = try await client.execute(
+                uri: "/api/v1/imports/\(id)", method: .get, headers: [.authorization: "Bearer \(token)"]
+            ) { r in (try? JSONParser.parse(String(buffer: r.body))) ?? .null }
+            #expect(keys(kept["report"]) == Array(keys(body).dropLast()))
+            #expect(kept["report"]?["id"]?.intValue == id)
+            let keptProblem = kept["report"]?["errors"]?.arrayItemsForTests.first
+            #expect(keptProblem?["code"] == body["errors"]?.arrayItemsForTests.first?["code"])
+            #expect(keptProblem?["message"]?.stringValue?.contains("八十") == true)
+        }
+    }
+
     @Test func acceptsGB18030AndXLSXAndExportsBothWays() async throws {
         try await TestApp.with { client, _ in
             let token = try await client.token("admin", TestApp.adminPassword)

@@ -57,14 +57,30 @@ enum ImportRoutes {
         return out
     }
 
-    /// The report, with how the file was read said in the person's language.
-    static func reportJSON(_ report: ImportReport, lang: Lang) -> JSONValue {
-        // Each row's problem in the client's language; the code, row and column stay as they are.
-        let json = report.json(saying: { RegistryFiles.reason($0, lang: lang) })
-        guard case .object(var pairs) = json else { return json }
-        let lines = report.reading.map { RegistryFiles.readingLines($0, lang: lang) } ?? []
-        pairs.append(("reading_summary", .array(lines.map { .string($0) })))
-        return .object(pairs)
+    /// The report as the API answers it: each row's problem, and how the file was read, in the person's language.
+    struct ReportBody: Encodable {
+        var report: ImportReport
+        var readingSummary: [String]
+
+        init(_ report: ImportReport, lang: Lang) {
+            // The code, row and column stay as they are; the words are the client's.
+            self.report = report.saying { RegistryFiles.reason($0, lang: lang) }
+            readingSummary = report.reading.map { RegistryFiles.readingLines($0, lang: lang) } ?? []
+        }
+
+        enum CodingKeys: String, CodingKey { case readingSummary = "reading_summary" }
+
+        func encode(to encoder: any Encoder) throws {
+            try report.encode(to: encoder)
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(readingSummary, forKey: .readingSummary)
+        }
+    }
+
+    /// A sheet with bad rows: the error, and the report that lists them.
+    struct RefusalBody: Encodable {
+        var error: StoredJSON
+        var report: ReportBody
     }
 }
 
@@ -83,15 +99,15 @@ struct ImportController {
         let actor = try context.require(.importRegistry)
         let upload = try await Upload.read(request, context: context)
         let report = try await ImportRoutes.runImport(upload, services: services, actor: actor)
-        let json = ImportRoutes.reportJSON(report, lang: context.lang)
+        let body = ImportRoutes.ReportBody(report, lang: context.lang)
         if !report.dryRun && !report.errors.isEmpty {
             let error = AppError.unprocessable(
                 "invalid_rows", "\(report.errors.count) problems in the file; nothing was written")
-            return JSONBody.response(
-                .object([("error", error.json(in: context.lang)["error"]!), ("report", json)]),
+            return try JSONBody.response(
+                ImportRoutes.RefusalBody(error: StoredJSON(error.json(in: context.lang)["error"]!), report: body),
                 status: .unprocessableContent)
         }
-        return JSONBody.response(json, status: report.applied ? .created : .ok)
+        return try JSONBody.response(body, status: report.applied ? .created : .ok)
     }
 
     @Sendable func list(_ request: Request, _ context: AppContext) async throws -> Response {

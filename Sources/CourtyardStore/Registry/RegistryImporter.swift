@@ -2,20 +2,15 @@ import CourtyardDomain
 import Foundation
 import SQLKit
 
-/// What an import did, or would do on a dry run.
-public struct ImportReport: Sendable {
-    public struct Counts: Sendable, Equatable {
+/// What an import did, or would do on a dry run. Its `Encodable` form is the one the import history keeps and the
+/// API answers: each row's problem said once, by `message` (the API first rewords it in the client's language).
+public struct ImportReport: Sendable, Encodable {
+    public struct Counts: Sendable, Equatable, Codable {
         public var created = 0, updated = 0, unchanged = 0
         public init(created: Int = 0, updated: Int = 0, unchanged: Int = 0) {
             self.created = created
             self.updated = updated
             self.unchanged = unchanged
-        }
-        public var json: JSONValue {
-            .object([
-                ("created", .int(Int64(created))), ("updated", .int(Int64(updated))),
-                ("unchanged", .int(Int64(unchanged))),
-            ])
         }
     }
     public var id: Int64?
@@ -29,29 +24,46 @@ public struct ImportReport: Sendable {
     /// How the file was read (header row, columns used and ignored, sheets); nil when rows came from elsewhere.
     public var reading: SheetReading?
 
-    public var json: JSONValue { json(saying: \.message) }
+    /// The same report with each row's problem said by `words` (the client's language).
+    public func saying(_ words: (RowError) -> String) -> ImportReport {
+        var out = self
+        for i in out.errors.indices { out.errors[i].message = words(errors[i]) }
+        return out
+    }
 
-    /// The report as the API answers it, each row's problem said by `saying` (the client's language).
-    public func json(saying: (RowError) -> String) -> JSONValue {
-        .object([
-            ("id", id.map { .int($0) } ?? .null), ("dry_run", .bool(dryRun)), ("applied", .bool(applied)),
-            ("rows", .int(Int64(rows))), ("subdistrict", .string(subdistrict)),
-            ("communities", communities.json), ("compounds", compounds.json), ("buildings", buildings.json),
-            ("entrances", entrances.json), ("households", households.json), ("residents", residents.json),
-            ("error_count", .int(Int64(errors.count))),
-            (
-                "errors",
-                .array(
-                    errors.map {
-                        .object([
-                            ("row", .int(Int64($0.row))), ("column", $0.column.map { .string($0) } ?? .null),
-                            ("code", .string($0.code)), ("message", .string(saying($0))),
-                            ("sheet", $0.sheet.map { .string($0) } ?? .null),
-                        ])
-                    })
-            ),
-            ("reading", reading?.json ?? .null),
-        ])
+    /// One row's problem as the report lists it: what it quotes (`values`) is already in its message.
+    struct Problem: Encodable {
+        var row: Int
+        var column: String?
+        var code: String
+        var message: String
+        var sheet: String?
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, dryRun = "dry_run", applied, rows, subdistrict, communities, compounds, buildings, entrances
+        case households, residents, errorCount = "error_count", errors, reading
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(dryRun, forKey: .dryRun)
+        try c.encode(applied, forKey: .applied)
+        try c.encode(rows, forKey: .rows)
+        try c.encode(subdistrict, forKey: .subdistrict)
+        for (key, counts) in [
+            (CodingKeys.communities, communities), (.compounds, compounds), (.buildings, buildings),
+            (.entrances, entrances), (.households, households), (.residents, residents),
+        ] {
+            try c.encode(counts, forKey: key)
+        }
+        try c.encode(errors.count, forKey: .errorCount)
+        let problems = errors.map {
+            Problem(row: $0.row, column: $0.column, code: $0.code, message: $0.message, sheet: $0.sheet)
+        }
+        try c.encode(problems, forKey: .errors)
+        try c.encode(reading, forKey: .reading)
     }
 }
 
@@ -113,7 +125,7 @@ public struct RegistryImporter: Sendable {
                 try await AuditLog.record(
                     db: db, actor: actor, action: "import", entity: "subdistricts",
                     entityId: sdId, subdistrictId: sdId, before: nil,
-                    after: .object([("filename", .string(filename)), ("report", report.json)]))
+                    after: .object([("filename", .string(filename)), ("report", try JSONValueCoding.encode(report))]))
             }
             report.id = try await record(report, db: db, subdistrictId: sdId, filename: filename, actor: actor)
             return report
@@ -146,7 +158,7 @@ public struct RegistryImporter: Sendable {
         ).first()!.decode(column: "id", as: Int64.self)
         var stored = report
         stored.id = id
-        let json = stored.json.serialized()
+        let json = try JSONValueCoding.encode(stored).serialized()
         try await db.raw("UPDATE imports SET report_json = \(bind: json) WHERE id = \(bind: id)").run()
         return id
     }
