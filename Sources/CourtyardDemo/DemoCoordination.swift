@@ -127,9 +127,23 @@ enum DemoCoordination {
         try await step(scheduled, .accepted)
         try await step(scheduled, .scheduled, planned: today.adding(days: 6))
         let done = try await make(p[1 % p.count], water, .drainageConnection, "雨污分流新建管网接入市政管网")
+        // Done two days ago, as planned the day before: its past is written as it was, not through today's rules.
+        try await db.withConnection { db in
+            try await db.raw(
+                "UPDATE coordination_requests SET created_on = \(bind: today.adding(days: -12).description) WHERE id = \(bind: done)"
+            ).run()
+        }
         try await step(done, .accepted)
-        try await step(done, .scheduled, planned: today.adding(days: -3))
+        try await step(done, .scheduled, planned: today)
         try await step(done, .done, done: today.adding(days: -2))
+        try await db.withConnection { db in
+            let planned = today.adding(days: -3).description
+            try await db.raw("UPDATE coordination_requests SET planned_on = \(bind: planned) WHERE id = \(bind: done)")
+                .run()
+            try await db.raw(
+                "UPDATE coordination_events SET planned_on = \(bind: planned) WHERE request_id = \(bind: done) AND planned_on IS NOT NULL"
+            ).run()
+        }
         let waterAccepted = try await make(p[3 % p.count], water, .waterMeter, "5号楼水表集中移至楼外表箱")
         try await step(waterAccepted, .accepted)
         let waterScheduled = try await make(p[4 % p.count], water, .drainageConnection, "化粪池改造后接入市政污水管")

@@ -164,10 +164,15 @@ public enum CoordinationLifecycle {
         public var doneOn: Day?
         public var reason: String
         public var today: Day
+        /// The day the works need it done by, and the day the request was made, when known.
+        public var neededBy: Day?
+        public var filedOn: Day?
         public init(
             from: CoordinationState, to: CoordinationState, note: String, plannedOn: Day?, doneOn: Day?, reason: String,
-            today: Day
+            today: Day, neededBy: Day? = nil, filedOn: Day? = nil
         ) {
+            self.neededBy = neededBy
+            self.filedOn = filedOn
             self.from = from
             self.to = to
             self.note = note
@@ -192,11 +197,23 @@ public enum CoordinationLifecycle {
         case .scheduled where step.plannedOn == nil:
             return .invalid(
                 ValidationError(field: "planned_on", code: "required", message: "scheduling names the planned day"))
+        case .scheduled where step.plannedOn! < step.today:
+            return .invalid(
+                ValidationError(field: "planned_on", code: "past", message: "the planned day cannot be before today"))
+        case .scheduled where step.neededBy.map { step.plannedOn! > $0 } == true && step.note.isEmpty:
+            // Planning after the day the works need it is the department's to explain, not to do silently.
+            return .invalid(
+                ValidationError(
+                    field: "note", code: "late_plan", message: "a planned day after needed_by says why in note"))
         case .done where step.doneOn == nil:
             return .invalid(ValidationError(field: "done_on", code: "required", message: "done names the day"))
         case .done where step.doneOn! > step.today:
             return .invalid(
                 ValidationError(field: "done_on", code: "future", message: "done_on cannot be in the future"))
+        case .done where step.filedOn.map { step.doneOn! < $0 } == true:
+            return .invalid(
+                ValidationError(
+                    field: "done_on", code: "before_filed", message: "done_on cannot be before the request was made"))
         case .declined where step.reason.isEmpty:
             return .invalid(
                 ValidationError(field: "reason", code: "required", message: "declining a request gives the reason"))

@@ -181,6 +181,57 @@ import Testing
     }
 }
 
+extension CoordinationLifecycleTests {
+    @Test func aPlanIsNotInThePastAndALatePlanSaysWhy() {
+        func decide(_ planned: Day, note: String) -> CoordinationLifecycle.Refusal? {
+            CoordinationLifecycle.decide(
+                .init(
+                    from: .accepted, to: .scheduled, note: note, plannedOn: planned, doneOn: nil, reason: "",
+                    today: Self.today, neededBy: Self.today.adding(days: 5)),
+                actor: Self.water, department: 9)
+        }
+        func code(_ r: CoordinationLifecycle.Refusal?) -> String? {
+            if case .invalid(let e)? = r { return e.code }
+            return nil
+        }
+        #expect(code(decide(Self.today.adding(days: -1), note: "n")) == "past")
+        #expect(decide(Self.today, note: "") == nil)
+        #expect(decide(Self.today.adding(days: 5), note: "") == nil)
+        #expect(code(decide(Self.today.adding(days: 6), note: "")) == "late_plan")
+        #expect(decide(Self.today.adding(days: 6), note: "材料未到") == nil)
+    }
+
+    @Test func workIsNotDoneBeforeItWasAskedFor() {
+        func decide(_ done: Day) -> CoordinationLifecycle.Refusal? {
+            CoordinationLifecycle.decide(
+                .init(
+                    from: .scheduled, to: .done, note: "", plannedOn: nil, doneOn: done, reason: "", today: Self.today,
+                    filedOn: Self.today.adding(days: -7)),
+                actor: Self.water, department: 9)
+        }
+        #expect(decide(Self.today.adding(days: -7)) == nil)
+        if case .invalid(let e)? = decide(Self.today.adding(days: -8)) {
+            #expect(e.field == "done_on" && e.code == "before_filed")
+        } else {
+            Issue.record("done before the request was made was allowed")
+        }
+    }
+
+    @Test func aRecordIsOfTheLastYearAndNotOfTomorrow() throws {
+        #expect(throws: Never.self) { try RecordedDay.check(Self.today, field: "date", today: Self.today) }
+        #expect(throws: Never.self) {
+            try RecordedDay.check(Self.today.adding(days: -366), field: "date", today: Self.today)
+        }
+        for (day, code) in [(Self.today.adding(days: 1), "future"), (Day("1900-01-01")!, "too_old")] {
+            #expect {
+                try RecordedDay.check(day, field: "date", today: Self.today)
+            } throws: {
+                ($0 as? ValidationError)?.code == code
+            }
+        }
+    }
+}
+
 @Suite struct DepartmentFiguresTests {
     @Test func theMedianIsTheLowerMiddleValue() {
         #expect(DepartmentFigures.median([]) == nil)

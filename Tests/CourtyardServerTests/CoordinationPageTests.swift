@@ -79,6 +79,40 @@ import Testing
         }
     }
 
+    /// A liaison's refused step is said on its own card, in the form's words, with what was typed kept.
+    @Test func aRefusedStepInTheQueueKeepsWhatWasTypedOnItsCard() async throws {
+        try await TestApp.with(demo: true) { client, _ in
+            let (cookie, csrf) = try await client.session("water")
+            let water = Browser(client: client, cookie: cookie, csrf: csrf)
+            let token = try await client.token("water")
+            let open = try await client.call(.get, "/api/v1/coordination_requests?state=requested", token: token)
+            let item = try #require(open.json.items.first)
+            let id = try #require(item["id"]?.intValue)
+            let neededBy = try #require(item["needed_by"]?.stringValue.flatMap { Day($0) })
+            let (noReason, _, page) = try await water.post("/queue/\(id)/declined", [("reason", " ")])
+            #expect(noReason == .unprocessableContent)
+            #expect(page.contains("请写明退回原因") && page.contains("<details open>"))
+            #expect(!page.contains("取消原因"))
+            let long = String(repeating: "缺", count: 2001)
+            let (tooLong, _, kept) = try await water.post("/queue/\(id)/declined", [("reason", long)])
+            #expect(tooLong == .unprocessableContent && kept.contains("退回原因最多 2000 字") && kept.contains(long))
+            #expect(try await water.post("/queue/\(id)/accepted", []).0 == .seeOther)
+            let past = Clock.today.adding(days: -1).description
+            let (early, _, again) = try await water.post(
+                "/queue/\(id)/scheduled", [("planned_on", past), ("note", "周三停水施工")])
+            #expect(early == .unprocessableContent)
+            #expect(again.contains("计划办理日期不能早于今天") && again.contains("周三停水施工"))
+            let late = neededBy.adding(days: 10).description
+            let (unexplained, _, said) = try await water.post("/queue/\(id)/scheduled", [("planned_on", late)])
+            #expect(unexplained == .unprocessableContent && said.contains("请在说明中写明原因"))
+            let (explained, _, _) = try await water.post(
+                "/queue/\(id)/scheduled", [("planned_on", late), ("note", "管材到货要等十天")])
+            #expect(explained == .seeOther)
+            let after = try await client.call(.get, "/api/v1/coordination_requests/\(id)", token: token)
+            #expect(after.json["state"]?.stringValue == "scheduled" && after.json["planned_on"]?.stringValue == late)
+        }
+    }
+
     @Test func aDeclinedRequestIsReopenedFromThePageWithWhatWasMissing() async throws {
         try await TestApp.with(demo: true) { client, services in
             let office = try await Self.office(client)

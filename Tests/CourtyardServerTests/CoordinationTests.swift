@@ -397,6 +397,28 @@ import Testing
             #expect(try await client.execute(uri: "/calendar/nothing.ics", method: .get) { $0.status } == .notFound)
         }
     }
+
+    /// A department liaison's feed holds the day each open request to the department is due, and is named for
+    /// the person, not their sign-in name.
+    @Test func aDepartmentsFeedHoldsItsRequestsDueDays() async throws {
+        try await TestApp.with(demo: true) { client, _ in
+            let water = try await client.token("water")
+            let open = try await client.call(.get, "/api/v1/coordination_requests?state=requested", token: water)
+            let item = try #require(open.json.items.first)
+            let due = try #require(item["due_on"]?.stringValue).replacingOccurrences(of: "-", with: "")
+            let feed = try await client.call(.post, "/api/v1/me/calendar_feed", token: water)
+            let url = try #require(feed.json["url"]?.stringValue)
+            let path = String(url[url.range(of: "/calendar/")!.lowerBound...])
+            let text = try await client.execute(uri: path, method: .get) { String(buffer: $0.body) }
+                .replacingOccurrences(of: "\r\n ", with: "")
+            let id = try #require(item["id"]?.intValue)
+            let event = try #require(
+                text.components(separatedBy: "BEGIN:VEVENT").first { $0.contains("UID:coordination-\(id)@") })
+            #expect(event.contains("DTSTART;VALUE=DATE:\(due)"))
+            #expect(event.contains("协调事项完成时限："))
+            #expect(!text.contains("X-WR-CALNAME:楼院焕新 · water\r\n"))
+        }
+    }
 }
 
 @Suite struct CoordinationSweepTests {

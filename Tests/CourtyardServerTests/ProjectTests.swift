@@ -331,6 +331,21 @@ extension TestClientProtocol {
                 .post, "/api/v1/projects/\(f.pid)/site_logs", as: f.contractor,
                 #"{"date":"\#(today.adding(days: 2))","work_done":"later"}"#)
             #expect(future.status == .unprocessableContent)
+            // A log of long ago, or longer than its form allows, is refused whole: nothing is cut or kept.
+            let ancient = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/site_logs", as: f.contractor,
+                #"{"date":"1900-01-01","work_done":"早"}"#)
+            #expect(ancient.status == .unprocessableContent && ancient.json.errorCode == "too_old")
+            let long = String(repeating: "挖", count: 4001)
+            let tooLong = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/site_logs", as: f.contractor,
+                #"{"date":"\#(today.adding(days: -5))","work_done":"\#(long)"}"#)
+            #expect(tooLong.status == .unprocessableContent && tooLong.json.errorCode == "too_long")
+            #expect(tooLong.json["error"]?["field"]?.stringValue == "work_done")
+            let training = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/trainings", as: f.contractor,
+                #"{"date":"1900-01-01","trainer":"刘","topics":"高处作业","trainees":[{"name":"王大力","trade":"管工"}]}"#)
+            #expect(training.status == .unprocessableContent && training.json.errorCode == "too_old")
             _ = try await f.call(
                 .post, "/api/v1/projects/\(f.pid)/site_logs", as: f.contractor,
                 #"{"date":"\#(logDay.adding(days: -1))","work_done":"准备","progress":[{"work_item_id":\#(f.water),"percent":5}]}"#

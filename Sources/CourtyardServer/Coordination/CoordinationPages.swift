@@ -556,15 +556,30 @@ struct DepartmentQueuePage {
         var doneAction: String?
         var declineAction: String?
         var today: String
+        /// A step refused on this card: why, and what the person had typed, so nothing is typed twice.
+        var problem: String?
+        var typedPlanned: String?
+        var typedDone: String?
+        var typedPlanNote: String?
+        var typedDoneNote: String?
+        var typedReason: String?
+        var declineOpen: Bool
+    }
+    /// A step the server refused: on which request, the words, and the fields as they were sent.
+    struct Refused {
+        var id: Int64
+        var step: CoordinationState
+        var text: String
+        var fields: [String: String]
     }
     var message: PageNote?
     var items: [Item]
     var empty: Bool
     var feedHref: String
 
-    static func load(services: Services, actor: Actor, message: PageNote?, _ f: PageFrame) async throws
-        -> DepartmentQueuePage
-    {
+    static func load(
+        services: Services, actor: Actor, message: PageNote?, refused: Refused? = nil, _ f: PageFrame
+    ) async throws -> DepartmentQueuePage {
         guard actor.role == .department, actor.scope.kind == .organisation, let org = actor.scope.id else {
             throw AppError.forbidden
         }
@@ -578,13 +593,18 @@ struct DepartmentQueuePage {
                 func offer(_ s: CoordinationState) -> String? {
                     CoordinationLifecycle.canMove(from: r.state, to: s) ? SiteRoute.queueStep(r.id, s).path : nil
                 }
+                let mine = refused?.id == r.id ? refused : nil
                 return Item(
                     itemTitle: f.t("coordination.kind." + r.kind.rawValue), project: names[r.projectId] ?? "",
                     itemDescription: r.description, neededBy: r.neededBy.description,
                     itemDue: r.dueOn?.description ?? "—", itemState: f.t("coordination.state." + r.state.rawValue),
                     late: r.overdue, planned: r.plannedOn?.description, acceptAction: offer(.accepted),
                     planAction: offer(.scheduled), doneAction: offer(.done), declineAction: offer(.declined),
-                    today: today.description)
+                    today: today.description, problem: mine?.text, typedPlanned: mine?.fields["planned_on"],
+                    typedDone: mine?.fields["done_on"],
+                    typedPlanNote: mine?.step == .scheduled ? mine?.fields["note"] : nil,
+                    typedDoneNote: mine?.step == .done ? mine?.fields["note"] : nil,
+                    typedReason: mine?.fields["reason"], declineOpen: mine?.step == .declined)
             }, empty: list.isEmpty, feedHref: SiteRoute.calendarFeed.path)
     }
 }
@@ -601,11 +621,12 @@ struct DepartmentQueueController {
         try await render(context, f, message: nil)
     }
 
-    func render(_ context: AppContext, _ f: PageFrame, message: PageNote?, status: HTTPResponse.Status = .ok)
-        async throws -> Response
-    {
+    func render(
+        _ context: AppContext, _ f: PageFrame, message: PageNote?, refused: DepartmentQueuePage.Refused? = nil,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
         let page = try await DepartmentQueuePage.load(
-            services: services, actor: try context.actor(), message: message, f)
+            services: services, actor: try context.actor(), message: message, refused: refused, f)
         return f.page(title: f.t("queue.title"), "coordination-queue", page, status: status)
     }
 
@@ -625,22 +646,37 @@ struct DepartmentQueueController {
         } else {
             fields = try await Pages.form(request, context)
         }
+        let typed = fields.filter { ["planned_on", "done_on", "note", "reason"].contains($0.key) }
         let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
-            try await render(context, f, message: PageNote(kind: m.0, text: m.1), status: status)
+            // The request still there and its step refused: the words on its card, with what was typed.
+            let refused = DepartmentQueuePage.Refused(id: id, step: to, text: m.1, fields: typed)
+            return try await render(context, f, message: nil, refused: refused, status: status)
         }
         return try await Pages.save(f, next: SiteRoute.departmentQueue.path, redisplay: redisplay) {
-            let planned = fields["planned_on"].flatMap { Day($0) }
-            let done = fields["done_on"].flatMap { Day($0) }
-            if to == .scheduled && planned == nil || to == .done && done == nil {
-                throw ValidationError(field: "date", code: Pages.pageMessage, message: f.t("form.badDate"))
-            }
+            try Self.check(to, fields, f)
             _ = try await CoordinationRoutes.requests(services).transition(
                 id: id,
                 .init(
-                    to: to, note: fields["note"] ?? "", plannedOn: planned, doneOn: done,
-                    reason: fields["reason"] ?? "",
-                    evidence: photo), actor: actor)
+                    to: to, note: fields["note"] ?? "", plannedOn: fields["planned_on"].flatMap { Day($0) },
+                    doneOn: fields["done_on"].flatMap { Day($0) }, reason: fields["reason"] ?? "", evidence: photo),
+                actor: actor)
         }
+    }
+
+    /// What the queue's forms must hold before the step is tried, said in the words of the form.
+    static func check(_ to: CoordinationState, _ fields: [String: String], _ f: PageFrame) throws {
+        func refuse(_ key: String) throws -> Never {
+            throw ValidationError(field: nil, code: Pages.pageMessage, message: f.t(key))
+        }
+        let day = fields[to == .done ? "done_on" : "planned_on"] ?? ""
+        if (to == .scheduled || to == .done) && Day(day) == nil {
+            try refuse(day.isEmpty ? "queue.error.dateRequired" : "form.badDate")
+        }
+        if to == .declined && (fields["reason"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            try refuse("queue.error.reasonRequired")
+        }
+        if (fields["reason"] ?? "").unicodeScalars.count > 2000 { try refuse("queue.error.reasonTooLong") }
+        if (fields["note"] ?? "").unicodeScalars.count > 2000 { try refuse("queue.error.noteTooLong") }
     }
 }
 

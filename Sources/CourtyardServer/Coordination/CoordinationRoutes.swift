@@ -497,7 +497,9 @@ struct CalendarFeedController {
             else { throw AppError.notFound }
             let events = try await feeds.events(actor: account.actor)
             let stamp = Clock.isoNow().filter { $0 != "-" && $0 != ":" }
-            let text = ICalendar.feed(name: "楼院焕新 · \(account.username)", events: events, stamp: stamp)
+            let text = ICalendar.feed(
+                name: "楼院焕新 · " + (account.displayName.isEmpty ? account.username : account.displayName),
+                events: events, stamp: stamp)
             return Response(
                 status: .ok,
                 headers: [.contentType: "text/calendar; charset=utf-8", .cacheControl: "private, max-age=300"],

@@ -2,7 +2,8 @@ import CourtyardDomain
 import Foundation
 import SQLKit
 
-/// Every account's private calendar feed: the meetings it takes part in and its organisation's action due dates.
+/// Every account's private calendar feed: the meetings it takes part in, its organisation's action due dates and,
+/// for a department, the days its open coordination requests are due.
 /// Only a hash of the secret is kept; making a new one replaces the old, whose address stops working.
 public struct CalendarFeedRepository: Sendable {
     public let database: Database
@@ -50,6 +51,18 @@ public struct CalendarFeedRepository: Sendable {
             events += actions.map {
                 ICalendar.Event(
                     uid: "action-\($0.id)@courtyard", summary: "完成时限：" + $0.title, date: $0.dueOn, startMinutes: nil)
+            }
+        }
+        // A department's open requests, each on the day its current step is due (accept, plan, or finish).
+        if actor.role == .department, actor.scope.kind == .organisation, let org = actor.scope.id {
+            let open = try await CoordinationRequestRepository(database: database).list(
+                actor: actor, departmentId: org, queue: true)
+            events += open.compactMap { r in
+                r.dueOn.map {
+                    ICalendar.Event(
+                        uid: "coordination-\(r.id)@courtyard", summary: "协调事项完成时限：" + r.description.prefix(60),
+                        date: $0, startMinutes: nil)
+                }
             }
         }
         // The community events the account reaches (its sub-district's, community's or compound's).

@@ -249,21 +249,22 @@ public struct CoordinationRequestRepository: Sendable {
     public func transition(id: Int64, _ s: Step, actor: Actor) async throws -> CoordinationRequest {
         let note = TextNormalizer.prose(s.note)
         let reason = TextNormalizer.prose(s.reason)
-        guard s.note.unicodeScalars.count <= 2000, s.reason.unicodeScalars.count <= 2000 else {
-            throw ValidationError(field: "note", code: "too_long", message: "at most 2,000 characters")
+        for (field, text) in [("note", s.note), ("reason", s.reason)] where text.unicodeScalars.count > 2000 {
+            throw ValidationError(field: field, code: "too_long", message: "\(field) is at most 2,000 characters")
         }
         let today = Clock.today
         try await database.transaction { db in
             var sql: SQLQueryString =
-                "SELECT c.state, c.subdistrict_id, c.department_organisation_id, c.needed_by, c.project_id, c.accepted_on FROM coordination_requests c WHERE c.id = \(bind: id) AND "
+                "SELECT c.state, c.subdistrict_id, c.department_organisation_id, c.needed_by, c.project_id, c.accepted_on, c.created_on FROM coordination_requests c WHERE c.id = \(bind: id) AND "
             sql += try await Self.scope(actor, db: db)
             guard let row = try await db.raw(sql).first() else { throw StoreError.notFound }
             let from = CoordinationState(rawValue: try row.text("state")) ?? .requested
             let dept = try row.int("department_organisation_id")
             let sd = try row.int("subdistrict_id")
             let step = CoordinationLifecycle.Step(
-                from: from, to: s.to, note: note, plannedOn: s.plannedOn, doneOn: s.doneOn, reason: reason, today: today
-            )
+                from: from, to: s.to, note: note, plannedOn: s.plannedOn, doneOn: s.doneOn, reason: reason,
+                today: today,
+                neededBy: Day(try row.text("needed_by")), filedOn: Day(String(try row.text("created_on").prefix(10))))
             switch CoordinationLifecycle.decide(step, actor: actor, department: dept) {
             case nil: break
             case .notAStep(let f, let t)?:

@@ -387,6 +387,7 @@ public struct ReportRepository: Sendable {
         -> Report
     {
         guard Self.canRead(actor) else { throw AccessError.forbidden }
+        try TextBounds.check(note, field: "note")
         let note = TextNormalizer.prose(note)
         let today = Clock.today
         try await database.transaction { db in

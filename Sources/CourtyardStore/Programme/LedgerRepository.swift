@@ -52,6 +52,10 @@ public struct LedgerRepository: Sendable {
         guard log.date <= Clock.today else {
             throw ValidationError(field: "date", code: "future", message: "a site log is written on or after its day")
         }
+        try RecordedDay.check(log.date, field: "date", today: Clock.today)
+        try TextBounds.check(log.workDone, field: "work_done", max: 4000)
+        try TextBounds.check(log.issues, field: "issues", max: 4000)
+        try TextBounds.check(log.weather, field: "weather", max: 100)
         guard (0...10_000).contains(log.workers) else {
             throw ValidationError(field: "workers", code: "invalid", message: "workers is 0 to 10,000")
         }
@@ -309,6 +313,7 @@ public struct LedgerRepository: Sendable {
     }
 
     public func stepFinding(id: Int64, step: FindingStep, note: String, actor: Actor) async throws -> Finding {
+        try TextBounds.check(note, field: "note")
         let today = Clock.today
         let cal = calendar
         return try await database.transaction { db in

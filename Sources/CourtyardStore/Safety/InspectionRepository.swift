@@ -28,12 +28,14 @@ extension SafetyRepository {
             throw ValidationError(field: "trainees", code: "required", message: "list 1 to 500 trainees, each named")
         }
         let trainer = TextNormalizer.clean(t.trainer)
-        guard !trainer.isEmpty, trainer.count <= 100 else {
+        guard !trainer.isEmpty else {
             throw ValidationError(field: "trainer", code: "required", message: "name who trained them")
         }
+        try TextBounds.check(trainer, field: "trainer", max: 100)
         guard t.date <= Clock.today else {
             throw ValidationError(field: "date", code: "future", message: "a training is recorded after it happened")
         }
+        try RecordedDay.check(t.date, field: "date", today: Clock.today)
         let id: Int64 = try await database.transaction { db in
             let p = try await ProjectRepository.require(projectId, actor: actor, db: db)
             if actor.role != .subdistrictOfficer && actor.role != .admin {

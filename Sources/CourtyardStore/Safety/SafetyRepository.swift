@@ -64,9 +64,7 @@ public struct SafetyRepository: Sendable {
 
     /// Free text is at most 2,000 characters.
     static func bounded(_ text: String, field: String, max: Int = 2000) throws {
-        guard text.unicodeScalars.count <= max else {
-            throw ValidationError(field: field, code: "too_long", message: "\(field) is at most \(max) characters")
-        }
+        try TextBounds.check(text, field: field, max: max)
     }
 
     static func requireOffice(_ actor: Actor) throws {
