@@ -207,6 +207,15 @@ import Testing
             let after = try await client.call(.get, "/api/v1/reports/\(id)", token: token)
             #expect(after.json["state"]?.stringValue == "assigned")
             #expect(after.json["ball_in_court"]?.stringValue == "department")
+            // The history names who did it as people know them, not by their sign-in name.
+            let last = after.json["history"]?.arrayItemsForTests.last
+            let name = try await services.database.withConnection { db in
+                try await db.raw("SELECT display_name FROM users WHERE username = 'office'").first()!
+                    .decode(column: "display_name", as: String.self)
+            }
+            #expect(!name.isEmpty && last?["by"]?.stringValue == "office" && last?["by_name"]?.stringValue == name)
+            let (_, shown) = try await office.get("/reports/\(id)")
+            #expect(shown.contains("<td>\(name)</td>") && !shown.contains("<td>office</td>"))
         }
     }
 

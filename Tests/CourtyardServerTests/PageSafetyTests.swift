@@ -101,7 +101,7 @@ import Testing
             #expect(reports.contains("<a href=\"/reports/\(id)\">\(words)"))
             #expect(!reports.contains(">\(id)</a>"), "a report's link is not its bare number")
             let (_, one) = try await Self.page(client, "/reports/\(id)", cookie: cookie)
-            #expect(one.contains("位置: \(name)"))
+            #expect(one.contains("位置：\(name)"))
             let (_, votes) = try await Self.page(client, "/votes", cookie: cookie)
             // A card on a phone: each cell names its column.
             #expect(votes.contains("<th scope=\"col\">小区</th>") && votes.contains("<td data-label=\"小区\">\(name)</td>"))
@@ -116,7 +116,7 @@ import Testing
             ).compoundId
             let noticeName = try #require(
                 try await services.registry.get(.compounds, id: noticeCompound, actor: .system)["name"]?.stringValue)
-            #expect(notice.contains("小区: \(noticeName)"))
+            #expect(notice.contains("小区：\(noticeName)"))
         }
     }
 

@@ -69,6 +69,18 @@ import Testing
                 ("_csrf", csrf), ("date", Clock.today.description), ("weather", "多云"), ("workers", "12"),
                 ("work_done", "拆除3号楼旧雨棚"), ("progress_\(item)", String(percent - 1)),
             ]
+            // A count or a percent out of range is said plainly, before any warning about lowering progress.
+            for (name, value, words) in [
+                ("workers", "-5", "作业人数请填写0到10000之间的整数"), ("progress_\(item)", "150", "进度请填写0到100之间的整数"),
+                ("progress_\(item)", "-3", "进度请填写0到100之间的整数"), ("date", "2026-02-30", "请按 年-月-日 填写一个存在的日期"),
+            ] {
+                let steady = fields.filter { $0.0 != "progress_\(item)" } + [("progress_\(item)", String(percent))]
+                let bad = steady.filter { $0.0 != name } + [(name, value)]
+                let (status, _, said) = try await Self.post(
+                    client, "/projects/\(project)/site_logs", cookie: cookie, bad)
+                #expect(status == .unprocessableContent && said.contains(words), "\(name)=\(value)")
+                #expect(!said.contains("确认调低进度"), "\(name)=\(value)")
+            }
             // Lower than it stands: the page asks first, keeps what was typed and writes nothing.
             let (asked, _, again) = try await Self.post(
                 client, "/projects/\(project)/site_logs", cookie: cookie, fields)

@@ -985,6 +985,7 @@ extension Catalogue {
         "error.trainer.too_long": "The trainer's name is at most 100 characters.",
         "error.before_filed": "The day it was done cannot be before it was asked for.",
         "error.late_plan": "The planned day is after the day it is needed by: say why in the note.",
+        "common.colon": ": ",
         "error.invalidGeneric": "That was not saved. Check what you entered and try again.",
         "error.conflictGeneric": "This step cannot be taken now. Reload the page to see the latest state.",
         "error.answer.question_count": "A questionnaire has 1 to 50 questions.",

@@ -938,6 +938,7 @@ extension Catalogue {
         "error.trainer.too_long": "授课人最多 100 字。",
         "error.before_filed": "完成日期不能早于提出的日期。",
         "error.late_plan": "计划日期晚于需完成日期，请在说明中写明原因。",
+        "common.colon": "：",
         "error.invalidGeneric": "提交未成功，请检查填写的内容后重试。",
         "error.conflictGeneric": "这一步现在无法办理，请刷新页面查看最新情况。",
         "error.answer.question_count": "问卷须有 1 至 50 道题。",

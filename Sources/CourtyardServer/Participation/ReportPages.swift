@@ -156,7 +156,7 @@ struct ReportPage {
             history: (r.history ?? []).map { e in
                 Event(
                     at: beijingTime(e.at), state: f.t("report.state." + e.to.rawValue), note: e.note,
-                    by: e.by == "system" ? f.t("audit.system") : e.by)
+                    by: e.by == "system" ? f.t("audit.system") : e.byName)
             })
     }
 }

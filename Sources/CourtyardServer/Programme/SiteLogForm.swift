@@ -92,7 +92,9 @@ struct SiteLogForm {
     /// The work items the typed log would set lower than they stand now, as the warning names them.
     static func lowered(_ typed: Typed, _ detail: ProjectDetail) -> [String] {
         detail.workItems.compactMap { w in
-            guard let text = typed.progress[w.id], let typedPercent = Int64(text), typedPercent < w.percent else {
+            guard let text = typed.progress[w.id], let typedPercent = Int64(text), (0...100).contains(typedPercent),
+                typedPercent < w.percent
+            else {
                 return nil
             }
             return "\(w.name)：\(w.percent)% → \(typedPercent)%"
@@ -122,11 +124,11 @@ extension ProjectPageController {
             guard let date = Day(typed.date) else {
                 throw ValidationError(field: "date", code: Pages.pageMessage, message: f.t("form.badDate"))
             }
-            guard let workers = Int(typed.workers.isEmpty ? "0" : typed.workers) else {
+            guard let workers = Int(typed.workers.isEmpty ? "0" : typed.workers), (0...10_000).contains(workers) else {
                 throw ValidationError(field: "workers", code: Pages.pageMessage, message: f.t("log.badWorkers"))
             }
             let progress = try typed.progress.map { item, text in
-                guard let percent = Int(text) else {
+                guard let percent = Int(text), (0...100).contains(percent) else {
                     throw ValidationError(field: "progress", code: Pages.pageMessage, message: f.t("log.badPercent"))
                 }
                 return (workItemId: item, percent: percent)

@@ -59,10 +59,12 @@ public struct ReportEvent: Codable, Sendable {
     public var from: ReportState?
     public var to: ReportState
     public var note: String
+    /// The account's sign-in name, and the name a person reads (its display name, or the sign-in name).
     public var by: String
+    public var byName: String
     public var organisationId: Int64?
     enum CodingKeys: String, CodingKey {
-        case at, from, to, note, by, organisationId = "organisation_id"
+        case at, from, to, note, by, byName = "by_name", organisationId = "organisation_id"
     }
 }
 
@@ -351,7 +353,8 @@ public struct ReportRepository: Sendable {
         var report = try decode(row, actor: actor, today: Clock.today)
         report.history = try await db.raw(
             """
-            SELECT at, from_state, to_state, note, username, organisation_id FROM report_events WHERE report_id = \(bind: id) ORDER BY id
+            SELECT e.at, e.from_state, e.to_state, e.note, e.username, e.organisation_id, u.display_name
+            FROM report_events e LEFT JOIN users u ON u.username = e.username WHERE e.report_id = \(bind: id) ORDER BY e.id
             """
         ).all().map { e in
             ReportEvent(
@@ -360,6 +363,8 @@ public struct ReportRepository: Sendable {
                 to: ReportState(rawValue: try e.decode(column: "to_state", as: String.self)) ?? .submitted,
                 note: try e.decode(column: "note", as: String.self),
                 by: try e.decode(column: "username", as: String.self),
+                byName: try e.decode(column: "display_name", as: String?.self).flatMap { $0.isEmpty ? nil : $0 }
+                    ?? e.decode(column: "username", as: String.self),
                 organisationId: try e.decode(column: "organisation_id", as: Int64?.self))
         }
         return report
