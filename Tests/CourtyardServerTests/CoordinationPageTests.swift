@@ -96,7 +96,10 @@ import Testing
             let long = String(repeating: "缺", count: 2001)
             let (tooLong, _, kept) = try await water.post("/queue/\(id)/declined", [("reason", long)])
             #expect(tooLong == .unprocessableContent && kept.contains("退回原因最多 2000 字") && kept.contains(long))
-            #expect(try await water.post("/queue/\(id)/accepted", []).0 == .seeOther)
+            let (accepted, next, _) = try await water.post("/queue/\(id)/accepted", [])
+            #expect(accepted == .seeOther && next == "/queue?took=accepted")
+            let (_, confirmed) = try await water.get(next)
+            #expect(confirmed.contains("已受理。下一步：确定办理日期。"))
             let past = Clock.today.adding(days: -1).description
             let (early, _, again) = try await water.post(
                 "/queue/\(id)/scheduled", [("planned_on", past), ("note", "周三停水施工")])

@@ -102,6 +102,8 @@ enum HomePageTests {
         #expect(html.contains("交办给本单位的反映"))
         #expect(html.contains("施工挖断了2号楼的下水管"))
         #expect(html.contains("待整改的问题"))
+        // A finding to rectify opens the project at its checks, where the rectify button is.
+        #expect(html.contains("#checks\""))
         #expect(html.contains("今天还没写施工日志的项目") || html.contains("今天的施工日志都已填写"))
         #expect(html.contains("我参与的改造项目"))
         let supervisor = try await Self.home(client, "supervisor")

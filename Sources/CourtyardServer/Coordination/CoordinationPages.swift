@@ -23,6 +23,10 @@ extension SiteRoute {
         SiteRoute("/queue/\(id)/\(to.rawValue)")
     }
     static let departmentQueue = SiteRoute("/queue")
+    /// The queue after a step was taken, which it confirms.
+    static func departmentQueue(took step: CoordinationState) -> SiteRoute {
+        SiteRoute("/queue", query: [("took", step.rawValue)])
+    }
     static let calendarFeed = SiteRoute("/account/calendar")
 }
 
@@ -618,7 +622,10 @@ struct DepartmentQueueController {
     }
 
     @Sendable func show(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
-        try await render(context, f, message: nil)
+        // After a step: what was done, in words (an unknown value says nothing).
+        let took = request.uri.queryParameters.get("took").flatMap(CoordinationState.init(rawValue:))
+        let note = took.map { PageNote(kind: "ok", text: f.t("queue.took." + $0.rawValue)) }
+        return try await render(context, f, message: note)
     }
 
     func render(
@@ -652,7 +659,7 @@ struct DepartmentQueueController {
             let refused = DepartmentQueuePage.Refused(id: id, step: to, text: m.1, fields: typed)
             return try await render(context, f, message: nil, refused: refused, status: status)
         }
-        return try await Pages.save(f, next: SiteRoute.departmentQueue.path, redisplay: redisplay) {
+        return try await Pages.save(f, next: SiteRoute.departmentQueue(took: to).path, redisplay: redisplay) {
             try Self.check(to, fields, f)
             _ = try await CoordinationRoutes.requests(services).transition(
                 id: id,
