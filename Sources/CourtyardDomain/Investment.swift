@@ -1,3 +1,5 @@
+import Foundation
+
 /// A quantity of a bill of quantities (工程量) in thousandths of its unit, exact: "12.345" m³ is 12,345.
 /// Bills of quantities are kept to three decimals; more decimals, signs or exponents are refused, never rounded.
 public struct Quantity: Hashable, Comparable, Sendable, TextCodable {
@@ -350,5 +352,19 @@ extension Day {
         let month = Int(index - Int64(year) * 12) + 1
         let day = min(d, Day.daysIn(year: year, month: month))
         return Day(year: year, month: month, day: day) ?? self
+    }
+}
+
+/// A sum of money as a person types it in yuan ("24500", "24,500.00", "-1200.5" for a deduction), in fen; nil for
+/// anything else (more than two decimals, letters, exponents) or beyond 10 billion yuan either way.
+public enum YuanText {
+    public static let maxFen: Int64 = 1_000_000_000_000
+
+    public static func fen(_ text: String) -> Int64? {
+        var t = text.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: ",", with: "")
+        let negative = t.hasPrefix("-")
+        if negative { t.removeFirst() }
+        guard let value = SelectionRules.centi(t, max: maxFen) else { return nil }
+        return negative ? -value : value
     }
 }

@@ -204,3 +204,16 @@ import Testing
         #expect(TwoStepApproval.step(.rejected, by: .first, approve: true) == .failure(.closed(.rejected)))
     }
 }
+
+@Suite struct YuanTextTests {
+    @Test func aSumIsReadInFenExactlyOrNotAtAll() {
+        #expect(YuanText.fen("24500") == 2_450_000)
+        #expect(YuanText.fen(" 24,500.5 ") == 2_450_050)
+        #expect(YuanText.fen("-1200.00") == -120_000)
+        #expect(YuanText.fen("0.01") == 1)
+        for bad in ["", "-", "1.234", "1e5", "两万", "12.3.4", "+5", "99999999999999999999", "10000000000.01"] {
+            #expect(YuanText.fen(bad) == nil, "\(bad)")
+        }
+        #expect(YuanText.fen("10000000000") == YuanText.maxFen)
+    }
+}

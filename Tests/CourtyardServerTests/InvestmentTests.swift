@@ -384,3 +384,46 @@ import Testing
         }
     }
 }
+
+/// A contractor's site manager proposes a change order from the project's page, as on a phone.
+@Suite struct ChangeOrderPageTests {
+    @Test func aContractorProposesAChangeFromTheProjectPage() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let (cookie, csrf) = try await client.session("contractor")
+            let contractor = CoordinationPageTests.Browser(client: client, cookie: cookie, csrf: csrf)
+            let project = try await services.database.withConnection { db in
+                try await db.raw(
+                    """
+                    SELECT p.id FROM projects p JOIN contracts c ON c.project_id = p.id
+                    JOIN users u ON u.username = 'contractor' AND u.scope_id = p.contractor_id ORDER BY p.id
+                    """
+                ).first()!.decode(column: "id", as: Int64.self)
+            }
+            let (_, page) = try await contractor.get("/projects/\(project)")
+            #expect(page.contains("提出工程变更") && page.contains("/projects/\(project)/change_orders"))
+            let token = try await client.token("contractor")
+            let before = try await client.call(.get, "/api/v1/projects/\(project)/change_orders", token: token)
+                .json.items.count
+            let reason = "3号楼增设雨棚 6 处（现场签证）"
+            let (refused, _, again) = try await contractor.post(
+                "/projects/\(project)/change_orders", [("reason", reason), ("amount", "两万")])
+            #expect(refused == .unprocessableContent && again.contains("变更金额请填写元数"))
+            #expect(again.contains(reason) && again.contains(#"<details id="change-form" open>"#))
+            let (saved, next, _) = try await contractor.post(
+                "/projects/\(project)/change_orders", [("reason", reason), ("amount", "24,500.50")])
+            #expect(saved == .seeOther && next == "/projects/\(project)#investment")
+            let after = try await client.call(.get, "/api/v1/projects/\(project)/change_orders", token: token)
+            let made = after.json.items.last
+            #expect(after.json.items.count == before + 1)
+            #expect(made?["amount_fen"]?.intValue == 2_450_050 && made?["reason"]?.stringValue == reason)
+            let (_, shown) = try await contractor.get("/projects/\(project)")
+            #expect(shown.contains("24,500.50") && shown.contains("待项目管理公司审核"))
+            // A resident-facing account or a department cannot propose one.
+            let (liaison, liaisonCsrf) = try await client.session("water")
+            let water = CoordinationPageTests.Browser(client: client, cookie: liaison, csrf: liaisonCsrf)
+            let (denied, _, _) = try await water.post(
+                "/projects/\(project)/change_orders", [("reason", reason), ("amount", "1")])
+            #expect(denied == .forbidden || denied == .notFound)
+        }
+    }
+}

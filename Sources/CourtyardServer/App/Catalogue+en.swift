@@ -992,6 +992,15 @@ extension Catalogue {
         "queue.took.declined": "Returned to the office, waiting for what is missing.",
         "queue.took.requested": "Saved.",
         "queue.took.reopened": "Saved.",
+        "investment.proposeChange": "Propose a change order",
+        "investment.reasonHint": "What changes and why, e.g. wall insulation from 60 mm to 80 mm (design change)",
+        "investment.amountYuan": "Amount (yuan)",
+        "investment.amountHint": "e.g. 24500.00; a deduction as -1200.00",
+        "investment.changeNext":
+            "The project management company reviews it, then the office approves it; approved, it adds to the contract.",
+        "investment.propose": "Submit the change",
+        "investment.badAmount":
+            "Write the amount in yuan with at most two decimals, e.g. 24500.00; a deduction with a minus sign.",
         "error.invalidGeneric": "That was not saved. Check what you entered and try again.",
         "error.conflictGeneric": "This step cannot be taken now. Reload the page to see the latest state.",
         "error.answer.question_count": "A questionnaire has 1 to 50 questions.",

@@ -341,7 +341,7 @@ struct HomePage {
     static func findingItems(_ findings: [QueueFinding], _ f: PageFrame) -> [QueueSection.Item] {
         findings.map { x in
             QueueSection.Item(
-                itemHref: SiteRoute.projectChecksSection(x.projectId).path, itemTitle: x.description,
+                itemHref: SiteRoute.projectSection(x.projectId, "checks").path, itemTitle: x.description,
                 itemPlace: x.compoundName,
                 itemDetail: f.t("home.findingDue").replacingOccurrences(of: "{date}", with: x.dueOn.description),
                 itemFlag: x.overdue ? f.t("report.overdue") : nil)

@@ -10,6 +10,7 @@ extension SiteRoute {
     static func paymentStep(_ id: Int64, approve: Bool) -> SiteRoute {
         SiteRoute("/payments/\(id)/\(approve ? "approve" : "reject")")
     }
+    static func projectChangeOrders(_ id: Int64) -> SiteRoute { SiteRoute("/projects/\(id)/change_orders") }
 }
 
 /// The contract and payments section of a project's page: the contract sum, change orders and payments with
@@ -39,6 +40,14 @@ struct InvestmentSection {
     let hasChanges: Bool
     let paymentRows: [PaymentRow]
     let hasPayments: Bool
+    /// Proposing a change order, for those who may: what was typed when it was refused, and whether it is open.
+    struct ChangeForm {
+        let changeAction: String
+        var typedReason = ""
+        var typedAmount = ""
+        var changeOpen = false
+    }
+    var changeForm: ChangeForm?
     /// The investment table, for those who may open it.
     let investmentTableHref: String?
 
@@ -83,10 +92,15 @@ struct InvestmentSection {
                         approveAction: SiteRoute.paymentStep(p.id, approve: true).path,
                         rejectAction: SiteRoute.paymentStep(p.id, approve: false).path) : nil)
         }
+        let proposes =
+            office || mine(.contractor, project.contractorId) || mine(.supervisor, project.supervisorId)
+            || mine(.pmCompany, project.pmCompanyId)
         return InvestmentSection(
             contractSum: contract.map { Money.yuan($0.sumFen) },
             approvedChanges: Money.yuan(contract?.approvedChangesFen ?? 0),
             changeRows: changes, hasChanges: !changes.isEmpty, paymentRows: payments, hasPayments: !payments.isEmpty,
+            changeForm: proposes && contract != nil
+                ? ChangeForm(changeAction: SiteRoute.projectChangeOrders(project.id).path) : nil,
             investmentTableHref: InvestmentPages.opens(actor.role)
                 ? SiteRoute.investment(year: Int64(project.batchYear)).path : nil)
     }
@@ -99,6 +113,29 @@ struct InvestmentStepController: Sendable {
     func register(on router: Router<AppContext>) {
         Pages.post(router, "/change_orders/:id/:step", stepChange)
         Pages.post(router, "/payments/:id/:step", stepPayment)
+        Pages.post(router, "/projects/:id/change_orders", proposeChange)
+    }
+
+    /// A change order proposed from the project's page; a refused one shows the page again with what was typed.
+    @Sendable func proposeChange(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        let fields = try await Pages.form(request, context)
+        let typed = InvestmentSection.ChangeForm(
+            changeAction: SiteRoute.projectChangeOrders(id).path, typedReason: fields["reason"] ?? "",
+            typedAmount: fields["amount"] ?? "", changeOpen: true)
+        let pages = ProjectPageController(services: services)
+        let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
+            try await pages.page(
+                id: id, context, f, message: PageNotice(tone: m.0, text: m.1), change: typed, status: status)
+        }
+        return try await Pages.save(f, next: SiteRoute.projectSection(id, "investment").path, redisplay: redisplay) {
+            guard let fen = YuanText.fen(typed.typedAmount) else {
+                throw ValidationError(field: "amount", code: Pages.pageMessage, message: f.t("investment.badAmount"))
+            }
+            _ = try await InvestmentRepository(database: services.database).proposeChange(
+                projectId: id, .init(reason: typed.typedReason, amountFen: fen, workItemId: nil),
+                actor: try context.actor())
+        }
     }
 
     func step(_ context: AppContext) throws -> Bool {

@@ -5,8 +5,6 @@ import Hummingbird
 
 extension SiteRoute {
     static func project(_ id: Int64) -> SiteRoute { SiteRoute("/projects/\(id)") }
-    /// The project's daily checks and their findings.
-    static func projectChecksSection(_ id: Int64) -> SiteRoute { SiteRoute("/projects/\(id)#checks") }
     static func programme(year: Int, stage: ProjectStage? = nil, sort: ProgrammeOverview.Sort? = nil) -> SiteRoute {
         SiteRoute(
             "/programme", query: [("batch_year", String(year)), ("stage", stage?.rawValue), ("sort", sort?.rawValue)])

@@ -170,7 +170,7 @@ struct ProjectPage {
         let openCompound: Bool
         let openCommunity: Bool
         let safety: SafetySection
-        let investment: InvestmentSection?
+        var investment: InvestmentSection?
         /// The people who passed the gates, by account name: the name a person reads on the page.
         let names: [String: String]
     }
@@ -358,10 +358,11 @@ struct ProjectPageController: Sendable {
 
     func page(
         id: Int64, _ context: AppContext, _ f: PageFrame, message: PageNotice?, log: SiteLogForm.Typed? = nil,
-        status: HTTPResponse.Status
+        change: InvestmentSection.ChangeForm? = nil, status: HTTPResponse.Status
     ) async throws -> Response {
         let actor = try context.require(.readProjects)
-        let facts = try await ProjectPage.load(id: id, actor: actor, services: services, f)
+        var facts = try await ProjectPage.load(id: id, actor: actor, services: services, f)
+        if let change, facts.investment?.changeForm != nil { facts.investment?.changeForm = change }
         return f.page(
             title: facts.detail.summary.compoundName + " · " + f.t("project.title"), "programme-project",
             ProjectPage(facts, actor: actor, message: message, log: log, f), status: status)
