@@ -90,6 +90,13 @@ import Testing
         #expect(PersonalData.normalizePhone(String(repeating: "1", count: 200)) == nil)
         #expect(PersonalData.normalizePhone("8613812345678") == "13812345678")
         #expect(PersonalData.normalizePhone("(010) 6512-3456") == "01065123456")
+        // A mobile has eleven digits; a local landline seven or eight; one digit short is no number to call back.
+        #expect(PersonalData.normalizePhone("1381234567") == nil)
+        #expect(PersonalData.normalizePhone("138123456789") == nil)
+        #expect(PersonalData.normalizePhone("12812345678") == nil)
+        #expect(PersonalData.normalizePhone("6512 3456") == "65123456")
+        #expect(PersonalData.normalizePhone("0755-8888888") == "07558888888")
+        #expect(PersonalData.normalizePhone("655123456") == nil)
     }
 }
 

@@ -86,6 +86,22 @@ import Testing
                 #expect(photo.starts(with: [0xFF, 0xD8]) && photo.suffix(2) == [0xFF, 0xD9])
                 #expect(!String(decoding: photo, as: UTF8.self).contains("GPS"))
             }
+            // The office reads the report with its photos, each one it can open.
+            let (report, photos) = try await services.database.withConnection { db in
+                let r = try await db.raw("SELECT id, photos_json FROM reports ORDER BY id DESC").first()!
+                return (
+                    try r.decode(column: "id", as: Int64.self),
+                    try r.decode(column: "photos_json", as: String.self).split(whereSeparator: { !$0.isNumber })
+                        .compactMap { Int64($0) }
+                )
+            }
+            let (cookie, _) = try await client.session("office")
+            let (_, page, _) = try await PageTests.page(client, "/reports/\(report)", cookie: cookie)
+            for photo in photos {
+                #expect(page.contains(#"<img src="/api/v1/attachments/\#(photo)""#))
+                let (status, _, _) = try await PageTests.page(client, "/api/v1/attachments/\(photo)", cookie: cookie)
+                #expect(status == .ok)
+            }
         }
     }
 

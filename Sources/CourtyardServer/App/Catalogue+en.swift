@@ -1001,6 +1001,7 @@ extension Catalogue {
         "investment.propose": "Submit the change",
         "investment.badAmount":
             "Write the amount in yuan with at most two decimals, e.g. 24500.00; a deduction with a minus sign.",
+        "report.photo": "Photo sent with the report",
         "error.invalidGeneric": "That was not saved. Check what you entered and try again.",
         "error.conflictGeneric": "This step cannot be taken now. Reload the page to see the latest state.",
         "error.answer.question_count": "A questionnaire has 1 to 50 questions.",

@@ -952,6 +952,7 @@ extension Catalogue {
         "investment.changeNext": "提交后由项目管理公司审核，再报街道审批；批准后计入合同价。",
         "investment.propose": "提交变更",
         "investment.badAmount": "变更金额请填写元数，最多两位小数，如 24500.00；核减在前面加负号。",
+        "report.photo": "居民拍的现场照片",
         "error.invalidGeneric": "提交未成功，请检查填写的内容后重试。",
         "error.conflictGeneric": "这一步现在无法办理，请刷新页面查看最新情况。",
         "error.answer.question_count": "问卷须有 1 至 50 道题。",

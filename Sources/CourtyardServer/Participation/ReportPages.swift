@@ -117,6 +117,9 @@ struct ReportPage {
     var description: String
     /// Name and phone as the account may see them (masked unless it reads personal data); nil when none was left.
     var reporter: String?
+    /// The photos the reporter sent, for whoever reads the report.
+    var photos: [String]
+    var hasPhotos: Bool
     var form: StepForm?
     var history: [Event]
 
@@ -152,7 +155,8 @@ struct ReportPage {
             due: r.dueOn?.description ?? "—", dueLabel: f.t(r.overdue ? "report.overdue" : "report.due"),
             place: place, category: f.t("category." + r.category.rawValue),
             publicHref: SiteRoute.publicCompound(r.compoundId).path, description: r.description,
-            reporter: who.allSatisfy(\.isEmpty) ? nil : who.joined(separator: " "), form: form,
+            reporter: who.allSatisfy(\.isEmpty) ? nil : who.joined(separator: " "),
+            photos: r.photos.map { SiteRoute.attachment($0).path }, hasPhotos: !r.photos.isEmpty, form: form,
             history: (r.history ?? []).map { e in
                 Event(
                     at: beijingTime(e.at), state: f.t("report.state." + e.to.rawValue), note: e.note,
