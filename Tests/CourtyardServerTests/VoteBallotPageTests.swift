@@ -57,6 +57,10 @@ import Testing
                 "/votes/\(vote)/ballots",
                 [("household_id", homes[1]), ("choice", "reject"), ("paper_number", "纸-0001")])
             #expect(samePaper == .unprocessableContent && paperPage.contains("这个编号的纸质选票已经录入过"))
+            // The phone scrolls to the number to correct, far down the page: its field takes the focus.
+            #expect(
+                paperPage.contains(
+                    #"name="paper_number" value="纸-0001" maxlength="50" required autocomplete="off" autofocus"#))
             #expect(try await CoordinationTests.count(services, "ballots") == before + 1)
         }
     }

@@ -216,11 +216,15 @@ struct PublicCompoundPage {
 
     /// The link from the top of the page to the refused form.
     static func summary(_ typed: PublicPages.Typed?, _ f: PageFrame) -> ErrorSummary? {
+        // A refusal of the whole form (sent too often) is said as it is; field problems are pointed to.
+        func text(_ errors: FieldErrors) -> String {
+            errors.byField.isEmpty ? errors.form ?? f.t("public.fixBelow") : f.t("public.fixBelow")
+        }
         switch typed {
         case .report(_, let errors) where !errors.isEmpty:
-            return ErrorSummary(href: "#report", text: f.t("public.fixBelow"))
+            return ErrorSummary(href: "#report", text: text(errors))
         case .objection(let notice, _, let errors) where !errors.isEmpty:
-            return ErrorSummary(href: "#notice-\(notice)", text: f.t("public.fixBelow"))
+            return ErrorSummary(href: "#notice-\(notice)", text: text(errors))
         default:
             return nil
         }
