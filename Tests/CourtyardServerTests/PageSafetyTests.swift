@@ -44,6 +44,10 @@ import Testing
             // A link to a page that asks, styled as a danger action; no form on the household page removes at once.
             #expect(household.contains("<a class=\"button danger\" href=\"\(remove)\">"))
             #expect(!household.contains("action=\"\(remove)\""))
+            // A number the account reads whole is one tap to call.
+            let phone = try #require(hh["residents"]?.arrayItems.first?["phone"]?.stringValue)
+            let digits = try #require(PersonalData.normalizePhone(phone), "the community office reads phones whole")
+            #expect(household.contains("<a href=\"tel:\(digits)\">\(phone)</a>"))
             let (status, ask) = try await Self.page(client, remove, cookie: cookie)
             #expect(status == .ok)
             #expect(ask.contains("name=\"confirm\" value=\"1\" required"))

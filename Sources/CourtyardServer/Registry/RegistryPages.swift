@@ -282,6 +282,8 @@ struct HouseholdPage {
     struct Row {
         var name: String
         var phone: String
+        /// A tap calls the number, when the account reads it whole.
+        var telHref: String?
         var relation: String
         var elsewhere: String
         var residentHref: String
@@ -323,7 +325,8 @@ struct HouseholdPage {
             canWrite: Permissions.allows(actor.role, .writeRegistry),
             residents: h.residents.map { r in
                 Row(
-                    name: r.name, phone: r.phone, relation: f.t("rel." + r.relation.rawValue),
+                    name: r.name, phone: r.phone, telHref: PersonalData.normalizePhone(r.phone).map { "tel:" + $0 },
+                    relation: f.t("rel." + r.relation.rawValue),
                     elsewhere: f.t(r.livesElsewhere ? "yes" : "no"),
                     residentHref: SiteRoute.resident(r.residentId).path,
                     // Asks on a page of its own first; not styled like saving.
