@@ -1527,7 +1527,7 @@ extension Catalogue {
         "phone.saved": "Saved.",
         "phone.queued": "{n} entries are kept on this phone and will be sent when the connection returns.",
         "phone.sent": "Entry sent.",
-        "phone.refused": "An entry was not accepted; please check it and enter it again.",
+        "phone.refused": "This entry was not saved and is back in the form; correct it and save again:",
         "phone.pickHousehold": "Choose a household.",
         "contact.channel.visit": "Visit",
         "contact.channel.phone": "Phone",

@@ -1472,7 +1472,7 @@ extension Catalogue {
         "phone.saved": "已保存。",
         "phone.queued": "有 {n} 条记录保存在手机上，联网后自动上传。",
         "phone.sent": "记录已上传。",
-        "phone.refused": "有一条记录未被接收，请核对后重新填写。",
+        "phone.refused": "这条记录没有保存，已放回表单，请修改后再保存：",
         "phone.pickHousehold": "请选择住户。",
         "contact.channel.visit": "入户走访",
         "contact.channel.phone": "电话",

@@ -1,14 +1,22 @@
 // The steward's contact form: entries wait on the phone (localStorage) until the server has them. Each entry
-// carries a client_id made here, so an entry sent twice (a lost answer, a retry) is stored once.
+// carries a client_id made here, so an entry sent twice (a lost answer, a retry) is stored once. What happened is
+// said beside the save button, where the steward is looking; an entry the server refuses comes back into the form
+// with the server's words, so nothing typed is lost.
 (function () {
   var form = document.getElementById('contact-form');
   if (!form || !window.fetch || !window.localStorage || !window.JSON) return;
   var KEY = 'courtyard.contactQueue';
-  var statusLine = document.getElementById('queue-status');
+  var lines = [document.getElementById('queue-status'), document.getElementById('contact-status')];
   var busy = false;
   function load() { try { return JSON.parse(localStorage.getItem(KEY) || '[]'); } catch (e) { return []; } }
   function store(q) { localStorage.setItem(KEY, JSON.stringify(q)); }
-  function say(text) { statusLine.textContent = text; statusLine.hidden = !text; }
+  function say(text, bad) {
+    lines.forEach(function (line) {
+      if (!line) return;
+      line.textContent = text; line.hidden = !text;
+      line.className = 'note' + (text ? (bad ? ' bad' : ' ok') : '');
+    });
+  }
   function showQueue() { var n = load().length; say(n ? form.dataset.queued.replace('{n}', n) : ''); }
   function newId() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -19,20 +27,42 @@
       method: 'POST', credentials: 'same-origin',
       headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': form.dataset.csrf },
       body: JSON.stringify(entry.body)
-    }).then(function (r) { return r.status; });
+    }).then(function (r) {
+      return r.json().then(function (j) { return { status: r.status, json: j }; },
+        function () { return { status: r.status, json: null }; });
+    });
+  }
+  function field(name) { return form.querySelector('[name=' + name + ']'); }
+  // A refused entry back in the form as it was typed (a new client_id: it was never stored).
+  function restore(entry) {
+    var b = entry.body;
+    var values = { household_id: entry.household, channel: b.channel, date: b.date, outcome: b.outcome,
+      note: b.note, follow_up_on: b.follow_up_on || '', campaign_id: b.campaign_id ? String(b.campaign_id) : '' };
+    Object.keys(values).forEach(function (name) {
+      var el = field(name);
+      if (el && values[name] !== undefined) el.value = values[name];
+    });
   }
   function flush() {
     if (busy || navigator.onLine === false) return;
     var q = load();
     if (!q.length) return;
     busy = true;
-    send(q[0]).then(function (status) {
+    send(q[0]).then(function (answer) {
       busy = false;
+      var status = answer.status;
       if (status === 200 || status === 201) {
         store(load().slice(1)); say(form.dataset.sent); flush();
       } else if (status >= 400 && status < 500 && status !== 401 && status !== 403 && status !== 429) {
-        // The server will never take this one (a wrong field): drop it and say so.
-        store(load().slice(1)); say(form.dataset.refused); flush();
+        // The server will never take this one as it is: back into the form, with why.
+        var entry = load()[0];
+        store(load().slice(1));
+        restore(entry);
+        var why = answer.json && answer.json.error && answer.json.error.message;
+        say(form.dataset.refused + (why ? ' ' + why : ''), true);
+        var bad = answer.json && answer.json.error && answer.json.error.field;
+        var el = bad && field(bad);
+        (el || form.querySelector('button[type=submit]')).focus();
       } else { showQueue(); }
     }, function () { busy = false; showQueue(); });
   }
@@ -49,6 +79,8 @@
     q.push({ household: data.get('household_id'), body: body });
     store(q);
     form.querySelector('textarea[name=note]').value = '';
+    var later = field('follow_up_on');
+    if (later) later.value = '';
     showQueue();
     flush();
   });
