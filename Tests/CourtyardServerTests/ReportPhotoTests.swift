@@ -105,6 +105,36 @@ import Testing
         }
     }
 
+    /// A form past the body limit (photos an old phone browser could not shrink) is a page that says so in the
+    /// person's language and sends them back to the form; the API keeps its JSON.
+    @Test func aFormPastTheLimitIsAPageNotJSON() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let compound = try #require(
+                try await services.registry.list(.compounds, query: ListQuery(limit: 1), actor: .system).items.first?.id
+            )
+            let boundary = "big-7"
+            var body = ByteBuffer()
+            body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"description\"\r\n\r\n楼道漏水\r\n")
+            body.writeString(
+                "--\(boundary)\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"a.jpg\"\r\n"
+                    + "Content-Type: image/jpeg\r\n\r\n")
+            body.writeBytes([UInt8](repeating: 0xFF, count: 11 * 1024 * 1024))
+            body.writeString("\r\n--\(boundary)--\r\n")
+            let (status, type, text) = try await client.execute(
+                uri: "/public/compounds/\(compound)/reports", method: .post,
+                headers: [.contentType: "multipart/form-data; boundary=\(boundary)", .acceptLanguage: "zh-CN"],
+                body: body
+            ) { ($0.status, $0.headers[.contentType] ?? "", String(buffer: $0.body)) }
+            #expect(status == .contentTooLarge && type.hasPrefix("text/html"))
+            #expect(text.contains("提交的内容太大") && text.contains("返回") && !text.contains("\"error\""))
+            let api = try await client.execute(
+                uri: "/api/v1/imports", method: .post, headers: [.contentType: "text/csv"],
+                body: ByteBuffer(bytes: [UInt8](repeating: 0x41, count: 60 * 1024 * 1024))
+            ) { ($0.status, $0.headers[.contentType] ?? "") }
+            #expect(api.1.hasPrefix("application/json"))
+        }
+    }
+
     /// A photo past 4096 pixels a side or 16.7 million in all is refused beside the photo field, in the page's
     /// language, with its size; the rest of the form is kept and nothing is written.
     @Test func aPhotoTooLargeIsRefusedBesideThePhotoField() async throws {

@@ -74,8 +74,17 @@ struct AuthMiddleware: RouterMiddleware {
         } catch let error as HTTPError where error.status == .notFound && Self.isPagePath(request.uri.path) {
             // A path no route serves, outside the API: a page in the person's language with a way home.
             return Pages.notFoundPage(Pages.frame(request, context))
+        } catch let error as AppError where error.status == .contentTooLarge && Self.isPagePath(request.uri.path) {
+            // A form sent with more than it may carry (photos a phone could not shrink): a page that says so and
+            // leads back to the form, whose browser keeps what was typed.
+            return Pages.tooLargePage(Pages.frame(request, context), error: error)
         } catch let error where !(error is AppError) {
-            if let mapped = AppError.from(error) { throw mapped }
+            if let mapped = AppError.from(error) {
+                if mapped.status == .contentTooLarge && Self.isPagePath(request.uri.path) {
+                    return Pages.tooLargePage(Pages.frame(request, context), error: mapped)
+                }
+                throw mapped
+            }
             services.logger.error("unexpected error on \(request.uri.path): \(String(reflecting: error))")
             throw AppError(
                 status: .internalServerError, code: "internal", message: "the server failed; the error was logged")

@@ -1002,6 +1002,12 @@ extension Catalogue {
         "investment.badAmount":
             "Write the amount in yuan with at most two decimals, e.g. 24500.00; a deduction with a minus sign.",
         "report.photo": "Photo sent with the report",
+        "error.tooLargeTitle": "Too much was sent",
+        "error.tooLargeHint":
+            "Use the browser's Back button to return to the form (what you typed is still there), attach fewer or "
+            + "smaller photos and send it again.",
+        "public.photoKept": "{n} photos ({kb} KB in all), ready to send.",
+        "public.photoTooBig": "The photos come to {kb} KB, over the 10 MB limit: choose fewer or smaller ones.",
         "error.invalidGeneric": "That was not saved. Check what you entered and try again.",
         "error.conflictGeneric": "This step cannot be taken now. Reload the page to see the latest state.",
         "error.answer.question_count": "A questionnaire has 1 to 50 questions.",

@@ -99,6 +99,15 @@ enum Pages {
             homeLabel: f.account == nil ? f.t("login.title") : f.t("error.home"), status: .notFound)
     }
 
+    /// A form past its size: why, and that the browser's back button returns to the form with what was typed.
+    static func tooLargePage(_ f: PageFrame, error: AppError) -> Response {
+        messagePage(
+            f, title: f.t("error.tooLargeTitle"),
+            message: (error.text(in: f.lang) ?? f.t("error.too_large")) + " " + f.t("error.tooLargeHint"),
+            home: f.account == nil ? .login() : .home,
+            homeLabel: f.account == nil ? f.t("login.title") : f.t("error.home"), status: .contentTooLarge)
+    }
+
     /// A page that only says something went wrong, and where to go instead.
     static func messagePage(
         _ f: PageFrame, title: String, message: String, home: SiteRoute, homeLabel: String, status: HTTPResponse.Status

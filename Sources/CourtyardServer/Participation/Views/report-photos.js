@@ -56,8 +56,14 @@
       var list = new DataTransfer();
       smaller.forEach(function (f) { list.items.add(f); });
       input.files = list.files;
-      var kb = Math.round(smaller.reduce(function (n, f) { return n + f.size; }, 0) / 1024);
-      say((input.dataset.ready || '').replace('{n}', smaller.length).replace('{kb}', kb));
+      var bytes = smaller.reduce(function (n, f) { return n + f.size; }, 0);
+      var kb = Math.round(bytes / 1024);
+      var shrunk = smaller.filter(function (f, i) { return f !== chosen[i]; }).length;
+      // More than the form may carry (photos this browser could not make smaller): said now, and not sent.
+      var tooBig = bytes > (Number(input.dataset.limit) || 9500000);
+      input.setCustomValidity(tooBig ? (input.dataset.tooBig || '').replace('{kb}', kb) : '');
+      var words = tooBig ? input.dataset.tooBig : shrunk ? input.dataset.ready : input.dataset.kept;
+      say((words || '').replace('{n}', smaller.length).replace('{kb}', kb));
     }).then(function () { if (button) button.disabled = false; }, function () {
       if (button) button.disabled = false;
       say('');
