@@ -65,6 +65,42 @@ import Testing
         }
     }
 
+    /// A ballot entered wrongly is voided by the office from the vote's page, with its reason; the household can
+    /// then be entered again.
+    @Test func theOfficeVoidsABallotEnteredWronglyAndItIsEnteredAgain() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let (cookie, csrf) = try await client.session("community")
+            let worker = CoordinationPageTests.Browser(client: client, cookie: cookie, csrf: csrf)
+            let vote = try await Self.openVote(services)
+            let (_, page) = try await worker.get("/votes/\(vote)")
+            let home = try #require(try Self.households(page).first)
+            let ballot = [("household_id", home), ("choice", "reject"), ("paper_number", "纸-0900")]
+            #expect(try await worker.post("/votes/\(vote)/ballots", ballot).0 == .seeOther)
+            let id = try await services.database.withConnection { db in
+                try await db.raw("SELECT id FROM ballots WHERE paper_number = '纸-0900'").first()!
+                    .decode(column: "id", as: Int64.self)
+            }
+            let office = try await CoordinationPageTests.office(client)
+            let (_, listed) = try await office.get("/votes/\(vote)")
+            #expect(listed.contains("已录入的选票") && listed.contains("纸-0900") && listed.contains("反对"))
+            let void = "/votes/\(vote)/ballots/\(id)/void"
+            let (noReason, _, said) = try await office.post(void, [("reason", " ")])
+            #expect(noReason == .unprocessableContent && said.contains(#"aria-invalid="true""#))
+            let (voided, next, _) = try await office.post(void, [("reason", "录错了表决意见，纸质选票为同意")])
+            #expect(voided == .seeOther && next == "/votes/\(vote)?voided=1#entered")
+            let (_, after) = try await office.get(next)
+            #expect(after.contains("选票已作废") && !after.contains("纸-0900"))
+            let again = [("household_id", home), ("choice", "approve"), ("paper_number", "纸-0900")]
+            #expect(try await worker.post("/votes/\(vote)/ballots", again).0 == .seeOther)
+            // Whoever only reads the vote sees no ballots and voids none.
+            let (viewerCookie, viewerCsrf) = try await client.session("viewer")
+            let viewer = CoordinationPageTests.Browser(client: client, cookie: viewerCookie, csrf: viewerCsrf)
+            let (_, viewerPage) = try await viewer.get("/votes/\(vote)")
+            #expect(!viewerPage.contains("已录入的选票") && !viewerPage.contains("纸-0900"))
+            #expect(try await viewer.post(void, [("reason", "x")]).0 == .forbidden)
+        }
+    }
+
     @Test func someoneWhoDoesNotEnterBallotsHasNoFormAndCannotPostOne() async throws {
         try await TestApp.with(demo: true) { client, services in
             let vote = try await Self.openVote(services)

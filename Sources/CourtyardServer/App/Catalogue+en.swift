@@ -1008,6 +1008,16 @@ extension Catalogue {
             + "smaller photos and send it again.",
         "public.photoKept": "{n} photos ({kb} KB in all), ready to send.",
         "public.photoTooBig": "The photos come to {kb} KB, over the 10 MB limit: choose fewer or smaller ones.",
+        "ballot.entered": "Ballots entered",
+        "ballot.enteredHint":
+            "Check them against the paper ballots; void one entered wrongly (with the reason, kept in the audit log) "
+            + "and the household can be entered again.",
+        "ballot.enteredBy": "Entered by",
+        "ballot.void": "Void",
+        "ballot.voidReason": "Reason, e.g. wrong choice entered",
+        "ballot.voided": "The ballot is void; the household can be entered again.",
+        "ballot.channel.online": "Online",
+        "ballot.channel.paper": "Paper",
         "error.invalidGeneric": "That was not saved. Check what you entered and try again.",
         "error.conflictGeneric": "This step cannot be taken now. Reload the page to see the latest state.",
         "error.answer.question_count": "A questionnaire has 1 to 50 questions.",

@@ -8,6 +8,9 @@ extension SiteRoute {
     static func vote(_ id: Int64) -> SiteRoute { SiteRoute("/votes/\(id)") }
     /// The battle map of who has voted, printable on A3 (the API answers a signed-in page's GET as well).
     static func voteMap(_ id: Int64) -> SiteRoute { SiteRoute("/api/v1/votes/\(id)/map.svg") }
+    static func voidBallot(_ vote: Int64, _ ballot: Int64) -> SiteRoute {
+        SiteRoute("/votes/\(vote)/ballots/\(ballot)/void")
+    }
 }
 
 extension Places {
@@ -94,12 +97,30 @@ struct VotePage {
     var hasNotVoted: Bool
     /// While the vote is open, for whoever enters ballots: the paper ballot form.
     var ballot: BallotForm?
+    /// While the vote is open, for the office: the ballots entered, each voidable with a reason.
+    struct Entered {
+        var household: String
+        var choiceLabel: String
+        var paper: String
+        var enteredBy: String
+        var enteredAt: String
+        var voidAction: String
+        var voidError: String?
+        var typedReason: String
+    }
+    var entered: [Entered]
+    var hasEntered: Bool
+    var notice: PageNote?
 
     static func load(
         services: Services, actor: Actor, id: Int64,
-        ballot input: (BallotForm.Typed, BallotForm.Errors, saved: Bool) = (.init(), .init(), false), _ f: PageFrame
+        ballot input: (BallotForm.Typed, BallotForm.Errors, saved: Bool) = (.init(), .init(), false),
+        notice: PageNote? = nil, refusedVoid: (ballot: Int64, reason: String, error: String)? = nil, _ f: PageFrame
     ) async throws -> VotePage {
-        let v = try await VoteRepository(database: services.database).get(id: id, actor: actor)
+        let repo = VoteRepository(database: services.database)
+        let v = try await repo.get(id: id, actor: actor)
+        let voids = v.status == .open && Permissions.allows(actor.role, .manageVotes)
+        let entered = try await voids ? repo.enteredBallots(voteId: id, actor: actor) : []
         let place = try await Places.load(compoundIds: [v.compoundId], services: services).name(compound: v.compoundId)
         let figures = v.result.map { r in
             Figures(
@@ -120,7 +141,15 @@ struct VotePage {
             mapHref: SiteRoute.voteMap(id).path, notVoted: missing, hasNotVoted: !missing.isEmpty,
             ballot: v.status == .open && Permissions.allows(actor.role, .enterBallots)
                 ? BallotForm(
-                    voteId: id, missing: waiting, typed: input.0, errors: input.1, saved: input.saved, f) : nil)
+                    voteId: id, missing: waiting, typed: input.0, errors: input.1, saved: input.saved, f) : nil,
+            entered: entered.map { b in
+                let refused = refusedVoid?.ballot == b.id ? refusedVoid : nil
+                return Entered(
+                    household: b.household, choiceLabel: f.t("ballot.choice." + b.choice),
+                    paper: b.paperNumber ?? f.t("ballot.channel." + b.channel), enteredBy: b.enteredBy,
+                    enteredAt: beijingTime(b.at), voidAction: SiteRoute.voidBallot(id, b.id).path,
+                    voidError: refused?.error, typedReason: refused?.reason ?? "")
+            }, hasEntered: !entered.isEmpty, notice: notice)
     }
 }
 
@@ -138,6 +167,25 @@ struct VotePageController {
         Pages.get(router, "/votes", list)
         Pages.get(router, "/votes/:id", show)
         Pages.post(router, "/votes/:id/ballots", enterBallot)
+        Pages.post(router, "/votes/:id/ballots/:ballot/void", voidBallot)
+    }
+
+    /// The office voids a ballot entered wrongly, with the reason (kept in the audit log); the household may then
+    /// be entered again.
+    @Sendable func voidBallot(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let actor = try context.require(.readRegistry)
+        let id = try context.parameters.require("id", as: Int64.self)
+        let ballot = try context.parameters.require("ballot", as: Int64.self)
+        let reason = try await Pages.form(request, context)["reason"] ?? ""
+        let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
+            let page = try await VotePage.load(
+                services: services, actor: actor, id: id, refusedVoid: (ballot, reason, m.1), f)
+            return f.page(title: page.title, "participation-vote", page, status: status)
+        }
+        return try await Pages.save(f, next: SiteRoute.vote(id).path + "?voided=1#entered", redisplay: redisplay) {
+            try await VoteRepository(database: services.database).void(
+                voteId: id, ballotId: ballot, reason: reason, actor: actor)
+        }
     }
 
     @Sendable func list(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
@@ -150,8 +198,10 @@ struct VotePageController {
         let actor = try context.require(.readRegistry)
         let id = try context.parameters.require("id", as: Int64.self)
         let entered = request.uri.queryParameters.get("entered") == "1"
+        let voided = request.uri.queryParameters.get("voided") == "1"
         let page = try await VotePage.load(
-            services: services, actor: actor, id: id, ballot: (.init(), .init(), entered), f)
+            services: services, actor: actor, id: id, ballot: (.init(), .init(), entered),
+            notice: voided ? PageNote(kind: "ok", text: f.t("ballot.voided")) : nil, f)
         return f.page(title: page.title, "participation-vote", page)
     }
 }

@@ -721,6 +721,17 @@ public enum Migrations {
                 UPDATE compounds SET household_count = (SELECT COUNT(*) FROM households h WHERE h.compound_id = compounds.id)
                 """,
             ]),
+        Step(
+            version: 20, name: "paper_ballot_reentered",
+            statements: [
+                // A paper ballot voided for a wrong entry is the same paper entered again: its number is taken
+                // only by a live ballot.
+                "DROP INDEX ballots_paper_once",
+                """
+                CREATE UNIQUE INDEX ballots_paper_once ON ballots (vote_id, paper_number)
+                  WHERE paper_number IS NOT NULL AND voided_at IS NULL
+                """,
+            ]),
     ]
 
     public static var latest: Int { steps.last?.version ?? 0 }

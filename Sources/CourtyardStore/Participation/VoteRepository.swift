@@ -386,6 +386,41 @@ public struct VoteRepository: Sendable {
             paperNumber: paperNumber)
     }
 
+    /// A live ballot as the office checks it against the paper: the household, what it chose, its paper number.
+    public struct EnteredBallot: Sendable, Codable {
+        public var id: Int64
+        public var household: String
+        public var choice: String
+        public var channel: String
+        public var paperNumber: String?
+        public var enteredBy: String
+        public var at: String
+    }
+
+    /// The live ballots of a vote, newest first (at most 1,000), for those who may void one.
+    public func enteredBallots(voteId: Int64, actor: Actor) async throws -> [EnteredBallot] {
+        guard Permissions.allows(actor.role, .manageVotes) else { throw AccessError.forbidden }
+        return try await database.withConnection { db in
+            _ = try await load(id: voteId, actor: actor, db: db)
+            return try await db.raw(
+                """
+                SELECT v.id, b.name AS building, e.name AS entrance, h.room, v.choice, v.channel, v.paper_number,
+                  COALESCE(NULLIF(u.display_name, ''), v.entered_by) AS entered_by, v.at
+                FROM ballots v JOIN households h ON h.id = v.household_id JOIN entrances e ON e.id = h.entrance_id
+                JOIN buildings b ON b.id = h.building_id LEFT JOIN users u ON u.username = v.entered_by
+                WHERE v.vote_id = \(bind: voteId) AND v.voided_at IS NULL ORDER BY v.id DESC LIMIT 1000
+                """
+            ).all().map { r in
+                EnteredBallot(
+                    id: try r.int("id"),
+                    household: "\(try r.text("building"))-\(try r.text("entrance"))-\(try r.text("room"))",
+                    choice: try r.text("choice"), channel: try r.text("channel"),
+                    paperNumber: try r.optionalText("paper_number"), enteredBy: try r.text("entered_by"),
+                    at: try r.text("at"))
+            }
+        }
+    }
+
     /// Voids a ballot with a reason (audited), so the household may vote again.
     public func void(voteId: Int64, ballotId: Int64, reason: String, actor: Actor) async throws {
         guard Permissions.allows(actor.role, .manageVotes) else { throw AccessError.forbidden }
