@@ -191,6 +191,13 @@ import Testing
                 #expect(type.hasPrefix("text/html"))
                 #expect(body.contains(words))
             }
+            // A page's address with a malformed number in it is a page not found, not the API's JSON.
+            for path in ["/public/compounds/abc", "/public/events/99999999999999999999"] {
+                let (status, type) = try await client.execute(uri: path, method: .get, headers: [:]) {
+                    ($0.status, $0.headers[.contentType] ?? "")
+                }
+                #expect(status == .notFound && type.hasPrefix("text/html"), "\(path)")
+            }
             let (status, type) = try await client.execute(uri: "/api/v1/no-such", method: .get) {
                 ($0.status, $0.headers[.contentType] ?? "")
             }

@@ -1,6 +1,7 @@
 import CourtyardDemo
 import CourtyardDomain
 import CourtyardServer
+import CourtyardSheets
 import CourtyardStore
 import CourtyardTestSupport
 import Foundation
@@ -236,6 +237,11 @@ enum ChineseExportTests {
         let (xstatus, _, xheaders) = try await PageTests.page(
             client, "/export/households-template.xlsx", cookie: cookie)
         #expect(xstatus == .ok && xheaders[.contentType]?.contains("spreadsheetml") == true)
+        // Its sheet has a Chinese name, which import problems quote ("住户表 第 303 行").
+        let bytes = try await client.execute(
+            uri: "/export/households-template.xlsx", method: .get, headers: [.cookie: cookie]
+        ) { Array($0.body.readableBytesView) }
+        #expect(try XLSX.readWorkbook(bytes).map(\.name) == ["住户表"])
     }
 }
 

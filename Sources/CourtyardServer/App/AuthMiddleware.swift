@@ -71,8 +71,12 @@ struct AuthMiddleware: RouterMiddleware {
                         sameSite: .lax))
             }
             return response
-        } catch let error as HTTPError where error.status == .notFound && Self.isPagePath(request.uri.path) {
-            // A path no route serves, outside the API: a page in the person's language with a way home.
+        } catch let error as HTTPError
+            where (error.status == .notFound || (error.status == .badRequest && request.method == .get))
+            && Self.isPagePath(request.uri.path)
+        {
+            // A path no route serves, outside the API, or a page's address with a malformed number in it
+            // (`/public/compounds/abc`): a page in the person's language with a way home.
             return Pages.notFoundPage(Pages.frame(request, context))
         } catch let error as AppError where error.status == .contentTooLarge && Self.isPagePath(request.uri.path) {
             // A form sent with more than it may carry (photos a phone could not shrink): a page that says so and

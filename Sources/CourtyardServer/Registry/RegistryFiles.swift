@@ -45,7 +45,7 @@ public enum RegistryFiles {
             header: chinese ? RegistrySheet.chineseHeaders : RegistrySheet.columns,
             rows: rows.map { r in
                 r.cells.enumerated().map { i, v in numeric.contains(i) ? .number(v) : .text(v) }
-            }, sheetName: "households")
+            }, sheetName: chinese ? "住户表" : "households")
     }
 }
 
