@@ -40,11 +40,13 @@ public enum PersonalData {
         }
         if digits.count == 13 && digits[0] == 0x38 && digits[1] == 0x36 { digits.removeFirst(2) }
         // A mobile is 1 and ten more digits (its second 3 to 9); a landline with its area code begins with 0;
-        // one without it is 7 or 8 digits beginning 2 to 9.
+        // one without it is 7 or 8 digits beginning 2 to 9; a company's 400 or 800 line has ten.
+        let serviceLine =
+            digits.count == 10 && digits[1] == 0x30 && digits[2] == 0x30 && [0x34, 0x38].contains(digits[0])
         switch digits.first {
         case 0x31?: guard digits.count == 11, (0x33...0x39).contains(digits[1]) else { return nil }
         case 0x30?: guard (10...12).contains(digits.count) else { return nil }
-        default: guard (7...8).contains(digits.count) else { return nil }
+        default: guard (7...8).contains(digits.count) || serviceLine else { return nil }
         }
         return String(decoding: digits, as: UTF8.self)
     }

@@ -97,6 +97,9 @@ import Testing
         #expect(PersonalData.normalizePhone("6512 3456") == "65123456")
         #expect(PersonalData.normalizePhone("0755-8888888") == "07558888888")
         #expect(PersonalData.normalizePhone("655123456") == nil)
+        #expect(PersonalData.normalizePhone("400-810-8888") == "4008108888")
+        #expect(PersonalData.normalizePhone("800 820 8820") == "8008208820")
+        #expect(PersonalData.normalizePhone("4108108888") == nil)
     }
 }
 
