@@ -361,9 +361,18 @@ public enum YuanText {
     public static let maxFen: Int64 = 1_000_000_000_000
 
     public static func fen(_ text: String) -> Int64? {
-        var t = text.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: ",", with: "")
+        var t = TextNormalizer.halfWidth(text).trimmingCharacters(in: .whitespaces)
         let negative = t.hasPrefix("-")
         if negative { t.removeFirst() }
+        // Thousands separated by commas only in threes ("24,500.50"); a comma anywhere else is no number.
+        let whole = t.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)[0]
+        let groups = whole.split(separator: ",", omittingEmptySubsequences: false)
+        if groups.count > 1 {
+            guard (1...3).contains(groups[0].count), groups.dropFirst().allSatisfy({ $0.count == 3 }) else {
+                return nil
+            }
+            t = t.replacingOccurrences(of: ",", with: "")
+        }
         guard let value = SelectionRules.centi(t, max: maxFen) else { return nil }
         return negative ? -value : value
     }

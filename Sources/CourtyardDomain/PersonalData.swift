@@ -23,8 +23,11 @@ public enum PersonalData {
     public static func phone(_ phone: String, personal: Bool) -> String { personal ? phone : maskPhone(phone) }
 
     /// Digits only, so "138 1234 5678" and "138-1234-5678" are the same phone; nil when it is not a phone.
+    /// A mobile is 1 and ten more digits (its second 3 to 9); a landline with its area code begins with 0 (10 to 12
+    /// digits), one without it has 7 or 8; a company's 400 or 800 line has ten. "+86" or "0086" before a landline
+    /// stands for its leading 0; a number abroad ("+852 9123 4567", "00852…") is kept as 00 and its 8 to 15 digits.
     public static func normalizePhone(_ raw: String) -> String? {
-        let h = TextNormalizer.halfWidth(raw)
+        let h = TextNormalizer.halfWidth(raw).trimmingCharacters(in: .whitespaces)
         // Byte by byte: any byte that is not an ASCII digit or one of ` -+()` refuses the whole, so a character
         // made of several scalars or bytes is refused as it would be character by character.
         var digits: [UInt8] = []
@@ -38,16 +41,33 @@ public enum PersonalData {
             default: return nil
             }
         }
-        if digits.count == 13 && digits[0] == 0x38 && digits[1] == 0x36 { digits.removeFirst(2) }
-        // A mobile is 1 and ten more digits (its second 3 to 9); a landline with its area code begins with 0;
-        // one without it is 7 or 8 digits beginning 2 to 9; a company's 400 or 800 line has ten.
+        var abroad = h.hasPrefix("+")
+        if digits.starts(with: [0x30, 0x30]) {
+            abroad = true
+            digits.removeFirst(2)
+        }
+        if abroad || (digits.count == 13 && digits.starts(with: [0x38, 0x36, 0x31])) {
+            if digits.starts(with: [0x38, 0x36]) {
+                digits.removeFirst(2)
+                // A mobile after the code is eleven digits from 1; anything else is a landline (Beijing's 10 too).
+                if !(digits.count == 11 && digits.first == 0x31) { digits.insert(0x30, at: 0) }
+            } else {
+                guard (8...15).contains(digits.count) else { return nil }
+                return "00" + String(decoding: digits, as: UTF8.self)
+            }
+        }
+        return domestic(digits).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// A number within China as dialled there, or nil.
+    static func domestic(_ digits: [UInt8]) -> [UInt8]? {
         let serviceLine =
             digits.count == 10 && digits[1] == 0x30 && digits[2] == 0x30 && [0x34, 0x38].contains(digits[0])
         switch digits.first {
-        case 0x31?: guard digits.count == 11, (0x33...0x39).contains(digits[1]) else { return nil }
-        case 0x30?: guard (10...12).contains(digits.count) else { return nil }
-        default: guard (7...8).contains(digits.count) || serviceLine else { return nil }
+        case 0x31?: return digits.count == 11 && (0x33...0x39).contains(digits[1]) ? digits : nil
+        case 0x30?: return (10...12).contains(digits.count) ? digits : nil
+        case nil: return nil
+        default: return (7...8).contains(digits.count) || serviceLine ? digits : nil
         }
-        return String(decoding: digits, as: UTF8.self)
     }
 }

@@ -100,6 +100,13 @@ import Testing
         #expect(PersonalData.normalizePhone("400-810-8888") == "4008108888")
         #expect(PersonalData.normalizePhone("800 820 8820") == "8008208820")
         #expect(PersonalData.normalizePhone("4108108888") == nil)
+        // With the country's code: a landline's 0 comes back; a number abroad keeps its own code.
+        #expect(PersonalData.normalizePhone("+86 10 6552 9999") == "01065529999")
+        #expect(PersonalData.normalizePhone("+86 371 6123 4567") == "037161234567")
+        #expect(PersonalData.normalizePhone("0086 138 1234 5678") == "13812345678")
+        #expect(PersonalData.normalizePhone("+852 9123 4567") == "0085291234567")
+        #expect(PersonalData.normalizePhone("0085291234567") == "0085291234567")
+        #expect(PersonalData.normalizePhone("+1 23") == nil)
     }
 }
 

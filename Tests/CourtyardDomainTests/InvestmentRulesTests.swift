@@ -211,7 +211,12 @@ import Testing
         #expect(YuanText.fen(" 24,500.5 ") == 2_450_050)
         #expect(YuanText.fen("-1200.00") == -120_000)
         #expect(YuanText.fen("0.01") == 1)
-        for bad in ["", "-", "1.234", "1e5", "两万", "12.3.4", "+5", "99999999999999999999", "10000000000.01"] {
+        #expect(YuanText.fen("１２，５００．５") == 1_250_050)
+        #expect(YuanText.fen("1,234,567.00") == 123_456_700)
+        for bad in [
+            "", "-", "1.234", "1e5", "两万", "12.3.4", "+5", "99999999999999999999", "10000000000.01", "1,2,3",
+            "24500,50", ",500", "1234,567",
+        ] {
             #expect(YuanText.fen(bad) == nil, "\(bad)")
         }
         #expect(YuanText.fen("10000000000") == YuanText.maxFen)

@@ -415,7 +415,7 @@ import Testing
             let event = try #require(
                 text.components(separatedBy: "BEGIN:VEVENT").first { $0.contains("UID:coordination-\(id)@") })
             #expect(event.contains("DTSTART;VALUE=DATE:\(due)"))
-            #expect(event.contains("协调事项完成时限："))
+            #expect(event.contains("协调事项受理时限："))
             #expect(!text.contains("X-WR-CALNAME:楼院焕新 · water\r\n"))
         }
     }

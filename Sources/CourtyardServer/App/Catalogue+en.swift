@@ -1739,7 +1739,7 @@ extension Catalogue {
         "error.name.required": "Give a name",
         "error.title.required": "Give the event a title",
         "error.place.required": "Say where the event is",
-        "error.reason.required": "Give the reason",
+        "error.reason.required": "Please give the reason.",
         "error.ends_at.before_start": "The end must be after the start",
         "error.ends_at.too_long": "An event lasts at most 31 days",
         "error.capacity.out_of_range": "Places is at least 1",

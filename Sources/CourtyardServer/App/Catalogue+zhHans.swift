@@ -1677,7 +1677,7 @@ extension Catalogue {
         "error.name.required": "请填写姓名",
         "error.title.required": "请填写活动名称",
         "error.place.required": "请填写活动地点",
-        "error.reason.required": "请填写取消原因",
+        "error.reason.required": "请填写原因。",
         "error.ends_at.before_start": "结束时间要晚于开始时间",
         "error.ends_at.too_long": "一次活动最长31天",
         "error.capacity.out_of_range": "名额至少为1人",

@@ -591,8 +591,10 @@ struct DepartmentQueuePage {
         let list = try await repo.list(actor: actor, departmentId: org, queue: true)
         let names = try await repo.projectNames(list.map(\.projectId))
         let today = Clock.today
+        // A refused step on a request no longer in the queue (the office declined it meanwhile) is said on top.
+        let lost = refused.flatMap { r in list.contains { $0.id == r.id } ? nil : PageNote(kind: "bad", text: r.text) }
         return DepartmentQueuePage(
-            message: message,
+            message: message ?? lost,
             items: list.map { r in
                 func offer(_ s: CoordinationState) -> String? {
                     CoordinationLifecycle.canMove(from: r.state, to: s) ? SiteRoute.queueStep(r.id, s).path : nil

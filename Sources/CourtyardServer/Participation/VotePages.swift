@@ -149,7 +149,12 @@ struct VotePage {
                     paper: b.paperNumber ?? f.t("ballot.channel." + b.channel), enteredBy: b.enteredBy,
                     enteredAt: beijingTime(b.at), voidAction: SiteRoute.voidBallot(id, b.id).path,
                     voidError: refused?.error, typedReason: refused?.reason ?? "")
-            }, hasEntered: !entered.isEmpty, notice: notice)
+            }, hasEntered: !entered.isEmpty,
+            // A refused void whose ballot is no longer listed (the vote closed meanwhile) is said on top.
+            notice: notice
+                ?? refusedVoid.flatMap { r in
+                    entered.contains { $0.id == r.ballot } ? nil : PageNote(kind: "bad", text: r.error)
+                })
     }
 }
 

@@ -35,6 +35,15 @@ public struct CalendarFeedRepository: Sendable {
 
     /// The feed's events for an account: the meetings it sees (an office its sub-district's, others those they
     /// take part in) from a month back, and its organisation's open actions.
+    /// What a request's due day is the last day for: accepting it, setting its day, or finishing it.
+    static func dueWords(_ state: CoordinationState) -> String {
+        switch state {
+        case .requested, .reopened: "协调事项受理时限："
+        case .accepted: "协调事项排期时限："
+        case .scheduled, .done, .declined: "协调事项办结时限："
+        }
+    }
+
     public func events(actor: Actor, today: Day = Clock.today) async throws -> [ICalendar.Event] {
         let meetings = try await MeetingRepository(database: database).list(
             actor: actor, from: today.adding(days: -31), to: today.adding(days: 400), seriesId: nil)
@@ -60,7 +69,8 @@ public struct CalendarFeedRepository: Sendable {
             events += open.compactMap { r in
                 r.dueOn.map {
                     ICalendar.Event(
-                        uid: "coordination-\(r.id)@courtyard", summary: "协调事项完成时限：" + r.description.prefix(60),
+                        uid: "coordination-\(r.id)@courtyard",
+                        summary: Self.dueWords(r.state) + r.description.prefix(60),
                         date: $0, startMinutes: nil)
                 }
             }

@@ -397,7 +397,8 @@ public struct VoteRepository: Sendable {
         public var at: String
     }
 
-    /// The live ballots of a vote, newest first (at most 1,000), for those who may void one.
+    /// The live paper ballots of a vote, newest first (at most 1,000), for those who may void one: the office holds
+    /// the papers they were entered from. An online ballot is never listed, so no page says how a household voted.
     public func enteredBallots(voteId: Int64, actor: Actor) async throws -> [EnteredBallot] {
         guard Permissions.allows(actor.role, .manageVotes) else { throw AccessError.forbidden }
         return try await database.withConnection { db in
@@ -408,7 +409,8 @@ public struct VoteRepository: Sendable {
                   COALESCE(NULLIF(u.display_name, ''), v.entered_by) AS entered_by, v.at
                 FROM ballots v JOIN households h ON h.id = v.household_id JOIN entrances e ON e.id = h.entrance_id
                 JOIN buildings b ON b.id = h.building_id LEFT JOIN users u ON u.username = v.entered_by
-                WHERE v.vote_id = \(bind: voteId) AND v.voided_at IS NULL ORDER BY v.id DESC LIMIT 1000
+                WHERE v.vote_id = \(bind: voteId) AND v.voided_at IS NULL AND v.channel = 'paper'
+                ORDER BY v.id DESC LIMIT 1000
                 """
             ).all().map { r in
                 EnteredBallot(
@@ -424,6 +426,7 @@ public struct VoteRepository: Sendable {
     /// Voids a ballot with a reason (audited), so the household may vote again.
     public func void(voteId: Int64, ballotId: Int64, reason: String, actor: Actor) async throws {
         guard Permissions.allows(actor.role, .manageVotes) else { throw AccessError.forbidden }
+        try TextBounds.check(reason, field: "reason", max: 500)
         let why = TextNormalizer.clean(reason)
         guard !why.isEmpty else {
             throw ValidationError(field: "reason", code: "required", message: "voiding a ballot needs a reason")

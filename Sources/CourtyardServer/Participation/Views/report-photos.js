@@ -4,10 +4,25 @@
 // this script, or in a browser that cannot do it, the photos go as chosen and the server checks them.
 (function () {
   var input = document.querySelector('input[type=file][data-resize]');
-  if (!input || !input.form || !window.createImageBitmap || !window.DataTransfer || !window.File) return;
+  if (!input || !input.form) return;
+  // In any browser, even one that cannot make photos smaller: photos past what the form may carry are said at
+  // once and not sent. A browser that can shrink them checks again after shrinking.
+  var LIMIT = Number(input.dataset.limit) || 9500000;
+  var statusLine = document.getElementById(input.dataset.status || '');
+  function checkSize(files) {
+    var bytes = 0;
+    for (var i = 0; i < files.length; i++) bytes += files[i].size;
+    var tooBig = bytes > LIMIT;
+    var words = tooBig ? (input.dataset.tooBig || '').replace('{kb}', Math.round(bytes / 1024)) : '';
+    input.setCustomValidity(words);
+    if (statusLine && tooBig) { statusLine.textContent = words; statusLine.hidden = false; }
+    return tooBig;
+  }
+  function sizeOnly() { input.addEventListener('change', function () { checkSize(input.files || []); }); }
+  if (!window.createImageBitmap || !window.DataTransfer || !window.File) { sizeOnly(); return; }
   var canvasWorks = !!(document.createElement('canvas').getContext && HTMLCanvasElement.prototype.toBlob);
-  if (!canvasWorks) return;
-  try { new DataTransfer().items.add(new File([''], 'x.jpg', { type: 'image/jpeg' })); } catch (e) { return; }
+  if (!canvasWorks) { sizeOnly(); return; }
+  try { new DataTransfer().items.add(new File([''], 'x.jpg', { type: 'image/jpeg' })); } catch (e) { sizeOnly(); return; }
   var LONGEST = Number(input.dataset.resize) || 1600;
   var MOST = Number(input.dataset.most) || 3;
   var QUALITY = 0.85;

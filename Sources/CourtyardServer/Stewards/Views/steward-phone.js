@@ -33,8 +33,17 @@
     });
   }
   function field(name) { return form.querySelector('[name=' + name + ']'); }
-  // A refused entry back in the form as it was typed (a new client_id: it was never stored).
-  function restore(entry) {
+  // Entries the server refused wait under their own key, with why, until the steward saves them again: one is
+  // put back into the form only while the form holds nothing typed, so nothing typed is overwritten.
+  var REFUSED = 'courtyard.contactRefused';
+  var restored = null;
+  function loadRefused() { try { return JSON.parse(localStorage.getItem(REFUSED) || '[]'); } catch (e) { return []; } }
+  function storeRefused(list) { localStorage.setItem(REFUSED, JSON.stringify(list)); }
+  function untouched() { var n = field('note'); return !restored && (!n || !n.value); }
+  function restoreNext() {
+    var list = loadRefused();
+    if (!list.length || !untouched()) return;
+    var entry = list[0];
     var b = entry.body;
     var values = { household_id: entry.household, channel: b.channel, date: b.date, outcome: b.outcome,
       note: b.note, follow_up_on: b.follow_up_on || '', campaign_id: b.campaign_id ? String(b.campaign_id) : '' };
@@ -42,6 +51,10 @@
       var el = field(name);
       if (el && values[name] !== undefined) el.value = values[name];
     });
+    restored = b.client_id;
+    say(form.dataset.refused + (entry.why ? ' ' + entry.why : ''), true);
+    var el = entry.field && field(entry.field);
+    (el || form.querySelector('button[type=submit]')).focus();
   }
   function flush() {
     if (busy || navigator.onLine === false) return;
@@ -51,18 +64,19 @@
     send(q[0]).then(function (answer) {
       busy = false;
       var status = answer.status;
+      var error = answer.json && answer.json.error;
       if (status === 200 || status === 201) {
         store(load().slice(1)); say(form.dataset.sent); flush();
       } else if (status >= 400 && status < 500 && status !== 401 && status !== 403 && status !== 429) {
-        // The server will never take this one as it is: back into the form, with why.
+        // The server will never take this one as it is: kept with why, and back into the form when it is free.
         var entry = load()[0];
         store(load().slice(1));
-        restore(entry);
-        var why = answer.json && answer.json.error && answer.json.error.message;
-        say(form.dataset.refused + (why ? ' ' + why : ''), true);
-        var bad = answer.json && answer.json.error && answer.json.error.field;
-        var el = bad && field(bad);
-        (el || form.querySelector('button[type=submit]')).focus();
+        var list = loadRefused();
+        list.push({ household: entry.household, body: entry.body, why: error && error.message,
+          field: error && error.field });
+        storeRefused(list);
+        restoreNext();
+        flush();
       } else { showQueue(); }
     }, function () { busy = false; showQueue(); });
   }
@@ -78,13 +92,21 @@
     var q = load();
     q.push({ household: data.get('household_id'), body: body });
     store(q);
+    // The refused entry the form held is now sent again as this one.
+    if (restored) {
+      var was = restored;
+      storeRefused(loadRefused().filter(function (e) { return e.body.client_id !== was; }));
+      restored = null;
+    }
     form.querySelector('textarea[name=note]').value = '';
     var later = field('follow_up_on');
     if (later) later.value = '';
     showQueue();
     flush();
+    restoreNext();
   });
   window.addEventListener('online', flush);
   showQueue();
+  restoreNext();
   flush();
 })();
