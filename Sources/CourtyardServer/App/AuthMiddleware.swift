@@ -72,7 +72,7 @@ struct AuthMiddleware: RouterMiddleware {
             }
             return response
         } catch let error as HTTPError
-            where (error.status == .notFound || (error.status == .badRequest && request.method == .get))
+            where (error.status == .notFound || (error.status == .badRequest && Self.isPageRead(request)))
             && Self.isPagePath(request.uri.path)
         {
             // A path no route serves, outside the API, or a page's address with a malformed number in it
@@ -97,6 +97,12 @@ struct AuthMiddleware: RouterMiddleware {
 }
 
 extension AuthMiddleware {
+    /// A page read in a browser: a GET of a page's address, not of a file or feed (`events.ics`, `news.atom`), whose
+    /// errors are documented as the API's JSON.
+    static func isPageRead(_ request: Request) -> Bool {
+        request.method == .get && !(request.uri.path.split(separator: "/").last?.contains(".") ?? false)
+    }
+
     /// Paths people open in a browser; the API and the Open311 endpoint answer in their own formats.
     static func isPagePath(_ path: String) -> Bool {
         !path.hasPrefix("/api/") && !path.hasPrefix("/open311/") && path != "/healthz" && path != "/metrics"
