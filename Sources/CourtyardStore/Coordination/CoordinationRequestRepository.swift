@@ -249,9 +249,8 @@ public struct CoordinationRequestRepository: Sendable {
     public func transition(id: Int64, _ s: Step, actor: Actor) async throws -> CoordinationRequest {
         let note = TextNormalizer.prose(s.note)
         let reason = TextNormalizer.prose(s.reason)
-        for (field, text) in [("note", s.note), ("reason", s.reason)] where text.unicodeScalars.count > 2000 {
-            throw ValidationError(field: field, code: "too_long", message: "\(field) is at most 2,000 characters")
-        }
+        try TextBounds.check(s.note, field: "note")
+        try TextBounds.check(s.reason, field: "reason")
         let today = Clock.today
         try await database.transaction { db in
             var sql: SQLQueryString =

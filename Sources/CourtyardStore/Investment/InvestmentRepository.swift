@@ -15,9 +15,7 @@ public struct InvestmentRepository: Sendable {
         if required && clean.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw ValidationError(field: field, code: "required", message: "\(field) is required")
         }
-        guard text.unicodeScalars.count <= 2000 else {
-            throw ValidationError(field: field, code: "too_long", message: "\(field) is at most 2000 characters")
-        }
+        try TextBounds.check(text, field: field)
         return clean
     }
 

@@ -49,9 +49,6 @@ public struct LedgerRepository: Sendable {
     }
 
     public func addSiteLog(projectId: Int64, _ log: NewSiteLog, actor: Actor) async throws -> SiteLog {
-        guard log.date <= Clock.today else {
-            throw ValidationError(field: "date", code: "future", message: "a site log is written on or after its day")
-        }
         try RecordedDay.check(log.date, field: "date", today: Clock.today)
         try TextBounds.check(log.workDone, field: "work_done", max: 4000)
         try TextBounds.check(log.issues, field: "issues", max: 4000)

@@ -21,7 +21,7 @@ extension SafetyRepository {
         let trainees = t.trainees.map {
             Trainee(name: TextNormalizer.clean($0.name), trade: TextNormalizer.clean($0.trade))
         }
-        try Self.bounded(t.topics, field: "topics")
+        try TextBounds.check(t.topics, field: "topics")
         guard !trainees.isEmpty, trainees.count <= 500,
             trainees.allSatisfy({ !$0.name.isEmpty && $0.name.count <= 50 && $0.trade.count <= 50 })
         else {
@@ -32,9 +32,6 @@ extension SafetyRepository {
             throw ValidationError(field: "trainer", code: "required", message: "name who trained them")
         }
         try TextBounds.check(trainer, field: "trainer", max: 100)
-        guard t.date <= Clock.today else {
-            throw ValidationError(field: "date", code: "future", message: "a training is recorded after it happened")
-        }
         try RecordedDay.check(t.date, field: "date", today: Clock.today)
         let id: Int64 = try await database.transaction { db in
             let p = try await ProjectRepository.require(projectId, actor: actor, db: db)
@@ -178,7 +175,7 @@ extension SafetyRepository {
         guard n.scores.count <= 50 else {
             throw ValidationError(field: "scores", code: "invalid", message: "at most 50 scores")
         }
-        for s in n.scores { try Self.bounded(s.note, field: "scores") }
+        for s in n.scores { try TextBounds.check(s.note, field: "scores") }
         let pairs = n.scores.map { (item: $0.item, score: Int(clamping: $0.score)) }
         if let problem = InspectionRules.problems(items: template.items, scores: pairs).first {
             throw Self.error(problem)
@@ -295,7 +292,7 @@ extension SafetyRepository {
         projectId: Int64, taskId: Int64, date: Day, result: AcceptanceResult, photos: [Int64], note: String,
         actor: Actor
     ) async throws -> HiddenWorkAcceptance {
-        try Self.bounded(note, field: "note")
+        try TextBounds.check(note, field: "note")
         guard !photos.isEmpty, photos.count <= 20 else {
             throw ValidationError(
                 field: "photos", code: "required", message: "hidden works are accepted with 1 to 20 photos")

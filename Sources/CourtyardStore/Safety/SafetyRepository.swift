@@ -62,11 +62,6 @@ public struct SafetyRepository: Sendable {
 
     // MARK: Agreements and plans
 
-    /// Free text is at most 2,000 characters.
-    static func bounded(_ text: String, field: String, max: Int = 2000) throws {
-        try TextBounds.check(text, field: field, max: max)
-    }
-
     static func requireOffice(_ actor: Actor) throws {
         guard [.admin, .subdistrictOfficer].contains(actor.role) else { throw AccessError.forbidden }
     }
@@ -103,7 +98,7 @@ public struct SafetyRepository: Sendable {
         guard (2000...2100).contains(a.batchYear) else {
             throw ValidationError(field: "batch_year", code: "invalid", message: "batch_year must be 2000 to 2100")
         }
-        try Self.bounded(a.targets, field: "targets")
+        try TextBounds.check(a.targets, field: "targets")
         guard a.signedOn <= Clock.today else {
             throw ValidationError(field: "signed_on", code: "future", message: "an agreement is recorded once signed")
         }
@@ -267,7 +262,7 @@ public struct SafetyRepository: Sendable {
         guard date <= Clock.today else {
             throw ValidationError(field: "date", code: "future", message: "a drill is recorded after it happened")
         }
-        try Self.bounded(note, field: "note")
+        try TextBounds.check(note, field: "note")
         guard (1...10_000).contains(attendance) else {
             throw ValidationError(field: "attendance", code: "invalid", message: "attendance is 1 to 10,000 people")
         }
