@@ -603,8 +603,8 @@ public struct SheetSource: Sendable {
 
 /// How a file was read: for each sheet read, its header row, the columns used and ignored, the rows read and the
 /// cells that repeated the row above; and the sheets skipped. The dry run shows it so a clerk can check it.
-public struct SheetReading: Sendable, Equatable, Encodable {
-    public struct Column: Sendable, Equatable, Encodable {
+public struct SheetReading: Sendable, Equatable, Codable {
+    public struct Column: Sendable, Equatable, Codable {
         public var header: String
         public var column: String
     }
@@ -619,7 +619,7 @@ public struct SheetReading: Sendable, Equatable, Encodable {
         /// Cells that took their value from a merged range (XLSX), by column name.
         public var merged: [String: Int] = [:]
     }
-    public struct Skipped: Sendable, Equatable, Encodable {
+    public struct Skipped: Sendable, Equatable, Codable {
         public var name: String
         /// "no_header"
         public var reason: String
@@ -653,6 +653,26 @@ public struct SheetReading: Sendable, Equatable, Encodable {
             try sheet.encode(ColumnCounts(counts: s.merged), forKey: .merged)
         }
         try c.encode(skipped, forKey: .skippedSheets)
+    }
+
+    /// Reads back what `encode` wrote, as the import history keeps it.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        isWorkbook = try c.decode(String.self, forKey: .format) == "xlsx"
+        var list = try c.nestedUnkeyedContainer(forKey: .sheets)
+        while !list.isAtEnd {
+            let s = try list.nestedContainer(keyedBy: SheetKeys.self)
+            sheets.append(
+                Sheet(
+                    name: try s.decode(String.self, forKey: .name),
+                    headerRow: try s.decode(Int.self, forKey: .headerRow),
+                    columns: try s.decode([Column].self, forKey: .columns),
+                    ignored: try s.decode([String].self, forKey: .ignoredColumns),
+                    rows: try s.decode(Int.self, forKey: .rows),
+                    filledDown: try s.decode([String: Int].self, forKey: .filledDown),
+                    merged: try s.decode([String: Int].self, forKey: .merged)))
+        }
+        skipped = try c.decode([Skipped].self, forKey: .skippedSheets)
     }
 
     /// Counts by column name, written in the sheet's column order.

@@ -120,7 +120,11 @@ import Testing
                     "entrances", "households", "residents", "error_count", "errors", "reading", "reading_summary",
                 ])
             #expect(keys(body["households"]) == ["created", "updated", "unchanged"])
-            #expect(keys(body["errors"]?.arrayItemsForTests.first) == ["row", "column", "code", "message", "sheet"])
+            #expect(
+                keys(body["errors"]?.arrayItemsForTests.first) == [
+                    "row", "column", "code", "message", "sheet", "values",
+                ])
+            #expect(body["errors"]?.arrayItemsForTests.first?["values"]?["value"]?.stringValue == "八十")
             #expect(body["errors"]?.arrayItemsForTests.first?["sheet"] == .null && body["error_count"]?.intValue == 1)
             #expect(body["errors"]?.arrayItemsForTests.first?["message"]?.stringValue?.contains("八十") == true)
             #expect(keys(body["reading"]) == ["format", "sheets", "skipped_sheets"])

@@ -91,9 +91,7 @@ import Testing
             let gate = Gate()
             let target = try await ImportJobs.key(subdistrict: nil, actor: office, services: services)
             let upload = Upload(bytes: Self.sheet(10), filename: "big.csv", dryRun: true, subdistrict: nil)
-            let id = try await services.importJobs.start(
-                target: target, actor: office, filename: "big.csv", dryRun: true
-            ) { meter in
+            let id = try await services.importJobs.start(target: target, actor: office, file: upload) { meter in
                 meter.read(12_000)
                 meter.begin(.checking, total: 12_000)
                 meter.checked(adding: 4_000)
@@ -161,8 +159,9 @@ import Testing
         try await TestApp.with(demo: true) { client, services in
             let office = try #require(try await services.accounts.find(username: "office"))
             let gate = Gate()
+            let upload = Upload(bytes: [], filename: "big.csv", dryRun: true, subdistrict: nil)
             let id = try await services.importJobs.start(
-                target: "id:\(office.scope.id ?? 0)", actor: office.actor, filename: "big.csv", dryRun: true
+                target: "id:\(office.scope.id ?? 0)", actor: office.actor, file: upload
             ) { meter in
                 meter.read(2_000)
                 await gate.wait()

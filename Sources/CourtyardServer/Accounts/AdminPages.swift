@@ -18,29 +18,22 @@ enum AdminPages {
             let actor = try context.require(.importRegistry)
             let upload = try await Upload.read(request, context: context)
             try Pages.verifyCSRF(upload.csrf, context)
-            let jobs = services.importJobs
-            let id: String
-            do {
-                let target = try await ImportJobs.key(subdistrict: upload.subdistrict, actor: actor, services: services)
-                id = try await jobs.start(
-                    target: target, actor: actor, filename: upload.filename, dryRun: upload.dryRun
-                ) { meter in
-                    try await ImportRoutes.runImport(upload, services: services, actor: actor, progress: meter)
-                }
-            } catch let busy as ImportJobs.Busy {
-                let message = f.t("import.job.busy").replacingOccurrences(of: "{user}", with: busy.username)
-                    .replacingOccurrences(of: "{at}", with: beijingTime(Clock.iso(busy.startedAt)))
-                let page = try await ImportPage.load(
-                    f, actor: actor, report: nil, services: services, failure: message)
-                return f.page(title: f.t("import.title"), "accounts-import", page, status: .conflict)
-            } catch {
-                return try await importFailure(error, f, actor: actor, services: services)
+            return try await startImport(upload, f, actor: actor, services: services)
+        }
+        // A dry run that found nothing wrong, imported from the file it kept: the clerk does not choose it again.
+        Pages.post(router, "/import/jobs/:id/apply") { request, context, f in
+            let actor = try context.require(.importRegistry)
+            _ = try await Pages.form(request, context)
+            let id = try context.parameters.require("id")
+            guard var upload = await services.importJobs.fileToApply(id, for: actor) else {
+                return Pages.messagePage(
+                    f, title: f.t("import.title"), message: f.t("import.apply.gone"), home: .importPage,
+                    homeLabel: f.t("import.job.back"), status: .notFound)
             }
-            await jobs.wait(id, upTo: await jobs.answerWithin)
-            guard let job = await jobs.job(id, for: actor), !job.isRunning else {
-                return Pages.seeOther(SiteRoute.importJob(id).path)
+            upload.dryRun = false
+            return try await startImport(upload, f, actor: actor, services: services) {
+                await services.importJobs.applied(id)
             }
-            return try await importResult(job, f, actor: actor, services: services, asAnswer: true)
         }
         Pages.get(router, "/import/jobs/:id") { _, context, f in
             let actor = try context.require(.importRegistry)
@@ -57,6 +50,15 @@ enum AdminPages {
                     title: f.t("import.title"), "accounts-import-job", ImportJobPage(job, f), status: .ok)
             }
             return try await importResult(job, f, actor: actor, services: services, asAnswer: false)
+        }
+        // One run of the history, with its report as it was written: what it counted and every problem it found.
+        Pages.get(router, "/import/history/:id") { _, context, f in
+            let actor = try context.require(.importRegistry)
+            let id = try context.parameters.require("id", as: Int64.self)
+            guard let run = try await ImportHistory(database: services.database).run(id: id, actor: actor) else {
+                return Pages.notFoundPage(f)
+            }
+            return f.page(title: f.t("import.record.title"), "accounts-import-record", ImportRunPage(run, f))
         }
         // A blank sheet with the clerk's headers, to fill in and import.
         Pages.get(router, "/export/households-template.csv") { _, context, f in
@@ -124,6 +126,35 @@ enum AdminPages {
         AuditPageController(services: services).register(on: router)
     }
 
+    /// Starts an import as a job: a small sheet's result comes back at once, a large one sends the person to the
+    /// job's page, which shows rows read and checked until the result is there. `started` runs once it has begun.
+    static func startImport(
+        _ upload: Upload, _ f: PageFrame, actor: Actor, services: Services,
+        started: @Sendable () async -> Void = {}
+    ) async throws -> Response {
+        let jobs = services.importJobs
+        let id: String
+        do {
+            let target = try await ImportJobs.key(subdistrict: upload.subdistrict, actor: actor, services: services)
+            id = try await jobs.start(target: target, actor: actor, file: upload) { meter in
+                try await ImportRoutes.runImport(upload, services: services, actor: actor, progress: meter)
+            }
+        } catch let busy as ImportJobs.Busy {
+            let message = f.t("import.job.busy").replacingOccurrences(of: "{user}", with: busy.username)
+                .replacingOccurrences(of: "{at}", with: beijingTime(Clock.iso(busy.startedAt)))
+            let page = try await ImportPage.load(f, actor: actor, report: nil, services: services, failure: message)
+            return f.page(title: f.t("import.title"), "accounts-import", page, status: .conflict)
+        } catch {
+            return try await importFailure(error, f, actor: actor, services: services)
+        }
+        await started()
+        await jobs.wait(id, upTo: await jobs.answerWithin)
+        guard let job = await jobs.job(id, for: actor), !job.isRunning else {
+            return Pages.seeOther(SiteRoute.importJob(id).path)
+        }
+        return try await importResult(job, f, actor: actor, services: services, asAnswer: true)
+    }
+
     /// A finished job's page: the report, as the upload has always answered it (422 when the sheet has errors, when it
     /// is the upload's answer), or the reason it failed.
     static func importResult(_ job: ImportJobs.Job, _ f: PageFrame, actor: Actor, services: Services, asAnswer: Bool)
@@ -133,9 +164,12 @@ enum AdminPages {
         case .failed(let error):
             return try await importFailure(error, f, actor: actor, services: services)
         case .finished(let report):
-            return f.render(
-                title: f.t("import.title"),
-                body: try await importBody(f, actor: actor, report: report, services: services),
+            var page = try await ImportPage.load(f, actor: actor, report: report, services: services)
+            if job.canApply {
+                page.apply = .init(href: SiteRoute.applyImport(job.id).path, file: job.filename)
+            }
+            return f.page(
+                title: f.t("import.title"), "accounts-import", page,
                 status: report.errors.isEmpty || !asAnswer ? .ok : .unprocessableContent)
         case .running:
             return Pages.seeOther(SiteRoute.importJob(job.id).path)
@@ -266,6 +300,7 @@ struct ImportPage {
         var errors: [RowProblem]
     }
     struct Past {
+        var href: String
         var at: String
         var user: String
         var file: String
@@ -277,8 +312,14 @@ struct ImportPage {
         var href: String
         var text: String
     }
+    /// Importing the file a dry run found nothing wrong in, without choosing it again.
+    struct Apply {
+        var href: String
+        var file: String
+    }
     var failure: String?
     var report: Report?
+    var apply: Apply?
     var subdistrict: String
     /// Imports the person may follow that are still running.
     var running: [Running]
@@ -290,7 +331,8 @@ struct ImportPage {
     {
         let history = try await ImportHistory(database: services.database).list(actor: actor).prefix(20).map { h in
             Past(
-                at: beijingTime(h.at), user: h.username == "system" ? f.t("audit.system") : h.username,
+                href: SiteRoute.importRun(h.id).path, at: beijingTime(h.at),
+                user: h.username == "system" ? f.t("audit.system") : h.username,
                 file: h.filename, status: f.t("import.status." + h.status), rows: h.rows, errors: h.errorCount)
         }
         let running = await services.importJobs.running(for: actor).map { job in
@@ -330,6 +372,25 @@ struct ImportPage {
     }
 }
 
+/// One run of the import history: who ran which file when, and its report.
+struct ImportRunPage {
+    var file: String
+    var user: String
+    var at: String
+    var dryRun: Bool
+    var unreadable: Bool
+    var report: ImportPage.Report?
+    var back = SiteRoute.importPage.path
+
+    init(_ run: (record: ImportRecord, report: ImportReport?), _ f: PageFrame) {
+        let r = run.record
+        (file, at, dryRun) = (r.filename, beijingTime(r.at), r.dryRun)
+        user = r.username == "system" ? f.t("audit.system") : r.username
+        unreadable = run.report == nil
+        report = run.report.map { ImportPage.report(of: $0, f) }
+    }
+}
+
 /// A scope as a person reads it: "社区：幸福里社区", not "community:12".
 enum ScopeName {
     static func text(_ scope: String, services: Services, _ f: PageFrame) async -> String {
@@ -353,6 +414,9 @@ enum ScopeName {
 extension SiteRoute {
     /// The page that follows an import started from the import page.
     static func importJob(_ id: String) -> SiteRoute { SiteRoute("/import/jobs/\(id)") }
+    static func applyImport(_ job: String) -> SiteRoute { SiteRoute("/import/jobs/\(job)/apply") }
+    static let importPage = SiteRoute("/import")
+    static func importRun(_ id: Int64) -> SiteRoute { SiteRoute("/import/history/\(id)") }
 }
 
 /// An import at work: rows read, checked and written so far; the page reloads itself each second (a meta refresh,

@@ -1018,6 +1018,15 @@ extension Catalogue {
         "ballot.voided": "The ballot is void; the household can be entered again.",
         "ballot.channel.online": "Online",
         "ballot.channel.paper": "Paper",
+        "import.record.title": "An import",
+        "import.record.unreadable": "This import's report cannot be read; only the summary above is known.",
+        "import.apply.help":
+            "The dry run found nothing wrong and wrote nothing. If the result "
+            + "above is what you expect, import this file without choosing it again.",
+        "import.apply.submit": "Import this file",
+        "import.apply.gone":
+            "The dry run's file is no longer kept (after 30 minutes, or "
+            + "once it was imported). Choose the file again on the import page.",
         "error.invalidGeneric": "That was not saved. Check what you entered and try again.",
         "error.conflictGeneric": "This step cannot be taken now. Reload the page to see the latest state.",
         "error.answer.question_count": "A questionnaire has 1 to 50 questions.",

@@ -8,7 +8,9 @@ import Foundation
 /// Jobs live in the memory of this server process only. A restart forgets them (the import itself is one
 /// transaction: it either committed and is in the import history, or wrote nothing), and with several servers
 /// behind a load balancer a job's page is answered only by the server that took the upload. At most one import
-/// runs per sub-district; a finished job is kept for `keepFinished`, and at most `maxFinished` of them.
+/// runs per sub-district; a finished job is kept for `keepFinished`, and at most `maxFinished` of them. A dry run that
+/// found nothing wrong keeps its file as long as its job (at most `maxKeptFiles` files), so that the clerk can import
+/// it without choosing it again.
 actor ImportJobs {
     enum Outcome: Sendable {
         case running
@@ -28,6 +30,14 @@ actor ImportJobs {
         let meter: ImportProgressMeter
         var outcome: Outcome = .running
         var finishedAt: ContinuousClock.Instant?
+        /// The uploaded file while the job runs, and after a dry run that found nothing wrong.
+        var file: Upload?
+
+        /// A dry run that found nothing wrong and still has its file.
+        var canApply: Bool {
+            guard file != nil, dryRun, case .finished(let report) = outcome else { return false }
+            return report.errors.isEmpty
+        }
 
         var isRunning: Bool {
             if case .running = outcome { return true }
@@ -46,12 +56,17 @@ actor ImportJobs {
     private(set) var answerWithin: Duration
     let keepFinished: Duration
     let maxFinished: Int
+    let maxKeptFiles: Int
     private var jobs: [String: Job] = [:]
 
-    init(answerWithin: Duration = .seconds(3), keepFinished: Duration = .seconds(30 * 60), maxFinished: Int = 50) {
+    init(
+        answerWithin: Duration = .seconds(3), keepFinished: Duration = .seconds(30 * 60), maxFinished: Int = 50,
+        maxKeptFiles: Int = 4
+    ) {
         self.answerWithin = answerWithin
         self.keepFinished = keepFinished
         self.maxFinished = maxFinished
+        self.maxKeptFiles = maxKeptFiles
     }
 
     /// For tests that follow a job's page from its start.
@@ -60,7 +75,7 @@ actor ImportJobs {
     /// Starts `work` in the background unless an import into the same sub-district is running; returns the job's id,
     /// which cannot be guessed.
     func start(
-        target: String, actor: Actor, filename: String, dryRun: Bool,
+        target: String, actor: Actor, file: Upload,
         work: @escaping @Sendable (ImportProgressMeter) async throws -> ImportReport
     ) throws -> String {
         prune()
@@ -72,8 +87,8 @@ actor ImportJobs {
         let id = bytes.map { String(format: "%02x", $0) }.joined()
         let meter = ImportProgressMeter()
         jobs[id] = Job(
-            id: id, userId: actor.userId, username: actor.username, target: target, filename: filename,
-            dryRun: dryRun, startedAt: Date(), meter: meter)
+            id: id, userId: actor.userId, username: actor.username, target: target, filename: file.filename,
+            dryRun: file.dryRun, startedAt: Date(), meter: meter, file: file)
         Task.detached {
             let outcome: Outcome
             do { outcome = .finished(try await work(meter)) } catch { outcome = .failed(error) }
@@ -85,8 +100,18 @@ actor ImportJobs {
     private func finish(_ id: String, _ outcome: Outcome) {
         jobs[id]?.outcome = outcome
         jobs[id]?.finishedAt = .now
+        if jobs[id]?.canApply == false { jobs[id]?.file = nil }
         prune()
     }
+
+    /// The file of a dry run that found nothing wrong, for the account that ran it; nil once it is no longer kept.
+    func fileToApply(_ id: String, for actor: Actor) -> Upload? {
+        guard let job = job(id, for: actor), job.canApply else { return nil }
+        return job.file
+    }
+
+    /// Forgets a dry run's file once the import of it has started.
+    func applied(_ id: String) { jobs[id]?.file = nil }
 
     /// The job, for the account that started it or an administrator; nil otherwise, as for a job that never was.
     func job(_ id: String, for actor: Actor) -> Job? {
@@ -118,6 +143,8 @@ actor ImportJobs {
         jobs = jobs.filter { _, job in job.finishedAt.map { now - $0 < keepFinished } ?? true }
         let finished = jobs.values.filter { !$0.isRunning }.sorted { $0.finishedAt! < $1.finishedAt! }
         for job in finished.prefix(max(0, finished.count - maxFinished)) { jobs[job.id] = nil }
+        let keeping = jobs.values.filter { !$0.isRunning && $0.file != nil }.sorted { $0.finishedAt! < $1.finishedAt! }
+        for job in keeping.prefix(max(0, keeping.count - maxKeptFiles)) { jobs[job.id]?.file = nil }
     }
 
     /// The sub-district an upload goes into, as one name for "the same import target": its id when it exists,

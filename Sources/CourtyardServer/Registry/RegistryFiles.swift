@@ -148,7 +148,18 @@ extension RegistryFiles {
         var values = e.values
         values["column"] = e.column.map { columnName($0, lang: lang) } ?? ""
         if let row = values["row"] { values["place"] = place(row: row, sheet: values["sheet"], lang: lang) }
+        // A problem kept before its values were (an old import's history) cannot fill the sentence's blanks.
+        guard placeholders(sentence).allSatisfy({ values[$0] != nil }) else {
+            return lang == .en ? e.message : lang.t("import.problem.other")
+        }
         return Lang.fill(sentence, values)
+    }
+
+    /// The names a sentence's blanks ask for: "{value}" asks for "value".
+    static func placeholders(_ sentence: String) -> [String] {
+        sentence.split(separator: "{", omittingEmptySubsequences: false).dropFirst().compactMap { part in
+            part.firstIndex(of: "}").map { String(part[..<$0]) }
+        }
     }
 
     /// Where a row is: "第 3 行", or "工作表“二期”第 3 行" when its sheet is named.

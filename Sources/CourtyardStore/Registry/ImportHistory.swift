@@ -43,4 +43,13 @@ public struct ImportHistory: Sendable {
                 report: id == nil ? nil : StoredJSON(try r.storedJSON("report_json")))
         }
     }
+
+    /// One run and its report read back as it was written, or nil when the account may not see that run. The report
+    /// is nil only for a run whose kept report cannot be read as one.
+    public func run(id: Int64, actor: Actor) async throws -> (record: ImportRecord, report: ImportReport?)? {
+        guard var record = try await list(actor: actor, id: id).first else { return nil }
+        let report = record.report.flatMap { try? JSONValueCoding.decode(ImportReport.self, from: $0.value) }
+        record.report = nil
+        return (record, report)
+    }
 }

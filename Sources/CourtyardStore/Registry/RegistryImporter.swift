@@ -4,7 +4,7 @@ import SQLKit
 
 /// What an import did, or would do on a dry run. Its `Encodable` form is the one the import history keeps and the
 /// API answers: each row's problem said once, by `message` (the API first rewords it in the client's language).
-public struct ImportReport: Sendable, Encodable {
+public struct ImportReport: Sendable, Codable {
     public struct Counts: Sendable, Equatable, Codable {
         public var created = 0, updated = 0, unchanged = 0
         public init(created: Int = 0, updated: Int = 0, unchanged: Int = 0) {
@@ -31,13 +31,23 @@ public struct ImportReport: Sendable, Encodable {
         return out
     }
 
-    /// One row's problem as the report lists it: what it quotes (`values`) is already in its message.
-    struct Problem: Encodable {
+    /// One row's problem as the report lists it. What it quotes is in its message, and in `values` too, so that a
+    /// report read back from the history can say it again in another language.
+    struct Problem: Codable {
         var row: Int
         var column: String?
         var code: String
         var message: String
         var sheet: String?
+        /// Absent only from reports kept before problems kept their values.
+        var values: [String: String]?
+
+        init(_ e: RowError) {
+            (row, column, code, message, sheet, values) = (e.row, e.column, e.code, e.message, e.sheet, e.values)
+        }
+        var rowError: RowError {
+            RowError(row: row, column: column, code: code, message: message, sheet: sheet, values: values ?? [:])
+        }
     }
 
     enum CodingKeys: String, CodingKey {
@@ -59,11 +69,33 @@ public struct ImportReport: Sendable, Encodable {
             try c.encode(counts, forKey: key)
         }
         try c.encode(errors.count, forKey: .errorCount)
-        let problems = errors.map {
-            Problem(row: $0.row, column: $0.column, code: $0.code, message: $0.message, sheet: $0.sheet)
-        }
-        try c.encode(problems, forKey: .errors)
+        try c.encode(errors.map(Problem.init), forKey: .errors)
         try c.encode(reading, forKey: .reading)
+    }
+
+    /// Reads back a report as the import history keeps it.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decodeIfPresent(Int64.self, forKey: .id)
+        dryRun = try c.decode(Bool.self, forKey: .dryRun)
+        applied = try c.decode(Bool.self, forKey: .applied)
+        rows = try c.decode(Int.self, forKey: .rows)
+        subdistrict = try c.decode(String.self, forKey: .subdistrict)
+        errors = try c.decode([Problem].self, forKey: .errors).map(\.rowError)
+        for (key, path) in [
+            (CodingKeys.communities, \ImportReport.communities), (.compounds, \.compounds), (.buildings, \.buildings),
+            (.entrances, \.entrances), (.households, \.households), (.residents, \.residents),
+        ] {
+            self[keyPath: path] = try c.decode(Counts.self, forKey: key)
+        }
+        reading = try c.decodeIfPresent(SheetReading.self, forKey: .reading)
+    }
+
+    public init(
+        dryRun: Bool, applied: Bool, rows: Int, subdistrict: String, errors: [RowError], reading: SheetReading? = nil
+    ) {
+        (self.dryRun, self.applied, self.rows, self.subdistrict) = (dryRun, applied, rows, subdistrict)
+        (self.errors, self.reading) = (errors, reading)
     }
 }
 

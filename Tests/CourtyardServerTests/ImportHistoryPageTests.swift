@@ -1,0 +1,152 @@
+import CourtyardDemo
+import CourtyardDomain
+import CourtyardStore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@testable import CourtyardServer
+
+/// The import page after a run: a clean dry run's file imported without choosing it again, and each earlier run's
+/// report opened from the history in the person's language.
+@Suite struct ImportHistoryPageTests {
+    static func households(_ services: Services) async throws -> Int {
+        try await services.database.withConnection { db in
+            try await db.raw("SELECT COUNT(*) AS n FROM households").first()!.decode(column: "n", as: Int.self)
+        }
+    }
+
+    /// The first `href` or `action` on a page that starts with `prefix`.
+    static func link(_ page: String, _ prefix: String) -> String? {
+        guard let start = page.range(of: "\"" + prefix) else { return nil }
+        return String(page[page.index(after: start.lowerBound)...].prefix { $0 != "\"" })
+    }
+
+    static func post(_ client: any TestClientProtocol, _ uri: String, cookie: String, form: String) async throws
+        -> (HTTPResponse.Status, String)
+    {
+        try await client.execute(
+            uri: uri, method: .post,
+            headers: [.cookie: cookie, .contentType: "application/x-www-form-urlencoded"],
+            body: ByteBuffer(string: form)
+        ) { ($0.status, String(buffer: $0.body)) }
+    }
+
+    @Test func aCleanDryRunIsImportedWithoutChoosingTheFileAgain() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let (cookie, csrf) = try await client.session("office")
+            let before = try await Self.households(services)
+            let (status, page, _) = try await ImportProgressTests.upload(
+                client, ImportProgressTests.sheet(30), cookie: cookie, csrf: csrf)
+            #expect(status == .ok)
+            #expect(page.contains("导入这个文件"))
+            #expect(try await Self.households(services) == before)
+            let apply = try #require(Self.link(page, "/import/jobs/"))
+            #expect(apply.hasSuffix("/apply"))
+            // Without the form's token nothing is imported.
+            let (forged, _) = try await Self.post(client, apply, cookie: cookie, form: "_csrf=wrong")
+            #expect(forged == .forbidden)
+            #expect(try await Self.households(services) == before)
+            let (done, result) = try await Self.post(client, apply, cookie: cookie, form: "_csrf=\(csrf)")
+            #expect(done == .ok)
+            #expect(result.contains("已写入数据库"))
+            #expect(!result.contains("导入这个文件"))
+            #expect(try await Self.households(services) == before + 30)
+            // The file is imported once: the same button again says the file is gone and writes nothing.
+            let (again, gone) = try await Self.post(client, apply, cookie: cookie, form: "_csrf=\(csrf)")
+            #expect(again == .notFound)
+            #expect(gone.contains("已不再保留"))
+            #expect(try await Self.households(services) == before + 30)
+        }
+    }
+
+    @Test func aDryRunWithProblemsOrByAnotherAccountCannotBeImportedFromTheButton() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let (cookie, csrf) = try await client.session("office")
+            var bad = ImportProgressTests.sheet(3)
+            bad += Array("进度社区,进度小区,进度路1号,1990,9号楼,1单元,101,一楼,60,,,否\n".utf8)
+            let (status, page, _) = try await ImportProgressTests.upload(client, bad, cookie: cookie, csrf: csrf)
+            #expect(status == .unprocessableContent)
+            #expect(!page.contains("导入这个文件"))
+            let (_, clean, _) = try await ImportProgressTests.upload(
+                client, ImportProgressTests.sheet(3), cookie: cookie, csrf: csrf)
+            let apply = try #require(Self.link(clean, "/import/jobs/"))
+            let office = try #require(try await services.accounts.find(username: "office"))
+            _ = try await services.accounts.create(
+                username: "office2", passwordHash: try await hashPassword("another-pass-123", services: services),
+                role: .subdistrictOfficer, scope: office.scope, actor: .system)
+            let (other, otherCSRF) = try await client.session("office2", "another-pass-123")
+            let before = try await Self.households(services)
+            let (refused, _) = try await Self.post(client, apply, cookie: other, form: "_csrf=\(otherCSRF)")
+            #expect(refused == .notFound)
+            #expect(try await Self.households(services) == before)
+        }
+    }
+
+    @Test func theHistoryOpensARunsProblemsInThePersonsLanguage() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let (cookie, csrf) = try await client.session("office")
+            var bad = ImportProgressTests.sheet(2)
+            bad += Array("进度社区,进度小区,进度路1号,1990,9号楼,1单元,101,一楼,60,,,否\n".utf8)
+            _ = try await ImportProgressTests.upload(client, bad, cookie: cookie, csrf: csrf)
+            let (_, importPage, _) = try await PageTests.page(client, "/import", cookie: cookie)
+            let run = try #require(Self.link(importPage, "/import/history/"))
+            let (status, zh, _) = try await PageTests.page(client, run, cookie: cookie)
+            #expect(status == .ok)
+            #expect(zh.contains("楼层“一楼”不是整数"))
+            #expect(zh.contains("big.csv"))
+            let (_, en, _) = try await PageTests.page(client, run + "?lang=en", cookie: cookie)
+            #expect(en.contains("“一楼”"))
+            #expect(!en.contains("楼层“一楼”不是整数"))
+            // Another sub-district's officer does not learn the run is there.
+            let elsewhere = try await services.database.withConnection { db in
+                try await db.raw("INSERT INTO subdistricts (name) VALUES ('别的街道') RETURNING id").first()!
+                    .decode(column: "id", as: Int64.self)
+            }
+            _ = try await services.accounts.create(
+                username: "elsewhere", passwordHash: try await hashPassword("another-pass-123", services: services),
+                role: .subdistrictOfficer, scope: Scope(kind: .subdistrict, id: elsewhere), actor: .system)
+            let (other, _) = try await client.session("elsewhere", "another-pass-123")
+            let (hidden, page, _) = try await PageTests.page(client, run, cookie: other)
+            #expect(hidden == .notFound)
+            #expect(!page.contains("一楼"))
+            let (malformed, _, _) = try await PageTests.page(client, "/import/history/abc", cookie: cookie)
+            #expect(malformed == .notFound)
+            // So is any signed-in page's address with a malformed number: a page not found, not a bad request.
+            let (vote, votePage, _) = try await PageTests.page(client, "/votes/abc", cookie: cookie)
+            #expect(vote == .notFound)
+            #expect(votePage.contains("找不到此页"))
+        }
+    }
+
+    @Test func aRunKeptBeforeProblemsKeptTheirValuesSaysSoWithoutBlanks() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let (cookie, _) = try await client.session("office")
+            let office = try #require(try await services.accounts.find(username: "office"))
+            let report = """
+                {"id":null,"dry_run":true,"applied":false,"rows":1,"subdistrict":"S",\
+                "communities":{"created":0,"updated":0,"unchanged":0},"compounds":{"created":0,"updated":0,"unchanged":0},\
+                "buildings":{"created":0,"updated":0,"unchanged":0},"entrances":{"created":0,"updated":0,"unchanged":0},\
+                "households":{"created":0,"updated":0,"unchanged":0},"residents":{"created":0,"updated":0,"unchanged":0},\
+                "error_count":1,"errors":[{"row":2,"column":"floor","code":"invalid_floor",\
+                "message":"floor “x” is not a whole number","sheet":null}],"reading":null}
+                """
+            let id = try await services.database.withConnection { db in
+                try await db.raw(
+                    """
+                    INSERT INTO imports (at, user_id, username, filename, subdistrict_id, dry_run, status, rows,
+                      error_count, report_json)
+                    VALUES ('2026-01-05T02:00:00Z', NULL, 'office', 'old.csv', \(bind: office.scope.id), 1,
+                      'rejected', 1, 1, \(bind: report)) RETURNING id
+                    """
+                ).first()!.decode(column: "id", as: Int64.self)
+            }
+            let (status, page, _) = try await PageTests.page(client, "/import/history/\(id)", cookie: cookie)
+            #expect(status == .ok)
+            #expect(page.contains("这一行有问题"))
+            #expect(!page.contains("{value}"))
+        }
+    }
+}
