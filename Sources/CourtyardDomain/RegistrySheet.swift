@@ -157,6 +157,11 @@ public enum OwnThreads {
     }
 }
 
+/// How many rows a sheet's reading hands on at a time when they are written while it reads.
+public enum RowBlock {
+    public static let size = 16_384
+}
+
 /// One row's cleaned cells, held in `RegistrySheet.columns` order and read by position.
 struct SheetValues {
     var cells = [String?](repeating: nil, count: RegistrySheet.columns.count)
@@ -346,7 +351,7 @@ public enum RegistrySheet {
     {
         let data = rows
         let slots = slots(header)
-        let slices = data.count > 20_000 ? 4 : 1
+        let slices = data.count > 20_000 ? 4 : (data.count >= RowBlock.size / 2 ? 2 : 1)
         let size = (data.count + slices - 1) / max(slices, 1)
         let results = SliceResults(count: slices)
         OwnThreads.perform(slices) { k in
@@ -401,8 +406,13 @@ public enum RegistrySheet {
 
     /// Reads every sheet whose header can be found, checks each row and checks rows against each other,
     /// across sheets too; says how it read the file.
+    ///
+    /// With `emit`, good rows are handed out in order, a block of at most `RowBlock.size` at a time as soon as the
+    /// block is checked (with the count of problems found so far), so that they can be written while later rows are
+    /// still checked; the answer's `rows` is then empty.
     public static func parseWorkbook(
-        _ sources: [SheetSource], currentYear: Int = 2026, progress: ImportProgressMeter? = nil
+        _ sources: [SheetSource], currentYear: Int = 2026, progress: ImportProgressMeter? = nil,
+        emit: ((_ rows: [HouseholdRow], _ problemsSoFar: Int) -> Void)? = nil
     )
         -> (rows: [HouseholdRow], errors: [RowError], reading: SheetReading)
     {
@@ -453,67 +463,77 @@ public enum RegistrySheet {
             for (index, count) in source.mergedCells {
                 if let name = match.map[index] { read.merged[name, default: 0] += count }
             }
-            let slices = parseRows(
-                lines, header: match.map, currentYear: currentYear, sheet: sheet, progress: progress)
-            let count = slices.reduce(0) { $0 + $1.count }
-            good.reserveCapacity(good.count + count)
-            seenKeys.reserveCapacity(seenKeys.count + count)
-            for result in slices.joined() {
-                switch result {
-                case nil: continue
-                case .bad(let e):
-                    errors.append(contentsOf: e)
-                    read.rows += 1
-                case .ok(let r):
-                    read.rows += 1
-                    let rowNumber = r.row
-                    let householdKey = ByteKey(r.key.bytes)
-                    if let earlier = seenKeys[householdKey] {
-                        errors.append(
-                            RowError(
-                                row: rowNumber, column: "room", code: "duplicate_household",
-                                message: "household \(r.building)-\(r.entrance)-\(r.room) already appears in "
-                                    + place(earlier.sheet, earlier.row), sheet: sheet,
-                                values: earlierRow(earlier.sheet, earlier.row).merging(
-                                    ["household": "\(r.building)-\(r.entrance)-\(r.room)"]) { a, _ in a }))
-                        continue
-                    }
-                    seenKeys[householdKey] = (source.name, rowNumber)
-                    // Rows come compound by compound, so the compound is usually the one the row above found.
-                    let first: (sheet: String, row: HouseholdRow)?
-                    if let last = lastCompound, last.row.community.hasSameUTF8(as: r.community),
-                        last.row.compound.hasSameUTF8(as: r.compound)
-                    {
-                        first = last
-                    } else {
-                        let ck = ByteKey(Array(r.community.utf8) + [0x1F] + Array(r.compound.utf8))
-                        first = compounds[ck]
-                        if first == nil { compounds[ck] = (source.name, r) }
-                        lastCompound = first ?? (source.name, r)
-                    }
-                    if let (cs, c) = first {
-                        if !r.address.isEmpty && !c.address.isEmpty && r.address != c.address {
+            seenKeys.reserveCapacity(seenKeys.count + lines.count)
+            let blockSize = emit == nil ? max(lines.count, 1) : RowBlock.size
+            var from = lines.startIndex
+            while from < lines.endIndex {
+                let to = min(from + blockSize, lines.endIndex)
+                defer { from = to }
+                let slices = parseRows(
+                    lines[from..<to], header: match.map, currentYear: currentYear, sheet: sheet, progress: progress)
+                good.reserveCapacity(good.count + slices.reduce(0) { $0 + $1.count })
+                for result in slices.joined() {
+                    switch result {
+                    case nil: continue
+                    case .bad(let e):
+                        errors.append(contentsOf: e)
+                        read.rows += 1
+                    case .ok(let r):
+                        read.rows += 1
+                        let rowNumber = r.row
+                        let householdKey = ByteKey(r.key.bytes)
+                        if let earlier = seenKeys[householdKey] {
                             errors.append(
                                 RowError(
-                                    row: rowNumber, column: "address", code: "inconsistent_compound",
-                                    message: "compound \(r.compound) has address “\(c.address)” in " + place(cs, c.row),
-                                    sheet: sheet,
-                                    values: earlierRow(cs, c.row).merging(
-                                        ["compound": r.compound, "value": c.address]) { a, _ in a }))
+                                    row: rowNumber, column: "room", code: "duplicate_household",
+                                    message: "household \(r.building)-\(r.entrance)-\(r.room) already appears in "
+                                        + place(earlier.sheet, earlier.row), sheet: sheet,
+                                    values: earlierRow(earlier.sheet, earlier.row).merging(
+                                        ["household": "\(r.building)-\(r.entrance)-\(r.room)"]) { a, _ in a }))
                             continue
                         }
-                        if let y = r.builtYear, let y0 = c.builtYear, y != y0 {
-                            errors.append(
-                                RowError(
-                                    row: rowNumber, column: "built_year", code: "inconsistent_compound",
-                                    message: "compound \(r.compound) was built in \(y0) in " + place(cs, c.row),
-                                    sheet: sheet,
-                                    values: earlierRow(cs, c.row).merging(
-                                        ["compound": r.compound, "value": String(y0)]) { a, _ in a }))
-                            continue
+                        seenKeys[householdKey] = (source.name, rowNumber)
+                        // Rows come compound by compound, so the compound is usually the one the row above found.
+                        let first: (sheet: String, row: HouseholdRow)?
+                        if let last = lastCompound, last.row.community.hasSameUTF8(as: r.community),
+                            last.row.compound.hasSameUTF8(as: r.compound)
+                        {
+                            first = last
+                        } else {
+                            let ck = ByteKey(Array(r.community.utf8) + [0x1F] + Array(r.compound.utf8))
+                            first = compounds[ck]
+                            if first == nil { compounds[ck] = (source.name, r) }
+                            lastCompound = first ?? (source.name, r)
                         }
+                        if let (cs, c) = first {
+                            if !r.address.isEmpty && !c.address.isEmpty && r.address != c.address {
+                                errors.append(
+                                    RowError(
+                                        row: rowNumber, column: "address", code: "inconsistent_compound",
+                                        message: "compound \(r.compound) has address “\(c.address)” in "
+                                            + place(cs, c.row),
+                                        sheet: sheet,
+                                        values: earlierRow(cs, c.row).merging(
+                                            ["compound": r.compound, "value": c.address]) { a, _ in a }))
+                                continue
+                            }
+                            if let y = r.builtYear, let y0 = c.builtYear, y != y0 {
+                                errors.append(
+                                    RowError(
+                                        row: rowNumber, column: "built_year", code: "inconsistent_compound",
+                                        message: "compound \(r.compound) was built in \(y0) in " + place(cs, c.row),
+                                        sheet: sheet,
+                                        values: earlierRow(cs, c.row).merging(
+                                            ["compound": r.compound, "value": String(y0)]) { a, _ in a }))
+                                continue
+                            }
+                        }
+                        good.append(r)
                     }
-                    good.append(r)
+                }
+                if let emit, !good.isEmpty {
+                    emit(good, errors.count)
+                    good = []
                 }
             }
             reading.sheets.append(read)

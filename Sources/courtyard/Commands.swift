@@ -175,16 +175,21 @@ struct ImportRegistry: AsyncParsableCommand {
         // A progress bar on standard error, only for a person at a terminal: piped or redirected, nothing changes.
         let bar = isatty(STDERR_FILENO) == 1 ? ProgressBar(lang: lang) : nil
         defer { bar?.clear() }
-        let parsed = try RegistryFiles.parse(Array(data), progress: bar?.meter)
-        bar?.clear()
-        for l in RegistryFiles.readingLines(parsed.reading, lang: lang) { print(l) }
+        // The sheet is written while it is still read and checked; a dry run reads it first.
         let report = try await options.withServices { services in
-            try await services.importer.run(
-                rows: parsed.rows, errors: parsed.errors, reading: parsed.reading,
-                subdistrict: subdistrict, dryRun: dryRun, filename: (file as NSString).lastPathComponent,
-                actor: .system, progress: bar?.meter)
+            let name = (file as NSString).lastPathComponent
+            guard dryRun else {
+                return try await services.importer.run(
+                    streaming: RegistryFiles.streaming(Array(data), progress: bar?.meter), subdistrict: subdistrict,
+                    dryRun: false, filename: name, actor: .system, progress: bar?.meter)
+            }
+            let parsed = try RegistryFiles.parse(Array(data), progress: bar?.meter)
+            return try await services.importer.run(
+                rows: parsed.rows, errors: parsed.errors, reading: parsed.reading, subdistrict: subdistrict,
+                dryRun: true, filename: name, actor: .system, progress: bar?.meter)
         }
         bar?.clear()
+        if let reading = report.reading { for l in RegistryFiles.readingLines(reading, lang: lang) { print(l) } }
         for e in report.errors.prefix(200) { print(Self.problem(e, lang: lang)) }
         if report.errors.count > 200 { print(say("moreProblems", ["n": String(report.errors.count - 200)])) }
         func line(_ name: String, _ c: ImportReport.Counts) -> String {

@@ -155,6 +155,33 @@ import Testing
             repeatsAbove: repeatsAbove)
     }
 
+    /// Handed on block by block, a sheet gives the rows it gives whole, in order, and a household repeated in a
+    /// later block is still found; each block is told the problems found before it.
+    @Test func rowsHandedOnBlockByBlockAreTheRowsOfTheWholeSheet() {
+        final class Blocks: @unchecked Sendable {
+            var rows: [HouseholdRow] = []
+            var sizes: [Int] = []
+            var problems: [Int] = []
+        }
+        let n = RowBlock.size * 2 + 100
+        var rows = [["社区", "小区", "楼栋", "单元", "房号", "建筑面积"]]
+        for i in 0..<n { rows.append(["幸福里社区", "小区\(i / 1000)", "\(i / 100)号楼", "1单元", "\(i % 100 + 101)", "60"]) }
+        rows.append(["幸福里社区", "小区0", "0号楼", "1单元", "101", "60"])
+        let whole = RegistrySheet.parseWorkbook([Self.source(rows)])
+        let blocks = Blocks()
+        let streamed = RegistrySheet.parseWorkbook([Self.source(rows)]) { good, problems in
+            blocks.rows += good
+            blocks.sizes.append(good.count)
+            blocks.problems.append(problems)
+        }
+        #expect(streamed.rows.isEmpty)
+        #expect(blocks.rows == whole.rows && whole.rows.count == n)
+        #expect(blocks.sizes == [RowBlock.size, RowBlock.size, 100])
+        #expect(blocks.problems == [0, 0, 1])
+        #expect(streamed.errors == whole.errors && whole.errors.map(\.code) == ["duplicate_household"])
+        #expect(streamed.reading == whole.reading)
+    }
+
     @Test func findsTheHeaderBelowTitleRows() {
         let rows = [
             ["幸福里社区2026年老旧小区改造住户台账"], [], Self.header,

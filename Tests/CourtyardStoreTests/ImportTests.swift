@@ -162,7 +162,8 @@ import Testing
                     Self.row("101"), Self.row("103"), Self.row("201", building: "2号楼"),
                     Self.row("301", compound: "新村"),
                 ]
-                let plan = ImportPlan(rows: rows, snapshot: snapshot)
+                var memory = PlanMemory()
+                let plan = ImportPlan(rows: rows, snapshot: snapshot, memory: &memory)
                 var stored: [String: Set<Int64>] = ["subdistricts": [sd]]
                 for t in ["communities", "compounds", "buildings", "entrances", "residents"] {
                     stored[t] = Set(

@@ -38,7 +38,13 @@ enum ImportRoutes {
         _ upload: Upload, services: Services, actor: Actor, progress: ImportProgressMeter? = nil
     ) async throws -> ImportReport {
         // Reading and checking a city's sheet takes seconds of CPU: done on threads of its own, not the threads that
-        // answer requests.
+        // answer requests. An import writes while it reads; a dry run reads first, and so holds the write lock only
+        // for its comparing.
+        guard upload.dryRun else {
+            return try await services.importer.run(
+                streaming: RegistryFiles.streaming(upload.bytes, progress: progress), subdistrict: upload.subdistrict,
+                dryRun: false, filename: upload.filename, actor: actor, progress: progress)
+        }
         let parsed = try await OwnThreads.run { try RegistryFiles.parse(upload.bytes, progress: progress) }
         return try await services.importer.run(
             rows: parsed.rows, errors: parsed.errors, reading: parsed.reading,

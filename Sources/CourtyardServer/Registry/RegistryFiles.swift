@@ -33,6 +33,19 @@ public enum RegistryFiles {
             try readSheets(bytes, progress: progress), currentYear: currentYear, progress: progress)
     }
 
+    /// Reads and checks a sheet for an import that writes while it reads (`RegistryImporter.run(streaming:)`): good
+    /// rows are handed on a block at a time as soon as they are checked.
+    public static func streaming(
+        _ bytes: [UInt8], currentYear: Int = Calendar(identifier: .gregorian).component(.year, from: Date()),
+        progress: ImportProgressMeter? = nil
+    ) -> RegistryImporter.SheetRows {
+        { emit in
+            let parsed = RegistrySheet.parseWorkbook(
+                try readSheets(bytes, progress: progress), currentYear: currentYear, progress: progress, emit: emit)
+            return (parsed.errors, parsed.reading)
+        }
+    }
+
     /// The sheet with the column names import reads; `chinese` writes the clerk's headers (社区, 小区 …), which
     /// import reads as well.
     public static func csv(_ rows: [HouseholdRow], chinese: Bool = false) -> Data {
