@@ -124,6 +124,42 @@ import Testing
         }
     }
 
+    /// The write lock is taken once the first rows are checked: while a large file is still read, others write.
+    @Test func othersWriteWhileTheFileIsStillRead() async throws {
+        final class Flag: @unchecked Sendable {
+            private let lock = NSLock()
+            private var value = false
+            func set() { lock.withLock { value = true } }
+            var isSet: Bool { lock.withLock { value } }
+        }
+        try await TestDatabase.with { db in
+            let reading = DispatchSemaphore(value: 0)
+            let rows = Self.sheet()
+            let slow: RegistryImporter.SheetRows = { emit in
+                reading.wait()
+                emit(rows, 0)
+                return ([], nil)
+            }
+            let importing = Task {
+                try await RegistryImporter(database: db).run(
+                    streaming: slow, subdistrict: "S", dryRun: false, filename: "d.csv", actor: .system)
+            }
+            let wrote = Flag()
+            let writing = Task {
+                try await db.transaction { c in try await c.raw("INSERT INTO subdistricts (name) VALUES ('其他街道')").run()
+                }
+                wrote.set()
+            }
+            let deadline = ContinuousClock.now + .seconds(20)
+            while !wrote.isSet && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(wrote.isSet, "a write waited for an import that was still reading its file")
+            reading.signal()
+            try await writing.value
+            let report = try await importing.value
+            #expect(report.applied && report.households.created == 40)
+        }
+    }
+
     @Test func aReadingThatFailsHalfWayWritesNothing() async throws {
         struct Unreadable: Error {}
         try await TestDatabase.with { db in

@@ -169,10 +169,22 @@ public struct RegistryImporter: Sendable {
         guard Permissions.allows(actor.role, .importRegistry) else { throw AccessError.forbidden }
         // The reading starts at once, on a thread of its own; its pieces wait in the stream for the transaction.
         let (pieces, feed) = AsyncStream.makeStream(of: ImportWriting.Piece.self)
+        let started = Latch()
         let reader = Task {
-            defer { feed.finish() }
-            return try await OwnThreads.run { try sheet { feed.yield(.init(rows: $0, problems: $1)) } }
+            defer {
+                feed.finish()
+                started.open()
+            }
+            return try await OwnThreads.run {
+                try sheet {
+                    feed.yield(.init(rows: $0, problems: $1))
+                    started.open()
+                }
+            }
         }
+        // The write lock is taken once there is something to write (or the reading has ended), not while the file is
+        // still read and its first rows checked.
+        await started.wait()
         let sqlite = database.kind == .sqlite
         // The sheet's data and its `imports` history row commit together: a crash between them can never leave
         // written data without its record, nor a record of data that was not written.
@@ -346,6 +358,34 @@ struct ImportWriting {
             try await db.raw("ROLLBACK TO SAVEPOINT import_rows").run()
             try await db.raw("RELEASE SAVEPOINT import_rows").run()
             if createdSubdistrict { subdistrictId = nil }
+        }
+    }
+}
+
+/// Opens once, and lets every waiter on: before it opens, after it has opened, or both.
+final class Latch: @unchecked Sendable {
+    private let lock = NSLock()
+    private var isOpen = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    func open() {
+        let resumed: [CheckedContinuation<Void, Never>] = lock.withLock {
+            guard !isOpen else { return [] }
+            isOpen = true
+            defer { waiting = [] }
+            return waiting
+        }
+        for w in resumed { w.resume() }
+    }
+
+    func wait() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let now: Bool = lock.withLock {
+                if isOpen { return true }
+                waiting.append(c)
+                return false
+            }
+            if now { c.resume() }
         }
     }
 }
