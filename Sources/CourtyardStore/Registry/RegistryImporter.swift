@@ -167,24 +167,15 @@ public struct RegistryImporter: Sendable {
         actor: Actor, progress: ImportProgressMeter?
     ) async throws -> ImportReport {
         guard Permissions.allows(actor.role, .importRegistry) else { throw AccessError.forbidden }
-        // The reading starts at once, on a thread of its own; its pieces wait in the stream for the transaction.
-        let (pieces, feed) = AsyncStream.makeStream(of: ImportWriting.Piece.self)
-        let started = Latch()
+        // The reading starts at once, on a thread of its own; its pieces wait in the queue for the transaction.
+        let queue = PieceQueue()
         let reader = Task {
-            defer {
-                feed.finish()
-                started.open()
-            }
-            return try await OwnThreads.run {
-                try sheet {
-                    feed.yield(.init(rows: $0, problems: $1))
-                    started.open()
-                }
-            }
+            defer { queue.finish() }
+            return try await OwnThreads.run { try sheet { queue.push(.init(rows: $0, problems: $1)) } }
         }
         // The write lock is taken once there is something to write (or the reading has ended), not while the file is
         // still read and its first rows checked.
-        await started.wait()
+        await queue.started.wait()
         let sqlite = database.kind == .sqlite
         // The sheet's data and its `imports` history row commit together: a crash between them can never leave
         // written data without its record, nor a record of data that was not written.
@@ -193,16 +184,30 @@ public struct RegistryImporter: Sendable {
             // mid-transaction costs more than the writes themselves.
             if sqlite { try await db.raw("PRAGMA cache_size = -262144").run() }
             let (sdId, sdName) = try await resolveSubdistrict(db: db, name: subdistrict, actor: actor, create: false)
+            let snapshot = try await Snapshot.load(db: db, subdistrictId: sdId)
+            // Each piece is compared on a thread of its own while the one before it is written.
+            let (plans, planned) = AsyncStream.makeStream(of: ImportWriting.Planned.self)
+            let planner = Task {
+                try await OwnThreads.run {
+                    var memory = PlanMemory()
+                    while let piece = queue.pop() {
+                        if wholeSheet { progress?.begin(.comparing, total: piece.rows.count) }
+                        let plan = ImportPlan(rows: piece.rows, snapshot: snapshot, memory: &memory)
+                        planned.yield(.init(plan: plan, problems: piece.problems, rows: piece.rows.count))
+                    }
+                    planned.finish()
+                    return memory
+                }
+            }
             var writing = ImportWriting(
-                subdistrictId: sdId, subdistrict: sdName,
-                snapshot: try await Snapshot.load(db: db, subdistrictId: sdId),
-                dryRun: dryRun, wholeSheet: wholeSheet, progress: progress)
+                subdistrictId: sdId, subdistrict: sdName, snapshot: snapshot, dryRun: dryRun, wholeSheet: wholeSheet,
+                progress: progress)
             var report = ImportReport(dryRun: dryRun, applied: false, rows: 0, subdistrict: sdName, errors: [])
-            for await piece in pieces { try await writing.take(piece, db: db, bulk: bulk, report: &report) }
+            for await piece in plans { try await writing.take(piece, db: db, bulk: bulk, report: &report) }
+            try await planner.value.finish(&report)
             let (errors, reading) = try await reader.value
             (report.errors, report.reading) = (errors, reading)
             report.rows = writing.goodRows + Set(errors.map { "\($0.sheet ?? "")\u{1F}\($0.row)" }).count
-            writing.memory.finish(&report)
             let keep = !dryRun && errors.isEmpty
             try await writing.end(keep: keep, db: db, bulk: bulk)
             if keep {
@@ -289,6 +294,12 @@ struct ImportWriting {
         var rows: [HouseholdRow]
         var problems: Int
     }
+    /// A piece compared with what is stored and with the pieces before it.
+    struct Planned: Sendable {
+        var plan: ImportPlan
+        var problems: Int
+        var rows: Int
+    }
 
     private(set) var subdistrictId: Int64?
     let subdistrict: String
@@ -297,7 +308,6 @@ struct ImportWriting {
     /// The whole sheet comes as one piece: the meter hears comparing, then writing with its total.
     let wholeSheet: Bool
     let progress: ImportProgressMeter?
-    var memory = PlanMemory()
     private var ids: WrittenIds
     private(set) var goodRows = 0
     private(set) var written = 0
@@ -315,16 +325,16 @@ struct ImportWriting {
         ids = WrittenIds(snapshot)
     }
 
-    mutating func take(_ piece: Piece, db: any SQLDatabase, bulk: BulkWriter, report: inout ImportReport) async throws {
-        if wholeSheet { progress?.begin(.comparing, total: piece.rows.count) }
-        goodRows += piece.rows.count
-        let plan = ImportPlan(rows: piece.rows, snapshot: snapshot, memory: &memory)
-        plan.count(into: &report)
+    mutating func take(_ piece: Planned, db: any SQLDatabase, bulk: BulkWriter, report: inout ImportReport)
+        async throws
+    {
+        goodRows += piece.rows
+        piece.plan.count(into: &report)
         stopped = stopped || piece.problems > 0
         guard !dryRun && !stopped else { return }
         if !began { try await begin(db: db, bulk: bulk) }
-        if wholeSheet { progress?.begin(.writing, total: plan.recordsToWrite) }
-        written += try await plan.apply(
+        if wholeSheet { progress?.begin(.writing, total: piece.plan.recordsToWrite) }
+        written += try await piece.plan.apply(
             db: db, bulk: bulk, subdistrictId: subdistrictId!, snapshot: snapshot, ids: &ids, keysPaused: keysPaused,
             progress: progress, writtenBefore: written)
     }
@@ -359,6 +369,45 @@ struct ImportWriting {
             try await db.raw("RELEASE SAVEPOINT import_rows").run()
             if createdSubdistrict { subdistrictId = nil }
         }
+    }
+}
+
+/// Pieces of a sheet handed from its reading to its comparing, across threads: the reading never waits, the
+/// comparing waits for the next piece.
+final class PieceQueue: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var items: [ImportWriting.Piece] = []
+    private var head = 0
+    private var finished = false
+    /// Opens at the first piece, or when the reading ends without one.
+    let started = Latch()
+
+    func push(_ piece: ImportWriting.Piece) {
+        condition.lock()
+        items.append(piece)
+        condition.signal()
+        condition.unlock()
+        started.open()
+    }
+
+    func finish() {
+        condition.lock()
+        finished = true
+        condition.broadcast()
+        condition.unlock()
+        started.open()
+    }
+
+    /// The next piece, waiting for it; nil once the reading has ended and every piece was taken.
+    func pop() -> ImportWriting.Piece? {
+        condition.lock()
+        defer { condition.unlock() }
+        while head == items.count && !finished { condition.wait() }
+        guard head < items.count else { return nil }
+        let piece = items[head]
+        items[head].rows = []
+        head += 1
+        return piece
     }
 }
 
