@@ -25,13 +25,13 @@ import Testing
     }
 
     static func post(_ client: any TestClientProtocol, _ uri: String, cookie: String, form: String) async throws
-        -> (HTTPResponse.Status, String)
+        -> (HTTPResponse.Status, String, String?)
     {
         try await client.execute(
             uri: uri, method: .post,
             headers: [.cookie: cookie, .contentType: "application/x-www-form-urlencoded"],
             body: ByteBuffer(string: form)
-        ) { ($0.status, String(buffer: $0.body)) }
+        ) { ($0.status, String(buffer: $0.body), $0.headers[.location]) }
     }
 
     @Test func aCleanDryRunIsImportedWithoutChoosingTheFileAgain() async throws {
@@ -48,16 +48,26 @@ import Testing
             let apply = try #require(Self.link(page, "/import/jobs/"))
             #expect(apply.hasSuffix("/apply"))
             // Without the form's token nothing is imported.
-            let (forged, _) = try await Self.post(client, apply, cookie: cookie, form: "_csrf=wrong")
+            let (forged, _, _) = try await Self.post(client, apply, cookie: cookie, form: "_csrf=wrong")
             #expect(forged == .forbidden)
             #expect(try await Self.households(services) == before)
-            let (done, result) = try await Self.post(client, apply, cookie: cookie, form: "_csrf=\(csrf)")
-            #expect(done == .ok)
+            // The import's result is its job's page: reloading it shows the result and sends nothing again.
+            let (done, _, location) = try await Self.post(client, apply, cookie: cookie, form: "_csrf=\(csrf)")
+            #expect(done == .seeOther)
+            let (_, result, _) = try await PageTests.page(client, try #require(location), cookie: cookie)
             #expect(result.contains("已写入数据库"))
+            #expect(!result.contains("导入这个文件"))
+            // The dry run's own page no longer offers the button; its address opened after signing in again leads
+            // there.
+            let dryRun = String(apply.dropLast("/apply".count))
+            let (_, dryRunPage, _) = try await PageTests.page(client, dryRun, cookie: cookie)
+            #expect(!dryRunPage.contains("导入这个文件"))
+            let (back, _, backTo) = try await PageTests.page(client, apply, cookie: cookie)
+            #expect(back == .seeOther && backTo[.location] == dryRun)
             #expect(!result.contains("导入这个文件"))
             #expect(try await Self.households(services) == before + 30)
             // The file is imported once: the same button again says the file is gone and writes nothing.
-            let (again, gone) = try await Self.post(client, apply, cookie: cookie, form: "_csrf=\(csrf)")
+            let (again, gone, _) = try await Self.post(client, apply, cookie: cookie, form: "_csrf=\(csrf)")
             #expect(again == .notFound)
             #expect(gone.contains("已不再保留"))
             #expect(try await Self.households(services) == before + 30)
@@ -83,7 +93,7 @@ import Testing
                 role: .subdistrictOfficer, scope: office.scope, actor: .system)
             let (other, otherCSRF) = try await client.session("office2", "another-pass-123")
             let before = try await Self.households(services)
-            let (refused, _) = try await Self.post(client, apply, cookie: other, form: "_csrf=\(otherCSRF)")
+            let (refused, _, _) = try await Self.post(client, apply, cookie: other, form: "_csrf=\(otherCSRF)")
             #expect(refused == .notFound)
             #expect(try await Self.households(services) == before)
         }
@@ -99,8 +109,12 @@ import Testing
             _ = try await ImportProgressTests.upload(client, bad, cookie: cookie, csrf: csrf)
             let (_, importPage, _) = try await PageTests.page(client, "/import", cookie: cookie)
             let run = try #require(Self.link(importPage, "/import/history/"))
+            // The history names the clerk as the office knows them, not by the sign-in name.
+            #expect(importPage.contains("街道改造专班 王主任"))
             let (status, zh, _) = try await PageTests.page(client, run, cookie: cookie)
             #expect(status == .ok)
+            // A refused sheet's counts are what it would write once corrected.
+            #expect(zh.contains("将新增") && !zh.contains(">新增<"))
             #expect(zh.contains("楼层“一楼”不是整数"))
             #expect(zh.contains("big.csv"))
             let (_, en, _) = try await PageTests.page(client, run + "?lang=en", cookie: cookie)
@@ -118,8 +132,11 @@ import Testing
             let (hidden, page, _) = try await PageTests.page(client, run, cookie: other)
             #expect(hidden == .notFound)
             #expect(!page.contains("一楼"))
-            let (malformed, _, _) = try await PageTests.page(client, "/import/history/abc", cookie: cookie)
-            #expect(malformed == .notFound)
+            for address in ["/import/history/abc", "/import/history/1.5", "/import/history/99999999999999999999"] {
+                let (malformed, page, _) = try await PageTests.page(client, address, cookie: cookie)
+                #expect(malformed == .notFound, "\(address)")
+                #expect(page.contains("找不到此页"), "\(address)")
+            }
             // So is any signed-in page's address with a malformed number: a page not found, not a bad request.
             let (vote, votePage, _) = try await PageTests.page(client, "/votes/abc", cookie: cookie)
             #expect(vote == .notFound)

@@ -31,9 +31,16 @@ enum AdminPages {
                     homeLabel: f.t("import.job.back"), status: .notFound)
             }
             upload.dryRun = false
-            return try await startImport(upload, f, actor: actor, services: services) {
+            // The result is the new job's page, so reloading it shows the result again and does not send the form.
+            return try await startImport(upload, f, actor: actor, services: services, answer: false) {
                 await services.importJobs.applied(id)
             }
+        }
+        // Signing in again after the session ended comes back here: the dry run's page, with its button if it can
+        // still be pressed.
+        Pages.get(router, "/import/jobs/:id/apply") { _, context, _ in
+            _ = try context.require(.importRegistry)
+            return Pages.seeOther(SiteRoute.importJob(try context.parameters.require("id")).path)
         }
         Pages.get(router, "/import/jobs/:id") { _, context, f in
             let actor = try context.require(.importRegistry)
@@ -127,9 +134,10 @@ enum AdminPages {
     }
 
     /// Starts an import as a job: a small sheet's result comes back at once, a large one sends the person to the
-    /// job's page, which shows rows read and checked until the result is there. `started` runs once it has begun.
+    /// job's page, which shows rows read and checked until the result is there; with `answer` false, every result is
+    /// on the job's page. `started` runs once it has begun.
     static func startImport(
-        _ upload: Upload, _ f: PageFrame, actor: Actor, services: Services,
+        _ upload: Upload, _ f: PageFrame, actor: Actor, services: Services, answer: Bool = true,
         started: @Sendable () async -> Void = {}
     ) async throws -> Response {
         let jobs = services.importJobs
@@ -149,7 +157,7 @@ enum AdminPages {
         }
         await started()
         await jobs.wait(id, upTo: await jobs.answerWithin)
-        guard let job = await jobs.job(id, for: actor), !job.isRunning else {
+        guard answer, let job = await jobs.job(id, for: actor), !job.isRunning else {
             return Pages.seeOther(SiteRoute.importJob(id).path)
         }
         return try await importResult(job, f, actor: actor, services: services, asAnswer: true)
@@ -290,6 +298,9 @@ struct ImportPage {
     struct Report {
         var tone: String
         var outcome: String
+        /// "新增" once written; "将新增" for what a dry run or a refused sheet would write.
+        var createdLabel: String
+        var updatedLabel: String
         var rows: Int
         var subdistrict: String
         var counts: [Count]
@@ -332,7 +343,7 @@ struct ImportPage {
         let history = try await ImportHistory(database: services.database).list(actor: actor).prefix(20).map { h in
             Past(
                 href: SiteRoute.importRun(h.id).path, at: beijingTime(h.at),
-                user: h.username == "system" ? f.t("audit.system") : h.username,
+                user: h.username == "system" ? f.t("audit.system") : h.byName,
                 file: h.filename, status: f.t("import.status." + h.status), rows: h.rows, errors: h.errorCount)
         }
         let running = await services.importJobs.running(for: actor).map { job in
@@ -356,7 +367,9 @@ struct ImportPage {
         ]
         let reading = r.reading.map { RegistryFiles.readingLines($0, lang: f.lang) } ?? []
         return Report(
-            tone: tone, outcome: f.t(key), rows: r.rows, subdistrict: r.subdistrict,
+            tone: tone, outcome: f.t(key), createdLabel: f.t(r.applied ? "import.created" : "import.wouldCreate"),
+            updatedLabel: f.t(r.applied ? "import.updated" : "import.wouldUpdate"), rows: r.rows,
+            subdistrict: r.subdistrict,
             counts: kinds.map {
                 Count(
                     entity: f.t("entity." + $0.0), created: $0.1.created, updated: $0.1.updated,
@@ -385,7 +398,7 @@ struct ImportRunPage {
     init(_ run: (record: ImportRecord, report: ImportReport?), _ f: PageFrame) {
         let r = run.record
         (file, at, dryRun) = (r.filename, beijingTime(r.at), r.dryRun)
-        user = r.username == "system" ? f.t("audit.system") : r.username
+        user = r.username == "system" ? f.t("audit.system") : r.byName
         unreadable = run.report == nil
         report = run.report.map { ImportPage.report(of: $0, f) }
     }

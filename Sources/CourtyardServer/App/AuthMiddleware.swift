@@ -98,9 +98,14 @@ struct AuthMiddleware: RouterMiddleware {
 
 extension AuthMiddleware {
     /// A page read in a browser: a GET of a page's address, not of a file or feed (`events.ics`, `news.atom`), whose
-    /// errors are documented as the API's JSON.
+    /// errors are documented as the API's JSON. A last part like `1.5` is a malformed number, not a file's name.
     static func isPageRead(_ request: Request) -> Bool {
-        request.method == .get && !(request.uri.path.split(separator: "/").last?.contains(".") ?? false)
+        guard request.method == .get else { return false }
+        guard let last = request.uri.path.split(separator: "/").last, let dot = last.lastIndex(of: ".") else {
+            return true
+        }
+        let ending = last[last.index(after: dot)...]
+        return ending.isEmpty || !ending.allSatisfy { $0.isASCII && $0.isLetter }
     }
 
     /// Paths people open in a browser; the API and the Open311 endpoint answer in their own formats.

@@ -1027,6 +1027,8 @@ extension Catalogue {
         "import.apply.gone":
             "The dry run's file is no longer kept (after 30 minutes, or "
             + "once it was imported). Choose the file again on the import page.",
+        "import.wouldCreate": "Would create",
+        "import.wouldUpdate": "Would update",
         "error.invalidGeneric": "That was not saved. Check what you entered and try again.",
         "error.conflictGeneric": "This step cannot be taken now. Reload the page to see the latest state.",
         "error.answer.question_count": "A questionnaire has 1 to 50 questions.",

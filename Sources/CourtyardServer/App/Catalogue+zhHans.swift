@@ -970,6 +970,8 @@ extension Catalogue {
         "import.apply.help": "试导入没有发现问题，也没有写入任何数据。核对上面的结果无误后，可以直接导入这个文件，不用重新选择。",
         "import.apply.submit": "导入这个文件",
         "import.apply.gone": "这次试导入的文件已不再保留（超过 30 分钟，或已经导入过）。请在导入页面重新选择文件。",
+        "import.wouldCreate": "将新增",
+        "import.wouldUpdate": "将更新",
         "error.invalidGeneric": "提交未成功，请检查填写的内容后重试。",
         "error.conflictGeneric": "这一步现在无法办理，请刷新页面查看最新情况。",
         "error.answer.question_count": "问卷须有 1 至 50 道题。",

@@ -8,6 +8,8 @@ public struct ImportRecord: Codable, Sendable {
     public var id: Int64
     public var at: String
     public var username: String
+    /// The person's display name (their sign-in name when they have none, or their account is gone).
+    public var byName: String
     public var filename: String
     public var dryRun: Bool
     public var status: String
@@ -17,7 +19,8 @@ public struct ImportRecord: Codable, Sendable {
     public var report: StoredJSON?
 
     enum CodingKeys: String, CodingKey {
-        case id, at, username, filename, dryRun = "dry_run", status, rows, errorCount = "error_count", report
+        case id, at, username, byName = "by_name", filename, dryRun = "dry_run", status, rows
+        case errorCount = "error_count", report
     }
 }
 
@@ -28,17 +31,21 @@ public struct ImportHistory: Sendable {
 
     /// The last 200 runs the account may see (its sub-district's, or all for the city), or one run with its report.
     public func list(actor: Actor, id: Int64? = nil) async throws -> [ImportRecord] {
-        var sql: SQLQueryString =
-            "SELECT id, at, username, filename, dry_run, status, rows, error_count, report_json FROM imports WHERE 1=1"
-        if actor.scope.kind == .subdistrict, let sd = actor.scope.id { sql += " AND subdistrict_id = \(bind: sd)" }
-        if let id { sql += " AND id = \(bind: id)" }
-        sql += " ORDER BY id DESC LIMIT 200"
+        var sql: SQLQueryString = """
+            SELECT i.id, i.at, i.username, COALESCE(NULLIF(u.display_name, ''), i.username) AS by_name, i.filename,
+              i.dry_run, i.status, i.rows, i.error_count, i.report_json
+            FROM imports i LEFT JOIN users u ON u.id = i.user_id WHERE 1=1
+            """
+        if actor.scope.kind == .subdistrict, let sd = actor.scope.id { sql += " AND i.subdistrict_id = \(bind: sd)" }
+        if let id { sql += " AND i.id = \(bind: id)" }
+        sql += " ORDER BY i.id DESC LIMIT 200"
         let q = sql
         let rows = try await database.withConnection { db in try await db.raw(q).all() }
         return try rows.map { r in
             ImportRecord(
                 id: try r.int("id"), at: try r.text("at"), username: try r.text("username"),
-                filename: try r.text("filename"), dryRun: try r.int("dry_run") != 0, status: try r.text("status"),
+                byName: try r.text("by_name"), filename: try r.text("filename"), dryRun: try r.int("dry_run") != 0,
+                status: try r.text("status"),
                 rows: try r.int("rows"), errorCount: try r.int("error_count"),
                 report: id == nil ? nil : StoredJSON(try r.storedJSON("report_json")))
         }
