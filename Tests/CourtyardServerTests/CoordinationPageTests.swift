@@ -79,6 +79,27 @@ import Testing
         }
     }
 
+    /// A liaison looks back at what the department finished or declined, the last first, with the reason it declined.
+    @Test func theQueueListsWhatTheDepartmentFinishedAndDeclined() async throws {
+        try await TestApp.with(demo: true) { client, _ in
+            let (cookie, csrf) = try await client.session("water")
+            let water = Browser(client: client, cookie: cookie, csrf: csrf)
+            let token = try await client.token("water")
+            let open = try await client.call(.get, "/api/v1/coordination_requests?state=requested", token: token)
+            let ids = open.json.items.compactMap { $0["id"]?.intValue }
+            try #require(ids.count >= 1)
+            let (_, before) = try await water.get("/queue")
+            #expect(!before.contains("水表不归本部门管"))
+            let (declined, _, _) = try await water.post("/queue/\(ids[0])/declined", [("reason", "水表不归本部门管")])
+            #expect(declined == .seeOther)
+            let (_, after) = try await water.get("/queue")
+            let finished = try #require(after.range(of: "已办结和已退回"))
+            #expect(after[finished.upperBound...].contains("水表不归本部门管"))
+            #expect(after[finished.upperBound...].contains("已退回"))
+            #expect(after[finished.upperBound...].contains(Clock.today.description))
+        }
+    }
+
     /// A liaison's refused step is said on its own card, in the form's words, with what was typed kept.
     @Test func aRefusedStepInTheQueueKeepsWhatWasTypedOnItsCard() async throws {
         try await TestApp.with(demo: true) { client, _ in

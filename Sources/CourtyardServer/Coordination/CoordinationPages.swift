@@ -576,10 +576,20 @@ struct DepartmentQueuePage {
         var text: String
         var fields: [String: String]
     }
+    /// A request the department has finished or declined, for looking back.
+    struct Finished {
+        var title: String
+        var project: String
+        var outcome: String
+        var on: String
+        var words: String
+    }
     var message: PageNote?
     var items: [Item]
     var empty: Bool
     var feedHref: String
+    var finished: [Finished] = []
+    var hasFinished = false
 
     static func load(
         services: Services, actor: Actor, message: PageNote?, refused: Refused? = nil, _ f: PageFrame
@@ -589,11 +599,14 @@ struct DepartmentQueuePage {
         }
         let repo = try await CoordinationRoutes.requests(services)
         let list = try await repo.list(actor: actor, departmentId: org, queue: true)
-        let names = try await repo.projectNames(list.map(\.projectId))
+        let past = try await repo.list(
+            actor: actor, departmentId: org, finished: true, paging: Paging(limit: finishedShown, offset: 0)
+        ).prefix(finishedShown)
+        let names = try await repo.projectNames((list + past).map(\.projectId))
         let today = Clock.today
         // A refused step on a request no longer in the queue (the office declined it meanwhile) is said on top.
         let lost = refused.flatMap { r in list.contains { $0.id == r.id } ? nil : PageNote(kind: "bad", text: r.text) }
-        return DepartmentQueuePage(
+        var page = DepartmentQueuePage(
             message: message ?? lost,
             items: list.map { r in
                 func offer(_ s: CoordinationState) -> String? {
@@ -612,7 +625,19 @@ struct DepartmentQueuePage {
                     typedDoneNote: mine?.step == .done ? mine?.fields["note"] : nil,
                     typedReason: mine?.fields["reason"], declineOpen: mine?.step == .declined)
             }, empty: list.isEmpty, feedHref: SiteRoute.calendarFeed.path)
+        page.finished = past.map { r in
+            Finished(
+                title: f.t("coordination.kind." + r.kind.rawValue), project: names[r.projectId] ?? "",
+                outcome: f.t("coordination.state." + r.state.rawValue),
+                on: (r.state == .done ? r.doneOn ?? r.stateSince : r.stateSince).description,
+                words: r.state == .declined ? r.declineReason : r.description)
+        }
+        page.hasFinished = !page.finished.isEmpty
+        return page
     }
+
+    /// How many finished requests the queue shows, the last first.
+    static let finishedShown = 50
 }
 
 struct DepartmentQueueController {

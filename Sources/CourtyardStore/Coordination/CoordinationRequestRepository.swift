@@ -203,10 +203,11 @@ public struct CoordinationRequestRepository: Sendable {
         }
     }
 
-    /// A list; `queue` orders by the day each is due (oldest due first) and leaves out those done or declined.
+    /// A list; `queue` orders by the day each is due (oldest due first) and leaves out those done or declined;
+    /// `finished` holds only those, the last finished first.
     public func list(
         actor: Actor, departmentId: Int64? = nil, projectId: Int64? = nil, state: CoordinationState? = nil,
-        overdueOnly: Bool = false, queue: Bool = false, paging: Paging = .export
+        overdueOnly: Bool = false, queue: Bool = false, finished: Bool = false, paging: Paging = .export
     ) async throws -> [CoordinationRequest] {
         let today = Clock.today
         return try await database.withConnection { db in
@@ -219,6 +220,8 @@ public struct CoordinationRequestRepository: Sendable {
             if overdueOnly { sql += " AND c.due_on IS NOT NULL AND c.due_on < \(bind: today.description)" }
             if queue {
                 sql += " AND c.state NOT IN ('done', 'declined') ORDER BY c.due_on, c.id"
+            } else if finished {
+                sql += " AND c.state IN ('done', 'declined') ORDER BY c.state_since DESC, c.id DESC"
             } else {
                 sql += " ORDER BY c.id DESC"
             }
