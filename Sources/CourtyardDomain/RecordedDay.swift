@@ -13,3 +13,29 @@ public enum RecordedDay {
         }
     }
 }
+
+/// Who may correct a site log, and until when: the person who wrote it, on the day (in China) they wrote it. A slip
+/// noticed at once is mended; after that day the ledger stands as written.
+public enum LogCorrection {
+    public enum Refusal: String, Sendable, Equatable {
+        case notAuthor = "not_author"
+        case pastDay = "past_day"
+    }
+
+    /// Why `actor` may not correct a log `author` wrote at `writtenAt` (stored UTC, "2026-12-01T17:30:00Z"); nil
+    /// when they may.
+    public static func refusal(writtenAt: String, author: String, actor: String, today: Day) -> Refusal? {
+        guard author == actor else { return .notAuthor }
+        guard writtenDay(writtenAt) == today else { return .pastDay }
+        return nil
+    }
+
+    /// The day in China (UTC+8) of a stored UTC time; nil for text that is not one.
+    public static func writtenDay(_ iso: String) -> Day? {
+        let utf8 = Array(iso.utf8)
+        guard utf8.count >= 13, utf8[10] == UInt8(ascii: "T"), let day = Day(String(iso.prefix(10))),
+            let hour = Int(String(decoding: utf8[11..<13], as: UTF8.self)), (0..<24).contains(hour)
+        else { return nil }
+        return hour >= 16 ? day.adding(days: 1) : day
+    }
+}

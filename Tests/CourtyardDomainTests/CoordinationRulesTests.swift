@@ -232,6 +232,29 @@ extension CoordinationLifecycleTests {
     }
 }
 
+/// A site log is mended by its author on the day (in China) they wrote it.
+@Suite struct LogCorrectionTests {
+    @Test func theAuthorCorrectsOnTheDayTheyWroteIt() {
+        let today = Day("2026-12-02")!
+        // 2026-12-01 16:30 UTC is 00:30 on the 2nd in China; 15:59 UTC is still the 1st.
+        #expect(LogCorrection.writtenDay("2026-12-01T16:30:00Z") == today)
+        #expect(LogCorrection.writtenDay("2026-12-01T15:59:59Z") == Day("2026-12-01"))
+        #expect(LogCorrection.writtenDay("2026-12-02") == nil && LogCorrection.writtenDay("x") == nil)
+        #expect(LogCorrection.writtenDay("2026-12-01T25:00:00Z") == nil)
+        let written = "2026-12-02T01:00:00Z"
+        #expect(
+            LogCorrection.refusal(writtenAt: written, author: "contractor", actor: "contractor", today: today) == nil)
+        #expect(
+            LogCorrection.refusal(writtenAt: written, author: "contractor", actor: "supervisor", today: today)
+                == .notAuthor)
+        #expect(
+            LogCorrection.refusal(
+                writtenAt: written, author: "contractor", actor: "contractor", today: today.adding(days: 1))
+                == .pastDay)
+        #expect(LogCorrection.refusal(writtenAt: "broken", author: "a", actor: "a", today: today) == .pastDay)
+    }
+}
+
 @Suite struct DepartmentFiguresTests {
     @Test func theMedianIsTheLowerMiddleValue() {
         #expect(DepartmentFigures.median([]) == nil)

@@ -8,6 +8,8 @@ import Testing
 
 /// The site log as a contractor writes it on the project's page from a phone.
 @Suite struct SiteLogPageTests {
+    typealias Browser = CoordinationPageTests.Browser
+
     /// A 1×1 PNG, as a phone's camera would send a (much larger) one.
     static let png: [UInt8] = Array(
         Data(
@@ -55,6 +57,74 @@ import Testing
                 try r.decode(column: "project", as: Int64.self), try r.decode(column: "item", as: Int64.self),
                 try r.decode(column: "percent", as: Int64.self)
             )
+        }
+    }
+
+    static func percent(_ services: Services, _ item: Int64) async throws -> Int64 {
+        try await services.database.withConnection { db in
+            try await db.raw("SELECT percent FROM work_items WHERE id = \(bind: item)").first()!
+                .decode(column: "percent", as: Int64.self)
+        }
+    }
+
+    /// A slip in today's log is mended the same day by the person who wrote it: the text and the percent it set;
+    /// nobody else may, and a log written on an earlier day stands as written.
+    @Test func todaysLogIsCorrectedByItsAuthorTheSameDay() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let (cookie, csrf) = try await client.session("contractor")
+            let (project, item, percent) = try await Self.project(services)
+            let fields = [
+                ("_csrf", csrf), ("date", Clock.today.description), ("weather", "晴"), ("workers", "8"),
+                ("work_done", "拆除3号楼旧雨蓬"), ("progress_\(item)", String(percent + 10)),
+            ]
+            let (saved, _, _) = try await Self.post(client, "/projects/\(project)/site_logs", cookie: cookie, fields)
+            #expect(saved == .seeOther)
+            #expect(try await Self.percent(services, item) == percent + 10)
+            let (_, page, _) = try await PageTests.page(client, "/projects/\(project)", cookie: cookie)
+            #expect(page.contains("更正今天的日志"))
+            let office = Browser(client: client, cookie: cookie, csrf: csrf)
+            let action = try #require(
+                page.range(of: #"action="/projects/\#(project)/site_logs/"#).map {
+                    String(page[page.index(after: page.index($0.lowerBound, offsetBy: 7))...].prefix { $0 != "\"" })
+                })
+            // Refused (no work described): the form stays open with what was typed.
+            let (refused, _, again) = try await office.post(
+                action, [("weather", "晴"), ("workers", "9"), ("work_done", " "), ("progress_\(item)", "55")])
+            #expect(refused == .unprocessableContent)
+            #expect(again.contains(#"<details id="log-correct" open>"#) && again.contains(#"value="9""#))
+            let (mended, _, _) = try await office.post(
+                action,
+                [
+                    ("weather", "晴"), ("workers", "9"), ("work_done", "拆除3号楼旧雨棚"),
+                    ("progress_\(item)", String(percent + 5)),
+                ])
+            #expect(mended == .seeOther)
+            let (_, after, _) = try await PageTests.page(client, "/projects/\(project)", cookie: cookie)
+            #expect(after.contains("拆除3号楼旧雨棚") && !after.contains("拆除3号楼旧雨蓬"))
+            #expect(try await Self.percent(services, item) == percent + 5)
+            // The office, which may write site logs too, may not correct the contractor's; nor may the supervisor.
+            let (officeCookie, officeCSRF) = try await client.session("office")
+            let clerk = Browser(client: client, cookie: officeCookie, csrf: officeCSRF)
+            let (other, _, otherPage) = try await clerk.post(
+                action, [("work_done", "改写"), ("workers", "1"), ("progress_\(item)", "1")])
+            #expect(other == .conflict || other == .unprocessableContent)
+            #expect(otherPage.contains("只有填写这篇日志的人可以更正它"))
+            let (supervisorCookie, supervisorCSRF) = try await client.session("supervisor")
+            let supervisor = Browser(client: client, cookie: supervisorCookie, csrf: supervisorCSRF)
+            let (denied, _, _) = try await supervisor.post(action, [("work_done", "改写"), ("progress_\(item)", "1")])
+            #expect(denied == .forbidden)
+            #expect(try await Self.percent(services, item) == percent + 5)
+            // Written yesterday (in China): it stands as written.
+            try await services.database.withConnection { db in
+                try await db.raw(
+                    "UPDATE site_logs SET created_at = \(bind: Clock.iso(Date().addingTimeInterval(-86_400 * 2)))"
+                ).run()
+            }
+            let (late, _, latePage) = try await office.post(
+                action, [("weather", "晴"), ("workers", "9"), ("work_done", "再改一次"), ("progress_\(item)", "1")])
+            #expect(late == .conflict || late == .unprocessableContent)
+            #expect(latePage.contains("施工日志只能在填写当天更正"))
+            #expect(try await Self.percent(services, item) == percent + 5)
         }
     }
 

@@ -243,7 +243,7 @@ struct ProjectPage {
         let writes = p.stage == .construction
         siteLogForm =
             writes && Permissions.allows(actor.role, .writeSiteLogs)
-            ? SiteLogForm(detail, logs: facts.logs, typed: log, f) : nil
+            ? SiteLogForm(detail, logs: facts.logs, typed: log, actor: actor, f) : nil
         logRows = facts.logs.map {
             LogRow(
                 date: $0.date.description, weather: $0.weather, workers: $0.workers,
@@ -346,6 +346,7 @@ struct ProjectPageController: Sendable {
     func register(on router: Router<AppContext>) {
         Pages.get(router, "/projects/:id", show)
         Pages.post(router, "/projects/:id/site_logs", addSiteLog)
+        Pages.post(router, "/projects/:id/site_logs/:log_id", correctSiteLog)
         Pages.post(router, "/projects/:id/checks", addCheck)
         Pages.post(router, "/findings/:id/:step", stepFinding)
         Pages.post(router, "/projects/:id/advance", advance)

@@ -6,6 +6,7 @@ import Hummingbird
 extension SiteRoute {
     /// Back on the project's ledger after a site log is saved, with the saved message.
     static func projectLogSaved(_ id: Int64) -> SiteRoute { SiteRoute("/projects/\(id)?saved=log#ledger") }
+    static func projectSiteLog(_ id: Int64, _ log: Int64) -> SiteRoute { SiteRoute("/projects/\(id)/site_logs/\(log)") }
 }
 
 /// The site log as a contractor writes it on a phone: today's log shown once written (the form folded away for a
@@ -32,11 +33,28 @@ struct SiteLogForm {
         var issues = ""
         var progress: [Int64: String] = [:]
         var confirmLower = false
+        /// Typed into the form that corrects today's log, not the one that writes a log.
+        var correcting = false
         /// "外墙保温：60% → 40%" for each work item the log would set lower than it stands.
         var lowered: [String] = []
         var note: String?
 
         init() {}
+
+        /// The workers and each work item's percent, as numbers; a typed one that is not says so in the page's words.
+        func numbers(_ f: PageFrame) throws -> (Int, [(workItemId: Int64, percent: Int)]) {
+            guard let n = Int(workers.isEmpty ? "0" : workers), (0...10_000).contains(n) else {
+                throw ValidationError(field: "workers", code: Pages.pageMessage, message: f.t("log.badWorkers"))
+            }
+            let percents = try progress.map { item, text in
+                guard let percent = Int(text), (0...100).contains(percent) else {
+                    throw ValidationError(field: "progress", code: Pages.pageMessage, message: f.t("log.badPercent"))
+                }
+                return (workItemId: item, percent: percent)
+            }
+            return (n, percents)
+        }
+
         init(_ fields: [String: String]) {
             date = fields["date"] ?? ""
             weather = fields["weather"] ?? ""
@@ -60,19 +78,55 @@ struct SiteLogForm {
     let progress: [ProgressField]
     /// Today's log once written; the form then opens only to back-fill another day.
     let todaysLog: TodaysLog?
+    /// Today's log, to correct: for the person who wrote it, on the day.
+    let correction: Correction?
     let folded: Bool
     let lowered: [String]
     let hasLowered: Bool
     let formNote: String?
 
-    init(_ detail: ProjectDetail, logs: [SiteLog], typed: Typed?, _ f: PageFrame) {
+    /// The form that corrects today's log, filled with the log or with what was typed into it.
+    struct Correction {
+        let action: String
+        let weather: String
+        let workers: String
+        let workDone: String
+        let issues: String
+        let progress: [ProgressField]
+        let open: Bool
+        let formNote: String?
+
+        init(_ log: SiteLog, detail: ProjectDetail, typed: Typed?) {
+            action = SiteRoute.projectSiteLog(detail.summary.id, log.id).path
+            let named = Dictionary(log.progress.map { ($0.workItemId, String($0.percent)) }) { a, _ in a }
+            weather = typed?.weather ?? log.weather
+            workers = typed?.workers ?? String(log.workers)
+            workDone = typed?.workDone ?? log.workDone
+            issues = typed?.issues ?? log.issues
+            progress = detail.workItems.map { w in
+                ProgressField(
+                    name: "progress_\(w.id)", label: w.name,
+                    value: typed?.progress[w.id] ?? named[w.id] ?? String(w.percent))
+            }
+            open = typed != nil
+            formNote = typed?.note
+        }
+    }
+
+    init(_ detail: ProjectDetail, logs: [SiteLog], typed given: Typed?, actor: Actor, _ f: PageFrame) {
         let today = Clock.today
+        let typed = given?.correcting == true ? nil : given
         action = SiteRoute.projectSiteLogs(detail.summary.id).path
         self.today = today.description
         todaysLog = logs.first { $0.date == today }.map {
             TodaysLog(
                 weather: $0.weather, workers: $0.workers, workDone: $0.workDone, issues: $0.issues,
                 hasIssues: !$0.issues.isEmpty)
+        }
+        // Its author sees the form; anyone whose correction was refused sees it again with why.
+        let correcting = given?.correcting == true
+        correction = logs.first { $0.date == today && ($0.createdBy == actor.username || correcting) }.map {
+            Correction($0, detail: detail, typed: given?.correcting == true ? given : nil)
         }
         folded = todaysLog != nil && typed == nil
         let t = typed ?? Typed()
@@ -124,20 +178,36 @@ extension ProjectPageController {
             guard let date = Day(typed.date) else {
                 throw ValidationError(field: "date", code: Pages.pageMessage, message: f.t("form.badDate"))
             }
-            guard let workers = Int(typed.workers.isEmpty ? "0" : typed.workers), (0...10_000).contains(workers) else {
-                throw ValidationError(field: "workers", code: Pages.pageMessage, message: f.t("log.badWorkers"))
-            }
-            let progress = try typed.progress.map { item, text in
-                guard let percent = Int(text), (0...100).contains(percent) else {
-                    throw ValidationError(field: "progress", code: Pages.pageMessage, message: f.t("log.badPercent"))
-                }
-                return (workItemId: item, percent: percent)
-            }
+            let (workers, progress) = try typed.numbers(f)
             let photos = try await form.storeFile("photo", database: services.database, actor: actor).map { [$0] } ?? []
             let log = LedgerRepository.NewSiteLog(
                 date: date, weather: typed.weather, workers: workers, workDone: typed.workDone, issues: typed.issues,
                 progress: progress, photos: photos)
             _ = try await ledger().addSiteLog(projectId: id, log, actor: actor)
+        }
+    }
+
+    /// Corrects today's log from the form under it: its author, on the day; what was typed stays when it is refused.
+    @Sendable func correctSiteLog(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        let logId = try context.parameters.require("log_id", as: Int64.self)
+        let actor = try context.actor()
+        var typed = SiteLogForm.Typed(try await Pages.form(request, context))
+        typed.correcting = true
+        let shown = typed
+        let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
+            var again = shown
+            again.note = m.1
+            return try await page(id: id, context, f, message: nil, log: again, status: status)
+        }
+        return try await Pages.save(f, next: SiteRoute.projectLogSaved(id).path, redisplay: redisplay) {
+            let (workers, progress) = try shown.numbers(f)
+            let logs = try await ledger().siteLogs(projectId: id, actor: actor, limit: 30)
+            guard let current = logs.first(where: { $0.id == logId }) else { throw StoreError.notFound }
+            let log = LedgerRepository.NewSiteLog(
+                date: current.date, weather: shown.weather, workers: workers, workDone: shown.workDone,
+                issues: shown.issues, progress: progress, photos: current.photos)
+            _ = try await ledger().correctSiteLog(projectId: id, logId: logId, log, actor: actor)
         }
     }
 }

@@ -50,19 +50,7 @@ public struct LedgerRepository: Sendable {
 
     public func addSiteLog(projectId: Int64, _ log: NewSiteLog, actor: Actor) async throws -> SiteLog {
         try RecordedDay.check(log.date, field: "date", today: Clock.today)
-        try TextBounds.check(log.workDone, field: "work_done", max: 4000)
-        try TextBounds.check(log.issues, field: "issues", max: 4000)
-        try TextBounds.check(log.weather, field: "weather", max: 100)
-        guard (0...10_000).contains(log.workers) else {
-            throw ValidationError(field: "workers", code: "invalid", message: "workers is 0 to 10,000")
-        }
-        let workDone = TextNormalizer.prose(log.workDone)
-        guard !workDone.isEmpty else {
-            throw ValidationError(field: "work_done", code: "required", message: "say what work was done")
-        }
-        for p in log.progress where !(0...100).contains(p.percent) {
-            throw ValidationError(field: "progress", code: "invalid", message: "percent is 0 to 100")
-        }
+        let workDone = try Self.checkTyped(log)
         let id: Int64 = try await database.transaction { db in
             let p = try await ProjectRepository.require(projectId, actor: actor, db: db)
             try Self.requireWriter(actor, .writeSiteLogs, project: p)
@@ -77,19 +65,8 @@ public struct LedgerRepository: Sendable {
                 throw StoreError.conflict("project \(projectId) already has a site log for \(log.date)")
             }
             try await AttachmentRepository.requireReadable(log.photos, field: "photos", actor: actor, db: db)
-            for item in log.progress {
-                if try await db.raw(
-                    "SELECT id FROM work_items WHERE id = \(bind: item.workItemId) AND project_id = \(bind: projectId)"
-                ).first() == nil {
-                    throw ValidationError(
-                        field: "progress", code: "not_found",
-                        message: "work item \(item.workItemId) is not in this project's plan")
-                }
-            }
-            let progress = JSONValue.array(
-                log.progress.map {
-                    .object([("work_item_id", .int($0.workItemId)), ("percent", .int(Int64($0.percent)))])
-                })
+            try await Self.requirePlanned(log.progress.map(\.workItemId), projectId: projectId, db: db)
+            let progress = Self.progressJSON(log.progress)
             let id = try await db.raw(
                 """
                 INSERT INTO site_logs (project_id, date, weather, workers, work_done, issues, progress_json, photos_json, created_at, created_by)
@@ -129,6 +106,113 @@ public struct LedgerRepository: Sendable {
                 throw StoreError.notFound
             }
             return log
+        }
+    }
+
+    /// The checks a site log's typed parts must pass, for writing it and for correcting it.
+    static func checkTyped(_ log: NewSiteLog) throws -> String {
+        try TextBounds.check(log.workDone, field: "work_done", max: 4000)
+        try TextBounds.check(log.issues, field: "issues", max: 4000)
+        try TextBounds.check(log.weather, field: "weather", max: 100)
+        guard (0...10_000).contains(log.workers) else {
+            throw ValidationError(field: "workers", code: "invalid", message: "workers is 0 to 10,000")
+        }
+        let workDone = TextNormalizer.prose(log.workDone)
+        guard !workDone.isEmpty else {
+            throw ValidationError(field: "work_done", code: "required", message: "say what work was done")
+        }
+        for p in log.progress where !(0...100).contains(p.percent) {
+            throw ValidationError(field: "progress", code: "invalid", message: "percent is 0 to 100")
+        }
+        return workDone
+    }
+
+    /// Corrects a site log: its author, on the day they wrote it (`LogCorrection`); its day stays. Each work item the
+    /// log names, before or after, takes again the percent of the latest-dated log naming it (0 when none does).
+    public func correctSiteLog(projectId: Int64, logId: Int64, _ log: NewSiteLog, actor: Actor) async throws -> SiteLog
+    {
+        let workDone = try Self.checkTyped(log)
+        try await database.transaction { db in
+            let p = try await ProjectRepository.require(projectId, actor: actor, db: db)
+            try Self.requireWriter(actor, .writeSiteLogs, project: p)
+            guard p.stage == .construction else {
+                throw StoreError.refused(
+                    code: "not_in_construction",
+                    message: "site logs are kept while the project is in construction; it is \(p.stage.rawValue)")
+            }
+            guard
+                let old = try await db.raw(
+                    """
+                    SELECT weather, workers, work_done, issues, progress_json, created_at, created_by FROM site_logs
+                    WHERE id = \(bind: logId) AND project_id = \(bind: projectId)
+                    """
+                ).first()
+            else { throw StoreError.notFound }
+            if let refusal = LogCorrection.refusal(
+                writtenAt: try old.text("created_at"), author: try old.text("created_by"), actor: actor.username,
+                today: Clock.today)
+            {
+                throw StoreError.refused(
+                    code: refusal.rawValue,
+                    message: refusal == .notAuthor
+                        ? "only the person who wrote a site log may correct it"
+                        : "a site log may be corrected only on the day it was written")
+            }
+            try await AttachmentRepository.requireReadable(log.photos, field: "photos", actor: actor, db: db)
+            try await Self.requirePlanned(log.progress.map(\.workItemId), projectId: projectId, db: db)
+            let progress = Self.progressJSON(log.progress)
+            try await db.raw(
+                """
+                UPDATE site_logs SET weather = \(bind: TextNormalizer.prose(log.weather)), workers = \(bind: log.workers),
+                  work_done = \(bind: workDone), issues = \(bind: TextNormalizer.prose(log.issues)),
+                  progress_json = \(bind: progress.serialized()), photos_json = \(bind: JSONValue.ids(log.photos).serialized())
+                WHERE id = \(bind: logId)
+                """
+            ).run()
+            let before = try old.storedJSON("progress_json")
+            try await Self.settlePercents(Set(before.idsOfProgress + log.progress.map(\.workItemId)), projectId, db: db)
+            try await AuditLog.record(
+                db: db, actor: actor, action: "update", entity: "site_logs", entityId: logId,
+                subdistrictId: p.subdistrictId,
+                before: .object([("work_done", .string(try old.text("work_done"))), ("progress", before)]),
+                after: .object([("work_done", .string(workDone)), ("progress", progress)]))
+        }
+        return try await database.withConnection { db in
+            guard let log = try await Self.siteLogs(where: "id = \(bind: logId)", limit: 1, db: db).first else {
+                throw StoreError.notFound
+            }
+            return log
+        }
+    }
+
+    /// Refuses a work item that is not in the project's plan.
+    static func requirePlanned(_ items: [Int64], projectId: Int64, db: any SQLDatabase) async throws {
+        for item in items {
+            if try await db.raw(
+                "SELECT id FROM work_items WHERE id = \(bind: item) AND project_id = \(bind: projectId)"
+            ).first() == nil {
+                throw ValidationError(
+                    field: "progress", code: "not_found", message: "work item \(item) is not in this project's plan")
+            }
+        }
+    }
+
+    static func progressJSON(_ progress: [(workItemId: Int64, percent: Int)]) -> JSONValue {
+        .array(
+            progress.map { .object([("work_item_id", .int($0.workItemId)), ("percent", .int(Int64($0.percent)))]) })
+    }
+
+    /// Sets each work item's percent to what the latest-dated log naming it says, or 0 when no log does.
+    static func settlePercents(_ items: Set<Int64>, _ projectId: Int64, db: any SQLDatabase) async throws {
+        guard !items.isEmpty else { return }
+        let logs = try await db.raw(
+            "SELECT progress_json FROM site_logs WHERE project_id = \(bind: projectId) ORDER BY date DESC"
+        ).all().map { try JSONValueCoding.decode([SiteLogProgress].self, from: try $0.storedJSON("progress_json")) }
+        for item in items.sorted() {
+            let percent = logs.lazy.compactMap { $0.first { $0.workItemId == item }?.percent }.first ?? 0
+            try await db.raw(
+                "UPDATE work_items SET percent = \(bind: percent), version = version + 1 WHERE id = \(bind: item)"
+            ).run()
         }
     }
 
