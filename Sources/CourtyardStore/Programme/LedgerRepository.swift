@@ -52,13 +52,7 @@ public struct LedgerRepository: Sendable {
         try RecordedDay.check(log.date, field: "date", today: Clock.today)
         let workDone = try Self.checkTyped(log)
         let id: Int64 = try await database.transaction { db in
-            let p = try await ProjectRepository.require(projectId, actor: actor, db: db)
-            try Self.requireWriter(actor, .writeSiteLogs, project: p)
-            guard p.stage == .construction else {
-                throw StoreError.refused(
-                    code: "not_in_construction",
-                    message: "site logs are kept while the project is in construction; it is \(p.stage.rawValue)")
-            }
+            let p = try await Self.requireLogWriter(projectId, actor: actor, db: db)
             if try await db.raw(
                 "SELECT id FROM site_logs WHERE project_id = \(bind: projectId) AND date = \(bind: log.date.description)"
             ).first() != nil {
@@ -101,7 +95,26 @@ public struct LedgerRepository: Sendable {
                 before: nil, after: .object([("date", .string(log.date.description)), ("progress", progress)]))
             return id
         }
-        return try await database.withConnection { db in
+        return try await siteLog(id: id)
+    }
+
+    /// The project, when the account may write its site logs and it is in construction.
+    static func requireLogWriter(_ projectId: Int64, actor: Actor, db: any SQLDatabase) async throws
+        -> ProjectRepository.Row
+    {
+        let p = try await ProjectRepository.require(projectId, actor: actor, db: db)
+        try requireWriter(actor, .writeSiteLogs, project: p)
+        guard p.stage == .construction else {
+            throw StoreError.refused(
+                code: "not_in_construction",
+                message: "site logs are kept while the project is in construction; it is \(p.stage.rawValue)")
+        }
+        return p
+    }
+
+    /// One site log, as written.
+    func siteLog(id: Int64) async throws -> SiteLog {
+        try await database.withConnection { db in
             guard let log = try await Self.siteLogs(where: "id = \(bind: id)", limit: 1, db: db).first else {
                 throw StoreError.notFound
             }
@@ -133,13 +146,7 @@ public struct LedgerRepository: Sendable {
     {
         let workDone = try Self.checkTyped(log)
         try await database.transaction { db in
-            let p = try await ProjectRepository.require(projectId, actor: actor, db: db)
-            try Self.requireWriter(actor, .writeSiteLogs, project: p)
-            guard p.stage == .construction else {
-                throw StoreError.refused(
-                    code: "not_in_construction",
-                    message: "site logs are kept while the project is in construction; it is \(p.stage.rawValue)")
-            }
+            let p = try await Self.requireLogWriter(projectId, actor: actor, db: db)
             guard
                 let old = try await db.raw(
                     """
@@ -177,12 +184,7 @@ public struct LedgerRepository: Sendable {
                 before: .object([("work_done", .string(try old.text("work_done"))), ("progress", before)]),
                 after: .object([("work_done", .string(workDone)), ("progress", progress)]))
         }
-        return try await database.withConnection { db in
-            guard let log = try await Self.siteLogs(where: "id = \(bind: logId)", limit: 1, db: db).first else {
-                throw StoreError.notFound
-            }
-            return log
-        }
+        return try await siteLog(id: logId)
     }
 
     /// Refuses a work item that is not in the project's plan.
