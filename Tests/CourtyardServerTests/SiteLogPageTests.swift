@@ -85,7 +85,10 @@ import Testing
             let office = Browser(client: client, cookie: cookie, csrf: csrf)
             let action = try #require(
                 page.range(of: #"action="/projects/\#(project)/site_logs/"#).map {
-                    String(page[page.index(after: page.index($0.lowerBound, offsetBy: 7))...].prefix { $0 != "\"" })
+                    String(
+                        page[page.index(after: page.index($0.lowerBound, offsetBy: 7))...].prefix {
+                            $0 != "\"" && $0 != "#"
+                        })
                 })
             // Refused (no work described): the form stays open with what was typed.
             let (refused, _, again) = try await office.post(

@@ -221,7 +221,11 @@ public struct CoordinationRequestRepository: Sendable {
             if queue {
                 sql += " AND c.state NOT IN ('done', 'declined') ORDER BY c.due_on, c.id"
             } else if finished {
-                sql += " AND c.state IN ('done', 'declined') ORDER BY c.state_since DESC, c.id DESC"
+                // The day each is said to be finished on: the day done, or the day declined.
+                sql += " AND c.state IN ('done', 'declined')"
+                sql +=
+                    " ORDER BY CASE WHEN c.state = 'done' THEN COALESCE(c.done_on, c.state_since) ELSE c.state_since END DESC"
+                sql += ", c.id DESC"
             } else {
                 sql += " ORDER BY c.id DESC"
             }
