@@ -6,6 +6,10 @@ public struct SiteLogProgress: Codable, Sendable, Equatable {
     public var workItemId: Int64
     public var percent: Int64
     enum CodingKeys: String, CodingKey { case workItemId = "work_item_id", percent }
+    public init(workItemId: Int64, percent: Int64) {
+        self.workItemId = workItemId
+        self.percent = percent
+    }
 }
 
 /// A day's site log (施工日志).

@@ -60,7 +60,7 @@ public struct LedgerRepository: Sendable {
             }
             try await AttachmentRepository.requireReadable(log.photos, field: "photos", actor: actor, db: db)
             try await Self.requirePlanned(log.progress.map(\.workItemId), projectId: projectId, db: db)
-            let progress = Self.progressJSON(log.progress)
+            let progress = try Self.progressJSON(log.progress)
             let id = try await db.raw(
                 """
                 INSERT INTO site_logs (project_id, date, weather, workers, work_done, issues, progress_json, photos_json, created_at, created_by)
@@ -167,7 +167,7 @@ public struct LedgerRepository: Sendable {
             }
             try await AttachmentRepository.requireReadable(log.photos, field: "photos", actor: actor, db: db)
             try await Self.requirePlanned(log.progress.map(\.workItemId), projectId: projectId, db: db)
-            let progress = Self.progressJSON(log.progress)
+            let progress = try Self.progressJSON(log.progress)
             try await db.raw(
                 """
                 UPDATE site_logs SET weather = \(bind: TextNormalizer.prose(log.weather)), workers = \(bind: log.workers),
@@ -199,9 +199,10 @@ public struct LedgerRepository: Sendable {
         }
     }
 
-    static func progressJSON(_ progress: [(workItemId: Int64, percent: Int)]) -> JSONValue {
-        .array(
-            progress.map { .object([("work_item_id", .int($0.workItemId)), ("percent", .int(Int64($0.percent)))]) })
+    /// A log's progress as its column keeps it: the typed `SiteLogProgress` list, which the log is read back as.
+    static func progressJSON(_ progress: [(workItemId: Int64, percent: Int)]) throws -> JSONValue {
+        try JSONValueCoding.encode(
+            progress.map { SiteLogProgress(workItemId: $0.workItemId, percent: Int64($0.percent)) })
     }
 
     /// Sets each work item's percent to what the latest-dated log naming it says, or 0 when no log does.
