@@ -72,8 +72,8 @@ struct AuthMiddleware: RouterMiddleware {
             }
             return response
         } catch let error as HTTPError
-            where (error.status == .notFound || (error.status == .badRequest && Self.isPageRead(request)))
-            && Self.isPagePath(request.uri.path)
+            where (error.status == .notFound && Self.isPagePath(request.uri.path))
+            || Self.isMalformedPageAddress(error, request)
         {
             // A path no route serves, outside the API, or a page's address with a malformed number in it
             // (`/public/compounds/abc`): a page in the person's language with a way home.
@@ -106,6 +106,11 @@ extension AuthMiddleware {
         }
         let ending = last[last.index(after: dot)...]
         return ending.isEmpty || !ending.allSatisfy { $0.isASCII && $0.isLetter }
+    }
+
+    /// A page's address with a malformed number in it (`/votes/abc`, `/public/compounds/1.5`): a page not found.
+    static func isMalformedPageAddress(_ error: HTTPError, _ request: Request) -> Bool {
+        error.status == .badRequest && isPageRead(request) && isPagePath(request.uri.path)
     }
 
     /// Paths people open in a browser; the API and the Open311 endpoint answer in their own formats.

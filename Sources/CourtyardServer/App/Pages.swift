@@ -54,8 +54,7 @@ enum Pages {
         }
         do {
             return try await handler(request, context, f)
-        } catch let error as HTTPError where error.status == .badRequest && AuthMiddleware.isPageRead(request) {
-            // A page's address with a malformed number in it (`/votes/abc`) is a page that is not there.
+        } catch let error as HTTPError where AuthMiddleware.isMalformedPageAddress(error, request) {
             return notFoundPage(f)
         } catch {
             let e =
