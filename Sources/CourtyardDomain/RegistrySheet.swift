@@ -391,11 +391,11 @@ public enum RegistrySheet {
 
     /// Parses a whole sheet (header first) and checks rows against each other:
     /// a household twice, or one compound given two addresses or build years.
-    public static func parseSheet(_ rows: [[String]], currentYear: Int = 2026) -> (
+    public static func parseSheet(_ rows: [[String]], currentYear: Int = 2026) throws -> (
         rows: [HouseholdRow], errors: [RowError]
     ) {
         let lines = rows.enumerated().compactMap { i, r in r.isEmpty ? nil : SheetSource.Line(number: i + 1, cells: r) }
-        let result = parseWorkbook([SheetSource(name: "", lines: lines)], currentYear: currentYear)
+        let result = try parseWorkbook([SheetSource(name: "", lines: lines)], currentYear: currentYear)
         return (result.rows, result.errors)
     }
 
@@ -413,12 +413,12 @@ public enum RegistrySheet {
     public static func parseWorkbook(
         _ sources: [SheetSource], currentYear: Int = 2026, progress: ImportProgressMeter? = nil,
         emit: ((_ rows: [HouseholdRow], _ problemsSoFar: Int) -> Void)? = nil
-    )
+    ) throws
         -> (rows: [HouseholdRow], errors: [RowError], reading: SheetReading)
     {
         if let progress {
             let total = sources.reduce(0) { sum, source in
-                sum + (findHeader(source).map { source.lines.count - $0.0 - 1 } ?? 0)
+                sum + (findHeader(source).map { source.lines.count - $0.0 - 1 + (source.rest?.expected ?? 0) } ?? 0)
             }
             progress.begin(.checking, total: total)
         }
@@ -455,22 +455,19 @@ public enum RegistrySheet {
                 continue
             case .success: break
             }
-            var lines = source.lines[(headerIndex + 1)...]
             var read = SheetReading.Sheet(
                 name: source.name, headerRow: headerRow, columns: match.used,
                 ignored: match.ignored)
-            if source.repeatsAbove { read.filledDown = fillDown(&lines, header: match.map) }
             for (index, count) in source.mergedCells {
                 if let name = match.map[index] { read.merged[name, default: 0] += count }
             }
-            seenKeys.reserveCapacity(seenKeys.count + lines.count)
-            let blockSize = emit == nil ? max(lines.count, 1) : RowBlock.size
-            var from = lines.startIndex
-            while from < lines.endIndex {
-                let to = min(from + blockSize, lines.endIndex)
-                defer { from = to }
+            var blocks = LineBlocks(
+                source: source, after: headerIndex, size: emit == nil ? .max : RowBlock.size,
+                header: match.map)
+            seenKeys.reserveCapacity(seenKeys.count + blocks.expected)
+            while let block = try blocks.next() {
                 let slices = parseRows(
-                    lines[from..<to], header: match.map, currentYear: currentYear, sheet: sheet, progress: progress)
+                    block, header: match.map, currentYear: currentYear, sheet: sheet, progress: progress)
                 good.reserveCapacity(good.count + slices.reduce(0) { $0 + $1.count })
                 for result in slices.joined() {
                     switch result {
@@ -536,6 +533,7 @@ public enum RegistrySheet {
                     good = []
                 }
             }
+            read.filledDown = blocks.filledDown
             reading.sheets.append(read)
         }
         if reading.sheets.isEmpty && errors.isEmpty {
@@ -597,6 +595,50 @@ public enum RegistrySheet {
     }
 }
 
+/// A sheet's lines after its header, a block at a time, read from its feed as they are wanted; with the empty place
+/// cells of a CSV filled from the row above, across blocks too.
+struct LineBlocks {
+    let size: Int
+    let header: [Int: String]
+    let repeatsAbove: Bool
+    var pending: [SheetSource.Line]
+    var feed: LineFeed?
+    /// The last line of the block before, as filled.
+    var above: SheetSource.Line?
+    var filledDown: [String: Int] = [:]
+    let expected: Int
+
+    init(source: SheetSource, after headerIndex: Int, size: Int, header: [Int: String]) {
+        self.size = size
+        self.header = header
+        repeatsAbove = source.repeatsAbove
+        pending = Array(source.lines[(headerIndex + 1)...])
+        feed = source.rest
+        expected = pending.count + (source.rest?.expected ?? 0)
+    }
+
+    mutating func next() throws -> ArraySlice<SheetSource.Line>? {
+        while pending.count < size, let f = feed {
+            if let batch = try f.take() { pending += batch } else { feed = nil }
+        }
+        guard !pending.isEmpty else { return nil }
+        let n = min(size, pending.count)
+        var block = pending[..<n]
+        pending.removeFirst(n)
+        guard repeatsAbove else { return block }
+        if let above {
+            var withAbove = [above][...] + block
+            let counts = RegistrySheet.fillDown(&withAbove, header: header)
+            block = withAbove.dropFirst()
+            filledDown.merge(counts, uniquingKeysWith: +)
+        } else {
+            filledDown.merge(RegistrySheet.fillDown(&block, header: header), uniquingKeysWith: +)
+        }
+        above = block.last
+        return block
+    }
+}
+
 /// One sheet to read: its name (empty for CSV), its non-empty lines with the row numbers the clerk sees,
 /// and whether an empty place cell means "same as above" (CSV, where merged cells lose their merge).
 public struct SheetSource: Sendable {
@@ -609,16 +651,39 @@ public struct SheetSource: Sendable {
         }
     }
     public var name: String
+    /// The lines read; with `rest`, the first of them (at least the rows a header may be in, when there are).
     public var lines: [Line]
     public var repeatsAbove: Bool
     /// Cells the reader took from a merged range, by column index, for the report.
     public var mergedCells: [Int: Int]
-    public init(name: String, lines: [Line], repeatsAbove: Bool = false, mergedCells: [Int: Int] = [:]) {
+    /// The lines after `lines`, read when they are wanted, so that a large file's first rows are checked (and
+    /// written) while the rest is still read.
+    public var rest: LineFeed?
+    public init(
+        name: String, lines: [Line], repeatsAbove: Bool = false, mergedCells: [Int: Int] = [:], rest: LineFeed? = nil
+    ) {
         self.name = name
         self.lines = lines
         self.repeatsAbove = repeatsAbove
         self.mergedCells = mergedCells
+        self.rest = rest
     }
+}
+
+/// A sheet's further lines, a batch at a time, from the one thread that checks the sheet.
+public final class LineFeed: @unchecked Sendable {
+    /// About how many lines are still to come, for the progress meter.
+    public let expected: Int
+    private let next: () throws -> [SheetSource.Line]?
+
+    /// `next` answers the next batch of lines (possibly none), and nil at the end; it may throw when the file
+    /// turns out to be unreadable further down.
+    public init(expected: Int, next: @escaping () throws -> [SheetSource.Line]?) {
+        self.expected = expected
+        self.next = next
+    }
+
+    func take() throws -> [SheetSource.Line]? { try next() }
 }
 
 /// How a file was read: for each sheet read, its header row, the columns used and ignored, the rows read and the

@@ -25,20 +25,41 @@ public enum CSV {
     static func parse(bytes utf8: UnsafeBufferPointer<UInt8>, limits: SheetLimits, progress: ((Int) -> Void)? = nil)
         throws -> [[String]]
     {
+        var position = Position()
+        return try parse(bytes: utf8, limits: limits, progress: progress, from: &position)
+    }
+
+    /// Where a reading stopped: always at the start of a row.
+    struct Position {
+        var offset = 0
+        var line = 1
+        /// Rows read before, blank ones included.
+        var rows = 0
+        var cells = 0
+        var finished = false
+    }
+
+    /// Reads on from `position`, at most `maxRows` rows, and moves `position` past them.
+    static func parse(
+        bytes utf8: UnsafeBufferPointer<UInt8>, limits: SheetLimits, progress: ((Int) -> Void)? = nil,
+        from position: inout Position, maxRows: Int = .max
+    ) throws -> [[String]] {
         var rows: [[String]] = []
         var row: [String] = []
         // A field is read straight from the text between `start` and the delimiter while it is plain; once it has a
         // quote or a carriage return its bytes are gathered in `field` instead.
         var field: [UInt8] = []
         var plain = true
-        var start = 0
+        var start = position.offset
         var pendingEmpty = 0
         var budget = CellBudget(limits: limits)
+        budget.used = position.cells
         var inQuotes = false
         var quotedField = false
-        var line = 1
-        var quoteStartLine = 1
-        var i = 0
+        var line = position.line
+        var quoteStartLine = line
+        var i = position.offset
+        let before = position.rows
         let n = utf8.count
         func fieldIsEmpty(_ end: Int) -> Bool { plain ? start == end : field.isEmpty }
         func endField(_ end: Int) throws {
@@ -55,7 +76,7 @@ public enum CSV {
             let column = row.count + pendingEmpty
             if column >= limits.columns {
                 throw SheetLimitFailure.tooManyColumns(
-                    row: rows.count + 1, column: XLSX.columnName(column),
+                    row: before + rows.count + 1, column: XLSX.columnName(column),
                     limit: limits.columns)
             }
             try budget.spend(pendingEmpty + 1)
@@ -74,8 +95,9 @@ public enum CSV {
             row = []
             row.reserveCapacity(rows[rows.count - 1].count)
             pendingEmpty = 0
-            if rows.count > limits.rows { throw SheetLimitFailure.tooManyRows(row: rows.count, limit: limits.rows) }
-            if let progress, rows.count % 2000 == 0 { progress(rows.count) }
+            let total = before + rows.count
+            if total > limits.rows { throw SheetLimitFailure.tooManyRows(row: total, limit: limits.rows) }
+            if let progress, total % 2000 == 0 { progress(total) }
         }
         func gather(_ end: Int) {
             guard plain else { return }
@@ -113,6 +135,10 @@ public enum CSV {
                 try endField(i)
                 try endRow()
                 line += 1
+                if rows.count >= maxRows {
+                    position = Position(offset: i + 1, line: line, rows: before + rows.count, cells: budget.used)
+                    return rows
+                }
             default:
                 if !plain { field.append(b) }
             }
@@ -123,8 +149,50 @@ public enum CSV {
             try endField(n)
             try endRow()
         }
-        progress?(rows.count)
+        position = Position(offset: n, line: line, rows: before + rows.count, cells: budget.used, finished: true)
+        progress?(position.rows)
         return rows
+    }
+
+    /// Reads a CSV's rows a batch at a time, so that the first rows of a large file can be at work while the rest
+    /// is still read. The limits hold across the batches as over a whole reading.
+    public struct Reader: Sendable {
+        let bytes: [UInt8]
+        let limits: SheetLimits
+        var position = Position()
+
+        /// `utf8`: the file's text as UTF-8 (`TextDecoding.utf8`).
+        public init(utf8: [UInt8], limits: SheetLimits = .standard) {
+            self.bytes = utf8
+            self.limits = limits
+        }
+
+        /// The next non-empty rows among the next `count` rows, numbered as a spreadsheet numbers them; nil once
+        /// the file is read.
+        public mutating func next(rows count: Int) throws -> [Worksheet.Row]? {
+            guard !position.finished else { return nil }
+            let first = position.rows
+            var at = position
+            defer { position = at }
+            let rows = try bytes.withUnsafeBufferPointer { [limits] in
+                try CSV.parse(bytes: $0, limits: limits, from: &at, maxRows: max(count, 1))
+            }
+            var out: [Worksheet.Row] = []
+            out.reserveCapacity(rows.count)
+            for (k, r) in rows.enumerated() where !r.isEmpty { out.append(.init(number: first + k + 1, cells: r)) }
+            return out
+        }
+
+        /// Rows read so far, blank ones included.
+        public var rowsRead: Int { position.rows }
+
+        /// About how many rows are still to come: the line ends left in the file (a quoted cell may hold more).
+        public var rowsLeft: Int {
+            guard !position.finished else { return 0 }
+            var count = 0
+            for b in bytes[position.offset...] where b == 0x0A { count += 1 }
+            return count + 1
+        }
     }
 
     /// Writes rows with quoting only where a field needs it; a leading BOM makes Excel read UTF-8.

@@ -14,4 +14,12 @@ public enum TextDecoding {
         if let s = String(data: Data(bytes), encoding: gb18030) { return s }
         throw Failure.undecodable
     }
+
+    /// The text as UTF-8 bytes, decoded as `decode` decodes it: a UTF-8 file's own bytes, without its BOM.
+    public static func utf8(_ data: [UInt8]) throws -> [UInt8] {
+        var bytes = data[...]
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
+        if String(validating: bytes, as: UTF8.self) != nil { return Array(bytes) }
+        return Array(try decode(data).utf8)
+    }
 }

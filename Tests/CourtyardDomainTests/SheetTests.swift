@@ -7,12 +7,12 @@ import Testing
 @Suite struct RegistrySheetTests {
     let header = RegistrySheet.columns
 
-    @Test func readsChineseHeadersAndOfficeQuirks() {
+    @Test func readsChineseHeadersAndOfficeQuirks() throws {
         let rows = [
             RegistrySheet.chineseHeaders,
             ["幸福里社区", " 纺织厂家属院 ", "建设路10号", "１９８５", "1号楼", "1单元", "101", "1层", "85.6㎡", "张三", "138 1234 5678", "是"],
         ]
-        let (good, errors) = RegistrySheet.parseSheet(rows)
+        let (good, errors) = try RegistrySheet.parseSheet(rows)
         #expect(errors.isEmpty)
         #expect(good.count == 1)
         #expect(good[0].compound == "纺织厂家属院")
@@ -23,14 +23,14 @@ import Testing
         #expect(good[0].livesElsewhere)
     }
 
-    @Test func reportsEveryBadCellWithRowAndColumn() {
+    @Test func reportsEveryBadCellWithRowAndColumn() throws {
         let rows = [
             header,
             ["社区A", "小区A", "", "1985", "1号楼", "1单元", "101", "1", "85.6", "张三", "13812345678", "否"],
             ["社区A", "小区A", "", "19x5", "1号楼", "1单元", "102", "一", "85.655", "", "12", "也许"],
             ["社区A", "", "", "", "1号楼", "1单元", "103", "", "", "", "", ""],
         ]
-        let (good, errors) = RegistrySheet.parseSheet(rows)
+        let (good, errors) = try RegistrySheet.parseSheet(rows)
         #expect(good.count == 1)
         let row3 = Set(errors.filter { $0.row == 3 }.compactMap(\.column))
         #expect(row3 == ["built_year", "floor", "area_m2", "owner_phone", "lives_elsewhere"])
@@ -38,8 +38,8 @@ import Testing
         #expect(row4 == ["compound", "area_m2"])
     }
 
-    @Test func ignoresColumnsNotOursAndRefusesMissingOnes() {
-        let noted = RegistrySheet.parseWorkbook([
+    @Test func ignoresColumnsNotOursAndRefusesMissingOnes() throws {
+        let noted = try RegistrySheet.parseWorkbook([
             SheetSource(
                 name: "",
                 lines: [
@@ -51,13 +51,13 @@ import Testing
         #expect(noted.errors.isEmpty)
         #expect(noted.rows.map(\.room) == ["101"])
         #expect(noted.reading.sheets.first?.ignored == ["序号", "备注"])
-        let missing = RegistrySheet.parseSheet([Array(header.dropLast(4).filter { $0 != "room" })])
+        let missing = try RegistrySheet.parseSheet([Array(header.dropLast(4).filter { $0 != "room" })])
         #expect(missing.errors.first?.code == "missing_column")
         #expect(missing.errors.first?.column == "room")
-        #expect(RegistrySheet.parseSheet([]).errors.first?.code == "empty_file")
+        #expect(try RegistrySheet.parseSheet([]).errors.first?.code == "empty_file")
     }
 
-    @Test func catchesDuplicatesAndContradictions() {
+    @Test func catchesDuplicatesAndContradictions() throws {
         let rows = [
             header,
             ["社区A", "小区A", "建设路1号", "1985", "1号楼", "1单元", "101", "1", "85.6", "", "", ""],
@@ -65,7 +65,7 @@ import Testing
             ["社区A", "小区A", "建设路2号", "1985", "1号楼", "1单元", "102", "1", "70", "", "", ""],
             ["社区A", "小区A", "建设路1号", "1990", "1号楼", "1单元", "103", "1", "70", "", "", ""],
         ]
-        let (good, errors) = RegistrySheet.parseSheet(rows)
+        let (good, errors) = try RegistrySheet.parseSheet(rows)
         #expect(good.count == 1)
         #expect(errors.map(\.code) == ["duplicate_household", "inconsistent_compound", "inconsistent_compound"])
         #expect(errors.map(\.row) == [3, 4, 5])
@@ -116,12 +116,43 @@ import Testing
         #expect(throws: CSV.Failure.unterminatedQuote(line: 2)) { try CSV.parse("a,b\n\"open,c\n") }
     }
 
+    /// Read a few rows at a time, a CSV gives the rows and row numbers of one reading, quoted line ends and blank
+    /// rows included, and its limits hold across the batches.
+    @Test func csvReadInBatchesIsOneReading() throws {
+        let text = "标题\r\n\r\n社区,小区\r\n\"两\n行\",b\n,\n\n\"x\"\"y\",z\nlast,row"
+        let whole = try CSV.read(text).rows
+        for size in [1, 2, 3, 7, 100] {
+            var reader = CSV.Reader(utf8: Array(text.utf8))
+            #expect(reader.rowsLeft == 9)  // line ends, the one inside quotes too
+            var rows: [Worksheet.Row] = []
+            while let batch = try reader.next(rows: size) { rows += batch }
+            #expect(rows == whole, "batches of \(size)")
+            #expect(reader.rowsRead == 8 && reader.rowsLeft == 0)
+        }
+        var limits = SheetLimits()
+        limits.rows = 5
+        var reader = CSV.Reader(utf8: Array(String(repeating: "a,b\n", count: 9).utf8), limits: limits)
+        #expect(try reader.next(rows: 2)?.count == 2)
+        #expect(try reader.next(rows: 2)?.count == 2)
+        #expect(throws: SheetLimitFailure.tooManyRows(row: 6, limit: 5)) { try reader.next(rows: 2) }
+        limits = SheetLimits()
+        limits.cells = 5
+        reader = CSV.Reader(utf8: Array(String(repeating: "a,b\n", count: 3).utf8), limits: limits)
+        #expect(try reader.next(rows: 2)?.count == 2)
+        #expect(throws: SheetLimitFailure.tooManyCells(limit: 5)) { try reader.next(rows: 2) }
+        reader = CSV.Reader(utf8: Array("a\nb\n\"open\nc".utf8))
+        #expect(try reader.next(rows: 2)?.map(\.number) == [1, 2])
+        #expect(throws: CSV.Failure.unterminatedQuote(line: 3)) { try reader.next(rows: 2) }
+    }
+
     @Test func decodesGB18030AndBOM() throws {
         let text = "社区,小区\n幸福里社区,纺织厂家属院\n"
         let gbk = try #require(text.data(using: TextDecoding.gb18030))
         #expect(Array(gbk) != Array(text.utf8))
         #expect(try TextDecoding.decode(Array(gbk)) == text)
         #expect(try TextDecoding.decode([0xEF, 0xBB, 0xBF] + Array(text.utf8)) == text)
+        #expect(try TextDecoding.utf8(Array(gbk)) == Array(text.utf8))
+        #expect(try TextDecoding.utf8([0xEF, 0xBB, 0xBF] + Array(text.utf8)) == Array(text.utf8))
     }
 }
 
@@ -157,7 +188,7 @@ import Testing
 
     /// Handed on block by block, a sheet gives the rows it gives whole, in order, and a household repeated in a
     /// later block is still found; each block is told the problems found before it.
-    @Test func rowsHandedOnBlockByBlockAreTheRowsOfTheWholeSheet() {
+    @Test func rowsHandedOnBlockByBlockAreTheRowsOfTheWholeSheet() throws {
         final class Blocks: @unchecked Sendable {
             var rows: [HouseholdRow] = []
             var sizes: [Int] = []
@@ -167,9 +198,9 @@ import Testing
         var rows = [["社区", "小区", "楼栋", "单元", "房号", "建筑面积"]]
         for i in 0..<n { rows.append(["幸福里社区", "小区\(i / 1000)", "\(i / 100)号楼", "1单元", "\(i % 100 + 101)", "60"]) }
         rows.append(["幸福里社区", "小区0", "0号楼", "1单元", "101", "60"])
-        let whole = RegistrySheet.parseWorkbook([Self.source(rows)])
+        let whole = try RegistrySheet.parseWorkbook([Self.source(rows)])
         let blocks = Blocks()
-        let streamed = RegistrySheet.parseWorkbook([Self.source(rows)]) { good, problems in
+        let streamed = try RegistrySheet.parseWorkbook([Self.source(rows)]) { good, problems in
             blocks.rows += good
             blocks.sizes.append(good.count)
             blocks.problems.append(problems)
@@ -182,13 +213,13 @@ import Testing
         #expect(streamed.reading == whole.reading)
     }
 
-    @Test func findsTheHeaderBelowTitleRows() {
+    @Test func findsTheHeaderBelowTitleRows() throws {
         let rows = [
             ["幸福里社区2026年老旧小区改造住户台账"], [], Self.header,
             ["1", "幸福里社区", "纺织厂家属院", "1号楼", "1单元", "101", "60", "张三", "已签字"],
             ["2", "幸福里社区", "纺织厂家属院", "1号楼", "1单元", "102", "61", "", ""],
         ]
-        let (good, errors, reading) = RegistrySheet.parseWorkbook([Self.source(rows)])
+        let (good, errors, reading) = try RegistrySheet.parseWorkbook([Self.source(rows)])
         #expect(errors.isEmpty)
         #expect(good.map(\.row) == [4, 5])
         #expect(reading.sheets.first?.headerRow == 3)
@@ -201,19 +232,19 @@ import Testing
         #expect(reading.sheets.first?.rows == 2)
     }
 
-    @Test func aHeaderMissingARequiredColumnIsAnErrorAtItsRow() {
+    @Test func aHeaderMissingARequiredColumnIsAnErrorAtItsRow() throws {
         let rows = [["住户台账"], ["社区", "小区", "楼栋", "单元", "建筑面积"], ["幸福里社区", "纺织厂家属院", "1号楼", "1单元", "60"]]
-        let (_, errors, _) = RegistrySheet.parseWorkbook([Self.source(rows)])
+        let (_, errors, _) = try RegistrySheet.parseWorkbook([Self.source(rows)])
         #expect(errors.map(\.code) == ["missing_column"])
         #expect(errors.first?.row == 2)
         #expect(errors.first?.column == "room")
-        let none = RegistrySheet.parseWorkbook([Self.source([["住户台账"], ["甲", "乙"]])])
+        let none = try RegistrySheet.parseWorkbook([Self.source([["住户台账"], ["甲", "乙"]])])
         #expect(none.errors.map(\.code) == ["no_header"])
     }
 
     /// In CSV an empty place cell under a filled one is "same as above", only within the same wider place and
     /// only on a household row right below.
-    @Test func csvRepeatsAPlaceLeftEmptyUnderTheRowAbove() {
+    @Test func csvRepeatsAPlaceLeftEmptyUnderTheRowAbove() throws {
         let rows = [
             Self.header,
             ["1", "幸福里社区", "纺织厂家属院", "1号楼", "1单元", "101", "60", "", ""],
@@ -223,7 +254,7 @@ import Testing
             [],
             ["6", "", "", "", "", "401", "60", "", ""],
         ]
-        let (good, errors, reading) = RegistrySheet.parseWorkbook([Self.source(rows, repeatsAbove: true)])
+        let (good, errors, reading) = try RegistrySheet.parseWorkbook([Self.source(rows, repeatsAbove: true)])
         #expect(
             good.map { "\($0.compound) \($0.building) \($0.entrance) \($0.room)" } == [
                 "纺织厂家属院 1号楼 1单元 101", "纺织厂家属院 1号楼 1单元 102", "纺织厂家属院 1号楼 2单元 201",
@@ -237,11 +268,11 @@ import Testing
             ])
         #expect(reading.sheets.first?.filledDown == ["community": 2, "compound": 2, "building": 2, "entrance": 1])
         // Without "same as above" (XLSX, where merges are explicit) an empty place is an error.
-        let strict = RegistrySheet.parseWorkbook([Self.source(Array(rows.prefix(3)), name: "Sheet1")])
+        let strict = try RegistrySheet.parseWorkbook([Self.source(Array(rows.prefix(3)), name: "Sheet1")])
         #expect(strict.errors.contains { $0.row == 3 && $0.column == "building" && $0.sheet == "Sheet1" })
     }
 
-    @Test func readsEverySheetWithAHeaderAndSaysWhichItSkipped() {
+    @Test func readsEverySheetWithAHeaderAndSaysWhichItSkipped() throws {
         let a = Self.source([Self.header, ["1", "幸福里社区", "纺织厂家属院", "1号楼", "1单元", "101", "60", "", ""]], name: "1号楼")
         let notes = Self.source([["填表说明"], ["面积以房产证为准"]], name: "说明")
         let b = Self.source(
@@ -249,7 +280,7 @@ import Testing
                 ["2号楼住户"], Self.header, ["1", "幸福里社区", "纺织厂家属院", "2号楼", "1单元", "101", "60", "", ""],
                 ["2", "幸福里社区", "纺织厂家属院", "1号楼", "1单元", "101", "60", "", ""],
             ], name: "2号楼")
-        let (good, errors, reading) = RegistrySheet.parseWorkbook([a, notes, b])
+        let (good, errors, reading) = try RegistrySheet.parseWorkbook([a, notes, b])
         #expect(good.count == 2)
         #expect(reading.sheets.map(\.name) == ["1号楼", "2号楼"])
         #expect(reading.sheets.map(\.headerRow) == [1, 2])

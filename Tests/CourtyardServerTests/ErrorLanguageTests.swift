@@ -81,7 +81,7 @@ import Testing
     }
 
     /// A sheet's problems are said in the person's words, quoting the cell and pointing at the earlier row.
-    @Test func aSheetsProblemsAreSaidInEitherLanguage() {
+    @Test func aSheetsProblemsAreSaidInEitherLanguage() throws {
         let sheet =
             "社区,小区,地址,建成年份,楼栋,单元,房号,建筑面积,业主姓名,联系电话\n"
             + "幸福里社区,一号院,建设路1号,1985,1,1,101,60,张三,13812345678\n"
@@ -93,7 +93,7 @@ import Testing
                 number: $0.offset + 1,
                 cells: $0.element.split(separator: ",", omittingEmptySubsequences: false).map(String.init))
         }
-        let parsed = RegistrySheet.parseWorkbook([SheetSource(name: "", lines: lines)])
+        let parsed = try RegistrySheet.parseWorkbook([SheetSource(name: "", lines: lines)])
         let zh = parsed.errors.map { RegistryFiles.reason($0, lang: .zh) }
         #expect(zh.contains("房屋 1-1-101 在第 2 行已经出现过"), "\(zh)")
         #expect(zh.contains("小区“一号院”在第 2 行填写的地址是“建设路1号”，与本行不同"))

@@ -13,7 +13,7 @@ public enum RegistryFiles {
     ) throws -> [SheetSource] {
         func lines(_ w: Worksheet) -> [SheetSource.Line] { w.rows.map { .init(number: $0.number, cells: $0.cells) } }
         let rowsRead: ((Int) -> Void)? = progress.map { meter in { meter.read($0) } }
-        if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
+        if isWorkbook(bytes) {
             return try XLSX.readWorkbook(bytes, limits: limits, progress: rowsRead).map {
                 SheetSource(name: $0.name, lines: lines($0), mergedCells: $0.mergedCells)
             }
@@ -29,21 +29,46 @@ public enum RegistryFiles {
     )
         throws -> (rows: [HouseholdRow], errors: [RowError], reading: SheetReading)
     {
-        RegistrySheet.parseWorkbook(
+        try RegistrySheet.parseWorkbook(
             try readSheets(bytes, progress: progress), currentYear: currentYear, progress: progress)
     }
 
     /// Reads and checks a sheet for an import that writes while it reads (`RegistryImporter.run(streaming:)`): good
-    /// rows are handed on a block at a time as soon as they are checked.
+    /// rows are handed on a block at a time as soon as they are checked, and a CSV is read a block at a time too,
+    /// so that its first rows are written while the rest is still read.
     public static func streaming(
         _ bytes: [UInt8], currentYear: Int = Calendar(identifier: .gregorian).component(.year, from: Date()),
         progress: ImportProgressMeter? = nil
     ) -> RegistryImporter.SheetRows {
         { emit in
-            let parsed = RegistrySheet.parseWorkbook(
-                try readSheets(bytes, progress: progress), currentYear: currentYear, progress: progress, emit: emit)
+            let sources = try isWorkbook(bytes) ? readSheets(bytes, progress: progress) : [csvFeed(bytes, progress)]
+            let parsed = try RegistrySheet.parseWorkbook(
+                sources, currentYear: currentYear, progress: progress, emit: emit)
             return (parsed.errors, parsed.reading)
         }
+    }
+
+    static func isWorkbook(_ bytes: [UInt8]) -> Bool { bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) }
+
+    /// A CSV's first rows (at least those its header may be in), and a feed of the rest, a block at a time.
+    static func csvFeed(
+        _ bytes: [UInt8], _ progress: ImportProgressMeter?, limits: SheetLimits = .standard
+    ) throws -> SheetSource {
+        func lines(_ rows: [Worksheet.Row]) -> [SheetSource.Line] {
+            rows.map { .init(number: $0.number, cells: $0.cells) }
+        }
+        var reader = CSV.Reader(utf8: try TextDecoding.utf8(bytes), limits: limits)
+        var first: [SheetSource.Line] = []
+        while first.count < RegistrySheet.headerSearchRows, let rows = try reader.next(rows: RowBlock.size) {
+            first += lines(rows)
+        }
+        progress?.read(reader.rowsRead)
+        let feed = LineFeed(expected: reader.rowsLeft) {
+            guard let rows = try reader.next(rows: RowBlock.size) else { return nil }
+            progress?.read(reader.rowsRead)
+            return lines(rows)
+        }
+        return SheetSource(name: "", lines: first, repeatsAbove: true, rest: feed)
     }
 
     /// The sheet with the column names import reads; `chinese` writes the clerk's headers (社区, 小区 …), which
