@@ -131,6 +131,50 @@ import Testing
         }
     }
 
+    /// The same correction through the API: the fields sent replace the log's, the rest stay, the day never moves;
+    /// only its author, only on the day.
+    @Test func todaysLogIsCorrectedThroughTheAPIByItsAuthor() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let contractor = try await client.token("contractor")
+            let (project, item, percent) = try await Self.project(services)
+            let path = "/api/v1/projects/\(project)/site_logs"
+            let written = try await client.call(
+                .post, path, token: contractor,
+                body: #"""
+                    {"date":"\#(Clock.today)","weather":"晴","workers":8,"work_done":"拆除旧雨蓬","progress":[{"work_item_id":\#(item),"percent":\#(percent + 10)}]}
+                    """#)
+            #expect(written.status == .created)
+            let log = try #require(written.json["id"]?.intValue)
+            let mended = try await client.call(
+                .patch, "\(path)/\(log)", token: contractor,
+                body: #"{"work_done":"拆除旧雨棚","progress":[{"work_item_id":\#(item),"percent":\#(percent + 5)}]}"#)
+            #expect(mended.status == .ok)
+            #expect(mended.json["work_done"]?.stringValue == "拆除旧雨棚" && mended.json["workers"]?.intValue == 8)
+            #expect(mended.json["weather"]?.stringValue == "晴" && mended.json["date"]?.stringValue == "\(Clock.today)")
+            #expect(try await Self.percent(services, item) == percent + 5)
+            let blank = try await client.call(.patch, "\(path)/\(log)", token: contractor, body: #"{"work_done":" "}"#)
+            #expect(blank.status == .unprocessableContent)
+            let office = try await client.token("office")
+            let other = try await client.call(.patch, "\(path)/\(log)", token: office, body: #"{"workers":1}"#)
+            #expect(other.json.errorCode == "not_author")
+            let supervisor = try await client.token("supervisor")
+            let denied = try await client.call(.patch, "\(path)/\(log)", token: supervisor, body: #"{"workers":1}"#)
+            #expect(denied.status == .forbidden)
+            let missing = try await client.call(.patch, "\(path)/999999", token: contractor, body: #"{"workers":1}"#)
+            #expect(missing.status == .notFound)
+            try await services.database.withConnection { db in
+                try await db.raw(
+                    "UPDATE site_logs SET created_at = \(bind: Clock.iso(Date().addingTimeInterval(-86_400 * 2)))"
+                ).run()
+            }
+            let late = try await client.call(.patch, "\(path)/\(log)", token: contractor, body: #"{"workers":9}"#)
+            #expect(late.json.errorCode == "past_day")
+            let stored = try await client.call(.get, path, token: contractor)
+            let row = stored.json["items"]?.arrayItemsForTests.first { $0["id"]?.intValue == log }
+            #expect(row?["workers"]?.intValue == 8 && row?["work_done"]?.stringValue == "拆除旧雨棚")
+        }
+    }
+
     @Test func loweringProgressAsksFirstThenTheLogIsSavedWithItsPhotoAndTodaysLogIsShown() async throws {
         try await TestApp.with(demo: true) { client, services in
             let (cookie, csrf) = try await client.session("contractor")

@@ -293,6 +293,19 @@ extension OpenAPIDocument {
             ]
         ]
 
+        let logFields: D = [
+            "weather": ty("string"), "workers": ty("integer"), "work_done": ty("string"), "issues": ty("string"),
+            "photos": ids,
+            "progress": [
+                "type": "array",
+                "items": [
+                    "type": "object",
+                    "properties": [
+                        "work_item_id": ty("integer"), "percent": ["type": "integer", "minimum": 0, "maximum": 100],
+                    ],
+                ],
+            ],
+        ]
         paths[p + "/site_logs"] = [
             "get": op(
                 "The project's site logs", id: "list_site_logs", tag: "ledger",
@@ -303,22 +316,16 @@ extension OpenAPIDocument {
                 params: [idParam],
                 body: [
                     "type": "object", "required": ["date", "work_done"],
-                    "properties": [
-                        "date": date, "weather": ty("string"),
-                        "workers": ty("integer"), "work_done": ty("string"), "issues": ty("string"), "photos": ids,
-                        "progress": [
-                            "type": "array",
-                            "items": [
-                                "type": "object",
-                                "properties": [
-                                    "work_item_id": ty("integer"),
-                                    "percent": ["type": "integer", "minimum": 0, "maximum": 100],
-                                ],
-                            ],
-                        ],
-                    ],
+                    "properties": logFields.merging(["date": date]) { a, _ in a },
                 ],
                 responses: conflict(["201": response("the log", any)])),
+        ]
+        paths[p + "/site_logs/{log_id}"] = [
+            "patch": op(
+                "Correct a site log on the day it was written (its author only); the day stays", id: "correct_site_log",
+                tag: "ledger", params: [idParam, param("log_id", "path")],
+                body: ["type": "object", "properties": logFields],
+                responses: conflict(["200": response("the log as corrected", any)]))
         ]
         paths[p + "/checks"] = [
             "get": op(

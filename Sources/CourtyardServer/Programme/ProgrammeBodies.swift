@@ -264,6 +264,30 @@ struct TaskBody: Decodable {
 }
 
 /// `POST /projects/{id}/site_logs`.
+/// A correction of a site log: each field sent replaces the log's; `progress` replaces its whole list.
+struct SiteLogCorrectionBody: Decodable {
+    var weather: String?
+    var workers: Int64?
+    var workDone: String?
+    var issues: String?
+    var progress: [NewSiteLogBody.Progress]?
+    var photos: [Int64]?
+
+    enum CodingKeys: String, CodingKey {
+        case weather, workers, workDone = "work_done", issues, progress, photos
+    }
+
+    func log(over current: SiteLog) -> LedgerRepository.NewSiteLog {
+        .init(
+            date: current.date, weather: weather ?? current.weather,
+            workers: Int(clamping: workers ?? current.workers), workDone: workDone ?? current.workDone,
+            issues: issues ?? current.issues,
+            progress: progress?.map { ($0.workItemId, Int(clamping: $0.percent)) }
+                ?? current.progress.map { ($0.workItemId, Int($0.percent)) },
+            photos: photos ?? current.photos)
+    }
+}
+
 struct NewSiteLogBody: Decodable {
     struct Progress: Decodable {
         var workItemId: Int64

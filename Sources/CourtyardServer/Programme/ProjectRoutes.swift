@@ -309,6 +309,7 @@ struct LedgerController: ProjectScoped {
     func register(on api: RouterGroup<AppContext>) {
         api.post("projects/:id/site_logs", use: addSiteLog)
         api.get("projects/:id/site_logs", use: siteLogs)
+        api.patch("projects/:id/site_logs/:log_id", use: correctSiteLog)
         api.post("projects/:id/checks", use: addCheck)
         api.get("projects/:id/checks", use: checks)
         api.post("findings/:id/:step", use: stepFinding)
@@ -319,6 +320,18 @@ struct LedgerController: ProjectScoped {
         let log = try await LedgerRepository(database: services.database, calendar: try await calendar())
             .addSiteLog(projectId: try id(context), body.log, actor: try context.actor())
         return try JSONBody.response(log, status: .created)
+    }
+
+    /// Corrects a site log on the day it was written, by its author: the fields sent replace the log's, the others
+    /// stay; its day does not change.
+    @Sendable func correctSiteLog(_ request: Request, _ context: AppContext) async throws -> Response {
+        let body = try await JSONBody.decode(SiteLogCorrectionBody.self, request, context: context)
+        let (projectId, logId, actor) = (try id(context), try id(context, "log_id"), try context.actor())
+        let ledger = LedgerRepository(database: services.database, calendar: try await calendar())
+        let current = try await ledger.siteLog(projectId: projectId, logId: logId, actor: actor)
+        let log = try await ledger.correctSiteLog(
+            projectId: projectId, logId: logId, body.log(over: current), actor: actor)
+        return try JSONBody.response(log)
     }
 
     @Sendable func siteLogs(_ request: Request, _ context: AppContext) async throws -> Response {

@@ -202,8 +202,7 @@ extension ProjectPageController {
         }
         return try await Pages.save(f, next: SiteRoute.projectLogSaved(id).path, redisplay: redisplay) {
             let (workers, progress) = try shown.numbers(f)
-            let logs = try await ledger().siteLogs(projectId: id, actor: actor, limit: 30)
-            guard let current = logs.first(where: { $0.id == logId }) else { throw StoreError.notFound }
+            let current = try await ledger().siteLog(projectId: id, logId: logId, actor: actor)
             let log = LedgerRepository.NewSiteLog(
                 date: current.date, weather: shown.weather, workers: workers, workDone: shown.workDone,
                 issues: shown.issues, progress: progress, photos: current.photos)

@@ -219,6 +219,18 @@ public struct LedgerRepository: Sendable {
         }
     }
 
+    /// One of the project's site logs, for an account that may see the project.
+    public func siteLog(projectId: Int64, logId: Int64, actor: Actor) async throws -> SiteLog {
+        try await database.withConnection { db in
+            _ = try await ProjectRepository.require(projectId, actor: actor, db: db)
+            let condition: SQLQueryString = "id = \(bind: logId) AND project_id = \(bind: projectId)"
+            guard let log = try await Self.siteLogs(where: condition, limit: 1, db: db).first else {
+                throw StoreError.notFound
+            }
+            return log
+        }
+    }
+
     public func siteLogs(projectId: Int64, actor: Actor, limit: Int = 400) async throws -> [SiteLog] {
         try await database.withConnection { db in
             _ = try await ProjectRepository.require(projectId, actor: actor, db: db)
