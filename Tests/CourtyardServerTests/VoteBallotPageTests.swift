@@ -101,6 +101,42 @@ import Testing
         }
     }
 
+    /// Among many paper ballots the office finds the one on its desk by its paper number or its room; the page says
+    /// how many there are and, past the newest it lists, that the others are found by searching.
+    @Test func theOfficeFindsAPaperBallotByItsNumberOrRoom() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let (cookie, csrf) = try await client.session("community")
+            let worker = CoordinationPageTests.Browser(client: client, cookie: cookie, csrf: csrf)
+            let vote = try await Self.openVote(services)
+            let (_, page) = try await worker.get("/votes/\(vote)")
+            let homes = try Self.households(page)
+            try #require(homes.count >= 3)
+            let repo = VoteRepository(database: services.database)
+            let n = try await repo.enteredBallots(voteId: vote, actor: .system).total + 3
+            for (k, home) in homes.prefix(3).enumerated() {
+                let ballot = [("household_id", home), ("choice", "approve"), ("paper_number", "查-\(k)")]
+                #expect(try await worker.post("/votes/\(vote)/ballots", ballot).0 == .seeOther)
+            }
+            let office = try await CoordinationPageTests.office(client)
+            let (_, all) = try await office.get("/votes/\(vote)")
+            #expect(all.contains("共 \(n) 张纸质选票") && all.contains(#"name="ballot""#))
+            #expect(all.contains("查-0") && all.contains("查-2"))
+            let (_, found) = try await office.get("/votes/\(vote)?ballot=%E6%9F%A5-1")
+            #expect(found.contains("共 \(n) 张纸质选票，找到 1 张。") && found.contains("查-1"))
+            #expect(!found.contains("查-0") && !found.contains("查-2") && found.contains(#"value="查-1""#))
+            let (_, none) = try await office.get("/votes/\(vote)?ballot=9999")
+            #expect(none.contains("找到 0 张") && !none.contains("查-1"))
+            let newest = try await repo.enteredBallots(voteId: vote, actor: .system, limit: 2)
+            #expect(newest.total == n && newest.ballots.map(\.paperNumber) == ["查-2", "查-1"])
+            let room = try await repo.enteredBallots(
+                voteId: vote, actor: .system, find: String(newest.ballots[0].household.split(separator: "-").last!))
+            #expect(room.ballots.contains { $0.paperNumber == "查-2" })
+            let household = try await repo.enteredBallots(
+                voteId: vote, actor: .system, find: newest.ballots[0].household)
+            #expect(household.ballots.map(\.paperNumber) == ["查-2"])
+        }
+    }
+
     @Test func someoneWhoDoesNotEnterBallotsHasNoFormAndCannotPostOne() async throws {
         try await TestApp.with(demo: true) { client, services in
             let vote = try await Self.openVote(services)

@@ -1012,6 +1012,11 @@ extension Catalogue {
         "ballot.enteredHint":
             "Check them against the paper ballots; void one entered wrongly (with the reason, kept in the audit log) "
             + "and the household can be entered again.",
+        "ballot.enteredCount": "{n} paper ballots in all",
+        "ballot.newestShown": "; the {n} entered last are listed, the others found by paper number or room.",
+        "ballot.found": "; {n} found.",
+        "ballot.find": "Find",
+        "ballot.findHint": "Paper number, room, or building-entrance-room",
         "ballot.enteredBy": "Entered by",
         "ballot.void": "Void",
         "ballot.voidReason": "Reason, e.g. wrong choice entered",

@@ -110,17 +110,23 @@ struct VotePage {
     }
     var entered: [Entered]
     var hasEntered: Bool
+    /// The paper ballots entered in all, and the search that finds one among many (by paper number or room).
+    var enteredCount: String?
+    var ballotSearch: String
+    var searchAction: String
     var notice: PageNote?
 
     static func load(
         services: Services, actor: Actor, id: Int64,
         ballot input: (BallotForm.Typed, BallotForm.Errors, saved: Bool) = (.init(), .init(), false),
-        notice: PageNote? = nil, refusedVoid: (ballot: Int64, reason: String, error: String)? = nil, _ f: PageFrame
+        notice: PageNote? = nil, refusedVoid: (ballot: Int64, reason: String, error: String)? = nil,
+        find: String = "", _ f: PageFrame
     ) async throws -> VotePage {
         let repo = VoteRepository(database: services.database)
         let v = try await repo.get(id: id, actor: actor)
         let voids = v.status == .open && Permissions.allows(actor.role, .manageVotes)
-        let entered = try await voids ? repo.enteredBallots(voteId: id, actor: actor) : []
+        let listed = try await voids ? repo.enteredBallots(voteId: id, actor: actor, find: find) : nil
+        let entered = listed?.ballots ?? []
         let place = try await Places.load(compoundIds: [v.compoundId], services: services).name(compound: v.compoundId)
         let figures = v.result.map { r in
             Figures(
@@ -150,11 +156,25 @@ struct VotePage {
                     enteredAt: beijingTime(b.at), voidAction: SiteRoute.voidBallot(id, b.id).path,
                     voidError: refused?.error, typedReason: refused?.reason ?? "")
             }, hasEntered: !entered.isEmpty,
+            enteredCount: listed.flatMap { l in
+                l.total == 0 ? nil : Self.enteredCount(l, searched: !find.isEmpty, f)
+            },
+            ballotSearch: find, searchAction: SiteRoute.vote(id).path + "#entered",
             // A refused void whose ballot is no longer listed (the vote closed meanwhile) is said on top.
             notice: notice
                 ?? refusedVoid.flatMap { r in
                     entered.contains { $0.id == r.ballot } ? nil : PageNote(kind: "bad", text: r.error)
                 })
+    }
+}
+
+extension VotePage {
+    /// How many paper ballots there are, and which of them the list shows.
+    static func enteredCount(_ l: VoteRepository.EnteredBallots, searched: Bool, _ f: PageFrame) -> String {
+        let all = f.lang.say("ballot.enteredCount", ["n": String(l.total)])
+        if searched { return all + f.lang.say("ballot.found", ["n": String(l.ballots.count)]) }
+        return l.ballots.count < l.total
+            ? all + f.lang.say("ballot.newestShown", ["n": String(l.ballots.count)]) : all
     }
 }
 
@@ -204,9 +224,10 @@ struct VotePageController {
         let id = try context.parameters.require("id", as: Int64.self)
         let entered = request.uri.queryParameters.get("entered") == "1"
         let voided = request.uri.queryParameters.get("voided") == "1"
+        let find = String(request.uri.queryParameters.get("ballot")?.prefix(100) ?? "")
         let page = try await VotePage.load(
             services: services, actor: actor, id: id, ballot: (.init(), .init(), entered),
-            notice: voided ? PageNote(kind: "ok", text: f.t("ballot.voided")) : nil, f)
+            notice: voided ? PageNote(kind: "ok", text: f.t("ballot.voided")) : nil, find: find, f)
         return f.page(title: page.title, "participation-vote", page)
     }
 }

@@ -397,22 +397,46 @@ public struct VoteRepository: Sendable {
         public var at: String
     }
 
-    /// The live paper ballots of a vote, newest first (at most 1,000), for those who may void one: the office holds
-    /// the papers they were entered from. An online ballot is never listed, so no page says how a household voted.
-    public func enteredBallots(voteId: Int64, actor: Actor) async throws -> [EnteredBallot] {
+    /// A vote's live paper ballots: those listed, and how many there are in all.
+    public struct EnteredBallots: Sendable {
+        public var ballots: [EnteredBallot]
+        public var total: Int
+    }
+
+    /// The live paper ballots of a vote, newest first (at most `limit`), for those who may void one: the office
+    /// holds the papers they were entered from. An online ballot is never listed, so no page says how a household
+    /// voted. `find`, when not empty, keeps the ballots whose paper number, room or household (楼栋-单元-房号) it is.
+    public func enteredBallots(voteId: Int64, actor: Actor, find: String = "", limit: Int = 1000) async throws
+        -> EnteredBallots
+    {
         guard Permissions.allows(actor.role, .manageVotes) else { throw AccessError.forbidden }
+        try TextBounds.check(find, field: "ballot", max: 100)
+        let find = TextNormalizer.clean(find)
         return try await database.withConnection { db in
             _ = try await load(id: voteId, actor: actor, db: db)
-            return try await db.raw(
+            let total =
+                try await db.raw(
+                    """
+                    SELECT COUNT(*) AS n FROM ballots
+                    WHERE vote_id = \(bind: voteId) AND voided_at IS NULL AND channel = 'paper'
+                    """
+                ).first()?.int("n") ?? 0
+            let matching: SQLQueryString =
+                find.isEmpty
+                ? ""
+                : """
+                 AND (v.paper_number = \(bind: find) OR h.room = \(bind: find)
+                  OR b.name || '-' || e.name || '-' || h.room = \(bind: find))
+                """
+            let sql: SQLQueryString =
                 """
                 SELECT v.id, b.name AS building, e.name AS entrance, h.room, v.choice, v.channel, v.paper_number,
                   COALESCE(NULLIF(u.display_name, ''), v.entered_by) AS entered_by, v.at
                 FROM ballots v JOIN households h ON h.id = v.household_id JOIN entrances e ON e.id = h.entrance_id
                 JOIN buildings b ON b.id = h.building_id LEFT JOIN users u ON u.username = v.entered_by
                 WHERE v.vote_id = \(bind: voteId) AND v.voided_at IS NULL AND v.channel = 'paper'
-                ORDER BY v.id DESC LIMIT 1000
-                """
-            ).all().map { r in
+                """ + matching + " ORDER BY v.id DESC LIMIT \(bind: max(1, min(limit, 1000)))"
+            let ballots = try await db.raw(sql).all().map { r in
                 EnteredBallot(
                     id: try r.int("id"),
                     household: "\(try r.text("building"))-\(try r.text("entrance"))-\(try r.text("room"))",
@@ -420,6 +444,7 @@ public struct VoteRepository: Sendable {
                     paperNumber: try r.optionalText("paper_number"), enteredBy: try r.text("entered_by"),
                     at: try r.text("at"))
             }
+            return EnteredBallots(ballots: ballots, total: Int(total))
         }
     }
 
