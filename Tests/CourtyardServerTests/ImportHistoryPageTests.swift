@@ -57,6 +57,7 @@ import Testing
             let (_, result, _) = try await PageTests.page(client, try #require(location), cookie: cookie)
             #expect(result.contains("已写入数据库"))
             #expect(!result.contains("导入这个文件"))
+            #expect(result.contains(#"<a href="/communities">查看社区和小区</a>"#) && !page.contains("查看社区和小区"))
             // The dry run's own page no longer offers the button; its address opened after signing in again leads
             // there.
             let dryRun = String(apply.dropLast("/apply".count))

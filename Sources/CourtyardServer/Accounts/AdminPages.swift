@@ -309,6 +309,8 @@ struct ImportPage {
         var hasErrors: Bool
         var errorCount: Int
         var errors: [RowProblem]
+        /// Once written: where the clerk sees the communities and compounds the sheet made.
+        var communitiesHref: String?
     }
     struct Past {
         var href: String
@@ -381,7 +383,7 @@ struct ImportPage {
                     row: ($0.sheet.map { $0 + " · " } ?? "") + String($0.row),
                     column: $0.column.map { RegistryFiles.columnName($0, lang: f.lang) } ?? "",
                     reason: RegistryFiles.reason($0, lang: f.lang))
-            })
+            }, communitiesHref: r.applied ? SiteRoute.communities.path : nil)
     }
 }
 

@@ -170,6 +170,7 @@ extension Catalogue {
         "import.subdistrict": "Sub-district (may be left empty when there is only one)",
         "import.dryRun": "Dry run (check only, write nothing)",
         "import.submit": "Upload",
+        "import.seeCommunities": "See the communities and compounds",
         "import.result": "Result",
         "import.applied": "Written to the database",
         "import.checked": "Checked; nothing written yet",

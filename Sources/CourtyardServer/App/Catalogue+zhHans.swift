@@ -160,6 +160,7 @@ extension Catalogue {
         "import.subdistrict": "街道（只有一个街道时可不填）",
         "import.dryRun": "试导入（只检查，不写入）",
         "import.submit": "上传",
+        "import.seeCommunities": "查看社区和小区",
         "import.result": "导入结果",
         "import.applied": "已写入数据库",
         "import.checked": "检查通过，尚未写入",
