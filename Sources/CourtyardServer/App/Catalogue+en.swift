@@ -1013,6 +1013,7 @@ extension Catalogue {
         "ballot.enteredHint":
             "Check them against the paper ballots; void one entered wrongly (with the reason, kept in the audit log) "
             + "and the household can be entered again.",
+        "ballot.enteredHousehold": "Household",
         "ballot.enteredCount": "{n} paper ballots in all",
         "ballot.newestShown": "; the {n} entered last are listed, the others found by paper number or room.",
         "ballot.found": "; {n} found.",

@@ -960,6 +960,7 @@ extension Catalogue {
         "public.photoTooBig": "照片共 {kb} KB，超过了 10 MB 的上限：请少选几张，或换用较小的照片。",
         "ballot.entered": "已录入的选票",
         "ballot.enteredHint": "与纸质选票逐张核对；录错的选票作废（写明原因，记入操作日志）后，该户可重新录入。",
+        "ballot.enteredHousehold": "住户",
         "ballot.enteredCount": "共 {n} 张纸质选票",
         "ballot.newestShown": "，列出最近录入的 {n} 张；其余的可按纸质票编号或房号查找。",
         "ballot.found": "，找到 {n} 张。",
