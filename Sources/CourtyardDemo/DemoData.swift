@@ -161,15 +161,15 @@ public enum DemoData {
             return (community, compound)
         }
         let accounts: [(String, Role, Scope, String)] = [
-            ("office", .subdistrictOfficer, Scope(kind: .subdistrict, id: sd), "街道改造专班 王主任"),
-            ("community", .communityStaff, Scope(kind: .community, id: ids.0), "社区 李书记"),
-            ("steward", .steward, Scope(kind: .compound, id: ids.1), "楼长 张老师"),
-            ("contractor", .contractor, Scope(kind: .organisation, id: orgIds[.contractor]!), "施工单位 项目经理"),
-            ("supervisor", .supervisor, Scope(kind: .organisation, id: orgIds[.supervisor]!), "监理 总监"),
-            ("pm", .pmCompany, Scope(kind: .organisation, id: orgIds[.pmCompany]!), "项目管理公司"),
-            ("water", .department, Scope(kind: .organisation, id: water!), "水务 联络员"),
-            ("property", .propertyCompany, Scope(kind: .organisation, id: orgIds[.propertyCompany]!), "物业公司"),
-            ("viewer", .viewer, Scope(kind: .subdistrict, id: sd), "区改造办（只读）"),
+            ("office", .subdistrictOfficer, Scope(kind: .subdistrict, id: sd), "王主任"),
+            ("community", .communityStaff, Scope(kind: .community, id: ids.0), "李书记"),
+            ("steward", .steward, Scope(kind: .compound, id: ids.1), "张老师"),
+            ("contractor", .contractor, Scope(kind: .organisation, id: orgIds[.contractor]!), "刘经理"),
+            ("supervisor", .supervisor, Scope(kind: .organisation, id: orgIds[.supervisor]!), "陈总监"),
+            ("pm", .pmCompany, Scope(kind: .organisation, id: orgIds[.pmCompany]!), "赵工"),
+            ("water", .department, Scope(kind: .organisation, id: water!), "周科长"),
+            ("property", .propertyCompany, Scope(kind: .organisation, id: orgIds[.propertyCompany]!), "孙经理"),
+            ("viewer", .viewer, Scope(kind: .subdistrict, id: sd), "吴科员"),
         ]
         let hash = try await hashPassword(password, services: services)
         for (name, role, scope, display) in accounts where try await services.accounts.find(username: name) == nil {
