@@ -602,6 +602,8 @@ struct LineBlocks {
     let header: [Int: String]
     let repeatsAbove: Bool
     var pending: [SheetSource.Line]
+    /// Where the next block starts in `pending`: lines before it were handed out already.
+    var start = 0
     var feed: LineFeed?
     /// The last line of the block before, as filled.
     var above: SheetSource.Line?
@@ -618,13 +620,17 @@ struct LineBlocks {
     }
 
     mutating func next() throws -> ArraySlice<SheetSource.Line>? {
-        while pending.count < size, let f = feed {
+        while pending.count - start < size, let f = feed {
+            if start > 0 {
+                pending.removeFirst(start)
+                start = 0
+            }
             if let batch = try f.take() { pending += batch } else { feed = nil }
         }
-        guard !pending.isEmpty else { return nil }
-        let n = min(size, pending.count)
-        var block = pending[..<n]
-        pending.removeFirst(n)
+        guard start < pending.count else { return nil }
+        let n = min(size, pending.count - start)
+        var block = pending[start..<start + n]
+        start += n
         guard repeatsAbove else { return block }
         if let above {
             var withAbove = [above][...] + block

@@ -1,6 +1,7 @@
 import CourtyardDomain
 import CourtyardSheets
 import CourtyardStore
+import Foundation
 import Testing
 
 @testable import CourtyardServer
@@ -40,6 +41,40 @@ import Testing
         #expect(errors == whole.errors && errors.map(\.code) == ["invalid_area", "duplicate_household"])
         #expect(reading == whole.reading && reading?.sheets.first?.headerRow == 3)
         #expect(reading?.sheets.first?.filledDown["compound"] == RowBlock.size * 2 + 500 - 34)  // all but each 1,000th
+    }
+
+    /// As offices save it: GB18030 with the header below more blank rows than a block holds, or UTF-8 with a BOM;
+    /// read block by block, the same as whole.
+    @Test func aGB18030OrBOMFileWithItsHeaderFarDownIsReadAsWhole() throws {
+        let text =
+            String(repeating: "\r\n", count: RowBlock.size + 600) + String(decoding: Self.sheet(3000), as: UTF8.self)
+        let gbk = Array(try #require(text.data(using: TextDecoding.gb18030)))
+        for bytes in [gbk, [0xEF, 0xBB, 0xBF] + Array(text.utf8)] {
+            let whole = try RegistryFiles.parse(bytes, currentYear: 2026)
+            let handed = Handed()
+            let (errors, reading) = try RegistryFiles.streaming(bytes, currentYear: 2026)({ rows, _ in
+                handed.rows += rows
+            })
+            #expect(handed.rows == whole.rows && whole.rows.count == 2999)
+            #expect(errors == whole.errors && reading == whole.reading)
+            #expect(reading?.sheets.first?.headerRow == RowBlock.size + 600 + 3)
+        }
+    }
+
+    /// A file's limits hold as they do for a whole reading: a row too wide far down stops the reading with the same
+    /// error, naming the same row.
+    @Test func aRowTooWideFarDownIsTheSameRefusal() throws {
+        let wide = "流式社区" + String(repeating: ",", count: 200) + "x\n"
+        let bytes = Self.sheet(RowBlock.size + 10) + Array(wide.utf8)
+        var refusals: [SheetLimitFailure] = []
+        do { _ = try RegistryFiles.parse(bytes, currentYear: 2026) } catch let e as SheetLimitFailure {
+            refusals.append(e)
+        }
+        do {
+            _ = try RegistryFiles.streaming(bytes, currentYear: 2026)({ _, _ in })
+        } catch let e as SheetLimitFailure { refusals.append(e) }
+        #expect(refusals.count == 2 && refusals[0] == refusals[1])
+        if case .tooManyColumns(let row, _, _) = refusals.first { #expect(row > RowBlock.size) }
     }
 
     /// A quote left open near the end is found after the first blocks were handed on: the reading fails, and the

@@ -111,7 +111,7 @@ import Testing
             let (_, importPage, _) = try await PageTests.page(client, "/import", cookie: cookie)
             let run = try #require(Self.link(importPage, "/import/history/"))
             // The history names the clerk as the office knows them, not by the sign-in name.
-            #expect(importPage.contains("王主任"))
+            #expect(importPage.contains(#"<td data-label="操作人">王主任</td>"#) && !importPage.contains(">office</td>"))
             let (status, zh, _) = try await PageTests.page(client, run, cookie: cookie)
             #expect(status == .ok)
             // A refused sheet's counts are what it would write once corrected.

@@ -152,6 +152,12 @@ import Testing
             #expect(mended.json["work_done"]?.stringValue == "拆除旧雨棚" && mended.json["workers"]?.intValue == 8)
             #expect(mended.json["weather"]?.stringValue == "晴" && mended.json["date"]?.stringValue == "\(Clock.today)")
             #expect(try await Self.percent(services, item) == percent + 5)
+            // Only the workers sent: the text and the progress stay as they were.
+            let workers = try await client.call(.patch, "\(path)/\(log)", token: contractor, body: #"{"workers":9}"#)
+            #expect(workers.status == .ok && workers.json["workers"]?.intValue == 9)
+            #expect(workers.json["work_done"]?.stringValue == "拆除旧雨棚")
+            #expect(workers.json["progress"]?.arrayItemsForTests.first?["percent"]?.intValue == percent + 5)
+            #expect(try await Self.percent(services, item) == percent + 5)
             let blank = try await client.call(.patch, "\(path)/\(log)", token: contractor, body: #"{"work_done":" "}"#)
             #expect(blank.status == .unprocessableContent)
             let office = try await client.token("office")
@@ -171,7 +177,7 @@ import Testing
             #expect(late.json.errorCode == "past_day")
             let stored = try await client.call(.get, path, token: contractor)
             let row = stored.json["items"]?.arrayItemsForTests.first { $0["id"]?.intValue == log }
-            #expect(row?["workers"]?.intValue == 8 && row?["work_done"]?.stringValue == "拆除旧雨棚")
+            #expect(row?["workers"]?.intValue == 9 && row?["work_done"]?.stringValue == "拆除旧雨棚")
         }
     }
 

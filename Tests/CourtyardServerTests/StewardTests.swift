@@ -525,6 +525,46 @@ import Testing
             #expect(script.contains("localStorage") && script.contains("client_id"))
         }
     }
+    /// Reaching an owner who lives elsewhere is a phone call: the household chosen on the steward's page lists its
+    /// people with a number to call; a household outside the steward's entrance lists nobody.
+    @Test func aStewardCallsThePeopleOfTheHouseholdChosen() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await client.token("office")
+            let (_, mine, other) = try await Self.twoEntrances(services)
+            let people = try await Self.residents(services, entrance: mine)
+            _ = try await Self.stewardToken(
+                client, office: office, resident: people[0], entrance: mine, username: "lzp")
+            let (cookie, _) = try await client.session("lzp", "Lou-zhang-2026")
+            let inside = try await Self.households(services, entrance: mine)
+            func withPhone(_ entrance: Int64) async throws -> (Int64, String) {
+                try await services.database.withConnection { db in
+                    let r = try await db.raw(
+                        """
+                        SELECT hr.household_id AS h, r.phone FROM household_residents hr
+                        JOIN residents r ON r.id = hr.resident_id
+                        JOIN households x ON x.id = hr.household_id
+                        WHERE x.entrance_id = \(bind: entrance) AND r.phone <> '' ORDER BY hr.household_id LIMIT 1
+                        """
+                    ).first()!
+                    return (try r.decode(column: "h", as: Int64.self), try r.decode(column: "phone", as: String.self))
+                }
+            }
+            let (household, phone) = try await withPhone(mine)
+            let (foreignHousehold, foreignPhone) = try await withPhone(other)
+            #expect(inside.contains(household) && !inside.contains(foreignHousehold))
+            let (status, page, _) = try await PageTests.page(
+                client, "/my-households?household=\(household)", cookie: cookie)
+            #expect(status == .ok)
+            #expect(page.contains(#"href="tel:\#(phone)""#) && page.contains("拨打 \(phone)"))
+            let (_, plain, _) = try await PageTests.page(client, "/my-households", cookie: cookie)
+            #expect(plain.contains("按单元、楼层") && !plain.contains("tel:"))
+            let (foreignStatus, foreign, _) = try await PageTests.page(
+                client, "/my-households?household=\(foreignHousehold)", cookie: cookie)
+            #expect(foreignStatus == .ok && foreign.contains("按单元、楼层"))
+            #expect(!foreign.contains("tel:") && !foreign.contains(foreignPhone))
+        }
+    }
+
     @Test func opinionsAreRoutedAnsweredOnceAndSummarisedWithoutNames() async throws {
         try await TestApp.with(demo: true) { client, services in
             let office = try await client.token("office")

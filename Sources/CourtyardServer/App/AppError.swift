@@ -164,8 +164,7 @@ struct AppError: Error, HTTPResponseError {
                 status: .init(code: 507, reasonPhrase: "Insufficient Storage"), code: "disk_full", key: "error.diskFull"
             )
         case let e where Database.isBusy(e):
-            return AppError(
-                status: .serviceUnavailable, code: "busy", message: "the database is busy; try again in a moment")
+            return AppError(status: .serviceUnavailable, code: "busy", key: "error.busy")
         case let e as QRCode.Failure:
             if case .tooLong(let n) = e {
                 return .unprocessable(

@@ -224,7 +224,9 @@ struct VotePageController {
         let id = try context.parameters.require("id", as: Int64.self)
         let entered = request.uri.queryParameters.get("entered") == "1"
         let voided = request.uri.queryParameters.get("voided") == "1"
-        let find = String(request.uri.queryParameters.get("ballot")?.prefix(100) ?? "")
+        // A search longer than the field allows is cut, not refused: it is only a search.
+        let typed = request.uri.queryParameters.get("ballot").map { String($0.unicodeScalars.prefix(100)) } ?? ""
+        let find = TextNormalizer.clean(typed)
         let page = try await VotePage.load(
             services: services, actor: actor, id: id, ballot: (.init(), .init(), entered),
             notice: voided ? PageNote(kind: "ok", text: f.t("ballot.voided")) : nil, find: find, f)

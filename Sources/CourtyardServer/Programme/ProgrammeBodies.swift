@@ -263,9 +263,8 @@ struct TaskBody: Decodable {
     }
 }
 
-/// `POST /projects/{id}/site_logs`.
-/// A correction of a site log: each field sent replaces the log's; `progress` replaces its whole list.
-struct SiteLogCorrectionBody: Decodable {
+/// `PATCH /projects/{id}/site_logs/{log_id}`: each field sent replaces the log's; `progress` replaces its whole list.
+struct SiteLogCorrectionBody: Decodable, Sendable {
     var weather: String?
     var workers: Int64?
     var workDone: String?
@@ -288,8 +287,9 @@ struct SiteLogCorrectionBody: Decodable {
     }
 }
 
+/// `POST /projects/{id}/site_logs`.
 struct NewSiteLogBody: Decodable {
-    struct Progress: Decodable {
+    struct Progress: Decodable, Sendable {
         var workItemId: Int64
         var percent: Int64
         enum CodingKeys: String, CodingKey { case workItemId = "work_item_id", percent }

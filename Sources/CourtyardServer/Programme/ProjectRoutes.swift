@@ -327,10 +327,8 @@ struct LedgerController: ProjectScoped {
     @Sendable func correctSiteLog(_ request: Request, _ context: AppContext) async throws -> Response {
         let body = try await JSONBody.decode(SiteLogCorrectionBody.self, request, context: context)
         let (projectId, logId, actor) = (try id(context), try id(context, "log_id"), try context.actor())
-        let ledger = LedgerRepository(database: services.database, calendar: try await calendar())
-        let current = try await ledger.siteLog(projectId: projectId, logId: logId, actor: actor)
-        let log = try await ledger.correctSiteLog(
-            projectId: projectId, logId: logId, body.log(over: current), actor: actor)
+        let log = try await LedgerRepository(database: services.database, calendar: try await calendar())
+            .correctSiteLog(projectId: projectId, logId: logId, actor: actor) { body.log(over: $0) }
         return try JSONBody.response(log)
     }
 

@@ -202,11 +202,11 @@ extension ProjectPageController {
         }
         return try await Pages.save(f, next: SiteRoute.projectLogSaved(id).path, redisplay: redisplay) {
             let (workers, progress) = try shown.numbers(f)
-            let current = try await ledger().siteLog(projectId: id, logId: logId, actor: actor)
-            let log = LedgerRepository.NewSiteLog(
-                date: current.date, weather: shown.weather, workers: workers, workDone: shown.workDone,
-                issues: shown.issues, progress: progress, photos: current.photos)
-            _ = try await ledger().correctSiteLog(projectId: id, logId: logId, log, actor: actor)
+            _ = try await ledger().correctSiteLog(projectId: id, logId: logId, actor: actor) { current in
+                LedgerRepository.NewSiteLog(
+                    date: current.date, weather: shown.weather, workers: workers, workDone: shown.workDone,
+                    issues: shown.issues, progress: progress, photos: current.photos)
+            }
         }
     }
 }

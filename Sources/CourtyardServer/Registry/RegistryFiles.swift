@@ -63,7 +63,8 @@ public enum RegistryFiles {
             first += lines(rows)
         }
         progress?.read(reader.rowsRead)
-        let feed = LineFeed(expected: reader.rowsLeft) {
+        // Line ends are an estimate of the rows to come (a quoted cell may hold some); never more than may come.
+        let feed = LineFeed(expected: min(reader.rowsLeft, max(0, limits.rows - reader.rowsRead))) {
             guard let rows = try reader.next(rows: RowBlock.size) else { return nil }
             progress?.read(reader.rowsRead)
             return lines(rows)

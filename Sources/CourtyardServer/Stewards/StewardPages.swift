@@ -30,6 +30,20 @@ struct StewardPhonePage {
         var followNote: String
         var followHref: String
     }
+    /// The household the steward chose on the grid: its people, each with a number to call (a steward reads the
+    /// personal data of the households in their care).
+    struct Chosen {
+        struct Person {
+            var name: String
+            var relation: String
+            var away: Bool
+            var phone: String?
+            var callHref: String?
+        }
+        var chosenRoom: String
+        var people: [Person]
+        var hasPeople: Bool
+    }
     typealias Option = FormOption
     struct Form {
         var action: String
@@ -51,6 +65,7 @@ struct StewardPhonePage {
     var truncated: Bool
     var followUps: [FollowUp]
     var hasFollowUps: Bool
+    var chosen: Chosen?
     var form: Form
 
     static let limit = 400
@@ -135,7 +150,22 @@ struct StewardPhonePage {
             script: StewardPages.script.path)
         return StewardPhonePage(
             note: note, entrances: blocks, hasHouseholds: !blocks.isEmpty, truncated: page.next != nil,
-            followUps: followUps, hasFollowUps: !followUps.isEmpty, form: form)
+            followUps: followUps, hasFollowUps: !followUps.isEmpty,
+            chosen: households.first { $0.id == selected }.map {
+                chosen($0, room: room[$0.id] ?? $0.room, calls: actor.seesPersonalData, f)
+            },
+            form: form)
+    }
+
+    /// `calls`: whether the reader sees phones whole (a masked one is shown, never dialled).
+    static func chosen(_ h: Household, room: String, calls: Bool, _ f: PageFrame) -> Chosen {
+        let people = h.residents.map { r in
+            Chosen.Person(
+                name: r.name, relation: f.t("rel." + r.relation.rawValue), away: r.livesElsewhere,
+                phone: r.phone.isEmpty ? nil : r.phone,
+                callHref: calls ? PersonalData.normalizePhone(r.phone).map { "tel:" + $0 } : nil)
+        }
+        return Chosen(chosenRoom: room, people: people, hasPeople: !people.isEmpty)
     }
 }
 

@@ -419,7 +419,6 @@ final class ManagedAtomicCounter: @unchecked Sendable {
 extension Database {
     /// Whether an error says no connection came free in time: the database is busy, not the request wrong.
     public static func isBusy(_ error: any Error) -> Bool {
-        if error is ConnectionPoolTimeoutError { return true }
         if let e = error as? SQLiteError { return e.reason == .busy || e.reason == .locked }
         if let e = error as? SQLiteFailure { return e.isBusy }
         return false

@@ -142,18 +142,21 @@ public struct LedgerRepository: Sendable {
 
     /// Corrects a site log: its author, on the day they wrote it (`LogCorrection`); its day stays. Each work item the
     /// log names, before or after, takes again the percent of the latest-dated log naming it (0 when none does).
-    public func correctSiteLog(projectId: Int64, logId: Int64, _ log: NewSiteLog, actor: Actor) async throws -> SiteLog
-    {
-        let workDone = try Self.checkTyped(log)
+    /// `change` makes the corrected log from the log as it stands, read in the same transaction (and, on
+    /// PostgreSQL, locked), so two corrections at once never lose each other's fields.
+    public func correctSiteLog(
+        projectId: Int64, logId: Int64, actor: Actor, _ change: @escaping @Sendable (SiteLog) throws -> NewSiteLog
+    ) async throws -> SiteLog {
+        let lock = database.kind == .postgres ? " FOR UPDATE" : ""
         try await database.transaction { db in
             let p = try await Self.requireLogWriter(projectId, actor: actor, db: db)
+            let which: SQLQueryString = "id = \(bind: logId) AND project_id = \(bind: projectId)"
             guard
                 let old = try await db.raw(
-                    """
-                    SELECT weather, workers, work_done, issues, progress_json, created_at, created_by FROM site_logs
-                    WHERE id = \(bind: logId) AND project_id = \(bind: projectId)
-                    """
-                ).first()
+                    "SELECT work_done, progress_json, created_at, created_by FROM site_logs WHERE " + which
+                        + SQLQueryString(lock)
+                ).first(),
+                let current = try await Self.siteLogs(where: which, limit: 1, db: db).first
             else { throw StoreError.notFound }
             if let refusal = LogCorrection.refusal(
                 writtenAt: try old.text("created_at"), author: try old.text("created_by"), actor: actor.username,
@@ -165,6 +168,8 @@ public struct LedgerRepository: Sendable {
                         ? "only the person who wrote a site log may correct it"
                         : "a site log may be corrected only on the day it was written")
             }
+            let log = try change(current)
+            let workDone = try Self.checkTyped(log)
             try await AttachmentRepository.requireReadable(log.photos, field: "photos", actor: actor, db: db)
             try await Self.requirePlanned(log.progress.map(\.workItemId), projectId: projectId, db: db)
             let progress = try Self.progressJSON(log.progress)
@@ -216,18 +221,6 @@ public struct LedgerRepository: Sendable {
             try await db.raw(
                 "UPDATE work_items SET percent = \(bind: percent), version = version + 1 WHERE id = \(bind: item)"
             ).run()
-        }
-    }
-
-    /// One of the project's site logs, for an account that may see the project.
-    public func siteLog(projectId: Int64, logId: Int64, actor: Actor) async throws -> SiteLog {
-        try await database.withConnection { db in
-            _ = try await ProjectRepository.require(projectId, actor: actor, db: db)
-            let condition: SQLQueryString = "id = \(bind: logId) AND project_id = \(bind: projectId)"
-            guard let log = try await Self.siteLogs(where: condition, limit: 1, db: db).first else {
-                throw StoreError.notFound
-            }
-            return log
         }
     }
 
