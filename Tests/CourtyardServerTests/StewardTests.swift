@@ -47,6 +47,19 @@ import Testing
     }
 
     /// Appoints a steward with a new account of the same name and signs it in.
+    /// A steward appointed to the first entrance, signed in to the phone page: the session, that entrance and the
+    /// next one (someone else's).
+    static func stewardOnThePhonePage(_ client: any TestClientProtocol, _ services: Services) async throws -> (
+        cookie: String, mine: Int64, other: Int64
+    ) {
+        let office = try await client.token("office")
+        let (_, mine, other) = try await twoEntrances(services)
+        let people = try await residents(services, entrance: mine)
+        _ = try await stewardToken(client, office: office, resident: people[0], entrance: mine, username: "lzp")
+        let (cookie, _) = try await client.session("lzp", "Lou-zhang-2026")
+        return (cookie, mine, other)
+    }
+
     static func stewardToken(
         _ client: any TestClientProtocol, office: String, resident: Int64, entrance: Int64, username: String
     ) async throws -> String {
@@ -482,12 +495,7 @@ import Testing
 
     @Test func aStewardsPhonePageListsItsHouseholdsAndSavesAnEntryOnce() async throws {
         try await TestApp.with(demo: true) { client, services in
-            let office = try await client.token("office")
-            let (_, mine, other) = try await Self.twoEntrances(services)
-            let people = try await Self.residents(services, entrance: mine)
-            _ = try await Self.stewardToken(
-                client, office: office, resident: people[0], entrance: mine, username: "lzp")
-            let (cookie, _) = try await client.session("lzp", "Lou-zhang-2026")
+            let (cookie, mine, other) = try await Self.stewardOnThePhonePage(client, services)
             let (status, page, _) = try await PageTests.page(client, "/my-households", cookie: cookie)
             #expect(status == .ok)
             let inside = try await Self.households(services, entrance: mine)
@@ -525,16 +533,12 @@ import Testing
             #expect(script.contains("localStorage") && script.contains("client_id"))
         }
     }
+
     /// Reaching an owner who lives elsewhere is a phone call: the household chosen on the steward's page lists its
     /// people with a number to call; a household outside the steward's entrance lists nobody.
     @Test func aStewardCallsThePeopleOfTheHouseholdChosen() async throws {
         try await TestApp.with(demo: true) { client, services in
-            let office = try await client.token("office")
-            let (_, mine, other) = try await Self.twoEntrances(services)
-            let people = try await Self.residents(services, entrance: mine)
-            _ = try await Self.stewardToken(
-                client, office: office, resident: people[0], entrance: mine, username: "lzp")
-            let (cookie, _) = try await client.session("lzp", "Lou-zhang-2026")
+            let (cookie, mine, other) = try await Self.stewardOnThePhonePage(client, services)
             let inside = try await Self.households(services, entrance: mine)
             func withPhone(_ entrance: Int64) async throws -> (Int64, String) {
                 try await services.database.withConnection { db in

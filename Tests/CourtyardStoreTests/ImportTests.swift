@@ -99,6 +99,35 @@ import Testing
     /// On PostgreSQL, an import whose role may set `session_replication_role` writes without the server's row-by-row
     /// key checks. It then holds every stored row its new rows point at, as a key's check would: another writer
     /// cannot delete one until the import ends, and one already gone stops the import.
+    /// Rows written in bulk are the rows given, in order, whole batches and the rows left over alike; a row that
+    /// breaks a constraint inside a batch fails the write, and its transaction keeps none of them.
+    @Test func rowsWrittenInBulkAreTheRowsGiven() async throws {
+        try await TestDatabase.with { db in
+            let n = 3 * 64 + 7
+            let written = try await db.bulkTransaction { _, bulk in
+                let ids = try await bulk.newIds(table: "subdistricts", count: n)
+                try await bulk.write(table: "subdistricts", columns: ["id", "name"], count: n) { i, row in
+                    row += [.int(ids.lowerBound + Int64(i)), .text("街道\(i)")]
+                }
+                return ids
+            }
+            let names = try await db.withConnection { c in
+                try await c.raw("SELECT id, name FROM subdistricts ORDER BY id").all().map {
+                    (try $0.decode(column: "id", as: Int64.self), try $0.decode(column: "name", as: String.self))
+                }
+            }
+            #expect(names.map(\.0) == Array(written) && names.map(\.1) == (0..<n).map { "街道\($0)" })
+            await #expect(throws: (any Error).self) {
+                try await db.bulkTransaction { _, bulk in
+                    try await bulk.write(table: "subdistricts", columns: ["name"], count: 100) { i, row in
+                        row += [.text(i == 70 ? "街道3" : "新街道\(i)")]  // 70: a name already taken
+                    }
+                }
+            }
+            #expect(try await Self.count(db, "subdistricts") == n)
+        }
+    }
+
     @Test func withChecksPausedTheRowsPointedAtAreHeld() async throws {
         guard TestDatabase.usesPostgres else { return }
         try await TestDatabase.with { db in

@@ -160,6 +160,28 @@ import Testing
         }
     }
 
+    /// The queue between the reading and the writing: a reading that fails drops what was not taken yet (it would
+    /// only be written to be taken back), and once the writing has ended nothing more is kept.
+    @Test func aFailedReadingOrAnEndedWritingLeavesNothingInTheQueue() {
+        let rows = Self.sheet()
+        let queue = PieceQueue()
+        queue.push(.init(rows: Array(rows[0..<10]), problems: 0))
+        queue.push(.init(rows: Array(rows[10..<20]), problems: 0))
+        #expect(queue.pop()?.rows.count == 10)
+        queue.push(.init(rows: Array(rows[20..<30]), problems: 0))
+        queue.finish(failed: true)
+        #expect(queue.pop() == nil)
+        let ended = PieceQueue()
+        ended.push(.init(rows: Array(rows[0..<10]), problems: 0))
+        ended.close()
+        ended.push(.init(rows: Array(rows[10..<20]), problems: 0))
+        #expect(ended.pop() == nil)
+        let whole = PieceQueue()
+        whole.push(.init(rows: Array(rows[0..<10]), problems: 0))
+        whole.finish()
+        #expect(whole.pop()?.rows.count == 10 && whole.pop() == nil)
+    }
+
     @Test func aReadingThatFailsHalfWayWritesNothing() async throws {
         struct Unreadable: Error {}
         try await TestDatabase.with { db in

@@ -169,9 +169,18 @@ public struct RegistryImporter: Sendable {
         guard Permissions.allows(actor.role, .importRegistry) else { throw AccessError.forbidden }
         // The reading starts at once, on a thread of its own; its pieces wait in the queue for the transaction.
         let queue = PieceQueue()
+        // Once the transaction has ended, a reading still going on keeps nothing more.
+        defer { queue.close() }
         let reader = Task {
-            defer { queue.finish() }
-            return try await OwnThreads.run { try sheet { queue.push(.init(rows: $0, problems: $1)) } }
+            do {
+                let read = try await OwnThreads.run { try sheet { queue.push(.init(rows: $0, problems: $1)) } }
+                queue.finish()
+                return read
+            } catch {
+                // Nothing of the sheet will be kept: the pieces not yet taken are not written only to be taken back.
+                queue.finish(failed: true)
+                throw error
+            }
         }
         // The write lock is taken once there is something to write (or the reading has ended), not while the file is
         // still read and its first rows checked.
@@ -379,23 +388,42 @@ final class PieceQueue: @unchecked Sendable {
     private var items: [ImportWriting.Piece] = []
     private var head = 0
     private var finished = false
+    private var closed = false
     /// Opens at the first piece, or when the reading ends without one.
     let started = Latch()
 
     func push(_ piece: ImportWriting.Piece) {
         condition.lock()
-        items.append(piece)
+        if !closed { items.append(piece) }
         condition.signal()
         condition.unlock()
         started.open()
     }
 
-    func finish() {
+    /// The reading has ended; `failed`: with an error, so the pieces not yet taken are dropped.
+    func finish(failed: Bool = false) {
         condition.lock()
         finished = true
+        if failed { drop() }
         condition.broadcast()
         condition.unlock()
         started.open()
+    }
+
+    /// The comparing and writing have ended: pieces still waiting, and any pushed later, are dropped.
+    func close() {
+        condition.lock()
+        closed = true
+        finished = true
+        drop()
+        condition.broadcast()
+        condition.unlock()
+        started.open()
+    }
+
+    private func drop() {
+        items.removeAll()
+        head = 0
     }
 
     /// The next piece, waiting for it; nil once the reading has ended and every piece was taken.
