@@ -17,9 +17,15 @@ public enum CSV {
     ) throws -> Worksheet {
         var text = text
         let rows = try text.withUTF8 { try parse(bytes: $0, limits: limits, progress: progress) }
+        return Worksheet(name: name, rows: numbered(rows, after: 0))
+    }
+
+    /// The non-empty rows, numbered as a spreadsheet numbers them, the first being row `after + 1`.
+    static func numbered(_ rows: [[String]], after: Int) -> [Worksheet.Row] {
         var out: [Worksheet.Row] = []
-        for (i, r) in rows.enumerated() where !r.isEmpty { out.append(.init(number: i + 1, cells: r)) }
-        return Worksheet(name: name, rows: out)
+        out.reserveCapacity(rows.count)
+        for (k, r) in rows.enumerated() where !r.isEmpty { out.append(.init(number: after + k + 1, cells: r)) }
+        return out
     }
 
     static func parse(bytes utf8: UnsafeBufferPointer<UInt8>, limits: SheetLimits, progress: ((Int) -> Void)? = nil)
@@ -177,10 +183,7 @@ public enum CSV {
             let rows = try bytes.withUnsafeBufferPointer { [limits] in
                 try CSV.parse(bytes: $0, limits: limits, from: &at, maxRows: max(count, 1))
             }
-            var out: [Worksheet.Row] = []
-            out.reserveCapacity(rows.count)
-            for (k, r) in rows.enumerated() where !r.isEmpty { out.append(.init(number: first + k + 1, cells: r)) }
-            return out
+            return CSV.numbered(rows, after: first)
         }
 
         /// Rows read so far, blank ones included.

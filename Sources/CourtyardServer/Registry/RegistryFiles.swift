@@ -11,15 +11,19 @@ public enum RegistryFiles {
     public static func readSheets(
         _ bytes: [UInt8], limits: SheetLimits = .standard, progress: ImportProgressMeter? = nil
     ) throws -> [SheetSource] {
-        func lines(_ w: Worksheet) -> [SheetSource.Line] { w.rows.map { .init(number: $0.number, cells: $0.cells) } }
         let rowsRead: ((Int) -> Void)? = progress.map { meter in { meter.read($0) } }
         if isWorkbook(bytes) {
             return try XLSX.readWorkbook(bytes, limits: limits, progress: rowsRead).map {
-                SheetSource(name: $0.name, lines: lines($0), mergedCells: $0.mergedCells)
+                SheetSource(name: $0.name, lines: lines($0.rows), mergedCells: $0.mergedCells)
             }
         }
         let sheet = try CSV.read(try TextDecoding.decode(bytes), limits: limits, progress: rowsRead)
-        return [SheetSource(name: "", lines: lines(sheet), repeatsAbove: true)]
+        return [SheetSource(name: "", lines: lines(sheet.rows), repeatsAbove: true)]
+    }
+
+    /// A worksheet's rows as the sheet's checker takes them.
+    static func lines(_ rows: [Worksheet.Row]) -> [SheetSource.Line] {
+        rows.map { .init(number: $0.number, cells: $0.cells) }
     }
 
     /// Reads and checks a sheet; `progress`, when given, hears the rows read, then the rows checked.
@@ -54,9 +58,6 @@ public enum RegistryFiles {
     static func csvFeed(
         _ bytes: [UInt8], _ progress: ImportProgressMeter?, limits: SheetLimits = .standard
     ) throws -> SheetSource {
-        func lines(_ rows: [Worksheet.Row]) -> [SheetSource.Line] {
-            rows.map { .init(number: $0.number, cells: $0.cells) }
-        }
         var reader = CSV.Reader(utf8: try TextDecoding.utf8(bytes), limits: limits)
         var first: [SheetSource.Line] = []
         while first.count < RegistrySheet.headerSearchRows, let rows = try reader.next(rows: RowBlock.size) {
