@@ -181,6 +181,41 @@ import Testing
         }
     }
 
+    /// A work item today's log names leaves the plan: the log's other fields can still be corrected, while a
+    /// correction that names an item outside the plan is refused.
+    @Test func aLogNamingAnItemSinceRemovedCanStillBeCorrected() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let contractor = try await client.token("contractor")
+            let (project, item, percent) = try await Self.project(services)
+            let extra = try await services.database.withConnection { db in
+                try await db.raw(
+                    """
+                    INSERT INTO work_items (project_id, code, category, name, quantity_centi, unit, budget_fen)
+                    VALUES (\(bind: project), 'X-1', 'other', '临时围挡', 100, '项', 0) RETURNING id
+                    """
+                ).first()!.decode(column: "id", as: Int64.self)
+            }
+            let path = "/api/v1/projects/\(project)/site_logs"
+            let written = try await client.call(
+                .post, path, token: contractor,
+                body: #"""
+                    {"date":"\#(Clock.today)","workers":6,"work_done":"搭设围挡","progress":[{"work_item_id":\#(item),"percent":\#(percent)},{"work_item_id":\#(extra),"percent":50}]}
+                    """#)
+            #expect(written.status == .created)
+            let log = try #require(written.json["id"]?.intValue)
+            try await services.database.withConnection { db in
+                try await db.raw("DELETE FROM work_items WHERE id = \(bind: extra)").run()
+            }
+            let workers = try await client.call(.patch, "\(path)/\(log)", token: contractor, body: #"{"workers":7}"#)
+            #expect(workers.status == .ok && workers.json["workers"]?.intValue == 7)
+            #expect(workers.json["progress"]?.arrayItemsForTests.count == 2)
+            let elsewhere = try await client.call(
+                .patch, "\(path)/\(log)", token: contractor,
+                body: #"{"progress":[{"work_item_id":999999,"percent":10}]}"#)
+            #expect(elsewhere.status == .unprocessableContent && elsewhere.json.errorCode == "not_found")
+        }
+    }
+
     @Test func loweringProgressAsksFirstThenTheLogIsSavedWithItsPhotoAndTodaysLogIsShown() async throws {
         try await TestApp.with(demo: true) { client, services in
             let (cookie, csrf) = try await client.session("contractor")

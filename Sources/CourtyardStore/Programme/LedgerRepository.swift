@@ -171,7 +171,10 @@ public struct LedgerRepository: Sendable {
             let log = try change(current)
             let workDone = try Self.checkTyped(log)
             try await AttachmentRepository.requireReadable(log.photos, field: "photos", actor: actor, db: db)
-            try await Self.requirePlanned(log.progress.map(\.workItemId), projectId: projectId, db: db)
+            // An item the log named already may have left the plan since; only one it newly names must be in it.
+            let named = Set(current.progress.map(\.workItemId))
+            try await Self.requirePlanned(
+                log.progress.map(\.workItemId).filter { !named.contains($0) }, projectId: projectId, db: db)
             let progress = try Self.progressJSON(log.progress)
             try await db.raw(
                 """
