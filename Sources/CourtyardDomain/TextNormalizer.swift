@@ -129,6 +129,17 @@ extension String {
         return (same ?? nil) ?? a.elementsEqual(b)
     }
 
+    /// Whether this string sorts before `other` by their UTF-8 bytes: SQLite's BINARY order, and PostgreSQL's in a
+    /// "C" or "C.UTF-8" collation.
+    public func precedesInUTF8(_ other: String) -> Bool {
+        let a = utf8
+        let b = other.utf8
+        let less = a.withContiguousStorageIfAvailable { x in
+            b.withContiguousStorageIfAvailable { y in x.lexicographicallyPrecedes(y) }
+        }
+        return (less ?? nil) ?? a.lexicographicallyPrecedes(b)
+    }
+
     public func trimmingWhitespace() -> String {
         guard let f = unicodeScalars.first, let l = unicodeScalars.last else { return self }
         if !TextNormalizer.isSpace(f) && !TextNormalizer.isSpace(l) { return self }

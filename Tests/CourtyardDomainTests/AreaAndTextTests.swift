@@ -60,6 +60,16 @@ import Testing
         }
     }
 
+    /// Byte order, not Unicode's: 张 (U+5F20) before 李 (U+674E) before 王 (U+738B), a prefix first, and "é" as one
+    /// scalar (C3 A9) after "e" with a combining accent (65 CC 81), which Swift's `<` holds equal.
+    @Test func ordersByUTF8Bytes() {
+        let names = ["王五", "李四", "张三", "张", "张三丰", "b", "a"]
+        #expect(names.sorted { $0.precedesInUTF8($1) } == ["a", "b", "张", "张三", "张三丰", "李四", "王五"])
+        #expect("e\u{301}".precedesInUTF8("\u{e9}"))
+        #expect(!"\u{e9}".precedesInUTF8("e\u{301}"))
+        #expect(!"张三".precedesInUTF8("张三"))
+    }
+
     @Test func yesNoIsStrict() {
         #expect(TextNormalizer.yesNo("是") == true)
         #expect(TextNormalizer.yesNo("否") == false)

@@ -68,6 +68,47 @@ import Testing
         }
     }
 
+    /// A piece's new residents are numbered in the order of their identity index (name, then phone, by bytes), not
+    /// the sheet's, and each household still names its own owner; a second piece's come after the first's.
+    @Test func newResidentsAreNumberedInTheirIndexOrder() async throws {
+        try await TestDatabase.with { db in
+            let rows = [
+                Self.row("101", owner: "王五", phone: "13900000003"), Self.row("102", owner: "李四", phone: "13900000002"),
+                Self.row("103", owner: "张三", phone: "13900000009"), Self.row("104", owner: "张三", phone: "13900000001"),
+                Self.row("105", owner: "李四", phone: "13900000002"), Self.row("106", owner: "赵六", phone: ""),
+            ]
+            _ = try await RegistryImporter(database: db).run(
+                rows: rows, errors: [], subdistrict: "S", dryRun: false, filename: "a", actor: .system)
+            let more = [Self.row("201", owner: "丁一", phone: "13900000004", building: "2号楼")]
+            _ = try await RegistryImporter(database: db).run(
+                rows: rows + more, errors: [], subdistrict: "S", dryRun: false, filename: "b", actor: .system)
+            let byId = try await db.withConnection { c in
+                try await c.raw("SELECT name, phone FROM residents ORDER BY id").all().map {
+                    try $0.text("name") + " " + $0.text("phone")
+                }
+            }
+            #expect(
+                byId == [
+                    "张三 13900000001", "张三 13900000009", "李四 13900000002", "王五 13900000003", "赵六 ",
+                    "丁一 13900000004",
+                ])
+            #expect(
+                try await Self.owners(db) == [
+                    "1号楼 101 王五", "1号楼 102 李四", "1号楼 103 张三", "1号楼 104 张三", "1号楼 105 李四", "1号楼 106 赵六",
+                    "2号楼 201 丁一",
+                ])
+            let phoneOf104 = try await db.withConnection { c in
+                try await c.raw(
+                    """
+                    SELECT r.phone FROM residents r JOIN household_residents hr ON hr.resident_id = r.id
+                    JOIN households h ON h.id = hr.household_id WHERE h.room = '104'
+                    """
+                ).first()!.text("phone")
+            }
+            #expect(phoneOf104 == "13900000001")
+        }
+    }
+
     /// On SQLite an import writes with foreign-key checks off in a transaction of its own: every key it writes still
     /// names a row that is there, and the checks are on again for the writes after it.
     @Test func keysHoldAfterAnImportAndAreCheckedAgainAfterIt() async throws {
