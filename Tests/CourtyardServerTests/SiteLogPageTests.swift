@@ -181,6 +181,68 @@ import Testing
         }
     }
 
+    /// A log typed with several mistakes names all of them at once, a line each, in the page's language, and keeps
+    /// what was typed; the correction form does the same.
+    @Test func aRefusedLogNamesEveryMistakeAtOnce() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let (cookie, csrf) = try await client.session("contractor")
+            let (project, item, _) = try await Self.project(services)
+            let name = try await services.database.withConnection { db in
+                try await db.raw("SELECT name FROM work_items WHERE id = \(bind: item)").first()!.decode(
+                    column: "name", as: String.self)
+            }
+            let path = "/projects/\(project)/site_logs"
+            let (status, _, page) = try await Self.post(
+                client, path, cookie: cookie,
+                [
+                    ("_csrf", csrf), ("date", "2026-02-30"), ("weather", "晴"), ("workers", "十个"),
+                    ("work_done", " "), ("progress_\(item)", "150"),
+                ])
+            #expect(status == .unprocessableContent)
+            let note = try #require(
+                page.components(separatedBy: #"<p class="note bad lines" role="alert">"#).dropFirst().first
+            )
+            .prefix { $0 != "<" }
+            #expect(
+                note.split(separator: "\n") == [
+                    "日期无效：请按 年-月-日 填写一个存在的日期，如 2026-03-01。", "作业人数请填写0到10000之间的整数。",
+                    "“\(name)”的进度请填写0到100之间的整数。", "请填写当日完成工作。",
+                ])
+            #expect(page.contains(#"value="十个""#) && page.contains(#"value="150""#))
+            let (english, _, enPage) = try await Self.post(
+                client, path + "?lang=en", cookie: cookie,
+                [("_csrf", csrf), ("date", Clock.today.description), ("workers", "-1"), ("work_done", "")])
+            #expect(english == .unprocessableContent)
+            #expect(enPage.contains("Say what work was done that day.") && !enPage.contains("say what work was done"))
+            let logs = try await services.database.withConnection { db in
+                try await db.raw("SELECT COUNT(*) AS n FROM site_logs WHERE project_id = \(bind: project)").first()!
+                    .decode(column: "n", as: Int.self)
+            }
+            let (saved, _, _) = try await Self.post(
+                client, path, cookie: cookie,
+                [("_csrf", csrf), ("date", Clock.today.description), ("workers", "3"), ("work_done", "清运垃圾")])
+            #expect(saved == .seeOther)
+            let (_, projectPage, _) = try await PageTests.page(client, "/projects/\(project)", cookie: cookie)
+            let action = try #require(
+                projectPage.range(of: #"action="/projects/\#(project)/site_logs/"#).map {
+                    String(
+                        projectPage[projectPage.index(after: projectPage.index($0.lowerBound, offsetBy: 7))...].prefix {
+                            $0 != "\"" && $0 != "#"
+                        })
+                })
+            let browser = Browser(client: client, cookie: cookie, csrf: csrf)
+            let (refused, _, again) = try await browser.post(
+                action, [("workers", "x"), ("work_done", ""), ("progress_\(item)", "-5")])
+            #expect(refused == .unprocessableContent)
+            #expect(again.contains("作业人数请填写0到10000之间的整数。\n“\(name)”的进度请填写0到100之间的整数。\n请填写当日完成工作。"))
+            let after = try await services.database.withConnection { db in
+                try await db.raw("SELECT COUNT(*) AS n FROM site_logs WHERE project_id = \(bind: project)").first()!
+                    .decode(column: "n", as: Int.self)
+            }
+            #expect(after == logs + 1)
+        }
+    }
+
     /// A work item today's log names leaves the plan: the log's other fields can still be corrected, while a
     /// correction that names an item outside the plan is refused.
     @Test func aLogNamingAnItemSinceRemovedCanStillBeCorrected() async throws {

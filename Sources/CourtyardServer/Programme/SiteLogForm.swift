@@ -55,6 +55,25 @@ struct SiteLogForm {
             return (n, percents)
         }
 
+        /// Everything wrong with what was typed, in the page's words and the form's order, so one refusal names
+        /// every field to mend: the date (when the form has one), the workers, each work item's percent by its
+        /// name, and the store's checks of the text. Empty when the log can be saved as typed.
+        func problems(_ f: PageFrame, items: [(id: Int64, name: String)], withDate: Bool) -> [String] {
+            var found: [String] = []
+            if withDate, Day(date) == nil { found.append(f.t("form.badDate")) }
+            if Int(workers.isEmpty ? "0" : workers).map({ (0...10_000).contains($0) }) != true {
+                found.append(f.t("log.badWorkers"))
+            }
+            for item in items {
+                guard let text = progress[item.id], Int(text).map({ (0...100).contains($0) }) != true else { continue }
+                found.append(Lang.fill(f.t("log.badPercentOf"), ["item": item.name]))
+            }
+            let text = LedgerRepository.NewSiteLog(
+                date: Clock.today, weather: weather, workDone: workDone, issues: issues)
+            found += LedgerRepository.problems(text).compactMap { AppError.from($0).map { Pages.message(for: $0, f) } }
+            return found
+        }
+
         init(_ fields: [String: String]) {
             date = fields["date"] ?? ""
             weather = fields["weather"] ?? ""
@@ -171,6 +190,10 @@ extension ProjectPageController {
             shown.note = m.1
             return try await page(id: id, context, f, message: nil, log: shown, status: status)
         }
+        let problems = typed.problems(f, items: detail.workItems.map { ($0.id, $0.name) }, withDate: true)
+        if !problems.isEmpty {
+            return try await redisplay(("bad", Self.joined(problems)), .unprocessableContent)
+        }
         if !typed.lowered.isEmpty && !typed.confirmLower {
             return try await redisplay(("bad", f.t("log.lowerWarning")), .unprocessableContent)
         }
@@ -200,6 +223,11 @@ extension ProjectPageController {
             again.note = m.1
             return try await page(id: id, context, f, message: nil, log: again, status: status)
         }
+        let detail = try await ProjectRepository(database: services.database).detail(id: id, actor: actor)
+        let problems = shown.problems(f, items: detail.workItems.map { ($0.id, $0.name) }, withDate: false)
+        if !problems.isEmpty {
+            return try await redisplay(("bad", Self.joined(problems)), .unprocessableContent)
+        }
         return try await Pages.save(f, next: SiteRoute.projectLogSaved(id).path, redisplay: redisplay) {
             let (workers, progress) = try shown.numbers(f)
             _ = try await ledger().correctSiteLog(projectId: id, logId: logId, actor: actor) { current in
@@ -209,4 +237,7 @@ extension ProjectPageController {
             }
         }
     }
+
+    /// Several problems as one note, a line each.
+    static func joined(_ problems: [String]) -> String { problems.joined(separator: "\n") }
 }

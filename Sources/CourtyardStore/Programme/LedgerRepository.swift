@@ -122,22 +122,33 @@ public struct LedgerRepository: Sendable {
         }
     }
 
-    /// The checks a site log's typed parts must pass, for writing it and for correcting it.
+    /// The checks a site log's typed parts must pass, for writing it and for correcting it; answers the work done
+    /// as it is kept.
     static func checkTyped(_ log: NewSiteLog) throws -> String {
-        try TextBounds.check(log.workDone, field: "work_done", max: 4000)
-        try TextBounds.check(log.issues, field: "issues", max: 4000)
-        try TextBounds.check(log.weather, field: "weather", max: 100)
-        guard (0...10_000).contains(log.workers) else {
-            throw ValidationError(field: "workers", code: "invalid", message: "workers is 0 to 10,000")
+        if let first = problems(log).first { throw first }
+        return TextNormalizer.prose(log.workDone)
+    }
+
+    /// Everything wrong with a site log's typed parts at once, in the form's order, for a form to name every wrong
+    /// field in one go.
+    public static func problems(_ log: NewSiteLog) -> [ValidationError] {
+        var found: [ValidationError] = []
+        func check(_ body: () throws -> Void) {
+            do { try body() } catch let e as ValidationError { found.append(e) } catch {}
         }
-        let workDone = TextNormalizer.prose(log.workDone)
-        guard !workDone.isEmpty else {
-            throw ValidationError(field: "work_done", code: "required", message: "say what work was done")
+        check { try TextBounds.check(log.weather, field: "weather", max: 100) }
+        if !(0...10_000).contains(log.workers) {
+            found.append(ValidationError(field: "workers", code: "invalid", message: "workers is 0 to 10,000"))
         }
-        for p in log.progress where !(0...100).contains(p.percent) {
-            throw ValidationError(field: "progress", code: "invalid", message: "percent is 0 to 100")
+        if TextNormalizer.prose(log.workDone).isEmpty {
+            found.append(ValidationError(field: "work_done", code: "required", message: "say what work was done"))
         }
-        return workDone
+        check { try TextBounds.check(log.workDone, field: "work_done", max: 4000) }
+        check { try TextBounds.check(log.issues, field: "issues", max: 4000) }
+        if log.progress.contains(where: { !(0...100).contains($0.percent) }) {
+            found.append(ValidationError(field: "progress", code: "invalid", message: "percent is 0 to 100"))
+        }
+        return found
     }
 
     /// Corrects a site log: its author, on the day they wrote it (`LogCorrection`); its day stays. Each work item the
