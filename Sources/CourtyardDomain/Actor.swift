@@ -41,3 +41,15 @@ public struct ValidationError: Error, Sendable, Equatable {
         self.message = message
     }
 }
+
+/// Several fields wrong at once, in the order they were checked, so a form can name all of them in one refusal.
+public struct ValidationErrors: Error, Sendable, Equatable {
+    public var all: [ValidationError]
+
+    /// Nothing when `errors` is empty, the one error alone, or all of them.
+    public static func raise(_ errors: [ValidationError]) throws {
+        guard let first = errors.first else { return }
+        if errors.count == 1 { throw first }
+        throw ValidationErrors(all: errors)
+    }
+}

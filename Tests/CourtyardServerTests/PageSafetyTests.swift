@@ -86,6 +86,47 @@ import Testing
         }
     }
 
+    /// Several wrong fields are named at once, a line each, and the form shows what was typed, not what is stored;
+    /// the API lists them all under `errors`; a stale form shows the stored values again.
+    @Test func aHouseholdFormWithSeveralMistakesNamesThemAllAndKeepsWhatWasTyped() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let (cookie, csrf) = try await client.session("community")
+            let first = try await services.registry.list(.households, query: ListQuery(limit: 1), actor: .system)
+                .items[0]
+            let before = try await services.registry.get(Household.self, id: first.id, actor: .system)
+            let (status, page, _) = try await PageTests.postForm(
+                client, "/households/\(first.id)", cookie: cookie,
+                "_csrf=\(csrf)&room=&area_m2=85.6.1&floor=%E4%B8%89%E6%A5%BC&version=\(before.version)")
+            #expect(status == .unprocessableContent)
+            #expect(
+                page.contains(
+                    "请填写房号。\n楼层请填写整数，例如 3 或 -1。\n面积请填写大于 0 的平方米数，最多两位小数，如 85.60。"))
+            #expect(page.contains(#"name="floor" inputmode="numeric" value="三楼""#))
+            #expect(page.contains(#"name="area_m2" inputmode="decimal" value="85.6.1""#))
+            #expect(try await services.registry.get(Household.self, id: first.id, actor: .system) == before)
+            // A resident refused for a bad phone: the name typed stays in the form that adds one.
+            let (refused, again, _) = try await PageTests.postForm(
+                client, "/households/\(first.id)/residents", cookie: cookie,
+                "_csrf=\(csrf)&name=%E8%B5%B5%E5%85%AD&phone=12345&relation=tenant&lives_elsewhere=1")
+            #expect(refused == .unprocessableContent)
+            #expect(again.contains(#"name="name" value="赵六""#) && again.contains(#"value="1" checked"#))
+            #expect(again.contains(#"<option value="tenant" selected>"#))
+            // Changed meanwhile: the stored values, not the typed ones.
+            let (stale, body, _) = try await PageTests.postForm(
+                client, "/households/\(first.id)", cookie: cookie,
+                "_csrf=\(csrf)&room=909&area_m2=12&version=\(before.version - 1)")
+            #expect(stale == .preconditionFailed)
+            #expect(body.contains(#"value="\#(before.room)""#) && !body.contains(#"value="909""#))
+            let token = try await client.token("community")
+            let api = try await client.call(
+                .patch, "/api/v1/households/\(first.id)", token: token, body: #"{"room":"","area_m2":"0","floor":1.5}"#)
+            #expect(api.status == .unprocessableContent)
+            let all = api.json["error"]?["errors"]?.arrayItemsForTests ?? []
+            #expect(all.map { $0["field"]?.stringValue ?? "" } == ["room", "floor", "area_m2"])
+            #expect(api.json["error"]?["field"]?.stringValue == "room")
+        }
+    }
+
     @Test func reportsVotesQuestionnairesAndNoticesSayWhichCompound() async throws {
         try await TestApp.with(demo: true) { client, services in
             let (cookie, _) = try await client.session("community")

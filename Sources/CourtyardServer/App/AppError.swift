@@ -20,6 +20,8 @@ struct AppError: Error, HTTPResponseError {
     var values: [String: String] = [:]
     /// What stands in the way, named item by item (`StoreError.refused`'s details).
     var details: [Phrase] = []
+    /// The other wrong fields when several are (`ValidationErrors`): the body lists them all under `errors`.
+    var more: [AppError] = []
 
     init(status: HTTPResponse.Status, code: String, message: String, field: String? = nil) {
         self.status = status
@@ -53,15 +55,16 @@ struct AppError: Error, HTTPResponseError {
     }
 
     func json(in lang: Lang) -> JSONValue {
-        .object([
-            (
-                "error",
-                .object([
-                    ("code", .string(code)), ("message", .string(message(in: lang))),
-                    ("field", field.map { .string($0) } ?? .null),
-                ])
-            )
-        ])
+        var body = fields(in: lang)
+        if !more.isEmpty { body.append(("errors", .array(([self] + more).map { .object($0.fields(in: lang)) }))) }
+        return .object([("error", .object(body))])
+    }
+
+    private func fields(in lang: Lang) -> [(String, JSONValue)] {
+        [
+            ("code", .string(code)), ("message", .string(message(in: lang))),
+            ("field", field.map { .string($0) } ?? .null),
+        ]
     }
 
     /// What a client reads: the catalogue's words in its language (by key, then by field and code, then by code);
@@ -145,6 +148,11 @@ struct AppError: Error, HTTPResponseError {
         case let e as NIOTooManyBytesError: return tooLarge(maxBytes: e.maxBytes)
         case let e as AppError: return e
         case let e as ValidationError: return .unprocessable(e.code, e.message, field: e.field)
+        case let e as ValidationErrors:
+            let all = e.all.map { AppError.unprocessable($0.code, $0.message, field: $0.field) }
+            guard var first = all.first else { return nil }
+            first.more = Array(all.dropFirst())
+            return first
         case let e as StoreError:
             switch e {
             case .notFound: return .notFound

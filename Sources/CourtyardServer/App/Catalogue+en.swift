@@ -368,6 +368,11 @@ extension Catalogue {
         "project.calendarMissing":
             "No holiday arrangement has been entered for {years}: working days are counted Monday to Friday, so National Day and Spring Festival count as working days. Enter that year's calendar.",
         "error.floor.invalid": "Floor is a whole number, such as 3 or -1.",
+        "error.room.required": "Fill in the room.",
+        "error.room.invalid": "A room is at most 50 characters.",
+        "error.area_m2.required": "Fill in the area in m².",
+        "error.area_m2.invalid": "The area is a number of m² above 0 with at most two decimals, such as 85.60.",
+        "error.name.invalid": "A name is at most 50 characters.",
         "safety.title": "Safety",
         "safety.paperwork": "Safety paperwork before works start",
         "safety.requirement.agreement": "Safety responsibility agreement",

@@ -277,6 +277,17 @@ enum OpenAPIDocument {
                     "type": "object", "required": ["code", "message"],
                     "properties": [
                         "code": ty("string"), "message": ty("string"), "field": ["type": "string", "nullable": true],
+                        "errors": [
+                            "type": "array",
+                            "description": "Every wrong field, this one first, when several fields are wrong.",
+                            "items": [
+                                "type": "object", "required": ["code", "message"],
+                                "properties": [
+                                    "code": ty("string"), "message": ty("string"),
+                                    "field": ["type": "string", "nullable": true],
+                                ],
+                            ],
+                        ],
                     ],
                 ]
             ],

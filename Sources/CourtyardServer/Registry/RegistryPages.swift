@@ -307,10 +307,17 @@ struct HouseholdPage {
     var residents: [Row]
     var hasResidents: Bool
     var relations: [Relation]
+    /// The form that adds a resident, as a refused one was typed.
+    var newName = ""
+    var newPhone = ""
+    var newElsewhere = false
 
-    static func load(id: Int64, actor: Actor, services: Services, notice: PageNotice?, _ f: PageFrame) async throws
-        -> HouseholdPage
-    {
+    /// The page; `typed` is what a refused form sent (room, floor and area_m2, or the new resident's name, phone,
+    /// relation and lives_elsewhere), shown again instead of what is stored.
+    static func load(
+        id: Int64, actor: Actor, services: Services, notice: PageNotice?, typed: [String: String]? = nil,
+        _ f: PageFrame
+    ) async throws -> HouseholdPage {
         let h = try await services.registry.get(Household.self, id: id, actor: actor)
         let building = try await services.registry.get(Building.self, id: h.buildingId, actor: actor)
         let entrance = try await services.registry.get(Entrance.self, id: h.entranceId, actor: actor)
@@ -321,7 +328,9 @@ struct HouseholdPage {
                 communityId: compound.communityId, compound: compound, building: building,
                 household: "\(entrance.name) \(h.room)", actor: actor, services: services),
             notice: notice, saveAction: SiteRoute.household(id).path, addAction: SiteRoute.householdResidents(id).path,
-            version: h.version, room: h.room, floor: h.floor.map(String.init) ?? "", area: h.area.description,
+            version: h.version, room: typed?["room"] ?? h.room,
+            floor: typed?["floor"] ?? h.floor.map(String.init) ?? "",
+            area: typed?["area_m2"] ?? h.area.description,
             canWrite: Permissions.allows(actor.role, .writeRegistry),
             residents: h.residents.map { r in
                 Row(
@@ -333,8 +342,14 @@ struct HouseholdPage {
                     removeHref: SiteRoute.removeResident(household: id, resident: r.residentId).path)
             }, hasResidents: !h.residents.isEmpty,
             relations: ResidentRelation.allCases.map {
-                Relation(value: $0.rawValue, label: f.t("rel." + $0.rawValue), selected: $0 == .coOwner)
-            })
+                Relation(
+                    value: $0.rawValue, label: f.t("rel." + $0.rawValue),
+                    selected: typed?["relation"].map(ResidentRelation.init(rawValue:)) == $0
+                        || ($0 == .coOwner
+                            && typed?["relation"] == nil)
+                )
+            }, newName: typed?["name"] ?? "", newPhone: typed?["phone"] ?? "",
+            newElsewhere: typed?["lives_elsewhere"] == "1")
     }
 }
 
@@ -355,13 +370,16 @@ struct ResidentPage {
     var canWrite: Bool
     var households: [Row]
 
-    static func load(id: Int64, actor: Actor, services: Services, notice: PageNotice?, _ f: PageFrame) async throws
-        -> ResidentPage
-    {
+    /// The page; `typed` is the name and phone a refused form sent, shown again instead of what is stored.
+    static func load(
+        id: Int64, actor: Actor, services: Services, notice: PageNotice?, typed: [String: String]? = nil,
+        _ f: PageFrame
+    ) async throws -> ResidentPage {
         let r = try await services.registry.get(Resident.self, id: id, actor: actor)
         return ResidentPage(
             title: "\(f.t("resident.title")) \(r.name)", notice: notice, saveAction: SiteRoute.resident(id).path,
-            version: r.version, name: r.name, phone: r.phone, canWrite: Permissions.allows(actor.role, .writeRegistry),
+            version: r.version, name: typed?["name"] ?? r.name, phone: typed?["phone"] ?? r.phone,
+            canWrite: Permissions.allows(actor.role, .writeRegistry),
             households: r.households.map {
                 Row(
                     householdId: $0.householdId, relation: f.t("rel." + $0.relation.rawValue),
@@ -469,16 +487,22 @@ struct RegistryPagesController {
     }
 
     func householdPage(
-        id: Int64, actor: Actor, _ f: PageFrame, notice: (String, String)?, status: HTTPResponse.Status = .ok
+        id: Int64, actor: Actor, _ f: PageFrame, notice: (String, String)?, status: HTTPResponse.Status = .ok,
+        typed: [String: String]? = nil
     ) async throws -> Response {
         let page = try await HouseholdPage.load(
-            id: id, actor: actor, services: services, notice: notice.map { PageNotice(tone: $0.0, text: $0.1) }, f)
+            id: id, actor: actor, services: services, notice: notice.map { PageNotice(tone: $0.0, text: $0.1) },
+            typed: typed, f)
         return f.page(title: page.title, "registry-household", page, status: status)
     }
 
-    /// The household page again, with why a form was refused.
-    func householdRedisplay(id: Int64, actor: Actor, _ f: PageFrame) -> Redisplay {
-        { try await householdPage(id: id, actor: actor, f, notice: $0, status: $1) }
+    /// The household page again, with why a form was refused and, when given, what was typed into it.
+    func householdRedisplay(id: Int64, actor: Actor, _ f: PageFrame, typed: [String: String]? = nil) -> Redisplay {
+        // Changed by someone else meanwhile: the stored values, to be read before typing again.
+        {
+            try await householdPage(
+                id: id, actor: actor, f, notice: $0, status: $1, typed: $1 == .preconditionFailed ? nil : typed)
+        }
     }
 
     @Sendable func household(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
@@ -495,18 +519,16 @@ struct RegistryPagesController {
         var input: [String: JSONValue] = [
             "room": .string(fields["room"] ?? ""), "area_m2": .string(fields["area_m2"] ?? ""),
         ]
+        // A floor that is not a whole number goes on as text, for the store to name with the other wrong fields.
         if let floor = fields["floor"], !floor.isEmpty {
-            guard let n = TextNormalizer.integer(floor) else {
-                return try await householdPage(
-                    id: id, actor: actor, f, notice: ("bad", f.t("error.floor.invalid")), status: .unprocessableContent)
-            }
-            input["floor"] = .int(Int64(n))
+            input["floor"] = TextNormalizer.integer(floor).map { .int(Int64($0)) } ?? .string(floor)
         } else {
             input["floor"] = .null
         }
+        let typed = ["room": fields["room"] ?? "", "floor": fields["floor"] ?? "", "area_m2": fields["area_m2"] ?? ""]
         return try await Pages.save(
             f, next: SiteRoute.household(id, saved: true).path,
-            redisplay: householdRedisplay(id: id, actor: actor, f)
+            redisplay: householdRedisplay(id: id, actor: actor, f, typed: typed)
         ) {
             _ = try await services.registry.update(
                 .households, id: id, input: input, expectedVersion: fields["version"].flatMap(Int.init), actor: actor)
@@ -520,7 +542,7 @@ struct RegistryPagesController {
         let household = try await services.registry.get(Household.self, id: id, actor: actor)
         return try await Pages.save(
             f, next: SiteRoute.household(id, saved: true).path,
-            redisplay: householdRedisplay(id: id, actor: actor, f)
+            redisplay: householdRedisplay(id: id, actor: actor, f, typed: fields)
         ) {
             _ = try await services.registry.create(
                 .residents,
@@ -534,16 +556,22 @@ struct RegistryPagesController {
     }
 
     func residentPage(
-        id: Int64, actor: Actor, _ f: PageFrame, notice: (String, String)?, status: HTTPResponse.Status = .ok
+        id: Int64, actor: Actor, _ f: PageFrame, notice: (String, String)?, status: HTTPResponse.Status = .ok,
+        typed: [String: String]? = nil
     ) async throws -> Response {
         let page = try await ResidentPage.load(
-            id: id, actor: actor, services: services, notice: notice.map { PageNotice(tone: $0.0, text: $0.1) }, f)
+            id: id, actor: actor, services: services, notice: notice.map { PageNotice(tone: $0.0, text: $0.1) },
+            typed: typed, f)
         return f.page(title: page.title, "registry-resident", page, status: status)
     }
 
-    /// The resident page again, with why a form was refused.
-    func residentRedisplay(id: Int64, actor: Actor, _ f: PageFrame) -> Redisplay {
-        { try await residentPage(id: id, actor: actor, f, notice: $0, status: $1) }
+    /// The resident page again, with why a form was refused and, unless the record changed meanwhile, what was
+    /// typed into it.
+    func residentRedisplay(id: Int64, actor: Actor, _ f: PageFrame, typed: [String: String]? = nil) -> Redisplay {
+        {
+            try await residentPage(
+                id: id, actor: actor, f, notice: $0, status: $1, typed: $1 == .preconditionFailed ? nil : typed)
+        }
     }
 
     @Sendable func resident(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
@@ -559,7 +587,7 @@ struct RegistryPagesController {
         let fields = try await Pages.form(request, context)
         return try await Pages.save(
             f, next: SiteRoute.resident(id, saved: true).path,
-            redisplay: residentRedisplay(id: id, actor: actor, f)
+            redisplay: residentRedisplay(id: id, actor: actor, f, typed: fields)
         ) {
             _ = try await services.registry.update(
                 .residents, id: id,

@@ -302,7 +302,8 @@ public struct ResourceRepository: Sendable {
         }
     }
 
-    /// Checks every field the client sent against its kind; unknown fields are refused, not ignored.
+    /// Checks every field the client sent against its kind; unknown fields are refused, not ignored. Every wrong
+    /// field is named, in the spec's order (`ValidationErrors` when there are several), so a form says it once.
     public func validate(_ spec: ResourceSpec, input: [String: JSONValue], creating: Bool) throws -> [String:
         any Encodable & Sendable]
     {
@@ -310,24 +311,37 @@ public struct ResourceRepository: Sendable {
         var input = input
         if spec.field("lat") != nil { try CompoundCoordinates.take(&input, into: &out) }
         let ignored: Set<String> = ["id", "version", "residents", "households"]
+        var errors: [ValidationError] = []
         for key in input.keys.sorted() where !ignored.contains(key) {
             guard let f = spec.field(key) else {
-                throw ValidationError(field: key, code: "unknown_field", message: "\(spec.name) have no field \(key)")
+                errors.append(
+                    ValidationError(field: key, code: "unknown_field", message: "\(spec.name) have no field \(key)"))
+                continue
             }
             if !creating && !f.updatable {
-                throw ValidationError(field: key, code: "read_only", message: "\(key) cannot be changed after creation")
+                errors.append(
+                    ValidationError(field: key, code: "read_only", message: "\(key) cannot be changed after creation"))
+                continue
             }
             if spec.inherit?.columns.contains(where: { $0.0 == key }) == true { continue }
-            out[f.column] = try FieldValidator.value(f, input[key]!)
+            do { out[f.column] = try FieldValidator.value(f, input[key]!) } catch let e as ValidationError {
+                errors.append(e)
+            }
         }
         // A required field is given when a record is created, and a change may not empty it.
         let inherited = Set(spec.inherit?.columns.map(\.0) ?? [])
-        for f in spec.fields where f.required && (creating || (input[f.name] != nil && !inherited.contains(f.name))) {
+        let named = Set(errors.compactMap(\.field))
+        for f in spec.fields
+        where f.required && !named.contains(f.name)
+            && (creating || (input[f.name] != nil && !inherited.contains(f.name)))
+        {
             let v = out[f.column]
             if v == nil || (v as? String)?.isEmpty == true || v is NullValue {
-                throw ValidationError(field: f.name, code: "required", message: "\(f.name) is required")
+                errors.append(ValidationError(field: f.name, code: "required", message: "\(f.name) is required"))
             }
         }
+        let order = Dictionary(spec.fields.enumerated().map { ($1.name, $0) }) { a, _ in a }
+        try ValidationErrors.raise(errors.sorted { (order[$0.field ?? ""] ?? .max) < (order[$1.field ?? ""] ?? .max) })
         return out
     }
 }
