@@ -160,6 +160,12 @@ import Testing
             #expect(try await Self.percent(services, item) == percent + 5)
             let blank = try await client.call(.patch, "\(path)/\(log)", token: contractor, body: #"{"work_done":" "}"#)
             #expect(blank.status == .unprocessableContent)
+            #expect(blank.json["error"]?["errors"] == nil && blank.json["error"]?["field"]?.stringValue == "work_done")
+            let two = try await client.call(
+                .patch, "\(path)/\(log)", token: contractor, body: #"{"work_done":" ","workers":-1}"#)
+            #expect(two.status == .unprocessableContent)
+            let fields = two.json["error"]?["errors"]?.arrayItemsForTests.map { $0["field"]?.stringValue ?? "" }
+            #expect(fields == ["workers", "work_done"])
             let office = try await client.token("office")
             let other = try await client.call(.patch, "\(path)/\(log)", token: office, body: #"{"workers":1}"#)
             #expect(other.json.errorCode == "not_author")

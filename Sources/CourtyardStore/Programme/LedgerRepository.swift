@@ -125,7 +125,7 @@ public struct LedgerRepository: Sendable {
     /// The checks a site log's typed parts must pass, for writing it and for correcting it; answers the work done
     /// as it is kept.
     static func checkTyped(_ log: NewSiteLog) throws -> String {
-        if let first = problems(log).first { throw first }
+        try ValidationErrors.raise(problems(log))
         return TextNormalizer.prose(log.workDone)
     }
 
