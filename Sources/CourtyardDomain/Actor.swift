@@ -42,14 +42,19 @@ public struct ValidationError: Error, Sendable, Equatable {
     }
 }
 
-/// Several fields wrong at once, in the order they were checked, so a form can name all of them in one refusal.
+/// Several fields wrong at once, so a form can name all of them in one refusal.
 public struct ValidationErrors: Error, Sendable, Equatable {
+    /// The error named on top: the first one found, which is what a client reading one error was always told.
+    public var lead: ValidationError
+    /// Every wrong field, in the order a form lists them.
     public var all: [ValidationError]
 
-    /// Nothing when `errors` is empty, the one error alone, or all of them.
-    public static func raise(_ errors: [ValidationError]) throws {
-        guard let first = errors.first else { return }
-        if errors.count == 1 { throw first }
-        throw ValidationErrors(all: errors)
+    /// Nothing when `found` (in the order the checks found them) is empty, the one error alone, or all of them,
+    /// listed by `rank` (a form's order of fields) when given.
+    public static func raise(_ found: [ValidationError], rank: ((ValidationError) -> Int)? = nil) throws {
+        guard let first = found.first else { return }
+        if found.count == 1 { throw first }
+        let listed = rank.map { r in found.enumerated().sorted { (r($0.1), $0.0) < (r($1.1), $1.0) }.map(\.1) }
+        throw ValidationErrors(lead: first, all: listed ?? found)
     }
 }

@@ -271,12 +271,23 @@ import Testing
                     """#)
             #expect(written.status == .created)
             let log = try #require(written.json["id"]?.intValue)
+            // The item leaves the plan, and its number goes to an item of another project (SQLite gives the highest
+            // number again once it is free).
             try await services.database.withConnection { db in
                 try await db.raw("DELETE FROM work_items WHERE id = \(bind: extra)").run()
+                try await db.raw(
+                    """
+                    INSERT INTO work_items (id, project_id, code, category, name, quantity_centi, unit, budget_fen)
+                    SELECT \(bind: extra), MIN(id), 'Y-1', 'other', '别的项目', 100, '项', 0 FROM projects
+                    WHERE id <> \(bind: project)
+                    """
+                ).run()
             }
             let workers = try await client.call(.patch, "\(path)/\(log)", token: contractor, body: #"{"workers":7}"#)
             #expect(workers.status == .ok && workers.json["workers"]?.intValue == 7)
             #expect(workers.json["progress"]?.arrayItemsForTests.count == 2)
+            // The other project's item keeps its own percent: this log's 50% is not written to it.
+            #expect(try await Self.percent(services, extra) == 0)
             let elsewhere = try await client.call(
                 .patch, "\(path)/\(log)", token: contractor,
                 body: #"{"progress":[{"work_item_id":999999,"percent":10}]}"#)

@@ -76,6 +76,17 @@ import Testing
                 #expect(Self.counts(whole) == Self.counts(streamed))
                 #expect(whole.rows == streamed.rows)
                 #expect(try await Self.export(db, "整表街道") == Self.export(db, "分段街道"))
+                // Each household's owner is the one its row names, though later pieces point at residents new in
+                // earlier ones and each piece numbers its new residents in their index's order.
+                let place = { (r: HouseholdRow) in [r.compound, r.building, r.entrance, r.room].joined(separator: "/") }
+                let named = Dictionary(uniqueKeysWithValues: sheet.map { (place($0), [$0.ownerName, $0.ownerPhone]) })
+                let id = try await db.withConnection { c in
+                    try await c.raw("SELECT id FROM subdistricts WHERE name = '分段街道'").first()!.decode(
+                        column: "id", as: Int64.self)
+                }
+                let stored = try await RegistryExport.rows(database: db, subdistrictId: id, actor: .system)
+                #expect(stored.count == sheet.count)
+                #expect(stored.allSatisfy { named[place($0)] == [$0.ownerName, $0.ownerPhone] })
             }
             // The owners who own households in several pieces are one resident each, as in the whole sheet.
             let residents = try await db.withConnection { c in

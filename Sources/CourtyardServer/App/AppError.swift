@@ -20,8 +20,9 @@ struct AppError: Error, HTTPResponseError {
     var values: [String: String] = [:]
     /// What stands in the way, named item by item (`StoreError.refused`'s details).
     var details: [Phrase] = []
-    /// The other wrong fields when several are (`ValidationErrors`): the body lists them all under `errors`.
-    var more: [AppError] = []
+    /// Every wrong field, in the form's order, when several are (`ValidationErrors`): the body lists them under
+    /// `errors`, and a page says each.
+    var all: [AppError] = []
 
     init(status: HTTPResponse.Status, code: String, message: String, field: String? = nil) {
         self.status = status
@@ -56,7 +57,7 @@ struct AppError: Error, HTTPResponseError {
 
     func json(in lang: Lang) -> JSONValue {
         var body = fields(in: lang)
-        if !more.isEmpty { body.append(("errors", .array(([self] + more).map { .object($0.fields(in: lang)) }))) }
+        if !all.isEmpty { body.append(("errors", .array(all.map { .object($0.fields(in: lang)) }))) }
         return .object([("error", .object(body))])
     }
 
@@ -149,10 +150,9 @@ struct AppError: Error, HTTPResponseError {
         case let e as AppError: return e
         case let e as ValidationError: return .unprocessable(e.code, e.message, field: e.field)
         case let e as ValidationErrors:
-            let all = e.all.map { AppError.unprocessable($0.code, $0.message, field: $0.field) }
-            guard var first = all.first else { return nil }
-            first.more = Array(all.dropFirst())
-            return first
+            var lead = AppError.unprocessable(e.lead.code, e.lead.message, field: e.lead.field)
+            lead.all = e.all.map { AppError.unprocessable($0.code, $0.message, field: $0.field) }
+            return lead
         case let e as StoreError:
             switch e {
             case .notFound: return .notFound

@@ -372,7 +372,6 @@ extension Catalogue {
         "error.room.invalid": "A room is at most 50 characters.",
         "error.area_m2.required": "Fill in the area in m².",
         "error.area_m2.invalid": "The area is a number of m² above 0 with at most two decimals, such as 85.60.",
-        "error.name.invalid": "A name is at most 50 characters.",
         "safety.title": "Safety",
         "safety.paperwork": "Safety paperwork before works start",
         "safety.requirement.agreement": "Safety responsibility agreement",

@@ -360,7 +360,6 @@ extension Catalogue {
         "error.room.invalid": "房号最多 50 个字。",
         "error.area_m2.required": "请填写面积（平方米）。",
         "error.area_m2.invalid": "面积请填写大于 0 的平方米数，最多两位小数，如 85.60。",
-        "error.name.invalid": "姓名最多 50 个字。",
         "safety.title": "安全管理",
         "safety.paperwork": "开工安全资料",
         "safety.requirement.agreement": "安全生产目标责任书",

@@ -200,12 +200,10 @@ enum Pages {
     /// What a person reads when a form is refused: the catalogue's words for the error's code (by field and code,
     /// then by code), never the API's English message or an internal id; a plain request to check the form otherwise.
     static func message(for error: AppError, _ f: PageFrame) -> String {
-        if !error.more.isEmpty {
-            var first = error
-            first.more = []
+        if !error.all.isEmpty {
             // Several wrong fields: a line each (the note keeps line ends), each said once.
             var lines: [String] = []
-            for m in ([first] + error.more).map({ message(for: $0, f) }) where !lines.contains(m) { lines.append(m) }
+            for m in error.all.map({ message(for: $0, f) }) where !lines.contains(m) { lines.append(m) }
             return lines.joined(separator: "\n")
         }
         if error.code == pageMessage { return error.message }

@@ -312,8 +312,8 @@ struct HouseholdPage {
     var newPhone = ""
     var newElsewhere = false
 
-    /// The page; `typed` is what a refused form sent (room, floor and area_m2, or the new resident's name, phone,
-    /// relation and lives_elsewhere), shown again instead of what is stored.
+    /// The page; `typed` is what a refused form sent (room, floor and area_m2 with the version they were typed over,
+    /// or the new resident's name, phone, relation and lives_elsewhere), shown again instead of what is stored.
     static func load(
         id: Int64, actor: Actor, services: Services, notice: PageNotice?, typed: [String: String]? = nil,
         _ f: PageFrame
@@ -328,7 +328,7 @@ struct HouseholdPage {
                 communityId: compound.communityId, compound: compound, building: building,
                 household: "\(entrance.name) \(h.room)", actor: actor, services: services),
             notice: notice, saveAction: SiteRoute.household(id).path, addAction: SiteRoute.householdResidents(id).path,
-            version: h.version, room: typed?["room"] ?? h.room,
+            version: typed?["version"].flatMap(Int.init) ?? h.version, room: typed?["room"] ?? h.room,
             floor: typed?["floor"] ?? h.floor.map(String.init) ?? "",
             area: typed?["area_m2"] ?? h.area.description,
             canWrite: Permissions.allows(actor.role, .writeRegistry),
@@ -370,7 +370,8 @@ struct ResidentPage {
     var canWrite: Bool
     var households: [Row]
 
-    /// The page; `typed` is the name and phone a refused form sent, shown again instead of what is stored.
+    /// The page; `typed` is the name and phone a refused form sent and the version they were typed over, shown again
+    /// instead of what is stored.
     static func load(
         id: Int64, actor: Actor, services: Services, notice: PageNotice?, typed: [String: String]? = nil,
         _ f: PageFrame
@@ -378,7 +379,8 @@ struct ResidentPage {
         let r = try await services.registry.get(Resident.self, id: id, actor: actor)
         return ResidentPage(
             title: "\(f.t("resident.title")) \(r.name)", notice: notice, saveAction: SiteRoute.resident(id).path,
-            version: r.version, name: typed?["name"] ?? r.name, phone: typed?["phone"] ?? r.phone,
+            version: typed?["version"].flatMap(Int.init) ?? r.version, name: typed?["name"] ?? r.name,
+            phone: typed?["phone"] ?? r.phone,
             canWrite: Permissions.allows(actor.role, .writeRegistry),
             households: r.households.map {
                 Row(
@@ -525,7 +527,12 @@ struct RegistryPagesController {
         } else {
             input["floor"] = .null
         }
-        let typed = ["room": fields["room"] ?? "", "floor": fields["floor"] ?? "", "area_m2": fields["area_m2"] ?? ""]
+        // What was typed comes back with the version it was typed over: saved again, a change made by someone else
+        // meanwhile is refused as stale instead of being overwritten by values typed before it.
+        let typed = [
+            "room": fields["room"] ?? "", "floor": fields["floor"] ?? "", "area_m2": fields["area_m2"] ?? "",
+            "version": fields["version"] ?? "",
+        ]
         return try await Pages.save(
             f, next: SiteRoute.household(id, saved: true).path,
             redisplay: householdRedisplay(id: id, actor: actor, f, typed: typed)

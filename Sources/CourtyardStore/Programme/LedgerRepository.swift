@@ -129,13 +129,15 @@ public struct LedgerRepository: Sendable {
         return TextNormalizer.prose(log.workDone)
     }
 
-    /// Everything wrong with a site log's typed parts at once, in the form's order, for a form to name every wrong
-    /// field in one go.
+    /// Everything wrong with a site log's typed parts at once, for a form to name every wrong field in one go; the
+    /// first is the one a client reading one error was always told.
     public static func problems(_ log: NewSiteLog) -> [ValidationError] {
         var found: [ValidationError] = []
         func check(_ body: () throws -> Void) {
             do { try body() } catch let e as ValidationError { found.append(e) } catch {}
         }
+        check { try TextBounds.check(log.workDone, field: "work_done", max: 4000) }
+        check { try TextBounds.check(log.issues, field: "issues", max: 4000) }
         check { try TextBounds.check(log.weather, field: "weather", max: 100) }
         if !(0...10_000).contains(log.workers) {
             found.append(ValidationError(field: "workers", code: "invalid", message: "workers is 0 to 10,000"))
@@ -143,8 +145,6 @@ public struct LedgerRepository: Sendable {
         if TextNormalizer.prose(log.workDone).isEmpty {
             found.append(ValidationError(field: "work_done", code: "required", message: "say what work was done"))
         }
-        check { try TextBounds.check(log.workDone, field: "work_done", max: 4000) }
-        check { try TextBounds.check(log.issues, field: "issues", max: 4000) }
         if log.progress.contains(where: { !(0...100).contains($0.percent) }) {
             found.append(ValidationError(field: "progress", code: "invalid", message: "percent is 0 to 100"))
         }
@@ -233,7 +233,10 @@ public struct LedgerRepository: Sendable {
         for item in items.sorted() {
             let percent = logs.lazy.compactMap { $0.first { $0.workItemId == item }?.percent }.first ?? 0
             try await db.raw(
-                "UPDATE work_items SET percent = \(bind: percent), version = version + 1 WHERE id = \(bind: item)"
+                """
+                UPDATE work_items SET percent = \(bind: percent), version = version + 1
+                WHERE id = \(bind: item) AND project_id = \(bind: projectId)
+                """
             ).run()
         }
     }

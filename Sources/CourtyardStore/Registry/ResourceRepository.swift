@@ -303,7 +303,8 @@ public struct ResourceRepository: Sendable {
     }
 
     /// Checks every field the client sent against its kind; unknown fields are refused, not ignored. Every wrong
-    /// field is named, in the spec's order (`ValidationErrors` when there are several), so a form says it once.
+    /// field is named (`ValidationErrors` when there are several, listed in the spec's order), so a form says them
+    /// all at once; the one named on top is the first found, by the fields' names, as it always was.
     public func validate(_ spec: ResourceSpec, input: [String: JSONValue], creating: Bool) throws -> [String:
         any Encodable & Sendable]
     {
@@ -341,7 +342,7 @@ public struct ResourceRepository: Sendable {
             }
         }
         let order = Dictionary(spec.fields.enumerated().map { ($1.name, $0) }) { a, _ in a }
-        try ValidationErrors.raise(errors.sorted { (order[$0.field ?? ""] ?? .max) < (order[$1.field ?? ""] ?? .max) })
+        try ValidationErrors.raise(errors) { order[$0.field ?? ""] ?? .max }
         return out
     }
 }
