@@ -69,19 +69,23 @@ import Testing
         }
     }
 
+    /// The demo's first household, as stored.
+    static func firstHousehold(_ services: Services) async throws -> Household {
+        let first = try await services.registry.list(.households, query: ListQuery(limit: 1), actor: .system).items[0]
+        return try await services.registry.get(Household.self, id: first.id, actor: .system)
+    }
+
     @Test func aFloorThatIsNotANumberIsRefusedInWordsAndNothingChanges() async throws {
         try await TestApp.with(demo: true) { client, services in
             let (cookie, csrf) = try await client.session("community")
-            let first = try await services.registry.list(.households, query: ListQuery(limit: 1), actor: .system)
-                .items[0]
-            let before = try await services.registry.get(Household.self, id: first.id, actor: .system)
+            let before = try await Self.firstHousehold(services)
             let (status, page, _) = try await PageTests.postForm(
-                client, "/households/\(first.id)", cookie: cookie,
+                client, "/households/\(before.id)", cookie: cookie,
                 "_csrf=\(csrf)&room=101&area_m2=80&floor=%E4%B8%89%E6%A5%BC&version=\(before.version)")
             #expect(status == .unprocessableContent)
             #expect(page.contains("楼层请填写整数"))
             #expect(!page.contains("floor:"))
-            let after = try await services.registry.get(Household.self, id: first.id, actor: .system)
+            let after = try await services.registry.get(Household.self, id: before.id, actor: .system)
             #expect(after == before)
         }
     }
@@ -91,11 +95,9 @@ import Testing
     @Test func aHouseholdFormWithSeveralMistakesNamesThemAllAndKeepsWhatWasTyped() async throws {
         try await TestApp.with(demo: true) { client, services in
             let (cookie, csrf) = try await client.session("community")
-            let first = try await services.registry.list(.households, query: ListQuery(limit: 1), actor: .system)
-                .items[0]
-            let before = try await services.registry.get(Household.self, id: first.id, actor: .system)
+            let before = try await Self.firstHousehold(services)
             let (status, page, _) = try await PageTests.postForm(
-                client, "/households/\(first.id)", cookie: cookie,
+                client, "/households/\(before.id)", cookie: cookie,
                 "_csrf=\(csrf)&room=&area_m2=85.6.1&floor=%E4%B8%89%E6%A5%BC&version=\(before.version)")
             #expect(status == .unprocessableContent)
             #expect(
@@ -103,40 +105,41 @@ import Testing
                     "请填写房号。\n楼层请填写整数，例如 3 或 -1。\n面积请填写大于 0 的平方米数，最多两位小数，如 85.60。"))
             #expect(page.contains(#"name="floor" inputmode="numeric" value="三楼""#))
             #expect(page.contains(#"name="area_m2" inputmode="decimal" value="85.6.1""#))
-            #expect(try await services.registry.get(Household.self, id: first.id, actor: .system) == before)
+            #expect(try await services.registry.get(Household.self, id: before.id, actor: .system) == before)
             // Someone else saves meanwhile; the typed form, refused again, still carries the version it was typed
             // over, so saving it cannot overwrite their change.
             let other = try await PageTests.postForm(
-                client, "/households/\(first.id)", cookie: cookie,
+                client, "/households/\(before.id)", cookie: cookie,
                 "_csrf=\(csrf)&room=\(before.room)&area_m2=77&version=\(before.version)")
             #expect(other.0 == .seeOther)
             let (_, retyped, _) = try await PageTests.postForm(
-                client, "/households/\(first.id)", cookie: cookie,
+                client, "/households/\(before.id)", cookie: cookie,
                 "_csrf=\(csrf)&room=101&area_m2=66&floor=x&version=\(before.version)")
             #expect(retyped.contains(#"name="version" value="\#(before.version)""#))
             let (overwrite, _, _) = try await PageTests.postForm(
-                client, "/households/\(first.id)", cookie: cookie,
+                client, "/households/\(before.id)", cookie: cookie,
                 "_csrf=\(csrf)&room=101&area_m2=66&floor=1&version=\(before.version)")
             #expect(overwrite == .preconditionFailed)
-            let saved = try await services.registry.get(Household.self, id: first.id, actor: .system)
+            let saved = try await services.registry.get(Household.self, id: before.id, actor: .system)
             #expect(saved.area.description == "77.00")
             // A resident refused for a bad phone: the name typed stays in the form that adds one.
             let (refused, again, _) = try await PageTests.postForm(
-                client, "/households/\(first.id)/residents", cookie: cookie,
+                client, "/households/\(before.id)/residents", cookie: cookie,
                 "_csrf=\(csrf)&name=%E8%B5%B5%E5%85%AD&phone=12345&relation=tenant&lives_elsewhere=1")
             #expect(refused == .unprocessableContent)
             #expect(again.contains(#"name="name" value="赵六""#) && again.contains(#"value="1" checked"#))
             #expect(again.contains(#"<option value="tenant" selected>"#))
             // Changed meanwhile: the stored values, not the typed ones.
             let (stale, body, _) = try await PageTests.postForm(
-                client, "/households/\(first.id)", cookie: cookie,
+                client, "/households/\(before.id)", cookie: cookie,
                 "_csrf=\(csrf)&room=909&area_m2=12&version=\(before.version)")
             #expect(stale == .preconditionFailed)
             #expect(body.contains(#"value="\#(saved.room)""#) && !body.contains(#"value="909""#))
             #expect(body.contains(#"value="77.00""#))
             let token = try await client.token("community")
             let api = try await client.call(
-                .patch, "/api/v1/households/\(first.id)", token: token, body: #"{"room":"","area_m2":"0","floor":1.5}"#)
+                .patch, "/api/v1/households/\(before.id)", token: token, body: #"{"room":"","area_m2":"0","floor":1.5}"#
+            )
             #expect(api.status == .unprocessableContent)
             let all = api.json["error"]?["errors"]?.arrayItemsForTests ?? []
             #expect(all.map { $0["field"]?.stringValue ?? "" } == ["room", "floor", "area_m2"])
