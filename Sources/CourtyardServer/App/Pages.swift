@@ -342,6 +342,14 @@ struct Places {
 struct PageNotice {
     var tone: String
     var text: String
+    /// A refusal is announced at once by a screen reader (`alert`); a saved message politely (`status`).
+    var role: String
+
+    init(tone: String, text: String) {
+        self.tone = tone
+        self.text = text
+        role = tone == "bad" ? "alert" : "status"
+    }
 }
 
 /// One choice of a form's select or checkbox list.
