@@ -200,15 +200,17 @@ enum Pages {
     /// What a person reads when a form is refused: the catalogue's words for the error's code (by field and code,
     /// then by code), never the API's English message or an internal id; a plain request to check the form otherwise.
     static func message(for error: AppError, _ f: PageFrame) -> String {
-        if !error.all.isEmpty {
-            // Several wrong fields: a line each (the note keeps line ends), each said once.
-            var lines: [String] = []
-            for m in error.all.map({ message(for: $0, f) }) where !lines.contains(m) { lines.append(m) }
-            return lines.joined(separator: "\n")
-        }
+        if !error.all.isEmpty { return lines(error.all.map { message(for: $0, f) }) }
         if error.code == pageMessage { return error.message }
         return error.text(in: f.lang)
             ?? f.t(error.status == .conflict ? "error.conflictGeneric" : "error.invalidGeneric")
+    }
+
+    /// Several messages as one note: a line each (a note of class `lines` keeps line ends), each said once.
+    static func lines(_ messages: [String]) -> String {
+        var kept: [String] = []
+        for m in messages where !kept.contains(m) { kept.append(m) }
+        return kept.joined(separator: "\n")
     }
 
     /// The code of an error a page raised itself, whose message is already in the page's language.

@@ -192,7 +192,7 @@ extension ProjectPageController {
         }
         let problems = typed.problems(f, items: detail.workItems.map { ($0.id, $0.name) }, withDate: true)
         if !problems.isEmpty {
-            return try await redisplay(("bad", Self.joined(problems)), .unprocessableContent)
+            return try await redisplay(("bad", Pages.lines(problems)), .unprocessableContent)
         }
         if !typed.lowered.isEmpty && !typed.confirmLower {
             return try await redisplay(("bad", f.t("log.lowerWarning")), .unprocessableContent)
@@ -226,7 +226,7 @@ extension ProjectPageController {
         let detail = try await ProjectRepository(database: services.database).detail(id: id, actor: actor)
         let problems = shown.problems(f, items: detail.workItems.map { ($0.id, $0.name) }, withDate: false)
         if !problems.isEmpty {
-            return try await redisplay(("bad", Self.joined(problems)), .unprocessableContent)
+            return try await redisplay(("bad", Pages.lines(problems)), .unprocessableContent)
         }
         return try await Pages.save(f, next: SiteRoute.projectLogSaved(id).path, redisplay: redisplay) {
             let (workers, progress) = try shown.numbers(f)
@@ -238,6 +238,4 @@ extension ProjectPageController {
         }
     }
 
-    /// Several problems as one note, a line each.
-    static func joined(_ problems: [String]) -> String { problems.joined(separator: "\n") }
 }

@@ -322,6 +322,7 @@ struct HouseholdPage {
         let building = try await services.registry.get(Building.self, id: h.buildingId, actor: actor)
         let entrance = try await services.registry.get(Entrance.self, id: h.entranceId, actor: actor)
         let compound = try await services.registry.get(Compound.self, id: building.compoundId, actor: actor)
+        let chosen = typed?["relation"].flatMap(ResidentRelation.init(rawValue:)) ?? .coOwner
         return HouseholdPage(
             title: "\(f.t("household.title")) \(building.name)-\(entrance.name)-\(h.room)",
             trail: try await RegistryTrail.load(
@@ -342,12 +343,7 @@ struct HouseholdPage {
                     removeHref: SiteRoute.removeResident(household: id, resident: r.residentId).path)
             }, hasResidents: !h.residents.isEmpty,
             relations: ResidentRelation.allCases.map {
-                Relation(
-                    value: $0.rawValue, label: f.t("rel." + $0.rawValue),
-                    selected: typed?["relation"].map(ResidentRelation.init(rawValue:)) == $0
-                        || ($0 == .coOwner
-                            && typed?["relation"] == nil)
-                )
+                Relation(value: $0.rawValue, label: f.t("rel." + $0.rawValue), selected: $0 == chosen)
             }, newName: typed?["name"] ?? "", newPhone: typed?["phone"] ?? "",
             newElsewhere: typed?["lives_elsewhere"] == "1")
     }

@@ -4,8 +4,12 @@ import CourtyardDomain
 /// closely enough), refused whole rather than cut.
 enum TextBounds {
     static func check(_ text: String, field: String, max: Int = 2000) throws {
-        guard text.unicodeScalars.count <= max else {
-            throw ValidationError(field: field, code: "too_long", message: "\(field) is at most \(max) characters")
-        }
+        if let tooLong = problem(text, field: field, max: max) { throw tooLong }
+    }
+
+    /// The same check, answered instead of thrown, for checks that name every wrong field at once.
+    static func problem(_ text: String, field: String, max: Int = 2000) -> ValidationError? {
+        guard text.unicodeScalars.count > max else { return nil }
+        return ValidationError(field: field, code: "too_long", message: "\(field) is at most \(max) characters")
     }
 }

@@ -132,13 +132,11 @@ public struct LedgerRepository: Sendable {
     /// Everything wrong with a site log's typed parts at once, for a form to name every wrong field in one go; the
     /// first is the one a client reading one error was always told.
     public static func problems(_ log: NewSiteLog) -> [ValidationError] {
-        var found: [ValidationError] = []
-        func check(_ body: () throws -> Void) {
-            do { try body() } catch let e as ValidationError { found.append(e) } catch {}
-        }
-        check { try TextBounds.check(log.workDone, field: "work_done", max: 4000) }
-        check { try TextBounds.check(log.issues, field: "issues", max: 4000) }
-        check { try TextBounds.check(log.weather, field: "weather", max: 100) }
+        var found = [
+            TextBounds.problem(log.workDone, field: "work_done", max: 4000),
+            TextBounds.problem(log.issues, field: "issues", max: 4000),
+            TextBounds.problem(log.weather, field: "weather", max: 100),
+        ].compactMap { $0 }
         if !(0...10_000).contains(log.workers) {
             found.append(ValidationError(field: "workers", code: "invalid", message: "workers is 0 to 10,000"))
         }
