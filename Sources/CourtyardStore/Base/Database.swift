@@ -31,6 +31,8 @@ public final class Database: Sendable {
     let group = GroupCommit()
     /// SQLite: the thread and connection every transaction runs on.
     let writer: SQLiteWriter?
+    /// PostgreSQL found out of reach: requests meanwhile fail at once instead of waiting for the pool.
+    let reach = Reachability()
 
     public var connectionsInUse: Int { inUse.value }
 
@@ -142,11 +144,32 @@ public final class Database: Sendable {
     func using<Source: ConnectionPoolSource, R>(
         _ p: EventLoopGroupConnectionPool<Source>, on loop: (any EventLoop)? = nil, second: Bool = false,
         site: Site, _ body: (Source.Connection) async throws -> R
-    ) async throws -> R where Source.Connection: Sendable {
+    ) async throws -> R where Source.Connection: Sendable, Source: SendableMetatype {
         if Self.held == ObjectIdentifier(self), !second { try tookWhileHolding(at: site) }
-        let conn = try await p.requestConnection(logger: logger, on: loop).get()
+        let conn =
+            try await kind == .postgres ? reached(p, on: loop) : p.requestConnection(logger: logger, on: loop).get()
         defer { p.releaseConnection(conn, logger: logger) }
         return try await Self.$held.withValue(ObjectIdentifier(self)) { try await body(conn) }
+    }
+
+    /// A PostgreSQL connection from the pool, refused or given up at once while PostgreSQL is out of reach.
+    private func reached<Source: ConnectionPoolSource>(
+        _ p: EventLoopGroupConnectionPool<Source>, on loop: (any EventLoop)?
+    ) async throws -> Source.Connection where Source.Connection: Sendable, Source: SendableMetatype {
+        guard let ticket = reach.ticket() else { throw DatabaseUnreachable() }
+        do {
+            let conn = try await reach.wait(for: p.requestConnection(logger: logger, on: loop)) { [logger] in
+                p.releaseConnection($0, logger: logger)
+            }
+            reach.reached()
+            return conn
+        } catch {
+            // A refused or broken attempt, not a wait for a busy pool, says PostgreSQL is out of reach.
+            if Self.isUnavailable(error), !(error is ConnectionPoolTimeoutError), !(error is DatabaseUnreachable) {
+                reach.failed(ticket: ticket)
+            }
+            throw error
+        }
     }
 
     /// The database one of whose connections (or whose SQLite writer) the current task holds.

@@ -1,0 +1,97 @@
+import AsyncKit
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import SQLKit
+import Testing
+
+@testable import CourtyardStore
+
+@Suite struct ReachabilityTests {
+    /// After a failed attempt requests are refused at once, except one probe every quarter second; a connection
+    /// reached ends it. A failure of an attempt begun before the last connection reached says nothing.
+    @Test func aFailedAttemptRefusesRequestsUntilAProbeReachesTheServer() {
+        let reach = Reachability()
+        let step = Reachability.probeEvery
+        let first = reach.ticket(now: 1_000)
+        #expect(first != nil)
+        #expect(reach.ticket(now: 1_001) != nil, "while it is in reach every request may try")
+        reach.failed(ticket: first!, now: 2_000)
+        #expect(reach.isDown)
+        #expect(reach.ticket(now: 2_000 + step - 1) == nil, "refused at once within the probe interval")
+        let probe = reach.ticket(now: 2_000 + step)
+        #expect(probe != nil, "one probe once the interval is over")
+        #expect(reach.ticket(now: 2_000 + step + 1) == nil, "and only one")
+        reach.reached()
+        #expect(!reach.isDown)
+        #expect(reach.ticket(now: 2_000 + step + 2) != nil)
+        // An attempt begun while it was down fails late, after a probe reached the server: it stays in reach.
+        reach.failed(ticket: probe!, now: 2_000 + step + 3)
+        #expect(!reach.isDown)
+    }
+
+    /// Requests waiting for a connection give up at once when an attempt fails, and a connection that comes after
+    /// they gave up goes back to the pool.
+    @Test func waitingRequestsGiveUpWhenAnAttemptFailsAndLateConnectionsGoBack() async throws {
+        let reach = Reachability()
+        let loop = MultiThreadedEventLoopGroup.singleton.any()
+        let promise = loop.makePromise(of: Int.self)
+        let givenBack = GivenBack()
+        let ticket = try #require(reach.ticket())
+        let waiter = Task { try await reach.wait(for: promise.futureResult) { n in givenBack.add(n) } }
+        while reach.waitingCount == 0 { await Task.yield() }
+        reach.failed(ticket: ticket)
+        await #expect(throws: DatabaseUnreachable.self) { try await waiter.value }
+        promise.succeed(7)
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(givenBack.values == [7])
+    }
+
+    /// PostgreSQL out of reach (nothing listens on the port): of requests made together, more than the pool holds,
+    /// those that tried fail with the refused connection and those waiting for a connection give up at once instead
+    /// of waiting out the pool's timeout (10 s); a request made next is refused at once, and a quarter second later
+    /// one tries again.
+    @Test func anUnreachablePostgreSQLIsAnsweredAtOnce() async throws {
+        let port = try closedPort()
+        let db = try Database.open(url: "postgres://postgres@127.0.0.1:\(port)/postgres", dataDirectory: "/nonexistent")
+        let select: @Sendable () async throws -> Void = {
+            try await db.withConnection { try await $0.raw("SELECT 1").run() }
+        }
+        let errors = await withTaskGroup(of: (any Error)?.self) { group in
+            for _ in 0..<(db.maxConnections * 4) { group.addTask { await failure(select) } }
+            return await group.reduce(into: [(any Error)?]()) { $0.append($1) }
+        }
+        #expect(errors.allSatisfy { $0.map(Database.isUnavailable) == true })
+        #expect(!errors.contains { $0 is ConnectionPoolTimeoutError }, "nobody waits out the pool's timeout")
+        #expect(errors.contains { $0 is DatabaseUnreachable }, "those waiting gave up")
+        #expect(await failure(select) is DatabaseUnreachable, "refused at once")
+        try await Task.sleep(for: .milliseconds(300))
+        let probe = await failure(select)
+        await db.shutdown()
+        #expect(probe.map(Database.isUnavailable) == true)
+        #expect(!(probe is DatabaseUnreachable), "a probe tries the server again")
+    }
+
+    /// A local port nothing listens on.
+    private func closedPort() throws -> Int {
+        let channel = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: 0).wait()
+        let port = channel.localAddress?.port ?? 1
+        try channel.close().wait()
+        return port
+    }
+}
+
+private func failure(_ body: @Sendable () async throws -> Void) async -> (any Error)? {
+    do {
+        try await body()
+        return nil
+    } catch { return error }
+}
+
+private final class GivenBack: Sendable {
+    private let box = NIOLockedValueBox([Int]())
+    func add(_ n: Int) { box.withLockedValue { $0.append(n) } }
+    var values: [Int] { box.withLockedValue { $0 } }
+}
