@@ -41,37 +41,45 @@ struct SiteLogForm {
 
         init() {}
 
-        /// The workers and each work item's percent, as numbers; a typed one that is not says so in the page's words.
-        func numbers(_ f: PageFrame) throws -> (Int, [(workItemId: Int64, percent: Int)]) {
-            guard let n = Int(workers.isEmpty ? "0" : workers), (0...10_000).contains(n) else {
-                throw ValidationError(field: "workers", code: Pages.pageMessage, message: f.t("log.badWorkers"))
-            }
-            let percents = try progress.map { item, text in
-                guard let percent = Int(text), (0...100).contains(percent) else {
-                    throw ValidationError(field: "progress", code: Pages.pageMessage, message: f.t("log.badPercent"))
-                }
-                return (workItemId: item, percent: percent)
-            }
-            return (n, percents)
+        /// What was typed, as the log's values, and everything wrong with it.
+        struct Checked {
+            /// In the page's words and the form's order: the date (when the form has one), the workers, each work
+            /// item's percent by its name, and the store's checks of the text. Empty when the log can be saved.
+            var problems: [String] = []
+            var date: Day?
+            var workers = 0
+            var progress: [(workItemId: Int64, percent: Int)] = []
         }
 
-        /// Everything wrong with what was typed, in the page's words and the form's order, so one refusal names
-        /// every field to mend: the date (when the form has one), the workers, each work item's percent by its
-        /// name, and the store's checks of the text. Empty when the log can be saved as typed.
-        func problems(_ f: PageFrame, items: [(id: Int64, name: String)], withDate: Bool) -> [String] {
-            var found: [String] = []
-            if withDate, Day(date) == nil { found.append(f.t("form.badDate")) }
-            if Int(workers.isEmpty ? "0" : workers).map({ (0...10_000).contains($0) }) != true {
-                found.append(f.t("log.badWorkers"))
+        /// Reads and checks what was typed at once, so one refusal names every field to mend.
+        func checked(_ f: PageFrame, items: [(id: Int64, name: String)], withDate: Bool) -> Checked {
+            var c = Checked()
+            c.date = Day(date)
+            if withDate, c.date == nil { c.problems.append(f.t("form.badDate")) }
+            if let n = Int(workers.isEmpty ? "0" : workers), (0...10_000).contains(n) {
+                c.workers = n
+            } else {
+                c.problems.append(f.t("log.badWorkers"))
             }
-            for item in items {
-                guard let text = progress[item.id], Int(text).map({ (0...100).contains($0) }) != true else { continue }
-                found.append(Lang.fill(f.t("log.badPercentOf"), ["item": item.name]))
+            let names = Dictionary(items.map { ($0.id, $0.name) }) { a, _ in a }
+            // The plan's items in its order, then any other typed (the store names an item outside the plan).
+            let order = items.map(\.id) + progress.keys.filter { names[$0] == nil }.sorted()
+            for id in order {
+                guard let text = progress[id] else { continue }
+                if let percent = Int(text), (0...100).contains(percent) {
+                    c.progress.append((workItemId: id, percent: percent))
+                } else {
+                    let name = names[id]
+                    c.problems.append(
+                        name.map { Lang.fill(f.t("log.badPercentOf"), ["item": $0]) } ?? f.t("log.badPercent"))
+                }
             }
             let text = LedgerRepository.NewSiteLog(
                 date: Clock.today, weather: weather, workDone: workDone, issues: issues)
-            found += LedgerRepository.problems(text).compactMap { AppError.from($0).map { Pages.message(for: $0, f) } }
-            return found
+            c.problems += LedgerRepository.problems(text).compactMap {
+                AppError.from($0).map { Pages.message(for: $0, f) }
+            }
+            return c
         }
 
         init(_ fields: [String: String]) {
@@ -181,31 +189,27 @@ extension ProjectPageController {
         let id = try context.parameters.require("id", as: Int64.self)
         let actor = try context.actor()
         let form = try await Pages.multipartForm(request, context)
-        var checked = SiteLogForm.Typed(form.fields)
+        var read = SiteLogForm.Typed(form.fields)
         let detail = try await ProjectRepository(database: services.database).detail(id: id, actor: actor)
-        checked.lowered = SiteLogForm.lowered(checked, detail)
-        let typed = checked
+        read.lowered = SiteLogForm.lowered(read, detail)
+        let typed = read
         let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
             var shown = typed
             shown.note = m.1
             return try await page(id: id, context, f, message: nil, log: shown, status: status)
         }
-        let problems = typed.problems(f, items: detail.workItems.map { ($0.id, $0.name) }, withDate: true)
-        if !problems.isEmpty {
-            return try await redisplay(("bad", Pages.lines(problems)), .unprocessableContent)
+        let checked = typed.checked(f, items: detail.workItems.map { ($0.id, $0.name) }, withDate: true)
+        guard let date = checked.date, checked.problems.isEmpty else {
+            return try await redisplay(("bad", Pages.lines(checked.problems)), .unprocessableContent)
         }
         if !typed.lowered.isEmpty && !typed.confirmLower {
             return try await redisplay(("bad", f.t("log.lowerWarning")), .unprocessableContent)
         }
         return try await Pages.save(f, next: SiteRoute.projectLogSaved(id).path, redisplay: redisplay) {
-            guard let date = Day(typed.date) else {
-                throw ValidationError(field: "date", code: Pages.pageMessage, message: f.t("form.badDate"))
-            }
-            let (workers, progress) = try typed.numbers(f)
             let photos = try await form.storeFile("photo", database: services.database, actor: actor).map { [$0] } ?? []
             let log = LedgerRepository.NewSiteLog(
-                date: date, weather: typed.weather, workers: workers, workDone: typed.workDone, issues: typed.issues,
-                progress: progress, photos: photos)
+                date: date, weather: typed.weather, workers: checked.workers, workDone: typed.workDone,
+                issues: typed.issues, progress: checked.progress, photos: photos)
             _ = try await ledger().addSiteLog(projectId: id, log, actor: actor)
         }
     }
@@ -224,16 +228,15 @@ extension ProjectPageController {
             return try await page(id: id, context, f, message: nil, log: again, status: status)
         }
         let detail = try await ProjectRepository(database: services.database).detail(id: id, actor: actor)
-        let problems = shown.problems(f, items: detail.workItems.map { ($0.id, $0.name) }, withDate: false)
-        if !problems.isEmpty {
-            return try await redisplay(("bad", Pages.lines(problems)), .unprocessableContent)
+        let checked = shown.checked(f, items: detail.workItems.map { ($0.id, $0.name) }, withDate: false)
+        if !checked.problems.isEmpty {
+            return try await redisplay(("bad", Pages.lines(checked.problems)), .unprocessableContent)
         }
         return try await Pages.save(f, next: SiteRoute.projectLogSaved(id).path, redisplay: redisplay) {
-            let (workers, progress) = try shown.numbers(f)
             _ = try await ledger().correctSiteLog(projectId: id, logId: logId, actor: actor) { current in
                 LedgerRepository.NewSiteLog(
-                    date: current.date, weather: shown.weather, workers: workers, workDone: shown.workDone,
-                    issues: shown.issues, progress: progress, photos: current.photos)
+                    date: current.date, weather: shown.weather, workers: checked.workers, workDone: shown.workDone,
+                    issues: shown.issues, progress: checked.progress, photos: current.photos)
             }
         }
     }
