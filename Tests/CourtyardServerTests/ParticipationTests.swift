@@ -463,3 +463,99 @@ extension JSONValue {
         }
     }
 }
+
+@Suite struct RefusedFormTests {
+    static func urlencoded(_ pairs: [(String, String)]) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return pairs.map { "\($0)=\($1.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }.joined(
+            separator: "&")
+    }
+
+    /// A questionnaire refused for several mistakes names them all, and comes back open with what was typed: the
+    /// compound chosen (not the first in the list), the title, the dates and each question; nothing is created.
+    @Test func aRefusedQuestionnaireKeepsWhatWasTypedAndItsCompound() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await client.session("office")
+            let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 2), actor: .system)
+                .items[1].id
+            let before = try await services.database.withConnection {
+                try await $0.raw("SELECT COUNT(*) AS n FROM questionnaires").first(decoding: Count.self)?.n
+            }
+            let (status, page, _) = try await PageTests.postForm(
+                client, "/questionnaires", cookie: office.cookie,
+                Self.urlencoded([
+                    ("_csrf", office.csrf), ("compound_id", String(compound)), ("kind", "satisfaction"),
+                    ("title", "外墙改造满意度"), ("opens_on", "2026-12-10"), ("closes_on", "2026-12-01"),
+                    ("q0_text", "您对外墙是否满意"), ("q0_type", "single"), ("q0_options", ""),
+                ]))
+            #expect(status == .unprocessableContent)
+            #expect(page.contains(#"role="alert""#))
+            #expect(page.contains("结束日期早于开始日期。\n"), "the period named")
+            #expect(page.contains("第 1 题须有 2 至 20 个互不相同的选项。"), "and the question without options")
+            #expect(page.contains(#"<option value="\#(compound)" selected>"#))
+            #expect(page.contains(#"<option value="satisfaction" selected>"#))
+            #expect(page.contains(#"value="外墙改造满意度""#) && page.contains(#"value="您对外墙是否满意""#))
+            #expect(page.contains(#"value="2026-12-10""#) && page.contains(#"value="2026-12-01""#))
+            #expect(page.contains(#"<option value="single" selected>"#))
+            #expect(page.contains("<details open>"))
+            #expect(!page.contains(#"name="publish" value="1" checked"#), "left unticked as it was")
+            let after = try await services.database.withConnection {
+                try await $0.raw("SELECT COUNT(*) AS n FROM questionnaires").first(decoding: Count.self)?.n
+            }
+            #expect(after == before)
+        }
+    }
+
+    /// A notice refused for an empty text and a bad date names both and keeps the title and the compound chosen.
+    @Test func aRefusedNoticeKeepsWhatWasTyped() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await client.session("office")
+            let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 2), actor: .system)
+                .items[1].id
+            let boundary = "nb-2"
+            var body = ByteBuffer()
+            for (k, v) in [
+                ("_csrf", office.csrf), ("compound_id", String(compound)), ("kind", "plan"), ("title", "管网改造公示"),
+                ("body", " "), ("starts_on", "2026-02-30"), ("ends_on", "2026-03-07"), ("publish", "1"),
+            ] {
+                body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n")
+            }
+            body.writeString("--\(boundary)--\r\n")
+            let (status, page) = try await client.execute(
+                uri: "/notices", method: .post,
+                headers: [.cookie: office.cookie, .contentType: "multipart/form-data; boundary=\(boundary)"], body: body
+            ) { r in (r.status, String(buffer: r.body)) }
+            #expect(status == .unprocessableContent)
+            #expect(page.contains("请填写公示内容。\n日期无效"))
+            #expect(page.contains(#"<option value="\#(compound)" selected>"#))
+            #expect(page.contains(#"value="管网改造公示""#) && page.contains(#"value="2026-03-07""#))
+            #expect(page.contains(#"name="publish" value="1" checked"#))
+        }
+    }
+
+    /// A new event refused for several mistakes names them all and keeps every field typed and the place chosen.
+    @Test func aRefusedEventKeepsWhatWasTyped() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await client.session("office")
+            let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 2), actor: .system)
+                .items[1].id
+            let (status, page, _) = try await PageTests.postForm(
+                client, "/events", cookie: office.cookie,
+                Self.urlencoded([
+                    ("_csrf", office.csrf), ("title", "义诊"), ("kind", "culture"), ("place_ref", "compound:\(compound)"),
+                    ("starts_at", "2026-12-20T10:00"), ("ends_at", "2026-12-20T09:00"), ("place", ""),
+                    ("capacity", "99999999999999999999"), ("signup", "residents"), ("organisers", "王芳、李强"),
+                ]))
+            #expect(status == .unprocessableContent)
+            #expect(page.contains("结束时间要晚于开始时间\n请填写活动地点\n名额请填写整数"))
+            #expect(page.contains(#"<option value="compound:\#(compound)" selected>"#))
+            #expect(page.contains(#"value="义诊""#) && page.contains(#"value="2026-12-20T10:00""#))
+            #expect(page.contains(#"value="99999999999999999999""#) && page.contains(#"value="王芳、李强""#))
+            #expect(page.contains(#"<option value="residents" selected>"#))
+            #expect(page.contains(#"role="alert""#))
+        }
+    }
+}
+
+private struct Count: Decodable { let n: Int }

@@ -206,6 +206,12 @@ enum Pages {
             ?? f.t(error.status == .conflict ? "error.conflictGeneric" : "error.invalidGeneric")
     }
 
+    /// What is wrong with a period typed into a form: a date that is not one (said once), or an end before the start.
+    static func periodProblems(_ start: String?, _ end: String?, _ f: PageFrame) -> [String] {
+        guard let from = Day(start ?? ""), let to = Day(end ?? "") else { return [f.t("form.badDate")] }
+        return to < from ? [f.t("error.before_from")] : []
+    }
+
     /// Several messages as one note: a line each (a note of class `lines` keeps line ends), each said once.
     static func lines(_ messages: [String]) -> String {
         var kept: [String] = []

@@ -85,6 +85,51 @@ struct EventsPage {
         var places: [EventWords.Option]
         var kinds: [EventWords.Option]
         var modes: [EventWords.Option]
+        /// What was typed into a refused form, to mend rather than type again.
+        var title: String
+        var startsAt: String
+        var endsAt: String
+        var place: String
+        var capacity: String
+        var organisers: String
+
+        init(
+            action: String, places: [EventWords.Option], kinds: [EventWords.Option], modes: [EventWords.Option],
+            typed: [String: String]
+        ) {
+            (self.action, self.places, self.kinds, self.modes) = (action, places, kinds, modes)
+            title = typed["title"] ?? ""
+            startsAt = typed["starts_at"] ?? ""
+            endsAt = typed["ends_at"] ?? ""
+            place = typed["place"] ?? ""
+            capacity = typed["capacity"] ?? ""
+            organisers = typed["organisers"] ?? ""
+        }
+
+        /// Everything wrong with a typed new event that can be told before saving, in the form's order.
+        static func problems(_ typed: [String: String], _ f: PageFrame) -> [String] {
+            var found: [String] = []
+            let blank = { (key: String) in (typed[key] ?? "").trimmingCharacters(in: .whitespaces).isEmpty }
+            if blank("title") { found.append(f.t("error.title.required")) }
+            if blank("place_ref") { found.append(f.t("error.community_id.one_place")) }
+            if let starts = EventInstant(parsing: typed["starts_at"] ?? ""),
+                let ends = EventInstant(parsing: typed["ends_at"] ?? "")
+            {
+                if !(starts < ends) { found.append(f.t("error.ends_at.before_start")) }
+            } else {
+                found.append(f.t("event.badTime"))
+            }
+            if blank("place") { found.append(f.t("error.place.required")) }
+            let capacity = (typed["capacity"] ?? "").trimmingCharacters(in: .whitespaces)
+            if !capacity.isEmpty {
+                if let c = Int64(capacity) {
+                    if c < 1 { found.append(f.t("error.capacity.out_of_range")) }
+                } else {
+                    found.append(f.t("event.badCapacity"))
+                }
+            }
+            return found
+        }
     }
     var note: PageNote?
     var rows: [Row]
@@ -93,7 +138,9 @@ struct EventsPage {
     var hasHelpers: Bool
     var form: Form?
 
-    static func load(services: Services, actor: Actor, note: PageNote?, _ f: PageFrame) async throws -> EventsPage {
+    static func load(
+        services: Services, actor: Actor, note: PageNote?, typed: [String: String] = [:], _ f: PageFrame
+    ) async throws -> EventsPage {
         let repo = EventRepository(database: services.database)
         let events = try await repo.list(.init(), actor: actor, paging: Paging(limit: 200, offset: 0))
         let rows = events.prefix(200).map { e in
@@ -113,8 +160,9 @@ struct EventsPage {
         if Permissions.allows(actor.role, .manageParticipation) {
             let communities = try await services.registry.listAll(Community.self, actor: actor)
             let compounds = try await services.registry.listAll(Compound.self, actor: actor)
+            let chosen = typed["place_ref"]
             var places = communities.map {
-                EventWords.Option(value: "community:\($0.id)", label: $0.name, selected: false)
+                EventWords.Option(value: "community:\($0.id)", label: $0.name, selected: chosen == "community:\($0.id)")
             }
             let communityName = Dictionary(communities.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
             places += compounds.map {
@@ -122,11 +170,11 @@ struct EventsPage {
                     value: "compound:\($0.id)",
                     label: [communityName[$0.communityId] ?? "", $0.name].filter { !$0.isEmpty }.joined(
                         separator: " · "),
-                    selected: false)
+                    selected: chosen == "compound:\($0.id)")
             }
             form = Form(
-                action: SiteRoute.events.path, places: places, kinds: EventWords.kinds(f),
-                modes: EventWords.signupModes(f))
+                action: SiteRoute.events.path, places: places, kinds: EventWords.kinds(f, selected: typed["kind"]),
+                modes: EventWords.signupModes(f, selected: typed["signup"]), typed: typed)
         }
         return EventsPage(
             note: note, rows: Array(rows), hasRows: !rows.isEmpty, helpers: helpers, hasHelpers: !helpers.isEmpty,
@@ -366,9 +414,11 @@ struct EventPageController {
         let fields = try await Pages.form(request, context)
         let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
             let page = try await EventsPage.load(
-                services: services, actor: actor, note: PageNote(kind: m.0, text: m.1), f)
+                services: services, actor: actor, note: PageNote(kind: m.0, text: m.1), typed: fields, f)
             return f.page(title: f.t("event.title"), "events-list", page, status: status)
         }
+        let problems = EventsPage.Form.problems(fields, f)
+        if !problems.isEmpty { return try await redisplay(("bad", Pages.lines(problems)), .unprocessableContent) }
         return try await Pages.save(f, redisplay: redisplay) {
             let place = (fields["place_ref"] ?? "").split(separator: ":")
             let placeId = place.count == 2 ? Int64(place[1]) : nil

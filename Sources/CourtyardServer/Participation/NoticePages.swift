@@ -15,6 +15,14 @@ extension SiteRoute {
 struct Choice {
     var value: String
     var label: String
+    var selected = false
+}
+
+extension [Choice] {
+    /// The same choices with the one whose value was typed selected.
+    func selecting(_ value: String?) -> [Choice] {
+        map { Choice(value: $0.value, label: $0.label, selected: $0.value == value) }
+    }
 }
 
 /// The form with which a clerk posts a notice: the text, its dates and the scanned document.
@@ -22,19 +30,48 @@ struct NoticeForm {
     var action: String
     var compounds: [Choice]
     var kinds: [Choice]
+    var title = ""
+    var body = ""
     var startsOn: String
     var endsOn: String
+    var publish = true
 
-    static func load(services: Services, actor: Actor, _ f: PageFrame) async throws -> NoticeForm {
+    /// The empty form, or, after a refusal, the form with what was typed (a file has to be chosen again).
+    static func load(services: Services, actor: Actor, _ f: PageFrame, typed: [String: String]? = nil) async throws
+        -> NoticeForm
+    {
         let compounds = try await services.registry.listAll(.compounds, query: ListQuery(), actor: actor)
         let today = Clock.today
-        return NoticeForm(
+        var form = NoticeForm(
             action: SiteRoute.notices.path,
             compounds: compounds.map { Choice(value: String($0.id), label: $0["name"]?.stringValue ?? "") },
             kinds: NoticeRepository.Kind.allCases.map {
                 Choice(value: $0.rawValue, label: f.t("notice.kind." + $0.rawValue))
             },
             startsOn: today.description, endsOn: today.adding(days: 7).description)
+        guard let typed else { return form }
+        form.compounds = form.compounds.selecting(typed["compound_id"])
+        form.kinds = form.kinds.selecting(typed["kind"])
+        form.title = typed["title"] ?? ""
+        form.body = typed["body"] ?? ""
+        form.startsOn = typed["starts_on"] ?? ""
+        form.endsOn = typed["ends_on"] ?? ""
+        form.publish = typed["publish"] == "1"
+        return form
+    }
+
+    /// Everything wrong with the typed form that can be told before saving, in the form's order.
+    static func problems(_ typed: [String: String], _ f: PageFrame) -> [String] {
+        var found: [String] = []
+        if Int64(typed["compound_id"] ?? "") == nil { found.append(f.t("form.chooseCompound")) }
+        if (typed["title"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            found.append(f.t("error.title.required"))
+        }
+        if (typed["body"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            found.append(f.t("notice.needBody"))
+        }
+        found += Pages.periodProblems(typed["starts_on"], typed["ends_on"], f)
+        return found
     }
 
     func render(_ f: PageFrame) -> TrustedHTML { Views.render("participation-notice-form", self, frame: f) }
@@ -101,9 +138,11 @@ struct NoticePageController {
         let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
             let page = NoticeRefusedPage(
                 message: PageNote(kind: m.0, text: m.1),
-                body: try await NoticeForm.load(services: services, actor: actor, f).render(f))
+                body: try await NoticeForm.load(services: services, actor: actor, f, typed: form.fields).render(f))
             return f.page(title: f.t("nav.participation"), "participation-notice-refused", page, status: status)
         }
+        let problems = NoticeForm.problems(form.fields, f)
+        if !problems.isEmpty { return try await redisplay(("bad", Pages.lines(problems)), .unprocessableContent) }
         return try await Pages.save(f, redisplay: redisplay) {
             guard let compound = Int64(form.fields["compound_id"] ?? ""),
                 let kind = NoticeRepository.Kind(rawValue: form.fields["kind"] ?? ""),

@@ -48,33 +48,85 @@ struct QuestionnaireForm {
         var textName: String
         var typeName: String
         var optionsName: String
+        var types: [Choice]
+        var text = ""
+        var options = ""
     }
     var action: String
     var compounds: [Choice]
     var kinds: [Choice]
-    var types: [Choice]
+    var title = ""
     var opensOn: String
     var closesOn: String
     var slots: [Slot]
+    var publish = true
+    /// Opened at once when it comes back refused.
+    var open = false
 
-    static func load(services: Services, actor: Actor, _ f: PageFrame) async throws -> QuestionnaireForm {
+    /// The empty form, or, after a refusal, the form with what was typed.
+    static func load(services: Services, actor: Actor, _ f: PageFrame, typed: [String: String]? = nil) async throws
+        -> QuestionnaireForm
+    {
         let compounds = try await services.registry.listAll(.compounds, query: ListQuery(), actor: actor)
         let today = Clock.today
-        return QuestionnaireForm(
+        let types = QuestionType.allCases.map {
+            Choice(value: $0.rawValue, label: f.t("questionnaire.type." + $0.rawValue))
+        }
+        var form = QuestionnaireForm(
             action: SiteRoute.questionnaires.path,
             compounds: compounds.map { Choice(value: String($0.id), label: $0["name"]?.stringValue ?? "") },
             kinds: QuestionnaireKind.allCases.map {
                 Choice(value: $0.rawValue, label: f.t("questionnaire.kind." + $0.rawValue))
             },
-            types: QuestionType.allCases.map {
-                Choice(value: $0.rawValue, label: f.t("questionnaire.type." + $0.rawValue))
-            },
             opensOn: today.description, closesOn: today.adding(days: 14).description,
             slots: (0..<6).map {
                 Slot(
                     number: String($0 + 1), textName: "q\($0)_text", typeName: "q\($0)_type",
-                    optionsName: "q\($0)_options")
+                    optionsName: "q\($0)_options", types: types)
             })
+        guard let typed else { return form }
+        form.compounds = form.compounds.selecting(typed["compound_id"])
+        form.kinds = form.kinds.selecting(typed["kind"])
+        form.title = typed["title"] ?? ""
+        form.opensOn = typed["opens_on"] ?? ""
+        form.closesOn = typed["closes_on"] ?? ""
+        form.publish = typed["publish"] == "1"
+        form.open = true
+        for i in form.slots.indices {
+            let slot = form.slots[i]
+            form.slots[i].text = typed[slot.textName] ?? ""
+            form.slots[i].options = typed[slot.optionsName] ?? ""
+            form.slots[i].types = types.selecting(typed[slot.typeName])
+        }
+        return form
+    }
+
+    /// The questions typed into the six slots (empty ones skipped).
+    static func questions(_ fields: [String: String]) -> [Question] {
+        (0..<6).compactMap { i in
+            let text = (fields["q\(i)_text"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !text.isEmpty, let type = QuestionType(rawValue: fields["q\(i)_type"] ?? "") else { return nil }
+            let options = (fields["q\(i)_options"] ?? "").split(whereSeparator: \.isNewline).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }.filter { !$0.isEmpty }
+            return Question(
+                text: text, type: type, options: type == .single || type == .multiple ? options : [],
+                required: type != .text)
+        }
+    }
+
+    /// Everything wrong with the typed form that can be told before saving, in the form's order.
+    static func problems(_ typed: [String: String], _ f: PageFrame) -> [String] {
+        var found: [String] = []
+        if Int64(typed["compound_id"] ?? "") == nil { found.append(f.t("form.chooseCompound")) }
+        if (typed["title"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            found.append(f.t("error.title.required"))
+        }
+        found += Pages.periodProblems(typed["opens_on"], typed["closes_on"], f)
+        if let problem = QuestionnaireRules.checkQuestions(questions(typed)) {
+            found.append(Pages.message(for: problem, f))
+        }
+        return found
     }
 }
 
@@ -306,26 +358,17 @@ struct QuestionnairePageController {
         let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
             let page = RefusedFormPage(
                 message: PageNote(kind: m.0, text: m.1),
-                form: try await QuestionnaireForm.load(services: services, actor: actor, f))
+                form: try await QuestionnaireForm.load(services: services, actor: actor, f, typed: fields))
             return f.page(title: f.t("nav.participation"), "participation-questionnaire-refused", page, status: status)
         }
+        let problems = QuestionnaireForm.problems(fields, f)
+        if !problems.isEmpty { return try await redisplay(("bad", Pages.lines(problems)), .unprocessableContent) }
         return try await Pages.save(f, redisplay: redisplay) {
             guard let compound = Int64(fields["compound_id"] ?? ""),
                 let kind = QuestionnaireKind(rawValue: fields["kind"] ?? ""),
                 let opens = Day(fields["opens_on"] ?? ""), let closes = Day(fields["closes_on"] ?? "")
             else { throw ValidationError(field: "opens_on", code: Pages.pageMessage, message: f.t("form.badDate")) }
-            let questions: [Question] = (0..<6).compactMap { i in
-                let text = (fields["q\(i)_text"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-                guard !text.isEmpty, let type = QuestionType(rawValue: fields["q\(i)_type"] ?? "") else {
-                    return nil
-                }
-                let options = (fields["q\(i)_options"] ?? "").split(whereSeparator: \.isNewline).map {
-                    $0.trimmingCharacters(in: .whitespaces)
-                }.filter { !$0.isEmpty }
-                return Question(
-                    text: text, type: type, options: type == .single || type == .multiple ? options : [],
-                    required: type != .text)
-            }
+            let questions = QuestionnaireForm.questions(fields)
             if let problem = QuestionnaireRules.checkQuestions(questions) {
                 throw ValidationError(
                     field: "questions", code: Pages.pageMessage, message: Pages.message(for: problem, f))

@@ -35,6 +35,14 @@ struct FilterChip {
 struct PageNote {
     var kind: String
     var text: String
+    /// A refusal is announced at once by a screen reader (`alert`); anything else politely (`status`).
+    var role: String
+
+    init(kind: String, text: String) {
+        self.kind = kind
+        self.text = text
+        role = kind == "bad" ? "alert" : "status"
+    }
 }
 
 /// Reports the account sees, filtered by state or by lateness, with whose turn it is.
