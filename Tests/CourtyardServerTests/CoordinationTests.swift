@@ -431,3 +431,28 @@ import Testing
         }
     }
 }
+
+@Suite struct CoordinationScopeTests {
+    /// A building's steward and a community's staff see the department requests of the projects they see, not
+    /// every one in the sub-district; the office sees them all.
+    @Test func placeAccountsSeeOnlyTheRequestsOfTheirProjects() async throws {
+        try await TestApp.with(demo: true) { client, _ in
+            func ids(_ account: String, _ path: String, key: String) async throws -> Set<Int64> {
+                let token = try await client.token(account)
+                let r = try await client.call(.get, path, token: token)
+                #expect(r.status == .ok, "\(account) \(path)")
+                return Set((r.json["items"]?.arrayItemsForTests ?? []).compactMap { $0[key]?.intValue })
+            }
+            let all = try await ids("office", "/api/v1/coordination_requests?limit=200", key: "project_id")
+            #expect(all.count > 1, "the demo's requests are for several projects")
+            for account in ["louzhang", "community"] {
+                let projects = try await ids(account, "/api/v1/projects?limit=200", key: "id")
+                let seen = try await ids(account, "/api/v1/coordination_requests?limit=200", key: "project_id")
+                #expect(seen.isSubset(of: projects), "\(account) sees only its projects' requests")
+                #expect(seen == all.intersection(projects), "\(account) sees every request of its projects")
+            }
+            let steward = try await ids("louzhang", "/api/v1/coordination_requests?limit=200", key: "project_id")
+            #expect(!steward.isEmpty && steward != all, "a building's steward does not see the whole sub-district's")
+        }
+    }
+}

@@ -316,6 +316,12 @@ enum ReportTrackingTests {
         _ = try await client.call(
             .post, "/api/v1/reports/\(id)/transitions", token: office, body: #"{"to":"acknowledged","note":"已转物业"}"#
         )
+        // The office's page names who filed it as a person reads it, not by an account's name.
+        let session = try await client.session("office")
+        let staffPage = try await client.execute(
+            uri: "/reports/\(id)", method: .get, headers: [.cookie: session.cookie]
+        ) { String(buffer: $0.body) }
+        #expect(staffPage.contains("居民（公开页面）") && !staffPage.contains(">public<"))
         // Typed in lower case with spaces, on a phone, without an account.
         let typed = code.lowercased().replacingOccurrences(of: "-", with: " ")
         let (status, page) = try await client.execute(

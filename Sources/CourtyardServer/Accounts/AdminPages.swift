@@ -345,7 +345,7 @@ struct ImportPage {
         let history = try await ImportHistory(database: services.database).list(actor: actor).prefix(20).map { h in
             Past(
                 href: SiteRoute.importRun(h.id).path, at: beijingTime(h.at),
-                user: h.username == "system" ? f.t("audit.system") : h.byName,
+                user: Pages.actorName(h.username, shown: h.byName, f),
                 file: h.filename, status: f.t("import.status." + h.status), rows: h.rows, errors: h.errorCount)
         }
         let running = await services.importJobs.running(for: actor).map { job in
@@ -400,7 +400,7 @@ struct ImportRunPage {
     init(_ run: (record: ImportRecord, report: ImportReport?), _ f: PageFrame) {
         let r = run.record
         (file, at, dryRun) = (r.filename, beijingTime(r.at), r.dryRun)
-        user = r.username == "system" ? f.t("audit.system") : r.byName
+        user = Pages.actorName(r.username, shown: r.byName, f)
         unreadable = run.report == nil
         report = run.report.map { ImportPage.report(of: $0, f) }
     }

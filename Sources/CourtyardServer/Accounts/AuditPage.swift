@@ -41,7 +41,7 @@ struct AuditPage {
         let entries = page.items.map { e in
             let (name, changes) = summarise(before: e.before, after: e.after, f)
             return Entry(
-                at: beijingTime(e.at), user: e.username == "system" ? f.t("audit.system") : e.username,
+                at: beijingTime(e.at), user: Pages.actorName(e.username, shown: e.username, f),
                 action: f.lang.catalogue["audit.action." + e.action] ?? e.action,
                 entity: f.lang.catalogue["entity." + e.entity] ?? e.entity,
                 record: e.entityId.flatMap { names["\(e.entity)/\($0)"] } ?? "", name: name, changes: changes)

@@ -280,7 +280,8 @@ extension Catalogue {
         "public.description": "What is wrong",
         "public.optional": "optional",
         "public.privacy":
-            "Only the sub-district and community staff see your name and phone; they are never published.",
+            "Only the sub-district and community staff and your compound's building stewards see your name and phone, to"
+            + " reach you about the report and its fix; they are never published.",
         "public.send": "Send",
         "public.thanks": "Received, thank you! Number",
         "public.tooMany": "Too many reports from here; please try again later",
@@ -1362,6 +1363,7 @@ extension Catalogue {
         "entity.work_items": "Work items",
         "entity.organisations": "Organisations",
         "audit.system": "System",
+        "audit.public": "A resident (public page)",
         "audit.fields": "fields",
         "report.step.submitted": "Submit",
         "report.step.acknowledged": "Acknowledge",

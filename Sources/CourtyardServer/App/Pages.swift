@@ -212,6 +212,15 @@ enum Pages {
         return to < from ? [f.t("error.before_from")] : []
     }
 
+    /// Who did something, as a person reads it: the system and the public pages by name, anyone else as given.
+    static func actorName(_ username: String, shown: String, _ f: PageFrame) -> String {
+        switch username {
+        case "system": f.t("audit.system")
+        case ReportRepository.publicReporter.username: f.t("audit.public")
+        default: shown
+        }
+    }
+
     /// Several messages as one note: a line each (a note of class `lines` keeps line ends), each said once.
     static func lines(_ messages: [String]) -> String {
         var kept: [String] = []

@@ -168,7 +168,7 @@ struct ReportPage {
             history: (r.history ?? []).map { e in
                 Event(
                     at: beijingTime(e.at), state: f.t("report.state." + e.to.rawValue), note: e.note,
-                    by: e.by == "system" ? f.t("audit.system") : e.byName)
+                    by: Pages.actorName(e.by, shown: e.byName, f))
             })
     }
 }

@@ -21,17 +21,16 @@ public struct CoordinationRequestRepository: Sendable {
         ).first()?.decode(column: "accept_days", as: Int.self) ?? defaultAcceptDays
     }
 
-    /// The requests (alias `c`) an account sees: an office its sub-district's, a department those addressed to it,
-    /// a contractor, supervisor, designer or pm company those of the projects it works on.
+    /// The requests (alias `c`) an account sees: a department those addressed to it; anyone else those of the
+    /// projects it sees (an office its sub-district's, a community's staff their communities', a steward their
+    /// compound's; a contractor, supervisor, designer or pm company the projects it works on).
     static func scope(_ actor: Actor, db: any SQLDatabase) async throws -> SQLQueryString {
         if actor.scope.kind == nil { return "1=1" }
-        if actor.scope.kind == .organisation {
-            let org = actor.scope.id ?? 0
-            if actor.role == .department { return "c.department_organisation_id = \(bind: org)" }
-            return "c.project_id IN (SELECT p.id FROM projects p WHERE " + ProjectRepository.scope(actor) + ")"
+        if actor.scope.kind == .organisation, actor.role == .department {
+            return "c.department_organisation_id = \(bind: actor.scope.id ?? 0)"
         }
-        guard Permissions.allows(actor.role, .readProjects) else { return "1=0" }
-        return "c.subdistrict_id = \(bind: try await MeetingRepository.placeSubdistrict(actor, db: db) ?? 0)"
+        guard actor.scope.kind == .organisation || Permissions.allows(actor.role, .readProjects) else { return "1=0" }
+        return "c.project_id IN (SELECT p.id FROM projects p WHERE " + ProjectRepository.scope(actor) + ")"
     }
 
     public struct NewRequest: Sendable {
