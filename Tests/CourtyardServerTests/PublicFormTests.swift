@@ -12,13 +12,15 @@ import Testing
 /// language and plain words, with no internal code, and keeps what was typed.
 @Suite struct PublicFormTests {
     static func post(
-        _ client: any TestClientProtocol, _ uri: String, _ form: [(String, String)], english: Bool = false
+        _ client: any TestClientProtocol, _ uri: String, _ form: [(String, String)], english: Bool = false,
+        from referer: String? = nil
     ) async throws -> (HTTPResponse.Status, String) {
         let body = form.map { k, v in
             "\(k)=" + (v.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
         }.joined(separator: "&")
         var headers: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
         if english { headers[.acceptLanguage] = "en" }
+        if let referer { headers[.referer] = referer }
         return try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: body)) {
             ($0.status, String(buffer: $0.body))
         }
@@ -35,6 +37,29 @@ import Testing
         for raw in ["error.", "public.", "not_an_owner", "reporter_phone", "not_found", "choose_household", "_id"] {
             let text = page.replacingOccurrences(of: #"<[^>]*>"#, with: " ", options: .regularExpression)
             #expect(!text.contains(raw), "\(raw) shows on the page", sourceLocation: sourceLocation)
+        }
+    }
+
+    /// The page answering a form links its language and large type to the page the form was on, never to the
+    /// address that takes only forms (which would answer "not found"), and never off the site.
+    @Test func theAnswerToAFormSwitchesLanguageAndTypeOnThePageTheFormWasOn() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 1), actor: .system)
+                .items[0].id
+            let uri = "/public/compounds/\(compound)/reports"
+            let form = [("category", ""), ("description", "漏水")]
+            let (_, page) = try await Self.post(
+                client, uri, form, from: "http://127.0.0.1:8080/public/compounds/\(compound)?lang=en")
+            #expect(page.contains(#"<a class="large-toggle" href="/public/compounds/\#(compound)?large=1">"#))
+            #expect(page.contains(#"<a class="lang" href="/public/compounds/\#(compound)?lang=en""#))
+            let (_, away) = try await Self.post(client, uri, form, from: "http://elsewhere.example//evil.example/x")
+            #expect(away.contains(#"<a class="large-toggle" href="/?large=1">"#))
+            let (_, none) = try await Self.post(client, uri, form)
+            #expect(none.contains(#"<a class="large-toggle" href="/?large=1">"#))
+            let toggled = try await client.execute(uri: "/public/compounds/\(compound)?large=1", method: .get) {
+                $0.status
+            }
+            #expect(toggled == .ok)
         }
     }
 

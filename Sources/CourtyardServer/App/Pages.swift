@@ -24,8 +24,13 @@ enum Pages {
     }
 
     static func frame(_ request: Request, _ context: AppContext) -> PageFrame {
-        var path = request.uri.path
-        if let q = request.uri.query, !q.isEmpty {
+        var (path, query) = (request.uri.path, request.uri.query)
+        // A page answering a form is at an address that takes only forms: its language and large-type links go
+        // back to the page the form was on.
+        if request.method != .get, request.method != .head {
+            (path, query) = formPage(request) ?? ("/", nil)
+        }
+        if let q = query, !q.isEmpty {
             let kept = q.split(separator: "&").filter { !$0.hasPrefix("lang=") && !$0.hasPrefix("large=") }
                 .joined(separator: "&")
             if !kept.isEmpty { path += "?" + kept }
@@ -33,6 +38,15 @@ enum Pages {
         var frame = PageFrame(lang: context.lang, account: context.account, csrf: context.csrf, path: path)
         frame.large = context.large
         return frame
+    }
+
+    /// The path and query of the page a form was sent from (the browser's Referer), only ever as a path on this site.
+    static func formPage(_ request: Request) -> (String, String?)? {
+        guard let referer = request.headers[.referer], referer.utf8.count <= 2_000,
+            let url = URLComponents(string: referer), url.percentEncodedPath.hasPrefix("/"),
+            !url.percentEncodedPath.hasPrefix("//")
+        else { return nil }
+        return (url.percentEncodedPath, url.percentEncodedQuery)
     }
 
     /// A signed-in page; POSTs must carry the session's CSRF token.
