@@ -63,6 +63,27 @@ import Testing
         }
     }
 
+    /// A resident mending a refused form is not locked out: only reports filed count against the address's limit of
+    /// five in ten minutes, and the refusal then says how long to wait.
+    @Test func onlyFiledReportsCountAgainstTheLimit() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 1), actor: .system)
+                .items[0].id
+            let uri = "/public/compounds/\(compound)/reports"
+            for _ in 0..<6 {
+                let (status, _) = try await Self.post(client, uri, [("category", "other"), ("description", " ")])
+                #expect(status == .unprocessableContent)
+            }
+            for i in 0..<5 {
+                let (status, _) = try await Self.post(client, uri, [("category", "other"), ("description", "漏水 \(i)")])
+                #expect(status == .created)
+            }
+            let (status, page) = try await Self.post(client, uri, [("category", "other"), ("description", "漏水")])
+            #expect(status == .tooManyRequests)
+            #expect(page.contains("提交过于频繁，请 10 分钟后再试"))
+        }
+    }
+
     @Test func aRefusedReportSaysBesideEachFieldWhatIsWrongAndKeepsWhatWasTyped() async throws {
         try await TestApp.with(demo: true) { client, services in
             let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 1), actor: .system)

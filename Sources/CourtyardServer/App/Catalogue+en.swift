@@ -284,7 +284,7 @@ extension Catalogue {
             + " reach you about the report and its fix; they are never published.",
         "public.send": "Send",
         "public.thanks": "Received, thank you! Number",
-        "public.tooMany": "Too many reports from here; please try again later",
+        "public.tooMany": "Too many sent from here; please try again in 10 minutes",
         "public.chooseCategory": "Choose the kind of problem",
         "category.safety": "Site safety",
         "category.noise_dust": "Noise and dust",

@@ -272,7 +272,7 @@ extension Catalogue {
         "public.privacy": "您的姓名和电话只有街道、社区工作人员和本小区的楼长能看到，用于联系您核实和确认整改，不会公开。",
         "public.send": "提交",
         "public.thanks": "已收到，谢谢您！编号",
-        "public.tooMany": "提交过于频繁，请稍后再试",
+        "public.tooMany": "提交过于频繁，请 10 分钟后再试",
         "public.chooseCategory": "请选择问题类别",
         "category.safety": "施工安全",
         "category.noise_dust": "噪声扬尘",

@@ -304,6 +304,8 @@ struct PublicPageController {
         case .failure(let refusal): errors["photo"] = refusal.message
         }
         guard errors.isEmpty, let category = ReportCategory(rawValue: fields["category"] ?? "") else {
+            // Only reports filed count against the address's limit: a resident mending a form is not locked out.
+            try await reportLimiter.refund(context.remoteHost, in: services.database)
             return try await PublicPages.page(
                 id: id, f: f, services: services, notice: nil, status: .unprocessableContent,
                 typed: .report(fields, errors))
@@ -320,6 +322,7 @@ struct PublicPageController {
                 notice: ("ok", f.t("track.thanks").replacingOccurrences(of: "{code}", with: filed.code)),
                 status: .created)
         } catch let e where AppError.from(e)?.status == .unprocessableContent {
+            try await reportLimiter.refund(context.remoteHost, in: services.database)
             errors.add(
                 AppError.from(e)!,
                 fields: [
@@ -420,6 +423,7 @@ struct PublicPageController {
             errors["phone"] = f.t("error.phone.invalid")
         }
         if !errors.isEmpty {
+            try await objectionLimiter.refund(context.remoteHost, in: services.database)
             return try await PublicPages.page(
                 id: compound, f: f, services: services, notice: nil, status: .unprocessableContent,
                 typed: .objection(notice: id, fields: fields, errors: errors))
@@ -492,6 +496,9 @@ struct PublicPageController {
         }
         var errors = Self.check(answers: given, to: h.questions, phone: fields["phone"]?.first ?? "", f)
         if !errors.isEmpty {
+            // The form's own checks give the attempt back; the registry's answer about a phone does not, so the
+            // limit still bounds guessing whose phone is registered.
+            try await answerLimiter.refund(context.remoteHost, in: services.database)
             return try await PublicParticipationPages.questionnairePage(
                 id: id, f: f, services: services, fields: fields, notice: nil, errors: errors,
                 status: .unprocessableContent)
