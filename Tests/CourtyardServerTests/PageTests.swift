@@ -39,6 +39,9 @@ import Testing
             ) { ($0.status, String(buffer: $0.body), $0.headers) }
             #expect(s2 == .unauthorized)
             #expect(body.contains("用户名或密码错误"))
+            // The name typed stays, and the cursor waits in the password.
+            #expect(body.contains(#"autocomplete="username" required value="admin">"#))
+            #expect(body.contains(#"autocomplete="current-password" required autofocus>"#))
             // A bearer token is for the API, not for pages.
             let token = try await client.token("admin", TestApp.adminPassword)
             let (s3, _, _) = try await Self.page(client, "/", cookie: nil, headers: [.authorization: "Bearer \(token)"])

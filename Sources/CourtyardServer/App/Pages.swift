@@ -290,7 +290,10 @@ enum LoginPages {
                     case "too_many_attempts": "login.tooMany"
                     default: "login.failed"
                     }
-                return f.render(title: f.t("login.title"), body: form(f, next: next, error: f.t(key)), status: e.status)
+                let typed = String((fields["username"] ?? "").prefix(100))
+                return f.render(
+                    title: f.t("login.title"), body: form(f, next: next, error: f.t(key), username: typed),
+                    status: e.status)
             }
         }
         router.post("logout") { request, context -> Response in
@@ -331,12 +334,16 @@ enum LoginPages {
         }
     }
 
-    static func form(_ f: PageFrame, next: String, error: String?) -> TrustedHTML {
+    /// The sign-in form; refused, it keeps the name typed and puts the cursor in the password.
+    static func form(_ f: PageFrame, next: String, error: String?, username: String = "") -> TrustedHTML {
         struct Model {
             var next: String
             var error: String?
+            var username: String
+            var hasUsername: Bool
         }
-        return Views.render("login", Model(next: safeNext(next), error: error), frame: f)
+        let model = Model(next: safeNext(next), error: error, username: username, hasUsername: !username.isEmpty)
+        return Views.render("login", model, frame: f)
     }
 }
 
