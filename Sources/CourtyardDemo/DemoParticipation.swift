@@ -110,7 +110,7 @@ enum DemoParticipation {
             let id = r.id
             for s in steps {
                 _ = try await reports.transition(
-                    id: id, to: s, note: s == .rejected ? "不属于施工期间问题，已转社区答复" : "",
+                    id: id, to: s, note: Self.reason(s),
                     assignee: s == .assigned ? contractor : nil, actor: .system)
             }
         }
@@ -128,6 +128,15 @@ enum DemoParticipation {
         for s in [ReportState.acknowledged, .assigned] {
             _ = try await reports.transition(
                 id: parked.id, to: s, note: "", assignee: s == .assigned ? property : nil, actor: .system)
+        }
+    }
+
+    /// Why a demo report was rejected or reopened (each says why); nothing for the other steps.
+    static func reason(_ step: ReportState) -> String {
+        switch step {
+        case .rejected: "不属于施工期间问题，已转社区答复"
+        case .reopened: "通道清出后又被材料占用"
+        default: ""
         }
     }
 }

@@ -165,11 +165,14 @@ public enum ReportRouting {
             return .failure(.notAStep(from: step.from, to: step.to))
         }
         guard mayTake(actor, to: step.to, assignee: step.currentAssignee) else { return .failure(.forbidden) }
-        if step.to == .rejected && step.note.isEmpty {
+        // Rejecting, and reopening a fix, each say why: the resident's tracking page shows the reason.
+        if (step.to == .rejected || step.to == .reopened) && step.note.isEmpty {
             return .failure(
                 .invalid(
                     ValidationError(
-                        field: "note", code: "required", message: "rejecting a report needs a reason in note")))
+                        field: "note", code: "required",
+                        message: "rejecting or reopening a report needs a reason in note")
+                ))
         }
         guard step.to == .assigned else { return .success(step.currentAssignee) }
         guard let org = step.requestedAssignee else {

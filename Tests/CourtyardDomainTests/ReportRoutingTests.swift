@@ -106,6 +106,21 @@ import Testing
             ReportRouting.decide(Self.step(.submitted, .rejected, note: "dup"), actor: Self.office) == .success(nil))
     }
 
+    /// Reopening a fix says why too: the resident's tracking page shows the step with its reason.
+    @Test func reopeningNeedsAReason() {
+        guard
+            case .failure(.invalid(let e)) = ReportRouting.decide(
+                Self.step(.fixed, .reopened, current: 7), actor: Self.steward)
+        else {
+            Issue.record("not refused")
+            return
+        }
+        #expect(e.field == "note" && e.code == "required")
+        #expect(
+            ReportRouting.decide(Self.step(.fixed, .reopened, note: "还在漏", current: 7), actor: Self.steward)
+                == .success(7))
+    }
+
     @Test func assigningNamesTheOrganisation() {
         guard
             case .failure(.invalid(let e)) = ReportRouting.decide(

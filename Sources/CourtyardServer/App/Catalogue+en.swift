@@ -826,6 +826,7 @@ extension Catalogue {
         "error.repeated": "An item appears twice.",
         "error.repeated_document": "A document is listed twice.",
         "error.repeated_item": "An item is scored twice.",
+        "error.note.required": "Give the reason in the note.",
         "error.required": "A required value is missing.",
         "error.scope_required": "This role needs a scope.",
         "error.several_compounds": "An electorate lies inside one compound.",

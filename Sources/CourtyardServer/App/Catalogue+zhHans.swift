@@ -790,6 +790,7 @@ extension Catalogue {
         "error.repeated_document": "同一份材料列出了两次。",
         "error.repeated_item": "同一项只能打一次分。",
         "error.required": "请填写必填项。",
+        "error.note.required": "请在说明中写明原因。",
         "error.scope_required": "该角色须指定管辖范围。",
         "error.several_compounds": "表决范围只能在一个小区之内。",
         "error.several_subdistricts": "所选小区分属不同街道。",
