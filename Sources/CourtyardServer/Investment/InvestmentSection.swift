@@ -151,9 +151,12 @@ struct InvestmentStepController: Sendable {
         let fields = try await Pages.form(request, context)
         let id = try context.parameters.require("id", as: Int64.self)
         let repo = InvestmentRepository(database: services.database)
-        let c = try await repo.decideChange(
-            id: id, approve: approve, reason: fields["reason"] ?? "", actor: try context.actor())
-        return Pages.seeOther(SiteRoute.projectSection(c.projectId, "investment").path)
+        return try await ProjectPageController(services: services).saveOnProject(
+            of: .changeOrder, id: id, anchor: "investment", context, f
+        ) {
+            _ = try await repo.decideChange(
+                id: id, approve: approve, reason: fields["reason"] ?? "", actor: try context.actor())
+        }
     }
 
     @Sendable func stepPayment(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
@@ -161,8 +164,11 @@ struct InvestmentStepController: Sendable {
         let fields = try await Pages.form(request, context)
         let id = try context.parameters.require("id", as: Int64.self)
         let repo = InvestmentRepository(database: services.database)
-        let p = try await repo.decidePayment(
-            id: id, approve: approve, reason: fields["reason"] ?? "", actor: try context.actor())
-        return Pages.seeOther(SiteRoute.projectSection(p.projectId, "investment").path)
+        return try await ProjectPageController(services: services).saveOnProject(
+            of: .payment, id: id, anchor: "investment", context, f
+        ) {
+            _ = try await repo.decidePayment(
+                id: id, approve: approve, reason: fields["reason"] ?? "", actor: try context.actor())
+        }
     }
 }

@@ -19,16 +19,21 @@ struct BulletinList {
     }
     struct Draft {
         let action: String
-        let year: Int
-        let today: String
+        var year: String
+        var today: String
+        var nextSteps = ""
     }
 
     let rows: [Row]
     /// Stored, since templates see only stored properties.
     let hasRows: Bool
-    let draft: Draft?
+    var draft: Draft?
+    var notice: PageNotice?
 
-    static func load(services: Services, actor: Actor, _ f: PageFrame) async throws -> BulletinList {
+    /// The list, and the form that drafts a bulletin: empty, or with what was typed when it was refused.
+    static func load(
+        services: Services, actor: Actor, notice: PageNotice? = nil, typed: [String: String]? = nil, _ f: PageFrame
+    ) async throws -> BulletinList {
         let items = try await BulletinRepository(database: services.database).list(actor: actor, batchYear: nil)
         let today = Clock.today
         return BulletinList(
@@ -39,7 +44,20 @@ struct BulletinList {
                     batchYear: b.batchYear, asOf: b.asOf.description, state: f.t("bulletin.state." + b.state.rawValue))
             }, hasRows: !items.isEmpty,
             draft: Permissions.allows(actor.role, .manageBulletins)
-                ? Draft(action: SiteRoute.bulletins.path, year: today.civil.year, today: today.description) : nil)
+                ? Draft(
+                    action: SiteRoute.bulletins.path, year: typed?["batch_year"] ?? String(today.civil.year),
+                    today: typed?["as_of"] ?? today.description, nextSteps: typed?["next_steps"] ?? "") : nil,
+            notice: notice)
+    }
+
+    /// What is wrong with a typed draft's year and date, both at once.
+    static func problems(_ typed: [String: String], _ f: PageFrame) -> [String] {
+        var found: [String] = []
+        if Int(typed["batch_year"] ?? "").map({ (2000...2100).contains($0) }) != true {
+            found.append(f.t("error.batch_year.invalid"))
+        }
+        if Day(typed["as_of"] ?? "") == nil { found.append(f.t("form.badDate")) }
+        return found
     }
 }
 

@@ -227,15 +227,21 @@ struct BulletinPageController: Sendable {
 
     @Sendable func draft(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let fields = try await Pages.form(request, context)
-        guard let year = Int(fields["batch_year"] ?? ""), let asOf = Day(fields["as_of"] ?? "") else {
-            return Pages.messagePage(
-                f, title: f.t("error.title"), message: f.t("form.badDate"), home: .bulletins,
-                homeLabel: f.t("common.back"), status: .unprocessableContent)
+        let actor = try context.actor()
+        let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
+            let page = try await BulletinList.load(
+                services: services, actor: actor, notice: PageNotice(tone: m.0, text: m.1), typed: fields, f)
+            return f.page(title: f.t("nav.bulletins"), "programme-bulletins", page, status: status)
         }
-        let b = try await bulletins.draft(
-            batchYear: year, asOf: asOf, subdistrictId: nil, nextSteps: fields["next_steps"] ?? "",
-            actor: try context.actor())
-        return Pages.seeOther(SiteRoute.bulletin(b.id).path)
+        let problems = BulletinList.problems(fields, f)
+        guard problems.isEmpty, let year = Int(fields["batch_year"] ?? ""), let asOf = Day(fields["as_of"] ?? "") else {
+            return try await redisplay(("bad", Pages.lines(problems)), .unprocessableContent)
+        }
+        return try await Pages.save(f, redisplay: redisplay) {
+            let b = try await bulletins.draft(
+                batchYear: year, asOf: asOf, subdistrictId: nil, nextSteps: fields["next_steps"] ?? "", actor: actor)
+            return SiteRoute.bulletin(b.id).path
+        }
     }
 
     @Sendable func show(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {

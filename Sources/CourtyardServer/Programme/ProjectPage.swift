@@ -413,9 +413,22 @@ struct ProjectPageController: Sendable {
             throw AppError.notFound
         }
         let id = try context.parameters.require("id", as: Int64.self)
-        let finding = try await ledger().stepFinding(
-            id: id, step: step, note: fields["note"] ?? "", actor: try context.actor())
-        return Pages.seeOther(SiteRoute.projectSection(finding.projectId, "checks").path)
+        return try await saveOnProject(of: .finding, id: id, anchor: "checks", context, f) {
+            _ = try await ledger().stepFinding(
+                id: id, step: step, note: fields["note"] ?? "", actor: try context.actor())
+        }
+    }
+
+    /// A step on one of a project's records (a finding, a change order, a payment) from the project's page: saved,
+    /// back to its section; refused, the project's page again saying why, instead of a page with only a way back.
+    func saveOnProject(
+        of part: ProjectRepository.Part, id: Int64, anchor: String, _ context: AppContext, _ f: PageFrame,
+        _ body: () async throws -> Void
+    ) async throws -> Response {
+        guard let project = try await ProjectRepository(database: services.database).project(of: part, id: id) else {
+            throw AppError.notFound
+        }
+        return try await save(id: project, anchor: anchor, context, f, body)
     }
 
     @Sendable func advance(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {

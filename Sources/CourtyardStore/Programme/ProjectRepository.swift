@@ -268,6 +268,20 @@ public struct ProjectRepository: Sendable {
     }
 
     /// One project with its plan, gates, acceptances and residents' satisfaction.
+    /// A record that belongs to one project, named on the project's page.
+    public enum Part: String, Sendable {
+        case finding = "findings", changeOrder = "change_orders", payment = "payments"
+    }
+
+    /// The project a finding, change order or payment belongs to, for showing its page again after a refused step
+    /// (the page checks who may see it); nil when there is no such record.
+    public func project(of part: Part, id: Int64) async throws -> Int64? {
+        try await database.withConnection { db in
+            try await db.raw("SELECT project_id FROM \(unsafeRaw: part.rawValue) WHERE id = \(bind: id)").first()?
+                .decode(column: "project_id", as: Int64.self)
+        }
+    }
+
     public func detail(id: Int64, actor: Actor) async throws -> ProjectDetail {
         guard Permissions.allows(actor.role, .readProjects) else { throw AccessError.forbidden }
         return try await database.withConnection { db in

@@ -1,0 +1,71 @@
+import CourtyardDomain
+import CourtyardServer
+import CourtyardStore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import SQLKit
+import Testing
+
+/// Steps taken from a page that are refused come back to that page with why, and what was typed, instead of a page
+/// with only a way back.
+@Suite struct RefusedStepTests {
+    static func first(_ services: Services, _ sql: String) async throws -> (id: Int64, project: Int64)? {
+        try await services.database.withConnection { db in
+            try await db.raw(SQLQueryString(stringLiteral: sql)).first().map {
+                (try $0.decode(column: "id", as: Int64.self), try $0.decode(column: "project_id", as: Int64.self))
+            }
+        }
+    }
+
+    @Test func aBulletinWithABadYearAndDateNamesBothAndKeepsTheText() async throws {
+        try await TestApp.with(demo: true) { client, _ in
+            let office = try await client.session("office")
+            let (status, page, _) = try await PageTests.postForm(
+                client, "/bulletins", cookie: office.cookie,
+                RefusedFormTests.urlencoded([
+                    ("_csrf", office.csrf), ("batch_year", "1e400"), ("as_of", "2026-02-30"),
+                    ("next_steps", "下周完成3号楼外墙"),
+                ]))
+            #expect(status == .unprocessableContent)
+            #expect(page.contains("批次年度须在 2000 到 2100 之间。\n日期无效"))
+            #expect(page.contains(#"role="alert""#))
+            #expect(page.contains(#"value="1e400""#) && page.contains(#"value="2026-02-30""#))
+            #expect(page.contains(">下周完成3号楼外墙</textarea>"))
+        }
+    }
+
+    @Test func aRefusedFindingOrPaymentStepShowsTheProjectPageAgain() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let contractor = try await client.session("contractor")
+            let finding = try #require(
+                try await Self.first(services, "SELECT id, project_id FROM findings WHERE state = 'open' ORDER BY id"))
+            let long = String(repeating: "长", count: 20_001)
+            let (status, page, _) = try await PageTests.postForm(
+                client, "/findings/\(finding.id)/rectify", cookie: contractor.cookie,
+                RefusedFormTests.urlencoded([("_csrf", contractor.csrf), ("note", long)]))
+            #expect(status == .unprocessableContent)
+            #expect(page.contains(#"role="alert""#) && page.contains("说明最多 2000 字。"))
+            #expect(page.contains(#"action="/findings/\#(finding.id)/rectify""#), "the project's page, with its form")
+            let office = try await client.session("office")
+            let change = try #require(
+                try await Self.first(
+                    services,
+                    "SELECT id, project_id FROM change_orders WHERE state NOT IN ('approved', 'rejected') ORDER BY id"))
+            do {
+                let (refused, again, _) = try await PageTests.postForm(
+                    client, "/change_orders/\(change.id)/reject", cookie: office.cookie,
+                    RefusedFormTests.urlencoded([("_csrf", office.csrf), ("reason", "")]))
+                #expect(refused == .unprocessableContent)
+                #expect(
+                    again.contains(#"role="alert""#) && again.contains(#"action="/change_orders/\#(change.id)/reject""#)
+                )
+            }
+            let (missing, _, _) = try await PageTests.postForm(
+                client, "/payments/999999/reject", cookie: office.cookie,
+                RefusedFormTests.urlencoded([("_csrf", office.csrf), ("reason", "")]))
+            #expect(missing == .notFound)
+        }
+    }
+}
