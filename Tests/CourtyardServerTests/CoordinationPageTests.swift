@@ -171,6 +171,14 @@ import Testing
                     ("location", "街道办三楼"),
                 ])
             #expect(bad == .unprocessableContent && again.contains("燃气管线专题会"))
+            // An end date with the one-meeting button is not dropped silently: it says which button plans a series.
+            let (withUntil, _, told) = try await office.post(
+                "/meetings",
+                [
+                    ("title", "燃气管线专题会"), ("date", "2031-03-10"), ("until", "2031-03-01"), ("time", "14:30"),
+                    ("duration", "60"), ("location", "街道办三楼"),
+                ])
+            #expect(withUntil == .unprocessableContent && told.contains("只开一次，请清空这个日期"))
             let (made, where_, _) = try await office.post(
                 "/meetings",
                 [

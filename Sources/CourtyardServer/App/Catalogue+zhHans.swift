@@ -428,6 +428,7 @@ extension Catalogue {
         "meeting.duration": "时长（分钟）",
         "meeting.invite": "参会单位",
         "meeting.newOne": "安排一次会议",
+        "meeting.untilForSeries": "填写了“每日例会截止日期”：要安排每个工作日的例会，请点“安排每个工作日的例会”；只开一次，请清空这个日期。",
         "meeting.newSeries": "安排每个工作日的例会",
         "meeting.badDuration": "时长请填写 5 到 600 之间的分钟数。",
         "meeting.cancel": "取消这次会议",

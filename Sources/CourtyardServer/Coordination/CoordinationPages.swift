@@ -508,7 +508,11 @@ struct MeetingPageController {
 
     @Sendable func createMeeting(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         try await planned(request, context, f) { typed, day, minutes, invited in
-            try await CoordinationRoutes.meetings(services).createMeeting(
+            // An end date belongs to a series: planned as one meeting, it would be dropped without a word.
+            guard typed.until.isEmpty else {
+                throw ValidationError(field: "until", code: Pages.pageMessage, message: f.t("meeting.untilForSeries"))
+            }
+            return try await CoordinationRoutes.meetings(services).createMeeting(
                 .init(
                     title: typed.title, subdistrictId: nil, seriesId: nil, date: day, time: typed.time,
                     durationMinutes: minutes, location: typed.location, participants: invited),
