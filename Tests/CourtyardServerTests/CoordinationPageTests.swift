@@ -90,6 +90,9 @@ import Testing
             try #require(ids.count >= 1)
             let (_, before) = try await water.get("/queue")
             #expect(!before.contains("水表不归本部门管"))
+            // Each card's forms send to an address naming the card, so the answer opens at it on a phone.
+            #expect(before.contains(#"<article class="card queue-item" id="request-\#(ids[0])">"#))
+            #expect(before.contains(#"action="/queue/\#(ids[0])/declined#request-\#(ids[0])""#))
             let (declined, _, _) = try await water.post("/queue/\(ids[0])/declined", [("reason", "水表不归本部门管")])
             #expect(declined == .seeOther)
             let (_, after) = try await water.get("/queue")

@@ -551,6 +551,7 @@ struct MeetingPageController {
 /// A department liaison's queue on a phone: accept, plan a date, mark done with a photo.
 struct DepartmentQueuePage {
     struct Item {
+        var anchor: String
         var itemTitle: String
         var project: String
         var itemDescription: String
@@ -613,12 +614,15 @@ struct DepartmentQueuePage {
         var page = DepartmentQueuePage(
             message: message ?? lost,
             items: list.map { r in
+                // Each form's address names its card, so the page that answers it opens at that card, where a refusal
+                // is said, not at the top of a long queue on a phone.
                 func offer(_ s: CoordinationState) -> String? {
-                    CoordinationLifecycle.canMove(from: r.state, to: s) ? SiteRoute.queueStep(r.id, s).path : nil
+                    CoordinationLifecycle.canMove(from: r.state, to: s)
+                        ? SiteRoute.queueStep(r.id, s).path + "#request-\(r.id)" : nil
                 }
                 let mine = refused?.id == r.id ? refused : nil
                 return Item(
-                    itemTitle: f.t("coordination.kind." + r.kind.rawValue), project: names[r.projectId] ?? "",
+                    anchor: "request-\(r.id)", itemTitle: f.t("coordination.kind." + r.kind.rawValue), project: names[r.projectId] ?? "",
                     itemDescription: r.description, neededBy: r.neededBy.description,
                     itemDue: r.dueOn?.description ?? "—", itemState: f.t("coordination.state." + r.state.rawValue),
                     late: r.overdue, planned: r.plannedOn?.description, acceptAction: offer(.accepted),
