@@ -163,8 +163,9 @@ import Testing
     @Test func aScheduleSaysWhichCalendarEachYearUsed() async throws {
         try await TestApp.with(demo: true) { client, _ in
             let office = try await client.token("office")
-            let projects = try await client.call(.get, "/api/v1/projects?stage=consultation", token: office)
-            let pid = projects.json.items[0]["id"]!.intValue!
+            // A project the community's staff see too.
+            let projects = try await client.call(.get, "/api/v1/projects", token: try await client.token("community"))
+            let pid = try #require(projects.json.items.first?["id"]?.intValue)
             _ = try await client.call(
                 .patch, "/api/v1/projects/\(pid)", token: office, body: #"{"deadline":"2031-10-30"}"#)
             _ = try await client.call(
@@ -177,6 +178,14 @@ import Testing
                 String(buffer: $0.body)
             }
             #expect(page.contains("2031年的节假日安排尚未录入"))
+            #expect(page.contains(#"role="alert">2031年的节假日安排尚未录入"#) && page.contains("请在工作日历中录入后再看"))
+            // Someone who cannot enter the calendar is told, not alarmed, and not asked to do what they cannot.
+            let community = try await client.session("community").cookie
+            let theirs = try await client.execute(
+                uri: "/projects/\(pid)", method: .get, headers: [.cookie: community]
+            ) { String(buffer: $0.body) }
+            #expect(theirs.contains(#"role="status">2031年的节假日安排尚未录入"#))
+            #expect(theirs.contains("街道办录入后会自动更正") && !theirs.contains("请在工作日历中录入后再看"))
             let entered = try await client.call(
                 .put, "/api/v1/calendars/2031", token: office,
                 body: #"{"holidays":["2031-10-01","2031-10-02","2031-10-03"],"workdays":[]}"#)

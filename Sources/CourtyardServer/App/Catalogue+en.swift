@@ -366,6 +366,8 @@ extension Catalogue {
         "project.onPaper": "passed on paper",
         "project.documentType": "Type of document",
         "project.documentTypeRequired": "Choose the type of document",
+        "project.calendarMissingWait":
+            "No holiday arrangement has been entered for {years}: working days are counted Monday to Friday, so National Day and Spring Festival count as working days until the office enters that year's calendar.",
         "project.calendarMissing":
             "No holiday arrangement has been entered for {years}: working days are counted Monday to Friday, so National Day and Spring Festival count as working days. Enter that year's calendar.",
         "error.floor.invalid": "Floor is a whole number, such as 3 or -1.",

@@ -354,6 +354,7 @@ extension Catalogue {
         "project.onPaper": "凭纸质材料通过",
         "project.documentType": "材料类型",
         "project.documentTypeRequired": "请选择材料类型",
+        "project.calendarMissingWait": "{years}年的节假日安排尚未录入，工期暂按周一至周五计算（国庆、春节等假期会被算作工作日），街道办录入后会自动更正。",
         "project.calendarMissing": "{years}年的节假日安排尚未录入，工期暂按周一至周五计算（国庆、春节等假期会被算作工作日）。请在工作日历中录入后再看。",
         "error.floor.invalid": "楼层请填写整数，例如 3 或 -1。",
         "error.room.required": "请填写房号。",

@@ -144,6 +144,8 @@ struct ProjectPage {
     let acceptances: [String]
     let advance: AdvanceForm?
     let calendarMissing: String?
+    /// An alert for those who can enter the calendar; for anyone else, who can only wait for it, a status.
+    let calendarRole: String
     /// The Gantt chart, inline and scrolling sideways on a phone with the task names kept in view.
     let chart: TrustedHTML?
     /// The chart as an SVG file of its own, to open or save.
@@ -238,7 +240,9 @@ struct ProjectPage {
             "\(f.t("acceptance." + a.kind.rawValue)) \(a.date): \(f.t("acceptance." + a.result.rawValue))"
         }
         advance = Self.advanceForm(detail, actor: actor, f)
-        (calendarMissing, chart, taskRows) = Self.schedule(facts, f)
+        let editsCalendars = Permissions.allows(actor.role, .editCalendars)
+        (calendarMissing, chart, taskRows) = Self.schedule(facts, editsCalendars: editsCalendars, f)
+        calendarRole = editsCalendars ? "alert" : "status"
         chartHref = chart == nil ? nil : SiteRoute.gantt(p.id, lang: f.lang).path
         let writes = p.stage == .construction
         siteLogForm =
@@ -299,14 +303,15 @@ struct ProjectPage {
     }
 
     /// The schedule's warning about guessed working days, its chart and its tasks (latest start first).
-    static func schedule(_ facts: Facts, _ f: PageFrame) -> (String?, TrustedHTML?, [TaskRow]) {
+    static func schedule(_ facts: Facts, editsCalendars: Bool, _ f: PageFrame) -> (String?, TrustedHTML?, [TaskRow]) {
         let plan = facts.plan
         guard !plan.tasks.isEmpty else { return (nil, nil, []) }
         let guessed = plan.calendarYears(facts.calendar).filter { $0.source == .weekdays }.map { String($0.year) }
         let warning =
             guessed.isEmpty
             ? nil
-            : f.t("project.calendarMissing").replacingOccurrences(of: "{years}", with: guessed.joined(separator: "、"))
+            : f.t(editsCalendars ? "project.calendarMissing" : "project.calendarMissingWait")
+                .replacingOccurrences(of: "{years}", with: guessed.joined(separator: "、"))
         let names = Dictionary(plan.tasks.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let rows = plan.result.rows.sorted { $0.lateStart < $1.lateStart }.compactMap { r -> TaskRow? in
             guard let t = names[r.id] else { return nil }
