@@ -446,7 +446,9 @@ extension Catalogue {
         "meeting.duration": "Length (minutes)",
         "meeting.invite": "Organisations invited",
         "meeting.newOne": "Plan one meeting",
-        "meeting.untilForSeries": "An end date for a daily series was given: to plan a meeting every working day use “Plan a meeting every working day”; for one meeting, clear that date.",
+        "meeting.untilForSeries":
+            "An end date for a daily series was given: to plan a meeting every working day use “Plan a meeting every"
+            + " working day”; for one meeting, clear that date.",
         "meeting.newSeries": "Plan a meeting every working day",
         "meeting.badDuration": "Give the length as 5 to 600 minutes.",
         "meeting.cancel": "Cancel this meeting",

@@ -622,7 +622,8 @@ struct DepartmentQueuePage {
                 }
                 let mine = refused?.id == r.id ? refused : nil
                 return Item(
-                    anchor: "request-\(r.id)", itemTitle: f.t("coordination.kind." + r.kind.rawValue), project: names[r.projectId] ?? "",
+                    anchor: "request-\(r.id)", itemTitle: f.t("coordination.kind." + r.kind.rawValue),
+                    project: names[r.projectId] ?? "",
                     itemDescription: r.description, neededBy: r.neededBy.description,
                     itemDue: r.dueOn?.description ?? "—", itemState: f.t("coordination.state." + r.state.rawValue),
                     late: r.overdue, planned: r.plannedOn?.description, acceptAction: offer(.accepted),
