@@ -83,6 +83,12 @@
   form.addEventListener('submit', function (event) {
     event.preventDefault();
     var data = new FormData(form);
+    // Without a household there is nowhere to send it: said here, where the steward looks, and nothing queued.
+    if (!data.get('household_id')) {
+      say(form.dataset.pick, true);
+      field('household_id').focus();
+      return;
+    }
     var body = {
       channel: data.get('channel'), date: data.get('date'), outcome: data.get('outcome'),
       note: data.get('note') || '', client_id: newId()
