@@ -41,6 +41,14 @@ import Testing
             let future = try await office.post(
                 "/safety/plans/\(plan)/drills", [("date", "2099-01-01"), ("attendance", "30"), ("batch_year", year)])
             #expect(future.0 == .unprocessableContent && future.2.contains("日期不能晚于今天"))
+            // Refused, the drill's form opens again under its own plan, with what was typed; the others stay empty.
+            #expect(future.2.contains(#"<details open><summary>"#) && future.2.contains(#"value="2099-01-01""#))
+            #expect(future.2.components(separatedBy: "<details open>").count == 2)
+            let bad = try await office.post(
+                "/safety/plans/\(plan)/drills", [("date", "2026-02-30"), ("attendance", "1e400"), ("batch_year", year)])
+            #expect(bad.0 == .unprocessableContent)
+            #expect(bad.2.contains("日期无效：请按 年-月-日 填写一个存在的日期，如 2026-03-01。\n参加人数须为 1 到 10000 人。"))
+            #expect(bad.2.contains(#"value="1e400""#))
             let drill = try await office.post(
                 "/safety/plans/\(plan)/drills",
                 [("date", SafetyTests.today.description), ("attendance", "30"), ("batch_year", year)])
@@ -49,6 +57,14 @@ import Testing
                 "/safety/agreements",
                 [("organisation_id", String(contractor)), ("batch_year", year), ("signed_on", "2026-01-15")])
             #expect(twice.0 == .unprocessableContent && twice.2.contains("该施工单位本批次已经登记了责任书。"))
+            // An agreement with three mistakes names all three and keeps the date and targets typed, in its own form.
+            let three = try await office.post(
+                "/safety/agreements",
+                [("organisation_id", ""), ("batch_year", "1e400"), ("signed_on", "2026-02-30"), ("targets", "零事故")])
+            #expect(three.0 == .unprocessableContent)
+            #expect(three.2.contains("请选择单位。\n批次年度须在 2000 到 2100 之间。\n日期无效"))
+            #expect(three.2.contains(#"value="2026-02-30""#) && three.2.contains(">零事故</textarea>"))
+            #expect(three.2.contains(#"role="alert""#))
         }
     }
 }

@@ -30,6 +30,11 @@ struct SafetyPaperworkPage {
         var projects: String
         var drills: String
         var drillAction: String
+        /// What was typed into this plan's drill form when it was refused (the form then opens).
+        var drillOpen = false
+        var drillDate = ""
+        var drillAttendance = ""
+        var drillNote = ""
     }
     struct Forms {
         var agreementAction: String
@@ -38,6 +43,11 @@ struct SafetyPaperworkPage {
         var projects: [FormOption]
         var year: String
         var today: String
+        /// What was typed into a refused agreement or plan form, each into its own.
+        var agreementContractors: [FormOption]
+        var signedOn = ""
+        var targets = ""
+        var approvedOn = ""
     }
     var note: PageNote?
     var year: String
@@ -48,8 +58,15 @@ struct SafetyPaperworkPage {
     var hasPlans: Bool
     var forms: Forms?
 
+    /// Which of the page's forms was refused: the agreement, the plan, or one plan's drill.
+    enum Refused: Equatable {
+        case agreement, plan
+        case drill(Int64)
+    }
+
     static func load(
-        year: Int64, actor: Actor, services: Services, note: PageNote?, typed: [String: String], _ f: PageFrame
+        year: Int64, actor: Actor, services: Services, note: PageNote?, typed: [String: String],
+        refused: Refused? = nil, _ f: PageFrame
     ) async throws -> SafetyPaperworkPage {
         let safety = try await services.safetyRepository()
         let projects = try await ProjectRepository(database: services.database).summaries(
@@ -69,11 +86,18 @@ struct SafetyPaperworkPage {
         }.sorted { $0.contractor < $1.contractor }
         let names = Dictionary(projects.map { ($0.id, $0.compoundName) }, uniquingKeysWith: { a, _ in a })
         let planRows = plans.filter { $0.projectIds.contains { names[$0] != nil } }.map { p in
-            PlanRow(
+            var row = PlanRow(
                 contractor: p.organisationName, approvedOn: p.approvedOn.description,
                 projects: p.projectIds.compactMap { names[$0] }.joined(separator: "、"),
                 drills: p.drills.map { "\($0.date) · \($0.attendance)\(f.t("safety.people"))" }.joined(separator: "；"),
                 drillAction: SiteRoute.safetyDrills(p.id).path)
+            if refused == .drill(p.id) {
+                row.drillOpen = true
+                row.drillDate = typed["date"] ?? ""
+                row.drillAttendance = typed["attendance"] ?? ""
+                row.drillNote = typed["note"] ?? ""
+            }
+            return row
         }
         let current = Int64(Clock.today.civil.year)
         return SafetyPaperworkPage(
@@ -82,27 +106,41 @@ struct SafetyPaperworkPage {
                 FormOption(value: SiteRoute.safety(year: $0).path, label: "\($0)", selected: $0 == year)
             }, contractors: rows, hasContractors: !rows.isEmpty, plans: planRows, hasPlans: !planRows.isEmpty,
             forms: Permissions.allows(actor.role, .manageProjects)
-                ? try await forms(year: year, projects: projects, actor: actor, services: services, typed: typed)
+                ? try await forms(
+                    year: year, projects: projects, actor: actor, services: services, typed: typed, refused: refused)
                 : nil)
     }
 
     static func forms(
-        year: Int64, projects: [ProjectSummary], actor: Actor, services: Services, typed: [String: String]
+        year: Int64, projects: [ProjectSummary], actor: Actor, services: Services, typed: [String: String],
+        refused: Refused?
     ) async throws -> Forms {
         let orgs = try await services.registry.listAll(Organisation.self, actor: actor).filter {
             $0.kind == .contractor
         }
         let chosen = FormOption.ticked(typed, "project_ids")
-        return Forms(
+        func contractors(_ form: Refused) -> [FormOption] {
+            orgs.map {
+                FormOption(
+                    value: String($0.id), label: $0.name,
+                    selected: refused == form && typed["organisation_id"] == String($0.id))
+            }
+        }
+        var forms = Forms(
             agreementAction: SiteRoute.safetyAgreements.path, planAction: SiteRoute.safetyPlans.path,
-            contractors: orgs.map {
-                FormOption(value: String($0.id), label: $0.name, selected: typed["organisation_id"] == String($0.id))
-            },
+            contractors: contractors(.plan),
             projects: projects.filter { $0.contractorId != nil }.map {
                 FormOption(
                     value: String($0.id), label: "\($0.compoundName) · \($0.contractorName ?? "")",
-                    selected: chosen.contains(String($0.id)))
-            }, year: String(year), today: Clock.today.description)
+                    selected: refused == .plan && chosen.contains(String($0.id)))
+            }, year: String(year), today: Clock.today.description, agreementContractors: contractors(.agreement))
+        if refused == .agreement {
+            forms.year = typed["batch_year"] ?? forms.year
+            forms.signedOn = typed["signed_on"] ?? ""
+            forms.targets = typed["targets"] ?? ""
+        }
+        if refused == .plan { forms.approvedOn = typed["approved_on"] ?? "" }
+        return forms
     }
 }
 
@@ -132,7 +170,7 @@ struct SafetyPaperworkController {
 
     /// Runs one of the page's forms; refused, the page again with the reason and what was typed.
     func act(
-        _ request: Request, _ context: AppContext, _ f: PageFrame,
+        _ request: Request, _ context: AppContext, _ f: PageFrame, form: SafetyPaperworkPage.Refused,
         _ body: @escaping (Actor, [String: String], SafetyRepository) async throws -> Int64
     ) async throws -> Response {
         let actor = try context.require(.readProjects)
@@ -141,9 +179,11 @@ struct SafetyPaperworkController {
         let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
             let page = try await SafetyPaperworkPage.load(
                 year: (2000...2100).contains(year) ? year : Int64(Clock.today.civil.year), actor: actor,
-                services: services, note: PageNote(kind: m.0, text: m.1), typed: fields, f)
+                services: services, note: PageNote(kind: m.0, text: m.1), typed: fields, refused: form, f)
             return f.page(title: f.t("safety.paperworkTitle"), "safety-paperwork", page, status: status)
         }
+        let problems = Self.problems(fields, form, f)
+        if !problems.isEmpty { return try await redisplay(("bad", Pages.lines(problems)), .unprocessableContent) }
         let safety = try await services.safetyRepository()
         return try await Pages.save(f, redisplay: redisplay) {
             let shown = try await body(actor, fields, safety)
@@ -153,13 +193,41 @@ struct SafetyPaperworkController {
 
     static func day(_ fields: [String: String], _ key: String, _ f: PageFrame) throws -> Day {
         guard let d = Day(fields[key] ?? "") else {
-            throw ValidationError(field: key, code: Pages.pageMessage, message: f.t("safety.form.badDate"))
+            throw ValidationError(field: key, code: Pages.pageMessage, message: dateProblem(fields[key], f))
         }
         return d
     }
 
+    /// An empty date asks for one; a typed one that is not a date says how to write it.
+    static func dateProblem(_ typed: String?, _ f: PageFrame) -> String {
+        (typed ?? "").trimmingCharacters(in: .whitespaces).isEmpty ? f.t("safety.form.badDate") : f.t("form.badDate")
+    }
+
+    /// Everything wrong with a typed form that can be told before saving, in the form's order.
+    static func problems(_ fields: [String: String], _ form: SafetyPaperworkPage.Refused, _ f: PageFrame) -> [String] {
+        var found: [String] = []
+        let chosen = Int64(fields["organisation_id"] ?? "") != nil
+        switch form {
+        case .agreement:
+            if !chosen { found.append(f.t("error.organisation_id.not_found")) }
+            if Int(fields["batch_year"] ?? "").map({ (2000...2100).contains($0) }) != true {
+                found.append(f.t("error.batch_year.invalid"))
+            }
+            if Day(fields["signed_on"] ?? "") == nil { found.append(dateProblem(fields["signed_on"], f)) }
+        case .plan:
+            if !chosen { found.append(f.t("error.organisation_id.not_found")) }
+            if Day(fields["approved_on"] ?? "") == nil { found.append(dateProblem(fields["approved_on"], f)) }
+        case .drill:
+            if Day(fields["date"] ?? "") == nil { found.append(dateProblem(fields["date"], f)) }
+            if Int64(fields["attendance"] ?? "").map({ (1...10_000).contains($0) }) != true {
+                found.append(f.t("error.attendance.invalid"))
+            }
+        }
+        return found
+    }
+
     @Sendable func agreement(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
-        try await act(request, context, f) { actor, fields, safety in
+        try await act(request, context, f, form: .agreement) { actor, fields, safety in
             let org = Int64(fields["organisation_id"] ?? "") ?? 0
             let year = Int64(fields["batch_year"] ?? "") ?? 0
             if try await safety.agreements(actor: actor, batchYear: year).contains(where: { $0.organisationId == org })
@@ -177,7 +245,7 @@ struct SafetyPaperworkController {
     }
 
     @Sendable func plan(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
-        try await act(request, context, f) { actor, fields, safety in
+        try await act(request, context, f, form: .plan) { actor, fields, safety in
             _ = try await safety.createPlan(
                 .init(
                     organisationId: Int64(fields["organisation_id"] ?? "") ?? 0,
@@ -189,7 +257,7 @@ struct SafetyPaperworkController {
 
     @Sendable func drill(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let plan = try context.parameters.require("id", as: Int64.self)
-        return try await act(request, context, f) { actor, fields, safety in
+        return try await act(request, context, f, form: .drill(plan)) { actor, fields, safety in
             guard let attendance = Int64(fields["attendance"] ?? "") else {
                 throw ValidationError(
                     field: "attendance", code: Pages.pageMessage, message: f.t("error.attendance.invalid"))
