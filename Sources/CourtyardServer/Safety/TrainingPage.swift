@@ -67,7 +67,9 @@ struct TrainingPageController {
         }
         return try await Pages.save(f, next: SiteRoute.projectSection(id, "safety").path, redisplay: again) {
             guard let date = Day(fields["date"] ?? "") else {
-                throw ValidationError(field: "date", code: Pages.pageMessage, message: f.t("safety.form.badDate"))
+                throw ValidationError(
+                    field: "date", code: Pages.pageMessage,
+                    message: SafetyPaperworkController.dateProblem(fields["date"], f))
             }
             _ = try await services.safetyRepository().addTraining(
                 projectId: id,
