@@ -47,6 +47,11 @@ import Testing
             let badFee = try await office.post(
                 "/property-selections/\(sid)/bids", [("organisation_id", String(companies[0])), ("fee", "1.999")])
             #expect(badFee.0 == .unprocessableContent && badFee.2.contains("报价请填写每平方米每月的元数"))
+            // Every mistake at once, and what was typed stays: the company chosen and the fee.
+            #expect(badFee.2.contains("最多两位小数。\n请填写服务方案"))
+            #expect(
+                badFee.2.contains(#"<option value="\#(companies[0])" selected>"#)
+                    && badFee.2.contains(#"value="1.999""#))
             for (company, fee) in [(companies[0], "1.20"), (companies[1], "0.95")] {
                 let bid = try await office.post(
                     "/property-selections/\(sid)/bids",

@@ -58,6 +58,9 @@ enum ZoneForms {
         var hasDecide: Bool
         var contractAction: String?
         var contractFee: String
+        /// What was typed into this selection's refused bid form.
+        var bidFee = ""
+        var bidPlan = ""
     }
 
     static func newZone(actor: Actor, services: Services, typed: [String: String], _ f: PageFrame) async throws
@@ -113,10 +116,14 @@ enum ZoneForms {
         if s.state == "bidding" {
             let orgs = try await services.registry.listAll(Organisation.self, actor: actor)
             let bidden = Set(bids.map(\.organisationId))
+            // Only the selection whose bid was refused gets back what was typed.
+            let mine = typed["selection_id"] == String(s.id) ? typed : [:]
             a.companies = orgs.filter { $0.kind == .propertyCompany && !bidden.contains($0.id) }.map {
-                FormOption(value: String($0.id), label: $0.name, selected: false)
+                FormOption(value: String($0.id), label: $0.name, selected: mine["organisation_id"] == String($0.id))
             }
             a.bidAction = a.companies.isEmpty ? nil : step("bids")
+            a.bidFee = mine["fee"] ?? ""
+            a.bidPlan = mine["plan"] ?? ""
         }
         if s.state == "scoring" || s.state == "scored", let me = actor.userId, s.panelUserIds.contains(me) {
             let mine = try await SelectionRepository(database: services.database).scores(
@@ -165,6 +172,17 @@ enum ZoneForms {
             return SelectionCriterion(
                 name: TextNormalizer.clean(parts.dropLast().joined(separator: " ")), weight: weight)
         }.filter { !$0.name.isEmpty }
+    }
+
+    /// Everything wrong with a typed bid that can be told before saving: the company, the fee and the plan.
+    static func bidProblems(_ fields: [String: String], _ f: PageFrame) -> [String] {
+        var found: [String] = []
+        if Int64(fields["organisation_id"] ?? "") == nil { found.append(f.t("error.organisation_id.not_found")) }
+        if SelectionRules.feeFen((fields["fee"] ?? "").trimmingCharacters(in: .whitespaces)) == nil {
+            found.append(f.t("selection.form.badFee"))
+        }
+        if TextNormalizer.prose(fields["plan"] ?? "").isEmpty { found.append(f.t("error.plan.required")) }
+        return found
     }
 
     static func fee(_ text: String?, _ f: PageFrame) throws -> Int64 {
@@ -280,7 +298,8 @@ struct ZoneFormController {
         let step = try context.parameters.require("step")
         guard ["bids", "scores", "proposal", "decisions", "contract"].contains(step) else { throw AppError.notFound }
         let selection = try await selections.get(id: id, actor: actor)
-        let fields = try await Pages.checkboxForm(request, context)
+        var fields = try await Pages.checkboxForm(request, context)
+        fields["selection_id"] = String(id)
         // The office works on the zone's page; a panel member from elsewhere on the selection's own.
         let office = Permissions.allows(actor.role, .manageZones)
         let again: ((String, String), HTTPResponse.Status) async throws -> Response =
@@ -290,6 +309,8 @@ struct ZoneFormController {
                 try await render(
                     selection, actor, note: PageNote(kind: m.0, text: m.1), typed: fields, f, status: status)
             }
+        let problems = step == "bids" ? ZoneForms.bidProblems(fields, f) : []
+        if !problems.isEmpty { return try await again(("bad", Pages.lines(problems)), .unprocessableContent) }
         return try await Pages.save(f, redisplay: again) {
             try await run(step, selection: selection, fields: fields, actor: actor, f)
             return (office ? SiteRoute.zone(selection.zoneId) : SiteRoute.selection(id)).path + "?saved=1"
