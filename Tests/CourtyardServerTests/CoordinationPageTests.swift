@@ -56,6 +56,15 @@ import Testing
             #expect(refused == .unprocessableContent)
             #expect(again.contains("日期") && again.contains("3号楼水表移至单元外"))
             #expect(try await CoordinationTests.count(services, "coordination_requests") == before)
+            // Several mistakes: each named, in the form's order.
+            let (several, _, named) = try await office.post(
+                "/coordination/requests",
+                [
+                    ("project_id", String(project)), ("department_organisation_id", ""), ("kind", "water_meter"),
+                    ("description", " "), ("needed_by", "2026-02-30"),
+                ])
+            #expect(several == .unprocessableContent)
+            #expect(named.contains("请选择承办部门。\n请说明需要部门办理的事项。\n日期无效"))
             let (filed, next, _) = try await office.post(
                 "/coordination/requests",
                 [

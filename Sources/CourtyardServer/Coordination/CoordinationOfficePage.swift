@@ -39,6 +39,17 @@ struct CoordinationOfficePage {
         var kind: String = ""
         var description: String = ""
         var neededBy: String = ""
+
+        /// Everything wrong with what was typed, each field named, in the form's order.
+        func problems(_ f: PageFrame) -> [String] {
+            var found: [String] = []
+            if Int64(projectId) == nil { found.append(f.t("coordination.form.pickProject")) }
+            if Int64(departmentId) == nil { found.append(f.t("coordination.form.pickDepartment")) }
+            if CoordinationKind(rawValue: kind) == nil { found.append(f.t("coordination.form.pickKind")) }
+            if TextNormalizer.prose(description).isEmpty { found.append(f.t("coordination.form.needDescription")) }
+            if Day(neededBy) == nil { found.append(f.t("form.badDate")) }
+            return found
+        }
     }
     typealias Option = FormOption
     var message: PageNote?
@@ -153,16 +164,13 @@ struct CoordinationOfficeController {
             try await render(
                 context, f, state: nil, typed: typed, message: PageNote(kind: m.0, text: m.1), status: status)
         }
+        let problems = typed.problems(f)
+        guard problems.isEmpty, let project = Int64(typed.projectId), let department = Int64(typed.departmentId),
+            let kind = CoordinationKind(rawValue: typed.kind), let needed = Day(typed.neededBy)
+        else {
+            return try await redisplay(("bad", Pages.lines(problems)), .unprocessableContent)
+        }
         return try await Pages.save(f, next: SiteRoute.coordination().path, redisplay: redisplay) {
-            guard let project = Int64(typed.projectId), let department = Int64(typed.departmentId),
-                let kind = CoordinationKind(rawValue: typed.kind)
-            else {
-                throw ValidationError(
-                    field: "project_id", code: Pages.pageMessage, message: f.t("coordination.form.incomplete"))
-            }
-            guard let needed = Day(typed.neededBy) else {
-                throw ValidationError(field: "needed_by", code: Pages.pageMessage, message: f.t("form.badDate"))
-            }
             _ = try await CoordinationRoutes.requests(services).create(
                 .init(
                     projectId: project, departmentOrganisationId: department, kind: kind,
