@@ -332,6 +332,15 @@ enum ReportTrackingTests {
         #expect(page.contains(compound["name"]!.stringValue!))
         #expect(page.contains("已受理") && page.contains("已转物业"))
         #expect(!page.contains("13512345678") && !page.contains("草坪"))
+        // Typed with spaces around it, the box shows it as typed, not with the form's "+" for each space.
+        let padded = try await client.execute(
+            uri: "/public/reports/track?code=+\(code)+", method: .get
+        ) { String(buffer: $0.body) }
+        #expect(padded.contains(#"name="code" value="\#(code)""#))
+        let (empty, asked) = try await client.execute(uri: "/public/reports/track?code=", method: .get) {
+            ($0.status, String(buffer: $0.body))
+        }
+        #expect(empty == .unprocessableContent && asked.contains("请输入查询码"))
         let (missing, _) = try await client.execute(uri: "/public/reports/track?code=R-2222-2222", method: .get) {
             ($0.status, String(buffer: $0.body))
         }

@@ -390,8 +390,15 @@ struct PublicPageController {
     /// A report followed by its tracking code: a form to type it, and where the report stands once it is known.
     @Sendable func track(_ request: Request, _ context: AppContext) async throws -> Response {
         let f = Pages.frame(request, context)
-        let typed: String = request.uri.queryParameters.get("code") ?? ""
+        // A form's spaces arrive as "+": shown back as the person typed them, without the padding.
+        let asked = request.uri.queryParameters.get("code")
+        let typed = String((asked ?? "").replacingOccurrences(of: "+", with: " ").prefix(100))
+            .trimmingCharacters(in: .whitespaces)
         var page = TrackPage(code: typed, note: nil, report: nil)
+        if asked != nil, typed.isEmpty {
+            page.note = PageNote(kind: "bad", text: f.t("track.enterCode"))
+            return f.page(title: f.t("track.title"), "participation-track", page, status: .unprocessableContent)
+        }
         if !typed.isEmpty {
             if !(try await trackLimiter.allow(context.remoteHost, in: services.database)) {
                 page.note = PageNote(kind: "bad", text: f.t("public.tooMany"))
