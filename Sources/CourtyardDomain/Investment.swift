@@ -376,4 +376,17 @@ public enum YuanText {
         guard let value = SelectionRules.centi(t, max: maxFen) else { return nil }
         return negative ? -value : value
     }
+
+    /// Whether a well-written amount (digits, thousands commas, at most two decimals) is refused only for being
+    /// past `maxFen` (100 亿元), so the person is told that rather than how to write a number.
+    public static func tooLarge(_ text: String) -> Bool {
+        let t = TextNormalizer.halfWidth(text).trimmingCharacters(in: .whitespaces)
+        let digits = t.hasPrefix("-") ? t.dropFirst() : t[...]
+        let parts = digits.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let whole = parts.first, whole.first?.isASCII == true, whole.first?.isNumber == true,
+            whole.allSatisfy({ ($0.isASCII && $0.isNumber) || $0 == "," }),
+            parts.count == 1 || (1...2).contains(parts[1].count) && parts[1].allSatisfy({ $0.isASCII && $0.isNumber })
+        else { return false }
+        return fen(text) == nil
+    }
 }

@@ -221,4 +221,14 @@ import Testing
         }
         #expect(YuanText.fen("10000000000") == YuanText.maxFen)
     }
+
+    /// A sum written well but past 100 亿元 is told so; one written wrong is told how to write it.
+    @Test func aSumPastTheLimitIsToldApartFromOneWrittenWrong() {
+        for large in ["10000000000.01", "99999999999999999999", "-99999999999999999999", "10,000,000,001"] {
+            #expect(YuanText.tooLarge(large), "\(large)")
+        }
+        for notLarge in ["10000000000", "24500", "1e400", "1.234", "两万", "", "-", ".5", "99999999999999999999.999"] {
+            #expect(!YuanText.tooLarge(notLarge), "\(notLarge)")
+        }
+    }
 }

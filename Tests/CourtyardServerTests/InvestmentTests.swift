@@ -409,6 +409,9 @@ import Testing
                 "/projects/\(project)/change_orders", [("reason", reason), ("amount", "两万")])
             #expect(refused == .unprocessableContent && again.contains("变更金额请填写元数"))
             #expect(again.contains(reason) && again.contains(#"<details id="change-form" open>"#))
+            let (_, _, large) = try await contractor.post(
+                "/projects/\(project)/change_orders", [("reason", reason), ("amount", "10000000001")])
+            #expect(large.contains("金额不能超过 100 亿元。") && !large.contains("变更金额请填写元数"))
             let (saved, next, _) = try await contractor.post(
                 "/projects/\(project)/change_orders", [("reason", reason), ("amount", "24,500.50")])
             #expect(saved == .seeOther && next == "/projects/\(project)#investment")

@@ -1017,6 +1017,7 @@ extension Catalogue {
         "investment.changeNext":
             "The project management company reviews it, then the office approves it; approved, it adds to the contract.",
         "investment.propose": "Submit the change",
+        "investment.amountTooLarge": "An amount is at most 10 billion yuan.",
         "investment.badAmount":
             "Write the amount in yuan with at most two decimals, e.g. 24500.00; a deduction with a minus sign.",
         "report.photo": "Photo sent with the report",

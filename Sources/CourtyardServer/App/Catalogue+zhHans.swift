@@ -965,6 +965,7 @@ extension Catalogue {
         "investment.amountHint": "如 24500.00；核减写 -1200.00",
         "investment.changeNext": "提交后由项目管理公司审核，再报街道审批；批准后计入合同价。",
         "investment.propose": "提交变更",
+        "investment.amountTooLarge": "金额不能超过 100 亿元。",
         "investment.badAmount": "变更金额请填写元数，最多两位小数，如 24500.00；核减在前面加负号。",
         "report.photo": "居民拍的现场照片",
         "error.tooLargeTitle": "提交的内容太大",

@@ -130,7 +130,8 @@ struct InvestmentStepController: Sendable {
         }
         return try await Pages.save(f, next: SiteRoute.projectSection(id, "investment").path, redisplay: redisplay) {
             guard let fen = YuanText.fen(typed.typedAmount) else {
-                throw ValidationError(field: "amount", code: Pages.pageMessage, message: f.t("investment.badAmount"))
+                let key = YuanText.tooLarge(typed.typedAmount) ? "investment.amountTooLarge" : "investment.badAmount"
+                throw ValidationError(field: "amount", code: Pages.pageMessage, message: f.t(key))
             }
             _ = try await InvestmentRepository(database: services.database).proposeChange(
                 projectId: id, .init(reason: typed.typedReason, amountFen: fen, workItemId: nil),
