@@ -61,6 +61,9 @@ import Testing
             #expect(
                 paperPage.contains(
                     #"name="paper_number" value="纸-0001" maxlength="50" required autocomplete="off" autofocus"#))
+            // And a screen reader reads the field's message with it.
+            #expect(paperPage.contains(#"aria-invalid="true" aria-describedby="ballot-paper-error""#))
+            #expect(paperPage.contains(#"<p class="field-error" id="ballot-paper-error" role="alert">"#))
             #expect(try await CoordinationTests.count(services, "ballots") == before + 1)
         }
     }
@@ -85,7 +88,9 @@ import Testing
             #expect(listed.contains("已录入的选票") && listed.contains("纸-0900") && listed.contains("反对"))
             let void = "/votes/\(vote)/ballots/\(id)/void"
             let (noReason, _, said) = try await office.post(void, [("reason", " ")])
-            #expect(noReason == .unprocessableContent && said.contains(#"aria-invalid="true""#))
+            #expect(
+                noReason == .unprocessableContent
+                    && said.contains(#"aria-invalid="true" aria-describedby="ballot-void-error""#))
             let (voided, next, _) = try await office.post(void, [("reason", "录错了表决意见，纸质选票为同意")])
             #expect(voided == .seeOther && next == "/votes/\(vote)?voided=1#entered")
             let (_, after) = try await office.get(next)
