@@ -18,6 +18,16 @@ struct Choice {
     var selected = false
 }
 
+/// What the questionnaire and notice forms both ask first: the compound chosen and a title.
+func compoundAndTitleProblems(_ typed: [String: String], _ f: PageFrame) -> [String] {
+    var found: [String] = []
+    if Int64(typed["compound_id"] ?? "") == nil { found.append(f.t("form.chooseCompound")) }
+    if (typed["title"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        found.append(f.t("error.title.required"))
+    }
+    return found
+}
+
 extension [Choice] {
     /// The same choices with the one whose value was typed selected.
     func selecting(_ value: String?) -> [Choice] {
@@ -62,11 +72,7 @@ struct NoticeForm {
 
     /// Everything wrong with the typed form that can be told before saving, in the form's order.
     static func problems(_ typed: [String: String], _ f: PageFrame) -> [String] {
-        var found: [String] = []
-        if Int64(typed["compound_id"] ?? "") == nil { found.append(f.t("form.chooseCompound")) }
-        if (typed["title"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            found.append(f.t("error.title.required"))
-        }
+        var found = compoundAndTitleProblems(typed, f)
         if (typed["body"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             found.append(f.t("notice.needBody"))
         }

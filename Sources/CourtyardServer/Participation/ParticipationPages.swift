@@ -117,11 +117,7 @@ struct QuestionnaireForm {
 
     /// Everything wrong with the typed form that can be told before saving, in the form's order.
     static func problems(_ typed: [String: String], _ f: PageFrame) -> [String] {
-        var found: [String] = []
-        if Int64(typed["compound_id"] ?? "") == nil { found.append(f.t("form.chooseCompound")) }
-        if (typed["title"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            found.append(f.t("error.title.required"))
-        }
+        var found = compoundAndTitleProblems(typed, f)
         found += Pages.periodProblems(typed["opens_on"], typed["closes_on"], f)
         if let problem = QuestionnaireRules.checkQuestions(questions(typed)) {
             found.append(Pages.message(for: problem, f))
