@@ -491,7 +491,7 @@ extension JSONValue {
                 ]))
             #expect(status == .unprocessableContent)
             #expect(page.contains(#"role="alert""#))
-            #expect(page.contains("结束日期早于开始日期。\n"), "the period named")
+            #expect(page.contains("截止日期早于开始日期。\n"), "the period named in the form's words")
             #expect(page.contains("第 1 题须有 2 至 20 个互不相同的选项。"), "and the question without options")
             #expect(page.contains(#"<option value="\#(compound)" selected>"#))
             #expect(page.contains(#"<option value="satisfaction" selected>"#))
@@ -527,7 +527,7 @@ extension JSONValue {
                 headers: [.cookie: office.cookie, .contentType: "multipart/form-data; boundary=\(boundary)"], body: body
             ) { r in (r.status, String(buffer: r.body)) }
             #expect(status == .unprocessableContent)
-            #expect(page.contains("请填写公示内容。\n日期无效"))
+            #expect(page.contains("请填写公示内容。\n公示开始：日期无效"), "which date is wrong")
             #expect(page.contains(#"<option value="\#(compound)" selected>"#))
             #expect(page.contains(#"value="管网改造公示""#) && page.contains(#"value="2026-03-07""#))
             #expect(page.contains(#"name="publish" value="1" checked"#))
@@ -548,7 +548,7 @@ extension JSONValue {
                     ("capacity", "99999999999999999999"), ("signup", "residents"), ("organisers", "王芳、李强"),
                 ]))
             #expect(status == .unprocessableContent)
-            #expect(page.contains("结束时间要晚于开始时间\n请填写活动地点\n名额请填写整数"))
+            #expect(page.contains("结束时间要晚于开始时间\n请填写活动地点\n名额为 1 到 100000 人"), "a number too large said so")
             #expect(page.contains(#"<option value="compound:\#(compound)" selected>"#))
             #expect(page.contains(#"value="义诊""#) && page.contains(#"value="2026-12-20T10:00""#))
             #expect(page.contains(#"value="99999999999999999999""#) && page.contains(#"value="王芳、李强""#))

@@ -29,7 +29,7 @@ import Testing
                     ("next_steps", "下周完成3号楼外墙"),
                 ]))
             #expect(status == .unprocessableContent)
-            #expect(page.contains("批次年度须在 2000 到 2100 之间。\n日期无效"))
+            #expect(page.contains("改造年度须在 2000 到 2100 之间。\n截至：日期无效"))
             #expect(page.contains(#"role="alert""#))
             #expect(page.contains(#"value="1e400""#) && page.contains(#"value="2026-02-30""#))
             #expect(page.contains(">下周完成3号楼外墙</textarea>"))

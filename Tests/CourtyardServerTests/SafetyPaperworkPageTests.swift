@@ -65,6 +65,8 @@ import Testing
             #expect(three.2.contains("请选择单位。\n批次年度须在 2000 到 2100 之间。\n日期无效"))
             #expect(three.2.contains(#"value="2026-02-30""#) && three.2.contains(">零事故</textarea>"))
             #expect(three.2.contains(#"role="alert""#))
+            // The other forms keep the page's year, not the one typed wrong.
+            #expect(!three.2.contains(#"type="hidden" name="batch_year" value="1e400""#))
         }
     }
 }

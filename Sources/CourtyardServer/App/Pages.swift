@@ -220,10 +220,19 @@ enum Pages {
             ?? f.t(error.status == .conflict ? "error.conflictGeneric" : "error.invalidGeneric")
     }
 
-    /// What is wrong with a period typed into a form: a date that is not one (said once), or an end before the start.
-    static func periodProblems(_ start: String?, _ end: String?, _ f: PageFrame) -> [String] {
-        guard let from = Day(start ?? ""), let to = Day(end ?? "") else { return [f.t("form.badDate")] }
-        return to < from ? [f.t("error.before_from")] : []
+    /// What is wrong with a period typed into a form, each date named by its label: one that is not a date, or an
+    /// end before the start (`before`, in the form's words).
+    static func periodProblems(
+        _ start: (text: String?, label: String), _ end: (text: String?, label: String), before: String,
+        _ f: PageFrame
+    ) -> [String] {
+        let from = Day(start.text ?? "")
+        let to = Day(end.text ?? "")
+        var found: [String] = []
+        if from == nil { found.append(start.label + f.t("common.colon") + f.t("form.badDate")) }
+        if to == nil { found.append(end.label + f.t("common.colon") + f.t("form.badDate")) }
+        if let from, let to, to < from { found.append(before) }
+        return found
     }
 
     /// Who did something, as a person reads it: the system and the public pages by name, anyone else as given.

@@ -122,8 +122,10 @@ struct EventsPage {
             if blank("place") { found.append(f.t("error.place.required")) }
             let capacity = (typed["capacity"] ?? "").trimmingCharacters(in: .whitespaces)
             if !capacity.isEmpty {
-                if let c = Int64(capacity) {
-                    if c < 1 { found.append(f.t("error.capacity.out_of_range")) }
+                let whole = capacity.allSatisfy { $0.isASCII && $0.isNumber }
+                if let c = Int64(capacity), (1...EventRules.maxCapacity).contains(c) {
+                } else if whole || Int64(capacity) != nil {
+                    found.append(f.t("error.capacity.out_of_range"))
                 } else {
                     found.append(f.t("event.badCapacity"))
                 }

@@ -76,7 +76,9 @@ struct NoticeForm {
         if (typed["body"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             found.append(f.t("notice.needBody"))
         }
-        found += Pages.periodProblems(typed["starts_on"], typed["ends_on"], f)
+        found += Pages.periodProblems(
+            (typed["starts_on"], f.t("notice.startsOn")), (typed["ends_on"], f.t("notice.endsOn")),
+            before: f.t("error.before_from"), f)
         return found
     }
 

@@ -118,7 +118,9 @@ struct QuestionnaireForm {
     /// Everything wrong with the typed form that can be told before saving, in the form's order.
     static func problems(_ typed: [String: String], _ f: PageFrame) -> [String] {
         var found = compoundAndTitleProblems(typed, f)
-        found += Pages.periodProblems(typed["opens_on"], typed["closes_on"], f)
+        found += Pages.periodProblems(
+            (typed["opens_on"], f.t("questionnaire.opensOn")), (typed["closes_on"], f.t("questionnaire.closesOn")),
+            before: f.t("error.before_first"), f)
         if let problem = QuestionnaireRules.checkQuestions(questions(typed)) {
             found.append(Pages.message(for: problem, f))
         }

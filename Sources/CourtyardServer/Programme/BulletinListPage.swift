@@ -54,9 +54,11 @@ struct BulletinList {
     static func problems(_ typed: [String: String], _ f: PageFrame) -> [String] {
         var found: [String] = []
         if Int(typed["batch_year"] ?? "").map({ (2000...2100).contains($0) }) != true {
-            found.append(f.t("error.batch_year.invalid"))
+            found.append(Lang.fill(f.t("form.yearRange"), ["label": f.t("programme.batch")]))
         }
-        if Day(typed["as_of"] ?? "") == nil { found.append(f.t("form.badDate")) }
+        if Day(typed["as_of"] ?? "") == nil {
+            found.append(f.t("bulletin.asOf") + f.t("common.colon") + f.t("form.badDate"))
+        }
         return found
     }
 }

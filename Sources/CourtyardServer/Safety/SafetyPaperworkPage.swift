@@ -45,6 +45,8 @@ struct SafetyPaperworkPage {
         var today: String
         /// What was typed into a refused agreement or plan form, each into its own.
         var agreementContractors: [FormOption]
+        /// The agreement's own year field; the other forms carry the page's year.
+        var agreementYear: String
         var signedOn = ""
         var targets = ""
         var approvedOn = ""
@@ -133,9 +135,10 @@ struct SafetyPaperworkPage {
                 FormOption(
                     value: String($0.id), label: "\($0.compoundName) · \($0.contractorName ?? "")",
                     selected: refused == .plan && chosen.contains(String($0.id)))
-            }, year: String(year), today: Clock.today.description, agreementContractors: contractors(.agreement))
+            }, year: String(year), today: Clock.today.description, agreementContractors: contractors(.agreement),
+            agreementYear: String(year))
         if refused == .agreement {
-            forms.year = typed["batch_year"] ?? forms.year
+            forms.agreementYear = typed["batch_year"] ?? forms.year
             forms.signedOn = typed["signed_on"] ?? ""
             forms.targets = typed["targets"] ?? ""
         }
