@@ -308,6 +308,8 @@ enum ReportTrackingTests {
             thanks.firstMatch(of: try Regex(#"R-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}"#)).map {
                 String($0.output[0].substring!)
             })
+        // The report's own page is one tap away from the thanks, to keep or come back to.
+        #expect(thanks.contains(#"<a class="button" href="/public/reports/track?code=\#(code)">"#))
         // The office moves it on, with a note for the resident.
         let office = try await client.token("office")
         let id = try #require(

@@ -123,6 +123,7 @@ extension Catalogue {
         "track.code": "Tracking code",
         "track.submit": "Look up",
         "track.notFound": "No report has this tracking code; please check it and try again.",
+        "track.follow": "Follow this report",
         "track.enterCode": "Enter the tracking code, such as R-7K3M-Q9PX.",
         "track.history": "What has been done",
         "vote.notVoted": "Households that have not voted, by building",

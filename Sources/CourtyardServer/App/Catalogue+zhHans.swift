@@ -114,6 +114,7 @@ extension Catalogue {
         "track.code": "查询码",
         "track.submit": "查询",
         "track.notFound": "没有找到这个查询码，请核对后再试。",
+        "track.follow": "查看这条反映的办理进度",
         "track.enterCode": "请输入查询码，如 R-7K3M-Q9PX。",
         "track.history": "办理经过",
         "vote.notVoted": "还没投票的住户（按楼栋）",

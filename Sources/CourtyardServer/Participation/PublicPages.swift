@@ -22,12 +22,14 @@ enum PublicPages {
 
     static func page(
         id: Int64, f: PageFrame, services: Services, notice: (String, String)?, status: HTTPResponse.Status = .ok,
-        typed: Typed? = nil
+        typed: Typed? = nil, tracked code: String? = nil
     ) async throws -> Response {
-        guard let page = try await PublicCompoundPage.load(id: id, services: services, notice: notice, typed: typed, f)
+        guard var page = try await PublicCompoundPage.load(id: id, services: services, notice: notice, typed: typed, f)
         else {
             return f.page(title: f.t("error.title"), "participation-not-found", PublicNotFound(), status: .notFound)
         }
+        // A report just filed: its own page, to keep or come back to, one tap away.
+        page.trackHref = code.map { SiteRoute("/public/reports/track", query: [("code", $0)]).path }
         return f.page(title: page.title, "participation-public-compound", page, status: status)
     }
 }
@@ -106,6 +108,8 @@ struct PublicCompoundPage {
     typealias Option = FormOption
     var title: String
     var topNote: PageNote?
+    /// The tracking page of the report just filed.
+    var trackHref: String?
     var errorSummary: ErrorSummary?
     var address: String
     var project: Project?
@@ -320,7 +324,7 @@ struct PublicPageController {
             return try await PublicPages.page(
                 id: id, f: f, services: services,
                 notice: ("ok", f.t("track.thanks").replacingOccurrences(of: "{code}", with: filed.code)),
-                status: .created)
+                status: .created, tracked: filed.code)
         } catch let e where AppError.from(e)?.status == .unprocessableContent {
             try await reportLimiter.refund(context.remoteHost, in: services.database)
             errors.add(
