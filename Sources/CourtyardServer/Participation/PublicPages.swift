@@ -29,7 +29,7 @@ enum PublicPages {
             return f.page(title: f.t("error.title"), "participation-not-found", PublicNotFound(), status: .notFound)
         }
         // A report just filed: its own page, to keep or come back to, one tap away.
-        page.trackHref = code.map { SiteRoute("/public/reports/track", query: [("code", $0)]).path }
+        page.trackHref = code.map { SiteRoute.publicTrack(code: $0).path }
         return f.page(title: page.title, "participation-public-compound", page, status: status)
     }
 }

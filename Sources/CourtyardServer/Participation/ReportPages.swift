@@ -10,6 +10,10 @@ extension SiteRoute {
     static func report(_ id: Int64) -> SiteRoute { SiteRoute("/reports/\(id)") }
     static func reportTransitions(_ id: Int64) -> SiteRoute { SiteRoute("/reports/\(id)/transitions") }
     static func publicCompound(_ id: Int64) -> SiteRoute { SiteRoute("/public/compounds/\(id)") }
+    /// The page on which anyone follows a report by its tracking code.
+    static func publicTrack(code: String? = nil) -> SiteRoute {
+        SiteRoute("/public/reports/track", query: [("code", code)])
+    }
 }
 
 extension Places {
