@@ -100,7 +100,13 @@ import Testing
                 client, "/households/\(before.id)", cookie: cookie,
                 "_csrf=\(csrf)&room=&area_m2=85.6.1&floor=%E4%B8%89%E6%A5%BC&version=\(before.version)")
             #expect(status == .unprocessableContent)
-            #expect(page.contains(#"<p class="note bad lines" role="alert">"#))
+            #expect(page.contains(#"<p class="note bad lines" id="form-note" role="alert">"#))
+            // Each wrong field is marked beside itself, and reads the note.
+            for name in ["room", "floor", "area_m2"] {
+                let field = try #require(page.range(of: #"name="\#(name)""#))
+                let tag = page[field.lowerBound...].prefix { $0 != ">" }
+                #expect(tag.contains(#"aria-invalid="true" aria-describedby="form-note""#), "\(name)")
+            }
             #expect(
                 page.contains(
                     "请填写房号。\n楼层请填写整数，例如 3 或 -1。\n面积请填写大于 0 的平方米数，最多两位小数，如 85.60。"))
@@ -130,6 +136,9 @@ import Testing
             #expect(refused == .unprocessableContent)
             #expect(again.contains(#"name="name" value="赵六""#) && again.contains(#"value="1" checked"#))
             #expect(again.contains(#"<option value="tenant" selected>"#))
+            // Only the resident's phone is marked, not the household's fields above it.
+            #expect(again.contains(#"value="12345" aria-invalid="true""#))
+            #expect(again.components(separatedBy: #"aria-invalid="true""#).count == 2)
             // Changed meanwhile: the stored values, not the typed ones.
             let (stale, body, _) = try await PageTests.postForm(
                 client, "/households/\(before.id)", cookie: cookie,

@@ -201,13 +201,30 @@ enum Pages {
         _ f: PageFrame, redisplay: ((String, String), HTTPResponse.Status) async throws -> Response,
         _ body: () async throws -> String
     ) async throws -> Response {
+        try await save(f, refused: { try await redisplay(($0.tone, $0.text), $0.status) }, body)
+    }
+
+    /// Why a form was refused: its note, its status, and the fields found wrong (by the store's names), for a page
+    /// that marks each of them beside the field.
+    struct Refusal {
+        var tone: String
+        var text: String
+        var status: HTTPResponse.Status
+        var fields: Set<String> = []
+    }
+
+    /// `save`, for a page that marks the wrong fields.
+    static func save(
+        _ f: PageFrame, refused: (Refusal) async throws -> Response, _ body: () async throws -> String
+    ) async throws -> Response {
         do {
             return seeOther(try await body())
         } catch StoreError.stale {
-            return try await redisplay(("bad", f.t("household.stale")), .preconditionFailed)
+            return try await refused(Refusal(tone: "bad", text: f.t("household.stale"), status: .preconditionFailed))
         } catch let e where [.unprocessableContent, .conflict].contains(AppError.from(e)?.status) {
             let a = AppError.from(e)!
-            return try await redisplay(("bad", message(for: a, f)), a.status)
+            let fields = Set((a.all.isEmpty ? [a] : a.all).compactMap(\.field))
+            return try await refused(Refusal(tone: "bad", text: message(for: a, f), status: a.status, fields: fields))
         }
     }
 

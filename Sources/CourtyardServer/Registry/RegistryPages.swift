@@ -311,6 +311,20 @@ struct HouseholdPage {
     var newName = ""
     var newPhone = ""
     var newElsewhere = false
+    /// The fields a refusal found wrong, each marked beside itself (`aria-invalid`).
+    var roomInvalid = false
+    var floorInvalid = false
+    var areaInvalid = false
+    var nameInvalid = false
+    var phoneInvalid = false
+
+    mutating func mark(_ fields: Set<String>) {
+        roomInvalid = fields.contains("room")
+        floorInvalid = fields.contains("floor")
+        areaInvalid = fields.contains("area_m2")
+        nameInvalid = fields.contains("name")
+        phoneInvalid = fields.contains("phone")
+    }
 
     /// The page; `typed` is what a refused form sent (room, floor and area_m2 with the version they were typed over,
     /// or the new resident's name, phone, relation and lives_elsewhere), shown again instead of what is stored.
@@ -486,20 +500,25 @@ struct RegistryPagesController {
 
     func householdPage(
         id: Int64, actor: Actor, _ f: PageFrame, notice: (String, String)?, status: HTTPResponse.Status = .ok,
-        typed: [String: String]? = nil
+        typed: [String: String]? = nil, invalid: Set<String> = []
     ) async throws -> Response {
-        let page = try await HouseholdPage.load(
+        var page = try await HouseholdPage.load(
             id: id, actor: actor, services: services, notice: notice.map { PageNotice(tone: $0.0, text: $0.1) },
             typed: typed, f)
+        page.mark(invalid)
         return f.page(title: page.title, "registry-household", page, status: status)
     }
 
-    /// The household page again, with why a form was refused and, when given, what was typed into it.
-    func householdRedisplay(id: Int64, actor: Actor, _ f: PageFrame, typed: [String: String]? = nil) -> Redisplay {
+    /// The household page again, with why a form was refused, the wrong fields marked and, when given, what was
+    /// typed into it.
+    func householdRedisplay(id: Int64, actor: Actor, _ f: PageFrame, typed: [String: String]? = nil)
+        -> (Pages.Refusal) async throws -> Response
+    {
         // Changed by someone else meanwhile: the stored values, to be read before typing again.
-        {
+        { r in
             try await householdPage(
-                id: id, actor: actor, f, notice: $0, status: $1, typed: $1 == .preconditionFailed ? nil : typed)
+                id: id, actor: actor, f, notice: (r.tone, r.text), status: r.status,
+                typed: r.status == .preconditionFailed ? nil : typed, invalid: r.fields)
         }
     }
 
@@ -529,12 +548,10 @@ struct RegistryPagesController {
             "room": fields["room"] ?? "", "floor": fields["floor"] ?? "", "area_m2": fields["area_m2"] ?? "",
             "version": fields["version"] ?? "",
         ]
-        return try await Pages.save(
-            f, next: SiteRoute.household(id, saved: true).path,
-            redisplay: householdRedisplay(id: id, actor: actor, f, typed: typed)
-        ) {
+        return try await Pages.save(f, refused: householdRedisplay(id: id, actor: actor, f, typed: typed)) {
             _ = try await services.registry.update(
                 .households, id: id, input: input, expectedVersion: fields["version"].flatMap(Int.init), actor: actor)
+            return SiteRoute.household(id, saved: true).path
         }
     }
 
@@ -543,10 +560,7 @@ struct RegistryPagesController {
         let id = try context.parameters.require("id", as: Int64.self)
         let fields = try await Pages.form(request, context)
         let household = try await services.registry.get(Household.self, id: id, actor: actor)
-        return try await Pages.save(
-            f, next: SiteRoute.household(id, saved: true).path,
-            redisplay: householdRedisplay(id: id, actor: actor, f, typed: fields)
-        ) {
+        return try await Pages.save(f, refused: householdRedisplay(id: id, actor: actor, f, typed: fields)) {
             _ = try await services.registry.create(
                 .residents,
                 input: [
@@ -555,6 +569,7 @@ struct RegistryPagesController {
                     "relation": .string(fields["relation"] ?? "tenant"),
                     "lives_elsewhere": .bool(fields["lives_elsewhere"] == "1"),
                 ], actor: actor)
+            return SiteRoute.household(id, saved: true).path
         }
     }
 
