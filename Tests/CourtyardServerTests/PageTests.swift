@@ -110,6 +110,14 @@ import Testing
             #expect(fixed == .seeOther)
             let reread = try await services.registry.get(.residents, id: resident.id, actor: .system)
             #expect(reread["phone"]?.stringValue == "13600000002")
+            // A wrong phone is marked beside itself; the resident's home is named as people say it, not by a number.
+            let (refused, residentPage, _) = try await Self.postForm(
+                client, "/residents/\(resident.id)", cookie: cookie,
+                "_csrf=\(csrf)&version=\(reread["version"]?.intValue ?? 0)&name=%E8%B5%B5%E5%85%AD&phone=12345")
+            #expect(refused == .unprocessableContent)
+            #expect(residentPage.contains(#"value="12345" aria-invalid="true" aria-describedby="form-note""#))
+            #expect(!residentPage.contains(#">#\#(hh.id)<"#))
+            #expect(residentPage.contains("-\(hh["room"]?.stringValue ?? "?")</a>"))
         }
     }
 

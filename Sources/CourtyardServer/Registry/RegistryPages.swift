@@ -366,7 +366,8 @@ struct HouseholdPage {
 /// A resident: their name and phone (masked for those who may not read them), and their households.
 struct ResidentPage {
     struct Row {
-        var householdId: Int64
+        /// Where the home is, as people say it: building, entrance and room.
+        var home: String
         var relation: String
         var elsewhere: String
         var householdHref: String
@@ -379,6 +380,8 @@ struct ResidentPage {
     var phone: String
     var canWrite: Bool
     var households: [Row]
+    var nameInvalid = false
+    var phoneInvalid = false
 
     /// The page; `typed` is the name and phone a refused form sent and the version they were typed over, shown again
     /// instead of what is stored.
@@ -387,6 +390,10 @@ struct ResidentPage {
         _ f: PageFrame
     ) async throws -> ResidentPage {
         let r = try await services.registry.get(Resident.self, id: id, actor: actor)
+        var homes: [Int64: String] = [:]
+        for link in r.households {
+            homes[link.householdId] = try? await home(link.householdId, actor: actor, services: services)
+        }
         return ResidentPage(
             title: "\(f.t("resident.title")) \(r.name)", notice: notice, saveAction: SiteRoute.resident(id).path,
             version: typed?["version"].flatMap(Int.init) ?? r.version, name: typed?["name"] ?? r.name,
@@ -394,10 +401,18 @@ struct ResidentPage {
             canWrite: Permissions.allows(actor.role, .writeRegistry),
             households: r.households.map {
                 Row(
-                    householdId: $0.householdId, relation: f.t("rel." + $0.relation.rawValue),
+                    home: homes[$0.householdId] ?? f.t("household.title"), relation: f.t("rel." + $0.relation.rawValue),
                     elsewhere: f.t($0.livesElsewhere ? "yes" : "no"),
                     householdHref: SiteRoute.household($0.householdId).path)
             })
+    }
+
+    /// "3号楼-1单元-201": a household as the household page names it.
+    static func home(_ id: Int64, actor: Actor, services: Services) async throws -> String {
+        let h = try await services.registry.get(Household.self, id: id, actor: actor)
+        let building = try await services.registry.get(Building.self, id: h.buildingId, actor: actor)
+        let entrance = try await services.registry.get(Entrance.self, id: h.entranceId, actor: actor)
+        return "\(building.name)-\(entrance.name)-\(h.room)"
     }
 }
 
@@ -575,20 +590,25 @@ struct RegistryPagesController {
 
     func residentPage(
         id: Int64, actor: Actor, _ f: PageFrame, notice: (String, String)?, status: HTTPResponse.Status = .ok,
-        typed: [String: String]? = nil
+        typed: [String: String]? = nil, invalid: Set<String> = []
     ) async throws -> Response {
-        let page = try await ResidentPage.load(
+        var page = try await ResidentPage.load(
             id: id, actor: actor, services: services, notice: notice.map { PageNotice(tone: $0.0, text: $0.1) },
             typed: typed, f)
+        page.nameInvalid = invalid.contains("name")
+        page.phoneInvalid = invalid.contains("phone")
         return f.page(title: page.title, "registry-resident", page, status: status)
     }
 
     /// The resident page again, with why a form was refused and, unless the record changed meanwhile, what was
     /// typed into it.
-    func residentRedisplay(id: Int64, actor: Actor, _ f: PageFrame, typed: [String: String]? = nil) -> Redisplay {
-        {
+    func residentRedisplay(id: Int64, actor: Actor, _ f: PageFrame, typed: [String: String]? = nil)
+        -> (Pages.Refusal) async throws -> Response
+    {
+        { r in
             try await residentPage(
-                id: id, actor: actor, f, notice: $0, status: $1, typed: $1 == .preconditionFailed ? nil : typed)
+                id: id, actor: actor, f, notice: (r.tone, r.text), status: r.status,
+                typed: r.status == .preconditionFailed ? nil : typed, invalid: r.fields)
         }
     }
 
@@ -603,14 +623,12 @@ struct RegistryPagesController {
         let actor = try context.require(.writeRegistry)
         let id = try context.parameters.require("id", as: Int64.self)
         let fields = try await Pages.form(request, context)
-        return try await Pages.save(
-            f, next: SiteRoute.resident(id, saved: true).path,
-            redisplay: residentRedisplay(id: id, actor: actor, f, typed: fields)
-        ) {
+        return try await Pages.save(f, refused: residentRedisplay(id: id, actor: actor, f, typed: fields)) {
             _ = try await services.registry.update(
                 .residents, id: id,
                 input: ["name": .string(fields["name"] ?? ""), "phone": .string(fields["phone"] ?? "")],
                 expectedVersion: fields["version"].flatMap(Int.init), actor: actor)
+            return SiteRoute.resident(id, saved: true).path
         }
     }
 
