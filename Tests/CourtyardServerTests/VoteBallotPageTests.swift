@@ -42,10 +42,14 @@ import Testing
             let (saved, location, _) = try await worker.post(
                 "/votes/\(vote)/ballots",
                 [("household_id", homes[0]), ("choice", "approve"), ("paper_number", "纸-0001")])
-            #expect(saved == .seeOther && location == "/votes/\(vote)?entered=1#ballot")
+            #expect(
+                saved == .seeOther && location.hasPrefix("/votes/\(vote)?entered=1&") && location.hasSuffix("#ballot"))
             #expect(try await CoordinationTests.count(services, "ballots") == before + 1)
-            let (_, after) = try await worker.get("/votes/\(vote)?entered=1")
-            #expect(after.contains("纸质选票已录入"))
+            // Read back as it is on the paper: the home, the choice and the paper number.
+            let (_, after) = try await worker.get(String(location.prefix { $0 != "#" }))
+            #expect(after.contains("已录入：") && after.contains(" · 同意 · 纸-0001。统计已更新"))
+            let (_, plain) = try await worker.get("/votes/\(vote)?entered=1")
+            #expect(plain.contains("纸质选票已录入"))
             #expect(!(try Self.households(after)).contains(homes[0]))
 
             // The same household again, then another household with the same paper number.

@@ -465,6 +465,7 @@ extension Catalogue {
         "home.none.actions": "No action is past due.",
         "home.allRequests": "All requests",
         "ballot.title": "Enter a paper ballot",
+        "ballot.savedWhat": "Entered: {what}. The count is updated; you can enter the next one.",
         "ballot.saved": "The paper ballot is entered and the count updated. You can enter the next one.",
         "ballot.household": "Household (not yet voted)",
         "ballot.chooseHousehold": "Choose the household",

@@ -446,6 +446,7 @@ extension Catalogue {
         "home.none.actions": "没有逾期的交办事项。",
         "home.allRequests": "全部协调事项",
         "ballot.title": "录入纸质选票",
+        "ballot.savedWhat": "已录入：{what}。统计已更新，可以接着录入下一张。",
         "ballot.saved": "纸质选票已录入，统计已更新。可以接着录入下一张。",
         "ballot.household": "住户（还没投票的）",
         "ballot.chooseHousehold": "请选择住户",

@@ -49,10 +49,12 @@ struct BallotForm {
     var paperError: String?
     var formError: String?
     var saved: Bool
+    /// The ballot just entered, read back: "3号楼-1单元-201 · 同意 · 纸-0001".
+    var savedWhat: String?
 
     init(
         voteId: Int64, missing: [(building: String, homes: [Outreach.Home])], typed: Typed, errors: Errors,
-        saved: Bool, _ f: PageFrame
+        saved: Bool, savedWhat: String? = nil, _ f: PageFrame
     ) {
         action = SiteRoute.voteBallots(voteId).path
         groups = missing.map { b in
@@ -75,6 +77,7 @@ struct BallotForm {
         paperError = errors.paper
         formError = errors.form
         self.saved = saved
+        self.savedWhat = savedWhat
     }
 }
 
@@ -93,7 +96,13 @@ extension VotePageController {
                 _ = try await VoteRepository(database: services.database).cast(
                     voteId: id, householdId: household, choice: choice,
                     paperNumber: TextNormalizer.clean(typed.paperNumber), actor: actor)
-                return Pages.seeOther(SiteRoute.vote(id).path + "?entered=1#ballot")
+                let entered = SiteRoute(
+                    SiteRoute.vote(id).path,
+                    query: [
+                        ("entered", "1"), ("household", String(household)), ("choice", choice.rawValue),
+                        ("paper", TextNormalizer.clean(typed.paperNumber)),
+                    ])
+                return Pages.seeOther(entered.path + "#ballot")
             } catch is ValidationError {
                 errors.household = f.t("ballot.error.notInVote")
             } catch StoreError.notFound {

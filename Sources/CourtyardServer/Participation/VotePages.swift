@@ -120,7 +120,7 @@ struct VotePage {
         services: Services, actor: Actor, id: Int64,
         ballot input: (BallotForm.Typed, BallotForm.Errors, saved: Bool) = (.init(), .init(), false),
         notice: PageNote? = nil, refusedVoid: (ballot: Int64, reason: String, error: String)? = nil,
-        find: String = "", _ f: PageFrame
+        find: String = "", savedWhat: String? = nil, _ f: PageFrame
     ) async throws -> VotePage {
         let repo = VoteRepository(database: services.database)
         let v = try await repo.get(id: id, actor: actor)
@@ -147,7 +147,8 @@ struct VotePage {
             mapHref: SiteRoute.voteMap(id).path, notVoted: missing, hasNotVoted: !missing.isEmpty,
             ballot: v.status == .open && Permissions.allows(actor.role, .enterBallots)
                 ? BallotForm(
-                    voteId: id, missing: waiting, typed: input.0, errors: input.1, saved: input.saved, f) : nil,
+                    voteId: id, missing: waiting, typed: input.0, errors: input.1, saved: input.saved,
+                    savedWhat: savedWhat, f) : nil,
             entered: entered.map { b in
                 let refused = refusedVoid?.ballot == b.id ? refusedVoid : nil
                 return Entered(
@@ -229,7 +230,21 @@ struct VotePageController {
         let find = TextNormalizer.clean(typed)
         let page = try await VotePage.load(
             services: services, actor: actor, id: id, ballot: (.init(), .init(), entered),
-            notice: voided ? PageNote(kind: "ok", text: f.t("ballot.voided")) : nil, find: find, f)
+            notice: voided ? PageNote(kind: "ok", text: f.t("ballot.voided")) : nil, find: find,
+            savedWhat: entered ? try await savedWhat(request, actor: actor, f) : nil, f)
         return f.page(title: page.title, "participation-vote", page)
+    }
+
+    /// The ballot just entered, as the steward reads it back against the paper: home, choice and paper number.
+    func savedWhat(_ request: Request, actor: Actor, _ f: PageFrame) async throws -> String? {
+        let q = request.uri.queryParameters
+        guard let household = q.get("household").flatMap({ Int64($0) }),
+            let choice = q.get("choice").flatMap(VoteChoice.init(rawValue:)),
+            let home = try? await ResidentPage.home(household, actor: actor, services: services)
+        else { return nil }
+        let paper = q.get("paper").map { String($0.unicodeScalars.prefix(50)) } ?? ""
+        let what = [home, f.t("ballot.choice.\(choice.rawValue)"), paper].filter { !$0.isEmpty }.joined(
+            separator: " · ")
+        return Lang.fill(f.t("ballot.savedWhat"), ["what": what])
     }
 }
