@@ -90,6 +90,17 @@ import Testing
             let office = try await CoordinationPageTests.office(client)
             let (_, listed) = try await office.get("/votes/\(vote)")
             #expect(listed.contains("已录入的选票") && listed.contains("纸-0900") && listed.contains("反对"))
+            // Ballots the system entered are said to be the system's, in the page's words.
+            let seeded = try #require(
+                try await SelectionTests.ints(
+                    services,
+                    """
+                    SELECT b.vote_id AS id FROM ballots b JOIN votes v ON v.id = b.vote_id
+                    WHERE b.entered_by = 'system' AND b.voided_at IS NULL AND v.status = 'open' ORDER BY b.vote_id
+                    """
+                ).first)
+            let (_, systemPage) = try await office.get("/votes/\(seeded)")
+            #expect(systemPage.contains("系统 · ") && !systemPage.contains(">system · "))
             let void = "/votes/\(vote)/ballots/\(id)/void"
             let (noReason, _, said) = try await office.post(void, [("reason", " ")])
             #expect(

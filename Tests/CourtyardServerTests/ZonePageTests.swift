@@ -104,6 +104,12 @@ import Testing
         }
         for (compound, vote) in decisions {
             if let vote {
+                // The owners read the vote's title: the company and the zone, no internal number.
+                let title = try await services.database.withConnection { db in
+                    try await db.raw("SELECT title FROM votes WHERE id = \(bind: vote)").first()!
+                        .decode(column: "title", as: String.self)
+                }
+                #expect(title.hasPrefix("选聘物业服务企业：") && !title.contains("#"))
                 try await services.database.withConnection { db in
                     try await db.raw(
                         "UPDATE votes SET status = 'closed', result_json = '{\"passed\":true}' WHERE id = \(bind: vote)"

@@ -153,7 +153,8 @@ struct VotePage {
                 let refused = refusedVoid?.ballot == b.id ? refusedVoid : nil
                 return Entered(
                     household: b.household, choiceLabel: f.t("ballot.choice." + b.choice),
-                    paper: b.paperNumber ?? f.t("ballot.channel." + b.channel), enteredBy: b.enteredBy,
+                    paper: b.paperNumber ?? f.t("ballot.channel." + b.channel),
+                    enteredBy: Pages.actorName(b.enteredBy, shown: b.enteredBy, f),
                     enteredAt: beijingTime(b.at), voidAction: SiteRoute.voidBallot(id, b.id).path,
                     voidError: refused?.error, typedReason: refused?.reason ?? "")
             }, hasEntered: !entered.isEmpty,

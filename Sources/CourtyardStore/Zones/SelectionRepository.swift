@@ -663,7 +663,7 @@ public struct SelectionRepository: Sendable {
         let votesRepo = VoteRepository(database: database)
         for c in voters {
             let v = try await votesRepo.create(
-                title: "选聘物业服务企业：\(company)（\(zone.name)，选聘 #\(selectionId)）", matter: .propertyCompany,
+                title: "选聘物业服务企业：\(company)（\(zone.name)）", matter: .propertyCompany,
                 electorate: .compound(c), thresholds: nil, actor: actor)
             created[c] = v.id
         }
