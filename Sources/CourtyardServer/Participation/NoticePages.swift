@@ -28,6 +28,24 @@ func compoundAndTitleProblems(_ typed: [String: String], _ f: PageFrame) -> [Str
     return found
 }
 
+/// What the questionnaire and notice forms both hold first: the compound, the kind, the title, published at once.
+protocol CompoundFormHead {
+    var compounds: [Choice] { get set }
+    var kinds: [Choice] { get set }
+    var title: String { get set }
+    var publish: Bool { get set }
+}
+
+extension CompoundFormHead {
+    /// The head as a refused form typed it.
+    mutating func retypeHead(_ typed: [String: String]) {
+        compounds = compounds.selecting(typed["compound_id"])
+        kinds = kinds.selecting(typed["kind"])
+        title = typed["title"] ?? ""
+        publish = typed["publish"] == "1"
+    }
+}
+
 extension [Choice] {
     /// The same choices with the one whose value was typed selected.
     func selecting(_ value: String?) -> [Choice] {
@@ -36,7 +54,7 @@ extension [Choice] {
 }
 
 /// The form with which a clerk posts a notice: the text, its dates and the scanned document.
-struct NoticeForm {
+struct NoticeForm: CompoundFormHead {
     var action: String
     var compounds: [Choice]
     var kinds: [Choice]
@@ -60,13 +78,10 @@ struct NoticeForm {
             },
             startsOn: today.description, endsOn: today.adding(days: 7).description)
         guard let typed else { return form }
-        form.compounds = form.compounds.selecting(typed["compound_id"])
-        form.kinds = form.kinds.selecting(typed["kind"])
-        form.title = typed["title"] ?? ""
+        form.retypeHead(typed)
         form.body = typed["body"] ?? ""
         form.startsOn = typed["starts_on"] ?? ""
         form.endsOn = typed["ends_on"] ?? ""
-        form.publish = typed["publish"] == "1"
         return form
     }
 

@@ -42,7 +42,7 @@ extension SiteRoute {
 }
 
 /// The form that drafts a questionnaire from six question slots (empty ones are skipped).
-struct QuestionnaireForm {
+struct QuestionnaireForm: CompoundFormHead {
     struct Slot {
         var number: String
         var textName: String
@@ -85,12 +85,9 @@ struct QuestionnaireForm {
                     optionsName: "q\($0)_options", types: types)
             })
         guard let typed else { return form }
-        form.compounds = form.compounds.selecting(typed["compound_id"])
-        form.kinds = form.kinds.selecting(typed["kind"])
-        form.title = typed["title"] ?? ""
+        form.retypeHead(typed)
         form.opensOn = typed["opens_on"] ?? ""
         form.closesOn = typed["closes_on"] ?? ""
-        form.publish = typed["publish"] == "1"
         form.open = true
         for i in form.slots.indices {
             let slot = form.slots[i]
