@@ -211,6 +211,10 @@ enum Pages {
         var text: String
         var status: HTTPResponse.Status
         var fields: Set<String> = []
+
+        /// What was typed, to show again; none when the record changed meanwhile, whose stored values are to be
+        /// read before typing again.
+        func kept(_ typed: [String: String]?) -> [String: String]? { status == .preconditionFailed ? nil : typed }
     }
 
     /// `save`, for a page that marks the wrong fields.

@@ -121,14 +121,10 @@ struct EventsPage {
             }
             if blank("place") { found.append(f.t("error.place.required")) }
             let capacity = (typed["capacity"] ?? "").trimmingCharacters(in: .whitespaces)
-            if !capacity.isEmpty {
-                let whole = capacity.allSatisfy { $0.isASCII && $0.isNumber }
-                if let c = Int64(capacity), (1...EventRules.maxCapacity).contains(c) {
-                } else if whole || Int64(capacity) != nil {
-                    found.append(f.t("error.capacity.out_of_range"))
-                } else {
-                    found.append(f.t("event.badCapacity"))
-                }
+            if !capacity.isEmpty, Int64(capacity).map({ (1...EventRules.maxCapacity).contains($0) }) != true {
+                // A whole number out of range (or past 64 bits) is told the range; anything else how to write one.
+                let whole = Int64(capacity) != nil || capacity.allSatisfy { $0.isASCII && $0.isNumber }
+                found.append(f.t(whole ? "error.capacity.out_of_range" : "event.badCapacity"))
             }
             return found
         }

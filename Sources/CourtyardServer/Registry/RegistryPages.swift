@@ -407,6 +407,11 @@ struct ResidentPage {
             })
     }
 
+    mutating func mark(_ fields: Set<String>) {
+        nameInvalid = fields.contains("name")
+        phoneInvalid = fields.contains("phone")
+    }
+
     /// "3号楼-1单元-201": a household as the household page names it.
     static func home(_ id: Int64, actor: Actor, services: Services) async throws -> String {
         let h = try await services.registry.get(Household.self, id: id, actor: actor)
@@ -529,11 +534,10 @@ struct RegistryPagesController {
     func householdRedisplay(id: Int64, actor: Actor, _ f: PageFrame, typed: [String: String]? = nil)
         -> (Pages.Refusal) async throws -> Response
     {
-        // Changed by someone else meanwhile: the stored values, to be read before typing again.
         { r in
             try await householdPage(
-                id: id, actor: actor, f, notice: (r.tone, r.text), status: r.status,
-                typed: r.status == .preconditionFailed ? nil : typed, invalid: r.fields)
+                id: id, actor: actor, f, notice: (r.tone, r.text), status: r.status, typed: r.kept(typed),
+                invalid: r.fields)
         }
     }
 
@@ -595,8 +599,7 @@ struct RegistryPagesController {
         var page = try await ResidentPage.load(
             id: id, actor: actor, services: services, notice: notice.map { PageNotice(tone: $0.0, text: $0.1) },
             typed: typed, f)
-        page.nameInvalid = invalid.contains("name")
-        page.phoneInvalid = invalid.contains("phone")
+        page.mark(invalid)
         return f.page(title: page.title, "registry-resident", page, status: status)
     }
 
@@ -607,8 +610,8 @@ struct RegistryPagesController {
     {
         { r in
             try await residentPage(
-                id: id, actor: actor, f, notice: (r.tone, r.text), status: r.status,
-                typed: r.status == .preconditionFailed ? nil : typed, invalid: r.fields)
+                id: id, actor: actor, f, notice: (r.tone, r.text), status: r.status, typed: r.kept(typed),
+                invalid: r.fields)
         }
     }
 

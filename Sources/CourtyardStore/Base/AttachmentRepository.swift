@@ -99,7 +99,7 @@ public struct AttachmentRepository: Sendable {
         for column in ["attachments_json", "evidence_json"] {
             let sql: SQLQueryString =
                 "SELECT c.\(unsafeRaw: column) AS refs FROM coordination_requests c WHERE c.\(unsafeRaw: column) LIKE \(bind: like) AND "
-                + (try await CoordinationRequestRepository.scope(actor, db: db))
+                + CoordinationRequestRepository.scope(actor)
             if try await anyRow(sql, db: db, matching: listed) { return true }
         }
         if ReportRepository.canRead(actor) {

@@ -24,7 +24,7 @@ public struct CoordinationRequestRepository: Sendable {
     /// The requests (alias `c`) an account sees: a department those addressed to it; anyone else those of the
     /// projects it sees (an office its sub-district's, a community's staff their communities', a steward their
     /// compound's; a contractor, supervisor, designer or pm company the projects it works on).
-    static func scope(_ actor: Actor, db: any SQLDatabase) async throws -> SQLQueryString {
+    static func scope(_ actor: Actor) -> SQLQueryString {
         if actor.scope.kind == nil { return "1=1" }
         if actor.scope.kind == .organisation, actor.role == .department {
             return "c.department_organisation_id = \(bind: actor.scope.id ?? 0)"
@@ -181,7 +181,7 @@ public struct CoordinationRequestRepository: Sendable {
         return try await database.withConnection { db in
             var sql: SQLQueryString =
                 "SELECT \(unsafeRaw: Self.columns) FROM coordination_requests c JOIN organisations o ON o.id = c.department_organisation_id WHERE c.id = \(bind: id) AND "
-            sql += try await Self.scope(actor, db: db)
+            sql += Self.scope(actor)
             guard let row = try await db.raw(sql).first() else { throw StoreError.notFound }
             var r = try Self.decode(row, today: today)
             r.history = try await db.raw(
@@ -212,7 +212,7 @@ public struct CoordinationRequestRepository: Sendable {
         return try await database.withConnection { db in
             var sql: SQLQueryString =
                 "SELECT \(unsafeRaw: Self.columns) FROM coordination_requests c JOIN organisations o ON o.id = c.department_organisation_id WHERE "
-            sql += try await Self.scope(actor, db: db)
+            sql += Self.scope(actor)
             if let departmentId { sql += " AND c.department_organisation_id = \(bind: departmentId)" }
             if let projectId { sql += " AND c.project_id = \(bind: projectId)" }
             if let state { sql += " AND c.state = \(bind: state.rawValue)" }
@@ -261,7 +261,7 @@ public struct CoordinationRequestRepository: Sendable {
         try await database.transaction { db in
             var sql: SQLQueryString =
                 "SELECT c.state, c.subdistrict_id, c.department_organisation_id, c.needed_by, c.project_id, c.accepted_on, c.created_on FROM coordination_requests c WHERE c.id = \(bind: id) AND "
-            sql += try await Self.scope(actor, db: db)
+            sql += Self.scope(actor)
             guard let row = try await db.raw(sql).first() else { throw StoreError.notFound }
             let from = CoordinationState(rawValue: try row.text("state")) ?? .requested
             let dept = try row.int("department_organisation_id")

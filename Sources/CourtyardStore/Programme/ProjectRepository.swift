@@ -267,7 +267,6 @@ public struct ProjectRepository: Sendable {
         return try await database.withConnection { db in try await db.raw(q).all().map(Self.summary) }
     }
 
-    /// One project with its plan, gates, acceptances and residents' satisfaction.
     /// A record that belongs to one project, named on the project's page.
     public enum Part: String, Sendable {
         case finding = "findings", changeOrder = "change_orders", payment = "payments"
@@ -282,6 +281,7 @@ public struct ProjectRepository: Sendable {
         }
     }
 
+    /// One project with its plan, gates, acceptances and residents' satisfaction.
     public func detail(id: Int64, actor: Actor) async throws -> ProjectDetail {
         guard Permissions.allows(actor.role, .readProjects) else { throw AccessError.forbidden }
         return try await database.withConnection { db in
