@@ -68,7 +68,7 @@ import Testing
 
             let (made, _) = try await Self.send(
                 client, compound: compound, photos: [Self.jpegWithGPS, Self.jpegWithGPS])
-            #expect(made == .created)
+            #expect(made == .seeOther)
             let stored = try await services.database.withConnection { db in
                 let refs = try await db.raw("SELECT photos_json FROM reports ORDER BY id DESC").first()!.decode(
                     column: "photos_json", as: String.self)

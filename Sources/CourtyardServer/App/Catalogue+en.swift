@@ -123,12 +123,12 @@ extension Catalogue {
         "track.code": "Tracking code",
         "track.submit": "Look up",
         "track.notFound": "No report has this tracking code; please check it and try again.",
-        "track.follow": "Follow this report",
+        "track.back": "Back to {compound}",
         "track.enterCode": "Enter the tracking code, such as R-7K3M-Q9PX.",
         "track.history": "What has been done",
         "vote.notVoted": "Households that have not voted, by building",
-        "track.thanks":
-            "Received, thank you! Keep the tracking code {code}; use “Follow a report” at the top of this page to see how it is handled.",
+        "track.filed":
+            "Received, thank you! Your tracking code is {code}: note it down or bookmark this page to follow the report.",
         "col.community": "Community",
         "col.compound": "Compound",
         "col.address": "Address",
@@ -1127,6 +1127,9 @@ extension Catalogue {
         "form.chooseCompound": "Choose a compound.",
         "form.yearRange": "{label} is from 2000 to 2100.",
         "notice.needBody": "Enter the text of the notice.",
+        "form.sentBefore":
+            "This form was sent a moment ago and it is not yet known whether it was saved. "
+            + "Check the page for the record first; send it again only if it is not there.",
         "form.badDate": "That is not a date: write a day that exists as YYYY-MM-DD, e.g. 2026-03-01.",
         "gantt.title": "Gantt chart",
         "gantt.deadline": "Deadline",

@@ -14,6 +14,8 @@ struct AppContext: RequestContext {
     /// Large type (长辈版): chosen with `?large=1` and kept in a cookie, for everyone, signed in or not.
     var large = false
     var setLargeCookie = false
+    /// Where page forms are claimed, so that one sent twice is saved once (set by `AuthMiddleware`).
+    var forms: FormSubmissions?
 
     /// The client's address, for rate limits on what anyone may do without an account and for the audit log: the
     /// peer's, or behind a trusted proxy the one it forwarded (set by `AuthMiddleware`).

@@ -27,6 +27,8 @@ struct PageFrame {
     var large = false
     /// Reload the page after this many seconds (a page that follows work in progress, without script).
     var refreshSeconds: Int?
+    /// This drawing's one-time value, in every form it draws (`_once`): a form sent twice is saved once (`SentForm`).
+    var once = Security.randomToken()
 
     func t(_ key: String) -> String { lang.t(key) }
 

@@ -67,7 +67,12 @@ enum Pages {
             return Response.redirect(to: "/login?next=\(next)", type: .found)
         }
         do {
-            return try await handler(request, context, f)
+            guard request.method == .post, let forms = context.forms else {
+                return try await handler(request, context, f)
+            }
+            return try await SentForm.$current.withValue(SentForm(store: forms)) {
+                try await handler(request, context, f)
+            }
         } catch let error as HTTPError where AuthMiddleware.isMalformedPageAddress(error, request) {
             return notFoundPage(f)
         } catch {
@@ -141,8 +146,12 @@ enum Pages {
     static func form(_ request: Request, _ context: AppContext, checkCSRF: Bool = true) async throws -> [String: String]
     {
         // A repeated field keeps its last value.
-        let fields = try await formMulti(request).compactMapValues(\.last)
-        if checkCSRF { try verifyCSRF(fields["_csrf"], context) }
+        let multi = try await formMulti(request)
+        let fields = multi.compactMapValues(\.last)
+        if checkCSRF {
+            try verifyCSRF(fields["_csrf"], context)
+            SentForm.note(sender: context.csrf, path: request.uri.path, fields: multi)
+        }
         return fields
     }
 
@@ -163,6 +172,7 @@ enum Pages {
     static func checkboxForm(_ request: Request, _ context: AppContext) async throws -> [String: String] {
         let multi = try await Pages.formMulti(request)
         try Pages.verifyCSRF(multi["_csrf"]?.last, context)
+        SentForm.note(sender: context.csrf, path: request.uri.path, fields: multi)
         return multi.mapValues { $0.joined(separator: ",") }
     }
 
@@ -173,6 +183,8 @@ enum Pages {
     static func multipartForm(_ request: Request, _ context: AppContext) async throws -> MultipartForm {
         let form = try await MultipartForm.read(request)
         try verifyCSRF(form.fields["_csrf"], context)
+        SentForm.note(
+            sender: context.csrf, path: request.uri.path, fields: form.fields.mapValues { [$0] }, files: form.fileList)
         return form
     }
 
@@ -222,13 +234,66 @@ enum Pages {
         _ f: PageFrame, refused: (Refusal) async throws -> Response, _ body: () async throws -> String
     ) async throws -> Response {
         do {
-            return seeOther(try await body())
+            let unsettled = Refusal(tone: "bad", text: f.t("form.sentBefore"), status: .conflict)
+            return try await once {
+                let next = try await body()
+                return (seeOther(next), next)
+            } unsettled: {
+                try await refused(unsettled)
+            }
         } catch StoreError.stale {
             return try await refused(Refusal(tone: "bad", text: f.t("household.stale"), status: .preconditionFailed))
         } catch let e where [.unprocessableContent, .conflict].contains(AppError.from(e)?.status) {
             let a = AppError.from(e)!
             let fields = Set((a.all.isEmpty ? [a] : a.all).compactMap(\.field))
             return try await refused(Refusal(tone: "bad", text: message(for: a, f), status: a.status, fields: fields))
+        }
+    }
+
+    /// Answers a form once however often it was sent (`key`, from `SentForm`): `body` answers, with where it led
+    /// when it saved something. A second sending is sent where the first led, or, while the first has not finished,
+    /// `unsettled` says it may have been saved already; a refused sending leaves the form free to send again.
+    static func once(
+        _ key: String?, in store: FormSubmissions?, _ body: () async throws -> (Response, saved: String?),
+        unsettled: () async throws -> Response
+    ) async throws -> Response {
+        guard let key, let store else { return try await body().0 }
+        switch try await store.claim(key) {
+        case .done(let next): return seeOther(next)
+        case .unsettled: return try await unsettled()
+        case .first:
+            let answer: (Response, saved: String?)
+            do {
+                answer = try await body()
+            } catch {
+                try? await store.release(key)
+                throw error
+            }
+            if let next = answer.saved {
+                try? await store.settle(key, answer: next)
+            } else {
+                try? await store.release(key)
+            }
+            return answer.0
+        }
+    }
+
+    /// `once` for the form of the page request being answered (`SentForm.current`).
+    static func once(_ body: () async throws -> (Response, saved: String?), unsettled: () async throws -> Response)
+        async throws -> Response
+    {
+        let sent = SentForm.current
+        return try await once(sent?.take(), in: sent?.store, body, unsettled: unsettled)
+    }
+
+    /// A form whose save answers where to go next, its refusals shown as the page's error: saved once however often
+    /// it was sent.
+    static func saveOnce(_ f: PageFrame, _ body: () async throws -> String) async throws -> Response {
+        try await once {
+            let next = try await body()
+            return (seeOther(next), next)
+        } unsettled: {
+            throw AppError(status: .conflict, code: pageMessage, message: f.t("form.sentBefore"))
         }
     }
 

@@ -79,6 +79,7 @@ struct ViewContext: MustacheParent {
         switch name {
         case "t": return Label(lang: frame.lang, key: "")
         case "csrf": return frame.csrf
+        case "once": return frame.once
         case "lang": return frame.lang.htmlTag
         default: return nil
         }

@@ -188,10 +188,12 @@ struct NoticePageController {
     @Sendable func reply(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let fields = try await Pages.form(request, context)
         let id = try context.parameters.require("id", as: Int64.self)
-        _ = try await notices.reply(
-            noticeId: id, objectionId: try context.parameters.require("objection", as: Int64.self),
-            text: fields["reply"] ?? "", actor: try context.actor())
-        return Pages.seeOther(SiteRoute.notice(id).path)
+        return try await Pages.saveOnce(f) {
+            _ = try await notices.reply(
+                noticeId: id, objectionId: try context.parameters.require("objection", as: Int64.self),
+                text: fields["reply"] ?? "", actor: try context.actor())
+            return SiteRoute.notice(id).path
+        }
     }
 
     @Sendable func show(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {

@@ -22,14 +22,12 @@ enum PublicPages {
 
     static func page(
         id: Int64, f: PageFrame, services: Services, notice: (String, String)?, status: HTTPResponse.Status = .ok,
-        typed: Typed? = nil, tracked code: String? = nil
+        typed: Typed? = nil
     ) async throws -> Response {
-        guard var page = try await PublicCompoundPage.load(id: id, services: services, notice: notice, typed: typed, f)
+        guard let page = try await PublicCompoundPage.load(id: id, services: services, notice: notice, typed: typed, f)
         else {
             return f.page(title: f.t("error.title"), "participation-not-found", PublicNotFound(), status: .notFound)
         }
-        // A report just filed: its own page, to keep or come back to, one tap away.
-        page.trackHref = code.map { SiteRoute.publicTrack(code: $0).path }
         return f.page(title: page.title, "participation-public-compound", page, status: status)
     }
 }
@@ -109,7 +107,6 @@ struct PublicCompoundPage {
     var title: String
     var topNote: PageNote?
     /// The tracking page of the report just filed.
-    var trackHref: String?
     var errorSummary: ErrorSummary?
     var address: String
     var project: Project?
@@ -292,14 +289,37 @@ struct PublicPageController {
         return try await PublicPages.page(id: id, f: f, services: services, notice: nil)
     }
 
+    /// A report from the public form. Filed, the resident is sent to the report's own page (a reload there sends
+    /// nothing again); the same form sent twice files one report, and the second sending is sent to its page too.
     @Sendable func report(_ request: Request, _ context: AppContext) async throws -> Response {
         let f = Pages.frame(request, context)
         let id = try context.parameters.require("id", as: Int64.self)
         let (fields, sent) = try await Self.reportForm(request, context)
+        let key = fields["_once"].map { _ in
+            SentForm.digest(
+                sender: context.remoteHost, path: request.uri.path, fields: fields.mapValues { [$0] },
+                files: sent.map { ("photo", $0.filename, $0.bytes) })
+        }
+        return try await Pages.once(key, in: context.forms) {
+            try await file(id, fields, sent, context, f)
+        } unsettled: {
+            try await PublicPages.page(
+                id: id, f: f, services: services, notice: nil, status: .conflict,
+                typed: .report(fields, FieldErrors(form: f.t("form.sentBefore"))))
+        }
+    }
+
+    /// Files the report, or answers why not: with where the report is followed once it is filed.
+    func file(
+        _ id: Int64, _ fields: [String: String], _ sent: [(filename: String, bytes: [UInt8])], _ context: AppContext,
+        _ f: PageFrame
+    ) async throws -> (Response, saved: String?) {
         guard try await reportLimiter.allow(context.remoteHost, in: services.database) else {
-            return try await PublicPages.page(
-                id: id, f: f, services: services, notice: nil, status: .tooManyRequests,
-                typed: .report(fields, FieldErrors(form: f.t("public.tooMany"))))
+            return (
+                try await PublicPages.page(
+                    id: id, f: f, services: services, notice: nil, status: .tooManyRequests,
+                    typed: .report(fields, FieldErrors(form: f.t("public.tooMany")))), nil
+            )
         }
         var errors = Self.check(report: fields, f)
         var photos: [(filename: String, bytes: [UInt8])] = []
@@ -310,9 +330,11 @@ struct PublicPageController {
         guard errors.isEmpty, let category = ReportCategory(rawValue: fields["category"] ?? "") else {
             // Only reports filed count against the address's limit: a resident mending a form is not locked out.
             try await reportLimiter.refund(context.remoteHost, in: services.database)
-            return try await PublicPages.page(
-                id: id, f: f, services: services, notice: nil, status: .unprocessableContent,
-                typed: .report(fields, errors))
+            return (
+                try await PublicPages.page(
+                    id: id, f: f, services: services, notice: nil, status: .unprocessableContent,
+                    typed: .report(fields, errors)), nil
+            )
         }
         do {
             let filed = try await ReportRepository.filing(services.database).fileTracked(
@@ -321,10 +343,8 @@ struct PublicPageController {
                     description: fields["description"] ?? "", reporterName: fields["name"] ?? "",
                     reporterPhone: fields["phone"] ?? "", newPhotos: photos),
                 actor: ReportRepository.publicReporter, publicPage: true)
-            return try await PublicPages.page(
-                id: id, f: f, services: services,
-                notice: ("ok", f.t("track.thanks").replacingOccurrences(of: "{code}", with: filed.code)),
-                status: .created, tracked: filed.code)
+            let track = SiteRoute.publicTrack(code: filed.code, filed: true).path
+            return (Pages.seeOther(track), track)
         } catch let e where AppError.from(e)?.status == .unprocessableContent {
             try await reportLimiter.refund(context.remoteHost, in: services.database)
             errors.add(
@@ -333,9 +353,11 @@ struct PublicPageController {
                     "description": "description", "reporter_phone": "phone", "photos": "photo",
                     "building_id": "building_id",
                 ], f)
-            return try await PublicPages.page(
-                id: id, f: f, services: services, notice: nil, status: .unprocessableContent,
-                typed: .report(fields, errors))
+            return (
+                try await PublicPages.page(
+                    id: id, f: f, services: services, notice: nil, status: .unprocessableContent,
+                    typed: .report(fields, errors)), nil
+            )
         }
     }
 
@@ -413,6 +435,13 @@ struct PublicPageController {
                 return f.page(title: f.t("track.title"), "participation-track", page, status: .notFound)
             }
             page.report = TrackPage.Report(found, f)
+            // Just filed: said so, with the code to keep, and the way back to the compound's page.
+            if request.uri.queryParameters.get("filed") == "1" {
+                page.note = PageNote(
+                    kind: "ok", text: f.t("track.filed").replacingOccurrences(of: "{code}", with: found.code))
+                page.back = SiteRoute.publicCompound(found.compoundId).path
+                page.backLabel = f.t("track.back").replacingOccurrences(of: "{compound}", with: found.compound)
+            }
         }
         return f.page(title: f.t("track.title"), "participation-track", page)
     }
@@ -584,4 +613,6 @@ struct TrackPage {
     var code: String
     var note: PageNote?
     var report: Report?
+    var back: String?
+    var backLabel = ""
 }

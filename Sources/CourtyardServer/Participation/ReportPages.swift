@@ -11,8 +11,8 @@ extension SiteRoute {
     static func reportTransitions(_ id: Int64) -> SiteRoute { SiteRoute("/reports/\(id)/transitions") }
     static func publicCompound(_ id: Int64) -> SiteRoute { SiteRoute("/public/compounds/\(id)") }
     /// The page on which anyone follows a report by its tracking code.
-    static func publicTrack(code: String? = nil) -> SiteRoute {
-        SiteRoute("/public/reports/track", query: [("code", code)])
+    static func publicTrack(code: String? = nil, filed: Bool = false) -> SiteRoute {
+        SiteRoute("/public/reports/track", query: [("code", code), ("filed", filed ? "1" : nil)])
     }
 }
 

@@ -83,6 +83,7 @@ struct BallotForm {
 
 extension VotePageController {
     /// A paper ballot entered from the vote's page; back to the page with a saved message, ready for the next one.
+    /// The same ballot sent twice (a double tap) is entered once, and both sendings come back to the saved message.
     @Sendable func enterBallot(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let actor = try context.require(.enterBallots)
         let id = try context.parameters.require("id", as: Int64.self)
@@ -90,6 +91,21 @@ extension VotePageController {
         let typed = BallotForm.Typed(
             household: fields["household_id"] ?? "", choice: fields["choice"] ?? "",
             paperNumber: fields["paper_number"] ?? "")
+        return try await Pages.once {
+            try await enter(typed, vote: id, actor: actor, f)
+        } unsettled: {
+            var errors = BallotForm.Errors()
+            errors.form = f.t("form.sentBefore")
+            let page = try await VotePage.load(
+                services: services, actor: actor, id: id, ballot: (typed, errors, false), f)
+            return f.page(title: page.title, "participation-vote", page, status: .conflict)
+        }
+    }
+
+    /// Enters the ballot, or answers the page again saying why not.
+    func enter(_ typed: BallotForm.Typed, vote id: Int64, actor: Actor, _ f: PageFrame) async throws -> (
+        Response, saved: String?
+    ) {
         var errors = Self.check(typed, f)
         if errors.isEmpty, let household = Int64(typed.household), let choice = VoteChoice(rawValue: typed.choice) {
             do {
@@ -102,7 +118,7 @@ extension VotePageController {
                         ("entered", "1"), ("household", String(household)), ("choice", choice.rawValue),
                         ("paper", TextNormalizer.clean(typed.paperNumber)),
                     ])
-                return Pages.seeOther(entered.path + "#ballot")
+                return (Pages.seeOther(entered.path + "#ballot"), entered.path + "#ballot")
             } catch is ValidationError {
                 errors.household = f.t("ballot.error.notInVote")
             } catch StoreError.notFound {
@@ -113,7 +129,7 @@ extension VotePageController {
         }
         let page = try await VotePage.load(
             services: services, actor: actor, id: id, ballot: (typed, errors, false), f)
-        return f.page(title: page.title, "participation-vote", page, status: .unprocessableContent)
+        return (f.page(title: page.title, "participation-vote", page, status: .unprocessableContent), nil)
     }
 
     /// The form's own checks, before anything is written.

@@ -256,7 +256,9 @@ struct BulletinPageController: Sendable {
     @Sendable func publish(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         _ = try await Pages.form(request, context)
         let id = try context.parameters.require("id", as: Int64.self)
-        _ = try await bulletins.publish(id: id, actor: try context.actor())
-        return Pages.seeOther(SiteRoute.bulletin(id).path)
+        return try await Pages.saveOnce(f) {
+            _ = try await bulletins.publish(id: id, actor: try context.actor())
+            return SiteRoute.bulletin(id).path
+        }
     }
 }

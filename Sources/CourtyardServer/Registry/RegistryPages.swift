@@ -662,7 +662,9 @@ struct RegistryPagesController {
         guard fields["confirm"] == "1" else {
             return try await removePage(household: id, resident: rid, actor: actor, warn: true, f)
         }
-        _ = try await services.registry.unlink(householdId: id, residentId: rid, actor: actor)
-        return Pages.seeOther(SiteRoute.household(id, saved: true).path)
+        return try await Pages.saveOnce(f) {
+            _ = try await services.registry.unlink(householdId: id, residentId: rid, actor: actor)
+            return SiteRoute.household(id, saved: true).path
+        }
     }
 }

@@ -732,6 +732,16 @@ public enum Migrations {
                   WHERE paper_number IS NOT NULL AND voided_at IS NULL
                 """,
             ]),
+        Step(
+            version: 21, name: "form_submissions",
+            statements: [
+                // A page form sent twice (a double tap, a reload that sends again) is saved once: each sending of
+                // a drawn form is claimed here, and where the first one led is kept for the second (`FormSubmissions`).
+                """
+                CREATE TABLE form_submissions (key TEXT PRIMARY KEY, answer TEXT, created_at {BIG} NOT NULL)
+                """,
+                "CREATE INDEX form_submissions_created ON form_submissions (created_at)",
+            ]),
     ]
 
     public static var latest: Int { steps.last?.version ?? 0 }

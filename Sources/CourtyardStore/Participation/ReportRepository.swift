@@ -250,7 +250,8 @@ public struct ReportRepository: Sendable {
             guard
                 let r = try await db.raw(
                     """
-                    SELECT r.id, r.category, r.state, r.due_on, r.submitted_at, t.name AS compound, b.name AS building
+                    SELECT r.id, r.compound_id, r.category, r.state, r.due_on, r.submitted_at, t.name AS compound,
+                      b.name AS building
                     FROM reports r JOIN compounds t ON t.id = r.compound_id LEFT JOIN buildings b ON b.id = r.building_id
                     WHERE r.tracking_code = \(bind: code)
                     """
@@ -267,7 +268,8 @@ public struct ReportRepository: Sendable {
                     note: try e.text("note"))
             }
             return ReportTrack(
-                code: code, compound: try r.text("compound"), building: try r.optionalText("building"),
+                code: code, compoundId: try r.int("compound_id"), compound: try r.text("compound"),
+                building: try r.optionalText("building"),
                 category: ReportCategory(rawValue: try r.text("category")) ?? .other, state: state,
                 submittedAt: try r.text("submitted_at"), dueOn: due,
                 overdue: ReportLifecycle.isOverdue(due: due, today: today), steps: steps)
@@ -489,6 +491,7 @@ public struct ReportTrack: Sendable, Equatable {
         public var note: String
     }
     public var code: String
+    public var compoundId: Int64
     public var compound: String
     public var building: String?
     public var category: ReportCategory

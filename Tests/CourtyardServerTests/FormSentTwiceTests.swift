@@ -1,0 +1,124 @@
+import CourtyardDomain
+import CourtyardServer
+import CourtyardStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// A form sent twice (a double tap on a slow phone, a reload that sends again) is saved once, and the second
+/// sending comes back where the first led, not to a refusal of the first's own record.
+@Suite struct FormSentTwiceTests {
+    /// The one-time value a drawn page put in its forms.
+    static func once(_ page: String) throws -> String {
+        try #require(
+            page.firstMatch(of: try Regex(#"name="_once" value="([^"]+)""#))?.output[1].substring.map(String.init))
+    }
+
+    @Test func aPaperBallotTappedTwiceIsEnteredOnce() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let (cookie, csrf) = try await client.session("community")
+            let worker = CoordinationPageTests.Browser(client: client, cookie: cookie, csrf: csrf)
+            let vote = try await VoteBallotPageTests.openVote(services)
+            let (_, page) = try await worker.get("/votes/\(vote)")
+            let homes = try VoteBallotPageTests.households(page)
+            try #require(homes.count >= 2)
+            let once = try Self.once(page)
+            let before = try await CoordinationTests.count(services, "ballots")
+            let ballot = [
+                ("_once", once), ("household_id", homes[0]), ("choice", "approve"), ("paper_number", "纸-7001"),
+            ]
+            async let first = worker.post("/votes/\(vote)/ballots", ballot)
+            async let second = worker.post("/votes/\(vote)/ballots", ballot)
+            let answers = try await [first, second]
+            // Both sendings come back to the saved message (before, the second said "this household has voted").
+            #expect(answers.map(\.0) == [.seeOther, .seeOther])
+            #expect(answers[0].1 == answers[1].1 && answers[0].1.contains("entered=1"))
+            #expect(try await CoordinationTests.count(services, "ballots") == before + 1)
+            // Sent again later (a reload): still once.
+            #expect(try await worker.post("/votes/\(vote)/ballots", ballot).1 == answers[0].1)
+            #expect(try await CoordinationTests.count(services, "ballots") == before + 1)
+
+            // The same form changed (back, another household chosen) is a sending of its own.
+            let next = [("_once", once), ("household_id", homes[1]), ("choice", "reject"), ("paper_number", "纸-7002")]
+            #expect(try await worker.post("/votes/\(vote)/ballots", next).0 == .seeOther)
+            #expect(try await CoordinationTests.count(services, "ballots") == before + 2)
+            // A refused sending leaves the form free: mended and sent, it is entered.
+            let (_, again) = try await worker.get("/votes/\(vote)")
+            let third = try Self.once(again)
+            #expect(third != once)
+            let homesLeft = try VoteBallotPageTests.households(again)
+            let bad = [("_once", third), ("household_id", homesLeft[0]), ("choice", ""), ("paper_number", "纸-7003")]
+            #expect(try await worker.post("/votes/\(vote)/ballots", bad).0 == .unprocessableContent)
+            #expect(try await worker.post("/votes/\(vote)/ballots", bad).0 == .unprocessableContent)
+            let mended = [
+                ("_once", third), ("household_id", homesLeft[0]), ("choice", "abstain"), ("paper_number", "纸-7003"),
+            ]
+            #expect(try await worker.post("/votes/\(vote)/ballots", mended).0 == .seeOther)
+            #expect(try await CoordinationTests.count(services, "ballots") == before + 3)
+        }
+    }
+
+    /// Every form saved through `Pages.save` (department requests here) is saved once.
+    @Test func aDepartmentRequestSentTwiceIsFiledOnce() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await CoordinationPageTests.office(client)
+            let token = try await client.token("office")
+            let project = try #require(
+                try await client.call(.get, "/api/v1/projects", token: token).json.items.first?["id"]?.intValue)
+            let water = try await CoordinationTests.scopeId(client, try await client.token("water"))
+            let (_, page) = try await office.get("/coordination")
+            let form = [
+                ("_once", try Self.once(page)), ("project_id", String(project)),
+                ("department_organisation_id", String(water)), ("kind", "water_meter"), ("description", "5号楼水表移位"),
+                ("needed_by", Clock.today.adding(days: 20).description),
+            ]
+            let before = try await CoordinationTests.count(services, "coordination_requests")
+            async let first = office.post("/coordination/requests", form)
+            async let second = office.post("/coordination/requests", form)
+            let answers = try await [first, second]
+            #expect(
+                answers.map(\.0) == [.seeOther, .seeOther] && answers.map(\.1) == ["/coordination", "/coordination"])
+            #expect(try await CoordinationTests.count(services, "coordination_requests") == before + 1)
+            // Without the page's one-time value (a script, an old page) each sending is its own.
+            let plain = Array(form.dropFirst())
+            #expect(try await office.post("/coordination/requests", plain).0 == .seeOther)
+            #expect(try await CoordinationTests.count(services, "coordination_requests") == before + 2)
+        }
+    }
+
+    /// A resident's report sent twice is filed once: both sendings lead to its page, and the second does not count
+    /// against the address's limit.
+    @Test func aPublicReportSentTwiceIsFiledOnce() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 1), actor: .system)
+                .items[0].id
+            let page = try await client.execute(uri: "/public/compounds/\(compound)", method: .get) {
+                String(buffer: $0.body)
+            }
+            let form = [("_once", try Self.once(page)), ("category", "other"), ("description", "楼道灯不亮")]
+            let uri = "/public/compounds/\(compound)/reports"
+            func send(_ form: [(String, String)]) async throws -> (HTTPResponse.Status, String) {
+                let body = form.map { "\($0)=\($1.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)" }
+                return try await client.execute(
+                    uri: uri, method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                    body: ByteBuffer(string: body.joined(separator: "&"))
+                ) { ($0.status, $0.headers[.location] ?? "") }
+            }
+            let before = try await CoordinationTests.count(services, "reports")
+            async let first = send(form)
+            async let second = send(form)
+            let answers = try await [first, second]
+            #expect(answers.map(\.0) == [.seeOther, .seeOther])
+            #expect(answers[0].1 == answers[1].1 && answers[0].1.hasPrefix("/public/reports/track?code=R-"))
+            #expect(try await send(form).1 == answers[0].1)
+            #expect(try await CoordinationTests.count(services, "reports") == before + 1)
+            // Four more reports are allowed from the address: the repeats took none of its five.
+            for i in 0..<4 {
+                #expect(try await send([("category", "other"), ("description", "漏水 \(i)")]).0 == .seeOther)
+            }
+            #expect(try await send([("category", "other"), ("description", "漏水")]).0 == .tooManyRequests)
+        }
+    }
+}
