@@ -226,7 +226,11 @@ import Testing
             #expect(stranger.1.contains("多装扶手") && stranger.1.contains("value=\"13000000000\""))
             let missing = try await answer("phone=\(phone)&q1=\(suggestion)")
             #expect(missing.0 == .unprocessableContent && missing.1.contains("第 1 题为必答题"))
-            #expect(try await answer("phone=\(phone)&q0=0").0 == .created)
+            #expect(try await answer("phone=\(phone)&q0=0").0 == .seeOther)
+            let thanks = try await client.execute(uri: "/public/questionnaires/\(qid)?answered=1", method: .get) {
+                String(buffer: $0.body)
+            }
+            #expect(thanks.contains("谢谢您的意见，已收到。"))
             let twice = try await answer("phone=\(phone)&q0=1")
             #expect(twice.0 == .conflict && twice.1.contains("这套房屋已经提交过问卷"))
             #expect(!twice.1.contains("household") && !twice.1.contains("户 \(household)"))

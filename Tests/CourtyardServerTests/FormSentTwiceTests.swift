@@ -121,4 +121,76 @@ import Testing
             #expect(try await send([("category", "other"), ("description", "漏水")]).0 == .tooManyRequests)
         }
     }
+
+    /// A resident's answers tapped twice are received once, and the second sending is thanked too instead of being
+    /// refused as the household's second answer.
+    @Test func answersToAQuestionnaireTappedTwiceAreReceivedOnce() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await client.token("office")
+            let steward = try await client.token("steward")
+            let (compound, _, phone, _) = try await ParticipationTests.stewardCompound(client, services, token: steward)
+            let today = ParticipationTests.today
+            let q = try await client.call(
+                .post, "/api/v1/questionnaires", token: office,
+                body: #"""
+                    {"compound_id":\#(compound),"kind":"consultation","title":"加装电梯意向","opens_on":"\#(today)",
+                     "closes_on":"\#(today)","questions":[{"text":"是否同意","type":"single","options":["同意","不同意"]}]}
+                    """#)
+            let qid = try #require(q.json["id"]?.intValue)
+            _ = try await client.call(.post, "/api/v1/questionnaires/\(qid)/publish", token: office)
+            let page = try await client.execute(uri: "/public/questionnaires/\(qid)", method: .get) {
+                String(buffer: $0.body)
+            }
+            let form = "_once=\(try Self.once(page))&phone=\(phone)&q0=0"
+            func send() async throws -> (HTTPResponse.Status, String) {
+                try await client.execute(
+                    uri: "/public/questionnaires/\(qid)", method: .post,
+                    headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: form)
+                ) { ($0.status, $0.headers[.location] ?? "") }
+            }
+            async let first = send()
+            async let second = send()
+            let answers = try await [first, second]
+            let thanks = "/public/questionnaires/\(qid)?answered=1"
+            #expect(answers.map(\.0) == [.seeOther, .seeOther] && answers.map(\.1) == [thanks, thanks])
+            let responses = try await SelectionTests.ints(
+                services, "SELECT id FROM questionnaire_responses WHERE questionnaire_id = \(bind: qid)")
+            #expect(responses.count == 1)
+        }
+    }
+
+    /// A sign-up tapped twice signs up once, and the second sending (the answer the person sees) shows the same
+    /// number and the code that cancels it, instead of "already signed up" with the code lost.
+    @Test func aSignupTappedTwiceShowsItsNumberAndCodeBothTimes() async throws {
+        try await TestApp.with { client, services in
+            let (token, ids) = try await EventTests.place(client)
+            let id = try await EventTests.event(client, token, community: ids[1], capacity: "5")
+            let page = try await client.execute(uri: "/public/events/\(id)", method: .get) { String(buffer: $0.body) }
+            let form = "_once=\(try Self.once(page))&name=%E8%B5%B5%E5%A5%B6%E5%A5%B6&phone=13900000001"
+            func send() async throws -> (HTTPResponse.Status, String) {
+                try await client.execute(
+                    uri: "/public/events/\(id)/signups", method: .post,
+                    headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: form)
+                ) { ($0.status, String(buffer: $0.body)) }
+            }
+            async let first = send()
+            async let second = send()
+            let answers = try await [first, second]
+            let receipt = try Regex(#"编号是 \d+，取消码是 [A-Z2-9]{4}-[A-Z2-9]{4}"#)
+            let receipts = answers.map { a in a.1.firstMatch(of: receipt).map { String(a.1[$0.range]) } }
+            #expect(answers.allSatisfy { $0.0 == .created || $0.0 == .ok })
+            #expect(receipts[0] != nil && receipts[0] == receipts[1])
+            let made = try await SelectionTests.ints(
+                services, "SELECT id FROM event_signups WHERE event_id = \(bind: id)")
+            #expect(made.count == 1)
+            // The code shown cancels it.
+            let code = try #require(receipts[1]?.suffix(9))
+            let cancelled = try await client.execute(
+                uri: "/public/events/\(id)/cancel", method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "number=\(made[0])&code=\(code)")
+            ) { $0.status }
+            #expect(cancelled == .ok)
+        }
+    }
 }

@@ -125,7 +125,7 @@ import Testing
             let stranger = try await answerOnline("13000000000")
             #expect(stranger.0 == .unprocessableContent)
             let online = try await answerOnline(phone)
-            #expect(online.0 == .created)
+            #expect(online.0 == .seeOther)
             #expect(try await answerOnline(phone).0 == .conflict)
             let form = try await client.execute(uri: "/public/questionnaires/\(qid)", method: .get) { r in
                 String(buffer: r.body)
@@ -394,8 +394,11 @@ extension JSONValue {
                 uri: "/public/notices/\(noticeId)/objections", method: .post,
                 headers: [.contentType: "application/x-www-form-urlencoded"],
                 body: ByteBuffer(string: "compound_id=\(compound)&text=%E5%A4%AA%E5%90%B5")
-            ) { $0.status }
-            #expect(objected == .created)
+            ) { ($0.status, $0.headers[.location] ?? "") }
+            // Received, the resident is sent back to the compound's page (a reload there sends nothing), thanked.
+            #expect(objected == (.seeOther, "/public/compounds/\(compound)?objected=\(noticeId)"))
+            let back = try await client.execute(uri: objected.1, method: .get) { String(buffer: $0.body) }
+            #expect(back.contains("您的异议已收到，社区将在公示期结束前答复。"))
             let staffPage = try await client.execute(
                 uri: "/notices/\(noticeId)", method: .get, headers: [.cookie: office.cookie]
             ) { String(buffer: $0.body) }

@@ -255,11 +255,11 @@ enum Pages {
     /// `unsettled` says it may have been saved already; a refused sending leaves the form free to send again.
     static func once(
         _ key: String?, in store: FormSubmissions?, _ body: () async throws -> (Response, saved: String?),
-        unsettled: () async throws -> Response
+        unsettled: () async throws -> Response, done: (String) async throws -> Response = { seeOther($0) }
     ) async throws -> Response {
         guard let key, let store else { return try await body().0 }
         switch try await store.claim(key) {
-        case .done(let next): return seeOther(next)
+        case .done(let next): return try await done(next)
         case .unsettled: return try await unsettled()
         case .first:
             let answer: (Response, saved: String?)

@@ -15,6 +15,11 @@ struct SiteRoute: Hashable, Sendable {
         value.addingPercentEncoding(withAllowedCharacters: .urlQueryValueAllowed) ?? ""
     }
 
+    /// The value of one of the address's query items.
+    func queryItem(_ name: String) -> String? {
+        URLComponents(string: path)?.queryItems?.first { $0.name == name }?.value
+    }
+
     static let home = SiteRoute("/")
     static func login(next: String? = nil) -> SiteRoute { SiteRoute("/login", query: [("next", next)]) }
 }

@@ -597,29 +597,56 @@ struct PublicEventController {
         return try await page(try context.parameters.require("id", as: Int64.self), f, note: nil)
     }
 
+    /// A sign-up from the public page, answered with its number and the code to cancel it. The same form sent twice
+    /// (a double tap, whose first answer the browser never shows) signs up once, and the second sending is shown the
+    /// same number and code, not "already signed up".
     @Sendable func signUp(_ request: Request, _ context: AppContext) async throws -> Response {
         let f = Pages.frame(request, context)
         let id = try context.parameters.require("id", as: Int64.self)
         let fields = try await Pages.form(request, context, checkCSRF: false)
-        guard try await signupLimiter.allow(context.remoteHost, in: services.database) else {
-            return try await page(
-                id, f, note: PageNote(kind: "bad", text: f.t("public.tooMany")), typed: fields,
-                status: .tooManyRequests)
+        let key = PublicPageController.sentKey(fields.mapValues { [$0] }, request, context)
+        let code = key.map(EventRoutes.code(forSending:)) ?? EventRoutes.newCode()
+        return try await Pages.once(key, in: context.forms) {
+            try await signUp(id, fields, code: code, context, f)
+        } unsettled: {
+            try await page(
+                id, f, note: PageNote(kind: "bad", text: f.t("form.sentBefore")), typed: fields, status: .conflict)
+        } done: { saved in
+            let receipt = SiteRoute(saved).queryItem("signup").flatMap(Int64.init)
+            let waiting = SiteRoute(saved).queryItem("waiting") == "1"
+            guard let number = receipt else { return Pages.seeOther(saved) }
+            return try await page(id, f, note: nil, receipt: Self.receipt(number, code, waiting: waiting, f))
         }
-        let code = EventRoutes.newCode()
+    }
+
+    func signUp(_ id: Int64, _ fields: [String: String], code: String, _ context: AppContext, _ f: PageFrame)
+        async throws -> (Response, saved: String?)
+    {
+        guard try await signupLimiter.allow(context.remoteHost, in: services.database) else {
+            let note = PageNote(kind: "bad", text: f.t("public.tooMany"))
+            return (try await page(id, f, note: note, typed: fields, status: .tooManyRequests), nil)
+        }
         do {
             let made = try await events.signUp(
                 eventId: id, name: fields["name"] ?? "", phone: fields["phone"] ?? "",
                 codeHash: EventRoutes.codeHash(code), actor: nil, now: EventRoutes.now)
-            let text = f.t(made.status == .confirmed ? "event.thanksConfirmed" : "event.thanksWaiting")
-                .replacingOccurrences(of: "{number}", with: String(made.id))
-                .replacingOccurrences(of: "{code}", with: code)
-            return try await page(id, f, note: nil, receipt: PageNote(kind: "ok", text: text), status: .created)
+            let waiting = made.status != .confirmed
+            let receipt = Self.receipt(made.id, code, waiting: waiting, f)
+            // What a second sending needs to be shown the same receipt; the code is made again from the sending.
+            let saved = SiteRoute(
+                SiteRoute.publicEvent(id).path, query: [("signup", String(made.id)), ("waiting", waiting ? "1" : nil)])
+            return (try await page(id, f, note: nil, receipt: receipt, status: .created), saved.path)
         } catch let e where [.unprocessableContent, .conflict].contains(AppError.from(e)?.status) {
-            let a = AppError.from(e)!
-            return try await page(
-                id, f, note: PageNote(kind: "bad", text: Pages.message(for: a, f)), typed: fields, status: a.status)
+            let note = PageNote(kind: "bad", text: Pages.message(for: AppError.from(e)!, f))
+            return (try await page(id, f, note: note, typed: fields, status: AppError.from(e)!.status), nil)
         }
+    }
+
+    /// The sign-up's number and code, to keep.
+    static func receipt(_ number: Int64, _ code: String, waiting: Bool, _ f: PageFrame) -> PageNote {
+        let text = f.t(waiting ? "event.thanksWaiting" : "event.thanksConfirmed")
+            .replacingOccurrences(of: "{number}", with: String(number)).replacingOccurrences(of: "{code}", with: code)
+        return PageNote(kind: "ok", text: text)
     }
 
     /// The person's own cancellation: the number and the code they were given.

@@ -1,5 +1,6 @@
 import CourtyardDomain
 import CourtyardStore
+import Crypto
 import Foundation
 import Hummingbird
 
@@ -15,10 +16,18 @@ enum EventRoutes {
 
     /// A cancellation code: 8 letters and digits that cannot be mistaken for each other, shown as `ABCD-2345`.
     static func newCode() -> String {
-        let alphabet = Array("ABCDEFGHJKMNPQRSTUVWXYZ23456789")
         var g = SystemRandomNumberGenerator()
-        return EventRules.formatCode(
-            String((0..<8).map { _ in alphabet[Int(g.next(upperBound: UInt(alphabet.count)))] }))
+        return EventRules.formatCode(String((0..<8).map { _ in codeAlphabet[Int(g.next(upperBound: UInt(31)))] }))
+    }
+
+    static let codeAlphabet = Array("ABCDEFGHJKMNPQRSTUVWXYZ23456789")
+
+    /// The code of a sign-up sent from the public page, made from that sending's key (`SentForm`, which holds the
+    /// page's one-time value, known only to the person's own browser): a second sending of the same form (a double
+    /// tap) is shown the same code without the code ever being stored.
+    static func code(forSending key: String) -> String {
+        let digest = Array(SHA256.hash(data: Data(("event-signup-code:" + key).utf8)))
+        return EventRules.formatCode(String(digest.prefix(8).map { codeAlphabet[Int($0) % 31] }))
     }
 
     /// The hash a code is kept as, whatever dashes, spaces or case the person typed it with.

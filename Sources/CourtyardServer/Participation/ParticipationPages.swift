@@ -37,7 +37,10 @@ extension SiteRoute {
         SiteRoute(
             "/api/v1/questionnaires/\(id)/results", query: [("format", format), ("lang", lang?.rawValue)])
     }
-    static func publicQuestionnaire(_ id: Int64) -> SiteRoute { SiteRoute("/public/questionnaires/\(id)") }
+    /// A questionnaire's public page; `answered`: back from answers just received.
+    static func publicQuestionnaire(_ id: Int64, answered: Bool = false) -> SiteRoute {
+        SiteRoute("/public/questionnaires/\(id)", query: [("answered", answered ? "1" : nil)])
+    }
     static func publicQuestionnaireQR(_ id: Int64) -> SiteRoute { SiteRoute("/public/questionnaires/\(id)/qr.svg") }
 }
 

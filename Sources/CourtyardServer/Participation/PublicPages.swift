@@ -286,7 +286,9 @@ struct PublicPageController {
     @Sendable func compound(_ request: Request, _ context: AppContext) async throws -> Response {
         let f = Pages.frame(request, context)
         let id = try context.parameters.require("id", as: Int64.self)
-        return try await PublicPages.page(id: id, f: f, services: services, notice: nil)
+        // Back from an objection just received: thanked at the top.
+        let thanks = request.uri.queryParameters.get("objected") != nil ? ("ok", f.t("public.objectionThanks")) : nil
+        return try await PublicPages.page(id: id, f: f, services: services, notice: thanks)
     }
 
     /// A report from the public form. Filed, the resident is sent to the report's own page (a reload there sends
@@ -295,11 +297,8 @@ struct PublicPageController {
         let f = Pages.frame(request, context)
         let id = try context.parameters.require("id", as: Int64.self)
         let (fields, sent) = try await Self.reportForm(request, context)
-        let key = fields["_once"].map { _ in
-            SentForm.digest(
-                sender: context.remoteHost, path: request.uri.path, fields: fields.mapValues { [$0] },
-                files: sent.map { ("photo", $0.filename, $0.bytes) })
-        }
+        let key = Self.sentKey(
+            fields.mapValues { [$0] }, files: sent.map { ("photo", $0.filename, $0.bytes) }, request, context)
         return try await Pages.once(key, in: context.forms) {
             try await file(id, fields, sent, context, f)
         } unsettled: {
@@ -307,6 +306,16 @@ struct PublicPageController {
                 id: id, f: f, services: services, notice: nil, status: .conflict,
                 typed: .report(fields, FieldErrors(form: f.t("form.sentBefore"))))
         }
+    }
+
+    /// The key of a public form as sent, when its page drew it with a one-time value (`SentForm`): the sender is the
+    /// client's address.
+    static func sentKey(
+        _ fields: [String: [String]], files: [(name: String, filename: String, bytes: [UInt8])] = [],
+        _ request: Request, _ context: AppContext
+    ) -> String? {
+        guard fields["_once"]?.last?.isEmpty == false else { return nil }
+        return SentForm.digest(sender: context.remoteHost, path: request.uri.path, fields: fields, files: files)
     }
 
     /// Files the report, or answers why not: with where the report is followed once it is filed.
@@ -446,15 +455,33 @@ struct PublicPageController {
         return f.page(title: f.t("track.title"), "participation-track", page)
     }
 
+    /// An objection to a notice. Received, the resident is sent back to the compound's page, which thanks them (a
+    /// reload there sends nothing again); the same form sent twice is received once.
     @Sendable func object(_ request: Request, _ context: AppContext) async throws -> Response {
         let f = Pages.frame(request, context)
         let id = try context.parameters.require("id", as: Int64.self)
         let fields = try await Pages.form(request, context, checkCSRF: false)
         let compound = Int64(fields["compound_id"] ?? "") ?? 0
+        return try await Pages.once(Self.sentKey(fields.mapValues { [$0] }, request, context), in: context.forms) {
+            try await objection(to: id, compound: compound, fields, context, f)
+        } unsettled: {
+            try await PublicPages.page(
+                id: compound, f: f, services: services, notice: nil, status: .conflict,
+                typed: .objection(notice: id, fields: fields, errors: FieldErrors(form: f.t("form.sentBefore"))))
+        }
+    }
+
+    /// Receives the objection, or answers the page again saying why not.
+    func objection(
+        to id: Int64, compound: Int64, _ fields: [String: String], _ context: AppContext, _ f: PageFrame
+    ) async throws -> (Response, saved: String?) {
         guard try await objectionLimiter.allow(context.remoteHost, in: services.database) else {
-            return try await PublicPages.page(
-                id: compound, f: f, services: services, notice: nil, status: .tooManyRequests,
-                typed: .objection(notice: id, fields: fields, errors: FieldErrors(form: f.t("public.tooMany"))))
+            return (
+                try await PublicPages.page(
+                    id: compound, f: f, services: services, notice: nil, status: .tooManyRequests,
+                    typed: .objection(notice: id, fields: fields, errors: FieldErrors(form: f.t("public.tooMany")))),
+                nil
+            )
         }
         var errors = FieldErrors()
         let text = TextNormalizer.prose(fields["text"] ?? "")
@@ -464,23 +491,26 @@ struct PublicPageController {
         }
         if !errors.isEmpty {
             try await objectionLimiter.refund(context.remoteHost, in: services.database)
-            return try await PublicPages.page(
-                id: compound, f: f, services: services, notice: nil, status: .unprocessableContent,
-                typed: .objection(notice: id, fields: fields, errors: errors))
+            return (
+                try await PublicPages.page(
+                    id: compound, f: f, services: services, notice: nil, status: .unprocessableContent,
+                    typed: .objection(notice: id, fields: fields, errors: errors)), nil
+            )
         }
         do {
             _ = try await NoticeRepository(database: services.database).object(
                 noticeId: id, text: fields["text"] ?? "", name: fields["name"] ?? "",
                 phone: fields["phone"] ?? "")
-            return try await PublicPages.page(
-                id: compound, f: f, services: services, notice: ("ok", f.t("public.objectionThanks")),
-                status: .created)
+            let thanks = SiteRoute.publicCompound(compound, objected: id).path
+            return (Pages.seeOther(thanks), thanks)
         } catch let e where [.unprocessableContent, .conflict].contains(AppError.from(e)?.status) {
             let a = AppError.from(e)!
             errors.add(a, fields: ["text": "text", "phone": "phone"], f)
-            return try await PublicPages.page(
-                id: compound, f: f, services: services, notice: nil, status: a.status,
-                typed: .objection(notice: id, fields: fields, errors: errors))
+            return (
+                try await PublicPages.page(
+                    id: compound, f: f, services: services, notice: nil, status: a.status,
+                    typed: .objection(notice: id, fields: fields, errors: errors)), nil
+            )
         }
     }
 
@@ -510,19 +540,38 @@ struct PublicPageController {
 
     @Sendable func questionnaire(_ request: Request, _ context: AppContext) async throws -> Response {
         let f = Pages.frame(request, context)
+        // Back from an answer just received: thanked at the top.
+        let thanks = request.uri.queryParameters.get("answered") != nil ? ("ok", f.t("public.answerThanks")) : nil
         return try await PublicParticipationPages.questionnairePage(
             id: try context.parameters.require("id", as: Int64.self), f: f, services: services, fields: [:],
-            notice: nil)
+            notice: thanks)
     }
 
+    /// Answers to a questionnaire. Received, the resident is sent back to the questionnaire's page, which thanks
+    /// them; the same form sent twice (a double tap) is received once, not refused as the household's second answer.
     @Sendable func answer(_ request: Request, _ context: AppContext) async throws -> Response {
         let f = Pages.frame(request, context)
         let id = try context.parameters.require("id", as: Int64.self)
         let fields = try await Pages.formMulti(request)
-        guard try await answerLimiter.allow(context.remoteHost, in: services.database) else {
-            return try await PublicParticipationPages.questionnairePage(
+        return try await Pages.once(Self.sentKey(fields, request, context), in: context.forms) {
+            try await answers(to: id, fields, context, f)
+        } unsettled: {
+            try await PublicParticipationPages.questionnairePage(
                 id: id, f: f, services: services, fields: fields, notice: nil,
-                errors: FieldErrors(form: f.t("public.tooMany")), status: .tooManyRequests)
+                errors: FieldErrors(form: f.t("form.sentBefore")), status: .conflict)
+        }
+    }
+
+    /// Receives the answers, or answers the page again saying why not.
+    func answers(to id: Int64, _ fields: [String: [String]], _ context: AppContext, _ f: PageFrame) async throws -> (
+        Response, saved: String?
+    ) {
+        guard try await answerLimiter.allow(context.remoteHost, in: services.database) else {
+            return (
+                try await PublicParticipationPages.questionnairePage(
+                    id: id, f: f, services: services, fields: fields, notice: nil,
+                    errors: FieldErrors(form: f.t("public.tooMany")), status: .tooManyRequests), nil
+            )
         }
         let repo = QuestionnaireRepository(database: services.database)
         let h = try await repo.publicHeader(id: id)
@@ -539,23 +588,27 @@ struct PublicPageController {
             // The form's own checks give the attempt back; the registry's answer about a phone does not, so the
             // limit still bounds guessing whose phone is registered.
             try await answerLimiter.refund(context.remoteHost, in: services.database)
-            return try await PublicParticipationPages.questionnairePage(
-                id: id, f: f, services: services, fields: fields, notice: nil, errors: errors,
-                status: .unprocessableContent)
+            return (
+                try await PublicParticipationPages.questionnairePage(
+                    id: id, f: f, services: services, fields: fields, notice: nil, errors: errors,
+                    status: .unprocessableContent), nil
+            )
         }
         do {
             _ = try await repo.respondOnline(
                 id: id, phone: fields["phone"]?.first ?? "",
                 householdId: fields["household_id"]?.first.flatMap { Int64($0) },
                 answers: given)
-            return try await PublicParticipationPages.questionnairePage(
-                id: id, f: f, services: services, fields: [:], notice: ("ok", f.t("public.answerThanks")),
-                status: .created)
+            let thanks = SiteRoute.publicQuestionnaire(id, answered: true).path
+            return (Pages.seeOther(thanks), thanks)
         } catch let e where [.unprocessableContent, .conflict].contains(AppError.from(e)?.status) {
             let a = AppError.from(e)!
             errors.add(a, fields: ["phone": "phone", "household_id": "household_id"], f)
-            return try await PublicParticipationPages.questionnairePage(
-                id: id, f: f, services: services, fields: fields, notice: nil, errors: errors, status: a.status)
+            return (
+                try await PublicParticipationPages.questionnairePage(
+                    id: id, f: f, services: services, fields: fields, notice: nil, errors: errors, status: a.status),
+                nil
+            )
         }
     }
 

@@ -9,7 +9,10 @@ extension SiteRoute {
     }
     static func report(_ id: Int64) -> SiteRoute { SiteRoute("/reports/\(id)") }
     static func reportTransitions(_ id: Int64) -> SiteRoute { SiteRoute("/reports/\(id)/transitions") }
-    static func publicCompound(_ id: Int64) -> SiteRoute { SiteRoute("/public/compounds/\(id)") }
+    /// A compound's public page; `objected`: back from an objection to that notice, just received.
+    static func publicCompound(_ id: Int64, objected: Int64? = nil) -> SiteRoute {
+        SiteRoute("/public/compounds/\(id)", query: [("objected", objected.map(String.init))])
+    }
     /// The page on which anyone follows a report by its tracking code.
     static func publicTrack(code: String? = nil, filed: Bool = false) -> SiteRoute {
         SiteRoute("/public/reports/track", query: [("code", code), ("filed", filed ? "1" : nil)])
