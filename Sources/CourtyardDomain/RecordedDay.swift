@@ -8,6 +8,11 @@ public enum RecordedDay {
         guard day <= today else {
             throw ValidationError(field: field, code: "future", message: "\(field) cannot be in the future")
         }
+        try notTooOld(day, field: field, today: today)
+    }
+
+    /// The second half alone, for records whose own check of the future answers with a code of its own.
+    public static func notTooOld(_ day: Day, field: String, today: Day) throws {
         guard day >= today.adding(days: -daysBack) else {
             throw ValidationError(field: field, code: "too_old", message: "\(field) is more than a year ago")
         }

@@ -10,6 +10,9 @@ import Testing
 
 /// Stewards, household contacts, campaigns and the battle map, through the API.
 @Suite struct StewardTests {
+    /// A day recorded visits may have: in the last year, as paper records entered late are.
+    static let recent = Clock.today.adding(days: -30).description
+
     static func ints(_ services: Services, _ sql: SQLQueryString, _ column: String = "id") async throws -> [Int64] {
         try await services.database.withConnection { db in
             try await db.raw(sql).all().map { try $0.decode(column: column, as: Int64.self) }
@@ -192,7 +195,7 @@ import Testing
             let before = try await Self.count(services, "household_contacts")
             let refused = try await client.call(
                 .post, "/api/v1/households/\(outside[0])/contacts", token: token,
-                body: #"{"channel":"visit","date":"2026-03-02","outcome":"explained","note":"x"}"#)
+                body: #"{"channel":"visit","date":"\#(Self.recent)","outcome":"explained","note":"x"}"#)
             #expect(refused.status == .notFound)
             #expect(
                 try await client.call(.get, "/api/v1/households/\(outside[0])/contacts", token: token).status
@@ -200,7 +203,7 @@ import Testing
             #expect(try await Self.count(services, "household_contacts") == before)
             let stored = try await client.call(
                 .post, "/api/v1/households/\(inside[0])/contacts", token: token,
-                body: #"{"channel":"visit","date":"2026-03-02","outcome":"explained","note":"讲解燃气入户政策"}"#)
+                body: #"{"channel":"visit","date":"\#(Self.recent)","outcome":"explained","note":"讲解燃气入户政策"}"#)
             #expect(stored.status == .created)
             // The same scope kinds are given to accounts directly.
             let admin = try await client.token("admin", TestApp.adminPassword)
@@ -218,13 +221,39 @@ import Testing
         }
     }
 
+    /// A visit dated 1990 (a slip of the keyboard on a phone) is refused and asks for the year to be checked; one
+    /// entered late from paper, within the year, is kept.
+    @Test func aVisitDatedYearsAgoIsRefused() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await client.token("office")
+            let (_, entrance, _) = try await Self.twoEntrances(services)
+            let household = try await Self.households(services, entrance: entrance)[0]
+            let before = try await Self.count(services, "household_contacts")
+            let old = try await client.call(
+                .post, "/api/v1/households/\(household)/contacts", token: office,
+                body: #"{"channel":"visit","date":"1990-03-02","outcome":"agreed","note":"同意"}"#)
+            #expect(old.status == .unprocessableContent && old.json.errorCode == "too_old")
+            #expect(old.json["error"]?["field"]?.stringValue == "date")
+            let hours = try await client.call(
+                .post, "/api/v1/volunteer_hours", token: office,
+                body: #"{"name":"李红梅","activity":"patrol","date":"2016-12-01","minutes":60}"#)
+            #expect(hours.status == .unprocessableContent && hours.json.errorCode == "too_old")
+            #expect(try await Self.count(services, "household_contacts") == before)
+            let late = try await client.call(
+                .post, "/api/v1/households/\(household)/contacts", token: office,
+                body: #"{"channel":"visit","date":"\#(Clock.today.adding(days: -300))","outcome":"agreed","note":"同意"}"#
+            )
+            #expect(late.status == .created)
+        }
+    }
+
     @Test func anEntrySentTwiceWithTheSameClientIdIsStoredOnce() async throws {
         try await TestApp.with(demo: true) { client, services in
             let office = try await client.token("office")
             let (_, entrance, _) = try await Self.twoEntrances(services)
             let household = try await Self.households(services, entrance: entrance)[0]
             let body =
-                #"{"channel":"phone","date":"2026-03-02","outcome":"agreed","note":"同意","client_id":"p-42-0001"}"#
+                #"{"channel":"phone","date":"\#(Self.recent)","outcome":"agreed","note":"同意","client_id":"p-42-0001"}"#
             let first = try await client.call(
                 .post, "/api/v1/households/\(household)/contacts", token: office, body: body)
             #expect(first.status == .created)
@@ -286,7 +315,8 @@ import Testing
             }
             let late = try await client.call(
                 .post, "/api/v1/households/\(targets[0])/contacts", token: office,
-                body: #"{"channel":"visit","date":"2026-03-02","outcome":"agreed","note":"","campaign_id":\#(id)}"#)
+                body: #"{"channel":"visit","date":"\#(Self.recent)","outcome":"agreed","note":"","campaign_id":\#(id)}"#
+            )
             #expect(late.status == .unprocessableContent && late.json.errorCode == "campaign_ended")
             #expect(late.json["error"]?["field"]?.stringValue == "campaign_id")
             #expect(try await Self.count(services, "household_contacts WHERE campaign_id = \(id)") == 0)
@@ -301,7 +331,9 @@ import Testing
                 let contacts = try await Self.count(services, "household_contacts")
                 let r = try await client.call(
                     .post, "/api/v1/households/\(notTarget)/contacts", token: office,
-                    body: #"{"channel":"visit","date":"2026-03-02","outcome":"agreed","note":"","campaign_id":\#(id)}"#)
+                    body:
+                        #"{"channel":"visit","date":"\#(Self.recent)","outcome":"agreed","note":"","campaign_id":\#(id)}"#
+                )
                 #expect(r.status == .unprocessableContent)
                 #expect(r.json["error"]?["field"]?.stringValue == "campaign_id")
                 #expect(try await Self.count(services, "household_contacts") == contacts)

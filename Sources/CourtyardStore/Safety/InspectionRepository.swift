@@ -169,9 +169,7 @@ extension SafetyRepository {
         guard let template = try await templates(actor: actor).first(where: { $0.id == n.templateId }) else {
             throw ValidationError(field: "template_id", code: "not_found", message: "there is no such template")
         }
-        guard n.date <= Clock.today else {
-            throw ValidationError(field: "date", code: "future", message: "an inspection is recorded after it happened")
-        }
+        try RecordedDay.check(n.date, field: "date", today: Clock.today)
         guard n.scores.count <= 50 else {
             throw ValidationError(field: "scores", code: "invalid", message: "at most 50 scores")
         }
@@ -297,9 +295,7 @@ extension SafetyRepository {
             throw ValidationError(
                 field: "photos", code: "required", message: "hidden works are accepted with 1 to 20 photos")
         }
-        guard date <= Clock.today else {
-            throw ValidationError(field: "date", code: "future", message: "an acceptance is recorded after it happened")
-        }
+        try RecordedDay.check(date, field: "date", today: Clock.today)
         let id: Int64 = try await database.transaction { db in
             let p = try await ProjectRepository.require(projectId, actor: actor, db: db)
             guard actor.role == .supervisor else { throw AccessError.forbidden }

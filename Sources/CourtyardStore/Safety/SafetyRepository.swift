@@ -259,9 +259,7 @@ public struct SafetyRepository: Sendable {
         -> EmergencyPlan
     {
         guard [.admin, .subdistrictOfficer, .contractor].contains(actor.role) else { throw AccessError.forbidden }
-        guard date <= Clock.today else {
-            throw ValidationError(field: "date", code: "future", message: "a drill is recorded after it happened")
-        }
+        try RecordedDay.check(date, field: "date", today: Clock.today)
         try TextBounds.check(note, field: "note")
         guard (1...10_000).contains(attendance) else {
             throw ValidationError(field: "attendance", code: "invalid", message: "attendance is 1 to 10,000 people")

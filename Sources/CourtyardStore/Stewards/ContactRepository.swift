@@ -84,6 +84,7 @@ public struct ContactRepository: Sendable {
         if n.date > Clock.today {
             throw ValidationError(field: "date", code: "in_future", message: "date is after today")
         }
+        try RecordedDay.notTooOld(n.date, field: "date", today: Clock.today)
         if let f = n.followUpOn, f < n.date {
             throw ValidationError(field: "follow_up_on", code: "before_date", message: "follow_up_on is before date")
         }

@@ -102,6 +102,7 @@ public struct VolunteerRepository: Sendable {
         guard n.date <= Clock.today else {
             throw ValidationError(field: "date", code: "in_future", message: "date is after today")
         }
+        try RecordedDay.notTooOld(n.date, field: "date", today: Clock.today)
         let id: Int64 = try await database.transaction { db in
             let (sd, community) = try await Self.place(n, actor: actor, db: db)
             let id = try await db.raw(
