@@ -1,5 +1,6 @@
 import AsyncKit
 import Foundation
+import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -54,7 +55,11 @@ import Testing
     /// one tries again.
     @Test func anUnreachablePostgreSQLIsAnsweredAtOnce() async throws {
         let port = try closedPort()
-        let db = try Database.open(url: "postgres://postgres@127.0.0.1:\(port)/postgres", dataDirectory: "/nonexistent")
+        // Each refused connection is logged by the pool; expected here, so kept out of the test log.
+        var quiet = Logger(label: "courtyard.db")
+        quiet.logLevel = .critical
+        let db = try Database.open(
+            url: "postgres://postgres@127.0.0.1:\(port)/postgres", dataDirectory: "/nonexistent", logger: quiet)
         let select: @Sendable () async throws -> Void = {
             try await db.withConnection { try await $0.raw("SELECT 1").run() }
         }
