@@ -28,6 +28,11 @@ import Testing
             #expect(page.contains("录入纸质选票"))
             let homes = try Self.households(page)
             try #require(homes.count >= 2)
+            // A room in the list of those not voted chooses it in the form (it opened the home's page before).
+            let pick = "/votes/\(vote)?pick=\(homes[1])"
+            #expect(page.contains(#"<a href="\#(pick)#ballot">"#))
+            let (_, picked) = try await worker.get(pick)
+            #expect(picked.contains(#"<option value="\#(homes[1])" selected>"#))
             let before = try await CoordinationTests.count(services, "ballots")
 
             // No choice: refused beside the choice, the number kept, nothing written.

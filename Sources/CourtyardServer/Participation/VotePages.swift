@@ -6,6 +6,10 @@ import Hummingbird
 extension SiteRoute {
     static let votes = SiteRoute("/votes")
     static func vote(_ id: Int64) -> SiteRoute { SiteRoute("/votes/\(id)") }
+    /// The vote's page with a household chosen in the paper-ballot form.
+    static func vote(_ id: Int64, picking household: Int64) -> SiteRoute {
+        SiteRoute("/votes/\(id)", query: [("pick", String(household))])
+    }
     /// The battle map of who has voted, printable on A3 (the API answers a signed-in page's GET as well).
     static func voteMap(_ id: Int64) -> SiteRoute { SiteRoute("/api/v1/votes/\(id)/map.svg") }
     static func voidBallot(_ vote: Int64, _ ballot: Int64) -> SiteRoute {
@@ -136,16 +140,24 @@ struct VotePage {
                 noteClass: r.passed ? "ok" : "bad", quorum: f.t(r.quorumMet ? "vote.quorumMet" : "vote.quorumNotMet"))
         }
         let waiting = try await WorkQueue(database: services.database).notVoted(voteId: id, actor: actor)
+        let entersBallots = v.status == .open && Permissions.allows(actor.role, .enterBallots)
+        // For whoever enters paper ballots, a room not yet voted chooses it in the form; for others it opens the home.
         let missing = waiting.map { b in
             HomePage.Building(
                 building: b.building, missingCount: b.homes.count,
-                homes: b.homes.map { HomePage.Home(homeHref: SiteRoute.household($0.householdId).path, room: $0.room) })
+                homes: b.homes.map { h in
+                    HomePage.Home(
+                        homeHref: entersBallots
+                            ? SiteRoute.vote(id, picking: h.householdId).path + "#ballot"
+                            : SiteRoute.household(h.householdId).path,
+                        room: h.room)
+                })
         }
         return VotePage(
             title: v.title, place: place, labels: VoteLabels(v, f), rule: v.thresholds, figures: figures,
             ballotsCast: String(v.ballotsCast), eligibleHouseholds: String(v.eligibleHouseholds),
             mapHref: SiteRoute.voteMap(id).path, notVoted: missing, hasNotVoted: !missing.isEmpty,
-            ballot: v.status == .open && Permissions.allows(actor.role, .enterBallots)
+            ballot: entersBallots
                 ? BallotForm(
                     voteId: id, missing: waiting, typed: input.0, errors: input.1, saved: input.saved,
                     savedWhat: savedWhat, f) : nil,
@@ -229,8 +241,11 @@ struct VotePageController {
         // A search longer than the field allows is cut, not refused: it is only a search.
         let typed = request.uri.queryParameters.get("ballot").map { String($0.unicodeScalars.prefix(100)) } ?? ""
         let find = TextNormalizer.clean(typed)
+        // A room chosen from the list of those not voted comes chosen in the form.
+        let picked = BallotForm.Typed(
+            household: request.uri.queryParameters.get("pick").flatMap { Int64($0) }.map(String.init) ?? "")
         let page = try await VotePage.load(
-            services: services, actor: actor, id: id, ballot: (.init(), .init(), entered),
+            services: services, actor: actor, id: id, ballot: (picked, .init(), entered),
             notice: voided ? PageNote(kind: "ok", text: f.t("ballot.voided")) : nil, find: find,
             savedWhat: entered ? try await savedWhat(request, actor: actor, f) : nil, f)
         return f.page(title: page.title, "participation-vote", page)
