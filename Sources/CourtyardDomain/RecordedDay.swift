@@ -19,6 +19,25 @@ public enum RecordedDay {
     }
 }
 
+/// Who besides the office may void a paper ballot entered wrongly: the person who entered it, on the day they did
+/// (the same rule as a site log's correction). A steward who picked the wrong room mends it at once; after that day
+/// the office, which holds the papers, decides.
+public enum BallotCorrection {
+    public enum Refusal: String, Sendable, Equatable {
+        case notEnteredByActor = "ballot_not_yours"
+        case pastDay = "ballot_past_day"
+    }
+
+    /// Why `actor` may not void a ballot `enteredBy` entered at `enteredAt` (stored UTC); nil when they may.
+    public static func refusal(enteredAt: String, enteredBy: String, actor: String, today: Day) -> Refusal? {
+        switch LogCorrection.refusal(writtenAt: enteredAt, author: enteredBy, actor: actor, today: today) {
+        case nil: nil
+        case .notAuthor: .notEnteredByActor
+        case .pastDay: .pastDay
+        }
+    }
+}
+
 /// Who may correct a site log, and until when: the person who wrote it, on the day (in China) they wrote it. A slip
 /// noticed at once is mended; after that day the ledger stands as written.
 public enum LogCorrection {

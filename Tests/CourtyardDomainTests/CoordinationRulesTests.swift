@@ -253,6 +253,19 @@ extension CoordinationLifecycleTests {
                 == .pastDay)
         #expect(LogCorrection.refusal(writtenAt: "broken", author: "a", actor: "a", today: today) == .pastDay)
     }
+
+    @Test func whoeverEnteredABallotVoidsItOnThatDayOnly() {
+        let today = Day("2026-12-02")!
+        let at = "2026-12-01T16:05:00Z"  // 00:05 on the 2nd in China
+        #expect(BallotCorrection.refusal(enteredAt: at, enteredBy: "louzhang", actor: "louzhang", today: today) == nil)
+        #expect(
+            BallotCorrection.refusal(enteredAt: at, enteredBy: "steward", actor: "louzhang", today: today)
+                == .notEnteredByActor)
+        #expect(
+            BallotCorrection.refusal(
+                enteredAt: at, enteredBy: "louzhang", actor: "louzhang", today: today.adding(days: 1))
+                == .pastDay)
+    }
 }
 
 @Suite struct DepartmentFiguresTests {

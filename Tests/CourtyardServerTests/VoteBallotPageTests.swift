@@ -176,4 +176,60 @@ import Testing
             #expect(try await CoordinationTests.count(services, "ballots") == before)
         }
     }
+
+    /// A steward who entered a paper ballot for the wrong room voids it the same day and enters it again; another
+    /// person's ballot, or one entered on an earlier day, stays for the office.
+    @Test func aStewardVoidsABallotTheyEnteredTodayAndOnlyThat() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let (cookie, csrf) = try await client.session("steward")
+            let steward = CoordinationPageTests.Browser(client: client, cookie: cookie, csrf: csrf)
+            let mine = try #require(try await services.accounts.find(username: "steward")?.scope.id)
+            let office = try await client.token("office")
+            let draft = try await client.call(
+                .post, "/api/v1/votes", token: office,
+                body: #"{"title":"增设电动车充电桩","matter":9,"electorate":{"compound_id":\#(mine)}}"#)
+            let vote = try #require(draft.json["id"]?.intValue)
+            #expect(try await client.call(.post, "/api/v1/votes/\(vote)/open", token: office).status == .ok)
+            let (_, page) = try await steward.get("/votes/\(vote)")
+            let homes = try Self.households(page)
+            try #require(homes.count >= 3)
+            for (home, paper) in [(homes[0], "纸-8001"), (homes[1], "纸-8002")] {
+                let sent = [("household_id", home), ("choice", "approve"), ("paper_number", paper)]
+                #expect(try await steward.post("/votes/\(vote)/ballots", sent).0 == .seeOther)
+            }
+            let ids = try await SelectionTests.ints(
+                services, "SELECT id FROM ballots WHERE paper_number IN ('纸-8001', '纸-8002') ORDER BY paper_number")
+            // The office's worker enters one too: not the steward's to void.
+            let (wc, wcsrf) = try await client.session("community")
+            let worker = CoordinationPageTests.Browser(client: client, cookie: wc, csrf: wcsrf)
+            let theirs = [("household_id", homes[2]), ("choice", "reject"), ("paper_number", "纸-8003")]
+            #expect(try await worker.post("/votes/\(vote)/ballots", theirs).0 == .seeOther)
+            let other = try #require(
+                try await SelectionTests.ints(services, "SELECT id FROM ballots WHERE paper_number = '纸-8003'").first)
+
+            let (_, listed) = try await steward.get("/votes/\(vote)")
+            #expect(listed.contains("您今天录入的纸质选票") && listed.contains("纸-8001") && listed.contains("纸-8002"))
+            #expect(!listed.contains("纸-8003"))
+            let (voided, next, _) = try await steward.post(
+                "/votes/\(vote)/ballots/\(ids[0])/void", [("reason", "房号选错")])
+            #expect(voided == .seeOther && next.contains("voided=1"))
+            let again = [("household_id", homes[0]), ("choice", "reject"), ("paper_number", "纸-8001")]
+            #expect(try await steward.post("/votes/\(vote)/ballots", again).0 == .seeOther)
+
+            let token = try await client.token("steward")
+            let refused = try await client.call(
+                .post, "/api/v1/votes/\(vote)/ballots/\(other)/void", token: token, body: #"{"reason":"x"}"#)
+            #expect(refused.status == .conflict && refused.json.errorCode == "ballot_not_yours")
+            // Entered yesterday: the office's now.
+            try await services.database.withConnection { db in
+                try await db.raw("UPDATE ballots SET at = '2020-01-01T01:00:00Z' WHERE id = \(bind: ids[1])").run()
+            }
+            let (late, _, latePage) = try await steward.post(
+                "/votes/\(vote)/ballots/\(ids[1])/void", [("reason", "房号选错")])
+            #expect(late == .conflict && latePage.contains("录入人只能在录入当天作废自己录入的选票"))
+            let live = try await SelectionTests.ints(
+                services, "SELECT id FROM ballots WHERE id IN (\(bind: ids[1]), \(bind: other)) AND voided_at IS NULL")
+            #expect(live.count == 2)
+        }
+    }
 }

@@ -1030,6 +1030,14 @@ extension Catalogue {
         "public.photoKept": "{n} photos ({kb} KB in all), ready to send.",
         "public.photoTooBig": "The photos come to {kb} KB, over the 10 MB limit: choose fewer or smaller ones.",
         "ballot.entered": "Ballots entered",
+        "ballot.enteredToday": "Paper ballots you entered today",
+        "ballot.enteredTodayHint":
+            "Entered wrongly (the wrong room or choice)? On the day you entered it, void it with the reason and enter "
+            + "it again; after that, ask the sub-district office.",
+        "error.ballot_not_yours": "Only the sub-district office may void a ballot someone else entered.",
+        "error.ballot_past_day":
+            "Whoever entered a ballot may void it only on the day they entered it; after that, ask the sub-district "
+            + "office.",
         "ballot.enteredHint":
             "Check them against the paper ballots; void one entered wrongly (with the reason, kept in the audit log) "
             + "and the household can be entered again.",

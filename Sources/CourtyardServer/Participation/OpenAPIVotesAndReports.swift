@@ -76,7 +76,8 @@ extension OpenAPIDocument {
         ]
         paths["/api/v1/votes/{id}/ballots/{ballot_id}/void"] = [
             "post": op(
-                "Void a ballot", id: "void_ballot", tag: "votes",
+                "Void a paper ballot: the office any; whoever entered one, on that day (else 409 ballot_not_yours or "
+                    + "ballot_past_day)", id: "void_ballot", tag: "votes",
                 params: [idParam, param("ballot_id", "path")],
                 body: ["type": "object", "required": ["reason"], "properties": ["reason": ty("string")]],
                 responses: responses(["204": response("voided"), "409": rresp("Conflict")]))

@@ -114,6 +114,9 @@ struct VotePage {
     }
     var entered: [Entered]
     var hasEntered: Bool
+    /// The office's list of every paper ballot, or the list of those the person entered today.
+    var enteredTitle: String
+    var enteredHint: String
     /// The paper ballots entered in all, and the search that finds one among many (by paper number or room).
     var enteredCount: String?
     var ballotSearch: String
@@ -128,7 +131,8 @@ struct VotePage {
     ) async throws -> VotePage {
         let repo = VoteRepository(database: services.database)
         let v = try await repo.get(id: id, actor: actor)
-        let voids = v.status == .open && Permissions.allows(actor.role, .manageVotes)
+        let office = Permissions.allows(actor.role, .manageVotes)
+        let voids = v.status == .open && (office || Permissions.allows(actor.role, .enterBallots))
         let listed = try await voids ? repo.enteredBallots(voteId: id, actor: actor, find: find) : nil
         let entered = listed?.ballots ?? []
         let place = try await Places.load(compoundIds: [v.compoundId], services: services).name(compound: v.compoundId)
@@ -170,6 +174,8 @@ struct VotePage {
                     enteredAt: beijingTime(b.at), voidAction: SiteRoute.voidBallot(id, b.id).path,
                     voidError: refused?.error, typedReason: refused?.reason ?? "")
             }, hasEntered: !entered.isEmpty,
+            enteredTitle: f.t(office ? "ballot.entered" : "ballot.enteredToday"),
+            enteredHint: f.t(office ? "ballot.enteredHint" : "ballot.enteredTodayHint"),
             enteredCount: listed.flatMap { l in
                 l.total == 0 ? nil : Self.enteredCount(l, searched: !find.isEmpty, f)
             },
@@ -210,7 +216,7 @@ struct VotePageController {
     }
 
     /// The office voids a ballot entered wrongly, with the reason (kept in the audit log); the household may then
-    /// be entered again.
+    /// be entered again. Whoever entered a ballot may do the same on the day they entered it.
     @Sendable func voidBallot(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let actor = try context.require(.readRegistry)
         let id = try context.parameters.require("id", as: Int64.self)

@@ -114,7 +114,7 @@ struct VoteController {
     }
 
     @Sendable func void(_ request: Request, _ context: AppContext) async throws -> Response {
-        let actor = try context.require(.manageVotes)
+        let actor = try context.actor()
         let body = try await JSONBody.decode(VoidBallot.self, request, context: context)
         try await votes.void(
             voteId: try context.parameters.require("id", as: Int64.self),

@@ -404,22 +404,28 @@ public struct VoteRepository: Sendable {
     }
 
     /// The live paper ballots of a vote, newest first (at most `limit`), for those who may void one: the office
-    /// holds the papers they were entered from. An online ballot is never listed, so no page says how a household
+    /// holds the papers they were entered from; whoever else enters ballots sees the ones they entered today, which
+    /// they may still correct (`BallotCorrection`). An online ballot is never listed, so no page says how a household
     /// voted. `find`, when not empty, keeps the ballots whose paper number, room or household (楼栋-单元-房号) it is.
     public func enteredBallots(voteId: Int64, actor: Actor, find: String = "", limit: Int = 1000) async throws
         -> EnteredBallots
     {
-        guard Permissions.allows(actor.role, .manageVotes) else { throw AccessError.forbidden }
+        let all = Permissions.allows(actor.role, .manageVotes)
+        guard all || Permissions.allows(actor.role, .enterBallots) else { throw AccessError.forbidden }
         try TextBounds.check(find, field: "ballot", max: 100)
         let find = TextNormalizer.clean(find)
+        // Today in China began at 16:00 UTC the day before; entry times are stored in UTC.
+        let since = Clock.today.adding(days: -1).description + "T16:00:00Z"
+        let own: SQLQueryString =
+            all ? "" : " AND v.entered_by = \(bind: actor.username) AND v.at >= \(bind: since)"
         return try await database.withConnection { db in
             _ = try await load(id: voteId, actor: actor, db: db)
             let total =
                 try await db.raw(
                     """
-                    SELECT COUNT(*) AS n FROM ballots
-                    WHERE vote_id = \(bind: voteId) AND voided_at IS NULL AND channel = 'paper'
-                    """
+                    SELECT COUNT(*) AS n FROM ballots v
+                    WHERE v.vote_id = \(bind: voteId) AND v.voided_at IS NULL AND v.channel = 'paper'
+                    """ + own
                 ).first()?.int("n") ?? 0
             let matching: SQLQueryString =
                 find.isEmpty
@@ -435,7 +441,7 @@ public struct VoteRepository: Sendable {
                 FROM ballots v JOIN households h ON h.id = v.household_id JOIN entrances e ON e.id = h.entrance_id
                 JOIN buildings b ON b.id = h.building_id LEFT JOIN users u ON u.username = v.entered_by
                 WHERE v.vote_id = \(bind: voteId) AND v.voided_at IS NULL AND v.channel = 'paper'
-                """ + matching + " ORDER BY v.id DESC LIMIT \(bind: max(1, min(limit, 1000)))"
+                """ + own + matching + " ORDER BY v.id DESC LIMIT \(bind: max(1, min(limit, 1000)))"
             let ballots = try await db.raw(sql).all().map { r in
                 EnteredBallot(
                     id: try r.int("id"),
@@ -448,9 +454,11 @@ public struct VoteRepository: Sendable {
         }
     }
 
-    /// Voids a ballot with a reason (audited), so the household may vote again.
+    /// Voids a ballot with a reason (audited), so the household may vote again: the office any paper ballot, whoever
+    /// else enters ballots one they entered, on the day they entered it (`BallotCorrection`).
     public func void(voteId: Int64, ballotId: Int64, reason: String, actor: Actor) async throws {
-        guard Permissions.allows(actor.role, .manageVotes) else { throw AccessError.forbidden }
+        let office = Permissions.allows(actor.role, .manageVotes)
+        guard office || Permissions.allows(actor.role, .enterBallots) else { throw AccessError.forbidden }
         try TextBounds.check(reason, field: "reason", max: 500)
         let why = TextNormalizer.clean(reason)
         guard !why.isEmpty else {
@@ -459,6 +467,7 @@ public struct VoteRepository: Sendable {
         try await database.transaction { db in
             let v = try await load(id: voteId, actor: actor, db: db)
             if let refusal = VoteRules.refusal(.voidBallot, status: v.status) { throw StoreError.conflict(refusal) }
+            if !office { try await Self.requireOwn(ballotId, voteId: voteId, actor: actor, db: db) }
             let row = try await db.raw(
                 """
                 UPDATE ballots SET voided_at = \(bind: Clock.isoNow()), void_reason = \(bind: why)
@@ -469,6 +478,28 @@ public struct VoteRepository: Sendable {
             try await AuditLog.record(
                 db: db, actor: actor, action: "void_ballot", entity: "votes", entityId: voteId,
                 subdistrictId: v.subdistrictId, before: .int(ballotId), after: .string(why))
+        }
+    }
+
+    /// Refuses a correction of a paper ballot that `actor` did not enter today.
+    static func requireOwn(_ ballotId: Int64, voteId: Int64, actor: Actor, db: any SQLDatabase) async throws {
+        guard
+            let b = try await db.raw(
+                """
+                SELECT entered_by, at FROM ballots
+                WHERE id = \(bind: ballotId) AND vote_id = \(bind: voteId) AND voided_at IS NULL AND channel = 'paper'
+                """
+            ).first()
+        else { throw StoreError.notFound }
+        if let refusal = BallotCorrection.refusal(
+            enteredAt: try b.text("at"), enteredBy: try b.text("entered_by"), actor: actor.username, today: Clock.today)
+        {
+            throw StoreError.refused(
+                code: refusal.rawValue,
+                message: refusal == .notEnteredByActor
+                    ? "only the office may void a ballot someone else entered"
+                    : "a ballot may be voided by whoever entered it only on the day it was entered; the office may still"
+            )
         }
     }
 }
