@@ -47,14 +47,19 @@ import Testing
             let (saved, location, _) = try await worker.post(
                 "/votes/\(vote)/ballots",
                 [("household_id", homes[0]), ("choice", "approve"), ("paper_number", "纸-0001")])
-            #expect(
-                saved == .seeOther && location.hasPrefix("/votes/\(vote)?entered=1&") && location.hasSuffix("#ballot"))
+            let ballot = try #require(
+                try await SelectionTests.ints(services, "SELECT id FROM ballots WHERE paper_number = '纸-0001'").first)
+            #expect(saved == .seeOther && location == "/votes/\(vote)?entered=\(ballot)#ballot")
             #expect(try await CoordinationTests.count(services, "ballots") == before + 1)
-            // Read back as it is on the paper: the home, the choice and the paper number.
+            // Read back as stored, as it is on the paper: the home, the choice and the paper number.
             let (_, after) = try await worker.get(String(location.prefix { $0 != "#" }))
             #expect(after.contains("已录入：") && after.contains(" · 同意 · 纸-0001。统计已更新"))
-            let (_, plain) = try await worker.get("/votes/\(vote)?entered=1")
-            #expect(plain.contains("纸质选票已录入"))
+            // Not to someone who did not enter it, nor from an address made up by hand.
+            let office = try await CoordinationPageTests.office(client)
+            let (_, theirs) = try await office.get("/votes/\(vote)?entered=\(ballot)")
+            #expect(!theirs.contains("纸-0001。统计已更新") && theirs.contains("纸质选票已录入"))
+            let (_, madeUp) = try await worker.get("/votes/\(vote)?entered=1&household=\(homes[1])&choice=reject")
+            #expect(!madeUp.contains("已录入：") && madeUp.contains("纸质选票已录入"))
             #expect(!(try Self.households(after)).contains(homes[0]))
 
             // The same household again, then another household with the same paper number.

@@ -649,31 +649,46 @@ struct PublicEventController {
         return PageNote(kind: "ok", text: text)
     }
 
-    /// The person's own cancellation: the number and the code they were given.
+    /// The person's own cancellation: the number and the code they were given. Sent twice (a double tap), the
+    /// second sending is answered as the first, not "already cancelled".
     @Sendable func cancel(_ request: Request, _ context: AppContext) async throws -> Response {
         let f = Pages.frame(request, context)
         let id = try context.parameters.require("id", as: Int64.self)
         let fields = try await Pages.form(request, context, checkCSRF: false)
+        let cancelled = PageNote(kind: "ok", text: f.t("event.cancelled"))
+        return try await Pages.once(
+            PublicPageController.sentKey(fields.mapValues { [$0] }, request, context), in: context.forms
+        ) {
+            try await cancel(id, fields, context, f)
+        } unsettled: {
+            try await page(id, f, note: PageNote(kind: "bad", text: f.t("form.sentBefore")), status: .conflict)
+        } done: { _ in
+            try await page(id, f, note: cancelled)
+        }
+    }
+
+    func cancel(_ id: Int64, _ fields: [String: String], _ context: AppContext, _ f: PageFrame) async throws -> (
+        Response, saved: String?
+    ) {
+        func refused(_ key: String, _ status: HTTPResponse.Status) async throws -> (Response, saved: String?) {
+            (try await page(id, f, note: PageNote(kind: "bad", text: f.t(key)), status: status), nil)
+        }
         guard try await cancelLimiter.allow(context.remoteHost, in: services.database) else {
-            return try await page(
-                id, f, note: PageNote(kind: "bad", text: f.t("public.tooMany")), status: .tooManyRequests)
+            return try await refused("public.tooMany", .tooManyRequests)
         }
         guard let signup = Int64((fields["number"] ?? "").trimmingCharacters(in: .whitespaces)),
             let code = fields["code"], !code.isEmpty
-        else {
-            return try await page(
-                id, f, note: PageNote(kind: "bad", text: f.t("event.cancelNotFound")), status: .unprocessableContent)
-        }
+        else { return try await refused("event.cancelNotFound", .unprocessableContent) }
         do {
             _ = try await events.cancelSignup(
                 eventId: id, signupId: signup, by: .code(hash: EventRoutes.codeHash(code)), now: EventRoutes.now)
-            return try await page(id, f, note: PageNote(kind: "ok", text: f.t("event.cancelled")))
+            let note = PageNote(kind: "ok", text: f.t("event.cancelled"))
+            return (try await page(id, f, note: note), SiteRoute.publicEvent(id).path)
         } catch StoreError.notFound {
-            return try await page(
-                id, f, note: PageNote(kind: "bad", text: f.t("event.cancelNotFound")), status: .notFound)
+            return try await refused("event.cancelNotFound", .notFound)
         } catch let e where AppError.from(e)?.status == .conflict {
-            return try await page(
-                id, f, note: PageNote(kind: "bad", text: Pages.message(for: AppError.from(e)!, f)), status: .conflict)
+            let note = PageNote(kind: "bad", text: Pages.message(for: AppError.from(e)!, f))
+            return (try await page(id, f, note: note, status: .conflict), nil)
         }
     }
 

@@ -109,16 +109,12 @@ extension VotePageController {
         var errors = Self.check(typed, f)
         if errors.isEmpty, let household = Int64(typed.household), let choice = VoteChoice(rawValue: typed.choice) {
             do {
-                _ = try await VoteRepository(database: services.database).cast(
+                let ballot = try await VoteRepository(database: services.database).cast(
                     voteId: id, householdId: household, choice: choice,
                     paperNumber: TextNormalizer.clean(typed.paperNumber), actor: actor)
-                let entered = SiteRoute(
-                    SiteRoute.vote(id).path,
-                    query: [
-                        ("entered", "1"), ("household", String(household)), ("choice", choice.rawValue),
-                        ("paper", TextNormalizer.clean(typed.paperNumber)),
-                    ])
-                return (Pages.seeOther(entered.path + "#ballot"), entered.path + "#ballot")
+                // The page reads the ballot back from what was stored, not from the address.
+                let entered = SiteRoute.vote(id, entered: ballot.id).path + "#ballot"
+                return (Pages.seeOther(entered), entered)
             } catch is ValidationError {
                 errors.household = f.t("ballot.error.notInVote")
             } catch StoreError.notFound {

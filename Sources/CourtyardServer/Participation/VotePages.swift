@@ -6,6 +6,10 @@ import Hummingbird
 extension SiteRoute {
     static let votes = SiteRoute("/votes")
     static func vote(_ id: Int64) -> SiteRoute { SiteRoute("/votes/\(id)") }
+    /// The vote's page after a paper ballot was entered, which reads it back.
+    static func vote(_ id: Int64, entered ballot: Int64) -> SiteRoute {
+        SiteRoute("/votes/\(id)", query: [("entered", String(ballot))])
+    }
     /// The vote's page with a household chosen in the paper-ballot form.
     static func vote(_ id: Int64, picking household: Int64) -> SiteRoute {
         SiteRoute("/votes/\(id)", query: [("pick", String(household))])
@@ -242,7 +246,8 @@ struct VotePageController {
     @Sendable func show(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let actor = try context.require(.readRegistry)
         let id = try context.parameters.require("id", as: Int64.self)
-        let entered = request.uri.queryParameters.get("entered") == "1"
+        let enteredBallot = request.uri.queryParameters.get("entered")
+        let entered = enteredBallot != nil
         let voided = request.uri.queryParameters.get("voided") == "1"
         // A search longer than the field allows is cut, not refused: it is only a search.
         let typed = request.uri.queryParameters.get("ballot").map { String($0.unicodeScalars.prefix(100)) } ?? ""
@@ -253,20 +258,20 @@ struct VotePageController {
         let page = try await VotePage.load(
             services: services, actor: actor, id: id, ballot: (picked, .init(), entered),
             notice: voided ? PageNote(kind: "ok", text: f.t("ballot.voided")) : nil, find: find,
-            savedWhat: entered ? try await savedWhat(request, actor: actor, f) : nil, f)
+            savedWhat: try await savedWhat(vote: id, ballot: enteredBallot.flatMap { Int64($0) }, actor: actor, f), f)
         return f.page(title: page.title, "participation-vote", page)
     }
 
-    /// The ballot just entered, as the steward reads it back against the paper: home, choice and paper number.
-    func savedWhat(_ request: Request, actor: Actor, _ f: PageFrame) async throws -> String? {
-        let q = request.uri.queryParameters
-        guard let household = q.get("household").flatMap({ Int64($0) }),
-            let choice = q.get("choice").flatMap(VoteChoice.init(rawValue:)),
-            let home = try? await ResidentPage.home(household, actor: actor, services: services)
+    /// The ballot just entered, as the steward reads it back against the paper: home, choice and paper number, as
+    /// stored; only for the person who entered it.
+    func savedWhat(vote: Int64, ballot: Int64?, actor: Actor, _ f: PageFrame) async throws -> String? {
+        guard let ballot,
+            let b = try await VoteRepository(database: services.database).ownPaperBallot(
+                voteId: vote, ballotId: ballot, actor: actor),
+            let home = try? await ResidentPage.home(b.householdId, actor: actor, services: services)
         else { return nil }
-        let paper = q.get("paper").map { String($0.unicodeScalars.prefix(50)) } ?? ""
-        let what = [home, f.t("ballot.choice.\(choice.rawValue)"), paper].filter { !$0.isEmpty }.joined(
-            separator: " · ")
+        let what = [home, f.t("ballot.choice.\(b.choice.rawValue)"), b.paperNumber ?? ""].filter { !$0.isEmpty }
+            .joined(separator: " · ")
         return Lang.fill(f.t("ballot.savedWhat"), ["what": what])
     }
 }

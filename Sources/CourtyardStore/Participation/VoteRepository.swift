@@ -454,6 +454,26 @@ public struct VoteRepository: Sendable {
         }
     }
 
+    /// A live paper ballot `actor` entered, to read back against the paper; nil for any other ballot, so that no
+    /// address shows how a household voted to someone who did not enter its ballot.
+    public func ownPaperBallot(voteId: Int64, ballotId: Int64, actor: Actor) async throws -> VoteBallot? {
+        try await database.withConnection { db in
+            _ = try await load(id: voteId, actor: actor, db: db)
+            return try await db.raw(
+                """
+                SELECT id, vote_id, household_id, choice, channel, paper_number FROM ballots
+                WHERE id = \(bind: ballotId) AND vote_id = \(bind: voteId) AND voided_at IS NULL AND channel = 'paper'
+                  AND entered_by = \(bind: actor.username)
+                """
+            ).first().map { r in
+                VoteBallot(
+                    id: try r.int("id"), voteId: try r.int("vote_id"), householdId: try r.int("household_id"),
+                    choice: VoteChoice(rawValue: try r.text("choice")) ?? .abstain, channel: "paper",
+                    paperNumber: try r.optionalText("paper_number"))
+            }
+        }
+    }
+
     /// Voids a ballot with a reason (audited), so the household may vote again: the office any paper ballot, whoever
     /// else enters ballots one they entered, on the day they entered it (`BallotCorrection`).
     public func void(voteId: Int64, ballotId: Int64, reason: String, actor: Actor) async throws {
