@@ -281,6 +281,12 @@ extension Catalogue {
         "public.report": "Report a problem",
         "public.description": "What is wrong",
         "public.optional": "optional",
+        "public.notFound":
+            "This page is not here: it may not be public yet, or it has ended. Open it again from the compound's "
+            + "public page or its QR code.",
+        "event.privacy":
+            "Only the event's organisers and community staff see your name and phone, to tell you about the event "
+            + "and reach you; they are never made public.",
         "public.privacy":
             "Only the sub-district and community staff and your compound's building stewards see your name and phone, to"
             + " reach you about the report and its fix; they are never published.",
@@ -1780,7 +1786,7 @@ extension Catalogue {
         "event.number": "Sign-up number",
         "event.code": "Cancellation code",
         "event.calendar": "Subscribe to the calendar",
-        "event.feed": "Subscribe (Atom)",
+        "event.feed": "Subscribe in a feed reader",
         "event.coming": "Coming events",
         "event.reportedOn": "published",
         "event.badTime": "Give the start and end times",

@@ -23,6 +23,11 @@ extension SiteRoute {
 
 /// How pages word an event: its kind, its time, its places.
 enum EventWords {
+    /// Who organises the event, or nothing when no one was named.
+    static func organisers(_ e: CommunityEvent) -> String? {
+        e.organisers.isEmpty ? nil : e.organisers.map(\.name).joined(separator: "、")
+    }
+
     static func kind(_ k: EventKind, _ f: PageFrame) -> String { f.t("event.kind." + k.rawValue) }
 
     static func when(_ e: CommunityEvent) -> String {
@@ -210,7 +215,7 @@ struct EventPage {
     var placesText: String
     var stateLabel: String
     var signupLabel: String
-    var organisersText: String
+    var organisersText: String?
     var cancelReason: String?
     var publicHref: String
     var newsHref: String
@@ -270,7 +275,7 @@ struct EventPage {
             note: note, eventTitle: e.title, kindLabel: EventWords.kind(e.kind, f), when: EventWords.when(e),
             eventPlace: e.place, placesText: EventWords.places(e, f), stateLabel: EventWords.state(e, f),
             signupLabel: f.t("event.signup." + e.signup.rawValue),
-            organisersText: e.organisers.map(\.name).joined(separator: "、"),
+            organisersText: EventWords.organisers(e),
             cancelReason: e.state == .cancelled ? e.cancelReason : nil, publicHref: SiteRoute.publicEvent(id).path,
             newsHref: SiteRoute.communityNews(e.communityId).path, manage: manage,
             open: e.state == .scheduled && e.signup != .none && now < e.starts, started: now >= e.starts,
@@ -294,7 +299,7 @@ struct PublicEventPage {
     var eventPlace: String
     var placesText: String
     var stateLabel: String
-    var organisersText: String
+    var organisersText: String?
     var cancelReason: String?
     var residentsOnly: Bool
     var open: Bool
@@ -316,7 +321,7 @@ struct PublicEventPage {
         return PublicEventPage(
             note: note, receipt: receipt, eventTitle: e.title, kindLabel: EventWords.kind(e.kind, f),
             when: EventWords.when(e), eventPlace: e.place, placesText: EventWords.places(e, f),
-            stateLabel: EventWords.state(e, f), organisersText: e.organisers.map(\.name).joined(separator: "、"),
+            stateLabel: EventWords.state(e, f), organisersText: EventWords.organisers(e),
             cancelReason: e.state == .cancelled ? e.cancelReason : nil, residentsOnly: e.signup == .residents,
             open: e.state == .scheduled && e.signup != .none && now < e.starts,
             signupAction: SiteRoute.publicEventSignup(id).path, cancelFormAction: SiteRoute.publicEventCancel(id).path,
