@@ -6,9 +6,17 @@ import Hummingbird
 struct AuditPage {
     struct Change {
         var field: String
-        var before: String
+        /// Nothing before (a field first filled, a reason given) shows only what came after.
+        var before: String?
         var after: String
         var last: Bool
+
+        init(field: String, before: String, after: String, last: Bool) {
+            self.field = field
+            self.before = before.isEmpty ? nil : before
+            self.after = after
+            self.last = last
+        }
     }
     struct Entry {
         var at: String
@@ -28,40 +36,73 @@ struct AuditPage {
     {
         let page = try await AuditLog.list(
             database: services.database, actor: actor, entity: nil, entityId: nil, before: cursor, limit: 50)
-        var names: [String: String] = [:]
+        // The records named: each entry's own, and the registry records its changes link to.
+        var wanted: Set<String> = []
         for e in page.items {
-            guard let id = e.entityId, let spec = ResourceSpec.all.first(where: { $0.name == e.entity }) else {
-                continue
+            if let id = e.entityId { wanted.insert("\(e.entity)/\(id)") }
+            for (key, value) in parse(e.before).merging(parse(e.after), uniquingKeysWith: { a, _ in a }) {
+                if key.hasSuffix("_id"), case .int(let id) = value { wanted.insert(AuditWords.reference(key, id)) }
             }
-            let key = "\(e.entity)/\(id)"
-            if names[key] != nil { continue }
-            let record = try? await services.registry.get(spec, id: id, actor: .system)
-            names[key] = ["name", "room", "title", "username"].lazy.compactMap { record?[$0]?.stringValue }.first ?? ""
         }
+        let names = await recordNames(wanted, services: services)
+        let people = await displayNames(Set(page.items.map(\.username)), services: services)
         let entries = page.items.map { e in
-            let (name, changes) = summarise(before: e.before, after: e.after, f)
+            let (name, changes) = summarise(before: e.before, after: e.after, entity: e.entity, names: names, f)
             return Entry(
-                at: beijingTime(e.at), user: Pages.actorName(e.username, shown: e.username, f),
-                action: f.lang.catalogue["audit.action." + e.action] ?? e.action,
-                entity: f.lang.catalogue["entity." + e.entity] ?? e.entity,
+                at: beijingTime(e.at), user: Pages.actorName(e.username, shown: people[e.username] ?? e.username, f),
+                action: f.lang.catalogue["audit.action." + e.action] ?? f.t("audit.action.other"),
+                entity: f.lang.catalogue["entity." + e.entity] ?? f.t("audit.entity.other"),
                 record: e.entityId.flatMap { names["\(e.entity)/\($0)"] } ?? "", name: name, changes: changes)
         }
         return AuditPage(entries: entries, next: page.next.map { SiteRoute.audit(before: $0).path })
     }
 
-    /// What changed: for a creation or a removal the record's name; for a change the fields that changed,
-    /// old and new, field names as stored (they are the API's names, documented there).
-    static func summarise(before: String?, after: String?, _ f: PageFrame) -> (String?, [Change]) {
-        func parse(_ s: String?) -> [String: JSONValue] {
-            guard let s, case .some(.object(let pairs)) = JSONValue.parse(s) else { return [:] }
-            return Dictionary(pairs, uniquingKeysWith: { a, _ in a })
+    /// The names of registry records ("buildings/12"); records of other kinds are named by the entry itself.
+    static func recordNames(_ keys: Set<String>, services: Services) async -> [String: String] {
+        var names: [String: String] = [:]
+        for key in keys {
+            let parts = key.split(separator: "/")
+            guard parts.count == 2, let id = Int64(parts[1]),
+                let spec = ResourceSpec.all.first(where: { $0.name == parts[0] })
+            else { continue }
+            let record = try? await services.registry.get(spec, id: id, actor: .system)
+            names[key] = ["name", "room", "title", "username"].lazy.compactMap { record?[$0]?.stringValue }.first
         }
+        return names
+    }
+
+    /// Each account's name as people know it (王主任), for the accounts on the page.
+    static func displayNames(_ usernames: Set<String>, services: Services) async -> [String: String] {
+        var names: [String: String] = [:]
+        for username in usernames {
+            if let a = try? await services.accounts.find(username: username), !a.displayName.isEmpty {
+                names[username] = a.displayName
+            }
+        }
+        return names
+    }
+
+    static func parse(_ s: String?) -> [String: JSONValue] {
+        guard let s, case .some(.object(let pairs)) = JSONValue.parse(s) else { return [:] }
+        return Dictionary(pairs, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// What changed: for a creation or a removal the record's name; for a change the fields that changed, old and
+    /// new, each in the page's words (`AuditWords`); for a step from one state to the next, the two states.
+    static func summarise(
+        before: String?, after: String?, entity: String, names: [String: String], _ f: PageFrame
+    ) -> (String?, [Change]) {
         let b = parse(before)
         let a = parse(after)
+        func words(_ v: JSONValue?, _ key: String) -> String {
+            AuditWords.value(v, key: key, entity: entity, names: names, f)
+        }
+        if b.isEmpty, a.isEmpty {
+            return (nil, steps(before, after, f, words))
+        }
         if b.isEmpty || a.isEmpty {
             let record = a.isEmpty ? b : a
-            let name = ["name", "title", "username", "room", "filename"].lazy
-                .compactMap { record[$0]?.stringValue }.first
+            let name = ["name", "title", "room", "filename"].lazy.compactMap { record[$0]?.stringValue }.first
             return (name ?? (record.isEmpty ? "" : "\(record.count) \(f.t("audit.fields"))"), [])
         }
         let changed = Array(a.keys.sorted().filter { $0 != "version" && a[$0] != b[$0] }.prefix(8))
@@ -69,10 +110,26 @@ struct AuditPage {
             nil,
             changed.enumerated().map { i, key in
                 Change(
-                    field: key, before: String((b[key]?.cellText ?? "").prefix(40)),
-                    after: String((a[key]?.cellText ?? "").prefix(40)), last: i == changed.count - 1)
+                    field: AuditWords.field(key, f), before: words(b[key], key), after: words(a[key], key),
+                    last: i == changed.count - 1)
             }
         )
+    }
+
+    /// An entry that keeps bare values: a state before and after (a report handled), or a reason (a ballot voided).
+    static func steps(
+        _ before: String?, _ after: String?, _ f: PageFrame, _ words: (JSONValue?, String) -> String
+    ) -> [Change] {
+        let b = before.flatMap { JSONValue.parse($0) }
+        let a = after.flatMap { JSONValue.parse($0) }
+        switch (b, a) {
+        case (.string, .string):
+            let field = AuditWords.field("state", f)
+            return [Change(field: field, before: words(b, "state"), after: words(a, "state"), last: true)]
+        case (_, .string):
+            return [Change(field: AuditWords.field("reason", f), before: "", after: words(a, "reason"), last: true)]
+        default: return []
+        }
     }
 }
 

@@ -1,0 +1,59 @@
+import CourtyardDomain
+import CourtyardStore
+
+/// How the audit log reads to the office: each changed field by its name in the page's language, each state by
+/// its label, a linked record by its name, a list by its length; never a stored code or an internal number.
+enum AuditWords {
+    /// Where each record's states are named in the catalogue.
+    static let statePrefixes: [String: String] = [
+        "reports": "report", "events": "event", "coordination_requests": "coordination", "meetings": "meeting",
+        "questionnaires": "questionnaire", "bulletins": "bulletin", "change_orders": "investment",
+        "payments": "investment", "property_selections": "selection", "irregularities": "irregularity",
+        "votes": "vote", "campaigns": "campaign",
+    ]
+
+    /// The field's name, or a plain word for a field the catalogue does not name.
+    static func field(_ key: String, _ f: PageFrame) -> String {
+        f.lang.catalogue["audit.field.\(key)"] ?? f.t("audit.field.other")
+    }
+
+    /// A value as the office reads it. `names` holds the names of linked registry records ("buildings/12").
+    static func value(_ v: JSONValue?, key: String, entity: String, names: [String: String], _ f: PageFrame)
+        -> String
+    {
+        switch v {
+        case nil, .null: return ""
+        case .bool(let b): return f.t(b ? "audit.yes" : "audit.no")
+        case .array(let items): return items.isEmpty ? f.t("common.none") : "\(items.count) \(f.t("audit.fields"))"
+        case .object(let pairs): return "\(pairs.count) \(f.t("audit.fields"))"
+        case .number(let n): return n
+        case .int(let i):
+            guard key.hasSuffix("_id") else { return String(i) }
+            return names[reference(key, i)] ?? f.t("audit.linked")
+        case .string(let s):
+            guard isCode(s) else { return String(s.prefix(40)) }
+            return label(code: s, key: key, entity: entity, f) ?? f.t("audit.changed")
+        }
+    }
+
+    /// The registry record a `…_id` field points at, as `names` keys it.
+    static func reference(_ key: String, _ id: Int64) -> String {
+        "\(key.dropLast(3))s/\(id)"
+    }
+
+    /// A stored code's label: the record's own states first, then its field's words, then any state so named.
+    static func label(code: String, key: String, entity: String, _ f: PageFrame) -> String? {
+        let own = statePrefixes[entity]
+        var keys: [String] = []
+        if key == "role" { keys.append("role.\(code)") }
+        if let own { keys += ["\(own).state.\(code)", "\(own).status.\(code)", "\(own).\(key).\(code)"] }
+        keys += Set(statePrefixes.values).sorted().flatMap { ["\($0).state.\(code)", "\($0).status.\(code)"] }
+        return keys.lazy.compactMap { f.lang.catalogue[$0] }.first
+    }
+
+    /// Text that is a stored code (`escalated`, `water_meter`), not words a person typed.
+    static func isCode(_ s: String) -> Bool {
+        !s.isEmpty && s.utf8.count <= 40 && s.utf8.contains { $0 >= 97 && $0 <= 122 }
+            && s.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 }
+    }
+}

@@ -1,0 +1,68 @@
+import CourtyardDomain
+import CourtyardStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import CourtyardServer
+
+/// The office reads the audit log in its own words: no field, state or record kind as stored, no internal number.
+@Suite struct AuditPageTests {
+    @Test func theOfficeReadsWhatChangedInItsOwnWords() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await client.token("office")
+            let household = try #require(
+                try await client.call(.get, "/api/v1/households?limit=1", token: office).json.items.first)
+            let id = try #require(household["id"]?.intValue)
+            let changed = try await client.call(
+                .patch, "/api/v1/households/\(id)", token: office, body: #"{"area_m2":"90.05","room":"9901"}"#)
+            #expect(changed.status == .ok)
+            let report = try #require(
+                try await client.call(.get, "/api/v1/reports?state=submitted", token: office).json.items.first?["id"]?
+                    .intValue)
+            let moved = try await client.call(
+                .post, "/api/v1/reports/\(report)/transitions", token: office,
+                body: #"{"to":"acknowledged","note":"已转物业"}"#)
+            #expect(moved.status == .ok || moved.status == .created)
+
+            let (cookie, _) = try await client.session("office")
+            let (status, page, _) = try await PageTests.page(client, "/audit", cookie: cookie)
+            #expect(status == .ok)
+            // A household's change: each field by name, the values as typed.
+            #expect(page.contains("面积（㎡）：") && page.contains("→ 90.05") && page.contains("房号："))
+            // A report handled: the two states by their labels.
+            #expect(page.contains("状态：待受理 → 已受理") || page.contains("状态：已提交 → 已受理"))
+            for code in ["area_m2", "acknowledged", "submitted", ">office<", "<code>"] {
+                #expect(!page.contains(code), "\(code) on the audit page")
+            }
+        }
+    }
+
+    /// Every kind of record and every action the store writes to the audit log has a label in both languages, so
+    /// none reaches the page as stored.
+    @Test func everyAuditedActionAndRecordKindIsNamed() throws {
+        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Sources")
+        let files = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)!
+            .compactMap { $0 as? URL }.filter { $0.pathExtension == "swift" }
+        var named: Set<String> = []
+        for file in files {
+            let text = try String(contentsOf: file, encoding: .utf8)
+            for call in text.matches(of: try Regex(#"AuditLog\.record\((?s:.){0,600}?\)"#)) {
+                let body = String(text[call.range])
+                for m in body.matches(of: try Regex(#"(action|entity): "([a-z0-9_]+)""#)) {
+                    let kind = String(m.output[1].substring!)
+                    let code = String(m.output[2].substring!)
+                    named.insert(kind == "action" ? "audit.action.\(code)" : "entity.\(code)")
+                }
+            }
+        }
+        #expect(named.count > 60)
+        for key in named.sorted() {
+            #expect(Lang.zh.catalogue[key] != nil, "\(key) in zh-Hans")
+            #expect(Lang.en.catalogue[key] != nil, "\(key) in English")
+        }
+    }
+}
