@@ -26,6 +26,13 @@ import Testing
                 .post, "/api/v1/reports/\(report)/transitions", token: office,
                 body: #"{"to":"acknowledged","note":"已转物业"}"#)
             #expect(moved.status == .ok || moved.status == .created)
+            // A resident signs up for an event: the entry names the event and says how the sign-up stands.
+            let community = try await services.registry.list(.communities, query: ListQuery(limit: 1), actor: .system)
+                .items[0].id
+            let event = try await EventTests.event(client, office, community: community, capacity: "5")
+            let signed = try await client.call(
+                .post, "/api/v1/events/\(event)/signups", token: nil, body: #"{"name":"赵奶奶","phone":"13900000001"}"#)
+            #expect(signed.status == .created)
 
             let (cookie, _) = try await client.session("office")
             let (status, page, _) = try await PageTests.page(client, "/audit", cookie: cookie)
@@ -34,6 +41,7 @@ import Testing
             #expect(page.contains("面积（㎡）：") && page.contains("→ 90.05") && page.contains("房号："))
             // A report handled: the two states by their labels.
             #expect(page.contains("状态：待受理 → 已受理") || page.contains("状态：已提交 → 已受理"))
+            #expect(page.contains("社区活动 快乐星期天") && page.contains("状态：已报名"))
             for code in ["area_m2", "acknowledged", "submitted", ">office<", "<code>"] {
                 #expect(!page.contains(code), "\(code) on the audit page")
             }

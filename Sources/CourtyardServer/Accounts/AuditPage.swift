@@ -44,7 +44,11 @@ struct AuditPage {
                 if key.hasSuffix("_id"), case .int(let id) = value { wanted.insert(AuditWords.reference(key, id)) }
             }
         }
-        let names = await recordNames(wanted, services: services)
+        var names = await recordNames(wanted, services: services)
+        let others = page.items.compactMap { e in e.entityId.map { (entity: e.entity, id: $0) } }
+        if let titles = try? await AuditLog.titles(database: services.database, of: others) {
+            names.merge(titles) { registry, _ in registry }
+        }
         let people = await displayNames(Set(page.items.map(\.username)), services: services)
         let entries = page.items.map { e in
             let (name, changes) = summarise(before: e.before, after: e.after, entity: e.entity, names: names, f)
@@ -101,9 +105,27 @@ struct AuditPage {
             return (nil, steps(before, after, f, words))
         }
         if b.isEmpty || a.isEmpty {
+            // A record made or removed: by its name, or else by a few of its details (a sign-up's status).
             let record = a.isEmpty ? b : a
-            let name = ["name", "title", "room", "filename"].lazy.compactMap { record[$0]?.stringValue }.first
-            return (name ?? (record.isEmpty ? "" : "\(record.count) \(f.t("audit.fields"))"), [])
+            if let name = ["name", "title", "room", "filename"].lazy.compactMap({ record[$0]?.stringValue }).first {
+                return (name, [])
+            }
+            let shown = Array(
+                record.keys.sorted().filter { key in
+                    guard key != "id", !key.hasSuffix("_id") else { return false }
+                    switch record[key] {
+                    case nil, .null, .string(""), .array([]): return false
+                    default: return true
+                    }
+                }.prefix(3))
+            return (
+                nil,
+                shown.enumerated().map { i, key in
+                    Change(
+                        field: AuditWords.field(key, f), before: "", after: words(record[key], key),
+                        last: i == shown.count - 1)
+                }
+            )
         }
         let changed = Array(a.keys.sorted().filter { $0 != "version" && a[$0] != b[$0] }.prefix(8))
         return (

@@ -39,6 +39,33 @@ public enum AuditLog {
         }
     }
 
+    /// The kinds of record outside the registry that the audit log names by their own title or name.
+    static let titled: [String: String] = [
+        "bodies": "name", "campaigns": "title", "events": "title", "inspection_templates": "name",
+        "meeting_series": "title", "meetings": "title", "notices": "title", "questionnaires": "title", "votes": "title",
+        "zones": "name",
+    ]
+
+    /// The titles of such records, keyed "events/12"; other kinds and records no longer there are left out.
+    public static func titles(database: Database, of records: [(entity: String, id: Int64)]) async throws
+        -> [String: String]
+    {
+        let byEntity = Dictionary(grouping: records.filter { titled[$0.entity] != nil }, by: \.entity)
+        return try await database.withConnection { db in
+            var found: [String: String] = [:]
+            for (entity, list) in byEntity {
+                // Table and column come from `titled`, never from the request.
+                let column = titled[entity]!
+                let ids = Array(Set(list.map(\.id))).prefix(200)
+                let rows = try await db.raw(
+                    "SELECT id, \(unsafeRaw: column) AS title FROM \(unsafeRaw: entity) WHERE id IN (\(binds: Array(ids)))"
+                ).all()
+                for r in rows { found["\(entity)/\(try r.int("id"))"] = try r.text("title") }
+            }
+            return found
+        }
+    }
+
     /// Newest first; sub-district officers see their sub-district's entries only.
     public static func list(
         database: Database, actor: Actor, entity: String?, entityId: Int64?, before cursor: Int64?, limit: Int
