@@ -34,6 +34,25 @@ public enum TextNormalizer {
         return String(out)
     }
 
+    /// One line of words a person wrote (a reason, a note, a title): trimmed, control characters dropped and runs of
+    /// white space made one space, as `clean`, but its full-width punctuation kept as typed (，：（）), which `clean`
+    /// folds for the codes, rooms and places of a sheet.
+    public static func line(_ s: String) -> String {
+        var out = String.UnicodeScalarView()
+        var pendingSpace = false
+        for u in s.unicodeScalars {
+            if isSpace(u) {
+                pendingSpace = !out.isEmpty
+                continue
+            }
+            if isControl(u) { continue }
+            if pendingSpace { out.append(" ") }
+            pendingSpace = false
+            out.append(u)
+        }
+        return String(out)
+    }
+
     /// True when `clean` would return the text unchanged, checked without building a new string.
     static func isClean(_ s: String) -> Bool {
         if let answer = s.utf8.withContiguousStorageIfAvailable(isCleanUTF8), let answer { return answer }

@@ -2,6 +2,14 @@ import CourtyardDomain
 import Testing
 
 @Suite struct AreaTests {
+    /// A person's line of words keeps its Chinese punctuation; only white space and control characters are tidied.
+    @Test func aLineOfWordsKeepsItsFullWidthPunctuation() {
+        #expect(TextNormalizer.line("  录错了住户，应为反对（纸-0001）\u{0}\n ") == "录错了住户，应为反对（纸-0001）")
+        #expect(TextNormalizer.line("选聘：安居物业\u{3000}\u{3000}北片区") == "选聘：安居物业 北片区")
+        // A sheet's cell still folds them, for rooms and codes.
+        #expect(TextNormalizer.clean("１－１０１（东）") == "1-101(东)")
+    }
+
     @Test(arguments: [
         ("85.6", 8560), ("85.60", 8560), ("８５．６", 8560), ("85.6㎡", 8560), ("85.6平方米", 8560), (" 85.6 m2 ", 8560),
         ("120", 12000), ("0.01", 1), ("1,085.5", 108_550),

@@ -216,8 +216,14 @@ import Testing
             #expect(listed.contains("您今天录入的纸质选票") && listed.contains("纸-8001") && listed.contains("纸-8002"))
             #expect(!listed.contains("纸-8003"))
             let (voided, next, _) = try await steward.post(
-                "/votes/\(vote)/ballots/\(ids[0])/void", [("reason", "房号选错")])
+                "/votes/\(vote)/ballots/\(ids[0])/void", [("reason", "房号选错，应为102")])
             #expect(voided == .seeOther && next.contains("voided=1"))
+            // The reason is kept as written, its Chinese comma included.
+            let reason = try await services.database.withConnection { db in
+                try await db.raw("SELECT void_reason FROM ballots WHERE id = \(bind: ids[0])").first()!
+                    .decode(column: "void_reason", as: String.self)
+            }
+            #expect(reason == "房号选错，应为102")
             let again = [("household_id", homes[0]), ("choice", "reject"), ("paper_number", "纸-8001")]
             #expect(try await steward.post("/votes/\(vote)/ballots", again).0 == .seeOther)
 

@@ -109,7 +109,7 @@ public struct MeetingRepository: Sendable {
     }
 
     static func checkText(_ field: String, _ text: String, max: Int) throws -> String {
-        let t = TextNormalizer.clean(text)
+        let t = TextNormalizer.line(text)
         guard !t.isEmpty, t.count <= max else {
             throw ValidationError(field: field, code: "required", message: "\(field) is 1 to \(max) characters")
         }
@@ -480,7 +480,7 @@ public struct MeetingRepository: Sendable {
 
     public func cancel(id: Int64, reason given: String, actor: Actor) async throws -> Meeting {
         // Counted as sent, in code points as the document's maxLength counts, before cleaning shortens it.
-        let reason = TextNormalizer.clean(given)
+        let reason = TextNormalizer.line(given)
         guard !reason.isEmpty, given.unicodeScalars.count <= 500 else {
             throw ValidationError(field: "reason", code: "required", message: "cancelling a meeting gives the reason")
         }

@@ -83,7 +83,7 @@ public struct EventRepository: Sendable {
     }
 
     static func text(_ s: String, field: String, max: Int, required: Bool = true) throws -> String {
-        let c = TextNormalizer.clean(s)
+        let c = TextNormalizer.line(s)
         if required && c.isEmpty {
             throw ValidationError(field: field, code: "required", message: "\(field) is required")
         }

@@ -143,7 +143,7 @@ public struct VoteRepository: Sendable {
         async throws -> VoteDetail
     {
         guard Permissions.allows(actor.role, .manageVotes) else { throw AccessError.forbidden }
-        let title = TextNormalizer.clean(title)
+        let title = TextNormalizer.line(title)
         guard !title.isEmpty, title.count <= 200 else {
             throw ValidationError(
                 field: "title", code: "required", message: "a vote needs a title of at most 200 characters")
@@ -480,7 +480,7 @@ public struct VoteRepository: Sendable {
         let office = Permissions.allows(actor.role, .manageVotes)
         guard office || Permissions.allows(actor.role, .enterBallots) else { throw AccessError.forbidden }
         try TextBounds.check(reason, field: "reason", max: 500)
-        let why = TextNormalizer.clean(reason)
+        let why = TextNormalizer.line(reason)
         guard !why.isEmpty else {
             throw ValidationError(field: "reason", code: "required", message: "voiding a ballot needs a reason")
         }

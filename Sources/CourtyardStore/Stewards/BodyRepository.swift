@@ -134,7 +134,7 @@ public struct BodyRepository: Sendable {
             throw ValidationError(
                 field: field + ".resident_id", code: "one_person", message: "\(field) names a resident_id or a user_id")
         }
-        let position = TextNormalizer.clean(m.position)
+        let position = TextNormalizer.line(m.position)
         guard !position.isEmpty, position.unicodeScalars.count <= 50 else {
             throw ValidationError(
                 field: field + ".position", code: "invalid", message: "\(field).position is 1 to 50 characters")

@@ -70,7 +70,7 @@ public struct CampaignRepository: Sendable {
 
     public func create(_ n: NewCampaign, actor: Actor) async throws -> Campaign {
         guard Permissions.allows(actor.role, .manageStewards) else { throw AccessError.forbidden }
-        let title = TextNormalizer.clean(n.title)
+        let title = TextNormalizer.line(n.title)
         guard !title.isEmpty, title.unicodeScalars.count <= 200 else {
             throw ValidationError(field: "title", code: "invalid", message: "title is 1 to 200 characters")
         }

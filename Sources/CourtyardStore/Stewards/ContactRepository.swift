@@ -69,7 +69,7 @@ public struct ContactRepository: Sendable {
         contact: HouseholdContact, created: Bool
     ) {
         guard Permissions.allows(actor.role, .writeContacts) else { throw AccessError.forbidden }
-        let note = TextNormalizer.clean(n.note)
+        let note = TextNormalizer.line(n.note)
         guard note.unicodeScalars.count <= 2000 else {
             throw ValidationError(field: "note", code: "too_long", message: "note is at most 2000 characters")
         }

@@ -109,7 +109,7 @@ public struct StewardRepository: Sendable {
             throw ValidationError(
                 field: "account", code: "one_account", message: "give user_id or account, not both")
         }
-        let note = TextNormalizer.clean(n.exceptionNote)
+        let note = TextNormalizer.line(n.exceptionNote)
         guard note.unicodeScalars.count <= 500 else {
             throw ValidationError(
                 field: "exception_note", code: "too_long", message: "exception_note is at most 500 characters")
@@ -308,7 +308,7 @@ public struct StewardRepository: Sendable {
     /// Ends a term on a day (the last day served); a term already ended earlier is a 409.
     public func end(id: Int64, on day: Day, reason: String, actor: Actor) async throws -> Steward {
         guard Permissions.allows(actor.role, .manageStewards) else { throw AccessError.forbidden }
-        let why = TextNormalizer.clean(reason)
+        let why = TextNormalizer.line(reason)
         guard why.unicodeScalars.count <= 500 else {
             throw ValidationError(field: "reason", code: "too_long", message: "reason is at most 500 characters")
         }

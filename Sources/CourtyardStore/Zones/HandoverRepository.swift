@@ -206,7 +206,7 @@ public struct HandoverRepository: Sendable {
     static func check(_ c: HandoverChecklist) throws -> HandoverChecklist {
         var c = c
         func text(_ s: String, _ field: String, max: Int = 200) throws -> String {
-            let t = TextNormalizer.clean(s)
+            let t = TextNormalizer.line(s)
             guard !t.isEmpty, t.unicodeScalars.count <= max else {
                 throw ValidationError(field: field, code: "invalid", message: "\(field) is 1 to \(max) characters")
             }
