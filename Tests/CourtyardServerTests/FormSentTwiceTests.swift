@@ -1,5 +1,4 @@
 import CourtyardDomain
-import CourtyardServer
 import CourtyardStore
 import Foundation
 import HTTPTypes
@@ -7,9 +6,18 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 
+@testable import CourtyardServer
+
 /// A form sent twice (a double tap on a slow phone, a reload that sends again) is saved once, and the second
 /// sending comes back where the first led, not to a refusal of the first's own record.
 @Suite struct FormSentTwiceTests {
+    /// Two forms that differ only in how their values fall under names never share a key.
+    @Test func aKeyTellsApartValuesUnderOneNameFromValuesUnderTwo() {
+        let one = SentForm.digest(sender: "a", path: "/p", fields: ["q0": ["5", "q1", "4"]], files: [])
+        let two = SentForm.digest(sender: "a", path: "/p", fields: ["q0": ["5"], "q1": ["4"]], files: [])
+        #expect(one != two)
+    }
+
     /// The one-time value a drawn page put in its forms.
     static func once(_ page: String) throws -> String {
         try #require(
@@ -196,6 +204,22 @@ import Testing
             async let twice = sendCancel()
             let cancelled = try await [once, twice]
             #expect(cancelled.map(\.0) == [.ok, .ok] && cancelled.allSatisfy { $0.1.contains("已取消您的报名") })
+            // Cancelled by mistake, the first form sent again signs up anew: not the old receipt of a cancelled one.
+            let (again, receiptAgain) = try await send()
+            #expect(again == .created && !receiptAgain.contains("编号是 \(made[0])，"))
+            let live = try await SelectionTests.ints(
+                services, "SELECT id FROM event_signups WHERE event_id = \(bind: id) AND status <> 'cancelled'")
+            #expect(live.count == 1 && live[0] != made[0])
+            // The database keeps no key a code could be made from: only hashes of them.
+            let keys = try await services.database.withConnection { db in
+                try await db.raw("SELECT key FROM form_submissions").all().map {
+                    try $0.decode(column: "key", as: String.self)
+                }
+            }
+            let digest = SentForm.digest(
+                sender: "127.0.0.1", path: "/public/events/\(id)/signups",
+                fields: ["_once": [try Self.once(page)], "name": ["赵奶奶"], "phone": ["13900000001"]], files: [])
+            #expect(!keys.isEmpty && !keys.contains(digest))
         }
     }
 }

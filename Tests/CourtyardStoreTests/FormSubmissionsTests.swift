@@ -41,6 +41,12 @@ import Testing
             let started = Date()
             let waited = try await forms.claim("k3", patience: 0.3)
             #expect(waited == .unsettled)
+            // A saved sending answers for a quarter of an hour; the same form later is a sending of its own.
+            let first4 = try await forms.claim("k4", now: { then })
+            try await forms.settle("k4", answer: "/a")
+            let soon = try await forms.claim("k4", now: { then.addingTimeInterval(600) })
+            let afterward = try await forms.claim("k4", now: { then.addingTimeInterval(16 * 60) })
+            #expect(first4 == .first && soon == .done("/a") && afterward == .first)
             #expect(Date().timeIntervalSince(started) < 5)
         }
     }

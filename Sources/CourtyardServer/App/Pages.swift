@@ -252,13 +252,22 @@ enum Pages {
 
     /// Answers a form once however often it was sent (`key`, from `SentForm`): `body` answers, with where it led
     /// when it saved something. A second sending is sent where the first led, or, while the first has not finished,
-    /// `unsettled` says it may have been saved already; a refused sending leaves the form free to send again.
+    /// `unsettled` says it may have been saved already; a refused sending leaves the form free to send again. When
+    /// what the first saved no longer stands (`stands`: a sign-up since cancelled), the form is saved anew.
     static func once(
-        _ key: String?, in store: FormSubmissions?, _ body: () async throws -> (Response, saved: String?),
-        unsettled: () async throws -> Response, done: (String) async throws -> Response = { seeOther($0) }
+        _ sent: String?, in store: FormSubmissions?, _ body: () async throws -> (Response, saved: String?),
+        unsettled: () async throws -> Response, done: (String) async throws -> Response = { seeOther($0) },
+        stands: (String) async throws -> Bool = { _ in true }
     ) async throws -> Response {
-        guard let key, let store else { return try await body().0 }
-        switch try await store.claim(key) {
+        guard let sent, let store else { return try await body().0 }
+        // Only a hash of the key is kept: the key itself (from which a sign-up's cancel code is made) never is.
+        let key = Security.hash(token: "form-submission:" + sent)
+        var claim = try await store.claim(key)
+        if case .done(let next) = claim, !(try await stands(next)) {
+            try await store.reopen(key)
+            claim = try await store.claim(key)
+        }
+        switch claim {
         case .done(let next): return try await done(next)
         case .unsettled: return try await unsettled()
         case .first:

@@ -50,9 +50,12 @@ final class SentForm: Sendable {
         add(sender)
         add(path)
         for name in fields.keys.sorted() {
+            let values = fields[name] ?? []
             add(name)
-            for value in fields[name] ?? [] { add(value) }
+            add(String(values.count))
+            for value in values { add(value) }
         }
+        add(String(files.count))
         for file in files {
             add(file.name)
             add(file.filename)

@@ -621,6 +621,10 @@ struct PublicEventController {
             let waiting = SiteRoute(saved).queryItem("waiting") == "1"
             guard let number = receipt else { return Pages.seeOther(saved) }
             return try await page(id, f, note: nil, receipt: Self.receipt(number, code, waiting: waiting, f))
+        } stands: { saved in
+            // Cancelled since (by mistake, then sent again): a sign-up of its own, not the old receipt.
+            guard let number = SiteRoute(saved).queryItem("signup").flatMap(Int64.init) else { return true }
+            return try await events.signupStands(eventId: id, signupId: number)
         }
     }
 

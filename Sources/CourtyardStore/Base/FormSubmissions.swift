@@ -11,6 +11,9 @@ public struct FormSubmissions: Sendable {
 
     /// A claim whose sending is still unfinished after this long was cut off (a crash, a lost connection).
     static let abandonedAfter: Int64 = 60
+    /// How long a saved sending answers for the form sent again: a double tap or a reload comes within minutes; the
+    /// same form sent later (back several pages, after the record was undone) is a sending of its own.
+    static let answersFor: Int64 = 15 * 60
     /// Claims are kept this long: longer than anyone reloads a page.
     static let keptFor: Int64 = 2 * 86_400
 
@@ -52,14 +55,35 @@ public struct FormSubmissions: Sendable {
             }
             // Released meanwhile (the earlier sending was refused): this one is the first again.
             guard let earlier else { continue }
+            let began = try earlier.decode(column: "created_at", as: Int64.self)
+            if epoch - began >= Self.answersFor {
+                try await forget(key, before: epoch - Self.answersFor)
+                continue
+            }
             if let answer = try earlier.decodeNil(column: "answer")
                 ? nil : earlier.decode(column: "answer", as: String.self)
             {
                 return .done(answer)
             }
-            let began = try earlier.decode(column: "created_at", as: Int64.self)
             if epoch - began >= Self.abandonedAfter || now() >= deadline { return .unsettled }
             try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    /// Lets go of a claim made before `cutoff`, so that the form is a sending of its own again.
+    func forget(_ key: String, before cutoff: Int64) async throws {
+        try await database.transaction { db in
+            try await db.raw(
+                "DELETE FROM form_submissions WHERE key = \(bind: key) AND created_at <= \(bind: cutoff)"
+            ).run()
+        }
+    }
+
+    /// Lets go of a saved sending whose record no longer stands (a sign-up since cancelled): the same form sent
+    /// again is saved anew.
+    public func reopen(_ key: String) async throws {
+        try await database.transaction { db in
+            try await db.raw("DELETE FROM form_submissions WHERE key = \(bind: key)").run()
         }
     }
 

@@ -518,6 +518,18 @@ public struct EventRepository: Sendable {
     /// Cancels a sign-up; a confirmed place goes to the first on the waiting list. Staff in scope may cancel
     /// any; the person cancels their own with its code until the event starts. A wrong code is the same 404 as
     /// a sign-up that does not exist.
+    /// Whether a sign-up still stands (not cancelled): no one's name or phone, only whether it holds.
+    public func signupStands(eventId: Int64, signupId: Int64) async throws -> Bool {
+        try await database.withConnection { db in
+            try await db.raw(
+                """
+                SELECT id FROM event_signups
+                WHERE id = \(bind: signupId) AND event_id = \(bind: eventId) AND status <> 'cancelled'
+                """
+            ).first() != nil
+        }
+    }
+
     public func cancelSignup(eventId: Int64, signupId: Int64, by canceller: Canceller, now: EventInstant)
         async throws -> SignupCancellation
     {
