@@ -42,6 +42,11 @@ struct AuditPage {
             if let id = e.entityId { wanted.insert("\(e.entity)/\(id)") }
             for (key, value) in parse(e.before).merging(parse(e.after), uniquingKeysWith: { a, _ in a }) {
                 if key.hasSuffix("_id"), case .int(let id) = value { wanted.insert(AuditWords.reference(key, id)) }
+                if key == "scope", let s = value.stringValue, let scope = Scope.parse(s), let kind = scope.kind,
+                    let id = scope.id
+                {
+                    wanted.insert("\(kind.rawValue)s/\(id)")
+                }
             }
         }
         var names = await recordNames(wanted, services: services)
@@ -107,17 +112,17 @@ struct AuditPage {
         if b.isEmpty || a.isEmpty {
             // A record made or removed: by its name, or else by a few of its details (a sign-up's status).
             let record = a.isEmpty ? b : a
-            if let name = ["name", "title", "room", "filename"].lazy.compactMap({ record[$0]?.stringValue }).first {
-                return (name, [])
-            }
+            let named = ["name", "title", "display_name", "room", "filename"]
+            if let name = named.lazy.compactMap({ record[$0]?.stringValue }).first { return (name, []) }
+            // Only details the page can name, and not empty ones.
             let shown = Array(
                 record.keys.sorted().filter { key in
-                    guard key != "id", !key.hasSuffix("_id") else { return false }
+                    guard f.lang.catalogue["audit.field.\(key)"] != nil else { return false }
                     switch record[key] {
                     case nil, .null, .string(""), .array([]): return false
                     default: return true
                     }
-                }.prefix(3))
+                }.prefix(4))
             return (
                 nil,
                 shown.enumerated().map { i, key in

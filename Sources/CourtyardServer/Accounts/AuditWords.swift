@@ -9,7 +9,7 @@ enum AuditWords {
         "reports": "report", "events": "event", "coordination_requests": "coordination", "meetings": "meeting",
         "questionnaires": "questionnaire", "bulletins": "bulletin", "change_orders": "investment",
         "payments": "investment", "property_selections": "selection", "irregularities": "irregularity",
-        "votes": "vote", "campaigns": "campaign",
+        "votes": "vote", "campaigns": "campaign", "findings": "finding", "household_contacts": "contact",
     ]
 
     /// The field's name, or a plain word for a field the catalogue does not name.
@@ -31,9 +31,25 @@ enum AuditWords {
             guard key.hasSuffix("_id") else { return String(i) }
             return names[reference(key, i)] ?? f.t("audit.linked")
         case .string(let s):
+            // A result kept as JSON text (a vote's tally): said by its size, not shown raw.
+            if s.hasPrefix("{") || s.hasPrefix("["), let parsed = JSONValue.parse(s) {
+                switch parsed {
+                case .object, .array: return value(parsed, key: key, entity: entity, names: names, f)
+                default: break
+                }
+            }
+            if key == "scope", let scope = Scope.parse(s) { return place(scope, names: names, f) }
+            if s.count == 20, s.hasSuffix("Z"), s.dropFirst(10).first == "T" { return beijingTime(s) }
             guard isCode(s) else { return String(s.prefix(40)) }
             return label(code: s, key: key, entity: entity, f) ?? f.t("audit.changed")
         }
+    }
+
+    /// An account's scope as a place: its kind and, for a registry place, its name.
+    static func place(_ scope: Scope, names: [String: String], _ f: PageFrame) -> String {
+        guard let id = scope.id, let kind = scope.kind.map({ $0.rawValue + "s" }) else { return f.t("audit.scope.all") }
+        return [f.lang.catalogue["entity." + kind] ?? "", names["\(kind)/\(id)"] ?? ""].filter { !$0.isEmpty }
+            .joined(separator: " ")
     }
 
     /// The registry record a `…_id` field points at, as `names` keys it.
@@ -41,13 +57,15 @@ enum AuditWords {
         "\(key.dropLast(3))s/\(id)"
     }
 
-    /// A stored code's label: the record's own states first, then its field's words, then any state so named.
+    /// A stored code's label: a role's name, the record's own states and its field's words, or the step it names
+    /// (a finding's "rectify"); never another kind of record's state of the same code.
     static func label(code: String, key: String, entity: String, _ f: PageFrame) -> String? {
-        let own = statePrefixes[entity]
         var keys: [String] = []
         if key == "role" { keys.append("role.\(code)") }
-        if let own { keys += ["\(own).state.\(code)", "\(own).status.\(code)", "\(own).\(key).\(code)"] }
-        keys += Set(statePrefixes.values).sorted().flatMap { ["\($0).state.\(code)", "\($0).status.\(code)"] }
+        if let own = statePrefixes[entity] {
+            keys += ["\(own).state.\(code)", "\(own).status.\(code)", "\(own).\(key).\(code)", "\(own).\(code)"]
+        }
+        keys.append("audit.action.\(code)")
         return keys.lazy.compactMap { f.lang.catalogue[$0] }.first
     }
 
