@@ -85,3 +85,31 @@ import Testing
         }
     }
 }
+
+/// A steward of one building opens the compound's page through it: only the buildings they may open are listed,
+/// never a link that answers "not in your scope".
+@Suite struct OneBuildingStewardTests {
+    @Test func theCompoundPageListsOnlyTheBuildingsTheyMayOpen() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let building = try #require(try await services.accounts.find(username: "louzhang")?.scope.id)
+            let compound = try #require(
+                try await SelectionTests.ints(
+                    services, "SELECT compound_id AS id FROM buildings WHERE id = \(bind: building)"
+                ).first)
+            let (cookie, _) = try await client.session("louzhang")
+            let (status, page, _) = try await PageTests.page(client, "/compounds/\(compound)", cookie: cookie)
+            #expect(status == .ok)
+            let links = page.matches(of: try Regex(#"href="/buildings/(\d+)""#)).compactMap {
+                $0.output[1].substring.flatMap { Int64($0) }
+            }
+            #expect(Set(links) == [building])
+            for id in Set(links) {
+                #expect(try await PageTests.page(client, "/buildings/\(id)", cookie: cookie).0 == .ok)
+            }
+            // The office still sees every building of the compound.
+            let (office, _) = try await client.session("office")
+            let (_, all, _) = try await PageTests.page(client, "/compounds/\(compound)", cookie: office)
+            #expect(all.matches(of: try Regex(#"href="/buildings/\d+""#)).count > 1)
+        }
+    }
+}

@@ -202,7 +202,12 @@ struct CompoundPage {
 
     static func load(id: Int64, actor: Actor, services: Services) async throws -> CompoundPage {
         let compound = try await services.registry.get(Compound.self, id: id, actor: actor)
-        let buildings = try await RegistryStats.buildings(database: services.database, compoundId: id, actor: actor)
+        var buildings = try await RegistryStats.buildings(database: services.database, compoundId: id, actor: actor)
+        // A steward of one building or entrance sees the compound through it: only the buildings they may open.
+        if actor.scope.kind == .building || actor.scope.kind == .entrance {
+            let open = await Pages.openable(.buildings, buildings.map(\.id), actor: actor, services: services)
+            buildings = buildings.filter { open.contains($0.id) }
+        }
         return CompoundPage(
             title: compound.name,
             trail: try await RegistryTrail.load(
