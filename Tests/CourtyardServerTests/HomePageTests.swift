@@ -263,9 +263,12 @@ enum ChineseExportTests {
         #expect(html.contains("<p class=\"big\">\(name)</p>"))
         #expect(html.contains("建设路街道办事处"))
         if services.configuration.publicURL == nil {
-            // No QR code and no link to print: the page says what to set.
-            #expect(html.contains("<code>COURTYARD_PUBLIC_URL</code>"))
+            // No QR code and no link to print: the page says whom to ask, and tells the administrator what to set.
+            #expect(html.contains("请联系系统管理员设置居民访问的网址") && !html.contains("COURTYARD_PUBLIC_URL"))
             #expect(!html.contains("qr.svg") && !html.contains("http://"))
+            let admin = try await client.session("admin", TestApp.adminPassword)
+            let (_, setUp, _) = try await PageTests.page(client, "/questionnaires/\(id)/poster", cookie: admin.cookie)
+            #expect(setUp.contains("设置项：<code>COURTYARD_PUBLIC_URL</code>"))
         }
     }
 

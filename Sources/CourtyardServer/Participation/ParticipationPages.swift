@@ -326,6 +326,8 @@ struct QuestionnairePoster {
     var closesOn: String
     var link: String?
     var needsPublicURL: Bool
+    /// The administrator, who sets the server up, is told which setting it is; everyone else whom to ask.
+    var setsUp: Bool
     var helpPhone: String?
     var issuer: String
 }
@@ -416,7 +418,7 @@ struct QuestionnairePageController {
             place: compound.name, qrSrc: ready ? SiteRoute.publicQuestionnaireQR(id).path : nil,
             opensOn: q.opensOn.description, closesOn: q.closesOn.description,
             link: ready ? services.publicLink(SiteRoute.publicQuestionnaire(id).path, request: request) : nil,
-            needsPublicURL: !ready, helpPhone: services.configuration.helpPhone,
+            needsPublicURL: !ready, setsUp: actor.role == .admin, helpPhone: services.configuration.helpPhone,
             issuer: (subdistrict?["name"]?.stringValue ?? "") + f.t("poster.office"))
         return f.page(title: q.title, "participation-poster", poster)
     }

@@ -517,7 +517,7 @@ public struct VoteRepository: Sendable {
             throw StoreError.refused(
                 code: refusal.rawValue,
                 message: refusal == .notEnteredByActor
-                    ? "only the office may void a ballot someone else entered"
+                    ? "only the sub-district's or community's staff may void a ballot someone else entered"
                     : "a ballot may be voided by whoever entered it only on the day it was entered; the office may still"
             )
         }
