@@ -73,6 +73,11 @@ import Testing
         try await TestApp.with(demo: true) { client, services in
             let (cookie, csrf) = try await client.session("contractor")
             let (project, item, percent) = try await Self.project(services)
+            // The new log's weather and workers start empty, their usual values as hints: typing on a phone does
+            // not add to them (晴晴, 40).
+            let (_, form, _) = try await PageTests.page(client, "/projects/\(project)", cookie: cookie)
+            #expect(form.contains(#"name="weather" value="" maxlength="50" placeholder="晴">"#))
+            #expect(form.contains(#"inputmode="numeric" value="" placeholder="0">"#))
             let fields = [
                 ("_csrf", csrf), ("date", Clock.today.description), ("weather", "晴"), ("workers", "8"),
                 ("work_done", "拆除3号楼旧雨蓬"), ("progress_\(item)", String(percent + 10)),

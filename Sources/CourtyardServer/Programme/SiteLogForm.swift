@@ -158,8 +158,10 @@ struct SiteLogForm {
         folded = todaysLog != nil && typed == nil
         let t = typed ?? Typed()
         date = typed == nil ? (todaysLog == nil ? today.description : "") : t.date
-        weather = typed == nil ? f.t("log.defaultWeather") : t.weather
-        workers = typed == nil ? "0" : t.workers
+        // A new log's fields start empty, their usual values shown as hints: a value put there is typed onto
+        // (晴 became 晴晴 and 4 became 40 on a phone).
+        weather = t.weather
+        workers = t.workers
         workDone = t.workDone
         issues = t.issues
         progress = detail.workItems.map { w in
