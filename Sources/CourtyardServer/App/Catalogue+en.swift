@@ -116,7 +116,8 @@ extension Catalogue {
         "poster.help": "Questions:",
         "poster.needsPublicURL":
             "Not ready to print: the QR code needs an address residents can open; until it is set no QR code is shown, so no address that only opens on this machine is printed. Ask the system administrator to set the public address.",
-        "poster.needsHelpPhone": "The poster has no phone number for questions yet; ask the system administrator to set one.",
+        "poster.needsHelpPhone":
+            "The poster has no phone number for questions yet; ask the system administrator to set one.",
         "poster.setting": "The setting:",
         "track.title": "Follow a report",
         "track.lead":
@@ -1041,7 +1042,8 @@ extension Catalogue {
         "ballot.enteredTodayHint":
             "Entered wrongly (the wrong room or choice)? On the day you entered it, void it with the reason and enter "
             + "it again; after that, ask the sub-district office.",
-        "error.ballot_not_yours": "A ballot someone else entered is voided only by the sub-district's or community's staff.",
+        "error.ballot_not_yours":
+            "A ballot someone else entered is voided only by the sub-district's or community's staff.",
         "error.ballot_past_day":
             "Whoever entered a ballot may void it only on the day they entered it; after that, ask the sub-district "
             + "office.",
