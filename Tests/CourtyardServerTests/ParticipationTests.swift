@@ -399,6 +399,13 @@ extension JSONValue {
             #expect(objected == (.seeOther, "/public/compounds/\(compound)?objected=\(noticeId)"))
             let back = try await client.execute(uri: objected.1, method: .get) { String(buffer: $0.body) }
             #expect(back.contains("您的异议已收到，社区将在公示期结束前答复。"))
+            // A form that names another compound still leads back to the notice's own.
+            let elsewhere = try await client.execute(
+                uri: "/public/notices/\(noticeId)/objections", method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "compound_id=99999999&text=%E5%A4%AA%E5%90%B5%E4%BA%86")
+            ) { $0.headers[.location] ?? "" }
+            #expect(elsewhere == "/public/compounds/\(compound)?objected=\(noticeId)")
             let staffPage = try await client.execute(
                 uri: "/notices/\(noticeId)", method: .get, headers: [.cookie: office.cookie]
             ) { String(buffer: $0.body) }

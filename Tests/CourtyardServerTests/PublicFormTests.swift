@@ -84,6 +84,21 @@ import Testing
         }
     }
 
+    /// A report form whose parts are broken (no browser sends one) is a page in the resident's words, not the API's
+    /// JSON with an English code.
+    @Test func aBrokenReportFormIsAPage() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 1), actor: .system)
+                .items[0].id
+            let (status, type, page) = try await client.execute(
+                uri: "/public/compounds/\(compound)/reports", method: .post,
+                headers: [.contentType: "multipart/form-data"], body: ByteBuffer(string: "x")
+            ) { ($0.status, $0.headers[.contentType] ?? "", String(buffer: $0.body)) }
+            #expect(status == .badRequest && type.hasPrefix("text/html"))
+            #expect(page.contains("上传的表单格式有误") && !page.contains("invalid_multipart"))
+        }
+    }
+
     @Test func aRefusedReportSaysBesideEachFieldWhatIsWrongAndKeepsWhatWasTyped() async throws {
         try await TestApp.with(demo: true) { client, services in
             let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 1), actor: .system)

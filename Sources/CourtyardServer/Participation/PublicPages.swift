@@ -296,7 +296,16 @@ struct PublicPageController {
     @Sendable func report(_ request: Request, _ context: AppContext) async throws -> Response {
         let f = Pages.frame(request, context)
         let id = try context.parameters.require("id", as: Int64.self)
-        let (fields, sent) = try await Self.reportForm(request, context)
+        let fields: [String: String]
+        let sent: [(filename: String, bytes: [UInt8])]
+        do {
+            (fields, sent) = try await Self.reportForm(request, context)
+        } catch let e as AppError where e.status == .badRequest {
+            // A form the browser could not have sent as it is (broken parts): a page in the person's words.
+            return Pages.messagePage(
+                f, title: f.t("error.title"), message: e.message(in: f.lang), home: SiteRoute.publicCompound(id),
+                homeLabel: f.t("common.back"), status: .badRequest)
+        }
         let key = Self.sentKey(
             fields.mapValues { [$0] }, files: sent.map { ("photo", $0.filename, $0.bytes) }, request, context)
         return try await Pages.once(key, in: context.forms) {
@@ -498,10 +507,11 @@ struct PublicPageController {
             )
         }
         do {
-            _ = try await NoticeRepository(database: services.database).object(
+            let receipt = try await NoticeRepository(database: services.database).object(
                 noticeId: id, text: fields["text"] ?? "", name: fields["name"] ?? "",
                 phone: fields["phone"] ?? "")
-            let thanks = SiteRoute.publicCompound(compound, objected: id).path
+            // Back to the compound the notice is posted in, whatever the form said it was.
+            let thanks = SiteRoute.publicCompound(receipt.compoundId ?? compound, objected: id).path
             return (Pages.seeOther(thanks), thanks)
         } catch let e where [.unprocessableContent, .conflict].contains(AppError.from(e)?.status) {
             let a = AppError.from(e)!

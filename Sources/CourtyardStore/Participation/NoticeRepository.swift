@@ -62,6 +62,8 @@ public struct NoticeObjection: Codable, Sendable {
 public struct ObjectionReceipt: Codable, Sendable {
     public var id: Int64
     public var noticeId: Int64
+    /// The compound the notice is posted in, for the page that thanks the resident (not part of the API's answer).
+    public var compoundId: Int64? = nil
     enum CodingKeys: String, CodingKey { case id, noticeId = "notice_id" }
 }
 
@@ -288,7 +290,7 @@ public struct NoticeRepository: Sendable {
         return try await database.transaction { db in
             guard
                 let r = try await db.raw(
-                    "SELECT state, starts_on, ends_on, subdistrict_id FROM notices WHERE id = \(bind: noticeId)"
+                    "SELECT state, starts_on, ends_on, subdistrict_id, compound_id FROM notices WHERE id = \(bind: noticeId)"
                 ).first()
             else {
                 throw StoreError.notFound
@@ -309,7 +311,7 @@ public struct NoticeRepository: Sendable {
             try await AuditLog.record(
                 db: db, actor: ReportRepository.publicReporter, action: "object", entity: "notices", entityId: noticeId,
                 subdistrictId: try r.int("subdistrict_id"), before: nil, after: .object([("objection_id", .int(id))]))
-            return ObjectionReceipt(id: id, noticeId: noticeId)
+            return ObjectionReceipt(id: id, noticeId: noticeId, compoundId: try r.optionalInt("compound_id"))
         }
     }
 
