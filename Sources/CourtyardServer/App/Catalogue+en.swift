@@ -244,6 +244,24 @@ extension Catalogue {
         "common.none": "None",
         "nav.votes": "Owners' votes",
         "vote.title": "Matter voted on",
+        "vote.new": "Start an owners' vote",
+        "vote.newHint":
+            "It is saved as a draft; once opened, the households, their exclusive areas and the owners who vote are "
+            + "fixed. A vote of some buildings or households only is started through the API.",
+        "vote.create": "Save the draft",
+        "vote.pickMatter": "Choose the kind of matter.",
+        "vote.openAction": "Open the vote",
+        "vote.openHint":
+            "Once opened, the compound's households, exclusive areas and owners who vote are fixed, and paper "
+            + "ballots can be entered.",
+        "vote.closeAction": "Close the vote and count",
+        "vote.closeHint":
+            "Once closed no ballot can be entered; the result is computed under Art. 278 of the Civil Code and "
+            + "does not change.",
+        "vote.closeConfirm": "All paper ballots are entered and checked",
+        "vote.closeUnconfirmed": "First confirm that all paper ballots are entered and checked, then close the vote.",
+        "vote.opened": "The vote is open; ballots can be entered.",
+        "vote.closed": "The vote is closed and counted.",
         "vote.matter": "Kind of matter",
         "vote.status": "Status",
         "vote.ballots": "Ballots",

@@ -66,8 +66,11 @@ struct VoteListPage {
     }
     var rows: [Row]
     var hasRows: Bool
+    var newVote: NewVoteForm?
 
-    static func load(services: Services, actor: Actor, _ f: PageFrame) async throws -> VoteListPage {
+    static func load(services: Services, actor: Actor, newVote: NewVoteForm? = nil, _ f: PageFrame) async throws
+        -> VoteListPage
+    {
         let items = try await VoteRepository(database: services.database).list(actor: actor, compoundId: nil)
         let places = try await Places.load(compoundIds: items.map(\.compoundId), services: services)
         let rows = items.map { v in
@@ -76,7 +79,9 @@ struct VoteListPage {
                 labels: VoteLabels(v, f), ballotsCast: String(v.ballotsCast),
                 eligibleHouseholds: String(v.eligibleHouseholds))
         }
-        return VoteListPage(rows: rows, hasRows: !rows.isEmpty)
+        let form: NewVoteForm? =
+            if let newVote { newVote } else { try await NewVoteForm.load(services: services, actor: actor, f) }
+        return VoteListPage(rows: rows, hasRows: !rows.isEmpty, newVote: form)
     }
 }
 
@@ -126,6 +131,8 @@ struct VotePage {
     var ballotSearch: String
     var searchAction: String
     var notice: PageNote?
+    /// Opening a draft, closing an open vote: for whoever manages votes.
+    var step: VoteStepForm?
 
     static func load(
         services: Services, actor: Actor, id: Int64,
@@ -188,7 +195,8 @@ struct VotePage {
             notice: notice
                 ?? refusedVoid.flatMap { r in
                     entered.contains { $0.id == r.ballot } ? nil : PageNote(kind: "bad", text: r.error)
-                })
+                },
+            step: VoteStepForm.of(v, actor: actor, f))
     }
 }
 
@@ -217,6 +225,7 @@ struct VotePageController {
         Pages.get(router, "/votes/:id", show)
         Pages.post(router, "/votes/:id/ballots", enterBallot)
         Pages.post(router, "/votes/:id/ballots/:ballot/void", voidBallot)
+        registerManagement(on: router)
     }
 
     /// The office voids a ballot entered wrongly, with the reason (kept in the audit log); the household may then
@@ -249,6 +258,7 @@ struct VotePageController {
         let enteredBallot = request.uri.queryParameters.get("entered")
         let entered = enteredBallot != nil
         let voided = request.uri.queryParameters.get("voided") == "1"
+        let stepped = ["opened", "closed"].first { request.uri.queryParameters.get($0) == "1" }
         // A search longer than the field allows is cut, not refused: it is only a search.
         let typed = request.uri.queryParameters.get("ballot").map { String($0.unicodeScalars.prefix(100)) } ?? ""
         let find = TextNormalizer.clean(typed)
@@ -257,7 +267,9 @@ struct VotePageController {
             household: request.uri.queryParameters.get("pick").flatMap { Int64($0) }.map(String.init) ?? "")
         let page = try await VotePage.load(
             services: services, actor: actor, id: id, ballot: (picked, .init(), entered),
-            notice: voided ? PageNote(kind: "ok", text: f.t("ballot.voided")) : nil, find: find,
+            notice: voided
+                ? PageNote(kind: "ok", text: f.t("ballot.voided"))
+                : stepped.map { PageNote(kind: "ok", text: f.t("vote.\($0)")) }, find: find,
             savedWhat: try await savedWhat(vote: id, ballot: enteredBallot.flatMap { Int64($0) }, actor: actor, f), f)
         return f.page(title: page.title, "participation-vote", page)
     }
