@@ -19,25 +19,16 @@ public enum TextNormalizer {
     /// Works on Unicode scalars, not Characters: a city's sheet has millions of cells.
     public static func clean(_ s: String) -> String {
         if isClean(s) { return s }
-        var out = String.UnicodeScalarView()
-        var pendingSpace = false
-        for u in s.unicodeScalars {
-            if isSpace(u) {
-                pendingSpace = !out.isEmpty
-                continue
-            }
-            if isControl(u) { continue }
-            if pendingSpace { out.append(" ") }
-            pendingSpace = false
-            out.append(u.value >= 0xFF01 && u.value <= 0xFF5E ? Unicode.Scalar(u.value - 0xFEE0)! : u)
-        }
-        return String(out)
+        return tidy(s, foldingFullWidth: true)
     }
 
     /// One line of words a person wrote (a reason, a note, a title): trimmed, control characters dropped and runs of
     /// white space made one space, as `clean`, but its full-width punctuation kept as typed (，：（）), which `clean`
     /// folds for the codes, rooms and places of a sheet.
-    public static func line(_ s: String) -> String {
+    public static func line(_ s: String) -> String { tidy(s, foldingFullWidth: false) }
+
+    /// Trims, drops control characters, makes runs of white space one space; folds full-width forms if asked.
+    static func tidy(_ s: String, foldingFullWidth fold: Bool) -> String {
         var out = String.UnicodeScalarView()
         var pendingSpace = false
         for u in s.unicodeScalars {
@@ -48,7 +39,7 @@ public enum TextNormalizer {
             if isControl(u) { continue }
             if pendingSpace { out.append(" ") }
             pendingSpace = false
-            out.append(u)
+            out.append(fold && u.value >= 0xFF01 && u.value <= 0xFF5E ? Unicode.Scalar(u.value - 0xFEE0)! : u)
         }
         return String(out)
     }
