@@ -32,6 +32,23 @@ import Testing
         #expect(!reach.isDown)
     }
 
+    /// PostgreSQL stopped while the pool held idle connections: one handed out after the stop counts as reached, yet
+    /// an attempt refused at once still says it is out of reach (before, the waiting requests hung for the pool's
+    /// 10 s under a restart).
+    @Test func anAttemptRefusedAtOnceCountsAfterAnIdleConnectionWasHandedOut() {
+        let reach = Reachability()
+        let ticket = reach.ticket(now: 1_000)!
+        reach.reached()  // an idle connection from before the stop
+        reach.failed(ticket: ticket, began: 5_000_000_000, now: 5_000_000_000 + 2_000_000)
+        #expect(reach.isDown)
+        // A late failure (a connection attempt that waited out its timeout) still says nothing.
+        let late = Reachability()
+        let old = late.ticket(now: 1_000)!
+        late.reached()
+        late.failed(ticket: old, began: 1_000, now: 1_000 + 5 * Reachability.fresh)
+        #expect(!late.isDown)
+    }
+
     /// Requests waiting for a connection give up at once when an attempt fails, and a connection that comes after
     /// they gave up goes back to the pool.
     @Test func waitingRequestsGiveUpWhenAnAttemptFailsAndLateConnectionsGoBack() async throws {

@@ -157,6 +157,7 @@ public final class Database: Sendable {
         _ p: EventLoopGroupConnectionPool<Source>, on loop: (any EventLoop)?
     ) async throws -> Source.Connection where Source.Connection: Sendable, Source: SendableMetatype {
         guard let ticket = reach.ticket() else { throw DatabaseUnreachable() }
+        let began = DispatchTime.now().uptimeNanoseconds
         do {
             let conn = try await reach.wait(for: p.requestConnection(logger: logger, on: loop)) { [logger] in
                 p.releaseConnection($0, logger: logger)
@@ -166,7 +167,7 @@ public final class Database: Sendable {
         } catch {
             // A refused or broken attempt, not a wait for a busy pool, says PostgreSQL is out of reach.
             if Self.isUnavailable(error), !(error is ConnectionPoolTimeoutError), !(error is DatabaseUnreachable) {
-                reach.failed(ticket: ticket)
+                reach.failed(ticket: ticket, began: began)
             }
             throw error
         }

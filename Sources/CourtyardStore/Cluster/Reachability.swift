@@ -18,6 +18,8 @@ final class Reachability: Sendable {
     }
     private let state = NIOLockedValueBox(State())
     static let probeEvery: UInt64 = 250_000_000
+    /// An attempt that failed within this long of beginning says how PostgreSQL is now (a refusal is immediate).
+    static let fresh: UInt64 = 1_000_000_000
 
     /// A ticket to ask the pool for a connection now, or nil when the request is to be refused at once.
     func ticket(now: UInt64 = DispatchTime.now().uptimeNanoseconds) -> UInt64? {
@@ -29,11 +31,14 @@ final class Reachability: Sendable {
         }
     }
 
-    /// An attempt begun with `ticket` could not reach PostgreSQL: unless another reached it since, the requests
-    /// waiting for a connection give up, and new ones are refused until a probe reaches it.
-    func failed(ticket: UInt64, now: UInt64 = DispatchTime.now().uptimeNanoseconds) {
+    /// An attempt begun with `ticket` (at `began`) could not reach PostgreSQL: unless another reached it since, the
+    /// requests waiting for a connection give up, and new ones are refused until a probe reaches it. An attempt that
+    /// failed at once (a refusal) counts whatever reached it since: a connection handed out meanwhile may have been an
+    /// idle one from before PostgreSQL stopped, which says nothing of PostgreSQL now.
+    func failed(ticket: UInt64, began: UInt64? = nil, now: UInt64 = DispatchTime.now().uptimeNanoseconds) {
         let waiting = state.withLockedValue { s -> [@Sendable () -> Void] in
-            guard s.epoch == ticket else { return [] }
+            let immediate = began.map { now &- $0 < Self.fresh } ?? false
+            guard s.epoch == ticket || immediate else { return [] }
             s.down = true
             s.probedAt = now
             defer { s.waiting.removeAll() }
