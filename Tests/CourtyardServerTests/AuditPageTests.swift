@@ -113,3 +113,17 @@ import Testing
         }
     }
 }
+
+/// An API address whose record number is not a number names no record: 404, as for a number that is not there
+/// (a client that followed a link from a field left empty asks for `/coordination_requests/None`).
+@Suite struct MalformedRecordAddressTests {
+    @Test func aRecordNumberThatIsNotANumberIsNotFound() async throws {
+        try await TestApp.with(demo: true) { client, _ in
+            let office = try await client.token("office")
+            for path in ["/api/v1/coordination_requests/None", "/api/v1/households/abc", "/api/v1/votes/1.5"] {
+                let r = try await client.call(.get, path, token: office)
+                #expect(r.status == .notFound && r.json.errorCode == "not_found", "\(path): \(r.status)")
+            }
+        }
+    }
+}

@@ -198,11 +198,11 @@ import Testing
                 }
                 #expect(status == .notFound && type.hasPrefix("text/html"), "\(path)")
             }
-            // A feed's address keeps the JSON its document promises for a malformed number.
+            // A feed's address keeps the JSON its document promises: a malformed number names no community.
             let (feedStatus, feedType) = try await client.execute(
                 uri: "/public/communities/9223372036854775808/events.ics", method: .get
             ) { ($0.status, $0.headers[.contentType] ?? "") }
-            #expect(feedStatus == .badRequest && feedType.hasPrefix("application/json"))
+            #expect(feedStatus == .notFound && feedType.hasPrefix("application/json"))
             let (status, type) = try await client.execute(uri: "/api/v1/no-such", method: .get) {
                 ($0.status, $0.headers[.contentType] ?? "")
             }

@@ -215,6 +215,11 @@ struct AppError: Error, HTTPResponseError {
                 status: .unprocessableContent, code: "unreadable_file", key: "error.notText", field: "file")
             a.message = "the file is neither UTF-8 nor GB18030 text"
             return a
+        case let e as HTTPError
+        where e.status == .badRequest && (e.body ?? "").hasPrefix("Parameter '")
+            && (e.body ?? "").contains("can not be converted"):
+            // An address whose record number is not a number (`/coordination_requests/None`) names no record.
+            return AppError.notFound
         case let e as HTTPError:
             return AppError(
                 status: e.status, code: e.status == .contentTooLarge ? "too_large" : "http_\(e.status.code)",
