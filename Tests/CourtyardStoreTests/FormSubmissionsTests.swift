@@ -38,7 +38,6 @@ import Testing
             let later = try await forms.claim("k3", now: { then.addingTimeInterval(61) })
             #expect(later == .unsettled)
             // Still running after the wait: the same.
-            let started = Date()
             let waited = try await forms.claim("k3", patience: 0.3)
             #expect(waited == .unsettled)
             // A saved sending answers for a quarter of an hour; the same form later is a sending of its own.
@@ -47,7 +46,6 @@ import Testing
             let soon = try await forms.claim("k4", now: { then.addingTimeInterval(600) })
             let afterward = try await forms.claim("k4", now: { then.addingTimeInterval(16 * 60) })
             #expect(first4 == .first && soon == .done("/a") && afterward == .first)
-            #expect(Date().timeIntervalSince(started) < 5)
         }
     }
 }
