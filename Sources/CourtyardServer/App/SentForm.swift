@@ -29,11 +29,15 @@ final class SentForm: Sendable {
         sender: String, path: String, fields: [String: [String]],
         files: [(name: String, filename: String, bytes: [UInt8])] = []
     ) {
-        guard let sent = current, let once = fields["_once"]?.last, !once.isEmpty, once.utf8.count <= 100 else {
-            return
-        }
+        guard let sent = current, hasOnce(fields) else { return }
         let digest = digest(sender: sender, path: path, fields: fields, files: files)
         sent.key.withLock { $0 = digest }
+    }
+
+    /// Whether the form carries the drawn page's one-time value (at most 100 bytes; anything else is no value).
+    static func hasOnce(_ fields: [String: [String]]) -> Bool {
+        guard let once = fields["_once"]?.last else { return false }
+        return !once.isEmpty && once.utf8.count <= 100
     }
 
     /// SHA-256 over every part, each length-prefixed so that no two different forms run together alike.

@@ -323,7 +323,7 @@ struct PublicPageController {
         _ fields: [String: [String]], files: [(name: String, filename: String, bytes: [UInt8])] = [],
         _ request: Request, _ context: AppContext
     ) -> String? {
-        guard let once = fields["_once"]?.last, !once.isEmpty, once.utf8.count <= 100 else { return nil }
+        guard SentForm.hasOnce(fields) else { return nil }
         return SentForm.digest(sender: context.remoteHost, path: request.uri.path, fields: fields, files: files)
     }
 
