@@ -185,6 +185,13 @@ public enum RegistrySheet {
     public static let chineseHeaders = [
         "社区", "小区", "地址", "建成年份", "楼栋", "单元", "房号", "楼层", "建筑面积", "业主姓名", "联系电话", "是否外住",
     ]
+    /// The headers an English sheet is given, which import reads as well (as it reads `columns` and the Chinese ones).
+    public static let englishHeaders = [
+        "Community", "Compound", "Address", "Year built", "Building", "Entrance", "Room", "Floor", "Floor area (m²)",
+        "Owner's name", "Owner's phone", "Lives elsewhere",
+    ]
+    static let englishIndex: [String: Int] = Dictionary(
+        uniqueKeysWithValues: englishHeaders.enumerated().map { (TextNormalizer.clean($1).lowercased(), $0) })
     static let required: Set<String> = ["community", "compound", "building", "entrance", "room", "area_m2"]
     static let index: [String: Int] = Dictionary(uniqueKeysWithValues: columns.enumerated().map { ($1, $0) })
 
@@ -225,6 +232,8 @@ public enum RegistrySheet {
             if let j = columns.firstIndex(of: h) {
                 name = columns[j]
             } else if let j = chineseHeaders.firstIndex(of: h) {
+                name = columns[j]
+            } else if let j = englishIndex[h] {
                 name = columns[j]
             } else {
                 m.ignored.append(TextNormalizer.clean(raw))

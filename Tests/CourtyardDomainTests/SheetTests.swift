@@ -23,6 +23,21 @@ import Testing
         #expect(good[0].livesElsewhere)
     }
 
+    /// A sheet headed in English words (as the English pages give it) is read like one headed in Chinese.
+    @Test func readsEnglishHeaders() throws {
+        let rows = [
+            RegistrySheet.englishHeaders.map { $0.uppercased() },
+            [
+                "Xingfu", "Textile Mill", "10 Jianshe Rd", "1985", "1", "1", "101", "1", "85.60", "Zhang San",
+                "13812345678", "no",
+            ],
+        ]
+        #expect(RegistrySheet.matchHeader(RegistrySheet.englishHeaders).map.count == RegistrySheet.columns.count)
+        let (good, errors) = try RegistrySheet.parseSheet(rows)
+        #expect(errors.isEmpty)
+        #expect(good.first?.area == Area(centi: 8560) && good.first?.ownerName == "Zhang San")
+    }
+
     @Test func reportsEveryBadCellWithRowAndColumn() throws {
         let rows = [
             header,

@@ -31,6 +31,19 @@ import Testing
                 body: ByteBuffer(string: body)
             ) { ($0.status, $0.headers[.location] ?? "", String(buffer: $0.body)) }
         }
+
+        /// Posts a multipart form without a file, as the done form is sent when no photo is chosen.
+        func postMultipart(_ path: String, _ fields: [(String, String)]) async throws -> HTTPResponse.Status {
+            let boundary = "QueueForm7"
+            let parts = ([("_csrf", csrf)] + fields).map { k, v in
+                "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n"
+            }.joined()
+            return try await client.execute(
+                uri: path, method: .post,
+                headers: [.cookie: cookie, .contentType: "multipart/form-data; boundary=\(boundary)"],
+                body: ByteBuffer(string: parts + "--\(boundary)--\r\n")
+            ) { $0.status }
+        }
     }
 
     static func office(_ client: any TestClientProtocol) async throws -> Browser {
@@ -65,6 +78,11 @@ import Testing
                 ])
             #expect(several == .unprocessableContent)
             #expect(named.contains("请选择承办部门。\n请说明需要部门办理的事项。\n日期无效"))
+            // Each wrong field is marked and its reason said beside it; a right one is not marked.
+            #expect(named.contains(#"<select name="department_organisation_id" required aria-invalid="true""#))
+            #expect(named.contains(#"<p class="field-error" id="coordination-description-error">请说明"#))
+            #expect(named.contains(#"aria-describedby="coordination-needed-error""#))
+            #expect(!named.contains(#"<select name="kind" required aria-invalid"#))
             let (filed, next, _) = try await office.post(
                 "/coordination/requests",
                 [
@@ -111,6 +129,31 @@ import Testing
             // The last finished first: the first row is today's.
             let firstDay = try #require(after[finished.upperBound...].range(of: #"data-label="日期">"#))
             #expect(after[firstDay.upperBound...].hasPrefix(Clock.today.description))
+        }
+    }
+
+    /// What the liaison wrote on finishing is what the queue's finished rows, the office's list and the API show.
+    @Test func theDoneNoteIsShownWhereTheRequestIsLookedBackOn() async throws {
+        try await TestApp.with(demo: true) { client, _ in
+            let (cookie, csrf) = try await client.session("water")
+            let water = Browser(client: client, cookie: cookie, csrf: csrf)
+            let token = try await client.token("water")
+            let open = try await client.call(.get, "/api/v1/coordination_requests?state=requested", token: token)
+            let id = try #require(open.json.items.first?["id"]?.intValue)
+            let today = Clock.today.description
+            #expect(try await water.post("/queue/\(id)/accepted", []).0 == .seeOther)
+            #expect(try await water.post("/queue/\(id)/scheduled", [("planned_on", today)]).0 == .seeOther)
+            let note = "旧表已拆，新表装在单元门外"
+            let done = try await water.postMultipart("/queue/\(id)/done", [("done_on", today), ("note", note)])
+            #expect(done == .seeOther)
+            let (_, queue) = try await water.get("/queue")
+            let finished = try #require(queue.range(of: "已办结和已退回"))
+            #expect(queue[finished.upperBound...].contains(note))
+            let office = try await Self.office(client)
+            let (_, list) = try await office.get("/coordination?state=done")
+            #expect(list.contains("部门办结说明：" + note))
+            let read = try await client.call(.get, "/api/v1/coordination_requests/\(id)", token: token)
+            #expect(read.json["done_note"]?.stringValue == note)
         }
     }
 

@@ -243,6 +243,11 @@ enum ChineseExportTests {
             uri: "/export/households-template.xlsx", method: .get, headers: [.cookie: cookie]
         ) { Array($0.body.readableBytesView) }
         #expect(try XLSX.readWorkbook(bytes).map(\.name) == ["住户表"])
+        // An English page's template is headed in English words, not the column names programs use.
+        let (_, english, _) = try await PageTests.page(
+            client, "/export/households-template.csv", cookie: cookie, headers: [.acceptLanguage: "en"])
+        #expect(english.dropFirst().hasPrefix("Community,Compound,Address,Year built,Building,Entrance,Room,Floor"))
+        #expect(!english.contains("area_m2"))
     }
 }
 

@@ -67,29 +67,29 @@ enum AdminPages {
             }
             return f.page(title: f.t("import.record.title"), "accounts-import-record", ImportRunPage(run, f))
         }
-        // A blank sheet with the clerk's headers, to fill in and import.
+        // A blank sheet headed in the page's language, to fill in and import.
         Pages.get(router, "/export/households-template.csv") { _, context, f in
             _ = try context.require(.importRegistry)
             return try ImportRoutes.exportResponse(
-                [], format: "csv", chinese: f.lang == .zh, filename: "households-template")
+                [], format: "csv", headers: .words(f.lang), filename: "households-template")
         }
         Pages.get(router, "/export/households-template.xlsx") { _, context, f in
             _ = try context.require(.importRegistry)
             return try ImportRoutes.exportResponse(
-                [], format: "xlsx", chinese: f.lang == .zh, filename: "households-template")
+                [], format: "xlsx", headers: .words(f.lang), filename: "households-template")
         }
-        // From a page, the sheet speaks the page's language: a Chinese page gives the clerk's headers.
+        // From a page, the sheet speaks the page's language: the clerk's headers in Chinese, words in English.
         Pages.get(router, "/export/households.csv") { _, context, f in
             let actor = try context.require(.importRegistry)
             return try ImportRoutes.exportResponse(
                 try await RegistryExport.rows(database: services.database, subdistrictId: nil, actor: actor),
-                format: "csv", chinese: f.lang == .zh)
+                format: "csv", headers: .words(f.lang))
         }
         Pages.get(router, "/export/households.xlsx") { _, context, f in
             let actor = try context.require(.importRegistry)
             return try ImportRoutes.exportResponse(
                 try await RegistryExport.rows(database: services.database, subdistrictId: nil, actor: actor),
-                format: "xlsx", chinese: f.lang == .zh)
+                format: "xlsx", headers: .words(f.lang))
         }
         Pages.get(router, "/users") { request, context, f in
             let actor = try context.require(.readUsers)

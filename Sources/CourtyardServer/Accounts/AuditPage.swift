@@ -66,29 +66,33 @@ struct AuditPage {
         return AuditPage(entries: entries, next: page.next.map { SiteRoute.audit(before: $0).path })
     }
 
-    /// The names of registry records ("buildings/12"); records of other kinds are named by the entry itself.
+    /// The names of registry records ("buildings/12"), one query per kind; records of other kinds are named by the
+    /// entry itself.
     static func recordNames(_ keys: Set<String>, services: Services) async -> [String: String] {
-        var names: [String: String] = [:]
+        var byKind: [String: [Int64]] = [:]
         for key in keys {
             let parts = key.split(separator: "/")
-            guard parts.count == 2, let id = Int64(parts[1]),
-                let spec = ResourceSpec.all.first(where: { $0.name == parts[0] })
+            guard parts.count == 2, let id = Int64(parts[1]) else { continue }
+            byKind[String(parts[0]), default: []].append(id)
+        }
+        var names: [String: String] = [:]
+        for (kind, ids) in byKind {
+            guard let spec = ResourceSpec.all.first(where: { $0.name == kind }),
+                let records = try? await services.registry.records(spec, ids: ids, actor: .system)
             else { continue }
-            let record = try? await services.registry.get(spec, id: id, actor: .system)
-            names[key] = ["name", "room", "title", "username"].lazy.compactMap { record?[$0]?.stringValue }.first
+            for (id, record) in records {
+                names["\(kind)/\(id)"] =
+                    ["name", "room", "title", "username"].lazy.compactMap {
+                        record[$0]?.stringValue
+                    }.first
+            }
         }
         return names
     }
 
     /// Each account's name as people know it (王主任), for the accounts on the page.
     static func displayNames(_ usernames: Set<String>, services: Services) async -> [String: String] {
-        var names: [String: String] = [:]
-        for username in usernames {
-            if let a = try? await services.accounts.find(username: username), !a.displayName.isEmpty {
-                names[username] = a.displayName
-            }
-        }
-        return names
+        (try? await services.accounts.displayNames(usernames)) ?? [:]
     }
 
     static func parse(_ s: String?) -> [String: JSONValue] {

@@ -247,7 +247,17 @@ extension Catalogue {
         "vote.new": "Start an owners' vote",
         "vote.newHint":
             "It is saved as a draft; once opened, the households, their exclusive areas and the owners who vote are "
-            + "fixed. A vote of some buildings or households only is started through the API.",
+            + "fixed.",
+        "vote.someHouseholds": "{count} households",
+        "common.listSeparator": ", ",
+        "vote.chooseParts": "Only some buildings or entrances vote…",
+        "vote.parts": "Buildings or entrances that vote",
+        "vote.partsHint":
+            "Tick the buildings that vote, or the entrances (an elevator is voted by the owners of its entrance); "
+            + "with none ticked the whole compound votes.",
+        "vote.noParts": "This compound has no buildings registered yet: only the whole compound can vote.",
+        "vote.partsEither": "Tick buildings or entrances, not both.",
+        "vote.partsElsewhere": "A building or entrance ticked is not in the compound chosen: choose again.",
         "vote.create": "Save the draft",
         "vote.pickMatter": "Choose the kind of matter.",
         "vote.openAction": "Open the vote",
@@ -1096,7 +1106,8 @@ extension Catalogue {
         "queue.item": "Request",
         "queue.project": "Project",
         "queue.outcome": "Outcome",
-        "queue.words": "Description or reason declined",
+        "queue.words": "What was done, the request, or why it was declined",
+        "queue.doneNote": "Department's note",
         "log.correct": "Correct today's log",
         "log.correctHint": "Today's log can be corrected by the person who wrote it, today only.",
         "log.saveCorrection": "Save the correction",

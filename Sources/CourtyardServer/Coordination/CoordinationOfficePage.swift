@@ -25,6 +25,8 @@ struct CoordinationOfficePage {
         var rowLate: Bool
         var rowDescription: String
         var declined: String?
+        /// What the department wrote when it finished.
+        var doneNote: String?
         var reopenAction: String?
     }
     struct Filter {
@@ -40,14 +42,27 @@ struct CoordinationOfficePage {
         var description: String = ""
         var neededBy: String = ""
 
-        /// Everything wrong with what was typed, each field named, in the form's order.
-        func problems(_ f: PageFrame) -> [String] {
+        /// What is wrong with each field, once checked: said beside the field as well.
+        var projectError: String?
+        var departmentError: String?
+        var kindError: String?
+        var descriptionError: String?
+        var neededByError: String?
+
+        /// Everything wrong with what was typed, each field named, in the form's order; each kept for its field.
+        mutating func problems(_ f: PageFrame) -> [String] {
+            let checks: [(WritableKeyPath<Typed, String?>, Bool, String)] = [
+                (\.projectError, Int64(projectId) == nil, "coordination.form.pickProject"),
+                (\.departmentError, Int64(departmentId) == nil, "coordination.form.pickDepartment"),
+                (\.kindError, CoordinationKind(rawValue: kind) == nil, "coordination.form.pickKind"),
+                (\.descriptionError, TextNormalizer.prose(description).isEmpty, "coordination.form.needDescription"),
+                (\.neededByError, Day(neededBy) == nil, "form.badDate"),
+            ]
             var found: [String] = []
-            if Int64(projectId) == nil { found.append(f.t("coordination.form.pickProject")) }
-            if Int64(departmentId) == nil { found.append(f.t("coordination.form.pickDepartment")) }
-            if CoordinationKind(rawValue: kind) == nil { found.append(f.t("coordination.form.pickKind")) }
-            if TextNormalizer.prose(description).isEmpty { found.append(f.t("coordination.form.needDescription")) }
-            if Day(neededBy) == nil { found.append(f.t("form.badDate")) }
+            for (field, bad, key) in checks where bad {
+                self[keyPath: field] = f.t(key)
+                found.append(f.t(key))
+            }
             return found
         }
     }
@@ -119,6 +134,7 @@ struct CoordinationOfficePage {
             rowTurn: f.t("coordination.turn." + r.ballInCourt.rawValue), rowNeeded: r.neededBy.description,
             rowDue: r.dueOn?.description ?? "—", rowLate: r.overdue, rowDescription: r.description,
             declined: r.state == .declined && !r.declineReason.isEmpty ? r.declineReason : nil,
+            doneNote: r.state == .done && !r.doneNote.isEmpty ? r.doneNote : nil,
             reopenAction: canFile && CoordinationLifecycle.canMove(from: r.state, to: .reopened)
                 ? SiteRoute.coordinationReopen(r.id).path : nil)
     }
@@ -157,7 +173,7 @@ struct CoordinationOfficeController {
 
     @Sendable func file(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let fields = try await Pages.form(request, context)
-        let typed = CoordinationOfficePage.Typed(
+        var typed = CoordinationOfficePage.Typed(
             projectId: fields["project_id"] ?? "", departmentId: fields["department_organisation_id"] ?? "",
             kind: fields["kind"] ?? "", description: fields["description"] ?? "", neededBy: fields["needed_by"] ?? "")
         let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in

@@ -639,7 +639,7 @@ struct DepartmentQueuePage {
                 title: f.t("coordination.kind." + r.kind.rawValue), project: names[r.projectId] ?? "",
                 outcome: f.t("coordination.state." + r.state.rawValue),
                 on: (r.state == .done ? r.doneOn ?? r.stateSince : r.stateSince).description,
-                words: r.state == .declined ? r.declineReason : r.description)
+                words: r.state == .declined ? r.declineReason : r.doneNote.isEmpty ? r.description : r.doneNote)
         }
         page.hasFinished = !page.finished.isEmpty
         return page

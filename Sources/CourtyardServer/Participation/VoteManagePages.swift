@@ -10,8 +10,8 @@ extension SiteRoute {
     }
 }
 
-/// The form with which the office or a community worker drafts an owners' vote of a whole compound (a vote of some
-/// buildings or households is drafted through the API).
+/// The form with which the office or a community worker drafts an owners' vote: of a whole compound, or of some of
+/// its buildings or entrances (an elevator is voted by the owners of its entrance), chosen once the compound is.
 struct NewVoteForm {
     var action = SiteRoute.votes.path
     var compounds: [Choice]
@@ -20,6 +20,58 @@ struct NewVoteForm {
     /// Open after a refusal, with why.
     var open = false
     var note: PageNote?
+    /// The chosen compound's buildings, each with its entrances, to tick those that vote, once asked for.
+    var partsAsked = false
+    var parts: [Part] = [] {
+        didSet { hasParts = !parts.isEmpty }
+    }
+    var hasParts = false
+
+    struct Part {
+        var value: String
+        var label: String
+        var checked: Bool
+        var entrances: [Entrance]
+    }
+    struct Entrance {
+        var value: String
+        var label: String
+        var checked: Bool
+    }
+
+    /// The buildings and entrances of `compound` in the actor's scope, those ticked in `typed` ticked again.
+    static func parts(services: Services, compound: Int64, actor: Actor, typed: [String: String]) async throws
+        -> [Part]
+    {
+        let q = ListQuery(filters: ["compound_id": String(compound)])
+        let buildings = try await services.registry.listAll(.buildings, query: q, actor: actor)
+        let entrances = Dictionary(
+            grouping: try await services.registry.listAll(.entrances, query: q, actor: actor),
+            by: { $0["building_id"]?.intValue ?? 0 })
+        let ticked = Set(Pages.ids(typed["building_ids"]))
+        let tickedEntrances = Set(Pages.ids(typed["entrance_ids"]))
+        return buildings.map { b in
+            Part(
+                value: String(b.id), label: b["name"]?.stringValue ?? "", checked: ticked.contains(b.id),
+                entrances: (entrances[b.id] ?? []).map { e in
+                    Entrance(
+                        value: String(e.id), label: e["name"]?.stringValue ?? "",
+                        checked: tickedEntrances.contains(e.id))
+                })
+        }
+    }
+
+    /// Who votes, from what was typed: the ticked buildings, else the ticked entrances, else the whole compound.
+    static func electorate(_ typed: [String: String], compound: Int64, _ f: PageFrame) throws -> ElectorateSpec {
+        let buildings = Pages.ids(typed["building_ids"])
+        let entrances = Pages.ids(typed["entrance_ids"])
+        if !buildings.isEmpty && !entrances.isEmpty {
+            throw ValidationError(field: "electorate", code: Pages.pageMessage, message: f.t("vote.partsEither"))
+        }
+        if !buildings.isEmpty { return .buildings(buildings) }
+        if !entrances.isEmpty { return .entrances(entrances) }
+        return .compound(compound)
+    }
 
     static func load(services: Services, actor: Actor, typed: [String: String]? = nil, _ f: PageFrame) async throws
         -> NewVoteForm?
@@ -38,6 +90,24 @@ struct NewVoteForm {
             form.open = true
         }
         return form
+    }
+
+    /// The ticked buildings or entrances must be the chosen compound's: a form sent with another compound chosen
+    /// after ticking would otherwise draft a vote of a compound not named.
+    static func within(
+        _ electorate: ElectorateSpec, compound: Int64, services: Services, actor: Actor, _ f: PageFrame
+    ) async throws {
+        let (spec, ids): (ResourceSpec, [Int64])
+        switch electorate {
+        case .buildings(let b): (spec, ids) = (.buildings, b)
+        case .entrances(let e): (spec, ids) = (.entrances, e)
+        default: return
+        }
+        let found = try await services.registry.records(spec, ids: ids, actor: actor)
+        let outside = Set(ids).contains { found[$0]?["compound_id"]?.intValue != compound }
+        if outside || ids.count > 500 {
+            throw ValidationError(field: "electorate", code: Pages.pageMessage, message: f.t("vote.partsElsewhere"))
+        }
     }
 
     /// Everything wrong with what was typed, each in the form's words.
@@ -86,26 +156,42 @@ extension VotePageController {
         Pages.post(router, "/votes/:id/close", close)
     }
 
-    /// Drafts a vote of a whole compound; refused, the list comes back with the form open, what was typed kept.
+    /// Drafts a vote; refused, the list comes back with the form open, what was typed kept. Sent by the button that
+    /// asks for the compound's buildings, the form comes back with them to tick, and nothing is saved yet.
     @Sendable func create(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let actor = try context.require(.manageVotes)
-        let typed = try await Pages.form(request, context)
-        let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
+        let typed = try await Pages.checkboxForm(request, context)
+        let redisplay: ((String, String)?, HTTPResponse.Status) async throws -> Response = { m, status in
             var form = try await NewVoteForm.load(services: services, actor: actor, typed: typed, f)
-            form?.note = PageNote(kind: m.0, text: m.1)
+            form?.note = m.map { PageNote(kind: $0.0, text: $0.1) }
+            if let compound = Int64(typed["compound_id"] ?? ""),
+                typed["scope"] == "parts" || typed["building_ids"] != nil || typed["entrance_ids"] != nil
+            {
+                form?.parts = try await NewVoteForm.parts(
+                    services: services, compound: compound, actor: actor, typed: typed)
+                form?.partsAsked = true
+            }
             let page = try await VoteListPage.load(services: services, actor: actor, newVote: form, f)
             return f.page(title: f.t("nav.votes"), "participation-votes", page, status: status)
         }
-        return try await Pages.save(f, redisplay: redisplay) {
+        if typed["scope"] == "parts" {
+            guard Int64(typed["compound_id"] ?? "") != nil else {
+                return try await redisplay(("bad", f.t("form.chooseCompound")), .unprocessableContent)
+            }
+            return try await redisplay(nil, .ok)
+        }
+        let refused: ((String, String), HTTPResponse.Status) async throws -> Response = { try await redisplay($0, $1) }
+        return try await Pages.save(f, redisplay: refused) {
             let problems = NewVoteForm.problems(typed, f)
             guard problems.isEmpty, let compound = Int64(typed["compound_id"] ?? ""),
                 let matter = Int(typed["matter"] ?? "").flatMap(VoteMatter.init(rawValue:))
             else {
                 throw ValidationError(field: "title", code: Pages.pageMessage, message: Pages.lines(problems))
             }
+            let electorate = try NewVoteForm.electorate(typed, compound: compound, f)
+            try await NewVoteForm.within(electorate, compound: compound, services: services, actor: actor, f)
             let v = try await VoteRepository(database: services.database).create(
-                title: typed["title"] ?? "", matter: matter, electorate: .compound(compound), thresholds: nil,
-                actor: actor)
+                title: typed["title"] ?? "", matter: matter, electorate: electorate, thresholds: nil, actor: actor)
             return SiteRoute.vote(v.id).path
         }
     }

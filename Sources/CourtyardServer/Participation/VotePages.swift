@@ -131,8 +131,32 @@ struct VotePage {
     var ballotSearch: String
     var searchAction: String
     var notice: PageNote?
-    /// Opening a draft, closing an open vote: for whoever manages votes.
-    var step: VoteStepForm?
+    /// Opening a draft (on top), closing an open vote (below the ballot form, so a person entering papers does not
+    /// meet it first): for whoever manages votes.
+    var stepFirst: VoteStepForm?
+    var stepLast: VoteStepForm?
+
+    /// The buildings or entrances that vote, when not the whole compound does ("3号楼、5号楼", "3号楼 2单元").
+    static func partNames(_ e: ElectorateSpec?, services: Services, _ f: PageFrame) async throws -> String? {
+        let registry = services.registry
+        switch e {
+        case .buildings(let ids):
+            let b = try await registry.records(.buildings, ids: ids, actor: .system)
+            return ids.compactMap { b[$0]?["name"]?.stringValue }.joined(separator: f.t("common.listSeparator"))
+        case .entrances(let ids):
+            let found = try await registry.records(.entrances, ids: ids, actor: .system)
+            let b = try await registry.records(
+                .buildings, ids: found.values.compactMap { $0["building_id"]?.intValue }, actor: .system)
+            return ids.compactMap { id in
+                found[id].map { e in
+                    [e["building_id"]?.intValue.flatMap { b[$0]?["name"]?.stringValue }, e["name"]?.stringValue]
+                        .compactMap { $0 }.joined(separator: " ")
+                }
+            }.joined(separator: f.t("common.listSeparator"))
+        case .households(let ids): return f.lang.say("vote.someHouseholds", ["count": String(ids.count)])
+        default: return nil
+        }
+    }
 
     static func load(
         services: Services, actor: Actor, id: Int64,
@@ -146,7 +170,10 @@ struct VotePage {
         let voids = v.status == .open && (office || Permissions.allows(actor.role, .enterBallots))
         let listed = try await voids ? repo.enteredBallots(voteId: id, actor: actor, find: find) : nil
         let entered = listed?.ballots ?? []
-        let place = try await Places.load(compoundIds: [v.compoundId], services: services).name(compound: v.compoundId)
+        let compound = try await Places.load(compoundIds: [v.compoundId], services: services)
+            .name(compound: v.compoundId)
+        let parts = try await Self.partNames(v.electorate, services: services, f)
+        let place = parts.map { compound + " · " + $0 } ?? compound
         let figures = v.result.map { r in
             Figures(
                 eligibleOwners: String(r.eligibleOwners), eligibleArea: r.eligibleArea,
@@ -154,6 +181,7 @@ struct VotePage {
                 approvingOwners: String(r.approvingOwners), approvingArea: r.approvingArea,
                 noteClass: r.passed ? "ok" : "bad", quorum: f.t(r.quorumMet ? "vote.quorumMet" : "vote.quorumNotMet"))
         }
+        let step = VoteStepForm.of(v, actor: actor, f)
         let waiting = try await WorkQueue(database: services.database).notVoted(voteId: id, actor: actor)
         let entersBallots = v.status == .open && Permissions.allows(actor.role, .enterBallots)
         // For whoever enters paper ballots, a room not yet voted chooses it in the form; for others it opens the home.
@@ -196,7 +224,7 @@ struct VotePage {
                 ?? refusedVoid.flatMap { r in
                     entered.contains { $0.id == r.ballot } ? nil : PageNote(kind: "bad", text: r.error)
                 },
-            step: VoteStepForm.of(v, actor: actor, f))
+            stepFirst: step?.confirm == nil ? step : nil, stepLast: step?.confirm == nil ? nil : step)
     }
 }
 

@@ -11,7 +11,7 @@ enum ImportRoutes {
     }
 
     static func exportResponse(
-        _ rows: [HouseholdRow], format: String, chinese: Bool = false, filename: String = "households"
+        _ rows: [HouseholdRow], format: String, headers: RegistryFiles.Headers = .names, filename: String = "households"
     ) throws -> Response {
         switch format {
         case "csv":
@@ -21,14 +21,14 @@ enum ImportRoutes {
                     .contentType: "text/csv; charset=utf-8",
                     .contentDisposition: "attachment; filename=\"\(filename).csv\"",
                 ],
-                body: .init(byteBuffer: ByteBuffer(bytes: RegistryFiles.csv(rows, chinese: chinese))))
+                body: .init(byteBuffer: ByteBuffer(bytes: RegistryFiles.csv(rows, headers: headers))))
         case "xlsx":
             return Response(
                 status: .ok,
                 headers: [
                     .contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     .contentDisposition: "attachment; filename=\"\(filename).xlsx\"",
-                ], body: .init(byteBuffer: ByteBuffer(bytes: try RegistryFiles.xlsx(rows, chinese: chinese))))
+                ], body: .init(byteBuffer: ByteBuffer(bytes: try RegistryFiles.xlsx(rows, headers: headers))))
         default:
             throw AppError.badRequest("invalid_format", "format must be csv or xlsx", field: "format")
         }
@@ -142,7 +142,7 @@ struct ImportController {
         let sd = request.uri.queryParameters.get("subdistrict_id").flatMap(Int64.init)
         let rows = try await RegistryExport.rows(database: services.database, subdistrictId: sd, actor: actor)
         return try ImportRoutes.exportResponse(
-            rows, format: format, chinese: ProjectsExport.wantsChinese(request))
+            rows, format: format, headers: ProjectsExport.wantsChinese(request) ? .chinese : .names)
     }
 }
 

@@ -73,19 +73,35 @@ public enum RegistryFiles {
         return SheetSource(name: "", lines: first, repeatsAbove: true, rest: feed)
     }
 
-    /// The sheet with the column names import reads; `chinese` writes the clerk's headers (社区, 小区 …), which
-    /// import reads as well.
-    public static func csv(_ rows: [HouseholdRow], chinese: Bool = false) -> Data {
-        Data(CSV.write([chinese ? RegistrySheet.chineseHeaders : RegistrySheet.columns] + rows.map(\.cells)).utf8)
+    /// How a sheet is headed: by the column names (for programs), or in words a person reads, Chinese or English;
+    /// import reads all three.
+    public enum Headers: Sendable {
+        case names, chinese, english
+
+        /// For a person reading a page in `lang`.
+        public static func words(_ lang: Lang) -> Headers { lang == .zh ? .chinese : .english }
+
+        var row: [String] {
+            switch self {
+            case .names: RegistrySheet.columns
+            case .chinese: RegistrySheet.chineseHeaders
+            case .english: RegistrySheet.englishHeaders
+            }
+        }
     }
 
-    public static func xlsx(_ rows: [HouseholdRow], chinese: Bool = false) throws -> Data {
+    /// The sheet headed as asked (by default with the column names import reads).
+    public static func csv(_ rows: [HouseholdRow], headers: Headers = .names) -> Data {
+        Data(CSV.write([headers.row] + rows.map(\.cells)).utf8)
+    }
+
+    public static func xlsx(_ rows: [HouseholdRow], headers: Headers = .names) throws -> Data {
         let numeric: Set<Int> = [3, 7, 8]  // built_year, floor, area_m2
         return try XLSX.write(
-            header: chinese ? RegistrySheet.chineseHeaders : RegistrySheet.columns,
+            header: headers.row,
             rows: rows.map { r in
                 r.cells.enumerated().map { i, v in numeric.contains(i) ? .number(v) : .text(v) }
-            }, sheetName: chinese ? "住户表" : "households")
+            }, sheetName: headers == .chinese ? "住户表" : "households")
     }
 }
 
@@ -172,10 +188,10 @@ extension RegistryFiles {
         AppError.from(error).map { $0.message(in: lang) }
     }
 
-    /// A column as the person's sheet heads it: its Chinese header in Chinese, its name in English.
+    /// A column as the person's sheet heads it, in the person's language.
     public static func columnName(_ column: String, lang: Lang) -> String {
-        guard lang == .zh, let i = RegistrySheet.columns.firstIndex(of: column) else { return column }
-        return RegistrySheet.chineseHeaders[i]
+        guard let i = RegistrySheet.columns.firstIndex(of: column) else { return column }
+        return Headers.words(lang).row[i]
     }
 
     /// A row's problem in words in the person's language: the catalogue's sentence for its code (and column), with

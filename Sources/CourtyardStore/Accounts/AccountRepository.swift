@@ -108,6 +108,20 @@ public struct AccountRepository: Sendable {
         }
     }
 
+    /// The names people know these accounts by (王主任), in one query; accounts without one are left out. At most 500.
+    public func displayNames(_ usernames: Set<String>) async throws -> [String: String] {
+        let wanted = Array(usernames.prefix(500))
+        guard !wanted.isEmpty else { return [:] }
+        return try await database.withConnection { db in
+            var names: [String: String] = [:]
+            let rows = try await db.raw(
+                "SELECT username, display_name FROM users WHERE username IN (\(binds: wanted)) AND display_name <> ''"
+            ).all()
+            for r in rows { names[try r.text("username")] = try r.text("display_name") }
+            return names
+        }
+    }
+
     /// A steward's account lives as long as one of its posts: once every post it was linked to has ended (or none has
     /// begun), it signs in and reads no more. An account never linked to a post is not affected.
     static func endedSteward(_ userId: Int64, db: any SQLDatabase, today: Day = Clock.today) async throws -> Bool {

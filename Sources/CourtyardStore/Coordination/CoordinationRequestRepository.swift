@@ -154,7 +154,9 @@ public struct CoordinationRequestRepository: Sendable {
     static let columns = """
         c.id, c.subdistrict_id, c.project_id, c.department_organisation_id, o.name AS department_name, c.kind, c.description,
         c.needed_by, c.attachments_json, c.state, c.state_since, c.due_on, c.planned_on, c.done_on, c.evidence_json,
-        c.decline_reason, c.created_on, c.version
+        c.decline_reason, c.created_on, c.version,
+        (SELECT e.note FROM coordination_events e WHERE e.request_id = c.id AND e.to_state = 'done'
+         ORDER BY e.id DESC LIMIT 1) AS done_note
         """
 
     static func decode(_ r: any SQLRow, today: Day) throws -> CoordinationRequest {
@@ -171,6 +173,7 @@ public struct CoordinationRequestRepository: Sendable {
             dueOn: due, overdue: CoordinationLifecycle.isOverdue(due: due, today: today),
             plannedOn: try r.optionalText("planned_on").flatMap { Day($0) },
             doneOn: try r.optionalText("done_on").flatMap { Day($0) },
+            doneNote: try r.optionalText("done_note") ?? "",
             evidence: JSONValue.parse(try r.text("evidence_json"))?.idList ?? [],
             declineReason: try r.text("decline_reason"), createdOn: Day(try r.text("created_on")) ?? today,
             version: try r.decode(column: "version", as: Int.self), history: nil)

@@ -101,6 +101,20 @@ public struct ResourceRepository: Sendable {
         return record
     }
 
+    /// Several records of one kind in one query, by id, without their links (for naming them on a page); at most 500.
+    public func records(_ spec: ResourceSpec, ids: [Int64], actor: Actor) async throws -> [Int64: Record] {
+        let ids = Array(Set(ids).prefix(500))
+        guard !ids.isEmpty else { return [:] }
+        return try await database.withConnection { db in
+            let sql = selectClause(spec) + " WHERE t.id IN (\(binds: ids)) AND " + spec.scopeCondition(actor.scope)
+            var found: [Int64: Record] = [:]
+            for row in try await db.raw(sql).all() {
+                found[try row.int("id")] = try decode(spec, row, actor: actor)
+            }
+            return found
+        }
+    }
+
     func fetch(_ spec: ResourceSpec, id: Int64, actor: Actor, db: any SQLDatabase) async throws -> Record? {
         let sql = selectClause(spec) + " WHERE t.id = \(bind: id) AND " + spec.scopeCondition(actor.scope)
         return try await db.raw(sql).first().map { try decode(spec, $0, actor: actor) }
