@@ -546,14 +546,14 @@ public enum RegistrySheet {
             reading.sheets.append(read)
         }
         if reading.sheets.isEmpty && errors.isEmpty {
-            let names = required.sorted { columns.firstIndex(of: $0)! < columns.firstIndex(of: $1)! }
-                .map { chineseHeaders[index[$0]!] }.joined(separator: ", ")
+            let codes = required.sorted { columns.firstIndex(of: $0)! < columns.firstIndex(of: $1)! }
+            let names = codes.map { chineseHeaders[index[$0]!] }.joined(separator: ", ")
             errors.append(
                 RowError(
                     row: 0, column: nil, code: "no_header",
                     message:
                         "no sheet has a header row naming the columns \(names) in its first \(headerSearchRows) rows",
-                    values: ["columns": names, "rows": String(headerSearchRows)]))
+                    values: ["columns": codes.joined(separator: ","), "rows": String(headerSearchRows)]))
         }
         return (good, errors, reading)
     }

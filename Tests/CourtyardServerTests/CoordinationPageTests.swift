@@ -46,6 +46,15 @@ import Testing
         }
     }
 
+    /// The water company's liaison in its queue: its page session, its token and the requests waiting to be taken.
+    static func waterQueue(_ client: any TestClientProtocol) async throws -> (Browser, String, [Int64]) {
+        let (cookie, csrf) = try await client.session("water")
+        let token = try await client.token("water")
+        let open = try await client.call(.get, "/api/v1/coordination_requests?state=requested", token: token)
+        let ids = open.json.items.compactMap { $0["id"]?.intValue }
+        return (Browser(client: client, cookie: cookie, csrf: csrf), token, ids)
+    }
+
     static func office(_ client: any TestClientProtocol) async throws -> Browser {
         let (cookie, csrf) = try await client.session("office")
         return Browser(client: client, cookie: cookie, csrf: csrf)
@@ -109,11 +118,7 @@ import Testing
     /// A liaison looks back at what the department finished or declined, the last first, with the reason it declined.
     @Test func theQueueListsWhatTheDepartmentFinishedAndDeclined() async throws {
         try await TestApp.with(demo: true) { client, _ in
-            let (cookie, csrf) = try await client.session("water")
-            let water = Browser(client: client, cookie: cookie, csrf: csrf)
-            let token = try await client.token("water")
-            let open = try await client.call(.get, "/api/v1/coordination_requests?state=requested", token: token)
-            let ids = open.json.items.compactMap { $0["id"]?.intValue }
+            let (water, _, ids) = try await Self.waterQueue(client)
             try #require(ids.count >= 1)
             let (_, before) = try await water.get("/queue")
             #expect(!before.contains("水表不归本部门管"))
@@ -135,11 +140,8 @@ import Testing
     /// What the liaison wrote on finishing is what the queue's finished rows, the office's list and the API show.
     @Test func theDoneNoteIsShownWhereTheRequestIsLookedBackOn() async throws {
         try await TestApp.with(demo: true) { client, _ in
-            let (cookie, csrf) = try await client.session("water")
-            let water = Browser(client: client, cookie: cookie, csrf: csrf)
-            let token = try await client.token("water")
-            let open = try await client.call(.get, "/api/v1/coordination_requests?state=requested", token: token)
-            let id = try #require(open.json.items.first?["id"]?.intValue)
+            let (water, token, ids) = try await Self.waterQueue(client)
+            let id = try #require(ids.first)
             let today = Clock.today.description
             #expect(try await water.post("/queue/\(id)/accepted", []).0 == .seeOther)
             #expect(try await water.post("/queue/\(id)/scheduled", [("planned_on", today)]).0 == .seeOther)

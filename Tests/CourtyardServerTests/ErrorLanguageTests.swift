@@ -109,6 +109,31 @@ import Testing
         #expect(RegistryFiles.reason(e, lang: .zh) == "缺少必需的列“建筑面积”")
     }
 
+    /// A file with no header is said as a whole, not as "row 0", and the columns it lacks are named in the person's
+    /// language with its own list separator.
+    @Test func aSheetWithoutAHeaderIsSaidAsAWholeInEitherLanguage() throws {
+        let parsed = try RegistrySheet.parseWorkbook([
+            SheetSource(name: "", lines: [SheetSource.Line(number: 1, cells: ["a", "b"])])
+        ])
+        let e = try #require(parsed.errors.first)
+        #expect(RegistryFiles.reason(e, lang: .zh).contains("社区、小区、楼栋、单元、房号、建筑面积"))
+        #expect(RegistryFiles.reason(e, lang: .en).contains("Community, Compound, Building"))
+        #expect(RegistryFiles.place(row: String(e.row), sheet: nil, lang: .zh) == "整个文件")
+        #expect(RegistryFiles.readingLines(parsed.reading, lang: .zh).allSatisfy { !$0.contains("“”") })
+    }
+
+    /// An Excel 97–2003 file is told apart from text that cannot be read: the clerk is told to save it as .xlsx.
+    @Test func anOldExcelFileIsToldToBeSavedAsXLSX() throws {
+        let xls: [UInt8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1] + [UInt8](repeating: 0x9F, count: 600)
+        #expect(throws: (any Error).self) { try RegistryFiles.parse(xls) }
+        do {
+            _ = try RegistryFiles.parse(xls)
+        } catch {
+            #expect(RegistryFiles.describe(error, lang: .zh)?.contains("另存为") == true)
+            #expect(RegistryFiles.describe(error, lang: .en)?.contains(".xlsx") == true)
+        }
+    }
+
     /// Every code a route, the store or a domain rule throws has words in both catalogues, so a client reading
     /// Chinese is never told only "check what you sent".
     @Test func everyCodeThrownHasWordsInBothLanguages() throws {

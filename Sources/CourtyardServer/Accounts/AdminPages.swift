@@ -380,7 +380,7 @@ struct ImportPage {
             hasReading: r.reading != nil, reading: reading, hasErrors: !r.errors.isEmpty, errorCount: r.errors.count,
             errors: r.errors.prefix(500).map {
                 RowProblem(
-                    row: ($0.sheet.map { $0 + " · " } ?? "") + String($0.row),
+                    row: ($0.sheet.map { $0 + " · " } ?? "") + ($0.row == 0 ? "—" : String($0.row)),
                     column: $0.column.map { RegistryFiles.columnName($0, lang: f.lang) } ?? "",
                     reason: RegistryFiles.reason($0, lang: f.lang))
             }, communitiesHref: r.applied ? SiteRoute.communities.path : nil)

@@ -210,6 +210,11 @@ struct AppError: Error, HTTPResponseError {
                 return a
             }
             return nil
+        case is RegistryFiles.OldWorkbook:
+            var a = AppError(
+                status: .unprocessableContent, code: "unreadable_file", key: "error.oldWorkbook", field: "file")
+            a.message = "the file is an Excel 97-2003 workbook (.xls): save it as .xlsx or CSV"
+            return a
         case is TextDecoding.Failure:
             var a = AppError(
                 status: .unprocessableContent, code: "unreadable_file", key: "error.notText", field: "file")

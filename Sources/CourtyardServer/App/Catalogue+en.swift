@@ -995,7 +995,13 @@ extension Catalogue {
         "error.detail.gate.finalAcceptance": "a project is accepted only through a passed final acceptance",
         "error.detail.gate.evidence": "moving to “{stage}” needs evidence (a record or a document)",
         "error.unterminatedQuote": "The file cannot be read: a quoted field opened on line {line} never closes.",
-        "error.notText": "The file cannot be read: it is neither UTF-8 nor GB18030 text.",
+        "error.notText":
+            "The file cannot be read: it is not an Excel (.xlsx) workbook, nor CSV text in UTF-8 or GB18030.",
+        "error.oldWorkbook":
+            "This is an old Excel (.xls) file, which cannot be read: in Excel or WPS, save it as .xlsx or CSV and "
+            + "import that.",
+        "import.wholeFile": "the file",
+        "import.wholeSheet": "sheet “{sheet}”",
         "error.not_whole_fen": "An amount is in whole fen.",
         "error.too_many_rows": "The sheet has more rows than allowed.",
         "error.too_many_columns": "The sheet has more columns than allowed.",

@@ -12,6 +12,7 @@ public enum RegistryFiles {
         _ bytes: [UInt8], limits: SheetLimits = .standard, progress: ImportProgressMeter? = nil
     ) throws -> [SheetSource] {
         let rowsRead: ((Int) -> Void)? = progress.map { meter in { meter.read($0) } }
+        try refuseOldWorkbook(bytes)
         if isWorkbook(bytes) {
             return try XLSX.readWorkbook(bytes, limits: limits, progress: rowsRead).map {
                 SheetSource(name: $0.name, lines: lines($0.rows), mergedCells: $0.mergedCells)
@@ -45,6 +46,7 @@ public enum RegistryFiles {
         progress: ImportProgressMeter? = nil
     ) -> RegistryImporter.SheetRows {
         { emit in
+            try refuseOldWorkbook(bytes)
             let sources = try isWorkbook(bytes) ? readSheets(bytes, progress: progress) : [csvFeed(bytes, progress)]
             let parsed = try RegistrySheet.parseWorkbook(
                 sources, currentYear: currentYear, progress: progress, emit: emit)
@@ -53,6 +55,15 @@ public enum RegistryFiles {
     }
 
     static func isWorkbook(_ bytes: [UInt8]) -> Bool { bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) }
+
+    /// A workbook saved in Excel 97–2003's format (.xls, a compound document) is not read: the person is told to
+    /// save it as .xlsx or CSV, rather than that it is not text.
+    static func refuseOldWorkbook(_ bytes: [UInt8]) throws {
+        if bytes.starts(with: [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) { throw OldWorkbook() }
+    }
+
+    /// An .xls workbook (Excel 97–2003).
+    struct OldWorkbook: Error {}
 
     /// A CSV's first rows (at least those its header may be in), and a feed of the rest, a block at a time.
     static func csvFeed(
@@ -203,6 +214,11 @@ extension RegistryFiles {
         }
         var values = e.values
         values["column"] = e.column.map { columnName($0, lang: lang) } ?? ""
+        if e.code == "no_header", let names = values["columns"] {
+            // The columns a header must have, named as the person's sheet heads them.
+            values["columns"] = names.split(separator: ",").map { columnName(String($0), lang: lang) }
+                .joined(separator: lang.t("common.listSeparator"))
+        }
         if let row = values["row"] { values["place"] = place(row: row, sheet: values["sheet"], lang: lang) }
         // A problem kept before its values were (an old import's history) cannot fill the sentence's blanks.
         guard placeholders(sentence).allSatisfy({ values[$0] != nil }) else {
@@ -220,7 +236,11 @@ extension RegistryFiles {
 
     /// Where a row is: "第 3 行", or "工作表“二期”第 3 行" when its sheet is named.
     public static func place(row: String, sheet: String?, lang: Lang) -> String {
-        sheet.map { lang.say("import.placeInSheet", ["row": row, "sheet": $0]) }
+        // Row 0 is the file as a whole (no header found in it).
+        if row == "0" {
+            return sheet.map { lang.say("import.wholeSheet", ["sheet": $0]) } ?? lang.t("import.wholeFile")
+        }
+        return sheet.map { lang.say("import.placeInSheet", ["row": row, "sheet": $0]) }
             ?? lang.say("import.place", ["row": row])
     }
 }
@@ -249,7 +269,8 @@ extension RegistryFiles {
                 out.append(fill("import.reading.merged", ["column": c.header, "n": String(s.merged[c.column]!)]))
             }
         }
-        for s in reading.skipped {
+        // A CSV's one sheet has no name: that it has no header is said by the problem that follows.
+        for s in reading.skipped where !s.name.isEmpty {
             out.append(fill("import.reading.skipped", ["sheet": s.name, "n": String(RegistrySheet.headerSearchRows)]))
         }
         return out
