@@ -235,11 +235,25 @@ public enum DepartmentFigures {
         public var daysToAccept: Int?
         public var daysToFinish: Int?
         public var doneByNeeded: Bool
-        public init(daysToAccept: Int?, daysToFinish: Int?, doneByNeeded: Bool) {
+        /// Done, or its needed-by day is over: only such a request says whether the department was on time.
+        public var due: Bool
+        public init(daysToAccept: Int?, daysToFinish: Int?, doneByNeeded: Bool, due: Bool) {
             self.daysToAccept = daysToAccept
             self.daysToFinish = daysToFinish
             self.doneByNeeded = doneByNeeded
+            self.due = due
         }
+    }
+
+    /// Whether a request counts towards the on-time share on `today`: done, or needed by a day already past. A
+    /// request still within its time is neither on time nor late yet, so filing one does not lower the share.
+    public static func isDue(doneOn: Day?, neededBy: Day, today: Day) -> Bool { doneOn != nil || neededBy < today }
+
+    /// The on-time share: of the requests due, the percent done by the day they were needed; nil when none is due.
+    public static func onTimeShare(_ entries: [Entry]) -> (due: Int, percent: Int?) {
+        let due = entries.filter(\.due)
+        guard !due.isEmpty else { return (0, nil) }
+        return (due.count, percent(due.filter(\.doneByNeeded).count, of: due.count))
     }
 
     /// The lower median (a whole number of working days, as days are counted); nil for no values.

@@ -280,6 +280,20 @@ extension CoordinationLifecycleTests {
         #expect(DepartmentFigures.percent(2, of: 3) == 67)
         #expect(DepartmentFigures.percent(1, of: 8) == 13)
         #expect(DepartmentFigures.percent(0, of: 0) == 0)
+        // The on-time share is of the requests due: done, or needed by a day already past.
+        let today = Day(year: 2026, month: 12, day: 3)!
+        func entry(done: Day?, needed: Day) -> DepartmentFigures.Entry {
+            .init(
+                daysToAccept: nil, daysToFinish: done == nil ? nil : 1,
+                doneByNeeded: done.map { $0 <= needed } ?? false,
+                due: DepartmentFigures.isDue(doneOn: done, neededBy: needed, today: today))
+        }
+        let notYet = entry(done: nil, needed: today)
+        #expect(DepartmentFigures.onTimeShare([notYet]) == (0, nil))
+        let onTime = entry(done: Day(year: 2026, month: 12, day: 1)!, needed: Day(year: 2026, month: 12, day: 2)!)
+        let late = entry(done: nil, needed: Day(year: 2026, month: 12, day: 2)!)
+        #expect(DepartmentFigures.onTimeShare([onTime, notYet]) == (1, 100))
+        #expect(DepartmentFigures.onTimeShare([onTime, late, notYet]) == (2, 50))
     }
 }
 

@@ -31,19 +31,6 @@ import Testing
                 body: ByteBuffer(string: body)
             ) { ($0.status, $0.headers[.location] ?? "", String(buffer: $0.body)) }
         }
-
-        /// Posts a multipart form without a file, as the done form is sent when no photo is chosen.
-        func postMultipart(_ path: String, _ fields: [(String, String)]) async throws -> HTTPResponse.Status {
-            let boundary = "QueueForm7"
-            let parts = ([("_csrf", csrf)] + fields).map { k, v in
-                "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n"
-            }.joined()
-            return try await client.execute(
-                uri: path, method: .post,
-                headers: [.cookie: cookie, .contentType: "multipart/form-data; boundary=\(boundary)"],
-                body: ByteBuffer(string: parts + "--\(boundary)--\r\n")
-            ) { $0.status }
-        }
     }
 
     /// The water company's liaison in its queue: its page session, its token and the requests waiting to be taken.
@@ -99,7 +86,7 @@ import Testing
                     ("kind", "water_meter"), ("description", "3号楼水表移至单元外"),
                     ("needed_by", Clock.today.adding(days: 20).description),
                 ])
-            #expect(filed == .seeOther && next == "/coordination")
+            #expect(filed == .seeOther && next == "/coordination?filed=1")
             let (_, list) = try await office.get("/coordination?state=requested")
             #expect(list.contains("3号楼水表移至单元外") && list.contains("水表移位") && list.contains("待受理"))
             #expect(list.contains("各部门办理情况"))
@@ -137,25 +124,37 @@ import Testing
         }
     }
 
-    /// What the liaison wrote on finishing is what the queue's finished rows, the office's list and the API show.
+    /// What the liaison wrote on finishing is what the queue's finished rows, the office's list and the API show; a
+    /// refused finish keeps no photo, a finish keeps its one.
     @Test func theDoneNoteIsShownWhereTheRequestIsLookedBackOn() async throws {
-        try await TestApp.with(demo: true) { client, _ in
+        try await TestApp.with(demo: true) { client, services in
             let (water, token, ids) = try await Self.waterQueue(client)
             let id = try #require(ids.first)
             let today = Clock.today.description
-            #expect(try await water.post("/queue/\(id)/accepted", []).0 == .seeOther)
-            #expect(try await water.post("/queue/\(id)/scheduled", [("planned_on", today)]).0 == .seeOther)
             let note = "旧表已拆，新表装在单元门外"
-            let done = try await water.postMultipart("/queue/\(id)/done", [("done_on", today), ("note", note)])
-            #expect(done == .seeOther)
+            let done: [(String, String)] = [("_csrf", water.csrf), ("done_on", today), ("note", note)]
+            let photos = { try await SelectionTests.count(services, "attachments") }
+            let before = try await photos()
+            #expect(try await water.post("/queue/\(id)/accepted", []).0 == .seeOther)
+            // Not yet planned: finishing is refused, and the photo sent with it is not kept.
+            let early = try await SiteLogPageTests.post(
+                client, "/queue/\(id)/done", cookie: water.cookie, done, photo: SiteLogPageTests.png)
+            #expect(early.0 == .conflict)
+            #expect(try await photos() == before)
+            #expect(try await water.post("/queue/\(id)/scheduled", [("planned_on", today)]).0 == .seeOther)
+            let finished = try await SiteLogPageTests.post(
+                client, "/queue/\(id)/done", cookie: water.cookie, done, photo: SiteLogPageTests.png)
+            #expect(finished.0 == .seeOther)
+            #expect(try await photos() == before + 1)
             let (_, queue) = try await water.get("/queue")
-            let finished = try #require(queue.range(of: "已办结和已退回"))
-            #expect(queue[finished.upperBound...].contains(note))
+            let rows = try #require(queue.range(of: "已办结和已退回"))
+            #expect(queue[rows.upperBound...].contains(note))
             let office = try await Self.office(client)
             let (_, list) = try await office.get("/coordination?state=done")
-            #expect(list.contains("部门办结说明：" + note))
+            #expect(list.contains(note))
             let read = try await client.call(.get, "/api/v1/coordination_requests/\(id)", token: token)
             #expect(read.json["done_note"]?.stringValue == note)
+            #expect(read.json["evidence"]?.idList?.count == 1)
         }
     }
 
@@ -177,8 +176,8 @@ import Testing
             let (tooLong, _, kept) = try await water.post("/queue/\(id)/declined", [("reason", long)])
             #expect(tooLong == .unprocessableContent && kept.contains("退回原因最多 2000 字") && kept.contains(long))
             let (accepted, next, _) = try await water.post("/queue/\(id)/accepted", [])
-            #expect(accepted == .seeOther && next == "/queue?took=accepted")
-            let (_, confirmed) = try await water.get(next)
+            #expect(accepted == .seeOther && next == "/queue?took=accepted#took")
+            let (_, confirmed) = try await water.get(String(next.prefix { $0 != "#" }))
             #expect(confirmed.contains("已受理。下一步：确定办理日期。"))
             let past = Clock.today.adding(days: -1).description
             let (early, _, again) = try await water.post(

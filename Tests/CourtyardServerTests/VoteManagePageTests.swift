@@ -96,7 +96,15 @@ import Testing
                 let (wrong, _, why) = try await office.post("/votes", typed + [("entrance_ids", String(other))])
                 #expect(wrong == .unprocessableContent && why.contains("不属于所选小区"))
             }
-            let (made, next, _) = try await office.post("/votes", typed + [("entrance_ids", String(entrance))])
+            // A ticked value that names nothing refuses the form; it never falls back to the whole compound.
+            for bad in [[("building_ids", "abc")], [("building_ids", "")], [("entrance_ids", "99999999999999999999")]] {
+                let (unread, _, told) = try await office.post("/votes", typed + bad)
+                #expect(unread == .unprocessableContent && told.contains("无法识别"))
+            }
+            #expect(try await SelectionTests.ints(services, "SELECT id FROM votes WHERE title = '3单元加装电梯'").isEmpty)
+            // The same entrance ticked twice is one entrance.
+            let twice = [("entrance_ids", String(entrance)), ("entrance_ids", String(entrance))]
+            let (made, next, _) = try await office.post("/votes", typed + twice)
             #expect(made == .seeOther && next.hasPrefix("/votes/"))
             let id = try #require(Int64(next.dropFirst("/votes/".count)))
             #expect(try await office.post("/votes/\(id)/open", []).0 == .seeOther)

@@ -256,13 +256,17 @@ extension Catalogue {
             "Tick the buildings that vote, or the entrances (an elevator is voted by the owners of its entrance); "
             + "with none ticked the whole compound votes.",
         "vote.noParts": "This compound has no buildings registered yet: only the whole compound can vote.",
+        "vote.partsTooMany": "Too many buildings or entrances ticked: a vote names at most 500.",
+        "vote.partsUnreadable": "A building or entrance ticked cannot be read: tick them again.",
+        "error.electorate.empty":
+            "The buildings or entrances ticked have no households registered: there is no one to vote.",
         "vote.partsEither": "Tick buildings or entrances, not both.",
         "vote.partsElsewhere": "A building or entrance ticked is not in the compound chosen: choose again.",
         "vote.create": "Save the draft",
         "vote.pickMatter": "Choose the kind of matter.",
         "vote.openAction": "Open the vote",
         "vote.openHint":
-            "Once opened, the compound's households, exclusive areas and owners who vote are fixed, and paper "
+            "Once opened, the households, exclusive areas and owners who vote are fixed, and paper "
             + "ballots can be entered.",
         "vote.closeAction": "Close the vote and count",
         "vote.closeHint":
@@ -479,6 +483,9 @@ extension Catalogue {
         "coordination.form.pickDepartment": "Choose the department.",
         "coordination.form.pickKind": "Choose the kind of request.",
         "coordination.form.needDescription": "Say what the department is asked to do.",
+        "coordination.form.needDay": "Fill in the day it is needed by.",
+        "coordination.done.filed": "The request is filed; it waits for the department to take it.",
+        "coordination.done.reopened": "The request is sent again with what was added; it waits for the department.",
         "meeting.plan": "Plan meetings",
         "meeting.date": "Date (a daily series starts on this day)",
         "meeting.until": "Daily series ends on",
@@ -1112,7 +1119,7 @@ extension Catalogue {
         "queue.item": "Request",
         "queue.project": "Project",
         "queue.outcome": "Outcome",
-        "queue.words": "What was done, the request, or why it was declined",
+        "queue.words": "The request and the department's words",
         "queue.doneNote": "Department's note",
         "log.correct": "Correct today's log",
         "log.correctHint": "Today's log can be corrected by the person who wrote it, today only.",

@@ -4,8 +4,8 @@ import Foundation
 import Hummingbird
 
 extension SiteRoute {
-    static func coordination(state: String? = nil) -> SiteRoute {
-        SiteRoute("/coordination", query: [("state", state)])
+    static func coordination(state: String? = nil, done: String? = nil) -> SiteRoute {
+        SiteRoute("/coordination", query: [("state", state), (done ?? "", done == nil ? nil : "1")])
     }
     static let coordinationNew = SiteRoute("/coordination/requests")
     static func coordinationReopen(_ id: Int64) -> SiteRoute { SiteRoute("/coordination/requests/\(id)/reopen") }
@@ -42,6 +42,8 @@ struct CoordinationOfficePage {
         var description: String = ""
         var neededBy: String = ""
 
+        /// The form came back refused: it is shown open.
+        var refused = false
         /// What is wrong with each field, once checked: said beside the field as well.
         var projectError: String?
         var departmentError: String?
@@ -56,7 +58,10 @@ struct CoordinationOfficePage {
                 (\.departmentError, Int64(departmentId) == nil, "coordination.form.pickDepartment"),
                 (\.kindError, CoordinationKind(rawValue: kind) == nil, "coordination.form.pickKind"),
                 (\.descriptionError, TextNormalizer.prose(description).isEmpty, "coordination.form.needDescription"),
-                (\.neededByError, Day(neededBy) == nil, "form.badDate"),
+                (
+                    \.neededByError, Day(neededBy) == nil,
+                    neededBy.isEmpty ? "coordination.form.needDay" : "form.badDate"
+                ),
             ]
             var found: [String] = []
             for (field, bad, key) in checks where bad {
@@ -131,7 +136,9 @@ struct CoordinationOfficePage {
         Row(
             rowKind: f.t("coordination.kind." + r.kind.rawValue), rowProject: project,
             rowDepartment: r.departmentName, rowState: f.t("coordination.state." + r.state.rawValue),
-            rowTurn: f.t("coordination.turn." + r.ballInCourt.rawValue), rowNeeded: r.neededBy.description,
+            rowTurn: r.ballInCourt == .department
+                ? r.departmentName : f.t("coordination.turn." + r.ballInCourt.rawValue),
+            rowNeeded: r.neededBy.description,
             rowDue: r.dueOn?.description ?? "—", rowLate: r.overdue, rowDescription: r.description,
             declined: r.state == .declined && !r.declineReason.isEmpty ? r.declineReason : nil,
             doneNote: r.state == .done && !r.doneNote.isEmpty ? r.doneNote : nil,
@@ -159,7 +166,10 @@ struct CoordinationOfficeController {
 
     @Sendable func show(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let state = request.uri.queryParameters.get("state").flatMap { CoordinationState(rawValue: $0) }
-        return try await render(context, f, state: state, typed: .init(), message: nil)
+        // After filing or reopening: said on top (an unknown value says nothing).
+        let done = ["filed", "reopened"].first { request.uri.queryParameters.get($0) == "1" }
+        let note = done.map { PageNote(kind: "ok", text: f.t("coordination.done." + $0)) }
+        return try await render(context, f, state: state, typed: .init(), message: note)
     }
 
     func render(
@@ -176,17 +186,19 @@ struct CoordinationOfficeController {
         var typed = CoordinationOfficePage.Typed(
             projectId: fields["project_id"] ?? "", departmentId: fields["department_organisation_id"] ?? "",
             kind: fields["kind"] ?? "", description: fields["description"] ?? "", neededBy: fields["needed_by"] ?? "")
-        let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
-            try await render(
-                context, f, state: nil, typed: typed, message: PageNote(kind: m.0, text: m.1), status: status)
-        }
         let problems = typed.problems(f)
+        let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { [typed] m, status in
+            var shown = typed
+            shown.refused = true
+            return try await render(
+                context, f, state: nil, typed: shown, message: PageNote(kind: m.0, text: m.1), status: status)
+        }
         guard problems.isEmpty, let project = Int64(typed.projectId), let department = Int64(typed.departmentId),
             let kind = CoordinationKind(rawValue: typed.kind), let needed = Day(typed.neededBy)
         else {
             return try await redisplay(("bad", Pages.lines(problems)), .unprocessableContent)
         }
-        return try await Pages.save(f, next: SiteRoute.coordination().path, redisplay: redisplay) {
+        return try await Pages.save(f, next: SiteRoute.coordination(done: "filed").path, redisplay: redisplay) {
             _ = try await CoordinationRoutes.requests(services).create(
                 .init(
                     projectId: project, departmentOrganisationId: department, kind: kind,
@@ -201,7 +213,7 @@ struct CoordinationOfficeController {
             try await render(
                 context, f, state: nil, typed: .init(), message: PageNote(kind: m.0, text: m.1), status: status)
         }
-        return try await Pages.save(f, next: SiteRoute.coordination().path, redisplay: redisplay) {
+        return try await Pages.save(f, next: SiteRoute.coordination(done: "reopened").path, redisplay: redisplay) {
             _ = try await CoordinationRoutes.requests(services).transition(
                 id: id, .init(to: .reopened, note: fields["note"] ?? "", plannedOn: nil, doneOn: nil, reason: ""),
                 actor: try context.actor())

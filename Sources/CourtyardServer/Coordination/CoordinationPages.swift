@@ -587,7 +587,9 @@ struct DepartmentQueuePage {
         var project: String
         var outcome: String
         var on: String
-        var words: String
+        /// What was asked, and what the department wrote on finishing or why it declined.
+        var asked: String
+        var answer: String?
     }
     var message: PageNote?
     var items: [Item]
@@ -639,7 +641,8 @@ struct DepartmentQueuePage {
                 title: f.t("coordination.kind." + r.kind.rawValue), project: names[r.projectId] ?? "",
                 outcome: f.t("coordination.state." + r.state.rawValue),
                 on: (r.state == .done ? r.doneOn ?? r.stateSince : r.stateSince).description,
-                words: r.state == .declined ? r.declineReason : r.doneNote.isEmpty ? r.description : r.doneNote)
+                asked: r.description,
+                answer: r.state == .declined ? r.declineReason : r.doneNote.isEmpty ? nil : r.doneNote)
         }
         page.hasFinished = !page.finished.isEmpty
         return page
@@ -680,29 +683,31 @@ struct DepartmentQueueController {
             throw AppError.notFound
         }
         let actor = try context.actor()
-        var fields: [String: String] = [:]
-        var photo: [Int64] = []
-        if to == .done {
-            let form = try await Pages.multipartForm(request, context)
-            fields = form.fields
-            photo = try await form.storeFile("photo", database: services.database, actor: actor).map { [$0] } ?? []
-        } else {
-            fields = try await Pages.form(request, context)
-        }
+        // Marking done carries a photo: it is stored once the step is tried, and removed again if the step is refused.
+        let form = to == .done ? try await Pages.multipartForm(request, context) : nil
+        let fields = if let form { form.fields } else { try await Pages.form(request, context) }
         let typed = fields.filter { ["planned_on", "done_on", "note", "reason"].contains($0.key) }
         let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
             // The request still there and its step refused: the words on its card, with what was typed.
             let refused = DepartmentQueuePage.Refused(id: id, step: to, text: m.1, fields: typed)
             return try await render(context, f, message: nil, refused: refused, status: status)
         }
-        return try await Pages.save(f, next: SiteRoute.departmentQueue(took: to).path, redisplay: redisplay) {
+        // The form was sent to its card's address; the answer opens at the note on top that says what was done.
+        let next = SiteRoute.departmentQueue(took: to).path + "#took"
+        return try await Pages.save(f, next: next, redisplay: redisplay) {
             try Self.check(to, fields, f)
-            _ = try await CoordinationRoutes.requests(services).transition(
-                id: id,
-                .init(
-                    to: to, note: fields["note"] ?? "", plannedOn: fields["planned_on"].flatMap { Day($0) },
-                    doneOn: fields["done_on"].flatMap { Day($0) }, reason: fields["reason"] ?? "", evidence: photo),
-                actor: actor)
+            let step: ([Int64]) async throws -> Void = { photo in
+                _ = try await CoordinationRoutes.requests(services).transition(
+                    id: id,
+                    .init(
+                        to: to, note: fields["note"] ?? "", plannedOn: fields["planned_on"].flatMap { Day($0) },
+                        doneOn: fields["done_on"].flatMap { Day($0) }, reason: fields["reason"] ?? "", evidence: photo),
+                    actor: actor)
+            }
+            guard let form else { return try await step([]) }
+            try await form.withStoredFile("photo", database: services.database, actor: actor) {
+                try await step($0.map { [$0] } ?? [])
+            }
         }
     }
 

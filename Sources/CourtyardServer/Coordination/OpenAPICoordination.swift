@@ -152,13 +152,14 @@ extension OpenAPIDocument {
             "type": "object",
             "required": [
                 "organisation_id", "name", "requests", "median_days_to_accept", "median_days_to_finish", "done",
-                "done_by_needed_by", "share_done_by_needed_by_percent",
+                "done_by_needed_by", "due", "share_done_by_needed_by_percent",
             ],
             "properties": [
                 "organisation_id": ty("integer"), "name": ty("string"), "requests": ty("integer"),
                 "median_days_to_accept": ["type": "integer", "nullable": true],
                 "median_days_to_finish": ["type": "integer", "nullable": true], "done": ty("integer"),
                 "done_by_needed_by": ty("integer"),
+                "due": ty("integer"),
                 "share_done_by_needed_by_percent": ["type": "integer", "minimum": 0, "maximum": 100],
             ],
         ]

@@ -551,12 +551,14 @@ struct EventPageController {
         let id = try id(context)
         return try await act(request, context, f, multipart: true) { actor, _, form in
             let current = try await events.get(id: id, actor: actor)
-            var photos = current.report?.photos ?? []
-            if let added = try await form?.storeFile("photo", database: services.database, actor: actor) {
-                photos.append(added)
+            let write: (Int64?) async throws -> Void = { added in
+                _ = try await events.setReport(
+                    eventId: id, text: form?.fields["text"] ?? "",
+                    photos: (current.report?.photos ?? []) + [added].compactMap { $0 },
+                    actor: actor, now: EventRoutes.now)
             }
-            _ = try await events.setReport(
-                eventId: id, text: form?.fields["text"] ?? "", photos: photos, actor: actor, now: EventRoutes.now)
+            guard let form else { return try await write(nil) }
+            try await form.withStoredFile("photo", database: services.database, actor: actor, write)
         }
     }
 

@@ -173,13 +173,14 @@ struct NoticePageController {
             else {
                 throw ValidationError(field: "starts_on", code: Pages.pageMessage, message: f.t("form.badDate"))
             }
-            let attachments =
-                try await form.storeFile("file", database: services.database, actor: actor).map { [$0] } ?? []
-            let n = try await notices.create(
-                .init(
-                    compoundId: compound, projectId: nil, kind: kind, title: form.fields["title"] ?? "",
-                    body: form.fields["body"] ?? "", attachments: attachments, startsOn: starts, endsOn: ends),
-                actor: actor)
+            let n = try await form.withStoredFile("file", database: services.database, actor: actor) { file in
+                try await notices.create(
+                    .init(
+                        compoundId: compound, projectId: nil, kind: kind, title: form.fields["title"] ?? "",
+                        body: form.fields["body"] ?? "", attachments: file.map { [$0] } ?? [], startsOn: starts,
+                        endsOn: ends),
+                    actor: actor)
+            }
             if form.fields["publish"] == "1" { _ = try await notices.publish(id: n.id, actor: actor) }
             return SiteRoute.notice(n.id).path
         }

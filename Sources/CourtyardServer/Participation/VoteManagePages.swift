@@ -43,6 +43,10 @@ struct NewVoteForm {
     static func parts(services: Services, compound: Int64, actor: Actor, typed: [String: String]) async throws
         -> [Part]
     {
+        // A compound the account cannot read is not found, as anywhere else.
+        guard try await !services.registry.records(.compounds, ids: [compound], actor: actor).isEmpty else {
+            throw AppError.notFound
+        }
         let q = ListQuery(filters: ["compound_id": String(compound)])
         let buildings = try await services.registry.listAll(.buildings, query: q, actor: actor)
         let entrances = Dictionary(
@@ -61,17 +65,34 @@ struct NewVoteForm {
         }
     }
 
-    /// Who votes, from what was typed: the ticked buildings, else the ticked entrances, else the whole compound.
+    /// Who votes, from what was typed: the ticked buildings, else the ticked entrances, else the whole compound. A
+    /// ticked value that names no record refuses the form rather than falling back to the whole compound.
     static func electorate(_ typed: [String: String], compound: Int64, _ f: PageFrame) throws -> ElectorateSpec {
-        let buildings = Pages.ids(typed["building_ids"])
-        let entrances = Pages.ids(typed["entrance_ids"])
-        if !buildings.isEmpty && !entrances.isEmpty {
-            throw ValidationError(field: "electorate", code: Pages.pageMessage, message: f.t("vote.partsEither"))
+        func ids(_ key: String) throws -> [Int64]? {
+            guard let text = typed[key] else { return nil }
+            // At most `maxParts` ids, each at most 19 digits and a comma: counted before anything is split.
+            guard text.utf8.count <= maxParts * 20 else { throw refusal("vote.partsTooMany") }
+            let values = text.split(separator: ",", omittingEmptySubsequences: false)
+            let read = values.compactMap { Int64($0).flatMap { $0 > 0 ? $0 : nil } }
+            guard !values.isEmpty, read.count == values.count else { throw refusal("vote.partsUnreadable") }
+            var seen = Set<Int64>()
+            let unique = read.filter { seen.insert($0).inserted }
+            guard unique.count <= maxParts else { throw refusal("vote.partsTooMany") }
+            return unique
         }
-        if !buildings.isEmpty { return .buildings(buildings) }
-        if !entrances.isEmpty { return .entrances(entrances) }
+        func refusal(_ key: String) -> ValidationError {
+            ValidationError(field: "electorate", code: Pages.pageMessage, message: f.t(key))
+        }
+        let buildings = try ids("building_ids")
+        let entrances = try ids("entrance_ids")
+        if buildings != nil && entrances != nil { throw refusal("vote.partsEither") }
+        if let buildings { return .buildings(buildings) }
+        if let entrances { return .entrances(entrances) }
         return .compound(compound)
     }
+
+    /// The most buildings or entrances one vote names from the page.
+    static let maxParts = 500
 
     static func load(services: Services, actor: Actor, typed: [String: String]? = nil, _ f: PageFrame) async throws
         -> NewVoteForm?
@@ -97,6 +118,9 @@ struct NewVoteForm {
     static func within(
         _ electorate: ElectorateSpec, compound: Int64, services: Services, actor: Actor, _ f: PageFrame
     ) async throws {
+        guard try await !services.registry.records(.compounds, ids: [compound], actor: actor).isEmpty else {
+            throw AppError.notFound
+        }
         let (spec, ids): (ResourceSpec, [Int64])
         switch electorate {
         case .buildings(let b): (spec, ids) = (.buildings, b)
@@ -104,8 +128,8 @@ struct NewVoteForm {
         default: return
         }
         let found = try await services.registry.records(spec, ids: ids, actor: actor)
-        let outside = Set(ids).contains { found[$0]?["compound_id"]?.intValue != compound }
-        if outside || ids.count > 500 {
+        let outside = ids.contains { found[$0]?["compound_id"]?.intValue != compound }
+        if outside {
             throw ValidationError(field: "electorate", code: Pages.pageMessage, message: f.t("vote.partsElsewhere"))
         }
     }

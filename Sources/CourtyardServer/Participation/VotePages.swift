@@ -104,6 +104,8 @@ struct VotePage {
     var figures: Figures?
     var ballotsCast: String
     var eligibleHouseholds: String
+    /// A draft has no electorate yet (it is fixed when the vote opens): no count of ballots is shown.
+    var draft: Bool
     var mapHref: String
     /// While the vote is open, the households without a ballot, by building, for whoever chases them.
     var notVoted: [HomePage.Building]
@@ -199,6 +201,7 @@ struct VotePage {
         return VotePage(
             title: v.title, place: place, labels: VoteLabels(v, f), rule: v.thresholds, figures: figures,
             ballotsCast: String(v.ballotsCast), eligibleHouseholds: String(v.eligibleHouseholds),
+            draft: v.status == .draft,
             mapHref: SiteRoute.voteMap(id).path, notVoted: missing, hasNotVoted: !missing.isEmpty,
             ballot: entersBallots
                 ? BallotForm(

@@ -48,7 +48,8 @@ struct BulletinDepartmentRow {
         (lines ?? []).map {
             BulletinDepartmentRow(
                 name: $0.name, requests: $0.requests, accept: $0.medianDaysToAccept.map(String.init) ?? "—",
-                finish: $0.medianDaysToFinish.map(String.init) ?? "—", share: "\($0.shareDoneByNeededByPercent)%")
+                finish: $0.medianDaysToFinish.map(String.init) ?? "—",
+                share: $0.due == 0 ? "—" : "\($0.shareDoneByNeededByPercent)%")
         }
     }
 }

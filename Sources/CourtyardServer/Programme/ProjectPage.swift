@@ -403,12 +403,14 @@ struct ProjectPageController: Sendable {
             let items = ProjectPage.checklist.map {
                 (item: Lang.zh.t("check.item." + $0), passed: form.fields["item_" + $0] != "fail", note: "")
             }
-            let photos = try await form.storeFile("photo", database: services.database, actor: actor).map { [$0] } ?? []
             let finding = (form.fields["finding"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-            _ = try await ledger().addCheck(
-                projectId: id,
-                .init(date: date, items: items, findings: finding.isEmpty ? [] : [(finding, photos, nil)]),
-                actor: actor)
+            try await form.withStoredFile("photo", database: services.database, actor: actor) { photo in
+                let photos = photo.map { [$0] } ?? []
+                _ = try await ledger().addCheck(
+                    projectId: id,
+                    .init(date: date, items: items, findings: finding.isEmpty ? [] : [(finding, photos, nil)]),
+                    actor: actor)
+            }
         }
     }
 
@@ -445,10 +447,11 @@ struct ProjectPageController: Sendable {
                 throw ValidationError(
                     field: "document_type", code: Pages.pageMessage, message: f.t("project.documentTypeRequired"))
             }
-            let file = try await form.storeFile("file", database: services.database, actor: actor)
-            let evidence = file.map { [Evidence.document(attachmentId: $0, type: type)] } ?? []
-            _ = try await ProjectRepository(database: services.database).advance(
-                id: id, evidence: evidence, note: form.fields["note"] ?? "", actor: actor)
+            try await form.withStoredFile("file", database: services.database, actor: actor) { file in
+                let evidence = file.map { [Evidence.document(attachmentId: $0, type: type)] } ?? []
+                _ = try await ProjectRepository(database: services.database).advance(
+                    id: id, evidence: evidence, note: form.fields["note"] ?? "", actor: actor)
+            }
         }
     }
 }

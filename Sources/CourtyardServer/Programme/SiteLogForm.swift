@@ -208,11 +208,12 @@ extension ProjectPageController {
             return try await redisplay(("bad", f.t("log.lowerWarning")), .unprocessableContent)
         }
         return try await Pages.save(f, next: SiteRoute.projectLogSaved(id).path, redisplay: redisplay) {
-            let photos = try await form.storeFile("photo", database: services.database, actor: actor).map { [$0] } ?? []
-            let log = LedgerRepository.NewSiteLog(
-                date: date, weather: typed.weather, workers: checked.workers, workDone: typed.workDone,
-                issues: typed.issues, progress: checked.progress, photos: photos)
-            _ = try await ledger().addSiteLog(projectId: id, log, actor: actor)
+            try await form.withStoredFile("photo", database: services.database, actor: actor) { photo in
+                let log = LedgerRepository.NewSiteLog(
+                    date: date, weather: typed.weather, workers: checked.workers, workDone: typed.workDone,
+                    issues: typed.issues, progress: checked.progress, photos: photo.map { [$0] } ?? [])
+                _ = try await ledger().addSiteLog(projectId: id, log, actor: actor)
+            }
         }
     }
 

@@ -174,6 +174,20 @@ struct MultipartForm {
         ).id
     }
 
+    /// Stores the file of `field` (if one was sent) and runs `body` with its id; when `body` throws, the file is
+    /// removed again, so a refused form leaves no file behind.
+    func withStoredFile<R>(
+        _ field: String, database: Database, actor: Actor, _ body: (Int64?) async throws -> R
+    ) async throws -> R {
+        let id = try await storeFile(field, database: database, actor: actor)
+        do {
+            return try await body(id)
+        } catch {
+            if let id { try? await AttachmentRepository(database: database).discard(id: id, actor: actor) }
+            throw error
+        }
+    }
+
     static func attribute(_ key: String, in head: String) -> String? {
         guard let r = head.range(of: " \(key)=\"") ?? head.range(of: ";\(key)=\"") else { return nil }
         let rest = head[r.upperBound...]

@@ -178,21 +178,33 @@ struct InspectionPageController: Sendable {
             guard let template = try await safety().templates(actor: actor).first(where: { $0.id == templateId }) else {
                 throw AppError.notFound
             }
-            var scores: [SafetyRepository.NewInspection.Score] = []
-            for item in template.items {
+            // Every item scored before any photo is stored; the photos go again if the inspection is refused.
+            let scored = try template.items.map { item in
                 guard let score = form.fields["score_" + item.code].flatMap({ Int64($0) }) else {
                     throw ValidationError(
                         field: "scores", code: Pages.pageMessage,
                         message: f.t("inspection.scoreMissing").replacingOccurrences(of: "{item}", with: item.name))
                 }
-                let photo = try await form.storeFile("photo_" + item.code, database: services.database, actor: actor)
-                scores.append(
-                    .init(
-                        item: item.code, score: score, note: form.fields["note_" + item.code] ?? "",
-                        photos: photo.map { [$0] } ?? []))
+                return (item, score)
             }
-            _ = try await safety().inspect(
-                projectId: id, .init(templateId: templateId, date: date, scores: scores, followsUp: nil), actor: actor)
+            var scores: [SafetyRepository.NewInspection.Score] = []
+            do {
+                for (item, score) in scored {
+                    let photo = try await form.storeFile(
+                        "photo_" + item.code, database: services.database, actor: actor)
+                    scores.append(
+                        .init(
+                            item: item.code, score: score, note: form.fields["note_" + item.code] ?? "",
+                            photos: photo.map { [$0] } ?? []))
+                }
+                _ = try await safety().inspect(
+                    projectId: id, .init(templateId: templateId, date: date, scores: scores, followsUp: nil),
+                    actor: actor)
+            } catch {
+                let files = AttachmentRepository(database: services.database)
+                for id in scores.flatMap(\.photos) { try? await files.discard(id: id, actor: actor) }
+                throw error
+            }
         }
     }
 }

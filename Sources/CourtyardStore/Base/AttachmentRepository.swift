@@ -37,6 +37,20 @@ public struct AttachmentRepository: Sendable {
         }
     }
 
+    /// Removes a file stored a moment ago for a form that was then refused, so a refused form keeps no file; only the
+    /// account that stored it removes it.
+    public func discard(id: Int64, actor: Actor) async throws {
+        try await database.transaction { db in
+            let gone = try await db.raw(
+                "DELETE FROM attachments WHERE id = \(bind: id) AND created_by = \(bind: actor.username) RETURNING id"
+            ).all()
+            guard !gone.isEmpty else { return }
+            try await AuditLog.record(
+                db: db, actor: actor, action: "delete", entity: "attachments", entityId: id, subdistrictId: nil,
+                before: nil, after: nil)
+        }
+    }
+
     /// Stores a checked file inside the caller's transaction (a report and its photos are written together).
     static func insert(filename: String, bytes: [UInt8], type: String, actor: Actor, db: any SQLDatabase)
         async throws -> AttachmentInfo

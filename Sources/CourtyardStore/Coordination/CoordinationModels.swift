@@ -224,10 +224,12 @@ public struct DepartmentFigureLine: Codable, Sendable {
     public var medianDaysToFinish: Int?
     public var done: Int
     public var doneByNeededBy: Int
+    /// The requests done or past their needed-by day: those the share is of (0 when none is, and the share is 0).
+    public var due: Int
     public var shareDoneByNeededByPercent: Int
     enum CodingKeys: String, CodingKey {
         case organisationId = "organisation_id", name, requests, medianDaysToAccept = "median_days_to_accept"
-        case medianDaysToFinish = "median_days_to_finish", done, doneByNeededBy = "done_by_needed_by"
+        case medianDaysToFinish = "median_days_to_finish", done, doneByNeededBy = "done_by_needed_by", due
         case shareDoneByNeededByPercent = "share_done_by_needed_by_percent"
     }
 }

@@ -416,6 +416,7 @@ public struct CoordinationRequestRepository: Sendable {
         if let subdistrictId { sql += " AND c.subdistrict_id = \(bind: subdistrictId)" }
         sql += " ORDER BY c.department_organisation_id, c.id"
         var byDept: [(Int64, String, [DepartmentFigures.Entry])] = []
+        let today = Clock.today
         for r in try await db.raw(sql).all() {
             let dept = try r.int("department_organisation_id")
             guard let created = Day(try r.text("created_on")), let needed = Day(try r.text("needed_by")) else {
@@ -426,7 +427,8 @@ public struct CoordinationRequestRepository: Sendable {
             let entry = DepartmentFigures.Entry(
                 daysToAccept: accepted.map { calendar.workingDays(after: created, through: $0) },
                 daysToFinish: done.map { calendar.workingDays(after: created, through: $0) },
-                doneByNeeded: done.map { $0 <= needed } ?? false)
+                doneByNeeded: done.map { $0 <= needed } ?? false,
+                due: DepartmentFigures.isDue(doneOn: done, neededBy: needed, today: today))
             if byDept.last?.0 == dept {
                 byDept[byDept.count - 1].2.append(entry)
             } else {
@@ -434,13 +436,14 @@ public struct CoordinationRequestRepository: Sendable {
             }
         }
         return byDept.map { dept, name, entries in
-            let doneBy = entries.filter(\.doneByNeeded).count
+            let share = DepartmentFigures.onTimeShare(entries)
             return DepartmentFigureLine(
                 organisationId: dept, name: name, requests: entries.count,
                 medianDaysToAccept: DepartmentFigures.median(entries.compactMap(\.daysToAccept)),
                 medianDaysToFinish: DepartmentFigures.median(entries.compactMap(\.daysToFinish)),
-                done: entries.filter { $0.daysToFinish != nil }.count, doneByNeededBy: doneBy,
-                shareDoneByNeededByPercent: DepartmentFigures.percent(doneBy, of: entries.count))
+                done: entries.filter { $0.daysToFinish != nil }.count,
+                doneByNeededBy: entries.filter(\.doneByNeeded).count, due: share.due,
+                shareDoneByNeededByPercent: share.percent ?? 0)
         }
     }
 
