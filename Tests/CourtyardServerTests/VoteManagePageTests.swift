@@ -116,6 +116,9 @@ import Testing
                 try first.decode(column: "building", as: String.self) + " "
                 + (try first.decode(column: "entrance", as: String.self))
             #expect(page.contains(name))
+            // The list names the part that votes as well, beside the compound.
+            let (_, list) = try await office.get("/votes")
+            #expect(list.contains(" · " + name))
         }
     }
 }

@@ -460,16 +460,14 @@ struct Places {
     /// Names for the `compound_id` and `building_id` of these records. Read as the system: the person already
     /// sees the records, and a record's place is part of it.
     static func load(_ records: [JSONValue], services: Services) async throws -> Places {
-        var places = Places()
-        for id in Set(records.compactMap { $0["compound_id"]?.intValue }) {
-            let c = try? await services.registry.get(.compounds, id: id, actor: .system)
-            places.compounds[id] = c?["name"]?.stringValue ?? ""
-        }
-        for id in Set(records.compactMap { $0["building_id"]?.intValue }) {
-            let b = try? await services.registry.get(.buildings, id: id, actor: .system)
-            places.buildings[id] = b?["name"]?.stringValue ?? ""
-        }
-        return places
+        Places(
+            compounds: try await names(.compounds, records.compactMap { $0["compound_id"]?.intValue }, services),
+            buildings: try await names(.buildings, records.compactMap { $0["building_id"]?.intValue }, services))
+    }
+
+    /// The names of these records of one kind, read in one query as the system.
+    static func names(_ spec: ResourceSpec, _ ids: [Int64], _ services: Services) async throws -> [Int64: String] {
+        try await services.registry.records(spec, ids: ids, actor: .system).mapValues { $0["name"]?.stringValue ?? "" }
     }
 
     /// "幸福里小区 3号楼", or the compound alone when the record is not about one building.

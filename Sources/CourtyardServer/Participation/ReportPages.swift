@@ -22,12 +22,9 @@ extension SiteRoute {
 extension Places {
     /// Names for the compounds and buildings these reports are about.
     static func load(reports: [Report], services: Services) async throws -> Places {
-        var places = try await load(compoundIds: reports.map(\.compoundId), services: services)
-        for id in Set(reports.compactMap(\.buildingId)) {
-            let b = try? await services.registry.get(.buildings, id: id, actor: .system)
-            places.buildings[id] = b?["name"]?.stringValue ?? ""
-        }
-        return places
+        Places(
+            compounds: try await names(.compounds, reports.map(\.compoundId), services),
+            buildings: try await names(.buildings, reports.compactMap(\.buildingId), services))
     }
 }
 

@@ -24,12 +24,7 @@ extension SiteRoute {
 extension Places {
     /// Names for the compounds of these votes.
     static func load(compoundIds: [Int64], services: Services) async throws -> Places {
-        var places = Places()
-        for id in Set(compoundIds) {
-            let c = try? await services.registry.get(.compounds, id: id, actor: .system)
-            places.compounds[id] = c?["name"]?.stringValue ?? ""
-        }
-        return places
+        Places(compounds: try await names(.compounds, compoundIds, services))
     }
 
     /// "幸福里小区 3号楼", or the compound alone.
@@ -37,6 +32,47 @@ extension Places {
         let c = compound.flatMap { compounds[$0] } ?? ""
         let b = building.flatMap { buildings[$0] } ?? ""
         return [c, b].filter { !$0.isEmpty }.joined(separator: " ")
+    }
+}
+
+/// The buildings and entrances that vote in some votes, read together, to name each vote's part of its compound.
+struct VoteParts {
+    var buildings: [Int64: String] = [:]
+    var entrances: [Int64: (building: Int64?, name: String)] = [:]
+
+    static func load(_ electorates: [ElectorateSpec?], services: Services) async throws -> VoteParts {
+        var buildingIds: [Int64] = []
+        var entranceIds: [Int64] = []
+        for e in electorates {
+            switch e {
+            case .buildings(let ids): buildingIds += ids
+            case .entrances(let ids): entranceIds += ids
+            default: break
+            }
+        }
+        var parts = VoteParts()
+        for (id, e) in try await services.registry.records(.entrances, ids: entranceIds, actor: .system) {
+            parts.entrances[id] = (e["building_id"]?.intValue, e["name"]?.stringValue ?? "")
+        }
+        parts.buildings = try await Places.names(
+            .buildings, buildingIds + parts.entrances.values.compactMap(\.building), services)
+        return parts
+    }
+
+    /// "3号楼、5号楼", "3号楼 2单元", "12 户"; nil when the whole compound votes.
+    func name(_ e: ElectorateSpec?, _ f: PageFrame) -> String? {
+        let separator = f.t("common.listSeparator")
+        switch e {
+        case .buildings(let ids): return ids.compactMap { buildings[$0] }.joined(separator: separator)
+        case .entrances(let ids):
+            return ids.compactMap { id in
+                entrances[id].map { e in
+                    [e.building.flatMap { buildings[$0] }, e.name].compactMap { $0 }.joined(separator: " ")
+                }
+            }.joined(separator: separator)
+        case .households(let ids): return f.lang.say("vote.someHouseholds", ["count": String(ids.count)])
+        default: return nil
+        }
     }
 }
 
@@ -73,9 +109,12 @@ struct VoteListPage {
     {
         let items = try await VoteRepository(database: services.database).list(actor: actor, compoundId: nil)
         let places = try await Places.load(compoundIds: items.map(\.compoundId), services: services)
+        let parts = try await VoteParts.load(items.map(\.electorate), services: services)
         let rows = items.map { v in
             Row(
-                href: SiteRoute.vote(v.id).path, title: v.title, place: places.name(compound: v.compoundId),
+                href: SiteRoute.vote(v.id).path, title: v.title,
+                place: ([places.name(compound: v.compoundId)] + [parts.name(v.electorate, f)].compactMap { $0 })
+                    .joined(separator: " · "),
                 labels: VoteLabels(v, f), ballotsCast: String(v.ballotsCast),
                 eligibleHouseholds: String(v.eligibleHouseholds))
         }
@@ -138,28 +177,6 @@ struct VotePage {
     var stepFirst: VoteStepForm?
     var stepLast: VoteStepForm?
 
-    /// The buildings or entrances that vote, when not the whole compound does ("3号楼、5号楼", "3号楼 2单元").
-    static func partNames(_ e: ElectorateSpec?, services: Services, _ f: PageFrame) async throws -> String? {
-        let registry = services.registry
-        switch e {
-        case .buildings(let ids):
-            let b = try await registry.records(.buildings, ids: ids, actor: .system)
-            return ids.compactMap { b[$0]?["name"]?.stringValue }.joined(separator: f.t("common.listSeparator"))
-        case .entrances(let ids):
-            let found = try await registry.records(.entrances, ids: ids, actor: .system)
-            let b = try await registry.records(
-                .buildings, ids: found.values.compactMap { $0["building_id"]?.intValue }, actor: .system)
-            return ids.compactMap { id in
-                found[id].map { e in
-                    [e["building_id"]?.intValue.flatMap { b[$0]?["name"]?.stringValue }, e["name"]?.stringValue]
-                        .compactMap { $0 }.joined(separator: " ")
-                }
-            }.joined(separator: f.t("common.listSeparator"))
-        case .households(let ids): return f.lang.say("vote.someHouseholds", ["count": String(ids.count)])
-        default: return nil
-        }
-    }
-
     static func load(
         services: Services, actor: Actor, id: Int64,
         ballot input: (BallotForm.Typed, BallotForm.Errors, saved: Bool) = (.init(), .init(), false),
@@ -174,7 +191,7 @@ struct VotePage {
         let entered = listed?.ballots ?? []
         let compound = try await Places.load(compoundIds: [v.compoundId], services: services)
             .name(compound: v.compoundId)
-        let parts = try await Self.partNames(v.electorate, services: services, f)
+        let parts = try await VoteParts.load([v.electorate], services: services).name(v.electorate, f)
         let place = parts.map { compound + " · " + $0 } ?? compound
         let figures = v.result.map { r in
             Figures(
