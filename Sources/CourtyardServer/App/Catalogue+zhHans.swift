@@ -446,6 +446,7 @@ extension Catalogue {
         "coordination.turn.contractor": "施工单位",
         "coordination.turn.none": "—",
         "coordination.more": "补充说明",
+        "coordination.dates": "日期",
         "coordination.reopen": "补充后重新提交",
         "coordination.figures": "各部门办理情况（近30天）",
         "coordination.form.pickProject": "请选择项目。",

@@ -590,6 +590,7 @@ struct DepartmentQueuePage {
         /// What was asked, and what the department wrote on finishing or why it declined.
         var asked: String
         var answer: String?
+        var answerLabel: String
     }
     var message: PageNote?
     var items: [Item]
@@ -642,7 +643,8 @@ struct DepartmentQueuePage {
                 outcome: f.t("coordination.state." + r.state.rawValue),
                 on: (r.state == .done ? r.doneOn ?? r.stateSince : r.stateSince).description,
                 asked: r.description,
-                answer: r.state == .declined ? r.declineReason : r.doneNote.isEmpty ? nil : r.doneNote)
+                answer: r.state == .declined ? r.declineReason : r.doneNote.isEmpty ? nil : r.doneNote,
+                answerLabel: f.t(r.state == .declined ? "queue.reason" : "queue.doneNote"))
         }
         page.hasFinished = !page.finished.isEmpty
         return page
