@@ -1,3 +1,4 @@
+import CourtyardDomain
 import Foundation
 import HTTPTypes
 import Testing
@@ -75,5 +76,17 @@ import Testing
             #expect(overview.contains(#"class="chart-key" width="\#(SCurveChart.axis)""#))
             #expect(overview.contains(#"<p class="muted chart-hint">图表较宽"#))
         }
+    }
+
+    /// The completion curve's percentage lines stand apart also when only a few projects are drawn (each line at its
+    /// own percentage, not at a whole number of projects).
+    @Test func theCurvesPercentLinesStandApartForFewProjects() throws {
+        let day = Day(year: 2026, month: 6, day: 1)!
+        let svg = SCurveChart.draw(
+            planned: [day.adding(days: 30)], actual: [], total: 1, today: day.adding(days: 10), lang: .zh, title: "进度")
+        let heights = ["0%", "25%", "50%", "75%", "100%"].compactMap { label in
+            svg.firstMatch(of: try! Regex(#"y="(\d+)"[^>]*>\#(label)</text>"#)).flatMap { Int($0.output[1].substring!) }
+        }
+        #expect(heights.count == 5 && Set(heights).count == 5, "\(heights)")
     }
 }

@@ -372,6 +372,11 @@ extension TestClientProtocol {
             #expect(check.status == .created && check.json["passed_items"]?.intValue == 1)
             let finding = try #require(check.json["findings"]?.arrayItemsForTests.first?["id"]?.intValue)
             #expect(try await f.call(.post, "/api/v1/findings/\(finding)/verify").status == .conflict)
+            // A fix without words is refused: the checker re-inspects against what was done.
+            let silent = try await f.call(
+                .post, "/api/v1/findings/\(finding)/rectify", as: f.contractor, #"{"note":"  "}"#)
+            #expect(silent.status == .unprocessableContent)
+            #expect(silent.json["error"]?["code"]?.stringValue == "rectification_required")
             let fixed = try await f.call(
                 .post, "/api/v1/findings/\(finding)/rectify", as: f.contractor, #"{"note":"已补设围挡"}"#)
             #expect(fixed.json["state"]?.stringValue == "rectified")

@@ -180,7 +180,8 @@ enum SCurveChart {
         func x(_ d: Day) -> Int { left + Int(Double(d.ordinal - start.ordinal) / span * Double(width - left - right)) }
         func y(_ n: Int) -> Int { height - bottom - Int(Double(n) / Double(total) * Double(height - top - bottom)) }
         for pct in stride(from: 0, through: 100, by: 25) {
-            let yy = y(total * pct / 100)
+            // A percentage's own height, not a whole count's: with 2 projects 25% and 0% are not the same line.
+            let yy = height - bottom - pct * (height - top - bottom) / 100
             s += "<line x1=\"\(left)\" y1=\"\(yy)\" x2=\"\(width - right)\" y2=\"\(yy)\" stroke=\"#e5e7eb\"/>"
             s += Chart.text(left - 6, yy + 4, "\(pct)%", size: 11, anchor: "end")
         }

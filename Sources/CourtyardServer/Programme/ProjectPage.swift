@@ -98,6 +98,9 @@ struct ProjectPage {
         let untrained: String?
         let workDone: String
         let issues: String
+        /// The log's photos, each a link to the file.
+        let photos: [String]
+        let hasPhotos: Bool
     }
     struct CheckItem {
         let name: String
@@ -111,6 +114,8 @@ struct ProjectPage {
     struct StepButton {
         let action: String
         let label: String
+        /// Reporting a fix says what was fixed; failing a re-inspection says what is still wrong.
+        let needsNote: Bool
     }
     struct FindingLine {
         let text: String
@@ -253,7 +258,8 @@ struct ProjectPage {
                 date: $0.date.description, weather: $0.weather, workers: $0.workers,
                 untrained: $0.untrainedWorkers > 0
                     ? f.t("log.untrained").replacingOccurrences(of: "{n}", with: String($0.untrainedWorkers)) : nil,
-                workDone: $0.workDone, issues: $0.issues)
+                workDone: $0.workDone, issues: $0.issues, photos: $0.photos.map { SiteRoute.attachment($0).path },
+                hasPhotos: !$0.photos.isEmpty)
         }
         hasLogs = !logRows.isEmpty
         checkForm =
@@ -334,7 +340,9 @@ struct ProjectPage {
                 text: x.description, stateLabel: f.t("finding." + x.state.rawValue), overdue: x.overdue,
                 dueOn: x.dueOn.description,
                 steps: steps.map {
-                    StepButton(action: SiteRoute.findingStep(x.id, $0).path, label: f.t("finding." + $0.rawValue))
+                    StepButton(
+                        action: SiteRoute.findingStep(x.id, $0).path, label: f.t("finding." + $0.rawValue),
+                        needsNote: $0 != .verify)
                 }, hasSteps: !steps.isEmpty)
         }
         return CheckRow(

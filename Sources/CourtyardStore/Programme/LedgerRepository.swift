@@ -431,6 +431,10 @@ public struct LedgerRepository: Sendable {
                 guard state == "open" else {
                     throw StoreError.conflict("a finding that is \(state) cannot be rectified")
                 }
+                // The checker re-inspects against what the contractor says was done: a fix without words is not one.
+                guard !TextNormalizer.prose(note).isEmpty else {
+                    throw ValidationError(field: "note", code: "rectification_required", message: "say what was fixed")
+                }
                 try await db.raw(
                     """
                     UPDATE findings SET state = 'rectified', rectified_on = \(bind: today.description), rectification_note = \(bind: TextNormalizer.prose(note)),

@@ -33,6 +33,24 @@
     });
   }
   function field(name) { return form.querySelector('[name=' + name + ']'); }
+  // The household's square in the grid says the entry the server now has: its day and outcome, as a reload would.
+  function marked(entry) {
+    if (!entry) return;
+    var cell = document.querySelector('a.hh[data-household="' + entry.household + '"] small.last-contact');
+    var outcome = field('outcome');
+    var option = outcome && outcome.querySelector('option[value="' + entry.body.outcome + '"]');
+    if (cell) cell.textContent = entry.body.date + (option ? ' ' + option.textContent : '');
+  }
+  // Saved twice in a moment (a double tap: the second finds the note already cleared) is one entry: the same
+  // household, day, way and outcome within 5 seconds.
+  var last = null;
+  function again(household, body) {
+    var same = JSON.stringify([household, body.channel, body.date, body.outcome]);
+    var now = Date.now();
+    var repeated = last && last.same === same && now - last.at < 5000;
+    last = { same: same, at: now };
+    return repeated;
+  }
   // Entries the server refused wait under their own key, with why, until the steward saves them again: one is
   // put back into the form only while the form holds nothing typed, so nothing typed is overwritten.
   var REFUSED = 'courtyard.contactRefused';
@@ -66,7 +84,8 @@
       var status = answer.status;
       var error = answer.json && answer.json.error;
       if (status === 200 || status === 201) {
-        store(load().slice(1)); say(form.dataset.sent); flush();
+        var done = load()[0];
+        store(load().slice(1)); say(form.dataset.sent); marked(done); flush();
       } else if (status >= 400 && status < 500 && status !== 401 && status !== 403 && status !== 429) {
         // The server will never take this one as it is: kept with why, and back into the form when it is free.
         var entry = load()[0];
@@ -95,6 +114,7 @@
     };
     if (data.get('campaign_id')) body.campaign_id = Number(data.get('campaign_id'));
     if (data.get('follow_up_on')) body.follow_up_on = data.get('follow_up_on');
+    if (again(data.get('household_id'), body)) { showQueue(); return; }
     var q = load();
     q.push({ household: data.get('household_id'), body: body });
     store(q);
