@@ -33,6 +33,11 @@ import Testing
             #expect(opened == .seeOther && openedAt == "/votes/\(id)?opened=1")
             let (_, open) = try await office.get(openedAt)
             #expect(open.contains("表决已开始，可以录入选票。") && open.contains("结束表决并计票"))
+            // The voting map opens inside the site, with the way back and the picture to print.
+            #expect(open.contains(#"href="/votes/\#(id)/map""#))
+            let (_, map) = try await office.get("/votes/\(id)/map")
+            #expect(
+                map.contains(#"<img src="/api/v1/votes/\#(id)/map.svg""#) && map.contains(#"href="/votes/\#(id)">"#))
             // The close form comes after the ballot form: a clerk entering papers meets the ballot form first.
             let ballotForm = try #require(open.range(of: #"<section id="ballot">"#))
             let closeForm = try #require(open.range(of: #"action="/votes/\#(id)/close""#))

@@ -557,6 +557,11 @@ extension Catalogue {
         "map.status.answered": "Answered",
         "map.status.not_answered": "Not answered",
         "vote.map": "Voting map",
+        "vote.mapHint":
+            "Each square is a household: green and ticked when it has voted, grey when not (only whether, never how, "
+            + "it voted). Swipe sideways when the map is wide.",
+        "vote.mapAlt": "Map of the households that have voted",
+        "vote.mapPrint": "Open the map alone (to print on A3)",
         "questionnaire.map": "Answers map",
         "error.campaign_ended": "This outreach campaign has passed its last day; the contact no longer counts for it",
         "volunteer.col.name": "Volunteer",
@@ -779,6 +784,8 @@ extension Catalogue {
         "home.stewardHomes": "My households",
         "home.stewardUnreached": "{n} of {total} households not yet visited or called",
         "home.stewardUnreachedDetail": "Record each visit or call on My households",
+        "home.stewardFollowUpsDetail":
+            "Households agreed to be visited again by today, listed under Follow-ups due today on My households",
         "home.stewardFollowUps": "{n} agreed follow-ups are due",
         "home.none.stewardHomes": "Every household has been contacted; no follow-up is due",
         "home.stewardOpenHomes": "Open my households",

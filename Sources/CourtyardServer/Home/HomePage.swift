@@ -260,7 +260,7 @@ struct HomePage {
                     itemHref: SiteRoute.myHouseholds(household: nil).path + "#follow-ups",
                     itemTitle: f.t("home.stewardFollowUps").replacingOccurrences(
                         of: "{n}", with: String(summary.due.count)),
-                    itemPlace: nil, itemDetail: f.t("home.stewardUnreachedDetail"), itemFlag: nil))
+                    itemPlace: nil, itemDetail: f.t("home.stewardFollowUpsDetail"), itemFlag: nil))
         }
         sections.append(
             QueueSection(

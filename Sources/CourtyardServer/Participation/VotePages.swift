@@ -6,6 +6,8 @@ import Hummingbird
 extension SiteRoute {
     static let votes = SiteRoute("/votes")
     static func vote(_ id: Int64) -> SiteRoute { SiteRoute("/votes/\(id)") }
+    /// The voting map's page, in the site's frame, with the picture to print beside it.
+    static func votePosterMap(_ id: Int64) -> SiteRoute { SiteRoute("/votes/\(id)/map") }
     /// The vote's page after a paper ballot was entered, which reads it back.
     static func vote(_ id: Int64, entered ballot: Int64) -> SiteRoute {
         SiteRoute("/votes/\(id)", query: [("entered", String(ballot))])
@@ -219,7 +221,7 @@ struct VotePage {
             title: v.title, place: place, labels: VoteLabels(v, f), rule: v.thresholds, figures: figures,
             ballotsCast: String(v.ballotsCast), eligibleHouseholds: String(v.eligibleHouseholds),
             draft: v.status == .draft,
-            mapHref: SiteRoute.voteMap(id).path, notVoted: missing, hasNotVoted: !missing.isEmpty,
+            mapHref: SiteRoute.votePosterMap(id).path, notVoted: missing, hasNotVoted: !missing.isEmpty,
             ballot: entersBallots
                 ? BallotForm(
                     voteId: id, missing: waiting, typed: input.0, errors: input.1, saved: input.saved,
@@ -271,6 +273,7 @@ struct VotePageController {
     func register(on router: Router<AppContext>) {
         Pages.get(router, "/votes", list)
         Pages.get(router, "/votes/:id", show)
+        Pages.get(router, "/votes/:id/map", map)
         Pages.post(router, "/votes/:id/ballots", enterBallot)
         Pages.post(router, "/votes/:id/ballots/:ballot/void", voidBallot)
         registerManagement(on: router)
@@ -292,6 +295,20 @@ struct VotePageController {
             try await VoteRepository(database: services.database).void(
                 voteId: id, ballotId: ballot, reason: reason, actor: actor)
         }
+    }
+
+    /// Who has voted, household by household, inside the site (with the way back); the picture alone is for printing.
+    @Sendable func map(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        struct Page {
+            var title: String
+            var backHref: String
+            var svgHref: String
+        }
+        let actor = try context.require(.readRegistry)
+        let id = try context.parameters.require("id", as: Int64.self)
+        let v = try await VoteRepository(database: services.database).get(id: id, actor: actor)
+        let page = Page(title: v.title, backHref: SiteRoute.vote(id).path, svgHref: SiteRoute.voteMap(id).path)
+        return f.page(title: f.t("vote.map") + " · " + v.title, "participation-vote-map", page)
     }
 
     @Sendable func list(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
