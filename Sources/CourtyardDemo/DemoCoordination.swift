@@ -150,7 +150,7 @@ enum DemoCoordination {
         try await step(waterScheduled, .accepted)
         try await step(waterScheduled, .scheduled, planned: today.adding(days: 2))
         let declined = try await make(p[3 % p.count], power, .powerPole, "配电箱迁移至物业用房旁")
-        try await step(declined, .declined, reason: "缺少迁移位置的平面图，请补充后再提")
+        try await step(declined, .declined, reason: "缺少迁移位置的平面图，请补充后再提交。")
         let reopened = try await make(p[2 % p.count], gas, .gasRelocation, "新建燃气调压箱选址")
         try await step(reopened, .declined, reason: "需提供地下管线走向")
         try await step(reopened, .reopened)
