@@ -794,7 +794,7 @@ extension Catalogue {
         "error.after_warranty": "The due date is after the warranty ends.",
         "error.already_ended": "The term has already ended.",
         "error.answered": "This has already been answered.",
-        "error.before_date": "The follow-up date cannot be before the first date.",
+        "error.before_date": "The next visit cannot be before the day of this contact.",
         "error.before_first": "The end date is before the first date.",
         "error.before_from": "The end date is before the start date.",
         "error.before_meeting": "The due date is before the meeting.",

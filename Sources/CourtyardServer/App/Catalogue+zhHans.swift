@@ -740,7 +740,7 @@ extension Catalogue {
         "error.after_warranty": "整改期限晚于保修期满日。",
         "error.already_ended": "任期已经结束。",
         "error.answered": "已经答复过了。",
-        "error.before_date": "跟进日期不能早于原日期。",
+        "error.before_date": "下次回访日期不能早于这次联系的日期。",
         "error.before_first": "截止日期早于开始日期。",
         "error.before_from": "结束日期早于开始日期。",
         "error.before_meeting": "完成期限早于会议日期。",

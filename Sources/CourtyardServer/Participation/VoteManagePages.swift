@@ -27,16 +27,10 @@ struct NewVoteForm {
     }
     var hasParts = false
 
+    /// A building to tick, and its entrances.
     struct Part {
-        var value: String
-        var label: String
-        var checked: Bool
-        var entrances: [Entrance]
-    }
-    struct Entrance {
-        var value: String
-        var label: String
-        var checked: Bool
+        var building: FormOption
+        var entrances: [FormOption]
     }
 
     /// The buildings and entrances of `compound` in the actor's scope, those ticked in `typed` ticked again.
@@ -56,11 +50,12 @@ struct NewVoteForm {
         let tickedEntrances = Set(Pages.ids(typed["entrance_ids"]))
         return buildings.map { b in
             Part(
-                value: String(b.id), label: b["name"]?.stringValue ?? "", checked: ticked.contains(b.id),
+                building: FormOption(
+                    value: String(b.id), label: b["name"]?.stringValue ?? "", selected: ticked.contains(b.id)),
                 entrances: (entrances[b.id] ?? []).map { e in
-                    Entrance(
+                    FormOption(
                         value: String(e.id), label: e["name"]?.stringValue ?? "",
-                        checked: tickedEntrances.contains(e.id))
+                        selected: tickedEntrances.contains(e.id))
                 })
         }
     }
