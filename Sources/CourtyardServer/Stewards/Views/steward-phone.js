@@ -114,7 +114,8 @@
     };
     if (data.get('campaign_id')) body.campaign_id = Number(data.get('campaign_id'));
     if (data.get('follow_up_on')) body.follow_up_on = data.get('follow_up_on');
-    if (again(data.get('household_id'), body)) { showQueue(); return; }
+    // A repeat is dropped and what the first said stays on the line.
+    if (again(data.get('household_id'), body)) return;
     var q = load();
     q.push({ household: data.get('household_id'), body: body });
     store(q);
