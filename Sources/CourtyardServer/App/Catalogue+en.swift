@@ -477,6 +477,10 @@ extension Catalogue {
         "coordination.turn.contractor": "Contractor",
         "coordination.turn.none": "—",
         "coordination.dates": "Dates",
+        "coordination.datesHint":
+            "Needed by: the day the office needs the whole matter done. Due: the day the present step (taking it, "
+            + "planning it or finishing it) is due; taking it is due within the department's service level in "
+            + "working days.",
         "coordination.more": "What was added",
         "coordination.reopen": "Reopen with more information",
         "coordination.figures": "How departments answer (last 30 days)",

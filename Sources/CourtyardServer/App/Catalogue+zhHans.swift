@@ -447,6 +447,7 @@ extension Catalogue {
         "coordination.turn.none": "—",
         "coordination.more": "补充说明",
         "coordination.dates": "日期",
+        "coordination.datesHint": "需完成日期：街道要求整件事办完的日子。办理时限：眼下这一步（受理、确定办理日期或办结）应在哪天前完成，受理按部门的服务时限（工作日）计算。",
         "coordination.reopen": "补充后重新提交",
         "coordination.figures": "各部门办理情况（近30天）",
         "coordination.form.pickProject": "请选择项目。",
