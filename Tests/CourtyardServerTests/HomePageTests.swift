@@ -58,6 +58,11 @@ enum HomePageTests {
         }
         #expect(html.contains("等待确认整改的反映"))
         #expect(html.contains("<a href=\"/reports/\(fixed)\">楼道照明线路施工后一直不亮</a>"))
+        // Who is signed in is said above the title too, for a phone whose bar has no room for it (two stewards may
+        // share one phone); the stylesheet shows it there only on a narrow screen.
+        #expect(html.contains(#"<p class="who-line muted">张老师 · 楼长</p><h1>"#))
+        let css = try ContrastTests.stylesheet()
+        #expect(css.contains(".tools .who{display:none}main .who-line{display:block}"))
         #expect(html.contains("我负责的小区") && html.contains(" 栋楼 · "))
         // The households in their care not yet visited or called, with the way to the page where each is recorded.
         #expect(html.contains("我联系的住户") && html.contains("尚未走访或联系"))
