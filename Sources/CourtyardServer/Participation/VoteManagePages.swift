@@ -37,10 +37,7 @@ struct NewVoteForm {
     static func parts(services: Services, compound: Int64, actor: Actor, typed: [String: String]) async throws
         -> [Part]
     {
-        // A compound the account cannot read is not found, as anywhere else.
-        guard try await !services.registry.records(.compounds, ids: [compound], actor: actor).isEmpty else {
-            throw AppError.notFound
-        }
+        try await requireCompound(compound, services: services, actor: actor)
         let q = ListQuery(filters: ["compound_id": String(compound)])
         let buildings = try await services.registry.listAll(.buildings, query: q, actor: actor)
         let entrances = Dictionary(
@@ -108,14 +105,19 @@ struct NewVoteForm {
         return form
     }
 
+    /// A compound the account cannot read is not found, as anywhere else.
+    static func requireCompound(_ compound: Int64, services: Services, actor: Actor) async throws {
+        guard try await !services.registry.records(.compounds, ids: [compound], actor: actor).isEmpty else {
+            throw AppError.notFound
+        }
+    }
+
     /// The ticked buildings or entrances must be the chosen compound's: a form sent with another compound chosen
     /// after ticking would otherwise draft a vote of a compound not named.
     static func within(
         _ electorate: ElectorateSpec, compound: Int64, services: Services, actor: Actor, _ f: PageFrame
     ) async throws {
-        guard try await !services.registry.records(.compounds, ids: [compound], actor: actor).isEmpty else {
-            throw AppError.notFound
-        }
+        try await requireCompound(compound, services: services, actor: actor)
         let (spec, ids): (ResourceSpec, [Int64])
         switch electorate {
         case .buildings(let b): (spec, ids) = (.buildings, b)
