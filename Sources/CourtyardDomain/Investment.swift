@@ -303,6 +303,9 @@ public enum ApprovalState: String, CaseIterable, Codable, Sendable {
     /// payment.
     case firstApproved = "first_approved"
     case approved, rejected
+
+    /// How many of the two approvals have been given: the audit page shows this number rather than a state.
+    public var approvals: Int64 { self == .approved ? 2 : (self == .firstApproved ? 1 : 0) }
 }
 
 /// Who may take a step in a two-step approval, as the store found the caller to be.

@@ -37,7 +37,6 @@ import Testing
     @Test func aCleanDryRunIsImportedWithoutChoosingTheFileAgain() async throws {
         try await TestApp.with(demo: true) { client, services in
             // The upload answers with its result, however long a loaded machine takes.
-            await services.importJobs.setAnswerWithin(.seconds(120))
             let (cookie, csrf) = try await client.session("office")
             let before = try await Self.households(services)
             let (status, page, _) = try await ImportProgressTests.upload(
@@ -78,7 +77,6 @@ import Testing
     @Test func aDryRunWithProblemsOrByAnotherAccountCannotBeImportedFromTheButton() async throws {
         try await TestApp.with(demo: true) { client, services in
             // The upload answers with its result, however long a loaded machine takes.
-            await services.importJobs.setAnswerWithin(.seconds(120))
             let (cookie, csrf) = try await client.session("office")
             var bad = ImportProgressTests.sheet(3)
             bad += Array("进度社区,进度小区,进度路1号,1990,9号楼,1单元,101,一楼,60,,,否\n".utf8)
@@ -103,7 +101,6 @@ import Testing
     @Test func theHistoryOpensARunsProblemsInThePersonsLanguage() async throws {
         try await TestApp.with(demo: true) { client, services in
             // The upload answers with its result, however long a loaded machine takes.
-            await services.importJobs.setAnswerWithin(.seconds(120))
             let (cookie, csrf) = try await client.session("office")
             var bad = ImportProgressTests.sheet(2)
             bad += Array("进度社区,进度小区,进度路1号,1990,9号楼,1单元,101,一楼,60,,,否\n".utf8)

@@ -24,6 +24,10 @@ enum TestApp {
                     bcryptCost: 4, allowPrivateWebhooks: allowPrivateWebhooks,
                     runsOutboxWorker: false))
             if !demo { _ = try await ensureAdmin(services: services, password: adminPassword) }
+            // An upload answers with its report when the import ends within this time, and with the job's page when
+            // it does not; on a busy machine a small sheet may take longer than a person's 3 s, so tests that read
+            // the report wait longer, and tests of the job's page set their own limit.
+            await services.importJobs.setAnswerWithin(.seconds(120))
             let app = buildApplication(services: services)
             return try await app.test(setup) { client in try await body(client, services) }
         }

@@ -407,7 +407,7 @@ public enum Migrations {
                 + ShippedInspectionTemplates.all.map { t in
                     "INSERT INTO inspection_templates (template_key, name, items_json, created_at, created_by) VALUES ("
                         + [
-                            t.key, t.name, SafetyRepository.itemsJSON(t.items).serialized(), "2026-01-01T00:00:00Z",
+                            t.key, t.name, (try? StoredColumn.encode(t.items)) ?? "[]", "2026-01-01T00:00:00Z",
                             "system",
                         ]
                         .map(SQLLiteral.text).joined(separator: ", ") + ")"

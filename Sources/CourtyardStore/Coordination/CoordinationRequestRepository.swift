@@ -122,7 +122,7 @@ public struct CoordinationRequestRepository: Sendable {
             INSERT INTO coordination_requests (subdistrict_id, project_id, department_organisation_id, kind, description, needed_by,
               attachments_json, state, state_since, due_on, created_on, created_at, created_by)
             VALUES (\(bind: sd), \(bind: r.projectId), \(bind: r.departmentOrganisationId), \(bind: r.kind.rawValue), \(bind: description),
-              \(bind: r.neededBy.description), \(bind: JSONValue.ids(r.attachments).serialized()), 'requested', \(bind: today.description),
+              \(bind: r.neededBy.description), \(bind: StoredColumn.ids(r.attachments)), 'requested', \(bind: today.description),
               \(bind: due?.description), \(bind: today.description), \(bind: Clock.isoNow()), \(bind: actor.username)) RETURNING id
             """
         ).first()!.int("id")
@@ -293,7 +293,7 @@ public struct CoordinationRequestRepository: Sendable {
             case .scheduled: update += ", planned_on = \(bind: s.plannedOn?.description)"
             case .done:
                 update +=
-                    ", done_on = \(bind: s.doneOn?.description), evidence_json = \(bind: JSONValue.ids(s.evidence).serialized())"
+                    ", done_on = \(bind: s.doneOn?.description), evidence_json = \(bind: StoredColumn.ids(s.evidence))"
             case .declined: update += ", decline_reason = \(bind: reason)"
             case .reopened: update += ", decline_reason = ''"
             case .requested: break
@@ -305,7 +305,7 @@ public struct CoordinationRequestRepository: Sendable {
                 INSERT INTO coordination_events (request_id, at, from_state, to_state, note, planned_on, done_on, reason, evidence_json, username)
                 VALUES (\(bind: id), \(bind: Clock.isoNow()), \(bind: from.rawValue), \(bind: s.to.rawValue), \(bind: note),
                   \(bind: s.plannedOn?.description), \(bind: s.doneOn?.description), \(bind: reason),
-                  \(bind: JSONValue.ids(s.evidence).serialized()), \(bind: actor.username))
+                  \(bind: StoredColumn.ids(s.evidence)), \(bind: actor.username))
                 """
             ).run()
             try await AuditLog.record(

@@ -723,7 +723,7 @@ public struct MeetingRepository: Sendable {
             try await db.raw(
                 """
                 UPDATE meeting_actions SET state = 'done', done_on = \(bind: today.description), done_note = \(bind: note),
-                  evidence_json = \(bind: JSONValue.ids(evidence).serialized()), done_by = \(bind: actor.username) WHERE id = \(bind: id)
+                  evidence_json = \(bind: StoredColumn.ids(evidence)), done_by = \(bind: actor.username) WHERE id = \(bind: id)
                 """
             ).run()
             try await AuditLog.record(

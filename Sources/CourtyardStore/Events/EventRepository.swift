@@ -148,7 +148,7 @@ public struct EventRepository: Sendable {
     static func instant(_ stored: String) -> EventInstant { EventInstant(parsing: stored) ?? EventInstant(seconds: 0) }
 
     static func decode(_ r: any SQLRow, personal: Bool) throws -> CommunityEvent {
-        let organisers = try r.storedJSON("organisers_json").arrayItems.map {
+        let organisers = try r.storedDocument("organisers_json").value.arrayItems.map {
             let name = $0["name"]?.stringValue ?? ""
             let phone = $0["phone"]?.stringValue ?? ""
             return EventOrganiser(
@@ -157,7 +157,7 @@ public struct EventRepository: Sendable {
         var report: EventReport?
         if let text = try r.optionalText("report_text") {
             report = EventReport(
-                text: text, photos: try r.storedJSON("report_photos_json").idList ?? [],
+                text: text, photos: try r.storedIds("report_photos_json"),
                 reportedAt: try r.optionalText("reported_at") ?? "")
         }
         return CommunityEvent(
@@ -567,7 +567,7 @@ public struct EventRepository: Sendable {
                 db: db, actor: staff ?? Actor(userId: nil, username: "public", role: .viewer, scope: .global),
                 action: "cancel_signup", entity: "events", entityId: eventId, subdistrictId: sd,
                 before: .object([("signup_id", .int(signupId)), ("status", .string(status.rawValue))]),
-                after: .object([("promoted", .ids(promoted))]))
+                after: .object([("promoted", .array(promoted.map(JSONValue.int)))]))
             return SignupCancellation(id: signupId, status: .cancelled, promoted: promoted)
         }
     }
@@ -623,14 +623,14 @@ public struct EventRepository: Sendable {
             try await AttachmentRepository.requireReadable(photos, field: "photos", actor: actor, db: db)
             try await db.raw(
                 """
-                UPDATE events SET report_text = \(bind: body), report_photos_json = \(bind: JSONValue.ids(photos).serialized()),
+                UPDATE events SET report_text = \(bind: body), report_photos_json = \(bind: StoredColumn.ids(photos)),
                   reported_at = \(bind: event.report?.reportedAt ?? Clock.isoNow()), version = version + 1
                 WHERE id = \(bind: eventId)
                 """
             ).run()
             try await AuditLog.record(
                 db: db, actor: actor, action: "report", entity: "events", entityId: eventId, subdistrictId: sd,
-                before: nil, after: .object([("photos", .ids(photos))]))
+                before: nil, after: .object([("photos", .array(photos.map(JSONValue.int)))]))
         }
         return try await get(id: eventId, actor: actor)
     }

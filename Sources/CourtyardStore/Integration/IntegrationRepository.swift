@@ -90,7 +90,7 @@ public struct IntegrationRepository: Sendable {
             try await db.raw(q).all().map { r in
                 Webhook(
                     id: try r.int("id"), subdistrictId: try r.optionalInt("subdistrict_id"), url: try r.text("url"),
-                    events: try r.storedJSON("events_json").stringList ?? [], active: try r.flag("active"),
+                    events: (try? r.stored("events_json", as: [String].self)) ?? [], active: try r.flag("active"),
                     createdAt: try r.text("created_at"))
             }
         }

@@ -469,15 +469,11 @@ public struct InvestmentRepository: Sendable {
                 + " WHERE id = \(bind: id) AND state = \(bind: from.rawValue) RETURNING id"
         ).first()
         guard done != nil else { throw StoreError.stale }
-        // Approvals as a count, so the audit page shows a number rather than a state's code.
-        func approvals(_ s: ApprovalState) -> JSONValue {
-            .int(s == .approved ? 2 : (s == .firstApproved ? 1 : 0))
-        }
         try await AuditLog.record(
             db: db, actor: actor, action: approve ? "approve" : "return", entity: table.rawValue, entityId: id,
             subdistrictId: subdistrictId,
-            before: .object([("approvals", approvals(from)), ("rejected", .bool(false))]),
-            after: .object([("approvals", approvals(to)), ("rejected", .bool(to == .rejected))]))
+            before: .object([("approvals", .int(from.approvals)), ("rejected", .bool(false))]),
+            after: .object([("approvals", .int(to.approvals)), ("rejected", .bool(to == .rejected))]))
     }
 
     // MARK: Payments
@@ -501,7 +497,7 @@ public struct InvestmentRepository: Sendable {
             """
         ).first()
         let earlier = try last.map { r in
-            let items = try JSONValueCoding.decode([MeasuredItem].self, from: try r.storedJSON("measured_json"))
+            let items = try r.stored("measured_json", as: [MeasuredItem].self)
             return (
                 periodEnd: try LedgerRepository.day(r, "period_end"),
                 measured: items.map { MeasuredLine(workItemId: $0.workItemId, quantity: $0.quantity) }

@@ -158,7 +158,7 @@ public struct NoticeRepository: Sendable {
                 """
                 INSERT INTO notices (subdistrict_id, compound_id, project_id, kind, title, body, attachments_json, starts_on, ends_on, created_at, created_by)
                 VALUES (\(bind: compound.subdistrictId ?? 0), \(bind: n.compoundId), \(bind: n.projectId), \(bind: n.kind.rawValue), \(bind: title), \(bind: body),
-                  \(bind: JSONValue.ids(n.attachments).serialized()), \(bind: n.startsOn.description), \(bind: n.endsOn.description), \(bind: Clock.isoNow()),
+                  \(bind: StoredColumn.ids(n.attachments)), \(bind: n.startsOn.description), \(bind: n.endsOn.description), \(bind: Clock.isoNow()),
                   \(bind: actor.username)) RETURNING id
                 """
             ).first()!.int("id")
@@ -181,7 +181,7 @@ public struct NoticeRepository: Sendable {
         return Notice(
             id: try r.int("id"), compoundId: try r.int("compound_id"), projectId: try r.optionalInt("project_id"),
             kind: Kind(rawValue: try r.text("kind")) ?? .other, title: try r.text("title"), body: try r.text("body"),
-            attachments: try r.storedJSON("attachments_json").idList ?? [], startsOn: starts, endsOn: ends,
+            attachments: try r.storedIds("attachments_json"), startsOn: starts, endsOn: ends,
             state: state, phase: phase(state: state, startsOn: starts, endsOn: ends, today: today),
             publishedAt: try r.optionalText("published_at"), objections: objections,
             version: Int(try r.int("version")), objectionList: nil)

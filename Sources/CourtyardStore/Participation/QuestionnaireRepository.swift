@@ -63,7 +63,7 @@ public struct QuestionnaireRepository: Sendable {
             """
         if let scope { sql += " AND " + scope }
         guard let r = try await db.raw(sql).first() else { throw StoreError.notFound }
-        let questions = (try r.storedJSON("questions_json")).arrayItems.compactMap { Question(json: $0) }
+        let questions = try r.storedDocument("questions_json").value.arrayItems.compactMap { Question(json: $0) }
         return Header(
             id: id, subdistrictId: try r.int("subdistrict_id"), compoundId: try r.int("compound_id"),
             projectId: try r.optionalInt("project_id"),
@@ -388,7 +388,7 @@ public struct QuestionnaireRepository: Sendable {
             WHERE q.questionnaire_id = \(bind: h.id)
             """
         ).all() {
-            let answers = QuestionnaireRules.decode(try r.storedJSON("answers_json"), questions: h.questions)
+            let answers = QuestionnaireRules.decode(try r.storedDocument("answers_json").value, questions: h.questions)
             all.append(answers)
             byBuilding[try r.int("building_id"), default: []].append(answers)
         }
@@ -437,7 +437,7 @@ public struct QuestionnaireRepository: Sendable {
         ).all().map { r in
             (
                 id: try r.int("id"), project: try r.int("project_id"),
-                questions: (try r.storedJSON("questions_json")).arrayItems.compactMap { Question(json: $0) }
+                questions: try r.storedDocument("questions_json").value.arrayItems.compactMap { Question(json: $0) }
             )
         }
         guard !surveys.isEmpty else { return [:] }
@@ -446,7 +446,7 @@ public struct QuestionnaireRepository: Sendable {
             "SELECT questionnaire_id, answers_json FROM questionnaire_responses WHERE questionnaire_id IN "
                 + "(SELECT id FROM questionnaires WHERE " + surveyScope + ")"
         ).all() {
-            answers[try r.int("questionnaire_id"), default: []].append(try r.storedJSON("answers_json"))
+            answers[try r.int("questionnaire_id"), default: []].append(try r.storedDocument("answers_json").value)
         }
         var out: [Int64: Int64] = [:]
         for survey in surveys {

@@ -275,7 +275,7 @@ public struct BulletinRepository: Sendable {
         if let excluding { sql += " AND id <> \(bind: excluding)" }
         sql += " ORDER BY as_of DESC, id DESC LIMIT 1"
         guard let r = try await db.raw(sql).first(),
-            let figures = try? JSONValueCoding.decode(BulletinFigures.self, from: try r.storedJSON("content_json"))
+            let figures = try? r.stored("content_json", as: BulletinFigures.self)
         else { return nil }
         return (try r.int("id"), figures)
     }

@@ -60,13 +60,13 @@ public struct LedgerRepository: Sendable {
             }
             try await AttachmentRepository.requireReadable(log.photos, field: "photos", actor: actor, db: db)
             try await Self.requirePlanned(log.progress.map(\.workItemId), projectId: projectId, db: db)
-            let progress = try Self.progressJSON(log.progress)
+            let progress = Self.stored(log.progress)
             let id = try await db.raw(
                 """
                 INSERT INTO site_logs (project_id, date, weather, workers, work_done, issues, progress_json, photos_json, created_at, created_by)
                 VALUES (\(bind: projectId), \(bind: log.date.description), \(bind: TextNormalizer.prose(log.weather)), \(bind: log.workers),
-                  \(bind: workDone), \(bind: TextNormalizer.prose(log.issues)), \(bind: progress.serialized()),
-                  \(bind: JSONValue.ids(log.photos).serialized()), \(bind: Clock.isoNow()), \(bind: actor.username)) RETURNING id
+                  \(bind: workDone), \(bind: TextNormalizer.prose(log.issues)), \(bind: try StoredColumn.encode(progress)),
+                  \(bind: StoredColumn.ids(log.photos)), \(bind: Clock.isoNow()), \(bind: actor.username)) RETURNING id
                 """
             ).first()!.int("id")
             // A work item's percent is what its latest-dated log says, so a back-filled log does not undo newer progress.
@@ -76,7 +76,9 @@ public struct LedgerRepository: Sendable {
                     SELECT progress_json FROM site_logs WHERE project_id = \(bind: projectId) AND date > \(bind: log.date.description)
                     """
                 ).all().contains { r in
-                    (try? r.storedJSON("progress_json"))?.idsOfProgress.contains(item.workItemId) ?? false
+                    ((try? r.stored("progress_json", as: [SiteLogProgress].self)) ?? []).contains {
+                        $0.workItemId == item.workItemId
+                    }
                 }
                 if !later {
                     try await db.raw(
@@ -92,7 +94,10 @@ public struct LedgerRepository: Sendable {
             try await AuditLog.record(
                 db: db, actor: actor, action: "create", entity: "site_logs", entityId: id,
                 subdistrictId: p.subdistrictId,
-                before: nil, after: .object([("date", .string(log.date.description)), ("progress", progress)]))
+                before: nil,
+                after: .object([
+                    ("date", .string(log.date.description)), ("progress", try JSONValueCoding.encode(progress)),
+                ]))
             return id
         }
         return try await siteLog(id: id)
@@ -184,22 +189,25 @@ public struct LedgerRepository: Sendable {
             let named = Set(current.progress.map(\.workItemId))
             try await Self.requirePlanned(
                 log.progress.map(\.workItemId).filter { !named.contains($0) }, projectId: projectId, db: db)
-            let progress = try Self.progressJSON(log.progress)
+            let progress = Self.stored(log.progress)
             try await db.raw(
                 """
                 UPDATE site_logs SET weather = \(bind: TextNormalizer.prose(log.weather)), workers = \(bind: log.workers),
                   work_done = \(bind: workDone), issues = \(bind: TextNormalizer.prose(log.issues)),
-                  progress_json = \(bind: progress.serialized()), photos_json = \(bind: JSONValue.ids(log.photos).serialized())
+                  progress_json = \(bind: try StoredColumn.encode(progress)), photos_json = \(bind: StoredColumn.ids(log.photos))
                 WHERE id = \(bind: logId)
                 """
             ).run()
-            let before = try old.storedJSON("progress_json")
-            try await Self.settlePercents(Set(before.idsOfProgress + log.progress.map(\.workItemId)), projectId, db: db)
+            let before = try old.stored("progress_json", as: [SiteLogProgress].self)
+            try await Self.settlePercents(
+                Set(before.map(\.workItemId) + log.progress.map(\.workItemId)), projectId, db: db)
             try await AuditLog.record(
                 db: db, actor: actor, action: "update", entity: "site_logs", entityId: logId,
                 subdistrictId: p.subdistrictId,
-                before: .object([("work_done", .string(try old.text("work_done"))), ("progress", before)]),
-                after: .object([("work_done", .string(workDone)), ("progress", progress)]))
+                before: .object([
+                    ("work_done", .string(try old.text("work_done"))), ("progress", try JSONValueCoding.encode(before)),
+                ]),
+                after: .object([("work_done", .string(workDone)), ("progress", try JSONValueCoding.encode(progress))]))
         }
         return try await siteLog(id: logId)
     }
@@ -217,9 +225,8 @@ public struct LedgerRepository: Sendable {
     }
 
     /// A log's progress as its column keeps it: the typed `SiteLogProgress` list, which the log is read back as.
-    static func progressJSON(_ progress: [(workItemId: Int64, percent: Int)]) throws -> JSONValue {
-        try JSONValueCoding.encode(
-            progress.map { SiteLogProgress(workItemId: $0.workItemId, percent: Int64($0.percent)) })
+    static func stored(_ progress: [(workItemId: Int64, percent: Int)]) -> [SiteLogProgress] {
+        progress.map { SiteLogProgress(workItemId: $0.workItemId, percent: Int64($0.percent)) }
     }
 
     /// Sets each work item's percent to what the latest-dated log naming it says, or 0 when no log does.
@@ -227,7 +234,7 @@ public struct LedgerRepository: Sendable {
         guard !items.isEmpty else { return }
         let logs = try await db.raw(
             "SELECT progress_json FROM site_logs WHERE project_id = \(bind: projectId) ORDER BY date DESC"
-        ).all().map { try JSONValueCoding.decode([SiteLogProgress].self, from: try $0.storedJSON("progress_json")) }
+        ).all().map { try $0.stored("progress_json", as: [SiteLogProgress].self) }
         for item in items.sorted() {
             let percent = logs.lazy.compactMap { $0.first { $0.workItemId == item }?.percent }.first ?? 0
             try await db.raw(
@@ -258,8 +265,8 @@ public struct LedgerRepository: Sendable {
             SiteLog(
                 id: try r.int("id"), date: try day(r, "date"), weather: try r.text("weather"),
                 workers: try r.int("workers"), workDone: try r.text("work_done"), issues: try r.text("issues"),
-                progress: try JSONValueCoding.decode([SiteLogProgress].self, from: try r.storedJSON("progress_json")),
-                photos: try r.storedJSON("photos_json").idList ?? [], createdBy: try r.text("created_by"),
+                progress: try r.stored("progress_json", as: [SiteLogProgress].self),
+                photos: try r.storedIds("photos_json"), createdBy: try r.text("created_by"),
                 untrainedWorkers: Int64(
                     WorkforceRule.untrainedWorkers(
                         workers: Int(try r.int("workers")), trained: Int(try r.int("trained")))))
@@ -317,7 +324,7 @@ public struct LedgerRepository: Sendable {
             try await db.raw(
                 """
                 INSERT INTO findings (project_id, check_id, description, photos_json, due_on)
-                VALUES (\(bind: projectId), \(bind: id), \(bind: TextNormalizer.prose(f.description)), \(bind: JSONValue.ids(f.photos).serialized()),
+                VALUES (\(bind: projectId), \(bind: id), \(bind: TextNormalizer.prose(f.description)), \(bind: StoredColumn.ids(f.photos)),
                   \(bind: due.description))
                 """
             ).run()
@@ -384,7 +391,7 @@ public struct LedgerRepository: Sendable {
                 let id = try r.int("id")
                 return SiteCheck(
                     id: id, date: try Self.day(r, "date"), checkerRole: try r.text("checker_role"),
-                    items: try JSONValueCoding.decode([ChecklistItem].self, from: try r.storedJSON("checklist_json")),
+                    items: try r.stored("checklist_json", as: [ChecklistItem].self),
                     passedItems: try r.int("passed_items"), totalItems: try r.int("total_items"),
                     createdBy: try r.text("created_by"), findings: findings[id] ?? [])
             }
@@ -402,7 +409,7 @@ public struct LedgerRepository: Sendable {
         let due = try day(f, "due_on")
         return Finding(
             id: try f.int("id"), projectId: try f.int("project_id"), checkId: try f.int("check_id"),
-            description: try f.text("description"), photos: try f.storedJSON("photos_json").idList ?? [],
+            description: try f.text("description"), photos: try f.storedIds("photos_json"),
             dueOn: due, state: state, overdue: state == .open && due < today,
             rectifiedOn: try f.optionalText("rectified_on").flatMap { Day($0) },
             rectificationNote: try f.text("rectification_note"), verifiedBy: try f.optionalText("verified_by"),
@@ -471,13 +478,5 @@ public struct LedgerRepository: Sendable {
                 try await db.raw("SELECT \(unsafeRaw: Self.findingColumns) FROM findings WHERE id = \(bind: id)")
                     .first()!, today: today)
         }
-    }
-}
-
-extension JSONValue {
-    /// The work item ids a site log's progress list mentions.
-    var idsOfProgress: [Int64] {
-        guard case .array(let a) = self else { return [] }
-        return a.compactMap { $0["work_item_id"]?.intValue }
     }
 }

@@ -296,10 +296,10 @@ public struct ProjectRepository: Sendable {
                 SELECT from_stage, to_stage, evidence_json, note, passed_at, passed_by FROM gate_passes WHERE project_id = \(bind: id) ORDER BY id
                 """
             ).all().map { g -> GatePass in
-                let evidence = try g.storedJSON("evidence_json")
+                let evidence = try g.storedDocument("evidence_json")
                 return GatePass(
                     from: try Self.stage(g, "from_stage"), to: try Self.stage(g, "to_stage"),
-                    evidence: StoredJSON(evidence), onPaper: Self.passedOnPaper(evidence), note: try g.text("note"),
+                    evidence: evidence, onPaper: Self.passedOnPaper(evidence.value), note: try g.text("note"),
                     passedAt: try g.text("passed_at"), passedBy: try g.text("passed_by"))
             }
             let acceptances = try await db.raw(
@@ -312,7 +312,7 @@ public struct ProjectRepository: Sendable {
                 else { throw StoreError.invalid("acceptance \(try a.int("id")) is not readable") }
                 return Acceptance(
                     id: try a.int("id"), kind: kind, date: date, result: result,
-                    participants: Self.participants(try a.storedJSON("participants_json")),
+                    participants: Self.participants(try a.storedDocument("participants_json").value),
                     note: try a.text("note"))
             }
             let satisfaction = try await QuestionnaireRepository.satisfactionByProject(projectIds: [id], db: db)[id]
@@ -595,24 +595,28 @@ public struct ProjectRepository: Sendable {
             readableByPasser: try await AttachmentRepository.readable(id, actor: actor, db: db))
     }
 
-    static func evidenceJSON(_ evidence: [Evidence]) -> JSONValue {
-        .array(
-            evidence.map { e in
-                switch e {
-                case .record(let kind, let id): .object([("kind", .string(kind.rawValue)), ("id", .int(id))])
-                case .document(let id, let type):
-                    .object([
-                        ("kind", .string("document")), ("attachment_id", .int(id)),
-                        ("document_type", .string(type.rawValue)),
-                    ])
-                }
-            })
+    /// A gate's evidence as its column keeps it: a record by kind and id, or a document by attachment and type.
+    struct StoredEvidence: Encodable {
+        var evidence: Evidence
+        enum Key: String, CodingKey { case kind, id, attachmentId = "attachment_id", documentType = "document_type" }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: Key.self)
+            switch evidence {
+            case .record(let kind, let id):
+                try c.encode(kind.rawValue, forKey: .kind)
+                try c.encode(id, forKey: .id)
+            case .document(let id, let type):
+                try c.encode("document", forKey: .kind)
+                try c.encode(id, forKey: .attachmentId)
+                try c.encode(type.rawValue, forKey: .documentType)
+            }
+        }
     }
 
     static func pass(
         _ p: Row, to next: ProjectStage, evidence: [Evidence], note: String, actor: Actor, db: any SQLDatabase
     ) async throws {
-        let ev = evidenceJSON(evidence)
+        let ev = try JSONValueCoding.encode(evidence.map(StoredEvidence.init))
         try await db.raw(
             "UPDATE projects SET stage = \(bind: next.rawValue), version = version + 1 WHERE id = \(bind: p.id)"
         ).run()

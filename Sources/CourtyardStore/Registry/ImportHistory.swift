@@ -47,7 +47,7 @@ public struct ImportHistory: Sendable {
                 byName: try r.text("by_name"), filename: try r.text("filename"), dryRun: try r.int("dry_run") != 0,
                 status: try r.text("status"),
                 rows: try r.int("rows"), errorCount: try r.int("error_count"),
-                report: id == nil ? nil : StoredJSON(try r.storedJSON("report_json")))
+                report: id == nil ? nil : try r.storedDocument("report_json"))
         }
     }
 

@@ -73,7 +73,7 @@ extension SafetyRepository {
                 WHERE project_id = \(bind: projectId) ORDER BY date DESC, id DESC
                 """
             ).all().map { r in
-                let trainees = try JSONValueCoding.decode([Trainee].self, from: try r.storedJSON("trainees_json"))
+                let trainees = try r.stored("trainees_json", as: [Trainee].self)
                 return Training(
                     id: try r.int("id"), projectId: projectId, date: try LedgerRepository.day(r, "date"),
                     trainer: try r.text("trainer"),
@@ -98,7 +98,7 @@ extension SafetyRepository {
             try await db.raw(sql).all().map { r in
                 InspectionTemplate(
                     id: try r.int("id"), key: try r.optionalText("template_key"), name: try r.text("name"),
-                    items: try JSONValueCoding.decode([InspectionItem].self, from: try r.storedJSON("items_json")),
+                    items: try r.stored("items_json", as: [InspectionItem].self),
                     shipped: try r.optionalInt("subdistrict_id") == nil)
             }
         }
@@ -121,11 +121,12 @@ extension SafetyRepository {
                 field: "items", code: "invalid",
                 message: "1 to 50 items, each with its own code, a name and a max_score of 1 to 100")
         }
+        let itemsText = try StoredColumn.encode(items)
         let id: Int64 = try await database.transaction { db in
             let id = try await db.raw(
                 """
                 INSERT INTO inspection_templates (subdistrict_id, name, items_json, created_at, created_by)
-                VALUES (\(bind: sd), \(bind: name), \(bind: Self.itemsJSON(items).serialized()), \(bind: Clock.isoNow()),
+                VALUES (\(bind: sd), \(bind: name), \(bind: itemsText), \(bind: Clock.isoNow()),
                   \(bind: actor.username)) RETURNING id
                 """
             ).first()!.int("id")
@@ -136,10 +137,6 @@ extension SafetyRepository {
         }
         guard let t = try await templates(actor: actor).first(where: { $0.id == id }) else { throw StoreError.notFound }
         return t
-    }
-
-    public static func itemsJSON(_ items: [InspectionItem]) -> JSONValue {
-        (try? JSONValueCoding.encode(items)) ?? .array([])
     }
 
     // MARK: Inspections
@@ -273,8 +270,7 @@ extension SafetyRepository {
                     Inspection(
                         id: try r.int("id"), projectId: projectId, templateId: try r.int("template_id"),
                         templateName: try r.text("name"), date: try LedgerRepository.day(r, "date"),
-                        scores: try JSONValueCoding.decode(
-                            [InspectionScore].self, from: try r.storedJSON("scores_json")),
+                        scores: try r.stored("scores_json", as: [InspectionScore].self),
                         total: try r.int("total"), rating: InspectionRating(rawValue: try r.text("rating")) ?? .fail,
                         followsUp: try r.optionalInt("follows_up"), checkId: check, findingIds: findings,
                         inspectorRole: try r.text("inspector_role"), createdBy: try r.text("created_by")))
@@ -314,7 +310,7 @@ extension SafetyRepository {
                 INSERT INTO hidden_work_acceptances (project_id, task_id, date, result, photos_json, note, created_at,
                   created_by)
                 VALUES (\(bind: projectId), \(bind: taskId), \(bind: date.description), \(bind: result.rawValue),
-                  \(bind: JSONValue.ids(photos).serialized()), \(bind: TextNormalizer.prose(note)), \(bind: Clock.isoNow()),
+                  \(bind: StoredColumn.ids(photos)), \(bind: TextNormalizer.prose(note)), \(bind: Clock.isoNow()),
                   \(bind: actor.username)) RETURNING id
                 """
             ).first()!.int("id")

@@ -242,14 +242,20 @@ public struct BodyRepository: Sendable {
             let after = try await Self.one(id, actor: .system, db: db)
             try await AuditLog.record(
                 db: db, actor: actor, action: "update", entity: "bodies", entityId: id,
-                subdistrictId: before.subdistrictId, before: Self.auditMembers(before), after: Self.auditMembers(after))
+                subdistrictId: before.subdistrictId, before: try JSONValueCoding.encode(MembersAudit(before)),
+                after: try JSONValueCoding.encode(MembersAudit(after)))
         }
         return try await get(id: id, actor: actor)
     }
 
     /// A membership change as the audit log shows it: the body's name and how many members it has now.
-    static func auditMembers(_ b: GoverningBody) -> JSONValue {
-        .object([("name", .string(b.name)), ("members", .int(Int64(b.members.filter(\.current).count)))])
+    struct MembersAudit: Encodable {
+        var name: String
+        var members: Int
+        init(_ b: GoverningBody) {
+            name = b.name
+            members = b.members.filter(\.current).count
+        }
     }
 
     /// Ends a member's term on a day; the line stays as history.
@@ -269,7 +275,8 @@ public struct BodyRepository: Sendable {
             let after = try await Self.one(id, actor: .system, db: db)
             try await AuditLog.record(
                 db: db, actor: actor, action: "update", entity: "bodies", entityId: id,
-                subdistrictId: before.subdistrictId, before: Self.auditMembers(before), after: Self.auditMembers(after))
+                subdistrictId: before.subdistrictId, before: try JSONValueCoding.encode(MembersAudit(before)),
+                after: try JSONValueCoding.encode(MembersAudit(after)))
         }
         return try await get(id: id, actor: actor)
     }

@@ -63,8 +63,8 @@ public struct CampaignRepository: Sendable {
         Campaign(
             id: try r.int("id"), subdistrictId: try r.int("subdistrict_id"), title: try r.text("title"),
             goal: CampaignGoal(rawValue: try r.text("goal")) ?? .agree,
-            compoundIds: try r.storedJSON("compound_ids_json").idList ?? [],
-            filter: StoredJSON(try r.storedJSON("filter_json")), openedOn: Day(try r.text("opened_on")) ?? Clock.today,
+            compoundIds: try r.storedIds("compound_ids_json"),
+            filter: try r.storedDocument("filter_json"), openedOn: Day(try r.text("opened_on")) ?? Clock.today,
             until: Day(try r.text("until")) ?? Clock.today, targets: targets, createdAt: try r.text("created_at"))
     }
 
@@ -131,7 +131,7 @@ public struct CampaignRepository: Sendable {
             let row = try await db.raw(
                 """
                 INSERT INTO campaigns (subdistrict_id, title, goal, compound_ids_json, filter_json, opened_on, until, created_at, created_by)
-                VALUES (\(bind: sd), \(bind: title), \(bind: n.goal.rawValue), \(bind: JSONValue.ids(compounds).serialized()),
+                VALUES (\(bind: sd), \(bind: title), \(bind: n.goal.rawValue), \(bind: StoredColumn.ids(compounds)),
                   \(bind: n.filter == .null ? "{}" : n.filter.serialized()), \(bind: today.description), \(bind: n.until.description),
                   \(bind: Clock.isoNow()), \(bind: actor.username))
                 RETURNING id

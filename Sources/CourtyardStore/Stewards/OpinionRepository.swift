@@ -265,7 +265,7 @@ public struct OpinionRepository: Sendable {
         Irregularity(
             id: try r.int("id"), compoundId: try r.int("compound_id"), buildingId: try r.optionalInt("building_id"),
             kind: IrregularityKind(rawValue: try r.text("kind")) ?? .other, place: try r.text("place"),
-            description: try r.text("description"), photos: try r.storedJSON("photos_json").idList ?? [],
+            description: try r.text("description"), photos: try r.storedIds("photos_json"),
             state: IrregularityState(rawValue: try r.text("state")) ?? .recorded, note: try r.text("note"),
             coordinationRequestId: try r.optionalInt("coordination_request_id"),
             createdOn: Day(try r.text("created_on")) ?? Clock.today)
@@ -300,7 +300,7 @@ public struct OpinionRepository: Sendable {
                 INSERT INTO irregularities (subdistrict_id, compound_id, building_id, kind, place, description, photos_json,
                   state, created_on, created_at, created_by)
                 VALUES (\(bind: sd), \(bind: n.compoundId), \(bind: n.buildingId), \(bind: n.kind.rawValue), \(bind: place),
-                  \(bind: description), \(bind: JSONValue.ids(n.photos).serialized()), \(bind: IrregularityState.recorded.rawValue),
+                  \(bind: description), \(bind: StoredColumn.ids(n.photos)), \(bind: IrregularityState.recorded.rawValue),
                   \(bind: Clock.today.description), \(bind: Clock.isoNow()), \(bind: actor.username))
                 RETURNING id
                 """

@@ -550,7 +550,7 @@ public struct SelectionRepository: Sendable {
                     INSERT INTO property_bids (selection_id, organisation_id, fee_fen_per_m2_month, plan, attachments_json,
                       created_at, created_by)
                     VALUES (\(bind: selectionId), \(bind: n.organisationId), \(bind: n.feeFenPerM2Month), \(bind: plan),
-                      \(bind: JSONValue.ids(n.attachments).serialized()), \(bind: Clock.isoNow()), \(bind: actor.username))
+                      \(bind: StoredColumn.ids(n.attachments)), \(bind: Clock.isoNow()), \(bind: actor.username))
                     RETURNING id
                     """
                 ).first()!.int("id")
