@@ -1,6 +1,5 @@
 import CourtyardDemo
 import CourtyardDomain
-import CourtyardServer
 import CourtyardStore
 import CourtyardTestSupport
 import Foundation
@@ -8,6 +7,8 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Testing
+
+@testable import CourtyardServer
 
 /// A server over a fresh database, with an admin whose password is known.
 enum TestApp {

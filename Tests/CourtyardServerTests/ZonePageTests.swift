@@ -61,6 +61,15 @@ import Testing
             let bids = try await SelectionTests.ints(
                 services, "SELECT id FROM property_bids WHERE selection_id = \(bind: sid) ORDER BY id")
             #expect(bids.count == 2)
+            // While bidding is open the bids are sealed: the public page says how many came in, not who or at what
+            // price; the office, which takes them in, sees them.
+            let sealed = try await client.execute(uri: "/public/zones/\(zone)", method: .get) {
+                String(buffer: $0.body)
+            }
+            #expect(sealed.contains("已收到 2 份投标") && !sealed.contains("0.95") && !sealed.contains("1.20"))
+            #expect(try await office.get("/zones/\(zone)").1.contains("<td>0.95</td>"))
+            let communitySees = try await Self.community(client).get("/property-selections/\(sid)")
+            #expect(communitySees.0 == .ok && !communitySees.1.contains("<td>0.95</td>"))
             try await services.database.withConnection { db in
                 try await db.raw(
                     "UPDATE property_selections SET deadline = '2020-01-01T00:00:00Z' WHERE id = \(bind: sid)"
@@ -90,6 +99,12 @@ import Testing
         let zone = try await ZoneTests.zoneOf(services, sid)
         let ranked = try await office.get("/zones/\(zone)")
         #expect(ranked.1.contains("<td>90.00</td>") && ranked.1.contains("<td>80.00</td>"))
+        // The ranking is out: no one may change a score behind it, and no form offers to.
+        #expect(!ranked.1.contains("/property-selections/\(sid)/scores"))
+        let late = try await office.post(
+            "/property-selections/\(sid)/scores", bids.flatMap { b in (0..<3).map { ("score_\(b)_\($0)", "100") } })
+        #expect(late.0 == .conflict && late.2.contains("得分和排名已公布，不能再修改评分"))
+        #expect(try await office.get("/zones/\(zone)").1.contains("<td>90.00</td>"))
         #expect(
             try await office.post("/property-selections/\(sid)/proposal", [("bid_id", String(bids[1]))]).0 == .seeOther)
         let decisions = try await services.database.withConnection { db in
@@ -126,6 +141,12 @@ import Testing
         let backwards = try await office.post(
             "/property-selections/\(sid)/contract", term + [("term_until", "2026-12-31")])
         #expect(backwards.0 == .unprocessableContent && backwards.2.contains("合同结束日期须晚于开始日期。"))
+        // A term that is already over is refused, and the dates and scope typed stay in the form.
+        let over = try await office.post(
+            "/property-selections/\(sid)/contract",
+            [("term_from", "2020-01-01"), ("term_until", "2021-12-31"), ("fee", "0.95"), ("scope", "保洁、秩序维护")])
+        #expect(over.0 == .unprocessableContent && over.2.contains("合同期限已经结束"))
+        #expect(over.2.contains(#"value="2020-01-01""#) && over.2.contains("保洁、秩序维护</textarea>"))
         let signed = try await office.post(
             "/property-selections/\(sid)/contract", term + [("term_until", "2029-12-31")])
         #expect(signed.0 == .seeOther)

@@ -58,6 +58,10 @@ enum ZoneForms {
         var hasDecide: Bool
         var contractAction: String?
         var contractFee: String
+        /// What was typed into this selection's refused contract form.
+        var contractFrom = ""
+        var contractUntil = ""
+        var contractScope = ""
         /// What was typed into this selection's refused bid form.
         var bidFee = ""
         var bidPlan = ""
@@ -125,7 +129,7 @@ enum ZoneForms {
             a.bidFee = mine["fee"] ?? ""
             a.bidPlan = mine["plan"] ?? ""
         }
-        if s.state == "scoring" || s.state == "scored", let me = actor.userId, s.panelUserIds.contains(me) {
+        if s.state == "scoring", let me = actor.userId, s.panelUserIds.contains(me) {
             let mine = try await SelectionRepository(database: services.database).scores(
                 selectionId: s.id, actor: actor
             ).scores.filter { $0.userId == me }
@@ -155,7 +159,12 @@ enum ZoneForms {
             }
             a.hasDecide = !a.decide.isEmpty
             a.contractAction = step("contract")
-            a.contractFee = bids.first { $0.id == s.proposedBidId }.map { ZonePages.yuan($0.feeFenPerM2Month) } ?? ""
+            let mine = typed["selection_id"] == String(s.id) ? typed : [:]
+            a.contractFee =
+                mine["fee"] ?? bids.first { $0.id == s.proposedBidId }.map { ZonePages.yuan($0.feeFenPerM2Month) } ?? ""
+            a.contractFrom = mine["term_from"] ?? ""
+            a.contractUntil = mine["term_until"] ?? ""
+            a.contractScope = mine["scope"] ?? ""
         }
         return a
     }
@@ -338,9 +347,13 @@ struct ZoneFormController {
                 selectionId: s.id, compoundId: Int64(fields["compound_id"] ?? "") ?? 0,
                 approved: fields["approved"] == "yes", basis: fields["basis"] ?? "", actor: try office(actor))
         default:
-            guard let from = Day(fields["term_from"] ?? ""), let until = Day(fields["term_until"] ?? "") else {
+            let typedFrom = fields["term_from"] ?? ""
+            let typedUntil = fields["term_until"] ?? ""
+            guard let from = Day(typedFrom), let until = Day(typedUntil) else {
+                let bad = Day(typedFrom) == nil ? ("term_from", typedFrom) : ("term_until", typedUntil)
                 throw ValidationError(
-                    field: "term_from", code: Pages.pageMessage, message: f.t("selection.form.badTerm"))
+                    field: bad.0, code: Pages.pageMessage,
+                    message: f.t(bad.1.isEmpty ? "selection.form.badTerm" : "form.badDate"))
             }
             _ = try await selections.contract(
                 selectionId: s.id,

@@ -53,6 +53,8 @@ enum ZonePages {
         var criteria: [Criterion]
         var bidders: [Bidder]
         var hasBidders: Bool
+        /// While bidding is open: how many bids are in, and that bidders and prices are shown once it closes.
+        var sealed: String?
         var scored: Bool
         var scoring: String
         var decisions: [Decision]
@@ -77,7 +79,11 @@ enum ZonePages {
                         company: b.organisationName, fee: yuan(b.feeFenPerM2Month), total: byBid[b.id]?.total,
                         rank: byBid[b.id].map { String($0.rank) }, proposed: b.id == s.proposedBidId)
                 }.sorted { ($0.rank.flatMap { Int($0) } ?? 99) < ($1.rank.flatMap { Int($0) } ?? 99) },
-                hasBidders: !bids.isEmpty, scored: ranking != nil,
+                hasBidders: !bids.isEmpty,
+                sealed: s.state == "bidding" && bids.isEmpty && s.bids > 0
+                    ? f.t("selection.sealed").replacingOccurrences(of: "{n}", with: String(s.bids))
+                        .replacingOccurrences(of: "{deadline}", with: beijingTime(s.deadline)) : nil,
+                scored: ranking != nil,
                 scoring: f.t("selection.scoring").replacingOccurrences(of: "{n}", with: String(s.membersScored))
                     .replacingOccurrences(of: "{m}", with: String(s.panelUserIds.count)),
                 decisions: s.decisions.map { d in
@@ -114,7 +120,13 @@ enum ZonePages {
         let repo = SelectionRepository(database: services.database)
         var out: [SelectionView] = []
         for s in try await repo.publicSelections(zoneId: zoneId) {
-            let bids = try await repo.publicBids(selectionId: s.id)
+            // The office takes the bids in and sees them; anyone else sees none until bidding closes.
+            let bids =
+                if let actor {
+                    try await repo.bids(selectionId: s.id, actor: actor)
+                } else {
+                    try await repo.publicBids(selectionId: s.id)
+                }
             let ranking = try await repo.publicRanking(selectionId: s.id)
             var view = SelectionView.load(s, bids: bids, ranking: ranking, officeLinks: actor != nil, f)
             if let actor {

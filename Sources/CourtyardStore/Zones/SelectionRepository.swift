@@ -321,11 +321,21 @@ public struct SelectionRepository: Sendable {
             createdAt: r.createdAt, version: r.version)
     }
 
-    /// Bids: the office, the panel and the zone's places see all; a property company only its own.
+    /// Whether a selection's bids are still sealed: until bidding closes no bidder may learn another's price, so
+    /// only the office that takes the bids in and each company its own see them.
+    static func sealed(_ r: Row) -> Bool { Clock.isoNow() < r.deadline }
+
+    /// Bids: the office, the panel and the zone's places see all once bidding has closed; a property company only its
+    /// own. While bidding is open, the others see none.
     public func bids(selectionId: Int64, actor: Actor) async throws -> [PropertyBid] {
         try await database.withConnection { db in
             try await visible(id: selectionId, actor: actor, db: db)
             var sql: SQLQueryString = Self.bidSelect + " WHERE b.selection_id = \(bind: selectionId)"
+            if actor.scope.kind != .organisation, !Permissions.allows(actor.role, .manageZones),
+                Self.sealed(try await row(id: selectionId, db: db))
+            {
+                return []
+            }
             if actor.scope.kind == .organisation, let org = actor.scope.id {
                 let r = try await row(id: selectionId, db: db)
                 if !(actor.userId.map { r.panel.contains($0) } ?? false) {
@@ -336,11 +346,13 @@ public struct SelectionRepository: Sendable {
         }
     }
 
-    /// Bids of a selection for its public page: the bidder and fee only.
+    /// Bids of a selection for its public page: the bidder and fee only, and none while bidding is open.
     public func publicBids(selectionId: Int64) async throws -> [PropertyBid] {
         try await database.withConnection { db in
-            try await db.raw(Self.bidSelect + " WHERE b.selection_id = \(bind: selectionId) ORDER BY b.id").all().map(
-                Self.bid)
+            if Self.sealed(try await row(id: selectionId, db: db)) { return [] }
+            return try await db.raw(Self.bidSelect + " WHERE b.selection_id = \(bind: selectionId) ORDER BY b.id").all()
+                .map(
+                    Self.bid)
         }
     }
 
@@ -586,6 +598,12 @@ public struct SelectionRepository: Sendable {
             guard r.state == "open" else {
                 throw StoreError.refused(code: "scoring_closed", message: "the result has been put to the owners")
             }
+            // Once every member has scored every bid the ranking is published, and a score changed after that would
+            // change a ranking people have read.
+            guard try await membersDone(r, db: db) < r.panel.count else {
+                throw StoreError.refused(
+                    code: "scores_published", message: "every member has scored; the ranking is out")
+            }
             let bids = Set(
                 try await db.raw("SELECT id FROM property_bids WHERE selection_id = \(bind: selectionId)").all().map {
                     try $0.int("id")
@@ -776,6 +794,11 @@ public struct SelectionRepository: Sendable {
         guard Permissions.allows(actor.role, .manageZones) else { throw AccessError.forbidden }
         guard n.termUntil > n.termFrom else {
             throw ValidationError(field: "term_until", code: "before_start", message: "term_until is after term_from")
+        }
+        // A contract whose term is over would name a company that no longer serves the zone as its current one.
+        guard n.termUntil >= Clock.today else {
+            throw ValidationError(
+                field: "term_until", code: "term_over", message: "the term ends before today (\(Clock.today))")
         }
         guard n.feeFenPerM2Month > 0, n.feeFenPerM2Month <= 100_000 else {
             throw ValidationError(
