@@ -659,8 +659,10 @@ extension Catalogue {
         "error.after_deadline": "Bids have closed.",
         "error.already_bid": "That company has already bid.",
         "error.before_deadline": "Scoring starts once bids have closed.",
-        "error.scores_published": "Every panel member has scored and the ranking is published; scores can no longer change.",
-        "error.term_over": "The contract's term has already ended, so it cannot be recorded as the current one. Check the end date.",
+        "error.scores_published":
+            "Every panel member has scored and the ranking is published; scores can no longer change.",
+        "error.term_over":
+            "The contract's term has already ended, so it cannot be recorded as the current one. Check the end date.",
         "error.scoring_closed": "The result has been put to the owners; scores can no longer change.",
         "error.already_proposed": "The result has already been put to the owners.",
         "error.not_deciding": "The result has not been put to the owners yet.",
