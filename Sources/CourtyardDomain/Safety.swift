@@ -243,3 +243,17 @@ public enum ShippedInspectionTemplates {
             ]),
     ]
 }
+
+/// The people trained on a project, for the headcount a site log is held to: each person once, however many trainings
+/// they sat or however often a list names them. A person is their name, spaces aside ("张 三" is "张三").
+public enum TrainedPeople {
+    public static func key(_ name: String) -> String { String(name.filter { !$0.isWhitespace }) }
+
+    public static func count(_ names: some Sequence<String>) -> Int { Set(names.map(key)).count }
+
+    /// A training's list with each person once, in the order first named.
+    public static func once<T>(_ list: [T], name: (T) -> String) -> [T] {
+        var seen: Set<String> = []
+        return list.filter { seen.insert(key(name($0))).inserted }
+    }
+}

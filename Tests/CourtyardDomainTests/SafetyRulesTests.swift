@@ -96,4 +96,11 @@ import Testing
         // A failed one records the defects instead.
         #expect(FinalAcceptanceRules.check(participants: Self.fullPanel, passed: false, facts: facts).isEmpty)
     }
+
+    @Test func aPersonTrainedTwiceOrListedTwiceIsOnePerson() {
+        #expect(TrainedPeople.count(["王大力", "王 大力", "陈小明", "王大力"]) == 2)
+        #expect(TrainedPeople.count([]) == 0)
+        let list = TrainedPeople.once([("李新", "瓦工"), ("李 新", "电工"), ("赵六", "杂工")], name: \.0)
+        #expect(list.map(\.1) == ["瓦工", "杂工"])
+    }
 }

@@ -742,6 +742,10 @@ extension Catalogue {
         "safety.form.badDate": "Give the date.",
         "safety.form.agreementExists": "This contractor already has an agreement for the batch.",
         "error.batch_year.invalid": "The batch year is 2000 to 2100.",
+        "error.approved_on.future": "The approval date cannot be after today: record a plan once it is approved.",
+        "error.project_ids.other_contractor":
+            "A chosen project is not built by this contractor: a plan covers only its own contractor's projects.",
+        "error.other_contractor": "A plan covers only its own contractor's projects.",
         "error.signed_on.future": "The date cannot be after today: an agreement is recorded once signed.",
         "error.project_ids.required": "Tick at least one project.",
         "error.project_ids.not_found": "A chosen project is not in this sub-district.",

@@ -256,20 +256,29 @@ public struct LedgerRepository: Sendable {
     static func siteLogs(where condition: SQLQueryString, limit: Int, db: any SQLDatabase) async throws -> [SiteLog] {
         let sql: SQLQueryString =
             """
-            SELECT id, date, weather, workers, work_done, issues, progress_json, photos_json, created_by,
-              (SELECT COALESCE(SUM(t.trainee_count), 0) FROM trainings t
-               WHERE t.project_id = site_logs.project_id AND t.date <= site_logs.date) AS trained
+            SELECT id, project_id, date, weather, workers, work_done, issues, progress_json, photos_json, created_by
             FROM site_logs WHERE
             """ + " " + condition + " ORDER BY date DESC LIMIT \(unsafeRaw: String(limit))"
-        return try await db.raw(sql).all().map { r in
-            SiteLog(
+        let rows = try await db.raw(sql).all()
+        var trainings: [Int64: [(date: String, names: [String])]] = [:]
+        for project in Set(try rows.map { try $0.int("project_id") }) {
+            trainings[project] = try await db.raw(
+                "SELECT date, trainees_json FROM trainings WHERE project_id = \(bind: project)"
+            ).all().map { (try $0.text("date"), try $0.stored("trainees_json", as: [Trainee].self).map(\.name)) }
+        }
+        return try rows.map { r in
+            // The people trained by the log's day, each once (`TrainedPeople`).
+            let date = try r.text("date")
+            let trained = TrainedPeople.count(
+                (trainings[try r.int("project_id")] ?? []).filter { $0.date <= date }.flatMap(\.names))
+            return SiteLog(
                 id: try r.int("id"), date: try day(r, "date"), weather: try r.text("weather"),
                 workers: try r.int("workers"), workDone: try r.text("work_done"), issues: try r.text("issues"),
                 progress: try r.stored("progress_json", as: [SiteLogProgress].self),
                 photos: try r.storedIds("photos_json"), createdBy: try r.text("created_by"),
                 untrainedWorkers: Int64(
                     WorkforceRule.untrainedWorkers(
-                        workers: Int(try r.int("workers")), trained: Int(try r.int("trained")))))
+                        workers: Int(try r.int("workers")), trained: trained)))
         }
     }
 

@@ -18,9 +18,9 @@ extension SafetyRepository {
 
     /// A pre-job training, by the office or the project's contractor.
     public func addTraining(projectId: Int64, _ t: NewTraining, actor: Actor) async throws -> Training {
-        let trainees = t.trainees.map {
-            Trainee(name: TextNormalizer.clean($0.name), trade: TextNormalizer.clean($0.trade))
-        }
+        let trainees = TrainedPeople.once(
+            t.trainees.map { Trainee(name: TextNormalizer.clean($0.name), trade: TextNormalizer.clean($0.trade)) },
+            name: \.name)
         try TextBounds.check(t.topics, field: "topics")
         guard !trainees.isEmpty, trainees.count <= 500,
             trainees.allSatisfy({ !$0.name.isEmpty && $0.name.count <= 50 && $0.trade.count <= 50 })

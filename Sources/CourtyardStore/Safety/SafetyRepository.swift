@@ -37,13 +37,9 @@ public struct SafetyRepository: Sendable {
 
     /// The trainings on a project and how many people they trained.
     static func trained(_ projectId: Int64, db: any SQLDatabase) async throws -> (trainings: Int, people: Int) {
-        let r = try await db.raw(
-            """
-            SELECT COUNT(*) AS n, COALESCE(SUM(trainee_count), 0) AS people FROM trainings
-            WHERE project_id = \(bind: projectId)
-            """
-        ).first()
-        return (Int(try r?.int("n") ?? 0), Int(try r?.int("people") ?? 0))
+        let lists = try await db.raw("SELECT trainees_json FROM trainings WHERE project_id = \(bind: projectId)").all()
+            .map { try $0.stored("trainees_json", as: [Trainee].self) }
+        return (lists.count, TrainedPeople.count(lists.joined().map(\.name)))
     }
 
     /// The people trained on a project, for the site log's headcount check.
@@ -182,6 +178,10 @@ public struct SafetyRepository: Sendable {
         guard !plan.projectIds.isEmpty, plan.projectIds.count <= 500 else {
             throw ValidationError(field: "project_ids", code: "required", message: "a plan covers 1 to 500 projects")
         }
+        // A plan dated ahead would stand as approved, and open the construction gate, before anyone approved it.
+        guard plan.approvedOn <= Clock.today else {
+            throw ValidationError(field: "approved_on", code: "future", message: "a plan is recorded once approved")
+        }
         let id: Int64 = try await database.transaction { db in
             let sd = try await Self.organisation(
                 plan.organisationId, kind: .contractor, field: "organisation_id", actor: actor, db: db)
@@ -189,6 +189,12 @@ public struct SafetyRepository: Sendable {
                 guard let p = try await ProjectRepository.load(pid, actor: actor, db: db), p.subdistrictId == sd else {
                     throw ValidationError(
                         field: "project_ids", code: "not_found", message: "project \(pid) is not in this sub-district")
+                }
+                // A contractor's plan covers the sites it builds, not another contractor's.
+                guard p.contractorId == plan.organisationId else {
+                    throw ValidationError(
+                        field: "project_ids", code: "other_contractor",
+                        message: "project \(pid) is not built by organisation \(plan.organisationId)")
                 }
             }
             try await AttachmentRepository.requireReadable(
