@@ -380,8 +380,14 @@ extension TestClientProtocol {
             let fixed = try await f.call(
                 .post, "/api/v1/findings/\(finding)/rectify", as: f.contractor, #"{"note":"已补设围挡"}"#)
             #expect(fixed.json["state"]?.stringValue == "rectified")
+            // The office re-inspects against what the contractor says it fixed, read beside the finding.
+            let (officeCookie, _) = try await client.session("office")
+            let waiting = try await PageTests.page(client, "/projects/\(f.pid)", cookie: officeCookie).1
+            #expect(waiting.contains("北侧沟槽无围挡") && waiting.contains("整改说明（\(today)）：已补设围挡"))
             let rejected = try await f.call(.post, "/api/v1/findings/\(finding)/reject", #"{"note":"围挡不连续"}"#)
             #expect(rejected.json["state"]?.stringValue == "open")
+            let reopened = try await PageTests.page(client, "/projects/\(f.pid)", cookie: officeCookie).1
+            #expect(reopened.contains("复检不合格的原因：围挡不连续"))
             _ = try await f.call(.post, "/api/v1/findings/\(finding)/rectify", as: f.contractor, #"{"note":"已连续"}"#)
             let verified = try await f.call(.post, "/api/v1/findings/\(finding)/verify")
             #expect(verified.json["state"]?.stringValue == "verified")

@@ -1199,6 +1199,8 @@ extension Catalogue {
         "finding.open": "To rectify",
         "finding.rectified": "Rectified, awaiting re-inspection",
         "finding.verified": "Re-inspected",
+        "finding.fixedNote": "What was fixed{on}: ",
+        "finding.rejectedNote": "Why the re-inspection failed: ",
         "finding.overdue": "Overdue",
         "role.office": "Office",
         "acceptance.intermediate": "Intermediate acceptance",

@@ -1105,6 +1105,8 @@ extension Catalogue {
         "finding.open": "待整改",
         "finding.rectified": "已整改待复检",
         "finding.verified": "复检合格",
+        "finding.fixedNote": "整改说明{on}：",
+        "finding.rejectedNote": "复检不合格的原因：",
         "finding.overdue": "已逾期",
         "role.office": "街道",
         "acceptance.intermediate": "中间验收",

@@ -122,6 +122,8 @@ struct ProjectPage {
         let stateLabel: String
         let overdue: Bool
         let dueOn: String
+        /// What the contractor says was fixed (for the re-inspection), or why the last re-inspection failed.
+        let note: String?
         let steps: [StepButton]
         let hasSteps: Bool
     }
@@ -331,6 +333,18 @@ struct ProjectPage {
         return (warning, chart, rows)
     }
 
+    /// A finding's note as the page says it: the contractor's account of the fix while it waits to be re-inspected,
+    /// and the reason a re-inspection failed once it is open again.
+    static func findingNote(_ x: Finding, _ f: PageFrame) -> String? {
+        guard !x.rectificationNote.isEmpty else { return nil }
+        switch x.state {
+        case .rectified, .verified:
+            let on = x.rectifiedOn.map { "（\($0)）" } ?? ""
+            return f.t("finding.fixedNote").replacingOccurrences(of: "{on}", with: on) + x.rectificationNote
+        case .open: return f.t("finding.rejectedNote") + x.rectificationNote
+        }
+    }
+
     static func checkRow(_ c: SiteCheck, actor: Actor, _ f: PageFrame) -> CheckRow {
         let findings = c.findings.map { x -> FindingLine in
             var steps: [LedgerRepository.FindingStep] = []
@@ -338,7 +352,7 @@ struct ProjectPage {
             if x.state == .rectified && Permissions.allows(actor.role, .writeSiteChecks) { steps = [.verify, .reject] }
             return FindingLine(
                 text: x.description, stateLabel: f.t("finding." + x.state.rawValue), overdue: x.overdue,
-                dueOn: x.dueOn.description,
+                dueOn: x.dueOn.description, note: findingNote(x, f),
                 steps: steps.map {
                     StepButton(
                         action: SiteRoute.findingStep(x.id, $0).path, label: f.t("finding." + $0.rawValue),
