@@ -20,6 +20,7 @@ import Testing
     }
 
     static let future = "2099-12-20T17:00:00+08:00"
+    static let futureInBeijing = "2099-12-20 17:00"
 
     @Test func aSelectionRunsFromNoticeToContractWithExactScores() async throws {
         try await TestApp.with(demo: true) { client, services in
@@ -71,6 +72,14 @@ import Testing
             // The selection notice is published on each compound of the zone.
             #expect(try await Self.count(services, "notices") == notices + 2)
             #expect(made.json["notice_ids"]?.arrayItems.count == 2)
+            // Residents read the notice: no record number in its title, the deadline in Beijing time.
+            let notice = try await services.database.withConnection { db in
+                try await db.raw("SELECT title, body FROM notices ORDER BY id DESC LIMIT 1").first()!
+            }
+            #expect(try notice.decode(column: "title", as: String.self).hasPrefix("物业服务企业选聘公告："))
+            #expect(try !notice.decode(column: "title", as: String.self).contains("#"))
+            let text = try notice.decode(column: "body", as: String.self)
+            #expect(text.contains("投标截止：\(Self.futureInBeijing)（北京时间）") && !text.contains(":00Z"))
 
             // Bids: a property company bids as itself; an organisation that is not one is refused by field.
             func bid(_ org: Int64, _ fee: Int, token: String) async throws -> (

@@ -742,6 +742,22 @@ public enum Migrations {
                 """,
                 "CREATE INDEX form_submissions_created ON form_submissions (created_at)",
             ]),
+        Step(
+            version: 22, name: "selection_notices",
+            statements: [
+                // A selection's notices, linked by record instead of by a number in their titles, which residents
+                // read; those published before are found by the number their titles still carry.
+                """
+                CREATE TABLE property_selection_notices (
+                  selection_id {BIG} NOT NULL REFERENCES property_selections(id),
+                  notice_id {BIG} NOT NULL REFERENCES notices(id), PRIMARY KEY (selection_id, notice_id))
+                """,
+                """
+                INSERT INTO property_selection_notices (selection_id, notice_id)
+                SELECT s.id, n.id FROM property_selections s JOIN notices n
+                  ON n.kind = 'property_selection' AND n.title LIKE '%#' || s.id || '：%'
+                """,
+            ]),
     ]
 
     public static var latest: Int { steps.last?.version ?? 0 }

@@ -293,12 +293,9 @@ public struct SelectionRepository: Sendable {
         }
         let notices = try await db.raw(
             """
-            SELECT n.id FROM notices n WHERE n.kind = 'property_selection' AND n.compound_id IN
-              (SELECT compound_id FROM property_selection_decisions WHERE selection_id = \(bind: id)
-               UNION SELECT id FROM compounds WHERE zone_id = \(bind: r.zoneId))
-              AND n.title LIKE \(bind: "%#" + String(id) + "：%") ORDER BY n.id
+            SELECT notice_id FROM property_selection_notices WHERE selection_id = \(bind: id) ORDER BY notice_id
             """
-        ).all().map { try $0.int("id") }
+        ).all().map { try $0.int("notice_id") }
         let decisions = try await db.raw(
             """
             SELECT d.compound_id, c.name, d.vote_id, v.status, v.result_json, d.decision, d.basis
@@ -488,13 +485,13 @@ public struct SelectionRepository: Sendable {
             ).first()!.int("id")
             // The selection notice, published on every compound of the zone until the deadline.
             let weights = n.criteria.map { "\($0.name) \($0.weight)%" }.joined(separator: "、")
-            let title = "物业服务企业选聘公告 #\(id)：\(zone.name)"
+            let title = "物业服务企业选聘公告：\(zone.name)"
             let body =
                 "\(zone.name)（\(zone.compoundIds.count) 个小区，\(zone.households) 户，\(zone.areaM2) ㎡）依法公开选聘物业服务企业。"
-                + "选聘方式：\(Self.methodName(n.method))。评分标准：\(weights)。投标截止：\(deadline)。"
+                + "选聘方式：\(Self.methodName(n.method))。评分标准：\(weights)。投标截止：\(beijingTime(deadline))（北京时间）。"
             let today = Clock.today
             try await Self.publish(
-                title: title, body: body, on: zone.compoundIds, subdistrictId: zone.subdistrictId, from: today,
+                selection: id, title: title, body: body, on: zone.compoundIds, subdistrictId: zone.subdistrictId, from: today,
                 until: max(Day.from(iso: deadline) ?? today, today), actor: actor, db: db)
             try await AuditLog.record(
                 db: db, actor: actor, action: "create", entity: "property_selections", entityId: id,
@@ -766,8 +763,8 @@ public struct SelectionRepository: Sendable {
     /// A notice of the selection, published on every compound of its zone from `from` to `until`, each with its
     /// webhook: the call for bids at the start, the result once the contract is signed.
     static func publish(
-        title: String, body: String, on compounds: [Int64], subdistrictId: Int64, from: Day, until: Day, actor: Actor,
-        db: any SQLDatabase
+        selection: Int64, title: String, body: String, on compounds: [Int64], subdistrictId: Int64, from: Day,
+        until: Day, actor: Actor, db: any SQLDatabase
     ) async throws {
         let now = Clock.isoNow()
         for c in compounds {
@@ -780,6 +777,11 @@ public struct SelectionRepository: Sendable {
                   \(bind: now), \(bind: now), \(bind: actor.username)) RETURNING id
                 """
             ).first()!.int("id")
+            try await db.raw(
+                """
+                INSERT INTO property_selection_notices (selection_id, notice_id) VALUES (\(bind: selection), \(bind: noticeId))
+                """
+            ).run()
             try await Outbox.emit(
                 db: db, event: "notice.published", subdistrictId: subdistrictId,
                 payload: .object([
@@ -865,7 +867,7 @@ public struct SelectionRepository: Sendable {
                 "name")
             let today = Clock.today
             try await Self.publish(
-                title: "物业服务企业选聘结果公示 #\(selectionId)：\(zone.name)",
+                selection: selectionId, title: "物业服务企业选聘结果公示：\(zone.name)",
                 body: "\(zone.name)物业服务企业选聘已依法完成，选定\(company ?? "")。服务期限：\(n.termFrom) 至 \(n.termUntil)；"
                     + "物业服务费：\(Money.yuan(n.feeFenPerM2Month)) 元/㎡·月；服务范围：\(scope)。",
                 on: zone.compoundIds, subdistrictId: zone.subdistrictId, from: today, until: today.adding(days: 7),

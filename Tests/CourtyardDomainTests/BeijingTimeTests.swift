@@ -1,6 +1,5 @@
+import CourtyardDomain
 import Testing
-
-@testable import CourtyardServer
 
 @Suite struct BeijingTimeTests {
     @Test func storedUTCTimesShowInChinaTime() {
