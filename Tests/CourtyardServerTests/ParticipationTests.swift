@@ -510,6 +510,16 @@ extension JSONValue {
             #expect(page.contains(#"<option value="single" selected>"#))
             #expect(page.contains("<details open>"))
             #expect(!page.contains(#"name="publish" value="1" checked"#), "left unticked as it was")
+            // A title that is too long is said to be too long, not missing.
+            let (longStatus, longPage, _) = try await PageTests.postForm(
+                client, "/questionnaires", cookie: office.cookie,
+                Self.urlencoded([
+                    ("_csrf", office.csrf), ("compound_id", String(compound)), ("kind", "satisfaction"),
+                    ("title", String(repeating: "改", count: 201)), ("opens_on", "2026-12-10"),
+                    ("closes_on", "2026-12-20"), ("q0_text", "您是否满意"), ("q0_type", "rating"),
+                ]))
+            #expect(longStatus == .unprocessableContent && longPage.contains("标题最多 200 个字"))
+            #expect(!longPage.contains("请填写标题"))
             let after = try await services.database.withConnection {
                 try await $0.raw("SELECT COUNT(*) AS n FROM questionnaires").first(decoding: Count.self)?.n
             }

@@ -1948,6 +1948,7 @@ extension Catalogue {
         "error.phone.not_resident": "This event is for residents in the registry, and this phone is not there",
         "error.phone.required": "Give a phone number",
         "error.name.required": "Give a name",
+        "error.title.too_long": "A title is at most 200 characters; please shorten it.",
         "error.title.required": "Enter a title.",
         "error.place.required": "Say where the event is",
         "error.reason.required": "Please give the reason.",

@@ -1845,6 +1845,7 @@ extension Catalogue {
         "error.phone.not_resident": "本活动仅限登记在册的居民报名，没有找到这个手机号",
         "error.phone.required": "请填写联系电话",
         "error.name.required": "请填写姓名",
+        "error.title.too_long": "标题最多 200 个字，请缩短。",
         "error.title.required": "请填写标题。",
         "error.place.required": "请填写活动地点",
         "error.reason.required": "请填写原因。",

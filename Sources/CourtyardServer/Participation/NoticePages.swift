@@ -22,9 +22,9 @@ struct Choice {
 func compoundAndTitleProblems(_ typed: [String: String], _ f: PageFrame) -> [String] {
     var found: [String] = []
     if Int64(typed["compound_id"] ?? "") == nil { found.append(f.t("form.chooseCompound")) }
-    if (typed["title"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-        found.append(f.t("error.title.required"))
-    }
+    let title = (typed["title"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+    if title.isEmpty { found.append(f.t("error.title.required")) }
+    if title.unicodeScalars.count > 200 { found.append(f.t("error.title.too_long")) }
     return found
 }
 

@@ -110,9 +110,10 @@ public struct MeetingRepository: Sendable {
 
     static func checkText(_ field: String, _ text: String, max: Int) throws -> String {
         let t = TextNormalizer.line(text)
-        guard !t.isEmpty, t.count <= max else {
+        guard !t.isEmpty else {
             throw ValidationError(field: field, code: "required", message: "\(field) is 1 to \(max) characters")
         }
+        try TextBounds.check(t, field: field, max: max)
         return t
     }
 

@@ -123,12 +123,8 @@ public struct NoticeRepository: Sendable {
 
     public func create(_ n: NewNotice, actor: Actor) async throws -> Notice {
         guard Permissions.allows(actor.role, .manageParticipation) else { throw AccessError.forbidden }
-        let title = TextNormalizer.prose(n.title)
+        let title = try TextBounds.title(TextNormalizer.prose(n.title), what: "a notice")
         let body = TextNormalizer.prose(n.body)
-        guard !title.isEmpty, title.count <= 200 else {
-            throw ValidationError(
-                field: "title", code: "required", message: "a notice needs a title of at most 200 characters")
-        }
         guard !body.isEmpty, body.count <= 20_000 else {
             throw ValidationError(field: "body", code: "required", message: "a notice needs a body")
         }

@@ -81,10 +81,7 @@ public struct QuestionnaireRepository: Sendable {
         actor: Actor
     ) async throws -> Questionnaire {
         guard Permissions.allows(actor.role, .manageParticipation) else { throw AccessError.forbidden }
-        let title = TextNormalizer.prose(title)
-        guard !title.isEmpty, title.count <= 200 else {
-            throw ValidationError(field: "title", code: "required", message: "a questionnaire needs a title")
-        }
+        let title = try TextBounds.title(TextNormalizer.prose(title), what: "a questionnaire")
         let qs = questions.map {
             Question(
                 text: TextNormalizer.prose($0.text), type: $0.type, options: $0.options.map(TextNormalizer.prose),

@@ -143,11 +143,7 @@ public struct VoteRepository: Sendable {
         async throws -> VoteDetail
     {
         guard Permissions.allows(actor.role, .manageVotes) else { throw AccessError.forbidden }
-        let title = TextNormalizer.line(title)
-        guard !title.isEmpty, title.count <= 200 else {
-            throw ValidationError(
-                field: "title", code: "required", message: "a vote needs a title of at most 200 characters")
-        }
+        let title = try TextBounds.title(TextNormalizer.line(title), what: "a vote")
         let rule = thresholds ?? .article278(matter)
         if let name = VoteRules.invalidThreshold(rule) {
             throw ValidationError(

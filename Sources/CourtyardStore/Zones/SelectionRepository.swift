@@ -491,7 +491,8 @@ public struct SelectionRepository: Sendable {
                 + "选聘方式：\(Self.methodName(n.method))。评分标准：\(weights)。投标截止：\(beijingTime(deadline))（北京时间）。"
             let today = Clock.today
             try await Self.publish(
-                selection: id, title: title, body: body, on: zone.compoundIds, subdistrictId: zone.subdistrictId, from: today,
+                selection: id, title: title, body: body, on: zone.compoundIds, subdistrictId: zone.subdistrictId,
+                from: today,
                 until: max(Day.from(iso: deadline) ?? today, today), actor: actor, db: db)
             try await AuditLog.record(
                 db: db, actor: actor, action: "create", entity: "property_selections", entityId: id,
