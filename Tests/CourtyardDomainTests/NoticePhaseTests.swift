@@ -30,4 +30,19 @@ import Testing
     @Test func onlyANoticeOnDisplayTakesObjections() {
         #expect(NoticePhase.allCases.filter(\.takesObjections) == [.onDisplay])
     }
+
+    @Test func aNoticeIsPostedForAPeriodNotOverBegunAtMostAWeekBackAndAtMostAYearLong() {
+        let today = Day("2026-12-03")!
+        func problem(_ a: String, _ b: String) -> NoticeSchedule.Problem? {
+            NoticeSchedule.problem(startsOn: Day(a)!, endsOn: Day(b)!, today: today)
+        }
+        #expect(problem("2020-01-01", "2020-01-08") == .ended)
+        #expect(problem("2026-11-25", "2026-12-02") == .ended)
+        #expect(problem("2026-11-26", "2026-12-03") == nil)
+        #expect(problem("2026-11-25", "2026-12-10") == .startsTooEarly)
+        #expect(problem("2026-12-03", "2026-12-03") == nil)
+        #expect(problem("2026-12-03", "2027-12-03") == nil)
+        #expect(problem("2026-12-03", "2027-12-04") == .tooLong)
+        #expect(NoticeSchedule.Problem.startsTooEarly.field == "starts_on")
+    }
 }

@@ -228,7 +228,24 @@ import Testing
                 .post, "/api/v1/projects/\(pid)/advance", token: office,
                 body: #"{"evidence":[{"kind":"notice","id":\#(up)}]}"#)
             #expect(refused.status == .unprocessableContent)
-            let over = try await notice(Self.today.adding(days: -10), Self.today.adding(days: -3))
+            // A period already over is not posted: a notice no one could read is no evidence.
+            let backdated = try await client.call(
+                .post, "/api/v1/notices", token: office,
+                body: #"""
+                    {"compound_id":\#(compound),"project_id":\#(pid),"kind":"plan","title":"补录公示","body":"改造内容。","starts_on":"2020-01-01","ends_on":"2020-01-08"}
+                    """#)
+            #expect(backdated.status == .unprocessableContent && backdated.json.errorCode == "ended")
+            #expect(backdated.text.contains("公示期已经结束"))
+            // A notice posted a week ago, whose period has passed since.
+            let over = try await notice(Self.today.adding(days: -7), Self.today)
+            try await services.database.withConnection { db in
+                try await db.raw(
+                    """
+                    UPDATE notices SET starts_on = \(bind: Self.today.adding(days: -10).description),
+                      ends_on = \(bind: Self.today.adding(days: -3).description) WHERE id = \(bind: over)
+                    """
+                ).run()
+            }
             #expect(
                 try await client.call(.post, "/api/v1/notices/\(over)/objections", token: nil, body: #"{"text":"太晚了"}"#)
                     .json.errorCode == "not_on_display")

@@ -132,6 +132,7 @@ public struct NoticeRepository: Sendable {
             throw ValidationError(
                 field: "ends_on", code: "before_start", message: "the display ends on or after it starts")
         }
+        try Self.checkSchedule(startsOn: n.startsOn, endsOn: n.endsOn)
         let id: Int64 = try await database.transaction { db in
             guard
                 let compound = try await ResourceRepository(database: database).fetch(
@@ -243,6 +244,16 @@ public struct NoticeRepository: Sendable {
         }
     }
 
+    static func checkSchedule(startsOn: Day, endsOn: Day) throws {
+        guard let problem = NoticeSchedule.problem(startsOn: startsOn, endsOn: endsOn, today: Clock.today) else {
+            return
+        }
+        throw ValidationError(
+            field: problem.field, code: problem.rawValue,
+            message: "a notice is posted for a period not yet over, begun at most "
+                + "\(NoticeSchedule.enteredLateDays) days ago and at most \(NoticeSchedule.longestDays) days long")
+    }
+
     public func publish(id: Int64, actor: Actor) async throws -> Notice {
         guard Permissions.allows(actor.role, .manageParticipation) else { throw AccessError.forbidden }
         try await database.transaction { db in
@@ -251,6 +262,10 @@ public struct NoticeRepository: Sendable {
                 + scope(actor)
             guard let r = try await db.raw(sql).first() else { throw StoreError.notFound }
             guard try r.text("state") == "draft" else { throw StoreError.conflict("notice \(id) is already published") }
+            // A draft kept until its period has passed would be published as a notice no one could have read.
+            if let starts = Day(try r.text("starts_on")), let ends = Day(try r.text("ends_on")) {
+                try Self.checkSchedule(startsOn: starts, endsOn: ends)
+            }
             try await db.raw(
                 "UPDATE notices SET state = 'published', published_at = \(bind: Clock.isoNow()), version = version + 1 WHERE id = \(bind: id)"
             ).run()
