@@ -124,6 +124,14 @@ import Testing
             // Staff cancel a waiting sign-up: nobody moves (no place was freed).
             let staff = try await client.call(.delete, "/api/v1/events/\(id)/signups/\(made[3].id)", token: token)
             #expect(staff.status == .ok && staff.json["promoted"]?.arrayItemsForTests.isEmpty == true)
+            // The person the organisers took off is told; those who cancelled with their own code are not.
+            #expect(
+                try await Self.count(
+                    services,
+                    """
+                    SELECT COUNT(*) AS n FROM outbox WHERE target_kind = 'sms' AND event = 'event.signup.cancelled'
+                      AND payload_json LIKE '%已由组织方取消%'
+                    """) == 1)
             let list = try await client.call(.get, "/api/v1/events/\(id)/signups", token: token)
             let byId = Dictionary(
                 list.json.items.map { ($0["id"]!.intValue!, $0["status"]!.stringValue!) },
@@ -229,6 +237,11 @@ import Testing
                 .post, "/api/v1/events/\(id)/signups", token: nil, body: #"{"name":"路人","phone":"13800000000"}"#)
             #expect(stranger.status == .unprocessableContent)
             #expect(stranger.json["error"]?["field"]?.stringValue == "phone")
+            // A resident's phone under another name is refused alike: the answer does not tell a stranger whether the
+            // number is a resident's, and no one is signed up in a resident's name by someone who knows the number.
+            let borrowed = try await client.call(
+                .post, "/api/v1/events/\(id)/signups", token: nil, body: #"{"name":"随便写","phone":"13912345678"}"#)
+            #expect(borrowed.status == .unprocessableContent && borrowed.text == stranger.text)
             let resident = try await client.call(
                 .post, "/api/v1/events/\(id)/signups", token: nil, body: #"{"name":"王秀兰","phone":"139-1234-5678"}"#)
             #expect(resident.status == .created && resident.json["status"]?.stringValue == "confirmed")
@@ -394,6 +407,32 @@ import Testing
             #expect(
                 try await client.execute(uri: "/public/communities/999999/news.atom", method: .get) { $0.status }
                     == .notFound)
+        }
+    }
+
+    /// A clerk's "取消报名" asks whom it cancels before it does: the button sits among the names.
+    @Test func theOrganisersConfirmBeforeTakingSomeoneOffTheList() async throws {
+        try await TestApp.with { client, services in
+            let (token, ids) = try await Self.place(client)
+            let id = try await Self.event(client, token, community: ids[1])
+            let made = try await client.call(
+                .post, "/api/v1/events/\(id)/signups", token: nil, body: #"{"name":"赵奶奶","phone":"13900000001"}"#)
+            let signup = try #require(made.json["id"]?.intValue)
+            let (cookie, csrf) = try await client.session("admin", TestApp.adminPassword)
+            let admin = CoordinationPageTests.Browser(client: client, cookie: cookie, csrf: csrf)
+            let asked = try await admin.post("/events/\(id)/signups/\(signup)/cancel", [])
+            #expect(asked.0 == .ok && asked.2.contains("确定取消 赵奶奶 的报名吗？"))
+            #expect(asked.2.contains("/events/\(id)/signups/\(signup)/cancel?confirm=1"))
+            let stillThere: SQLQueryString =
+                "SELECT COUNT(*) AS n FROM event_signups WHERE id = \(bind: signup) AND status = 'confirmed'"
+            #expect(try await Self.count(services, stillThere) == 1)
+            let done = try await admin.post("/events/\(id)/signups/\(signup)/cancel?confirm=1", [])
+            #expect(done.0 == .seeOther && done.1 == "/events/\(id)?saved=1")
+            #expect(try await Self.count(services, stillThere) == 0)
+            // Signing a neighbour up with a number that takes no text message keeps what was typed.
+            let landline = try await admin.post("/events/\(id)/signups", [("name", "钱爷爷"), ("phone", "0371-6666")])
+            #expect(landline.0 == .unprocessableContent)
+            #expect(landline.2.contains(#"value="钱爷爷""#) && landline.2.contains(#"value="0371-6666""#))
         }
     }
 }

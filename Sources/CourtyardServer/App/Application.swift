@@ -23,6 +23,9 @@ public struct ServerConfiguration: Sendable {
     /// The reverse proxies whose `X-Forwarded-For` names the client (COURTYARD_TRUSTED_PROXIES, addresses or CIDRs);
     /// without it the header is ignored. A list that does not parse stops the server at start.
     public var trustedProxies: TrustedProxies = .none
+    /// How long a form sent a second time waits for the first sending to be saved before it says it may have been
+    /// (`FormSubmissions`); tests on a busy machine wait longer.
+    public var sentFormPatience: Double = 10
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, bcryptCost: UInt8 = 12, secureCookies: Bool = false,

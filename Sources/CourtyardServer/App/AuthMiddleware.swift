@@ -13,7 +13,8 @@ struct AuthMiddleware: RouterMiddleware {
         async throws -> Response
     {
         var context = context
-        context.forms = FormSubmissions(database: services.database)
+        context.forms = FormSubmissions(
+            database: services.database, patience: services.configuration.sentFormPatience)
         // Behind a trusted proxy, the client is the address it forwarded; from anyone else the header is ignored.
         context.remoteHost = services.configuration.trustedProxies.clientAddress(
             peer: context.remoteHost, forwardedFor: request.headers[values: .xForwardedFor])

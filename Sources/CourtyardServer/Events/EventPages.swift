@@ -226,6 +226,9 @@ struct EventPage {
     var signups: [Signup]
     var hasSignups: Bool
     var signupAction: String
+    /// What was typed into a refused sign-up for a neighbour, so it is not typed twice.
+    var typedName = ""
+    var typedPhone = ""
     var attendanceAction: String
     var attendedCount: String
     var helpers: [HelperRow]
@@ -287,6 +290,13 @@ struct EventPage {
             reportPhotos: (e.report?.photos ?? []).map { SiteRoute.publicAttachment($0).path },
             hasReportPhotos: !(e.report?.photos ?? []).isEmpty, cancelAction: SiteRoute.eventAction(id, "cancel").path)
     }
+}
+
+/// The question asked before a sign-up is cancelled by the organisers.
+struct CancelSignupPage {
+    var question: String
+    var action: String
+    var back: String
 }
 
 /// `/public/events/{id}`: the event for anyone, with the sign-up form and a way to cancel with the code.
@@ -455,10 +465,13 @@ struct EventPageController {
 
     func id(_ context: AppContext) throws -> Int64 { try context.parameters.require("id", as: Int64.self) }
 
-    func render(_ id: Int64, _ actor: Actor, _ note: PageNote?, _ f: PageFrame, status: HTTPResponse.Status = .ok)
-        async throws -> Response
-    {
-        let page = try await EventPage.load(id: id, services: services, actor: actor, note: note, f)
+    func render(
+        _ id: Int64, _ actor: Actor, _ note: PageNote?, _ f: PageFrame, status: HTTPResponse.Status = .ok,
+        typed: [String: [String]] = [:]
+    ) async throws -> Response {
+        var page = try await EventPage.load(id: id, services: services, actor: actor, note: note, f)
+        page.typedName = typed["name"]?.last ?? ""
+        page.typedPhone = typed["phone"]?.last ?? ""
         return f.page(title: page.eventTitle, "events-event", page, status: status)
     }
 
@@ -485,7 +498,7 @@ struct EventPageController {
             try Pages.verifyCSRF(fields["_csrf"]?.last, context)
         }
         let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
-            try await render(id, actor, PageNote(kind: m.0, text: m.1), f, status: status)
+            try await render(id, actor, PageNote(kind: m.0, text: m.1), f, status: status, typed: fields)
         }
         let formFields = fields
         let multi = form
@@ -505,9 +518,22 @@ struct EventPageController {
         }
     }
 
+    /// Takes someone off the list, once the clerk has confirmed whom: the button sits among the names, and a slip of
+    /// the finger would otherwise cancel a neighbour's place without a word.
     @Sendable func cancelSignup(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let id = try id(context)
         let signup = try context.parameters.require("signup", as: Int64.self)
+        if request.uri.queryParameters.get("confirm") != "1" {
+            let actor = try context.require(.manageParticipation)
+            guard let s = try await events.signups(eventId: id, actor: actor).first(where: { $0.id == signup }) else {
+                throw AppError.notFound
+            }
+            let page = CancelSignupPage(
+                question: f.t("event.cancelSignupQuestion").replacingOccurrences(of: "{name}", with: s.name),
+                action: SiteRoute("/events/\(id)/signups/\(signup)/cancel", query: [("confirm", "1")]).path,
+                back: SiteRoute.event(id).path)
+            return f.page(title: f.t("event.cancelSignup"), "events-cancel-signup", page)
+        }
         return try await act(request, context, f) { actor, _, _ in
             _ = try await events.cancelSignup(eventId: id, signupId: signup, by: .staff(actor), now: EventRoutes.now)
         }

@@ -17,7 +17,13 @@ public struct FormSubmissions: Sendable {
     /// Claims are kept this long: longer than anyone reloads a page.
     static let keptFor: Int64 = 2 * 86_400
 
-    public init(database: Database) { self.database = database }
+    /// How long, in seconds, a second sending waits for the first to finish by default.
+    let patience: Double
+
+    public init(database: Database, patience: Double = 10) {
+        self.database = database
+        self.patience = patience
+    }
 
     /// What a sending of a form finds.
     public enum Claim: Sendable, Equatable {
@@ -30,10 +36,10 @@ public struct FormSubmissions: Sendable {
     }
 
     /// Claims `key` for this sending, waiting up to `patience` seconds for an earlier sending of it to finish.
-    public func claim(_ key: String, patience: Double = 10, now: @Sendable () -> Date = Date.init) async throws
+    public func claim(_ key: String, patience: Double? = nil, now: @Sendable () -> Date = Date.init) async throws
         -> Claim
     {
-        let deadline = now().addingTimeInterval(patience)
+        let deadline = now().addingTimeInterval(patience ?? self.patience)
         while true {
             let epoch = Int64(now().timeIntervalSince1970.rounded(.down))
             let old = epoch - Self.keptFor

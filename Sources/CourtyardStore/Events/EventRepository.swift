@@ -412,11 +412,13 @@ public struct EventRepository: Sendable {
                 }
                 throw StoreError.refused(code: refusal.code, message: refusal.message)
             }
+            // A resident is a name and a phone the registry holds together: a phone alone would let anyone sign a
+            // stranger up, and the answer would tell whether a number belongs to a resident.
             if event.signup == .residents {
                 var sql: SQLQueryString = """
                     SELECT r.id FROM residents r JOIN household_residents hr ON hr.resident_id = r.id
                     JOIN households h ON h.id = hr.household_id JOIN compounds c ON c.id = h.compound_id
-                    WHERE r.phone = \(bind: phone)
+                    WHERE r.phone = \(bind: phone) AND r.name = \(bind: name)
                     """
                 if let compound = event.compoundId {
                     sql += " AND c.id = \(bind: compound)"
@@ -427,7 +429,7 @@ public struct EventRepository: Sendable {
                 guard try await db.raw(sql).first() != nil else {
                     throw ValidationError(
                         field: "phone", code: "not_resident",
-                        message: "this event is for residents: phone is not in the registry of its place")
+                        message: "this event is for residents: no resident of its place has this name and phone")
                 }
             }
             let dup = try await db.raw(
@@ -543,7 +545,7 @@ public struct EventRepository: Sendable {
             let (event, sd) = try await Self.locked(eventId, actor: staff, db: db)
             guard
                 let r = try await db.raw(
-                    "SELECT status, code_hash FROM event_signups WHERE id = \(bind: signupId) AND event_id = \(bind: eventId)"
+                    "SELECT status, code_hash, phone FROM event_signups WHERE id = \(bind: signupId) AND event_id = \(bind: eventId)"
                 ).first()
             else { throw StoreError.notFound }
             if case .code(let hash) = canceller {
@@ -560,6 +562,18 @@ public struct EventRepository: Sendable {
             try await db.raw(
                 "UPDATE event_signups SET status = 'cancelled', cancelled_at = \(bind: Clock.isoNow()) WHERE id = \(bind: signupId)"
             ).run()
+            // Someone the organisers took off the list is told so, as they were told they were on it.
+            if staff != nil,
+                let e = try await db.raw(
+                    "SELECT title, starts_at FROM events WHERE id = \(bind: eventId)"
+                ).first()
+            {
+                let text =
+                    "【楼院焕新】您的活动报名已由组织方取消：\(try e.text("title"))，"
+                    + "\(Self.instant(try e.text("starts_at")).chinaShort)。如有疑问请联系社区。"
+                try await Outbox.message(
+                    db: db, event: "event.signup.cancelled", phone: try r.text("phone"), text: text)
+            }
             let promoted =
                 status == .confirmed && event.state == .scheduled
                 ? try await Self.promote(eventId: eventId, capacity: event.capacity, db: db) : []
