@@ -611,6 +611,30 @@ extension TestClientProtocol {
             #expect(page.contains("action=\"/projects/\(pid)/checks\"") && page.contains("name=\"item_height\""))
             let today = Day.today(epochSeconds: Date().timeIntervalSince1970)
             let boundary = "ck-1"
+            // A failed item without a word of what is wrong is refused, and the form comes back open as it was.
+            var silent = ByteBuffer()
+            for (k, v) in [("_csrf", office.csrf), ("date", "2026-02-30"), ("item_height", "fail")] {
+                silent.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n")
+            }
+            silent.writeString("--\(boundary)--\r\n")
+            let (bad, again) = try await client.execute(
+                uri: "/projects/\(pid)/checks", method: .post,
+                headers: [.cookie: office.cookie, .contentType: "multipart/form-data; boundary=\(boundary)"],
+                body: silent
+            ) { ($0.status, String(buffer: $0.body)) }
+            #expect(bad == .unprocessableContent && again.contains("日期无效"))
+            #expect(again.contains(#"value="2026-02-30""#) && again.contains(#"value="fail" checked"#))
+            var noWords = ByteBuffer()
+            for (k, v) in [("_csrf", office.csrf), ("date", today.description), ("item_height", "fail")] {
+                noWords.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n")
+            }
+            noWords.writeString("--\(boundary)--\r\n")
+            let refused = try await client.execute(
+                uri: "/projects/\(pid)/checks", method: .post,
+                headers: [.cookie: office.cookie, .contentType: "multipart/form-data; boundary=\(boundary)"],
+                body: noWords
+            ) { ($0.status, String(buffer: $0.body)) }
+            #expect(refused.0 == .unprocessableContent && refused.1.contains("有不合格项时，请在“发现的问题”中写明问题"))
             var body = ByteBuffer()
             for (k, v) in [
                 ("_csrf", office.csrf), ("date", today.description), ("item_height", "fail"), ("item_signs", "pass"),

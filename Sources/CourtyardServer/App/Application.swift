@@ -98,7 +98,7 @@ public func ensureAdmin(services: Services, password: String?, lang: Lang = .en)
     do {
         _ = try await services.accounts.create(
             username: "admin", passwordHash: hash, role: .admin, scope: .global,
-            displayName: "Administrator", actor: .system)
+            displayName: "系统管理员", actor: .system)
     } catch {
         // Another server starting over the same database made it a moment earlier.
         if try await services.accounts.find(username: "admin") != nil { return nil }

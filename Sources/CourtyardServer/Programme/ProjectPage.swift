@@ -105,11 +105,26 @@ struct ProjectPage {
     struct CheckItem {
         let name: String
         let label: String
+        var failed = false
     }
     struct CheckForm {
         let action: String
         let today: String
-        let items: [CheckItem]
+        var items: [CheckItem]
+        /// A refused check comes back open, with what was typed and why it was refused.
+        var open = false
+        var date: String
+        var finding = ""
+        var problem: String?
+
+        /// The form as a refused sending typed it (the photo has to be chosen again).
+        mutating func retype(_ fields: [String: String], problem: String) {
+            open = true
+            date = fields["date"] ?? ""
+            finding = fields["finding"] ?? ""
+            self.problem = problem
+            for i in items.indices { items[i].failed = fields[items[i].name] == "fail" }
+        }
     }
     struct StepButton {
         let action: String
@@ -161,7 +176,7 @@ struct ProjectPage {
     let siteLogForm: SiteLogForm?
     let logRows: [LogRow]
     let hasLogs: Bool
-    let checkForm: CheckForm?
+    var checkForm: CheckForm?
     let checkRows: [CheckRow]
     let hasChecks: Bool
     let safety: SafetySection
@@ -268,7 +283,8 @@ struct ProjectPage {
             writes && Permissions.allows(actor.role, .writeSiteChecks)
             ? CheckForm(
                 action: SiteRoute.projectChecks(p.id).path, today: Clock.today.description,
-                items: Self.checklist.map { CheckItem(name: "item_" + $0, label: f.t("check.item." + $0)) }) : nil
+                items: Self.checklist.map { CheckItem(name: "item_" + $0, label: f.t("check.item." + $0)) },
+                date: Clock.today.description) : nil
         checkRows = facts.checks.map { Self.checkRow($0, actor: actor, f) }
         hasChecks = !checkRows.isEmpty
         safety = facts.safety
@@ -386,24 +402,28 @@ struct ProjectPageController: Sendable {
 
     func page(
         id: Int64, _ context: AppContext, _ f: PageFrame, message: PageNotice?, log: SiteLogForm.Typed? = nil,
-        change: InvestmentSection.ChangeForm? = nil, status: HTTPResponse.Status
+        change: InvestmentSection.ChangeForm? = nil, check: [String: String]? = nil, status: HTTPResponse.Status
     ) async throws -> Response {
         let actor = try context.require(.readProjects)
         var facts = try await ProjectPage.load(id: id, actor: actor, services: services, f)
         if let change, facts.investment?.changeForm != nil { facts.investment?.changeForm = change }
+        var page = ProjectPage(facts, actor: actor, message: message, log: log, f)
+        if let check, let message { page.checkForm?.retype(check, problem: message.text) }
         return f.page(
-            title: facts.detail.summary.compoundName + " · " + f.t("project.title"), "programme-project",
-            ProjectPage(facts, actor: actor, message: message, log: log, f), status: status)
+            title: facts.detail.summary.compoundName + " · " + f.t("project.title"), "programme-project", page,
+            status: status)
     }
 
     /// Runs a form's save and goes back to the page's section; a refused form shows the page again with why.
-    func save(id: Int64, anchor: String?, _ context: AppContext, _ f: PageFrame, _ body: () async throws -> Void)
-        async throws -> Response
-    {
+    func save(
+        id: Int64, anchor: String?, _ context: AppContext, _ f: PageFrame, check: [String: String]? = nil,
+        _ body: () async throws -> Void
+    ) async throws -> Response {
         try await Pages.save(
             f, next: anchor.map { SiteRoute.projectSection(id, $0) }?.path ?? SiteRoute.project(id).path,
             redisplay: { m, status in
-                try await page(id: id, context, f, message: PageNotice(tone: m.0, text: m.1), status: status)
+                try await page(
+                    id: id, context, f, message: PageNotice(tone: m.0, text: m.1), check: check, status: status)
             }, body)
     }
 
@@ -417,7 +437,7 @@ struct ProjectPageController: Sendable {
     @Sendable func addCheck(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let id = try context.parameters.require("id", as: Int64.self)
         let form = try await Pages.multipartForm(request, context)
-        return try await save(id: id, anchor: "checks", context, f) {
+        return try await save(id: id, anchor: "checks", context, f, check: form.fields) {
             let actor = try context.actor()
             guard let date = Day(form.fields["date"] ?? "") else {
                 throw ValidationError(field: "date", code: Pages.pageMessage, message: f.t("form.badDate"))
@@ -426,6 +446,10 @@ struct ProjectPageController: Sendable {
                 (item: Lang.zh.t("check.item." + $0), passed: form.fields["item_" + $0] != "fail", note: "")
             }
             let finding = (form.fields["finding"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            // A failed item is followed up as a finding to rectify; without words there is nothing to follow up.
+            if finding.isEmpty && items.contains(where: { !$0.passed }) {
+                throw ValidationError(field: "finding", code: Pages.pageMessage, message: f.t("check.findingNeeded"))
+            }
             try await form.withStoredFile("photo", database: services.database, actor: actor) { photo in
                 let photos = photo.map { [$0] } ?? []
                 _ = try await ledger().addCheck(
