@@ -414,7 +414,10 @@ import Testing
             #expect(large.contains("金额不能超过 100 亿元。") && !large.contains("变更金额请填写元数"))
             let (saved, next, _) = try await contractor.post(
                 "/projects/\(project)/change_orders", [("reason", reason), ("amount", "24,500.50")])
-            #expect(saved == .seeOther && next == "/projects/\(project)#investment")
+            #expect(saved == .seeOther && next == "/projects/\(project)?saved=investment#investment")
+            // Where the page lands, in the section, it says the change was saved.
+            let landed = try await contractor.get(next)
+            #expect(landed.1.contains(#"<h2 id="investment">合同与进度款</h2><p class="note ok" role="status">已保存。</p>"#))
             let after = try await client.call(.get, "/api/v1/projects/\(project)/change_orders", token: token)
             let made = after.json.items.last
             #expect(after.json.items.count == before + 1)

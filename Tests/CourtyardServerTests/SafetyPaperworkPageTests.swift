@@ -98,7 +98,7 @@ import Testing
                     ("date", SafetyTests.today.description), ("trainer", "王安全"), ("topics", "临时用电"),
                     ("trainees", "张三 瓦工\n李四　电工\n王五"),
                 ])
-            #expect(saved.0 == .seeOther && saved.1 == "/projects/\(project)#safety")
+            #expect(saved.0 == .seeOther && saved.1 == "/projects/\(project)?saved=safety#safety")
             #expect(try await SelectionTests.count(services, "trainings") == before + 1)
             let people = try await SelectionTests.ints(
                 services, "SELECT trainee_count AS id FROM trainings WHERE id = (SELECT MAX(id) FROM trainings)")[0]

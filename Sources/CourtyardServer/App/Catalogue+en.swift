@@ -371,6 +371,7 @@ extension Catalogue {
         "category.basic": "Basic",
         "category.improvement": "Improvement",
         "category.upgrade": "Upgrade",
+        "project.saved": "Saved.",
         "project.title": "Renovation project",
         "project.stage": "Stage",
         "project.progress": "Progress",

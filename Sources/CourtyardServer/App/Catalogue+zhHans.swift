@@ -345,6 +345,7 @@ extension Catalogue {
         "category.basic": "基础类",
         "category.improvement": "完善类",
         "category.upgrade": "提升类",
+        "project.saved": "已保存。",
         "project.title": "改造项目",
         "project.stage": "阶段",
         "project.progress": "形象进度",

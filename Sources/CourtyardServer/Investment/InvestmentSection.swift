@@ -128,7 +128,7 @@ struct InvestmentStepController: Sendable {
             try await pages.page(
                 id: id, context, f, message: PageNotice(tone: m.0, text: m.1), change: typed, status: status)
         }
-        return try await Pages.save(f, next: SiteRoute.projectSection(id, "investment").path, redisplay: redisplay) {
+        return try await Pages.save(f, next: SiteRoute.projectSaved(id, "investment").path, redisplay: redisplay) {
             guard let fen = YuanText.fen(typed.typedAmount) else {
                 let key = YuanText.tooLarge(typed.typedAmount) ? "investment.amountTooLarge" : "investment.badAmount"
                 throw ValidationError(field: "amount", code: Pages.pageMessage, message: f.t(key))

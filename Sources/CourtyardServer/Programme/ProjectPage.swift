@@ -5,6 +5,10 @@ import Hummingbird
 
 extension SiteRoute {
     static func projectSection(_ id: Int64, _ anchor: String) -> SiteRoute { SiteRoute("/projects/\(id)#\(anchor)") }
+    /// The project's page after a form of `section` was saved: it lands on the section, which says so.
+    static func projectSaved(_ id: Int64, _ section: String) -> SiteRoute {
+        SiteRoute("/projects/\(id)?saved=\(section)#\(section)")
+    }
     static func projectSiteLogs(_ id: Int64) -> SiteRoute { SiteRoute("/projects/\(id)/site_logs") }
     static func projectChecks(_ id: Int64) -> SiteRoute { SiteRoute("/projects/\(id)/checks") }
     static func projectAdvance(_ id: Int64) -> SiteRoute { SiteRoute("/projects/\(id)/advance") }
@@ -177,6 +181,10 @@ struct ProjectPage {
     let logRows: [LogRow]
     let hasLogs: Bool
     var checkForm: CheckForm?
+    /// "Saved" said in the section whose form was just saved, where the page lands (the top is out of sight there).
+    var savedChecks: String?
+    var savedInvestment: String?
+    var savedSafety: String?
     let checkRows: [CheckRow]
     let hasChecks: Bool
     let safety: SafetySection
@@ -402,13 +410,17 @@ struct ProjectPageController: Sendable {
 
     func page(
         id: Int64, _ context: AppContext, _ f: PageFrame, message: PageNotice?, log: SiteLogForm.Typed? = nil,
-        change: InvestmentSection.ChangeForm? = nil, check: [String: String]? = nil, status: HTTPResponse.Status
+        change: InvestmentSection.ChangeForm? = nil, check: [String: String]? = nil, savedIn: String? = nil,
+        status: HTTPResponse.Status
     ) async throws -> Response {
         let actor = try context.require(.readProjects)
         var facts = try await ProjectPage.load(id: id, actor: actor, services: services, f)
         if let change, facts.investment?.changeForm != nil { facts.investment?.changeForm = change }
         var page = ProjectPage(facts, actor: actor, message: message, log: log, f)
         if let check, let message { page.checkForm?.retype(check, problem: message.text) }
+        if savedIn == "checks" { page.savedChecks = f.t("project.saved") }
+        if savedIn == "investment" { page.savedInvestment = f.t("project.saved") }
+        if savedIn == "safety" { page.savedSafety = f.t("project.saved") }
         return f.page(
             title: facts.detail.summary.compoundName + " · " + f.t("project.title"), "programme-project", page,
             status: status)
@@ -420,7 +432,8 @@ struct ProjectPageController: Sendable {
         _ body: () async throws -> Void
     ) async throws -> Response {
         try await Pages.save(
-            f, next: anchor.map { SiteRoute.projectSection(id, $0) }?.path ?? SiteRoute.project(id).path,
+            f,
+            next: anchor.map { SiteRoute.projectSaved(id, $0) }?.path ?? SiteRoute("/projects/\(id)?saved=page").path,
             redisplay: { m, status in
                 try await page(
                     id: id, context, f, message: PageNotice(tone: m.0, text: m.1), check: check, status: status)
@@ -428,10 +441,16 @@ struct ProjectPageController: Sendable {
     }
 
     @Sendable func show(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
-        let saved = request.uri.queryParameters.get("saved") == "log"
+        let saved = request.uri.queryParameters.get("saved").map { String($0) }
+        let message: PageNotice? =
+            switch saved {
+            case "log": PageNotice(tone: "ok", text: f.t("log.saved"))
+            case "page": PageNotice(tone: "ok", text: f.t("project.saved"))
+            default: nil
+            }
         return try await page(
-            id: try context.parameters.require("id", as: Int64.self), context, f,
-            message: saved ? PageNotice(tone: "ok", text: f.t("log.saved")) : nil, status: .ok)
+            id: try context.parameters.require("id", as: Int64.self), context, f, message: message,
+            savedIn: saved, status: .ok)
     }
 
     @Sendable func addCheck(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {

@@ -170,7 +170,7 @@ struct InspectionPageController: Sendable {
         let form = try await Pages.multipartForm(request, context)
         let templateId = form.fields["template_id"].flatMap { Int64($0) }
         let again = redisplay(id: id, template: templateId, context, f, typed: form.fields)
-        return try await Pages.save(f, next: SiteRoute.projectSection(id, "safety").path, redisplay: again) {
+        return try await Pages.save(f, next: SiteRoute.projectSaved(id, "safety").path, redisplay: again) {
             let actor = try context.actor()
             guard let date = Day(form.fields["date"] ?? ""), let templateId else {
                 throw ValidationError(field: "date", code: Pages.pageMessage, message: f.t("form.badDate"))

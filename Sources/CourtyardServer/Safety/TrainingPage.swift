@@ -65,7 +65,7 @@ struct TrainingPageController {
         let again: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
             try await page(id: id, context, f, note: PageNote(kind: m.0, text: m.1), typed: fields, status: status)
         }
-        return try await Pages.save(f, next: SiteRoute.projectSection(id, "safety").path, redisplay: again) {
+        return try await Pages.save(f, next: SiteRoute.projectSaved(id, "safety").path, redisplay: again) {
             guard let date = Day(fields["date"] ?? "") else {
                 throw ValidationError(
                     field: "date", code: Pages.pageMessage,
