@@ -81,7 +81,8 @@ struct InvestmentTable {
                 community: kind == "total" ? "" : l.communityName, budget: Money.yuan(l.budgetFen),
                 contract: l.contracts == 0 ? "—" : Money.yuan(l.contractFen),
                 changes: Money.yuan(l.approvedChangesFen), paid: Money.yuan(l.paidFen),
-                remaining: Money.yuan(l.remainingFen), over: l.overBudget, overLabel: over, kind: kind)
+                remaining: l.contracts == 0 ? "—" : Money.yuan(l.remainingFen), over: l.overBudget, overLabel: over,
+                kind: kind)
         }
         var rows: [Row] = []
         for c in report.communities {
