@@ -375,6 +375,22 @@ import Testing
             )
             #expect(hours.status == .ok && hours.json["total_minutes"]?.intValue == 170)
             #expect(hours.json["total_hours"]?.stringValue == "2.8")
+            let twice = try await client.call(
+                .put, "/api/v1/events/\(id)/volunteer_hours", token: token,
+                body:
+                    #"{"helpers":[{"name":"李红梅","role":"helper","minutes":60},{"name":"李 红梅","role":"helper","minutes":60}]}"#
+            )
+            #expect(twice.status == .unprocessableContent && twice.json["error"]?["code"]?.stringValue == "duplicate")
+            // On the page a refusal names the row, and the rows come back as typed.
+            let (cookie, csrf) = try await client.session("admin", TestApp.adminPassword)
+            let admin = CoordinationPageTests.Browser(client: client, cookie: cookie, csrf: csrf)
+            let rows: [(String, String)] = [
+                ("name", "李红梅"), ("phone", ""), ("minutes", "150"), ("role", "organiser"),
+                ("name", "新人"), ("phone", "12345"), ("minutes", "60"), ("role", "helper"),
+            ]
+            let refused = try await admin.post("/events/\(id)/hours", rows)
+            #expect(refused.0 == .unprocessableContent && refused.2.contains("第 2 行：手机号码格式不对。"))
+            #expect(refused.2.contains(#"value="新人""#) && refused.2.contains(#"value="12345""#))
             let totals = try await client.call(.get, "/api/v1/volunteer_hours", token: token)
             #expect(totals.json.items.first?["name"]?.stringValue == "李红梅")
             let (status, contentType, body) = try await client.execute(
@@ -427,7 +443,8 @@ import Testing
                 "SELECT COUNT(*) AS n FROM event_signups WHERE id = \(bind: signup) AND status = 'confirmed'"
             #expect(try await Self.count(services, stillThere) == 1)
             let done = try await admin.post("/events/\(id)/signups/\(signup)/cancel?confirm=1", [])
-            #expect(done.0 == .seeOther && done.1 == "/events/\(id)?saved=1")
+            #expect(done.0 == .seeOther && done.1 == "/events/\(id)?saved=cancelled")
+            #expect(try await admin.get(done.1).1.contains("已取消这位居民的报名，并已短信告知本人。"))
             #expect(try await Self.count(services, stillThere) == 0)
             // Signing a neighbour up with a number that takes no text message keeps what was typed.
             let landline = try await admin.post("/events/\(id)/signups", [("name", "钱爷爷"), ("phone", "0371-6666")])

@@ -146,6 +146,8 @@ import Testing
             "/property-selections/\(sid)/contract",
             [("term_from", "2020-01-01"), ("term_until", "2021-12-31"), ("fee", "0.95"), ("scope", "保洁、秩序维护")])
         #expect(over.0 == .unprocessableContent && over.2.contains("合同期限已经结束"))
+        // Said again inside the contract form, far down the zone's page.
+        #expect(over.2.contains(#"<h4>签订物业服务合同</h4><p class="note bad lines" role="alert">合同期限已经结束"#))
         #expect(over.2.contains(#"value="2020-01-01""#) && over.2.contains("保洁、秩序维护</textarea>"))
         let signed = try await office.post(
             "/property-selections/\(sid)/contract", term + [("term_until", "2029-12-31")])

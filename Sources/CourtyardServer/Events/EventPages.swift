@@ -470,22 +470,40 @@ struct EventPageController {
         typed: [String: [String]] = [:]
     ) async throws -> Response {
         var page = try await EventPage.load(id: id, services: services, actor: actor, note: note, f)
-        page.typedName = typed["name"]?.last ?? ""
-        page.typedPhone = typed["phone"]?.last ?? ""
+        if let minutes = typed["minutes"] {
+            // The hours form, refused: its rows as typed, not as last saved.
+            let names = typed["name"] ?? []
+            let phones = typed["phone"] ?? []
+            let roles = typed["role"] ?? []
+            page.helpers = minutes.indices.map { i in
+                EventPage.HelperRow(
+                    rowIndex: String(i), helperName: i < names.count ? names[i] : "",
+                    helperPhone: i < phones.count ? phones[i] : "", helperMinutes: minutes[i],
+                    isOrganiser: i < roles.count && roles[i] == HelperRole.organiser.rawValue)
+            }
+        } else {
+            page.typedName = typed["name"]?.last ?? ""
+            page.typedPhone = typed["phone"]?.last ?? ""
+        }
         return f.page(title: page.eventTitle, "events-event", page, status: status)
     }
 
     @Sendable func show(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let actor = try context.require(.readRegistry)
         let note: PageNote? =
-            request.uri.queryParameters.get("saved") == "1" ? PageNote(kind: "ok", text: f.t("event.saved")) : nil
+            switch request.uri.queryParameters.get("saved") {
+            case "1": PageNote(kind: "ok", text: f.t("event.saved"))
+            case "cancelled": PageNote(kind: "ok", text: f.t("event.signupCancelled"))
+            default: nil
+            }
         return try await render(try id(context), actor, note, f)
     }
 
     /// Runs one of the event page's forms and shows the page again, saved or with the reason.
     func act(
         _ request: Request, _ context: AppContext, _ f: PageFrame, capability: Capability = .manageParticipation,
-        multipart: Bool = false, _ body: @escaping (Actor, [String: [String]], MultipartForm?) async throws -> Void
+        multipart: Bool = false, saved: String = "1",
+        _ body: @escaping (Actor, [String: [String]], MultipartForm?) async throws -> Void
     ) async throws -> Response {
         let actor = try context.require(capability)
         let id = try id(context)
@@ -503,7 +521,7 @@ struct EventPageController {
         let formFields = fields
         let multi = form
         return try await Pages.save(
-            f, next: SiteRoute("/events/\(id)", query: [("saved", "1")]).path, redisplay: redisplay
+            f, next: SiteRoute("/events/\(id)", query: [("saved", saved)]).path, redisplay: redisplay
         ) {
             try await body(actor, formFields, multi)
         }
@@ -534,7 +552,7 @@ struct EventPageController {
                 back: SiteRoute.event(id).path)
             return f.page(title: f.t("event.cancelSignup"), "events-cancel-signup", page)
         }
-        return try await act(request, context, f) { actor, _, _ in
+        return try await act(request, context, f, saved: "cancelled") { actor, _, _ in
             _ = try await events.cancelSignup(eventId: id, signupId: signup, by: .staff(actor), now: EventRoutes.now)
         }
     }
@@ -556,20 +574,34 @@ struct EventPageController {
             let minutes = fields["minutes"] ?? []
             let roles = fields["role"] ?? []
             var helpers: [(name: String, phone: String, role: HelperRole, minutes: Int64)] = []
+            // The form's row of each helper sent, to say which row a refusal is about.
+            var rows: [Int] = []
+            func row(_ i: Int) -> String { f.t("event.hoursRow").replacingOccurrences(of: "{n}", with: String(i + 1)) }
             for i in names.indices {
                 let name = names[i].trimmingCharacters(in: .whitespaces)
                 let m = i < minutes.count ? minutes[i].trimmingCharacters(in: .whitespaces) : ""
                 if name.isEmpty && m.isEmpty { continue }
                 guard let n = Int64(m) else {
-                    throw ValidationError(field: "minutes", code: Pages.pageMessage, message: f.t("event.badMinutes"))
+                    throw ValidationError(
+                        field: "minutes", code: Pages.pageMessage, message: row(i) + f.t("event.badMinutes"))
                 }
+                rows.append(i)
                 helpers.append(
                     (
                         name, i < phones.count ? phones[i] : "",
                         HelperRole(rawValue: i < roles.count ? roles[i] : "") ?? .helper, n
                     ))
             }
-            _ = try await events.setHours(eventId: id, helpers, actor: actor, now: EventRoutes.now)
+            do {
+                _ = try await events.setHours(eventId: id, helpers, actor: actor, now: EventRoutes.now)
+            } catch let e as ValidationError {
+                // "helpers[2].phone" is the third helper sent: say it as the form's row, in words.
+                guard let field = e.field, let at = field.firstIndex(of: "["), let end = field.firstIndex(of: "]"),
+                    let k = Int(field[field.index(after: at)..<end]), k < rows.count
+                else { throw e }
+                let words = AppError.from(e).map { Pages.message(for: $0, f) } ?? ""
+                throw ValidationError(field: field, code: Pages.pageMessage, message: row(rows[k]) + words)
+            }
         }
     }
 

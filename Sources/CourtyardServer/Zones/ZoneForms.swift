@@ -62,6 +62,9 @@ enum ZoneForms {
         var contractFrom = ""
         var contractUntil = ""
         var contractScope = ""
+        /// Why this selection's contract or bid form was refused, said inside it.
+        var contractProblem: String?
+        var bidProblem: String?
         /// What was typed into this selection's refused bid form.
         var bidFee = ""
         var bidPlan = ""
@@ -128,6 +131,7 @@ enum ZoneForms {
             a.bidAction = a.companies.isEmpty ? nil : step("bids")
             a.bidFee = mine["fee"] ?? ""
             a.bidPlan = mine["plan"] ?? ""
+            a.bidProblem = mine["_problem"]
         }
         if s.state == "scoring", let me = actor.userId, s.panelUserIds.contains(me) {
             let mine = try await SelectionRepository(database: services.database).scores(
@@ -165,6 +169,7 @@ enum ZoneForms {
             a.contractFrom = mine["term_from"] ?? ""
             a.contractUntil = mine["term_until"] ?? ""
             a.contractScope = mine["scope"] ?? ""
+            a.contractProblem = mine["_problem"]
         }
         return a
     }
@@ -294,6 +299,9 @@ struct ZoneFormController {
         -> ((String, String), HTTPResponse.Status) async throws -> Response
     {
         { m, status in
+            // The refusal is said at the top and again in the form refused, which is far down the page.
+            var typed = typed
+            typed["_problem"] = m.1
             let page = try await ZonePage.load(
                 id: zone, actor: actor, services: services, note: PageNote(kind: m.0, text: m.1), typed: typed, f)
             return f.page(title: page.name, "zones-zone", page, status: status)

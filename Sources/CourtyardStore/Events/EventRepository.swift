@@ -684,8 +684,14 @@ public struct EventRepository: Sendable {
             throw ValidationError(field: "helpers", code: "too_many", message: "at most 200 helpers")
         }
         var clean: [(String, String, HelperRole, Int64)] = []
+        var named: Set<String> = []
         for (i, h) in helpers.enumerated() {
             let name = try Self.text(h.name, field: "helpers[\(i)].name", max: 50)
+            // One line a person: the same person on two lines would count their hours twice.
+            guard named.insert(TrainedPeople.key(name)).inserted else {
+                throw ValidationError(
+                    field: "helpers[\(i)].name", code: "duplicate", message: "\(name) is already on an earlier line")
+            }
             let phone =
                 TextNormalizer.clean(h.phone).isEmpty ? "" : try Self.phone(h.phone, field: "helpers[\(i)].phone")
             guard h.minutes >= 1 && h.minutes <= EventRules.maxHelperMinutes else {
