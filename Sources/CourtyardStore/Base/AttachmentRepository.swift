@@ -164,7 +164,7 @@ public struct AttachmentRepository: Sendable {
             """
         if try await db.raw(sql)
             .all().contains(where: {
-                (JSONValue.parse((try? $0.text("attachments_json")) ?? "")?.idList ?? []).contains(id)
+                ((try? $0.storedIds("attachments_json")) ?? []).contains(id)
             })
         {
             return true
@@ -175,7 +175,7 @@ public struct AttachmentRepository: Sendable {
               AND report_photos_json LIKE \(bind: "%\(id)%")
             """
         return try await db.raw(reports).all().contains {
-            (JSONValue.parse((try? $0.text("report_photos_json")) ?? "")?.idList ?? []).contains(id)
+            ((try? $0.storedIds("report_photos_json")) ?? []).contains(id)
         }
     }
 

@@ -168,13 +168,13 @@ public struct CoordinationRequestRepository: Sendable {
             departmentName: try r.text("department_name"),
             kind: CoordinationKind(rawValue: try r.text("kind")) ?? .other, description: try r.text("description"),
             neededBy: Day(try r.text("needed_by")) ?? today,
-            attachments: JSONValue.parse(try r.text("attachments_json"))?.idList ?? [], state: state,
+            attachments: try r.storedIds("attachments_json"), state: state,
             ballInCourt: CoordinationLifecycle.ballInCourt(state), stateSince: Day(try r.text("state_since")) ?? today,
             dueOn: due, overdue: CoordinationLifecycle.isOverdue(due: due, today: today),
             plannedOn: try r.optionalText("planned_on").flatMap { Day($0) },
             doneOn: try r.optionalText("done_on").flatMap { Day($0) },
             doneNote: try r.optionalText("done_note") ?? "",
-            evidence: JSONValue.parse(try r.text("evidence_json"))?.idList ?? [],
+            evidence: try r.storedIds("evidence_json"),
             declineReason: try r.text("decline_reason"), createdOn: Day(try r.text("created_on")) ?? today,
             version: try r.decode(column: "version", as: Int.self), history: nil)
     }

@@ -679,7 +679,7 @@ public struct MeetingRepository: Sendable {
                 carriedOver: ActionRules.carriedOver(
                     createdOn: created, doneOn: done, heldMeetings: held[try r.int("subdistrict_id")] ?? [], asOf: asOf),
                 doneOn: done, doneNote: try r.text("done_note"),
-                evidence: JSONValue.parse(try r.text("evidence_json"))?.idList ?? [])
+                evidence: try r.storedIds("evidence_json"))
         }
     }
 

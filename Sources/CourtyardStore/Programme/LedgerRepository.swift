@@ -262,9 +262,7 @@ public struct LedgerRepository: Sendable {
         let rows = try await db.raw(sql).all()
         var trainings: [Int64: [(date: String, names: [String])]] = [:]
         for project in Set(try rows.map { try $0.int("project_id") }) {
-            trainings[project] = try await db.raw(
-                "SELECT date, trainees_json FROM trainings WHERE project_id = \(bind: project)"
-            ).all().map { (try $0.text("date"), try $0.stored("trainees_json", as: [Trainee].self).map(\.name)) }
+            trainings[project] = try await SafetyRepository.trainings(projectId: project, db: db)
         }
         return try rows.map { r in
             // The people trained by the log's day, each once (`TrainedPeople`).

@@ -32,19 +32,18 @@ public struct SafetyRepository: Sendable {
             try await db.raw("SELECT plan_id FROM emergency_plan_projects WHERE project_id = \(bind: projectId)")
             .first() != nil
         return SafetyFacts(
-            agreement: agreement, emergencyPlan: plan, trainings: try await trained(projectId, db: db).trainings)
+            agreement: agreement, emergencyPlan: plan,
+            trainings: Int(
+                try await db.raw("SELECT COUNT(*) AS n FROM trainings WHERE project_id = \(bind: projectId)").first()?
+                    .int("n") ?? 0))
     }
 
-    /// The trainings on a project and how many people they trained.
-    static func trained(_ projectId: Int64, db: any SQLDatabase) async throws -> (trainings: Int, people: Int) {
-        let lists = try await db.raw("SELECT trainees_json FROM trainings WHERE project_id = \(bind: projectId)").all()
-            .map { try $0.stored("trainees_json", as: [Trainee].self) }
-        return (lists.count, TrainedPeople.count(lists.joined().map(\.name)))
-    }
-
-    /// The people trained on a project, for the site log's headcount check.
-    public func trainedPeople(projectId: Int64) async throws -> Int {
-        try await database.withConnection { db in try await Self.trained(projectId, db: db).people }
+    /// A project's trainings, each as its day and the names it trained: what a site log's headcount is held to,
+    /// each person counted once (`TrainedPeople`).
+    static func trainings(projectId: Int64, db: any SQLDatabase) async throws -> [(date: String, names: [String])] {
+        try await db.raw("SELECT date, trainees_json FROM trainings WHERE project_id = \(bind: projectId)").all().map {
+            (try $0.text("date"), try $0.stored("trainees_json", as: [Trainee].self).map(\.name))
+        }
     }
 
     /// What a missing requirement is called in the API's words.

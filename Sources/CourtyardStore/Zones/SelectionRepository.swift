@@ -362,7 +362,7 @@ public struct SelectionRepository: Sendable {
         PropertyBid(
             id: try r.int("id"), selectionId: try r.int("selection_id"), organisationId: try r.int("organisation_id"),
             organisationName: try r.text("organisation_name"), feeFenPerM2Month: try r.int("fee_fen_per_m2_month"),
-            plan: try r.text("plan"), attachments: JSONValue.parse(try r.text("attachments_json"))?.idList ?? [],
+            plan: try r.text("plan"), attachments: try r.storedIds("attachments_json"),
             createdAt: try r.text("created_at"))
     }
 
