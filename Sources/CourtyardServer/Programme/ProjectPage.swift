@@ -363,8 +363,10 @@ struct ProjectPage {
         guard !x.rectificationNote.isEmpty else { return nil }
         switch x.state {
         case .rectified, .verified:
-            let on = x.rectifiedOn.map { "（\($0)）" } ?? ""
-            return f.t("finding.fixedNote").replacingOccurrences(of: "{on}", with: on) + x.rectificationNote
+            let lead = x.rectifiedOn.map {
+                f.t("finding.fixedNoteOn").replacingOccurrences(of: "{date}", with: $0.description)
+            }
+            return (lead ?? f.t("finding.fixedNote")) + x.rectificationNote
         case .open: return f.t("finding.rejectedNote") + x.rectificationNote
         }
     }
