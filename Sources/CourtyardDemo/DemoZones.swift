@@ -173,18 +173,14 @@ enum DemoZones {
 
         // Hand-overs in the north zone: one signed by all four, one waiting on a defect.
         let projects = try await db.withConnection { conn in
-            var out: [Int64] = []
-            for stage in ["handed_over", "accepted"] {
-                if let r = try await conn.raw(
-                    """
-                    SELECT p.id FROM projects p JOIN compounds c ON c.id = p.compound_id
-                    WHERE c.zone_id = \(bind: zones[0]) AND p.stage = \(bind: stage) ORDER BY p.id LIMIT 1
-                    """
-                ).first() {
-                    out.append(try r.int("id"))
-                }
-            }
-            return out
+            // The handed-over one first where there is one; the second is another project waiting for signatures.
+            try await conn.raw(
+                """
+                SELECT p.id FROM projects p JOIN compounds c ON c.id = p.compound_id
+                WHERE c.zone_id = \(bind: zones[0]) AND p.stage IN ('handed_over', 'accepted')
+                ORDER BY CASE p.stage WHEN 'handed_over' THEN 0 ELSE 1 END, p.id LIMIT 2
+                """
+            ).all().map { try $0.int("id") }
         }
         for (i, project) in projects.enumerated() {
             let checklist = HandoverChecklist(

@@ -95,17 +95,20 @@ struct HomePage {
             page.lead = f.t("home.lead.office")
             try await page.office(actor: actor, queue: queue, services: services, today: today, f)
             try await page.panels(actor: actor, services: services, f)
+            try await page.handovers(actor: actor, services: services, f)
             page.figures = try await DashboardPage.load(actor: actor, services: services, f)
         case .communityStaff, .steward:
             page.lead = f.t("home.lead.community")
             try await page.community(actor: actor, queue: queue, services: services, today: today, f)
             try await page.panels(actor: actor, services: services, f)
+            try await page.handovers(actor: actor, services: services, f)
         case .contractor, .supervisor, .pmCompany:
             page.lead = f.t("home.lead.site")
             try await page.site(actor: actor, queue: queue, services: services, today: today, f)
             page.myProjects = try await MyProjectsPage.load(actor: actor, services: services, f)
         case .propertyCompany:
             page.lead = f.t("home.lead.property")
+            try await page.handovers(actor: actor, services: services, f)
             try await page.property(actor: actor, services: services, f)
         case .department:
             return nil
@@ -131,6 +134,24 @@ struct HomePage {
                             of: "{n}", with: String(s.membersScored)
                         )
                         .replacingOccurrences(of: "{m}", with: String(s.panelUserIds.count)), itemFlag: nil)
+                }, empty: ""))
+    }
+
+    /// Hand-overs whose current checklist waits for this account's party to sign; shown only when there are some.
+    mutating func handovers(actor: Actor, services: Services, _ f: PageFrame) async throws {
+        guard let party = HandoverParty.of(actor.role) else { return }
+        let waiting = try await HandoverRepository(database: services.database).awaiting(actor: actor)
+        guard !waiting.isEmpty else { return }
+        let who = f.t("handover.role." + party.rawValue)
+        sections.append(
+            QueueSection(
+                f.t("handover.home"),
+                waiting.map { h in
+                    QueueSection.Item(
+                        itemHref: SiteRoute.handover(h.projectId).path,
+                        itemTitle: h.compoundName + " · " + f.t("handover.pageTitle"), itemPlace: nil,
+                        itemDetail: f.t("handover.homeDetail").replacingOccurrences(of: "{v}", with: String(h.version))
+                            .replacingOccurrences(of: "{party}", with: who), itemFlag: nil)
                 }, empty: ""))
     }
 

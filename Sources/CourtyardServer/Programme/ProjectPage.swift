@@ -169,6 +169,8 @@ struct ProjectPage {
     let hasGates: Bool
     let acceptances: [String]
     let advance: AdvanceForm?
+    /// Once the works are accepted: the hand-over to the property company, its checklist and four signatures.
+    let handoverHref: String?
     let calendarMissing: String?
     /// An alert for those who can enter the calendar; for anyone else, who can only wait for it, a status.
     let calendarRole: String
@@ -270,6 +272,7 @@ struct ProjectPage {
             "\(f.t("acceptance." + a.kind.rawValue)) \(a.date): \(f.t("acceptance." + a.result.rawValue))"
         }
         advance = Self.advanceForm(detail, actor: actor, f)
+        handoverHref = p.stage >= .accepted ? SiteRoute.handover(p.id).path : nil
         let editsCalendars = Permissions.allows(actor.role, .editCalendars)
         (calendarMissing, chart, taskRows) = Self.schedule(facts, editsCalendars: editsCalendars, f)
         calendarRole = editsCalendars ? "alert" : "status"

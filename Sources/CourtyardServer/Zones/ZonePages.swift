@@ -14,6 +14,7 @@ enum ZonePages {
     static func add(to router: Router<AppContext>, services: Services) {
         ZonePageController(services: services).register(on: router)
         ZoneFormController(services: services).register(on: router)
+        HandoverPageController(services: services).register(on: router)
     }
 
     /// Fen per m² per month as yuan: 110 → "1.10".
@@ -218,7 +219,7 @@ struct ZonePage {
             guard let h = try? await handovers.get(projectId: project, actor: actor) else { continue }
             rows.append(
                 HandoverRow(
-                    compound: compound, projectHref: SiteRoute("/projects/\(project)").path,
+                    compound: compound, projectHref: SiteRoute.handover(project).path,
                     signed: h.signatures.map { f.t("handover.party." + $0.party.rawValue) }.joined(separator: "、"),
                     missing: h.missing.map { f.t("handover.missing." + $0.replacingOccurrences(of: ":", with: ".")) }
                         .joined(separator: "、"), complete: h.complete))

@@ -186,6 +186,68 @@ public struct HandoverRepository: Sendable {
             version: version, signatures: signatures, missing: missing.map(\.code), complete: missing.isEmpty)
     }
 
+    /// What the hand-over page says around the checklist: whose compound, which zone, the project's stage, and who
+    /// changed the checklist last.
+    public struct Setting: Sendable {
+        public var handover: Handover
+        public var compoundName: String
+        public var zoneName: String?
+        public var stage: ProjectStage
+        public var updatedAt: String?
+        public var updatedBy: String?
+    }
+
+    public func setting(projectId: Int64, actor: Actor) async throws -> Setting {
+        try await database.withConnection { db in
+            let place = try await place(projectId: projectId, actor: actor, db: db)
+            let handover = try await Self.load(place, db: db)
+            let sql: SQLQueryString = """
+                SELECT c.name AS compound, z.name AS zone, p.stage, h.updated_at, h.updated_by FROM projects p
+                JOIN compounds c ON c.id = p.compound_id LEFT JOIN zones z ON z.id = c.zone_id
+                LEFT JOIN handovers h ON h.project_id = p.id WHERE p.id = \(bind: projectId)
+                """
+            guard let r = try await db.raw(sql).first(), let stage = ProjectStage(rawValue: try r.text("stage")) else {
+                throw StoreError.notFound
+            }
+            return Setting(
+                handover: handover, compoundName: try r.text("compound"), zoneName: try r.optionalText("zone"),
+                stage: stage, updatedAt: try r.optionalText("updated_at"), updatedBy: try r.optionalText("updated_by"))
+        }
+    }
+
+    /// A hand-over waiting for the actor's party to sign its current checklist.
+    public struct Awaiting: Sendable {
+        public var projectId: Int64
+        public var compoundName: String
+        public var version: Int
+    }
+
+    /// The hand-overs within the actor's reach whose checklist the actor's party has not signed, while the project
+    /// is not yet handed over: the office's, community's and steward's through the project's scope, a property
+    /// company's through the zones it serves.
+    public func awaiting(actor: Actor, limit: Int = 50) async throws -> [Awaiting] {
+        guard let party = HandoverParty.of(actor.role) else { return [] }
+        let reach: SQLQueryString =
+            actor.role == .propertyCompany
+            ? "z.property_company_id = \(bind: actor.scope.kind == .organisation ? actor.scope.id ?? 0 : 0)"
+            : ProjectRepository.scope(actor)
+        let sql: SQLQueryString =
+            """
+            SELECT p.id, c.name, h.version FROM handovers h JOIN projects p ON p.id = h.project_id
+            JOIN compounds c ON c.id = p.compound_id LEFT JOIN zones z ON z.id = c.zone_id
+            WHERE p.stage <> 'handed_over' AND NOT EXISTS (SELECT 1 FROM handover_signatures s
+              WHERE s.project_id = h.project_id AND s.party = \(bind: party.rawValue)
+              AND s.checklist_version = h.version) AND
+            """ + " " + reach + " ORDER BY p.id LIMIT \(bind: limit)"
+        return try await database.withConnection { db in
+            try await db.raw(sql).all().map {
+                Awaiting(
+                    projectId: try $0.int("id"), compoundName: try $0.text("name"),
+                    version: try $0.decode(column: "version", as: Int.self))
+            }
+        }
+    }
+
     /// What the gate into `handed_over` still lacks, inside the advancing transaction.
     static func missing(projectId: Int64, compoundId: Int64, db: any SQLDatabase) async throws -> [HandoverRequirement]
     {

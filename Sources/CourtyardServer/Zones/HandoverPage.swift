@@ -1,0 +1,409 @@
+import CourtyardDomain
+import CourtyardStore
+import Foundation
+import Hummingbird
+
+extension SiteRoute {
+    static func handover(_ project: Int64) -> SiteRoute { SiteRoute("/projects/\(project)/handover") }
+    static func handoverSaved(_ project: Int64, _ what: String) -> SiteRoute {
+        SiteRoute("/projects/\(project)/handover", query: [("saved", what)])
+    }
+    static func handoverSign(_ project: Int64) -> SiteRoute { SiteRoute("/projects/\(project)/handover/sign") }
+}
+
+/// A compound's hand-over (交接) to its property company on a page of its own: the checklist of facilities,
+/// documents, keys and open defects; the four parties' signatures on its current version; the office's form for the
+/// checklist and each party's button to sign it. The community, the steward and the property company reach it from
+/// their home pages, where a hand-over waiting for their signature is listed.
+struct HandoverPage {
+    struct Signature {
+        var party: String
+        var signed: Bool
+        var who: String
+        var when: String
+    }
+    struct Cell {
+        var label: String
+        var value: String
+        var href: String?
+    }
+    struct Line {
+        var cells: [Cell]
+    }
+    struct Table {
+        var heading: String
+        var columns: [String]
+        var lines: [Line]
+        var hasLines: Bool
+    }
+    struct SignForm {
+        var action: String
+        var button: String
+        var text: String
+    }
+
+    var note: PageNote?
+    var heading: String
+    var place: String
+    var projectHref: String?
+    var status: String
+    var statusTone: String
+    var version: String?
+    var signatures: [Signature]
+    var tables: [Table]
+    var warranty: String
+    var hasChecklist: Bool
+    var sign: SignForm?
+    /// The actor's party has signed this version already.
+    var signedByMe: String?
+    var form: HandoverForm?
+
+    static func load(
+        projectId: Int64, actor: Actor, services: Services, note: PageNote?, typed: [String: [String]]?,
+        problem: String? = nil, _ f: PageFrame
+    ) async throws -> HandoverPage {
+        let s = try await HandoverRepository(database: services.database).setting(projectId: projectId, actor: actor)
+        let h = s.handover
+        let names = (try? await services.accounts.displayNames(Set(h.signatures.map(\.username)))) ?? [:]
+        let open = s.stage != .handedOver
+        var page = HandoverPage(
+            note: note, heading: s.compoundName + " · " + f.t("handover.pageTitle"),
+            place: [
+                f.t("handover.zone") + f.t("common.colon") + (s.zoneName ?? f.t("handover.noZone")),
+                f.t("handover.company") + f.t("common.colon") + (h.propertyCompanyName ?? f.t("zone.noCompany")),
+            ].joined(separator: " · "),
+            projectHref: Permissions.allows(actor.role, .readProjects) ? SiteRoute.project(projectId).path : nil,
+            status: status(s, f), statusTone: h.complete || !open ? "ok" : "",
+            version: h.checklist == nil ? nil : version(s, f),
+            signatures: HandoverParty.allCases.map { p in
+                let sig = h.signatures.first { $0.party == p }
+                return Signature(
+                    party: f.t("handover.role." + p.rawValue), signed: sig != nil,
+                    who: sig.map { names[$0.username] ?? $0.username } ?? "",
+                    when: sig.map { String(beijingTime($0.signedAt).prefix(16)) } ?? "")
+            }, tables: h.checklist.map { tables($0, f) } ?? [],
+            warranty: h.checklist?.warrantyUntil?.description ?? "—",
+            hasChecklist: h.checklist != nil)
+        if open, h.checklist != nil, let party = HandoverParty.of(actor.role) {
+            if h.signatures.contains(where: { $0.party == party }) {
+                page.signedByMe = f.t("handover.signedByMe")
+            } else {
+                page.sign = SignForm(
+                    action: SiteRoute.handoverSign(projectId).path,
+                    button: f.t("handover.signAs").replacingOccurrences(
+                        of: "{party}", with: f.t("handover.role." + party.rawValue)),
+                    text: f.t("handover.signText").replacingOccurrences(of: "{v}", with: String(h.version)))
+            }
+        }
+        if open, Permissions.allows(actor.role, .manageProjects) {
+            page.form = HandoverForm(
+                action: SiteRoute.handover(projectId).path, checklist: h.checklist, typed: typed, problem: problem,
+                signatures: h.signatures.count, f)
+        }
+        return page
+    }
+
+    static func status(_ s: HandoverRepository.Setting, _ f: PageFrame) -> String {
+        if s.stage == .handedOver { return f.t("handover.status.handedOver") }
+        if s.handover.complete { return f.t("handover.status.complete") }
+        let missing = s.handover.missing.map {
+            f.t("handover.missing." + $0.replacingOccurrences(of: ":", with: "."))
+        }
+        return f.t("handover.status.missing") + missing.joined(separator: "、")
+    }
+
+    static func version(_ s: HandoverRepository.Setting, _ f: PageFrame) -> String {
+        var text = f.t("handover.version").replacingOccurrences(of: "{v}", with: String(s.handover.version))
+        if let at = s.updatedAt {
+            text += " · " + String(beijingTime(at).prefix(16))
+        }
+        return text
+    }
+
+    static func tables(_ c: HandoverChecklist, _ f: PageFrame) -> [Table] {
+        func table(_ key: String, _ columns: [String], _ lines: [[Cell]]) -> Table {
+            Table(
+                heading: f.t("handover.section." + key), columns: columns, lines: lines.map { Line(cells: $0) },
+                hasLines: !lines.isEmpty)
+        }
+        let name = f.t("handover.col.name")
+        let quantity = f.t("handover.col.quantity")
+        let condition = f.t("handover.col.condition")
+        let kind = f.t("handover.col.kind")
+        let file = f.t("handover.col.file")
+        let due = f.t("handover.col.due")
+        let state = f.t("handover.col.state")
+        let problem = f.t("handover.col.problem")
+        return [
+            table(
+                "facilities", [name, quantity, condition],
+                c.facilities.map {
+                    [
+                        Cell(label: name, value: $0.name), Cell(label: quantity, value: String($0.quantity)),
+                        Cell(label: condition, value: f.t("handover.condition." + $0.condition.rawValue)),
+                    ]
+                }),
+            table(
+                "documents", [kind, name, file],
+                c.documents.map {
+                    [
+                        Cell(label: kind, value: f.t("handover.kind." + $0.kind.rawValue)),
+                        Cell(label: name, value: $0.name),
+                        Cell(
+                            label: file, value: $0.attachmentId == nil ? "—" : f.t("handover.openFile"),
+                            href: $0.attachmentId.map { SiteRoute.attachment($0).path }),
+                    ]
+                }),
+            table(
+                "keys", [name, quantity],
+                c.keys.map { [Cell(label: name, value: $0.name), Cell(label: quantity, value: String($0.quantity))] }),
+            table(
+                "defects", [problem, due, state],
+                c.defects.map {
+                    [
+                        Cell(label: problem, value: $0.description), Cell(label: due, value: $0.dueOn.description),
+                        Cell(label: state, value: f.t($0.open ? "handover.defect.open" : "handover.defect.fixed")),
+                    ]
+                }),
+        ]
+    }
+}
+
+/// The office's form for the checklist: a row per facility, document, key and defect, with three empty rows under
+/// each to add more. A refused form comes back with every row as typed and the row refused named.
+struct HandoverForm {
+    struct Choice {
+        var value: String
+        var label: String
+        var selected: Bool
+    }
+    struct Row {
+        var name: String
+        var quantity: String
+        var choices: [Choice]
+        var due: String
+        var attachment: String
+    }
+    var action: String
+    var open: Bool
+    var problem: String?
+    /// Saving a change voids the signatures already given.
+    var voids: String?
+    var facilities: [Row]
+    var documents: [Row]
+    var keys: [Row]
+    var defects: [Row]
+    var warranty: String
+
+    static let blankRows = 3
+
+    init(
+        action: String, checklist: HandoverChecklist?, typed: [String: [String]]?, problem: String?, signatures: Int,
+        _ f: PageFrame
+    ) {
+        self.action = action
+        self.problem = problem
+        open = checklist == nil || typed != nil
+        voids =
+            signatures == 0
+            ? nil : f.t("handover.form.voids").replacingOccurrences(of: "{n}", with: String(signatures))
+        func choices<C: RawRepresentable & CaseIterable>(_ all: C.Type, _ prefix: String, _ chosen: String) -> [Choice]
+        where C.RawValue == String {
+            C.allCases.map {
+                Choice(value: $0.rawValue, label: f.t(prefix + $0.rawValue), selected: $0.rawValue == chosen)
+            }
+        }
+        let conditions = { choices(HandoverChecklist.Condition.self, "handover.condition.", $0) }
+        let kinds = { choices(HandoverChecklist.DocumentKind.self, "handover.kind.", $0) }
+        let states = { (open: String) in
+            ["open", "fixed"].map {
+                Choice(value: $0, label: f.t("handover.defect." + $0), selected: $0 == open)
+            }
+        }
+        if let typed {
+            func rows(_ prefix: String, _ fields: [String], _ make: ([String]) -> Row) -> [Row] {
+                let columns = fields.map { typed[prefix + "_" + $0] ?? [] }
+                let count = columns.map(\.count).max() ?? 0
+                return (0..<count).map { i in make(columns.map { i < $0.count ? $0[i] : "" }) }
+            }
+            facilities = rows("facility", ["name", "quantity", "condition"]) {
+                Row(name: $0[0], quantity: $0[1], choices: conditions($0[2]), due: "", attachment: "")
+            }
+            documents = rows("document", ["kind", "name", "attachment"]) {
+                Row(name: $0[1], quantity: "", choices: kinds($0[0]), due: "", attachment: $0[2])
+            }
+            keys = rows("key", ["name", "quantity"]) {
+                Row(name: $0[0], quantity: $0[1], choices: [], due: "", attachment: "")
+            }
+            defects = rows("defect", ["description", "due_on", "state"]) {
+                Row(name: $0[0], quantity: "", choices: states($0[2]), due: $0[1], attachment: "")
+            }
+            warranty = typed["warranty_until"]?.last ?? ""
+            return
+        }
+        let c = checklist
+        func blank(_ choices: [Choice]) -> [Row] {
+            Array(
+                repeating: Row(name: "", quantity: "", choices: choices, due: "", attachment: ""), count: Self.blankRows
+            )
+        }
+        facilities =
+            (c?.facilities ?? []).map {
+                Row(
+                    name: $0.name, quantity: String($0.quantity), choices: conditions($0.condition.rawValue), due: "",
+                    attachment: "")
+            } + blank(conditions("good"))
+        documents =
+            (c?.documents ?? []).map {
+                Row(
+                    name: $0.name, quantity: "", choices: kinds($0.kind.rawValue), due: "",
+                    attachment: $0.attachmentId.map { String($0) } ?? "")
+            } + blank(kinds("other"))
+        keys =
+            (c?.keys ?? []).map {
+                Row(name: $0.name, quantity: String($0.quantity), choices: [], due: "", attachment: "")
+            } + blank([])
+        defects =
+            (c?.defects ?? []).map {
+                Row(
+                    name: $0.description, quantity: "", choices: states($0.open ? "open" : "fixed"),
+                    due: $0.dueOn.description, attachment: "")
+            } + blank(states("open"))
+        warranty = c?.warrantyUntil?.description ?? ""
+    }
+}
+
+/// The checklist as the office's form typed it: blank rows left out, every problem said by its section and row.
+enum HandoverFormReading {
+    static func checklist(_ typed: [String: [String]], _ f: PageFrame) throws -> HandoverChecklist {
+        var problems: [String] = []
+        func column(_ name: String) -> [String] {
+            (typed[name] ?? []).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        }
+        func cell(_ values: [String], _ i: Int) -> String { i < values.count ? values[i] : "" }
+        func say(_ section: String, _ i: Int, _ key: String, _ date: String = "") {
+            problems.append(
+                f.t("handover.form.row").replacingOccurrences(of: "{section}", with: f.t("handover.section." + section))
+                    .replacingOccurrences(of: "{n}", with: String(i + 1))
+                    + f.t("handover.problem." + key).replacingOccurrences(of: "{date}", with: date))
+        }
+        func name(_ text: String, _ section: String, _ i: Int, max: Int = 200) -> String {
+            if text.isEmpty {
+                say(section, i, "name")
+            } else if text.unicodeScalars.count > max {
+                say(section, i, "long")
+            }
+            return text
+        }
+        func quantity(_ text: String, _ section: String, _ i: Int) -> Int {
+            guard let q = Int(text), (0...1_000_000).contains(q) else {
+                say(section, i, "quantity")
+                return 0
+            }
+            return q
+        }
+        let warrantyText = column("warranty_until").last ?? ""
+        let warranty = Day(warrantyText)
+        if !warrantyText.isEmpty && warranty == nil { problems.append(f.t("handover.problem.warranty")) }
+
+        var c = HandoverChecklist(facilities: [], documents: [], keys: [], defects: [], warrantyUntil: warranty)
+        let (fn, fq, fc) = (column("facility_name"), column("facility_quantity"), column("facility_condition"))
+        for i in fn.indices where !(fn[i].isEmpty && cell(fq, i).isEmpty) {
+            c.facilities.append(
+                .init(
+                    name: name(fn[i], "facilities", i), quantity: quantity(cell(fq, i), "facilities", i),
+                    condition: HandoverChecklist.Condition(rawValue: cell(fc, i)) ?? .good))
+        }
+        let (dk, dn, da) = (column("document_kind"), column("document_name"), column("document_attachment"))
+        for i in dn.indices where !(dn[i].isEmpty && cell(da, i).isEmpty) {
+            c.documents.append(
+                .init(
+                    kind: HandoverChecklist.DocumentKind(rawValue: cell(dk, i)) ?? .other,
+                    name: name(dn[i], "documents", i), attachmentId: Int64(cell(da, i))))
+        }
+        let (kn, kq) = (column("key_name"), column("key_quantity"))
+        for i in kn.indices where !(kn[i].isEmpty && cell(kq, i).isEmpty) {
+            c.keys.append(.init(name: name(kn[i], "keys", i), quantity: quantity(cell(kq, i), "keys", i)))
+        }
+        let (xd, xo, xs) = (column("defect_description"), column("defect_due_on"), column("defect_state"))
+        for i in xd.indices where !(xd[i].isEmpty && cell(xo, i).isEmpty) {
+            let open = cell(xs, i) != "fixed"
+            let due = Day(cell(xo, i))
+            if due == nil { say("defects", i, "due") }
+            if let due, open, HandoverRules.defectProblem(dueOn: due, warrantyUntil: warranty) {
+                say("defects", i, "afterWarranty", warranty?.description ?? "")
+            }
+            c.defects.append(
+                .init(description: name(xd[i], "defects", i, max: 1000), dueOn: due ?? Clock.today, open: open))
+        }
+        if [c.facilities.count, c.documents.count, c.keys.count, c.defects.count].contains(where: { $0 > 500 }) {
+            problems.append(f.t("handover.problem.tooMany"))
+        }
+        guard problems.isEmpty else {
+            throw ValidationError(field: "checklist", code: Pages.pageMessage, message: Pages.lines(problems))
+        }
+        return c
+    }
+}
+
+/// The hand-over page and its two forms: the office's checklist and each party's signature.
+struct HandoverPageController {
+    let services: Services
+    var repo: HandoverRepository { HandoverRepository(database: services.database) }
+
+    func register(on router: Router<AppContext>) {
+        Pages.get(router, "/projects/:id/handover", show)
+        Pages.post(router, "/projects/:id/handover", save)
+        Pages.post(router, "/projects/:id/handover/sign", sign)
+    }
+
+    func render(
+        _ id: Int64, _ actor: Actor, note: PageNote?, typed: [String: [String]]? = nil, _ f: PageFrame,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        let page = try await HandoverPage.load(
+            projectId: id, actor: actor, services: services, note: note, typed: typed,
+            problem: typed == nil ? nil : note?.text, f)
+        return f.page(title: page.heading, "zones-handover", page, status: status)
+    }
+
+    @Sendable func show(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let saved = request.uri.queryParameters.get("saved").map { String($0) }
+        let note: PageNote? =
+            switch saved {
+            case "checklist": PageNote(kind: "ok", text: f.t("handover.saved.checklist"))
+            case "signed": PageNote(kind: "ok", text: f.t("handover.saved.signed"))
+            default: nil
+            }
+        return try await render(
+            try context.parameters.require("id", as: Int64.self), try context.actor(), note: note, f)
+    }
+
+    @Sendable func save(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let actor = try context.require(.manageProjects)
+        let id = try context.parameters.require("id", as: Int64.self)
+        let typed = try await Pages.formMulti(request)
+        try Pages.verifyCSRF(typed["_csrf"]?.last, context)
+        SentForm.note(sender: context.csrf, path: request.uri.path, fields: typed)
+        let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
+            try await render(id, actor, note: PageNote(kind: m.0, text: m.1), typed: typed, f, status: status)
+        }
+        return try await Pages.save(f, redisplay: redisplay) {
+            _ = try await repo.put(projectId: id, try HandoverFormReading.checklist(typed, f), actor: actor)
+            return SiteRoute.handoverSaved(id, "checklist").path
+        }
+    }
+
+    @Sendable func sign(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let actor = try context.actor()
+        let id = try context.parameters.require("id", as: Int64.self)
+        _ = try await Pages.form(request, context)
+        let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
+            try await render(id, actor, note: PageNote(kind: m.0, text: m.1), f, status: status)
+        }
+        return try await Pages.save(f, redisplay: redisplay) {
+            _ = try await repo.sign(projectId: id, actor: actor)
+            return SiteRoute.handoverSaved(id, "signed").path
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import CourtyardServer
+import CourtyardStore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import SQLKit
+import Testing
+
+/// The hand-over (交接) on its page: the office fills in the checklist, and the community, the steward and the property
+/// company each find it on their home page and sign it on their own account.
+@Suite struct HandoverPageTests {
+    /// The demo's hand-over that waits for signatures, with the zone served by the `property` account's company and a
+    /// steward account for its compound.
+    static func waiting(_ client: any TestClientProtocol, _ services: Services) async throws -> (
+        project: Int64, zone: Int64
+    ) {
+        let project = try await SelectionTests.ints(
+            services,
+            """
+            SELECT p.id FROM handovers h JOIN projects p ON p.id = h.project_id WHERE p.stage = 'accepted'
+              AND (SELECT COUNT(*) FROM handover_signatures s WHERE s.project_id = p.id) = 2 ORDER BY p.id
+            """)[0]
+        let compound = try await SelectionTests.ints(
+            services, "SELECT compound_id AS id FROM projects WHERE id = \(bind: project)")[0]
+        let zone = try await SelectionTests.ints(
+            services, "SELECT zone_id AS id FROM compounds WHERE id = \(bind: compound)")[
+                0]
+        let company = try await SelectionTests.ints(
+            services, "SELECT scope_id AS id FROM users WHERE username = 'property'")[
+                0]
+        try await services.database.withConnection { db in
+            try await db.raw("UPDATE zones SET property_company_id = \(bind: company) WHERE id = \(bind: zone)").run()
+        }
+        let admin = try await client.token("admin", TestApp.adminPassword)
+        let made = try await client.call(
+            .post, "/api/v1/users", token: admin,
+            body:
+                #"{"username":"ho-louzhang","password":"hand-over-2026","role":"steward","scope":"compound:\#(compound)"}"#
+        )
+        #expect(made.status == .created, "\(made.text)")
+        return (project, zone)
+    }
+
+    static func signatures(_ services: Services, _ project: Int64) async throws -> Int64 {
+        try await SelectionTests.ints(
+            services, "SELECT COUNT(*) AS n FROM handover_signatures WHERE project_id = \(bind: project)", "n")[0]
+    }
+
+    @Test func eachPartyFindsTheHandoverAtHomeAndSignsItOnItsPage() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let (project, zone) = try await Self.waiting(client, services)
+            let office = try await CoordinationPageTests.office(client)
+            let page = "/projects/\(project)/handover"
+            // The zone's page and the project's page lead to it.
+            #expect(try await office.get("/zones/\(zone)").1.contains(#"href="\#(page)""#))
+            #expect(try await office.get("/projects/\(project)").1.contains(#"href="\#(page)""#))
+            let seen = try await office.get(page)
+            #expect(seen.0 == .ok)
+            #expect(seen.1.contains("移交前还缺：业主代表签字、物业服务企业签字"), "\(seen.1)")
+            #expect(seen.1.contains("3号楼北侧外墙一处渗水") && seen.1.contains("消防控制柜钥匙"))
+            #expect(seen.1.contains("您这一方已经在这一版清单上签字。") && seen.1.contains("这份清单已有 2 方签字"))
+            #expect(!seen.1.contains("以街道办事处身份签字"))
+
+            // The property company: listed on its home page, signs there, and has no form for the checklist.
+            let (cookie, csrf) = try await client.session("property")
+            let property = CoordinationPageTests.Browser(client: client, cookie: cookie, csrf: csrf)
+            #expect(try await property.get("/").1.contains("待我签字的交接"))
+            #expect(try await property.get("/").1.contains(#"href="\#(page)""#))
+            let theirs = try await property.get(page)
+            #expect(theirs.0 == .ok && theirs.1.contains("以物业服务企业身份签字"))
+            #expect(!theirs.1.contains("保存交接清单") && !theirs.1.contains(#"href="/projects/\#(project)""#))
+            let signed = try await property.post(page + "/sign", [])
+            #expect(signed.0 == .seeOther && signed.1 == page + "?saved=signed")
+            let after = try await property.get(signed.1)
+            #expect(after.1.contains("已签字。") && after.1.contains("您这一方已经在这一版清单上签字。"))
+            #expect(!(try await property.get("/").1.contains(#"href="\#(page)""#)))
+
+            // The steward signs for the owners; then all four have signed.
+            let (sc, scsrf) = try await client.session("ho-louzhang", "hand-over-2026")
+            let steward = CoordinationPageTests.Browser(client: client, cookie: sc, csrf: scsrf)
+            #expect(try await steward.get("/").1.contains(#"href="\#(page)""#))
+            #expect(try await steward.post(page + "/sign", []).0 == .seeOther)
+            #expect(try await office.get(page).1.contains("四方已在当前清单上签字"))
+            #expect(try await Self.signatures(services, project) == 4)
+
+            // A contractor reads the project but is not a party: it cannot sign.
+            let (cc, ccsrf) = try await client.session("contractor")
+            let contractor = CoordinationPageTests.Browser(client: client, cookie: cc, csrf: ccsrf)
+            #expect(try await contractor.post(page + "/sign", []).0 != .seeOther)
+            #expect(try await Self.signatures(services, project) == 4)
+        }
+    }
+
+    @Test func aRefusedChecklistNamesItsRowsKeepsWhatWasTypedAndVoidsNothing() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let (project, _) = try await Self.waiting(client, services)
+            let office = try await CoordinationPageTests.office(client)
+            let page = "/projects/\(project)/handover"
+            let before = try await Self.signatures(services, project)
+            #expect(before == 2)
+            let rows: [(String, String)] = [
+                ("facility_name", "路灯"), ("facility_quantity", "14"), ("facility_condition", "good"),
+                ("facility_name", "健身器材"), ("facility_quantity", "abc"), ("facility_condition", "fair"),
+                ("facility_name", ""), ("facility_quantity", ""), ("facility_condition", "good"),
+                ("document_kind", "warranty"), ("document_name", "工程质量保修书"), ("document_attachment", ""),
+                ("key_name", "配电室钥匙"), ("key_quantity", "2"),
+                ("defect_description", "屋面渗水"), ("defect_due_on", "2099-01-01"), ("defect_state", "open"),
+                ("warranty_until", "2030-12-31"),
+            ]
+            let refused = try await office.post(page, rows)
+            #expect(refused.0 == .unprocessableContent)
+            #expect(refused.2.contains("设施设备第 2 行：数量请填 0 到 1000000 之间的整数。"), "\(refused.2)")
+            #expect(refused.2.contains("遗留问题第 1 行：未整改的问题，整改期限须在保修期内（至 2030-12-31）。"))
+            #expect(refused.2.contains(#"value="abc""#) && refused.2.contains(#"value="2099-01-01""#))
+            #expect(refused.2.contains(#"<details id="checklist-form" open>"#))
+            #expect(try await Self.signatures(services, project) == before)
+
+            var fixed = rows
+            fixed[4] = ("facility_quantity", "3")
+            fixed[15] = ("defect_due_on", "2027-06-30")
+            let saved = try await office.post(page, fixed)
+            #expect(saved.0 == .seeOther && saved.1 == page + "?saved=checklist")
+            // The change voids the signatures given on the earlier version; every party signs version 2.
+            #expect(try await Self.signatures(services, project) == 0)
+            let now = try await office.get(saved.1)
+            #expect(now.1.contains("交接清单已保存。") && now.1.contains("交接清单第 2 版"))
+            #expect(now.1.contains("健身器材") && !now.1.contains("单元门禁"))
+            #expect(now.1.contains("以街道办事处身份签字"))
+        }
+    }
+}
