@@ -172,15 +172,26 @@ enum DemoZones {
             actor: officeActor)
 
         // Hand-overs in the north zone: one signed by all four, one waiting on a defect.
+        // The first hand-over is signed by all four (handed over, where a project is); the second waits for the
+        // community, the owners and the company, in the demo community account's own community where it can be.
+        let ownCommunity = community.scope.id ?? 0
         let projects = try await db.withConnection { conn in
-            // The handed-over one first where there is one; the second is another project waiting for signatures.
-            try await conn.raw(
+            let first = try await conn.raw(
                 """
                 SELECT p.id FROM projects p JOIN compounds c ON c.id = p.compound_id
                 WHERE c.zone_id = \(bind: zones[0]) AND p.stage IN ('handed_over', 'accepted')
-                ORDER BY CASE p.stage WHEN 'handed_over' THEN 0 ELSE 1 END, p.id LIMIT 2
+                ORDER BY CASE p.stage WHEN 'handed_over' THEN 0 ELSE 1 END,
+                  CASE WHEN c.community_id = \(bind: ownCommunity) THEN 1 ELSE 0 END, p.id LIMIT 1
                 """
             ).all().map { try $0.int("id") }
+            let second = try await conn.raw(
+                """
+                SELECT p.id FROM projects p JOIN compounds c ON c.id = p.compound_id
+                WHERE c.zone_id = \(bind: zones[0]) AND p.stage = 'accepted' AND p.id <> \(bind: first.first ?? 0)
+                ORDER BY CASE WHEN c.community_id = \(bind: ownCommunity) THEN 0 ELSE 1 END, p.id LIMIT 1
+                """
+            ).all().map { try $0.int("id") }
+            return first + second
         }
         for (i, project) in projects.enumerated() {
             let checklist = HandoverChecklist(
@@ -205,7 +216,7 @@ enum DemoZones {
                     ("office", office), ("community", community), ("owners", accounts["steward"]),
                     ("property_company", property),
                 ]
-                : [("office", office), ("community", community)]
+                : [("office", office)]
             try await db.withConnection { conn in
                 try await conn.raw(
                     """

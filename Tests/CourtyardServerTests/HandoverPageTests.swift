@@ -18,7 +18,7 @@ import Testing
             services,
             """
             SELECT p.id FROM handovers h JOIN projects p ON p.id = h.project_id WHERE p.stage = 'accepted'
-              AND (SELECT COUNT(*) FROM handover_signatures s WHERE s.project_id = p.id) = 2 ORDER BY p.id
+              AND (SELECT COUNT(*) FROM handover_signatures s WHERE s.project_id = p.id) < 4 ORDER BY p.id
             """)[0]
         let compound = try await SelectionTests.ints(
             services, "SELECT compound_id AS id FROM projects WHERE id = \(bind: project)")[0]
@@ -56,9 +56,9 @@ import Testing
             #expect(try await office.get("/projects/\(project)").1.contains(#"href="\#(page)""#))
             let seen = try await office.get(page)
             #expect(seen.0 == .ok)
-            #expect(seen.1.contains("移交前还缺：业主代表签字、物业服务企业签字"), "\(seen.1)")
+            #expect(seen.1.contains("移交前还缺：社区签字、业主代表签字、物业服务企业签字"), "\(seen.1)")
             #expect(seen.1.contains("3号楼北侧外墙一处渗水") && seen.1.contains("消防控制柜钥匙"))
-            #expect(seen.1.contains("您这一方已经在这一版清单上签字。") && seen.1.contains("这份清单已有 2 方签字"))
+            #expect(seen.1.contains("您这一方已经在这一版清单上签字。") && seen.1.contains("这份清单已有 1 方签字"))
             #expect(!seen.1.contains("以街道办事处身份签字"))
 
             // The property company: listed on its home page, signs there, and has no form for the checklist.
@@ -69,9 +69,9 @@ import Testing
             let theirs = try await property.get(page)
             #expect(theirs.0 == .ok && theirs.1.contains("以物业服务企业身份签字"))
             #expect(!theirs.1.contains("保存交接清单") && !theirs.1.contains(#"href="/projects/\#(project)""#))
-            let signed = try await property.post(page + "/sign", [])
-            #expect(signed.0 == .seeOther && signed.1 == page + "?saved=signed")
-            let after = try await property.get(signed.1)
+            let signed = try await property.post(page + "/sign", [("version", "1")])
+            #expect(signed.0 == .seeOther && signed.1 == page + "?saved=signed#saved")
+            let after = try await property.get(page + "?saved=signed")
             #expect(after.1.contains("已签字。") && after.1.contains("您这一方已经在这一版清单上签字。"))
             #expect(!(try await property.get("/").1.contains(#"href="\#(page)""#)))
 
@@ -79,14 +79,19 @@ import Testing
             let (sc, scsrf) = try await client.session("ho-louzhang", "hand-over-2026")
             let steward = CoordinationPageTests.Browser(client: client, cookie: sc, csrf: scsrf)
             #expect(try await steward.get("/").1.contains(#"href="\#(page)""#))
-            #expect(try await steward.post(page + "/sign", []).0 == .seeOther)
+            #expect(try await steward.post(page + "/sign", [("version", "1")]).0 == .seeOther)
+            // The demo community account works in this compound's community.
+            let (cc0, ccsrf0) = try await client.session("community")
+            let community = CoordinationPageTests.Browser(client: client, cookie: cc0, csrf: ccsrf0)
+            #expect(try await community.get("/").1.contains(#"href="\#(page)""#))
+            #expect(try await community.post(page + "/sign", [("version", "1")]).0 == .seeOther)
             #expect(try await office.get(page).1.contains("四方已在当前清单上签字"))
             #expect(try await Self.signatures(services, project) == 4)
 
             // A contractor reads the project but is not a party: it cannot sign.
             let (cc, ccsrf) = try await client.session("contractor")
             let contractor = CoordinationPageTests.Browser(client: client, cookie: cc, csrf: ccsrf)
-            #expect(try await contractor.post(page + "/sign", []).0 != .seeOther)
+            #expect(try await contractor.post(page + "/sign", [("version", "1")]).0 != .seeOther)
             #expect(try await Self.signatures(services, project) == 4)
         }
     }
@@ -97,7 +102,7 @@ import Testing
             let office = try await CoordinationPageTests.office(client)
             let page = "/projects/\(project)/handover"
             let before = try await Self.signatures(services, project)
-            #expect(before == 2)
+            #expect(before == 1)
             let rows: [(String, String)] = [
                 ("facility_name", "路灯"), ("facility_quantity", "14"), ("facility_condition", "good"),
                 ("facility_name", "健身器材"), ("facility_quantity", "abc"), ("facility_condition", "fair"),
@@ -119,13 +124,34 @@ import Testing
             fixed[4] = ("facility_quantity", "3")
             fixed[15] = ("defect_due_on", "2027-06-30")
             let saved = try await office.post(page, fixed)
-            #expect(saved.0 == .seeOther && saved.1 == page + "?saved=checklist")
+            #expect(saved.0 == .seeOther && saved.1 == page + "?saved=checklist#saved")
             // The change voids the signatures given on the earlier version; every party signs version 2.
             #expect(try await Self.signatures(services, project) == 0)
-            let now = try await office.get(saved.1)
+            let now = try await office.get(page + "?saved=checklist")
             #expect(now.1.contains("交接清单已保存。") && now.1.contains("交接清单第 2 版"))
             #expect(now.1.contains("健身器材") && !now.1.contains("单元门禁"))
             #expect(now.1.contains("以街道办事处身份签字"))
+            // The audit log says what changed in the checklist, by its lists' names.
+            let audit = try await office.get("/audit").1
+            #expect(audit.contains("设施设备") && audit.contains("保修期至"), "\(audit)")
+
+            // The property company read version 2; the office changes it again before they sign: their signature
+            // would land on a checklist they never saw, so it is refused and they are shown the new one.
+            var again = fixed
+            again[13] = ("key_quantity", "3")
+            #expect(try await office.post(page, again).0 == .seeOther)
+            let (pc, pcsrf) = try await client.session("property")
+            let property = CoordinationPageTests.Browser(client: client, cookie: pc, csrf: pcsrf)
+            let stale = try await property.post(page + "/sign", [("version", "2")])
+            #expect(stale.0 == .conflict && stale.2.contains("交接清单在您阅读之后又修改过了"))
+            #expect(try await Self.signatures(services, project) == 0)
+
+            // Clearing every row by mistake does not wipe the checklist.
+            let empty = try await office.post(
+                page, [("facility_name", ""), ("facility_quantity", ""), ("warranty_until", "")])
+            #expect(empty.0 == .unprocessableContent)
+            #expect(empty.2.contains("清单是空的") && empty.2.contains("请填写保修期至哪一天。"))
+            #expect(try await office.get(page).1.contains("健身器材"))
         }
     }
 }

@@ -383,6 +383,42 @@ import Testing
             #expect(try await page(office.cookie).contains("action=\"/change_orders/\(id)/approve\""))
         }
     }
+
+    @Test func theOfficeIsWarnedBeforeAChangePassesTheBudgetAndAReturnedOneShowsWhy() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let s = try await Self.setUp(client, services)
+            let f = s.f
+            _ = try await f.call(.put, "/api/v1/projects/\(f.pid)/contract", as: s.pm, Self.contractBody(f))
+            let budget = try #require(
+                try await f.call(.get, "/api/v1/projects/\(f.pid)").json["budget_fen"]?.intValue)
+            func propose(_ reason: String, _ fen: Int64) async throws -> Int64 {
+                let made = try await f.call(
+                    .post, "/api/v1/projects/\(f.pid)/change_orders", as: f.contractor,
+                    #"{"reason":"\#(reason)","amount_fen":\#(fen)}"#)
+                return try #require(made.json["id"]?.intValue)
+            }
+            // Twice the budget more: contract and changes then pass the budget and its 10% tolerance.
+            let big = try await propose("加装电梯两部", 2 * budget + 1)
+            let cut = try await propose("取消围墙粉刷", 100)
+            #expect(try await f.call(.post, "/api/v1/change_orders/\(big)/approve", as: s.pm).status == .ok)
+            let returned = try await f.call(
+                .post, "/api/v1/change_orders/\(cut)/reject", as: s.pm, #"{"reason":"居民要求保留"}"#)
+            #expect(returned.status == .ok)
+            let office = try await CoordinationPageTests.office(client)
+            let page = try await office.get("/projects/\(f.pid)").1
+            #expect(page.contains("注意：批准后，合同价与已批准的变更合计 ¥"), "\(page)")
+            #expect(page.contains("超过概算 ¥\(Money.yuan(budget)) 的 10% 容差"))
+            #expect(page.contains("退回理由：居民要求保留"))
+            // The pm company, whose step is done, is not warned: the warning goes with the office's button.
+            let pm = try await client.session("pm")
+            let theirs = try await client.execute(
+                uri: "/projects/\(f.pid)", method: .get, headers: [.cookie: pm.cookie]
+            ) {
+                String(buffer: $0.body)
+            }
+            #expect(!theirs.contains("注意：批准后") && theirs.contains("退回理由：居民要求保留"))
+        }
+    }
 }
 
 /// A contractor's site manager proposes a change order from the project's page, as on a phone.

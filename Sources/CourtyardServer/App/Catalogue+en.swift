@@ -42,7 +42,7 @@ extension Catalogue {
             "Your compounds: reports waiting for your confirmation and households not yet reached by a vote or questionnaire.",
         "home.lead.site":
             "Today's work: assigned reports, findings to rectify or re-inspect, today's site log and checks.",
-        "home.lead.property": "Residents' reports assigned to your company.",
+        "home.lead.property": "Residents' reports assigned to your company, and the compounds handed over to it.",
         "home.week": "This week and last",
         "home.week.reportsReceived": "Reports received",
         "home.week.reportsClosed": "Reports closed",
@@ -860,6 +860,8 @@ extension Catalogue {
         "error.mismatch": "The places do not belong together (a community outside its sub-district, say).",
         "error.missing_column": "The sheet lacks a required column.",
         "error.missing_item": "An item is not scored.",
+        "error.checklist_changed":
+            "The checklist has changed since you read it. Check the new version below, then sign.",
         "error.no_checklist": "There is no checklist to sign yet.",
         "error.no_city_management": "No city management department serves this sub-district.",
         "error.no_contract": "The project has no contract yet.",
@@ -1473,6 +1475,11 @@ extension Catalogue {
         "audit.field.amount_fen": "Amount",
         "audit.field.percent": "Progress",
         "audit.field.date": "Date",
+        "audit.field.facilities": "Facilities",
+        "audit.field.documents": "Documents",
+        "audit.field.keys": "Keys",
+        "audit.field.defects": "Open defects",
+        "audit.field.warranty_until": "Warranty until",
         "audit.field.other": "Other details",
         "audit.field.channel": "Channel",
         "audit.field.outcome": "Outcome",
@@ -1703,6 +1710,10 @@ extension Catalogue {
         "investment.limit": "Payment limit (yuan)",
         "investment.approve": "Approve",
         "investment.reject": "Return",
+        "investment.returnedBecause": "Returned because: ",
+        "investment.overBudgetWarning":
+            "Note: once approved, the contract and its approved changes come to ¥{total}, more than the budget of "
+            + "¥{budget} plus its {p}% tolerance. Check the funding before approving.",
         "investment.rejectReason": "Reason for returning",
         "investment.waiting.pm_company": "Awaiting the PM company",
         "investment.waiting.office": "Awaiting the office",
@@ -1922,8 +1933,13 @@ extension Catalogue {
         "handover.problem.afterWarranty": "an open defect is due within the warranty (until {date}).",
         "handover.problem.warranty":
             "Warranty until: not a valid date; write it as year-month-day, such as 2028-12-31.",
-        "handover.problem.tooMany": "Each list holds at most 500 rows.",
-        "handover.saved.checklist": "The checklist is saved. Ask each party to check it and sign.",
+        "handover.problem.tooMany": "{section} hold at most 500 rows.",
+        "handover.problem.empty": "The checklist is empty: enter at least one facility, document, key or open defect.",
+        "handover.problem.noWarranty": "Enter the day the warranty runs until.",
+        "handover.problem.description": "describe the problem.",
+        "handover.form.rowLabel": "Row {n}",
+        "handover.saved.checklist":
+            "The checklist is saved. Earlier signatures are void; ask each party to check this version and sign.",
         "handover.saved.signed": "Signed.",
         "handover.home": "Hand-overs waiting for my signature",
         "handover.homeDetail": "checklist version {v}, waiting for {party} to sign",

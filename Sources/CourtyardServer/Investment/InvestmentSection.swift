@@ -25,6 +25,9 @@ struct InvestmentSection {
         let changeAmount: String
         let changeState: String
         let changeStep: Step?
+        /// Why it was returned; or, for the office's final approval, that approving it passes the budget.
+        let changeNote: String?
+        let changeWarns: Bool
     }
     struct PaymentRow {
         let periodEnd: String
@@ -33,6 +36,8 @@ struct InvestmentSection {
         let paymentLimit: String
         let paymentState: String
         let paymentStep: Step?
+        /// Why it was returned.
+        let paymentNote: String?
     }
     let contractSum: String?
     let approvedChanges: String
@@ -67,17 +72,20 @@ struct InvestmentSection {
         func state(_ s: ApprovalState, _ waiting: String?) -> String {
             waiting.map { f.t("investment.waiting." + $0) } ?? f.t("investment.state." + s.rawValue)
         }
+        let budget = office ? try await budgetCheck(project, contract, repo, actor, f) : nil
         let changes = try await repo.changeOrders(projectId: project.id, actor: actor).map { c in
             let turn =
                 (c.state == .submitted && mine(.pmCompany, project.pmCompanyId))
                 || (c.state == .firstApproved && office)
+            let warning = turn && c.state == .firstApproved ? budget?(c.amountFen) : nil
             return ChangeRow(
                 changeReason: c.reason, changeAmount: Money.yuan(c.amountFen),
                 changeState: state(c.state, c.waitingFor),
                 changeStep: turn
                     ? Step(
                         approveAction: SiteRoute.changeOrderStep(c.id, approve: true).path,
-                        rejectAction: SiteRoute.changeOrderStep(c.id, approve: false).path) : nil)
+                        rejectAction: SiteRoute.changeOrderStep(c.id, approve: false).path) : nil,
+                changeNote: warning ?? returned(c.state, c.rejectReason, f), changeWarns: warning != nil)
         }
         let payments = try await repo.payments(projectId: project.id, actor: actor).map { p in
             let turn =
@@ -90,7 +98,8 @@ struct InvestmentSection {
                 paymentStep: turn
                     ? Step(
                         approveAction: SiteRoute.paymentStep(p.id, approve: true).path,
-                        rejectAction: SiteRoute.paymentStep(p.id, approve: false).path) : nil)
+                        rejectAction: SiteRoute.paymentStep(p.id, approve: false).path) : nil,
+                paymentNote: returned(p.state, p.rejectReason, f))
         }
         let proposes =
             office || mine(.contractor, project.contractorId) || mine(.supervisor, project.supervisorId)
@@ -103,6 +112,36 @@ struct InvestmentSection {
                 ? ChangeForm(changeAction: SiteRoute.projectChangeOrders(project.id).path) : nil,
             investmentTableHref: InvestmentPages.opens(actor.role)
                 ? SiteRoute.investment(year: Int64(project.batchYear)).path : nil)
+    }
+}
+
+extension InvestmentSection {
+    /// "退回理由：…" for a returned change order or payment.
+    static func returned(_ state: ApprovalState, _ reason: String, _ f: PageFrame) -> String? {
+        state == .rejected && !reason.isEmpty ? f.t("investment.returnedBecause") + reason : nil
+    }
+
+    /// For the office, which gives a change order its final approval: what approving `amount` more would make the
+    /// contract and its approved changes come to, when that passes the budget beyond the sub-district's tolerance.
+    static func budgetCheck(
+        _ project: ProjectSummary, _ contract: Contract?, _ repo: InvestmentRepository, _ actor: Actor, _ f: PageFrame
+    ) async throws -> ((Int64) -> String?)? {
+        guard let contract else { return nil }
+        let tolerance = try await repo.settings(subdistrictId: project.subdistrictId, actor: actor)
+            .budgetTolerancePercent
+        return { amount in
+            let changes = contract.approvedChangesFen.addingReportingOverflow(amount)
+            guard
+                InvestmentRules.overBudget(
+                    budgetFen: project.budgetFen, contractFen: contract.sumFen,
+                    changesFen: changes.overflow ? Int64.max : changes.partialValue, tolerancePercent: tolerance)
+            else { return nil }
+            let total = InvestmentRules.sum([contract.sumFen, contract.approvedChangesFen, amount])
+            return f.t("investment.overBudgetWarning")
+                .replacingOccurrences(of: "{total}", with: total.map(Money.yuan) ?? "—")
+                .replacingOccurrences(of: "{budget}", with: Money.yuan(project.budgetFen))
+                .replacingOccurrences(of: "{p}", with: String(tolerance))
+        }
     }
 }
 

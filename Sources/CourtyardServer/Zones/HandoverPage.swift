@@ -25,7 +25,9 @@ struct HandoverPage {
     struct Cell {
         var label: String
         var value: String
-        var href: String?
+        var href: String? = nil
+        /// Free text (a name, a defect) wraps; a number or a date stays on its line.
+        var wrap = false
     }
     struct Line {
         var cells: [Cell]
@@ -38,6 +40,8 @@ struct HandoverPage {
     }
     struct SignForm {
         var action: String
+        /// The version its signer read: a checklist changed since is not signed unread.
+        var version: String
         var button: String
         var text: String
     }
@@ -89,7 +93,7 @@ struct HandoverPage {
                 page.signedByMe = f.t("handover.signedByMe")
             } else {
                 page.sign = SignForm(
-                    action: SiteRoute.handoverSign(projectId).path,
+                    action: SiteRoute.handoverSign(projectId).path, version: String(h.version),
                     button: f.t("handover.signAs").replacingOccurrences(
                         of: "{party}", with: f.t("handover.role." + party.rawValue)),
                     text: f.t("handover.signText").replacingOccurrences(of: "{v}", with: String(h.version)))
@@ -139,7 +143,8 @@ struct HandoverPage {
                 "facilities", [name, quantity, condition],
                 c.facilities.map {
                     [
-                        Cell(label: name, value: $0.name), Cell(label: quantity, value: String($0.quantity)),
+                        Cell(label: name, value: $0.name, wrap: true),
+                        Cell(label: quantity, value: String($0.quantity)),
                         Cell(label: condition, value: f.t("handover.condition." + $0.condition.rawValue)),
                     ]
                 }),
@@ -148,7 +153,7 @@ struct HandoverPage {
                 c.documents.map {
                     [
                         Cell(label: kind, value: f.t("handover.kind." + $0.kind.rawValue)),
-                        Cell(label: name, value: $0.name),
+                        Cell(label: name, value: $0.name, wrap: true),
                         Cell(
                             label: file, value: $0.attachmentId == nil ? "—" : f.t("handover.openFile"),
                             href: $0.attachmentId.map { SiteRoute.attachment($0).path }),
@@ -156,12 +161,15 @@ struct HandoverPage {
                 }),
             table(
                 "keys", [name, quantity],
-                c.keys.map { [Cell(label: name, value: $0.name), Cell(label: quantity, value: String($0.quantity))] }),
+                c.keys.map {
+                    [Cell(label: name, value: $0.name, wrap: true), Cell(label: quantity, value: String($0.quantity))]
+                }),
             table(
                 "defects", [problem, due, state],
                 c.defects.map {
                     [
-                        Cell(label: problem, value: $0.description), Cell(label: due, value: $0.dueOn.description),
+                        Cell(label: problem, value: $0.description, wrap: true),
+                        Cell(label: due, value: $0.dueOn.description),
                         Cell(label: state, value: f.t($0.open ? "handover.defect.open" : "handover.defect.fixed")),
                     ]
                 }),
@@ -178,6 +186,8 @@ struct HandoverForm {
         var selected: Bool
     }
     struct Row {
+        /// "第 3 行", as a refusal names it.
+        var number = ""
         var name: String
         var quantity: String
         var choices: [Choice]
@@ -239,6 +249,7 @@ struct HandoverForm {
                 Row(name: $0[0], quantity: "", choices: states($0[2]), due: $0[1], attachment: "")
             }
             warranty = typed["warranty_until"]?.last ?? ""
+            numberRows(f)
             return
         }
         let c = checklist
@@ -270,6 +281,16 @@ struct HandoverForm {
                     due: $0.dueOn.description, attachment: "")
             } + blank(states("open"))
         warranty = c?.warrantyUntil?.description ?? ""
+        numberRows(f)
+    }
+
+    mutating func numberRows(_ f: PageFrame) {
+        for list in [\HandoverForm.facilities, \.documents, \.keys, \.defects] {
+            for i in self[keyPath: list].indices {
+                self[keyPath: list][i].number = f.t("handover.form.rowLabel").replacingOccurrences(
+                    of: "{n}", with: String(i + 1))
+            }
+        }
     }
 }
 
@@ -304,7 +325,9 @@ enum HandoverFormReading {
         }
         let warrantyText = column("warranty_until").last ?? ""
         let warranty = Day(warrantyText)
-        if !warrantyText.isEmpty && warranty == nil { problems.append(f.t("handover.problem.warranty")) }
+        if warranty == nil {
+            problems.append(f.t(warrantyText.isEmpty ? "handover.problem.noWarranty" : "handover.problem.warranty"))
+        }
 
         var c = HandoverChecklist(facilities: [], documents: [], keys: [], defects: [], warrantyUntil: warranty)
         let (fn, fq, fc) = (column("facility_name"), column("facility_quantity"), column("facility_condition"))
@@ -336,8 +359,17 @@ enum HandoverFormReading {
             c.defects.append(
                 .init(description: name(xd[i], "defects", i, max: 1000), dueOn: due ?? Clock.today, open: open))
         }
-        if [c.facilities.count, c.documents.count, c.keys.count, c.defects.count].contains(where: { $0 > 500 }) {
-            problems.append(f.t("handover.problem.tooMany"))
+        for (section, count) in [
+            ("facilities", c.facilities.count), ("documents", c.documents.count), ("keys", c.keys.count),
+            ("defects", c.defects.count),
+        ] where count > 500 {
+            problems.append(
+                f.t("handover.problem.tooMany").replacingOccurrences(
+                    of: "{section}", with: f.t("handover.section." + section)))
+        }
+        // A checklist is what the company receives: one with nothing on it is a slip, not a hand-over.
+        if c.facilities.isEmpty && c.documents.isEmpty && c.keys.isEmpty && c.defects.isEmpty {
+            problems.append(f.t("handover.problem.empty"))
         }
         guard problems.isEmpty else {
             throw ValidationError(field: "checklist", code: Pages.pageMessage, message: Pages.lines(problems))
@@ -390,20 +422,20 @@ struct HandoverPageController {
         }
         return try await Pages.save(f, redisplay: redisplay) {
             _ = try await repo.put(projectId: id, try HandoverFormReading.checklist(typed, f), actor: actor)
-            return SiteRoute.handoverSaved(id, "checklist").path
+            return SiteRoute.handoverSaved(id, "checklist").path + "#saved"
         }
     }
 
     @Sendable func sign(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let actor = try context.actor()
         let id = try context.parameters.require("id", as: Int64.self)
-        _ = try await Pages.form(request, context)
+        let fields = try await Pages.form(request, context)
         let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
             try await render(id, actor, note: PageNote(kind: m.0, text: m.1), f, status: status)
         }
         return try await Pages.save(f, redisplay: redisplay) {
-            _ = try await repo.sign(projectId: id, actor: actor)
-            return SiteRoute.handoverSaved(id, "signed").path
+            _ = try await repo.sign(projectId: id, version: Int(fields["version"] ?? "") ?? 0, actor: actor)
+            return SiteRoute.handoverSaved(id, "signed").path + "#saved"
         }
     }
 }

@@ -220,7 +220,8 @@ struct ZonePage {
             rows.append(
                 HandoverRow(
                     compound: compound, projectHref: SiteRoute.handover(project).path,
-                    signed: h.signatures.map { f.t("handover.party." + $0.party.rawValue) }.joined(separator: "、"),
+                    signed: HandoverParty.allCases.filter { p in h.signatures.contains { $0.party == p } }
+                        .map { f.t("handover.party." + $0.rawValue) }.joined(separator: "、"),
                     missing: h.missing.map { f.t("handover.missing." + $0.replacingOccurrences(of: ":", with: ".")) }
                         .joined(separator: "、"), complete: h.complete))
         }

@@ -330,10 +330,11 @@ public struct HandoverRepository: Sendable {
                 "SELECT checklist_json FROM handovers WHERE project_id = \(bind: projectId)"
             ).first()
             let now = Clock.isoNow()
+            var before: JSONValue?
             if let e = existing {
-                let before = try JSONDecoder().decode(
-                    HandoverChecklist.self, from: Data(try e.text("checklist_json").utf8))
-                if before == checklist { return }
+                let old = try e.text("checklist_json")
+                if try JSONDecoder().decode(HandoverChecklist.self, from: Data(old.utf8)) == checklist { return }
+                before = JSONValue.parse(old)
                 try await db.raw(
                     """
                     UPDATE handovers SET checklist_json = \(bind: text), version = version + 1, updated_at = \(bind: now),
@@ -351,14 +352,15 @@ public struct HandoverRepository: Sendable {
             try await db.raw("DELETE FROM handover_signatures WHERE project_id = \(bind: projectId)").run()
             try await AuditLog.record(
                 db: db, actor: actor, action: "update", entity: "handovers", entityId: projectId,
-                subdistrictId: place.subdistrictId, before: nil, after: .string(text))
+                subdistrictId: place.subdistrictId, before: before, after: JSONValue.parse(text))
         }
         return try await get(projectId: projectId, actor: actor)
     }
 
     /// Signs the current checklist as the actor's party (by role): the office, the community, the owners'
     /// representative or steward, or the property company assigned to the zone.
-    public func sign(projectId: Int64, actor: Actor) async throws -> Handover {
+    /// Given `version` (the page's form sends the one its signer read), a checklist changed since is refused.
+    public func sign(projectId: Int64, version expected: Int? = nil, actor: Actor) async throws -> Handover {
         guard let party = HandoverParty.of(actor.role), let user = actor.userId else { throw AccessError.forbidden }
         try await database.transaction { db in
             let place = try await place(projectId: projectId, actor: actor, db: db)
@@ -369,6 +371,18 @@ public struct HandoverRepository: Sendable {
                 throw StoreError.refused(code: "no_checklist", message: "there is no checklist to sign yet")
             }
             let version = try row.decode(column: "version", as: Int.self)
+            if let expected, expected != version {
+                throw StoreError.refused(
+                    code: "checklist_changed", message: "the checklist has changed since it was read; read it again")
+            }
+            // Signed already on this version (a second click, or another member of the same party): nothing to do.
+            let signed = try await db.raw(
+                """
+                SELECT 1 AS one FROM handover_signatures WHERE project_id = \(bind: projectId)
+                  AND party = \(bind: party.rawValue) AND checklist_version = \(bind: version)
+                """
+            ).first()
+            if signed != nil { return }
             try await db.raw(
                 "DELETE FROM handover_signatures WHERE project_id = \(bind: projectId) AND party = \(bind: party.rawValue)"
             ).run()
