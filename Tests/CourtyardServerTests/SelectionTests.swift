@@ -213,6 +213,14 @@ import Testing
                 }
             }
             #expect(try await !serves())
+            // The owners agreed to 1.10 元 as bid: a contract at 1.11 元 is refused by its field, nothing written.
+            let dearer = try await client.call(
+                .post, "/api/v1/property_selections/\(sid)/contract", token: office,
+                body: contract.replacingOccurrences(
+                    of: "\"fee_fen_per_m2_month\":110", with: "\"fee_fen_per_m2_month\":111"))
+            #expect(dearer.status == .unprocessableContent && dearer.json.errorCode == "above_bid", "\(dearer.text)")
+            #expect(dearer.json["error"]?["field"]?.stringValue == "fee_fen_per_m2_month")
+            #expect(try await !serves())
             let closed = try await client.call(
                 .post, "/api/v1/property_selections/\(sid)/contract", token: office, body: contract)
             #expect(closed.status == .ok && closed.json["state"]?.stringValue == "contracted", "\(closed.text)")

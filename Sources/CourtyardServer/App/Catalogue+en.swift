@@ -637,6 +637,9 @@ extension Catalogue {
         "error.zone_id.no_compounds": "The zone has no compounds yet; add compounds to it first.",
         "error.organisation_id.not_yours": "A property company bids only in its own name.",
         "error.organisation_id.not_property_company": "That organisation is not a property company.",
+        "error.fee_fen_per_m2_month.above_bid":
+            "The contract's fee may not be above the chosen company's bid: the owners agreed to the fee it bid.",
+        "error.above_bid": "The contract's fee may not be above the chosen company's bid.",
         "error.fee_fen_per_m2_month.invalid": "The fee is 0.01 to 1000 yuan per m² per month.",
         "error.plan.required": "Give the service plan (up to 20,000 characters).",
         "error.bid_id.not_found": "That bid is not in this selection.",

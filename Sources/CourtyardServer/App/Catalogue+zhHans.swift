@@ -590,6 +590,8 @@ extension Catalogue {
         "error.zone_id.no_compounds": "片区里还没有小区，请先把小区划入片区。",
         "error.organisation_id.not_yours": "物业服务企业只能以自己的名义投标。",
         "error.organisation_id.not_property_company": "所选单位不是物业服务企业。",
+        "error.fee_fen_per_m2_month.above_bid": "合同物业费不能高于中选企业的投标报价：业主同意的是投标时的报价。",
+        "error.above_bid": "合同物业费不能高于中选企业的投标报价。",
         "error.fee_fen_per_m2_month.invalid": "报价须在每平方米每月 0.01 到 1000 元之间。",
         "error.plan.required": "请填写服务方案（不超过 2 万字）。",
         "error.bid_id.not_found": "所选投标不在本次选聘中。",

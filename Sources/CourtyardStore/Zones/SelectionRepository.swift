@@ -846,8 +846,17 @@ public struct SelectionRepository: Sendable {
             if let a = n.attachmentId {
                 try await AttachmentRepository.requireReadable([a], field: "attachment_id", actor: actor, db: db)
             }
-            let org = try await db.raw("SELECT organisation_id FROM property_bids WHERE id = \(bind: bidId)").first()!
-                .int("organisation_id")
+            let bid = try await db.raw(
+                "SELECT organisation_id, fee_fen_per_m2_month FROM property_bids WHERE id = \(bind: bidId)"
+            ).first()!
+            let org = try bid.int("organisation_id")
+            // The owners agreed to the bid as offered: the contract may settle a lower fee, never a higher one.
+            let offered = try bid.decode(column: "fee_fen_per_m2_month", as: Int64.self)
+            guard n.feeFenPerM2Month <= offered else {
+                throw ValidationError(
+                    field: "fee_fen_per_m2_month", code: "above_bid",
+                    message: "the fee is above the chosen bid's \(offered) fen per m² per month")
+            }
             let contract = PropertySelection.Contract(
                 organisationId: org, termFrom: n.termFrom, termUntil: n.termUntil,
                 feeFenPerM2Month: n.feeFenPerM2Month, scope: scope, attachmentId: n.attachmentId,
