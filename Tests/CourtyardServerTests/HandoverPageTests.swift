@@ -134,6 +134,14 @@ import Testing
             // The audit log says what changed in the checklist, by its lists' names.
             let audit = try await office.get("/audit").1
             #expect(audit.contains("设施设备") && audit.contains("保修期至"), "\(audit)")
+            // What changed, as the lists read, and whose hand-over it was: the compound, not a number.
+            #expect(audit.contains("路灯 14、健身器材 3"))
+            let compound = try await services.database.withConnection { db in
+                try await db.raw(
+                    "SELECT c.name FROM projects p JOIN compounds c ON c.id = p.compound_id WHERE p.id = \(bind: project)"
+                ).first()!.decode(column: "name", as: String.self)
+            }
+            #expect(audit.contains("交接 \(compound)<"), "\(compound)")
 
             // The property company read version 2; the office changes it again before they sign: their signature
             // would land on a checklist they never saw, so it is refused and they are shown the new one.

@@ -400,6 +400,11 @@ import Testing
             // Twice the budget more: contract and changes then pass the budget and its 10% tolerance.
             let big = try await propose("加装电梯两部", 2 * budget + 1)
             let cut = try await propose("取消围墙粉刷", 100)
+            // The contract (40,326.00 元) is already a little over the budget (40,000.00 元): 1,000 元 more stays
+            // within the tolerance, and is said as a note, not a warning.
+            #expect(budget == 4_000_000)
+            let small = try await propose("增加雨水篦子", 100_000)
+            #expect(try await f.call(.post, "/api/v1/change_orders/\(small)/approve", as: s.pm).status == .ok)
             #expect(try await f.call(.post, "/api/v1/change_orders/\(big)/approve", as: s.pm).status == .ok)
             let returned = try await f.call(
                 .post, "/api/v1/change_orders/\(cut)/reject", as: s.pm, #"{"reason":"居民要求保留"}"#)
@@ -409,6 +414,8 @@ import Testing
             #expect(page.contains("注意：批准后，合同价与已批准的变更合计 ¥"), "\(page)")
             #expect(page.contains("超过概算 ¥\(Money.yuan(budget)) 的 10% 容差"))
             #expect(page.contains("退回理由：居民要求保留"))
+            #expect(page.contains("合计 ¥41,326.00，超过概算 ¥40,000.00，仍在 10% 容差以内。"))
+            #expect(page.components(separatedBy: "注意：批准后").count == 2)
             // The pm company, whose step is done, is not warned: the warning goes with the office's button.
             let pm = try await client.session("pm")
             let theirs = try await client.execute(

@@ -1714,6 +1714,9 @@ extension Catalogue {
         "investment.approve": "Approve",
         "investment.reject": "Return",
         "investment.returnedBecause": "Returned because: ",
+        "investment.overBudgetNote":
+            "Once approved, the contract and its approved changes come to ¥{total}, over the budget of ¥{budget} but "
+            + "within its {p}% tolerance.",
         "investment.overBudgetWarning":
             "Note: once approved, the contract and its approved changes come to ¥{total}, more than the budget of "
             + "¥{budget} plus its {p}% tolerance. Check the funding before approving.",
@@ -1890,7 +1893,7 @@ extension Catalogue {
         "handover.notSigned": "not signed yet",
         "handover.signAs": "Sign as {party}",
         "handover.signText":
-            "Check the checklist below (version {v}) first: facilities, documents, keys and open defects. Signing "
+            "Check the checklist above (version {v}) first: facilities, documents, keys and open defects. Signing "
             + "confirms this checklist; if it changes later, every party signs again.",
         "handover.signedByMe": "Your party has signed this version of the checklist.",
         "handover.checklist": "Checklist",
@@ -1920,8 +1923,7 @@ extension Catalogue {
         "handover.warrantyUntil": "Warranty until",
         "handover.form.title": "Fill in or change the checklist",
         "handover.form.hint":
-            "Each list has empty rows to add more; a row without a name and a quantity is not saved. To remove a "
-            + "row, clear its name and quantity.",
+            "Each list has empty rows to add more; an empty row is not saved. To remove a row, clear what it holds.",
         "handover.form.voids":
             "{n} parties have signed this checklist. Saving a change voids their signatures, and every party "
             + "signs again.",

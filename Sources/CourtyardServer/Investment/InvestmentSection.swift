@@ -85,7 +85,7 @@ struct InvestmentSection {
                     ? Step(
                         approveAction: SiteRoute.changeOrderStep(c.id, approve: true).path,
                         rejectAction: SiteRoute.changeOrderStep(c.id, approve: false).path) : nil,
-                changeNote: warning ?? returned(c.state, c.rejectReason, f), changeWarns: warning != nil)
+                changeNote: warning?.text ?? returned(c.state, c.rejectReason, f), changeWarns: warning?.beyond == true)
         }
         let payments = try await repo.payments(projectId: project.id, actor: actor).map { p in
             let turn =
@@ -122,25 +122,30 @@ extension InvestmentSection {
     }
 
     /// For the office, which gives a change order its final approval: what approving `amount` more would make the
-    /// contract and its approved changes come to, when that passes the budget beyond the sub-district's tolerance.
+    /// contract and its approved changes come to, when that passes the budget; `beyond` when it passes the
+    /// sub-district's tolerance too (the investment table's 超概算).
     static func budgetCheck(
         _ project: ProjectSummary, _ contract: Contract?, _ repo: InvestmentRepository, _ actor: Actor, _ f: PageFrame
-    ) async throws -> ((Int64) -> String?)? {
+    ) async throws -> ((Int64) -> (text: String, beyond: Bool)?)? {
         guard let contract else { return nil }
         let tolerance = try await repo.settings(subdistrictId: project.subdistrictId, actor: actor)
             .budgetTolerancePercent
         return { amount in
             let changes = contract.approvedChangesFen.addingReportingOverflow(amount)
-            guard
+            let changesFen = changes.overflow ? Int64.max : changes.partialValue
+            func over(_ percent: Int64) -> Bool {
                 InvestmentRules.overBudget(
-                    budgetFen: project.budgetFen, contractFen: contract.sumFen,
-                    changesFen: changes.overflow ? Int64.max : changes.partialValue, tolerancePercent: tolerance)
-            else { return nil }
+                    budgetFen: project.budgetFen, contractFen: contract.sumFen, changesFen: changesFen,
+                    tolerancePercent: percent)
+            }
+            guard over(0) else { return nil }
+            let beyond = over(tolerance)
             let total = InvestmentRules.sum([contract.sumFen, contract.approvedChangesFen, amount])
-            return f.t("investment.overBudgetWarning")
+            let text = f.t(beyond ? "investment.overBudgetWarning" : "investment.overBudgetNote")
                 .replacingOccurrences(of: "{total}", with: total.map(Money.yuan) ?? "—")
                 .replacingOccurrences(of: "{budget}", with: Money.yuan(project.budgetFen))
                 .replacingOccurrences(of: "{p}", with: String(tolerance))
+            return (text, beyond)
         }
     }
 }

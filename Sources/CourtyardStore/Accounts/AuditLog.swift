@@ -46,14 +46,28 @@ public enum AuditLog {
         "zones": "name",
     ]
 
+    /// Records kept by their project's id and named by its compound: a project, its hand-over.
+    static let byCompound: Set<String> = ["projects", "handovers"]
+
     /// The titles of such records, keyed "events/12"; other kinds and records no longer there are left out.
     public static func titles(database: Database, of records: [(entity: String, id: Int64)]) async throws
         -> [String: String]
     {
-        let byEntity = Dictionary(grouping: records.filter { titled[$0.entity] != nil }, by: \.entity)
+        let byEntity = Dictionary(
+            grouping: records.filter { titled[$0.entity] != nil || byCompound.contains($0.entity) }, by: \.entity)
         return try await database.withConnection { db in
             var found: [String: String] = [:]
-            for (entity, list) in byEntity {
+            for (entity, list) in byEntity where byCompound.contains(entity) {
+                let ids = Array(Set(list.map(\.id)).prefix(200))
+                let rows = try await db.raw(
+                    """
+                    SELECT p.id, c.name AS title FROM projects p JOIN compounds c ON c.id = p.compound_id
+                    WHERE p.id IN (\(binds: ids))
+                    """
+                ).all()
+                for r in rows { found["\(entity)/\(try r.int("id"))"] = try r.text("title") }
+            }
+            for (entity, list) in byEntity where !byCompound.contains(entity) {
                 // Table and column come from `titled`, never from the request.
                 let column = titled[entity]!
                 let ids = Array(Set(list.map(\.id))).prefix(200)

@@ -334,7 +334,7 @@ public struct HandoverRepository: Sendable {
             if let e = existing {
                 let old = try e.text("checklist_json")
                 if try JSONDecoder().decode(HandoverChecklist.self, from: Data(old.utf8)) == checklist { return }
-                before = JSONValue.parse(old)
+                before = Self.audited(try JSONDecoder().decode(HandoverChecklist.self, from: Data(old.utf8)))
                 try await db.raw(
                     """
                     UPDATE handovers SET checklist_json = \(bind: text), version = version + 1, updated_at = \(bind: now),
@@ -352,9 +352,25 @@ public struct HandoverRepository: Sendable {
             try await db.raw("DELETE FROM handover_signatures WHERE project_id = \(bind: projectId)").run()
             try await AuditLog.record(
                 db: db, actor: actor, action: "update", entity: "handovers", entityId: projectId,
-                subdistrictId: place.subdistrictId, before: before, after: JSONValue.parse(text))
+                subdistrictId: place.subdistrictId, before: before, after: Self.audited(checklist))
         }
         return try await get(projectId: projectId, actor: actor)
+    }
+
+    /// A checklist as the audit log keeps it: each list as one line of text ("路灯 15、单元门禁 6"), so that an entry
+    /// names the lists that changed and how, and a list left as it was is not named at all.
+    static func audited(_ c: HandoverChecklist) -> JSONValue {
+        .object([
+            ("facilities", .string(c.facilities.map { "\($0.name) \($0.quantity)" }.joined(separator: "、"))),
+            ("documents", .string(c.documents.map(\.name).joined(separator: "、"))),
+            ("keys", .string(c.keys.map { "\($0.name) \($0.quantity)" }.joined(separator: "、"))),
+            (
+                "defects",
+                .string(
+                    c.defects.map { "\($0.description)（\($0.dueOn)\($0.open ? "" : "，已整改")）" }.joined(separator: "、"))
+            ),
+            ("warranty_until", c.warrantyUntil.map { .string($0.description) } ?? .null),
+        ])
     }
 
     /// Signs the current checklist as the actor's party (by role): the office, the community, the owners'
