@@ -261,6 +261,24 @@ import Testing
             let token = try await client.token("office")
             let week = try await client.call(.get, "/api/v1/meetings?from=2031-03-03&to=2031-03-07", token: token)
             #expect(week.json.items.filter { $0["title"]?.stringValue == "改造例会" }.count == 5)
+            // The page says how many were planned and how to end them early.
+            #expect(first.contains("planned=5") && firstPage.contains("已安排 5 次例会，每个工作日一次，到 2031-03-07 为止。"))
+            // From Wednesday's meeting the office ends the series: three meetings go, Monday's and Tuesday's stay.
+            let wednesday = try #require(
+                week.json.items.first {
+                    $0["title"]?.stringValue == "改造例会" && $0["date"]?.stringValue == "2031-03-05"
+                }?[
+                    "id"]?.intValue)
+            let (_, wedPage) = try await office.get("/meetings/\(wednesday)")
+            #expect(wedPage.contains("将取消本系列 2031-03-05 起尚未召开的 3 次例会（最后一次在 2031-03-07）"))
+            let noReason = try await office.post("/meetings/\(wednesday)/end-series", [("reason", " ")])
+            #expect(noReason.0 == .unprocessableContent)
+            let ended = try await office.post("/meetings/\(wednesday)/end-series", [("reason", "改造提前完工")])
+            #expect(ended.0 == .seeOther && ended.1 == "/meetings/\(wednesday)?ended=3")
+            #expect(try await office.get(ended.1).1.contains("已取消本系列以后的 3 次例会，系列到此结束。"))
+            let states = try await client.call(.get, "/api/v1/meetings?from=2031-03-03&to=2031-03-07", token: token)
+                .json.items.filter { $0["title"]?.stringValue == "改造例会" }.map { $0["state"]?.stringValue ?? "" }
+            #expect(states.filter { $0 == "cancelled" }.count == 3 && states.filter { $0 == "scheduled" }.count == 2)
         }
     }
 

@@ -119,6 +119,19 @@ import Testing
             let june = try await client.call(
                 .get, "/api/v1/meetings?series_id=\(series)&from=2031-06-03&to=2031-06-08", token: office)
             #expect(june.json.items.compactMap { $0["date"]?.stringValue } == (3...6).map { "2031-06-0\($0)" })
+            // Ended from 10 June: its meetings from then on are cancelled, and the sweep plans no more.
+            let ended = try await client.call(
+                .post, "/api/v1/meeting_series/\(series)/cancel", token: office,
+                body: #"{"from":"2031-06-10","reason":"改造完工"}"#)
+            #expect(ended.status == .ok && (ended.json["cancelled"]?.intValue ?? 0) > 30, "\(ended.text)")
+            #expect(ended.json["series"]?["until"]?.stringValue == "2031-06-09")
+            let autumn = Day("2031-09-01")!
+            #expect(!(try await MeetingRepository.needsRollForward(database: services.database, today: autumn)))
+            try await MeetingRepository.refreshAll(database: services.database, calendar: calendar, today: autumn)
+            let after = try await client.call(
+                .get, "/api/v1/meetings?series_id=\(series)&from=2031-06-10&limit=500", token: office)
+            #expect(after.json.items.allSatisfy { $0["state"]?.stringValue == "cancelled" })
+            #expect(after.json.items.compactMap { $0["date"]?.stringValue }.max() == rolled)
         }
     }
 

@@ -506,6 +506,15 @@ extension Catalogue {
             + " working day”; for one meeting, clear that date.",
         "meeting.newSeries": "Plan a meeting every working day",
         "meeting.badDuration": "Give the length as 5 to 600 minutes.",
+        "meeting.endSeries": "End this series of meetings",
+        "meeting.endSeriesText":
+            "This cancels the series' {n} meetings still to be held from {from} on (the last on {to}); the series ends "
+            + "and no more are planned. Meetings already held and their minutes stay.",
+        "meeting.endSeriesButton": "Cancel the meetings to come",
+        "meeting.seriesEnded": "The series' {n} meetings to come are cancelled, and the series has ended.",
+        "meeting.seriesPlanned":
+            "{n} meetings are planned, one each working day, until {to}. To end the series early, choose \"End this "
+            + "series of meetings\" on any of its meetings' pages.",
         "meeting.cancel": "Cancel this meeting",
         "meeting.cancelReason": "Why it is cancelled",
         "home.overdueRequests": "Requests to departments past due",

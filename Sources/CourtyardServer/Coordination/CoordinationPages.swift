@@ -19,6 +19,7 @@ extension SiteRoute {
     static func meetingMinutes(_ id: Int64) -> SiteRoute { SiteRoute("/meetings/\(id)/minutes") }
     static func meetingClose(_ id: Int64) -> SiteRoute { SiteRoute("/meetings/\(id)/close") }
     static func meetingCancel(_ id: Int64) -> SiteRoute { SiteRoute("/meetings/\(id)/cancel") }
+    static func meetingEndSeries(_ id: Int64) -> SiteRoute { SiteRoute("/meetings/\(id)/end-series") }
     static func queueStep(_ id: Int64, _ to: CoordinationState) -> SiteRoute {
         SiteRoute("/queue/\(id)/\(to.rawValue)")
     }
@@ -170,6 +171,13 @@ struct MeetingPage {
     var printHref: String
     var xlsxHref: String
     var listHref: String
+    /// Ending the series from this meeting on, for a meeting of a series still scheduled: how many it cancels.
+    var endSeries: EndSeries?
+
+    struct EndSeries {
+        var action: String
+        var text: String
+    }
 
     static func load(id: Int64, services: Services, actor: Actor, message: PageNote?, _ f: PageFrame) async throws
         -> MeetingPage
@@ -253,7 +261,22 @@ struct MeetingPage {
             ], nextHref: next.map { SiteRoute.meeting($0.id).path },
             previousHref: previous.map { SiteRoute.meeting($0.id).path },
             printHref: SiteRoute.meetingPrint(id).path, xlsxHref: SiteRoute.meetingXLSX(id).path,
-            listHref: SiteRoute.meetings(from: CoordinationPages.monday(m.date)).path)
+            listHref: SiteRoute.meetings(from: CoordinationPages.monday(m.date)).path,
+            endSeries: editable ? try await endSeries(m, repo: repo, actor: actor, f) : nil)
+    }
+
+    static func endSeries(_ m: Meeting, repo: MeetingRepository, actor: Actor, _ f: PageFrame) async throws
+        -> EndSeries?
+    {
+        guard let series = m.seriesId else { return nil }
+        let left = try await repo.list(actor: actor, from: m.date, to: nil, seriesId: series)
+            .filter { $0.state == .scheduled }
+        guard let last = left.last else { return nil }
+        return EndSeries(
+            action: SiteRoute.meetingEndSeries(m.id).path,
+            text: f.t("meeting.endSeriesText").replacingOccurrences(of: "{from}", with: m.date.description)
+                .replacingOccurrences(of: "{to}", with: last.date.description)
+                .replacingOccurrences(of: "{n}", with: String(left.count)))
     }
 }
 
@@ -341,6 +364,7 @@ struct MeetingPageController {
         Pages.post(router, "/meetings/:id/minutes", minutes)
         Pages.post(router, "/meetings/:id/close", close)
         Pages.post(router, "/meetings/:id/cancel", cancel)
+        Pages.post(router, "/meetings/:id/end-series", endSeries)
         Pages.post(router, "/meetings", createMeeting)
         Pages.post(router, "/meetings/series", createSeries)
     }
@@ -374,7 +398,20 @@ struct MeetingPageController {
     }
 
     @Sendable func show(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
-        try await page(try context.parameters.require("id", as: Int64.self), context, f, message: nil)
+        // After a series was made, or ended: how many meetings, in words.
+        let query = request.uri.queryParameters
+        let note: PageNote? =
+            if let n = query.get("ended").flatMap({ Int($0) }) {
+                PageNote(kind: "ok", text: f.t("meeting.seriesEnded").replacingOccurrences(of: "{n}", with: String(n)))
+            } else if let n = query.get("planned").flatMap({ Int($0) }), let to = query.get("to").flatMap({ Day($0) }) {
+                PageNote(
+                    kind: "ok",
+                    text: f.t("meeting.seriesPlanned").replacingOccurrences(of: "{n}", with: String(n))
+                        .replacingOccurrences(of: "{to}", with: to.description))
+            } else {
+                nil
+            }
+        return try await page(try context.parameters.require("id", as: Int64.self), context, f, message: note)
     }
 
     func page(
@@ -468,6 +505,20 @@ struct MeetingPageController {
         }
     }
 
+    /// Ends the meeting's series from its day on, with one reason; the page then says how many were cancelled.
+    @Sendable func endSeries(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        let fields = try await Pages.form(request, context)
+        return try await Pages.save(f, redisplay: redisplay(id, context, f)) {
+            let actor = try context.actor()
+            let repo = try await CoordinationRoutes.meetings(services)
+            let m = try await repo.get(id: id, actor: actor)
+            guard let series = m.seriesId else { throw AppError.notFound }
+            let n = try await repo.cancelSeries(id: series, from: m.date, reason: fields["reason"] ?? "", actor: actor)
+            return SiteRoute("/meetings/\(id)", query: [("ended", String(n))]).path
+        }
+    }
+
     /// The meeting forms' fields; several organisations may be ticked.
     static func typed(_ fields: [String: [String]]) -> MeetingListPage.MeetingForm {
         func one(_ k: String) -> String { fields[k]?.last ?? "" }
@@ -480,7 +531,7 @@ struct MeetingPageController {
         _ request: Request, _ context: AppContext, _ f: PageFrame,
         _ save:
             @escaping (MeetingListPage.MeetingForm, Day, Int, [MeetingRepository.ParticipantInput]) async throws
-            -> Int64
+            -> (Int64, [(String, String?)])
     ) async throws -> Response {
         let fields = try await Pages.formMulti(request)
         try Pages.verifyCSRF(fields["_csrf"]?.last, context)
@@ -502,7 +553,8 @@ struct MeetingPageController {
             let invited = typed.chosen.compactMap { Int64($0) }.sorted().map {
                 MeetingRepository.ParticipantInput.organisation($0)
             }
-            return SiteRoute.meeting(try await save(typed, day, minutes, invited)).path
+            let (id, query) = try await save(typed, day, minutes, invited)
+            return SiteRoute("/meetings/\(id)", query: query).path
         }
     }
 
@@ -512,12 +564,12 @@ struct MeetingPageController {
             guard typed.until.isEmpty else {
                 throw ValidationError(field: "until", code: Pages.pageMessage, message: f.t("meeting.untilForSeries"))
             }
-            return try await CoordinationRoutes.meetings(services).createMeeting(
+            let meeting = try await CoordinationRoutes.meetings(services).createMeeting(
                 .init(
                     title: typed.title, subdistrictId: nil, seriesId: nil, date: day, time: typed.time,
                     durationMinutes: minutes, location: typed.location, participants: invited),
-                actor: try context.actor()
-            ).id
+                actor: try context.actor())
+            return (meeting.id, [])
         }
     }
 
@@ -532,10 +584,9 @@ struct MeetingPageController {
                 .init(
                     title: typed.title, subdistrictId: nil, firstOn: day, until: Day(typed.until), time: typed.time,
                     durationMinutes: minutes, location: typed.location, participants: invited), actor: actor)
-            let first = try await repo.list(
-                actor: actor, from: day, to: nil, seriesId: series.id, paging: .init(limit: 1, offset: 0))
-            guard let meeting = first.first else { throw StoreError.notFound }
-            return meeting.id
+            let planned = try await repo.list(actor: actor, from: day, to: nil, seriesId: series.id)
+            guard let meeting = planned.first, let last = planned.last else { throw StoreError.notFound }
+            return (meeting.id, [("planned", String(planned.count)), ("to", last.date.description)])
         }
     }
 

@@ -80,6 +80,27 @@ struct MeetingSeriesController {
     func register(on api: RouterGroup<AppContext>) {
         api.post("meeting_series", use: create)
         api.get("meeting_series/:id", use: read)
+        api.post("meeting_series/:id/cancel", use: cancel)
+    }
+
+    struct Cancel: Decodable {
+        var from: Day
+        var reason: String
+    }
+
+    struct Cancelled: Encodable {
+        var cancelled: Int
+        var series: MeetingSeries
+    }
+
+    /// Ends a series from a day on: its meetings still scheduled then or later are cancelled.
+    @Sendable func cancel(_ request: Request, _ context: AppContext) async throws -> Response {
+        let actor = try context.require(.manageProjects)
+        let id = try context.parameters.require("id", as: Int64.self)
+        let b = try await JSONBody.decode(Cancel.self, request, context: context)
+        let repo = try await CoordinationRoutes.meetings(services)
+        let n = try await repo.cancelSeries(id: id, from: b.from, reason: b.reason, actor: actor)
+        return try JSONBody.response(Cancelled(cancelled: n, series: try await repo.series(id: id, actor: actor)))
     }
 
     struct NewSeries: Decodable {

@@ -193,6 +193,23 @@ extension OpenAPIDocument {
             "get": readOne(
                 "Read a series", id: "read_meeting_series", tag: "meetings", "the series", ref("MeetingSeries"))
         ]
+        paths["/api/v1/meeting_series/{id}/cancel"] = [
+            "post": op(
+                "End a series: cancel its meetings still scheduled on or after a day", id: "cancel_meeting_series",
+                tag: "meetings", params: [idParam],
+                body: [
+                    "type": "object", "required": ["from", "reason"],
+                    "properties": ["from": date, "reason": ["type": "string", "maxLength": 500]],
+                ],
+                responses: conflict([
+                    "200": response(
+                        "how many were cancelled, and the series",
+                        [
+                            "type": "object", "required": ["cancelled", "series"],
+                            "properties": ["cancelled": ty("integer"), "series": ref("MeetingSeries")],
+                        ])
+                ]))
+        ]
         paths["/api/v1/meetings"] = [
             "get": op(
                 "List meetings", id: "list_meetings", tag: "meetings",

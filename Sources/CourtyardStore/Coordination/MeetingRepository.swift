@@ -274,6 +274,45 @@ public struct MeetingRepository: Sendable {
         }
     }
 
+    /// Ends a series from `from` on: every meeting of it still scheduled that day or later is cancelled with one
+    /// reason, and the series ends the day before, so that no more are planned; the ones held stay as they were.
+    /// Answers how many were cancelled.
+    public func cancelSeries(id: Int64, from: Day, reason given: String, actor: Actor) async throws -> Int {
+        let reason = TextNormalizer.line(given)
+        guard !reason.isEmpty, given.unicodeScalars.count <= 500 else {
+            throw ValidationError(field: "reason", code: "required", message: "cancelling a series gives the reason")
+        }
+        let series = try await series(id: id, actor: actor)
+        return try await database.transaction { db in
+            _ = try await Self.office(actor, requested: series.subdistrictId, db: db)
+            let ids = try await db.raw(
+                """
+                SELECT id FROM meetings WHERE series_id = \(bind: id) AND state = 'scheduled'
+                  AND date >= \(bind: from.description) ORDER BY id
+                """
+            ).all().map { try $0.int("id") }
+            if !ids.isEmpty {
+                try await db.raw(
+                    """
+                    UPDATE meetings SET state = 'cancelled', cancel_reason = \(bind: reason), version = version + 1
+                    WHERE id IN (\(binds: ids))
+                    """
+                ).run()
+            }
+            let end = max(series.firstOn, from.adding(days: -1))
+            if series.until.map({ $0 > end }) ?? true {
+                try await db.raw(
+                    "UPDATE meeting_series SET until_on = \(bind: end.description) WHERE id = \(bind: id)"
+                ).run()
+            }
+            try await AuditLog.record(
+                db: db, actor: actor, action: "cancel", entity: "meeting_series", entityId: id,
+                subdistrictId: series.subdistrictId, before: nil,
+                after: .object([("reason", .string(reason)), ("meetings", .int(Int64(ids.count)))]))
+            return ids.count
+        }
+    }
+
     /// Whether a series without an end has meetings planned less than two weeks ahead of its horizon, so the sweep
     /// should plan more; read without a write lock.
     public static func needsRollForward(database: Database, today: Day = Clock.today) async throws -> Bool {
