@@ -96,6 +96,48 @@ import Testing
         }
     }
 
+    @Test func aDocumentsFileIsUploadedOnThePageAndEveryPartyCanOpenIt() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let (project, _) = try await Self.waiting(client, services)
+            let (cookie, csrf) = try await client.session("office")
+            let page = "/projects/\(project)/handover"
+            func upload(_ document: String, _ file: [UInt8]) async throws -> (HTTPResponse.Status, String) {
+                let boundary = "HoV3r"
+                var body = ""
+                for (k, v) in [("_csrf", csrf), ("document", document)] {
+                    body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n"
+                }
+                body +=
+                    "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"竣工图.pdf\"\r\n"
+                    + "Content-Type: application/pdf\r\n\r\n"
+                return try await client.execute(
+                    uri: page + "/file", method: .post,
+                    headers: [.cookie: cookie, .contentType: "multipart/form-data; boundary=\(boundary)"],
+                    body: ByteBuffer(bytes: Array(body.utf8) + file + Array("\r\n--\(boundary)--\r\n".utf8))
+                ) { ($0.status, $0.headers[.location] ?? String(buffer: $0.body)) }
+            }
+            let attachments = try await SelectionTests.count(services, "attachments")
+            let wrong = try await upload("99", ProjectTests.pdf)
+            #expect(wrong.0 == .unprocessableContent && wrong.1.contains("请选择要上传文件的资料。"))
+            #expect(try await SelectionTests.count(services, "attachments") == attachments)
+            let done = try await upload("0", ProjectTests.pdf)
+            #expect(done.0 == .seeOther && done.1 == page + "?saved=file#saved", "\(done.1)")
+            let office = CoordinationPageTests.Browser(client: client, cookie: cookie, csrf: csrf)
+            let seen = try await office.get(page)
+            let file = try #require(seen.1.firstMatch(of: #/href="(/api/v1/attachments/\d+)"/#)?.output.1)
+            #expect(seen.1.contains("打开文件") && seen.1.contains("（已有文件，上传将替换）"))
+            // The property company, which signs for what it receives, opens it; a steward elsewhere does not.
+            let (pc, _) = try await client.session("property")
+            let opened = try await client.execute(uri: String(file), method: .get, headers: [.cookie: pc]) { $0.status }
+            #expect(opened == .ok)
+            let (sc, _) = try await client.session("steward")
+            let stranger = try await client.execute(uri: String(file), method: .get, headers: [.cookie: sc]) {
+                $0.status
+            }
+            #expect(stranger != .ok)
+        }
+    }
+
     @Test func aRefusedChecklistNamesItsRowsKeepsWhatWasTypedAndVoidsNothing() async throws {
         try await TestApp.with(demo: true) { client, services in
             let (project, _) = try await Self.waiting(client, services)

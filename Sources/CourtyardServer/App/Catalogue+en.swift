@@ -1954,6 +1954,15 @@ extension Catalogue {
         "handover.form.rowLabel": "Row {n}",
         "handover.saved.checklist":
             "The checklist is saved. Earlier signatures are void; ask each party to check this version and sign.",
+        "handover.hasFile": " (has a file; uploading replaces it)",
+        "handover.upload.title": "Upload a document's file",
+        "handover.upload.document": "Which document",
+        "handover.upload.file": "File (PDF or photo)",
+        "handover.upload.button": "Upload",
+        "handover.problem.document": "Choose the document the file is for.",
+        "handover.problem.noFile": "Choose the file to upload.",
+        "handover.saved.file":
+            "The file is uploaded. The checklist changed with it: earlier signatures are void; ask each party to sign.",
         "handover.saved.signed": "Signed.",
         "handover.home": "Hand-overs waiting for my signature",
         "handover.homeDetail": "checklist version {v}, waiting for {party} to sign",

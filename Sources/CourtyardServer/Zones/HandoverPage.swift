@@ -9,6 +9,7 @@ extension SiteRoute {
         SiteRoute("/projects/\(project)/handover", query: [("saved", what)])
     }
     static func handoverSign(_ project: Int64) -> SiteRoute { SiteRoute("/projects/\(project)/handover/sign") }
+    static func handoverFile(_ project: Int64) -> SiteRoute { SiteRoute("/projects/\(project)/handover/file") }
 }
 
 /// A compound's hand-over (交接) to its property company on a page of its own: the checklist of facilities,
@@ -61,6 +62,14 @@ struct HandoverPage {
     /// The actor's party has signed this version already.
     var signedByMe: String?
     var form: HandoverForm?
+    /// The office's form to attach a scan or file to one of the checklist's documents.
+    var upload: Upload?
+
+    struct Upload {
+        var action: String
+        var documents: [FormOption]
+        var voids: String?
+    }
 
     static func load(
         projectId: Int64, actor: Actor, services: Services, note: PageNote?, typed: [String: [String]]?,
@@ -98,6 +107,20 @@ struct HandoverPage {
                         of: "{party}", with: f.t("handover.role." + party.rawValue)),
                     text: f.t("handover.signText").replacingOccurrences(of: "{v}", with: String(h.version)))
             }
+        }
+        if open, Permissions.allows(actor.role, .manageProjects), let c = h.checklist, !c.documents.isEmpty {
+            page.upload = Upload(
+                action: SiteRoute.handoverFile(projectId).path,
+                documents: c.documents.enumerated().map { i, d in
+                    FormOption(
+                        value: String(i),
+                        label: f.t("handover.kind." + d.kind.rawValue) + " · " + d.name
+                            + (d.attachmentId == nil ? "" : f.t("handover.hasFile")),
+                        selected: false)
+                },
+                voids: h.signatures.isEmpty
+                    ? nil
+                    : f.t("handover.form.voids").replacingOccurrences(of: "{n}", with: String(h.signatures.count)))
         }
         if open, Permissions.allows(actor.role, .manageProjects) {
             page.form = HandoverForm(
@@ -387,6 +410,35 @@ struct HandoverPageController {
         Pages.get(router, "/projects/:id/handover", show)
         Pages.post(router, "/projects/:id/handover", save)
         Pages.post(router, "/projects/:id/handover/sign", sign)
+        Pages.post(router, "/projects/:id/handover/file", attach)
+    }
+
+    /// A file for one of the checklist's documents (a scan of the as-built drawings): stored, and the checklist
+    /// changed to name it, which voids the signatures as any change does.
+    @Sendable func attach(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let actor = try context.require(.manageProjects)
+        let id = try context.parameters.require("id", as: Int64.self)
+        let form = try await Pages.multipartForm(request, context)
+        let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
+            try await render(id, actor, note: PageNote(kind: m.0, text: m.1), f, status: status)
+        }
+        return try await Pages.save(f, redisplay: redisplay) {
+            guard var c = try await repo.get(projectId: id, actor: actor).checklist,
+                let i = Int(form.fields["document"] ?? ""), c.documents.indices.contains(i)
+            else {
+                throw ValidationError(
+                    field: "document", code: Pages.pageMessage, message: f.t("handover.problem.document"))
+            }
+            try await form.withStoredFile("file", database: services.database, actor: actor) { file in
+                guard let file else {
+                    throw ValidationError(
+                        field: "file", code: Pages.pageMessage, message: f.t("handover.problem.noFile"))
+                }
+                c.documents[i].attachmentId = file
+                _ = try await repo.put(projectId: id, c, actor: actor)
+            }
+            return SiteRoute.handoverSaved(id, "file").path + "#saved"
+        }
     }
 
     func render(
@@ -405,6 +457,7 @@ struct HandoverPageController {
             switch saved {
             case "checklist": PageNote(kind: "ok", text: f.t("handover.saved.checklist"))
             case "signed": PageNote(kind: "ok", text: f.t("handover.saved.signed"))
+            case "file": PageNote(kind: "ok", text: f.t("handover.saved.file"))
             default: nil
             }
         return try await render(

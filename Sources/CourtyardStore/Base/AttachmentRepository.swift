@@ -150,7 +150,7 @@ public struct AttachmentRepository: Sendable {
                 if try await anyRow(sql, db: db, matching: matches) { return true }
             }
         }
-        return false
+        return try await HandoverRepository.holdsDocument(id, actor: actor, db: db)
     }
 
     /// Whether a row's `refs` JSON really names the attachment (LIKE only narrows: 12 also matches 112).

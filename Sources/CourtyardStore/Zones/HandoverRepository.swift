@@ -128,7 +128,7 @@ public struct HandoverRepository: Sendable {
 
     /// The project as the actor may see it: through the project's own scope, or as the property company assigned to
     /// the compound's zone.
-    func place(projectId: Int64, actor: Actor, db: any SQLDatabase) async throws -> Place {
+    static func place(projectId: Int64, actor: Actor, db: any SQLDatabase) async throws -> Place {
         let sql: SQLQueryString = """
             SELECT p.id, p.compound_id, p.subdistrict_id, c.zone_id, z.property_company_id FROM projects p
             JOIN compounds c ON c.id = p.compound_id LEFT JOIN zones z ON z.id = c.zone_id WHERE p.id = \(bind: projectId)
@@ -151,7 +151,7 @@ public struct HandoverRepository: Sendable {
 
     public func get(projectId: Int64, actor: Actor) async throws -> Handover {
         try await database.withConnection { db in
-            let place = try await place(projectId: projectId, actor: actor, db: db)
+            let place = try await Self.place(projectId: projectId, actor: actor, db: db)
             return try await Self.load(place, db: db)
         }
     }
@@ -199,7 +199,7 @@ public struct HandoverRepository: Sendable {
 
     public func setting(projectId: Int64, actor: Actor) async throws -> Setting {
         try await database.withConnection { db in
-            let place = try await place(projectId: projectId, actor: actor, db: db)
+            let place = try await Self.place(projectId: projectId, actor: actor, db: db)
             let handover = try await Self.load(place, db: db)
             let sql: SQLQueryString = """
                 SELECT c.name AS compound, z.name AS zone, p.stage, h.updated_at, h.updated_by FROM projects p
@@ -313,7 +313,7 @@ public struct HandoverRepository: Sendable {
         guard Permissions.allows(actor.role, .manageProjects) else { throw AccessError.forbidden }
         let checklist = try Self.check(checklist)
         try await database.transaction { db in
-            let place = try await place(projectId: projectId, actor: actor, db: db)
+            let place = try await Self.place(projectId: projectId, actor: actor, db: db)
             let stage = try await db.raw("SELECT stage FROM projects WHERE id = \(bind: projectId)").first()!.text(
                 "stage")
             if stage == ProjectStage.handedOver.rawValue {
@@ -379,7 +379,7 @@ public struct HandoverRepository: Sendable {
     public func sign(projectId: Int64, version expected: Int? = nil, actor: Actor) async throws -> Handover {
         guard let party = HandoverParty.of(actor.role), let user = actor.userId else { throw AccessError.forbidden }
         try await database.transaction { db in
-            let place = try await place(projectId: projectId, actor: actor, db: db)
+            let place = try await Self.place(projectId: projectId, actor: actor, db: db)
             guard
                 let row = try await db.raw("SELECT version FROM handovers WHERE project_id = \(bind: projectId)")
                     .first()
@@ -415,6 +415,20 @@ public struct HandoverRepository: Sendable {
                 after: .object([("party", .string(party.rawValue)), ("version", .int(Int64(version)))]))
         }
         return try await get(projectId: projectId, actor: actor)
+    }
+
+    /// Whether `attachment` is one of the documents of a hand-over the actor may see: those who sign it read its
+    /// files, as they read its checklist.
+    static func holdsDocument(_ attachment: Int64, actor: Actor, db: any SQLDatabase) async throws -> Bool {
+        let rows = try await db.raw(
+            "SELECT project_id, checklist_json FROM handovers WHERE checklist_json LIKE \(bind: "%\(attachment)%")"
+        ).all()
+        for r in rows {
+            let c = try JSONDecoder().decode(HandoverChecklist.self, from: Data(try r.text("checklist_json").utf8))
+            guard c.documents.contains(where: { $0.attachmentId == attachment }) else { continue }
+            if (try? await place(projectId: try r.int("project_id"), actor: actor, db: db)) != nil { return true }
+        }
+        return false
     }
 
     /// When the project is handed over, each open defect becomes a finding of the contractor's, due on its date.
