@@ -203,17 +203,12 @@ struct HandoverPage {
 /// The office's form for the checklist: a row per facility, document, key and defect, with three empty rows under
 /// each to add more. A refused form comes back with every row as typed and the row refused named.
 struct HandoverForm {
-    struct Choice {
-        var value: String
-        var label: String
-        var selected: Bool
-    }
     struct Row {
         /// "第 3 行", as a refusal names it.
         var number = ""
         var name: String
         var quantity: String
-        var choices: [Choice]
+        var choices: [FormOption]
         var due: String
         var attachment: String
     }
@@ -240,17 +235,18 @@ struct HandoverForm {
         voids =
             signatures == 0
             ? nil : f.t("handover.form.voids").replacingOccurrences(of: "{n}", with: String(signatures))
-        func choices<C: RawRepresentable & CaseIterable>(_ all: C.Type, _ prefix: String, _ chosen: String) -> [Choice]
+        func choices<C: RawRepresentable & CaseIterable>(_ all: C.Type, _ prefix: String, _ chosen: String)
+            -> [FormOption]
         where C.RawValue == String {
             C.allCases.map {
-                Choice(value: $0.rawValue, label: f.t(prefix + $0.rawValue), selected: $0.rawValue == chosen)
+                FormOption(value: $0.rawValue, label: f.t(prefix + $0.rawValue), selected: $0.rawValue == chosen)
             }
         }
         let conditions = { choices(HandoverChecklist.Condition.self, "handover.condition.", $0) }
         let kinds = { choices(HandoverChecklist.DocumentKind.self, "handover.kind.", $0) }
         let states = { (open: String) in
             ["open", "fixed"].map {
-                Choice(value: $0, label: f.t("handover.defect." + $0), selected: $0 == open)
+                FormOption(value: $0, label: f.t("handover.defect." + $0), selected: $0 == open)
             }
         }
         if let typed {
@@ -276,7 +272,7 @@ struct HandoverForm {
             return
         }
         let c = checklist
-        func blank(_ choices: [Choice]) -> [Row] {
+        func blank(_ choices: [FormOption]) -> [Row] {
             Array(
                 repeating: Row(name: "", quantity: "", choices: choices, due: "", attachment: ""), count: Self.blankRows
             )
