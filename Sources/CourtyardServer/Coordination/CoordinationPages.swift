@@ -79,6 +79,23 @@ struct MeetingListPage {
         var duration = "60"
         var location = ""
         var chosen: Set<String> = []
+        /// The fields a refusal named, each marked where it stands (`aria-invalid`).
+        var titleWrong = false
+        var dateWrong = false
+        var untilWrong = false
+        var timeWrong = false
+        var durationWrong = false
+        var locationWrong = false
+
+        /// Marks the fields a refusal named, by the store's names or the form's.
+        mutating func mark(_ fields: Set<String>) {
+            titleWrong = fields.contains("title")
+            dateWrong = !fields.isDisjoint(with: ["date", "first_on"])
+            untilWrong = fields.contains("until")
+            timeWrong = fields.contains("time")
+            durationWrong = !fields.isDisjoint(with: ["duration", "duration_minutes"])
+            locationWrong = fields.contains("location")
+        }
     }
 
     static func load(
@@ -536,14 +553,16 @@ struct MeetingPageController {
         let fields = try await Pages.formMulti(request)
         try Pages.verifyCSRF(fields["_csrf"]?.last, context)
         let typed = Self.typed(fields)
-        let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
+        let refused: (Pages.Refusal) async throws -> Response = { r in
             let day = Day(typed.date) ?? Clock.today
+            var marked = typed
+            marked.mark(r.fields)
             let page = try await MeetingListPage.load(
-                services: services, actor: try Self.reader(context), from: CoordinationPages.monday(day), typed: typed,
-                message: PageNote(kind: m.0, text: m.1), f)
-            return f.page(title: f.t("meeting.list"), "coordination-meetings", page, status: status)
+                services: services, actor: try Self.reader(context), from: CoordinationPages.monday(day), typed: marked,
+                message: PageNote(kind: r.tone, text: r.text), f)
+            return f.page(title: f.t("meeting.list"), "coordination-meetings", page, status: r.status)
         }
-        return try await Pages.save(f, redisplay: redisplay) {
+        return try await Pages.save(f, refused: refused) {
             guard let day = Day(typed.date) else {
                 throw ValidationError(field: "date", code: Pages.pageMessage, message: f.t("form.badDate"))
             }
