@@ -472,6 +472,10 @@ extension JSONValue {
             }
             let bad = try await post("q0_text=%E6%94%B9%E4%BB%80%E4%B9%88&q0_type=single&q0_options=%E7%AE%A1%E7%BD%91")
             #expect(bad.0 == .unprocessableContent && bad.2.contains("须有 2 至 20 个互不相同的选项"))
+            #expect(!bad.2.contains("aria-invalid"), "the head was typed right; the questions' words say which one")
+            let noTitle = try await post("title=&q0_text=%E6%94%B9%E4%BB%80%E4%B9%88&q0_type=text")
+            #expect(noTitle.0 == .unprocessableContent)
+            #expect(noTitle.2.contains(#"name="title" required maxlength="200" value="" aria-invalid="true""#))
             // The refused form is shown again whole, beneath the reason.
             #expect(
                 bad.2.contains("name=\"q5_options\"") && bad.2.contains("name=\"_csrf\" value=\"\(community.csrf)\""))
@@ -565,6 +569,10 @@ extension JSONValue {
             ) { r in (r.status, String(buffer: r.body)) }
             #expect(status == .unprocessableContent)
             #expect(page.contains("请填写公示内容。\n公示开始：日期无效"), "which date is wrong")
+            // The body and the start are marked where they stand; the end and the title, typed right, are not.
+            #expect(page.contains(#"<textarea name="body" rows="5" required aria-invalid="true">"#))
+            #expect(page.contains(#"name="starts_on" type="date" value="2026-02-30" required aria-invalid="true""#))
+            #expect(page.contains(#"value="2026-03-07" required>"#) && !page.contains(#"value="管网改造公示" aria-invalid"#))
             #expect(page.contains(#"<option value="\#(compound)" selected>"#))
             #expect(page.contains(#"value="管网改造公示""#) && page.contains(#"value="2026-03-07""#))
             #expect(page.contains(#"name="publish" value="1" checked"#))

@@ -315,18 +315,18 @@ enum Pages {
             ?? f.t(error.status == .conflict ? "error.conflictGeneric" : "error.invalidGeneric")
     }
 
-    /// What is wrong with a period typed into a form, each date named by its label: one that is not a date, or an
-    /// end before the start (`before`, in the form's words).
+    /// What is wrong with a period typed into a form, each date named by its label and its field: one that is not a
+    /// date, or an end before the start (`before`, in the form's words, on the end's field).
     static func periodProblems(
-        _ start: (text: String?, label: String), _ end: (text: String?, label: String), before: String,
-        _ f: PageFrame
-    ) -> [String] {
-        let from = Day(start.text ?? "")
-        let to = Day(end.text ?? "")
-        var found: [String] = []
-        if from == nil { found.append(start.label + f.t("common.colon") + f.t("form.badDate")) }
-        if to == nil { found.append(end.label + f.t("common.colon") + f.t("form.badDate")) }
-        if let from, let to, to < from { found.append(before) }
+        _ start: (field: String, label: String), _ end: (field: String, label: String), in typed: [String: String],
+        before: String, _ f: PageFrame
+    ) -> [FormProblem] {
+        let from = Day(typed[start.field] ?? "")
+        let to = Day(typed[end.field] ?? "")
+        var found: [FormProblem] = []
+        if from == nil { found.append(.init(start.field, start.label + f.t("common.colon") + f.t("form.badDate"))) }
+        if to == nil { found.append(.init(end.field, end.label + f.t("common.colon") + f.t("form.badDate"))) }
+        if let from, let to, to < from { found.append(.init(end.field, before)) }
         return found
     }
 
@@ -501,5 +501,24 @@ struct FormOption {
     /// The values a refused form had ticked under `key` (joined by commas by `Pages.checkboxForm`).
     static func ticked(_ typed: [String: String], _ key: String) -> Set<String> {
         Set((typed[key] ?? "").split(separator: ",").map(String.init))
+    }
+}
+
+/// What is wrong with a typed form before it is saved: the words, and the form's field they are about, which the
+/// page marks where it stands.
+struct FormProblem {
+    var field: String
+    var text: String
+    init(_ field: String, _ text: String) {
+        self.field = field
+        self.text = text
+    }
+}
+
+extension [FormProblem] {
+    /// The refusal these problems make: the words a line each, the fields marked.
+    var refusal: Pages.Refusal {
+        Pages.Refusal(
+            tone: "bad", text: Pages.lines(map(\.text)), status: .unprocessableContent, fields: Set(map(\.field)))
     }
 }

@@ -19,12 +19,12 @@ struct Choice {
 }
 
 /// What the questionnaire and notice forms both ask first: the compound chosen and a title.
-func compoundAndTitleProblems(_ typed: [String: String], _ f: PageFrame) -> [String] {
-    var found: [String] = []
-    if Int64(typed["compound_id"] ?? "") == nil { found.append(f.t("form.chooseCompound")) }
+func compoundAndTitleProblems(_ typed: [String: String], _ f: PageFrame) -> [FormProblem] {
+    var found: [FormProblem] = []
+    if Int64(typed["compound_id"] ?? "") == nil { found.append(.init("compound_id", f.t("form.chooseCompound"))) }
     let title = (typed["title"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-    if title.isEmpty { found.append(f.t("error.title.required")) }
-    if title.unicodeScalars.count > 200 { found.append(f.t("error.title.too_long")) }
+    if title.isEmpty { found.append(.init("title", f.t("error.title.required"))) }
+    if title.unicodeScalars.count > 200 { found.append(.init("title", f.t("error.title.too_long"))) }
     return found
 }
 
@@ -34,6 +34,9 @@ protocol CompoundFormHead {
     var kinds: [Choice] { get set }
     var title: String { get set }
     var publish: Bool { get set }
+    /// The head's fields a refusal named, marked where they stand.
+    var compoundWrong: Bool { get set }
+    var titleWrong: Bool { get set }
 }
 
 extension CompoundFormHead {
@@ -43,6 +46,11 @@ extension CompoundFormHead {
         kinds = kinds.selecting(typed["kind"])
         title = typed["title"] ?? ""
         publish = typed["publish"] == "1"
+    }
+
+    mutating func markHead(_ wrong: Set<String>) {
+        compoundWrong = wrong.contains("compound_id")
+        titleWrong = wrong.contains("title")
     }
 }
 
@@ -63,11 +71,17 @@ struct NoticeForm: CompoundFormHead {
     var startsOn: String
     var endsOn: String
     var publish = true
+    var compoundWrong = false
+    var titleWrong = false
+    var bodyWrong = false
+    var startsWrong = false
+    var endsWrong = false
 
-    /// The empty form, or, after a refusal, the form with what was typed (a file has to be chosen again).
-    static func load(services: Services, actor: Actor, _ f: PageFrame, typed: [String: String]? = nil) async throws
-        -> NoticeForm
-    {
+    /// The empty form, or, after a refusal, the form with what was typed (a file has to be chosen again) and the
+    /// fields it named (`wrong`) marked.
+    static func load(
+        services: Services, actor: Actor, _ f: PageFrame, typed: [String: String]? = nil, wrong: Set<String> = []
+    ) async throws -> NoticeForm {
         let compounds = try await services.registry.listAll(.compounds, query: ListQuery(), actor: actor)
         let today = Clock.today
         var form = NoticeForm(
@@ -82,17 +96,21 @@ struct NoticeForm: CompoundFormHead {
         form.body = typed["body"] ?? ""
         form.startsOn = typed["starts_on"] ?? ""
         form.endsOn = typed["ends_on"] ?? ""
+        form.markHead(wrong)
+        form.bodyWrong = wrong.contains("body")
+        form.startsWrong = wrong.contains("starts_on")
+        form.endsWrong = wrong.contains("ends_on")
         return form
     }
 
     /// Everything wrong with the typed form that can be told before saving, in the form's order.
-    static func problems(_ typed: [String: String], _ f: PageFrame) -> [String] {
+    static func problems(_ typed: [String: String], _ f: PageFrame) -> [FormProblem] {
         var found = compoundAndTitleProblems(typed, f)
         if (typed["body"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            found.append(f.t("notice.needBody"))
+            found.append(.init("body", f.t("notice.needBody")))
         }
         found += Pages.periodProblems(
-            (typed["starts_on"], f.t("notice.startsOn")), (typed["ends_on"], f.t("notice.endsOn")),
+            ("starts_on", f.t("notice.startsOn")), ("ends_on", f.t("notice.endsOn")), in: typed,
             before: f.t("error.before_from"), f)
         return found
     }
@@ -158,15 +176,15 @@ struct NoticePageController {
     @Sendable func create(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let form = try await Pages.multipartForm(request, context)
         let actor = try context.actor()
-        let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
-            let page = NoticeRefusedPage(
-                message: PageNote(kind: m.0, text: m.1),
-                body: try await NoticeForm.load(services: services, actor: actor, f, typed: form.fields).render(f))
-            return f.page(title: f.t("nav.participation"), "participation-notice-refused", page, status: status)
+        let refused: (Pages.Refusal) async throws -> Response = { r in
+            let again = try await NoticeForm.load(
+                services: services, actor: actor, f, typed: form.fields, wrong: r.fields)
+            let page = NoticeRefusedPage(message: PageNote(kind: r.tone, text: r.text), body: again.render(f))
+            return f.page(title: f.t("nav.participation"), "participation-notice-refused", page, status: r.status)
         }
         let problems = NoticeForm.problems(form.fields, f)
-        if !problems.isEmpty { return try await redisplay(("bad", Pages.lines(problems)), .unprocessableContent) }
-        return try await Pages.save(f, redisplay: redisplay) {
+        if !problems.isEmpty { return try await refused(problems.refusal) }
+        return try await Pages.save(f, refused: refused) {
             guard let compound = Int64(form.fields["compound_id"] ?? ""),
                 let kind = NoticeRepository.Kind(rawValue: form.fields["kind"] ?? ""),
                 let starts = Day(form.fields["starts_on"] ?? ""), let ends = Day(form.fields["ends_on"] ?? "")

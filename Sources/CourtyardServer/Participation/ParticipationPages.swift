@@ -65,11 +65,15 @@ struct QuestionnaireForm: CompoundFormHead {
     var publish = true
     /// Opened at once when it comes back refused.
     var open = false
+    var compoundWrong = false
+    var titleWrong = false
+    var opensWrong = false
+    var closesWrong = false
 
-    /// The empty form, or, after a refusal, the form with what was typed.
-    static func load(services: Services, actor: Actor, _ f: PageFrame, typed: [String: String]? = nil) async throws
-        -> QuestionnaireForm
-    {
+    /// The empty form, or, after a refusal, the form with what was typed and the fields it named (`wrong`) marked.
+    static func load(
+        services: Services, actor: Actor, _ f: PageFrame, typed: [String: String]? = nil, wrong: Set<String> = []
+    ) async throws -> QuestionnaireForm {
         let compounds = try await services.registry.listAll(.compounds, query: ListQuery(), actor: actor)
         let today = Clock.today
         let types = QuestionType.allCases.map {
@@ -92,6 +96,9 @@ struct QuestionnaireForm: CompoundFormHead {
         form.opensOn = typed["opens_on"] ?? ""
         form.closesOn = typed["closes_on"] ?? ""
         form.open = true
+        form.markHead(wrong)
+        form.opensWrong = wrong.contains("opens_on")
+        form.closesWrong = wrong.contains("closes_on")
         for i in form.slots.indices {
             let slot = form.slots[i]
             form.slots[i].text = typed[slot.textName] ?? ""
@@ -116,13 +123,13 @@ struct QuestionnaireForm: CompoundFormHead {
     }
 
     /// Everything wrong with the typed form that can be told before saving, in the form's order.
-    static func problems(_ typed: [String: String], _ f: PageFrame) -> [String] {
+    static func problems(_ typed: [String: String], _ f: PageFrame) -> [FormProblem] {
         var found = compoundAndTitleProblems(typed, f)
         found += Pages.periodProblems(
-            (typed["opens_on"], f.t("questionnaire.opensOn")), (typed["closes_on"], f.t("questionnaire.closesOn")),
+            ("opens_on", f.t("questionnaire.opensOn")), ("closes_on", f.t("questionnaire.closesOn")), in: typed,
             before: f.t("error.before_first"), f)
         if let problem = QuestionnaireRules.checkQuestions(questions(typed)) {
-            found.append(Pages.message(for: problem, f))
+            found.append(.init("questions", Pages.message(for: problem, f)))
         }
         return found
     }
@@ -355,15 +362,17 @@ struct QuestionnairePageController {
     @Sendable func create(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let fields = try await Pages.form(request, context)
         let actor = try context.actor()
-        let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
+        let refused: (Pages.Refusal) async throws -> Response = { r in
             let page = RefusedFormPage(
-                message: PageNote(kind: m.0, text: m.1),
-                form: try await QuestionnaireForm.load(services: services, actor: actor, f, typed: fields))
-            return f.page(title: f.t("nav.participation"), "participation-questionnaire-refused", page, status: status)
+                message: PageNote(kind: r.tone, text: r.text),
+                form: try await QuestionnaireForm.load(
+                    services: services, actor: actor, f, typed: fields, wrong: r.fields))
+            return f.page(
+                title: f.t("nav.participation"), "participation-questionnaire-refused", page, status: r.status)
         }
         let problems = QuestionnaireForm.problems(fields, f)
-        if !problems.isEmpty { return try await redisplay(("bad", Pages.lines(problems)), .unprocessableContent) }
-        return try await Pages.save(f, redisplay: redisplay) {
+        if !problems.isEmpty { return try await refused(problems.refusal) }
+        return try await Pages.save(f, refused: refused) {
             guard let compound = Int64(fields["compound_id"] ?? ""),
                 let kind = QuestionnaireKind(rawValue: fields["kind"] ?? ""),
                 let opens = Day(fields["opens_on"] ?? ""), let closes = Day(fields["closes_on"] ?? "")
