@@ -267,6 +267,16 @@ import Testing
             #expect(week.json.items.filter { $0["title"]?.stringValue == "改造例会" }.count == 5)
             // The page says how many were planned and how to end them early.
             #expect(first.contains("planned=5") && firstPage.contains("已安排 5 次例会，每个工作日一次，到 2031-03-07 为止。"))
+            // 2031's holidays are not entered: the clerk is told the meetings stand on every weekday until they are.
+            #expect(firstPage.contains("2031年的节假日安排尚未录入") && !firstPage.contains("会随日子向前自动续排"))
+            let (tooLong, _, said) = try await office.post(
+                "/meetings/series",
+                [
+                    ("title", "改造例会"), ("date", "2031-03-03"), ("until", "2033-03-07"), ("time", "08:30"),
+                    ("duration", "45"), ("location", "社区会议室"),
+                ])
+            #expect(tooLong == .unprocessableContent && said.contains("一个例会系列最长 400 天，请把结束日期提前。"))
+            #expect(said.contains(#"name="until" value="2033-03-07" aria-invalid="true""#))
             // From Wednesday's meeting the office ends the series: three meetings go, Monday's and Tuesday's stay.
             let wednesday = try #require(
                 week.json.items.first {

@@ -1,10 +1,11 @@
-import CourtyardServer
 import CourtyardStore
 import Foundation
 import Hummingbird
 import HummingbirdTesting
 import SQLKit
 import Testing
+
+@testable import CourtyardServer
 
 /// The hand-over (交接) on its page: the office fills in the checklist, and the community, the steward and the property
 /// company each find it on their home page and sign it on their own account.
@@ -128,8 +129,12 @@ import Testing
             #expect(seen.1.contains("打开文件") && seen.1.contains("（已有文件，上传将替换）"))
             // The property company, which signs for what it receives, opens it; a steward elsewhere does not.
             let (pc, _) = try await client.session("property")
-            let opened = try await client.execute(uri: String(file), method: .get, headers: [.cookie: pc]) { $0.status }
-            #expect(opened == .ok)
+            let opened = try await client.execute(uri: String(file), method: .get, headers: [.cookie: pc]) {
+                ($0.status, $0.headers[.contentDisposition] ?? "")
+            }
+            #expect(opened.0 == .ok)
+            // It keeps its name, Chinese and all, when saved from the browser.
+            #expect(opened.1 == #"inline; filename="attachment.pdf"; filename*=UTF-8''%E7%AB%A3%E5%B7%A5%E5%9B%BE.pdf"#)
             let (sc, _) = try await client.session("steward")
             let stranger = try await client.execute(uri: String(file), method: .get, headers: [.cookie: sc]) {
                 $0.status
@@ -203,5 +208,20 @@ import Testing
             #expect(empty.2.contains("清单是空的") && empty.2.contains("请填写保修期至哪一天。"))
             #expect(try await office.get(page).1.contains("健身器材"))
         }
+    }
+}
+
+/// A stored file's name in its `Content-Disposition`: kept, never able to break the header.
+@Suite struct ContentDispositionTests {
+    @Test func aNameIsKeptAndCannotBreakTheHeader() {
+        #expect(ContentDisposition.inline(filename: "plan.pdf") == #"inline; filename="plan.pdf""#)
+        #expect(
+            ContentDisposition.inline(filename: "竣工 图.PDF")
+                == #"inline; filename="attachment.PDF"; filename*=UTF-8''%E7%AB%A3%E5%B7%A5%20%E5%9B%BE.PDF"#)
+        // A line end or a quote would end the header or the name; a path is not a name.
+        let hostile = ContentDisposition.inline(filename: "../../x\r\nSet-Cookie: a=\"b\".pdf")
+        #expect(!hostile.contains("\r") && !hostile.contains("\n") && hostile.hasPrefix(#"inline; filename="x"#))
+        #expect(hostile.filter { $0 == "\"" }.count == 2)
+        #expect(ContentDisposition.inline(filename: "") == #"inline; filename="attachment""#)
     }
 }

@@ -511,6 +511,15 @@ extension Catalogue {
             "This cancels the series' {n} meetings still to be held from {from} on (the last on {to}); the series ends "
             + "and no more are planned. Meetings already held and their minutes stay.",
         "meeting.endSeriesButton": "Cancel the meetings to come",
+        "meeting.seriesOngoing":
+            " The series has no end date: it goes on being planned two months ahead as the days pass.",
+        "meeting.seriesWeekdays":
+            " The holidays of {years} are not entered yet, so its meetings stand on every weekday for now; once the "
+            + "calendar is entered they move off the holidays by themselves.",
+        "error.until.too_long": "A series of meetings spans at most 400 days; bring the end date forward.",
+        "handover.upload.voids":
+            "{n} parties have signed this checklist. Uploading changes it: their signatures become void, and every "
+            + "party signs again.",
         "meeting.seriesEnded": "The series' {n} meetings to come are cancelled, and the series has ended.",
         "meeting.seriesPlanned":
             "{n} meetings are planned, one each working day, until {to}. To end the series early, choose \"End this "
@@ -1957,7 +1966,7 @@ extension Catalogue {
         "handover.hasFile": " (has a file; uploading replaces it)",
         "handover.upload.title": "Upload a document's file",
         "handover.upload.document": "Which document",
-        "handover.upload.file": "File (PDF or photo)",
+        "handover.upload.file": "File (PDF or photo, at most 10 MB)",
         "handover.upload.button": "Upload",
         "handover.problem.document": "Choose the document the file is for.",
         "handover.problem.noFile": "Choose the file to upload.",

@@ -423,8 +423,8 @@ struct MeetingPageController {
             } else if let n = query.get("planned").flatMap({ Int($0) }), let to = query.get("to").flatMap({ Day($0) }) {
                 PageNote(
                     kind: "ok",
-                    text: f.t("meeting.seriesPlanned").replacingOccurrences(of: "{n}", with: String(n))
-                        .replacingOccurrences(of: "{to}", with: to.description))
+                    text: Self.planned(
+                        n, to: to, ongoing: query.get("ongoing") == "1", weekdays: query.get("weekdays"), f))
             } else {
                 nil
             }
@@ -522,6 +522,20 @@ struct MeetingPageController {
         }
     }
 
+    /// What a new series planned: how many meetings until when; that a series without an end goes on being planned;
+    /// and which years' holidays are not entered yet, so their meetings fall on every weekday for now.
+    static func planned(_ n: Int, to: Day, ongoing: Bool, weekdays: String?, _ f: PageFrame) -> String {
+        var text = f.t("meeting.seriesPlanned").replacingOccurrences(of: "{n}", with: String(n))
+            .replacingOccurrences(of: "{to}", with: to.description)
+        if ongoing { text += f.t("meeting.seriesOngoing") }
+        let years = (weekdays ?? "").split(separator: ",").compactMap { Int($0) }.map(String.init)
+        if !years.isEmpty {
+            text += f.t("meeting.seriesWeekdays").replacingOccurrences(
+                of: "{years}", with: years.joined(separator: "、"))
+        }
+        return text
+    }
+
     /// Ends the meeting's series from its day on, with one reason; the page then says how many were cancelled.
     @Sendable func endSeries(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let id = try context.parameters.require("id", as: Int64.self)
@@ -605,7 +619,20 @@ struct MeetingPageController {
                     durationMinutes: minutes, location: typed.location, participants: invited), actor: actor)
             let planned = try await repo.list(actor: actor, from: day, to: nil, seriesId: series.id)
             guard let meeting = planned.first, let last = planned.last else { throw StoreError.notFound }
-            return (meeting.id, [("planned", String(planned.count)), ("to", last.date.description)])
+            // Years whose holidays are not known yet: their meetings stand on every weekday until they are entered.
+            let calendars = CalendarRepository(database: services.database)
+            var guessed: [String] = []
+            for y in day.civil.year...last.date.civil.year where try await calendars.year(y).source == "weekdays" {
+                guessed.append(String(y))
+            }
+            return (
+                meeting.id,
+                [
+                    ("planned", String(planned.count)), ("to", last.date.description),
+                    ("ongoing", series.until == nil ? "1" : nil),
+                    ("weekdays", guessed.isEmpty ? nil : guessed.joined(separator: ",")),
+                ]
+            )
         }
     }
 

@@ -225,12 +225,10 @@ struct AttachmentController: ProjectScoped {
     @Sendable func download(_ request: Request, _ context: AppContext) async throws -> Response {
         let file = try await AttachmentRepository(database: services.database)
             .read(id: try id(context), actor: try context.actor())
-        let safeName =
-            file.filename.unicodeScalars.allSatisfy { $0.isASCII && $0 != "\"" } ? file.filename : "attachment"
         return Response(
             status: .ok,
             headers: [
-                .contentType: file.contentType, .contentDisposition: "inline; filename=\"\(safeName)\"",
+                .contentType: file.contentType, .contentDisposition: ContentDisposition.inline(filename: file.filename),
                 .cacheControl: "private, max-age=86400", .init("X-Content-Type-Options")!: "nosniff",
             ], body: .init(byteBuffer: file.bytes))
     }

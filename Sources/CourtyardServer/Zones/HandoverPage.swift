@@ -120,7 +120,7 @@ struct HandoverPage {
                 },
                 voids: h.signatures.isEmpty
                     ? nil
-                    : f.t("handover.form.voids").replacingOccurrences(of: "{n}", with: String(h.signatures.count)))
+                    : f.t("handover.upload.voids").replacingOccurrences(of: "{n}", with: String(h.signatures.count)))
         }
         if open, Permissions.allows(actor.role, .manageProjects) {
             page.form = HandoverForm(
