@@ -308,6 +308,8 @@ import Testing
             // The public page shows counts, never who signed up.
             let page = try await client.execute(uri: "/public/events/\(id)", method: .get) { String(buffer: $0.body) }
             #expect(page.contains("快乐星期天"))
+            // A resident who came by a shared link reads whose event it is.
+            #expect(page.contains("举办：甲</p>"))
             // The sign-up's privacy note speaks of the event, not of confirming a repair.
             #expect(page.contains("只有活动组织者和社区工作人员能看到") && !page.contains("整改"))
             #expect(!page.contains("赵桂兰") && !page.contains("13912345678") && !page.contains("13903710001"))

@@ -2050,6 +2050,7 @@ extension Catalogue {
         "error.helpers.phone.invalid": "The mobile number is not valid.",
         "error.helpers.minutes.out_of_range": "Minutes of service are 1 to 1440.",
         "event.signUpFor": "Sign up a neighbour (an elderly resident, say)",
+        "event.holder": "Held by",
         "event.signUp": "Sign up",
         "event.report": "Report",
         "event.reports": "Event reports",

@@ -1921,6 +1921,7 @@ extension Catalogue {
         "error.helpers.phone.invalid": "手机号码格式不对。",
         "error.helpers.minutes.out_of_range": "服务时长为 1 到 1440 分钟。",
         "event.signUpFor": "代居民报名（如为行动不便的老人）",
+        "event.holder": "举办",
         "event.signUp": "我要报名",
         "event.report": "活动报道",
         "event.reports": "活动报道",

@@ -309,6 +309,8 @@ struct PublicEventPage {
     var eventPlace: String
     var placesText: String
     var stateLabel: String
+    /// Whose event it is, for a resident who came by a shared link: the community, and the compound when it is one.
+    var holder: String
     var organisersText: String?
     var cancelReason: String?
     var residentsOnly: Bool
@@ -328,10 +330,15 @@ struct PublicEventPage {
     ) async throws -> PublicEventPage {
         let e = try await EventRepository(database: services.database).publicEvent(id: id)
         let now = EventRoutes.now
+        let community = try await Places.names(.communities, [e.communityId], services)[e.communityId] ?? ""
+        var holder = community
+        if let c = e.compoundId, let name = try await Places.names(.compounds, [c], services)[c], !name.isEmpty {
+            holder += (holder.isEmpty ? "" : " · ") + name
+        }
         return PublicEventPage(
             note: note, receipt: receipt, eventTitle: e.title, kindLabel: EventWords.kind(e.kind, f),
             when: EventWords.when(e), eventPlace: e.place, placesText: EventWords.places(e, f),
-            stateLabel: EventWords.state(e, f), organisersText: EventWords.organisers(e),
+            stateLabel: EventWords.state(e, f), holder: holder, organisersText: EventWords.organisers(e),
             cancelReason: e.state == .cancelled ? e.cancelReason : nil, residentsOnly: e.signup == .residents,
             open: e.state == .scheduled && e.signup != .none && now < e.starts,
             signupAction: SiteRoute.publicEventSignup(id).path, cancelFormAction: SiteRoute.publicEventCancel(id).path,
