@@ -92,7 +92,7 @@ import Testing
             // A contractor reads the project but is not a party: it cannot sign.
             let (cc, ccsrf) = try await client.session("contractor")
             let contractor = CoordinationPageTests.Browser(client: client, cookie: cc, csrf: ccsrf)
-            #expect(try await contractor.post(page + "/sign", [("version", "1")]).0 != .seeOther)
+            #expect(try await contractor.post(page + "/sign", [("version", "1")]).0 == .forbidden)
             #expect(try await Self.signatures(services, project) == 4)
         }
     }
@@ -139,7 +139,20 @@ import Testing
             let stranger = try await client.execute(uri: String(file), method: .get, headers: [.cookie: sc]) {
                 $0.status
             }
-            #expect(stranger != .ok)
+            #expect(stranger == .notFound)
+            // A file uploaded for something else (a contractor's site photo) cannot be named as a document here:
+            // it would open to every party of the hand-over.
+            let theirs = try await client.upload(
+                ProjectTests.pdf, filename: "site.pdf", token: try await client.token("contractor"))
+            let borrowed = try #require(theirs.json["id"]?.intValue)
+            let named = try await client.call(
+                .put, "/api/v1/projects/\(project)/handover", token: try await client.token("office"),
+                body: #"""
+                    {"facilities":[],"documents":[{"kind":"other","name":"照片","attachment_id":\#(borrowed)}],
+                     "keys":[],"defects":[],"warranty_until":"2030-12-31"}
+                    """#)
+            #expect(named.status == .unprocessableContent, "\(named.text)")
+            #expect(named.json["error"]?["field"]?.stringValue == "documents[0].attachment_id")
         }
     }
 
@@ -182,7 +195,7 @@ import Testing
             let audit = try await office.get("/audit").1
             #expect(audit.contains("设施设备") && audit.contains("保修期至"), "\(audit)")
             // What changed, as the lists read, and whose hand-over it was: the compound, not a number.
-            #expect(audit.contains("路灯 14、健身器材 3"))
+            #expect(audit.contains("路灯 14（完好）、健身器材 3（一般）"))
             let compound = try await services.database.withConnection { db in
                 try await db.raw(
                     "SELECT c.name FROM projects p JOIN compounds c ON c.id = p.compound_id WHERE p.id = \(bind: project)"
@@ -200,6 +213,19 @@ import Testing
             let stale = try await property.post(page + "/sign", [("version", "2")])
             #expect(stale.0 == .conflict && stale.2.contains("交接清单在您阅读之后又修改过了"))
             #expect(try await Self.signatures(services, project) == 0)
+
+            // A form opened on version 3 does not overwrite version 4 saved meanwhile from another screen.
+            var older = again
+            older.append(("version", "3"))
+            let newer = again.map { $0.0 == "key_quantity" ? ($0.0, "9") : $0 } + [("version", "3")]
+            #expect(try await office.post(page, newer).0 == .seeOther)
+            let lost = try await office.post(page, older)
+            #expect(lost.0 == .conflict && lost.2.contains("交接清单在您阅读之后又修改过了"))
+            // The community signs what the office wrote; it does not rewrite it.
+            let (cc, ccsrf) = try await client.session("community")
+            let community = CoordinationPageTests.Browser(client: client, cookie: cc, csrf: ccsrf)
+            #expect(try await community.post(page, fixed).0 == .forbidden)
+            #expect(!(try await community.get(page).1.contains("保存交接清单")))
 
             // Clearing every row by mistake does not wipe the checklist.
             let empty = try await office.post(

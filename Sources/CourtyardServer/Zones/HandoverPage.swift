@@ -67,6 +67,7 @@ struct HandoverPage {
 
     struct Upload {
         var action: String
+        var version: String
         var documents: [FormOption]
         var voids: String?
     }
@@ -108,9 +109,9 @@ struct HandoverPage {
                     text: f.t("handover.signText").replacingOccurrences(of: "{v}", with: String(h.version)))
             }
         }
-        if open, Permissions.allows(actor.role, .manageProjects), let c = h.checklist, !c.documents.isEmpty {
+        if open, HandoverParty.of(actor.role) == .office, let c = h.checklist, !c.documents.isEmpty {
             page.upload = Upload(
-                action: SiteRoute.handoverFile(projectId).path,
+                action: SiteRoute.handoverFile(projectId).path, version: String(h.version),
                 documents: c.documents.enumerated().map { i, d in
                     FormOption(
                         value: String(i),
@@ -122,10 +123,11 @@ struct HandoverPage {
                     ? nil
                     : f.t("handover.upload.voids").replacingOccurrences(of: "{n}", with: String(h.signatures.count)))
         }
-        if open, Permissions.allows(actor.role, .manageProjects) {
+        if open, HandoverParty.of(actor.role) == .office {
             page.form = HandoverForm(
                 action: SiteRoute.handover(projectId).path, checklist: h.checklist, typed: typed, problem: problem,
                 signatures: h.signatures.count, f)
+            page.form?.version = String(h.version)
         }
         return page
     }
@@ -213,6 +215,8 @@ struct HandoverForm {
         var attachment: String
     }
     var action: String
+    /// The version the form shows: a checklist changed meanwhile is not overwritten.
+    var version = ""
     var open: Bool
     var problem: String?
     /// Saving a change voids the signatures already given.
@@ -329,7 +333,7 @@ enum HandoverFormReading {
         }
         func name(_ text: String, _ section: String, _ i: Int, max: Int = 200) -> String {
             if text.isEmpty {
-                say(section, i, "name")
+                say(section, i, section == "defects" ? "description" : "name")
             } else if text.unicodeScalars.count > max {
                 say(section, i, "long")
             }
@@ -431,7 +435,7 @@ struct HandoverPageController {
                         field: "file", code: Pages.pageMessage, message: f.t("handover.problem.noFile"))
                 }
                 c.documents[i].attachmentId = file
-                _ = try await repo.put(projectId: id, c, actor: actor)
+                _ = try await repo.put(projectId: id, c, version: Int(form.fields["version"] ?? ""), actor: actor)
             }
             return SiteRoute.handoverSaved(id, "file").path + "#saved"
         }
@@ -470,7 +474,9 @@ struct HandoverPageController {
             try await render(id, actor, note: PageNote(kind: m.0, text: m.1), typed: typed, f, status: status)
         }
         return try await Pages.save(f, redisplay: redisplay) {
-            _ = try await repo.put(projectId: id, try HandoverFormReading.checklist(typed, f), actor: actor)
+            _ = try await repo.put(
+                projectId: id, try HandoverFormReading.checklist(typed, f),
+                version: Int(typed["version"]?.last ?? ""), actor: actor)
             return SiteRoute.handoverSaved(id, "checklist").path + "#saved"
         }
     }

@@ -277,11 +277,16 @@ public struct MeetingRepository: Sendable {
     /// Ends a series from `from` on: every meeting of it still scheduled that day or later is cancelled with one
     /// reason, and the series ends the day before, so that no more are planned; the ones held stay as they were.
     /// Answers how many were cancelled.
-    public func cancelSeries(id: Int64, from: Day, reason given: String, actor: Actor) async throws -> Int {
+    public func cancelSeries(id: Int64, from asked: Day, reason given: String, actor: Actor) async throws -> Int {
         let reason = TextNormalizer.line(given)
-        guard !reason.isEmpty, given.unicodeScalars.count <= 500 else {
+        guard !reason.isEmpty else {
             throw ValidationError(field: "reason", code: "required", message: "cancelling a series gives the reason")
         }
+        guard given.unicodeScalars.count <= 500 else {
+            throw ValidationError(field: "reason", code: "too_long", message: "the reason is at most 500 characters")
+        }
+        // A meeting already past stays as it was (held, or waiting for its minutes): only days to come are cancelled.
+        let from = max(asked, Clock.today)
         let series = try await series(id: id, actor: actor)
         return try await database.transaction { db in
             _ = try await Self.office(actor, requested: series.subdistrictId, db: db)

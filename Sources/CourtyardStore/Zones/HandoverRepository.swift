@@ -308,33 +308,44 @@ public struct HandoverRepository: Sendable {
         return c
     }
 
-    /// Writes the checklist; a change clears every signature given on the earlier version.
-    public func put(projectId: Int64, _ checklist: HandoverChecklist, actor: Actor) async throws -> Handover {
-        guard Permissions.allows(actor.role, .manageProjects) else { throw AccessError.forbidden }
+    /// Writes the checklist; a change clears every signature given on the earlier version. Only the office writes
+    /// it: the other parties sign what it holds. Given `version` (the page's form sends the one it showed), a
+    /// checklist changed meanwhile is refused rather than overwritten.
+    public func put(projectId: Int64, _ checklist: HandoverChecklist, version expected: Int? = nil, actor: Actor)
+        async throws -> Handover
+    {
+        guard HandoverParty.of(actor.role) == .office else { throw AccessError.forbidden }
         let checklist = try Self.check(checklist)
+        let kind = database.kind
         try await database.transaction { db in
             let place = try await Self.place(projectId: projectId, actor: actor, db: db)
-            let stage = try await db.raw("SELECT stage FROM projects WHERE id = \(bind: projectId)").first()!.text(
-                "stage")
+            // Two saves (or a save and a signature) at once are taken one after the other.
+            let lock = kind == .postgres ? " FOR UPDATE" : ""
+            let stage = try await db.raw(
+                "SELECT stage FROM projects WHERE id = \(bind: projectId)\(unsafeRaw: lock)"
+            ).first()!.text("stage")
             if stage == ProjectStage.handedOver.rawValue {
                 throw StoreError.refused(
                     code: "handed_over", message: "the project is handed over; its checklist is kept")
             }
-            for d in checklist.documents {
-                if let a = d.attachmentId {
-                    try await AttachmentRepository.requireReadable([a], field: "documents", actor: actor, db: db)
-                }
-            }
-            let text = String(decoding: try JSONEncoder().encode(checklist), as: UTF8.self)
             let existing = try await db.raw(
-                "SELECT checklist_json FROM handovers WHERE project_id = \(bind: projectId)"
+                "SELECT checklist_json, version FROM handovers WHERE project_id = \(bind: projectId)"
             ).first()
+            let current = try existing.map { try $0.decode(column: "version", as: Int.self) } ?? 0
+            if let expected, expected != current {
+                throw StoreError.refused(
+                    code: "checklist_changed", message: "the checklist has changed since it was read; read it again")
+            }
+            let previous = try existing.map {
+                try JSONDecoder().decode(HandoverChecklist.self, from: Data(try $0.text("checklist_json").utf8))
+            }
+            try await Self.checkFiles(checklist, kept: previous, actor: actor, db: db)
+            let text = String(decoding: try JSONEncoder().encode(checklist), as: UTF8.self)
             let now = Clock.isoNow()
             var before: JSONValue?
-            if let e = existing {
-                let old = try e.text("checklist_json")
-                if try JSONDecoder().decode(HandoverChecklist.self, from: Data(old.utf8)) == checklist { return }
-                before = Self.audited(try JSONDecoder().decode(HandoverChecklist.self, from: Data(old.utf8)))
+            if let previous {
+                if previous == checklist { return }
+                before = Self.audited(previous)
                 try await db.raw(
                     """
                     UPDATE handovers SET checklist_json = \(bind: text), version = version + 1, updated_at = \(bind: now),
@@ -357,12 +368,51 @@ public struct HandoverRepository: Sendable {
         return try await get(projectId: projectId, actor: actor)
     }
 
+    /// A document's file is one the checklist already named, or one the office uploaded itself: naming another
+    /// record's file (a resident's photo) here would open it to every party of the hand-over.
+    static func checkFiles(_ c: HandoverChecklist, kept: HandoverChecklist?, actor: Actor, db: any SQLDatabase)
+        async throws
+    {
+        let named = Set(kept?.documents.compactMap(\.attachmentId) ?? [])
+        for (i, d) in c.documents.enumerated() {
+            guard let a = d.attachmentId, !named.contains(a) else { continue }
+            let own = try await db.raw(
+                "SELECT id FROM attachments WHERE id = \(bind: a) AND created_by = \(bind: actor.username)"
+            ).first()
+            guard own != nil else {
+                throw ValidationError(
+                    field: "documents[\(i)].attachment_id", code: "not_found",
+                    message: "a document's file is one uploaded by this account")
+            }
+        }
+    }
+
+    /// Conditions and kinds of document in the words of the official record the audit log keeps.
+    static let recorded: [String: String] = [
+        "good": "完好", "fair": "一般", "poor": "较差", "as_built_drawings": "竣工图", "acceptance_records": "验收资料",
+        "warranty": "保修文件", "other": "其他",
+    ]
+
     /// A checklist as the audit log keeps it: each list as one line of text ("路灯 15、单元门禁 6"), so that an entry
     /// names the lists that changed and how, and a list left as it was is not named at all.
     static func audited(_ c: HandoverChecklist) -> JSONValue {
         .object([
-            ("facilities", .string(c.facilities.map { "\($0.name) \($0.quantity)" }.joined(separator: "、"))),
-            ("documents", .string(c.documents.map(\.name).joined(separator: "、"))),
+            (
+                "facilities",
+                .string(
+                    c.facilities.map {
+                        "\($0.name) \($0.quantity)（\(recorded[$0.condition.rawValue] ?? $0.condition.rawValue)）"
+                    }.joined(
+                        separator: "、"))
+            ),
+            (
+                "documents",
+                .string(
+                    c.documents.map {
+                        "\(recorded[$0.kind.rawValue] ?? $0.kind.rawValue)：\($0.name)\($0.attachmentId == nil ? "" : "（附文件）")"
+                    }
+                    .joined(separator: "、"))
+            ),
             ("keys", .string(c.keys.map { "\($0.name) \($0.quantity)" }.joined(separator: "、"))),
             (
                 "defects",
@@ -378,11 +428,14 @@ public struct HandoverRepository: Sendable {
     /// Given `version` (the page's form sends the one its signer read), a checklist changed since is refused.
     public func sign(projectId: Int64, version expected: Int? = nil, actor: Actor) async throws -> Handover {
         guard let party = HandoverParty.of(actor.role), let user = actor.userId else { throw AccessError.forbidden }
+        let lock = database.kind == .postgres ? " FOR UPDATE" : ""
         try await database.transaction { db in
             let place = try await Self.place(projectId: projectId, actor: actor, db: db)
+            // Two of one party signing at once (or a signature and a save) are taken one after the other.
             guard
-                let row = try await db.raw("SELECT version FROM handovers WHERE project_id = \(bind: projectId)")
-                    .first()
+                let row = try await db.raw(
+                    "SELECT version FROM handovers WHERE project_id = \(bind: projectId)\(unsafeRaw: lock)"
+                ).first()
             else {
                 throw StoreError.refused(code: "no_checklist", message: "there is no checklist to sign yet")
             }
@@ -421,7 +474,10 @@ public struct HandoverRepository: Sendable {
     /// files, as they read its checklist.
     static func holdsDocument(_ attachment: Int64, actor: Actor, db: any SQLDatabase) async throws -> Bool {
         let rows = try await db.raw(
-            "SELECT project_id, checklist_json FROM handovers WHERE checklist_json LIKE \(bind: "%\(attachment)%")"
+            """
+            SELECT project_id, checklist_json FROM handovers
+            WHERE checklist_json LIKE \(bind: "%\"attachment_id\":\(attachment)%")
+            """
         ).all()
         for r in rows {
             let c = try JSONDecoder().decode(HandoverChecklist.self, from: Data(try r.text("checklist_json").utf8))
