@@ -227,6 +227,12 @@ import Testing
             #expect(try await community.post(page, fixed).0 == .forbidden)
             #expect(!(try await community.get(page).1.contains("保存交接清单")))
 
+            // Two thousand rows: refused at once, and the page shows no more rows than a list may hold.
+            let flood = (0..<2000).flatMap { [("facility_name", "灯\($0)"), ("facility_quantity", "1")] }
+            let drowned = try await office.post(page, flood + [("warranty_until", "2030-12-31")])
+            #expect(drowned.0 == .unprocessableContent && drowned.2.contains("设施设备最多 500 行。"))
+            #expect(drowned.2.components(separatedBy: #"name="facility_name""#).count - 1 == 503)
+
             // Clearing every row by mistake does not wipe the checklist.
             let empty = try await office.post(
                 page, [("facility_name", ""), ("facility_quantity", ""), ("warranty_until", "")])

@@ -256,7 +256,8 @@ struct HandoverForm {
         if let typed {
             func rows(_ prefix: String, _ fields: [String], _ make: ([String]) -> Row) -> [Row] {
                 let columns = fields.map { typed[prefix + "_" + $0] ?? [] }
-                let count = columns.map(\.count).max() ?? 0
+                // A refused form shows at most as many rows as a list may hold.
+                let count = min(columns.map(\.count).max() ?? 0, 500 + Self.blankRows)
                 return (0..<count).map { i in make(columns.map { i < $0.count ? $0[i] : "" }) }
             }
             facilities = rows("facility", ["name", "quantity", "condition"]) {
@@ -320,6 +321,15 @@ struct HandoverForm {
 /// The checklist as the office's form typed it: blank rows left out, every problem said by its section and row.
 enum HandoverFormReading {
     static func checklist(_ typed: [String: [String]], _ f: PageFrame) throws -> HandoverChecklist {
+        // Rows past the most a list holds are refused before any is read, so a hostile form costs nothing.
+        let rows = ["facility_name", "document_name", "key_name", "defect_description"].map { typed[$0]?.count ?? 0 }
+        if let most = rows.max(), most > 500 + HandoverForm.blankRows {
+            let section = ["facilities", "documents", "keys", "defects"][rows.firstIndex(of: most)!]
+            throw ValidationError(
+                field: "checklist", code: Pages.pageMessage,
+                message: f.t("handover.problem.tooMany").replacingOccurrences(
+                    of: "{section}", with: f.t("handover.section." + section)))
+        }
         var problems: [String] = []
         func column(_ name: String) -> [String] {
             (typed[name] ?? []).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
