@@ -135,10 +135,12 @@ struct HandoverPage {
     static func status(_ s: HandoverRepository.Setting, _ f: PageFrame) -> String {
         if s.stage == .handedOver { return f.t("handover.status.handedOver") }
         if s.handover.complete { return f.t("handover.status.complete") }
-        let missing = s.handover.missing.map {
-            f.t("handover.missing." + $0.replacingOccurrences(of: ":", with: "."))
-        }
-        return f.t("handover.status.missing") + missing.joined(separator: "、")
+        return f.t("handover.status.missing") + missing(s.handover, f)
+    }
+
+    /// What a hand-over still lacks, in words ("社区签字、确定物业服务企业"), as its page and its zone's page say it.
+    static func missing(_ h: Handover, _ f: PageFrame) -> String {
+        h.missing.map { f.t("handover.missing." + $0.replacingOccurrences(of: ":", with: ".")) }.joined(separator: "、")
     }
 
     static func version(_ s: HandoverRepository.Setting, _ f: PageFrame) -> String {
@@ -429,10 +431,7 @@ struct HandoverPageController {
         let actor = try context.require(.manageProjects)
         let id = try context.parameters.require("id", as: Int64.self)
         let form = try await Pages.multipartForm(request, context)
-        let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
-            try await render(id, actor, note: PageNote(kind: m.0, text: m.1), f, status: status)
-        }
-        return try await Pages.save(f, redisplay: redisplay) {
+        return try await Pages.save(f, redisplay: again(id, actor, f)) {
             guard var c = try await repo.get(projectId: id, actor: actor).checklist,
                 let i = Int(form.fields["document"] ?? ""), c.documents.indices.contains(i)
             else {
@@ -448,6 +447,15 @@ struct HandoverPageController {
                 _ = try await repo.put(projectId: id, c, version: Int(form.fields["version"] ?? ""), actor: actor)
             }
             return SiteRoute.handoverSaved(id, "file").path + "#saved"
+        }
+    }
+
+    /// The page again with why a form was refused, and, for the checklist's form, its rows as typed.
+    func again(_ id: Int64, _ actor: Actor, typed: [String: [String]]? = nil, _ f: PageFrame)
+        -> ((String, String), HTTPResponse.Status) async throws -> Response
+    {
+        { m, status in
+            try await render(id, actor, note: PageNote(kind: m.0, text: m.1), typed: typed, f, status: status)
         }
     }
 
@@ -480,10 +488,7 @@ struct HandoverPageController {
         let typed = try await Pages.formMulti(request)
         try Pages.verifyCSRF(typed["_csrf"]?.last, context)
         SentForm.note(sender: context.csrf, path: request.uri.path, fields: typed)
-        let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
-            try await render(id, actor, note: PageNote(kind: m.0, text: m.1), typed: typed, f, status: status)
-        }
-        return try await Pages.save(f, redisplay: redisplay) {
+        return try await Pages.save(f, redisplay: again(id, actor, typed: typed, f)) {
             _ = try await repo.put(
                 projectId: id, try HandoverFormReading.checklist(typed, f),
                 version: Int(typed["version"]?.last ?? ""), actor: actor)
@@ -495,10 +500,7 @@ struct HandoverPageController {
         let actor = try context.actor()
         let id = try context.parameters.require("id", as: Int64.self)
         let fields = try await Pages.form(request, context)
-        let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
-            try await render(id, actor, note: PageNote(kind: m.0, text: m.1), f, status: status)
-        }
-        return try await Pages.save(f, redisplay: redisplay) {
+        return try await Pages.save(f, redisplay: again(id, actor, f)) {
             _ = try await repo.sign(projectId: id, version: Int(fields["version"] ?? "") ?? 0, actor: actor)
             return SiteRoute.handoverSaved(id, "signed").path + "#saved"
         }

@@ -222,8 +222,7 @@ struct ZonePage {
                     compound: compound, projectHref: SiteRoute.handover(project).path,
                     signed: HandoverParty.allCases.filter { p in h.signatures.contains { $0.party == p } }
                         .map { f.t("handover.party." + $0.rawValue) }.joined(separator: "、"),
-                    missing: h.missing.map { f.t("handover.missing." + $0.replacingOccurrences(of: ":", with: ".")) }
-                        .joined(separator: "、"), complete: h.complete))
+                    missing: HandoverPage.missing(h, f), complete: h.complete))
         }
         let selections = try await ZonePages.selections(
             zoneId: id, services: services, actor: actor, typed: typed, f)

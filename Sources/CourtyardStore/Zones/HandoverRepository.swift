@@ -186,15 +186,14 @@ public struct HandoverRepository: Sendable {
             version: version, signatures: signatures, missing: missing.map(\.code), complete: missing.isEmpty)
     }
 
-    /// What the hand-over page says around the checklist: whose compound, which zone, the project's stage, and who
-    /// changed the checklist last.
+    /// What the hand-over page says around the checklist: whose compound, which zone, the project's stage, and when
+    /// the checklist last changed.
     public struct Setting: Sendable {
         public var handover: Handover
         public var compoundName: String
         public var zoneName: String?
         public var stage: ProjectStage
         public var updatedAt: String?
-        public var updatedBy: String?
     }
 
     public func setting(projectId: Int64, actor: Actor) async throws -> Setting {
@@ -202,7 +201,7 @@ public struct HandoverRepository: Sendable {
             let place = try await Self.place(projectId: projectId, actor: actor, db: db)
             let handover = try await Self.load(place, db: db)
             let sql: SQLQueryString = """
-                SELECT c.name AS compound, z.name AS zone, p.stage, h.updated_at, h.updated_by FROM projects p
+                SELECT c.name AS compound, z.name AS zone, p.stage, h.updated_at FROM projects p
                 JOIN compounds c ON c.id = p.compound_id LEFT JOIN zones z ON z.id = c.zone_id
                 LEFT JOIN handovers h ON h.project_id = p.id WHERE p.id = \(bind: projectId)
                 """
@@ -211,7 +210,7 @@ public struct HandoverRepository: Sendable {
             }
             return Setting(
                 handover: handover, compoundName: try r.text("compound"), zoneName: try r.optionalText("zone"),
-                stage: stage, updatedAt: try r.optionalText("updated_at"), updatedBy: try r.optionalText("updated_by"))
+                stage: stage, updatedAt: try r.optionalText("updated_at"))
         }
     }
 
