@@ -52,7 +52,9 @@ public enum TestDatabase {
 
     /// Runs `body` over `db` and shuts `db` down after it, whether it succeeded or threw.
     @discardableResult
-    static func closing<R: Sendable>(_ db: Database, _ body: @Sendable (Database) async throws -> R) async throws -> R {
+    public static func closing<R: Sendable>(_ db: Database, _ body: @Sendable (Database) async throws -> R) async throws
+        -> R
+    {
         do {
             let r = try await body(db)
             await db.shutdown()

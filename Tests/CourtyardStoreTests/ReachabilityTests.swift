@@ -1,4 +1,5 @@
 import AsyncKit
+import CourtyardTestSupport
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
@@ -95,6 +96,38 @@ import Testing
         #expect(!(probe is DatabaseUnreachable), "a probe tries the server again")
     }
 
+    /// PostgreSQL ends a connection between two statements of a transaction (a restart's fast shutdown does so to
+    /// each): the next statement fails at once as unavailable. Before, PostgresNIO dropped a statement written to the
+    /// closed connection unanswered, and the request (and its connection) waited for ever.
+    @Test func aStatementOnAConnectionPostgreSQLEndedFailsAtOnce() async throws {
+        guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else { return }
+        try await TestDatabase.with { db in
+            let outcome = await within(seconds: 10) {
+                try await db.transaction { tx in
+                    let pid = try await tx.raw("SELECT pg_backend_pid() AS pid").first()?.decode(
+                        column: "pid", as: Int.self)
+                    let other = try Database.open(url: url, dataDirectory: "", maxConnections: 2)
+                    try await TestDatabase.closing(other) { other in
+                        try await other.withConnection {
+                            try await $0.raw("SELECT pg_terminate_backend(CAST(\(bind: pid ?? 0) AS integer))").run()
+                        }
+                    }
+                    try await Task.sleep(for: .milliseconds(300))
+                    try await tx.raw("SELECT 1").run()
+                }
+            }
+            switch outcome {
+            case nil: Issue.record("the statement was never answered")
+            case .success?: Issue.record("the statement ran on a connection PostgreSQL ended")
+            case .failure(let error)?: #expect(Database.isUnavailable(error), "\(String(reflecting: error))")
+            }
+            let after = try await db.withConnection {
+                try await $0.raw("SELECT 1 AS one").first()?.decode(column: "one", as: Int.self)
+            }
+            #expect(after == 1, "the pool gives a working connection next")
+        }
+    }
+
     /// A local port nothing listens on.
     private func closedPort() throws -> Int {
         let channel = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -102,6 +135,29 @@ import Testing
         let port = channel.localAddress?.port ?? 1
         try channel.close().wait()
         return port
+    }
+}
+
+/// What `body` gave, or nil when it had not ended within `seconds` (it is then left waiting).
+private func within<T: Sendable>(
+    seconds: Int, _ body: @escaping @Sendable () async throws -> T
+) async -> Result<T, any Error>? {
+    await withCheckedContinuation { (answer: CheckedContinuation<Result<T, any Error>?, Never>) in
+        let answered = NIOLockedValueBox(false)
+        let give: @Sendable (Result<T, any Error>?) -> Void = { result in
+            let first = answered.withLockedValue { done in
+                defer { done = true }
+                return !done
+            }
+            if first { answer.resume(returning: result) }
+        }
+        Task {
+            do { give(.success(try await body())) } catch { give(.failure(error)) }
+        }
+        Task {
+            try? await Task.sleep(for: .seconds(seconds))
+            give(nil)
+        }
     }
 }
 

@@ -142,6 +142,8 @@ public struct BulkWriter: Sendable {
                 db: db, table: table, columns: columns, rows: rows, returning: nil, chunk: Self.chunk, onChunk: onChunk)
             return
         }
+        // PostgresNIO leaves a COPY begun on a closed connection unanswered (see `PostgresDirectDatabase.execute`).
+        guard !connection.isClosed else { throw PostgresDirectDatabase.ConnectionClosed() }
         try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
             var values: [BulkValue] = []
             var start = 0

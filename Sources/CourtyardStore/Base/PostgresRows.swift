@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import PostgresKit
 import SQLKit
@@ -26,21 +27,34 @@ struct PostgresDirectDatabase: SQLDatabase {
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void)
         -> EventLoopFuture<Void>
     {
-        base.execute(sql: query, onRow)
+        let (sql, binds) = serialize(query)
+        let (connection, base, logger) = (connection, base, logger)
+        // PostgresNIO drops a statement written to a connection that has closed (PostgreSQL ended it between two
+        // statements of a transaction) and never answers it: the request would wait for ever. On the connection's
+        // event loop, whether it is open and the writing happen together, and a connection that is closing refuses
+        // the statement with an error.
+        return connection.eventLoop.flatSubmit {
+            guard !connection.isClosed else { return connection.eventLoop.makeFailedFuture(ConnectionClosed()) }
+            guard let bindings = Self.bindings(binds) else { return base.execute(sql: query, onRow) }
+            let columns = NIOLockedValueBox<PostgresDirectRow.Columns?>(nil)
+            return connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger) { row in
+                let cells = row.makeRandomAccess()
+                let names = columns.withLockedValue { known in
+                    let names = known ?? PostgresDirectRow.Columns(cells)
+                    known = names
+                    return names
+                }
+                onRow(PostgresDirectRow(row, cells: cells, columns: names))
+            }.map { _ in }
+        }
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
-        let (sql, binds) = serialize(query)
-        guard let bindings = Self.bindings(binds) else { return try await base.execute(sql: query, onRow) }
-        let rows = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
-        var columns: PostgresDirectRow.Columns?
-        for try await row in rows {
-            let cells = row.makeRandomAccess()
-            let names = columns ?? PostgresDirectRow.Columns(cells)
-            columns = names
-            onRow(PostgresDirectRow(row, cells: cells, columns: names))
-        }
+        try await execute(sql: query, onRow).get()
     }
+
+    /// A statement for a connection PostgreSQL closed meanwhile (a 503, as when it cannot be reached).
+    struct ConnectionClosed: Error {}
 
     /// The values as PostgresKit binds them (each of these kinds encodes itself), or nil for any other kind.
     static func bindings(_ binds: [any Encodable & Sendable]) -> PostgresBindings? {

@@ -26,7 +26,8 @@ extension Database {
         case is NIOConnectionError, is ChannelError: return true
         // No connection came from the pool in time: while PostgreSQL is down the pool's waiters end so, not with the
         // failed connection attempts themselves, and under load the request could not reach the database either.
-        case is ConnectionPoolTimeoutError, is DatabaseUnreachable: return true
+        case is ConnectionPoolTimeoutError, is DatabaseUnreachable, is PostgresDirectDatabase.ConnectionClosed:
+            return true
         case let e as IOError:
             return [ECONNREFUSED, ECONNRESET, EPIPE, ETIMEDOUT, EHOSTUNREACH, ENETUNREACH].contains(e.errnoCode)
         default: return false
