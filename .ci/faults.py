@@ -402,6 +402,11 @@ def postgres_restart(binary, work, port, db_url, stop, start):
         check(steady_at is not None and steady_at < 20 and not unclear,
               f"after it is back reports are filed again, five in a row {steady_at if steady_at is None else round(steady_at, 1)} s "
               f"after PostgreSQL is back ({len(probes)} tried, {sum(r[2] == 503 for r in probes)} answered 503 before; {unclear})")
+        # A request in flight when PostgreSQL stopped is answered too: before, one whose connection PostgreSQL ended
+        # between two statements of its transaction was never answered.
+        unanswered = [r for r in results if r[2] is None]
+        check(not unanswered, f"every request is answered, also those in flight when PostgreSQL stopped "
+                              f"({len(unanswered)} of {len(results)} had no answer within 15 s)")
         created = {r[1] for r in results if r[2] == 201}
         rows = subprocess.run(
             ["psql", db_url, "-At", "-c",
