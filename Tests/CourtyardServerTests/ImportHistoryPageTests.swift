@@ -139,6 +139,20 @@ import Testing
             let (vote, votePage, _) = try await PageTests.page(client, "/votes/abc", cookie: cookie)
             #expect(vote == .notFound)
             #expect(votePage.contains("找不到此页"))
+            // A form's address opened as a page (the refused form's page reloaded from the address bar, or signing in
+            // again after the session ended) leads to the nearest page above it; before, it was "not found".
+            let forms = [
+                "/meetings/7/end-series": "/meetings/7", "/meetings/series": "/meetings",
+                "/coordination/requests/3/reopen": "/coordination", "/events/4/signups/9/cancel": "/events/4",
+                "/projects/5/handover/sign": "/projects/5/handover", "/change_orders/2/approve": "/",
+            ]
+            for (form, above) in forms {
+                let (status, _, headers) = try await PageTests.page(client, form, cookie: cookie)
+                #expect(
+                    status == .found && headers[.location] == above, "\(form): \(status) \(headers[.location] ?? "")")
+            }
+            let (unknown, unknownPage, _) = try await PageTests.page(client, "/meetings/7/no-such-form", cookie: cookie)
+            #expect(unknown == .notFound && unknownPage.contains("找不到此页"), "an address no form is sent to")
         }
     }
 

@@ -77,6 +77,13 @@ struct AuthMiddleware: RouterMiddleware {
             where (error.status == .notFound && Self.isPagePath(request.uri.path))
             || Self.isMalformedPageAddress(error, request)
         {
+            // A form's address opened as a page (a refused form's page reloaded from the address bar, or signing in
+            // again after the session ended): the page above it.
+            if request.method == .get, error.status == .notFound,
+                let page = Pages.addresses.pageAbove(form: request.uri.path)
+            {
+                return Response.redirect(to: page, type: .found)
+            }
             // A path no route serves, outside the API, or a page's address with a malformed number in it
             // (`/public/compounds/abc`): a page in the person's language with a way home.
             return Pages.notFoundPage(Pages.frame(request, context))

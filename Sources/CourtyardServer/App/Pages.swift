@@ -51,12 +51,17 @@ enum Pages {
 
     /// A signed-in page; POSTs must carry the session's CSRF token.
     static func get(_ router: Router<AppContext>, _ path: RouterPath, _ handler: @escaping Handler) {
+        addresses.add(page: path.description)
         router.get(path) { request, context in try await run(request, context, handler) }
     }
 
     static func post(_ router: Router<AppContext>, _ path: RouterPath, _ handler: @escaping Handler) {
+        addresses.add(form: path.description)
         router.post(path) { request, context in try await run(request, context, handler) }
     }
+
+    /// The addresses of the pages and of the forms they send.
+    static let addresses = PageAddresses()
 
     static func run(_ request: Request, _ context: AppContext, _ handler: Handler) async throws -> Response {
         let f = frame(request, context)
