@@ -6,7 +6,7 @@ import SQLKit
 
 /// Zones and their property companies: compounds placed on the map, the north zone's selection finished (bids,
 /// the panel's scores, an owners' vote and the office's decisions, the contract), the south zone's under way, a
-/// signed hand-over and one waiting on a defect.
+/// signed hand-over and one waiting on a defect, with a steward account (`louzhang2`) in its compound.
 enum DemoZones {
     static func seed(services: Services, subdistrictId sd: Int64) async throws {
         let db = services.database
@@ -235,6 +235,31 @@ enum DemoZones {
                     ).run()
                 }
             }
+        }
+        if projects.count > 1 { try await stewardAccount(services: services, project: projects[1]) }
+    }
+
+    /// A steward of the waiting hand-over's compound with an account (`louzhang2`), so that each party that has yet to
+    /// sign it can sign in and find it on the home page.
+    static func stewardAccount(services: Services, project: Int64) async throws {
+        guard try await services.accounts.find(username: "louzhang2") == nil else { return }
+        let steward = try await services.database.withConnection { conn in
+            try await conn.raw(
+                """
+                SELECT s.id, s.building_id FROM stewards s JOIN projects p ON p.compound_id = s.compound_id
+                WHERE p.id = \(bind: project) AND s.until IS NULL AND s.user_id IS NULL ORDER BY s.id LIMIT 1
+                """
+            ).first()
+        }
+        guard let steward else { return }
+        let account = try await services.accounts.create(
+            username: "louzhang2", passwordHash: try await hashPassword(DemoData.password, services: services),
+            role: .steward, scope: Scope(kind: .building, id: try steward.int("building_id")),
+            displayName: "楼长 钱阿姨", actor: .system)
+        try await services.database.withConnection { conn in
+            try await conn.raw(
+                "UPDATE stewards SET user_id = \(bind: account.id) WHERE id = \(bind: try steward.int("id"))"
+            ).run()
         }
     }
 }

@@ -47,6 +47,25 @@ import Testing
             services, "SELECT COUNT(*) AS n FROM handover_signatures WHERE project_id = \(bind: project)", "n")[0]
     }
 
+    /// The demo's waiting hand-over has a steward account in its compound, who finds it at home and may sign it.
+    @Test func theDemosWaitingHandoverHasAStewardWhoFindsItAtHome() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let (cookie, _) = try await client.session("louzhang2")
+            let (status, home, _) = try await PageTests.page(client, "/", cookie: cookie)
+            #expect(status == .ok)
+            #expect(home.contains("待我签字的交接") && home.contains("待业主代表（楼长）签字"))
+            let project = try await SelectionTests.ints(
+                services,
+                """
+                SELECT h.project_id AS id FROM handovers h JOIN projects p ON p.id = h.project_id
+                WHERE p.stage = 'accepted'
+                  AND (SELECT COUNT(*) FROM handover_signatures s WHERE s.project_id = p.id) < 4 ORDER BY h.project_id
+                """)[0]
+            let (_, page, _) = try await PageTests.page(client, "/projects/\(project)/handover", cookie: cookie)
+            #expect(page.contains("以业主代表（楼长）身份签字"))
+        }
+    }
+
     @Test func eachPartyFindsTheHandoverAtHomeAndSignsItOnItsPage() async throws {
         try await TestApp.with(demo: true) { client, services in
             let (project, zone) = try await Self.waiting(client, services)
