@@ -472,7 +472,10 @@ extension JSONValue {
             }
             let bad = try await post("q0_text=%E6%94%B9%E4%BB%80%E4%B9%88&q0_type=single&q0_options=%E7%AE%A1%E7%BD%91")
             #expect(bad.0 == .unprocessableContent && bad.2.contains("须有 2 至 20 个互不相同的选项"))
-            #expect(!bad.2.contains("aria-invalid"), "the head was typed right; the questions' words say which one")
+            #expect(
+                bad.2.components(separatedBy: "aria-invalid").count == 2
+                    && bad.2.contains(#"name="q0_options" rows="3" aria-invalid="true""#),
+                "the head was typed right; only the question's options are marked")
             let noTitle = try await post("title=&q0_text=%E6%94%B9%E4%BB%80%E4%B9%88&q0_type=text")
             #expect(noTitle.0 == .unprocessableContent)
             #expect(noTitle.2.contains(#"name="title" required maxlength="200" value="" aria-invalid="true""#))
@@ -545,6 +548,42 @@ extension JSONValue {
                 try await $0.raw("SELECT COUNT(*) AS n FROM questionnaires").first(decoding: Count.self)?.n
             }
             #expect(after == before)
+        }
+    }
+
+    /// Each question is told and marked by the number its slot shows, also when a slot above it was left empty, and
+    /// options typed under no question are not dropped silently. Before, the second slot's problem was said as the
+    /// first question's, and nothing was marked.
+    @Test func aRefusedQuestionIsNamedAndMarkedByItsSlot() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await client.session("office")
+            let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 1), actor: .system)
+                .items[0].id
+            let (status, page, _) = try await PageTests.postForm(
+                client, "/questionnaires", cookie: office.cookie,
+                Self.urlencoded([
+                    ("_csrf", office.csrf), ("compound_id", String(compound)), ("kind", "consultation"),
+                    ("title", "加装电梯意见"), ("opens_on", "2026-12-10"), ("closes_on", "2026-12-20"),
+                    ("q0_text", ""), ("q0_type", "single"), ("q1_text", "您是否同意加装电梯"), ("q1_type", "single"),
+                    ("q1_options", "同意"), ("q2_text", ""), ("q2_type", "single"), ("q2_options", "一楼\n二楼"),
+                    ("q3_text", "您住几楼"), ("q3_type", "text"),
+                ]))
+            #expect(status == .unprocessableContent)
+            #expect(page.contains("第 2 题须有 2 至 20 个互不相同的选项。") && !page.contains("第 1 题"))
+            #expect(page.contains("第 3 题的题目不能为空"), "options typed under no question")
+            #expect(page.contains(#"name="q1_options" rows="3" aria-invalid="true""#))
+            #expect(page.contains(#"name="q2_text" maxlength="300" value="" aria-invalid="true""#))
+            #expect(!page.contains(#"name="q0_text" maxlength="300" value="" aria-invalid"#), "an empty slot is fine")
+            #expect(!page.contains(#"value="您住几楼" aria-invalid"#))
+            #expect(page.contains("一楼\n二楼"), "what was typed is kept")
+            let (none, nonePage, _) = try await PageTests.postForm(
+                client, "/questionnaires", cookie: office.cookie,
+                Self.urlencoded([
+                    ("_csrf", office.csrf), ("compound_id", String(compound)), ("kind", "consultation"),
+                    ("title", "加装电梯意见"), ("opens_on", "2026-12-10"), ("closes_on", "2026-12-20"),
+                ]))
+            #expect(none == .unprocessableContent && nonePage.contains("问卷须有 1 至 50 道题"))
+            #expect(nonePage.contains(#"name="q0_text" maxlength="300" value="" aria-invalid="true""#))
         }
     }
 

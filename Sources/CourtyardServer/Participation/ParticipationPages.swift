@@ -54,6 +54,8 @@ struct QuestionnaireForm: CompoundFormHead {
         var types: [Choice]
         var text = ""
         var options = ""
+        var textWrong = false
+        var optionsWrong = false
     }
     var action: String
     var compounds: [Choice]
@@ -104,22 +106,58 @@ struct QuestionnaireForm: CompoundFormHead {
             form.slots[i].text = typed[slot.textName] ?? ""
             form.slots[i].options = typed[slot.optionsName] ?? ""
             form.slots[i].types = types.selecting(typed[slot.typeName])
+            form.slots[i].textWrong = wrong.contains(slot.textName)
+            form.slots[i].optionsWrong = wrong.contains(slot.optionsName)
         }
         return form
     }
 
     /// The questions typed into the six slots (empty ones skipped).
     static func questions(_ fields: [String: String]) -> [Question] {
-        (0..<6).compactMap { i in
-            let text = (fields["q\(i)_text"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !text.isEmpty, let type = QuestionType(rawValue: fields["q\(i)_type"] ?? "") else { return nil }
-            let options = (fields["q\(i)_options"] ?? "").split(whereSeparator: \.isNewline).map {
-                $0.trimmingCharacters(in: .whitespaces)
-            }.filter { !$0.isEmpty }
-            return Question(
-                text: text, type: type, options: type == .single || type == .multiple ? options : [],
-                required: type != .text)
+        (0..<6).compactMap { question(fields, slot: $0) }
+    }
+
+    /// The question typed into slot `i` (from 0), or nil when it has no text.
+    static func question(_ fields: [String: String], slot i: Int) -> Question? {
+        let text = (fields["q\(i)_text"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty, let type = QuestionType(rawValue: fields["q\(i)_type"] ?? "") else { return nil }
+        let options = options(fields, slot: i)
+        return Question(
+            text: text, type: type, options: type == .single || type == .multiple ? options : [],
+            required: type != .text)
+    }
+
+    static func options(_ fields: [String: String], slot i: Int) -> [String] {
+        (fields["q\(i)_options"] ?? "").split(whereSeparator: \.isNewline).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }.filter { !$0.isEmpty }
+    }
+
+    /// What is wrong with each slot, numbered as the form numbers them: a question's own problem, or options typed
+    /// under no question (they would be lost). No question at all marks the first slot.
+    static func slotProblems(_ typed: [String: String], _ f: PageFrame) -> [FormProblem] {
+        typealias Problem = QuestionnaireRules.Problem
+        var found: [FormProblem] = []
+        var any = false
+        for i in 0..<6 {
+            guard let q = question(typed, slot: i) else {
+                if !options(typed, slot: i).isEmpty {
+                    let problem = Problem(question: i + 1, message: "", reason: .questionText)
+                    found.append(.init("q\(i)_text", Pages.message(for: problem, f)))
+                }
+                continue
+            }
+            any = true
+            guard let problem = QuestionnaireRules.checkQuestions([q]) else { continue }
+            let numbered = Problem(question: i + 1, message: problem.message, reason: problem.reason)
+            let field = problem.reason == .questionText ? "q\(i)_text" : "q\(i)_options"
+            found.append(.init(field, Pages.message(for: numbered, f)))
         }
+        if !any && found.isEmpty {
+            let problem = Problem(question: 0, message: "", reason: .questionCount)
+            found.append(.init("q0_text", Pages.message(for: problem, f)))
+        }
+        return found
     }
 
     /// Everything wrong with the typed form that can be told before saving, in the form's order.
@@ -128,10 +166,7 @@ struct QuestionnaireForm: CompoundFormHead {
         found += Pages.periodProblems(
             ("opens_on", f.t("questionnaire.opensOn")), ("closes_on", f.t("questionnaire.closesOn")), in: typed,
             before: f.t("error.before_first"), f)
-        if let problem = QuestionnaireRules.checkQuestions(questions(typed)) {
-            found.append(.init("questions", Pages.message(for: problem, f)))
-        }
-        return found
+        return found + slotProblems(typed, f)
     }
 }
 
