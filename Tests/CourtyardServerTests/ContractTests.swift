@@ -154,7 +154,7 @@ import Testing
                 uri: "/projects/\(pid)", method: .get,
                 headers: [.cookie: try await client.session("office").cookie]
             ) { String(buffer: $0.body) }
-            #expect(page.contains("凭纸质材料通过") && page.contains("征询意见会议纪要"))
+            #expect(page.contains("仅凭上传的文件通过，系统中没有对应的记录") && page.contains("征询意见会议纪要"))
             #expect(page.contains("name=\"document_type\"") && page.contains("value=\"design_scheme\""))
         }
     }

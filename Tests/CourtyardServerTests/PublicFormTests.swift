@@ -65,6 +65,46 @@ import Testing
 
     /// A resident mending a refused form is not locked out: only reports filed count against the address's limit of
     /// five in ten minutes, and the refusal then says how long to wait.
+    /// A steward finds the report form from the reports page and files through it as themself: the report is theirs
+    /// and they land on its page. Before, the reports page had no way to file, and a report sent through the compound's
+    /// form was recorded as a resident's. A compound outside the account's scope still files as a resident.
+    @Test func aStewardFilesAReportAsThemselfFromTheReportsPage() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let steward = try await client.session("steward")
+            let compound = try await SelectionTests.ints(
+                services, "SELECT scope_id AS id FROM users WHERE username = 'steward'")[0]
+            let (_, list, _) = try await PageTests.page(client, "/reports", cookie: steward.cookie)
+            let form = "/public/compounds/\(compound)#report"
+            #expect(list.contains(#"<a class="button" href="\#(form)">反映问题</a>"#))
+            let (_, compoundPage, _) = try await PageTests.page(
+                client, "/compounds/\(compound)", cookie: steward.cookie)
+            #expect(compoundPage.contains(#"href="\#(form)""#))
+            let (_, office, _) = try await PageTests.page(
+                client, "/reports", cookie: try await client.session("office").cookie)
+            #expect(office.contains("请打开那个小区的页面"), "over many compounds, a word on where")
+            let filed = try await client.execute(
+                uri: "/public/compounds/\(compound)/reports", method: .post,
+                headers: [.cookie: steward.cookie, .contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "category=other&description=%E6%A5%BC%E9%81%93%E7%81%AF%E4%B8%8D%E4%BA%AE")
+            ) { ($0.status, $0.headers[.location] ?? "") }
+            #expect(filed.0 == .seeOther && filed.1.hasPrefix("/reports/"), "\(filed)")
+            let id = try #require(Int64(filed.1.dropFirst("/reports/".count)))
+            let by = try await SelectionTests.ints(
+                services,
+                "SELECT COUNT(*) AS n FROM audit_log WHERE entity = 'reports' AND entity_id = \(bind: id) AND username = 'steward'",
+                "n")
+            #expect(by == [1], "recorded as the steward's")
+            let other = try await SelectionTests.ints(
+                services, "SELECT MAX(id) AS id FROM compounds WHERE id <> \(bind: compound)")[0]
+            let elsewhere = try await client.execute(
+                uri: "/public/compounds/\(other)/reports", method: .post,
+                headers: [.cookie: steward.cookie, .contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "category=other&description=%E5%88%AB%E5%A4%84")
+            ) { ($0.status, $0.headers[.location] ?? "") }
+            #expect(elsewhere.0 == .seeOther && elsewhere.1.hasPrefix("/public/reports/track"), "\(elsewhere)")
+        }
+    }
+
     @Test func onlyFiledReportsCountAgainstTheLimit() async throws {
         try await TestApp.with(demo: true) { client, services in
             let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 1), actor: .system)

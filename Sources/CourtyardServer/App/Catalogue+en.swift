@@ -407,7 +407,12 @@ extension Catalogue {
         "evidence.expert_review": "Expert review",
         "evidence.vote": "Owners' vote",
         "evidence.acceptance": "Acceptance record",
-        "project.onPaper": "passed on paper",
+        "report.file": "Report a problem",
+        "report.fileOnCompound":
+            "To report a problem, open the compound's page and choose \u{201C}Report a problem\u{201D}.",
+        "paren.open": " (",
+        "paren.close": ")",
+        "project.onPaper": "(passed on uploaded files alone, with no record in Courtyard)",
         "project.documentType": "Type of document",
         "project.documentTypeRequired": "Choose the type of document",
         "project.calendarMissingWait":

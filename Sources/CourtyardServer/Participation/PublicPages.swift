@@ -355,14 +355,17 @@ struct PublicPageController {
             )
         }
         do {
+            let account = try await Self.reporter(context, compound: id, services: services)
             let filed = try await ReportRepository.filing(services.database).fileTracked(
                 .init(
                     compoundId: id, buildingId: fields["building_id"].flatMap(Int64.init), category: category,
                     description: fields["description"] ?? "", reporterName: fields["name"] ?? "",
                     reporterPhone: fields["phone"] ?? "", newPhotos: photos),
-                actor: ReportRepository.publicReporter, publicPage: true)
-            let track = SiteRoute.publicTrack(code: filed.code, filed: true).path
-            return (Pages.seeOther(track), track)
+                actor: account ?? ReportRepository.publicReporter, publicPage: account == nil)
+            let next =
+                account != nil
+                ? SiteRoute.report(filed.id).path : SiteRoute.publicTrack(code: filed.code, filed: true).path
+            return (Pages.seeOther(next), next)
         } catch let e where AppError.from(e)?.status == .unprocessableContent {
             try await reportLimiter.refund(context.remoteHost, in: services.database)
             errors.add(
@@ -377,6 +380,17 @@ struct PublicPageController {
                     typed: .report(fields, errors)), nil
             )
         }
+    }
+
+    /// The signed-in account a report from this form is filed as: one that files reports for this compound (a
+    /// steward, the community's or the office's staff), who then follows it on the report's own page. Anyone else
+    /// files as a resident.
+    static func reporter(_ context: AppContext, compound: Int64, services: Services) async throws -> Actor? {
+        guard let role = context.account?.role, Permissions.allows(role, .fileReports),
+            let actor = try? context.actor()
+        else { return nil }
+        let mine = try await services.registry.records(.compounds, ids: [compound], actor: actor)
+        return mine[compound] == nil ? nil : actor
     }
 
     /// The report form's own checks, all at once, so each wrong field says so before anything is written.

@@ -66,6 +66,9 @@ struct ReportListPage {
     var chips: [FilterChip]
     var rows: [Row]
     var hasRows: Bool
+    /// Where an account that files reports files one: its compound's form, or, over several, a word on where.
+    var fileHref: String?
+    var fileHint: String?
 
     static func load(
         reports: ReportRepository, services: Services, actor: Actor, state: ReportState?, overdue: Bool,
@@ -94,7 +97,16 @@ struct ReportListPage {
                 overdueLabel: r.overdue ? f.t("report.overdue") : nil,
                 submitted: beijingTime(r.submittedAt, dateOnly: true))
         }
-        return ReportListPage(chips: chips, rows: rows, hasRows: !rows.isEmpty)
+        var page = ReportListPage(chips: chips, rows: rows, hasRows: !rows.isEmpty)
+        if Permissions.allows(actor.role, .fileReports) {
+            let compounds = try await services.registry.list(.compounds, query: ListQuery(limit: 2), actor: actor)
+            if compounds.items.count == 1 {
+                page.fileHref = SiteRoute.publicCompound(compounds.items[0].id).path + "#report"
+            } else if compounds.items.count > 1 {
+                page.fileHint = f.t("report.fileOnCompound")
+            }
+        }
+        return page
     }
 }
 

@@ -199,6 +199,8 @@ struct CompoundPage {
     var builtYear: String
     var ownerless: Bool
     var buildings: [Row]
+    /// The compound's report form, for an account that files reports.
+    var reportHref: String?
 
     static func load(id: Int64, actor: Actor, services: Services) async throws -> CompoundPage {
         let compound = try await services.registry.get(Compound.self, id: id, actor: actor)
@@ -219,7 +221,9 @@ struct CompoundPage {
                 Row(
                     name: $0.name, entrances: String($0.entrances), households: String($0.households),
                     area: Area(centi: $0.area).description, buildingHref: SiteRoute.building($0.id).path)
-            })
+            },
+            reportHref: Permissions.allows(actor.role, .fileReports)
+                ? SiteRoute.publicCompound(id).path + "#report" : nil)
     }
 }
 
