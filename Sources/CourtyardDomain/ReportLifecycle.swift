@@ -209,10 +209,17 @@ public enum TrackingCode {
         return "R-" + String(chars[0..<4]) + "-" + String(chars[4..<8])
     }
 
-    /// What a person typed, as stored: upper case, spaces and dashes ignored, the "R" prefix optional; nil when it
-    /// cannot be a code (wrong length, or a character the alphabet leaves out).
+    /// The code as a page shows it in a sentence: with non-breaking hyphens, so that it never wraps in the middle
+    /// on a phone (copied back, `normalize` reads it).
+    public static func shown(_ code: String) -> String {
+        code.replacingOccurrences(of: "-", with: "\u{2011}")
+    }
+
+    /// What a person typed, as stored: upper case, spaces and dashes ignored (also the non-breaking ones a page
+    /// shows the code with), the "R" prefix optional; nil when it cannot be a code (wrong length, or a character the
+    /// alphabet leaves out).
     public static func normalize(_ typed: String) -> String? {
-        var chars = Array(typed.uppercased().filter { !$0.isWhitespace && !"-－+".contains($0) })
+        var chars = Array(typed.uppercased().filter { !$0.isWhitespace && !"-－+\u{2011}\u{2060}".contains($0) })
         if chars.count == 9, chars.first == "R" { chars.removeFirst() }
         guard chars.count == 8, chars.allSatisfy({ alphabet.contains($0) }) else { return nil }
         return "R-" + String(chars[0..<4]) + "-" + String(chars[4..<8])

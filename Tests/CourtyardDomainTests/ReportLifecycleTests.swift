@@ -50,6 +50,9 @@ import Testing
     @Test func whatAPersonTypesIsReadLeniently() {
         #expect(TrackingCode.normalize("r-abcd-ef23") == "R-ABCD-EF23")
         #expect(TrackingCode.normalize(" abcd ef23 ") == "R-ABCD-EF23")
+        // As a page shows it (non-breaking hyphens, so it never wraps in the middle), copied back.
+        #expect(TrackingCode.shown("R-ABCD-EF23") == "R\u{2011}ABCD\u{2011}EF23")
+        #expect(TrackingCode.normalize(TrackingCode.shown("R-ABCD-EF23")) == "R-ABCD-EF23")
         #expect(TrackingCode.normalize("ABCD+EF23") == "R-ABCD-EF23", "a space as a query string writes it")
         #expect(TrackingCode.normalize("Rabcdef23") == "R-ABCD-EF23")
         #expect(TrackingCode.normalize("ABCD-EF2") == nil)

@@ -337,7 +337,7 @@ import Testing
             }
             #expect(!name.isEmpty && last?["by"]?.stringValue == "office" && last?["by_name"]?.stringValue == name)
             let (_, shown) = try await office.get("/reports/\(id)")
-            #expect(shown.contains("<td>\(name)</td>") && !shown.contains("<td>office</td>"))
+            #expect(shown.contains(">\(name)</td>") && !shown.contains(">office</td>"))
         }
     }
 

@@ -63,6 +63,11 @@ import Testing
                 """)[0]
             let (_, page, _) = try await PageTests.page(client, "/projects/\(project)/handover", cookie: cookie)
             #expect(page.contains("以业主代表（楼长）身份签字"))
+            // The project page says what the hand-over still lacks above its step into 移交管理; before, it offered
+            // the step and refused it only after a file was chosen and sent.
+            let office = try await client.session("office")
+            let (_, projectPage, _) = try await PageTests.page(client, "/projects/\(project)", cookie: office.cookie)
+            #expect(projectPage.contains("移交前还缺：社区签字、业主代表签字、物业服务企业签字"))
         }
     }
 

@@ -65,7 +65,7 @@ enum HomePageTests {
         #expect(css.contains(".tools .who{display:none}main .who-line{display:block}"))
         #expect(html.contains("我负责的小区") && html.contains(" 栋楼 · "))
         // The households in their care not yet visited or called, with the way to the page where each is recorded.
-        #expect(html.contains("我联系的住户") && html.contains("尚未走访或联系"))
+        #expect(html.contains("住户走访待办") && html.contains("尚未走访或联系"))
         #expect(html.contains("href=\"/my-households\""))
     }
 
@@ -325,7 +325,7 @@ enum ReportTrackingTests {
             })
         #expect(location == "/public/reports/track?code=\(code)&filed=1")
         let (_, thanks) = try await client.execute(uri: location, method: .get) { ($0.status, String(buffer: $0.body)) }
-        #expect(thanks.contains("已收到，谢谢您！您的查询码是 \(code)"))
+        #expect(thanks.contains("已收到，谢谢您！您的查询码是 \(TrackingCode.shown(code))"))
         #expect(thanks.contains(#"<a class="button" href="/public/compounds/\#(compound.id)">返回"#))
         // The office moves it on, with a note for the resident.
         let office = try await client.token("office")

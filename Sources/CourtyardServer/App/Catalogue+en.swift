@@ -824,7 +824,7 @@ extension Catalogue {
         "import.bar.checking": "reading and checking {checked} / {total} rows",
         "import.bar.comparing": "comparing {total} rows with the data held",
         "import.bar.writing": "writing {written} / {total} records",
-        "home.stewardHomes": "My households",
+        "home.stewardHomes": "Household visits to do",
         "home.stewardUnreached": "{n} of {total} households not yet visited or called",
         "home.stewardUnreachedDetail": "Record each visit or call on My households",
         "home.stewardFollowUpsDetail":
@@ -1905,8 +1905,8 @@ extension Catalogue {
         "handover.status.handedOver":
             "Handed over. The checklist and the signatures are kept on record and can no longer be changed.",
         "handover.status.complete":
-            "All four parties have signed the current checklist; the hand-over can be recorded on the project "
-            + "page.",
+            "All four parties have signed the current checklist. On the project page, choose \u{201C}Move on to: "
+            + "Handed over\u{201D} and attach the hand-over agreement to complete the hand-over.",
         "handover.status.missing": "Still needed before the hand-over: ",
         "handover.version": "Checklist version {v}",
         "handover.signatures": "The four signatures",

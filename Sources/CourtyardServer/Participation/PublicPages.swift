@@ -470,7 +470,8 @@ struct PublicPageController {
             // Just filed: said so, with the code to keep, and the way back to the compound's page.
             if request.uri.queryParameters.get("filed") == "1" {
                 page.note = PageNote(
-                    kind: "ok", text: f.t("track.filed").replacingOccurrences(of: "{code}", with: found.code))
+                    kind: "ok",
+                    text: f.t("track.filed").replacingOccurrences(of: "{code}", with: TrackingCode.shown(found.code)))
                 page.back = SiteRoute.publicCompound(found.compoundId).path
                 page.backLabel = f.t("track.back").replacingOccurrences(of: "{compound}", with: found.compound)
             }

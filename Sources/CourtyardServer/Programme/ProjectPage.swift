@@ -171,6 +171,8 @@ struct ProjectPage {
     let advance: AdvanceForm?
     /// Once the works are accepted: the hand-over to the property company, its checklist and four signatures.
     let handoverHref: String?
+    /// Where the hand-over stands ("移交前还缺：…"), while the works are accepted and not yet handed over.
+    var handoverStatus: String?
     let calendarMissing: String?
     /// An alert for those who can enter the calendar; for anyone else, who can only wait for it, a status.
     let calendarRole: String
@@ -426,6 +428,11 @@ struct ProjectPageController: Sendable {
         if savedIn == "checks" { page.savedChecks = f.t("project.saved") }
         if savedIn == "investment" { page.savedInvestment = f.t("project.saved") }
         if savedIn == "safety" { page.savedSafety = f.t("project.saved") }
+        if facts.detail.summary.stage == .accepted {
+            let setting = try? await HandoverRepository(database: services.database).setting(
+                projectId: id, actor: actor)
+            page.handoverStatus = setting.map { HandoverPage.status($0, f) }
+        }
         return f.page(
             title: facts.detail.summary.compoundName + " · " + f.t("project.title"), "programme-project", page,
             status: status)
