@@ -255,7 +255,7 @@ enum DemoZones {
         let account = try await services.accounts.create(
             username: "louzhang2", passwordHash: try await hashPassword(DemoData.password, services: services),
             role: .steward, scope: Scope(kind: .building, id: try steward.int("building_id")),
-            displayName: "楼长 钱阿姨", actor: .system)
+            displayName: "钱阿姨", actor: .system)
         try await services.database.withConnection { conn in
             try await conn.raw(
                 "UPDATE stewards SET user_id = \(bind: account.id) WHERE id = \(bind: try steward.int("id"))"

@@ -194,6 +194,10 @@ struct MeetingPage {
     struct EndSeries {
         var action: String
         var text: String
+        /// Back refused: opened, with the reason as typed and marked.
+        var open = false
+        var reason = ""
+        var reasonWrong = false
     }
 
     static func load(id: Int64, services: Services, actor: Actor, message: PageNote?, _ f: PageFrame) async throws
@@ -432,10 +436,16 @@ struct MeetingPageController {
     }
 
     func page(
-        _ id: Int64, _ context: AppContext, _ f: PageFrame, message: PageNote?, status: HTTPResponse.Status = .ok
+        _ id: Int64, _ context: AppContext, _ f: PageFrame, message: PageNote?, status: HTTPResponse.Status = .ok,
+        endingTyped reason: String? = nil
     ) async throws -> Response {
-        let page = try await MeetingPage.load(
+        var page = try await MeetingPage.load(
             id: id, services: services, actor: try Self.reader(context), message: message, f)
+        if let reason {
+            page.endSeries?.open = true
+            page.endSeries?.reason = reason
+            page.endSeries?.reasonWrong = true
+        }
         return f.page(title: page.title, "coordination-meeting", page, status: status)
     }
 
@@ -540,7 +550,12 @@ struct MeetingPageController {
     @Sendable func endSeries(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let id = try context.parameters.require("id", as: Int64.self)
         let fields = try await Pages.form(request, context)
-        return try await Pages.save(f, redisplay: redisplay(id, context, f)) {
+        let refused: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
+            try await page(
+                id, context, f, message: PageNote(kind: m.0, text: m.1), status: status,
+                endingTyped: fields["reason"] ?? "")
+        }
+        return try await Pages.save(f, redisplay: refused) {
             let actor = try context.actor()
             let repo = try await CoordinationRoutes.meetings(services)
             let m = try await repo.get(id: id, actor: actor)

@@ -90,7 +90,8 @@ struct ReportListPage {
             let text = r.description
             let title = text.count > 18 ? String(text.prefix(18)) + "…" : text
             return Row(
-                href: SiteRoute.report(r.id).path, title: title.isEmpty ? "#\(r.id)" : title,
+                href: SiteRoute.report(r.id).path,
+                title: title.isEmpty ? f.t("category." + r.category.rawValue) : title,
                 place: places.name(compound: r.compoundId, building: r.buildingId),
                 category: f.t("category." + r.category.rawValue), state: f.t("report.state." + r.state.rawValue),
                 turn: f.t("report.ball." + r.ballInCourt.rawValue), due: r.dueOn?.description ?? "—",
@@ -174,7 +175,7 @@ struct ReportPage {
         }
         let who = [r.reporterName, r.reporterPhone]
         return ReportPage(
-            title: f.t("report.title") + " #\(id) · " + place, message: message,
+            title: f.t("report.title") + " · " + place, message: message,
             state: f.t("report.state." + r.state.rawValue), turn: f.t("report.ball." + r.ballInCourt.rawValue),
             due: r.dueOn?.description ?? "—", dueLabel: f.t(r.overdue ? "report.overdue" : "report.due"),
             place: place, category: f.t("category." + r.category.rawValue),

@@ -271,7 +271,7 @@ struct ProjectPage {
         gateRows = detail.gates.map { Self.gateRow($0, by: facts.names[$0.passedBy] ?? $0.passedBy, f) }
         hasGates = !gateRows.isEmpty
         acceptances = detail.acceptances.map { a in
-            "\(f.t("acceptance." + a.kind.rawValue)) \(a.date): \(f.t("acceptance." + a.result.rawValue))"
+            "\(f.t("acceptance." + a.kind.rawValue)) \(a.date)\(f.t("common.colon"))\(f.t("acceptance." + a.result.rawValue))"
         }
         advance = Self.advanceForm(detail, actor: actor, f)
         handoverHref = p.stage >= .accepted ? SiteRoute.handover(p.id).path : nil
