@@ -29,6 +29,10 @@ public enum ProjectStage: String, CaseIterable, Codable, Sendable, Comparable {
         }
     }
 
+    /// Whether the gate into this stage is checked against Courtyard's own records whatever its evidence: a passed
+    /// final acceptance for `accepted`, the hand-over's checklist and four signatures for `handedOver`.
+    public var checkedOnRecords: Bool { self == .accepted || self == .handedOver }
+
     /// Documents that show the same on paper (a scanned minute, a photo of the posted notice), when the step was
     /// taken outside Courtyard. A document names its type, and the gate takes only the types listed here.
     public var documentTypes: [DocumentType] {
@@ -111,8 +115,11 @@ public enum GateEvidence {
     }
 
     /// The same over the kinds a gate pass stored; before evidence was typed a document was a bare `attachment`.
-    public static func onPaper(kinds: [String]) -> Bool {
-        !kinds.isEmpty && kinds.allSatisfy { $0 == "document" || $0 == "attachment" }
+    /// A gate into a stage Courtyard checks against its own records whatever the evidence (`checkedOnRecords`) is
+    /// never passed on paper alone.
+    public static func onPaper(kinds: [String], into stage: ProjectStage? = nil) -> Bool {
+        if stage?.checkedOnRecords == true { return false }
+        return !kinds.isEmpty && kinds.allSatisfy { $0 == "document" || $0 == "attachment" }
     }
 }
 

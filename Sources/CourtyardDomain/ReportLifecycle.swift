@@ -107,20 +107,22 @@ public enum ReportRouting {
         role == .contractor || role == .propertyCompany || role == .department
     }
 
-    /// The office runs the loop; the assigned contractor reports the fix; a steward may confirm or reopen for
-    /// the reporter.
-    public static func mayTake(_ actor: Actor, to: ReportState, assignee: Int64?) -> Bool {
+    /// The office runs the loop; the assigned contractor reports the fix; a steward may confirm a fix or reopen it
+    /// for the reporter, once a fix is reported (`from` fixed or verified), not while the work is still assigned.
+    public static func mayTake(_ actor: Actor, to: ReportState, assignee: Int64?, from: ReportState? = nil) -> Bool {
         if Permissions.allows(actor.role, .manageReports) { return true }
         let assignedOrganisation =
             takesAssignments(actor.role) && actor.scope.kind == .organisation && actor.scope.id == assignee
         if to == .fixed && assignedOrganisation { return true }
-        if (to == .verified || to == .reopened) && actor.role == .steward { return true }
+        if actor.role == .steward {
+            return to == .verified || (to == .reopened && from.map { $0 == .fixed || $0 == .verified } ?? true)
+        }
         return false
     }
 
     /// The steps this actor may take from `state` on a report assigned to `assignee`, for forms that offer only those.
     public static func allowedSteps(_ actor: Actor, from state: ReportState, assignee: Int64?) -> [ReportState] {
-        (ReportLifecycle.transitions[state] ?? []).filter { mayTake(actor, to: $0, assignee: assignee) }
+        (ReportLifecycle.transitions[state] ?? []).filter { mayTake(actor, to: $0, assignee: assignee, from: state) }
             .sorted { $0.rawValue < $1.rawValue }
     }
 
@@ -164,7 +166,9 @@ public enum ReportRouting {
         guard ReportLifecycle.canMove(from: step.from, to: step.to) else {
             return .failure(.notAStep(from: step.from, to: step.to))
         }
-        guard mayTake(actor, to: step.to, assignee: step.currentAssignee) else { return .failure(.forbidden) }
+        guard mayTake(actor, to: step.to, assignee: step.currentAssignee, from: step.from) else {
+            return .failure(.forbidden)
+        }
         // Rejecting, and reopening a fix, each say why: the resident's tracking page shows the reason.
         if (step.to == .rejected || step.to == .reopened) && step.note.isEmpty {
             return .failure(

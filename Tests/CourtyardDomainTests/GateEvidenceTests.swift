@@ -31,6 +31,10 @@ import Testing
         #expect(!GateEvidence.onPaper([]))
         #expect(GateEvidence.onPaper(kinds: ["attachment", "document"]))
         #expect(!GateEvidence.onPaper(kinds: ["document", "notice"]))
+        // The hand-over's signatures and a final acceptance are Courtyard's own records, whatever the gate was given.
+        #expect(!GateEvidence.onPaper(kinds: ["document"], into: .handedOver))
+        #expect(!GateEvidence.onPaper(kinds: ["document"], into: .accepted))
+        #expect(GateEvidence.onPaper(kinds: ["document"], into: .construction))
     }
 
     @Test func aYearsWorkingDaysComeFromWhereTheCalendarSays() {

@@ -49,6 +49,11 @@ import Testing
         #expect(ReportLifecycle.ballInCourt(.fixed, assigneeKind: .department) == .reporter)
         #expect(ReportRouting.mayTake(Self.actor(.department, .organisation, 2), to: .fixed, assignee: 2))
         #expect(!ReportRouting.mayTake(Self.actor(.department, .organisation, 3), to: .fixed, assignee: 2))
+        // A steward reopens a reported fix for the reporter, not work still under way.
+        let steward = Self.actor(.steward, .compound, 1)
+        #expect(ReportRouting.mayTake(steward, to: .reopened, assignee: 2, from: .fixed))
+        #expect(!ReportRouting.mayTake(steward, to: .reopened, assignee: 2, from: .assigned))
+        #expect(ReportRouting.allowedSteps(steward, from: .assigned, assignee: 2).isEmpty)
     }
 
     @Test func aPropertyCompanyReadsAndFixesOnlyWhatIsAssignedToIt() {

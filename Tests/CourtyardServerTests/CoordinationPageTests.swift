@@ -289,7 +289,9 @@ import Testing
             #expect(noReason.0 == .unprocessableContent)
             // The refused form is shown open beneath its words, its reason marked; before, it was folded away.
             #expect(
-                noReason.2.contains("<details open><summary") && noReason.2.contains(#"aria-invalid="true" autofocus"#))
+                noReason.2.contains("<details open><summary")
+                    && noReason.2.contains(#"aria-invalid="true" aria-describedby="end-series-error" autofocus"#)
+                    && noReason.2.contains(#"id="end-series-error" role="alert">"#))
             let ended = try await office.post("/meetings/\(wednesday)/end-series", [("reason", "改造提前完工")])
             #expect(ended.0 == .seeOther && ended.1 == "/meetings/\(wednesday)?ended=3")
             #expect(try await office.get(ended.1).1.contains("已取消本系列以后的 3 次例会，系列到此结束。"))

@@ -144,7 +144,8 @@ import Testing
             let forms = [
                 "/meetings/7/end-series": "/meetings/7", "/meetings/series": "/meetings",
                 "/coordination/requests/3/reopen": "/coordination", "/events/4/signups/9/cancel": "/events/4",
-                "/projects/5/handover/sign": "/projects/5/handover", "/change_orders/2/approve": "/",
+                "/projects/5/handover/sign": "/projects/5/handover", "/change_orders/2/approve": "/investment",
+                "/questionnaires": "/participation",
             ]
             for (form, above) in forms {
                 let (status, _, headers) = try await PageTests.page(client, form, cookie: cookie)

@@ -1440,7 +1440,7 @@ extension Catalogue {
         "questionnaire.opensOn": "Opens on",
         "questionnaire.closesOn": "Closes on",
         "questionnaire.question": "Question",
-        "questionnaire.questionText": "Question (leave empty to skip)",
+        "questionnaire.questionText": "Question (leave the whole question empty to skip it)",
         "questionnaire.questionType": "Type",
         "questionnaire.options": "Options, one a line (single and multiple choice)",
         "questionnaire.type.single": "Single choice",

@@ -1331,7 +1331,7 @@ extension Catalogue {
         "questionnaire.opensOn": "开始日期",
         "questionnaire.closesOn": "截止日期",
         "questionnaire.question": "问题",
-        "questionnaire.questionText": "问题内容（不填则跳过）",
+        "questionnaire.questionText": "问题内容（整道题都不填则跳过）",
         "questionnaire.questionType": "题型",
         "questionnaire.options": "选项（每行一个，单选和多选题填写）",
         "questionnaire.type.single": "单选",

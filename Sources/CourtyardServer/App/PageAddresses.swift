@@ -7,17 +7,26 @@ final class PageAddresses: Sendable {
     private struct Known {
         var pages: Set<[String]> = []
         var forms: Set<[String]> = []
+        /// Forms whose page is not above their address (`/questionnaires` is sent from `/participation`).
+        var named: [[String]: String] = [:]
     }
     private let known = NIOLockedValueBox(Known())
 
     func add(page: String) { known.withLockedValue { _ = $0.pages.insert(Self.parts(page)) } }
-    func add(form: String) { known.withLockedValue { _ = $0.forms.insert(Self.parts(form)) } }
+    func add(form: String, page: String? = nil) {
+        known.withLockedValue { k in
+            k.forms.insert(Self.parts(form))
+            if let page { k.named[Self.parts(form)] = page }
+        }
+    }
 
-    /// For an address only forms are sent to, the nearest page above it ("/" when none is); nil for any other.
+    /// For an address only forms are sent to, the page its form is on when registered so, or else the nearest page
+    /// above it ("/" when none is); nil for any other.
     func pageAbove(form path: String) -> String? {
         var parts = Self.parts(path)
         return known.withLockedValue { k in
-            guard k.forms.contains(where: { Self.matches($0, parts) }) else { return nil }
+            guard let form = k.forms.first(where: { Self.matches($0, parts) }) else { return nil }
+            if let named = k.named[form] { return named }
             while !parts.isEmpty {
                 parts.removeLast()
                 if k.pages.contains(where: { Self.matches($0, parts) }) { return "/" + parts.joined(separator: "/") }

@@ -55,8 +55,12 @@ enum Pages {
         router.get(path) { request, context in try await run(request, context, handler) }
     }
 
-    static func post(_ router: Router<AppContext>, _ path: RouterPath, _ handler: @escaping Handler) {
-        addresses.add(form: path.description)
+    /// A form's address; `page`, where the form is not on the page above its address (`/questionnaires` is sent from
+    /// `/participation`), is where the address leads when opened as a page.
+    static func post(
+        _ router: Router<AppContext>, _ path: RouterPath, page: String? = nil, _ handler: @escaping Handler
+    ) {
+        addresses.add(form: path.description, page: page)
         router.post(path) { request, context in try await run(request, context, handler) }
     }
 

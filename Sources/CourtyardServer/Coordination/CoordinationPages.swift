@@ -198,6 +198,8 @@ struct MeetingPage {
         var open = false
         var reason = ""
         var reasonWrong = false
+        /// Why it was refused, beside the reason (the page's top says it too, far above).
+        var problem: String?
     }
 
     static func load(id: Int64, services: Services, actor: Actor, message: PageNote?, _ f: PageFrame) async throws
@@ -445,6 +447,7 @@ struct MeetingPageController {
             page.endSeries?.open = true
             page.endSeries?.reason = reason
             page.endSeries?.reasonWrong = true
+            page.endSeries?.problem = message?.text
         }
         return f.page(title: page.title, "coordination-meeting", page, status: status)
     }

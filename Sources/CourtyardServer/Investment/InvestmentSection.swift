@@ -155,8 +155,8 @@ struct InvestmentStepController: Sendable {
     let services: Services
 
     func register(on router: Router<AppContext>) {
-        Pages.post(router, "/change_orders/:id/:step", stepChange)
-        Pages.post(router, "/payments/:id/:step", stepPayment)
+        Pages.post(router, "/change_orders/:id/:step", page: "/investment", stepChange)
+        Pages.post(router, "/payments/:id/:step", page: "/investment", stepPayment)
         Pages.post(router, "/projects/:id/change_orders", proposeChange)
     }
 

@@ -167,7 +167,7 @@ struct NoticePageController {
     var notices: NoticeRepository { NoticeRepository(database: services.database) }
 
     func register(on router: Router<AppContext>) {
-        Pages.post(router, "/notices", create)
+        Pages.post(router, "/notices", page: SiteRoute.participation.path, create)
         Pages.post(router, "/notices/:id/objections/:objection/reply", reply)
         Pages.get(router, "/notices/:id", show)
     }

@@ -381,7 +381,7 @@ struct QuestionnairePageController {
 
     func register(on router: Router<AppContext>) {
         Pages.get(router, "/participation", overview)
-        Pages.post(router, "/questionnaires", create)
+        Pages.post(router, "/questionnaires", page: SiteRoute.participation.path, create)
         Pages.get(router, "/questionnaires/:id", show)
         Pages.post(router, "/questionnaires/:id/responses", enterPaper)
         Pages.get(router, "/questionnaires/:id/poster", poster)

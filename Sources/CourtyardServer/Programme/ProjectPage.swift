@@ -406,7 +406,7 @@ struct ProjectPageController: Sendable {
         Pages.post(router, "/projects/:id/site_logs", addSiteLog)
         Pages.post(router, "/projects/:id/site_logs/:log_id", correctSiteLog)
         Pages.post(router, "/projects/:id/checks", addCheck)
-        Pages.post(router, "/findings/:id/:step", stepFinding)
+        Pages.post(router, "/findings/:id/:step", page: "/programme", stepFinding)
         Pages.post(router, "/projects/:id/advance", advance)
     }
 

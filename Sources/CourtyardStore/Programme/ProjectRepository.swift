@@ -297,9 +297,10 @@ public struct ProjectRepository: Sendable {
                 """
             ).all().map { g -> GatePass in
                 let evidence = try g.storedDocument("evidence_json")
+                let to = try Self.stage(g, "to_stage")
                 return GatePass(
-                    from: try Self.stage(g, "from_stage"), to: try Self.stage(g, "to_stage"),
-                    evidence: evidence, onPaper: Self.passedOnPaper(evidence.value), note: try g.text("note"),
+                    from: try Self.stage(g, "from_stage"), to: to,
+                    evidence: evidence, onPaper: Self.passedOnPaper(evidence.value, into: to), note: try g.text("note"),
                     passedAt: try g.text("passed_at"), passedBy: try g.text("passed_by"))
             }
             let acceptances = try await db.raw(
@@ -329,8 +330,8 @@ public struct ProjectRepository: Sendable {
     }
 
     /// A gate passed only on documents (or, before evidence was typed, on bare attachments).
-    static func passedOnPaper(_ evidence: JSONValue) -> Bool {
-        GateEvidence.onPaper(kinds: evidence.arrayItems.compactMap { $0["kind"]?.stringValue })
+    static func passedOnPaper(_ evidence: JSONValue, into stage: ProjectStage) -> Bool {
+        GateEvidence.onPaper(kinds: evidence.arrayItems.compactMap { $0["kind"]?.stringValue }, into: stage)
     }
 
     // MARK: The tailored plan
