@@ -98,8 +98,12 @@ import Testing
                 await gate.wait()
                 return try await ImportRoutes.runImport(upload, services: services, actor: office, progress: meter)
             }
-            try await Task.sleep(for: .milliseconds(50))
-            let (s1, working, _) = try await PageTests.page(client, "/import/jobs/\(id)", cookie: cookie)
+            // The job reaches the gate in its own task: on a busy machine that may take more than a moment.
+            var (s1, working, _) = try await PageTests.page(client, "/import/jobs/\(id)", cookie: cookie)
+            for _ in 0..<200 where !working.contains("已检查 4,000 行") {
+                try await Task.sleep(for: .milliseconds(50))
+                (s1, working, _) = try await PageTests.page(client, "/import/jobs/\(id)", cookie: cookie)
+            }
             #expect(s1 == .ok)
             #expect(working.contains("已读取 12,000 行，已检查 4,000 行（共 12,000 行）"))
             #expect(working.contains("<meta http-equiv=\"refresh\" content=\"1\">"))

@@ -108,8 +108,18 @@ import Testing
                         column: "pid", as: Int.self)
                     let other = try Database.open(url: url, dataDirectory: "", maxConnections: 2)
                     try await TestDatabase.closing(other) { other in
-                        try await other.withConnection {
-                            try await $0.raw("SELECT pg_terminate_backend(CAST(\(bind: pid ?? 0) AS integer))").run()
+                        try await other.withConnection { db in
+                            let backend: SQLQueryString = "CAST(\(bind: pid ?? 0) AS integer)"
+                            try await db.raw("SELECT pg_terminate_backend(" + backend + ")").run()
+                            // Until the backend has gone (on a busy machine that takes a moment), then a little more
+                            // for its last words to reach this connection.
+                            for _ in 0..<100 {
+                                let left = try await db.raw(
+                                    "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE pid = " + backend
+                                ).first()?.decode(column: "n", as: Int.self)
+                                if left == 0 { break }
+                                try await Task.sleep(for: .milliseconds(50))
+                            }
                         }
                     }
                     try await Task.sleep(for: .milliseconds(300))
