@@ -102,7 +102,17 @@ import Testing
                 // that none waits past the pool's deadline while the whole suite shares two cores.
                 for _ in 0..<16 {
                     group.addTask {
-                        try await limits.hit(bucket: "burst", limit: 7, window: .init(seconds: 60), now: now)
+                        // A hit that found no connection in time never reached the database: on a machine busy with
+                        // the whole suite it is sent again, as a client would, and the count stays exact.
+                        for _ in 0..<5 {
+                            do {
+                                return try await limits.hit(
+                                    bucket: "burst", limit: 7, window: .init(seconds: 60), now: now)
+                            } catch  where Database.isUnavailable(error) {
+                                continue
+                            }
+                        }
+                        return try await limits.hit(bucket: "burst", limit: 7, window: .init(seconds: 60), now: now)
                     }
                 }
                 var n = 0
