@@ -194,11 +194,9 @@ struct MeetingPage {
     struct EndSeries {
         var action: String
         var text: String
-        /// Back refused: opened, with the reason as typed and marked.
-        var open = false
+        /// Back refused: the reason as typed, and why it was refused (said beside it, where the page scrolls to; the
+        /// page's top says it too, far above). The form is then open and the reason marked.
         var reason = ""
-        var reasonWrong = false
-        /// Why it was refused, beside the reason (the page's top says it too, far above).
         var problem: String?
     }
 
@@ -444,9 +442,7 @@ struct MeetingPageController {
         var page = try await MeetingPage.load(
             id: id, services: services, actor: try Self.reader(context), message: message, f)
         if let reason {
-            page.endSeries?.open = true
             page.endSeries?.reason = reason
-            page.endSeries?.reasonWrong = true
             page.endSeries?.problem = message?.text
         }
         return f.page(title: page.title, "coordination-meeting", page, status: status)

@@ -259,6 +259,8 @@ struct PublicCompoundPage {
 
 extension SiteRoute {
     static func publicReports(_ compound: Int64) -> SiteRoute { SiteRoute("/public/compounds/\(compound)/reports") }
+    /// The report form on a compound's public page.
+    static func publicReportForm(_ compound: Int64) -> SiteRoute { SiteRoute("/public/compounds/\(compound)#report") }
 }
 
 /// The pages anyone may open without an account: a compound's page and its report form, objections to a notice,
@@ -355,7 +357,7 @@ struct PublicPageController {
             )
         }
         do {
-            let account = try await Self.reporter(context, compound: id, services: services)
+            let account = await Self.reporter(context, compound: id, services: services)
             let filed = try await ReportRepository.filing(services.database).fileTracked(
                 .init(
                     compoundId: id, buildingId: fields["building_id"].flatMap(Int64.init), category: category,
@@ -385,12 +387,11 @@ struct PublicPageController {
     /// The signed-in account a report from this form is filed as: one that files reports for this compound (a
     /// steward, the community's or the office's staff), who then follows it on the report's own page. Anyone else
     /// files as a resident.
-    static func reporter(_ context: AppContext, compound: Int64, services: Services) async throws -> Actor? {
+    static func reporter(_ context: AppContext, compound: Int64, services: Services) async -> Actor? {
         guard let role = context.account?.role, Permissions.allows(role, .fileReports),
             let actor = try? context.actor()
         else { return nil }
-        let mine = try await services.registry.records(.compounds, ids: [compound], actor: actor)
-        return mine[compound] == nil ? nil : actor
+        return await Pages.openable(.compounds, [compound], actor: actor, services: services).isEmpty ? nil : actor
     }
 
     /// The report form's own checks, all at once, so each wrong field says so before anything is written.

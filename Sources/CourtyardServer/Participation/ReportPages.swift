@@ -102,7 +102,7 @@ struct ReportListPage {
         if Permissions.allows(actor.role, .fileReports) {
             let compounds = try await services.registry.list(.compounds, query: ListQuery(limit: 2), actor: actor)
             if compounds.items.count == 1 {
-                page.fileHref = SiteRoute.publicCompound(compounds.items[0].id).path + "#report"
+                page.fileHref = SiteRoute.publicReportForm(compounds.items[0].id).path
             } else if compounds.items.count > 1 {
                 page.fileHint = f.t("report.fileOnCompound")
             }

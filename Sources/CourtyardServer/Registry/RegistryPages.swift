@@ -223,7 +223,7 @@ struct CompoundPage {
                     area: Area(centi: $0.area).description, buildingHref: SiteRoute.building($0.id).path)
             },
             reportHref: Permissions.allows(actor.role, .fileReports)
-                ? SiteRoute.publicCompound(id).path + "#report" : nil)
+                ? SiteRoute.publicReportForm(id).path : nil)
     }
 }
 
