@@ -146,6 +146,27 @@ import Testing
         try channel.close().wait()
         return port
     }
+
+    /// A request waits for a pooled connection no longer than the database was opened with: with every connection
+    /// held for two seconds, those queued behind them past a quarter second are refused with the pool's timeout (a
+    /// 503 to the person), while the holders finish.
+    @Test func aRequestWaitsForAConnectionNoLongerThanTheDatabaseAllows() async throws {
+        let dir = NSTemporaryDirectory() + "courtyard-wait-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let db = try Database.open(url: nil, dataDirectory: dir, maxConnections: 2, connectionWait: .milliseconds(250))
+        let errors = await withTaskGroup(of: (any Error)?.self) { group in
+            for _ in 0..<(db.maxConnections * 3) {
+                group.addTask {
+                    await failure { try await db.withConnection { _ in try await Task.sleep(for: .seconds(2)) } }
+                }
+            }
+            return await group.reduce(into: [(any Error)?]()) { $0.append($1) }
+        }
+        await db.shutdown()
+        #expect(errors.filter { $0 == nil }.count >= 1, "the holders finished")
+        #expect(errors.contains { $0 is ConnectionPoolTimeoutError }, "those queued past the wait were refused")
+        #expect(errors.allSatisfy { $0 == nil || $0 is ConnectionPoolTimeoutError })
+    }
 }
 
 /// What `body` gave, or nil when it had not ended within `seconds` (it is then left waiting).

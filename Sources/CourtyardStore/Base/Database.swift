@@ -36,9 +36,10 @@ public final class Database: Sendable {
 
     public var connectionsInUse: Int { inUse.value }
 
+    /// `connectionWait` bounds how long a request waits for a pooled connection before it is answered 503.
     public static func open(
         url: String?, dataDirectory: String, logger: Logger = Logger(label: "courtyard.db"),
-        maxConnections: Int = 8
+        maxConnections: Int = 8, connectionWait: TimeAmount = .seconds(10)
     ) throws -> Database {
         if let url, !url.isEmpty {
             guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
@@ -52,26 +53,28 @@ public final class Database: Sendable {
             let source = PostgresConnectionSource(sqlConfiguration: config)
             let pool = EventLoopGroupConnectionPool(
                 source: source, maxConnectionsPerEventLoop: max(1, maxConnections / System.coreCount),
-                logger: logger, on: MultiThreadedEventLoopGroup.singleton)
+                requestTimeout: connectionWait, logger: logger, on: MultiThreadedEventLoopGroup.singleton)
             return Database(
                 kind: .postgres, pool: .postgres(pool), logger: logger, sqlitePath: nil,
                 maxConnections: max(1, maxConnections / System.coreCount) * System.coreCount)
         }
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         let path = (dataDirectory as NSString).appendingPathComponent("courtyard.sqlite")
-        return try openSQLite(path: path, logger: logger, maxConnections: maxConnections)
+        return try openSQLite(
+            path: path, logger: logger, maxConnections: maxConnections, connectionWait: connectionWait)
     }
 
-    public static func openSQLite(path: String, logger: Logger = Logger(label: "courtyard.db"), maxConnections: Int = 8)
-        throws -> Database
-    {
+    public static func openSQLite(
+        path: String, logger: Logger = Logger(label: "courtyard.db"), maxConnections: Int = 8,
+        connectionWait: TimeAmount = .seconds(10)
+    ) throws -> Database {
         let source = WaitingSQLiteSource(
             base: SQLiteConnectionSource(
                 configuration: SQLiteConfiguration(storage: .file(path: path), enableForeignKeys: true),
                 threadPool: WaitingSQLiteSource.threads))
         let pool = EventLoopGroupConnectionPool(
             source: source, maxConnectionsPerEventLoop: max(1, maxConnections / System.coreCount),
-            logger: logger, on: MultiThreadedEventLoopGroup.singleton)
+            requestTimeout: connectionWait, logger: logger, on: MultiThreadedEventLoopGroup.singleton)
         return Database(
             kind: .sqlite, pool: .sqlite(pool), logger: logger, sqlitePath: path,
             maxConnections: max(1, maxConnections / System.coreCount) * System.coreCount)
