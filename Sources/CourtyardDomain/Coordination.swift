@@ -271,3 +271,36 @@ public enum DepartmentFigures {
         return (200 * part + whole) / (2 * whole)
     }
 }
+
+/// A moment as the offices read a clock: the calendar day and the minute of that day in China (UTC+8).
+public struct LocalMoment: Sendable, Equatable {
+    public var day: Day
+    /// 0 to 1439.
+    public var minute: Int
+
+    public init(day: Day, minute: Int) {
+        self.day = day
+        self.minute = minute
+    }
+
+    public init(epochSeconds: Double) {
+        let local = Int64((epochSeconds + 8 * 3600).rounded(.down))
+        let days = local >= 0 ? local / 86400 : (local - 86399) / 86400
+        self.init(day: Day(ordinal: days), minute: Int((local - days * 86400) / 60))
+    }
+}
+
+extension MeetingState {
+    /// A scheduled meeting whose end has passed waits for its record: the office notes who came and closes the
+    /// minutes, or cancels it. `startTime` is "HH:MM" on `date`, China time; a time that does not read so counts from
+    /// the day's start.
+    public static func awaitsRecord(
+        _ state: MeetingState, date: Day, startTime: Substring, durationMinutes: Int, at now: LocalMoment
+    ) -> Bool {
+        guard state == .scheduled else { return false }
+        if date != now.day { return date < now.day }
+        let parts = startTime.split(separator: ":")
+        let start = parts.count == 2 ? (Int(parts[0]) ?? 0) * 60 + (Int(parts[1]) ?? 0) : 0
+        return start + max(0, min(durationMinutes, 24 * 60)) <= now.minute
+    }
+}

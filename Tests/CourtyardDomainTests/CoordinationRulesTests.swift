@@ -338,3 +338,26 @@ extension CoordinationLifecycleTests {
         #expect(ICalendar.text("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne")
     }
 }
+
+@Suite struct MeetingRecordRulesTests {
+    /// 2026-12-03 09:00 China time is 01:00 UTC; 2026-12-02 23:59 in China is 15:59 UTC.
+    @Test func aMomentIsReadOnChinasClock() {
+        #expect(LocalMoment(epochSeconds: 1_796_259_600) == LocalMoment(day: Day("2026-12-03")!, minute: 540))
+        #expect(LocalMoment(epochSeconds: 1_796_227_140) == LocalMoment(day: Day("2026-12-02")!, minute: 1439))
+    }
+
+    /// A 08:30 meeting of 60 minutes awaits its record from 09:30; before that, or once held or cancelled, it does not.
+    @Test func aScheduledMeetingAwaitsItsRecordOnceItsEndHasPassed() {
+        let day = Day("2026-12-03")!
+        func awaits(_ state: MeetingState, _ on: Day, _ minute: Int) -> Bool {
+            MeetingState.awaitsRecord(
+                state, date: on, startTime: "08:30", durationMinutes: 60, at: LocalMoment(day: day, minute: minute))
+        }
+        #expect(!awaits(.scheduled, day, 569))
+        #expect(awaits(.scheduled, day, 570))
+        #expect(awaits(.scheduled, day.adding(days: -1), 0))
+        #expect(!awaits(.scheduled, day.adding(days: 1), 1439))
+        #expect(!awaits(.held, day.adding(days: -1), 0))
+        #expect(!awaits(.cancelled, day.adding(days: -1), 0))
+    }
+}

@@ -301,6 +301,32 @@ import Testing
         }
     }
 
+    /// A meeting whose time has passed and that nobody recorded reads so on the week's list and on its page, where
+    /// one still ahead reads 待召开. Before, a meeting held last week still read 待召开.
+    @Test func aPastMeetingNobodyRecordedSaysItAwaitsItsRecord() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await Self.office(client)
+            let token = try await client.token("office")
+            for (title, day) in [("上周例会", "2026-02-12"), ("下月例会", "2031-03-04")] {
+                let made = try await client.call(
+                    .post, "/api/v1/meeting_series", token: token,
+                    body: #"""
+                        {"title":"\#(title)","first_on":"\#(day)","until":"\#(day)","time":"08:30","duration_minutes":60,
+                         "location":"街道办三楼","participants":[]}
+                        """#)
+                #expect(made.status == .created)
+            }
+            let (_, past) = try await office.get("/meetings?from=2026-02-09")
+            #expect(past.contains("上周例会") && past.contains("时间已过，待记录") && !past.contains("待召开"))
+            let (_, ahead) = try await office.get("/meetings?from=2031-03-03")
+            #expect(ahead.contains("下月例会") && ahead.contains("待召开") && !ahead.contains("时间已过"))
+            let id = try #require(
+                try await client.call(.get, "/api/v1/meetings?from=2026-02-12&to=2026-02-12", token: token)
+                    .json.items.first { $0["title"]?.stringValue == "上周例会" }?["id"]?.intValue)
+            #expect(try await office.get("/meetings/\(id)").1.contains("时间已过，待记录"))
+        }
+    }
+
     @Test func theOfficeHomeListsRequestsAndActionsPastDue() async throws {
         try await TestApp.with(demo: true) { client, services in
             let office = try await Self.office(client)

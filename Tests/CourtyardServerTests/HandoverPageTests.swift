@@ -94,7 +94,12 @@ import Testing
             let theirs = try await property.get(page)
             #expect(theirs.0 == .ok && theirs.1.contains("以物业服务企业身份签字"))
             #expect(!theirs.1.contains("保存交接清单") && !theirs.1.contains(#"href="/projects/\#(project)""#))
-            let signed = try await property.post(page + "/sign", [("version", "1")])
+            // Signing confirms the checklist: without the box that says it was read, nothing is signed.
+            let unticked = try await property.post(page + "/sign", [("version", "1")])
+            #expect(unticked.0 == .unprocessableContent && unticked.2.contains("请先勾选“已核对清单”再签字"))
+            #expect(unticked.2.contains(#"aria-describedby="sign-error""#))
+            #expect(try await Self.signatures(services, project) == 1)
+            let signed = try await property.post(page + "/sign", [("version", "1"), ("confirm", "1")])
             #expect(signed.0 == .seeOther && signed.1 == page + "?saved=signed#saved")
             let after = try await property.get(page + "?saved=signed")
             #expect(after.1.contains("已签字。") && after.1.contains("您这一方已经在这一版清单上签字。"))
@@ -104,19 +109,19 @@ import Testing
             let (sc, scsrf) = try await client.session("ho-louzhang", "hand-over-2026")
             let steward = CoordinationPageTests.Browser(client: client, cookie: sc, csrf: scsrf)
             #expect(try await steward.get("/").1.contains(#"href="\#(page)""#))
-            #expect(try await steward.post(page + "/sign", [("version", "1")]).0 == .seeOther)
+            #expect(try await steward.post(page + "/sign", [("version", "1"), ("confirm", "1")]).0 == .seeOther)
             // The demo community account works in this compound's community.
             let (cc0, ccsrf0) = try await client.session("community")
             let community = CoordinationPageTests.Browser(client: client, cookie: cc0, csrf: ccsrf0)
             #expect(try await community.get("/").1.contains(#"href="\#(page)""#))
-            #expect(try await community.post(page + "/sign", [("version", "1")]).0 == .seeOther)
+            #expect(try await community.post(page + "/sign", [("version", "1"), ("confirm", "1")]).0 == .seeOther)
             #expect(try await office.get(page).1.contains("四方已在当前清单上签字"))
             #expect(try await Self.signatures(services, project) == 4)
 
             // A contractor reads the project but is not a party: it cannot sign.
             let (cc, ccsrf) = try await client.session("contractor")
             let contractor = CoordinationPageTests.Browser(client: client, cookie: cc, csrf: ccsrf)
-            #expect(try await contractor.post(page + "/sign", [("version", "1")]).0 == .forbidden)
+            #expect(try await contractor.post(page + "/sign", [("version", "1"), ("confirm", "1")]).0 == .forbidden)
             #expect(try await Self.signatures(services, project) == 4)
         }
     }
@@ -234,7 +239,7 @@ import Testing
             #expect(try await office.post(page, again).0 == .seeOther)
             let (pc, pcsrf) = try await client.session("property")
             let property = CoordinationPageTests.Browser(client: client, cookie: pc, csrf: pcsrf)
-            let stale = try await property.post(page + "/sign", [("version", "2")])
+            let stale = try await property.post(page + "/sign", [("version", "2"), ("confirm", "1")])
             #expect(stale.0 == .conflict && stale.2.contains("交接清单在您阅读之后又修改过了"))
             #expect(try await Self.signatures(services, project) == 0)
 

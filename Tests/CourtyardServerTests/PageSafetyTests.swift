@@ -213,6 +213,11 @@ import Testing
                 // The steward cannot open the community: its name is in the trail, not as a link.
                 #expect(!html.contains("href=\"/communities/"), "\(path) links a community the steward cannot open")
             }
+            // On a phone the row of tabs keeps its order; a script scrolls the marked tab into sight.
+            #expect(home.contains(#"<script src="/static/nav.js?v="#))
+            let (status, script) = try await Self.page(client, "/static/nav.js", cookie: cookie)
+            #expect(status == .ok && script.contains("header nav a[aria-current]") && script.contains("scrollLeft"))
+            #expect(!(try await Self.page(client, "/static/courtyard.css", cookie: cookie).1.contains("order:-1")))
         }
     }
 

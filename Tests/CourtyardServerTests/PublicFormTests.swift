@@ -63,8 +63,6 @@ import Testing
         }
     }
 
-    /// A resident mending a refused form is not locked out: only reports filed count against the address's limit of
-    /// five in ten minutes, and the refusal then says how long to wait.
     /// A steward finds the report form from the reports page and files through it as themself: the report is theirs
     /// and they land on its page. Before, the reports page had no way to file, and a report sent through the compound's
     /// form was recorded as a resident's. A compound outside the account's scope still files as a resident.
@@ -94,6 +92,11 @@ import Testing
                 "SELECT COUNT(*) AS n FROM audit_log WHERE entity = 'reports' AND entity_id = \(bind: id) AND username = 'steward'",
                 "n")
             #expect(by == [1], "recorded as the steward's")
+            // The office reading it sees who reported it: the steward's account, as its history names it.
+            let name = try await services.accounts.displayNames(["steward"])["steward"] ?? "steward"
+            let (_, seen, _) = try await PageTests.page(
+                client, "/reports/\(id)", cookie: try await client.session("office").cookie)
+            #expect(seen.contains("反映人：\(name)（从账号提交）"), "\(seen)")
             let other = try await SelectionTests.ints(
                 services, "SELECT MAX(id) AS id FROM compounds WHERE id <> \(bind: compound)")[0]
             let elsewhere = try await client.execute(
@@ -105,6 +108,8 @@ import Testing
         }
     }
 
+    /// A resident mending a refused form is not locked out: only reports filed count against the address's limit of
+    /// five in ten minutes, and the refusal then says how long to wait.
     @Test func onlyFiledReportsCountAgainstTheLimit() async throws {
         try await TestApp.with(demo: true) { client, services in
             let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 1), actor: .system)

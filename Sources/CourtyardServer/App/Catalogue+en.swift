@@ -121,12 +121,12 @@ extension Catalogue {
         "poster.setting": "The setting:",
         "track.title": "Follow a report",
         "track.lead":
-            "After you report a problem you get a tracking code (such as R-7K3M-Q9PX); type it here to see where it stands, no account needed.",
+            "After you report a problem you get a tracking code (such as R\u{2011}7K3M\u{2011}Q9PX); type it here to see where it stands, no account needed.",
         "track.code": "Tracking code",
         "track.submit": "Look up",
         "track.notFound": "No report has this tracking code; please check it and try again.",
         "track.back": "Back to {compound}",
-        "track.enterCode": "Enter the tracking code, such as R-7K3M-Q9PX.",
+        "track.enterCode": "Enter the tracking code, such as R\u{2011}7K3M\u{2011}Q9PX.",
         "track.history": "What has been done",
         "vote.notVoted": "Households that have not voted, by building",
         "track.filed":
@@ -1403,6 +1403,7 @@ extension Catalogue {
         "report.ball.reporter": "The reporter, to confirm",
         "report.ball.none": "Nobody",
         "report.chooseStep": "Choose the next step",
+        "report.viaAccount": "filed from their account",
         "report.reporter": "Reported by",
         "report.nextStep": "Next step",
         "report.step": "Move to",
@@ -1596,6 +1597,7 @@ extension Catalogue {
         "nav.meetings": "Meetings",
         "nav.queue": "Requests",
         "meeting.state.scheduled": "Scheduled",
+        "meeting.state.awaitsRecord": "Past, not yet recorded",
         "meeting.state.held": "Held",
         "meeting.state.cancelled": "Cancelled",
         "meeting.list": "Meetings",
@@ -1918,6 +1920,9 @@ extension Catalogue {
         "handover.signText":
             "Check the checklist above (version {v}) first: facilities, documents, keys and open defects. Signing "
             + "confirms this checklist; if it changes later, every party signs again.",
+        "handover.signConfirm": "I have checked version {v} of the checklist item by item and confirm it",
+        "handover.problem.confirm":
+            "Tick the box to say you checked the checklist before signing: signing confirms this version.",
         "handover.signedByMe": "Your party has signed this version of the checklist.",
         "handover.checklist": "Checklist",
         "handover.noChecklist": "The office has not filled in the checklist yet.",

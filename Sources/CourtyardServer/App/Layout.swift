@@ -73,6 +73,7 @@ struct PageFrame {
             var largeHref: String
             var largeLabel: String
             var nav: [NavItem]
+            var navScript: String
             var refresh: String?
             var who: String?
             var body: TrustedHTML
@@ -86,7 +87,8 @@ struct PageFrame {
             otherLangHref: path + (path.contains("?") ? "&" : "?") + "lang=" + other, otherLang: other,
             large: large, largeHref: path + (path.contains("?") ? "&" : "?") + "large=" + (large ? "0" : "1"),
             largeLabel: t(large ? "nav.standardType" : "nav.largeType"),
-            nav: account.map(navigation(for:)) ?? [], refresh: refreshSeconds.map(String.init), who: who, body: body)
+            nav: account.map(navigation(for:)) ?? [], navScript: Views.navScript.path,
+            refresh: refreshSeconds.map(String.init), who: who, body: body)
         let html = Views.render("layout", frame, frame: self).html
         var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
         headers[HTTPField.Name("Content-Security-Policy")!] =

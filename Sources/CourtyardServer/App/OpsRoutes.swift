@@ -24,6 +24,7 @@ enum OpsRoutes {
                 body: .init(byteBuffer: ByteBuffer(string: text)))
         }
         router.get("static/courtyard.css") { request, _ -> Response in stylesheet(request) }
+        Views.navScript.register(on: router)
         router.get("api/v1/openapi.json") { _, _ -> Response in
             Response(
                 status: .ok, headers: [.contentType: "application/json"],

@@ -55,6 +55,9 @@ enum Views {
     }()
 
     static var stylesheetPath: String { "/static/courtyard.css?v=\(stylesheetVersion)" }
+
+    /// The script that brings a signed-in page's tab into sight in the phone's sideways navigation row.
+    static let navScript = StaticScript(named: "nav")
 }
 
 /// Markup the server drew itself, written into a template with `{{{…}}}`.

@@ -43,6 +43,14 @@ enum CoordinationPages {
     static func monday(_ d: Day) -> Day { d.adding(days: -Int64(d.weekday - 1)) }
 
     static func time(_ m: Meeting) -> String { String(m.startsAt.dropFirst(11).prefix(5)) }
+
+    /// A meeting's state as a person reads it now: one whose time has passed and that nobody recorded yet says so.
+    static func state(_ m: Meeting, _ f: PageFrame, now: Date = Date()) -> String {
+        let late = MeetingState.awaitsRecord(
+            m.state, date: m.date, startTime: m.startsAt.dropFirst(11).prefix(5), durationMinutes: m.durationMinutes,
+            at: LocalMoment(epochSeconds: now.timeIntervalSince1970))
+        return f.t(late ? "meeting.state.awaitsRecord" : "meeting.state." + m.state.rawValue)
+    }
 }
 
 /// The week's meetings, for the office.
@@ -111,7 +119,7 @@ struct MeetingListPage {
             rows: list.map {
                 Row(
                     href: SiteRoute.meeting($0.id).path, date: $0.date.description, time: CoordinationPages.time($0),
-                    title: $0.title, state: f.t("meeting.state." + $0.state.rawValue), cancelled: $0.state == .cancelled
+                    title: $0.title, state: CoordinationPages.state($0, f), cancelled: $0.state == .cancelled
                 )
             }, empty: list.isEmpty, week: "\(from) – \(to)",
             previousHref: SiteRoute.meetings(from: from.adding(days: -7)).path,
@@ -166,6 +174,8 @@ struct MeetingPage {
     var title: String
     var message: PageNote?
     var when: String
+    /// "60 分钟", said under the time so that the time keeps to one line.
+    var duration: String
     var location: String
     var state: String
     var cancelReason: String?
@@ -256,8 +266,8 @@ struct MeetingPage {
         let statuses = AttendanceStatus.allCases
         return MeetingPage(
             title: "\(m.title) · \(m.date)", message: message,
-            when: "\(m.date) \(CoordinationPages.time(m)) · \(m.durationMinutes) \(f.t("meeting.minutes"))",
-            location: m.location, state: f.t("meeting.state." + m.state.rawValue),
+            when: "\(m.date) \(CoordinationPages.time(m))", duration: "\(m.durationMinutes) \(f.t("meeting.minutes"))",
+            location: m.location, state: CoordinationPages.state(m, f),
             cancelReason: m.state == .cancelled ? m.cancelReason : nil, editable: editable,
             attendanceAction: SiteRoute.meetingAttendance(id).path, minutesAction: SiteRoute.meetingMinutes(id).path,
             closeAction: SiteRoute.meetingClose(id).path, cancelAction: SiteRoute.meetingCancel(id).path,

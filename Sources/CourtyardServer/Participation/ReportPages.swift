@@ -180,13 +180,24 @@ struct ReportPage {
             due: r.dueOn?.description ?? "—", dueLabel: f.t(r.overdue ? "report.overdue" : "report.due"),
             place: place, category: f.t("category." + r.category.rawValue),
             publicHref: SiteRoute.publicCompound(r.compoundId).path, description: r.description,
-            reporter: who.allSatisfy(\.isEmpty) ? nil : who.joined(separator: " "),
+            reporter: who.allSatisfy(\.isEmpty) ? filer(r, f) : who.joined(separator: " "),
             photos: r.photos.map { SiteRoute.attachment($0).path }, hasPhotos: !r.photos.isEmpty, form: form,
             history: (r.history ?? []).map { e in
                 Event(
                     at: beijingTime(e.at), state: f.t("report.state." + e.to.rawValue), note: e.note,
                     by: Pages.actorName(e.by, shown: e.byName, f))
             })
+    }
+}
+
+extension ReportPage {
+    /// A report filed from an account (a steward's, say) carries no reporter's name or phone: the account that filed
+    /// it, named as its first step names it, is who reported it.
+    static func filer(_ r: Report, _ f: PageFrame) -> String? {
+        guard let first = r.history?.first(where: { $0.from == nil }),
+            first.by != ReportRepository.publicReporter.username, first.by != "system"
+        else { return nil }
+        return first.byName + f.t("paren.open") + f.t("report.viaAccount") + f.t("paren.close")
     }
 }
 

@@ -45,6 +45,10 @@ struct HandoverPage {
         var version: String
         var button: String
         var text: String
+        /// The box its signer ticks to say the checklist was read; the sign is refused without it.
+        var confirm: String
+        /// Why the last attempt was refused (the box left unticked), said beside the box.
+        var problem: String?
     }
 
     var note: PageNote?
@@ -74,7 +78,7 @@ struct HandoverPage {
 
     static func load(
         projectId: Int64, actor: Actor, services: Services, note: PageNote?, typed: [String: [String]]?,
-        problem: String? = nil, _ f: PageFrame
+        problem: String? = nil, signProblem: String? = nil, _ f: PageFrame
     ) async throws -> HandoverPage {
         let s = try await HandoverRepository(database: services.database).setting(projectId: projectId, actor: actor)
         let h = s.handover
@@ -106,7 +110,9 @@ struct HandoverPage {
                     action: SiteRoute.handoverSign(projectId).path, version: String(h.version),
                     button: f.t("handover.signAs").replacingOccurrences(
                         of: "{party}", with: f.t("handover.role." + party.rawValue)),
-                    text: f.t("handover.signText").replacingOccurrences(of: "{v}", with: String(h.version)))
+                    text: f.t("handover.signText").replacingOccurrences(of: "{v}", with: String(h.version)),
+                    confirm: f.t("handover.signConfirm").replacingOccurrences(of: "{v}", with: String(h.version)),
+                    problem: signProblem)
             }
         }
         if open, HandoverParty.of(actor.role) == .office, let c = h.checklist, !c.documents.isEmpty {
@@ -460,12 +466,12 @@ struct HandoverPageController {
     }
 
     func render(
-        _ id: Int64, _ actor: Actor, note: PageNote?, typed: [String: [String]]? = nil, _ f: PageFrame,
-        status: HTTPResponse.Status = .ok
+        _ id: Int64, _ actor: Actor, note: PageNote?, typed: [String: [String]]? = nil, signProblem: String? = nil,
+        _ f: PageFrame, status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         let page = try await HandoverPage.load(
             projectId: id, actor: actor, services: services, note: note, typed: typed,
-            problem: typed == nil ? nil : note?.text, f)
+            problem: typed == nil ? nil : note?.text, signProblem: signProblem, f)
         return f.page(title: page.heading, "zones-handover", page, status: status)
     }
 
@@ -500,6 +506,12 @@ struct HandoverPageController {
         let actor = try context.actor()
         let id = try context.parameters.require("id", as: Int64.self)
         let fields = try await Pages.form(request, context)
+        guard HandoverParty.of(actor.role) != nil else { throw AccessError.forbidden }
+        guard fields["confirm"] == "1" else {
+            // Signing confirms the checklist: the box that says it was read is ticked first.
+            return try await render(
+                id, actor, note: nil, signProblem: f.t("handover.problem.confirm"), f, status: .unprocessableContent)
+        }
         return try await Pages.save(f, redisplay: again(id, actor, f)) {
             _ = try await repo.sign(projectId: id, version: Int(fields["version"] ?? "") ?? 0, actor: actor)
             return SiteRoute.handoverSaved(id, "signed").path + "#saved"
