@@ -93,10 +93,11 @@ import Testing
             #expect(try await property.get("/").1.contains(#"href="\#(page)""#))
             let theirs = try await property.get(page)
             #expect(theirs.0 == .ok && theirs.1.contains("以物业服务企业身份签字"))
+            #expect(theirs.1.contains(#"<a href="/property-company" aria-current="page">"#), "a tab says where it is")
             #expect(!theirs.1.contains("保存交接清单") && !theirs.1.contains(#"href="/projects/\#(project)""#))
             // Signing confirms the checklist: without the box that says it was read, nothing is signed.
             let unticked = try await property.post(page + "/sign", [("version", "1")])
-            #expect(unticked.0 == .unprocessableContent && unticked.2.contains("请先勾选“已核对清单”再签字"))
+            #expect(unticked.0 == .unprocessableContent && unticked.2.contains("请先勾选上面的核对确认，再签字"))
             #expect(unticked.2.contains(#"aria-describedby="sign-error""#))
             #expect(try await Self.signatures(services, project) == 1)
             let signed = try await property.post(page + "/sign", [("version", "1"), ("confirm", "1")])

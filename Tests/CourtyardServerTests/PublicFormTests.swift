@@ -97,6 +97,22 @@ import Testing
             let (_, seen, _) = try await PageTests.page(
                 client, "/reports/\(id)", cookie: try await client.session("office").cookie)
             #expect(seen.contains("反映人：\(name)（从账号提交）"), "\(seen)")
+            // The form tells such an account that the name and phone are those of a resident it reports for; a
+            // resident is not told so. Given, the resident is the reporter and the steward the one who filed it.
+            let (_, publicForm, _) = try await PageTests.page(
+                client, "/public/compounds/\(compound)", cookie: steward.cookie)
+            #expect(publicForm.contains("代居民反映时"))
+            let (_, anonymous, _) = try await PageTests.page(client, "/public/compounds/\(compound)", cookie: nil)
+            #expect(!anonymous.contains("代居民反映时"))
+            let forResident = try await client.execute(
+                uri: "/public/compounds/\(compound)/reports", method: .post,
+                headers: [.cookie: steward.cookie, .contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(
+                    string: "category=other&description=%E6%BC%8F%E6%B0%B4&name=%E7%8E%8B%E5%A4%A7%E7%88%B7")
+            ) { $0.headers[.location] ?? "" }
+            let (_, theirs, _) = try await PageTests.page(
+                client, forResident, cookie: try await client.session("office").cookie)
+            #expect(theirs.contains("反映人：王大爷（\(name) 从账号代为提交）"), "\(theirs)")
             let other = try await SelectionTests.ints(
                 services, "SELECT MAX(id) AS id FROM compounds WHERE id <> \(bind: compound)")[0]
             let elsewhere = try await client.execute(

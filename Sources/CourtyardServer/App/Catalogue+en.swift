@@ -314,6 +314,8 @@ extension Catalogue {
         "public.submitted": "Reported on",
         "public.report": "Report a problem",
         "public.description": "What is wrong",
+        "public.onBehalfHint":
+            "You file this from your own account. Reporting for a resident, give their name and phone below; left empty, it is recorded as yours.",
         "public.optional": "optional",
         "public.notFound":
             "This page is not here: it may not be public yet, or it has ended. Open it again from the compound's "
@@ -1403,6 +1405,7 @@ extension Catalogue {
         "report.ball.reporter": "The reporter, to confirm",
         "report.ball.none": "Nobody",
         "report.chooseStep": "Choose the next step",
+        "report.onBehalf": "filed for them by {name}",
         "report.viaAccount": "filed from their account",
         "report.reporter": "Reported by",
         "report.nextStep": "Next step",
@@ -1922,7 +1925,7 @@ extension Catalogue {
             + "confirms this checklist; if it changes later, every party signs again.",
         "handover.signConfirm": "I have checked version {v} of the checklist item by item and confirm it",
         "handover.problem.confirm":
-            "Tick the box to say you checked the checklist before signing: signing confirms this version.",
+            "Tick the box above to confirm you checked the checklist, then sign: signing confirms this version.",
         "handover.signedByMe": "Your party has signed this version of the checklist.",
         "handover.checklist": "Checklist",
         "handover.noChecklist": "The office has not filled in the checklist yet.",

@@ -98,13 +98,16 @@ struct PageFrame {
     }
 
     /// Whether a navigation entry is where the person is: the registry entry covers the compound, building,
-    /// household and resident pages under it; the projects and findings live under the programme.
+    /// household and resident pages under it; the projects and findings live under the programme (for a property
+    /// company, the hand-over it signs under its own page).
     static func isCurrent(_ href: String, path: String) -> Bool {
         let bare = String(path.prefix { $0 != "?" })
         let under: [String: [String]] = [
             "/communities": ["/communities", "/compounds/", "/buildings/", "/households/", "/residents/"],
             "/programme": ["/programme", "/projects/"],
             "/participation": ["/participation", "/questionnaires/", "/notices/"],
+            // A property company opens no project but the hand-overs it signs, which belong to its own work.
+            "/property-company": ["/property-company", "/projects/"],
         ]
         if href == "/" { return bare == "/" }
         return (under[href] ?? [href]).contains { bare == $0 || bare.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }

@@ -97,6 +97,9 @@ struct PublicCompoundPage {
         var phoneError: String?
         /// The script that makes chosen photos smaller before they are sent.
         var photoScript: String
+        /// For an account that files the report as itself (a steward): the name and phone are the resident's it
+        /// reports for, if any.
+        var onBehalfHint: String?
     }
     /// At the top of a page whose form was refused: a link down to the form, where each field says what is wrong.
     struct ErrorSummary {
@@ -128,6 +131,14 @@ struct PublicCompoundPage {
     }
     var events: [EventLink]
     var hasEvents: Bool
+
+    /// The form's word to a signed-in account that files reports for this compound.
+    static func onBehalfHint(compound: Int64, _ services: Services, _ f: PageFrame) async -> String? {
+        guard let account = f.account,
+            await PublicPageController.reporter(account.actor, compound: compound, services: services) != nil
+        else { return nil }
+        return f.t("public.onBehalfHint")
+    }
 
     /// nil when there is no such compound.
     static func load(
@@ -195,7 +206,7 @@ struct PublicCompoundPage {
             description: kept["description"] ?? "", name: kept["name"] ?? "", phone: kept["phone"] ?? "",
             categoryError: errors["category"], buildingError: errors["building_id"],
             descriptionError: errors["description"], photoError: errors["photo"], phoneError: errors["phone"],
-            photoScript: PublicPages.photoScript.path)
+            photoScript: PublicPages.photoScript.path, onBehalfHint: await onBehalfHint(compound: id, services, f))
         return PublicCompoundPage(
             title: compound["name"]?.stringValue ?? "", topNote: message,
             errorSummary: Self.summary(typed, f), address: compound["address"]?.stringValue ?? "",
@@ -388,9 +399,12 @@ struct PublicPageController {
     /// steward, the community's or the office's staff), who then follows it on the report's own page. Anyone else
     /// files as a resident.
     static func reporter(_ context: AppContext, compound: Int64, services: Services) async -> Actor? {
-        guard let role = context.account?.role, Permissions.allows(role, .fileReports),
-            let actor = try? context.actor()
-        else { return nil }
+        guard let actor = try? context.actor() else { return nil }
+        return await reporter(actor, compound: compound, services: services)
+    }
+
+    static func reporter(_ actor: Actor, compound: Int64, services: Services) async -> Actor? {
+        guard Permissions.allows(actor.role, .fileReports) else { return nil }
         return await Pages.openable(.compounds, [compound], actor: actor, services: services).isEmpty ? nil : actor
     }
 

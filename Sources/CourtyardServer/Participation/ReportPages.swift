@@ -173,14 +173,13 @@ struct ReportPage {
                 offersAssignee: next.contains(.assigned),
                 organisations: orgs.map { Organisation(id: String($0.id), name: $0["name"]?.stringValue ?? "") })
         }
-        let who = [r.reporterName, r.reporterPhone]
         return ReportPage(
             title: f.t("report.title") + " · " + place, message: message,
             state: f.t("report.state." + r.state.rawValue), turn: f.t("report.ball." + r.ballInCourt.rawValue),
             due: r.dueOn?.description ?? "—", dueLabel: f.t(r.overdue ? "report.overdue" : "report.due"),
             place: place, category: f.t("category." + r.category.rawValue),
             publicHref: SiteRoute.publicCompound(r.compoundId).path, description: r.description,
-            reporter: who.allSatisfy(\.isEmpty) ? filer(r, f) : who.joined(separator: " "),
+            reporter: reporterLine(r, f),
             photos: r.photos.map { SiteRoute.attachment($0).path }, hasPhotos: !r.photos.isEmpty, form: form,
             history: (r.history ?? []).map { e in
                 Event(
@@ -193,11 +192,21 @@ struct ReportPage {
 extension ReportPage {
     /// A report filed from an account (a steward's, say) carries no reporter's name or phone: the account that filed
     /// it, named as its first step names it, is who reported it.
-    static func filer(_ r: Report, _ f: PageFrame) -> String? {
+    static func filer(_ r: Report) -> String? {
         guard let first = r.history?.first(where: { $0.from == nil }),
             first.by != ReportRepository.publicReporter.username, first.by != "system"
         else { return nil }
-        return first.byName + f.t("paren.open") + f.t("report.viaAccount") + f.t("paren.close")
+        return first.byName
+    }
+
+    /// Who reported it: the resident's name and phone as given, and the account that filed it for them, if any.
+    static func reporterLine(_ r: Report, _ f: PageFrame) -> String? {
+        let who = [r.reporterName, r.reporterPhone].filter { !$0.isEmpty }.joined(separator: " ")
+        guard let filer = filer(r) else { return who.isEmpty ? nil : who }
+        let via =
+            who.isEmpty
+            ? f.t("report.viaAccount") : f.t("report.onBehalf").replacingOccurrences(of: "{name}", with: filer)
+        return (who.isEmpty ? filer : who) + f.t("paren.open") + via + f.t("paren.close")
     }
 }
 
