@@ -48,7 +48,7 @@ enum DemoStewards {
                     }
                 }
                 let account: StewardRepository.NewAccount? =
-                    accountMade ? nil : .init(username: "louzhang", passwordHash: hash, displayName: "楼长 王老师")
+                    accountMade ? nil : .init(username: "louzhang", passwordHash: hash, displayName: "王老师")
                 accountMade = true
                 _ = try await stewards.create(
                     .init(

@@ -327,6 +327,45 @@ import Testing
         }
     }
 
+    /// The printed minutes say of a late arrival that they came late and of an apology that it was one; a person
+    /// simply absent is listed under 缺席 without the word again, and empty parts read "—".
+    @Test func thePrintedMinutesListWhoCameAndWhoDidNot() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await Self.office(client)
+            let token = try await client.token("office")
+            let made = try await client.call(
+                .post, "/api/v1/meeting_series", token: token,
+                body: #"""
+                    {"title":"签到例会","first_on":"2026-11-02","until":"2026-11-02","time":"08:30","duration_minutes":60,
+                     "location":"街道办三楼","participants":[{"name":"张大爷","role":"resident_representative"},
+                     {"name":"李阿姨","role":"resident_representative"},{"name":"王叔","role":"resident_representative"}]}
+                    """#)
+            #expect(made.status == .created)
+            let id = try #require(
+                try await client.call(
+                    .get, "/api/v1/meetings?series_id=\(made.json["id"]?.intValue ?? 0)", token: token
+                )
+                .json.items.first?["id"]?.intValue)
+            let lines =
+                try await client.call(.get, "/api/v1/meetings/\(id)", token: token).json["attendance"]?
+                .arrayItemsForTests ?? []
+            let ids = Dictionary(
+                uniqueKeysWithValues: lines.compactMap { l in
+                    l["name"]?.stringValue.flatMap { n in l["participant_id"]?.intValue.map { (n, $0) } }
+                })
+            let marks = [("张大爷", "late"), ("李阿姨", "absent"), ("王叔", "excused")]
+            let body = marks.map { #"{"participant_id":\#(ids[$0.0] ?? 0),"status":"\#($0.1)"}"# }
+            let put = try await client.call(
+                .put, "/api/v1/meetings/\(id)/attendance", token: token,
+                body: "[" + body.joined(separator: ",") + "]")
+            #expect(put.status == .ok, "\(put.json)")
+            let (_, sheet) = try await office.get("/meetings/\(id)/print")
+            #expect(sheet.contains("张大爷（迟到）"))
+            #expect(sheet.contains("李阿姨、王叔（请假）") || sheet.contains("王叔（请假）、李阿姨"), "\(sheet)")
+            #expect(!sheet.contains("（缺席）"))
+        }
+    }
+
     @Test func theOfficeHomeListsRequestsAndActionsPastDue() async throws {
         try await TestApp.with(demo: true) { client, services in
             let office = try await Self.office(client)

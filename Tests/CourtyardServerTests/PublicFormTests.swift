@@ -101,9 +101,10 @@ import Testing
             // resident is not told so. Given, the resident is the reporter and the steward the one who filed it.
             let (_, publicForm, _) = try await PageTests.page(
                 client, "/public/compounds/\(compound)", cookie: steward.cookie)
-            #expect(publicForm.contains("代居民反映时"))
+            #expect(publicForm.contains("代居民反映时") && publicForm.contains("用于联系居民核实"))
             let (_, anonymous, _) = try await PageTests.page(client, "/public/compounds/\(compound)", cookie: nil)
-            #expect(!anonymous.contains("代居民反映时"))
+            #expect(!anonymous.contains("代居民反映时") && anonymous.contains("用于联系您核实"))
+            #expect(anonymous.contains("（可不填）") && !anonymous.contains("(可不填)"))
             let forResident = try await client.execute(
                 uri: "/public/compounds/\(compound)/reports", method: .post,
                 headers: [.cookie: steward.cookie, .contentType: "application/x-www-form-urlencoded"],
@@ -112,7 +113,7 @@ import Testing
             ) { $0.headers[.location] ?? "" }
             let (_, theirs, _) = try await PageTests.page(
                 client, forResident, cookie: try await client.session("office").cookie)
-            #expect(theirs.contains("反映人：王大爷（\(name) 从账号代为提交）"), "\(theirs)")
+            #expect(theirs.contains("反映人：王大爷（\(name)用本人账号代为提交）"), "\(theirs)")
             let other = try await SelectionTests.ints(
                 services, "SELECT MAX(id) AS id FROM compounds WHERE id <> \(bind: compound)")[0]
             let elsewhere = try await client.execute(

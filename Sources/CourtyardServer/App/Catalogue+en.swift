@@ -323,6 +323,8 @@ extension Catalogue {
         "event.privacy":
             "Only the event's organisers and community staff see your name and phone, to tell you about the event "
             + "and reach you; they are never made public.",
+        "public.privacyOnBehalf":
+            "The resident's name and phone are seen only by the office, the community and this compound's stewards, to reach them about the report; they are never published.",
         "public.privacy":
             "Only the sub-district and community staff and your compound's building stewards see your name and phone, to"
             + " reach you about the report and its fix; they are never published.",
@@ -1088,7 +1090,7 @@ extension Catalogue {
         "cli.serve.adminCreated":
             "created account admin with password {password} (shown once; set COURTYARD_ADMIN_PASSWORD to choose it)",
         "cli.serve.demoCreated":
-            "demo data created; demo accounts office, community, steward, contractor, supervisor, pm, water, property, viewer use the password {password}",
+            "demo data created; demo accounts office, community, steward, louzhang, louzhang2, contractor, supervisor, pm, water, gas, power, property, viewer use the password {password}",
         "cli.serve.serving": "serving http://{host}:{port}",
         "cli.demo.subdistrict": "{name}: {compounds} compounds, {households} households",
         "cli.demo.programme": "renovation batch: a project for every compound, with logs and two published bulletins",
@@ -1695,6 +1697,8 @@ extension Catalogue {
         "investment.title": "{year} investment control",
         "investment.caption": "Investment by project (yuan)",
         "investment.csv": "Export CSV",
+        "export.xlsx": "Export to Excel",
+        "export.csv": "Export CSV",
         "investment.xlsx": "Export Excel",
         "investment.toleranceNote":
             "Projects whose contract plus approved changes exceed the budget by more than {n}% are flagged over budget. Amounts in yuan, to the fen.",

@@ -341,19 +341,22 @@ struct MinutesSheet {
             chair = account.displayName.isEmpty ? account.username : account.displayName
         }
         let lines = m.attendance ?? []
-        let present = lines.filter { $0.status == .present || $0.status == .late }.map {
-            $0.status == .late ? "\($0.name)（\(f.t("attendance.late"))）" : $0.name
+        // Under 出席, a late arrival says so; under 缺席, one who sent apologies says so.
+        let noted: (AttendanceLine, AttendanceStatus) -> String = { line, mark in
+            line.status == mark
+                ? line.name + f.t("paren.open") + f.t("attendance." + mark.rawValue) + f.t("paren.close")
+                : line.name
         }
-        let absent = lines.filter { $0.status == .absent || $0.status == .excused }.map {
-            "\($0.name)（\(f.t("attendance." + ($0.status ?? .absent).rawValue))）"
-        }
+        let present = lines.filter { $0.status == .present || $0.status == .late }.map { noted($0, .late) }
+        let absent = lines.filter { $0.status == .absent || $0.status == .excused }.map { noted($0, .excused) }
         let actions = (m.actions ?? []).map {
             ActionLine(actionTitle: $0.title, actionOwner: $0.ownerName, actionDue: $0.dueOn.description)
         }
         return MinutesSheet(
             title: m.title, when: "\(m.date) \(CoordinationPages.time(m))", location: m.location, chair: chair,
             present: present.isEmpty ? "—" : present.joined(separator: "、"),
-            absent: absent.isEmpty ? "—" : absent.joined(separator: "、"), discussion: m.minutes?.discussion ?? "",
+            absent: absent.isEmpty ? "—" : absent.joined(separator: "、"),
+            discussion: (m.minutes?.discussion).flatMap { $0.isEmpty ? nil : $0 } ?? "—",
             decisions: m.minutes?.decisions ?? [], actions: actions, noActions: actions.isEmpty,
             cancelled: m.state == .cancelled)
     }
