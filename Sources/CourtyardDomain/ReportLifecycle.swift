@@ -77,10 +77,7 @@ public enum ReportCategory: String, CaseIterable, Codable, Sendable {
 
 extension Day {
     /// Today in China Standard Time (UTC+8, no daylight saving), where every office keeps its days.
-    public static func today(epochSeconds: Double) -> Day {
-        let local = Int64((epochSeconds + 8 * 3600).rounded(.down))
-        return Day(ordinal: local >= 0 ? local / 86400 : (local - 86399) / 86400)
-    }
+    public static func today(epochSeconds: Double) -> Day { LocalMoment(epochSeconds: epochSeconds).day }
 }
 
 /// Who a report goes to and who may move it on, decided over facts the store loads.

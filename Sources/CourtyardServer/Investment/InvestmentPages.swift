@@ -78,7 +78,7 @@ struct InvestmentTable {
                     ? f.t("investment.subtotal").replacingOccurrences(of: "{name}", with: l.communityName)
                     : (kind == "total"
                         ? f.t("investment.total").replacingOccurrences(of: "{name}", with: l.subdistrictName) : l.name),
-                community: kind == "total" ? "" : l.communityName, budget: Money.yuan(l.budgetFen),
+                community: kind.isEmpty ? l.communityName : "", budget: Money.yuan(l.budgetFen),
                 contract: l.contracts == 0 ? "—" : Money.yuan(l.contractFen),
                 changes: Money.yuan(l.approvedChangesFen), paid: Money.yuan(l.paidFen),
                 remaining: l.contracts == 0 ? "—" : Money.yuan(l.remainingFen), over: l.overBudget, overLabel: over,
