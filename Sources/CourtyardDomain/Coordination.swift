@@ -295,12 +295,11 @@ extension MeetingState {
     /// minutes, or cancels it. `startTime` is "HH:MM" on `date`, China time; a time that does not read so counts from
     /// the day's start.
     public static func awaitsRecord(
-        _ state: MeetingState, date: Day, startTime: Substring, durationMinutes: Int, at now: LocalMoment
+        _ state: MeetingState, date: Day, startTime: String, durationMinutes: Int, at now: LocalMoment
     ) -> Bool {
         guard state == .scheduled else { return false }
         if date != now.day { return date < now.day }
-        let parts = startTime.split(separator: ":")
-        let start = parts.count == 2 ? (Int(parts[0]) ?? 0) * 60 + (Int(parts[1]) ?? 0) : 0
+        let start = MeetingSeriesRules.minutes(startTime) ?? 0
         return start + max(0, min(durationMinutes, 24 * 60)) <= now.minute
     }
 }

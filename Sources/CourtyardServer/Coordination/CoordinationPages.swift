@@ -47,7 +47,7 @@ enum CoordinationPages {
     /// A meeting's state as a person reads it now: one whose time has passed and that nobody recorded yet says so.
     static func state(_ m: Meeting, _ f: PageFrame, now: Date = Date()) -> String {
         let late = MeetingState.awaitsRecord(
-            m.state, date: m.date, startTime: m.startsAt.dropFirst(11).prefix(5), durationMinutes: m.durationMinutes,
+            m.state, date: m.date, startTime: time(m), durationMinutes: m.durationMinutes,
             at: LocalMoment(epochSeconds: now.timeIntervalSince1970))
         return f.t(late ? "meeting.state.awaitsRecord" : "meeting.state." + m.state.rawValue)
     }
