@@ -157,6 +157,8 @@ import Testing
                 .decode(column: "state", as: String.self)
         }
         #expect(state == "contracted")
+        // The fee stays on one line with its unit, also on a phone.
+        #expect(try await office.get("/zones/\(zone)").1.contains(#"<span class="nobreak">0.95 元/㎡·月</span>"#))
         let company = try await SelectionTests.ints(
             services, "SELECT property_company_id AS id FROM zones WHERE id = \(bind: zone)")
         let winner = try await SelectionTests.ints(

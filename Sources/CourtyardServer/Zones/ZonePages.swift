@@ -276,7 +276,8 @@ struct PropertyCompanyPage {
         var name: String
         var summary: String
         var compounds: String
-        var contract: String
+        var contractTerm: String?
+        var contractFee: String?
         var reports: String
         var share: String
         var satisfaction: String
@@ -308,9 +309,8 @@ struct PropertyCompanyPage {
                     .replacingOccurrences(of: "{h}", with: String(z.households))
                     .replacingOccurrences(of: "{a}", with: z.areaM2),
                 compounds: z.compounds.map(\.name).joined(separator: "、"),
-                contract: z.contract.map {
-                    "\($0.termFrom) — \($0.termUntil) · \(ZonePages.yuan($0.feeFenPerM2Month)) \(f.t("selection.feeUnit"))"
-                } ?? "—",
+                contractTerm: z.contract.map { "\($0.termFrom) — \($0.termUntil)" },
+                contractFee: z.contract.map { "\(ZonePages.yuan($0.feeFenPerM2Month)) \(f.t("selection.feeUnit"))" },
                 reports: f.t("company.reports").replacingOccurrences(of: "{n}", with: String(z.record.reports))
                     .replacingOccurrences(of: "{o}", with: String(z.record.open)),
                 share: z.record.shareFixedWithinServiceLevel.map { $0 + "%" } ?? "—",

@@ -1,0 +1,197 @@
+"""The pages in a real browser: headless Chromium signs in as each demo account, opens its pages on a phone
+(390 px, in standard and large type) and on a desktop (1,366 px), and checks what a person would meet:
+
+- the page never scrolls sideways (a table that does not fit reads as cards or scrolls inside its own box);
+- no catalogue key, no unfilled template tag and no script error shows;
+- the page says which language it is in, has a title and one main heading;
+- on a phone, the tab of the page one is on is in sight in the navigation row;
+- a note such as "已保存" is said once: the address loses ?saved=… so reloading does not say it again.
+
+Usage: python3 .ci/browser.py BASE_URL   (a server started with `courtyard serve --demo`)
+Needs Debian's chromium and chromium-driver, and PyPI's selenium.
+"""
+
+import re
+import sys
+from urllib.parse import urlparse
+
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+BASE = sys.argv[1].rstrip("/")
+PASSWORD = "courtyard-demo"
+# Each account, and how many of the pages it reaches from its own pages are opened beside its navigation.
+ACCOUNTS = ["office", "community", "steward", "louzhang", "contractor", "water", "property", "viewer"]
+DETAILS = re.compile(
+    r"^/(projects|compounds|buildings|households|meetings|votes|reports|events|questionnaires|notices|zones|"
+    r"communities|bulletins|property-selections)/\d+(/handover)?$"
+)
+PER_ACCOUNT = 16
+# Width, language, large type: a phone and a desktop, in Chinese first.
+VIEWS = [(390, "zh-Hans", False), (390, "zh-Hans", True), (1366, "zh-Hans", False), (390, "en", False),
+         (1366, "en", True)]
+KEY = re.compile(r"^[a-z][a-zA-Z]*(\.[a-z][a-zA-Z0-9]*)+$")
+FILES = re.compile(r"\.(xlsx|csv|ics|pdf|json|xml|rss|atom|jpg|png|js|css)$")
+
+CHECK = r"""
+const width = window.innerWidth;
+const problems = [];
+const doc = document.documentElement;
+if (doc.scrollWidth > width + 1) {
+  const wide = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.right <= width + 1) continue;
+    let inside = false;
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      const o = getComputedStyle(p).overflowX;
+      if (o === 'auto' || o === 'scroll' || o === 'hidden') { inside = true; break; }
+    }
+    if (inside) continue;
+    if ([...el.children].some(c => c.getBoundingClientRect().right > width + 1)) continue;
+    const name = el.tagName.toLowerCase() + (el.className && typeof el.className === 'string'
+      ? '.' + el.className.trim().split(/\s+/).join('.') : '');
+    wide.push(name + ' «' + (el.textContent || '').trim().slice(0, 30) + '» ' + Math.round(r.right) + 'px');
+    if (wide.length >= 3) break;
+  }
+  problems.push('page is ' + doc.scrollWidth + ' px wide in ' + width + ' px: ' + wide.join('; '));
+}
+const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+  const text = n.textContent.trim();
+  if (!text) continue;
+  if (n.parentElement && ['SCRIPT', 'STYLE', 'CODE', 'PRE'].includes(n.parentElement.tagName)) continue;
+  if (/\{\{|\}\}/.test(text)) problems.push('template tag shown: ' + text.slice(0, 60));
+  if (new RegExp(arguments[0]).test(text) && !new RegExp(arguments[1]).test(text))
+    problems.push('catalogue key shown: ' + text);
+}
+if (!document.documentElement.lang) problems.push('no lang on <html>');
+if (!document.title.trim()) problems.push('no title');
+const h1 = document.querySelectorAll('h1').length;
+if (h1 !== 1) problems.push(h1 + ' main headings');
+const current = document.querySelector('header nav a[aria-current]');
+if (current && width < 600) {
+  const nav = current.parentElement.getBoundingClientRect();
+  const tab = current.getBoundingClientRect();
+  if (tab.left < nav.left - 1 || tab.right > nav.right + 1) problems.push('current tab out of sight in the row');
+}
+return problems;
+"""
+
+
+def driver():
+    options = webdriver.ChromeOptions()
+    for arg in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--lang=zh-CN"]:
+        options.add_argument(arg)
+    options.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh"})
+    options.set_capability("goog:loggingPrefs", {"browser": "SEVERE"})
+    options.binary_location = "/usr/bin/chromium"
+    return webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path="/usr/bin/chromedriver"))
+
+
+def sign_in(d, account):
+    d.delete_all_cookies()
+    d.get(BASE + "/login")
+    d.find_element(By.NAME, "username").send_keys(account)
+    d.find_element(By.NAME, "password").send_keys(PASSWORD)
+    d.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    try:
+        WebDriverWait(d, 15).until(lambda d: urlparse(d.current_url).path != "/login" or d.find_elements(
+            By.CSS_SELECTOR, "p.note"))
+    except TimeoutException:
+        pass
+    if urlparse(d.current_url).path == "/login":
+        said = " ".join(e.text for e in d.find_elements(By.CSS_SELECTOR, "p.note"))
+        raise SystemExit(f"{account}: could not sign in: {said}")
+
+
+def same_site(href):
+    if not href:
+        return None
+    u = urlparse(href)
+    if u.netloc and u.netloc != urlparse(BASE).netloc:
+        return None
+    if FILES.search(u.path) or u.path.startswith(("/static", "/api", "/logout", "/export")):
+        return None
+    return u.path + (("?" + u.query) if u.query else "")
+
+
+def pages_of(d, account):
+    """Its navigation, and the first of each kind of page those link to."""
+    d.get(BASE + "/")
+    nav = [same_site(a.get_attribute("href")) for a in d.find_elements(By.CSS_SELECTOR, "header nav a")]
+    pages = [p for p in dict.fromkeys(["/"] + nav) if p]
+    kinds, details = set(), []
+    for page in pages + details:  # the details found are read for more kinds in turn
+        d.get(BASE + page)
+        for a in d.find_elements(By.CSS_SELECTOR, "main a[href]"):
+            path = same_site(a.get_attribute("href"))
+            m = path and DETAILS.match(path.split("?")[0])
+            if m and m.group(1) + (m.group(2) or "") not in kinds and len(details) < PER_ACCOUNT:
+                kinds.add(m.group(1) + (m.group(2) or ""))
+                details.append(path)
+    return pages + details
+
+
+def look(d, page, label):
+    d.get(BASE + page)
+    problems = d.execute_script(CHECK, KEY.pattern, FILES.pattern)
+    errors = [e["message"] for e in d.get_log("browser") if e.get("level") == "SEVERE"]
+    # A page refused to this account (403) is the account's limit, not a fault of the page.
+    errors = [e for e in errors if "403" not in e and "favicon" not in e]
+    return [f"{label} {page}: {p}" for p in problems + errors]
+
+
+def main():
+    d = driver()
+    failures, looked = [], 0
+    try:
+        for account in ACCOUNTS:
+            sign_in(d, account)
+            pages = pages_of(d, account)
+            for width, lang, large in VIEWS:
+                d.set_window_size(width, 900)
+                d.get(BASE + f"/?lang={lang}&large={1 if large else 0}")
+                for page in pages:
+                    failures += look(d, page, f"{account} {lang} {width}px{' large' if large else ''}")
+                    looked += 1
+            d.get(BASE + "/?lang=zh-Hans&large=0")
+        # A resident, with no account: a compound's public page and the public pages it leads to.
+        d.delete_all_cookies()
+        public = ["/public/compounds/1", "/public/communities/1/news", "/public/reports/track"]
+        d.get(BASE + public[0])
+        for a in d.find_elements(By.CSS_SELECTOR, "main a[href]"):
+            path = same_site(a.get_attribute("href"))
+            if path and path.startswith("/public/") and path not in public and len(public) < 12:
+                public.append(path)
+        for width, lang, large in VIEWS:
+            d.set_window_size(width, 900)
+            d.get(BASE + f"/public/compounds/1?lang={lang}&large={1 if large else 0}")
+            for page in public:
+                failures += look(d, page, f"resident {lang} {width}px{' large' if large else ''}")
+                looked += 1
+        d.get(BASE + "/public/compounds/1?lang=zh-Hans&large=0")
+        # A note is said once.
+        sign_in(d, "louzhang")
+        d.set_window_size(390, 900)
+        d.get(BASE + "/my-households?saved=1")
+        note = d.find_elements(By.CSS_SELECTOR, "p.note.ok")
+        if not note:
+            failures.append("louzhang /my-households?saved=1: no note")
+        if "saved=" in d.current_url:
+            failures.append(f"louzhang: the address kept the note after it was read: {d.current_url}")
+        d.refresh()
+        if d.find_elements(By.CSS_SELECTOR, "p.note.ok"):
+            failures.append("louzhang /my-households: the note was said again on reload")
+    finally:
+        d.quit()
+    for f in failures:
+        print("✘", f)
+    print(f"browser: {looked} page views, {len(ACCOUNTS)} accounts and a resident, {len(failures)} problems")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
