@@ -230,6 +230,15 @@ import Testing
             // The time is marked where it stands; the fields that were right are not.
             #expect(again.contains(#"name="time" required value="8点半" aria-invalid="true""#))
             #expect(!again.contains(#"value="燃气管线专题会" aria-invalid"#))
+            // Refused, the page shows the week the form was sent from, not the week of the date typed.
+            #expect(list.contains(#"name="week_from" value=""#))
+            let (_, _, sameWeek) = try await office.post(
+                "/meetings",
+                [
+                    ("title", "燃气管线专题会"), ("date", "2031-03-04"), ("time", "8点半"), ("duration", "60"),
+                    ("location", "街道办三楼"), ("week_from", "2030-12-02"),
+                ])
+            #expect(sameWeek.contains("2030-12-02 – 2030-12-08") && !sameWeek.contains("2031-03-03 – 2031-03-09"))
             // An end date with the one-meeting button is not dropped silently: it says which button plans a series.
             let (withUntil, _, told) = try await office.post(
                 "/meetings",

@@ -66,6 +66,8 @@ struct MeetingListPage {
     var rows: [Row]
     var empty: Bool
     var week: String
+    /// The Monday of the week shown, sent with the forms so a refused one shows the same week again.
+    var weekFrom: String
     var previousHref: String
     var nextHref: String
     var printHref: String
@@ -121,7 +123,7 @@ struct MeetingListPage {
                     href: SiteRoute.meeting($0.id).path, date: $0.date.description, time: CoordinationPages.time($0),
                     title: $0.title, state: CoordinationPages.state($0, f), cancelled: $0.state == .cancelled
                 )
-            }, empty: list.isEmpty, week: "\(from) – \(to)",
+            }, empty: list.isEmpty, week: "\(from) – \(to)", weekFrom: from.description,
             previousHref: SiteRoute.meetings(from: from.adding(days: -7)).path,
             nextHref: SiteRoute.meetings(from: from.adding(days: 7)).path,
             printHref: SiteRoute.meetingWeek(from: from).path, feedHref: SiteRoute.calendarFeed.path,
@@ -595,7 +597,8 @@ struct MeetingPageController {
         try Pages.verifyCSRF(fields["_csrf"]?.last, context)
         let typed = Self.typed(fields)
         let refused: (Pages.Refusal) async throws -> Response = { r in
-            let day = Day(typed.date) ?? Clock.today
+            // The week the form was sent from, as it was; failing that, the week of the date typed.
+            let day = fields["week_from"]?.last.flatMap { Day($0) } ?? Day(typed.date) ?? Clock.today
             var marked = typed
             marked.mark(r.fields)
             let page = try await MeetingListPage.load(
