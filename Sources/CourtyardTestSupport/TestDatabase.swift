@@ -10,6 +10,9 @@ public enum TestDatabase {
     /// cores, where one database's eight connections can all be busy for more than the product's ten seconds while
     /// nothing is wrong; what a test checks is the answer, not how long the machine took.
     static let connectionWait: TimeAmount = .seconds(60)
+    /// How long one attempt to reach a test's PostgreSQL may take: under the whole suite's load a connection can take
+    /// longer than the product's five seconds to open, and the request waiting for it would be answered 503.
+    static let connectTimeout: TimeAmount = .seconds(30)
 
     public static var usesPostgres: Bool { !(ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "").isEmpty }
 
@@ -77,7 +80,9 @@ public enum TestDatabase {
         let result: Result<R, any Error>
         do {
             result = .success(
-                try await closing(try Database.open(url: url, dataDirectory: "", connectionWait: connectionWait), body))
+                try await closing(try Database.open(
+                        url: url, dataDirectory: "", connectionWait: connectionWait, connectTimeout: connectTimeout),
+                    body))
         } catch {
             result = .failure(error)
         }

@@ -141,6 +141,32 @@ import Testing
     }
 
     /// A local port nothing listens on.
+    /// One attempt to reach PostgreSQL is given as long as the database was opened with: against a server that takes
+    /// the connection and never answers, a short `connectTimeout` fails the attempt itself while the request could
+    /// still wait, and a long one leaves the request to the pool's wait. Before, every attempt had five seconds,
+    /// whatever a test's load needed.
+    @Test func anAttemptToConnectTakesNoLongerThanTheDatabaseAllows() async throws {
+        let silent = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { _ in MultiThreadedEventLoopGroup.singleton.any().makeSucceededVoidFuture() }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let url = "postgres://postgres@127.0.0.1:\(silent.localAddress?.port ?? 1)/postgres"
+        var quiet = Logger(label: "courtyard.db")
+        quiet.logLevel = .critical
+        func attempt(connect: TimeAmount, wait: TimeAmount) async throws -> (any Error)? {
+            let db = try Database.open(
+                url: url, dataDirectory: "/nonexistent", logger: quiet, maxConnections: 2, connectionWait: wait,
+                connectTimeout: connect)
+            let error = await failure { try await db.withConnection { try await $0.raw("SELECT 1").run() } }
+            await db.shutdown()
+            return error
+        }
+        let short = try await attempt(connect: .milliseconds(300), wait: .seconds(3))
+        #expect(short != nil && !(short is ConnectionPoolTimeoutError), "the attempt failed before the wait ended")
+        let long = try await attempt(connect: .seconds(30), wait: .milliseconds(500))
+        #expect(long is ConnectionPoolTimeoutError, "the request waited out the pool, the attempt went on")
+        try await silent.close()
+    }
+
     private func closedPort() throws -> Int {
         let channel = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .bind(host: "127.0.0.1", port: 0).wait()

@@ -36,10 +36,11 @@ public final class Database: Sendable {
 
     public var connectionsInUse: Int { inUse.value }
 
-    /// `connectionWait` bounds how long a request waits for a pooled connection before it is answered 503.
+    /// `connectionWait` bounds how long a request waits for a pooled connection before it is answered 503;
+    /// `connectTimeout`, how long one attempt to reach PostgreSQL may take before it counts as failed.
     public static func open(
         url: String?, dataDirectory: String, logger: Logger = Logger(label: "courtyard.db"),
-        maxConnections: Int = 8, connectionWait: TimeAmount = .seconds(10)
+        maxConnections: Int = 8, connectionWait: TimeAmount = .seconds(10), connectTimeout: TimeAmount = .seconds(5)
     ) throws -> Database {
         if let url, !url.isEmpty {
             guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
@@ -49,7 +50,7 @@ public final class Database: Sendable {
             // Connecting and PostgreSQL's start-up exchange take milliseconds on a healthy network. The pool counts an
             // opening among its connections until it ends, so one to a server that has gone quiet holds that share
             // of the pool, and the requests queued behind it, for as long as this limit.
-            config.coreConfiguration.options.connectTimeout = .seconds(5)
+            config.coreConfiguration.options.connectTimeout = connectTimeout
             let source = PostgresConnectionSource(sqlConfiguration: config)
             let pool = EventLoopGroupConnectionPool(
                 source: source, maxConnectionsPerEventLoop: max(1, maxConnections / System.coreCount),
