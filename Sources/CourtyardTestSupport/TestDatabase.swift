@@ -80,7 +80,8 @@ public enum TestDatabase {
         let result: Result<R, any Error>
         do {
             result = .success(
-                try await closing(try Database.open(
+                try await closing(
+                    try Database.open(
                         url: url, dataDirectory: "", connectionWait: connectionWait, connectTimeout: connectTimeout),
                     body))
         } catch {
