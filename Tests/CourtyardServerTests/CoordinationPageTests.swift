@@ -338,6 +338,51 @@ import Testing
 
     /// The printed minutes say of a late arrival that they came late and of an apology that it was one; a person
     /// simply absent is listed under 缺席 without the word again, and empty parts read "—".
+    /// The sign-in, the minutes and their actions are one form: a refused save shows everything as typed and saves
+    /// nothing, and closing the meeting saves what was typed since the last save before it freezes the minutes.
+    @Test func theMeetingsRecordIsOneFormThatKeepsWhatWasTyped() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await Self.office(client)
+            let water = try await CoordinationTests.scopeId(client, try await client.token("water"))
+            let (made, page, _) = try await office.post(
+                "/meetings",
+                [
+                    ("title", "燃气管线专题会"), ("date", "2031-03-04"), ("time", "14:30"), ("duration", "60"),
+                    ("location", "街道办三楼"), ("organisation_id", String(water)),
+                ])
+            #expect(made == .seeOther)
+            let (_, html) = try await office.get(page)
+            #expect(html.contains(#"id="record""#) && html.contains(#"formaction="\#(page)/close""#))
+            let field = try #require(html.firstMatch(of: /name="(p_\d+)"/)?.1).description
+            let typed: [(String, String)] = [
+                (field, "late"), ("discussion", "讨论了燃气立管迁移方案"), ("decisions", "本周内完成迁移"),
+                ("action_title", "迁移3号楼燃气立管"), ("action_owner", String(water)), ("action_due", "2031-03-01"),
+                ("action_project", ""),
+            ]
+            let (refused, _, again) = try await office.post(page + "/minutes", typed)
+            #expect(refused == .unprocessableContent && again.contains("完成期限早于会议日期"))
+            #expect(again.contains("讨论了燃气立管迁移方案</textarea>") && again.contains("本周内完成迁移</textarea>"))
+            #expect(again.contains(#"value="迁移3号楼燃气立管""#) && again.contains(#"value="2031-03-01""#))
+            #expect(again.contains(#"name="\#(field)" value="late" checked"#))
+            // Nothing was saved: not the minutes, not the sign-in beside them.
+            let (_, stored) = try await office.get(page)
+            #expect(!stored.contains("讨论了燃气立管迁移方案") && !stored.contains(#"value="late" checked"#))
+            // Closed straight from the form: what was typed is saved, then frozen.
+            var fixed = typed
+            fixed[5] = ("action_due", "2031-03-06")
+            let (closed, _, _) = try await office.post(page + "/close", fixed)
+            #expect(closed == .seeOther)
+            let (_, after) = try await office.get(page)
+            #expect(after.contains("讨论了燃气立管迁移方案") && after.contains("迁移3号楼燃气立管"))
+            #expect(!after.contains(#"id="record""#), "the minutes are frozen")
+            let token = try await client.token("office")
+            let id = page.split(separator: "/").last.map(String.init) ?? ""
+            let meeting = try await client.call(.get, "/api/v1/meetings/\(id)", token: token).json
+            #expect(meeting["state"]?.stringValue == "held")
+            #expect(meeting["attendance"]?.arrayItemsForTests.first?["status"]?.stringValue == "late")
+        }
+    }
+
     @Test func thePrintedMinutesListWhoCameAndWhoDidNot() async throws {
         try await TestApp.with(demo: true) { client, services in
             let office = try await Self.office(client)

@@ -137,6 +137,38 @@ struct MeetingListPage {
     }
 }
 
+/// What was typed into a meeting's record, its sign-in, minutes and actions, shown again as typed when a save is
+/// refused, so that one wrong date does not cost the clerk the whole write-up.
+struct TypedRecord: Sendable {
+    struct Action: Sendable {
+        var title: String
+        var owner: String
+        var due: String
+        var project: String
+    }
+    var discussion: String
+    var decisions: String
+    var actions: [Action]
+    /// Each participant's field (`p_<id>`) and the status chosen.
+    var attendance: [String: String]
+    /// Whether the form carried the minutes at all (the close button sends them with it).
+    var hasMinutes: Bool
+
+    init(_ fields: [String: [String]]) {
+        func column(_ k: String) -> [String] { fields[k] ?? [] }
+        let titles = column("action_title")
+        let (owners, dues, projects) = (column("action_owner"), column("action_due"), column("action_project"))
+        func at(_ list: [String], _ i: Int) -> String { i < list.count ? list[i] : "" }
+        discussion = fields["discussion"]?.last ?? ""
+        decisions = fields["decisions"]?.last ?? ""
+        actions = titles.indices.map {
+            Action(title: titles[$0], owner: at(owners, $0), due: at(dues, $0), project: at(projects, $0))
+        }
+        attendance = fields.filter { $0.key.hasPrefix("p_") }.compactMapValues(\.last)
+        hasMinutes = fields["discussion"] != nil
+    }
+}
+
 /// The meeting as the office runs it on a laptop or a projector: agenda, attendance, minutes and actions, close.
 struct MeetingPage {
     struct Choice {
@@ -212,9 +244,9 @@ struct MeetingPage {
         var problem: String?
     }
 
-    static func load(id: Int64, services: Services, actor: Actor, message: PageNote?, _ f: PageFrame) async throws
-        -> MeetingPage
-    {
+    static func load(
+        id: Int64, services: Services, actor: Actor, message: PageNote?, typed: TypedRecord? = nil, _ f: PageFrame
+    ) async throws -> MeetingPage {
         let repo = try await CoordinationRoutes.meetings(services)
         let m = try await repo.get(id: id, actor: actor)
         let agenda = try await repo.agenda(id: id, actor: actor)
@@ -246,7 +278,16 @@ struct MeetingPage {
                 rowTitle: $0.title, owners: ownerChoices($0.ownerOrganisationId), rowDue: $0.dueOn.description,
                 projects: projectChoices($0.projectId))
         }
-        while rows.count < own.count + 3 {
+        if let typed, typed.hasMinutes {
+            rows = typed.actions.map {
+                ActionRow(
+                    rowTitle: $0.title, owners: ownerChoices(Int64($0.owner)), rowDue: $0.due,
+                    projects: projectChoices(Int64($0.project)))
+            }
+        }
+        // Room for three more actions, and always for one more than were typed.
+        let wanted = max(own.count + 3, rows.count + 1)
+        while rows.count < wanted {
             rows.append(ActionRow(rowTitle: "", owners: ownerChoices(nil), rowDue: "", projects: projectChoices(nil)))
         }
         func line(_ a: MeetingAction) -> AgendaAction {
@@ -274,14 +315,16 @@ struct MeetingPage {
             attendanceAction: SiteRoute.meetingAttendance(id).path, minutesAction: SiteRoute.meetingMinutes(id).path,
             closeAction: SiteRoute.meetingClose(id).path, cancelAction: SiteRoute.meetingCancel(id).path,
             attendance: (m.attendance ?? []).map { a in
-                AttendanceRow(
+                let chosen = typed?.attendance["p_\(a.participantId)"].flatMap(AttendanceStatus.init) ?? a.status
+                return AttendanceRow(
                     participantName: a.name, field: "p_\(a.participantId)",
                     choices: statuses.map {
-                        Choice(value: $0.rawValue, label: f.t("attendance." + $0.rawValue), selected: a.status == $0)
+                        Choice(value: $0.rawValue, label: f.t("attendance." + $0.rawValue), selected: chosen == $0)
                     }, statusLabel: a.status.map { f.t("attendance." + $0.rawValue) } ?? "—")
             },
-            discussion: m.minutes?.discussion ?? "",
-            decisionsText: (m.minutes?.decisions ?? []).joined(separator: "\n"),
+            discussion: typed.flatMap { $0.hasMinutes ? $0.discussion : nil } ?? m.minutes?.discussion ?? "",
+            decisionsText: typed.flatMap { $0.hasMinutes ? $0.decisions : nil }
+                ?? (m.minutes?.decisions ?? []).joined(separator: "\n"),
             decisions: m.minutes?.decisions ?? [], actionRows: rows, handedOut: (m.actions ?? []).map(line),
             agendaActions: agenda.actions.filter { $0.meetingId != id }.map(line),
             noAgendaActions: agenda.actions.allSatisfy { $0.meetingId == id },
@@ -452,10 +495,10 @@ struct MeetingPageController {
 
     func page(
         _ id: Int64, _ context: AppContext, _ f: PageFrame, message: PageNote?, status: HTTPResponse.Status = .ok,
-        endingTyped reason: String? = nil
+        endingTyped reason: String? = nil, typed: TypedRecord? = nil
     ) async throws -> Response {
         var page = try await MeetingPage.load(
-            id: id, services: services, actor: try Self.reader(context), message: message, f)
+            id: id, services: services, actor: try Self.reader(context), message: message, typed: typed, f)
         if let reason {
             page.endSeries?.reason = reason
             page.endSeries?.problem = message?.text
@@ -484,10 +527,12 @@ struct MeetingPageController {
             ], body: .init(byteBuffer: ByteBuffer(data: try sheet.xlsx(f))))
     }
 
-    func redisplay(_ id: Int64, _ context: AppContext, _ f: PageFrame) -> (
+    func redisplay(_ id: Int64, _ context: AppContext, _ f: PageFrame, typed: TypedRecord? = nil) -> (
         (String, String), HTTPResponse.Status
     ) async throws -> Response {
-        { m, status in try await page(id, context, f, message: PageNote(kind: m.0, text: m.1), status: status) }
+        { m, status in
+            try await page(id, context, f, message: PageNote(kind: m.0, text: m.1), status: status, typed: typed)
+        }
     }
 
     @Sendable func attendance(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
@@ -504,36 +549,48 @@ struct MeetingPageController {
         }
     }
 
+    /// The meeting's record as the page sends it: the sign-in and the minutes with their actions, in one form.
     @Sendable func minutes(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let id = try context.parameters.require("id", as: Int64.self)
         let fields = try await Pages.formMulti(request)
         try Pages.verifyCSRF(fields["_csrf"]?.last, context)
-        return try await Pages.save(f, next: SiteRoute.meeting(id).path, redisplay: redisplay(id, context, f)) {
-            let titles = fields["action_title"] ?? []
-            let owners = fields["action_owner"] ?? []
-            let dues = fields["action_due"] ?? []
-            let projects = fields["action_project"] ?? []
-            var actions: [MeetingRepository.NewAction] = []
-            for (i, title) in titles.enumerated() {
-                let t = title.trimmingCharacters(in: .whitespacesAndNewlines)
-                if t.isEmpty { continue }
-                guard let owner = (i < owners.count ? Int64(owners[i]) : nil) else {
-                    throw ValidationError(field: "owner", code: Pages.pageMessage, message: f.t("meeting.needOwner"))
-                }
-                guard let due = (i < dues.count ? Day(dues[i]) : nil) else {
-                    throw ValidationError(field: "due_on", code: Pages.pageMessage, message: f.t("form.badDate"))
-                }
-                actions.append(
-                    .init(
-                        title: t, ownerOrganisationId: owner, dueOn: due,
-                        projectId: i < projects.count ? Int64(projects[i]) : nil))
+        SentForm.note(sender: context.csrf, path: request.uri.path, fields: fields)
+        let typed = TypedRecord(fields)
+        return try await Pages.save(
+            f, next: SiteRoute.meeting(id).path, redisplay: redisplay(id, context, f, typed: typed)
+        ) {
+            try await saveRecord(id, typed, context, f)
+        }
+    }
+
+    /// Saves the minutes, checked first, then the sign-in chosen beside them; refused, neither is saved.
+    func saveRecord(_ id: Int64, _ typed: TypedRecord, _ context: AppContext, _ f: PageFrame) async throws {
+        var actions: [MeetingRepository.NewAction] = []
+        for a in typed.actions {
+            let t = a.title.trimmingCharacters(in: .whitespacesAndNewlines)
+            if t.isEmpty { continue }
+            guard let owner = Int64(a.owner) else {
+                throw ValidationError(field: "owner", code: Pages.pageMessage, message: f.t("meeting.needOwner"))
             }
-            let decisions = (fields["decisions"]?.last ?? "").split(whereSeparator: \.isNewline).map {
-                $0.trimmingCharacters(in: .whitespaces)
-            }.filter { !$0.isEmpty }
-            _ = try await CoordinationRoutes.meetings(services).putMinutes(
-                id: id, discussion: fields["discussion"]?.last ?? "", decisions: decisions, actions: actions,
-                actor: try context.actor())
+            guard let due = Day(a.due) else {
+                throw ValidationError(field: "due_on", code: Pages.pageMessage, message: f.t("form.badDate"))
+            }
+            actions.append(.init(title: t, ownerOrganisationId: owner, dueOn: due, projectId: Int64(a.project)))
+        }
+        let decisions = typed.decisions.split(whereSeparator: \.isNewline).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }.filter { !$0.isEmpty }
+        let repo = try await CoordinationRoutes.meetings(services)
+        let actor = try context.actor()
+        _ = try await repo.putMinutes(
+            id: id, discussion: typed.discussion, decisions: decisions, actions: actions, actor: actor)
+        let lines = typed.attendance.compactMap { key, value -> (participantId: Int64, status: AttendanceStatus)? in
+            guard let p = Int64(key.dropFirst(2)), let s = AttendanceStatus(rawValue: value) else { return nil }
+            return (p, s)
+        }
+        if !lines.isEmpty {
+            _ = try await repo.putAttendance(
+                id: id, lines: lines.sorted { $0.participantId < $1.participantId }, actor: actor)
         }
     }
 
@@ -666,10 +723,18 @@ struct MeetingPageController {
         }
     }
 
+    /// Closes the meeting; sent from the record's form, it saves what was typed there first, so nothing typed after
+    /// the last save is lost with the minutes frozen.
     @Sendable func close(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let id = try context.parameters.require("id", as: Int64.self)
-        _ = try await Pages.form(request, context)
-        return try await Pages.save(f, next: SiteRoute.meeting(id).path, redisplay: redisplay(id, context, f)) {
+        let fields = try await Pages.formMulti(request)
+        try Pages.verifyCSRF(fields["_csrf"]?.last, context)
+        SentForm.note(sender: context.csrf, path: request.uri.path, fields: fields)
+        let typed = TypedRecord(fields)
+        return try await Pages.save(
+            f, next: SiteRoute.meeting(id).path, redisplay: redisplay(id, context, f, typed: typed)
+        ) {
+            if typed.hasMinutes { try await saveRecord(id, typed, context, f) }
             _ = try await CoordinationRoutes.meetings(services).close(id: id, actor: try context.actor())
         }
     }
