@@ -120,7 +120,10 @@ public enum QuestionnaireRules {
     }
 
     /// Reads answers given as a list in question order: an option (by its text or index), a list of them, a rating or text.
-    public static func answers(_ given: [JSONValue], to qs: [Question]) -> Result<[Answer], Problem> {
+    /// `onPaper`: a paper form is entered as it was filled in, so a question left blank on it is stored unanswered.
+    public static func answers(
+        _ given: [JSONValue], to qs: [Question], onPaper: Bool = false
+    ) -> Result<[Answer], Problem> {
         guard given.count <= qs.count else {
             return .failure(
                 Problem(question: 0, message: "there are more answers than questions", reason: .tooManyAnswers))
@@ -134,7 +137,7 @@ public enum QuestionnaireRules {
                 return nil
             }
             if v == .null || v == .string("") || v == .array([]) {
-                if q.required {
+                if q.required && !onPaper {
                     return .failure(
                         Problem(question: i + 1, message: "question \(i + 1) needs an answer", reason: .required))
                 }

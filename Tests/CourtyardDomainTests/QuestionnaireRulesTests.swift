@@ -29,6 +29,10 @@ import Testing
             return
         }
         #expect(missing.question == 1)
+        // A paper form is entered as it was filled in: a question left blank on it is stored unanswered.
+        let blank = try QuestionnaireRules.answers([.null, .null, .int(3)], to: qs, onPaper: true).get()
+        #expect(blank == [.none, .none, .rating(3), .none])
+        #expect((try? QuestionnaireRules.answers([.int(0), .null, .int(6)], to: qs, onPaper: true).get()) == nil)
         guard case .failure(let rating) = QuestionnaireRules.answers([.int(0), .null, .int(6)], to: qs) else {
             Issue.record("accepted")
             return

@@ -113,6 +113,26 @@ import Testing
                 .post, "/api/v1/questionnaires/\(qid)/responses", token: steward,
                 body: #"{"household_id":\#(household),"paper_number":"P3","answers":[0,9]}"#)
             #expect(wrong.status == .unprocessableContent && wrong.json["error"]?["field"]?.stringValue == "answers")
+            // The page keeps everything typed when a paper is refused (its number is taken), and says blanks are fine;
+            // a paper form with a question left blank is then entered as it is.
+            let (cookie, csrf) = try await client.session("steward")
+            let browser = CoordinationPageTests.Browser(client: client, cookie: cookie, csrf: csrf)
+            let (_, paperForm) = try await browser.get("/questionnaires/\(qid)")
+            #expect(paperForm.contains("纸上没有填写的题目留空即可"))
+            let third = try #require(
+                paperForm.matches(of: /<option value="(\d+)">/).map { String($0.1) }
+                    .first { $0 != String(household) && $0 != String(other) })
+            let (refused, _, again) = try await browser.post(
+                "/questionnaires/\(qid)/responses",
+                [("household_id", third), ("paper_number", "P1"), ("q0", "1"), ("q1", "5"), ("q2", "楼道灯坏了")])
+            #expect(refused == .conflict)
+            #expect(again.contains(#"<option value="\#(third)" selected>"#) && again.contains(#"value="P1""#))
+            #expect(again.contains(#"name="q0" value="1" checked"#) && again.contains(#"name="q1" value="5" checked"#))
+            #expect(again.contains("楼道灯坏了</textarea>"))
+            let blank = try await client.call(
+                .post, "/api/v1/questionnaires/\(qid)/responses", token: steward,
+                body: #"{"household_id":\#(third),"paper_number":"P4","answers":[null,4]}"#)
+            #expect(blank.status == .created, "\(blank.json)")
 
             // Online: the owner's phone finds the household, on the public page without an account.
             func answerOnline(_ phone: String) async throws -> (HTTPResponse.Status, String) {
@@ -133,15 +153,15 @@ import Testing
             #expect(form.contains("name=\"phone\"") && form.contains("type=\"radio\""))
 
             let results = try await client.call(.get, "/api/v1/questionnaires/\(qid)/results", token: office)
-            #expect(results.json["responses"]?.intValue == 2)
+            #expect(results.json["responses"]?.intValue == 3)
             let eligible = results.json["eligible_households"]!.intValue!
-            #expect(results.text.contains(#""response_rate":\#(Percent.text(Percent.tenths(2, of: eligible)))"#))
+            #expect(results.text.contains(#""response_rate":\#(Percent.text(Percent.tenths(3, of: eligible)))"#))
             #expect(
                 results.json["questions"]?.arrayItemsForTests.first?["options"]?.arrayItemsForTests.map {
                     $0["count"]?.intValue
-                } == [1, 1])
+                } == [1, 1], "the paper left blank counts no option")
             let byBuilding = results.json["by_building"]?.arrayItemsForTests ?? []
-            #expect(byBuilding.reduce(Int64(0)) { $0 + ($1["responses"]?.intValue ?? 0) } == 2)
+            #expect(byBuilding.reduce(Int64(0)) { $0 + ($1["responses"]?.intValue ?? 0) } == 3)
             #expect(byBuilding.reduce(Int64(0)) { $0 + ($1["eligible_households"]?.intValue ?? 0) } == eligible)
             let csv = try await client.call(.get, "/api/v1/questionnaires/\(qid)/results?format=csv", token: office)
             #expect(csv.text.contains("overall") && csv.text.contains("管网"))

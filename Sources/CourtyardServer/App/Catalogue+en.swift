@@ -595,6 +595,8 @@ extension Catalogue {
             + "it voted). Swipe sideways when the map is wide.",
         "vote.mapAlt": "Map of the households that have voted",
         "vote.mapPrint": "Open the map alone (to print on A3)",
+        "questionnaire.paperBlanks":
+            "Enter the paper form as filled in; a question left blank stays empty and counts as unanswered.",
         "questionnaire.map": "Answers map",
         "error.campaign_ended": "This outreach campaign has passed its last day; the contact no longer counts for it",
         "volunteer.col.name": "Volunteer",

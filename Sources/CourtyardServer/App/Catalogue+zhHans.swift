@@ -544,6 +544,7 @@ extension Catalogue {
         "vote.mapHint": "每一格是一户：已投票的为绿色并打勾，未投票的为灰色（只显示是否投票，不显示投了什么）。图较宽时可左右滑动。",
         "vote.mapAlt": "各户投票情况挂图",
         "vote.mapPrint": "单独打开挂图（用于 A3 打印）",
+        "questionnaire.paperBlanks": "按纸质问卷原样录入；纸上没有填写的题目留空即可，记为未作答。",
         "questionnaire.map": "填答挂图",
         "error.campaign_ended": "这项入户工作已过截止日期，这次联系不再计入其中",
         "volunteer.col.name": "志愿者",

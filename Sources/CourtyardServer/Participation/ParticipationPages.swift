@@ -235,17 +235,21 @@ struct QuestionnairePage {
         var name: String
         var value: String
         var label: String
+        var checked = false
     }
     struct PaperQuestion {
         var number: String
         var text: String
         var choices: [Choice]
-        /// The textarea's name, for a question answered in words.
+        /// The textarea's name, for a question answered in words, and what was typed there.
         var textName: String?
+        var textValue = ""
     }
+    /// The paper form; refused, it comes back as it was typed (`typed`), so the paper is not entered twice over.
     struct PaperForm {
         var action: String
         var households: [CourtyardServer.Choice]
+        var paperNumber: String
         var questions: [PaperQuestion]
     }
     struct Rating {
@@ -286,7 +290,8 @@ struct QuestionnairePage {
     var buildings: [BuildingRow]
 
     static func load(
-        id: Int64, services: Services, actor: Actor, message: PageNote?, _ f: PageFrame
+        id: Int64, services: Services, actor: Actor, message: PageNote?, typed: [String: [String]]? = nil,
+        _ f: PageFrame
     ) async throws -> QuestionnairePage {
         let repo = QuestionnaireRepository(database: services.database)
         let r = try await repo.results(id: id, actor: actor)
@@ -295,11 +300,15 @@ struct QuestionnairePage {
         var paper: PaperForm?
         if h.accepting(today: Clock.today) && Permissions.allows(actor.role, .enterBallots) {
             let households = try await repo.households(id: id, actor: actor)
+            let given = typed ?? [:]
+            func ticked(_ name: String, _ value: String) -> Bool { given[name]?.contains(value) ?? false }
             paper = PaperForm(
                 action: SiteRoute.questionnaireResponses(id).path,
                 households: households.filter { !$0.answered }.map {
-                    CourtyardServer.Choice(value: String($0.id), label: $0.label)
+                    CourtyardServer.Choice(
+                        value: String($0.id), label: $0.label, selected: given["household_id"]?.first == String($0.id))
                 },
+                paperNumber: given["paper_number"]?.first ?? "",
                 questions: h.questions.enumerated().map { i, q in
                     var choices: [Choice] = []
                     switch q.type {
@@ -307,19 +316,20 @@ struct QuestionnairePage {
                         choices = q.options.enumerated().map { k, o in
                             Choice(
                                 inputType: q.type == .single ? "radio" : "checkbox", name: "q\(i)", value: String(k),
-                                label: o)
+                                label: o, checked: ticked("q\(i)", String(k)))
                         }
                     case .rating:
                         choices = Question.ratingRange.map { n in
                             Choice(
                                 inputType: "radio", name: "q\(i)", value: String(n),
-                                label: "\(n) \(f.t("questionnaire.rating.\(n)"))")
+                                label: "\(n) \(f.t("questionnaire.rating.\(n)"))", checked: ticked("q\(i)", String(n)))
                         }
                     case .text: break
                     }
                     return PaperQuestion(
-                        number: String(i + 1), text: q.text, choices: choices, textName: q.type == .text ? "q\(i)" : nil
-                    )
+                        number: String(i + 1), text: q.text, choices: choices,
+                        textName: q.type == .text ? "q\(i)" : nil,
+                        textValue: q.type == .text ? given["q\(i)"]?.first ?? "" : "")
                 })
         }
         let results = zip(h.questions, r.overall).map { q, t -> Result in
@@ -440,7 +450,7 @@ struct QuestionnairePageController {
         try Pages.verifyCSRF(fields["_csrf"]?.first, context)
         let h = try await questionnaires.publicHeader(id: id)
         let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
-            try await page(id, context, f, message: PageNote(kind: m.0, text: m.1), status: status)
+            try await page(id, context, f, message: PageNote(kind: m.0, text: m.1), status: status, typed: fields)
         }
         return try await Pages.save(f, next: SiteRoute.questionnaire(id, entered: true).path, redisplay: redisplay) {
             _ = try await questionnaires.enterPaper(
@@ -468,10 +478,11 @@ struct QuestionnairePageController {
     }
 
     func page(
-        _ id: Int64, _ context: AppContext, _ f: PageFrame, message: PageNote?, status: HTTPResponse.Status = .ok
+        _ id: Int64, _ context: AppContext, _ f: PageFrame, message: PageNote?, status: HTTPResponse.Status = .ok,
+        typed: [String: [String]]? = nil
     ) async throws -> Response {
         let page = try await QuestionnairePage.load(
-            id: id, services: services, actor: try context.require(.readRegistry), message: message, f)
+            id: id, services: services, actor: try context.require(.readRegistry), message: message, typed: typed, f)
         return f.page(title: page.title, "participation-questionnaire", page, status: status)
     }
 }

@@ -308,7 +308,7 @@ public struct QuestionnaireRepository: Sendable {
                 message: "household \(householdId) is not in this questionnaire's compound")
         }
         let parsed: [Answer]
-        switch QuestionnaireRules.answers(answers, to: h.questions) {
+        switch QuestionnaireRules.answers(answers, to: h.questions, onPaper: channel == "paper") {
         case .success(let a): parsed = a
         case .failure(let p): throw ValidationError(field: "answers", code: "invalid", message: p.message)
         }
