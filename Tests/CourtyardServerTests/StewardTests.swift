@@ -525,6 +525,39 @@ import Testing
         }
     }
 
+    /// A contact with a household counts towards the one running campaign that targets it unless the steward
+    /// chooses otherwise (before, it counted nowhere unless picked), and the page links each campaign's wall chart.
+    @Test func aStewardsContactCountsTowardsTheCampaignThatTargetsTheHome() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let (cookie, _) = try await client.session("louzhang")
+            let (_, page, _) = try await PageTests.page(client, "/my-households", cookie: cookie)
+            let repo = CampaignRepository(database: services.database)
+            let running = try await repo.list(actor: .system).filter { $0.until >= Clock.today }
+            #expect(running.count >= 2, "the demo runs the gas and the absentee-owner campaigns")
+            var targeted: [Int64: [Int64]] = [:]
+            for c in running {
+                for t in try await repo.targets(id: c.id, actor: .system).1 {
+                    targeted[t.householdId, default: []].append(c.id)
+                }
+            }
+            let homes = page.matches(of: /data-household="(\d+)"/).compactMap { Int64($0.1) }
+            let home = try #require(homes.first { targeted[$0]?.count == 1 })
+            let campaign = targeted[home]![0]
+            let (_, form, _) = try await PageTests.page(client, "/my-households?household=\(home)", cookie: cookie)
+            #expect(form.contains(#"<option value="\#(campaign)" selected>"#))
+            #expect(form.contains("href=\"/api/v1/campaigns/\(campaign)/map.svg\">挂图作战："))
+            let (mapStatus, svg, _) = try await PageTests.page(
+                client, "/api/v1/campaigns/\(campaign)/map.svg", cookie: cookie)
+            #expect(mapStatus == .ok && svg.contains("<svg"))
+            // A home no running campaign targets: nothing is chosen for the steward.
+            if let untargeted = homes.first(where: { targeted[$0] == nil }) {
+                let (_, plain, _) = try await PageTests.page(
+                    client, "/my-households?household=\(untargeted)", cookie: cookie)
+                #expect(!plain.contains(#"selected>天然气"#) && !plain.contains(#"selected>外地"#))
+            }
+        }
+    }
+
     @Test func aStewardsPhonePageListsItsHouseholdsAndSavesAnEntryOnce() async throws {
         try await TestApp.with(demo: true) { client, services in
             let (cookie, mine, other) = try await Self.stewardOnThePhonePage(client, services)

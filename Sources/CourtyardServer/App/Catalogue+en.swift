@@ -1789,6 +1789,7 @@ extension Catalogue {
         "campaign.noSteward": "No steward",
         "campaign.noTargets": "No households to show",
         "nav.myHouseholds": "My households",
+        "phone.campaignMap": "Wall chart: {title}",
         "phone.title": "My households",
         "phone.followUps": "Follow-ups due today",
         "phone.noFollowUps": "No follow-ups due today.",

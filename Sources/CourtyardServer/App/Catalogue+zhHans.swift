@@ -1669,6 +1669,7 @@ extension Catalogue {
         "campaign.noSteward": "暂无楼长",
         "campaign.noTargets": "没有可显示的住户",
         "nav.myHouseholds": "我的住户",
+        "phone.campaignMap": "挂图作战：{title}",
         "phone.title": "我的住户",
         "phone.followUps": "今日待回访",
         "phone.noFollowUps": "今天没有待回访的住户。",

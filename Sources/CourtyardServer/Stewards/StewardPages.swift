@@ -45,6 +45,10 @@ struct StewardPhonePage {
         var hasPeople: Bool
     }
     typealias Option = FormOption
+    struct CampaignMap {
+        var mapLabel: String
+        var mapHref: String
+    }
     struct Form {
         var action: String
         var households: [Option]
@@ -52,6 +56,9 @@ struct StewardPhonePage {
         var outcomes: [Option]
         var campaigns: [Option]
         var hasCampaigns: Bool
+        /// Each running campaign's wall chart (挂图作战) of the steward's homes.
+        var campaignMaps: [CampaignMap]
+        var hasCampaignMaps: Bool
         var today: String
         var clientId: String
         var queuedText: String
@@ -69,6 +76,23 @@ struct StewardPhonePage {
     var form: Form
 
     static let limit = 400
+
+    /// The campaign a contact with this household counts towards unless the steward chooses otherwise: the one
+    /// running campaign that targets it (with none chosen, the only one running); nil when it is not one.
+    static func campaignFor(
+        _ household: Int64?, running: [Campaign], actor: Actor, services: Services
+    ) async throws -> Int64? {
+        guard let household else { return running.count == 1 ? running[0].id : nil }
+        let repo = CampaignRepository(database: services.database)
+        var targeting: [Int64] = []
+        for c in running
+        where try await repo.targets(id: c.id, actor: actor).1.contains(where: {
+            $0.householdId == household
+        }) {
+            targeting.append(c.id)
+        }
+        return targeting.count == 1 ? targeting[0] : nil
+    }
 
     static func load(
         services: Services, actor: Actor, selected: Int64?, note: PageNote?, _ f: PageFrame
@@ -128,6 +152,8 @@ struct StewardPhonePage {
         let campaigns = try await CampaignRepository(database: services.database).list(actor: actor).filter {
             $0.until >= today
         }
+        let running = campaigns.filter { $0.openedOn <= today }
+        let counts = try await Self.campaignFor(selected, running: running, actor: actor, services: services)
         let form = Form(
             action: SiteRoute.myHouseholdsContacts.path,
             households: households.sorted {
@@ -144,8 +170,13 @@ struct StewardPhonePage {
             outcomes: ContactOutcome.allCases.map {
                 Option(value: $0.rawValue, label: f.t("contact.outcome." + $0.rawValue), selected: $0 == .explained)
             },
-            campaigns: campaigns.map { Option(value: String($0.id), label: $0.title, selected: false) },
-            hasCampaigns: !campaigns.isEmpty, today: today.description, clientId: "page-" + Security.randomToken(),
+            campaigns: campaigns.map { Option(value: String($0.id), label: $0.title, selected: $0.id == counts) },
+            hasCampaigns: !campaigns.isEmpty,
+            campaignMaps: running.map {
+                CampaignMap(
+                    mapLabel: f.t("phone.campaignMap").replacingOccurrences(of: "{title}", with: $0.title),
+                    mapHref: SiteRoute.campaignMap($0.id).path)
+            }, hasCampaignMaps: !running.isEmpty, today: today.description, clientId: "page-" + Security.randomToken(),
             queuedText: f.t("phone.queued"), sentText: f.t("phone.sent"), refusedText: f.t("phone.refused"),
             script: StewardPages.script.path)
         return StewardPhonePage(
