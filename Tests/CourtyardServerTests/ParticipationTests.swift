@@ -386,6 +386,25 @@ extension JSONValue {
 }
 
 @Suite struct NoticePageTests {
+    /// The notice form as the page sends it, with a scanned document.
+    static func noticeForm(_ csrf: String, _ compound: Int64, ends: Day) -> ByteBuffer {
+        let boundary = "nb-1"
+        var body = ByteBuffer()
+        for (k, v) in [
+            ("_csrf", csrf), ("compound_id", String(compound)), ("kind", "plan"), ("title", "改造方案公示"),
+            ("body", "改造内容：外墙、管网。"), ("starts_on", ParticipationTests.today.description),
+            ("ends_on", ends.description), ("publish", "1"),
+        ] {
+            body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n")
+        }
+        body.writeString(
+            "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"方案.pdf\"\r\n"
+                + "Content-Type: application/pdf\r\n\r\n")
+        body.writeBytes(ProjectTests.pdf)
+        body.writeString("\r\n--\(boundary)--\r\n")
+        return body
+    }
+
     /// A clerk posts a notice with its scanned document on the page; it is on the public page at once, the document with it.
     @Test func aClerkPostsANoticeWithItsDocument() async throws {
         try await TestApp.with(demo: true) { client, services in
@@ -393,23 +412,17 @@ extension JSONValue {
             let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 2), actor: .system)
                 .items[1].id
             let today = ParticipationTests.today
-            let boundary = "nb-1"
-            var body = ByteBuffer()
-            for (k, v) in [
-                ("_csrf", office.csrf), ("compound_id", String(compound)), ("kind", "plan"), ("title", "改造方案公示"),
-                ("body", "改造内容：外墙、管网。"), ("starts_on", today.description),
-                ("ends_on", today.adding(days: 7).description), ("publish", "1"),
-            ] {
-                body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n")
-            }
-            body.writeString(
-                "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"方案.pdf\"\r\nContent-Type: application/pdf\r\n\r\n"
-            )
-            body.writeBytes(ProjectTests.pdf)
-            body.writeString("\r\n--\(boundary)--\r\n")
+            // Refused (it ends before it starts), the page says the document chosen must be chosen again.
+            let backwards = try await client.execute(
+                uri: "/notices", method: .post,
+                headers: [.cookie: office.cookie, .contentType: "multipart/form-data; boundary=nb-1"],
+                body: Self.noticeForm(office.csrf, compound, ends: today.adding(days: -1))
+            ) { r in (r.status, String(buffer: r.body)) }
+            #expect(backwards.0 == .unprocessableContent && backwards.1.contains("所选的照片或文件没有保存"))
             let posted = try await client.execute(
                 uri: "/notices", method: .post,
-                headers: [.cookie: office.cookie, .contentType: "multipart/form-data; boundary=\(boundary)"], body: body
+                headers: [.cookie: office.cookie, .contentType: "multipart/form-data; boundary=nb-1"],
+                body: Self.noticeForm(office.csrf, compound, ends: today.adding(days: 7))
             ) { r in (r.status, r.headers[.location] ?? "") }
             #expect(posted.0 == .seeOther && posted.1.hasPrefix("/notices/"))
             let page = try await client.execute(uri: "/public/compounds/\(compound)", method: .get) {

@@ -155,6 +155,11 @@ import Testing
             #expect(english.contains("A photo is too large (4096 × 4096 pixels)"))
             #expect(english.contains("Plaster falling</textarea>"))
             #expect(try await CoordinationTests.count(services, "reports") == before)
+            // Refused for something else, a good photo is asked for again beside its field: no browser keeps it.
+            let (empty, again) = try await Self.send(
+                client, compound: compound, photos: [Self.jpeg(width: 800, height: 600)], description: "")
+            #expect(empty == .unprocessableContent)
+            #expect(again.contains(#"id="report-photo-error" role="alert">照片还没有提交"#))
 
             // The form carries the script that makes photos smaller in the browser, served as a file of its own.
             let (_, form) = try await client.execute(uri: "/public/compounds/\(compound)", method: .get) {

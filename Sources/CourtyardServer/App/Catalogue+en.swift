@@ -1247,6 +1247,8 @@ extension Catalogue {
         "acceptance.final": "Final acceptance",
         "acceptance.passed": "passed",
         "acceptance.failed": "failed",
+        "form.photosAgain": "The photos were not sent: correct what is marked, then choose them again and send.",
+        "form.filesAgain": "The photos or files you chose were not saved; choose them again after correcting the form.",
         "form.chooseCompound": "Choose a compound.",
         "form.yearRange": "{label} is from 2000 to 2100.",
         "notice.needBody": "Enter the text of the notice.",

@@ -194,6 +194,7 @@ enum Pages {
         try verifyCSRF(form.fields["_csrf"], context)
         SentForm.note(
             sender: context.csrf, path: request.uri.path, fields: form.fields.mapValues { [$0] }, files: form.fileList)
+        SentForm.noteFiles(form.fileList)
         return form
     }
 
@@ -255,7 +256,8 @@ enum Pages {
         } catch let e where [.unprocessableContent, .conflict].contains(AppError.from(e)?.status) {
             let a = AppError.from(e)!
             let fields = Set((a.all.isEmpty ? [a] : a.all).compactMap(\.field))
-            return try await refused(Refusal(tone: "bad", text: message(for: a, f), status: a.status, fields: fields))
+            return try await refused(
+                Refusal(tone: "bad", text: withFilesAgain(message(for: a, f), f), status: a.status, fields: fields))
         }
     }
 
@@ -349,6 +351,11 @@ enum Pages {
     }
 
     /// Several messages as one note: a line each (a note of class `lines` keeps line ends), each said once.
+    /// A refusal's words, and, when the form carried a file, that it was not kept: no browser shows it again.
+    static func withFilesAgain(_ text: String, _ f: PageFrame) -> String {
+        SentForm.current?.sentFiles == true ? lines([text, f.t("form.filesAgain")]) : text
+    }
+
     static func lines(_ messages: [String]) -> String {
         var kept: [String] = []
         for m in messages where !kept.contains(m) { kept.append(m) }
@@ -526,8 +533,10 @@ struct FormProblem {
 
 extension [FormProblem] {
     /// The refusal these problems make: the words a line each, the fields marked.
-    var refusal: Pages.Refusal {
+    /// The problems as a refusal, in `f`'s words; it asks again for any file the form carried.
+    func refusal(_ f: PageFrame) -> Pages.Refusal {
         Pages.Refusal(
-            tone: "bad", text: Pages.lines(map(\.text)), status: .unprocessableContent, fields: Set(map(\.field)))
+            tone: "bad", text: Pages.withFilesAgain(Pages.lines(map(\.text)), f), status: .unprocessableContent,
+            fields: Set(map(\.field)))
     }
 }

@@ -13,6 +13,14 @@ final class SentForm: Sendable {
 
     let store: FormSubmissions
     private let key = Mutex<String?>(nil)
+    private let files = Mutex(false)
+
+    /// Whether the form read carried a file: refused, the page asks for it again, as no browser shows it again.
+    var sentFiles: Bool { files.withLock { $0 } }
+    static func noteFiles(_ list: [(name: String, filename: String, bytes: [UInt8])]) {
+        guard let sent = current, list.contains(where: { !$0.bytes.isEmpty }) else { return }
+        sent.files.withLock { $0 = true }
+    }
 
     init(store: FormSubmissions) { self.store = store }
 

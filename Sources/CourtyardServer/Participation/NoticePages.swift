@@ -183,7 +183,7 @@ struct NoticePageController {
             return f.page(title: f.t("nav.participation"), "participation-notice-refused", page, status: r.status)
         }
         let problems = NoticeForm.problems(form.fields, f)
-        if !problems.isEmpty { return try await refused(problems.refusal) }
+        if !problems.isEmpty { return try await refused(problems.refusal(f)) }
         return try await Pages.save(f, refused: refused) {
             guard let compound = Int64(form.fields["compound_id"] ?? ""),
                 let kind = NoticeRepository.Kind(rawValue: form.fields["kind"] ?? ""),

@@ -416,7 +416,7 @@ struct QuestionnairePageController {
                 title: f.t("nav.participation"), "participation-questionnaire-refused", page, status: r.status)
         }
         let problems = QuestionnaireForm.problems(fields, f)
-        if !problems.isEmpty { return try await refused(problems.refusal) }
+        if !problems.isEmpty { return try await refused(problems.refusal(f)) }
         return try await Pages.save(f, refused: refused) {
             guard let compound = Int64(fields["compound_id"] ?? ""),
                 let kind = QuestionnaireKind(rawValue: fields["kind"] ?? ""),

@@ -358,6 +358,8 @@ struct PublicPageController {
         case .success(let p): photos = p
         case .failure(let refusal): errors["photo"] = refusal.message
         }
+        // A browser cannot show a chosen photo again: refused for something else, the form says to choose it again.
+        if !errors.isEmpty, !sent.isEmpty, errors["photo"] == nil { errors["photo"] = f.t("form.photosAgain") }
         guard errors.isEmpty, let category = ReportCategory(rawValue: fields["category"] ?? "") else {
             // Only reports filed count against the address's limit: a resident mending a form is not locked out.
             try await reportLimiter.refund(context.remoteHost, in: services.database)
