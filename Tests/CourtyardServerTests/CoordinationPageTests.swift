@@ -383,6 +383,50 @@ import Testing
         }
     }
 
+    /// An action handed to the contractor at a meeting waits on its home page and on 会议交办, where it is reported
+    /// done with what was done; before, an invited organisation had no page that showed it.
+    @Test func anOrganisationFindsItsMeetingActionsAndReportsThemDone() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await Self.office(client)
+            let contractor = try await CoordinationTests.scopeId(client, try await client.token("contractor"))
+            let (_, page, _) = try await office.post(
+                "/meetings",
+                [
+                    ("title", "现场协调会"), ("date", "2031-03-04"), ("time", "09:00"), ("duration", "60"),
+                    ("location", "项目部"), ("organisation_id", String(contractor)),
+                ])
+            let (saved, _, _) = try await office.post(
+                page + "/minutes",
+                [
+                    ("discussion", "雨水井砌筑"), ("decisions", ""), ("action_title", "完成5号楼北侧雨水井砌筑"),
+                    ("action_owner", String(contractor)), ("action_due", "2031-03-06"), ("action_project", ""),
+                ])
+            #expect(saved == .seeOther)
+            let (cookie, csrf) = try await client.session("contractor")
+            let site = Browser(client: client, cookie: cookie, csrf: csrf)
+            let (_, home) = try await site.get("/")
+            #expect(home.contains("会议交办的事项") && home.contains("完成5号楼北侧雨水井砌筑"))
+            #expect(home.contains(#"<a href="/my-actions">会议交办</a>"#))
+            let id = try #require(home.firstMatch(of: /\/my-actions#a(\d+)/)?.1).description
+            let (_, list) = try await site.get("/my-actions")
+            #expect(list.contains("完成5号楼北侧雨水井砌筑") && list.contains("action=\"/my-actions/\(id)/done\""))
+            let (bare, _, told) = try await site.post("/my-actions/\(id)/done", [("note", "  ")])
+            #expect(bare == .unprocessableContent && told.contains("请写明办理情况。"))
+            let (done, to, _) = try await site.post("/my-actions/\(id)/done", [("note", "已砌筑完成，报监理验收")])
+            #expect(done == .seeOther && to.hasPrefix("/my-actions?saved=1"))
+            let (_, after) = try await site.get("/my-actions")
+            #expect(after.contains("近 30 天已办结") && after.contains("已砌筑完成，报监理验收"))
+            let token = try await client.token("office")
+            let actions = try await client.call(
+                .get, "/api/v1/actions?owner_organisation_id=\(contractor)", token: token)
+            #expect(
+                actions.json.items.contains { $0["id"]?.intValue == Int64(id) && $0["state"]?.stringValue == "done" })
+            // Not for an account that answers for no organisation.
+            let (steward, _) = try await client.session("steward")
+            #expect(try await PageTests.page(client, "/my-actions", cookie: steward).0 == .forbidden)
+        }
+    }
+
     @Test func thePrintedMinutesListWhoCameAndWhoDidNot() async throws {
         try await TestApp.with(demo: true) { client, services in
             let office = try await Self.office(client)

@@ -37,6 +37,7 @@ enum CoordinationPages {
         CoordinationOfficeController(services: services).register(on: router)
         DepartmentQueueController(services: services).register(on: router)
         CalendarFeedPageController(services: services).register(on: router)
+        MyActionsController(services: services).register(on: router)
     }
 
     /// The Monday of a day's week.

@@ -105,6 +105,7 @@ struct HomePage {
         case .contractor, .supervisor, .pmCompany:
             page.lead = f.t("home.lead.site")
             try await page.site(actor: actor, queue: queue, services: services, today: today, f)
+            try await page.meetingActions(actor: actor, services: services, f)
             page.myProjects = try await MyProjectsPage.load(actor: actor, services: services, f)
         case .propertyCompany:
             page.lead = f.t("home.lead.property")
@@ -114,6 +115,24 @@ struct HomePage {
             return nil
         }
         return page
+    }
+
+    /// The open actions the coordination meetings handed to this organisation, oldest due first.
+    mutating func meetingActions(actor: Actor, services: Services, _ f: PageFrame) async throws {
+        guard MyActionsPage.opens(actor) else { return }
+        let open = try await CoordinationRoutes.meetings(services).listActions(
+            actor: actor, owner: actor.scope.id, state: .open, overdueOnly: false
+        ).sorted { ($0.dueOn, $0.id) < ($1.dueOn, $1.id) }
+        guard !open.isEmpty else { return }
+        sections.append(
+            QueueSection(
+                f.t("home.myActions"),
+                open.prefix(5).map {
+                    QueueSection.Item(
+                        itemHref: SiteRoute.myActions.path + "#a\($0.id)", itemTitle: $0.title, itemPlace: nil,
+                        itemDetail: "\(f.t("minutes.due"))\(f.t("common.colon"))\($0.dueOn)",
+                        itemFlag: $0.overdue ? f.t("report.overdue") : nil)
+                }, empty: "", more: open.count > 5 ? (SiteRoute.myActions.path, f.t("nav.myActions")) : nil))
     }
 
     /// Property company selections whose panel this person sits on and that wait for the panel's scores; shown

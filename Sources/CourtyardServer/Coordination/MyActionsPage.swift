@@ -1,0 +1,106 @@
+import CourtyardDomain
+import CourtyardStore
+import Foundation
+import Hummingbird
+
+extension SiteRoute {
+    static let myActions = SiteRoute("/my-actions")
+    static func myActionDone(_ id: Int64) -> SiteRoute { SiteRoute("/my-actions/\(id)/done") }
+}
+
+/// What the coordination meetings handed to an organisation (a contractor, a department, a supervisor): the open
+/// actions, oldest due first, each with a form to report it done, and those done lately.
+struct MyActionsPage {
+    struct Row {
+        var anchor: String
+        var actionTitle: String
+        var meeting: String
+        var due: String
+        var late: Bool
+        var carried: String?
+        var doneAction: String?
+        var doneLine: String?
+        var problem: String?
+        var typedNote: String
+    }
+    var message: PageNote?
+    var open: [Row]
+    var noneOpen: Bool
+    var done: [Row]
+    var hasDone: Bool
+
+    /// Whether this account answers for an organisation's actions.
+    static func opens(_ actor: Actor) -> Bool { actor.scope.kind == .organisation && actor.role != .propertyCompany }
+
+    static func load(
+        actor: Actor, services: Services, message: PageNote?, refused: (id: Int64, why: String, note: String)? = nil,
+        _ f: PageFrame
+    ) async throws -> MyActionsPage {
+        let repo = try await CoordinationRoutes.meetings(services)
+        let all = try await repo.listActions(actor: actor, owner: actor.scope.id, state: nil, overdueOnly: false)
+        let since = Clock.today.adding(days: -30)
+        func row(_ a: MeetingAction) -> Row {
+            let open = a.state == .open
+            return Row(
+                anchor: "a\(a.id)", actionTitle: a.title,
+                meeting: f.t("myActions.from").replacingOccurrences(of: "{date}", with: a.createdOn.description),
+                due: a.dueOn.description, late: a.overdue,
+                carried: a.carriedOver > 0
+                    ? f.t("meeting.carried").replacingOccurrences(of: "{n}", with: String(a.carriedOver)) : nil,
+                doneAction: open ? SiteRoute.myActionDone(a.id).path : nil,
+                doneLine: a.doneOn.map {
+                    "\(f.t("myActions.doneOn")) \($0)" + (a.doneNote.isEmpty ? "" : " · \(a.doneNote)")
+                },
+                problem: refused?.id == a.id ? refused?.why : nil,
+                typedNote: refused?.id == a.id ? refused?.note ?? "" : "")
+        }
+        let open = all.filter { $0.state == .open }.sorted { ($0.dueOn, $0.id) < ($1.dueOn, $1.id) }.map(row)
+        let done = all.filter { $0.state == .done && ($0.doneOn ?? since) >= since }
+            .sorted { ($0.doneOn ?? since) > ($1.doneOn ?? since) }.map(row)
+        return MyActionsPage(message: message, open: open, noneOpen: open.isEmpty, done: done, hasDone: !done.isEmpty)
+    }
+}
+
+struct MyActionsController {
+    let services: Services
+
+    func register(on router: Router<AppContext>) {
+        Pages.get(router, "/my-actions", show)
+        Pages.post(router, "/my-actions/:id/done", page: SiteRoute.myActions.path, done)
+    }
+
+    func actor(_ context: AppContext) throws -> Actor {
+        let actor = try context.actor()
+        guard MyActionsPage.opens(actor) else { throw AppError.forbidden }
+        return actor
+    }
+
+    @Sendable func show(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let saved = request.uri.queryParameters.get("saved") != nil
+        let page = try await MyActionsPage.load(
+            actor: try actor(context), services: services,
+            message: saved ? PageNote(kind: "ok", text: f.t("myActions.saved")) : nil, f)
+        return f.page(title: f.t("nav.myActions"), "coordination-my-actions", page)
+    }
+
+    /// Reports an action done with what was done; refused, the card says why beside the note as typed.
+    @Sendable func done(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let actor = try actor(context)
+        let id = try context.parameters.require("id", as: Int64.self)
+        let fields = try await Pages.form(request, context)
+        let note = fields["note"] ?? ""
+        let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
+            let page = try await MyActionsPage.load(
+                actor: actor, services: services, message: nil, refused: (id, m.1, note), f)
+            return f.page(title: f.t("nav.myActions"), "coordination-my-actions", page, status: status)
+        }
+        let next = SiteRoute("/my-actions", query: [("saved", "1")]).path + "#a\(id)"
+        return try await Pages.save(f, next: next, redisplay: redisplay) {
+            if note.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                throw ValidationError(field: "note", code: Pages.pageMessage, message: f.t("myActions.needNote"))
+            }
+            _ = try await CoordinationRoutes.meetings(services).markDone(
+                id: id, note: note, evidence: [], actor: actor)
+        }
+    }
+}
