@@ -155,20 +155,27 @@ def look(d, page, label):
     return [f"{label} {page}: {p}" for p in problems + errors]
 
 
+def every_view(d, who, start, pages):
+    """Opens each page in every view (width, language, type), `start` setting the language and type; then back to
+    Chinese in standard type. Answers the problems found and how many views were looked at."""
+    failures = []
+    for width, lang, large in VIEWS:
+        d.set_window_size(width, 900)
+        d.get(BASE + f"{start}?lang={lang}&large={1 if large else 0}")
+        for page in pages:
+            failures += look(d, page, f"{who} {lang} {width}px{' large' if large else ''}")
+    d.get(BASE + f"{start}?lang=zh-Hans&large=0")
+    return failures, len(VIEWS) * len(pages)
+
+
 def main():
     d = driver()
     failures, looked = [], 0
     try:
         for account in ACCOUNTS:
             sign_in(d, account)
-            pages = pages_of(d, account)
-            for width, lang, large in VIEWS:
-                d.set_window_size(width, 900)
-                d.get(BASE + f"/?lang={lang}&large={1 if large else 0}")
-                for page in pages:
-                    failures += look(d, page, f"{account} {lang} {width}px{' large' if large else ''}")
-                    looked += 1
-            d.get(BASE + "/?lang=zh-Hans&large=0")
+            found, n = every_view(d, account, "/", pages_of(d, account))
+            failures, looked = failures + found, looked + n
         # A resident, with no account: a compound's public page and the public pages it leads to.
         d.delete_all_cookies()
         public = ["/public/compounds/1", "/public/communities/1/news", "/public/reports/track"]
@@ -177,13 +184,8 @@ def main():
             path = same_site(a.get_attribute("href"))
             if path and path.startswith("/public/") and path not in public and len(public) < 12:
                 public.append(path)
-        for width, lang, large in VIEWS:
-            d.set_window_size(width, 900)
-            d.get(BASE + f"/public/compounds/1?lang={lang}&large={1 if large else 0}")
-            for page in public:
-                failures += look(d, page, f"resident {lang} {width}px{' large' if large else ''}")
-                looked += 1
-        d.get(BASE + "/public/compounds/1?lang=zh-Hans&large=0")
+        found, n = every_view(d, "resident", public[0], public)
+        failures, looked = failures + found, looked + n
         # A note is said once.
         sign_in(d, "louzhang")
         d.set_window_size(390, 900)
