@@ -36,6 +36,22 @@ import Testing
         }
     }
 
+    /// The next steps typed line by line keep their lines on the draft's page, as on the printed bulletin.
+    @Test func aBulletinsNextStepsKeepTheirLines() async throws {
+        try await TestApp.with(demo: true) { client, _ in
+            let office = try await client.session("office")
+            let (status, _, headers) = try await PageTests.postForm(
+                client, "/bulletins", cookie: office.cookie,
+                RefusedFormTests.urlencoded([
+                    ("_csrf", office.csrf), ("batch_year", String(Clock.today.civil.year)),
+                    ("as_of", Clock.today.description), ("next_steps", "1. 完成3号楼外墙\n2. 燃气立管迁移"),
+                ]))
+            #expect(status == .seeOther)
+            let (_, page, _) = try await PageTests.page(client, headers[.location] ?? "", cookie: office.cookie)
+            #expect(page.contains("<p class=\"lines\">1. 完成3号楼外墙\n2. 燃气立管迁移</p>"))
+        }
+    }
+
     @Test func aRefusedFindingOrPaymentStepShowsTheProjectPageAgain() async throws {
         try await TestApp.with(demo: true) { client, services in
             let contractor = try await client.session("contractor")
