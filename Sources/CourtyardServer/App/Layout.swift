@@ -51,9 +51,7 @@ struct PageFrame {
         }
         // A department's liaison also reads the reports assigned to it, listed above.
         if a.role == .department { items.append(("/queue", "nav.queue")) }
-        if a.scope.kind == .organisation && a.role != .propertyCompany {
-            items.append(("/my-actions", "nav.myActions"))
-        }
+        if MyActionsPage.opens(a.role, a.scope) { items.append(("/my-actions", "nav.myActions")) }
         if a.role == .steward { items.append(("/my-households", "nav.myHouseholds")) }
         if Permissions.allows(a.role, .manageStewards) { items.append(("/outreach", "nav.outreach")) }
         if Permissions.allows(a.role, .manageParticipation) { items.append(("/events", "nav.events")) }

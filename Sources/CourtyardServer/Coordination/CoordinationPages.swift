@@ -168,6 +168,14 @@ struct TypedRecord: Sendable {
         attendance = fields.filter { $0.key.hasPrefix("p_") }.compactMapValues(\.last)
         hasMinutes = fields["discussion"] != nil
     }
+
+    /// The sign-in as the store takes it: each participant and a status it knows, by participant.
+    var attendanceLines: [(participantId: Int64, status: AttendanceStatus)] {
+        attendance.compactMap { key, value -> (participantId: Int64, status: AttendanceStatus)? in
+            guard let p = Int64(key.dropFirst(2)), let s = AttendanceStatus(rawValue: value) else { return nil }
+            return (p, s)
+        }.sorted { $0.participantId < $1.participantId }
+    }
 }
 
 /// The meeting as the office runs it on a laptop or a projector: agenda, attendance, minutes and actions, close.
@@ -279,8 +287,10 @@ struct MeetingPage {
                 rowTitle: $0.title, owners: ownerChoices($0.ownerOrganisationId), rowDue: $0.dueOn.description,
                 projects: projectChoices($0.projectId))
         }
-        if let typed, typed.hasMinutes {
-            rows = typed.actions.map {
+        // The minutes as typed, when a refused form carried them; otherwise as stored.
+        let minutes = typed.flatMap { $0.hasMinutes ? $0 : nil }
+        if let minutes {
+            rows = minutes.actions.map {
                 ActionRow(
                     rowTitle: $0.title, owners: ownerChoices(Int64($0.owner)), rowDue: $0.due,
                     projects: projectChoices(Int64($0.project)))
@@ -323,9 +333,8 @@ struct MeetingPage {
                         Choice(value: $0.rawValue, label: f.t("attendance." + $0.rawValue), selected: chosen == $0)
                     }, statusLabel: a.status.map { f.t("attendance." + $0.rawValue) } ?? "—")
             },
-            discussion: typed.flatMap { $0.hasMinutes ? $0.discussion : nil } ?? m.minutes?.discussion ?? "",
-            decisionsText: typed.flatMap { $0.hasMinutes ? $0.decisions : nil }
-                ?? (m.minutes?.decisions ?? []).joined(separator: "\n"),
+            discussion: minutes?.discussion ?? m.minutes?.discussion ?? "",
+            decisionsText: minutes?.decisions ?? (m.minutes?.decisions ?? []).joined(separator: "\n"),
             decisions: m.minutes?.decisions ?? [], actionRows: rows, handedOut: (m.actions ?? []).map(line),
             agendaActions: agenda.actions.filter { $0.meetingId != id }.map(line),
             noAgendaActions: agenda.actions.allSatisfy { $0.meetingId == id },
@@ -538,15 +547,10 @@ struct MeetingPageController {
 
     @Sendable func attendance(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let id = try context.parameters.require("id", as: Int64.self)
-        let fields = try await Pages.form(request, context)
+        let typed = TypedRecord(try await Pages.form(request, context).mapValues { [$0] })
         return try await Pages.save(f, next: SiteRoute.meeting(id).path, redisplay: redisplay(id, context, f)) {
-            let lines = fields.compactMap { key, value -> (participantId: Int64, status: AttendanceStatus)? in
-                guard key.hasPrefix("p_"), let p = Int64(key.dropFirst(2)), let s = AttendanceStatus(rawValue: value)
-                else { return nil }
-                return (p, s)
-            }
             _ = try await CoordinationRoutes.meetings(services).putAttendance(
-                id: id, lines: lines.sorted { $0.participantId < $1.participantId }, actor: try context.actor())
+                id: id, lines: typed.attendanceLines, actor: try context.actor())
         }
     }
 
@@ -585,14 +589,8 @@ struct MeetingPageController {
         let actor = try context.actor()
         _ = try await repo.putMinutes(
             id: id, discussion: typed.discussion, decisions: decisions, actions: actions, actor: actor)
-        let lines = typed.attendance.compactMap { key, value -> (participantId: Int64, status: AttendanceStatus)? in
-            guard let p = Int64(key.dropFirst(2)), let s = AttendanceStatus(rawValue: value) else { return nil }
-            return (p, s)
-        }
-        if !lines.isEmpty {
-            _ = try await repo.putAttendance(
-                id: id, lines: lines.sorted { $0.participantId < $1.participantId }, actor: actor)
-        }
+        let lines = typed.attendanceLines
+        if !lines.isEmpty { _ = try await repo.putAttendance(id: id, lines: lines, actor: actor) }
     }
 
     @Sendable func cancel(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {

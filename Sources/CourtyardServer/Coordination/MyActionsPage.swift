@@ -30,7 +30,8 @@ struct MyActionsPage {
     var hasDone: Bool
 
     /// Whether this account answers for an organisation's actions.
-    static func opens(_ actor: Actor) -> Bool { actor.scope.kind == .organisation && actor.role != .propertyCompany }
+    static func opens(_ role: Role, _ scope: Scope) -> Bool { scope.kind == .organisation && role != .propertyCompany }
+    static func opens(_ actor: Actor) -> Bool { opens(actor.role, actor.scope) }
 
     static func load(
         actor: Actor, services: Services, message: PageNote?, refused: (id: Int64, why: String, note: String)? = nil,
