@@ -210,6 +210,17 @@ import Testing
             let after = try await client.call(.get, "/api/v1/coordination_requests/\(declined)", token: token)
             #expect(after.json["state"]?.stringValue == "reopened")
             #expect(after.json["ball_in_court"]?.stringValue == "department")
+            #expect(after.json["supplement"]?.stringValue == "已补充管线图")
+            // The department reads what was added beside the request it declined.
+            let department = try #require(after.json["department_organisation_id"]?.intValue)
+            var liaison: String?
+            for name in ["water", "gas", "power"]
+            where try await CoordinationTests.scopeId(client, try await client.token(name)) == department {
+                liaison = name
+            }
+            let (cookie, csrf) = try await client.session(try #require(liaison))
+            let (_, queue) = try await Browser(client: client, cookie: cookie, csrf: csrf).get("/queue")
+            #expect(queue.contains("<strong>街道补充说明</strong>：已补充管线图"))
         }
     }
 

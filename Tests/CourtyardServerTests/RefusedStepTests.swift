@@ -52,6 +52,54 @@ import Testing
         }
     }
 
+    /// A draft is changed on its page, publishes only once ticked as checked, and can be discarded.
+    @Test func aBulletinDraftIsChangedPublishedOnATickOrDeleted() async throws {
+        try await TestApp.with(demo: true) { client, _ in
+            let office = try await client.session("office")
+            func post(_ uri: String, _ fields: [(String, String)]) async throws -> (HTTPResponse.Status, String, String)
+            {
+                let (status, page, headers) = try await PageTests.postForm(
+                    client, uri, cookie: office.cookie, RefusedFormTests.urlencoded([("_csrf", office.csrf)] + fields))
+                return (status, page, headers[.location] ?? "")
+            }
+            let year = String(Clock.today.civil.year)
+            let (_, _, draft) = try await post(
+                "/bulletins", [("batch_year", year), ("as_of", Clock.today.description), ("next_steps", "第一稿")])
+            let id = try #require(draft.split(separator: "/").last.map(String.init))
+            let long = String(repeating: "长", count: BulletinRepository.nextStepsMax + 1)
+            let (tooLong, again, _) = try await post(
+                "/bulletins/\(id)/edit", [("as_of", "2026-01-05"), ("next_steps", long)])
+            #expect(tooLong == .unprocessableContent && again.contains("下步工作最多 4000 字。"))
+            #expect(again.contains(#"value="2026-01-05""#) && again.contains(long + "</textarea>"))
+            let (saved, _, back) = try await post(
+                "/bulletins/\(id)/edit", [("as_of", "2026-01-05"), ("next_steps", "第二稿\n燃气立管迁移")])
+            #expect(saved == .seeOther && back == "/bulletins/\(id)?saved=1")
+            let (_, page, _) = try await PageTests.page(client, back, cookie: office.cookie)
+            #expect(page.contains("草稿已保存。") && page.contains("<p class=\"lines\">第二稿\n燃气立管迁移</p>"))
+            #expect(page.contains("截至 2026-01-05"))
+            let (unticked, refusedPage, _) = try await post("/bulletins/\(id)/publish", [])
+            #expect(unticked == .unprocessableContent && refusedPage.contains("请先勾选已核对，再发布。"))
+            let (_, stillDraft, _) = try await PageTests.page(client, "/bulletins/\(id)", cookie: office.cookie)
+            #expect(stillDraft.contains(#"action="/bulletins/\#(id)/publish""#), "not published without the tick")
+            let (_, _, second) = try await post(
+                "/bulletins", [("batch_year", year), ("as_of", Clock.today.description), ("next_steps", "")])
+            let other = try #require(second.split(separator: "/").last.map(String.init))
+            let (published, _, _) = try await post("/bulletins/\(id)/publish", [("confirm", "1")])
+            #expect(published == .seeOther)
+            let (_, issued, _) = try await PageTests.page(client, "/bulletins/\(id)", cookie: office.cookie)
+            #expect(
+                !issued.contains("/publish\"") && !issued.contains("/delete\""), "a published bulletin has no forms")
+            let (refusedDelete, _, _) = try await post("/bulletins/\(other)/delete", [])
+            #expect(refusedDelete == .unprocessableContent)
+            let (deleted, _, list) = try await post("/bulletins/\(other)/delete", [("confirm", "1")])
+            #expect(deleted == .seeOther && list == "/bulletins?deleted=1")
+            let (gone, _, _) = try await PageTests.page(client, "/bulletins/\(other)", cookie: office.cookie)
+            #expect(gone == .notFound)
+            let (_, listed, _) = try await PageTests.page(client, list, cookie: office.cookie)
+            #expect(listed.contains("草稿已删除。"))
+        }
+    }
+
     @Test func aRefusedFindingOrPaymentStepShowsTheProjectPageAgain() async throws {
         try await TestApp.with(demo: true) { client, services in
             let contractor = try await client.session("contractor")

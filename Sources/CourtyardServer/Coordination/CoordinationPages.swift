@@ -746,6 +746,8 @@ struct DepartmentQueuePage {
         var itemTitle: String
         var project: String
         var itemDescription: String
+        /// What the office added on reopening a request the department had declined.
+        var supplement: String?
         var neededBy: String
         var itemDue: String
         var itemState: String
@@ -818,7 +820,8 @@ struct DepartmentQueuePage {
                 return Item(
                     anchor: "request-\(r.id)", itemTitle: f.t("coordination.kind." + r.kind.rawValue),
                     project: names[r.projectId] ?? "",
-                    itemDescription: r.description, neededBy: r.neededBy.description,
+                    itemDescription: r.description, supplement: r.supplement.isEmpty ? nil : r.supplement,
+                    neededBy: r.neededBy.description,
                     itemDue: r.dueOn?.description ?? "—", itemState: f.t("coordination.state." + r.state.rawValue),
                     late: r.overdue, planned: r.plannedOn?.description, acceptAction: offer(.accepted),
                     planAction: offer(.scheduled), doneAction: offer(.done), declineAction: offer(.declined),

@@ -119,7 +119,8 @@ extension OpenAPIDocument {
             "required": [
                 "id", "subdistrict_id", "project_id", "department_organisation_id", "department_name", "kind",
                 "description", "needed_by", "attachments", "state", "ball_in_court", "state_since", "due_on", "overdue",
-                "planned_on", "done_on", "done_note", "evidence", "decline_reason", "created_on", "version",
+                "planned_on", "done_on", "done_note", "supplement", "evidence", "decline_reason", "created_on",
+                "version",
             ],
             "properties": [
                 "id": ty("integer"), "subdistrict_id": ty("integer"), "project_id": ty("integer"),
@@ -129,8 +130,8 @@ extension OpenAPIDocument {
                 "state": ["type": "string", "enum": CoordinationState.allCases.map(\.rawValue)],
                 "ball_in_court": ["type": "string", "enum": CoordinationTurn.allCases.map(\.rawValue)],
                 "state_since": date, "due_on": nullableDate, "overdue": ty("boolean"), "planned_on": nullableDate,
-                "done_on": nullableDate, "done_note": ty("string"), "evidence": ids, "decline_reason": ty("string"),
-                "created_on": date, "version": ty("integer"),
+                "done_on": nullableDate, "done_note": ty("string"), "supplement": ty("string"), "evidence": ids,
+                "decline_reason": ty("string"), "created_on": date, "version": ty("integer"),
                 "history": [
                     "type": "array",
                     "items": [

@@ -5,6 +5,9 @@ import Hummingbird
 
 extension SiteRoute {
     static let bulletins = SiteRoute("/bulletins")
+    static func bulletins(deleted: Bool) -> SiteRoute {
+        SiteRoute("/bulletins", query: [("deleted", deleted ? "1" : nil)])
+    }
     static func bulletin(_ id: Int64) -> SiteRoute { SiteRoute("/bulletins/\(id)") }
 }
 
@@ -73,7 +76,10 @@ struct BulletinListController: Sendable {
 
     @Sendable func list(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let actor = try context.require(.readRegistry)
-        let page = try await BulletinList.load(services: services, actor: actor, f)
+        let deleted = request.uri.queryParameters.get("deleted") == "1"
+        let page = try await BulletinList.load(
+            services: services, actor: actor,
+            notice: deleted ? PageNotice(tone: "ok", text: f.t("bulletin.deleted")) : nil, f)
         return f.page(title: f.t("nav.bulletins"), "programme-bulletins", page)
     }
 }

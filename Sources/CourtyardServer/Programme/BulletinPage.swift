@@ -5,6 +5,11 @@ import Hummingbird
 
 extension SiteRoute {
     static func bulletinPublish(_ id: Int64) -> SiteRoute { SiteRoute("/bulletins/\(id)/publish") }
+    static func bulletinEdit(_ id: Int64) -> SiteRoute { SiteRoute("/bulletins/\(id)/edit") }
+    static func bulletinDelete(_ id: Int64) -> SiteRoute { SiteRoute("/bulletins/\(id)/delete") }
+    static func bulletin(_ id: Int64, saved: Bool) -> SiteRoute {
+        SiteRoute("/bulletins/\(id)", query: [("saved", saved ? "1" : nil)])
+    }
     static func bulletinFile(_ id: Int64, format: String, lang: Lang) -> SiteRoute {
         SiteRoute("/api/v1/bulletins/\(id)", query: [("format", format), ("lang", lang.rawValue)])
     }
@@ -145,8 +150,20 @@ struct BulletinPrint {
     }
 }
 
-/// A bulletin's page in the site: its figures, its files, and publishing a draft.
+/// A bulletin's page in the site: its figures, its files, and for a draft the office's forms.
 struct BulletinPage {
+    /// A draft's forms: its date and next steps, publishing it once ticked as checked, and discarding it.
+    struct DraftForms {
+        let editAction: String
+        var asOf: String
+        var nextSteps: String
+        var nextStepsMax = BulletinRepository.nextStepsMax
+        let publishAction: String
+        let deleteAction: String
+        /// Why publishing or deleting was refused, said beside that form.
+        var publishProblem: String?
+        var deleteProblem: String?
+    }
     struct Card {
         let value: String
         let label: String
@@ -167,7 +184,8 @@ struct BulletinPage {
     let printHref: String
     let xlsxHref: String
     let csvHref: String
-    let publishAction: String?
+    var draft: DraftForms?
+    var notice: PageNotice?
     let cards: [Card]
     let units: [BulletinUnitRow]
     let compounds: [CompoundRow]
@@ -184,9 +202,12 @@ struct BulletinPage {
         printHref = SiteRoute.bulletinFile(b.id, format: "html", lang: f.lang).path
         xlsxHref = SiteRoute.bulletinFile(b.id, format: "xlsx", lang: f.lang).path
         csvHref = SiteRoute.bulletinFile(b.id, format: "csv", lang: f.lang).path
-        publishAction =
+        draft =
             b.state == .draft && Permissions.allows(actor.role, .manageBulletins)
-            ? SiteRoute.bulletinPublish(b.id).path : nil
+            ? DraftForms(
+                editAction: SiteRoute.bulletinEdit(b.id).path, asOf: b.asOf.description, nextSteps: b.nextSteps,
+                publishAction: SiteRoute.bulletinPublish(b.id).path, deleteAction: SiteRoute.bulletinDelete(b.id).path)
+            : nil
         let rates: [(KeyPath<BulletinUnit, PercentTenths>, KeyPath<BulletinRates, PercentTenths>, String)] = [
             (\.startRateByCompounds, \.startRateByCompounds, "bulletin.col.startRate"),
             (\.completionRateByCompounds, \.completionRateByCompounds, "bulletin.col.completionRate"),
@@ -215,7 +236,7 @@ struct BulletinPage {
     }
 }
 
-/// Drafting a bulletin from the list page, its page, and publishing it.
+/// Drafting a bulletin from the list page, its page, and a draft's changes, publishing and discarding.
 struct BulletinPageController: Sendable {
     let services: Services
     var bulletins: BulletinRepository { BulletinRepository(database: services.database) }
@@ -223,7 +244,9 @@ struct BulletinPageController: Sendable {
     func register(on router: Router<AppContext>) {
         Pages.post(router, "/bulletins", draft)
         Pages.get(router, "/bulletins/:id", show)
+        Pages.post(router, "/bulletins/:id/edit", edit)
         Pages.post(router, "/bulletins/:id/publish", publish)
+        Pages.post(router, "/bulletins/:id/delete", delete)
     }
 
     @Sendable func draft(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
@@ -246,20 +269,73 @@ struct BulletinPageController: Sendable {
     }
 
     @Sendable func show(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let saved = request.uri.queryParameters.get("saved") == "1"
+        return try await render(context, f, notice: saved ? PageNotice(tone: "ok", text: f.t("bulletin.saved")) : nil)
+    }
+
+    /// The bulletin's page, with a note on top and, after a refused form, the draft's forms as they were sent.
+    func render(
+        _ context: AppContext, _ f: PageFrame, notice: PageNotice? = nil, status: HTTPResponse.Status = .ok,
+        change: (inout BulletinPage.DraftForms) -> Void = { _ in }
+    ) async throws -> Response {
         let actor = try context.require(.readRegistry)
         let b = try await bulletins.get(id: try context.parameters.require("id", as: Int64.self), actor: actor)
         let projects = try await Pages.openableProjects(actor: actor, services: services)
+        var page = BulletinPage(b, actor: actor, openable: projects, f)
+        page.notice = notice
+        if page.draft != nil { change(&page.draft!) }
         return f.page(
-            title: BulletinDocument.shortTitle(issueNo: b.issueNo, lang: f.lang), "programme-bulletin",
-            BulletinPage(b, actor: actor, openable: projects, f))
+            title: BulletinDocument.shortTitle(issueNo: b.issueNo, lang: f.lang), "programme-bulletin", page,
+            status: status)
     }
 
-    @Sendable func publish(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
-        _ = try await Pages.form(request, context)
+    /// A draft's date and next steps; a refusal keeps what was typed.
+    @Sendable func edit(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let fields = try await Pages.form(request, context)
         let id = try context.parameters.require("id", as: Int64.self)
+        let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
+            try await render(context, f, notice: PageNotice(tone: m.0, text: m.1), status: status) {
+                $0.asOf = fields["as_of"] ?? ""
+                $0.nextSteps = fields["next_steps"] ?? ""
+            }
+        }
+        guard let asOf = Day(fields["as_of"] ?? "") else {
+            let text = f.t("bulletin.asOf") + f.t("common.colon") + f.t("form.badDate")
+            return try await redisplay(("bad", text), .unprocessableContent)
+        }
+        return try await Pages.save(f, next: SiteRoute.bulletin(id, saved: true).path, redisplay: redisplay) {
+            _ = try await bulletins.update(
+                id: id, asOf: asOf, nextSteps: fields["next_steps"] ?? "", actor: try context.actor())
+        }
+    }
+
+    /// Publishing numbers the issue and freezes it, so it asks for a tick that the figures were checked.
+    @Sendable func publish(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let fields = try await Pages.form(request, context)
+        let id = try context.parameters.require("id", as: Int64.self)
+        guard fields["confirm"] == "1" else {
+            return try await render(context, f, status: .unprocessableContent) {
+                $0.publishProblem = f.t("bulletin.publishUnticked")
+            }
+        }
         return try await Pages.saveOnce(f) {
             _ = try await bulletins.publish(id: id, actor: try context.actor())
             return SiteRoute.bulletin(id).path
+        }
+    }
+
+    /// Discarding a draft, once ticked; the list then says so.
+    @Sendable func delete(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let fields = try await Pages.form(request, context)
+        let id = try context.parameters.require("id", as: Int64.self)
+        guard fields["confirm"] == "1" else {
+            return try await render(context, f, status: .unprocessableContent) {
+                $0.deleteProblem = f.t("bulletin.deleteUnticked")
+            }
+        }
+        return try await Pages.saveOnce(f) {
+            try await bulletins.delete(id: id, actor: try context.actor())
+            return SiteRoute.bulletins(deleted: true).path
         }
     }
 }

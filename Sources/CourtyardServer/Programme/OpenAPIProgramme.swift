@@ -382,7 +382,8 @@ extension OpenAPIDocument {
                     "type": "object", "required": ["as_of", "batch_year"],
                     "properties": [
                         "as_of": date, "batch_year": ty("integer"),
-                        "subdistrict_id": ty("integer"), "next_steps": ty("string"),
+                        "subdistrict_id": ty("integer"),
+                        "next_steps": ["type": "string", "maxLength": BulletinRepository.nextStepsMax],
                     ],
                 ],
                 responses: responses(["201": response("the draft", bulletin)])),
@@ -406,7 +407,12 @@ extension OpenAPIDocument {
             ],
             "patch": op(
                 "Change a draft", id: "update_bulletin", tag: "bulletins", params: [idParam],
-                body: ["type": "object", "properties": ["as_of": date, "next_steps": ty("string")]],
+                body: [
+                    "type": "object",
+                    "properties": [
+                        "as_of": date, "next_steps": ["type": "string", "maxLength": BulletinRepository.nextStepsMax],
+                    ],
+                ],
                 responses: conflict(["200": response("the draft", bulletin)])),
             "delete": op(
                 "Delete a draft", id: "delete_bulletin", tag: "bulletins", params: [idParam],

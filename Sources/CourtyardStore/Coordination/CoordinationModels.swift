@@ -160,6 +160,8 @@ public struct CoordinationRequest: Codable, Sendable {
     public var doneOn: Day?
     /// What the department wrote when it marked the request done (the last time, if it was reopened).
     public var doneNote: String
+    /// What the office added when it last reopened a declined request ("" if it never was).
+    public var supplement: String
     public var evidence: [Int64]
     public var declineReason: String
     public var createdOn: Day
@@ -170,7 +172,8 @@ public struct CoordinationRequest: Codable, Sendable {
         case departmentOrganisationId = "department_organisation_id", departmentName = "department_name", kind
         case description, neededBy = "needed_by", attachments, state, ballInCourt = "ball_in_court"
         case stateSince = "state_since", dueOn = "due_on", overdue, plannedOn = "planned_on", doneOn = "done_on"
-        case doneNote = "done_note", evidence, declineReason = "decline_reason", createdOn = "created_on", version,
+        case doneNote = "done_note", supplement, evidence, declineReason = "decline_reason", createdOn = "created_on",
+            version,
             history
     }
 
@@ -193,6 +196,7 @@ public struct CoordinationRequest: Codable, Sendable {
         try c.encode(plannedOn, forKey: .plannedOn)
         try c.encode(doneOn, forKey: .doneOn)
         try c.encode(doneNote, forKey: .doneNote)
+        try c.encode(supplement, forKey: .supplement)
         try c.encode(evidence, forKey: .evidence)
         try c.encode(declineReason, forKey: .declineReason)
         try c.encode(createdOn, forKey: .createdOn)

@@ -156,7 +156,9 @@ public struct CoordinationRequestRepository: Sendable {
         c.needed_by, c.attachments_json, c.state, c.state_since, c.due_on, c.planned_on, c.done_on, c.evidence_json,
         c.decline_reason, c.created_on, c.version,
         (SELECT e.note FROM coordination_events e WHERE e.request_id = c.id AND e.to_state = 'done'
-         ORDER BY e.id DESC LIMIT 1) AS done_note
+         ORDER BY e.id DESC LIMIT 1) AS done_note,
+        (SELECT e.note FROM coordination_events e WHERE e.request_id = c.id AND e.to_state = 'reopened'
+         ORDER BY e.id DESC LIMIT 1) AS supplement
         """
 
     static func decode(_ r: any SQLRow, today: Day) throws -> CoordinationRequest {
@@ -174,6 +176,7 @@ public struct CoordinationRequestRepository: Sendable {
             plannedOn: try r.optionalText("planned_on").flatMap { Day($0) },
             doneOn: try r.optionalText("done_on").flatMap { Day($0) },
             doneNote: try r.optionalText("done_note") ?? "",
+            supplement: try r.optionalText("supplement") ?? "",
             evidence: try r.storedIds("evidence_json"),
             declineReason: try r.text("decline_reason"), createdOn: Day(try r.text("created_on")) ?? today,
             version: try r.decode(column: "version", as: Int.self), history: nil)

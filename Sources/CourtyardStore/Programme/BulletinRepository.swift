@@ -294,6 +294,7 @@ public struct BulletinRepository: Sendable {
         -> Bulletin
     {
         guard Permissions.allows(actor.role, .manageBulletins) else { throw AccessError.forbidden }
+        try TextBounds.check(nextSteps, field: "next_steps", max: Self.nextStepsMax)
         let sd = try coverage(actor, requested: subdistrictId)
         guard (2000...2100).contains(batchYear) else {
             throw ValidationError(field: "batch_year", code: "invalid", message: "batch_year must be 2000 to 2100")
@@ -416,9 +417,13 @@ public struct BulletinRepository: Sendable {
         }
     }
 
+    /// The longest 下步工作 a bulletin carries, in characters.
+    public static let nextStepsMax = 4000
+
     /// Only a draft may change; a published bulletin is a record of what was said.
     public func update(id: Int64, asOf: Day?, nextSteps: String?, actor: Actor) async throws -> Bulletin {
         guard Permissions.allows(actor.role, .manageBulletins) else { throw AccessError.forbidden }
+        if let nextSteps { try TextBounds.check(nextSteps, field: "next_steps", max: Self.nextStepsMax) }
         try await database.transaction { db in
             let h = try await header(id, actor: actor, db: db)
             guard h.state == "draft" else {
