@@ -387,13 +387,13 @@ extension JSONValue {
 
 @Suite struct NoticePageTests {
     /// The notice form as the page sends it, with a scanned document.
-    static func noticeForm(_ csrf: String, _ compound: Int64, ends: Day) -> ByteBuffer {
+    static func noticeForm(_ csrf: String, _ compound: Int64, ends: Day, publish: Bool = true) -> ByteBuffer {
         let boundary = "nb-1"
         var body = ByteBuffer()
         for (k, v) in [
             ("_csrf", csrf), ("compound_id", String(compound)), ("kind", "plan"), ("title", "改造方案公示"),
             ("body", "改造内容：外墙、管网。"), ("starts_on", ParticipationTests.today.description),
-            ("ends_on", ends.description), ("publish", "1"),
+            ("ends_on", ends.description), ("publish", publish ? "1" : ""),
         ] {
             body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n")
         }
@@ -403,6 +403,80 @@ extension JSONValue {
         body.writeBytes(ProjectTests.pdf)
         body.writeString("\r\n--\(boundary)--\r\n")
         return body
+    }
+
+    /// Unticked, a notice is kept as a draft: its page names its document and publishes it; only then do residents
+    /// see it, the document named by its file name, not a number.
+    @Test func aDraftNoticeIsCheckedOnItsPageAndPublishedThere() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await client.session("office")
+            let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 2), actor: .system)
+                .items[1].id
+            let (_, form, _) = try await PageTests.page(client, "/participation", cookie: office.cookie)
+            #expect(form.contains(#"<input type="checkbox" name="publish" value="1">"#), "not ticked by default")
+            let posted = try await client.execute(
+                uri: "/notices", method: .post,
+                headers: [.cookie: office.cookie, .contentType: "multipart/form-data; boundary=nb-1"],
+                body: Self.noticeForm(
+                    office.csrf, compound, ends: ParticipationTests.today.adding(days: 7), publish: false)
+            ) { r in r.headers[.location] ?? "" }
+            func publicPage() async throws -> String {
+                try await client.execute(uri: "/public/compounds/\(compound)", method: .get) { String(buffer: $0.body) }
+            }
+            #expect(!(try await publicPage()).contains("改造方案公示"), "a draft is not public")
+            let (_, draft, _) = try await PageTests.page(client, posted, cookie: office.cookie)
+            #expect(draft.contains("附件：方案.pdf</a> <small class=\"muted\">PDF · "))
+            #expect(draft.contains(#"action="\#(posted)/publish""#))
+            let (status, _, headers) = try await PageTests.postForm(
+                client, posted + "/publish", cookie: office.cookie,
+                RefusedFormTests.urlencoded([("_csrf", office.csrf)]))
+            #expect(status == .seeOther)
+            let (_, published, _) = try await PageTests.page(client, headers[.location] ?? "", cookie: office.cookie)
+            #expect(published.contains("已发布到小区公开页面。") && !published.contains("/publish\""))
+            let page = try await publicPage()
+            #expect(page.contains("改造方案公示") && page.contains("附件：方案.pdf</a>") && !page.contains("附件 #"))
+        }
+    }
+
+    /// A questionnaire kept as a draft says so, is published from its page, and ends early only once ticked.
+    @Test func aDraftQuestionnaireIsPublishedAndEndedFromItsPage() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await client.session("office")
+            let token = try await client.token("office")
+            let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 1), actor: .system)
+                .items[0].id
+            let today = ParticipationTests.today
+            let created = try await client.call(
+                .post, "/api/v1/questionnaires", token: token,
+                body:
+                    #"{"compound_id":\#(compound),"kind":"satisfaction","title":"草稿征询","opens_on":"\#(today)","closes_on":"\#(today.adding(days: 5))","questions":[{"type":"rating","text":"满意吗"}]}"#
+            )
+            let id = try #require(created.json["id"]?.intValue)
+            let (_, draft, _) = try await PageTests.page(client, "/questionnaires/\(id)", cookie: office.cookie)
+            #expect(draft.contains("草稿：居民还看不到。"))
+            func post(_ path: String, _ fields: [(String, String)]) async throws -> (
+                HTTPResponse.Status, String, String
+            ) {
+                let (status, body, headers) = try await PageTests.postForm(
+                    client, "/questionnaires/\(id)/\(path)", cookie: office.cookie,
+                    RefusedFormTests.urlencoded([("_csrf", office.csrf)] + fields))
+                return (status, body, headers[.location] ?? "")
+            }
+            let (published, _, next) = try await post("publish", [])
+            #expect(published == .seeOther)
+            let (_, open, _) = try await PageTests.page(client, next, cookie: office.cookie)
+            #expect(open.contains("已发布，居民现在可以看到这份征询。") && open.contains("征询中：\(today) 至"))
+            let (unticked, again, _) = try await post("close", [])
+            #expect(unticked == .unprocessableContent && again.contains("请先勾选确认，再结束征询。"))
+            #expect(
+                try await client.call(.get, "/api/v1/questionnaires/\(id)", token: token).json["state"]?.stringValue
+                    == "published")
+            let (closed, _, _) = try await post("close", [("confirm", "1")])
+            #expect(closed == .seeOther)
+            #expect(
+                try await client.call(.get, "/api/v1/questionnaires/\(id)", token: token).json["state"]?.stringValue
+                    == "closed")
+        }
     }
 
     /// A clerk posts a notice with its scanned document on the page; it is on the public page at once, the document with it.

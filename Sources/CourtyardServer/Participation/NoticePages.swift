@@ -5,7 +5,10 @@ import Hummingbird
 
 extension SiteRoute {
     static let notices = SiteRoute("/notices")
-    static func notice(_ id: Int64) -> SiteRoute { SiteRoute("/notices/\(id)") }
+    static func notice(_ id: Int64, published: Bool = false) -> SiteRoute {
+        SiteRoute("/notices/\(id)", query: [("saved", published ? "published" : nil)])
+    }
+    static func noticePublish(_ id: Int64) -> SiteRoute { SiteRoute("/notices/\(id)/publish") }
     static func noticeReply(_ id: Int64, objection: Int64) -> SiteRoute {
         SiteRoute("/notices/\(id)/objections/\(objection)/reply")
     }
@@ -70,7 +73,7 @@ struct NoticeForm: CompoundFormHead {
     var body = ""
     var startsOn: String
     var endsOn: String
-    var publish = true
+    var publish = false
     var compoundWrong = false
     var titleWrong = false
     var bodyWrong = false
@@ -124,6 +127,51 @@ struct NoticeRefusedPage {
     var body: TrustedHTML
 }
 
+/// A link to a stored file named as a person knows it: its file name, its kind and its size, never its number.
+struct FileLink {
+    var href: String
+    var name: String
+    var detail: String
+
+    /// The files of a record the person may already read, each linked by `route`, in the record's order.
+    static func links(_ ids: [Int64], route: (Int64) -> SiteRoute, services: Services) async throws -> [FileLink] {
+        let found = try await byId(ids, route: route, services: services)
+        return ids.compactMap { found[$0] }
+    }
+
+    static func byId(_ ids: [Int64], route: (Int64) -> SiteRoute, services: Services) async throws -> [Int64: FileLink]
+    {
+        let infos = try await AttachmentRepository(database: services.database).infos(ids)
+        return Dictionary(
+            infos.map {
+                (
+                    $0.id,
+                    FileLink(
+                        href: route($0.id).path, name: $0.filename,
+                        detail: kind($0.contentType) + " · " + size($0.sizeBytes))
+                )
+            }, uniquingKeysWith: { a, _ in a })
+    }
+
+    static func kind(_ contentType: String) -> String {
+        switch contentType {
+        case "application/pdf": "PDF"
+        case "image/jpeg": "JPG"
+        case "image/png": "PNG"
+        case "image/webp": "WebP"
+        default: contentType.split(separator: "/").last.map { $0.uppercased() } ?? ""
+        }
+    }
+
+    /// 0.9 MB, 356 KB: one decimal for megabytes, whole kilobytes below, by integers.
+    static func size(_ bytes: Int64) -> String {
+        let kb = (max(bytes, 0) + 1023) / 1024
+        guard kb >= 1000 else { return "\(kb) KB" }
+        let tenths = (kb * 10 + 512) / 1024
+        return "\(tenths / 10).\(tenths % 10) MB"
+    }
+}
+
 /// One notice: where and when it is up, its text, and residents' objections with the office's replies.
 struct NoticePage {
     struct Objection {
@@ -142,6 +190,10 @@ struct NoticePage {
     var phase: String
     var publicHref: String
     var noticeText: String
+    var files: [FileLink]
+    /// For a draft, where the office publishes it.
+    var publishAction: String?
+    var message: PageNote?
     var objections: [Objection]
     var hasObjections: Bool
 
@@ -157,7 +209,10 @@ struct NoticePage {
         return NoticePage(
             title: n.title, place: place, startsOn: n.startsOn.description, endsOn: n.endsOn.description,
             phase: f.t("notice.phase." + n.phase.rawValue), publicHref: SiteRoute.publicCompound(n.compoundId).path,
-            noticeText: n.body, objections: objections, hasObjections: !objections.isEmpty)
+            noticeText: n.body,
+            files: try await FileLink.links(n.attachments, route: SiteRoute.attachment, services: services),
+            publishAction: n.state == "draft" && replies ? SiteRoute.noticePublish(n.id).path : nil,
+            objections: objections, hasObjections: !objections.isEmpty)
     }
 }
 
@@ -170,6 +225,17 @@ struct NoticePageController {
         Pages.post(router, "/notices", page: SiteRoute.participation.path, create)
         Pages.post(router, "/notices/:id/objections/:objection/reply", reply)
         Pages.get(router, "/notices/:id", show)
+        Pages.post(router, "/notices/:id/publish", publish)
+    }
+
+    /// A draft goes up on the compound's public page.
+    @Sendable func publish(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        _ = try await Pages.form(request, context)
+        let id = try context.parameters.require("id", as: Int64.self)
+        return try await Pages.saveOnce(f) {
+            _ = try await notices.publish(id: id, actor: try context.actor())
+            return SiteRoute.notice(id, published: true).path
+        }
     }
 
     /// A clerk posts a notice: the text, its dates and the scanned document, published at once or kept as a draft.
@@ -217,8 +283,11 @@ struct NoticePageController {
 
     @Sendable func show(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let actor = try context.require(.readRegistry)
-        let page = try await NoticePage.load(
+        var page = try await NoticePage.load(
             services: services, actor: actor, id: try context.parameters.require("id", as: Int64.self), f)
+        if request.uri.queryParameters.get("saved") == "published" {
+            page.message = PageNote(kind: "ok", text: f.t("notice.published"))
+        }
         return f.page(title: page.title, "participation-notice", page)
     }
 }

@@ -29,8 +29,16 @@ extension SiteRoute {
     static func questionnaire(_ id: Int64, entered: Bool = false) -> SiteRoute {
         SiteRoute("/questionnaires/\(id)", query: [("entered", entered ? "1" : nil)])
     }
+    /// After publishing or closing, which the page then says once.
+    static func questionnaire(_ id: Int64, done: String) -> SiteRoute {
+        SiteRoute("/questionnaires/\(id)", query: [("saved", done)])
+    }
     static func questionnaireResponses(_ id: Int64) -> SiteRoute { SiteRoute("/questionnaires/\(id)/responses") }
     static func questionnairePoster(_ id: Int64) -> SiteRoute { SiteRoute("/questionnaires/\(id)/poster") }
+    /// Publishing a draft, or ending a published questionnaire early.
+    static func questionnaireState(_ id: Int64, _ to: QuestionnaireState) -> SiteRoute {
+        SiteRoute("/questionnaires/\(id)/\(to == .closed ? "close" : "publish")")
+    }
     /// The battle map of who has answered, printable on A3.
     static func questionnaireMap(_ id: Int64) -> SiteRoute { SiteRoute("/api/v1/questionnaires/\(id)/map.svg") }
     static func questionnaireResults(_ id: Int64, format: String, lang: Lang? = nil) -> SiteRoute {
@@ -64,7 +72,7 @@ struct QuestionnaireForm: CompoundFormHead {
     var opensOn: String
     var closesOn: String
     var slots: [Slot]
-    var publish = true
+    var publish = false
     /// Opened at once when it comes back refused.
     var open = false
     var compoundWrong = false
@@ -276,6 +284,11 @@ struct QuestionnairePage {
     var title: String
     var message: PageNote?
     var place: String
+    /// Where it stands for residents, and the office's next step: publishing a draft, ending one early.
+    var stateLine: String
+    var publishAction: String?
+    var closeAction: String?
+    var closeProblem: String?
     var responses: String
     var eligible: String
     var responseRate: String
@@ -350,8 +363,14 @@ struct QuestionnairePage {
                     texts: Texts(empty: t.texts.isEmpty, items: Array(t.texts.filter { !$0.isEmpty }.prefix(100))))
             }
         }
+        let manages = Permissions.allows(actor.role, .manageParticipation)
         return QuestionnairePage(
             title: h.title, message: message, place: places.compounds[h.compoundId] ?? "",
+            stateLine: stateLine(h, f),
+            publishAction: manages && h.state.canBecome(.published)
+                ? SiteRoute.questionnaireState(id, .published).path : nil,
+            closeAction: manages && h.state.canBecome(.closed) && Clock.today <= h.closesOn
+                ? SiteRoute.questionnaireState(id, .closed).path : nil,
             responses: String(r.responses), eligible: String(r.eligible),
             responseRate: Percent.text(Percent.tenths(r.responses, of: r.eligible)),
             satisfaction: QuestionnaireRepository.satisfaction(r).map(Percent.text),
@@ -365,6 +384,24 @@ struct QuestionnairePage {
                     name: $0.name, eligible: String($0.eligible), responses: String($0.responses),
                     rate: Percent.text(Percent.tenths($0.responses, of: $0.eligible)))
             })
+    }
+}
+
+extension QuestionnairePage {
+    /// 草稿, 征询中 with its dates, not yet open, or ended, as a person reads it.
+    static func stateLine(_ h: QuestionnaireRepository.Header, _ f: PageFrame) -> String {
+        let today = Clock.today
+        let key: String
+        switch h.state {
+        case .draft: key = "questionnaire.line.draft"
+        case .closed: key = "questionnaire.line.closed"
+        case .published:
+            key =
+                today < h.opensOn
+                ? "questionnaire.line.soon"
+                : today > h.closesOn ? "questionnaire.line.closed" : "questionnaire.line.open"
+        }
+        return Lang.fill(f.t(key), ["from": h.opensOn.description, "to": h.closesOn.description])
     }
 }
 
@@ -395,6 +432,34 @@ struct QuestionnairePageController {
         Pages.get(router, "/questionnaires/:id", show)
         Pages.post(router, "/questionnaires/:id/responses", enterPaper)
         Pages.get(router, "/questionnaires/:id/poster", poster)
+        Pages.post(router, "/questionnaires/:id/publish", publish)
+        Pages.post(router, "/questionnaires/:id/close", close)
+    }
+
+    /// A draft is published: its questions freeze and residents may answer from its first day.
+    @Sendable func publish(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        _ = try await Pages.form(request, context)
+        let id = try context.parameters.require("id", as: Int64.self)
+        return try await Pages.saveOnce(f) {
+            _ = try await questionnaires.setState(id: id, to: .published, actor: try context.actor())
+            return SiteRoute.questionnaire(id, done: "published").path
+        }
+    }
+
+    /// Ending it early takes a tick, since answers stop at once and it cannot be reopened.
+    @Sendable func close(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let fields = try await Pages.form(request, context)
+        let id = try context.parameters.require("id", as: Int64.self)
+        guard fields["confirm"] == "1" else {
+            let actor = try context.require(.readRegistry)
+            var page = try await QuestionnairePage.load(id: id, services: services, actor: actor, message: nil, f)
+            page.closeProblem = f.t("questionnaire.closeUnticked")
+            return f.page(title: page.title, "participation-questionnaire", page, status: .unprocessableContent)
+        }
+        return try await Pages.saveOnce(f) {
+            _ = try await questionnaires.setState(id: id, to: .closed, actor: try context.actor())
+            return SiteRoute.questionnaire(id, done: "closed").path
+        }
     }
 
     @Sendable func overview(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
@@ -439,9 +504,12 @@ struct QuestionnairePageController {
 
     @Sendable func show(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let entered = request.uri.queryParameters.get("entered") != nil
+        let saved = request.uri.queryParameters.get("saved") ?? ""
+        let done = ["published", "closed"].contains(saved) ? "questionnaire.done." + saved : nil
+        let said = entered ? "questionnaire.entered" : done
         return try await page(
             try context.parameters.require("id", as: Int64.self), context, f,
-            message: entered ? PageNote(kind: "ok", text: f.t("questionnaire.entered")) : nil)
+            message: said.map { PageNote(kind: "ok", text: f.t($0)) })
     }
 
     @Sendable func enterPaper(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {

@@ -212,7 +212,9 @@ struct PublicCompoundPage {
             errorSummary: Self.summary(typed, f), address: compound["address"]?.stringValue ?? "",
             project: try await project(compoundId: id, services: services, f),
             notices: notices.isEmpty
-                ? nil : PublicNoticesSection(notices, compoundId: id, typed: typed, f),
+                ? nil
+                : try await PublicNoticesSection.load(
+                    notices, compoundId: id, typed: typed, services: services, f),
             questionnaires: questionnaires.isEmpty
                 ? nil
                 : QuestionnaireList(

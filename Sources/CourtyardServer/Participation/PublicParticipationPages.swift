@@ -160,13 +160,20 @@ extension SiteRoute {
     static func publicObjections(_ notice: Int64) -> SiteRoute { SiteRoute("/public/notices/\(notice)/objections") }
 }
 
+extension PublicNoticesSection {
+    /// The section, with each notice's files named.
+    static func load(
+        _ notices: [Notice], compoundId: Int64, typed: PublicPages.Typed?, services: Services, _ f: PageFrame
+    ) async throws -> PublicNoticesSection {
+        let files = try await FileLink.byId(
+            notices.flatMap(\.attachments), route: SiteRoute.publicAttachment, services: services)
+        return PublicNoticesSection(notices, files: files, compoundId: compoundId, typed: typed, f)
+    }
+}
+
 /// A compound's published notices on its public page, each on display with the form to object, and what a
 /// resident typed into a refused objection kept in it.
 struct PublicNoticesSection {
-    struct Attachment {
-        var href: String
-        var id: String
-    }
     struct ObjectionForm {
         var open: Bool
         var note: PageNote?
@@ -189,14 +196,14 @@ struct PublicNoticesSection {
         var phase: String
         var objections: String
         var noticeText: String
-        var attachments: [Attachment]
+        var attachments: [FileLink]
         /// Only while the notice is on display.
         var form: ObjectionForm?
     }
     var items: [Item]
 
     init(
-        _ notices: [Notice], compoundId: Int64, typed: PublicPages.Typed?, _ f: PageFrame
+        _ notices: [Notice], files: [Int64: FileLink], compoundId: Int64, typed: PublicPages.Typed?, _ f: PageFrame
     ) {
         items = notices.map { n in
             var form: ObjectionForm?
@@ -217,9 +224,7 @@ struct PublicNoticesSection {
                 anchor: "notice-\(n.id)", title: n.title, startsOn: n.startsOn.description,
                 endsOn: n.endsOn.description,
                 phase: f.t("notice.phase." + n.phase.rawValue), objections: String(n.objections), noticeText: n.body,
-                attachments: n.attachments.map {
-                    Attachment(href: SiteRoute.publicAttachment($0).path, id: String($0))
-                }, form: form)
+                attachments: n.attachments.compactMap { files[$0] }, form: form)
         }
     }
 }

@@ -84,6 +84,24 @@ public struct AttachmentRepository: Sendable {
         }
     }
 
+    /// What a record's files are called, their type and size, in the order given; for a record the caller has
+    /// already been allowed to read (a notice, public once published), so that a link names the file, not its id.
+    public func infos(_ ids: [Int64]) async throws -> [AttachmentInfo] {
+        guard !ids.isEmpty else { return [] }
+        return try await database.withConnection { db in
+            var found: [Int64: AttachmentInfo] = [:]
+            for id in Set(ids.prefix(50)) {
+                let sql: SQLQueryString =
+                    "SELECT id, filename, content_type, size_bytes, sha256 FROM attachments WHERE id = \(bind: id)"
+                guard let r = try await db.raw(sql).first() else { continue }
+                found[id] = AttachmentInfo(
+                    id: id, filename: try r.text("filename"), contentType: try r.text("content_type"),
+                    sizeBytes: try r.int("size_bytes"), sha256: try r.text("sha256"))
+            }
+            return ids.compactMap { found[$0] }
+        }
+    }
+
     /// A file a published notice shows, which makes it public.
     public func readPublic(id: Int64) async throws -> File {
         try await database.withConnection { db in
