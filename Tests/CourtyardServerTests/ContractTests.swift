@@ -231,6 +231,8 @@ import Testing
                 String(buffer: $0.body)
             }
             #expect(thanks.contains("谢谢您的意见，已收到。"))
+            // The thanks stand alone, not above the same empty form, with a way to answer for another home.
+            #expect(!thanks.contains("<form") && thanks.contains("再为另一户填写"))
             let twice = try await answer("phone=\(phone)&q0=1")
             #expect(twice.0 == .conflict && twice.1.contains("这套房屋已经提交过问卷"))
             #expect(!twice.1.contains("household") && !twice.1.contains("户 \(household)"))

@@ -86,7 +86,8 @@ import Testing
                 body: ByteBuffer(string: "category=other&description=%E6%A5%BC%E9%81%93%E7%81%AF%E4%B8%8D%E4%BA%AE")
             ) { ($0.status, $0.headers[.location] ?? "") }
             #expect(filed.0 == .seeOther && filed.1.hasPrefix("/reports/"), "\(filed)")
-            let id = try #require(Int64(filed.1.dropFirst("/reports/".count)))
+            #expect(filed.1.hasSuffix("?filed=1"))
+            let id = try #require(Int64(filed.1.dropFirst("/reports/".count).prefix { $0.isNumber }))
             let by = try await SelectionTests.ints(
                 services,
                 "SELECT COUNT(*) AS n FROM audit_log WHERE entity = 'reports' AND entity_id = \(bind: id) AND username = 'steward'",
@@ -114,6 +115,17 @@ import Testing
             let (_, theirs, _) = try await PageTests.page(
                 client, forResident, cookie: try await client.session("office").cookie)
             #expect(theirs.contains("反映人：王大爷（\(name)用本人账号代为提交）"), "\(theirs)")
+            #expect(!theirs.contains("查询码："), "only the account that filed it is given the code")
+            // The steward is given the code to hand on, which follows the report on the public tracking page.
+            let (_, mine, _) = try await PageTests.page(client, forResident, cookie: steward.cookie)
+            #expect(mine.contains("请把查询码告诉居民"))
+            let shown = try #require(mine.range(of: "查询码：<strong class=\"nobreak\">"))
+            let code = String(mine[shown.upperBound...].prefix { $0 != "<" })
+            let typed = code.replacingOccurrences(of: "\u{2011}", with: "-")
+            let tracked = try await client.execute(uri: "/public/reports/track?code=\(typed)", method: .get) {
+                String(buffer: $0.body)
+            }
+            #expect(tracked.contains("<h2>\(typed)</h2>"), "the code the steward hands on finds the report")
             let other = try await SelectionTests.ints(
                 services, "SELECT MAX(id) AS id FROM compounds WHERE id <> \(bind: compound)")[0]
             let elsewhere = try await client.execute(

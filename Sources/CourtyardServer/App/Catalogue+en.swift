@@ -1455,6 +1455,12 @@ extension Catalogue {
         "notice.endsOn": "On display until",
         "notice.publishNow": "Publish now (otherwise it is kept as a draft to check and publish from its page)",
         "notice.save": "Save",
+        "report.filedForResident": "Filed.",
+        "report.trackingCode": "Tracking code",
+        "report.trackingHint":
+            "Filed for a resident? Hand them this code: they tap “Follow a report” on the compound's page and type it. Only the account that filed the report sees it.",
+        "report.trackingPage": "Open the tracking page",
+        "questionnaire.answerAgain": "Own another home here? Answer for it too",
         "questionnaire.line.draft":
             "Draft: residents cannot see it yet. Check the questions, then publish; they cannot change afterwards.",
         "questionnaire.line.soon": "Published; answers are taken from {from} to {to}.",

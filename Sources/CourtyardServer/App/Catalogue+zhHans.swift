@@ -1340,6 +1340,12 @@ extension Catalogue {
         "notice.endsOn": "公示结束",
         "notice.publishNow": "立即发布（不勾选则存为草稿，核对后在详情页发布）",
         "notice.save": "保存",
+        "report.filedForResident": "已提交。",
+        "report.trackingCode": "查询码",
+        "report.trackingHint":
+            "代居民反映时，请把查询码告诉居民：在小区页面点“查询办理进度”，输入它即可查看。只有提交这条反映的账号看得到这个码。",
+        "report.trackingPage": "打开查询页",
+        "questionnaire.answerAgain": "名下还有别的房屋？再为另一户填写",
         "questionnaire.line.draft": "草稿：居民还看不到。核对问题后发布，发布后问题不能再改。",
         "questionnaire.line.soon": "已发布，{from} 开始征询，{to} 截止。",
         "questionnaire.line.open": "征询中：{from} 至 {to}。",

@@ -381,7 +381,8 @@ struct PublicPageController {
                 actor: account ?? ReportRepository.publicReporter, publicPage: account == nil)
             let next =
                 account != nil
-                ? SiteRoute.report(filed.id).path : SiteRoute.publicTrack(code: filed.code, filed: true).path
+                ? SiteRoute.report(filed.id, filed: true).path
+                : SiteRoute.publicTrack(code: filed.code, filed: true).path
             return (Pages.seeOther(next), next)
         } catch let e where AppError.from(e)?.status == .unprocessableContent {
             try await reportLimiter.refund(context.remoteHost, in: services.database)
@@ -585,10 +586,10 @@ struct PublicPageController {
     @Sendable func questionnaire(_ request: Request, _ context: AppContext) async throws -> Response {
         let f = Pages.frame(request, context)
         // Back from an answer just received: thanked at the top.
-        let thanks = request.uri.queryParameters.get("answered") != nil ? ("ok", f.t("public.answerThanks")) : nil
+        let answered = request.uri.queryParameters.get("answered") != nil
         return try await PublicParticipationPages.questionnairePage(
             id: try context.parameters.require("id", as: Int64.self), f: f, services: services, fields: [:],
-            notice: thanks)
+            notice: answered ? ("ok", f.t("public.answerThanks")) : nil, answered: answered)
     }
 
     /// Answers to a questionnaire. Received, the resident is sent back to the questionnaire's page, which thanks

@@ -15,13 +15,13 @@ enum PublicParticipationPages {
 
     static func questionnairePage(
         id: Int64, f: PageFrame, services: Services, fields: [String: [String]], notice: (String, String)?,
-        errors: FieldErrors = FieldErrors(), status: HTTPResponse.Status = .ok
+        errors: FieldErrors = FieldErrors(), answered: Bool = false, status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         let note =
             notice.map { PageNote(kind: $0.0, text: $0.1) } ?? errors.form.map { PageNote(kind: "bad", text: $0) }
         guard
             let page = try await PublicQuestionnairePage.load(
-                id: id, services: services, fields: fields, note: note, errors: errors, f)
+                id: id, services: services, fields: fields, note: note, errors: errors, answered: answered, f)
         else {
             return f.page(title: f.t("error.title"), "participation-not-found", PublicNotFound(), status: .notFound)
         }
@@ -85,12 +85,14 @@ struct PublicQuestionnairePage {
     var closesOn: String
     var backHref: String
     var form: Form?
+    /// Just answered: the thanks stand alone, with a way to answer for another home the same owner has.
+    var againHref: String?
     var closed: Closed?
 
     /// nil when there is no such questionnaire or it is still a draft.
     static func load(
         id: Int64, services: Services, fields: [String: [String]], note: PageNote?, errors: FieldErrors,
-        _ f: PageFrame
+        answered: Bool = false, _ f: PageFrame
     ) async throws -> PublicQuestionnairePage? {
         let repo = QuestionnaireRepository(database: services.database)
         let h: QuestionnaireRepository.Header
@@ -98,7 +100,10 @@ struct PublicQuestionnairePage {
         guard h.state != .draft else { return nil }
         var form: Form?
         var closed: Closed?
-        if h.accepting(today: Clock.today) {
+        var again: String?
+        if answered && h.accepting(today: Clock.today) {
+            again = SiteRoute.publicQuestionnaire(id).path
+        } else if h.accepting(today: Clock.today) {
             let phone = fields["phone"]?.first ?? ""
             let owned = phone.isEmpty ? [] : try await repo.ownedHouseholds(id: id, phone: phone)
             let household = fields["household_id"]?.first
@@ -151,7 +156,7 @@ struct PublicQuestionnairePage {
         }
         return PublicQuestionnairePage(
             title: h.title, note: note, opensOn: h.opensOn.description, closesOn: h.closesOn.description,
-            backHref: SiteRoute.publicCompound(h.compoundId).path, form: form, closed: closed)
+            backHref: SiteRoute.publicCompound(h.compoundId).path, form: form, againHref: again, closed: closed)
     }
 }
 

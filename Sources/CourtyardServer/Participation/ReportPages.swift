@@ -7,7 +7,9 @@ extension SiteRoute {
     static func reports(state: ReportState? = nil, overdue: Bool = false) -> SiteRoute {
         SiteRoute("/reports", query: [("overdue", overdue ? "true" : nil), ("state", state?.rawValue)])
     }
-    static func report(_ id: Int64) -> SiteRoute { SiteRoute("/reports/\(id)") }
+    static func report(_ id: Int64, filed: Bool = false) -> SiteRoute {
+        SiteRoute("/reports/\(id)", query: [("filed", filed ? "1" : nil)])
+    }
     static func reportTransitions(_ id: Int64) -> SiteRoute { SiteRoute("/reports/\(id)/transitions") }
     /// A compound's public page; `objected`: back from an objection to that notice, just received.
     static func publicCompound(_ id: Int64, objected: Int64? = nil) -> SiteRoute {
@@ -142,6 +144,12 @@ struct ReportPage {
     var description: String
     /// Name and phone as the account may see them (masked unless it reads personal data); nil when none was left.
     var reporter: String?
+    /// For the account that filed it: the code the resident follows it with, and where.
+    var tracking: Tracking?
+    struct Tracking {
+        var code: String
+        var href: String
+    }
     /// The photos the reporter sent, for whoever reads the report.
     var photos: [String]
     var hasPhotos: Bool
@@ -180,6 +188,9 @@ struct ReportPage {
             place: place, category: f.t("category." + r.category.rawValue),
             publicHref: SiteRoute.publicCompound(r.compoundId).path, description: r.description,
             reporter: reporterLine(r, f),
+            tracking: try await ReportRepository(database: services.database).trackingCode(id: id, actor: actor).map {
+                Tracking(code: TrackingCode.shown($0), href: SiteRoute.publicTrack(code: $0).path)
+            },
             photos: r.photos.map { SiteRoute.attachment($0).path }, hasPhotos: !r.photos.isEmpty, form: form,
             history: (r.history ?? []).map { e in
                 Event(
@@ -241,7 +252,11 @@ struct ReportPageController {
     }
 
     @Sendable func show(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
-        try await page(try context.parameters.require("id", as: Int64.self), context, f, message: nil)
+        // Just filed from an account: said once, with the code to hand on beside it.
+        let filed = request.uri.queryParameters.get("filed") == "1"
+        return try await page(
+            try context.parameters.require("id", as: Int64.self), context, f,
+            message: filed ? PageNote(kind: "ok", text: f.t("report.filedForResident")) : nil)
     }
 
     @Sendable func transition(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {

@@ -241,6 +241,18 @@ public struct ReportRepository: Sendable {
         return (value, code)
     }
 
+    /// The tracking code of a report, for the account that filed it (a steward filing for a resident hands it on);
+    /// nil for anyone else, and for reports filed before codes existed.
+    public func trackingCode(id: Int64, actor: Actor) async throws -> String? {
+        guard actor.userId != nil, Self.canRead(actor) else { return nil }
+        return try await database.withConnection { db in
+            let sql: SQLQueryString =
+                "SELECT r.tracking_code FROM reports r JOIN compounds t ON t.id = r.compound_id WHERE r.id = \(bind: id) AND r.created_by = \(bind: actor.username) AND "
+                + Self.scope(actor)
+            return try await db.raw(sql).first()?.decode(column: "tracking_code", as: String?.self)
+        }
+    }
+
     /// What the holder of a tracking code sees of their report: where, what kind, where it stands and each step
     /// with the office's note; never who reported, what they wrote, or who handled it.
     public func track(code typed: String) async throws -> ReportTrack? {
