@@ -8,6 +8,8 @@ public enum BallInCourt: String, Codable, Sendable {
     case office, contractor, reporter, none
     /// A report assigned to a city department (gas, power, water…) waits on it, not on a contractor.
     case department
+    /// A report assigned to the compound's property company (what it looks after) waits on that company.
+    case propertyCompany = "property_company"
 }
 
 /// Working days allowed: to acknowledge a report, and to fix it once assigned (the 12345 hotline's practice).
@@ -46,7 +48,12 @@ public enum ReportLifecycle {
 
     /// Whose turn it is, knowing what kind of organisation the report is assigned to.
     public static func ballInCourt(_ s: ReportState, assigneeKind: OrganisationKind?) -> BallInCourt {
-        s == .assigned && assigneeKind == .department ? .department : ballInCourt(s)
+        guard s == .assigned else { return ballInCourt(s) }
+        switch assigneeKind {
+        case .department?: return .department
+        case .propertyCompany?: return .propertyCompany
+        default: return .contractor
+        }
     }
 
     /// When the current step is due, counted in working days from the day the report entered it; nil when no clock runs.

@@ -432,6 +432,14 @@ import Testing
                 .get, "/api/v1/actions?owner_organisation_id=\(contractor)", token: token)
             #expect(
                 actions.json.items.contains { $0["id"]?.intValue == Int64(id) && $0["state"]?.stringValue == "done" })
+            // A property company answers for the actions handed to it as well.
+            let (propertyCookie, propertyCsrf) = try await client.session("property")
+            let property = Browser(client: client, cookie: propertyCookie, csrf: propertyCsrf)
+            let (_, propertyHome) = try await property.get("/")
+            #expect(propertyHome.contains(#"<a href="/my-actions">会议交办</a>"#))
+            #expect(propertyHome.contains("物业用房移交清单核对"))
+            let (_, theirs) = try await property.get("/my-actions")
+            #expect(theirs.contains("物业用房移交清单核对") && theirs.contains("/done\""))
             // Not for an account that answers for no organisation.
             let (steward, _) = try await client.session("steward")
             #expect(try await PageTests.page(client, "/my-actions", cookie: steward).0 == .forbidden)

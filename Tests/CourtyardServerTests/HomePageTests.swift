@@ -128,6 +128,20 @@ enum HomePageTests {
         // Only its own: a report assigned to a contractor is not there.
         #expect(!html.contains("施工挖断了2号楼的下水管"))
         #expect(html.contains("<a href=\"/reports\""))
+        // It waits on the property company, as the report's page and the API say; once fixed it waits on the
+        // resident and leaves the company's list.
+        let token = try await client.token("property")
+        let listed = try await client.call(.get, "/api/v1/reports?limit=200", token: token).json.items
+        let theirs = try #require(listed.first { $0["description"]?.stringValue?.hasPrefix("小区门口电动车乱停") == true })
+        #expect(theirs["ball_in_court"]?.stringValue == "property_company")
+        let id = try #require(theirs["id"]?.intValue)
+        let (_, page, _) = try await PageTests.page(
+            client, "/reports/\(id)", cookie: try await client.session("property").cookie)
+        #expect(page.contains("<b>物业公司</b>"))
+        let fixed = try await client.call(
+            .post, "/api/v1/reports/\(id)/transitions", token: token, body: #"{"to":"fixed","note":"已清理"}"#)
+        #expect(fixed.json["ball_in_court"]?.stringValue == "reporter")
+        #expect(!(try await Self.home(client, "property")).contains("小区门口电动车乱停"))
     }
 
     static func theProgrammeSortsAndFlagsProjectsBehind(_ client: any TestClientProtocol, _ services: Services)

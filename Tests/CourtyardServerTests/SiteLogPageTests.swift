@@ -1,3 +1,4 @@
+import CourtyardDomain
 import CourtyardServer
 import CourtyardStore
 import Foundation
@@ -352,7 +353,41 @@ import Testing
                 client, "/projects/\(project)/site_logs", cookie: cookie,
                 fields.dropLast() + [("progress_\(item)", String(percent - 1))])
             #expect(twice == .conflict && refused.contains("拆除3号楼旧雨棚</textarea>"))
+            #expect(refused.contains("这一天已经有施工日志了"), "says what the conflict is")
             #expect(try await CoordinationTests.count(services, "site_logs") == before + 1)
+        }
+    }
+}
+
+extension SiteLogPageTests {
+    /// A back-filled log dated before the project started would move its 开工日期 back: the page asks first, and
+    /// only a confirmed date moves it.
+    @Test func aLogDatedBeforeTheStartAsksBeforeMovingIt() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let (cookie, csrf) = try await client.session("contractor")
+            let (project, item, percent) = try await Self.project(services)
+            let token = try await client.token("contractor")
+            let started = try #require(
+                Day(
+                    try await client.call(.get, "/api/v1/projects/\(project)", token: token).json["started_on"]?
+                        .stringValue ?? ""))
+            let early = started.adding(days: -20)
+            let fields = [
+                ("_csrf", csrf), ("date", early.description), ("weather", "晴"), ("workers", "6"),
+                ("work_done", "补记：进场搭设围挡"), ("progress_\(item)", String(percent)),
+            ]
+            let before = try await CoordinationTests.count(services, "site_logs")
+            let (asked, _, again) = try await Self.post(
+                client, "/projects/\(project)/site_logs", cookie: cookie, fields)
+            #expect(asked == .unprocessableContent)
+            #expect(again.contains("早于本项目的开工日期 \(started)") && again.contains(#"name="confirm_start""#))
+            #expect(again.contains("补记：进场搭设围挡</textarea>"))
+            #expect(try await CoordinationTests.count(services, "site_logs") == before)
+            let (saved, _, _) = try await Self.post(
+                client, "/projects/\(project)/site_logs", cookie: cookie, fields + [("confirm_start", "1")])
+            #expect(saved == .seeOther)
+            let after = try await client.call(.get, "/api/v1/projects/\(project)", token: token)
+            #expect(after.json["started_on"]?.stringValue == early.description)
         }
     }
 }

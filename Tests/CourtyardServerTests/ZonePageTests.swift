@@ -70,6 +70,11 @@ import Testing
             #expect(try await office.get("/zones/\(zone)").1.contains(">0.95</td>"))
             let communitySees = try await Self.community(client).get("/property-selections/\(sid)")
             #expect(communitySees.0 == .ok && !communitySees.1.contains(">0.95</td>"))
+            // A contractor or a supervisor has no part in choosing the property company: the page is not theirs.
+            for name in ["contractor", "supervisor", "pm"] {
+                let (cookie, _) = try await client.session(name)
+                #expect(try await PageTests.page(client, "/property-selections/\(sid)", cookie: cookie).0 == .notFound)
+            }
             try await services.database.withConnection { db in
                 try await db.raw(
                     "UPDATE property_selections SET deadline = '2020-01-01T00:00:00Z' WHERE id = \(bind: sid)"

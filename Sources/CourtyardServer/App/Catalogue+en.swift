@@ -579,6 +579,13 @@ extension Catalogue {
         "log.write": "Write today's site log",
         "log.lowerWarning":
             "This log would lower the progress of the work items below; check them, and tick \"Confirm lower progress\" to save.",
+        "log.beforeStart":
+            "This log is dated {date}, before the project's start on {start}. Saving it moves the start to {date}.",
+        "log.beforePlannedStart":
+            "This log is dated {date}, before the project's planned start on {start}. Saving it records {date} as the day works began.",
+        "log.confirmStart": "The date is right; save with it",
+        "log.startWarning":
+            "The log is dated before the start. Check the date; if it is right, tick to confirm and save again.",
         "log.lowered": "These work items would stand lower than now:",
         "log.confirmLower": "Confirm lower progress",
         "log.photo": "Site photo (optional)",
@@ -947,6 +954,9 @@ extension Catalogue {
         "error.past": "The date must be today or later.",
         "error.payment_limit": "The payments would exceed their limit.",
         "error.published": "It is published and can no longer be changed.",
+        "error.log_exists":
+            "That day already has a site log; there is one per day. Choose another date, or read that day’s log in the list.",
+        "project.noContractor": "not chosen yet",
         "error.rate_limited": "Too many requests from this address; try again later.",
         "error.read_only": "This cannot be changed after creation.",
         "error.refused_target": "That address cannot receive webhooks: it must be a public http(s) address.",
@@ -1654,6 +1664,7 @@ extension Catalogue {
         "dash.myCompounds": "My compounds",
         "report.what": "Report",
         "report.ball.department": "The department",
+        "report.ball.property_company": "The property company",
         "nav.meetings": "Meetings",
         "nav.queue": "Requests",
         "meeting.state.scheduled": "Scheduled",

@@ -347,7 +347,8 @@ enum OpenAPIDocument {
                 "reporter_phone": ty("string"),
                 "state": ["type": "string", "enum": ReportState.allCases.map(\.rawValue)],
                 "ball_in_court": [
-                    "type": "string", "enum": ["office", "contractor", "reporter", "none", "department"],
+                    "type": "string",
+                    "enum": ["office", "contractor", "reporter", "none", "department", "property_company"],
                 ],
                 "assignee_organisation_id": ["type": "integer", "nullable": true], "state_since": ty("string"),
                 "due_on": ["type": "string", "nullable": true], "overdue": ty("boolean"), "submitted_at": ty("string"),

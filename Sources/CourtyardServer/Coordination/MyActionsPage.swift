@@ -30,7 +30,7 @@ struct MyActionsPage {
     var hasDone: Bool
 
     /// Whether this account answers for an organisation's actions.
-    static func opens(_ role: Role, _ scope: Scope) -> Bool { scope.kind == .organisation && role != .propertyCompany }
+    static func opens(_ role: Role, _ scope: Scope) -> Bool { scope.kind == .organisation }
     static func opens(_ actor: Actor) -> Bool { opens(actor.role, actor.scope) }
 
     static func load(

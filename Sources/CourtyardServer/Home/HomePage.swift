@@ -109,6 +109,7 @@ struct HomePage {
             page.myProjects = try await MyProjectsPage.load(actor: actor, services: services, f)
         case .propertyCompany:
             page.lead = f.t("home.lead.property")
+            try await page.meetingActions(actor: actor, services: services, f)
             try await page.handovers(actor: actor, services: services, f)
             try await page.property(actor: actor, services: services, f)
         case .department:
@@ -342,7 +343,8 @@ struct HomePage {
     mutating func property(actor: Actor, services: Services, _ f: PageFrame) async throws {
         let reports = try await ReportRepository(database: services.database).list(
             actor: actor, compoundId: nil, state: nil, overdueOnly: false)
-        let open = reports.filter { ![.closed, .rejected].contains($0.state) }
+        // Those waiting on the company: assigned to it and not yet fixed (a fixed one waits on the resident).
+        let open = reports.filter { $0.state == .assigned && $0.assigneeOrganisationId == actor.scope.id }
         sections.append(
             QueueSection(
                 f.t("home.propertyReports"), try await Self.reportItems(open, services: services, f),

@@ -250,7 +250,7 @@ struct ProjectPage {
                 current: st == p.stage)
         }
         cards = Self.cards(p, f)
-        contractor = p.contractorName ?? ""
+        contractor = p.contractorName ?? f.t("project.noContractor")
         compound = MaybeLink(
             text: p.compoundName, href: facts.openCompound ? SiteRoute.compound(p.compoundId).path : nil)
         community = MaybeLink(

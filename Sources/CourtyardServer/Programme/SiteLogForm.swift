@@ -33,6 +33,9 @@ struct SiteLogForm {
         var issues = ""
         var progress: [Int64: String] = [:]
         var confirmLower = false
+        var confirmStart = false
+        /// Set when the typed date comes before the project's start (or planned start): what saving would do to it.
+        var movesStart: String?
         /// Typed into the form that corrects today's log, not the one that writes a log.
         var correcting = false
         /// "外墙保温：60% → 40%" for each work item the log would set lower than it stands.
@@ -89,6 +92,7 @@ struct SiteLogForm {
             workDone = fields["work_done"] ?? ""
             issues = fields["issues"] ?? ""
             confirmLower = fields["confirm_lower"] == "1"
+            confirmStart = fields["confirm_start"] == "1"
             for (k, v) in fields where k.hasPrefix("progress_") {
                 if let item = Int64(k.dropFirst(9)) { progress[item] = v }
             }
@@ -110,6 +114,7 @@ struct SiteLogForm {
     let folded: Bool
     let lowered: [String]
     let hasLowered: Bool
+    let movesStart: String?
     let formNote: String?
 
     /// The form that corrects today's log, filled with the log or with what was typed into it.
@@ -169,7 +174,19 @@ struct SiteLogForm {
         }
         lowered = t.lowered
         hasLowered = !t.lowered.isEmpty
+        movesStart = t.movesStart
         formNote = t.note
+    }
+
+    /// A log dated before the project started moves its 开工日期 back to that day (the first log's day is the start),
+    /// so a slip of the keyboard asks first: the warning, when the typed day is before the start as it stands, or
+    /// before the planned start while works have not begun.
+    static func movesStart(_ typed: Typed, _ detail: ProjectDetail, _ f: PageFrame) -> String? {
+        guard let day = Day(typed.date), let start = detail.summary.startedOn ?? detail.summary.plannedStart,
+            day < start
+        else { return nil }
+        let key = detail.summary.startedOn == nil ? "log.beforePlannedStart" : "log.beforeStart"
+        return Lang.fill(f.t(key), ["date": day.description, "start": start.description])
     }
 
     /// The work items the typed log would set lower than they stand now, as the warning names them.
@@ -194,6 +211,7 @@ extension ProjectPageController {
         var read = SiteLogForm.Typed(form.fields)
         let detail = try await ProjectRepository(database: services.database).detail(id: id, actor: actor)
         read.lowered = SiteLogForm.lowered(read, detail)
+        read.movesStart = SiteLogForm.movesStart(read, detail, f)
         let typed = read
         let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
             var shown = typed
@@ -206,6 +224,9 @@ extension ProjectPageController {
         }
         if !typed.lowered.isEmpty && !typed.confirmLower {
             return try await redisplay(("bad", f.t("log.lowerWarning")), .unprocessableContent)
+        }
+        if typed.movesStart != nil && !typed.confirmStart {
+            return try await redisplay(("bad", f.t("log.startWarning")), .unprocessableContent)
         }
         return try await Pages.save(f, next: SiteRoute.projectLogSaved(id).path, redisplay: redisplay) {
             try await form.withStoredFile("photo", database: services.database, actor: actor) { photo in

@@ -437,6 +437,11 @@ public struct ReportRepository: Sendable {
             case .failure(.forbidden): throw AccessError.forbidden
             case .failure(.invalid(let error)): throw error
             }
+            // Whom an assigned report waits on: a contractor, the property company or a department.
+            let assigneeKind = try await newAssignee.asyncMap { org in
+                try await db.raw("SELECT kind FROM organisations WHERE id = \(bind: org)").first()?
+                    .decode(column: "kind", as: String.self)
+            }.flatMap { $0 }.flatMap(OrganisationKind.init(rawValue:))
             let office =
                 try await ServiceLevelRepository.levels(
                     db: db, subdistrictId: try row.decode(column: "subdistrict_id", as: Int64.self)) ?? levels
@@ -461,7 +466,7 @@ public struct ReportRepository: Sendable {
                 payload: .object([
                     ("id", .int(id)), ("compound_id", .int(try row.decode(column: "compound_id", as: Int64.self))),
                     ("from", .string(from.rawValue)), ("to", .string(to.rawValue)),
-                    ("ball_in_court", .string(ReportLifecycle.ballInCourt(to).rawValue)),
+                    ("ball_in_court", .string(ReportLifecycle.ballInCourt(to, assigneeKind: assigneeKind).rawValue)),
                     ("due_on", due.map { .string($0.description) } ?? .null),
                 ]))
             // The reporter hears of the steps that concern them, by text message when they left a phone.

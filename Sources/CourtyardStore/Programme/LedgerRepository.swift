@@ -56,7 +56,8 @@ public struct LedgerRepository: Sendable {
             if try await db.raw(
                 "SELECT id FROM site_logs WHERE project_id = \(bind: projectId) AND date = \(bind: log.date.description)"
             ).first() != nil {
-                throw StoreError.conflict("project \(projectId) already has a site log for \(log.date)")
+                throw StoreError.refused(
+                    code: "log_exists", message: "project \(projectId) already has a site log for \(log.date)")
             }
             try await AttachmentRepository.requireReadable(log.photos, field: "photos", actor: actor, db: db)
             try await Self.requirePlanned(log.progress.map(\.workItemId), projectId: projectId, db: db)

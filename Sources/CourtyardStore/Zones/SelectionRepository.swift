@@ -179,7 +179,11 @@ public struct SelectionRepository: Sendable {
         switch kind {
         case .subdistrict: place = "s.subdistrict_id = \(bind: id)"
         case .organisation:
-            place = "s.subdistrict_id = (SELECT subdistrict_id FROM organisations WHERE id = \(bind: id))"
+            // Property companies bid in their sub-district's selections; other organisations (a contractor, a
+            // supervisor, a department) have no part in them unless they sit on the panel.
+            place =
+                actor.role == .propertyCompany
+                ? "s.subdistrict_id = (SELECT subdistrict_id FROM organisations WHERE id = \(bind: id))" : "1=0"
         case .community:
             place =
                 "s.zone_id IN (SELECT zone_id FROM compounds WHERE community_id = \(bind: id) AND zone_id IS NOT NULL)"
