@@ -308,6 +308,15 @@ public enum ApprovalState: String, CaseIterable, Codable, Sendable {
     public var approvals: Int64 { self == .approved ? 2 : (self == .firstApproved ? 1 : 0) }
 }
 
+/// Progress payments are measured cumulatively, so they are approved in the order they were requested: approving
+/// one waits while an older one of the same project has not yet passed that step (a rejected or fully approved one
+/// no longer holds it).
+public enum PaymentOrder {
+    public static func olderHolds(approving from: ApprovalState, older: [ApprovalState]) -> Bool {
+        older.contains { o in o != .rejected && o != .approved && o.approvals <= from.approvals }
+    }
+}
+
 /// Who may take a step in a two-step approval, as the store found the caller to be.
 public enum Approver: Equatable, Sendable {
     /// The organisation or office whose turn the first approval is.

@@ -232,3 +232,15 @@ import Testing
         }
     }
 }
+
+extension InvestmentRulesTests {
+    /// Payments are approved in the order requested: an older one still before a step holds that step on a newer one.
+    @Test func anOlderPaymentNotYetPastAStepHoldsThatStepOnANewerOne() {
+        #expect(PaymentOrder.olderHolds(approving: .submitted, older: [.submitted]))
+        #expect(!PaymentOrder.olderHolds(approving: .submitted, older: [.firstApproved, .approved, .rejected]))
+        #expect(PaymentOrder.olderHolds(approving: .firstApproved, older: [.approved, .firstApproved]))
+        #expect(PaymentOrder.olderHolds(approving: .firstApproved, older: [.submitted]))
+        #expect(!PaymentOrder.olderHolds(approving: .firstApproved, older: [.approved, .rejected]))
+        #expect(!PaymentOrder.olderHolds(approving: .submitted, older: []))
+    }
+}

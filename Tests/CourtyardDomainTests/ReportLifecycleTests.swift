@@ -16,6 +16,10 @@ import Testing
     @Test func saysWhoseTurnItIs() {
         #expect(ReportLifecycle.ballInCourt(.submitted) == .office)
         #expect(ReportLifecycle.ballInCourt(.assigned) == .contractor)
+        #expect(ReportLifecycle.ballInCourt(.assigned, assigneeKind: .propertyCompany) == .propertyCompany)
+        #expect(ReportLifecycle.ballInCourt(.assigned, assigneeKind: .department) == .department)
+        #expect(ReportLifecycle.ballInCourt(.assigned, assigneeKind: .contractor) == .contractor)
+        #expect(ReportLifecycle.ballInCourt(.fixed, assigneeKind: .propertyCompany) == .reporter)
         #expect(ReportLifecycle.ballInCourt(.fixed) == .reporter)
         #expect(ReportLifecycle.ballInCourt(.reopened) == .office)
         #expect(ReportLifecycle.ballInCourt(.closed) == .none)

@@ -162,9 +162,20 @@ import Testing
             #expect(try await f.call(.post, "/api/v1/payments/\(id)/approve", as: s.pm).status == .conflict)
             #expect(try await f.call(.post, "/api/v1/payments/\(id)/approve", as: f.contractor).status == .forbidden)
             #expect(try await f.call(.post, "/api/v1/payments/\(id)/approve").status == .forbidden)
+            // Payments are approved in the order requested: a newer one waits at each step for the older one.
+            let next = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/payments", as: f.contractor,
+                #"{"period_end":"\#(Self.today)","measured":\#(Self.measured(f, water: "100.25", lifts: "0")),"amount_fen":1}"#
+            )
+            let nextId = try #require(next.json["id"]?.intValue)
+            let early = try await f.call(.post, "/api/v1/payments/\(nextId)/approve", as: f.supervisor)
+            #expect(early.status == .conflict && early.json.errorCode == "earlier_pending")
             let confirmed = try await f.call(.post, "/api/v1/payments/\(id)/approve", as: f.supervisor)
             #expect(confirmed.json["state"]?.stringValue == "first_approved")
             #expect(confirmed.json["waiting_for"]?.stringValue == "pm_company")
+            #expect(try await f.call(.post, "/api/v1/payments/\(nextId)/approve", as: f.supervisor).status == .ok)
+            let ahead = try await f.call(.post, "/api/v1/payments/\(nextId)/approve", as: s.pm)
+            #expect(ahead.status == .conflict && ahead.json.errorCode == "earlier_pending")
             let approved = try await f.call(.post, "/api/v1/payments/\(id)/approve", as: s.pm)
             #expect(approved.json["state"]?.stringValue == "approved")
             let report = try await f.call(.get, "/api/v1/programme/investment?batch_year=\(f.year)", as: s.pm)
@@ -185,7 +196,7 @@ import Testing
             )
             #expect(less.status == .unprocessableContent && less.json.errorCode == "below_earlier")
             #expect(less.json["error"]?["field"] == .string("measured[0].quantity"))
-            #expect(try await f.call(.get, "/api/v1/projects/\(f.pid)/payments").json.items.count == 1)
+            #expect(try await f.call(.get, "/api/v1/projects/\(f.pid)/payments").json.items.count == 2)
         }
     }
 

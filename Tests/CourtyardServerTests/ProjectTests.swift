@@ -364,10 +364,13 @@ extension TestClientProtocol {
             let f = try await Fixture.make(client, services)
             try await f.startConstruction()
             let today = Day.today(epochSeconds: Date().timeIntervalSince1970)
+            let photo = try #require(
+                try await client.upload(SiteLogPageTests.png, filename: "沟槽.png", token: f.office).json["id"]?
+                    .intValue)
             let check = try await f.call(
                 .post, "/api/v1/projects/\(f.pid)/checks",
                 #"""
-                {"date":"\#(today)","items":[{"item":"沟槽防护","passed":false,"note":"缺围挡"},{"item":"警示标志","passed":true}],"findings":[{"description":"北侧沟槽无围挡"}]}
+                {"date":"\#(today)","items":[{"item":"沟槽防护","passed":false,"note":"缺围挡"},{"item":"警示标志","passed":true}],"findings":[{"description":"北侧沟槽无围挡","photos":[\#(photo)]}]}
                 """#)
             #expect(check.status == .created && check.json["passed_items"]?.intValue == 1)
             let finding = try #require(check.json["findings"]?.arrayItemsForTests.first?["id"]?.intValue)
@@ -384,6 +387,12 @@ extension TestClientProtocol {
             let (officeCookie, _) = try await client.session("office")
             let waiting = try await PageTests.page(client, "/projects/\(f.pid)", cookie: officeCookie).1
             #expect(waiting.contains("北侧沟槽无围挡") && waiting.contains("整改说明（\(today)）：已补设围挡"))
+            // The photo taken when it was found is shown with it, to fix from and to re-inspect against.
+            #expect(waiting.contains(#"<img src="/api/v1/attachments/\#(photo)" alt="问题照片""#))
+            let (contractorCookie, _) = try await client.session("contractor")
+            let (_, contractorPage, _) = try await PageTests.page(
+                client, "/projects/\(f.pid)", cookie: contractorCookie)
+            #expect(contractorPage.contains("/api/v1/attachments/\(photo)\""))
             let rejected = try await f.call(.post, "/api/v1/findings/\(finding)/reject", #"{"note":"围挡不连续"}"#)
             #expect(rejected.json["state"]?.stringValue == "open")
             let reopened = try await PageTests.page(client, "/projects/\(f.pid)", cookie: officeCookie).1

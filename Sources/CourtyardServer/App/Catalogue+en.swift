@@ -954,6 +954,8 @@ extension Catalogue {
         "error.past": "The date must be today or later.",
         "error.payment_limit": "The payments would exceed their limit.",
         "error.published": "It is published and can no longer be changed.",
+        "error.earlier_pending":
+            "An earlier payment of this project has not reached this step yet; approve them in order.",
         "error.log_exists":
             "That day already has a site log; there is one per day. Choose another date, or read that day’s log in the list.",
         "project.noContractor": "not chosen yet",
@@ -1265,6 +1267,7 @@ extension Catalogue {
         "finding.fixedNoteOn": "What was fixed ({date}): ",
         "finding.rejectedNote": "Why the re-inspection failed: ",
         "finding.overdue": "Overdue",
+        "finding.photo": "Photo of the finding",
         "role.office": "Office",
         "acceptance.intermediate": "Intermediate acceptance",
         "acceptance.final": "Final acceptance",

@@ -143,6 +143,9 @@ struct ProjectPage {
         let dueOn: String
         /// What the contractor says was fixed (for the re-inspection), or why the last re-inspection failed.
         let note: String?
+        /// The photos taken when it was found, which the contractor fixes from and the re-inspection compares.
+        let photos: [String]
+        let hasPhotos: Bool
         let steps: [StepButton]
         let hasSteps: Bool
     }
@@ -384,6 +387,7 @@ struct ProjectPage {
             return FindingLine(
                 text: x.description, stateLabel: f.t("finding." + x.state.rawValue), overdue: x.overdue,
                 dueOn: x.dueOn.description, note: findingNote(x, f),
+                photos: x.photos.map { SiteRoute.attachment($0).path }, hasPhotos: !x.photos.isEmpty,
                 steps: steps.map {
                     StepButton(
                         action: SiteRoute.findingStep(x.id, $0).path, label: f.t("finding." + $0.rawValue),

@@ -699,6 +699,8 @@ public struct InvestmentRepository: Sendable {
         let approver: @Sendable (Actor, ProjectRepository.Row) -> Approver
         /// Who the first and the second approval wait for, as the refusal names them in English and in the catalogue.
         let waiting: [(words: String, term: String)]
+        /// Approved in the order they were requested (progress payments, which are cumulative).
+        var ordered = false
     }
 
     static let changeFlow = ApprovalFlow<ChangeOrder>(
@@ -713,7 +715,8 @@ public struct InvestmentRepository: Sendable {
             isOrganisation(a, .supervisor, p.supervisorId)
                 ? .first : (isOrganisation(a, .pmCompany, p.pmCompanyId) ? .second : .other)
         },
-        waiting: [("the project's supervisor", "supervisor"), ("the project's pm company", "pm_company")])
+        waiting: [("the project's supervisor", "supervisor"), ("the project's pm company", "pm_company")],
+        ordered: true)
 
     func list<Item>(_ flow: ApprovalFlow<Item>, projectId: Int64, actor: Actor) async throws -> [Item] {
         try await database.withConnection { db in
@@ -747,6 +750,15 @@ public struct InvestmentRepository: Sendable {
             else { throw StoreError.notFound }
             let item = try flow.decode(r)
             let p = try await ProjectRepository.require(flow.projectId(item), actor: actor, db: db)
+            if flow.ordered && approve {
+                let older = try await db.raw(
+                    "SELECT state FROM \(unsafeRaw: flow.table.rawValue) WHERE project_id = \(bind: p.id) AND id < \(bind: id)"
+                ).all().compactMap { ApprovalState(rawValue: try $0.text("state")) }
+                if PaymentOrder.olderHolds(approving: flow.state(item), older: older) {
+                    throw StoreError.refused(
+                        code: "earlier_pending", message: "an earlier request of this project waits for this approval")
+                }
+            }
             try await Self.step(
                 table: flow.table, id: id, from: flow.state(item), approver: flow.approver(actor, p), approve: approve,
                 reason: why, waiting: flow.waiting, actor: actor, subdistrictId: p.subdistrictId, db: db)
