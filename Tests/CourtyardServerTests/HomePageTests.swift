@@ -117,6 +117,11 @@ enum HomePageTests {
         #expect(supervisor.contains("今天还没有巡查的项目") || supervisor.contains("今天的巡查都已完成"))
         #expect(supervisor.contains("已整改、待复查的问题"))
         #expect(!supervisor.contains("交办给本单位的反映"))
+        // What waits for its approval is on its home, not only deep in each project's page.
+        #expect(supervisor.contains("待我审核") && supervisor.contains("进度款 ¥") && supervisor.contains("#investment\""))
+        let pm = try await Self.home(client, "pm")
+        #expect(pm.contains("待我审核"))
+        #expect(!(try await Self.home(client, "contractor")).contains("待我审核"))
     }
 
     static func aPropertyCompanySeesTheReportsAssignedToIt(_ client: any TestClientProtocol, _ services: Services)

@@ -105,6 +105,7 @@ struct HomePage {
         case .contractor, .supervisor, .pmCompany:
             page.lead = f.t("home.lead.site")
             try await page.site(actor: actor, queue: queue, services: services, today: today, f)
+            try await page.approvals(actor: actor, services: services, f)
             try await page.meetingActions(actor: actor, services: services, f)
             page.myProjects = try await MyProjectsPage.load(actor: actor, services: services, f)
         case .propertyCompany:
@@ -116,6 +117,24 @@ struct HomePage {
             return nil
         }
         return page
+    }
+
+    /// Payments and change orders waiting for this organisation's approval (a supervisor's, a pm company's), which
+    /// otherwise are found only by opening each project; shown only when there are some.
+    mutating func approvals(actor: Actor, services: Services, _ f: PageFrame) async throws {
+        let waiting = try await InvestmentRepository(database: services.database).awaiting(actor: actor)
+        guard !waiting.isEmpty else { return }
+        sections.append(
+            QueueSection(
+                f.t("home.awaitingApproval"),
+                waiting.prefix(50).map {
+                    QueueSection.Item(
+                        itemHref: SiteRoute.project($0.projectId).path + "#investment",
+                        itemTitle: f.t("home.awaiting." + $0.kind.rawValue) + " ¥" + Money.yuan($0.amountFen),
+                        itemPlace: $0.compoundName,
+                        itemDetail: f.t("home.submittedOn") + " " + beijingTime($0.submittedAt, dateOnly: true),
+                        itemFlag: nil)
+                }, empty: ""))
     }
 
     /// The open actions the coordination meetings handed to this organisation, oldest due first.

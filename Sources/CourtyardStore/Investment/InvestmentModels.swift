@@ -160,3 +160,14 @@ public struct InvestmentReport: Codable, Sendable, Equatable {
         case batchYear = "batch_year", projects, communities, subdistricts
     }
 }
+
+/// A change order or a payment waiting for the reader's approval, for its home page.
+public struct AwaitingApproval: Sendable, Equatable {
+    public enum Kind: String, Sendable { case changeOrder = "change_order", payment }
+    public var kind: Kind
+    public var id: Int64
+    public var projectId: Int64
+    public var compoundName: String
+    public var amountFen: Int64
+    public var submittedAt: String
+}

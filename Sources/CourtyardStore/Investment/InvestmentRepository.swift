@@ -686,6 +686,40 @@ public struct InvestmentRepository: Sendable {
         try await decide(Self.paymentFlow, id: id, approve: approve, reason: reason, actor: actor)
     }
 
+    /// What waits for this organisation's approval, oldest first: a supervisor confirms payments; a pm company gives
+    /// change orders their first approval and payments their second. Nothing for any other account.
+    public func awaiting(actor: Actor) async throws -> [AwaitingApproval] {
+        guard actor.scope.kind == .organisation, let org = actor.scope.id else { return [] }
+        let parts: [(AwaitingApproval.Kind, SQLQueryString)]
+        switch actor.role {
+        case .supervisor: parts = [(.payment, "x.state = 'submitted' AND p.supervisor_id = \(bind: org)")]
+        case .pmCompany:
+            parts = [
+                (.changeOrder, "x.state = 'submitted' AND p.pm_company_id = \(bind: org)"),
+                (.payment, "x.state = 'first_approved' AND p.pm_company_id = \(bind: org)"),
+            ]
+        default: return []
+        }
+        return try await database.withConnection { db in
+            var out: [AwaitingApproval] = []
+            for (kind, condition) in parts {
+                let table: SQLQueryString = kind == .payment ? "payments" : "change_orders"
+                var sql: SQLQueryString = """
+                    SELECT x.id, x.project_id, x.amount_fen, x.created_at, c.name AS compound_name FROM
+                    """
+                sql += " " + table + " x JOIN projects p ON p.id = x.project_id "
+                sql += "JOIN compounds c ON c.id = p.compound_id WHERE " + condition + " ORDER BY x.id LIMIT 200"
+                out += try await db.raw(sql).all().map {
+                    AwaitingApproval(
+                        kind: kind, id: try $0.int("id"), projectId: try $0.int("project_id"),
+                        compoundName: try $0.text("compound_name"), amountFen: try $0.int("amount_fen"),
+                        submittedAt: try $0.text("created_at"))
+                }
+            }
+            return out.sorted { ($0.submittedAt, $0.id) < ($1.submittedAt, $1.id) }
+        }
+    }
+
     // MARK: Two-step approval, shared by change orders and payments
 
     /// What differs between the two things approved in two steps: where they are kept, how a row reads, and who
