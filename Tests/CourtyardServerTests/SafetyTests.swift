@@ -241,10 +241,17 @@ import Testing
                 ("score_plan", "25"), ("score_edge", "12"), ("note_edge", "北侧缺护栏"), ("score_support", "20"),
                 ("score_drainage", "15"), ("score_load", "15"), ("score_access", "10"),
             ]
+            // Every mistake at once, each naming its item: too many points, not a whole number, points taken off
+            // without a reason.
             let (refused, page, _) = try await Self.post(
-                client, "/projects/\(f.pid)/inspections", cookie: cookie, fields)
+                client, "/projects/\(f.pid)/inspections", cookie: cookie,
+                fields.filter { !["score_access", "score_load"].contains($0.0) } + [
+                    ("score_access", "7.5"), ("score_load", "12"),
+                ])
             #expect(refused == .unprocessableContent)
-            #expect(page.contains("得分须在 0 到该项满分之间。"))
+            #expect(page.contains("的得分请填写 0 到 20 之间的整数。"))
+            #expect(page.contains("的得分请填写 0 到 10 之间的整数。"))
+            #expect(page.contains("扣了分，请在说明里写明扣分原因"))
             #expect(page.contains("value=\"12\"") && page.contains("value=\"北侧缺护栏\""))
             #expect(try await f.call(.get, "/api/v1/projects/\(f.pid)/inspections").json.items.isEmpty)
             fields[3] = ("score_plan", "20")

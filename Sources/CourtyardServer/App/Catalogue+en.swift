@@ -56,6 +56,8 @@ extension Catalogue {
         "home.lead.site":
             "Today's work: assigned reports, findings to rectify or re-inspect, today's site log and checks.",
         "home.lead.property": "Residents' reports assigned to your company, and the compounds handed over to it.",
+        "home.lead.supervisor": "Today's work: findings to re-inspect, today's checks and payments to confirm.",
+        "home.lead.pm_company": "Today's work: change orders and payments to approve, and findings to re-inspect.",
         "home.week": "This week and last",
         "home.week.reportsReceived": "Reports received",
         "home.week.reportsClosed": "Reports closed",
@@ -467,6 +469,8 @@ extension Catalogue {
         "inspection.save": "Submit the scores",
         "inspection.followUp": "re-inspection",
         "inspection.scoreMissing": "Score “{item}”.",
+        "inspection.scoreRange": "Score “{item}” as a whole number from 0 to {max}.",
+        "inspection.deductionNote": "“{item}” lost points: say why in its note, for the contractor to fix.",
         "log.untrained": "{n} more than trained",
         "error.safety_missing":
             "Before works start, file the contractor's safety agreement for the batch, an emergency plan covering the project and a pre-job safety training.",

@@ -103,7 +103,7 @@ struct HomePage {
             try await page.panels(actor: actor, services: services, f)
             try await page.handovers(actor: actor, services: services, f)
         case .contractor, .supervisor, .pmCompany:
-            page.lead = f.t("home.lead.site")
+            page.lead = f.t(actor.role == .contractor ? "home.lead.site" : "home.lead." + actor.role.rawValue)
             try await page.site(actor: actor, queue: queue, services: services, today: today, f)
             try await page.approvals(actor: actor, services: services, f)
             try await page.meetingActions(actor: actor, services: services, f)

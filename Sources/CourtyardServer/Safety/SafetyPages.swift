@@ -165,6 +165,34 @@ struct InspectionPageController: Sendable {
         }
     }
 
+    /// Each item's score read from the form, and everything wrong at once, each naming its item: a score missing,
+    /// not a whole number within 0 to the item's points, or points taken off without saying why (the note becomes
+    /// the finding the contractor fixes).
+    static func scores(_ items: [InspectionItem], _ fields: [String: String], _ f: PageFrame)
+        -> (scored: [(InspectionItem, Int64)], problems: [String])
+    {
+        var scored: [(InspectionItem, Int64)] = []
+        var problems: [String] = []
+        for item in items {
+            let typed = (fields["score_" + item.code] ?? "").trimmingCharacters(in: .whitespaces)
+            let named = ["item": item.name, "max": String(item.maxScore)]
+            guard !typed.isEmpty else {
+                problems.append(Lang.fill(f.t("inspection.scoreMissing"), named))
+                continue
+            }
+            guard let score = Int64(typed), (0...Int64(item.maxScore)).contains(score) else {
+                problems.append(Lang.fill(f.t("inspection.scoreRange"), named))
+                continue
+            }
+            let note = (fields["note_" + item.code] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            if score < item.maxScore && note.isEmpty {
+                problems.append(Lang.fill(f.t("inspection.deductionNote"), named))
+            }
+            scored.append((item, score))
+        }
+        return (scored, problems)
+    }
+
     @Sendable func submit(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let id = try context.parameters.require("id", as: Int64.self)
         let form = try await Pages.multipartForm(request, context)
@@ -179,13 +207,9 @@ struct InspectionPageController: Sendable {
                 throw AppError.notFound
             }
             // Every item scored before any photo is stored; the photos go again if the inspection is refused.
-            let scored = try template.items.map { item in
-                guard let score = form.fields["score_" + item.code].flatMap({ Int64($0) }) else {
-                    throw ValidationError(
-                        field: "scores", code: Pages.pageMessage,
-                        message: f.t("inspection.scoreMissing").replacingOccurrences(of: "{item}", with: item.name))
-                }
-                return (item, score)
+            let (scored, problems) = Self.scores(template.items, form.fields, f)
+            guard problems.isEmpty else {
+                throw ValidationError(field: "scores", code: Pages.pageMessage, message: Pages.lines(problems))
             }
             var scores: [SafetyRepository.NewInspection.Score] = []
             do {
