@@ -125,6 +125,13 @@ import Testing
                 #expect(
                     again.contains(#"role="alert""#) && again.contains(#"action="/change_orders/\#(change.id)/reject""#)
                 )
+                // A reason too long says how long it may be, not only that something is too long.
+                let (tooLong, said, _) = try await PageTests.postForm(
+                    client, "/change_orders/\(change.id)/reject", cookie: office.cookie,
+                    RefusedFormTests.urlencoded([
+                        ("_csrf", office.csrf), ("reason", String(repeating: "长", count: 2001)),
+                    ]))
+                #expect(tooLong == .unprocessableContent && said.contains("这段文字太长了：最多 2000 字"))
             }
             let (missing, _, _) = try await PageTests.postForm(
                 client, "/payments/999999/reject", cookie: office.cookie,

@@ -90,8 +90,10 @@ struct AppError: Error, HTTPResponseError {
             $0.replacingOccurrences(of: #"\[\d+\]\.?"#, with: ".", options: .regularExpression)
                 .trimmingCharacters(in: CharacterSet(charactersIn: "."))
         }
-        let keys = (field.map { ["error.\($0).\(code)"] } ?? []) + ["error.\(code)"]
-        return keys.lazy.compactMap { lang.catalogue[$0] }.first
+        // A text too long for no field of its own says how long it may be, when the store said so.
+        let bound = values["max"] == nil ? [] : ["error.tooLongMax"]
+        let keys = (field.map { ["error.\($0).\(code)"] } ?? []) + bound + ["error.\(code)"]
+        return keys.lazy.compactMap { lang.catalogue[$0] }.first.map { Lang.fill($0, values) }
     }
 
     /// A refusal that names what stands in its way: its lead (`error.<code>.lead`), then each detail, when the
@@ -142,16 +144,25 @@ struct AppError: Error, HTTPResponseError {
         return AppError(status: .contentTooLarge, code: "too_large", key: "error.tooLarge", ["limit": limit])
     }
 
+    /// A field refused by the store; a text "at most N characters" long carries N, for words that say so.
+    static func validation(_ e: ValidationError) -> AppError {
+        var a = AppError.unprocessable(e.code, e.message, field: e.field)
+        if e.code == "too_long", let n = e.message.firstMatch(of: /at most ([0-9,]+) characters/)?.1 {
+            a.values["max"] = String(n).replacingOccurrences(of: ",", with: "")
+        }
+        return a
+    }
+
     /// Maps what the store and the sheet readers throw to what a client sees.
     static func from(_ error: any Error) -> AppError? {
         switch error {
         case let e as BodyTooLarge: return tooLarge(maxBytes: e.limit)
         case let e as NIOTooManyBytesError: return tooLarge(maxBytes: e.maxBytes)
         case let e as AppError: return e
-        case let e as ValidationError: return .unprocessable(e.code, e.message, field: e.field)
+        case let e as ValidationError: return validation(e)
         case let e as ValidationErrors:
-            var lead = AppError.unprocessable(e.lead.code, e.lead.message, field: e.lead.field)
-            lead.all = e.all.map { AppError.unprocessable($0.code, $0.message, field: $0.field) }
+            var lead = validation(e.lead)
+            lead.all = e.all.map(validation)
             return lead
         case let e as StoreError:
             switch e {

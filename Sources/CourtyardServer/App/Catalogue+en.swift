@@ -962,6 +962,9 @@ extension Catalogue {
         "error.past": "The date must be today or later.",
         "error.payment_limit": "The payments would exceed their limit.",
         "error.published": "It is published and can no longer be changed.",
+        "error.amount_fen.invalid":
+            "Check the amount: a payment is more than 0; a change order is not 0, and a reduction has a minus sign.",
+        "error.tooLongMax": "This text is too long: at most {max} characters. Shorten it and send it again.",
         "error.earlier_pending":
             "An earlier payment of this project has not reached this step yet; approve them in order.",
         "error.log_exists":

@@ -880,6 +880,8 @@ extension Catalogue {
         "error.past": "日期须不早于今天。",
         "error.payment_limit": "累计支付将超过允许的支付上限。",
         "error.published": "已经发布，不能再修改。",
+        "error.amount_fen.invalid": "金额填写有误：进度款须大于 0；设计变更不能为 0，核减时在前面加负号。",
+        "error.tooLongMax": "这段文字太长了：最多 {max} 字，请删减后再提交。",
         "error.earlier_pending": "本项目还有更早申请的进度款没有审到这一步，请按申请的先后顺序审核。",
         "error.log_exists": "这一天已经有施工日志了，一天只记一篇。请换一个日期，或在日志列表里查看那天的记录。",
         "project.noContractor": "尚未确定",
