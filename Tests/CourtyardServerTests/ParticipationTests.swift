@@ -454,6 +454,9 @@ extension JSONValue {
             let id = try #require(created.json["id"]?.intValue)
             let (_, draft, _) = try await PageTests.page(client, "/questionnaires/\(id)", cookie: office.cookie)
             #expect(draft.contains("草稿：居民还看不到。"))
+            #expect(
+                !draft.contains("/public/questionnaires/\(id)\"") && !draft.contains("/poster\""),
+                "no link to a missing page")
             func post(_ path: String, _ fields: [(String, String)]) async throws -> (
                 HTTPResponse.Status, String, String
             ) {
@@ -473,6 +476,11 @@ extension JSONValue {
                     == "published")
             let (closed, _, _) = try await post("close", [("confirm", "1")])
             #expect(closed == .seeOther)
+            // Ended early, its period ends today, and a rating nobody gave reads as no answers, not a mean of 0.
+            let ended = try await client.execute(uri: "/public/questionnaires/\(id)", method: .get) {
+                String(buffer: $0.body)
+            }
+            #expect(ended.contains("\(today) – \(today)") && ended.contains("暂无回答。") && !ended.contains("平均分 0.0"))
             #expect(
                 try await client.call(.get, "/api/v1/questionnaires/\(id)", token: token).json["state"]?.stringValue
                     == "closed")
@@ -509,9 +517,11 @@ extension JSONValue {
             }
             let attachment = String(page[r.upperBound...].prefix { $0.isNumber })
             let file = try await client.execute(uri: "/public/attachments/\(attachment)", method: .get) { r in
-                (r.status, Array(r.body.readableBytesView))
+                (r.status, Array(r.body.readableBytesView), r.headers[.contentDisposition] ?? "")
             }
             #expect(file.0 == .ok && file.1 == ProjectTests.pdf)
+            // Saved, it keeps its name, not its number.
+            #expect(file.2.contains("filename*=UTF-8''%E6%96%B9%E6%A1%88.pdf"), "\(file.2)")
             // A resident objects on the public page; the clerk answers on the notice's page.
             let noticeId = String(posted.1.dropFirst("/notices/".count))
             let objected = try await client.execute(

@@ -573,19 +573,20 @@ extension TestClientProtocol {
         try await TestApp.with(demo: true) { client, services in
             let office = try await client.token("office")
             let today = Day.today(epochSeconds: Date().timeIntervalSince1970)
-            let year = today.civil.year + 2
+            // Last year's batch, due next year: a bulletin as of today (never later) finds nothing overdue yet.
+            let year = today.civil.year - 1
             let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 1), actor: .system)
                 .items[0].id
             let pid = try await client.call(
                 .post, "/api/v1/projects", token: office,
-                body: #"{"compound_id":\#(compound),"batch_year":\#(year),"deadline":"\#(year)-12-31"}"#
+                body: #"{"compound_id":\#(compound),"batch_year":\#(year),"deadline":"\#(year + 2)-12-31"}"#
             ).json["id"]!.intValue!
             _ = try await client.call(
                 .post, "/api/v1/projects/\(pid)/tasks", token: office, body: #"{"name":"管网改造","duration_days":20}"#)
             func overdue() async throws -> [String] {
                 let b = try await client.call(
                     .post, "/api/v1/bulletins", token: office,
-                    body: #"{"as_of":"\#(year)-06-30","batch_year":\#(year)}"#)
+                    body: #"{"as_of":"\#(today)","batch_year":\#(year)}"#)
                 return b.json["overdue"]?["tasks"]?.arrayItemsForTests.compactMap { $0["task"]?.stringValue } ?? []
             }
             #expect(try await overdue().isEmpty)

@@ -84,11 +84,27 @@ import Testing
             let (_, _, second) = try await post(
                 "/bulletins", [("batch_year", year), ("as_of", Clock.today.description), ("next_steps", "")])
             let other = try #require(second.split(separator: "/").last.map(String.init))
-            let (published, _, _) = try await post("/bulletins/\(id)/publish", [("confirm", "1")])
+            // A date after today is refused: a bulletin reports what has happened.
+            let tomorrow = Clock.today.adding(days: 1).description
+            let (future, saidFuture, _) = try await post(
+                "/bulletins/\(id)/edit", [("as_of", tomorrow), ("next_steps", "第二稿")])
+            #expect(future == .unprocessableContent && saidFuture.contains("截至日期不能晚于今天"))
+            // Publishing is a button of the draft's form: what was typed since the last save is published with it.
+            let (published, _, _) = try await post(
+                "/bulletins/\(id)/publish",
+                [("as_of", Clock.today.description), ("next_steps", "第三稿：发布前补写"), ("confirm", "1")])
             #expect(published == .seeOther)
             let (_, issued, _) = try await PageTests.page(client, "/bulletins/\(id)", cookie: office.cookie)
             #expect(
                 !issued.contains("/publish\"") && !issued.contains("/delete\""), "a published bulletin has no forms")
+            #expect(issued.contains("第三稿：发布前补写"))
+            // An issue does not go back in time: a draft dated before the last issue is refused, and kept.
+            let (_, _, older) = try await post(
+                "/bulletins", [("batch_year", year), ("as_of", "2026-01-05"), ("next_steps", "")])
+            let olderId = try #require(older.split(separator: "/").last.map(String.init))
+            let (backwards, saidBack, _) = try await post(
+                "/bulletins/\(olderId)/publish", [("as_of", "2026-01-05"), ("next_steps", "补发"), ("confirm", "1")])
+            #expect(backwards == .conflict && saidBack.contains("这一期的截至日期不能更早") && saidBack.contains(">补发</textarea>"))
             let (refusedDelete, _, _) = try await post("/bulletins/\(other)/delete", [])
             #expect(refusedDelete == .unprocessableContent)
             let (deleted, _, list) = try await post("/bulletins/\(other)/delete", [("confirm", "1")])

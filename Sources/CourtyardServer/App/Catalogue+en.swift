@@ -962,6 +962,9 @@ extension Catalogue {
         "error.past": "The date must be today or later.",
         "error.payment_limit": "The payments would exceed their limit.",
         "error.published": "It is published and can no longer be changed.",
+        "error.as_of.future": "The date cannot be after today: a bulletin reports what has happened.",
+        "error.before_last_issue":
+            "The last issue is as of a later date; this one cannot go back. Move its date after the last issue's, then publish.",
         "error.amount_fen.invalid":
             "Check the amount: a payment is more than 0; a change order is not 0, and a reduction has a minus sign.",
         "error.tooLongMax": "This text is too long: at most {max} characters. Shorten it and send it again.",
@@ -1385,6 +1388,7 @@ extension Catalogue {
         "bulletin.nextStepsHint": "(one item per line)",
         "bulletin.saveDraft": "Save draft",
         "bulletin.publishTitle": "Publish this bulletin",
+        "bulletin.publishSaves": "Publishing saves the changes above first.",
         "bulletin.publishConfirm":
             "I have checked the figures and the next steps above. Publishing numbers the issue and it can no longer change.",
         "bulletin.publishUnticked": "Tick that you have checked it, then publish.",
@@ -1485,6 +1489,7 @@ extension Catalogue {
             "Filed for a resident? Hand them this code: they tap “Follow a report” on the compound's page and type it. Only the account that filed the report sees it.",
         "report.trackingPage": "Open the tracking page",
         "questionnaire.answerAgain": "Own another home here? Answer for it too",
+        "questionnaire.noAnswers": "No answers yet.",
         "questionnaire.line.draft":
             "Draft: residents cannot see it yet. Check the questions, then publish; they cannot change afterwards.",
         "questionnaire.line.soon": "Published; answers are taken from {from} to {to}.",

@@ -273,6 +273,7 @@ struct QuestionnairePage {
         var text: String
         var optionTable: OptionTable?
         var rating: Rating?
+        var unrated = false
         var texts: Texts?
     }
     struct BuildingRow {
@@ -293,7 +294,8 @@ struct QuestionnairePage {
     var eligible: String
     var responseRate: String
     var satisfaction: String?
-    var publicHref: String
+    /// The residents' link and the poster, once published: a draft's would lead residents to a missing page.
+    var publicHref: String?
     var posterHref: String
     var mapHref: String
     var xlsxHref: String
@@ -354,9 +356,12 @@ struct QuestionnairePage {
             case .rating:
                 return Result(
                     text: q.text,
-                    rating: Rating(
-                        mean: Percent.text(t.meanRatingTenths), satisfied: Percent.text(t.satisfactionTenths),
-                        answered: String(t.answered)))
+                    rating: t.answered == 0
+                        ? nil
+                        : Rating(
+                            mean: Percent.text(t.meanRatingTenths), satisfied: Percent.text(t.satisfactionTenths),
+                            answered: String(t.answered)),
+                    unrated: t.answered == 0)
             case .text:
                 return Result(
                     text: q.text,
@@ -374,7 +379,8 @@ struct QuestionnairePage {
             responses: String(r.responses), eligible: String(r.eligible),
             responseRate: Percent.text(Percent.tenths(r.responses, of: r.eligible)),
             satisfaction: QuestionnaireRepository.satisfaction(r).map(Percent.text),
-            publicHref: SiteRoute.publicQuestionnaire(id).path, posterHref: SiteRoute.questionnairePoster(id).path,
+            publicHref: h.state == .draft ? nil : SiteRoute.publicQuestionnaire(id).path,
+            posterHref: SiteRoute.questionnairePoster(id).path,
             mapHref: SiteRoute.questionnaireMap(id).path,
             xlsxHref: SiteRoute.questionnaireResults(id, format: "xlsx", lang: f.lang).path,
             csvHref: SiteRoute.questionnaireResults(id, format: "csv", lang: f.lang).path, paper: paper,

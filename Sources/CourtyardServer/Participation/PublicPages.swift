@@ -566,8 +566,8 @@ struct PublicPageController {
         return Response(
             status: .ok,
             headers: [
-                .contentType: file.contentType, .cacheControl: "public, max-age=3600",
-                .init("X-Content-Type-Options")!: "nosniff",
+                .contentType: file.contentType, .contentDisposition: ContentDisposition.inline(filename: file.filename),
+                .cacheControl: "public, max-age=3600", .init("X-Content-Type-Options")!: "nosniff",
             ], body: .init(byteBuffer: file.bytes))
     }
 

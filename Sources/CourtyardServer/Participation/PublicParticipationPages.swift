@@ -71,6 +71,7 @@ struct PublicQuestionnairePage {
     struct Tally {
         var text: String
         var rating: Rating?
+        var unrated = false
         var optionTable: OptionTable?
     }
     struct Closed {
@@ -147,8 +148,13 @@ struct PublicQuestionnairePage {
                     q.type == .rating
                         ? Tally(
                             text: q.text,
-                            rating: Rating(
-                                mean: Percent.text(t.meanRatingTenths), satisfied: Percent.text(t.satisfactionTenths)))
+                            // No one rated it: no mean of 0.0 on a scale of 1 to 5.
+                            rating: t.answered == 0
+                                ? nil
+                                : Rating(
+                                    mean: Percent.text(t.meanRatingTenths),
+                                    satisfied: Percent.text(t.satisfactionTenths)),
+                            unrated: t.answered == 0)
                         : Tally(
                             text: q.text,
                             optionTable: OptionTable(options: q.options, counts: t.optionCounts))

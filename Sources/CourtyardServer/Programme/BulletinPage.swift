@@ -158,6 +158,7 @@ struct BulletinPage {
         var asOf: String
         var nextSteps: String
         var nextStepsMax = BulletinRepository.nextStepsMax
+        var today = Clock.today.description
         let publishAction: String
         let deleteAction: String
         /// Why publishing or deleting was refused, said beside that form.
@@ -309,17 +310,38 @@ struct BulletinPageController: Sendable {
         }
     }
 
-    /// Publishing numbers the issue and freezes it, so it asks for a tick that the figures were checked.
+    /// Publishing numbers the issue and freezes it, so it asks for a tick that the figures were checked. The button
+    /// belongs to the draft's form: what was typed there since the last save is saved first, then published.
     @Sendable func publish(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let fields = try await Pages.form(request, context)
         let id = try context.parameters.require("id", as: Int64.self)
+        let typed: (inout BulletinPage.DraftForms) -> Void = { forms in
+            if let asOf = fields["as_of"] { forms.asOf = asOf }
+            if let steps = fields["next_steps"] { forms.nextSteps = steps }
+        }
         guard fields["confirm"] == "1" else {
             return try await render(context, f, status: .unprocessableContent) {
+                typed(&$0)
                 $0.publishProblem = f.t("bulletin.publishUnticked")
             }
         }
-        return try await Pages.saveOnce(f) {
-            _ = try await bulletins.publish(id: id, actor: try context.actor())
+        let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
+            try await render(context, f, status: status) {
+                typed(&$0)
+                $0.publishProblem = m.1
+            }
+        }
+        let asOf = fields["as_of"].map { Day($0) }
+        if asOf == .some(nil) {
+            return try await redisplay(
+                ("bad", f.t("bulletin.asOf") + f.t("common.colon") + f.t("form.badDate")), .unprocessableContent)
+        }
+        return try await Pages.save(f, redisplay: redisplay) {
+            let actor = try context.actor()
+            if fields["as_of"] != nil || fields["next_steps"] != nil {
+                _ = try await bulletins.update(id: id, asOf: asOf ?? nil, nextSteps: fields["next_steps"], actor: actor)
+            }
+            _ = try await bulletins.publish(id: id, actor: actor)
             return SiteRoute.bulletin(id).path
         }
     }

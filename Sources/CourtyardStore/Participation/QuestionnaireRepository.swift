@@ -176,6 +176,13 @@ public struct QuestionnaireRepository: Sendable {
             try await db.raw(
                 "UPDATE questionnaires SET state = \(bind: state.rawValue), version = version + 1 WHERE id = \(bind: id)"
             ).run()
+            // Ended early while open: its period ends today, as residents then read it.
+            let today = Clock.today
+            if state == .closed && h.opensOn <= today && today < h.closesOn {
+                try await db.raw(
+                    "UPDATE questionnaires SET closes_on = \(bind: today.description) WHERE id = \(bind: id)"
+                ).run()
+            }
             try await AuditLog.record(
                 db: db, actor: actor, action: state == .closed ? "close" : "publish", entity: "questionnaires",
                 entityId: id,

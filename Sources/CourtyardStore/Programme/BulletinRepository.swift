@@ -295,6 +295,7 @@ public struct BulletinRepository: Sendable {
     {
         guard Permissions.allows(actor.role, .manageBulletins) else { throw AccessError.forbidden }
         try TextBounds.check(nextSteps, field: "next_steps", max: Self.nextStepsMax)
+        try Self.checkAsOf(asOf)
         let sd = try coverage(actor, requested: subdistrictId)
         guard (2000...2100).contains(batchYear) else {
             throw ValidationError(field: "batch_year", code: "invalid", message: "batch_year must be 2000 to 2100")
@@ -420,10 +421,18 @@ public struct BulletinRepository: Sendable {
     /// The longest 下步工作 a bulletin carries, in characters.
     public static let nextStepsMax = 4000
 
+    /// A bulletin reports what has happened: its date is not after today.
+    static func checkAsOf(_ asOf: Day) throws {
+        guard asOf <= Clock.today else {
+            throw ValidationError(field: "as_of", code: "future", message: "as_of cannot be after today")
+        }
+    }
+
     /// Only a draft may change; a published bulletin is a record of what was said.
     public func update(id: Int64, asOf: Day?, nextSteps: String?, actor: Actor) async throws -> Bulletin {
         guard Permissions.allows(actor.role, .manageBulletins) else { throw AccessError.forbidden }
         if let nextSteps { try TextBounds.check(nextSteps, field: "next_steps", max: Self.nextStepsMax) }
+        if let asOf { try Self.checkAsOf(asOf) }
         try await database.transaction { db in
             let h = try await header(id, actor: actor, db: db)
             guard h.state == "draft" else {
@@ -466,6 +475,15 @@ public struct BulletinRepository: Sendable {
             let h = try await header(id, actor: actor, db: db)
             guard h.state == "draft" else {
                 throw StoreError.refused(code: "published", message: "bulletin \(id) is already published")
+            }
+            // Issues follow one another in time: each compares itself with the one before, so none goes back.
+            var last: SQLQueryString =
+                "SELECT MAX(as_of) AS last FROM bulletins WHERE state = 'published' AND batch_year = \(bind: h.batchYear) AND "
+            last += Self.coverageSQL(h.subdistrictId, column: "subdistrict_id")
+            if let before = try await db.raw(last).first()?.optionalText("last").flatMap({ Day($0) }), h.asOf < before {
+                throw StoreError.refused(
+                    code: "before_last_issue",
+                    message: "the last published issue is as of \(before), later than this one")
             }
             let content = try await Self.computeNow(h, db: db)
             var count: SQLQueryString =
