@@ -307,6 +307,10 @@ import Testing
             let (project, item, percent) = try await Self.project(services)
             let (_, page, _) = try await PageTests.page(client, "/projects/\(project)", cookie: cookie)
             #expect(page.contains("填写今天的施工日志") && page.contains(#"<details id="log-form" open>"#))
+            // The camera's photo is made smaller in the browser before it is sent, by the script every page loads.
+            #expect(
+                page.contains(#"capture="environment" data-resize="1600""#) && page.contains("/static/report-photos.js")
+            )
             let before = try await CoordinationTests.count(services, "site_logs")
             let fields = [
                 ("_csrf", csrf), ("date", Clock.today.description), ("weather", "多云"), ("workers", "12"),

@@ -75,6 +75,7 @@ struct PageFrame {
             var largeLabel: String
             var nav: [NavItem]
             var navScript: String
+            var photoScript: String
             var refresh: String?
             var who: String?
             var body: TrustedHTML
@@ -89,6 +90,7 @@ struct PageFrame {
             large: large, largeHref: path + (path.contains("?") ? "&" : "?") + "large=" + (large ? "0" : "1"),
             largeLabel: t(large ? "nav.standardType" : "nav.largeType"),
             nav: account.map(navigation(for:)) ?? [], navScript: Views.navScript.path,
+            photoScript: PublicPages.photoScript.path,
             refresh: refreshSeconds.map(String.init), who: who, body: body)
         let html = Views.render("layout", frame, frame: self).html
         var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]

@@ -1,10 +1,14 @@
-// The public report form's photos, made smaller in the browser before they are sent: each chosen photo is drawn
+// Photos made smaller in the browser before they are sent: each chosen photo is drawn
 // upright (its EXIF orientation applied, since the server removes the EXIF block with the place it was taken) on a
 // canvas whose long side is at most 1600 px, and sent as a JPEG at quality 0.85 in place of the original. Without
 // this script, or in a browser that cannot do it, the photos go as chosen and the server checks them.
 (function () {
-  var input = document.querySelector('input[type=file][data-resize]');
-  if (!input || !input.form) return;
+// Every photo field of the page that asks for it (data-resize): the public report form's, and the staff's camera
+// fields (a site log, an inspection item, a department's done step, an event). Each is set up once, even when the
+// script is on the page twice.
+function setUp(input) {
+  if (!input.form || input.dataset.resizeBound) return;
+  input.dataset.resizeBound = '1';
   // In any browser, even one that cannot make photos smaller: photos past what the form may carry are said at
   // once and not sent. A browser that can shrink them checks again after shrinking.
   var LIMIT = Number(input.dataset.limit) || 9500000;
@@ -84,4 +88,7 @@
       say('');
     });
   });
+}
+var inputs = document.querySelectorAll('input[type=file][data-resize]');
+for (var k = 0; k < inputs.length; k++) setUp(inputs[k]);
 })();
