@@ -204,6 +204,12 @@ import Testing
                     .first?["id"]?.intValue)
             let (_, page) = try await office.get("/coordination?state=declined")
             #expect(page.contains("/coordination/requests/\(declined)/reopen"))
+            // Without what was added: refused beside the form, which stays open on the declined requests.
+            let (bare, _, again) = try await office.post("/coordination/requests/\(declined)/reopen", [("note", "  ")])
+            #expect(bare == .unprocessableContent && again.contains("请写明补充了什么"))
+            #expect(
+                again.contains("<details open>")
+                    && again.contains(#"aria-current="true"><a href="/coordination?state=declined">"#))
             let (status, _, _) = try await office.post(
                 "/coordination/requests/\(declined)/reopen", [("note", "已补充管线图")])
             #expect(status == .seeOther)
@@ -221,6 +227,8 @@ import Testing
             let (cookie, csrf) = try await client.session(try #require(liaison))
             let (_, queue) = try await Browser(client: client, cookie: cookie, csrf: csrf).get("/queue")
             #expect(queue.contains("<strong>街道补充说明</strong>：已补充管线图"))
+            let (_, officeList) = try await office.get("/coordination")
+            #expect(officeList.contains("街道补充说明：已补充管线图"))
         }
     }
 

@@ -27,7 +27,18 @@ struct CoordinationOfficePage {
         var declined: String?
         /// What the department wrote when it finished.
         var doneNote: String?
+        /// What the office added when it reopened the request, which the department reads beside it.
+        var supplement: String?
+        /// The day the department planned, the day it finished, and the photos it took then.
+        var planned: String?
+        var doneOn: String?
+        var evidence: [String]
+        var hasEvidence: Bool
         var reopenAction: String?
+        /// A refused supplement: the form open again, what was typed, and why, beside it.
+        var reopenOpen = false
+        var reopenTyped = ""
+        var reopenProblem: String?
     }
     struct Filter {
         var href: String
@@ -142,6 +153,10 @@ struct CoordinationOfficePage {
             rowDue: r.dueOn?.description ?? "—", rowLate: r.overdue, rowDescription: r.description,
             declined: r.state == .declined && !r.declineReason.isEmpty ? r.declineReason : nil,
             doneNote: r.state == .done && !r.doneNote.isEmpty ? r.doneNote : nil,
+            supplement: r.supplement.isEmpty || r.state == .declined ? nil : r.supplement,
+            planned: r.state == .scheduled ? r.plannedOn?.description : nil,
+            doneOn: r.state == .done ? r.doneOn?.description : nil,
+            evidence: r.evidence.map { SiteRoute.attachment($0).path }, hasEvidence: !r.evidence.isEmpty,
             reopenAction: canFile && CoordinationLifecycle.canMove(from: r.state, to: .reopened)
                 ? SiteRoute.coordinationReopen(r.id).path : nil)
     }
@@ -174,10 +189,19 @@ struct CoordinationOfficeController {
 
     func render(
         _ context: AppContext, _ f: PageFrame, state: CoordinationState?, typed: CoordinationOfficePage.Typed,
-        message: PageNote?, status: HTTPResponse.Status = .ok
+        message: PageNote?, status: HTTPResponse.Status = .ok,
+        reopening: (id: Int64, note: String, problem: String)? = nil
     ) async throws -> Response {
-        let page = try await CoordinationOfficePage.load(
+        var page = try await CoordinationOfficePage.load(
             services: services, actor: try Self.reader(context), state: state, typed: typed, message: message, f)
+        if let reopening {
+            let action = SiteRoute.coordinationReopen(reopening.id).path
+            for i in page.rows.indices where page.rows[i].reopenAction == action {
+                page.rows[i].reopenOpen = true
+                page.rows[i].reopenTyped = reopening.note
+                page.rows[i].reopenProblem = reopening.problem
+            }
+        }
         return f.page(title: f.t("coordination.title"), "coordination-requests", page, status: status)
     }
 
@@ -209,9 +233,15 @@ struct CoordinationOfficeController {
     @Sendable func reopen(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let id = try context.parameters.require("id", as: Int64.self)
         let fields = try await Pages.form(request, context)
+        let note = fields["note"] ?? ""
+        // Refused, the declined requests are shown again with this one's form open, the text kept, the reason beside.
         let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
             try await render(
-                context, f, state: nil, typed: .init(), message: PageNote(kind: m.0, text: m.1), status: status)
+                context, f, state: .declined, typed: .init(), message: nil, status: status,
+                reopening: (id, note, m.1))
+        }
+        if note.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            return try await redisplay(("bad", f.t("coordination.reopenNeedsNote")), .unprocessableContent)
         }
         return try await Pages.save(f, next: SiteRoute.coordination(done: "reopened").path, redisplay: redisplay) {
             _ = try await CoordinationRoutes.requests(services).transition(

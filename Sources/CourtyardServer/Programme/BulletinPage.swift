@@ -196,6 +196,11 @@ struct BulletinPage {
     let hasContractors: Bool
     let nextSteps: String?
 
+    /// A change in percentage points, said as such ("+5.0 个百分点"); "—" when there is nothing to compare with.
+    static func pp(_ change: String, _ f: PageFrame) -> String {
+        change == "—" ? change : Lang.fill(f.t("bulletin.pp"), ["n": change])
+    }
+
     init(_ b: Bulletin, actor: Actor, openable: Set<Int64>, _ f: PageFrame) {
         issuingUnit = b.issuingUnit ?? ""
         asOf = b.asOf.description
@@ -218,7 +223,8 @@ struct BulletinPage {
         cards = rates.map { value, change, label in
             Card(
                 value: b.totals[keyPath: value].numberText + "%",
-                label: "\(f.t(label)) (\(BulletinDocument.change(b.changePp, change)))")
+                label: f.t(label) + f.t("paren.open") + Self.pp(BulletinDocument.change(b.changePp, change), f)
+                    + f.t("paren.close"))
         }
         units = BulletinUnitRow.rows(b.communities)
         compounds = b.compounds.map { c in
