@@ -515,7 +515,8 @@ extension Catalogue {
             + "working days.",
         "coordination.more": "What was added",
         "coordination.reopen": "Reopen with more information",
-        "coordination.reopenNeedsNote": "Say what was added (such as the pipe layout plan), for the department to take it up again.",
+        "coordination.reopenNeedsNote":
+            "Say what was added (such as the pipe layout plan), for the department to take it up again.",
         "coordination.figures": "How departments answer (last 30 days)",
         "coordination.form.pickProject": "Choose the project.",
         "coordination.form.pickDepartment": "Choose the department.",
