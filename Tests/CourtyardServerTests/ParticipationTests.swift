@@ -760,3 +760,36 @@ extension JSONValue {
 }
 
 private struct Count: Decodable { let n: Int }
+
+extension NoticePageTests {
+    /// A building's steward enters paper answers for the homes of that building only: the form lists no others.
+    @Test func aBuildingsStewardIsOfferedOnlyItsBuildingsHomesOnPaper() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let steward = try await client.token("louzhang2")
+            let me = try await client.call(.get, "/api/v1/auth/me", token: steward)
+            let scope = try #require(me.json["scope"]?.stringValue).split(separator: ":")
+            #expect(scope.first == "building")
+            let building = try #require(Int64(scope.last ?? ""))
+            let compound = try await SelectionTests.ints(
+                services, "SELECT compound_id AS id FROM buildings WHERE id = \(bind: building)")[0]
+            let office = try await client.token("office")
+            let today = ParticipationTests.today
+            let created = try await client.call(
+                .post, "/api/v1/questionnaires", token: office,
+                body:
+                    #"{"compound_id":\#(compound),"kind":"satisfaction","title":"楼内满意度","opens_on":"\#(today)","closes_on":"\#(today.adding(days: 5))","questions":[{"type":"rating","text":"满意吗"}]}"#
+            )
+            let id = try #require(created.json["id"]?.intValue)
+            _ = try await client.call(.post, "/api/v1/questionnaires/\(id)/publish", token: office)
+            let (cookie, _) = try await client.session("louzhang2")
+            let (_, page, _) = try await PageTests.page(client, "/questionnaires/\(id)", cookie: cookie)
+            let offered = page.matches(of: /<option value="(\d+)"/).compactMap { Int64($0.1) }
+            let mine = Set(
+                try await SelectionTests.ints(
+                    services, "SELECT id FROM households WHERE building_id = \(bind: building)"))
+            let all = try await SelectionTests.ints(
+                services, "SELECT id FROM households WHERE compound_id = \(bind: compound)")
+            #expect(!offered.isEmpty && Set(offered) == mine && all.count > mine.count)
+        }
+    }
+}

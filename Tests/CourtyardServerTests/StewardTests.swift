@@ -545,6 +545,9 @@ import Testing
             let campaign = targeted[home]![0]
             let (_, form, _) = try await PageTests.page(client, "/my-households?household=\(home)", cookie: cookie)
             #expect(form.contains(#"<option value="\#(campaign)" selected>"#))
+            // How the visit went is chosen each time, never carried over from a default.
+            #expect(form.contains(#"name="outcome" required><option value="">请选择结果</option>"#))
+            #expect(!form.contains(#"<option value="explained" selected>"#))
             #expect(form.contains("href=\"/api/v1/campaigns/\(campaign)/map.svg\">挂图作战："))
             let (mapStatus, svg, _) = try await PageTests.page(
                 client, "/api/v1/campaigns/\(campaign)/map.svg", cookie: cookie)

@@ -1898,6 +1898,9 @@ extension Catalogue {
         "phone.queued": "{n} entries are kept on this phone and will be sent when the connection returns.",
         "phone.sent": "Entry sent.",
         "phone.refused": "This entry was not saved and is back in the form; correct it and save again:",
+        "phone.refusedElsewhere":
+            "A refused entry belongs to {room}; it comes back into the form when you open that home, to mend and save.",
+        "phone.pickOutcome": "Choose the outcome",
         "phone.call": "Call",
         "phone.noPhone": "No phone on record",
         "phone.nobody": "Nobody is registered in this household yet.",

@@ -1765,6 +1765,8 @@ extension Catalogue {
         "phone.queued": "有 {n} 条记录保存在手机上，联网后自动上传。",
         "phone.sent": "记录已上传。",
         "phone.refused": "这条记录没有保存，已放回表单，请修改后再保存：",
+        "phone.refusedElsewhere": "有一条被退回的记录属于 {room}，打开那一户时会放回表格，请改好后再保存。",
+        "phone.pickOutcome": "请选择结果",
         "phone.call": "拨打",
         "phone.noPhone": "没有登记电话",
         "phone.nobody": "这户还没有登记住户。",

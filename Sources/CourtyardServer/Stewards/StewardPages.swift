@@ -168,7 +168,8 @@ struct StewardPhonePage {
                 Option(value: $0.rawValue, label: f.t("contact.channel." + $0.rawValue), selected: $0 == .visit)
             },
             outcomes: ContactOutcome.allCases.map {
-                Option(value: $0.rawValue, label: f.t("contact.outcome." + $0.rawValue), selected: $0 == .explained)
+                // None chosen for the steward: each visit says how it went, not what the last one said.
+                Option(value: $0.rawValue, label: f.t("contact.outcome." + $0.rawValue), selected: false)
             },
             campaigns: campaigns.map { Option(value: String($0.id), label: $0.title, selected: $0.id == counts) },
             hasCampaigns: !campaigns.isEmpty,

@@ -284,14 +284,16 @@ public struct QuestionnaireRepository: Sendable {
         let s = scope(actor)
         return try await database.withConnection { db in
             let h = try await Self.header(id, db: db, scope: s)
-            return try await db.raw(
+            // Only the homes the account may enter for: a building's steward, that building's.
+            var sql: SQLQueryString = """
+                SELECT t.id, b.name AS building, e.name AS entrance, t.room,
+                  (SELECT COUNT(*) FROM questionnaire_responses q WHERE q.questionnaire_id = \(bind: id) AND q.household_id = t.id) AS answered
+                FROM households t JOIN buildings b ON b.id = t.building_id JOIN entrances e ON e.id = t.entrance_id
+                JOIN compounds c ON c.id = t.compound_id
+                WHERE t.compound_id = \(bind: h.compoundId) AND
                 """
-                SELECT h.id, b.name AS building, e.name AS entrance, h.room,
-                  (SELECT COUNT(*) FROM questionnaire_responses q WHERE q.questionnaire_id = \(bind: id) AND q.household_id = h.id) AS answered
-                FROM households h JOIN buildings b ON b.id = h.building_id JOIN entrances e ON e.id = h.entrance_id
-                WHERE h.compound_id = \(bind: h.compoundId) ORDER BY b.id, e.id, h.floor, h.room
-                """
-            ).all().map {
+            sql += " " + ResourceSpec.households.scopeCondition(actor.scope) + " ORDER BY b.id, e.id, t.floor, t.room"
+            return try await db.raw(sql).all().map {
                 (
                     try $0.int("id"), "\(try $0.text("building"))-\(try $0.text("entrance"))-\(try $0.text("room"))",
                     try $0.int("answered") > 0

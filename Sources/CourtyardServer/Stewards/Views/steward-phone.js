@@ -63,6 +63,14 @@
     if (!list.length || !untouched()) return;
     var entry = list[0];
     var b = entry.body;
+    // The page was opened for another home (its square tapped): that home stays in the form, and the refused
+    // entry waits, named, for its own home, so no note is saved against the wrong door.
+    var chosen = field('household_id').value;
+    if (chosen && chosen !== String(entry.household)) {
+      var home = field('household_id').querySelector('option[value="' + entry.household + '"]');
+      say((form.dataset.refusedElsewhere || '').replace('{room}', home ? home.textContent : ''), true);
+      return;
+    }
     var values = { household_id: entry.household, channel: b.channel, date: b.date, outcome: b.outcome,
       note: b.note, follow_up_on: b.follow_up_on || '', campaign_id: b.campaign_id ? String(b.campaign_id) : '' };
     Object.keys(values).forEach(function (name) {
@@ -126,6 +134,7 @@
       restored = null;
     }
     form.querySelector('textarea[name=note]').value = '';
+    field('outcome').value = '';
     var later = field('follow_up_on');
     if (later) later.value = '';
     showQueue();
