@@ -21,6 +21,8 @@ public enum CoordinationKind: String, CaseIterable, Codable, Sendable {
     case powerPole = "power_pole"
     case telecomLine = "telecom_line"
     case waterMeter = "water_meter"
+    /// Moving a water supply main or riser (供水管线迁改), as distinct from a meter.
+    case waterSupply = "water_supply"
     case drainageConnection = "drainage_connection"
     case heating, greening
     case roadPermit = "road_permit"

@@ -16,6 +16,8 @@ import Testing
             #expect(page.0 == .ok)
             #expect(page.1.contains("天然气入户动员") && page.1.contains("/api/v1/campaigns/"))
             #expect(page.1.contains("临时党支部") && page.1.contains("选举"))
+            // Each steward's building is named with its compound, and "contacted" reads as not yet answered.
+            #expect(page.1.contains(#"<td class="key" data-label="小区">"#) && page.1.contains("已联系、未表态"))
             let before = try await SelectionTests.count(services, "campaigns")
             let compound = try await SelectionTests.ints(services, "SELECT MIN(id) AS id FROM compounds")[0]
             let none = try await office.post(

@@ -1755,6 +1755,7 @@ extension Catalogue {
         "coordination.kind.power_pole": "Power pole",
         "coordination.kind.telecom_line": "Telecom line",
         "coordination.kind.water_meter": "Water meter",
+        "coordination.kind.water_supply": "Water supply pipe",
         "coordination.kind.drainage_connection": "Drainage connection",
         "coordination.kind.heating": "Heating",
         "coordination.kind.greening": "Greening",
@@ -1864,7 +1865,7 @@ extension Catalogue {
         "campaign.col.households": "Households contacted",
         "campaign.status.targets": "Targets",
         "campaign.status.not_contacted": "Not contacted",
-        "campaign.status.contacted": "Contacted",
+        "campaign.status.contacted": "Contacted, no answer yet",
         "campaign.status.agreed": "Agreed",
         "campaign.status.refused": "Refused",
         "campaign.status.unreachable": "Unreachable",
@@ -1897,6 +1898,8 @@ extension Catalogue {
         "phone.saved": "Saved.",
         "phone.queued": "{n} entries are kept on this phone and will be sent when the connection returns.",
         "phone.sent": "Entry sent.",
+        "phone.signedOut":
+            "Your sign-in has ended: {n} entries are kept on this phone. Reload this page to sign in again; back here, they are sent.",
         "phone.refused": "This entry was not saved and is back in the form; correct it and save again:",
         "phone.refusedElsewhere":
             "A refused entry belongs to {room}; it comes back into the form when you open that home, to mend and save.",

@@ -28,6 +28,7 @@ struct OutreachPage {
         var xlsxHref: String
     }
     struct StewardRow {
+        var compound: String
         var placeName: String
         var personName: String
         var since: String
@@ -61,10 +62,15 @@ struct OutreachPage {
     {
         let db = services.database
         let campaigns = try await campaignRows(actor: actor, services: services, f)
-        let stewards = try await StewardRepository(database: db).list(.init(current: true), actor: actor).prefix(500)
+        let current = try await StewardRepository(database: db).list(.init(current: true), actor: actor).prefix(500)
+        // The compound each building is in: "1号楼" alone names a building in every compound of a community.
+        let places = try await Places.load(compoundIds: current.map(\.compoundId), services: services)
+        let stewards =
+            current
             .map {
                 StewardRow(
-                    placeName: $0.placeName, personName: $0.residentName, since: $0.since.description,
+                    compound: places.name(compound: $0.compoundId), placeName: $0.placeName,
+                    personName: $0.residentName, since: $0.since.description,
                     appointed: f.t("outreach.appointed." + $0.appointedBy.rawValue))
             }
         let bodies = try await BodyRepository(database: db).list(

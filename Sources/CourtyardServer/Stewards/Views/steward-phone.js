@@ -104,6 +104,11 @@
         storeRefused(list);
         restoreNext();
         flush();
+      } else if (status === 401 || status === 403) {
+        // Online, but signed out (the session ended): the entries wait here, and the steward is told to sign in,
+        // not to wait for a network that is already there.
+        var n = load().length;
+        say((form.dataset.signedOut || '').replace('{n}', n), true);
       } else { showQueue(); }
     }, function () { busy = false; showQueue(); });
   }
