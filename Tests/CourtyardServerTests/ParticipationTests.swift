@@ -427,6 +427,24 @@ extension JSONValue {
             let (_, draft, _) = try await PageTests.page(client, posted, cookie: office.cookie)
             #expect(draft.contains("附件：方案.pdf</a> <small class=\"muted\">PDF · "))
             #expect(draft.contains(#"action="\#(posted)/publish""#))
+            // A slip found while checking is corrected on the draft's page; refused, the form keeps what was typed.
+            let today = ParticipationTests.today
+            func edit(_ fields: [(String, String)]) async throws -> (HTTPResponse.Status, String, HTTPFields) {
+                try await PageTests.postForm(
+                    client, posted + "/edit", cookie: office.cookie,
+                    RefusedFormTests.urlencoded([("_csrf", office.csrf), ("kind", "plan")] + fields))
+            }
+            let (backwards, again, _) = try await edit([
+                ("title", "改造方案公示（修订）"), ("body", "改造内容：外墙、管网、屋面。"),
+                ("starts_on", today.description), ("ends_on", today.adding(days: -1).description),
+            ])
+            #expect(backwards == .unprocessableContent && again.contains(#"<details id="edit" open>"#))
+            #expect(again.contains(#"value="改造方案公示（修订）""#) && again.contains("改造内容：外墙、管网、屋面。</textarea>"))
+            let (corrected, _, _) = try await edit([
+                ("title", "改造方案公示（修订）"), ("body", "改造内容：外墙、管网、屋面。"),
+                ("starts_on", today.description), ("ends_on", today.adding(days: 7).description),
+            ])
+            #expect(corrected == .seeOther)
             let (status, _, headers) = try await PageTests.postForm(
                 client, posted + "/publish", cookie: office.cookie,
                 RefusedFormTests.urlencoded([("_csrf", office.csrf)]))
@@ -435,6 +453,7 @@ extension JSONValue {
             #expect(published.contains("已发布到小区公开页面。") && !published.contains("/publish\""))
             let page = try await publicPage()
             #expect(page.contains("改造方案公示") && page.contains("附件：方案.pdf</a>") && !page.contains("附件 #"))
+            #expect(page.contains("改造方案公示（修订）") && page.contains("改造内容：外墙、管网、屋面。"))
         }
     }
 

@@ -1509,6 +1509,8 @@ extension Catalogue {
             "This is a draft residents cannot see. Check the text and the attachment, then publish it on the compound's public page.",
         "notice.publish": "Publish notice",
         "notice.published": "Published on the compound's public page.",
+        "notice.editDraft": "Change the draft",
+        "notice.draftSaved": "Draft saved; publish it once it is right.",
         "notice.kind.plan": "Plan",
         "notice.kind.vote_result": "Vote result",
         "notice.kind.property_selection": "Property selection",

@@ -1384,6 +1384,8 @@ extension Catalogue {
         "notice.draftHint": "这是草稿，居民还看不到。核对内容和附件后发布到小区公开页面。",
         "notice.publish": "发布公示",
         "notice.published": "已发布到小区公开页面。",
+        "notice.editDraft": "修改草稿",
+        "notice.draftSaved": "草稿已保存，核对无误后发布。",
         "notice.kind.plan": "改造方案",
         "notice.kind.vote_result": "表决结果",
         "notice.kind.property_selection": "物业选聘",

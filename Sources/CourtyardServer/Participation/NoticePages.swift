@@ -8,7 +8,11 @@ extension SiteRoute {
     static func notice(_ id: Int64, published: Bool = false) -> SiteRoute {
         SiteRoute("/notices/\(id)", query: [("saved", published ? "published" : nil)])
     }
+    static func notice(_ id: Int64, saved: Bool) -> SiteRoute {
+        SiteRoute("/notices/\(id)", query: [("saved", saved ? "draft" : nil)])
+    }
     static func noticePublish(_ id: Int64) -> SiteRoute { SiteRoute("/notices/\(id)/publish") }
+    static func noticeEdit(_ id: Int64) -> SiteRoute { SiteRoute("/notices/\(id)/edit") }
     static func noticeReply(_ id: Int64, objection: Int64) -> SiteRoute {
         SiteRoute("/notices/\(id)/objections/\(objection)/reply")
     }
@@ -191,8 +195,19 @@ struct NoticePage {
     var publicHref: String
     var noticeText: String
     var files: [FileLink]
-    /// For a draft, where the office publishes it.
+    /// For a draft, where the office publishes it, and the form that corrects it first.
     var publishAction: String?
+    var edit: DraftEdit?
+    struct DraftEdit {
+        var action: String
+        var kinds: [Choice]
+        var title: String
+        var body: String
+        var startsOn: String
+        var endsOn: String
+        var open = false
+        var problem: String?
+    }
     var message: PageNote?
     var objections: [Objection]
     var hasObjections: Bool
@@ -212,6 +227,14 @@ struct NoticePage {
             noticeText: n.body,
             files: try await FileLink.links(n.attachments, route: SiteRoute.attachment, services: services),
             publishAction: n.state == "draft" && replies ? SiteRoute.noticePublish(n.id).path : nil,
+            edit: n.state == "draft" && replies
+                ? DraftEdit(
+                    action: SiteRoute.noticeEdit(n.id).path,
+                    kinds: NoticeRepository.Kind.allCases.map {
+                        Choice(
+                            value: $0.rawValue, label: f.t("notice.kind." + $0.rawValue), selected: $0 == n.kind)
+                    }, title: n.title, body: n.body, startsOn: n.startsOn.description, endsOn: n.endsOn.description)
+                : nil,
             objections: objections, hasObjections: !objections.isEmpty)
     }
 }
@@ -226,6 +249,46 @@ struct NoticePageController {
         Pages.post(router, "/notices/:id/objections/:objection/reply", reply)
         Pages.get(router, "/notices/:id", show)
         Pages.post(router, "/notices/:id/publish", publish)
+        Pages.post(router, "/notices/:id/edit", edit)
+    }
+
+    /// A draft corrected before it is published; refused, the form comes back open with what was typed.
+    @Sendable func edit(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let fields = try await Pages.form(request, context)
+        let id = try context.parameters.require("id", as: Int64.self)
+        let actor = try context.require(.readRegistry)
+        let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
+            var page = try await NoticePage.load(services: services, actor: actor, id: id, f)
+            if var edit = page.edit {
+                edit.kinds = edit.kinds.selecting(fields["kind"])
+                edit.title = fields["title"] ?? ""
+                edit.body = fields["body"] ?? ""
+                edit.startsOn = fields["starts_on"] ?? ""
+                edit.endsOn = fields["ends_on"] ?? ""
+                edit.open = true
+                edit.problem = m.1
+                page.edit = edit
+            } else {
+                page.message = PageNote(kind: m.0, text: m.1)
+            }
+            return f.page(title: page.title, "participation-notice", page, status: status)
+        }
+        let problems = NoticeForm.problems(fields.merging(["compound_id": "0"]) { a, _ in a }, f)
+            .filter { $0.field != "compound_id" }
+        if !problems.isEmpty {
+            return try await redisplay(("bad", Pages.lines(problems.map(\.text))), .unprocessableContent)
+        }
+        return try await Pages.save(f, next: SiteRoute.notice(id, saved: true).path, redisplay: redisplay) {
+            guard let kind = NoticeRepository.Kind(rawValue: fields["kind"] ?? ""),
+                let starts = Day(fields["starts_on"] ?? ""), let ends = Day(fields["ends_on"] ?? "")
+            else { throw ValidationError(field: "starts_on", code: Pages.pageMessage, message: f.t("form.badDate")) }
+            _ = try await notices.updateDraft(
+                id: id,
+                .init(
+                    kind: kind, title: fields["title"] ?? "", body: fields["body"] ?? "", startsOn: starts, endsOn: ends
+                ),
+                actor: actor)
+        }
     }
 
     /// A draft goes up on the compound's public page.
@@ -285,8 +348,10 @@ struct NoticePageController {
         let actor = try context.require(.readRegistry)
         var page = try await NoticePage.load(
             services: services, actor: actor, id: try context.parameters.require("id", as: Int64.self), f)
-        if request.uri.queryParameters.get("saved") == "published" {
-            page.message = PageNote(kind: "ok", text: f.t("notice.published"))
+        switch request.uri.queryParameters.get("saved") {
+        case "published": page.message = PageNote(kind: "ok", text: f.t("notice.published"))
+        case "draft": page.message = PageNote(kind: "ok", text: f.t("notice.draftSaved"))
+        default: break
         }
         return f.page(title: page.title, "participation-notice", page)
     }

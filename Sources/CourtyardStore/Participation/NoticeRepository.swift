@@ -254,6 +254,54 @@ public struct NoticeRepository: Sendable {
                 + "\(NoticeSchedule.enteredLateDays) days ago and at most \(NoticeSchedule.longestDays) days long")
     }
 
+    /// What a draft may still change before it is published: its kind, title, text and period.
+    public struct DraftChanges: Sendable {
+        public var kind: Kind, title: String, body: String, startsOn: Day, endsOn: Day
+        public init(kind: Kind, title: String, body: String, startsOn: Day, endsOn: Day) {
+            self.kind = kind
+            self.title = title
+            self.body = body
+            self.startsOn = startsOn
+            self.endsOn = endsOn
+        }
+    }
+
+    /// Corrects a draft, checked as a new notice is; a published notice is a record and does not change.
+    public func updateDraft(id: Int64, _ c: DraftChanges, actor: Actor) async throws -> Notice {
+        guard Permissions.allows(actor.role, .manageParticipation) else { throw AccessError.forbidden }
+        let title = try TextBounds.title(TextNormalizer.prose(c.title), what: "a notice")
+        let body = TextNormalizer.prose(c.body)
+        guard !body.isEmpty, body.count <= 20_000 else {
+            throw ValidationError(field: "body", code: "required", message: "a notice needs a body")
+        }
+        guard c.endsOn >= c.startsOn else {
+            throw ValidationError(
+                field: "ends_on", code: "before_start", message: "the display ends on or after it starts")
+        }
+        try Self.checkSchedule(startsOn: c.startsOn, endsOn: c.endsOn)
+        try await database.transaction { db in
+            let sql: SQLQueryString =
+                "SELECT n.state, n.subdistrict_id, n.title FROM notices n JOIN compounds t ON t.id = n.compound_id WHERE n.id = \(bind: id) AND "
+                + scope(actor)
+            guard let r = try await db.raw(sql).first() else { throw StoreError.notFound }
+            guard try r.text("state") == "draft" else {
+                throw StoreError.refused(code: "published", message: "notice \(id) is published and cannot change")
+            }
+            try await db.raw(
+                """
+                UPDATE notices SET kind = \(bind: c.kind.rawValue), title = \(bind: title), body = \(bind: body),
+                  starts_on = \(bind: c.startsOn.description), ends_on = \(bind: c.endsOn.description), version = version + 1
+                WHERE id = \(bind: id) AND state = 'draft'
+                """
+            ).run()
+            try await AuditLog.record(
+                db: db, actor: actor, action: "update", entity: "notices", entityId: id,
+                subdistrictId: try r.int("subdistrict_id"),
+                before: .object([("title", .string(try r.text("title")))]), after: .object([("title", .string(title))]))
+        }
+        return try await get(id: id, actor: actor)
+    }
+
     public func publish(id: Int64, actor: Actor) async throws -> Notice {
         guard Permissions.allows(actor.role, .manageParticipation) else { throw AccessError.forbidden }
         try await database.transaction { db in
