@@ -809,6 +809,9 @@ extension NoticePageTests {
             let all = try await SelectionTests.ints(
                 services, "SELECT id FROM households WHERE compound_id = \(bind: compound)")
             #expect(!offered.isEmpty && Set(offered) == mine && all.count > mine.count)
+            // Its home counts the building it looks after, not the whole compound.
+            let (_, home, _) = try await PageTests.page(client, "/", cookie: cookie)
+            #expect(home.contains("1 栋楼 · ") && home.contains(" · \(mine.count) 户"))
         }
     }
 }

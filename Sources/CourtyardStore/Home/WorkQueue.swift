@@ -162,16 +162,29 @@ public struct WorkQueue: Sendable {
     /// The compounds in the actor's place scope, with buildings, entrances and households.
     public func compounds(actor: Actor) async throws -> [CareCompound] {
         guard Permissions.allows(actor.role, .readRegistry) else { return [] }
-        let sql: SQLQueryString =
-            """
-            SELECT t.id, t.name,
-              (SELECT COUNT(*) FROM buildings b WHERE b.compound_id = t.id) AS buildings,
-              (SELECT COUNT(*) FROM entrances e JOIN buildings b ON b.id = e.building_id WHERE b.compound_id = t.id)
-                AS entrances,
-              (SELECT COUNT(*) FROM households h WHERE h.compound_id = t.id) AS households
-            FROM compounds t WHERE
-            """ + " " + ResourceSpec.compounds.scopeCondition(actor.scope) + " ORDER BY t.name, t.id LIMIT 60"
-        let rows = try await database.withConnection { db in try await db.raw(sql).all() }
+        // A building's or an entrance's steward counts what it looks after, not the whole compound.
+        var inBuilding: SQLQueryString = ""
+        var inEntrance: SQLQueryString = ""
+        var inHome: SQLQueryString = ""
+        switch (actor.scope.kind, actor.scope.id) {
+        case (.building?, let id?):
+            inBuilding = " AND b.id = \(bind: id)"
+            inEntrance = " AND e.building_id = \(bind: id)"
+            inHome = " AND h.building_id = \(bind: id)"
+        case (.entrance?, let id?):
+            inBuilding = " AND b.id = (SELECT building_id FROM entrances WHERE id = \(bind: id))"
+            inEntrance = " AND e.id = \(bind: id)"
+            inHome = " AND h.entrance_id = \(bind: id)"
+        default: break
+        }
+        var sql: SQLQueryString = "SELECT t.id, t.name, (SELECT COUNT(*) FROM buildings b WHERE b.compound_id = t.id"
+        sql += inBuilding + ") AS buildings, (SELECT COUNT(*) FROM entrances e JOIN buildings b ON b.id = e.building_id"
+        sql += " WHERE b.compound_id = t.id" + inEntrance + ") AS entrances,"
+        sql += " (SELECT COUNT(*) FROM households h WHERE h.compound_id = t.id" + inHome + ") AS households"
+        sql += " FROM compounds t WHERE " + ResourceSpec.compounds.scopeCondition(actor.scope)
+        sql += " ORDER BY t.name, t.id LIMIT 60"
+        let query = sql
+        let rows = try await database.withConnection { db in try await db.raw(query).all() }
         return try rows.map { r in
             CareCompound(
                 id: try r.int("id"), name: try r.text("name"), buildings: Int(try r.int("buildings")),
