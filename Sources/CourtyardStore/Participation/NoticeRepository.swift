@@ -121,18 +121,24 @@ public struct NoticeRepository: Sendable {
         }
     }
 
-    public func create(_ n: NewNotice, actor: Actor) async throws -> Notice {
-        guard Permissions.allows(actor.role, .manageParticipation) else { throw AccessError.forbidden }
-        let title = try TextBounds.title(TextNormalizer.prose(n.title), what: "a notice")
-        let body = TextNormalizer.prose(n.body)
+    /// A notice's title and text as kept, and its period, checked alike for a new notice and a corrected draft.
+    static func checked(title: String, body: String, startsOn: Day, endsOn: Day) throws -> (String, String) {
+        let title = try TextBounds.title(TextNormalizer.prose(title), what: "a notice")
+        let body = TextNormalizer.prose(body)
         guard !body.isEmpty, body.count <= 20_000 else {
             throw ValidationError(field: "body", code: "required", message: "a notice needs a body")
         }
-        guard n.endsOn >= n.startsOn else {
+        guard endsOn >= startsOn else {
             throw ValidationError(
                 field: "ends_on", code: "before_start", message: "the display ends on or after it starts")
         }
-        try Self.checkSchedule(startsOn: n.startsOn, endsOn: n.endsOn)
+        try checkSchedule(startsOn: startsOn, endsOn: endsOn)
+        return (title, body)
+    }
+
+    public func create(_ n: NewNotice, actor: Actor) async throws -> Notice {
+        guard Permissions.allows(actor.role, .manageParticipation) else { throw AccessError.forbidden }
+        let (title, body) = try Self.checked(title: n.title, body: n.body, startsOn: n.startsOn, endsOn: n.endsOn)
         let id: Int64 = try await database.transaction { db in
             guard
                 let compound = try await ResourceRepository(database: database).fetch(
@@ -269,16 +275,7 @@ public struct NoticeRepository: Sendable {
     /// Corrects a draft, checked as a new notice is; a published notice is a record and does not change.
     public func updateDraft(id: Int64, _ c: DraftChanges, actor: Actor) async throws -> Notice {
         guard Permissions.allows(actor.role, .manageParticipation) else { throw AccessError.forbidden }
-        let title = try TextBounds.title(TextNormalizer.prose(c.title), what: "a notice")
-        let body = TextNormalizer.prose(c.body)
-        guard !body.isEmpty, body.count <= 20_000 else {
-            throw ValidationError(field: "body", code: "required", message: "a notice needs a body")
-        }
-        guard c.endsOn >= c.startsOn else {
-            throw ValidationError(
-                field: "ends_on", code: "before_start", message: "the display ends on or after it starts")
-        }
-        try Self.checkSchedule(startsOn: c.startsOn, endsOn: c.endsOn)
+        let (title, body) = try Self.checked(title: c.title, body: c.body, startsOn: c.startsOn, endsOn: c.endsOn)
         try await database.transaction { db in
             let sql: SQLQueryString =
                 "SELECT n.state, n.subdistrict_id, n.title FROM notices n JOIN compounds t ON t.id = n.compound_id WHERE n.id = \(bind: id) AND "
