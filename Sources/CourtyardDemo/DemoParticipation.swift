@@ -136,6 +136,7 @@ enum DemoParticipation {
         switch step {
         case .rejected: "不属于施工期间问题，已转社区答复"
         case .reopened: "通道清出后又被材料占用"
+        case .fixed: "已整改完毕，请查看"
         default: ""
         }
     }

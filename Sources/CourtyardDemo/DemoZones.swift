@@ -156,7 +156,8 @@ enum DemoZones {
                     reporterPhone: DemoRegistry.phone(&rng)), actor: .system)
             for step in steps {
                 _ = try await reports.transition(
-                    id: r.id, to: step, note: "", assignee: step == .assigned ? ownCompany : nil, actor: .system)
+                    id: r.id, to: step, note: step == .fixed ? "已处理完毕" : "",
+                    assignee: step == .assigned ? ownCompany : nil, actor: .system)
             }
         }
 

@@ -182,6 +182,14 @@ public enum ReportRouting {
                         message: "rejecting or reopening a report needs a reason in note")
                 ))
         }
+        // A fix says what was done: the resident is asked to confirm it by text message and on the tracking page.
+        if step.to == .fixed && step.note.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            return .failure(
+                .invalid(
+                    ValidationError(
+                        field: "note", code: "what_was_fixed",
+                        message: "marking a report fixed says in note what was done")))
+        }
         guard step.to == .assigned else { return .success(step.currentAssignee) }
         guard let org = step.requestedAssignee else {
             return .failure(

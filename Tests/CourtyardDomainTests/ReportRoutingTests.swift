@@ -154,7 +154,20 @@ import Testing
 
     @Test func otherStepsKeepTheAssignee() {
         #expect(
-            ReportRouting.decide(Self.step(.assigned, .fixed, current: 7), actor: Self.contractor) == .success(7))
+            ReportRouting.decide(Self.step(.assigned, .fixed, note: "已更换水管", current: 7), actor: Self.contractor)
+                == .success(7))
+    }
+
+    /// A fix says what was done, which the resident is asked to confirm.
+    @Test func aFixWithoutWordsIsRefused() {
+        guard
+            case .failure(.invalid(let e)) = ReportRouting.decide(
+                Self.step(.assigned, .fixed, note: "  ", current: 7), actor: Self.contractor)
+        else {
+            Issue.record("not refused")
+            return
+        }
+        #expect(e.field == "note" && e.code == "what_was_fixed")
     }
 
     @Test func theReporterHearsOfAcknowledgementFixClosureAndRejection() {

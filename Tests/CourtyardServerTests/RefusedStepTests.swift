@@ -104,7 +104,9 @@ import Testing
             let olderId = try #require(older.split(separator: "/").last.map(String.init))
             let (backwards, saidBack, _) = try await post(
                 "/bulletins/\(olderId)/publish", [("as_of", "2026-01-05"), ("next_steps", "补发"), ("confirm", "1")])
-            #expect(backwards == .conflict && saidBack.contains("这一期的截至日期不能更早") && saidBack.contains(">补发</textarea>"))
+            #expect(
+                backwards == .conflict && saidBack.contains("上一期已统计到 \(Clock.today)")
+                    && saidBack.contains(">补发</textarea>"))
             let (refusedDelete, _, _) = try await post("/bulletins/\(other)/delete", [])
             #expect(refusedDelete == .unprocessableContent)
             let (deleted, _, list) = try await post("/bulletins/\(other)/delete", [("confirm", "1")])

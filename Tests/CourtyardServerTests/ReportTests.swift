@@ -56,8 +56,12 @@ import Testing
             for step in [#"{"to":"assigned","assignee_organisation_id":\#(org)}"#] {
                 _ = try await client.call(.post, "/api/v1/reports/\(id)/transitions", token: office, body: step)
             }
-            _ = try await client.call(
+            // A fix without saying what was done is refused: the resident confirms it against those words.
+            let silent = try await client.call(
                 .post, "/api/v1/reports/\(id)/transitions", token: contractor, body: #"{"to":"fixed"}"#)
+            #expect(silent.status == .unprocessableContent && silent.json.errorCode == "what_was_fixed")
+            _ = try await client.call(
+                .post, "/api/v1/reports/\(id)/transitions", token: contractor, body: #"{"to":"fixed","note":"围挡已补全"}"#)
             _ = try await client.call(
                 .post, "/api/v1/reports/\(id)/transitions", token: steward, body: #"{"to":"verified"}"#)
             let closed = try await client.call(
@@ -184,7 +188,8 @@ import Testing
                 uri: "/reports/\(id)", method: .get, headers: [.cookie: contractor.cookie]
             ) { String(buffer: $0.body) }
             #expect(page.contains("value=\"fixed\"") && !page.contains("value=\"reopened\"") && page.contains("请当天整改"))
-            #expect(try await step(contractor, "to=fixed&note=") == .seeOther)
+            #expect(try await step(contractor, "to=fixed&note=") == .unprocessableContent)
+            #expect(try await step(contractor, "to=fixed&note=%E5%B7%B2%E6%95%B4%E6%94%B9") == .seeOther)
             let after = try await client.call(.get, "/api/v1/reports/\(id)", token: token)
             #expect(
                 after.json["state"]?.stringValue == "fixed" && after.json["ball_in_court"]?.stringValue == "reporter")

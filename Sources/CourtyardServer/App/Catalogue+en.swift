@@ -964,6 +964,11 @@ extension Catalogue {
         "error.past": "The date must be today or later.",
         "error.payment_limit": "The payments would exceed their limit.",
         "error.published": "It is published and can no longer be changed.",
+        "error.before_last_issue.lead": "This issue cannot go back before the last one: ",
+        "error.detail.lastIssue":
+            "the last issue is as of {date}; move this one's date to that day or later, then publish",
+        "error.what_was_fixed":
+            "Say what was fixed (such as: the broken pipe replaced); the resident reads it to confirm.",
         "error.as_of.future": "The date cannot be after today: a bulletin reports what has happened.",
         "error.before_last_issue":
             "The last issue is as of a later date; this one cannot go back. Move its date after the last issue's, then publish.",
@@ -973,7 +978,7 @@ extension Catalogue {
         "error.earlier_pending":
             "An earlier payment of this project has not reached this step yet; approve them in order.",
         "error.log_exists":
-            "That day already has a site log; there is one per day. Choose another date, or read that day’s log in the list.",
+            "That day already has a site log; there is one per day. To change today’s, use “Correct today’s log”; for another day, choose its date.",
         "project.noContractor": "not chosen yet",
         "error.rate_limited": "Too many requests from this address; try again later.",
         "error.read_only": "This cannot be changed after creation.",

@@ -132,7 +132,9 @@ struct HomePage {
                         itemHref: SiteRoute.project($0.projectId).path + "#investment",
                         itemTitle: f.t("home.awaiting." + $0.kind.rawValue) + " ¥" + Money.yuan($0.amountFen),
                         itemPlace: $0.compoundName,
-                        itemDetail: f.t("home.submittedOn") + " " + beijingTime($0.submittedAt, dateOnly: true),
+                        itemDetail: ($0.periodEnd.map { f.t("investment.periodEnd") + " " + $0.description + " · " }
+                            ?? "")
+                            + f.t("home.submittedOn") + " " + beijingTime($0.submittedAt, dateOnly: true),
                         itemFlag: nil)
                 }, empty: ""))
     }

@@ -213,9 +213,10 @@ extension ProjectPageController {
         read.lowered = SiteLogForm.lowered(read, detail)
         read.movesStart = SiteLogForm.movesStart(read, detail, f)
         let typed = read
+        // Refused for any reason, the form says a chosen photo must be chosen again: no browser shows it again.
         let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
             var shown = typed
-            shown.note = m.1
+            shown.note = Pages.withFilesAgain(m.1, f)
             return try await page(id: id, context, f, message: nil, log: shown, status: status)
         }
         let checked = typed.checked(f, items: detail.workItems.map { ($0.id, $0.name) }, withDate: true)

@@ -170,4 +170,6 @@ public struct AwaitingApproval: Sendable, Equatable {
     public var compoundName: String
     public var amountFen: Int64
     public var submittedAt: String
+    /// A payment's measurement date, which tells an older payment of a project from a newer one.
+    public var periodEnd: Day?
 }

@@ -704,16 +704,17 @@ public struct InvestmentRepository: Sendable {
             var out: [AwaitingApproval] = []
             for (kind, condition) in parts {
                 let table: SQLQueryString = kind == .payment ? "payments" : "change_orders"
-                var sql: SQLQueryString = """
-                    SELECT x.id, x.project_id, x.amount_fen, x.created_at, c.name AS compound_name FROM
-                    """
-                sql += " " + table + " x JOIN projects p ON p.id = x.project_id "
+                var sql: SQLQueryString =
+                    "SELECT x.id, x.project_id, x.amount_fen, x.created_at, c.name AS compound_name, "
+                sql += kind == .payment ? "x.period_end" : "NULL AS period_end"
+                sql += " FROM " + table + " x JOIN projects p ON p.id = x.project_id "
                 sql += "JOIN compounds c ON c.id = p.compound_id WHERE " + condition + " ORDER BY x.id LIMIT 200"
                 out += try await db.raw(sql).all().map {
                     AwaitingApproval(
                         kind: kind, id: try $0.int("id"), projectId: try $0.int("project_id"),
                         compoundName: try $0.text("compound_name"), amountFen: try $0.int("amount_fen"),
-                        submittedAt: try $0.text("created_at"))
+                        submittedAt: try $0.text("created_at"),
+                        periodEnd: try $0.optionalText("period_end").flatMap { Day($0) })
                 }
             }
             return out.sorted { ($0.submittedAt, $0.id) < ($1.submittedAt, $1.id) }

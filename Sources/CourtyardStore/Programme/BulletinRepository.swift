@@ -483,7 +483,8 @@ public struct BulletinRepository: Sendable {
             if let before = try await db.raw(last).first()?.optionalText("last").flatMap({ Day($0) }), h.asOf < before {
                 throw StoreError.refused(
                     code: "before_last_issue",
-                    message: "the last published issue is as of \(before), later than this one")
+                    message: "the last published issue is as of \(before), later than this one",
+                    details: [Phrase("lastIssue", values: ["date": before.description])])
             }
             let content = try await Self.computeNow(h, db: db)
             var count: SQLQueryString =
