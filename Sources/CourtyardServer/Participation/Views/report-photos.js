@@ -12,7 +12,15 @@ function setUp(input) {
   // In any browser, even one that cannot make photos smaller: photos past what the form may carry are said at
   // once and not sent. A browser that can shrink them checks again after shrinking.
   var LIMIT = Number(input.dataset.limit) || 9500000;
+  // Where progress is said: the field's own line, or one made under a staff photo field that has none.
   var statusLine = document.getElementById(input.dataset.status || '');
+  if (!statusLine) {
+    statusLine = document.createElement('small');
+    statusLine.className = 'muted';
+    statusLine.setAttribute('role', 'status');
+    statusLine.hidden = true;
+    input.insertAdjacentElement('afterend', statusLine);
+  }
   function checkSize(files) {
     var bytes = 0;
     for (var i = 0; i < files.length; i++) bytes += files[i].size;
@@ -31,7 +39,7 @@ function setUp(input) {
   var MOST = Number(input.dataset.most) || 3;
   var QUALITY = 0.85;
   var button = input.form.querySelector('button[type=submit]');
-  var status = document.getElementById(input.dataset.status || '');
+  var status = statusLine;
   function say(text) { if (status) { status.textContent = text; status.hidden = !text; } }
 
   // Upright: 'from-image' applies the EXIF orientation (it is also what browsers do by default today); an older
