@@ -5,11 +5,9 @@ import Hummingbird
 
 extension SiteRoute {
     static let notices = SiteRoute("/notices")
-    static func notice(_ id: Int64, published: Bool = false) -> SiteRoute {
-        SiteRoute("/notices/\(id)", query: [("saved", published ? "published" : nil)])
-    }
-    static func notice(_ id: Int64, saved: Bool) -> SiteRoute {
-        SiteRoute("/notices/\(id)", query: [("saved", saved ? "draft" : nil)])
+    /// A notice's page; after publishing it or saving its draft, `saved` says which, and the page says so once.
+    static func notice(_ id: Int64, saved: String? = nil) -> SiteRoute {
+        SiteRoute("/notices/\(id)", query: [("saved", saved)])
     }
     static func noticePublish(_ id: Int64) -> SiteRoute { SiteRoute("/notices/\(id)/publish") }
     static func noticeEdit(_ id: Int64) -> SiteRoute { SiteRoute("/notices/\(id)/edit") }
@@ -29,6 +27,12 @@ struct Choice {
 func compoundAndTitleProblems(_ typed: [String: String], _ f: PageFrame) -> [FormProblem] {
     var found: [FormProblem] = []
     if Int64(typed["compound_id"] ?? "") == nil { found.append(.init("compound_id", f.t("form.chooseCompound"))) }
+    return found + titleProblems(typed, f)
+}
+
+/// A title there and not too long, for a new form and for a draft corrected on its page.
+func titleProblems(_ typed: [String: String], _ f: PageFrame) -> [FormProblem] {
+    var found: [FormProblem] = []
     let title = (typed["title"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
     if title.isEmpty { found.append(.init("title", f.t("error.title.required"))) }
     if title.unicodeScalars.count > 200 { found.append(.init("title", f.t("error.title.too_long"))) }
@@ -112,7 +116,12 @@ struct NoticeForm: CompoundFormHead {
 
     /// Everything wrong with the typed form that can be told before saving, in the form's order.
     static func problems(_ typed: [String: String], _ f: PageFrame) -> [FormProblem] {
-        var found = compoundAndTitleProblems(typed, f)
+        compoundAndTitleProblems(typed, f) + textProblems(typed, f)
+    }
+
+    /// The text and the period, which a draft corrected on its page is checked for too.
+    static func textProblems(_ typed: [String: String], _ f: PageFrame) -> [FormProblem] {
+        var found: [FormProblem] = []
         if (typed["body"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             found.append(.init("body", f.t("notice.needBody")))
         }
@@ -139,22 +148,20 @@ struct FileLink {
 
     /// The files of a record the person may already read, each linked by `route`, in the record's order.
     static func links(_ ids: [Int64], route: (Int64) -> SiteRoute, services: Services) async throws -> [FileLink] {
-        let found = try await byId(ids, route: route, services: services)
-        return ids.compactMap { found[$0] }
+        try await AttachmentRepository(database: services.database).infos(ids).map { link($0, route) }
     }
 
+    /// The same, by file, for a page that shows several records' files.
     static func byId(_ ids: [Int64], route: (Int64) -> SiteRoute, services: Services) async throws -> [Int64: FileLink]
     {
         let infos = try await AttachmentRepository(database: services.database).infos(ids)
-        return Dictionary(
-            infos.map {
-                (
-                    $0.id,
-                    FileLink(
-                        href: route($0.id).path, name: $0.filename,
-                        detail: kind($0.contentType) + " · " + size($0.sizeBytes))
-                )
-            }, uniquingKeysWith: { a, _ in a })
+        return Dictionary(infos.map { ($0.id, link($0, route)) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    static func link(_ info: AttachmentInfo, _ route: (Int64) -> SiteRoute) -> FileLink {
+        FileLink(
+            href: route(info.id).path, name: info.filename,
+            detail: kind(info.contentType) + " · " + size(info.sizeBytes))
     }
 
     static func kind(_ contentType: String) -> String {
@@ -273,12 +280,11 @@ struct NoticePageController {
             }
             return f.page(title: page.title, "participation-notice", page, status: status)
         }
-        let problems = NoticeForm.problems(fields.merging(["compound_id": "0"]) { a, _ in a }, f)
-            .filter { $0.field != "compound_id" }
+        let problems = titleProblems(fields, f) + NoticeForm.textProblems(fields, f)
         if !problems.isEmpty {
             return try await redisplay(("bad", Pages.lines(problems.map(\.text))), .unprocessableContent)
         }
-        return try await Pages.save(f, next: SiteRoute.notice(id, saved: true).path, redisplay: redisplay) {
+        return try await Pages.save(f, next: SiteRoute.notice(id, saved: "draft").path, redisplay: redisplay) {
             guard let kind = NoticeRepository.Kind(rawValue: fields["kind"] ?? ""),
                 let starts = Day(fields["starts_on"] ?? ""), let ends = Day(fields["ends_on"] ?? "")
             else { throw ValidationError(field: "starts_on", code: Pages.pageMessage, message: f.t("form.badDate")) }
@@ -297,7 +303,7 @@ struct NoticePageController {
         let id = try context.parameters.require("id", as: Int64.self)
         return try await Pages.saveOnce(f) {
             _ = try await notices.publish(id: id, actor: try context.actor())
-            return SiteRoute.notice(id, published: true).path
+            return SiteRoute.notice(id, saved: "published").path
         }
     }
 

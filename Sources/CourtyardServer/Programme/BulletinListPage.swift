@@ -59,9 +59,7 @@ struct BulletinList {
         if Int(typed["batch_year"] ?? "").map({ (2000...2100).contains($0) }) != true {
             found.append(Lang.fill(f.t("form.yearRange"), ["label": f.t("programme.batch")]))
         }
-        if Day(typed["as_of"] ?? "") == nil {
-            found.append(f.t("bulletin.asOf") + f.t("common.colon") + f.t("form.badDate"))
-        }
+        if Day(typed["as_of"] ?? "") == nil { found.append(BulletinPageController.badDate(f)) }
         return found
     }
 }

@@ -307,8 +307,7 @@ struct BulletinPageController: Sendable {
             }
         }
         guard let asOf = Day(fields["as_of"] ?? "") else {
-            let text = f.t("bulletin.asOf") + f.t("common.colon") + f.t("form.badDate")
-            return try await redisplay(("bad", text), .unprocessableContent)
+            return try await redisplay(("bad", Self.badDate(f)), .unprocessableContent)
         }
         return try await Pages.save(f, next: SiteRoute.bulletin(id, saved: true).path, redisplay: redisplay) {
             _ = try await bulletins.update(
@@ -321,27 +320,19 @@ struct BulletinPageController: Sendable {
     @Sendable func publish(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let fields = try await Pages.form(request, context)
         let id = try context.parameters.require("id", as: Int64.self)
-        let typed: (inout BulletinPage.DraftForms) -> Void = { forms in
-            if let asOf = fields["as_of"] { forms.asOf = asOf }
-            if let steps = fields["next_steps"] { forms.nextSteps = steps }
-        }
-        guard fields["confirm"] == "1" else {
-            return try await render(context, f, status: .unprocessableContent) {
-                typed(&$0)
-                $0.publishProblem = f.t("bulletin.publishUnticked")
-            }
-        }
+        // Refused, the form shows what was typed, and why beside the tick.
         let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
             try await render(context, f, status: status) {
-                typed(&$0)
+                if let asOf = fields["as_of"] { $0.asOf = asOf }
+                if let steps = fields["next_steps"] { $0.nextSteps = steps }
                 $0.publishProblem = m.1
             }
         }
-        let asOf = fields["as_of"].map { Day($0) }
-        if asOf == .some(nil) {
-            return try await redisplay(
-                ("bad", f.t("bulletin.asOf") + f.t("common.colon") + f.t("form.badDate")), .unprocessableContent)
+        guard fields["confirm"] == "1" else {
+            return try await redisplay(("bad", f.t("bulletin.publishUnticked")), .unprocessableContent)
         }
+        let asOf = fields["as_of"].map { Day($0) }
+        if asOf == .some(nil) { return try await redisplay(("bad", Self.badDate(f)), .unprocessableContent) }
         return try await Pages.save(f, redisplay: redisplay) {
             let actor = try context.actor()
             if fields["as_of"] != nil || fields["next_steps"] != nil {
@@ -351,6 +342,9 @@ struct BulletinPageController: Sendable {
             return SiteRoute.bulletin(id).path
         }
     }
+
+    /// "截至：日期无效", as a draft's refused date is said on its page and on the list's form.
+    static func badDate(_ f: PageFrame) -> String { f.t("bulletin.asOf") + f.t("common.colon") + f.t("form.badDate") }
 
     /// Discarding a draft, once ticked; the list then says so.
     @Sendable func delete(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {

@@ -27,7 +27,7 @@ function setUp(input) {
     var tooBig = bytes > LIMIT;
     var words = tooBig ? (input.dataset.tooBig || '').replace('{kb}', Math.round(bytes / 1024)) : '';
     input.setCustomValidity(words);
-    if (statusLine && tooBig) { statusLine.textContent = words; statusLine.hidden = false; }
+    if (tooBig) { statusLine.textContent = words; statusLine.hidden = false; }
     return tooBig;
   }
   function sizeOnly() { input.addEventListener('change', function () { checkSize(input.files || []); }); }
@@ -39,8 +39,7 @@ function setUp(input) {
   var MOST = Number(input.dataset.most) || 3;
   var QUALITY = 0.85;
   var button = input.form.querySelector('button[type=submit]');
-  var status = statusLine;
-  function say(text) { if (status) { status.textContent = text; status.hidden = !text; } }
+  function say(text) { statusLine.textContent = text; statusLine.hidden = !text; }
 
   // Upright: 'from-image' applies the EXIF orientation (it is also what browsers do by default today); an older
   // browser that does not know the option is asked again without it.
