@@ -88,12 +88,13 @@ public struct AttachmentRepository: Sendable {
     /// already been allowed to read (a notice, public once published), so that a link names the file, not its id.
     public func infos(_ ids: [Int64]) async throws -> [AttachmentInfo] {
         guard !ids.isEmpty else { return [] }
+        let asked = Array(Set(ids.prefix(50)))
         return try await database.withConnection { db in
             var found: [Int64: AttachmentInfo] = [:]
-            for id in Set(ids.prefix(50)) {
-                let sql: SQLQueryString =
-                    "SELECT id, filename, content_type, size_bytes, sha256 FROM attachments WHERE id = \(bind: id)"
-                guard let r = try await db.raw(sql).first() else { continue }
+            let sql: SQLQueryString =
+                "SELECT id, filename, content_type, size_bytes, sha256 FROM attachments WHERE id IN (\(binds: asked))"
+            for r in try await db.raw(sql).all() {
+                let id = try r.int("id")
                 found[id] = AttachmentInfo(
                     id: id, filename: try r.text("filename"), contentType: try r.text("content_type"),
                     sizeBytes: try r.int("size_bytes"), sha256: try r.text("sha256"))
