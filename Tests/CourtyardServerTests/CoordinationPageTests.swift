@@ -204,6 +204,11 @@ import Testing
                     .first?["id"]?.intValue)
             let (_, page) = try await office.get("/coordination?state=declined")
             #expect(page.contains("/coordination/requests/\(declined)/reopen"))
+            let viewer = try await client.session("viewer")
+            let (notTheirs, _, _) = try await PageTests.postForm(
+                client, "/coordination/requests/\(declined)/reopen", cookie: viewer.cookie,
+                RefusedFormTests.urlencoded([("_csrf", viewer.csrf), ("note", "")]))
+            #expect(notTheirs == .forbidden, "only the office reopens, whatever the note")
             // Without what was added: refused beside the form, which stays open on the declined requests.
             let (bare, _, again) = try await office.post("/coordination/requests/\(declined)/reopen", [("note", "  ")])
             #expect(bare == .unprocessableContent && again.contains("请写明补充了什么"))

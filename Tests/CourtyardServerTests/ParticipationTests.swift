@@ -445,6 +445,12 @@ extension JSONValue {
                 ("starts_on", today.description), ("ends_on", today.adding(days: 7).description),
             ])
             #expect(corrected == .seeOther)
+            // A read-only account is refused outright, even with a form that would not pass.
+            let viewer = try await client.session("viewer")
+            let (refused, _, _) = try await PageTests.postForm(
+                client, posted + "/edit", cookie: viewer.cookie,
+                RefusedFormTests.urlencoded([("_csrf", viewer.csrf), ("title", "")]))
+            #expect(refused == .forbidden)
             let (status, _, headers) = try await PageTests.postForm(
                 client, posted + "/publish", cookie: office.cookie,
                 RefusedFormTests.urlencoded([("_csrf", office.csrf)]))
@@ -488,6 +494,11 @@ extension JSONValue {
             #expect(published == .seeOther)
             let (_, open, _) = try await PageTests.page(client, next, cookie: office.cookie)
             #expect(open.contains("已发布，居民现在可以看到这份征询。") && open.contains("征询中：\(today) 至"))
+            let viewer = try await client.session("viewer")
+            let (notTheirs, _, _) = try await PageTests.postForm(
+                client, "/questionnaires/\(id)/close", cookie: viewer.cookie,
+                RefusedFormTests.urlencoded([("_csrf", viewer.csrf)]))
+            #expect(notTheirs == .forbidden, "a read-only account is refused, not asked to tick")
             let (unticked, again, _) = try await post("close", [])
             #expect(unticked == .unprocessableContent && again.contains("请先勾选确认，再结束征询。"))
             #expect(

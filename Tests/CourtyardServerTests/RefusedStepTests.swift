@@ -109,6 +109,14 @@ import Testing
                     && saidBack.contains(">补发</textarea>"))
             let (refusedDelete, _, _) = try await post("/bulletins/\(other)/delete", [])
             #expect(refusedDelete == .unprocessableContent)
+            // A read-only account is refused outright on every draft form, not told to tick or mend a date.
+            let viewer = try await client.session("viewer")
+            for step in ["edit", "publish", "delete"] {
+                let (status, _, _) = try await PageTests.postForm(
+                    client, "/bulletins/\(other)/\(step)", cookie: viewer.cookie,
+                    RefusedFormTests.urlencoded([("_csrf", viewer.csrf), ("as_of", "bad")]))
+                #expect(status == .forbidden, "\(step)")
+            }
             let (deleted, _, list) = try await post("/bulletins/\(other)/delete", [("confirm", "1")])
             #expect(deleted == .seeOther && list == "/bulletins?deleted=1")
             let (gone, _, _) = try await PageTests.page(client, "/bulletins/\(other)", cookie: office.cookie)

@@ -233,6 +233,8 @@ struct CoordinationOfficeController {
     @Sendable func reopen(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let id = try context.parameters.require("id", as: Int64.self)
         let fields = try await Pages.form(request, context)
+        // Only the office reopens a request: anyone else is refused before the note is read.
+        _ = try context.require(.manageProjects)
         let note = fields["note"] ?? ""
         // Refused, the declined requests are shown again with this one's form open, the text kept, the reason beside.
         let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in

@@ -263,7 +263,8 @@ struct NoticePageController {
     @Sendable func edit(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let fields = try await Pages.form(request, context)
         let id = try context.parameters.require("id", as: Int64.self)
-        let actor = try context.require(.readRegistry)
+        // Only who posts notices corrects one: anyone else is refused before the form is read, not told to mend it.
+        let actor = try context.require(.manageParticipation)
         let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
             var page = try await NoticePage.load(services: services, actor: actor, id: id, f)
             if var edit = page.edit {

@@ -455,6 +455,7 @@ struct QuestionnairePageController {
     /// Ending it early takes a tick, since answers stop at once and it cannot be reopened.
     @Sendable func close(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let fields = try await Pages.form(request, context)
+        _ = try context.require(.manageParticipation)
         let id = try context.parameters.require("id", as: Int64.self)
         guard fields["confirm"] == "1" else {
             let actor = try context.require(.readRegistry)

@@ -299,6 +299,7 @@ struct BulletinPageController: Sendable {
     /// A draft's date and next steps; a refusal keeps what was typed.
     @Sendable func edit(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let fields = try await Pages.form(request, context)
+        _ = try context.require(.manageBulletins)
         let id = try context.parameters.require("id", as: Int64.self)
         let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
             try await render(context, f, notice: PageNotice(tone: m.0, text: m.1), status: status) {
@@ -319,6 +320,7 @@ struct BulletinPageController: Sendable {
     /// belongs to the draft's form: what was typed there since the last save is saved first, then published.
     @Sendable func publish(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let fields = try await Pages.form(request, context)
+        _ = try context.require(.manageBulletins)
         let id = try context.parameters.require("id", as: Int64.self)
         // Refused, the form shows what was typed, and why beside the tick.
         let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
@@ -349,6 +351,7 @@ struct BulletinPageController: Sendable {
     /// Discarding a draft, once ticked; the list then says so.
     @Sendable func delete(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let fields = try await Pages.form(request, context)
+        _ = try context.require(.manageBulletins)
         let id = try context.parameters.require("id", as: Int64.self)
         guard fields["confirm"] == "1" else {
             return try await render(context, f, status: .unprocessableContent) {
