@@ -331,3 +331,40 @@ public struct PercentTenths: ExactNumber, TextCodable, Hashable, Comparable {
     public var description: String { numberText }
     public static func < (a: PercentTenths, b: PercentTenths) -> Bool { a.tenths < b.tenths }
 }
+
+/// A project as it stood on a past day, for a bulletin dated before today: the percents its site logs had set and
+/// the stage it was in. Today's percent of a work item is what the latest-dated log naming it says, 0 when none does;
+/// on a past day it is the same rule over the logs dated on or before that day.
+public enum ProgressOnDay {
+    /// One site log's day and the percents it set.
+    public struct Log: Sendable {
+        public var day: Day
+        public var percents: [(item: Int64, percent: Int64)]
+        public init(day: Day, percents: [(item: Int64, percent: Int64)]) {
+            self.day = day
+            self.percents = percents
+        }
+    }
+
+    /// Each of `items`' percent on `day`: the latest log dated on or before it that names the item, else 0.
+    public static func percents(_ items: Set<Int64>, logs: [Log], on day: Day) -> [Int64: Int64] {
+        var latest: [Int64: (day: Day, percent: Int64)] = [:]
+        for log in logs where log.day <= day {
+            for p in log.percents where items.contains(p.item) {
+                if let seen = latest[p.item], seen.day >= log.day { continue }
+                latest[p.item] = (log.day, p.percent)
+            }
+        }
+        return items.reduce(into: [:]) { $0[$1] = latest[$1]?.percent ?? 0 }
+    }
+
+    /// The first moment after `day` in China, as the store writes its UTC timestamps: a gate passed at or after it
+    /// was passed after the day.
+    public static func endOfDay(_ day: Day) -> String { "\(day)T16:00:00Z" }
+
+    /// The stage on a past day: the stage the first gate passed after it moved the project from; today's stage when
+    /// no gate has been passed since. `passedSince` holds the passes after the day, in any order.
+    public static func stage(now: ProjectStage, passedSince: [(from: ProjectStage, at: String)]) -> ProjectStage {
+        passedSince.min { $0.at < $1.at }?.from ?? now
+    }
+}

@@ -359,6 +359,37 @@ extension TestClientProtocol {
         }
     }
 
+    @Test func aBulletinDatedBeforeTodayShowsTheProgressAndStageOfItsDay() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let f = try await Fixture.make(client, services)
+            let today = Day.today(epochSeconds: Date().timeIntervalSince1970)
+            try await f.startConstruction()
+            for (days, water, lift) in [(-5, 5, 0), (-3, 50, 10), (0, 80, 10)] {
+                let log = try await f.call(
+                    .post, "/api/v1/projects/\(f.pid)/site_logs", as: f.contractor,
+                    #"""
+                    {"date":"\#(today.adding(days: Int64(days)))","work_done":"管网","progress":[{"work_item_id":\#(f.water),"percent":\#(water)},{"work_item_id":\#(f.lift),"percent":\#(lift)}]}
+                    """#)
+                #expect(log.status == .created)
+            }
+            func line(_ asOf: Day) async throws -> JSONValue? {
+                let draft = try await f.call(
+                    .post, "/api/v1/bulletins", #"{"as_of":"\#(asOf)","batch_year":\#(f.year)}"#)
+                #expect(draft.status == .created)
+                return draft.json["compounds"]?.arrayItemsForTests.first { $0["project_id"]?.intValue == f.pid }
+            }
+            // (1,000,000 × 80 + 3,000,000 × 10) / 4,000,000 = 27.5 today; 20.0 three days ago; 1.3 (1.25) four.
+            let now = try await line(today)
+            #expect(now?["percent_complete"] == .number("27.5") && now?["stage"]?.stringValue == "construction")
+            #expect(try await line(today.adding(days: -3))?["percent_complete"] == .int(20))
+            let before = try await line(today.adding(days: -4))
+            #expect(before?["percent_complete"] == .number("1.3"))
+            // Every gate was passed today: four days ago the project was still in consultation.
+            #expect(before?["stage"]?.stringValue == "consultation")
+            #expect(try await line(today.adding(days: -6))?["percent_complete"] == .int(0))
+        }
+    }
+
     @Test func aFindingIsRectifiedRejectedRectifiedAgainAndVerified() async throws {
         try await TestApp.with(demo: true) { client, services in
             let f = try await Fixture.make(client, services)

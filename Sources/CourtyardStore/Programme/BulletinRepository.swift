@@ -83,6 +83,7 @@ public struct BulletinRepository: Sendable {
         }
         var index: [Int64: Int] = [:]
         for (i, l) in lines.enumerated() { index[l.projectId] = i }
+        if asOf < Clock.today { try await Self.asItStood(&lines, index: index, scope, asOf: asOf, db: db) }
         let overdue = Self.problems(problemRows, asOf: asOf, lines: &lines, index: index)
         for i in lines.indices { lines[i].satisfactionTenths = satisfaction[lines[i].projectId] }
         var figures = assemble(
@@ -141,6 +142,61 @@ public struct BulletinRepository: Sendable {
         }
     }
 
+    /// A bulletin dated before today reads each project as it stood that day (`ProgressOnDay`): the work items a
+    /// later site log moved take the percent the logs up to the day had set, and a project moved through a gate
+    /// since is in the stage it was in. Only projects with such later logs or passes are read again.
+    static func asItStood(
+        _ lines: inout [Line], index: [Int64: Int], _ projectScope: SQLQueryString, asOf: Day, db: any SQLDatabase
+    ) async throws {
+        let day = asOf.description
+        let movedLater: SQLQueryString =
+            "SELECT project_id FROM site_logs WHERE date > \(bind: day) AND progress_json <> '[]'"
+        let logs = try await db.raw(
+            "SELECT l.project_id, l.date, l.progress_json FROM site_logs l JOIN projects p ON p.id = l.project_id "
+                + "WHERE l.progress_json <> '[]' AND l.project_id IN (" + movedLater + ") AND " + projectScope
+        ).all()
+        var byProject: [Int64: [ProgressOnDay.Log]] = [:]
+        var changed: [Int64: Set<Int64>] = [:]
+        for r in logs {
+            let project = try r.int("project_id")
+            let log = ProgressOnDay.Log(
+                day: try LedgerRepository.day(r, "date"),
+                percents: try r.stored("progress_json", as: [SiteLogProgress].self).map { ($0.workItemId, $0.percent) })
+            byProject[project, default: []].append(log)
+            if log.day > asOf { changed[project, default: []].formUnion(log.percents.map(\.item)) }
+        }
+        if !changed.isEmpty {
+            let items = try await db.raw(
+                "SELECT w.id, w.project_id, w.budget_fen, w.percent FROM work_items w JOIN projects p ON p.id = w.project_id "
+                    + "WHERE w.project_id IN (" + movedLater + ") AND " + projectScope
+            ).all()
+            var parts: [Int64: [(weight: Int64, percent: Int64)]] = [:]
+            var then: [Int64: [Int64: Int64]] = [:]
+            for (project, moved) in changed {
+                then[project] = ProgressOnDay.percents(moved, logs: byProject[project] ?? [], on: asOf)
+            }
+            for r in items {
+                let project = try r.int("project_id")
+                let item = try r.int("id")
+                let now = try r.int("percent")
+                parts[project, default: []].append((try r.int("budget_fen"), then[project]?[item] ?? now))
+            }
+            for (project, p) in parts { if let i = index[project] { lines[i].percentTenths = Percent.weighted(p) } }
+        }
+        let passes = try await db.raw(
+            "SELECT g.project_id, g.from_stage, g.passed_at FROM gate_passes g JOIN projects p ON p.id = g.project_id "
+                + "WHERE g.passed_at >= \(bind: ProgressOnDay.endOfDay(asOf)) AND " + projectScope
+        ).all()
+        var since: [Int64: [(from: ProjectStage, at: String)]] = [:]
+        for r in passes {
+            guard let from = ProjectStage(rawValue: try r.text("from_stage")) else { continue }
+            since[try r.int("project_id"), default: []].append((from, try r.text("passed_at")))
+        }
+        for (project, p) in since {
+            if let i = index[project] { lines[i].stage = ProgressOnDay.stage(now: lines[i].stage, passedSince: p) }
+        }
+    }
+
     /// Lines in order of community and compound name as their UTF-8 bytes, then of project: SQLite's own order, and
     /// PostgreSQL's "C" order whatever the database's collation (which may differ from one server to another, and
     /// compares slowly), so the same data lists the same way everywhere.
@@ -164,12 +220,14 @@ public struct BulletinRepository: Sendable {
         rows.tasks = try await db.raw(
             """
             SELECT k.project_id, k.name, k.late_finish FROM tasks k JOIN projects p ON p.id = k.project_id
-            WHERE k.actual_finish IS NULL AND k.late_finish < \(bind: asOf.description) AND
+            WHERE (k.actual_finish IS NULL OR k.actual_finish > \(bind: asOf.description))
+              AND k.late_finish < \(bind: asOf.description) AND
             """ + " " + projectScope + " ORDER BY k.late_finish, k.id"
         ).all().map { (try $0.int("project_id"), try $0.text("name"), try $0.text("late_finish")) }
         rows.findings = try await db.raw(
             """
-            SELECT f.project_id, f.description, f.due_on FROM findings f JOIN projects p ON p.id = f.project_id WHERE f.state <> 'verified' AND
+            SELECT f.project_id, f.description, f.due_on FROM findings f JOIN projects p ON p.id = f.project_id
+              JOIN site_checks s ON s.id = f.check_id WHERE f.state <> 'verified' AND s.date <= \(bind: asOf.description) AND
             """ + " " + projectScope + " ORDER BY f.due_on, f.id"
         ).all().map { (try $0.int("project_id"), try $0.text("description"), try $0.text("due_on")) }
         rows.openReports = try await db.raw(
