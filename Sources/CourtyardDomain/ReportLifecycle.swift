@@ -209,6 +209,19 @@ public enum ReportRouting {
         return .success(org)
     }
 
+    /// The reporter's answer to a reported fix, on the tracking page: it is fixed (verified), or it is not (reopened,
+    /// saying what is still wrong, as the office's own reopening does). Only a fix waiting on the reporter is answered.
+    public static func reporterAnswer(from: ReportState, fixed: Bool, note: String) -> Result<ReportState, Refusal> {
+        let to: ReportState = fixed ? .verified : .reopened
+        guard from == .fixed else { return .failure(.notAStep(from: from, to: to)) }
+        if !fixed && note.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            return .failure(
+                .invalid(
+                    ValidationError(field: "note", code: "still_wrong", message: "say in note what is still wrong")))
+        }
+        return .success(to)
+    }
+
     /// The steps the reporter hears of, by text message when they left a phone.
     public static func tellsReporter(_ to: ReportState) -> Bool {
         [.acknowledged, .fixed, .closed, .rejected].contains(to)

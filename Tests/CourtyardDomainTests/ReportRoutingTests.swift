@@ -174,4 +174,20 @@ import Testing
         let told = ReportState.allCases.filter(ReportRouting.tellsReporter)
         #expect(Set(told) == [.acknowledged, .fixed, .closed, .rejected])
     }
+
+    @Test func theReporterAnswersOnlyAFixAndSaysWhatIsWrongWhenItIsNot() {
+        #expect(ReportRouting.reporterAnswer(from: .fixed, fixed: true, note: "") == .success(.verified))
+        #expect(ReportRouting.reporterAnswer(from: .fixed, fixed: false, note: "还在滴水") == .success(.reopened))
+        guard case .failure(.invalid(let e)) = ReportRouting.reporterAnswer(from: .fixed, fixed: false, note: "  ")
+        else {
+            Issue.record("an empty complaint must be refused")
+            return
+        }
+        #expect(e.code == "still_wrong" && e.field == "note")
+        for from in ReportState.allCases where from != .fixed {
+            #expect(
+                ReportRouting.reporterAnswer(from: from, fixed: true, note: "")
+                    == .failure(.notAStep(from: from, to: .verified)))
+        }
+    }
 }

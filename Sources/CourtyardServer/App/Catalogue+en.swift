@@ -148,6 +148,18 @@ extension Catalogue {
         "track.enterCode": "Enter the tracking code, such as R\u{2011}7K3M\u{2011}Q9PX.",
         "track.history": "What has been done",
         "vote.notVoted": "Households that have not voted, by building",
+        "track.filedAgain":
+            "You sent this report a moment ago; it was not filed twice. Its code is still {code}: follow it with that.",
+        "track.askTitle": "Is it fixed?",
+        "track.askLead": "Those handling it say it has been fixed. Please take a look and tell us whether it is.",
+        "track.isFixed": "It is fixed",
+        "track.stillWrong": "If it is not, say what is still wrong",
+        "track.notFixed": "It is not fixed: handle it again",
+        "track.notWaiting": "This report is not waiting for your answer now; the page shows where it stands.",
+        "track.answered.verified": "Thank you for confirming. The office will close this report.",
+        "track.answered.reopened":
+            "The office has been told it is not fixed and will have it handled again; follow it here.",
+        "track.fixSaid": "What was done: ",
         "track.filed":
             "Received, thank you! Your tracking code is {code}: note it down or bookmark this page to follow the report.",
         "col.community": "Community",
@@ -967,6 +979,7 @@ extension Catalogue {
         "error.before_last_issue.lead": "This issue cannot go back before the last one: ",
         "error.detail.lastIssue":
             "the last issue is as of {date}; move this one's date to that day or later, then publish",
+        "error.still_wrong": "Say what is still wrong, so that it can be handled again.",
         "error.what_was_fixed":
             "Say what was fixed (such as: the broken pipe replaced); the resident reads it to confirm.",
         "error.as_of.future": "The date cannot be after today: a bulletin reports what has happened.",

@@ -290,6 +290,7 @@ struct PublicPageController {
         router.get("public/compounds/:id", use: compound)
         router.post("public/compounds/:id/reports", use: report)
         router.get("public/reports/track", use: track)
+        router.post("public/reports/track", use: answerFix)
         router.post("public/notices/:id/objections", use: object)
         router.get("public/attachments/:id", use: attachment)
         router.get("public/questionnaires/:id/qr.svg", use: questionnaireQR)
@@ -378,11 +379,11 @@ struct PublicPageController {
                     compoundId: id, buildingId: fields["building_id"].flatMap(Int64.init), category: category,
                     description: fields["description"] ?? "", reporterName: fields["name"] ?? "",
                     reporterPhone: fields["phone"] ?? "", newPhotos: photos),
-                actor: account ?? ReportRepository.publicReporter, publicPage: account == nil)
+                actor: account ?? ReportRepository.publicReporter, publicPage: account == nil, once: true)
             let next =
                 account != nil
                 ? SiteRoute.report(filed.id, filed: true).path
-                : SiteRoute.publicTrack(code: filed.code, filed: true).path
+                : SiteRoute.publicTrack(code: filed.code, filed: true, again: filed.again).path
             return (Pages.seeOther(next), next)
         } catch let e where AppError.from(e)?.status == .unprocessableContent {
             try await reportLimiter.refund(context.remoteHost, in: services.database)
@@ -487,11 +488,16 @@ struct PublicPageController {
                 return f.page(title: f.t("track.title"), "participation-track", page, status: .notFound)
             }
             page.report = TrackPage.Report(found, f)
+            page.answered = request.uri.queryParameters.get("answered").flatMap { answered in
+                ["verified", "reopened"].contains(answered)
+                    ? PageNote(kind: "ok", text: f.t("track.answered." + answered)) : nil
+            }
             // Just filed: said so, with the code to keep, and the way back to the compound's page.
             if request.uri.queryParameters.get("filed") == "1" {
+                let words = request.uri.queryParameters.get("again") == "1" ? "track.filedAgain" : "track.filed"
                 page.note = PageNote(
                     kind: "ok",
-                    text: f.t("track.filed").replacingOccurrences(of: "{code}", with: TrackingCode.shown(found.code)))
+                    text: f.t(words).replacingOccurrences(of: "{code}", with: TrackingCode.shown(found.code)))
                 page.back = SiteRoute.publicCompound(found.compoundId).path
                 page.backLabel = f.t("track.back").replacingOccurrences(of: "{compound}", with: found.compound)
             }
@@ -557,6 +563,56 @@ struct PublicPageController {
                     typed: .objection(notice: id, fields: fields, errors: errors)), nil
             )
         }
+    }
+
+    /// The reporter's answer to a reported fix, from the tracking page: fixed, or not and what is still wrong. Sent
+    /// twice, it is taken once; refused, the page says why beside the words typed.
+    @Sendable func answerFix(_ request: Request, _ context: AppContext) async throws -> Response {
+        let f = Pages.frame(request, context)
+        let fields = try await Pages.form(request, context, checkCSRF: false)
+        let code = String((fields["code"] ?? "").prefix(100))
+        return try await Pages.once(Self.sentKey(fields.mapValues { [$0] }, request, context), in: context.forms) {
+            try await answer(code: code, fields, context, f)
+        } unsettled: {
+            try await trackPage(code: code, f, error: f.t("form.sentBefore"), note: fields["note"] ?? "")
+        }
+    }
+
+    func answer(code: String, _ fields: [String: String], _ context: AppContext, _ f: PageFrame) async throws
+        -> (Response, saved: String?)
+    {
+        let note = fields["note"] ?? ""
+        guard try await trackLimiter.allow(context.remoteHost, in: services.database) else {
+            return (try await trackPage(code: code, f, error: f.t("public.tooMany"), note: note), nil)
+        }
+        do {
+            guard
+                let state = try await ReportRepository(database: services.database).answerFix(
+                    code: code, fixed: fields["answer"] == "fixed", note: note)
+            else { return (try await trackPage(code: code, f, error: f.t("track.notFound"), note: note), nil) }
+            let next = SiteRoute.publicTrack(code: code, answered: state).path
+            return (Pages.seeOther(next), next)
+        } catch let e where [.unprocessableContent, .conflict].contains(AppError.from(e)?.status) {
+            let a = AppError.from(e)!
+            let words = a.status == .conflict ? f.t("track.notWaiting") : a.message(in: f.lang)
+            return (try await trackPage(code: code, f, error: words, note: note, status: a.status), nil)
+        }
+    }
+
+    /// The tracking page of a code again, after an answer that was not taken, with the words typed kept.
+    func trackPage(
+        code: String, _ f: PageFrame, error: String, note: String, status: HTTPResponse.Status = .unprocessableContent
+    ) async throws -> Response {
+        var page = TrackPage(code: code, note: nil, report: nil)
+        let found = try await ReportRepository(database: services.database).track(code: code)
+        page.report = found.map { TrackPage.Report($0, f) }
+        if page.report?.asksAnswer == true {
+            page.report?.typedNote = note
+            page.report?.answerError = error
+        } else {
+            page.note = PageNote(kind: "bad", text: error)
+        }
+        return f.page(title: f.t("track.title"), "participation-track", page, status: status)
     }
 
     /// Only what a published notice shows is public.
@@ -695,8 +751,18 @@ struct TrackPage {
         var due: String?
         var overdue: Bool
         var steps: [Step]
+        /// A fix reported and waiting on the reporter: the page asks whether it is fixed.
+        var asksAnswer: Bool
+        var typedNote = ""
+        var answerError: String?
+
+        /// What those handling it said they did, beside the question.
+        var fixNote: String?
 
         init(_ r: ReportTrack, _ f: PageFrame) {
+            asksAnswer = r.state == .fixed
+            fixNote =
+                asksAnswer ? r.steps.last { $0.state == .fixed }.map(\.note).flatMap { $0.isEmpty ? nil : $0 } : nil
             trackedCode = r.code
             place = [r.compound, r.building ?? ""].filter { !$0.isEmpty }.joined(separator: " ")
             category = f.t("category." + r.category.rawValue)
@@ -711,6 +777,8 @@ struct TrackPage {
     var code: String
     var note: PageNote?
     var report: Report?
+    /// The reporter's answer just taken, said once.
+    var answered: PageNote?
     var back: String?
     var backLabel = ""
 }

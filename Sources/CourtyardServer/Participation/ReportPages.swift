@@ -16,8 +16,15 @@ extension SiteRoute {
         SiteRoute("/public/compounds/\(id)", query: [("objected", objected.map(String.init))])
     }
     /// The page on which anyone follows a report by its tracking code.
-    static func publicTrack(code: String? = nil, filed: Bool = false) -> SiteRoute {
-        SiteRoute("/public/reports/track", query: [("code", code), ("filed", filed ? "1" : nil)])
+    static func publicTrack(
+        code: String? = nil, filed: Bool = false, again: Bool = false, answered: ReportState? = nil
+    ) -> SiteRoute {
+        SiteRoute(
+            "/public/reports/track",
+            query: [
+                ("code", code), ("filed", filed ? "1" : nil), ("again", again ? "1" : nil),
+                ("answered", answered?.rawValue),
+            ])
     }
 }
 

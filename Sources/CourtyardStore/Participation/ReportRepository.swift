@@ -146,17 +146,42 @@ public struct ReportRepository: Sendable {
     /// The photos a report may carry.
     public static let maxPhotos = 3
 
-    /// Files a report and returns its id and the tracking code the reporter follows it with.
-    public func fileTracked(_ r: NewReport, actor: Actor, publicPage: Bool) async throws -> (id: Int64, code: String) {
-        let filed = try await file(r, actor: actor, publicPage: publicPage) { _, id in id }
-        return (filed.value, filed.code)
+    /// Files a report and returns its id and the tracking code the reporter follows it with. `once`: the same report
+    /// sent again within an hour from a public page (the back button, a form sent anew) is not filed twice; the
+    /// report already filed is answered, with `again` set.
+    public func fileTracked(_ r: NewReport, actor: Actor, publicPage: Bool, once: Bool = false) async throws
+        -> (id: Int64, code: String, again: Bool)
+    {
+        let filed = try await file(r, actor: actor, publicPage: publicPage, once: once) { _, id in id }
+        return (filed.value, filed.code, filed.again)
+    }
+
+    /// The report just filed from a public page that this one repeats: the same compound, kind, words and phone, by
+    /// the same building and sender, within the hour and not yet taken up.
+    static func repeated(
+        _ r: NewReport, description: String, phone: String, actor: Actor, db: any SQLDatabase
+    ) async throws -> (id: Int64, code: String)? {
+        let since = Clock.iso(Date().addingTimeInterval(-3600))
+        guard
+            let row = try await db.raw(
+                """
+                SELECT id, tracking_code FROM reports WHERE compound_id = \(bind: r.compoundId) AND state = 'submitted'
+                  AND category = \(bind: r.category.rawValue) AND description = \(bind: description)
+                  AND reporter_phone = \(bind: phone) AND created_by = \(bind: actor.username)
+                  AND COALESCE(building_id, 0) = \(bind: r.buildingId ?? 0)
+                  AND submitted_at >= \(bind: since) AND tracking_code IS NOT NULL
+                ORDER BY id DESC LIMIT 1
+                """
+            ).first()
+        else { return nil }
+        return (try row.int("id"), try row.text("tracking_code"))
     }
 
     /// Files a report and, in the same transaction, reads what `then` reads of it.
     func file<T: Sendable>(
-        _ r: NewReport, actor: Actor, publicPage: Bool,
+        _ r: NewReport, actor: Actor, publicPage: Bool, once: Bool = false,
         then: @escaping @Sendable (any SQLDatabase, Int64) async throws -> T
-    ) async throws -> (value: T, code: String) {
+    ) async throws -> (value: T, code: String, again: Bool) {
         guard publicPage || Permissions.allows(actor.role, .fileReports) else { throw AccessError.forbidden }
         let description = TextNormalizer.prose(r.description)
         guard !description.isEmpty, description.count <= 2000 else {
@@ -173,8 +198,8 @@ public struct ReportRepository: Sendable {
         }
         let today = Clock.today
         var generator = SystemRandomNumberGenerator()
-        let code = TrackingCode.make(using: &generator)
-        let value: T = try await database.transaction { db in
+        let made = TrackingCode.make(using: &generator)
+        let (value, code, again): (T, String, Bool) = try await database.transaction { db in
             guard
                 let compound = try await ResourceRepository(database: database).fetch(
                     .compounds, id: r.compoundId, actor: actor, db: db)
@@ -183,6 +208,12 @@ public struct ReportRepository: Sendable {
                     field: "compound_id", code: "not_found",
                     message: "compound \(r.compoundId) does not exist in your scope")
             }
+            if once, publicPage,
+                let same = try await Self.repeated(r, description: description, phone: phone, actor: actor, db: db)
+            {
+                return (try await then(db, same.id), same.code, true)
+            }
+            let code = made
             try await AttachmentRepository.requireReadable(r.photos, field: "photos", actor: actor, db: db)
             var photos = r.photos
             for p in r.newPhotos {
@@ -236,9 +267,9 @@ public struct ReportRepository: Sendable {
                     ("id", .int(id)), ("compound_id", .int(r.compoundId)), ("category", .string(r.category.rawValue)),
                     ("state", .string("submitted")), ("due_on", due.map { .string($0.description) } ?? .null),
                 ]))
-            return try await then(db, id)
+            return (try await then(db, id), code, false)
         }
-        return (value, code)
+        return (value, code, again)
     }
 
     /// The tracking code of a report, for the account that filed it (a steward filing for a resident hands it on);
@@ -414,7 +445,7 @@ public struct ReportRepository: Sendable {
                 "SELECT r.state, r.subdistrict_id, r.assignee_organisation_id, r.compound_id, t.name AS compound_name, "
                 + "r.tracking_code, "
                 + "r.reporter_phone FROM reports r JOIN compounds t ON t.id = r.compound_id WHERE r.id = \(bind: id) AND "
-                + Self.scope(actor)
+                + Self.scope(actor) + Self.lock(db)
             guard let row = try await db.raw(sql).first() else { throw StoreError.notFound }
             let from = ReportState(rawValue: try row.decode(column: "state", as: String.self)) ?? .submitted
             let currentAssignee = try row.decode(column: "assignee_organisation_id", as: Int64?.self)
@@ -437,57 +468,104 @@ public struct ReportRepository: Sendable {
             case .failure(.forbidden): throw AccessError.forbidden
             case .failure(.invalid(let error)): throw error
             }
-            // Whom an assigned report waits on: a contractor, the property company or a department.
-            let assigneeKind = try await newAssignee.asyncMap { org in
-                try await db.raw("SELECT kind FROM organisations WHERE id = \(bind: org)").first()?
-                    .decode(column: "kind", as: String.self)
-            }.flatMap { $0 }.flatMap(OrganisationKind.init(rawValue:))
-            let office =
-                try await ServiceLevelRepository.levels(
-                    db: db, subdistrictId: try row.decode(column: "subdistrict_id", as: Int64.self)) ?? levels
-            let due = ReportLifecycle.due(to, since: today, calendar: calendar, levels: office)
-            try await db.raw(
-                """
-                UPDATE reports SET state = \(bind: to.rawValue), state_since = \(bind: today.description), due_on = \(bind: due?.description),
-                  assignee_organisation_id = \(bind: newAssignee), version = version + 1 WHERE id = \(bind: id)
-                """
-            ).run()
-            try await db.raw(
-                """
-                INSERT INTO report_events (report_id, at, from_state, to_state, note, username, organisation_id)
-                VALUES (\(bind: id), \(bind: Clock.isoNow()), \(bind: from.rawValue), \(bind: to.rawValue), \(bind: note), \(bind: actor.username), \(bind: newAssignee))
-                """
-            ).run()
-            try await AuditLog.record(
-                db: db, actor: actor, action: "transition", entity: "reports", entityId: id,
-                subdistrictId: sd, before: .string(from.rawValue), after: .string(to.rawValue))
-            try await Outbox.emit(
-                db: db, event: "report.transitioned", subdistrictId: sd,
-                payload: .object([
-                    ("id", .int(id)), ("compound_id", .int(try row.decode(column: "compound_id", as: Int64.self))),
-                    ("from", .string(from.rawValue)), ("to", .string(to.rawValue)),
-                    ("ball_in_court", .string(ReportLifecycle.ballInCourt(to, assigneeKind: assigneeKind).rawValue)),
-                    ("due_on", due.map { .string($0.description) } ?? .null),
-                ]))
-            // The reporter hears of the steps that concern them, by text message when they left a phone.
-            if ReportRouting.tellsReporter(to) {
-                let reference = try row.decode(column: "tracking_code", as: String?.self).map { "（查询码\($0)）" }
-                try await Outbox.message(
-                    db: db, event: "report.transitioned",
-                    phone: try row.decode(column: "reporter_phone", as: String.self),
-                    // The message names the compound, so a resident who reported in two places knows which, and the
-                    // tracking code they can look the report up with (older reports have none: their number).
-                    text: "【楼院焕新】您在\(try row.decode(column: "compound_name", as: String.self))反映的问题"
-                        + (reference ?? "（编号\(id)）") + "\(Self.smsState(to))。\(note.isEmpty ? "" : "说明：" + note)")
-            }
+            try await record(
+                db, id: id, row: row, from: from, to: to, note: note, assignee: newAssignee, actor: actor, today: today)
         }
         return try await get(id: id, actor: actor)
+    }
+
+    /// On PostgreSQL the report's row is held for the step, so two steps at once are taken one after the other,
+    /// the second from the state the first left.
+    static func lock(_ db: any SQLDatabase) -> SQLQueryString {
+        db.dialect.name == "postgresql" ? " FOR UPDATE OF r" : ""
+    }
+
+    /// The reporter's answer to a reported fix, by the report's tracking code (`ReportRouting.reporterAnswer`): it is
+    /// fixed, or it is not and what is still wrong. Answers the state the report is in afterwards; nil for a code
+    /// that names no report.
+    public func answerFix(code typed: String, fixed: Bool, note: String) async throws -> ReportState? {
+        guard let code = TrackingCode.normalize(typed) else { return nil }
+        try TextBounds.check(note, field: "note")
+        let note = TextNormalizer.prose(note)
+        let today = Clock.today
+        return try await database.transaction { db -> ReportState? in
+            let sql: SQLQueryString =
+                "SELECT r.id, r.state, r.subdistrict_id, r.assignee_organisation_id, r.compound_id, "
+                + "t.name AS compound_name, r.tracking_code, r.reporter_phone FROM reports r "
+                + "JOIN compounds t ON t.id = r.compound_id WHERE r.tracking_code = \(bind: code)" + Self.lock(db)
+            guard let row = try await db.raw(sql).first() else { return nil }
+            let from = ReportState(rawValue: try row.decode(column: "state", as: String.self)) ?? .submitted
+            switch ReportRouting.reporterAnswer(from: from, fixed: fixed, note: note) {
+            case .success(let to):
+                try await record(
+                    db, id: try row.int("id"), row: row, from: from, to: to, note: note,
+                    assignee: try row.decode(column: "assignee_organisation_id", as: Int64?.self),
+                    actor: Self.publicReporter, today: today)
+                return to
+            case .failure(.notAStep(let from, let to)):
+                throw StoreError.conflict("a report that is \(from.rawValue) cannot become \(to.rawValue)")
+            case .failure(.forbidden): throw AccessError.forbidden
+            case .failure(.invalid(let error)): throw error
+            }
+        }
+    }
+
+    /// Writes a step decided: the report's state, due day and assignee, its history, the audit, the webhook and, for
+    /// the steps the reporter hears of, the text message.
+    func record(
+        _ db: any SQLDatabase, id: Int64, row: any SQLRow, from: ReportState, to: ReportState, note: String,
+        assignee newAssignee: Int64?, actor: Actor, today: Day
+    ) async throws {
+        let sd = try row.decode(column: "subdistrict_id", as: Int64.self)
+        // Whom an assigned report waits on: a contractor, the property company or a department.
+        let assigneeKind = try await newAssignee.asyncMap { org in
+            try await db.raw("SELECT kind FROM organisations WHERE id = \(bind: org)").first()?
+                .decode(column: "kind", as: String.self)
+        }.flatMap { $0 }.flatMap(OrganisationKind.init(rawValue:))
+        let office =
+            try await ServiceLevelRepository.levels(
+                db: db, subdistrictId: sd) ?? levels
+        let due = ReportLifecycle.due(to, since: today, calendar: calendar, levels: office)
+        try await db.raw(
+            """
+            UPDATE reports SET state = \(bind: to.rawValue), state_since = \(bind: today.description), due_on = \(bind: due?.description),
+              assignee_organisation_id = \(bind: newAssignee), version = version + 1 WHERE id = \(bind: id)
+            """
+        ).run()
+        try await db.raw(
+            """
+            INSERT INTO report_events (report_id, at, from_state, to_state, note, username, organisation_id)
+            VALUES (\(bind: id), \(bind: Clock.isoNow()), \(bind: from.rawValue), \(bind: to.rawValue), \(bind: note), \(bind: actor.username), \(bind: newAssignee))
+            """
+        ).run()
+        try await AuditLog.record(
+            db: db, actor: actor, action: "transition", entity: "reports", entityId: id,
+            subdistrictId: sd, before: .string(from.rawValue), after: .string(to.rawValue))
+        try await Outbox.emit(
+            db: db, event: "report.transitioned", subdistrictId: sd,
+            payload: .object([
+                ("id", .int(id)), ("compound_id", .int(try row.decode(column: "compound_id", as: Int64.self))),
+                ("from", .string(from.rawValue)), ("to", .string(to.rawValue)),
+                ("ball_in_court", .string(ReportLifecycle.ballInCourt(to, assigneeKind: assigneeKind).rawValue)),
+                ("due_on", due.map { .string($0.description) } ?? .null),
+            ]))
+        // The reporter hears of the steps that concern them, by text message when they left a phone.
+        if ReportRouting.tellsReporter(to) {
+            let reference = try row.decode(column: "tracking_code", as: String?.self).map { "（查询码\($0)）" }
+            try await Outbox.message(
+                db: db, event: "report.transitioned",
+                phone: try row.decode(column: "reporter_phone", as: String.self),
+                // The message names the compound, so a resident who reported in two places knows which, and the
+                // tracking code they can look the report up with (older reports have none: their number).
+                text: "【楼院焕新】您在\(try row.decode(column: "compound_name", as: String.self))反映的问题"
+                    + (reference ?? "（编号\(id)）") + "\(Self.smsState(to))。\(note.isEmpty ? "" : "说明：" + note)")
+        }
     }
 
     static func smsState(_ s: ReportState) -> String {
         switch s {
         case .acknowledged: "已受理"
-        case .fixed: "已整改完毕，请您确认"
+        case .fixed: "已整改完毕，请在查询页确认是否修好"
         case .closed: "已办结"
         case .rejected: "不予受理"
         default: s.rawValue

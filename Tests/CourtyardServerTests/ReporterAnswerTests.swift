@@ -1,0 +1,144 @@
+import CourtyardDomain
+import CourtyardStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import SQLKit
+import Testing
+
+@testable import CourtyardServer
+
+/// A resident follows a report by its tracking code: told that it is fixed, they answer on the tracking page whether
+/// it is; a report sent again from the back button is not filed twice.
+@Suite struct ReporterAnswerTests {
+    static func send(_ client: some TestClientProtocol, _ uri: String, _ form: [(String, String)]) async throws
+        -> (status: HTTPResponse.Status, location: String, body: String)
+    {
+        let body = form.map { "\($0)=\($1.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)" }
+        return try await client.execute(
+            uri: uri, method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+            body: ByteBuffer(string: body.joined(separator: "&"))
+        ) { ($0.status, $0.headers[.location] ?? "", String(buffer: $0.body)) }
+    }
+
+    static func page(_ client: some TestClientProtocol, _ uri: String) async throws -> String {
+        try await client.execute(uri: uri, method: .get) { String(buffer: $0.body) }
+    }
+
+    static func code(_ location: String) throws -> String {
+        try #require(location.firstMatch(of: try Regex("code=(R-[A-Z0-9]{4}-[A-Z0-9]{4})"))?.output[1].substring)
+            .description
+    }
+
+    /// Files a report from the compound's public page and has the office take it to 已整改; answers its code and id.
+    static func fixedReport(_ client: some TestClientProtocol, _ services: Services) async throws
+        -> (code: String, id: Int64)
+    {
+        let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 1), actor: .system)
+            .items[0].id
+        let page = try await page(client, "/public/compounds/\(compound)")
+        let filed = try await send(
+            client, "/public/compounds/\(compound)/reports",
+            [("_once", try FormSentTwiceTests.once(page)), ("category", "water_drainage"), ("description", "水管漏水")])
+        let code = try code(filed.location)
+        let id = try await SelectionTests.ints(services, "SELECT id FROM reports WHERE tracking_code = \(bind: code)")[
+            0]
+        let office = try await client.token("office")
+        let contractor = try await SelectionTests.ints(
+            services, "SELECT id FROM organisations WHERE kind = 'contractor' ORDER BY id")[0]
+        for step in [
+            #"{"to":"acknowledged"}"#, #"{"to":"assigned","assignee_organisation_id":\#(contractor)}"#,
+            #"{"to":"fixed","note":"已更换水管"}"#,
+        ] {
+            let moved = try await client.call(.post, "/api/v1/reports/\(id)/transitions", token: office, body: step)
+            #expect(moved.status == .ok, "\(moved.text)")
+        }
+        return (code, id)
+    }
+
+    static func state(_ services: Services, _ id: Int64) async throws -> String {
+        try await services.database.withConnection { db in
+            try await db.raw("SELECT state FROM reports WHERE id = \(bind: id)").first()!.decode(
+                column: "state", as: String.self)
+        }
+    }
+
+    @Test func aResidentSaysAFixIsNotDoneWithWhatIsWrongAndTheOfficeHasItAgain() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let (code, id) = try await Self.fixedReport(client, services)
+            let tracking = try await Self.page(client, "/public/reports/track?code=\(code)")
+            #expect(tracking.contains("修好了吗？") && tracking.contains("已更换水管"))
+            let once = try FormSentTwiceTests.once(tracking)
+            // Not fixed, without saying what is wrong: refused beside the question, nothing moves.
+            let bare = try await Self.send(
+                client, "/public/reports/track", [("_once", once), ("code", code), ("answer", "not_fixed")])
+            #expect(bare.status == .unprocessableContent && bare.body.contains("请写下还有什么没修好"))
+            #expect(try await Self.state(services, id) == "fixed")
+            let answer = [("_once", once), ("code", code), ("answer", "not_fixed"), ("note", "还在滴水")]
+            let reopened = try await Self.send(client, "/public/reports/track", answer)
+            #expect(reopened.status == .seeOther && reopened.location.contains("answered=reopened"))
+            #expect(try await Self.state(services, id) == "reopened")
+            // Sent twice (a double tap), it is taken once and leads to the same page.
+            #expect(try await Self.send(client, "/public/reports/track", answer).location == reopened.location)
+            let after = try await Self.page(client, reopened.location)
+            #expect(after.contains("会重新安排处理") && after.contains("还在滴水") && !after.contains("修好了吗？"))
+            // A report no longer waiting on the resident is not answered again.
+            let late = try await Self.send(
+                client, "/public/reports/track",
+                [("_once", "other"), ("code", code), ("answer", "fixed")])
+            #expect(late.status == .conflict && late.body.contains("不等待您确认"), "\(late.body)")
+            #expect(try await Self.state(services, id) == "reopened")
+            let office = try await client.token("office")
+            let seen = try await client.call(.get, "/api/v1/reports/\(id)", token: office)
+            #expect(seen.json["ball_in_court"]?.stringValue == "office")
+        }
+    }
+
+    @Test func aResidentConfirmsAFixAndAWrongCodeChangesNothing() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let (code, id) = try await Self.fixedReport(client, services)
+            let wrong = try await Self.send(
+                client, "/public/reports/track", [("_once", "a"), ("code", "R-2222-2222"), ("answer", "fixed")])
+            #expect(wrong.status == .unprocessableContent && wrong.body.contains("没有找到"))
+            let confirmed = try await Self.send(
+                client, "/public/reports/track",
+                [("_once", "b"), ("code", code.lowercased()), ("answer", "fixed")])
+            #expect(confirmed.status == .seeOther && confirmed.location.contains("answered=verified"))
+            #expect(try await Self.state(services, id) == "verified")
+        }
+    }
+
+    @Test func aReportSentAgainFromTheBackButtonIsNotFiledTwice() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 1), actor: .system)
+                .items[0].id
+            let uri = "/public/compounds/\(compound)/reports"
+            // Back reloads the page: the form carries a new one-time value, and the same words.
+            var locations: [String] = []
+            let before = try await SelectionTests.count(services, "reports")
+            for _ in 0..<2 {
+                let page = try await Self.page(client, "/public/compounds/\(compound)")
+                let form = [
+                    ("_once", try FormSentTwiceTests.once(page)), ("category", "noise_dust"),
+                    ("description", "晚上十点还在切割钢管"), ("phone", "13800001111"),
+                ]
+                locations.append(try await Self.send(client, uri, form).location)
+            }
+            #expect(try Self.code(locations[0]) == (try Self.code(locations[1])))
+            #expect(locations[1].contains("again=1") && !locations[0].contains("again=1"))
+            #expect(try await SelectionTests.count(services, "reports") == before + 1)
+            let again = try await Self.page(client, locations[1])
+            #expect(again.contains("没有重复登记"))
+            // Other words are another report.
+            let page = try await Self.page(client, "/public/compounds/\(compound)")
+            let other = try await Self.send(
+                client, uri,
+                [
+                    ("_once", try FormSentTwiceTests.once(page)), ("category", "noise_dust"),
+                    ("description", "早上六点就开始切割"), ("phone", "13800001111"),
+                ])
+            #expect(try Self.code(other.location) != (try Self.code(locations[0])))
+        }
+    }
+}
