@@ -179,6 +179,15 @@ import Testing
             #expect(list.contains("/reports/\(id)\""))
             #expect(try await step(office, "to=acknowledged&note=") == .seeOther)
             #expect(try await step(office, "to=assigned&note=") == .unprocessableContent)  // no contractor named
+            // Refused, the page says which field beside it and keeps the step and the note as typed.
+            let refused = try await client.execute(
+                uri: "/reports/\(id)/transitions", method: .post,
+                headers: [.cookie: office.cookie, .contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "_csrf=\(office.csrf)&to=assigned&note=%E8%AF%B7%E5%B0%BD%E5%BF%AB")
+            ) { String(buffer: $0.body) }
+            #expect(refused.contains(#"id="report-assignee-error" role="alert">请选择派给哪个单位。"#))
+            #expect(refused.contains(">请尽快</textarea>") && refused.contains(#"<option value="assigned" selected>"#))
+            #expect(refused.contains(#"<optgroup label="施工单位">"#))
             #expect(
                 try await step(
                     office,

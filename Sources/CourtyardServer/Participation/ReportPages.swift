@@ -123,15 +123,25 @@ struct ReportListPage {
 /// One report: where it stands, what the resident wrote, the next steps this account may take, and its history.
 struct ReportPage {
     typealias Option = FormOption
-    struct Organisation {
-        var id: String
-        var name: String
+    /// The organisations a report may go to, under their kind (施工单位, 物业公司, 专业部门).
+    struct OrganisationGroup {
+        var label: String
+        var options: [Option]
     }
     struct StepForm {
         var action: String
         var steps: [Option]
         var offersAssignee: Bool
-        var organisations: [Organisation]
+        var groups: [OrganisationGroup]
+        var note: String
+        var assigneeError: String?
+        var noteError: String?
+    }
+    /// A step refused: what was chosen and typed, shown again, and the fields it was refused for.
+    struct Typed {
+        var fields: [String: String]
+        var wrong: Set<String>
+        var message: String
     }
     struct Event {
         var at: String
@@ -164,7 +174,7 @@ struct ReportPage {
     var history: [Event]
 
     static func load(
-        id: Int64, services: Services, actor: Actor, message: PageNote?, _ f: PageFrame
+        id: Int64, services: Services, actor: Actor, message: PageNote?, typed: Typed? = nil, _ f: PageFrame
     ) async throws -> ReportPage {
         let r = try await ReportRepository(database: services.database).get(id: id, actor: actor)
         let place = try await Places.load(reports: [r], services: services)
@@ -174,19 +184,31 @@ struct ReportPage {
         if !next.isEmpty {
             // A report goes to a contractor, to the compound's property company for what it looks after, or to the
             // city department whose network it is (a gas smell, a fallen power line).
-            var orgs: [Record] = []
+            var groups: [OrganisationGroup] = []
+            let chosen = typed?.fields["assignee_organisation_id"]
             for kind in [OrganisationKind.contractor, .propertyCompany, .department] {
-                orgs += try await services.registry.listAll(
+                let orgs = try await services.registry.listAll(
                     .organisations, query: ListQuery(filters: ["kind": kind.rawValue]), actor: .system)
+                guard !orgs.isEmpty else { continue }
+                groups.append(
+                    OrganisationGroup(
+                        label: f.t("report.assigneeKind." + kind.rawValue),
+                        options: orgs.map {
+                            Option(
+                                value: String($0.id), label: $0["name"]?.stringValue ?? "",
+                                selected: String($0.id) == chosen)
+                        }))
             }
-            let preferred = ReportPageController.preferredStep(next)
+            let preferred = typed?.fields["to"].flatMap(ReportState.init) ?? ReportPageController.preferredStep(next)
+            let wrong = typed?.wrong ?? []
             form = StepForm(
                 action: SiteRoute.reportTransitions(id).path,
                 steps: next.map {
                     Option(value: $0.rawValue, label: f.t("report.step." + $0.rawValue), selected: $0 == preferred)
                 },
-                offersAssignee: next.contains(.assigned),
-                organisations: orgs.map { Organisation(id: String($0.id), name: $0["name"]?.stringValue ?? "") })
+                offersAssignee: next.contains(.assigned), groups: groups, note: typed?.fields["note"] ?? "",
+                assigneeError: wrong.contains("assignee_organisation_id") ? typed?.message : nil,
+                noteError: wrong.contains("note") ? typed?.message : nil)
         }
         return ReportPage(
             title: f.t("report.title") + " · " + place, message: message,
@@ -269,24 +291,30 @@ struct ReportPageController {
     @Sendable func transition(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let id = try context.parameters.require("id", as: Int64.self)
         let fields = try await Pages.form(request, context)
-        let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
-            try await page(id, context, f, message: PageNote(kind: m.0, text: m.1), status: status)
+        // Refused, the page comes back with the step, the organisation and the note as chosen, and the wrong field
+        // marked beside it; a report changed meanwhile is shown as it now stands.
+        let refused: (Pages.Refusal) async throws -> Response = { r in
+            let typed = r.kept(fields).map { ReportPage.Typed(fields: $0, wrong: r.fields, message: r.text) }
+            return try await page(
+                id, context, f, message: PageNote(kind: r.tone, text: r.text), typed: typed, status: r.status)
         }
-        return try await Pages.save(f, next: SiteRoute.report(id).path, redisplay: redisplay) {
+        return try await Pages.save(f, refused: refused) {
             guard let to = ReportState(rawValue: fields["to"] ?? "") else {
                 throw ValidationError(field: "to", code: Pages.pageMessage, message: f.t("report.chooseStep"))
             }
             _ = try await reports().transition(
                 id: id, to: to, note: fields["note"] ?? "",
                 assignee: fields["assignee_organisation_id"].flatMap { Int64($0) }, actor: try context.actor())
+            return SiteRoute.report(id).path
         }
     }
 
     func page(
-        _ id: Int64, _ context: AppContext, _ f: PageFrame, message: PageNote?, status: HTTPResponse.Status = .ok
+        _ id: Int64, _ context: AppContext, _ f: PageFrame, message: PageNote?, typed: ReportPage.Typed? = nil,
+        status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         let page = try await ReportPage.load(
-            id: id, services: services, actor: try context.actor(), message: message, f)
+            id: id, services: services, actor: try context.actor(), message: message, typed: typed, f)
         return f.page(title: page.title, "participation-report", page, status: status)
     }
 
