@@ -111,13 +111,17 @@ public enum ReportRouting {
         role == .contractor || role == .propertyCompany || role == .department
     }
 
-    /// The office runs the loop; the assigned contractor reports the fix; a steward may confirm a fix or reopen it
-    /// for the reporter, once a fix is reported (`from` fixed or verified), not while the work is still assigned.
+    /// The office runs the loop; the assigned organisation reports the fix or hands the report back; a steward may
+    /// confirm a fix or reopen it for the reporter, once a fix is reported (`from` fixed or verified), not while the
+    /// work is still assigned.
     public static func mayTake(_ actor: Actor, to: ReportState, assignee: Int64?, from: ReportState? = nil) -> Bool {
         if Permissions.allows(actor.role, .manageReports) { return true }
         let assignedOrganisation =
             takesAssignments(actor.role) && actor.scope.kind == .organisation && actor.scope.id == assignee
         if to == .fixed && assignedOrganisation { return true }
+        // A report sent to the wrong organisation (a noise complaint to the gas company) is handed back to the
+        // office, saying why, instead of being closed as fixed.
+        if to == .reopened && from == .assigned && assignedOrganisation { return true }
         if actor.role == .steward {
             return to == .verified || (to == .reopened && from.map { $0 == .fixed || $0 == .verified } ?? true)
         }

@@ -48,6 +48,14 @@ import Testing
         #expect(ReportLifecycle.ballInCourt(.assigned, assigneeKind: .contractor) == .contractor)
         #expect(ReportLifecycle.ballInCourt(.fixed, assigneeKind: .department) == .reporter)
         #expect(ReportRouting.mayTake(Self.actor(.department, .organisation, 2), to: .fixed, assignee: 2))
+        // Sent to the wrong body, the assigned organisation hands it back while it is assigned, and only then.
+        let gas = Self.actor(.department, .organisation, 2)
+        #expect(ReportRouting.mayTake(gas, to: .reopened, assignee: 2, from: .assigned))
+        #expect(!ReportRouting.mayTake(gas, to: .reopened, assignee: 2, from: .fixed))
+        #expect(
+            !ReportRouting.mayTake(
+                Self.actor(.department, .organisation, 3), to: .reopened, assignee: 2, from: .assigned))
+        #expect(ReportRouting.allowedSteps(gas, from: .assigned, assignee: 2) == [.fixed, .reopened])
         #expect(!ReportRouting.mayTake(Self.actor(.department, .organisation, 3), to: .fixed, assignee: 2))
         // A steward reopens a reported fix for the reporter, not work still under way.
         let steward = Self.actor(.steward, .compound, 1)
@@ -85,7 +93,7 @@ import Testing
 
     @Test func formsOfferOnlyTheStepsTheAccountMayTake() {
         #expect(ReportRouting.allowedSteps(Self.steward, from: .fixed, assignee: 7) == [.reopened, .verified])
-        #expect(ReportRouting.allowedSteps(Self.contractor, from: .assigned, assignee: 7) == [.fixed])
+        #expect(ReportRouting.allowedSteps(Self.contractor, from: .assigned, assignee: 7) == [.fixed, .reopened])
         #expect(ReportRouting.allowedSteps(Self.office, from: .closed, assignee: nil).isEmpty)
     }
 

@@ -196,7 +196,9 @@ import Testing
             let page = try await client.execute(
                 uri: "/reports/\(id)", method: .get, headers: [.cookie: contractor.cookie]
             ) { String(buffer: $0.body) }
-            #expect(page.contains("value=\"fixed\"") && !page.contains("value=\"reopened\"") && page.contains("请当天整改"))
+            #expect(page.contains("value=\"fixed\"") && !page.contains("value=\"verified\"") && page.contains("请当天整改"))
+            // The contractor may hand it back instead, saying why; it does not confirm or close.
+            #expect(page.contains(#"<option value="reopened">退回街道"#) && !page.contains("value=\"closed\""))
             #expect(try await step(contractor, "to=fixed&note=") == .unprocessableContent)
             #expect(try await step(contractor, "to=fixed&note=%E5%B7%B2%E6%95%B4%E6%94%B9") == .seeOther)
             let after = try await client.call(.get, "/api/v1/reports/\(id)", token: token)

@@ -142,3 +142,43 @@ import Testing
         }
     }
 }
+
+/// A report sent to a department waits in its queue, which it may hand back when it is not its to fix; the
+/// community's staff then find it on their home, with everything else that waits on them.
+@Suite struct ReportHandBackTests {
+    @Test func aDepartmentFindsItsReportAndHandsBackOneThatIsNotItsOwn() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await client.token("office")
+            let gasToken = try await client.token("gas")
+            let gas = try await client.call(.get, "/api/v1/auth/me", token: gasToken).json["scope"]!.stringValue!
+                .split(separator: ":")[1]
+            let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 1), actor: .system)
+                .items[0].id
+            let filed = try await client.call(
+                .post, "/api/v1/reports", token: office,
+                body: #"{"compound_id":\#(compound),"category":"noise_dust","description":"早上六点就开始切割"}"#)
+            let id = try #require(filed.json["id"]?.intValue)
+            for step in [#"{"to":"acknowledged"}"#, #"{"to":"assigned","assignee_organisation_id":\#(gas)}"#] {
+                _ = try await client.call(.post, "/api/v1/reports/\(id)/transitions", token: office, body: step)
+            }
+            let session = try await client.session("gas")
+            let (_, queue, _) = try await PageTests.page(client, "/queue", cookie: session.cookie)
+            #expect(queue.contains("交办给本单位的居民反映") && queue.contains("href=\"/reports/\(id)\""))
+            let (_, page, _) = try await PageTests.page(client, "/reports/\(id)", cookie: session.cookie)
+            #expect(page.contains("退回街道"))
+            let (status, _, _) = try await PageTests.postForm(
+                client, "/reports/\(id)/transitions", cookie: session.cookie,
+                RefusedFormTests.urlencoded([
+                    ("_csrf", session.csrf), ("to", "reopened"), ("note", "噪音不属于燃气公司，请转施工单位"),
+                ]))
+            #expect(status == .seeOther)
+            let after = try await client.call(.get, "/api/v1/reports/\(id)", token: office)
+            #expect(
+                after.json["state"]?.stringValue == "reopened" && after.json["ball_in_court"]?.stringValue == "office")
+            let (_, emptied, _) = try await PageTests.page(client, "/queue", cookie: session.cookie)
+            #expect(!emptied.contains("href=\"/reports/\(id)\""))
+            let home = try await HomePageTests.home(client, "community")
+            #expect(home.contains("待办理的居民反映") && home.contains("href=\"/reports/\(id)\""))
+        }
+    }
+}

@@ -791,6 +791,8 @@ struct DepartmentQueuePage {
     var feedHref: String
     var finished: [Finished] = []
     var hasFinished = false
+    /// Residents' reports the office sent to this department, waiting on its fix.
+    var reports: QueueSection?
 
     static func load(
         services: Services, actor: Actor, message: PageNote?, refused: Refused? = nil, _ f: PageFrame
@@ -841,6 +843,12 @@ struct DepartmentQueuePage {
                 answerLabel: f.t(r.state == .declined ? "queue.reason" : "queue.doneNote"))
         }
         page.hasFinished = !page.finished.isEmpty
+        let assigned = try await ReportRepository(database: services.database).list(
+            actor: actor, compoundId: nil, state: .assigned, overdueOnly: false
+        ).filter { $0.assigneeOrganisationId == org }
+        page.reports = QueueSection(
+            f.t("queue.reports"), try await HomePage.reportItems(assigned, services: services, f),
+            empty: f.t("queue.noReports"))
         return page
     }
 

@@ -263,11 +263,21 @@ struct HomePage {
         async throws
     {
         let reports = ReportRepository(database: services.database)
+        if actor.role == .communityStaff {
+            // What waits on the community's staff: reports to take up, to send on, reopened, or confirmed to close.
+            let waiting = try await reports.list(actor: actor, compoundId: nil, state: nil, overdueOnly: false)
+                .filter { ReportLifecycle.ballInCourt($0.state) == .office }
+            sections.append(
+                QueueSection(
+                    f.t("home.toHandle"), try await Self.reportItems(waiting, services: services, f),
+                    empty: f.t("home.none.handle"), more: (SiteRoute.reports().path, f.t("home.allReports"))))
+        }
         let fixed = try await reports.list(actor: actor, compoundId: nil, state: .fixed, overdueOnly: false)
         sections.append(
             QueueSection(
                 f.t("home.toConfirm"), try await Self.reportItems(fixed, services: services, f),
-                empty: f.t("home.none.confirm"), more: (SiteRoute.reports(state: .fixed).path, f.t("home.allReports"))))
+                empty: f.t("home.none.confirm"),
+                more: (SiteRoute.reports(state: .fixed).path, f.t("home.allToConfirm"))))
         if actor.role == .communityStaff {
             let overdue = try await reports.list(actor: actor, compoundId: nil, state: nil, overdueOnly: true)
             sections.append(

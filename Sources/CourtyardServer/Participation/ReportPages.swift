@@ -204,7 +204,9 @@ struct ReportPage {
             form = StepForm(
                 action: SiteRoute.reportTransitions(id).path,
                 steps: next.map {
-                    Option(value: $0.rawValue, label: f.t("report.step." + $0.rawValue), selected: $0 == preferred)
+                    // The organisation it was sent to hands it back; the office reopens it.
+                    let word = $0 == .reopened && r.state == .assigned ? "handBack" : $0.rawValue
+                    return Option(value: $0.rawValue, label: f.t("report.step." + word), selected: $0 == preferred)
                 },
                 offersAssignee: next.contains(.assigned), groups: groups, note: typed?.fields["note"] ?? "",
                 assigneeError: wrong.contains("assignee_organisation_id") ? typed?.message : nil,
