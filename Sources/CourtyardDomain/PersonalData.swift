@@ -16,6 +16,15 @@ public enum PersonalData {
         return String(repeating: "*", count: chars.count - 2) + String(chars[(chars.count - 2)...])
     }
 
+    /// An organiser as the public sees them: written "燃气公司 赵工" (the organisation, then the person), the
+    /// organisation stays and the person is masked ("燃气公司 赵*"); a name alone is masked as a name.
+    public static func maskOrganiser(_ name: String) -> String {
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        guard let space = trimmed.lastIndex(where: { $0 == " " || $0 == "　" }) else { return maskName(trimmed) }
+        let person = trimmed[trimmed.index(after: space)...]
+        return String(trimmed[..<space]) + " " + maskName(String(person))
+    }
+
     /// A name as a reader sees it: whole for a role that reads personal data, masked otherwise ("" stays "").
     public static func name(_ name: String, personal: Bool) -> String { personal ? name : maskName(name) }
 

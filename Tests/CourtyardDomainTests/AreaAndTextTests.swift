@@ -91,6 +91,10 @@ import Testing
     @Test func masksPersonalData() {
         #expect(PersonalData.maskName("张三") == "张*")
         #expect(PersonalData.maskName("欧阳娜娜") == "欧***")
+        // An organiser keeps the organisation written before the person; the person alone is masked as a name.
+        #expect(PersonalData.maskOrganiser("燃气公司 赵工") == "燃气公司 赵*")
+        #expect(PersonalData.maskOrganiser("市一中 社工　李明华 ") == "市一中 社工 李**")
+        #expect(PersonalData.maskOrganiser("李明") == "李*")
         #expect(PersonalData.maskPhone("13812345678") == "138****5678")
         #expect(PersonalData.maskPhone("5551234") == "*****34")
         // As a reader sees them: whole with the right to read them, masked without; nothing stays nothing.

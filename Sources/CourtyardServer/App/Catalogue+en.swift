@@ -2221,11 +2221,12 @@ extension Catalogue {
         "event.saved": "Saved.",
         "event.signupCancelled": "The sign-up is cancelled, and the resident has been told by text message.",
         "event.selfSignup": "signed up themselves",
+        "event.signUpAnother": "Sign someone else up",
         "event.thanksConfirmed":
-            "You are signed up. Your number is {number} and your cancellation code {code}: keep them to cancel if you cannot come.",
+            "You are signed up. Your cancellation code is {code}: keep it to cancel on this page if you cannot come.",
         "event.thanksWaiting":
-            "The event is full: you are on the waiting list and move up when someone cancels. Number {number}, cancellation code {code}.",
-        "event.cancelNotFound": "That number and code do not match a sign-up",
+            "The event is full: you are on the waiting list, move up when someone cancels and are told by text. Cancellation code {code}.",
+        "event.cancelNotFound": "That code does not match a sign-up",
         "event.cancelled": "Your sign-up is cancelled",
         "error.event_started": "The event has started; sign-ups are closed",
         "error.event_cancelled": "The event is cancelled",

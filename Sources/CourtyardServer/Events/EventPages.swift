@@ -316,6 +316,8 @@ struct PublicEventPage {
     var residentsOnly: Bool
     var open: Bool
     var signupAction: String
+    /// After a sign-up, the form again, for another person of the family.
+    var signupAgain: String
     var cancelFormAction: String
     var typedName: String
     var typedPhone: String
@@ -341,7 +343,8 @@ struct PublicEventPage {
             stateLabel: EventWords.state(e, f), holder: holder, organisersText: EventWords.organisers(e),
             cancelReason: e.state == .cancelled ? e.cancelReason : nil, residentsOnly: e.signup == .residents,
             open: e.state == .scheduled && e.signup != .none && now < e.starts,
-            signupAction: SiteRoute.publicEventSignup(id).path, cancelFormAction: SiteRoute.publicEventCancel(id).path,
+            signupAction: SiteRoute.publicEventSignup(id).path, signupAgain: SiteRoute.publicEvent(id).path + "#signup",
+            cancelFormAction: SiteRoute.publicEventCancel(id).path,
             typedName: typed["name"] ?? "", typedPhone: typed["phone"] ?? "",
             reportText: e.state == .scheduled ? e.report?.text : nil,
             reportPhotos: e.state == .scheduled
@@ -705,7 +708,7 @@ struct PublicEventController {
         do {
             let made = try await events.signUp(
                 eventId: id, name: fields["name"] ?? "", phone: fields["phone"] ?? "",
-                codeHash: EventRoutes.codeHash(code), actor: nil, now: EventRoutes.now)
+                codeHash: EventRoutes.codeHash(code), code: code, actor: nil, now: EventRoutes.now)
             let waiting = made.status != .confirmed
             let receipt = Self.receipt(made.id, code, waiting: waiting, f)
             // What a second sending needs to be shown the same receipt; the code is made again from the sending.
@@ -721,7 +724,7 @@ struct PublicEventController {
     /// The sign-up's number and code, to keep.
     static func receipt(_ number: Int64, _ code: String, waiting: Bool, _ f: PageFrame) -> PageNote {
         let text = f.t(waiting ? "event.thanksWaiting" : "event.thanksConfirmed")
-            .replacingOccurrences(of: "{number}", with: String(number)).replacingOccurrences(of: "{code}", with: code)
+            .replacingOccurrences(of: "{code}", with: code)
         return PageNote(kind: "ok", text: text)
     }
 
@@ -752,10 +755,16 @@ struct PublicEventController {
         guard try await cancelLimiter.allow(context.remoteHost, in: services.database) else {
             return try await refused("public.tooMany", .tooManyRequests)
         }
-        guard let signup = Int64((fields["number"] ?? "").trimmingCharacters(in: .whitespaces)),
-            let code = fields["code"], !code.isEmpty
-        else { return try await refused("event.cancelNotFound", .unprocessableContent) }
+        guard let code = fields["code"], !code.trimmingCharacters(in: .whitespaces).isEmpty else {
+            return try await refused("event.cancelNotFound", .unprocessableContent)
+        }
         do {
+            // The code alone finds the sign-up; a number typed beside it (an older receipt named one) is checked too.
+            let typed = Int64((fields["number"] ?? "").trimmingCharacters(in: .whitespaces))
+            guard
+                let signup = try await events.signupId(
+                    eventId: id, codeHash: EventRoutes.codeHash(code), number: typed)
+            else { return try await refused("event.cancelNotFound", .notFound) }
             _ = try await events.cancelSignup(
                 eventId: id, signupId: signup, by: .code(hash: EventRoutes.codeHash(code)), now: EventRoutes.now)
             let note = PageNote(kind: "ok", text: f.t("event.cancelled"))

@@ -152,7 +152,8 @@ public struct EventRepository: Sendable {
             let name = $0["name"]?.stringValue ?? ""
             let phone = $0["phone"]?.stringValue ?? ""
             return EventOrganiser(
-                name: PersonalData.name(name, personal: personal), phone: PersonalData.phone(phone, personal: personal))
+                name: personal ? name : PersonalData.maskOrganiser(name),
+                phone: PersonalData.phone(phone, personal: personal))
         }
         var report: EventReport?
         if let text = try r.optionalText("report_text") {
@@ -396,8 +397,11 @@ public struct EventRepository: Sendable {
     /// Signs a person up: anonymously (`actor` nil, any event that takes sign-ups) or by a steward or staff in
     /// scope for a neighbour. Confirmed while places are free, else on the waiting list. `codeHash` is the hash of
     /// the cancellation code the caller hands the person.
+    /// `code`, when given, is the cancellation code `codeHash` was made from: the text message carries it, so a
+    /// person who did not write it down can still cancel.
     public func signUp(
-        eventId: Int64, name: String, phone: String, codeHash: String, actor: Actor?, now: EventInstant
+        eventId: Int64, name: String, phone: String, codeHash: String, code: String? = nil, actor: Actor?,
+        now: EventInstant
     ) async throws -> (id: Int64, status: EventSignupStatus) {
         if let actor, !Permissions.allows(actor.role, .writeContacts) { throw AccessError.forbidden }
         let name = try Self.text(name, field: "name", max: 50)
@@ -455,7 +459,8 @@ public struct EventRepository: Sendable {
             let outcome = status == .confirmed ? "报名成功" : "已进入候补名单，有空位时将短信通知您"
             try await Outbox.message(
                 db: db, event: "event.signup", phone: phone,
-                text: "【楼院焕新】\(outcome)：\(event.title)，\(event.starts.chinaShort)，\(event.place)。")
+                text: "【楼院焕新】\(outcome)：\(event.title)，\(event.starts.chinaShort)，\(event.place)。"
+                    + (code.map { "如不能参加，可凭取消码\($0)在活动页取消。" } ?? ""))
             try await AuditLog.record(
                 db: db, actor: actor ?? Actor(userId: nil, username: "public", role: .viewer, scope: .global),
                 action: "sign_up", entity: "events", entityId: eventId, subdistrictId: sd, before: nil,
@@ -521,6 +526,16 @@ public struct EventRepository: Sendable {
     /// any; the person cancels their own with its code until the event starts. A wrong code is the same 404 as
     /// a sign-up that does not exist.
     /// Whether a sign-up still stands (not cancelled): no one's name or phone, only whether it holds.
+    /// The sign-up of an event that a cancellation code names (and the number, when one is given), if any.
+    public func signupId(eventId: Int64, codeHash: String, number: Int64? = nil) async throws -> Int64? {
+        try await database.withConnection { db in
+            var sql: SQLQueryString =
+                "SELECT id FROM event_signups WHERE event_id = \(bind: eventId) AND code_hash = \(bind: codeHash)"
+            if let number { sql += " AND id = \(bind: number)" }
+            return try await db.raw(sql + " ORDER BY id DESC LIMIT 1").first().map { try $0.int("id") }
+        }
+    }
+
     public func signupStands(eventId: Int64, signupId: Int64) async throws -> Bool {
         try await database.withConnection { db in
             try await db.raw(
