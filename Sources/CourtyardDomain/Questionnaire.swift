@@ -80,6 +80,8 @@ public enum QuestionnaireRules {
         public enum Reason: String, Sendable {
             case questionCount = "question_count", questionText = "question_text", options, noOptions = "no_options"
             case tooManyAnswers = "too_many_answers", required, choose, rating, tooLong = "too_long"
+            /// A paper form with no question answered: an empty sheet, not a household's response.
+            case nothingAnswered = "nothing_answered"
         }
         public let question: Int
         public let message: String
@@ -177,7 +179,22 @@ public enum QuestionnaireRules {
                 out.append(.text(TextNormalizer.prose(s)))
             }
         }
+        // A paper form may leave a question blank, not every one: an empty sheet would count as a response.
+        if onPaper, !qs.isEmpty, out.allSatisfy(Self.isBlank) {
+            return .failure(
+                Problem(
+                    question: 0, message: "a paper form with no question answered is not entered",
+                    reason: .nothingAnswered))
+        }
         return .success(out)
+    }
+
+    static func isBlank(_ a: Answer) -> Bool {
+        switch a {
+        case .none: true
+        case .text(let t): t.isEmpty
+        default: false
+        }
     }
 
     /// Tallies of one question over many responses.

@@ -32,6 +32,15 @@ import Testing
         // A paper form is entered as it was filled in: a question left blank on it is stored unanswered.
         let blank = try QuestionnaireRules.answers([.null, .null, .int(3)], to: qs, onPaper: true).get()
         #expect(blank == [.none, .none, .rating(3), .none])
+        // Not every question, though: an empty sheet (a text of spaces is empty) is not a response.
+        guard
+            case .failure(let empty) = QuestionnaireRules.answers(
+                [.null, .null, .null, .string("  ")], to: qs, onPaper: true)
+        else {
+            Issue.record("an empty paper form was accepted")
+            return
+        }
+        #expect(empty.reason == .nothingAnswered)
         #expect((try? QuestionnaireRules.answers([.int(0), .null, .int(6)], to: qs, onPaper: true).get()) == nil)
         guard case .failure(let rating) = QuestionnaireRules.answers([.int(0), .null, .int(6)], to: qs) else {
             Issue.record("accepted")

@@ -129,6 +129,14 @@ import Testing
             #expect(again.contains(#"<option value="\#(third)" selected>"#) && again.contains(#"value="P1""#))
             #expect(again.contains(#"name="q0" value="1" checked"#) && again.contains(#"name="q1" value="5" checked"#))
             #expect(again.contains("楼道灯坏了</textarea>"))
+            // No household chosen, or nothing answered: said in the person's words, with what was typed kept.
+            let (noHome, _, noHomePage) = try await browser.post(
+                "/questionnaires/\(qid)/responses", [("household_id", ""), ("paper_number", "P9"), ("q1", "4")])
+            #expect(noHome == .unprocessableContent && noHomePage.contains("请选择这份问卷是哪一户的。"))
+            #expect(noHomePage.contains(#"value="P9""#))
+            let (empty, _, emptyPage) = try await browser.post(
+                "/questionnaires/\(qid)/responses", [("household_id", third), ("paper_number", "P9"), ("q2", " ")])
+            #expect(empty == .unprocessableContent && emptyPage.contains("一题都没有填写"))
             let blank = try await client.call(
                 .post, "/api/v1/questionnaires/\(qid)/responses", token: steward,
                 body: #"{"household_id":\#(third),"paper_number":"P4","answers":[null,4]}"#)

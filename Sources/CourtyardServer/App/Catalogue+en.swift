@@ -1266,6 +1266,8 @@ extension Catalogue {
         "error.reporter_phone.invalid": "That is not a mobile number; check it and enter it again.",
         "error.phone.not_an_owner":
             "No owner registered in this compound has that phone number. If your number changed, ask the community or your building steward to update it.",
+        "error.household_id.required": "Choose the household this form is from.",
+        "error.answers.nothing_answered": "This paper form has no question answered, so it was not entered. Check the paper form.",
         "error.household_id.choose_household":
             "That phone number is registered for several homes here; choose the one you are answering for.",
         "error.not_open": "The questionnaire is not open for answers now.",
@@ -1475,6 +1477,8 @@ extension Catalogue {
         "notice.publicPage": "The residents' page",
         "questionnaire.publicLink": "Residents' link (print it as a QR code)",
         "questionnaire.enterPaper": "Enter a paper questionnaire",
+        "questionnaire.paperNumberHint":
+            "The number on the paper form; without one, write the building and home (such as 3-2-301). A number is entered once.",
         "questionnaire.paperNumber": "Paper number",
         "questionnaire.savePaper": "Save this paper",
         "questionnaire.byBuilding": "By building",

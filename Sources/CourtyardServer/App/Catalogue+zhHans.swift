@@ -1145,6 +1145,8 @@ extension Catalogue {
         "error.phone.invalid": "手机号码格式不对，请核对后重新填写。",
         "error.reporter_phone.invalid": "手机号码格式不对，请核对后重新填写。",
         "error.phone.not_an_owner": "本小区登记的业主中没有这个手机号码。如号码有变，请联系社区或楼长更新。",
+        "error.household_id.required": "请选择这份问卷是哪一户的。",
+        "error.answers.nothing_answered": "这份纸质问卷一题都没有填写，没有录入。请核对纸质问卷后再录。",
         "error.household_id.choose_household": "这个手机号码登记了本小区的多套房屋，请选择为哪一套作答。",
         "error.not_open": "问卷当前不在填写期内。",
         "error.already_answered": "这套房屋已经提交过问卷，每户只能填写一次。",
@@ -1348,6 +1350,8 @@ extension Catalogue {
         "notice.publicPage": "居民看到的页面",
         "questionnaire.publicLink": "居民填写链接（可生成二维码张贴）",
         "questionnaire.enterPaper": "录入纸质问卷",
+        "questionnaire.paperNumberHint":
+            "纸质问卷上的编号；没有编号的，可写楼号和房号（如 3-2-301），同一编号只能录入一次。",
         "questionnaire.paperNumber": "问卷编号",
         "questionnaire.savePaper": "保存这份问卷",
         "questionnaire.byBuilding": "各楼栋参与情况",

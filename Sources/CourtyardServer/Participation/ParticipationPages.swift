@@ -528,8 +528,11 @@ struct QuestionnairePageController {
             try await page(id, context, f, message: PageNote(kind: m.0, text: m.1), status: status, typed: fields)
         }
         return try await Pages.save(f, next: SiteRoute.questionnaire(id, entered: true).path, redisplay: redisplay) {
+            guard let household = Int64(fields["household_id"]?.first ?? "") else {
+                throw ValidationError(field: "household_id", code: "required", message: "choose the household")
+            }
             _ = try await questionnaires.enterPaper(
-                id: id, householdId: Int64(fields["household_id"]?.first ?? "") ?? 0,
+                id: id, householdId: household,
                 paperNumber: fields["paper_number"]?.first ?? "",
                 answers: ParticipationPages.answers(fields, h.questions), actor: try context.actor())
         }

@@ -319,7 +319,9 @@ public struct QuestionnaireRepository: Sendable {
         let parsed: [Answer]
         switch QuestionnaireRules.answers(answers, to: h.questions, onPaper: channel == "paper") {
         case .success(let a): parsed = a
-        case .failure(let p): throw ValidationError(field: "answers", code: "invalid", message: p.message)
+        case .failure(let p):
+            throw ValidationError(
+                field: "answers", code: p.reason == .nothingAnswered ? p.reason.rawValue : "invalid", message: p.message)
         }
         if try await db.raw(
             "SELECT id FROM questionnaire_responses WHERE questionnaire_id = \(bind: h.id) AND household_id = \(bind: householdId)"
