@@ -173,6 +173,8 @@ import Testing
             #expect(byBuilding.reduce(Int64(0)) { $0 + ($1["eligible_households"]?.intValue ?? 0) } == eligible)
             let csv = try await client.call(.get, "/api/v1/questionnaires/\(qid)/results?format=csv", token: office)
             #expect(csv.text.contains("overall") && csv.text.contains("管网"))
+            // A building where nobody rated has no mean and no rate, not 0.0.
+            #expect(!csv.text.contains(",0,0.0,0.0") && csv.text.contains(",0,,\r\n"))
             let xlsx = try await client.execute(
                 uri: "/api/v1/questionnaires/\(qid)/results?format=xlsx", method: .get,
                 headers: [.authorization: "Bearer \(office)"]

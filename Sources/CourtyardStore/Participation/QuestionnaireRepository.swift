@@ -576,9 +576,10 @@ extension QuestionnaireRepository.Results: Encodable {
                     }
                 case .rating:
                     out.append([
+                        // Nobody rated: no mean and no rate, rather than a 0.0 that reads as the worst score.
                         scope, String(eligible), String(responses), rate, q.text, "", String(t.answered),
-                        Percent.text(t.meanRatingTenths),
-                        Percent.text(t.satisfactionTenths),
+                        t.answered == 0 ? "" : Percent.text(t.meanRatingTenths),
+                        t.answered == 0 ? "" : Percent.text(t.satisfactionTenths),
                     ])
                 case .text:
                     out.append([
