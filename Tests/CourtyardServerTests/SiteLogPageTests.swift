@@ -77,7 +77,7 @@ import Testing
             // The new log's weather and workers start empty, their usual values as hints: typing on a phone does
             // not add to them (晴晴, 40).
             let (_, form, _) = try await PageTests.page(client, "/projects/\(project)", cookie: cookie)
-            #expect(form.contains(#"name="weather" value="" maxlength="50" placeholder="晴">"#))
+            #expect(form.contains(#"name="weather" value="" maxlength="100" placeholder="晴">"#))
             #expect(form.contains(#"inputmode="numeric" value="" placeholder="0">"#))
             let fields = [
                 ("_csrf", csrf), ("date", Clock.today.description), ("weather", "晴"), ("workers", "8"),
@@ -336,6 +336,12 @@ import Testing
             #expect(again.contains("拆除3号楼旧雨棚</textarea>") && again.contains(#"value="多云""#))
             #expect(try await CoordinationTests.count(services, "site_logs") == before)
 
+            // A file that is no photo is refused, and the page says once that the chosen file was not kept.
+            let (notPhoto, _, saidOnce) = try await Self.post(
+                client, "/projects/\(project)/site_logs", cookie: cookie, fields + [("confirm_lower", "1")],
+                photo: Array("not a photo at all".utf8))
+            #expect(notPhoto == .unprocessableContent)
+            #expect(saidOnce.components(separatedBy: "所选的照片或文件没有保存").count == 2, "\(saidOnce)")
             // Confirmed, with a photo: saved, back with the saved message, today's log shown, the form folded.
             let (saved, location, _) = try await Self.post(
                 client, "/projects/\(project)/site_logs", cookie: cookie, fields + [("confirm_lower", "1")],

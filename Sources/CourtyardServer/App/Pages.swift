@@ -353,7 +353,9 @@ enum Pages {
     /// Several messages as one note: a line each (a note of class `lines` keeps line ends), each said once.
     /// A refusal's words, and, when the form carried a file, that it was not kept: no browser shows it again.
     static func withFilesAgain(_ text: String, _ f: PageFrame) -> String {
-        SentForm.current?.sentFiles == true ? lines([text, f.t("form.filesAgain")]) : text
+        // Said once, also when the words already carry it (a refusal passed on through two layers).
+        SentForm.current?.sentFiles == true
+            ? lines(text.split(separator: "\n").map(String.init) + [f.t("form.filesAgain")]) : text
     }
 
     static func lines(_ messages: [String]) -> String {
