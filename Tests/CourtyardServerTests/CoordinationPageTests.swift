@@ -95,10 +95,10 @@ import Testing
                 String(buffer: $0.body)
             }
             #expect(queue.contains("3号楼水表移至单元外"))
-            // A department's liaison works from its queue, not the office's page.
-            let denied = try await client.execute(uri: "/coordination", method: .get, headers: [.cookie: liaisonCookie])
-            { $0.status }
-            #expect(denied == .forbidden)
+            // A department's liaison works from its queue, not the office's page: the office's link leads there.
+            let sent = try await client.execute(uri: "/coordination", method: .get, headers: [.cookie: liaisonCookie])
+            { ($0.status, $0.headers[.location]) }
+            #expect(sent.0 == .seeOther && sent.1 == "/queue")
         }
     }
 

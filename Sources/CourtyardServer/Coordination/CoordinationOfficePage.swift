@@ -180,6 +180,8 @@ struct CoordinationOfficeController {
     }
 
     @Sendable func show(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        // A department's liaison given the office's link (shared in a chat) is taken to their own queue.
+        if try context.actor().role == .department { return Pages.seeOther(SiteRoute.departmentQueue.path) }
         let state = request.uri.queryParameters.get("state").flatMap { CoordinationState(rawValue: $0) }
         // After filing or reopening: said on top (an unknown value says nothing).
         let done = ["filed", "reopened"].first { request.uri.queryParameters.get($0) == "1" }
