@@ -57,9 +57,11 @@ public enum ReportLifecycle {
     }
 
     /// When the current step is due, counted in working days from the day the report entered it; nil when no clock runs.
+    /// A report acknowledged, or reopened, is to be sent to whoever fixes it as fast as a new one is acknowledged:
+    /// otherwise it would wait on the office with no day at all.
     public static func due(_ s: ReportState, since: Day, calendar: WorkCalendar, levels: ServiceLevels) -> Day? {
         switch s {
-        case .submitted: calendar.adding(workingDays: levels.acknowledgeDays, to: since)
+        case .submitted, .acknowledged, .reopened: calendar.adding(workingDays: levels.acknowledgeDays, to: since)
         case .assigned: calendar.adding(workingDays: levels.fixDays, to: since)
         default: nil
         }

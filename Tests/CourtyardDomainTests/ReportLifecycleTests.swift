@@ -34,6 +34,11 @@ import Testing
         let fix = ReportLifecycle.due(.assigned, since: Day("2026-09-30")!, calendar: cal, levels: levels)
         #expect(fix == Day("2026-10-13"))
         #expect(ReportLifecycle.due(.fixed, since: Day("2026-09-30")!, calendar: cal, levels: levels) == nil)
+        // Acknowledged or reopened, it is to be sent on within the same day as a new one is acknowledged.
+        for state in [ReportState.acknowledged, .reopened] {
+            #expect(ReportLifecycle.due(state, since: Day("2026-09-30")!, calendar: cal, levels: levels) == ack)
+        }
+        #expect(ReportLifecycle.due(.verified, since: Day("2026-09-30")!, calendar: cal, levels: levels) == nil)
         #expect(ReportLifecycle.isOverdue(due: ack, today: Day("2026-10-09")!))
         #expect(!ReportLifecycle.isOverdue(due: ack, today: Day("2026-10-08")!))
         #expect(!ReportLifecycle.isOverdue(due: nil, today: Day("2030-01-01")!))

@@ -53,6 +53,7 @@ import Testing
             let reopened = try await client.call(
                 .post, "/api/v1/reports/\(id)/transitions", token: steward, body: #"{"to":"reopened","note":"围挡不全"}"#)
             #expect(reopened.json["ball_in_court"]?.stringValue == "office")
+            #expect(reopened.json["due_on"] != .null, "a reopened report waits on the office with a day")
             for step in [#"{"to":"assigned","assignee_organisation_id":\#(org)}"#] {
                 _ = try await client.call(.post, "/api/v1/reports/\(id)/transitions", token: office, body: step)
             }
