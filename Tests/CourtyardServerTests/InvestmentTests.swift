@@ -463,6 +463,10 @@ import Testing
                 "/projects/\(project)/change_orders", [("reason", reason), ("amount", "两万")])
             #expect(refused == .unprocessableContent && again.contains("变更金额请填写元数"))
             #expect(again.contains(reason) && again.contains(#"<details id="change-form" open>"#))
+            // The page opens at the form, which says why inside it: on a phone the top is far above.
+            #expect(again.contains(#"action="/projects/\#(project)/change_orders#change-form""#))
+            let inForm = try #require(again.range(of: #"<details id="change-form" open>"#)).upperBound
+            #expect(again[inForm...].prefix(900).contains("变更金额请填写元数"))
             let (_, _, large) = try await contractor.post(
                 "/projects/\(project)/change_orders", [("reason", reason), ("amount", "10000000001")])
             #expect(large.contains("金额不能超过 100 亿元。") && !large.contains("变更金额请填写元数"))

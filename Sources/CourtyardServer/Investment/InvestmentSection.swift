@@ -51,6 +51,8 @@ struct InvestmentSection {
         var typedReason = ""
         var typedAmount = ""
         var changeOpen = false
+        /// Why the proposal was refused, said inside the form (the page opens at it) as well as on top.
+        var changeProblem: String?
     }
     var changeForm: ChangeForm?
     /// The investment table, for those who may open it.
@@ -169,8 +171,10 @@ struct InvestmentStepController: Sendable {
             typedAmount: fields["amount"] ?? "", changeOpen: true)
         let pages = ProjectPageController(services: services)
         let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
-            try await pages.page(
-                id: id, context, f, message: PageNotice(tone: m.0, text: m.1), change: typed, status: status)
+            var shown = typed
+            shown.changeProblem = m.1
+            return try await pages.page(
+                id: id, context, f, message: PageNotice(tone: m.0, text: m.1), change: shown, status: status)
         }
         return try await Pages.save(f, next: SiteRoute.projectSaved(id, "investment").path, redisplay: redisplay) {
             guard let fen = YuanText.fen(typed.typedAmount) else {
