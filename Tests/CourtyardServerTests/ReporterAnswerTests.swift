@@ -182,3 +182,24 @@ import Testing
         }
     }
 }
+
+/// A resident without a link finds their compound's page from `/public`, and the page leads on to the community's news.
+@Suite struct PublicFindTests {
+    @Test func aResidentFindsTheirCompoundByAFewCharactersAndReachesItsNews() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 1), actor: .system)
+                .items[0]
+            let name = try #require(compound["name"]?.stringValue)
+            let empty = try await ReporterAnswerTests.page(client, "/public")
+            #expect(empty.contains("找到您的小区") && empty.contains(#"name="q""#))
+            let part = String(name.prefix(2)).addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            let found = try await ReporterAnswerTests.page(client, "/public?q=\(part)")
+            #expect(found.contains(#"href="/public/compounds/\#(compound.id)">\#(name)</a>"#))
+            let nothing = try await ReporterAnswerTests.page(client, "/public?q=%E6%97%A0%E6%AD%A4%E5%B0%8F%E5%8C%BA")
+            #expect(nothing.contains("没有找到"))
+            let page = try await ReporterAnswerTests.page(client, "/public/compounds/\(compound.id)")
+            let community = try #require(compound["community_id"]?.intValue)
+            #expect(page.contains(#"href="/public/communities/\#(community)/news">社区活动与新闻</a>"#))
+        }
+    }
+}

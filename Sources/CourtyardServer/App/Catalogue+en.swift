@@ -344,6 +344,19 @@ extension Catalogue {
         "vote.matter.7": "Rebuilding or reconstructing buildings and facilities",
         "vote.matter.8": "Changing the use of common parts or using them for business",
         "vote.matter.9": "Other major matters",
+        "public.communityNews": "The community's events and news",
+        "public.find.title":
+            "Find your compound",
+        "public.find.lead":
+            "Type a few characters of your compound's name or address to open its page: the renovation, notices, questionnaires and votes, and where to report a problem.",
+        "public.find.label":
+            "Compound name or address",
+        "public.find.hint":
+            "e.g. 纺织厂",
+        "public.find.submit":
+            "Find",
+        "public.find.none":
+            "Nothing found: try other characters, or ask your community for the page.",
         "public.events": "Community events",
         "public.reports": "Problems reported by residents",
         "public.category": "Kind of problem",

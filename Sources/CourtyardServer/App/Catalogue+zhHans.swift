@@ -321,6 +321,19 @@ extension Catalogue {
         "vote.matter.7": "改建、重建建筑物及其附属设施",
         "vote.matter.8": "改变共有部分的用途或者利用共有部分从事经营活动",
         "vote.matter.9": "有关共有和共同管理权利的其他重大事项",
+        "public.communityNews": "社区活动与新闻",
+        "public.find.title":
+            "找到您的小区",
+        "public.find.lead":
+            "输入小区名称或地址中的几个字，打开小区的页面：改造进展、公告、问卷和表决，也可以在那里反映问题。",
+        "public.find.label":
+            "小区名称或地址",
+        "public.find.hint":
+            "如：纺织厂",
+        "public.find.submit":
+            "查找",
+        "public.find.none":
+            "没有找到，请换几个字再试，或向社区询问小区的页面。",
         "public.events": "社区活动",
         "public.reports": "居民反映的问题",
         "public.category": "问题类别",

@@ -131,6 +131,8 @@ struct PublicCompoundPage {
     }
     var events: [EventLink]
     var hasEvents: Bool
+    /// The community's news of its events (reports and photos), and what is coming.
+    var newsHref: String?
 
     /// The form's word to a signed-in account that files reports for this compound.
     static func onBehalfHint(compound: Int64, _ services: Services, _ f: PageFrame) async -> String? {
@@ -225,7 +227,8 @@ struct PublicCompoundPage {
                     }),
             votes: voteLines, hasVotes: !voteLines.isEmpty, reports: reports, hasReports: !reports.isEmpty,
             reportForm: reportForm, governance: try await PublicGovernance.load(compoundId: id, services: services, f),
-            events: events, hasEvents: !events.isEmpty)
+            events: events, hasEvents: !events.isEmpty,
+            newsHref: compound["community_id"]?.intValue.map { SiteRoute.communityNews($0).path })
     }
 
     /// The link from the top of the page to the refused form.
@@ -287,6 +290,7 @@ struct PublicPageController {
     let trackLimiter = RateLimiter("public.track", limit: 30, window: 600)
 
     func register(on router: Router<AppContext>) {
+        router.get("public", use: find)
         router.get("public/compounds/:id", use: compound)
         router.post("public/compounds/:id/reports", use: report)
         router.get("public/reports/track", use: track)
@@ -297,6 +301,29 @@ struct PublicPageController {
         router.get("public/compounds/:id/qr.svg", use: compoundQR)
         router.get("public/questionnaires/:id", use: questionnaire)
         router.post("public/questionnaires/:id", use: answer)
+    }
+
+    /// Where a resident without a link or a poster finds their compound: by a part of its name or its address.
+    @Sendable func find(_ request: Request, _ context: AppContext) async throws -> Response {
+        let f = Pages.frame(request, context)
+        let typed = String((request.uri.queryParameters.get("q") ?? "").replacingOccurrences(of: "+", with: " ")
+            .trimmingCharacters(in: .whitespaces).prefix(50))
+        var page = PublicFindPage(q: typed, searched: !typed.isEmpty, results: [], none: false)
+        if !typed.isEmpty {
+            let found = try await services.registry.list(
+                .compounds, query: ListQuery(search: typed, limit: 30), actor: .system
+            ).items
+            let communities = try await Places.names(
+                .communities, found.compactMap { $0["community_id"]?.intValue }, services)
+            page.results = found.map { c in
+                PublicFindPage.Result(
+                    href: SiteRoute.publicCompound(c.id).path, name: c["name"]?.stringValue ?? "",
+                    place: [communities[c["community_id"]?.intValue ?? 0] ?? "", c["address"]?.stringValue ?? ""]
+                        .filter { !$0.isEmpty }.joined(separator: " · "))
+            }
+            page.none = page.results.isEmpty
+        }
+        return f.page(title: f.t("public.find.title"), "participation-public-find", page)
     }
 
     @Sendable func compound(_ request: Request, _ context: AppContext) async throws -> Response {
@@ -781,4 +808,17 @@ struct TrackPage {
     var answered: PageNote?
     var back: String?
     var backLabel = ""
+}
+
+/// `/public`: a resident finds their compound's page by a part of its name or address.
+struct PublicFindPage {
+    struct Result {
+        var href: String
+        var name: String
+        var place: String
+    }
+    var q: String
+    var searched: Bool
+    var results: [Result]
+    var none: Bool
 }
