@@ -96,8 +96,9 @@ import Testing
             }
             #expect(queue.contains("3号楼水表移至单元外"))
             // A department's liaison works from its queue, not the office's page: the office's link leads there.
-            let sent = try await client.execute(uri: "/coordination", method: .get, headers: [.cookie: liaisonCookie])
-            { ($0.status, $0.headers[.location]) }
+            let sent = try await client.execute(uri: "/coordination", method: .get, headers: [.cookie: liaisonCookie]) {
+                ($0.status, $0.headers[.location])
+            }
             #expect(sent.0 == .seeOther && sent.1 == "/queue")
         }
     }

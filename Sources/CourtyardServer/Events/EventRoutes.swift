@@ -212,7 +212,8 @@ struct EventController {
         let b = try await JSONBody.decode(SignUp.self, request, context: context)
         let code = EventRoutes.newCode()
         let made = try await events.signUp(
-            eventId: try id(context), name: b.name, phone: b.phone, codeHash: EventRoutes.codeHash(code), code: code, actor: actor,
+            eventId: try id(context), name: b.name, phone: b.phone, codeHash: EventRoutes.codeHash(code), code: code,
+            actor: actor,
             now: EventRoutes.now)
         return try JSONBody.response(
             SignupReceipt(id: made.id, status: made.status, cancelCode: code), status: .created)

@@ -306,8 +306,9 @@ struct PublicPageController {
     /// Where a resident without a link or a poster finds their compound: by a part of its name or its address.
     @Sendable func find(_ request: Request, _ context: AppContext) async throws -> Response {
         let f = Pages.frame(request, context)
-        let typed = String((request.uri.queryParameters.get("q") ?? "").replacingOccurrences(of: "+", with: " ")
-            .trimmingCharacters(in: .whitespaces).prefix(50))
+        let typed = String(
+            (request.uri.queryParameters.get("q") ?? "").replacingOccurrences(of: "+", with: " ")
+                .trimmingCharacters(in: .whitespaces).prefix(50))
         var page = PublicFindPage(q: typed, searched: !typed.isEmpty, results: [], none: false)
         if !typed.isEmpty {
             let found = try await services.registry.list(

@@ -321,7 +321,8 @@ public struct QuestionnaireRepository: Sendable {
         case .success(let a): parsed = a
         case .failure(let p):
             throw ValidationError(
-                field: "answers", code: p.reason == .nothingAnswered ? p.reason.rawValue : "invalid", message: p.message)
+                field: "answers", code: p.reason == .nothingAnswered ? p.reason.rawValue : "invalid", message: p.message
+            )
         }
         if try await db.raw(
             "SELECT id FROM questionnaire_responses WHERE questionnaire_id = \(bind: h.id) AND household_id = \(bind: householdId)"
