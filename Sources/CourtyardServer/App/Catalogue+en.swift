@@ -1280,7 +1280,8 @@ extension Catalogue {
         "error.phone.not_an_owner":
             "No owner registered in this compound has that phone number. If your number changed, ask the community or your building steward to update it.",
         "error.household_id.required": "Choose the household this form is from.",
-        "error.answers.nothing_answered": "This paper form has no question answered, so it was not entered. Check the paper form.",
+        "error.answers.nothing_answered":
+            "This paper form has no question answered, so it was not entered. Check the paper form.",
         "error.household_id.choose_household":
             "That phone number is registered for several homes here; choose the one you are answering for.",
         "error.not_open": "The questionnaire is not open for answers now.",
