@@ -628,6 +628,16 @@ import Testing
                 client, "/my-households?household=\(household)", cookie: cookie)
             #expect(status == .ok)
             #expect(page.contains(#"href="tel:\#(phone)""#) && page.contains("拨打 \(phone)"))
+            #expect(!page.contains("以往走访和电话记录"))
+            // A visit recorded is read back on the home's card, with its note.
+            let token = try await client.token("lzp", "Lou-zhang-2026")
+            let visit = try await client.call(
+                .post, "/api/v1/households/\(household)/contacts", token: token,
+                body: #"{"channel":"visit","date":"\#(Self.recent)","outcome":"agreed","note":"希望楼道加扶手"}"#)
+            #expect(visit.status == .created)
+            let (_, again, _) = try await PageTests.page(
+                client, "/my-households?household=\(household)", cookie: cookie)
+            #expect(again.contains("以往走访和电话记录") && again.contains("希望楼道加扶手"))
             let (_, plain, _) = try await PageTests.page(client, "/my-households", cookie: cookie)
             #expect(plain.contains("按单元、楼层") && !plain.contains("tel:"))
             let (foreignStatus, foreign, _) = try await PageTests.page(

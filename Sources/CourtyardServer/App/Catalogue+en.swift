@@ -1946,6 +1946,7 @@ extension Catalogue {
         "phone.followUpOn": "Follow up on",
         "phone.save": "Save",
         "phone.saved": "Saved.",
+        "phone.pastVisits": "Earlier visits and calls",
         "phone.queued": "{n} entries are kept on this phone and will be sent when the connection returns.",
         "phone.sent": "Entry sent.",
         "phone.signedOut":

@@ -1808,6 +1808,7 @@ extension Catalogue {
         "phone.followUpOn": "下次回访日期",
         "phone.save": "保存",
         "phone.saved": "已保存。",
+        "phone.pastVisits": "以往走访和电话记录",
         "phone.queued": "有 {n} 条记录保存在手机上，联网后自动上传。",
         "phone.sent": "记录已上传。",
         "phone.signedOut": "登录已过期：{n} 条记录还保存在手机上，不会丢失。请刷新本页重新登录，登录后回到本页会自动上传。",

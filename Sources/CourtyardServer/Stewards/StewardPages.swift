@@ -43,6 +43,15 @@ struct StewardPhonePage {
         var chosenRoom: String
         var people: [Person]
         var hasPeople: Bool
+        /// The home's last visits and calls, newest first, with what was noted: the steward reads back before going.
+        struct Visit {
+            var when: String
+            var how: String
+            var outcome: String
+            var visitNote: String
+        }
+        var visits: [Visit] = []
+        var hasVisits = false
     }
     typealias Option = FormOption
     struct CampaignMap {
@@ -180,13 +189,22 @@ struct StewardPhonePage {
             }, hasCampaignMaps: !running.isEmpty, today: today.description, clientId: "page-" + Security.randomToken(),
             queuedText: f.t("phone.queued"), sentText: f.t("phone.sent"), refusedText: f.t("phone.refused"),
             script: StewardPages.script.path)
+        var chosen = households.first { $0.id == selected }.map {
+            Self.chosen($0, room: room[$0.id] ?? $0.room, calls: actor.seesPersonalData, f)
+        }
+        if let id = selected, chosen != nil, Permissions.allows(actor.role, .readPersonalData) {
+            let past = try await ContactRepository(database: services.database).list(
+                householdId: id, actor: actor, paging: Paging(limit: 10, offset: 0))
+            chosen?.visits = past.map {
+                Chosen.Visit(
+                    when: $0.date.description, how: f.t("contact.channel." + $0.channel.rawValue),
+                    outcome: f.t("contact.outcome." + $0.outcome.rawValue), visitNote: $0.note)
+            }
+            chosen?.hasVisits = !past.isEmpty
+        }
         return StewardPhonePage(
             note: note, entrances: blocks, hasHouseholds: !blocks.isEmpty, truncated: page.next != nil,
-            followUps: followUps, hasFollowUps: !followUps.isEmpty,
-            chosen: households.first { $0.id == selected }.map {
-                chosen($0, room: room[$0.id] ?? $0.room, calls: actor.seesPersonalData, f)
-            },
-            form: form)
+            followUps: followUps, hasFollowUps: !followUps.isEmpty, chosen: chosen, form: form)
     }
 
     /// `calls`: whether the reader sees phones whole (a masked one is shown, never dialled).
