@@ -40,6 +40,29 @@ public enum DemoProgramme {
         var orgs: [Int64?]
     }
 
+    /// The day each gate of a project was passed: into construction on the day it started, into acceptance on the
+    /// day it was completed and into hand-over a week later; each earlier gate a fortnight or so before the next, the
+    /// latest of a project not yet started some days ago. Never after today.
+    static func gateDays(_ p: Plan, today: Day, rng: inout SplitMix64) -> [ProjectStage: Day] {
+        var out: [ProjectStage: Day] = [:]
+        var next: Day?
+        for stage in ProjectStage.allCases.reversed() where stage > .consultation && stage <= p.stage {
+            let anchor: Day? =
+                switch stage {
+                case .construction: p.started
+                case .accepted: p.completed
+                case .handedOver: p.completed.map { min($0.adding(days: 7), today) }
+                default: nil
+                }
+            let day =
+                anchor ?? next.map { $0.adding(days: -Int64(10 + rng.next() % 10)) }
+                ?? today.adding(days: -Int64(3 + rng.next() % 20))
+            out[stage] = min(day, today)
+            next = out[stage]
+        }
+        return out
+    }
+
     public static func seed(database: Database, organisations o: Organisations, today: Day, seed: UInt64 = 2026)
         async throws
     {
@@ -199,6 +222,7 @@ public enum DemoProgramme {
             var acceptanceRows: [[String]] = []
             for p in plans {
                 let pid = projectOf[p.compound]!
+                let passed = gateDays(p, today: today, rng: &rng)
                 for stage in ProjectStage.allCases where stage > .consultation && stage <= p.stage {
                     let prev = ProjectStage.allCases[stage.index - 1]
                     // Each gate on its own scanned document, of the first type the gate takes: a document is
@@ -212,7 +236,8 @@ public enum DemoProgramme {
                         #"[{"kind":"document","attachment_id":\#(document),"document_type":"\#(type.rawValue)"}]"#
                     gateRows.append([
                         String(pid), SQLLiteral.text(prev.rawValue), SQLLiteral.text(stage.rawValue),
-                        SQLLiteral.text(evidence), "''", SQLLiteral.text(now), "'office'",
+                        SQLLiteral.text(evidence), "''",
+                        SQLLiteral.text(passed[stage].map { "\($0)T02:00:00Z" } ?? now), "'office'",
                     ])
                 }
                 if let c = p.completed {
@@ -236,25 +261,40 @@ public enum DemoProgramme {
                     "project_id", "kind", "date", "result", "participants_json", "note", "created_at", "created_by",
                 ], rows: acceptanceRows, returning: nil)
 
-            // Site logs: about one a week from the start to completion or today.
+            // Site logs: about one a week from the start to completion or today. Each sets every work item's percent
+            // on its way to today's (the last log sets today's exactly), so a bulletin dated in the past reads the
+            // progress of its day, and the log's words say the figure the project had.
+            var items: [Int64: [(id: Int64, budget: Int64, percent: Int64)]] = [:]
+            for r in try await db.raw("SELECT id, project_id, budget_fen, percent FROM work_items ORDER BY id").all() {
+                items[try r.int("project_id"), default: []].append(
+                    (try r.int("id"), try r.int("budget_fen"), try r.int("percent")))
+            }
             var logRows: [[String]] = []
             let weather = ["晴", "多云", "阴", "小雨", "晴"]
             for p in plans {
                 guard let s = p.started else { continue }
                 let pid = projectOf[p.compound]!
                 let end = p.completed ?? today
+                var days: [Day] = []
                 var d = s
-                var n = 0
                 while d <= end {
-                    let pct = min(100, Int((d.ordinal - s.ordinal) * 100 / max(end.ordinal - s.ordinal, 1)))
+                    days.append(d)
+                    d = calendar.adding(workingDays: 5, to: d.adding(days: 1))
+                }
+                for (n, d) in days.enumerated() {
+                    let (done, span) =
+                        n == days.count - 1
+                        ? (Int64(1), Int64(1)) : (d.ordinal - s.ordinal, max(end.ordinal - s.ordinal, 1))
+                    let set = (items[pid] ?? []).map { ($0.id, $0.budget, $0.percent * done / span) }
+                    let budget = set.reduce(Int64(0)) { $0 + $1.1 }
+                    let pct = budget == 0 ? 0 : set.reduce(Int64(0)) { $0 + $1.1 * $1.2 } / budget
+                    let progress = set.map { #"{"work_item_id":\#($0.0),"percent":\#($0.2)}"# }.joined(separator: ",")
                     logRows.append([
                         String(pid), SQLLiteral.text(d.description), SQLLiteral.text(weather[n % weather.count]),
                         String(12 + Int(rng.next() % 30)),
-                        SQLLiteral.text(n == 0 ? "进场，围挡、公示牌设置完毕" : "按计划推进，累计完成约\(pct)%"), "''", "'[]'", "'[]'",
-                        SQLLiteral.text(now), "'contractor'",
+                        SQLLiteral.text(n == 0 ? "进场，围挡、公示牌设置完毕" : "按计划推进，累计完成约\(pct)%"), "''",
+                        SQLLiteral.text("[" + progress + "]"), "'[]'", SQLLiteral.text(now), "'contractor'",
                     ])
-                    n += 1
-                    d = calendar.adding(workingDays: 5, to: d.adding(days: 1))
                 }
             }
             _ = try await SQLLiteral.insert(
