@@ -203,3 +203,74 @@ import Testing
         }
     }
 }
+
+/// A questionnaire draft is corrected on its own form, and discarded with a tick; a published one is neither.
+@Suite struct QuestionnaireDraftTests {
+    @Test func aDraftIsCorrectedThenDiscardedAndAPublishedOneStays() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await client.session("office")
+            let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 1), actor: .system)
+                .items[0].id
+            let head = [
+                ("_csrf", office.csrf), ("compound_id", String(compound)), ("kind", "consultation"),
+                ("opens_on", Clock.today.description), ("closes_on", Clock.today.adding(days: 14).description),
+            ]
+            let (made, _, location) = try await PageTests.postForm(
+                client, "/questionnaires", cookie: office.cookie,
+                RefusedFormTests.urlencoded(
+                    head + [
+                        ("title", "加装电梯意愿调查（草搞）"), ("q0_text", "您是否同意加装电梯"), ("q0_type", "single"),
+                        ("q0_options", "同意\n不同意"),
+                    ]))
+            #expect(made == .seeOther)
+            let id = try #require(Int64(location[.location]?.split(separator: "/").last ?? ""))
+            let (_, draft, _) = try await PageTests.page(client, "/questionnaires/\(id)", cookie: office.cookie)
+            #expect(draft.contains(#"href="/questionnaires/\#(id)/edit""#) && draft.contains("删除草稿"))
+            let (_, form, _) = try await PageTests.page(client, "/questionnaires/\(id)/edit", cookie: office.cookie)
+            #expect(form.contains(#"value="加装电梯意愿调查（草搞）""#) && form.contains("同意\n不同意</textarea>"))
+            // Refused, the form comes back with the words typed; corrected, the page says it is saved.
+            let typo =
+                head + [("title", ""), ("q0_text", "您是否同意加装电梯"), ("q0_type", "single"), ("q0_options", "同意\n不同意")]
+            let (refused, again, _) = try await PageTests.postForm(
+                client, "/questionnaires/\(id)/edit", cookie: office.cookie, RefusedFormTests.urlencoded(typo))
+            #expect(refused == .unprocessableContent && again.contains("您是否同意加装电梯"))
+            let fixed =
+                head + [
+                    ("title", "加装电梯意愿调查"), ("q0_text", "您是否同意加装电梯"), ("q0_type", "single"),
+                    ("q0_options", "同意\n不同意\n无所谓"), ("q1_text", "您住几楼"), ("q1_type", "text"),
+                ]
+            let (saved, _, savedAt) = try await PageTests.postForm(
+                client, "/questionnaires/\(id)/edit", cookie: office.cookie, RefusedFormTests.urlencoded(fixed))
+            #expect(saved == .seeOther && savedAt[.location] == "/questionnaires/\(id)?saved=edited")
+            let token = try await client.token("office")
+            let read = try await client.call(.get, "/api/v1/questionnaires/\(id)", token: token)
+            #expect(read.json["title"]?.stringValue == "加装电梯意愿调查")
+            #expect(read.json["questions"]?.arrayItemsForTests.count == 2)
+            // Read-only accounts may not; a tick is asked before discarding.
+            let viewer = try await client.session("viewer")
+            let (denied, _, _) = try await PageTests.postForm(
+                client, "/questionnaires/\(id)/delete", cookie: viewer.cookie,
+                RefusedFormTests.urlencoded([("_csrf", viewer.csrf), ("confirm", "1")]))
+            #expect(denied == .forbidden)
+            let (unticked, asked, _) = try await PageTests.postForm(
+                client, "/questionnaires/\(id)/delete", cookie: office.cookie,
+                RefusedFormTests.urlencoded([("_csrf", office.csrf)]))
+            #expect(unticked == .unprocessableContent && asked.contains("请先勾选确认"))
+            let (gone, _, goneAt) = try await PageTests.postForm(
+                client, "/questionnaires/\(id)/delete", cookie: office.cookie,
+                RefusedFormTests.urlencoded([("_csrf", office.csrf), ("confirm", "1")]))
+            #expect(gone == .seeOther && goneAt[.location] == "/participation?deleted=1")
+            #expect(try await client.call(.get, "/api/v1/questionnaires/\(id)", token: token).status == .notFound)
+            // A published one keeps its questions: no correcting, no discarding.
+            let published = try await SelectionTests.ints(
+                services, "SELECT id FROM questionnaires WHERE state = 'published' ORDER BY id")[0]
+            let (_, page, _) = try await PageTests.page(client, "/questionnaires/\(published)", cookie: office.cookie)
+            #expect(!page.contains("/questionnaires/\(published)/edit") && !page.contains("删除草稿"))
+            let (late, _, _) = try await PageTests.postForm(
+                client, "/questionnaires/\(published)/delete", cookie: office.cookie,
+                RefusedFormTests.urlencoded([("_csrf", office.csrf), ("confirm", "1")]))
+            #expect(late == .conflict)
+            #expect(try await client.call(.get, "/api/v1/questionnaires/\(published)", token: token).status == .ok)
+        }
+    }
+}

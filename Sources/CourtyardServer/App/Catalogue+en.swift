@@ -967,6 +967,8 @@ extension Catalogue {
         "error.not_accepted": "A satisfaction survey follows the project's acceptance.",
         "error.not_an_owner": "No owner in this compound has that phone.",
         "error.not_confirmed": "Only people who confirmed can be marked as attending.",
+        "error.not_draft":
+            "This questionnaire is published: its questions can no longer change, nor can it be discarded.",
         "error.not_found": "No such record, or it is outside your scope.",
         "error.not_hidden_work": "The task is not marked as hidden works.",
         "error.not_in_construction": "This is done while the project is in construction.",
@@ -1472,6 +1474,20 @@ extension Catalogue {
         "questionnaire.satisfied": "Satisfied",
         "questionnaire.submit": "Submit",
         "questionnaire.answerNow": "open — answer now",
+        "questionnaire.editDraft":
+            "Correct the draft",
+        "questionnaire.editLead":
+            "A draft: residents cannot see it. Save your corrections; tick “publish now” to publish it as well, after which its questions cannot change.",
+        "questionnaire.deleteDraft":
+            "Discard the draft",
+        "questionnaire.deleteConfirm":
+            "Yes, discard this draft (residents never saw it; it cannot be undone)",
+        "questionnaire.deleteUnticked":
+            "Tick the box to confirm, then discard the draft.",
+        "questionnaire.done.edited":
+            "The draft is saved.",
+        "participation.draftDeleted":
+            "The questionnaire draft was discarded.",
         "questionnaire.results": "see the results",
         "questionnaire.rating.1": "very dissatisfied",
         "questionnaire.rating.2": "dissatisfied",

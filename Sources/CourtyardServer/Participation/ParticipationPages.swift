@@ -34,6 +34,8 @@ extension SiteRoute {
         SiteRoute("/questionnaires/\(id)", query: [("saved", done)])
     }
     static func questionnaireResponses(_ id: Int64) -> SiteRoute { SiteRoute("/questionnaires/\(id)/responses") }
+    static func questionnaireEdit(_ id: Int64) -> SiteRoute { SiteRoute("/questionnaires/\(id)/edit") }
+    static func questionnaireDelete(_ id: Int64) -> SiteRoute { SiteRoute("/questionnaires/\(id)/delete") }
     static func questionnairePoster(_ id: Int64) -> SiteRoute { SiteRoute("/questionnaires/\(id)/poster") }
     /// Publishing a draft, or ending a published questionnaire early.
     static func questionnaireState(_ id: Int64, _ to: QuestionnaireState) -> SiteRoute {
@@ -75,6 +77,9 @@ struct QuestionnaireForm: CompoundFormHead {
     var publish = false
     /// Opened at once when it comes back refused.
     var open = false
+    /// The form's heading when it corrects a draft (else 发起问卷), and the way back to the draft.
+    var heading: String?
+    var back: String?
     var compoundWrong = false
     var titleWrong = false
     var opensWrong = false
@@ -186,6 +191,8 @@ struct RefusedFormPage<Form> {
 
 /// Questionnaires and notices at a glance, with the forms that start them for those who may.
 struct ParticipationOverviewPage {
+    /// Said once on top: a draft just discarded.
+    var topNote: PageNote?
     struct QuestionnaireRow {
         var href: String
         var title: String
@@ -288,6 +295,10 @@ struct QuestionnairePage {
     /// Where it stands for residents, and the office's next step: publishing a draft, ending one early.
     var stateLine: String
     var publishAction: String?
+    /// A draft is corrected on its own form, or discarded with a tick.
+    var editHref: String?
+    var deleteAction: String?
+    var deleteProblem: String?
     var closeAction: String?
     var closeProblem: String?
     var responses: String
@@ -374,6 +385,10 @@ struct QuestionnairePage {
             stateLine: stateLine(h, f),
             publishAction: manages && h.state.canBecome(.published)
                 ? SiteRoute.questionnaireState(id, .published).path : nil,
+            // The form has six question slots: a draft with more (made through the API) is corrected there.
+            editHref: manages && h.state == .draft && h.questions.count <= 6
+                ? SiteRoute.questionnaireEdit(id).path : nil,
+            deleteAction: manages && h.state == .draft ? SiteRoute.questionnaireDelete(id).path : nil,
             closeAction: manages && h.state.canBecome(.closed) && Clock.today <= h.closesOn
                 ? SiteRoute.questionnaireState(id, .closed).path : nil,
             responses: String(r.responses), eligible: String(r.eligible),
@@ -440,6 +455,91 @@ struct QuestionnairePageController {
         Pages.get(router, "/questionnaires/:id/poster", poster)
         Pages.post(router, "/questionnaires/:id/publish", publish)
         Pages.post(router, "/questionnaires/:id/close", close)
+        Pages.get(router, "/questionnaires/:id/edit", edit)
+        Pages.post(router, "/questionnaires/:id/edit", saveDraft)
+        Pages.post(router, "/questionnaires/:id/delete", deleteDraft)
+    }
+
+    /// A draft's own form, filled with what it holds; a questionnaire already published goes to its page.
+    @Sendable func edit(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let actor = try context.require(.manageParticipation)
+        let id = try context.parameters.require("id", as: Int64.self)
+        let q = try await questionnaires.get(id: id, actor: actor)
+        guard q.state == .draft, q.questions.count <= 6 else { return Pages.seeOther(SiteRoute.questionnaire(id).path) }
+        let lead = PageNote(kind: "", text: f.t("questionnaire.editLead"))
+        return try await draftForm(q, typed: Self.typed(q), wrong: [], message: lead, status: .ok, actor: actor, f)
+    }
+
+    /// The form of a draft as it stands: each question in its slot, its options a line each.
+    static func typed(_ q: Questionnaire) -> [String: String] {
+        var typed = [
+            "compound_id": String(q.compoundId), "kind": q.kind.rawValue, "title": q.title,
+            "opens_on": q.opensOn.description, "closes_on": q.closesOn.description,
+        ]
+        for (i, question) in q.questions.prefix(6).enumerated() {
+            typed["q\(i)_text"] = question.text
+            typed["q\(i)_type"] = question.type.rawValue
+            typed["q\(i)_options"] = question.options.joined(separator: "\n")
+        }
+        return typed
+    }
+
+    func draftForm(
+        _ q: Questionnaire, typed: [String: String], wrong: Set<String>, message: PageNote,
+        status: HTTPResponse.Status, actor: Actor, _ f: PageFrame
+    ) async throws -> Response {
+        var form = try await QuestionnaireForm.load(services: services, actor: actor, f, typed: typed, wrong: wrong)
+        form.action = SiteRoute.questionnaireEdit(q.id).path
+        // Its compound stays: the one it was drafted for is the only choice.
+        form.compounds = form.compounds.filter { $0.value == String(q.compoundId) }.selecting(String(q.compoundId))
+        form.heading = f.t("questionnaire.editDraft")
+        form.back = SiteRoute.questionnaire(q.id).path
+        let page = RefusedFormPage(message: message, form: form)
+        return f.page(title: q.title, "participation-questionnaire-refused", page, status: status)
+    }
+
+    /// The corrected draft, checked as a new one is; ticked 立即发布, it is published as well.
+    @Sendable func saveDraft(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let fields = try await Pages.form(request, context)
+        let actor = try context.require(.manageParticipation)
+        let id = try context.parameters.require("id", as: Int64.self)
+        let q = try await questionnaires.get(id: id, actor: actor)
+        let refused: (Pages.Refusal) async throws -> Response = { r in
+            try await draftForm(
+                q, typed: r.kept(fields) ?? Self.typed(q), wrong: r.fields,
+                message: PageNote(kind: r.tone, text: r.text), status: r.status, actor: actor, f)
+        }
+        let problems = QuestionnaireForm.problems(fields, f)
+        if !problems.isEmpty { return try await refused(problems.refusal(f)) }
+        return try await Pages.save(f, refused: refused) {
+            guard let kind = QuestionnaireKind(rawValue: fields["kind"] ?? ""),
+                let opens = Day(fields["opens_on"] ?? ""), let closes = Day(fields["closes_on"] ?? "")
+            else { throw ValidationError(field: "opens_on", code: Pages.pageMessage, message: f.t("form.badDate")) }
+            _ = try await questionnaires.updateDraft(
+                id: id, kind: kind, title: fields["title"] ?? "", questions: QuestionnaireForm.questions(fields),
+                opensOn: opens, closesOn: closes, actor: actor)
+            if fields["publish"] == "1" {
+                _ = try await questionnaires.setState(id: id, to: .published, actor: actor)
+                return SiteRoute.questionnaire(id, done: "published").path
+            }
+            return SiteRoute.questionnaire(id, done: "edited").path
+        }
+    }
+
+    /// Discarding a draft takes a tick; the overview then says it is gone.
+    @Sendable func deleteDraft(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let fields = try await Pages.form(request, context)
+        let actor = try context.require(.manageParticipation)
+        let id = try context.parameters.require("id", as: Int64.self)
+        guard fields["confirm"] == "1" else {
+            var page = try await QuestionnairePage.load(id: id, services: services, actor: actor, message: nil, f)
+            page.deleteProblem = f.t("questionnaire.deleteUnticked")
+            return f.page(title: page.title, "participation-questionnaire", page, status: .unprocessableContent)
+        }
+        return try await Pages.saveOnce(f) {
+            try await questionnaires.deleteDraft(id: id, actor: actor)
+            return SiteRoute("/participation", query: [("deleted", "1")]).path
+        }
     }
 
     /// A draft is published: its questions freeze and residents may answer from its first day.
@@ -471,7 +571,10 @@ struct QuestionnairePageController {
 
     @Sendable func overview(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let actor = try context.require(.readRegistry)
-        let page = try await ParticipationOverviewPage.load(services: services, actor: actor, f)
+        var page = try await ParticipationOverviewPage.load(services: services, actor: actor, f)
+        if request.uri.queryParameters.get("deleted") == "1" {
+            page.topNote = PageNote(kind: "ok", text: f.t("participation.draftDeleted"))
+        }
         return f.page(title: f.t("nav.participation"), "participation-overview", page)
     }
 
@@ -512,7 +615,7 @@ struct QuestionnairePageController {
     @Sendable func show(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let entered = request.uri.queryParameters.get("entered") != nil
         let saved = request.uri.queryParameters.get("saved") ?? ""
-        let done = ["published", "closed"].contains(saved) ? "questionnaire.done." + saved : nil
+        let done = ["published", "closed", "edited"].contains(saved) ? "questionnaire.done." + saved : nil
         let said = entered ? "questionnaire.entered" : done
         return try await page(
             try context.parameters.require("id", as: Int64.self), context, f,

@@ -81,18 +81,7 @@ public struct QuestionnaireRepository: Sendable {
         actor: Actor
     ) async throws -> Questionnaire {
         guard Permissions.allows(actor.role, .manageParticipation) else { throw AccessError.forbidden }
-        let title = try TextBounds.title(TextNormalizer.prose(title), what: "a questionnaire")
-        let qs = questions.map {
-            Question(
-                text: TextNormalizer.prose($0.text), type: $0.type, options: $0.options.map(TextNormalizer.prose),
-                required: $0.required)
-        }
-        if let p = QuestionnaireRules.checkQuestions(qs) {
-            throw ValidationError(field: "questions", code: "invalid", message: p.message)
-        }
-        guard closesOn >= opensOn else {
-            throw ValidationError(field: "closes_on", code: "before_start", message: "it closes on or after it opens")
-        }
+        let (title, qs) = try Self.checked(title: title, questions: questions, opensOn: opensOn, closesOn: closesOn)
         let id: Int64 = try await database.transaction { db in
             guard
                 let compound = try await ResourceRepository(database: database).fetch(
@@ -111,13 +100,7 @@ public struct QuestionnaireRepository: Sendable {
                     throw ValidationError(
                         field: "project_id", code: "not_found", message: "project \(p) is not this compound's")
                 }
-                // 问效 comes after the works: a satisfaction survey of a project waits for its acceptance.
-                let stage = ProjectStage(rawValue: try row.text("stage")) ?? .consultation
-                if kind == .satisfaction && stage < .accepted {
-                    throw StoreError.refused(
-                        code: "not_accepted",
-                        message: "a satisfaction survey follows the project's acceptance; it is \(stage.rawValue)")
-                }
+                try Self.requireSurveyable(kind, stage: ProjectStage(rawValue: try row.text("stage")) ?? .consultation)
             }
             let id = try await db.raw(
                 """
@@ -134,6 +117,93 @@ public struct QuestionnaireRepository: Sendable {
             return id
         }
         return try await get(id: id, actor: actor)
+    }
+
+    /// A questionnaire's title and questions as kept, checked with its period: for a new one and a corrected draft.
+    static func checked(title: String, questions: [Question], opensOn: Day, closesOn: Day) throws
+        -> (title: String, questions: [Question])
+    {
+        let title = try TextBounds.title(TextNormalizer.prose(title), what: "a questionnaire")
+        let qs = questions.map {
+            Question(
+                text: TextNormalizer.prose($0.text), type: $0.type, options: $0.options.map(TextNormalizer.prose),
+                required: $0.required)
+        }
+        if let p = QuestionnaireRules.checkQuestions(qs) {
+            throw ValidationError(field: "questions", code: "invalid", message: p.message)
+        }
+        guard closesOn >= opensOn else {
+            throw ValidationError(field: "closes_on", code: "before_start", message: "it closes on or after it opens")
+        }
+        return (title, qs)
+    }
+
+    /// 问效 comes after the works: a satisfaction survey of a project waits for its acceptance.
+    static func requireSurveyable(_ kind: QuestionnaireKind, stage: ProjectStage) throws {
+        if kind == .satisfaction && stage < .accepted {
+            throw StoreError.refused(
+                code: "not_accepted",
+                message: "a satisfaction survey follows the project's acceptance; it is \(stage.rawValue)")
+        }
+    }
+
+    /// The draft whose questions are to change or which is discarded, held on PostgreSQL while it is: a draft only,
+    /// since residents answer a published one.
+    static func draft(_ id: Int64, scope: SQLQueryString, db: any SQLDatabase) async throws -> Header {
+        if db.dialect.name == "postgresql" {
+            _ = try await db.raw("SELECT id FROM questionnaires WHERE id = \(bind: id) FOR UPDATE").first()
+        }
+        let h = try await header(id, db: db, scope: scope)
+        guard h.state == .draft else {
+            throw StoreError.refused(
+                code: "not_draft",
+                message: "only a draft questionnaire is changed or discarded; this one is \(h.state.rawValue)")
+        }
+        return h
+    }
+
+    /// Corrects a draft: its kind, title, questions and period, checked as a new one is. Its compound stays.
+    public func updateDraft(
+        id: Int64, kind: QuestionnaireKind, title: String, questions: [Question], opensOn: Day, closesOn: Day,
+        actor: Actor
+    ) async throws -> Questionnaire {
+        guard Permissions.allows(actor.role, .manageParticipation) else { throw AccessError.forbidden }
+        let (title, qs) = try Self.checked(title: title, questions: questions, opensOn: opensOn, closesOn: closesOn)
+        let s = scope(actor)
+        try await database.transaction { db in
+            let h = try await Self.draft(id, scope: s, db: db)
+            if let p = h.projectId,
+                let row = try await db.raw("SELECT stage FROM projects WHERE id = \(bind: p)").first()
+            {
+                try Self.requireSurveyable(kind, stage: ProjectStage(rawValue: try row.text("stage")) ?? .consultation)
+            }
+            try await db.raw(
+                """
+                UPDATE questionnaires SET kind = \(bind: kind.rawValue), title = \(bind: title),
+                  questions_json = \(bind: JSONValue.array(qs.map(\.json)).serialized()),
+                  opens_on = \(bind: opensOn.description), closes_on = \(bind: closesOn.description)
+                WHERE id = \(bind: id)
+                """
+            ).run()
+            try await AuditLog.record(
+                db: db, actor: actor, action: "update", entity: "questionnaires", entityId: id,
+                subdistrictId: h.subdistrictId, before: .object([("title", .string(h.title))]),
+                after: .object([("title", .string(title)), ("kind", .string(kind.rawValue))]))
+        }
+        return try await get(id: id, actor: actor)
+    }
+
+    /// Discards a draft nobody has seen.
+    public func deleteDraft(id: Int64, actor: Actor) async throws {
+        guard Permissions.allows(actor.role, .manageParticipation) else { throw AccessError.forbidden }
+        let s = scope(actor)
+        try await database.transaction { db in
+            let h = try await Self.draft(id, scope: s, db: db)
+            try await db.raw("DELETE FROM questionnaires WHERE id = \(bind: id)").run()
+            try await AuditLog.record(
+                db: db, actor: actor, action: "delete", entity: "questionnaires", entityId: id,
+                subdistrictId: h.subdistrictId, before: .object([("title", .string(h.title))]), after: nil)
+        }
     }
 
     public func get(id: Int64, actor: Actor) async throws -> Questionnaire {
