@@ -216,8 +216,21 @@ import Testing
             #expect(
                 again.contains("<details open>")
                     && again.contains(#"aria-current="true"><a href="/coordination?state=declined">"#))
-            let (status, _, _) = try await office.post(
-                "/coordination/requests/\(declined)/reopen", [("note", "已补充管线图")])
+            // With the drawing the department asked for, sent as the page's form sends it.
+            let boundary = "----reopen"
+            var body = ByteBuffer()
+            for (name, value) in [("_csrf", office.csrf), ("note", "已补充管线图")] {
+                body.writeString(
+                    "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n")
+            }
+            body.writeString(
+                "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"迁移平面图.pdf\"\r\n"
+                    + "Content-Type: application/pdf\r\n\r\n%PDF-1.4\n%%EOF\n\r\n--\(boundary)--\r\n")
+            let status = try await client.execute(
+                uri: "/coordination/requests/\(declined)/reopen", method: .post,
+                headers: [.cookie: office.cookie, .contentType: "multipart/form-data; boundary=\(boundary)"],
+                body: body
+            ) { $0.status }
             #expect(status == .seeOther)
             let after = try await client.call(.get, "/api/v1/coordination_requests/\(declined)", token: token)
             #expect(after.json["state"]?.stringValue == "reopened")
@@ -233,6 +246,7 @@ import Testing
             let (cookie, csrf) = try await client.session(try #require(liaison))
             let (_, queue) = try await Browser(client: client, cookie: cookie, csrf: csrf).get("/queue")
             #expect(queue.contains("<strong>街道补充说明</strong>：已补充管线图"))
+            #expect(queue.contains(">迁移平面图.pdf</a>"), "the drawing is linked on the department's card")
             let (_, officeList) = try await office.get("/coordination")
             #expect(officeList.contains("街道补充说明：已补充管线图"))
         }

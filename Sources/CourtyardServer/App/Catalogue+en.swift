@@ -543,6 +543,7 @@ extension Catalogue {
             "Needed by: the day the office needs the whole matter done. Due: the day the present step (taking it, "
             + "planning it or finishing it) is due; taking it is due within the department's service level in "
             + "working days.",
+        "coordination.moreFile": "Attach a file (a plan drawing, a consent form)",
         "coordination.more": "What was added",
         "coordination.reopen": "Reopen with more information",
         "coordination.reopenNeedsNote":

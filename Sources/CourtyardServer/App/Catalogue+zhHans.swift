@@ -501,6 +501,7 @@ extension Catalogue {
         "coordination.turn.office": "街道办",
         "coordination.turn.contractor": "施工单位（继续施工）",
         "coordination.turn.none": "—",
+        "coordination.moreFile": "附上文件（如平面图、同意书）",
         "coordination.more": "补充说明",
         "coordination.dates": "日期",
         "coordination.datesHint": "需完成日期：街道要求整件事办完的日子。办理时限：眼下这一步（受理、确定办理日期或办结）应在哪天前完成，受理按部门的服务时限（工作日）计算。",

@@ -234,9 +234,13 @@ struct CoordinationOfficeController {
 
     @Sendable func reopen(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let id = try context.parameters.require("id", as: Int64.self)
-        let fields = try await Pages.form(request, context)
-        // Only the office reopens a request: anyone else is refused before the note is read.
-        _ = try context.require(.manageProjects)
+        // Only the office reopens a request: anyone else is refused before the form is read.
+        let actor = try context.require(.manageProjects)
+        // The supplement may carry a file (a plan drawing, a consent form): stored when the step is tried, removed
+        // again if it is refused.
+        let multipart = request.headers[.contentType]?.hasPrefix("multipart/form-data") == true
+        let form = multipart ? try await Pages.multipartForm(request, context) : nil
+        let fields = if let form { form.fields } else { try await Pages.form(request, context) }
         let note = fields["note"] ?? ""
         // Refused, the declined requests are shown again with this one's form open, the text kept, the reason beside.
         let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
@@ -248,9 +252,16 @@ struct CoordinationOfficeController {
             return try await redisplay(("bad", f.t("coordination.reopenNeedsNote")), .unprocessableContent)
         }
         return try await Pages.save(f, next: SiteRoute.coordination(done: "reopened").path, redisplay: redisplay) {
-            _ = try await CoordinationRoutes.requests(services).transition(
-                id: id, .init(to: .reopened, note: fields["note"] ?? "", plannedOn: nil, doneOn: nil, reason: ""),
-                actor: try context.actor())
+            let step: (Int64?) async throws -> Void = { file in
+                _ = try await CoordinationRoutes.requests(services).transition(
+                    id: id,
+                    .init(
+                        to: .reopened, note: fields["note"] ?? "", plannedOn: nil, doneOn: nil, reason: "",
+                        evidence: file.map { [$0] } ?? []),
+                    actor: actor)
+            }
+            guard let form else { return try await step(nil) }
+            try await form.withStoredFile("file", database: services.database, actor: actor, step)
         }
     }
 }

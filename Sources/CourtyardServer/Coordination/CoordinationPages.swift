@@ -748,6 +748,9 @@ struct DepartmentQueuePage {
         var itemDescription: String
         /// What the office added on reopening a request the department had declined.
         var supplement: String?
+        /// The request's files: those it was filed with and those added on reopening it (a plan drawing).
+        var files: [FileLink] = []
+        var hasFiles = false
         var neededBy: String
         var itemDue: String
         var itemState: String
@@ -843,6 +846,11 @@ struct DepartmentQueuePage {
                 answerLabel: f.t(r.state == .declined ? "queue.reason" : "queue.doneNote"))
         }
         page.hasFinished = !page.finished.isEmpty
+        let links = try await FileLink.byId(list.flatMap(\.attachments), route: SiteRoute.attachment, services: services)
+        for (i, r) in list.enumerated() {
+            page.items[i].files = r.attachments.compactMap { links[$0] }
+            page.items[i].hasFiles = !page.items[i].files.isEmpty
+        }
         let assigned = try await ReportRepository(database: services.database).list(
             actor: actor, compoundId: nil, state: .assigned, overdueOnly: false
         ).filter { $0.assigneeOrganisationId == org }

@@ -151,6 +151,9 @@ public struct CoordinationRequestRepository: Sendable {
         return id
     }
 
+    /// The files a request carries: its own and those added on reopening it.
+    public static let maxAttachments = 10
+
     static let columns = """
         c.id, c.subdistrict_id, c.project_id, c.department_organisation_id, o.name AS department_name, c.kind, c.description,
         c.needed_by, c.attachments_json, c.state, c.state_since, c.due_on, c.planned_on, c.done_on, c.evidence_json,
@@ -266,7 +269,7 @@ public struct CoordinationRequestRepository: Sendable {
         let today = Clock.today
         try await database.transaction { db in
             var sql: SQLQueryString =
-                "SELECT c.state, c.subdistrict_id, c.department_organisation_id, c.needed_by, c.project_id, c.accepted_on, c.created_on FROM coordination_requests c WHERE c.id = \(bind: id) AND "
+                "SELECT c.state, c.subdistrict_id, c.department_organisation_id, c.needed_by, c.project_id, c.accepted_on, c.created_on, c.attachments_json FROM coordination_requests c WHERE c.id = \(bind: id) AND "
             sql += Self.scope(actor)
             guard let row = try await db.raw(sql).first() else { throw StoreError.notFound }
             let from = CoordinationState(rawValue: try row.text("state")) ?? .requested
@@ -298,7 +301,15 @@ public struct CoordinationRequestRepository: Sendable {
                 update +=
                     ", done_on = \(bind: s.doneOn?.description), evidence_json = \(bind: StoredColumn.ids(s.evidence))"
             case .declined: update += ", decline_reason = \(bind: reason)"
-            case .reopened: update += ", decline_reason = ''"
+            case .reopened:
+                // What the office adds on reopening (a plan drawing the department asked for) joins the request's files.
+                let files = try row.storedIds("attachments_json")
+                let added = s.evidence.filter { !files.contains($0) }
+                guard files.count + added.count <= Self.maxAttachments else {
+                    throw ValidationError(
+                        field: "evidence", code: "too_many", message: "a request carries at most \(Self.maxAttachments) files")
+                }
+                update += ", decline_reason = '', attachments_json = \(bind: StoredColumn.ids(files + added))"
             case .requested: break
             }
             update += " WHERE id = \(bind: id)"
