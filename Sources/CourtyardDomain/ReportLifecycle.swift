@@ -215,6 +215,12 @@ public enum ReportRouting {
         return .success(org)
     }
 
+    /// How a step reads in a report's history: a report sent back while assigned (the organisation it was sent to
+    /// handing it back, the office taking it back) reads 已退回, not as a reopening the resident asked for.
+    public static func stepWord(from: ReportState?, to: ReportState) -> String {
+        from == .assigned && to == .reopened ? "handed_back" : to.rawValue
+    }
+
     /// The reporter's answer to a reported fix, on the tracking page: it is fixed (verified), or it is not (reopened,
     /// saying what is still wrong, as the office's own reopening does). Only a fix waiting on the reporter is answered.
     public static func reporterAnswer(from: ReportState, fixed: Bool, note: String) -> Result<ReportState, Refusal> {

@@ -204,6 +204,14 @@ import Testing
             }
             #expect(sms.count == 1 && sms[0].contains("取消码\(code)"))
             // The code shown cancels it; the cancellation tapped twice says so twice (not "already cancelled").
+            // A wrong code is refused with the cancel form open again and the code as typed.
+            let wrong = try await client.execute(
+                uri: "/public/events/\(id)/cancel", method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "_once=other&code=ABCD-EFGH")
+            ) { ($0.status, String(buffer: $0.body)) }
+            #expect(wrong.0 == .notFound && wrong.1.contains(#"value="ABCD-EFGH" aria-invalid="true""#))
+            #expect(wrong.1.contains("<details open><summary>"))
             let cancel = "_once=\(try Self.once(page))&code=\(code)"
             func sendCancel() async throws -> (HTTPResponse.Status, String) {
                 try await client.execute(

@@ -165,6 +165,7 @@ extension Catalogue {
         "track.answered.reopened":
             "The office has been told it is not fixed and will have it handled again; follow it here.",
         "track.fixSaid": "What was done: ",
+        "track.tooMany": "Too many lookups from here: try again in 10 minutes.",
         "track.filed":
             "Received, thank you! Your tracking code is {code}: note it down or bookmark this page to follow the report.",
         "col.community": "Community",
@@ -1732,6 +1733,8 @@ extension Catalogue {
         "audit.system": "System",
         "audit.public": "A resident (public page)",
         "audit.fields": "fields",
+        "report.state.handed_back": "Handed back",
+        "report.step.recall": "Take it back to send elsewhere (say why)",
         "report.step.handBack": "Hand back to the office (not ours to fix; say why)",
         "report.step.submitted": "Submit",
         "report.step.acknowledged": "Acknowledge",

@@ -846,7 +846,8 @@ struct DepartmentQueuePage {
                 answerLabel: f.t(r.state == .declined ? "queue.reason" : "queue.doneNote"))
         }
         page.hasFinished = !page.finished.isEmpty
-        let links = try await FileLink.byId(list.flatMap(\.attachments), route: SiteRoute.attachment, services: services)
+        let links = try await FileLink.byId(
+            list.flatMap(\.attachments), route: SiteRoute.attachment, services: services)
         for (i, r) in list.enumerated() {
             page.items[i].files = r.attachments.compactMap { links[$0] }
             page.items[i].hasFiles = !page.items[i].files.isEmpty

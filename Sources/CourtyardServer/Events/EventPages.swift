@@ -319,6 +319,9 @@ struct PublicEventPage {
     /// After a sign-up, the form again, for another person of the family.
     var signupAgain: String
     var cancelFormAction: String
+    /// A cancellation refused: its form open again, with the code typed.
+    var cancelOpen: Bool
+    var cancelTyped: String
     var typedName: String
     var typedPhone: String
     var reportText: String?
@@ -344,7 +347,8 @@ struct PublicEventPage {
             cancelReason: e.state == .cancelled ? e.cancelReason : nil, residentsOnly: e.signup == .residents,
             open: e.state == .scheduled && e.signup != .none && now < e.starts,
             signupAction: SiteRoute.publicEventSignup(id).path, signupAgain: SiteRoute.publicEvent(id).path + "#signup",
-            cancelFormAction: SiteRoute.publicEventCancel(id).path,
+            cancelFormAction: SiteRoute.publicEventCancel(id).path, cancelOpen: typed["cancel_code"] != nil,
+            cancelTyped: typed["cancel_code"] ?? "",
             typedName: typed["name"] ?? "", typedPhone: typed["phone"] ?? "",
             reportText: e.state == .scheduled ? e.report?.text : nil,
             reportPhotos: e.state == .scheduled
@@ -749,8 +753,12 @@ struct PublicEventController {
     func cancel(_ id: Int64, _ fields: [String: String], _ context: AppContext, _ f: PageFrame) async throws -> (
         Response, saved: String?
     ) {
+        // Refused, the cancel form comes back open with the code as typed.
         func refused(_ key: String, _ status: HTTPResponse.Status) async throws -> (Response, saved: String?) {
-            (try await page(id, f, note: PageNote(kind: "bad", text: f.t(key)), status: status), nil)
+            let typed = ["cancel_code": String((fields["code"] ?? "").prefix(20))]
+            return (
+                try await page(id, f, note: PageNote(kind: "bad", text: f.t(key)), typed: typed, status: status), nil
+            )
         }
         guard try await cancelLimiter.allow(context.remoteHost, in: services.database) else {
             return try await refused("public.tooMany", .tooManyRequests)

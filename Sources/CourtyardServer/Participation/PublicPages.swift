@@ -502,16 +502,23 @@ struct PublicPageController {
         let typed = String((asked ?? "").replacingOccurrences(of: "+", with: " ").prefix(100))
             .trimmingCharacters(in: .whitespaces)
         var page = TrackPage(code: typed, note: nil, report: nil)
+        let justFiled = request.uri.queryParameters.get("filed") == "1"
         if asked != nil, typed.isEmpty {
             page.note = PageNote(kind: "bad", text: f.t("track.enterCode"))
             return f.page(title: f.t("track.title"), "participation-track", page, status: .unprocessableContent)
         }
         if !typed.isEmpty {
-            if !(try await trackLimiter.allow(context.remoteHost, in: services.database)) {
-                page.note = PageNote(kind: "bad", text: f.t("public.tooMany"))
+            let allowed = try await trackLimiter.allow(context.remoteHost, in: services.database)
+            let found =
+                allowed || justFiled ? try await ReportRepository(database: services.database).track(code: typed) : nil
+            // The page a resident is sent to on filing always shows the code, also to an address (a shared network)
+            // that looked many codes up: a report filed within the quarter hour is not a guess.
+            let fresh = justFiled && found.map { Self.filedLately($0.submittedAt) } == true
+            guard allowed || fresh else {
+                page.note = PageNote(kind: "bad", text: f.t("track.tooMany"))
                 return f.page(title: f.t("track.title"), "participation-track", page, status: .tooManyRequests)
             }
-            guard let found = try await ReportRepository(database: services.database).track(code: typed) else {
+            guard let found else {
                 page.note = PageNote(kind: "bad", text: f.t("track.notFound"))
                 return f.page(title: f.t("track.title"), "participation-track", page, status: .notFound)
             }
@@ -521,7 +528,7 @@ struct PublicPageController {
                     ? PageNote(kind: "ok", text: f.t("track.answered." + answered)) : nil
             }
             // Just filed: said so, with the code to keep, and the way back to the compound's page.
-            if request.uri.queryParameters.get("filed") == "1" {
+            if justFiled {
                 let words = request.uri.queryParameters.get("again") == "1" ? "track.filedAgain" : "track.filed"
                 page.note = PageNote(
                     kind: "ok",
@@ -531,6 +538,11 @@ struct PublicPageController {
             }
         }
         return f.page(title: f.t("track.title"), "participation-track", page)
+    }
+
+    /// Whether a report was filed within the last fifteen minutes (its stored UTC time, text order being time order).
+    static func filedLately(_ submittedAt: String) -> Bool {
+        submittedAt >= Clock.iso(Date().addingTimeInterval(-900))
     }
 
     /// An objection to a notice. Received, the resident is sent back to the compound's page, which thanks them (a
@@ -798,7 +810,10 @@ struct TrackPage {
             due = r.dueOn?.description
             overdue = r.overdue
             steps = r.steps.map {
-                Step(at: beijingTime($0.at), state: f.t("report.state." + $0.state.rawValue), stepNote: $0.note)
+                Step(
+                    at: beijingTime($0.at),
+                    state: f.t("report.state." + ReportRouting.stepWord(from: $0.from, to: $0.state)),
+                    stepNote: $0.note)
             }
         }
     }

@@ -204,8 +204,9 @@ struct ReportPage {
             form = StepForm(
                 action: SiteRoute.reportTransitions(id).path,
                 steps: next.map {
-                    // The organisation it was sent to hands it back; the office reopens it.
-                    let word = $0 == .reopened && r.state == .assigned ? "handBack" : $0.rawValue
+                    // The organisation it was sent to hands it back; the office takes it back to send elsewhere.
+                    let back = ReportRouting.takesAssignments(actor.role) ? "handBack" : "recall"
+                    let word = $0 == .reopened && r.state == .assigned ? back : $0.rawValue
                     return Option(value: $0.rawValue, label: f.t("report.step." + word), selected: $0 == preferred)
                 },
                 offersAssignee: next.contains(.assigned), groups: groups, note: typed?.fields["note"] ?? "",
@@ -214,7 +215,8 @@ struct ReportPage {
         }
         return ReportPage(
             title: f.t("report.title") + " · " + place, message: message,
-            state: f.t("report.state." + r.state.rawValue), turn: f.t("report.ball." + r.ballInCourt.rawValue),
+            state: f.t("report.state." + ReportRouting.stepWord(from: r.history?.last?.from, to: r.state)),
+            turn: f.t("report.ball." + r.ballInCourt.rawValue),
             due: r.dueOn?.description ?? "—", dueLabel: f.t(r.overdue ? "report.overdue" : "report.due"),
             place: place, category: f.t("category." + r.category.rawValue),
             publicHref: SiteRoute.publicCompound(r.compoundId).path, description: r.description,
@@ -225,7 +227,8 @@ struct ReportPage {
             photos: r.photos.map { SiteRoute.attachment($0).path }, hasPhotos: !r.photos.isEmpty, form: form,
             history: (r.history ?? []).map { e in
                 Event(
-                    at: beijingTime(e.at), state: f.t("report.state." + e.to.rawValue), note: e.note,
+                    at: beijingTime(e.at), state: f.t("report.state." + ReportRouting.stepWord(from: e.from, to: e.to)),
+                    note: e.note,
                     by: Pages.actorName(e.by, shown: e.byName, f))
             })
     }

@@ -307,7 +307,8 @@ public struct CoordinationRequestRepository: Sendable {
                 let added = s.evidence.filter { !files.contains($0) }
                 guard files.count + added.count <= Self.maxAttachments else {
                     throw ValidationError(
-                        field: "evidence", code: "too_many", message: "a request carries at most \(Self.maxAttachments) files")
+                        field: "evidence", code: "too_many",
+                        message: "a request carries at most \(Self.maxAttachments) files")
                 }
                 update += ", decline_reason = '', attachments_json = \(bind: StoredColumn.ids(files + added))"
             case .requested: break

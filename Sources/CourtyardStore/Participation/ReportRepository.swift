@@ -304,11 +304,11 @@ public struct ReportRepository: Sendable {
             let state = ReportState(rawValue: try r.text("state")) ?? .submitted
             let due = try r.optionalText("due_on").flatMap { Day($0) }
             let steps = try await db.raw(
-                "SELECT at, to_state, note FROM report_events WHERE report_id = \(bind: id) ORDER BY id"
+                "SELECT at, from_state, to_state, note FROM report_events WHERE report_id = \(bind: id) ORDER BY id"
             ).all().map { e in
                 ReportTrack.Step(
                     at: try e.text("at"), state: ReportState(rawValue: try e.text("to_state")) ?? .submitted,
-                    note: try e.text("note"))
+                    note: try e.text("note"), from: try e.optionalText("from_state").flatMap(ReportState.init))
             }
             return ReportTrack(
                 code: code, compoundId: try r.int("compound_id"), compound: try r.text("compound"),
@@ -584,6 +584,7 @@ public struct ReportTrack: Sendable, Equatable {
         public var at: String
         public var state: ReportState
         public var note: String
+        public var from: ReportState? = nil
     }
     public var code: String
     public var compoundId: Int64

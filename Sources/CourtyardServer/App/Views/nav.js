@@ -12,7 +12,7 @@
 // A note such as "已保存" is said once: after a save the page is reached with ?saved=…, and the address keeps it
 // without that part, so reloading or sharing the page does not say it again.
 (function () {
-  var once = ["saved", "ended", "opened", "closed", "voided", "took", "created", "deleted", "filed", "again", "reopened"];
+  var once = ["saved", "ended", "opened", "closed", "voided", "took", "created", "deleted", "filed", "again", "reopened", "entered", "answered"];
   if (!window.history || !history.replaceState || !window.URL) return;
   var url = new URL(window.location.href);
   var changed = false;
