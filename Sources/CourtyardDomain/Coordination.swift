@@ -112,7 +112,8 @@ public enum CoordinationLifecycle {
     public static let transitions: [CoordinationState: Set<CoordinationState>] = [
         .requested: [.accepted, .declined],
         .accepted: [.scheduled, .declined],
-        .scheduled: [.done],
+        // A planned day may be moved (改期), saying why: the office and the works plan around it.
+        .scheduled: [.scheduled, .done],
         .declined: [.reopened],
         .reopened: [.accepted, .declined],
         .done: [],
@@ -202,6 +203,10 @@ public enum CoordinationLifecycle {
         case .scheduled where step.plannedOn! < step.today:
             return .invalid(
                 ValidationError(field: "planned_on", code: "past", message: "the planned day cannot be before today"))
+        case .scheduled where step.from == .scheduled && step.note.trimmingCharacters(in: .whitespaces).isEmpty:
+            return .invalid(
+                ValidationError(
+                    field: "note", code: "reschedule_reason", message: "moving the planned day says why in note"))
         case .scheduled where step.neededBy.map { step.plannedOn! > $0 } == true && step.note.isEmpty:
             // Planning after the day the works need it is the department's to explain, not to do silently.
             return .invalid(

@@ -105,7 +105,30 @@ import Testing
         #expect(!CoordinationLifecycle.canMove(from: .requested, to: .done))
         #expect(!CoordinationLifecycle.canMove(from: .done, to: .reopened))
         #expect(!CoordinationLifecycle.canMove(from: .requested, to: .reopened))
-        for s in CoordinationState.allCases { #expect(!CoordinationLifecycle.canMove(from: s, to: s)) }
+        // Only a planned day is moved again (改期); no other state repeats.
+        for s in CoordinationState.allCases where s != .scheduled {
+            #expect(!CoordinationLifecycle.canMove(from: s, to: s))
+        }
+        #expect(CoordinationLifecycle.canMove(from: .scheduled, to: .scheduled))
+    }
+
+    @Test func movingAPlannedDaySaysWhy() {
+        let d = CoordinationLifecycle.self
+        let later = Self.today.adding(days: 3)
+        guard
+            case .invalid(let e)? = d.decide(
+                step(.scheduled, .scheduled, note: " ", planned: later), actor: Self.water, department: 9)
+        else {
+            Issue.record("a move without a reason was taken")
+            return
+        }
+        #expect(e.code == "reschedule_reason" && e.field == "note")
+        #expect(
+            d.decide(step(.scheduled, .scheduled, note: "设备未到", planned: later), actor: Self.water, department: 9)
+                == nil)
+        // The first planning needs no reason when it is on time.
+        #expect(
+            d.decide(step(.accepted, .scheduled, note: "", planned: later), actor: Self.water, department: 9) == nil)
     }
 
     @Test func saysWhoseTurnItIs() {

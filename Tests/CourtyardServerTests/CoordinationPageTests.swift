@@ -143,6 +143,19 @@ import Testing
             #expect(early.0 == .conflict)
             #expect(try await photos() == before)
             #expect(try await water.post("/queue/\(id)/scheduled", [("planned_on", today)]).0 == .seeOther)
+            // A planned day is moved (改期) on the card, saying why; without a reason it is refused and kept.
+            let (_, planned) = try await water.get("/queue")
+            #expect(planned.contains("改期") && planned.contains(#"action="/queue/\#(id)/scheduled#request-\#(id)""#))
+            let later = Clock.today.adding(days: 2).description
+            let (bare, _, asked) = try await water.post("/queue/\(id)/scheduled", [("planned_on", later)])
+            #expect(bare == .unprocessableContent && asked.contains("改期请写明原因"))
+            let (moved, _, _) = try await water.post(
+                "/queue/\(id)/scheduled", [("planned_on", later), ("note", "管材未到，顺延两天")])
+            #expect(moved == .seeOther)
+            let read = try await client.call(.get, "/api/v1/coordination_requests/\(id)", token: token)
+            #expect(read.json["planned_on"]?.stringValue == later)
+            #expect(
+                try await water.post("/queue/\(id)/scheduled", [("planned_on", today), ("note", "提前")]).0 == .seeOther)
             let finished = try await SiteLogPageTests.post(
                 client, "/queue/\(id)/done", cookie: water.cookie, done, photo: SiteLogPageTests.png)
             #expect(finished.0 == .seeOther)
@@ -153,9 +166,9 @@ import Testing
             let office = try await Self.office(client)
             let (_, list) = try await office.get("/coordination?state=done")
             #expect(list.contains(note))
-            let read = try await client.call(.get, "/api/v1/coordination_requests/\(id)", token: token)
-            #expect(read.json["done_note"]?.stringValue == note)
-            #expect(read.json["evidence"]?.idList?.count == 1)
+            let after = try await client.call(.get, "/api/v1/coordination_requests/\(id)", token: token)
+            #expect(after.json["done_note"]?.stringValue == note)
+            #expect(after.json["evidence"]?.idList?.count == 1)
         }
     }
 
