@@ -134,6 +134,12 @@ import Testing
                 "/questionnaires/\(qid)/responses", [("household_id", ""), ("paper_number", "P9"), ("q1", "4")])
             #expect(noHome == .unprocessableContent && noHomePage.contains("请选择这份问卷是哪一户的。"))
             #expect(noHomePage.contains(#"value="P9""#))
+            // Neither the household nor the number: each is named and marked beside its field.
+            let (neither, _, neitherPage) = try await browser.post(
+                "/questionnaires/\(qid)/responses", [("household_id", ""), ("paper_number", " "), ("q1", "4")])
+            #expect(neither == .unprocessableContent)
+            #expect(neitherPage.contains(#"id="paper-household-error" role="alert">请选择这份问卷是哪一户的。"#))
+            #expect(neitherPage.contains(#"<p class="field-error" role="alert">请填写纸质问卷上的编号"#))
             let (empty, _, emptyPage) = try await browser.post(
                 "/questionnaires/\(qid)/responses", [("household_id", third), ("paper_number", "P9"), ("q2", " ")])
             #expect(empty == .unprocessableContent && emptyPage.contains("一题都没有填写"))

@@ -315,7 +315,7 @@ extension Catalogue {
         "vote.closed": "The vote is closed and counted.",
         "vote.matter": "Kind of matter",
         "vote.status": "Status",
-        "vote.ballots": "Ballots",
+        "vote.ballots": "Households voted",
         "vote.eligibleHouseholds": "Households entitled",
         "vote.outcome": "Outcome",
         "vote.rule": "Rule",
@@ -327,7 +327,7 @@ extension Catalogue {
         "vote.owners": "Owners",
         "vote.area": "Exclusive area (m²)",
         "vote.eligible": "All owners",
-        "vote.participating": "Taking part",
+        "vote.participating": "Owners voting",
         "vote.approving": "Approving",
         "vote.quorumMet": "Quorum reached",
         "vote.quorumNotMet": "Quorum not reached",
@@ -358,6 +358,7 @@ extension Catalogue {
             "Find",
         "public.find.none":
             "Nothing found: try other characters, or ask your community for the page.",
+        "public.building": "Building",
         "public.events": "Community events",
         "public.reports": "Problems reported by residents",
         "public.category": "Kind of problem",
@@ -1283,6 +1284,8 @@ extension Catalogue {
         "error.reporter_phone.invalid": "That is not a mobile number; check it and enter it again.",
         "error.phone.not_an_owner":
             "No owner registered in this compound has that phone number. If your number changed, ask the community or your building steward to update it.",
+        "error.paper_number.required":
+            "Write the number on the paper form (without one, the building and home, such as 3-2-301).",
         "error.household_id.required": "Choose the household this form is from.",
         "error.answers.nothing_answered":
             "This paper form has no question answered, so it was not entered. Check the paper form.",
@@ -1332,6 +1335,7 @@ extension Catalogue {
         "acceptance.final": "Final acceptance",
         "acceptance.passed": "passed",
         "acceptance.failed": "failed",
+        "floor.label": "Floor {n}",
         "form.photosAgain": "The photos were not sent: correct what is marked, then choose them again and send.",
         "form.filesAgain": "The photos or files you chose were not saved; choose them again after correcting the form.",
         "form.chooseCompound": "Choose a compound.",
@@ -1819,6 +1823,10 @@ extension Catalogue {
         "queue.photo": "Photo on site",
         "queue.done": "Mark done",
         "queue.decline": "Decline",
+        "queue.reschedule": "Move the planned day",
+        "queue.newPlanOn": "New planned day",
+        "queue.rescheduleWhy": "Why (the office and the contractor read it)",
+        "error.reschedule_reason": "Say why the planned day moves.",
         "queue.reason": "Reason",
         "queue.supplement": "Added by the office",
         "coordination.kind.gas_relocation": "Gas pipe relocation",
@@ -2270,7 +2278,8 @@ extension Catalogue {
         "error.event_started": "The event has started; sign-ups are closed",
         "error.event_cancelled": "The event is cancelled",
         "error.signup_closed": "This event takes no sign-ups",
-        "error.already_signed_up": "This phone is already signed up",
+        "error.already_signed_up":
+            "This phone is already signed up. The text message has the cancellation code; without it, ask the community.",
         "error.already_cancelled": "This sign-up is already cancelled",
         "error.not_started": "Attendance and hours are recorded once the event has started",
         "error.not_ended": "The report is written once the event has ended",

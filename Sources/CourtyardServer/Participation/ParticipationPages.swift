@@ -266,6 +266,9 @@ struct QuestionnairePage {
         var households: [CourtyardServer.Choice]
         var paperNumber: String
         var questions: [PaperQuestion]
+        /// Refused: what is wrong with the household chosen and the number, beside each.
+        var householdError: String?
+        var paperError: String?
     }
     struct Rating {
         var mean: String
@@ -627,17 +630,39 @@ struct QuestionnairePageController {
         let fields = try await Pages.formMulti(request)
         try Pages.verifyCSRF(fields["_csrf"]?.first, context)
         let h = try await questionnaires.publicHeader(id: id)
-        let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
-            try await page(id, context, f, message: PageNote(kind: m.0, text: m.1), status: status, typed: fields)
-        }
-        return try await Pages.save(f, next: SiteRoute.questionnaire(id, entered: true).path, redisplay: redisplay) {
-            guard let household = Int64(fields["household_id"]?.first ?? "") else {
-                throw ValidationError(field: "household_id", code: "required", message: "choose the household")
+        // Refused, the paper comes back as typed, the household and the number marked where they are wrong.
+        let refused: (Pages.Refusal) async throws -> Response = { r in
+            let actor = try context.require(.readRegistry)
+            var shown = try await QuestionnairePage.load(
+                id: id, services: services, actor: actor, message: PageNote(kind: r.tone, text: r.text),
+                typed: fields, f)
+            // Each field says its own words; a refusal of one field alone says its refusal there.
+            func said(_ field: String, missing: Bool) -> String? {
+                guard r.fields.contains(field) else { return nil }
+                return missing ? f.t("error.\(field).required") : r.text
             }
+            shown.paper?.householdError = said(
+                "household_id", missing: Int64(fields["household_id"]?.first ?? "") == nil)
+            shown.paper?.paperError = said(
+                "paper_number",
+                missing: (fields["paper_number"]?.first ?? "").trimmingCharacters(in: .whitespaces).isEmpty)
+            return f.page(title: shown.title, "participation-questionnaire", shown, status: r.status)
+        }
+        return try await Pages.save(f, refused: refused) {
+            let household = Int64(fields["household_id"]?.first ?? "")
+            try ValidationErrors.raise(
+                [
+                    household == nil
+                        ? ValidationError(field: "household_id", code: "required", message: "choose the household")
+                        : nil,
+                    (fields["paper_number"]?.first ?? "").trimmingCharacters(in: .whitespaces).isEmpty
+                        ? ValidationError(field: "paper_number", code: "required", message: "the paper's number") : nil,
+                ].compactMap { $0 })
             _ = try await questionnaires.enterPaper(
-                id: id, householdId: household,
+                id: id, householdId: household ?? 0,
                 paperNumber: fields["paper_number"]?.first ?? "",
                 answers: ParticipationPages.answers(fields, h.questions), actor: try context.actor())
+            return SiteRoute.questionnaire(id, entered: true).path
         }
     }
 

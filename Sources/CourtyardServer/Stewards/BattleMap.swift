@@ -200,7 +200,8 @@ enum BattleMap {
             var ex = bx + floorLabelW + 4
             for (i, f) in b.floors.enumerated() {
                 let fy = by + 44 + i * (cellH + gap)
-                s += Chart.text(bx + floorLabelW - 4, fy + 19, f == 0 ? "—" : "\(f)F", size: 10, anchor: "end")
+                s += Chart.text(
+                    bx + floorLabelW - 4, fy + 19, f == 0 ? "—" : Floors.label(f, lang), size: 10, anchor: "end")
             }
             for e in b.entrances {
                 s += Chart.text(ex, by + 38, e.name, size: 11)
@@ -234,5 +235,12 @@ enum BattleMap {
         if cells.isEmpty { s += Chart.text(20, 140, lang.t("campaign.noTargets"), size: 14) }
         s += "</svg>"
         return s
+    }
+}
+
+/// A floor as the interface says it: 10层 in Chinese, Floor 10 in English.
+enum Floors {
+    static func label(_ n: Int, _ lang: Lang) -> String {
+        lang.t("floor.label").replacingOccurrences(of: "{n}", with: String(n))
     }
 }

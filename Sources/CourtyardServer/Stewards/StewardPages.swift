@@ -131,7 +131,7 @@ struct StewardPhonePage {
                     entranceName: (buildingName[e.buildingId] ?? "") + " " + e.name,
                     floors: floors.map { fl in
                         Floor(
-                            floorLabel: fl == 0 ? "—" : "\(fl)F",
+                            floorLabel: fl == 0 ? "—" : Floors.label(Int(fl), f.lang),
                             homes: mine.filter { ($0.floor ?? 0) == fl }.sorted { ($0.room, $0.id) < ($1.room, $1.id) }
                                 .map { h in
                                     let owner = h.residents.first { $0.relation == .owner } ?? h.residents.first
