@@ -207,6 +207,7 @@ import Testing
             #expect(!emptied.contains("href=\"/reports/\(id)\""))
             let home = try await HomePageTests.home(client, "community")
             #expect(home.contains("待办理的居民反映") && home.contains("href=\"/reports/\(id)\""))
+            #expect(home.contains("噪声扬尘 · 已退回街道"), "the card says it was handed back, not reopened")
         }
     }
 }

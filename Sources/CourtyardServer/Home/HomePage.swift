@@ -402,7 +402,9 @@ struct HomePage {
         return reports.prefix(50).map { r in
             let text = r.description
             let title = text.count > 24 ? String(text.prefix(24)) + "…" : text
-            var detail = f.t("category." + r.category.rawValue) + " · " + f.t("report.state." + r.state.rawValue)
+            var detail =
+                f.t("category." + r.category.rawValue) + " · "
+                + f.t("report.state." + (r.handedBack ? "handed_back" : r.state.rawValue))
             if let due = r.dueOn { detail += " · " + f.t("report.due") + " " + due.description }
             return QueueSection.Item(
                 itemHref: SiteRoute.report(r.id).path, itemTitle: title.isEmpty ? f.t("home.reportUntitled") : title,

@@ -102,7 +102,8 @@ struct ReportListPage {
                 href: SiteRoute.report(r.id).path,
                 title: title.isEmpty ? f.t("category." + r.category.rawValue) : title,
                 place: places.name(compound: r.compoundId, building: r.buildingId),
-                category: f.t("category." + r.category.rawValue), state: f.t("report.state." + r.state.rawValue),
+                category: f.t("category." + r.category.rawValue),
+                state: f.t("report.state." + (r.handedBack ? "handed_back" : r.state.rawValue)),
                 turn: f.t("report.ball." + r.ballInCourt.rawValue), due: r.dueOn?.description ?? "—",
                 overdueLabel: r.overdue ? f.t("report.overdue") : nil,
                 submitted: beijingTime(r.submittedAt, dateOnly: true))

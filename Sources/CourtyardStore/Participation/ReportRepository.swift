@@ -22,6 +22,9 @@ public struct Report: Codable, Sendable {
     public var submittedAt: String
     public var version: Int
     public var history: [ReportEvent]?
+    /// Reopened by the organisation it was assigned to handing it back (or the office taking it back), not by the
+    /// reporter: the pages say 已退回街道. Not part of the API's form, where `history` says the same.
+    public var handedBack = false
 
     enum CodingKeys: String, CodingKey {
         case id, compoundId = "compound_id", buildingId = "building_id", category, description, photos
@@ -350,7 +353,8 @@ public struct ReportRepository: Sendable {
     static let columns = """
         r.id, r.subdistrict_id, r.compound_id, r.building_id, r.category, r.description, r.photos_json, r.reporter_name, r.reporter_phone,
         r.state, r.assignee_organisation_id, r.state_since, r.due_on, r.submitted_at, r.version,
-        (SELECT ao.kind FROM organisations ao WHERE ao.id = r.assignee_organisation_id) AS assignee_kind
+        (SELECT ao.kind FROM organisations ao WHERE ao.id = r.assignee_organisation_id) AS assignee_kind,
+        (SELECT e.from_state FROM report_events e WHERE e.report_id = r.id ORDER BY e.id DESC LIMIT 1) AS last_from
         """
 
     func decode(_ row: any SQLRow, actor: Actor, today: Day) throws -> Report {
@@ -364,7 +368,7 @@ public struct ReportRepository: Sendable {
                 [Int64].self, from: Data(try row.decode(column: "photos_json", as: String.self).utf8))) ?? []
         let category = try row.decode(column: "category", as: String.self)
         let since = try row.decode(column: "state_since", as: String.self)
-        return Report(
+        var report = Report(
             id: try row.decode(column: "id", as: Int64.self),
             compoundId: try row.decode(column: "compound_id", as: Int64.self),
             buildingId: try row.decode(column: "building_id", as: Int64?.self),
@@ -382,6 +386,9 @@ public struct ReportRepository: Sendable {
             overdue: ReportLifecycle.isOverdue(due: due, today: today),
             submittedAt: try row.decode(column: "submitted_at", as: String.self),
             version: try row.decode(column: "version", as: Int.self), history: nil)
+        let lastFrom = try row.decode(column: "last_from", as: String?.self).flatMap(ReportState.init)
+        report.handedBack = ReportRouting.stepWord(from: lastFrom, to: state) == "handed_back"
+        return report
     }
 
     public func get(id: Int64, actor: Actor) async throws -> Report {
