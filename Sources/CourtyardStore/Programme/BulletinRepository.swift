@@ -148,40 +148,8 @@ public struct BulletinRepository: Sendable {
     static func asItStood(
         _ lines: inout [Line], index: [Int64: Int], _ projectScope: SQLQueryString, asOf: Day, db: any SQLDatabase
     ) async throws {
-        let day = asOf.description
-        let movedLater: SQLQueryString =
-            "SELECT project_id FROM site_logs WHERE date > \(bind: day) AND progress_json <> '[]'"
-        let logs = try await db.raw(
-            "SELECT l.project_id, l.date, l.progress_json FROM site_logs l JOIN projects p ON p.id = l.project_id "
-                + "WHERE l.progress_json <> '[]' AND l.project_id IN (" + movedLater + ") AND " + projectScope
-        ).all()
-        var byProject: [Int64: [ProgressOnDay.Log]] = [:]
-        var changed: [Int64: Set<Int64>] = [:]
-        for r in logs {
-            let project = try r.int("project_id")
-            let log = ProgressOnDay.Log(
-                day: try LedgerRepository.day(r, "date"),
-                percents: try r.stored("progress_json", as: [SiteLogProgress].self).map { ($0.workItemId, $0.percent) })
-            byProject[project, default: []].append(log)
-            if log.day > asOf { changed[project, default: []].formUnion(log.percents.map(\.item)) }
-        }
-        if !changed.isEmpty {
-            let items = try await db.raw(
-                "SELECT w.id, w.project_id, w.budget_fen, w.percent FROM work_items w JOIN projects p ON p.id = w.project_id "
-                    + "WHERE w.project_id IN (" + movedLater + ") AND " + projectScope
-            ).all()
-            var parts: [Int64: [(weight: Int64, percent: Int64)]] = [:]
-            var then: [Int64: [Int64: Int64]] = [:]
-            for (project, moved) in changed {
-                then[project] = ProgressOnDay.percents(moved, logs: byProject[project] ?? [], on: asOf)
-            }
-            for r in items {
-                let project = try r.int("project_id")
-                let item = try r.int("id")
-                let now = try r.int("percent")
-                parts[project, default: []].append((try r.int("budget_fen"), then[project]?[item] ?? now))
-            }
-            for (project, p) in parts { if let i = index[project] { lines[i].percentTenths = Percent.weighted(p) } }
+        for (project, tenths) in try await progressOn(asOf, projectScope, db: db) {
+            if let i = index[project] { lines[i].percentTenths = tenths }
         }
         let passes = try await db.raw(
             "SELECT g.project_id, g.from_stage, g.passed_at FROM gate_passes g JOIN projects p ON p.id = g.project_id "
@@ -195,6 +163,42 @@ public struct BulletinRepository: Sendable {
         for (project, p) in since {
             if let i = index[project] { lines[i].stage = ProgressOnDay.stage(now: lines[i].stage, passedSince: p) }
         }
+    }
+
+    /// The budget-weighted progress on `asOf` of each project a site log dated after it moved: the items those logs
+    /// name take the percent of the logs up to the day, the others keep today's.
+    static func progressOn(_ asOf: Day, _ projectScope: SQLQueryString, db: any SQLDatabase) async throws
+        -> [Int64: Int64]
+    {
+        let movedLater: SQLQueryString =
+            "SELECT project_id FROM site_logs WHERE date > \(bind: asOf.description) AND progress_json <> '[]'"
+        let logs = try await db.raw(
+            "SELECT l.project_id, l.date, l.progress_json FROM site_logs l JOIN projects p ON p.id = l.project_id "
+                + "WHERE l.progress_json <> '[]' AND l.project_id IN (" + movedLater + ") AND " + projectScope
+        ).all()
+        var byProject: [Int64: [ProgressOnDay.Log]] = [:]
+        var changed: [Int64: Set<Int64>] = [:]
+        for r in logs {
+            let project = try r.int("project_id")
+            let log = try LedgerRepository.progressLog(r)
+            byProject[project, default: []].append(log)
+            if log.day > asOf { changed[project, default: []].formUnion(log.percents.map(\.item)) }
+        }
+        guard !changed.isEmpty else { return [:] }
+        var then: [Int64: [Int64: Int64]] = [:]
+        for (project, moved) in changed {
+            then[project] = ProgressOnDay.percents(moved, logs: byProject[project] ?? [], on: asOf)
+        }
+        var parts: [Int64: [(weight: Int64, percent: Int64)]] = [:]
+        for r in try await db.raw(
+            "SELECT w.id, w.project_id, w.budget_fen, w.percent FROM work_items w JOIN projects p ON p.id = w.project_id "
+                + "WHERE w.project_id IN (" + movedLater + ") AND " + projectScope
+        ).all() {
+            let project = try r.int("project_id")
+            let now = try r.int("percent")
+            parts[project, default: []].append((try r.int("budget_fen"), then[project]?[try r.int("id")] ?? now))
+        }
+        return parts.mapValues(Percent.weighted)
     }
 
     /// Lines in order of community and compound name as their UTF-8 bytes, then of project: SQLite's own order, and

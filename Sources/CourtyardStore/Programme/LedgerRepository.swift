@@ -230,14 +230,16 @@ public struct LedgerRepository: Sendable {
         progress.map { SiteLogProgress(workItemId: $0.workItemId, percent: Int64($0.percent)) }
     }
 
-    /// Sets each work item's percent to what the latest-dated log naming it says, or 0 when no log does.
+    /// Sets each work item's percent to what the latest-dated log naming it says, or 0 when no log does: the rule a
+    /// bulletin dated in the past reads its day by (`ProgressOnDay`), on today.
     static func settlePercents(_ items: Set<Int64>, _ projectId: Int64, db: any SQLDatabase) async throws {
         guard !items.isEmpty else { return }
         let logs = try await db.raw(
-            "SELECT progress_json FROM site_logs WHERE project_id = \(bind: projectId) ORDER BY date DESC"
-        ).all().map { try $0.stored("progress_json", as: [SiteLogProgress].self) }
+            "SELECT date, progress_json FROM site_logs WHERE project_id = \(bind: projectId)"
+        ).all().map { try progressLog($0) }
+        let percents = ProgressOnDay.percents(items, logs: logs, on: Clock.today)
         for item in items.sorted() {
-            let percent = logs.lazy.compactMap { $0.first { $0.workItemId == item }?.percent }.first ?? 0
+            let percent = percents[item] ?? 0
             try await db.raw(
                 """
                 UPDATE work_items SET percent = \(bind: percent), version = version + 1
@@ -245,6 +247,13 @@ public struct LedgerRepository: Sendable {
                 """
             ).run()
         }
+    }
+
+    /// A site log row's day and the percents it set.
+    static func progressLog(_ r: any SQLRow) throws -> ProgressOnDay.Log {
+        ProgressOnDay.Log(
+            day: try day(r, "date"),
+            percents: try r.stored("progress_json", as: [SiteLogProgress].self).map { ($0.workItemId, $0.percent) })
     }
 
     public func siteLogs(projectId: Int64, actor: Actor, limit: Int = 400) async throws -> [SiteLog] {
