@@ -8,10 +8,16 @@ import NIOCore
 /// Reads a request's JSON object; a body that is not one is a 400 naming the problem.
 enum JSONBody {
     static func object(_ request: Request, context: AppContext) async throws -> [String: JSONValue] {
-        let buffer = try await request.collectBody(upTo: 1024 * 1024)
-        guard buffer.readableBytes > 0 else {
+        guard let object = try await objectIfSent(request, context: context) else {
             throw AppError.badRequest("empty_body", "the request needs a JSON object body")
         }
+        return object
+    }
+
+    /// The body's JSON object, or nil when the request has no body; a body that is not an object is a 400.
+    static func objectIfSent(_ request: Request, context: AppContext) async throws -> [String: JSONValue]? {
+        let buffer = try await request.collectBody(upTo: 1024 * 1024)
+        guard buffer.readableBytes > 0 else { return nil }
         guard
             case .some(.object(let pairs)) = try? JSONParser.parse(
                 String(decoding: buffer.readableBytesView, as: UTF8.self))
@@ -23,9 +29,20 @@ enum JSONBody {
 
     /// A request body as its typed shape: a missing field is a 422 `required`, a wrong one `invalid`, naming it.
     static func decode<T: Decodable>(_ type: T.Type, _ request: Request, context: AppContext) async throws -> T {
-        let object = try await self.object(request, context: context)
-        return try JSONValueCoding.decode(
-            type, from: .object(object.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }))
+        try typed(type, try await self.object(request, context: context))
+    }
+
+    /// A body that may be left out: `empty` when there is none, a 400 or 422 when the one sent is wrong, so a
+    /// mistyped field is refused rather than passed over.
+    static func decode<T: Decodable>(
+        _ type: T.Type, _ request: Request, context: AppContext, ifNone empty: T
+    ) async throws -> T {
+        guard let object = try await objectIfSent(request, context: context) else { return empty }
+        return try typed(type, object)
+    }
+
+    private static func typed<T: Decodable>(_ type: T.Type, _ object: [String: JSONValue]) throws -> T {
+        try JSONValueCoding.decode(type, from: .object(object.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }))
     }
 
     /// A typed model as the API's JSON: fields in the order they are declared, `nil` as `null`.

@@ -366,7 +366,17 @@ extension OpenAPIDocument {
                         "schema": ["type": "string", "enum": ["rectify", "verify", "reject"]],
                     ],
                 ],
-                body: ["type": "object", "properties": ["note": ty("string")]],
+                body: [
+                    "type": "object",
+                    "properties": [
+                        "note": ty("string"),
+                        "photos": [
+                            "type": "array", "items": ty("integer"),
+                            "maxItems": LedgerRepository.rectificationPhotosMax,
+                            "description": "uploaded photos of the fix, with rectify only",
+                        ],
+                    ],
+                ],
                 responses: conflict(["200": response("the finding", any)]))
         ]
 

@@ -341,6 +341,8 @@ struct NewCheckBody: Decodable {
 /// `POST /findings/{id}/{step}`: the body is optional.
 struct FindingStepBody: Decodable {
     var note: String?
+    /// The photos of the fix (uploaded attachments), with `rectify` only.
+    var photos: [Int64]?
 }
 
 /// `POST /bulletins`.

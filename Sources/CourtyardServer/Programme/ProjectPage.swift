@@ -135,6 +135,8 @@ struct ProjectPage {
         let label: String
         /// Reporting a fix says what was fixed; failing a re-inspection says what is still wrong.
         let needsNote: Bool
+        /// Reporting a fix may carry a photo of it, so that form is sent as multipart.
+        let takesPhoto: Bool
     }
     struct FindingLine {
         let text: String
@@ -146,6 +148,9 @@ struct ProjectPage {
         /// The photos taken when it was found, which the contractor fixes from and the re-inspection compares.
         let photos: [String]
         let hasPhotos: Bool
+        /// The contractor's photos of the fix, beside its note, while it waits for or has passed re-inspection.
+        let fixPhotos: [String]
+        let hasFixPhotos: Bool
         let steps: [StepButton]
         let hasSteps: Bool
     }
@@ -384,14 +389,16 @@ struct ProjectPage {
             var steps: [LedgerRepository.FindingStep] = []
             if x.state == .open && Permissions.allows(actor.role, .writeSiteLogs) { steps = [.rectify] }
             if x.state == .rectified && Permissions.allows(actor.role, .writeSiteChecks) { steps = [.verify, .reject] }
+            let fixPhotos = x.state == .open ? [] : x.rectificationPhotos
             return FindingLine(
                 text: x.description, stateLabel: f.t("finding." + x.state.rawValue), overdue: x.overdue,
                 dueOn: x.dueOn.description, note: findingNote(x, f),
                 photos: x.photos.map { SiteRoute.attachment($0).path }, hasPhotos: !x.photos.isEmpty,
+                fixPhotos: fixPhotos.map { SiteRoute.attachment($0).path }, hasFixPhotos: !fixPhotos.isEmpty,
                 steps: steps.map {
                     StepButton(
                         action: SiteRoute.findingStep(x.id, $0).path, label: f.t("finding." + $0.rawValue),
-                        needsNote: $0 != .verify)
+                        needsNote: $0 != .verify, takesPhoto: $0 == .rectify)
                 }, hasSteps: !steps.isEmpty)
         }
         return CheckRow(
@@ -495,15 +502,27 @@ struct ProjectPageController: Sendable {
         }
     }
 
+    /// A finding's next step; reporting the fix may carry a photo, stored once the step is tried and removed again
+    /// if it is refused.
     @Sendable func stepFinding(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
-        let fields = try await Pages.form(request, context)
+        let multipart = request.headers[.contentType]?.hasPrefix("multipart/form-data") == true
+        let form = multipart ? try await Pages.multipartForm(request, context) : nil
+        let fields = if let form { form.fields } else { try await Pages.form(request, context) }
         guard let step = LedgerRepository.FindingStep(rawValue: try context.parameters.require("step")) else {
             throw AppError.notFound
         }
         let id = try context.parameters.require("id", as: Int64.self)
         return try await saveOnProject(of: .finding, id: id, anchor: "checks", context, f) {
-            _ = try await ledger().stepFinding(
-                id: id, step: step, note: fields["note"] ?? "", actor: try context.actor())
+            let actor = try context.actor()
+            let note = fields["note"] ?? ""
+            guard let form else {
+                _ = try await ledger().stepFinding(id: id, step: step, note: note, actor: actor)
+                return
+            }
+            try await form.withStoredFile("photo", database: services.database, actor: actor) { photo in
+                _ = try await ledger().stepFinding(
+                    id: id, step: step, note: note, photos: photo.map { [$0] } ?? [], actor: actor)
+            }
         }
     }
 

@@ -361,10 +361,10 @@ struct LedgerController: ProjectScoped {
         guard let step = LedgerRepository.FindingStep(rawValue: try context.parameters.require("step")) else {
             throw AppError.notFound
         }
-        let body = (try? await JSONBody.decode(FindingStepBody.self, request, context: context)) ?? .init()
+        let body = try await JSONBody.decode(FindingStepBody.self, request, context: context, ifNone: .init())
         let f = try await LedgerRepository(database: services.database, calendar: try await calendar()).stepFinding(
             id: try id(context), step: step,
-            note: body.note ?? "", actor: try context.actor())
+            note: body.note ?? "", photos: body.photos ?? [], actor: try context.actor())
         return try JSONBody.response(f)
     }
 }

@@ -758,6 +758,13 @@ public enum Migrations {
                   ON n.kind = 'property_selection' AND n.title LIKE '%#' || s.id || '：%'
                 """,
             ]),
+        Step(
+            version: 23, name: "rectification_photos",
+            statements: [
+                // The contractor's photos of a fix, which the re-inspection compares with those taken when the
+                // finding was raised.
+                "ALTER TABLE findings ADD COLUMN rectification_photos_json TEXT NOT NULL DEFAULT '[]'"
+            ]),
     ]
 
     public static var latest: Int { steps.last?.version ?? 0 }

@@ -416,7 +416,10 @@ public struct LedgerRepository: Sendable {
     }
 
     static let findingColumns =
-        "id, project_id, check_id, description, photos_json, due_on, state, rectified_on, rectification_note, verified_by, version"
+        """
+        id, project_id, check_id, description, photos_json, due_on, state, rectified_on, rectification_note,
+          rectification_photos_json, verified_by, version
+        """
 
     static func finding(_ f: any SQLRow, today: Day) throws -> Finding {
         let stateText = try f.text("state")
@@ -429,7 +432,9 @@ public struct LedgerRepository: Sendable {
             description: try f.text("description"), photos: try f.storedIds("photos_json"),
             dueOn: due, state: state, overdue: state == .open && due < today,
             rectifiedOn: try f.optionalText("rectified_on").flatMap { Day($0) },
-            rectificationNote: try f.text("rectification_note"), verifiedBy: try f.optionalText("verified_by"),
+            rectificationNote: try f.text("rectification_note"),
+            rectificationPhotos: try f.storedIds("rectification_photos_json"),
+            verifiedBy: try f.optionalText("verified_by"),
             version: try f.int("version"))
     }
 
@@ -440,8 +445,23 @@ public struct LedgerRepository: Sendable {
         case verify, reject
     }
 
-    public func stepFinding(id: Int64, step: FindingStep, note: String, actor: Actor) async throws -> Finding {
+    /// The most photos a fix is reported with.
+    public static let rectificationPhotosMax = 10
+
+    /// A finding's next step. Photos go with reporting the fix only: they replace those of an earlier fix that the
+    /// re-inspection failed.
+    public func stepFinding(
+        id: Int64, step: FindingStep, note: String, photos: [Int64] = [], actor: Actor
+    ) async throws -> Finding {
         try TextBounds.check(note, field: "note")
+        if !photos.isEmpty && step != .rectify {
+            throw ValidationError(field: "photos", code: "fix_photos_only", message: "photos go with reporting the fix")
+        }
+        guard photos.count <= Self.rectificationPhotosMax, Set(photos).count == photos.count else {
+            throw ValidationError(
+                field: "photos", code: "fix_photos_too_many",
+                message: "at most \(Self.rectificationPhotosMax) distinct photos")
+        }
         let today = Clock.today
         let cal = calendar
         return try await database.transaction { db in
@@ -459,10 +479,13 @@ public struct LedgerRepository: Sendable {
                 guard !TextNormalizer.prose(note).isEmpty else {
                     throw ValidationError(field: "note", code: "rectification_required", message: "say what was fixed")
                 }
+                try await AttachmentRepository.requireReadable(photos, field: "photos", actor: actor, db: db)
                 try await db.raw(
                     """
-                    UPDATE findings SET state = 'rectified', rectified_on = \(bind: today.description), rectification_note = \(bind: TextNormalizer.prose(note)),
-                      version = version + 1 WHERE id = \(bind: id)
+                    UPDATE findings SET state = 'rectified', rectified_on = \(bind: today.description),
+                      rectification_note = \(bind: TextNormalizer.prose(note)),
+                      rectification_photos_json = \(bind: StoredColumn.ids(photos)), version = version + 1
+                    WHERE id = \(bind: id)
                     """
                 ).run()
             case .verify, .reject:
