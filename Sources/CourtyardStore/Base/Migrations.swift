@@ -765,6 +765,12 @@ public enum Migrations {
                 // finding was raised.
                 "ALTER TABLE findings ADD COLUMN rectification_photos_json TEXT NOT NULL DEFAULT '[]'"
             ]),
+        Step(
+            version: 24, name: "finding_verified_on",
+            statements: [
+                // The day a finding passed its re-inspection, so a bulletin dated before it counts it still open.
+                "ALTER TABLE findings ADD COLUMN verified_on TEXT"
+            ]),
     ]
 
     public static var latest: Int { steps.last?.version ?? 0 }

@@ -210,7 +210,8 @@ public struct BulletinRepository: Sendable {
     }
 
     /// The rows that say what holds projects up: tasks past their latest finish, findings not yet verified (with
-    /// their due days), and each compound's reports still open.
+    /// their due days), and each compound's reports still open, each as it stood on `asOf`: a finding found later
+    /// or a report filed later is not counted, one verified or closed later still is.
     struct ProblemRows: Sendable {
         var tasks: [(project: Int64, name: String, lateFinish: String)] = []
         var findings: [(project: Int64, description: String, dueOn: String)] = []
@@ -231,16 +232,27 @@ public struct BulletinRepository: Sendable {
         rows.findings = try await db.raw(
             """
             SELECT f.project_id, f.description, f.due_on FROM findings f JOIN projects p ON p.id = f.project_id
-              JOIN site_checks s ON s.id = f.check_id WHERE f.state <> 'verified' AND s.date <= \(bind: asOf.description) AND
+              JOIN site_checks s ON s.id = f.check_id
+            WHERE (f.state <> 'verified' OR f.verified_on > \(bind: asOf.description)) AND s.date <= \(bind: asOf.description) AND
             """ + " " + projectScope + " ORDER BY f.due_on, f.id"
         ).all().map { (try $0.int("project_id"), try $0.text("description"), try $0.text("due_on")) }
         rows.openReports = try await db.raw(
-            """
-            SELECT r.compound_id, COUNT(*) AS n FROM reports r JOIN projects p ON p.compound_id = r.compound_id
-            WHERE r.state NOT IN ('closed', 'rejected') AND
-            """ + " " + projectScope + " GROUP BY r.compound_id"
+            "SELECT r.compound_id, COUNT(*) AS n FROM reports r JOIN projects p ON p.compound_id = r.compound_id WHERE "
+                + openReport(asOf: asOf) + " AND " + projectScope + " GROUP BY r.compound_id"
         ).all().map { (try $0.int("compound_id"), try $0.int("n")) }
         return rows
+    }
+
+    /// A report (`r`) open on `asOf`: today, one not closed or turned down; before today, one filed by the end of the
+    /// day whose last step by then (its history, `report_events`) had not closed or turned it down.
+    static func openReport(asOf: Day) -> SQLQueryString {
+        guard asOf < Clock.today else { return "r.state NOT IN ('closed', 'rejected')" }
+        let end = ProgressOnDay.endOfDay(asOf)
+        return """
+            r.submitted_at < \(bind: end) AND COALESCE((SELECT e.to_state FROM report_events e
+              WHERE e.report_id = r.id AND e.at < \(bind: end) ORDER BY e.at DESC, e.id DESC LIMIT 1), 'submitted')
+              NOT IN ('closed', 'rejected')
+            """
     }
 
     /// What holds each project up, counted on its line; the overdue tasks and findings themselves are listed, the

@@ -56,13 +56,15 @@ public struct Finding: Codable, Sendable, Equatable {
     /// The contractor's photos of the fix, the latest time it was reported fixed.
     public var rectificationPhotos: [Int64]
     public var verifiedBy: String?
+    /// The day the re-inspection passed it; none for a finding closed before the day was kept.
+    public var verifiedOn: Day?
     public var version: Int64
 
     enum CodingKeys: String, CodingKey {
         case id, projectId = "project_id", checkId = "check_id", description, photos, dueOn = "due_on", state
         case overdue, rectifiedOn = "rectified_on", rectificationNote = "rectification_note"
         case rectificationPhotos = "rectification_photos"
-        case verifiedBy = "verified_by", version
+        case verifiedBy = "verified_by", verifiedOn = "verified_on", version
     }
 }
 

@@ -418,7 +418,7 @@ public struct LedgerRepository: Sendable {
     static let findingColumns =
         """
         id, project_id, check_id, description, photos_json, due_on, state, rectified_on, rectification_note,
-          rectification_photos_json, verified_by, version
+          rectification_photos_json, verified_by, verified_on, version
         """
 
     static func finding(_ f: any SQLRow, today: Day) throws -> Finding {
@@ -435,6 +435,7 @@ public struct LedgerRepository: Sendable {
             rectificationNote: try f.text("rectification_note"),
             rectificationPhotos: try f.storedIds("rectification_photos_json"),
             verifiedBy: try f.optionalText("verified_by"),
+            verifiedOn: try f.optionalText("verified_on").flatMap { Day($0) },
             version: try f.int("version"))
     }
 
@@ -495,7 +496,10 @@ public struct LedgerRepository: Sendable {
                 }
                 if step == .verify {
                     try await db.raw(
-                        "UPDATE findings SET state = 'verified', verified_by = \(bind: actor.username), version = version + 1 WHERE id = \(bind: id)"
+                        """
+                        UPDATE findings SET state = 'verified', verified_by = \(bind: actor.username),
+                          verified_on = \(bind: today.description), version = version + 1 WHERE id = \(bind: id)
+                        """
                     ).run()
                 } else {
                     guard !TextNormalizer.prose(note).isEmpty else {

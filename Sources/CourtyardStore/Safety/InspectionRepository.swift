@@ -351,7 +351,8 @@ extension SafetyRepository {
         for r in try await db.raw(
             """
             SELECT p.contractor_id AS org, COUNT(*) AS n, CAST(SUM(i.total) AS BIGINT) AS s FROM inspections i
-            JOIN projects p ON p.id = i.project_id WHERE p.contractor_id IS NOT NULL AND
+            JOIN projects p ON p.id = i.project_id WHERE p.contractor_id IS NOT NULL AND i.date <= \(bind: today.description)
+              AND
             """ + " " + projects + " GROUP BY p.contractor_id"
         ).all() {
             scores[try r.int("org")] = (try r.int("n"), try r.int("s"))
@@ -372,7 +373,9 @@ extension SafetyRepository {
         var open: Int64 = 0, overdue: Int64 = 0, days: [Int] = []
     }
 
-    /// Each contractor's open and overdue findings and the working days each rectified one took.
+    /// Each contractor's open and overdue findings and the working days each rectified one took, on `today`. Before
+    /// the real today a finding counts from its check's day, and is open if it had not been reported fixed by then or
+    /// is open again now (turned back at a re-inspection).
     static func findingFigures(
         db: any SQLDatabase, projects: SQLQueryString, asOf today: Day, calendar: WorkCalendar
     ) async throws -> [Int64: FindingFigures] {
@@ -381,15 +384,17 @@ extension SafetyRepository {
             """
             SELECT p.contractor_id AS org, f.state, f.due_on, f.rectified_on, c.date FROM findings f
             JOIN site_checks c ON c.id = f.check_id JOIN projects p ON p.id = f.project_id
-            WHERE p.contractor_id IS NOT NULL AND
+            WHERE p.contractor_id IS NOT NULL AND c.date <= \(bind: today.description) AND
             """ + " " + projects
         ).all() {
             var f = by[try r.int("org"), default: FindingFigures()]
-            if try r.text("state") == "open" {
+            let fixed = try r.optionalText("rectified_on").flatMap { Day($0) }.flatMap { $0 <= today ? $0 : nil }
+            let openNow = try r.text("state") == "open"
+            if openNow || (today < Clock.today && fixed == nil) {
                 f.open += 1
                 if let due = Day(try r.text("due_on")), due < today { f.overdue += 1 }
             }
-            if let done = try r.optionalText("rectified_on").flatMap({ Day($0) }), let from = Day(try r.text("date")) {
+            if let done = fixed, let from = Day(try r.text("date")) {
                 f.days.append(done > from ? calendar.workingDays(after: from, through: done) : 0)
             }
             by[try r.int("org")] = f
