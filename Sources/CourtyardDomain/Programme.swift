@@ -305,7 +305,7 @@ extension Percent {
 public enum Money {
     public static func yuan(_ fen: Int64) -> String {
         let sign = fen < 0 ? "-" : ""
-        let a = abs(fen)
+        let a = fen.magnitude
         var whole = String(a / 100)
         var grouped = ""
         while whole.count > 3 {

@@ -178,6 +178,8 @@ public enum ParsedRow: Sendable {
 
 /// The household sheet's columns and the rules for each cell.
 public enum RegistrySheet {
+    /// The longest owner's name, as on the household page.
+    public static let ownerNameMax = 50
     public static let columns = [
         "community", "compound", "address", "built_year", "building", "entrance", "room", "floor",
         "area_m2", "owner_name", "owner_phone", "lives_elsewhere",
@@ -333,6 +335,10 @@ public enum RegistrySheet {
         let ownerName = v.text(.ownerName)
         if !phone.isEmpty && ownerName.isEmpty {
             fail(.ownerName, "required", "owner_phone is given but owner_name is empty")
+        }
+        // The same bound as a person's name typed on the household page.
+        if ownerName.utf8.count > Self.ownerNameMax && ownerName.count > Self.ownerNameMax {
+            fail(.ownerName, "name_too_long", "owner_name is longer than \(Self.ownerNameMax) characters")
         }
         var elsewhere = false
         if let s = v[.livesElsewhere] {

@@ -53,6 +53,20 @@ import Testing
         #expect(row4 == ["compound", "area_m2"])
     }
 
+    /// An owner's name is held to the household page's 50 characters, so a sheet cannot store what the page refuses.
+    @Test func refusesAnOwnersNameLongerThanTheHouseholdPageTakes() throws {
+        let fifty = String(repeating: "欧", count: RegistrySheet.ownerNameMax)
+        let rows = [
+            header,
+            ["社区A", "小区A", "", "1985", "1号楼", "1单元", "101", "1", "85.6", fifty, "13812345678", "否"],
+            ["社区A", "小区A", "", "1985", "1号楼", "1单元", "102", "1", "85.6", fifty + "阳", "13812345679", "否"],
+        ]
+        let (good, errors) = try RegistrySheet.parseSheet(rows)
+        #expect(good.count == 1 && good.first?.ownerName == fifty)
+        #expect(errors.map(\.row) == [3] && errors.first?.code == "name_too_long")
+        #expect(errors.first?.column == "owner_name")
+    }
+
     @Test func ignoresColumnsNotOursAndRefusesMissingOnes() throws {
         let noted = try RegistrySheet.parseWorkbook([
             SheetSource(

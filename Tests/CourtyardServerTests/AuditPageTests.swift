@@ -59,6 +59,25 @@ import Testing
         }
     }
 
+    /// Money reads in yuan and an approval by the step it reached, not as fen and a count.
+    @Test func aChangeOrdersAmountAndApprovalReadAsTheOfficeSaysThem() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let s = try await InvestmentTests.setUp(client, services)
+            let f = s.f
+            _ = try await f.call(
+                .put, "/api/v1/projects/\(f.pid)/contract", as: s.pm, InvestmentTests.contractBody(f))
+            let made = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/change_orders", as: f.contractor,
+                #"{"reason":"增加雨水管 40 米","amount_fen":1800000}"#)
+            let id = try #require(made.json["id"]?.intValue)
+            #expect(try await f.call(.post, "/api/v1/change_orders/\(id)/approve", as: s.pm).status == .ok)
+            let (cookie, _) = try await client.session("office")
+            let page = try await PageTests.page(client, "/audit", cookie: cookie).1
+            #expect(page.contains("金额：¥18,000.00") && !page.contains("1800000"))
+            #expect(page.contains("审批进度：待审批 → 已通过第一级审批"))
+        }
+    }
+
     /// Every kind of record and every action the store writes to the audit log has a label in both languages, so
     /// none reaches the page as stored.
     @Test func everyAuditedActionAndRecordKindIsNamed() throws {

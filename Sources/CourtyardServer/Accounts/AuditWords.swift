@@ -28,6 +28,9 @@ enum AuditWords {
         case .object(let pairs): return "\(pairs.count) \(f.t("audit.fields"))"
         case .number(let n): return n
         case .int(let i):
+            // Money is kept in fen and read in yuan; an approval's step by what it means.
+            if key.hasSuffix("_fen") { return "¥" + Money.yuan(i) }
+            if key == "approvals", let step = f.lang.catalogue["audit.approvals.\(i)"] { return step }
             guard key.hasSuffix("_id") else { return String(i) }
             return names[reference(key, i)] ?? f.t("audit.linked")
         case .string(let s):

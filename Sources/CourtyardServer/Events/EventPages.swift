@@ -190,6 +190,8 @@ struct EventsPage {
 struct EventPage {
     struct Signup {
         var signupId: String
+        /// Its place in the list as shown ("第 3 位"), not its record number.
+        var position: String
         var personName: String
         var personPhone: String
         var statusLabel: String
@@ -248,12 +250,17 @@ struct EventPage {
         let manage = Permissions.allows(actor.role, .manageParticipation)
         let now = EventRoutes.now
         let list = manage ? try await repo.signups(eventId: id, actor: actor) : []
-        let signups = list.map { s in
+        let signups = list.enumerated().map { i, s in
             Signup(
-                signupId: String(s.id), personName: s.name, personPhone: s.phone,
+                signupId: String(s.id),
+                position: f.t("event.position").replacingOccurrences(of: "{n}", with: "\(i + 1)"),
+                personName: s.name, personPhone: s.phone,
                 statusLabel: f.t("event.status." + s.status.rawValue), waiting: s.status == .waitlisted,
                 cancelled: s.status == .cancelled, attendedNow: s.attended, mayAttend: s.status == .confirmed,
-                enteredByText: s.enteredBy ?? f.t("event.selfSignup"),
+                enteredByText: s.enteredBy == nil
+                    ? f.t("event.selfSignup")
+                    : f.t("event.enteredFor").replacingOccurrences(
+                        of: "{name}", with: s.enteredByName ?? s.enteredBy ?? ""),
                 cancelAction: SiteRoute.eventSignupCancel(id, s.id).path)
         }
         let hours = try await repo.hours(eventId: id, actor: actor)

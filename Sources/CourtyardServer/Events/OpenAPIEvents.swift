@@ -69,6 +69,9 @@ extension OpenAPIDocument {
                 "entered_by": [
                     "type": "string", "nullable": true, "description": "the steward or staff who signed up",
                 ],
+                "entered_by_name": [
+                    "type": "string", "nullable": true, "description": "the name that staff member goes by",
+                ],
                 "created_at": ty("string"),
             ],
         ]

@@ -19,6 +19,8 @@ struct InvestmentSection {
     struct Step {
         let approveAction: String
         let rejectAction: String
+        /// The tick that approving asks for, naming the amount approved: money goes out on one press otherwise.
+        let confirm: String
     }
     struct ChangeRow {
         let changeReason: String
@@ -74,20 +76,28 @@ struct InvestmentSection {
         func state(_ s: ApprovalState, _ waiting: String?) -> String {
             waiting.map { f.t("investment.waiting." + $0) } ?? f.t("investment.state." + s.rawValue)
         }
-        let budget = office ? try await budgetCheck(project, contract, repo, actor, f) : nil
+        let reviews = office || mine(.pmCompany, project.pmCompanyId)
+        let budget = reviews ? try await budgetCheck(project, contract, repo, actor, f) : nil
         let changes = try await repo.changeOrders(projectId: project.id, actor: actor).map { c in
-            let turn =
+            // Whoever asked for a change does not approve it; the page tells them it waits for someone else.
+            let ours =
                 (c.state == .submitted && mine(.pmCompany, project.pmCompanyId))
                 || (c.state == .firstApproved && office)
-            let warning = turn && c.state == .firstApproved ? budget?(c.amountFen) : nil
+            let own = ours && c.createdBy == actor.username
+            let turn = ours && !own
+            let warning = turn ? budget?(c.amountFen) : nil
             return ChangeRow(
                 changeReason: c.reason, changeAmount: Money.yuan(c.amountFen),
                 changeState: state(c.state, c.waitingFor),
                 changeStep: turn
                     ? Step(
                         approveAction: SiteRoute.changeOrderStep(c.id, approve: true).path,
-                        rejectAction: SiteRoute.changeOrderStep(c.id, approve: false).path) : nil,
-                changeNote: warning?.text ?? returned(c.state, c.rejectReason, f), changeWarns: warning?.beyond == true)
+                        rejectAction: SiteRoute.changeOrderStep(c.id, approve: false).path,
+                        confirm: f.t("investment.confirmAmount").replacingOccurrences(
+                            of: "{amount}", with: Money.yuan(c.amountFen))) : nil,
+                changeNote: own
+                    ? f.t("investment.ownRequest")
+                    : warning?.text ?? returned(c.state, c.rejectReason, f), changeWarns: warning?.beyond == true)
         }
         let payments = try await repo.payments(projectId: project.id, actor: actor).map { p in
             let turn =
@@ -100,7 +110,9 @@ struct InvestmentSection {
                 paymentStep: turn
                     ? Step(
                         approveAction: SiteRoute.paymentStep(p.id, approve: true).path,
-                        rejectAction: SiteRoute.paymentStep(p.id, approve: false).path) : nil,
+                        rejectAction: SiteRoute.paymentStep(p.id, approve: false).path,
+                        confirm: f.t("investment.confirmAmount").replacingOccurrences(
+                            of: "{amount}", with: Money.yuan(p.amountFen))) : nil,
                 paymentNote: returned(p.state, p.rejectReason, f))
         }
         let proposes =
@@ -123,15 +135,14 @@ extension InvestmentSection {
         state == .rejected && !reason.isEmpty ? f.t("investment.returnedBecause") + reason : nil
     }
 
-    /// For the office, which gives a change order its final approval: what approving `amount` more would make the
+    /// For the pm company and the office, which approve a change order: what approving `amount` more would make the
     /// contract and its approved changes come to, when that passes the budget; `beyond` when it passes the
     /// sub-district's tolerance too (the investment table's 超概算).
     static func budgetCheck(
         _ project: ProjectSummary, _ contract: Contract?, _ repo: InvestmentRepository, _ actor: Actor, _ f: PageFrame
     ) async throws -> ((Int64) -> (text: String, beyond: Bool)?)? {
         guard let contract else { return nil }
-        let tolerance = try await repo.settings(subdistrictId: project.subdistrictId, actor: actor)
-            .budgetTolerancePercent
+        let tolerance = try await repo.settings(ofProject: project.id, actor: actor).budgetTolerancePercent
         return { amount in
             let changes = contract.approvedChangesFen.addingReportingOverflow(amount)
             let changesFen = changes.overflow ? Int64.max : changes.partialValue
@@ -195,6 +206,13 @@ struct InvestmentStepController: Sendable {
         }
     }
 
+    /// Approving money from a page asks for the tick that the amount was checked; a form sent without it is refused
+    /// and nothing changes.
+    static func requireTick(_ approve: Bool, _ fields: [String: String], _ f: PageFrame) throws {
+        guard approve, fields["confirm"] != "1" else { return }
+        throw ValidationError(field: "confirm", code: Pages.pageMessage, message: f.t("investment.confirmNeeded"))
+    }
+
     @Sendable func stepChange(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let approve = try step(context)
         let fields = try await Pages.form(request, context)
@@ -203,6 +221,7 @@ struct InvestmentStepController: Sendable {
         return try await ProjectPageController(services: services).saveOnProject(
             of: .changeOrder, id: id, anchor: "investment", context, f
         ) {
+            try Self.requireTick(approve, fields, f)
             _ = try await repo.decideChange(
                 id: id, approve: approve, reason: fields["reason"] ?? "", actor: try context.actor())
         }
@@ -216,6 +235,7 @@ struct InvestmentStepController: Sendable {
         return try await ProjectPageController(services: services).saveOnProject(
             of: .payment, id: id, anchor: "investment", context, f
         ) {
+            try Self.requireTick(approve, fields, f)
             _ = try await repo.decidePayment(
                 id: id, approve: approve, reason: fields["reason"] ?? "", actor: try context.actor())
         }

@@ -372,27 +372,43 @@ struct ProjectPage {
 
     /// A finding's note as the page says it: the contractor's account of the fix while it waits to be re-inspected,
     /// and the reason a re-inspection failed once it is open again.
-    static func findingNote(_ x: Finding, _ f: PageFrame) -> String? {
-        guard !x.rectificationNote.isEmpty else { return nil }
-        switch x.state {
-        case .rectified, .verified:
-            let lead = x.rectifiedOn.map {
-                f.t("finding.fixedNoteOn").replacingOccurrences(of: "{date}", with: $0.description)
+    static func findingNote(_ x: Finding, actor: Actor, _ f: PageFrame) -> String? {
+        var lines: [String] = []
+        if !x.rectificationNote.isEmpty {
+            switch x.state {
+            case .rectified, .verified:
+                let lead = x.rectifiedOn.map {
+                    f.t("finding.fixedNoteOn").replacingOccurrences(of: "{date}", with: $0.description)
+                }
+                lines.append((lead ?? f.t("finding.fixedNote")) + x.rectificationNote)
+            case .open: lines.append(f.t("finding.rejectedNote") + x.rectificationNote)
             }
-            return (lead ?? f.t("finding.fixedNote")) + x.rectificationNote
-        case .open: return f.t("finding.rejectedNote") + x.rectificationNote
         }
+        if x.state == .rectified && x.rectifiedBy == actor.username && Permissions.allows(actor.role, .writeSiteChecks)
+        {
+            lines.append(f.t("finding.ownFix"))
+        }
+        if x.state == .verified, let name = x.verifiedByName, let day = x.verifiedOn {
+            lines.append(
+                f.t("finding.verifiedBy").replacingOccurrences(of: "{name}", with: name)
+                    .replacingOccurrences(of: "{date}", with: day.description))
+        }
+        return lines.isEmpty ? nil : lines.joined(separator: "\n")
     }
 
     static func checkRow(_ c: SiteCheck, actor: Actor, _ f: PageFrame) -> CheckRow {
         let findings = c.findings.map { x -> FindingLine in
             var steps: [LedgerRepository.FindingStep] = []
             if x.state == .open && Permissions.allows(actor.role, .writeSiteLogs) { steps = [.rectify] }
-            if x.state == .rectified && Permissions.allows(actor.role, .writeSiteChecks) { steps = [.verify, .reject] }
+            if x.state == .rectified && Permissions.allows(actor.role, .writeSiteChecks)
+                && x.rectifiedBy != actor.username
+            {
+                steps = [.verify, .reject]
+            }
             let fixPhotos = x.state == .open ? [] : x.rectificationPhotos
             return FindingLine(
                 text: x.description, stateLabel: f.t("finding." + x.state.rawValue), overdue: x.overdue,
-                dueOn: x.dueOn.description, note: findingNote(x, f),
+                dueOn: x.dueOn.description, note: findingNote(x, actor: actor, f),
                 photos: x.photos.map { SiteRoute.attachment($0).path }, hasPhotos: !x.photos.isEmpty,
                 fixPhotos: fixPhotos.map { SiteRoute.attachment($0).path }, hasFixPhotos: !fixPhotos.isEmpty,
                 steps: steps.map {

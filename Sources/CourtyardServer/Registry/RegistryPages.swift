@@ -201,9 +201,19 @@ struct CompoundPage {
     var buildings: [Row]
     /// The compound's report form, for an account that files reports.
     var reportHref: String?
+    /// Its renovation projects (one per batch), for an account that follows projects.
+    struct ProjectLink {
+        var projectHref: String
+        var projectText: String
+    }
+    var projects: [ProjectLink] = []
 
-    static func load(id: Int64, actor: Actor, services: Services) async throws -> CompoundPage {
+    static func load(id: Int64, actor: Actor, services: Services, _ f: PageFrame) async throws -> CompoundPage {
         let compound = try await services.registry.get(Compound.self, id: id, actor: actor)
+        let projects =
+            Permissions.allows(actor.role, .readProjects)
+            ? try await ProjectRepository(database: services.database).summaries(
+                actor: actor, filter: .init(compoundId: id)) : []
         var buildings = try await RegistryStats.buildings(database: services.database, compoundId: id, actor: actor)
         // A steward of one building or entrance sees the compound through it: only the buildings they may open.
         if actor.scope.kind == .building || actor.scope.kind == .entrance {
@@ -223,7 +233,13 @@ struct CompoundPage {
                     area: Area(centi: $0.area).description, buildingHref: SiteRoute.building($0.id).path)
             },
             reportHref: Permissions.allows(actor.role, .fileReports)
-                ? SiteRoute.publicReportForm(id).path : nil)
+                ? SiteRoute.publicReportForm(id).path : nil,
+            projects: projects.map {
+                ProjectLink(
+                    projectHref: SiteRoute.project($0.id).path,
+                    projectText: f.t("compound.projectLink").replacingOccurrences(of: "{year}", with: "\($0.batchYear)")
+                        .replacingOccurrences(of: "{stage}", with: f.t("stage." + $0.stage.rawValue)))
+            })
     }
 }
 
@@ -516,7 +532,7 @@ struct RegistryPagesController {
     @Sendable func compound(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let actor = try context.require(.readRegistry)
         let id = try context.parameters.require("id", as: Int64.self)
-        let page = try await CompoundPage.load(id: id, actor: actor, services: services)
+        let page = try await CompoundPage.load(id: id, actor: actor, services: services, f)
         return f.page(title: page.title, "registry-compound", page)
     }
 

@@ -771,6 +771,12 @@ public enum Migrations {
                 // The day a finding passed its re-inspection, so a bulletin dated before it counts it still open.
                 "ALTER TABLE findings ADD COLUMN verified_on TEXT"
             ]),
+        Step(
+            version: 25, name: "finding_rectified_by",
+            statements: [
+                // Who reported the fix, who may then not pass its re-inspection.
+                "ALTER TABLE findings ADD COLUMN rectified_by TEXT"
+            ]),
     ]
 
     public static var latest: Int { steps.last?.version ?? 0 }

@@ -58,10 +58,12 @@ public struct EventSignup: Codable, Sendable, Equatable {
     public var status: EventSignupStatus
     public var attended: Bool
     public var enteredBy: String?
+    /// The name the staff member who entered it goes by.
+    public var enteredByName: String?
     public var createdAt: String
     enum CodingKeys: String, CodingKey {
         case id, eventId = "event_id", name, phone, status, attended, enteredBy = "entered_by"
-        case createdAt = "created_at"
+        case enteredByName = "entered_by_name", createdAt = "created_at"
     }
 }
 

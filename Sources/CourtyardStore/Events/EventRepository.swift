@@ -474,7 +474,7 @@ public struct EventRepository: Sendable {
             id: try r.int("id"), eventId: try r.int("event_id"), name: try r.text("name"), phone: try r.text("phone"),
             status: EventSignupStatus(rawValue: try r.text("status")) ?? .cancelled,
             attended: try r.int("attended") != 0, enteredBy: try r.optionalText("entered_by"),
-            createdAt: try r.text("created_at"))
+            enteredByName: try r.optionalText("entered_by_name"), createdAt: try r.text("created_at"))
     }
 
     /// The sign-ups of an event, for staff in scope only: names and phones are personal data.
@@ -484,8 +484,10 @@ public struct EventRepository: Sendable {
         return try await database.withConnection { db in
             try await db.raw(
                 """
-                SELECT id, event_id, name, phone, status, attended, entered_by, created_at FROM event_signups
-                WHERE event_id = \(bind: eventId)
+                SELECT id, event_id, name, phone, status, attended, entered_by, created_at,
+                  (SELECT COALESCE(NULLIF(u.display_name, ''), u.username) FROM users u
+                    WHERE u.username = event_signups.entered_by) AS entered_by_name
+                FROM event_signups WHERE event_id = \(bind: eventId)
                 ORDER BY CASE status WHEN 'confirmed' THEN 0 WHEN 'waitlisted' THEN 1 ELSE 2 END, id
                 """ + paging.sql
             ).all().map(Self.decodeSignup)

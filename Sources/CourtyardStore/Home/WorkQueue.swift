@@ -123,6 +123,8 @@ public struct WorkQueue: Sendable {
             """ + " " + ProjectRepository.scope(actor) + " AND f.state IN ("
         for (i, s) in states.enumerated() { sql += (i == 0 ? "" : ", ") + "\(bind: s.rawValue)" }
         sql += ")"
+        // A fix waits for someone other than whoever reported it.
+        sql += " AND (f.state <> 'rectified' OR f.rectified_by IS NULL OR f.rectified_by <> \(bind: actor.username))"
         if overdueOnly { sql += " AND f.due_on < \(bind: today.description)" }
         sql += " ORDER BY f.due_on, f.id LIMIT 100"
         let q = sql

@@ -64,6 +64,15 @@ public struct InvestmentRepository: Sendable {
         return try await database.withConnection { db in try await Self.settings(subdistrictId: sd, db: db) }
     }
 
+    /// The parameters a project is held to, for whoever may see the project (its pm company reviews its changes
+    /// against the same budget tolerance as the office).
+    public func settings(ofProject projectId: Int64, actor: Actor) async throws -> InvestmentSettings {
+        try await database.withConnection { db in
+            let p = try await ProjectRepository.require(projectId, actor: actor, db: db)
+            return try await Self.settings(subdistrictId: p.subdistrictId, db: db)
+        }
+    }
+
     static func subdistrict(_ given: Int64?, actor: Actor) throws -> Int64 {
         if actor.scope.kind == .subdistrict, let own = actor.scope.id {
             guard given == nil || given == own else {
@@ -376,6 +385,7 @@ public struct InvestmentRepository: Sendable {
                     field: "amount_fen", code: "overflow",
                     message: "the contract with its change orders would be more than \(InvestmentRules.maxFen) fen")
             }
+            try Self.checkChangeSize(c.amountFen, contractFen: try k.int("sum_fen"), committedFen: committed)
             let id = try await db.raw(
                 """
                 INSERT INTO change_orders (project_id, work_item_id, reason, amount_fen, state, created_at, created_by)
@@ -390,6 +400,21 @@ public struct InvestmentRepository: Sendable {
             return id
         }
         return try await require(Self.changeFlow, id: id, actor: actor)
+    }
+
+    /// A change order changes the contract, it does not replace it: one larger than the whole contract sum is a new
+    /// contract to procure, and reductions cannot take the contract with its changes below nothing.
+    static func checkChangeSize(_ amount: Int64, contractFen: Int64, committedFen: Int64) throws {
+        guard amount.magnitude <= contractFen.magnitude else {
+            throw ValidationError(
+                field: "amount_fen", code: "change_beyond_contract",
+                message: "a change order cannot be larger than the contract sum")
+        }
+        guard committedFen >= 0 else {
+            throw ValidationError(
+                field: "amount_fen", code: "change_below_zero",
+                message: "the contract with its change orders would come to less than nothing")
+        }
     }
 
     static let changeColumns = """
@@ -708,7 +733,8 @@ public struct InvestmentRepository: Sendable {
                     "SELECT x.id, x.project_id, x.amount_fen, x.created_at, c.name AS compound_name, "
                 sql += kind == .payment ? "x.period_end" : "NULL AS period_end"
                 sql += " FROM " + table + " x JOIN projects p ON p.id = x.project_id "
-                sql += "JOIN compounds c ON c.id = p.compound_id WHERE " + condition + " ORDER BY x.id LIMIT 200"
+                sql += "JOIN compounds c ON c.id = p.compound_id WHERE " + condition
+                sql += " AND x.created_by <> \(bind: actor.username) ORDER BY x.id LIMIT 200"
                 out += try await db.raw(sql).all().map {
                     AwaitingApproval(
                         kind: kind, id: try $0.int("id"), projectId: try $0.int("project_id"),
@@ -731,6 +757,8 @@ public struct InvestmentRepository: Sendable {
         let decode: @Sendable (any SQLRow) throws -> Item
         let projectId: @Sendable (Item) -> Int64
         let state: @Sendable (Item) -> ApprovalState
+        /// The account that asked; it does not approve what it asked for.
+        let createdBy: @Sendable (Item) -> String
         let approver: @Sendable (Actor, ProjectRepository.Row) -> Approver
         /// Who the first and the second approval wait for, as the refusal names them in English and in the catalogue.
         let waiting: [(words: String, term: String)]
@@ -740,12 +768,13 @@ public struct InvestmentRepository: Sendable {
 
     static let changeFlow = ApprovalFlow<ChangeOrder>(
         table: .changeOrders, columns: changeColumns, decode: changeOrder, projectId: { $0.projectId },
-        state: { $0.state },
+        state: { $0.state }, createdBy: { $0.createdBy },
         approver: { a, p in isOrganisation(a, .pmCompany, p.pmCompanyId) ? .first : (isOffice(a) ? .second : .other) },
         waiting: [("the project's pm company", "pm_company"), ("the office", "office")])
 
     static let paymentFlow = ApprovalFlow<Payment>(
         table: .payments, columns: paymentColumns, decode: payment, projectId: { $0.projectId }, state: { $0.state },
+        createdBy: { $0.createdBy },
         approver: { a, p in
             isOrganisation(a, .supervisor, p.supervisorId)
                 ? .first : (isOrganisation(a, .pmCompany, p.pmCompanyId) ? .second : .other)
@@ -785,6 +814,10 @@ public struct InvestmentRepository: Sendable {
             else { throw StoreError.notFound }
             let item = try flow.decode(r)
             let p = try await ProjectRepository.require(flow.projectId(item), actor: actor, db: db)
+            if approve && flow.createdBy(item) == actor.username && flow.approver(actor, p) != .other {
+                throw StoreError.refused(
+                    code: "own_request", message: "this account asked for it: someone else approves")
+            }
             if flow.ordered && approve {
                 let older = try await db.raw(
                     "SELECT state FROM \(unsafeRaw: flow.table.rawValue) WHERE project_id = \(bind: p.id) AND id < \(bind: id)"

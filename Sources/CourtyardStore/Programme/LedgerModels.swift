@@ -55,7 +55,10 @@ public struct Finding: Codable, Sendable, Equatable {
     public var rectificationNote: String
     /// The contractor's photos of the fix, the latest time it was reported fixed.
     public var rectificationPhotos: [Int64]
+    public var rectifiedBy: String?
     public var verifiedBy: String?
+    /// The name the re-inspector goes by, for the page.
+    public var verifiedByName: String?
     /// The day the re-inspection passed it; none for a finding closed before the day was kept.
     public var verifiedOn: Day?
     public var version: Int64
@@ -64,7 +67,8 @@ public struct Finding: Codable, Sendable, Equatable {
         case id, projectId = "project_id", checkId = "check_id", description, photos, dueOn = "due_on", state
         case overdue, rectifiedOn = "rectified_on", rectificationNote = "rectification_note"
         case rectificationPhotos = "rectification_photos"
-        case verifiedBy = "verified_by", verifiedOn = "verified_on", version
+        case rectifiedBy = "rectified_by", verifiedBy = "verified_by", verifiedByName = "verified_by_name"
+        case verifiedOn = "verified_on", version
     }
 }
 

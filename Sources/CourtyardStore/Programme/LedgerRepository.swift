@@ -349,18 +349,34 @@ public struct LedgerRepository: Sendable {
         return id
     }
 
+    /// The most a check lists, and the longest a finding is said: a finding is read on a phone's home page.
+    public static let checkItemsMax = 50, checkFindingsMax = 50, findingMax = 500
+
     public func addCheck(projectId: Int64, _ check: NewCheck, actor: Actor) async throws -> SiteCheck {
         guard check.date <= Clock.today else {
             throw ValidationError(field: "date", code: "future", message: "a check is recorded after it happened")
         }
+        try RecordedDay.notTooOld(check.date, field: "date", today: Clock.today)
         guard !check.items.isEmpty else {
             throw ValidationError(field: "items", code: "required", message: "a check lists its checklist items")
         }
-        for i in check.items where TextNormalizer.prose(i.item).isEmpty {
-            throw ValidationError(field: "items", code: "required", message: "every checklist item has a name")
+        guard check.items.count <= Self.checkItemsMax, check.findings.count <= Self.checkFindingsMax else {
+            throw ValidationError(
+                field: check.items.count > Self.checkItemsMax ? "items" : "findings", code: "too_many",
+                message: "a check lists at most \(Self.checkItemsMax) items and \(Self.checkFindingsMax) findings")
         }
-        for f in check.findings where TextNormalizer.prose(f.description).isEmpty {
-            throw ValidationError(field: "findings", code: "required", message: "every finding has a description")
+        for i in check.items {
+            guard !TextNormalizer.prose(i.item).isEmpty else {
+                throw ValidationError(field: "items", code: "required", message: "every checklist item has a name")
+            }
+            try TextBounds.check(i.item, field: "items", max: 100)
+            try TextBounds.check(i.note, field: "items", max: Self.findingMax)
+        }
+        for f in check.findings {
+            guard !TextNormalizer.prose(f.description).isEmpty else {
+                throw ValidationError(field: "findings", code: "required", message: "every finding has a description")
+            }
+            try TextBounds.check(f.description, field: "findings", max: Self.findingMax)
         }
         let cal = calendar
         let id: Int64 = try await database.transaction { db in
@@ -418,7 +434,9 @@ public struct LedgerRepository: Sendable {
     static let findingColumns =
         """
         id, project_id, check_id, description, photos_json, due_on, state, rectified_on, rectification_note,
-          rectification_photos_json, verified_by, verified_on, version
+          rectification_photos_json, rectified_by, verified_by, verified_on, version,
+          (SELECT COALESCE(NULLIF(u.display_name, ''), u.username) FROM users u WHERE u.username = findings.verified_by)
+            AS verified_by_name
         """
 
     static func finding(_ f: any SQLRow, today: Day) throws -> Finding {
@@ -434,7 +452,9 @@ public struct LedgerRepository: Sendable {
             rectifiedOn: try f.optionalText("rectified_on").flatMap { Day($0) },
             rectificationNote: try f.text("rectification_note"),
             rectificationPhotos: try f.storedIds("rectification_photos_json"),
+            rectifiedBy: try f.optionalText("rectified_by"),
             verifiedBy: try f.optionalText("verified_by"),
+            verifiedByName: try f.optionalText("verified_by_name"),
             verifiedOn: try f.optionalText("verified_on").flatMap { Day($0) },
             version: try f.int("version"))
     }
@@ -466,7 +486,9 @@ public struct LedgerRepository: Sendable {
         let today = Clock.today
         let cal = calendar
         return try await database.transaction { db in
-            guard let f = try await db.raw("SELECT project_id, state FROM findings WHERE id = \(bind: id)").first()
+            guard
+                let f = try await db.raw("SELECT project_id, state, rectified_by FROM findings WHERE id = \(bind: id)")
+                    .first()
             else { throw StoreError.notFound }
             let p = try await ProjectRepository.require(try f.int("project_id"), actor: actor, db: db)
             let state = try f.text("state")
@@ -484,6 +506,7 @@ public struct LedgerRepository: Sendable {
                 try await db.raw(
                     """
                     UPDATE findings SET state = 'rectified', rectified_on = \(bind: today.description),
+                      rectified_by = \(bind: actor.username),
                       rectification_note = \(bind: TextNormalizer.prose(note)),
                       rectification_photos_json = \(bind: StoredColumn.ids(photos)), version = version + 1
                     WHERE id = \(bind: id)
@@ -493,6 +516,10 @@ public struct LedgerRepository: Sendable {
                 try Self.requireWriter(actor, .writeSiteChecks, project: p)
                 guard state == "rectified" else {
                     throw StoreError.conflict("only a rectified finding is re-inspected; this one is \(state)")
+                }
+                // Whoever reported the fix does not pass or fail it: someone else looks.
+                if try f.optionalText("rectified_by") == actor.username {
+                    throw StoreError.refused(code: "own_fix", message: "the fix was reported by this account")
                 }
                 if step == .verify {
                     try await db.raw(

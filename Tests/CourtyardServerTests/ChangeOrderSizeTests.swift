@@ -1,0 +1,45 @@
+import CourtyardDomain
+import CourtyardStore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import CourtyardServer
+
+/// A change order changes a contract: it is not larger than the contract, and cuts do not take it below nothing.
+@Suite struct ChangeOrderSizeTests {
+    @Test func aChangeLargerThanTheContractOrACutBelowNothingIsRefusedAndNothingIsWritten() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let s = try await InvestmentTests.setUp(client, services)
+            let f = s.f
+            // The contract comes to 4,032,600 fen.
+            _ = try await f.call(
+                .put, "/api/v1/projects/\(f.pid)/contract", as: s.pm, InvestmentTests.contractBody(f))
+            func propose(_ fen: Int64) async throws -> JSONValue {
+                try await f.call(
+                    .post, "/api/v1/projects/\(f.pid)/change_orders", as: f.contractor,
+                    #"{"reason":"调整","amount_fen":\#(fen)}"#
+                ).json
+            }
+            let huge = try await propose(400_000_000)
+            #expect(huge.errorCode == "change_beyond_contract" && huge["error"]?["field"]?.stringValue == "amount_fen")
+            #expect(try await propose(-4_032_601).errorCode == "change_beyond_contract")
+            #expect(try await propose(4_032_601).errorCode == "change_beyond_contract")
+            #expect(try await propose(-3_000_000)["state"]?.stringValue == "submitted")
+            let below = try await propose(-1_500_000)
+            #expect(below.errorCode == "change_below_zero", "4,032,600 − 3,000,000 − 1,500,000 is below nothing")
+            #expect(try await f.call(.get, "/api/v1/projects/\(f.pid)/change_orders").json.items.count == 1)
+            // The whole contract again is the most one change may add.
+            #expect(try await propose(4_032_600)["state"]?.stringValue == "submitted")
+            // The page says so in Chinese.
+            let contractor = try await client.session("contractor")
+            let (status, page, _) = try await PageTests.postForm(
+                client, "/projects/\(f.pid)/change_orders", cookie: contractor.cookie,
+                RefusedFormTests.urlencoded([
+                    ("_csrf", contractor.csrf), ("reason", "巨额测试"), ("amount", "99999999.99"),
+                ]))
+            #expect(status == .unprocessableContent && page.contains("单项变更金额不能超过合同价"))
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import CourtyardDomain
+import CourtyardStore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import CourtyardServer
+
+/// Pages name people and places as the office says them: no login name, no record number, and a way on to what a
+/// record belongs to.
+@Suite struct PageWordingTests {
+    @Test func anEventsSignUpsReadByPlaceInTheListAndByWhoEnteredThem() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await client.token("office")
+            let community = try await services.registry.list(.communities, query: ListQuery(limit: 1), actor: .system)
+                .items[0].id
+            let event = try await EventTests.event(client, office, community: community, capacity: "5")
+            let own = try await client.call(
+                .post, "/api/v1/events/\(event)/signups", token: nil, body: #"{"name":"赵奶奶","phone":"13900000001"}"#)
+            let entered = try await client.call(
+                .post, "/api/v1/events/\(event)/signups", token: office, body: #"{"name":"钱爷爷","phone":"13900000002"}"#)
+            #expect(own.status == .created && entered.status == .created)
+            let me = try await client.call(.get, "/api/v1/auth/me", token: office)
+            let name = try #require(me.json["display_name"]?.stringValue)
+            #expect(!name.isEmpty && name != "office")
+            let (cookie, _) = try await client.session("office")
+            let page = try await PageTests.page(client, "/events/\(event)", cookie: cookie).1
+            #expect(page.contains("第 1 位") && page.contains("第 2 位") && !page.contains("№"))
+            #expect(page.contains("本人报名") && page.contains("\(name)代报名") && !page.contains(">office<"))
+        }
+    }
+
+    @Test func aCompoundPageLeadsToItsRenovationProject() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let f = try await ProjectTests.Fixture.make(client, services)
+            let (cookie, _) = try await client.session("office")
+            let page = try await PageTests.page(client, "/compounds/\(f.compound)", cookie: cookie).1
+            #expect(page.contains(#"<a href="/projects/\#(f.pid)">\#(f.year)年改造项目 · 意见征询</a>"#))
+            // A resident's steward, who does not follow projects, is not sent to a page that refuses them.
+            let steward = try await client.session("louzhang")
+            let theirs = try await PageTests.page(client, "/compounds/\(f.compound)", cookie: steward.cookie).1
+            #expect(!theirs.contains("/projects/"))
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import CourtyardDomain
+import CourtyardStore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import CourtyardServer
+
+/// Four eyes: whoever reports a fix does not pass its re-inspection, and whoever asks for money does not approve it.
+@Suite struct SeparationOfDutiesTests {
+    @Test func whoeverReportsAFixDoesNotPassItsReInspection() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let s = try await InvestmentTests.setUp(client, services)
+            let f = s.f
+            try await f.startConstruction()
+            let today = Day.today(epochSeconds: Date().timeIntervalSince1970)
+            let check = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/checks",
+                #"{"date":"\#(today)","items":[{"item":"临边防护","passed":false}],"findings":[{"description":"临边护栏缺失一段"}]}"#
+            )
+            let id = try #require(check.json["findings"]?.arrayItemsForTests.first?["id"]?.intValue)
+            let fixed = try await f.call(.post, "/api/v1/findings/\(id)/rectify", as: s.pm, #"{"note":"已补齐护栏"}"#)
+            #expect(fixed.json["state"]?.stringValue == "rectified" && fixed.json["rectified_by"]?.stringValue == "pm")
+            let own = try await f.call(.post, "/api/v1/findings/\(id)/verify", as: s.pm)
+            #expect(own.status == .conflict && own.json.errorCode == "own_fix")
+            #expect(own.text.contains("复检须由其他人进行"))
+            let pm = try await client.session("pm")
+            let pmPage = try await PageTests.page(client, "/projects/\(f.pid)", cookie: pm.cookie).1
+            #expect(!pmPage.contains("/findings/\(id)/verify") && pmPage.contains("整改由你上报，须由其他人复检。"))
+            let supervisor = try await client.session("supervisor")
+            let theirs = try await PageTests.page(client, "/projects/\(f.pid)", cookie: supervisor.cookie).1
+            #expect(theirs.contains(#"action="/findings/\#(id)/verify""#))
+            let verified = try await f.call(.post, "/api/v1/findings/\(id)/verify", as: f.supervisor)
+            #expect(verified.json["state"]?.stringValue == "verified")
+            let name = try #require(verified.json["verified_by_name"]?.stringValue)
+            let after = try await PageTests.page(client, "/projects/\(f.pid)", cookie: pm.cookie).1
+            #expect(after.contains("复检合格：\(name)，\(today)"))
+        }
+    }
+
+    @Test func whoeverProposesAChangeOrderDoesNotApproveIt() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let s = try await InvestmentTests.setUp(client, services)
+            let f = s.f
+            _ = try await f.call(
+                .put, "/api/v1/projects/\(f.pid)/contract", as: s.pm, InvestmentTests.contractBody(f))
+            let made = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/change_orders", as: s.pm,
+                #"{"reason":"增设无障碍坡道","amount_fen":800000}"#)
+            let id = try #require(made.json["id"]?.intValue)
+            let own = try await f.call(.post, "/api/v1/change_orders/\(id)/approve", as: s.pm)
+            #expect(own.status == .conflict && own.json.errorCode == "own_request")
+            #expect(own.text.contains("须由其他人审核"))
+            let still = try await f.call(.get, "/api/v1/projects/\(f.pid)/change_orders")
+            #expect(still.json.items.first?["state"]?.stringValue == "submitted")
+            let pm = try await client.session("pm")
+            let page = try await PageTests.page(client, "/projects/\(f.pid)", cookie: pm.cookie).1
+            #expect(!page.contains("/change_orders/\(id)/approve") && page.contains("由你提出，须由其他人审核。"))
+            let home = try await PageTests.page(client, "/", cookie: pm.cookie).1
+            #expect(!home.contains("增设无障碍坡道") && !home.contains("¥8,000.00"), "not among what waits for it")
+            // Withdrawing it is still the proposer's own step.
+            let back = try await f.call(
+                .post, "/api/v1/change_orders/\(id)/reject", as: s.pm, #"{"reason":"撤回，改由施工单位提出"}"#)
+            #expect(back.json["state"]?.stringValue == "rejected")
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import CourtyardDomain
+import CourtyardStore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@testable import CourtyardServer
+
+/// A site check is dated within the last year and its findings are said in a few lines, as an inspection's are.
+@Suite struct SiteCheckBoundsTests {
+    @Test func aCheckFromLongAgoOrAFindingPagesLongIsRefusedAndNothingIsWritten() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let f = try await ProjectTests.Fixture.make(client, services)
+            try await f.startConstruction()
+            let today = Day.today(epochSeconds: Date().timeIntervalSince1970)
+            func check(date: Day, finding: String) async throws -> JSONValue {
+                try await f.call(
+                    .post, "/api/v1/projects/\(f.pid)/checks",
+                    #"""
+                    {"date":"\#(date)","items":[{"item":"沟槽防护","passed":false}],"findings":[{"description":"\#(finding)"}]}
+                    """#
+                ).json
+            }
+            #expect(try await check(date: Day("1990-01-01")!, finding: "无围挡").errorCode == "too_old")
+            let long = String(repeating: "围", count: LedgerRepository.findingMax + 1)
+            let tooLong = try await check(date: today, finding: long)
+            #expect(tooLong.errorCode == "too_long" && tooLong["error"]?["field"]?.stringValue == "findings")
+            #expect(try await f.call(.get, "/api/v1/projects/\(f.pid)/checks").json.items.isEmpty)
+            let fine = try await check(date: today.adding(days: -300), finding: String(long.dropLast()))
+            #expect(fine["findings"]?.arrayItemsForTests.count == 1)
+            // From the page the person is told which part is too long, and the form limits it as they type.
+            let supervisor = try await client.session("supervisor")
+            let (_, form, _) = try await PageTests.page(client, "/projects/\(f.pid)", cookie: supervisor.cookie)
+            #expect(form.contains(#"<textarea name="finding" rows="2" maxlength="500">"#))
+            let boundary = "----check"
+            var body = ByteBuffer()
+            for (name, value) in [
+                ("_csrf", supervisor.csrf), ("date", today.description), ("item_excavation", "fail"),
+                ("finding", long + long),
+            ] {
+                body.writeString(
+                    "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n")
+            }
+            body.writeString("--\(boundary)--\r\n")
+            let (status, page) = try await client.execute(
+                uri: "/projects/\(f.pid)/checks", method: .post,
+                headers: [.cookie: supervisor.cookie, .contentType: "multipart/form-data; boundary=\(boundary)"],
+                body: body
+            ) { ($0.status, String(buffer: $0.body)) }
+            #expect(status == .unprocessableContent && page.contains("每条问题的描述最多500字。"))
+            #expect(try await f.call(.get, "/api/v1/projects/\(f.pid)/checks").json.items.count == 1)
+        }
+    }
+}
