@@ -106,6 +106,23 @@ public enum ProjectGate {
         return check(next: next, facts: facts)
     }
 
+    /// The problems with the gate into `next` that no evidence sent with it can mend (no contractor, safety paperwork
+    /// not filed, no work items, a hand-over not complete): a form that asks for the evidence is not offered while
+    /// one stands, so nobody picks a file only to be told something else is missing.
+    public static func standing(next: ProjectStage, facts: GateFacts) -> [GateProblem] {
+        var problems: [GateProblem] = []
+        switch next {
+        case .planApproved where !facts.hasWorkItems: problems.append(.planHasNoWorkItems)
+        case .construction:
+            if !facts.hasContractor { problems.append(.noContractor) }
+            if !facts.safety.missing.isEmpty { problems.append(.safetyMissing(facts.safety.missing)) }
+        case .handedOver where !facts.handoverMissing.isEmpty:
+            problems.append(.handoverIncomplete(facts.handoverMissing))
+        default: break
+        }
+        return problems
+    }
+
     /// Every problem with passing the gate into `next`, first the one to report.
     public static func check(next: ProjectStage, facts: GateFacts) -> [GateProblem] {
         if let problem = GateEvidence.problem(facts.evidence, into: next) { return [.evidence(problem)] }
@@ -128,17 +145,11 @@ public enum ProjectGate {
                 if !document.readableByPasser { problems.append(.documentNotReadable(id)) }
             }
         }
-        switch next {
-        case .planApproved where !facts.hasWorkItems: problems.append(.planHasNoWorkItems)
-        case .construction:
-            if !facts.hasContractor { problems.append(.noContractor) }
-            if !facts.safety.missing.isEmpty { problems.append(.safetyMissing(facts.safety.missing)) }
-        case .accepted
-        where !facts.evidence.contains(where: { if case .record(.acceptance, _) = $0 { true } else { false } }):
+        problems += standing(next: next, facts: facts)
+        if next == .accepted
+            && !facts.evidence.contains(where: { if case .record(.acceptance, _) = $0 { true } else { false } })
+        {
             problems.append(.acceptedOnlyThroughFinalAcceptance)
-        case .handedOver where !facts.handoverMissing.isEmpty:
-            problems.append(.handoverIncomplete(facts.handoverMissing))
-        default: break
         }
         return problems
     }

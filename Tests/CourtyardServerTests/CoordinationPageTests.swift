@@ -422,7 +422,11 @@ import Testing
             // Closed straight from the form: what was typed is saved, then frozen.
             var fixed = typed
             fixed[5] = ("action_due", "2031-03-06")
-            let (closed, _, _) = try await office.post(page + "/close", fixed)
+            // Without the tick that the minutes were checked, nothing is frozen and what was typed is shown again.
+            let (unticked, _, kept) = try await office.post(page + "/close", fixed)
+            #expect(unticked == .unprocessableContent && kept.contains("讨论了燃气立管迁移方案</textarea>"))
+            #expect(kept.contains("纪要已核对无误") && kept.contains(#"id="record""#))
+            let (closed, _, _) = try await office.post(page + "/close", fixed + [("confirm_close", "1")])
             #expect(closed == .seeOther)
             let (_, after) = try await office.get(page)
             #expect(after.contains("讨论了燃气立管迁移方案") && after.contains("迁移3号楼燃气立管"))

@@ -463,6 +463,8 @@ extension Catalogue {
         "evidence.vote": "Owners' vote",
         "evidence.acceptance": "Acceptance record",
         "report.file": "Report a problem",
+        "project.advanceConfirm": "I have checked the file attached; move to the next stage (this cannot be undone)",
+        "project.advanceConfirmNeeded": "Tick the confirmation first: moving to the next stage cannot be undone.",
         "compound.projectLink": "{year} renovation project · {stage}",
         "report.fileOnCompound":
             "To report a problem, open the compound's page and choose \u{201C}Report a problem\u{201D}.",
@@ -1824,6 +1826,10 @@ extension Catalogue {
         "meeting.noneOpen": "No open actions.",
         "meeting.carriedHeading": "Carried over",
         "meeting.saveRecord": "Save attendance and minutes",
+        "meeting.closeConfirm":
+            "The minutes are checked; finalise them when the meeting ends (they cannot be changed after)",
+        "meeting.closeConfirmNeeded":
+            "Tick that the minutes are checked before ending the meeting: they cannot be changed after. What you typed is still below, not yet saved.",
         "meeting.closeHint":
             "Closing the meeting saves the attendance and minutes above with it; the minutes cannot be changed afterwards.",
         "meeting.onePerLine": "one per line",

@@ -733,6 +733,11 @@ struct MeetingPageController {
         return try await Pages.save(
             f, next: SiteRoute.meeting(id).path, redisplay: redisplay(id, context, f, typed: typed)
         ) {
+            // Frozen minutes are not mended: closing asks for its own tick, which saving alone does not.
+            guard fields["confirm_close"]?.last == "1" else {
+                throw ValidationError(
+                    field: "confirm_close", code: Pages.pageMessage, message: f.t("meeting.closeConfirmNeeded"))
+            }
             if typed.hasMinutes { try await saveRecord(id, typed, context, f) }
             _ = try await CoordinationRoutes.meetings(services).close(id: id, actor: try context.actor())
         }

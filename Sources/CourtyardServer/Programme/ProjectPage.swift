@@ -83,6 +83,8 @@ struct ProjectPage {
         let action: String
         let documentTypes: [Option]
         let button: String
+        /// What must be done first, which no file sent with the form mends: said instead of the form.
+        let blocked: String?
     }
     struct TaskRow {
         let name: String
@@ -217,6 +219,8 @@ struct ProjectPage {
         var investment: InvestmentSection?
         /// The people who passed the gates, by account name: the name a person reads on the page.
         let names: [String: String]
+        /// What holds the next gate up whatever file comes with it, for those who pass gates.
+        let gateBlocker: String?
     }
 
     static func load(id: Int64, actor: Actor, services: Services, _ f: PageFrame) async throws -> Facts {
@@ -235,7 +239,10 @@ struct ProjectPage {
                 .contains(p.communityId),
             safety: try await SafetySection.load(project: p, actor: actor, services: services, f),
             investment: try await InvestmentSection.load(project: p, actor: actor, services: services, f),
-            names: try await displayNames(Set(detail.gates.map(\.passedBy)), services: services))
+            names: try await displayNames(Set(detail.gates.map(\.passedBy)), services: services),
+            gateBlocker: Permissions.allows(actor.role, .manageProjects)
+                ? try await ProjectRepository(database: services.database).gateBlocker(id: id, actor: actor)
+                    .flatMap { AppError.from($0)?.text(in: f.lang) } : nil)
     }
 
     /// Each account's display name (its account name when it has none, or when the account is gone).
@@ -281,7 +288,7 @@ struct ProjectPage {
         acceptances = detail.acceptances.map { a in
             "\(f.t("acceptance." + a.kind.rawValue)) \(a.date)\(f.t("common.colon"))\(f.t("acceptance." + a.result.rawValue))"
         }
-        advance = Self.advanceForm(detail, actor: actor, f)
+        advance = Self.advanceForm(detail, blocked: facts.gateBlocker, actor: actor, f)
         handoverHref = p.stage >= .accepted ? SiteRoute.handover(p.id).path : nil
         let editsCalendars = Permissions.allows(actor.role, .editCalendars)
         (calendarMissing, chart, taskRows) = Self.schedule(facts, editsCalendars: editsCalendars, f)
@@ -338,13 +345,14 @@ struct ProjectPage {
             passedBy: by, evidence: evidence, onPaper: g.onPaper, note: g.note)
     }
 
-    static func advanceForm(_ detail: ProjectDetail, actor: Actor, _ f: PageFrame) -> AdvanceForm? {
+    static func advanceForm(_ detail: ProjectDetail, blocked: String?, actor: Actor, _ f: PageFrame) -> AdvanceForm? {
         guard let next = detail.summary.stage.next, next != .accepted, Permissions.allows(actor.role, .manageProjects)
         else { return nil }
         return AdvanceForm(
             action: SiteRoute.projectAdvance(detail.summary.id).path,
             documentTypes: next.documentTypes.map { Option(value: $0.rawValue, label: f.t("document." + $0.rawValue)) },
-            button: f.t("project.advanceTo").replacingOccurrences(of: "{stage}", with: f.t("stage." + next.rawValue)))
+            button: f.t("project.advanceTo").replacingOccurrences(of: "{stage}", with: f.t("stage." + next.rawValue)),
+            blocked: blocked)
     }
 
     /// The schedule's warning about guessed working days, its chart and its tasks (latest start first).
@@ -562,6 +570,11 @@ struct ProjectPageController: Sendable {
             guard let type = form.fields["document_type"].flatMap(DocumentType.init(rawValue:)) else {
                 throw ValidationError(
                     field: "document_type", code: Pages.pageMessage, message: f.t("project.documentTypeRequired"))
+            }
+            // A gate passed is not undone: the form asks for a tick that the file and the stage were checked.
+            guard form.fields["confirm"] == "1" else {
+                throw ValidationError(
+                    field: "confirm", code: Pages.pageMessage, message: f.t("project.advanceConfirmNeeded"))
             }
             try await form.withStoredFile("file", database: services.database, actor: actor) { file in
                 let evidence = file.map { [Evidence.document(attachmentId: $0, type: type)] } ?? []

@@ -456,6 +456,17 @@ public struct ProjectRepository: Sendable {
         return try await detail(id: id, actor: actor)
     }
 
+    /// What stands in the way of the project's next gate whatever evidence comes with it, said as the gate would
+    /// refuse it; nil when only the evidence is wanting.
+    public func gateBlocker(id: Int64, actor: Actor) async throws -> (any Error)? {
+        try await database.withConnection { db in
+            let p = try await Self.require(id, actor: actor, db: db)
+            guard let next = p.stage.next else { return nil }
+            let facts = try await Self.gateFacts(p, evidence: [], actor: actor, db: db)
+            return ProjectGate.standing(next: next, facts: facts).first.map { Self.error($0, next: next) }
+        }
+    }
+
     /// A gate's problem as the API says it.
     static func error(_ problem: GateProblem, next: ProjectStage?) -> any Error {
         let gate = next?.gate ?? "gate"

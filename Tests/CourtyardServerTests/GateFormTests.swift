@@ -1,0 +1,61 @@
+import CourtyardDomain
+import CourtyardStore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@testable import CourtyardServer
+
+/// The gate into the next stage is offered only when the file it asks for is all that is missing, and passing it,
+/// which cannot be undone, asks for a tick.
+@Suite struct GateFormTests {
+    @Test func theGateIntoConstructionSaysWhatIsMissingUntilOnlyTheFileIsAndThenAsksForATick() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let f = try await ProjectTests.Fixture.make(client, services)
+            try await f.approvePlan()
+            let office = try await client.session("office")
+            let form = #"action="/projects/\#(f.pid)/advance""#
+            func page() async throws -> String {
+                try await PageTests.page(client, "/projects/\(f.pid)", cookie: office.cookie).1
+            }
+            let noContractor = try await page()
+            #expect(!noContractor.contains(form) && noContractor.contains("note bad"))
+            _ = try await f.call(
+                .patch, "/api/v1/projects/\(f.pid)",
+                #"{"contractor_id":\#(f.contractorOrg),"supervisor_id":\#(f.supervisorOrg)}"#)
+            let noPaperwork = try await page()
+            #expect(!noPaperwork.contains(form) && noPaperwork.contains("开工前还须备齐："))
+            try await f.fileSafetyPaperwork()
+            let ready = try await page()
+            #expect(ready.contains(form) && ready.contains("已核对所附文件，确认进入下一阶段"))
+            func advance(confirm: Bool) async throws -> HTTPResponse.Status {
+                let boundary = "----gate"
+                var body = ByteBuffer()
+                var fields = [("_csrf", office.csrf), ("document_type", "commencement_report"), ("note", "")]
+                if confirm { fields.append(("confirm", "1")) }
+                for (name, value) in fields {
+                    body.writeString(
+                        "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n")
+                }
+                body.writeString(
+                    "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"开工报告.png\"\r\n"
+                        + "Content-Type: image/png\r\n\r\n")
+                body.writeBytes(SiteLogPageTests.png)
+                body.writeString("\r\n--\(boundary)--\r\n")
+                return try await client.execute(
+                    uri: "/projects/\(f.pid)/advance", method: .post,
+                    headers: [.cookie: office.cookie, .contentType: "multipart/form-data; boundary=\(boundary)"],
+                    body: body
+                ) { $0.status }
+            }
+            let stored = try await SelectionTests.count(services, "attachments")
+            #expect(try await advance(confirm: false) == .unprocessableContent)
+            #expect(try await SelectionTests.count(services, "attachments") == stored, "nothing kept")
+            #expect(try await f.call(.get, "/api/v1/projects/\(f.pid)").json["stage"]?.stringValue == "plan_approved")
+            #expect(try await advance(confirm: true) == .seeOther)
+            #expect(try await f.call(.get, "/api/v1/projects/\(f.pid)").json["stage"]?.stringValue == "construction")
+        }
+    }
+}
