@@ -105,6 +105,17 @@ public enum ActionRules {
 
     /// An action must be due on or after the meeting that hands it out.
     public static func dueIsValid(dueOn: Day, meetingDate: Day) -> Bool { dueOn >= meetingDate }
+
+    /// A day an action is moved to: not before the meeting that handed it out, and within a year of it (a slip of
+    /// the keyboard, 2062 for 2026, is likelier than an action a year away).
+    public static func checkNewDue(_ due: Day, createdOn: Day) throws {
+        guard dueIsValid(dueOn: due, meetingDate: createdOn) else {
+            throw ValidationError(field: "due_on", code: "before_meeting", message: "due_on is before the meeting")
+        }
+        guard due <= createdOn.adding(days: 366) else {
+            throw ValidationError(field: "due_on", code: "too_far", message: "due_on is more than a year away")
+        }
+    }
 }
 
 /// A coordination request's lifecycle: requested → accepted → scheduled → done, or declined → reopened.

@@ -38,6 +38,7 @@ enum CoordinationPages {
         DepartmentQueueController(services: services).register(on: router)
         CalendarFeedPageController(services: services).register(on: router)
         MyActionsController(services: services).register(on: router)
+        OfficeActionsController(services: services).register(on: router)
     }
 
     /// The Monday of a day's week.
@@ -73,6 +74,8 @@ struct MeetingListPage {
     var nextHref: String
     var printHref: String
     var feedHref: String
+    /// The actions the meetings handed out, for the office that manages them.
+    var actionsHref: String?
     var message: PageNote?
     /// The office's forms for a single meeting and a daily series, with the organisations to invite.
     var canPlan: Bool
@@ -128,6 +131,7 @@ struct MeetingListPage {
             previousHref: SiteRoute.meetings(from: from.adding(days: -7)).path,
             nextHref: SiteRoute.meetings(from: from.adding(days: 7)).path,
             printHref: SiteRoute.meetingWeek(from: from).path, feedHref: SiteRoute.calendarFeed.path,
+            actionsHref: OfficeActionsPage.opens(actor) ? SiteRoute.officeActions.path : nil,
             message: message, canPlan: canPlan, meetingAction: SiteRoute.meetingNew.path,
             seriesAction: SiteRoute.meetingSeriesNew.path,
             invitees: organisations.map {

@@ -308,6 +308,38 @@ struct ActionController {
     func register(on api: RouterGroup<AppContext>) {
         api.get("actions", use: list)
         api.post("actions/:id/done", use: done)
+        api.patch("actions/:id", use: update)
+        api.post("actions/:id/reopen", use: reopen)
+    }
+
+    struct Change: Decodable {
+        var dueOn: Day?
+        var ownerOrganisationId: Int64?
+        enum CodingKeys: String, CodingKey { case dueOn = "due_on", ownerOrganisationId = "owner_organisation_id" }
+    }
+
+    struct Reopen: Decodable {
+        var note: String
+        var dueOn: Day
+        enum CodingKeys: String, CodingKey { case note, dueOn = "due_on" }
+    }
+
+    /// The office moves an open action's due day or hands it to another organisation.
+    @Sendable func update(_ request: Request, _ context: AppContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        let b = try await JSONBody.decode(Change.self, request, context: context)
+        return try JSONBody.response(
+            try await CoordinationRoutes.meetings(services).updateAction(
+                id: id, dueOn: b.dueOn, ownerOrganisationId: b.ownerOrganisationId, actor: try context.actor()))
+    }
+
+    /// The office finds an action reported done still to do.
+    @Sendable func reopen(_ request: Request, _ context: AppContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        let b = try await JSONBody.decode(Reopen.self, request, context: context)
+        return try JSONBody.response(
+            try await CoordinationRoutes.meetings(services).reopenAction(
+                id: id, note: b.note, dueOn: b.dueOn, actor: try context.actor()))
     }
 
     struct Done: Decodable {

@@ -18,6 +18,8 @@ struct MyActionsPage {
         var due: String
         var late: Bool
         var carried: String?
+        /// Why the office handed it back, when it did.
+        var reopened: String?
         var doneAction: String?
         var doneLine: String?
         var problem: String?
@@ -48,6 +50,7 @@ struct MyActionsPage {
                 due: a.dueOn.description, late: a.overdue,
                 carried: a.carriedOver > 0
                     ? f.t("meeting.carried").replacingOccurrences(of: "{n}", with: String(a.carriedOver)) : nil,
+                reopened: open && !a.reopenNote.isEmpty ? f.t("actions.reopenedBecause") + a.reopenNote : nil,
                 doneAction: open ? SiteRoute.myActionDone(a.id).path : nil,
                 doneLine: a.doneOn.map {
                     "\(f.t("myActions.doneOn")) \($0)" + (a.doneNote.isEmpty ? "" : " · \(a.doneNote)")

@@ -54,7 +54,7 @@ extension OpenAPIDocument {
                 "project_id": ["type": "integer", "nullable": true], "created_on": date,
                 "state": ["type": "string", "enum": ActionState.allCases.map(\.rawValue)], "overdue": ty("boolean"),
                 "carried_over": ["type": "integer", "minimum": 0], "done_on": nullableDate, "done_note": ty("string"),
-                "evidence": ids,
+                "done_by_name": ["type": "string", "nullable": true], "evidence": ids, "reopen_note": ty("string"),
             ],
         ]
         schemas["Meeting"] = [
@@ -340,6 +340,26 @@ extension OpenAPIDocument {
                     ],
                 ],
                 responses: conflict(["200": response("done", ref("MeetingAction"))]))
+        ]
+        paths["/api/v1/actions/{id}"] = [
+            "patch": op(
+                "Move an open action's due day or hand it to another organisation (the office)", id: "update_action",
+                tag: "meetings", params: [idParam],
+                body: [
+                    "type": "object", "additionalProperties": false,
+                    "properties": ["due_on": date, "owner_organisation_id": id],
+                ],
+                responses: conflict(["200": response("changed", ref("MeetingAction"))]))
+        ]
+        paths["/api/v1/actions/{id}/reopen"] = [
+            "post": op(
+                "Find an action reported done still to do, with a new due day (the office)", id: "reopen_action",
+                tag: "meetings", params: [idParam],
+                body: [
+                    "type": "object", "required": ["note", "due_on"],
+                    "properties": ["note": ["type": "string", "minLength": 1, "maxLength": 2000], "due_on": date],
+                ],
+                responses: conflict(["200": response("open again", ref("MeetingAction"))]))
         ]
         paths["/api/v1/coordination_requests"] = [
             "get": op(

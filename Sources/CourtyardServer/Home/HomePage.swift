@@ -216,15 +216,23 @@ struct HomePage {
                 }, empty: f.t("home.none.requests"), more: (SiteRoute.coordination().path, f.t("home.allRequests"))))
         let actions = try await CoordinationRoutes.meetings(services).listActions(
             actor: actor, owner: nil, state: .open, overdueOnly: true, paging: .init(limit: 20, offset: 0))
+        // The office manages them on 会议交办事项; a reader follows them to the meeting that handed them out.
+        let manages = OfficeActionsPage.opens(actor)
         sections.append(
             QueueSection(
                 f.t("home.overdueActions"),
                 actions.map { a in
                     QueueSection.Item(
-                        itemHref: SiteRoute.meeting(a.meetingId).path, itemTitle: a.title, itemPlace: a.ownerName,
+                        itemHref: manages
+                            ? SiteRoute.officeActions.path + "#a\(a.id)" : SiteRoute.meeting(a.meetingId).path,
+                        itemTitle: a.title,
+                        itemPlace: a.ownerName,
                         itemDetail: f.t("meeting.carried").replacingOccurrences(of: "{n}", with: String(a.carriedOver)),
                         itemFlag: f.t("home.dueOn").replacingOccurrences(of: "{d}", with: a.dueOn.description))
-                }, empty: f.t("home.none.actions"), more: (SiteRoute.meetings().path, f.t("meeting.list"))))
+                }, empty: f.t("home.none.actions"),
+                more: manages
+                    ? (SiteRoute.officeActions.path, f.t("actions.title"))
+                    : (SiteRoute.meetings().path, f.t("meeting.list"))))
     }
 
     mutating func office(actor: Actor, queue: WorkQueue, services: Services, today: Day, _ f: PageFrame) async throws {

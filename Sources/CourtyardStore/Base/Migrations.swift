@@ -777,6 +777,12 @@ public enum Migrations {
                 // Who reported the fix, who may then not pass its re-inspection.
                 "ALTER TABLE findings ADD COLUMN rectified_by TEXT"
             ]),
+        Step(
+            version: 26, name: "meeting_action_reopened",
+            statements: [
+                // Why the office found an action reported done still to do, which its owner reads beside it.
+                "ALTER TABLE meeting_actions ADD COLUMN reopen_note TEXT NOT NULL DEFAULT ''"
+            ]),
     ]
 
     public static var latest: Int { steps.last?.version ?? 0 }

@@ -104,11 +104,16 @@ public struct MeetingAction: Codable, Sendable {
     public var carriedOver: Int
     public var doneOn: Day?
     public var doneNote: String
+    /// Who reported it done, by the name they go by.
+    public var doneByName: String?
     public var evidence: [Int64]
+    /// Why the office found it, reported done, still to do; empty unless it was reopened.
+    public var reopenNote: String
     enum CodingKeys: String, CodingKey {
         case id, meetingId = "meeting_id", title, ownerOrganisationId = "owner_organisation_id"
         case ownerName = "owner_name", dueOn = "due_on", projectId = "project_id", createdOn = "created_on", state
-        case overdue, carriedOver = "carried_over", doneOn = "done_on", doneNote = "done_note", evidence
+        case overdue, carriedOver = "carried_over", doneOn = "done_on", doneNote = "done_note"
+        case doneByName = "done_by_name", evidence, reopenNote = "reopen_note"
     }
 }
 

@@ -697,7 +697,9 @@ public struct MeetingRepository: Sendable {
         let today = Clock.today
         var sql: SQLQueryString = """
             SELECT a.id, a.meeting_id, a.title, a.owner_organisation_id, o.name AS owner_name, a.due_on, a.project_id,
-              a.created_on, a.state, a.done_on, a.done_note, a.evidence_json, a.subdistrict_id
+              a.created_on, a.state, a.done_on, a.done_note, a.evidence_json, a.subdistrict_id, a.reopen_note,
+              (SELECT COALESCE(NULLIF(u.display_name, ''), u.username) FROM users u WHERE u.username = a.done_by)
+                AS done_by_name
             FROM meeting_actions a JOIN organisations o ON o.id = a.owner_organisation_id WHERE
             """
         sql += " "
@@ -722,8 +724,8 @@ public struct MeetingRepository: Sendable {
                 overdue: ActionRules.isOverdue(dueOn: due, state: state, today: today),
                 carriedOver: ActionRules.carriedOver(
                     createdOn: created, doneOn: done, heldMeetings: held[try r.int("subdistrict_id")] ?? [], asOf: asOf),
-                doneOn: done, doneNote: try r.text("done_note"),
-                evidence: try r.storedIds("evidence_json"))
+                doneOn: done, doneNote: try r.text("done_note"), doneByName: try r.optionalText("done_by_name"),
+                evidence: try r.storedIds("evidence_json"), reopenNote: try r.text("reopen_note"))
         }
     }
 
@@ -776,6 +778,116 @@ public struct MeetingRepository: Sendable {
                 before: .string("open"), after: .string("done"))
             return try await Self.actions(db: db, where: "a.id = \(bind: id)", asOf: today, subdistrictId: nil)[0]
         }
+    }
+
+    /// The office changes an open action's due day or hands it to another organisation; the new owner is told.
+    public func updateAction(id: Int64, dueOn: Day?, ownerOrganisationId: Int64?, actor: Actor) async throws
+        -> MeetingAction
+    {
+        let today = Clock.today
+        return try await database.transaction { db in
+            let a = try await Self.officeAction(id, actor: actor, db: db)
+            guard a.state == .open else {
+                throw StoreError.refused(code: "action_done", message: "the action is done; reopen it first")
+            }
+            if let dueOn { try ActionRules.checkNewDue(dueOn, createdOn: a.createdOn) }
+            var owner: (id: Int64, phone: String)?
+            if let o = ownerOrganisationId, o != a.ownerOrganisationId {
+                owner = try await Self.actionOwner(o, action: id, db: db)
+            }
+            let due = dueOn ?? a.dueOn
+            try await db.raw(
+                """
+                UPDATE meeting_actions SET due_on = \(bind: due.description),
+                  owner_organisation_id = \(bind: owner?.id ?? a.ownerOrganisationId) WHERE id = \(bind: id)
+                """
+            ).run()
+            try await AuditLog.record(
+                db: db, actor: actor, action: "update", entity: "meeting_actions", entityId: id,
+                subdistrictId: nil,
+                before: .object([
+                    ("due_on", .string(a.dueOn.description)), ("owner_organisation_id", .int(a.ownerOrganisationId)),
+                ]),
+                after: .object([
+                    ("due_on", .string(due.description)),
+                    ("owner_organisation_id", .int(owner?.id ?? a.ownerOrganisationId)),
+                ]))
+            if let owner, !owner.phone.isEmpty {
+                try await Outbox.message(
+                    db: db, event: "action.assigned", phone: owner.phone,
+                    text: "【楼院焕新】例会交办事项改由贵单位办理：\(a.title)，请于\(due)前完成。")
+            }
+            return try await Self.actions(db: db, where: "a.id = \(bind: id)", asOf: today, subdistrictId: nil)[0]
+        }
+    }
+
+    /// The office checks an action reported done and finds it is not: it is open again, due on a new day, with the
+    /// reason its owner reads beside it.
+    public func reopenAction(id: Int64, note: String, dueOn: Day, actor: Actor) async throws -> MeetingAction {
+        let reason = TextNormalizer.prose(note)
+        guard !reason.isEmpty else {
+            throw ValidationError(field: "note", code: "required", message: "say what is still to be done")
+        }
+        try TextBounds.check(reason, field: "note")
+        guard dueOn >= Clock.today else {
+            throw ValidationError(field: "due_on", code: "past", message: "the new due day is today or later")
+        }
+        let today = Clock.today
+        return try await database.transaction { db in
+            let a = try await Self.officeAction(id, actor: actor, db: db)
+            guard a.state == .done else {
+                throw StoreError.refused(code: "action_open", message: "the action is still open")
+            }
+            try ActionRules.checkNewDue(dueOn, createdOn: a.createdOn)
+            try await db.raw(
+                """
+                UPDATE meeting_actions SET state = 'open', due_on = \(bind: dueOn.description), done_on = NULL,
+                  done_by = NULL, reopen_note = \(bind: reason) WHERE id = \(bind: id)
+                """
+            ).run()
+            try await AuditLog.record(
+                db: db, actor: actor, action: "reopen", entity: "meeting_actions", entityId: id, subdistrictId: nil,
+                before: .string("done"), after: .string("open"))
+            let owner = try await Self.actionOwner(a.ownerOrganisationId, action: id, db: db)
+            if !owner.phone.isEmpty {
+                try await Outbox.message(
+                    db: db, event: "action.assigned", phone: owner.phone,
+                    text: "【楼院焕新】例会交办事项经核对尚未办结：\(a.title)，\(reason)。请于\(dueOn)前完成。")
+            }
+            return try await Self.actions(db: db, where: "a.id = \(bind: id)", asOf: today, subdistrictId: nil)[0]
+        }
+    }
+
+    /// An action of the office's sub-district, for the office to manage; anyone else is refused.
+    static func officeAction(_ id: Int64, actor: Actor, db: any SQLDatabase) async throws -> MeetingAction {
+        guard Permissions.allows(actor.role, .manageProjects), actor.scope.kind != .organisation else {
+            throw AccessError.forbidden
+        }
+        var cond: SQLQueryString = "a.id = \(bind: id) AND "
+        cond += try await actionScope(actor, db: db)
+        guard let a = try await actions(db: db, where: cond, asOf: Clock.today, subdistrictId: nil).first else {
+            throw StoreError.notFound
+        }
+        return a
+    }
+
+    /// An organisation of the action's sub-district that it may be handed to, with the phone it is told on.
+    static func actionOwner(_ id: Int64, action: Int64, db: any SQLDatabase) async throws
+        -> (id: Int64, phone: String)
+    {
+        guard
+            let o = try await db.raw(
+                """
+                SELECT id, contact_phone FROM organisations WHERE id = \(bind: id)
+                  AND subdistrict_id = (SELECT subdistrict_id FROM meeting_actions WHERE id = \(bind: action))
+                """
+            ).first()
+        else {
+            throw ValidationError(
+                field: "owner_organisation_id", code: "not_found",
+                message: "organisation \(id) does not exist in this sub-district")
+        }
+        return (id, try o.optionalText("contact_phone") ?? "")
     }
 
     // MARK: agenda
