@@ -214,6 +214,11 @@ public enum CoordinationLifecycle {
         case .scheduled where step.plannedOn! < step.today:
             return .invalid(
                 ValidationError(field: "planned_on", code: "past", message: "the planned day cannot be before today"))
+        case .scheduled where step.plannedOn! > step.today.adding(days: 366):
+            // A year out is a slip of the keyboard (2030 for 2026) likelier than a plan.
+            return .invalid(
+                ValidationError(
+                    field: "planned_on", code: "too_far", message: "the planned day is more than a year away"))
         case .scheduled where step.from == .scheduled && step.note.trimmingCharacters(in: .whitespaces).isEmpty:
             return .invalid(
                 ValidationError(

@@ -293,6 +293,21 @@ public enum InvestmentRules {
         if o2 { return false }
         return left > right
     }
+
+    /// How far, in percentage points, the value a payment claims may run ahead of the works' 形象进度 before the
+    /// approver is warned (quantities measured and the site logs' percents never agree to the point).
+    public static let aheadMarginPoints: Int64 = 10
+
+    /// A claimed completed value well ahead of the progress the site logs record, exactly:
+    /// measured × 1000 > (contract + changes) × (progress in tenths + margin × 10). Nothing is said without a
+    /// contract sum to compare with.
+    public static func aheadOfProgress(measuredFen: Int64, committedFen: Int64, progressTenths: Int64) -> Bool {
+        guard committedFen > 0, measuredFen > 0 else { return false }
+        let (left, o1) = measuredFen.multipliedReportingOverflow(by: 1000)
+        let (right, o2) = committedFen.multipliedReportingOverflow(by: progressTenths + aheadMarginPoints * 10)
+        if o1 || o2 { return o1 && !o2 }
+        return left > right
+    }
 }
 
 /// Where a change order or a payment stands in its two approvals.

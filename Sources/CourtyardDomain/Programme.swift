@@ -195,7 +195,7 @@ public enum Percent {
     /// "45.3" for 453 tenths; "-1.2" for -12.
     public static func text(_ tenths: Int64) -> String {
         let sign = tenths < 0 ? "-" : ""
-        let a = abs(tenths)
+        let a = tenths.magnitude
         return "\(sign)\(a / 10).\(a % 10)"
     }
 

@@ -131,6 +131,18 @@ import Testing
             d.decide(step(.accepted, .scheduled, note: "", planned: later), actor: Self.water, department: 9) == nil)
     }
 
+    @Test func aPlannedDayMoreThanAYearAwayIsRefusedAsASlip() {
+        let d = CoordinationLifecycle.self
+        let far = step(.accepted, .scheduled, note: "排期", planned: Self.today.adding(days: 367))
+        guard case .invalid(let e)? = d.decide(far, actor: Self.water, department: 9) else {
+            Issue.record("a planned day years away was taken")
+            return
+        }
+        #expect(e.code == "too_far" && e.field == "planned_on")
+        let year = step(.accepted, .scheduled, note: "排期", planned: Self.today.adding(days: 366))
+        #expect(d.decide(year, actor: Self.water, department: 9) == nil)
+    }
+
     @Test func saysWhoseTurnItIs() {
         #expect(CoordinationLifecycle.ballInCourt(.requested) == .department)
         #expect(CoordinationLifecycle.ballInCourt(.scheduled) == .department)

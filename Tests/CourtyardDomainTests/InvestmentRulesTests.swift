@@ -244,3 +244,20 @@ extension InvestmentRulesTests {
         #expect(!PaymentOrder.olderHolds(approving: .submitted, older: []))
     }
 }
+
+extension InvestmentRulesTests {
+    /// A claim 10 percentage points or less ahead of the progress is not flagged; a fen more is, at any size.
+    @Test func aClaimWellAheadOfTheProgressIsFlaggedExactly() {
+        // Contract with changes 3,811,859.80 yuan; 58.6% progress: 68.6% of it is 2,614,935.82 yuan (…8228 fen).
+        let committed: Int64 = 381_185_980
+        #expect(
+            !InvestmentRules.aheadOfProgress(measuredFen: 261_493_582, committedFen: committed, progressTenths: 586))
+        #expect(InvestmentRules.aheadOfProgress(measuredFen: 261_493_583, committedFen: committed, progressTenths: 586))
+        #expect(InvestmentRules.aheadOfProgress(measuredFen: 285_889_485, committedFen: committed, progressTenths: 586))
+        #expect(
+            !InvestmentRules.aheadOfProgress(measuredFen: 80_348_067, committedFen: committed, progressTenths: 1000))
+        #expect(!InvestmentRules.aheadOfProgress(measuredFen: 1, committedFen: 0, progressTenths: 0), "no contract")
+        #expect(InvestmentRules.aheadOfProgress(measuredFen: .max / 10, committedFen: 1, progressTenths: 0))
+        #expect(!InvestmentRules.aheadOfProgress(measuredFen: 1, committedFen: .max / 10, progressTenths: 0))
+    }
+}

@@ -43,3 +43,28 @@ import Testing
         }
     }
 }
+
+/// Whoever approves a payment is told when the value it claims runs well ahead of the progress the site logs record.
+@Suite struct PaymentAheadOfProgressTests {
+    @Test func theSupervisorIsWarnedOfAClaimFarAheadOfTheWorks() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let s = try await InvestmentTests.setUp(client, services)
+            let f = s.f
+            _ = try await f.call(
+                .put, "/api/v1/projects/\(f.pid)/contract", as: s.pm, InvestmentTests.contractBody(f))
+            // Both lifts measured (3,120,300 of 4,032,600 fen, 77%) while the site logs say 0%.
+            let made = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/payments", as: f.contractor,
+                #"{"period_end":"\#(InvestmentTests.today)","measured":\#(InvestmentTests.measured(f, water: "100.25", lifts: "2")),"amount_fen":90000}"#
+            )
+            #expect(made.status == .created)
+            let warning = "申报的已完工程价值比形象进度（0.0%）对应的产值高出 10 个百分点以上"
+            let supervisor = try await client.session("supervisor")
+            let theirs = try await PageTests.page(client, "/projects/\(f.pid)", cookie: supervisor.cookie).1
+            #expect(theirs.contains(warning))
+            let office = try await client.session("office")
+            let notTheirs = try await PageTests.page(client, "/projects/\(f.pid)", cookie: office.cookie).1
+            #expect(!notTheirs.contains(warning), "said to whoever approves it now")
+        }
+    }
+}

@@ -31,24 +31,11 @@ import Testing
             let ready = try await page()
             #expect(ready.contains(form) && ready.contains("已核对所附文件，确认进入下一阶段"))
             func advance(confirm: Bool) async throws -> HTTPResponse.Status {
-                let boundary = "----gate"
-                var body = ByteBuffer()
-                var fields = [("_csrf", office.csrf), ("document_type", "commencement_report"), ("note", "")]
-                if confirm { fields.append(("confirm", "1")) }
-                for (name, value) in fields {
-                    body.writeString(
-                        "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n")
-                }
-                body.writeString(
-                    "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"开工报告.png\"\r\n"
-                        + "Content-Type: image/png\r\n\r\n")
-                body.writeBytes(SiteLogPageTests.png)
-                body.writeString("\r\n--\(boundary)--\r\n")
-                return try await client.execute(
-                    uri: "/projects/\(f.pid)/advance", method: .post,
-                    headers: [.cookie: office.cookie, .contentType: "multipart/form-data; boundary=\(boundary)"],
-                    body: body
-                ) { $0.status }
+                let fields = [("_csrf", office.csrf), ("document_type", "commencement_report"), ("note", "")]
+                return try await SiteLogPageTests.post(
+                    client, "/projects/\(f.pid)/advance", cookie: office.cookie,
+                    fields + (confirm ? [("confirm", "1")] : []), photo: SiteLogPageTests.png, fileField: "file"
+                ).0
             }
             let stored = try await SelectionTests.count(services, "attachments")
             #expect(try await advance(confirm: false) == .unprocessableContent)

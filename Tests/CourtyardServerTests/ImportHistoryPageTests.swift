@@ -109,6 +109,8 @@ import Testing
             let run = try #require(Self.link(importPage, "/import/history/"))
             // The history names the clerk as the office knows them, not by the sign-in name.
             #expect(importPage.contains(#"<td data-label="操作人">王主任</td>"#) && !importPage.contains(">office</td>"))
+            // A trial that found problems reads as one, not as an import refused.
+            #expect(importPage.contains("试导入：发现问题") && !importPage.contains(">被拒绝<"))
             let (status, zh, _) = try await PageTests.page(client, run, cookie: cookie)
             #expect(status == .ok)
             // A refused sheet's counts are what it would write once corrected.

@@ -43,4 +43,26 @@ import Testing
             #expect(!theirs.contains("/projects/"))
         }
     }
+
+    @Test func anEmergencyPlanNotYetDrilledSaysSo() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let f = try await ProjectTests.Fixture.make(client, services)
+            try await f.approvePlan()
+            _ = try await f.call(
+                .patch, "/api/v1/projects/\(f.pid)",
+                #"{"contractor_id":\#(f.contractorOrg),"supervisor_id":\#(f.supervisorOrg)}"#)
+            try await f.fileSafetyPaperwork()
+            let (cookie, _) = try await client.session("office")
+            let page = try await PageTests.page(client, "/safety?year=\(f.year)", cookie: cookie).1
+            #expect(page.contains("演练：尚未演练") && !page.contains("演练：</p>"))
+        }
+    }
+
+    @Test func aRecordThatIsNotThereIsHeadedSoNotAsAFault() async throws {
+        try await TestApp.with(demo: true) { client, _ in
+            let (cookie, _) = try await client.session("office")
+            let (status, page, _) = try await PageTests.page(client, "/projects/999999", cookie: cookie)
+            #expect(status == .notFound && page.contains("<h1>找不到该记录</h1>") && !page.contains("出错了"))
+        }
+    }
 }

@@ -67,24 +67,10 @@ import Testing
             #expect(before.contains(#"action="/findings/\#(id)/rectify" enctype="multipart/form-data""#))
             #expect(before.contains("整改后照片（可选）"))
             func rectify(note: String) async throws -> HTTPResponse.Status {
-                let boundary = "----fix"
-                var body = ByteBuffer()
-                for (name, value) in [("_csrf", contractor.csrf), ("note", note)] {
-                    body.writeString(
-                        "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n")
-                }
-                body.writeString(
-                    "--\(boundary)\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"围挡.png\"\r\n"
-                        + "Content-Type: image/png\r\n\r\n")
-                body.writeBytes(SiteLogPageTests.png)
-                body.writeString("\r\n--\(boundary)--\r\n")
-                return try await client.execute(
-                    uri: "/findings/\(id)/rectify", method: .post,
-                    headers: [
-                        .cookie: contractor.cookie, .contentType: "multipart/form-data; boundary=\(boundary)",
-                    ],
-                    body: body
-                ) { $0.status }
+                try await SiteLogPageTests.post(
+                    client, "/findings/\(id)/rectify", cookie: contractor.cookie,
+                    [("_csrf", contractor.csrf), ("note", note)], photo: SiteLogPageTests.png
+                ).0
             }
             // Refused without words: the photo sent with it is not kept.
             let stored = try await SelectionTests.count(services, "attachments")

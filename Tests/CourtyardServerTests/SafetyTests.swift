@@ -139,7 +139,7 @@ import Testing
                 raised.allSatisfy {
                     $0["due_on"]?.stringValue == cal.adding(workingDays: 3, to: Self.today).description
                 })
-            #expect(raised.contains { $0["description"]?.stringValue == "安全警示标志·夜间警示灯：20/25，两盏不亮" })
+            #expect(raised.contains { $0["description"]?.stringValue == "安全警示标志·夜间警示灯 得20分（满分25），两盏不亮" })
             // A follow-up links to the inspection it follows; a must-pass item at zero fails it.
             let again = try await f.call(
                 .post, "/api/v1/projects/\(f.pid)/inspections", as: f.supervisor,

@@ -34,21 +34,12 @@ import Testing
             let supervisor = try await client.session("supervisor")
             let (_, form, _) = try await PageTests.page(client, "/projects/\(f.pid)", cookie: supervisor.cookie)
             #expect(form.contains(#"<textarea name="finding" rows="2" maxlength="500">"#))
-            let boundary = "----check"
-            var body = ByteBuffer()
-            for (name, value) in [
-                ("_csrf", supervisor.csrf), ("date", today.description), ("item_excavation", "fail"),
-                ("finding", long + long),
-            ] {
-                body.writeString(
-                    "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n")
-            }
-            body.writeString("--\(boundary)--\r\n")
-            let (status, page) = try await client.execute(
-                uri: "/projects/\(f.pid)/checks", method: .post,
-                headers: [.cookie: supervisor.cookie, .contentType: "multipart/form-data; boundary=\(boundary)"],
-                body: body
-            ) { ($0.status, String(buffer: $0.body)) }
+            let (status, _, page) = try await SiteLogPageTests.post(
+                client, "/projects/\(f.pid)/checks", cookie: supervisor.cookie,
+                [
+                    ("_csrf", supervisor.csrf), ("date", today.description), ("item_excavation", "fail"),
+                    ("finding", long + long),
+                ])
             #expect(status == .unprocessableContent && page.contains("每条问题的描述最多500字。"))
             #expect(try await f.call(.get, "/api/v1/projects/\(f.pid)/checks").json.items.count == 1)
         }

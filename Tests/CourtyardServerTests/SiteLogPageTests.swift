@@ -18,9 +18,10 @@ import Testing
                 "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
         )!)
 
+    /// A page's multipart form as a browser sends it, with a PNG in `fileField` when `photo` is given.
     static func post(
         _ client: any TestClientProtocol, _ path: String, cookie: String, _ fields: [(String, String)],
-        photo: [UInt8]? = nil
+        photo: [UInt8]? = nil, fileField: String = "photo"
     ) async throws -> (HTTPResponse.Status, String, String) {
         let boundary = "log-boundary-7"
         var body = ByteBuffer()
@@ -29,7 +30,8 @@ import Testing
         }
         if let photo {
             body.writeString(
-                "--\(boundary)\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"现场.png\"\r\nContent-Type: image/png\r\n\r\n"
+                "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(fileField)\"; filename=\"现场.png\"\r\n"
+                    + "Content-Type: image/png\r\n\r\n"
             )
             body.writeBytes(photo)
             body.writeString("\r\n")

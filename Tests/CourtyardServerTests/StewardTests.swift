@@ -602,6 +602,29 @@ import Testing
         }
     }
 
+    /// Sent without the script, a contact with no outcome says so, not that the date is wrong, and a follow-up day
+    /// that does not exist is refused with what was typed kept, never saved as no follow-up.
+    @Test func aPlainContactFormNamesWhatIsWrongAndDropsNothing() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let (cookie, mine, _) = try await Self.stewardOnThePhonePage(client, services)
+            let inside = try await Self.households(services, entrance: mine)
+            let (_, page, _) = try await PageTests.page(client, "/my-households", cookie: cookie)
+            let r = try #require(page.range(of: "name=\"_csrf\" value=\""))
+            let csrf = String(page[r.upperBound...].prefix { $0 != "\"" })
+            let base =
+                "_csrf=\(csrf)&household_id=\(inside[0])&channel=visit&date=2026-03-02&note=%E5%B7%B2%E8%81%94%E7%B3%BB"
+            let (noOutcome, told, _) = try await PageTests.postForm(
+                client, "/my-households/contacts", cookie: cookie, base + "&outcome=&follow_up_on=")
+            #expect(noOutcome == .unprocessableContent && told.contains("请选择联系结果。") && !told.contains("日期无效"))
+            let (badDay, again, _) = try await PageTests.postForm(
+                client, "/my-households/contacts", cookie: cookie, base + "&outcome=agreed&follow_up_on=2026-02-30")
+            #expect(badDay == .unprocessableContent && again.contains("日期无效"))
+            let saved = try await Self.ints(
+                services, "SELECT COUNT(*) AS n FROM household_contacts WHERE household_id = \(bind: inside[0])", "n")
+            #expect(saved == [0], "nothing saved without its follow-up day")
+        }
+    }
+
     /// Reaching an owner who lives elsewhere is a phone call: the household chosen on the steward's page lists its
     /// people with a number to call; a household outside the steward's entrance lists nobody.
     @Test func aStewardCallsThePeopleOfTheHouseholdChosen() async throws {

@@ -339,6 +339,12 @@ struct ImportPage {
     var hasRunning: Bool
     var history: [Past]
 
+    /// How a run ended, said so that a trial is never read as a refused import: 试导入：发现问题 / 试导入：可以写入.
+    static func status(_ h: ImportRecord, _ f: PageFrame) -> String {
+        let key = "import.status." + (h.dryRun ? "trial." : "") + h.status
+        return f.lang.catalogue[key] ?? f.t("import.status." + h.status)
+    }
+
     static func load(_ f: PageFrame, actor: Actor, report r: ImportReport?, services: Services, failure: String? = nil)
         async throws -> ImportPage
     {
@@ -346,7 +352,7 @@ struct ImportPage {
             Past(
                 href: SiteRoute.importRun(h.id).path, at: beijingTime(h.at),
                 user: Pages.actorName(h.username, shown: h.byName, f),
-                file: h.filename, status: f.t("import.status." + h.status), rows: h.rows, errors: h.errorCount)
+                file: h.filename, status: ImportPage.status(h, f), rows: h.rows, errors: h.errorCount)
         }
         let running = await services.importJobs.running(for: actor).map { job in
             Running(

@@ -98,9 +98,10 @@ enum Pages {
             case .forbidden: message = e.code == "csrf" ? f.t("error.csrf") : f.t("error.forbidden")
             default: message = e.message(in: f.lang)
             }
+            // A record that is not there (or not theirs) is headed as such, not as something gone wrong.
+            let title = e.status == .notFound ? f.t("error.recordNotFoundTitle") : f.t("error.title")
             return messagePage(
-                f, title: f.t("error.title"), message: message, home: .home, homeLabel: f.t("common.back"),
-                status: e.status)
+                f, title: title, message: message, home: .home, homeLabel: f.t("common.back"), status: e.status)
         }
     }
 

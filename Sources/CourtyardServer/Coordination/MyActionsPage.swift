@@ -31,6 +31,16 @@ struct MyActionsPage {
     var done: [Row]
     var hasDone: Bool
 
+    /// "2026-11-27 例会交办": the meeting an action came from.
+    static func meeting(_ a: MeetingAction, _ f: PageFrame) -> String {
+        f.t("myActions.from").replacingOccurrences(of: "{date}", with: a.createdOn.description)
+    }
+
+    /// "已顺延 3 次", when meetings were held while it stayed open.
+    static func carried(_ a: MeetingAction, _ f: PageFrame) -> String? {
+        a.carriedOver > 0 ? f.t("meeting.carried").replacingOccurrences(of: "{n}", with: String(a.carriedOver)) : nil
+    }
+
     /// Whether this account answers for an organisation's actions.
     static func opens(_ role: Role, _ scope: Scope) -> Bool { scope.kind == .organisation }
     static func opens(_ actor: Actor) -> Bool { opens(actor.role, actor.scope) }
@@ -46,10 +56,7 @@ struct MyActionsPage {
             let open = a.state == .open
             return Row(
                 anchor: "a\(a.id)", actionTitle: a.title,
-                meeting: f.t("myActions.from").replacingOccurrences(of: "{date}", with: a.createdOn.description),
-                due: a.dueOn.description, late: a.overdue,
-                carried: a.carriedOver > 0
-                    ? f.t("meeting.carried").replacingOccurrences(of: "{n}", with: String(a.carriedOver)) : nil,
+                meeting: Self.meeting(a, f), due: a.dueOn.description, late: a.overdue, carried: Self.carried(a, f),
                 reopened: open && !a.reopenNote.isEmpty ? f.t("actions.reopenedBecause") + a.reopenNote : nil,
                 doneAction: open ? SiteRoute.myActionDone(a.id).path : nil,
                 doneLine: a.doneOn.map {

@@ -67,10 +67,8 @@ struct OfficeActionsPage {
             return Row(
                 anchor: "a\(a.id)", actionTitle: a.title, owner: a.ownerName,
                 meetingHref: SiteRoute.meeting(a.meetingId).path,
-                meeting: f.t("myActions.from").replacingOccurrences(of: "{date}", with: a.createdOn.description),
-                due: a.dueOn.description, late: a.overdue,
-                carried: a.carriedOver > 0
-                    ? f.t("meeting.carried").replacingOccurrences(of: "{n}", with: String(a.carriedOver)) : nil,
+                meeting: MyActionsPage.meeting(a, f), due: a.dueOn.description, late: a.overdue,
+                carried: MyActionsPage.carried(a, f),
                 reopened: a.reopenNote.isEmpty ? nil : f.t("actions.reopenedBecause") + a.reopenNote,
                 editAction: open ? SiteRoute.officeActionEdit(a.id).path : nil,
                 owners: open

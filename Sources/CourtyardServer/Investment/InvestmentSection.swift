@@ -38,8 +38,9 @@ struct InvestmentSection {
         let paymentLimit: String
         let paymentState: String
         let paymentStep: Step?
-        /// Why it was returned.
+        /// Why it was returned; or, for whoever approves it now, that its claimed value runs well ahead of the works.
         let paymentNote: String?
+        let paymentWarns: Bool
     }
     let contractSum: String?
     let approvedChanges: String
@@ -99,10 +100,16 @@ struct InvestmentSection {
                     ? f.t("investment.ownRequest")
                     : warning?.text ?? returned(c.state, c.rejectReason, f), changeWarns: warning?.beyond == true)
         }
+        let committed = InvestmentRules.sum([contract?.sumFen ?? 0, contract?.approvedChangesFen ?? 0]) ?? 0
         let payments = try await repo.payments(projectId: project.id, actor: actor).map { p in
             let turn =
                 (p.state == .submitted && mine(.supervisor, project.supervisorId))
                 || (p.state == .firstApproved && mine(.pmCompany, project.pmCompanyId))
+            let ahead =
+                turn
+                && InvestmentRules.aheadOfProgress(
+                    measuredFen: p.measuredValueFen, committedFen: committed,
+                    progressTenths: project.percentComplete.tenths)
             return PaymentRow(
                 periodEnd: p.periodEnd.description, paymentAmount: Money.yuan(p.amountFen),
                 measuredValue: Money.yuan(p.measuredValueFen), paymentLimit: Money.yuan(p.limitFen),
@@ -113,7 +120,10 @@ struct InvestmentSection {
                         rejectAction: SiteRoute.paymentStep(p.id, approve: false).path,
                         confirm: f.t("investment.confirmAmount").replacingOccurrences(
                             of: "{amount}", with: Money.yuan(p.amountFen))) : nil,
-                paymentNote: returned(p.state, p.rejectReason, f))
+                paymentNote: ahead
+                    ? f.t("investment.aheadOfProgress").replacingOccurrences(
+                        of: "{p}", with: project.percentComplete.numberText) : returned(p.state, p.rejectReason, f),
+                paymentWarns: ahead)
         }
         let proposes =
             office || mine(.contractor, project.contractorId) || mine(.supervisor, project.supervisorId)

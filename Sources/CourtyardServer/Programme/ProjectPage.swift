@@ -6,6 +6,9 @@ import Hummingbird
 extension SiteRoute {
     static func projectSection(_ id: Int64, _ anchor: String) -> SiteRoute { SiteRoute("/projects/\(id)#\(anchor)") }
     /// The project's page after a form of `section` was saved: it lands on the section, which says so.
+    static func taskActual(_ project: Int64, _ task: Int64, _ step: String) -> SiteRoute {
+        SiteRoute("/projects/\(project)/tasks/\(task)/\(step)")
+    }
     static func projectSaved(_ id: Int64, _ section: String) -> SiteRoute {
         SiteRoute("/projects/\(id)?saved=\(section)#\(section)")
     }
@@ -95,6 +98,10 @@ struct ProjectPage {
         let float: Int
         let actualStart: String
         let actualFinish: String
+        /// The forms that record the day a task started, then finished, for those who report the works.
+        var startAction: String? = nil
+        var finishAction: String? = nil
+        var today = ""
     }
     struct LogRow {
         let date: String
@@ -197,6 +204,7 @@ struct ProjectPage {
     var checkForm: CheckForm?
     /// "Saved" said in the section whose form was just saved, where the page lands (the top is out of sight there).
     var savedChecks: String?
+    var savedSchedule: String?
     var savedInvestment: String?
     var savedSafety: String?
     let checkRows: [CheckRow]
@@ -291,7 +299,8 @@ struct ProjectPage {
         advance = Self.advanceForm(detail, blocked: facts.gateBlocker, actor: actor, f)
         handoverHref = p.stage >= .accepted ? SiteRoute.handover(p.id).path : nil
         let editsCalendars = Permissions.allows(actor.role, .editCalendars)
-        (calendarMissing, chart, taskRows) = Self.schedule(facts, editsCalendars: editsCalendars, f)
+        (calendarMissing, chart, taskRows) = Self.schedule(
+            facts, editsCalendars: editsCalendars, reports: Self.reportsWorks(p, actor), f)
         calendarRole = editsCalendars ? "alert" : "status"
         chartHref = chart == nil ? nil : SiteRoute.gantt(p.id, lang: f.lang).path
         let writes = p.stage == .construction
@@ -356,7 +365,20 @@ struct ProjectPage {
     }
 
     /// The schedule's warning about guessed working days, its chart and its tasks (latest start first).
-    static func schedule(_ facts: Facts, editsCalendars: Bool, _ f: PageFrame) -> (String?, TrustedHTML?, [TaskRow]) {
+    /// Who records a task's actual days on the page, while the project is in construction: its contractor, its pm
+    /// company and the office.
+    static func reportsWorks(_ p: ProjectSummary, _ actor: Actor) -> Bool {
+        guard p.stage == .construction,
+            actor.scope.kind == .organisation || Permissions.allows(actor.role, .manageProjects)
+        else { return false }
+        if Permissions.allows(actor.role, .manageProjects) { return true }
+        return (actor.role == .contractor && actor.scope.id == p.contractorId)
+            || (actor.role == .pmCompany && actor.scope.id == p.pmCompanyId)
+    }
+
+    static func schedule(_ facts: Facts, editsCalendars: Bool, reports: Bool, _ f: PageFrame)
+        -> (String?, TrustedHTML?, [TaskRow])
+    {
         let plan = facts.plan
         guard !plan.tasks.isEmpty else { return (nil, nil, []) }
         let guessed = plan.calendarYears(facts.calendar).filter { $0.source == .weekdays }.map { String($0.year) }
@@ -368,10 +390,16 @@ struct ProjectPage {
         let names = Dictionary(plan.tasks.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let rows = plan.result.rows.sorted { $0.lateStart < $1.lateStart }.compactMap { r -> TaskRow? in
             guard let t = names[r.id] else { return nil }
+            let project = facts.detail.summary.id
             return TaskRow(
                 name: t.name, critical: r.critical, duration: t.duration, lateStart: r.lateStart.description,
                 lateFinish: r.lateFinish.description, float: r.totalFloat,
-                actualStart: t.actualStart?.description ?? "—", actualFinish: t.actualFinish?.description ?? "—")
+                actualStart: t.actualStart?.description ?? "—", actualFinish: t.actualFinish?.description ?? "—",
+                startAction: reports && t.actualStart == nil
+                    ? SiteRoute.taskActual(project, t.id, "started").path : nil,
+                finishAction: reports && t.actualStart != nil && t.actualFinish == nil
+                    ? SiteRoute.taskActual(project, t.id, "finished").path : nil,
+                today: Clock.today.description)
         }
         let chart = GanttChart.drawing(plan, today: Clock.today, lang: f.lang).scrolling(
             key: GanttChart.names, hint: f.t("chart.scrollHint"))
@@ -443,6 +471,7 @@ struct ProjectPageController: Sendable {
         Pages.post(router, "/projects/:id/checks", addCheck)
         Pages.post(router, "/findings/:id/:step", page: "/programme", stepFinding)
         Pages.post(router, "/projects/:id/advance", advance)
+        Pages.post(router, "/projects/:id/tasks/:task/:step", taskActual)
     }
 
     func ledger() async throws -> LedgerRepository {
@@ -461,6 +490,7 @@ struct ProjectPageController: Sendable {
         var page = ProjectPage(facts, actor: actor, message: message, log: log, f)
         if let check, let message { page.checkForm?.retype(check, problem: message.text) }
         if savedIn == "checks" { page.savedChecks = f.t("project.saved") }
+        if savedIn == "schedule" { page.savedSchedule = f.t("project.saved") }
         if savedIn == "investment" { page.savedInvestment = f.t("project.saved") }
         if savedIn == "safety" { page.savedSafety = f.t("project.saved") }
         if facts.detail.summary.stage == .accepted {
@@ -560,6 +590,25 @@ struct ProjectPageController: Sendable {
             throw AppError.notFound
         }
         return try await save(id: project, anchor: anchor, context, f, body)
+    }
+
+    /// Records the day a task started or finished, as the site manager reports it from the schedule's table.
+    @Sendable func taskActual(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        let task = try context.parameters.require("task", as: Int64.self)
+        let step = try context.parameters.require("step")
+        guard step == "started" || step == "finished" else { throw AppError.notFound }
+        let fields = try await Pages.form(request, context)
+        return try await save(id: id, anchor: "schedule", context, f) {
+            guard let day = Day(fields["date"] ?? "") else {
+                throw ValidationError(field: "date", code: Pages.pageMessage, message: f.t("form.badDate"))
+            }
+            var change = ScheduleRepository.TaskChange()
+            if step == "started" { change.actualStart = .some(day) } else { change.actualFinish = .some(day) }
+            let cal = try await CalendarRepository(database: services.database).calendar()
+            _ = try await ScheduleRepository(database: services.database, calendar: cal).updateTask(
+                projectId: id, taskId: task, change: change, ifVersion: nil, actor: try context.actor())
+        }
     }
 
     @Sendable func advance(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {

@@ -28,7 +28,8 @@ struct SafetyPaperworkPage {
         var contractor: String
         var approvedOn: String
         var projects: String
-        var drills: String
+        /// The drills held, or nil before the first (the page says 尚未演练).
+        var drills: String?
         var drillAction: String
         /// What was typed into this plan's drill form when it was refused (the form then opens).
         var drillOpen = false
@@ -91,7 +92,9 @@ struct SafetyPaperworkPage {
             var row = PlanRow(
                 contractor: p.organisationName, approvedOn: p.approvedOn.description,
                 projects: p.projectIds.compactMap { names[$0] }.joined(separator: "、"),
-                drills: p.drills.map { "\($0.date) · \($0.attendance)\(f.t("safety.people"))" }.joined(separator: "；"),
+                drills: p.drills.isEmpty
+                    ? nil
+                    : p.drills.map { "\($0.date) · \($0.attendance)\(f.t("safety.people"))" }.joined(separator: "；"),
                 drillAction: SiteRoute.safetyDrills(p.id).path)
             if refused == .drill(p.id) {
                 row.drillOpen = true

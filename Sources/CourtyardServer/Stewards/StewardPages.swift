@@ -312,13 +312,21 @@ struct StewardPhoneController {
                 throw ValidationError(
                     field: "household_id", code: Pages.pageMessage, message: f.t("phone.pickHousehold"))
             }
-            guard let channel = fields["channel"].flatMap(ContactChannel.init(rawValue:)),
-                let outcome = fields["outcome"].flatMap(ContactOutcome.init(rawValue:)),
-                let date = fields["date"].flatMap({ Day($0) })
-            else {
+            // Each field that is wrong is named for itself; a day that does not exist is refused, never dropped.
+            guard let channel = fields["channel"].flatMap(ContactChannel.init(rawValue:)) else {
+                throw ValidationError(field: "channel", code: Pages.pageMessage, message: f.t("phone.pickChannel"))
+            }
+            guard let outcome = fields["outcome"].flatMap(ContactOutcome.init(rawValue:)) else {
+                throw ValidationError(field: "outcome", code: Pages.pageMessage, message: f.t("phone.outcomeNeeded"))
+            }
+            guard let date = fields["date"].flatMap({ Day($0) }) else {
                 throw ValidationError(field: "date", code: Pages.pageMessage, message: f.t("form.badDate"))
             }
-            let followUp = fields["follow_up_on"].flatMap { $0.isEmpty ? nil : Day($0) }
+            let later = fields["follow_up_on"] ?? ""
+            let followUp = later.isEmpty ? nil : Day(later)
+            if !later.isEmpty && followUp == nil {
+                throw ValidationError(field: "follow_up_on", code: Pages.pageMessage, message: f.t("form.badDate"))
+            }
             let campaign = fields["campaign_id"].flatMap { Int64($0) }
             let clientId = fields["client_id"].flatMap { $0.isEmpty ? nil : $0 }
             _ = try await ContactRepository(database: services.database).create(

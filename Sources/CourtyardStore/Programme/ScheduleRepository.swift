@@ -192,6 +192,13 @@ public struct ScheduleRepository: Sendable {
             }
             sets.append("work_item_id = \(bind: w)")
         }
+        // The day a task started or finished is reported after it happened, and within the year.
+        if case .some(.some(let d)) = c.actualStart {
+            try RecordedDay.check(d, field: "actual_start", today: Clock.today)
+        }
+        if case .some(.some(let d)) = c.actualFinish {
+            try RecordedDay.check(d, field: "actual_finish", today: Clock.today)
+        }
         if let s = c.actualStart { sets.append("actual_start = \(bind: s?.description)") }
         if let f = c.actualFinish { sets.append("actual_finish = \(bind: f?.description)") }
         if let h = c.hiddenWork { sets.append("hidden_work = \(bind: h ? 1 : 0)") }

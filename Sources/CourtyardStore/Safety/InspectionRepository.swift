@@ -207,7 +207,8 @@ extension SafetyRepository {
                 date: n.date, items: scores.map { ($0.name, $0.score == $0.maxScore, $0.note) },
                 findings: scores.filter { $0.score < $0.maxScore }.map {
                     (
-                        "\(template.name)·\($0.name)：\($0.score)/\($0.maxScore)"
+                        // "得20分（满分25）": a score out of its maximum, which "20/25" is read as a date.
+                        "\(template.name)·\($0.name) 得\($0.score)分（满分\($0.maxScore)）"
                             + ($0.note.isEmpty ? "" : "，\($0.note)"),
                         $0.photos, due
                     )

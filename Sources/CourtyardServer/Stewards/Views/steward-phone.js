@@ -96,6 +96,8 @@
         store(load().slice(1)); say(form.dataset.sent); marked(done); flush();
       } else if (status >= 400 && status < 500 && status !== 401 && status !== 403 && status !== 429) {
         // The server will never take this one as it is: kept with why, and back into the form when it is free.
+        // Sent again corrected, even at once, it is not a double tap of this one.
+        last = null;
         var entry = load()[0];
         store(load().slice(1));
         var list = loadRefused();
