@@ -65,4 +65,31 @@ import Testing
             #expect(status == .notFound && page.contains("<h1>找不到该记录</h1>") && !page.contains("出错了"))
         }
     }
+
+    /// After importing a compound, the office puts it into a batch from its page and lands on the new project.
+    @Test func theOfficeAddsACompoundToTheProgrammeFromItsPage() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let compound = try await ProjectTests.Fixture.quietCompounds(services)[0]
+            let office = try await CoordinationPageTests.office(client)
+            let (_, page) = try await office.get("/compounds/\(compound)")
+            #expect(page.contains(#"action="/compounds/\#(compound)/projects""#) && page.contains("纳入改造计划"))
+            let year = Day.today(epochSeconds: Date().timeIntervalSince1970).civil.year + 2
+            let (early, _, told) = try await office.post(
+                "/compounds/\(compound)/projects", [("batch_year", String(year)), ("deadline", "\(year - 1)-06-30")])
+            #expect(early == .unprocessableContent && told.contains("完工期限不能早于改造批次的年度。"))
+            #expect(told.contains(#"value="\#(year - 1)-06-30""#), "what was typed is kept")
+            let (made, to, _) = try await office.post(
+                "/compounds/\(compound)/projects", [("batch_year", String(year)), ("deadline", "\(year)-10-31")])
+            #expect(made == .seeOther && to.hasPrefix("/projects/"))
+            let (_, project) = try await office.get(to)
+            #expect(project.contains("意见征询"))
+            let (again, _, taken) = try await office.post(
+                "/compounds/\(compound)/projects", [("batch_year", String(year)), ("deadline", "\(year)-10-31")])
+            #expect(again == .unprocessableContent && taken.contains("该小区已在\(year)年批次的改造计划中。"))
+            // Not offered to an account that does not run the programme.
+            let (viewer, _) = try await client.session("viewer")
+            let theirs = try await PageTests.page(client, "/compounds/\(compound)", cookie: viewer).1
+            #expect(!theirs.contains("/projects\""))
+        }
+    }
 }

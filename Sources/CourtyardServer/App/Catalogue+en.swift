@@ -485,6 +485,13 @@ extension Catalogue {
         "project.advanceConfirm": "I have checked the file attached; move to the next stage (this cannot be undone)",
         "project.advanceConfirmNeeded": "Tick the confirmation first: moving to the next stage cannot be undone.",
         "compound.projectLink": "{year} renovation project · {stage}",
+        "newProject.title": "Add to the renovation programme",
+        "newProject.year": "Batch (year)",
+        "newProject.deadline": "Deadline",
+        "newProject.submit": "Add to the programme",
+        "newProject.badYear": "Give the batch's year, such as 2027.",
+        "newProject.taken": "This compound is already in the {year} batch.",
+        "newProject.deadlineEarly": "The deadline cannot fall before the batch's year.",
         "report.fileOnCompound":
             "To report a problem, open the compound's page and choose \u{201C}Report a problem\u{201D}.",
         "paren.open": " (",

@@ -8,6 +8,7 @@ enum ProgrammePages {
     static func add(to router: Router<AppContext>, services: Services) {
         ProgrammePageController(services: services).register(on: router)
         ProjectPageController(services: services).register(on: router)
+        NewProjectController(services: services).register(on: router)
         BulletinListController(services: services).register(on: router)
         BulletinPageController(services: services).register(on: router)
         InspectionPageController(services: services).register(on: router)

@@ -14,6 +14,7 @@ extension SiteRoute {
     static let communities = SiteRoute("/communities")
     static func community(_ id: Int64) -> SiteRoute { SiteRoute("/communities/\(id)") }
     static func compound(_ id: Int64) -> SiteRoute { SiteRoute("/compounds/\(id)") }
+    static func compoundProjects(_ id: Int64) -> SiteRoute { SiteRoute("/compounds/\(id)/projects") }
     static func building(_ id: Int64) -> SiteRoute { SiteRoute("/buildings/\(id)") }
     static func household(_ id: Int64, saved: Bool = false) -> SiteRoute {
         SiteRoute("/households/\(id)", query: [("saved", saved ? "1" : nil)])
@@ -207,8 +208,20 @@ struct CompoundPage {
         var projectText: String
     }
     var projects: [ProjectLink] = []
+    /// The office's form that puts the compound into a batch of the renovation programme, with what was typed.
+    struct NewProject {
+        var action: String
+        var year: String
+        var deadline: String
+        var problem: String?
+    }
+    var newProject: NewProject?
+    var message: PageNote?
 
-    static func load(id: Int64, actor: Actor, services: Services, _ f: PageFrame) async throws -> CompoundPage {
+    static func load(
+        id: Int64, actor: Actor, services: Services, _ f: PageFrame, typed: [String: String]? = nil,
+        problem: String? = nil
+    ) async throws -> CompoundPage {
         let compound = try await services.registry.get(Compound.self, id: id, actor: actor)
         let projects =
             Permissions.allows(actor.role, .readProjects)
@@ -239,7 +252,20 @@ struct CompoundPage {
                     projectHref: SiteRoute.project($0.id).path,
                     projectText: f.t("compound.projectLink").replacingOccurrences(of: "{year}", with: "\($0.batchYear)")
                         .replacingOccurrences(of: "{stage}", with: f.t("stage." + $0.stage.rawValue)))
-            })
+            },
+            newProject: Permissions.allows(actor.role, .manageProjects) && actor.scope.kind != .organisation
+                ? Self.newProject(id, taken: Set(projects.map { Int($0.batchYear) }), typed: typed, problem: problem)
+                : nil,
+            message: problem.map { PageNote(kind: "bad", text: $0) })
+    }
+
+    /// The form prefilled with the first batch from this year on that the compound is not in, due at its year's end.
+    static func newProject(_ id: Int64, taken: Set<Int>, typed: [String: String]?, problem: String?) -> NewProject {
+        var year = Clock.today.civil.year
+        while taken.contains(year) { year += 1 }
+        return NewProject(
+            action: SiteRoute.compoundProjects(id).path, year: typed?["batch_year"] ?? String(year),
+            deadline: typed?["deadline"] ?? "\(year)-12-31", problem: problem)
     }
 }
 
