@@ -22,12 +22,13 @@ import Testing
                 ("location", "项目部"), ("organisation_id", String(owner)),
             ])
         let (saved, _, _) = try await office.post(
-            page + "/minutes",
+            page + "/close",
             [
                 ("discussion", "雨水井砌筑"), ("decisions", ""), ("action_title", "完成5号楼北侧雨水井砌筑"),
                 ("action_owner", String(owner)), ("action_due", "2031-03-06"), ("action_project", ""),
+                ("confirm_close", "1"),
             ])
-        #expect(saved == .seeOther)
+        #expect(saved == .seeOther, "the meeting held, its action handed out")
         let token = try await client.token("office")
         let list = try await client.call(
             .get, "/api/v1/actions?owner_organisation_id=\(owner)&state=open", token: token)
@@ -59,6 +60,11 @@ import Testing
             let (_, checked) = try await office.get("/actions")
             #expect(checked.contains("报办结：") && checked.contains("已砌筑完成，报监理验收"))
             #expect(checked.contains(#"action="/actions/\#(id)/reopen""#))
+            // The meeting that handed it out says so too, with what was reported.
+            let done = try await client.call(.get, "/api/v1/actions?state=done", token: token).json.items
+            let meeting = try #require(done.first { $0["id"]?.intValue == Int64(id) }?["meeting_id"]?.intValue)
+            let (_, minutes) = try await office.get("/meetings/\(meeting)")
+            #expect(minutes.contains("报办结：") && minutes.contains("已砌筑完成，报监理验收"))
             // Handed back without a reason: refused. With one: open again, due on the new day, and the owner reads why.
             let (bare, _, _) = try await office.post(
                 "/actions/\(id)/reopen", [("note", " "), ("due_on", "2031-12-01")])

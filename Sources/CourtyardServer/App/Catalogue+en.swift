@@ -1853,7 +1853,7 @@ extension Catalogue {
         "meeting.agenda": "Agenda",
         "meeting.openActions": "Open actions",
         "meeting.noneOpen": "No open actions.",
-        "meeting.carriedHeading": "Carried over",
+        "meeting.carriedHeading": "Meetings open through",
         "meeting.saveRecord": "Save attendance and minutes",
         "meeting.closeConfirm":
             "The minutes are checked; finalise them when the meeting ends (they cannot be changed after)",

@@ -1720,7 +1720,7 @@ extension Catalogue {
         "meeting.agenda": "会议议程",
         "meeting.openActions": "未办结的交办事项",
         "meeting.noneOpen": "没有未办结的交办事项。",
-        "meeting.carriedHeading": "顺延次数",
+        "meeting.carriedHeading": "跨例会次数",
         "meeting.saveRecord": "保存签到和纪要",
         "meeting.closeHint": "结束会议时，上面填写的签到和纪要会一并保存；结束后纪要不能再修改。",
         "meeting.closeConfirm": "纪要已核对无误，结束会议时定稿（定稿后不能修改）",

@@ -208,6 +208,8 @@ struct MeetingPage {
         var carried: String
         var late: Bool
         var actionDone: Bool
+        /// What its owner reported done, by whom and when, for the office reading the meeting.
+        var doneNote: String?
     }
     struct AgendaLine {
         var lineTitle: String
@@ -308,8 +310,8 @@ struct MeetingPage {
         func line(_ a: MeetingAction) -> AgendaAction {
             AgendaAction(
                 actionTitle: a.title, actionOwner: a.ownerName, actionDue: a.dueOn.description,
-                carried: f.t("meeting.carried").replacingOccurrences(of: "{n}", with: String(a.carriedOver)),
-                late: a.overdue, actionDone: a.state == .done)
+                carried: MyActionsPage.carried(a, f) ?? "—", late: a.overdue, actionDone: a.state == .done,
+                doneNote: a.doneOn.map { OfficeActionsPage.doneLine(a, on: $0, f) })
         }
         func section(_ key: String, _ items: [AgendaItem]) -> Section {
             Section(

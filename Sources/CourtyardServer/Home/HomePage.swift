@@ -227,7 +227,7 @@ struct HomePage {
                             ? SiteRoute.officeActions.path + "#a\(a.id)" : SiteRoute.meeting(a.meetingId).path,
                         itemTitle: a.title,
                         itemPlace: a.ownerName,
-                        itemDetail: f.t("meeting.carried").replacingOccurrences(of: "{n}", with: String(a.carriedOver)),
+                        itemDetail: MyActionsPage.carried(a, f) ?? "",
                         itemFlag: f.t("home.dueOn").replacingOccurrences(of: "{d}", with: a.dueOn.description))
                 }, empty: f.t("home.none.actions"),
                 more: manages
