@@ -24,7 +24,7 @@ import Testing
             }
             let huge = try await propose(400_000_000)
             #expect(huge.errorCode == "change_beyond_contract" && huge["error"]?["field"]?.stringValue == "amount_fen")
-            #expect(try await propose(-4_032_601).errorCode == "change_beyond_contract")
+            #expect(try await propose(-4_032_601).errorCode == "cut_beyond_contract")
             #expect(try await propose(4_032_601).errorCode == "change_beyond_contract")
             #expect(try await propose(-3_000_000)["state"]?.stringValue == "submitted")
             let below = try await propose(-1_500_000)

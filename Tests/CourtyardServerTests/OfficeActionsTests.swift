@@ -47,6 +47,7 @@ import Testing
             let (early, _, told) = try await office.post(
                 "/actions/\(id)/edit", [("due_on", "2031-03-01"), ("owner_organisation_id", String(contractor))])
             #expect(early == .unprocessableContent && told.contains("完成期限早于会议日期"))
+            #expect(told.contains(#"value="2031-03-01" required"#), "the day typed is shown again with why")
             let (moved, _, _) = try await office.post(
                 "/actions/\(id)/edit", [("due_on", "2031-03-20"), ("owner_organisation_id", String(contractor))])
             #expect(moved == .seeOther)

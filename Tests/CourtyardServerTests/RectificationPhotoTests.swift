@@ -50,6 +50,9 @@ import Testing
                 .post, "/api/v1/findings/\(id)/rectify", as: f.contractor, #"{"note":"已补设围挡","photos":[\#(photo)]}"#)
             #expect(fixed.status == .ok && fixed.json["state"]?.stringValue == "rectified")
             #expect(fixed.json["rectification_photos"]?.arrayItemsForTests.map(\.intValue) == [photo])
+            // Whoever re-inspects sees the photo of the fix, not only whoever took it.
+            let seen = try await f.call(.get, "/api/v1/attachments/\(photo)", as: f.supervisor)
+            #expect(seen.status == .ok)
             // A re-inspection carries no photos of the fix; without a body it still passes.
             let verifyWithPhoto = try await f.call(.post, "/api/v1/findings/\(id)/verify", #"{"photos":[\#(photo)]}"#)
             #expect(verifyWithPhoto.json.errorCode == "fix_photos_only")

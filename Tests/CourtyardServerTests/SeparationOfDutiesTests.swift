@@ -31,7 +31,17 @@ import Testing
             let supervisor = try await client.session("supervisor")
             let theirs = try await PageTests.page(client, "/projects/\(f.pid)", cookie: supervisor.cookie).1
             #expect(theirs.contains(#"action="/findings/\#(id)/verify""#))
-            let verified = try await f.call(.post, "/api/v1/findings/\(id)/verify", as: f.supervisor)
+            // A failed re-inspection says why beside the contractor's account of the fix, not over it.
+            let failed = try await f.call(
+                .post, "/api/v1/findings/\(id)/reject", as: f.supervisor, #"{"note":"护栏仍缺一段"}"#)
+            #expect(failed.json["rectification_note"]?.stringValue == "已补齐护栏")
+            #expect(failed.json["reinspection_note"]?.stringValue == "护栏仍缺一段")
+            let reopened = try await PageTests.page(client, "/projects/\(f.pid)", cookie: pm.cookie).1
+            #expect(reopened.contains("已补齐护栏") && reopened.contains("复检不合格的原因：护栏仍缺一段"))
+            _ = try await f.call(.post, "/api/v1/findings/\(id)/rectify", as: s.pm, #"{"note":"已全部补齐"}"#)
+            let verified = try await f.call(
+                .post, "/api/v1/findings/\(id)/verify", as: f.supervisor, #"{"note":"现场查看已补齐"}"#)
+            #expect(verified.json["reinspection_note"]?.stringValue == "现场查看已补齐")
             #expect(verified.json["state"]?.stringValue == "verified")
             let name = try #require(verified.json["verified_by_name"]?.stringValue)
             let after = try await PageTests.page(client, "/projects/\(f.pid)", cookie: pm.cookie).1

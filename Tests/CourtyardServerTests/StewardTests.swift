@@ -548,7 +548,11 @@ import Testing
             // How the visit went is chosen each time, never carried over from a default.
             #expect(form.contains(#"name="outcome" required><option value="">请选择结果</option>"#))
             #expect(!form.contains(#"<option value="explained" selected>"#))
-            #expect(form.contains("href=\"/api/v1/campaigns/\(campaign)/map.svg\">挂图作战："))
+            // The wall chart opens inside the site with the way back to the steward's page; the picture is for print.
+            #expect(form.contains("href=\"/campaigns/\(campaign)/map\">挂图作战："))
+            let (pageStatus, chart, _) = try await PageTests.page(client, "/campaigns/\(campaign)/map", cookie: cookie)
+            #expect(pageStatus == .ok && chart.contains(#"<a href="/my-households">← 我的住户</a>"#))
+            #expect(chart.contains(#"src="/api/v1/campaigns/\#(campaign)/map.svg""#))
             let (mapStatus, svg, _) = try await PageTests.page(
                 client, "/api/v1/campaigns/\(campaign)/map.svg", cookie: cookie)
             #expect(mapStatus == .ok && svg.contains("<svg"))

@@ -29,7 +29,7 @@ enum AuditWords {
         case .number(let n): return n
         case .int(let i):
             // Money is kept in fen and read in yuan; an approval's step by what it means.
-            if key.hasSuffix("_fen") { return "¥" + Money.yuan(i) }
+            if key.hasSuffix("_fen") { return (i < 0 ? "-¥" : "¥") + Money.yuan(i).trimmingPrefix("-") }
             if key == "approvals", let step = f.lang.catalogue["audit.approvals.\(i)"] { return step }
             guard key.hasSuffix("_id") else { return String(i) }
             return names[reference(key, i)] ?? f.t("audit.linked")

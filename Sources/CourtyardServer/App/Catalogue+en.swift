@@ -686,6 +686,10 @@ extension Catalogue {
             "Each square is a household: green and ticked when it has voted, grey when not (only whether, never how, "
             + "it voted). Swipe sideways when the map is wide.",
         "vote.mapAlt": "Map of the households that have voted",
+        "campaign.map": "Wall chart",
+        "campaign.mapHint":
+            "Each square is a household; its colour is how the contact went. Swipe sideways when the chart is wide.",
+        "campaign.mapAlt": "Wall chart of the households contacted",
         "vote.mapPrint": "Open the map alone (to print on A3)",
         "questionnaire.paperBlanks":
             "Enter the paper form as filled in; a question left blank stays empty and counts as unanswered.",
@@ -1059,6 +1063,7 @@ extension Catalogue {
         "error.items.too_long": "A checklist item's name is at most 100 characters and its note at most 500.",
         "error.change_beyond_contract":
             "A change order cannot be larger than the contract sum; a change that large is a new contract to procure.",
+        "error.cut_beyond_contract": "A reduction cannot be larger than the contract sum; check the amount.",
         "error.change_below_zero": "The contract with its changes would come to less than zero; check the amount.",
         "error.fix_photos_only": "Photos go with reporting the fix only.",
         "error.fix_photos_too_many": "A fix is reported with at most 10 different photos.",
@@ -1374,6 +1379,7 @@ extension Catalogue {
         "finding.photo": "Photo of the finding",
         "finding.verifiedBy": "Passed re-inspection: {name}, {date}",
         "finding.ownFix": "You reported this fix: someone else re-inspects it.",
+        "finding.reinspectedNote": "Re-inspection: ",
         "finding.fixPhoto": "Photo of the fix",
         "finding.fixPhotoLabel": "Photo of the fix (optional)",
         "role.office": "Office",

@@ -30,6 +30,8 @@ struct OfficeActionsPage {
         /// Why it was handed back once, as its owner reads it.
         var reopened: String?
         var editAction: String?
+        /// The day in the form: the action's own, or what was typed when the form was refused.
+        var editDue: String
         var owners: [Choice]
         /// What the owner said was done, by whom and when, with its photos.
         var doneLine: String?
@@ -52,8 +54,8 @@ struct OfficeActionsPage {
     }
 
     static func load(
-        actor: Actor, services: Services, message: PageNote?, refused: (id: Int64, why: String, note: String)? = nil,
-        _ f: PageFrame
+        actor: Actor, services: Services, message: PageNote?,
+        refused: (id: Int64, why: String, typed: [String: String])? = nil, _ f: PageFrame
     ) async throws -> OfficeActionsPage {
         let repo = try await CoordinationRoutes.meetings(services)
         let all = try await repo.listActions(actor: actor, owner: nil, state: nil, overdueOnly: false)
@@ -64,6 +66,8 @@ struct OfficeActionsPage {
         func row(_ a: MeetingAction) -> Row {
             let open = a.state == .open
             let mine = refused?.id == a.id
+            let typed = mine ? refused?.typed ?? [:] : [:]
+            let owner = typed["owner_organisation_id"].flatMap { Int64($0) } ?? a.ownerOrganisationId
             return Row(
                 anchor: "a\(a.id)", actionTitle: a.title, owner: a.ownerName,
                 meetingHref: SiteRoute.meeting(a.meetingId).path,
@@ -71,16 +75,18 @@ struct OfficeActionsPage {
                 carried: MyActionsPage.carried(a, f),
                 reopened: a.reopenNote.isEmpty ? nil : f.t("actions.reopenedBecause") + a.reopenNote,
                 editAction: open ? SiteRoute.officeActionEdit(a.id).path : nil,
+                editDue: typed["due_on"] ?? a.dueOn.description,
                 owners: open
                     ? organisations.map {
                         Choice(
                             value: String($0.id), label: $0["name"]?.stringValue ?? "",
-                            selected: $0.id == a.ownerOrganisationId)
+                            selected: $0.id == owner)
                     } : [],
                 doneLine: a.doneOn.map { doneLine(a, on: $0, f) },
                 evidence: a.evidence.map { SiteRoute.attachment($0).path },
                 hasEvidence: !a.evidence.isEmpty, reopenAction: open ? nil : SiteRoute.officeActionReopen(a.id).path,
-                reopenDue: reopenDue, problem: mine ? refused?.why : nil, typedNote: mine ? refused?.note ?? "" : "")
+                reopenDue: typed["due_on"] ?? reopenDue, problem: mine ? refused?.why : nil,
+                typedNote: typed["note"] ?? "")
         }
         let open = all.filter { $0.state == .open }.sorted { ($0.dueOn, $0.id) < ($1.dueOn, $1.id) }.map(row)
         let done = all.filter { $0.state == .done && ($0.doneOn ?? since) >= since }
@@ -123,12 +129,14 @@ struct OfficeActionsController {
 
     /// Saves one card's form; refused, the page says why on that card, keeping what was typed.
     func save(
-        _ id: Int64, note: String, _ context: AppContext, _ f: PageFrame, _ body: @escaping () async throws -> Void
+        _ id: Int64, typed: [String: String], _ context: AppContext, _ f: PageFrame,
+        _ body: @escaping () async throws -> Void
     ) async throws -> Response {
         let actor = try actor(context)
         let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
             let page = try await OfficeActionsPage.load(
-                actor: actor, services: services, message: nil, refused: (id, m.1, note), f)
+                actor: actor, services: services, message: PageNote(kind: "bad", text: m.1), refused: (id, m.1, typed),
+                f)
             return f.page(title: f.t("actions.title"), "coordination-office-actions", page, status: status)
         }
         let next = SiteRoute("/actions", query: [("saved", "1")]).path + "#a\(id)"
@@ -138,7 +146,7 @@ struct OfficeActionsController {
     @Sendable func edit(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let id = try context.parameters.require("id", as: Int64.self)
         let fields = try await Pages.form(request, context)
-        return try await save(id, note: "", context, f) {
+        return try await save(id, typed: fields, context, f) {
             guard let due = Day(fields["due_on"] ?? "") else {
                 throw ValidationError(field: "due_on", code: Pages.pageMessage, message: f.t("form.badDate"))
             }
@@ -152,7 +160,7 @@ struct OfficeActionsController {
         let id = try context.parameters.require("id", as: Int64.self)
         let fields = try await Pages.form(request, context)
         let note = fields["note"] ?? ""
-        return try await save(id, note: note, context, f) {
+        return try await save(id, typed: fields, context, f) {
             guard let due = Day(fields["due_on"] ?? "") else {
                 throw ValidationError(field: "due_on", code: Pages.pageMessage, message: f.t("form.badDate"))
             }

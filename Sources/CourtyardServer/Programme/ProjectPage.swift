@@ -411,14 +411,14 @@ struct ProjectPage {
     static func findingNote(_ x: Finding, actor: Actor, _ f: PageFrame) -> String? {
         var lines: [String] = []
         if !x.rectificationNote.isEmpty {
-            switch x.state {
-            case .rectified, .verified:
-                let lead = x.rectifiedOn.map {
-                    f.t("finding.fixedNoteOn").replacingOccurrences(of: "{date}", with: $0.description)
-                }
-                lines.append((lead ?? f.t("finding.fixedNote")) + x.rectificationNote)
-            case .open: lines.append(f.t("finding.rejectedNote") + x.rectificationNote)
+            let lead = x.rectifiedOn.map {
+                f.t("finding.fixedNoteOn").replacingOccurrences(of: "{date}", with: $0.description)
             }
+            lines.append((lead ?? f.t("finding.fixedNote")) + x.rectificationNote)
+        }
+        if !x.reinspectionNote.isEmpty {
+            lines.append(
+                f.t(x.state == .open ? "finding.rejectedNote" : "finding.reinspectedNote") + x.reinspectionNote)
         }
         if x.state == .rectified && x.rectifiedBy == actor.username && Permissions.allows(actor.role, .writeSiteChecks)
         {

@@ -7,6 +7,7 @@ extension SiteRoute {
     static let outreach = SiteRoute("/outreach")
     static let outreachCampaigns = SiteRoute("/outreach/campaigns")
     static func campaignMap(_ id: Int64) -> SiteRoute { SiteRoute("/api/v1/campaigns/\(id)/map.svg") }
+    static func campaignMapPage(_ id: Int64) -> SiteRoute { SiteRoute("/campaigns/\(id)/map") }
     static func campaignSheet(_ id: Int64, _ format: String) -> SiteRoute {
         SiteRoute("/api/v1/campaigns/\(id)/progress", query: [("format", format), ("lang", "zh-Hans")])
     }
@@ -97,7 +98,7 @@ struct OutreachPage {
                 CampaignRow(
                     campaignTitle: c.title, goal: f.t("outreach.goal." + c.goal.rawValue), until: c.until.description,
                     targets: String(t.targets), contacted: String(t.contacted), agreed: String(t.agreed),
-                    rate: t.agreedRate + "%", mapHref: SiteRoute.campaignMap(c.id).path,
+                    rate: t.agreedRate + "%", mapHref: SiteRoute.campaignMapPage(c.id).path,
                     csvHref: SiteRoute.campaignSheet(c.id, "csv").path,
                     xlsxHref: SiteRoute.campaignSheet(c.id, "xlsx").path))
         }
@@ -127,7 +128,26 @@ struct OutreachController {
 
     func register(on router: Router<AppContext>) {
         Pages.get(router, "/outreach", show)
+        Pages.get(router, "/campaigns/:id/map", map)
         Pages.post(router, "/outreach/campaigns", createCampaign)
+    }
+
+    /// A campaign's wall chart inside the site, with the way back; the picture alone is for printing.
+    @Sendable func map(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        struct Page {
+            var title: String
+            var backHref: String
+            var backLabel: String
+            var svgHref: String
+        }
+        let actor = try context.actor()
+        let id = try context.parameters.require("id", as: Int64.self)
+        let campaign = try await CampaignRepository(database: services.database).get(id: id, actor: actor)
+        let steward = !Permissions.allows(actor.role, .manageStewards)
+        let page = Page(
+            title: campaign.title, backHref: steward ? "/my-households" : "/outreach",
+            backLabel: f.t(steward ? "nav.myHouseholds" : "nav.outreach"), svgHref: SiteRoute.campaignMap(id).path)
+        return f.page(title: f.t("campaign.map") + " · " + campaign.title, "stewards-campaign-map", page)
     }
 
     @Sendable func show(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {

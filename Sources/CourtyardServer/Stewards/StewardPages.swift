@@ -185,7 +185,7 @@ struct StewardPhonePage {
             campaignMaps: running.map {
                 CampaignMap(
                     mapLabel: f.t("phone.campaignMap").replacingOccurrences(of: "{title}", with: $0.title),
-                    mapHref: SiteRoute.campaignMap($0.id).path)
+                    mapHref: SiteRoute.campaignMapPage($0.id).path)
             }, hasCampaignMaps: !running.isEmpty, today: today.description, clientId: "page-" + Security.randomToken(),
             queuedText: f.t("phone.queued"), sentText: f.t("phone.sent"), refusedText: f.t("phone.refused"),
             script: StewardPages.script.path)

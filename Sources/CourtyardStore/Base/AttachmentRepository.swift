@@ -160,6 +160,8 @@ public struct AttachmentRepository: Sendable {
             }
             for (table, column, matches) in [
                 ("site_logs", "photos_json", listed), ("findings", "photos_json", listed),
+                // The photos of a fix, for whoever re-inspects it.
+                ("findings", "rectification_photos_json", listed),
                 ("gate_passes", "evidence_json", evidence),
             ] {
                 let sql: SQLQueryString =

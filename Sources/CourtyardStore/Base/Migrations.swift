@@ -783,6 +783,12 @@ public enum Migrations {
                 // Why the office found an action reported done still to do, which its owner reads beside it.
                 "ALTER TABLE meeting_actions ADD COLUMN reopen_note TEXT NOT NULL DEFAULT ''"
             ]),
+        Step(
+            version: 27, name: "finding_reinspection_note",
+            statements: [
+                // What the re-inspection said, kept beside the contractor's account of the fix instead of over it.
+                "ALTER TABLE findings ADD COLUMN reinspection_note TEXT NOT NULL DEFAULT ''"
+            ]),
     ]
 
     public static var latest: Int { steps.last?.version ?? 0 }

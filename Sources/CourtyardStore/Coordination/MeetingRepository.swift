@@ -774,7 +774,8 @@ public struct MeetingRepository: Sendable {
                 """
             ).run()
             try await AuditLog.record(
-                db: db, actor: actor, action: "done", entity: "meeting_actions", entityId: id, subdistrictId: nil,
+                db: db, actor: actor, action: "done", entity: "meeting_actions", entityId: id,
+                subdistrictId: try await Self.actionSubdistrict(id, db: db),
                 before: .string("open"), after: .string("done"))
             return try await Self.actions(db: db, where: "a.id = \(bind: id)", asOf: today, subdistrictId: nil)[0]
         }
@@ -804,7 +805,7 @@ public struct MeetingRepository: Sendable {
             ).run()
             try await AuditLog.record(
                 db: db, actor: actor, action: "update", entity: "meeting_actions", entityId: id,
-                subdistrictId: nil,
+                subdistrictId: try await Self.actionSubdistrict(id, db: db),
                 before: .object([
                     ("due_on", .string(a.dueOn.description)), ("owner_organisation_id", .int(a.ownerOrganisationId)),
                 ]),
@@ -846,7 +847,8 @@ public struct MeetingRepository: Sendable {
                 """
             ).run()
             try await AuditLog.record(
-                db: db, actor: actor, action: "reopen", entity: "meeting_actions", entityId: id, subdistrictId: nil,
+                db: db, actor: actor, action: "reopen", entity: "meeting_actions", entityId: id,
+                subdistrictId: try await Self.actionSubdistrict(id, db: db),
                 before: .string("done"), after: .string("open"))
             let owner = try await Self.actionOwner(a.ownerOrganisationId, action: id, db: db)
             if !owner.phone.isEmpty {
@@ -856,6 +858,12 @@ public struct MeetingRepository: Sendable {
             }
             return try await Self.actions(db: db, where: "a.id = \(bind: id)", asOf: today, subdistrictId: nil)[0]
         }
+    }
+
+    /// The sub-district an action belongs to, which its audit entries are filed under (the office reads its own).
+    static func actionSubdistrict(_ id: Int64, db: any SQLDatabase) async throws -> Int64? {
+        try await db.raw("SELECT subdistrict_id FROM meeting_actions WHERE id = \(bind: id)").first()?.optionalInt(
+            "subdistrict_id")
     }
 
     /// An action of the office's sub-district, for the office to manage; anyone else is refused.

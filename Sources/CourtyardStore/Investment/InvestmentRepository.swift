@@ -407,7 +407,7 @@ public struct InvestmentRepository: Sendable {
     static func checkChangeSize(_ amount: Int64, contractFen: Int64, committedFen: Int64) throws {
         guard amount.magnitude <= contractFen.magnitude else {
             throw ValidationError(
-                field: "amount_fen", code: "change_beyond_contract",
+                field: "amount_fen", code: amount < 0 ? "cut_beyond_contract" : "change_beyond_contract",
                 message: "a change order cannot be larger than the contract sum")
         }
         guard committedFen >= 0 else {

@@ -53,6 +53,8 @@ public struct Finding: Codable, Sendable, Equatable {
     public var overdue: Bool
     public var rectifiedOn: Day?
     public var rectificationNote: String
+    /// What the last re-inspection said: why it failed, or what was seen when it passed.
+    public var reinspectionNote: String
     /// The contractor's photos of the fix, the latest time it was reported fixed.
     public var rectificationPhotos: [Int64]
     public var rectifiedBy: String?
@@ -66,6 +68,7 @@ public struct Finding: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case id, projectId = "project_id", checkId = "check_id", description, photos, dueOn = "due_on", state
         case overdue, rectifiedOn = "rectified_on", rectificationNote = "rectification_note"
+        case reinspectionNote = "reinspection_note"
         case rectificationPhotos = "rectification_photos"
         case rectifiedBy = "rectified_by", verifiedBy = "verified_by", verifiedByName = "verified_by_name"
         case verifiedOn = "verified_on", version

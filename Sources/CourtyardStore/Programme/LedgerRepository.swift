@@ -433,7 +433,7 @@ public struct LedgerRepository: Sendable {
 
     static let findingColumns =
         """
-        id, project_id, check_id, description, photos_json, due_on, state, rectified_on, rectification_note,
+        id, project_id, check_id, description, photos_json, due_on, state, rectified_on, rectification_note, reinspection_note,
           rectification_photos_json, rectified_by, verified_by, verified_on, version,
           (SELECT COALESCE(NULLIF(u.display_name, ''), u.username) FROM users u WHERE u.username = findings.verified_by)
             AS verified_by_name
@@ -451,6 +451,7 @@ public struct LedgerRepository: Sendable {
             dueOn: due, state: state, overdue: state == .open && due < today,
             rectifiedOn: try f.optionalText("rectified_on").flatMap { Day($0) },
             rectificationNote: try f.text("rectification_note"),
+            reinspectionNote: try f.text("reinspection_note"),
             rectificationPhotos: try f.storedIds("rectification_photos_json"),
             rectifiedBy: try f.optionalText("rectified_by"),
             verifiedBy: try f.optionalText("verified_by"),
@@ -525,7 +526,8 @@ public struct LedgerRepository: Sendable {
                     try await db.raw(
                         """
                         UPDATE findings SET state = 'verified', verified_by = \(bind: actor.username),
-                          verified_on = \(bind: today.description), version = version + 1 WHERE id = \(bind: id)
+                          verified_on = \(bind: today.description), reinspection_note = \(bind: TextNormalizer.prose(note)),
+                          version = version + 1 WHERE id = \(bind: id)
                         """
                     ).run()
                 } else {
@@ -535,8 +537,8 @@ public struct LedgerRepository: Sendable {
                     let due = cal.adding(workingDays: Self.rectificationDays, to: today)
                     try await db.raw(
                         """
-                        UPDATE findings SET state = 'open', due_on = \(bind: due.description), rectification_note = \(bind: TextNormalizer.prose(note)),
-                          version = version + 1 WHERE id = \(bind: id)
+                        UPDATE findings SET state = 'open', due_on = \(bind: due.description),
+                          reinspection_note = \(bind: TextNormalizer.prose(note)), version = version + 1 WHERE id = \(bind: id)
                         """
                     ).run()
                 }
