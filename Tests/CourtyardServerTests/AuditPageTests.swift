@@ -62,10 +62,8 @@ import Testing
     /// Money reads in yuan and an approval by the step it reached, not as fen and a count.
     @Test func aChangeOrdersAmountAndApprovalReadAsTheOfficeSaysThem() async throws {
         try await TestApp.with(demo: true) { client, services in
-            let s = try await InvestmentTests.setUp(client, services)
+            let s = try await InvestmentTests.withContract(client, services)
             let f = s.f
-            _ = try await f.call(
-                .put, "/api/v1/projects/\(f.pid)/contract", as: s.pm, InvestmentTests.contractBody(f))
             let made = try await f.call(
                 .post, "/api/v1/projects/\(f.pid)/change_orders", as: f.contractor,
                 #"{"reason":"增加雨水管 40 米","amount_fen":1800000}"#)

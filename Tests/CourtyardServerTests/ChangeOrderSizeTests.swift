@@ -11,11 +11,9 @@ import Testing
 @Suite struct ChangeOrderSizeTests {
     @Test func aChangeLargerThanTheContractOrACutBelowNothingIsRefusedAndNothingIsWritten() async throws {
         try await TestApp.with(demo: true) { client, services in
-            let s = try await InvestmentTests.setUp(client, services)
-            let f = s.f
             // The contract comes to 4,032,600 fen.
-            _ = try await f.call(
-                .put, "/api/v1/projects/\(f.pid)/contract", as: s.pm, InvestmentTests.contractBody(f))
+            let s = try await InvestmentTests.withContract(client, services)
+            let f = s.f
             func propose(_ fen: Int64) async throws -> JSONValue {
                 try await f.call(
                     .post, "/api/v1/projects/\(f.pid)/change_orders", as: f.contractor,
@@ -48,10 +46,8 @@ import Testing
 @Suite struct PaymentAheadOfProgressTests {
     @Test func theSupervisorIsWarnedOfAClaimFarAheadOfTheWorks() async throws {
         try await TestApp.with(demo: true) { client, services in
-            let s = try await InvestmentTests.setUp(client, services)
+            let s = try await InvestmentTests.withContract(client, services)
             let f = s.f
-            _ = try await f.call(
-                .put, "/api/v1/projects/\(f.pid)/contract", as: s.pm, InvestmentTests.contractBody(f))
             // Both lifts measured (3,120,300 of 4,032,600 fen, 77%) while the site logs say 0%.
             let made = try await f.call(
                 .post, "/api/v1/projects/\(f.pid)/payments", as: f.contractor,

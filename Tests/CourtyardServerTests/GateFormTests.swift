@@ -27,6 +27,7 @@ import Testing
                 #"{"contractor_id":\#(f.contractorOrg),"supervisor_id":\#(f.supervisorOrg)}"#)
             let noPaperwork = try await page()
             #expect(!noPaperwork.contains(form) && noPaperwork.contains("开工前还须备齐："))
+            #expect(noPaperwork.contains(##"<a href="#safety">查看安全管理备案情况</a>"##))
             try await f.fileSafetyPaperwork()
             let ready = try await page()
             #expect(ready.contains(form) && ready.contains("已核对所附文件，确认进入下一阶段"))

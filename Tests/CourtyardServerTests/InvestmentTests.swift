@@ -32,6 +32,14 @@ import Testing
         return Setup(f: f, pm: pm, pmOrg: pmOrg)
     }
 
+    /// The same with the contract below signed by the pm company: 4,032,600 fen.
+    static func withContract(_ client: any TestClientProtocol, _ services: Services) async throws -> Setup {
+        let s = try await setUp(client, services)
+        let put = try await s.f.call(.put, "/api/v1/projects/\(s.f.pid)/contract", as: s.pm, contractBody(s.f))
+        #expect(put.status == .ok)
+        return s
+    }
+
     /// Water supply 860.5 m at 12.00 元 (1,032,600 fen) and two lifts at 15,000.00 元 (3,000,000 fen).
     static func contractBody(_ f: Fixture, waterPrice: String = "1200") -> String {
         #"{"contractor_id":\#(f.contractorOrg),"signed_on":"\#(today)","items":[{"work_item_id":\#(f.water),"quantity":"860.5","unit_price_fen":\#(waterPrice)},{"work_item_id":\#(f.lift),"quantity":2,"unit_price_fen":1500000}]}"#

@@ -14,7 +14,9 @@ import Testing
     typealias Browser = CoordinationPageTests.Browser
 
     /// A meeting whose minutes hand the contractor one action; its id.
-    static func action(_ client: any TestClientProtocol, office: Browser, owner: Int64) async throws -> String {
+    static func action(_ client: any TestClientProtocol, office: Browser, owner: Int64, project: Int64? = nil)
+        async throws -> String
+    {
         let (_, page, _) = try await office.post(
             "/meetings",
             [
@@ -25,7 +27,8 @@ import Testing
             page + "/close",
             [
                 ("discussion", "雨水井砌筑"), ("decisions", ""), ("action_title", "完成5号楼北侧雨水井砌筑"),
-                ("action_owner", String(owner)), ("action_due", "2031-03-06"), ("action_project", ""),
+                ("action_owner", String(owner)), ("action_due", "2031-03-06"),
+                ("action_project", project.map(String.init) ?? ""),
                 ("confirm_close", "1"),
             ])
         #expect(saved == .seeOther, "the meeting held, its action handed out")
@@ -89,8 +92,12 @@ import Testing
             let office = try await CoordinationPageTests.office(client)
             let contractor = try await CoordinationTests.scopeId(client, try await client.token("contractor"))
             let gas = try await CoordinationTests.scopeId(client, try await client.token("gas"))
-            let id = try await Self.action(client, office: office, owner: contractor)
             let token = try await client.token("office")
+            let project = try #require(
+                try await client.call(.get, "/api/v1/projects?limit=1", token: token).json.items.first)
+            let id = try await Self.action(
+                client, office: office, owner: contractor, project: project["id"]?.intValue)
+            let compound = try #require(project["compound_name"]?.stringValue)
             try await services.database.withConnection { db in
                 try await db.raw("UPDATE organisations SET contact_phone = '13903710002' WHERE id = \(bind: gas)").run()
             }
@@ -105,7 +112,9 @@ import Testing
             #expect(far.json.errorCode == "too_far")
             let (cookie, csrf) = try await client.session("gas")
             let (_, theirs) = try await Browser(client: client, cookie: cookie, csrf: csrf).get("/my-actions")
-            #expect(theirs.contains("完成5号楼北侧雨水井砌筑"))
+            #expect(theirs.contains("完成5号楼北侧雨水井砌筑") && theirs.contains(compound), "where the work is")
+            let (_, listed) = try await office.get("/actions")
+            #expect(listed.contains(#"<p class="place">\#(compound)"#))
         }
     }
 }

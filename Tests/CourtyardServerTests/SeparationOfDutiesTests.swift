@@ -51,10 +51,8 @@ import Testing
 
     @Test func whoeverProposesAChangeOrderDoesNotApproveIt() async throws {
         try await TestApp.with(demo: true) { client, services in
-            let s = try await InvestmentTests.setUp(client, services)
+            let s = try await InvestmentTests.withContract(client, services)
             let f = s.f
-            _ = try await f.call(
-                .put, "/api/v1/projects/\(f.pid)/contract", as: s.pm, InvestmentTests.contractBody(f))
             let made = try await f.call(
                 .post, "/api/v1/projects/\(f.pid)/change_orders", as: s.pm,
                 #"{"reason":"增设无障碍坡道","amount_fen":800000}"#)

@@ -482,6 +482,7 @@ extension Catalogue {
         "error.action_done": "This action is done; hand it back first if it is not.",
         "error.action_open": "This action has not been reported done.",
         "error.too_far": "The date is more than a year away; check the year.",
+        "project.seeSafety": "See the safety paperwork",
         "project.advanceConfirm": "I have checked the file attached; move to the next stage (this cannot be undone)",
         "project.advanceConfirmNeeded": "Tick the confirmation first: moving to the next stage cannot be undone.",
         "compound.projectLink": "{year} renovation project · {stage}",

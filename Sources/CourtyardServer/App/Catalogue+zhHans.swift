@@ -450,6 +450,7 @@ extension Catalogue {
         "error.action_done": "这项交办事项已办结；如未办好，请先退回重办。",
         "error.action_open": "这项交办事项还没有报办结。",
         "error.too_far": "日期在一年以后，请核对年份。",
+        "project.seeSafety": "查看安全管理备案情况",
         "project.advanceConfirm": "已核对所附文件，确认进入下一阶段（进入后不能退回）",
         "project.advanceConfirmNeeded": "请先勾选确认，再进入下一阶段：进入后不能退回。",
         "compound.projectLink": "{year}年改造项目 · {stage}",

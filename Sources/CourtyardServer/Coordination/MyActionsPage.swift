@@ -14,6 +14,8 @@ struct MyActionsPage {
     struct Row {
         var anchor: String
         var actionTitle: String
+        /// The compound whose project the meeting tied it to, so the owner knows where the work is.
+        var place: String?
         var meeting: String
         var due: String
         var late: Bool
@@ -52,10 +54,11 @@ struct MyActionsPage {
         let repo = try await CoordinationRoutes.meetings(services)
         let all = try await repo.listActions(actor: actor, owner: actor.scope.id, state: nil, overdueOnly: false)
         let since = Clock.today.adding(days: -30)
+        let places = try await CoordinationRoutes.requests(services).projectNames(all.compactMap(\.projectId))
         func row(_ a: MeetingAction) -> Row {
             let open = a.state == .open
             return Row(
-                anchor: "a\(a.id)", actionTitle: a.title,
+                anchor: "a\(a.id)", actionTitle: a.title, place: a.projectId.flatMap { places[$0] },
                 meeting: Self.meeting(a, f), due: a.dueOn.description, late: a.overdue, carried: Self.carried(a, f),
                 reopened: open && !a.reopenNote.isEmpty ? f.t("actions.reopenedBecause") + a.reopenNote : nil,
                 doneAction: open ? SiteRoute.myActionDone(a.id).path : nil,

@@ -21,6 +21,8 @@ struct OfficeActionsPage {
     struct Row {
         var anchor: String
         var actionTitle: String
+        /// The compound whose project the meeting tied it to, when it did.
+        var place: String?
         var owner: String
         var meetingHref: String
         var meeting: String
@@ -60,6 +62,7 @@ struct OfficeActionsPage {
         let repo = try await CoordinationRoutes.meetings(services)
         let all = try await repo.listActions(actor: actor, owner: nil, state: nil, overdueOnly: false)
         let organisations = try await services.registry.listAll(.organisations, query: ListQuery(), actor: actor)
+        let places = try await CoordinationRoutes.requests(services).projectNames(all.compactMap(\.projectId))
         let today = Clock.today
         let since = today.adding(days: -30)
         let reopenDue = today.adding(days: 7).description
@@ -69,7 +72,7 @@ struct OfficeActionsPage {
             let typed = mine ? refused?.typed ?? [:] : [:]
             let owner = typed["owner_organisation_id"].flatMap { Int64($0) } ?? a.ownerOrganisationId
             return Row(
-                anchor: "a\(a.id)", actionTitle: a.title, owner: a.ownerName,
+                anchor: "a\(a.id)", actionTitle: a.title, place: a.projectId.flatMap { places[$0] }, owner: a.ownerName,
                 meetingHref: SiteRoute.meeting(a.meetingId).path,
                 meeting: MyActionsPage.meeting(a, f), due: a.dueOn.description, late: a.overdue,
                 carried: MyActionsPage.carried(a, f),

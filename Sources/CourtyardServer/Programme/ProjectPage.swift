@@ -88,6 +88,8 @@ struct ProjectPage {
         let button: String
         /// What must be done first, which no file sent with the form mends: said instead of the form.
         let blocked: String?
+        /// Where on the page that is seen to: the safety paperwork, before construction.
+        var blockedHref: String? = nil
     }
     struct TaskRow {
         let name: String
@@ -361,7 +363,7 @@ struct ProjectPage {
             action: SiteRoute.projectAdvance(detail.summary.id).path,
             documentTypes: next.documentTypes.map { Option(value: $0.rawValue, label: f.t("document." + $0.rawValue)) },
             button: f.t("project.advanceTo").replacingOccurrences(of: "{stage}", with: f.t("stage." + next.rawValue)),
-            blocked: blocked)
+            blocked: blocked, blockedHref: blocked != nil && next == .construction ? "#safety" : nil)
     }
 
     /// The schedule's warning about guessed working days, its chart and its tasks (latest start first).
