@@ -370,12 +370,11 @@ struct ProjectPage {
     /// Who records a task's actual days on the page, while the project is in construction: its contractor, its pm
     /// company and the office.
     static func reportsWorks(_ p: ProjectSummary, _ actor: Actor) -> Bool {
-        guard p.stage == .construction,
-            actor.scope.kind == .organisation || Permissions.allows(actor.role, .manageProjects)
-        else { return false }
+        guard p.stage == .construction else { return false }
         if Permissions.allows(actor.role, .manageProjects) { return true }
-        return (actor.role == .contractor && actor.scope.id == p.contractorId)
-            || (actor.role == .pmCompany && actor.scope.id == p.pmCompanyId)
+        guard actor.scope.kind == .organisation, let org = actor.scope.id else { return false }
+        return (actor.role == .contractor && org == p.contractorId)
+            || (actor.role == .pmCompany && org == p.pmCompanyId)
     }
 
     static func schedule(_ facts: Facts, editsCalendars: Bool, reports: Bool, _ f: PageFrame)
