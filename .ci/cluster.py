@@ -21,6 +21,7 @@ import http.client
 import http.server
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -495,8 +496,9 @@ def main():
                                 text=True)
         check(seeded.returncode == 0, "the demo sub-district is loaded while both servers run")
         conf = open(args.nginx_conf).read()
-        for old, new in (("18081", port_a), ("18082", port_b), ("18090", port_p)):
-            conf = conf.replace(old, new)
+        # One pass, so that a port given for one server is never rewritten as another's.
+        ports = {"18081": port_a, "18082": port_b, "18090": port_p}
+        conf = re.sub(r"\b(18081|18082|18090)\b", lambda m: ports[m.group(1)], conf)
         with open(os.path.join(work, "nginx.conf"), "w") as f:
             f.write(conf)
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
