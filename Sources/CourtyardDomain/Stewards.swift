@@ -56,6 +56,18 @@ public enum StewardRules {
         return ValidationError(field: "until", code: "before_since", message: "until is before since")
     }
 
+    /// A term (a steward's, a body member's) begins within ten years before today (terms served before the registry are entered from paper) and
+    /// at most a year ahead (an election held before the post falls vacant); anything else is a slip of the keyboard.
+    public static func sinceProblem(_ since: Day, today: Day, field: String = "since") -> ValidationError? {
+        if since < today.adding(days: -3653) {
+            return ValidationError(field: field, code: "too_old", message: "\(field) is more than ten years ago")
+        }
+        if since > today.adding(days: 366) {
+            return ValidationError(field: field, code: "too_far", message: "\(field) is more than a year away")
+        }
+        return nil
+    }
+
     /// A steward normally lives (or owns a home) in the compound of the post. Another compound's resident is
     /// taken only when the office says so, with a note; anyone else asking is told which field is wrong.
     public static func otherCompoundProblem(
@@ -179,6 +191,18 @@ public enum BodyRules {
             return ValidationError(
                 field: "vote_id", code: "wrong_matter",
                 message: "the vote is not on electing or replacing the owners' committee (matter 3)")
+        }
+        return nil
+    }
+
+    /// A body is recorded once it has been formed (not ahead of the day), and not so far back (fifty years) that a
+    /// slip of the keyboard is likelier.
+    public static func formedProblem(_ formedOn: Day, today: Day) -> ValidationError? {
+        if formedOn > today {
+            return ValidationError(field: "formed_on", code: "future", message: "formed_on is after today")
+        }
+        if formedOn < today.adding(days: -18_263) {
+            return ValidationError(field: "formed_on", code: "too_old", message: "formed_on is more than 50 years ago")
         }
         return nil
     }

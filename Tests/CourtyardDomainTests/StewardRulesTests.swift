@@ -18,6 +18,24 @@ import Testing
         #expect(!CampaignRules.endedBefore(Self.d("2026-01-01"), until: Self.d("2026-06-30")))
     }
 
+    @Test func aTermStartsWithinTenYearsBackAndAYearAhead() {
+        let today = Self.d("2026-12-04")
+        #expect(StewardRules.sinceProblem(Self.d("2016-12-05"), today: today) == nil, "ten years back is taken")
+        #expect(StewardRules.sinceProblem(Self.d("2016-11-01"), today: today)?.code == "too_old")
+        #expect(StewardRules.sinceProblem(Self.d("2027-12-05"), today: today) == nil, "a year ahead is taken")
+        #expect(StewardRules.sinceProblem(Self.d("2028-01-01"), today: today)?.code == "too_far")
+        #expect(
+            StewardRules.sinceProblem(Self.d("1990-01-01"), today: today, field: "member.from")?.field == "member.from")
+    }
+
+    @Test func aBodyIsRecordedOnceFormedAndNotFiftyYearsBack() {
+        let today = Self.d("2026-12-04")
+        #expect(BodyRules.formedProblem(today, today: today) == nil)
+        #expect(BodyRules.formedProblem(Self.d("2026-12-05"), today: today)?.code == "future")
+        #expect(BodyRules.formedProblem(Self.d("1980-01-01"), today: today) == nil)
+        #expect(BodyRules.formedProblem(Self.d("1970-01-01"), today: today)?.code == "too_old")
+    }
+
     @Test func aTermEndsOnOrAfterItsStart() {
         #expect(StewardRules.termProblem(since: Self.d("2026-03-01"), until: Self.d("2026-02-28"))?.field == "until")
         #expect(StewardRules.termProblem(since: Self.d("2026-03-01"), until: Self.d("2026-03-01")) == nil)

@@ -6,6 +6,8 @@ import Hummingbird
 /// The server-rendered pages. Each handler gets the page frame; errors become pages in the person's language.
 enum Pages {
     typealias Handler = @Sendable (Request, AppContext, PageFrame) async throws -> Response
+    /// Shows a form's page again with a note (its tone and words) and a status, after the form was refused.
+    typealias Redisplay = ((String, String), HTTPResponse.Status) async throws -> Response
 
     static func add(to router: Router<AppContext>, services: Services) {
         LoginPages.add(to: router, services: services)

@@ -291,6 +291,8 @@ struct BuildingPage {
     var title: String
     var trail: [RegistryTrail.Step]
     var grid: Grid?
+    /// Its stewards (楼长), and for the office and the community the forms that appoint and end them.
+    var stewards: BuildingStewards?
 
     static func load(id: Int64, actor: Actor, services: Services) async throws -> BuildingPage {
         let building = try await services.registry.get(Building.self, id: id, actor: actor)
@@ -499,7 +501,7 @@ struct RemoveResidentPage {
 
 /// The registry's pages, each a named handler.
 struct RegistryPagesController {
-    typealias Redisplay = ((String, String), HTTPResponse.Status) async throws -> Response
+    typealias Redisplay = Pages.Redisplay
     let services: Services
 
     func register(on router: Router<AppContext>) {
@@ -565,7 +567,11 @@ struct RegistryPagesController {
     @Sendable func building(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let actor = try context.require(.readRegistry)
         let id = try context.parameters.require("id", as: Int64.self)
-        let page = try await BuildingPage.load(id: id, actor: actor, services: services)
+        var page = try await BuildingPage.load(id: id, actor: actor, services: services)
+        let saved = request.uri.queryParameters.get("saved") == "1"
+        page.stewards = try await BuildingStewards.load(
+            building: id, actor: actor, services: services,
+            note: saved ? PageNote(kind: "ok", text: f.t("zone.form.saved")) : nil, typed: [:], f)
         return f.page(title: page.title, "registry-building", page)
     }
 

@@ -6,6 +6,7 @@ import Hummingbird
 extension SiteRoute {
     static let outreach = SiteRoute("/outreach")
     static let outreachCampaigns = SiteRoute("/outreach/campaigns")
+    static let outreachBodies = SiteRoute("/outreach/bodies")
     static func campaignMap(_ id: Int64) -> SiteRoute { SiteRoute("/api/v1/campaigns/\(id)/map.svg") }
     static func campaignMapPage(_ id: Int64) -> SiteRoute { SiteRoute("/campaigns/\(id)/map") }
     static func campaignSheet(_ id: Int64, _ format: String) -> SiteRoute {
@@ -31,6 +32,7 @@ struct OutreachPage {
     struct StewardRow {
         var compound: String
         var placeName: String
+        var placeHref: String
         var personName: String
         var since: String
         var appointed: String
@@ -38,6 +40,7 @@ struct OutreachPage {
     struct BodyRow {
         var kindLabel: String
         var bodyName: String
+        var bodyHref: String
         var formedOn: String
         var members: String
     }
@@ -49,6 +52,14 @@ struct OutreachPage {
         var absentOnly: Bool
         var until: String
     }
+    /// The form that forms a body: its kind, name, the compound or community it serves, and the day it was formed.
+    struct BodyForm {
+        var action: String
+        var kinds: [FormOption]
+        var places: [FormOption]
+        var bodyName: String
+        var formedOn: String
+    }
     var note: PageNote?
     var campaigns: [CampaignRow]
     var hasCampaigns: Bool
@@ -57,6 +68,7 @@ struct OutreachPage {
     var bodies: [BodyRow]
     var hasBodies: Bool
     var form: Form?
+    var bodyForm: BodyForm?
 
     static func load(actor: Actor, services: Services, note: PageNote?, typed: [String: String], _ f: PageFrame)
         async throws -> OutreachPage
@@ -71,22 +83,26 @@ struct OutreachPage {
             .map {
                 StewardRow(
                     compound: places.name(compound: $0.compoundId), placeName: $0.placeName,
+                    placeHref: SiteRoute.building($0.buildingId).path,
                     personName: $0.residentName, since: $0.since.description,
-                    appointed: f.t("outreach.appointed." + $0.appointedBy.rawValue))
+                    appointed: f.t("stewards.way." + $0.appointedBy.rawValue))
             }
         let bodies = try await BodyRepository(database: db).list(
             compoundId: nil, communityId: nil, kind: nil, actor: actor
         ).prefix(500).map {
             BodyRow(
                 kindLabel: f.t("outreach.body." + $0.kind.rawValue), bodyName: $0.name,
+                bodyHref: SiteRoute.body($0.id).path,
                 formedOn: $0.formedOn.description, members: String($0.members.filter(\.current).count))
         }
         let form =
             Permissions.allows(actor.role, .manageStewards)
             ? try await newCampaign(actor: actor, services: services, typed: typed, f) : nil
+        let bodyForm = form == nil ? nil : try await newBody(actor: actor, services: services, typed: typed, f)
         return OutreachPage(
             note: note, campaigns: campaigns, hasCampaigns: !campaigns.isEmpty, stewards: Array(stewards),
-            hasStewards: !stewards.isEmpty, bodies: Array(bodies), hasBodies: !bodies.isEmpty, form: form)
+            hasStewards: !stewards.isEmpty, bodies: Array(bodies), hasBodies: !bodies.isEmpty, form: form,
+            bodyForm: bodyForm)
     }
 
     static func campaignRows(actor: Actor, services: Services, _ f: PageFrame) async throws -> [CampaignRow] {
@@ -103,6 +119,28 @@ struct OutreachPage {
                     xlsxHref: SiteRoute.campaignSheet(c.id, "xlsx").path))
         }
         return rows
+    }
+
+    /// Compounds and communities are both offered: a party branch serves a compound, a neighbourhood station may serve
+    /// a whole community.
+    static func newBody(actor: Actor, services: Services, typed: [String: String], _ f: PageFrame)
+        async throws -> BodyForm
+    {
+        let compounds = try await services.registry.listAll(Compound.self, actor: actor).prefix(500)
+        let communities = try await services.registry.listAll(Community.self, actor: actor).prefix(100)
+        let place = typed["place"] ?? ""
+        let places =
+            compounds.map { ("compound:\($0.id)", $0.name) }
+            + communities.map { ("community:\($0.id)", $0.name + f.t("bodies.wholeCommunity")) }
+        return BodyForm(
+            action: SiteRoute.outreachBodies.path,
+            kinds: BodyKind.allCases.map {
+                FormOption(
+                    value: $0.rawValue, label: f.t("outreach.body." + $0.rawValue),
+                    selected: typed["kind"] == $0.rawValue)
+            },
+            places: places.map { FormOption(value: $0.0, label: $0.1, selected: place == $0.0) },
+            bodyName: typed["name"] ?? "", formedOn: typed["formed_on"] ?? Clock.today.description)
     }
 
     static func newCampaign(actor: Actor, services: Services, typed: [String: String], _ f: PageFrame)
@@ -130,6 +168,7 @@ struct OutreachController {
         Pages.get(router, "/outreach", show)
         Pages.get(router, "/campaigns/:id/map", map)
         Pages.post(router, "/outreach/campaigns", createCampaign)
+        Pages.post(router, "/outreach/bodies", createBody)
     }
 
     /// A campaign's wall chart inside the site, with the way back; the picture alone is for printing.
@@ -159,15 +198,19 @@ struct OutreachController {
         return f.page(title: f.t("outreach.title"), "stewards-outreach", page)
     }
 
+    /// The page again with why a form was refused, and what was typed into it.
+    func redisplay(_ actor: Actor, _ typed: [String: String], _ f: PageFrame) -> Pages.Redisplay {
+        { m, status in
+            let page = try await OutreachPage.load(
+                actor: actor, services: services, note: PageNote(kind: m.0, text: m.1), typed: typed, f)
+            return f.page(title: f.t("outreach.title"), "stewards-outreach", page, status: status)
+        }
+    }
+
     @Sendable func createCampaign(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let actor = try context.require(.manageStewards)
         let fields = try await Pages.checkboxForm(request, context)
-        let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
-            let page = try await OutreachPage.load(
-                actor: actor, services: services, note: PageNote(kind: m.0, text: m.1), typed: fields, f)
-            return f.page(title: f.t("outreach.title"), "stewards-outreach", page, status: status)
-        }
-        return try await Pages.save(f, redisplay: redisplay) {
+        return try await Pages.save(f, redisplay: redisplay(actor, fields, f)) {
             guard let until = Day(fields["until"] ?? "") else {
                 throw ValidationError(field: "until", code: Pages.pageMessage, message: f.t("outreach.badUntil"))
             }
@@ -179,6 +222,28 @@ struct OutreachController {
                     filter: filter, goal: CampaignGoal(rawValue: fields["goal"] ?? "") ?? .reach, until: until),
                 actor: actor)
             return SiteRoute.outreach.path + "?saved=1"
+        }
+    }
+
+    /// A body formed on the page goes straight to its own page, where its members are added.
+    @Sendable func createBody(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let actor = try context.require(.manageStewards)
+        let fields = try await Pages.form(request, context)
+        return try await Pages.save(f, redisplay: redisplay(actor, fields, f)) {
+            guard let formed = Day(fields["formed_on"] ?? "") else {
+                throw ValidationError(field: "formed_on", code: Pages.pageMessage, message: f.t("form.badDate"))
+            }
+            let place = (fields["place"] ?? "").split(separator: ":")
+            let id = place.count == 2 ? Int64(place[1]) : nil
+            guard let id, let kind = BodyKind(rawValue: fields["kind"] ?? "") else {
+                throw ValidationError(field: "place", code: Pages.pageMessage, message: f.t("bodies.pickPlace"))
+            }
+            let body = try await BodyRepository(database: services.database).create(
+                .init(
+                    kind: kind, name: fields["name"] ?? "", compoundId: place[0] == "compound" ? id : nil,
+                    communityId: place[0] == "community" ? id : nil, formedOn: formed, members: []),
+                actor: actor)
+            return SiteRoute.body(body.id).path + "?saved=1#add-member"
         }
     }
 }

@@ -271,6 +271,8 @@ enum StewardPages {
     static func add(to router: Router<AppContext>, services: Services) {
         StewardPhoneController(services: services).register(on: router)
         OutreachController(services: services).register(on: router)
+        BuildingStewardsController(services: services).register(on: router)
+        BodyPageController(services: services).register(on: router)
         script.register(on: router)
     }
 

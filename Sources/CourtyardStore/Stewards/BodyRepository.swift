@@ -69,6 +69,7 @@ public struct BodyRepository: Sendable {
             throw ValidationError(
                 field: "compound_id", code: "one_place", message: "give compound_id or community_id, not both")
         }
+        if let problem = BodyRules.formedProblem(n.formedOn, today: Clock.today) { throw problem }
         guard n.members.count <= 100 else {
             throw ValidationError(field: "members", code: "too_many", message: "at most 100 members")
         }
@@ -145,6 +146,10 @@ public struct BodyRepository: Sendable {
                 message: "\(field).public_name is at most 50 characters")
         }
         if let problem = BodyRules.memberTermProblem(field: field, from: m.from, until: m.until) { throw problem }
+        if let from = m.from, let problem = StewardRules.sinceProblem(from, today: Clock.today, field: field + ".from")
+        {
+            throw problem
+        }
         if let r = m.residentId {
             let sql: SQLQueryString =
                 "SELECT t.id FROM residents t WHERE t.id = \(bind: r) AND "
@@ -255,6 +260,45 @@ public struct BodyRepository: Sendable {
         init(_ b: GoverningBody) {
             name = b.name
             members = b.members.filter(\.current).count
+        }
+    }
+
+    /// People of a body's compound (or of its community's compounds) whose name holds `text` or whose phone is it,
+    /// each with the home that places them: whom the page offers to add as a member (at most `limit`).
+    public func candidates(body id: Int64, text: String, limit: Int = 20, actor: Actor) async throws
+        -> [StewardCandidate]
+    {
+        guard Permissions.allows(actor.role, .manageStewards) else { throw AccessError.forbidden }
+        let words = TextNormalizer.line(text).replacingOccurrences(of: "%", with: "")
+            .replacingOccurrences(of: "_", with: "")
+        guard !words.isEmpty, words.unicodeScalars.count <= 50 else { return [] }
+        let digits = PersonalData.normalizePhone(words) ?? ""
+        return try await database.withConnection { db in
+            let body = try await Self.one(id, actor: actor, db: db)
+            let area: SQLQueryString =
+                body.compoundId.map { " h.compound_id = \(bind: $0)" }
+                ?? " h.compound_id IN (SELECT id FROM compounds WHERE community_id = \(bind: body.communityId ?? 0))"
+            let sql: SQLQueryString =
+                """
+                SELECT r.id, r.name, b.name AS building, e.name AS entrance, h.room, hr.relation
+                FROM household_residents hr JOIN households h ON h.id = hr.household_id
+                JOIN buildings b ON b.id = h.building_id JOIN entrances e ON e.id = h.entrance_id
+                JOIN residents r ON r.id = hr.resident_id
+                WHERE
+                """ + area
+                + " AND (r.name LIKE \(bind: "%" + words + "%") OR (r.phone <> '' AND r.phone = \(bind: digits)))"
+                + " AND r.id IN (SELECT t.id FROM residents t WHERE "
+                + ResourceSpec.residents.scopeCondition(actor.scope) + ")"
+                + " ORDER BY r.name, r.id, h.building_id, h.entrance_id, h.room LIMIT \(unsafeRaw: String(limit * 3))"
+            var seen = Set<Int64>()
+            return try await db.raw(sql).all().compactMap { r -> StewardCandidate? in
+                let resident = try r.int("id")
+                guard seen.insert(resident).inserted else { return nil }
+                return StewardCandidate(
+                    residentId: resident, name: PersonalData.name(try r.text("name"), personal: actor.seesPersonalData),
+                    entrance: try r.text("building") + "-" + (try r.text("entrance")), room: try r.text("room"),
+                    owner: try r.text("relation") == "owner")
+            }.prefix(limit).map { $0 }
         }
     }
 

@@ -175,3 +175,12 @@ public struct GoverningBody: Codable, Sendable, Equatable {
         case voteId = "vote_id", members, version
     }
 }
+
+/// A person who lives in (or owns a home in) a building, as the form that appoints its steward offers them.
+public struct StewardCandidate: Sendable, Equatable {
+    public var residentId: Int64
+    public var name: String
+    public var entrance: String
+    public var room: String
+    public var owner: Bool
+}

@@ -105,6 +105,7 @@ public struct StewardRepository: Sendable {
                 message: "give building_id or entrance_id, not both and not neither")
         }
         if let problem = StewardRules.termProblem(since: n.since, until: n.until) { throw problem }
+        if let problem = StewardRules.sinceProblem(n.since, today: Clock.today) { throw problem }
         if n.userId != nil && n.account != nil {
             throw ValidationError(
                 field: "account", code: "one_account", message: "give user_id or account, not both")
@@ -302,6 +303,30 @@ public struct StewardRepository: Sendable {
         let q = sql
         return try await database.withConnection { db in
             try await db.raw(q).all().map { try Self.decode($0, actor: actor) }
+        }
+    }
+
+    /// Who may be made a steward of a building: the people who live in it or own a home in it, each with the home
+    /// that places them, in the order of the building's entrances, floors and rooms (at most 2,000).
+    public func candidates(building: Int64, actor: Actor) async throws -> [StewardCandidate] {
+        guard Permissions.allows(actor.role, .manageStewards) else { throw AccessError.forbidden }
+        _ = try await ResourceRepository(database: database).get(.buildings, id: building, actor: actor)
+        return try await database.withConnection { db in
+            try await db.raw(
+                """
+                SELECT r.id, r.name, e.name AS entrance, h.room, h.floor, hr.relation
+                FROM household_residents hr JOIN households h ON h.id = hr.household_id
+                JOIN entrances e ON e.id = h.entrance_id JOIN residents r ON r.id = hr.resident_id
+                WHERE h.building_id = \(bind: building)
+                ORDER BY e.id, h.floor, h.room, r.name, r.id LIMIT 2000
+                """
+            ).all().map { r in
+                StewardCandidate(
+                    residentId: try r.int("id"),
+                    name: PersonalData.name(try r.text("name"), personal: actor.seesPersonalData),
+                    entrance: try r.text("entrance"), room: try r.text("room"),
+                    owner: try r.text("relation") == "owner")
+            }
         }
     }
 
