@@ -19,6 +19,7 @@ enum InvestmentPages {
     static func add(to router: Router<AppContext>, services: Services) {
         InvestmentPageController(services: services).register(on: router)
         InvestmentStepController(services: services).register(on: router)
+        ContractPageController(services: services).register(on: router)
     }
 
     /// Who sees the investment table: the office, the pm company and the supervisor.

@@ -60,6 +60,8 @@ struct InvestmentSection {
     var changeForm: ChangeForm?
     /// The investment table, for those who may open it.
     let investmentTableHref: String?
+    /// The page that enters or corrects the contract and its bill, for the office and the project's pm company.
+    var contractHref: String?
 
     /// Who sees a project's money: the office, its pm company, supervisor and contractor.
     static func shows(_ role: Role) -> Bool { InvestmentPages.opens(role) || role == .contractor }
@@ -135,7 +137,8 @@ struct InvestmentSection {
             changeForm: proposes && contract != nil
                 ? ChangeForm(changeAction: SiteRoute.projectChangeOrders(project.id).path) : nil,
             investmentTableHref: InvestmentPages.opens(actor.role)
-                ? SiteRoute.investment(year: Int64(project.batchYear)).path : nil)
+                ? SiteRoute.investment(year: Int64(project.batchYear)).path : nil,
+            contractHref: ContractPage.enters(actor, project) ? SiteRoute.projectContract(project.id).path : nil)
     }
 }
 
