@@ -106,6 +106,15 @@ public enum ActionRules {
     /// An action must be due on or after the meeting that hands it out.
     public static func dueIsValid(dueOn: Day, meetingDate: Day) -> Bool { dueOn >= meetingDate }
 
+    /// An action handed to another organisation is due today or later: a day already past would reach its new owner
+    /// as overdue before they heard of it.
+    public static func checkHandover(due: Day, today: Day) throws {
+        guard due >= today else {
+            throw ValidationError(
+                field: "due_on", code: "handover_past", message: "an action handed over is due today or later")
+        }
+    }
+
     /// A day an action is moved to: not before the meeting that handed it out, and within a year of it (a slip of
     /// the keyboard, 2062 for 2026, is likelier than an action a year away).
     public static func checkNewDue(_ due: Day, createdOn: Day) throws {

@@ -395,4 +395,12 @@ extension CoordinationLifecycleTests {
         #expect(!awaits(.held, day.adding(days: -1), 0))
         #expect(!awaits(.cancelled, day.adding(days: -1), 0))
     }
+
+    @Test func anActionHandedOverIsDueTodayOrLater() throws {
+        let today = Day("2026-12-04")!
+        #expect(throws: Never.self) { try ActionRules.checkHandover(due: today, today: today) }
+        #expect(throws: ValidationError.self) {
+            try ActionRules.checkHandover(due: today.adding(days: -1), today: today)
+        }
+    }
 }

@@ -117,4 +117,32 @@ import Testing
             #expect(listed.contains(#"<p class="place">\#(compound)"#))
         }
     }
+
+    @Test func anOverdueActionHandedOverNeedsANewDay() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await CoordinationPageTests.office(client)
+            let contractor = try await CoordinationTests.scopeId(client, try await client.token("contractor"))
+            let gas = try await CoordinationTests.scopeId(client, try await client.token("gas"))
+            let token = try await client.token("office")
+            let id = try await Self.action(client, office: office, owner: contractor)
+            let yesterday = Clock.today.adding(days: -1).description
+            try await services.database.withConnection { db in
+                try await db.raw(
+                    "UPDATE meeting_actions SET due_on = \(bind: yesterday), created_on = '2026-01-05' WHERE id = \(bind: Int64(id)!)"
+                ).run()
+            }
+            let stale = try await client.call(
+                .patch, "/api/v1/actions/\(id)", token: token, body: #"{"owner_organisation_id":\#(gas)}"#)
+            #expect(stale.status == .unprocessableContent && stale.json.errorCode == "handover_past")
+            let (refused, _, page) = try await office.post(
+                "/actions/\(id)/edit", [("due_on", yesterday), ("owner_organisation_id", String(gas))])
+            #expect(refused == .unprocessableContent && page.contains("原日期已过，请重新定一个"))
+            // Moving only the day is still the office's to record; handing over with a new day is taken.
+            let due = Clock.today.adding(days: 7).description
+            let handed = try await client.call(
+                .patch, "/api/v1/actions/\(id)", token: token,
+                body: #"{"owner_organisation_id":\#(gas),"due_on":"\#(due)"}"#)
+            #expect(handed.status == .ok && handed.json["due_on"]?.stringValue == due)
+        }
+    }
 }

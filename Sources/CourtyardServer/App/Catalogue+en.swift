@@ -481,6 +481,8 @@ extension Catalogue {
         "actions.reopenedBecause": "Handed back by the office: ",
         "error.action_done": "This action is done; hand it back first if it is not.",
         "error.action_open": "This action has not been reported done.",
+        "error.due_on.handover_past":
+            "An action handed to another organisation is due today or later: its day has passed, so set a new one.",
         "error.too_far": "The date is more than a year away; check the year.",
         "project.seeSafety": "See the safety paperwork",
         "project.advanceConfirm": "I have checked the file attached; move to the next stage (this cannot be undone)",

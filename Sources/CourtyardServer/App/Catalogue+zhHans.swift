@@ -449,6 +449,8 @@ extension Catalogue {
         "actions.reopenedBecause": "街道退回重办：",
         "error.action_done": "这项交办事项已办结；如未办好，请先退回重办。",
         "error.action_open": "这项交办事项还没有报办结。",
+        "error.due_on.handover_past":
+            "交给另一单位办理时，完成日期须是今天或以后：原日期已过，请重新定一个。",
         "error.too_far": "日期在一年以后，请核对年份。",
         "project.seeSafety": "查看安全管理备案情况",
         "project.advanceConfirm": "已核对所附文件，确认进入下一阶段（进入后不能退回）",

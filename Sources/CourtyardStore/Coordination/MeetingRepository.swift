@@ -797,6 +797,7 @@ public struct MeetingRepository: Sendable {
                 owner = try await Self.actionOwner(o, action: id, db: db)
             }
             let due = dueOn ?? a.dueOn
+            if owner != nil { try ActionRules.checkHandover(due: due, today: today) }
             try await db.raw(
                 """
                 UPDATE meeting_actions SET due_on = \(bind: due.description),
