@@ -31,18 +31,22 @@ import Testing
             try await f.fileSafetyPaperwork()
             let ready = try await page()
             #expect(ready.contains(form) && ready.contains("已核对所附文件，确认进入下一阶段"))
-            func advance(confirm: Bool) async throws -> HTTPResponse.Status {
-                let fields = [("_csrf", office.csrf), ("document_type", "commencement_report"), ("note", "")]
-                return try await SiteLogPageTests.post(
+            func advance(confirm: Bool) async throws -> (HTTPResponse.Status, String) {
+                let fields = [("_csrf", office.csrf), ("document_type", "commencement_report"), ("note", "开工报告已盖章")]
+                let sent = try await SiteLogPageTests.post(
                     client, "/projects/\(f.pid)/advance", cookie: office.cookie,
-                    fields + (confirm ? [("confirm", "1")] : []), photo: SiteLogPageTests.png, fileField: "file"
-                ).0
+                    fields + (confirm ? [("confirm", "1")] : []), photo: SiteLogPageTests.png, fileField: "file")
+                return (sent.0, sent.2)
             }
             let stored = try await SelectionTests.count(services, "attachments")
-            #expect(try await advance(confirm: false) == .unprocessableContent)
+            let unticked = try await advance(confirm: false)
+            #expect(unticked.0 == .unprocessableContent)
+            // What was typed is there again: the note, and the kind of document chosen.
+            #expect(unticked.1.contains(#"value="开工报告已盖章""#))
+            #expect(unticked.1.contains(#"<option value="commencement_report" selected>"#))
             #expect(try await SelectionTests.count(services, "attachments") == stored, "nothing kept")
             #expect(try await f.call(.get, "/api/v1/projects/\(f.pid)").json["stage"]?.stringValue == "plan_approved")
-            #expect(try await advance(confirm: true) == .seeOther)
+            #expect(try await advance(confirm: true).0 == .seeOther)
             #expect(try await f.call(.get, "/api/v1/projects/\(f.pid)").json["stage"]?.stringValue == "construction")
         }
     }

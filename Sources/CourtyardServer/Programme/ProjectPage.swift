@@ -81,10 +81,13 @@ struct ProjectPage {
     struct Option {
         let value: String
         let label: String
+        var selected = false
     }
     struct AdvanceForm {
         let action: String
-        let documentTypes: [Option]
+        var documentTypes: [Option]
+        /// The note typed into a refused form, shown again (the file is chosen again: a browser keeps none).
+        var typedNote = ""
         let button: String
         /// What must be done first, which no file sent with the form mends: said instead of the form.
         let blocked: String?
@@ -187,7 +190,7 @@ struct ProjectPage {
     let gateRows: [GateRow]
     let hasGates: Bool
     let acceptances: [String]
-    let advance: AdvanceForm?
+    var advance: AdvanceForm?
     /// Once the works are accepted: the hand-over to the property company, its checklist and four signatures.
     let handoverHref: String?
     /// Where the hand-over stands ("移交前还缺：…"), while the works are accepted and not yet handed over.
@@ -482,14 +485,21 @@ struct ProjectPageController: Sendable {
 
     func page(
         id: Int64, _ context: AppContext, _ f: PageFrame, message: PageNotice?, log: SiteLogForm.Typed? = nil,
-        change: InvestmentSection.ChangeForm? = nil, check: [String: String]? = nil, savedIn: String? = nil,
-        status: HTTPResponse.Status
+        change: InvestmentSection.ChangeForm? = nil, check: [String: String]? = nil, gate: [String: String]? = nil,
+        savedIn: String? = nil, status: HTTPResponse.Status
     ) async throws -> Response {
         let actor = try context.require(.readProjects)
         var facts = try await ProjectPage.load(id: id, actor: actor, services: services, f)
         if let change, facts.investment?.changeForm != nil { facts.investment?.changeForm = change }
         var page = ProjectPage(facts, actor: actor, message: message, log: log, f)
         if let check, let message { page.checkForm?.retype(check, problem: message.text) }
+        if let gate, var form = page.advance {
+            form.typedNote = gate["note"] ?? ""
+            form.documentTypes = form.documentTypes.map {
+                ProjectPage.Option(value: $0.value, label: $0.label, selected: $0.value == gate["document_type"])
+            }
+            page.advance = form
+        }
         if savedIn == "checks" { page.savedChecks = f.t("project.saved") }
         if savedIn == "schedule" { page.savedSchedule = f.t("project.saved") }
         if savedIn == "investment" { page.savedInvestment = f.t("project.saved") }
@@ -507,14 +517,15 @@ struct ProjectPageController: Sendable {
     /// Runs a form's save and goes back to the page's section; a refused form shows the page again with why.
     func save(
         id: Int64, anchor: String?, _ context: AppContext, _ f: PageFrame, check: [String: String]? = nil,
-        _ body: () async throws -> Void
+        gate: [String: String]? = nil, _ body: () async throws -> Void
     ) async throws -> Response {
         try await Pages.save(
             f,
             next: anchor.map { SiteRoute.projectSaved(id, $0) }?.path ?? SiteRoute("/projects/\(id)?saved=page").path,
             redisplay: { m, status in
                 try await page(
-                    id: id, context, f, message: PageNotice(tone: m.0, text: m.1), check: check, status: status)
+                    id: id, context, f, message: PageNotice(tone: m.0, text: m.1), check: check, gate: gate,
+                    status: status)
             }, body)
     }
 
@@ -615,7 +626,7 @@ struct ProjectPageController: Sendable {
     @Sendable func advance(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let id = try context.parameters.require("id", as: Int64.self)
         let form = try await Pages.multipartForm(request, context)
-        return try await save(id: id, anchor: nil, context, f) {
+        return try await save(id: id, anchor: nil, context, f, gate: form.fields) {
             let actor = try context.actor()
             guard let type = form.fields["document_type"].flatMap(DocumentType.init(rawValue:)) else {
                 throw ValidationError(
