@@ -65,10 +65,7 @@ struct BodyPage {
                 action: SiteRoute.bodyMembers(id).path, searchAction: SiteRoute.body(id).path, find: find,
                 searched: !find.isEmpty, found: !found.isEmpty, more: all.count > found.count,
                 people: found.map {
-                    let home = "\($0.entrance)-\($0.room)" + ($0.owner ? f.t("stewards.owner") : "")
-                    return FormOption(
-                        value: String($0.residentId), label: "\($0.name)（\(home)）",
-                        selected: typed["resident_id"] == String($0.residentId) || found.count == 1)
+                    $0.option(selected: typed["resident_id"] == String($0.residentId) || found.count == 1, f)
                 }, position: typed["position"] ?? "", from: typed["from"] ?? Clock.today.description)
         }
         let page = BodyPage(
@@ -153,12 +150,7 @@ struct BodyPageController {
         let member = try context.parameters.require("member", as: Int64.self)
         let typed = try await Pages.form(request, context)
         return try await Pages.save(f, redisplay: redisplay(id, actor, typed: [:], f)) {
-            guard typed["confirm_end"] == "yes" else {
-                throw ValidationError(field: "confirm_end", code: Pages.pageMessage, message: f.t("bodies.confirmEnd"))
-            }
-            guard let until = Day(typed["until"] ?? "") else {
-                throw ValidationError(field: "until", code: Pages.pageMessage, message: f.t("form.badDate"))
-            }
+            let until = try StewardForms.lastDay(typed, tick: "bodies.confirmEnd", f)
             _ = try await BodyRepository(database: services.database).endMember(
                 body: id, member: member, until: until, actor: actor)
             return SiteRoute.body(id).path + "?saved=1"

@@ -82,10 +82,7 @@ struct BuildingStewards {
         let people = try await StewardRepository(database: services.database).candidates(
             building: building, actor: actor
         ).filter { seen.insert($0.residentId).inserted }.map {
-            let home = "\($0.entrance)-\($0.room)" + ($0.owner ? f.t("stewards.owner") : "")
-            return FormOption(
-                value: String($0.residentId), label: "\($0.name)（\(home)）",
-                selected: typed["resident_id"] == String($0.residentId))
+            $0.option(selected: typed["resident_id"] == String($0.residentId), f)
         }
         let way = typed["appointed_by"] ?? StewardAppointment.election.rawValue
         return Appoint(
@@ -188,17 +185,33 @@ struct BuildingStewardsController {
         let repo = StewardRepository(database: services.database)
         guard try await repo.get(id: stewardId, actor: actor).buildingId == id else { throw AppError.notFound }
         return try await Pages.save(f, redisplay: redisplay(id, actor, typed: [:], f)) {
-            guard typed["confirm_end"] == "yes" else {
-                throw ValidationError(
-                    field: "confirm_end", code: Pages.pageMessage, message: f.t("stewards.confirmEnd"))
-            }
-            guard let until = Day(typed["until"] ?? "") else {
-                throw ValidationError(field: "until", code: Pages.pageMessage, message: f.t("form.badDate"))
-            }
+            let until = try StewardForms.lastDay(typed, tick: "stewards.confirmEnd", f)
             _ = try await repo.end(id: stewardId, on: until, reason: typed["reason"] ?? "", actor: actor)
             // The post's account may have ended with it: this server forgets the tokens it knows at once.
             services.tokens.clear()
             return SiteRoute.buildingStewardsSaved(id).path
         }
+    }
+}
+
+extension StewardCandidate {
+    /// How a form offers the person: their name and the home that places them (王丽华（3号楼-2单元-102，业主）).
+    func option(selected: Bool, _ f: PageFrame) -> FormOption {
+        let home = "\(entrance)-\(room)" + (owner ? f.t("stewards.owner") : "")
+        return FormOption(value: String(residentId), label: "\(name)（\(home)）", selected: selected)
+    }
+}
+
+/// What the forms that end a steward's term or a body member's share.
+enum StewardForms {
+    /// The last day served, once the form's tick confirms it; `tick` names the words when it is missing.
+    static func lastDay(_ typed: [String: String], tick: String, _ f: PageFrame) throws -> Day {
+        guard typed["confirm_end"] == "yes" else {
+            throw ValidationError(field: "confirm_end", code: Pages.pageMessage, message: f.t(tick))
+        }
+        guard let until = Day(typed["until"] ?? "") else {
+            throw ValidationError(field: "until", code: Pages.pageMessage, message: f.t("form.badDate"))
+        }
+        return until
     }
 }
