@@ -62,4 +62,18 @@ import Testing
             #expect(refused == .forbidden)
         }
     }
+
+    @Test func theReadOnlyOfficeAboveFollowsTheMoneyWithoutChangingIt() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let s = try await InvestmentTests.withContract(client, services)
+            let (cookie, _) = try await client.session("viewer")
+            let table = try await PageTests.page(client, "/investment?batch_year=\(s.f.year)", cookie: cookie)
+            #expect(table.0 == .ok && table.1.contains("40,326.00"), "the contract's sum in the table")
+            #expect(table.1.contains("href=\"/investment\""), "the tab is there")
+            let project = try await PageTests.page(client, "/projects/\(s.f.pid)", cookie: cookie).1
+            #expect(project.contains("合同价 ¥40,326.00"))
+            #expect(
+                !project.contains("/contract\"") && !project.contains("/change_orders\""), "no form that changes money")
+        }
+    }
 }

@@ -22,8 +22,11 @@ enum InvestmentPages {
         ContractPageController(services: services).register(on: router)
     }
 
-    /// Who sees the investment table: the office, the pm company and the supervisor.
-    static func opens(_ role: Role) -> Bool { [.admin, .subdistrictOfficer, .pmCompany, .supervisor].contains(role) }
+    /// Who sees the investment table: the office, the pm company, the supervisor, and the read-only account of the
+    /// office above, which follows the money across its sub-districts without changing any of it.
+    static func opens(_ role: Role) -> Bool {
+        [.admin, .subdistrictOfficer, .pmCompany, .supervisor, .viewer].contains(role)
+    }
 }
 
 /// The pm company's investment table for a batch on a desktop: each project under its community, the
