@@ -68,6 +68,16 @@ public enum StewardRules {
         return nil
     }
 
+    /// Whether a term (a steward's, a body member's) that has `until` may be ended on `day`: a last day already
+    /// recorded and reached stands (a second ending, from a stale form, would overwrite it); a last day still ahead
+    /// may only be brought forward; and the last day is at most a year away (2099 is a slip of the keyboard).
+    public static func endProblem(until: Day?, day: Day, today: Day, field: String = "until") -> StoreProblem? {
+        if day > today.adding(days: 366) { return .invalid(field: field, code: "too_far") }
+        guard let until else { return nil }
+        if until <= today || day >= until { return .refused(code: "already_ended") }
+        return nil
+    }
+
     /// A steward normally lives (or owns a home) in the compound of the post. Another compound's resident is
     /// taken only when the office says so, with a note; anyone else asking is told which field is wrong.
     public static func otherCompoundProblem(
@@ -268,4 +278,10 @@ public enum IrregularityRules {
         case .escalated: "it was already escalated to city management"
         }
     }
+}
+
+/// A rule's answer that the store turns into its error: a field that is wrong (422) or a step refused (409).
+public enum StoreProblem: Sendable, Equatable {
+    case invalid(field: String, code: String)
+    case refused(code: String)
 }

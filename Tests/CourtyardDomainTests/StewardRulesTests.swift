@@ -28,6 +28,22 @@ import Testing
             StewardRules.sinceProblem(Self.d("1990-01-01"), today: today, field: "member.from")?.field == "member.from")
     }
 
+    @Test func aTermsLastDayOnceReachedStandsAndOneAheadMayOnlyComeForward() {
+        let today = Self.d("2026-12-04")
+        #expect(StewardRules.endProblem(until: nil, day: today, today: today) == nil)
+        #expect(
+            StewardRules.endProblem(until: nil, day: Self.d("2099-01-01"), today: today)
+                == .invalid(field: "until", code: "too_far"))
+        #expect(StewardRules.endProblem(until: today, day: today, today: today) == .refused(code: "already_ended"))
+        #expect(
+            StewardRules.endProblem(until: Self.d("2026-11-01"), day: Self.d("2026-10-01"), today: today)
+                == .refused(code: "already_ended"))
+        #expect(StewardRules.endProblem(until: Self.d("2027-06-30"), day: Self.d("2027-03-31"), today: today) == nil)
+        #expect(
+            StewardRules.endProblem(until: Self.d("2027-06-30"), day: Self.d("2027-06-30"), today: today)
+                == .refused(code: "already_ended"))
+    }
+
     @Test func aBodyIsRecordedOnceFormedAndNotFiftyYearsBack() {
         let today = Self.d("2026-12-04")
         #expect(BodyRules.formedProblem(today, today: today) == nil)

@@ -52,7 +52,8 @@ import Testing
             let page = try await office.get("/bodies/\(body)")
             #expect(page.0 == .ok && page.1.contains("增加成员") && page.1.contains("/outreach"))
             let q = name.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
-            let found = try await office.get("/bodies/\(body)?q=\(q)")
+            // A space typed after the name (a phone keyboard's habit) comes as "+" and is no part of it.
+            let found = try await office.get("/bodies/\(body)?q=\(q)+")
             #expect(found.1.contains("name=\"resident_id\" value=\"\(resident)\""))
             let elsewhere = try await office.get(
                 "/bodies/\(body)?q=\(stranger.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)")
@@ -67,13 +68,26 @@ import Testing
             let old = try await office.post(
                 "/bodies/\(body)/members",
                 [("resident_id", String(resident)), ("position", "委员"), ("from", "2010-01-01"), ("q", name)])
-            #expect(old.0 == .unprocessableContent && old.2.contains("任职起始日早于十年前"))
+            #expect(old.0 == .unprocessableContent && old.2.contains("任职起始日早于该组织的成立日期"))
             #expect(old.2.contains("value=\"\(resident)\" required checked"), "the person chosen stays chosen")
             #expect(try await SelectionTests.count(services, "body_members") == members)
 
             let added = try await office.post(
                 "/bodies/\(body)/members", [("resident_id", String(resident)), ("position", "宣传委员"), ("from", today)])
             #expect(added.0 == .seeOther && added.1 == "/bodies/\(body)?saved=1")
+            #expect(try await SelectionTests.count(services, "body_members") == members + 1)
+            let twice = try await office.post(
+                "/bodies/\(body)/members", [("resident_id", String(resident)), ("position", "委员"), ("from", today)])
+            #expect(twice.0 == .conflict && twice.2.contains("已是该组织的在任成员"))
+            let strangerId = try await SelectionTests.ints(
+                services, "SELECT MIN(id) AS id FROM residents WHERE name = \(bind: stranger)")[0]
+            let posted = try await office.post(
+                "/bodies/\(body)/members", [("resident_id", String(strangerId)), ("position", "委员"), ("from", today)])
+            #expect(posted.0 == .unprocessableContent && posted.2.contains("不住在该组织所在的小区"))
+            let early = try await office.post(
+                "/bodies/\(body)/members",
+                [("resident_id", String(strangerId)), ("position", "委员"), ("from", "2017-01-01")])
+            #expect(early.0 == .unprocessableContent && early.2.contains("早于该组织的成立日期"))
             #expect(try await SelectionTests.count(services, "body_members") == members + 1)
             let shown = try await office.get("/bodies/\(body)")
             #expect(shown.1.contains("宣传委员") && shown.1.contains("<b>\(name)</b>") && shown.1.contains("\(today) 起"))
@@ -87,7 +101,7 @@ import Testing
             let left = try await office.post(end, [("until", today), ("confirm_end", "yes")])
             #expect(left.0 == .seeOther)
             let after = try await office.get("/bodies/\(body)")
-            #expect(after.1.contains("\(today) 至 \(today)") && !after.1.contains("action=\"\(end)\""))
+            #expect(after.1.contains("\(today) 至 \(today)") && !after.1.contains("action=\"\(end)#members\""))
 
             let (cookie, csrf) = try await client.session("viewer")
             let viewer = CoordinationPageTests.Browser(client: client, cookie: cookie, csrf: csrf)

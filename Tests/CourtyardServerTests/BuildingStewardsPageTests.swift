@@ -56,6 +56,9 @@ import Testing
             // what was typed kept.
             let nobody = try await Self.appoint(client, office, building, [("place", "building"), ("since", today)])
             #expect(nobody.0 == .unprocessableContent && nobody.2.contains("请选择楼长人选。"))
+            let noTick = try await Self.appoint(
+                client, office, building, person.filter { $0.0 != "with_account" } + [("password", "Lou-zhang-2026")])
+            #expect(noTick.0 == .unprocessableContent && noTick.2.contains("要开通账号请勾选"))
             let weak = try await Self.appoint(client, office, building, person + [("password", "12345678")])
             #expect(weak.0 == .unprocessableContent && weak.2.contains("密码") && weak.2.contains("value=\"lz-page\""))
             let old = try await Self.appoint(
@@ -77,7 +80,7 @@ import Testing
             #expect(record.count == 1, "the election record is kept with the term")
             let shown = try await office.get("/buildings/\(building)")
             #expect(shown.1.contains("<b>\(name)</b>") && shown.1.contains("\(today) 起") && shown.1.contains("已开通"))
-            #expect(shown.1.contains("居民选举产生"))
+            #expect(shown.1.contains("居民选举产生") && shown.1.contains(">选举记录</a>"))
             // The new steward signs in on the phone and reads the post's households.
             let steward = try await client.session("lz-page", "Lou-zhang-2026")
             let phone = try await client.execute(uri: "/my-households", method: .get, headers: [.cookie: steward.0]) {
@@ -86,15 +89,18 @@ import Testing
             #expect(phone == .ok)
             // The post is taken: a second appointment is refused with what to do.
             let again = try await Self.appoint(
-                client, office, building, person.filter { $0.0 != "with_account" } + [("password", "")])
+                client, office, building, person.filter { !["with_account", "username"].contains($0.0) })
             #expect(again.0 == .conflict && again.2.contains("请先为其办理卸任"))
 
             let id = try await SelectionTests.ints(
                 services, "SELECT id FROM stewards WHERE building_id = \(bind: building) AND user_id IS NOT NULL")[0]
             let end = "/buildings/\(building)/stewards/\(id)/end"
-            #expect(shown.1.contains("action=\"\(end)\""))
+            #expect(shown.1.contains("action=\"\(end)#stewards\""))
             let unticked = try await office.post(end, [("until", today), ("reason", "搬离本楼")])
             #expect(unticked.0 == .unprocessableContent && unticked.2.contains("请勾选确认卸任。"))
+            #expect(unticked.2.contains("<details open>") && unticked.2.contains("value=\"搬离本楼\""), "kept, open")
+            let far = try await office.post(end, [("until", "2099-01-01"), ("confirm_end", "yes")])
+            #expect(far.0 == .unprocessableContent && far.2.contains("最后任职日在一年以后"))
             #expect(try await office.get("/buildings/\(building)").1.contains("\(today) 起"))
             // Another building's address does not end this term.
             let elsewhere = try await office.post(
@@ -104,7 +110,11 @@ import Testing
             #expect(ended.0 == .seeOther)
             let after = try await office.get("/buildings/\(building)")
             #expect(after.1.contains("\(today) 至 \(today)") && after.1.contains("卸任原因：搬离本楼"))
-            #expect(!after.1.contains("action=\"\(end)\""), "an ended term offers no second ending")
+            #expect(!after.1.contains("action=\"\(end)#stewards\""), "an ended term offers no second ending")
+            // A stale form sent again does not overwrite the last day recorded.
+            let stale = try await office.post(end, [("until", today), ("reason", "另一个原因"), ("confirm_end", "yes")])
+            #expect(stale.0 == .conflict && stale.2.contains("已经登记"))
+            #expect(try await office.get("/buildings/\(building)").1.contains("卸任原因：搬离本楼"))
         }
     }
 

@@ -76,4 +76,42 @@ import Testing
                 !project.contains("/contract\"") && !project.contains("/change_orders\""), "no form that changes money")
         }
     }
+
+    @Test func aCorrectedContractStillCoversWhatWasPaidAndNamesTheProjectsContractor() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let s = try await InvestmentTests.withContract(client, services)
+            let f = s.f
+            let paid = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/payments", as: f.contractor,
+                #"{"period_end":"\#(InvestmentTests.today)","measured":\#(InvestmentTests.measured(f, water: "500", lifts: "1")),"amount_fen":1680000}"#
+            )
+            let id = try #require(paid.json["id"]?.intValue)
+            try await services.database.withConnection { db in
+                try await db.raw("UPDATE payments SET state = 'approved' WHERE id = \(bind: id)").run()
+            }
+            // 1 lift at 15,000 元 is less than the 16,800 元 approved for payment: refused, nothing changed.
+            let small =
+                #"{"contractor_id":\#(f.contractorOrg),"signed_on":"\#(InvestmentTests.today)","items":[{"work_item_id":\#(f.lift),"quantity":1,"unit_price_fen":1500000}]}"#
+            let cut = try await f.call(.put, "/api/v1/projects/\(f.pid)/contract", as: s.pm, small)
+            #expect(cut.status == .conflict && cut.json.errorCode == "contract_below_paid")
+            let kept = try await f.call(.get, "/api/v1/projects/\(f.pid)/contract", as: s.pm)
+            #expect(kept.json["sum_fen"]?.intValue == 4_032_600)
+            let zero = try await f.call(
+                .put, "/api/v1/projects/\(f.pid)/contract", as: s.pm,
+                #"{"contractor_id":\#(f.contractorOrg),"signed_on":"\#(InvestmentTests.today)","items":[{"work_item_id":\#(f.lift),"quantity":1,"unit_price_fen":0}]}"#
+            )
+            #expect(zero.status == .unprocessableContent && zero.json.errorCode == "sum_zero")
+        }
+    }
+
+    @Test func aProjectWithoutAContractorTakesTheOneItsContractNames() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let f = try await ProjectTests.Fixture.make(client, services)
+            #expect(try await f.call(.get, "/api/v1/projects/\(f.pid)").json["contractor_id"] == .null)
+            let put = try await f.call(.put, "/api/v1/projects/\(f.pid)/contract", InvestmentTests.contractBody(f))
+            #expect(put.status == .ok)
+            let read = try await f.call(.get, "/api/v1/projects/\(f.pid)")
+            #expect(read.json["contractor_id"]?.intValue == f.contractorOrg)
+        }
+    }
 }

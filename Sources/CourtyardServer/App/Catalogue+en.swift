@@ -483,6 +483,20 @@ extension Catalogue {
         "error.action_open": "This action has not been reported done.",
         "error.due_on.handover_past":
             "An action handed to another organisation is due today or later: its day has passed, so set a new one.",
+        "error.contract_below_paid":
+            "The corrected contract with its approved changes is less than the payments already approved; check the bill.",
+        "error.items.sum_zero": "The contract comes to 0: give the unit prices.",
+        "error.signed_on.too_old": "The day signed is more than ten years ago; check the year.",
+        "error.already_member": "This person already serves in the body.",
+        "error.member.from.before_formed": "The first day is before the body was formed.",
+        "error.member.resident_id.other_compound": "This person has no home in the body's compound or community.",
+        "error.until.too_far": "The last day served is more than a year away; check the year.",
+        "error.name.invalid": "Give the name (1 to 100 characters).",
+        "error.resident_id.not_found":
+            "The resident chosen is not on the register, or not within your reach: choose from the list.",
+        "error.before_formed": "The first day is before the body was formed.",
+        "error.handover_past": "An action handed to another organisation is due today or later: set a new day.",
+        "error.sum_zero": "The contract comes to 0: give the unit prices.",
         "error.too_far": "The date is more than a year away; check the year.",
         "project.seeSafety": "See the safety paperwork",
         "project.advanceConfirm": "I have checked the file attached; move to the next stage (this cannot be undone)",
@@ -857,6 +871,7 @@ extension Catalogue {
         "contract.badQuantity": "The quantity of “{item}” is more than 0, with at most three decimals.",
         "contract.badPrice":
             "The unit price of “{item}” is an amount such as 1200 or 1,200.50 (yuan, at most two decimals).",
+        "contract.noItems": "The plan has no work items yet, so there is no bill to fill in: complete the plan first.",
         "contract.noLines": "The bill is empty: give a quantity and a unit price for at least one work item.",
         "contract.enter": "Enter the contract",
         "contract.edit": "Correct the contract",
@@ -923,6 +938,9 @@ extension Catalogue {
         "stewards.withAccount": "Also open a sign-in for the steward's phone",
         "stewards.username": "Login name",
         "stewards.password": "First password",
+        "stewards.accountNotTicked":
+            "A login name or password was typed: tick the box to open the sign-in, or clear both fields.",
+        "stewards.recordLink": "election record",
         "stewards.accountHint":
             "A login name of letters, digits, dots, dashes or underscores; the sign-in sees only the households of the post. Give the first password to the steward in person.",
         "stewards.appointButton": "Appoint",
@@ -1035,7 +1053,7 @@ extension Catalogue {
         "error.above_bill": "The quantity is more than the bill's; extra work is paid through a change order.",
         "error.account_serves_elsewhere": "The account still serves elsewhere; end that post first.",
         "error.after_warranty": "The due date is after the warranty ends.",
-        "error.already_ended": "The term has already ended.",
+        "error.already_ended": "The last day of this term is already recorded; it cannot be ended again.",
         "error.answered": "This has already been answered.",
         "error.before_date": "The next visit cannot be before the day of this contact.",
         "error.before_first": "The end date is before the first date.",
@@ -1170,7 +1188,8 @@ extension Catalogue {
         "error.several_compounds": "An electorate lies inside one compound.",
         "error.several_subdistricts": "The compounds lie in several sub-districts.",
         "error.stale": "The record has changed since you read it; read it again and retry.",
-        "error.steward_exists": "That post already has a steward: end the term first, then appoint a new one.",
+        "error.steward_exists":
+            "That post has a steward's term on the days chosen: end that term first, or check the first day.",
         "error.subdistrict": "Name the sub-district.",
         "error.taken": "That username is taken.",
         "error.too_early": "The date is too far in the past.",

@@ -191,6 +191,19 @@ enum Pages {
     /// The ids a checkbox form ticked under one name (as `checkboxForm` joins them).
     static func ids(_ text: String?) -> [Int64] { (text ?? "").split(separator: ",").compactMap { Int64($0) } }
 
+    /// A query item as a form sent with GET writes it: `+` is a space ("傅卫东+" was a name typed with a space after
+    /// it), `%2B` a plus; nil when absent.
+    static func queryText(_ request: Request, _ name: String) -> String? {
+        guard let query = request.uri.query else { return nil }
+        for pair in query.split(separator: "&") {
+            let kv = pair.split(separator: "=", maxSplits: 1)
+            guard let key = kv.first, key == name else { continue }
+            let raw = kv.count > 1 ? String(kv[1]) : ""
+            return raw.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+        }
+        return nil
+    }
+
     /// A multipart page form (one that carries a file), its CSRF token checked.
     static func multipartForm(_ request: Request, _ context: AppContext) async throws -> MultipartForm {
         let form = try await MultipartForm.read(request)

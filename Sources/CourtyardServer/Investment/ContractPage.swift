@@ -28,6 +28,8 @@ struct ContractPage {
     var signedOn: String
     var today: String
     var lines: [Line]
+    /// A plan with no work items has no bill to fill in: the page says so instead of offering the form.
+    var hasItems: Bool
     var sum: String?
     var replaces: Bool
     var scanHref: String?
@@ -69,7 +71,8 @@ struct ContractPage {
             contractors: orgs.filter { p.contractorId == nil || $0.id == p.contractorId }.map {
                 FormOption(value: String($0.id), label: $0.name, selected: chosen == String($0.id))
             }, signedOn: typed?["signed_on"] ?? contract?.signedOn.description ?? "", today: Clock.today.description,
-            lines: lines, sum: contract.map { Money.yuan($0.sumFen) }, replaces: contract != nil,
+            lines: lines, hasItems: !lines.isEmpty, sum: contract.map { Money.yuan($0.sumFen) },
+            replaces: contract != nil,
             scanHref: contract?.attachmentId.map { SiteRoute.attachment($0).path })
     }
 }

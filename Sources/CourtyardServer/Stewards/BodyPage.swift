@@ -22,7 +22,7 @@ struct BodyPage {
         var name: String
         var period: String
         var current: Bool
-        var endAction: String?
+        var end: StewardForms.End?
     }
     struct Add {
         var action: String
@@ -54,7 +54,9 @@ struct BodyPage {
         let members = body.members.map { m in
             Member(
                 position: m.position, name: m.name, period: period(m.from, m.until, f), current: m.current,
-                endAction: manages && m.until == nil ? SiteRoute.bodyMemberEnd(id, m.id).path : nil)
+                end: manages
+                    ? StewardForms.End(
+                        action: SiteRoute.bodyMemberEnd(id, m.id).path, id: m.id, until: m.until, typed: typed) : nil)
         }
         var add: Add?
         if manages {
@@ -112,7 +114,7 @@ struct BodyPageController {
     @Sendable func show(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let actor = try context.require(.readRegistry)
         let id = try context.parameters.require("id", as: Int64.self)
-        let find = String((request.uri.queryParameters.get("q") ?? "").prefix(50))
+        let find = String((Pages.queryText(request, "q") ?? "").prefix(50))
         let saved = request.uri.queryParameters.get("saved") == "1"
         return try await render(
             id, actor, f, find: find, note: saved ? PageNote(kind: "ok", text: f.t("zone.form.saved")) : nil)
@@ -149,7 +151,8 @@ struct BodyPageController {
         let id = try context.parameters.require("id", as: Int64.self)
         let member = try context.parameters.require("member", as: Int64.self)
         let typed = try await Pages.form(request, context)
-        return try await Pages.save(f, redisplay: redisplay(id, actor, typed: [:], f)) {
+        let shown = typed.merging(["end_of": String(member)]) { a, _ in a }
+        return try await Pages.save(f, redisplay: redisplay(id, actor, typed: shown, f)) {
             let until = try StewardForms.lastDay(typed, tick: "bodies.confirmEnd", f)
             _ = try await BodyRepository(database: services.database).endMember(
                 body: id, member: member, until: until, actor: actor)

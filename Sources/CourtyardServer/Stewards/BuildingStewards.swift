@@ -24,7 +24,9 @@ struct BuildingStewards {
         var account: String
         var endReason: String?
         var current: Bool
-        var endAction: String?
+        var end: StewardForms.End?
+        /// The election record filed with the appointment.
+        var recordHref: String?
     }
     struct Appoint {
         var action: String
@@ -48,14 +50,14 @@ struct BuildingStewards {
         let repo = StewardRepository(database: services.database)
         let manages = Permissions.allows(actor.role, .manageStewards)
         let terms = try await repo.list(.init(buildingId: building), actor: actor, paging: .export).map {
-            term($0, building: building, manages: manages, f)
+            term($0, building: building, manages: manages, typed: typed, f)
         }
         let appoint = manages ? try await form(building: building, actor: actor, services: services, typed, f) : nil
         return BuildingStewards(
             note: note, terms: terms, hasTerms: !terms.isEmpty, appoint: appoint, today: Clock.today.description)
     }
 
-    static func term(_ s: Steward, building: Int64, manages: Bool, _ f: PageFrame) -> Term {
+    static func term(_ s: Steward, building: Int64, manages: Bool, typed: [String: String], _ f: PageFrame) -> Term {
         let period =
             s.until.map {
                 Lang.fill(f.t("stewards.period.ended"), ["since": s.since.description, "until": $0.description])
@@ -66,7 +68,11 @@ struct BuildingStewards {
             appointed: f.t("stewards.way." + s.appointedBy.rawValue),
             account: f.t(s.userId == nil ? "stewards.account.none" : "stewards.account.yes"),
             endReason: s.endReason.isEmpty ? nil : s.endReason, current: s.current,
-            endAction: manages && s.until == nil ? SiteRoute.buildingStewardEnd(building, s.id).path : nil)
+            end: manages
+                ? StewardForms.End(
+                    action: SiteRoute.buildingStewardEnd(building, s.id).path, id: s.id, until: s.until, typed: typed)
+                : nil,
+            recordHref: s.electionRecordAttachmentId.map { SiteRoute.attachment($0).path })
     }
 
     static func form(
@@ -164,7 +170,16 @@ struct BuildingStewardsController {
 
     /// The sign-in made with the appointment, when the form asks for one: a login name and a first password.
     func account(_ typed: [String: String], _ f: PageFrame) async throws -> StewardRepository.NewAccount? {
-        guard typed["with_account"] == "yes" else { return nil }
+        guard typed["with_account"] == "yes" else {
+            // A login name or password typed without the tick would be dropped without a word.
+            if !(typed["username"] ?? "").trimmingCharacters(in: .whitespaces).isEmpty
+                || !(typed["password"] ?? "").isEmpty
+            {
+                throw ValidationError(
+                    field: "with_account", code: Pages.pageMessage, message: f.t("stewards.accountNotTicked"))
+            }
+            return nil
+        }
         let username = (typed["username"] ?? "").trimmingCharacters(in: .whitespaces)
         let password = typed["password"] ?? ""
         do {
@@ -184,7 +199,8 @@ struct BuildingStewardsController {
         let typed = try await Pages.form(request, context)
         let repo = StewardRepository(database: services.database)
         guard try await repo.get(id: stewardId, actor: actor).buildingId == id else { throw AppError.notFound }
-        return try await Pages.save(f, redisplay: redisplay(id, actor, typed: [:], f)) {
+        let shown = typed.merging(["end_of": String(stewardId)]) { a, _ in a }
+        return try await Pages.save(f, redisplay: redisplay(id, actor, typed: shown, f)) {
             let until = try StewardForms.lastDay(typed, tick: "stewards.confirmEnd", f)
             _ = try await repo.end(id: stewardId, on: until, reason: typed["reason"] ?? "", actor: actor)
             // The post's account may have ended with it: this server forgets the tokens it knows at once.
@@ -204,6 +220,24 @@ extension StewardCandidate {
 
 /// What the forms that end a steward's term or a body member's share.
 enum StewardForms {
+    /// The form that ends a term: offered while the term has no last day or one still ahead (which may be brought
+    /// forward); after a refusal it is open again with what was typed.
+    struct End {
+        var action: String
+        var open: Bool
+        var until: String
+        var reason: String
+
+        init?(action: String, id: Int64, until: Day?, typed: [String: String], today: Day = Clock.today) {
+            if let until, until <= today { return nil }
+            let again = typed["end_of"] == String(id)
+            self.action = action
+            open = again
+            self.until = again ? typed["until"] ?? "" : today.description
+            reason = again ? typed["reason"] ?? "" : ""
+        }
+    }
+
     /// The last day served, once the form's tick confirms it; `tick` names the words when it is missing.
     static func lastDay(_ typed: [String: String], tick: String, _ f: PageFrame) throws -> Day {
         guard typed["confirm_end"] == "yes" else {

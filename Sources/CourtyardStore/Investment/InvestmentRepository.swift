@@ -144,6 +144,36 @@ public struct InvestmentRepository: Sendable {
         }
     }
 
+    /// A corrected contract with its approved changes still covers what has been approved for payment.
+    static func checkNotBelowPaid(_ projectId: Int64, sum: Int64, db: any SQLDatabase) async throws {
+        let approved: (String) async throws -> [Int64] = { table in
+            try await db.raw(
+                "SELECT amount_fen FROM \(unsafeRaw: table) WHERE project_id = \(bind: projectId) AND state = 'approved'"
+            ).all().map { try $0.int("amount_fen") }
+        }
+        let paid = InvestmentRules.sum(try await approved("payments")) ?? 0
+        let covered = InvestmentRules.sum(try await approved("change_orders") + [sum]) ?? sum
+        if covered < paid {
+            throw StoreError.refused(
+                code: "contract_below_paid",
+                message:
+                    "the contract with its approved changes (\(covered) fen) is less than approved payments (\(paid) fen)"
+            )
+        }
+    }
+
+    /// A project without a contractor takes the one its contract names; the change is audited as a project's.
+    static func nameContractor(_ org: Int64, project p: ProjectRepository.Row, actor: Actor, db: any SQLDatabase)
+        async throws
+    {
+        try await db.raw(
+            "UPDATE projects SET contractor_id = \(bind: org), version = version + 1 WHERE id = \(bind: p.id)"
+        ).run()
+        try await AuditLog.record(
+            db: db, actor: actor, action: "update", entity: "projects", entityId: p.id, subdistrictId: p.subdistrictId,
+            before: .object([("contractor_id", .null)]), after: .object([("contractor_id", .int(org))]))
+    }
+
     /// The work items of a project, by id.
     static func workItems(_ projectId: Int64, db: any SQLDatabase) async throws -> Set<Int64> {
         Set(
@@ -159,6 +189,9 @@ public struct InvestmentRepository: Sendable {
         }
         guard c.signedOn <= Clock.today else {
             throw ValidationError(field: "signed_on", code: "future", message: "a contract is recorded once signed")
+        }
+        guard c.signedOn >= Clock.today.adding(days: -3653) else {
+            throw ValidationError(field: "signed_on", code: "too_old", message: "signed_on is more than ten years ago")
         }
         for (i, item) in c.items.enumerated() {
             guard item.quantity.milli > 0 else {
@@ -181,6 +214,9 @@ public struct InvestmentRepository: Sendable {
             throw ValidationError(
                 field: "items", code: "overflow", message: "the bill's total is more than \(InvestmentRules.maxFen) fen"
             )
+        }
+        guard sum > 0 else {
+            throw ValidationError(field: "items", code: "sum_zero", message: "a contract's sum is more than 0")
         }
         try await database.transaction { db in
             let p = try await ProjectRepository.require(projectId, actor: actor, db: db)
@@ -234,6 +270,8 @@ public struct InvestmentRepository: Sendable {
                     field: "items", code: "overflow",
                     message: "the contract with its change orders is more than \(InvestmentRules.maxFen) fen")
             }
+            try await Self.checkNotBelowPaid(projectId, sum: sum, db: db)
+            if p.contractorId == nil { try await Self.nameContractor(c.contractorId, project: p, actor: actor, db: db) }
             let now = Clock.isoNow()
             let existing = try await db.raw(
                 "SELECT id, sum_fen FROM contracts WHERE project_id = \(bind: projectId)"

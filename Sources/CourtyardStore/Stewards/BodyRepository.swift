@@ -242,6 +242,7 @@ public struct BodyRepository: Sendable {
         guard Permissions.allows(actor.role, .manageStewards) else { throw AccessError.forbidden }
         try await database.transaction { db in
             let before = try await Self.one(id, actor: actor, db: db)
+            try await Self.checkJoining(m, body: before, db: db)
             try await Self.addMember(m, field: "member", body: id, actor: actor, db: db)
             try await db.raw("UPDATE bodies SET version = version + 1 WHERE id = \(bind: id)").run()
             let after = try await Self.one(id, actor: .system, db: db)
@@ -251,6 +252,30 @@ public struct BodyRepository: Sendable {
                 after: try JSONValueCoding.encode(MembersAudit(after)))
         }
         return try await get(id: id, actor: actor)
+    }
+
+    /// What a new member of a standing body must be: a person of its compound (or of its community's compounds),
+    /// not already serving in it, joining no earlier than the body was formed.
+    static func checkJoining(_ m: NewMember, body: GoverningBody, db: any SQLDatabase) async throws {
+        if let from = m.from, from < body.formedOn {
+            throw ValidationError(
+                field: "member.from", code: "before_formed", message: "member.from is before the body was formed")
+        }
+        guard let r = m.residentId else { return }
+        let area: SQLQueryString =
+            body.compoundId.map { "h.compound_id = \(bind: $0)" }
+            ?? "h.compound_id IN (SELECT id FROM compounds WHERE community_id = \(bind: body.communityId ?? 0))"
+        let lives: SQLQueryString =
+            "SELECT 1 AS one FROM household_residents hr JOIN households h ON h.id = hr.household_id "
+            + "WHERE hr.resident_id = \(bind: r) AND " + area
+        if try await db.raw(lives).first() == nil {
+            throw ValidationError(
+                field: "member.resident_id", code: "other_compound",
+                message: "the resident has no home in the body's compound or community")
+        }
+        if body.members.contains(where: { $0.residentId == r && $0.current }) {
+            throw StoreError.refused(code: "already_member", message: "the resident already serves in this body")
+        }
     }
 
     /// A membership change as the audit log shows it: the body's name and how many members it has now.
@@ -309,9 +334,7 @@ public struct BodyRepository: Sendable {
             let before = try await Self.one(id, actor: actor, db: db)
             guard let m = before.members.first(where: { $0.id == member }) else { throw StoreError.notFound }
             if let problem = BodyRules.memberTermProblem(field: "member", from: m.from, until: until) { throw problem }
-            if let ended = m.until, ended < until {
-                throw StoreError.refused(code: "already_ended", message: "the member left on \(ended)")
-            }
+            try StewardRepository.check(StewardRules.endProblem(until: m.until, day: until, today: Clock.today))
             try await db.raw(
                 "UPDATE body_members SET until_on = \(bind: until.description) WHERE id = \(bind: member) AND body_id = \(bind: id)"
             ).run()

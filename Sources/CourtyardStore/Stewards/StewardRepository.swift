@@ -188,6 +188,17 @@ public struct StewardRepository: Sendable {
         return try await get(id: id, actor: actor)
     }
 
+    /// A rule's problem with a term's end as the store's error.
+    static func check(_ problem: StoreProblem?) throws {
+        switch problem {
+        case nil: return
+        case .invalid(let field, let code)?:
+            throw ValidationError(field: field, code: code, message: "\(field) is more than a year away")
+        case .refused(let code)?:
+            throw StoreError.refused(code: code, message: "the term's last day is already recorded")
+        }
+    }
+
     /// Links an existing steward account, or makes a new one, scoped to exactly the post's building or entrance.
     static func account(
         _ n: NewSteward, placeKey: String,
@@ -229,20 +240,31 @@ public struct StewardRepository: Sendable {
         }
         guard let a = n.account else { return nil }
         let name = a.username.trimmingCharacters(in: .whitespaces)
-        guard name.count >= 2, name.count <= 64, name.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) })
+        guard name.count >= 2, name.count <= 64,
+            name.unicodeScalars.allSatisfy({
+                $0.isASCII
+                    && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0))
+            })
         else {
             throw ValidationError(
                 field: "account.username", code: "invalid",
                 message: "account.username must be 2-64 letters, digits, dots, dashes or underscores")
         }
-        if try await db.raw("SELECT id FROM users WHERE username = \(bind: name)").first() != nil {
+        // OFFICE beside office would read as the office's own account.
+        if try await db.raw("SELECT id FROM users WHERE LOWER(username) = \(bind: name.lowercased())").first() != nil {
             throw ValidationError(field: "account.username", code: "taken", message: "account.username is taken")
         }
+        // Shown in the page's header: the steward's own name unless another was given.
+        let display =
+            a.displayName.isEmpty
+            ? try await db.raw("SELECT name FROM residents WHERE id = \(bind: n.residentId)").first()?.text("name")
+                ?? ""
+            : a.displayName
         let row = try await db.raw(
             """
             INSERT INTO users (username, password_hash, role, scope_kind, scope_id, display_name, created_at)
             VALUES (\(bind: name), \(bind: a.passwordHash), \(bind: Role.steward.rawValue), \(bind: scope.kind?.rawValue),
-              \(bind: scope.id), \(bind: a.displayName), \(bind: Clock.isoNow()))
+              \(bind: scope.id), \(bind: display), \(bind: Clock.isoNow()))
             RETURNING id
             """
         ).first()!
@@ -340,9 +362,7 @@ public struct StewardRepository: Sendable {
         try await database.transaction { db in
             let before = try await Self.one(id, actor: actor, db: db)
             if let problem = StewardRules.termProblem(since: before.since, until: day) { throw problem }
-            if let until = before.until, until < day {
-                throw StoreError.refused(code: "already_ended", message: "the term already ended on \(until)")
-            }
+            try Self.check(StewardRules.endProblem(until: before.until, day: day, today: Clock.today))
             try await db.raw(
                 "UPDATE stewards SET until = \(bind: day.description), end_reason = \(bind: why), version = version + 1 WHERE id = \(bind: id)"
             ).run()
