@@ -125,14 +125,14 @@ import Testing
             let made = try await Self.appoint(
                 client, office, building,
                 [
-                    ("place", "building"), ("resident_id", String(resident)), ("since", Clock.today.description),
-                    ("appointed_by", "appointment"),
+                    ("place", "building"), ("resident_id", String(resident)),
+                    ("since", Clock.today.adding(days: 1).description), ("appointed_by", "appointment"),
                 ])
             #expect(made.0 == .seeOther)
             let (cookie, csrf) = try await client.session("viewer")
             let viewer = CoordinationPageTests.Browser(client: client, cookie: cookie, csrf: csrf)
             let page = try await viewer.get("/buildings/\(building)")
-            #expect(page.0 == .ok && page.1.contains("社区指定"))
+            #expect(page.0 == .ok && page.1.contains("社区指定") && page.1.contains("（尚未开始）"))
             #expect(!page.1.contains(name) && !page.1.contains("任命楼长"), "a viewer reads no name and no form")
             let refused = try await SiteLogPageTests.post(
                 client, "/buildings/\(building)/stewards", cookie: cookie,

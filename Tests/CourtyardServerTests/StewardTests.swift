@@ -166,7 +166,13 @@ import Testing
             #expect(try await client.call(.get, "/api/v1/auth/me", token: token).status == .unauthorized)
             let again = try await client.call(
                 .post, "/api/v1/auth/token", token: nil, body: #"{"username":"louzhang9","password":"Lou-zhang-2026"}"#)
-            #expect(again.status == .unauthorized)
+            #expect(
+                again.status == .unauthorized && again.json.errorCode == "term_ended",
+                "told why, with the right password")
+            let wrong = try await client.call(
+                .post, "/api/v1/auth/token", token: nil, body: #"{"username":"louzhang9","password":"Wrong-pass-2026"}"#
+            )
+            #expect(wrong.json.errorCode == "invalid_credentials", "a wrong password tells nothing more")
             // The demo's steward account, never linked to a post, still signs in.
             #expect(
                 try await client.call(.get, "/api/v1/auth/me", token: try await client.token("steward")).status == .ok)

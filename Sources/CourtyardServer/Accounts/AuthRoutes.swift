@@ -108,8 +108,15 @@ enum SignIn {
                 account.lockedUntil.flatMap { $0 > now ? $0 : nil }
                     ?? Clock.iso(Date().addingTimeInterval(AccountRepository.lockoutSeconds)))
         }
-        guard !account.disabled, try await Security.verify(password, hash: account.passwordHash) else {
+        let verified = try await Security.verify(password, hash: account.passwordHash)
+        guard !account.disabled, verified else {
             try await services.accounts.recordFailure(id: account.id)
+            // The right password of a steward whose posts have all ended: told why, not that the password is wrong.
+            if verified && account.termEnded {
+                throw AppError(
+                    status: .unauthorized, code: "term_ended",
+                    message: "the steward's term has ended; the account no longer signs in")
+            }
             throw invalid
         }
         try await services.accounts.releaseAttempt(id: account.id)

@@ -30,6 +30,9 @@ extension Catalogue {
         "login.username": "Username",
         "login.password": "Password",
         "login.submit": "Sign in",
+        "login.termEnded":
+            "Your term as a steward has ended and the account is closed. If you still serve, ask the community or the office.",
+        "error.term_ended": "The steward's term has ended; the account is closed.",
         "login.failed": "Wrong username or password",
         "login.locked": "Too many failed attempts: the account is locked for 15 minutes",
         "login.tooMany": "Too many sign-in attempts from this address: wait a quarter of an hour and try again",
@@ -928,6 +931,7 @@ extension Catalogue {
         "stewards.pick": "Choose a resident of this building",
         "stewards.pickHint": "The list holds the residents and owners registered in this building.",
         "stewards.pickPerson": "Choose who is to be the steward.",
+        "stewards.notYet": " (not yet begun)",
         "stewards.owner": ", owner",
         "stewards.way.election": "Elected by the residents",
         "stewards.way.appointment": "Appointed by the community",

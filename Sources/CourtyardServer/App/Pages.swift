@@ -426,6 +426,7 @@ enum LoginPages {
                     switch e.code {
                     case "locked": "login.locked"
                     case "too_many_attempts": "login.tooMany"
+                    case "term_ended": "login.termEnded"
                     default: "login.failed"
                     }
                 let typed = String((fields["username"] ?? "").prefix(100))

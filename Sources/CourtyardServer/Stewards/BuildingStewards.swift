@@ -63,8 +63,9 @@ struct BuildingStewards {
                 Lang.fill(f.t("stewards.period.ended"), ["since": s.since.description, "until": $0.description])
             }
             ?? Lang.fill(f.t("stewards.period.serving"), ["since": s.since.description])
+        let notYet = s.since > Clock.today ? f.t("stewards.notYet") : ""
         return Term(
-            placeName: s.placeName, personName: s.residentName, period: period,
+            placeName: s.placeName, personName: s.residentName, period: period + notYet,
             appointed: f.t("stewards.way." + s.appointedBy.rawValue),
             account: f.t(s.userId == nil ? "stewards.account.none" : "stewards.account.yes"),
             endReason: s.endReason.isEmpty ? nil : s.endReason, current: s.current,

@@ -14,6 +14,8 @@ public struct Account: Sendable {
     public var lockedUntil: String?
     public var createdAt: String
     public var version: Int
+    /// A steward's account disabled because every post it served has ended (rather than by the office).
+    public var termEnded = false
 
     public var actor: Actor { Actor(userId: id, username: username, role: role, scope: scope) }
 
@@ -103,7 +105,10 @@ public struct AccountRepository: Sendable {
                     "SELECT \(unsafeRaw: Self.columns) FROM users WHERE username = \(bind: username)"
                 ).first().map(Self.decode)
             else { return nil }
-            if account.role == .steward, try await Self.endedSteward(account.id, db: db) { account.disabled = true }
+            if account.role == .steward, try await Self.endedSteward(account.id, db: db) {
+                account.disabled = true
+                account.termEnded = true
+            }
             return account
         }
     }
