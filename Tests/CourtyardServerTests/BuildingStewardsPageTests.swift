@@ -43,6 +43,12 @@ import Testing
             let page = try await office.get("/buildings/\(building)")
             #expect(page.0 == .ok && page.1.contains("本楼尚未任命楼长。") && page.1.contains("任命楼长"))
             #expect(page.1.contains("<option value=\"\(resident)\">\(name)（"))
+            // Two people of one name in one home read apart by their phone's last digits.
+            let mobile = try await services.database.withConnection { db in
+                try await db.raw("SELECT phone FROM residents WHERE id = \(bind: resident)").first()?.decode(
+                    column: "phone", as: String?.self) ?? ""
+            }
+            #expect(mobile.count >= 4 && page.1.contains("手机尾号\(mobile.suffix(4))）</option>"))
             let today = Clock.today.description
             let before = try await SelectionTests.count(services, "stewards")
             let users = try await SelectionTests.count(services, "users")

@@ -932,6 +932,7 @@ extension Catalogue {
         "stewards.pickHint": "The list holds the residents and owners registered in this building.",
         "stewards.pickPerson": "Choose who is to be the steward.",
         "stewards.notYet": " (not yet begun)",
+        "stewards.phoneTail": ", phone ending {tail}",
         "stewards.owner": ", owner",
         "stewards.way.election": "Elected by the residents",
         "stewards.way.appointment": "Appointed by the community",

@@ -850,6 +850,7 @@ extension Catalogue {
         "stewards.pickHint": "名单为本楼登记在册的居民和业主。",
         "stewards.pickPerson": "请选择楼长人选。",
         "stewards.notYet": "（尚未开始）",
+        "stewards.phoneTail": "，手机尾号{tail}",
         "stewards.owner": "，业主",
         "stewards.way.election": "居民选举产生",
         "stewards.way.appointment": "社区指定",

@@ -214,7 +214,9 @@ struct BuildingStewardsController {
 extension StewardCandidate {
     /// How a form offers the person: their name and the home that places them (王丽华（3号楼-2单元-102，业主）).
     func option(selected: Bool, _ f: PageFrame) -> FormOption {
-        let home = "\(entrance)-\(room)" + (owner ? f.t("stewards.owner") : "")
+        let home =
+            "\(entrance)-\(room)" + (owner ? f.t("stewards.owner") : "")
+            + (phoneTail.isEmpty ? "" : Lang.fill(f.t("stewards.phoneTail"), ["tail": phoneTail]))
         return FormOption(value: String(residentId), label: "\(name)（\(home)）", selected: selected)
     }
 }

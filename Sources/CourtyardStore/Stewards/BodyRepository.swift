@@ -305,8 +305,10 @@ public struct BodyRepository: Sendable {
                 ?? " h.compound_id IN (SELECT id FROM compounds WHERE community_id = \(bind: body.communityId ?? 0))"
             let sql: SQLQueryString =
                 """
-                SELECT r.id, r.name, b.name AS building, e.name AS entrance, h.room, hr.relation
+                SELECT r.id, r.name, r.phone, c.name AS compound, b.name AS building, e.name AS entrance, h.room,
+                  hr.relation
                 FROM household_residents hr JOIN households h ON h.id = hr.household_id
+                JOIN compounds c ON c.id = h.compound_id
                 JOIN buildings b ON b.id = h.building_id JOIN entrances e ON e.id = h.entrance_id
                 JOIN residents r ON r.id = hr.resident_id
                 WHERE
@@ -321,8 +323,11 @@ public struct BodyRepository: Sendable {
                 guard seen.insert(resident).inserted else { return nil }
                 return StewardCandidate(
                     residentId: resident, name: PersonalData.name(try r.text("name"), personal: actor.seesPersonalData),
-                    entrance: try r.text("building") + "-" + (try r.text("entrance")), room: try r.text("room"),
-                    owner: try r.text("relation") == "owner")
+                    // A community-wide body's people live in several compounds: the compound names the home too.
+                    entrance: (body.compoundId == nil ? try r.text("compound") + " " : "") + (try r.text("building"))
+                        + "-" + (try r.text("entrance")), room: try r.text("room"),
+                    owner: try r.text("relation") == "owner",
+                    phoneTail: StewardCandidate.tail(try r.optionalText("phone") ?? "", actor: actor))
             }.prefix(limit).map { $0 }
         }
     }

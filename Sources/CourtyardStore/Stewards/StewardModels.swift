@@ -183,4 +183,11 @@ public struct StewardCandidate: Sendable, Equatable {
     public var entrance: String
     public var room: String
     public var owner: Bool
+    /// The last four digits of their phone, for a reader who may see phones: two people of one name in one home
+    /// (co-owners, a parent and a child) read apart by it. Empty otherwise.
+    public var phoneTail: String = ""
+
+    static func tail(_ phone: String, actor: Actor) -> String {
+        actor.seesPersonalData && phone.count >= 4 ? String(phone.suffix(4)) : ""
+    }
 }

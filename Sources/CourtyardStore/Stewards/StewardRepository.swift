@@ -336,7 +336,7 @@ public struct StewardRepository: Sendable {
         return try await database.withConnection { db in
             try await db.raw(
                 """
-                SELECT r.id, r.name, e.name AS entrance, h.room, h.floor, hr.relation
+                SELECT r.id, r.name, r.phone, e.name AS entrance, h.room, h.floor, hr.relation
                 FROM household_residents hr JOIN households h ON h.id = hr.household_id
                 JOIN entrances e ON e.id = h.entrance_id JOIN residents r ON r.id = hr.resident_id
                 WHERE h.building_id = \(bind: building)
@@ -347,7 +347,8 @@ public struct StewardRepository: Sendable {
                     residentId: try r.int("id"),
                     name: PersonalData.name(try r.text("name"), personal: actor.seesPersonalData),
                     entrance: try r.text("entrance"), room: try r.text("room"),
-                    owner: try r.text("relation") == "owner")
+                    owner: try r.text("relation") == "owner",
+                    phoneTail: StewardCandidate.tail(try r.optionalText("phone") ?? "", actor: actor))
             }
         }
     }
