@@ -36,9 +36,7 @@ struct ContractPage {
 
     /// Who enters a project's contract: the office, and the pm company the project names.
     static func enters(_ actor: Actor, _ p: ProjectSummary) -> Bool {
-        if [.admin, .subdistrictOfficer].contains(actor.role) { return true }
-        return actor.role == .pmCompany && actor.scope.kind == .organisation && actor.scope.id == p.pmCompanyId
-            && p.pmCompanyId != nil
+        InvestmentRepository.entersContract(actor, pmCompanyId: p.pmCompanyId)
     }
 
     static func load(

@@ -95,10 +95,15 @@ struct OutreachPage {
                 bodyHref: SiteRoute.body($0.id).path,
                 formedOn: $0.formedOn.description, members: String($0.members.filter(\.current).count))
         }
-        let form =
+        // The compounds both forms offer, read once.
+        let compounds =
             Permissions.allows(actor.role, .manageStewards)
-            ? try await newCampaign(actor: actor, services: services, typed: typed, f) : nil
-        let bodyForm = form == nil ? nil : try await newBody(actor: actor, services: services, typed: typed, f)
+            ? Array(try await services.registry.listAll(Compound.self, actor: actor).prefix(500)) : nil
+        let form = compounds.map { newCampaign(compounds: $0, typed: typed, f) }
+        var bodyForm: BodyForm?
+        if let compounds {
+            bodyForm = try await newBody(compounds: compounds, actor: actor, services: services, typed: typed, f)
+        }
         return OutreachPage(
             note: note, campaigns: campaigns, hasCampaigns: !campaigns.isEmpty, stewards: Array(stewards),
             hasStewards: !stewards.isEmpty, bodies: Array(bodies), hasBodies: !bodies.isEmpty, form: form,
@@ -123,10 +128,9 @@ struct OutreachPage {
 
     /// Compounds and communities are both offered: a party branch serves a compound, a neighbourhood station may serve
     /// a whole community.
-    static func newBody(actor: Actor, services: Services, typed: [String: String], _ f: PageFrame)
-        async throws -> BodyForm
-    {
-        let compounds = try await services.registry.listAll(Compound.self, actor: actor).prefix(500)
+    static func newBody(
+        compounds: [Compound], actor: Actor, services: Services, typed: [String: String], _ f: PageFrame
+    ) async throws -> BodyForm {
         let communities = try await services.registry.listAll(Community.self, actor: actor).prefix(100)
         let place = typed["place"] ?? ""
         let places =
@@ -143,10 +147,7 @@ struct OutreachPage {
             bodyName: typed["name"] ?? "", formedOn: typed["formed_on"] ?? Clock.today.description)
     }
 
-    static func newCampaign(actor: Actor, services: Services, typed: [String: String], _ f: PageFrame)
-        async throws -> Form
-    {
-        let compounds = try await services.registry.listAll(Compound.self, actor: actor)
+    static func newCampaign(compounds: [Compound], typed: [String: String], _ f: PageFrame) -> Form {
         let chosen = FormOption.ticked(typed, "compound_ids")
         return Form(
             action: SiteRoute.outreachCampaigns.path, campaignTitle: typed["title"] ?? "",

@@ -25,6 +25,11 @@ public struct InvestmentRepository: Sendable {
         actor.role == role && org != nil && actor.scope.kind == .organisation && actor.scope.id == org
     }
 
+    /// Who enters or corrects a project's contract: the office, and the pm company the project names.
+    public static func entersContract(_ actor: Actor, pmCompanyId: Int64?) -> Bool {
+        isOffice(actor) || isOrganisation(actor, .pmCompany, pmCompanyId)
+    }
+
     /// Money a client sent: a whole number of fen within ± the most the programme keeps.
     static func checkFen(_ fen: Int64, field: String, allowNegative: Bool = false, allowZero: Bool = false) throws {
         guard fen.magnitude <= UInt64(InvestmentRules.maxFen) else {
@@ -220,9 +225,7 @@ public struct InvestmentRepository: Sendable {
         }
         try await database.transaction { db in
             let p = try await ProjectRepository.require(projectId, actor: actor, db: db)
-            guard Self.isOffice(actor) || Self.isOrganisation(actor, .pmCompany, p.pmCompanyId) else {
-                throw AccessError.forbidden
-            }
+            guard Self.entersContract(actor, pmCompanyId: p.pmCompanyId) else { throw AccessError.forbidden }
             guard
                 let o = try await db.raw(
                     "SELECT kind, subdistrict_id FROM organisations WHERE id = \(bind: c.contractorId)"

@@ -254,6 +254,12 @@ public struct BodyRepository: Sendable {
         return try await get(id: id, actor: actor)
     }
 
+    /// The households a body serves (`h`): its compound's, or those of its community's compounds.
+    static func area(_ body: GoverningBody) -> SQLQueryString {
+        body.compoundId.map { "h.compound_id = \(bind: $0)" }
+            ?? "h.compound_id IN (SELECT id FROM compounds WHERE community_id = \(bind: body.communityId ?? 0))"
+    }
+
     /// What a new member of a standing body must be: a person of its compound (or of its community's compounds),
     /// not already serving in it, joining no earlier than the body was formed.
     static func checkJoining(_ m: NewMember, body: GoverningBody, db: any SQLDatabase) async throws {
@@ -262,12 +268,9 @@ public struct BodyRepository: Sendable {
                 field: "member.from", code: "before_formed", message: "member.from is before the body was formed")
         }
         guard let r = m.residentId else { return }
-        let area: SQLQueryString =
-            body.compoundId.map { "h.compound_id = \(bind: $0)" }
-            ?? "h.compound_id IN (SELECT id FROM compounds WHERE community_id = \(bind: body.communityId ?? 0))"
         let lives: SQLQueryString =
             "SELECT 1 AS one FROM household_residents hr JOIN households h ON h.id = hr.household_id "
-            + "WHERE hr.resident_id = \(bind: r) AND " + area
+            + "WHERE hr.resident_id = \(bind: r) AND " + area(body)
         if try await db.raw(lives).first() == nil {
             throw ValidationError(
                 field: "member.resident_id", code: "other_compound",
@@ -300,9 +303,6 @@ public struct BodyRepository: Sendable {
         let digits = PersonalData.normalizePhone(words) ?? ""
         return try await database.withConnection { db in
             let body = try await Self.one(id, actor: actor, db: db)
-            let area: SQLQueryString =
-                body.compoundId.map { " h.compound_id = \(bind: $0)" }
-                ?? " h.compound_id IN (SELECT id FROM compounds WHERE community_id = \(bind: body.communityId ?? 0))"
             let sql: SQLQueryString =
                 """
                 SELECT r.id, r.name, r.phone, c.name AS compound, b.name AS building, e.name AS entrance, h.room,
@@ -312,7 +312,7 @@ public struct BodyRepository: Sendable {
                 JOIN buildings b ON b.id = h.building_id JOIN entrances e ON e.id = h.entrance_id
                 JOIN residents r ON r.id = hr.resident_id
                 WHERE
-                """ + area
+                """ + " " + Self.area(body)
                 + " AND (r.name LIKE \(bind: "%" + words + "%") OR (r.phone <> '' AND r.phone = \(bind: digits)))"
                 + " AND r.id IN (SELECT t.id FROM residents t WHERE "
                 + ResourceSpec.residents.scopeCondition(actor.scope) + ")"
