@@ -58,6 +58,9 @@ public enum Capability: Sendable {
     case manageReports, fileReports, editCalendars
     /// Projects: reading (organisations only their own), running them, the ledger and site checks, bulletins.
     case readProjects, manageProjects, writeSiteLogs, writeSiteChecks, manageBulletins
+    /// Asking a city department for something a project needs (协调事项): the office, and on their own projects the
+    /// contractor, the supervisor and the pm company, whose people on site are the first to meet the gas pipe.
+    case fileCoordinationRequests
     /// Questionnaires, notices and webhooks: running residents' participation and its notifications.
     case manageParticipation, manageIntegrations
     /// Appointing stewards and forming self-governance bodies; running outreach campaigns.
@@ -104,6 +107,8 @@ public enum Permissions {
             return [.admin, .subdistrictOfficer, .contractor, .pmCompany].contains(role)
         case .writeSiteChecks:
             return [.admin, .subdistrictOfficer, .pmCompany, .supervisor].contains(role)
+        case .fileCoordinationRequests:
+            return [.admin, .subdistrictOfficer, .communityStaff, .contractor, .supervisor, .pmCompany].contains(role)
         case .manageBulletins, .manageIntegrations:
             return [.admin, .subdistrictOfficer].contains(role)
         case .manageParticipation:

@@ -33,8 +33,10 @@ public enum PasswordPolicy {
         return steps.allSatisfy { $0 == 1 } || steps.allSatisfy { $0 == -1 }
     }
 
-    /// The most common passwords of eight characters or more, in lists of leaked Chinese and English accounts.
+    /// The most common passwords of eight characters or more, in lists of leaked Chinese and English accounts, and
+    /// the product's own words: the demo's published password is the first anyone would try on a real server.
     static let common: Set<String> = [
+        "courtyard-demo", "courtyarddemo", "courtyard", "courtyard1", "courtyard123", "courtyard-admin",
         "password", "password1", "password12", "password123", "passw0rd", "p@ssw0rd", "p@ssword", "iloveyou",
         "iloveyou1",
         "12345678", "123456789", "1234567890", "0123456789", "11111111", "111111111", "1111111111", "00000000",

@@ -45,6 +45,21 @@ import Testing
         }
     }
 
+    /// Staff often know a person by the last four digits of their phone (手机尾号): four digits or more find it.
+    @Test func aPersonIsFoundByPartOfTheirPhone() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await CoordinationPageTests.office(client)
+            let (body, resident, _, _) = try await Self.bodyAndNewcomer(services)
+            try await services.database.withConnection { db in
+                try await db.raw("UPDATE residents SET phone = '13900047788' WHERE id = \(bind: resident)").run()
+            }
+            let offered = "name=\"resident_id\" value=\"\(resident)\""
+            #expect(try await office.get("/bodies/\(body)?q=7788").1.contains(offered))
+            #expect(try await office.get("/bodies/\(body)?q=%EF%BC%97%EF%BC%97%EF%BC%98%EF%BC%98").1.contains(offered))
+            #expect(!(try await office.get("/bodies/\(body)?q=788").1.contains(offered)), "three digits are no phone")
+        }
+    }
+
     @Test func theOfficeFindsAResidentAddsThemAndRecordsThemLeaving() async throws {
         try await TestApp.with(demo: true) { client, services in
             let office = try await CoordinationPageTests.office(client)

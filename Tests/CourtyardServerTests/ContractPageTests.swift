@@ -32,6 +32,9 @@ import Testing
             let bad = try await send(head + [("quantity_\(f.water)", "八百"), ("price_\(f.water)", "12")])
             #expect(bad.0 == .unprocessableContent && bad.2.contains("的工程量须大于 0"))
             #expect(bad.2.contains("value=\"八百\"") && bad.2.contains("aria-invalid=\"true\""))
+            // A price past 100 亿元 is said to be too large, not to be written wrong.
+            let huge = try await send(head + [("quantity_\(f.water)", "1"), ("price_\(f.water)", "99,999,999,999")])
+            #expect(huge.0 == .unprocessableContent && huge.2.contains("的单价不能超过 100 亿元"))
             let empty = try await send(head)
             #expect(empty.0 == .unprocessableContent && empty.2.contains("清单是空的"))
             let none = try await f.call(.get, "/api/v1/projects/\(f.pid)/contract", as: s.pm)

@@ -575,6 +575,7 @@ extension Catalogue {
         "safety.col.openFindings": "Open findings",
         "safety.col.overdueFindings": "Overdue findings",
         "safety.col.medianDays": "Median working days to rectify",
+        "coordination.filedBy": "Filed by",
         "nav.coordination": "Requests",
         "coordination.title": "Requests to departments",
         "coordination.all": "All",
@@ -874,6 +875,7 @@ extension Catalogue {
         "contract.badQuantity": "The quantity of “{item}” is more than 0, with at most three decimals.",
         "contract.badPrice":
             "The unit price of “{item}” is an amount such as 1200 or 1,200.50 (yuan, at most two decimals).",
+        "contract.priceTooLarge": "The unit price of “{item}” is at most 10 billion yuan.",
         "contract.noItems": "The plan has no work items yet, so there is no bill to fill in: complete the plan first.",
         "contract.noLines": "The bill is empty: give a quantity and a unit price for at least one work item.",
         "contract.enter": "Enter the contract",

@@ -34,6 +34,8 @@ struct CoordinationOfficePage {
         var doneOn: String?
         var evidence: [String]
         var hasEvidence: Bool
+        /// Who filed it, and for which organisation when it is a contractor's or a supervisor's.
+        var filedBy: String
         var reopenAction: String?
         /// A refused supplement: the form open again, what was typed, and why, beside it.
         var reopenOpen = false
@@ -110,13 +112,17 @@ struct CoordinationOfficePage {
         let figures =
             actor.scope.kind == .organisation
             ? [] : try await repo.figures(actor: actor, subdistrictId: nil, from: today.adding(days: -29), to: today)
-        let canFile = Permissions.allows(actor.role, .manageProjects)
+        let canFile = Permissions.allows(actor.role, .fileCoordinationRequests)
         let projects = canFile ? try await ProjectRepository(database: services.database).summaries(actor: actor) : []
+        // The departments that serve the sub-districts of the projects offered: a request to any other is refused.
+        let served = Set(projects.map(\.subdistrictId))
         let departments =
             canFile
             ? try await services.registry.listAll(
                 .organisations, query: ListQuery(filters: ["kind": OrganisationKind.department.rawValue]),
-                actor: .system) : []
+                actor: .system
+            ).filter { $0["subdistrict_id"]?.intValue.map { served.contains($0) } ?? false } : []
+        let canReopen = Permissions.allows(actor.role, .manageProjects)
         func option(_ value: String, _ label: String, _ chosen: String) -> Option {
             Option(value: value, label: label, selected: value == chosen)
         }
@@ -129,9 +135,15 @@ struct CoordinationOfficePage {
             },
             typed: typed, today: today.description,
             filters: filters(state, f),
-            rows: list.map { row($0, project: names[$0.projectId] ?? "", canFile: canFile, f) }, empty: list.isEmpty,
+            rows: list.map { row($0, project: names[$0.projectId] ?? "", canReopen: canReopen, f) },
+            empty: list.isEmpty,
             figures: BulletinDepartmentRow.rows(figures), hasFigures: !figures.isEmpty,
             figuresPeriod: "\(today.adding(days: -29)) – \(today)", showFigures: actor.scope.kind != .organisation)
+    }
+
+    /// "中建某公司 · 张工", or the office's clerk's name alone.
+    static func filedBy(_ r: CoordinationRequest) -> String {
+        [r.filedByOrganisation, r.filedBy.isEmpty ? nil : r.filedBy].compactMap { $0 }.joined(separator: " · ")
     }
 
     static func filters(_ state: CoordinationState?, _ f: PageFrame) -> [Filter] {
@@ -143,7 +155,7 @@ struct CoordinationOfficePage {
             }
     }
 
-    static func row(_ r: CoordinationRequest, project: String, canFile: Bool, _ f: PageFrame) -> Row {
+    static func row(_ r: CoordinationRequest, project: String, canReopen: Bool, _ f: PageFrame) -> Row {
         Row(
             rowKind: f.t("coordination.kind." + r.kind.rawValue), rowProject: project,
             rowDepartment: r.departmentName, rowState: f.t("coordination.state." + r.state.rawValue),
@@ -157,7 +169,8 @@ struct CoordinationOfficePage {
             planned: r.state == .scheduled ? r.plannedOn?.description : nil,
             doneOn: r.state == .done ? r.doneOn?.description : nil,
             evidence: r.evidence.map { SiteRoute.attachment($0).path }, hasEvidence: !r.evidence.isEmpty,
-            reopenAction: canFile && CoordinationLifecycle.canMove(from: r.state, to: .reopened)
+            filedBy: Self.filedBy(r),
+            reopenAction: canReopen && CoordinationLifecycle.canMove(from: r.state, to: .reopened)
                 ? SiteRoute.coordinationReopen(r.id).path : nil)
     }
 }

@@ -757,6 +757,8 @@ struct DepartmentQueuePage {
         var itemTitle: String
         var project: String
         var itemDescription: String
+        /// Who filed it, and for which organisation (a contractor's site manager, whom the liaison may call).
+        var filedBy: String
         /// What the office added on reopening a request the department had declined.
         var supplement: String?
         /// The request's files: those it was filed with and those added on reopening it (a plan drawing).
@@ -836,8 +838,8 @@ struct DepartmentQueuePage {
                 return Item(
                     anchor: "request-\(r.id)", itemTitle: f.t("coordination.kind." + r.kind.rawValue),
                     project: names[r.projectId] ?? "",
-                    itemDescription: r.description, supplement: r.supplement.isEmpty ? nil : r.supplement,
-                    neededBy: r.neededBy.description,
+                    itemDescription: r.description, filedBy: CoordinationOfficePage.filedBy(r),
+                    supplement: r.supplement.isEmpty ? nil : r.supplement, neededBy: r.neededBy.description,
                     itemDue: r.dueOn?.description ?? "—", itemState: f.t("coordination.state." + r.state.rawValue),
                     late: r.overdue, planned: r.plannedOn?.description, acceptAction: offer(.accepted),
                     planAction: offer(.scheduled), doneAction: offer(.done), declineAction: offer(.declined),

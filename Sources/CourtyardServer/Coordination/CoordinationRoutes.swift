@@ -416,7 +416,7 @@ struct CoordinationRequestController {
     ]
 
     @Sendable func create(_ request: Request, _ context: AppContext) async throws -> Response {
-        let actor = try context.require(.manageProjects)
+        let actor = try context.require(.fileCoordinationRequests)
         let b = try await JSONBody.decode(NewRequest.self, request, context: context)
         let kind = try FieldCheck.oneOf("kind", b.kind, CoordinationKind.self)
         let r = try await CoordinationRoutes.requests(services).create(

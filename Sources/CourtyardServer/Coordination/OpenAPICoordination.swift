@@ -120,7 +120,7 @@ extension OpenAPIDocument {
                 "id", "subdistrict_id", "project_id", "department_organisation_id", "department_name", "kind",
                 "description", "needed_by", "attachments", "state", "ball_in_court", "state_since", "due_on", "overdue",
                 "planned_on", "done_on", "done_note", "supplement", "evidence", "decline_reason", "created_on",
-                "version",
+                "filed_by", "filed_by_organisation", "version",
             ],
             "properties": [
                 "id": ty("integer"), "subdistrict_id": ty("integer"), "project_id": ty("integer"),
@@ -132,6 +132,7 @@ extension OpenAPIDocument {
                 "state_since": date, "due_on": nullableDate, "overdue": ty("boolean"), "planned_on": nullableDate,
                 "done_on": nullableDate, "done_note": ty("string"), "supplement": ty("string"), "evidence": ids,
                 "decline_reason": ty("string"), "created_on": date, "version": ty("integer"),
+                "filed_by": ty("string"), "filed_by_organisation": ["type": "string", "nullable": true],
                 "history": [
                     "type": "array",
                     "items": [
@@ -371,7 +372,8 @@ extension OpenAPIDocument {
                 ] + pagingParams,
                 responses: responses(["200": listWithCSV("requests", request)])),
             "post": op(
-                "Ask a department for something", id: "create_coordination_request", tag: "coordination",
+                "Ask a department for something (the office; a contractor, supervisor or pm company on its own projects)",
+                id: "create_coordination_request", tag: "coordination",
                 body: [
                     "type": "object",
                     "required": ["project_id", "department_organisation_id", "kind", "description", "needed_by"],

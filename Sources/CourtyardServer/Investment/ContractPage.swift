@@ -156,7 +156,8 @@ enum ContractForm {
                 continue
             }
             guard let fen = YuanText.fen(p), fen >= 0 else {
-                bill.problems.append(Lang.fill(f.t("contract.badPrice"), named))
+                let key = YuanText.tooLarge(p) ? "contract.priceTooLarge" : "contract.badPrice"
+                bill.problems.append(Lang.fill(f.t(key), named))
                 bill.wrong.insert(w.id)
                 continue
             }

@@ -170,6 +170,10 @@ public struct CoordinationRequest: Codable, Sendable {
     public var evidence: [Int64]
     public var declineReason: String
     public var createdOn: Day
+    /// Who filed it: the account's name, and the organisation it speaks for when it is a contractor's, a
+    /// supervisor's or a pm company's (nil for the office's own staff).
+    public var filedBy: String
+    public var filedByOrganisation: String?
     public var version: Int
     public var history: [CoordinationEvent]?
     enum CodingKeys: String, CodingKey {
@@ -178,7 +182,7 @@ public struct CoordinationRequest: Codable, Sendable {
         case description, neededBy = "needed_by", attachments, state, ballInCourt = "ball_in_court"
         case stateSince = "state_since", dueOn = "due_on", overdue, plannedOn = "planned_on", doneOn = "done_on"
         case doneNote = "done_note", supplement, evidence, declineReason = "decline_reason", createdOn = "created_on",
-            version,
+            filedBy = "filed_by", filedByOrganisation = "filed_by_organisation", version,
             history
     }
 
@@ -205,6 +209,8 @@ public struct CoordinationRequest: Codable, Sendable {
         try c.encode(evidence, forKey: .evidence)
         try c.encode(declineReason, forKey: .declineReason)
         try c.encode(createdOn, forKey: .createdOn)
+        try c.encode(filedBy, forKey: .filedBy)
+        try c.encode(filedByOrganisation, forKey: .filedByOrganisation)
         try c.encode(version, forKey: .version)
         if let history { try c.encode(history, forKey: .history) }
     }

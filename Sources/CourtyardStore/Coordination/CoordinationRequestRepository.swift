@@ -53,8 +53,10 @@ public struct CoordinationRequestRepository: Sendable {
         }
     }
 
+    /// Files a request. A contractor, supervisor or pm company files only on a project it works on (the project's
+    /// scope below); the department reads who filed it and for which organisation.
     public func create(_ r: NewRequest, actor: Actor) async throws -> CoordinationRequest {
-        guard Permissions.allows(actor.role, .manageProjects) else { throw AccessError.forbidden }
+        guard Permissions.allows(actor.role, .fileCoordinationRequests) else { throw AccessError.forbidden }
         let description = try Self.checkedDescription(r)
         let id: Int64 = try await database.transaction { db in
             try await insert(r, description: description, actor: actor, db: db)
@@ -145,10 +147,20 @@ public struct CoordinationRequestRepository: Sendable {
                 ("needed_by", .string(r.neededBy.description)),
                 ("due_on", due.map { .string($0.description) } ?? .null),
             ]))
+        let who = try await Self.filer(actor, db: db)
         try await Outbox.message(
             db: db, event: "coordination_request.created", phone: try dept.text("contact_phone"),
-            text: "【楼院焕新】街道向贵单位提出协调事项（编号\(id)），需于\(r.neededBy)前完成，请登录处理。")
+            text: "【楼院焕新】\(who)向贵单位提出协调事项（编号\(id)），需于\(r.neededBy)前完成，请登录处理。")
         return id
+    }
+
+    /// Who the department's text message says asks: the organisation a contractor's, supervisor's or pm company's
+    /// account speaks for, or the sub-district office (街道).
+    static func filer(_ actor: Actor, db: any SQLDatabase) async throws -> String {
+        guard actor.scope.kind == .organisation, let id = actor.scope.id,
+            let name = try await db.raw("SELECT name FROM organisations WHERE id = \(bind: id)").first()?.text("name")
+        else { return "街道" }
+        return name + "经街道平台"
     }
 
     /// The files a request carries: its own and those added on reopening it.
@@ -158,6 +170,10 @@ public struct CoordinationRequestRepository: Sendable {
         c.id, c.subdistrict_id, c.project_id, c.department_organisation_id, o.name AS department_name, c.kind, c.description,
         c.needed_by, c.attachments_json, c.state, c.state_since, c.due_on, c.planned_on, c.done_on, c.evidence_json,
         c.decline_reason, c.created_on, c.version,
+        (SELECT CASE WHEN u.display_name = '' THEN u.username ELSE u.display_name END FROM users u
+         WHERE u.username = c.created_by) AS filed_by,
+        (SELECT fo.name FROM users u JOIN organisations fo ON fo.id = u.scope_id
+         WHERE u.username = c.created_by AND u.scope_kind = 'organisation') AS filed_by_organisation,
         (SELECT e.note FROM coordination_events e WHERE e.request_id = c.id AND e.to_state = 'done'
          ORDER BY e.id DESC LIMIT 1) AS done_note,
         (SELECT e.note FROM coordination_events e WHERE e.request_id = c.id AND e.to_state = 'reopened'
@@ -182,6 +198,8 @@ public struct CoordinationRequestRepository: Sendable {
             supplement: try r.optionalText("supplement") ?? "",
             evidence: try r.storedIds("evidence_json"),
             declineReason: try r.text("decline_reason"), createdOn: Day(try r.text("created_on")) ?? today,
+            filedBy: try r.optionalText("filed_by") ?? "",
+            filedByOrganisation: try r.optionalText("filed_by_organisation"),
             version: try r.decode(column: "version", as: Int.self), history: nil)
     }
 

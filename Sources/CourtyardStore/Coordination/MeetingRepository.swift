@@ -981,13 +981,20 @@ public struct MeetingRepository: Sendable {
             var stalled: [AgendaItem] = []
             for p in try await db.raw(
                 """
-                SELECT p.id, c.name, p.stage, p.created_at, (SELECT MAX(g.passed_at) FROM gate_passes g WHERE g.project_id = p.id) AS moved
+                SELECT p.id, c.name, p.stage, p.created_at, (SELECT MAX(g.passed_at) FROM gate_passes g WHERE g.project_id = p.id) AS moved,
+                  (SELECT MAX(l.date) FROM site_logs l WHERE l.project_id = p.id) AS logged
                 FROM projects p JOIN compounds c ON c.id = p.compound_id
                 WHERE p.subdistrict_id = \(bind: sd) AND p.stage NOT IN ('accepted', 'handed_over') ORDER BY p.id
                 """
             ).all() {
-                let since = try p.optionalText("moved") ?? p.text("created_at")
-                guard let moved = Day(String(since.prefix(10))) else { continue }
+                // A stage before construction moves by its gates; a site in construction stays in that stage for
+                // months and moves by its daily log, so it is listed only when no log was written for the days.
+                var since = String(try (p.optionalText("moved") ?? p.text("created_at")).prefix(10))
+                if try p.text("stage") == ProjectStage.construction.rawValue, let logged = try p.optionalText("logged")
+                {
+                    since = max(since, String(logged.prefix(10)))
+                }
+                guard let moved = Day(since) else { continue }
                 if calendar.workingDays(after: moved, through: m.date) > n {
                     stalled.append(
                         AgendaItem(

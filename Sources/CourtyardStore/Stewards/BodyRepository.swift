@@ -301,6 +301,11 @@ public struct BodyRepository: Sendable {
             .replacingOccurrences(of: "_", with: "")
         guard !words.isEmpty, words.unicodeScalars.count <= 50 else { return [] }
         let digits = PersonalData.normalizePhone(words) ?? ""
+        // Four digits or more find a phone that holds them (its last four, 手机尾号, as people say them).
+        let part = TextNormalizer.halfWidth(words)
+        let phone: SQLQueryString =
+            part.count >= 4 && part.allSatisfy({ $0.isASCII && $0.isNumber })
+            ? "r.phone LIKE \(bind: "%" + part + "%")" : "(r.phone <> '' AND r.phone = \(bind: digits))"
         return try await database.withConnection { db in
             let body = try await Self.one(id, actor: actor, db: db)
             let sql: SQLQueryString =
@@ -313,7 +318,7 @@ public struct BodyRepository: Sendable {
                 JOIN residents r ON r.id = hr.resident_id
                 WHERE
                 """ + " " + Self.area(body)
-                + " AND (r.name LIKE \(bind: "%" + words + "%") OR (r.phone <> '' AND r.phone = \(bind: digits)))"
+                + " AND (r.name LIKE \(bind: "%" + words + "%") OR " + phone + ")"
                 + " AND r.id IN (SELECT t.id FROM residents t WHERE "
                 + ResourceSpec.residents.scopeCondition(actor.scope) + ")"
                 + " ORDER BY r.name, r.id, h.building_id, h.entrance_id, h.room LIMIT \(unsafeRaw: String(limit * 3))"
