@@ -167,6 +167,11 @@ extension Catalogue {
         "track.answered.verified": "Thank you for confirming. The office will close this report.",
         "track.answered.reopened":
             "The office has been told it is not fixed and will have it handled again; follow it here.",
+        "report.fixPhoto": "Photo of the fix",
+        "report.fixPhotoHint": "with the step to fixed; optional",
+        "track.fixPhoto": "Photo of the fix",
+        "error.photos.only_when_fixed": "A photo goes only with the step to fixed.",
+        "error.only_when_fixed": "A photo goes only with the step to fixed.",
         "track.fixSaid": "What was done: ",
         "track.tooMany": "Too many lookups from here: try again in 10 minutes.",
         "track.filed":

@@ -118,6 +118,11 @@ extension OpenAPIDocument {
                     "properties": [
                         "to": ["type": "string", "enum": ReportState.allCases.map(\.rawValue)],
                         "note": ty("string"), "assignee_organisation_id": ty("integer"),
+                        // Photos of the fix, uploaded first (POST /api/v1/attachments); with "to": "fixed" only.
+                        "photos": nullable([
+                            "type": "array", "maxItems": ReportRepository.maxFixPhotos,
+                            "items": ["type": "integer", "format": "int64", "minimum": 1],
+                        ]),
                     ],
                 ],
                 responses: responses(["200": response("moved", report), "409": rresp("Conflict")]))

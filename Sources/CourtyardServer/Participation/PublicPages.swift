@@ -288,6 +288,8 @@ struct PublicPageController {
     let answerLimiter = RateLimiter("public.answer", limit: 10, window: 600)
     /// Looking up a tracking code: enough for a family, too few to guess codes.
     let trackLimiter = RateLimiter("public.track", limit: 30, window: 600)
+    /// A fix's photos by tracking code: a page's few photos many times over, still too few to guess codes.
+    let fixPhotoLimiter = RateLimiter("public.fix_photo", limit: 120, window: 600)
 
     func register(on router: Router<AppContext>) {
         router.get("public", use: find)
@@ -297,6 +299,7 @@ struct PublicPageController {
         router.post("public/reports/track", use: answerFix)
         router.post("public/notices/:id/objections", use: object)
         router.get("public/attachments/:id", use: attachment)
+        router.get("public/reports/track/photos/:id", use: fixPhoto)
         router.get("public/questionnaires/:id/qr.svg", use: questionnaireQR)
         router.get("public/compounds/:id/qr.svg", use: compoundQR)
         router.get("public/questionnaires/:id", use: questionnaire)
@@ -667,6 +670,23 @@ struct PublicPageController {
             ], body: .init(byteBuffer: file.bytes))
     }
 
+    /// A photo of a report's fix, for whoever holds the report's tracking code (`?code=`).
+    @Sendable func fixPhoto(_ request: Request, _ context: AppContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        guard try await fixPhotoLimiter.allow(context.remoteHost, in: services.database) else {
+            throw AppError(
+                status: .tooManyRequests, code: "rate_limited", message: "too many photos asked for; try again later")
+        }
+        let file = try await AttachmentRepository(database: services.database).readFixPhoto(
+            id: id, code: request.uri.queryParameters.get("code") ?? "")
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: file.contentType, .contentDisposition: ContentDisposition.inline(filename: file.filename),
+                .cacheControl: "private, max-age=3600", .init("X-Content-Type-Options")!: "nosniff",
+            ], body: .init(byteBuffer: file.bytes))
+    }
+
     /// QR codes to print on notices in the stairwell: the questionnaire, or the compound's page.
     @Sendable func questionnaireQR(_ request: Request, _ context: AppContext) async throws -> Response {
         let id = try context.parameters.require("id", as: Int64.self)
@@ -796,13 +816,17 @@ struct TrackPage {
         var typedNote = ""
         var answerError: String?
 
-        /// What those handling it said they did, beside the question.
+        /// What those handling it said they did, beside the question, and the photos they took of the fix.
         var fixNote: String?
+        var fixPhotos: [String]
+        var hasFixPhotos: Bool
 
         init(_ r: ReportTrack, _ f: PageFrame) {
             asksAnswer = r.state == .fixed
-            fixNote =
-                asksAnswer ? r.steps.last { $0.state == .fixed }.map(\.note).flatMap { $0.isEmpty ? nil : $0 } : nil
+            let fix = asksAnswer ? r.steps.last { $0.state == .fixed } : nil
+            fixNote = fix.map(\.note).flatMap { $0.isEmpty ? nil : $0 }
+            fixPhotos = (fix?.photos ?? []).map { SiteRoute.publicFixPhoto($0, code: r.code).path }
+            hasFixPhotos = !fixPhotos.isEmpty
             trackedCode = r.code
             place = [r.compound, r.building ?? ""].filter { !$0.isEmpty }.joined(separator: " ")
             category = f.t("category." + r.category.rawValue)

@@ -15,6 +15,10 @@ extension SiteRoute {
     static func publicCompound(_ id: Int64, objected: Int64? = nil) -> SiteRoute {
         SiteRoute("/public/compounds/\(id)", query: [("objected", objected.map(String.init))])
     }
+    /// A photo of a report's fix, read with the report's tracking code.
+    static func publicFixPhoto(_ id: Int64, code: String) -> SiteRoute {
+        SiteRoute("/public/reports/track/photos/\(id)", query: [("code", code)])
+    }
     /// The page on which anyone follows a report by its tracking code.
     static func publicTrack(
         code: String? = nil, filed: Bool = false, again: Bool = false, answered: ReportState? = nil
@@ -137,6 +141,9 @@ struct ReportPage {
         var note: String
         var assigneeError: String?
         var noteError: String?
+        /// A photo of the fix may go with the step to fixed, when that step is offered.
+        var offersPhoto: Bool
+        var photoError: String?
     }
     /// A step refused: what was chosen and typed, shown again, and the fields it was refused for.
     struct Typed {
@@ -149,6 +156,9 @@ struct ReportPage {
         var state: String
         var note: String
         var by: String
+        /// The photos of a fix, beside the step that reported it.
+        var photos: [String]
+        var hasPhotos: Bool
     }
     var title: String
     var message: PageNote?
@@ -212,7 +222,8 @@ struct ReportPage {
                 },
                 offersAssignee: next.contains(.assigned), groups: groups, note: typed?.fields["note"] ?? "",
                 assigneeError: wrong.contains("assignee_organisation_id") ? typed?.message : nil,
-                noteError: wrong.contains("note") ? typed?.message : nil)
+                noteError: wrong.contains("note") ? typed?.message : nil, offersPhoto: next.contains(.fixed),
+                photoError: wrong.contains("photos") ? typed?.message : nil)
         }
         return ReportPage(
             title: f.t("report.title") + " · " + place, message: message,
@@ -230,7 +241,9 @@ struct ReportPage {
                 Event(
                     at: beijingTime(e.at), state: f.t("report.state." + ReportRouting.stepWord(from: e.from, to: e.to)),
                     note: e.note,
-                    by: Pages.actorName(e.by, shown: e.byName, f))
+                    by: Pages.actorName(e.by, shown: e.byName, f),
+                    photos: e.photos.map { SiteRoute.attachment($0).path },
+                    hasPhotos: !e.photos.isEmpty)
             })
     }
 }
@@ -296,7 +309,10 @@ struct ReportPageController {
 
     @Sendable func transition(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let id = try context.parameters.require("id", as: Int64.self)
-        let fields = try await Pages.form(request, context)
+        // A fix may carry a photo of it: the form is multipart then, and the photo is stored only if the step is.
+        let multipart = request.headers[.contentType]?.hasPrefix("multipart/form-data") == true
+        let form = multipart ? try await Pages.multipartForm(request, context) : nil
+        let fields = if let form { form.fields } else { try await Pages.form(request, context) }
         // Refused, the page comes back with the step, the organisation and the note as chosen, and the wrong field
         // marked beside it; a report changed meanwhile is shown as it now stands.
         let refused: (Pages.Refusal) async throws -> Response = { r in
@@ -308,9 +324,19 @@ struct ReportPageController {
             guard let to = ReportState(rawValue: fields["to"] ?? "") else {
                 throw ValidationError(field: "to", code: Pages.pageMessage, message: f.t("report.chooseStep"))
             }
-            _ = try await reports().transition(
-                id: id, to: to, note: fields["note"] ?? "",
-                assignee: fields["assignee_organisation_id"].flatMap { Int64($0) }, actor: try context.actor())
+            let actor = try context.actor()
+            let step: (Int64?) async throws -> Void = { photo in
+                _ = try await reports().transition(
+                    id: id, to: to, note: fields["note"] ?? "",
+                    assignee: fields["assignee_organisation_id"].flatMap { Int64($0) },
+                    photos: photo.map { [$0] } ?? [],
+                    actor: actor)
+            }
+            if let form {
+                try await form.withStoredFile("photo", database: services.database, actor: actor, step)
+            } else {
+                try await step(nil)
+            }
             return SiteRoute.report(id).path
         }
     }

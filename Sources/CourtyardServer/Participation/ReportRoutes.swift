@@ -88,7 +88,11 @@ struct ReportController {
         var to: LooseField?
         var note: LooseField?
         var assigneeOrganisationId: LooseField?
-        enum CodingKeys: String, CodingKey { case to, note, assigneeOrganisationId = "assignee_organisation_id" }
+        /// Photos of the fix (uploaded attachments' ids), with the step to fixed.
+        var photos: [Int64]?
+        enum CodingKeys: String, CodingKey {
+            case to, note, assigneeOrganisationId = "assignee_organisation_id", photos
+        }
     }
 
     static let csvColumns = [
@@ -145,7 +149,7 @@ struct ReportController {
         let report = try await reports().transition(
             id: try context.parameters.require("id", as: Int64.self), to: to,
             note: body.note?.json.stringValue ?? "", assignee: body.assigneeOrganisationId?.json.intValue,
-            actor: try context.actor())
+            photos: body.photos ?? [], actor: try context.actor())
         return try JSONBody.response(report)
     }
 }

@@ -208,7 +208,7 @@ struct AttachmentController: ProjectScoped {
         guard
             [.fileReports, .manageProjects, .writeSiteLogs, .writeSiteChecks, .manageVotes].contains(where: {
                 Permissions.allows(actor.role, $0)
-            })
+            }) || ReportRouting.takesAssignments(actor.role)  // a photo of a fix, by whoever a report was sent to
         else {
             throw AppError.forbidden
         }

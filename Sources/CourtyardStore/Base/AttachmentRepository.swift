@@ -111,6 +111,22 @@ public struct AttachmentRepository: Sendable {
         }
     }
 
+    /// A photo of a report's fix, for the person who holds the report's tracking code (its reporter, who is asked
+    /// whether it is fixed). Any other file, or a wrong code, is not found.
+    public func readFixPhoto(id: Int64, code typed: String) async throws -> File {
+        guard let code = TrackingCode.normalize(typed) else { throw StoreError.notFound }
+        return try await database.withConnection { db in
+            let sql: SQLQueryString = """
+                SELECT e.photos_json AS refs FROM report_events e JOIN reports r ON r.id = e.report_id
+                WHERE r.tracking_code = \(bind: code) AND e.to_state = 'fixed' AND e.photos_json LIKE \(bind: "%\(id)%")
+                """
+            guard try await Self.anyRow(sql, db: db, matching: { $0.idList?.contains(id) == true }) else {
+                throw StoreError.notFound
+            }
+            return try await Self.file(id, db: db)
+        }
+    }
+
     static func file(_ id: Int64, db: any SQLDatabase) async throws -> File {
         let sql: SQLQueryString = "SELECT filename, content_type, data FROM attachments WHERE id = \(bind: id)"
         guard let r = try await db.raw(sql).first() else { throw StoreError.notFound }
@@ -140,6 +156,14 @@ public struct AttachmentRepository: Sendable {
                 "SELECT r.photos_json AS refs FROM reports r "
                 + "JOIN compounds t ON t.id = r.compound_id "
                 + "WHERE r.photos_json LIKE \(bind: like) AND " + ReportRepository.scope(actor)
+            if try await anyRow(sql, db: db, matching: listed) { return true }
+        }
+        if ReportRepository.canRead(actor) {
+            // The photos of a report's fix: whoever reads the report.
+            let sql: SQLQueryString =
+                "SELECT e.photos_json AS refs FROM report_events e JOIN reports r ON r.id = e.report_id "
+                + "JOIN compounds t ON t.id = r.compound_id "
+                + "WHERE e.photos_json LIKE \(bind: like) AND " + ReportRepository.scope(actor)
             if try await anyRow(sql, db: db, matching: listed) { return true }
         }
         if Permissions.allows(actor.role, .readRegistry) {
@@ -197,6 +221,17 @@ public struct AttachmentRepository: Sendable {
             """
         return try await db.raw(reports).all().contains {
             ((try? $0.storedIds("report_photos_json")) ?? []).contains(id)
+        }
+    }
+
+    /// Every id names a photo (JPEG, PNG or WebP), not a PDF: for what a page shows as an image.
+    static func requireImages(_ ids: [Int64], field: String, db: any SQLDatabase) async throws {
+        for id in Set(ids) {
+            let type = try await db.raw("SELECT content_type FROM attachments WHERE id = \(bind: id)").first()?
+                .text("content_type")
+            guard type?.hasPrefix("image/") == true else {
+                throw ValidationError(field: field, code: "unsupported_type", message: "\(field) are JPEG, PNG or WebP")
+            }
         }
     }
 

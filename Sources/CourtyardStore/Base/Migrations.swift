@@ -789,6 +789,12 @@ public enum Migrations {
                 // What the re-inspection said, kept beside the contractor's account of the fix instead of over it.
                 "ALTER TABLE findings ADD COLUMN reinspection_note TEXT NOT NULL DEFAULT ''"
             ]),
+        Step(
+            version: 28, name: "report_fix_photos",
+            statements: [
+                // The photos taken when a report was fixed, which the reporter sees before saying whether it is.
+                "ALTER TABLE report_events ADD COLUMN photos_json TEXT NOT NULL DEFAULT '[]'"
+            ]),
     ]
 
     public static var latest: Int { steps.last?.version ?? 0 }

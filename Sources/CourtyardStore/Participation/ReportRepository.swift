@@ -66,8 +66,10 @@ public struct ReportEvent: Codable, Sendable {
     public var by: String
     public var byName: String
     public var organisationId: Int64?
+    /// The photos of a fix, taken when the report was marked fixed (empty for any other step).
+    public var photos: [Int64] = []
     enum CodingKeys: String, CodingKey {
-        case at, from, to, note, by, byName = "by_name", organisationId = "organisation_id"
+        case at, from, to, note, by, byName = "by_name", organisationId = "organisation_id", photos
     }
 }
 
@@ -307,11 +309,15 @@ public struct ReportRepository: Sendable {
             let state = ReportState(rawValue: try r.text("state")) ?? .submitted
             let due = try r.optionalText("due_on").flatMap { Day($0) }
             let steps = try await db.raw(
-                "SELECT at, from_state, to_state, note FROM report_events WHERE report_id = \(bind: id) ORDER BY id"
+                """
+                SELECT at, from_state, to_state, note, photos_json FROM report_events WHERE report_id = \(bind: id)
+                ORDER BY id
+                """
             ).all().map { e in
                 ReportTrack.Step(
                     at: try e.text("at"), state: ReportState(rawValue: try e.text("to_state")) ?? .submitted,
-                    note: try e.text("note"), from: try e.optionalText("from_state").flatMap(ReportState.init))
+                    note: try e.text("note"), from: try e.optionalText("from_state").flatMap(ReportState.init),
+                    photos: try e.storedIds("photos_json"))
             }
             return ReportTrack(
                 code: code, compoundId: try r.int("compound_id"), compound: try r.text("compound"),
@@ -405,7 +411,7 @@ public struct ReportRepository: Sendable {
         var report = try decode(row, actor: actor, today: Clock.today)
         report.history = try await db.raw(
             """
-            SELECT e.at, e.from_state, e.to_state, e.note, e.username, e.organisation_id, u.display_name
+            SELECT e.at, e.from_state, e.to_state, e.note, e.username, e.organisation_id, e.photos_json, u.display_name
             FROM report_events e LEFT JOIN users u ON u.username = e.username WHERE e.report_id = \(bind: id) ORDER BY e.id
             """
         ).all().map { e in
@@ -417,7 +423,8 @@ public struct ReportRepository: Sendable {
                 by: try e.decode(column: "username", as: String.self),
                 byName: try e.decode(column: "display_name", as: String?.self).flatMap { $0.isEmpty ? nil : $0 }
                     ?? e.decode(column: "username", as: String.self),
-                organisationId: try e.decode(column: "organisation_id", as: Int64?.self))
+                organisationId: try e.decode(column: "organisation_id", as: Int64?.self),
+                photos: try e.storedIds("photos_json"))
         }
         return report
     }
@@ -440,11 +447,12 @@ public struct ReportRepository: Sendable {
     }
 
     /// Moves a report one step, if the lifecycle allows it and the actor may take that step.
-    public func transition(id: Int64, to: ReportState, note: String, assignee: Int64?, actor: Actor) async throws
-        -> Report
-    {
+    public func transition(
+        id: Int64, to: ReportState, note: String, assignee: Int64?, photos: [Int64] = [], actor: Actor
+    ) async throws -> Report {
         guard Self.canRead(actor) else { throw AccessError.forbidden }
         try TextBounds.check(note, field: "note")
+        try Self.checkFixPhotos(photos, to: to)
         let note = TextNormalizer.prose(note)
         let today = Clock.today
         try await database.transaction { db in
@@ -475,11 +483,27 @@ public struct ReportRepository: Sendable {
             case .failure(.forbidden): throw AccessError.forbidden
             case .failure(.invalid(let error)): throw error
             }
+            try await AttachmentRepository.requireReadable(photos, field: "photos", actor: actor, db: db)
+            try await AttachmentRepository.requireImages(photos, field: "photos", db: db)
             try await record(
-                db, id: id, row: row, from: from, to: to, note: note, assignee: newAssignee, actor: actor, today: today)
+                db, id: id, row: row, from: from, to: to, note: note, assignee: newAssignee, photos: photos,
+                actor: actor, today: today)
         }
         return try await get(id: id, actor: actor)
     }
+
+    /// Photos of a fix are at most `maxFixPhotos`, and go with the step that reports it fixed only.
+    static func checkFixPhotos(_ photos: [Int64], to: ReportState) throws {
+        guard !photos.isEmpty else { return }
+        guard to == .fixed else {
+            throw ValidationError(field: "photos", code: "only_when_fixed", message: "photos go with the step to fixed")
+        }
+        guard photos.count <= maxFixPhotos else {
+            throw ValidationError(field: "photos", code: "too_many", message: "at most \(maxFixPhotos) photos")
+        }
+    }
+
+    public static let maxFixPhotos = 3
 
     /// On PostgreSQL the report's row is held for the step, so two steps at once are taken one after the other,
     /// the second from the state the first left.
@@ -521,7 +545,7 @@ public struct ReportRepository: Sendable {
     /// the steps the reporter hears of, the text message.
     func record(
         _ db: any SQLDatabase, id: Int64, row: any SQLRow, from: ReportState, to: ReportState, note: String,
-        assignee newAssignee: Int64?, actor: Actor, today: Day
+        assignee newAssignee: Int64?, photos: [Int64] = [], actor: Actor, today: Day
     ) async throws {
         let sd = try row.decode(column: "subdistrict_id", as: Int64.self)
         // Whom an assigned report waits on: a contractor, the property company or a department.
@@ -541,8 +565,9 @@ public struct ReportRepository: Sendable {
         ).run()
         try await db.raw(
             """
-            INSERT INTO report_events (report_id, at, from_state, to_state, note, username, organisation_id)
-            VALUES (\(bind: id), \(bind: Clock.isoNow()), \(bind: from.rawValue), \(bind: to.rawValue), \(bind: note), \(bind: actor.username), \(bind: newAssignee))
+            INSERT INTO report_events (report_id, at, from_state, to_state, note, username, organisation_id, photos_json)
+            VALUES (\(bind: id), \(bind: Clock.isoNow()), \(bind: from.rawValue), \(bind: to.rawValue), \(bind: note),
+              \(bind: actor.username), \(bind: newAssignee), \(bind: StoredColumn.ids(photos)))
             """
         ).run()
         try await AuditLog.record(
@@ -592,6 +617,8 @@ public struct ReportTrack: Sendable, Equatable {
         public var state: ReportState
         public var note: String
         public var from: ReportState? = nil
+        /// The photos of a fix, which the reporter is shown by the tracking code.
+        public var photos: [Int64] = []
     }
     public var code: String
     public var compoundId: Int64

@@ -1,0 +1,101 @@
+import CourtyardDomain
+import CourtyardStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import SQLKit
+import Testing
+
+@testable import CourtyardServer
+
+/// Whoever fixed a report shows the fix: a photo with the step to fixed, which the office reads in the report's
+/// history and the resident sees by the tracking code before saying whether it is fixed.
+@Suite struct ReportFixPhotoTests {
+    /// A report filed by a resident and sent by the office to the demo contractor: its tracking code and id.
+    static func assigned(_ client: some TestClientProtocol, _ services: Services) async throws
+        -> (code: String, id: Int64)
+    {
+        let compound = try await services.registry.list(.compounds, query: ListQuery(limit: 1), actor: .system)
+            .items[0].id
+        let page = try await ReporterAnswerTests.page(client, "/public/compounds/\(compound)")
+        let filed = try await ReporterAnswerTests.send(
+            client, "/public/compounds/\(compound)/reports",
+            [("_once", try FormSentTwiceTests.once(page)), ("category", "water_drainage"), ("description", "楼道水管漏水")])
+        let code = try ReporterAnswerTests.code(filed.location)
+        let id = try await SelectionTests.ints(services, "SELECT id FROM reports WHERE tracking_code = \(bind: code)")[
+            0]
+        let office = try await client.token("office")
+        let contractor = try await CoordinationTests.scopeId(client, try await client.token("contractor"))
+        for step in [#"{"to":"acknowledged"}"#, #"{"to":"assigned","assignee_organisation_id":\#(contractor)}"#] {
+            let moved = try await client.call(.post, "/api/v1/reports/\(id)/transitions", token: office, body: step)
+            #expect(moved.status == .ok, "\(moved.text)")
+        }
+        return (code, id)
+    }
+
+    @Test func theContractorShowsTheFixAndTheResidentSeesItByTheCode() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let (code, id) = try await Self.assigned(client, services)
+            let (cookie, csrf) = try await client.session("contractor")
+            let path = "/reports/\(id)/transitions"
+            let form = try await PageTests.page(client, "/reports/\(id)", cookie: cookie).1
+            #expect(form.contains(#"enctype="multipart/form-data""#) && form.contains("修复后照片"))
+            // A photo with another step (handing the report back) is refused, and its file not kept.
+            let files = try await SelectionTests.count(services, "attachments")
+            let back = try await SiteLogPageTests.post(
+                client, path, cookie: cookie, [("_csrf", csrf), ("to", "reopened"), ("note", "不归我们")],
+                photo: SiteLogPageTests.png)
+            #expect(back.0 == .unprocessableContent && back.2.contains("只有报“已修复”时才能附照片"))
+            #expect(try await SelectionTests.count(services, "attachments") == files)
+            #expect(try await ReporterAnswerTests.state(services, id) == "assigned")
+            let fixed = try await SiteLogPageTests.post(
+                client, path, cookie: cookie, [("_csrf", csrf), ("to", "fixed"), ("note", "已更换三楼水管")],
+                photo: SiteLogPageTests.png)
+            #expect(fixed.0 == .seeOther)
+            let office = try await client.token("office")
+            let read = try await client.call(.get, "/api/v1/reports/\(id)", token: office)
+            let photo = try #require(
+                read.json["history"]?.arrayItemsForTests.last?["photos"]?.arrayItemsForTests.first?.intValue)
+            #expect(try await client.call(.get, "/api/v1/attachments/\(photo)", token: office).status == .ok)
+            // The resident, with no account, sees it beside the question, by the code only.
+            let tracking = try await ReporterAnswerTests.page(client, "/public/reports/track?code=\(code)")
+            let src = "/public/reports/track/photos/\(photo)?code=\(code)"
+            #expect(tracking.contains("修好了吗？") && tracking.contains(src))
+            let shown = try await client.execute(uri: src, method: .get) { ($0.status, $0.headers[.contentType]) }
+            #expect(shown.0 == .ok && shown.1 == "image/png")
+            for wrong in [
+                "/public/reports/track/photos/\(photo)?code=R-2222-2222", "/public/reports/track/photos/\(photo)",
+                "/public/reports/track/photos/\(photo - 1)?code=\(code)",
+            ] {
+                #expect(try await client.execute(uri: wrong, method: .get) { $0.status } == .notFound, "\(wrong)")
+            }
+        }
+    }
+
+    @Test func theAPITakesPhotosWithTheStepToFixedOnly() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let (_, id) = try await Self.assigned(client, services)
+            let contractor = try await client.token("contractor")
+            let png = try #require(
+                try await client.upload(SiteLogPageTests.png, filename: "修好了.png", token: contractor).json["id"]?
+                    .intValue)
+            let pdf = try #require(
+                try await client.upload(ProjectTests.pdf, filename: "单据.pdf", token: contractor).json["id"]?.intValue)
+            func step(_ body: String) async throws -> (HTTPResponse.Status, JSONValue) {
+                let r = try await client.call(.post, "/api/v1/reports/\(id)/transitions", token: contractor, body: body)
+                return (r.status, r.json)
+            }
+            let early = try await step(#"{"to":"reopened","note":"退回","photos":[\#(png)]}"#)
+            #expect(early.0 == .unprocessableContent && early.1["error"]?["code"]?.stringValue == "only_when_fixed")
+            let notAPhoto = try await step(#"{"to":"fixed","note":"已修","photos":[\#(pdf)]}"#)
+            #expect(notAPhoto.0 == .unprocessableContent && notAPhoto.1["error"]?["field"]?.stringValue == "photos")
+            let many = try await step(#"{"to":"fixed","note":"已修","photos":[\#(png),\#(png),\#(png),\#(png)]}"#)
+            #expect(many.0 == .unprocessableContent && many.1["error"]?["code"]?.stringValue == "too_many")
+            #expect(try await ReporterAnswerTests.state(services, id) == "assigned")
+            let done = try await step(#"{"to":"fixed","note":"已修","photos":[\#(png)]}"#)
+            #expect(done.0 == .ok)
+            #expect(done.1["history"]?.arrayItemsForTests.last?["photos"]?.arrayItemsForTests.first?.intValue == png)
+        }
+    }
+}
