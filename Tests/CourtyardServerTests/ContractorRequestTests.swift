@@ -43,6 +43,12 @@ import Testing
             #expect(refused == .unprocessableContent && why["error"]?["field"]?.stringValue == "project_id")
             #expect(try await file(mine, try await client.token("steward")).0 == .forbidden)
             #expect(try await CoordinationTests.count(services, "coordination_requests") == before)
+            let long = try await client.call(
+                .post, "/api/v1/coordination_requests", token: token,
+                body:
+                    #"{"project_id":\#(mine),"department_organisation_id":\#(water),"kind":"other","description":"\#(String(repeating: "长", count: 2001))","needed_by":"\#(needed)"}"#
+            )
+            #expect(long.status == .unprocessableContent && long.json["error"]?["code"]?.stringValue == "too_long")
             let (filed, made) = try await file(mine, token)
             #expect(filed == .created)
             let name = try #require(made["filed_by_organisation"]?.stringValue)
@@ -82,6 +88,17 @@ import Testing
             #expect(status == .ok)
             #expect(page.contains(#"<option value="\#(mine)""#) && page.contains(#"<option value="\#(water)""#))
             #expect(!page.contains("各部门办理情况"))
+            // A request filed by no account (the demo's own) names no filer rather than an empty one.
+            #expect(!page.contains("提出：<"))
+            let (past, _, marked) = try await browser.post(
+                "/coordination/requests",
+                [
+                    ("project_id", String(mine)), ("department_organisation_id", String(water)),
+                    ("kind", "water_meter"), ("description", "水表移位"),
+                    ("needed_by", Clock.today.adding(days: -1).description),
+                ])
+            #expect(past == .unprocessableContent && marked.contains("需完成日期不能早于今天"))
+            #expect(marked.contains(#"aria-describedby="coordination-needed-error""#))
             let before = try await CoordinationTests.count(services, "coordination_requests")
             let (filed, next, _) = try await browser.post(
                 "/coordination/requests",

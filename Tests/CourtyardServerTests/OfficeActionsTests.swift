@@ -87,6 +87,31 @@ import Testing
         }
     }
 
+    /// Reported done, handed back, reported done again: the first report and the handing back stay on the card and
+    /// in the API, the first first; the last report is the one the card leads with.
+    @Test func aSecondReportKeepsTheFirst() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await CoordinationPageTests.office(client)
+            let contractor = try await CoordinationTests.scopeId(client, try await client.token("contractor"))
+            let id = try await Self.action(client, office: office, owner: contractor)
+            let (cookie, csrf) = try await client.session("contractor")
+            let site = Browser(client: client, cookie: cookie, csrf: csrf)
+            _ = try await site.post("/my-actions/\(id)/done", [("note", "雨水井已砌筑")])
+            _ = try await office.post("/actions/\(id)/reopen", [("note", "井盖未安装"), ("due_on", "2031-12-01")])
+            let (_, theirs) = try await site.get("/my-actions")
+            #expect(theirs.contains("此前：") && theirs.contains("报办结（") && theirs.contains("雨水井已砌筑"))
+            _ = try await site.post("/my-actions/\(id)/done", [("note", "井盖已安装")])
+            let (_, card) = try await office.get("/actions")
+            #expect(card.contains("井盖已安装") && card.contains("雨水井已砌筑") && card.contains("退回：井盖未安装"))
+            let token = try await client.token("office")
+            let done = try await client.call(.get, "/api/v1/actions?state=done", token: token).json.items
+            let history = try #require(done.first { $0["id"]?.intValue == Int64(id) }?["history"]?.arrayItemsForTests)
+            #expect(history.map { $0["kind"]?.stringValue ?? "" } == ["done", "reopened", "done"])
+            #expect(history.map { $0["note"]?.stringValue ?? "" } == ["雨水井已砌筑", "井盖未安装", "井盖已安装"])
+            #expect(history[1]["due_on"]?.stringValue == "2031-12-01")
+        }
+    }
+
     @Test func anActionIsHandedToAnotherOrganisationWhichIsTold() async throws {
         try await TestApp.with(demo: true) { client, services in
             let office = try await CoordinationPageTests.office(client)

@@ -35,7 +35,7 @@ struct CoordinationOfficePage {
         var evidence: [String]
         var hasEvidence: Bool
         /// Who filed it, and for which organisation when it is a contractor's or a supervisor's.
-        var filedBy: String
+        var filedBy: String?
         var reopenAction: String?
         /// A refused supplement: the form open again, what was typed, and why, beside it.
         var reopenOpen = false
@@ -71,10 +71,12 @@ struct CoordinationOfficePage {
                 (\.departmentError, Int64(departmentId) == nil, "coordination.form.pickDepartment"),
                 (\.kindError, CoordinationKind(rawValue: kind) == nil, "coordination.form.pickKind"),
                 (\.descriptionError, TextNormalizer.prose(description).isEmpty, "coordination.form.needDescription"),
+                (\.descriptionError, description.count > 2000, "coordination.form.descriptionTooLong"),
                 (
                     \.neededByError, Day(neededBy) == nil,
                     neededBy.isEmpty ? "coordination.form.needDay" : "form.badDate"
                 ),
+                (\.neededByError, Day(neededBy).map { $0 < Clock.today } ?? false, "coordination.form.pastDay"),
             ]
             var found: [String] = []
             for (field, bad, key) in checks where bad {
@@ -141,9 +143,10 @@ struct CoordinationOfficePage {
             figuresPeriod: "\(today.adding(days: -29)) – \(today)", showFigures: actor.scope.kind != .organisation)
     }
 
-    /// "中建某公司 · 张工", or the office's clerk's name alone.
-    static func filedBy(_ r: CoordinationRequest) -> String {
-        [r.filedByOrganisation, r.filedBy.isEmpty ? nil : r.filedBy].compactMap { $0 }.joined(separator: " · ")
+    /// "中建某公司 · 张工", or the office's clerk's name alone; nil when no account filed it (the demo's own).
+    static func filedBy(_ r: CoordinationRequest) -> String? {
+        let parts = [r.filedByOrganisation, r.filedBy.isEmpty ? nil : r.filedBy].compactMap { $0 }
+        return parts.isEmpty ? nil : parts.joined(separator: " · ")
     }
 
     static func filters(_ state: CoordinationState?, _ f: PageFrame) -> [Filter] {

@@ -313,9 +313,9 @@ struct MeetingPage {
                 carried: MyActionsPage.carried(a, f) ?? "—", late: a.overdue, actionDone: a.state == .done,
                 doneNote: a.doneOn.map { OfficeActionsPage.doneLine(a, on: $0, f) })
         }
-        func section(_ key: String, _ items: [AgendaItem]) -> Section {
+        func section(_ key: String, _ items: [AgendaItem], days: Int? = nil) -> Section {
             Section(
-                heading: f.t(key),
+                heading: f.t(key) + (days.map { Lang.fill(f.t("meeting.agenda.stalledHow"), ["n": String($0)]) } ?? ""),
                 lines: items.map { item in
                     AgendaLine(
                         lineTitle: item.stage.map { "\(item.title) · \(f.t("stage." + $0.rawValue))" } ?? item.title,
@@ -349,7 +349,7 @@ struct MeetingPage {
                 section("meeting.agenda.reports", agenda.overdueReports),
                 section("meeting.agenda.findings", agenda.overdueFindings),
                 section("meeting.agenda.tasks", agenda.lateTasks),
-                section("meeting.agenda.stalled", agenda.stalledProjects),
+                section("meeting.agenda.stalled", agenda.stalledProjects, days: agenda.staleStageDays),
             ], nextHref: next.map { SiteRoute.meeting($0.id).path },
             previousHref: previous.map { SiteRoute.meeting($0.id).path },
             printHref: SiteRoute.meetingPrint(id).path, xlsxHref: SiteRoute.meetingXLSX(id).path,
@@ -758,7 +758,7 @@ struct DepartmentQueuePage {
         var project: String
         var itemDescription: String
         /// Who filed it, and for which organisation (a contractor's site manager, whom the liaison may call).
-        var filedBy: String
+        var filedBy: String?
         /// What the office added on reopening a request the department had declined.
         var supplement: String?
         /// The request's files: those it was filed with and those added on reopening it (a plan drawing).

@@ -24,6 +24,8 @@ struct MyActionsPage {
         var reopened: String?
         var doneAction: String?
         var doneLine: String?
+        /// The reports and handings back before the one the card says, the first first.
+        var earlier: String?
         var problem: String?
         var typedNote: String
     }
@@ -32,6 +34,26 @@ struct MyActionsPage {
     var noneOpen: Bool
     var done: [Row]
     var hasDone: Bool
+
+    /// The steps before the one the card already says (the report on file, or why it came back): "此前：
+    /// 2026-11-20 报办结（张工）：方案已出具 / 2026-11-21 退回：还缺图纸，新期限 2026-11-28".
+    static func earlier(_ a: MeetingAction, _ f: PageFrame) -> String? {
+        var events = a.history
+        if let last = events.last, (last.kind == .done) == (a.state == .done) { events.removeLast() }
+        guard !events.isEmpty else { return nil }
+        let lines = events.map { e in
+            let day = beijingTime(e.at, dateOnly: true)
+            let said = e.note.isEmpty ? "" : f.t("common.colon") + e.note
+            switch e.kind {
+            case .done:
+                return day + " " + f.t("actions.event.done") + f.t("paren.open") + e.byName + f.t("paren.close") + said
+            case .reopened:
+                let due = e.dueOn.map { f.t("common.comma") + f.t("actions.newDue") + " " + $0.description } ?? ""
+                return day + " " + f.t("actions.event.reopened") + said + due
+            }
+        }
+        return ([f.t("actions.earlier")] + lines).joined(separator: "\n")
+    }
 
     /// "2026-11-27 例会交办": the meeting an action came from.
     static func meeting(_ a: MeetingAction, _ f: PageFrame) -> String {
@@ -65,7 +87,7 @@ struct MyActionsPage {
                 doneLine: a.doneOn.map {
                     "\(f.t("myActions.doneOn")) \($0)" + (a.doneNote.isEmpty ? "" : " · \(a.doneNote)")
                 },
-                problem: refused?.id == a.id ? refused?.why : nil,
+                earlier: Self.earlier(a, f), problem: refused?.id == a.id ? refused?.why : nil,
                 typedNote: refused?.id == a.id ? refused?.note ?? "" : "")
         }
         let open = all.filter { $0.state == .open }.sorted { ($0.dueOn, $0.id) < ($1.dueOn, $1.id) }.map(row)

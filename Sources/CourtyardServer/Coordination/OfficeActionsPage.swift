@@ -37,6 +37,8 @@ struct OfficeActionsPage {
         var owners: [Choice]
         /// What the owner said was done, by whom and when, with its photos.
         var doneLine: String?
+        /// The reports and handings back before the one the card says.
+        var earlier: String?
         var evidence: [String]
         var hasEvidence: Bool
         var reopenAction: String?
@@ -85,7 +87,7 @@ struct OfficeActionsPage {
                             value: String($0.id), label: $0["name"]?.stringValue ?? "",
                             selected: $0.id == owner)
                     } : [],
-                doneLine: a.doneOn.map { doneLine(a, on: $0, f) },
+                doneLine: a.doneOn.map { doneLine(a, on: $0, f) }, earlier: MyActionsPage.earlier(a, f),
                 evidence: a.evidence.map { SiteRoute.attachment($0).path },
                 hasEvidence: !a.evidence.isEmpty, reopenAction: open ? nil : SiteRoute.officeActionReopen(a.id).path,
                 reopenDue: typed["due_on"] ?? reopenDue, problem: mine ? refused?.why : nil,

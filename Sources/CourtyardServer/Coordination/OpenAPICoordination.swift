@@ -55,6 +55,16 @@ extension OpenAPIDocument {
                 "state": ["type": "string", "enum": ActionState.allCases.map(\.rawValue)], "overdue": ty("boolean"),
                 "carried_over": ["type": "integer", "minimum": 0], "done_on": nullableDate, "done_note": ty("string"),
                 "done_by_name": ["type": "string", "nullable": true], "evidence": ids, "reopen_note": ty("string"),
+                "history": [
+                    "type": "array",
+                    "items": [
+                        "type": "object", "required": ["at", "kind", "note", "evidence", "by_name"],
+                        "properties": [
+                            "at": ty("string"), "kind": ["type": "string", "enum": ["done", "reopened"]],
+                            "note": ty("string"), "evidence": ids, "due_on": nullableDate, "by_name": ty("string"),
+                        ],
+                    ],
+                ],
             ],
         ]
         schemas["Meeting"] = [

@@ -795,6 +795,17 @@ public enum Migrations {
                 // The photos taken when a report was fixed, which the reporter sees before saying whether it is.
                 "ALTER TABLE report_events ADD COLUMN photos_json TEXT NOT NULL DEFAULT '[]'"
             ]),
+        Step(
+            version: 29, name: "action_events",
+            statements: [
+                // Each report of an action done and each handing back, so a second report keeps the first.
+                """
+                CREATE TABLE action_events (id {ID}, action_id {BIG} NOT NULL REFERENCES meeting_actions(id),
+                  at TEXT NOT NULL, kind TEXT NOT NULL, note TEXT NOT NULL DEFAULT '',
+                  evidence_json TEXT NOT NULL DEFAULT '[]', due_on TEXT, username TEXT NOT NULL)
+                """,
+                "CREATE INDEX action_events_action ON action_events (action_id)",
+            ]),
     ]
 
     public static var latest: Int { steps.last?.version ?? 0 }

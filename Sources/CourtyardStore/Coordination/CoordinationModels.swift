@@ -109,12 +109,27 @@ public struct MeetingAction: Codable, Sendable {
     public var evidence: [Int64]
     /// Why the office found it, reported done, still to do; empty unless it was reopened.
     public var reopenNote: String
+    /// Every report of it done and every handing back, the first first: a second report does not hide the first.
+    public var history: [ActionEvent] = []
     enum CodingKeys: String, CodingKey {
         case id, meetingId = "meeting_id", title, ownerOrganisationId = "owner_organisation_id"
         case ownerName = "owner_name", dueOn = "due_on", projectId = "project_id", createdOn = "created_on", state
         case overdue, carriedOver = "carried_over", doneOn = "done_on", doneNote = "done_note"
-        case doneByName = "done_by_name", evidence, reopenNote = "reopen_note"
+        case doneByName = "done_by_name", evidence, reopenNote = "reopen_note", history
     }
+}
+
+/// A step in an action's life after the meeting: reported done (with what and the photos), or handed back by the
+/// office (why, and the new day).
+public struct ActionEvent: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable { case done, reopened }
+    public var at: String
+    public var kind: Kind
+    public var note: String
+    public var evidence: [Int64]
+    public var dueOn: Day?
+    public var byName: String
+    enum CodingKeys: String, CodingKey { case at, kind, note, evidence, dueOn = "due_on", byName = "by_name" }
 }
 
 /// A line of the agenda that is not an action: something late, with what it is and since when.

@@ -67,9 +67,11 @@ public struct CoordinationRequestRepository: Sendable {
     /// A new request's own checks, before the database is asked anything: its description cleaned, or a refusal.
     static func checkedDescription(_ r: NewRequest) throws -> String {
         let description = TextNormalizer.prose(r.description)
-        guard !description.isEmpty, description.count <= 2000 else {
-            throw ValidationError(
-                field: "description", code: "required", message: "describe what is needed in at most 2,000 characters")
+        guard !description.isEmpty else {
+            throw ValidationError(field: "description", code: "required", message: "describe what is needed")
+        }
+        guard description.count <= 2000 else {
+            throw ValidationError(field: "description", code: "too_long", message: "at most 2,000 characters")
         }
         guard r.neededBy >= Clock.today else {
             throw ValidationError(field: "needed_by", code: "past", message: "needed_by is today or later")

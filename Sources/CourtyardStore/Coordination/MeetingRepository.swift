@@ -706,6 +706,7 @@ public struct MeetingRepository: Sendable {
         sql += condition
         sql += " ORDER BY a.created_on, a.id LIMIT 5000"
         let rows = try await db.raw(sql).all()
+        let history = try await Self.actionHistory(db: db, where: condition)
         var held: [Int64: [Day]] = [:]
         for sd in Set(try rows.map { try $0.int("subdistrict_id") }) {
             held[sd] = try await db.raw(
@@ -725,8 +726,49 @@ public struct MeetingRepository: Sendable {
                 carriedOver: ActionRules.carriedOver(
                     createdOn: created, doneOn: done, heldMeetings: held[try r.int("subdistrict_id")] ?? [], asOf: asOf),
                 doneOn: done, doneNote: try r.text("done_note"), doneByName: try r.optionalText("done_by_name"),
-                evidence: try r.storedIds("evidence_json"), reopenNote: try r.text("reopen_note"))
+                evidence: try r.storedIds("evidence_json"), reopenNote: try r.text("reopen_note"),
+                history: history[try r.int("id")] ?? [])
         }
+    }
+
+    /// The events of the actions (alias `a`) matching `condition`, by action, each action's first first.
+    static func actionHistory(db: any SQLDatabase, where condition: SQLQueryString) async throws
+        -> [Int64: [ActionEvent]]
+    {
+        var sql: SQLQueryString = """
+            SELECT e.action_id, e.at, e.kind, e.note, e.evidence_json, e.due_on,
+              (SELECT COALESCE(NULLIF(u.display_name, ''), u.username) FROM users u WHERE u.username = e.username)
+                AS by_name, e.username
+            FROM action_events e WHERE e.action_id IN (
+              SELECT a.id FROM meeting_actions a JOIN organisations o ON o.id = a.owner_organisation_id WHERE
+            """
+        sql += " "
+        sql += condition
+        sql += ") ORDER BY e.id"
+        var found: [Int64: [ActionEvent]] = [:]
+        for e in try await db.raw(sql).all() {
+            found[try e.int("action_id"), default: []].append(
+                ActionEvent(
+                    at: try e.text("at"), kind: ActionEvent.Kind(rawValue: try e.text("kind")) ?? .done,
+                    note: try e.text("note"), evidence: try e.storedIds("evidence_json"),
+                    dueOn: try e.optionalText("due_on").flatMap { Day($0) },
+                    byName: try e.optionalText("by_name") ?? e.text("username")))
+        }
+        return found
+    }
+
+    /// Writes one step of an action's life inside the caller's transaction.
+    static func recordAction(
+        _ kind: ActionEvent.Kind, id: Int64, note: String, evidence: [Int64] = [], dueOn: Day? = nil, actor: Actor,
+        db: any SQLDatabase
+    ) async throws {
+        try await db.raw(
+            """
+            INSERT INTO action_events (action_id, at, kind, note, evidence_json, due_on, username)
+            VALUES (\(bind: id), \(bind: Clock.isoNow()), \(bind: kind.rawValue), \(bind: note),
+              \(bind: StoredColumn.ids(evidence)), \(bind: dueOn?.description), \(bind: actor.username))
+            """
+        ).run()
     }
 
     /// The actions an account sees: an office its sub-district's, an organisation those it owns.
@@ -773,6 +815,7 @@ public struct MeetingRepository: Sendable {
                   evidence_json = \(bind: StoredColumn.ids(evidence)), done_by = \(bind: actor.username) WHERE id = \(bind: id)
                 """
             ).run()
+            try await Self.recordAction(.done, id: id, note: note, evidence: evidence, actor: actor, db: db)
             try await AuditLog.record(
                 db: db, actor: actor, action: "done", entity: "meeting_actions", entityId: id,
                 subdistrictId: try await Self.actionSubdistrict(id, db: db),
@@ -847,6 +890,7 @@ public struct MeetingRepository: Sendable {
                   done_by = NULL, reopen_note = \(bind: reason) WHERE id = \(bind: id)
                 """
             ).run()
+            try await Self.recordAction(.reopened, id: id, note: reason, dueOn: dueOn, actor: actor, db: db)
             try await AuditLog.record(
                 db: db, actor: actor, action: "reopen", entity: "meeting_actions", entityId: id,
                 subdistrictId: try await Self.actionSubdistrict(id, db: db),
@@ -1005,7 +1049,10 @@ public struct MeetingRepository: Sendable {
             }
             return Agenda(
                 meetingId: id, date: m.date, actions: actions, overdueReports: reports, overdueFindings: findings,
-                overdueRequests: requests, lateTasks: tasks, stalledProjects: stalled, staleStageDays: n)
+                overdueRequests: requests, lateTasks: tasks,
+                // The longest stalled first: the day each last moved, oldest on top.
+                stalledProjects: stalled.sorted { ($0.dueOn ?? m.date, $0.id) < ($1.dueOn ?? m.date, $1.id) },
+                staleStageDays: n)
         }
     }
 
