@@ -54,13 +54,49 @@ import Testing
                 #"{"period_end":"\#(InvestmentTests.today)","measured":\#(InvestmentTests.measured(f, water: "100.25", lifts: "2")),"amount_fen":90000}"#
             )
             #expect(made.status == .created)
-            let warning = "申报的已完工程价值比形象进度（0.0%）对应的产值高出 10 个百分点以上"
+            let warning = "申报的已完工程价值比计量期末（\(InvestmentTests.today)）形象进度（0.0%）对应的产值高出 10 个百分点以上"
             let supervisor = try await client.session("supervisor")
             let theirs = try await PageTests.page(client, "/projects/\(f.pid)", cookie: supervisor.cookie).1
             #expect(theirs.contains(warning))
             let office = try await client.session("office")
             let notTheirs = try await PageTests.page(client, "/projects/\(f.pid)", cookie: office.cookie).1
             #expect(!notTheirs.contains(warning), "said to whoever approves it now")
+        }
+    }
+
+    /// A claim is judged by the progress at the end of its period: the site finishing the works since does not make a
+    /// claim that ran ahead of it then look right.
+    @Test func aClaimIsJudgedByTheProgressAtItsPeriodEnd() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let s = try await InvestmentTests.withContract(client, services)
+            let f = s.f
+            try await f.startConstruction()
+            let today = InvestmentTests.today
+            let end = today.adding(days: -3)
+            try await services.database.withConnection { db in
+                let moved = today.adding(days: -10).description + "T09:00:00+08:00"
+                try await db.raw("UPDATE gate_passes SET passed_at = \(bind: moved) WHERE project_id = \(bind: f.pid)")
+                    .run()
+            }
+            func log(_ day: Day, water: Int, lift: Int) async throws {
+                let r = try await f.call(
+                    .post, "/api/v1/projects/\(f.pid)/site_logs", as: f.contractor,
+                    #"""
+                    {"date":"\#(day)","weather":"晴","workers":9,"work_done":"施工","progress":[{"work_item_id":\#(f.water),"percent":\#(water)},{"work_item_id":\#(f.lift),"percent":\#(lift)}]}
+                    """#)
+                #expect(r.status == .created, "\(r.text)")
+            }
+            try await log(today.adding(days: -5), water: 10, lift: 0)
+            try await log(today, water: 100, lift: 100)
+            // Everything measured on the period's end, when the logs said 2.5%; today they say 100%.
+            let made = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/payments", as: f.contractor,
+                #"{"period_end":"\#(end)","measured":\#(InvestmentTests.measured(f, water: "860.5", lifts: "2")),"amount_fen":90000}"#
+            )
+            #expect(made.status == .created, "\(made.text)")
+            let supervisor = try await client.session("supervisor")
+            let theirs = try await PageTests.page(client, "/projects/\(f.pid)", cookie: supervisor.cookie).1
+            #expect(theirs.contains("计量期末（\(end)）形象进度（2.5%）"))
         }
     }
 }

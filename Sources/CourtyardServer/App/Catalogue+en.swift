@@ -584,7 +584,7 @@ extension Catalogue {
         "coordination.form.descriptionTooLong": "What is needed is at most 2,000 characters.",
         "coordination.form.pastDay": "The day it is needed by is today or later.",
         "meeting.agenda.stalledHow":
-            " (more than {n} working days, the longest first; a site in construction counts from its last daily log; the date is the last move)",
+            "More than {n} working days without a move, the longest first; a site in construction counts from its last daily log; the date is the last day it moved.",
         "actions.earlier": "Before:",
         "actions.event.done": "reported done",
         "actions.event.reopened": "handed back",
@@ -2114,7 +2114,7 @@ extension Catalogue {
         "investment.returnedBecause": "Returned because: ",
         "investment.ownRequest": "Proposed by you: someone else reviews it.",
         "investment.aheadOfProgress":
-            "Note: the completed value claimed is more than 10 percentage points ahead of the progress on site ({p}%); check the measurement before approving.",
+            "Note: the completed value claimed is more than 10 percentage points ahead of the progress on site at the period end ({day}: {p}%); check the measurement before approving.",
         "investment.confirmAmount": "I have checked the amount ¥{amount}",
         "investment.confirmNeeded": "Tick that you checked the amount, then approve.",
         "investment.overBudgetNote":

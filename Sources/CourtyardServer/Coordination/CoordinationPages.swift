@@ -217,6 +217,8 @@ struct MeetingPage {
     }
     struct Section {
         var heading: String
+        /// How the list is drawn up, under its heading (the stalled projects' rule).
+        var hint: String?
         var lines: [AgendaLine]
         var none: Bool
     }
@@ -315,7 +317,7 @@ struct MeetingPage {
         }
         func section(_ key: String, _ items: [AgendaItem], days: Int? = nil) -> Section {
             Section(
-                heading: f.t(key) + (days.map { Lang.fill(f.t("meeting.agenda.stalledHow"), ["n": String($0)]) } ?? ""),
+                heading: f.t(key), hint: days.map { Lang.fill(f.t("meeting.agenda.stalledHow"), ["n": String($0)]) },
                 lines: items.map { item in
                     AgendaLine(
                         lineTitle: item.stage.map { "\(item.title) · \(f.t("stage." + $0.rawValue))" } ?? item.title,

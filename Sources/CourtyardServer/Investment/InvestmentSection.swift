@@ -103,29 +103,36 @@ struct InvestmentSection {
                     : warning?.text ?? returned(c.state, c.rejectReason, f), changeWarns: warning?.beyond == true)
         }
         let committed = InvestmentRules.sum([contract?.sumFen ?? 0, contract?.approvedChangesFen ?? 0]) ?? 0
-        let payments = try await repo.payments(projectId: project.id, actor: actor).map { p in
+        var payments: [PaymentRow] = []
+        for p in try await repo.payments(projectId: project.id, actor: actor) {
             let turn =
                 (p.state == .submitted && mine(.supervisor, project.supervisorId))
                 || (p.state == .firstApproved && mine(.pmCompany, project.pmCompanyId))
+            // The progress at the period's end: the site may have moved on since the claim was measured.
+            let then =
+                turn
+                ? try await repo.progress(projectId: project.id, on: p.periodEnd, actor: actor)
+                    ?? project.percentComplete : project.percentComplete
             let ahead =
                 turn
                 && InvestmentRules.aheadOfProgress(
-                    measuredFen: p.measuredValueFen, committedFen: committed,
-                    progressTenths: project.percentComplete.tenths)
-            return PaymentRow(
-                periodEnd: p.periodEnd.description, paymentAmount: Money.yuan(p.amountFen),
-                measuredValue: Money.yuan(p.measuredValueFen), paymentLimit: Money.yuan(p.limitFen),
-                paymentState: state(p.state, p.waitingFor),
-                paymentStep: turn
-                    ? Step(
-                        approveAction: SiteRoute.paymentStep(p.id, approve: true).path,
-                        rejectAction: SiteRoute.paymentStep(p.id, approve: false).path,
-                        confirm: f.t("investment.confirmAmount").replacingOccurrences(
-                            of: "{amount}", with: Money.yuan(p.amountFen))) : nil,
-                paymentNote: ahead
-                    ? f.t("investment.aheadOfProgress").replacingOccurrences(
-                        of: "{p}", with: project.percentComplete.numberText) : returned(p.state, p.rejectReason, f),
-                paymentWarns: ahead)
+                    measuredFen: p.measuredValueFen, committedFen: committed, progressTenths: then.tenths)
+            payments.append(
+                PaymentRow(
+                    periodEnd: p.periodEnd.description, paymentAmount: Money.yuan(p.amountFen),
+                    measuredValue: Money.yuan(p.measuredValueFen), paymentLimit: Money.yuan(p.limitFen),
+                    paymentState: state(p.state, p.waitingFor),
+                    paymentStep: turn
+                        ? Step(
+                            approveAction: SiteRoute.paymentStep(p.id, approve: true).path,
+                            rejectAction: SiteRoute.paymentStep(p.id, approve: false).path,
+                            confirm: f.t("investment.confirmAmount").replacingOccurrences(
+                                of: "{amount}", with: Money.yuan(p.amountFen))) : nil,
+                    paymentNote: ahead
+                        ? Lang.fill(
+                            f.t("investment.aheadOfProgress"), ["p": then.numberText, "day": p.periodEnd.description])
+                        : returned(p.state, p.rejectReason, f),
+                    paymentWarns: ahead))
         }
         let proposes =
             office || mine(.contractor, project.contractorId) || mine(.supervisor, project.supervisorId)

@@ -743,6 +743,18 @@ public struct InvestmentRepository: Sendable {
             createdAt: try r.text("created_at"), createdBy: try r.text("created_by"))
     }
 
+    /// The project's budget-weighted progress (形象进度) as the site logs stood on `day`, in tenths of a percent;
+    /// nil when no log after that day moved it (today's progress is then that day's). A payment is judged by the
+    /// progress at the end of the period it claims, not by what the site did since.
+    public func progress(projectId: Int64, on day: Day, actor: Actor) async throws -> PercentTenths? {
+        try await database.withConnection { db in
+            let scope: SQLQueryString = "p.id = \(bind: projectId) AND " + ProjectRepository.scope(actor)
+            return try await BulletinRepository.progressOn(day, scope, db: db)[projectId].map {
+                PercentTenths(tenths: $0)
+            }
+        }
+    }
+
     public func payments(projectId: Int64, actor: Actor) async throws -> [Payment] {
         try await list(Self.paymentFlow, projectId: projectId, actor: actor)
     }
