@@ -1214,6 +1214,7 @@ extension Catalogue {
         "error.too_early": "The date is too far in the past.",
         "error.too_large": "It is larger than the limit.",
         "error.description.too_long": "A description is at most 2,000 characters.",
+        "error.immutable": "This cannot be changed once created.",
         "error.too_long": "It is longer than allowed.",
         "error.too_many": "There are too many entries.",
         "error.too_many_attempts": "Too many sign-in attempts from this address; wait a quarter of an hour.",

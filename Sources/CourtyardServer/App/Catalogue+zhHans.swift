@@ -1110,6 +1110,7 @@ extension Catalogue {
         "error.too_early": "日期太早。",
         "error.too_large": "内容过大，超过了上限。",
         "error.description.too_long": "说明不能超过 2000 字。",
+        "error.immutable": "创建后不能更改此项。",
         "error.too_long": "超出了长度或时长的上限。",
         "error.too_many": "条目过多。",
         "error.too_many_attempts": "该地址登录尝试过多，请 15 分钟后再试。",

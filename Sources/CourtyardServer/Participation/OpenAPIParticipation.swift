@@ -36,7 +36,22 @@ extension OpenAPIDocument {
         ]
         paths["/api/v1/questionnaires/{id}"] = [
             "get": readOne(
-                "Read a questionnaire", id: "read_questionnaire", tag: "participation", "the questionnaire", any)
+                "Read a questionnaire", id: "read_questionnaire", tag: "participation", "the questionnaire", any),
+            "patch": op(
+                "Correct a draft: the fields sent replace its own", id: "update_questionnaire", tag: "participation",
+                params: [idParam],
+                body: [
+                    "type": "object",
+                    "properties": [
+                        "kind": ["type": "string", "enum": QuestionnaireKind.allCases.map(\.rawValue)],
+                        "title": ty("string"), "questions": ["type": "array", "items": question], "opens_on": date,
+                        "closes_on": date,
+                    ],
+                ],
+                responses: responses(["200": response("the draft", any), "409": rresp("Conflict")])),
+            "delete": op(
+                "Discard a draft", id: "delete_questionnaire", tag: "participation", params: [idParam],
+                responses: responses(["204": ["description": "discarded"], "409": rresp("Conflict")])),
         ]
         for (action, summary) in [
             ("publish", "Publish: the questions are frozen"), ("close", "Close before the closing date"),

@@ -21,6 +21,8 @@ struct QuestionnaireController {
         api.post("questionnaires", use: create)
         api.get("questionnaires", use: list)
         api.get("questionnaires/:id", use: read)
+        api.patch("questionnaires/:id", use: update)
+        api.delete("questionnaires/:id", use: discard)
         api.post("questionnaires/:id/publish", use: publish)
         api.post("questionnaires/:id/close", use: close)
         api.post("questionnaires/:id/responses", use: enterPaper)
@@ -43,6 +45,34 @@ struct QuestionnaireController {
         }
     }
 
+    /// Corrects a draft: what is sent replaces what it had, what is left out stays; its compound and project stay
+    /// (naming another is refused). Published or closed, it is a 409.
+    @Sendable func update(_ request: Request, _ context: AppContext) async throws -> Response {
+        let actor = try context.actor()
+        let body = try await JSONBody.decode(NewQuestionnaire.self, request, context: context)
+        let q = try await questionnaires.get(id: try id(context), actor: actor)
+        if let c = body.compoundId, c != q.compoundId {
+            throw AppError.unprocessable("immutable", "a questionnaire stays with its compound", field: "compound_id")
+        }
+        if let p = body.projectId, p != q.projectId {
+            throw AppError.unprocessable("immutable", "a questionnaire stays with its project", field: "project_id")
+        }
+        let updated = try await questionnaires.updateDraft(
+            id: q.id, kind: body.kind == nil ? q.kind : try FieldCheck.oneOf("kind", body.kind, QuestionnaireKind.self),
+            title: body.title ?? q.title,
+            questions: body.questions == nil ? q.questions : try Self.questions(body.questions),
+            opensOn: body.opensOn == nil ? q.opensOn : try FieldCheck.requiredDay("opens_on", body.opensOn),
+            closesOn: body.closesOn == nil ? q.closesOn : try FieldCheck.requiredDay("closes_on", body.closesOn),
+            actor: actor)
+        return try JSONBody.response(updated)
+    }
+
+    /// Discards a draft nobody has seen; published or closed, it is a 409.
+    @Sendable func discard(_ request: Request, _ context: AppContext) async throws -> Response {
+        try await questionnaires.deleteDraft(id: try id(context), actor: try context.actor())
+        return Response(status: .noContent)
+    }
+
     /// A paper response: answers are JSON by nature (an option's index, a list of them, a rating or text).
     struct PaperResponse: Decodable {
         var householdId: Int64?
@@ -56,10 +86,10 @@ struct QuestionnaireController {
 
     func id(_ context: AppContext) throws -> Int64 { try context.parameters.require("id", as: Int64.self) }
 
-    @Sendable func create(_ request: Request, _ context: AppContext) async throws -> Response {
-        let body = try await JSONBody.decode(NewQuestionnaire.self, request, context: context)
+    /// The questions as sent, each read on its own so that a bad one is named by its number.
+    static func questions(_ field: LooseField?) throws -> [Question] {
         var questions: [Question] = []
-        for (i, q) in (body.questions?.json.arrayItems ?? []).enumerated() {
+        for (i, q) in (field?.json.arrayItems ?? []).enumerated() {
             guard let question = Question(json: q) else {
                 throw AppError.unprocessable(
                     "invalid", "question \(i + 1) needs text and a type (single, multiple, rating, text)",
@@ -67,6 +97,12 @@ struct QuestionnaireController {
             }
             questions.append(question)
         }
+        return questions
+    }
+
+    @Sendable func create(_ request: Request, _ context: AppContext) async throws -> Response {
+        let body = try await JSONBody.decode(NewQuestionnaire.self, request, context: context)
+        let questions = try Self.questions(body.questions)
         guard let compound = body.compoundId else {
             throw AppError.unprocessable("required", "compound_id is required", field: "compound_id")
         }
