@@ -40,13 +40,15 @@ import Testing
             let (cookie, csrf) = try await client.session("contractor")
             let path = "/reports/\(id)/transitions"
             let form = try await PageTests.page(client, "/reports/\(id)", cookie: cookie).1
-            #expect(form.contains(#"enctype="multipart/form-data""#) && form.contains("修复后照片"))
+            #expect(
+                form.contains(#"enctype="multipart/form-data""#) && form.contains("整改后照片")
+                    && form.contains("data-resize"))
             // A photo with another step (handing the report back) is refused, and its file not kept.
             let files = try await SelectionTests.count(services, "attachments")
             let back = try await SiteLogPageTests.post(
                 client, path, cookie: cookie, [("_csrf", csrf), ("to", "reopened"), ("note", "不归我们")],
                 photo: SiteLogPageTests.png)
-            #expect(back.0 == .unprocessableContent && back.2.contains("只有报“已修复”时才能附照片"))
+            #expect(back.0 == .unprocessableContent && back.2.contains("只有“报告已整改”时才能附照片"))
             #expect(try await SelectionTests.count(services, "attachments") == files)
             #expect(try await ReporterAnswerTests.state(services, id) == "assigned")
             let fixed = try await SiteLogPageTests.post(
@@ -62,8 +64,11 @@ import Testing
             let tracking = try await ReporterAnswerTests.page(client, "/public/reports/track?code=\(code)")
             let src = "/public/reports/track/photos/\(photo)?code=\(code)"
             #expect(tracking.contains("修好了吗？") && tracking.contains(src))
-            let shown = try await client.execute(uri: src, method: .get) { ($0.status, $0.headers[.contentType]) }
+            let shown = try await client.execute(uri: src, method: .get) {
+                ($0.status, $0.headers[.contentType], $0.headers[.contentDisposition] ?? "")
+            }
             #expect(shown.0 == .ok && shown.1 == "image/png")
+            #expect(shown.2.contains("fix-\(photo).png") && !shown.2.contains("现场"), "not the uploader's file name")
             for wrong in [
                 "/public/reports/track/photos/\(photo)?code=R-2222-2222", "/public/reports/track/photos/\(photo)",
                 "/public/reports/track/photos/\(photo - 1)?code=\(code)",
@@ -75,7 +80,7 @@ import Testing
 
     @Test func theAPITakesPhotosWithTheStepToFixedOnly() async throws {
         try await TestApp.with(demo: true) { client, services in
-            let (_, id) = try await Self.assigned(client, services)
+            let (code, id) = try await Self.assigned(client, services)
             let contractor = try await client.token("contractor")
             let png = try #require(
                 try await client.upload(SiteLogPageTests.png, filename: "修好了.png", token: contractor).json["id"]?
@@ -86,6 +91,20 @@ import Testing
                 let r = try await client.call(.post, "/api/v1/reports/\(id)/transitions", token: contractor, body: body)
                 return (r.status, r.json)
             }
+            // Someone else's picture (the office's upload) is not the contractor's to publish as its fix.
+            let officeFile = try #require(
+                try await client.upload(
+                    SiteLogPageTests.png, filename: "街道.png", token: try await client.token("office")
+                )
+                .json["id"]?.intValue)
+            let borrowed = try await step(#"{"to":"fixed","note":"已修","photos":[\#(officeFile)]}"#)
+            #expect(borrowed.0 == .unprocessableContent && borrowed.1["error"]?["field"]?.stringValue == "photos")
+            // A file that only starts like a PNG is no photo.
+            let broken = try #require(
+                try await client.upload(Array(SiteLogPageTests.png.prefix(16)), filename: "坏.png", token: contractor)
+                    .json["id"]?.intValue)
+            let unreadable = try await step(#"{"to":"fixed","note":"已修","photos":[\#(broken)]}"#)
+            #expect(unreadable.0 == .unprocessableContent && unreadable.1["error"]?["code"]?.stringValue == "invalid")
             let early = try await step(#"{"to":"reopened","note":"退回","photos":[\#(png)]}"#)
             #expect(early.0 == .unprocessableContent && early.1["error"]?["code"]?.stringValue == "only_when_fixed")
             let notAPhoto = try await step(#"{"to":"fixed","note":"已修","photos":[\#(pdf)]}"#)
@@ -93,9 +112,19 @@ import Testing
             let many = try await step(#"{"to":"fixed","note":"已修","photos":[\#(png),\#(png),\#(png),\#(png)]}"#)
             #expect(many.0 == .unprocessableContent && many.1["error"]?["code"]?.stringValue == "too_many")
             #expect(try await ReporterAnswerTests.state(services, id) == "assigned")
-            let done = try await step(#"{"to":"fixed","note":"已修","photos":[\#(png)]}"#)
+            let jpg = try #require(
+                try await client.upload(ReportPhotoTests.jpegWithGPS, filename: "IMG_1.jpg", token: contractor)
+                    .json["id"]?.intValue)
+            let done = try await step(#"{"to":"fixed","note":"已修","photos":[\#(png),\#(jpg)]}"#)
             #expect(done.0 == .ok)
-            #expect(done.1["history"]?.arrayItemsForTests.last?["photos"]?.arrayItemsForTests.first?.intValue == png)
+            #expect(
+                done.1["history"]?.arrayItemsForTests.last?["photos"]?.arrayItemsForTests.compactMap(\.intValue)
+                    == [png, jpg])
+            // The resident is shown it without where it was taken.
+            let shown = try await client.execute(
+                uri: "/public/reports/track/photos/\(jpg)?code=\(code)", method: .get
+            ) { ($0.status, String(buffer: $0.body)) }
+            #expect(shown.0 == .ok && !shown.1.contains("GPSLatitude"))
         }
     }
 }

@@ -123,7 +123,11 @@ public struct AttachmentRepository: Sendable {
             guard try await Self.anyRow(sql, db: db, matching: { $0.idList?.contains(id) == true }) else {
                 throw StoreError.notFound
             }
-            return try await Self.file(id, db: db)
+            // Served without where it was taken and under a name of its own, not the uploader's.
+            let file = try await Self.file(id, db: db)
+            guard let clean = PhotoMetadata.strip(Array(buffer: file.bytes)) else { throw StoreError.notFound }
+            let ext = file.contentType.split(separator: "/").last.map(String.init) ?? "jpg"
+            return ("fix-\(id).\(ext == "jpeg" ? "jpg" : ext)", file.contentType, ByteBuffer(bytes: clean))
         }
     }
 
@@ -224,13 +228,19 @@ public struct AttachmentRepository: Sendable {
         }
     }
 
-    /// Every id names a photo (JPEG, PNG or WebP), not a PDF: for what a page shows as an image.
-    static func requireImages(_ ids: [Int64], field: String, db: any SQLDatabase) async throws {
+    /// Photos a person shows to the public (a report's fix): each one they uploaded themselves, a well-formed JPEG,
+    /// PNG or WebP within `PhotoSize`'s limits. Anyone else's file, a PDF or a broken picture is a 422 on `field`.
+    static func requireOwnPhotos(_ ids: [Int64], field: String, actor: Actor, db: any SQLDatabase) async throws {
         for id in Set(ids) {
-            let type = try await db.raw("SELECT content_type FROM attachments WHERE id = \(bind: id)").first()?
-                .text("content_type")
-            guard type?.hasPrefix("image/") == true else {
-                throw ValidationError(field: field, code: "unsupported_type", message: "\(field) are JPEG, PNG or WebP")
+            let sql: SQLQueryString = "SELECT content_type, created_by, data FROM attachments WHERE id = \(bind: id)"
+            guard let row = try await db.raw(sql).first(), try row.text("created_by") == actor.username else {
+                throw ValidationError(field: field, code: "not_found", message: "\(field) are photos you uploaded")
+            }
+            let bytes = Array(buffer: try row.decode(column: "data", as: ByteBuffer.self))
+            guard try row.text("content_type").hasPrefix("image/"),
+                let clean = PhotoMetadata.strip(bytes), let size = PhotoSize.of(clean), size.problem == nil
+            else {
+                throw ValidationError(field: field, code: "invalid", message: "\(field) are JPEG, PNG or WebP photos")
             }
         }
     }

@@ -483,8 +483,7 @@ public struct ReportRepository: Sendable {
             case .failure(.forbidden): throw AccessError.forbidden
             case .failure(.invalid(let error)): throw error
             }
-            try await AttachmentRepository.requireReadable(photos, field: "photos", actor: actor, db: db)
-            try await AttachmentRepository.requireImages(photos, field: "photos", db: db)
+            try await AttachmentRepository.requireOwnPhotos(photos, field: "photos", actor: actor, db: db)
             try await record(
                 db, id: id, row: row, from: from, to: to, note: note, assignee: newAssignee, photos: photos,
                 actor: actor, today: today)
