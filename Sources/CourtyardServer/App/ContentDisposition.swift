@@ -1,4 +1,6 @@
+import CourtyardStore
 import Foundation
+import Hummingbird
 
 /// The `Content-Disposition` of a stored file shown in the browser: its own name kept, Chinese included (RFC 6266,
 /// `filename*` in UTF-8 by RFC 8187), with a plain ASCII name beside it for clients that read only that.
@@ -26,5 +28,17 @@ enum ContentDisposition {
                 ? String(Character(scalar)) : String(format: "%%%02X", byte)
         }.joined()
         return "inline; filename=\"attachment\(plainExt ?? "")\"; filename*=UTF-8''\(encoded)"
+    }
+}
+
+extension Response {
+    /// A stored file shown in the browser (a photo, a scan), never taken for another type, kept for `cache`.
+    static func inlineFile(_ file: AttachmentRepository.File, cache: String) -> Response {
+        Response(
+            status: .ok,
+            headers: [
+                .contentType: file.contentType, .contentDisposition: ContentDisposition.inline(filename: file.filename),
+                .cacheControl: cache, .init("X-Content-Type-Options")!: "nosniff",
+            ], body: .init(byteBuffer: file.bytes))
     }
 }

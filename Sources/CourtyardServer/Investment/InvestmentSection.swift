@@ -21,6 +21,13 @@ struct InvestmentSection {
         let rejectAction: String
         /// The tick that approving asks for, naming the amount approved: money goes out on one press otherwise.
         let confirm: String
+
+        /// Approve or reject one amount at the two addresses `route` gives (approve: true, then false).
+        static func deciding(_ fen: Int64, _ route: (Bool) -> SiteRoute, _ f: PageFrame) -> Step {
+            Step(
+                approveAction: route(true).path, rejectAction: route(false).path,
+                confirm: f.t("investment.confirmAmount").replacingOccurrences(of: "{amount}", with: Money.yuan(fen)))
+        }
     }
     struct ChangeRow {
         let changeReason: String
@@ -92,12 +99,7 @@ struct InvestmentSection {
             return ChangeRow(
                 changeReason: c.reason, changeAmount: Money.yuan(c.amountFen),
                 changeState: state(c.state, c.waitingFor),
-                changeStep: turn
-                    ? Step(
-                        approveAction: SiteRoute.changeOrderStep(c.id, approve: true).path,
-                        rejectAction: SiteRoute.changeOrderStep(c.id, approve: false).path,
-                        confirm: f.t("investment.confirmAmount").replacingOccurrences(
-                            of: "{amount}", with: Money.yuan(c.amountFen))) : nil,
+                changeStep: turn ? .deciding(c.amountFen, { SiteRoute.changeOrderStep(c.id, approve: $0) }, f) : nil,
                 changeNote: own
                     ? f.t("investment.ownRequest")
                     : warning?.text ?? returned(c.state, c.rejectReason, f), changeWarns: warning?.beyond == true)
@@ -122,12 +124,7 @@ struct InvestmentSection {
                     periodEnd: p.periodEnd.description, paymentAmount: Money.yuan(p.amountFen),
                     measuredValue: Money.yuan(p.measuredValueFen), paymentLimit: Money.yuan(p.limitFen),
                     paymentState: state(p.state, p.waitingFor),
-                    paymentStep: turn
-                        ? Step(
-                            approveAction: SiteRoute.paymentStep(p.id, approve: true).path,
-                            rejectAction: SiteRoute.paymentStep(p.id, approve: false).path,
-                            confirm: f.t("investment.confirmAmount").replacingOccurrences(
-                                of: "{amount}", with: Money.yuan(p.amountFen))) : nil,
+                    paymentStep: turn ? .deciding(p.amountFen, { SiteRoute.paymentStep(p.id, approve: $0) }, f) : nil,
                     paymentNote: ahead
                         ? Lang.fill(
                             f.t("investment.aheadOfProgress"), ["p": then.numberText, "day": p.periodEnd.description])

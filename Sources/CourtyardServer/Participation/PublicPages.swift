@@ -662,12 +662,7 @@ struct PublicPageController {
     @Sendable func attachment(_ request: Request, _ context: AppContext) async throws -> Response {
         let id = try context.parameters.require("id", as: Int64.self)
         let file = try await AttachmentRepository(database: services.database).readPublic(id: id)
-        return Response(
-            status: .ok,
-            headers: [
-                .contentType: file.contentType, .contentDisposition: ContentDisposition.inline(filename: file.filename),
-                .cacheControl: "public, max-age=3600", .init("X-Content-Type-Options")!: "nosniff",
-            ], body: .init(byteBuffer: file.bytes))
+        return .inlineFile(file, cache: "public, max-age=3600")
     }
 
     /// A photo of a report's fix, for whoever holds the report's tracking code (`?code=`).
@@ -679,12 +674,7 @@ struct PublicPageController {
         }
         let file = try await AttachmentRepository(database: services.database).readFixPhoto(
             id: id, code: request.uri.queryParameters.get("code") ?? "")
-        return Response(
-            status: .ok,
-            headers: [
-                .contentType: file.contentType, .contentDisposition: ContentDisposition.inline(filename: file.filename),
-                .cacheControl: "private, max-age=3600", .init("X-Content-Type-Options")!: "nosniff",
-            ], body: .init(byteBuffer: file.bytes))
+        return .inlineFile(file, cache: "private, max-age=3600")
     }
 
     /// QR codes to print on notices in the stairwell: the questionnaire, or the compound's page.

@@ -225,12 +225,7 @@ struct AttachmentController: ProjectScoped {
     @Sendable func download(_ request: Request, _ context: AppContext) async throws -> Response {
         let file = try await AttachmentRepository(database: services.database)
             .read(id: try id(context), actor: try context.actor())
-        return Response(
-            status: .ok,
-            headers: [
-                .contentType: file.contentType, .contentDisposition: ContentDisposition.inline(filename: file.filename),
-                .cacheControl: "private, max-age=86400", .init("X-Content-Type-Options")!: "nosniff",
-            ], body: .init(byteBuffer: file.bytes))
+        return .inlineFile(file, cache: "private, max-age=86400")
     }
 }
 

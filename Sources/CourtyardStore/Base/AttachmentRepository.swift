@@ -155,19 +155,12 @@ public struct AttachmentRepository: Sendable {
                 + CoordinationRequestRepository.scope(actor)
             if try await anyRow(sql, db: db, matching: listed) { return true }
         }
-        if ReportRepository.canRead(actor) {
+        // A report's photos and those of its fix: whoever reads the report.
+        for from in ["reports x JOIN reports r ON r.id = x.id", "report_events x JOIN reports r ON r.id = x.report_id"]
+        where ReportRepository.canRead(actor) {
             let sql: SQLQueryString =
-                "SELECT r.photos_json AS refs FROM reports r "
-                + "JOIN compounds t ON t.id = r.compound_id "
-                + "WHERE r.photos_json LIKE \(bind: like) AND " + ReportRepository.scope(actor)
-            if try await anyRow(sql, db: db, matching: listed) { return true }
-        }
-        if ReportRepository.canRead(actor) {
-            // The photos of a report's fix: whoever reads the report.
-            let sql: SQLQueryString =
-                "SELECT e.photos_json AS refs FROM report_events e JOIN reports r ON r.id = e.report_id "
-                + "JOIN compounds t ON t.id = r.compound_id "
-                + "WHERE e.photos_json LIKE \(bind: like) AND " + ReportRepository.scope(actor)
+                "SELECT x.photos_json AS refs FROM \(unsafeRaw: from) JOIN compounds t ON t.id = r.compound_id "
+                + "WHERE x.photos_json LIKE \(bind: like) AND " + ReportRepository.scope(actor)
             if try await anyRow(sql, db: db, matching: listed) { return true }
         }
         if Permissions.allows(actor.role, .readRegistry) {
