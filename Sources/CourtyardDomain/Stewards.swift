@@ -181,6 +181,24 @@ public struct CampaignTally: Sendable, Equatable {
 
     /// Agreed households among all targets, "45.3" (percent, one decimal, halves up); "0.0" with no targets.
     public var agreedRate: String { Percent.text(Percent.tenths(Int64(agreed), of: Int64(targets))) }
+
+    /// The households of one status.
+    public func count(_ s: TargetStatus) -> Int {
+        switch s {
+        case .notContacted: notContacted
+        case .contacted: contacted
+        case .agreed: agreed
+        case .refused: refused
+        case .unreachable: unreachable
+        }
+    }
+
+    /// Households that meet the campaign's goal among all targets (`CampaignRules.meetsGoal`): the agreed rate for a
+    /// campaign to agree, the share reached for one to reach every household.
+    public func goalRate(_ goal: CampaignGoal) -> String {
+        let met = TargetStatus.allCases.filter { CampaignRules.meetsGoal($0, goal: goal) }.reduce(0) { $0 + count($1) }
+        return Percent.text(Percent.tenths(Int64(met), of: Int64(targets)))
+    }
 }
 
 public enum BodyRules {

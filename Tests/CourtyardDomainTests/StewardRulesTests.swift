@@ -138,6 +138,15 @@ import Testing
             ]).agreedRate == "12.5")
         #expect(CampaignTally().agreedRate == "0.0")
     }
+
+    /// A campaign to reach every household counts everyone who answered, whatever they said; one to agree, those who
+    /// agreed.
+    @Test func theGoalRateCountsWhatTheGoalCounts() {
+        let t = CampaignTally([.agreed, .agreed, .refused, .notContacted, .unreachable, .contacted])
+        #expect(t.goalRate(.agree) == "33.3" && t.goalRate(.agree) == t.agreedRate)
+        #expect(t.goalRate(.reach) == "66.7", "agreed, refused and contacted: 4 of 6")
+        #expect(CampaignTally().goalRate(.reach) == "0.0")
+    }
 }
 
 @Suite struct BodyRulesTests {

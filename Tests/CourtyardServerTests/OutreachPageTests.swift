@@ -37,7 +37,10 @@ import Testing
                 ])
             #expect(made.0 == .seeOther && made.1 == "/outreach?saved=1")
             #expect(try await SelectionTests.count(services, "campaigns") == before + 1)
-            #expect(try await office.get("/outreach").1.contains("雨污分流入户告知"))
+            let listed = try await office.get("/outreach").1
+            #expect(listed.contains("雨污分流入户告知"))
+            // A campaign to reach every household is measured by the share reached, not by how many agreed.
+            #expect(listed.contains("完成率") && listed.contains("%（已联系上）"))
             let steward = try await client.session("steward")
             let refused = try await client.execute(uri: "/outreach", method: .get, headers: [.cookie: steward.0]) {
                 $0.status

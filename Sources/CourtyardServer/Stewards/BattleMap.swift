@@ -54,7 +54,7 @@ enum BattleMap {
     }
 
     /// A campaign's chart: its targets by status, with the agreed rate.
-    static func campaign(title: String, targets: [CampaignTarget], lang: Lang) -> String {
+    static func campaign(title: String, goal: CampaignGoal, targets: [CampaignTarget], lang: Lang) -> String {
         let tally = CampaignTally(targets.map(\.status))
         let statuses = TargetStatus.allCases.map { s in
             let st = style(s)
@@ -64,7 +64,7 @@ enum BattleMap {
         }
         let summary =
             "\(lang.t("campaign.status.targets")) \(tally.targets) · \(lang.t("campaign.status.agreed")) \(tally.agreed)"
-            + " · \(lang.t("campaign.col.agreedRate")) \(tally.agreedRate)%"
+            + " · \(lang.t("campaign.rateOf." + goal.rawValue)) \(tally.goalRate(goal))%"
         let cells = targets.map { t in
             Cell(
                 householdId: t.householdId, compoundName: t.compoundName, buildingId: t.buildingId,

@@ -119,7 +119,8 @@ struct OutreachPage {
                 CampaignRow(
                     campaignTitle: c.title, goal: f.t("outreach.goal." + c.goal.rawValue), until: c.until.description,
                     targets: String(t.targets), contacted: String(t.contacted), agreed: String(t.agreed),
-                    rate: t.agreedRate + "%", mapHref: SiteRoute.campaignMapPage(c.id).path,
+                    rate: t.tally.goalRate(c.goal) + "%" + f.t("paren.open") + f.t("campaign.rate." + c.goal.rawValue)
+                        + f.t("paren.close"), mapHref: SiteRoute.campaignMapPage(c.id).path,
                     csvHref: SiteRoute.campaignSheet(c.id, "csv").path,
                     xlsxHref: SiteRoute.campaignSheet(c.id, "xlsx").path))
         }

@@ -252,7 +252,9 @@ struct CampaignController {
             id: id, actor: try context.actor())
         let targets = compound.map { c in all.filter { $0.compoundId == c } } ?? all
         if compound != nil && targets.isEmpty { throw AppError.notFound }
-        return ProjectRoutes.svg(BattleMap.campaign(title: campaign.title, targets: targets, lang: context.lang))
+        return ProjectRoutes.svg(
+            BattleMap.campaign(
+                title: campaign.title, goal: campaign.goal, targets: targets, lang: context.lang))
     }
 }
 

@@ -76,6 +76,13 @@ public struct CampaignCounts: Codable, Sendable, Equatable {
     public var refused: Int
     public var unreachable: Int
     public var agreedRate: String
+    /// The same counts as a tally, for the rules that read them.
+    public var tally: CampaignTally {
+        var t = CampaignTally()
+        (t.targets, t.notContacted, t.contacted) = (targets, notContacted, contacted)
+        (t.agreed, t.refused, t.unreachable) = (agreed, refused, unreachable)
+        return t
+    }
     public init(_ t: CampaignTally) {
         targets = t.targets
         notContacted = t.notContacted
