@@ -78,6 +78,40 @@ import Testing
         }
     }
 
+    /// The page's field takes several photos, as the API does: up to three, a fourth refused with nothing kept.
+    @Test func thePageTakesUpToThreePhotos() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let (_, id) = try await Self.assigned(client, services)
+            let (cookie, csrf) = try await client.session("contractor")
+            func send(_ n: Int) async throws -> (HTTPResponse.Status, String) {
+                let boundary = "fix-boundary-5"
+                var body = ByteBuffer()
+                for (k, v) in [("_csrf", csrf), ("to", "fixed"), ("note", "已更换水管")] {
+                    body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n")
+                }
+                for i in 0..<n {
+                    body.writeString(
+                        "--\(boundary)\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"\(i).png\"\r\n"
+                            + "Content-Type: image/png\r\n\r\n")
+                    body.writeBytes(SiteLogPageTests.png)
+                    body.writeString("\r\n")
+                }
+                body.writeString("--\(boundary)--\r\n")
+                return try await client.execute(
+                    uri: "/reports/\(id)/transitions", method: .post,
+                    headers: [.cookie: cookie, .contentType: "multipart/form-data; boundary=\(boundary)"], body: body
+                ) { ($0.status, String(buffer: $0.body)) }
+            }
+            let files = try await SelectionTests.count(services, "attachments")
+            let four = try await send(4)
+            #expect(four.0 == .unprocessableContent && four.1.contains("最多只能附3张照片"))
+            #expect(try await SelectionTests.count(services, "attachments") == files)
+            #expect(try await send(2).0 == .seeOther)
+            let read = try await client.call(.get, "/api/v1/reports/\(id)", token: try await client.token("office"))
+            #expect(read.json["history"]?.arrayItemsForTests.last?["photos"]?.arrayItemsForTests.count == 2)
+        }
+    }
+
     @Test func theAPITakesPhotosWithTheStepToFixedOnly() async throws {
         try await TestApp.with(demo: true) { client, services in
             let (code, id) = try await Self.assigned(client, services)

@@ -168,12 +168,13 @@ extension Catalogue {
         "track.answered.reopened":
             "The office has been told it is not fixed and will have it handled again; follow it here.",
         "report.fixPhoto": "Photo of the fix",
-        "report.fixPhotoHint": "one, with “Report it fixed”; optional",
+        "report.fixPhotoHint": "up to three, with “Report it fixed”; optional",
         "track.fixPhoto": "Photo of the fix",
         "error.photos.only_when_fixed": "A photo goes only with the step to fixed.",
         "error.only_when_fixed": "A photo goes only with the step to fixed.",
         "error.photos.invalid": "The photo cannot be read: use a JPEG, PNG or WebP photo.",
         "error.photos.not_found": "Only photos you uploaded yourself can be attached.",
+        "error.photo.too_many": "At most 3 photos.",
         "track.fixSaid": "What was done: ",
         "track.tooMany": "Too many lookups from here: try again in 10 minutes.",
         "track.filed":

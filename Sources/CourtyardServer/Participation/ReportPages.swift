@@ -223,7 +223,7 @@ struct ReportPage {
                 offersAssignee: next.contains(.assigned), groups: groups, note: typed?.fields["note"] ?? "",
                 assigneeError: wrong.contains("assignee_organisation_id") ? typed?.message : nil,
                 noteError: wrong.contains("note") ? typed?.message : nil, offersPhoto: next.contains(.fixed),
-                photoError: wrong.contains("photos") ? typed?.message : nil)
+                photoError: wrong.contains("photos") || wrong.contains("photo") ? typed?.message : nil)
         }
         return ReportPage(
             title: f.t("report.title") + " · " + place, message: message,
@@ -325,17 +325,16 @@ struct ReportPageController {
                 throw ValidationError(field: "to", code: Pages.pageMessage, message: f.t("report.chooseStep"))
             }
             let actor = try context.actor()
-            let step: (Int64?) async throws -> Void = { photo in
+            let step: ([Int64]) async throws -> Void = { photos in
                 _ = try await reports().transition(
                     id: id, to: to, note: fields["note"] ?? "",
-                    assignee: fields["assignee_organisation_id"].flatMap { Int64($0) },
-                    photos: photo.map { [$0] } ?? [],
-                    actor: actor)
+                    assignee: fields["assignee_organisation_id"].flatMap { Int64($0) }, photos: photos, actor: actor)
             }
             if let form {
-                try await form.withStoredFile("photo", database: services.database, actor: actor, step)
+                try await form.withStoredFiles(
+                    "photo", most: ReportRepository.maxFixPhotos, database: services.database, actor: actor, step)
             } else {
-                try await step(nil)
+                try await step([])
             }
             return SiteRoute.report(id).path
         }

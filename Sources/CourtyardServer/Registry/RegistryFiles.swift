@@ -188,6 +188,26 @@ struct MultipartForm {
         }
     }
 
+    /// The same for every file sent under `field` (`<input type="file" multiple>`), at most `most` of them (more is a
+    /// 422 `too_many` on `field`, nothing stored); all are removed again when `body` throws.
+    func withStoredFiles<R>(
+        _ field: String, most: Int, database: Database, actor: Actor, _ body: ([Int64]) async throws -> R
+    ) async throws -> R {
+        let sent = fileList.filter { $0.name == field && !$0.bytes.isEmpty }
+        guard sent.count <= most else {
+            throw ValidationError(field: field, code: "too_many", message: "at most \(most) files")
+        }
+        let repo = AttachmentRepository(database: database)
+        var ids: [Int64] = []
+        do {
+            for f in sent { ids.append(try await repo.create(filename: f.filename, bytes: f.bytes, actor: actor).id) }
+            return try await body(ids)
+        } catch {
+            for id in ids { try? await repo.discard(id: id, actor: actor) }
+            throw error
+        }
+    }
+
     static func attribute(_ key: String, in head: String) -> String? {
         guard let r = head.range(of: " \(key)=\"") ?? head.range(of: ";\(key)=\"") else { return nil }
         let rest = head[r.upperBound...]
