@@ -205,6 +205,18 @@ enum Pages {
     }
 
     /// A multipart page form (one that carries a file), its CSRF token checked.
+    /// A form that may carry files: read as multipart when the browser sent it so (its files with it), else as plain
+    /// fields; either way its CSRF token checked.
+    static func formWithFiles(_ request: Request, _ context: AppContext) async throws -> (
+        fields: [String: String], form: MultipartForm?
+    ) {
+        guard request.headers[.contentType]?.hasPrefix("multipart/form-data") == true else {
+            return (try await form(request, context), nil)
+        }
+        let form = try await multipartForm(request, context)
+        return (form.fields, form)
+    }
+
     static func multipartForm(_ request: Request, _ context: AppContext) async throws -> MultipartForm {
         let form = try await MultipartForm.read(request)
         try verifyCSRF(form.fields["_csrf"], context)

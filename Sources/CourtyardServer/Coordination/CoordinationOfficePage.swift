@@ -254,9 +254,7 @@ struct CoordinationOfficeController {
         let actor = try context.require(.manageProjects)
         // The supplement may carry a file (a plan drawing, a consent form): stored when the step is tried, removed
         // again if it is refused.
-        let multipart = request.headers[.contentType]?.hasPrefix("multipart/form-data") == true
-        let form = multipart ? try await Pages.multipartForm(request, context) : nil
-        let fields = if let form { form.fields } else { try await Pages.form(request, context) }
+        let (fields, form) = try await Pages.formWithFiles(request, context)
         let note = fields["note"] ?? ""
         // Refused, the declined requests are shown again with this one's form open, the text kept, the reason beside.
         let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in

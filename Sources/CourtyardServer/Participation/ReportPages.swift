@@ -310,9 +310,7 @@ struct ReportPageController {
     @Sendable func transition(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let id = try context.parameters.require("id", as: Int64.self)
         // A fix may carry a photo of it: the form is multipart then, and the photo is stored only if the step is.
-        let multipart = request.headers[.contentType]?.hasPrefix("multipart/form-data") == true
-        let form = multipart ? try await Pages.multipartForm(request, context) : nil
-        let fields = if let form { form.fields } else { try await Pages.form(request, context) }
+        let (fields, form) = try await Pages.formWithFiles(request, context)
         // Refused, the page comes back with the step, the organisation and the note as chosen, and the wrong field
         // marked beside it; a report changed meanwhile is shown as it now stands.
         let refused: (Pages.Refusal) async throws -> Response = { r in

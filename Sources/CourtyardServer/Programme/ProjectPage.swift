@@ -571,9 +571,7 @@ struct ProjectPageController: Sendable {
     /// A finding's next step; reporting the fix may carry a photo, stored once the step is tried and removed again
     /// if it is refused.
     @Sendable func stepFinding(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
-        let multipart = request.headers[.contentType]?.hasPrefix("multipart/form-data") == true
-        let form = multipart ? try await Pages.multipartForm(request, context) : nil
-        let fields = if let form { form.fields } else { try await Pages.form(request, context) }
+        let (fields, form) = try await Pages.formWithFiles(request, context)
         guard let step = LedgerRepository.FindingStep(rawValue: try context.parameters.require("step")) else {
             throw AppError.notFound
         }

@@ -179,28 +179,33 @@ struct MultipartForm {
     func withStoredFile<R>(
         _ field: String, database: Database, actor: Actor, _ body: (Int64?) async throws -> R
     ) async throws -> R {
-        let id = try await storeFile(field, database: database, actor: actor)
-        do {
-            return try await body(id)
-        } catch {
-            if let id { try? await AttachmentRepository(database: database).discard(id: id, actor: actor) }
-            throw error
-        }
+        let sent = files[field].map { [(name: field, filename: $0.filename, bytes: $0.bytes)] } ?? []
+        return try await Self.storing(sent, database: database, actor: actor) { try await body($0.first) }
     }
 
     /// The same for every file sent under `field` (`<input type="file" multiple>`), at most `most` of them (more is a
-    /// 422 `too_many` on `field`, nothing stored); all are removed again when `body` throws.
+    /// 422 `too_many` on `field`, nothing stored).
     func withStoredFiles<R>(
         _ field: String, most: Int, database: Database, actor: Actor, _ body: ([Int64]) async throws -> R
     ) async throws -> R {
-        let sent = fileList.filter { $0.name == field && !$0.bytes.isEmpty }
-        guard sent.count <= most else {
+        let sent = fileList.filter { $0.name == field }
+        guard sent.filter({ !$0.bytes.isEmpty }).count <= most else {
             throw ValidationError(field: field, code: "too_many", message: "at most \(most) files")
         }
+        return try await Self.storing(sent, database: database, actor: actor, body)
+    }
+
+    /// Stores the files that are not empty, runs `body` with their ids, and removes them again when it throws.
+    static func storing<R>(
+        _ sent: [(name: String, filename: String, bytes: [UInt8])], database: Database, actor: Actor,
+        _ body: ([Int64]) async throws -> R
+    ) async throws -> R {
         let repo = AttachmentRepository(database: database)
         var ids: [Int64] = []
         do {
-            for f in sent { ids.append(try await repo.create(filename: f.filename, bytes: f.bytes, actor: actor).id) }
+            for f in sent where !f.bytes.isEmpty {
+                ids.append(try await repo.create(filename: f.filename, bytes: f.bytes, actor: actor).id)
+            }
             return try await body(ids)
         } catch {
             for id in ids { try? await repo.discard(id: id, actor: actor) }

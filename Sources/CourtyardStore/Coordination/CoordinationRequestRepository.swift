@@ -172,8 +172,8 @@ public struct CoordinationRequestRepository: Sendable {
         c.id, c.subdistrict_id, c.project_id, c.department_organisation_id, o.name AS department_name, c.kind, c.description,
         c.needed_by, c.attachments_json, c.state, c.state_since, c.due_on, c.planned_on, c.done_on, c.evidence_json,
         c.decline_reason, c.created_on, c.version,
-        (SELECT CASE WHEN u.display_name = '' THEN u.username ELSE u.display_name END FROM users u
-         WHERE u.username = c.created_by) AS filed_by,
+        (SELECT COALESCE(NULLIF(u.display_name, ''), u.username) FROM users u WHERE u.username = c.created_by)
+          AS filed_by,
         (SELECT fo.name FROM users u JOIN organisations fo ON fo.id = u.scope_id
          WHERE u.username = c.created_by AND u.scope_kind = 'organisation') AS filed_by_organisation,
         (SELECT e.note FROM coordination_events e WHERE e.request_id = c.id AND e.to_state = 'done'
