@@ -94,7 +94,7 @@ enum DemoStewards {
             .init(
                 compoundId: compound, buildingId: nil, kind: .illegalConstruction, place: "1号楼一层北侧",
                 description: "住户在公共绿地私搭彩钢棚，劝阻无效", photos: []), actor: .system)
-        _ = try? await repo.escalate(id: shed.id, neededBy: today.adding(days: 10), actor: .system)
+        _ = try? await repo.escalate(id: shed.id, neededBy: today.adding(days: 20), actor: .system)
         _ = try await repo.createIrregularity(
             .init(
                 compoundId: compound, buildingId: nil, kind: .throwingFromHeight, place: "4号楼南侧",

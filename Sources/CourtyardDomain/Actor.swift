@@ -35,6 +35,8 @@ public struct ValidationError: Error, Sendable, Equatable {
     public var field: String?
     public var code: String
     public var message: String
+    /// What the person's words for the error fill in (`{day}`), beside the English message.
+    public var values: [String: String] = [:]
     public init(field: String?, code: String, message: String) {
         self.field = field
         self.code = code

@@ -168,6 +168,20 @@ public enum CoordinationLifecycle {
 
     public static func isOverdue(due: Day?, today: Day) -> Bool { due.map { today > $0 } ?? false }
 
+    /// A request is needed no earlier than the day its department is due to accept it: needed sooner, it would be
+    /// late before the department had to read it, and the department's on-time share would carry the filer's haste.
+    /// Refused on `needed_by` with the earliest day and the service level, for the filer to choose again or ring.
+    public static func checkNeededBy(_ neededBy: Day, acceptDue: Day, acceptDays: Int) throws {
+        guard neededBy >= acceptDue else {
+            var e = ValidationError(
+                field: "needed_by", code: "before_acceptance",
+                message: "needed_by is before \(acceptDue), the day the department is due to accept the request "
+                    + "(\(acceptDays) working days)")
+            e.values = ["day": acceptDue.description, "days": String(acceptDays)]
+            throw e
+        }
+    }
+
     /// Who may take a step: the office any (it may record what a department said on the phone), reopening only
     /// the office; a department only on requests addressed to its own organisation.
     public static func mayTake(_ actor: Actor, to: CoordinationState, department: Int64) -> Bool {

@@ -151,6 +151,22 @@ import Testing
         #expect(CoordinationLifecycle.ballInCourt(.done) == .contractor)
     }
 
+    /// Needed before the department is due to accept it, a request is refused on `needed_by` with that day.
+    @Test func aRequestIsNeededNoEarlierThanItsAcceptanceDueDay() throws {
+        let due = Day("2026-10-09")!
+        #expect(throws: Never.self) { try CoordinationLifecycle.checkNeededBy(due, acceptDue: due, acceptDays: 2) }
+        #expect(throws: Never.self) {
+            try CoordinationLifecycle.checkNeededBy(due.adding(days: 1), acceptDue: due, acceptDays: 2)
+        }
+        do {
+            try CoordinationLifecycle.checkNeededBy(Day("2026-10-08")!, acceptDue: due, acceptDays: 2)
+            Issue.record("a day before the acceptance due day was taken")
+        } catch let e as ValidationError {
+            #expect(e.field == "needed_by" && e.code == "before_acceptance")
+            #expect(e.values == ["day": "2026-10-09", "days": "2"])
+        }
+    }
+
     @Test func dueDatesCountWorkingDaysFromTheServiceLevel() {
         // Filed on the last working day before National Day 2026, accept within 2 working days: by 10-09.
         let due = CoordinationLifecycle.due(

@@ -79,6 +79,18 @@ import Testing
             #expect(named.contains(#"<p class="field-error" id="coordination-description-error">请说明"#))
             #expect(named.contains(#"aria-describedby="coordination-needed-error""#))
             #expect(!named.contains(#"<select name="kind" required aria-invalid"#))
+            // Needed today, before the department is due to accept it: the day is named beside the date.
+            let acceptDue = WorkCalendar.shipped.adding(workingDays: 2, to: Clock.today).description
+            let (soon, _, early) = try await office.post(
+                "/coordination/requests",
+                [
+                    ("project_id", String(project)), ("department_organisation_id", String(water)),
+                    ("kind", "water_meter"), ("description", "3号楼水表移至单元外"),
+                    ("needed_by", Clock.today.description),
+                ])
+            #expect(soon == .unprocessableContent)
+            #expect(early.contains(#"<p class="field-error" id="coordination-needed-error">需完成日期不能早于 \#(acceptDue)"#))
+            #expect(try await CoordinationTests.count(services, "coordination_requests") == before)
             let (filed, next, _) = try await office.post(
                 "/coordination/requests",
                 [

@@ -264,6 +264,19 @@ import Testing
                     """#)
             #expect(notADepartment.status == .unprocessableContent)
             #expect(notADepartment.json["error"]?["field"]?.stringValue == "department_organisation_id")
+            // Needed today, before the department is due to accept it (two working days): refused with that day.
+            let acceptDue = WorkCalendar.shipped.adding(workingDays: 2, to: Clock.today)
+            let tooSoon = try await client.call(
+                .post, "/api/v1/coordination_requests", token: office,
+                body: #"""
+                    {"project_id":\#(project),"department_organisation_id":\#(water),"kind":"water_meter","description":"x","needed_by":"\#(Clock.today)"}
+                    """#, headers: [.acceptLanguage: "zh-CN"])
+            #expect(tooSoon.status == .unprocessableContent)
+            #expect(tooSoon.json["error"]?["code"]?.stringValue == "before_acceptance")
+            #expect(tooSoon.json["error"]?["field"]?.stringValue == "needed_by")
+            #expect(
+                tooSoon.json["error"]?["message"]?.stringValue?.contains(acceptDue.description) == true,
+                "\(tooSoon.text)")
             #expect(try await Self.count(services, "coordination_requests") == before)
             func create(_ description: String) async throws -> JSONValue {
                 let r = try await client.call(

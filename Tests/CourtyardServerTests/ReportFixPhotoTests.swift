@@ -73,7 +73,12 @@ import Testing
                 "/public/reports/track/photos/\(photo)?code=R-2222-2222", "/public/reports/track/photos/\(photo)",
                 "/public/reports/track/photos/\(photo - 1)?code=\(code)",
             ] {
-                #expect(try await client.execute(uri: wrong, method: .get) { $0.status } == .notFound, "\(wrong)")
+                let (status, type, body) = try await client.execute(uri: wrong, method: .get) {
+                    ($0.status, $0.headers[.contentType] ?? "", String(buffer: $0.body))
+                }
+                // Opened in a browser (a photo tapped to see it large), a page in the resident's words, not JSON.
+                #expect(status == .notFound && type.hasPrefix("text/html"), "\(wrong)")
+                #expect(body.contains("链接可能有误") && body.contains("href=\"/public\"") && !body.contains("\"code\""))
             }
         }
     }
@@ -109,6 +114,45 @@ import Testing
             #expect(try await send(2).0 == .seeOther)
             let read = try await client.call(.get, "/api/v1/reports/\(id)", token: try await client.token("office"))
             #expect(read.json["history"]?.arrayItemsForTests.last?["photos"]?.arrayItemsForTests.count == 2)
+        }
+    }
+
+    /// Three photos a phone could not shrink fit the fix form (each may be as large as an attachment); past that, the
+    /// person reads why and how back to the form, not a bare error.
+    @Test func theFixFormTakesThreeFullSizePhotosAndSaysWhenItIsTooLarge() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let (_, id) = try await Self.assigned(client, services)
+            let (cookie, csrf) = try await client.session("contractor")
+            func send(_ photos: Int, megabytes: Int) async throws -> (HTTPResponse.Status, String, String) {
+                let boundary = "fix-boundary-big"
+                var body = ByteBuffer()
+                for (k, v) in [("_csrf", csrf), ("to", "fixed"), ("note", "已更换水管")] {
+                    body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n")
+                }
+                for i in 0..<photos {
+                    body.writeString(
+                        "--\(boundary)\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"\(i).jpg\"\r\n"
+                            + "Content-Type: image/jpeg\r\n\r\n")
+                    body.writeBytes([UInt8](repeating: 0xFF, count: megabytes * 1024 * 1024))
+                    body.writeString("\r\n")
+                }
+                body.writeString("--\(boundary)--\r\n")
+                return try await client.execute(
+                    uri: "/reports/\(id)/transitions", method: .post,
+                    headers: [
+                        .cookie: cookie, .contentType: "multipart/form-data; boundary=\(boundary)",
+                        .acceptLanguage: "zh-CN",
+                    ], body: body
+                ) { ($0.status, $0.headers[.contentType] ?? "", String(buffer: $0.body)) }
+            }
+            let files = try await SelectionTests.count(services, "attachments")
+            // Read whole: these are no photos, and are said to be so beside the field.
+            let three = try await send(3, megabytes: 5)
+            #expect(three.0 == .unprocessableContent && three.1.hasPrefix("text/html"))
+            let past = try await send(4, megabytes: 8)
+            #expect(past.0 == .contentTooLarge && past.1.hasPrefix("text/html"))
+            #expect(past.2.contains("提交的内容太大") && past.2.contains("点浏览器的“返回”回到表单"))
+            #expect(try await SelectionTests.count(services, "attachments") == files)
         }
     }
 

@@ -84,7 +84,7 @@ struct AppError: Error, HTTPResponseError {
         if let key {
             return lang.catalogue[key].map { Lang.fill($0, values) }
         }
-        guard byField else { return lang.catalogue["error.\(code)"] }
+        guard byField else { return lang.catalogue["error.\(code)"].map { Lang.fill($0, values) } }
         // A field inside a list ("criteria[1].weight", "[0].score") is looked up without its position.
         let field = field.map {
             $0.replacingOccurrences(of: #"\[\d+\]\.?"#, with: ".", options: .regularExpression)
@@ -147,6 +147,7 @@ struct AppError: Error, HTTPResponseError {
     /// A field refused by the store; a text "at most N characters" long carries N, for words that say so.
     static func validation(_ e: ValidationError) -> AppError {
         var a = AppError.unprocessable(e.code, e.message, field: e.field)
+        a.values.merge(e.values) { _, given in given }
         if e.code == "too_long", let n = e.message.firstMatch(of: /at most ([0-9,]+) characters/)?.1 {
             a.values["max"] = String(n).replacingOccurrences(of: ",", with: "")
         }

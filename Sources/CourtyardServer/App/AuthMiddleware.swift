@@ -87,15 +87,12 @@ struct AuthMiddleware: RouterMiddleware {
             // A path no route serves, outside the API, or a page's address with a malformed number in it
             // (`/public/compounds/abc`): a page in the person's language with a way home.
             return Pages.notFoundPage(Pages.frame(request, context))
-        } catch let error as AppError where error.status == .contentTooLarge && Self.isPagePath(request.uri.path) {
-            // A form sent with more than it may carry (photos a phone could not shrink): a page that says so and
-            // leads back to the form, whose browser keeps what was typed.
-            return Pages.tooLargePage(Pages.frame(request, context), error: error)
-        } catch let error where !(error is AppError) {
+        } catch let error as AppError {
+            if let page = Self.errorPage(error, request, context) { return page }
+            throw error
+        } catch {
             if let mapped = AppError.from(error) {
-                if mapped.status == .contentTooLarge && Self.isPagePath(request.uri.path) {
-                    return Pages.tooLargePage(Pages.frame(request, context), error: mapped)
-                }
+                if let page = Self.errorPage(mapped, request, context) { return page }
                 throw mapped
             }
             services.logger.error("unexpected error on \(request.uri.path): \(String(reflecting: error))")
@@ -106,6 +103,19 @@ struct AuthMiddleware: RouterMiddleware {
 }
 
 extension AuthMiddleware {
+    /// The page a person in a browser sees for an error no page handler answered itself, or nil where the caller
+    /// reads the API's JSON: a form sent with more than it may carry (photos a phone could not shrink) says so and
+    /// leads back to the form, whose browser keeps what was typed; a public address with nothing to show (a fix's
+    /// photo with a wrong code, too many asked for) says so and leads to finding one's compound.
+    static func errorPage(_ error: AppError, _ request: Request, _ context: AppContext) -> Response? {
+        guard isPagePath(request.uri.path) else { return nil }
+        if error.status == .contentTooLarge { return Pages.tooLargePage(Pages.frame(request, context), error: error) }
+        guard isPageRead(request), request.uri.path == "/public" || request.uri.path.hasPrefix("/public/") else {
+            return nil
+        }
+        return Pages.publicErrorPage(Pages.frame(request, context), error: error)
+    }
+
     /// A page read in a browser: a GET of a page's address, not of a file or feed (`events.ics`, `news.atom`), whose
     /// errors are documented as the API's JSON. A last part like `1.5` is a malformed number, not a file's name.
     static func isPageRead(_ request: Request) -> Bool {

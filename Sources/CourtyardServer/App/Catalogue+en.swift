@@ -286,6 +286,7 @@ extension Catalogue {
         "audit.change": "Change",
         "error.title": "Something went wrong",
         "error.recordNotFoundTitle": "Not found",
+        "error.publicNotFound": "Nothing to show here: the link may be wrong, or what it showed is no longer public.",
         "error.notFound": "No such record, or it is outside your scope",
         "error.forbidden": "Your role may not do this",
         "error.internal": "The server failed; the error was logged. Please try again later.",
@@ -1167,6 +1168,10 @@ extension Catalogue {
         "error.overflow": "The amount is too large.",
         "error.password_too_long":
             "At most 72 bytes are checked (a Chinese character is 3): choose a shorter password.",
+        "error.needed_by.before_acceptance":
+            "The day needed cannot be before {day}: the department undertakes to accept a request within {days} working days, so choose {day} or later; if it is truly urgent, ring the department.",
+        "error.before_acceptance":
+            "The day cannot be before {day}, the department's acceptance due day ({days} working days).",
         "error.past": "The date must be today or later.",
         "error.payment_limit": "The payments would exceed their limit.",
         "error.published": "It is published and can no longer be changed.",
@@ -1407,6 +1412,22 @@ extension Catalogue {
             + "smaller photos and send it again.",
         "public.photoKept": "{n} photos ({kb} KB in all), ready to send.",
         "public.photoTooBig": "The photos come to {kb} KB, over the 10 MB limit: choose fewer or smaller ones.",
+        "questionnaire.papers": "Paper responses entered",
+        "questionnaire.papersToday": "Paper responses you entered today",
+        "questionnaire.papersHint":
+            "Check them against the papers one by one; one entered wrongly (the wrong room, a box misread) is voided with the reason (kept in the audit log) and the paper may then be entered again.",
+        "questionnaire.papersTodayHint":
+            "Entered one wrongly (the wrong room, a box misread)? Void it with the reason on the day you entered it and enter it again; after that day, ask the sub-district office or the community.",
+        "questionnaire.papersCount": "{n} paper responses in all",
+        "questionnaire.papersNewest": "; the {n} entered last are listed, find the others by paper number or room.",
+        "questionnaire.papersFindHint": "Paper number, room or building-entrance-room",
+        "questionnaire.papersFound": "; {n} found.",
+        "questionnaire.voidReason": "Why it is voided, e.g. the wrong room",
+        "questionnaire.responseVoided": "The response was voided; the paper may be entered again.",
+        "error.response_not_yours":
+            "Only the sub-district's or community's staff may void a response someone else entered.",
+        "error.response_past_day":
+            "Whoever entered a response may void it only on the day they entered it; after that, ask the sub-district office or the community.",
         "ballot.entered": "Ballots entered",
         "ballot.enteredToday": "Paper ballots you entered today",
         "ballot.enteredTodayHint":
@@ -1888,6 +1909,7 @@ extension Catalogue {
         "audit.action.delete": "Deleted",
         "audit.action.publish": "Published",
         "audit.action.void_ballot": "Voided a ballot",
+        "audit.action.void_response": "Voided a paper response",
         "audit.action.unlink": "Removed from household",
         "audit.action.transition": "Moved on",
         "audit.action.reply": "Replied",

@@ -90,6 +90,8 @@ enum Pages {
             let e =
                 AppError.from(error)
                 ?? AppError(status: .internalServerError, code: "internal", message: "")
+            // A form past its size (photos the phone could not shrink): why, and back to the form with what was typed.
+            if e.status == .contentTooLarge { return tooLargePage(f, error: e) }
             let message: String
             if e.status == .internalServerError {
                 context.logger.error("page \(request.uri.path) failed: \(String(reflecting: error))")
@@ -139,6 +141,16 @@ enum Pages {
             message: (error.text(in: f.lang) ?? f.t("error.too_large")) + " " + f.t("error.tooLargeHint"),
             home: f.account == nil ? .login() : .home,
             homeLabel: f.account == nil ? f.t("login.title") : f.t("error.home"), status: .contentTooLarge)
+    }
+
+    /// A public address opened in a browser with nothing to show: said in the person's words (never the API's JSON),
+    /// with the way to find their compound.
+    static func publicErrorPage(_ f: PageFrame, error: AppError) -> Response {
+        let missing = error.status == .notFound
+        return messagePage(
+            f, title: missing ? f.t("error.recordNotFoundTitle") : f.t("error.title"),
+            message: missing ? f.t("error.publicNotFound") : error.message(in: f.lang),
+            home: .publicFind, homeLabel: f.t("public.find.title"), status: error.status)
     }
 
     /// A page that only says something went wrong, and where to go instead.
@@ -207,18 +219,19 @@ enum Pages {
     /// A multipart page form (one that carries a file), its CSRF token checked.
     /// A form that may carry files: read as multipart when the browser sent it so (its files with it), else as plain
     /// fields; either way its CSRF token checked.
-    static func formWithFiles(_ request: Request, _ context: AppContext) async throws -> (
+    static func formWithFiles(_ request: Request, _ context: AppContext, files: Int = 1) async throws -> (
         fields: [String: String], form: MultipartForm?
     ) {
         guard request.headers[.contentType]?.hasPrefix("multipart/form-data") == true else {
             return (try await form(request, context), nil)
         }
-        let form = try await multipartForm(request, context)
+        let form = try await multipartForm(request, context, files: files)
         return (form.fields, form)
     }
 
-    static func multipartForm(_ request: Request, _ context: AppContext) async throws -> MultipartForm {
-        let form = try await MultipartForm.read(request)
+    /// A form with files, up to `files` of them at the attachment limit each.
+    static func multipartForm(_ request: Request, _ context: AppContext, files: Int = 1) async throws -> MultipartForm {
+        let form = try await MultipartForm.read(request, files: files)
         try verifyCSRF(form.fields["_csrf"], context)
         SentForm.note(
             sender: context.csrf, path: request.uri.path, fields: form.fields.mapValues { [$0] }, files: form.fileList)

@@ -229,22 +229,31 @@ struct CoordinationOfficeController {
             projectId: fields["project_id"] ?? "", departmentId: fields["department_organisation_id"] ?? "",
             kind: fields["kind"] ?? "", description: fields["description"] ?? "", neededBy: fields["needed_by"] ?? "")
         let problems = typed.problems(f)
-        let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { [typed] m, status in
-            var shown = typed
-            shown.refused = true
-            return try await render(
-                context, f, state: nil, typed: shown, message: PageNote(kind: m.0, text: m.1), status: status)
-        }
+        let redisplay: ((String, String), HTTPResponse.Status, CoordinationOfficePage.Typed) async throws -> Response =
+            {
+                m, status, typed in
+                var shown = typed
+                shown.refused = true
+                return try await render(
+                    context, f, state: nil, typed: shown, message: PageNote(kind: m.0, text: m.1), status: status)
+            }
         guard problems.isEmpty, let project = Int64(typed.projectId), let department = Int64(typed.departmentId),
             let kind = CoordinationKind(rawValue: typed.kind), let needed = Day(typed.neededBy)
         else {
-            return try await redisplay(("bad", Pages.lines(problems)), .unprocessableContent)
+            return try await redisplay(("bad", Pages.lines(problems)), .unprocessableContent, typed)
         }
-        return try await Pages.save(f, next: SiteRoute.coordination(done: "filed").path, redisplay: redisplay) {
+        // Refused by the store (a day before the department is due to accept), the wrong field is marked as well.
+        let refused: (Pages.Refusal) async throws -> Response = { [typed] r in
+            var shown = typed
+            if r.fields.contains("needed_by") { shown.neededByError = r.text }
+            return try await redisplay((r.tone, r.text), r.status, shown)
+        }
+        return try await Pages.save(f, refused: refused) {
             _ = try await CoordinationRoutes.requests(services).create(
                 .init(
                     projectId: project, departmentOrganisationId: department, kind: kind,
                     description: typed.description, neededBy: needed, attachments: []), actor: try context.actor())
+            return SiteRoute.coordination(done: "filed").path
         }
     }
 

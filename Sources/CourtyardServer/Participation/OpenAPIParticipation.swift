@@ -74,7 +74,45 @@ extension OpenAPIDocument {
                         "answers": ["type": "array", "items": [String: Any]()],
                     ],
                 ],
-                responses: conflict(["201": response("recorded", any)]))
+                responses: conflict(["201": response("recorded", any)])),
+            "get": op(
+                "The live paper responses the caller may void: the office every one; whoever else enters them, their "
+                    + "own of today. Newest first; find keeps a paper number, room or building-entrance-room",
+                id: "list_entered_responses", tag: "participation",
+                params: [idParam, param("find", "query", "string")],
+                responses: responses([
+                    "200": response(
+                        "entered paper responses",
+                        [
+                            "type": "object", "required": ["items", "total"],
+                            "properties": [
+                                "items": [
+                                    "type": "array",
+                                    "items": [
+                                        "type": "object",
+                                        "required": [
+                                            "id", "household_id", "household", "paper_number", "entered_by", "at",
+                                        ],
+                                        "properties": [
+                                            "id": ty("integer"), "household_id": ty("integer"),
+                                            "household": ty("string"), "paper_number": ty("string"),
+                                            "entered_by": ty("string"), "at": ty("string"),
+                                        ],
+                                    ],
+                                ],
+                                "total": ty("integer"),
+                            ],
+                        ])
+                ])),
+        ]
+        paths["/api/v1/questionnaires/{id}/responses/{response_id}/void"] = [
+            "post": op(
+                "Void a paper response entered wrongly, so its paper may be entered again: the office any; whoever "
+                    + "entered one, on that day (else 409 response_not_yours or response_past_day); only while the "
+                    + "questionnaire takes responses (else 409 not_open)",
+                id: "void_response", tag: "participation", params: [idParam, param("response_id", "path")],
+                body: ["type": "object", "required": ["reason"], "properties": ["reason": ty("string")]],
+                responses: conflict(["204": response("voided")]))
         ]
         paths["/api/v1/questionnaires/{id}/map.svg"] = [
             "get": svgChart(

@@ -317,6 +317,8 @@ struct QuestionnairePage {
     var paper: PaperForm?
     var results: [Result]
     var buildings: [BuildingRow]
+    /// The paper responses entered, each voidable, while the questionnaire takes responses.
+    var papers: QuestionnairePapers? = nil
 
     static func load(
         id: Int64, services: Services, actor: Actor, message: PageNote?, typed: [String: [String]]? = nil,
@@ -455,6 +457,7 @@ struct QuestionnairePageController {
         Pages.post(router, "/questionnaires", page: SiteRoute.participation.path, create)
         Pages.get(router, "/questionnaires/:id", show)
         Pages.post(router, "/questionnaires/:id/responses", enterPaper)
+        Pages.post(router, "/questionnaires/:id/responses/:response/void", voidResponse)
         Pages.get(router, "/questionnaires/:id/poster", poster)
         Pages.post(router, "/questionnaires/:id/publish", publish)
         Pages.post(router, "/questionnaires/:id/close", close)
@@ -616,13 +619,17 @@ struct QuestionnairePageController {
     }
 
     @Sendable func show(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
-        let entered = request.uri.queryParameters.get("entered") != nil
-        let saved = request.uri.queryParameters.get("saved") ?? ""
+        let query = request.uri.queryParameters
+        let saved = query.get("saved") ?? ""
         let done = ["published", "closed", "edited"].contains(saved) ? "questionnaire.done." + saved : nil
-        let said = entered ? "questionnaire.entered" : done
+        let said =
+            query.get("entered") != nil
+            ? "questionnaire.entered" : query.get("voided") == "1" ? "questionnaire.responseVoided" : done
+        // A search longer than the field allows is cut, not refused: it is only a search.
+        let find = TextNormalizer.clean(String((query.get("response") ?? "").unicodeScalars.prefix(100)))
         return try await page(
             try context.parameters.require("id", as: Int64.self), context, f,
-            message: said.map { PageNote(kind: "ok", text: f.t($0)) })
+            message: said.map { PageNote(kind: "ok", text: f.t($0)) }, find: find)
     }
 
     @Sendable func enterPaper(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
@@ -685,10 +692,14 @@ struct QuestionnairePageController {
 
     func page(
         _ id: Int64, _ context: AppContext, _ f: PageFrame, message: PageNote?, status: HTTPResponse.Status = .ok,
-        typed: [String: [String]]? = nil
+        typed: [String: [String]]? = nil, find: String = "", refused: QuestionnairePapers.Refused? = nil
     ) async throws -> Response {
-        let page = try await QuestionnairePage.load(
-            id: id, services: services, actor: try context.require(.readRegistry), message: message, typed: typed, f)
+        let actor = try context.require(.readRegistry)
+        var page = try await QuestionnairePage.load(
+            id: id, services: services, actor: actor, message: message, typed: typed, f)
+        page.papers = try await QuestionnairePapers.load(
+            id: id, actor: actor, find: find, refused: refused, services: services, f)
+        if let lost = page.papers?.lost, page.message == nil { page.message = PageNote(kind: "bad", text: lost) }
         return f.page(title: page.title, "participation-questionnaire", page, status: status)
     }
 }

@@ -26,6 +26,8 @@ struct QuestionnaireController {
         api.post("questionnaires/:id/publish", use: publish)
         api.post("questionnaires/:id/close", use: close)
         api.post("questionnaires/:id/responses", use: enterPaper)
+        api.get("questionnaires/:id/responses", use: enteredResponses)
+        api.post("questionnaires/:id/responses/:response_id/void", use: voidResponse)
         api.get("questionnaires/:id/results", use: results)
         api.get("questionnaires/:id/map.svg", use: map)
     }
@@ -149,6 +151,29 @@ struct QuestionnaireController {
             id: try id(context), householdId: household, paperNumber: body.paperNumber ?? "",
             answers: body.answers?.json.arrayItems ?? [], actor: try context.actor())
         return try JSONBody.response(r, status: .created)
+    }
+
+    /// The live paper responses the caller may void (the office every one; whoever else enters them, their own of
+    /// today), newest first; `find` keeps a paper number, room or 楼栋-单元-房号.
+    @Sendable func enteredResponses(_ request: Request, _ context: AppContext) async throws -> Response {
+        struct Listed: Encodable {
+            var items: [QuestionnaireRepository.EnteredResponse]
+            var total: Int
+        }
+        let find = String((request.uri.queryParameters.get("find") ?? "").unicodeScalars.prefix(100))
+        let listed = try await questionnaires.enteredResponses(
+            id: try id(context), actor: try context.actor(), find: find)
+        return try JSONBody.response(Listed(items: listed.responses, total: listed.total))
+    }
+
+    /// Voids a paper response entered wrongly, with the reason, so the paper may be entered again.
+    @Sendable func voidResponse(_ request: Request, _ context: AppContext) async throws -> Response {
+        struct VoidBody: Decodable { var reason: LooseField? }
+        let body = try await JSONBody.decode(VoidBody.self, request, context: context)
+        try await questionnaires.void(
+            id: try id(context), responseId: try context.parameters.require("response_id", as: Int64.self),
+            reason: body.reason?.json.stringValue ?? "", actor: try context.actor())
+        return Response(status: .noContent)
     }
 
     /// The battle map of who has answered (not what), household by household.

@@ -4,6 +4,8 @@ import Foundation
 import Hummingbird
 
 extension SiteRoute {
+    /// Where anyone finds their compound by a part of its name or address.
+    static let publicFind = SiteRoute("/public")
     static func reports(state: ReportState? = nil, overdue: Bool = false) -> SiteRoute {
         SiteRoute("/reports", query: [("overdue", overdue ? "true" : nil), ("state", state?.rawValue)])
     }
@@ -309,8 +311,8 @@ struct ReportPageController {
 
     @Sendable func transition(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let id = try context.parameters.require("id", as: Int64.self)
-        // A fix may carry a photo of it: the form is multipart then, and the photo is stored only if the step is.
-        let (fields, form) = try await Pages.formWithFiles(request, context)
+        // A fix may carry photos of it: the form is multipart then, and they are stored only if the step is.
+        let (fields, form) = try await Pages.formWithFiles(request, context, files: ReportRepository.maxFixPhotos)
         // Refused, the page comes back with the step, the organisation and the note as chosen, and the wrong field
         // marked beside it; a report changed meanwhile is shown as it now stands.
         let refused: (Pages.Refusal) async throws -> Response = { r in

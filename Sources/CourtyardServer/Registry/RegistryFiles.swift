@@ -159,9 +159,10 @@ struct MultipartForm {
         }
     }
 
-    /// Reads a form that may carry an attachment (up to the attachment limit and a little for the other fields).
-    static func read(_ request: Request) async throws -> MultipartForm {
-        let buffer = try await request.collectBody(upTo: AttachmentRepository.maxBytes + 64 * 1024)
+    /// Reads a form that may carry `files` attachments (up to the attachment limit each and a little for the other
+    /// fields).
+    static func read(_ request: Request, files: Int = 1) async throws -> MultipartForm {
+        let buffer = try await request.collectBody(upTo: files * AttachmentRepository.maxBytes + 64 * 1024)
         return try MultipartForm(
             body: Array(buffer.readableBytesView), contentType: request.headers[.contentType] ?? "")
     }

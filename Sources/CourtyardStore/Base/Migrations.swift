@@ -806,6 +806,24 @@ public enum Migrations {
                 """,
                 "CREATE INDEX action_events_action ON action_events (action_id)",
             ]),
+        Step(
+            version: 30, name: "questionnaire_response_void",
+            statements: [
+                // A paper response entered wrongly (the wrong household, a box misread) is voided with its reason and
+                // the paper entered again: the household and the paper number are taken only by a live response.
+                "ALTER TABLE questionnaire_responses ADD COLUMN voided_at TEXT",
+                "ALTER TABLE questionnaire_responses ADD COLUMN void_reason TEXT",
+                "DROP INDEX questionnaire_one_per_household",
+                "DROP INDEX questionnaire_paper_once",
+                """
+                CREATE UNIQUE INDEX questionnaire_one_per_household ON questionnaire_responses (questionnaire_id, household_id)
+                  WHERE voided_at IS NULL
+                """,
+                """
+                CREATE UNIQUE INDEX questionnaire_paper_once ON questionnaire_responses (questionnaire_id, paper_number)
+                  WHERE paper_number IS NOT NULL AND voided_at IS NULL
+                """,
+            ]),
     ]
 
     public static var latest: Int { steps.last?.version ?? 0 }

@@ -119,15 +119,15 @@ public struct CoordinationRequestRepository: Sendable {
         }
         try await AttachmentRepository.requireReadable(r.attachments, field: "attachments", actor: actor, db: db)
         let days = try await Self.acceptDays(db: db, department: r.departmentOrganisationId)
-        let due = CoordinationLifecycle.due(
-            .requested, since: today, acceptDays: days, neededBy: r.neededBy, plannedOn: nil, calendar: calendar)
+        let due = calendar.adding(workingDays: days, to: today)
+        try CoordinationLifecycle.checkNeededBy(r.neededBy, acceptDue: due, acceptDays: days)
         let id = try await db.raw(
             """
             INSERT INTO coordination_requests (subdistrict_id, project_id, department_organisation_id, kind, description, needed_by,
               attachments_json, state, state_since, due_on, created_on, created_at, created_by)
             VALUES (\(bind: sd), \(bind: r.projectId), \(bind: r.departmentOrganisationId), \(bind: r.kind.rawValue), \(bind: description),
               \(bind: r.neededBy.description), \(bind: StoredColumn.ids(r.attachments)), 'requested', \(bind: today.description),
-              \(bind: due?.description), \(bind: today.description), \(bind: Clock.isoNow()), \(bind: actor.username)) RETURNING id
+              \(bind: due.description), \(bind: today.description), \(bind: Clock.isoNow()), \(bind: actor.username)) RETURNING id
             """
         ).first()!.int("id")
         try await db.raw(
@@ -147,7 +147,7 @@ public struct CoordinationRequestRepository: Sendable {
                 ("department_organisation_id", .int(r.departmentOrganisationId)),
                 ("kind", .string(r.kind.rawValue)),
                 ("needed_by", .string(r.neededBy.description)),
-                ("due_on", due.map { .string($0.description) } ?? .null),
+                ("due_on", .string(due.description)),
             ]))
         let who = try await Self.filer(actor, db: db)
         try await Outbox.message(

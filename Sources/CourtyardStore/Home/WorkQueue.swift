@@ -225,7 +225,7 @@ public struct WorkQueue: Sendable {
                     """
                     SELECT h.id, b.name AS building, e.name AS entrance, h.room,
                       (SELECT COUNT(*) FROM questionnaire_responses x WHERE x.questionnaire_id = \(bind: id)
-                         AND x.household_id = h.id) AS reached
+                         AND x.household_id = h.id AND x.voided_at IS NULL) AS reached
                     FROM households h JOIN buildings b ON b.id = h.building_id JOIN entrances e ON e.id = h.entrance_id
                     WHERE h.compound_id = \(bind: compound) ORDER BY b.id, e.id, h.floor, h.room
                     """
@@ -358,7 +358,7 @@ public struct WorkQueue: Sendable {
                         + "JOIN compounds t ON t.id = v.compound_id WHERE x.voided_at IS NULL AND "
                         + bounded("x.at", $0, $1) + " AND " + places + ") + "
                         + "(SELECT COUNT(*) FROM questionnaire_responses x JOIN questionnaires q ON q.id = "
-                        + "x.questionnaire_id JOIN compounds t ON t.id = q.compound_id WHERE "
+                        + "x.questionnaire_id JOIN compounds t ON t.id = q.compound_id WHERE x.voided_at IS NULL AND "
                         + bounded("x.at", $0, $1) + " AND " + places + ") AS n"
                 }, instants: true),
         ]

@@ -73,7 +73,7 @@ extension QuestionnaireRepository {
             let q = try await Self.header(id, db: db, scope: s)
             let households: SQLQueryString = "SELECT h.id FROM households h WHERE h.compound_id = \(bind: q.compoundId)"
             let done: SQLQueryString =
-                "SELECT household_id FROM questionnaire_responses WHERE questionnaire_id = \(bind: id)"
+                "SELECT household_id FROM questionnaire_responses WHERE questionnaire_id = \(bind: id) AND voided_at IS NULL"
             return (q.title, try await ParticipationMap.cells(households: households, done: done, actor: actor, db: db))
         }
     }

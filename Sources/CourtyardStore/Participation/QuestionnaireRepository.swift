@@ -295,6 +295,132 @@ public struct QuestionnaireRepository: Sendable {
         }
     }
 
+    /// A live paper response as it is checked against the paper: the household, the paper's number, who entered it.
+    public struct EnteredResponse: Sendable, Codable {
+        public var id: Int64
+        public var householdId: Int64
+        public var household: String
+        public var paperNumber: String
+        public var enteredBy: String
+        public var at: String
+        enum CodingKeys: String, CodingKey {
+            case id, householdId = "household_id", household, paperNumber = "paper_number", enteredBy = "entered_by"
+            case at
+        }
+    }
+
+    /// A questionnaire's live paper responses: those listed, and how many there are in all.
+    public struct EnteredResponses: Sendable {
+        public var responses: [EnteredResponse]
+        public var total: Int
+    }
+
+    /// The live paper responses of a questionnaire, newest first (at most `limit`), for those who may void one: the
+    /// office every one; whoever else enters paper responses the ones they entered today, which they may still correct.
+    /// An online response is never listed. `find`, when not empty, keeps those whose paper number, room or household
+    /// (楼栋-单元-房号) it is. No answers are listed: a household's answers are read on its paper.
+    public func enteredResponses(id: Int64, actor: Actor, find: String = "", limit: Int = 1000) async throws
+        -> EnteredResponses
+    {
+        let all = Permissions.allows(actor.role, .manageParticipation)
+        guard all || Permissions.allows(actor.role, .enterBallots) else { throw AccessError.forbidden }
+        try TextBounds.check(find, field: "find", max: 100)
+        let find = TextNormalizer.clean(find)
+        // Today in China began at 16:00 UTC the day before; entry times are stored in UTC.
+        let since = Clock.today.adding(days: -1).description + "T16:00:00Z"
+        let own: SQLQueryString = all ? "" : " AND r.entered_by = \(bind: actor.username) AND r.at >= \(bind: since)"
+        let live: SQLQueryString =
+            "r.questionnaire_id = \(bind: id) AND r.voided_at IS NULL AND r.channel = 'paper'" + own
+        let s = scope(actor)
+        return try await database.withConnection { db in
+            _ = try await Self.header(id, db: db, scope: s)
+            let total =
+                try await db.raw("SELECT COUNT(*) AS n FROM questionnaire_responses r WHERE " + live).first()?
+                .int("n") ?? 0
+            let matching: SQLQueryString =
+                find.isEmpty
+                ? ""
+                : """
+                 AND (r.paper_number = \(bind: find) OR h.room = \(bind: find)
+                  OR b.name || '-' || e.name || '-' || h.room = \(bind: find))
+                """
+            let sql: SQLQueryString =
+                """
+                SELECT r.id, r.household_id, b.name AS building, e.name AS entrance, h.room, r.paper_number,
+                  COALESCE(NULLIF(u.display_name, ''), r.entered_by) AS entered_by, r.at
+                FROM questionnaire_responses r JOIN households h ON h.id = r.household_id
+                JOIN entrances e ON e.id = h.entrance_id JOIN buildings b ON b.id = h.building_id
+                LEFT JOIN users u ON u.username = r.entered_by
+                """ + " WHERE " + live + matching + " ORDER BY r.id DESC LIMIT \(bind: max(1, min(limit, 1000)))"
+            let responses = try await db.raw(sql).all().map { r in
+                EnteredResponse(
+                    id: try r.int("id"), householdId: try r.int("household_id"),
+                    household: "\(try r.text("building"))-\(try r.text("entrance"))-\(try r.text("room"))",
+                    paperNumber: try r.optionalText("paper_number") ?? "", enteredBy: try r.text("entered_by"),
+                    at: try r.text("at"))
+            }
+            return EnteredResponses(responses: responses, total: Int(total))
+        }
+    }
+
+    /// Voids a paper response with a reason (audited), so the household's paper may be entered again: the office
+    /// any paper response, whoever else enters them one they entered, on the day they entered it; only while the
+    /// questionnaire takes responses, so closed results stand.
+    public func void(id: Int64, responseId: Int64, reason: String, actor: Actor) async throws {
+        let office = Permissions.allows(actor.role, .manageParticipation)
+        guard office || Permissions.allows(actor.role, .enterBallots) else { throw AccessError.forbidden }
+        try TextBounds.check(reason, field: "reason", max: 500)
+        let why = TextNormalizer.line(reason)
+        guard !why.isEmpty else {
+            throw ValidationError(field: "reason", code: "required", message: "voiding a response needs a reason")
+        }
+        let s = scope(actor)
+        try await database.transaction { db in
+            let h = try await Self.header(id, db: db, scope: s)
+            guard h.accepting(today: Clock.today) else {
+                throw StoreError.refused(
+                    code: "not_open", message: "this questionnaire is not taking responses, so its responses stand")
+            }
+            guard
+                let r = try await db.raw(
+                    """
+                    SELECT entered_by, at FROM questionnaire_responses
+                    WHERE id = \(bind: responseId) AND questionnaire_id = \(bind: id) AND voided_at IS NULL
+                      AND channel = 'paper'
+                    """
+                ).first()
+            else { throw StoreError.notFound }
+            if !office, let refusal = Self.correctionRefusal(try r.text("at"), try r.text("entered_by"), actor) {
+                throw refusal
+            }
+            try await db.raw(
+                """
+                UPDATE questionnaire_responses SET voided_at = \(bind: Clock.isoNow()), void_reason = \(bind: why)
+                WHERE id = \(bind: responseId)
+                """
+            ).run()
+            try await AuditLog.record(
+                db: db, actor: actor, action: "void_response", entity: "questionnaires", entityId: id,
+                subdistrictId: h.subdistrictId, before: .int(responseId), after: .string(why))
+        }
+    }
+
+    /// Why someone other than the office may not void a paper response: the same rule as a paper ballot's.
+    static func correctionRefusal(_ at: String, _ enteredBy: String, _ actor: Actor) -> StoreError? {
+        switch BallotCorrection.refusal(enteredAt: at, enteredBy: enteredBy, actor: actor.username, today: Clock.today)
+        {
+        case nil: nil
+        case .notEnteredByActor:
+            .refused(
+                code: "response_not_yours",
+                message: "only the sub-district's or community's staff may void a response someone else entered")
+        case .pastDay:
+            .refused(
+                code: "response_past_day",
+                message: "a response may be voided by whoever entered it only on the day it was entered")
+        }
+    }
+
     /// An online response: the owner's phone finds the household in the questionnaire's compound.
     public func respondOnline(id: Int64, phone: String, householdId: Int64?, answers: [JSONValue]) async throws
         -> QuestionnaireResponse
@@ -357,7 +483,8 @@ public struct QuestionnaireRepository: Sendable {
             // Only the homes the account may enter for: a building's steward, that building's.
             var sql: SQLQueryString = """
                 SELECT t.id, b.name AS building, e.name AS entrance, t.room,
-                  (SELECT COUNT(*) FROM questionnaire_responses q WHERE q.questionnaire_id = \(bind: id) AND q.household_id = t.id) AS answered
+                  (SELECT COUNT(*) FROM questionnaire_responses q WHERE q.questionnaire_id = \(bind: id) AND q.household_id = t.id
+                     AND q.voided_at IS NULL) AS answered
                 FROM households t JOIN buildings b ON b.id = t.building_id JOIN entrances e ON e.id = t.entrance_id
                 JOIN compounds c ON c.id = t.compound_id
                 WHERE t.compound_id = \(bind: h.compoundId) AND
@@ -395,13 +522,13 @@ public struct QuestionnaireRepository: Sendable {
             )
         }
         if try await db.raw(
-            "SELECT id FROM questionnaire_responses WHERE questionnaire_id = \(bind: h.id) AND household_id = \(bind: householdId)"
+            "SELECT id FROM questionnaire_responses WHERE questionnaire_id = \(bind: h.id) AND household_id = \(bind: householdId) AND voided_at IS NULL"
         ).first() != nil {
             throw StoreError.refused(code: "already_answered", message: "household \(householdId) has already answered")
         }
         if let paper,
             try await db.raw(
-                "SELECT id FROM questionnaire_responses WHERE questionnaire_id = \(bind: h.id) AND paper_number = \(bind: paper)"
+                "SELECT id FROM questionnaire_responses WHERE questionnaire_id = \(bind: h.id) AND paper_number = \(bind: paper) AND voided_at IS NULL"
             ).first() != nil
         {
             throw StoreError.refused(code: "paper_entered", message: "paper \(paper) has already been entered")
@@ -464,7 +591,7 @@ public struct QuestionnaireRepository: Sendable {
         for r in try await db.raw(
             """
             SELECT h.building_id, q.answers_json FROM questionnaire_responses q JOIN households h ON h.id = q.household_id
-            WHERE q.questionnaire_id = \(bind: h.id)
+            WHERE q.questionnaire_id = \(bind: h.id) AND q.voided_at IS NULL
             """
         ).all() {
             let answers = QuestionnaireRules.decode(try r.storedDocument("answers_json").value, questions: h.questions)
@@ -522,7 +649,7 @@ public struct QuestionnaireRepository: Sendable {
         guard !surveys.isEmpty else { return [:] }
         var answers: [Int64: [JSONValue]] = [:]
         for r in try await db.raw(
-            "SELECT questionnaire_id, answers_json FROM questionnaire_responses WHERE questionnaire_id IN "
+            "SELECT questionnaire_id, answers_json FROM questionnaire_responses WHERE voided_at IS NULL AND questionnaire_id IN "
                 + "(SELECT id FROM questionnaires WHERE " + surveyScope + ")"
         ).all() {
             answers[try r.int("questionnaire_id"), default: []].append(try r.storedDocument("answers_json").value)

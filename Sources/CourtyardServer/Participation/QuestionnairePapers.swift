@@ -1,0 +1,102 @@
+import CourtyardDomain
+import CourtyardStore
+import Foundation
+import Hummingbird
+
+extension SiteRoute {
+    /// The questionnaire's page at its list of paper responses entered, `find` kept in the search.
+    static func questionnairePapers(_ id: Int64, find: String? = nil, voided: Bool = false) -> SiteRoute {
+        SiteRoute(
+            "/questionnaires/\(id)", query: [("response", find), ("voided", voided ? "1" : nil)]
+        ).withFragment("entered")
+    }
+    static func voidResponse(_ id: Int64, _ response: Int64) -> SiteRoute {
+        SiteRoute("/questionnaires/\(id)/responses/\(response)/void")
+    }
+}
+
+extension SiteRoute {
+    /// The same address, scrolled to an element of the page.
+    func withFragment(_ fragment: String) -> SiteRoute { SiteRoute(rawPath: path + "#" + fragment) }
+    private init(rawPath: String) { self.path = rawPath }
+}
+
+/// While a questionnaire takes responses: the paper responses entered, to check against the papers, each voidable
+/// with a reason so the paper can be entered again. The office sees every one; a steward those they entered today.
+struct QuestionnairePapers {
+    struct Row {
+        var household: String
+        var paper: String
+        var enteredBy: String
+        var enteredAt: String
+        var voidAction: String
+        var voidError: String?
+        var typedReason: String
+    }
+    /// A void that was refused: which response, the reason typed, and why.
+    struct Refused {
+        var response: Int64
+        var reason: String
+        var error: String
+    }
+    var rows: [Row]
+    var hasRows: Bool
+    var title: String
+    var hint: String
+    var count: String
+    var search: String
+    var searchAction: String
+    /// A refused void whose response is no longer listed (the questionnaire closed meanwhile): said on its own.
+    var lost: String?
+
+    /// Nil for whoever may void none, and once the questionnaire no longer takes responses.
+    static func load(
+        id: Int64, actor: Actor, find: String, refused: Refused?, services: Services, _ f: PageFrame
+    ) async throws -> QuestionnairePapers? {
+        let office = Permissions.allows(actor.role, .manageParticipation)
+        guard office || Permissions.allows(actor.role, .enterBallots) else { return nil }
+        let repo = QuestionnaireRepository(database: services.database)
+        guard try await repo.get(id: id, actor: actor).accepting else { return nil }
+        let listed = try await repo.enteredResponses(id: id, actor: actor, find: find)
+        let rows = listed.responses.map { r in
+            let mine = refused?.response == r.id ? refused : nil
+            return Row(
+                household: r.household, paper: r.paperNumber,
+                enteredBy: Pages.actorName(r.enteredBy, shown: r.enteredBy, f), enteredAt: beijingTime(r.at),
+                voidAction: SiteRoute.voidResponse(id, r.id).path, voidError: mine?.error,
+                typedReason: mine?.reason ?? "")
+        }
+        let all = f.lang.say("questionnaire.papersCount", ["n": String(listed.total)])
+        let shown =
+            !find.isEmpty
+            ? f.lang.say("questionnaire.papersFound", ["n": String(rows.count)])
+            : rows.count < listed.total ? f.lang.say("questionnaire.papersNewest", ["n": String(rows.count)]) : ""
+        return QuestionnairePapers(
+            rows: rows, hasRows: !rows.isEmpty,
+            title: f.t(office ? "questionnaire.papers" : "questionnaire.papersToday"),
+            hint: f.t(office ? "questionnaire.papersHint" : "questionnaire.papersTodayHint"), count: all + shown,
+            search: find, searchAction: SiteRoute("/questionnaires/\(id)").withFragment("entered").path,
+            lost: refused.flatMap { r in listed.responses.contains { $0.id == r.response } ? nil : r.error })
+    }
+}
+
+extension QuestionnairePageController {
+    /// A paper response entered wrongly is voided with the reason (kept in the audit log); the paper may then be
+    /// entered again. The office voids any; whoever entered one may on the day they entered it.
+    @Sendable func voidResponse(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let actor = try context.require(.readRegistry)
+        let id = try context.parameters.require("id", as: Int64.self)
+        let response = try context.parameters.require("response", as: Int64.self)
+        let reason = try await Pages.form(request, context)["reason"] ?? ""
+        let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
+            try await page(
+                id, context, f, message: nil, status: status,
+                refused: QuestionnairePapers.Refused(response: response, reason: reason, error: m.1))
+        }
+        return try await Pages.save(f, next: SiteRoute.questionnairePapers(id, voided: true).path, redisplay: redisplay)
+        {
+            try await QuestionnaireRepository(database: services.database).void(
+                id: id, responseId: response, reason: reason, actor: actor)
+        }
+    }
+}

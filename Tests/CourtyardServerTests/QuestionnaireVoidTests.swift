@@ -1,0 +1,147 @@
+import CourtyardDomain
+import CourtyardServer
+import CourtyardStore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// A paper questionnaire entered wrongly (the wrong room, a box misread) is voided with its reason and the paper
+/// entered again; the results count only live responses.
+@Suite struct QuestionnaireVoidTests {
+    /// A published questionnaire in the steward's compound, with one question, and two of its households.
+    static func published(_ client: any TestClientProtocol, _ services: Services) async throws -> (
+        qid: Int64, household: Int64, other: Int64
+    ) {
+        let office = try await client.token("office")
+        let steward = try await client.token("steward")
+        let (compound, household, _, other) = try await ParticipationTests.stewardCompound(
+            client, services, token: steward)
+        let today = ParticipationTests.today
+        let created = try await client.call(
+            .post, "/api/v1/questionnaires", token: office,
+            body: #"""
+                {"compound_id":\#(compound),"kind":"consultation","title":"加装电梯意愿","opens_on":"\#(today.adding(days: -1))","closes_on":"\#(today.adding(days: 7))",
+                 "questions":[{"text":"是否同意加装电梯？","type":"single","options":["同意","不同意"]}]}
+                """#)
+        let qid = try #require(created.json["id"]?.intValue)
+        _ = try await client.call(.post, "/api/v1/questionnaires/\(qid)/publish", token: office)
+        return (Int64(qid), household, other)
+    }
+
+    @Test func aStewardVoidsTheirOwnPaperOfTodayAndEntersItAgain() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let (qid, household, other) = try await Self.published(client, services)
+            let steward = try await client.token("steward")
+            // Entered against the wrong room.
+            let wrong = try await client.call(
+                .post, "/api/v1/questionnaires/\(qid)/responses", token: steward,
+                body: #"{"household_id":\#(other),"paper_number":"A-07","answers":[0]}"#)
+            #expect(wrong.status == .created)
+            let rid = try #require(wrong.json["id"]?.intValue)
+            let listed = try await client.call(.get, "/api/v1/questionnaires/\(qid)/responses", token: steward)
+            #expect(listed.json["total"]?.intValue == 1)
+            #expect(listed.json["items"]?.arrayItemsForTests.first?["paper_number"]?.stringValue == "A-07")
+            let path = "/api/v1/questionnaires/\(qid)/responses/\(rid)/void"
+            let noReason = try await client.call(.post, path, token: steward, body: #"{"reason":"  "}"#)
+            #expect(
+                noReason.status == .unprocessableContent && noReason.json["error"]?["field"]?.stringValue == "reason")
+            #expect(
+                try await client.call(.post, path, token: steward, body: #"{"reason":"选错了房号"}"#).status == .noContent)
+            // Voided twice is not there any more; the results no longer count it.
+            #expect(try await client.call(.post, path, token: steward, body: #"{"reason":"再来"}"#).status == .notFound)
+            let office = try await client.token("office")
+            let results = try await client.call(.get, "/api/v1/questionnaires/\(qid)/results", token: office)
+            #expect(results.json["responses"]?.intValue == 0, "\(results.text)")
+            // The same paper, entered again against the right room: its number and the household are free.
+            let again = try await client.call(
+                .post, "/api/v1/questionnaires/\(qid)/responses", token: steward,
+                body: #"{"household_id":\#(household),"paper_number":"A-07","answers":[0]}"#)
+            #expect(again.status == .created)
+            let audit = try await client.call(.get, "/api/v1/audit?entity=questionnaires", token: office)
+            #expect(audit.json.items.contains { $0["action"]?.stringValue == "void_response" })
+        }
+    }
+
+    /// Only the office voids a paper someone else entered, or one entered on an earlier day; an online answer is
+    /// never voided; once closed, the responses stand.
+    @Test func whoMayVoidWhichResponse() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let (qid, household, other) = try await Self.published(client, services)
+            let office = try await client.token("office")
+            let steward = try await client.token("steward")
+            let byOffice = try await client.call(
+                .post, "/api/v1/questionnaires/\(qid)/responses", token: office,
+                body: #"{"household_id":\#(other),"paper_number":"B-01","answers":[1]}"#)
+            let officeRid = try #require(byOffice.json["id"]?.intValue)
+            // The steward's list holds only what they entered today: not the office's paper.
+            let mine = try await client.call(.get, "/api/v1/questionnaires/\(qid)/responses", token: steward)
+            #expect(mine.json["total"]?.intValue == 0)
+            let notYours = try await client.call(
+                .post, "/api/v1/questionnaires/\(qid)/responses/\(officeRid)/void", token: steward,
+                body: #"{"reason":"不是我录的"}"#)
+            #expect(notYours.status == .conflict && notYours.json.errorCode == "response_not_yours")
+            let bySteward = try await client.call(
+                .post, "/api/v1/questionnaires/\(qid)/responses", token: steward,
+                body: #"{"household_id":\#(household),"paper_number":"B-02","answers":[0]}"#)
+            let stewardRid = try #require(bySteward.json["id"]?.intValue)
+            // Entered yesterday: past the day its enterer may mend it.
+            try await services.database.withConnection { db in
+                try await db.raw(
+                    "UPDATE questionnaire_responses SET at = '2020-01-01T02:00:00Z' WHERE id = \(bind: stewardRid)"
+                ).run()
+            }
+            let late = try await client.call(
+                .post, "/api/v1/questionnaires/\(qid)/responses/\(stewardRid)/void", token: steward,
+                body: #"{"reason":"录错"}"#)
+            #expect(late.status == .conflict && late.json.errorCode == "response_past_day")
+            // The office finds it by its number and voids it.
+            let found = try await client.call(
+                .get, "/api/v1/questionnaires/\(qid)/responses?find=B-02", token: office)
+            #expect(found.json["total"]?.intValue == 2 && found.json["items"]?.arrayCount == 1)
+            #expect(
+                try await client.call(
+                    .post, "/api/v1/questionnaires/\(qid)/responses/\(stewardRid)/void", token: office,
+                    body: #"{"reason":"核对纸质问卷，房号录错"}"#
+                ).status == .noContent)
+            // Closed, the rest stand.
+            _ = try await client.call(.post, "/api/v1/questionnaires/\(qid)/close", token: office)
+            let closed = try await client.call(
+                .post, "/api/v1/questionnaires/\(qid)/responses/\(officeRid)/void", token: office,
+                body: #"{"reason":"太晚了"}"#)
+            #expect(closed.status == .conflict && closed.json.errorCode == "not_open")
+            let viewer = try await client.token("viewer")
+            #expect(
+                try await client.call(.get, "/api/v1/questionnaires/\(qid)/responses", token: viewer).status
+                    == .forbidden)
+        }
+    }
+
+    /// On the page: the steward's own paper of today is listed with a void form; a void without a reason is refused
+    /// beside it, with the form open; voided, the page says the paper may be entered again.
+    @Test func theQuestionnairePageListsAndVoidsPapers() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let (qid, _, other) = try await Self.published(client, services)
+            let steward = try await client.token("steward")
+            let entered = try await client.call(
+                .post, "/api/v1/questionnaires/\(qid)/responses", token: steward,
+                body: #"{"household_id":\#(other),"paper_number":"C-11","answers":[0]}"#)
+            let rid = try #require(entered.json["id"]?.intValue)
+            let (cookie, csrf) = try await client.session("steward")
+            let browser = CoordinationPageTests.Browser(client: client, cookie: cookie, csrf: csrf)
+            let (_, page) = try await browser.get("/questionnaires/\(qid)")
+            let action = "/questionnaires/\(qid)/responses/\(rid)/void"
+            #expect(page.contains("您今天录入的纸质问卷") && page.contains("C-11") && page.contains(action))
+            let (refused, _, again) = try await browser.post(action, [("reason", " ")])
+            #expect(refused == .unprocessableContent)
+            #expect(again.contains(#"id="response-void-error" role="alert">请填写原因"#))
+            let (voided, next, _) = try await browser.post(action, [("reason", "选错了房号")])
+            #expect(voided == .seeOther && next == "/questionnaires/\(qid)?voided=1#entered")
+            let (_, after) = try await browser.get("/questionnaires/\(qid)?voided=1")
+            #expect(after.contains("这份问卷已作废，可以重新录入。") && !after.contains(action))
+            // Searched by its room, the list says how many are found.
+            let (_, searched) = try await browser.get("/questionnaires/\(qid)?response=C-11")
+            #expect(searched.contains("共 0 份纸质问卷"))
+        }
+    }
+}
