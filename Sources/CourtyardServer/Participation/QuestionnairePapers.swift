@@ -21,25 +21,45 @@ extension SiteRoute {
     private init(rawPath: String) { self.path = rawPath }
 }
 
-/// While a questionnaire takes responses: the paper responses entered, to check against the papers, each voidable
-/// with a reason so the paper can be entered again. The office sees every one; a steward those they entered today.
-struct QuestionnairePapers {
-    struct Row {
-        var household: String
-        var paper: String
-        var enteredBy: String
-        var enteredAt: String
-        var voidAction: String
-        var voidError: String?
-        var typedReason: String
-    }
-    /// A void that was refused: which response, the reason typed, and why.
+/// A paper ballot or questionnaire as entered, to check against the paper, with the form that voids it.
+struct EnteredPaper {
+    /// A void that was refused: which entry, the reason typed, and why.
     struct Refused {
-        var response: Int64
+        var entry: Int64
         var reason: String
         var error: String
     }
-    var rows: [Row]
+    var household: String
+    /// A ballot's choice; a questionnaire's answers are read on its paper.
+    var choiceLabel: String?
+    var paper: String
+    var enteredBy: String
+    var enteredAt: String
+    var voidAction: String
+    var voidError: String?
+    var typedReason: String
+
+    init(
+        id: Int64, household: String, choiceLabel: String? = nil, paper: String, enteredBy: String, at: String,
+        voidAction: SiteRoute, refused: Refused?, _ f: PageFrame
+    ) {
+        let mine = refused?.entry == id ? refused : nil
+        self.household = household
+        self.choiceLabel = choiceLabel
+        self.paper = paper
+        self.enteredBy = Pages.actorName(enteredBy, shown: enteredBy, f)
+        self.enteredAt = beijingTime(at)
+        self.voidAction = voidAction.path
+        self.voidError = mine?.error
+        self.typedReason = mine?.reason ?? ""
+    }
+}
+
+/// While a questionnaire takes responses: the paper responses entered, to check against the papers, each voidable
+/// with a reason so the paper can be entered again. The office sees every one; a steward those they entered today.
+struct QuestionnairePapers {
+    typealias Refused = EnteredPaper.Refused
+    var rows: [EnteredPaper]
     var hasRows: Bool
     var title: String
     var hint: String
@@ -59,12 +79,9 @@ struct QuestionnairePapers {
         guard try await repo.get(id: id, actor: actor).accepting else { return nil }
         let listed = try await repo.enteredResponses(id: id, actor: actor, find: find)
         let rows = listed.responses.map { r in
-            let mine = refused?.response == r.id ? refused : nil
-            return Row(
-                household: r.household, paper: r.paperNumber,
-                enteredBy: Pages.actorName(r.enteredBy, shown: r.enteredBy, f), enteredAt: beijingTime(r.at),
-                voidAction: SiteRoute.voidResponse(id, r.id).path, voidError: mine?.error,
-                typedReason: mine?.reason ?? "")
+            EnteredPaper(
+                id: r.id, household: r.household, paper: r.paperNumber, enteredBy: r.enteredBy, at: r.at,
+                voidAction: SiteRoute.voidResponse(id, r.id), refused: refused, f)
         }
         let all = f.lang.say("questionnaire.papersCount", ["n": String(listed.total)])
         let shown =
@@ -76,7 +93,7 @@ struct QuestionnairePapers {
             title: f.t(office ? "questionnaire.papers" : "questionnaire.papersToday"),
             hint: f.t(office ? "questionnaire.papersHint" : "questionnaire.papersTodayHint"), count: all + shown,
             search: find, searchAction: SiteRoute("/questionnaires/\(id)").withFragment("entered").path,
-            lost: refused.flatMap { r in listed.responses.contains { $0.id == r.response } ? nil : r.error })
+            lost: refused.flatMap { r in listed.responses.contains { $0.id == r.entry } ? nil : r.error })
     }
 }
 
@@ -91,7 +108,7 @@ extension QuestionnairePageController {
         let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
             try await page(
                 id, context, f, message: nil, status: status,
-                refused: QuestionnairePapers.Refused(response: response, reason: reason, error: m.1))
+                refused: EnteredPaper.Refused(entry: response, reason: reason, error: m.1))
         }
         return try await Pages.save(f, next: SiteRoute.questionnairePapers(id, voided: true).path, redisplay: redisplay)
         {

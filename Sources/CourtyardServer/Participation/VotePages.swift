@@ -154,17 +154,7 @@ struct VotePage {
     /// While the vote is open, for whoever enters ballots: the paper ballot form.
     var ballot: BallotForm?
     /// While the vote is open, for the office: the ballots entered, each voidable with a reason.
-    struct Entered {
-        var household: String
-        var choiceLabel: String
-        var paper: String
-        var enteredBy: String
-        var enteredAt: String
-        var voidAction: String
-        var voidError: String?
-        var typedReason: String
-    }
-    var entered: [Entered]
+    var entered: [EnteredPaper]
     var hasEntered: Bool
     /// The office's list of every paper ballot, or the list of those the person entered today.
     var enteredTitle: String
@@ -182,7 +172,7 @@ struct VotePage {
     static func load(
         services: Services, actor: Actor, id: Int64,
         ballot input: (BallotForm.Typed, BallotForm.Errors, saved: Bool) = (.init(), .init(), false),
-        notice: PageNote? = nil, refusedVoid: (ballot: Int64, reason: String, error: String)? = nil,
+        notice: PageNote? = nil, refusedVoid: EnteredPaper.Refused? = nil,
         find: String = "", savedWhat: String? = nil, _ f: PageFrame
     ) async throws -> VotePage {
         let repo = VoteRepository(database: services.database)
@@ -227,13 +217,10 @@ struct VotePage {
                     voteId: id, missing: waiting, typed: input.0, errors: input.1, saved: input.saved,
                     savedWhat: savedWhat, f) : nil,
             entered: entered.map { b in
-                let refused = refusedVoid?.ballot == b.id ? refusedVoid : nil
-                return Entered(
-                    household: b.household, choiceLabel: f.t("ballot.choice." + b.choice),
-                    paper: b.paperNumber ?? f.t("ballot.channel." + b.channel),
-                    enteredBy: Pages.actorName(b.enteredBy, shown: b.enteredBy, f),
-                    enteredAt: beijingTime(b.at), voidAction: SiteRoute.voidBallot(id, b.id).path,
-                    voidError: refused?.error, typedReason: refused?.reason ?? "")
+                EnteredPaper(
+                    id: b.id, household: b.household, choiceLabel: f.t("ballot.choice." + b.choice),
+                    paper: b.paperNumber ?? f.t("ballot.channel." + b.channel), enteredBy: b.enteredBy, at: b.at,
+                    voidAction: SiteRoute.voidBallot(id, b.id), refused: refusedVoid, f)
             }, hasEntered: !entered.isEmpty,
             enteredTitle: f.t(office ? "ballot.entered" : "ballot.enteredToday"),
             enteredHint: f.t(office ? "ballot.enteredHint" : "ballot.enteredTodayHint"),
@@ -244,7 +231,7 @@ struct VotePage {
             // A refused void whose ballot is no longer listed (the vote closed meanwhile) is said on top.
             notice: notice
                 ?? refusedVoid.flatMap { r in
-                    entered.contains { $0.id == r.ballot } ? nil : PageNote(kind: "bad", text: r.error)
+                    entered.contains { $0.id == r.entry } ? nil : PageNote(kind: "bad", text: r.error)
                 },
             stepFirst: step?.confirm == nil ? step : nil, stepLast: step?.confirm == nil ? nil : step)
     }
@@ -288,7 +275,8 @@ struct VotePageController {
         let reason = try await Pages.form(request, context)["reason"] ?? ""
         let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
             let page = try await VotePage.load(
-                services: services, actor: actor, id: id, refusedVoid: (ballot, reason, m.1), f)
+                services: services, actor: actor, id: id,
+                refusedVoid: EnteredPaper.Refused(entry: ballot, reason: reason, error: m.1), f)
             return f.page(title: page.title, "participation-vote", page, status: status)
         }
         return try await Pages.save(f, next: SiteRoute.vote(id).path + "?voided=1#entered", redisplay: redisplay) {

@@ -322,42 +322,24 @@ public struct QuestionnaireRepository: Sendable {
     public func enteredResponses(id: Int64, actor: Actor, find: String = "", limit: Int = 1000) async throws
         -> EnteredResponses
     {
-        let all = Permissions.allows(actor.role, .manageParticipation)
-        guard all || Permissions.allows(actor.role, .enterBallots) else { throw AccessError.forbidden }
-        try TextBounds.check(find, field: "find", max: 100)
-        let find = TextNormalizer.clean(find)
-        // Today in China began at 16:00 UTC the day before; entry times are stored in UTC.
-        let since = Clock.today.adding(days: -1).description + "T16:00:00Z"
-        let own: SQLQueryString = all ? "" : " AND r.entered_by = \(bind: actor.username) AND r.at >= \(bind: since)"
+        let (all, find) = try PaperEntries.reader(actor, manage: .manageParticipation, find: find, field: "find")
         let live: SQLQueryString =
-            "r.questionnaire_id = \(bind: id) AND r.voided_at IS NULL AND r.channel = 'paper'" + own
+            "r.questionnaire_id = \(bind: id) AND " + PaperEntries.live("r", all: all, actor: actor)
         let s = scope(actor)
         return try await database.withConnection { db in
             _ = try await Self.header(id, db: db, scope: s)
             let total =
                 try await db.raw("SELECT COUNT(*) AS n FROM questionnaire_responses r WHERE " + live).first()?
                 .int("n") ?? 0
-            let matching: SQLQueryString =
-                find.isEmpty
-                ? ""
-                : """
-                 AND (r.paper_number = \(bind: find) OR h.room = \(bind: find)
-                  OR b.name || '-' || e.name || '-' || h.room = \(bind: find))
-                """
             let sql: SQLQueryString =
-                """
-                SELECT r.id, r.household_id, b.name AS building, e.name AS entrance, h.room, r.paper_number,
-                  COALESCE(NULLIF(u.display_name, ''), r.entered_by) AS entered_by, r.at
-                FROM questionnaire_responses r JOIN households h ON h.id = r.household_id
-                JOIN entrances e ON e.id = h.entrance_id JOIN buildings b ON b.id = h.building_id
-                LEFT JOIN users u ON u.username = r.entered_by
-                """ + " WHERE " + live + matching + " ORDER BY r.id DESC LIMIT \(bind: max(1, min(limit, 1000)))"
+                "SELECT r.id, r.household_id, r.paper_number, " + PaperEntries.named("r")
+                + " FROM questionnaire_responses r" + PaperEntries.joins("r") + " WHERE " + live
+                + PaperEntries.matching("r", find: find) + " ORDER BY r.id DESC LIMIT \(bind: max(1, min(limit, 1000)))"
             let responses = try await db.raw(sql).all().map { r in
                 EnteredResponse(
                     id: try r.int("id"), householdId: try r.int("household_id"),
-                    household: "\(try r.text("building"))-\(try r.text("entrance"))-\(try r.text("room"))",
-                    paperNumber: try r.optionalText("paper_number") ?? "", enteredBy: try r.text("entered_by"),
-                    at: try r.text("at"))
+                    household: try PaperEntries.household(r), paperNumber: try r.optionalText("paper_number") ?? "",
+                    enteredBy: try r.text("entered_by"), at: try r.text("at"))
             }
             return EnteredResponses(responses: responses, total: Int(total))
         }

@@ -406,42 +406,18 @@ public struct VoteRepository: Sendable {
     public func enteredBallots(voteId: Int64, actor: Actor, find: String = "", limit: Int = 1000) async throws
         -> EnteredBallots
     {
-        let all = Permissions.allows(actor.role, .manageVotes)
-        guard all || Permissions.allows(actor.role, .enterBallots) else { throw AccessError.forbidden }
-        try TextBounds.check(find, field: "ballot", max: 100)
-        let find = TextNormalizer.clean(find)
-        // Today in China began at 16:00 UTC the day before; entry times are stored in UTC.
-        let since = Clock.today.adding(days: -1).description + "T16:00:00Z"
-        let own: SQLQueryString =
-            all ? "" : " AND v.entered_by = \(bind: actor.username) AND v.at >= \(bind: since)"
+        let (all, find) = try PaperEntries.reader(actor, manage: .manageVotes, find: find, field: "ballot")
+        let live: SQLQueryString = "v.vote_id = \(bind: voteId) AND " + PaperEntries.live("v", all: all, actor: actor)
         return try await database.withConnection { db in
             _ = try await load(id: voteId, actor: actor, db: db)
-            let total =
-                try await db.raw(
-                    """
-                    SELECT COUNT(*) AS n FROM ballots v
-                    WHERE v.vote_id = \(bind: voteId) AND v.voided_at IS NULL AND v.channel = 'paper'
-                    """ + own
-                ).first()?.int("n") ?? 0
-            let matching: SQLQueryString =
-                find.isEmpty
-                ? ""
-                : """
-                 AND (v.paper_number = \(bind: find) OR h.room = \(bind: find)
-                  OR b.name || '-' || e.name || '-' || h.room = \(bind: find))
-                """
+            let total = try await db.raw("SELECT COUNT(*) AS n FROM ballots v WHERE " + live).first()?.int("n") ?? 0
             let sql: SQLQueryString =
-                """
-                SELECT v.id, b.name AS building, e.name AS entrance, h.room, v.choice, v.channel, v.paper_number,
-                  COALESCE(NULLIF(u.display_name, ''), v.entered_by) AS entered_by, v.at
-                FROM ballots v JOIN households h ON h.id = v.household_id JOIN entrances e ON e.id = h.entrance_id
-                JOIN buildings b ON b.id = h.building_id LEFT JOIN users u ON u.username = v.entered_by
-                WHERE v.vote_id = \(bind: voteId) AND v.voided_at IS NULL AND v.channel = 'paper'
-                """ + own + matching + " ORDER BY v.id DESC LIMIT \(bind: max(1, min(limit, 1000)))"
+                "SELECT v.id, v.choice, v.channel, v.paper_number, " + PaperEntries.named("v") + " FROM ballots v"
+                + PaperEntries.joins("v") + " WHERE " + live + PaperEntries.matching("v", find: find)
+                + " ORDER BY v.id DESC LIMIT \(bind: max(1, min(limit, 1000)))"
             let ballots = try await db.raw(sql).all().map { r in
                 EnteredBallot(
-                    id: try r.int("id"),
-                    household: "\(try r.text("building"))-\(try r.text("entrance"))-\(try r.text("room"))",
+                    id: try r.int("id"), household: try PaperEntries.household(r),
                     choice: try r.text("choice"), channel: try r.text("channel"),
                     paperNumber: try r.optionalText("paper_number"), enteredBy: try r.text("entered_by"),
                     at: try r.text("at"))

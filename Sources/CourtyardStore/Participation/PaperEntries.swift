@@ -1,0 +1,55 @@
+import CourtyardDomain
+import SQLKit
+
+/// What the lists of paper ballots and of paper questionnaires share: whose entries a person sees, how one is found,
+/// and how its household and whoever entered it are named. `alias` is the entries' table in the query (a constant).
+enum PaperEntries {
+    /// Whether `actor` lists every entry (they may `manage`) or only their own of today (they enter papers), and the
+    /// search cleaned; refused when they may do neither, or the search is longer than 100 characters.
+    static func reader(_ actor: Actor, manage: Capability, find: String, field: String) throws -> (
+        all: Bool, find: String
+    ) {
+        let all = Permissions.allows(actor.role, manage)
+        guard all || Permissions.allows(actor.role, .enterBallots) else { throw AccessError.forbidden }
+        try TextBounds.check(find, field: field, max: 100)
+        return (all, TextNormalizer.clean(find))
+    }
+
+    /// Live paper entries only, and only `actor`'s of today (in China, whose day began at 16:00 UTC the day before,
+    /// entry times being stored in UTC) unless `all`.
+    static func live(_ alias: String, all: Bool, actor: Actor) -> SQLQueryString {
+        let live: SQLQueryString = "\(unsafeRaw: alias).voided_at IS NULL AND \(unsafeRaw: alias).channel = 'paper'"
+        guard !all else { return live }
+        let since = Clock.today.adding(days: -1).description + "T16:00:00Z"
+        return live
+            + " AND \(unsafeRaw: alias).entered_by = \(bind: actor.username) AND \(unsafeRaw: alias).at >= \(bind: since)"
+    }
+
+    /// The entries whose paper number, room or household (楼栋-单元-房号) `find` is; all when it is empty.
+    static func matching(_ alias: String, find: String) -> SQLQueryString {
+        guard !find.isEmpty else { return "" }
+        return " AND (\(unsafeRaw: alias).paper_number = \(bind: find) OR h.room = \(bind: find)"
+            + " OR b.name || '-' || e.name || '-' || h.room = \(bind: find))"
+    }
+
+    /// The household (`h`, its entrance `e` and building `b`) and the account (`u`) of each entry.
+    static func joins(_ alias: String) -> SQLQueryString {
+        """
+         JOIN households h ON h.id = \(unsafeRaw: alias).household_id JOIN entrances e ON e.id = h.entrance_id
+         JOIN buildings b ON b.id = h.building_id LEFT JOIN users u ON u.username = \(unsafeRaw: alias).entered_by
+        """
+    }
+
+    /// The columns that name an entry's household and whoever entered it (their name, else their username).
+    static func named(_ alias: String) -> SQLQueryString {
+        """
+        b.name AS building, e.name AS entrance, h.room,
+          COALESCE(NULLIF(u.display_name, ''), \(unsafeRaw: alias).entered_by) AS entered_by, \(unsafeRaw: alias).at
+        """
+    }
+
+    /// "楼栋-单元-房号" of a row read with `named`.
+    static func household(_ r: any SQLRow) throws -> String {
+        "\(try r.text("building"))-\(try r.text("entrance"))-\(try r.text("room"))"
+    }
+}
