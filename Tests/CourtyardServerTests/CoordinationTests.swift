@@ -277,6 +277,12 @@ import Testing
             #expect(
                 tooSoon.json["error"]?["message"]?.stringValue?.contains(acceptDue.description) == true,
                 "\(tooSoon.text)")
+            let farOff = try await client.call(
+                .post, "/api/v1/coordination_requests", token: office,
+                body: #"""
+                    {"project_id":\#(project),"department_organisation_id":\#(water),"kind":"water_meter","description":"x","needed_by":"9999-12-31"}
+                    """#)
+            #expect(farOff.status == .unprocessableContent && farOff.json.errorCode == "too_far")
             #expect(try await Self.count(services, "coordination_requests") == before)
             func create(_ description: String) async throws -> JSONValue {
                 let r = try await client.call(

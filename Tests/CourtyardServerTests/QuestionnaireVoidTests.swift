@@ -59,7 +59,11 @@ import Testing
                 body: #"{"household_id":\#(household),"paper_number":"A-07","answers":[0]}"#)
             #expect(again.status == .created)
             let audit = try await client.call(.get, "/api/v1/audit?entity=questionnaires", token: office)
-            #expect(audit.json.items.contains { $0["action"]?.stringValue == "void_response" })
+            let voiding = audit.json.items.first { $0["action"]?.stringValue == "void_response" }
+            // Which paper, for which home, and why: the audit page names them.
+            let after = voiding?["after"]?.stringValue.flatMap { JSONValue.parse($0) }
+            #expect(after?["paper_number"]?.stringValue == "A-07" && after?["reason"]?.stringValue == "选错了房号")
+            #expect(after?["household"]?.stringValue?.hasSuffix("-") == false)
         }
     }
 
@@ -95,10 +99,18 @@ import Testing
                 .post, "/api/v1/questionnaires/\(qid)/responses/\(stewardRid)/void", token: steward,
                 body: #"{"reason":"录错"}"#)
             #expect(late.status == .conflict && late.json.errorCode == "response_past_day")
-            // The office finds it by its number and voids it.
+            // The office finds it by its number in any case, and by its home written short (1-1-101).
             let found = try await client.call(
-                .get, "/api/v1/questionnaires/\(qid)/responses?find=B-02", token: office)
+                .get, "/api/v1/questionnaires/\(qid)/responses?find=b-02", token: office)
             #expect(found.json["total"]?.intValue == 2 && found.json["items"]?.arrayCount == 1)
+            let label = try #require(found.json["items"]?.arrayItemsForTests.first?["household"]?.stringValue)
+            let short = label.replacingOccurrences(of: "号楼", with: "").replacingOccurrences(of: "单元", with: "")
+            #expect(short != label, "\(label)")
+            let byHome = try await client.call(
+                .get,
+                "/api/v1/questionnaires/\(qid)/responses?find=\(short.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(["-"]))!)",
+                token: office)
+            #expect(byHome.json["items"]?.arrayItemsForTests.map { $0["paper_number"]?.stringValue } == ["B-02"])
             #expect(
                 try await client.call(
                     .post, "/api/v1/questionnaires/\(qid)/responses/\(stewardRid)/void", token: office,
@@ -121,7 +133,7 @@ import Testing
     /// beside it, with the form open; voided, the page says the paper may be entered again.
     @Test func theQuestionnairePageListsAndVoidsPapers() async throws {
         try await TestApp.with(demo: true) { client, services in
-            let (qid, _, other) = try await Self.published(client, services)
+            let (qid, household, other) = try await Self.published(client, services)
             let steward = try await client.token("steward")
             let entered = try await client.call(
                 .post, "/api/v1/questionnaires/\(qid)/responses", token: steward,
@@ -138,10 +150,24 @@ import Testing
             let (voided, next, _) = try await browser.post(action, [("reason", "选错了房号")])
             #expect(voided == .seeOther && next == "/questionnaires/\(qid)?voided=1#entered")
             let (_, after) = try await browser.get("/questionnaires/\(qid)?voided=1")
-            #expect(after.contains("这份问卷已作废，可以重新录入。") && !after.contains(action))
-            // Searched by its room, the list says how many are found.
+            // Said where the void leads (the list), not at the top of a long page.
+            #expect(
+                after.contains(
+                    #"<h2 id="entered">您今天录入的纸质问卷</h2><p class="note ok" role="status">这份问卷已作废，可以重新录入。"#))
+            #expect(!after.contains(action))
+            // A paper refused (its number is taken) keeps the list below the form, to look up who holds the number.
+            let again2 = try await client.call(
+                .post, "/api/v1/questionnaires/\(qid)/responses", token: steward,
+                body: #"{"household_id":\#(other),"paper_number":"C-12","answers":[0]}"#)
+            #expect(again2.status == .created)
+            let (taken, _, takenPage) = try await browser.post(
+                "/questionnaires/\(qid)/responses",
+                [("household_id", String(household)), ("paper_number", "C-12"), ("q0", "0")])
+            #expect(taken == .conflict)
+            #expect(takenPage.contains("您今天录入的纸质问卷") && takenPage.contains("C-12"))
+            // Searched for the voided paper, the list says none is found among the live ones, and leads back to all.
             let (_, searched) = try await browser.get("/questionnaires/\(qid)?response=C-11")
-            #expect(searched.contains("共 0 份纸质问卷"))
+            #expect(searched.contains("共 1 份纸质问卷，找到 0 份。") && searched.contains(">显示全部</a>"))
         }
     }
 }

@@ -80,6 +80,11 @@ import Testing
                 #expect(status == .notFound && type.hasPrefix("text/html"), "\(wrong)")
                 #expect(body.contains("链接可能有误") && body.contains("href=\"/public\"") && !body.contains("\"code\""))
             }
+            // A photo's address with no number in it leads to finding one's compound too, not to signing in.
+            let malformed = try await client.execute(uri: "/public/reports/track/photos/abc", method: .get) {
+                ($0.status, String(buffer: $0.body))
+            }
+            #expect(malformed.0 == .notFound && malformed.1.contains("找到您的小区"))
         }
     }
 

@@ -738,7 +738,8 @@ import Testing
             let id = made.json["id"]!.intValue!
             let requests = try await Self.count(services, "coordination_requests")
             let escalated = try await client.call(
-                .post, "/api/v1/irregularities/\(id)/escalate", token: office, body: #"{"needed_by":"2099-01-10"}"#)
+                .post, "/api/v1/irregularities/\(id)/escalate", token: office,
+                body: #"{"needed_by":"\#(Clock.today.adding(days: 30))"}"#)
             #expect(escalated.status == .ok)
             #expect(escalated.json["state"]?.stringValue == "escalated")
             #expect(try await Self.count(services, "coordination_requests") == requests + 1)
@@ -758,7 +759,7 @@ import Testing
                     group.addTask {
                         try await client.call(
                             .post, "/api/v1/irregularities/\(secondId)/escalate", token: office,
-                            body: #"{"needed_by":"2099-01-10"}"#
+                            body: #"{"needed_by":"\#(Clock.today.adding(days: 30))"}"#
                         ).status
                     }
                 }

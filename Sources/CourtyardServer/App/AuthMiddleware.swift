@@ -86,6 +86,7 @@ struct AuthMiddleware: RouterMiddleware {
             }
             // A path no route serves, outside the API, or a page's address with a malformed number in it
             // (`/public/compounds/abc`): a page in the person's language with a way home.
+            if let page = Self.errorPage(.notFound, request, context) { return page }
             return Pages.notFoundPage(Pages.frame(request, context))
         } catch let error as AppError {
             if let page = Self.errorPage(error, request, context) { return page }

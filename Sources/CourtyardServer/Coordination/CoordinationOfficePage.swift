@@ -95,6 +95,8 @@ struct CoordinationOfficePage {
     var kinds: [Option]
     var typed: Typed
     var today: String
+    /// The latest day a request may be needed by: a year ahead.
+    var latest: String
     var filters: [Filter]
     var rows: [Row]
     var empty: Bool
@@ -135,7 +137,7 @@ struct CoordinationOfficePage {
             kinds: CoordinationKind.allCases.map {
                 option($0.rawValue, f.t("coordination.kind." + $0.rawValue), typed.kind)
             },
-            typed: typed, today: today.description,
+            typed: typed, today: today.description, latest: today.adding(days: 366).description,
             filters: filters(state, f),
             rows: list.map { row($0, project: names[$0.projectId] ?? "", canReopen: canReopen, f) },
             empty: list.isEmpty,

@@ -622,14 +622,12 @@ struct QuestionnairePageController {
         let query = request.uri.queryParameters
         let saved = query.get("saved") ?? ""
         let done = ["published", "closed", "edited"].contains(saved) ? "questionnaire.done." + saved : nil
-        let said =
-            query.get("entered") != nil
-            ? "questionnaire.entered" : query.get("voided") == "1" ? "questionnaire.responseVoided" : done
+        let said = query.get("entered") != nil ? "questionnaire.entered" : done
         // A search longer than the field allows is cut, not refused: it is only a search.
         let find = TextNormalizer.clean(String((query.get("response") ?? "").unicodeScalars.prefix(100)))
         return try await page(
             try context.parameters.require("id", as: Int64.self), context, f,
-            message: said.map { PageNote(kind: "ok", text: f.t($0)) }, find: find)
+            message: said.map { PageNote(kind: "ok", text: f.t($0)) }, find: find, voided: query.get("voided") == "1")
     }
 
     @Sendable func enterPaper(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
@@ -653,6 +651,9 @@ struct QuestionnairePageController {
             shown.paper?.paperError = said(
                 "paper_number",
                 missing: (fields["paper_number"]?.first ?? "").trimmingCharacters(in: .whitespaces).isEmpty)
+            // The papers entered stay below the form, to look up who already has a number.
+            shown.papers = try await QuestionnairePapers.load(
+                id: id, actor: actor, find: "", refused: nil, services: services, f)
             return f.page(title: shown.title, "participation-questionnaire", shown, status: r.status)
         }
         return try await Pages.save(f, refused: refused) {
@@ -692,13 +693,14 @@ struct QuestionnairePageController {
 
     func page(
         _ id: Int64, _ context: AppContext, _ f: PageFrame, message: PageNote?, status: HTTPResponse.Status = .ok,
-        typed: [String: [String]]? = nil, find: String = "", refused: QuestionnairePapers.Refused? = nil
+        typed: [String: [String]]? = nil, find: String = "", refused: QuestionnairePapers.Refused? = nil,
+        voided: Bool = false
     ) async throws -> Response {
         let actor = try context.require(.readRegistry)
         var page = try await QuestionnairePage.load(
             id: id, services: services, actor: actor, message: message, typed: typed, f)
         page.papers = try await QuestionnairePapers.load(
-            id: id, actor: actor, find: find, refused: refused, services: services, f)
+            id: id, actor: actor, find: find, refused: refused, voided: voided, services: services, f)
         if let lost = page.papers?.lost, page.message == nil { page.message = PageNote(kind: "bad", text: lost) }
         return f.page(title: page.title, "participation-questionnaire", page, status: status)
     }

@@ -68,16 +68,22 @@ struct QuestionnairePapers {
     var searchAction: String
     /// A refused void whose response is no longer listed (the questionnaire closed meanwhile): said on its own.
     var lost: String?
+    /// Said where the list is, which a void returns to: that the response was voided.
+    var done: String?
+    /// After a search, the way back to the whole list.
+    var allHref: String?
 
     /// Nil for whoever may void none, and once the questionnaire no longer takes responses.
     static func load(
-        id: Int64, actor: Actor, find: String, refused: Refused?, services: Services, _ f: PageFrame
+        id: Int64, actor: Actor, find: String, refused: Refused?, voided: Bool = false, services: Services,
+        _ f: PageFrame
     ) async throws -> QuestionnairePapers? {
         let office = Permissions.allows(actor.role, .manageParticipation)
         guard office || Permissions.allows(actor.role, .enterBallots) else { return nil }
         let repo = QuestionnaireRepository(database: services.database)
         guard try await repo.get(id: id, actor: actor).accepting else { return nil }
-        let listed = try await repo.enteredResponses(id: id, actor: actor, find: find)
+        // The newest few; any other is found by its number or room, so a phone is not handed a thousand rows.
+        let listed = try await repo.enteredResponses(id: id, actor: actor, find: find, limit: 30)
         let rows = listed.responses.map { r in
             EnteredPaper(
                 id: r.id, household: r.household, paper: r.paperNumber, enteredBy: r.enteredBy, at: r.at,
@@ -93,7 +99,9 @@ struct QuestionnairePapers {
             title: f.t(office ? "questionnaire.papers" : "questionnaire.papersToday"),
             hint: f.t(office ? "questionnaire.papersHint" : "questionnaire.papersTodayHint"), count: all + shown,
             search: find, searchAction: SiteRoute("/questionnaires/\(id)").withFragment("entered").path,
-            lost: refused.flatMap { r in listed.responses.contains { $0.id == r.entry } ? nil : r.error })
+            lost: refused.flatMap { r in listed.responses.contains { $0.id == r.entry } ? nil : r.error },
+            done: voided ? f.t("questionnaire.responseVoided") : nil,
+            allHref: find.isEmpty ? nil : SiteRoute("/questionnaires/\(id)").withFragment("entered").path)
     }
 }
 

@@ -273,6 +273,7 @@ enum StewardPages {
         OutreachController(services: services).register(on: router)
         BuildingStewardsController(services: services).register(on: router)
         BodyPageController(services: services).register(on: router)
+        VolunteerPageController(services: services).register(on: router)
         script.register(on: router)
     }
 

@@ -76,6 +76,9 @@ public struct CoordinationRequestRepository: Sendable {
         guard r.neededBy >= Clock.today else {
             throw ValidationError(field: "needed_by", code: "past", message: "needed_by is today or later")
         }
+        guard r.neededBy <= Clock.today.adding(days: 366) else {
+            throw ValidationError(field: "needed_by", code: "too_far", message: "needed_by is more than a year away")
+        }
         guard r.attachments.count <= 20 else {
             throw ValidationError(field: "attachments", code: "too_many", message: "at most 20 attachments")
         }

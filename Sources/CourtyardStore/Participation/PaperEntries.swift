@@ -25,11 +25,21 @@ enum PaperEntries {
             + " AND \(unsafeRaw: alias).entered_by = \(bind: actor.username) AND \(unsafeRaw: alias).at >= \(bind: since)"
     }
 
-    /// The entries whose paper number, room or household (楼栋-单元-房号) `find` is; all when it is empty.
+    /// The entries whose paper number (in any case), room or household `find` is; all when it is empty. A household
+    /// is found as it is shown (1号楼-1单元-101) and as people write it short (1-1-101).
     static func matching(_ alias: String, find: String) -> SQLQueryString {
         guard !find.isEmpty else { return "" }
-        return " AND (\(unsafeRaw: alias).paper_number = \(bind: find) OR h.room = \(bind: find)"
-            + " OR b.name || '-' || e.name || '-' || h.room = \(bind: find))"
+        var any: SQLQueryString =
+            " AND (LOWER(\(unsafeRaw: alias).paper_number) = \(bind: find.lowercased()) OR h.room = \(bind: find)"
+            + " OR b.name || '-' || e.name || '-' || h.room = \(bind: find)"
+        let parts = find.split(separator: "-", omittingEmptySubsequences: false).map(String.init)
+        if parts.count == 3, !parts.contains(where: \.isEmpty) {
+            let buildings = [parts[0], parts[0] + "号楼", parts[0] + "栋", parts[0] + "幢"]
+            let entrances = [parts[1], parts[1] + "单元"]
+            any +=
+                " OR (b.name IN (\(binds: buildings)) AND e.name IN (\(binds: entrances)) AND h.room = \(bind: parts[2]))"
+        }
+        return any + ")"
     }
 
     /// The household (`h`, its entrance `e` and building `b`) and the account (`u`) of each entry.

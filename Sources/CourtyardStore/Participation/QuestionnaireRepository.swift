@@ -275,9 +275,12 @@ public struct QuestionnaireRepository: Sendable {
     {
         guard Permissions.allows(actor.role, .enterBallots) else { throw AccessError.forbidden }
         let paper = TextNormalizer.prose(paperNumber)
-        guard !paper.isEmpty, paper.count <= 50 else {
+        guard !paper.isEmpty else {
             throw ValidationError(
                 field: "paper_number", code: "required", message: "a paper response is entered with its number")
+        }
+        guard paper.count <= 50 else {
+            throw ValidationError(field: "paper_number", code: "too_long", message: "at most 50 characters")
         }
         let s = scope(actor)
         return try await database.transaction { db in
@@ -363,16 +366,13 @@ public struct QuestionnaireRepository: Sendable {
                 throw StoreError.refused(
                     code: "not_open", message: "this questionnaire is not taking responses, so its responses stand")
             }
-            guard
-                let r = try await db.raw(
-                    """
-                    SELECT entered_by, at FROM questionnaire_responses
-                    WHERE id = \(bind: responseId) AND questionnaire_id = \(bind: id) AND voided_at IS NULL
-                      AND channel = 'paper'
-                    """
-                ).first()
-            else { throw StoreError.notFound }
-            if !office, let refusal = Self.correctionRefusal(try r.text("at"), try r.text("entered_by"), actor) {
+            let sql: SQLQueryString =
+                "SELECT r.entered_by AS username, r.paper_number, " + PaperEntries.named("r")
+                + " FROM questionnaire_responses r" + PaperEntries.joins("r")
+                + " WHERE r.id = \(bind: responseId) AND r.questionnaire_id = \(bind: id) AND "
+                + PaperEntries.live("r", all: true, actor: actor)
+            guard let r = try await db.raw(sql).first() else { throw StoreError.notFound }
+            if !office, let refusal = Self.correctionRefusal(try r.text("at"), try r.text("username"), actor) {
                 throw refusal
             }
             try await db.raw(
@@ -383,7 +383,11 @@ public struct QuestionnaireRepository: Sendable {
             ).run()
             try await AuditLog.record(
                 db: db, actor: actor, action: "void_response", entity: "questionnaires", entityId: id,
-                subdistrictId: h.subdistrictId, before: .int(responseId), after: .string(why))
+                subdistrictId: h.subdistrictId, before: nil,
+                after: .object([
+                    ("household", .string(try PaperEntries.household(r))),
+                    ("paper_number", .string(try r.optionalText("paper_number") ?? "")), ("reason", .string(why)),
+                ]))
         }
     }
 

@@ -1,0 +1,217 @@
+import CourtyardDomain
+import CourtyardStore
+import Foundation
+import Hummingbird
+
+extension SiteRoute {
+    static func volunteers(year: Int? = nil, saved: Bool = false) -> SiteRoute {
+        SiteRoute("/volunteers", query: [("year", year.map(String.init)), ("saved", saved ? "1" : nil)])
+    }
+    static func volunteerSummary(year: Int, format: String) -> SiteRoute {
+        SiteRoute(
+            "/api/v1/volunteer_hours/summary", query: [("year", String(year)), ("format", format), ("lang", "zh-Hans")])
+    }
+}
+
+/// `/volunteers`: a year of volunteer service where the hours come from, each person's by kind of service (the
+/// events they helped at, patrols, outreach, other) and each team's; the hand-recorded entries behind them; and, for
+/// whoever records contacts, the form that records a patrol or a round of outreach.
+struct VolunteerPage {
+    struct Person {
+        var personName: String
+        var teams: String
+        var event: String
+        var patrol: String
+        var outreach: String
+        var other: String
+        var total: String
+    }
+    struct Team {
+        var teamName: String
+        var volunteers: String
+        var total: String
+    }
+    struct Entry {
+        var date: String
+        var personName: String
+        var activity: String
+        var hours: String
+        var place: String
+        var note: String
+    }
+    struct YearLink {
+        var label: String
+        var href: String
+        var current: Bool
+    }
+    var note: PageNote?
+    var year: String
+    var years: [YearLink]
+    var people: [Person]
+    var hasPeople: Bool
+    var teams: [Team]
+    var hasTeams: Bool
+    var total: String
+    var entries: [Entry]
+    var hasEntries: Bool
+    var xlsxHref: String
+    var csvHref: String
+    var form: VolunteerForm?
+
+    static func load(
+        year: Int, actor: Actor, services: Services, note: PageNote?, form: VolunteerForm?, _ f: PageFrame
+    ) async throws -> VolunteerPage {
+        let repo = VolunteerRepository(database: services.database)
+        let summary = try await repo.year(year, actor: actor)
+        let hand = try await repo.list(actor: actor, year: year, paging: Paging(limit: 100, offset: 0))
+        let communities = try await Places.names(.communities, hand.map(\.communityId), services)
+        let compounds = try await Places.names(.compounds, hand.compactMap(\.compoundId), services)
+        let thisYear = Clock.today.civil.year
+        return VolunteerPage(
+            note: note, year: String(year),
+            years: (thisYear - 2...thisYear).reversed().map {
+                YearLink(label: String($0), href: SiteRoute.volunteers(year: $0).path, current: $0 == year)
+            },
+            people: summary.volunteers.prefix(300).map(person), hasPeople: !summary.volunteers.isEmpty,
+            teams: summary.teams.map {
+                Team(teamName: $0.name, volunteers: String($0.volunteers), total: $0.totalHours)
+            }, hasTeams: !summary.teams.isEmpty, total: summary.totalHours,
+            entries: hand.map { e in
+                Entry(
+                    date: e.date.description, personName: e.name,
+                    activity: f.t("volunteer.kind." + e.activity.rawValue),
+                    hours: EventRules.hoursText(minutes: e.minutes),
+                    place: e.compoundId.flatMap { compounds[$0] } ?? communities[e.communityId] ?? "", note: e.note)
+            }, hasEntries: !hand.isEmpty,
+            xlsxHref: SiteRoute.volunteerSummary(year: year, format: "xlsx").path,
+            csvHref: SiteRoute.volunteerSummary(year: year, format: "csv").path, form: form)
+    }
+
+    static func person(_ p: VolunteerYear.Person) -> Person {
+        func hours(_ minutes: Int64) -> String { minutes == 0 ? "—" : EventRules.hoursText(minutes: minutes) }
+        return Person(
+            personName: p.name, teams: p.teams.joined(separator: "、"), event: hours(p.eventMinutes),
+            patrol: hours(p.patrolMinutes), outreach: hours(p.outreachMinutes), other: hours(p.otherMinutes),
+            total: p.totalHours)
+    }
+}
+
+/// The form that records service by hand: where (a compound, or a whole community), who, what, when, how long.
+struct VolunteerForm {
+    var action: String
+    var places: [FormOption]
+    var teams: [FormOption]
+    var offersTeams: Bool
+    var activities: [FormOption]
+    var personName: String
+    var phone: String
+    var date: String
+    var today: String
+    var minutes: String
+    var noteText: String
+    /// The fields found wrong, each said beside its field.
+    var placeError: String?
+    var nameError: String?
+    var phoneError: String?
+    var dateError: String?
+    var minutesError: String?
+
+    static func load(actor: Actor, services: Services, typed: [String: String], _ f: PageFrame) async throws
+        -> VolunteerForm?
+    {
+        guard Permissions.allows(actor.role, .writeContacts) else { return nil }
+        let compounds = try await services.registry.listAll(Compound.self, actor: actor).prefix(500)
+        let communities = try await services.registry.listAll(Community.self, actor: actor).prefix(100)
+        let place = typed["place"] ?? (compounds.count == 1 ? "compound:\(compounds[0].id)" : "")
+        let places =
+            compounds.map { ("compound:\($0.id)", $0.name) }
+            + communities.map { ("community:\($0.id)", $0.name + f.t("bodies.wholeCommunity")) }
+        let teams = try await BodyRepository(database: services.database).list(
+            compoundId: nil, communityId: nil, kind: nil, actor: actor
+        ).filter { [.volunteerTeam, .neighbourhoodStation].contains($0.kind) }.prefix(200)
+        return VolunteerForm(
+            action: SiteRoute.volunteers().path,
+            places: places.map { FormOption(value: $0.0, label: $0.1, selected: place == $0.0) },
+            teams: teams.map {
+                FormOption(value: String($0.id), label: $0.name, selected: typed["body_id"] == String($0.id))
+            }, offersTeams: !teams.isEmpty,
+            activities: VolunteerActivity.allCases.filter { $0 != .event }.map {
+                FormOption(
+                    value: $0.rawValue, label: f.t("volunteer.kind." + $0.rawValue),
+                    selected: (typed["activity"] ?? "patrol") == $0.rawValue)
+            }, personName: typed["name"] ?? "", phone: typed["phone"] ?? "",
+            date: typed["date"] ?? Clock.today.description, today: Clock.today.description,
+            minutes: typed["minutes"] ?? "", noteText: typed["note"] ?? "")
+    }
+
+    /// Marks beside each field what the store found wrong with it.
+    mutating func mark(_ r: Pages.Refusal) {
+        let fields: [(String, WritableKeyPath<VolunteerForm, String?>)] = [
+            ("community_id", \.placeError), ("compound_id", \.placeError), ("body_id", \.placeError),
+            ("name", \.nameError), ("phone", \.phoneError), ("date", \.dateError), ("minutes", \.minutesError),
+        ]
+        for (field, path) in fields where r.fields.contains(field) { self[keyPath: path] = r.text }
+    }
+}
+
+struct VolunteerPageController {
+    let services: Services
+
+    func register(on router: Router<AppContext>) {
+        Pages.get(router, "/volunteers", show)
+        Pages.post(router, "/volunteers", record)
+    }
+
+    @Sendable func show(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let actor = try context.require(.readRegistry)
+        let asked = request.uri.queryParameters.get("year").flatMap { Int($0) }
+        let year = asked.flatMap { (2000...2100).contains($0) ? $0 : nil } ?? Clock.today.civil.year
+        let saved = request.uri.queryParameters.get("saved") == "1"
+        let form = try await VolunteerForm.load(actor: actor, services: services, typed: [:], f)
+        let page = try await VolunteerPage.load(
+            year: year, actor: actor, services: services,
+            note: saved ? PageNote(kind: "ok", text: f.t("volunteer.saved")) : nil, form: form, f)
+        return f.page(title: f.t("volunteer.title"), "stewards-volunteers", page)
+    }
+
+    /// Service recorded by hand: saved, the page of its year; refused, the form again with what was typed and the
+    /// wrong fields marked.
+    @Sendable func record(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let actor = try context.require(.writeContacts)
+        let fields = try await Pages.form(request, context)
+        let refused: (Pages.Refusal) async throws -> Response = { r in
+            var form = try await VolunteerForm.load(actor: actor, services: services, typed: fields, f)
+            form?.mark(r)
+            let page = try await VolunteerPage.load(
+                year: Clock.today.civil.year, actor: actor, services: services,
+                note: PageNote(kind: r.tone, text: r.text), form: form, f)
+            return f.page(title: f.t("volunteer.title"), "stewards-volunteers", page, status: r.status)
+        }
+        return try await Pages.save(f, refused: refused) {
+            let hours = try Self.newHours(fields, f)
+            _ = try await VolunteerRepository(database: services.database).record(hours, actor: actor)
+            return SiteRoute.volunteers(year: hours.date.civil.year, saved: true).path
+        }
+    }
+
+    /// The form's fields as a record, or the first field the store cannot be asked about.
+    static func newHours(_ fields: [String: String], _ f: PageFrame) throws -> VolunteerRepository.NewHours {
+        let place = (fields["place"] ?? "").split(separator: ":")
+        let id = place.count == 2 ? Int64(place[1]) : nil
+        let team = Int64(fields["body_id"] ?? "")
+        guard id != nil || team != nil else {
+            throw ValidationError(field: "community_id", code: Pages.pageMessage, message: f.t("volunteer.pickPlace"))
+        }
+        guard let date = Day(fields["date"] ?? "") else {
+            throw ValidationError(field: "date", code: Pages.pageMessage, message: f.t("form.badDate"))
+        }
+        guard let minutes = Int64((fields["minutes"] ?? "").trimmingCharacters(in: .whitespaces)) else {
+            throw ValidationError(field: "minutes", code: Pages.pageMessage, message: f.t("volunteer.badMinutes"))
+        }
+        return VolunteerRepository.NewHours(
+            communityId: place.first == "community" ? id : nil, compoundId: place.first == "compound" ? id : nil,
+            bodyId: team, name: fields["name"] ?? "", phone: fields["phone"] ?? "",
+            activity: VolunteerActivity(rawValue: fields["activity"] ?? "") ?? .other, date: date, minutes: minutes,
+            note: fields["note"] ?? "")
+    }
+}
