@@ -4,6 +4,7 @@ import CourtyardStore
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import SQLKit
 import Testing
 
 /// A paper questionnaire entered wrongly (the wrong room, a box misread) is voided with its reason and the paper
@@ -126,6 +127,29 @@ import Testing
             #expect(
                 try await client.call(.get, "/api/v1/questionnaires/\(qid)/responses", token: viewer).status
                     == .forbidden)
+        }
+    }
+
+    /// Past thirty papers, the page lists the newest thirty and says the others are found by searching.
+    @Test func theOfficeIsHandedTheNewestThirtyPapers() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let (qid, household, _) = try await Self.published(client, services)
+            let homes = try await SelectionTests.ints(
+                services,
+                """
+                SELECT h.id AS id FROM households h WHERE h.compound_id =
+                  (SELECT compound_id FROM households WHERE id = \(bind: household)) ORDER BY h.id
+                """)
+            try #require(homes.count > 31)
+            let repo = QuestionnaireRepository(database: services.database)
+            for (k, home) in homes.prefix(31).enumerated() {
+                _ = try await repo.enterPaper(
+                    id: qid, householdId: home, paperNumber: "多-\(k)", answers: [.int(0)], actor: .system)
+            }
+            let office = try await CoordinationPageTests.office(client)
+            let (_, page) = try await office.get("/questionnaires/\(qid)")
+            #expect(page.contains("共 31 份纸质问卷，列出最近录入的 30 份"))
+            #expect(page.components(separatedBy: "/void\"").count == 31 && !page.contains(">多-0<"))
         }
     }
 

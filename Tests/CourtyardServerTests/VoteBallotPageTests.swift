@@ -120,6 +120,8 @@ import Testing
             #expect(voided == .seeOther && next == "/votes/\(vote)?voided=1#entered")
             let (_, after) = try await office.get(next)
             #expect(after.contains("选票已作废") && !after.contains("纸-0900"))
+            // Said at the list the void returns to, not at the top of a long page.
+            #expect(after.contains(#"<h2 id="entered">已录入的选票</h2><p class="note ok" role="status">选票已作废"#))
             let again = [("household_id", home), ("choice", "approve"), ("paper_number", "纸-0900")]
             #expect(try await worker.post("/votes/\(vote)/ballots", again).0 == .seeOther)
             // Whoever only reads the vote sees no ballots and voids none.

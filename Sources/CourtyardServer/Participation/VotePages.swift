@@ -163,6 +163,8 @@ struct VotePage {
     var enteredCount: String?
     var ballotSearch: String
     var searchAction: String
+    /// That a ballot was voided, said at the list the void returns to.
+    var voidedNote: String? = nil
     var notice: PageNote?
     /// Opening a draft (on top), closing an open vote (below the ballot form, so a person entering papers does not
     /// meet it first): for whoever manages votes.
@@ -179,7 +181,7 @@ struct VotePage {
         let v = try await repo.get(id: id, actor: actor)
         let office = Permissions.allows(actor.role, .manageVotes)
         let voids = v.status == .open && (office || Permissions.allows(actor.role, .enterBallots))
-        let listed = try await voids ? repo.enteredBallots(voteId: id, actor: actor, find: find) : nil
+        let listed = try await voids ? repo.enteredBallots(voteId: id, actor: actor, find: find, limit: 30) : nil
         let entered = listed?.ballots ?? []
         let compound = try await Places.load(compoundIds: [v.compoundId], services: services)
             .name(compound: v.compoundId)
@@ -318,12 +320,16 @@ struct VotePageController {
         // A room chosen from the list of those not voted comes chosen in the form.
         let picked = BallotForm.Typed(
             household: request.uri.queryParameters.get("pick").flatMap { Int64($0) }.map(String.init) ?? "")
-        let page = try await VotePage.load(
+        var page = try await VotePage.load(
             services: services, actor: actor, id: id, ballot: (picked, .init(), entered),
-            notice: voided
-                ? PageNote(kind: "ok", text: f.t("ballot.voided"))
-                : stepped.map { PageNote(kind: "ok", text: f.t("vote.\($0)")) }, find: find,
+            notice: stepped.map { PageNote(kind: "ok", text: f.t("vote.\($0)")) }, find: find,
             savedWhat: try await savedWhat(vote: id, ballot: enteredBallot.flatMap { Int64($0) }, actor: actor, f), f)
+        // Said where the void leads (the list of ballots), not at the top of a long page.
+        if voided, page.enteredCount != nil {
+            page.voidedNote = f.t("ballot.voided")
+        } else if voided {
+            page.notice = PageNote(kind: "ok", text: f.t("ballot.voided"))
+        }
         return f.page(title: page.title, "participation-vote", page)
     }
 
