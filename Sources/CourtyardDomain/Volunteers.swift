@@ -87,3 +87,29 @@ public enum VolunteerSummary {
         return (sortedPeople, teams)
     }
 }
+
+/// How long a person served, as they type it: hours (`1.5`, `2小时`, `2 h`), minutes (`90分钟`, `45分`, `30 min`), or
+/// both (`1小时30分`); digits may be full-width. A bare number is hours, as the field says. Read exactly, in whole
+/// minutes: an hour has at most one decimal (six minutes each). Nil for anything else or for nothing at all.
+public enum ServiceDuration {
+    public static func minutes(_ typed: String) -> Int64? {
+        let text = String(
+            typed.unicodeScalars.map { s -> Character in
+                // Full-width digits and the full-width point, as a Chinese keyboard may type them.
+                if (0xFF10...0xFF19).contains(s.value) { return Character(UnicodeScalar(s.value - 0xFF10 + 0x30)!) }
+                if s.value == 0xFF0E { return "." }
+                return Character(s)
+            }
+        ).lowercased().filter { !$0.isWhitespace }
+        guard !text.isEmpty, text.count <= 20 else { return nil }
+        if let m = text.wholeMatch(of: /(\d{1,2})(?:小时|h|hours?)(\d{1,2})(?:分钟|分|min|minutes?)?/) {
+            return Int64(m.1).flatMap { h in Int64(m.2).map { h * 60 + $0 } }
+        }
+        if let m = text.wholeMatch(of: /(\d{1,4})(?:分钟|分|min|minutes?)/) { return Int64(m.1) }
+        if let m = text.wholeMatch(of: /(\d{1,2})(?:\.(\d))?(?:小时|h|hours?)?/) {
+            guard let h = Int64(m.1) else { return nil }
+            return h * 60 + (m.2.flatMap { Int64($0) } ?? 0) * 6
+        }
+        return nil
+    }
+}

@@ -189,6 +189,15 @@ import Testing
                 [("household_id", String(household)), ("paper_number", "C-12"), ("q0", "0")])
             #expect(taken == .conflict)
             #expect(takenPage.contains("您今天录入的纸质问卷") && takenPage.contains("C-12"))
+            // Marked beside the number, whatever its case.
+            let (lower, _, lowerPage) = try await browser.post(
+                "/questionnaires/\(qid)/responses",
+                [("household_id", String(household)), ("paper_number", "c-12"), ("q0", "0")])
+            #expect(lower == .conflict)
+            #expect(lowerPage.contains(#"value="c-12" aria-describedby="paper-number-hint" aria-invalid="true""#))
+            // A search typed with a space (sent as "+") still finds the paper.
+            let (_, spaced) = try await browser.get("/questionnaires/\(qid)?response=C-12+")
+            #expect(spaced.contains("共 1 份纸质问卷，找到 1 份。"))
             // Searched for the voided paper, the list says none is found among the live ones, and leads back to all.
             let (_, searched) = try await browser.get("/questionnaires/\(qid)?response=C-11")
             #expect(searched.contains("共 1 份纸质问卷，找到 0 份。") && searched.contains(">显示全部</a>"))

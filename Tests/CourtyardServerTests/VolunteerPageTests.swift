@@ -13,24 +13,25 @@ import Testing
             let (cookie, csrf) = try await client.session("community")
             let browser = CoordinationPageTests.Browser(client: client, cookie: cookie, csrf: csrf)
             let (status, page) = try await browser.get("/volunteers")
-            #expect(status == .ok && page.contains("登记服务时长") && page.contains(#"name="minutes""#))
+            #expect(status == .ok && page.contains("登记服务时长") && page.contains(#"name="duration""#))
             let place = try #require(page.firstMatch(of: /<option value="(compound:\d+)"/).map { String($0.1) })
             let before = try await SelectionTests.count(services, "volunteer_hours")
-            // Without the minutes: refused beside the field, what was typed kept, nothing written.
+            // Without the time: refused beside the field, what was typed kept, nothing written.
             let (refused, _, again) = try await browser.post(
                 "/volunteers",
                 [
                     ("place", place), ("name", "韩冬梅"), ("phone", ""), ("activity", "patrol"),
-                    ("date", Clock.today.description), ("minutes", ""), ("note", "夜间巡逻"),
+                    ("date", Clock.today.description), ("duration", "两个钟头"), ("note", "夜间巡逻"),
                 ])
             #expect(refused == .unprocessableContent)
-            #expect(again.contains(#"id="volunteer-minutes-error">请填写服务时长"#) && again.contains(#"value="韩冬梅""#))
+            #expect(again.contains(#"id="volunteer-duration-error">请填写时长"#) && again.contains(#"value="韩冬梅""#))
+            #expect(again.contains(#"value="两个钟头""#))
             // A day after today is the store's refusal, marked beside the date.
             let (future, _, later) = try await browser.post(
                 "/volunteers",
                 [
                     ("place", place), ("name", "韩冬梅"), ("activity", "patrol"),
-                    ("date", Clock.today.adding(days: 3).description), ("minutes", "90"),
+                    ("date", Clock.today.adding(days: 3).description), ("duration", "1.5"),
                 ])
             #expect(future == .unprocessableContent && later.contains(#"id="volunteer-date-error""#))
             #expect(try await SelectionTests.count(services, "volunteer_hours") == before)
@@ -38,15 +39,47 @@ import Testing
                 "/volunteers",
                 [
                     ("place", place), ("name", "韩冬梅"), ("phone", "13912345678"), ("activity", "patrol"),
-                    ("date", Clock.today.description), ("minutes", "90"), ("note", "夜间巡逻 3 号楼至 5 号楼"),
+                    ("date", Clock.today.description), ("duration", "1.5"), ("note", "夜间巡逻 3 号楼至 5 号楼"),
                 ])
-            #expect(saved == .seeOther && next == "/volunteers?year=\(Clock.today.civil.year)&saved=1")
-            let (_, shown) = try await browser.get(next ?? "/volunteers")
-            #expect(shown.contains("已登记，时长已计入。"))
+            #expect(saved == .seeOther && next.hasPrefix("/volunteers?year=\(Clock.today.civil.year)&saved="))
+            #expect(next.hasSuffix("#record"))
+            let (_, shown) = try await browser.get(String(next.prefix { $0 != "#" }))
+            // Read back beside the form it was recorded with, 1.5 typed as hours.
+            #expect(
+                shown.contains(
+                    #"<h2 id="record">登记服务时长</h2>\#n<p class="note ok" role="status">已登记：韩冬梅 · 巡逻 · 1.5 小时 · \#(Clock.today)"#
+                ))
             // The person's row says where the hours come from: 1.5 hours of patrol.
             let row = try #require(shown.firstMatch(of: /<tr><td class="key" data-label="志愿者">韩冬梅<\/td>.*?<\/tr>/))
             #expect(row.0.contains(#"data-label="巡逻（小时）">1.5</td>"#))
             #expect(shown.contains("夜间巡逻 3 号楼至 5 号楼") && shown.contains("/api/v1/volunteer_hours/summary?year="))
+        }
+    }
+
+    /// A building's steward records in the compound they look after, and reads volunteers' names but not phones.
+    @Test func aStewardRecordsInTheirCompoundAndSeesNoPhones() async throws {
+        try await TestApp.with(demo: true) { client, _ in
+            let community = try await client.token("community")
+            let me = try await client.call(.get, "/api/v1/auth/me", token: community)
+            let communityId = try #require(Int64(me.json["scope"]?.stringValue?.split(separator: ":").last ?? ""))
+            let made = try await client.call(
+                .post, "/api/v1/volunteer_hours", token: community,
+                body: #"""
+                    {"community_id":\#(communityId),"name":"周海燕","phone":"13812345670","activity":"patrol","date":"\#(Clock.today)","minutes":30}
+                    """#)
+            #expect(made.status == .created)
+            let steward = try await client.token("steward")
+            let whole = try await client.call(
+                .post, "/api/v1/volunteer_hours", token: steward,
+                body: #"""
+                    {"community_id":\#(communityId),"name":"孙丽","activity":"patrol","date":"\#(Clock.today)","minutes":30}
+                    """#)
+            #expect(
+                whole.status == .unprocessableContent && whole.json["error"]?["field"]?.stringValue == "compound_id")
+            let summary = try await client.call(
+                .get, "/api/v1/volunteer_hours/summary?year=\(Clock.today.civil.year)", token: steward)
+            let person = summary.json["volunteers"]?.arrayItemsForTests.first { $0["name"]?.stringValue == "周海燕" }
+            #expect(person != nil && person?["phone"]?.stringValue != "13812345670", "\(summary.text)")
         }
     }
 
@@ -67,7 +100,7 @@ import Testing
             let browser = CoordinationPageTests.Browser(client: client, cookie: cookie, csrf: csrf)
             let (status, page) = try await browser.get("/volunteers")
             #expect(status == .ok && page.contains("按志愿者"))
-            #expect(!page.contains(#"name="minutes""#) && !page.contains("李建国"))
+            #expect(!page.contains(#"name="duration""#) && !page.contains("李建国"))
             let (refused, _, _) = try await browser.post("/volunteers", [("name", "x")])
             #expect(refused == .forbidden)
         }

@@ -274,6 +274,9 @@ enum Pages {
         var text: String
         var status: HTTPResponse.Status
         var fields: Set<String> = []
+        /// The error's code, for a refusal about a field that the store names by its code alone (a paper number
+        /// already entered).
+        var code = ""
 
         /// What was typed, to show again; none when the record changed meanwhile, whose stored values are to be
         /// read before typing again.
@@ -298,7 +301,9 @@ enum Pages {
             let a = AppError.from(e)!
             let fields = Set((a.all.isEmpty ? [a] : a.all).compactMap(\.field))
             return try await refused(
-                Refusal(tone: "bad", text: withFilesAgain(message(for: a, f), f), status: a.status, fields: fields))
+                Refusal(
+                    tone: "bad", text: withFilesAgain(message(for: a, f), f), status: a.status, fields: fields,
+                    code: a.code))
         }
     }
 

@@ -624,7 +624,9 @@ struct QuestionnairePageController {
         let done = ["published", "closed", "edited"].contains(saved) ? "questionnaire.done." + saved : nil
         let said = query.get("entered") != nil ? "questionnaire.entered" : done
         // A search longer than the field allows is cut, not refused: it is only a search.
-        let find = TextNormalizer.clean(String((query.get("response") ?? "").unicodeScalars.prefix(100)))
+        // A search form sends a space as "+".
+        let typed = (query.get("response") ?? "").replacingOccurrences(of: "+", with: " ")
+        let find = TextNormalizer.clean(String(typed.unicodeScalars.prefix(100)))
         return try await page(
             try context.parameters.require("id", as: Int64.self), context, f,
             message: said.map { PageNote(kind: "ok", text: f.t($0)) }, find: find, voided: query.get("voided") == "1")
@@ -641,9 +643,11 @@ struct QuestionnairePageController {
             var shown = try await QuestionnairePage.load(
                 id: id, services: services, actor: actor, message: PageNote(kind: r.tone, text: r.text),
                 typed: fields, f)
-            // Each field says its own words; a refusal of one field alone says its refusal there.
+            // Each field says its own words; a refusal of one field alone says its refusal there, as does a paper
+            // number already entered or a household that has answered.
+            let byCode = ["paper_entered": "paper_number", "already_answered": "household_id"]
             func said(_ field: String, missing: Bool) -> String? {
-                guard r.fields.contains(field) else { return nil }
+                guard r.fields.contains(field) || byCode[r.code] == field else { return nil }
                 return missing ? f.t("error.\(field).required") : r.text
             }
             shown.paper?.householdError = said(

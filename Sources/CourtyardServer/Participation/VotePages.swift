@@ -315,7 +315,11 @@ struct VotePageController {
         let voided = request.uri.queryParameters.get("voided") == "1"
         let stepped = ["opened", "closed"].first { request.uri.queryParameters.get($0) == "1" }
         // A search longer than the field allows is cut, not refused: it is only a search.
-        let typed = request.uri.queryParameters.get("ballot").map { String($0.unicodeScalars.prefix(100)) } ?? ""
+        // A search form sends a space as "+".
+        let typed =
+            request.uri.queryParameters.get("ballot").map {
+                String($0.replacingOccurrences(of: "+", with: " ").unicodeScalars.prefix(100))
+            } ?? ""
         let find = TextNormalizer.clean(typed)
         // A room chosen from the list of those not voted comes chosen in the form.
         let picked = BallotForm.Typed(

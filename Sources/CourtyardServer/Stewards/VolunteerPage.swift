@@ -4,8 +4,9 @@ import Foundation
 import Hummingbird
 
 extension SiteRoute {
-    static func volunteers(year: Int? = nil, saved: Bool = false) -> SiteRoute {
-        SiteRoute("/volunteers", query: [("year", year.map(String.init)), ("saved", saved ? "1" : nil)])
+    /// `saved`: the entry just recorded, read back beside the form.
+    static func volunteers(year: Int? = nil, saved: Int64? = nil) -> SiteRoute {
+        SiteRoute("/volunteers", query: [("year", year.map(String.init)), ("saved", saved.map(String.init))])
     }
     static func volunteerSummary(year: Int, format: String) -> SiteRoute {
         SiteRoute(
@@ -80,11 +81,32 @@ struct VolunteerPage {
                 Entry(
                     date: e.date.description, personName: e.name,
                     activity: f.t("volunteer.kind." + e.activity.rawValue),
-                    hours: EventRules.hoursText(minutes: e.minutes),
+                    hours: duration(e.minutes, f),
                     place: e.compoundId.flatMap { compounds[$0] } ?? communities[e.communityId] ?? "", note: e.note)
             }, hasEntries: !hand.isEmpty,
             xlsxHref: SiteRoute.volunteerSummary(year: year, format: "xlsx").path,
             csvHref: SiteRoute.volunteerSummary(year: year, format: "csv").path, form: form)
+    }
+
+    /// A duration as exactly as it was recorded: whole tenths of an hour, else minutes.
+    static func duration(_ minutes: Int64, _ f: PageFrame) -> String {
+        guard minutes % 6 == 0, minutes >= 60 else {
+            return f.lang.say("volunteer.minutesShort", ["n": String(minutes)])
+        }
+        let tenths = minutes / 6
+        let hours = tenths % 10 == 0 ? String(tenths / 10) : "\(tenths / 10).\(tenths % 10)"
+        return f.lang.say("volunteer.hoursShort", ["n": hours])
+    }
+
+    /// What was just recorded, read back in the person's words so a slip is seen at once.
+    static func savedWhat(_ id: Int64, actor: Actor, services: Services, _ f: PageFrame) async throws -> String? {
+        let repo = VolunteerRepository(database: services.database)
+        let year = Clock.today.civil.year
+        var found = try await repo.list(actor: actor, year: year, id: id).first
+        if found == nil { found = try await repo.list(actor: actor, year: year - 1, id: id).first }
+        guard let e = found else { return nil }
+        let what = [e.name, f.t("volunteer.kind." + e.activity.rawValue), duration(e.minutes, f), e.date.description]
+        return f.lang.say("volunteer.savedWhat", ["what": what.joined(separator: " · ")])
     }
 
     static func person(_ p: VolunteerYear.Person) -> Person {
@@ -107,14 +129,16 @@ struct VolunteerForm {
     var phone: String
     var date: String
     var today: String
-    var minutes: String
+    var duration: String
     var noteText: String
+    /// What was just recorded, said above the form that recorded it.
+    var saved: String?
     /// The fields found wrong, each said beside its field.
     var placeError: String?
     var nameError: String?
     var phoneError: String?
     var dateError: String?
-    var minutesError: String?
+    var durationError: String?
 
     static func load(actor: Actor, services: Services, typed: [String: String], _ f: PageFrame) async throws
         -> VolunteerForm?
@@ -141,14 +165,14 @@ struct VolunteerForm {
                     selected: (typed["activity"] ?? "patrol") == $0.rawValue)
             }, personName: typed["name"] ?? "", phone: typed["phone"] ?? "",
             date: typed["date"] ?? Clock.today.description, today: Clock.today.description,
-            minutes: typed["minutes"] ?? "", noteText: typed["note"] ?? "")
+            duration: typed["duration"] ?? "", noteText: typed["note"] ?? "")
     }
 
     /// Marks beside each field what the store found wrong with it.
     mutating func mark(_ r: Pages.Refusal) {
         let fields: [(String, WritableKeyPath<VolunteerForm, String?>)] = [
             ("community_id", \.placeError), ("compound_id", \.placeError), ("body_id", \.placeError),
-            ("name", \.nameError), ("phone", \.phoneError), ("date", \.dateError), ("minutes", \.minutesError),
+            ("name", \.nameError), ("phone", \.phoneError), ("date", \.dateError), ("minutes", \.durationError),
         ]
         for (field, path) in fields where r.fields.contains(field) { self[keyPath: path] = r.text }
     }
@@ -166,11 +190,12 @@ struct VolunteerPageController {
         let actor = try context.require(.readRegistry)
         let asked = request.uri.queryParameters.get("year").flatMap { Int($0) }
         let year = asked.flatMap { (2000...2100).contains($0) ? $0 : nil } ?? Clock.today.civil.year
-        let saved = request.uri.queryParameters.get("saved") == "1"
-        let form = try await VolunteerForm.load(actor: actor, services: services, typed: [:], f)
+        var form = try await VolunteerForm.load(actor: actor, services: services, typed: [:], f)
+        if let saved = request.uri.queryParameters.get("saved").flatMap({ Int64($0) }) {
+            form?.saved = try await VolunteerPage.savedWhat(saved, actor: actor, services: services, f)
+        }
         let page = try await VolunteerPage.load(
-            year: year, actor: actor, services: services,
-            note: saved ? PageNote(kind: "ok", text: f.t("volunteer.saved")) : nil, form: form, f)
+            year: year, actor: actor, services: services, note: nil, form: form, f)
         return f.page(title: f.t("volunteer.title"), "stewards-volunteers", page)
     }
 
@@ -189,8 +214,8 @@ struct VolunteerPageController {
         }
         return try await Pages.save(f, refused: refused) {
             let hours = try Self.newHours(fields, f)
-            _ = try await VolunteerRepository(database: services.database).record(hours, actor: actor)
-            return SiteRoute.volunteers(year: hours.date.civil.year, saved: true).path
+            let made = try await VolunteerRepository(database: services.database).record(hours, actor: actor)
+            return SiteRoute.volunteers(year: hours.date.civil.year, saved: made.id).path + "#record"
         }
     }
 
@@ -205,8 +230,12 @@ struct VolunteerPageController {
         guard let date = Day(fields["date"] ?? "") else {
             throw ValidationError(field: "date", code: Pages.pageMessage, message: f.t("form.badDate"))
         }
-        guard let minutes = Int64((fields["minutes"] ?? "").trimmingCharacters(in: .whitespaces)) else {
-            throw ValidationError(field: "minutes", code: Pages.pageMessage, message: f.t("volunteer.badMinutes"))
+        // Hours as people say them (1.5, 2小时, 90分钟), read exactly; the store takes minutes.
+        guard let minutes = ServiceDuration.minutes(fields["duration"] ?? "") else {
+            throw ValidationError(field: "minutes", code: Pages.pageMessage, message: f.t("volunteer.badDuration"))
+        }
+        guard (1...EventRules.maxHelperMinutes).contains(minutes) else {
+            throw ValidationError(field: "minutes", code: Pages.pageMessage, message: f.t("volunteer.durationRange"))
         }
         return VolunteerRepository.NewHours(
             communityId: place.first == "community" ? id : nil, compoundId: place.first == "compound" ? id : nil,

@@ -26,14 +26,14 @@ enum PaperEntries {
     }
 
     /// The entries whose paper number (in any case), room or household `find` is; all when it is empty. A household
-    /// is found as it is shown (1号楼-1单元-101) and as people write it short (1-1-101).
+    /// is found as it is shown (1号楼-1单元-101) and as people write it short (1-1-101, 1 1 101).
     static func matching(_ alias: String, find: String) -> SQLQueryString {
         guard !find.isEmpty else { return "" }
         var any: SQLQueryString =
             " AND (LOWER(\(unsafeRaw: alias).paper_number) = \(bind: find.lowercased()) OR h.room = \(bind: find)"
             + " OR b.name || '-' || e.name || '-' || h.room = \(bind: find)"
-        let parts = find.split(separator: "-", omittingEmptySubsequences: false).map(String.init)
-        if parts.count == 3, !parts.contains(where: \.isEmpty) {
+        let parts = find.split(whereSeparator: { $0 == "-" || $0 == " " }).map(String.init)
+        if parts.count == 3 {
             let buildings = [parts[0], parts[0] + "号楼", parts[0] + "栋", parts[0] + "幢"]
             let entrances = [parts[1], parts[1] + "单元"]
             any +=

@@ -514,7 +514,7 @@ public struct QuestionnaireRepository: Sendable {
         }
         if let paper,
             try await db.raw(
-                "SELECT id FROM questionnaire_responses WHERE questionnaire_id = \(bind: h.id) AND paper_number = \(bind: paper) AND voided_at IS NULL"
+                "SELECT id FROM questionnaire_responses WHERE questionnaire_id = \(bind: h.id) AND LOWER(paper_number) = \(bind: paper.lowercased()) AND voided_at IS NULL"
             ).first() != nil
         {
             throw StoreError.refused(code: "paper_entered", message: "paper \(paper) has already been entered")

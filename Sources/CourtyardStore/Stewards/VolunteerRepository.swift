@@ -130,6 +130,11 @@ public struct VolunteerRepository: Sendable {
     /// The entry's place: its compound, or its community, or its team's; each must be in the actor's scope, and a
     /// team must be a volunteer team or neighbourhood station of that place.
     static func place(_ n: NewHours, actor: Actor, db: any SQLDatabase) async throws -> (Int64, Int64) {
+        // A building's steward records service in the compound they look after, not for a whole community.
+        if actor.role == .steward, n.compoundId == nil {
+            throw ValidationError(
+                field: "compound_id", code: "required", message: "a steward records service in their own compound")
+        }
         var community = n.communityId
         if let c = n.compoundId {
             let sql: SQLQueryString =
@@ -192,6 +197,7 @@ public struct VolunteerRepository: Sendable {
         sql += " ORDER BY v.date DESC, v.id DESC" + paging.sql
         let q = sql
         let personal = actor.seesPersonalData
+        let phones = Self.seesPhones(actor)
         return try await database.withConnection { db in
             try await db.raw(q).all().map { r in
                 let name = try r.text("name")
@@ -200,7 +206,7 @@ public struct VolunteerRepository: Sendable {
                     id: try r.int("id"), communityId: try r.int("community_id"),
                     compoundId: try r.optionalInt("compound_id"), bodyId: try r.optionalInt("body_id"),
                     name: PersonalData.name(name, personal: personal),
-                    phone: PersonalData.phone(phone, personal: personal),
+                    phone: PersonalData.phone(phone, personal: phones),
                     activity: VolunteerActivity(rawValue: try r.text("activity")) ?? .other,
                     date: Day(try r.text("date")) ?? Clock.today, minutes: try r.int("minutes"),
                     note: try r.text("note"))
@@ -256,7 +262,8 @@ public struct VolunteerRepository: Sendable {
     public func year(_ year: Int, actor: Actor, communityId: Int64? = nil) async throws -> VolunteerYear {
         guard Permissions.allows(actor.role, .readRegistry) else { throw AccessError.forbidden }
         let entries = try await entries(year: year, communityId: communityId, actor: actor)
-        return Self.summary(year: year, entries: entries, personal: actor.seesPersonalData)
+        return Self.summary(
+            year: year, entries: entries, personal: actor.seesPersonalData, phones: Self.seesPhones(actor))
     }
 
     /// Each person's total, most first (at most 1,000), in a year or ever: events served at, minutes by activity.
@@ -264,17 +271,23 @@ public struct VolunteerRepository: Sendable {
         guard Permissions.allows(actor.role, .readRegistry) else { throw AccessError.forbidden }
         let entries = try await entries(year: year, communityId: communityId, actor: actor)
         let personal = actor.seesPersonalData
+        let phones = Self.seesPhones(actor)
         return VolunteerSummary.build(entries).people.prefix(1000).map { p in
             VolunteerTotal(
                 name: PersonalData.name(p.name, personal: personal),
-                phone: PersonalData.phone(p.phone, personal: personal),
+                phone: PersonalData.phone(p.phone, personal: phones),
                 events: Int64(p.events.count), minutes: p.total, hours: EventRules.hoursText(minutes: p.total),
                 teams: p.teams, eventMinutes: p.minutes[.event] ?? 0, patrolMinutes: p.minutes[.patrol] ?? 0,
                 outreachMinutes: p.minutes[.outreach] ?? 0, otherMinutes: p.minutes[.other] ?? 0)
         }
     }
 
-    static func summary(year: Int, entries: [VolunteerEntry], personal: Bool) -> VolunteerYear {
+    /// A building's steward reads the community's volunteers by name, not their phones: those are for the staff
+    /// who call them.
+    static func seesPhones(_ actor: Actor) -> Bool { actor.seesPersonalData && actor.role != .steward }
+
+    static func summary(year: Int, entries: [VolunteerEntry], personal: Bool, phones: Bool? = nil) -> VolunteerYear {
+        let phones = phones ?? personal
         let (people, teams) = VolunteerSummary.build(entries)
         let total = people.reduce(Int64(0)) { $0 + $1.total }
         return VolunteerYear(
@@ -282,7 +295,7 @@ public struct VolunteerRepository: Sendable {
             volunteers: people.map { p in
                 VolunteerYear.Person(
                     name: PersonalData.name(p.name, personal: personal),
-                    phone: PersonalData.phone(p.phone, personal: personal), teams: p.teams,
+                    phone: PersonalData.phone(p.phone, personal: phones), teams: p.teams,
                     eventMinutes: p.minutes[.event] ?? 0, patrolMinutes: p.minutes[.patrol] ?? 0,
                     outreachMinutes: p.minutes[.outreach] ?? 0, otherMinutes: p.minutes[.other] ?? 0,
                     totalMinutes: p.total, totalHours: EventRules.hoursText(minutes: p.total))
