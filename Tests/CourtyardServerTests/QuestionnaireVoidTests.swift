@@ -130,6 +130,53 @@ import Testing
         }
     }
 
+    /// The audit page names the paper voided (its number, its home, why) and says a questionnaire was published,
+    /// not the day's words for one not yet open.
+    @Test func theAuditPageNamesThePaperAndThePublishing() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let (qid, household, _) = try await Self.published(client, services)
+            let office = try await client.token("office")
+            let entered = try await client.call(
+                .post, "/api/v1/questionnaires/\(qid)/responses", token: office,
+                body: #"{"household_id":\#(household),"paper_number":"审-01","answers":[0]}"#)
+            let rid = try #require(entered.json["id"]?.intValue)
+            _ = try await client.call(
+                .post, "/api/v1/questionnaires/\(qid)/responses/\(rid)/void", token: office,
+                body: #"{"reason":"核对后发现房号录错"}"#)
+            let (cookie, _) = try await client.session("office")
+            let page = try await PageTests.page(client, "/audit", cookie: cookie).1
+            #expect(page.contains("作废纸质问卷") && page.contains("纸质编号：") && page.contains("审-01"))
+            #expect(page.contains("核对后发现房号录错") && page.contains("草稿 → 已发布") && !page.contains("未在征询期"))
+        }
+    }
+
+    /// Two people voiding the same paper at once: it is voided once, logged once, and the other is told it is gone.
+    @Test func aPaperVoidedTwiceAtOnceIsVoidedOnce() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let (qid, household, _) = try await Self.published(client, services)
+            let office = try await client.token("office")
+            let entered = try await client.call(
+                .post, "/api/v1/questionnaires/\(qid)/responses", token: office,
+                body: #"{"household_id":\#(household),"paper_number":"并-01","answers":[0]}"#)
+            let rid = try #require(entered.json["id"]?.intValue)
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for i in 0..<6 {
+                    group.addTask {
+                        try await client.call(
+                            .post, "/api/v1/questionnaires/\(qid)/responses/\(rid)/void", token: office,
+                            body: #"{"reason":"重复录入 \#(i)"}"#
+                        ).status
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .noContent }.count == 1, "\(statuses)")
+            #expect(statuses.allSatisfy { [.noContent, .notFound, .conflict].contains($0) }, "\(statuses)")
+            let audit = try await client.call(.get, "/api/v1/audit?entity=questionnaires", token: office)
+            #expect(audit.json.items.filter { $0["action"]?.stringValue == "void_response" }.count == 1)
+        }
+    }
+
     /// Past thirty papers, the page lists the newest thirty and says the others are found by searching.
     @Test func theOfficeIsHandedTheNewestThirtyPapers() async throws {
         try await TestApp.with(demo: true) { client, services in

@@ -76,6 +76,9 @@ import Testing
                 .get, "/api/v1/volunteer_hours/summary?format=csv&lang=zh-Hans", token: office)
             #expect(sheet.headers[.contentType]?.hasPrefix("text/csv") == true)
             #expect(sheet.text.contains("志愿者") && sheet.text.contains("巡逻（小时）") && sheet.text.contains("队伍：夜巡志愿服务队"))
+            // A team's size is said in words in the column that names teams, not as a bare number there.
+            let teamRow = sheet.text.split(separator: "\n").first { $0.contains("队伍：夜巡志愿服务队") }
+            #expect(teamRow?.contains("名志愿者") == true, "\(String(describing: teamRow))")
             let entries = try await client.call(
                 .get, "/api/v1/volunteer_hours/entries?body_id=\(teamId)", token: office)
             #expect(entries.json.items.count == 2)

@@ -142,7 +142,7 @@ import Testing
             let vote = try await Self.openVote(services)
             let (_, page) = try await worker.get("/votes/\(vote)")
             let homes = try Self.households(page)
-            try #require(homes.count >= 3)
+            try #require(homes.count >= 5)
             let repo = VoteRepository(database: services.database)
             let n = try await repo.enteredBallots(voteId: vote, actor: .system).total + 3
             for (k, home) in homes.prefix(3).enumerated() {
@@ -166,6 +166,12 @@ import Testing
             let household = try await repo.enteredBallots(
                 voteId: vote, actor: .system, find: newest.ballots[0].household)
             #expect(household.ballots.map(\.paperNumber) == ["查-2"])
+            // A paper number already entered, typed in another case, is the same paper: refused beside its field.
+            let first = [("household_id", homes[3]), ("choice", "approve"), ("paper_number", "Q-7")]
+            #expect(try await worker.post("/votes/\(vote)/ballots", first).0 == .seeOther)
+            let lower = [("household_id", homes[4]), ("choice", "approve"), ("paper_number", "q-7")]
+            let (refused, _, said) = try await worker.post("/votes/\(vote)/ballots", lower)
+            #expect(refused != .seeOther && said.contains("这个编号的纸质选票已经录入过"), "\(refused)")
         }
     }
 

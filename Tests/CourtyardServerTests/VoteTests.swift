@@ -233,7 +233,10 @@ import Testing
             #expect(closed.json["result"]?["passed"] == .bool(true))
             #expect(closed.json["result"]?["eligible_owners"]?.intValue == 3)
             let audit = try await client.call(.get, "/api/v1/audit?entity=votes&entity_id=\(id)", token: token)
-            #expect(audit.json.items.contains { $0["action"]?.stringValue == "void_ballot" })
+            let voiding = audit.json.items.first { $0["action"]?.stringValue == "void_ballot" }
+            // Which ballot: its home, for whoever reads the log later.
+            let after = voiding?["after"]?.stringValue.flatMap { JSONValue.parse($0) }
+            #expect(after?["household"]?.stringValue?.isEmpty == false && after?["reason"] != nil, "\(audit.text)")
             let spread = try await client.call(
                 .post, "/api/v1/votes", token: token,
                 body: #"{"title":"x","matter":1,"electorate":{"household_ids":[999999]}}"#)

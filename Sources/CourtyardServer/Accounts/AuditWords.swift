@@ -63,7 +63,9 @@ enum AuditWords {
     /// A stored code's label: a role's name, the record's own states and its field's words, or the step it names
     /// (a finding's "rectify"); never another kind of record's state of the same code.
     static func label(code: String, key: String, entity: String, _ f: PageFrame) -> String? {
-        var keys: [String] = []
+        // A state whose page words depend on the day (a questionnaire published but not yet open) has words of its
+        // own for the log, which records the step, not the day.
+        var keys: [String] = ["audit.\(entity).state.\(code)"]
         if key == "role" { keys.append("role.\(code)") }
         if let own = statePrefixes[entity] {
             keys += ["\(own).state.\(code)", "\(own).status.\(code)", "\(own).\(key).\(code)", "\(own).\(code)"]

@@ -101,7 +101,12 @@ enum VolunteerSheet {
             ]
         }
         rows += s.teams.map { t in
-            [lang.t("volunteer.col.team") + "：" + t.name, "", String(t.volunteers), "", "", "", "", t.totalHours]
+            // The team's size said in words, in the column that names teams.
+            [
+                lang.t("volunteer.col.team") + "：" + t.name, "",
+                lang.say("volunteer.teamSize", ["n": String(t.volunteers)]),
+                "", "", "", "", t.totalHours,
+            ]
         }
         rows.append([lang.t("volunteer.col.total"), "", "", "", "", "", "", s.totalHours])
         return rows

@@ -810,8 +810,9 @@ public enum Migrations {
             version: 30, name: "questionnaire_response_void",
             statements: [
                 // A paper response entered wrongly (the wrong household, a box misread) is voided with its reason and
-                // the paper entered again: the household and the paper number are taken only by a live response. A paper
-                // number is the same in any case (S2-89 and s2-89), as the search reads it.
+                // the paper entered again: the household and the paper number are taken only by a live response. (That
+                // a number is one paper in any case, S2-89 and s2-89, the store checks before writing: an index on it
+                // would refuse to be built over papers already entered in two cases.)
                 "ALTER TABLE questionnaire_responses ADD COLUMN voided_at TEXT",
                 "ALTER TABLE questionnaire_responses ADD COLUMN void_reason TEXT",
                 "DROP INDEX questionnaire_one_per_household",
@@ -821,7 +822,7 @@ public enum Migrations {
                   WHERE voided_at IS NULL
                 """,
                 """
-                CREATE UNIQUE INDEX questionnaire_paper_once ON questionnaire_responses (questionnaire_id, LOWER(paper_number))
+                CREATE UNIQUE INDEX questionnaire_paper_once ON questionnaire_responses (questionnaire_id, paper_number)
                   WHERE paper_number IS NOT NULL AND voided_at IS NULL
                 """,
             ]),

@@ -375,12 +375,15 @@ public struct QuestionnaireRepository: Sendable {
             if !office, let refusal = Self.correctionRefusal(try r.text("at"), try r.text("username"), actor) {
                 throw refusal
             }
-            try await db.raw(
-                """
-                UPDATE questionnaire_responses SET voided_at = \(bind: Clock.isoNow()), void_reason = \(bind: why)
-                WHERE id = \(bind: responseId)
-                """
-            ).run()
+            // Voided at the same moment by someone else: not there any more, as for whoever came second.
+            guard
+                try await db.raw(
+                    """
+                    UPDATE questionnaire_responses SET voided_at = \(bind: Clock.isoNow()), void_reason = \(bind: why)
+                    WHERE id = \(bind: responseId) AND voided_at IS NULL RETURNING id
+                    """
+                ).first() != nil
+            else { throw StoreError.notFound }
             try await AuditLog.record(
                 db: db, actor: actor, action: "void_response", entity: "questionnaires", entityId: id,
                 subdistrictId: h.subdistrictId, before: nil,

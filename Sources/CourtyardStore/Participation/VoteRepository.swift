@@ -362,6 +362,17 @@ public struct VoteRepository: Sendable {
             {
                 throw StoreError.notFound
             }
+            // A paper number is one paper in any case (S-12 and s-12), as the search reads it.
+            if let paperNumber,
+                try await db.raw(
+                    """
+                    SELECT id FROM ballots WHERE vote_id = \(bind: voteId) AND voided_at IS NULL
+                      AND LOWER(paper_number) = \(bind: paperNumber.lowercased())
+                    """
+                ).first() != nil
+            {
+                throw StoreError.conflict("paper ballot \(paperNumber) was already entered")
+            }
             do {
                 let row = try await db.raw(
                     """
@@ -460,16 +471,27 @@ public struct VoteRepository: Sendable {
             let v = try await load(id: voteId, actor: actor, db: db)
             if let refusal = VoteRules.refusal(.voidBallot, status: v.status) { throw StoreError.conflict(refusal) }
             if !office { try await Self.requireOwn(ballotId, voteId: voteId, actor: actor, db: db) }
-            let row = try await db.raw(
-                """
-                UPDATE ballots SET voided_at = \(bind: Clock.isoNow()), void_reason = \(bind: why)
-                WHERE id = \(bind: ballotId) AND vote_id = \(bind: voteId) AND voided_at IS NULL RETURNING household_id
-                """
-            ).first()
-            guard row != nil else { throw StoreError.notFound }
+            // Which ballot, for the log: its home and its paper's number.
+            let named: SQLQueryString =
+                "SELECT v.paper_number, " + PaperEntries.named("v") + " FROM ballots v" + PaperEntries.joins("v")
+                + " WHERE v.id = \(bind: ballotId) AND v.vote_id = \(bind: voteId) AND v.voided_at IS NULL"
+            guard let row = try await db.raw(named).first() else { throw StoreError.notFound }
+            // Voided at the same moment by someone else: not there any more, as for whoever came second.
+            guard
+                try await db.raw(
+                    """
+                    UPDATE ballots SET voided_at = \(bind: Clock.isoNow()), void_reason = \(bind: why)
+                    WHERE id = \(bind: ballotId) AND vote_id = \(bind: voteId) AND voided_at IS NULL RETURNING id
+                    """
+                ).first() != nil
+            else { throw StoreError.notFound }
             try await AuditLog.record(
                 db: db, actor: actor, action: "void_ballot", entity: "votes", entityId: voteId,
-                subdistrictId: v.subdistrictId, before: .int(ballotId), after: .string(why))
+                subdistrictId: v.subdistrictId, before: nil,
+                after: .object([
+                    ("household", .string(try PaperEntries.household(row))),
+                    ("paper_number", .string(try row.optionalText("paper_number") ?? "")), ("reason", .string(why)),
+                ]))
         }
     }
 
