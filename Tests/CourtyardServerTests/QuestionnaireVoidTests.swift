@@ -30,14 +30,21 @@ import Testing
         return (Int64(qid), household, other)
     }
 
+    /// A paper response answering the one question with its first option.
+    static func enter(
+        _ client: any TestClientProtocol, _ qid: Int64, household: Int64, paper: String, token: String
+    ) async throws -> (status: HTTPResponse.Status, json: JSONValue, headers: HTTPFields, text: String) {
+        try await client.call(
+            .post, "/api/v1/questionnaires/\(qid)/responses", token: token,
+            body: #"{"household_id":\#(household),"paper_number":"\#(paper)","answers":[0]}"#)
+    }
+
     @Test func aStewardVoidsTheirOwnPaperOfTodayAndEntersItAgain() async throws {
         try await TestApp.with(demo: true) { client, services in
             let (qid, household, other) = try await Self.published(client, services)
             let steward = try await client.token("steward")
             // Entered against the wrong room.
-            let wrong = try await client.call(
-                .post, "/api/v1/questionnaires/\(qid)/responses", token: steward,
-                body: #"{"household_id":\#(other),"paper_number":"A-07","answers":[0]}"#)
+            let wrong = try await Self.enter(client, qid, household: other, paper: "A-07", token: steward)
             #expect(wrong.status == .created)
             let rid = try #require(wrong.json["id"]?.intValue)
             let listed = try await client.call(.get, "/api/v1/questionnaires/\(qid)/responses", token: steward)
@@ -55,9 +62,7 @@ import Testing
             let results = try await client.call(.get, "/api/v1/questionnaires/\(qid)/results", token: office)
             #expect(results.json["responses"]?.intValue == 0, "\(results.text)")
             // The same paper, entered again against the right room: its number and the household are free.
-            let again = try await client.call(
-                .post, "/api/v1/questionnaires/\(qid)/responses", token: steward,
-                body: #"{"household_id":\#(household),"paper_number":"A-07","answers":[0]}"#)
+            let again = try await Self.enter(client, qid, household: household, paper: "A-07", token: steward)
             #expect(again.status == .created)
             let audit = try await client.call(.get, "/api/v1/audit?entity=questionnaires", token: office)
             let voiding = audit.json.items.first { $0["action"]?.stringValue == "void_response" }
@@ -86,9 +91,7 @@ import Testing
                 .post, "/api/v1/questionnaires/\(qid)/responses/\(officeRid)/void", token: steward,
                 body: #"{"reason":"不是我录的"}"#)
             #expect(notYours.status == .conflict && notYours.json.errorCode == "response_not_yours")
-            let bySteward = try await client.call(
-                .post, "/api/v1/questionnaires/\(qid)/responses", token: steward,
-                body: #"{"household_id":\#(household),"paper_number":"B-02","answers":[0]}"#)
+            let bySteward = try await Self.enter(client, qid, household: household, paper: "B-02", token: steward)
             let stewardRid = try #require(bySteward.json["id"]?.intValue)
             // Entered yesterday: past the day its enterer may mend it.
             try await services.database.withConnection { db in
@@ -136,9 +139,7 @@ import Testing
         try await TestApp.with(demo: true) { client, services in
             let (qid, household, _) = try await Self.published(client, services)
             let office = try await client.token("office")
-            let entered = try await client.call(
-                .post, "/api/v1/questionnaires/\(qid)/responses", token: office,
-                body: #"{"household_id":\#(household),"paper_number":"审-01","answers":[0]}"#)
+            let entered = try await Self.enter(client, qid, household: household, paper: "审-01", token: office)
             let rid = try #require(entered.json["id"]?.intValue)
             _ = try await client.call(
                 .post, "/api/v1/questionnaires/\(qid)/responses/\(rid)/void", token: office,
@@ -155,9 +156,7 @@ import Testing
         try await TestApp.with(demo: true) { client, services in
             let (qid, household, _) = try await Self.published(client, services)
             let office = try await client.token("office")
-            let entered = try await client.call(
-                .post, "/api/v1/questionnaires/\(qid)/responses", token: office,
-                body: #"{"household_id":\#(household),"paper_number":"并-01","answers":[0]}"#)
+            let entered = try await Self.enter(client, qid, household: household, paper: "并-01", token: office)
             let rid = try #require(entered.json["id"]?.intValue)
             let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
                 for i in 0..<6 {
@@ -206,9 +205,7 @@ import Testing
         try await TestApp.with(demo: true) { client, services in
             let (qid, household, other) = try await Self.published(client, services)
             let steward = try await client.token("steward")
-            let entered = try await client.call(
-                .post, "/api/v1/questionnaires/\(qid)/responses", token: steward,
-                body: #"{"household_id":\#(other),"paper_number":"C-11","answers":[0]}"#)
+            let entered = try await Self.enter(client, qid, household: other, paper: "C-11", token: steward)
             let rid = try #require(entered.json["id"]?.intValue)
             let (cookie, csrf) = try await client.session("steward")
             let browser = CoordinationPageTests.Browser(client: client, cookie: cookie, csrf: csrf)
@@ -227,9 +224,7 @@ import Testing
                     #"<h2 id="entered">您今天录入的纸质问卷</h2><p class="note ok" role="status">这份问卷已作废，可以重新录入。"#))
             #expect(!after.contains(action))
             // A paper refused (its number is taken) keeps the list below the form, to look up who holds the number.
-            let again2 = try await client.call(
-                .post, "/api/v1/questionnaires/\(qid)/responses", token: steward,
-                body: #"{"household_id":\#(other),"paper_number":"C-12","answers":[0]}"#)
+            let again2 = try await Self.enter(client, qid, household: other, paper: "C-12", token: steward)
             #expect(again2.status == .created)
             let (taken, _, takenPage) = try await browser.post(
                 "/questionnaires/\(qid)/responses",
