@@ -30,6 +30,9 @@ DETAILS = re.compile(
     r"communities|bulletins|property-selections)/\d+(/handover)?$"
 )
 PER_ACCOUNT = 16
+# Pages no navigation lists, reached by a link inside another page (the volunteers' hours, from the events page and
+# the steward's page).
+LINKED = ["/volunteers"]
 # Width, language, large type: a phone and a desktop, in Chinese first.
 VIEWS = [(390, "zh-Hans", False), (390, "zh-Hans", True), (1366, "zh-Hans", False), (390, "en", False),
          (1366, "en", False), (1366, "en", True)]
@@ -133,7 +136,7 @@ def pages_of(d, account):
     """Its navigation, and the first of each kind of page those link to."""
     d.get(BASE + "/")
     nav = [same_site(a.get_attribute("href")) for a in d.find_elements(By.CSS_SELECTOR, "header nav a")]
-    pages = [p for p in dict.fromkeys(["/"] + nav) if p]
+    pages = [p for p in dict.fromkeys(["/"] + nav + LINKED) if p]
     kinds, details = set(), []
     for page in pages + details:  # the details found are read for more kinds in turn
         d.get(BASE + page)

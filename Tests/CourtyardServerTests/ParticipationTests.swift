@@ -533,6 +533,27 @@ extension JSONValue {
         }
     }
 
+    /// A questionnaire published to open later is listed as 待开始, not in words that fit one already over.
+    @Test func aQuestionnairePublishedToOpenLaterIsListedAsNotYetOpen() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await client.token("office")
+            let steward = try await client.token("steward")
+            let (compound, _, _, _) = try await ParticipationTests.stewardCompound(client, services, token: steward)
+            let created = try await client.call(
+                .post, "/api/v1/questionnaires", token: office,
+                body: #"""
+                    {"compound_id":\#(compound),"kind":"consultation","title":"下月开始的征询","opens_on":"\#(ParticipationTests.today.adding(days: 3))","closes_on":"\#(ParticipationTests.today.adding(days: 9))",
+                     "questions":[{"text":"是否同意？","type":"single","options":["同意","不同意"]}]}
+                    """#)
+            let id = try #require(created.json["id"]?.intValue)
+            #expect(try await client.call(.post, "/api/v1/questionnaires/\(id)/publish", token: office).status == .ok)
+            let (cookie, _) = try await client.session("office")
+            let page = try await PageTests.page(client, "/participation", cookie: cookie).1
+            let row = try #require(page.firstMatch(of: /下月开始的征询.*?<\/tr>/))
+            #expect(row.0.contains("待开始") && !row.0.contains("未在征询期"), "\(row.0)")
+        }
+    }
+
     /// A clerk posts a notice with its scanned document on the page; it is on the public page at once, the document with it.
     @Test func aClerkPostsANoticeWithItsDocument() async throws {
         try await TestApp.with(demo: true) { client, services in

@@ -1818,6 +1818,7 @@ extension Catalogue {
         "report.trackingPage": "Open the tracking page",
         "questionnaire.answerAgain": "Own another home here? Answer for it too",
         "questionnaire.noAnswers": "No answers yet.",
+        "questionnaire.status.soon": "Not yet open",
         "questionnaire.line.draft":
             "Draft: residents cannot see it yet. Check the questions, then publish; they cannot change afterwards.",
         "questionnaire.line.soon": "Published; answers are taken from {from} to {to}.",

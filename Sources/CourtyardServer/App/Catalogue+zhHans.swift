@@ -1668,6 +1668,7 @@ extension Catalogue {
         "report.trackingPage": "打开查询页",
         "questionnaire.answerAgain": "名下还有别的房屋？再为另一户填写",
         "questionnaire.noAnswers": "暂无回答。",
+        "questionnaire.status.soon": "待开始",
         "questionnaire.line.draft": "草稿：居民还看不到。核对问题后发布，发布后问题不能再改。",
         "questionnaire.line.soon": "已发布，{from} 开始征询，{to} 截止。",
         "questionnaire.line.open": "征询中：{from} 至 {to}。",

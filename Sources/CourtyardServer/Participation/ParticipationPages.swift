@@ -225,7 +225,7 @@ struct ParticipationOverviewPage {
             QuestionnaireRow(
                 href: SiteRoute.questionnaire(q.id).path, title: q.title, place: places.name(compound: q.compoundId),
                 kind: f.t("questionnaire.kind." + q.kind.rawValue), period: "\(q.opensOn) – \(q.closesOn)",
-                status: f.t(q.accepting ? "questionnaire.open" : "questionnaire.state." + q.state.rawValue))
+                status: QuestionnairePage.status(q, f))
         }
         let notices = ns.map { n in
             NoticeRow(
@@ -415,6 +415,19 @@ struct QuestionnairePage {
 
 extension QuestionnairePage {
     /// 草稿, 征询中 with its dates, not yet open, or ended, as a person reads it.
+    /// Where a questionnaire stands in a list, as a person reads it: 草稿, 待开始, 征询中 or 已结束 (one ended early
+    /// closes on the day it was ended, as its dates then say).
+    static func status(_ q: Questionnaire, _ f: PageFrame) -> String {
+        let today = Clock.today
+        switch q.state {
+        case .draft: return f.t("questionnaire.state.draft")
+        case .closed: return f.t("questionnaire.state.closed")
+        case .published:
+            if q.accepting { return f.t("questionnaire.open") }
+            return f.t(today < q.opensOn ? "questionnaire.status.soon" : "questionnaire.state.closed")
+        }
+    }
+
     static func stateLine(_ h: QuestionnaireRepository.Header, _ f: PageFrame) -> String {
         let today = Clock.today
         let key: String
