@@ -159,13 +159,13 @@ import Testing
             let (_, none) = try await office.get("/votes/\(vote)?ballot=9999")
             #expect(none.contains("找到 0 张") && !none.contains("查-1"))
             let newest = try await repo.enteredBallots(voteId: vote, actor: .system, limit: 2)
-            #expect(newest.total == n && newest.ballots.map(\.paperNumber) == ["查-2", "查-1"])
+            #expect(newest.total == n && newest.entries.map(\.paperNumber) == ["查-2", "查-1"])
             let room = try await repo.enteredBallots(
-                voteId: vote, actor: .system, find: String(newest.ballots[0].household.split(separator: "-").last!))
-            #expect(room.ballots.contains { $0.paperNumber == "查-2" })
+                voteId: vote, actor: .system, find: String(newest.entries[0].household.split(separator: "-").last!))
+            #expect(room.entries.contains { $0.paperNumber == "查-2" })
             let household = try await repo.enteredBallots(
-                voteId: vote, actor: .system, find: newest.ballots[0].household)
-            #expect(household.ballots.map(\.paperNumber) == ["查-2"])
+                voteId: vote, actor: .system, find: newest.entries[0].household)
+            #expect(household.entries.map(\.paperNumber) == ["查-2"])
             // A paper number already entered, typed in another case, is the same paper: refused beside its field.
             let first = [("household_id", homes[3]), ("choice", "approve"), ("paper_number", "Q-7")]
             #expect(try await worker.post("/votes/\(vote)/ballots", first).0 == .seeOther)

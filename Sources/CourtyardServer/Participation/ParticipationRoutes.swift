@@ -163,7 +163,7 @@ struct QuestionnaireController {
         let find = String((request.uri.queryParameters.get("find") ?? "").unicodeScalars.prefix(100))
         let listed = try await questionnaires.enteredResponses(
             id: try id(context), actor: try context.actor(), find: find)
-        return try JSONBody.response(Listed(items: listed.responses, total: listed.total))
+        return try JSONBody.response(Listed(items: listed.entries, total: listed.total))
     }
 
     /// Voids a paper response entered wrongly, with the reason, so the paper may be entered again.

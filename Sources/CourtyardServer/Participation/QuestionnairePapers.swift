@@ -84,7 +84,7 @@ struct QuestionnairePapers {
         guard try await repo.get(id: id, actor: actor).accepting else { return nil }
         // The newest few; any other is found by its number or room, so a phone is not handed a thousand rows.
         let listed = try await repo.enteredResponses(id: id, actor: actor, find: find, limit: 30)
-        let rows = listed.responses.map { r in
+        let rows = listed.entries.map { r in
             EnteredPaper(
                 id: r.id, household: r.household, paper: r.paperNumber, enteredBy: r.enteredBy, at: r.at,
                 voidAction: SiteRoute.voidResponse(id, r.id), refused: refused, f)
@@ -99,7 +99,7 @@ struct QuestionnairePapers {
             title: f.t(office ? "questionnaire.papers" : "questionnaire.papersToday"),
             hint: f.t(office ? "questionnaire.papersHint" : "questionnaire.papersTodayHint"), count: all + shown,
             search: find, searchAction: SiteRoute("/questionnaires/\(id)").withFragment("entered").path,
-            lost: refused.flatMap { r in listed.responses.contains { $0.id == r.entry } ? nil : r.error },
+            lost: refused.flatMap { r in listed.entries.contains { $0.id == r.entry } ? nil : r.error },
             done: voided ? f.t("questionnaire.responseVoided") : nil,
             allHref: find.isEmpty ? nil : SiteRoute("/questionnaires/\(id)").withFragment("entered").path)
     }

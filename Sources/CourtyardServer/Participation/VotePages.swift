@@ -182,7 +182,7 @@ struct VotePage {
         let office = Permissions.allows(actor.role, .manageVotes)
         let voids = v.status == .open && (office || Permissions.allows(actor.role, .enterBallots))
         let listed = try await voids ? repo.enteredBallots(voteId: id, actor: actor, find: find, limit: 30) : nil
-        let entered = listed?.ballots ?? []
+        let entered = listed?.entries ?? []
         let compound = try await Places.load(compoundIds: [v.compoundId], services: services)
             .name(compound: v.compoundId)
         let parts = try await VoteParts.load([v.electorate], services: services).name(v.electorate, f)
@@ -241,11 +241,12 @@ struct VotePage {
 
 extension VotePage {
     /// How many paper ballots there are, and which of them the list shows.
-    static func enteredCount(_ l: VoteRepository.EnteredBallots, searched: Bool, _ f: PageFrame) -> String {
+    static func enteredCount(_ l: EnteredPapers<VoteRepository.EnteredBallot>, searched: Bool, _ f: PageFrame) -> String
+    {
         let all = f.lang.say("ballot.enteredCount", ["n": String(l.total)])
-        if searched { return all + f.lang.say("ballot.found", ["n": String(l.ballots.count)]) }
-        return l.ballots.count < l.total
-            ? all + f.lang.say("ballot.newestShown", ["n": String(l.ballots.count)]) : all
+        if searched { return all + f.lang.say("ballot.found", ["n": String(l.entries.count)]) }
+        return l.entries.count < l.total
+            ? all + f.lang.say("ballot.newestShown", ["n": String(l.entries.count)]) : all
     }
 }
 

@@ -1,6 +1,12 @@
 import CourtyardDomain
 import SQLKit
 
+/// A list of live paper entries (ballots or questionnaire responses): those listed, and how many there are in all.
+public struct EnteredPapers<Entry: Sendable>: Sendable {
+    public var entries: [Entry]
+    public var total: Int
+}
+
 /// What the lists of paper ballots and of paper questionnaires share: whose entries a person sees, how one is found,
 /// and how its household and whoever entered it are named. `alias` is the entries' table in the query (a constant).
 enum PaperEntries {

@@ -312,18 +312,12 @@ public struct QuestionnaireRepository: Sendable {
         }
     }
 
-    /// A questionnaire's live paper responses: those listed, and how many there are in all.
-    public struct EnteredResponses: Sendable {
-        public var responses: [EnteredResponse]
-        public var total: Int
-    }
-
     /// The live paper responses of a questionnaire, newest first (at most `limit`), for those who may void one: the
     /// office every one; whoever else enters paper responses the ones they entered today, which they may still correct.
     /// An online response is never listed. `find`, when not empty, keeps those whose paper number, room or household
     /// (楼栋-单元-房号) it is. No answers are listed: a household's answers are read on its paper.
     public func enteredResponses(id: Int64, actor: Actor, find: String = "", limit: Int = 1000) async throws
-        -> EnteredResponses
+        -> EnteredPapers<EnteredResponse>
     {
         let (all, find) = try PaperEntries.reader(actor, manage: .manageParticipation, find: find, field: "find")
         let live: SQLQueryString =
@@ -344,7 +338,7 @@ public struct QuestionnaireRepository: Sendable {
                     household: try PaperEntries.household(r), paperNumber: try r.optionalText("paper_number") ?? "",
                     enteredBy: try r.text("entered_by"), at: try r.text("at"))
             }
-            return EnteredResponses(responses: responses, total: Int(total))
+            return EnteredPapers(entries: responses, total: Int(total))
         }
     }
 

@@ -404,18 +404,12 @@ public struct VoteRepository: Sendable {
         public var at: String
     }
 
-    /// A vote's live paper ballots: those listed, and how many there are in all.
-    public struct EnteredBallots: Sendable {
-        public var ballots: [EnteredBallot]
-        public var total: Int
-    }
-
     /// The live paper ballots of a vote, newest first (at most `limit`), for those who may void one: the office
     /// holds the papers they were entered from; whoever else enters ballots sees the ones they entered today, which
     /// they may still correct (`BallotCorrection`). An online ballot is never listed, so no page says how a household
     /// voted. `find`, when not empty, keeps the ballots whose paper number, room or household (楼栋-单元-房号) it is.
     public func enteredBallots(voteId: Int64, actor: Actor, find: String = "", limit: Int = 1000) async throws
-        -> EnteredBallots
+        -> EnteredPapers<EnteredBallot>
     {
         let (all, find) = try PaperEntries.reader(actor, manage: .manageVotes, find: find, field: "ballot")
         let live: SQLQueryString = "v.vote_id = \(bind: voteId) AND " + PaperEntries.live("v", all: all, actor: actor)
@@ -433,7 +427,7 @@ public struct VoteRepository: Sendable {
                     paperNumber: try r.optionalText("paper_number"), enteredBy: try r.text("entered_by"),
                     at: try r.text("at"))
             }
-            return EnteredBallots(ballots: ballots, total: Int(total))
+            return EnteredPapers(entries: ballots, total: Int(total))
         }
     }
 
