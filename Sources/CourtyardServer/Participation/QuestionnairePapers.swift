@@ -98,10 +98,10 @@ struct QuestionnairePapers {
             rows: rows, hasRows: !rows.isEmpty,
             title: f.t(office ? "questionnaire.papers" : "questionnaire.papersToday"),
             hint: f.t(office ? "questionnaire.papersHint" : "questionnaire.papersTodayHint"), count: all + shown,
-            search: find, searchAction: SiteRoute("/questionnaires/\(id)").withFragment("entered").path,
+            search: find, searchAction: SiteRoute.questionnairePapers(id).path,
             lost: refused.flatMap { r in listed.entries.contains { $0.id == r.entry } ? nil : r.error },
             done: voided ? f.t("questionnaire.responseVoided") : nil,
-            allHref: find.isEmpty ? nil : SiteRoute("/questionnaires/\(id)").withFragment("entered").path)
+            allHref: find.isEmpty ? nil : SiteRoute.questionnairePapers(id).path)
     }
 }
 

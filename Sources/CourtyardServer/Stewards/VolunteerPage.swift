@@ -98,13 +98,13 @@ struct VolunteerPage {
         return f.lang.say("volunteer.hoursShort", ["n": hours])
     }
 
-    /// What was just recorded, read back in the person's words so a slip is seen at once.
-    static func savedWhat(_ id: Int64, actor: Actor, services: Services, _ f: PageFrame) async throws -> String? {
-        let repo = VolunteerRepository(database: services.database)
-        let year = Clock.today.civil.year
-        var found = try await repo.list(actor: actor, year: year, id: id).first
-        if found == nil { found = try await repo.list(actor: actor, year: year - 1, id: id).first }
-        guard let e = found else { return nil }
+    /// What was just recorded, read back in the person's words so a slip is seen at once; `year` is the one its page
+    /// was sent to, the year of its day.
+    static func savedWhat(_ id: Int64, year: Int, actor: Actor, services: Services, _ f: PageFrame) async throws
+        -> String?
+    {
+        let found = try await VolunteerRepository(database: services.database).list(actor: actor, year: year, id: id)
+        guard let e = found.first else { return nil }
         let what = [e.name, f.t("volunteer.kind." + e.activity.rawValue), duration(e.minutes, f), e.date.description]
         return f.lang.say("volunteer.savedWhat", ["what": what.joined(separator: " · ")])
     }
@@ -192,7 +192,7 @@ struct VolunteerPageController {
         let year = asked.flatMap { (2000...2100).contains($0) ? $0 : nil } ?? Clock.today.civil.year
         var form = try await VolunteerForm.load(actor: actor, services: services, typed: [:], f)
         if let saved = request.uri.queryParameters.get("saved").flatMap({ Int64($0) }) {
-            form?.saved = try await VolunteerPage.savedWhat(saved, actor: actor, services: services, f)
+            form?.saved = try await VolunteerPage.savedWhat(saved, year: year, actor: actor, services: services, f)
         }
         let page = try await VolunteerPage.load(
             year: year, actor: actor, services: services, note: nil, form: form, f)
