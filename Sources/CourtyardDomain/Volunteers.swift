@@ -93,14 +93,8 @@ public enum VolunteerSummary {
 /// minutes: an hour has at most one decimal (six minutes each). Nil for anything else or for nothing at all.
 public enum ServiceDuration {
     public static func minutes(_ typed: String) -> Int64? {
-        let text = String(
-            typed.unicodeScalars.map { s -> Character in
-                // Full-width digits and the full-width point, as a Chinese keyboard may type them.
-                if (0xFF10...0xFF19).contains(s.value) { return Character(UnicodeScalar(s.value - 0xFF10 + 0x30)!) }
-                if s.value == 0xFF0E { return "." }
-                return Character(s)
-            }
-        ).lowercased().filter { !$0.isWhitespace }
+        // Full-width digits and point, as a Chinese keyboard may type them, fold with the rest of a sheet's forms.
+        let text = TextNormalizer.halfWidth(typed).lowercased().filter { !$0.isWhitespace }
         guard !text.isEmpty, text.count <= 20 else { return nil }
         if let m = text.wholeMatch(of: /(\d{1,2})(?:小时|h|hours?)(\d{1,2})(?:分钟|分|min|minutes?)?/) {
             return Int64(m.1).flatMap { h in Int64(m.2).map { h * 60 + $0 } }

@@ -34,6 +34,16 @@ import Testing
                     ("date", Clock.today.adding(days: 3).description), ("duration", "1.5"),
                 ])
             #expect(future == .unprocessableContent && later.contains(#"id="volunteer-date-error""#))
+            // A kind the form never offers (an event's hours come from its helpers) is refused, not filed as other.
+            for crafted in ["event", "cooking"] {
+                let (odd, _, oddPage) = try await browser.post(
+                    "/volunteers",
+                    [
+                        ("place", place), ("name", "韩冬梅"), ("activity", crafted),
+                        ("date", Clock.today.description), ("duration", "1"),
+                    ])
+                #expect(odd == .unprocessableContent && oddPage.contains("请选择服务类别"), "\(crafted)")
+            }
             #expect(try await SelectionTests.count(services, "volunteer_hours") == before)
             let (saved, next, _) = try await browser.post(
                 "/volunteers",

@@ -764,6 +764,7 @@ extension Catalogue {
         "volunteer.kind.other": "Other service",
         "volunteer.duration": "Time (hours)",
         "volunteer.durationPlaceholder": "e.g. 1.5, or 90 min",
+        "volunteer.badActivity": "Choose what the service was: patrol, outreach or other service.",
         "volunteer.badDuration": "Enter the time served, e.g. 1.5 (hours), 2 h or 90 min.",
         "volunteer.durationRange": "The time served is between 1 minute and 24 hours.",
         "volunteer.durationCol": "Time",

@@ -696,6 +696,7 @@ extension Catalogue {
         "volunteer.kind.other": "其他服务",
         "volunteer.duration": "时长（小时）",
         "volunteer.durationPlaceholder": "如 1.5，或 90分钟",
+        "volunteer.badActivity": "请选择服务类别：巡逻、入户宣传或其他服务。",
         "volunteer.badDuration": "请填写时长，如 1.5（小时）、2小时或 90分钟。",
         "volunteer.durationRange": "时长须在 1 分钟到 24 小时之间。",
         "volunteer.durationCol": "时长",

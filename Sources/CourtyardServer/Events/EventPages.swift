@@ -165,15 +165,17 @@ struct EventsPage {
             let compounds = try await services.registry.listAll(Compound.self, actor: actor)
             let chosen = typed["place_ref"]
             var places = communities.map {
-                EventWords.Option(value: "community:\($0.id)", label: $0.name, selected: chosen == "community:\($0.id)")
+                let value = PlaceChoice.community($0.id).value
+                return EventWords.Option(value: value, label: $0.name, selected: chosen == value)
             }
             let communityName = Dictionary(communities.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
             places += compounds.map {
-                EventWords.Option(
-                    value: "compound:\($0.id)",
+                let value = PlaceChoice.compound($0.id).value
+                return EventWords.Option(
+                    value: value,
                     label: [communityName[$0.communityId] ?? "", $0.name].filter { !$0.isEmpty }.joined(
                         separator: " · "),
-                    selected: chosen == "compound:\($0.id)")
+                    selected: chosen == value)
             }
             form = Form(
                 action: SiteRoute.events.path, places: places, kinds: EventWords.kinds(f, selected: typed["kind"]),
@@ -454,8 +456,7 @@ struct EventPageController {
         let problems = EventsPage.Form.problems(fields, f)
         if !problems.isEmpty { return try await redisplay(("bad", Pages.lines(problems)), .unprocessableContent) }
         return try await Pages.save(f, redisplay: redisplay) {
-            let place = (fields["place_ref"] ?? "").split(separator: ":")
-            let placeId = place.count == 2 ? Int64(place[1]) : nil
+            let place = PlaceChoice(fields["place_ref"])
             guard let starts = EventInstant(parsing: fields["starts_at"] ?? ""),
                 let ends = EventInstant(parsing: fields["ends_at"] ?? "")
             else {
@@ -475,8 +476,7 @@ struct EventPageController {
             let e = try await events.create(
                 .init(
                     title: fields["title"] ?? "", kind: EventKind(rawValue: fields["kind"] ?? "") ?? .other,
-                    communityId: place.first == "community" ? placeId : nil,
-                    compoundId: place.first == "compound" ? placeId : nil, startsAt: starts, endsAt: ends,
+                    communityId: place?.communityId, compoundId: place?.compoundId, startsAt: starts, endsAt: ends,
                     place: fields["place"] ?? "", capacity: capacity,
                     signup: EventSignupMode(rawValue: fields["signup"] ?? "") ?? .open, organisers: organisers),
                 actor: actor)

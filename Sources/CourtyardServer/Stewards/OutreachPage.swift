@@ -133,10 +133,6 @@ struct OutreachPage {
         compounds: [Compound], actor: Actor, services: Services, typed: [String: String], _ f: PageFrame
     ) async throws -> BodyForm {
         let communities = try await services.registry.listAll(Community.self, actor: actor).prefix(100)
-        let place = typed["place"] ?? ""
-        let places =
-            compounds.map { ("compound:\($0.id)", $0.name) }
-            + communities.map { ("community:\($0.id)", $0.name + f.t("bodies.wholeCommunity")) }
         return BodyForm(
             action: SiteRoute.outreachBodies.path,
             kinds: BodyKind.allCases.map {
@@ -144,7 +140,8 @@ struct OutreachPage {
                     value: $0.rawValue, label: f.t("outreach.body." + $0.rawValue),
                     selected: typed["kind"] == $0.rawValue)
             },
-            places: places.map { FormOption(value: $0.0, label: $0.1, selected: place == $0.0) },
+            places: PlaceChoice.options(
+                compounds: compounds, communities: communities, selected: typed["place"], f),
             bodyName: typed["name"] ?? "", formedOn: typed["formed_on"] ?? Clock.today.description)
     }
 
@@ -235,15 +232,13 @@ struct OutreachController {
             guard let formed = Day(fields["formed_on"] ?? "") else {
                 throw ValidationError(field: "formed_on", code: Pages.pageMessage, message: f.t("form.badDate"))
             }
-            let place = (fields["place"] ?? "").split(separator: ":")
-            let id = place.count == 2 ? Int64(place[1]) : nil
-            guard let id, let kind = BodyKind(rawValue: fields["kind"] ?? "") else {
+            guard let place = PlaceChoice(fields["place"]), let kind = BodyKind(rawValue: fields["kind"] ?? "") else {
                 throw ValidationError(field: "place", code: Pages.pageMessage, message: f.t("bodies.pickPlace"))
             }
             let body = try await BodyRepository(database: services.database).create(
                 .init(
-                    kind: kind, name: fields["name"] ?? "", compoundId: place[0] == "compound" ? id : nil,
-                    communityId: place[0] == "community" ? id : nil, formedOn: formed, members: []),
+                    kind: kind, name: fields["name"] ?? "", compoundId: place.compoundId,
+                    communityId: place.communityId, formedOn: formed, members: []),
                 actor: actor)
             return SiteRoute.body(body.id).path + "?saved=1#add-member"
         }

@@ -146,16 +146,13 @@ struct VolunteerForm {
         guard Permissions.allows(actor.role, .writeContacts) else { return nil }
         let compounds = try await services.registry.listAll(Compound.self, actor: actor).prefix(500)
         let communities = try await services.registry.listAll(Community.self, actor: actor).prefix(100)
-        let place = typed["place"] ?? (compounds.count == 1 ? "compound:\(compounds[0].id)" : "")
-        let places =
-            compounds.map { ("compound:\($0.id)", $0.name) }
-            + communities.map { ("community:\($0.id)", $0.name + f.t("bodies.wholeCommunity")) }
+        let place = typed["place"] ?? (compounds.count == 1 ? PlaceChoice.compound(compounds[0].id).value : nil)
         let teams = try await BodyRepository(database: services.database).list(
             compoundId: nil, communityId: nil, kind: nil, actor: actor
         ).filter { [.volunteerTeam, .neighbourhoodStation].contains($0.kind) }.prefix(200)
         return VolunteerForm(
             action: SiteRoute.volunteers().path,
-            places: places.map { FormOption(value: $0.0, label: $0.1, selected: place == $0.0) },
+            places: PlaceChoice.options(compounds: compounds, communities: communities, selected: place, f),
             teams: teams.map {
                 FormOption(value: String($0.id), label: $0.name, selected: typed["body_id"] == String($0.id))
             }, offersTeams: !teams.isEmpty,
@@ -221,10 +218,9 @@ struct VolunteerPageController {
 
     /// The form's fields as a record, or the first field the store cannot be asked about.
     static func newHours(_ fields: [String: String], _ f: PageFrame) throws -> VolunteerRepository.NewHours {
-        let place = (fields["place"] ?? "").split(separator: ":")
-        let id = place.count == 2 ? Int64(place[1]) : nil
+        let place = PlaceChoice(fields["place"])
         let team = Int64(fields["body_id"] ?? "")
-        guard id != nil || team != nil else {
+        guard place != nil || team != nil else {
             throw ValidationError(field: "community_id", code: Pages.pageMessage, message: f.t("volunteer.pickPlace"))
         }
         guard let date = Day(fields["date"] ?? "") else {
@@ -237,10 +233,14 @@ struct VolunteerPageController {
         guard (1...EventRules.maxHelperMinutes).contains(minutes) else {
             throw ValidationError(field: "minutes", code: Pages.pageMessage, message: f.t("volunteer.durationRange"))
         }
+        // Hours at an event come from its helpers; a form offers only the other kinds.
+        guard let activity = VolunteerActivity(rawValue: fields["activity"] ?? "patrol"), activity != .event else {
+            throw ValidationError(field: "activity", code: Pages.pageMessage, message: f.t("volunteer.badActivity"))
+        }
         return VolunteerRepository.NewHours(
-            communityId: place.first == "community" ? id : nil, compoundId: place.first == "compound" ? id : nil,
+            communityId: place?.communityId, compoundId: place?.compoundId,
             bodyId: team, name: fields["name"] ?? "", phone: fields["phone"] ?? "",
-            activity: VolunteerActivity(rawValue: fields["activity"] ?? "") ?? .other, date: date, minutes: minutes,
+            activity: activity, date: date, minutes: minutes,
             note: fields["note"] ?? "")
     }
 }
