@@ -64,6 +64,41 @@ enum PaperEntries {
         """
     }
 
+    /// The reason an entry is voided with (`what` names the entry in the message): at most 500 characters, tidied,
+    /// and not empty.
+    static func voidReason(_ reason: String, what: String) throws -> String {
+        try TextBounds.check(reason, field: "reason", max: 500)
+        let why = TextNormalizer.line(reason)
+        guard !why.isEmpty else {
+            throw ValidationError(field: "reason", code: "required", message: "voiding a \(what) needs a reason")
+        }
+        return why
+    }
+
+    /// Voids the live entry `id` of `table` (a constant), whose `row` was read with `named` and its paper number, and
+    /// logs its household, paper number and reason as `action` on `entity`. Voided a moment before by someone else,
+    /// it is not found, as for whoever came second.
+    static func void(
+        _ table: String, id: Int64, row: any SQLRow, reason why: String, db: any SQLDatabase,
+        log: (actor: Actor, action: String, entity: String, entityId: Int64, subdistrictId: Int64)
+    ) async throws {
+        guard
+            try await db.raw(
+                """
+                UPDATE \(unsafeRaw: table) SET voided_at = \(bind: Clock.isoNow()), void_reason = \(bind: why)
+                WHERE id = \(bind: id) AND voided_at IS NULL RETURNING id
+                """
+            ).first() != nil
+        else { throw StoreError.notFound }
+        try await AuditLog.record(
+            db: db, actor: log.actor, action: log.action, entity: log.entity, entityId: log.entityId,
+            subdistrictId: log.subdistrictId, before: nil,
+            after: .object([
+                ("household", .string(try household(row))),
+                ("paper_number", .string(try row.optionalText("paper_number") ?? "")), ("reason", .string(why)),
+            ]))
+    }
+
     /// "楼栋-单元-房号" of a row read with `named`.
     static func household(_ r: any SQLRow) throws -> String {
         "\(try r.text("building"))-\(try r.text("entrance"))-\(try r.text("room"))"

@@ -348,11 +348,7 @@ public struct QuestionnaireRepository: Sendable {
     public func void(id: Int64, responseId: Int64, reason: String, actor: Actor) async throws {
         let office = Permissions.allows(actor.role, .manageParticipation)
         guard office || Permissions.allows(actor.role, .enterBallots) else { throw AccessError.forbidden }
-        try TextBounds.check(reason, field: "reason", max: 500)
-        let why = TextNormalizer.line(reason)
-        guard !why.isEmpty else {
-            throw ValidationError(field: "reason", code: "required", message: "voiding a response needs a reason")
-        }
+        let why = try PaperEntries.voidReason(reason, what: "response")
         let s = scope(actor)
         try await database.transaction { db in
             let h = try await Self.header(id, db: db, scope: s)
@@ -369,22 +365,9 @@ public struct QuestionnaireRepository: Sendable {
             if !office, let refusal = Self.correctionRefusal(try r.text("at"), try r.text("username"), actor) {
                 throw refusal
             }
-            // Voided at the same moment by someone else: not there any more, as for whoever came second.
-            guard
-                try await db.raw(
-                    """
-                    UPDATE questionnaire_responses SET voided_at = \(bind: Clock.isoNow()), void_reason = \(bind: why)
-                    WHERE id = \(bind: responseId) AND voided_at IS NULL RETURNING id
-                    """
-                ).first() != nil
-            else { throw StoreError.notFound }
-            try await AuditLog.record(
-                db: db, actor: actor, action: "void_response", entity: "questionnaires", entityId: id,
-                subdistrictId: h.subdistrictId, before: nil,
-                after: .object([
-                    ("household", .string(try PaperEntries.household(r))),
-                    ("paper_number", .string(try r.optionalText("paper_number") ?? "")), ("reason", .string(why)),
-                ]))
+            try await PaperEntries.void(
+                "questionnaire_responses", id: responseId, row: r, reason: why, db: db,
+                log: (actor, "void_response", "questionnaires", id, h.subdistrictId))
         }
     }
 

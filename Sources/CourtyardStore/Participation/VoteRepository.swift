@@ -456,11 +456,7 @@ public struct VoteRepository: Sendable {
     public func void(voteId: Int64, ballotId: Int64, reason: String, actor: Actor) async throws {
         let office = Permissions.allows(actor.role, .manageVotes)
         guard office || Permissions.allows(actor.role, .enterBallots) else { throw AccessError.forbidden }
-        try TextBounds.check(reason, field: "reason", max: 500)
-        let why = TextNormalizer.line(reason)
-        guard !why.isEmpty else {
-            throw ValidationError(field: "reason", code: "required", message: "voiding a ballot needs a reason")
-        }
+        let why = try PaperEntries.voidReason(reason, what: "ballot")
         try await database.transaction { db in
             let v = try await load(id: voteId, actor: actor, db: db)
             if let refusal = VoteRules.refusal(.voidBallot, status: v.status) { throw StoreError.conflict(refusal) }
@@ -470,22 +466,9 @@ public struct VoteRepository: Sendable {
                 "SELECT v.paper_number, " + PaperEntries.named("v") + " FROM ballots v" + PaperEntries.joins("v")
                 + " WHERE v.id = \(bind: ballotId) AND v.vote_id = \(bind: voteId) AND v.voided_at IS NULL"
             guard let row = try await db.raw(named).first() else { throw StoreError.notFound }
-            // Voided at the same moment by someone else: not there any more, as for whoever came second.
-            guard
-                try await db.raw(
-                    """
-                    UPDATE ballots SET voided_at = \(bind: Clock.isoNow()), void_reason = \(bind: why)
-                    WHERE id = \(bind: ballotId) AND vote_id = \(bind: voteId) AND voided_at IS NULL RETURNING id
-                    """
-                ).first() != nil
-            else { throw StoreError.notFound }
-            try await AuditLog.record(
-                db: db, actor: actor, action: "void_ballot", entity: "votes", entityId: voteId,
-                subdistrictId: v.subdistrictId, before: nil,
-                after: .object([
-                    ("household", .string(try PaperEntries.household(row))),
-                    ("paper_number", .string(try row.optionalText("paper_number") ?? "")), ("reason", .string(why)),
-                ]))
+            try await PaperEntries.void(
+                "ballots", id: ballotId, row: row, reason: why, db: db,
+                log: (actor, "void_ballot", "votes", voteId, v.subdistrictId))
         }
     }
 
