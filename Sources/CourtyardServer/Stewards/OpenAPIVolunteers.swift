@@ -25,7 +25,11 @@ extension OpenAPIDocument {
                 "minutes": ty("integer"), "note": ty("string"),
             ],
         ]
-        let hours: D = ["type": "string", "description": "hours with one decimal, exact from whole minutes"]
+        let hours: D = [
+            "type": "string",
+            "description":
+                "hours from whole minutes: one decimal where exact (1.5), else two (0.75, 0.33 rounded half up)",
+        ]
         schemas["VolunteerYear"] = [
             "type": "object", "required": ["year", "volunteers", "teams", "total_minutes", "total_hours"],
             "properties": [
@@ -88,7 +92,7 @@ extension OpenAPIDocument {
                             "properties": [
                                 "name": ["type": "string", "description": personal],
                                 "phone": ["type": "string", "description": personal], "events": ty("integer"),
-                                "minutes": minutes, "hours": ["type": "string", "pattern": "^[0-9]+\\.[0-9]$"],
+                                "minutes": minutes, "hours": ["type": "string", "pattern": "^[0-9]+\\.[0-9]{1,2}$"],
                                 "teams": ["type": "array", "items": ty("string")], "event_minutes": minutes,
                                 "patrol_minutes": minutes, "outreach_minutes": minutes, "other_minutes": minutes,
                             ],

@@ -82,7 +82,7 @@ struct VolunteerController {
     }
 }
 
-/// The year's summary as a sheet: each volunteer, then each team, then the total; hours with one decimal.
+/// The year's summary as a sheet: each volunteer, then each team, then the total; hours as `EventRules.hoursText` writes them.
 enum VolunteerSheet {
     static let numeric: Set<Int> = [3, 4, 5, 6, 7]
 
