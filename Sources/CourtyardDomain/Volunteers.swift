@@ -7,6 +7,7 @@ public enum VolunteerActivity: String, CaseIterable, Codable, Sendable {
 /// Minutes of volunteer service by one person on one occasion, from whichever source recorded it.
 public struct VolunteerEntry: Sendable, Equatable {
     /// Who, as recorded: the phone where there is one (the same person across events and patrols), else the name.
+    /// An entry of a name alone is the one person of that name who gave a phone, when exactly one did.
     public var name: String
     public var phone: String
     public var team: String?
@@ -28,7 +29,6 @@ public struct VolunteerEntry: Sendable, Equatable {
         self.minutes = minutes
         self.eventId = eventId
     }
-    var key: String { phone.isEmpty ? "name:" + name : "phone:" + phone }
 }
 
 /// A year's volunteer service: each person's minutes by activity, and each team's.
@@ -59,22 +59,28 @@ public enum VolunteerSummary {
         var teamMinutes: [String: Int64] = [:]
         var teamOrder: [String] = []
         var teamNames: [String: String] = [:]
-        for e in entries {
-            if people[e.key] == nil {
-                order.append(e.key)
-                people[e.key] = Person(name: e.name, phone: e.phone, teams: [], minutes: [:], events: [])
+        // A name entered without a phone (a patrol written down by its steward) is the one person of that name who
+        // gave a phone somewhere; namesakes with two phones leave it apart, since no one can tell whose it is.
+        var phonesByName: [String: Set<String>] = [:]
+        for e in entries where !e.phone.isEmpty { phonesByName[e.name, default: []].insert(e.phone) }
+        for var e in entries {
+            if e.phone.isEmpty, let phones = phonesByName[e.name], phones.count == 1 { e.phone = phones.first! }
+            let key = e.phone.isEmpty ? "name:" + e.name : "phone:" + e.phone
+            if people[key] == nil {
+                order.append(key)
+                people[key] = Person(name: e.name, phone: e.phone, teams: [], minutes: [:], events: [])
             }
-            people[e.key]!.minutes[e.activity, default: 0] += e.minutes
-            if let event = e.eventId { people[e.key]!.events.insert(event) }
+            people[key]!.minutes[e.activity, default: 0] += e.minutes
+            if let event = e.eventId { people[key]!.events.insert(event) }
             if let team = e.team {
-                if !people[e.key]!.teams.contains(team) { people[e.key]!.teams.append(team) }
+                if !people[key]!.teams.contains(team) { people[key]!.teams.append(team) }
                 let teamKey = e.teamId.map { "id:\($0)" } ?? "name:" + team
                 if teamMinutes[teamKey] == nil {
                     teamOrder.append(teamKey)
                     teamNames[teamKey] = team
                 }
                 teamMinutes[teamKey, default: 0] += e.minutes
-                teamPeople[teamKey, default: []].insert(e.key)
+                teamPeople[teamKey, default: []].insert(key)
             }
         }
         let sortedPeople = order.compactMap { people[$0] }.sorted { a, b in

@@ -27,4 +27,22 @@ import Testing
         ])
         #expect(twins.teams.map(\.minutes) == [20, 10])
     }
+
+    @Test func aNameWithoutAPhoneIsThePersonOfThatNameWhoGaveOne() {
+        let one = VolunteerSummary.build([
+            VolunteerEntry(name: "韩冬梅", phone: "", team: nil, activity: .patrol, minutes: 45),
+            VolunteerEntry(name: "韩冬梅", phone: "13912345678", team: nil, activity: .event, minutes: 60, eventId: 3),
+            VolunteerEntry(name: "韩冬梅", phone: "", team: "红马甲", activity: .patrol, minutes: 45),
+        ])
+        #expect(one.people.count == 1 && one.people[0].phone == "13912345678")
+        #expect(one.people[0].minutes == [.patrol: 90, .event: 60] && one.teams.first?.volunteers == 1)
+        // Two people of one name with their own phones: the entry without one is neither's.
+        let namesakes = VolunteerSummary.build([
+            VolunteerEntry(name: "王芳", phone: "13900000001", team: nil, activity: .patrol, minutes: 60),
+            VolunteerEntry(name: "王芳", phone: "13900000002", team: nil, activity: .patrol, minutes: 120),
+            VolunteerEntry(name: "王芳", phone: "", team: nil, activity: .other, minutes: 30),
+        ])
+        #expect(namesakes.people.map(\.total) == [120, 60, 30])
+        #expect(namesakes.people.map(\.phone) == ["13900000002", "13900000001", ""])
+    }
 }
