@@ -188,8 +188,19 @@ import Testing
             #expect(xlsx == [0x50, 0x4B])
 
             // Closed, it takes no more answers and becomes evidence for the gate out of consultation.
-            _ = try await client.call(.post, "/api/v1/questionnaires/\(qid)/close", token: office)
+            let closed = try await client.call(.post, "/api/v1/questionnaires/\(qid)/close", token: office)
             #expect(try await answerOnline(phone).0 == .conflict)
+            // Ended a week early: it closes today, and the day it was meant to close is kept and said.
+            let planned = Self.today.adding(days: 7)
+            #expect(closed.json["closes_on"]?.stringValue == Self.today.description)
+            #expect(closed.json["planned_closes_on"]?.stringValue == planned.description)
+            let publicPage = try await client.execute(uri: "/public/questionnaires/\(qid)", method: .get) { r in
+                String(buffer: r.body)
+            }
+            #expect(publicPage.contains("\(Self.today)（提前结束，原定 \(planned) 截止）"))
+            let (officeCookie, _) = try await client.session("office")
+            let officePage = try await PageTests.page(client, "/questionnaires/\(qid)", cookie: officeCookie).1
+            #expect(officePage.contains("已于 \(Self.today) 提前结束（原定 \(planned) 截止）"))
             let project = try await client.call(
                 .post, "/api/v1/projects", token: office,
                 body:

@@ -1674,6 +1674,8 @@ extension Catalogue {
         "questionnaire.line.soon": "已发布，{from} 开始征询，{to} 截止。",
         "questionnaire.line.open": "征询中：{from} 至 {to}。",
         "questionnaire.line.closed": "已结束，不再收集回答。",
+        "questionnaire.line.closedEarly": "已于 {to} 提前结束（原定 {planned} 截止），不再收集回答。",
+        "questionnaire.endedEarly": "{day}（提前结束，原定 {planned} 截止）",
         "questionnaire.publish": "发布征询",
         "questionnaire.publishHint": "发布后居民可通过公开页面、二维码或纸质问卷作答。",
         "questionnaire.close": "提前结束征询",

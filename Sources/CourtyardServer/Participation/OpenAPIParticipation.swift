@@ -54,7 +54,8 @@ extension OpenAPIDocument {
                 responses: responses(["204": ["description": "discarded"], "409": rresp("Conflict")])),
         ]
         for (action, summary) in [
-            ("publish", "Publish: the questions are frozen"), ("close", "Close before the closing date"),
+            ("publish", "Publish: the questions are frozen"),
+            ("close", "Close now; ended early, closes_on becomes today and planned_closes_on keeps the day planned"),
         ] {
             paths["/api/v1/questionnaires/{id}/\(action)"] = [
                 "post": op(

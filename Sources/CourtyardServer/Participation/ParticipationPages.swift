@@ -224,7 +224,9 @@ struct ParticipationOverviewPage {
         let questionnaires = qs.map { q in
             QuestionnaireRow(
                 href: SiteRoute.questionnaire(q.id).path, title: q.title, place: places.name(compound: q.compoundId),
-                kind: f.t("questionnaire.kind." + q.kind.rawValue), period: "\(q.opensOn) – \(q.closesOn)",
+                kind: f.t("questionnaire.kind." + q.kind.rawValue),
+                period: "\(q.opensOn) – "
+                    + QuestionnairePage.closing(q.closesOn, planned: q.plannedClosesOn, f),
                 status: QuestionnairePage.status(q, f))
         }
         let notices = ns.map { n in
@@ -428,19 +430,30 @@ extension QuestionnairePage {
         }
     }
 
+    /// The last day of its period, and for one ended early the day it was meant to close beside it.
+    static func closing(_ closesOn: Day, planned: Day?, _ f: PageFrame) -> String {
+        guard let planned else { return closesOn.description }
+        return f.lang.say("questionnaire.endedEarly", ["day": closesOn.description, "planned": planned.description])
+    }
+
     static func stateLine(_ h: QuestionnaireRepository.Header, _ f: PageFrame) -> String {
         let today = Clock.today
         let key: String
         switch h.state {
         case .draft: key = "questionnaire.line.draft"
-        case .closed: key = "questionnaire.line.closed"
+        case .closed: key = h.plannedClosesOn == nil ? "questionnaire.line.closed" : "questionnaire.line.closedEarly"
         case .published:
             key =
                 today < h.opensOn
                 ? "questionnaire.line.soon"
                 : today > h.closesOn ? "questionnaire.line.closed" : "questionnaire.line.open"
         }
-        return Lang.fill(f.t(key), ["from": h.opensOn.description, "to": h.closesOn.description])
+        return Lang.fill(
+            f.t(key),
+            [
+                "from": h.opensOn.description, "to": h.closesOn.description,
+                "planned": h.plannedClosesOn?.description ?? "",
+            ])
     }
 }
 
@@ -701,7 +714,8 @@ struct QuestionnairePageController {
         let ready = services.configuration.publicURL != nil
         let poster = QuestionnairePoster(
             place: compound.name, qrSrc: ready ? SiteRoute.publicQuestionnaireQR(id).path : nil,
-            opensOn: q.opensOn.description, closesOn: q.closesOn.description,
+            opensOn: q.opensOn.description,
+            closesOn: QuestionnairePage.closing(q.closesOn, planned: q.plannedClosesOn, f),
             link: ready ? services.publicLink(SiteRoute.publicQuestionnaire(id).path, request: request) : nil,
             needsPublicURL: !ready, setsUp: actor.role == .admin, helpPhone: services.configuration.helpPhone,
             issuer: (subdistrict?["name"]?.stringValue ?? "") + f.t("poster.office"))

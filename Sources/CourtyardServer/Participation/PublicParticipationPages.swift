@@ -161,7 +161,8 @@ struct PublicQuestionnairePage {
                 })
         }
         return PublicQuestionnairePage(
-            title: h.title, note: note, opensOn: h.opensOn.description, closesOn: h.closesOn.description,
+            title: h.title, note: note, opensOn: h.opensOn.description,
+            closesOn: QuestionnairePage.closing(h.closesOn, planned: h.plannedClosesOn, f),
             backHref: SiteRoute.publicCompound(h.compoundId).path, form: form, againHref: again, closed: closed)
     }
 }

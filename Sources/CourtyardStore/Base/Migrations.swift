@@ -826,6 +826,13 @@ public enum Migrations {
                   WHERE paper_number IS NOT NULL AND voided_at IS NULL
                 """,
             ]),
+        Step(
+            version: 31, name: "questionnaire_planned_close",
+            statements: [
+                // Ended early, a questionnaire's period ends the day it was ended; the day it was meant to close is
+                // kept, so residents and the office read both (已于 12-04 提前结束，原定 12-18 截止).
+                "ALTER TABLE questionnaires ADD COLUMN planned_closes_on TEXT"
+            ]),
     ]
 
     public static var latest: Int { steps.last?.version ?? 0 }

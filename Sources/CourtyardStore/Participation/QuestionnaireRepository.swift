@@ -15,9 +15,11 @@ public struct Questionnaire: Codable, Sendable {
     public var state: QuestionnaireState
     /// Whether it takes responses today.
     public var accepting: Bool
+    /// Ended early: the day it was meant to close (`closes_on` is then the day it was ended); nil otherwise.
+    public var plannedClosesOn: Day?
     enum CodingKeys: String, CodingKey {
         case id, compoundId = "compound_id", projectId = "project_id", kind, title, questions
-        case opensOn = "opens_on", closesOn = "closes_on", state, accepting
+        case opensOn = "opens_on", closesOn = "closes_on", state, accepting, plannedClosesOn = "planned_closes_on"
     }
 }
 
@@ -42,6 +44,8 @@ public struct QuestionnaireRepository: Sendable {
         public var id: Int64, subdistrictId: Int64, compoundId: Int64, projectId: Int64?, kind: QuestionnaireKind,
             title: String
         public var questions: [Question], opensOn: Day, closesOn: Day, state: QuestionnaireState
+        /// Ended early: the day it was meant to close.
+        public var plannedClosesOn: Day?
 
         /// Responses are taken when published and between the dates.
         public func accepting(today: Day) -> Bool {
@@ -52,13 +56,15 @@ public struct QuestionnaireRepository: Sendable {
         public var summary: Questionnaire {
             Questionnaire(
                 id: id, compoundId: compoundId, projectId: projectId, kind: kind, title: title, questions: questions,
-                opensOn: opensOn, closesOn: closesOn, state: state, accepting: accepting(today: Clock.today))
+                opensOn: opensOn, closesOn: closesOn, state: state, accepting: accepting(today: Clock.today),
+                plannedClosesOn: plannedClosesOn)
         }
     }
 
     static func header(_ id: Int64, db: any SQLDatabase, scope: SQLQueryString?) async throws -> Header {
         var sql: SQLQueryString = """
-            SELECT q.id, q.subdistrict_id, q.compound_id, q.project_id, q.kind, q.title, q.questions_json, q.opens_on, q.closes_on, q.state
+            SELECT q.id, q.subdistrict_id, q.compound_id, q.project_id, q.kind, q.title, q.questions_json, q.opens_on, q.closes_on, q.state,
+              q.planned_closes_on
             FROM questionnaires q JOIN compounds t ON t.id = q.compound_id WHERE q.id = \(bind: id)
             """
         if let scope { sql += " AND " + scope }
@@ -70,7 +76,8 @@ public struct QuestionnaireRepository: Sendable {
             kind: QuestionnaireKind(rawValue: try r.text("kind")) ?? .consultation, title: try r.text("title"),
             questions: questions,
             opensOn: Day(try r.text("opens_on"))!, closesOn: Day(try r.text("closes_on"))!,
-            state: QuestionnaireState(rawValue: try r.text("state")) ?? .draft)
+            state: QuestionnaireState(rawValue: try r.text("state")) ?? .draft,
+            plannedClosesOn: try r.optionalText("planned_closes_on").flatMap { Day($0) })
     }
 
     func scope(_ actor: Actor) -> SQLQueryString { ResourceSpec.compounds.scopeCondition(actor.scope) }
@@ -246,11 +253,14 @@ public struct QuestionnaireRepository: Sendable {
             try await db.raw(
                 "UPDATE questionnaires SET state = \(bind: state.rawValue), version = version + 1 WHERE id = \(bind: id)"
             ).run()
-            // Ended early while open: its period ends today, as residents then read it.
+            // Ended early while open: its period ends today, as residents then read it, beside the day it was meant to.
             let today = Clock.today
             if state == .closed && h.opensOn <= today && today < h.closesOn {
                 try await db.raw(
-                    "UPDATE questionnaires SET closes_on = \(bind: today.description) WHERE id = \(bind: id)"
+                    """
+                    UPDATE questionnaires SET closes_on = \(bind: today.description),
+                      planned_closes_on = \(bind: h.closesOn.description) WHERE id = \(bind: id)
+                    """
                 ).run()
             }
             try await AuditLog.record(
