@@ -1825,7 +1825,7 @@ extension Catalogue {
         "questionnaire.line.soon": "Published; answers are taken from {from} to {to}.",
         "questionnaire.line.open": "Open for answers: {from} to {to}.",
         "questionnaire.line.closed": "Ended; no more answers are taken.",
-        "questionnaire.line.closedEarly": "Ended early on {to} (it was to close on {planned}); no more answers are taken.",
+        "questionnaire.line.closedEarly": "Ended early on {to} (it was to close on {planned}); no more answers.",
         "questionnaire.endedEarly": "{day} (ended early; it was to close on {planned})",
         "questionnaire.publish": "Publish",
         "questionnaire.publishHint": "Once published, residents answer on the public page, by QR code or on paper.",
