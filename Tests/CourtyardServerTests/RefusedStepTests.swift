@@ -138,6 +138,11 @@ import Testing
             #expect(status == .unprocessableContent)
             #expect(page.contains(#"role="alert""#) && page.contains("说明最多 2000 字。"))
             #expect(page.contains(#"action="/findings/\#(finding.id)/rectify""#), "the project's page, with its form")
+            // The note comes back in the finding's own form, with the reason beside it, where the page opens.
+            let form = try #require(
+                page.firstMatch(of: /action="\/findings\/\d+\/rectify".*?<\/form>/).map { String($0.0) })
+            #expect(form.contains(#"value="\#(long)""#) && form.contains(#"aria-invalid="true" autofocus"#))
+            #expect(form.contains(#"<span class="field-error" role="alert">说明最多 2000 字。</span>"#))
             let office = try await client.session("office")
             let change = try #require(
                 try await Self.first(

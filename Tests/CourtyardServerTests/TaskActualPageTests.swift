@@ -25,6 +25,13 @@ import Testing
             let today = Day.today(epochSeconds: Date().timeIntervalSince1970)
             let (future, _, told) = try await site.post(started, [("date", today.adding(days: 3).description)])
             #expect(future == .unprocessableContent && told.contains(#"action="\#(started)""#))
+            // Said beside the task's own form, the day typed kept there and the page scrolled to it.
+            let form = try #require(
+                told.firstMatch(of: /<form class="inline" method="post" action="[^"]*\/started">.*?<\/td>/))
+            #expect(form.0.contains(#"value="\#(today.adding(days: 3))" required"#))
+            #expect(
+                form.0.contains(#"aria-invalid="true" autofocus"#)
+                    && form.0.contains(#"class="field-error" role="alert""#))
             let (ok, to, _) = try await site.post(started, [("date", today.adding(days: -1).description)])
             #expect(ok == .seeOther && to.hasSuffix("#schedule"))
             let (_, after) = try await site.get("/projects/\(f.pid)")

@@ -107,6 +107,8 @@ struct ProjectPage {
         var startAction: String? = nil
         var finishAction: String? = nil
         var today = ""
+        /// Why the day sent from this row was refused, said beside its form (the day typed kept in it).
+        var refusal: String? = nil
     }
     struct LogRow {
         let date: String
@@ -151,6 +153,9 @@ struct ProjectPage {
         let needsNote: Bool
         /// Reporting a fix may carry a photo of it, so that form is sent as multipart.
         let takesPhoto: Bool
+        /// Refused: the note as typed, and why, said beside the form.
+        var note = ""
+        var refusal: String? = nil
     }
     struct FindingLine {
         let text: String
@@ -165,14 +170,14 @@ struct ProjectPage {
         /// The contractor's photos of the fix, beside its note, while it waits for or has passed re-inspection.
         let fixPhotos: [String]
         let hasFixPhotos: Bool
-        let steps: [StepButton]
+        var steps: [StepButton]
         let hasSteps: Bool
     }
     struct CheckRow {
         let date: String
         let by: String
         let passed: String
-        let findings: [FindingLine]
+        var findings: [FindingLine]
     }
 
     let message: PageNotice?
@@ -202,7 +207,7 @@ struct ProjectPage {
     let chart: TrustedHTML?
     /// The chart as an SVG file of its own, to open or save.
     let chartHref: String?
-    let taskRows: [TaskRow]
+    var taskRows: [TaskRow]
     let siteLogForm: SiteLogForm?
     let logRows: [LogRow]
     let hasLogs: Bool
@@ -212,7 +217,7 @@ struct ProjectPage {
     var savedSchedule: String?
     var savedInvestment: String?
     var savedSafety: String?
-    let checkRows: [CheckRow]
+    var checkRows: [CheckRow]
     let hasChecks: Bool
     let safety: SafetySection
     let investment: InvestmentSection?
@@ -331,6 +336,24 @@ struct ProjectPage {
         hasChecks = !checkRows.isEmpty
         safety = facts.safety
         investment = facts.investment
+    }
+
+    /// A form on one row (a task's day, a finding's next step) that was refused: what was typed goes back into that
+    /// form and the reason is said beside it, where the page is scrolled to, not only at the top of a long page.
+    mutating func retype(row action: String, _ fields: [String: String], problem: String) {
+        for i in taskRows.indices where [taskRows[i].startAction, taskRows[i].finishAction].contains(action) {
+            taskRows[i].today = fields["date"] ?? taskRows[i].today
+            taskRows[i].refusal = problem
+        }
+        for c in checkRows.indices {
+            for x in checkRows[c].findings.indices {
+                for s in checkRows[c].findings[x].steps.indices where checkRows[c].findings[x].steps[s].action == action
+                {
+                    checkRows[c].findings[x].steps[s].note = fields["note"] ?? ""
+                    checkRows[c].findings[x].steps[s].refusal = problem
+                }
+            }
+        }
     }
 
     static func cards(_ p: ProjectSummary, _ f: PageFrame) -> [Card] {
@@ -486,13 +509,14 @@ struct ProjectPageController: Sendable {
     func page(
         id: Int64, _ context: AppContext, _ f: PageFrame, message: PageNotice?, log: SiteLogForm.Typed? = nil,
         change: InvestmentSection.ChangeForm? = nil, check: [String: String]? = nil, gate: [String: String]? = nil,
-        savedIn: String? = nil, status: HTTPResponse.Status
+        row: (action: String, fields: [String: String])? = nil, savedIn: String? = nil, status: HTTPResponse.Status
     ) async throws -> Response {
         let actor = try context.require(.readProjects)
         var facts = try await ProjectPage.load(id: id, actor: actor, services: services, f)
         if let change, facts.investment?.changeForm != nil { facts.investment?.changeForm = change }
         var page = ProjectPage(facts, actor: actor, message: message, log: log, f)
         if let check, let message { page.checkForm?.retype(check, problem: message.text) }
+        if let row, let message { page.retype(row: row.action, row.fields, problem: message.text) }
         if let gate, var form = page.advance {
             form.typedNote = gate["note"] ?? ""
             form.documentTypes = form.documentTypes.map {
@@ -517,7 +541,8 @@ struct ProjectPageController: Sendable {
     /// Runs a form's save and goes back to the page's section; a refused form shows the page again with why.
     func save(
         id: Int64, anchor: String?, _ context: AppContext, _ f: PageFrame, check: [String: String]? = nil,
-        gate: [String: String]? = nil, _ body: () async throws -> Void
+        gate: [String: String]? = nil, row: (action: String, fields: [String: String])? = nil,
+        _ body: () async throws -> Void
     ) async throws -> Response {
         try await Pages.save(
             f,
@@ -525,7 +550,7 @@ struct ProjectPageController: Sendable {
             redisplay: { m, status in
                 try await page(
                     id: id, context, f, message: PageNotice(tone: m.0, text: m.1), check: check, gate: gate,
-                    status: status)
+                    row: row, status: status)
             }, body)
     }
 
@@ -576,7 +601,8 @@ struct ProjectPageController: Sendable {
             throw AppError.notFound
         }
         let id = try context.parameters.require("id", as: Int64.self)
-        return try await saveOnProject(of: .finding, id: id, anchor: "checks", context, f) {
+        let row = (SiteRoute.findingStep(id, step).path, fields)
+        return try await saveOnProject(of: .finding, id: id, anchor: "checks", row: row, context, f) {
             let actor = try context.actor()
             let note = fields["note"] ?? ""
             guard let form else {
@@ -593,13 +619,14 @@ struct ProjectPageController: Sendable {
     /// A step on one of a project's records (a finding, a change order, a payment) from the project's page: saved,
     /// back to its section; refused, the project's page again saying why, instead of a page with only a way back.
     func saveOnProject(
-        of part: ProjectRepository.Part, id: Int64, anchor: String, _ context: AppContext, _ f: PageFrame,
+        of part: ProjectRepository.Part, id: Int64, anchor: String,
+        row: (action: String, fields: [String: String])? = nil, _ context: AppContext, _ f: PageFrame,
         _ body: () async throws -> Void
     ) async throws -> Response {
         guard let project = try await ProjectRepository(database: services.database).project(of: part, id: id) else {
             throw AppError.notFound
         }
-        return try await save(id: project, anchor: anchor, context, f, body)
+        return try await save(id: project, anchor: anchor, context, f, row: row, body)
     }
 
     /// Records the day a task started or finished, as the site manager reports it from the schedule's table.
@@ -609,7 +636,8 @@ struct ProjectPageController: Sendable {
         let step = try context.parameters.require("step")
         guard step == "started" || step == "finished" else { throw AppError.notFound }
         let fields = try await Pages.form(request, context)
-        return try await save(id: id, anchor: "schedule", context, f) {
+        let row = (SiteRoute.taskActual(id, task, step).path, fields)
+        return try await save(id: id, anchor: "schedule", context, f, row: row) {
             guard let day = Day(fields["date"] ?? "") else {
                 throw ValidationError(field: "date", code: Pages.pageMessage, message: f.t("form.badDate"))
             }
