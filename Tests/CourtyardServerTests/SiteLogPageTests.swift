@@ -223,6 +223,24 @@ import Testing
                     "“\(name)”的进度请填写0到100之间的整数。", "请填写当日完成工作。",
                 ])
             #expect(page.contains(#"value="十个""#) && page.contains(#"value="150""#))
+            // Each field named is marked where it is, and only those.
+            #expect(
+                page.contains(#"required aria-invalid="true">"#)
+                    && page.contains(#"value="十个" placeholder="0" aria-invalid="true">"#))
+            #expect(
+                page.contains(#"value="150" aria-invalid="true">"#)
+                    && page.contains(
+                        #"<textarea name="work_done" rows="3" required maxlength="4000" aria-invalid="true">"#)
+            )
+            #expect(
+                !page.contains(#"placeholder="晴" aria-invalid"#)
+                    && !page.contains(#"<textarea name="issues" rows="2" maxlength="4000" aria-invalid"#))
+            // A day years back is refused for its year at once, before any question of moving the works' start.
+            let (old, _, oldPage) = try await Self.post(
+                client, path, cookie: cookie,
+                [("_csrf", csrf), ("date", "1990-01-01"), ("workers", "3"), ("work_done", "清运垃圾")])
+            #expect(old == .unprocessableContent && oldPage.contains("日期早于一年前，请核对年份。"))
+            #expect(!oldPage.contains(#"name="confirm_start""#) && oldPage.contains(#"value="1990-01-01" max="#))
             let (english, _, enPage) = try await Self.post(
                 client, path + "?lang=en", cookie: cookie,
                 [("_csrf", csrf), ("date", Clock.today.description), ("workers", "-1"), ("work_done", "")])

@@ -16,6 +16,8 @@ struct SiteLogForm {
         let name: String
         let label: String
         let value: String
+        /// Refused: marked beside its number.
+        var wrong = false
     }
     struct TodaysLog {
         let weather: String
@@ -41,6 +43,8 @@ struct SiteLogForm {
         /// "外墙保温：60% → 40%" for each work item the log would set lower than it stands.
         var lowered: [String] = []
         var note: String?
+        /// The fields refused (`date`, `workers`, `work_done`, `progress_12`…), each marked in the form.
+        var wrong: Set<String> = []
 
         init() {}
 
@@ -52,17 +56,31 @@ struct SiteLogForm {
             var date: Day?
             var workers = 0
             var progress: [(workItemId: Int64, percent: Int)] = []
+            /// The fields the problems are about.
+            var wrong: Set<String> = []
         }
 
         /// Reads and checks what was typed at once, so one refusal names every field to mend.
         func checked(_ f: PageFrame, items: [(id: Int64, name: String)], withDate: Bool) -> Checked {
             var c = Checked()
             c.date = Day(date)
-            if withDate, c.date == nil { c.problems.append(f.t("form.badDate")) }
+            if withDate {
+                do {
+                    // A day in the future or years back is refused before anything asks whether it may move the
+                    // works' start to it.
+                    guard let day = c.date else { throw ValidationError(field: "date", code: "invalid", message: "") }
+                    try RecordedDay.check(day, field: "date", today: Clock.today)
+                } catch {
+                    let said = c.date == nil ? nil : AppError.from(error).map { Pages.message(for: $0, f) }
+                    c.problems.append(said ?? f.t("form.badDate"))
+                    c.wrong.insert("date")
+                }
+            }
             if let n = Int(workers.isEmpty ? "0" : workers), (0...10_000).contains(n) {
                 c.workers = n
             } else {
                 c.problems.append(f.t("log.badWorkers"))
+                c.wrong.insert("workers")
             }
             let names = Dictionary(items.map { ($0.id, $0.name) }) { a, _ in a }
             // The plan's items in its order, then any other typed (the store names an item outside the plan).
@@ -72,6 +90,7 @@ struct SiteLogForm {
                 if let percent = Int(text), (0...100).contains(percent) {
                     c.progress.append((workItemId: id, percent: percent))
                 } else {
+                    c.wrong.insert("progress_\(id)")
                     let name = names[id]
                     c.problems.append(
                         name.map { Lang.fill(f.t("log.badPercentOf"), ["item": $0]) } ?? f.t("log.badPercent"))
@@ -79,8 +98,9 @@ struct SiteLogForm {
             }
             let text = LedgerRepository.NewSiteLog(
                 date: Clock.today, weather: weather, workDone: workDone, issues: issues)
-            c.problems += LedgerRepository.problems(text).compactMap {
-                AppError.from($0).map { Pages.message(for: $0, f) }
+            for problem in LedgerRepository.problems(text) {
+                c.wrong.insert(problem.field ?? "")
+                c.problems += AppError.from(problem).map { [Pages.message(for: $0, f)] } ?? []
             }
             return c
         }
@@ -116,6 +136,8 @@ struct SiteLogForm {
     let hasLowered: Bool
     let movesStart: String?
     let formNote: String?
+    /// The fields refused, marked in the form (`wrong.workers`).
+    let wrong: [String: Bool]
 
     /// The form that corrects today's log, filled with the log or with what was typed into it.
     struct Correction {
@@ -127,6 +149,7 @@ struct SiteLogForm {
         let progress: [ProgressField]
         let open: Bool
         let formNote: String?
+        let wrong: [String: Bool]
 
         init(_ log: SiteLog, detail: ProjectDetail, typed: Typed?) {
             action = SiteRoute.projectSiteLog(detail.summary.id, log.id).path
@@ -138,10 +161,12 @@ struct SiteLogForm {
             progress = detail.workItems.map { w in
                 ProgressField(
                     name: "progress_\(w.id)", label: w.name,
-                    value: typed?.progress[w.id] ?? named[w.id] ?? String(w.percent))
+                    value: typed?.progress[w.id] ?? named[w.id] ?? String(w.percent),
+                    wrong: typed?.wrong.contains("progress_\(w.id)") == true)
             }
             open = typed != nil
             formNote = typed?.note
+            wrong = Dictionary(uniqueKeysWithValues: (typed?.wrong ?? []).map { ($0, true) })
         }
     }
 
@@ -170,8 +195,11 @@ struct SiteLogForm {
         workDone = t.workDone
         issues = t.issues
         progress = detail.workItems.map { w in
-            ProgressField(name: "progress_\(w.id)", label: w.name, value: t.progress[w.id] ?? String(w.percent))
+            ProgressField(
+                name: "progress_\(w.id)", label: w.name, value: t.progress[w.id] ?? String(w.percent),
+                wrong: t.wrong.contains("progress_\(w.id)"))
         }
+        wrong = Dictionary(uniqueKeysWithValues: t.wrong.map { ($0, true) })
         lowered = t.lowered
         hasLowered = !t.lowered.isEmpty
         movesStart = t.movesStart
@@ -211,7 +239,10 @@ extension ProjectPageController {
         var read = SiteLogForm.Typed(form.fields)
         let detail = try await ProjectRepository(database: services.database).detail(id: id, actor: actor)
         read.lowered = SiteLogForm.lowered(read, detail)
-        read.movesStart = SiteLogForm.movesStart(read, detail, f)
+        let checked = read.checked(f, items: detail.workItems.map { ($0.id, $0.name) }, withDate: true)
+        read.wrong = checked.wrong
+        // A day refused for itself asks nothing about moving the works' start to it.
+        read.movesStart = checked.wrong.contains("date") ? nil : SiteLogForm.movesStart(read, detail, f)
         let typed = read
         // Refused for any reason, the form says a chosen photo must be chosen again: no browser shows it again.
         let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
@@ -219,7 +250,6 @@ extension ProjectPageController {
             shown.note = Pages.withFilesAgain(m.1, f)
             return try await page(id: id, context, f, message: nil, log: shown, status: status)
         }
-        let checked = typed.checked(f, items: detail.workItems.map { ($0.id, $0.name) }, withDate: true)
         guard let date = checked.date, checked.problems.isEmpty else {
             return try await redisplay(("bad", Pages.lines(checked.problems)), .unprocessableContent)
         }
@@ -246,14 +276,15 @@ extension ProjectPageController {
         let actor = try context.actor()
         var typed = SiteLogForm.Typed(try await Pages.form(request, context))
         typed.correcting = true
+        let detail = try await ProjectRepository(database: services.database).detail(id: id, actor: actor)
+        let checked = typed.checked(f, items: detail.workItems.map { ($0.id, $0.name) }, withDate: false)
+        typed.wrong = checked.wrong
         let shown = typed
         let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
             var again = shown
             again.note = m.1
             return try await page(id: id, context, f, message: nil, log: again, status: status)
         }
-        let detail = try await ProjectRepository(database: services.database).detail(id: id, actor: actor)
-        let checked = shown.checked(f, items: detail.workItems.map { ($0.id, $0.name) }, withDate: false)
         if !checked.problems.isEmpty {
             return try await redisplay(("bad", Pages.lines(checked.problems)), .unprocessableContent)
         }
