@@ -228,6 +228,9 @@ import Testing
             let declined = try #require(
                 try await client.call(.get, "/api/v1/coordination_requests?state=declined", token: token).json.items
                     .first?["id"]?.intValue)
+            let before = try await client.call(.get, "/api/v1/coordination_requests/\(declined)", token: token)
+            let reason = try #require(before.json["decline_reason"]?.stringValue)
+            #expect(!reason.isEmpty && before.json["returned_because"]?.stringValue == reason)
             let (_, page) = try await office.get("/coordination?state=declined")
             #expect(page.contains("/coordination/requests/\(declined)/reopen"))
             let viewer = try await client.session("viewer")
@@ -261,6 +264,10 @@ import Testing
             #expect(after.json["state"]?.stringValue == "reopened")
             #expect(after.json["ball_in_court"]?.stringValue == "department")
             #expect(after.json["supplement"]?.stringValue == "已补充管线图")
+            // Reopened, its reason is cleared, and kept as why it was returned.
+            #expect(
+                after.json["decline_reason"]?.stringValue == "" && after.json["returned_because"]?.stringValue == reason
+            )
             // The department reads what was added beside the request it declined.
             let department = try #require(after.json["department_organisation_id"]?.intValue)
             var liaison: String?
@@ -271,6 +278,7 @@ import Testing
             let (cookie, csrf) = try await client.session(try #require(liaison))
             let (_, queue) = try await Browser(client: client, cookie: cookie, csrf: csrf).get("/queue")
             #expect(queue.contains("<strong>街道补充说明</strong>：已补充管线图"))
+            #expect(queue.contains("您上次退回的原因：\(reason)"), "what the department asked for, beside what was added")
             #expect(queue.contains(">迁移平面图.pdf</a>"), "the drawing is linked on the department's card")
             let (_, officeList) = try await office.get("/coordination")
             #expect(officeList.contains("街道补充说明：已补充管线图"))

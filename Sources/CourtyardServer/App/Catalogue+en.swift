@@ -2099,6 +2099,7 @@ extension Catalogue {
         "queue.rescheduleWhy": "Why (the office and the contractor read it)",
         "error.reschedule_reason": "Say why the planned day moves.",
         "queue.reason": "Reason",
+        "queue.returnedBecause": "Why you returned it last time",
         "queue.supplement": "Added by the office",
         "coordination.kind.gas_relocation": "Gas pipe relocation",
         "coordination.kind.power_pole": "Power pole",

@@ -1943,6 +1943,7 @@ extension Catalogue {
         "queue.rescheduleWhy": "改期原因（街道和施工单位会看到）",
         "error.reschedule_reason": "改期请写明原因。",
         "queue.reason": "退回原因",
+        "queue.returnedBecause": "您上次退回的原因",
         "queue.supplement": "街道补充说明",
         "coordination.kind.gas_relocation": "燃气管线迁移",
         "coordination.kind.power_pole": "电杆移位",

@@ -761,8 +761,9 @@ struct DepartmentQueuePage {
         var itemDescription: String
         /// Who filed it, and for which organisation (a contractor's site manager, whom the liaison may call).
         var filedBy: String?
-        /// What the office added on reopening a request the department had declined.
+        /// What the office added on reopening a request the department had declined, and why it was returned.
         var supplement: String?
+        var returnedBecause: String?
         /// The request's files: those it was filed with and those added on reopening it (a plan drawing).
         var files: [FileLink] = []
         var hasFiles = false
@@ -841,7 +842,9 @@ struct DepartmentQueuePage {
                     anchor: "request-\(r.id)", itemTitle: f.t("coordination.kind." + r.kind.rawValue),
                     project: names[r.projectId] ?? "",
                     itemDescription: r.description, filedBy: CoordinationOfficePage.filedBy(r),
-                    supplement: r.supplement.isEmpty ? nil : r.supplement, neededBy: r.neededBy.description,
+                    supplement: r.supplement.isEmpty ? nil : r.supplement,
+                    returnedBecause: r.returnedBecause.isEmpty ? nil : r.returnedBecause,
+                    neededBy: r.neededBy.description,
                     itemDue: r.dueOn?.description ?? "—", itemState: f.t("coordination.state." + r.state.rawValue),
                     late: r.overdue, planned: r.plannedOn?.description, acceptAction: offer(.accepted),
                     planAction: offer(.scheduled), doneAction: offer(.done), declineAction: offer(.declined),

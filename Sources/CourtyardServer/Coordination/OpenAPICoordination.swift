@@ -129,7 +129,8 @@ extension OpenAPIDocument {
             "required": [
                 "id", "subdistrict_id", "project_id", "department_organisation_id", "department_name", "kind",
                 "description", "needed_by", "attachments", "state", "ball_in_court", "state_since", "due_on", "overdue",
-                "planned_on", "done_on", "done_note", "supplement", "evidence", "decline_reason", "created_on",
+                "planned_on", "done_on", "done_note", "supplement", "evidence", "decline_reason",
+                "returned_because", "created_on",
                 "filed_by", "filed_by_organisation", "version",
             ],
             "properties": [
@@ -141,7 +142,8 @@ extension OpenAPIDocument {
                 "ball_in_court": ["type": "string", "enum": CoordinationTurn.allCases.map(\.rawValue)],
                 "state_since": date, "due_on": nullableDate, "overdue": ty("boolean"), "planned_on": nullableDate,
                 "done_on": nullableDate, "done_note": ty("string"), "supplement": ty("string"), "evidence": ids,
-                "decline_reason": ty("string"), "created_on": date, "version": ty("integer"),
+                "decline_reason": ty("string"), "returned_because": ty("string"), "created_on": date,
+                "version": ty("integer"),
                 "filed_by": ty("string"), "filed_by_organisation": ["type": "string", "nullable": true],
                 "history": [
                     "type": "array",

@@ -184,6 +184,9 @@ public struct CoordinationRequest: Codable, Sendable {
     public var supplement: String
     public var evidence: [Int64]
     public var declineReason: String
+    /// Why the department returned it the last time it did ("" if it never did), kept once it is reopened and
+    /// `decline_reason` is cleared: the liaison reads what they asked for beside what the office added.
+    public var returnedBecause: String
     public var createdOn: Day
     /// Who filed it: the account's name, and the organisation it speaks for when it is a contractor's, a
     /// supervisor's or a pm company's (nil for the office's own staff).
@@ -197,6 +200,7 @@ public struct CoordinationRequest: Codable, Sendable {
         case description, neededBy = "needed_by", attachments, state, ballInCourt = "ball_in_court"
         case stateSince = "state_since", dueOn = "due_on", overdue, plannedOn = "planned_on", doneOn = "done_on"
         case doneNote = "done_note", supplement, evidence, declineReason = "decline_reason", createdOn = "created_on",
+            returnedBecause = "returned_because",
             filedBy = "filed_by", filedByOrganisation = "filed_by_organisation", version,
             history
     }
@@ -223,6 +227,7 @@ public struct CoordinationRequest: Codable, Sendable {
         try c.encode(supplement, forKey: .supplement)
         try c.encode(evidence, forKey: .evidence)
         try c.encode(declineReason, forKey: .declineReason)
+        try c.encode(returnedBecause, forKey: .returnedBecause)
         try c.encode(createdOn, forKey: .createdOn)
         try c.encode(filedBy, forKey: .filedBy)
         try c.encode(filedByOrganisation, forKey: .filedByOrganisation)

@@ -182,7 +182,9 @@ public struct CoordinationRequestRepository: Sendable {
         (SELECT e.note FROM coordination_events e WHERE e.request_id = c.id AND e.to_state = 'done'
          ORDER BY e.id DESC LIMIT 1) AS done_note,
         (SELECT e.note FROM coordination_events e WHERE e.request_id = c.id AND e.to_state = 'reopened'
-         ORDER BY e.id DESC LIMIT 1) AS supplement
+         ORDER BY e.id DESC LIMIT 1) AS supplement,
+        (SELECT e.reason FROM coordination_events e WHERE e.request_id = c.id AND e.to_state = 'declined'
+         ORDER BY e.id DESC LIMIT 1) AS returned_because
         """
 
     static func decode(_ r: any SQLRow, today: Day) throws -> CoordinationRequest {
@@ -202,7 +204,8 @@ public struct CoordinationRequestRepository: Sendable {
             doneNote: try r.optionalText("done_note") ?? "",
             supplement: try r.optionalText("supplement") ?? "",
             evidence: try r.storedIds("evidence_json"),
-            declineReason: try r.text("decline_reason"), createdOn: Day(try r.text("created_on")) ?? today,
+            declineReason: try r.text("decline_reason"), returnedBecause: try r.optionalText("returned_because") ?? "",
+            createdOn: Day(try r.text("created_on")) ?? today,
             filedBy: try r.optionalText("filed_by") ?? "",
             filedByOrganisation: try r.optionalText("filed_by_organisation"),
             version: try r.decode(column: "version", as: Int.self), history: nil)
