@@ -226,8 +226,24 @@ import Testing
             #expect(found.contains(#"href="/public/compounds/\#(compound.id)">\#(name)</a>"#))
             let nothing = try await ReporterAnswerTests.page(client, "/public?q=%E6%97%A0%E6%AD%A4%E5%B0%8F%E5%8C%BA")
             #expect(nothing.contains("没有找到"))
-            let page = try await ReporterAnswerTests.page(client, "/public/compounds/\(compound.id)")
+            // As residents know it: by its street and number, or its community and street together.
+            let address = try #require(compound["address"]?.stringValue)
             let community = try #require(compound["community_id"]?.intValue)
+            let communityName = try #require(
+                try await services.registry.get(.communities, id: community, actor: .system)["name"]?.stringValue)
+            let link = #"href="/public/compounds/\#(compound.id)">"#
+            for typed in [
+                address, String(address.prefix(3)), "\(communityName) \(address.prefix(3))", "\(communityName)",
+            ] {
+                let q = typed.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+                #expect(try await ReporterAnswerTests.page(client, "/public?q=\(q)").contains(link), "\(typed)")
+            }
+            // Every word must be somewhere; a wildcard typed is a character, not "anything".
+            for typed in ["\(communityName) 无此路", "%", "_"] {
+                let q = typed.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+                #expect(!(try await ReporterAnswerTests.page(client, "/public?q=\(q)").contains(link)), "\(typed)")
+            }
+            let page = try await ReporterAnswerTests.page(client, "/public/compounds/\(compound.id)")
             #expect(page.contains(#"href="/public/communities/\#(community)/news">社区活动与新闻</a>"#))
         }
     }

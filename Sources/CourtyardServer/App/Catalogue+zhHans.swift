@@ -340,11 +340,11 @@ extension Catalogue {
         "public.find.title":
             "找到您的小区",
         "public.find.lead":
-            "输入小区名称或地址中的几个字，打开小区的页面：改造进展、公告、问卷和表决，也可以在那里反映问题。",
+            "输入小区名称、所在街路或社区中的几个字，打开小区的页面：改造进展、公告、问卷和表决，也可以在那里反映问题。",
         "public.find.label":
-            "小区名称或地址",
+            "小区名称、地址或社区",
         "public.find.hint":
-            "如：纺织厂",
+            "如：纺织厂、建设路10号",
         "public.find.submit":
             "查找",
         "public.find.none":

@@ -314,16 +314,10 @@ struct PublicPageController {
                 .trimmingCharacters(in: .whitespaces).prefix(50))
         var page = PublicFindPage(q: typed, searched: !typed.isEmpty, results: [], none: false)
         if !typed.isEmpty {
-            let found = try await services.registry.list(
-                .compounds, query: ListQuery(search: typed, limit: 30), actor: .system
-            ).items
-            let communities = try await Places.names(
-                .communities, found.compactMap { $0["community_id"]?.intValue }, services)
-            page.results = found.map { c in
+            page.results = try await CompoundFinder(database: services.database).find(typed).map { c in
                 PublicFindPage.Result(
-                    href: SiteRoute.publicCompound(c.id).path, name: c["name"]?.stringValue ?? "",
-                    place: [communities[c["community_id"]?.intValue ?? 0] ?? "", c["address"]?.stringValue ?? ""]
-                        .filter { !$0.isEmpty }.joined(separator: " · "))
+                    href: SiteRoute.publicCompound(c.id).path, name: c.name,
+                    place: [c.community, c.address].filter { !$0.isEmpty }.joined(separator: " · "))
             }
             page.none = page.results.isEmpty
         }
