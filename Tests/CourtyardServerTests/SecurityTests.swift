@@ -422,3 +422,22 @@ import Testing
         }
     }
 }
+
+/// A username typed on a phone: capitalised by its keyboard, or with a space after it.
+@Suite struct SignInNameTests {
+    @Test func aNameTypedInAnotherCaseOrWithSpacesSignsInAsTheOneAccount() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let page = try await PageTests.page(client, "/login", cookie: nil).1
+            #expect(page.contains(#"autocapitalize="none""#), "the field does not capitalise the name")
+            let (cookie, _) = try await client.session("%20Louzhang%20")
+            let home = try await PageTests.page(client, "/", cookie: cookie)
+            #expect(home.0 == .ok && home.1.contains("王老师"))
+            // A second account differing only in case cannot be made, so a name in any case stays one account.
+            let admin = try await client.token("admin", TestApp.adminPassword)
+            let clash = try await client.call(
+                .post, "/api/v1/users", token: admin,
+                body: #"{"username":"LOUZHANG","password":"auditor-pass","role":"admin"}"#)
+            #expect(clash.status == .conflict && clash.json.errorCode == "taken")
+        }
+    }
+}

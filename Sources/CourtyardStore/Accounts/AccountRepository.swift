@@ -98,13 +98,25 @@ public struct AccountRepository: Sendable {
     }
 
     /// The account by its name, as sign-in sees it: a steward's account whose posts have all ended is disabled.
-    public func find(username: String) async throws -> Account? {
-        try await database.withConnection { db in
-            guard
-                var account = try await db.raw(
-                    "SELECT \(unsafeRaw: Self.columns) FROM users WHERE username = \(bind: username)"
-                ).first().map(Self.decode)
-            else { return nil }
+    /// The name is read as typed on a phone: spaces around it dropped, and in any case when that finds one account
+    /// only (a phone keyboard makes louzhang Louzhang).
+    public func find(username typed: String) async throws -> Account? {
+        let username = typed.trimmingWhitespace()
+        guard !username.isEmpty, username.count <= 64 else { return nil }
+        return try await database.withConnection { db in
+            var found = try await db.raw(
+                "SELECT \(unsafeRaw: Self.columns) FROM users WHERE username = \(bind: username)"
+            ).first().map(Self.decode)
+            if found == nil {
+                let alike = try await db.raw(
+                    """
+                    SELECT \(unsafeRaw: Self.columns) FROM users WHERE LOWER(username) = \(bind: username.lowercased())
+                    LIMIT 2
+                    """
+                ).all()
+                if alike.count == 1 { found = try Self.decode(alike[0]) }
+            }
+            guard var account = found else { return nil }
             if account.role == .steward, try await Self.endedSteward(account.id, db: db) {
                 account.disabled = true
                 account.termEnded = true
@@ -194,7 +206,10 @@ public struct AccountRepository: Sendable {
         }
         try await validateScope(role: role, scope: scope)
         return try await database.transaction { db in
-            let existing = try await db.raw("SELECT id FROM users WHERE username = \(bind: name)").first()
+            // Names that differ only in case would be one name to sign in with.
+            let existing = try await db.raw(
+                "SELECT id FROM users WHERE LOWER(username) = \(bind: name.lowercased())"
+            ).first()
             if existing != nil { throw StoreError.refused(code: "taken", message: "username \(name) is taken") }
             let row = try await db.raw(
                 """
