@@ -333,6 +333,11 @@ import Testing
                     && three.json["error"]?["message"]?.stringValue == "移交尚不能完成，还缺：物业服务企业签字。")
             let four = try await sign(property)
             #expect(four.status == .ok && four.json["complete"] == .bool(true), "\(four.json)")
+            // Signed, it leaves the company's to-do list but stays on its own page, to come back to the keys.
+            let companySession = try await client.session("property")
+            let link = #"<a href="/projects/\#(project)/handover">"#
+            let signed = try await PageTests.page(client, "/property-company", cookie: companySession.cookie).1
+            #expect(signed.contains(link) && signed.contains("已签字，待移交"))
 
             // A change to the checklist clears the signatures.
             let changed = try await client.call(
@@ -353,6 +358,8 @@ import Testing
                 ).first()!.decode(column: "due_on", as: String.self)
             }
             #expect(due == "2027-03-31")
+            let handedOver = try await PageTests.page(client, "/property-company", cookie: companySession.cookie).1
+            #expect(handedOver.contains(link) && handedOver.contains("已移交 · <b>1 项问题未整改</b>"))
         }
     }
 }

@@ -296,6 +296,15 @@ struct PropertyCompanyPage {
     var hasZones: Bool
     var reports: [ReportRow]
     var hasReports: Bool
+    /// The hand-overs of the compounds it serves, signed or not: where it finds the keys, documents and defects again.
+    var handovers: [HandoverRow] = []
+    var hasHandovers = false
+    struct HandoverRow {
+        var href: String
+        var compound: String
+        var status: String
+        var defects: String?
+    }
 
     static func load(organisationId: Int64, actor: Actor, services: Services, _ f: PageFrame) async throws
         -> PropertyCompanyPage
@@ -324,9 +333,20 @@ struct PropertyCompanyPage {
                 overdue: r.overdue,
                 text: r.description.count > 40 ? String(r.description.prefix(40)) + "…" : r.description)
         }
-        return PropertyCompanyPage(
+        var page = PropertyCompanyPage(
             name: view.name, zones: zones, hasZones: !zones.isEmpty, reports: Array(reports),
             hasReports: !reports.isEmpty)
+        page.handovers = try await HandoverRepository(database: services.database).list(actor: actor).map { h in
+            HandoverRow(
+                href: SiteRoute.handover(h.projectId).path, compound: h.compoundName,
+                status: f.t(
+                    h.handedOver
+                        ? "company.handover.done" : h.signed ? "company.handover.signed" : "company.handover.toSign"),
+                defects: h.openDefects == 0 ? nil : f.lang.say("company.handover.defects", ["n": String(h.openDefects)])
+            )
+        }
+        page.hasHandovers = !page.handovers.isEmpty
+        return page
     }
 }
 

@@ -226,10 +226,7 @@ public struct HandoverRepository: Sendable {
     /// company's through the zones it serves.
     public func awaiting(actor: Actor, limit: Int = 50) async throws -> [Awaiting] {
         guard let party = HandoverParty.of(actor.role) else { return [] }
-        let reach: SQLQueryString =
-            actor.role == .propertyCompany
-            ? "z.property_company_id = \(bind: actor.scope.kind == .organisation ? actor.scope.id ?? 0 : 0)"
-            : ProjectRepository.scope(actor)
+        let reach = Self.reach(actor)
         let sql: SQLQueryString =
             """
             SELECT p.id, c.name, h.version FROM handovers h JOIN projects p ON p.id = h.project_id
@@ -243,6 +240,48 @@ public struct HandoverRepository: Sendable {
                 Awaiting(
                     projectId: try $0.int("id"), compoundName: try $0.text("name"),
                     version: try $0.decode(column: "version", as: Int.self))
+            }
+        }
+    }
+
+    /// The hand-overs the actor reaches (a property company's through the zones it serves, others' through the
+    /// project's scope), `p` the project and `z` the compound's zone.
+    static func reach(_ actor: Actor) -> SQLQueryString {
+        actor.role == .propertyCompany
+            ? "z.property_company_id = \(bind: actor.scope.kind == .organisation ? actor.scope.id ?? 0 : 0)"
+            : ProjectRepository.scope(actor)
+    }
+
+    /// A hand-over as a party's list shows it: whether the party signed its current checklist, whether the works
+    /// are handed over, and how many defects are still open.
+    public struct Listed: Sendable {
+        public var projectId: Int64
+        public var compoundName: String
+        public var signed: Bool
+        public var handedOver: Bool
+        public var openDefects: Int
+    }
+
+    /// Every hand-over the actor's party takes part in, signed or not, the newest first (at most `limit`): a property
+    /// company comes back to the keys, the documents and the open defects after it has signed.
+    public func list(actor: Actor, limit: Int = 100) async throws -> [Listed] {
+        guard let party = HandoverParty.of(actor.role) else { return [] }
+        let sql: SQLQueryString =
+            """
+            SELECT p.id, c.name, p.stage, h.checklist_json, CASE WHEN EXISTS (SELECT 1 FROM handover_signatures s
+              WHERE s.project_id = h.project_id AND s.party = \(bind: party.rawValue)
+              AND s.checklist_version = h.version) THEN 1 ELSE 0 END AS signed
+            FROM handovers h JOIN projects p ON p.id = h.project_id
+            JOIN compounds c ON c.id = p.compound_id LEFT JOIN zones z ON z.id = c.zone_id WHERE
+            """ + " " + Self.reach(actor) + " ORDER BY p.id DESC LIMIT \(bind: limit)"
+        return try await database.withConnection { db in
+            try await db.raw(sql).all().map { r in
+                let checklist = try? JSONDecoder().decode(
+                    HandoverChecklist.self, from: Data(try r.text("checklist_json").utf8))
+                return Listed(
+                    projectId: try r.int("id"), compoundName: try r.text("name"), signed: try r.flag("signed"),
+                    handedOver: try r.text("stage") == "handed_over",
+                    openDefects: checklist?.defects.filter(\.open).count ?? 0)
             }
         }
     }
