@@ -115,4 +115,52 @@ import Testing
             #expect(refused == .forbidden)
         }
     }
+
+    /// The same service sent twice asks before it counts twice; a wrong entry is removed by whoever recorded it that
+    /// day, and by the community's staff any day.
+    @Test func aRepeatAsksFirstAndAWrongEntryIsRemoved() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let (cookie, csrf) = try await client.session("louzhang")
+            let steward = CoordinationPageTests.Browser(client: client, cookie: cookie, csrf: csrf)
+            let (_, page) = try await steward.get("/volunteers")
+            let place = try #require(page.firstMatch(of: /<option value="(compound:\d+)"/).map { String($0.1) })
+            let entry = [
+                ("place", place), ("name", "韩冬梅"), ("activity", "patrol"), ("date", Clock.today.description),
+                ("duration", "1.5"),
+            ]
+            let (first, _, _) = try await steward.post("/volunteers", entry)
+            #expect(first == .seeOther)
+            let before = try await SelectionTests.count(services, "volunteer_hours")
+            let (twice, _, asked) = try await steward.post("/volunteers", entry)
+            #expect(twice == .conflict && asked.contains(#"name="again" value="1""#) && asked.contains(#"value="韩冬梅""#))
+            #expect(try await SelectionTests.count(services, "volunteer_hours") == before)
+            let (again, _, _) = try await steward.post("/volunteers", entry + [("again", "1")])
+            let afterAgain = try await SelectionTests.count(services, "volunteer_hours")
+            #expect(again == .seeOther && afterAgain == before + 1)
+            // Their own entries of today carry a remove button; the community's do not.
+            let community = try await client.token("community")
+            let other = try await client.call(
+                .post, "/api/v1/volunteer_hours", token: community,
+                body:
+                    #"{"\#(place.hasPrefix("compound") ? "compound_id" : "community_id")":\#(place.split(separator: ":")[1]),"name":"周海燕","activity":"other","date":"\#(Clock.today)","minutes":30}"#
+            )
+            let otherId = try #require(other.json["id"]?.intValue)
+            #expect(other.json["removable"] == .bool(true), "staff remove any entry")
+            let (_, list) = try await steward.get("/volunteers")
+            let removes = list.matches(of: /action="\/volunteers\/(\d+)\/remove"/).map { Int64($0.1)! }
+            #expect(removes.count == 2 && !removes.contains(otherId))
+            let (notTheirs, _, said) = try await steward.post("/volunteers/\(otherId)/remove", [])
+            #expect(notTheirs == .conflict && said.contains("当天"))
+            let (removed, to, _) = try await steward.post("/volunteers/\(removes[0])/remove", [])
+            #expect(removed == .seeOther && to.hasSuffix("#entries"))
+            let (_, after) = try await steward.get(String(to.prefix { $0 != "#" }))
+            #expect(after.contains("已删除这条登记。"))
+            #expect(try await SelectionTests.count(services, "volunteer_hours") == before + 1)
+            // The API: the community's staff remove any entry in their scope, once.
+            let gone = try await client.call(.delete, "/api/v1/volunteer_hours/\(otherId)", token: community)
+            #expect(gone.status == .noContent)
+            let twiceGone = try await client.call(.delete, "/api/v1/volunteer_hours/\(otherId)", token: community)
+            #expect(twiceGone.status == .notFound)
+        }
+    }
 }

@@ -764,6 +764,10 @@ extension Catalogue {
         "volunteer.kind.other": "Other service",
         "volunteer.duration": "Time (hours)",
         "volunteer.durationPlaceholder": "e.g. 1.5, or 90 min",
+        "volunteer.again": "This is another occasion; record it too",
+        "volunteer.remove": "Remove",
+        "volunteer.removeConfirm": "Remove this entry",
+        "volunteer.removed": "The entry was removed.",
         "volunteer.badActivity": "Choose what the service was: patrol, outreach or other service.",
         "volunteer.badDuration": "Enter the time served, e.g. 1.5 (hours), 2 h or 90 min.",
         "volunteer.durationRange": "The time served is between 1 minute and 24 hours.",
@@ -771,7 +775,7 @@ extension Catalogue {
         "volunteer.noteCol": "Note",
         "volunteer.hoursShort": "{n} h",
         "volunteer.minutesShort": "{n} min",
-        "volunteer.savedWhat": "Recorded: {what}. Check it; ask the community to correct a mistake.",
+        "volunteer.savedWhat": "Recorded: {what}. Check it; on the day, remove a wrong entry in the list below and record it again.",
         "volunteer.teamSize": "{n} volunteers",
         "volunteer.col.name": "Volunteer",
         "volunteer.col.phone": "Phone",
@@ -1469,6 +1473,10 @@ extension Catalogue {
         "questionnaire.responseVoided": "The response was voided; the paper may be entered again.",
         "error.response_not_yours":
             "Only the sub-district's or community's staff may void a response someone else entered.",
+        "error.not_removable":
+            "Whoever recorded an entry may remove it on that day only; after that, ask the community's staff.",
+        "error.already_recorded":
+            "This service of the volunteer on that day is already recorded. If it is another, tick the box and save.",
         "error.response_past_day":
             "Whoever entered a response may void it only on the day they entered it; after that, ask the sub-district office or the community.",
         "ballot.entered": "Ballots entered",

@@ -16,6 +16,7 @@ extension OpenAPIDocument {
             "type": "object",
             "required": [
                 "id", "community_id", "compound_id", "body_id", "name", "phone", "activity", "date", "minutes", "note",
+                "removable",
             ],
             "properties": [
                 "id": ty("integer"), "community_id": ty("integer"), "compound_id": nullableInt, "body_id": nullableInt,
@@ -23,6 +24,10 @@ extension OpenAPIDocument {
                 "phone": ["type": "string", "description": personal],
                 "activity": ["type": "string", "enum": VolunteerActivity.allCases.map(\.rawValue)], "date": date,
                 "minutes": ty("integer"), "note": ty("string"),
+                "removable": [
+                    "type": "boolean",
+                    "description": "whether the reader may remove it: community staff any, who recorded it that day",
+                ],
             ],
         ]
         let hours: D = [
@@ -109,9 +114,20 @@ extension OpenAPIDocument {
                         "activity": ["type": "string", "enum": ["patrol", "outreach", "other"]], "date": date,
                         "minutes": ["type": "integer", "minimum": 1, "maximum": EventRules.maxHelperMinutes],
                         "note": nullable(["type": "string", "maxLength": 500]),
+                        "again": [
+                            "type": "boolean",
+                            "description": "record it although the same service of the person that day is there",
+                        ],
                     ],
                 ],
-                responses: responses(["201": response("recorded", ref("VolunteerService"))])),
+                responses: responses([
+                    "201": response("recorded", ref("VolunteerService")), "409": rresp("Conflict"),
+                ])),
+        ]
+        paths["/api/v1/volunteer_hours/{id}"] = [
+            "delete": op(
+                "Remove an entry recorded wrongly", id: "delete_volunteer_hours", tag: "bodies", params: [idParam],
+                responses: responses(["204": response("removed"), "409": rresp("Conflict")]))
         ]
         paths["/api/v1/volunteer_hours/summary"] = [
             "get": op(

@@ -5,9 +5,14 @@ import Hummingbird
 
 extension SiteRoute {
     /// `saved`: the entry just recorded, read back beside the form.
-    static func volunteers(year: Int? = nil, saved: Int64? = nil) -> SiteRoute {
-        SiteRoute("/volunteers", query: [("year", year.map(String.init)), ("saved", saved.map(String.init))])
+    static func volunteers(year: Int? = nil, saved: Int64? = nil, removed: Bool = false) -> SiteRoute {
+        SiteRoute(
+            "/volunteers",
+            query: [
+                ("year", year.map(String.init)), ("saved", saved.map(String.init)), ("removed", removed ? "1" : nil),
+            ])
     }
+    static func volunteerRemove(_ id: Int64) -> SiteRoute { SiteRoute("/volunteers/\(id)/remove") }
     static func volunteerSummary(year: Int, format: String) -> SiteRoute {
         SiteRoute(
             "/api/v1/volunteer_hours/summary", query: [("year", String(year)), ("format", format), ("lang", "zh-Hans")])
@@ -39,6 +44,8 @@ struct VolunteerPage {
         var hours: String
         var place: String
         var note: String
+        /// For whoever may remove it: community staff any, the person who recorded it on that day.
+        var removeAction: String?
     }
     struct YearLink {
         var label: String
@@ -55,6 +62,8 @@ struct VolunteerPage {
     var total: String
     var entries: [Entry]
     var hasEntries: Bool
+    /// Said at the list an entry was just removed from.
+    var removed: String?
     var xlsxHref: String
     var csvHref: String
     var form: VolunteerForm?
@@ -82,7 +91,8 @@ struct VolunteerPage {
                     date: e.date.description, personName: e.name,
                     activity: f.t("volunteer.kind." + e.activity.rawValue),
                     hours: duration(e.minutes, f),
-                    place: e.compoundId.flatMap { compounds[$0] } ?? communities[e.communityId] ?? "", note: e.note)
+                    place: e.compoundId.flatMap { compounds[$0] } ?? communities[e.communityId] ?? "", note: e.note,
+                    removeAction: e.removable ? SiteRoute.volunteerRemove(e.id).path : nil)
             }, hasEntries: !hand.isEmpty,
             xlsxHref: SiteRoute.volunteerSummary(year: year, format: "xlsx").path,
             csvHref: SiteRoute.volunteerSummary(year: year, format: "csv").path, form: form)
@@ -133,6 +143,9 @@ struct VolunteerForm {
     var noteText: String
     /// What was just recorded, said above the form that recorded it.
     var saved: String?
+    /// The same service of the same person that day is already recorded: sent again, with the box ticked, it is
+    /// recorded as another.
+    var askAgain = false
     /// The fields found wrong, each said beside its field.
     var placeError: String?
     var nameError: String?
@@ -172,6 +185,7 @@ struct VolunteerForm {
             ("name", \.nameError), ("phone", \.phoneError), ("date", \.dateError), ("minutes", \.durationError),
         ]
         for (field, path) in fields where r.fields.contains(field) { self[keyPath: path] = r.text }
+        askAgain = r.code == "already_recorded"
     }
 }
 
@@ -181,6 +195,24 @@ struct VolunteerPageController {
     func register(on router: Router<AppContext>) {
         Pages.get(router, "/volunteers", show)
         Pages.post(router, "/volunteers", record)
+        Pages.post(router, "/volunteers/:id/remove", remove)
+    }
+
+    /// An entry recorded wrongly, removed from the list under the form; refused, the page says why.
+    @Sendable func remove(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let actor = try context.require(.writeContacts)
+        let id = try context.parameters.require("id", as: Int64.self)
+        _ = try await Pages.form(request, context)
+        return try await Pages.save(
+            f, next: SiteRoute.volunteers(removed: true).path + "#entries",
+            redisplay: { m, status in
+                let page = try await VolunteerPage.load(
+                    year: Clock.today.civil.year, actor: actor, services: services,
+                    note: PageNote(kind: m.0, text: m.1),
+                    form: try await VolunteerForm.load(actor: actor, services: services, typed: [:], f), f)
+                return f.page(title: f.t("volunteer.title"), "stewards-volunteers", page, status: status)
+            }
+        ) { try await VolunteerRepository(database: services.database).remove(id: id, actor: actor) }
     }
 
     @Sendable func show(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
@@ -191,8 +223,9 @@ struct VolunteerPageController {
         if let saved = request.uri.queryParameters.get("saved").flatMap({ Int64($0) }) {
             form?.saved = try await VolunteerPage.savedWhat(saved, year: year, actor: actor, services: services, f)
         }
-        let page = try await VolunteerPage.load(
+        var page = try await VolunteerPage.load(
             year: year, actor: actor, services: services, note: nil, form: form, f)
+        if request.uri.queryParameters.get("removed") == "1" { page.removed = f.t("volunteer.removed") }
         return f.page(title: f.t("volunteer.title"), "stewards-volunteers", page)
     }
 
@@ -241,6 +274,6 @@ struct VolunteerPageController {
             communityId: place?.communityId, compoundId: place?.compoundId,
             bodyId: team, name: fields["name"] ?? "", phone: fields["phone"] ?? "",
             activity: activity, date: date, minutes: minutes,
-            note: fields["note"] ?? "")
+            note: fields["note"] ?? "", again: fields["again"] == "1")
     }
 }

@@ -14,6 +14,12 @@ struct VolunteerController {
         api.get("volunteer_hours", use: totals)
         api.get("volunteer_hours/entries", use: list)
         api.get("volunteer_hours/summary", use: summary)
+        api.delete("volunteer_hours/:id", use: remove)
+    }
+
+    @Sendable func remove(_ request: Request, _ context: AppContext) async throws -> Response {
+        try await volunteers.remove(id: try context.parameters.require("id", as: Int64.self), actor: context.actor())
+        return Response(status: .noContent)
     }
 
     struct NewHours: Decodable {
@@ -26,9 +32,10 @@ struct VolunteerController {
         var date: Day
         var minutes: Int64
         var note: String?
+        var again: Bool?
         enum CodingKeys: String, CodingKey {
             case communityId = "community_id", compoundId = "compound_id", bodyId = "body_id", name, phone, activity
-            case date, minutes, note
+            case date, minutes, note, again
         }
     }
 
@@ -38,7 +45,8 @@ struct VolunteerController {
         let made = try await volunteers.record(
             .init(
                 communityId: b.communityId, compoundId: b.compoundId, bodyId: b.bodyId, name: b.name,
-                phone: b.phone ?? "", activity: b.activity, date: b.date, minutes: b.minutes, note: b.note ?? ""),
+                phone: b.phone ?? "", activity: b.activity, date: b.date, minutes: b.minutes, note: b.note ?? "",
+                again: b.again ?? false),
             actor: actor)
         return try JSONBody.response(made, status: .created)
     }

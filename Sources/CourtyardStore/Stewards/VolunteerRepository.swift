@@ -14,9 +14,11 @@ public struct VolunteerService: Codable, Sendable, Equatable {
     public var date: Day
     public var minutes: Int64
     public var note: String
+    /// Whether the reader may remove it: community staff and the office any, whoever recorded it on that day.
+    public var removable: Bool
     enum CodingKeys: String, CodingKey {
         case id, communityId = "community_id", compoundId = "compound_id", bodyId = "body_id", name, phone, activity
-        case date, minutes, note
+        case date, minutes, note, removable
     }
 }
 
@@ -64,10 +66,13 @@ public struct VolunteerRepository: Sendable {
     public struct NewHours: Sendable {
         public var communityId: Int64?, compoundId: Int64?, bodyId: Int64?, name: String, phone: String
         public var activity: VolunteerActivity, date: Day, minutes: Int64, note: String
+        /// Recorded knowing the same person's same service that day is already there (a second patrol).
+        public var again: Bool
         public init(
             communityId: Int64?, compoundId: Int64?, bodyId: Int64?, name: String, phone: String,
-            activity: VolunteerActivity, date: Day, minutes: Int64, note: String
+            activity: VolunteerActivity, date: Day, minutes: Int64, note: String, again: Bool = false
         ) {
+            self.again = again
             self.communityId = communityId
             self.compoundId = compoundId
             self.bodyId = bodyId
@@ -105,6 +110,7 @@ public struct VolunteerRepository: Sendable {
         try RecordedDay.notTooOld(n.date, field: "date", today: Clock.today)
         let id: Int64 = try await database.transaction { db in
             let (sd, community) = try await Self.place(n, actor: actor, db: db)
+            if !n.again { try await Self.refuseRepeat(n, name: name, phone: phone, community: community, db: db) }
             let id = try await db.raw(
                 """
                 INSERT INTO volunteer_hours (subdistrict_id, community_id, compound_id, body_id, name, phone, activity,
@@ -125,6 +131,63 @@ public struct VolunteerRepository: Sendable {
             throw StoreError.notFound
         }
         return made
+    }
+
+    /// The same person's same service on the same day, already recorded in the community, is refused unless sent
+    /// `again`: the form sent twice, or two stewards writing down one patrol, would count its hours twice.
+    static func refuseRepeat(
+        _ n: NewHours, name: String, phone: String, community: Int64, db: any SQLDatabase
+    ) async throws {
+        guard
+            try await db.raw(
+                """
+                SELECT id FROM volunteer_hours WHERE community_id = \(bind: community) AND name = \(bind: name)
+                  AND phone = \(bind: phone) AND activity = \(bind: n.activity.rawValue)
+                  AND date = \(bind: n.date.description) AND minutes = \(bind: n.minutes) LIMIT 1
+                """
+            ).first() == nil
+        else {
+            throw StoreError.refused(
+                code: "already_recorded",
+                message: "this service of \(name) on \(n.date) is already recorded; send again: true if it is another")
+        }
+    }
+
+    /// Removes an entry recorded wrongly (logged with what it said): community staff and the office any in their
+    /// scope, whoever recorded it only on the day they did (a steward's slip mended at once, as a site log's).
+    public func remove(id: Int64, actor: Actor) async throws {
+        guard Permissions.allows(actor.role, .writeContacts) else { throw AccessError.forbidden }
+        try await database.transaction { db in
+            let sql: SQLQueryString =
+                """
+                SELECT v.subdistrict_id, v.name, v.activity, v.date, v.minutes, v.created_at, v.created_by
+                FROM volunteer_hours v WHERE v.id = \(bind: id) AND
+                """ + " " + Self.scope(actor)
+            guard let r = try await db.raw(sql).first() else { throw StoreError.notFound }
+            if !Self.removesAny(actor),
+                LogCorrection.refusal(
+                    writtenAt: try r.text("created_at"), author: try r.text("created_by"), actor: actor.username,
+                    today: Clock.today) != nil
+            {
+                throw StoreError.refused(
+                    code: "not_removable",
+                    message: "whoever recorded an entry may remove it on that day; after that, community staff")
+            }
+            guard try await db.raw("DELETE FROM volunteer_hours WHERE id = \(bind: id) RETURNING id").first() != nil
+            else { throw StoreError.notFound }
+            try await AuditLog.record(
+                db: db, actor: actor, action: "delete", entity: "volunteer_hours", entityId: id,
+                subdistrictId: try r.int("subdistrict_id"),
+                before: .object([
+                    ("name", .string(try r.text("name"))), ("activity", .string(try r.text("activity"))),
+                    ("date", .string(try r.text("date"))), ("minutes", .int(try r.int("minutes"))),
+                ]), after: nil)
+        }
+    }
+
+    /// Community staff and the office remove any entry in their scope; a steward only their own, on the day.
+    static func removesAny(_ actor: Actor) -> Bool {
+        Permissions.allows(actor.role, .manageStewards)
     }
 
     /// The entry's place: its compound, or its community, or its team's; each must be in the actor's scope, and a
@@ -188,7 +251,8 @@ public struct VolunteerRepository: Sendable {
         guard Permissions.allows(actor.role, .readRegistry) else { throw AccessError.forbidden }
         var sql: SQLQueryString =
             """
-            SELECT v.id, v.community_id, v.compound_id, v.body_id, v.name, v.phone, v.activity, v.date, v.minutes, v.note
+            SELECT v.id, v.community_id, v.compound_id, v.body_id, v.name, v.phone, v.activity, v.date, v.minutes, v.note,
+              v.created_at, v.created_by
             FROM volunteer_hours v WHERE v.date >= \(bind: "\(year)-01-01") AND v.date <= \(bind: "\(year)-12-31") AND
             """ + " " + Self.scope(actor)
         if let communityId { sql += " AND v.community_id = \(bind: communityId)" }
@@ -198,8 +262,14 @@ public struct VolunteerRepository: Sendable {
         let q = sql
         let personal = actor.seesPersonalData
         let phones = Self.seesPhones(actor)
+        let writes = Permissions.allows(actor.role, .writeContacts)
+        let any = Self.removesAny(actor)
         return try await database.withConnection { db in
             try await db.raw(q).all().map { r in
+                let own =
+                    LogCorrection.refusal(
+                        writtenAt: try r.text("created_at"), author: try r.text("created_by"), actor: actor.username,
+                        today: Clock.today) == nil
                 let name = try r.text("name")
                 let phone = try r.text("phone")
                 return VolunteerService(
@@ -209,7 +279,7 @@ public struct VolunteerRepository: Sendable {
                     phone: PersonalData.phone(phone, personal: phones),
                     activity: VolunteerActivity(rawValue: try r.text("activity")) ?? .other,
                     date: Day(try r.text("date")) ?? Clock.today, minutes: try r.int("minutes"),
-                    note: try r.text("note"))
+                    note: try r.text("note"), removable: writes && (any || own))
             }
         }
     }
