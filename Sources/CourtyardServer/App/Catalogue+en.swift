@@ -775,7 +775,8 @@ extension Catalogue {
         "volunteer.noteCol": "Note",
         "volunteer.hoursShort": "{n} h",
         "volunteer.minutesShort": "{n} min",
-        "volunteer.savedWhat": "Recorded: {what}. Check it; on the day, remove a wrong entry in the list below and record it again.",
+        "volunteer.savedWhat":
+            "Recorded: {what}. Check it; on the day, remove a wrong entry in the list below and record it again.",
         "volunteer.teamSize": "{n} volunteers",
         "volunteer.col.name": "Volunteer",
         "volunteer.col.phone": "Phone",

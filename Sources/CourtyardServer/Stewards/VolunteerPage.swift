@@ -203,16 +203,17 @@ struct VolunteerPageController {
         let actor = try context.require(.writeContacts)
         let id = try context.parameters.require("id", as: Int64.self)
         _ = try await Pages.form(request, context)
+        let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
+            let page = try await VolunteerPage.load(
+                year: Clock.today.civil.year, actor: actor, services: services, note: PageNote(kind: m.0, text: m.1),
+                form: try await VolunteerForm.load(actor: actor, services: services, typed: [:], f), f)
+            return f.page(title: f.t("volunteer.title"), "stewards-volunteers", page, status: status)
+        }
         return try await Pages.save(
-            f, next: SiteRoute.volunteers(removed: true).path + "#entries",
-            redisplay: { m, status in
-                let page = try await VolunteerPage.load(
-                    year: Clock.today.civil.year, actor: actor, services: services,
-                    note: PageNote(kind: m.0, text: m.1),
-                    form: try await VolunteerForm.load(actor: actor, services: services, typed: [:], f), f)
-                return f.page(title: f.t("volunteer.title"), "stewards-volunteers", page, status: status)
-            }
-        ) { try await VolunteerRepository(database: services.database).remove(id: id, actor: actor) }
+            f, next: SiteRoute.volunteers(removed: true).path + "#entries", redisplay: redisplay
+        ) {
+            try await VolunteerRepository(database: services.database).remove(id: id, actor: actor)
+        }
     }
 
     @Sendable func show(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
