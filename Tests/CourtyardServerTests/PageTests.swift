@@ -40,7 +40,7 @@ import Testing
             #expect(s2 == .unauthorized)
             #expect(body.contains("用户名或密码错误"))
             // The name typed stays, and the cursor waits in the password.
-            #expect(body.contains(#"autocomplete="username" required value="admin">"#))
+            #expect(body.contains(#"spellcheck="false" required value="admin">"#))
             #expect(body.contains(#"autocomplete="current-password" required autofocus>"#))
             // A bearer token is for the API, not for pages.
             let token = try await client.token("admin", TestApp.adminPassword)
