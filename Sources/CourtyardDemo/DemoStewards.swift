@@ -49,6 +49,12 @@ enum DemoStewards {
                 }
                 let account: StewardRepository.NewAccount? =
                     accountMade ? nil : .init(username: "louzhang", passwordHash: hash, displayName: "王老师")
+                if !accountMade {
+                    // The steward who signs in is 王老师 on every page, and 王某某 on the compound's public page.
+                    try await db.withConnection { db in
+                        try await db.raw("UPDATE residents SET name = '王淑珍' WHERE id = \(bind: resident)").run()
+                    }
+                }
                 accountMade = true
                 _ = try await stewards.create(
                     .init(
@@ -166,11 +172,15 @@ enum DemoStewards {
 
     static func seedBodies(services: Services, compound: Int64, today: Day) async throws {
         let db = services.database
+        // One member of each household: a family's members share a surname, and a committee of one family reads
+        // 于某某 eight times on the public page.
         let people = try await db.withConnection { db in
             try await db.raw(
                 """
-                SELECT DISTINCT hr.resident_id FROM household_residents hr JOIN households h ON h.id = hr.household_id
-                WHERE h.compound_id = \(bind: compound) AND hr.lives_elsewhere = 0 ORDER BY hr.resident_id LIMIT 12
+                SELECT MIN(hr.resident_id) AS resident_id FROM household_residents hr
+                JOIN households h ON h.id = hr.household_id
+                WHERE h.compound_id = \(bind: compound) AND hr.lives_elsewhere = 0
+                GROUP BY hr.household_id ORDER BY hr.household_id LIMIT 12
                 """
             ).all().map { try $0.int("resident_id") }
         }

@@ -441,3 +441,18 @@ import Testing
         }
     }
 }
+
+/// The demo's building steward who signs in is the same person residents see on their compound's page, masked.
+@Suite struct DemoStewardTests {
+    @Test func theStewardWhoSignsInIsTheOneThePublicPageNames() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let token = try await client.token("louzhang")
+            let me = try await client.call(.get, "/api/v1/auth/me", token: token)
+            let building = try #require(Int64(me.json["scope"]?.stringValue?.split(separator: ":").last ?? ""))
+            let compound = try #require(
+                try await services.registry.get(.buildings, id: building, actor: .system)["compound_id"]?.intValue)
+            let page = try await PageTests.page(client, "/public/compounds/\(compound)", cookie: nil).1
+            #expect(page.contains("王某某") && !page.contains("王淑珍"))
+        }
+    }
+}
