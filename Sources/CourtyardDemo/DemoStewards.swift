@@ -63,9 +63,24 @@ enum DemoStewards {
                         appointedBy: rng.next() % 4 == 0 ? .appointment : .election, account: account), actor: .system)
             }
         }
+        try await seedPaperSurvey(services: services, compound: first, today: today)
         try await seedCampaigns(services: services, compounds: compounds, today: today, rng: &rng)
         try await seedBodies(services: services, compound: first, today: today)
         try await seedOpinions(services: services, compound: first, today: today)
+    }
+
+    /// A consultation open in the stewards' first compound, which its building steward (louzhang) enters from the
+    /// paper forms collected door to door: the work of a steward's evening.
+    static func seedPaperSurvey(services: Services, compound: Int64, today: Day) async throws {
+        let questionnaires = QuestionnaireRepository(database: services.database)
+        let survey = try await questionnaires.create(
+            compoundId: compound, projectId: nil, kind: .consultation, title: "楼道和公共空间整治意见征询",
+            questions: [
+                Question(text: "您最希望先整治哪一处？", type: .single, options: ["楼道杂物", "楼道照明", "自行车棚", "绿地"]),
+                Question(text: "您愿意参加周末的楼道清理吗？", type: .single, options: ["愿意", "不便参加"]),
+                Question(text: "其他意见和建议", type: .text, required: false),
+            ], opensOn: today.adding(days: -3), closesOn: today.adding(days: 11), actor: .system)
+        _ = try await questionnaires.setState(id: survey.id, to: .published, actor: .system)
     }
 
     /// Opinions from visits and the station's box, most answered; a fire lane cleared on the spot and a shed

@@ -453,6 +453,13 @@ import Testing
                 try await services.registry.get(.buildings, id: building, actor: .system)["compound_id"]?.intValue)
             let page = try await PageTests.page(client, "/public/compounds/\(compound)", cookie: nil).1
             #expect(page.contains("王某某") && !page.contains("王淑珍"))
+            // And has paper forms to enter: an open consultation in that compound.
+            let (cookie, _) = try await client.session("louzhang")
+            let list = try await PageTests.page(client, "/participation", cookie: cookie).1
+            let link = try #require(
+                list.firstMatch(of: /href="(\/questionnaires\/\d+)">楼道和公共空间整治意见征询/).map { String($0.1) })
+            let form = try await PageTests.page(client, link, cookie: cookie).1
+            #expect(form.contains(#"name="paper_number""#))
         }
     }
 }
