@@ -460,6 +460,12 @@ import Testing
                 list.firstMatch(of: /href="(\/questionnaires\/\d+)">楼道和公共空间整治意见征询/).map { String($0.1) })
             let form = try await PageTests.page(client, link, cookie: cookie).1
             #expect(form.contains(#"name="paper_number""#))
+            // On a phone the navigation scrolls sideways: a steward's own pages come first after the home page.
+            let home = try await PageTests.page(client, "/", cookie: cookie).1
+            let nav = home.matches(of: /<a href="([^"]+)"(?: aria-current="page")?>[^<]+<\/a>/).map { String($0.1) }
+            let start = try #require(nav.firstIndex(of: "/"))
+            #expect(Array(nav[start...].prefix(3)) == ["/", "/my-households", "/participation"], "\(nav)")
+            #expect(nav.contains("/volunteers"))
         }
     }
 }

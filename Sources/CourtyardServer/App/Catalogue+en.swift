@@ -2246,6 +2246,7 @@ extension Catalogue {
         "campaign.group.day": "Day",
         "campaign.noSteward": "No steward",
         "campaign.noTargets": "No households to show",
+        "nav.volunteers": "Volunteers",
         "nav.myHouseholds": "My households",
         "phone.campaignMap": "Wall chart: {title}",
         "phone.title": "My households",

@@ -2080,6 +2080,7 @@ extension Catalogue {
         "campaign.group.day": "日期",
         "campaign.noSteward": "暂无楼长",
         "campaign.noTargets": "没有可显示的住户",
+        "nav.volunteers": "志愿服务",
         "nav.myHouseholds": "我的住户",
         "phone.campaignMap": "挂图作战：{title}",
         "phone.title": "我的住户",

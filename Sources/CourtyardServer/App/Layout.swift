@@ -53,6 +53,7 @@ struct PageFrame {
         if a.role == .department { items.append(("/queue", "nav.queue")) }
         if MyActionsPage.opens(a.role, a.scope) { items.append(("/my-actions", "nav.myActions")) }
         if a.role == .steward { items.append(("/my-households", "nav.myHouseholds")) }
+        if [.steward, .communityStaff].contains(a.role) { items.append(("/volunteers", "nav.volunteers")) }
         if Permissions.allows(a.role, .manageStewards) { items.append(("/outreach", "nav.outreach")) }
         if Permissions.allows(a.role, .manageParticipation) { items.append(("/events", "nav.events")) }
         if Permissions.allows(a.role, .importRegistry) { items.append(("/import", "nav.import")) }
@@ -60,6 +61,14 @@ struct PageFrame {
         if Permissions.allows(a.role, .readAudit) { items.append(("/audit", "nav.audit")) }
         if Permissions.allows(a.role, .manageZones) { items.append(("/zones", "nav.zones")) }
         if a.role == .propertyCompany { items.append(("/property-company", "nav.propertyCompany")) }
+        // A role's own work first after the home page: on a phone the bar scrolls sideways, and what is last is off
+        // the screen (a steward's households were the eleventh entry).
+        let first = Self.firstFor[a.role] ?? []
+        items =
+            [items[0]] + first.compactMap { f in items.first { $0.0 == f } }
+            + items.dropFirst().filter {
+                !first.contains($0.0)
+            }
         return items.map { NavItem(href: $0.0, label: t($0.1), current: Self.isCurrent($0.0, path: path)) }
     }
 
@@ -99,6 +108,15 @@ struct PageFrame {
         headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
+
+    /// The entries each role reaches for first, in this order, right after the home page.
+    static let firstFor: [Role: [String]] = [
+        .steward: ["/my-households", "/participation", "/votes", "/reports", "/volunteers"],
+        .department: ["/queue", "/reports"],
+        .propertyCompany: ["/property-company", "/reports"],
+        .contractor: ["/programme", "/my-actions", "/coordination"],
+        .communityStaff: ["/participation", "/reports", "/outreach", "/events"],
+    ]
 
     /// Whether a navigation entry is where the person is: the registry entry covers the compound, building,
     /// household and resident pages under it; the projects and findings live under the programme (for a property
