@@ -574,10 +574,13 @@ import Testing
             let id = try #require(reports.first?["id"]?.intValue, "the demo has an acknowledged report")
             let (_, page) = try await office.get("/reports/\(id)")
             #expect(page.contains("<option value=\"\(water)\""))
-            let (moved, _, _) = try await office.post(
+            let (moved, to, _) = try await office.post(
                 "/reports/\(id)/transitions",
                 [("to", "assigned"), ("assignee_organisation_id", String(water)), ("note", "燃气味道，请燃气公司处理")])
-            #expect(moved == .seeOther)
+            #expect(moved == .seeOther && to == "/reports/\(id)?moved=assigned")
+            // The step taken is said on the page it returns to.
+            let (_, told) = try await office.get(to)
+            #expect(told.contains(#"<p class="note ok""#) && told.contains("已保存，现在是“已派单”。"))
             let after = try await client.call(.get, "/api/v1/reports/\(id)", token: token)
             #expect(after.json["state"]?.stringValue == "assigned")
             #expect(after.json["ball_in_court"]?.stringValue == "department")

@@ -1821,6 +1821,7 @@ extension Catalogue {
         "notice.endsOn": "On display until",
         "notice.publishNow": "Publish now (otherwise it is kept as a draft to check and publish from its page)",
         "notice.save": "Save",
+        "report.moved": "Saved; it is now “{state}”.",
         "report.filedForResident": "Filed.",
         "report.trackingCode": "Tracking code",
         "report.trackingHint":

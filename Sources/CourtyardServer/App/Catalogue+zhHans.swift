@@ -1668,6 +1668,7 @@ extension Catalogue {
         "notice.endsOn": "公示结束",
         "notice.publishNow": "立即发布（不勾选则存为草稿，核对后在详情页发布）",
         "notice.save": "保存",
+        "report.moved": "已保存，现在是“{state}”。",
         "report.filedForResident": "已提交。",
         "report.trackingCode": "查询码",
         "report.trackingHint":

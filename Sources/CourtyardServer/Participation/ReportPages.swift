@@ -9,8 +9,9 @@ extension SiteRoute {
     static func reports(state: ReportState? = nil, overdue: Bool = false) -> SiteRoute {
         SiteRoute("/reports", query: [("overdue", overdue ? "true" : nil), ("state", state?.rawValue)])
     }
-    static func report(_ id: Int64, filed: Bool = false) -> SiteRoute {
-        SiteRoute("/reports/\(id)", query: [("filed", filed ? "1" : nil)])
+    /// `moved`: the step just taken, said at the top of the page it returns to.
+    static func report(_ id: Int64, filed: Bool = false, moved: ReportState? = nil) -> SiteRoute {
+        SiteRoute("/reports/\(id)", query: [("filed", filed ? "1" : nil), ("moved", moved?.rawValue)])
     }
     static func reportTransitions(_ id: Int64) -> SiteRoute { SiteRoute("/reports/\(id)/transitions") }
     /// A compound's public page; `objected`: back from an objection to that notice, just received.
@@ -304,9 +305,13 @@ struct ReportPageController {
     @Sendable func show(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         // Just filed from an account: said once, with the code to hand on beside it.
         let filed = request.uri.queryParameters.get("filed") == "1"
+        // A step just taken is said, in the words of the state it led to.
+        let moved = request.uri.queryParameters.get("moved").flatMap { ReportState(rawValue: String($0)) }.map {
+            PageNote(kind: "ok", text: f.lang.say("report.moved", ["state": f.t("report.state." + $0.rawValue)]))
+        }
         return try await page(
             try context.parameters.require("id", as: Int64.self), context, f,
-            message: filed ? PageNote(kind: "ok", text: f.t("report.filedForResident")) : nil)
+            message: filed ? PageNote(kind: "ok", text: f.t("report.filedForResident")) : moved)
     }
 
     @Sendable func transition(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
@@ -336,7 +341,7 @@ struct ReportPageController {
             } else {
                 try await step([])
             }
-            return SiteRoute.report(id).path
+            return SiteRoute.report(id, moved: to).path
         }
     }
 
