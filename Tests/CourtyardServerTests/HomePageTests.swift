@@ -412,3 +412,19 @@ enum ReportTrackingTests {
         }
     }
 }
+
+/// A project organisation's home names its own projects behind schedule, as the programme flags them.
+@Suite struct SiteHomeLateTests {
+    @Test func aPmCompanysHomeNamesItsProjectsBehindSchedule() async throws {
+        try await TestApp.with(demo: true) { client, _ in
+            let (cookie, _) = try await client.session("pm")
+            let home = try await PageTests.page(client, "/", cookie: cookie).1
+            let section = try #require(
+                home.firstMatch(
+                    of: /<h2>进度落后的项目 <span class="count">(\d+)<\/span><\/h2>(.*?)<\/section>/.dotMatchesNewlines()))
+            #expect(Int(section.1)! > 0, "the demo has projects of the pm company's behind schedule")
+            #expect(
+                section.2.contains(#"<strong class="flag">落后</strong>"#) && section.2.contains(#"href="/projects/"#))
+        }
+    }
+}

@@ -235,7 +235,9 @@ struct HomePage {
                     : (SiteRoute.meetings().path, f.t("meeting.list"))))
     }
 
-    mutating func office(actor: Actor, queue: WorkQueue, services: Services, today: Day, _ f: PageFrame) async throws {
+    /// The projects in the actor's reach behind schedule, each with why: the office's, and a contractor's, supervisor's
+    /// or pm company's own (the programme flags them 落后; their home said nothing).
+    mutating func lateProjects(actor: Actor, queue: WorkQueue, today: Day, _ f: PageFrame) async throws {
         let late = try await queue.lateProjects(actor: actor, today: today)
         sections.append(
             QueueSection(
@@ -247,6 +249,10 @@ struct HomePage {
                         itemDetail: p.reasons.map { reason(p, $0, today: today, f) }.joined(separator: "；"),
                         itemFlag: f.t("home.behind"))
                 }, empty: f.t("home.none.late"), more: (SiteRoute.programmeOverdue.path, f.t("home.allProjects"))))
+    }
+
+    mutating func office(actor: Actor, queue: WorkQueue, services: Services, today: Day, _ f: PageFrame) async throws {
+        try await lateProjects(actor: actor, queue: queue, today: today, f)
         let reports = ReportRepository(database: services.database)
         let overdue = try await reports.list(actor: actor, compoundId: nil, state: nil, overdueOnly: true)
         sections.append(
@@ -349,6 +355,7 @@ struct HomePage {
     }
 
     mutating func site(actor: Actor, queue: WorkQueue, services: Services, today: Day, _ f: PageFrame) async throws {
+        try await lateProjects(actor: actor, queue: queue, today: today, f)
         if ReportRouting.canRead(actor) {
             let assigned = try await ReportRepository(database: services.database).list(
                 actor: actor, compoundId: nil, state: .assigned, overdueOnly: false)
