@@ -242,3 +242,31 @@ import Testing
         }
     }
 }
+
+/// A public sign-up refused says what is wrong beside each field, every field at once, with what was typed kept.
+@Suite struct PublicSignupFieldTests {
+    @Test func anEmptyOrEmojiSignupIsMarkedFieldByField() async throws {
+        try await TestApp.with { client, services in
+            let (token, ids) = try await EventTests.place(client)
+            let id = try await EventTests.event(client, token, community: ids[1], capacity: "5")
+            func send(_ path: String, _ body: String) async throws -> (HTTPResponse.Status, String) {
+                try await client.execute(
+                    uri: "/public/events/\(id)/\(path)", method: .post,
+                    headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: body)
+                ) { ($0.status, String(buffer: $0.body)) }
+            }
+            let empty = try await send("signups", "_once=a&name=&phone=")
+            #expect(empty.0 == .unprocessableContent)
+            #expect(
+                empty.1.contains(#"id="signup-name-error">请填写姓名"#) && empty.1.contains(#"id="signup-phone-error">"#))
+            // Emoji alone is no name; the phone typed stays beside it.
+            let emoji = try await send("signups", "_once=b&name=%F0%9F%98%80%F0%9F%98%80&phone=13900000002")
+            #expect(emoji.0 == .unprocessableContent && emoji.1.contains("姓名里至少要有一个字"))
+            #expect(emoji.1.contains(#"value="13900000002""#) && !emoji.1.contains(#"id="signup-phone-error""#))
+            #expect(try await SelectionTests.count(services, "event_signups") == 0)
+            // A cancellation without its code asks for the code, beside the field.
+            let noCode = try await send("cancel", "_once=c&code=")
+            #expect(noCode.0 == .unprocessableContent && noCode.1.contains(#"id="cancel-code-error">请填写报名时拿到的取消码"#))
+        }
+    }
+}

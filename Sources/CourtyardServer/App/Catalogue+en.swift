@@ -2580,6 +2580,8 @@ extension Catalogue {
         "event.thanksWaiting":
             "The event is full: you are on the waiting list, move up when someone cancels and are told by text. Cancellation code {code}.",
         "event.cancelNotFound": "That code does not match a sign-up",
+        "event.signupFix": "The sign-up was not sent; mend what is marked below and send it again.",
+        "event.cancelCodeRequired": "Enter the code you were given when you signed up, such as AB12-CD34.",
         "event.cancelled": "Your sign-up is cancelled",
         "error.event_started": "The event has started; sign-ups are closed",
         "error.event_cancelled": "The event is cancelled",
@@ -2592,6 +2594,7 @@ extension Catalogue {
         "error.phone.not_resident":
             "This event is for residents in the registry: the name and phone must be those on record; please check them.",
         "error.phone.required": "Give a phone number",
+        "error.name.no_letter": "A name needs at least one letter, not only symbols or emoji.",
         "error.name.required": "Give a name",
         "error.title.too_long": "A title is at most 200 characters; please shorten it.",
         "error.title.required": "Enter a title.",

@@ -333,6 +333,10 @@ struct PublicEventPage {
     var cancelTyped: String
     var typedName: String
     var typedPhone: String
+    /// Said beside each field of a refused sign-up, every one at once; and beside the code of a refused cancellation.
+    var nameError: String?
+    var phoneError: String?
+    var codeError: String?
     var reportText: String?
     var reportPhotos: [String]
     var newsHref: String
@@ -358,7 +362,8 @@ struct PublicEventPage {
             signupAction: SiteRoute.publicEventSignup(id).path, signupAgain: SiteRoute.publicEvent(id).path + "#signup",
             cancelFormAction: SiteRoute.publicEventCancel(id).path, cancelOpen: typed["cancel_code"] != nil,
             cancelTyped: typed["cancel_code"] ?? "",
-            typedName: typed["name"] ?? "", typedPhone: typed["phone"] ?? "",
+            typedName: typed["name"] ?? "", typedPhone: typed["phone"] ?? "", nameError: typed["error.name"],
+            phoneError: typed["error.phone"], codeError: typed["error.code"],
             reportText: e.state == .scheduled ? e.report?.text : nil,
             reportPhotos: e.state == .scheduled
                 ? (e.report?.photos ?? []).map { SiteRoute.publicAttachment($0).path } : [],
@@ -716,6 +721,14 @@ struct PublicEventController {
             let note = PageNote(kind: "bad", text: f.t("public.tooMany"))
             return (try await page(id, f, note: note, typed: fields, status: .tooManyRequests), nil)
         }
+        // Each field refused beside it, all at once: the name and the phone (an empty form said only 请填写姓名).
+        let problems = EventRepository.signupProblems(name: fields["name"] ?? "", phone: fields["phone"] ?? "")
+        if !problems.isEmpty {
+            var typed = fields
+            for p in problems { typed["error." + (p.field ?? "")] = AppError.from(p).map { Pages.message(for: $0, f) } }
+            let note = PageNote(kind: "bad", text: f.t("event.signupFix"))
+            return (try await page(id, f, note: note, typed: typed, status: .unprocessableContent), nil)
+        }
         do {
             let made = try await events.signUp(
                 eventId: id, name: fields["name"] ?? "", phone: fields["phone"] ?? "",
@@ -762,7 +775,7 @@ struct PublicEventController {
     ) {
         // Refused, the cancel form comes back open with the code as typed.
         func refused(_ key: String, _ status: HTTPResponse.Status) async throws -> (Response, saved: String?) {
-            let typed = ["cancel_code": String((fields["code"] ?? "").prefix(20))]
+            let typed = ["cancel_code": String((fields["code"] ?? "").prefix(20)), "error.code": f.t(key)]
             return (
                 try await page(id, f, note: PageNote(kind: "bad", text: f.t(key)), typed: typed, status: status), nil
             )
@@ -771,7 +784,7 @@ struct PublicEventController {
             return try await refused("public.tooMany", .tooManyRequests)
         }
         guard let code = fields["code"], !code.trimmingCharacters(in: .whitespaces).isEmpty else {
-            return try await refused("event.cancelNotFound", .unprocessableContent)
+            return try await refused("event.cancelCodeRequired", .unprocessableContent)
         }
         do {
             // The code alone finds the sign-up; a number typed beside it (an older receipt named one) is checked too.

@@ -93,6 +93,23 @@ public struct EventRepository: Sendable {
         return c
     }
 
+    /// A person's name as typed: `text`, and at least one letter in it (a row of emoji names nobody).
+    static func personName(_ s: String, field: String) throws -> String {
+        let name = try text(s, field: field, max: 50)
+        guard name.contains(where: \.isLetter) else {
+            throw ValidationError(field: field, code: "no_letter", message: "\(field) has no letter in it")
+        }
+        return name
+    }
+
+    /// Everything wrong with a sign-up's name and phone at once, for a form that marks each beside its field.
+    public static func signupProblems(name: String, phone: String) -> [ValidationError] {
+        var found: [ValidationError] = []
+        do { _ = try personName(name, field: "name") } catch let e as ValidationError { found.append(e) } catch {}
+        do { _ = try self.phone(phone, field: "phone") } catch let e as ValidationError { found.append(e) } catch {}
+        return found
+    }
+
     static func phone(_ raw: String, field: String) throws -> String {
         guard !TextNormalizer.clean(raw).isEmpty else {
             throw ValidationError(field: field, code: "required", message: "\(field) is required")
@@ -404,7 +421,7 @@ public struct EventRepository: Sendable {
         now: EventInstant
     ) async throws -> (id: Int64, status: EventSignupStatus) {
         if let actor, !Permissions.allows(actor.role, .writeContacts) { throw AccessError.forbidden }
-        let name = try Self.text(name, field: "name", max: 50)
+        let name = try Self.personName(name, field: "name")
         let phone = try Self.phone(phone, field: "phone")
         return try await database.transaction { db in
             let (event, sd) = try await Self.locked(eventId, actor: actor, db: db)

@@ -92,7 +92,7 @@ public struct VolunteerRepository: Sendable {
 
     public func record(_ n: NewHours, actor: Actor) async throws -> VolunteerService {
         guard Permissions.allows(actor.role, .writeContacts) else { throw AccessError.forbidden }
-        let name = try EventRepository.text(n.name, field: "name", max: 50)
+        let name = try EventRepository.personName(n.name, field: "name")
         let phone = TextNormalizer.clean(n.phone).isEmpty ? "" : try EventRepository.phone(n.phone, field: "phone")
         let note = try EventRepository.text(n.note, field: "note", max: 500, required: false)
         guard n.activity != .event else {
