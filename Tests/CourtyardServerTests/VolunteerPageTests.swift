@@ -34,6 +34,14 @@ import Testing
                     ("date", Clock.today.adding(days: 3).description), ("duration", "1.5"),
                 ])
             #expect(future == .unprocessableContent && later.contains(#"id="volunteer-date-error""#))
+            // A note past its bound names the bound of this form (500), not another form's.
+            let (long, _, longPage) = try await browser.post(
+                "/volunteers",
+                [
+                    ("place", place), ("name", "韩冬梅"), ("activity", "patrol"), ("date", Clock.today.description),
+                    ("duration", "1"), ("note", String(repeating: "巡", count: 501)),
+                ])
+            #expect(long == .unprocessableContent && longPage.contains("说明最多 500 字。"))
             // A kind the form never offers (an event's hours come from its helpers) is refused, not filed as other.
             for crafted in ["event", "cooking"] {
                 let (odd, _, oddPage) = try await browser.post(

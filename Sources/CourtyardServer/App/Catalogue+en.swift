@@ -2272,6 +2272,8 @@ extension Catalogue {
         "phone.pastVisits": "Earlier visits and calls",
         "phone.queued": "{n} entries are kept on this phone and will be sent when the connection returns.",
         "phone.sent": "Entry sent.",
+        "phone.discard": "Drop this entry",
+        "phone.discarded": "The entry was dropped.",
         "phone.signedOut":
             "Your sign-in has ended: {n} entries are kept on this phone. Reload this page to sign in again; back here, they are sent.",
         "phone.refused": "This entry was not saved and is back in the form; correct it and save again:",
@@ -2301,7 +2303,7 @@ extension Catalogue {
         "error.date.in_future": "The date cannot be after today.",
         "error.follow_up_on.before_date": "The follow-up date cannot be before the contact.",
         "error.campaign_id.not_a_target": "This household is not among the campaign's targets.",
-        "error.note.too_long": "The note is at most 2,000 characters.",
+        "error.note.too_long": "The note is at most {max} characters.",
         "entity.opinions": "Opinions",
         "entity.volunteer_hours": "Volunteer hours",
         "entity.irregularities": "Irregular behaviour",

@@ -78,10 +78,36 @@
       if (el && values[name] !== undefined) el.value = values[name];
     });
     restored = b.client_id;
-    say(form.dataset.refused + (entry.why ? ' ' + entry.why : ''), true);
+    // Which field the server named, by its label (日期 or 下次跟进日期), marked, and the cursor put in it.
     var el = entry.field && field(entry.field);
+    var label = el && el.closest('label');
+    var named = label && label.firstChild && label.firstChild.nodeType === 3 ? label.firstChild.textContent.trim() : '';
+    say(form.dataset.refused + (entry.why ? ' ' + (named ? named + '：' : '') + entry.why : ''), true);
+    if (el) el.setAttribute('aria-invalid', 'true');
+    discard.hidden = false;
     (el || form.querySelector('button[type=submit]')).focus();
   }
+  // An entry the steward decides not to keep (written for a visit that did not happen) is dropped here; otherwise it
+  // comes back into the form at every visit to the page.
+  var discard = document.createElement('button');
+  discard.type = 'button';
+  discard.className = 'secondary';
+  discard.textContent = form.dataset.discard || '';
+  discard.hidden = true;
+  form.querySelector('button[type=submit]').insertAdjacentElement('afterend', discard);
+  discard.addEventListener('click', function () {
+    var was = restored;
+    storeRefused(loadRefused().filter(function (e) { return e.body.client_id !== was; }));
+    restored = null;
+    discard.hidden = true;
+    form.querySelector('textarea[name=note]').value = '';
+    field('outcome').value = '';
+    Array.prototype.forEach.call(form.querySelectorAll('[aria-invalid]'), function (e) {
+      e.removeAttribute('aria-invalid');
+    });
+    say(form.dataset.discarded || '');
+    restoreNext();
+  });
   function flush() {
     if (busy || navigator.onLine === false) return;
     var q = load();
@@ -139,6 +165,10 @@
       var was = restored;
       storeRefused(loadRefused().filter(function (e) { return e.body.client_id !== was; }));
       restored = null;
+      discard.hidden = true;
+      Array.prototype.forEach.call(form.querySelectorAll('[aria-invalid]'), function (e) {
+        e.removeAttribute('aria-invalid');
+      });
     }
     form.querySelector('textarea[name=note]').value = '';
     field('outcome').value = '';
