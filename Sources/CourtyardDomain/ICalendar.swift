@@ -10,6 +10,8 @@ public enum ICalendar {
         public var startMinutes: Int?
         public var durationMinutes: Int
         public var cancelled: Bool
+        /// Where the entry is read (and signed up for) on the web; "" for none.
+        public var url = ""
         public init(
             uid: String, summary: String, location: String = "", description: String = "", date: Day,
             startMinutes: Int?, durationMinutes: Int = 0, cancelled: Bool = false
@@ -53,6 +55,8 @@ public enum ICalendar {
             lines.append("SUMMARY:" + text(e.summary))
             if !e.location.isEmpty { lines.append("LOCATION:" + text(e.location)) }
             if !e.description.isEmpty { lines.append("DESCRIPTION:" + text(e.description)) }
+            // A URI value, not TEXT: written as it is, its commas and semicolons belonging to it.
+            if !e.url.isEmpty, !e.url.contains(where: { $0.isNewline }) { lines.append("URL:" + e.url) }
             lines.append("STATUS:" + (e.cancelled ? "CANCELLED" : "CONFIRMED"))
             lines.append("END:VEVENT")
         }

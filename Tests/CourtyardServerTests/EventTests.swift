@@ -417,6 +417,10 @@ import Testing
             }
             #expect(ics.contains("UID:event-\(early)@courtyard\r\n"))
             #expect(ics.contains("DTSTART;TZID=Asia/Shanghai:20310601T090000\r\n"))
+            // Each entry leads back to its page, and says what it is and where to sign up.
+            let unfolded = ics.replacingOccurrences(of: "\r\n ", with: "")
+            #expect(unfolded.contains("URL:http://") && unfolded.contains("/public/events/\(early)\r\n"))
+            #expect(unfolded.contains("DESCRIPTION:") && unfolded.contains("/public/events/\(early)"))
             // The account's private feed carries the events of its scope too.
             let made = try await client.call(.post, "/api/v1/me/calendar_feed", token: token)
             let path = URL(string: made.json["url"]?.stringValue ?? "")?.path ?? ""

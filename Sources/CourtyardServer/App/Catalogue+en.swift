@@ -2584,6 +2584,8 @@ extension Catalogue {
         "event.cancelNotFound": "That code does not match a sign-up",
         "event.signupFix": "The sign-up was not sent; mend what is marked below and send it again.",
         "event.cancelCodeRequired": "Enter the code you were given when you signed up, such as AB12-CD34.",
+        "event.calendarDescription": "{kind}. Details and sign-up: {link}",
+        "event.calendarName": "Community events",
         "event.cancelled": "Your sign-up is cancelled",
         "error.event_started": "The event has started; sign-ups are closed",
         "error.event_cancelled": "The event is cancelled",

@@ -2397,6 +2397,8 @@ extension Catalogue {
         "event.cancelNotFound": "取消码不对，请核对后再试",
         "event.signupFix": "报名没有提交，请按下方提示修改后再提交。",
         "event.cancelCodeRequired": "请填写报名时拿到的取消码，如 AB12-CD34。",
+        "event.calendarDescription": "{kind}。详情和报名：{link}",
+        "event.calendarName": "社区活动",
         "event.cancelled": "已取消您的报名",
         "error.event_started": "活动已经开始，不能再报名",
         "error.event_cancelled": "活动已取消",

@@ -840,8 +840,19 @@ struct PublicEventController {
         let from = EventInstant(seconds: EventRoutes.now.seconds - 31 * 86400).utcText
         let list = try await events.calendar(communityId: id, actor: nil, from: from)
         let stamp = Clock.isoNow().filter { $0 != "-" && $0 != ":" }
+        let f = Pages.frame(request, context)
+        // Each entry leads back to its page, where it is signed up for; its description says what and where.
+        let entries = list.map { e in
+            var entry = EventFeeds.calendarEvent(e)
+            entry.url = services.publicLink(SiteRoute.publicEvent(e.id).path, request: request)
+            if entry.description.isEmpty {
+                entry.description = f.lang.say(
+                    "event.calendarDescription", ["kind": f.t("event.kind." + e.kind.rawValue), "link": entry.url])
+            }
+            return entry
+        }
         let text = ICalendar.feed(
-            name: (community["name"]?.stringValue ?? "") + " · 社区活动", events: list.map(EventFeeds.calendarEvent),
+            name: (community["name"]?.stringValue ?? "") + " · " + f.t("event.calendarName"), events: entries,
             stamp: stamp)
         return Response(
             status: .ok,
