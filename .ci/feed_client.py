@@ -36,6 +36,10 @@ for community in communities:
     cal = Calendar.from_ical(ics.content)
     uids = [str(v["UID"]) for v in cal.walk("VEVENT")]
     assert uids and all(u.startswith("event-") for u in uids), uids
+    # Each event leads back to its public page, which answers.
+    urls = [str(v["URL"]) for v in cal.walk("VEVENT")]
+    assert len(urls) == len(uids) and all("/public/events/" in u for u in urls), urls
+    assert requests.get(urls[0]).status_code == 200, urls[0]
 first = communities[0]["id"]
 photos = [link.href for e in feedparser.parse(requests.get(f"{base}/public/communities/{first}/news.atom").content).entries
           for link in e.links if link.rel == "enclosure"]
