@@ -469,3 +469,27 @@ import Testing
         }
     }
 }
+
+/// Signing in returns to the very page asked for; the sign-out address typed asks first; residents are pointed home.
+@Suite struct SignInRoundTripTests {
+    @Test func signInKeepsTheQueryAndSignOutByAddressAsks() async throws {
+        try await TestApp.with(demo: true) { client, _ in
+            let asked = try await PageTests.page(client, "/my-households?household=5", cookie: nil)
+            #expect(asked.2[.location] == "/login?next=/my-households%3Fhousehold%3D5")
+            let back = try await client.execute(
+                uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(
+                    string: "username=louzhang&password=courtyard-demo&next=/my-households%3Fhousehold%3D5")
+            ) { $0.headers[.location] }
+            #expect(back == "/my-households?household=5")
+            let login = try await PageTests.page(client, "/login", cookie: nil).1
+            #expect(login.contains(#"<a href="/public">找到您的小区</a>"#))
+            let signedOut = try await PageTests.page(client, "/logout", cookie: nil)
+            #expect(signedOut.0 == .seeOther && signedOut.2[.location] == "/login")
+            let (cookie, _) = try await client.session("louzhang")
+            let ask = try await PageTests.page(client, "/logout", cookie: cookie)
+            #expect(ask.0 == .ok && ask.1.contains("要退出登录吗？") && ask.1.contains(#"action="/logout""#))
+            #expect(try await PageTests.page(client, "/", cookie: cookie).0 == .ok, "opening it signed nobody out")
+        }
+    }
+}

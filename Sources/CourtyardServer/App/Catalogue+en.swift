@@ -26,6 +26,8 @@ extension Catalogue {
         "nav.audit": "Audit log",
         "nav.logout": "Sign out",
         "nav.otherLang": "中文",
+        "login.resident": "Residents need no account:",
+        "logout.question": "Sign out?",
         "login.title": "Sign in",
         "login.username": "Username",
         "login.password": "Password",

@@ -22,6 +22,8 @@ extension Catalogue {
         "nav.audit": "操作日志",
         "nav.logout": "退出",
         "nav.otherLang": "English",
+        "login.resident": "居民不用登录：",
+        "logout.question": "要退出登录吗？",
         "login.title": "登录",
         "login.username": "用户名",
         "login.password": "密码",

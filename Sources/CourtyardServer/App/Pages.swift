@@ -72,9 +72,11 @@ enum Pages {
     static func run(_ request: Request, _ context: AppContext, _ handler: Handler) async throws -> Response {
         let f = frame(request, context)
         guard context.account != nil, context.viaSession else {
+            // Back to the page asked for, its query too (/my-households?household=313), after signing in.
+            let asked = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
             let next =
-                request.uri.path.addingPercentEncoding(
-                    withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "/"))) ?? "/"
+                asked.addingPercentEncoding(
+                    withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "/-._~"))) ?? "/"
             return Response.redirect(to: "/login?next=\(next)", type: .found)
         }
         do {
@@ -464,6 +466,13 @@ enum LoginPages {
                     title: f.t("login.title"), body: form(f, next: next, error: f.t(key), username: typed),
                     status: e.status)
             }
+        }
+        // The address typed or followed: signed in, a page that asks to sign out (a link must not sign anyone out
+        // by itself); signed out, the sign-in page.
+        router.get("logout") { request, context -> Response in
+            let f = Pages.frame(request, context)
+            guard context.account != nil, context.viaSession else { return Pages.seeOther("/login") }
+            return f.render(title: f.t("nav.logout"), body: Views.render("logout", [String: String](), frame: f))
         }
         router.post("logout") { request, context -> Response in
             if let account = context.account, let id = context.tokenId, context.viaSession {
