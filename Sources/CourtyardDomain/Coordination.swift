@@ -28,6 +28,23 @@ public enum CoordinationKind: String, CaseIterable, Codable, Sendable {
     case roadPermit = "road_permit"
     case planningApproval = "planning_approval"
     case other
+
+    /// The kinds of department that usually do it (a gas pipe's relocation, the gas company); nil when any may.
+    /// A request sent elsewhere is asked about first, not refused: a city may arrange its departments otherwise.
+    public var usualDepartments: Set<DepartmentKind>? {
+        switch self {
+        case .gasRelocation: [.gas]
+        case .powerPole: [.power]
+        case .telecomLine: [.telecom]
+        case .waterMeter, .waterSupply: [.water]
+        case .drainageConnection: [.water, .municipalWorks]
+        case .heating: [.heating]
+        case .greening: [.greening, .cityManagement]
+        case .roadPermit: [.cityManagement, .municipalWorks]
+        case .planningApproval: [.planning]
+        case .other: nil
+        }
+    }
 }
 
 /// A coordination request's state.

@@ -91,6 +91,20 @@ import Testing
             #expect(soon == .unprocessableContent)
             #expect(early.contains(#"<p class="field-error" id="coordination-needed-error">需完成日期不能早于 \#(acceptDue)"#))
             #expect(try await CoordinationTests.count(services, "coordination_requests") == before)
+            // A water meter sent to the gas company is asked about beside the department, and sent once confirmed.
+            let gas = try await CoordinationTests.scopeId(client, try await client.token("gas"))
+            let toGas: [(String, String)] = [
+                ("project_id", String(project)), ("department_organisation_id", String(gas)), ("kind", "water_meter"),
+                ("description", "3号楼水表移至单元外"), ("needed_by", Clock.today.adding(days: 20).description),
+            ]
+            let (asked, _, question) = try await office.post("/coordination/requests", toGas)
+            #expect(asked == .unprocessableContent && question.contains("“水表移位”一般不由"))
+            #expect(question.contains(#"name="confirm_department""#) && question.contains("3号楼水表移至单元外"))
+            #expect(try await CoordinationTests.count(services, "coordination_requests") == before)
+            let (confirmed, _, _) = try await office.post(
+                "/coordination/requests", toGas + [("confirm_department", "1")])
+            #expect(confirmed == .seeOther)
+            #expect(try await CoordinationTests.count(services, "coordination_requests") == before + 1)
             let (filed, next, _) = try await office.post(
                 "/coordination/requests",
                 [

@@ -619,6 +619,9 @@ extension Catalogue {
         "coordination.reopenNeedsNote":
             "Say what was added (such as the pipe layout plan), for the department to take it up again.",
         "coordination.figures": "How departments answer (last 30 days)",
+        "coordination.form.unusualDepartment":
+            "“{kind}” is not usually done by {department}. Choose another department, or tick the box below to send it.",
+        "coordination.form.confirmDepartment": "Send it to the department chosen",
         "coordination.form.pickProject": "Choose the project.",
         "coordination.form.pickDepartment": "Choose the department.",
         "coordination.form.pickKind": "Choose the kind of request.",

@@ -573,6 +573,8 @@ extension Catalogue {
         "coordination.reopen": "补充后重新提交",
         "coordination.reopenNeedsNote": "请写明补充了什么（例如：已补充管线平面图），部门据此重新受理。",
         "coordination.figures": "各部门办理情况（近30天）",
+        "coordination.form.unusualDepartment": "“{kind}”一般不由{department}办理。请改选承办部门；确需发给它，请勾选下方的确认后再提交。",
+        "coordination.form.confirmDepartment": "确认发给所选部门",
         "coordination.form.pickProject": "请选择项目。",
         "coordination.form.pickDepartment": "请选择承办部门。",
         "coordination.form.pickKind": "请选择事项类别。",

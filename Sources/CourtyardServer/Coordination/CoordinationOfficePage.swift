@@ -63,6 +63,9 @@ struct CoordinationOfficePage {
         var kindError: String?
         var descriptionError: String?
         var neededByError: String?
+        /// Sent to a department that does not usually do this kind of work: asked, with a box to tick to send it.
+        var askDepartment = false
+        var departmentConfirmed = false
 
         /// Everything wrong with what was typed, each field named, in the form's order; each kept for its field.
         mutating func problems(_ f: PageFrame) -> [String] {
@@ -230,7 +233,13 @@ struct CoordinationOfficeController {
         var typed = CoordinationOfficePage.Typed(
             projectId: fields["project_id"] ?? "", departmentId: fields["department_organisation_id"] ?? "",
             kind: fields["kind"] ?? "", description: fields["description"] ?? "", neededBy: fields["needed_by"] ?? "")
-        let problems = typed.problems(f)
+        typed.departmentConfirmed = fields["confirm_department"] == "1"
+        var problems = typed.problems(f)
+        if problems.isEmpty, !typed.departmentConfirmed, let unusual = try await unusualDepartment(typed, f) {
+            typed.departmentError = unusual
+            typed.askDepartment = true
+            problems = [unusual]
+        }
         let redisplay: ((String, String), HTTPResponse.Status, CoordinationOfficePage.Typed) async throws -> Response =
             {
                 m, status, typed in
@@ -257,6 +266,20 @@ struct CoordinationOfficeController {
                     description: typed.description, neededBy: needed, attachments: []), actor: try context.actor())
             return SiteRoute.coordination(done: "filed").path
         }
+    }
+
+    /// What to ask when the department chosen is not of a kind that usually does this work; nil when it is, or when
+    /// any department may (其他).
+    func unusualDepartment(_ typed: CoordinationOfficePage.Typed, _ f: PageFrame) async throws -> String? {
+        guard let kind = CoordinationKind(rawValue: typed.kind), let usual = kind.usualDepartments,
+            let id = Int64(typed.departmentId),
+            let org = try? await services.registry.get(.organisations, id: id, actor: .system),
+            let department = org["department"]?.stringValue.flatMap(DepartmentKind.init(rawValue:)),
+            !usual.contains(department)
+        else { return nil }
+        return f.lang.say(
+            "coordination.form.unusualDepartment",
+            ["kind": f.t("coordination.kind." + kind.rawValue), "department": org["name"]?.stringValue ?? ""])
     }
 
     @Sendable func reopen(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
