@@ -184,7 +184,7 @@ import Testing
             let theirs = try await client.execute(
                 uri: "/projects/\(pid)", method: .get, headers: [.cookie: community]
             ) { String(buffer: $0.body) }
-            #expect(theirs.contains(#"role="status">2031年的节假日安排尚未录入"#))
+            #expect(theirs.contains(#"<p class="note plain" role="status">2031年的节假日安排尚未录入"#))
             #expect(theirs.contains("街道办录入后会自动更正") && !theirs.contains("请在工作日历中录入后再看"))
             let entered = try await client.call(
                 .put, "/api/v1/calendars/2031", token: office,

@@ -203,6 +203,8 @@ struct ProjectPage {
     let calendarMissing: String?
     /// An alert for those who can enter the calendar; for anyone else, who can only wait for it, a status.
     let calendarRole: String
+    /// A warning for whoever can mend it (the holidays to enter); a plain note for those who only wait for it.
+    let calendarTone: String
     /// The Gantt chart, inline and scrolling sideways on a phone with the task names kept in view.
     let chart: TrustedHTML?
     /// The chart as an SVG file of its own, to open or save.
@@ -312,6 +314,7 @@ struct ProjectPage {
         (calendarMissing, chart, taskRows) = Self.schedule(
             facts, editsCalendars: editsCalendars, reports: Self.reportsWorks(p, actor), f)
         calendarRole = editsCalendars ? "alert" : "status"
+        calendarTone = editsCalendars ? "bad" : "plain"
         chartHref = chart == nil ? nil : SiteRoute.gantt(p.id, lang: f.lang).path
         let writes = p.stage == .construction
         siteLogForm =
