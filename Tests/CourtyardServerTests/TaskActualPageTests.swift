@@ -28,7 +28,7 @@ import Testing
             // Said beside the task's own form, the day typed kept there and the page scrolled to it.
             let form = try #require(
                 told.firstMatch(of: /<form class="inline" method="post" action="[^"]*\/started">.*?<\/td>/))
-            #expect(form.0.contains(#"value="\#(today.adding(days: 3))" required"#))
+            #expect(form.0.contains(#"value="\#(today.adding(days: 3))" max="\#(today)" required"#))
             #expect(
                 form.0.contains(#"aria-invalid="true" autofocus"#)
                     && form.0.contains(#"class="field-error" role="alert""#))

@@ -141,6 +141,9 @@ import Testing
             let before = try await SelectionTests.count(services, "volunteer_hours")
             let (twice, _, asked) = try await steward.post("/volunteers", entry)
             #expect(twice == .conflict && asked.contains(#"name="again" value="1""#) && asked.contains(#"value="韩冬梅""#))
+            // Why it asks is said beside the box, where the page opens, not only at its top.
+            #expect(
+                asked.contains(#"<p class="field-error" id="volunteer-again-error" role="alert">这位志愿者当天同样的服务已经登记过"#))
             #expect(try await SelectionTests.count(services, "volunteer_hours") == before)
             let (again, _, _) = try await steward.post("/volunteers", entry + [("again", "1")])
             let afterAgain = try await SelectionTests.count(services, "volunteer_hours")

@@ -2398,7 +2398,7 @@ extension Catalogue {
         "event.signUpAnother": "为另一人报名",
         "event.thanksConfirmed": "报名成功！您的取消码是 {code}，请记下；如不能参加，可凭取消码在本页取消。",
         "event.thanksWaiting": "名额已满，您已进入候补名单，有人取消时将按顺序递补并短信通知您。取消码 {code}，请记下。",
-        "event.cancelNotFound": "取消码不对，请核对后再试",
+        "event.cancelNotFound": "取消码不对，请核对后再试。",
         "event.signupFix": "报名没有提交，请按下方提示修改后再提交。",
         "event.cancelCodeRequired": "请填写报名时拿到的取消码，如 AB12-CD34。",
         "event.calendarDescription": "{kind}。详情和报名：{link}",

@@ -107,6 +107,8 @@ struct ProjectPage {
         var startAction: String? = nil
         var finishAction: String? = nil
         var today = ""
+        /// The latest day the date fields offer: today (the value may be a refused day typed after it).
+        var latest = ""
         /// Why the day sent from this row was refused, said beside its form (the day typed kept in it).
         var refusal: String? = nil
     }
@@ -429,7 +431,7 @@ struct ProjectPage {
                     ? SiteRoute.taskActual(project, t.id, "started").path : nil,
                 finishAction: reports && t.actualStart != nil && t.actualFinish == nil
                     ? SiteRoute.taskActual(project, t.id, "finished").path : nil,
-                today: Clock.today.description)
+                today: Clock.today.description, latest: Clock.today.description)
         }
         let chart = GanttChart.drawing(plan, today: Clock.today, lang: f.lang).scrolling(
             key: GanttChart.names, hint: f.t("chart.scrollHint"))

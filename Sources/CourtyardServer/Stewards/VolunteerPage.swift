@@ -146,6 +146,8 @@ struct VolunteerForm {
     /// The same service of the same person that day is already recorded: sent again, with the box ticked, it is
     /// recorded as another.
     var askAgain = false
+    /// Why it asks, said beside the box (the page opens at the form, far below the note on top).
+    var againText: String?
     /// The fields found wrong, each said beside its field.
     var placeError: String?
     var nameError: String?
@@ -186,6 +188,7 @@ struct VolunteerForm {
         ]
         for (field, path) in fields where r.fields.contains(field) { self[keyPath: path] = r.text }
         askAgain = r.code == "already_recorded"
+        againText = askAgain ? r.text : nil
     }
 }
 

@@ -82,7 +82,11 @@
     var el = entry.field && field(entry.field);
     var label = el && el.closest('label');
     var named = label && label.firstChild && label.firstChild.nodeType === 3 ? label.firstChild.textContent.trim() : '';
-    say(form.dataset.refused + (entry.why ? ' ' + (named ? named + '：' : '') + entry.why : ''), true);
+    // 请修改后再保存：日期不能晚于今天。 — the label only where the words do not already begin with it.
+    var why = entry.why || '';
+    if (named && why.indexOf(named) !== 0) why = named + '：' + why;
+    var lead = form.dataset.refused || '';
+    say(lead + (why && !/[：:]$/.test(lead) ? ' ' : '') + why, true);
     if (el) el.setAttribute('aria-invalid', 'true');
     discard.hidden = false;
     (el || form.querySelector('button[type=submit]')).focus();
