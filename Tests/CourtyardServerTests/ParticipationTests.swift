@@ -201,6 +201,10 @@ import Testing
             let (officeCookie, _) = try await client.session("office")
             let officePage = try await PageTests.page(client, "/questionnaires/\(qid)", cookie: officeCookie).1
             #expect(officePage.contains("已于 \(Self.today) 提前结束（原定 \(planned) 截止）"))
+            // Ended, it offers no poster for the stairwell, and still the residents' page of its results.
+            #expect(
+                !officePage.contains("/questionnaires/\(qid)/poster")
+                    && officePage.contains("/public/questionnaires/\(qid)"))
             let project = try await client.call(
                 .post, "/api/v1/projects", token: office,
                 body:

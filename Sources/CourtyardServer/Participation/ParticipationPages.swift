@@ -312,7 +312,8 @@ struct QuestionnairePage {
     var satisfaction: String?
     /// The residents' link and the poster, once published: a draft's would lead residents to a missing page.
     var publicHref: String?
-    var posterHref: String
+    /// The poster, while residents may still answer: one ended asks nothing of the stairwell.
+    var posterHref: String?
     var mapHref: String
     var xlsxHref: String
     var csvHref: String
@@ -402,7 +403,8 @@ struct QuestionnairePage {
             responseRate: Percent.text(Percent.tenths(r.responses, of: r.eligible)),
             satisfaction: QuestionnaireRepository.satisfaction(r).map(Percent.text),
             publicHref: h.state == .draft ? nil : SiteRoute.publicQuestionnaire(id).path,
-            posterHref: SiteRoute.questionnairePoster(id).path,
+            posterHref: h.state == .draft || h.state == .closed || Clock.today > h.closesOn
+                ? nil : SiteRoute.questionnairePoster(id).path,
             mapHref: SiteRoute.questionnaireMap(id).path,
             xlsxHref: SiteRoute.questionnaireResults(id, format: "xlsx", lang: f.lang).path,
             csvHref: SiteRoute.questionnaireResults(id, format: "csv", lang: f.lang).path, paper: paper,
