@@ -1479,6 +1479,7 @@ extension Catalogue {
         "questionnaire.responseVoided": "The response was voided; the paper may be entered again.",
         "error.response_not_yours":
             "Only the sub-district's or community's staff may void a response someone else entered.",
+        "error.no_letter": "Write at least one letter, not only symbols or emoji.",
         "error.not_removable":
             "Whoever recorded an entry may remove it on that day only; after that, ask the community's staff.",
         "error.already_recorded":

@@ -1347,6 +1347,7 @@ extension Catalogue {
         "questionnaire.voidReason": "作废原因",
         "questionnaire.responseVoided": "这份问卷已作废，可以重新录入。",
         "error.response_not_yours": "别人录入的问卷只能由街道或社区工作人员作废。",
+        "error.no_letter": "至少要有一个字，不能只有符号或表情。",
         "error.not_removable": "登记人只能在登记当天删除自己登记的服务时长，之后请联系社区处理。",
         "error.already_recorded": "这位志愿者当天同样的服务已经登记过。如果是另一次服务，请勾选下方“这是另一次服务”后再保存。",
         "error.response_past_day": "录入人只能在录入当天作废自己录入的问卷，之后请联系街道办或社区处理。",
