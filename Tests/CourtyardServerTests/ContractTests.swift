@@ -292,6 +292,13 @@ enum BulletinStageName {
             #expect(r.status == .methodNotAllowed && r.headers[.allow] == "GET, POST")
             #expect(try await client.call(.get, "/api/v1/no-such-thing", token: token).status == .notFound)
             #expect(try await client.call(.get, "/api/v1/projects", token: token).status == .ok)
+            // A list beside a removable entry advertises only what the list takes.
+            for path in ["/api/v1/volunteer_hours/entries", "/api/v1/volunteer_hours/summary"] {
+                let o = try await client.call(.options, path, token: token)
+                #expect(o.headers[.allow] == "GET", "\(path)")
+            }
+            let entry = try await client.call(.options, "/api/v1/volunteer_hours/entries/1", token: token)
+            #expect(entry.headers[.allow] == "DELETE")
         }
     }
 }

@@ -168,9 +168,10 @@ import Testing
             #expect(after.contains("已删除这条登记。"))
             #expect(try await SelectionTests.count(services, "volunteer_hours") == before + 1)
             // The API: the community's staff remove any entry in their scope, once.
-            let gone = try await client.call(.delete, "/api/v1/volunteer_hours/\(otherId)", token: community)
+            let gone = try await client.call(.delete, "/api/v1/volunteer_hours/entries/\(otherId)", token: community)
             #expect(gone.status == .noContent)
-            let twiceGone = try await client.call(.delete, "/api/v1/volunteer_hours/\(otherId)", token: community)
+            let twiceGone = try await client.call(
+                .delete, "/api/v1/volunteer_hours/entries/\(otherId)", token: community)
             #expect(twiceGone.status == .notFound)
         }
     }

@@ -124,7 +124,7 @@ extension OpenAPIDocument {
                     "201": response("recorded", ref("VolunteerService")), "409": rresp("Conflict"),
                 ])),
         ]
-        paths["/api/v1/volunteer_hours/{id}"] = [
+        paths["/api/v1/volunteer_hours/entries/{id}"] = [
             "delete": op(
                 "Remove an entry recorded wrongly", id: "delete_volunteer_hours", tag: "bodies", params: [idParam],
                 responses: responses(["204": response("removed"), "409": rresp("Conflict")]))

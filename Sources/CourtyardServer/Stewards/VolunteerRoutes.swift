@@ -14,7 +14,7 @@ struct VolunteerController {
         api.get("volunteer_hours", use: totals)
         api.get("volunteer_hours/entries", use: list)
         api.get("volunteer_hours/summary", use: summary)
-        api.delete("volunteer_hours/:id", use: remove)
+        api.delete("volunteer_hours/entries/:id", use: remove)
     }
 
     @Sendable func remove(_ request: Request, _ context: AppContext) async throws -> Response {
