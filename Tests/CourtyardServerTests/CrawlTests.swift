@@ -211,3 +211,16 @@ import Testing
         }
     }
 }
+
+/// The language and large-type links keep a page's query, but not a crafted one longer than any form sends.
+@Suite struct ToggleLinkTests {
+    @Test func aCraftedQueryIsNotCopiedIntoTheLanguageLinks() async throws {
+        try await TestApp.with(demo: true) { client, _ in
+            let typed = String(repeating: "a", count: 3_000)
+            let page = try await PageTests.page(client, "/public?q=\(typed)", cookie: nil).1
+            #expect(page.contains(#"href="/public?lang=en""#) && !page.contains("q=aaaa"))
+            let short = try await PageTests.page(client, "/public?q=abc", cookie: nil).1
+            #expect(short.contains(#"href="/public?q=abc&amp;lang=en""#))
+        }
+    }
+}

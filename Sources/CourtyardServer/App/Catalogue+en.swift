@@ -1601,6 +1601,7 @@ extension Catalogue {
         "finding.ownFix": "You reported this fix: someone else re-inspects it.",
         "finding.reinspectedNote": "Re-inspection: ",
         "finding.fixPhoto": "Photo of the fix",
+        "finding.fixNoteLabel": "What was fixed",
         "finding.fixPhotoLabel": "Photo of the fix (optional)",
         "role.office": "Office",
         "acceptance.intermediate": "Intermediate acceptance",

@@ -1452,6 +1452,7 @@ extension Catalogue {
         "finding.ownFix": "整改由你上报，须由其他人复检。",
         "finding.reinspectedNote": "复检意见：",
         "finding.fixPhoto": "整改后照片",
+        "finding.fixNoteLabel": "整改说明（做了什么）",
         "finding.fixPhotoLabel": "整改后照片（可选）",
         "role.office": "街道",
         "acceptance.intermediate": "中间验收",

@@ -93,6 +93,9 @@ struct PageFrame {
             (a.displayName.isEmpty ? a.username : a.displayName) + " · " + t("role." + a.role.rawValue)
         }
         let other = lang == .zh ? "en" : "zh-Hans"
+        // The language and large-type links keep the page's query, unless it is longer than any form sends (a
+        // crafted address): then they lead to the page without it, not to a copy of what was typed.
+        let path = self.path.count > 2_000 ? String(self.path.prefix { $0 != "?" }) : self.path
         let frame = Frame(
             title: title, stylesheet: Views.stylesheetPath, signedIn: account != nil,
             otherLangHref: path + (path.contains("?") ? "&" : "?") + "lang=" + other, otherLang: other,
