@@ -141,7 +141,7 @@ import Testing
             // The note comes back in the finding's own form, with the reason beside it, where the page opens.
             let form = try #require(
                 page.firstMatch(of: /action="\/findings\/\d+\/rectify".*?<\/form>/).map { String($0.0) })
-            #expect(form.contains(#"autofocus>\#(long)</textarea>"#) && form.contains(#"aria-invalid="true" autofocus"#))
+            #expect(form.contains(#"aria-invalid="true" autofocus>\#(long)</textarea>"#))
             #expect(form.contains(#"<span class="field-error" role="alert">说明最多 2000 字。</span>"#))
             let office = try await client.session("office")
             let change = try #require(
