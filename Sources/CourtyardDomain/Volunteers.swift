@@ -7,7 +7,7 @@ public enum VolunteerActivity: String, CaseIterable, Codable, Sendable {
 /// Minutes of volunteer service by one person on one occasion, from whichever source recorded it.
 public struct VolunteerEntry: Sendable, Equatable {
     /// Who, as recorded: the phone where there is one (the same person across events and patrols), else the name.
-    /// An entry of a name alone is the one person of that name who gave a phone, when exactly one did.
+    /// An entry of a name alone is the one person of that name in its community who gave a phone, when exactly one did.
     public var name: String
     public var phone: String
     public var team: String?
@@ -17,10 +17,13 @@ public struct VolunteerEntry: Sendable, Equatable {
     public var minutes: Int64
     /// The event served at, so a person's events are counted once each.
     public var eventId: Int64?
+    /// The community served in: a name without a phone is joined only to a person of that name in the same one.
+    public var communityId: Int64?
     public init(
         name: String, phone: String, team: String?, teamId: Int64? = nil, activity: VolunteerActivity, minutes: Int64,
-        eventId: Int64? = nil
+        eventId: Int64? = nil, communityId: Int64? = nil
     ) {
+        self.communityId = communityId
         self.name = name
         self.phone = phone
         self.team = team
@@ -59,12 +62,14 @@ public enum VolunteerSummary {
         var teamMinutes: [String: Int64] = [:]
         var teamOrder: [String] = []
         var teamNames: [String: String] = [:]
-        // A name entered without a phone (a patrol written down by its steward) is the one person of that name who
-        // gave a phone somewhere; namesakes with two phones leave it apart, since no one can tell whose it is.
+        // A name entered without a phone (a patrol written down by its steward) is the one person of that name in the
+        // same community who gave a phone; namesakes with two phones leave it apart, since no one can tell whose it
+        // is, and so does a namesake elsewhere (the total must not depend on how much of the city the reader sees).
+        func local(_ e: VolunteerEntry) -> String { "\(e.communityId ?? 0)|" + e.name }
         var phonesByName: [String: Set<String>] = [:]
-        for e in entries where !e.phone.isEmpty { phonesByName[e.name, default: []].insert(e.phone) }
+        for e in entries where !e.phone.isEmpty { phonesByName[local(e), default: []].insert(e.phone) }
         for var e in entries {
-            if e.phone.isEmpty, let phones = phonesByName[e.name], phones.count == 1 { e.phone = phones.first! }
+            if e.phone.isEmpty, let phones = phonesByName[local(e)], phones.count == 1 { e.phone = phones.first! }
             let key = e.phone.isEmpty ? "name:" + e.name : "phone:" + e.phone
             if people[key] == nil {
                 order.append(key)

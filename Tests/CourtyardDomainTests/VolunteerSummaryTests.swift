@@ -44,5 +44,11 @@ import Testing
         ])
         #expect(namesakes.people.map(\.total) == [120, 60, 30])
         #expect(namesakes.people.map(\.phone) == ["13900000002", "13900000001", ""])
+        // A namesake with a phone in another community is another person.
+        let elsewhere = VolunteerSummary.build([
+            VolunteerEntry(name: "张伟", phone: "", team: nil, activity: .patrol, minutes: 60, communityId: 1),
+            VolunteerEntry(name: "张伟", phone: "13900000003", team: nil, activity: .event, minutes: 30, communityId: 2),
+        ])
+        #expect(elsewhere.people.count == 2)
     }
 }

@@ -167,6 +167,15 @@ import Testing
             let (_, after) = try await steward.get(String(to.prefix { $0 != "#" }))
             #expect(after.contains("已删除这条登记。"))
             #expect(try await SelectionTests.count(services, "volunteer_hours") == before + 1)
+            // Sent twice at the same moment, it is recorded once and the other sending is asked about.
+            let me = try await client.call(.get, "/api/v1/auth/me", token: community)
+            let communityId = try #require(Int64(me.json["scope"]?.stringValue?.split(separator: ":").last ?? ""))
+            let body =
+                #"{"community_id":\#(communityId),"name":"赵兰","activity":"patrol","date":"\#(Clock.today)","minutes":40}"#
+            async let a = client.call(.post, "/api/v1/volunteer_hours", token: community, body: body)
+            async let b = client.call(.post, "/api/v1/volunteer_hours", token: community, body: body)
+            let both = try await [a, b].map(\.status.code).sorted()
+            #expect(both == [201, 409], "\(both)")
             // The API: the community's staff remove any entry in their scope, once.
             let gone = try await client.call(.delete, "/api/v1/volunteer_hours/entries/\(otherId)", token: community)
             #expect(gone.status == .noContent)

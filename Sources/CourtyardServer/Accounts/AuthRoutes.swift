@@ -92,7 +92,7 @@ enum SignIn {
                 status: .tooManyRequests, code: "too_many_attempts",
                 message: "too many sign-in attempts from this address; wait a quarter of an hour")
         }
-        guard let account = try await services.accounts.find(username: username) else {
+        guard let account = try await services.accounts.find(username: username, anyCase: true) else {
             // An unknown name is limited like an account and answers like one: answers do not tell which names exist.
             guard try await limits.unknownNames.allow(username.lowercased(), in: services.database) else {
                 throw locked(Clock.iso(Date().addingTimeInterval(AccountRepository.lockoutSeconds)))

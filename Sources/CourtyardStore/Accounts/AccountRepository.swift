@@ -98,20 +98,20 @@ public struct AccountRepository: Sendable {
     }
 
     /// The account by its name, as sign-in sees it: a steward's account whose posts have all ended is disabled.
-    /// The name is read as typed on a phone: spaces around it dropped, and in any case when that finds one account
-    /// only (a phone keyboard makes louzhang Louzhang).
-    public func find(username typed: String) async throws -> Account? {
-        let username = typed.trimmingWhitespace()
+    /// `anyCase` (sign-in): the name read as typed on a phone, spaces around it dropped, and in another case when
+    /// that finds one account only (a phone keyboard makes louzhang Louzhang). Without it (a name stored on a record,
+    /// turned into the person's name) the name is found exactly.
+    public func find(username typed: String, anyCase: Bool = false) async throws -> Account? {
+        let username = anyCase ? typed.trimmingWhitespace() : typed
         guard !username.isEmpty, username.count <= 64 else { return nil }
         return try await database.withConnection { db in
             var found = try await db.raw(
                 "SELECT \(unsafeRaw: Self.columns) FROM users WHERE username = \(bind: username)"
             ).first().map(Self.decode)
-            if found == nil {
+            if found == nil, anyCase, let folded = Self.asciiFolded(username) {
                 let alike = try await db.raw(
                     """
-                    SELECT \(unsafeRaw: Self.columns) FROM users WHERE LOWER(username) = \(bind: username.lowercased())
-                    LIMIT 2
+                    SELECT \(unsafeRaw: Self.columns) FROM users WHERE LOWER(username) = \(bind: folded) LIMIT 2
                     """
                 ).all()
                 if alike.count == 1 { found = try Self.decode(alike[0]) }
@@ -193,6 +193,13 @@ public struct AccountRepository: Sendable {
         if found == nil { throw ValidationError(field: "scope", code: "not_found", message: "\(scope) does not exist") }
     }
 
+    /// A name of ASCII letters, digits and `._-` in lower case, as both databases' LOWER() make it; nil for a name
+    /// with other characters, which is compared exactly only (SQLite folds only ASCII, PostgreSQL by its locale).
+    static func asciiFolded(_ name: String) -> String? {
+        guard name.unicodeScalars.allSatisfy(\.isASCII) else { return nil }
+        return name.lowercased()
+    }
+
     public func create(
         username: String, passwordHash: String, role: Role, scope: Scope, displayName: String = "",
         actor: Actor
@@ -206,10 +213,10 @@ public struct AccountRepository: Sendable {
         }
         try await validateScope(role: role, scope: scope)
         return try await database.transaction { db in
-            // Names that differ only in case would be one name to sign in with.
-            let existing = try await db.raw(
-                "SELECT id FROM users WHERE LOWER(username) = \(bind: name.lowercased())"
-            ).first()
+            // Names that differ only in (ASCII) case would be one name to sign in with.
+            var taken: SQLQueryString = "SELECT id FROM users WHERE username = \(bind: name)"
+            if let folded = Self.asciiFolded(name) { taken += " OR LOWER(username) = \(bind: folded)" }
+            let existing = try await db.raw(taken).first()
             if existing != nil { throw StoreError.refused(code: "taken", message: "username \(name) is taken") }
             let row = try await db.raw(
                 """

@@ -110,7 +110,14 @@ public struct VolunteerRepository: Sendable {
         try RecordedDay.notTooOld(n.date, field: "date", today: Clock.today)
         let id: Int64 = try await database.transaction { db in
             let (sd, community) = try await Self.place(n, actor: actor, db: db)
-            if !n.again { try await Self.refuseRepeat(n, name: name, phone: phone, community: community, db: db) }
+            if !n.again {
+                // Two sendings at once are one after the other here: on PostgreSQL the community's row is locked
+                // (SQLite has one writer), so the second finds the first.
+                if database.kind == .postgres {
+                    _ = try await db.raw("SELECT id FROM communities WHERE id = \(bind: community) FOR UPDATE").all()
+                }
+                try await Self.refuseRepeat(n, name: name, phone: phone, community: community, db: db)
+            }
             let id = try await db.raw(
                 """
                 INSERT INTO volunteer_hours (subdistrict_id, community_id, compound_id, body_id, name, phone, activity,
@@ -289,12 +296,14 @@ public struct VolunteerRepository: Sendable {
     func entries(year: Int?, communityId: Int64?, actor: Actor) async throws -> [VolunteerEntry] {
         var hand: SQLQueryString =
             """
-            SELECT v.name, v.phone, g.name AS team, v.body_id, v.activity, v.minutes FROM volunteer_hours v
+            SELECT v.name, v.phone, g.name AS team, v.body_id, v.activity, v.minutes, v.community_id
+            FROM volunteer_hours v
             LEFT JOIN bodies g ON g.id = v.body_id WHERE
             """ + " " + Self.scope(actor)
         var events: SQLQueryString =
             """
-            SELECT h.name, h.phone, h.minutes, h.event_id FROM event_helpers h JOIN events e ON e.id = h.event_id
+            SELECT h.name, h.phone, h.minutes, h.event_id, e.community_id FROM event_helpers h
+            JOIN events e ON e.id = h.event_id
             WHERE e.state <> 'cancelled' AND
             """ + " " + EventRepository.scope(actor)
         if let year {
@@ -317,12 +326,13 @@ public struct VolunteerRepository: Sendable {
                     name: try r.text("name"), phone: try r.text("phone"), team: try r.optionalText("team"),
                     teamId: try r.optionalInt("body_id"),
                     activity: VolunteerActivity(rawValue: try r.text("activity")) ?? .other,
-                    minutes: try r.int("minutes"))
+                    minutes: try r.int("minutes"), communityId: try r.int("community_id"))
             }
             let atEvents = try await db.raw(e).all().map { r in
                 VolunteerEntry(
                     name: try r.text("name"), phone: try r.text("phone"), team: nil, activity: .event,
-                    minutes: try r.int("minutes"), eventId: try r.int("event_id"))
+                    minutes: try r.int("minutes"), eventId: try r.int("event_id"),
+                    communityId: try r.optionalInt("community_id"))
             }
             return byHand + atEvents
         }
