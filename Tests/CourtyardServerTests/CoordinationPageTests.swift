@@ -101,8 +101,13 @@ import Testing
             #expect(asked == .unprocessableContent && question.contains("“水表移位”一般不由"))
             #expect(question.contains(#"name="confirm_department""#) && question.contains("3号楼水表移至单元外"))
             #expect(try await CoordinationTests.count(services, "coordination_requests") == before)
+            // A tick given for another department does not count for this one.
+            let (stale, _, _) = try await office.post(
+                "/coordination/requests", toGas + [("confirm_department", "1"), ("confirm_department_for", "0")])
+            #expect(stale == .unprocessableContent)
             let (confirmed, _, _) = try await office.post(
-                "/coordination/requests", toGas + [("confirm_department", "1")])
+                "/coordination/requests",
+                toGas + [("confirm_department", "1"), ("confirm_department_for", String(gas))])
             #expect(confirmed == .seeOther)
             #expect(try await CoordinationTests.count(services, "coordination_requests") == before + 1)
             let (filed, next, _) = try await office.post(

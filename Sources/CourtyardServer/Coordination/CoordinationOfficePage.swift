@@ -233,7 +233,11 @@ struct CoordinationOfficeController {
         var typed = CoordinationOfficePage.Typed(
             projectId: fields["project_id"] ?? "", departmentId: fields["department_organisation_id"] ?? "",
             kind: fields["kind"] ?? "", description: fields["description"] ?? "", neededBy: fields["needed_by"] ?? "")
-        typed.departmentConfirmed = fields["confirm_department"] == "1"
+        // The tick counts for the department it was given for only: another chosen since is asked about again.
+        typed.departmentConfirmed =
+            fields["confirm_department"] == "1" && fields["confirm_department_for"] == typed.departmentId
+        // Confirmed and refused for something else, the box comes back ticked.
+        typed.askDepartment = typed.departmentConfirmed
         var problems = typed.problems(f)
         if problems.isEmpty, !typed.departmentConfirmed, let unusual = try await unusualDepartment(typed, f) {
             typed.departmentError = unusual

@@ -694,7 +694,8 @@ struct PublicEventController {
     @Sendable func signUp(_ request: Request, _ context: AppContext) async throws -> Response {
         let f = Pages.frame(request, context)
         let id = try context.parameters.require("id", as: Int64.self)
-        let fields = try await Pages.form(request, context, checkCSRF: false)
+        // Only the form's own fields: the words said beside them (error.*) are the server's, never sent ones.
+        let fields = try await Pages.form(request, context, checkCSRF: false).filter { !$0.key.hasPrefix("error.") }
         let key = PublicPageController.sentKey(fields.mapValues { [$0] }, request, context)
         let code = key.map(EventRoutes.code(forSending:)) ?? EventRoutes.newCode()
         return try await Pages.once(key, in: context.forms) {
@@ -840,19 +841,20 @@ struct PublicEventController {
         let from = EventInstant(seconds: EventRoutes.now.seconds - 31 * 86400).utcText
         let list = try await events.calendar(communityId: id, actor: nil, from: from)
         let stamp = Clock.isoNow().filter { $0 != "-" && $0 != ":" }
-        let f = Pages.frame(request, context)
+        // In Chinese unless asked for in English by the address: a shared cache keeps one copy per address.
+        let lang: Lang = request.uri.queryParameters.get("lang") == "en" ? .en : .zh
         // Each entry leads back to its page, where it is signed up for; its description says what and where.
         let entries = list.map { e in
             var entry = EventFeeds.calendarEvent(e)
             entry.url = services.publicLink(SiteRoute.publicEvent(e.id).path, request: request)
             if entry.description.isEmpty {
-                entry.description = f.lang.say(
-                    "event.calendarDescription", ["kind": f.t("event.kind." + e.kind.rawValue), "link": entry.url])
+                entry.description = lang.say(
+                    "event.calendarDescription", ["kind": lang.t("event.kind." + e.kind.rawValue), "link": entry.url])
             }
             return entry
         }
         let text = ICalendar.feed(
-            name: (community["name"]?.stringValue ?? "") + " · " + f.t("event.calendarName"), events: entries,
+            name: (community["name"]?.stringValue ?? "") + " · " + lang.t("event.calendarName"), events: entries,
             stamp: stamp)
         return Response(
             status: .ok,

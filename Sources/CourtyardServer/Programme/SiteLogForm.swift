@@ -148,7 +148,8 @@ struct SiteLogForm {
         let issues: String
         let progress: [ProgressField]
         let open: Bool
-        let formNote: String?
+        /// Why a correction was refused; its own name, so a refused back-fill's words stay in their own form.
+        let correctionNote: String?
         let wrong: [String: Bool]
 
         init(_ log: SiteLog, detail: ProjectDetail, typed: Typed?) {
@@ -165,7 +166,7 @@ struct SiteLogForm {
                     wrong: typed?.wrong.contains("progress_\(w.id)") == true)
             }
             open = typed != nil
-            formNote = typed?.note
+            correctionNote = typed?.note
             wrong = Dictionary(uniqueKeysWithValues: (typed?.wrong ?? []).map { ($0, true) })
         }
     }

@@ -205,17 +205,24 @@ struct VolunteerPageController {
     @Sendable func remove(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let actor = try context.require(.writeContacts)
         let id = try context.parameters.require("id", as: Int64.self)
-        _ = try await Pages.form(request, context)
+        // Back to the year whose list it was removed from.
+        let sent = try await Pages.form(request, context)
+        let year =
+            sent["year"].flatMap { Int($0) }.flatMap { (2000...2100).contains($0) ? $0 : nil }
+            ?? Clock.today.civil.year
         let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
             let page = try await VolunteerPage.load(
-                year: Clock.today.civil.year, actor: actor, services: services, note: PageNote(kind: m.0, text: m.1),
+                year: year, actor: actor, services: services, note: PageNote(kind: m.0, text: m.1),
                 form: try await VolunteerForm.load(actor: actor, services: services, typed: [:], f), f)
             return f.page(title: f.t("volunteer.title"), "stewards-volunteers", page, status: status)
         }
         return try await Pages.save(
-            f, next: SiteRoute.volunteers(removed: true).path + "#entries", redisplay: redisplay
+            f, next: SiteRoute.volunteers(year: year, removed: true).path + "#entries", redisplay: redisplay
         ) {
-            try await VolunteerRepository(database: services.database).remove(id: id, actor: actor)
+            // Removed a moment before (another tab, a colleague): it is gone, as asked.
+            do {
+                try await VolunteerRepository(database: services.database).remove(id: id, actor: actor)
+            } catch StoreError.notFound {}
         }
     }
 

@@ -104,8 +104,8 @@
     storeRefused(loadRefused().filter(function (e) { return e.body.client_id !== was; }));
     restored = null;
     discard.hidden = true;
-    form.querySelector('textarea[name=note]').value = '';
-    field('outcome').value = '';
+    // Every field back to what the page gave it (the home it was opened for, today), none of the dropped entry's.
+    form.reset();
     Array.prototype.forEach.call(form.querySelectorAll('[aria-invalid]'), function (e) {
       e.removeAttribute('aria-invalid');
     });
