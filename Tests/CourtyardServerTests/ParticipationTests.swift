@@ -12,6 +12,24 @@ import Testing
 @Suite struct ParticipationTests {
     static var today: Day { Day.today(epochSeconds: Date().timeIntervalSince1970) }
 
+    /// A published consultation in `compound` with one single-choice question, open from `opens` to `closes` days
+    /// from today; its id.
+    static func publishedQuestionnaire(
+        _ client: any TestClientProtocol, token: String, compound: some BinaryInteger, title: String, opens: Int64 = -1,
+        closes: Int64 = 7, question: String = "是否同意？", options: [String] = ["同意", "不同意"]
+    ) async throws -> Int64 {
+        let quoted = options.map { "\"\($0)\"" }.joined(separator: ",")
+        let created = try await client.call(
+            .post, "/api/v1/questionnaires", token: token,
+            body: #"""
+                {"compound_id":\#(compound),"kind":"consultation","title":"\#(title)","opens_on":"\#(today.adding(days: opens))","closes_on":"\#(today.adding(days: closes))",
+                 "questions":[{"text":"\#(question)","type":"single","options":[\#(quoted)]}]}
+                """#)
+        let id = try #require(created.json["id"]?.intValue)
+        _ = try await client.call(.post, "/api/v1/questionnaires/\(id)/publish", token: token)
+        return Int64(id)
+    }
+
     /// The steward's compound, a household in it with its owner's phone, and another household.
     static func stewardCompound(_ client: any TestClientProtocol, _ services: Services, token: String) async throws -> (
         Int64, Int64, String, Int64
@@ -42,14 +60,8 @@ import Testing
             let office = try await client.token("office")
             let steward = try await client.token("steward")
             let (compound, household, _, _) = try await Self.stewardCompound(client, services, token: steward)
-            let created = try await client.call(
-                .post, "/api/v1/questionnaires", token: office,
-                body: #"""
-                    {"compound_id":\#(compound),"kind":"consultation","title":"同时录入","opens_on":"\#(Self.today.adding(days: -1))","closes_on":"\#(Self.today.adding(days: 7))",
-                     "questions":[{"text":"最需要改造的？","type":"single","options":["管网","外墙"]}]}
-                    """#)
-            let qid = created.json["id"]!.intValue!
-            _ = try await client.call(.post, "/api/v1/questionnaires/\(qid)/publish", token: office)
+            let qid = try await Self.publishedQuestionnaire(
+                client, token: office, compound: compound, title: "同时录入", question: "最需要改造的？", options: ["管网", "外墙"])
             let statuses = try await withThrowingTaskGroup(of: (HTTPResponse.Status, String?).self) { group in
                 for i in 0..<12 {
                     group.addTask {

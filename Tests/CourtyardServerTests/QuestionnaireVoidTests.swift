@@ -18,16 +18,9 @@ import Testing
         let steward = try await client.token("steward")
         let (compound, household, _, other) = try await ParticipationTests.stewardCompound(
             client, services, token: steward)
-        let today = ParticipationTests.today
-        let created = try await client.call(
-            .post, "/api/v1/questionnaires", token: office,
-            body: #"""
-                {"compound_id":\#(compound),"kind":"consultation","title":"加装电梯意愿","opens_on":"\#(today.adding(days: -1))","closes_on":"\#(today.adding(days: 7))",
-                 "questions":[{"text":"是否同意加装电梯？","type":"single","options":["同意","不同意"]}]}
-                """#)
-        let qid = try #require(created.json["id"]?.intValue)
-        _ = try await client.call(.post, "/api/v1/questionnaires/\(qid)/publish", token: office)
-        return (Int64(qid), household, other)
+        let qid = try await ParticipationTests.publishedQuestionnaire(
+            client, token: office, compound: compound, title: "加装电梯意愿", question: "是否同意加装电梯？")
+        return (qid, household, other)
     }
 
     /// A paper response answering the one question with its first option.

@@ -221,10 +221,14 @@ import Testing
             "/%2F/evil.example", "/%252F%252Fevil.example", "/ /evil.example", "/a\nb", "javascript:alert(1)",
             "evil.example",
             "/%5Cevil.example", "/\u{0}x", "", "/x\u{2028}y", "/%E3%80%80/evil.example",
+            "/%20%09/evil.example",
         ] {
             #expect(LoginPages.safeNext(bad) == "/", "\(bad.debugDescription)")
         }
-        for good in ["/", "/compounds/12", "/projects/3?tab=logs", "/residents?q=%E5%BC%A0"] {
+        // A search of two words keeps its encoded space.
+        for good in [
+            "/", "/compounds/12", "/projects/3?tab=logs", "/residents?q=%E5%BC%A0", "/public?q=%E5%BB%BA%20%E5%B9%B8",
+        ] {
             #expect(LoginPages.safeNext(good) == good)
         }
         try await TestApp.with { client, _ in
@@ -438,6 +442,28 @@ import Testing
                 .post, "/api/v1/users", token: admin,
                 body: #"{"username":"LOUZHANG","password":"auditor-pass","role":"admin"}"#)
             #expect(clash.status == .conflict && clash.json.errorCode == "taken")
+        }
+    }
+
+    /// Two admins making Wang and wang at the same moment: one account is made, the other is told the name is taken.
+    @Test func twoNamesDifferingInCaseMadeAtOnceMakeOneAccount() async throws {
+        try await TestApp.with { client, _ in
+            let admin = try await client.token("admin", TestApp.adminPassword)
+            for round in 0..<4 {
+                let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                    for name in ["Wang\(round)", "wang\(round)", "WANG\(round)"] {
+                        group.addTask {
+                            try await client.call(
+                                .post, "/api/v1/users", token: admin,
+                                body: #"{"username":"\#(name)","password":"auditor-pass","role":"admin"}"#
+                            ).status
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                #expect(statuses.filter { $0 == .created }.count == 1, "\(statuses)")
+                #expect(statuses.filter { $0 == .conflict }.count == 2, "\(statuses)")
+            }
         }
     }
 }

@@ -141,15 +141,8 @@ import Testing
             // How a household voted is not on the map.
             #expect(!map.text.contains("approve") && !map.text.contains("abstain") && !map.text.contains("同意"))
 
-            let today = Day.today(epochSeconds: Date().timeIntervalSince1970)
-            let q = try await client.call(
-                .post, "/api/v1/questionnaires", token: token,
-                body: #"""
-                    {"compound_id":\#(compound),"kind":"consultation","title":"加装电梯意向","opens_on":"\#(today)","closes_on":"\#(today)",
-                     "questions":[{"text":"是否同意","type":"single","options":["同意","不同意"]}]}
-                    """#)
-            let qid = try #require(q.json["id"]?.intValue)
-            _ = try await client.call(.post, "/api/v1/questionnaires/\(qid)/publish", token: token)
+            let qid = try await ParticipationTests.publishedQuestionnaire(
+                client, token: token, compound: compound, title: "加装电梯意向", opens: 0, closes: 0, question: "是否同意")
             let answered = try await client.call(
                 .post, "/api/v1/questionnaires/\(qid)/responses", token: token,
                 body: #"{"household_id":\#(hh[4]),"paper_number":"P1","answers":[0]}"#)

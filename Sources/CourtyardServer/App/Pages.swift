@@ -494,8 +494,9 @@ enum LoginPages {
     static func safeNext(_ next: String?) -> String {
         guard let next else { return "/" }
         var text = next
-        for _ in 0..<4 {
-            guard isLocalPath(text) else { return "/" }
+        for layer in 0..<4 {
+            // A space decoded from `%20` (a search for two words) is part of a path, not a way to another host.
+            guard isLocalPath(layer == 0 ? text : text.replacingOccurrences(of: " ", with: "_")) else { return "/" }
             guard let decoded = text.removingPercentEncoding, decoded != text else { return next }
             text = decoded
         }

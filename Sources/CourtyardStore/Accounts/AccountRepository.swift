@@ -195,6 +195,16 @@ public struct AccountRepository: Sendable {
 
     /// A name of ASCII letters, digits and `._-` in lower case, as both databases' LOWER() make it; nil for a name
     /// with other characters, which is compared exactly only (SQLite folds only ASCII, PostgreSQL by its locale).
+    /// Two accounts made at once under names differing only in case would each pass the check before the other is
+    /// stored: on PostgreSQL the check and the insert hold a lock to the transaction's end (SQLite writes one at a time).
+    static func oneNameAtATime(_ db: any SQLDatabase) async throws {
+        guard db.dialect.name == "postgresql" else { return }
+        try await db.raw("SELECT pg_advisory_xact_lock(\(bind: namesLockKey))").run()
+    }
+
+    /// The key of that lock ("Courtyn" in ASCII), apart from the migrations'.
+    static let namesLockKey: Int64 = 0x436F_7572_7479_6E
+
     static func asciiFolded(_ name: String) -> String? {
         guard name.unicodeScalars.allSatisfy(\.isASCII) else { return nil }
         return name.lowercased()
@@ -214,6 +224,7 @@ public struct AccountRepository: Sendable {
         try await validateScope(role: role, scope: scope)
         return try await database.transaction { db in
             // Names that differ only in (ASCII) case would be one name to sign in with.
+            try await Self.oneNameAtATime(db)
             var taken: SQLQueryString = "SELECT id FROM users WHERE username = \(bind: name)"
             if let folded = Self.asciiFolded(name) { taken += " OR LOWER(username) = \(bind: folded)" }
             let existing = try await db.raw(taken).first()

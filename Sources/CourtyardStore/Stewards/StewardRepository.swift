@@ -251,6 +251,7 @@ public struct StewardRepository: Sendable {
                 message: "account.username must be 2-64 letters, digits, dots, dashes or underscores")
         }
         // OFFICE beside office would read as the office's own account.
+        try await AccountRepository.oneNameAtATime(db)
         if try await db.raw("SELECT id FROM users WHERE LOWER(username) = \(bind: name.lowercased())").first() != nil {
             throw ValidationError(field: "account.username", code: "taken", message: "account.username is taken")
         }

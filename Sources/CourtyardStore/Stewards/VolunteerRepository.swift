@@ -171,11 +171,7 @@ public struct VolunteerRepository: Sendable {
                 FROM volunteer_hours v WHERE v.id = \(bind: id) AND
                 """ + " " + Self.scope(actor)
             guard let r = try await db.raw(sql).first() else { throw StoreError.notFound }
-            if !Self.removesAny(actor),
-                LogCorrection.refusal(
-                    writtenAt: try r.text("created_at"), author: try r.text("created_by"), actor: actor.username,
-                    today: Clock.today) != nil
-            {
+            guard try Self.mayRemove(r, actor: actor) else {
                 throw StoreError.refused(
                     code: "not_removable",
                     message: "whoever recorded an entry may remove it on that day; after that, community staff")
@@ -192,9 +188,14 @@ public struct VolunteerRepository: Sendable {
         }
     }
 
-    /// Community staff and the office remove any entry in their scope; a steward only their own, on the day.
-    static func removesAny(_ actor: Actor) -> Bool {
-        Permissions.allows(actor.role, .manageStewards)
+    /// Community staff and the office remove any entry in their scope; whoever else writes contacts only their own,
+    /// on the day they recorded it. `row` holds the entry's `created_at` and `created_by`.
+    static func mayRemove(_ row: SQLRow, actor: Actor) throws -> Bool {
+        guard Permissions.allows(actor.role, .writeContacts) else { return false }
+        if Permissions.allows(actor.role, .manageStewards) { return true }
+        return LogCorrection.refusal(
+            writtenAt: try row.text("created_at"), author: try row.text("created_by"), actor: actor.username,
+            today: Clock.today) == nil
     }
 
     /// The entry's place: its compound, or its community, or its team's; each must be in the actor's scope, and a
@@ -269,14 +270,8 @@ public struct VolunteerRepository: Sendable {
         let q = sql
         let personal = actor.seesPersonalData
         let phones = Self.seesPhones(actor)
-        let writes = Permissions.allows(actor.role, .writeContacts)
-        let any = Self.removesAny(actor)
         return try await database.withConnection { db in
             try await db.raw(q).all().map { r in
-                let own =
-                    LogCorrection.refusal(
-                        writtenAt: try r.text("created_at"), author: try r.text("created_by"), actor: actor.username,
-                        today: Clock.today) == nil
                 let name = try r.text("name")
                 let phone = try r.text("phone")
                 return VolunteerService(
@@ -286,7 +281,7 @@ public struct VolunteerRepository: Sendable {
                     phone: PersonalData.phone(phone, personal: phones),
                     activity: VolunteerActivity(rawValue: try r.text("activity")) ?? .other,
                     date: Day(try r.text("date")) ?? Clock.today, minutes: try r.int("minutes"),
-                    note: try r.text("note"), removable: writes && (any || own))
+                    note: try r.text("note"), removable: try Self.mayRemove(r, actor: actor))
             }
         }
     }

@@ -99,16 +99,20 @@
   discard.textContent = form.dataset.discard || '';
   discard.hidden = true;
   form.querySelector('button[type=submit]').insertAdjacentElement('afterend', discard);
-  discard.addEventListener('click', function () {
+  // The refused entry the form held leaves the refused list (dropped, or sent again as a new entry), and its marks go.
+  function letGo() {
     var was = restored;
     storeRefused(loadRefused().filter(function (e) { return e.body.client_id !== was; }));
     restored = null;
     discard.hidden = true;
-    // Every field back to what the page gave it (the home it was opened for, today), none of the dropped entry's.
-    form.reset();
     Array.prototype.forEach.call(form.querySelectorAll('[aria-invalid]'), function (e) {
       e.removeAttribute('aria-invalid');
     });
+  }
+  discard.addEventListener('click', function () {
+    letGo();
+    // Every field back to what the page gave it (the home it was opened for, today), none of the dropped entry's.
+    form.reset();
     say(form.dataset.discarded || '');
     restoreNext();
   });
@@ -165,15 +169,7 @@
     q.push({ household: data.get('household_id'), body: body });
     store(q);
     // The refused entry the form held is now sent again as this one.
-    if (restored) {
-      var was = restored;
-      storeRefused(loadRefused().filter(function (e) { return e.body.client_id !== was; }));
-      restored = null;
-      discard.hidden = true;
-      Array.prototype.forEach.call(form.querySelectorAll('[aria-invalid]'), function (e) {
-        e.removeAttribute('aria-invalid');
-      });
-    }
+    if (restored) letGo();
     form.querySelector('textarea[name=note]').value = '';
     field('outcome').value = '';
     var later = field('follow_up_on');
