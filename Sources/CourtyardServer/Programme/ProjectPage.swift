@@ -155,6 +155,8 @@ struct ProjectPage {
         let needsNote: Bool
         /// Reporting a fix may carry a photo of it, so that form is sent as multipart.
         let takesPhoto: Bool
+        /// The note's box when one is needed: a labelled box of lines (what was fixed; why the re-inspection failed).
+        var noteLabel: String? = nil
         /// Refused: the note as typed, and why, said beside the form.
         var note = ""
         var refusal: String? = nil
@@ -482,12 +484,17 @@ struct ProjectPage {
                 steps: steps.map {
                     StepButton(
                         action: SiteRoute.findingStep(x.id, $0).path, label: f.t("finding." + $0.rawValue),
-                        needsNote: $0 != .verify, takesPhoto: $0 == .rectify)
+                        needsNote: $0 != .verify, takesPhoto: $0 == .rectify,
+                        noteLabel: $0 == .verify
+                            ? nil : f.t($0 == .rectify ? "finding.fixNoteLabel" : "finding.rejectNoteLabel"))
                 }, hasSteps: !steps.isEmpty)
         }
-        return CheckRow(
-            date: c.date.description, by: f.t("role." + c.checkerRole), passed: "\(c.passedItems)/\(c.totalItems)",
-            findings: findings)
+        // Every item may pass and a finding outside the checklist still be open: 6/6 alone would read as all clear.
+        let unsettled = c.findings.filter { $0.state != .verified }.count
+        let passed =
+            "\(c.passedItems)/\(c.totalItems)"
+            + (unsettled == 0 ? "" : f.t("check.unsettled").replacingOccurrences(of: "{n}", with: "\(unsettled)"))
+        return CheckRow(date: c.date.description, by: f.t("role." + c.checkerRole), passed: passed, findings: findings)
     }
 }
 
