@@ -123,6 +123,17 @@ import Testing
             #expect(answers[0].1 == answers[1].1 && answers[0].1.hasPrefix("/public/reports/track?code=R-"))
             #expect(try await send(form).1 == answers[0].1)
             #expect(try await CoordinationTests.count(services, "reports") == before + 1)
+            // Sent again with the name corrected, the one report takes the corrected name.
+            let code = try #require(answers[0].1.firstMatch(of: /code=(R-[^&]+)/)).1
+            for name in ["张先生", "章先生"] {
+                let again = try await send(form + [("name", name)])
+                #expect(again.0 == .seeOther && again.1.contains("code=\(code)&"), "\(again)")
+            }
+            let names = try await services.database.withConnection { db in
+                try await db.raw("SELECT reporter_name FROM reports WHERE description = '楼道灯不亮'").all()
+                    .map { try $0.text("reporter_name") }
+            }
+            #expect(names == ["章先生"])
             // Four more reports are allowed from the address: the repeats took none of its five.
             for i in 0..<4 {
                 #expect(try await send([("category", "other"), ("description", "漏水 \(i)")]).0 == .seeOther)

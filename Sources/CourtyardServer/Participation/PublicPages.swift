@@ -405,6 +405,8 @@ struct PublicPageController {
                     description: fields["description"] ?? "", reporterName: fields["name"] ?? "",
                     reporterPhone: fields["phone"] ?? "", newPhotos: photos),
                 actor: account ?? ReportRepository.publicReporter, publicPage: account == nil, once: true)
+            // The report already filed, sent again: it takes none of the address's reports.
+            if filed.again { try await reportLimiter.refund(context.remoteHost, in: services.database) }
             let next =
                 account != nil
                 ? SiteRoute.report(filed.id, filed: true).path

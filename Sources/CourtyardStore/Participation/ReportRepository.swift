@@ -216,6 +216,12 @@ public struct ReportRepository: Sendable {
             if once, publicPage,
                 let same = try await Self.repeated(r, description: description, phone: phone, actor: actor, db: db)
             {
+                // Sent again with the name corrected (a slip seen on the receipt): the report keeps the new name.
+                let name = TextNormalizer.clean(r.reporterName)
+                if !name.isEmpty {
+                    try await db.raw("UPDATE reports SET reporter_name = \(bind: name) WHERE id = \(bind: same.id)")
+                        .run()
+                }
                 return (try await then(db, same.id), same.code, true)
             }
             let code = made
