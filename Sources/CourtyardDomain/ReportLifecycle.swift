@@ -245,9 +245,12 @@ public enum ReportRouting {
 public enum TrackingCode {
     public static let alphabet = Array("23456789ABCDEFGHJKMNPQRSTUVWXYZ")
 
-    public static func make<G: RandomNumberGenerator>(using generator: inout G) -> String {
+    /// A report's code begins with R; an objection to a notice's with Y (异议), so one page finds either.
+    public static let prefixes: [Character] = ["R", "Y"]
+
+    public static func make<G: RandomNumberGenerator>(prefix: Character = "R", using generator: inout G) -> String {
         let chars = (0..<8).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] }
-        return "R-" + String(chars[0..<4]) + "-" + String(chars[4..<8])
+        return String(prefix) + "-" + String(chars[0..<4]) + "-" + String(chars[4..<8])
     }
 
     /// The code as a page shows it in a sentence: with non-breaking hyphens, so that it never wraps in the middle
@@ -257,12 +260,13 @@ public enum TrackingCode {
     }
 
     /// What a person typed, as stored: upper case, spaces and dashes ignored (also the non-breaking ones a page
-    /// shows the code with), the "R" prefix optional; nil when it cannot be a code (wrong length, or a character the
-    /// alphabet leaves out).
+    /// shows the code with), the prefix optional for a report's ("R"); nil when it cannot be a code (wrong length,
+    /// or a character the alphabet leaves out).
     public static func normalize(_ typed: String) -> String? {
         var chars = Array(typed.uppercased().filter { !$0.isWhitespace && !"-－+\u{2011}\u{2060}".contains($0) })
-        if chars.count == 9, chars.first == "R" { chars.removeFirst() }
+        var prefix: Character = "R"
+        if chars.count == 9, let first = chars.first, prefixes.contains(first) { prefix = chars.removeFirst() }
         guard chars.count == 8, chars.allSatisfy({ alphabet.contains($0) }) else { return nil }
-        return "R-" + String(chars[0..<4]) + "-" + String(chars[4..<8])
+        return String(prefix) + "-" + String(chars[0..<4]) + "-" + String(chars[4..<8])
     }
 }

@@ -68,4 +68,12 @@ import Testing
         #expect(TrackingCode.normalize("ABCD-EF20") == nil, "0 is never in a code")
         #expect(TrackingCode.normalize("' OR 1=1") == nil)
     }
+
+    @Test func anObjectionsCodeKeepsItsY() {
+        var g = SystemRandomNumberGenerator()
+        let code = TrackingCode.make(prefix: "Y", using: &g)
+        #expect(code.hasPrefix("Y-") && TrackingCode.normalize(code) == code)
+        #expect(TrackingCode.normalize("y abcd ef23") == "Y-ABCD-EF23")
+        #expect(TrackingCode.normalize("Xabcdef23") == nil, "only R and Y begin a code")
+    }
 }

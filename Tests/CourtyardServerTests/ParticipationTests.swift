@@ -263,6 +263,7 @@ import Testing
                 .post, "/api/v1/notices/\(up)/objections", token: nil,
                 body: #"{"text":"停车位离窗太近","name":"刘桂芳","phone":"13838381234"}"#)
             #expect(objection.status == .created)
+            #expect(objection.json["tracking_code"]?.stringValue?.hasPrefix("Y-") == true, "\(objection.json)")
             let seen = try await client.call(.get, "/api/v1/notices/\(up)", token: office)
             #expect(seen.json["phase"]?.stringValue == "on_display" && seen.json["objections"]?.intValue == 1)
             #expect(seen.json["objection_list"]?.arrayItemsForTests.first?["phone"]?.stringValue == "13838381234")
@@ -623,17 +624,22 @@ extension JSONValue {
                 headers: [.contentType: "application/x-www-form-urlencoded"],
                 body: ByteBuffer(string: "compound_id=\(compound)&text=%E5%A4%AA%E5%90%B5")
             ) { ($0.status, $0.headers[.location] ?? "") }
-            // Received, the resident is sent back to the compound's page (a reload there sends nothing), thanked.
-            #expect(objected == (.seeOther, "/public/compounds/\(compound)?objected=\(noticeId)"))
+            // Received, the resident is sent to a page with the code to look the answer up by (a reload there sends
+            // nothing), and a way back to the notice's own compound whatever compound the form named.
+            #expect(objected.0 == .seeOther && objected.1.hasPrefix("/public/reports/track?code=Y-"), "\(objected)")
+            let code = try #require(objected.1.firstMatch(of: /code=(Y-[^&]+)/)).1
             let back = try await client.execute(uri: objected.1, method: .get) { String(buffer: $0.body) }
-            #expect(back.contains("您的异议已收到，社区将在公示期结束前答复。"))
-            // A form that names another compound still leads back to the notice's own.
+            #expect(back.contains("已收到您的异议，谢谢！查询码是 \(TrackingCode.shown(String(code)))"))
+            #expect(
+                back.contains("待答复（公示至") && back.contains("太吵")
+                    && back.contains(#"href="/public/compounds/\#(compound)""#))
             let elsewhere = try await client.execute(
                 uri: "/public/notices/\(noticeId)/objections", method: .post,
                 headers: [.contentType: "application/x-www-form-urlencoded"],
                 body: ByteBuffer(string: "compound_id=99999999&text=%E5%A4%AA%E5%90%B5%E4%BA%86")
             ) { $0.headers[.location] ?? "" }
-            #expect(elsewhere == "/public/compounds/\(compound)?objected=\(noticeId)")
+            let other = try await client.execute(uri: elsewhere, method: .get) { String(buffer: $0.body) }
+            #expect(other.contains(#"href="/public/compounds/\#(compound)""#) && !other.contains("99999999"))
             let staffPage = try await client.execute(
                 uri: "/notices/\(noticeId)", method: .get, headers: [.cookie: office.cookie]
             ) { String(buffer: $0.body) }
@@ -655,6 +661,15 @@ extension JSONValue {
                 uri: "/notices/\(noticeId)", method: .get, headers: [.cookie: office.cookie]
             ) { String(buffer: $0.body) }
             #expect(shown.contains("已调整施工时间"))
+            // The resident, without an account or a phone given, reads the answer by the code, typed by hand.
+            let typed = code.replacingOccurrences(of: "-", with: " ").lowercased()
+            let answer = try await client.execute(
+                uri:
+                    "/public/reports/track?code=\(typed.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)",
+                method: .get
+            ) { ($0.status, String(buffer: $0.body)) }
+            #expect(answer.0 == .ok && answer.1.contains("已答复") && answer.1.contains("已调整施工时间"))
+            #expect(!answer.1.contains("已收到您的异议"), "thanked only when just sent")
             // A project's evidence is not public: only what a published notice shows is.
             #expect(try await client.execute(uri: "/public/attachments/1", method: .get) { $0.status } == .notFound)
         }

@@ -150,11 +150,19 @@ extension Catalogue {
         "poster.setting": "The setting:",
         "track.title": "Follow a report",
         "track.lead":
-            "After you report a problem you get a tracking code (such as R\u{2011}7K3M\u{2011}Q9PX); type it here to see where it stands, no account needed.",
+            "After you report a problem or object to a notice you get a tracking code (such as R\u{2011}7K3M\u{2011}Q9PX);"
+            + " type it here to see where it stands and what was answered, no account needed.",
         "track.code": "Tracking code",
         "track.submit": "Look up",
         "track.notFound": "No report has this tracking code; please check it and try again.",
         "track.back": "Back to {compound}",
+        "track.objectionFiled":
+            "Your objection is received, thank you. Its tracking code is {code}: note it or bookmark this page, and look the answer up here once the community has replied.",
+        "track.objectionAnswered": "Answered",
+        "track.objectionAwaited": "Awaiting an answer (on display until {date})",
+        "track.objectionOf": "Objection to",
+        "track.objectionYours": "Your objection",
+        "track.objectionReply": "The community's answer",
         "track.enterCode": "Enter the tracking code, such as R\u{2011}7K3M\u{2011}Q9PX.",
         "track.history": "What has been done",
         "vote.notVoted": "Households that have not voted, by building",
@@ -1739,7 +1747,6 @@ extension Catalogue {
         "notice.phase.ended": "Display ended",
         "public.answerThanks": "Thank you; your answers are in.",
         "public.notices": "Public notices",
-        "public.objectionThanks": "Your objection is in; the community will answer before the display ends.",
         "public.project": "Renovation project",
         "public.questionnaires": "Questionnaires and surveys",
         "public.satisfaction": "Residents' satisfaction",

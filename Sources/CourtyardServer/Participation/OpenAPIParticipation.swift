@@ -180,7 +180,15 @@ extension OpenAPIDocument {
                     ],
                 ],
                 responses: conflict([
-                    "201": response("recorded", any), "429": response("too many from this address", ref("Error")),
+                    "201": response(
+                        "recorded, with the code to look the answer up by on /public/reports/track",
+                        [
+                            "type": "object", "required": ["id", "notice_id", "tracking_code"],
+                            "properties": [
+                                "id": ty("integer"), "notice_id": ty("integer"), "tracking_code": ty("string"),
+                            ],
+                        ]),
+                    "429": response("too many from this address", ref("Error")),
                 ]), open: true)
         ]
         paths["/api/v1/notices/{id}/objections/{objection}/reply"] = [

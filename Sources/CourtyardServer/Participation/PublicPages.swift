@@ -327,9 +327,7 @@ struct PublicPageController {
     @Sendable func compound(_ request: Request, _ context: AppContext) async throws -> Response {
         let f = Pages.frame(request, context)
         let id = try context.parameters.require("id", as: Int64.self)
-        // Back from an objection just received: thanked at the top.
-        let thanks = request.uri.queryParameters.get("objected") != nil ? ("ok", f.t("public.objectionThanks")) : nil
-        return try await PublicPages.page(id: id, f: f, services: services, notice: thanks)
+        return try await PublicPages.page(id: id, f: f, services: services, notice: nil)
     }
 
     /// A report from the public form. Filed, the resident is sent to the report's own page (a reload there sends
@@ -506,6 +504,9 @@ struct PublicPageController {
             page.note = PageNote(kind: "bad", text: f.t("track.enterCode"))
             return f.page(title: f.t("track.title"), "participation-track", page, status: .unprocessableContent)
         }
+        if TrackingCode.normalize(typed)?.hasPrefix("Y-") == true {
+            return try await objectionPage(code: typed, justFiled: justFiled, context, f)
+        }
         if !typed.isEmpty {
             let allowed = try await trackLimiter.allow(context.remoteHost, in: services.database)
             let found =
@@ -535,6 +536,35 @@ struct PublicPageController {
                 page.back = SiteRoute.publicCompound(found.compoundId).path
                 page.backLabel = f.t("track.back").replacingOccurrences(of: "{compound}", with: found.compound)
             }
+        }
+        return f.page(title: f.t("track.title"), "participation-track", page)
+    }
+
+    /// An objection to a notice looked up by its code: the resident's words and the answer, or that it is awaited.
+    func objectionPage(code: String, justFiled: Bool, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        var page = TrackPage(code: code, note: nil, report: nil)
+        let allowed = try await trackLimiter.allow(context.remoteHost, in: services.database)
+        let found =
+            allowed || justFiled
+            ? try await NoticeRepository(database: services.database).trackObjection(code: code) : nil
+        guard allowed || (justFiled && found.map { Self.filedLately($0.at) } == true) else {
+            page.note = PageNote(kind: "bad", text: f.t("track.tooMany"))
+            return f.page(title: f.t("track.title"), "participation-track", page, status: .tooManyRequests)
+        }
+        guard let found else {
+            page.note = PageNote(kind: "bad", text: f.t("track.notFound"))
+            return f.page(title: f.t("track.title"), "participation-track", page, status: .notFound)
+        }
+        page.objection = TrackPage.Objection(found, f)
+        if justFiled {
+            page.note = PageNote(
+                kind: "ok",
+                text: f.t("track.objectionFiled").replacingOccurrences(
+                    of: "{code}", with: TrackingCode.shown(found.code)))
+        }
+        if let compound = found.compoundId {
+            page.back = SiteRoute.publicCompound(compound).path
+            page.backLabel = f.t("track.back").replacingOccurrences(of: "{compound}", with: found.compound)
         }
         return f.page(title: f.t("track.title"), "participation-track", page)
     }
@@ -590,8 +620,8 @@ struct PublicPageController {
             let receipt = try await NoticeRepository(database: services.database).object(
                 noticeId: id, text: fields["text"] ?? "", name: fields["name"] ?? "",
                 phone: fields["phone"] ?? "")
-            // Back to the compound the notice is posted in, whatever the form said it was.
-            let thanks = SiteRoute.publicCompound(receipt.compoundId ?? compound, objected: id).path
+            // To the page that shows the code to look the answer up by (a reload there sends nothing).
+            let thanks = SiteRoute.publicTrack(code: receipt.code, filed: true).path
             return (Pages.seeOther(thanks), thanks)
         } catch let e where [.unprocessableContent, .conflict].contains(AppError.from(e)?.status) {
             let a = AppError.from(e)!
@@ -827,9 +857,36 @@ struct TrackPage {
             }
         }
     }
+    /// An objection to a notice: what the resident wrote and the office's answer, or when it is due.
+    struct Objection {
+        var trackedCode: String
+        var notice: String
+        var place: String
+        var at: String
+        var text: String
+        var state: String
+        var reply: String?
+        var repliedAt: String?
+
+        init(_ o: ObjectionTrack, _ f: PageFrame) {
+            trackedCode = o.code
+            notice = o.noticeTitle
+            place = o.compound
+            at = String(beijingTime(o.at).prefix(16))
+            text = o.text
+            let answered = !o.reply.isEmpty
+            state =
+                answered
+                ? f.t("track.objectionAnswered")
+                : f.t("track.objectionAwaited").replacingOccurrences(of: "{date}", with: o.endsOn.description)
+            reply = answered ? o.reply : nil
+            repliedAt = o.repliedAt.map { String(beijingTime($0).prefix(16)) }
+        }
+    }
     var code: String
     var note: PageNote?
     var report: Report?
+    var objection: Objection?
     /// The reporter's answer just taken, said once.
     var answered: PageNote?
     var back: String?

@@ -14,9 +14,9 @@ extension SiteRoute {
         SiteRoute("/reports/\(id)", query: [("filed", filed ? "1" : nil), ("moved", moved?.rawValue)])
     }
     static func reportTransitions(_ id: Int64) -> SiteRoute { SiteRoute("/reports/\(id)/transitions") }
-    /// A compound's public page; `objected`: back from an objection to that notice, just received.
-    static func publicCompound(_ id: Int64, objected: Int64? = nil) -> SiteRoute {
-        SiteRoute("/public/compounds/\(id)", query: [("objected", objected.map(String.init))])
+    /// A compound's public page.
+    static func publicCompound(_ id: Int64) -> SiteRoute {
+        SiteRoute("/public/compounds/\(id)")
     }
     /// A photo of a report's fix, read with the report's tracking code.
     static func publicFixPhoto(_ id: Int64, code: String) -> SiteRoute {

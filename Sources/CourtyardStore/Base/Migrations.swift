@@ -833,6 +833,15 @@ public enum Migrations {
                 // kept, so residents and the office read both (已于 12-04 提前结束，原定 12-18 截止).
                 "ALTER TABLE questionnaires ADD COLUMN planned_closes_on TEXT"
             ]),
+        Step(
+            version: 32, name: "objection_codes",
+            statements: [
+                // An objection sent without a phone had no way back to its answer: each now gets a code to look it
+                // up by, as a report does, and the answer its time.
+                "ALTER TABLE notice_objections ADD COLUMN tracking_code TEXT",
+                "ALTER TABLE notice_objections ADD COLUMN replied_at TEXT",
+                "CREATE UNIQUE INDEX notice_objections_code ON notice_objections (tracking_code)",
+            ]),
     ]
 
     public static var latest: Int { steps.last?.version ?? 0 }

@@ -64,7 +64,22 @@ public struct ObjectionReceipt: Codable, Sendable {
     public var noticeId: Int64
     /// The compound the notice is posted in, for the page that thanks the resident (not part of the API's answer).
     public var compoundId: Int64? = nil
-    enum CodingKeys: String, CodingKey { case id, noticeId = "notice_id" }
+    /// The code the resident looks the answer up by (Y-XXXX-XXXX), on the page reports are followed on.
+    public var code: String
+    enum CodingKeys: String, CodingKey { case id, noticeId = "notice_id", code = "tracking_code" }
+}
+
+/// An objection as the one holding its code sees it: their words and the answer, nobody's name or phone.
+public struct ObjectionTrack: Sendable {
+    public var code: String
+    public var noticeTitle: String
+    public var compoundId: Int64?
+    public var compound: String
+    public var text: String
+    public var at: String
+    public var endsOn: Day
+    public var reply: String
+    public var repliedAt: String?
 }
 
 /// An expert review (专家评审) of a project.
@@ -343,6 +358,8 @@ public struct NoticeRepository: Sendable {
             throw ValidationError(field: "phone", code: "invalid", message: "phone is not a phone number")
         }
         let today = Clock.today
+        var generator = SystemRandomNumberGenerator()
+        let code = TrackingCode.make(prefix: "Y", using: &generator)
         return try await database.transaction { db in
             guard
                 let r = try await db.raw(
@@ -360,14 +377,38 @@ public struct NoticeRepository: Sendable {
             }
             let id = try await db.raw(
                 """
-                INSERT INTO notice_objections (notice_id, text, name, phone, at) VALUES (\(bind: noticeId), \(bind: text), \(bind: TextNormalizer.clean(name)),
-                  \(bind: normalized), \(bind: Clock.isoNow())) RETURNING id
+                INSERT INTO notice_objections (notice_id, text, name, phone, at, tracking_code) VALUES (\(bind: noticeId), \(bind: text), \(bind: TextNormalizer.clean(name)),
+                  \(bind: normalized), \(bind: Clock.isoNow()), \(bind: code)) RETURNING id
                 """
             ).first()!.int("id")
             try await AuditLog.record(
                 db: db, actor: ReportRepository.publicReporter, action: "object", entity: "notices", entityId: noticeId,
                 subdistrictId: try r.int("subdistrict_id"), before: nil, after: .object([("objection_id", .int(id))]))
-            return ObjectionReceipt(id: id, noticeId: noticeId, compoundId: try r.optionalInt("compound_id"))
+            return ObjectionReceipt(
+                id: id, noticeId: noticeId, compoundId: try r.optionalInt("compound_id"), code: code)
+        }
+    }
+
+    /// The objection its code names, for whoever holds the code; nil for a code that names none.
+    public func trackObjection(code typed: String) async throws -> ObjectionTrack? {
+        guard let code = TrackingCode.normalize(typed), code.hasPrefix("Y-") else { return nil }
+        return try await database.withConnection { db in
+            guard
+                let r = try await db.raw(
+                    """
+                    SELECT o.text, o.at, o.reply, o.replied_at, n.title, n.ends_on, n.compound_id,
+                      COALESCE(c.name, '') AS compound
+                    FROM notice_objections o JOIN notices n ON n.id = o.notice_id
+                      LEFT JOIN compounds c ON c.id = n.compound_id
+                    WHERE o.tracking_code = \(bind: code)
+                    """
+                ).first()
+            else { return nil }
+            return ObjectionTrack(
+                code: code, noticeTitle: try r.text("title"), compoundId: try r.optionalInt("compound_id"),
+                compound: try r.text("compound"), text: try r.text("text"), at: try r.text("at"),
+                endsOn: Day(try r.text("ends_on")) ?? Clock.today, reply: try r.text("reply"),
+                repliedAt: try r.optionalText("replied_at"))
         }
     }
 
@@ -393,7 +434,7 @@ public struct NoticeRepository: Sendable {
                 throw StoreError.notFound
             }
             try await db.raw(
-                "UPDATE notice_objections SET reply = \(bind: reply), replied_by = \(bind: actor.username) WHERE id = \(bind: objectionId)"
+                "UPDATE notice_objections SET reply = \(bind: reply), replied_by = \(bind: actor.username), replied_at = \(bind: Clock.isoNow()) WHERE id = \(bind: objectionId)"
             ).run()
             try await AuditLog.record(
                 db: db, actor: actor, action: "reply", entity: "notice_objections", entityId: objectionId,
