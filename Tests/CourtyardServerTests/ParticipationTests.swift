@@ -655,12 +655,19 @@ extension JSONValue {
                 body: ByteBuffer(
                     string: "_csrf=\(office.csrf)&reply=%E5%B7%B2%E8%B0%83%E6%95%B4%E6%96%BD%E5%B7%A5%E6%97%B6%E9%97%B4"
                 )
-            ) { $0.status }
-            #expect(replied == .seeOther)
+            ) { ($0.status, $0.headers[.location] ?? "") }
+            #expect(replied == (.seeOther, "/notices/\(noticeId)?saved=replied#objection-\(objection)"))
             let shown = try await client.execute(
-                uri: "/notices/\(noticeId)", method: .get, headers: [.cookie: office.cookie]
+                uri: replied.1, method: .get, headers: [.cookie: office.cookie]
             ) { String(buffer: $0.body) }
-            #expect(shown.contains("已调整施工时间"))
+            #expect(shown.contains("答复已保存。") && shown.contains("已调整施工时间"))
+            // Answered, the reply reads as the answer and changing it is asked for, with the reply in the box.
+            let item = try #require(
+                shown.firstMatch(of: try Regex(#"<li id="objection-\#(objection)">.*?</li>"#).dotMatchesNewlines()).map
+                {
+                    String(shown[$0.range])
+                })
+            #expect(item.contains("<summary>修改答复</summary>") && item.contains(">已调整施工时间</textarea>"), "\(item)")
             // The resident, without an account or a phone given, reads the answer by the code, typed by hand.
             let typed = code.replacingOccurrences(of: "-", with: " ").lowercased()
             let answer = try await client.execute(

@@ -1807,6 +1807,14 @@ extension Catalogue {
         "questionnaire.householdStaff": "Home (building-entrance-room; those that answered are not listed)",
         "dash.myProjects": "My renovation projects",
         "notice.reply": "Answer",
+        "notice.replied":
+            "Reply saved. The resident sees it with their tracking code; one who left a phone may also be told"
+            + " by phone.",
+        "notice.unanswered": "Not answered",
+        "notice.anonymous": "No name or phone left",
+        "notice.changeReply": "Change the reply",
+        "notice.replyLabel": "Reply (the resident sees it with their tracking code)",
+        "notice.saveReply": "Save reply",
         "nav.reports": "Reports",
         "report.overdue": "Overdue",
         "report.turn": "Whose turn",

@@ -14,6 +14,10 @@ extension SiteRoute {
     static func noticeReply(_ id: Int64, objection: Int64) -> SiteRoute {
         SiteRoute("/notices/\(id)/objections/\(objection)/reply")
     }
+    /// The notice's page at the objection just answered, saying so.
+    static func noticeReplied(_ id: Int64, objection: Int64) -> SiteRoute {
+        SiteRoute("/notices/\(id)?saved=replied#objection-\(objection)")
+    }
 }
 
 /// A choice in a form's list: the value sent and the words shown.
@@ -186,13 +190,18 @@ struct FileLink {
 /// One notice: where and when it is up, its text, and residents' objections with the office's replies.
 struct NoticePage {
     struct Objection {
+        var id: Int64
         var text: String
         var name: String
         var phone: String
         var at: String
-        var reply: String
-        /// Where the office's reply is sent, for those who may reply.
+        var reply: String?
+        var repliedAt: String?
+        /// Where the office's reply is sent, for those who may reply; once answered, changing it is asked for.
         var replyAction: String?
+        var changes: Bool
+        /// Who objected as the page may show it; one who left neither name nor phone is said to have.
+        var who: String
     }
     var title: String
     var place: String
@@ -225,8 +234,13 @@ struct NoticePage {
         let replies = Permissions.allows(actor.role, .manageParticipation)
         let objections = (n.objectionList ?? []).map { o in
             Objection(
-                text: o.text, name: o.name, phone: o.phone, at: beijingTime(o.at, dateOnly: true), reply: o.reply,
-                replyAction: replies ? SiteRoute.noticeReply(n.id, objection: o.id).path : nil)
+                id: o.id, text: o.text, name: o.name, phone: o.phone, at: beijingTime(o.at, dateOnly: true),
+                reply: o.reply.isEmpty ? nil : o.reply,
+                repliedAt: o.repliedAt.map { String(beijingTime($0).prefix(16)) },
+                replyAction: replies ? SiteRoute.noticeReply(n.id, objection: o.id).path : nil,
+                changes: !o.reply.isEmpty,
+                who: [o.name, o.phone].allSatisfy(\.isEmpty)
+                    ? f.t("notice.anonymous") : [o.name, o.phone].filter { !$0.isEmpty }.joined(separator: " "))
         }
         return NoticePage(
             title: n.title, place: place, startsOn: n.startsOn.description, endsOn: n.endsOn.description,
@@ -343,11 +357,11 @@ struct NoticePageController {
     @Sendable func reply(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let fields = try await Pages.form(request, context)
         let id = try context.parameters.require("id", as: Int64.self)
+        let objection = try context.parameters.require("objection", as: Int64.self)
         return try await Pages.saveOnce(f) {
             _ = try await notices.reply(
-                noticeId: id, objectionId: try context.parameters.require("objection", as: Int64.self),
-                text: fields["reply"] ?? "", actor: try context.actor())
-            return SiteRoute.notice(id).path
+                noticeId: id, objectionId: objection, text: fields["reply"] ?? "", actor: try context.actor())
+            return SiteRoute.noticeReplied(id, objection: objection).path
         }
     }
 
@@ -358,6 +372,7 @@ struct NoticePageController {
         switch request.uri.queryParameters.get("saved") {
         case "published": page.message = PageNote(kind: "ok", text: f.t("notice.published"))
         case "draft": page.message = PageNote(kind: "ok", text: f.t("notice.draftSaved"))
+        case "replied": page.message = PageNote(kind: "ok", text: f.t("notice.replied"))
         default: break
         }
         return f.page(title: page.title, "participation-notice", page)

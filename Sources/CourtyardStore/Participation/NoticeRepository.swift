@@ -56,6 +56,9 @@ public struct NoticeObjection: Codable, Sendable {
     public var phone: String
     public var at: String
     public var reply: String
+    /// When the reply was last saved (UTC); nil before one is.
+    public var repliedAt: String? = nil
+    enum CodingKeys: String, CodingKey { case id, text, name, phone, at, reply, repliedAt = "replied_at" }
 }
 
 /// What an objector is told: the objection's number and its notice's.
@@ -218,7 +221,8 @@ public struct NoticeRepository: Sendable {
             let mask = !actor.seesPersonalData
             let objections = try await db.raw(
                 """
-                SELECT id, text, name, phone, at, reply FROM notice_objections WHERE notice_id = \(bind: id) ORDER BY id
+                SELECT id, text, name, phone, at, reply, replied_at FROM notice_objections WHERE notice_id = \(bind: id)
+                ORDER BY id
                 """
             ).all().map { o in
                 let name = try o.text("name")
@@ -227,7 +231,7 @@ public struct NoticeRepository: Sendable {
                     id: try o.int("id"), text: try o.text("text"),
                     name: PersonalData.name(name, personal: !mask),
                     phone: PersonalData.phone(phone, personal: !mask), at: try o.text("at"),
-                    reply: try o.text("reply"))
+                    reply: try o.text("reply"), repliedAt: try o.optionalText("replied_at"))
             }
             var notice = try Self.decode(r, objections: objections.count, today: today)
             notice.objectionList = objections
@@ -427,18 +431,23 @@ public struct NoticeRepository: Sendable {
                 + s
             guard let n = try await db.raw(sql).first() else { throw StoreError.notFound }
             guard
-                try await db.raw(
-                    "SELECT id FROM notice_objections WHERE id = \(bind: objectionId) AND notice_id = \(bind: noticeId)"
-                ).first() != nil
+                let earlier = try await db.raw(
+                    """
+                    SELECT reply FROM notice_objections WHERE id = \(bind: objectionId) AND notice_id = \(bind: noticeId)
+                    """
+                ).first()
             else {
                 throw StoreError.notFound
             }
+            // A reply changed keeps the one it replaces in the audit log.
+            let before = try earlier.text("reply")
             try await db.raw(
                 "UPDATE notice_objections SET reply = \(bind: reply), replied_by = \(bind: actor.username), replied_at = \(bind: Clock.isoNow()) WHERE id = \(bind: objectionId)"
             ).run()
             try await AuditLog.record(
                 db: db, actor: actor, action: "reply", entity: "notice_objections", entityId: objectionId,
-                subdistrictId: try n.int("subdistrict_id"), before: nil, after: .string(reply))
+                subdistrictId: try n.int("subdistrict_id"), before: before.isEmpty ? nil : .string(before),
+                after: .string(reply))
         }
         return try await get(id: noticeId, actor: actor)
     }
