@@ -198,6 +198,15 @@ import Testing
                 uri: "/reports/\(id)", method: .get, headers: [.cookie: contractor.cookie]
             ) { String(buffer: $0.body) }
             #expect(page.contains("value=\"fixed\"") && !page.contains("value=\"verified\"") && page.contains("请当天整改"))
+            // Whose move it is names the company, on the report and in the list, so it can be chased by name.
+            let orgName = try #require(
+                try await client.call(.get, "/api/v1/organisations/\(org)", token: try await client.token("office"))
+                    .json["name"]?.stringValue)
+            #expect(page.contains("施工单位（\(orgName)）"))
+            let assigned = try await client.execute(
+                uri: "/reports?state=assigned", method: .get, headers: [.cookie: office.cookie]
+            ) { String(buffer: $0.body) }
+            #expect(assigned.contains("施工单位（\(orgName)）"))
             // The contractor may hand it back instead, saying why; it does not confirm or close.
             #expect(page.contains(#"<option value="reopened">退回街道"#) && !page.contains("value=\"closed\""))
             #expect(try await step(contractor, "to=fixed&note=") == .unprocessableContent)

@@ -111,7 +111,7 @@ struct ReportListPage {
                 place: places.name(compound: r.compoundId, building: r.buildingId),
                 category: f.t("category." + r.category.rawValue),
                 state: f.t("report.state." + (r.handedBack ? "handed_back" : r.state.rawValue)),
-                turn: f.t("report.ball." + r.ballInCourt.rawValue), due: r.dueOn?.description ?? "—",
+                turn: ReportPages.turn(r, f), due: r.dueOn?.description ?? "—",
                 overdueLabel: r.overdue ? f.t("report.overdue") : nil,
                 submitted: beijingTime(r.submittedAt, dateOnly: true))
         }
@@ -231,7 +231,7 @@ struct ReportPage {
         return ReportPage(
             title: f.t("report.title") + " · " + place, message: message,
             state: f.t("report.state." + ReportRouting.stepWord(from: r.history?.last?.from, to: r.state)),
-            turn: f.t("report.ball." + r.ballInCourt.rawValue),
+            turn: ReportPages.turn(r, f),
             due: r.dueOn?.description ?? "—", dueLabel: f.t(r.overdue ? "report.overdue" : "report.due"),
             place: place, category: f.t("category." + r.category.rawValue),
             publicHref: SiteRoute.publicCompound(r.compoundId).path, description: r.description,
@@ -274,6 +274,16 @@ extension ReportPage {
 
 /// Supervision reports for the office, stewards and contractors: whose turn it is, what is overdue, and the next step.
 enum ReportPages {
+    /// Whose move it is: the organisation by name where one has it, so those chasing it know whom to call; nobody's
+    /// once the report is closed or declined.
+    static func turn(_ r: Report, _ f: PageFrame) -> String {
+        if r.ballInCourt == .none { return "—" }
+        let side = f.t("report.ball." + r.ballInCourt.rawValue)
+        guard let name = r.assigneeName, [.contractor, .department, .propertyCompany].contains(r.ballInCourt) else {
+            return side
+        }
+        return side + "（" + name + "）"
+    }
     static func add(to router: Router<AppContext>, services: Services) {
         ReportPageController(services: services).register(on: router)
     }

@@ -16,6 +16,8 @@ public struct Report: Codable, Sendable {
     public var state: ReportState
     public var ballInCourt: BallInCourt
     public var assigneeOrganisationId: Int64?
+    /// The organisation's name, so those chasing it know whom to call (中建七局…, 市自来水公司).
+    public var assigneeName: String? = nil
     public var stateSince: Day
     public var dueOn: Day?
     public var overdue: Bool
@@ -29,7 +31,8 @@ public struct Report: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case id, compoundId = "compound_id", buildingId = "building_id", category, description, photos
         case reporterName = "reporter_name", reporterPhone = "reporter_phone", state, ballInCourt = "ball_in_court"
-        case assigneeOrganisationId = "assignee_organisation_id", stateSince = "state_since", dueOn = "due_on"
+        case assigneeOrganisationId = "assignee_organisation_id", assigneeName = "assignee_name"
+        case stateSince = "state_since", dueOn = "due_on"
         case overdue, submittedAt = "submitted_at", version, history
     }
 
@@ -47,6 +50,7 @@ public struct Report: Codable, Sendable {
         try c.encode(state, forKey: .state)
         try c.encode(ballInCourt, forKey: .ballInCourt)
         try c.encode(assigneeOrganisationId, forKey: .assigneeOrganisationId)
+        try c.encode(assigneeName, forKey: .assigneeName)
         try c.encode(stateSince, forKey: .stateSince)
         try c.encode(dueOn, forKey: .dueOn)
         try c.encode(overdue, forKey: .overdue)
@@ -366,6 +370,7 @@ public struct ReportRepository: Sendable {
         r.id, r.subdistrict_id, r.compound_id, r.building_id, r.category, r.description, r.photos_json, r.reporter_name, r.reporter_phone,
         r.state, r.assignee_organisation_id, r.state_since, r.due_on, r.submitted_at, r.version,
         (SELECT ao.kind FROM organisations ao WHERE ao.id = r.assignee_organisation_id) AS assignee_kind,
+        (SELECT ao.name FROM organisations ao WHERE ao.id = r.assignee_organisation_id) AS assignee_name,
         (SELECT e.from_state FROM report_events e WHERE e.report_id = r.id ORDER BY e.id DESC LIMIT 1) AS last_from
         """
 
@@ -399,6 +404,7 @@ public struct ReportRepository: Sendable {
             submittedAt: try row.decode(column: "submitted_at", as: String.self),
             version: try row.decode(column: "version", as: Int.self), history: nil)
         let lastFrom = try row.decode(column: "last_from", as: String?.self).flatMap(ReportState.init)
+        report.assigneeName = try row.decode(column: "assignee_name", as: String?.self)
         report.handedBack = ReportRouting.stepWord(from: lastFrom, to: state) == "handed_back"
         return report
     }
