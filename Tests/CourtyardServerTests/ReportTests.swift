@@ -165,7 +165,9 @@ import Testing
                 .items[0].id
             let filed = try await client.call(
                 .post, "/api/v1/reports", token: try await client.token("steward"),
-                body: #"{"compound_id":\#(compound),"category":"safety","description":"脚手架无防护网"}"#)
+                body:
+                    #"{"compound_id":\#(compound),"category":"safety","description":"脚手架无防护网","reporter_name":"周大爷","reporter_phone":"13912345678"}"#
+            )
             let id = filed.json["id"]!.intValue!
             func step(_ s: (cookie: String, csrf: String), _ form: String) async throws -> HTTPResponse.Status {
                 try await client.execute(
@@ -203,6 +205,8 @@ import Testing
                 try await client.call(.get, "/api/v1/organisations/\(org)", token: try await client.token("office"))
                     .json["name"]?.stringValue)
             #expect(page.contains("施工单位（\(orgName)）"))
+            // The company sees the reporter masked, and is told how to reach them.
+            #expect(page.contains("请通过社区或楼长联系") && !page.contains("13912345678"))
             let assigned = try await client.execute(
                 uri: "/reports?state=assigned", method: .get, headers: [.cookie: office.cookie]
             ) { String(buffer: $0.body) }

@@ -1823,6 +1823,9 @@ extension Catalogue {
         "report.ball.contractor": "The contractor",
         "report.ball.reporter": "The reporter, to confirm",
         "report.ball.none": "Nobody",
+        "report.reachThrough":
+            "Residents' names and phones are seen only by the office, the community and stewards; to visit or reach"
+            + " the resident, go through the community or the building's steward.",
         "report.chooseStep": "Choose the next step",
         "report.onBehalf": "filed for them by {name}",
         "report.viaAccount": "filed from their account",

@@ -1666,6 +1666,7 @@ extension Catalogue {
         "report.ball.contractor": "施工单位",
         "report.ball.reporter": "反映人确认",
         "report.ball.none": "已办结",
+        "report.reachThrough": "居民的姓名和电话只有街道、社区和楼长看得到；需要入户或联系本人时，请通过社区或楼长联系。",
         "report.chooseStep": "请选择下一步",
         "report.onBehalf": "{name}用本人账号代为提交",
         "report.viaAccount": "从账号提交",

@@ -175,6 +175,8 @@ struct ReportPage {
     var description: String
     /// Name and phone as the account may see them (masked unless it reads personal data); nil when none was left.
     var reporter: String?
+    /// To those who see the reporter masked (the company or department doing the work): how to reach them anyway.
+    var reachThrough: String?
     /// For the account that filed it: the code the resident follows it with, and where.
     var tracking: Tracking?
     struct Tracking {
@@ -236,6 +238,8 @@ struct ReportPage {
             place: place, category: f.t("category." + r.category.rawValue),
             publicHref: SiteRoute.publicCompound(r.compoundId).path, description: r.description,
             reporter: reporterLine(r, f),
+            reachThrough: !actor.seesPersonalData && !(r.reporterName + r.reporterPhone).isEmpty
+                ? f.t("report.reachThrough") : nil,
             tracking: try await ReportRepository(database: services.database).trackingCode(id: id, actor: actor).map {
                 Tracking(code: TrackingCode.shown($0), href: SiteRoute.publicTrack(code: $0).path)
             },
