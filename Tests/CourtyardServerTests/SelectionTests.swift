@@ -303,7 +303,10 @@ import Testing
                 return (r.status, r.json)
             }
             func sign(_ token: String) async throws -> (status: HTTPResponse.Status, json: JSONValue) {
-                let r = try await client.call(.post, "/api/v1/projects/\(project)/handover/sign", token: token)
+                let read = try await client.call(.get, "/api/v1/projects/\(project)/handover", token: token)
+                let version = read.json["version"]?.intValue ?? 0
+                let r = try await client.call(
+                    .post, "/api/v1/projects/\(project)/handover/sign", token: token, body: #"{"version":\#(version)}"#)
                 return (r.status, r.json)
             }
             let refused = try await advance()
@@ -324,6 +327,12 @@ import Testing
                 try await db.raw("UPDATE zones SET property_company_id = \(bind: company) WHERE id = \(bind: zone)")
                     .run()
             }
+            // A signature names the checklist read: none, or one changed since, is refused.
+            let path = "/api/v1/projects/\(project)/handover/sign"
+            let unread = try await client.call(.post, path, token: office, body: "{}")
+            #expect(unread.status == .unprocessableContent && unread.json["error"]?["field"]?.stringValue == "version")
+            let stale = try await client.call(.post, path, token: office, body: #"{"version":0}"#)
+            #expect(stale.status == .conflict && stale.json.errorCode == "checklist_changed")
             #expect(try await sign(office).status == .ok)
             #expect(try await sign(communityToken).status == .ok)
             #expect(try await sign(stewardToken).status == .ok)

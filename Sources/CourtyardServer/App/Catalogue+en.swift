@@ -1189,6 +1189,7 @@ extension Catalogue {
         "error.missing_item": "An item is not scored.",
         "error.checklist_changed":
             "The checklist has changed since you read it. Check the new version below, then sign.",
+        "error.version.required": "Send the version of the checklist you read (its version when read), then sign.",
         "error.no_checklist": "There is no checklist to sign yet.",
         "error.no_city_management": "No city management department serves this sub-district.",
         "error.no_contract": "The project has no contract yet.",

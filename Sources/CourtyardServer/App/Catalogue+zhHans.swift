@@ -1088,6 +1088,7 @@ extension Catalogue {
         "error.missing_column": "表格缺少必需的列。",
         "error.missing_item": "还有评分项没有打分。",
         "error.checklist_changed": "交接清单在您阅读之后又修改过了。请核对下面的新版本，再签字。",
+        "error.version.required": "请附上所读交接清单的版本号（读取交接清单时得到的 version），再签字。",
         "error.no_checklist": "还没有可以签字的移交清单。",
         "error.no_city_management": "本街道还没有城市管理部门。",
         "error.no_contract": "项目还没有合同。",

@@ -28,10 +28,18 @@ struct HandoverController {
                 projectId: try context.parameters.require("id", as: Int64.self), checklist, actor: actor))
     }
 
+    /// A signature is on the checklist its signer read: `version` as read is required, and a checklist changed
+    /// since is refused (409 `checklist_changed`), as on the page.
     @Sendable func sign(_ request: Request, _ context: AppContext) async throws -> Response {
-        try JSONBody.response(
+        struct Signing: Decodable { var version: Int? }
+        let body = try await JSONBody.decode(Signing.self, request, context: context)
+        guard let version = body.version else {
+            throw ValidationError(field: "version", code: "required", message: "send the version of the checklist read")
+        }
+        return try JSONBody.response(
             try await repo.sign(
-                projectId: try context.parameters.require("id", as: Int64.self), actor: try context.actor()))
+                projectId: try context.parameters.require("id", as: Int64.self), version: version,
+                actor: try context.actor()))
     }
 }
 
