@@ -1,5 +1,5 @@
 import CourtyardDomain
-import CourtyardServer
+@testable import CourtyardServer
 import CourtyardStore
 import Foundation
 import Hummingbird
@@ -412,10 +412,19 @@ import Testing
                 String(buffer: $0.body)
             }
             #expect(news.contains("居民表演了快板 &amp; 京剧 &lt;选段&gt;。"))
-            let ics = try await client.execute(uri: "/public/communities/\(ids[1])/events.ics", method: .get) {
-                String(buffer: $0.body)
-            }
+            let (ics, vary) = try await client.execute(
+                uri: "/public/communities/\(ids[1])/events.ics", method: .get
+            ) { (String(buffer: $0.body), $0.headers[.vary]) }
             #expect(ics.contains("UID:event-\(early)@courtyard\r\n"))
+            // Its links carry the address asked at, so a shared cache keeps one copy per address; a Host that is not
+            // a plain host name or address is never put in a link.
+            #expect(vary == "Host")
+            #expect(Services.plainAuthority("courtyard.example:8080") && Services.plainAuthority("[::1]:80"))
+            for bad in [
+                "evil.example/x", "a\"b", "<x>", "evil@example", "", ".evil", String(repeating: "a", count: 256),
+            ] {
+                #expect(!Services.plainAuthority(bad), "\(bad)")
+            }
             #expect(ics.contains("DTSTART;TZID=Asia/Shanghai:20310601T090000\r\n"))
             // Each entry leads back to its page, and says what it is and where to sign up.
             let unfolded = ics.replacingOccurrences(of: "\r\n ", with: "")

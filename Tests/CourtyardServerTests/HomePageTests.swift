@@ -142,7 +142,7 @@ enum HomePageTests {
         let id = try #require(theirs["id"]?.intValue)
         let (_, page, _) = try await PageTests.page(
             client, "/reports/\(id)", cookie: try await client.session("property").cookie)
-        #expect(page.contains("<b>物业公司</b>"))
+        #expect(page.contains("<b>物业公司（"), "the company by name")
         let fixed = try await client.call(
             .post, "/api/v1/reports/\(id)/transitions", token: token, body: #"{"to":"fixed","note":"已清理"}"#)
         #expect(fixed.json["ball_in_court"]?.stringValue == "reporter")

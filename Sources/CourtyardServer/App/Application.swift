@@ -127,9 +127,21 @@ extension String {
 }
 
 extension Services {
-    /// An absolute link residents can open, for QR codes and printed notices.
+    /// An absolute link residents can open, for QR codes, printed notices and feeds: COURTYARD_PUBLIC_URL, else the
+    /// address the request was sent to when it reads as a host name or address (nothing else is put in a link), else
+    /// the server's own. Responses carrying such a link say `Vary: Host`, so a shared cache keeps one per address.
     func publicLink(_ path: String, request: Request) -> String {
-        (configuration.publicURL ?? "http://\(request.head.authority ?? "\(configuration.host):\(configuration.port)")")
-            + path
+        if let url = configuration.publicURL { return url + path }
+        let own = "\(configuration.host):\(configuration.port)"
+        let asked = request.head.authority.flatMap { Self.plainAuthority($0) ? $0 : nil }
+        return "http://" + (asked ?? own) + path
+    }
+
+    /// `host`, `host:port`, `[v6]` or `[v6]:port`, in at most 255 characters of letters, digits and `.-:[]`.
+    static func plainAuthority(_ s: String) -> Bool {
+        guard !s.isEmpty, s.utf8.count <= 255, !s.hasPrefix("."), !s.hasPrefix("-") else { return false }
+        return s.unicodeScalars.allSatisfy { c in
+            c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c) || ".-:[]".unicodeScalars.contains(c))
+        }
     }
 }

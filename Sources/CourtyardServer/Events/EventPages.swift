@@ -829,7 +829,10 @@ struct PublicEventController {
             lang: context.lang)
         return Response(
             status: .ok,
-            headers: [.contentType: "application/atom+xml; charset=utf-8", .cacheControl: "public, max-age=300"],
+            headers: [
+                .contentType: "application/atom+xml; charset=utf-8", .cacheControl: "public, max-age=300",
+                .vary: "Host",
+            ],
             body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
@@ -858,7 +861,9 @@ struct PublicEventController {
             stamp: stamp)
         return Response(
             status: .ok,
-            headers: [.contentType: "text/calendar; charset=utf-8", .cacheControl: "public, max-age=300"],
+            headers: [
+                .contentType: "text/calendar; charset=utf-8", .cacheControl: "public, max-age=300", .vary: "Host",
+            ],
             body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 }

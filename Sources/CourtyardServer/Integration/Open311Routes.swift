@@ -19,7 +19,7 @@ enum Open311Routes {
         let limiter = RateLimiter("open311.file", limit: 60, window: 60)
         for format in [Format.json, .xml] {
             router.get("open311/discovery.\(format.rawValue)") { request, _ -> Response in
-                render(format, root: "discovery", item: nil, value: discovery(request))
+                render(format, root: "discovery", item: nil, value: discovery(request, services: services))
             }
             router.get("open311/v2/services.\(format.rawValue)") { _, _ -> Response in
                 render(format, root: "services", item: "service", value: .array(serviceList))
@@ -75,8 +75,8 @@ enum Open311Routes {
         return (String(file[..<dot]), f)
     }
 
-    static func discovery(_ request: Request) -> JSONValue {
-        let host = request.head.authority ?? "127.0.0.1:8080"
+    static func discovery(_ request: Request, services: Services) -> JSONValue {
+        let base = services.publicLink("/open311/v2", request: request)
         return .object([
             ("changeset", .string("2026-11-25T00:00:00Z")),
             ("contact", .string("街道改造专班 / the sub-district renovation task force")),
@@ -86,7 +86,7 @@ enum Open311Routes {
                 .array([
                     .object([
                         ("specification", .string("http://wiki.open311.org/GeoReport_v2")),
-                        ("url", .string("http://\(host)/open311/v2")), ("changeset", .string("2026-11-25T00:00:00Z")),
+                        ("url", .string(base)), ("changeset", .string("2026-11-25T00:00:00Z")),
                         ("type", .string("production")),
                         ("formats", .array([.string("application/json"), .string("text/xml")])),
                     ])

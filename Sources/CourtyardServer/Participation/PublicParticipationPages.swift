@@ -9,7 +9,8 @@ enum PublicParticipationPages {
     static func qr(_ link: String) throws -> Response {
         let code = try QRCode(text: link)
         return Response(
-            status: .ok, headers: [.contentType: "image/svg+xml", .cacheControl: "public, max-age=86400"],
+            status: .ok,
+            headers: [.contentType: "image/svg+xml", .cacheControl: "public, max-age=86400", .vary: "Host"],
             body: .init(byteBuffer: ByteBuffer(string: code.svg())))
     }
 
