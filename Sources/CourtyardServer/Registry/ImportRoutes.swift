@@ -34,9 +34,15 @@ enum ImportRoutes {
         }
     }
 
+    /// `gated`: the caller already holds the `ImportGate` (the API, which waits before reading the body).
     static func runImport(
-        _ upload: Upload, services: Services, actor: Actor, progress: ImportProgressMeter? = nil
+        _ upload: Upload, services: Services, actor: Actor, progress: ImportProgressMeter? = nil, gated: Bool = false
     ) async throws -> ImportReport {
+        guard gated else {
+            return try await ImportGate.shared.serially {
+                try await runImport(upload, services: services, actor: actor, progress: progress, gated: true)
+            }
+        }
         // Reading and checking a city's sheet takes seconds of CPU: done on threads of its own, not the threads that
         // answer requests. An import writes while it reads; a dry run reads first, and so holds the write lock only
         // for its comparing.
@@ -103,8 +109,10 @@ struct ImportController {
 
     @Sendable func create(_ request: Request, _ context: AppContext) async throws -> Response {
         let actor = try context.require(.importRegistry)
-        let upload = try await Upload.read(request, context: context)
-        let report = try await ImportRoutes.runImport(upload, services: services, actor: actor)
+        let report = try await ImportGate.shared.serially {
+            let upload = try await Upload.read(request, context: context)
+            return try await ImportRoutes.runImport(upload, services: services, actor: actor, gated: true)
+        }
         let body = ImportRoutes.ReportBody(report, lang: context.lang)
         if !report.dryRun && !report.errors.isEmpty {
             let error = AppError.unprocessable(
