@@ -1,11 +1,12 @@
 import CourtyardDomain
-@testable import CourtyardServer
 import CourtyardStore
 import Foundation
 import Hummingbird
 import HummingbirdTesting
 import SQLKit
 import Testing
+
+@testable import CourtyardServer
 
 #if canImport(FoundationXML)
     import FoundationXML
@@ -465,6 +466,36 @@ import Testing
             let landline = try await admin.post("/events/\(id)/signups", [("name", "钱爷爷"), ("phone", "0371-6666")])
             #expect(landline.0 == .unprocessableContent)
             #expect(landline.2.contains(#"value="钱爷爷""#) && landline.2.contains(#"value="0371-6666""#))
+        }
+    }
+
+    /// Once an event is over its list is what happened: nobody is taken off it, and no text tells them so.
+    @Test func nobodyIsTakenOffTheListOfAnEventThatIsOver() async throws {
+        try await TestApp.with { client, services in
+            let (token, ids) = try await Self.place(client)
+            let id = try await Self.event(client, token, community: ids[1])
+            let made = try await client.call(
+                .post, "/api/v1/events/\(id)/signups", token: nil, body: #"{"name":"孙阿姨","phone":"13900000002"}"#)
+            let signup = try #require(made.json["id"]?.intValue)
+            try await services.database.withConnection { db in
+                try await db.raw(
+                    """
+                    UPDATE events SET starts_at = '2020-06-01T01:00:00Z', ends_at = '2020-06-01T03:00:00Z'
+                    WHERE id = \(bind: id)
+                    """
+                ).run()
+            }
+            let (cookie, csrf) = try await client.session("admin", TestApp.adminPassword)
+            let admin = CoordinationPageTests.Browser(client: client, cookie: cookie, csrf: csrf)
+            let page = try await admin.get("/events/\(id)").1
+            #expect(page.contains("孙阿姨") && !page.contains("/signups/\(signup)/cancel"), "no cancel button")
+            let refused = try await client.call(
+                .delete, "/api/v1/events/\(id)/signups/\(signup)", token: token)
+            #expect(refused.status == .conflict && refused.json.errorCode == "event_over", "\(refused.text)")
+            #expect(refused.text.contains("活动已经结束"))
+            let kept: SQLQueryString =
+                "SELECT COUNT(*) AS n FROM event_signups WHERE id = \(bind: signup) AND status = 'confirmed'"
+            #expect(try await Self.count(services, kept) == 1)
         }
     }
 }

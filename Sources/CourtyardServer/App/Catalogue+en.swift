@@ -2616,6 +2616,7 @@ extension Catalogue {
         "event.calendarName": "Community events",
         "event.cancelled": "Your sign-up is cancelled",
         "error.event_started": "The event has started; sign-ups are closed",
+        "error.event_over": "The event is over; its sign-ups no longer change. Mark who came in the attendance.",
         "error.event_cancelled": "The event is cancelled",
         "error.signup_closed": "This event takes no sign-ups",
         "error.already_signed_up":

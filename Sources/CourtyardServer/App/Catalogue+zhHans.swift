@@ -2423,6 +2423,7 @@ extension Catalogue {
         "event.calendarName": "社区活动",
         "event.cancelled": "已取消您的报名",
         "error.event_started": "活动已经开始，不能再报名",
+        "error.event_over": "活动已经结束，报名名单不再更改；谁到场了请在签到中记录。",
         "error.event_cancelled": "活动已取消",
         "error.signup_closed": "本活动无需报名",
         "error.already_signed_up": "这个手机号已经报过名了。报名短信里有取消码；找不到的，请联系社区。",

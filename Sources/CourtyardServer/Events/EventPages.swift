@@ -203,6 +203,8 @@ struct EventPage {
         var mayAttend: Bool
         var enteredByText: String
         var cancelAction: String
+        /// Taken off the list by the organisers, until the event is over (then who came is what counts).
+        var mayCancel: Bool
     }
     struct HelperRow {
         var rowIndex: String
@@ -263,7 +265,8 @@ struct EventPage {
                     ? f.t("event.selfSignup")
                     : f.t("event.enteredFor").replacingOccurrences(
                         of: "{name}", with: s.enteredByName ?? s.enteredBy ?? ""),
-                cancelAction: SiteRoute.eventSignupCancel(id, s.id).path)
+                cancelAction: SiteRoute.eventSignupCancel(id, s.id).path,
+                mayCancel: s.status != .cancelled && now < e.ends)
         }
         let hours = try await repo.hours(eventId: id, actor: actor)
         var helpers = hours.helpers.enumerated().map { i, h in

@@ -582,6 +582,11 @@ public struct EventRepository: Sendable {
                     "SELECT status, code_hash, phone FROM event_signups WHERE id = \(bind: signupId) AND event_id = \(bind: eventId)"
                 ).first()
             else { throw StoreError.notFound }
+            // Once the event is over the list is what happened: who came is marked at the door, not by cancelling.
+            if staff != nil, now >= event.ends {
+                throw StoreError.refused(
+                    code: "event_over", message: "the event is over; its sign-ups are no longer changed")
+            }
             if case .code(let hash) = canceller {
                 guard try r.text("code_hash") == hash else { throw StoreError.notFound }
                 if now >= event.starts {
