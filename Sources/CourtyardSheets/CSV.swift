@@ -31,8 +31,45 @@ public enum CSV {
     static func parse(bytes utf8: UnsafeBufferPointer<UInt8>, limits: SheetLimits, progress: ((Int) -> Void)? = nil)
         throws -> [[String]]
     {
+        // A file of too many rows is refused before any row is kept: counted, it takes no memory; read, it would
+        // take several times its size before the limit was met.
+        if rowCount(utf8, stoppingAfter: limits.rows) > limits.rows {
+            throw SheetLimitFailure.tooManyRows(row: limits.rows + 1, limit: limits.rows)
+        }
         var position = Position()
         return try parse(bytes: utf8, limits: limits, progress: progress, from: &position)
+    }
+
+    /// The rows `parse` would read, blank ones included, counted by the same quoting rules (a quote opens a quoted
+    /// value only at a value's start, and a doubled quote inside one is a quote); stops once past `limit`.
+    static func rowCount(_ utf8: UnsafeBufferPointer<UInt8>, stoppingAfter limit: Int) -> Int {
+        var rows = 0
+        var inQuotes = false
+        var atStart = true
+        var trailing = false
+        var i = 0
+        let n = utf8.count
+        while i < n {
+            let b = utf8[i]
+            i += 1
+            if inQuotes {
+                if b == 0x22 {
+                    if i < n && utf8[i] == 0x22 { i += 1 } else { inQuotes = false }
+                }
+                continue
+            }
+            switch b {
+            case 0x22 where atStart: (inQuotes, atStart, trailing) = (true, false, true)
+            case 0x2C: (atStart, trailing) = (true, true)
+            case 0x0A:
+                rows += 1
+                if rows > limit { return rows }
+                (atStart, trailing) = (true, false)
+            case 0x0D: break
+            default: (atStart, trailing) = (false, true)
+            }
+        }
+        return trailing || inQuotes ? rows + 1 : rows
     }
 
     /// Where a reading stopped: always at the start of a row.
