@@ -63,6 +63,14 @@ import Testing
             let waterList = try await client.call(
                 .get, "/api/v1/meetings?series_id=\(series)", token: try await client.token("water"))
             #expect(waterList.json.items.count == 9)
+            // The residents' representative is a resident: named to the office, masked to a department.
+            let first = try #require(list.json.items.first?["id"]?.intValue)
+            let named = try await client.call(.get, "/api/v1/meetings/\(first)", token: office)
+            #expect(named.text.contains("张大爷"))
+            let masked = try await client.call(
+                .get, "/api/v1/meetings/\(first)", token: try await client.token("water"))
+            #expect(
+                masked.status == .ok && !masked.text.contains("张大爷") && masked.text.contains("张**"), "\(masked.text)")
             let contractor = try await client.call(
                 .get, "/api/v1/meetings?series_id=\(series)", token: try await client.token("contractor"))
             #expect(contractor.json.items.isEmpty)

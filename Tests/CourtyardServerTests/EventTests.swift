@@ -396,6 +396,17 @@ import Testing
             #expect(refused.2.contains(#"value="新人""#) && refused.2.contains(#"value="12345""#))
             let totals = try await client.call(.get, "/api/v1/volunteer_hours", token: token)
             #expect(totals.json.items.first?["name"]?.stringValue == "李红梅")
+            // An organiser's row left without minutes (they come filled in) is passed over; a helper's is not.
+            let organiserIdle: [(String, String)] = [
+                ("name", "李红梅"), ("phone", ""), ("minutes", ""), ("role", "organiser"),
+                ("name", "曹秀英"), ("phone", ""), ("minutes", "90"), ("role", "helper"),
+            ]
+            #expect(try await admin.post("/events/\(id)/hours", organiserIdle).0 == .seeOther)
+            let saved = try await client.call(.get, "/api/v1/events/\(id)/volunteer_hours", token: token)
+            #expect(saved.json["total_minutes"]?.intValue == 90, "\(saved.text)")
+            let forgotten: [(String, String)] = [("name", "曹秀英"), ("phone", ""), ("minutes", ""), ("role", "helper")]
+            let refusedRow = try await admin.post("/events/\(id)/hours", forgotten)
+            #expect(refusedRow.0 == .unprocessableContent && refusedRow.2.contains("第 1 行"))
             let (status, contentType, body) = try await client.execute(
                 uri: "/public/communities/\(ids[1])/news.atom", method: .get
             ) { ($0.status, $0.headers[.contentType] ?? "", String(buffer: $0.body)) }

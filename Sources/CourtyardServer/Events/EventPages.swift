@@ -609,17 +609,15 @@ struct EventPageController {
             for i in names.indices {
                 let name = names[i].trimmingCharacters(in: .whitespaces)
                 let m = i < minutes.count ? minutes[i].trimmingCharacters(in: .whitespaces) : ""
-                if name.isEmpty && m.isEmpty { continue }
+                let role = HelperRole(rawValue: i < roles.count ? roles[i] : "") ?? .helper
+                // The organisers' rows come filled in with their names: one left without minutes did not serve.
+                if m.isEmpty && (name.isEmpty || role == .organiser) { continue }
                 guard let n = Int64(m) else {
                     throw ValidationError(
                         field: "minutes", code: Pages.pageMessage, message: row(i) + f.t("event.badMinutes"))
                 }
                 rows.append(i)
-                helpers.append(
-                    (
-                        name, i < phones.count ? phones[i] : "",
-                        HelperRole(rawValue: i < roles.count ? roles[i] : "") ?? .helper, n
-                    ))
+                helpers.append((name, i < phones.count ? phones[i] : "", role, n))
             }
             do {
                 _ = try await events.setHours(eventId: id, helpers, actor: actor, now: EventRoutes.now)

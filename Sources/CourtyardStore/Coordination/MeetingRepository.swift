@@ -178,6 +178,15 @@ public struct MeetingRepository: Sendable {
         }
     }
 
+    /// A residents' representative is a resident, named by no organisation or account: their name is personal data,
+    /// masked (刘**) for accounts that do not see it, as everywhere else.
+    static func shown(_ p: MeetingParticipant, to actor: Actor) -> MeetingParticipant {
+        guard p.organisationId == nil, p.userId == nil else { return p }
+        var shown = p
+        shown.name = PersonalData.name(p.name, personal: actor.seesPersonalData)
+        return shown
+    }
+
     static func participants(seriesId: Int64?, meetingId: Int64?, db: any SQLDatabase) async throws
         -> [MeetingParticipant]
     {
@@ -269,7 +278,9 @@ public struct MeetingRepository: Sendable {
                 until: try r.optionalText("until_on").flatMap { Day($0) }, time: try r.text("start_time"),
                 durationMinutes: try r.decode(column: "duration_minutes", as: Int.self),
                 location: try r.text("location"),
-                participants: try await Self.participants(seriesId: id, meetingId: nil, db: db),
+                participants: try await Self.participants(seriesId: id, meetingId: nil, db: db).map {
+                    Self.shown($0, to: actor)
+                },
                 meetings: Int(try r.int("n")))
         }
     }
@@ -489,6 +500,8 @@ public struct MeetingRepository: Sendable {
                     .all().map { (try $0.int("participant_id"), AttendanceStatus(rawValue: try $0.text("status"))) },
                 uniquingKeysWith: { a, _ in a })
             m.attendance = try await Self.participants(seriesId: m.seriesId, meetingId: id, db: db).map {
+                Self.shown($0, to: actor)
+            }.map {
                 AttendanceLine(
                     participantId: $0.id, name: $0.name, organisationId: $0.organisationId, status: status[$0.id] ?? nil
                 )
