@@ -296,11 +296,11 @@ import Testing
             }
             let (cookie, csrf) = try await client.session(try #require(liaison))
             let (_, queue) = try await Browser(client: client, cookie: cookie, csrf: csrf).get("/queue")
-            #expect(queue.contains("<strong>街道补充说明</strong>：已补充管线图"))
+            #expect(queue.contains("<strong>重新提交时补充的说明</strong>：已补充管线图"))
             #expect(queue.contains("您上次退回的原因：\(reason)"), "what the department asked for, beside what was added")
             #expect(queue.contains(">迁移平面图.pdf</a>"), "the drawing is linked on the department's card")
             let (_, officeList) = try await office.get("/coordination")
-            #expect(officeList.contains("街道补充说明：已补充管线图"))
+            #expect(officeList.contains("重新提交时补充的说明：已补充管线图"))
         }
     }
 

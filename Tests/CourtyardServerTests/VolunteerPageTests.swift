@@ -67,6 +67,8 @@ import Testing
                 shown.contains(
                     #"<h2 id="record">登记服务时长</h2>\#n<p class="note ok" role="status">已登记：韩冬梅 · 巡逻 · 1.5 小时 · \#(Clock.today)"#
                 ))
+            // Community staff may remove any entry, not only on the day: the line says so.
+            #expect(shown.contains("有误的，可在下方列表中删除后重新登记。"))
             // The person's row says where the hours come from: 1.5 hours of patrol.
             let row = try #require(shown.firstMatch(of: /<tr><td class="key" data-label="志愿者">韩冬梅<\/td>.*?<\/tr>/))
             #expect(row.0.contains(#"data-label="巡逻（小时）">1.5</td>"#))

@@ -790,6 +790,7 @@ extension Catalogue {
         "volunteer.minutesShort": "{n} min",
         "volunteer.savedWhat":
             "Recorded: {what}. Check it; on the day, remove a wrong entry in the list below and record it again.",
+        "volunteer.savedWhatAny": "Recorded: {what}. Check it; remove a wrong entry in the list below and record it again.",
         "volunteer.teamSize": "{n} volunteers",
         "volunteer.col.name": "Volunteer",
         "volunteer.col.phone": "Phone",
@@ -2138,7 +2139,7 @@ extension Catalogue {
         "error.reschedule_reason": "Say why the planned day moves.",
         "queue.reason": "Reason",
         "queue.returnedBecause": "Why you returned it last time",
-        "queue.supplement": "Added by the office",
+        "queue.supplement": "Added when sent again",
         "coordination.kind.gas_relocation": "Gas pipe relocation",
         "coordination.kind.power_pole": "Power pole",
         "coordination.kind.telecom_line": "Telecom line",

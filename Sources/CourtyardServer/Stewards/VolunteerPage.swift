@@ -116,7 +116,9 @@ struct VolunteerPage {
         let found = try await VolunteerRepository(database: services.database).list(actor: actor, year: year, id: id)
         guard let e = found.first else { return nil }
         let what = [e.name, f.t("volunteer.kind." + e.activity.rawValue), duration(e.minutes, f), e.date.description]
-        return f.lang.say("volunteer.savedWhat", ["what": what.joined(separator: " · ")])
+        // Community staff and the office remove an entry any day; whoever else recorded it, on that day.
+        let key = Permissions.allows(actor.role, .manageStewards) ? "volunteer.savedWhatAny" : "volunteer.savedWhat"
+        return f.lang.say(key, ["what": what.joined(separator: " · ")])
     }
 
     static func person(_ p: VolunteerYear.Person) -> Person {
