@@ -790,7 +790,8 @@ extension Catalogue {
         "volunteer.minutesShort": "{n} min",
         "volunteer.savedWhat":
             "Recorded: {what}. Check it; on the day, remove a wrong entry in the list below and record it again.",
-        "volunteer.savedWhatAny": "Recorded: {what}. Check it; remove a wrong entry in the list below and record it again.",
+        "volunteer.savedWhatAny":
+            "Recorded: {what}. Check it; remove a wrong entry in the list below and record it again.",
         "volunteer.teamSize": "{n} volunteers",
         "volunteer.col.name": "Volunteer",
         "volunteer.col.phone": "Phone",
