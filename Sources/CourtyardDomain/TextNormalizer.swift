@@ -90,7 +90,14 @@ public enum TextNormalizer {
     }
 
     /// C0 controls that are not white space, and DEL.
-    static func isControl(_ u: Unicode.Scalar) -> Bool { u.value < 0x20 || u.value == 0x7F }
+    /// C0 and C1 controls, and the marks that turn text's direction (a right-to-left override makes 张三 read as
+    /// something else on every page and export it reaches).
+    static func isControl(_ u: Unicode.Scalar) -> Bool {
+        switch u.value {
+        case 0..<0x20, 0x7F...0x84, 0x86...0x9F, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: true
+        default: false
+        }
+    }
 
     static func isSpace(_ u: Unicode.Scalar) -> Bool {
         switch u.value {
@@ -177,8 +184,7 @@ extension TextNormalizer {
                 continue
             }
             previous = u
-            if u.value < 0x20 && u != "\n" && u != "\t" { continue }
-            if u.value == 0x7F { continue }
+            if isControl(u) && u != "\n" && u != "\t" { continue }
             out.append(u)
         }
         while let first = out.first, first.properties.isWhitespace { out.removeFirst() }

@@ -10,6 +10,15 @@ import Testing
         #expect(TextNormalizer.clean("１－１０１（东）") == "1-101(东)")
     }
 
+    /// Marks that turn the text's direction, and C1 controls, are dropped like other control characters: a name with
+    /// a right-to-left override would read reversed on every page and export it reaches.
+    @Test func directionMarksAndC1ControlsAreDropped() {
+        #expect(TextNormalizer.clean("\u{202E}张三") == "张三")
+        #expect(TextNormalizer.line("王\u{2066}五\u{2069}\u{200F}") == "王五")
+        #expect(TextNormalizer.prose("楼道\u{202D}灯坏了\u{009B}") == "楼道灯坏了")
+        #expect(TextNormalizer.prose("第一行\n\u{202E}第二行") == "第一行\n第二行")
+    }
+
     @Test(arguments: [
         ("85.6", 8560), ("85.60", 8560), ("８５．６", 8560), ("85.6㎡", 8560), ("85.6平方米", 8560), (" 85.6 m2 ", 8560),
         ("120", 12000), ("0.01", 1), ("1,085.5", 108_550),

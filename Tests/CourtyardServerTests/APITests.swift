@@ -77,6 +77,23 @@ import Testing
         }
     }
 
+    /// A body whose bytes are not UTF-8 is refused, not stored with replacement marks in a name.
+    @Test func aBodyThatIsNotUTF8IsRefused() async throws {
+        try await TestApp.with { client, _ in
+            let token = try await client.token("admin", TestApp.adminPassword)
+            let ids = try await Self.tree(client, token)
+            let bytes = Array(#"{"community_id":\#(ids[1]),"name":""#.utf8) + [0xFF, 0xFE] + Array("张\"}".utf8)
+            let (status, body) = try await client.execute(
+                uri: "/api/v1/compounds", method: .post,
+                headers: [
+                    .authorization: "Bearer \(token)", .contentType: "application/json", .acceptLanguage: "zh-CN",
+                ],
+                body: ByteBuffer(bytes: bytes)
+            ) { ($0.status, String(buffer: $0.body)) }
+            #expect(status == .badRequest && body.contains("invalid_utf8") && body.contains("UTF-8 编码"), "\(body)")
+        }
+    }
+
     @Test func clientMistakesGetClearErrorsNever500() async throws {
         try await TestApp.with { client, _ in
             let token = try await client.token("admin", TestApp.adminPassword)

@@ -1176,6 +1176,7 @@ extension Catalogue {
         "error.invalid_filter": "A filter's value is not valid.",
         "error.invalid_format": "That format is not offered here.",
         "error.invalid_json": "The body is not valid JSON of the expected shape.",
+        "error.invalid_utf8": "The body is not UTF-8 text; check it and send it again.",
         "error.invalid_limit": "The limit must be 1 to 1000.",
         "error.invalid_mode": "The mode is not valid.",
         "error.invalid_multipart": "The uploaded form is malformed.",

@@ -1076,6 +1076,7 @@ extension Catalogue {
         "error.invalid_filter": "筛选条件的值无效。",
         "error.invalid_format": "不支持该导出格式。",
         "error.invalid_json": "请求内容不是有效的 JSON，或结构不对。",
+        "error.invalid_utf8": "请求内容不是 UTF-8 编码的文字，请检查后重新提交。",
         "error.invalid_limit": "每页条数须在 1 到 1000 之间。",
         "error.invalid_mode": "方式参数无效。",
         "error.invalid_multipart": "上传的表单格式有误。",

@@ -18,10 +18,11 @@ enum JSONBody {
     static func objectIfSent(_ request: Request, context: AppContext) async throws -> [String: JSONValue]? {
         let buffer = try await request.collectBody(upTo: 1024 * 1024)
         guard buffer.readableBytes > 0 else { return nil }
-        guard
-            case .some(.object(let pairs)) = try? JSONParser.parse(
-                String(decoding: buffer.readableBytesView, as: UTF8.self))
-        else {
+        // Bytes that are not UTF-8 are refused, not stored as replacement marks in a name.
+        guard let text = String(bytes: buffer.readableBytesView, encoding: .utf8) else {
+            throw AppError.badRequest("invalid_utf8", "the body is not UTF-8 text")
+        }
+        guard case .some(.object(let pairs)) = try? JSONParser.parse(text) else {
             throw AppError.badRequest("invalid_json", "the body is not a JSON object")
         }
         return Dictionary(pairs, uniquingKeysWith: { _, b in b })
