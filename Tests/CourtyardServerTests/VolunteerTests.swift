@@ -43,6 +43,12 @@ import Testing
                 (patrol.replacingOccurrences(of: "\(today)", with: "\(today.adding(days: 1))"), "date"),
                 (patrol.replacingOccurrences(of: "13903710001", with: "12"), "phone"),
                 (#"{"name":"无处","activity":"patrol","date":"\#(today)","minutes":10}"#, "community_id"),
+                // A community that is not the compound's is refused, not passed over.
+                (
+                    outreach.replacingOccurrences(
+                        of: #""compound_id":\#(compound)"#, with: #""compound_id":\#(compound),"community_id":999999"#),
+                    "community_id"
+                ),
             ] {
                 let (status, json) = try await record(body)
                 #expect(status == .unprocessableContent, "\(body)")

@@ -1161,6 +1161,7 @@ extension Catalogue {
         "error.duplicate_column": "A column appears twice in the sheet.",
         "error.duplicate_household": "The same household appears twice in the sheet.",
         "error.elsewhere": "The team serves another community.",
+        "error.not_the_compounds": "The compound chosen is in another community; choose the compound alone, or the right one.",
         "error.empty": "It is empty.",
         "error.empty_body": "The request needs a JSON object body.",
         "error.empty_file": "The file is empty or has no header row.",

@@ -1061,6 +1061,7 @@ extension Catalogue {
         "error.duplicate_column": "表格中有重复的列。",
         "error.duplicate_household": "表格中同一套房屋出现了两次。",
         "error.elsewhere": "该志愿服务队服务于其他社区。",
+        "error.not_the_compounds": "所选小区不在这个社区；请只选小区，或选对社区。",
         "error.empty": "内容为空。",
         "error.empty_body": "请求内容为空，须提交一个 JSON 对象。",
         "error.empty_file": "文件是空的，或没有表头行。",

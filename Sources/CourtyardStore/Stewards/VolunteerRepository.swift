@@ -215,7 +215,13 @@ public struct VolunteerRepository: Sendable {
                 throw ValidationError(
                     field: "compound_id", code: "not_found", message: "compound_id is not in your care")
             }
-            community = try r.int("community_id")
+            let its = try r.int("community_id")
+            // A community named beside the compound must be the compound's: nothing is filed under another quietly.
+            if let given = n.communityId, given != its {
+                throw ValidationError(
+                    field: "community_id", code: "not_the_compounds", message: "the compound is in another community")
+            }
+            community = its
         }
         if let b = n.bodyId {
             guard
