@@ -336,6 +336,12 @@ import Testing
             #expect(made.status == .created)
             #expect(made.json["starts_at"]?.stringValue == "2031-06-01T09:00:00+08:00")
             let id = made.json["id"]!.intValue!
+            // Refused sign-ups (a phone mistyped) take none of the address's ten.
+            for _ in 0..<5 {
+                let typo = try await client.call(
+                    .post, "/api/v1/events/\(id)/signups", token: nil, body: #"{"name":"居民","phone":"1390"}"#)
+                #expect(typo.status == .unprocessableContent)
+            }
             var statuses: [HTTPResponse.Status] = []
             for i in 0..<11 {
                 statuses.append(
@@ -345,6 +351,13 @@ import Testing
                     ).status)
             }
             #expect(statuses.prefix(10).allSatisfy { $0 == .created } && statuses.last == .tooManyRequests)
+            // Cancellation codes tried from one address are limited through the API as on the page.
+            var tries: [HTTPResponse.Status] = []
+            for _ in 0..<31 {
+                tries.append(
+                    try await client.call(.delete, "/api/v1/events/\(id)/signups/1?code=AAAA-AAAA", token: nil).status)
+            }
+            #expect(tries.prefix(30).allSatisfy { $0 == .notFound } && tries.last == .tooManyRequests, "\(tries)")
             let steward = try await client.token("steward1", "steward1-pass-9")
             for i in 0..<3 {
                 let r = try await client.call(

@@ -726,6 +726,8 @@ struct PublicEventController {
         // Each field refused beside it, all at once: the name and the phone (an empty form said only 请填写姓名).
         let problems = EventRepository.signupProblems(name: fields["name"] ?? "", phone: fields["phone"] ?? "")
         if !problems.isEmpty {
+            // Only sign-ups taken count against the address: a resident mending the form is not locked out.
+            try await signupLimiter.refund(context.remoteHost, in: services.database)
             var typed = fields
             for p in problems { typed["error." + (p.field ?? "")] = AppError.from(p).map { Pages.message(for: $0, f) } }
             let note = PageNote(kind: "bad", text: f.t("event.signupFix"))
@@ -742,6 +744,7 @@ struct PublicEventController {
                 SiteRoute.publicEvent(id).path, query: [("signup", String(made.id)), ("waiting", waiting ? "1" : nil)])
             return (try await page(id, f, note: nil, receipt: receipt, status: .created), saved.path)
         } catch let e where [.unprocessableContent, .conflict].contains(AppError.from(e)?.status) {
+            try await signupLimiter.refund(context.remoteHost, in: services.database)
             let note = PageNote(kind: "bad", text: Pages.message(for: AppError.from(e)!, f))
             return (try await page(id, f, note: note, typed: fields, status: AppError.from(e)!.status), nil)
         }

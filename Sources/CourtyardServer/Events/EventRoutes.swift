@@ -60,6 +60,8 @@ struct EventController {
     let services: Services
     /// Anyone may sign up without an account, a few times per address; stewards and staff are not limited.
     let signupLimiter = RateLimiter("event.signup", limit: 10, window: 600)
+    /// Shared with the public page's cancellation: codes tried from one address, right or wrong.
+    let cancelLimiter = RateLimiter("event.cancel", limit: 30, window: 600)
     var events: EventRepository { EventRepository(database: services.database) }
 
     func register(on api: RouterGroup<AppContext>) {
@@ -209,12 +211,18 @@ struct EventController {
                 status: .tooManyRequests, code: "rate_limited",
                 message: "too many sign-ups from this address; try again later")
         }
-        let b = try await JSONBody.decode(SignUp.self, request, context: context)
+        let made: (id: Int64, status: EventSignupStatus)
         let code = EventRoutes.newCode()
-        let made = try await events.signUp(
-            eventId: try id(context), name: b.name, phone: b.phone, codeHash: EventRoutes.codeHash(code), code: code,
-            actor: actor,
-            now: EventRoutes.now)
+        do {
+            let b = try await JSONBody.decode(SignUp.self, request, context: context)
+            made = try await events.signUp(
+                eventId: try id(context), name: b.name, phone: b.phone, codeHash: EventRoutes.codeHash(code),
+                code: code, actor: actor, now: EventRoutes.now)
+        } catch {
+            // Only a sign-up taken counts against the address: a resident mending a typo is not locked out.
+            if actor == nil { try await signupLimiter.refund(context.remoteHost, in: services.database) }
+            throw error
+        }
         return try JSONBody.response(
             SignupReceipt(id: made.id, status: made.status, cancelCode: code), status: .created)
     }
@@ -231,6 +239,11 @@ struct EventController {
         let signup = try context.parameters.require("signup", as: Int64.self)
         let canceller: EventRepository.Canceller
         if let code = request.uri.queryParameters.get("code"), !code.isEmpty {
+            guard try await cancelLimiter.allow(context.remoteHost, in: services.database) else {
+                throw AppError(
+                    status: .tooManyRequests, code: "rate_limited",
+                    message: "too many cancellation codes tried from this address; try again later")
+            }
             canceller = .code(hash: EventRoutes.codeHash(String(code)))
         } else {
             canceller = .staff(try context.require(.manageParticipation))
