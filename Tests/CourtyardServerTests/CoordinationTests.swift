@@ -249,6 +249,37 @@ import Testing
         return (project, water)
     }
 
+    /// The same request sent eight times at once (a client retrying) is filed once: the department is asked, and
+    /// texted, once; the others are told it was just sent.
+    @Test func theSameRequestSentAtOnceIsFiledOnce() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let office = try await client.token("office")
+            let (project, water) = try await Self.projectAndDepartment(client, office: office)
+            let needed = Clock.today.adding(days: 30)
+            let body = #"""
+                {"project_id":\#(project),"department_organisation_id":\#(water),"kind":"water_meter","description":"同时提交","needed_by":"\#(needed)"}
+                """#
+            let before = try await Self.count(services, "coordination_requests")
+            let answers = try await withThrowingTaskGroup(of: (HTTPResponse.Status, String?).self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        let r = try await client.call(.post, "/api/v1/coordination_requests", token: office, body: body)
+                        return (r.status, r.json.errorCode)
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(answers.filter { $0.0 == .created }.count == 1, "\(answers)")
+            #expect(answers.filter { $0 == (.conflict, "already_requested") }.count == 7, "\(answers)")
+            #expect(try await Self.count(services, "coordination_requests") == before + 1)
+            // Another request of other words is another request.
+            let other = try await client.call(
+                .post, "/api/v1/coordination_requests", token: office,
+                body: body.replacingOccurrences(of: "同时提交", with: "另一处水表"))
+            #expect(other.status == .created)
+        }
+    }
+
     @Test func everyRequestTransitionAndTheConflicts() async throws {
         try await TestApp.with(demo: true) { client, services in
             let office = try await client.token("office")

@@ -1497,6 +1497,7 @@ extension Catalogue {
             "Whoever recorded an entry may remove it on that day only; after that, ask the community's staff.",
         "error.already_recorded":
             "This service of the volunteer on that day is already recorded. If it is another, tick the box and save.",
+        "error.already_requested": "The same request was sent just now and waits for the department; it was not sent twice.",
         "error.response_past_day":
             "Whoever entered a response may void it only on the day they entered it; after that, ask the sub-district office or the community.",
         "ballot.entered": "Ballots entered",

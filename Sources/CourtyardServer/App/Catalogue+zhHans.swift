@@ -1361,6 +1361,7 @@ extension Catalogue {
         "error.no_letter": "至少要有一个字，不能只有符号或表情。",
         "error.not_removable": "登记人只能在登记当天删除自己登记的服务时长，之后请联系社区处理。",
         "error.already_recorded": "这位志愿者当天同样的服务已经登记过。如果是另一次服务，请勾选下方“这是另一次服务”后再保存。",
+        "error.already_requested": "同样的协调事项刚刚已经提交过，正在等待部门受理，没有重复提交。",
         "error.response_past_day": "录入人只能在录入当天作废自己录入的问卷，之后请联系街道办或社区处理。",
         "ballot.entered": "已录入的选票",
         "ballot.enteredToday": "您今天录入的纸质选票",

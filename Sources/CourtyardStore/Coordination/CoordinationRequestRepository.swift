@@ -85,6 +85,32 @@ public struct CoordinationRequestRepository: Sendable {
         return description
     }
 
+    /// The same request sent again within ten minutes (a second tap, a client retrying) while the first still waits:
+    /// refused, so the department is not sent it, and texted, twice. On PostgreSQL the project's row is locked first,
+    /// so sendings at the same moment are checked one after the other.
+    static func refuseRepeat(
+        _ r: NewRequest, description: String, actor: Actor, db: any SQLDatabase
+    ) async throws {
+        if db.dialect.name == "postgresql" {
+            _ = try await db.raw("SELECT id FROM projects WHERE id = \(bind: r.projectId) FOR UPDATE").all()
+        }
+        let since = Clock.iso(Date().addingTimeInterval(-600))
+        let same = try await db.raw(
+            """
+            SELECT id FROM coordination_requests WHERE project_id = \(bind: r.projectId)
+              AND department_organisation_id = \(bind: r.departmentOrganisationId) AND kind = \(bind: r.kind.rawValue)
+              AND description = \(bind: description) AND created_by = \(bind: actor.username) AND state = 'requested'
+              AND created_at >= \(bind: since)
+            ORDER BY id DESC LIMIT 1
+            """
+        ).first()
+        if let same {
+            throw StoreError.refused(
+                code: "already_requested", message: "the same request was sent just now as number \(try same.int("id"))"
+            )
+        }
+    }
+
     /// Writes a checked request inside the caller's transaction, with its first event, audit entry, webhook and the
     /// department's text message; answers its id.
     func insert(_ r: NewRequest, description: String, actor: Actor, db: any SQLDatabase) async throws -> Int64 {
@@ -100,6 +126,7 @@ public struct CoordinationRequestRepository: Sendable {
                 message: "project \(r.projectId) does not exist in your scope")
         }
         let sd = try p.int("subdistrict_id")
+        try await Self.refuseRepeat(r, description: description, actor: actor, db: db)
         guard
             let dept = try await db.raw(
                 "SELECT kind, name, subdistrict_id, contact_phone FROM organisations WHERE id = \(bind: r.departmentOrganisationId)"
