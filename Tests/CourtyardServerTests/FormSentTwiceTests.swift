@@ -90,9 +90,13 @@ import Testing
                 answers.map(\.0) == [.seeOther, .seeOther]
                     && answers.map(\.1) == ["/coordination?filed=1", "/coordination?filed=1"])
             #expect(try await CoordinationTests.count(services, "coordination_requests") == before + 1)
-            // Without the page's one-time value (a script, an old page) each sending is its own.
+            // Without the page's one-time value (a script, an old page) the same words just sent are refused as
+            // sent already; other words are a request of their own.
             let plain = Array(form.dropFirst())
-            #expect(try await office.post("/coordination/requests", plain).0 == .seeOther)
+            let repeated = try await office.post("/coordination/requests", plain)
+            #expect(repeated.0 == .conflict && repeated.2.contains("同样的协调事项刚刚已经提交过"))
+            let other = plain.map { $0.0 == "description" ? ($0.0, "6号楼水表移位") : $0 }
+            #expect(try await office.post("/coordination/requests", other).0 == .seeOther)
             #expect(try await CoordinationTests.count(services, "coordination_requests") == before + 2)
         }
     }
