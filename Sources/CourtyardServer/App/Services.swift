@@ -14,6 +14,8 @@ public struct Services: Sendable {
     let signInLimits = SignInLimits()
     /// Imports started from the import page, followed on their own page (in this process's memory only).
     let importJobs = ImportJobs()
+    /// One sheet read at a time by this server.
+    let importGate = ImportGate()
     public var registry: ResourceRepository { ResourceRepository(database: database) }
     public var accounts: AccountRepository { AccountRepository(database: database) }
     public var importer: RegistryImporter { RegistryImporter(database: database) }

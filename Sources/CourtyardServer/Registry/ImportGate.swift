@@ -2,8 +2,6 @@
 /// sent at once could take more than the machine has; each waits its turn (in the order they came), and an API upload
 /// waits before its body is read, so a waiting one holds no more than its connection.
 actor ImportGate {
-    static let shared = ImportGate()
-
     private var busy = false
     private var waiting: [CheckedContinuation<Void, Never>] = []
 

@@ -39,7 +39,7 @@ enum ImportRoutes {
         _ upload: Upload, services: Services, actor: Actor, progress: ImportProgressMeter? = nil, gated: Bool = false
     ) async throws -> ImportReport {
         guard gated else {
-            return try await ImportGate.shared.serially {
+            return try await services.importGate.serially {
                 try await runImport(upload, services: services, actor: actor, progress: progress, gated: true)
             }
         }
@@ -109,7 +109,7 @@ struct ImportController {
 
     @Sendable func create(_ request: Request, _ context: AppContext) async throws -> Response {
         let actor = try context.require(.importRegistry)
-        let report = try await ImportGate.shared.serially {
+        let report = try await services.importGate.serially {
             let upload = try await Upload.read(request, context: context)
             return try await ImportRoutes.runImport(upload, services: services, actor: actor, gated: true)
         }
