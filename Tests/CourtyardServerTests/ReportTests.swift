@@ -211,6 +211,15 @@ import Testing
                 uri: "/reports?state=assigned", method: .get, headers: [.cookie: office.cookie]
             ) { String(buffer: $0.body) }
             #expect(assigned.contains("施工单位（\(orgName)）"))
+            // While it waits on the company the office is offered no step ready chosen: saving a word must not
+            // report the fix.
+            let officePage = try await client.execute(
+                uri: "/reports/\(id)", method: .get, headers: [.cookie: office.cookie]
+            ) { String(buffer: $0.body) }
+            let select = try #require(
+                officePage.firstMatch(of: /<select name="to" required>.*?<\/select>/).map { String($0.0) })
+            #expect(select.hasPrefix(#"<select name="to" required><option value="">请选择下一步</option>"#))
+            #expect(!select.contains(" selected"), "\(select)")
             // The contractor may hand it back instead, saying why; it does not confirm or close.
             #expect(page.contains(#"<option value="reopened">退回街道"#) && !page.contains("value=\"closed\""))
             #expect(try await step(contractor, "to=fixed&note=") == .unprocessableContent)

@@ -215,7 +215,12 @@ struct ReportPage {
                                 selected: String($0.id) == chosen)
                         }))
             }
-            let preferred = typed?.fields["to"].flatMap(ReportState.init) ?? ReportPageController.preferredStep(next)
+            // A report waiting on the company or department it was sent to offers the office no step ready chosen: a
+            // clerk adding a word must not report the fix by saving (the resident would be told it is fixed).
+            let waitsOnOthers = r.state == .assigned && !ReportRouting.takesAssignments(actor.role)
+            let preferred =
+                typed?.fields["to"].flatMap(ReportState.init)
+                ?? (waitsOnOthers ? nil : ReportPageController.preferredStep(next))
             let wrong = typed?.wrong ?? []
             form = StepForm(
                 action: SiteRoute.reportTransitions(id).path,

@@ -475,7 +475,8 @@ struct ProjectPage {
             {
                 steps = [.verify, .reject]
             }
-            let fixPhotos = x.state == .open ? [] : x.rectificationPhotos
+            // A fix that failed re-inspection keeps its photos beside the reason it failed.
+            let fixPhotos = x.rectificationPhotos
             return FindingLine(
                 text: x.description, stateLabel: f.t("finding." + x.state.rawValue), overdue: x.overdue,
                 dueOn: x.dueOn.description, note: findingNote(x, actor: actor, f),

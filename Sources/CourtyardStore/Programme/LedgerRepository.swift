@@ -488,8 +488,10 @@ public struct LedgerRepository: Sendable {
         let cal = calendar
         return try await database.transaction { db in
             guard
-                let f = try await db.raw("SELECT project_id, state, rectified_by FROM findings WHERE id = \(bind: id)")
-                    .first()
+                let f = try await db.raw(
+                    "SELECT project_id, state, rectified_by, due_on FROM findings WHERE id = \(bind: id)"
+                )
+                .first()
             else { throw StoreError.notFound }
             let p = try await ProjectRepository.require(try f.int("project_id"), actor: actor, db: db)
             let state = try f.text("state")
@@ -534,7 +536,10 @@ public struct LedgerRepository: Sendable {
                     guard !TextNormalizer.prose(note).isEmpty else {
                         throw ValidationError(field: "note", code: "required", message: "say what is still wrong")
                     }
-                    let due = cal.adding(workingDays: Self.rectificationDays, to: today)
+                    let due = FindingRules.dueAfterFailedFix(
+                        was: Day(try f.text("due_on")),
+                        fresh: cal.adding(workingDays: Self.rectificationDays, to: today),
+                        today: today)
                     try await db.raw(
                         """
                         UPDATE findings SET state = 'open', due_on = \(bind: due.description),
