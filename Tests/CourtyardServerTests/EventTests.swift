@@ -94,6 +94,9 @@ import Testing
                     (r.json["id"]!.intValue!, r.json["status"]!.stringValue!, r.json["cancel_code"]!.stringValue!))
             }
             #expect(made.map(\.status) == ["confirmed", "confirmed", "waitlisted", "waitlisted"])
+            // Every place taken, the public page says so before the form, with the place in the queue.
+            let full = try await client.execute(uri: "/public/events/\(id)", method: .get) { String(buffer: $0.body) }
+            #expect(full.contains("名额已满。现在报名将排在候补第 3 位") && full.contains(">报名候补</button>"))
             // The same phone again is a conflict, nothing written.
             let again = try await client.call(
                 .post, "/api/v1/events/\(id)/signups", token: nil, body: #"{"name":"又一次","phone":"139 0000 0001"}"#)

@@ -661,6 +661,8 @@ extension JSONValue {
                 uri: replied.1, method: .get, headers: [.cookie: office.cookie]
             ) { String(buffer: $0.body) }
             #expect(shown.contains("答复已保存。") && shown.contains("已调整施工时间"))
+            // Staff see the objector's code, to find the objection when a resident phones with it.
+            #expect(shown.contains("查询码：<span class=\"nobreak\">\(TrackingCode.shown(String(code)))</span>"))
             // Answered, the reply reads as the answer and changing it is asked for, with the reply in the box.
             let item = try #require(
                 shown.firstMatch(of: try Regex(#"<li id="objection-\#(objection)">.*?</li>"#).dotMatchesNewlines()).map

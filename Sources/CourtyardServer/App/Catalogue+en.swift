@@ -162,7 +162,7 @@ extension Catalogue {
         "track.objectionAwaited": "Awaiting an answer (on display until {date})",
         "track.objectionOf": "Objection to",
         "track.objectionYours": "Your objection",
-        "track.objectionReply": "The community's answer",
+        "track.objectionReply": "The answer",
         "track.enterCode": "Enter the tracking code, such as R\u{2011}7K3M\u{2011}Q9PX.",
         "track.history": "What has been done",
         "vote.notVoted": "Households that have not voted, by building",
@@ -2584,6 +2584,10 @@ extension Catalogue {
         "event.signUpFor": "Sign up a neighbour (an elderly resident, say)",
         "event.holder": "Held by",
         "event.signUp": "Sign up",
+        "event.fullNote":
+            "Every place is taken. Signing up now puts you on the waiting list as number {n}; places pass on in order"
+            + " as people cancel, and you are told by text message.",
+        "event.signUpWaiting": "Join the waiting list",
         "event.report": "Report",
         "event.reports": "Event reports",
         "event.reportText": "What happened",

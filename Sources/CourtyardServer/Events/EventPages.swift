@@ -327,6 +327,10 @@ struct PublicEventPage {
     var cancelReason: String?
     var residentsOnly: Bool
     var open: Bool
+    /// Every place taken: said before the form, with the place in the queue a sign-up now takes, and the button
+    /// says it is for the waiting list.
+    var fullNote: String?
+    var signupLabel: String
     var signupAction: String
     /// After a sign-up, the form again, for another person of the family.
     var signupAgain: String
@@ -353,6 +357,7 @@ struct PublicEventPage {
         let now = EventRoutes.now
         let community = try await Places.names(.communities, [e.communityId], services)[e.communityId] ?? ""
         var holder = community
+        let full = e.capacity.map { e.confirmed >= $0 } ?? false
         if let c = e.compoundId, let name = try await Places.names(.compounds, [c], services)[c], !name.isEmpty {
             holder += (holder.isEmpty ? "" : " · ") + name
         }
@@ -362,6 +367,8 @@ struct PublicEventPage {
             stateLabel: EventWords.state(e, f), holder: holder, organisersText: EventWords.organisers(e),
             cancelReason: e.state == .cancelled ? e.cancelReason : nil, residentsOnly: e.signup == .residents,
             open: e.state == .scheduled && e.signup != .none && now < e.starts,
+            fullNote: full ? f.lang.say("event.fullNote", ["n": String(e.waitlisted + 1)]) : nil,
+            signupLabel: f.t(full ? "event.signUpWaiting" : "event.signUp"),
             signupAction: SiteRoute.publicEventSignup(id).path, signupAgain: SiteRoute.publicEvent(id).path + "#signup",
             cancelFormAction: SiteRoute.publicEventCancel(id).path, cancelOpen: typed["cancel_code"] != nil,
             cancelTyped: typed["cancel_code"] ?? "",

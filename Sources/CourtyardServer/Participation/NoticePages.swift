@@ -202,6 +202,8 @@ struct NoticePage {
         var changes: Bool
         /// Who objected as the page may show it; one who left neither name nor phone is said to have.
         var who: String
+        /// The objector's code as they were shown it, to find the objection when they phone with it.
+        var code: String?
     }
     var title: String
     var place: String
@@ -240,7 +242,8 @@ struct NoticePage {
                 replyAction: replies ? SiteRoute.noticeReply(n.id, objection: o.id).path : nil,
                 changes: !o.reply.isEmpty,
                 who: [o.name, o.phone].allSatisfy(\.isEmpty)
-                    ? f.t("notice.anonymous") : [o.name, o.phone].filter { !$0.isEmpty }.joined(separator: " "))
+                    ? f.t("notice.anonymous") : [o.name, o.phone].filter { !$0.isEmpty }.joined(separator: " "),
+                code: o.trackingCode.map(TrackingCode.shown))
         }
         return NoticePage(
             title: n.title, place: place, startsOn: n.startsOn.description, endsOn: n.endsOn.description,

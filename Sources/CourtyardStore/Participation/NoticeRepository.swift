@@ -58,7 +58,11 @@ public struct NoticeObjection: Codable, Sendable {
     public var reply: String
     /// When the reply was last saved (UTC); nil before one is.
     public var repliedAt: String? = nil
-    enum CodingKeys: String, CodingKey { case id, text, name, phone, at, reply, repliedAt = "replied_at" }
+    /// The code the objector was given, so a resident who phones with it is found (nil for older objections).
+    public var trackingCode: String? = nil
+    enum CodingKeys: String, CodingKey {
+        case id, text, name, phone, at, reply, repliedAt = "replied_at", trackingCode = "tracking_code"
+    }
 }
 
 /// What an objector is told: the objection's number and its notice's.
@@ -221,7 +225,8 @@ public struct NoticeRepository: Sendable {
             let mask = !actor.seesPersonalData
             let objections = try await db.raw(
                 """
-                SELECT id, text, name, phone, at, reply, replied_at FROM notice_objections WHERE notice_id = \(bind: id)
+                SELECT id, text, name, phone, at, reply, replied_at, tracking_code FROM notice_objections
+                WHERE notice_id = \(bind: id)
                 ORDER BY id
                 """
             ).all().map { o in
@@ -231,7 +236,8 @@ public struct NoticeRepository: Sendable {
                     id: try o.int("id"), text: try o.text("text"),
                     name: PersonalData.name(name, personal: !mask),
                     phone: PersonalData.phone(phone, personal: !mask), at: try o.text("at"),
-                    reply: try o.text("reply"), repliedAt: try o.optionalText("replied_at"))
+                    reply: try o.text("reply"), repliedAt: try o.optionalText("replied_at"),
+                    trackingCode: try o.optionalText("tracking_code"))
             }
             var notice = try Self.decode(r, objections: objections.count, today: today)
             notice.objectionList = objections
