@@ -1161,7 +1161,8 @@ extension Catalogue {
         "error.duplicate_column": "A column appears twice in the sheet.",
         "error.duplicate_household": "The same household appears twice in the sheet.",
         "error.elsewhere": "The team serves another community.",
-        "error.not_the_compounds": "The compound chosen is in another community; choose the compound alone, or the right one.",
+        "error.not_the_compounds":
+            "The compound chosen is in another community; choose the compound alone, or the right one.",
         "error.empty": "It is empty.",
         "error.empty_body": "The request needs a JSON object body.",
         "error.empty_file": "The file is empty or has no header row.",
@@ -1497,7 +1498,8 @@ extension Catalogue {
             "Whoever recorded an entry may remove it on that day only; after that, ask the community's staff.",
         "error.already_recorded":
             "This service of the volunteer on that day is already recorded. If it is another, tick the box and save.",
-        "error.already_requested": "The same request was sent just now and waits for the department; it was not sent twice.",
+        "error.already_requested":
+            "The same request was sent just now and waits for the department; it was not sent twice.",
         "error.response_past_day":
             "Whoever entered a response may void it only on the day they entered it; after that, ask the sub-district office or the community.",
         "ballot.entered": "Ballots entered",
