@@ -2131,7 +2131,7 @@ extension Catalogue {
         "phone.saved": "已保存。",
         "phone.pastVisits": "以往走访和电话记录",
         "phone.queued": "有 {n} 条记录保存在手机上，联网后自动上传。",
-        "phone.sent": "记录已上传。",
+        "phone.sent": "已保存。",
         "phone.discard": "不要这条了",
         "phone.discarded": "已放弃这条记录。",
         "phone.signedOut": "登录已过期：{n} 条记录还保存在手机上，不会丢失。请刷新本页重新登录，登录后回到本页会自动上传。",
