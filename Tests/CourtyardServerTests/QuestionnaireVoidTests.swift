@@ -205,6 +205,8 @@ import Testing
             let (_, page) = try await browser.get("/questionnaires/\(qid)")
             let action = "/questionnaires/\(qid)/responses/\(rid)/void"
             #expect(page.contains("您今天录入的纸质问卷") && page.contains("C-11") && page.contains(action))
+            // Each paper is read back with its answers, to check against the paper before the day ends.
+            #expect(page.contains(#"data-label="录入的答案">1. 同意</td>"#))
             let (refused, _, again) = try await browser.post(action, [("reason", " ")])
             #expect(refused == .unprocessableContent)
             #expect(again.contains(#"id="response-void-error" role="alert">请填写原因"#))

@@ -1480,6 +1480,9 @@ extension Catalogue {
         "public.photoTooBig": "The photos come to {kb} KB, over the 10 MB limit: choose fewer or smaller ones.",
         "questionnaire.papers": "Paper responses entered",
         "questionnaire.papersToday": "Paper responses you entered today",
+        "questionnaire.ratingRead": "{n} points",
+        "questionnaire.notAnswered": "not answered",
+        "questionnaire.answersEntered": "Answers entered",
         "questionnaire.papersHint":
             "Check them against the papers one by one; one entered wrongly (the wrong room, a box misread) is voided with the reason (kept in the audit log) and the paper may then be entered again.",
         "questionnaire.papersTodayHint":

@@ -93,11 +93,13 @@ extension OpenAPIDocument {
                                         "type": "object",
                                         "required": [
                                             "id", "household_id", "household", "paper_number", "entered_by", "at",
+                                            "answers",
                                         ],
                                         "properties": [
                                             "id": ty("integer"), "household_id": ty("integer"),
                                             "household": ty("string"), "paper_number": ty("string"),
                                             "entered_by": ty("string"), "at": ty("string"),
+                                            "answers": ["type": "array", "items": [:]],
                                         ],
                                     ],
                                 ],

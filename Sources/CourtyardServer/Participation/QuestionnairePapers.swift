@@ -73,6 +73,21 @@ struct QuestionnairePapers {
     /// After a search, the way back to the whole list.
     var allHref: String?
 
+    /// The answers as entered, read back in words to check against the paper: 1. 管网 · 2. 4 分 · 3. 未答.
+    static func answersRead(_ answers: [Answer], _ questions: [Question], _ f: PageFrame) -> String {
+        answers.enumerated().map { i, a in
+            let options = i < questions.count ? questions[i].options : []
+            let said: String
+            switch a {
+            case .choices(let c): said = c.map { $0 < options.count ? options[$0] : "?" }.joined(separator: "、")
+            case .rating(let n): said = f.lang.say("questionnaire.ratingRead", ["n": String(n)])
+            case .text(let t): said = t.count > 30 ? String(t.prefix(30)) + "…" : t
+            case .none: said = f.t("questionnaire.notAnswered")
+            }
+            return "\(i + 1). " + said
+        }.joined(separator: " · ")
+    }
+
     /// Nil for whoever may void none, and once the questionnaire no longer takes responses.
     static func load(
         id: Int64, actor: Actor, find: String, refused: Refused?, voided: Bool = false, services: Services,
@@ -84,10 +99,14 @@ struct QuestionnairePapers {
         guard try await repo.get(id: id, actor: actor).accepting else { return nil }
         // The newest few; any other is found by its number or room, so a phone is not handed a thousand rows.
         let listed = try await repo.enteredResponses(id: id, actor: actor, find: find, limit: 30)
+        let questions = try await repo.get(id: id, actor: actor).questions
         let rows = listed.entries.map { r in
             EnteredPaper(
-                id: r.id, household: r.household, paper: r.paperNumber, enteredBy: r.enteredBy, at: r.at,
-                voidAction: SiteRoute.voidResponse(id, r.id), refused: refused, f)
+                id: r.id, household: r.household,
+                choiceLabel: answersRead(
+                    QuestionnaireRules.decode(r.answers.value, questions: questions), questions, f),
+                paper: r.paperNumber, enteredBy: r.enteredBy, at: r.at, voidAction: SiteRoute.voidResponse(id, r.id),
+                refused: refused, f)
         }
         let all = f.lang.say("questionnaire.papersCount", ["n": String(listed.total)])
         let shown =

@@ -316,16 +316,19 @@ public struct QuestionnaireRepository: Sendable {
         public var paperNumber: String
         public var enteredBy: String
         public var at: String
+        /// The answers as entered, one a question (an option's index or indexes, a rating, words, or null), for
+        /// whoever entered them to check against the paper.
+        public var answers: StoredJSON
         enum CodingKeys: String, CodingKey {
             case id, householdId = "household_id", household, paperNumber = "paper_number", enteredBy = "entered_by"
-            case at
+            case at, answers
         }
     }
 
     /// The live paper responses of a questionnaire, newest first (at most `limit`), for those who may void one: the
     /// office every one; whoever else enters paper responses the ones they entered today, which they may still correct.
     /// An online response is never listed. `find`, when not empty, keeps those whose paper number, room or household
-    /// (楼栋-单元-房号) it is. No answers are listed: a household's answers are read on its paper.
+    /// (楼栋-单元-房号) it is, with the answers entered, to check against the paper.
     public func enteredResponses(id: Int64, actor: Actor, find: String = "", limit: Int = 1000) async throws
         -> EnteredPapers<EnteredResponse>
     {
@@ -339,14 +342,15 @@ public struct QuestionnaireRepository: Sendable {
                 try await db.raw("SELECT COUNT(*) AS n FROM questionnaire_responses r WHERE " + live).first()?
                 .int("n") ?? 0
             let sql: SQLQueryString =
-                "SELECT r.id, r.household_id, r.paper_number, " + PaperEntries.named("r")
+                "SELECT r.id, r.household_id, r.paper_number, r.answers_json, " + PaperEntries.named("r")
                 + " FROM questionnaire_responses r" + PaperEntries.joins("r") + " WHERE " + live
                 + PaperEntries.matching("r", find: find) + " ORDER BY r.id DESC LIMIT \(bind: max(1, min(limit, 1000)))"
             let responses = try await db.raw(sql).all().map { r in
                 EnteredResponse(
                     id: try r.int("id"), householdId: try r.int("household_id"),
                     household: try PaperEntries.household(r), paperNumber: try r.optionalText("paper_number") ?? "",
-                    enteredBy: try r.text("entered_by"), at: try r.text("at"))
+                    enteredBy: try r.text("entered_by"), at: try r.text("at"),
+                    answers: try r.storedDocument("answers_json"))
             }
             return EnteredPapers(entries: responses, total: Int(total))
         }
