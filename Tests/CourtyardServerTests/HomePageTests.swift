@@ -89,6 +89,13 @@ enum HomePageTests {
         #expect(html.contains("已参与 \(cast) 户，共 \(total) 户"))
         #expect(html.contains("按楼栋查看未参与的住户"))
         #expect(html.contains("<a href=\"/households/"))
+        // The home it leads to offers recording a visit to it, the home already chosen.
+        let home = try #require(html.firstMatch(of: /<a href="\/households\/(\d+)"/)).1
+        let (staff, _) = try await client.session("community")
+        let (_, homePage, _) = try await PageTests.page(client, "/households/\(home)", cookie: staff)
+        #expect(homePage.contains(#"<a class="button" href="/my-households?household=\#(home)">记录对这户的走访或电话联系</a>"#))
+        let (visitStatus, visit, _) = try await PageTests.page(client, "/my-households?household=\(home)", cookie: staff)
+        #expect(visitStatus == .ok && visit.contains(#"value="\#(home)" selected"#), "the home already chosen")
         // The vote's own page lists them too, by building, for the steward who chases them.
         let (cookie, _) = try await client.session("community")
         let (_, votePage, _) = try await PageTests.page(client, "/votes/\(id)", cookie: cookie)

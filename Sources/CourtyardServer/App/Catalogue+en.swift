@@ -222,6 +222,7 @@ extension Catalogue {
         "household.residents": "Residents",
         "household.addResident": "Add a resident",
         "household.saved": "Saved",
+        "household.recordVisit": "Record a visit or call to this home",
         "household.stale": "Someone changed this record meanwhile; reload the page and try again",
         "household.noResidents": "No residents registered",
         "resident.title": "Resident",

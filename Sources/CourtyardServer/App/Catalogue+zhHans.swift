@@ -206,6 +206,7 @@ extension Catalogue {
         "household.residents": "居民",
         "household.addResident": "添加居民",
         "household.saved": "已保存",
+        "household.recordVisit": "记录对这户的走访或电话联系",
         "household.stale": "该记录已被他人修改，请刷新后重试",
         "household.noResidents": "暂无登记居民",
         "resident.title": "居民",

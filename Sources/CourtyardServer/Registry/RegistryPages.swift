@@ -357,6 +357,9 @@ struct HouseholdPage {
     var floor: String
     var area: String
     var canWrite: Bool
+    /// For a steward or community staff who reached the home from a list of those not yet answered: where a visit
+    /// or call to it is recorded, the home already chosen.
+    var visitHref: String?
     var residents: [Row]
     var hasResidents: Bool
     var relations: [Relation]
@@ -400,6 +403,8 @@ struct HouseholdPage {
             floor: typed?["floor"] ?? h.floor.map(String.init) ?? "",
             area: typed?["area_m2"] ?? h.area.description,
             canWrite: Permissions.allows(actor.role, .writeRegistry),
+            visitHref: Permissions.allows(actor.role, .writeContacts)
+                ? SiteRoute.myHouseholds(household: id).path : nil,
             residents: h.residents.map { r in
                 Row(
                     name: r.name, phone: r.phone, telHref: PersonalData.normalizePhone(r.phone).map { "tel:" + $0 },
