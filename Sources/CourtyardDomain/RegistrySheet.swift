@@ -73,6 +73,35 @@ public struct HouseholdKey: Hashable, Sendable {
 }
 
 /// A bad row, or a bad file (row 0 or 1 for the header), said so a clerk can find and fix it.
+/// A sheet's problems as a report lists them: the first `limit` kept in full, the rest counted, so that a sheet
+/// wrong on every one of a million rows does not fill the memory (and the import history) with millions of lines.
+public struct RowErrorList: Sendable {
+    public static let limit = 1_000
+    public private(set) var kept: [RowError] = []
+    public private(set) var count = 0
+    public init() {}
+
+    public var isEmpty: Bool { count == 0 }
+
+    public mutating func append(_ e: RowError) {
+        count += 1
+        if kept.count < Self.limit { kept.append(e) }
+    }
+
+    public mutating func append(contentsOf errors: [RowError]) { for e in errors { append(e) } }
+
+    /// The problems kept, and when some were left out a last line saying how many more there are.
+    public var listed: [RowError] {
+        guard count > kept.count else { return kept }
+        let more = count - kept.count
+        return kept + [
+            RowError(
+                row: 0, column: nil, code: "more_problems", message: "\(more) more problems are not listed",
+                values: ["n": String(more)])
+        ]
+    }
+}
+
 public struct RowError: Hashable, Sendable, Codable, Error {
     public var row: Int
     public var column: String?
@@ -443,7 +472,7 @@ public enum RegistrySheet {
             return ([], [empty], reading)
         }
         var good: [HouseholdRow] = []
-        var errors: [RowError] = []
+        var errors = RowErrorList()
         // Keyed by UTF-8 bytes: hashing non-ASCII Strings normalises them first, which a city's sheet cannot afford.
         var seenKeys: [ByteKey: (sheet: String, row: Int)] = [:]
         var compounds: [ByteKey: (sheet: String, row: HouseholdRow)] = [:]
@@ -561,7 +590,7 @@ public enum RegistrySheet {
                         "no sheet has a header row naming the columns \(names) in its first \(headerSearchRows) rows",
                     values: ["columns": codes.joined(separator: ","), "rows": String(headerSearchRows)]))
         }
-        return (good, errors, reading)
+        return (good, errors.listed, reading)
     }
 
     /// The header: the first of a sheet's first rows that names every required column. When none does, the row
