@@ -1,6 +1,6 @@
 /// One sheet read at a time on this server. Reading a city's sheet holds several times its size in memory, so a few
-/// sent at once could take more than the machine has; each waits its turn (in the order they came), and an API upload
-/// waits before its body is read, so a waiting one holds no more than its connection.
+/// sent at once could take more than the machine has; each waits its turn, in the order they came, its file already
+/// received (an upload that stalls holds its own connection, never the turn).
 actor ImportGate {
     private var busy = false
     private var waiting: [CheckedContinuation<Void, Never>] = []

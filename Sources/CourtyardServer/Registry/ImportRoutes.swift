@@ -34,15 +34,18 @@ enum ImportRoutes {
         }
     }
 
-    /// `gated`: the caller already holds the `ImportGate` (the API, which waits before reading the body).
+    /// Reads and checks (and, unless a dry run, writes) the sheet in this server's turn: one sheet at a time.
     static func runImport(
-        _ upload: Upload, services: Services, actor: Actor, progress: ImportProgressMeter? = nil, gated: Bool = false
+        _ upload: Upload, services: Services, actor: Actor, progress: ImportProgressMeter? = nil
     ) async throws -> ImportReport {
-        guard gated else {
-            return try await services.importGate.serially {
-                try await runImport(upload, services: services, actor: actor, progress: progress, gated: true)
-            }
+        try await services.importGate.serially {
+            try await readAndWrite(upload, services: services, actor: actor, progress: progress)
         }
+    }
+
+    static func readAndWrite(
+        _ upload: Upload, services: Services, actor: Actor, progress: ImportProgressMeter?
+    ) async throws -> ImportReport {
         // Reading and checking a city's sheet takes seconds of CPU: done on threads of its own, not the threads that
         // answer requests. An import writes while it reads; a dry run reads first, and so holds the write lock only
         // for its comparing.
@@ -109,10 +112,9 @@ struct ImportController {
 
     @Sendable func create(_ request: Request, _ context: AppContext) async throws -> Response {
         let actor = try context.require(.importRegistry)
-        let report = try await services.importGate.serially {
-            let upload = try await Upload.read(request, context: context)
-            return try await ImportRoutes.runImport(upload, services: services, actor: actor, gated: true)
-        }
+        // The body is read before the turn is taken: an upload that stalls holds its own connection, not everyone's.
+        let upload = try await Upload.read(request, context: context)
+        let report = try await ImportRoutes.runImport(upload, services: services, actor: actor)
         let body = ImportRoutes.ReportBody(report, lang: context.lang)
         if !report.dryRun && !report.errors.isEmpty {
             let error = AppError.unprocessable(
