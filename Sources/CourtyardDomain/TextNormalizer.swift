@@ -189,6 +189,9 @@ extension TextNormalizer {
         }
         while let first = out.first, first.properties.isWhitespace { out.removeFirst() }
         while let last = out.last, last.properties.isWhitespace { out.removeLast() }
+        // Text of nothing a reader sees (zero-width spaces and joiners alone) is no text: a required answer of it
+        // is refused as empty.
+        if !out.contains(where: { !isSpace($0) && $0.properties.generalCategory != .format }) { return "" }
         return String(out)
     }
 }

@@ -272,6 +272,20 @@ import Testing
                 .post, "/api/v1/notices/\(up)/objections/\(objectionId)/reply", token: office,
                 body: #"{"reply":"已请设计单位调整车位位置"}"#)
             #expect(answered.json["objection_list"]?.arrayItemsForTests.first?["reply"]?.stringValue == "已请设计单位调整车位位置")
+            // An answer of nothing a reader sees is no answer; one too long says how long it may be.
+            let replyPath = "/api/v1/notices/\(up)/objections/\(objectionId)/reply"
+            let invisible = try await client.call(
+                .post, replyPath, token: office, body: #"{"reply":"\u202e\u200b\u2060"}"#)
+            #expect(invisible.status == .unprocessableContent && invisible.json.errorCode == "required")
+            let long = try await client.call(
+                .post, replyPath, token: office, body: #"{"reply":"\#(String(repeating: "长", count: 2001))"}"#,
+                headers: [.acceptLanguage: "zh-CN"])
+            #expect(long.json.errorCode == "too_long" && long.text.contains("2000"), "\(long.text)")
+            // A name of a hundred characters is refused, not stored whole.
+            let named = try await client.call(
+                .post, "/api/v1/notices/\(up)/objections", token: nil,
+                body: #"{"text":"太近","name":"\#(String(repeating: "名", count: 100))"}"#)
+            #expect(named.status == .unprocessableContent && named.json["error"]?["field"]?.stringValue == "name")
             let viewer = try await client.token("viewer")
             #expect(
                 try await client.call(

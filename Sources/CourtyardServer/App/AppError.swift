@@ -84,7 +84,11 @@ struct AppError: Error, HTTPResponseError {
         if let key {
             return lang.catalogue[key].map { Lang.fill($0, values) }
         }
-        guard byField else { return lang.catalogue["error.\(code)"].map { Lang.fill($0, values) } }
+        guard byField else {
+            // A text too long says how long it may be, when the store said so, to an API client too.
+            let keys = (code == "too_long" && values["max"] != nil ? ["error.tooLongMax"] : []) + ["error.\(code)"]
+            return keys.lazy.compactMap { lang.catalogue[$0] }.first.map { Lang.fill($0, values) }
+        }
         // A field inside a list ("criteria[1].weight", "[0].score") is looked up without its position.
         let field = field.map {
             $0.replacingOccurrences(of: #"\[\d+\]\.?"#, with: ".", options: .regularExpression)

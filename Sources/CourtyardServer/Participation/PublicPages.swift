@@ -625,7 +625,7 @@ struct PublicPageController {
             return (Pages.seeOther(thanks), thanks)
         } catch let e where [.unprocessableContent, .conflict].contains(AppError.from(e)?.status) {
             let a = AppError.from(e)!
-            errors.add(a, fields: ["text": "text", "phone": "phone"], f)
+            errors.add(a, fields: ["text": "text", "phone": "phone", "name": "name"], f)
             return (
                 try await PublicPages.page(
                     id: compound, f: f, services: services, notice: nil, status: a.status,

@@ -367,6 +367,9 @@ public struct NoticeRepository: Sendable {
         guard normalized != "?" else {
             throw ValidationError(field: "phone", code: "invalid", message: "phone is not a phone number")
         }
+        guard TextNormalizer.clean(name).count <= 50 else {
+            throw ValidationError(field: "name", code: "too_long", message: "name is at most 50 characters")
+        }
         let today = Clock.today
         var generator = SystemRandomNumberGenerator()
         let code = TrackingCode.make(prefix: "Y", using: &generator)
@@ -426,9 +429,13 @@ public struct NoticeRepository: Sendable {
     public func reply(noticeId: Int64, objectionId: Int64, text: String, actor: Actor) async throws -> Notice {
         guard Permissions.allows(actor.role, .manageParticipation) else { throw AccessError.forbidden }
         let reply = TextNormalizer.prose(text)
-        guard !reply.isEmpty, reply.count <= 2000 else {
-            throw ValidationError(
-                field: "reply", code: "required", message: "write the answer in at most 2,000 characters")
+        guard !reply.isEmpty else {
+            throw ValidationError(field: "reply", code: "required", message: "write the answer")
+        }
+        guard reply.count <= 2000 else {
+            var e = ValidationError(field: "reply", code: "too_long", message: "the answer is at most 2000 characters")
+            e.values = ["max": "2000"]
+            throw e
         }
         let s = scope(actor)
         try await database.transaction { db in
