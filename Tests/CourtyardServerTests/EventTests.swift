@@ -448,8 +448,10 @@ import Testing
             // a plain host name or address is never put in a link.
             #expect(vary == "Host")
             #expect(Services.plainAuthority("courtyard.example:8080") && Services.plainAuthority("[::1]:80"))
+            #expect(Services.plainAuthority("localhost") && Services.plainAuthority("10.0.0.2:18301"))
             for bad in [
-                "evil.example/x", "a\"b", "<x>", "evil@example", "", ".evil", String(repeating: "a", count: 256),
+                "evil.example/x", "a\"b", "<x>", "evil@example", "", ".evil", String(repeating: "a", count: 256), "[",
+                "::::", "[evil.example]", "1.2.3.4:99999999999", "host:0", "a..b", "-a.b", "a:b:c",
             ] {
                 #expect(!Services.plainAuthority(bad), "\(bad)")
             }

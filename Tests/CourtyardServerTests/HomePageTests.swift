@@ -94,7 +94,8 @@ enum HomePageTests {
         let (staff, _) = try await client.session("community")
         let (_, homePage, _) = try await PageTests.page(client, "/households/\(home)", cookie: staff)
         #expect(homePage.contains(#"<a class="button" href="/my-households?household=\#(home)">记录对这户的走访或电话联系</a>"#))
-        let (visitStatus, visit, _) = try await PageTests.page(client, "/my-households?household=\(home)", cookie: staff)
+        let (visitStatus, visit, _) = try await PageTests.page(
+            client, "/my-households?household=\(home)", cookie: staff)
         #expect(visitStatus == .ok && visit.contains(#"value="\#(home)" selected"#), "the home already chosen")
         // The vote's own page lists them too, by building, for the steward who chases them.
         let (cookie, _) = try await client.session("community")

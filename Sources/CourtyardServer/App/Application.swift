@@ -137,11 +137,42 @@ extension Services {
         return "http://" + (asked ?? own) + path
     }
 
-    /// `host`, `host:port`, `[v6]` or `[v6]:port`, in at most 255 characters of letters, digits and `.-:[]`.
+    /// `host`, `host:port`, `[v6]` or `[v6]:port`: a name of letters, digits, dots and hyphens (no label empty or
+    /// beginning or ending with a hyphen), or an IPv6 address in brackets; a port of 1 to 65535; at most 255 in all.
     static func plainAuthority(_ s: String) -> Bool {
-        guard !s.isEmpty, s.utf8.count <= 255, !s.hasPrefix("."), !s.hasPrefix("-") else { return false }
-        return s.unicodeScalars.allSatisfy { c in
-            c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c) || ".-:[]".unicodeScalars.contains(c))
+        guard !s.isEmpty, s.utf8.count <= 255, s.allSatisfy(\.isASCII) else { return false }
+        var host = Substring(s)
+        var port: Substring?
+        if host.hasPrefix("[") {
+            guard let close = host.firstIndex(of: "]") else { return false }
+            let inside = host[host.index(after: host.startIndex)..<close]
+            guard inside.contains(":"), inside.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) else {
+                return false
+            }
+            let rest = host[host.index(after: close)...]
+            if !rest.isEmpty {
+                guard rest.hasPrefix(":") else { return false }
+                port = rest.dropFirst()
+            }
+            host = inside
+        } else {
+            let parts = host.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count <= 2 else { return false }
+            host = parts[0]
+            port = parts.count == 2 ? parts[1] : nil
+            let labels = host.split(separator: ".", omittingEmptySubsequences: false)
+            guard
+                labels.allSatisfy({ label in
+                    !label.isEmpty && label.count <= 63 && !label.hasPrefix("-") && !label.hasSuffix("-")
+                        && label.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" }
+                })
+            else { return false }
         }
+        if let port {
+            guard port.count <= 5, let n = Int(port), (1...65535).contains(n), port.allSatisfy(\.isNumber) else {
+                return false
+            }
+        }
+        return true
     }
 }

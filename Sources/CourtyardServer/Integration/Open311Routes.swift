@@ -19,7 +19,11 @@ enum Open311Routes {
         let limiter = RateLimiter("open311.file", limit: 60, window: 60)
         for format in [Format.json, .xml] {
             router.get("open311/discovery.\(format.rawValue)") { request, _ -> Response in
-                render(format, root: "discovery", item: nil, value: discovery(request, services: services))
+                // Its link carries the address asked at: a shared cache keeps one copy per address.
+                var response = render(
+                    format, root: "discovery", item: nil, value: discovery(request, services: services))
+                response.headers[.vary] = "Host"
+                return response
             }
             router.get("open311/v2/services.\(format.rawValue)") { _, _ -> Response in
                 render(format, root: "services", item: "service", value: .array(serviceList))
