@@ -471,14 +471,21 @@ import Testing
         }
     }
 
+    /// An event of the admin's first community with one resident signed up: the admin's token, the event, the sign-up.
+    static func signedUp(_ client: any TestClientProtocol, name: String, phone: String) async throws -> (
+        token: String, id: Int64, signup: Int64
+    ) {
+        let (token, ids) = try await Self.place(client)
+        let id = try await Self.event(client, token, community: ids[1])
+        let made = try await client.call(
+            .post, "/api/v1/events/\(id)/signups", token: nil, body: #"{"name":"\#(name)","phone":"\#(phone)"}"#)
+        return (token, id, try #require(made.json["id"]?.intValue))
+    }
+
     /// A clerk's "取消报名" asks whom it cancels before it does: the button sits among the names.
     @Test func theOrganisersConfirmBeforeTakingSomeoneOffTheList() async throws {
         try await TestApp.with { client, services in
-            let (token, ids) = try await Self.place(client)
-            let id = try await Self.event(client, token, community: ids[1])
-            let made = try await client.call(
-                .post, "/api/v1/events/\(id)/signups", token: nil, body: #"{"name":"赵奶奶","phone":"13900000001"}"#)
-            let signup = try #require(made.json["id"]?.intValue)
+            let (_, id, signup) = try await Self.signedUp(client, name: "赵奶奶", phone: "13900000001")
             let (cookie, csrf) = try await client.session("admin", TestApp.adminPassword)
             let admin = CoordinationPageTests.Browser(client: client, cookie: cookie, csrf: csrf)
             let asked = try await admin.post("/events/\(id)/signups/\(signup)/cancel", [])
@@ -501,11 +508,7 @@ import Testing
     /// Once an event is over its list is what happened: nobody is taken off it, and no text tells them so.
     @Test func nobodyIsTakenOffTheListOfAnEventThatIsOver() async throws {
         try await TestApp.with { client, services in
-            let (token, ids) = try await Self.place(client)
-            let id = try await Self.event(client, token, community: ids[1])
-            let made = try await client.call(
-                .post, "/api/v1/events/\(id)/signups", token: nil, body: #"{"name":"孙阿姨","phone":"13900000002"}"#)
-            let signup = try #require(made.json["id"]?.intValue)
+            let (token, id, signup) = try await Self.signedUp(client, name: "孙阿姨", phone: "13900000002")
             try await services.database.withConnection { db in
                 try await db.raw(
                     """

@@ -508,20 +508,10 @@ struct PublicPageController {
             return try await objectionPage(code: typed, justFiled: justFiled, context, f)
         }
         if !typed.isEmpty {
-            let allowed = try await trackLimiter.allow(context.remoteHost, in: services.database)
-            let found =
-                allowed || justFiled ? try await ReportRepository(database: services.database).track(code: typed) : nil
-            // The page a resident is sent to on filing always shows the code, also to an address (a shared network)
-            // that looked many codes up: a report filed within the quarter hour is not a guess.
-            let fresh = justFiled && found.map { Self.filedLately($0.submittedAt) } == true
-            guard allowed || fresh else {
-                page.note = PageNote(kind: "bad", text: f.t("track.tooMany"))
-                return f.page(title: f.t("track.title"), "participation-track", page, status: .tooManyRequests)
+            let looked = try await lookUp(page, justFiled: justFiled, context, f, filedAt: \.submittedAt) {
+                try await ReportRepository(database: services.database).track(code: typed)
             }
-            guard let found else {
-                page.note = PageNote(kind: "bad", text: f.t("track.notFound"))
-                return f.page(title: f.t("track.title"), "participation-track", page, status: .notFound)
-            }
+            guard case .found(let found) = looked else { return looked.refusal! }
             page.report = TrackPage.Report(found, f)
             page.answered = request.uri.queryParameters.get("answered").flatMap { answered in
                 ["verified", "reopened"].contains(answered)
@@ -540,21 +530,40 @@ struct PublicPageController {
         return f.page(title: f.t("track.title"), "participation-track", page)
     }
 
-    /// An objection to a notice looked up by its code: the resident's words and the answer, or that it is awaited.
-    func objectionPage(code: String, justFiled: Bool, _ context: AppContext, _ f: PageFrame) async throws -> Response {
-        var page = TrackPage(code: code, note: nil, report: nil)
+    enum Lookup<T> {
+        case found(T)
+        case refused(Response)
+        var refusal: Response? { if case .refused(let r) = self { r } else { nil } }
+    }
+
+    /// A code looked up within the address's limit, or the page saying why not. The page a resident is sent to on
+    /// filing always shows the code, also to an address (a shared network) that looked many codes up: a thing filed
+    /// within the quarter hour is not a guess.
+    func lookUp<T>(
+        _ page: TrackPage, justFiled: Bool, _ context: AppContext, _ f: PageFrame, filedAt: (T) -> String,
+        find: () async throws -> T?
+    ) async throws -> Lookup<T> {
         let allowed = try await trackLimiter.allow(context.remoteHost, in: services.database)
-        let found =
-            allowed || justFiled
-            ? try await NoticeRepository(database: services.database).trackObjection(code: code) : nil
-        guard allowed || (justFiled && found.map { Self.filedLately($0.at) } == true) else {
+        let found = allowed || justFiled ? try await find() : nil
+        var page = page
+        guard allowed || (justFiled && found.map { Self.filedLately(filedAt($0)) } == true) else {
             page.note = PageNote(kind: "bad", text: f.t("track.tooMany"))
-            return f.page(title: f.t("track.title"), "participation-track", page, status: .tooManyRequests)
+            return .refused(f.page(title: f.t("track.title"), "participation-track", page, status: .tooManyRequests))
         }
         guard let found else {
             page.note = PageNote(kind: "bad", text: f.t("track.notFound"))
-            return f.page(title: f.t("track.title"), "participation-track", page, status: .notFound)
+            return .refused(f.page(title: f.t("track.title"), "participation-track", page, status: .notFound))
         }
+        return .found(found)
+    }
+
+    /// An objection to a notice looked up by its code: the resident's words and the answer, or that it is awaited.
+    func objectionPage(code: String, justFiled: Bool, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        var page = TrackPage(code: code, note: nil, report: nil)
+        let looked = try await lookUp(page, justFiled: justFiled, context, f, filedAt: \.at) {
+            try await NoticeRepository(database: services.database).trackObjection(code: code)
+        }
+        guard case .found(let found) = looked else { return looked.refusal! }
         page.objection = TrackPage.Objection(found, f)
         if justFiled {
             page.note = PageNote(
