@@ -647,6 +647,15 @@ extension JSONValue {
             #expect(
                 back.contains("待答复（公示至") && back.contains("太吵")
                     && back.contains(#"href="/public/compounds/\#(compound)""#))
+            // Its day never breaks across lines on a phone.
+            #expect(back.contains("公示至 \(TrackingCode.shown(today.adding(days: 7).description))"))
+            // A notice that is not there answers with the page that says so, not with an API's words.
+            let (missingStatus, missingType) = try await client.execute(
+                uri: "/public/notices/99999999/objections", method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "compound_id=\(compound)&text=%E5%A4%AA%E5%90%B5")
+            ) { ($0.status, $0.headers[.contentType] ?? "") }
+            #expect(missingStatus == .notFound && missingType.hasPrefix("text/html"), "\(missingType)")
             let elsewhere = try await client.execute(
                 uri: "/public/notices/\(noticeId)/objections", method: .post,
                 headers: [.contentType: "application/x-www-form-urlencoded"],

@@ -583,19 +583,24 @@ struct PublicPageController {
         submittedAt >= Clock.iso(Date().addingTimeInterval(-900))
     }
 
-    /// An objection to a notice. Received, the resident is sent back to the compound's page, which thanks them (a
-    /// reload there sends nothing again); the same form sent twice is received once.
+    /// An objection to a notice. Received, the resident is sent to the page with its code (a reload there sends
+    /// nothing again); the same form sent twice is received once; a notice or compound that is not there is the
+    /// page that says so, not an API's answer.
     @Sendable func object(_ request: Request, _ context: AppContext) async throws -> Response {
         let f = Pages.frame(request, context)
         let id = try context.parameters.require("id", as: Int64.self)
         let fields = try await Pages.form(request, context, checkCSRF: false)
         let compound = Int64(fields["compound_id"] ?? "") ?? 0
-        return try await Pages.once(Self.sentKey(fields.mapValues { [$0] }, request, context), in: context.forms) {
-            try await objection(to: id, compound: compound, fields, context, f)
-        } unsettled: {
-            try await PublicPages.page(
-                id: compound, f: f, services: services, notice: nil, status: .conflict,
-                typed: .objection(notice: id, fields: fields, errors: FieldErrors(form: f.t("form.sentBefore"))))
+        do {
+            return try await Pages.once(Self.sentKey(fields.mapValues { [$0] }, request, context), in: context.forms) {
+                try await objection(to: id, compound: compound, fields, context, f)
+            } unsettled: {
+                try await PublicPages.page(
+                    id: compound, f: f, services: services, notice: nil, status: .conflict,
+                    typed: .objection(notice: id, fields: fields, errors: FieldErrors(form: f.t("form.sentBefore"))))
+            }
+        } catch StoreError.notFound {
+            return Pages.notFoundPage(f)
         }
     }
 
@@ -887,7 +892,9 @@ struct TrackPage {
             state =
                 answered
                 ? f.t("track.objectionAnswered")
-                : f.t("track.objectionAwaited").replacingOccurrences(of: "{date}", with: o.endsOn.description)
+                // The day with hyphens that do not break, so a phone never splits it across lines.
+                : f.t("track.objectionAwaited").replacingOccurrences(
+                    of: "{date}", with: TrackingCode.shown(o.endsOn.description))
             reply = answered ? o.reply : nil
             repliedAt = o.repliedAt.map { String(beijingTime($0).prefix(16)) }
         }

@@ -81,7 +81,7 @@ struct QuestionnairePapers {
             switch a {
             case .choices(let c): said = c.map { $0 < options.count ? options[$0] : "?" }.joined(separator: "、")
             case .rating(let n): said = f.lang.say("questionnaire.ratingRead", ["n": String(n)])
-            case .text(let t): said = t.count > 30 ? String(t.prefix(30)) + "…" : t
+            case .text(let t): said = t.count > 80 ? String(t.prefix(80)) + "…" : t
             case .none: said = f.t("questionnaire.notAnswered")
             }
             return "\(i + 1). " + said
