@@ -367,7 +367,8 @@ public struct NoticeRepository: Sendable {
         guard normalized != "?" else {
             throw ValidationError(field: "phone", code: "invalid", message: "phone is not a phone number")
         }
-        guard TextNormalizer.clean(name).count <= 50 else {
+        let name = TextNormalizer.clean(name)
+        guard name.count <= 50 else {
             throw ValidationError(field: "name", code: "too_long", message: "name is at most 50 characters")
         }
         let today = Clock.today
@@ -390,7 +391,7 @@ public struct NoticeRepository: Sendable {
             }
             let id = try await db.raw(
                 """
-                INSERT INTO notice_objections (notice_id, text, name, phone, at, tracking_code) VALUES (\(bind: noticeId), \(bind: text), \(bind: TextNormalizer.clean(name)),
+                INSERT INTO notice_objections (notice_id, text, name, phone, at, tracking_code) VALUES (\(bind: noticeId), \(bind: text), \(bind: name),
                   \(bind: normalized), \(bind: Clock.isoNow()), \(bind: code)) RETURNING id
                 """
             ).first()!.int("id")
