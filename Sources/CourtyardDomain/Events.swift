@@ -115,8 +115,17 @@ public enum EventRules {
     /// Hours a helper gives to one event, in minutes: at most a day.
     public static let maxHelperMinutes: Int64 = 24 * 60
 
-    /// The times and capacity of an event, each checked; the first problem names its field.
-    public static func check(startsAt: EventInstant, endsAt: EventInstant, capacity: Int64?) -> ValidationError? {
+    /// An event is planned at most a year ahead: a start in 2062 for 2026 is a slip of the keyboard.
+    public static let maxLeadSeconds: Int64 = 366 * 86400
+
+    /// The times and capacity of an event, each checked; the first problem names its field. Given `now`, a start
+    /// more than a year ahead is refused too.
+    public static func check(
+        startsAt: EventInstant, endsAt: EventInstant, capacity: Int64?, now: EventInstant? = nil
+    ) -> ValidationError? {
+        if let now, startsAt.seconds - now.seconds > maxLeadSeconds {
+            return ValidationError(field: "starts_at", code: "too_far", message: "starts_at is more than a year away")
+        }
         if endsAt <= startsAt {
             return ValidationError(field: "ends_at", code: "before_start", message: "ends_at must be after starts_at")
         }

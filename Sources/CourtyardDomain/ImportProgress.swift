@@ -5,6 +5,8 @@ import Foundation
 /// households to write when writing).
 public struct ImportProgress: Sendable, Equatable {
     public enum Phase: String, Sendable, Equatable {
+        /// Waiting for its turn: a server reads one sheet at a time, and another is being read.
+        case waiting
         /// Reading the file into rows; how many there will be is not known yet.
         case reading
         /// Checking each row's cells.
@@ -28,12 +30,12 @@ public struct ImportProgress: Sendable, Equatable {
         self.total = total
     }
 
-    /// The part of the current phase done, 0...1, when it can be told: not while reading (the rows to come are not
-    /// known) nor while comparing (one step).
+    /// The part of the current phase done, 0...1, when it can be told: not while waiting or reading (the rows to
+    /// come are not known) nor while comparing (one step).
     public var fraction: Double? {
         guard let total, total > 0 else { return nil }
         switch phase {
-        case .reading, .comparing: return nil
+        case .waiting, .reading, .comparing: return nil
         case .checking: return min(1, Double(checked) / Double(total))
         case .writing: return min(1, Double(written) / Double(total))
         }

@@ -42,6 +42,30 @@ public enum BodyKind: String, CaseIterable, Codable, Sendable {
 }
 
 public enum StewardRules {
+    /// The next visit a contact plans: on or after the contact's day, and within a year of it (9999 is a slip).
+    public static func followUpProblem(_ followUp: Day, date: Day) -> ValidationError? {
+        if followUp < date {
+            return ValidationError(field: "follow_up_on", code: "before_date", message: "follow_up_on is before date")
+        }
+        if followUp > date.adding(days: 366) {
+            return ValidationError(
+                field: "follow_up_on", code: "too_far", message: "follow_up_on is more than a year after date")
+        }
+        return nil
+    }
+
+    /// Whether a steward's account reads another steward's name in full: only those of its own building, or of its
+    /// entrance and of the building around it (`entranceBuilding`). Other buildings' stewards are masked to it, as
+    /// their residents are. Every other account reads as its role allows.
+    public static func namesInFull(
+        scope: Scope, entranceBuilding: Int64?, steward building: Int64, entrance: Int64?
+    ) -> Bool {
+        switch scope.kind {
+        case .building: return building == scope.id
+        case .entrance: return entrance == scope.id || (entrance == nil && building == entranceBuilding)
+        default: return true
+        }
+    }
     /// Two terms of the same post overlap when each starts no later than the other ends; `until` is the last day
     /// served and nil means still serving.
     public static func overlaps(_ a: (since: Day, until: Day?), _ b: (since: Day, until: Day?)) -> Bool {

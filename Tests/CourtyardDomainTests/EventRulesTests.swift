@@ -34,6 +34,14 @@ import Testing
         #expect(EventRules.check(startsAt: s, endsAt: later, capacity: -1)?.field == "capacity")
         #expect(EventRules.check(startsAt: s, endsAt: later, capacity: 1) == nil)
         #expect(EventRules.check(startsAt: s, endsAt: later, capacity: nil) == nil)
+        // Planned from `now`: a year ahead at most, so 9999 for 2026 is caught.
+        let now = EventInstant(seconds: s.seconds - EventRules.maxLeadSeconds)
+        #expect(EventRules.check(startsAt: s, endsAt: later, capacity: nil, now: now) == nil, "a year ahead exactly")
+        let early = EventInstant(seconds: now.seconds - 1)
+        #expect(EventRules.check(startsAt: s, endsAt: later, capacity: nil, now: early)?.code == "too_far")
+        let far = EventInstant(parsing: "9999-12-31T09:00")!
+        let farEnd = EventInstant(seconds: far.seconds + 3600)
+        #expect(EventRules.check(startsAt: far, endsAt: farEnd, capacity: nil, now: s)?.field == "starts_at")
     }
 
     @Test func signupsCloseWhenTheEventStartsIsCancelledOrTakesNone() {

@@ -12,6 +12,31 @@ import Testing
         #expect(!StewardRules.overlaps((Self.d("2026-03-01"), nil), (Self.d("2025-01-01"), Self.d("2026-02-28"))))
     }
 
+    @Test func aNextVisitFallsOnOrAfterTheContactAndWithinAYear() {
+        let date = Self.d("2026-12-05")
+        #expect(StewardRules.followUpProblem(date, date: date) == nil)
+        #expect(StewardRules.followUpProblem(date.adding(days: 366), date: date) == nil)
+        #expect(StewardRules.followUpProblem(date.adding(days: -1), date: date)?.code == "before_date")
+        #expect(StewardRules.followUpProblem(date.adding(days: 367), date: date)?.code == "too_far")
+        #expect(StewardRules.followUpProblem(Self.d("9999-01-01"), date: date)?.code == "too_far")
+    }
+
+    @Test func aStewardReadsInFullOnlyTheStewardsOfItsOwnPlace() {
+        let building = Scope(kind: .building, id: 7)
+        #expect(StewardRules.namesInFull(scope: building, entranceBuilding: nil, steward: 7, entrance: 70))
+        #expect(StewardRules.namesInFull(scope: building, entranceBuilding: nil, steward: 7, entrance: nil))
+        #expect(!StewardRules.namesInFull(scope: building, entranceBuilding: nil, steward: 8, entrance: nil))
+        let entrance = Scope(kind: .entrance, id: 70)
+        #expect(StewardRules.namesInFull(scope: entrance, entranceBuilding: 7, steward: 7, entrance: 70))
+        #expect(
+            StewardRules.namesInFull(scope: entrance, entranceBuilding: 7, steward: 7, entrance: nil), "its building")
+        #expect(!StewardRules.namesInFull(scope: entrance, entranceBuilding: 7, steward: 7, entrance: 71))
+        #expect(!StewardRules.namesInFull(scope: entrance, entranceBuilding: 7, steward: 8, entrance: nil))
+        #expect(
+            StewardRules.namesInFull(
+                scope: Scope(kind: .community, id: 3), entranceBuilding: nil, steward: 8, entrance: 80))
+    }
+
     @Test func aContactAfterTheCampaignsLastDayDoesNotCountForIt() {
         #expect(!CampaignRules.endedBefore(Self.d("2026-06-30"), until: Self.d("2026-06-30")), "the last day counts")
         #expect(CampaignRules.endedBefore(Self.d("2026-07-01"), until: Self.d("2026-06-30")))

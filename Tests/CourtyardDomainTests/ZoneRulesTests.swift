@@ -143,6 +143,14 @@ import Testing
             ])
     }
 
+    @Test func aWarrantyEndsWithinFiftyYears() {
+        let today = Day("2026-12-05")!
+        #expect(!HandoverRules.warrantyTooFar(Day("2031-12-05")!, today: today), "five years, as usual")
+        #expect(!HandoverRules.warrantyTooFar(today.adding(days: HandoverRules.maxWarrantyDays), today: today))
+        #expect(HandoverRules.warrantyTooFar(today.adding(days: HandoverRules.maxWarrantyDays + 1), today: today))
+        #expect(HandoverRules.warrantyTooFar(Day("9999-12-31")!, today: today))
+    }
+
     @Test func eachRoleSignsAsItsParty() {
         #expect(HandoverParty.of(.subdistrictOfficer) == .office)
         #expect(HandoverParty.of(.communityStaff) == .community)

@@ -14,6 +14,9 @@ import Testing
 
 /// Community events over HTTP: places never exceeded, the waiting list, refusals, privacy and the feeds.
 @Suite struct EventTests {
+    /// A day some weeks ahead, for events planned in the tests (an event starts at most a year ahead).
+    static let day = Day.today(epochSeconds: Date().timeIntervalSince1970).adding(days: 60).description
+
     /// A sub-district, community, compound, building and entrance, and the admin's token.
     static func place(_ client: any TestClientProtocol) async throws -> (token: String, ids: [Int64]) {
         let token = try await client.token("admin", TestApp.adminPassword)
@@ -22,7 +25,7 @@ import Testing
 
     static func event(
         _ client: any TestClientProtocol, _ token: String, community: Int64, capacity: String = "null",
-        starts: String = "2031-06-01T09:00:00+08:00", ends: String = "2031-06-01T11:00:00+08:00",
+        starts: String = "\(EventTests.day)T09:00:00+08:00", ends: String = "\(EventTests.day)T11:00:00+08:00",
         signup: String = "open"
     ) async throws -> Int64 {
         let r = try await client.call(
@@ -186,19 +189,29 @@ import Testing
             }
             #expect(try await Self.count(services, "SELECT COUNT(*) AS n FROM event_signups") == 0)
             let base =
-                #""title":"诗会","place":"活动室","signup":"open","community_id":\#(ids[1]),"starts_at":"2031-06-01T09:00:00+08:00""#
+                #""title":"诗会","place":"活动室","signup":"open","community_id":\#(ids[1]),"starts_at":"\#(EventTests.day)T09:00:00+08:00""#
             let bad: [(String, String)] = [
-                (#"{\#(base),"kind":"happy_sunday","ends_at":"2031-06-01T08:00:00+08:00"}"#, "ends_at"),
-                (#"{\#(base),"kind":"happy_sunday","ends_at":"2031-06-01T10:00:00+08:00","capacity":-1}"#, "capacity"),
-                (#"{\#(base),"kind":"happy_sunday","ends_at":"2031-06-01T10:00:00+08:00","capacity":0}"#, "capacity"),
-                (#"{\#(base),"kind":"karaoke","ends_at":"2031-06-01T10:00:00+08:00"}"#, "kind"),
+                (#"{\#(base),"kind":"happy_sunday","ends_at":"\#(EventTests.day)T08:00:00+08:00"}"#, "ends_at"),
+                (
+                    #"{\#(base),"kind":"happy_sunday","ends_at":"\#(EventTests.day)T10:00:00+08:00","capacity":-1}"#,
+                    "capacity"
+                ),
+                (
+                    #"{\#(base),"kind":"happy_sunday","ends_at":"\#(EventTests.day)T10:00:00+08:00","capacity":0}"#,
+                    "capacity"
+                ),
+                (#"{\#(base),"kind":"karaoke","ends_at":"\#(EventTests.day)T10:00:00+08:00"}"#, "kind"),
                 (#"{\#(base),"kind":"culture","ends_at":"tomorrow"}"#, "ends_at"),
                 (
-                    #"{\#(base),"kind":"culture","ends_at":"2031-06-01T10:00:00+08:00","compound_id":\#(ids[2])}"#,
+                    #"{"title":"诗会","place":"活动室","signup":"open","community_id":\#(ids[1]),"kind":"culture","starts_at":"9999-06-01T09:00","ends_at":"9999-06-01T10:00"}"#,
+                    "starts_at"
+                ),
+                (
+                    #"{\#(base),"kind":"culture","ends_at":"\#(EventTests.day)T10:00:00+08:00","compound_id":\#(ids[2])}"#,
                     "community_id"
                 ),
                 (
-                    #"{"title":" ","kind":"culture","place":"x","signup":"open","community_id":\#(ids[1]),"starts_at":"2031-06-01T09:00:00Z","ends_at":"2031-06-01T10:00:00Z"}"#,
+                    #"{"title":" ","kind":"culture","place":"x","signup":"open","community_id":\#(ids[1]),"starts_at":"\#(EventTests.day)T09:00:00Z","ends_at":"\#(EventTests.day)T10:00:00Z"}"#,
                     "title"
                 ),
             ]
@@ -334,10 +347,10 @@ import Testing
             let made = try await client.call(
                 .post, "/api/v1/events", token: token,
                 body:
-                    #"{"title":"楼道清洁","kind":"volunteer","compound_id":\#(ids[2]),"starts_at":"2031-06-01T09:00","ends_at":"2031-06-01T11:00","place":"单元门口","signup":"open"}"#
+                    #"{"title":"楼道清洁","kind":"volunteer","compound_id":\#(ids[2]),"starts_at":"\#(EventTests.day)T09:00","ends_at":"\#(EventTests.day)T11:00","place":"单元门口","signup":"open"}"#
             )
             #expect(made.status == .created)
-            #expect(made.json["starts_at"]?.stringValue == "2031-06-01T09:00:00+08:00")
+            #expect(made.json["starts_at"]?.stringValue == "\(EventTests.day)T09:00:00+08:00")
             let id = made.json["id"]!.intValue!
             // Refused sign-ups (a phone mistyped) take none of the address's ten.
             for _ in 0..<5 {
@@ -455,7 +468,8 @@ import Testing
             ] {
                 #expect(!Services.plainAuthority(bad), "\(bad)")
             }
-            #expect(ics.contains("DTSTART;TZID=Asia/Shanghai:20310601T090000\r\n"))
+            let compact = EventTests.day.replacingOccurrences(of: "-", with: "")
+            #expect(ics.contains("DTSTART;TZID=Asia/Shanghai:\(compact)T090000\r\n"))
             // Each entry leads back to its page, and says what it is and where to sign up.
             let unfolded = ics.replacingOccurrences(of: "\r\n ", with: "")
             #expect(unfolded.contains("URL:http://") && unfolded.contains("/public/events/\(early)\r\n"))

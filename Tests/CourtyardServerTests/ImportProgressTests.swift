@@ -159,6 +159,27 @@ import Testing
         }
     }
 
+    /// While the server reads another sheet, the job's page says that this one waits its turn, not that none of its
+    /// rows have been read; then it goes on by itself.
+    @Test func aJobWaitingForAnotherSheetSaysSo() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            await services.importJobs.setAnswerWithin(.zero)
+            let gate = Gate()
+            let held = Task { try await services.importGate.serially { await gate.wait() } }
+            let (cookie, csrf) = try await client.session("office")
+            let (status, _, headers) = try await Self.upload(client, Self.sheet(10), cookie: cookie, csrf: csrf)
+            #expect(status == .seeOther)
+            let location = try #require(headers[.location])
+            let (_, waiting, _) = try await PageTests.page(client, location, cookie: cookie)
+            #expect(waiting.contains("排队等候：本服务器正在读取另一份表格") && !waiting.contains("已读取 0 行"))
+            await gate.release()
+            try await held.value
+            await services.importJobs.wait(String(location.dropFirst("/import/jobs/".count)), upTo: .seconds(60))
+            let (_, done, _) = try await PageTests.page(client, location, cookie: cookie)
+            #expect(done.contains("检查通过，尚未写入") && !done.contains("排队等候"))
+        }
+    }
+
     @Test func onlyItsAccountOrAnAdministratorSeesAJob() async throws {
         try await TestApp.with(demo: true) { client, services in
             let office = try #require(try await services.accounts.find(username: "office"))

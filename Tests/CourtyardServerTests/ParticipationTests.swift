@@ -679,11 +679,24 @@ extension JSONValue {
                     string: "_csrf=\(office.csrf)&reply=%E5%B7%B2%E8%B0%83%E6%95%B4%E6%96%BD%E5%B7%A5%E6%97%B6%E9%97%B4"
                 )
             ) { ($0.status, $0.headers[.location] ?? "") }
-            #expect(replied == (.seeOther, "/notices/\(noticeId)?saved=replied#objection-\(objection)"))
+            // The resident left no phone: the clerk is not told to ring them.
+            #expect(replied == (.seeOther, "/notices/\(noticeId)?saved=replied_code#objection-\(objection)"))
             let shown = try await client.execute(
                 uri: replied.1, method: .get, headers: [.cookie: office.cookie]
             ) { String(buffer: $0.body) }
-            #expect(shown.contains("答复已保存。") && shown.contains("已调整施工时间"))
+            #expect(shown.contains("答复已保存。这位居民没有留电话") && shown.contains("已调整施工时间"))
+            // A second clerk, whose page was read before that answer, is refused rather than replacing it unread.
+            let late = try await client.execute(
+                uri: "/notices/\(noticeId)/objections/\(objection)/reply", method: .post,
+                headers: [.cookie: office.cookie, .contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "_csrf=\(office.csrf)&replied_at=&reply=%E4%B8%8D%E6%94%B9")
+            ) { ($0.status, String(buffer: $0.body)) }
+            #expect(late.0 == .conflict && late.1.contains("这条异议刚刚由其他工作人员答复过"), "\(late.1.prefix(300))")
+            #expect(
+                !(try await client.execute(uri: replied.1, method: .get, headers: [.cookie: office.cookie]) {
+                    String(buffer: $0.body)
+                }.contains(">不改</textarea>")))
+            #expect(shown.contains(#"name="replied_at" value="20"#), "the answer's time goes back with a change")
             // Staff see the objector's code, to find the objection when a resident phones with it.
             #expect(shown.contains("查询码：<span class=\"nobreak\">\(TrackingCode.shown(String(code)))</span>"))
             // Answered, the reply reads as the answer and changing it is asked for, with the reply in the box.

@@ -291,6 +291,22 @@ import Testing
             let put = try await client.call(
                 .put, "/api/v1/projects/\(project)/handover", token: office, body: checklist)
             #expect(put.status == .ok && put.json["complete"] == .bool(false), "\(put.text)")
+            // Two clerks save the checklist they read: the second, sending the tag it read, is refused and the first
+            // clerk's checklist stays.
+            let tag = put.headers[.eTag] ?? ""
+            #expect(tag == "\"\(project)-\(put.json["version"]?.intValue ?? -1)\"")
+            let first = try await client.call(
+                .put, "/api/v1/projects/\(project)/handover", token: office,
+                body: checklist.replacingOccurrences(of: "2028-12-31", with: "2029-06-30"), headers: [.ifMatch: tag])
+            #expect(first.status == .ok, "\(first.text)")
+            let second = try await client.call(
+                .put, "/api/v1/projects/\(project)/handover", token: office,
+                body: checklist.replacingOccurrences(of: "\"quantity\":12", with: "\"quantity\":13"),
+                headers: [.ifMatch: tag])
+            #expect(second.status == .conflict && second.json.errorCode == "checklist_changed", "\(second.text)")
+            let kept = try await client.call(.get, "/api/v1/projects/\(project)/handover", token: office)
+            #expect(kept.headers[.eTag] == first.headers[.eTag] && kept.json["version"] == first.json["version"])
+            #expect(kept.json["checklist"]?["warranty_until"]?.stringValue == "2029-06-30")
 
             let upload = try await client.upload(ProjectTests.pdf, filename: "移交协议.pdf", token: office)
             let doc = upload.json["id"]!.intValue!

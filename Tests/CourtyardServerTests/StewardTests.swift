@@ -198,6 +198,25 @@ import Testing
             let outsider = try await Self.residents(services, entrance: other).first { !people.contains($0) }!
             #expect(try await client.call(.get, "/api/v1/residents/\(outsider)", token: token).status == .notFound)
             #expect(try await client.call(.get, "/api/v1/residents/\(people[0])", token: token).status == .ok)
+            // The next entrance's steward is listed to it, but named only as a neighbour would see it.
+            let own = try await client.call(.get, "/api/v1/residents/\(people[0])", token: office).json["name"]
+            let next = try await client.call(
+                .post, "/api/v1/stewards", token: office,
+                body:
+                    #"{"resident_id":\#(outsider),"entrance_id":\#(other),"since":"2026-01-01","appointed_by":"election"}"#
+            )
+            let nextName = try await client.call(.get, "/api/v1/residents/\(outsider)", token: office).json["name"]
+            let stewards = try await client.call(.get, "/api/v1/stewards?compound_id=\(compound)", token: token)
+            let names = Dictionary(
+                uniqueKeysWithValues: stewards.json.items.compactMap { s in
+                    s["entrance_id"]?.intValue.map { ($0, s["resident_name"]?.stringValue ?? "") }
+                })
+            #expect(names[mine] == own?.stringValue && names[mine]?.contains("*") == false)
+            let masked = nextName?.stringValue.map(PersonalData.maskName)
+            #expect(names[other] == masked && names[other] != nextName?.stringValue, "\(names)")
+            let one = try await client.call(
+                .get, "/api/v1/stewards/\(next.json["id"]?.intValue ?? 0)", token: token)
+            #expect(one.json["resident_name"]?.stringValue == masked)
             let before = try await Self.count(services, "household_contacts")
             let refused = try await client.call(
                 .post, "/api/v1/households/\(outside[0])/contacts", token: token,
@@ -629,6 +648,9 @@ import Testing
             let (badDay, again, _) = try await PageTests.postForm(
                 client, "/my-households/contacts", cookie: cookie, base + "&outcome=agreed&follow_up_on=2026-02-30")
             #expect(badDay == .unprocessableContent && again.contains("日期无效"))
+            let (farDay, asked, _) = try await PageTests.postForm(
+                client, "/my-households/contacts", cookie: cookie, base + "&outcome=agreed&follow_up_on=9999-03-02")
+            #expect(farDay == .unprocessableContent && asked.contains("回访日期在走访一年以后，请核对年份。"))
             let saved = try await Self.ints(
                 services, "SELECT COUNT(*) AS n FROM household_contacts WHERE household_id = \(bind: inside[0])", "n")
             #expect(saved == [0], "nothing saved without its follow-up day")

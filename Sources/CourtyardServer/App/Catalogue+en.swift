@@ -1111,6 +1111,8 @@ extension Catalogue {
         "error.diskFull":
             "The server's disk is full; nothing of this was saved. "
             + "Ask the administrator to free space, then try again.",
+        "import.job.waiting":
+            "Waiting: this server is reading another sheet, and will start on this one when it is done…",
         "import.job.reading": "Reading the file: {read} rows read…",
         "import.job.checking": "{read} rows read, {checked} of {total} checked…",
         "import.job.comparing": "{read} rows read, {checked} checked; comparing with the data already held…",
@@ -1124,6 +1126,7 @@ extension Catalogue {
             + "Wait for it to finish before uploading; follow it under “Imports in progress”.",
         "import.job.gone": "This import cannot be found: it finished more than 30 minutes ago, the server has "
             + "restarted, or it is not yours. See the import history on the import page for its result.",
+        "import.bar.waiting": "waiting for another sheet to be read",
         "import.bar.reading": "reading {read} rows",
         "import.bar.checking": "reading and checking {checked} / {total} rows",
         "import.bar.comparing": "comparing {total} rows with the data held",
@@ -1821,6 +1824,10 @@ extension Catalogue {
         "questionnaire.householdStaff": "Home (building-entrance-room; those that answered are not listed)",
         "dash.myProjects": "My renovation projects",
         "notice.reply": "Answer",
+        "notice.repliedCodeOnly":
+            "Reply saved. This resident left no phone, and sees the reply with their tracking code.",
+        "error.reply_changed":
+            "Someone else has just answered this objection; read the answer now given, and change it if need be.",
         "notice.replied":
             "Reply saved. The resident sees it with their tracking code; one who left a phone may also be told"
             + " by phone.",
@@ -2343,6 +2350,9 @@ extension Catalogue {
         "public.stewards": "Building stewards",
         "error.date.in_future": "The date cannot be after today.",
         "error.follow_up_on.before_date": "The follow-up date cannot be before the contact.",
+        "error.follow_up_on.too_far": "The follow-up date is more than a year after the contact; check the year.",
+        "error.starts_at.too_far": "The event starts more than a year from now; check the year.",
+        "error.warranty_too_far": "The warranty ends more than fifty years from now; check the year.",
         "error.campaign_id.not_a_target": "This household is not among the campaign's targets.",
         "error.note.too_long": "The note is at most {max} characters.",
         "entity.opinions": "Opinions",

@@ -15,8 +15,8 @@ extension SiteRoute {
         SiteRoute("/notices/\(id)/objections/\(objection)/reply")
     }
     /// The notice's page at the objection just answered, saying so.
-    static func noticeReplied(_ id: Int64, objection: Int64) -> SiteRoute {
-        SiteRoute("/notices/\(id)?saved=replied#objection-\(objection)")
+    static func noticeReplied(_ id: Int64, objection: Int64, phone: Bool) -> SiteRoute {
+        SiteRoute("/notices/\(id)?saved=\(phone ? "replied" : "replied_code")#objection-\(objection)")
     }
 }
 
@@ -197,6 +197,8 @@ struct NoticePage {
         var at: String
         var reply: String?
         var repliedAt: String?
+        /// The stored time of the answer shown ("" for none), sent back so an answer saved meanwhile is not replaced.
+        var seen: String
         /// Where the office's reply is sent, for those who may reply; once answered, changing it is asked for.
         var replyAction: String?
         var changes: Bool
@@ -238,7 +240,7 @@ struct NoticePage {
             Objection(
                 id: o.id, text: o.text, name: o.name, phone: o.phone, at: beijingTime(o.at, dateOnly: true),
                 reply: o.reply.isEmpty ? nil : o.reply,
-                repliedAt: o.repliedAt.map { String(beijingTime($0).prefix(16)) },
+                repliedAt: o.repliedAt.map { String(beijingTime($0).prefix(16)) }, seen: o.repliedAt ?? "",
                 replyAction: replies ? SiteRoute.noticeReply(n.id, objection: o.id).path : nil,
                 changes: !o.reply.isEmpty,
                 who: [o.name, o.phone].allSatisfy(\.isEmpty)
@@ -362,9 +364,11 @@ struct NoticePageController {
         let id = try context.parameters.require("id", as: Int64.self)
         let objection = try context.parameters.require("objection", as: Int64.self)
         return try await Pages.saveOnce(f) {
-            _ = try await notices.reply(
-                noticeId: id, objectionId: objection, text: fields["reply"] ?? "", actor: try context.actor())
-            return SiteRoute.noticeReplied(id, objection: objection).path
+            let n = try await notices.reply(
+                noticeId: id, objectionId: objection, text: fields["reply"] ?? "", seen: fields["replied_at"],
+                actor: try context.actor())
+            let phone = n.objectionList?.first { $0.id == objection }?.phone.isEmpty == false
+            return SiteRoute.noticeReplied(id, objection: objection, phone: phone).path
         }
     }
 
@@ -376,6 +380,7 @@ struct NoticePageController {
         case "published": page.message = PageNote(kind: "ok", text: f.t("notice.published"))
         case "draft": page.message = PageNote(kind: "ok", text: f.t("notice.draftSaved"))
         case "replied": page.message = PageNote(kind: "ok", text: f.t("notice.replied"))
+        case "replied_code": page.message = PageNote(kind: "ok", text: f.t("notice.repliedCodeOnly"))
         default: break
         }
         return f.page(title: page.title, "participation-notice", page)

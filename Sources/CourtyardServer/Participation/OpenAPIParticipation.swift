@@ -195,10 +195,15 @@ extension OpenAPIDocument {
         ]
         paths["/api/v1/notices/{id}/objections/{objection}/reply"] = [
             "post": op(
-                "Answer an objection", id: "reply_objection", tag: "participation",
-                params: [idParam, param("objection", "path")],
-                body: ["type": "object", "required": ["reply"], "properties": ["reply": ty("string")]],
-                responses: responses(["200": response("the notice", any)]))
+                "Answer an objection (replied_at as read, \"\" for none: an answer saved meanwhile is a 409)",
+                id: "reply_objection", tag: "participation", params: [idParam, param("objection", "path")],
+                body: [
+                    "type": "object", "required": ["reply"],
+                    "properties": [
+                        "reply": ty("string"), "replied_at": ["type": "string", "nullable": true, "maxLength": 40],
+                    ],
+                ],
+                responses: conflict(["200": response("the notice", any)]))
         ]
         paths["/api/v1/projects/{id}/expert_reviews"] = [
             "get": op(

@@ -38,8 +38,11 @@ enum ImportRoutes {
     static func runImport(
         _ upload: Upload, services: Services, actor: Actor, progress: ImportProgressMeter? = nil
     ) async throws -> ImportReport {
-        try await services.importGate.serially {
-            try await readAndWrite(upload, services: services, actor: actor, progress: progress)
+        // Told while another sheet is read, so the page says it waits rather than that nothing has been read.
+        progress?.begin(.waiting, total: nil)
+        return try await services.importGate.serially {
+            progress?.begin(.reading, total: nil)
+            return try await readAndWrite(upload, services: services, actor: actor, progress: progress)
         }
     }
 

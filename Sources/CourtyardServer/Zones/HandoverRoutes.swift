@@ -14,18 +14,24 @@ struct HandoverController {
         api.post("projects/:id/handover/sign", use: sign)
     }
 
+    /// The checklist's entity tag, `"projectId-version"`, which a write sends back in If-Match.
+    static func etag(_ h: Handover) -> String { "\"\(h.projectId)-\(h.version)\"" }
+
     @Sendable func read(_ request: Request, _ context: AppContext) async throws -> Response {
-        try JSONBody.response(
-            try await repo.get(
-                projectId: try context.parameters.require("id", as: Int64.self), actor: try context.actor()))
+        let h = try await repo.get(
+            projectId: try context.parameters.require("id", as: Int64.self), actor: try context.actor())
+        return try JSONBody.response(h, etag: Self.etag(h))
     }
 
+    /// Given If-Match (the ETag read), a checklist another clerk saved meanwhile is refused (409
+    /// `checklist_changed`) rather than overwritten.
     @Sendable func put(_ request: Request, _ context: AppContext) async throws -> Response {
         let actor = try context.require(.manageProjects)
+        let id = try context.parameters.require("id", as: Int64.self)
+        let expected = try RegistryRoutes.expectedVersion(request, id: id)
         let checklist = try await JSONBody.decode(HandoverChecklist.self, request, context: context)
-        return try JSONBody.response(
-            try await repo.put(
-                projectId: try context.parameters.require("id", as: Int64.self), checklist, actor: actor))
+        let h = try await repo.put(projectId: id, checklist, version: expected, actor: actor)
+        return try JSONBody.response(h, etag: Self.etag(h))
     }
 
     /// A signature is on the checklist its signer read: `version` as read is required, and a checklist changed

@@ -375,8 +375,8 @@ extension OpenAPIDocument {
                 "A compound's hand-over checklist and signatures", id: "read_handover", tag: "handovers",
                 params: [idParam], responses: responses(["200": response("the hand-over", handover)])),
             "put": op(
-                "Write the checklist (a change clears the signatures)", id: "put_handover", tag: "handovers",
-                params: [idParam], body: ref("HandoverChecklist"),
+                "Write the checklist (a change clears the signatures; If-Match as read, or a 409)",
+                id: "put_handover", tag: "handovers", params: [idParam, ifMatch], body: ref("HandoverChecklist"),
                 responses: conflict(["200": response("the hand-over", handover)])),
         ]
         paths["/api/v1/projects/{id}/handover/sign"] = [

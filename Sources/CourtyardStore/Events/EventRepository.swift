@@ -196,7 +196,8 @@ public struct EventRepository: Sendable {
         let title = try Self.text(n.title, field: "title", max: 200)
         let place = try Self.text(n.place, field: "place", max: 200)
         let organisers = try Self.organisers(n.organisers)
-        if let problem = EventRules.check(startsAt: n.startsAt, endsAt: n.endsAt, capacity: n.capacity) {
+        let now = EventInstant(seconds: Int64(Date().timeIntervalSince1970.rounded(.down)))
+        if let problem = EventRules.check(startsAt: n.startsAt, endsAt: n.endsAt, capacity: n.capacity, now: now) {
             throw problem
         }
         if (n.communityId == nil) == (n.compoundId == nil) {
@@ -353,7 +354,11 @@ public struct EventRepository: Sendable {
             let starts = c.startsAt ?? before.starts
             let ends = c.endsAt ?? before.ends
             let capacity = c.capacity ?? before.capacity
-            if let problem = EventRules.check(startsAt: starts, endsAt: ends, capacity: capacity) { throw problem }
+            // A start moved is checked against today; one kept stands as it was planned.
+            let moved = starts != before.starts ? EventInstant(seconds: Int64(Date().timeIntervalSince1970)) : nil
+            if let problem = EventRules.check(startsAt: starts, endsAt: ends, capacity: capacity, now: moved) {
+                throw problem
+            }
             if let capacity, capacity < before.confirmed {
                 throw ValidationError(
                     field: "capacity", code: "below_confirmed",

@@ -427,7 +427,11 @@ public struct NoticeRepository: Sendable {
     }
 
     /// The office's answer to an objection, kept with it and audited.
-    public func reply(noticeId: Int64, objectionId: Int64, text: String, actor: Actor) async throws -> Notice {
+    /// Answers an objection, or changes its answer. Given `seen`, the time of the answer the writer read ("" for
+    /// none), an answer another clerk saved meanwhile is refused (`reply_changed`) rather than replaced unread.
+    public func reply(
+        noticeId: Int64, objectionId: Int64, text: String, seen: String? = nil, actor: Actor
+    ) async throws -> Notice {
         guard Permissions.allows(actor.role, .manageParticipation) else { throw AccessError.forbidden }
         let reply = TextNormalizer.prose(text)
         guard !reply.isEmpty else {
@@ -439,6 +443,8 @@ public struct NoticeRepository: Sendable {
             throw e
         }
         let s = scope(actor)
+        // Two clerks answering at once are taken one after the other.
+        let lock = database.kind == .postgres ? " FOR UPDATE" : ""
         try await database.transaction { db in
             let sql: SQLQueryString =
                 "SELECT n.subdistrict_id FROM notices n JOIN compounds t ON t.id = n.compound_id WHERE n.id = \(bind: noticeId) AND "
@@ -447,11 +453,16 @@ public struct NoticeRepository: Sendable {
             guard
                 let earlier = try await db.raw(
                     """
-                    SELECT reply FROM notice_objections WHERE id = \(bind: objectionId) AND notice_id = \(bind: noticeId)
+                    SELECT reply, replied_at FROM notice_objections
+                    WHERE id = \(bind: objectionId) AND notice_id = \(bind: noticeId)\(unsafeRaw: lock)
                     """
                 ).first()
             else {
                 throw StoreError.notFound
+            }
+            if let seen, seen != (try earlier.optionalText("replied_at") ?? "") {
+                throw StoreError.refused(
+                    code: "reply_changed", message: "the objection was answered meanwhile; read the answer first")
             }
             // A reply changed keeps the one it replaces in the audit log.
             let before = try earlier.text("reply")

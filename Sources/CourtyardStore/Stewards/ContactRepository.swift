@@ -85,9 +85,7 @@ public struct ContactRepository: Sendable {
             throw ValidationError(field: "date", code: "in_future", message: "date is after today")
         }
         try RecordedDay.notTooOld(n.date, field: "date", today: Clock.today)
-        if let f = n.followUpOn, f < n.date {
-            throw ValidationError(field: "follow_up_on", code: "before_date", message: "follow_up_on is before date")
-        }
+        if let f = n.followUpOn, let problem = StewardRules.followUpProblem(f, date: n.date) { throw problem }
         do {
             return try await database.transaction { db in
                 let place = try await Self.household(householdId, actor: actor, db: db)

@@ -59,15 +59,26 @@ public struct StewardRepository: Sendable {
         LEFT JOIN entrances e ON e.id = s.entrance_id JOIN compounds t ON t.id = s.compound_id
         """
 
-    static func decode(_ r: any SQLRow, actor: Actor, today: Day = Clock.today) throws -> Steward {
+    /// The building around an entrance steward's entrance, whose building steward it reads in full.
+    static func entranceBuilding(_ actor: Actor, db: any SQLDatabase) async throws -> Int64? {
+        guard actor.scope.kind == .entrance, let id = actor.scope.id else { return nil }
+        return try await db.raw("SELECT building_id FROM entrances WHERE id = \(bind: id)").first()?.int("building_id")
+    }
+
+    static func decode(
+        _ r: any SQLRow, actor: Actor, entranceBuilding: Int64? = nil, today: Day = Clock.today
+    ) throws -> Steward {
         let name = try r.text("resident_name")
         let since = Day(try r.text("since")) ?? today
         let until = try r.optionalText("until").flatMap { Day($0) }
         let building = try r.text("building_name")
         let entrance = try r.optionalText("entrance_name")
+        let full = StewardRules.namesInFull(
+            scope: actor.scope, entranceBuilding: entranceBuilding, steward: try r.int("building_id"),
+            entrance: try r.optionalInt("entrance_id"))
         return Steward(
             id: try r.int("id"), residentId: try r.int("resident_id"),
-            residentName: PersonalData.name(name, personal: actor.seesPersonalData),
+            residentName: PersonalData.name(name, personal: actor.seesPersonalData && full),
             compoundId: try r.int("compound_id"), buildingId: try r.int("building_id"),
             entranceId: try r.optionalInt("entrance_id"), place: try r.text("place"),
             placeName: entrance.map { building + " " + $0 } ?? building, since: since, until: until,
@@ -281,7 +292,7 @@ public struct StewardRepository: Sendable {
         let sql: SQLQueryString =
             select + " WHERE s.id = \(bind: id) AND " + ResourceSpec.compounds.scopeCondition(actor.scope)
         guard let r = try await db.raw(sql).first() else { throw StoreError.notFound }
-        return try decode(r, actor: actor)
+        return try decode(r, actor: actor, entranceBuilding: try await entranceBuilding(actor, db: db))
     }
 
     public func get(id: Int64, actor: Actor) async throws -> Steward {
@@ -325,7 +336,8 @@ public struct StewardRepository: Sendable {
         sql += " ORDER BY s.compound_id, s.building_id, s.entrance_id, s.since DESC, s.id DESC" + paging.sql
         let q = sql
         return try await database.withConnection { db in
-            try await db.raw(q).all().map { try Self.decode($0, actor: actor) }
+            let around = try await Self.entranceBuilding(actor, db: db)
+            return try await db.raw(q).all().map { try Self.decode($0, actor: actor, entranceBuilding: around) }
         }
     }
 

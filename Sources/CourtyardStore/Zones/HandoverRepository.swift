@@ -334,6 +334,11 @@ public struct HandoverRepository: Sendable {
             c.keys[i].name = try text(c.keys[i].name, "keys[\(i)].name")
             try quantity(c.keys[i].quantity, "keys[\(i)].quantity")
         }
+        if let w = c.warrantyUntil, HandoverRules.warrantyTooFar(w, today: Clock.today) {
+            throw ValidationError(
+                field: "warranty_until", code: "warranty_too_far",
+                message: "warranty_until is more than fifty years away")
+        }
         for i in c.defects.indices {
             c.defects[i].description = try text(c.defects[i].description, "defects[\(i)].description", max: 1000)
             if c.defects[i].open, HandoverRules.defectProblem(dueOn: c.defects[i].dueOn, warrantyUntil: c.warrantyUntil)
