@@ -87,8 +87,8 @@ enum DemoSafety {
                 switch i % 3 {
                 case 0:
                     _ = try await ledger.stepFinding(id: id, step: .rectify, note: "已整改", actor: .system)
-                    _ = try await ledger.stepFinding(id: id, step: .verify, note: "复查合格", actor: reinspector)
-                case 1: _ = try await ledger.stepFinding(id: id, step: .rectify, note: "已整改，待复查", actor: .system)
+                    _ = try await ledger.stepFinding(id: id, step: .verify, note: "复检合格", actor: reinspector)
+                case 1: _ = try await ledger.stepFinding(id: id, step: .rectify, note: "已整改，待复检", actor: .system)
                 default: break
                 }
             }

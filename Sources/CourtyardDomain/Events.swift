@@ -119,12 +119,16 @@ public enum EventRules {
     public static let maxLeadSeconds: Int64 = 366 * 86400
 
     /// The times and capacity of an event, each checked; the first problem names its field. Given `now`, a start
-    /// more than a year ahead is refused too.
+    /// more than a year ahead or a year ago is refused too.
     public static func check(
         startsAt: EventInstant, endsAt: EventInstant, capacity: Int64?, now: EventInstant? = nil
     ) -> ValidationError? {
         if let now, startsAt.seconds - now.seconds > maxLeadSeconds {
             return ValidationError(field: "starts_at", code: "too_far", message: "starts_at is more than a year away")
+        }
+        // An event is entered after it took place (for its helpers' hours) within a year; year 1 is a slip.
+        if let now, now.seconds - startsAt.seconds > maxLeadSeconds {
+            return ValidationError(field: "starts_at", code: "too_old", message: "starts_at is more than a year ago")
         }
         if endsAt <= startsAt {
             return ValidationError(field: "ends_at", code: "before_start", message: "ends_at must be after starts_at")

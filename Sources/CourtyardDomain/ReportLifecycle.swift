@@ -218,7 +218,15 @@ public enum ReportRouting {
     /// How a step reads in a report's history: a report sent back while assigned (the organisation it was sent to
     /// handing it back, the office taking it back) reads 已退回, not as a reopening the resident asked for.
     public static func stepWord(from: ReportState?, to: ReportState) -> String {
-        from == .assigned && to == .reopened ? "handed_back" : to.rawValue
+        if from == .assigned && to == .reopened { return "handed_back" }
+        // An entry that leaves the state as it was is the office urging the organisation it waits on.
+        return from == to ? "urged" : to.rawValue
+    }
+
+    /// The office urges (催办) a report that waits on the company or department it was sent to: a note in its
+    /// history for them to read, with no step taken and its due day as it was.
+    public static func mayUrge(_ actor: Actor, state: ReportState) -> Bool {
+        state == .assigned && Permissions.allows(actor.role, .manageReports)
     }
 
     /// The reporter's answer to a reported fix, on the tracking page: it is fixed (verified), or it is not (reopened,

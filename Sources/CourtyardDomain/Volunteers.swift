@@ -103,6 +103,13 @@ public enum VolunteerSummary {
 /// both (`1小时30分`); digits may be full-width. A bare number is hours, as the field says. Read exactly, in whole
 /// minutes: an hour has at most one decimal (six minutes each). Nil for anything else or for nothing at all.
 public enum ServiceDuration {
+    /// Past this, one entry is asked about before it is kept: 15 hours typed for 1.5 is likelier than a shift that
+    /// long (the most any entry holds is a day).
+    public static let askAbove: Int64 = 12 * 60
+
+    /// Whether an entry this long is confirmed by the person before it is kept.
+    public static func asksToConfirm(_ minutes: Int64) -> Bool { minutes > askAbove }
+
     public static func minutes(_ typed: String) -> Int64? {
         // Full-width digits and point, as a Chinese keyboard may type them, fold with the rest of a sheet's forms.
         let text = TextNormalizer.halfWidth(typed).lowercased().filter { !$0.isWhitespace }

@@ -42,6 +42,9 @@ public struct Day: Hashable, Comparable, Sendable, TextCodable {
     /// 1 Monday … 7 Sunday (1970-01-01 was a Thursday).
     public var weekday: Int { Int(((ordinal % 7) + 7 + 3) % 7) + 1 }
     public var isWeekend: Bool { weekday >= 6 }
+    /// The day as a sentence on a page shows it: with non-breaking hyphens, so that it never wraps in the middle on
+    /// a phone.
+    public var nonBreaking: String { description.replacingOccurrences(of: "-", with: "\u{2011}") }
 
     public func adding(days n: Int64) -> Day { Day(ordinal: ordinal + n) }
 

@@ -42,6 +42,12 @@ import Testing
         let far = EventInstant(parsing: "9999-12-31T09:00")!
         let farEnd = EventInstant(seconds: far.seconds + 3600)
         #expect(EventRules.check(startsAt: far, endsAt: farEnd, capacity: nil, now: s)?.field == "starts_at")
+        let yearOne = EventInstant(parsing: "0001-06-01T09:00")!
+        let yearOneEnd = EventInstant(seconds: yearOne.seconds + 3600)
+        #expect(EventRules.check(startsAt: yearOne, endsAt: yearOneEnd, capacity: nil, now: s)?.code == "too_old")
+        let lastMonth = EventInstant(seconds: s.seconds - 30 * 86400)
+        let lastMonthEnd = EventInstant(seconds: lastMonth.seconds + 3600)
+        #expect(EventRules.check(startsAt: lastMonth, endsAt: lastMonthEnd, capacity: nil, now: s) == nil)
     }
 
     @Test func signupsCloseWhenTheEventStartsIsCancelledOrTakesNone() {

@@ -77,6 +77,16 @@ import Testing
         for to in ReportState.allCases { #expect(ReportRouting.mayTake(Self.office, to: to, assignee: nil)) }
     }
 
+    @Test func theOfficeUrgesOnlyAReportWaitingOnThoseItWasSentTo() {
+        #expect(ReportRouting.mayUrge(Self.office, state: .assigned))
+        for s in ReportState.allCases where s != .assigned { #expect(!ReportRouting.mayUrge(Self.office, state: s)) }
+        #expect(!ReportRouting.mayUrge(Self.contractor, state: .assigned))
+        #expect(!ReportRouting.mayUrge(Self.steward, state: .assigned))
+        #expect(ReportRouting.stepWord(from: .assigned, to: .assigned) == "urged")
+        #expect(ReportRouting.stepWord(from: .acknowledged, to: .assigned) == "assigned")
+        #expect(ReportRouting.stepWord(from: .assigned, to: .reopened) == "handed_back")
+    }
+
     @Test func onlyTheAssignedContractorReportsTheFix() {
         #expect(ReportRouting.mayTake(Self.contractor, to: .fixed, assignee: 7))
         #expect(!ReportRouting.mayTake(Self.otherContractor, to: .fixed, assignee: 7))

@@ -16,6 +16,8 @@ import Testing
 @Suite struct EventTests {
     /// A day some weeks ahead, for events planned in the tests (an event starts at most a year ahead).
     static let day = Day.today(epochSeconds: Date().timeIntervalSince1970).adding(days: 60).description
+    /// A day some weeks ago, for an event entered after it took place (at most a year after).
+    static let past = Day.today(epochSeconds: Date().timeIntervalSince1970).adding(days: -30).description
 
     /// A sub-district, community, compound, building and entrance, and the admin's token.
     static func place(_ client: any TestClientProtocol) async throws -> (token: String, ids: [Int64]) {
@@ -178,8 +180,8 @@ import Testing
         try await TestApp.with { client, services in
             let (token, ids) = try await Self.place(client)
             let past = try await Self.event(
-                client, token, community: ids[1], capacity: "10", starts: "2025-03-01T09:00:00+08:00",
-                ends: "2025-03-01T11:00:00+08:00")
+                client, token, community: ids[1], capacity: "10", starts: "\(EventTests.past)T09:00:00+08:00",
+                ends: "\(EventTests.past)T11:00:00+08:00")
             for t in [nil, token] {
                 let r = try await client.call(
                     .post, "/api/v1/events/\(past)/signups", token: t, body: #"{"name":"居民","phone":"13900000001"}"#)
@@ -204,6 +206,10 @@ import Testing
                 (#"{\#(base),"kind":"culture","ends_at":"tomorrow"}"#, "ends_at"),
                 (
                     #"{"title":"诗会","place":"活动室","signup":"open","community_id":\#(ids[1]),"kind":"culture","starts_at":"9999-06-01T09:00","ends_at":"9999-06-01T10:00"}"#,
+                    "starts_at"
+                ),
+                (
+                    #"{"title":"诗会","place":"活动室","signup":"open","community_id":\#(ids[1]),"kind":"culture","starts_at":"0001-06-01T09:00","ends_at":"0001-06-01T10:00"}"#,
                     "starts_at"
                 ),
                 (
@@ -390,8 +396,8 @@ import Testing
         try await TestApp.with { client, _ in
             let (token, ids) = try await Self.place(client)
             let id = try await Self.event(
-                client, token, community: ids[1], capacity: "5", starts: "2026-01-10T15:00:00+08:00",
-                ends: "2026-01-10T17:00:00+08:00")
+                client, token, community: ids[1], capacity: "5", starts: "\(EventTests.past)T15:00:00+08:00",
+                ends: "\(EventTests.past)T17:00:00+08:00")
             let early = try await Self.event(client, token, community: ids[1])
             let notYet = try await client.call(
                 .put, "/api/v1/events/\(early)/report", token: token, body: #"{"text":"还没开始"}"#)

@@ -241,7 +241,7 @@ import Testing
             let (pc, pcsrf) = try await client.session("property")
             let property = CoordinationPageTests.Browser(client: client, cookie: pc, csrf: pcsrf)
             let stale = try await property.post(page + "/sign", [("version", "2"), ("confirm", "1")])
-            #expect(stale.0 == .conflict && stale.2.contains("交接清单在您阅读之后又修改过了"))
+            #expect(stale.0 == .conflict && stale.2.contains("交接清单在您阅读之后又有人修改过了"))
             #expect(try await Self.signatures(services, project) == 0)
 
             // A form opened on version 3 does not overwrite version 4 saved meanwhile from another screen.
@@ -250,7 +250,7 @@ import Testing
             let newer = again.map { $0.0 == "key_quantity" ? ($0.0, "9") : $0 } + [("version", "3")]
             #expect(try await office.post(page, newer).0 == .seeOther)
             let lost = try await office.post(page, older)
-            #expect(lost.0 == .conflict && lost.2.contains("交接清单在您阅读之后又修改过了"))
+            #expect(lost.0 == .conflict && lost.2.contains("交接清单在您阅读之后又有人修改过了"))
             // The community signs what the office wrote; it does not rewrite it.
             let (cc, ccsrf) = try await client.session("community")
             let community = CoordinationPageTests.Browser(client: client, cookie: cc, csrf: ccsrf)

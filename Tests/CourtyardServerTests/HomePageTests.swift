@@ -44,6 +44,13 @@ enum HomePageTests {
         #expect(html.contains("项工作超过最迟完成日期"))
         #expect(html.contains("逾期未整改的问题"))
         #expect(html.contains("本周与上周") && html.contains("上周 "))
+        // New reports are listed, each linked, not only counted.
+        let newest = try #require(
+            try await services.database.withConnection { db in
+                try await db.raw("SELECT id FROM reports WHERE state = 'submitted' ORDER BY id DESC").first()?.int("id")
+            }, "the demo has a new report")
+        #expect(html.contains("新收到、待受理的监督反映") && html.contains(#"href="/reports?state=submitted""#))
+        #expect(html.contains(#"<a href="/reports/\#(newest)">"#))
         // The registry's figures stay below the queue.
         #expect(html.contains("<b>6000</b><span>户数</span>"))
     }
@@ -123,7 +130,7 @@ enum HomePageTests {
         #expect(html.contains("我参与的改造项目"))
         let supervisor = try await Self.home(client, "supervisor")
         #expect(supervisor.contains("今天还没有巡查的项目") || supervisor.contains("今天的巡查都已完成"))
-        #expect(supervisor.contains("已整改、待复查的问题"))
+        #expect(supervisor.contains("已整改、待复检的问题"))
         #expect(!supervisor.contains("交办给本单位的反映"))
         // What waits for its approval is on its home, not only deep in each project's page.
         #expect(supervisor.contains("待我审核") && supervisor.contains("进度款 ¥") && supervisor.contains("#investment\""))

@@ -427,7 +427,8 @@ extension TestClientProtocol {
             let rejected = try await f.call(.post, "/api/v1/findings/\(finding)/reject", #"{"note":"围挡不连续"}"#)
             #expect(rejected.json["state"]?.stringValue == "open")
             let reopened = try await PageTests.page(client, "/projects/\(f.pid)", cookie: officeCookie).1
-            #expect(reopened.contains("复检不合格的原因：围挡不连续"))
+            #expect(rejected.json["reinspected_on"]?.stringValue == today.description)
+            #expect(reopened.contains("），原因：围挡不连续"))
             _ = try await f.call(.post, "/api/v1/findings/\(finding)/rectify", as: f.contractor, #"{"note":"已连续"}"#)
             let verified = try await f.call(.post, "/api/v1/findings/\(finding)/verify")
             #expect(verified.json["state"]?.stringValue == "verified")

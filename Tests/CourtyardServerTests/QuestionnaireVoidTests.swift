@@ -211,12 +211,13 @@ import Testing
             #expect(refused == .unprocessableContent)
             #expect(again.contains(#"id="response-void-error" role="alert">请填写原因"#))
             let (voided, next, _) = try await browser.post(action, [("reason", "选错了房号")])
-            #expect(voided == .seeOther && next == "/questionnaires/\(qid)?voided=1#entered")
-            let (_, after) = try await browser.get("/questionnaires/\(qid)?voided=1")
+            #expect(voided == .seeOther && next == "/questionnaires/\(qid)?voided=\(rid)#entered")
+            let (_, after) = try await browser.get("/questionnaires/\(qid)?voided=\(rid)")
             // Said where the void leads (the list), not at the top of a long page.
             #expect(
                 after.contains(
-                    #"<h2 id="entered">您今天录入的纸质问卷</h2><p class="note ok" role="status">这份问卷已作废，可以重新录入。"#))
+                    #"<h2 id="entered">您今天录入的纸质问卷</h2><p class="note ok" role="status">编号 C-11 的问卷（"#)
+                    && after.contains("）已作废，可以重新录入。"))
             #expect(!after.contains(action))
             // A paper refused (its number is taken) keeps the list below the form, to look up who holds the number.
             let again2 = try await Self.enter(client, qid, household: other, paper: "C-12", token: steward)
@@ -226,6 +227,18 @@ import Testing
                 [("household_id", String(household)), ("paper_number", "C-12"), ("q0", "0")])
             #expect(taken == .conflict)
             #expect(takenPage.contains("您今天录入的纸质问卷") && takenPage.contains("C-12"))
+            // The refusal names the home the number was entered for.
+            let otherHome = try #require(
+                try await services.database.withConnection { db in
+                    try await db.raw(
+                        """
+                        SELECT b.name || '-' || e.name || '-' || h.room AS home FROM households h
+                        JOIN entrances e ON e.id = h.entrance_id JOIN buildings b ON b.id = h.building_id
+                        WHERE h.id = \(bind: other)
+                        """
+                    ).first()?.text("home")
+                })
+            #expect(takenPage.contains("这个纸质问卷编号已经录入过了：录在 \(otherHome)，请核对编号。"))
             // Marked beside the number, whatever its case.
             let (lower, _, lowerPage) = try await browser.post(
                 "/questionnaires/\(qid)/responses",

@@ -220,13 +220,52 @@ import Testing
                 officePage.firstMatch(of: /<select name="to" required>.*?<\/select>/).map { String($0.0) })
             #expect(select.hasPrefix(#"<select name="to" required><option value="">请选择下一步</option>"#))
             #expect(!select.contains(" selected"), "\(select)")
+            // The office urges the company instead (催办): a note in the history, the state and the due day as they
+            // were; the company reads it.
+            let before = try await client.call(.get, "/api/v1/reports/\(id)", token: token)
+            #expect(officePage.contains(#"action="/reports/\#(id)/urge""#) && !page.contains("/urge\""))
+            let emptyUrge = try await client.execute(
+                uri: "/reports/\(id)/urge", method: .post,
+                headers: [.cookie: office.cookie, .contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "_csrf=\(office.csrf)&urge=%20")
+            ) { ($0.status, String(buffer: $0.body)) }
+            #expect(
+                emptyUrge.0 == .unprocessableContent
+                    && emptyUrge.1.contains(#"id="report-urge-error" role="alert">请写明催办说明。"#))
+            let urged = try await client.execute(
+                uri: "/reports/\(id)/urge", method: .post,
+                headers: [.cookie: office.cookie, .contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(
+                    string: "_csrf=\(office.csrf)&urge=%E8%AF%B7%E6%98%8E%E5%A4%A9%E5%89%8D%E5%A4%84%E7%90%86")
+            ) { ($0.status, $0.headers[.location] ?? "") }
+            #expect(urged == (.seeOther, "/reports/\(id)?saved=urged#history"))
+            let urgedReport = try await client.call(.get, "/api/v1/reports/\(id)", token: token)
+            #expect(
+                urgedReport.json["state"] == before.json["state"]
+                    && urgedReport.json["due_on"] == before.json["due_on"])
+            let entry = urgedReport.json["history"]?.arrayItems.last
+            #expect(entry?["from"]?.stringValue == "assigned" && entry?["to"]?.stringValue == "assigned")
+            #expect(entry?["note"]?.stringValue == "请明天前处理")
+            let read = try await client.execute(
+                uri: "/reports/\(id)", method: .get, headers: [.cookie: contractor.cookie]
+            ) { String(buffer: $0.body) }
+            #expect(read.contains(">催办</td>") && read.contains("请明天前处理") && read.contains("<b>已派单</b>"))
+            // Only the office urges, and only a report that waits on others.
+            let byContractor = try await client.call(
+                .post, "/api/v1/reports/\(id)/urge", token: try await client.token("contractor"), body: #"{"note":"x"}"#
+            )
+            #expect(byContractor.status == .forbidden)
             // The contractor may hand it back instead, saying why; it does not confirm or close.
             #expect(page.contains(#"<option value="reopened">退回街道"#) && !page.contains("value=\"closed\""))
             #expect(try await step(contractor, "to=fixed&note=") == .unprocessableContent)
             #expect(try await step(contractor, "to=fixed&note=%E5%B7%B2%E6%95%B4%E6%94%B9") == .seeOther)
             let after = try await client.call(.get, "/api/v1/reports/\(id)", token: token)
+            let fixed = try await client.call(.get, "/api/v1/reports/\(id)", token: token)
             #expect(
-                after.json["state"]?.stringValue == "fixed" && after.json["ball_in_court"]?.stringValue == "reporter")
+                fixed.json["state"]?.stringValue == "fixed" && fixed.json["ball_in_court"]?.stringValue == "reporter")
+            let late = try await client.call(
+                .post, "/api/v1/reports/\(id)/urge", token: try await client.token("office"), body: #"{"note":"还没好吗"}"#)
+            #expect(late.status == .conflict && late.json.errorCode == "not_assigned")
         }
     }
 }

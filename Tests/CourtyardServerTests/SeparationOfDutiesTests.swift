@@ -34,14 +34,17 @@ import Testing
             // Why it failed is written in a labelled box of lines, as the fix was.
             let reject = try #require(
                 theirs.firstMatch(of: /action="\/findings\/\d+\/reject".*?<\/form>/).map { String($0.0) })
-            #expect(reject.contains(#"<label>复查未通过的原因（整改单位据此再整改）<textarea name="note" rows="3""#), "\(reject)")
+            #expect(reject.contains(#"<label>复检不合格的原因（整改单位据此再整改）<textarea name="note" rows="3""#), "\(reject)")
             // A failed re-inspection says why beside the contractor's account of the fix, not over it.
             let failed = try await f.call(
                 .post, "/api/v1/findings/\(id)/reject", as: f.supervisor, #"{"note":"护栏仍缺一段"}"#)
             #expect(failed.json["rectification_note"]?.stringValue == "已补齐护栏")
             #expect(failed.json["reinspection_note"]?.stringValue == "护栏仍缺一段")
             let reopened = try await PageTests.page(client, "/projects/\(f.pid)", cookie: pm.cookie).1
-            #expect(reopened.contains("已补齐护栏") && reopened.contains("复检不合格的原因：护栏仍缺一段"))
+            // It says who failed it and when, for the contractor to ask what is still wrong.
+            let by = try #require(failed.json["reinspected_by_name"]?.stringValue)
+            let on = try #require(failed.json["reinspected_on"]?.stringValue)
+            #expect(reopened.contains("已补齐护栏") && reopened.contains("复检不合格（\(by)，\(on)），原因：护栏仍缺一段"))
             // The check's row says its finding is still open beside the items that passed.
             #expect(reopened.contains("0/1，1 项问题未销项"))
             _ = try await f.call(.post, "/api/v1/findings/\(id)/rectify", as: s.pm, #"{"note":"已全部补齐"}"#)

@@ -42,6 +42,15 @@ import Testing
                     ("duration", "1"), ("note", String(repeating: "巡", count: 501)),
                 ])
             #expect(long == .unprocessableContent && longPage.contains("说明最多 500 字。"))
+            // Fifteen hours in one entry (1.5 mistyped) is asked about, nothing written; ticked, it is kept.
+            let fifteen = [
+                ("place", place), ("name", "孙志刚"), ("activity", "patrol"), ("date", Clock.today.description),
+                ("duration", "15"),
+            ]
+            let (asked, _, askedPage) = try await browser.post("/volunteers", fifteen)
+            #expect(asked == .unprocessableContent && askedPage.contains("一次登记 15 小时，比一般的服务时间长得多，请核对"))
+            #expect(askedPage.contains(#"name="long" value="1""#))
+            #expect(try await SelectionTests.count(services, "volunteer_hours") == before)
             // A kind the form never offers (an event's hours come from its helpers) is refused, not filed as other.
             for crafted in ["event", "cooking"] {
                 let (odd, _, oddPage) = try await browser.post(
@@ -73,6 +82,10 @@ import Testing
             let row = try #require(shown.firstMatch(of: /<tr><td class="key" data-label="志愿者">韩冬梅<\/td>.*?<\/tr>/))
             #expect(row.0.contains(#"data-label="巡逻（小时）">1.5</td>"#))
             #expect(shown.contains("夜间巡逻 3 号楼至 5 号楼") && shown.contains("/api/v1/volunteer_hours/summary?year="))
+            // Confirmed, the long entry is kept.
+            let (confirmed, _, _) = try await browser.post("/volunteers", fifteen + [("long", "1")])
+            #expect(confirmed == .seeOther)
+            #expect(try await SelectionTests.count(services, "volunteer_hours") == before + 2)
         }
     }
 
@@ -167,7 +180,9 @@ import Testing
             let (removed, to, _) = try await steward.post("/volunteers/\(removes[0])/remove", [])
             #expect(removed == .seeOther && to.hasSuffix("#entries"))
             let (_, after) = try await steward.get(String(to.prefix { $0 != "#" }))
-            #expect(after.contains("已删除这条登记。"))
+            #expect(to.contains("removed=\(removes[0])"))
+            // Named by the entry it was.
+            #expect(after.contains("已删除这条登记：") && after.contains("· \(Clock.today)。"), "\(after)")
             #expect(try await SelectionTests.count(services, "volunteer_hours") == before + 1)
             // Sent twice at the same moment, it is recorded once and the other sending is asked about.
             let me = try await client.call(.get, "/api/v1/auth/me", token: community)

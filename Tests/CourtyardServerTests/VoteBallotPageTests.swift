@@ -117,11 +117,12 @@ import Testing
                 noReason == .unprocessableContent
                     && said.contains(#"aria-invalid="true" aria-describedby="ballot-void-error""#))
             let (voided, next, _) = try await office.post(void, [("reason", "录错了表决意见，纸质选票为同意")])
-            #expect(voided == .seeOther && next == "/votes/\(vote)?voided=1#entered")
+            #expect(voided == .seeOther && next == "/votes/\(vote)?voided=\(id)#entered")
             let (_, after) = try await office.get(next)
-            #expect(after.contains("选票已作废") && !after.contains("纸-0900"))
-            // Said at the list the void returns to, not at the top of a long page.
-            #expect(after.contains(#"<h2 id="entered">已录入的选票</h2><p class="note ok" role="status">选票已作废"#))
+            #expect(after.contains("）已作废，该户可以重新录入。") && !after.contains(void))
+            // Said at the list the void returns to, not at the top of a long page, naming the paper and its home.
+            #expect(
+                after.contains(#"<h2 id="entered">已录入的选票</h2><p class="note ok" role="status">编号 纸-0900 的选票（"#))
             let again = [("household_id", home), ("choice", "approve"), ("paper_number", "纸-0900")]
             #expect(try await worker.post("/votes/\(vote)/ballots", again).0 == .seeOther)
             // Whoever only reads the vote sees no ballots and voids none.
@@ -225,7 +226,7 @@ import Testing
             #expect(!listed.contains("纸-8003"))
             let (voided, next, _) = try await steward.post(
                 "/votes/\(vote)/ballots/\(ids[0])/void", [("reason", "房号选错，应为102")])
-            #expect(voided == .seeOther && next.contains("voided=1"))
+            #expect(voided == .seeOther && next.contains("voided=\(ids[0])"))
             // The reason is kept as written, its Chinese comma included.
             let reason = try await services.database.withConnection { db in
                 try await db.raw("SELECT void_reason FROM ballots WHERE id = \(bind: ids[0])").first()!

@@ -55,6 +55,10 @@ enum OpenAPIDocument {
     }
 
     /// A text that must say something: 1 to `max` characters, not only spaces.
+    /// A body of one required field.
+    static func oneField(_ name: String, _ schema: D) -> D {
+        ["type": "object", "required": [name], "properties": [name: schema]]
+    }
     static func filled(max: Int) -> D { ["type": "string", "minLength": 1, "maxLength": max, "pattern": "\\S"] }
 
     static func param(_ name: String, _ place: String, _ type: String = "integer") -> D {

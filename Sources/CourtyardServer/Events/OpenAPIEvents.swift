@@ -199,10 +199,7 @@ extension OpenAPIDocument {
             "put": op(
                 "Who came: the confirmed sign-ups listed attended, the others not (once the event has started)",
                 id: "set_event_attendance", tag: "events", params: [idParam],
-                body: [
-                    "type": "object", "required": ["attended"],
-                    "properties": ["attended": ["type": "array", "maxItems": 5000, "items": id]],
-                ],
+                body: oneField("attended", ["type": "array", "maxItems": 5000, "items": id]),
                 responses: conflict(["200": response("sign-ups", listSchema(ref("EventSignup")))]))
         ]
         paths["/api/v1/events/{id}/report"] = [

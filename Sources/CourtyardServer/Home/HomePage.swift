@@ -259,6 +259,13 @@ struct HomePage {
             QueueSection(
                 f.t("home.overdueReports"), try await Self.reportItems(overdue, services: services, f),
                 empty: f.t("home.none.reports"), more: (SiteRoute.reports(overdue: true).path, f.t("home.allReports"))))
+        // New reports, not yet taken up: the week's count alone left the clerk to go and find them.
+        let new = try await reports.list(actor: actor, compoundId: nil, state: .submitted, overdueOnly: false)
+        sections.append(
+            QueueSection(
+                f.t("home.newReports"), try await Self.reportItems(new, services: services, f),
+                empty: f.t("home.none.newReports"),
+                more: (SiteRoute.reports(state: .submitted).path, f.t("home.allNewReports"))))
         let findings = try await queue.findings(actor: actor, states: [.open], overdueOnly: true, today: today)
         sections.append(
             QueueSection(f.t("home.overdueFindings"), Self.findingItems(findings, f), empty: f.t("home.none.findings")))

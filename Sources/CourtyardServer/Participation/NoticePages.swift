@@ -199,6 +199,10 @@ struct NoticePage {
         var repliedAt: String?
         /// The stored time of the answer shown ("" for none), sent back so an answer saved meanwhile is not replaced.
         var seen: String
+        /// What the reply box holds: the answer given, or what a clerk typed whose save was refused.
+        var draft: String
+        /// The change form opened, for a refused save.
+        var open: Bool
         /// Where the office's reply is sent, for those who may reply; once answered, changing it is asked for.
         var replyAction: String?
         var changes: Bool
@@ -232,7 +236,10 @@ struct NoticePage {
     var objections: [Objection]
     var hasObjections: Bool
 
-    static func load(services: Services, actor: Actor, id: Int64, _ f: PageFrame) async throws -> NoticePage {
+    /// `typed`: a refused reply, kept in its objection's box.
+    static func load(
+        services: Services, actor: Actor, id: Int64, typed: (objection: Int64, text: String)? = nil, _ f: PageFrame
+    ) async throws -> NoticePage {
         let n = try await NoticeRepository(database: services.database).get(id: id, actor: actor)
         let place = try await Places.load(compoundIds: [n.compoundId], services: services).name(compound: n.compoundId)
         let replies = Permissions.allows(actor.role, .manageParticipation)
@@ -241,6 +248,7 @@ struct NoticePage {
                 id: o.id, text: o.text, name: o.name, phone: o.phone, at: beijingTime(o.at, dateOnly: true),
                 reply: o.reply.isEmpty ? nil : o.reply,
                 repliedAt: o.repliedAt.map { String(beijingTime($0).prefix(16)) }, seen: o.repliedAt ?? "",
+                draft: typed?.objection == o.id ? typed?.text ?? "" : o.reply, open: typed?.objection == o.id,
                 replyAction: replies ? SiteRoute.noticeReply(n.id, objection: o.id).path : nil,
                 changes: !o.reply.isEmpty,
                 who: [o.name, o.phone].allSatisfy(\.isEmpty)
@@ -363,7 +371,15 @@ struct NoticePageController {
         let fields = try await Pages.form(request, context)
         let id = try context.parameters.require("id", as: Int64.self)
         let objection = try context.parameters.require("objection", as: Int64.self)
-        return try await Pages.saveOnce(f) {
+        // Refused (another clerk answered meanwhile), the page shows the answer now given, with the text typed kept.
+        let refused: (Pages.Refusal) async throws -> Response = { r in
+            let actor = try context.require(.readRegistry)
+            var page = try await NoticePage.load(
+                services: services, actor: actor, id: id, typed: (objection, fields["reply"] ?? ""), f)
+            page.message = PageNote(kind: r.tone, text: r.text)
+            return f.page(title: page.title, "participation-notice", page, status: r.status)
+        }
+        return try await Pages.save(f, refused: refused) {
             let n = try await notices.reply(
                 noticeId: id, objectionId: objection, text: fields["reply"] ?? "", seen: fields["replied_at"],
                 actor: try context.actor())

@@ -127,6 +127,13 @@ extension OpenAPIDocument {
                 ],
                 responses: responses(["200": response("moved", report), "409": rresp("Conflict")]))
         ]
+        paths["/api/v1/reports/{id}/urge"] = [
+            "post": op(
+                "Urge those an assigned report waits on (a note in its history; nothing else changes)",
+                id: "urge_report", tag: "reports", params: [idParam],
+                body: oneField("note", filled(max: 2000)),
+                responses: responses(["200": response("urged", report), "409": rresp("Conflict")]))
+        ]
 
         let calendar: D = [
             "type": "object",

@@ -657,7 +657,8 @@ struct QuestionnairePageController {
         let find = TextNormalizer.clean(String(typed.unicodeScalars.prefix(100)))
         return try await page(
             try context.parameters.require("id", as: Int64.self), context, f,
-            message: said.map { PageNote(kind: "ok", text: f.t($0)) }, find: find, voided: query.get("voided") == "1")
+            message: said.map { PageNote(kind: "ok", text: f.t($0)) }, find: find,
+            voided: query.get("voided").flatMap { Int64($0) })
     }
 
     @Sendable func enterPaper(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
@@ -727,7 +728,7 @@ struct QuestionnairePageController {
     func page(
         _ id: Int64, _ context: AppContext, _ f: PageFrame, message: PageNote?, status: HTTPResponse.Status = .ok,
         typed: [String: [String]]? = nil, find: String = "", refused: QuestionnairePapers.Refused? = nil,
-        voided: Bool = false
+        voided: Int64? = nil
     ) async throws -> Response {
         let actor = try context.require(.readRegistry)
         var page = try await QuestionnairePage.load(

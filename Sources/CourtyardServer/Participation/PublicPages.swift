@@ -511,7 +511,11 @@ struct PublicPageController {
             let looked = try await lookUp(page, justFiled: justFiled, context, f, filedAt: \.submittedAt) {
                 try await ReportRepository(database: services.database).track(code: typed)
             }
-            guard case .found(let found) = looked else { return looked.refusal! }
+            let found: ReportTrack
+            switch looked {
+            case .found(let track): found = track
+            case .refused(let refusal): return refusal
+            }
             page.report = TrackPage.Report(found, f)
             page.answered = request.uri.queryParameters.get("answered").flatMap { answered in
                 ["verified", "reopened"].contains(answered)
@@ -533,7 +537,6 @@ struct PublicPageController {
     enum Lookup<T> {
         case found(T)
         case refused(Response)
-        var refusal: Response? { if case .refused(let r) = self { r } else { nil } }
     }
 
     /// A code looked up within the address's limit, or the page saying why not. The page a resident is sent to on
@@ -563,7 +566,11 @@ struct PublicPageController {
         let looked = try await lookUp(page, justFiled: justFiled, context, f, filedAt: \.at) {
             try await NoticeRepository(database: services.database).trackObjection(code: code)
         }
-        guard case .found(let found) = looked else { return looked.refusal! }
+        let found: ObjectionTrack
+        switch looked {
+        case .found(let track): found = track
+        case .refused(let refusal): return refusal
+        }
         page.objection = TrackPage.Objection(found, f)
         if justFiled {
             page.note = PageNote(
@@ -894,7 +901,7 @@ struct TrackPage {
                 ? f.t("track.objectionAnswered")
                 // The day with hyphens that do not break, so a phone never splits it across lines.
                 : f.t("track.objectionAwaited").replacingOccurrences(
-                    of: "{date}", with: TrackingCode.shown(o.endsOn.description))
+                    of: "{date}", with: o.endsOn.nonBreaking)
             reply = answered ? o.reply : nil
             repliedAt = o.repliedAt.map { String(beijingTime($0).prefix(16)) }
         }

@@ -5,9 +5,10 @@ import Hummingbird
 
 extension SiteRoute {
     /// The questionnaire's page at its list of paper responses entered, `find` kept in the search.
-    static func questionnairePapers(_ id: Int64, find: String? = nil, voided: Bool = false) -> SiteRoute {
+    /// `voided`: the response just voided, named at the list.
+    static func questionnairePapers(_ id: Int64, find: String? = nil, voided: Int64? = nil) -> SiteRoute {
         SiteRoute(
-            "/questionnaires/\(id)", query: [("response", find), ("voided", voided ? "1" : nil)]
+            "/questionnaires/\(id)", query: [("response", find), ("voided", voided.map(String.init))]
         ).withFragment("entered")
     }
     static func voidResponse(_ id: Int64, _ response: Int64) -> SiteRoute {
@@ -90,7 +91,7 @@ struct QuestionnairePapers {
 
     /// Nil for whoever may void none, and once the questionnaire no longer takes responses.
     static func load(
-        id: Int64, actor: Actor, find: String, refused: Refused?, voided: Bool = false, services: Services,
+        id: Int64, actor: Actor, find: String, refused: Refused?, voided: Int64? = nil, services: Services,
         _ f: PageFrame
     ) async throws -> QuestionnairePapers? {
         let office = Permissions.allows(actor.role, .manageParticipation)
@@ -108,6 +109,14 @@ struct QuestionnairePapers {
                 paper: r.paperNumber, enteredBy: r.enteredBy, at: r.at, voidAction: SiteRoute.voidResponse(id, r.id),
                 refused: refused, f)
         }
+        // The response just voided, named by its paper and home.
+        var done: String?
+        if let voided {
+            done =
+                try await repo.voidedPaper(id: id, responseId: voided, actor: actor).map {
+                    f.lang.say("questionnaire.responseVoidedNamed", ["paper": $0.paper, "home": $0.household])
+                } ?? f.t("questionnaire.responseVoided")
+        }
         let all = f.lang.say("questionnaire.papersCount", ["n": String(listed.total)])
         let shown =
             !find.isEmpty
@@ -119,7 +128,7 @@ struct QuestionnairePapers {
             hint: f.t(office ? "questionnaire.papersHint" : "questionnaire.papersTodayHint"), count: all + shown,
             search: find, searchAction: SiteRoute.questionnairePapers(id).path,
             lost: refused.flatMap { r in listed.entries.contains { $0.id == r.entry } ? nil : r.error },
-            done: voided ? f.t("questionnaire.responseVoided") : nil,
+            done: done,
             allHref: find.isEmpty ? nil : SiteRoute.questionnairePapers(id).path)
     }
 }
@@ -137,8 +146,9 @@ extension QuestionnairePageController {
                 id, context, f, message: nil, status: status,
                 refused: EnteredPaper.Refused(entry: response, reason: reason, error: m.1))
         }
-        return try await Pages.save(f, next: SiteRoute.questionnairePapers(id, voided: true).path, redisplay: redisplay)
-        {
+        return try await Pages.save(
+            f, next: SiteRoute.questionnairePapers(id, voided: response).path, redisplay: redisplay
+        ) {
             try await QuestionnaireRepository(database: services.database).void(
                 id: id, responseId: response, reason: reason, actor: actor)
         }

@@ -14,6 +14,9 @@ extension SiteRoute {
         SiteRoute("/reports/\(id)", query: [("filed", filed ? "1" : nil), ("moved", moved?.rawValue)])
     }
     static func reportTransitions(_ id: Int64) -> SiteRoute { SiteRoute("/reports/\(id)/transitions") }
+    static func reportUrge(_ id: Int64) -> SiteRoute { SiteRoute("/reports/\(id)/urge") }
+    /// The report's page at its history, saying the urging note was saved.
+    static func reportUrged(_ id: Int64) -> SiteRoute { SiteRoute("/reports/\(id)?saved=urged#history") }
     /// A compound's public page.
     static func publicCompound(_ id: Int64) -> SiteRoute {
         SiteRoute("/public/compounds/\(id)")
@@ -187,6 +190,13 @@ struct ReportPage {
     var photos: [String]
     var hasPhotos: Bool
     var form: StepForm?
+    /// The office's urging form, while the report waits on those it was sent to.
+    var urge: Urge?
+    struct Urge {
+        var action: String
+        var note: String
+        var error: String?
+    }
     var history: [Event]
 
     static func load(
@@ -237,7 +247,9 @@ struct ReportPage {
         }
         return ReportPage(
             title: f.t("report.title") + " · " + place, message: message,
-            state: f.t("report.state." + ReportRouting.stepWord(from: r.history?.last?.from, to: r.state)),
+            // Urging leaves the state as it was: the state is named by the last step that changed it.
+            state: f.t(
+                "report.state." + ReportRouting.stepWord(from: r.history?.last { $0.from != $0.to }?.from, to: r.state)),
             turn: ReportPages.turn(r, f),
             due: r.dueOn?.description ?? "—", dueLabel: f.t(r.overdue ? "report.overdue" : "report.due"),
             place: place, category: f.t("category." + r.category.rawValue),
@@ -249,6 +261,10 @@ struct ReportPage {
                 Tracking(code: TrackingCode.shown($0), href: SiteRoute.publicTrack(code: $0).path)
             },
             photos: r.photos.map { SiteRoute.attachment($0).path }, hasPhotos: !r.photos.isEmpty, form: form,
+            urge: ReportRouting.mayUrge(actor, state: r.state)
+                ? Urge(
+                    action: SiteRoute.reportUrge(id).path, note: typed?.fields["urge"] ?? "",
+                    error: typed?.wrong.contains("urge") == true ? typed?.message : nil) : nil,
             history: (r.history ?? []).map { e in
                 Event(
                     at: beijingTime(e.at), state: f.t("report.state." + ReportRouting.stepWord(from: e.from, to: e.to)),
@@ -310,6 +326,7 @@ struct ReportPageController {
         Pages.get(router, "/reports", list)
         Pages.get(router, "/reports/:id", show)
         Pages.post(router, "/reports/:id/transitions", transition)
+        Pages.post(router, "/reports/:id/urge", urge)
     }
 
     @Sendable func list(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
@@ -328,9 +345,11 @@ struct ReportPageController {
         let moved = request.uri.queryParameters.get("moved").flatMap { ReportState(rawValue: String($0)) }.map {
             PageNote(kind: "ok", text: f.lang.say("report.moved", ["state": f.t("report.state." + $0.rawValue)]))
         }
+        let urged =
+            request.uri.queryParameters.get("saved") == "urged" ? PageNote(kind: "ok", text: f.t("report.urged")) : nil
         return try await page(
             try context.parameters.require("id", as: Int64.self), context, f,
-            message: filed ? PageNote(kind: "ok", text: f.t("report.filedForResident")) : moved)
+            message: filed ? PageNote(kind: "ok", text: f.t("report.filedForResident")) : moved ?? urged)
     }
 
     @Sendable func transition(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
@@ -361,6 +380,25 @@ struct ReportPageController {
                 try await step([])
             }
             return SiteRoute.report(id, moved: to).path
+        }
+    }
+
+    /// The office's urging note (催办): refused, the page comes back with the note kept and the reason beside it.
+    @Sendable func urge(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        let fields = try await Pages.form(request, context)
+        let refused: (Pages.Refusal) async throws -> Response = { r in
+            let typed = ReportPage.Typed(fields: fields, wrong: ["urge"], message: r.text)
+            return try await page(
+                id, context, f, message: PageNote(kind: r.tone, text: r.text), typed: typed, status: r.status)
+        }
+        return try await Pages.save(f, refused: refused) {
+            // Said in the form's words: the store's refusal speaks of a note.
+            guard !TextNormalizer.prose(fields["urge"] ?? "").isEmpty else {
+                throw ValidationError(field: "urge", code: "required", message: "write what is urged")
+            }
+            _ = try await reports().urge(id: id, note: fields["urge"] ?? "", actor: try context.actor())
+            return SiteRoute.reportUrged(id).path
         }
     }
 

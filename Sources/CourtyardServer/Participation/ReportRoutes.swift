@@ -68,6 +68,7 @@ struct ReportController {
         api.get("reports", use: list)
         api.get("reports/:id", use: read)
         api.post("reports/:id/transitions", use: transition)
+        api.post("reports/:id/urge", use: urge)
     }
 
     struct NewReport: Decodable {
@@ -99,6 +100,16 @@ struct ReportController {
         "id", "compound_id", "building_id", "category", "description", "state", "ball_in_court",
         "assignee_organisation_id", "submitted_at", "due_on", "overdue",
     ]
+
+    /// The office urges the company or department an assigned report waits on (催办): a note in its history.
+    @Sendable func urge(_ request: Request, _ context: AppContext) async throws -> Response {
+        struct Urge: Decodable { var note: String? }
+        let body = try await JSONBody.decode(Urge.self, request, context: context)
+        return try JSONBody.response(
+            try await reports().urge(
+                id: try context.parameters.require("id", as: Int64.self), note: body.note ?? "",
+                actor: try context.actor()))
+    }
 
     @Sendable func create(_ request: Request, _ context: AppContext) async throws -> Response {
         let actor = try context.require(.fileReports)

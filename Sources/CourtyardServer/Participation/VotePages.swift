@@ -282,7 +282,8 @@ struct VotePageController {
                 refusedVoid: EnteredPaper.Refused(entry: ballot, reason: reason, error: m.1), f)
             return f.page(title: page.title, "participation-vote", page, status: status)
         }
-        return try await Pages.save(f, next: SiteRoute.vote(id).path + "?voided=1#entered", redisplay: redisplay) {
+        let next = SiteRoute.vote(id).path + "?voided=\(ballot)#entered"
+        return try await Pages.save(f, next: next, redisplay: redisplay) {
             try await VoteRepository(database: services.database).void(
                 voteId: id, ballotId: ballot, reason: reason, actor: actor)
         }
@@ -313,7 +314,15 @@ struct VotePageController {
         let id = try context.parameters.require("id", as: Int64.self)
         let enteredBallot = request.uri.queryParameters.get("entered")
         let entered = enteredBallot != nil
-        let voided = request.uri.queryParameters.get("voided") == "1"
+        // The ballot just voided, named by its paper and home.
+        var voidedNote: String?
+        if let voided = request.uri.queryParameters.get("voided").flatMap({ Int64($0) }) {
+            let paper = try await VoteRepository(database: services.database).voidedPaper(
+                voteId: id, ballotId: voided, actor: actor)
+            voidedNote =
+                paper.map { f.lang.say("ballot.voidedNamed", ["paper": $0.paper, "home": $0.household]) }
+                ?? f.t("ballot.voided")
+        }
         let stepped = ["opened", "closed"].first { request.uri.queryParameters.get($0) == "1" }
         // A search longer than the field allows is cut, not refused: it is only a search.
         // A search form sends a space as "+".
@@ -330,10 +339,10 @@ struct VotePageController {
             notice: stepped.map { PageNote(kind: "ok", text: f.t("vote.\($0)")) }, find: find,
             savedWhat: try await savedWhat(vote: id, ballot: enteredBallot.flatMap { Int64($0) }, actor: actor, f), f)
         // Said where the void leads (the list of ballots), not at the top of a long page.
-        if voided, page.enteredCount != nil {
-            page.voidedNote = f.t("ballot.voided")
-        } else if voided {
-            page.notice = PageNote(kind: "ok", text: f.t("ballot.voided"))
+        if let voidedNote, page.enteredCount != nil {
+            page.voidedNote = voidedNote
+        } else if let voidedNote {
+            page.notice = PageNote(kind: "ok", text: voidedNote)
         }
         return f.page(title: page.title, "participation-vote", page)
     }

@@ -451,8 +451,12 @@ struct ProjectPage {
             lines.append((lead ?? f.t("finding.fixedNote")) + x.rectificationNote)
         }
         if !x.reinspectionNote.isEmpty {
-            lines.append(
-                f.t(x.state == .open ? "finding.rejectedNote" : "finding.reinspectedNote") + x.reinspectionNote)
+            // A failed re-inspection says who failed it and when, for the contractor to ask what is still wrong.
+            let rejected = x.reinspectedByName.flatMap { name in
+                x.reinspectedOn.map { f.lang.say("finding.rejectedNoteBy", ["name": name, "date": $0.description]) }
+            }
+            let lead = x.state == .open ? rejected ?? f.t("finding.rejectedNote") : f.t("finding.reinspectedNote")
+            lines.append(lead + x.reinspectionNote)
         }
         if x.state == .rectified && x.rectifiedBy == actor.username && Permissions.allows(actor.role, .writeSiteChecks)
         {

@@ -5,11 +5,13 @@ import Hummingbird
 
 extension SiteRoute {
     /// `saved`: the entry just recorded, read back beside the form.
-    static func volunteers(year: Int? = nil, saved: Int64? = nil, removed: Bool = false) -> SiteRoute {
+    /// `removed`: the entry just removed, named on the page.
+    static func volunteers(year: Int? = nil, saved: Int64? = nil, removed: Int64? = nil) -> SiteRoute {
         SiteRoute(
             "/volunteers",
             query: [
-                ("year", year.map(String.init)), ("saved", saved.map(String.init)), ("removed", removed ? "1" : nil),
+                ("year", year.map(String.init)), ("saved", saved.map(String.init)),
+                ("removed", removed.map(String.init)),
             ])
     }
     static func volunteerRemove(_ id: Int64) -> SiteRoute { SiteRoute("/volunteers/\(id)/remove") }
@@ -148,6 +150,8 @@ struct VolunteerForm {
     /// The same service of the same person that day is already recorded: sent again, with the box ticked, it is
     /// recorded as another.
     var askAgain = false
+    /// An entry longer than most, asked about beside its field: ticked and sent again, it is kept.
+    var askLong = false
     /// Why it asks, said beside the box (the page opens at the form, far below the note on top).
     var againText: String?
     /// The fields found wrong, each said beside its field.
@@ -189,6 +193,7 @@ struct VolunteerForm {
             ("name", \.nameError), ("phone", \.phoneError), ("date", \.dateError), ("minutes", \.durationError),
         ]
         for (field, path) in fields where r.fields.contains(field) { self[keyPath: path] = r.text }
+        askLong = r.code == "long_entry"
         askAgain = r.code == "already_recorded"
         againText = askAgain ? r.text : nil
     }
@@ -219,7 +224,7 @@ struct VolunteerPageController {
             return f.page(title: f.t("volunteer.title"), "stewards-volunteers", page, status: status)
         }
         return try await Pages.save(
-            f, next: SiteRoute.volunteers(year: year, removed: true).path + "#entries", redisplay: redisplay
+            f, next: SiteRoute.volunteers(year: year, removed: id).path + "#entries", redisplay: redisplay
         ) {
             // Removed a moment before (another tab, a colleague): it is gone, as asked.
             do {
@@ -238,7 +243,18 @@ struct VolunteerPageController {
         }
         var page = try await VolunteerPage.load(
             year: year, actor: actor, services: services, note: nil, form: form, f)
-        if request.uri.queryParameters.get("removed") == "1" { page.removed = f.t("volunteer.removed") }
+        if let removed = request.uri.queryParameters.get("removed").flatMap({ Int64($0) }) {
+            // Named by the entry it was, so a wrong button is seen at once.
+            let entry = try await VolunteerRepository(database: services.database).removed(id: removed, actor: actor)
+            page.removed =
+                entry.map { e in
+                    let what = [
+                        e.name, f.t("volunteer.kind." + e.activity.rawValue), VolunteerPage.duration(e.minutes, f),
+                        e.date.description,
+                    ]
+                    return f.lang.say("volunteer.removedWhat", ["what": what.joined(separator: " · ")])
+                } ?? f.t("volunteer.removed")
+        }
         return f.page(title: f.t("volunteer.title"), "stewards-volunteers", page)
     }
 
@@ -278,6 +294,11 @@ struct VolunteerPageController {
         }
         guard (1...EventRules.maxHelperMinutes).contains(minutes) else {
             throw ValidationError(field: "minutes", code: Pages.pageMessage, message: f.t("volunteer.durationRange"))
+        }
+        if ServiceDuration.asksToConfirm(minutes) && fields["long"] != "1" {
+            var asked = ValidationError(field: "minutes", code: "long_entry", message: "confirm so long an entry")
+            asked.values = ["hours": VolunteerPage.duration(minutes, f)]
+            throw asked
         }
         // Hours at an event come from its helpers; a form offers only the other kinds.
         guard let activity = VolunteerActivity(rawValue: fields["activity"] ?? "patrol"), activity != .event else {

@@ -383,10 +383,7 @@ extension OpenAPIDocument {
             "post": op(
                 "Sign the checklist as this account's party (the version read; a changed one is a 409)",
                 id: "sign_handover", tag: "handovers", params: [idParam],
-                body: [
-                    "type": "object", "required": ["version"],
-                    "properties": ["version": ["type": "integer", "minimum": 0, "maximum": 2_147_483_647]],
-                ],
+                body: oneField("version", ["type": "integer", "minimum": 0, "maximum": 2_147_483_647]),
                 responses: conflict(["200": response("the hand-over", handover)]))
         ]
         let record: D = [

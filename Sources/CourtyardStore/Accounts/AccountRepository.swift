@@ -198,7 +198,7 @@ public struct AccountRepository: Sendable {
     /// Two accounts made at once under names differing only in case would each pass the check before the other is
     /// stored: on PostgreSQL the check and the insert hold a lock to the transaction's end (SQLite writes one at a time).
     static func oneNameAtATime(_ db: any SQLDatabase) async throws {
-        guard db.dialect.name == "postgresql" else { return }
+        guard db.kind == .postgres else { return }
         try await db.raw("SELECT pg_advisory_xact_lock(\(bind: namesLockKey))").run()
     }
 

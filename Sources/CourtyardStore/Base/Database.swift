@@ -8,6 +8,12 @@ import PostgresKit
 import SQLKit
 import SQLiteKit
 
+extension SQLDatabase {
+    /// The kind of database a connection talks to, as `Database.kind` names it: for the few statements that differ
+    /// (a row lock, an advisory lock), decided where only the connection is at hand.
+    var kind: Database.Kind { dialect.name == "postgresql" ? .postgres : .sqlite }
+}
+
 /// The one database the product runs on: an SQLite file (one sub-district on a laptop)
 /// or a PostgreSQL server (a city or more), chosen by `DATABASE_URL`.
 public final class Database: Sendable {

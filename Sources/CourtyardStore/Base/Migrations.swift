@@ -842,6 +842,14 @@ public enum Migrations {
                 "ALTER TABLE notice_objections ADD COLUMN replied_at TEXT",
                 "CREATE UNIQUE INDEX notice_objections_code ON notice_objections (tracking_code)",
             ]),
+        Step(
+            version: 33, name: "finding_reinspected",
+            statements: [
+                // A failed re-inspection said why but not who failed it or when: each re-inspection, passed or
+                // failed, now keeps both.
+                "ALTER TABLE findings ADD COLUMN reinspected_by TEXT",
+                "ALTER TABLE findings ADD COLUMN reinspected_on TEXT",
+            ]),
     ]
 
     public static var latest: Int { steps.last?.version ?? 0 }

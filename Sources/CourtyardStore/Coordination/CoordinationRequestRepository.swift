@@ -91,7 +91,7 @@ public struct CoordinationRequestRepository: Sendable {
     static func refuseRepeat(
         _ r: NewRequest, description: String, actor: Actor, db: any SQLDatabase
     ) async throws {
-        if db.dialect.name == "postgresql" {
+        if db.kind == .postgres {
             _ = try await db.raw("SELECT id FROM projects WHERE id = \(bind: r.projectId) FOR UPDATE").all()
         }
         let since = Clock.iso(Date().addingTimeInterval(-600))

@@ -7,6 +7,12 @@ public struct EnteredPapers<Entry: Sendable>: Sendable {
     public var total: Int
 }
 
+/// A paper entry just voided, as its page names it: the paper's number and the household it was entered for.
+public struct VoidedPaper: Sendable, Equatable {
+    public var paper: String
+    public var household: String
+}
+
 /// What the lists of paper ballots and of paper questionnaires share: whose entries a person sees, how one is found,
 /// and how its household and whoever entered it are named. `alias` is the entries' table in the query (a constant).
 enum PaperEntries {
@@ -97,6 +103,19 @@ enum PaperEntries {
                 ("household", .string(try household(row))),
                 ("paper_number", .string(try row.optionalText("paper_number") ?? "")), ("reason", .string(why)),
             ]))
+    }
+
+    /// A voided entry's paper number and household ("楼栋-单元-房号"), for the page its void returns to: read by
+    /// whoever may read every entry (`all`), or by whoever entered it. Nil for a live entry or another's.
+    static func voided(
+        _ table: String, parent: String, parentId: Int64, id: Int64, all: Bool, actor: Actor, db: any SQLDatabase
+    ) async throws -> VoidedPaper? {
+        var sql: SQLQueryString =
+            "SELECT x.paper_number, " + named("x") + " FROM \(unsafeRaw: table) x" + joins("x")
+            + " WHERE x.id = \(bind: id) AND x.\(unsafeRaw: parent) = \(bind: parentId) AND x.voided_at IS NOT NULL"
+        if !all { sql += " AND x.entered_by = \(bind: actor.username)" }
+        guard let r = try await db.raw(sql).first() else { return nil }
+        return VoidedPaper(paper: try r.optionalText("paper_number") ?? "", household: try household(r))
     }
 
     /// "楼栋-单元-房号" of a row read with `named`.

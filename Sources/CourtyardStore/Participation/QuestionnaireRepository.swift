@@ -157,7 +157,7 @@ public struct QuestionnaireRepository: Sendable {
     /// The draft whose questions are to change or which is discarded, held on PostgreSQL while it is: a draft only,
     /// since residents answer a published one.
     static func draft(_ id: Int64, scope: SQLQueryString, db: any SQLDatabase) async throws -> Header {
-        if db.dialect.name == "postgresql" {
+        if db.kind == .postgres {
             _ = try await db.raw("SELECT id FROM questionnaires WHERE id = \(bind: id) FOR UPDATE").first()
         }
         let h = try await header(id, db: db, scope: scope)
@@ -385,6 +385,19 @@ public struct QuestionnaireRepository: Sendable {
         }
     }
 
+    /// The paper response just voided, named for the page the void returns to (nil when it is not the actor's to see).
+    public func voidedPaper(id: Int64, responseId: Int64, actor: Actor) async throws -> VoidedPaper? {
+        let all = Permissions.allows(actor.role, .manageParticipation)
+        guard all || Permissions.allows(actor.role, .enterBallots) else { return nil }
+        let s = scope(actor)
+        return try await database.withConnection { db in
+            _ = try await Self.header(id, db: db, scope: s)
+            return try await PaperEntries.voided(
+                "questionnaire_responses", parent: "questionnaire_id", parentId: id, id: responseId, all: all,
+                actor: actor, db: db)
+        }
+    }
+
     /// Why someone other than the office may not void a paper response: the same rule as a paper ballot's.
     static func correctionRefusal(_ at: String, _ enteredBy: String, _ actor: Actor) -> StoreError? {
         switch BallotCorrection.refusal(enteredAt: at, enteredBy: enteredBy, actor: actor.username, today: Clock.today)
@@ -506,12 +519,18 @@ public struct QuestionnaireRepository: Sendable {
         ).first() != nil {
             throw StoreError.refused(code: "already_answered", message: "household \(householdId) has already answered")
         }
-        if let paper,
-            try await db.raw(
-                "SELECT id FROM questionnaire_responses WHERE questionnaire_id = \(bind: h.id) AND LOWER(paper_number) = \(bind: paper.lowercased()) AND voided_at IS NULL"
-            ).first() != nil
-        {
-            throw StoreError.refused(code: "paper_entered", message: "paper \(paper) has already been entered")
+        if let paper {
+            // Refused naming the home it was entered for, so the one who holds the paper can be found.
+            let sql: SQLQueryString =
+                "SELECT x.paper_number, " + PaperEntries.named("x") + " FROM questionnaire_responses x"
+                + PaperEntries.joins("x")
+                + " WHERE x.questionnaire_id = \(bind: h.id) AND LOWER(x.paper_number) = \(bind: paper.lowercased())"
+                + " AND x.voided_at IS NULL"
+            if let taken = try await db.raw(sql).first() {
+                throw StoreError.refused(
+                    code: "paper_entered", message: "paper \(paper) has already been entered",
+                    details: [Phrase("paperHome", values: ["home": try PaperEntries.household(taken)])])
+            }
         }
         let id: Int64
         do {

@@ -369,10 +369,14 @@ public struct ReportRepository: Sendable {
     static let columns = """
         r.id, r.subdistrict_id, r.compound_id, r.building_id, r.category, r.description, r.photos_json, r.reporter_name, r.reporter_phone,
         r.state, r.assignee_organisation_id, r.state_since, r.due_on, r.submitted_at, r.version,
-        (SELECT ao.kind FROM organisations ao WHERE ao.id = r.assignee_organisation_id) AS assignee_kind,
-        (SELECT ao.name FROM organisations ao WHERE ao.id = r.assignee_organisation_id) AS assignee_name,
+        ao.kind AS assignee_kind, ao.name AS assignee_name,
         (SELECT e.from_state FROM report_events e WHERE e.report_id = r.id ORDER BY e.id DESC LIMIT 1) AS last_from
         """
+
+    /// The reports with their compound (for the scope) and the organisation each waits on (`columns`' `ao`).
+    static let from =
+        "FROM reports r JOIN compounds t ON t.id = r.compound_id "
+        + "LEFT JOIN organisations ao ON ao.id = r.assignee_organisation_id"
 
     func decode(_ row: any SQLRow, actor: Actor, today: Day) throws -> Report {
         let state = ReportState(rawValue: try row.decode(column: "state", as: String.self)) ?? .submitted
@@ -417,8 +421,8 @@ public struct ReportRepository: Sendable {
     /// A report with its history, as `actor` may see it.
     func read(id: Int64, actor: Actor, db: any SQLDatabase) async throws -> Report {
         let sql: SQLQueryString =
-            "SELECT \(unsafeRaw: Self.columns) FROM reports r "
-            + "JOIN compounds t ON t.id = r.compound_id WHERE r.id = \(bind: id) AND " + Self.scope(actor)
+            "SELECT \(unsafeRaw: Self.columns) \(unsafeRaw: Self.from) WHERE r.id = \(bind: id) AND "
+            + Self.scope(actor)
         guard let row = try await db.raw(sql).first() else { throw StoreError.notFound }
         var report = try decode(row, actor: actor, today: Clock.today)
         report.history = try await db.raw(
@@ -446,8 +450,7 @@ public struct ReportRepository: Sendable {
     ) async throws -> [Report] {
         guard Self.canRead(actor) else { throw AccessError.forbidden }
         var sql: SQLQueryString =
-            "SELECT \(unsafeRaw: Self.columns) FROM reports r "
-            + "JOIN compounds t ON t.id = r.compound_id WHERE " + Self.scope(actor)
+            "SELECT \(unsafeRaw: Self.columns) \(unsafeRaw: Self.from) WHERE " + Self.scope(actor)
         if let compoundId { sql += " AND r.compound_id = \(bind: compoundId)" }
         if let state { sql += " AND r.state = \(bind: state.rawValue)" }
         let today = Clock.today
@@ -503,6 +506,42 @@ public struct ReportRepository: Sendable {
         return try await get(id: id, actor: actor)
     }
 
+    /// The office urges (催办) the company or department a report waits on: the note goes into the report's history
+    /// (read by them, and by the reporter with the tracking code), and nothing else changes.
+    public func urge(id: Int64, note: String, actor: Actor) async throws -> Report {
+        guard Permissions.allows(actor.role, .manageReports) else { throw AccessError.forbidden }
+        try TextBounds.check(note, field: "note")
+        let note = TextNormalizer.prose(note)
+        guard !note.isEmpty else {
+            throw ValidationError(field: "note", code: "required", message: "say what is urged")
+        }
+        try await database.transaction { db in
+            let sql: SQLQueryString =
+                "SELECT r.state, r.subdistrict_id, r.assignee_organisation_id FROM reports r "
+                + "JOIN compounds t ON t.id = r.compound_id WHERE r.id = \(bind: id) AND " + Self.scope(actor)
+                + Self.lock(db)
+            guard let row = try await db.raw(sql).first() else { throw StoreError.notFound }
+            let state = ReportState(rawValue: try row.decode(column: "state", as: String.self)) ?? .submitted
+            guard ReportRouting.mayUrge(actor, state: state) else {
+                throw StoreError.refused(
+                    code: "not_assigned", message: "only a report waiting on those it was sent to is urged")
+            }
+            let assignee = try row.decode(column: "assignee_organisation_id", as: Int64?.self)
+            try await db.raw(
+                """
+                INSERT INTO report_events (report_id, at, from_state, to_state, note, username, organisation_id, photos_json)
+                VALUES (\(bind: id), \(bind: Clock.isoNow()), \(bind: state.rawValue), \(bind: state.rawValue),
+                  \(bind: note), \(bind: actor.username), \(bind: assignee), '[]')
+                """
+            ).run()
+            try await AuditLog.record(
+                db: db, actor: actor, action: "urge", entity: "reports", entityId: id,
+                subdistrictId: try row.decode(column: "subdistrict_id", as: Int64.self), before: nil,
+                after: .string(note))
+        }
+        return try await get(id: id, actor: actor)
+    }
+
     /// Photos of a fix are at most `maxFixPhotos`, and go with the step that reports it fixed only.
     static func checkFixPhotos(_ photos: [Int64], to: ReportState) throws {
         guard !photos.isEmpty else { return }
@@ -519,7 +558,7 @@ public struct ReportRepository: Sendable {
     /// On PostgreSQL the report's row is held for the step, so two steps at once are taken one after the other,
     /// the second from the state the first left.
     static func lock(_ db: any SQLDatabase) -> SQLQueryString {
-        db.dialect.name == "postgresql" ? " FOR UPDATE OF r" : ""
+        db.kind == .postgres ? " FOR UPDATE OF r" : ""
     }
 
     /// The reporter's answer to a reported fix, by the report's tracking code (`ReportRouting.reporterAnswer`): it is

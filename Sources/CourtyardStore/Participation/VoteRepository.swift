@@ -453,6 +453,17 @@ public struct VoteRepository: Sendable {
 
     /// Voids a ballot with a reason (audited), so the household may vote again: the office any paper ballot, whoever
     /// else enters ballots one they entered, on the day they entered it (`BallotCorrection`).
+    /// The paper ballot just voided, named for the page the void returns to (nil when it is not the actor's to see).
+    public func voidedPaper(voteId: Int64, ballotId: Int64, actor: Actor) async throws -> VoidedPaper? {
+        let all = Permissions.allows(actor.role, .manageVotes)
+        guard all || Permissions.allows(actor.role, .enterBallots) else { return nil }
+        return try await database.withConnection { db in
+            _ = try await load(id: voteId, actor: actor, db: db)
+            return try await PaperEntries.voided(
+                "ballots", parent: "vote_id", parentId: voteId, id: ballotId, all: all, actor: actor, db: db)
+        }
+    }
+
     public func void(voteId: Int64, ballotId: Int64, reason: String, actor: Actor) async throws {
         let office = Permissions.allows(actor.role, .manageVotes)
         guard office || Permissions.allows(actor.role, .enterBallots) else { throw AccessError.forbidden }

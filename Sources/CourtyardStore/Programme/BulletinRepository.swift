@@ -205,7 +205,7 @@ public struct BulletinRepository: Sendable {
     /// PostgreSQL's "C" order whatever the database's collation (which may differ from one server to another, and
     /// compares slowly), so the same data lists the same way everywhere.
     static func byName(_ db: any SQLDatabase) -> SQLQueryString {
-        db.dialect.name == "postgresql"
+        db.kind == .postgres
             ? #" ORDER BY c.name COLLATE "C", t.name COLLATE "C", p.id"# : " ORDER BY c.name, t.name, p.id"
     }
 

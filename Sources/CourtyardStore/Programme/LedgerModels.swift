@@ -63,6 +63,10 @@ public struct Finding: Codable, Sendable, Equatable {
     public var verifiedByName: String?
     /// The day the re-inspection passed it; none for a finding closed before the day was kept.
     public var verifiedOn: Day?
+    /// Who re-inspected it last, passed or failed, their name for the page, and the day.
+    public var reinspectedBy: String?
+    public var reinspectedByName: String?
+    public var reinspectedOn: Day?
     public var version: Int64
 
     enum CodingKeys: String, CodingKey {
@@ -71,7 +75,8 @@ public struct Finding: Codable, Sendable, Equatable {
         case reinspectionNote = "reinspection_note"
         case rectificationPhotos = "rectification_photos"
         case rectifiedBy = "rectified_by", verifiedBy = "verified_by", verifiedByName = "verified_by_name"
-        case verifiedOn = "verified_on", version
+        case verifiedOn = "verified_on", reinspectedBy = "reinspected_by", reinspectedByName = "reinspected_by_name"
+        case reinspectedOn = "reinspected_on", version
     }
 }
 

@@ -434,9 +434,11 @@ public struct LedgerRepository: Sendable {
     static let findingColumns =
         """
         id, project_id, check_id, description, photos_json, due_on, state, rectified_on, rectification_note, reinspection_note,
-          rectification_photos_json, rectified_by, verified_by, verified_on, version,
+          rectification_photos_json, rectified_by, verified_by, verified_on, reinspected_by, reinspected_on, version,
           (SELECT COALESCE(NULLIF(u.display_name, ''), u.username) FROM users u WHERE u.username = findings.verified_by)
-            AS verified_by_name
+            AS verified_by_name,
+          (SELECT COALESCE(NULLIF(u.display_name, ''), u.username) FROM users u
+            WHERE u.username = findings.reinspected_by) AS reinspected_by_name
         """
 
     static func finding(_ f: any SQLRow, today: Day) throws -> Finding {
@@ -457,6 +459,9 @@ public struct LedgerRepository: Sendable {
             verifiedBy: try f.optionalText("verified_by"),
             verifiedByName: try f.optionalText("verified_by_name"),
             verifiedOn: try f.optionalText("verified_on").flatMap { Day($0) },
+            reinspectedBy: try f.optionalText("reinspected_by"),
+            reinspectedByName: try f.optionalText("reinspected_by_name"),
+            reinspectedOn: try f.optionalText("reinspected_on").flatMap { Day($0) },
             version: try f.int("version"))
     }
 
@@ -529,6 +534,7 @@ public struct LedgerRepository: Sendable {
                         """
                         UPDATE findings SET state = 'verified', verified_by = \(bind: actor.username),
                           verified_on = \(bind: today.description), reinspection_note = \(bind: TextNormalizer.prose(note)),
+                          reinspected_by = \(bind: actor.username), reinspected_on = \(bind: today.description),
                           version = version + 1 WHERE id = \(bind: id)
                         """
                     ).run()
@@ -543,7 +549,8 @@ public struct LedgerRepository: Sendable {
                     try await db.raw(
                         """
                         UPDATE findings SET state = 'open', due_on = \(bind: due.description),
-                          reinspection_note = \(bind: TextNormalizer.prose(note)), version = version + 1 WHERE id = \(bind: id)
+                          reinspection_note = \(bind: TextNormalizer.prose(note)), reinspected_by = \(bind: actor.username),
+                          reinspected_on = \(bind: today.description), version = version + 1 WHERE id = \(bind: id)
                         """
                     ).run()
                 }

@@ -188,6 +188,29 @@ public struct VolunteerRepository: Sendable {
         }
     }
 
+    /// An entry as it was when removed.
+    public struct Removed: Codable, Sendable {
+        public var name: String
+        public var activity: VolunteerActivity
+        public var date: Day
+        public var minutes: Int64
+    }
+
+    /// The entry this account removed, as the audit log kept it, for the page its removal returns to: which entry
+    /// went. Nil for one it did not remove.
+    public func removed(id: Int64, actor: Actor) async throws -> Removed? {
+        let row = try await database.withConnection { db in
+            try await db.raw(
+                """
+                SELECT before_json FROM audit_log WHERE entity = 'volunteer_hours' AND entity_id = \(bind: id)
+                  AND action = 'delete' AND username = \(bind: actor.username) ORDER BY id DESC LIMIT 1
+                """
+            ).first()
+        }
+        guard let text = try row?.optionalText("before_json") else { return nil }
+        return try? JSONDecoder().decode(Removed.self, from: Data(text.utf8))
+    }
+
     /// Community staff and the office remove any entry in their scope; whoever else writes contacts only their own,
     /// on the day they recorded it. `row` holds the entry's `created_at` and `created_by`.
     static func mayRemove(_ row: SQLRow, actor: Actor) throws -> Bool {
