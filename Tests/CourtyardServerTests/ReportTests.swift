@@ -232,6 +232,12 @@ import Testing
             #expect(
                 emptyUrge.0 == .unprocessableContent
                     && emptyUrge.1.contains(#"id="report-urge-error" role="alert">请写明催办说明。"#))
+            try await services.database.withConnection { db in
+                try await db.raw(
+                    "UPDATE organisations SET contact_phone = '13700000009' WHERE id = \(bind: Int64(org) ?? 0)"
+                )
+                .run()
+            }
             let urged = try await client.execute(
                 uri: "/reports/\(id)/urge", method: .post,
                 headers: [.cookie: office.cookie, .contentType: "application/x-www-form-urlencoded"],
@@ -246,6 +252,14 @@ import Testing
             let entry = urgedReport.json["history"]?.arrayItems.last
             #expect(entry?["from"]?.stringValue == "assigned" && entry?["to"]?.stringValue == "assigned")
             #expect(entry?["note"]?.stringValue == "请明天前处理")
+            // The company is texted at the number it gave, naming the compound and the report.
+            let texts = try await SelectionTests.ints(
+                services,
+                """
+                SELECT COUNT(*) AS id FROM outbox WHERE event = 'report.urged' AND target = '13700000009'
+                  AND payload_json LIKE '%街道办催办%' AND payload_json LIKE '%请明天前处理%'
+                """)
+            #expect(texts == [1])
             let read = try await client.execute(
                 uri: "/reports/\(id)", method: .get, headers: [.cookie: contractor.cookie]
             ) { String(buffer: $0.body) }

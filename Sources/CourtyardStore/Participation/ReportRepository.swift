@@ -517,9 +517,10 @@ public struct ReportRepository: Sendable {
         }
         try await database.transaction { db in
             let sql: SQLQueryString =
-                "SELECT r.state, r.subdistrict_id, r.assignee_organisation_id FROM reports r "
-                + "JOIN compounds t ON t.id = r.compound_id WHERE r.id = \(bind: id) AND " + Self.scope(actor)
-                + Self.lock(db)
+                "SELECT r.state, r.subdistrict_id, r.assignee_organisation_id, r.due_on, t.name AS compound_name, "
+                + "(SELECT o.contact_phone FROM organisations o WHERE o.id = r.assignee_organisation_id) AS phone "
+                + "FROM reports r JOIN compounds t ON t.id = r.compound_id WHERE r.id = \(bind: id) AND "
+                + Self.scope(actor) + Self.lock(db)
             guard let row = try await db.raw(sql).first() else { throw StoreError.notFound }
             let state = ReportState(rawValue: try row.decode(column: "state", as: String.self)) ?? .submitted
             guard ReportRouting.mayUrge(actor, state: state) else {
@@ -534,6 +535,12 @@ public struct ReportRepository: Sendable {
                   \(bind: note), \(bind: actor.username), \(bind: assignee), '[]')
                 """
             ).run()
+            // Those it waits on are texted at the number their organisation gave, as a clerk's call would reach them.
+            let due = try row.decode(column: "due_on", as: String?.self).map { "，请于\($0)前处理" } ?? ""
+            try await Outbox.message(
+                db: db, event: "report.urged", phone: try row.decode(column: "phone", as: String?.self) ?? "",
+                text: "【楼院焕新】街道办催办：\(try row.decode(column: "compound_name", as: String.self))的监督反映"
+                    + "（编号\(id)）\(due)。\(note)")
             try await AuditLog.record(
                 db: db, actor: actor, action: "urge", entity: "reports", entityId: id,
                 subdistrictId: try row.decode(column: "subdistrict_id", as: Int64.self), before: nil,
