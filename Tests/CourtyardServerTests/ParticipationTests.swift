@@ -701,7 +701,7 @@ extension JSONValue {
                 }.contains(">不改</textarea>")))
             #expect(shown.contains(#"name="replied_at" value="20"#), "the answer's time goes back with a change")
             // Staff see the objector's code, to find the objection when a resident phones with it.
-            #expect(shown.contains("查询码：<span class=\"nobreak\">\(TrackingCode.shown(String(code)))</span>"))
+            #expect(shown.contains("<span class=\"nobreak\">查询码：\(TrackingCode.shown(String(code)))</span>"))
             // Answered, the reply reads as the answer and changing it is asked for, with the reply in the box.
             let item = try #require(
                 shown.firstMatch(of: try Regex(#"<li id="objection-\#(objection)">.*?</li>"#).dotMatchesNewlines()).map

@@ -429,6 +429,9 @@ extension TestClientProtocol {
             let reopened = try await PageTests.page(client, "/projects/\(f.pid)", cookie: officeCookie).1
             #expect(rejected.json["reinspected_on"]?.stringValue == today.description)
             #expect(reopened.contains("），原因：围挡不连续"))
+            // The contractor's home lists it again saying why, not only that it is due.
+            let contractorHome = try await PageTests.page(client, "/", cookie: contractorCookie).1
+            #expect(contractorHome.contains("复检不合格：围挡不连续 · 整改期限"))
             _ = try await f.call(.post, "/api/v1/findings/\(finding)/rectify", as: f.contractor, #"{"note":"已连续"}"#)
             let verified = try await f.call(.post, "/api/v1/findings/\(finding)/verify")
             #expect(verified.json["state"]?.stringValue == "verified")

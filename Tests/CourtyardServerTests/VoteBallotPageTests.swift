@@ -71,6 +71,18 @@ import Testing
                 "/votes/\(vote)/ballots",
                 [("household_id", homes[1]), ("choice", "reject"), ("paper_number", "纸-0001")])
             #expect(samePaper == .unprocessableContent && paperPage.contains("这个编号的纸质选票已经录入过"))
+            // It names the home the number was entered for.
+            let holder = try #require(
+                try await services.database.withConnection { db in
+                    try await db.raw(
+                        """
+                        SELECT b.name || '-' || e.name || '-' || h.room AS home FROM households h
+                        JOIN entrances e ON e.id = h.entrance_id JOIN buildings b ON b.id = h.building_id
+                        WHERE h.id = \(bind: Int64(homes[0]) ?? 0)
+                        """
+                    ).first()?.text("home")
+                })
+            #expect(paperPage.contains("录在 \(holder)，请核对编号。"))
             // The phone scrolls to the number to correct, far down the page: its field takes the focus.
             #expect(
                 paperPage.contains(

@@ -114,6 +114,7 @@ extension Catalogue {
         "home.reason.past_deadline": "past its deadline {date}",
         "home.reason.stage_stalled": "{n} days in this stage",
         "home.reportUntitled": "(no description)",
+        "home.findingFailed": "Failed re-inspection: {why}",
         "home.findingDue": "due {date}",
         "home.lastWritten": "last written {date}",
         "home.neverWritten": "never written",
@@ -697,6 +698,8 @@ extension Catalogue {
         "ballot.error.notInVote": "This household is not in this vote, or not in your care.",
         "ballot.error.closed": "This vote is no longer open; ballots cannot be entered.",
         "ballot.error.voted": "This household has already voted. To correct it, the office first voids the ballot.",
+        "ballot.error.paperTakenBy":
+            "A paper ballot with this number is already entered, for {home}; check the number.",
         "ballot.error.paperTaken": "A paper ballot with this number is already entered; check the number.",
         "log.saved": "The site log is saved.",
         "log.defaultWeather": "Sunny",
@@ -1844,8 +1847,7 @@ extension Catalogue {
         "error.reply_changed":
             "Someone else has just answered this objection; read the answer now given, and change it if need be.",
         "notice.replied":
-            "Reply saved. The resident sees it with their tracking code; one who left a phone may also be told"
-            + " by phone.",
+            "Reply saved. The resident sees it with their tracking code; they left a phone, so you may also call them.",
         "notice.unanswered": "Not answered",
         "notice.anonymous": "No name or phone left",
         "notice.changeReply": "Change the reply",

@@ -440,7 +440,9 @@ struct HomePage {
             QueueSection.Item(
                 itemHref: SiteRoute.projectSection(x.projectId, "checks").path, itemTitle: x.description,
                 itemPlace: x.compoundName,
-                itemDetail: f.t("home.findingDue").replacingOccurrences(of: "{date}", with: x.dueOn.description),
+                // A finding open again after a failed re-inspection says so, and why, before its due day.
+                itemDetail: (x.failedBecause.map { f.lang.say("home.findingFailed", ["why": $0]) + " · " } ?? "")
+                    + f.t("home.findingDue").replacingOccurrences(of: "{date}", with: x.dueOn.description),
                 itemFlag: x.overdue ? f.t("report.overdue") : nil)
         }
     }

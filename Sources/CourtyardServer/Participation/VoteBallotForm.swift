@@ -120,7 +120,8 @@ extension VotePageController {
             } catch StoreError.notFound {
                 errors.household = f.t("ballot.error.notInVote")
             } catch StoreError.conflict {
-                errors = try await conflict(voteId: id, household: household, actor: actor, f)
+                errors = try await conflict(
+                    voteId: id, household: household, paper: TextNormalizer.clean(typed.paperNumber), actor: actor, f)
             }
         }
         let page = try await VotePage.load(
@@ -141,7 +142,9 @@ extension VotePageController {
 
     /// Which of the three refusals it was: the vote no longer open, the household already voted, or the paper's
     /// number already entered.
-    func conflict(voteId: Int64, household: Int64, actor: Actor, _ f: PageFrame) async throws -> BallotForm.Errors {
+    func conflict(
+        voteId: Int64, household: Int64, paper: String, actor: Actor, _ f: PageFrame
+    ) async throws -> BallotForm.Errors {
         var errors = BallotForm.Errors()
         let vote = try await VoteRepository(database: services.database).get(id: voteId, actor: actor)
         guard vote.status == .open else {
@@ -150,7 +153,11 @@ extension VotePageController {
         }
         let waiting = try await WorkQueue(database: services.database).notVoted(voteId: voteId, actor: actor)
         if waiting.contains(where: { $0.homes.contains { $0.householdId == household } }) {
-            errors.paper = f.t("ballot.error.paperTaken")
+            // Named by the home it was entered for, so the paper holding the number is found.
+            let holder = try await VoteRepository(database: services.database).paperHolder(
+                voteId: voteId, paper: paper, actor: actor)
+            errors.paper =
+                holder.map { f.lang.say("ballot.error.paperTakenBy", ["home": $0]) } ?? f.t("ballot.error.paperTaken")
         } else {
             errors.household = f.t("ballot.error.voted")
         }

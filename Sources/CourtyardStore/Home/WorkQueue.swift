@@ -24,6 +24,8 @@ public struct QueueFinding: Sendable, Equatable {
     public var dueOn: Day
     public var state: Finding.State
     public var overdue: Bool
+    /// Why its last re-inspection failed, while it is open again; nil when none has.
+    public var failedBecause: String? = nil
 }
 
 /// A project under construction whose log or check for today is not yet written.
@@ -117,7 +119,8 @@ public struct WorkQueue: Sendable {
         guard Permissions.allows(actor.role, .readProjects), !states.isEmpty else { return [] }
         var sql: SQLQueryString =
             """
-            SELECT f.id, f.project_id, t.name AS compound_name, f.description, f.due_on, f.state
+            SELECT f.id, f.project_id, t.name AS compound_name, f.description, f.due_on, f.state, f.reinspection_note,
+              f.reinspected_on
             FROM findings f JOIN projects p ON p.id = f.project_id JOIN compounds t ON t.id = p.compound_id
             WHERE
             """ + " " + ProjectRepository.scope(actor) + " AND f.state IN ("
@@ -133,10 +136,12 @@ public struct WorkQueue: Sendable {
             guard let due = Day(try r.text("due_on")), let state = Finding.State(rawValue: try r.text("state")) else {
                 return nil
             }
+            let reinspected = try r.optionalText("reinspected_on") != nil
+            let failed = state == .open && reinspected
             return QueueFinding(
                 id: try r.int("id"), projectId: try r.int("project_id"), compoundName: try r.text("compound_name"),
                 description: try r.text("description"), dueOn: due, state: state,
-                overdue: state == .open && due < today)
+                overdue: state == .open && due < today, failedBecause: failed ? try r.text("reinspection_note") : nil)
         }
     }
 
