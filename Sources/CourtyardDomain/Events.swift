@@ -115,6 +115,10 @@ public enum EventRules {
     /// Hours a helper gives to one event, in minutes: at most a day.
     public static let maxHelperMinutes: Int64 = 24 * 60
 
+    /// An event's times are changed only before it starts: one held keeps its day, which its attendance, its report
+    /// and its helpers' hours are of (moved into the future it would be offered again to the public).
+    public static func mayMoveTimes(startsAt: EventInstant, now: EventInstant) -> Bool { now < startsAt }
+
     /// An event is planned at most a year ahead: a start in 2062 for 2026 is a slip of the keyboard.
     public static let maxLeadSeconds: Int64 = 366 * 86400
 

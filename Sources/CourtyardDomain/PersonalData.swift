@@ -25,6 +25,27 @@ public enum PersonalData {
         return String(trimmed[..<space]) + " " + maskName(String(person))
     }
 
+    /// Free text as the public reads it: every run of seven or more digits (a phone number typed into an office's
+    /// note) masked as a phone is, the rest as written.
+    public static func maskPhones(in text: String) -> String {
+        var out = ""
+        var run = ""
+        func flush() {
+            out += run.count >= 7 ? maskPhone(run) : run
+            run = ""
+        }
+        for c in text {
+            if c.isASCII && c.isNumber {
+                run.append(c)
+            } else {
+                flush()
+                out.append(c)
+            }
+        }
+        flush()
+        return out
+    }
+
     /// A name as a reader sees it: whole for a role that reads personal data, masked otherwise ("" stays "").
     public static func name(_ name: String, personal: Bool) -> String { personal ? name : maskName(name) }
 

@@ -18,7 +18,9 @@ public enum TextNormalizer {
     /// refuses it) and collapses runs of inner white space to one space.
     /// Works on Unicode scalars, not Characters: a city's sheet has millions of cells.
     public static func clean(_ s: String) -> String {
-        if isClean(s) { return s }
+        // A cell of nothing a reader sees is empty; the look stops at the first letter drawn, so a sheet's millions
+        // of cells pay one comparison each.
+        if isClean(s) { return s.unicodeScalars.allSatisfy(isInvisible) ? "" : s }
         return tidy(s, foldingFullWidth: true)
     }
 
@@ -41,6 +43,8 @@ public enum TextNormalizer {
             pendingSpace = false
             out.append(fold && u.value >= 0xFF01 && u.value <= 0xFF5E ? Unicode.Scalar(u.value - 0xFEE0)! : u)
         }
+        // A name or a line of nothing a reader sees is none.
+        if out.allSatisfy(isInvisible) { return "" }
         return String(out)
     }
 
@@ -191,7 +195,20 @@ extension TextNormalizer {
         while let last = out.last, last.properties.isWhitespace { out.removeLast() }
         // Text of nothing a reader sees (zero-width spaces and joiners alone) is no text: a required answer of it
         // is refused as empty.
-        if !out.contains(where: { !isSpace($0) && $0.properties.generalCategory != .format }) { return "" }
+        if out.allSatisfy(isInvisible) { return "" }
         return String(out)
+    }
+
+    /// What a reader cannot see: white space, format marks (zero-width joiners), and the letters that draw nothing
+    /// (the Hangul fillers, the blank Braille cell, variation selectors and the grapheme joiner) which pass for
+    /// words in a form.
+    static func isInvisible(_ u: Unicode.Scalar) -> Bool {
+        if isSpace(u) || u.properties.generalCategory == .format { return true }
+        switch u.value {
+        case 0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180B...0x180F, 0x2800, 0x3164, 0xFE00...0xFE0F, 0xFFA0,
+            0xE0100...0xE01EF:
+            return true
+        default: return false
+        }
     }
 }

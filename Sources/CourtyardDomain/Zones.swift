@@ -322,10 +322,12 @@ public enum HandoverRules {
     }
 
     /// A warranty runs at most fifty years from today (the longest, a building's structure, runs for its design
-    /// life); a later last day is a slip of the keyboard, such as 9999.
+    /// life); a last day further either way is a slip of the keyboard, such as 9999 or 0001.
     public static let maxWarrantyDays: Int64 = 50 * 366
 
-    public static func warrantyTooFar(_ until: Day, today: Day) -> Bool { until > today.adding(days: maxWarrantyDays) }
+    public static func warrantyTooFar(_ until: Day, today: Day) -> Bool {
+        until > today.adding(days: maxWarrantyDays) || until < today.adding(days: -maxWarrantyDays)
+    }
 
     /// An open defect is due within the warranty: on or before its last day.
     public static func defectProblem(dueOn: Day, warrantyUntil: Day?) -> Bool {

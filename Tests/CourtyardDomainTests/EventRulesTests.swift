@@ -22,6 +22,13 @@ import Testing
         }
     }
 
+    @Test func anEventsTimesMoveOnlyBeforeItStarts() {
+        let starts = EventInstant(seconds: 1_000_000)
+        #expect(EventRules.mayMoveTimes(startsAt: starts, now: EventInstant(seconds: 999_999)))
+        #expect(!EventRules.mayMoveTimes(startsAt: starts, now: starts))
+        #expect(!EventRules.mayMoveTimes(startsAt: starts, now: EventInstant(seconds: 2_000_000)))
+    }
+
     @Test func anEventEndsAfterItStartsAndHasAtLeastOnePlace() {
         let s = EventInstant(seconds: 1_000_000)
         #expect(EventRules.check(startsAt: s, endsAt: s, capacity: nil)?.field == "ends_at")

@@ -149,6 +149,8 @@ import Testing
         #expect(!HandoverRules.warrantyTooFar(today.adding(days: HandoverRules.maxWarrantyDays), today: today))
         #expect(HandoverRules.warrantyTooFar(today.adding(days: HandoverRules.maxWarrantyDays + 1), today: today))
         #expect(HandoverRules.warrantyTooFar(Day("9999-12-31")!, today: today))
+        #expect(HandoverRules.warrantyTooFar(Day("0001-01-01")!, today: today))
+        #expect(!HandoverRules.warrantyTooFar(Day("2024-06-30")!, today: today), "one already over is possible")
     }
 
     @Test func eachRoleSignsAsItsParty() {

@@ -190,6 +190,15 @@ import Testing
                 #expect(r.json.errorCode == "event_started")
             }
             #expect(try await Self.count(services, "SELECT COUNT(*) AS n FROM event_signups") == 0)
+            // Held, it keeps its day: moved into the future it would be offered to the public again.
+            let moved = try await client.call(
+                .patch, "/api/v1/events/\(past)", token: token,
+                body:
+                    #"{"starts_at":"\#(EventTests.day)T09:00:00+08:00","ends_at":"\#(EventTests.day)T11:00:00+08:00"}"#)
+            #expect(moved.status == .conflict && moved.json.errorCode == "event_held", "\(moved.text)")
+            let retitled = try await client.call(
+                .patch, "/api/v1/events/\(past)", token: token, body: #"{"title":"诗会（补记）"}"#)
+            #expect(retitled.status == .ok, "its other words may still be corrected")
             let base =
                 #""title":"诗会","place":"活动室","signup":"open","community_id":\#(ids[1]),"starts_at":"\#(EventTests.day)T09:00:00+08:00""#
             let bad: [(String, String)] = [

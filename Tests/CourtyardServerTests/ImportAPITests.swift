@@ -52,6 +52,22 @@ import Testing
         }
     }
 
+    /// With a second sub-district in the database, an officer, who may import only into their own, is not asked
+    /// which: a sheet sent without one goes into theirs; the administrator is asked.
+    @Test func anOfficerWithSeveralSubdistrictsImportsIntoTheirOwn() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            try await services.database.withConnection { db in
+                try await db.raw("INSERT INTO subdistricts (name) VALUES ('测试第二街道')").run()
+            }
+            let office = try await client.token("office")
+            let (status, dry) = try await Self.post(client, office, Array(Self.good.utf8), query: "dry_run=true")
+            #expect(status == .ok, "\(dry)")
+            let admin = try await client.token("admin", TestApp.adminPassword)
+            let (asked, _) = try await Self.post(client, admin, Array(Self.good.utf8), query: "dry_run=true")
+            #expect(asked == .unprocessableContent)
+        }
+    }
+
     @Test func badRowsAreAllReportedAndNothingIsWritten() async throws {
         try await TestApp.with { client, _ in
             let token = try await client.token("admin", TestApp.adminPassword)

@@ -272,8 +272,22 @@ import Testing
                 .post, "/api/v1/notices/\(up)/objections/\(objectionId)/reply", token: office,
                 body: #"{"reply":"已请设计单位调整车位位置"}"#)
             #expect(answered.json["objection_list"]?.arrayItemsForTests.first?["reply"]?.stringValue == "已请设计单位调整车位位置")
-            // An answer of nothing a reader sees is no answer; one too long says how long it may be.
+            // Two clerks who read it before that answer, one after the other within the second: the count read is
+            // stale for both, and the answer stays.
+            #expect(answered.json["objection_list"]?.arrayItemsForTests.first?["reply_version"]?.intValue == 1)
             let replyPath = "/api/v1/notices/\(up)/objections/\(objectionId)/reply"
+            for late in ["甲", "乙"] {
+                let stale = try await client.call(
+                    .post, replyPath, token: office, body: #"{"reply":"\#(late)","reply_version":0}"#)
+                #expect(stale.status == .conflict && stale.json.errorCode == "reply_changed")
+            }
+            let current = try await client.call(
+                .post, replyPath, token: office, body: #"{"reply":"已请设计单位调整车位位置。","reply_version":1}"#)
+            #expect(current.status == .ok)
+            let after = try await client.call(
+                .post, replyPath, token: office, body: #"{"reply":"丙","reply_version":1}"#)
+            #expect(after.status == .conflict, "the count moved on with the change")
+            // An answer of nothing a reader sees is no answer; one too long says how long it may be.
             let invisible = try await client.call(
                 .post, replyPath, token: office, body: #"{"reply":"\u202e\u200b\u2060"}"#)
             #expect(invisible.status == .unprocessableContent && invisible.json.errorCode == "required")
@@ -689,7 +703,7 @@ extension JSONValue {
             let late = try await client.execute(
                 uri: "/notices/\(noticeId)/objections/\(objection)/reply", method: .post,
                 headers: [.cookie: office.cookie, .contentType: "application/x-www-form-urlencoded"],
-                body: ByteBuffer(string: "_csrf=\(office.csrf)&replied_at=&reply=%E4%B8%8D%E6%94%B9")
+                body: ByteBuffer(string: "_csrf=\(office.csrf)&reply_version=0&reply=%E4%B8%8D%E6%94%B9")
             ) { ($0.status, String(buffer: $0.body)) }
             #expect(late.0 == .conflict && late.1.contains("这条异议刚刚由其他工作人员答复过"), "\(late.1.prefix(300))")
             // The notice comes back with the answer now given and the late clerk's words kept in the open box.
@@ -699,7 +713,7 @@ extension JSONValue {
                 !(try await client.execute(uri: replied.1, method: .get, headers: [.cookie: office.cookie]) {
                     String(buffer: $0.body)
                 }.contains(">不改</textarea>")))
-            #expect(shown.contains(#"name="replied_at" value="20"#), "the answer's time goes back with a change")
+            #expect(shown.contains(#"name="reply_version" value="1""#), "the count read goes back with a change")
             // Staff see the objector's code, to find the objection when a resident phones with it.
             #expect(shown.contains("<span class=\"nobreak\">查询码：\(TrackingCode.shown(String(code)))</span>"))
             // Answered, the reply reads as the answer and changing it is asked for, with the reply in the box.

@@ -32,6 +32,41 @@ import Testing
             body: #"{"household_id":\#(household),"paper_number":"\#(paper)","answers":[0]}"#)
     }
 
+    /// A number already used is said with the home it was used for only to whoever may see that home: a building's
+    /// steward learns nothing of another building's answers by typing numbers.
+    @Test func aTakenNumberNamesTheHomeOnlyToThoseWhoSeeIt() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let louzhang = try await client.token("louzhang")
+            let scope = try await client.call(.get, "/api/v1/auth/me", token: louzhang).json["scope"]?.stringValue
+            let building = try #require(scope.flatMap { Int64($0.split(separator: ":").last ?? "") })
+            let homes = try await SelectionTests.ints(
+                services, "SELECT id FROM households WHERE building_id = \(bind: building) ORDER BY id")
+            let compound = try #require(
+                try await SelectionTests.ints(
+                    services, "SELECT compound_id AS id FROM buildings WHERE id = \(bind: building)"
+                ).first)
+            let elsewhere = try #require(
+                try await SelectionTests.ints(
+                    services,
+                    """
+                    SELECT id FROM households WHERE compound_id = \(bind: compound) AND building_id <> \(bind: building)
+                    ORDER BY id
+                    """
+                ).first)
+            let office = try await client.token("office")
+            let qid = try await ParticipationTests.publishedQuestionnaire(
+                client, token: office, compound: compound, title: "加装电梯意愿", question: "是否同意加装电梯？")
+            #expect(
+                try await Self.enter(client, qid, household: elsewhere, paper: "L-1", token: office).status == .created)
+            let mine = try await Self.enter(client, qid, household: homes[0], paper: "L-1", token: louzhang)
+            #expect(mine.status == .conflict && mine.json.errorCode == "paper_entered")
+            #expect(!mine.text.contains("录在"), "\(mine.text)")
+            // The office, who sees every home, is told which.
+            let again = try await Self.enter(client, qid, household: homes[1], paper: "L-1", token: office)
+            #expect(again.text.contains("录在"), "\(again.text)")
+        }
+    }
+
     @Test func aStewardVoidsTheirOwnPaperOfTodayAndEntersItAgain() async throws {
         try await TestApp.with(demo: true) { client, services in
             let (qid, household, other) = try await Self.published(client, services)

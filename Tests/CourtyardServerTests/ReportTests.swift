@@ -245,6 +245,10 @@ import Testing
                     string: "_csrf=\(office.csrf)&urge=%E8%AF%B7%E6%98%8E%E5%A4%A9%E5%89%8D%E5%A4%84%E7%90%86")
             ) { ($0.status, $0.headers[.location] ?? "") }
             #expect(urged == (.seeOther, "/reports/\(id)?saved=urged#history"))
+            // Again within ten minutes from the same account: refused, nothing texted twice.
+            let twice = try await client.call(
+                .post, "/api/v1/reports/\(id)/urge", token: try await client.token("office"), body: #"{"note":"再催"}"#)
+            #expect(twice.status == .conflict && twice.json.errorCode == "already_urged")
             let urgedReport = try await client.call(.get, "/api/v1/reports/\(id)", token: token)
             #expect(
                 urgedReport.json["state"] == before.json["state"]

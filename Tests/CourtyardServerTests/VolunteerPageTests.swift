@@ -177,7 +177,18 @@ import Testing
             #expect(removes.count == 2 && !removes.contains(otherId))
             let (notTheirs, _, said) = try await steward.post("/volunteers/\(otherId)/remove", [])
             #expect(notTheirs == .conflict && said.contains("当天"))
-            let (removed, to, _) = try await steward.post("/volunteers/\(removes[0])/remove", [])
+            // A form read before its entry went, whose number a new entry now has, removes nothing.
+            let countNow = try await SelectionTests.count(services, "volunteer_hours")
+            let (stale, _, _) = try await steward.post(
+                "/volunteers/\(removes[0])/remove", [("recorded_at", "2000-01-01T00:00:00Z")])
+            let countAfter = try await SelectionTests.count(services, "volunteer_hours")
+            #expect(stale == .seeOther && countAfter == countNow)
+            let recorded = try #require(
+                list.firstMatch(
+                    of: try Regex(#"action="/volunteers/\#(removes[0])/remove">.*?name="recorded_at" value="([^"]+)""#)
+                ).map { String($0.output[1].substring ?? "") })
+            let (removed, to, _) = try await steward.post(
+                "/volunteers/\(removes[0])/remove", [("recorded_at", recorded)])
             #expect(removed == .seeOther && to.hasSuffix("#entries"))
             let (_, after) = try await steward.get(String(to.prefix { $0 != "#" }))
             #expect(to.contains("removed=\(removes[0])"))

@@ -197,8 +197,8 @@ struct NoticePage {
         var at: String
         var reply: String?
         var repliedAt: String?
-        /// The stored time of the answer shown ("" for none), sent back so an answer saved meanwhile is not replaced.
-        var seen: String
+        /// How many times it had been answered when shown, sent back so an answer saved meanwhile is not replaced.
+        var seen: Int64
         /// What the reply box holds: the answer given, or what a clerk typed whose save was refused.
         var draft: String
         /// The change form opened, for a refused save.
@@ -247,7 +247,7 @@ struct NoticePage {
             Objection(
                 id: o.id, text: o.text, name: o.name, phone: o.phone, at: beijingTime(o.at, dateOnly: true),
                 reply: o.reply.isEmpty ? nil : o.reply,
-                repliedAt: o.repliedAt.map { String(beijingTime($0).prefix(16)) }, seen: o.repliedAt ?? "",
+                repliedAt: o.repliedAt.map { String(beijingTime($0).prefix(16)) }, seen: o.replyVersion,
                 draft: typed?.objection == o.id ? typed?.text ?? "" : o.reply, open: typed?.objection == o.id,
                 replyAction: replies ? SiteRoute.noticeReply(n.id, objection: o.id).path : nil,
                 changes: !o.reply.isEmpty,
@@ -381,7 +381,8 @@ struct NoticePageController {
         }
         return try await Pages.save(f, refused: refused) {
             let n = try await notices.reply(
-                noticeId: id, objectionId: objection, text: fields["reply"] ?? "", seen: fields["replied_at"],
+                noticeId: id, objectionId: objection, text: fields["reply"] ?? "",
+                seen: fields["reply_version"].map { Int64($0) ?? -1 },
                 actor: try context.actor())
             let phone = n.objectionList?.first { $0.id == objection }?.phone.isEmpty == false
             return SiteRoute.noticeReplied(id, objection: objection, phone: phone).path

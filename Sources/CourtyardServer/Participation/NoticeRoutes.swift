@@ -43,9 +43,9 @@ struct NoticeController {
 
     struct Reply: Decodable {
         var reply: String?
-        /// The `replied_at` of the answer read ("" for none): given, an answer saved meanwhile is a 409.
-        var repliedAt: String?
-        enum CodingKeys: String, CodingKey { case reply, repliedAt = "replied_at" }
+        /// The `reply_version` of the objection read (0 before any answer): given, an answer saved meanwhile is a 409.
+        var replyVersion: Int64?
+        enum CodingKeys: String, CodingKey { case reply, replyVersion = "reply_version" }
     }
 
     struct NewReview: Decodable {
@@ -105,7 +105,7 @@ struct NoticeController {
         return try JSONBody.response(
             try await notices.reply(
                 noticeId: try id(context), objectionId: try context.parameters.require("objection", as: Int64.self),
-                text: body.reply ?? "", seen: body.repliedAt, actor: try context.actor()))
+                text: body.reply ?? "", seen: body.replyVersion, actor: try context.actor()))
     }
 
     @Sendable func addReview(_ request: Request, _ context: AppContext) async throws -> Response {

@@ -195,12 +195,13 @@ extension OpenAPIDocument {
         ]
         paths["/api/v1/notices/{id}/objections/{objection}/reply"] = [
             "post": op(
-                "Answer an objection (replied_at as read, \"\" for none: an answer saved meanwhile is a 409)",
+                "Answer an objection (reply_version as read, 0 for none: an answer saved meanwhile is a 409)",
                 id: "reply_objection", tag: "participation", params: [idParam, param("objection", "path")],
                 body: [
                     "type": "object", "required": ["reply"],
                     "properties": [
-                        "reply": ty("string"), "replied_at": ["type": "string", "nullable": true, "maxLength": 40],
+                        "reply": ty("string"),
+                        "reply_version": ["type": "integer", "nullable": true, "minimum": 0, "maximum": 2_147_483_647],
                     ],
                 ],
                 responses: conflict(["200": response("the notice", any)]))

@@ -861,7 +861,8 @@ struct TrackPage {
         init(_ r: ReportTrack, _ f: PageFrame) {
             asksAnswer = r.state == .fixed
             let fix = asksAnswer ? r.steps.last { $0.state == .fixed } : nil
-            fixNote = fix.map(\.note).flatMap { $0.isEmpty ? nil : $0 }
+            // Notes are the office's and the company's words; a phone number in them is masked for the public.
+            fixNote = fix.map { PersonalData.maskPhones(in: $0.note) }.flatMap { $0.isEmpty ? nil : $0 }
             fixPhotos = (fix?.photos ?? []).map { SiteRoute.publicFixPhoto($0, code: r.code).path }
             hasFixPhotos = !fixPhotos.isEmpty
             trackedCode = r.code
@@ -874,7 +875,7 @@ struct TrackPage {
                 Step(
                     at: beijingTime($0.at),
                     state: f.t("report.state." + ReportRouting.stepWord(from: $0.from, to: $0.state)),
-                    stepNote: $0.note)
+                    stepNote: PersonalData.maskPhones(in: $0.note))
             }
         }
     }

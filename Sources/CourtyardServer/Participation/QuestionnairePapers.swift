@@ -112,10 +112,10 @@ struct QuestionnairePapers {
         // The response just voided, named by its paper and home.
         var done: String?
         if let voided {
-            done =
-                try await repo.voidedPaper(id: id, responseId: voided, actor: actor).map {
-                    f.lang.say("questionnaire.responseVoidedNamed", ["paper": $0.paper, "home": $0.household])
-                } ?? f.t("questionnaire.responseVoided")
+            // Only a response voided and the reader's to see is said to be: an address never claims a void.
+            done = try await repo.voidedPaper(id: id, responseId: voided, actor: actor).map {
+                f.lang.say("questionnaire.responseVoidedNamed", ["paper": $0.paper, "home": $0.household])
+            }
         }
         let all = f.lang.say("questionnaire.papersCount", ["n": String(listed.total)])
         let shown =

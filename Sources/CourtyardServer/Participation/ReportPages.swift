@@ -212,9 +212,14 @@ struct ReportPage {
             // city department whose network it is (a gas smell, a fallen power line).
             var groups: [OrganisationGroup] = []
             let chosen = typed?.fields["assignee_organisation_id"]
+            // Only the report's own sub-district's organisations: another's would be refused once chosen.
+            let subdistrict = try await services.registry.get(.compounds, id: r.compoundId, actor: .system)[
+                "subdistrict_id"]?.intValue
             for kind in [OrganisationKind.contractor, .propertyCompany, .department] {
+                var filters = ["kind": kind.rawValue]
+                filters["subdistrict_id"] = subdistrict.map(String.init)
                 let orgs = try await services.registry.listAll(
-                    .organisations, query: ListQuery(filters: ["kind": kind.rawValue]), actor: .system)
+                    .organisations, query: ListQuery(filters: filters), actor: .system)
                 guard !orgs.isEmpty else { continue }
                 groups.append(
                     OrganisationGroup(

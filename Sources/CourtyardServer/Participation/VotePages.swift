@@ -319,9 +319,8 @@ struct VotePageController {
         if let voided = request.uri.queryParameters.get("voided").flatMap({ Int64($0) }) {
             let paper = try await VoteRepository(database: services.database).voidedPaper(
                 voteId: id, ballotId: voided, actor: actor)
-            voidedNote =
-                paper.map { f.lang.say("ballot.voidedNamed", ["paper": $0.paper, "home": $0.household]) }
-                ?? f.t("ballot.voided")
+            // Only a ballot voided and the reader's to see is said to be: an address never claims a void.
+            voidedNote = paper.map { f.lang.say("ballot.voidedNamed", ["paper": $0.paper, "home": $0.household]) }
         }
         let stepped = ["opened", "closed"].first { request.uri.queryParameters.get($0) == "1" }
         // A search longer than the field allows is cut, not refused: it is only a search.

@@ -16,7 +16,7 @@ extension OpenAPIDocument {
             "type": "object",
             "required": [
                 "id", "community_id", "compound_id", "body_id", "name", "phone", "activity", "date", "minutes", "note",
-                "removable",
+                "removable", "recorded_at",
             ],
             "properties": [
                 "id": ty("integer"), "community_id": ty("integer"), "compound_id": nullableInt, "body_id": nullableInt,
@@ -27,6 +27,10 @@ extension OpenAPIDocument {
                 "removable": [
                     "type": "boolean",
                     "description": "whether the reader may remove it: community staff any, who recorded it that day",
+                ],
+                "recorded_at": [
+                    "type": "string",
+                    "description": "when it was recorded; sent with a removal, another entry under the number is kept",
                 ],
             ],
         ]
@@ -126,7 +130,9 @@ extension OpenAPIDocument {
         ]
         paths["/api/v1/volunteer_hours/entries/{id}"] = [
             "delete": op(
-                "Remove an entry recorded wrongly", id: "delete_volunteer_hours", tag: "bodies", params: [idParam],
+                "Remove an entry recorded wrongly (recorded_at as read: another entry under the number is a 404)",
+                id: "delete_volunteer_hours", tag: "bodies",
+                params: [idParam, param("recorded_at", "query", "string")],
                 responses: responses(["204": response("removed"), "409": rresp("Conflict")]))
         ]
         paths["/api/v1/volunteer_hours/summary"] = [

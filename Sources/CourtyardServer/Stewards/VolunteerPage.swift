@@ -48,6 +48,8 @@ struct VolunteerPage {
         var note: String
         /// For whoever may remove it: community staff any, the person who recorded it on that day.
         var removeAction: String?
+        /// When the entry was recorded, sent back so that another entry given its number is never removed.
+        var recordedAt: String
     }
     struct YearLink {
         var label: String
@@ -94,7 +96,7 @@ struct VolunteerPage {
                     activity: f.t("volunteer.kind." + e.activity.rawValue),
                     hours: duration(e.minutes, f),
                     place: e.compoundId.flatMap { compounds[$0] } ?? communities[e.communityId] ?? "", note: e.note,
-                    removeAction: e.removable ? SiteRoute.volunteerRemove(e.id).path : nil)
+                    removeAction: e.removable ? SiteRoute.volunteerRemove(e.id).path : nil, recordedAt: e.recordedAt)
             }, hasEntries: !hand.isEmpty,
             xlsxHref: SiteRoute.volunteerSummary(year: year, format: "xlsx").path,
             csvHref: SiteRoute.volunteerSummary(year: year, format: "csv").path, form: form)
@@ -152,6 +154,10 @@ struct VolunteerForm {
     var askAgain = false
     /// An entry longer than most, asked about beside its field: ticked and sent again, it is kept.
     var askLong = false
+    /// A box ticked before that the next question does not show again, kept as sent: a long entry that is also a
+    /// repeat is asked each question once, not in turn for ever.
+    var keepLong = false
+    var keepAgain = false
     /// Why it asks, said beside the box (the page opens at the form, far below the note on top).
     var againText: String?
     /// The fields found wrong, each said beside its field.
@@ -187,7 +193,7 @@ struct VolunteerForm {
     }
 
     /// Marks beside each field what the store found wrong with it.
-    mutating func mark(_ r: Pages.Refusal) {
+    mutating func mark(_ r: Pages.Refusal, sent: [String: String] = [:]) {
         let fields: [(String, WritableKeyPath<VolunteerForm, String?>)] = [
             ("community_id", \.placeError), ("compound_id", \.placeError), ("body_id", \.placeError),
             ("name", \.nameError), ("phone", \.phoneError), ("date", \.dateError), ("minutes", \.durationError),
@@ -196,6 +202,8 @@ struct VolunteerForm {
         askLong = r.code == "long_entry"
         askAgain = r.code == "already_recorded"
         againText = askAgain ? r.text : nil
+        keepLong = !askLong && sent["long"] == "1"
+        keepAgain = !askAgain && sent["again"] == "1"
     }
 }
 
@@ -228,7 +236,8 @@ struct VolunteerPageController {
         ) {
             // Removed a moment before (another tab, a colleague): it is gone, as asked.
             do {
-                try await VolunteerRepository(database: services.database).remove(id: id, actor: actor)
+                try await VolunteerRepository(database: services.database).remove(
+                    id: id, recordedAt: sent["recorded_at"], actor: actor)
             } catch StoreError.notFound {}
         }
     }
@@ -265,7 +274,7 @@ struct VolunteerPageController {
         let fields = try await Pages.form(request, context)
         let refused: (Pages.Refusal) async throws -> Response = { r in
             var form = try await VolunteerForm.load(actor: actor, services: services, typed: fields, f)
-            form?.mark(r)
+            form?.mark(r, sent: fields)
             let page = try await VolunteerPage.load(
                 year: Clock.today.civil.year, actor: actor, services: services,
                 note: PageNote(kind: r.tone, text: r.text), form: form, f)

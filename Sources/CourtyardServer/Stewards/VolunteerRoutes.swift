@@ -18,7 +18,9 @@ struct VolunteerController {
     }
 
     @Sendable func remove(_ request: Request, _ context: AppContext) async throws -> Response {
-        try await volunteers.remove(id: try context.parameters.require("id", as: Int64.self), actor: context.actor())
+        let recordedAt = request.uri.queryParameters.get("recorded_at").map { String($0.prefix(64)) }
+        try await volunteers.remove(
+            id: try context.parameters.require("id", as: Int64.self), recordedAt: recordedAt, actor: context.actor())
         return Response(status: .noContent)
     }
 

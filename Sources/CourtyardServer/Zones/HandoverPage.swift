@@ -450,11 +450,16 @@ struct HandoverPageController {
                         field: "file", code: Pages.pageMessage, message: f.t("handover.problem.noFile"))
                 }
                 c.documents[i].attachmentId = file
-                _ = try await repo.put(projectId: id, c, version: Int(form.fields["version"] ?? ""), actor: actor)
+                _ = try await repo.put(
+                    projectId: id, c, version: Self.sentVersion(form.fields["version"]), actor: actor)
             }
             return SiteRoute.handoverSaved(id, "file").path + "#saved"
         }
     }
+
+    /// The version a form sent: none when it sent none, and one no checklist has when it is not a number (a crafted
+    /// form is refused as stale, never saved unchecked).
+    static func sentVersion(_ sent: String?) -> Int? { sent.map { Int($0) ?? -1 } }
 
     /// The page again with why a form was refused, and, for the checklist's form, its rows as typed.
     func again(_ id: Int64, _ actor: Actor, typed: [String: [String]]? = nil, _ f: PageFrame)
@@ -497,7 +502,7 @@ struct HandoverPageController {
         return try await Pages.save(f, redisplay: again(id, actor, typed: typed, f)) {
             _ = try await repo.put(
                 projectId: id, try HandoverFormReading.checklist(typed, f),
-                version: Int(typed["version"]?.last ?? ""), actor: actor)
+                version: Self.sentVersion(typed["version"]?.last), actor: actor)
             return SiteRoute.handoverSaved(id, "checklist").path + "#saved"
         }
     }

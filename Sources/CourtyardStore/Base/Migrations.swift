@@ -850,6 +850,13 @@ public enum Migrations {
                 "ALTER TABLE findings ADD COLUMN reinspected_by TEXT",
                 "ALTER TABLE findings ADD COLUMN reinspected_on TEXT",
             ]),
+        Step(
+            version: 34, name: "objection_reply_version",
+            statements: [
+                // Two clerks answering one objection within the same second both passed a check by the answer's
+                // time: each answer now counts, and a change names the count it read.
+                "ALTER TABLE notice_objections ADD COLUMN reply_version INTEGER NOT NULL DEFAULT 0"
+            ]),
     ]
 
     public static var latest: Int { steps.last?.version ?? 0 }

@@ -354,8 +354,14 @@ public struct EventRepository: Sendable {
             let starts = c.startsAt ?? before.starts
             let ends = c.endsAt ?? before.ends
             let capacity = c.capacity ?? before.capacity
+            let now = EventInstant(seconds: Int64(Date().timeIntervalSince1970))
+            if (starts != before.starts || ends != before.ends)
+                && !EventRules.mayMoveTimes(startsAt: before.starts, now: now)
+            {
+                throw StoreError.refused(code: "event_held", message: "the event has started; its times stay")
+            }
             // A start moved is checked against today; one kept stands as it was planned.
-            let moved = starts != before.starts ? EventInstant(seconds: Int64(Date().timeIntervalSince1970)) : nil
+            let moved = starts != before.starts ? now : nil
             if let problem = EventRules.check(startsAt: starts, endsAt: ends, capacity: capacity, now: moved) {
                 throw problem
             }

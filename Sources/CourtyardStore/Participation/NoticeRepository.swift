@@ -60,8 +60,11 @@ public struct NoticeObjection: Codable, Sendable {
     public var repliedAt: String? = nil
     /// The code the objector was given, so a resident who phones with it is found (nil for older objections).
     public var trackingCode: String? = nil
+    /// How many times it has been answered (0 before the first answer): a change of answer sends the count read.
+    public var replyVersion: Int64 = 0
     enum CodingKeys: String, CodingKey {
         case id, text, name, phone, at, reply, repliedAt = "replied_at", trackingCode = "tracking_code"
+        case replyVersion = "reply_version"
     }
 }
 
@@ -225,7 +228,7 @@ public struct NoticeRepository: Sendable {
             let mask = !actor.seesPersonalData
             let objections = try await db.raw(
                 """
-                SELECT id, text, name, phone, at, reply, replied_at, tracking_code FROM notice_objections
+                SELECT id, text, name, phone, at, reply, replied_at, tracking_code, reply_version FROM notice_objections
                 WHERE notice_id = \(bind: id)
                 ORDER BY id
                 """
@@ -237,7 +240,7 @@ public struct NoticeRepository: Sendable {
                     name: PersonalData.name(name, personal: !mask),
                     phone: PersonalData.phone(phone, personal: !mask), at: try o.text("at"),
                     reply: try o.text("reply"), repliedAt: try o.optionalText("replied_at"),
-                    trackingCode: try o.optionalText("tracking_code"))
+                    trackingCode: try o.optionalText("tracking_code"), replyVersion: try o.int("reply_version"))
             }
             var notice = try Self.decode(r, objections: objections.count, today: today)
             notice.objectionList = objections
@@ -427,10 +430,10 @@ public struct NoticeRepository: Sendable {
     }
 
     /// The office's answer to an objection, kept with it and audited.
-    /// Answers an objection, or changes its answer. Given `seen`, the time of the answer the writer read ("" for
-    /// none), an answer another clerk saved meanwhile is refused (`reply_changed`) rather than replaced unread.
+    /// Answers an objection, or changes its answer. Given `seen`, the `reply_version` the writer read (0 before any
+    /// answer), an answer another clerk saved meanwhile is refused (`reply_changed`) rather than replaced unread.
     public func reply(
-        noticeId: Int64, objectionId: Int64, text: String, seen: String? = nil, actor: Actor
+        noticeId: Int64, objectionId: Int64, text: String, seen: Int64? = nil, actor: Actor
     ) async throws -> Notice {
         guard Permissions.allows(actor.role, .manageParticipation) else { throw AccessError.forbidden }
         let reply = TextNormalizer.prose(text)
@@ -453,21 +456,21 @@ public struct NoticeRepository: Sendable {
             guard
                 let earlier = try await db.raw(
                     """
-                    SELECT reply, replied_at FROM notice_objections
+                    SELECT reply, reply_version FROM notice_objections
                     WHERE id = \(bind: objectionId) AND notice_id = \(bind: noticeId)\(unsafeRaw: lock)
                     """
                 ).first()
             else {
                 throw StoreError.notFound
             }
-            if let seen, seen != (try earlier.optionalText("replied_at") ?? "") {
+            if let seen, seen != (try earlier.int("reply_version")) {
                 throw StoreError.refused(
                     code: "reply_changed", message: "the objection was answered meanwhile; read the answer first")
             }
             // A reply changed keeps the one it replaces in the audit log.
             let before = try earlier.text("reply")
             try await db.raw(
-                "UPDATE notice_objections SET reply = \(bind: reply), replied_by = \(bind: actor.username), replied_at = \(bind: Clock.isoNow()) WHERE id = \(bind: objectionId)"
+                "UPDATE notice_objections SET reply = \(bind: reply), replied_by = \(bind: actor.username), replied_at = \(bind: Clock.isoNow()), reply_version = reply_version + 1 WHERE id = \(bind: objectionId)"
             ).run()
             try await AuditLog.record(
                 db: db, actor: actor, action: "reply", entity: "notice_objections", entityId: objectionId,

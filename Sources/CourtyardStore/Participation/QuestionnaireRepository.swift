@@ -304,7 +304,7 @@ public struct QuestionnaireRepository: Sendable {
             }
             return try await Self.insert(
                 h, householdId: householdId, channel: "paper", paper: paper, answers: answers, by: actor.username,
-                db: db)
+                viewer: actor.scope, db: db)
         }
     }
 
@@ -492,9 +492,11 @@ public struct QuestionnaireRepository: Sendable {
         }
     }
 
+    /// `viewer`: the scope of whoever enters a paper, to name the home a number is already used for only to one
+    /// who may see it.
     static func insert(
         _ h: Header, householdId: Int64, channel: String, paper: String?, answers: [JSONValue], by: String,
-        db: any SQLDatabase
+        viewer: Scope = .global, db: any SQLDatabase
     ) async throws -> QuestionnaireResponse {
         guard h.accepting(today: Clock.today) else {
             throw StoreError.refused(
@@ -522,14 +524,20 @@ public struct QuestionnaireRepository: Sendable {
         if let paper {
             // Refused naming the home it was entered for, so the one who holds the paper can be found.
             let sql: SQLQueryString =
-                "SELECT x.paper_number, " + PaperEntries.named("x") + " FROM questionnaire_responses x"
+                "SELECT x.household_id, x.paper_number, " + PaperEntries.named("x") + " FROM questionnaire_responses x"
                 + PaperEntries.joins("x")
                 + " WHERE x.questionnaire_id = \(bind: h.id) AND LOWER(x.paper_number) = \(bind: paper.lowercased())"
                 + " AND x.voided_at IS NULL"
             if let taken = try await db.raw(sql).first() {
+                // Named only to whoever may see that home: a building's steward learns nothing of another's.
+                let home: SQLQueryString =
+                    "SELECT t.id FROM households t JOIN compounds c ON c.id = t.compound_id "
+                    + "WHERE t.id = \(bind: try taken.int("household_id")) AND "
+                    + ResourceSpec.households.scopeCondition(viewer)
+                let visible = try await db.raw(home).first() != nil
                 throw StoreError.refused(
                     code: "paper_entered", message: "paper \(paper) has already been entered",
-                    details: [Phrase("paperHome", values: ["home": try PaperEntries.household(taken)])])
+                    details: visible ? [Phrase("paperHome", values: ["home": try PaperEntries.household(taken)])] : [])
             }
         }
         let id: Int64

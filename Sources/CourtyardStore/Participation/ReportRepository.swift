@@ -527,6 +527,18 @@ public struct ReportRepository: Sendable {
                 throw StoreError.refused(
                     code: "not_assigned", message: "only a report waiting on those it was sent to is urged")
             }
+            // Once in ten minutes per account: a double tap, or a clerk's impatience, texts the company once.
+            let since = Clock.iso(Date().addingTimeInterval(-600))
+            let recent = try await db.raw(
+                """
+                SELECT id FROM report_events WHERE report_id = \(bind: id) AND from_state = to_state
+                  AND username = \(bind: actor.username) AND at >= \(bind: since) LIMIT 1
+                """
+            ).first()
+            if recent != nil {
+                throw StoreError.refused(
+                    code: "already_urged", message: "this account urged the report in the last ten minutes")
+            }
             let assignee = try row.decode(column: "assignee_organisation_id", as: Int64?.self)
             try await db.raw(
                 """

@@ -454,16 +454,20 @@ public struct VoteRepository: Sendable {
     /// Voids a ballot with a reason (audited), so the household may vote again: the office any paper ballot, whoever
     /// else enters ballots one they entered, on the day they entered it (`BallotCorrection`).
     /// The home a live paper ballot of this number was entered for ("楼栋-单元-房号"), to say where a number typed
-    /// again is already used; nil when none is, or the vote is not the actor's to read.
+    /// again is already used; nil when none is, or the vote or that home is not the actor's to see.
     public func paperHolder(voteId: Int64, paper: String, actor: Actor) async throws -> String? {
         guard !paper.isEmpty else { return nil }
         return try await database.withConnection { db in
             _ = try await load(id: voteId, actor: actor, db: db)
             let sql: SQLQueryString =
-                "SELECT " + PaperEntries.named("v") + " FROM ballots v" + PaperEntries.joins("v")
+                "SELECT v.household_id, " + PaperEntries.named("v") + " FROM ballots v" + PaperEntries.joins("v")
                 + " WHERE v.vote_id = \(bind: voteId) AND v.voided_at IS NULL"
                 + " AND LOWER(v.paper_number) = \(bind: paper.lowercased())"
-            return try await db.raw(sql).first().map { try PaperEntries.household($0) }
+            guard let r = try await db.raw(sql).first(),
+                try await ResourceRepository(database: database).fetch(
+                    .households, id: try r.int("household_id"), actor: actor, db: db) != nil
+            else { return nil }
+            return try PaperEntries.household(r)
         }
     }
 

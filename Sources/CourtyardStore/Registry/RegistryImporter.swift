@@ -274,6 +274,9 @@ public struct RegistryImporter: Sendable {
             found = (all.first { $0.1 == name }?.0, name)
         } else if all.count == 1 {
             found = (all[0].0, all[0].1)
+        } else if actor.scope.kind == .subdistrict, let own = all.first(where: { $0.0 == actor.scope.id }) {
+            // An officer, who may import only into their own, is not asked which one.
+            found = (own.0, own.1)
         } else if all.isEmpty {
             throw Failure.noSubdistrict
         } else {

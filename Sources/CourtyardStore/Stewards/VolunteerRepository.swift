@@ -16,9 +16,12 @@ public struct VolunteerService: Codable, Sendable, Equatable {
     public var note: String
     /// Whether the reader may remove it: community staff and the office any, whoever recorded it on that day.
     public var removable: Bool
+    /// When it was recorded, to the second: sent back with a removal, so that a form read before the entry was
+    /// removed and its number given to a new one removes nothing.
+    public var recordedAt: String
     enum CodingKeys: String, CodingKey {
         case id, communityId = "community_id", compoundId = "compound_id", bodyId = "body_id", name, phone, activity
-        case date, minutes, note, removable
+        case date, minutes, note, removable, recordedAt = "recorded_at"
     }
 }
 
@@ -162,7 +165,9 @@ public struct VolunteerRepository: Sendable {
 
     /// Removes an entry recorded wrongly (logged with what it said): community staff and the office any in their
     /// scope, whoever recorded it only on the day they did (a steward's slip mended at once, as a site log's).
-    public func remove(id: Int64, actor: Actor) async throws {
+    /// Given `recordedAt` (the entry's `recorded_at` as read), an entry recorded at another time under the same
+    /// number (SQLite gives a removed entry's number again) is not found rather than removed.
+    public func remove(id: Int64, recordedAt: String? = nil, actor: Actor) async throws {
         guard Permissions.allows(actor.role, .writeContacts) else { throw AccessError.forbidden }
         try await database.transaction { db in
             let sql: SQLQueryString =
@@ -171,6 +176,7 @@ public struct VolunteerRepository: Sendable {
                 FROM volunteer_hours v WHERE v.id = \(bind: id) AND
                 """ + " " + Self.scope(actor)
             guard let r = try await db.raw(sql).first() else { throw StoreError.notFound }
+            if let recordedAt, try r.text("created_at") != recordedAt { throw StoreError.notFound }
             guard try Self.mayRemove(r, actor: actor) else {
                 throw StoreError.refused(
                     code: "not_removable",
@@ -310,7 +316,8 @@ public struct VolunteerRepository: Sendable {
                     phone: PersonalData.phone(phone, personal: phones),
                     activity: VolunteerActivity(rawValue: try r.text("activity")) ?? .other,
                     date: Day(try r.text("date")) ?? Clock.today, minutes: try r.int("minutes"),
-                    note: try r.text("note"), removable: try Self.mayRemove(r, actor: actor))
+                    note: try r.text("note"), removable: try Self.mayRemove(r, actor: actor),
+                    recordedAt: try r.text("created_at"))
             }
         }
     }

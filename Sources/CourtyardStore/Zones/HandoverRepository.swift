@@ -337,7 +337,7 @@ public struct HandoverRepository: Sendable {
         if let w = c.warrantyUntil, HandoverRules.warrantyTooFar(w, today: Clock.today) {
             throw ValidationError(
                 field: "warranty_until", code: "warranty_too_far",
-                message: "warranty_until is more than fifty years away")
+                message: "warranty_until is more than fifty years from today")
         }
         for i in c.defects.indices {
             c.defects[i].description = try text(c.defects[i].description, "defects[\(i)].description", max: 1000)
@@ -360,7 +360,7 @@ public struct HandoverRepository: Sendable {
         guard HandoverParty.of(actor.role) == .office else { throw AccessError.forbidden }
         let checklist = try Self.check(checklist)
         let kind = database.kind
-        try await database.transaction { db in
+        return try await database.transaction { db in
             let place = try await Self.place(projectId: projectId, actor: actor, db: db)
             // Two saves (or a save and a signature) at once are taken one after the other.
             let lock = kind == .postgres ? " FOR UPDATE" : ""
@@ -387,7 +387,7 @@ public struct HandoverRepository: Sendable {
             let now = Clock.isoNow()
             var before: JSONValue?
             if let previous {
-                if previous == checklist { return }
+                if previous == checklist { return try await Self.load(place, db: db) }
                 before = Self.audited(previous)
                 try await db.raw(
                     """
@@ -407,8 +407,9 @@ public struct HandoverRepository: Sendable {
             try await AuditLog.record(
                 db: db, actor: actor, action: "update", entity: "handovers", entityId: projectId,
                 subdistrictId: place.subdistrictId, before: before, after: Self.audited(checklist))
+            // Read in the same transaction: the version (and the ETag made of it) is this save's, never a later one's.
+            return try await Self.load(place, db: db)
         }
-        return try await get(projectId: projectId, actor: actor)
     }
 
     /// A document's file is one the checklist already named, or one the office uploaded itself: naming another
@@ -472,7 +473,7 @@ public struct HandoverRepository: Sendable {
     public func sign(projectId: Int64, version expected: Int? = nil, actor: Actor) async throws -> Handover {
         guard let party = HandoverParty.of(actor.role), let user = actor.userId else { throw AccessError.forbidden }
         let lock = database.kind == .postgres ? " FOR UPDATE" : ""
-        try await database.transaction { db in
+        return try await database.transaction { db in
             let place = try await Self.place(projectId: projectId, actor: actor, db: db)
             // Two of one party signing at once (or a signature and a save) are taken one after the other.
             guard
@@ -494,7 +495,7 @@ public struct HandoverRepository: Sendable {
                   AND party = \(bind: party.rawValue) AND checklist_version = \(bind: version)
                 """
             ).first()
-            if signed != nil { return }
+            if signed != nil { return try await Self.load(place, db: db) }
             try await db.raw(
                 "DELETE FROM handover_signatures WHERE project_id = \(bind: projectId) AND party = \(bind: party.rawValue)"
             ).run()
@@ -509,8 +510,8 @@ public struct HandoverRepository: Sendable {
                 db: db, actor: actor, action: "sign", entity: "handovers", entityId: projectId,
                 subdistrictId: place.subdistrictId, before: nil,
                 after: .object([("party", .string(party.rawValue)), ("version", .int(Int64(version)))]))
+            return try await Self.load(place, db: db)
         }
-        return try await get(projectId: projectId, actor: actor)
     }
 
     /// Whether `attachment` is one of the documents of a hand-over the actor may see: those who sign it read its
