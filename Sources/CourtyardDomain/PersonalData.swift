@@ -25,24 +25,57 @@ public enum PersonalData {
         return String(trimmed[..<space]) + " " + maskName(String(person))
     }
 
-    /// Free text as the public reads it: every run of seven or more digits (a phone number typed into an office's
-    /// note) masked as a phone is, the rest as written.
+    /// Free text as the public reads it: a phone number typed into an office's note masked, the rest as written. A
+    /// number is a run of seven or more digits, ASCII or full-width, that may be broken by spaces, dashes, brackets
+    /// or a plus ("+86 139 1234 5678", "(010)8888-6666", "１３９…"); its digits but the last two (the first three and
+    /// last four of eleven or more) become *, its breaks stay. A day (2026-12-05) stays.
     public static func maskPhones(in text: String) -> String {
+        let chars = Array(text)
+        func isDigit(_ c: Character) -> Bool { c.isASCII ? c.isNumber : ("０"..."９").contains(c) }
+        func isBreak(_ c: Character) -> Bool { " -+()（）－—".contains(c) }
         var out = ""
-        var run = ""
-        func flush() {
-            out += run.count >= 7 ? maskPhone(run) : run
-            run = ""
-        }
-        for c in text {
-            if c.isASCII && c.isNumber {
-                run.append(c)
-            } else {
-                flush()
-                out.append(c)
+        var i = 0
+        while i < chars.count {
+            guard isDigit(chars[i]) || (chars[i] == "+" || chars[i] == "(" || chars[i] == "（") else {
+                out.append(chars[i])
+                i += 1
+                continue
             }
+            // The longest stretch of digits and breaks from here, ending on a digit.
+            var j = i
+            var last = -1
+            while j < chars.count, isDigit(chars[j]) || isBreak(chars[j]) {
+                if isDigit(chars[j]) { last = j }
+                j += 1
+            }
+            let run = last >= i ? Array(chars[i...last]) : []
+            let digits = run.filter(isDigit).count
+            // A day written 2026-12-05 is a day, not a number to hide.
+            let isDay = String(run).wholeMatch(of: /\d{4}-\d{1,2}-\d{1,2}/) != nil
+            guard digits >= 7, !isDay else {
+                // Kept whole: a short number or a day, not to be read again from its middle.
+                if last >= i {
+                    out += String(run)
+                    i = last + 1
+                } else {
+                    out.append(chars[i])
+                    i += 1
+                }
+                continue
+            }
+            let keepFront = digits >= 11 ? 3 : 0
+            let keepBack = digits >= 11 ? 4 : 2
+            var seen = 0
+            for c in run {
+                guard isDigit(c) else {
+                    out.append(c)
+                    continue
+                }
+                out.append(seen < keepFront || seen >= digits - keepBack ? c : "*")
+                seen += 1
+            }
+            i = last + 1
         }
-        flush()
         return out
     }
 

@@ -199,15 +199,20 @@ extension TextNormalizer {
         return String(out)
     }
 
-    /// What a reader cannot see: white space, format marks (zero-width joiners), and the letters that draw nothing
-    /// (the Hangul fillers, the blank Braille cell, variation selectors and the grapheme joiner) which pass for
-    /// words in a form.
+    /// What does not make a word on its own: white space, what Unicode says a renderer may ignore (joiners, the
+    /// Hangul fillers, variation selectors, tags), marks that only sit on a letter, private and unassigned code
+    /// points, and the few symbols that draw nothing (the blank Braille cell, the null notehead), which pass for words
+    /// in a form. Beside a letter they stay as written; alone they are no text.
     static func isInvisible(_ u: Unicode.Scalar) -> Bool {
-        if isSpace(u) || u.properties.generalCategory == .format { return true }
-        switch u.value {
-        case 0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180B...0x180F, 0x2800, 0x3164, 0xFE00...0xFE0F, 0xFFA0,
-            0xE0100...0xE01EF:
+        let p = u.properties
+        if isSpace(u) || p.isDefaultIgnorableCodePoint || p.isNoncharacterCodePoint { return true }
+        switch p.generalCategory {
+        case .format, .control, .nonspacingMark, .enclosingMark, .spacingMark, .privateUse, .unassigned, .surrogate:
             return true
+        default: break
+        }
+        switch u.value {
+        case 0x115F, 0x1160, 0x2800, 0x3164, 0xFFA0, 0x1D159, 0x1D173...0x1D17A: return true
         default: return false
         }
     }

@@ -18,16 +18,26 @@ import Testing
         #expect(TextNormalizer.prose("楼道\u{202D}灯坏了\u{009B}") == "楼道灯坏了")
         #expect(TextNormalizer.prose("第一行\n\u{202E}第二行") == "第一行\n第二行")
         // Letters that draw nothing (Hangul fillers, the blank Braille cell, joiners, selectors) are no text.
-        for blank in ["\u{3164}", "\u{3164}\u{3164}\u{2800}", "\u{115F}", "\u{034F}", "\u{FE0F}", "\u{FFA0} \u{200B}"] {
+        for blank in [
+            "\u{3164}", "\u{3164}\u{3164}\u{2800}", "\u{115F}", "\u{034F}", "\u{FE0F}", "\u{FFA0} \u{200B}",
+            "\u{1D159}",
+            "\u{E000}", "\u{F0000}", "\u{0300}\u{20D0}", "\u{FFFF}", "\u{0378}", "\u{E0020}\u{E0080}", "\u{2065}",
+        ] {
             #expect(TextNormalizer.prose(blank).isEmpty, "\(blank.unicodeScalars.map(\.value))")
             #expect(TextNormalizer.line(blank).isEmpty && TextNormalizer.clean(blank).isEmpty)
         }
         // A phone number typed into a note is masked for the public; other numbers stay.
         #expect(PersonalData.maskPhones(in: "请联系13900001111上门，3号楼2单元") == "请联系139****1111上门，3号楼2单元")
-        #expect(PersonalData.maskPhones(in: "工单 2026120501，电话 0371-6888888") == "工单 ********01，电话 0371-*****88")
+        #expect(PersonalData.maskPhones(in: "工单 2026120501，电话 0371-6888888") == "工单 ********01，电话 037*-***8888")
+        #expect(PersonalData.maskPhones(in: "联系 139 1234 5678。") == "联系 139 **** 5678。")
+        #expect(PersonalData.maskPhones(in: "+86 139-1234-5678") == "+86 1**-****-5678", "eleven digits or more")
+        #expect(PersonalData.maskPhones(in: "１３９１２３４５６７８") == "１３９****５６７８")
+        #expect(PersonalData.maskPhones(in: "(010)8888-6666") == "(010)****-6666")
+        #expect(PersonalData.maskPhones(in: "3号楼2单元501，2026-12-05") == "3号楼2单元501，2026-12-05", "short numbers stay")
         // Beside a letter they stay as written (an emoji's selector, a name with a filler).
         #expect(TextNormalizer.prose("好\u{2764}\u{FE0F}") == "好\u{2764}\u{FE0F}")
         #expect(TextNormalizer.clean("张三") == "张三" && TextNormalizer.line("\u{3164}李四") == "\u{3164}李四")
+        #expect(TextNormalizer.prose("e\u{0301}") == "e\u{0301}", "a mark on its letter stays")
     }
 
     @Test(arguments: [

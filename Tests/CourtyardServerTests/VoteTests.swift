@@ -64,7 +64,9 @@ import Testing
             let reusedPaper = try await client.call(
                 .post, "/api/v1/votes/\(id)/ballots", token: token,
                 body: #"{"household_id":\#(hh[7]),"choice":"approve","channel":"paper","paper_number":"P-007"}"#)
-            #expect(reusedPaper.status == .conflict)
+            // Refused naming the home the number went to, to whoever sees it (here the office: every home).
+            #expect(reusedPaper.status == .conflict && reusedPaper.json.errorCode == "ballot_paper_entered")
+            #expect(reusedPaper.text.contains("这个编号的纸质选票已经录入过了：录在 "), "\(reusedPaper.text)")
             let noNumber = try await client.call(
                 .post, "/api/v1/votes/\(id)/ballots", token: token,
                 body: #"{"household_id":\#(hh[7]),"choice":"approve","channel":"paper"}"#)

@@ -791,7 +791,6 @@ extension Catalogue {
         "error.long_entry": "One entry of {hours} is far longer than most; check it, and if it is right, tick the box"
             + " below and save again.",
         "volunteer.confirmLong": "This service really was that long",
-        "volunteer.removed": "The entry was removed.",
         "volunteer.badActivity": "Choose what the service was: patrol, outreach or other service.",
         "volunteer.badDuration": "Enter the time served, e.g. 1.5 (hours), 2 h or 90 min.",
         "volunteer.durationRange": "The time served is between 1 minute and 24 hours.",
@@ -1598,6 +1597,8 @@ extension Catalogue {
             "That phone number is registered for several homes here; choose the one you are answering for.",
         "error.not_open": "The questionnaire is not open for answers now.",
         "error.already_answered": "This home has already answered; each home answers once.",
+        "error.ballot_paper_entered": "A paper ballot with this number is already entered.",
+        "error.ballot_paper_entered.lead": "A paper ballot with this number is already entered: ",
         "error.paper_entered.lead": "This paper number is already entered: ",
         "error.detail.paperHome": "for {home}; check the number",
         "error.paper_entered": "A paper questionnaire with that number has already been entered.",

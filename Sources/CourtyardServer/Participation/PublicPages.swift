@@ -903,7 +903,8 @@ struct TrackPage {
                 // The day with hyphens that do not break, so a phone never splits it across lines.
                 : f.t("track.objectionAwaited").replacingOccurrences(
                     of: "{date}", with: o.endsOn.nonBreaking)
-            reply = answered ? o.reply : nil
+            // The office's words, read by whoever holds the code: a phone number in them is masked.
+            reply = answered ? PersonalData.maskPhones(in: o.reply) : nil
             repliedAt = o.repliedAt.map { String(beijingTime($0).prefix(16)) }
         }
     }

@@ -119,7 +119,7 @@ extension VotePageController {
                 errors.household = f.t("ballot.error.notInVote")
             } catch StoreError.notFound {
                 errors.household = f.t("ballot.error.notInVote")
-            } catch StoreError.conflict {
+            } catch StoreError.conflict, StoreError.refused(code: "ballot_paper_entered", _, _) {
                 errors = try await conflict(
                     voteId: id, household: household, paper: TextNormalizer.clean(typed.paperNumber), actor: actor, f)
             }

@@ -231,14 +231,15 @@ struct VolunteerPageController {
                 form: try await VolunteerForm.load(actor: actor, services: services, typed: [:], f), f)
             return f.page(title: f.t("volunteer.title"), "stewards-volunteers", page, status: status)
         }
-        return try await Pages.save(
-            f, next: SiteRoute.volunteers(year: year, removed: id).path + "#entries", redisplay: redisplay
-        ) {
-            // Removed a moment before (another tab, a colleague): it is gone, as asked.
+        return try await Pages.save(f, redisplay: redisplay) {
+            // Removed a moment before (another tab, a colleague): it is gone, as asked, and the page names no entry.
             do {
                 try await VolunteerRepository(database: services.database).remove(
                     id: id, recordedAt: sent["recorded_at"], actor: actor)
-            } catch StoreError.notFound {}
+            } catch StoreError.notFound {
+                return SiteRoute.volunteers(year: year).path + "#entries"
+            }
+            return SiteRoute.volunteers(year: year, removed: id).path + "#entries"
         }
     }
 
@@ -253,16 +254,15 @@ struct VolunteerPageController {
         var page = try await VolunteerPage.load(
             year: year, actor: actor, services: services, note: nil, form: form, f)
         if let removed = request.uri.queryParameters.get("removed").flatMap({ Int64($0) }) {
-            // Named by the entry it was, so a wrong button is seen at once.
+            // Named by the entry it was, so a wrong button is seen at once; an address never claims a removal.
             let entry = try await VolunteerRepository(database: services.database).removed(id: removed, actor: actor)
-            page.removed =
-                entry.map { e in
-                    let what = [
-                        e.name, f.t("volunteer.kind." + e.activity.rawValue), VolunteerPage.duration(e.minutes, f),
-                        e.date.description,
-                    ]
-                    return f.lang.say("volunteer.removedWhat", ["what": what.joined(separator: " · ")])
-                } ?? f.t("volunteer.removed")
+            page.removed = entry.map { e in
+                let what = [
+                    e.name, f.t("volunteer.kind." + e.activity.rawValue), VolunteerPage.duration(e.minutes, f),
+                    e.date.description,
+                ]
+                return f.lang.say("volunteer.removedWhat", ["what": what.joined(separator: " · ")])
+            }
         }
         return f.page(title: f.t("volunteer.title"), "stewards-volunteers", page)
     }

@@ -471,12 +471,7 @@ public struct ReportRepository: Sendable {
         let note = TextNormalizer.prose(note)
         let today = Clock.today
         try await database.transaction { db in
-            let sql: SQLQueryString =
-                "SELECT r.state, r.subdistrict_id, r.assignee_organisation_id, r.compound_id, t.name AS compound_name, "
-                + "r.tracking_code, "
-                + "r.reporter_phone FROM reports r JOIN compounds t ON t.id = r.compound_id WHERE r.id = \(bind: id) AND "
-                + Self.scope(actor) + Self.lock(db)
-            guard let row = try await db.raw(sql).first() else { throw StoreError.notFound }
+            let row = try await Self.locked(id, actor: actor, db: db)
             let from = ReportState(rawValue: try row.decode(column: "state", as: String.self)) ?? .submitted
             let currentAssignee = try row.decode(column: "assignee_organisation_id", as: Int64?.self)
             let sd = try row.decode(column: "subdistrict_id", as: Int64.self)
@@ -516,12 +511,7 @@ public struct ReportRepository: Sendable {
             throw ValidationError(field: "note", code: "required", message: "say what is urged")
         }
         try await database.transaction { db in
-            let sql: SQLQueryString =
-                "SELECT r.state, r.subdistrict_id, r.assignee_organisation_id, r.due_on, t.name AS compound_name, "
-                + "(SELECT o.contact_phone FROM organisations o WHERE o.id = r.assignee_organisation_id) AS phone "
-                + "FROM reports r JOIN compounds t ON t.id = r.compound_id WHERE r.id = \(bind: id) AND "
-                + Self.scope(actor) + Self.lock(db)
-            guard let row = try await db.raw(sql).first() else { throw StoreError.notFound }
+            let row = try await Self.locked(id, actor: actor, db: db)
             let state = ReportState(rawValue: try row.decode(column: "state", as: String.self)) ?? .submitted
             guard ReportRouting.mayUrge(actor, state: state) else {
                 throw StoreError.refused(
@@ -559,6 +549,19 @@ public struct ReportRepository: Sendable {
                 after: .string(note))
         }
         return try await get(id: id, actor: actor)
+    }
+
+    /// A report as a step or an urging needs it, its row held (on PostgreSQL) for the transaction: its state, place,
+    /// the organisation it waits on and that organisation's phone, the reporter's phone and its code.
+    static func locked(_ id: Int64, actor: Actor, db: any SQLDatabase) async throws -> any SQLRow {
+        let sql: SQLQueryString =
+            "SELECT r.state, r.subdistrict_id, r.assignee_organisation_id, r.compound_id, t.name AS compound_name, "
+            + "r.tracking_code, r.reporter_phone, r.due_on, "
+            + "(SELECT o.contact_phone FROM organisations o WHERE o.id = r.assignee_organisation_id) AS phone "
+            + "FROM reports r JOIN compounds t ON t.id = r.compound_id WHERE r.id = \(bind: id) AND "
+            + Self.scope(actor) + Self.lock(db)
+        guard let row = try await db.raw(sql).first() else { throw StoreError.notFound }
+        return row
     }
 
     /// Photos of a fix are at most `maxFixPhotos`, and go with the step that reports it fixed only.
