@@ -155,6 +155,19 @@ import Testing
             let (empty, _, emptyPage) = try await browser.post(
                 "/questionnaires/\(qid)/responses", [("household_id", third), ("paper_number", "P9"), ("q2", " ")])
             #expect(empty == .unprocessableContent && emptyPage.contains("一题都没有填写"))
+            // Entered on the page, it comes back at the paper form, naming the paper just entered, as a ballot does.
+            let (entered, next, _) = try await browser.post(
+                "/questionnaires/\(qid)/responses", [("household_id", third), ("paper_number", "P5"), ("q1", "4")])
+            #expect(
+                entered == .seeOther && next.hasPrefix("/questionnaires/\(qid)?entered=") && next.hasSuffix("#paper"))
+            let (_, back) = try await browser.get(String(next.prefix { $0 != "#" }))
+            #expect(
+                try back.firstMatch(of: Regex(#"<h2 id="paper">[^<]*</h2><p class="note ok" role="status">已录入："#))
+                    != nil)
+            #expect(back.contains(" · 编号 P5。可继续录入下一份。"))
+            let voided = try #require(Int64(next.split(separator: "=").last?.prefix { $0.isNumber } ?? ""))
+            _ = try await QuestionnaireRepository(database: services.database).void(
+                id: qid, responseId: voided, reason: "测试后作废", actor: .system)
             let blank = try await client.call(
                 .post, "/api/v1/questionnaires/\(qid)/responses", token: steward,
                 body: #"{"household_id":\#(third),"paper_number":"P4","answers":[null,4]}"#)

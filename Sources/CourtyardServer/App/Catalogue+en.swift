@@ -1837,7 +1837,7 @@ extension Catalogue {
         "questionnaire.savePaper": "Save this paper",
         "questionnaire.byBuilding": "By building",
         "questionnaire.responses": "Answered",
-        "questionnaire.entered": "Saved; enter the next one.",
+        "questionnaire.enteredWhat": "Entered: {home} · paper {paper}. Enter the next one.",
         "questionnaire.poster": "Poster with QR code",
         "questionnaire.posterLead": "Owners: scan with your phone to answer",
         "questionnaire.householdStaff": "Home (building-entrance-room; those that answered are not listed)",

@@ -1675,7 +1675,7 @@ extension Catalogue {
         "questionnaire.savePaper": "保存这份问卷",
         "questionnaire.byBuilding": "各楼栋参与情况",
         "questionnaire.responses": "已回收",
-        "questionnaire.entered": "已录入，可继续录入下一份。",
+        "questionnaire.enteredWhat": "已录入：{home} · 编号 {paper}。可继续录入下一份。",
         "questionnaire.poster": "打印张贴（二维码）",
         "questionnaire.posterLead": "请业主用手机扫码填写",
         "questionnaire.householdStaff": "房屋（楼栋-单元-房号，已填的不再列出）",

@@ -26,8 +26,10 @@ enum ParticipationPages {
 extension SiteRoute {
     static let participation = SiteRoute("/participation")
     static let questionnaires = SiteRoute("/questionnaires")
-    static func questionnaire(_ id: Int64, entered: Bool = false) -> SiteRoute {
-        SiteRoute("/questionnaires/\(id)", query: [("entered", entered ? "1" : nil)])
+    static func questionnaire(_ id: Int64) -> SiteRoute { SiteRoute("/questionnaires/\(id)") }
+    /// The questionnaire's page back at its paper form, saying which paper was just entered.
+    static func questionnaireEntered(_ id: Int64, response: Int64) -> SiteRoute {
+        SiteRoute("/questionnaires/\(id)", query: [("entered", String(response))]).withFragment("paper")
     }
     /// After publishing or closing, which the page then says once.
     static func questionnaire(_ id: Int64, done: String) -> SiteRoute {
@@ -271,6 +273,8 @@ struct QuestionnairePage {
         /// Refused: what is wrong with the household chosen and the number, beside each.
         var householdError: String?
         var paperError: String?
+        /// The paper just entered, named above the form that takes the next one.
+        var saved: String?
     }
     struct Rating {
         var mean: String
@@ -650,7 +654,7 @@ struct QuestionnairePageController {
         let query = request.uri.queryParameters
         let saved = query.get("saved") ?? ""
         let done = ["published", "closed", "edited"].contains(saved) ? "questionnaire.done." + saved : nil
-        let said = query.get("entered") != nil ? "questionnaire.entered" : done
+        let said = done
         // A search longer than the field allows is cut, not refused: it is only a search.
         // A search form sends a space as "+".
         let typed = (query.get("response") ?? "").replacingOccurrences(of: "+", with: " ")
@@ -658,7 +662,7 @@ struct QuestionnairePageController {
         return try await page(
             try context.parameters.require("id", as: Int64.self), context, f,
             message: said.map { PageNote(kind: "ok", text: f.t($0)) }, find: find,
-            voided: query.get("voided").flatMap { Int64($0) })
+            voided: query.get("voided").flatMap { Int64($0) }, entered: query.get("entered").flatMap { Int64($0) })
     }
 
     @Sendable func enterPaper(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
@@ -699,11 +703,11 @@ struct QuestionnairePageController {
                     (fields["paper_number"]?.first ?? "").trimmingCharacters(in: .whitespaces).isEmpty
                         ? ValidationError(field: "paper_number", code: "required", message: "the paper's number") : nil,
                 ].compactMap { $0 })
-            _ = try await questionnaires.enterPaper(
+            let entered = try await questionnaires.enterPaper(
                 id: id, householdId: household ?? 0,
                 paperNumber: fields["paper_number"]?.first ?? "",
                 answers: ParticipationPages.answers(fields, h.questions), actor: try context.actor())
-            return SiteRoute.questionnaire(id, entered: true).path
+            return SiteRoute.questionnaireEntered(id, response: entered.id).path
         }
     }
 
@@ -728,11 +732,18 @@ struct QuestionnairePageController {
     func page(
         _ id: Int64, _ context: AppContext, _ f: PageFrame, message: PageNote?, status: HTTPResponse.Status = .ok,
         typed: [String: [String]]? = nil, find: String = "", refused: QuestionnairePapers.Refused? = nil,
-        voided: Int64? = nil
+        voided: Int64? = nil, entered: Int64? = nil
     ) async throws -> Response {
         let actor = try context.require(.readRegistry)
         var page = try await QuestionnairePage.load(
             id: id, services: services, actor: actor, message: message, typed: typed, f)
+        // The paper just entered, named by its home and number where the next one is entered (as a ballot is).
+        if let entered, page.paper != nil {
+            let newest = try await questionnaires.enteredResponses(id: id, actor: actor, find: "", limit: 30)
+            page.paper?.saved = newest.entries.first { $0.id == entered }.map {
+                f.lang.say("questionnaire.enteredWhat", ["home": $0.household, "paper": $0.paperNumber])
+            }
+        }
         page.papers = try await QuestionnairePapers.load(
             id: id, actor: actor, find: find, refused: refused, voided: voided, services: services, f)
         if let lost = page.papers?.lost, page.message == nil { page.message = PageNote(kind: "bad", text: lost) }
