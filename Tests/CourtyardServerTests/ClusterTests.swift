@@ -92,6 +92,20 @@ import Testing
         }
     }
 
+    /// An attempt counted just before a period ended and given back just after is given back where it was counted,
+    /// so a resident mending a typo across the boundary is not held to it.
+    @Test func aHitGivenBackAfterThePeriodEndedIsGivenBackFromItsPeriod() async throws {
+        try await TestDatabase.with { db in
+            let limits = RateLimitRepository(database: db)
+            let window = RateWindow(seconds: 600)
+            let now = Date(timeIntervalSince1970: 1_800_000_000)
+            for _ in 0..<3 { _ = try await limits.hit(bucket: "x:c", limit: 3, window: window, now: now) }
+            #expect(!(try await limits.hit(bucket: "x:c", limit: 3, window: window, now: now + 600)))
+            try await limits.refund(bucket: "x:c", window: window, now: now + 600)
+            #expect(try await limits.hit(bucket: "x:c", limit: 3, window: window, now: now + 600))
+        }
+    }
+
     /// Concurrent hits on one bucket from many connections never take more than the limit.
     @Test func concurrentHitsNeverExceedTheLimit() async throws {
         try await TestDatabase.with { db in

@@ -40,16 +40,20 @@ public struct RateLimitRepository: Sendable {
         return allowed
     }
 
-    /// Gives back one hit of the current period: for an attempt that turned out to be legitimate.
+    /// Gives back one hit: for an attempt that turned out to be legitimate. An attempt made just before a period
+    /// ended is given back from the period before, where it was counted (it weighs on the current one's allowance).
     public func refund(bucket: String, window: RateWindow, now: Date = Date()) async throws {
         let start = window.start(at: Int64(now.timeIntervalSince1970.rounded(.down)))
         try await database.transaction { db in
-            try await db.raw(
-                """
-                UPDATE rate_limits SET hits = hits - 1
-                WHERE bucket = \(bind: bucket) AND window_start = \(bind: start) AND hits > 0
-                """
-            ).run()
+            for period in [start, start - window.seconds] {
+                let given = try await db.raw(
+                    """
+                    UPDATE rate_limits SET hits = hits - 1
+                    WHERE bucket = \(bind: bucket) AND window_start = \(bind: period) AND hits > 0 RETURNING hits
+                    """
+                ).first()
+                if given != nil { return }
+            }
         }
     }
 }
