@@ -118,6 +118,23 @@ enum PaperEntries {
         return VoidedPaper(paper: try r.optionalText("paper_number") ?? "", household: try household(r))
     }
 
+    /// Whether a live entry of `table` under `parent` has this paper number, in any case (nil when none has), and
+    /// the home ("楼栋-单元-房号") it was entered for when `viewer` may see that home: a building's steward learns
+    /// nothing of another building's entries by typing numbers.
+    static func taken(
+        _ table: String, parent: String, parentId: Int64, paper: String, viewer: Scope, db: any SQLDatabase
+    ) async throws -> String?? {
+        let sql: SQLQueryString =
+            "SELECT x.household_id, " + named("x") + " FROM \(unsafeRaw: table) x" + joins("x")
+            + " WHERE x.\(unsafeRaw: parent) = \(bind: parentId) AND x.voided_at IS NULL"
+            + " AND LOWER(x.paper_number) = \(bind: paper.lowercased())"
+        guard let r = try await db.raw(sql).first() else { return nil }
+        let home: SQLQueryString =
+            "SELECT t.id FROM households t JOIN compounds c ON c.id = t.compound_id "
+            + "WHERE t.id = \(bind: try r.int("household_id")) AND " + ResourceSpec.households.scopeCondition(viewer)
+        return .some(try await db.raw(home).first() != nil ? try household(r) : nil)
+    }
+
     /// "楼栋-单元-房号" of a row read with `named`.
     static func household(_ r: any SQLRow) throws -> String {
         "\(try r.text("building"))-\(try r.text("entrance"))-\(try r.text("room"))"

@@ -523,21 +523,13 @@ public struct QuestionnaireRepository: Sendable {
         }
         if let paper {
             // Refused naming the home it was entered for, so the one who holds the paper can be found.
-            let sql: SQLQueryString =
-                "SELECT x.household_id, x.paper_number, " + PaperEntries.named("x") + " FROM questionnaire_responses x"
-                + PaperEntries.joins("x")
-                + " WHERE x.questionnaire_id = \(bind: h.id) AND LOWER(x.paper_number) = \(bind: paper.lowercased())"
-                + " AND x.voided_at IS NULL"
-            if let taken = try await db.raw(sql).first() {
-                // Named only to whoever may see that home: a building's steward learns nothing of another's.
-                let home: SQLQueryString =
-                    "SELECT t.id FROM households t JOIN compounds c ON c.id = t.compound_id "
-                    + "WHERE t.id = \(bind: try taken.int("household_id")) AND "
-                    + ResourceSpec.households.scopeCondition(viewer)
-                let visible = try await db.raw(home).first() != nil
+            if let home = try await PaperEntries.taken(
+                "questionnaire_responses", parent: "questionnaire_id", parentId: h.id, paper: paper, viewer: viewer,
+                db: db)
+            {
                 throw StoreError.refused(
                     code: "paper_entered", message: "paper \(paper) has already been entered",
-                    details: visible ? [Phrase("paperHome", values: ["home": try PaperEntries.household(taken)])] : [])
+                    details: home.map { [Phrase("paperHome", values: ["home": $0])] } ?? [])
             }
         }
         let id: Int64

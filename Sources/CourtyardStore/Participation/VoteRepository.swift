@@ -364,7 +364,10 @@ public struct VoteRepository: Sendable {
             }
             // A paper number is one paper in any case (S-12 and s-12), as the search reads it; refused naming the
             // home it was entered for to whoever may see that home.
-            if let paperNumber, let home = try await Self.paperHome(voteId, paperNumber, viewer: actor.scope, db: db) {
+            if let paperNumber,
+                let home = try await PaperEntries.taken(
+                    "ballots", parent: "vote_id", parentId: voteId, paper: paperNumber, viewer: actor.scope, db: db)
+            {
                 throw StoreError.refused(
                     code: "ballot_paper_entered", message: "paper ballot \(paperNumber) was already entered",
                     details: home.map { [Phrase("paperHome", values: ["home": $0])] } ?? [])
@@ -455,24 +458,10 @@ public struct VoteRepository: Sendable {
         guard !paper.isEmpty else { return nil }
         return try await database.withConnection { db in
             _ = try await load(id: voteId, actor: actor, db: db)
-            return try await Self.paperHome(voteId, paper, viewer: actor.scope, db: db).flatMap { $0 }
+            return try await PaperEntries.taken(
+                "ballots", parent: "vote_id", parentId: voteId, paper: paper, viewer: actor.scope, db: db
+            ).flatMap { $0 }
         }
-    }
-
-    /// Whether a live paper ballot of this number is entered (nil when not), and the home it was entered for when
-    /// `viewer` may see that home.
-    static func paperHome(_ voteId: Int64, _ paper: String, viewer: Scope, db: any SQLDatabase) async throws
-        -> String??
-    {
-        let sql: SQLQueryString =
-            "SELECT v.household_id, " + PaperEntries.named("v") + " FROM ballots v" + PaperEntries.joins("v")
-            + " WHERE v.vote_id = \(bind: voteId) AND v.voided_at IS NULL"
-            + " AND LOWER(v.paper_number) = \(bind: paper.lowercased())"
-        guard let r = try await db.raw(sql).first() else { return nil }
-        let home: SQLQueryString =
-            "SELECT t.id FROM households t JOIN compounds c ON c.id = t.compound_id "
-            + "WHERE t.id = \(bind: try r.int("household_id")) AND " + ResourceSpec.households.scopeCondition(viewer)
-        return .some(try await db.raw(home).first() != nil ? try PaperEntries.household(r) : nil)
     }
 
     /// The paper ballot just voided, named for the page the void returns to (nil when it is not the actor's to see).
