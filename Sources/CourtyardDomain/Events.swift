@@ -119,6 +119,14 @@ public enum EventRules {
     /// and its helpers' hours are of (moved into the future it would be offered again to the public).
     public static func mayMoveTimes(startsAt: EventInstant, now: EventInstant) -> Bool { now < startsAt }
 
+    /// An event not yet started is moved to a start still ahead: moved into the past it would count as held at once,
+    /// and its times could not be put right again.
+    public static func moveProblem(to startsAt: EventInstant, now: EventInstant) -> ValidationError? {
+        guard startsAt <= now else { return nil }
+        return ValidationError(
+            field: "starts_at", code: "moved_past", message: "an upcoming event is moved to a later start")
+    }
+
     /// An event is planned at most a year ahead: a start in 2062 for 2026 is a slip of the keyboard.
     public static let maxLeadSeconds: Int64 = 366 * 86400
 

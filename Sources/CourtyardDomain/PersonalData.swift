@@ -28,15 +28,14 @@ public enum PersonalData {
     /// Free text as the public reads it: a phone number typed into an office's note masked, the rest as written. A
     /// number is a run of seven or more digits, ASCII or full-width, that may be broken by spaces, dashes, brackets
     /// or a plus ("+86 139 1234 5678", "(010)8888-6666", "１３９…"); its digits but the last two (the first three and
-    /// last four of eleven or more) become *, its breaks stay. A day (2026-12-05) stays.
+    /// last four of eleven or more) become *, its breaks stay. A day (2026-12-05) stays, also beside a number
+    /// ("2026-12-10 13912345678" keeps the day and masks the number).
     public static func maskPhones(in text: String) -> String {
         let chars = Array(text)
-        func isDigit(_ c: Character) -> Bool { c.isASCII ? c.isNumber : ("０"..."９").contains(c) }
-        func isBreak(_ c: Character) -> Bool { " -+()（）－—".contains(c) }
         var out = ""
         var i = 0
         while i < chars.count {
-            guard isDigit(chars[i]) || (chars[i] == "+" || chars[i] == "(" || chars[i] == "（") else {
+            guard isNumeral(chars[i]) || "+(（".contains(chars[i]) else {
                 out.append(chars[i])
                 i += 1
                 continue
@@ -44,37 +43,74 @@ public enum PersonalData {
             // The longest stretch of digits and breaks from here, ending on a digit.
             var j = i
             var last = -1
-            while j < chars.count, isDigit(chars[j]) || isBreak(chars[j]) {
-                if isDigit(chars[j]) { last = j }
+            while j < chars.count, isNumeral(chars[j]) || isNumberBreak(chars[j]) {
+                if isNumeral(chars[j]) { last = j }
                 j += 1
             }
-            let run = last >= i ? Array(chars[i...last]) : []
-            let digits = run.filter(isDigit).count
-            // A day written 2026-12-05 is a day, not a number to hide.
-            let isDay = String(run).wholeMatch(of: /\d{4}-\d{1,2}-\d{1,2}/) != nil
-            guard digits >= 7, !isDay else {
-                // Kept whole: a short number or a day, not to be read again from its middle.
-                if last >= i {
-                    out += String(run)
-                    i = last + 1
-                } else {
-                    out.append(chars[i])
-                    i += 1
-                }
+            guard last >= i else {
+                out.append(chars[i])
+                i += 1
                 continue
             }
-            let keepFront = digits >= 11 ? 3 : 0
-            let keepBack = digits >= 11 ? 4 : 2
-            var seen = 0
-            for c in run {
-                guard isDigit(c) else {
-                    out.append(c)
-                    continue
-                }
-                out.append(seen < keepFront || seen >= digits - keepBack ? c : "*")
-                seen += 1
-            }
+            out += maskRun(Array(chars[i...last]))
             i = last + 1
+        }
+        return out
+    }
+
+    private static func isNumeral(_ c: Character) -> Bool { c.isASCII ? c.isNumber : ("０"..."９").contains(c) }
+    private static func isNumberBreak(_ c: Character) -> Bool { " -+()（）－—".contains(c) }
+
+    /// One run of digits and breaks: its days kept, each stretch between them masked as a number when it has seven
+    /// digits or more, kept whole (a room, a short count) otherwise.
+    private static func maskRun(_ run: [Character]) -> String {
+        var out = ""
+        var piece: [Character] = []
+        func flush() {
+            out += maskNumber(piece)
+            piece = []
+        }
+        // Split at spaces: a word that is a day is written as it is; the words between days are one number.
+        var word: [Character] = []
+        func endWord() {
+            if String(word).wholeMatch(of: /\d{4}-\d{1,2}-\d{1,2}/) != nil {
+                let trailing = piece.reversed().prefix { $0 == " " }
+                piece.removeLast(trailing.count)
+                flush()
+                out += String(trailing) + String(word)
+            } else {
+                piece += word
+            }
+            word = []
+        }
+        for c in run {
+            if c == " " {
+                endWord()
+                piece.append(c)
+            } else {
+                word.append(c)
+            }
+        }
+        endWord()
+        flush()
+        return out
+    }
+
+    /// Digits and breaks masked when they are seven digits or more, else kept as written.
+    private static func maskNumber(_ run: [Character]) -> String {
+        let digits = run.filter(isNumeral).count
+        guard digits >= 7 else { return String(run) }
+        let keepFront = digits >= 11 ? 3 : 0
+        let keepBack = digits >= 11 ? 4 : 2
+        var out = ""
+        var seen = 0
+        for c in run {
+            guard isNumeral(c) else {
+                out.append(c)
+                continue
+            }
+            out.append(seen < keepFront || seen >= digits - keepBack ? c : "*")
+            seen += 1
         }
         return out
     }

@@ -34,6 +34,9 @@ import Testing
         #expect(PersonalData.maskPhones(in: "１３９１２３４５６７８") == "１３９****５６７８")
         #expect(PersonalData.maskPhones(in: "(010)8888-6666") == "(010)****-6666")
         #expect(PersonalData.maskPhones(in: "3号楼2单元501，2026-12-05") == "3号楼2单元501，2026-12-05", "short numbers stay")
+        #expect(PersonalData.maskPhones(in: "2026-12-10 13912345678 回访") == "2026-12-10 139****5678 回访")
+        #expect(PersonalData.maskPhones(in: "电话 139 1234 5678 2026-12-10") == "电话 139 **** 5678 2026-12-10")
+        #expect(PersonalData.maskPhones(in: "2026-12-10 2026-12-11") == "2026-12-10 2026-12-11")
         // Beside a letter they stay as written (an emoji's selector, a name with a filler).
         #expect(TextNormalizer.prose("好\u{2764}\u{FE0F}") == "好\u{2764}\u{FE0F}")
         #expect(TextNormalizer.clean("张三") == "张三" && TextNormalizer.line("\u{3164}李四") == "\u{3164}李四")

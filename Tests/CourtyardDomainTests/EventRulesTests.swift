@@ -27,6 +27,10 @@ import Testing
         #expect(EventRules.mayMoveTimes(startsAt: starts, now: EventInstant(seconds: 999_999)))
         #expect(!EventRules.mayMoveTimes(startsAt: starts, now: starts))
         #expect(!EventRules.mayMoveTimes(startsAt: starts, now: EventInstant(seconds: 2_000_000)))
+        // Not yet started, it is moved to a start still ahead, not into the past where it would stay held.
+        #expect(EventRules.moveProblem(to: EventInstant(seconds: 1_000_001), now: starts) == nil)
+        #expect(EventRules.moveProblem(to: starts, now: starts)?.code == "moved_past")
+        #expect(EventRules.moveProblem(to: EventInstant(seconds: 5), now: starts)?.field == "starts_at")
     }
 
     @Test func anEventEndsAfterItStartsAndHasAtLeastOnePlace() {

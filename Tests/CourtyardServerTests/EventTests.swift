@@ -196,6 +196,18 @@ import Testing
                 body:
                     #"{"starts_at":"\#(EventTests.day)T09:00:00+08:00","ends_at":"\#(EventTests.day)T11:00:00+08:00"}"#)
             #expect(moved.status == .conflict && moved.json.errorCode == "event_held", "\(moved.text)")
+            // One not yet held is not moved into the past, where it would stay held; nothing is changed.
+            let upcoming = try await Self.event(
+                client, token, community: ids[1], capacity: "10", starts: "\(EventTests.day)T09:00:00+08:00",
+                ends: "\(EventTests.day)T11:00:00+08:00")
+            let intoPast = try await client.call(
+                .patch, "/api/v1/events/\(upcoming)", token: token,
+                body:
+                    #"{"starts_at":"\#(EventTests.past)T09:00:00+08:00","ends_at":"\#(EventTests.past)T11:00:00+08:00"}"#
+            )
+            #expect(intoPast.status == .unprocessableContent && intoPast.json.errorCode == "moved_past")
+            let kept = try await client.call(.get, "/api/v1/events/\(upcoming)", token: token)
+            #expect(kept.json["starts_at"]?.stringValue?.hasPrefix(EventTests.day.description) == true, "\(kept.text)")
             let retitled = try await client.call(
                 .patch, "/api/v1/events/\(past)", token: token, body: #"{"title":"诗会（补记）"}"#)
             #expect(retitled.status == .ok, "its other words may still be corrected")
@@ -235,7 +247,9 @@ import Testing
                 #expect(r.status == .unprocessableContent, "\(body)")
                 #expect(r.json["error"]?["field"]?.stringValue == field, "\(body): \(r.text)")
             }
-            #expect(try await Self.count(services, "SELECT COUNT(*) AS n FROM events") == 1)
+            #expect(
+                try await Self.count(services, "SELECT COUNT(*) AS n FROM events") == 2,
+                "the past one and the upcoming one")
             // A bad phone and a missing name are refused, naming them.
             let coming = try await Self.event(client, token, community: ids[1])
             let phone = try await client.call(

@@ -83,6 +83,9 @@ import Testing
                     && r?["address_id"]?.stringValue == String(compound))
             #expect(
                 r?["description"]?.stringValue == "" && !one.text.contains("13912345678") && !one.text.contains("王"))
+            // Not yet assigned, it is the sub-district's office that answers for it, by that office's name.
+            let office311 = try #require(r?["agency_responsible"]?.stringValue)
+            #expect(office311.hasSuffix("街道办事处") && office311.count > "街道办事处".count, "\(office311)")
             let keyed = try await client.call(.get, "/open311/v2/requests/\(id).json?api_key=\(apiKey)", token: nil)
             #expect(keyed.json.arrayItemsForTests.first?["description"]?.stringValue == "下水管堵了")
             // The office sees the same report, with the reporter.

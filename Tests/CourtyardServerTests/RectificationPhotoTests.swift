@@ -69,6 +69,9 @@ import Testing
             let (_, before, _) = try await PageTests.page(client, "/projects/\(f.pid)", cookie: contractor.cookie)
             #expect(before.contains(#"action="/findings/\#(id)/rectify" enctype="multipart/form-data""#))
             #expect(before.contains("整改后照片（可选）"))
+            // The page's top links each section, the findings saying how many are not yet settled.
+            #expect(before.contains(##"<nav class="jump" aria-label="本页各部分"><a href="#plan">改造内容</a>"##))
+            #expect(before.contains(##"<a href="#checks">巡查整改（1 项未办结）</a></nav>"##) && before.contains(#"id="checks""#))
             func rectify(note: String) async throws -> HTTPResponse.Status {
                 try await SiteLogPageTests.post(
                     client, "/findings/\(id)/rectify", cookie: contractor.cookie,

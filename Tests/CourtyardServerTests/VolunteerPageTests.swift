@@ -210,6 +210,18 @@ import Testing
             let twiceGone = try await client.call(
                 .delete, "/api/v1/volunteer_hours/entries/\(otherId)", token: community)
             #expect(twiceGone.status == .notFound)
+            // The newest entry removed, the next one takes a number of its own (SQLite gave the same one again).
+            let newest = try await client.call(
+                .post, "/api/v1/volunteer_hours", token: community,
+                body: body.replacingOccurrences(of: "赵兰", with: "孙敏"))
+            let newestId = try #require(newest.json["id"]?.intValue)
+            let removedNewest = try await client.call(
+                .delete, "/api/v1/volunteer_hours/entries/\(newestId)", token: community)
+            #expect(removedNewest.status == .noContent)
+            let next = try await client.call(
+                .post, "/api/v1/volunteer_hours", token: community,
+                body: body.replacingOccurrences(of: "赵兰", with: "钱芳"))
+            #expect(try #require(next.json["id"]?.intValue) > newestId)
         }
     }
 }

@@ -177,6 +177,12 @@ struct ProjectPage {
         var steps: [StepButton]
         let hasSteps: Bool
     }
+    /// One of the page's sections, linked from the top so a phone reaches the findings without scrolling past the
+    /// schedule and the ledger; `label` says what waits there ("巡查整改（2 项未办结）").
+    struct Jump {
+        let href: String
+        let label: String
+    }
     struct CheckRow {
         let date: String
         let by: String
@@ -227,6 +233,7 @@ struct ProjectPage {
     let hasChecks: Bool
     let safety: SafetySection
     let investment: InvestmentSection?
+    let jumps: [Jump]
 
     /// The daily site check's standard items (巡查), recorded in Chinese as the official record.
     static let checklist = ["excavation", "height", "signs", "hoarding", "power", "fire_lane"]
@@ -343,6 +350,28 @@ struct ProjectPage {
         hasChecks = !checkRows.isEmpty
         safety = facts.safety
         investment = facts.investment
+        jumps = Self.jumps(
+            facts, logToWrite: siteLogForm.map { $0.todaysLog == nil } ?? false, hasInvestment: investment != nil, f)
+    }
+
+    /// The sections in the order the page has them, each saying what waits there: findings not yet settled, and
+    /// today's site log for whoever writes it and has not yet.
+    static func jumps(_ facts: Facts, logToWrite: Bool, hasInvestment: Bool, _ f: PageFrame) -> [Jump] {
+        let unsettled = facts.checks.reduce(0) { $0 + $1.findings.filter { $0.state != .verified }.count }
+        let sections: [(String, String, Bool)] = [
+            ("#plan", f.t("project.jump.plan"), true), ("#gates", f.t("project.jump.gates"), true),
+            ("#schedule", f.t("project.jump.schedule"), true),
+            ("#ledger", f.t(logToWrite ? "project.jump.ledgerToday" : "project.jump.ledger"), true),
+            ("#safety", f.t("project.jump.safety"), true),
+            ("#investment", f.t("project.jump.investment"), hasInvestment),
+            (
+                "#checks",
+                unsettled == 0
+                    ? f.t("project.jump.checks") : f.lang.say("project.jump.checksOpen", ["n": String(unsettled)]),
+                true
+            ),
+        ]
+        return sections.filter(\.2).map { Jump(href: $0.0, label: $0.1) }
     }
 
     /// A form on one row (a task's day, a finding's next step) that was refused: what was typed goes back into that

@@ -9,6 +9,8 @@ public enum Migrations {
         public let version: Int
         public let name: String
         public let statements: [String]
+        /// The one dialect whose database the step changes; nil for both. The step is recorded on the other as well.
+        public var only: Database.Kind? = nil
     }
 
     /// `{ID}` becomes each dialect's auto-numbered key, `{BIG}` its 64-bit integer.
@@ -857,6 +859,29 @@ public enum Migrations {
                 // time: each answer now counts, and a change names the count it read.
                 "ALTER TABLE notice_objections ADD COLUMN reply_version INTEGER NOT NULL DEFAULT 0"
             ]),
+        Step(
+            version: 35, name: "volunteer_hours_never_reused",
+            statements: [
+                // SQLite gave a removed entry's number to the next entry, so a remove form read before it was sent
+                // could match a newer entry. AUTOINCREMENT never gives a number twice; PostgreSQL's never did.
+                """
+                CREATE TABLE volunteer_hours_kept (id INTEGER PRIMARY KEY AUTOINCREMENT,
+                  subdistrict_id INTEGER NOT NULL REFERENCES subdistricts(id),
+                  community_id INTEGER NOT NULL REFERENCES communities(id), compound_id INTEGER REFERENCES compounds(id),
+                  body_id INTEGER REFERENCES bodies(id), name TEXT NOT NULL, phone TEXT NOT NULL DEFAULT '',
+                  activity TEXT NOT NULL, date TEXT NOT NULL, minutes INTEGER NOT NULL, note TEXT NOT NULL DEFAULT '',
+                  created_at TEXT NOT NULL, created_by TEXT NOT NULL)
+                """,
+                """
+                INSERT INTO volunteer_hours_kept (id, subdistrict_id, community_id, compound_id, body_id, name, phone,
+                  activity, date, minutes, note, created_at, created_by)
+                SELECT id, subdistrict_id, community_id, compound_id, body_id, name, phone, activity, date, minutes,
+                  note, created_at, created_by FROM volunteer_hours
+                """,
+                "DROP TABLE volunteer_hours",
+                "ALTER TABLE volunteer_hours_kept RENAME TO volunteer_hours",
+                "CREATE INDEX volunteer_hours_place ON volunteer_hours (community_id, date)",
+            ], only: .sqlite),
     ]
 
     public static var latest: Int { steps.last?.version ?? 0 }
@@ -932,7 +957,9 @@ public enum Migrations {
                 )
                 .first()
                 if done != nil { return false }
-                for s in step.statements { try await db.raw(SQLQueryString(render(s, kind))).run() }
+                for s in step.statements where step.only ?? kind == kind {
+                    try await db.raw(SQLQueryString(render(s, kind))).run()
+                }
                 try await db.raw(
                     """
                     INSERT INTO schema_migrations (version, name, applied_at) VALUES (\(bind: step.version),

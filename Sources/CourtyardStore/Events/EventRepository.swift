@@ -360,6 +360,7 @@ public struct EventRepository: Sendable {
             {
                 throw StoreError.refused(code: "event_held", message: "the event has started; its times stay")
             }
+            if starts != before.starts, let problem = EventRules.moveProblem(to: starts, now: now) { throw problem }
             // A start moved is checked against today; one kept stands as it was planned.
             let moved = starts != before.starts ? now : nil
             if let problem = EventRules.check(startsAt: starts, endsAt: ends, capacity: capacity, now: moved) {

@@ -90,8 +90,10 @@ public struct Open311Repository: Sendable {
             var sql: SQLQueryString = """
                 SELECT r.id, r.subdistrict_id, r.category, r.description, r.state, r.submitted_at, r.due_on,
                   t.id AS compound_id, t.name AS compound_name, t.address,
-                  o.name AS agency, (SELECT MAX(e.at) FROM report_events e WHERE e.report_id = r.id) AS updated_at
-                FROM reports r JOIN compounds t ON t.id = r.compound_id LEFT JOIN organisations o ON o.id = r.assignee_organisation_id WHERE 1=1
+                  o.name AS agency, s.name AS office,
+                  (SELECT MAX(e.at) FROM report_events e WHERE e.report_id = r.id) AS updated_at
+                FROM reports r JOIN compounds t ON t.id = r.compound_id JOIN subdistricts s ON s.id = r.subdistrict_id
+                LEFT JOIN organisations o ON o.id = r.assignee_organisation_id WHERE 1=1
                 """
             if let ids { sql += ids.isEmpty ? " AND 1=0" : " AND r.id IN (\(binds: ids))" }
             if let f = filters {
@@ -114,7 +116,8 @@ public struct Open311Repository: Sendable {
                 statusNotes: state.replacingOccurrences(of: "_", with: " "),
                 serviceName: serviceNames[category] ?? category.rawValue, serviceCode: category.rawValue,
                 description: text.shows(try r.int("subdistrict_id")) ? try r.text("description") : "",
-                agencyResponsible: try r.optionalText("agency") ?? "街道办事处", serviceNotice: "",
+                // The company or department it is assigned to, else the sub-district's office that received it.
+                agencyResponsible: try r.optionalText("agency") ?? "\(try r.text("office"))办事处", serviceNotice: "",
                 requestedDatetime: submitted, updatedDatetime: try r.optionalText("updated_at") ?? submitted,
                 expectedDatetime: try r.optionalText("due_on").map { "\($0)T23:59:59+08:00" } ?? "",
                 address: [try r.text("compound_name"), try r.text("address")].filter { !$0.isEmpty }.joined(
