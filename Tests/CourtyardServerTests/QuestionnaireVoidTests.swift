@@ -242,6 +242,9 @@ import Testing
             #expect(page.contains("您今天录入的纸质问卷") && page.contains("C-11") && page.contains(action))
             // Each paper is read back with its answers, to check against the paper before the day ends.
             #expect(page.contains(#"data-label="录入的答案">1. 同意</td>"#))
+            // The homes not yet answered are offered by building, each written as the ballot form writes it.
+            let group = try #require(page.firstMatch(of: /<optgroup label="([^"]+)"><option value="\d+">([^<]+)</))
+            #expect(group.output.2.hasPrefix("\(group.output.1)-") && group.output.2.contains("单元-"))
             let (refused, _, again) = try await browser.post(action, [("reason", " ")])
             #expect(refused == .unprocessableContent)
             #expect(again.contains(#"id="response-void-error" role="alert">请填写原因"#))

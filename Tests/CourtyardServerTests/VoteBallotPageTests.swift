@@ -27,6 +27,9 @@ import Testing
             let (_, page) = try await worker.get("/votes/\(vote)")
             #expect(page.contains("录入纸质选票"))
             let homes = try Self.households(page)
+            // Each home is written as everywhere else (1号楼-1单元-101), under its building.
+            let group = try #require(page.firstMatch(of: /<optgroup label="([^"]+)"><option value="\d+">([^<]+)</))
+            #expect(group.output.2.hasPrefix("\(group.output.1)-") && group.output.2.contains("单元-"))
             try #require(homes.count >= 2)
             // A room in the list of those not voted chooses it in the form (it opened the home's page before).
             let pick = "/votes/\(vote)?pick=\(homes[1])"

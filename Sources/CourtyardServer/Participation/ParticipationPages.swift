@@ -265,9 +265,14 @@ struct QuestionnairePage {
         var textValue = ""
     }
     /// The paper form; refused, it comes back as it was typed (`typed`), so the paper is not entered twice over.
+    /// The homes not yet answered, by building, each written as the ballot form writes it (1号楼-1单元-101).
+    struct HomeGroup {
+        var groupLabel: String
+        var options: [CourtyardServer.Choice]
+    }
     struct PaperForm {
         var action: String
-        var households: [CourtyardServer.Choice]
+        var groups: [HomeGroup]
         var paperNumber: String
         var questions: [PaperQuestion]
         /// Refused: what is wrong with the household chosen and the number, beside each.
@@ -342,9 +347,14 @@ struct QuestionnairePage {
             func ticked(_ name: String, _ value: String) -> Bool { given[name]?.contains(value) ?? false }
             paper = PaperForm(
                 action: SiteRoute.questionnaireResponses(id).path,
-                households: households.filter { !$0.answered }.map {
-                    CourtyardServer.Choice(
-                        value: String($0.id), label: $0.label, selected: given["household_id"]?.first == String($0.id))
+                groups: households.filter { !$0.answered }.reduce(into: [HomeGroup]()) { groups, h in
+                    let home = CourtyardServer.Choice(
+                        value: String(h.id), label: h.label, selected: given["household_id"]?.first == String(h.id))
+                    if groups.last?.groupLabel == h.building {
+                        groups[groups.count - 1].options.append(home)
+                    } else {
+                        groups.append(HomeGroup(groupLabel: h.building, options: [home]))
+                    }
                 },
                 paperNumber: given["paper_number"]?.first ?? "",
                 questions: h.questions.enumerated().map { i, q in

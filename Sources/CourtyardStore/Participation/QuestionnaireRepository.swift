@@ -468,7 +468,9 @@ public struct QuestionnaireRepository: Sendable {
     }
 
     /// Every household of the questionnaire's compound as "building-entrance-room", and whether it has answered, for the paper-entry form.
-    public func households(id: Int64, actor: Actor) async throws -> [(id: Int64, label: String, answered: Bool)] {
+    public func households(id: Int64, actor: Actor) async throws -> [(
+        id: Int64, building: String, label: String, answered: Bool
+    )] {
         guard Permissions.allows(actor.role, .enterBallots) else { throw AccessError.forbidden }
         let s = scope(actor)
         return try await database.withConnection { db in
@@ -484,8 +486,9 @@ public struct QuestionnaireRepository: Sendable {
                 """
             sql += " " + ResourceSpec.households.scopeCondition(actor.scope) + " ORDER BY b.id, e.id, t.floor, t.room"
             return try await db.raw(sql).all().map {
-                (
-                    try $0.int("id"), "\(try $0.text("building"))-\(try $0.text("entrance"))-\(try $0.text("room"))",
+                let building = try $0.text("building")
+                return (
+                    try $0.int("id"), building, "\(building)-\(try $0.text("entrance"))-\(try $0.text("room"))",
                     try $0.int("answered") > 0
                 )
             }
