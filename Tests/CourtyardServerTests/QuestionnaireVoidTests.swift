@@ -64,6 +64,17 @@ import Testing
             // The office, who sees every home, is told which.
             let again = try await Self.enter(client, qid, household: homes[1], paper: "L-1", token: office)
             #expect(again.text.contains("录在"), "\(again.text)")
+            // On the page, a home of another building (not offered, posted anyway) is refused beside the home's
+            // field in words of its own, and nothing is written.
+            let (cookie, csrf) = try await client.session("louzhang")
+            let browser = CoordinationPageTests.Browser(client: client, cookie: cookie, csrf: csrf)
+            let before = try await SelectionTests.count(services, "questionnaire_responses")
+            let (refused, _, page) = try await browser.post(
+                "/questionnaires/\(qid)/responses",
+                [("household_id", String(elsewhere)), ("paper_number", "L-2"), ("q0", "0")])
+            #expect(refused == .unprocessableContent)
+            #expect(page.contains(#"id="paper-household-error" role="alert">这户不在本小区，或不归您负责"#), "\(page)")
+            #expect(try await SelectionTests.count(services, "questionnaire_responses") == before)
         }
     }
 

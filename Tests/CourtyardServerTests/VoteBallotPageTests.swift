@@ -56,7 +56,7 @@ import Testing
             #expect(try await CoordinationTests.count(services, "ballots") == before + 1)
             // Read back as stored, as it is on the paper: the home, the choice and the paper number.
             let (_, after) = try await worker.get(String(location.prefix { $0 != "#" }))
-            #expect(after.contains("已录入：") && after.contains(" · 同意 · 纸-0001。统计已更新"))
+            #expect(after.contains("已录入：") && after.contains(" · 同意 · 编号 纸-0001。统计已更新"))
             // Not to someone who did not enter it, nor from an address made up by hand.
             let office = try await CoordinationPageTests.office(client)
             let (_, theirs) = try await office.get("/votes/\(vote)?entered=\(ballot)")

@@ -683,6 +683,7 @@ extension Catalogue {
         "home.allRequests": "All requests",
         "ballot.title": "Enter a paper ballot",
         "ballot.savedWhat": "Entered: {what}. The count is updated; you can enter the next one.",
+        "ballot.numbered": "paper {n}",
         "ballot.saved": "The paper ballot is entered and the count updated. You can enter the next one.",
         "ballot.household": "Household (not yet voted)",
         "ballot.chooseHousehold": "Choose the household",
@@ -1548,7 +1549,7 @@ extension Catalogue {
         "ballot.findHint": "Paper number, room, or building-entrance-room",
         "ballot.enteredBy": "Entered by",
         "ballot.void": "Void",
-        "ballot.voidReason": "Reason, e.g. wrong choice entered",
+        "ballot.voidReason": "Why it is voided",
         "ballot.voidedNamed": "Ballot {paper} ({home}) is void; the household can be entered again.",
         "ballot.channel.online": "Online",
         "ballot.channel.paper": "Paper",
@@ -1593,6 +1594,8 @@ extension Catalogue {
         "error.paper_number.required":
             "Write the number on the paper form (without one, the building and home, such as 3-2-301).",
         "error.household_id.required": "Choose the household this form is from.",
+        "error.household_id.not_found": "This home is not in the compound or not in your care; choose one from the list.",
+        "error.household_id.outside": "This home is not in the questionnaire's compound; choose one from the list.",
         "error.answers.nothing_answered":
             "This paper form has no question answered, so it was not entered. Check the paper form.",
         "error.household_id.choose_household":

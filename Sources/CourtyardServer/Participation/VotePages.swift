@@ -354,7 +354,8 @@ struct VotePageController {
                 voteId: vote, ballotId: ballot, actor: actor),
             let home = try? await ResidentPage.home(b.householdId, actor: actor, services: services)
         else { return nil }
-        let what = [home, f.t("ballot.choice.\(b.choice.rawValue)"), b.paperNumber ?? ""].filter { !$0.isEmpty }
+        let number = b.paperNumber.map { Lang.fill(f.t("ballot.numbered"), ["n": $0]) } ?? ""
+        let what = [home, f.t("ballot.choice.\(b.choice.rawValue)"), number].filter { !$0.isEmpty }
             .joined(separator: " · ")
         return Lang.fill(f.t("ballot.savedWhat"), ["what": what])
     }

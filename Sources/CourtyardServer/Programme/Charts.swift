@@ -130,7 +130,9 @@ enum GanttChart {
         if today >= first && today <= last {
             s +=
                 "<line x1=\"\(x(today))\" y1=\"\(top - 8)\" x2=\"\(x(today))\" y2=\"\(bottom)\" stroke=\"#c2410c\" stroke-width=\"2\" stroke-dasharray=\"5 3\"/>"
-            s += Chart.text(x(today), top - 26, lang.t("gantt.today"), size: 11, anchor: "middle")
+            // Near an edge the word is set inward, not cut off by it.
+            let anchor = x(today) > width - 60 ? "end" : (x(today) < left + 30 ? "start" : "middle")
+            s += Chart.text(x(today), top - 26, lang.t("gantt.today"), size: 11, anchor: anchor)
         }
         // The legend in two rows under the names, so it stays in view with them.
         let ly = height - 28
