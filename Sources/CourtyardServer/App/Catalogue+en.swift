@@ -1594,7 +1594,8 @@ extension Catalogue {
         "error.paper_number.required":
             "Write the number on the paper form (without one, the building and home, such as 3-2-301).",
         "error.household_id.required": "Choose the household this form is from.",
-        "error.household_id.not_found": "This home is not in the compound or not in your care; choose one from the list.",
+        "error.household_id.not_found":
+            "This home is not in the compound or not in your care; choose one from the list.",
         "error.household_id.outside": "This home is not in the questionnaire's compound; choose one from the list.",
         "error.answers.nothing_answered":
             "This paper form has no question answered, so it was not entered. Check the paper form.",
