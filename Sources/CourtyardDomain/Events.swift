@@ -99,6 +99,10 @@ public struct EventInstant: Hashable, Comparable, Sendable {
     public var chinaShort: String {
         "\(chinaDay) \(Self.two(chinaMinutes / 60)):\(Self.two(chinaMinutes % 60))"
     }
+    /// `2026-12-06T09:00`: China time as a page's date-and-time field holds it.
+    public var chinaLocal: String {
+        "\(chinaDay)T\(Self.two(chinaMinutes / 60)):\(Self.two(chinaMinutes % 60))"
+    }
     /// `2026-12-06T01:00:00Z`: how the store keeps it, so text order is time order.
     public var utcText: String {
         let d = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400

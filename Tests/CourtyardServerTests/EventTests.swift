@@ -548,6 +548,46 @@ import Testing
         }
     }
 
+    /// An event not yet held is moved from its page: refused into the past with what was typed kept, refused when
+    /// another clerk changed it first, and saved otherwise, with those signed up told by text message.
+    @Test func theOrganisersMoveAnUpcomingEventAndThoseSignedUpAreTold() async throws {
+        try await TestApp.with { client, services in
+            let (token, id, _) = try await Self.signedUp(client, name: "赵奶奶", phone: "13900000001")
+            let (cookie, csrf) = try await client.session("admin", TestApp.adminPassword)
+            let admin = CoordinationPageTests.Browser(client: client, cookie: cookie, csrf: csrf)
+            let (_, page) = try await admin.get("/events/\(id)")
+            let version = try #require(page.firstMatch(of: /name="version" value="(\d+)"/).map { String($0.1) })
+            #expect(page.contains(#"value="\#(EventTests.day)T09:00""#) && page.contains("修改时间、地点或名额"))
+            func edit(_ starts: String, _ ends: String, version: String) async throws -> (
+                HTTPResponse.Status, String, String
+            ) {
+                try await admin.post(
+                    "/events/\(id)/edit",
+                    [
+                        ("version", version), ("title", "快乐星期天"), ("starts_at", starts), ("ends_at", ends),
+                        ("place", "社区广场"), ("capacity", ""),
+                    ])
+            }
+            let told: SQLQueryString =
+                "SELECT COUNT(*) AS n FROM outbox WHERE event = 'event.changed' AND target = '13900000001'"
+            let (past, _, refused) = try await edit(
+                "\(EventTests.past)T09:00", "\(EventTests.past)T11:00", version: version)
+            #expect(past == .unprocessableContent)
+            #expect(refused.contains(#"<details id="edit" open>"#) && refused.contains("改期只能改到现在以后"))
+            #expect(refused.contains(#"value="\#(EventTests.past)T09:00""#) && refused.contains(#"value="社区广场""#))
+            let later = EventTests.day
+            let (moved, to, _) = try await edit("\(later)T14:00", "\(later)T16:00", version: version)
+            #expect(moved == .seeOther && to == "/events/\(id)?saved=1")
+            #expect(try await Self.count(services, told) == 1)
+            let stored = try await client.call(.get, "/api/v1/events/\(id)", token: token)
+            #expect(stored.json["place"]?.stringValue == "社区广场", "\(stored.text)")
+            // A form read before that change is refused, and nothing more is sent.
+            let (stale, _, _) = try await edit("\(later)T15:00", "\(later)T17:00", version: version)
+            #expect(stale != .seeOther)
+            #expect(try await Self.count(services, told) == 1)
+        }
+    }
+
     /// Once an event is over its list is what happened: nobody is taken off it, and no text tells them so.
     @Test func nobodyIsTakenOffTheListOfAnEventThatIsOver() async throws {
         try await TestApp.with { client, services in

@@ -2657,6 +2657,9 @@ extension Catalogue {
         "event.saveReport": "Publish the report",
         "event.photo": "Event photo",
         "event.cancelEvent": "Cancel the event",
+        "event.edit": "Change the time, place or places",
+        "event.editSave": "Save the change",
+        "event.editTells": "Those signed up or waiting are texted a new time or place.",
         "event.cancelReason": "Reason",
         "event.residentsOnly":
             "This event is for residents in the registry: give the name and phone the community has on record.",

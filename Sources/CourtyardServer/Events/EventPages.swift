@@ -213,7 +213,22 @@ struct EventPage {
         var helperMinutes: String
         var isOrganiser: Bool
     }
+    /// Changing an event not yet started: its name, times, place and capacity. Those signed up are texted a new
+    /// time or place. Refused, it comes back open with what was typed and the reason inside it.
+    struct EditForm {
+        var action: String
+        var version: String
+        var title: String
+        var startsAt: String
+        var endsAt: String
+        var place: String
+        var capacity: String
+        var open = false
+        var error: String?
+        var tellsSignups: Bool
+    }
     var note: PageNote?
+    var edit: EditForm?
     var eventTitle: String
     var kindLabel: String
     var when: String
@@ -286,8 +301,15 @@ struct EventPage {
                     rowIndex: String(helpers.count), helperName: "", helperPhone: "", helperMinutes: "",
                     isOrganiser: false))
         }
+        let edit =
+            manage && e.state == .scheduled && now < e.starts
+            ? EditForm(
+                action: SiteRoute.eventAction(id, "edit").path, version: String(e.version), title: e.title,
+                startsAt: e.starts.chinaLocal, endsAt: e.ends.chinaLocal, place: e.place,
+                capacity: e.capacity.map(String.init) ?? "", tellsSignups: e.confirmed + e.waitlisted > 0) : nil
         return EventPage(
-            note: note, eventTitle: e.title, kindLabel: EventWords.kind(e.kind, f), when: EventWords.when(e),
+            note: note, edit: edit, eventTitle: e.title, kindLabel: EventWords.kind(e.kind, f),
+            when: EventWords.when(e),
             eventPlace: e.place, placesText: EventWords.places(e, f), stateLabel: EventWords.state(e, f),
             signupLabel: f.t("event.signup." + e.signup.rawValue),
             organisersText: EventWords.organisers(e),
@@ -452,6 +474,7 @@ struct EventPageController {
         Pages.post(router, "/events/:id/hours", hours)
         Pages.post(router, "/events/:id/report", report)
         Pages.post(router, "/events/:id/cancel", cancel)
+        Pages.post(router, "/events/:id/edit", edit)
     }
 
     @Sendable func list(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
@@ -506,7 +529,18 @@ struct EventPageController {
         typed: [String: [String]] = [:]
     ) async throws -> Response {
         var page = try await EventPage.load(id: id, services: services, actor: actor, note: note, f)
-        if let minutes = typed["minutes"] {
+        if typed["starts_at"] != nil, page.edit != nil {
+            // The change, refused: open, as typed, with the reason where the form is.
+            for (key, path) in [
+                ("title", \EventPage.EditForm.title), ("starts_at", \.startsAt), ("ends_at", \.endsAt),
+                ("place", \.place), ("capacity", \.capacity),
+            ] {
+                page.edit?[keyPath: path] = typed[key]?.last ?? ""
+            }
+            page.edit?.open = true
+            page.edit?.error = note?.text
+            page.note = nil
+        } else if let minutes = typed["minutes"] {
             // The hours form, refused: its rows as typed, not as last saved.
             let names = typed["name"] ?? []
             let phones = typed["phone"] ?? []
@@ -651,6 +685,32 @@ struct EventPageController {
             }
             guard let form else { return try await write(nil) }
             try await form.withStoredFile("photo", database: services.database, actor: actor, write)
+        }
+    }
+
+    /// An event not yet started moved, renamed, or given another place or capacity, against the version read.
+    @Sendable func edit(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let id = try id(context)
+        return try await act(request, context, f) { actor, fields, _ in
+            let text = { (key: String) in (fields[key]?.last ?? "").trimmingCharacters(in: .whitespaces) }
+            guard let starts = EventInstant(parsing: text("starts_at")),
+                let ends = EventInstant(parsing: text("ends_at"))
+            else {
+                throw ValidationError(field: "starts_at", code: Pages.pageMessage, message: f.t("event.badTime"))
+            }
+            var capacity: Int64?
+            if !text("capacity").isEmpty {
+                guard let c = Int64(text("capacity")) else {
+                    throw ValidationError(field: "capacity", code: Pages.pageMessage, message: f.t("event.badCapacity"))
+                }
+                capacity = c
+            }
+            _ = try await events.update(
+                id: id,
+                .init(
+                    title: fields["title"]?.last ?? "", startsAt: starts, endsAt: ends,
+                    place: fields["place"]?.last ?? "", capacity: .some(capacity)),
+                ifVersion: Int64(text("version")) ?? -1, actor: actor)
         }
     }
 

@@ -127,7 +127,9 @@ extension OpenAPIDocument {
                 "Read an event with its counts and report", id: "read_event", tag: "events", "the event",
                 ref("CommunityEvent")),
             "patch": op(
-                "Change an event; a larger capacity moves people up from the waiting list", id: "update_event",
+                "Change an event not yet started (a new start is still ahead); a larger capacity moves people up"
+                    + " from the waiting list, and a new time or place is texted to those signed up or waiting",
+                id: "update_event",
                 tag: "events", params: [idParam, ifMatch], body: patchBody,
                 responses: conflict([
                     "200": response("the event", ref("CommunityEvent")), "412": rresp("Stale"),

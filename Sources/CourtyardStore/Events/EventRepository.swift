@@ -382,6 +382,10 @@ public struct EventRepository: Sendable {
                 """
             ).run()
             _ = try await Self.promote(eventId: id, capacity: capacity, db: db)
+            if starts != before.starts || (place ?? before.place) != before.place {
+                try await Self.tellChange(
+                    id, title: title ?? before.title, starts: starts, place: place ?? before.place, db: db)
+            }
             try await AuditLog.record(
                 db: db, actor: actor, action: "update", entity: "events", entityId: id, subdistrictId: sd,
                 before: .object([
@@ -392,6 +396,20 @@ public struct EventRepository: Sendable {
                 ]))
         }
         return try await get(id: id, actor: actor)
+    }
+
+    /// Everyone signed up or waiting is told by text message of a new time or place, as of a cancellation.
+    static func tellChange(_ id: Int64, title: String, starts: EventInstant, place: String, db: any SQLDatabase)
+        async throws
+    {
+        let phones = try await db.raw(
+            "SELECT DISTINCT phone FROM event_signups WHERE event_id = \(bind: id) AND status <> 'cancelled'"
+        ).all().map { try $0.text("phone") }
+        for phone in phones {
+            try await Outbox.message(
+                db: db, event: "event.changed", phone: phone,
+                text: "【楼院焕新】活动有变：\(title)，改为\(starts.chinaShort)，地点：\(place)。")
+        }
     }
 
     public func cancel(id: Int64, reason: String, actor: Actor) async throws -> CommunityEvent {
