@@ -53,9 +53,22 @@ import Testing
             #expect(page.contains("状态：待受理 → 已受理") || page.contains("状态：已提交 → 已受理"))
             #expect(page.contains("社区活动 快乐星期天") && page.contains("状态：已报名"))
             #expect(page.contains("业主表决 增设充电桩"))
+            // Closed, it reads as closed and whether it passed, not as the size of its tally.
+            #expect(page.contains("状态：投票中 → 已结束（未通过）"), "\(page)")
             for code in ["area_m2", "acknowledged", "submitted", ">office<", "<code>", "{&quot;", "{\""] {
                 #expect(!page.contains(code), "\(code) on the audit page")
             }
+        }
+    }
+
+    /// A step that keeps only a number says what the number is: people who came, people recorded, days.
+    @Test func aNumberAloneIsNamed() {
+        let f = PageFrame(lang: .zh, account: nil, csrf: "", path: "")
+        for (after, field) in [
+            (#"{"attended":10}"#, "到场人数"), (#"{"recorded":8}"#, "登记人数"), (#"{"days":5}"#, "天数"),
+        ] {
+            let (_, changes) = AuditPage.summarise(before: nil, after: after, entity: "meetings", names: [:], f)
+            #expect(changes.map(\.field) == [field], "\(after)")
         }
     }
 

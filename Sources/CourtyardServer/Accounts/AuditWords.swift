@@ -34,7 +34,11 @@ enum AuditWords {
             guard key.hasSuffix("_id") else { return String(i) }
             return names[reference(key, i)] ?? f.t("audit.linked")
         case .string(let s):
-            // A result kept as JSON text (a vote's tally): said by its size, not shown raw.
+            // A vote closed keeps its tally as its new state: said as closed, and whether it passed.
+            if key == "state", s.hasPrefix("{"), case .bool(let passed)? = JSONValue.parse(s)?["passed"] {
+                return f.lang.say("audit.voteClosed", ["result": f.t(passed ? "vote.passed" : "vote.failed")])
+            }
+            // A result kept as JSON text: said by its size, not shown raw.
             if s.hasPrefix("{") || s.hasPrefix("["), let parsed = JSONValue.parse(s) {
                 switch parsed {
                 case .object, .array: return value(parsed, key: key, entity: entity, names: names, f)

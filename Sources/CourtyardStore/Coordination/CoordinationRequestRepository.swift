@@ -464,7 +464,7 @@ public struct CoordinationRequestRepository: Sendable {
             ).run()
             try await AuditLog.record(
                 db: db, actor: actor, action: "update", entity: "department_service_levels", entityId: department,
-                subdistrictId: sd, before: nil, after: .int(Int64(acceptDays)))
+                subdistrictId: sd, before: nil, after: .object([("days", .int(Int64(acceptDays)))]))
         }
         return try await serviceLevel(department: department, actor: actor)
     }

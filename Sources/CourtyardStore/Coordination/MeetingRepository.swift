@@ -576,7 +576,7 @@ public struct MeetingRepository: Sendable {
             }
             try await AuditLog.record(
                 db: db, actor: actor, action: "attendance", entity: "meetings", entityId: id,
-                subdistrictId: m.subdistrictId, before: nil, after: .int(Int64(lines.count)))
+                subdistrictId: m.subdistrictId, before: nil, after: .object([("recorded", .int(Int64(lines.count)))]))
         }
         return try await get(id: id, actor: actor)
     }
@@ -981,7 +981,7 @@ public struct MeetingRepository: Sendable {
             try await AuditLog.record(
                 db: db, actor: actor, action: "update", entity: "coordination_settings", entityId: sd,
                 subdistrictId: sd,
-                before: nil, after: .int(Int64(days)))
+                before: nil, after: .object([("days", .int(Int64(days)))]))
             return days
         }
     }
