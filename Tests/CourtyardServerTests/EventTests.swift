@@ -208,6 +208,9 @@ import Testing
             #expect(intoPast.status == .unprocessableContent && intoPast.json.errorCode == "moved_past")
             let kept = try await client.call(.get, "/api/v1/events/\(upcoming)", token: token)
             #expect(kept.json["starts_at"]?.stringValue?.hasPrefix(EventTests.day.description) == true, "\(kept.text)")
+            let replaced = try await client.call(
+                .patch, "/api/v1/events/\(past)", token: token, body: #"{"place":"社区广场"}"#)
+            #expect(replaced.status == .conflict && replaced.json.errorCode == "event_held", "its place stays too")
             let retitled = try await client.call(
                 .patch, "/api/v1/events/\(past)", token: token, body: #"{"title":"诗会（补记）"}"#)
             #expect(retitled.status == .ok, "its other words may still be corrected")
@@ -558,7 +561,7 @@ import Testing
             let (_, page) = try await admin.get("/events/\(id)")
             let version = try #require(page.firstMatch(of: /name="version" value="(\d+)"/).map { String($0.1) })
             #expect(page.contains(#"value="\#(EventTests.day)T09:00""#) && page.contains("修改时间、地点或名额"))
-            func edit(_ starts: String, _ ends: String, version: String) async throws -> (
+            func edit(_ starts: String, _ ends: String, version: String, once: String? = nil) async throws -> (
                 HTTPResponse.Status, String, String
             ) {
                 try await admin.post(
@@ -566,7 +569,7 @@ import Testing
                     [
                         ("version", version), ("title", "快乐星期天"), ("starts_at", starts), ("ends_at", ends),
                         ("place", "社区广场"), ("capacity", ""),
-                    ])
+                    ] + (once.map { [("_once", $0)] } ?? []))
             }
             let told: SQLQueryString =
                 "SELECT COUNT(*) AS n FROM outbox WHERE event = 'event.changed' AND target = '13900000001'"
@@ -581,10 +584,23 @@ import Testing
             #expect(try await Self.count(services, told) == 1)
             let stored = try await client.call(.get, "/api/v1/events/\(id)", token: token)
             #expect(stored.json["place"]?.stringValue == "社区广场", "\(stored.text)")
-            // A form read before that change is refused, and nothing more is sent.
-            let (stale, _, _) = try await edit("\(later)T15:00", "\(later)T17:00", version: version)
-            #expect(stale != .seeOther)
             #expect(try await Self.count(services, told) == 1)
+            let text: SQLQueryString = "SELECT payload_json AS t FROM outbox WHERE event = 'event.changed'"
+            let sent = try await services.database.withConnection { try await $0.raw(text).first()?.text("t") }
+            #expect(sent?.contains("改为\(later) 14:00至16:00，地点：社区广场") == true, "\(sent ?? "")")
+            // A form read before that change is refused showing what is stored now, and nothing more is sent.
+            let (stale, _, stalePage) = try await edit("\(later)T15:00", "\(later)T17:00", version: version)
+            #expect(stale == .preconditionFailed)
+            #expect(stalePage.contains(#"value="\#(later)T14:00""#) && !stalePage.contains(#"value="\#(later)T15:00""#))
+            #expect(try await Self.count(services, told) == 1)
+            // Sent twice (a double tap), it is saved once and the second sending is not called someone else's change.
+            let (_, fresh) = try await admin.get("/events/\(id)")
+            let now = try #require(fresh.firstMatch(of: /name="version" value="(\d+)"/).map { String($0.1) })
+            let once = UUID().uuidString
+            let first = try await edit("\(later)T09:30", "\(later)T12:00", version: now, once: once)
+            let second = try await edit("\(later)T09:30", "\(later)T12:00", version: now, once: once)
+            #expect(first.0 == .seeOther && second.0 == .seeOther && second.1 == first.1, "\(second)")
+            #expect(try await Self.count(services, told) == 2)
         }
     }
 

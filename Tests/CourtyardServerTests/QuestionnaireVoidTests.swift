@@ -74,6 +74,16 @@ import Testing
                 [("household_id", String(elsewhere)), ("paper_number", "L-2"), ("q0", "0")])
             #expect(refused == .unprocessableContent)
             #expect(page.contains(#"id="paper-household-error" role="alert">这户不在本小区，或不归您负责"#), "\(page)")
+            #expect(page.ranges(of: "这户不在本小区").count == 1, "said beside the home only, not again at the top")
+            // A choice that is not one of the question's is refused, not kept as unanswered.
+            for bad in ["abc", "99999999999999999999999"] {
+                let (wrong, _, _) = try await browser.post(
+                    "/questionnaires/\(qid)/responses",
+                    [("household_id", String(homes[2])), ("paper_number", "L-3"), ("q0", bad)])
+                #expect(wrong == .unprocessableContent, "\(bad)")
+            }
+            #expect(try await SelectionTests.count(services, "questionnaire_responses") == before)
+            #expect(page.contains(#"action="/questionnaires/\#(qid)/responses#paper""#))
             #expect(try await SelectionTests.count(services, "questionnaire_responses") == before)
         }
     }
@@ -293,7 +303,8 @@ import Testing
                 "/questionnaires/\(qid)/responses",
                 [("household_id", String(household)), ("paper_number", "c-12"), ("q0", "0")])
             #expect(lower == .conflict)
-            #expect(lowerPage.contains(#"value="c-12" aria-describedby="paper-number-hint" aria-invalid="true""#))
+            #expect(
+                lowerPage.contains(#"value="c-12" aria-describedby="paper-number-hint" autofocus aria-invalid="true""#))
             // A search typed with a space (sent as "+") still finds the paper.
             let (_, spaced) = try await browser.get("/questionnaires/\(qid)?response=C-12+")
             #expect(spaced.contains("共 1 份纸质问卷，找到 1 份。"))

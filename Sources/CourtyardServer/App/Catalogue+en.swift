@@ -1212,7 +1212,7 @@ extension Catalogue {
         "error.invalid_if_match": "If-Match is an ETag this server gave, sent back as it was.",
         "error.urge.required": "Write what you urge.",
         "error.event_held":
-            "The event has started, so its times stay; if they were wrong, cancel it and post it again.",
+            "The event has started, so its times and place stay; if they were wrong, cancel it and post it again.",
         "error.starts_at.too_old": "The event starts more than a year ago; check the year.",
         "error.moved_past":
             "The event has not started: move it to a later time. If it took place, cancel it and record it again.",

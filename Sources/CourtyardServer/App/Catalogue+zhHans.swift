@@ -1105,7 +1105,7 @@ extension Catalogue {
         "error.checklist_changed": "交接清单在您阅读之后又有人修改过了，请先核对现在的版本。",
         "error.invalid_if_match": "If-Match 须是本服务器给出的 ETag，原样发回。",
         "error.urge.required": "请写明催办说明。",
-        "error.event_held": "活动已经开始，时间不能再改；记错了请取消后重新发布。",
+        "error.event_held": "活动已经开始，时间和地点不能再改；记错了请取消后重新发布。",
         "error.starts_at.too_old": "活动开始时间早于一年前，请核对年份。",
         "error.moved_past": "活动尚未开始，改期只能改到现在以后；已经办过的活动请取消后补记。",
         "error.version.required": "请附上所读交接清单的版本号（读取交接清单时得到的 version），再签字。",

@@ -194,12 +194,18 @@ enum Pages {
         return fields
     }
 
+    /// A page's form whose names may repeat: its CSRF token checked and its one-time value noted, so it is saved
+    /// once however often it is sent, as `form` does.
+    static func formMulti(_ request: Request, _ context: AppContext) async throws -> [String: [String]] {
+        let multi = try await formMulti(request)
+        try verifyCSRF(multi["_csrf"]?.last, context)
+        SentForm.note(sender: context.csrf, path: request.uri.path, fields: multi)
+        return multi
+    }
+
     /// A form whose checkboxes repeat a name: each name's values joined by commas, the CSRF token checked.
     static func checkboxForm(_ request: Request, _ context: AppContext) async throws -> [String: String] {
-        let multi = try await Pages.formMulti(request)
-        try Pages.verifyCSRF(multi["_csrf"]?.last, context)
-        SentForm.note(sender: context.csrf, path: request.uri.path, fields: multi)
-        return multi.mapValues { $0.joined(separator: ",") }
+        try await formMulti(request, context).mapValues { $0.joined(separator: ",") }
     }
 
     /// The ids a checkbox form ticked under one name (as `checkboxForm` joins them).

@@ -565,9 +565,7 @@ struct MeetingPageController {
     /// The meeting's record as the page sends it: the sign-in and the minutes with their actions, in one form.
     @Sendable func minutes(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let id = try context.parameters.require("id", as: Int64.self)
-        let fields = try await Pages.formMulti(request)
-        try Pages.verifyCSRF(fields["_csrf"]?.last, context)
-        SentForm.note(sender: context.csrf, path: request.uri.path, fields: fields)
+        let fields = try await Pages.formMulti(request, context)
         let typed = TypedRecord(fields)
         return try await Pages.save(
             f, next: SiteRoute.meeting(id).path, redisplay: redisplay(id, context, f, typed: typed)
@@ -657,8 +655,7 @@ struct MeetingPageController {
             @escaping (MeetingListPage.MeetingForm, Day, Int, [MeetingRepository.ParticipantInput]) async throws
             -> (Int64, [(String, String?)])
     ) async throws -> Response {
-        let fields = try await Pages.formMulti(request)
-        try Pages.verifyCSRF(fields["_csrf"]?.last, context)
+        let fields = try await Pages.formMulti(request, context)
         let typed = Self.typed(fields)
         let refused: (Pages.Refusal) async throws -> Response = { r in
             // The week the form was sent from, as it was; failing that, the week of the date typed.
@@ -734,9 +731,7 @@ struct MeetingPageController {
     /// the last save is lost with the minutes frozen.
     @Sendable func close(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let id = try context.parameters.require("id", as: Int64.self)
-        let fields = try await Pages.formMulti(request)
-        try Pages.verifyCSRF(fields["_csrf"]?.last, context)
-        SentForm.note(sender: context.csrf, path: request.uri.path, fields: fields)
+        let fields = try await Pages.formMulti(request, context)
         let typed = TypedRecord(fields)
         return try await Pages.save(
             f, next: SiteRoute.meeting(id).path, redisplay: redisplay(id, context, f, typed: typed)

@@ -529,7 +529,12 @@ struct EventPageController {
         typed: [String: [String]] = [:]
     ) async throws -> Response {
         var page = try await EventPage.load(id: id, services: services, actor: actor, note: note, f)
-        if typed["starts_at"] != nil, page.edit != nil {
+        if typed["starts_at"] != nil, page.edit != nil, status == .preconditionFailed {
+            // Changed by someone else meanwhile: the form shows what is stored now, to be read before changing it.
+            page.edit?.open = true
+            page.edit?.error = note?.text
+            page.note = nil
+        } else if typed["starts_at"] != nil, page.edit != nil {
             // The change, refused: open, as typed, with the reason where the form is.
             for (key, path) in [
                 ("title", \EventPage.EditForm.title), ("starts_at", \.startsAt), ("ends_at", \.endsAt),
@@ -582,8 +587,7 @@ struct EventPageController {
         if multipart {
             form = try await Pages.multipartForm(request, context)
         } else {
-            fields = try await Pages.formMulti(request)
-            try Pages.verifyCSRF(fields["_csrf"]?.last, context)
+            fields = try await Pages.formMulti(request, context)
         }
         let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
             try await render(id, actor, PageNote(kind: m.0, text: m.1), f, status: status, typed: fields)

@@ -215,10 +215,25 @@ enum Open311Routes {
             throw Failure(status: .badRequest, code: 400, description: "unknown service_code \(c)")
         }
         let filters = Open311Repository.Filters(
-            serviceCode: q.get("service_code"), status: q.get("status"), start: q.get("start_date"),
-            end: q.get("end_date"))
+            serviceCode: q.get("service_code"), status: q.get("status"),
+            start: try instant(q.get("start_date"), name: "start_date", endOfDay: false),
+            end: try instant(q.get("end_date"), name: "end_date", endOfDay: true))
         return try JSONValueCoding.encode(
             try await requests(services: services, ids: ids, filters: filters, text: text))
+    }
+
+    /// A `start_date` or `end_date` as the store compares times (UTC text): a W3C date and time with any offset,
+    /// or a day alone (China time), from its first second for a start to its last for an end. Anything else is a 400.
+    static func instant(_ raw: String?, name: String, endOfDay: Bool) throws -> String? {
+        guard let raw, !raw.isEmpty else { return nil }
+        if let day = Day(raw) {
+            let first = day.ordinal * 86400 - EventInstant.chinaOffset
+            return EventInstant(seconds: first + (endOfDay ? 86399 : 0)).utcText
+        }
+        guard let at = EventInstant(parsing: raw) else {
+            throw Failure(status: .badRequest, code: 400, description: "\(name) is a date and time (W3C format)")
+        }
+        return at.utcText
     }
 
     static func requests(

@@ -15,8 +15,9 @@ enum ParticipationPages {
         questions.indices.map { i in
             let values = (fields["q\(i)"] ?? []).filter { !$0.isEmpty }
             switch questions[i].type {
-            case .multiple: return .array(values.compactMap { Int64($0) }.map { .int($0) })
-            case .single, .rating: return values.first.flatMap { Int64($0) }.map { .int($0) } ?? .null
+            // A choice that is not a number goes on as sent, for the questionnaire's rules to refuse, not as unanswered.
+            case .multiple: return .array(values.map { Int64($0).map(JSONValue.int) ?? .string($0) })
+            case .single, .rating: return values.first.map { Int64($0).map(JSONValue.int) ?? .string($0) } ?? .null
             case .text: return values.first.map { .string($0) } ?? .null
             }
         }
@@ -677,8 +678,7 @@ struct QuestionnairePageController {
 
     @Sendable func enterPaper(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let id = try context.parameters.require("id", as: Int64.self)
-        let fields = try await Pages.formMulti(request)
-        try Pages.verifyCSRF(fields["_csrf"]?.first, context)
+        let fields = try await Pages.formMulti(request, context)
         let h = try await questionnaires.publicHeader(id: id)
         // Refused, the paper comes back as typed, the household and the number marked where they are wrong.
         let refused: (Pages.Refusal) async throws -> Response = { r in
@@ -698,6 +698,13 @@ struct QuestionnairePageController {
             shown.paper?.paperError = said(
                 "paper_number",
                 missing: (fields["paper_number"]?.first ?? "").trimmingCharacters(in: .whitespaces).isEmpty)
+            // Said beside the home or the number, as the ballot form says it, and not again at the page's top.
+            let besideFields = Set(["household_id", "paper_number"])
+            if shown.paper?.householdError != nil || shown.paper?.paperError != nil,
+                r.fields.isSubset(of: besideFields)
+            {
+                shown.message = nil
+            }
             // The papers entered stay below the form, to look up who already has a number.
             shown.papers = try await QuestionnairePapers.load(
                 id: id, actor: actor, find: "", refused: nil, services: services, f)

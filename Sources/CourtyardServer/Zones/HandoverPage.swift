@@ -496,9 +496,7 @@ struct HandoverPageController {
     @Sendable func save(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let actor = try context.require(.manageProjects)
         let id = try context.parameters.require("id", as: Int64.self)
-        let typed = try await Pages.formMulti(request)
-        try Pages.verifyCSRF(typed["_csrf"]?.last, context)
-        SentForm.note(sender: context.csrf, path: request.uri.path, fields: typed)
+        let typed = try await Pages.formMulti(request, context)
         return try await Pages.save(f, redisplay: again(id, actor, typed: typed, f)) {
             _ = try await repo.put(
                 projectId: id, try HandoverFormReading.checklist(typed, f),

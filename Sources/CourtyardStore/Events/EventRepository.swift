@@ -355,10 +355,9 @@ public struct EventRepository: Sendable {
             let ends = c.endsAt ?? before.ends
             let capacity = c.capacity ?? before.capacity
             let now = EventInstant(seconds: Int64(Date().timeIntervalSince1970))
-            if (starts != before.starts || ends != before.ends)
-                && !EventRules.mayMoveTimes(startsAt: before.starts, now: now)
-            {
-                throw StoreError.refused(code: "event_held", message: "the event has started; its times stay")
+            let moves = starts != before.starts || ends != before.ends || (place ?? before.place) != before.place
+            if moves && !EventRules.mayMoveTimes(startsAt: before.starts, now: now) {
+                throw StoreError.refused(code: "event_held", message: "the event has started; its times and place stay")
             }
             if starts != before.starts, let problem = EventRules.moveProblem(to: starts, now: now) { throw problem }
             // A start moved is checked against today; one kept stands as it was planned.
@@ -382,9 +381,9 @@ public struct EventRepository: Sendable {
                 """
             ).run()
             _ = try await Self.promote(eventId: id, capacity: capacity, db: db)
-            if starts != before.starts || (place ?? before.place) != before.place {
+            if moves {
                 try await Self.tellChange(
-                    id, title: title ?? before.title, starts: starts, place: place ?? before.place, db: db)
+                    id, title: title ?? before.title, starts: starts, ends: ends, place: place ?? before.place, db: db)
             }
             try await AuditLog.record(
                 db: db, actor: actor, action: "update", entity: "events", entityId: id, subdistrictId: sd,
@@ -399,16 +398,18 @@ public struct EventRepository: Sendable {
     }
 
     /// Everyone signed up or waiting is told by text message of a new time or place, as of a cancellation.
-    static func tellChange(_ id: Int64, title: String, starts: EventInstant, place: String, db: any SQLDatabase)
-        async throws
-    {
+    static func tellChange(
+        _ id: Int64, title: String, starts: EventInstant, ends: EventInstant, place: String, db: any SQLDatabase
+    ) async throws {
+        // "2026-12-20 14:00至16:00", or with the end's day when it ends on another.
+        let until = ends.chinaDay == starts.chinaDay ? String(ends.chinaShort.suffix(5)) : ends.chinaShort
         let phones = try await db.raw(
             "SELECT DISTINCT phone FROM event_signups WHERE event_id = \(bind: id) AND status <> 'cancelled'"
         ).all().map { try $0.text("phone") }
         for phone in phones {
             try await Outbox.message(
                 db: db, event: "event.changed", phone: phone,
-                text: "【楼院焕新】活动有变：\(title)，改为\(starts.chinaShort)，地点：\(place)。")
+                text: "【楼院焕新】活动有变：\(title)，改为\(starts.chinaShort)至\(until)，地点：\(place)。")
         }
     }
 

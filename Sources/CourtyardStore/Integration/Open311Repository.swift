@@ -115,7 +115,9 @@ public struct Open311Repository: Sendable {
                 status: Self.closedStates.contains(state) ? "closed" : "open",
                 statusNotes: state.replacingOccurrences(of: "_", with: " "),
                 serviceName: serviceNames[category] ?? category.rawValue, serviceCode: category.rawValue,
-                description: text.shows(try r.int("subdistrict_id")) ? try r.text("description") : "",
+                // A phone number typed into the text is the office's to call, not the client's to read.
+                description: text.shows(try r.int("subdistrict_id"))
+                    ? PersonalData.maskPhones(in: try r.text("description")) : "",
                 // The company or department it is assigned to, else the sub-district's office that received it.
                 agencyResponsible: try r.optionalText("agency") ?? "\(try r.text("office"))办事处", serviceNotice: "",
                 requestedDatetime: submitted, updatedDatetime: try r.optionalText("updated_at") ?? submitted,
