@@ -12,6 +12,9 @@ public enum ICalendar {
         public var cancelled: Bool
         /// Where the entry is read (and signed up for) on the web; "" for none.
         public var url = ""
+        /// How many times the entry was changed since it was first published (RFC 5545 SEQUENCE), so a calendar
+        /// that keeps a copy takes a moved time as newer.
+        public var sequence: Int64 = 0
         public init(
             uid: String, summary: String, location: String = "", description: String = "", date: Day,
             startMinutes: Int?, durationMinutes: Int = 0, cancelled: Bool = false
@@ -42,6 +45,7 @@ public enum ICalendar {
         lines += timezone
         for e in events {
             lines += ["BEGIN:VEVENT", "UID:" + text(e.uid), "DTSTAMP:" + stamp]
+            if e.sequence > 0 { lines.append("SEQUENCE:\(e.sequence)") }
             let d = compact(e.date)
             if let start = e.startMinutes {
                 let end = start + max(e.durationMinutes, 1)

@@ -370,6 +370,12 @@ extension CoordinationLifecycleTests {
         #expect(text.contains("UID:meeting-2@courtyard\r\nDTSTAMP:20261130T010000Z"))
         #expect(text.contains("STATUS:CANCELLED"))
         #expect(text.contains("DTSTART;VALUE=DATE:20261203\r\nDTEND;VALUE=DATE:20261204"))
+        #expect(!text.contains("SEQUENCE"), "never changed, as first published")
+        var moved = ICalendar.Event(
+            uid: "event-4@courtyard", summary: "诗会", date: Day("2026-12-04")!, startMinutes: 600)
+        moved.sequence = 2
+        let again = ICalendar.feed(name: "活动", events: [moved], stamp: "20261130T010000Z")
+        #expect(again.contains("DTSTAMP:20261130T010000Z\r\nSEQUENCE:2\r\n"))
     }
 
     @Test func longLinesFoldAt75OctetsWithoutSplittingACharacter() {

@@ -136,9 +136,11 @@ extension CommunityEvent {
     /// The event in an iCalendar feed: at its time of day in China, for its length; called off when cancelled.
     public var calendarEvent: ICalendar.Event {
         let s = starts
-        return ICalendar.Event(
+        var event = ICalendar.Event(
             uid: "event-\(id)@courtyard", summary: title, location: place,
             description: state == .cancelled ? cancelReason : "", date: s.chinaDay, startMinutes: s.chinaMinutes,
             durationMinutes: Int(max(1, (ends.seconds - s.seconds) / 60)), cancelled: state == .cancelled)
+        event.sequence = max(0, version - 1)
+        return event
     }
 }
