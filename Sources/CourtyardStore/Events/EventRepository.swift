@@ -403,14 +403,17 @@ public struct EventRepository: Sendable {
     ) async throws {
         // "2026-12-20 14:00至16:00", or with the end's day when it ends on another.
         let until = ends.chinaDay == starts.chinaDay ? String(ends.chinaShort.suffix(5)) : ends.chinaShort
+        try await tellSignedUp(
+            id, event: "event.changed",
+            text: "【楼院焕新】活动有变：\(title)，改为\(starts.chinaShort)至\(until)，地点：\(place)。", db: db)
+    }
+
+    /// One text message to each phone signed up for the event or waiting for a place.
+    static func tellSignedUp(_ id: Int64, event: String, text: String, db: any SQLDatabase) async throws {
         let phones = try await db.raw(
             "SELECT DISTINCT phone FROM event_signups WHERE event_id = \(bind: id) AND status <> 'cancelled'"
         ).all().map { try $0.text("phone") }
-        for phone in phones {
-            try await Outbox.message(
-                db: db, event: "event.changed", phone: phone,
-                text: "【楼院焕新】活动有变：\(title)，改为\(starts.chinaShort)至\(until)，地点：\(place)。")
-        }
+        for phone in phones { try await Outbox.message(db: db, event: event, phone: phone, text: text) }
     }
 
     public func cancel(id: Int64, reason: String, actor: Actor) async throws -> CommunityEvent {
@@ -425,14 +428,9 @@ public struct EventRepository: Sendable {
                 "UPDATE events SET state = 'cancelled', cancel_reason = \(bind: why), version = version + 1 WHERE id = \(bind: id)"
             ).run()
             // Everyone signed up or waiting is told by text message, with the reason.
-            let phones = try await db.raw(
-                "SELECT DISTINCT phone FROM event_signups WHERE event_id = \(bind: id) AND status <> 'cancelled'"
-            ).all().map { try $0.text("phone") }
-            for phone in phones {
-                try await Outbox.message(
-                    db: db, event: "event.cancelled", phone: phone,
-                    text: "【楼院焕新】活动取消：\(before.title)（\(before.starts.chinaShort)）。原因：\(why)")
-            }
+            try await Self.tellSignedUp(
+                id, event: "event.cancelled",
+                text: "【楼院焕新】活动取消：\(before.title)（\(before.starts.chinaShort)）。原因：\(why)", db: db)
             try await AuditLog.record(
                 db: db, actor: actor, action: "cancel", entity: "events", entityId: id, subdistrictId: sd,
                 before: .object([("state", .string("scheduled"))]), after: .object([("state", .string("cancelled"))]))
