@@ -601,6 +601,22 @@ import Testing
             let second = try await edit("\(later)T09:30", "\(later)T12:00", version: now, once: once)
             #expect(first.0 == .seeOther && second.0 == .seeOther && second.1 == first.1, "\(second)")
             #expect(try await Self.count(services, told) == 2)
+            // A start kept to the second by the API is shown to the minute; saved unchanged, it is not a move.
+            let seconds = try await client.call(
+                .patch, "/api/v1/events/\(id)", token: token,
+                body: #"{"starts_at":"\#(later)T09:30:30+08:00","ends_at":"\#(later)T12:00:30+08:00"}"#)
+            let afterSeconds = try await Self.count(services, told)
+            #expect(seconds.status == .ok && afterSeconds == 3)
+            let (_, shown) = try await admin.get("/events/\(id)")
+            let current = try #require(shown.firstMatch(of: /name="version" value="(\d+)"/).map { String($0.1) })
+            let (kept, _, _) = try await admin.post(
+                "/events/\(id)/edit",
+                [
+                    ("version", current), ("title", "快乐星期天"), ("starts_at", "\(later)T09:30"),
+                    ("ends_at", "\(later)T12:00"), ("place", "社区广场"), ("capacity", "20"),
+                ])
+            let afterKept = try await Self.count(services, told)
+            #expect(kept == .seeOther && afterKept == 3, "a new capacity is not a move")
         }
     }
 

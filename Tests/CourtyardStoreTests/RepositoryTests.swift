@@ -47,6 +47,55 @@ import Testing
 }
 
 @Suite struct MigrationStepTests {
+    /// Volunteer entries rebuilt with numbers never given twice (SQLite): the entries stay, and the next entry takes
+    /// a number past the newest ever given, also one removed before the upgrade.
+    @Test func volunteerEntriesKeepTheirNumbersAndNeverReuseOne() async throws {
+        let dir = NSTemporaryDirectory() + "courtyard-mig35-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let db = try Database.open(url: nil, dataDirectory: dir)
+        do {
+            try await Migrations.run(on: db, upTo: 34)
+            try await db.transaction { c in
+                try await c.raw("INSERT INTO subdistricts (id, name) VALUES (1, '一街道')").run()
+                try await c.raw("INSERT INTO communities (id, subdistrict_id, name) VALUES (1, 1, '一社区')").run()
+                for id in 1...3 {
+                    try await c.raw(
+                        """
+                        INSERT INTO volunteer_hours (id, subdistrict_id, community_id, name, activity, date, minutes,
+                          created_at, created_by) VALUES (\(bind: id), 1, 1, '韩冬梅', 'patrol', '2026-12-05', 90, 'x', 'x')
+                        """
+                    ).run()
+                }
+                // The newest entry, 3, was removed before the upgrade; the log remembers its number.
+                try await c.raw("DELETE FROM volunteer_hours WHERE id = 3").run()
+                try await c.raw(
+                    """
+                    INSERT INTO audit_log (at, username, action, entity, entity_id)
+                    VALUES ('x', 'x', 'delete', 'volunteer_hours', 3)
+                    """
+                ).run()
+            }
+            try await Migrations.run(on: db)
+            let next = try await db.transaction { c in
+                try await c.raw(
+                    """
+                    INSERT INTO volunteer_hours (subdistrict_id, community_id, name, activity, date, minutes,
+                      created_at, created_by) VALUES (1, 1, '曹秀英', 'patrol', '2026-12-05', 60, 'x', 'x') RETURNING id
+                    """
+                ).first()!.decode(column: "id", as: Int64.self)
+            }
+            let kept = try await db.withConnection { c in
+                try await c.raw("SELECT COUNT(*) AS n FROM volunteer_hours WHERE name = '韩冬梅'").first()!
+                    .decode(column: "n", as: Int64.self)
+            }
+            #expect(kept == 2 && next == 4, "kept \(kept), next \(next)")
+            await db.shutdown()
+        } catch {
+            await db.shutdown()
+            throw error
+        }
+    }
+
     /// A database left at the previous level (as an older release left it) is brought forward with its data intact.
     @Test func upgradesFromThePreviousLevel() async throws {
         let dir = NSTemporaryDirectory() + "courtyard-mig-" + UUID().uuidString

@@ -1594,6 +1594,7 @@ extension Catalogue {
         "error.paper_number.required":
             "Write the number on the paper form (without one, the building and home, such as 3-2-301).",
         "error.household_id.required": "Choose the household this form is from.",
+        "error.answers.invalid": "The answer to question {n} does not fit the question (choose from its options).",
         "error.household_id.not_found":
             "This home is not in the compound or not in your care; choose one from the list.",
         "error.household_id.outside": "This home is not in the questionnaire's compound; choose one from the list.",

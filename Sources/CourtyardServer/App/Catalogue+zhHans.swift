@@ -1438,6 +1438,7 @@ extension Catalogue {
         "error.paper_number.required":
             "请填写纸质问卷上的编号（没有编号的，可写楼号和房号，如 3-2-301）。",
         "error.household_id.required": "请选择这份问卷是哪一户的。",
+        "error.answers.invalid": "第 {n} 题的回答不符合题目要求（须从给出的选项中选择），请对照纸质问卷核对。",
         "error.household_id.not_found": "这户不在本小区，或不归您负责，请从列出的房屋中选择。",
         "error.household_id.outside": "这户不在本问卷所属的小区，请从列出的房屋中选择。",
         "error.answers.nothing_answered": "这份纸质问卷一题都没有填写，没有录入。请核对纸质问卷后再录。",

@@ -538,7 +538,7 @@ struct EventPageController {
             // The change, refused: open, as typed, with the reason where the form is.
             for (key, path) in [
                 ("title", \EventPage.EditForm.title), ("starts_at", \.startsAt), ("ends_at", \.endsAt),
-                ("place", \.place), ("capacity", \.capacity),
+                ("place", \.place), ("capacity", \.capacity), ("version", \.version),
             ] {
                 page.edit?[keyPath: path] = typed[key]?.last ?? ""
             }
@@ -709,10 +709,14 @@ struct EventPageController {
                 }
                 capacity = c
             }
+            // A time the form showed as stored (to the minute) is left as stored, not moved to its whole minute.
+            let stored = try await events.get(id: id, actor: actor)
             _ = try await events.update(
                 id: id,
                 .init(
-                    title: fields["title"]?.last ?? "", startsAt: starts, endsAt: ends,
+                    title: fields["title"]?.last ?? "",
+                    startsAt: starts.chinaLocal == stored.starts.chinaLocal ? nil : starts,
+                    endsAt: ends.chinaLocal == stored.ends.chinaLocal ? nil : ends,
                     place: fields["place"]?.last ?? "", capacity: .some(capacity)),
                 ifVersion: Int64(text("version")) ?? -1, actor: actor)
         }

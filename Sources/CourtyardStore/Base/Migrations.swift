@@ -881,6 +881,16 @@ public enum Migrations {
                 "DROP TABLE volunteer_hours",
                 "ALTER TABLE volunteer_hours_kept RENAME TO volunteer_hours",
                 "CREATE INDEX volunteer_hours_place ON volunteer_hours (community_id, date)",
+                // Numbers already given to entries since removed (the newest among them) are not given again.
+                """
+                INSERT INTO sqlite_sequence (name, seq) SELECT 'volunteer_hours', 0
+                WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'volunteer_hours')
+                """,
+                """
+                UPDATE sqlite_sequence SET seq = MAX(seq,
+                  (SELECT COALESCE(MAX(entity_id), 0) FROM audit_log WHERE entity = 'volunteer_hours'))
+                WHERE name = 'volunteer_hours'
+                """,
             ], only: .sqlite),
     ]
 

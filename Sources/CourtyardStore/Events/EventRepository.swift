@@ -388,10 +388,12 @@ public struct EventRepository: Sendable {
             try await AuditLog.record(
                 db: db, actor: actor, action: "update", entity: "events", entityId: id, subdistrictId: sd,
                 before: .object([
-                    ("starts_at", .string(before.startsAt)), ("capacity", before.capacity.map { .int($0) } ?? .null),
+                    ("starts_at", .string(before.startsAt)), ("ends_at", .string(before.endsAt)),
+                    ("place", .string(before.place)), ("capacity", before.capacity.map { .int($0) } ?? .null),
                 ]),
                 after: .object([
-                    ("starts_at", .string(starts.chinaText)), ("capacity", capacity.map { .int($0) } ?? .null),
+                    ("starts_at", .string(starts.chinaText)), ("ends_at", .string(ends.chinaText)),
+                    ("place", .string(place ?? before.place)), ("capacity", capacity.map { .int($0) } ?? .null),
                 ]))
         }
         return try await get(id: id, actor: actor)
@@ -557,7 +559,7 @@ public struct EventRepository: Sendable {
         guard !moving.isEmpty else { return [] }
         let event = try await db.raw("SELECT title, starts_at, place FROM events WHERE id = \(bind: eventId)").first()
         let text = try event.map { e in
-            "【楼院焕新】有人取消了报名，您已从候补转为正式报名：\(try e.text("title"))，"
+            "【楼院焕新】有了空位，您已从候补转为正式报名：\(try e.text("title"))，"
                 + "\(Self.instant(try e.text("starts_at")).chinaShort)，\(try e.text("place"))。"
         }
         for id in moving {

@@ -515,9 +515,12 @@ public struct QuestionnaireRepository: Sendable {
         switch QuestionnaireRules.answers(answers, to: h.questions, onPaper: channel == "paper") {
         case .success(let a): parsed = a
         case .failure(let p):
-            throw ValidationError(
+            var error = ValidationError(
                 field: "answers", code: p.reason == .nothingAnswered ? p.reason.rawValue : "invalid", message: p.message
             )
+            // The question a person checks against the paper.
+            error.values = ["n": String(max(p.question, 1))]
+            throw error
         }
         if try await db.raw(
             "SELECT id FROM questionnaire_responses WHERE questionnaire_id = \(bind: h.id) AND household_id = \(bind: householdId) AND voided_at IS NULL"
