@@ -70,6 +70,11 @@ import Testing
             let (_, changes) = AuditPage.summarise(before: nil, after: after, entity: "meetings", names: [:], f)
             #expect(changes.map(\.field) == [field], "\(after)")
         }
+        // Entries written before the number was named keep it bare; they read the same.
+        for (entity, field) in [("meetings", "登记人数"), ("department_service_levels", "天数")] {
+            let (_, changes) = AuditPage.summarise(before: nil, after: "8", entity: entity, names: [:], f)
+            #expect(changes.map(\.field) == [field] && changes.first?.after == "8", "\(entity)")
+        }
     }
 
     /// Money reads in yuan and an approval by the step it reached, not as fen and a count.

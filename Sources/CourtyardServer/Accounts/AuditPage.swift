@@ -100,6 +100,11 @@ struct AuditPage {
         return Dictionary(pairs, uniquingKeysWith: { a, _ in a })
     }
 
+    /// What a bare number kept by older entries counts, by the kind of record.
+    static let bareNumber = [
+        "meetings": "recorded", "coordination_settings": "days", "department_service_levels": "days",
+    ]
+
     /// What changed: for a creation or a removal the record's name; for a change the fields that changed, old and
     /// new, each in the page's words (`AuditWords`); for a step from one state to the next, the two states.
     static func summarise(
@@ -111,6 +116,10 @@ struct AuditPage {
             AuditWords.value(v, key: key, entity: entity, names: names, f)
         }
         if b.isEmpty, a.isEmpty {
+            // Entries written before a bare number was named: a meeting's people recorded, a service level's days.
+            if before == nil, case .int(let n)? = after.flatMap({ JSONValue.parse($0) }), let key = bareNumber[entity] {
+                return (nil, [Change(field: AuditWords.field(key, f), before: "", after: String(n), last: true)])
+            }
             return (nil, steps(before, after, f, words))
         }
         if b.isEmpty || a.isEmpty {
