@@ -111,6 +111,22 @@ struct EventsPage {
             organisers = typed["organisers"] ?? ""
         }
 
+        /// A form's times and capacity as typed (capacity empty for no limit), read for saving; each refusal in
+        /// the form's words, naming its field.
+        static func typedTimes(starts: String?, ends: String?, capacity: String?, _ f: PageFrame) throws -> (
+            EventInstant, EventInstant, Int64?
+        ) {
+            let text = { (typed: String?) in (typed ?? "").trimmingCharacters(in: .whitespaces) }
+            guard let s = EventInstant(parsing: text(starts)), let e = EventInstant(parsing: text(ends)) else {
+                throw ValidationError(field: "starts_at", code: Pages.pageMessage, message: f.t("event.badTime"))
+            }
+            guard !text(capacity).isEmpty else { return (s, e, nil) }
+            guard let c = Int64(text(capacity)) else {
+                throw ValidationError(field: "capacity", code: Pages.pageMessage, message: f.t("event.badCapacity"))
+            }
+            return (s, e, c)
+        }
+
         /// Everything wrong with a typed new event that can be told before saving, in the form's order.
         static func problems(_ typed: [String: String], _ f: PageFrame) -> [String] {
             var found: [String] = []
@@ -495,19 +511,8 @@ struct EventPageController {
         if !problems.isEmpty { return try await redisplay(("bad", Pages.lines(problems)), .unprocessableContent) }
         return try await Pages.save(f, redisplay: redisplay) {
             let place = PlaceChoice(fields["place_ref"])
-            guard let starts = EventInstant(parsing: fields["starts_at"] ?? ""),
-                let ends = EventInstant(parsing: fields["ends_at"] ?? "")
-            else {
-                throw ValidationError(field: "starts_at", code: Pages.pageMessage, message: f.t("event.badTime"))
-            }
-            let capacityText = (fields["capacity"] ?? "").trimmingCharacters(in: .whitespaces)
-            var capacity: Int64?
-            if !capacityText.isEmpty {
-                guard let c = Int64(capacityText) else {
-                    throw ValidationError(field: "capacity", code: Pages.pageMessage, message: f.t("event.badCapacity"))
-                }
-                capacity = c
-            }
+            let (starts, ends, capacity) = try EventsPage.Form.typedTimes(
+                starts: fields["starts_at"], ends: fields["ends_at"], capacity: fields["capacity"], f)
             let organisers = (fields["organisers"] ?? "").split(whereSeparator: { "、,，\n".contains($0) }).map {
                 EventOrganiser(name: String($0).trimmingCharacters(in: .whitespaces), phone: "")
             }.filter { !$0.name.isEmpty }
@@ -529,18 +534,16 @@ struct EventPageController {
         typed: [String: [String]] = [:]
     ) async throws -> Response {
         var page = try await EventPage.load(id: id, services: services, actor: actor, note: note, f)
-        if typed["starts_at"] != nil, page.edit != nil, status == .preconditionFailed {
-            // Changed by someone else meanwhile: the form shows what is stored now, to be read before changing it.
-            page.edit?.open = true
-            page.edit?.error = note?.text
-            page.note = nil
-        } else if typed["starts_at"] != nil, page.edit != nil {
-            // The change, refused: open, as typed, with the reason where the form is.
-            for (key, path) in [
-                ("title", \EventPage.EditForm.title), ("starts_at", \.startsAt), ("ends_at", \.endsAt),
-                ("place", \.place), ("capacity", \.capacity), ("version", \.version),
-            ] {
-                page.edit?[keyPath: path] = typed[key]?.last ?? ""
+        if typed["starts_at"] != nil, page.edit != nil {
+            // The change, refused: open, with the reason where the form is; as typed, unless someone else changed
+            // the event meanwhile, when it shows what is stored now, to be read before changing it.
+            if status != .preconditionFailed {
+                for (key, path) in [
+                    ("title", \EventPage.EditForm.title), ("starts_at", \.startsAt), ("ends_at", \.endsAt),
+                    ("place", \.place), ("capacity", \.capacity), ("version", \.version),
+                ] {
+                    page.edit?[keyPath: path] = typed[key]?.last ?? ""
+                }
             }
             page.edit?.open = true
             page.edit?.error = note?.text
@@ -696,19 +699,8 @@ struct EventPageController {
     @Sendable func edit(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let id = try id(context)
         return try await act(request, context, f) { actor, fields, _ in
-            let text = { (key: String) in (fields[key]?.last ?? "").trimmingCharacters(in: .whitespaces) }
-            guard let starts = EventInstant(parsing: text("starts_at")),
-                let ends = EventInstant(parsing: text("ends_at"))
-            else {
-                throw ValidationError(field: "starts_at", code: Pages.pageMessage, message: f.t("event.badTime"))
-            }
-            var capacity: Int64?
-            if !text("capacity").isEmpty {
-                guard let c = Int64(text("capacity")) else {
-                    throw ValidationError(field: "capacity", code: Pages.pageMessage, message: f.t("event.badCapacity"))
-                }
-                capacity = c
-            }
+            let (starts, ends, capacity) = try EventsPage.Form.typedTimes(
+                starts: fields["starts_at"]?.last, ends: fields["ends_at"]?.last, capacity: fields["capacity"]?.last, f)
             // A time the form showed as stored (to the minute) is left as stored, not moved to its whole minute.
             let stored = try await events.get(id: id, actor: actor)
             _ = try await events.update(
@@ -718,7 +710,7 @@ struct EventPageController {
                     startsAt: starts.chinaLocal == stored.starts.chinaLocal ? nil : starts,
                     endsAt: ends.chinaLocal == stored.ends.chinaLocal ? nil : ends,
                     place: fields["place"]?.last ?? "", capacity: .some(capacity)),
-                ifVersion: Int64(text("version")) ?? -1, actor: actor)
+                ifVersion: Int64(fields["version"]?.last ?? "") ?? -1, actor: actor)
         }
     }
 
