@@ -124,4 +124,14 @@ public enum ServiceDuration {
         }
         return nil
     }
+
+    /// Minutes written so that `minutes(_:)` reads them back exactly: hours where they are whole tenths (`1.5`),
+    /// otherwise hours and minutes (`1小时40分`) or minutes alone (`45分钟`).
+    public static func typed(_ minutes: Int64) -> String {
+        if minutes % 6 == 0 && minutes >= 60 || minutes == 0 {
+            let tenths = minutes / 6
+            return tenths % 10 == 0 ? String(tenths / 10) : "\(tenths / 10).\(tenths % 10)"
+        }
+        return minutes < 60 ? "\(minutes)分钟" : "\(minutes / 60)小时\(minutes % 60)分"
+    }
 }

@@ -14,4 +14,17 @@ import Testing
             #expect(ServiceDuration.minutes(typed) == minutes, "\(typed)")
         }
     }
+
+    @Test func savedMinutesAreOfferedInWordsThatReadBackTheSame() {
+        let cases: [(Int64, String)] = [
+            (90, "1.5"), (60, "1"), (150, "2.5"), (6, "6分钟"), (45, "45分钟"), (100, "1小时40分"), (1440, "24"),
+            (1439, "23小时59分"),
+        ]
+        for (minutes, typed) in cases {
+            #expect(ServiceDuration.typed(minutes) == typed)
+        }
+        for minutes in Int64(1)...1440 {
+            #expect(ServiceDuration.minutes(ServiceDuration.typed(minutes)) == minutes, "\(minutes)")
+        }
+    }
 }

@@ -449,8 +449,8 @@ import Testing
             let (cookie, csrf) = try await client.session("admin", TestApp.adminPassword)
             let admin = CoordinationPageTests.Browser(client: client, cookie: cookie, csrf: csrf)
             let rows: [(String, String)] = [
-                ("name", "李红梅"), ("phone", ""), ("minutes", "150"), ("role", "organiser"),
-                ("name", "新人"), ("phone", "12345"), ("minutes", "60"), ("role", "helper"),
+                ("name", "李红梅"), ("phone", ""), ("duration", "2.5"), ("role", "organiser"),
+                ("name", "新人"), ("phone", "12345"), ("duration", "1小时"), ("role", "helper"),
             ]
             let refused = try await admin.post("/events/\(id)/hours", rows)
             #expect(refused.0 == .unprocessableContent && refused.2.contains("第 2 行：手机号码格式不对。"))
@@ -459,13 +459,25 @@ import Testing
             #expect(totals.json.items.first?["name"]?.stringValue == "李红梅")
             // An organiser's row left without minutes (they come filled in) is passed over; a helper's is not.
             let organiserIdle: [(String, String)] = [
-                ("name", "李红梅"), ("phone", ""), ("minutes", ""), ("role", "organiser"),
-                ("name", "曹秀英"), ("phone", ""), ("minutes", "90"), ("role", "helper"),
+                ("name", "李红梅"), ("phone", ""), ("duration", ""), ("role", "organiser"),
+                ("name", "曹秀英"), ("phone", ""), ("duration", "90分钟"), ("role", "helper"),
             ]
             #expect(try await admin.post("/events/\(id)/hours", organiserIdle).0 == .seeOther)
             let saved = try await client.call(.get, "/api/v1/events/\(id)/volunteer_hours", token: token)
             #expect(saved.json["total_minutes"]?.intValue == 90, "\(saved.text)")
-            let forgotten: [(String, String)] = [("name", "曹秀英"), ("phone", ""), ("minutes", ""), ("role", "helper")]
+            // The form reads hours as the volunteer page does, and offers what is saved in the same words.
+            let page = try await admin.get("/events/\(id)")
+            #expect(page.1.contains(#"name="duration" inputmode="decimal""#) && page.1.contains(#"value="1.5""#))
+            let hoursTyped: [(String, String)] = [
+                ("name", "曹秀英"), ("phone", ""), ("duration", "25"), ("role", "helper"),
+            ]
+            let tooLong = try await admin.post("/events/\(id)/hours", hoursTyped)
+            #expect(tooLong.0 == .unprocessableContent && tooLong.2.contains("第 1 行：服务时长须在 1 分钟到 24 小时之间"))
+            #expect(tooLong.2.contains(#"value="25""#))
+            let unreadable = try await admin.post(
+                "/events/\(id)/hours", [("name", "曹秀英"), ("phone", ""), ("duration", "一个半"), ("role", "helper")])
+            #expect(unreadable.0 == .unprocessableContent && unreadable.2.contains("第 1 行：请填写时长"))
+            let forgotten: [(String, String)] = [("name", "曹秀英"), ("phone", ""), ("duration", ""), ("role", "helper")]
             let refusedRow = try await admin.post("/events/\(id)/hours", forgotten)
             #expect(refusedRow.0 == .unprocessableContent && refusedRow.2.contains("第 1 行"))
             let (status, contentType, body) = try await client.execute(

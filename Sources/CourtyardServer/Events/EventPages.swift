@@ -226,7 +226,7 @@ struct EventPage {
         var rowIndex: String
         var helperName: String
         var helperPhone: String
-        var helperMinutes: String
+        var helperDuration: String
         var isOrganiser: Bool
     }
     /// Changing an event not yet started: its name, times, place and capacity. Those signed up are texted a new
@@ -302,19 +302,21 @@ struct EventPage {
         let hours = try await repo.hours(eventId: id, actor: actor)
         var helpers = hours.helpers.enumerated().map { i, h in
             HelperRow(
-                rowIndex: String(i), helperName: h.name, helperPhone: h.phone, helperMinutes: String(h.minutes),
+                rowIndex: String(i), helperName: h.name, helperPhone: h.phone,
+                helperDuration: ServiceDuration.typed(h.minutes),
                 isOrganiser: h.role == .organiser)
         }
         if helpers.isEmpty {
             helpers = e.organisers.enumerated().map { i, o in
                 HelperRow(
-                    rowIndex: String(i), helperName: o.name, helperPhone: o.phone, helperMinutes: "", isOrganiser: true)
+                    rowIndex: String(i), helperName: o.name, helperPhone: o.phone, helperDuration: "", isOrganiser: true
+                )
             }
         }
         for _ in 0..<3 {
             helpers.append(
                 HelperRow(
-                    rowIndex: String(helpers.count), helperName: "", helperPhone: "", helperMinutes: "",
+                    rowIndex: String(helpers.count), helperName: "", helperPhone: "", helperDuration: "",
                     isOrganiser: false))
         }
         let edit =
@@ -548,15 +550,15 @@ struct EventPageController {
             page.edit?.open = true
             page.edit?.error = note?.text
             page.note = nil
-        } else if let minutes = typed["minutes"] {
+        } else if let durations = typed["duration"] {
             // The hours form, refused: its rows as typed, not as last saved.
             let names = typed["name"] ?? []
             let phones = typed["phone"] ?? []
             let roles = typed["role"] ?? []
-            page.helpers = minutes.indices.map { i in
+            page.helpers = durations.indices.map { i in
                 EventPage.HelperRow(
                     rowIndex: String(i), helperName: i < names.count ? names[i] : "",
-                    helperPhone: i < phones.count ? phones[i] : "", helperMinutes: minutes[i],
+                    helperPhone: i < phones.count ? phones[i] : "", helperDuration: durations[i],
                     isOrganiser: i < roles.count && roles[i] == HelperRole.organiser.rawValue)
             }
         } else {
@@ -648,7 +650,7 @@ struct EventPageController {
         return try await act(request, context, f) { actor, fields, _ in
             let names = fields["name"] ?? []
             let phones = fields["phone"] ?? []
-            let minutes = fields["minutes"] ?? []
+            let durations = fields["duration"] ?? []
             let roles = fields["role"] ?? []
             var helpers: [(name: String, phone: String, role: HelperRole, minutes: Int64)] = []
             // The form's row of each helper sent, to say which row a refusal is about.
@@ -656,13 +658,14 @@ struct EventPageController {
             func row(_ i: Int) -> String { f.t("event.hoursRow").replacingOccurrences(of: "{n}", with: String(i + 1)) }
             for i in names.indices {
                 let name = names[i].trimmingCharacters(in: .whitespaces)
-                let m = i < minutes.count ? minutes[i].trimmingCharacters(in: .whitespaces) : ""
+                let m = i < durations.count ? durations[i].trimmingCharacters(in: .whitespaces) : ""
                 let role = HelperRole(rawValue: i < roles.count ? roles[i] : "") ?? .helper
-                // The organisers' rows come filled in with their names: one left without minutes did not serve.
+                // The organisers' rows come filled in with their names: one left without a time did not serve.
                 if m.isEmpty && (name.isEmpty || role == .organiser) { continue }
-                guard let n = Int64(m) else {
+                // Hours as the volunteer page reads them (1.5, 2小时, 90分钟), exactly; the store takes minutes.
+                guard let n = ServiceDuration.minutes(m) else {
                     throw ValidationError(
-                        field: "minutes", code: Pages.pageMessage, message: row(i) + f.t("event.badMinutes"))
+                        field: "minutes", code: Pages.pageMessage, message: row(i) + f.t("volunteer.badDuration"))
                 }
                 rows.append(i)
                 helpers.append((name, i < phones.count ? phones[i] : "", role, n))
