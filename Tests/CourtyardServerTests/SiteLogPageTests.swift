@@ -107,9 +107,21 @@ import Testing
                 action,
                 [
                     ("weather", "晴"), ("workers", "9"), ("work_done", "拆除3号楼旧雨棚"),
-                    ("progress_\(item)", String(percent + 5)),
+                    ("progress_\(item)", String(percent + 5)), ("version", "1"),
                 ])
             #expect(mended == .seeOther)
+            // A second tab, read before that correction, is refused and shows the log as it is now; nothing of
+            // it is saved over the first.
+            let (stale, _, stalePage) = try await office.post(
+                action,
+                [
+                    ("weather", "阴"), ("workers", "4"), ("work_done", "拆除3号楼旧雨棚"), ("issues", "雨棚有裂缝"),
+                    ("progress_\(item)", String(percent + 5)), ("version", "1"),
+                ])
+            #expect(stale == .preconditionFailed)
+            #expect(stalePage.contains("今天的日志在您打开这页之后又有人改过"))
+            #expect(stalePage.contains(#"name="version" value="2""#) && stalePage.contains(#"value="9""#))
+            #expect(stalePage.contains(#"<details id="log-correct" open>"#) && !stalePage.contains("雨棚有裂缝"))
             let (_, after, _) = try await PageTests.page(client, "/projects/\(project)", cookie: cookie)
             #expect(after.contains("拆除3号楼旧雨棚") && !after.contains("拆除3号楼旧雨蓬"))
             #expect(try await Self.percent(services, item) == percent + 5)
@@ -312,6 +324,16 @@ import Testing
             let workers = try await client.call(.patch, "\(path)/\(log)", token: contractor, body: #"{"workers":7}"#)
             #expect(workers.status == .ok && workers.json["workers"]?.intValue == 7)
             #expect(workers.json["progress"]?.arrayItemsForTests.count == 2)
+            // Each correction counts; one sent with the tag of an earlier reading is refused and changes nothing.
+            #expect(workers.headers[.eTag] == "\"\(log)-2\"" && workers.json["version"]?.intValue == 2)
+            let stale = try await client.call(
+                .patch, "\(path)/\(log)", token: contractor, body: #"{"workers":9}"#,
+                headers: [.ifMatch: "\"\(log)-1\""])
+            #expect(stale.status == .preconditionFailed && stale.json.errorCode == "stale")
+            let current = try await client.call(
+                .patch, "\(path)/\(log)", token: contractor, body: #"{"workers":8}"#,
+                headers: [.ifMatch: "\"\(log)-2\""])
+            #expect(current.status == .ok && current.json["workers"]?.intValue == 8)
             // The other project's item keeps its own percent: this log's 50% is not written to it.
             #expect(try await Self.percent(services, extra) == 0)
             let elsewhere = try await client.call(

@@ -1572,6 +1572,8 @@ extension Catalogue {
         "queue.words": "The request and the department's words",
         "queue.doneNote": "Department's note",
         "log.correct": "Correct today's log",
+        "log.correctionStale":
+            "Today's log was changed after you opened this page (perhaps by you, elsewhere); here it is as saved now. Check it before correcting.",
         "log.correctHint": "Today's log can be corrected by the person who wrote it, today only.",
         "log.saveCorrection": "Save the correction",
         "error.past_day": "A site log can be corrected only on the day it was written.",

@@ -1417,6 +1417,8 @@ extension Catalogue {
         "queue.words": "事项及部门说明",
         "queue.doneNote": "部门办结说明",
         "log.correct": "更正今天的日志",
+        "log.correctionStale":
+            "今天的日志在您打开这页之后又有人改过（也可能是您在另一处保存的），下面是现在保存的内容，请核对后再更正。",
         "log.correctHint": "今天写的日志，当天可以由填写人更正；过了今天就不能再改。",
         "log.saveCorrection": "保存更正",
         "error.past_day": "施工日志只能在填写当天更正。",

@@ -323,9 +323,9 @@ extension OpenAPIDocument {
         paths[p + "/site_logs/{log_id}"] = [
             "patch": op(
                 "Correct a site log on the day it was written (its author only); the day stays", id: "correct_site_log",
-                tag: "ledger", params: [idParam, param("log_id", "path")],
+                tag: "ledger", params: [idParam, param("log_id", "path"), ifMatch],
                 body: ["type": "object", "properties": logFields],
-                responses: conflict(["200": response("the log as corrected", any)]))
+                responses: conflict(["200": response("the log as corrected", any), "412": rresp("Stale")]))
         ]
         paths[p + "/checks"] = [
             "get": op(

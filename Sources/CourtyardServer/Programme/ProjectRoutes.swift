@@ -316,13 +316,16 @@ struct LedgerController: ProjectScoped {
     }
 
     /// Corrects a site log on the day it was written, by its author: the fields sent replace the log's, the others
-    /// stay; its day does not change.
+    /// stay; its day does not change. `If-Match` names the correction read (the log's ETag, `"id-version"`).
     @Sendable func correctSiteLog(_ request: Request, _ context: AppContext) async throws -> Response {
-        let body = try await JSONBody.decode(SiteLogCorrectionBody.self, request, context: context)
         let (projectId, logId, actor) = (try id(context), try id(context, "log_id"), try context.actor())
+        let expected = try RegistryRoutes.expectedVersion(request, id: logId).map(Int64.init)
+        let body = try await JSONBody.decode(SiteLogCorrectionBody.self, request, context: context)
         let log = try await LedgerRepository(database: services.database, calendar: try await calendar())
-            .correctSiteLog(projectId: projectId, logId: logId, actor: actor) { body.log(over: $0) }
-        return try JSONBody.response(log)
+            .correctSiteLog(projectId: projectId, logId: logId, expectedVersion: expected, actor: actor) {
+                body.log(over: $0)
+            }
+        return try JSONBody.response(log, etag: "\"\(log.id)-\(log.version)\"")
     }
 
     @Sendable func siteLogs(_ request: Request, _ context: AppContext) async throws -> Response {

@@ -40,6 +40,10 @@ struct SiteLogForm {
         var movesStart: String?
         /// Typed into the form that corrects today's log, not the one that writes a log.
         var correcting = false
+        /// The correction the form was read at (the log's `version`).
+        var version = ""
+        /// The log changed after the form was read: it is shown as stored now, to read before typing again.
+        var stale = false
         /// "外墙保温：60% → 40%" for each work item the log would set lower than it stands.
         var lowered: [String] = []
         var note: String?
@@ -113,6 +117,7 @@ struct SiteLogForm {
             issues = fields["issues"] ?? ""
             confirmLower = fields["confirm_lower"] == "1"
             confirmStart = fields["confirm_start"] == "1"
+            version = fields["version"] ?? ""
             for (k, v) in fields where k.hasPrefix("progress_") {
                 if let item = Int64(k.dropFirst(9)) { progress[item] = v }
             }
@@ -142,6 +147,7 @@ struct SiteLogForm {
     /// The form that corrects today's log, filled with the log or with what was typed into it.
     struct Correction {
         let action: String
+        let version: String
         let weather: String
         let workers: String
         let workDone: String
@@ -152,8 +158,11 @@ struct SiteLogForm {
         let correctionNote: String?
         let wrong: [String: Bool]
 
-        init(_ log: SiteLog, detail: ProjectDetail, typed: Typed?) {
+        init(_ log: SiteLog, detail: ProjectDetail, typed given: Typed?) {
             action = SiteRoute.projectSiteLog(detail.summary.id, log.id).path
+            // A form refused as stale shows the log as it stands now, at its version, with why.
+            let typed = given?.stale == true ? nil : given
+            version = typed?.version ?? String(log.version)
             let named = Dictionary(log.progress.map { ($0.workItemId, String($0.percent)) }) { a, _ in a }
             weather = typed?.weather ?? log.weather
             workers = typed?.workers ?? String(log.workers)
@@ -165,8 +174,8 @@ struct SiteLogForm {
                     value: typed?.progress[w.id] ?? named[w.id] ?? String(w.percent),
                     wrong: typed?.wrong.contains("progress_\(w.id)") == true)
             }
-            open = typed != nil
-            correctionNote = typed?.note
+            open = given != nil
+            correctionNote = given?.note
             wrong = Dictionary(uniqueKeysWithValues: (typed?.wrong ?? []).map { ($0, true) })
         }
     }
@@ -283,14 +292,17 @@ extension ProjectPageController {
         let shown = typed
         let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
             var again = shown
-            again.note = m.1
+            again.note = status == .preconditionFailed ? f.t("log.correctionStale") : m.1
+            again.stale = status == .preconditionFailed
             return try await page(id: id, context, f, message: nil, log: again, status: status)
         }
         if !checked.problems.isEmpty {
             return try await redisplay(("bad", Pages.lines(checked.problems)), .unprocessableContent)
         }
         return try await Pages.save(f, next: SiteRoute.projectLogSaved(id).path, redisplay: redisplay) {
-            _ = try await ledger().correctSiteLog(projectId: id, logId: logId, actor: actor) { current in
+            _ = try await ledger().correctSiteLog(
+                projectId: id, logId: logId, expectedVersion: Int64(shown.version) ?? 0, actor: actor
+            ) { current in
                 LedgerRepository.NewSiteLog(
                     date: current.date, weather: shown.weather, workers: checked.workers, workDone: shown.workDone,
                     issues: shown.issues, progress: checked.progress, photos: current.photos)

@@ -892,6 +892,13 @@ public enum Migrations {
                 WHERE name = 'volunteer_hours'
                 """,
             ], only: .sqlite),
+        Step(
+            version: 36, name: "site_log_version",
+            statements: [
+                // A correction sent from a form read before another was saved replaced it without a word: each
+                // correction now counts, and a form names the count it read.
+                "ALTER TABLE site_logs ADD COLUMN version INTEGER NOT NULL DEFAULT 1"
+            ]),
     ]
 
     public static var latest: Int { steps.last?.version ?? 0 }

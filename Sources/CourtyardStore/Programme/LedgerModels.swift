@@ -25,10 +25,12 @@ public struct SiteLog: Codable, Sendable, Equatable {
     public var createdBy: String
     /// Workers beyond those trained on the project by the log's day: the log is taken, and flagged.
     public var untrainedWorkers: Int64
+    /// Counts the log's corrections from 1; a correction names the one it read (`If-Match`, the form's `version`).
+    public var version: Int64
 
     enum CodingKeys: String, CodingKey {
         case id, date, weather, workers, workDone = "work_done", issues, progress, photos, createdBy = "created_by"
-        case untrainedWorkers = "untrained_workers"
+        case untrainedWorkers = "untrained_workers", version
     }
 }
 

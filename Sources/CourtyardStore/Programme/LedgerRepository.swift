@@ -160,7 +160,8 @@ public struct LedgerRepository: Sendable {
     /// `change` makes the corrected log from the log as it stands, read in the same transaction (and, on
     /// PostgreSQL, locked), so two corrections at once never lose each other's fields.
     public func correctSiteLog(
-        projectId: Int64, logId: Int64, actor: Actor, _ change: @escaping @Sendable (SiteLog) throws -> NewSiteLog
+        projectId: Int64, logId: Int64, expectedVersion: Int64? = nil, actor: Actor,
+        _ change: @escaping @Sendable (SiteLog) throws -> NewSiteLog
     ) async throws -> SiteLog {
         let lock = database.kind == .postgres ? " FOR UPDATE" : ""
         try await database.transaction { db in
@@ -183,6 +184,7 @@ public struct LedgerRepository: Sendable {
                         ? "only the person who wrote a site log may correct it"
                         : "a site log may be corrected only on the day it was written")
             }
+            if let expectedVersion, expectedVersion != current.version { throw StoreError.stale }
             let log = try change(current)
             let workDone = try Self.checkTyped(log)
             try await AttachmentRepository.requireReadable(log.photos, field: "photos", actor: actor, db: db)
@@ -195,7 +197,8 @@ public struct LedgerRepository: Sendable {
                 """
                 UPDATE site_logs SET weather = \(bind: TextNormalizer.prose(log.weather)), workers = \(bind: log.workers),
                   work_done = \(bind: workDone), issues = \(bind: TextNormalizer.prose(log.issues)),
-                  progress_json = \(bind: try StoredColumn.encode(progress)), photos_json = \(bind: StoredColumn.ids(log.photos))
+                  progress_json = \(bind: try StoredColumn.encode(progress)), photos_json = \(bind: StoredColumn.ids(log.photos)),
+                  version = version + 1
                 WHERE id = \(bind: logId)
                 """
             ).run()
@@ -266,7 +269,8 @@ public struct LedgerRepository: Sendable {
     static func siteLogs(where condition: SQLQueryString, limit: Int, db: any SQLDatabase) async throws -> [SiteLog] {
         let sql: SQLQueryString =
             """
-            SELECT id, project_id, date, weather, workers, work_done, issues, progress_json, photos_json, created_by
+            SELECT id, project_id, date, weather, workers, work_done, issues, progress_json, photos_json, created_by,
+              version
             FROM site_logs WHERE
             """ + " " + condition + " ORDER BY date DESC LIMIT \(unsafeRaw: String(limit))"
         let rows = try await db.raw(sql).all()
@@ -286,7 +290,8 @@ public struct LedgerRepository: Sendable {
                 photos: try r.storedIds("photos_json"), createdBy: try r.text("created_by"),
                 untrainedWorkers: Int64(
                     WorkforceRule.untrainedWorkers(
-                        workers: Int(try r.int("workers")), trained: trained)))
+                        workers: Int(try r.int("workers")), trained: trained)),
+                version: try r.int("version"))
         }
     }
 
