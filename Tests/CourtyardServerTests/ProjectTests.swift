@@ -653,7 +653,8 @@ extension TestClientProtocol {
             let page = try await client.execute(
                 uri: "/projects/\(pid)", method: .get, headers: [.cookie: office.cookie]
             ) { String(buffer: $0.body) }
-            #expect(page.contains("action=\"/projects/\(pid)/checks\"") && page.contains("name=\"item_height\""))
+            #expect(
+                page.contains("action=\"/projects/\(pid)/checks#check-form\"") && page.contains("name=\"item_height\""))
             let today = Day.today(epochSeconds: Date().timeIntervalSince1970)
             let boundary = "ck-1"
             // A failed item without a word of what is wrong is refused, and the form comes back open as it was.
@@ -669,8 +670,22 @@ extension TestClientProtocol {
             ) { ($0.status, String(buffer: $0.body)) }
             #expect(bad == .unprocessableContent && again.contains("日期无效"))
             #expect(again.contains(#"value="2026-02-30""#) && again.contains(#"value="fail" checked"#))
-            var noWords = ByteBuffer()
+            // Every item is answered: one left unmarked is named, and nothing is recorded as passed for it.
+            let others = ["excavation", "signs", "hoarding", "power", "fire_lane"].map { ("item_" + $0, "pass") }
+            var unmarked = ByteBuffer()
             for (k, v) in [("_csrf", office.csrf), ("date", today.description), ("item_height", "fail")] {
+                unmarked.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n")
+            }
+            unmarked.writeString("--\(boundary)--\r\n")
+            let (skipped, skippedPage) = try await client.execute(
+                uri: "/projects/\(pid)/checks", method: .post,
+                headers: [.cookie: office.cookie, .contentType: "multipart/form-data; boundary=\(boundary)"],
+                body: unmarked
+            ) { ($0.status, String(buffer: $0.body)) }
+            #expect(skipped == .unprocessableContent && skippedPage.contains("还没选的：沟槽开挖防护、警示标志、文明施工围挡、临时用电、消防通道畅通。"))
+            #expect(!page.contains(#"value="pass" checked"#) && page.contains(#"value="pass" required>"#))
+            var noWords = ByteBuffer()
+            for (k, v) in [("_csrf", office.csrf), ("date", today.description), ("item_height", "fail")] + others {
                 noWords.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n")
             }
             noWords.writeString("--\(boundary)--\r\n")
@@ -682,9 +697,9 @@ extension TestClientProtocol {
             #expect(refused.0 == .unprocessableContent && refused.1.contains("有不合格项时，请在“发现的问题”中写明问题"))
             var body = ByteBuffer()
             for (k, v) in [
-                ("_csrf", office.csrf), ("date", today.description), ("item_height", "fail"), ("item_signs", "pass"),
-                ("finding", "5号楼脚手架未挂安全网"),
-            ] {
+                ("_csrf", office.csrf), ("date", today.description), ("item_height", "fail"),
+                ("finding", "5号楼脚手架未挂安全网\r\n\r\n  3号楼临边无护栏 "),
+            ] + others {
                 body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n")
             }
             body.writeString("--\(boundary)--\r\n")
@@ -698,6 +713,12 @@ extension TestClientProtocol {
                 $0["findings"]?.arrayItemsForTests.first?["description"]?.stringValue == "5号楼脚手架未挂安全网"
             }
             #expect(check?["passed_items"]?.intValue == 5 && check?["total_items"]?.intValue == 6)
+            // One finding a line, each followed up on its own; the failed item is named beside the count.
+            #expect(
+                check?["findings"]?.arrayItemsForTests.compactMap { $0["description"]?.stringValue }
+                    == ["5号楼脚手架未挂安全网", "3号楼临边无护栏"])
+            let (_, shown, _) = try await PageTests.page(client, "/projects/\(pid)", cookie: office.cookie)
+            #expect(shown.contains("5/6（不合格：高处作业安全防护），2 项问题未销项"))
             guard let finding = check?["findings"]?.arrayItemsForTests.first?["id"]?.intValue else {
                 Issue.record("no finding")
                 return

@@ -235,6 +235,9 @@ import Testing
             let form = try await PageSafetyTests.page(client, "/projects/\(f.pid)/inspections/new", cookie: cookie)
             #expect(
                 form.0 == .ok && form.1.contains("name=\"score_plan\"") && form.1.contains("capture=\"environment\""))
+            // Each score starts empty: one tap on 保存 records nothing nobody looked at.
+            let blank = form.1.firstMatch(of: /name="score_plan"[^>]*>/).map { String($0.0) } ?? ""
+            #expect(blank.hasSuffix(#"value="" required>"#), "\(blank)")
             let template = try await SafetyTests.templateId(f, key: "excavation")
             var fields: [(String, String)] = [
                 ("_csrf", csrf), ("template_id", String(template)), ("date", SafetyTests.today.description),

@@ -46,7 +46,7 @@ import Testing
             let on = try #require(failed.json["reinspected_on"]?.stringValue)
             #expect(reopened.contains("已补齐护栏") && reopened.contains("复检不合格（\(by)，\(on)），原因：护栏仍缺一段"))
             // The check's row says its finding is still open beside the items that passed.
-            #expect(reopened.contains("0/1，1 项问题未销项"))
+            #expect(reopened.contains("0/1（不合格：临边防护），1 项问题未销项"))
             _ = try await f.call(.post, "/api/v1/findings/\(id)/rectify", as: s.pm, #"{"note":"已全部补齐"}"#)
             let verified = try await f.call(
                 .post, "/api/v1/findings/\(id)/verify", as: f.supervisor, #"{"note":"现场查看已补齐"}"#)

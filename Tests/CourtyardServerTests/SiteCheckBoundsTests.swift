@@ -33,13 +33,13 @@ import Testing
             // From the page the person is told which part is too long, and the form limits it as they type.
             let supervisor = try await client.session("supervisor")
             let (_, form, _) = try await PageTests.page(client, "/projects/\(f.pid)", cookie: supervisor.cookie)
-            #expect(form.contains(#"<textarea name="finding" rows="2" maxlength="500">"#))
+            #expect(form.contains(#"<textarea name="finding" rows="3" maxlength="5000""#))
             let (status, _, page) = try await SiteLogPageTests.post(
                 client, "/projects/\(f.pid)/checks", cookie: supervisor.cookie,
                 [
                     ("_csrf", supervisor.csrf), ("date", today.description), ("item_excavation", "fail"),
                     ("finding", long + long),
-                ])
+                ] + ["height", "signs", "hoarding", "power", "fire_lane"].map { ("item_" + $0, "pass") })
             #expect(status == .unprocessableContent && page.contains("每条问题的描述最多500字。"))
             #expect(try await f.call(.get, "/api/v1/projects/\(f.pid)/checks").json.items.count == 1)
         }

@@ -127,6 +127,8 @@ struct ProjectPage {
     struct CheckItem {
         let name: String
         let label: String
+        /// Each item starts unanswered: a check records what was looked at, never a pass nobody chose.
+        var passed = false
         var failed = false
     }
     struct CheckForm {
@@ -145,7 +147,10 @@ struct ProjectPage {
             date = fields["date"] ?? ""
             finding = fields["finding"] ?? ""
             self.problem = problem
-            for i in items.indices { items[i].failed = fields[items[i].name] == "fail" }
+            for i in items.indices {
+                items[i].passed = fields[items[i].name] == "pass"
+                items[i].failed = fields[items[i].name] == "fail"
+            }
         }
     }
     struct StepButton {
@@ -525,8 +530,15 @@ struct ProjectPage {
         }
         // Every item may pass and a finding outside the checklist still be open: 6/6 alone would read as all clear.
         let unsettled = c.findings.filter { $0.state != .verified }.count
+        // The items that failed, named: 5/6 alone does not say what to look at.
+        let failed = c.items.filter { !$0.passed }.map { item in
+            checklist.first { Lang.zh.t("check.item." + $0) == item.item }.map { f.t("check.item." + $0) } ?? item.item
+        }
         let passed =
             "\(c.passedItems)/\(c.totalItems)"
+            + (failed.isEmpty
+                ? ""
+                : Lang.fill(f.t("check.failedItems"), ["items": failed.joined(separator: f.t("common.listSeparator"))]))
             + (unsettled == 0 ? "" : f.t("check.unsettled").replacingOccurrences(of: "{n}", with: "\(unsettled)"))
         return CheckRow(date: c.date.description, by: f.t("role." + c.checkerRole), passed: passed, findings: findings)
     }
@@ -621,19 +633,28 @@ struct ProjectPageController: Sendable {
             guard let date = Day(form.fields["date"] ?? "") else {
                 throw ValidationError(field: "date", code: Pages.pageMessage, message: f.t("form.badDate"))
             }
-            let items = ProjectPage.checklist.map {
-                (item: Lang.zh.t("check.item." + $0), passed: form.fields["item_" + $0] != "fail", note: "")
+            // Every item is answered, pass or fail: nothing is recorded as passed that nobody chose.
+            let unanswered = ProjectPage.checklist.filter { !["pass", "fail"].contains(form.fields["item_" + $0]) }
+            guard unanswered.isEmpty else {
+                let names = unanswered.map { f.t("check.item." + $0) }.joined(separator: f.t("common.listSeparator"))
+                throw ValidationError(
+                    field: "items", code: Pages.pageMessage,
+                    message: Lang.fill(f.t("check.answerEach"), ["items": names]))
             }
-            let finding = (form.fields["finding"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            let items = ProjectPage.checklist.map {
+                (item: Lang.zh.t("check.item." + $0), passed: form.fields["item_" + $0] == "pass", note: "")
+            }
+            // One finding to rectify a line: each is followed up, fixed and re-inspected on its own.
+            let findings = (form.fields["finding"] ?? "").split(whereSeparator: \.isNewline)
+                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             // A failed item is followed up as a finding to rectify; without words there is nothing to follow up.
-            if finding.isEmpty && items.contains(where: { !$0.passed }) {
+            if findings.isEmpty && items.contains(where: { !$0.passed }) {
                 throw ValidationError(field: "finding", code: Pages.pageMessage, message: f.t("check.findingNeeded"))
             }
             try await form.withStoredFile("photo", database: services.database, actor: actor) { photo in
                 let photos = photo.map { [$0] } ?? []
                 _ = try await ledger().addCheck(
-                    projectId: id,
-                    .init(date: date, items: items, findings: finding.isEmpty ? [] : [(finding, photos, nil)]),
+                    projectId: id, .init(date: date, items: items, findings: findings.map { ($0, photos, nil) }),
                     actor: actor)
             }
         }

@@ -79,7 +79,7 @@ struct InspectionForm {
         let photoName: String
         let max: Int
         let mustPass: Bool
-        /// What was typed, kept when the form is refused; the maximum at first.
+        /// What was typed, kept when the form is refused; empty at first, so each score is one the inspector gave.
         let value: String
         let note: String
     }
@@ -111,7 +111,7 @@ struct InspectionForm {
             Item(
                 label: $0.name, scoreName: "score_" + $0.code, noteName: "note_" + $0.code,
                 photoName: "photo_" + $0.code, max: $0.maxScore, mustPass: $0.mustPass,
-                value: typed["score_" + $0.code] ?? String($0.maxScore), note: typed["note_" + $0.code] ?? "")
+                value: typed["score_" + $0.code] ?? "", note: typed["note_" + $0.code] ?? "")
         }
         today = typed["date"] ?? Clock.today.description
         self.message = message
