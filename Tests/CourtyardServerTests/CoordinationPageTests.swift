@@ -221,9 +221,10 @@ import Testing
             let (tooLong, _, kept) = try await water.post("/queue/\(id)/declined", [("reason", long)])
             #expect(tooLong == .unprocessableContent && kept.contains("退回原因最多 2000 字") && kept.contains(long))
             let (accepted, next, _) = try await water.post("/queue/\(id)/accepted", [])
-            #expect(accepted == .seeOther && next == "/queue?took=accepted#took")
+            #expect(accepted == .seeOther && next == "/queue?took=accepted&item=\(id)#took")
+            // The note names the request it is about: its card moves, and two may be of one kind.
             let (_, confirmed) = try await water.get(String(next.prefix { $0 != "#" }))
-            #expect(confirmed.contains("已受理。下一步：确定办理日期。"))
+            #expect(confirmed.contains("”：已受理。下一步：确定办理日期。"))
             let past = Clock.today.adding(days: -1).description
             let (early, _, again) = try await water.post(
                 "/queue/\(id)/scheduled", [("planned_on", past), ("note", "周三停水施工")])
@@ -237,6 +238,13 @@ import Testing
             #expect(explained == .seeOther)
             let after = try await client.call(.get, "/api/v1/coordination_requests/\(id)", token: token)
             #expect(after.json["state"]?.stringValue == "scheduled" && after.json["planned_on"]?.stringValue == late)
+            // The office reads the day as late and why, as the page told the liaison it would.
+            let (_, office) = try await Self.office(client).get("/coordination?state=scheduled")
+            #expect(office.contains("比需完成日期晚 10 天") && office.contains("部门说明：管材到货要等十天"))
+            // Finishing is a form opened on purpose, not one tap under the card.
+            let (_, queue) = try await water.get("/queue")
+            #expect(
+                queue.contains(#"<details><summary style="min-height:44px;display:flex;align-items:center">已办完，登记办结…"#))
         }
     }
 

@@ -31,6 +31,9 @@ struct CoordinationOfficePage {
         var supplement: String?
         /// The day the department planned, the day it finished, and the photos it took then.
         var planned: String?
+        /// The department's words on its day, and how far past the day needed it falls.
+        var planNote: String?
+        var plannedLate: String?
         var doneOn: String?
         var evidence: [String]
         var hasEvidence: Bool
@@ -114,6 +117,7 @@ struct CoordinationOfficePage {
         let repo = try await CoordinationRoutes.requests(services)
         let list = try await repo.list(actor: actor, state: state, paging: Paging(limit: 200, offset: 0))
         let names = try await repo.projectNames(list.map(\.projectId))
+        let planNotes = try await repo.planNotes(list.filter { $0.state == .scheduled }.map(\.id))
         let today = Clock.today
         // A contractor or supervisor follows the requests on its own projects; the figures are the office's.
         let figures =
@@ -142,7 +146,9 @@ struct CoordinationOfficePage {
             },
             typed: typed, today: today.description, latest: today.adding(days: 366).description,
             filters: filters(state, f),
-            rows: list.map { row($0, project: names[$0.projectId] ?? "", canReopen: canReopen, f) },
+            rows: list.map {
+                row($0, project: names[$0.projectId] ?? "", planNote: planNotes[$0.id], canReopen: canReopen, f)
+            },
             empty: list.isEmpty,
             figures: BulletinDepartmentRow.rows(figures), hasFigures: !figures.isEmpty,
             figuresPeriod: "\(today.adding(days: -29)) – \(today)", showFigures: actor.scope.kind != .organisation)
@@ -163,8 +169,12 @@ struct CoordinationOfficePage {
             }
     }
 
-    static func row(_ r: CoordinationRequest, project: String, canReopen: Bool, _ f: PageFrame) -> Row {
-        Row(
+    static func row(_ r: CoordinationRequest, project: String, planNote: String?, canReopen: Bool, _ f: PageFrame)
+        -> Row
+    {
+        let planned = r.state == .scheduled ? r.plannedOn : nil
+        let lateBy = planned.map { $0.ordinal - r.neededBy.ordinal } ?? 0
+        return Row(
             rowKind: f.t("coordination.kind." + r.kind.rawValue), rowProject: project,
             rowDepartment: r.departmentName, rowState: f.t("coordination.state." + r.state.rawValue),
             rowTurn: r.ballInCourt == .department
@@ -174,7 +184,8 @@ struct CoordinationOfficePage {
             declined: r.state == .declined && !r.declineReason.isEmpty ? r.declineReason : nil,
             doneNote: r.state == .done && !r.doneNote.isEmpty ? r.doneNote : nil,
             supplement: r.supplement.isEmpty || r.state == .declined ? nil : r.supplement,
-            planned: r.state == .scheduled ? r.plannedOn?.description : nil,
+            planned: planned?.description, planNote: planNote,
+            plannedLate: lateBy > 0 ? Lang.fill(f.t("coordination.plannedLate"), ["n": String(lateBy)]) : nil,
             doneOn: r.state == .done ? r.doneOn?.description : nil,
             evidence: r.evidence.map { SiteRoute.attachment($0).path }, hasEvidence: !r.evidence.isEmpty,
             filedBy: Self.filedBy(r),

@@ -25,8 +25,8 @@ extension SiteRoute {
     }
     static let departmentQueue = SiteRoute("/queue")
     /// The queue after a step was taken, which it confirms.
-    static func departmentQueue(took step: CoordinationState) -> SiteRoute {
-        SiteRoute("/queue", query: [("took", step.rawValue)])
+    static func departmentQueue(took step: CoordinationState, item: Int64? = nil) -> SiteRoute {
+        SiteRoute("/queue", query: [("took", step.rawValue)] + (item.map { [("item", String($0))] } ?? []))
     }
     static let calendarFeed = SiteRoute("/account/calendar")
 }
@@ -889,7 +889,18 @@ struct DepartmentQueueController {
     @Sendable func show(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         // After a step: what was done, in words (an unknown value says nothing).
         let took = request.uri.queryParameters.get("took").flatMap(CoordinationState.init(rawValue:))
-        let note = took.map { PageNote(kind: "ok", text: f.t("queue.took." + $0.rawValue)) }
+        // The request the step was about, named: its card moves in the list, and two may share a kind.
+        let item = request.uri.queryParameters.get("item").flatMap { Int64($0) }
+        var named = ""
+        if took != nil, let item,
+            let r = try? await CoordinationRoutes.requests(services).get(id: item, actor: try context.actor())
+        {
+            let project = try await CoordinationRoutes.requests(services).projectNames([r.projectId])[r.projectId]
+            named = Lang.fill(
+                f.t("queue.tookWhich"),
+                ["kind": f.t("coordination.kind." + r.kind.rawValue), "project": project ?? ""])
+        }
+        let note = took.map { PageNote(kind: "ok", text: named + f.t("queue.took." + $0.rawValue)) }
         return try await render(context, f, message: note)
     }
 
@@ -919,7 +930,7 @@ struct DepartmentQueueController {
             return try await render(context, f, message: nil, refused: refused, status: status)
         }
         // The form was sent to its card's address; the answer opens at the note on top that says what was done.
-        let next = SiteRoute.departmentQueue(took: to).path + "#took"
+        let next = SiteRoute.departmentQueue(took: to, item: id).path + "#took"
         return try await Pages.save(f, next: next, redisplay: redisplay) {
             try Self.check(to, fields, f)
             let step: ([Int64]) async throws -> Void = { photo in

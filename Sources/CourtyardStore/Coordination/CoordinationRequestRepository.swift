@@ -408,6 +408,26 @@ public struct CoordinationRequestRepository: Sendable {
         }
     }
 
+    /// What the department wrote when it set each request's current day (a reason for a day later than needed, a
+    /// reschedule's why), by request; requests without such words are left out.
+    public func planNotes(_ ids: [Int64]) async throws -> [Int64: String] {
+        try await database.withConnection { db in
+            var out: [Int64: String] = [:]
+            for id in Set(ids) {
+                if let r = try await db.raw(
+                    """
+                    SELECT note FROM coordination_events WHERE request_id = \(bind: id) AND to_state = 'scheduled'
+                    ORDER BY id DESC LIMIT 1
+                    """
+                ).first() {
+                    let note = try r.text("note")
+                    if !note.isEmpty { out[id] = note }
+                }
+            }
+            return out
+        }
+    }
+
     // MARK: service levels
 
     public struct ServiceLevel: Codable, Sendable {
