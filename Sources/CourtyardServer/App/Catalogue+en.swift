@@ -393,6 +393,9 @@ extension Catalogue {
         "public.reports": "Problems reported by residents",
         "public.category": "Kind of problem",
         "public.submitted": "Reported on",
+        "public.emergency":
+            "If you smell gas, a pipe bursts or a wire sparks, move away first and call 119 or the gas, water or power company's 24-hour emergency line at once. What is reported here is handled on working days and does not replace an emergency call.",
+        "track.reportYours": "What you reported",
         "public.report": "Report a problem",
         "public.description": "What is wrong",
         "public.onBehalfHint":

@@ -369,6 +369,9 @@ extension Catalogue {
         "public.category": "问题类别",
         "public.submitted": "反映日期",
         "public.report": "我要反映问题",
+        "public.emergency":
+            "闻到燃气味、水管爆裂、电线冒火等紧急险情，请先远离危险处，立即拨打 119 或燃气、供水、供电单位的 24 小时抢修电话。这里反映的问题按工作日办理，不能代替报警。",
+        "track.reportYours": "您反映的内容",
         "public.description": "问题描述",
         "public.onBehalfHint": "您以本人账号提交。代居民反映时，可在下面填写居民的姓名和电话；不填则记为您本人反映。",
         "public.optional": "可不填",

@@ -844,6 +844,7 @@ struct TrackPage {
         var trackedCode: String
         var place: String
         var category: String
+        var reported: String
         var state: String
         var due: String?
         var overdue: Bool
@@ -868,6 +869,7 @@ struct TrackPage {
             trackedCode = r.code
             place = [r.compound, r.building ?? ""].filter { !$0.isEmpty }.joined(separator: " ")
             category = f.t("category." + r.category.rawValue)
+            reported = r.description
             state = f.t("report.state." + r.state.rawValue)
             due = r.dueOn?.description
             overdue = r.overdue

@@ -299,8 +299,8 @@ public struct ReportRepository: Sendable {
         }
     }
 
-    /// What the holder of a tracking code sees of their report: where, what kind, where it stands and each step
-    /// with the office's note; never who reported, what they wrote, or who handled it.
+    /// What the holder of a tracking code sees of their report: where, what kind, what they wrote (its phone
+    /// numbers masked), where it stands and each step with the office's note; never who reported or who handled it.
     public func track(code typed: String) async throws -> ReportTrack? {
         guard let code = TrackingCode.normalize(typed) else { return nil }
         let today = Clock.today
@@ -309,7 +309,7 @@ public struct ReportRepository: Sendable {
                 let r = try await db.raw(
                     """
                     SELECT r.id, r.compound_id, r.category, r.state, r.due_on, r.submitted_at, t.name AS compound,
-                      b.name AS building
+                      b.name AS building, r.description
                     FROM reports r JOIN compounds t ON t.id = r.compound_id LEFT JOIN buildings b ON b.id = r.building_id
                     WHERE r.tracking_code = \(bind: code)
                     """
@@ -334,6 +334,7 @@ public struct ReportRepository: Sendable {
                 building: try r.optionalText("building"),
                 category: ReportCategory(rawValue: try r.text("category")) ?? .other, state: state,
                 submittedAt: try r.text("submitted_at"), dueOn: due,
+                description: PersonalData.maskPhones(in: try r.text("description")),
                 overdue: ReportLifecycle.isOverdue(due: due, today: today), steps: steps)
         }
     }
@@ -700,6 +701,8 @@ public struct ReportTrack: Sendable, Equatable {
     public var state: ReportState
     public var submittedAt: String
     public var dueOn: Day?
+    /// What the reporter wrote, so one with two reports tells them apart; phone numbers in it are masked.
+    public var description: String
     public var overdue: Bool
     public var steps: [Step]
 }
