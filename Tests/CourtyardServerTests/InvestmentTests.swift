@@ -507,3 +507,52 @@ import Testing
         }
     }
 }
+
+/// A progress payment asked for from the project's page, and what was measured shown to whoever approves it.
+@Suite struct PaymentPageTests {
+    @Test func aContractorRequestsAPaymentLineByLineAndTheSupervisorSeesWhatWasMeasured() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let s = try await InvestmentTests.withContract(client, services)
+            let f = s.f
+            let (cookie, csrf) = try await client.session("contractor")
+            let contractor = CoordinationPageTests.Browser(client: client, cookie: cookie, csrf: csrf)
+            let (_, page) = try await contractor.get("/projects/\(f.pid)")
+            #expect(page.contains("申请进度款") && page.contains(#"action="/projects/\#(f.pid)/payments#payment-form""#))
+            #expect(page.contains("（合同 860.5 ") && page.contains(#"name="q_\#(f.water)""#))
+            let path = "/projects/\(f.pid)/payments"
+            let today = InvestmentTests.today.description
+            // Every line typed wrong is named at once, and what was typed comes back in the open form.
+            let (bad, _, again) = try await contractor.post(
+                path, [("period_end", today), ("q_\(f.water)", "12.3456"), ("q_\(f.lift)", "1"), ("amount", "一万")])
+            #expect(bad == .unprocessableContent && again.contains(#"<details id="payment-form" open>"#))
+            #expect(again.contains("的数量请填写数字，最多三位小数。") && again.contains("金额"))
+            #expect(again.contains(#"value="12.3456""#))
+            // The store's refusal about a line names its work item, not its place in a list.
+            let (above, _, aboveText) = try await contractor.post(
+                path, [("period_end", today), ("q_\(f.water)", "900"), ("q_\(f.lift)", ""), ("amount", "100")])
+            #expect(above == .unprocessableContent || above == .conflict)
+            #expect(aboveText.contains("：计量数量超过了工程量清单的数量"))
+            #expect(try await f.call(.get, "/api/v1/projects/\(f.pid)/payments").json.items.isEmpty)
+            // 500 m × 12.00 + 1 lift × 15,000.00 = 21,000.00 yuan measured; 10,000.00 asked.
+            let (saved, next, _) = try await contractor.post(
+                path, [("period_end", today), ("q_\(f.water)", "500"), ("q_\(f.lift)", "1"), ("amount", "10,000")])
+            #expect(saved == .seeOther && next == "/projects/\(f.pid)?saved=investment#investment")
+            let stored = try await f.call(.get, "/api/v1/projects/\(f.pid)/payments").json.items
+            #expect(stored.count == 1 && stored.first?["amount_fen"]?.intValue == 1_000_000)
+            #expect(stored.first?["measured_value_fen"]?.intValue == 2_100_000)
+            // The supervisor, whose turn it is, reads the lines above the tick, open.
+            let supervisor = try await client.session("supervisor")
+            let read = try await client.execute(
+                uri: "/projects/\(f.pid)", method: .get, headers: [.cookie: supervisor.cookie]
+            ) { String(buffer: $0.body) }
+            #expect(
+                read.contains("计量明细（2 项）") && read.contains(#"<span class="nobreak">500 "#)
+                    && read.contains("¥6,000.00"))
+            #expect(
+                read.contains(#"<details open><summary style="min-height:44px;display:flex;align-items:center">计量明细"#))
+            // The next request starts from the quantities measured, which are cumulative.
+            let (_, later) = try await contractor.get("/projects/\(f.pid)")
+            #expect(later.contains(#"name="q_\#(f.water)" inputmode="decimal" maxlength="20" value="500""#))
+        }
+    }
+}

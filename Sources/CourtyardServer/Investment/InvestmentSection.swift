@@ -11,6 +11,7 @@ extension SiteRoute {
         SiteRoute("/payments/\(id)/\(approve ? "approve" : "reject")")
     }
     static func projectChangeOrders(_ id: Int64) -> SiteRoute { SiteRoute("/projects/\(id)/change_orders") }
+    static func projectPayments(_ id: Int64) -> SiteRoute { SiteRoute("/projects/\(id)/payments") }
 }
 
 /// The contract and payments section of a project's page: the contract sum, change orders and payments with
@@ -48,6 +49,29 @@ struct InvestmentSection {
         /// Why it was returned; or, for whoever approves it now, that its claimed value runs well ahead of the works.
         let paymentNote: String?
         let paymentWarns: Bool
+        /// What was measured, item by item: what the supervisor confirms and the pm company approves.
+        let measuredLines: [MeasuredLineRow]
+        let measuredCount: String
+    }
+    struct MeasuredLineRow {
+        let itemName: String
+        let itemQuantity: String
+        let itemValue: String
+    }
+    /// Requesting a progress payment: the period's end, each contract line's quantity to date, and the amount.
+    struct PaymentForm {
+        struct Line {
+            let field: String
+            let label: String
+            var value: String
+        }
+        let paymentAction: String
+        var lines: [Line]
+        var typedPeriodEnd: String
+        var typedPaymentAmount = ""
+        var paymentOpen = false
+        var paymentProblem: String?
+        let today: String
     }
     let contractSum: String?
     let approvedChanges: String
@@ -65,6 +89,7 @@ struct InvestmentSection {
         var changeProblem: String?
     }
     var changeForm: ChangeForm?
+    var paymentForm: PaymentForm?
     /// The investment table, for those who may open it.
     let investmentTableHref: String?
     /// The page that enters or corrects the contract and its bill, for the office and the project's pm company.
@@ -106,7 +131,9 @@ struct InvestmentSection {
         }
         let committed = InvestmentRules.sum([contract?.sumFen ?? 0, contract?.approvedChangesFen ?? 0]) ?? 0
         var payments: [PaymentRow] = []
-        for p in try await repo.payments(projectId: project.id, actor: actor) {
+        let stored = try await repo.payments(projectId: project.id, actor: actor)
+        let lines = Dictionary((contract?.items ?? []).map { ($0.workItemId, $0) }) { a, _ in a }
+        for p in stored {
             let turn =
                 (p.state == .submitted && mine(.supervisor, project.supervisorId))
                 || (p.state == .firstApproved && mine(.pmCompany, project.pmCompanyId))
@@ -129,7 +156,14 @@ struct InvestmentSection {
                         ? Lang.fill(
                             f.t("investment.aheadOfProgress"), ["p": then.numberText, "day": p.periodEnd.description])
                         : returned(p.state, p.rejectReason, f),
-                    paymentWarns: ahead))
+                    paymentWarns: ahead,
+                    measuredLines: p.measured.map { m in
+                        MeasuredLineRow(
+                            itemName: lines[m.workItemId]?.workItemName ?? "—",
+                            itemQuantity: Self.quantityText(m.quantity) + " " + (lines[m.workItemId]?.unit ?? ""),
+                            itemValue: Money.yuan(m.valueFen))
+                    },
+                    measuredCount: Lang.fill(f.t("investment.measuredLines"), ["n": String(p.measured.count)])))
         }
         let proposes =
             office || mine(.contractor, project.contractorId) || mine(.supervisor, project.supervisorId)
@@ -140,13 +174,58 @@ struct InvestmentSection {
             changeRows: changes, hasChanges: !changes.isEmpty, paymentRows: payments, hasPayments: !payments.isEmpty,
             changeForm: proposes && contract != nil
                 ? ChangeForm(changeAction: SiteRoute.projectChangeOrders(project.id).path) : nil,
+            paymentForm: (office || mine(.contractor, project.contractorId) || mine(.pmCompany, project.pmCompanyId))
+                ? contract.map { PaymentForm($0, project: project.id, last: Self.lastMeasured(stored), f) } : nil,
             investmentTableHref: InvestmentPages.opens(actor.role)
                 ? SiteRoute.investment(year: Int64(project.batchYear)).path : nil,
             contractHref: ContractPage.enters(actor, project) ? SiteRoute.projectContract(project.id).path : nil)
     }
 }
 
+extension InvestmentSection.PaymentForm {
+    /// The form for a contract's bill: each line offered at the quantity last measured (quantities are cumulative),
+    /// labelled with its contract quantity and unit.
+    init(_ contract: Contract, project: Int64, last: [Int64: Quantity], _ f: PageFrame) {
+        paymentAction = SiteRoute.projectPayments(project).path + "#payment-form"
+        lines = contract.items.map { l in
+            Line(
+                field: "q_\(l.workItemId)",
+                label: Lang.fill(
+                    f.t("investment.measuredLabel"),
+                    ["item": l.workItemName, "bill": InvestmentSection.quantityText(l.quantity), "unit": l.unit]),
+                value: last[l.workItemId].map(InvestmentSection.quantityText) ?? "")
+        }
+        typedPeriodEnd = Clock.today.description
+        today = Clock.today.description
+    }
+
+    /// The form as a refused sending typed it, open, with why.
+    mutating func retype(_ fields: [String: String], problem: String) {
+        typedPeriodEnd = fields["period_end"] ?? ""
+        typedPaymentAmount = fields["amount"] ?? ""
+        for i in lines.indices { lines[i].value = fields[lines[i].field] ?? "" }
+        paymentOpen = true
+        paymentProblem = problem
+    }
+}
+
 extension InvestmentSection {
+    /// A quantity as people write it: "860.5", not the bill's "860.500".
+    static func quantityText(_ q: Quantity) -> String {
+        var text = q.description
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+        return text
+    }
+
+    /// Each work item's quantity in the latest payment not returned: where the next measurement starts from.
+    static func lastMeasured(_ payments: [Payment]) -> [Int64: Quantity] {
+        let latest = payments.filter { $0.state != .rejected }.max {
+            ($0.periodEnd, $0.id) < ($1.periodEnd, $1.id)
+        }
+        return Dictionary((latest?.measured ?? []).map { ($0.workItemId, $0.quantity) }) { a, _ in a }
+    }
+
     /// "退回理由：…" for a returned change order or payment.
     static func returned(_ state: ApprovalState, _ reason: String, _ f: PageFrame) -> String? {
         state == .rejected && !reason.isEmpty ? f.t("investment.returnedBecause") + reason : nil
@@ -188,6 +267,69 @@ struct InvestmentStepController: Sendable {
         Pages.post(router, "/change_orders/:id/:step", page: "/investment", stepChange)
         Pages.post(router, "/payments/:id/:step", page: "/investment", stepPayment)
         Pages.post(router, "/projects/:id/change_orders", proposeChange)
+        Pages.post(router, "/projects/:id/payments", requestPayment)
+    }
+
+    /// A progress payment requested from the project's page: each line's quantity to date, read exactly; a
+    /// refusal about a line names its work item, and the form comes back open with what was typed.
+    @Sendable func requestPayment(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        let fields = try await Pages.form(request, context)
+        let pages = ProjectPageController(services: services)
+        let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
+            try await pages.page(
+                id: id, context, f, message: PageNotice(tone: m.0, text: m.1), payment: fields, status: status)
+        }
+        return try await Pages.save(f, next: SiteRoute.projectSaved(id, "investment").path, redisplay: redisplay) {
+            let actor = try context.actor()
+            let repo = InvestmentRepository(database: services.database)
+            guard let contract = try await repo.contract(projectId: id, actor: actor) else { throw AppError.notFound }
+            let payment = try Self.payment(fields, contract: contract, f)
+            do {
+                _ = try await repo.requestPayment(projectId: id, payment.new, actor: actor)
+            } catch let e as ValidationError {
+                // "measured[2].quantity" is the third line measured: say it by its work item's name.
+                guard let field = e.field, let at = field.firstIndex(of: "["), let end = field.firstIndex(of: "]"),
+                    let k = Int(field[field.index(after: at)..<end]), k < payment.names.count
+                else { throw e }
+                let words = AppError.from(e).map { Pages.message(for: $0, f) } ?? ""
+                throw ValidationError(
+                    field: field, code: Pages.pageMessage, message: payment.names[k] + f.t("common.colon") + words)
+            }
+        }
+    }
+
+    /// The form's payment, its lines in the bill's order with the names they are said by; every line typed wrong
+    /// is named at once.
+    static func payment(_ fields: [String: String], contract: Contract, _ f: PageFrame) throws
+        -> (new: InvestmentRepository.NewPayment, names: [String])
+    {
+        var problems: [String] = []
+        guard let periodEnd = Day(fields["period_end"] ?? "") else {
+            throw ValidationError(field: "period_end", code: Pages.pageMessage, message: f.t("form.badDate"))
+        }
+        var measured: [MeasuredLine] = []
+        var names: [String] = []
+        for l in contract.items {
+            let typed = TextNormalizer.halfWidth(fields["q_\(l.workItemId)"] ?? "").trimmingCharacters(in: .whitespaces)
+            if typed.isEmpty { continue }
+            guard let q = Quantity.parse(typed) else {
+                problems.append(Lang.fill(f.t("investment.badQuantity"), ["item": l.workItemName]))
+                continue
+            }
+            measured.append(MeasuredLine(workItemId: l.workItemId, quantity: q))
+            names.append(l.workItemName)
+        }
+        if measured.isEmpty && problems.isEmpty { problems.append(f.t("investment.nothingMeasured")) }
+        let amount = fields["amount"] ?? ""
+        let fen = YuanText.fen(amount)
+        if fen == nil {
+            problems.append(f.t(YuanText.tooLarge(amount) ? "investment.amountTooLarge" : "investment.badAmount"))
+        }
+        guard problems.isEmpty, let fen else {
+            throw ValidationError(field: nil, code: Pages.pageMessage, message: Pages.lines(problems))
+        }
+        return (.init(periodEnd: periodEnd, measured: measured, amountFen: fen), names)
     }
 
     /// A change order proposed from the project's page; a refused one shows the page again with what was typed.

@@ -566,12 +566,14 @@ struct ProjectPageController: Sendable {
 
     func page(
         id: Int64, _ context: AppContext, _ f: PageFrame, message: PageNotice?, log: SiteLogForm.Typed? = nil,
-        change: InvestmentSection.ChangeForm? = nil, check: [String: String]? = nil, gate: [String: String]? = nil,
+        change: InvestmentSection.ChangeForm? = nil, payment: [String: String]? = nil, check: [String: String]? = nil,
+        gate: [String: String]? = nil,
         row: (action: String, fields: [String: String])? = nil, savedIn: String? = nil, status: HTTPResponse.Status
     ) async throws -> Response {
         let actor = try context.require(.readProjects)
         var facts = try await ProjectPage.load(id: id, actor: actor, services: services, f)
         if let change, facts.investment?.changeForm != nil { facts.investment?.changeForm = change }
+        if let payment, let message { facts.investment?.paymentForm?.retype(payment, problem: message.text) }
         var page = ProjectPage(facts, actor: actor, message: message, log: log, f)
         if let check, let message { page.checkForm?.retype(check, problem: message.text) }
         if let row, let message { page.retype(row: row.action, row.fields, problem: message.text) }
