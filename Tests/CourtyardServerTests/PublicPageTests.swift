@@ -18,6 +18,8 @@ import Testing
             }
             #expect(status == .ok)
             #expect(page.contains("选聘物业服务企业"))  // the demo's closed vote
+            // Its figures say what each counts: owners, and floor area, that took part and that approved.
+            #expect(page.contains("人（共 ") && page.contains("同意的专有面积 ") && page.contains("（参与表决的 "))
             #expect(!page.contains(owner["phone"]!.stringValue!))
             #expect(!page.contains(owner["name"]!.stringValue!))
             func send(_ form: String) async throws -> (HTTPResponse.Status, String) {

@@ -92,17 +92,31 @@ import Testing
                 [("date", SafetyTests.today.description), ("trainer", "王安全"), ("topics", "临时用电"), ("trainees", " ")])
             #expect(empty.0 == .unprocessableContent && empty.2.contains("请填写参加培训的人员"))
             #expect(empty.2.contains("value=\"王安全\"") && empty.2.contains(">临时用电</textarea>"))
+            // A line too long to be one person is named by its number.
+            let long = try await site.post(
+                "/projects/\(project)/trainings",
+                [
+                    ("date", SafetyTests.today.description), ("trainer", "王安全"), ("topics", "临时用电"),
+                    ("trainees", "张三 瓦工\n" + String(repeating: "李", count: 51)),
+                ])
+            #expect(long.0 == .unprocessableContent && long.2.contains("第 2 行：姓名和工种各最多 50 字"))
             let saved = try await site.post(
                 "/projects/\(project)/trainings",
                 [
                     ("date", SafetyTests.today.description), ("trainer", "王安全"), ("topics", "临时用电"),
-                    ("trainees", "张三 瓦工\n李四　电工\n王五"),
+                    ("trainees", "张三 瓦工\n李四　电工\n王五\n赵六,架子工\n钱七、焊工"),
                 ])
             #expect(saved.0 == .seeOther && saved.1 == "/projects/\(project)?saved=safety#safety")
             #expect(try await SelectionTests.count(services, "trainings") == before + 1)
             let people = try await SelectionTests.ints(
                 services, "SELECT trainee_count AS id FROM trainings WHERE id = (SELECT MAX(id) FROM trainings)")[0]
-            #expect(people == 3)
+            #expect(people == 5)
+            // A name and a trade parted by a comma or 、 are read as two, not as one long name.
+            let names = try await services.database.withConnection { db in
+                try await db.raw("SELECT trainees_json FROM trainings WHERE id = (SELECT MAX(id) FROM trainings)")
+                    .first()!.decode(column: "trainees_json", as: String.self)
+            }
+            #expect(names.contains(#""name":"赵六""#) && names.contains(#""trade":"架子工""#) && names.contains("焊工"))
             let viewer = try await client.session("viewer")
             let refused = try await client.execute(
                 uri: "/projects/\(project)/trainings/new", method: .get, headers: [.cookie: viewer.0]

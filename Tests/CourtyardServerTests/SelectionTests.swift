@@ -362,7 +362,7 @@ import Testing
             let companySession = try await client.session("property")
             let link = #"<a href="/projects/\#(project)/handover">"#
             let signed = try await PageTests.page(client, "/property-company", cookie: companySession.cookie).1
-            #expect(signed.contains(link) && signed.contains("已签字，待移交"))
+            #expect(signed.contains(link) && signed.contains("我方已签字，等其他各方签字后移交"))
 
             // A change to the checklist clears the signatures.
             let changed = try await client.call(

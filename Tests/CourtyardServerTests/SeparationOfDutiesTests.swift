@@ -35,6 +35,8 @@ import Testing
             let reject = try #require(
                 theirs.firstMatch(of: /action="\/findings\/\d+\/reject".*?<\/form>/).map { String($0.0) })
             #expect(reject.contains(#"<label>复检不合格的原因（整改单位据此再整改）<textarea name="note" rows="3""#), "\(reject)")
+            // Failing looks unlike passing.
+            #expect(reject.contains(#"<button type="submit" class="secondary">复检不合格</button>"#), "\(reject)")
             // A failed re-inspection says why beside the contractor's account of the fix, not over it.
             let failed = try await f.call(
                 .post, "/api/v1/findings/\(id)/reject", as: f.supervisor, #"{"note":"护栏仍缺一段"}"#)

@@ -66,9 +66,8 @@ struct PublicCompoundPage {
     }
     struct VoteResultLine {
         var outcome: String
-        var participating: String
-        var approving: String
-        var area: String
+        /// Owners and floor area that took part and that approved, each figure named.
+        var figures: String
     }
     struct VoteLine {
         var title: String
@@ -165,8 +164,14 @@ struct PublicCompoundPage {
                 title: v.title, status: labels.status,
                 result: v.result.map { r in
                     VoteResultLine(
-                        outcome: labels.outcome, participating: "\(r.participatingOwners)/\(r.eligibleOwners)",
-                        approving: String(r.approvingOwners), area: "\(r.approvingArea)/\(r.participatingArea)")
+                        outcome: labels.outcome,
+                        figures: Lang.fill(
+                            f.t("vote.publicFigures"),
+                            [
+                                "p": String(r.participatingOwners), "e": String(r.eligibleOwners),
+                                "a": String(r.approvingOwners), "aa": "\(r.approvingArea)",
+                                "pa": "\(r.participatingArea)",
+                            ]))
                 }, ballots: "\(v.ballotsCast)/\(v.eligibleHouseholds)")
         }
         let reports = try await ReportRepository(database: services.database).publicSummary(compoundId: id).map {

@@ -162,6 +162,8 @@ struct ProjectPage {
         let takesPhoto: Bool
         /// The note's box when one is needed: a labelled box of lines (what was fixed; why the re-inspection failed).
         var noteLabel: String? = nil
+        /// Failing a re-inspection looks unlike passing it, so the two are not told apart by their words alone.
+        var secondary = false
         /// Refused: the note as typed, and why, said beside the form.
         var note = ""
         var refusal: String? = nil
@@ -525,7 +527,8 @@ struct ProjectPage {
                         action: SiteRoute.findingStep(x.id, $0).path, label: f.t("finding." + $0.rawValue),
                         needsNote: $0 != .verify, takesPhoto: $0 == .rectify,
                         noteLabel: $0 == .verify
-                            ? nil : f.t($0 == .rectify ? "finding.fixNoteLabel" : "finding.rejectNoteLabel"))
+                            ? nil : f.t($0 == .rectify ? "finding.fixNoteLabel" : "finding.rejectNoteLabel"),
+                        secondary: $0 == .reject)
                 }, hasSteps: !steps.isEmpty)
         }
         // Every item may pass and a finding outside the checklist still be open: 6/6 alone would read as all clear.

@@ -21,12 +21,23 @@ struct TrainingForm {
     var topics: String
     var trainees: String
 
-    /// "张三 木工" per line → trainees; a line with only a name has no trade.
+    /// "张三 木工" per line → trainees; a line with only a name has no trade. The name and trade may be parted as
+    /// people type them or paste them from a sheet: a space, a tab, a comma, 、 or a semicolon.
     static func trainees(_ text: String) -> [Trainee] {
         text.split(whereSeparator: \.isNewline).compactMap { line in
-            let parts = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\u{3000}" || $0 == "，" })
+            let parts = line.split(whereSeparator: { " \t\u{3000}，,、;；".contains($0) })
             guard let name = parts.first else { return nil }
             return Trainee(name: String(name), trade: parts.dropFirst().joined(separator: " "))
+        }
+    }
+
+    /// The lines whose name or trade is longer than a name or a trade can be, in the form's words ("第 3 行：…").
+    static func longLines(_ text: String, _ f: PageFrame) -> [String] {
+        text.split(whereSeparator: \.isNewline).filter { !$0.allSatisfy(\.isWhitespace) }.enumerated().compactMap {
+            i, line in
+            let t = trainees(String(line)).first
+            guard let t, t.name.count > 50 || t.trade.count > 50 else { return nil }
+            return Lang.fill(f.t("training.lineTooLong"), ["n": String(i + 1)])
         }
     }
 }
@@ -70,6 +81,10 @@ struct TrainingPageController {
                 throw ValidationError(
                     field: "date", code: Pages.pageMessage,
                     message: SafetyPaperworkController.dateProblem(fields["date"], f))
+            }
+            let long = TrainingForm.longLines(fields["trainees"] ?? "", f)
+            guard long.isEmpty else {
+                throw ValidationError(field: "trainees", code: Pages.pageMessage, message: Pages.lines(long))
             }
             _ = try await services.safetyRepository().addTraining(
                 projectId: id,
