@@ -42,6 +42,14 @@ enum HomePageTests {
         let name = try row.decode(column: "name", as: String.self)
         #expect(html.contains("<a href=\"/projects/\(id)\">\(name)</a>"))
         #expect(html.contains("项工作超过最迟完成日期"))
+        // Its own page says so where the schedule starts, flags the task, and its section link counts them.
+        let (cookie, _) = try await client.session("office")
+        let project = try await client.execute(uri: "/projects/\(id)", method: .get, headers: [.cookie: cookie]) {
+            String(buffer: $0.body)
+        }
+        #expect(project.contains(#"<p class="note bad" role="status">"#) && project.contains("项工作超过最迟完成日期（最早 "))
+        #expect(
+            project.contains(#"<strong class="flag">已超期</strong>"#) && project.contains(##"<a href="#schedule">工期（"##))
         #expect(html.contains("逾期未整改的问题"))
         #expect(html.contains("本周与上周") && html.contains("上周 "))
         // New reports are listed, each linked, not only counted.

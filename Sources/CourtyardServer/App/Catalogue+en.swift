@@ -1636,6 +1636,8 @@ extension Catalogue {
         "project.jump.label": "On this page",
         "project.jump.plan": "Works",
         "project.jump.gates": "Gates",
+        "project.jump.scheduleLate": "Schedule ({n} late)",
+        "task.late": "late",
         "project.jump.schedule": "Schedule",
         "project.jump.ledger": "Ledger",
         "project.jump.ledgerToday": "Ledger (today's log due)",

@@ -1485,6 +1485,8 @@ extension Catalogue {
         "project.jump.plan": "改造内容",
         "project.jump.gates": "阶段关口",
         "project.jump.schedule": "工期",
+        "project.jump.scheduleLate": "工期（{n} 项超期）",
+        "task.late": "已超期",
         "project.jump.ledger": "台账",
         "project.jump.ledgerToday": "台账（今日未填）",
         "project.jump.safety": "安全",

@@ -103,6 +103,8 @@ struct ProjectPage {
         let float: Int
         let actualStart: String
         let actualFinish: String
+        /// Not finished and past its latest finish: the works are behind on it.
+        var late = false
         /// The forms that record the day a task started, then finished, for those who report the works.
         var startAction: String? = nil
         var finishAction: String? = nil
@@ -227,6 +229,8 @@ struct ProjectPage {
     /// The chart as an SVG file of its own, to open or save.
     let chartHref: String?
     var taskRows: [TaskRow]
+    /// "2 项工作超过最迟完成日期（最早 2026-11-05）", where the schedule starts: the page says the works are behind.
+    var scheduleLate: String?
     let siteLogForm: SiteLogForm?
     let logRows: [LogRow]
     let hasLogs: Bool
@@ -334,6 +338,12 @@ struct ProjectPage {
         calendarRole = editsCalendars ? "alert" : "status"
         calendarTone = editsCalendars ? "bad" : "plain"
         chartHref = chart == nil ? nil : SiteRoute.gantt(p.id, lang: f.lang).path
+        let late = taskRows.filter(\.late)
+        scheduleLate =
+            late.isEmpty
+            ? nil
+            : f.lang.say(
+                "home.reason.late_tasks", ["n": String(late.count), "date": late.map(\.lateFinish).min() ?? ""])
         let writes = p.stage == .construction
         siteLogForm =
             writes && Permissions.allows(actor.role, .writeSiteLogs)
@@ -358,16 +368,24 @@ struct ProjectPage {
         safety = facts.safety
         investment = facts.investment
         jumps = Self.jumps(
-            facts, logToWrite: siteLogForm.map { $0.todaysLog == nil } ?? false, hasInvestment: investment != nil, f)
+            facts, logToWrite: siteLogForm.map { $0.todaysLog == nil } ?? false, lateTasks: late.count,
+            hasInvestment: investment != nil, f)
     }
 
     /// The sections in the order the page has them, each saying what waits there: findings not yet settled, and
     /// today's site log for whoever writes it and has not yet.
-    static func jumps(_ facts: Facts, logToWrite: Bool, hasInvestment: Bool, _ f: PageFrame) -> [Jump] {
+    static func jumps(_ facts: Facts, logToWrite: Bool, lateTasks: Int, hasInvestment: Bool, _ f: PageFrame)
+        -> [Jump]
+    {
         let unsettled = facts.checks.reduce(0) { $0 + $1.findings.filter { $0.state != .verified }.count }
         let sections: [(String, String, Bool)] = [
             ("#plan", f.t("project.jump.plan"), true), ("#gates", f.t("project.jump.gates"), true),
-            ("#schedule", f.t("project.jump.schedule"), true),
+            (
+                "#schedule",
+                lateTasks == 0
+                    ? f.t("project.jump.schedule")
+                    : f.lang.say("project.jump.scheduleLate", ["n": String(lateTasks)]), true
+            ),
             ("#ledger", f.t(logToWrite ? "project.jump.ledgerToday" : "project.jump.ledger"), true),
             ("#safety", f.t("project.jump.safety"), true),
             ("#investment", f.t("project.jump.investment"), hasInvestment),
@@ -465,6 +483,7 @@ struct ProjectPage {
                 name: t.name, critical: r.critical, duration: t.duration, lateStart: r.lateStart.description,
                 lateFinish: r.lateFinish.description, float: r.totalFloat,
                 actualStart: t.actualStart?.description ?? "—", actualFinish: t.actualFinish?.description ?? "—",
+                late: t.actualFinish == nil && r.lateFinish < Clock.today,
                 startAction: reports && t.actualStart == nil
                     ? SiteRoute.taskActual(project, t.id, "started").path : nil,
                 finishAction: reports && t.actualStart != nil && t.actualFinish == nil
