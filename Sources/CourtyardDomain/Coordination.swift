@@ -274,9 +274,10 @@ public enum CoordinationLifecycle {
             return .invalid(
                 ValidationError(field: "done_on", code: "future", message: "done_on cannot be in the future"))
         case .done where step.filedOn.map { step.doneOn! < $0 } == true:
-            return .invalid(
-                ValidationError(
-                    field: "done_on", code: "before_filed", message: "done_on cannot be before the request was made"))
+            var e = ValidationError(
+                field: "done_on", code: "before_filed", message: "done_on cannot be before the request was made")
+            e.values = ["date": step.filedOn?.description ?? ""]
+            return .invalid(e)
         case .declined where step.reason.isEmpty:
             return .invalid(
                 ValidationError(field: "reason", code: "required", message: "declining a request gives the reason"))

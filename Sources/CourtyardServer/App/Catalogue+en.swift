@@ -1473,7 +1473,7 @@ extension Catalogue {
         "error.planned_on.past": "The planned day cannot be before today.",
         "error.note.late_plan":
             "The planned day is after the day it is needed by: say why in the note; the office and the contractor see it.",
-        "error.done_on.before_filed": "The day it was done cannot be before the request was made.",
+        "error.done_on.before_filed": "The day it was done cannot be before the request was made ({date}).",
         "error.too_old": "The date is more than a year ago: please check the year.",
         "error.work_done.too_long": "The work done is at most 4,000 characters.",
         "error.work_done.required": "Say what work was done that day.",
@@ -1486,6 +1486,7 @@ extension Catalogue {
         "common.colon": ": ",
         "coordination.plannedLate": "{n} days after the day needed",
         "coordination.planNote": "The department says",
+        "queue.overdue": "past its time limit",
         "queue.tookWhich": "“{kind}” at {project}: ",
         "queue.doneOpen": "Done? Record it…",
         "queue.took.accepted": "Accepted. Next: set the day it will be done.",
