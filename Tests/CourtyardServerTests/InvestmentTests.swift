@@ -540,6 +540,18 @@ import Testing
             let stored = try await f.call(.get, "/api/v1/projects/\(f.pid)/payments").json.items
             #expect(stored.count == 1 && stored.first?["amount_fen"]?.intValue == 1_000_000)
             #expect(stored.first?["measured_value_fen"]?.intValue == 2_100_000)
+            // An amount of nothing or less is a payment's own refusal, not a change order's.
+            let (negative, _, negativeText) = try await contractor.post(
+                path, [("period_end", today), ("q_\(f.water)", "600"), ("q_\(f.lift)", "1"), ("amount", "-1200")])
+            #expect(negative == .unprocessableContent && negativeText.contains("申请金额请填写大于 0 的元数"))
+            // A line left empty stands at what was measured before: 600 m × 12.00 + 1 lift = 22,200.00 yuan.
+            let (second, _, _) = try await contractor.post(
+                path, [("period_end", today), ("q_\(f.water)", "600"), ("q_\(f.lift)", ""), ("amount", "100")])
+            #expect(second == .seeOther)
+            let both = try await f.call(.get, "/api/v1/projects/\(f.pid)/payments").json.items
+            #expect(both.count == 2 && both.last?["measured_value_fen"]?.intValue == 2_220_000)
+            let firstId = try #require(both.first?["id"]?.intValue)
+            let secondId = try #require(both.last?["id"]?.intValue)
             // The supervisor, whose turn it is, reads the lines above the tick, open.
             let supervisor = try await client.session("supervisor")
             let read = try await client.execute(
@@ -550,9 +562,12 @@ import Testing
                     && read.contains("¥6,000.00"))
             #expect(
                 read.contains(#"<details open><summary style="min-height:44px;display:flex;align-items:center">计量明细"#))
+            // Only the earlier request offers its approval; the later one says it waits for it.
+            #expect(read.contains("/payments/\(firstId)/approve") && !read.contains("/payments/\(secondId)/approve"))
+            #expect(read.contains("本项目还有更早申请的进度款等待这一步审核"))
             // The next request starts from the quantities measured, which are cumulative.
             let (_, later) = try await contractor.get("/projects/\(f.pid)")
-            #expect(later.contains(#"name="q_\#(f.water)" inputmode="decimal" maxlength="20" value="500""#))
+            #expect(later.contains(#"name="q_\#(f.water)" inputmode="decimal" maxlength="20" value="600""#))
         }
     }
 }

@@ -358,7 +358,7 @@ extension Catalogue {
         "vote.area": "Exclusive area (m²)",
         "vote.eligible": "All owners",
         "vote.publicFigures":
-            "{p} of {e} owners took part · {a} approved · approving floor area {aa} m² (of {pa} m² taking part)",
+            "{p} of {e} owners took part · {a} approved · approving floor area {aa} m² (of {pa} m² taking part, {ea} m² in all)",
         "vote.participating": "Owners voting",
         "vote.approving": "Approving",
         "vote.quorumMet": "Quorum reached",
@@ -2305,8 +2305,13 @@ extension Catalogue {
         "investment.noContract": "No construction contract recorded yet",
         "investment.changeOrders": "Change orders",
         "investment.requestPayment": "Request a progress payment",
+        "investment.paymentAmountHint": "e.g. 120000.00",
+        "investment.badPaymentAmount":
+            "Give the amount asked in yuan, above 0, with at most two decimals, e.g. 120000.00.",
+        "investment.earlierFirst":
+            "An earlier payment request of this project waits for this approval; approve that one first.",
         "investment.paymentHint":
-            "Give each contract line's quantity done to the period's end (cumulative, up to three decimals); leave lines not started empty. The amount is what this period asks to be paid.",
+            "Give each contract line's quantity done to the period's end (cumulative, up to three decimals), filled in with what was last measured; leave lines not started empty. The amount is what this period asks to be paid.",
         "investment.measuredLabel": "{item} (contract {bill} {unit}, done to date)",
         "investment.paymentAmount": "Amount requested this period (yuan)",
         "investment.submitPayment": "Submit the payment request",

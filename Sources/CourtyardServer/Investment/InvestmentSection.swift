@@ -134,9 +134,15 @@ struct InvestmentSection {
         let stored = try await repo.payments(projectId: project.id, actor: actor)
         let lines = Dictionary((contract?.items ?? []).map { ($0.workItemId, $0) }) { a, _ in a }
         for p in stored {
-            let turn =
+            let mayStep =
                 (p.state == .submitted && mine(.supervisor, project.supervisorId))
                 || (p.state == .firstApproved && mine(.pmCompany, project.pmCompanyId))
+            // Payments are approved in the order asked for: a later one waits, and says so, until the earlier has.
+            let waits =
+                mayStep
+                && PaymentOrder.olderHolds(
+                    approving: p.state, older: stored.filter { $0.id < p.id }.map(\.state))
+            let turn = mayStep && !waits
             // The progress at the period's end: the site may have moved on since the claim was measured.
             let then =
                 turn
@@ -152,10 +158,13 @@ struct InvestmentSection {
                     measuredValue: Money.yuan(p.measuredValueFen), paymentLimit: Money.yuan(p.limitFen),
                     paymentState: state(p.state, p.waitingFor),
                     paymentStep: turn ? .deciding(p.amountFen, { SiteRoute.paymentStep(p.id, approve: $0) }, f) : nil,
-                    paymentNote: ahead
-                        ? Lang.fill(
-                            f.t("investment.aheadOfProgress"), ["p": then.numberText, "day": p.periodEnd.description])
-                        : returned(p.state, p.rejectReason, f),
+                    paymentNote: waits
+                        ? f.t("investment.earlierFirst")
+                        : ahead
+                            ? Lang.fill(
+                                f.t("investment.aheadOfProgress"),
+                                ["p": then.numberText, "day": p.periodEnd.description])
+                            : returned(p.state, p.rejectReason, f),
                     paymentWarns: ahead,
                     measuredLines: p.measured.map { m in
                         MeasuredLineRow(
@@ -284,7 +293,8 @@ struct InvestmentStepController: Sendable {
             let actor = try context.actor()
             let repo = InvestmentRepository(database: services.database)
             guard let contract = try await repo.contract(projectId: id, actor: actor) else { throw AppError.notFound }
-            let payment = try Self.payment(fields, contract: contract, f)
+            let last = InvestmentSection.lastMeasured(try await repo.payments(projectId: id, actor: actor))
+            let payment = try Self.payment(fields, contract: contract, last: last, f)
             do {
                 _ = try await repo.requestPayment(projectId: id, payment.new, actor: actor)
             } catch let e as ValidationError {
@@ -301,8 +311,8 @@ struct InvestmentStepController: Sendable {
 
     /// The form's payment, its lines in the bill's order with the names they are said by; every line typed wrong
     /// is named at once.
-    static func payment(_ fields: [String: String], contract: Contract, _ f: PageFrame) throws
-        -> (new: InvestmentRepository.NewPayment, names: [String])
+    static func payment(_ fields: [String: String], contract: Contract, last: [Int64: Quantity], _ f: PageFrame)
+        throws -> (new: InvestmentRepository.NewPayment, names: [String])
     {
         var problems: [String] = []
         guard let periodEnd = Day(fields["period_end"] ?? "") else {
@@ -312,7 +322,14 @@ struct InvestmentStepController: Sendable {
         var names: [String] = []
         for l in contract.items {
             let typed = TextNormalizer.halfWidth(fields["q_\(l.workItemId)"] ?? "").trimmingCharacters(in: .whitespaces)
-            if typed.isEmpty { continue }
+            // A line left empty is not measured again: it stands at what was measured before, if anything.
+            if typed.isEmpty {
+                if let before = last[l.workItemId] {
+                    measured.append(MeasuredLine(workItemId: l.workItemId, quantity: before))
+                    names.append(l.workItemName)
+                }
+                continue
+            }
             guard let q = Quantity.parse(typed) else {
                 problems.append(Lang.fill(f.t("investment.badQuantity"), ["item": l.workItemName]))
                 continue
@@ -322,9 +339,10 @@ struct InvestmentStepController: Sendable {
         }
         if measured.isEmpty && problems.isEmpty { problems.append(f.t("investment.nothingMeasured")) }
         let amount = fields["amount"] ?? ""
-        let fen = YuanText.fen(amount)
+        let fen = YuanText.fen(amount).flatMap { $0 > 0 ? $0 : nil }
         if fen == nil {
-            problems.append(f.t(YuanText.tooLarge(amount) ? "investment.amountTooLarge" : "investment.badAmount"))
+            problems.append(
+                f.t(YuanText.tooLarge(amount) ? "investment.amountTooLarge" : "investment.badPaymentAmount"))
         }
         guard problems.isEmpty, let fen else {
             throw ValidationError(field: nil, code: Pages.pageMessage, message: Pages.lines(problems))

@@ -170,7 +170,7 @@ struct PublicCompoundPage {
                             [
                                 "p": String(r.participatingOwners), "e": String(r.eligibleOwners),
                                 "a": String(r.approvingOwners), "aa": "\(r.approvingArea)",
-                                "pa": "\(r.participatingArea)",
+                                "pa": "\(r.participatingArea)", "ea": "\(r.eligibleArea)",
                             ]))
                 }, ballots: "\(v.ballotsCast)/\(v.eligibleHouseholds)")
         }
