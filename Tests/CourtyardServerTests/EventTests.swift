@@ -468,6 +468,8 @@ import Testing
             // The form reads hours as the volunteer page does, and offers what is saved in the same words.
             let page = try await admin.get("/events/\(id)")
             #expect(page.1.contains(#"name="duration" inputmode="decimal""#) && page.1.contains(#"value="1.5""#))
+            // The organiser left without hours is still offered, filled in, beside the helper whose hours were saved.
+            #expect(page.1.contains(#"name="name" value="李红梅""#) && page.1.contains(#"value="organiser""#))
             let hoursTyped: [(String, String)] = [
                 ("name", "曹秀英"), ("phone", ""), ("duration", "25"), ("role", "helper"),
             ]
@@ -477,6 +479,10 @@ import Testing
             let unreadable = try await admin.post(
                 "/events/\(id)/hours", [("name", "曹秀英"), ("phone", ""), ("duration", "一个半"), ("role", "helper")])
             #expect(unreadable.0 == .unprocessableContent && unreadable.2.contains("第 1 行：请填写时长"))
+            // Said inside the form, where the page opens, with its rows numbered as the reason names them.
+            let inForm = try #require(unreadable.2.range(of: #"/hours#hours""#)).upperBound
+            #expect(unreadable.2[inForm...].prefix(600).contains("第 1 行：请填写时长"))
+            #expect(unreadable.2.contains(#"<li><span class="muted">第 1 行</span>"#))
             let forgotten: [(String, String)] = [("name", "曹秀英"), ("phone", ""), ("duration", ""), ("role", "helper")]
             let refusedRow = try await admin.post("/events/\(id)/hours", forgotten)
             #expect(refusedRow.0 == .unprocessableContent && refusedRow.2.contains("第 1 行"))

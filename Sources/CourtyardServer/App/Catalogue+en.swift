@@ -2677,6 +2677,7 @@ extension Catalogue {
         "event.signUpForThem": "Sign them up",
         "event.mobileForTexts": "Mobile number (for text messages about the sign-up; a relative's will do)",
         "event.hoursRow": "Line {n}: ",
+        "event.rowLabel": "Line {n}",
         "error.helpers.name.duplicate": "This person is already on an earlier line; one line a person.",
         "error.helpers.name.too_long": "A name is at most 50 characters.",
         "error.helpers.phone.invalid": "The mobile number is not valid.",

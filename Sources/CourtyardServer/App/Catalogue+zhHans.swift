@@ -2471,6 +2471,7 @@ extension Catalogue {
         "event.signUpForThem": "代为报名",
         "event.mobileForTexts": "手机号（报名结果和变动会短信通知；老人没有手机可填家人的）",
         "event.hoursRow": "第 {n} 行：",
+        "event.rowLabel": "第 {n} 行",
         "error.helpers.name.duplicate": "这个人在前面已经填过一行，同一人只填一行（组织者和帮忙的只算一次）。",
         "error.helpers.name.too_long": "姓名最多 50 个字。",
         "error.helpers.phone.invalid": "手机号码格式不对。",

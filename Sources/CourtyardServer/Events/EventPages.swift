@@ -228,6 +228,17 @@ struct EventPage {
         var helperPhone: String
         var helperDuration: String
         var isOrganiser: Bool
+        /// "第 2 行", the words a refusal names the row by.
+        var rowLabel = ""
+    }
+
+    /// The rows numbered as a refusal names them.
+    static func numbered(_ rows: [HelperRow], _ f: PageFrame) -> [HelperRow] {
+        rows.enumerated().map { i, r in
+            var r = r
+            r.rowLabel = f.lang.say("event.rowLabel", ["n": String(i + 1)])
+            return r
+        }
     }
     /// Changing an event not yet started: its name, times, place and capacity. Those signed up are texted a new
     /// time or place. Refused, it comes back open with what was typed and the reason inside it.
@@ -271,6 +282,8 @@ struct EventPage {
     var helpers: [HelperRow]
     var hoursAction: String
     var hoursTotal: String
+    /// Why the hours were refused, said inside their form.
+    var hoursError: String? = nil
     var reportAction: String
     var reportText: String
     var reportPhotos: [String]
@@ -306,12 +319,13 @@ struct EventPage {
                 helperDuration: ServiceDuration.typed(h.minutes),
                 isOrganiser: h.role == .organiser)
         }
-        if helpers.isEmpty {
-            helpers = e.organisers.enumerated().map { i, o in
+        // The organisers come filled in, also once others' hours are saved: one not yet given hours stays offered.
+        let named = Set(helpers.map(\.helperName))
+        for o in e.organisers where !named.contains(o.name) {
+            helpers.append(
                 HelperRow(
-                    rowIndex: String(i), helperName: o.name, helperPhone: o.phone, helperDuration: "", isOrganiser: true
-                )
-            }
+                    rowIndex: String(helpers.count), helperName: o.name, helperPhone: o.phone, helperDuration: "",
+                    isOrganiser: true))
         }
         for _ in 0..<3 {
             helpers.append(
@@ -337,7 +351,8 @@ struct EventPage {
             ended: now >= e.ends && e.state == .scheduled, signups: signups, hasSignups: !signups.isEmpty,
             signupAction: SiteRoute.eventAction(id, "signups").path,
             attendanceAction: SiteRoute.eventAction(id, "attendance").path, attendedCount: String(e.attended),
-            helpers: helpers, hoursAction: SiteRoute.eventAction(id, "hours").path, hoursTotal: hours.totalHours,
+            helpers: Self.numbered(helpers, f), hoursAction: SiteRoute.eventAction(id, "hours").path + "#hours",
+            hoursTotal: hours.totalHours,
             reportAction: SiteRoute.eventAction(id, "report").path, reportText: e.report?.text ?? "",
             reportPhotos: (e.report?.photos ?? []).map { SiteRoute.publicAttachment($0).path },
             hasReportPhotos: !(e.report?.photos ?? []).isEmpty, cancelAction: SiteRoute.eventAction(id, "cancel").path)
@@ -555,12 +570,16 @@ struct EventPageController {
             let names = typed["name"] ?? []
             let phones = typed["phone"] ?? []
             let roles = typed["role"] ?? []
-            page.helpers = durations.indices.map { i in
-                EventPage.HelperRow(
-                    rowIndex: String(i), helperName: i < names.count ? names[i] : "",
-                    helperPhone: i < phones.count ? phones[i] : "", helperDuration: durations[i],
-                    isOrganiser: i < roles.count && roles[i] == HelperRole.organiser.rawValue)
-            }
+            page.helpers = EventPage.numbered(
+                durations.indices.map { i in
+                    EventPage.HelperRow(
+                        rowIndex: String(i), helperName: i < names.count ? names[i] : "",
+                        helperPhone: i < phones.count ? phones[i] : "", helperDuration: durations[i],
+                        isOrganiser: i < roles.count && roles[i] == HelperRole.organiser.rawValue)
+                }, f)
+            // The reason inside the form, where the page opens (#hours), not at the top of a long page.
+            page.hoursError = note?.text
+            page.note = nil
         } else {
             page.typedName = typed["name"]?.last ?? ""
             page.typedPhone = typed["phone"]?.last ?? ""
