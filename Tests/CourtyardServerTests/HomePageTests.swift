@@ -359,6 +359,8 @@ enum ReportTrackingTests {
             String(buffer: $0.body)
         }
         #expect(publicPage.contains(#"<h2 id="report">我要反映问题</h2><p class="note bad" role="note">闻到燃气味"#))
+        // A refused report opens at its form, where each field says what is wrong, not at the top of a long page.
+        #expect(publicPage.contains(#"action="/public/compounds/\#(compound.id)/reports#report""#))
         let (made, location) = try await client.execute(
             uri: "/public/compounds/\(compound.id)/reports", method: .post,
             headers: [.contentType: "application/x-www-form-urlencoded"],

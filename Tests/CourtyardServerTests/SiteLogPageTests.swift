@@ -121,7 +121,10 @@ import Testing
             #expect(stale == .preconditionFailed)
             #expect(stalePage.contains("今天的日志在您打开这页之后又有人改过"))
             #expect(stalePage.contains(#"name="version" value="2""#) && stalePage.contains(#"value="9""#))
-            #expect(stalePage.contains(#"<details id="log-correct" open>"#) && !stalePage.contains("雨棚有裂缝"))
+            // What the second tab typed is said under the refusal, to type again, not put into the form.
+            #expect(stalePage.contains(#"<details id="log-correct" open>"#))
+            #expect(stalePage.contains("您刚才填写的（没有保存）：") && stalePage.contains("存在问题：雨棚有裂缝"))
+            #expect(!stalePage.contains(">雨棚有裂缝</textarea>"))
             let (_, after, _) = try await PageTests.page(client, "/projects/\(project)", cookie: cookie)
             #expect(after.contains("拆除3号楼旧雨棚") && !after.contains("拆除3号楼旧雨蓬"))
             #expect(try await Self.percent(services, item) == percent + 5)

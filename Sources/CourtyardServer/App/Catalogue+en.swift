@@ -1213,6 +1213,13 @@ extension Catalogue {
         "error.mismatch": "The places do not belong together (a community outside its sub-district, say).",
         "error.missing_column": "The sheet lacks a required column.",
         "error.missing_item": "An item is not scored.",
+        "error.checklist_changed.lead": "The checklist was changed after you read it; check the version now. Changed: ",
+        "error.detail.handover_part": "{part}",
+        "handover.part.facilities": "facilities and equipment",
+        "handover.part.documents": "documents",
+        "handover.part.keys": "keys",
+        "handover.part.defects": "defects left",
+        "handover.part.warranty_until": "warranty",
         "error.checklist_changed":
             "Someone has changed the checklist since you read it; check the version now held first.",
         "error.invalid_if_match": "If-Match is an ETag this server gave, sent back as it was.",
@@ -1583,6 +1590,7 @@ extension Catalogue {
         "queue.words": "The request and the department's words",
         "queue.doneNote": "Department's note",
         "log.correct": "Correct today's log",
+        "log.typedUnsaved": "What you typed (not saved):",
         "log.correctionStale":
             "Today's log was changed after you opened this page (perhaps by you, elsewhere); here it is as saved now. Check it before correcting.",
         "log.correctHint": "Today's log can be corrected by the person who wrote it, today only.",

@@ -279,6 +279,17 @@ extension ProjectPageController {
         }
     }
 
+    /// What a stale correction typed, said under the refusal so it can be typed again onto the log as it is now.
+    static func unsaved(_ t: SiteLogForm.Typed, _ f: PageFrame) -> String {
+        let typed = [
+            ("log.weather", t.weather), ("log.workers", t.workers), ("log.workDone", t.workDone),
+            ("log.issues", t.issues),
+        ]
+        .filter { !$0.1.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
+        .map { f.t($0.0) + f.t("common.colon") + $0.1 }
+        return typed.isEmpty ? "" : "\n" + f.t("log.typedUnsaved") + "\n" + typed.joined(separator: "\n")
+    }
+
     /// Corrects today's log from the form under it: its author, on the day; what was typed stays when it is refused.
     @Sendable func correctSiteLog(_ request: Request, _ context: AppContext, _ f: PageFrame) async throws -> Response {
         let id = try context.parameters.require("id", as: Int64.self)
@@ -292,7 +303,7 @@ extension ProjectPageController {
         let shown = typed
         let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
             var again = shown
-            again.note = status == .preconditionFailed ? f.t("log.correctionStale") : m.1
+            again.note = status == .preconditionFailed ? f.t("log.correctionStale") + Self.unsaved(shown, f) : m.1
             again.stale = status == .preconditionFailed
             return try await page(id: id, context, f, message: nil, log: again, status: status)
         }

@@ -439,6 +439,28 @@ public struct HandoverRepository: Sendable {
 
     /// A checklist as the audit log keeps it: each list as one line of text ("路灯 15、单元门禁 6"), so that an entry
     /// names the lists that changed and how, and a list left as it was is not named at all.
+    /// The parts of the checklist (`facilities`, `documents`, `keys`, `defects`, `warranty_until`) that the saves
+    /// after version `since` changed, in the checklist's order, read from the audit log's before and after.
+    static func changedParts(_ projectId: Int64, since: Int, now: Int, db: any SQLDatabase) async throws -> [String] {
+        guard since >= 1, now > since else { return [] }
+        let saves = try await db.raw(
+            """
+            SELECT before_json, after_json FROM audit_log
+            WHERE entity = 'handovers' AND entity_id = \(bind: projectId) AND action = 'update'
+            ORDER BY id DESC LIMIT \(bind: min(now - since, 100))
+            """
+        ).all()
+        var changed: Set<String> = []
+        for r in saves {
+            let before = try r.decode(column: "before_json", as: String?.self).flatMap(JSONValue.parse)
+            let after = try r.decode(column: "after_json", as: String?.self).flatMap(JSONValue.parse)
+            for part in Self.parts where before?[part] != after?[part] { changed.insert(part) }
+        }
+        return Self.parts.filter(changed.contains)
+    }
+
+    static let parts = ["facilities", "documents", "keys", "defects", "warranty_until"]
+
     static func audited(_ c: HandoverChecklist) -> JSONValue {
         .object([
             (
@@ -485,8 +507,11 @@ public struct HandoverRepository: Sendable {
             }
             let version = try row.decode(column: "version", as: Int.self)
             if let expected, expected != version {
+                // What changed since the version read, so the signer checks those parts, not every table again.
+                let parts = try await Self.changedParts(projectId, since: expected, now: version, db: db)
                 throw StoreError.refused(
-                    code: "checklist_changed", message: "the checklist has changed since it was read; read it again")
+                    code: "checklist_changed", message: "the checklist has changed since it was read; read it again",
+                    details: parts.map { Phrase("handover_part", terms: ["part": "handover.part." + $0]) })
             }
             // Signed already on this version (a second click, or another member of the same party): nothing to do.
             let signed = try await db.raw(
