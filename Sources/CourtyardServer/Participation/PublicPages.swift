@@ -199,7 +199,8 @@ struct PublicCompoundPage {
             errors = refused
         }
         let reportForm = ReportForm(
-            note: errors.form.map { PageNote(kind: "bad", text: $0) }, action: SiteRoute.publicReports(id).path + "#report",
+            note: errors.form.map { PageNote(kind: "bad", text: $0) },
+            action: SiteRoute.publicReports(id).path + "#report",
             categories: ReportCategory.allCases.map {
                 Option(
                     value: $0.rawValue, label: f.t("category." + $0.rawValue),
