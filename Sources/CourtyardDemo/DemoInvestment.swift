@@ -83,9 +83,12 @@ enum DemoInvestment {
         var paid: Int64 = 0
         var last: (payment: Payment, measured: [MeasuredLine])?
         for (month, share) in [(2, 30), (1, 55), (0, 70)].prefix(1 + i % 3) {
+            // A share of each line; lines counted in whole units (lamps, sets) are measured in whole units.
             let measured = contract.items.map {
-                MeasuredLine(
-                    workItemId: $0.workItemId, quantity: Quantity(milli: $0.quantity.milli * Int64(share) / 100))
+                let milli = $0.quantity.milli * Int64(share) / 100
+                let whole = $0.quantity.milli % 1000 == 0
+                return MeasuredLine(
+                    workItemId: $0.workItemId, quantity: Quantity(milli: whole ? milli / 1000 * 1000 : milli))
             }
             let value = measured.reduce(Int64(0)) { sum, m in
                 sum

@@ -544,6 +544,8 @@ import Testing
             let (negative, _, negativeText) = try await contractor.post(
                 path, [("period_end", today), ("q_\(f.water)", "600"), ("q_\(f.lift)", "1"), ("amount", "-1200")])
             #expect(negative == .unprocessableContent && negativeText.contains("申请金额请填写大于 0 的元数"))
+            // Said once, inside the form the page opens at.
+            #expect(negativeText.components(separatedBy: "申请金额请填写大于 0 的元数").count == 2)
             // A line left empty stands at what was measured before: 600 m × 12.00 + 1 lift = 22,200.00 yuan.
             let (second, _, _) = try await contractor.post(
                 path, [("period_end", today), ("q_\(f.water)", "600"), ("q_\(f.lift)", ""), ("amount", "100")])
@@ -565,6 +567,8 @@ import Testing
             // Only the earlier request offers its approval; the later one says it waits for it.
             #expect(read.contains("/payments/\(firstId)/approve") && !read.contains("/payments/\(secondId)/approve"))
             #expect(read.contains("本项目还有更早申请的进度款等待这一步审核"))
+            // The later payment's lines say what its period adds to the one before.
+            #expect(read.contains("（本期 100）") && read.contains("（本期 0）"))
             // The next request starts from the quantities measured, which are cumulative.
             let (_, later) = try await contractor.get("/projects/\(f.pid)")
             #expect(later.contains(#"name="q_\#(f.water)" inputmode="decimal" maxlength="20" value="600""#))

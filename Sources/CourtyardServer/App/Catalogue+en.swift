@@ -2313,6 +2313,7 @@ extension Catalogue {
         "investment.noContract": "No construction contract recorded yet",
         "investment.changeOrders": "Change orders",
         "investment.requestPayment": "Request a progress payment",
+        "investment.thisPeriod": " (this period {q})",
         "investment.paymentAmountHint": "e.g. 120000.00",
         "investment.badPaymentAmount":
             "Give the amount asked in yuan, above 0, with at most two decimals, e.g. 120000.00.",

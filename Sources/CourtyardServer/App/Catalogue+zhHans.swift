@@ -1370,6 +1370,7 @@ extension Catalogue {
         "queue.took.reopened": "已保存。",
         "investment.proposeChange": "提出工程变更",
         "investment.requestPayment": "申请进度款",
+        "investment.thisPeriod": "（本期 {q}）",
         "investment.paymentAmountHint": "如 120000.00",
         "investment.badPaymentAmount": "申请金额请填写大于 0 的元数，最多两位小数，如 120000.00。",
         "investment.earlierFirst": "本项目还有更早申请的进度款等待这一步审核，请先审核那一笔。",

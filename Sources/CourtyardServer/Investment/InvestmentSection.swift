@@ -166,12 +166,7 @@ struct InvestmentSection {
                                 ["p": then.numberText, "day": p.periodEnd.description])
                             : returned(p.state, p.rejectReason, f),
                     paymentWarns: ahead,
-                    measuredLines: p.measured.map { m in
-                        MeasuredLineRow(
-                            itemName: lines[m.workItemId]?.workItemName ?? "—",
-                            itemQuantity: Self.quantityText(m.quantity) + " " + (lines[m.workItemId]?.unit ?? ""),
-                            itemValue: Money.yuan(m.valueFen))
-                    },
+                    measuredLines: Self.measuredRows(p, before: stored, lines: lines, f),
                     measuredCount: Lang.fill(f.t("investment.measuredLines"), ["n": String(p.measured.count)])))
         }
         let proposes =
@@ -225,6 +220,22 @@ extension InvestmentSection {
         while text.hasSuffix("0") { text.removeLast() }
         if text.hasSuffix(".") { text.removeLast() }
         return text
+    }
+
+    /// A payment's lines as its approver reads them: the quantity to date, what this period adds to the payment
+    /// before it (quantities are cumulative), and the value.
+    static func measuredRows(_ p: Payment, before all: [Payment], lines: [Int64: ContractLine], _ f: PageFrame)
+        -> [MeasuredLineRow]
+    {
+        let previous = lastMeasured(all.filter { ($0.periodEnd, $0.id) < (p.periodEnd, p.id) })
+        return p.measured.map { m in
+            let unit = lines[m.workItemId]?.unit ?? ""
+            let added = Quantity(milli: m.quantity.milli - (previous[m.workItemId]?.milli ?? 0))
+            let period = previous.isEmpty ? "" : f.lang.say("investment.thisPeriod", ["q": quantityText(added)])
+            return MeasuredLineRow(
+                itemName: lines[m.workItemId]?.workItemName ?? "—",
+                itemQuantity: quantityText(m.quantity) + " " + unit + period, itemValue: Money.yuan(m.valueFen))
+        }
     }
 
     /// Each work item's quantity in the latest payment not returned: where the next measurement starts from.

@@ -199,7 +199,7 @@ struct ProjectPage {
         var findings: [FindingLine]
     }
 
-    let message: PageNotice?
+    var message: PageNotice?
     let stages: [Stage]
     let cards: [Card]
     let contractor: String
@@ -598,6 +598,13 @@ struct ProjectPageController: Sendable {
         if let payment, let message { facts.investment?.paymentForm?.retype(payment, problem: message.text) }
         var page = ProjectPage(facts, actor: actor, message: message, log: log, f)
         if let check, let message { page.checkForm?.retype(check, problem: message.text) }
+        // A refusal said inside its open form is not said again on top: the page opens at the form, and a screen
+        // reader would read it twice.
+        if (check != nil && page.checkForm != nil) || (payment != nil && facts.investment?.paymentForm != nil)
+            || (change != nil && facts.investment?.changeForm != nil)
+        {
+            page.message = nil
+        }
         if let row, let message { page.retype(row: row.action, row.fields, problem: message.text) }
         if let gate, var form = page.advance {
             form.typedNote = gate["note"] ?? ""
