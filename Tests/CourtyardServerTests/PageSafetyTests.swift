@@ -28,7 +28,7 @@ import Testing
             let (status, html) = try await Self.page(client, "/reports/\(id)", cookie: cookie)
             #expect(status == .ok)
             #expect(html.contains("<option value=\"verified\" selected>确认已整改</option>"))
-            #expect(html.contains("<option value=\"reopened\">重新办理</option>"))
+            #expect(html.contains("<option value=\"reopened\" data-needs-note=\"1\">重新办理</option>"))
         }
     }
 

@@ -43,6 +43,10 @@ import Testing
             #expect(
                 form.contains(#"enctype="multipart/form-data""#) && form.contains("整改后照片")
                     && form.contains("data-resize"))
+            // The steps refused without a note say so to the page's script, which makes the note required while one
+            // is chosen, so the browser asks before the photos are sent and lost to a refusal.
+            #expect(form.contains(#"<option value="fixed" data-needs-note="1""#))
+            #expect(!form.contains(#"value="acknowledged" data-needs-note"#))
             // A photo with another step (handing the report back) is refused, and its file not kept.
             let files = try await SelectionTests.count(services, "attachments")
             let back = try await SiteLogPageTests.post(

@@ -274,7 +274,9 @@ import Testing
             )
             #expect(byContractor.status == .forbidden)
             // The contractor may hand it back instead, saying why; it does not confirm or close.
-            #expect(page.contains(#"<option value="reopened">退回街道"#) && !page.contains("value=\"closed\""))
+            #expect(
+                page.contains(#"<option value="reopened" data-needs-note="1">退回街道"#)
+                    && !page.contains("value=\"closed\""))
             #expect(try await step(contractor, "to=fixed&note=") == .unprocessableContent)
             #expect(try await step(contractor, "to=fixed&note=%E5%B7%B2%E6%95%B4%E6%94%B9") == .seeOther)
             let after = try await client.call(.get, "/api/v1/reports/\(id)", token: token)

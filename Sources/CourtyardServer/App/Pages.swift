@@ -578,6 +578,9 @@ struct FormOption {
     var value: String
     var label: String
     var selected: Bool
+    /// A step that is refused without a note: the page's script makes the note required when it is chosen, so the
+    /// photos chosen with it are not lost to a refusal.
+    var needsNote = false
 
     /// The values a refused form had ticked under `key` (joined by commas by `Pages.checkboxForm`).
     static func ticked(_ typed: [String: String], _ key: String) -> Set<String> {

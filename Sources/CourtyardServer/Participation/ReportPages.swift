@@ -243,7 +243,9 @@ struct ReportPage {
                     // The organisation it was sent to hands it back; the office takes it back to send elsewhere.
                     let back = ReportRouting.takesAssignments(actor.role) ? "handBack" : "recall"
                     let word = $0 == .reopened && r.state == .assigned ? back : $0.rawValue
-                    return Option(value: $0.rawValue, label: f.t("report.step." + word), selected: $0 == preferred)
+                    return Option(
+                        value: $0.rawValue, label: f.t("report.step." + word), selected: $0 == preferred,
+                        needsNote: [.fixed, .rejected, .reopened].contains($0))
                 },
                 offersAssignee: next.contains(.assigned), groups: groups, note: typed?.fields["note"] ?? "",
                 assigneeError: wrong.contains("assignee_organisation_id") ? typed?.message : nil,

@@ -99,3 +99,21 @@ function setUp(input) {
 var inputs = document.querySelectorAll('input[type=file][data-resize]');
 for (var k = 0; k < inputs.length; k++) setUp(inputs[k]);
 })();
+
+// A step that needs a note (a fix, turning a report down, reopening it) makes the note required while it is
+// chosen, so the browser asks for the note before sending and the photos chosen with it are not lost to a refusal.
+(function () {
+  var selects = document.querySelectorAll('select[name="to"]');
+  for (var i = 0; i < selects.length; i++) {
+    (function (select) {
+      var note = select.form && select.form.querySelector('textarea[name="note"]');
+      if (!note) return;
+      function sync() {
+        var chosen = select.options[select.selectedIndex];
+        note.required = !!(chosen && chosen.getAttribute('data-needs-note'));
+      }
+      select.addEventListener('change', sync);
+      sync();
+    })(selects[i]);
+  }
+})();
