@@ -55,6 +55,12 @@ import Testing
             #expect(back.0 == .unprocessableContent && back.2.contains("只有“报告已整改”时才能附照片"))
             #expect(try await SelectionTests.count(services, "attachments") == files)
             #expect(try await ReporterAnswerTests.state(services, id) == "assigned")
+            // A file that is not a photo is named beside the photo field, and nothing is kept.
+            let notPhoto = try await SiteLogPageTests.post(
+                client, path, cookie: cookie, [("_csrf", csrf), ("to", "fixed"), ("note", "已更换三楼水管")],
+                photo: Array("不是图片".utf8))
+            #expect(notPhoto.0 == .unprocessableContent && notPhoto.2.contains("“现场.png”不是能用的照片"))
+            #expect(try await SelectionTests.count(services, "attachments") == files)
             let fixed = try await SiteLogPageTests.post(
                 client, path, cookie: cookie, [("_csrf", csrf), ("to", "fixed"), ("note", "已更换三楼水管")],
                 photo: SiteLogPageTests.png)

@@ -189,6 +189,9 @@ extension Catalogue {
         "error.photos.invalid": "The photo cannot be read: use a JPEG, PNG or WebP photo.",
         "error.photos.not_found": "Only photos you uploaded yourself can be attached.",
         "error.photo.too_many": "At most 3 photos.",
+        "error.photo.unsupported_type": "“{name}” is not a photo this takes; choose a JPEG, PNG or WebP one.",
+        "error.photo.too_large": "“{name}” is over 10 MB; choose another or make it smaller.",
+        "error.photo.empty": "“{name}” is empty; choose it again.",
         "track.fixSaid": "What was done: ",
         "track.tooMany": "Too many lookups from here: try again in 10 minutes.",
         "track.filed":

@@ -205,7 +205,14 @@ struct MultipartForm {
         var ids: [Int64] = []
         do {
             for f in sent where !f.bytes.isEmpty {
-                ids.append(try await repo.create(filename: f.filename, bytes: f.bytes, actor: actor).id)
+                do {
+                    ids.append(try await repo.create(filename: f.filename, bytes: f.bytes, actor: actor).id)
+                } catch var e as ValidationError where e.field == "file" && f.name == "photo" {
+                    // Said by the photo field, naming the file: with several chosen, the person knows which to change.
+                    e.field = f.name
+                    e.values["name"] = String(f.filename.prefix(80))
+                    throw e
+                }
             }
             return try await body(ids)
         } catch {
