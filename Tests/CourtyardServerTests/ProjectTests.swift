@@ -656,57 +656,28 @@ extension TestClientProtocol {
             #expect(
                 page.contains("action=\"/projects/\(pid)/checks#check-form\"") && page.contains("name=\"item_height\""))
             let today = Day.today(epochSeconds: Date().timeIntervalSince1970)
-            let boundary = "ck-1"
-            // A failed item without a word of what is wrong is refused, and the form comes back open as it was.
-            var silent = ByteBuffer()
-            for (k, v) in [("_csrf", office.csrf), ("date", "2026-02-30"), ("item_height", "fail")] {
-                silent.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n")
+            // The form as a browser sends it (multipart, for its photo), answered with its status and page.
+            func send(_ fields: [(String, String)]) async throws -> (HTTPResponse.Status, String) {
+                let (status, _, page) = try await SiteLogPageTests.post(
+                    client, "/projects/\(pid)/checks", cookie: office.cookie, [("_csrf", office.csrf)] + fields)
+                return (status, page)
             }
-            silent.writeString("--\(boundary)--\r\n")
-            let (bad, again) = try await client.execute(
-                uri: "/projects/\(pid)/checks", method: .post,
-                headers: [.cookie: office.cookie, .contentType: "multipart/form-data; boundary=\(boundary)"],
-                body: silent
-            ) { ($0.status, String(buffer: $0.body)) }
+            // A failed item without a word of what is wrong is refused, and the form comes back open as it was.
+            let (bad, again) = try await send([("date", "2026-02-30"), ("item_height", "fail")])
             #expect(bad == .unprocessableContent && again.contains("日期无效"))
             #expect(again.contains(#"value="2026-02-30""#) && again.contains(#"value="fail" checked"#))
             // Every item is answered: one left unmarked is named, and nothing is recorded as passed for it.
             let others = ["excavation", "signs", "hoarding", "power", "fire_lane"].map { ("item_" + $0, "pass") }
-            var unmarked = ByteBuffer()
-            for (k, v) in [("_csrf", office.csrf), ("date", today.description), ("item_height", "fail")] {
-                unmarked.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n")
-            }
-            unmarked.writeString("--\(boundary)--\r\n")
-            let (skipped, skippedPage) = try await client.execute(
-                uri: "/projects/\(pid)/checks", method: .post,
-                headers: [.cookie: office.cookie, .contentType: "multipart/form-data; boundary=\(boundary)"],
-                body: unmarked
-            ) { ($0.status, String(buffer: $0.body)) }
+            let (skipped, skippedPage) = try await send([("date", today.description), ("item_height", "fail")])
             #expect(skipped == .unprocessableContent && skippedPage.contains("还没选的：沟槽开挖防护、警示标志、文明施工围挡、临时用电、消防通道畅通。"))
             #expect(!page.contains(#"value="pass" checked"#) && page.contains(#"value="pass" required>"#))
-            var noWords = ByteBuffer()
-            for (k, v) in [("_csrf", office.csrf), ("date", today.description), ("item_height", "fail")] + others {
-                noWords.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n")
-            }
-            noWords.writeString("--\(boundary)--\r\n")
-            let refused = try await client.execute(
-                uri: "/projects/\(pid)/checks", method: .post,
-                headers: [.cookie: office.cookie, .contentType: "multipart/form-data; boundary=\(boundary)"],
-                body: noWords
-            ) { ($0.status, String(buffer: $0.body)) }
+            let refused = try await send([("date", today.description), ("item_height", "fail")] + others)
             #expect(refused.0 == .unprocessableContent && refused.1.contains("有不合格项时，请在“发现的问题”中写明问题"))
-            var body = ByteBuffer()
-            for (k, v) in [
-                ("_csrf", office.csrf), ("date", today.description), ("item_height", "fail"),
-                ("finding", "5号楼脚手架未挂安全网\r\n\r\n  3号楼临边无护栏 "),
-            ] + others {
-                body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n")
-            }
-            body.writeString("--\(boundary)--\r\n")
-            let saved = try await client.execute(
-                uri: "/projects/\(pid)/checks", method: .post,
-                headers: [.cookie: office.cookie, .contentType: "multipart/form-data; boundary=\(boundary)"], body: body
-            ) { $0.status }
+            let (saved, _) = try await send(
+                [
+                    ("date", today.description), ("item_height", "fail"),
+                    ("finding", "5号楼脚手架未挂安全网\r\n\r\n  3号楼临边无护栏 "),
+                ] + others)
             #expect(saved == .seeOther)
             let checks = try await client.call(.get, "/api/v1/projects/\(pid)/checks", token: officeToken).json.items
             let check = checks.first {
