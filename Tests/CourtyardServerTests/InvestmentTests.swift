@@ -540,6 +540,10 @@ import Testing
             let stored = try await f.call(.get, "/api/v1/projects/\(f.pid)/payments").json.items
             #expect(stored.count == 1 && stored.first?["amount_fen"]?.intValue == 1_000_000)
             #expect(stored.first?["measured_value_fen"]?.intValue == 2_100_000)
+            // Less than measured before is refused giving the earlier figure, as quantities are cumulative.
+            let (less, _, lessText) = try await contractor.post(
+                path, [("period_end", today), ("q_\(f.water)", "400"), ("q_\(f.lift)", "1"), ("amount", "100")])
+            #expect(less == .unprocessableContent && lessText.contains("计量数量少于上一次的累计数量（500）"))
             // An amount of nothing or less is a payment's own refusal, not a change order's.
             let (negative, _, negativeText) = try await contractor.post(
                 path, [("period_end", today), ("q_\(f.water)", "600"), ("q_\(f.lift)", "1"), ("amount", "-1200")])

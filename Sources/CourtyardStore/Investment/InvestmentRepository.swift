@@ -572,13 +572,21 @@ public struct InvestmentRepository: Sendable {
         switch InvestmentRules.followsEarlier(periodEnd: n.periodEnd, measured: n.measured, earlier: earlier) {
         case nil: return
         case .periodBeforeEarlier(let day):
-            throw ValidationError(
+            var e = ValidationError(
                 field: "period_end", code: "before_earlier",
                 message: "the period ends before the last one measured (\(day)); quantities are cumulative")
+            e.values = ["day": day.description]
+            throw e
         case .belowEarlier(let i, let q):
-            throw ValidationError(
+            var e = ValidationError(
                 field: "measured[\(i)].quantity", code: "below_earlier",
                 message: "less than the \(q) measured before; quantities are cumulative to the period's end")
+            // The earlier figure as people write it: 589.4, not the bill's 589.400.
+            var text = q.description
+            while text.hasSuffix("0") { text.removeLast() }
+            if text.hasSuffix(".") { text.removeLast() }
+            e.values = ["earlier": text]
+            throw e
         }
     }
 
