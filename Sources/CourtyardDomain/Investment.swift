@@ -20,6 +20,14 @@ public struct Quantity: Hashable, Comparable, Sendable, TextCodable {
         return "\(sign)\(v / 1000)." + String(repeating: "0", count: 3 - frac.count) + frac
     }
 
+    /// "860.5": as people write it, without the bill's trailing zeros.
+    public var plainText: String {
+        var text = description
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+        return text
+    }
+
     public init?(parsing text: String) {
         guard let q = Quantity.parse(text) else { return nil }
         self = q

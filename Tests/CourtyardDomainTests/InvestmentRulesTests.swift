@@ -15,6 +15,10 @@ import Testing
         #expect(Quantity(milli: 860_500).description == "860.500")
         #expect(Quantity(milli: 7).description == "0.007")
         #expect(Quantity.max.description == "999999999.999")
+        // As people write it, read back the same: no trailing zeros, no point for a whole number.
+        #expect(Quantity(milli: 860_500).plainText == "860.5" && Quantity(milli: 2_000).plainText == "2")
+        #expect(Quantity(milli: 10_000).plainText == "10" && Quantity(milli: 0).plainText == "0")
+        #expect(Quantity(milli: 7).plainText == "0.007")
     }
 
     @Test func aMeasurementIsCumulativeAndNeverGoesBack() {

@@ -215,12 +215,7 @@ extension InvestmentSection.PaymentForm {
 
 extension InvestmentSection {
     /// A quantity as people write it: "860.5", not the bill's "860.500".
-    static func quantityText(_ q: Quantity) -> String {
-        var text = q.description
-        while text.hasSuffix("0") { text.removeLast() }
-        if text.hasSuffix(".") { text.removeLast() }
-        return text
-    }
+    static func quantityText(_ q: Quantity) -> String { q.plainText }
 
     /// A payment's lines as its approver reads them: the quantity to date, what this period adds to the payment
     /// before it (quantities are cumulative), and the value.

@@ -582,10 +582,7 @@ public struct InvestmentRepository: Sendable {
                 field: "measured[\(i)].quantity", code: "below_earlier",
                 message: "less than the \(q) measured before; quantities are cumulative to the period's end")
             // The earlier figure as people write it: 589.4, not the bill's 589.400.
-            var text = q.description
-            while text.hasSuffix("0") { text.removeLast() }
-            if text.hasSuffix(".") { text.removeLast() }
-            e.values = ["earlier": text]
+            e.values = ["earlier": q.plainText]
             throw e
         }
     }

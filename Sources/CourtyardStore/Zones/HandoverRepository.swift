@@ -437,8 +437,6 @@ public struct HandoverRepository: Sendable {
         "warranty": "保修文件", "other": "其他",
     ]
 
-    /// A checklist as the audit log keeps it: each list as one line of text ("路灯 15、单元门禁 6"), so that an entry
-    /// names the lists that changed and how, and a list left as it was is not named at all.
     /// The parts of the checklist (`facilities`, `documents`, `keys`, `defects`, `warranty_until`) that the saves
     /// after version `since` changed, in the checklist's order, read from the audit log's before and after.
     static func changedParts(_ projectId: Int64, since: Int, now: Int, db: any SQLDatabase) async throws -> [String] {
@@ -461,6 +459,8 @@ public struct HandoverRepository: Sendable {
 
     static let parts = ["facilities", "documents", "keys", "defects", "warranty_until"]
 
+    /// A checklist as the audit log keeps it: each list as one line of text ("路灯 15、单元门禁 6"), so that an entry
+    /// names the lists that changed and how, and a list left as it was is not named at all.
     static func audited(_ c: HandoverChecklist) -> JSONValue {
         .object([
             (
