@@ -892,13 +892,14 @@ struct DepartmentQueueController {
         // The request the step was about, named: its card moves in the list, and two may share a kind.
         let item = request.uri.queryParameters.get("item").flatMap { Int64($0) }
         var named = ""
-        if took != nil, let item,
-            let r = try? await CoordinationRoutes.requests(services).get(id: item, actor: try context.actor())
-        {
-            let project = try await CoordinationRoutes.requests(services).projectNames([r.projectId])[r.projectId]
-            named = Lang.fill(
-                f.t("queue.tookWhich"),
-                ["kind": f.t("coordination.kind." + r.kind.rawValue), "project": project ?? ""])
+        if took != nil, let item {
+            let repo = try await CoordinationRoutes.requests(services)
+            if let r = try? await repo.get(id: item, actor: try context.actor()) {
+                let project = try await repo.projectNames([r.projectId])[r.projectId]
+                named = Lang.fill(
+                    f.t("queue.tookWhich"),
+                    ["kind": f.t("coordination.kind." + r.kind.rawValue), "project": project ?? ""])
+            }
         }
         let note = took.map { PageNote(kind: "ok", text: named + f.t("queue.took." + $0.rawValue)) }
         return try await render(context, f, message: note)

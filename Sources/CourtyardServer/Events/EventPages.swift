@@ -693,11 +693,7 @@ struct EventPageController {
                 _ = try await events.setHours(eventId: id, helpers, actor: actor, now: EventRoutes.now)
             } catch let e as ValidationError {
                 // "helpers[2].phone" is the third helper sent: say it as the form's row, in words.
-                guard let field = e.field, let at = field.firstIndex(of: "["), let end = field.firstIndex(of: "]"),
-                    let k = Int(field[field.index(after: at)..<end]), k < rows.count
-                else { throw e }
-                let words = AppError.from(e).map { Pages.message(for: $0, f) } ?? ""
-                throw ValidationError(field: field, code: Pages.pageMessage, message: row(rows[k]) + words)
+                throw Pages.namingListItem(e, count: rows.count, f) { row(rows[$0]) }
             }
         }
     }

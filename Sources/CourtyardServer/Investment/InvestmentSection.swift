@@ -305,12 +305,7 @@ struct InvestmentStepController: Sendable {
                 _ = try await repo.requestPayment(projectId: id, payment.new, actor: actor)
             } catch let e as ValidationError {
                 // "measured[2].quantity" is the third line measured: say it by its work item's name.
-                guard let field = e.field, let at = field.firstIndex(of: "["), let end = field.firstIndex(of: "]"),
-                    let k = Int(field[field.index(after: at)..<end]), k < payment.names.count
-                else { throw e }
-                let words = AppError.from(e).map { Pages.message(for: $0, f) } ?? ""
-                throw ValidationError(
-                    field: field, code: Pages.pageMessage, message: payment.names[k] + f.t("common.colon") + words)
+                throw Pages.namingListItem(e, count: payment.names.count, f) { payment.names[$0] + f.t("common.colon") }
             }
         }
     }
