@@ -578,7 +578,7 @@ import Testing
             let admin = CoordinationPageTests.Browser(client: client, cookie: cookie, csrf: csrf)
             let (_, page) = try await admin.get("/events/\(id)")
             let version = try #require(page.firstMatch(of: /name="version" value="(\d+)"/).map { String($0.1) })
-            #expect(page.contains(#"value="\#(EventTests.day)T09:00""#) && page.contains("修改时间、地点或名额"))
+            #expect(page.contains(#"value="\#(EventTests.day)T09:00""#) && page.contains("修改时间、地点、名额或组织者"))
             func edit(_ starts: String, _ ends: String, version: String, once: String? = nil) async throws -> (
                 HTTPResponse.Status, String, String
             ) {
@@ -635,6 +635,28 @@ import Testing
                 ])
             let afterKept = try await Self.count(services, told)
             #expect(kept == .seeOther && afterKept == 3, "a new capacity is not a move")
+            // The organisers are changed on the page too; one kept keeps the phone an API client gave it.
+            let phoned = try await client.call(
+                .patch, "/api/v1/events/\(id)", token: token,
+                body: #"{"organisers":[{"name":"王阿姨","phone":"13900000009"},{"name":"老李","phone":""}]}"#)
+            #expect(phoned.status == .ok, "\(phoned.text)")
+            let (_, listed) = try await admin.get("/events/\(id)")
+            #expect(listed.contains(#"name="organisers" maxlength="500" value="王阿姨、老李""#))
+            let latest = try #require(listed.firstMatch(of: /name="version" value="(\d+)"/).map { String($0.1) })
+            let (renamed, _, _) = try await admin.post(
+                "/events/\(id)/edit",
+                [
+                    ("version", latest), ("title", "快乐星期天"), ("starts_at", "\(later)T09:30"),
+                    ("ends_at", "\(later)T12:00"), ("place", "社区广场"), ("capacity", "20"),
+                    ("organisers", "王阿姨，张师傅"),
+                ])
+            #expect(renamed == .seeOther)
+            let organisers = try await client.call(.get, "/api/v1/events/\(id)", token: token).json["organisers"]
+            #expect(organisers.arrayItems.map { $0["name"]?.stringValue } == ["王阿姨", "张师傅"])
+            #expect(
+                organisers.arrayItems.first?["phone"]?.stringValue == "13900000009", "\(String(describing: organisers))"
+            )
+            #expect(try await Self.count(services, told) == 3, "new organisers are not a move")
         }
     }
 

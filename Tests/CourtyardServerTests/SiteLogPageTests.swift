@@ -372,6 +372,7 @@ import Testing
                     client, "/projects/\(project)/site_logs", cookie: cookie, bad)
                 #expect(status == .unprocessableContent && said.contains(words), "\(name)=\(value)")
                 #expect(!said.contains("确认调低进度"), "\(name)=\(value)")
+                #expect(said.contains("填写今天的施工日志") == (name != "date"), "\(name)=\(value)")
             }
             // Lower than it stands: the page asks first, keeps what was typed and writes nothing.
             let (asked, _, again) = try await Self.post(
@@ -437,6 +438,8 @@ extension SiteLogPageTests {
             #expect(asked == .unprocessableContent)
             #expect(again.contains("早于本项目的开工日期 \(started)") && again.contains(#"name="confirm_start""#))
             #expect(again.contains("补记：进场搭设围挡</textarea>"))
+            // Shown again for the day typed, the form is headed as a back-fill, not as today's log.
+            #expect(again.contains("补写其他日期的日志") && !again.contains("填写今天的施工日志"))
             #expect(try await CoordinationTests.count(services, "site_logs") == before)
             let (saved, _, _) = try await Self.post(
                 client, "/projects/\(project)/site_logs", cookie: cookie, fields + [("confirm_start", "1")])

@@ -2708,7 +2708,7 @@ extension Catalogue {
         "event.saveReport": "Publish the report",
         "event.photo": "Event photo",
         "event.cancelEvent": "Cancel the event",
-        "event.edit": "Change the time, place or places",
+        "event.edit": "Change the time, place, places or organisers",
         "event.editSave": "Save the change",
         "event.editTells": "Those signed up or waiting are texted a new time or place.",
         "event.cancelReason": "Reason",

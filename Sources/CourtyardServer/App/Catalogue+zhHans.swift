@@ -2500,7 +2500,7 @@ extension Catalogue {
         "event.saveReport": "发布报道",
         "event.photo": "活动照片",
         "event.cancelEvent": "取消活动",
-        "event.edit": "修改时间、地点或名额",
+        "event.edit": "修改时间、地点、名额或组织者",
         "event.editSave": "保存修改",
         "event.editTells": "改了时间或地点，已报名和候补的居民会收到短信通知。",
         "event.cancelReason": "取消原因",

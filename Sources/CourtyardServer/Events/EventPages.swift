@@ -127,6 +127,15 @@ struct EventsPage {
             return (s, e, c)
         }
 
+        /// The organisers as the form takes them (names parted by 、 , ， or lines); one already on the event keeps
+        /// the phone an API client gave it.
+        static func organisers(_ typed: String?, keeping earlier: [EventOrganiser] = []) -> [EventOrganiser] {
+            let phones = Dictionary(earlier.map { ($0.name, $0.phone) }) { a, _ in a }
+            return (typed ?? "").split(whereSeparator: { "、,，\n".contains($0) }).map {
+                String($0).trimmingCharacters(in: .whitespacesAndNewlines)
+            }.filter { !$0.isEmpty }.map { EventOrganiser(name: $0, phone: phones[$0] ?? "") }
+        }
+
         /// Everything wrong with a typed new event that can be told before saving, in the form's order.
         static func problems(_ typed: [String: String], _ f: PageFrame) -> [String] {
             var found: [String] = []
@@ -250,6 +259,7 @@ struct EventPage {
         var endsAt: String
         var place: String
         var capacity: String
+        var organisers: String
         var open = false
         var error: String?
         var tellsSignups: Bool
@@ -338,7 +348,9 @@ struct EventPage {
             ? EditForm(
                 action: SiteRoute.eventAction(id, "edit").path, version: String(e.version), title: e.title,
                 startsAt: e.starts.chinaLocal, endsAt: e.ends.chinaLocal, place: e.place,
-                capacity: e.capacity.map(String.init) ?? "", tellsSignups: e.confirmed + e.waitlisted > 0) : nil
+                capacity: e.capacity.map(String.init) ?? "",
+                organisers: e.organisers.map(\.name).joined(separator: "、"),
+                tellsSignups: e.confirmed + e.waitlisted > 0) : nil
         return EventPage(
             note: note, edit: edit, eventTitle: e.title, kindLabel: EventWords.kind(e.kind, f),
             when: EventWords.when(e),
@@ -530,9 +542,7 @@ struct EventPageController {
             let place = PlaceChoice(fields["place_ref"])
             let (starts, ends, capacity) = try EventsPage.Form.typedTimes(
                 starts: fields["starts_at"], ends: fields["ends_at"], capacity: fields["capacity"], f)
-            let organisers = (fields["organisers"] ?? "").split(whereSeparator: { "、,，\n".contains($0) }).map {
-                EventOrganiser(name: String($0).trimmingCharacters(in: .whitespaces), phone: "")
-            }.filter { !$0.name.isEmpty }
+            let organisers = EventsPage.Form.organisers(fields["organisers"])
             let e = try await events.create(
                 .init(
                     title: fields["title"] ?? "", kind: EventKind(rawValue: fields["kind"] ?? "") ?? .other,
@@ -727,7 +737,10 @@ struct EventPageController {
                     title: fields["title"]?.last ?? "",
                     startsAt: starts.chinaLocal == stored.starts.chinaLocal ? nil : starts,
                     endsAt: ends.chinaLocal == stored.ends.chinaLocal ? nil : ends,
-                    place: fields["place"]?.last ?? "", capacity: .some(capacity)),
+                    place: fields["place"]?.last ?? "", capacity: .some(capacity),
+                    organisers: fields["organisers"].map {
+                        EventsPage.Form.organisers($0.last, keeping: stored.organisers)
+                    }),
                 ifVersion: Int64(fields["version"]?.last ?? "") ?? -1, actor: actor)
         }
     }

@@ -134,6 +134,8 @@ struct SiteLogForm {
     let progress: [ProgressField]
     /// Today's log once written; the form then opens only to back-fill another day.
     let todaysLog: TodaysLog?
+    /// The form is for another day than today: today's log is written, or a refused back-fill is shown again.
+    let backfilling: Bool
     /// Today's log, to correct: for the person who wrote it, on the day.
     let correction: Correction?
     let folded: Bool
@@ -198,6 +200,7 @@ struct SiteLogForm {
         folded = todaysLog != nil && typed == nil
         let t = typed ?? Typed()
         date = typed == nil ? (todaysLog == nil ? today.description : "") : t.date
+        backfilling = todaysLog != nil || (typed != nil && t.date != today.description)
         // A new log's fields start empty, their usual values shown as hints: a value put there is typed onto
         // (晴 became 晴晴 and 4 became 40 on a phone).
         weather = t.weather

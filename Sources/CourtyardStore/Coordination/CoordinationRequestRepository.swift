@@ -394,15 +394,18 @@ public struct CoordinationRequestRepository: Sendable {
     /// The compound each project renovates, for a department's queue: the place it must go to, and nothing else of
     /// the project.
     public func projectNames(_ ids: [Int64]) async throws -> [Int64: String] {
-        try await database.withConnection { db in
+        let asked = Array(Set(ids))
+        guard !asked.isEmpty else { return [:] }
+        return try await database.withConnection { db in
             var out: [Int64: String] = [:]
-            for id in Set(ids) {
-                if let r = try await db.raw(
-                    "SELECT c.name, c.address FROM projects p JOIN compounds c ON c.id = p.compound_id WHERE p.id = \(bind: id)"
-                ).first() {
-                    let address = try r.text("address")
-                    out[id] = try r.text("name") + (address.isEmpty ? "" : "（\(address)）")
-                }
+            for r in try await db.raw(
+                """
+                SELECT p.id, c.name, c.address FROM projects p JOIN compounds c ON c.id = p.compound_id
+                WHERE p.id IN (\(binds: asked))
+                """
+            ).all() {
+                let address = try r.text("address")
+                out[try r.int("id")] = try r.text("name") + (address.isEmpty ? "" : "（\(address)）")
             }
             return out
         }
@@ -411,18 +414,19 @@ public struct CoordinationRequestRepository: Sendable {
     /// What the department wrote when it set each request's current day (a reason for a day later than needed, a
     /// reschedule's why), by request; requests without such words are left out.
     public func planNotes(_ ids: [Int64]) async throws -> [Int64: String] {
-        try await database.withConnection { db in
+        let asked = Array(Set(ids))
+        guard !asked.isEmpty else { return [:] }
+        return try await database.withConnection { db in
             var out: [Int64: String] = [:]
-            for id in Set(ids) {
-                if let r = try await db.raw(
-                    """
-                    SELECT note FROM coordination_events WHERE request_id = \(bind: id) AND to_state = 'scheduled'
-                    ORDER BY id DESC LIMIT 1
-                    """
-                ).first() {
-                    let note = try r.text("note")
-                    if !note.isEmpty { out[id] = note }
-                }
+            // In order of entry, so each request's latest scheduling is the one kept.
+            for r in try await db.raw(
+                """
+                SELECT request_id, note FROM coordination_events
+                WHERE to_state = 'scheduled' AND request_id IN (\(binds: asked)) ORDER BY id
+                """
+            ).all() {
+                let note = try r.text("note")
+                out[try r.int("request_id")] = note.isEmpty ? nil : note
             }
             return out
         }
