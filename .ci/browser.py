@@ -6,14 +6,18 @@
 - no catalogue key, no unfilled template tag and no script error shows;
 - the page says which language it is in, has a title and one main heading;
 - on a phone, the tab of the page one is on is in sight in the navigation row;
-- a note such as "已保存" is said once: the address loses ?saved=… so reloading does not say it again.
+- a note such as "已保存" is said once: the address loses ?saved=… so reloading does not say it again;
+- a photo chosen in a form that is then refused is put back into the form, and saved with it once corrected.
 
 Usage: python3 .ci/browser.py BASE_URL   (a server started with `courtyard serve --demo`)
 Needs Debian's chromium and chromium-driver, and PyPI's selenium.
 """
 
 import re
+import struct
 import sys
+import tempfile
+import zlib
 from urllib.parse import urlparse
 
 from selenium import webdriver
@@ -171,6 +175,62 @@ def every_view(d, who, start, pages):
     return failures, len(VIEWS) * len(pages)
 
 
+def png_file():
+    """A real 64 x 48 photo, as a phone's camera would give one to the form."""
+    w, h = 64, 48
+    rows = b"".join(b"\x00" + b"".join(bytes([(x * 4) % 256, (y * 5) % 256, 120]) for x in range(w)) for y in range(h))
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    f = tempfile.NamedTemporaryFile(suffix=".png", delete=False)
+    f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    f.close()
+    return f.name
+
+
+def photo_kept_through_refusal(d):
+    """The contractor's site log, refused for a count sent past the browser's own check: the photo is back."""
+    sign_in(d, "contractor")
+    d.set_window_size(390, 900)
+    for n in range(1, 41):
+        d.get(BASE + f"/projects/{n}?lang=zh-Hans")
+        if d.find_elements(By.CSS_SELECTOR, "#log-form form"):
+            break
+    else:
+        return ["contractor: no project offers a site log form"]
+    photos = len(d.find_elements(By.CSS_SELECTOR, "img[alt='现场照片']"))
+    d.execute_script("document.getElementById('log-form').open = true")
+    form = d.find_element(By.CSS_SELECTOR, "#log-form form")
+    workers = form.find_element(By.NAME, "workers")
+    d.execute_script("arguments[0].removeAttribute('min')", workers)
+    form.find_element(By.NAME, "weather").send_keys("晴")
+    workers.send_keys("-5")
+    form.find_element(By.NAME, "work_done").send_keys("拆除旧雨棚")
+    form.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(png_file())
+    WebDriverWait(d, 15).until(lambda d: d.execute_script(
+        "var b = document.querySelector('#log-form button[type=submit]'); return !b.disabled"))
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(d, 15).until(lambda d: "/site_logs" in d.current_url)
+    try:
+        WebDriverWait(d, 10).until(lambda d: d.execute_script(
+            "return document.querySelector('#log-form input[type=file]').files.length") == 1)
+    except TimeoutException:
+        return ["contractor: the photo chosen with a refused site log was not put back"]
+    said = d.find_element(By.CSS_SELECTOR, "#log-form .note").text
+    if "已重新放回" not in said or "没有保存" in said:
+        return [f"contractor: a refused site log with its photo put back says: {said}"]
+    form = d.find_element(By.CSS_SELECTOR, "#log-form form")
+    form.find_element(By.NAME, "workers").clear()
+    form.find_element(By.NAME, "workers").send_keys("6")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(d, 15).until(lambda d: "/site_logs" not in d.current_url)
+    if len(d.find_elements(By.CSS_SELECTOR, "img[alt='现场照片']")) != photos + 1:
+        return ["contractor: the site log saved after a refusal shows no photo"]
+    return []
+
+
 def main():
     d = driver()
     failures, looked = [], 0
@@ -201,6 +261,7 @@ def main():
         d.refresh()
         if d.find_elements(By.CSS_SELECTOR, "p.note.ok"):
             failures.append("louzhang /my-households: the note was said again on reload")
+        failures += photo_kept_through_refusal(d)
     finally:
         d.quit()
     for f in failures:

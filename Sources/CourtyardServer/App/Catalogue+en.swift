@@ -1700,6 +1700,7 @@ extension Catalogue {
         "floor.label": "Floor {n}",
         "form.photosAgain": "The photos were not sent: correct what is marked, then choose them again and send.",
         "form.filesAgain": "The photos or files you chose were not saved; choose them again after correcting the form.",
+        "form.filesRestored": "The photos or files you chose are back in the form; correct it and send it again.",
         "form.chooseCompound": "Choose a compound.",
         "form.yearRange": "{label} is from 2000 to 2100.",
         "notice.needBody": "Enter the text of the notice.",

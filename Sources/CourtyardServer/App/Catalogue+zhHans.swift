@@ -1552,6 +1552,7 @@ extension Catalogue {
         "floor.label": "{n}层",
         "form.photosAgain": "照片还没有提交：请改正标出的内容后，重新选择照片再提交。",
         "form.filesAgain": "所选的照片或文件没有保存，改正后请重新选择再提交。",
+        "form.filesRestored": "刚才选的照片或文件已重新放回表里，改正后直接提交即可。",
         "form.chooseCompound": "请选择小区。",
         "form.yearRange": "{label}须在 2000 到 2100 之间。",
         "notice.needBody": "请填写公示内容。",

@@ -117,3 +117,122 @@ for (var k = 0; k < inputs.length; k++) setUp(inputs[k]);
     })(selects[i]);
   }
 })();
+
+// Files chosen in a form that is then refused are put back: no browser fills a file field again by itself, and
+// taking a photo twice on a building site or a stairwell is what people give up on. Before a form with chosen
+// files is sent, they are kept in this browser (IndexedDB, never on the server); when the page that comes back says
+// they were not kept (the refusal's 所选的照片或文件没有保存), they are put back into the form's fields and the
+// words say so. They are forgotten on any other page, after 30 minutes, and on signing out.
+(function () {
+  if (!window.indexedDB || !window.DataTransfer || !window.URL) return;
+  var STORE = 'files', KEEP_MS = 30 * 60 * 1000;
+  function open(then) {
+    var req;
+    try { req = indexedDB.open('courtyard-forms', 1); } catch (e) { then(null); return; }
+    req.onupgradeneeded = function () { req.result.createObjectStore(STORE); };
+    req.onsuccess = function () { then(req.result); };
+    req.onerror = function () { then(null); };
+  }
+  function keyOf(form) { return new URL(form.getAttribute('action') || '', location.href).pathname; }
+  function fileInputs(form) { return Array.prototype.slice.call(form.querySelectorAll('input[type=file]')); }
+
+  function keep(form, then) {
+    var fields = fileInputs(form).filter(function (i) { return i.name && i.files && i.files.length; })
+      .map(function (i) { return { name: i.name, files: Array.prototype.slice.call(i.files) }; });
+    if (!fields.length) { then(); return; }
+    var done = false;
+    function go() { if (!done) { done = true; then(); } }
+    setTimeout(go, 1500);  // a browser whose storage does not answer still sends the form
+    open(function (db) {
+      if (!db) { go(); return; }
+      try {
+        var tx = db.transaction(STORE, 'readwrite');
+        tx.objectStore(STORE).put({ saved: Date.now(), fields: fields }, keyOf(form));
+        tx.oncomplete = go; tx.onerror = go; tx.onabort = go;
+      } catch (e) { go(); }
+    });
+  }
+
+  var body = document.body;
+  var againWords = body && body.getAttribute('data-files-again');
+  var restoredWords = body && body.getAttribute('data-files-restored');
+  // The public report form says it beside its photo field, in words of its own.
+  var photosAgainWords = body && body.getAttribute('data-photos-again');
+  var forms = Array.prototype.slice.call(document.querySelectorAll('form[enctype="multipart/form-data"]'))
+    .filter(function (f) { return fileInputs(f).length; });
+  forms.forEach(function (form) {
+    form.addEventListener('submit', function (ev) {
+      if (form.dataset.filesKept === '1' || ev.defaultPrevented) return;
+      if (!fileInputs(form).some(function (i) { return i.files && i.files.length; })) return;
+      ev.preventDefault();
+      var submitter = ev.submitter;
+      keep(form, function () {
+        form.dataset.filesKept = '1';
+        if (form.requestSubmit) form.requestSubmit(submitter || undefined); else form.submit();
+        form.dataset.filesKept = '';
+      });
+    });
+  });
+  var logout = document.querySelector('form[action="/logout"]');
+  if (logout) logout.addEventListener('submit', function () { try { indexedDB.deleteDatabase('courtyard-forms'); } catch (e) {} });
+
+  // Says that the files are back, in place of the refusal's line that they must be chosen again.
+  function sayRestored() {
+    if (!restoredWords) return;
+    var walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (var n = walker.nextNode(); n; n = walker.nextNode()) {
+      [againWords, photosAgainWords].forEach(function (words) {
+        if (words && n.nodeValue.indexOf(words) >= 0) n.nodeValue = n.nodeValue.split(words).join(restoredWords);
+      });
+    }
+  }
+  // The words said about a field (its aria-describedby), to tell "choose them again" from a refusal of the file.
+  function saidAbout(input) {
+    var ids = (input.getAttribute('aria-describedby') || '').split(/\s+/);
+    return ids.map(function (id) { var e = id && document.getElementById(id); return e ? e.textContent : ''; }).join(' ');
+  }
+  function putBack(form, entry) {
+    var all = true;
+    entry.fields.forEach(function (field) {
+      var input = fileInputs(form).filter(function (i) { return i.name === field.name; })[0];
+      // A file the refusal was about (its field marked, or its name quoted) is left for another to be chosen.
+      var named = field.files.some(function (f) { return document.body.textContent.indexOf('“' + f.name + '”') >= 0; });
+      var refusedFile = input && input.getAttribute('aria-invalid') === 'true' &&
+        !(photosAgainWords && saidAbout(input).indexOf(photosAgainWords) >= 0);
+      if (!input || (input.files && input.files.length) || refusedFile || named) {
+        all = false;
+        return;
+      }
+      var list = new DataTransfer();
+      field.files.forEach(function (f) { list.items.add(f); });
+      input.files = list.files;
+      input.removeAttribute('aria-invalid');
+      var line = document.getElementById(input.dataset.status || '') || input.nextElementSibling;
+      if (line && line.getAttribute('role') === 'status' && input.dataset.kept) {
+        var kb = Math.round(field.files.reduce(function (s, f) { return s + f.size; }, 0) / 1024);
+        line.textContent = input.dataset.kept.replace('{n}', field.files.length).replace('{kb}', kb);
+        line.hidden = false;
+      }
+    });
+    return all;
+  }
+  open(function (db) {
+    if (!db) return;
+    var text = document.body.textContent;
+    var refused = [againWords, photosAgainWords].some(function (w) { return w && text.indexOf(w) >= 0; });
+    var tx = db.transaction(STORE, 'readwrite'), store = tx.objectStore(STORE);
+    var req = store.openCursor();
+    req.onsuccess = function () {
+      var cursor = req.result;
+      if (!cursor) return;
+      var entry = cursor.value, here = cursor.key === location.pathname;
+      var form = forms.filter(function (f) { return keyOf(f) === cursor.key; })[0];
+      if (refused && here && form && Date.now() - entry.saved < KEEP_MS) {
+        if (putBack(form, entry)) sayRestored();
+      } else {
+        cursor.delete();
+      }
+      cursor.continue();
+    };
+  });
+})();
