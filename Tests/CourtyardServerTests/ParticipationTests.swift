@@ -636,7 +636,8 @@ extension JSONValue {
                 headers: [.cookie: office.cookie, .contentType: "multipart/form-data; boundary=nb-1"],
                 body: Self.noticeForm(office.csrf, compound, ends: today.adding(days: -1))
             ) { r in (r.status, String(buffer: r.body)) }
-            #expect(backwards.0 == .unprocessableContent && backwards.1.contains("所选的照片或文件没有保存"))
+            let said = backwards.1.components(separatedBy: "<main").last ?? ""
+            #expect(backwards.0 == .unprocessableContent && said.contains("所选的照片或文件没有保存"))
             let posted = try await client.execute(
                 uri: "/notices", method: .post,
                 headers: [.cookie: office.cookie, .contentType: "multipart/form-data; boundary=nb-1"],

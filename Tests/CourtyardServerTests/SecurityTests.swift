@@ -77,7 +77,7 @@ import Testing
             "--b1\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(name)\"\r\n"
                 + "Content-Type: image/jpeg\r\n\r\n"
         )
-        body.writeBytes([0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 4])
+        body.writeBytes(SiteLogPageTests.png)
         body.writeString("\r\n--b1--\r\n")
         return try await client.execute(
             uri: "/api/v1/attachments", method: .post,

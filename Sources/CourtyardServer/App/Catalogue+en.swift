@@ -192,6 +192,8 @@ extension Catalogue {
         "error.photo.unsupported_type": "“{name}” is not a photo this takes; choose a JPEG, PNG or WebP one.",
         "error.photo.too_large": "“{name}” is over 10 MB; choose another or make it smaller.",
         "error.photo.empty": "“{name}” is empty; choose it again.",
+        "error.photo.too_many_pixels": "“{name}” has too many pixels ({size}); choose another or make it smaller.",
+        "error.too_many_pixels": "The photo has too many pixels ({size}); choose another or make it smaller.",
         "track.fixSaid": "What was done: ",
         "track.tooMany": "Too many lookups from here: try again in 10 minutes.",
         "track.filed":

@@ -177,6 +177,8 @@ extension Catalogue {
         "error.photo.unsupported_type": "“{name}”不是能用的照片，请换成 JPEG、PNG 或 WebP 格式的照片。",
         "error.photo.too_large": "“{name}”超过 10 MB，请换一张或先缩小。",
         "error.photo.empty": "“{name}”是空文件，请重新选择。",
+        "error.photo.too_many_pixels": "“{name}”的像素太多（{size}），请换一张或先缩小。",
+        "error.too_many_pixels": "照片的像素太多（{size}），请换一张或先缩小。",
         "track.fixSaid": "整改说明：",
         "track.tooMany": "查询过于频繁，请 10 分钟后再试。",
         "track.filed": "已收到，谢谢您！您的查询码是 {code}，请记下或收藏本页，以后凭它查看办理进度。",

@@ -32,8 +32,27 @@ public struct AttachmentRepository: Sendable {
             throw ValidationError(
                 field: "file", code: "unsupported_type", message: "attach a JPEG, PNG or WebP photo or a PDF")
         }
+        if type.hasPrefix("image/") { try Self.checkPicture(bytes) }
         return try await database.transaction { db in
             try await Self.insert(filename: filename, bytes: bytes, type: type, actor: actor, db: db)
+        }
+    }
+
+    /// A picture larger than any camera takes: 48 million pixels (a phone's largest) pass.
+    public static let mostPixels = 50_000_000, longestSide = 12_000
+
+    /// A photo is kept only when its header can be read and its size is one a browser can show: a file that only
+    /// starts like a JPEG, or one that says it is 30,000 pixels square (a browser showing it needs gigabytes), is not.
+    static func checkPicture(_ bytes: [UInt8]) throws {
+        guard let size = PhotoSize.of(bytes) else {
+            throw ValidationError(field: "file", code: "unsupported_type", message: "the photo cannot be read")
+        }
+        guard max(size.width, size.height) <= longestSide, size.width * size.height <= mostPixels else {
+            var e = ValidationError(
+                field: "file", code: "too_many_pixels",
+                message: "the photo is too large to show (\(size.width) × \(size.height))")
+            e.values["size"] = "\(size.width) × \(size.height)"
+            throw e
         }
     }
 
@@ -240,8 +259,18 @@ public struct AttachmentRepository: Sendable {
 
     /// Every id names an attachment the actor may read; otherwise a 422 on `field`, the same whether the file is
     /// missing or someone else's, so naming a file on one's own record never opens it.
+    /// The most files one list may name (a log's photos, a request's attachments).
+    public static let mostInList = 30
+
     static func requireReadable(_ ids: [Int64], field: String, actor: Actor, db: any SQLDatabase) async throws {
-        for id in Set(ids) where try await !readable(id, actor: actor, db: db) {
+        // Bounded before anything is read: a list of 120,000 made a page of as many pictures.
+        guard ids.count <= mostInList else {
+            throw ValidationError(field: field, code: "too_many", message: "at most \(mostInList) files")
+        }
+        guard Set(ids).count == ids.count else {
+            throw ValidationError(field: field, code: "repeated", message: "a file is named twice")
+        }
+        for id in ids where try await !readable(id, actor: actor, db: db) {
             throw ValidationError(field: field, code: "not_found", message: "an attachment in \(field) does not exist")
         }
     }

@@ -1,0 +1,63 @@
+import CourtyardDomain
+import CourtyardStore
+import CourtyardTestSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import CourtyardServer
+
+/// A picture is kept only when a browser can show it, and a list of files is bounded before anything is read: a
+/// site log naming one photo 120,000 times made its project's page 21 MB for everyone who opened it.
+@Suite struct PhotoBoundsTests {
+    /// A PNG whose header says it is `width` × `height` pixels.
+    static func pngClaiming(width: UInt32, height: UInt32) -> [UInt8] {
+        let be = { (v: UInt32) in [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
+        let ihdr: [UInt8] = be(13) + Array("IHDR".utf8) + be(width) + be(height) + [8, 2, 0, 0, 0] + [0, 0, 0, 0]
+        return [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + ihdr + Array(repeating: 0, count: 64)
+    }
+
+    @Test func aPictureNoBrowserCouldShowIsRefusedAsItIsSent() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let f = try await ProjectTests.Fixture.make(client, services)
+            let before = try await CoordinationTests.count(services, "attachments")
+            let huge = try await client.upload(
+                Self.pngClaiming(width: 30_000, height: 30_000), filename: "大图.png", token: f.contractor)
+            #expect(huge.status == .unprocessableContent && huge.json.errorCode == "too_many_pixels")
+            #expect(huge.json["error"]?["message"]?.stringValue?.contains("30000 × 30000") == true, "\(huge.json)")
+            let fake = try await client.upload(
+                [0xFF, 0xD8, 0xFF, 0xE0] + Array("<html><script>".utf8), filename: "假.jpg", token: f.contractor)
+            #expect(fake.status == .unprocessableContent && fake.json.errorCode == "unsupported_type")
+            #expect(try await CoordinationTests.count(services, "attachments") == before)
+            // A phone's largest photo (8,000 × 6,000) is kept.
+            let phone = try await client.upload(
+                Self.pngClaiming(width: 8_000, height: 6_000), filename: "手机.png", token: f.contractor)
+            #expect(phone.status == .created)
+        }
+    }
+
+    @Test func aSiteLogNamesEachPhotoOnceAndAtMostThirty() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let f = try await ProjectTests.Fixture.make(client, services)
+            try await f.startConstruction()
+            let photo = try #require(
+                try await client.upload(SiteLogPageTests.png, filename: "现场.png", token: f.contractor).json["id"]?
+                    .intValue)
+            let before = try await CoordinationTests.count(services, "site_logs")
+            let log = { (photos: [Int64]) in
+                #"{"date":"\#(Clock.today)","weather":"晴","workers":9,"work_done":"管沟回填","photos":\#(photos)}"#
+            }
+            let twice = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/site_logs", as: f.contractor, log([photo, photo]))
+            #expect(twice.status == .unprocessableContent && twice.json.errorCode == "repeated", "\(twice.json)")
+            let many = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/site_logs", as: f.contractor, log((1...31).map { photo + $0 }))
+            #expect(many.status == .unprocessableContent && many.json.errorCode == "too_many", "\(many.json)")
+            #expect(try await CoordinationTests.count(services, "site_logs") == before)
+            let one = try await f.call(.post, "/api/v1/projects/\(f.pid)/site_logs", as: f.contractor, log([photo]))
+            #expect(one.status == .created)
+        }
+    }
+}
