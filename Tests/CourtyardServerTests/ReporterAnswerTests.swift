@@ -150,6 +150,30 @@ import Testing
             #expect(try await SelectionTests.count(services, "reports") == before + 1)
             let again = try await Self.page(client, locations[1])
             #expect(again.contains("没有重复登记"))
+            // Sent again with a name: the report keeps it, the audit log says so; a name past 50 is refused.
+            let name: SQLQueryString = "SELECT reporter_name AS t FROM reports ORDER BY id DESC LIMIT 1"
+            let renamed = try await Self.page(client, "/public/compounds/\(compound)")
+            let long = try await Self.send(
+                client, uri,
+                [
+                    ("_once", try FormSentTwiceTests.once(renamed)), ("category", "noise_dust"),
+                    ("description", "晚上十点还在切割钢管"), ("phone", "13800001111"),
+                    ("name", String(repeating: "张", count: 51)),
+                ])
+            #expect(long.status == .unprocessableContent)
+            let named = try await Self.send(
+                client, uri,
+                [
+                    ("_once", try FormSentTwiceTests.once(renamed)), ("category", "noise_dust"),
+                    ("description", "晚上十点还在切割钢管"), ("phone", "13800001111"), ("name", "张桂兰"),
+                ])
+            #expect(named.status == .seeOther)
+            let stored = try await services.database.withConnection { try await $0.raw(name).first()?.text("t") }
+            #expect(stored == "张桂兰")
+            let audited: SQLQueryString =
+                "SELECT COUNT(*) AS n FROM audit_log WHERE entity = 'reports' AND action = 'update'"
+            #expect(try await services.database.withConnection { try await $0.raw(audited).first()?.int("n") } == 1)
+            #expect(try await SelectionTests.count(services, "reports") == before + 1)
             // Other words are another report.
             let page = try await Self.page(client, "/public/compounds/\(compound)")
             let other = try await Self.send(

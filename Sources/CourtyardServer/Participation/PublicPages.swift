@@ -422,7 +422,7 @@ struct PublicPageController {
                 AppError.from(e)!,
                 fields: [
                     "description": "description", "reporter_phone": "phone", "photos": "photo",
-                    "building_id": "building_id",
+                    "building_id": "building_id", "reporter_name": "name",
                 ], f)
             return (
                 try await PublicPages.page(

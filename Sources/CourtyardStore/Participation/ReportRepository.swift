@@ -169,12 +169,13 @@ public struct ReportRepository: Sendable {
     /// the same building and sender, within the hour and not yet taken up.
     static func repeated(
         _ r: NewReport, description: String, phone: String, actor: Actor, db: any SQLDatabase
-    ) async throws -> (id: Int64, code: String)? {
+    ) async throws -> (id: Int64, code: String, name: String)? {
         let since = Clock.iso(Date().addingTimeInterval(-3600))
         guard
             let row = try await db.raw(
                 """
-                SELECT id, tracking_code FROM reports WHERE compound_id = \(bind: r.compoundId) AND state = 'submitted'
+                SELECT id, tracking_code, reporter_name FROM reports
+                WHERE compound_id = \(bind: r.compoundId) AND state = 'submitted'
                   AND category = \(bind: r.category.rawValue) AND description = \(bind: description)
                   AND reporter_phone = \(bind: phone) AND created_by = \(bind: actor.username)
                   AND COALESCE(building_id, 0) = \(bind: r.buildingId ?? 0)
@@ -183,7 +184,7 @@ public struct ReportRepository: Sendable {
                 """
             ).first()
         else { return nil }
-        return (try row.int("id"), try row.text("tracking_code"))
+        return (try row.int("id"), try row.text("tracking_code"), try row.text("reporter_name"))
     }
 
     /// Files a report and, in the same transaction, reads what `then` reads of it.
@@ -205,6 +206,10 @@ public struct ReportRepository: Sendable {
         guard r.photos.count + r.newPhotos.count <= Self.maxPhotos else {
             throw ValidationError(field: "photos", code: "too_many", message: "a report carries at most 3 photos")
         }
+        let name = TextNormalizer.clean(r.reporterName)
+        guard name.count <= 50 else {
+            throw ValidationError(field: "reporter_name", code: "too_long", message: "a name is at most 50 characters")
+        }
         let today = Clock.today
         var generator = SystemRandomNumberGenerator()
         let made = TrackingCode.make(using: &generator)
@@ -220,11 +225,17 @@ public struct ReportRepository: Sendable {
             if once, publicPage,
                 let same = try await Self.repeated(r, description: description, phone: phone, actor: actor, db: db)
             {
-                // Sent again with the name corrected (a slip seen on the receipt): the report keeps the new name.
-                let name = TextNormalizer.clean(r.reporterName)
-                if !name.isEmpty {
-                    try await db.raw("UPDATE reports SET reporter_name = \(bind: name) WHERE id = \(bind: same.id)")
-                        .run()
+                // Sent again with the name corrected (a slip seen on the receipt): the report keeps the new name,
+                // and the audit log keeps the change.
+                if !name.isEmpty, name != same.name {
+                    try await db.raw(
+                        "UPDATE reports SET reporter_name = \(bind: name), version = version + 1 WHERE id = \(bind: same.id)"
+                    ).run()
+                    try await AuditLog.record(
+                        db: db, actor: actor, action: "update", entity: "reports", entityId: same.id,
+                        subdistrictId: compound.subdistrictId,
+                        before: .object([("reporter_name", .string(PersonalData.maskName(same.name)))]),
+                        after: .object([("reporter_name", .string(PersonalData.maskName(name)))]))
                 }
                 return (try await then(db, same.id), same.code, true)
             }
@@ -260,7 +271,7 @@ public struct ReportRepository: Sendable {
                 INSERT INTO reports (subdistrict_id, compound_id, building_id, category, description, photos_json, reporter_name, reporter_phone,
                   state, state_since, due_on, submitted_at, created_by, tracking_code)
                 VALUES (\(bind: compound.subdistrictId ?? 0), \(bind: r.compoundId), \(bind: r.buildingId), \(bind: r.category.rawValue),
-                  \(bind: description), \(bind: JSONValue.array(photos.map { .int($0) }).serialized()), \(bind: TextNormalizer.clean(r.reporterName)),
+                  \(bind: description), \(bind: JSONValue.array(photos.map { .int($0) }).serialized()), \(bind: name),
                   \(bind: phone), 'submitted', \(bind: today.description), \(bind: due?.description), \(bind: Clock.isoNow()), \(bind: actor.username),
                   \(bind: code))
                 RETURNING id
