@@ -61,3 +61,28 @@ import Testing
         }
     }
 }
+
+/// A project's money (contract and unit prices, changes, payments, the batch's totals) is read through the API by
+/// those whose pages show it, and refused to the others as their pages refuse it.
+@Suite struct MoneyReadersTests {
+    @Test func theAPIShowsAProjectsMoneyOnlyToThoseWhosePagesShowIt() async throws {
+        try await TestApp.with(demo: true) { client, _ in
+            let year = Clock.today.description.prefix(4)
+            let paths = [
+                "/api/v1/projects/1/contract", "/api/v1/projects/1/payments", "/api/v1/projects/1/change_orders",
+                "/api/v1/programme/investment?batch_year=\(year)",
+            ]
+            for account in ["steward", "community", "water", "property"] {
+                let token = try await client.token(account)
+                for path in paths {
+                    let r = try await client.call(.get, path, token: token)
+                    #expect(r.status == .forbidden || r.status == .notFound, "\(account) \(path): \(r.status)")
+                }
+            }
+            let office = try await client.token("office")
+            for path in paths {
+                #expect(try await client.call(.get, path, token: office).status == .ok, "office \(path)")
+            }
+        }
+    }
+}

@@ -96,7 +96,7 @@ struct InvestmentSection {
     var contractHref: String?
 
     /// Who sees a project's money: the office, its pm company, supervisor and contractor.
-    static func shows(_ role: Role) -> Bool { InvestmentPages.opens(role) || role == .contractor }
+    static func shows(_ role: Role) -> Bool { InvestmentRepository.readsMoney(role) }
 
     static func load(project: ProjectSummary, actor: Actor, services: Services, _ f: PageFrame) async throws
         -> InvestmentSection?

@@ -7,7 +7,9 @@ extension InvestmentRepository {
     /// budget, contract, approved changes, paid, remaining, and flags where contract + changes pass the budget by
     /// more than the office's tolerance. Every sum is checked; each project's figures are bounded at entry.
     public func report(batchYear: Int64, actor: Actor) async throws -> InvestmentReport {
-        guard Permissions.allows(actor.role, .readProjects) else { throw AccessError.forbidden }
+        guard Permissions.allows(actor.role, .readProjects), Self.readsMoney(actor.role) else {
+            throw AccessError.forbidden
+        }
         guard (2000...2100).contains(batchYear) else {
             throw ValidationError(field: "batch_year", code: "invalid", message: "batch_year must be 2000 to 2100")
         }

@@ -21,6 +21,13 @@ public struct InvestmentRepository: Sendable {
 
     static func isOffice(_ actor: Actor) -> Bool { [.admin, .subdistrictOfficer].contains(actor.role) }
 
+    /// Who reads a project's money (its contract and unit prices, changes, payments, the batch's totals): the
+    /// office, the pm company, the supervisor, the contractor on its own projects and the read-only viewer; not
+    /// community staff, stewards, departments or the property company, whose pages show none of it either.
+    public static func readsMoney(_ role: Role) -> Bool {
+        [.admin, .subdistrictOfficer, .pmCompany, .supervisor, .viewer, .contractor].contains(role)
+    }
+
     static func isOrganisation(_ actor: Actor, _ role: Role, _ org: Int64?) -> Bool {
         actor.role == role && org != nil && actor.scope.kind == .organisation && actor.scope.id == org
     }
@@ -346,7 +353,8 @@ public struct InvestmentRepository: Sendable {
 
     /// A project's contract; nil when it has none. 404 when the project is not the account's to see.
     public func contract(projectId: Int64, actor: Actor) async throws -> Contract? {
-        try await database.withConnection { db in
+        guard Self.readsMoney(actor.role) else { throw AccessError.forbidden }
+        return try await database.withConnection { db in
             _ = try await ProjectRepository.require(projectId, actor: actor, db: db)
             guard
                 let r = try await db.raw(
@@ -841,7 +849,8 @@ public struct InvestmentRepository: Sendable {
         ordered: true)
 
     func list<Item>(_ flow: ApprovalFlow<Item>, projectId: Int64, actor: Actor) async throws -> [Item] {
-        try await database.withConnection { db in
+        guard Self.readsMoney(actor.role) else { throw AccessError.forbidden }
+        return try await database.withConnection { db in
             _ = try await ProjectRepository.require(projectId, actor: actor, db: db)
             return try await db.raw(
                 SQLQueryString(flow.columns) + " WHERE project_id = \(bind: projectId) ORDER BY id"
