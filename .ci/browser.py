@@ -7,7 +7,8 @@
 - the page says which language it is in, has a title and one main heading;
 - on a phone, the tab of the page one is on is in sight in the navigation row;
 - a note such as "已保存" is said once: the address loses ?saved=… so reloading does not say it again;
-- a photo chosen in a form that is then refused is put back into the form, and saved with it once corrected.
+- a photo chosen in a form that is then refused is put back into the form, and saved with it once corrected;
+- a browser set to larger text (24 px) shows the pages' text at that size.
 
 Usage: python3 .ci/browser.py BASE_URL   (a server started with `courtyard serve --demo`)
 Needs Debian's chromium and chromium-driver, and PyPI's selenium.
@@ -99,11 +100,14 @@ return problems;
 """
 
 
-def driver():
+def driver(font_px=None):
     options = webdriver.ChromeOptions()
     for arg in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--lang=zh-CN"]:
         options.add_argument(arg)
-    options.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh"})
+    prefs = {"intl.accept_languages": "zh-CN,zh"}
+    if font_px:
+        prefs["webkit.webprefs.default_font_size"] = font_px
+    options.add_experimental_option("prefs", prefs)
     options.set_capability("goog:loggingPrefs", {"browser": "SEVERE"})
     options.binary_location = "/usr/bin/chromium"
     return webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path="/usr/bin/chromedriver"))
@@ -231,6 +235,17 @@ def photo_kept_through_refusal(d):
     return []
 
 
+def browser_text_size():
+    """The text size a person set in the browser is the one the pages use."""
+    d = driver(font_px=24)
+    try:
+        d.get(BASE + "/public/compounds/1?lang=zh-Hans&large=0")
+        size = d.execute_script("return getComputedStyle(document.querySelector('main p, main li, main td')).fontSize")
+        return [] if size == "24px" else [f"a browser set to 24 px text shows the public page's text at {size}"]
+    finally:
+        d.quit()
+
+
 def main():
     d = driver()
     failures, looked = [], 0
@@ -262,6 +277,7 @@ def main():
         if d.find_elements(By.CSS_SELECTOR, "p.note.ok"):
             failures.append("louzhang /my-households: the note was said again on reload")
         failures += photo_kept_through_refusal(d)
+        failures += browser_text_size()
     finally:
         d.quit()
     for f in failures:
