@@ -265,3 +265,12 @@ extension InvestmentRulesTests {
         #expect(!InvestmentRules.aheadOfProgress(measuredFen: 1, committedFen: .max / 10, progressTenths: 0))
     }
 }
+
+@Suite struct WithdrawalRulesTests {
+    @Test func aRequestIsTakenBackOnlyWhileItWaits() {
+        #expect(TwoStepApproval.withdraw(.submitted) == .success(.rejected))
+        #expect(TwoStepApproval.withdraw(.firstApproved) == .success(.rejected))
+        #expect(TwoStepApproval.withdraw(.approved) == .failure(.closed(.approved)))
+        #expect(TwoStepApproval.withdraw(.rejected) == .failure(.closed(.rejected)))
+    }
+}

@@ -5,6 +5,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import SQLKit
 import Testing
 
 @testable import CourtyardServer
@@ -83,6 +84,40 @@ import Testing
             for path in paths {
                 #expect(try await client.call(.get, path, token: office).status == .ok, "office \(path)")
             }
+        }
+    }
+}
+
+/// A payment asked for with a figure typed wrong is taken back by whoever asked, whatever its role's turn; it then
+/// no longer counts against the limit, and one approved stays.
+@Suite struct PaymentWithdrawalTests {
+    @Test func whoeverAskedTakesAPaymentBackWhileItWaits() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let s = try await InvestmentTests.withContract(client, services)
+            let f = s.f
+            func pay(_ fen: Int64) async throws -> (HTTPResponse.Status, Int64?) {
+                let r = try await f.call(
+                    .post, "/api/v1/projects/\(f.pid)/payments", as: f.contractor,
+                    #"{"period_end":"\#(InvestmentTests.today)","measured":\#(InvestmentTests.measured(f, water: "500", lifts: "1")),"amount_fen":\#(fen)}"#
+                )
+                return (r.status, r.json["id"]?.intValue)
+            }
+            // 1,680,000 fen is the limit: one asking for all of it leaves nothing for the corrected request.
+            let (typo, wrong) = try await pay(1_680_000)
+            #expect(typo == .created)
+            let id = try #require(wrong)
+            #expect(try await pay(1_000_000).0 == .conflict)
+            let back = try await f.call(
+                .post, "/api/v1/payments/\(id)/reject", as: f.contractor, #"{"reason":"金额填错了"}"#)
+            #expect(back.status == .ok && back.json["state"]?.stringValue == "rejected", "\(back.text)")
+            let (again, _) = try await pay(1_000_000)
+            #expect(again == .created)
+            let audited: SQLQueryString =
+                "SELECT COUNT(*) AS n FROM audit_log WHERE entity = 'payments' AND action = 'withdraw'"
+            #expect(try await services.database.withConnection { try await $0.raw(audited).first()?.int("n") } == 1)
+            // Taken back once, it is closed: a second time is refused.
+            let twice = try await f.call(.post, "/api/v1/payments/\(id)/reject", as: f.contractor, #"{"reason":"再撤"}"#)
+            #expect(twice.status == .conflict && twice.json.errorCode == "closed")
         }
     }
 }

@@ -52,6 +52,8 @@ struct InvestmentSection {
         /// What was measured, item by item: what the supervisor confirms and the pm company approves.
         let measuredLines: [MeasuredLineRow]
         let measuredCount: String
+        /// Its asker's way to take it back while it waits (a figure typed wrong counts against the limit).
+        let withdrawAction: String?
     }
     struct MeasuredLineRow {
         let itemName: String
@@ -167,7 +169,9 @@ struct InvestmentSection {
                             : returned(p.state, p.rejectReason, f),
                     paymentWarns: ahead,
                     measuredLines: Self.measuredRows(p, before: stored, lines: lines, f),
-                    measuredCount: Lang.fill(f.t("investment.measuredLines"), ["n": String(p.measured.count)])))
+                    measuredCount: Lang.fill(f.t("investment.measuredLines"), ["n": String(p.measured.count)]),
+                    withdrawAction: p.createdBy == actor.username && [.submitted, .firstApproved].contains(p.state)
+                        ? SiteRoute.paymentStep(p.id, approve: false).path : nil))
         }
         let proposes =
             office || mine(.contractor, project.contractorId) || mine(.supervisor, project.supervisorId)

@@ -550,6 +550,27 @@ public struct InvestmentRepository: Sendable {
             after: .object([("approvals", .int(to.approvals)), ("rejected", .bool(to == .rejected))]))
     }
 
+    /// Whoever asked for a change or a payment takes it back while it waits, whatever its role's turn: it then
+    /// no longer counts against the payment limit.
+    static func withdraw(
+        table: Approvable, id: Int64, from: ApprovalState, reason: String, actor: Actor, subdistrictId: Int64,
+        db: any SQLDatabase
+    ) async throws {
+        if case .failure(.closed(let s)) = TwoStepApproval.withdraw(from) {
+            throw StoreError.refused(code: "closed", message: "this is already \(s.rawValue)")
+        }
+        let done = try await db.raw(
+            Self.update(table, to: .rejected, approver: .first, by: actor.username, reason: reason)
+                + " WHERE id = \(bind: id) AND state = \(bind: from.rawValue) RETURNING id"
+        ).first()
+        guard done != nil else { throw StoreError.stale }
+        try await AuditLog.record(
+            db: db, actor: actor, action: "withdraw", entity: table.rawValue, entityId: id,
+            subdistrictId: subdistrictId,
+            before: .object([("approvals", .int(from.approvals)), ("rejected", .bool(false))]),
+            after: .object([("approvals", .int(from.approvals)), ("rejected", .bool(true))]))
+    }
+
     // MARK: Payments
 
     public struct NewPayment: Sendable {
@@ -881,6 +902,12 @@ public struct InvestmentRepository: Sendable {
             else { throw StoreError.notFound }
             let item = try flow.decode(r)
             let p = try await ProjectRepository.require(flow.projectId(item), actor: actor, db: db)
+            if !approve && flow.createdBy(item) == actor.username {
+                try await Self.withdraw(
+                    table: flow.table, id: id, from: flow.state(item), reason: why, actor: actor,
+                    subdistrictId: p.subdistrictId, db: db)
+                return
+            }
             if approve && flow.createdBy(item) == actor.username && flow.approver(actor, p) != .other {
                 throw StoreError.refused(
                     code: "own_request", message: "this account asked for it: someone else approves")
