@@ -427,6 +427,12 @@ public enum YuanText {
             whole.allSatisfy({ ($0.isASCII && $0.isNumber) || $0 == "," }),
             parts.count == 1 || (1...2).contains(parts[1].count) && parts[1].allSatisfy({ $0.isASCII && $0.isNumber })
         else { return false }
+        // Commas are thousands only in threes: 10,00 is a number written wrong, not one too large.
+        let groups = whole.split(separator: ",", omittingEmptySubsequences: false)
+        if groups.count > 1 && !((1...3).contains(groups[0].count) && groups.dropFirst().allSatisfy({ $0.count == 3 }))
+        {
+            return false
+        }
         return fen(text) == nil
     }
 }

@@ -112,7 +112,9 @@ public enum ServiceDuration {
 
     public static func minutes(_ typed: String) -> Int64? {
         // Full-width digits and point, as a Chinese keyboard may type them, fold with the rest of a sheet's forms.
+        // 。 is the point a Chinese keyboard gives in the middle of a number (1。5).
         let text = TextNormalizer.halfWidth(typed).lowercased().filter { !$0.isWhitespace }
+            .replacingOccurrences(of: "。", with: ".")
         guard !text.isEmpty, text.count <= 20 else { return nil }
         if let m = text.wholeMatch(of: /(\d{1,2})(?:小时|h|hours?)(\d{1,2})(?:分钟|分|min|minutes?)?/) {
             return Int64(m.1).flatMap { h in Int64(m.2).map { h * 60 + $0 } }

@@ -101,6 +101,11 @@ import Testing
             #expect(asked == .unprocessableContent && question.contains("“水表移位”一般不由"))
             #expect(question.contains(#"name="confirm_department""#) && question.contains("3号楼水表移至单元外"))
             #expect(try await CoordinationTests.count(services, "coordination_requests") == before)
+            // Asked together with what else is wrong, not only once that is mended.
+            let (both, _, bothSaid) = try await office.post(
+                "/coordination/requests", toGas.filter { $0.0 != "description" } + [("description", "")])
+            #expect(both == .unprocessableContent && bothSaid.contains("“水表移位”一般不由"))
+            #expect(bothSaid.contains(#"id="coordination-description-error""#), "the description marked too")
             // A tick given for another department does not count for this one.
             let (stale, _, _) = try await office.post(
                 "/coordination/requests", toGas + [("confirm_department", "1"), ("confirm_department_for", "0")])

@@ -390,7 +390,7 @@ import Testing
             #expect(try await page(office.cookie).contains("待项目管理公司审核"))
             #expect(!(try await page(office.cookie).contains("/change_orders/\(id)/approve")))
             let pm = try await client.session("pm")
-            #expect(try await page(pm.cookie).contains("action=\"/change_orders/\(id)/approve\""))
+            #expect(try await page(pm.cookie).contains("action=\"/change_orders/\(id)/approve#investment\""))
             #expect(try await page(pm.cookie).contains("已核对金额 ¥5,000.00"))
             func approve(_ body: String) async throws -> HTTPResponse.Status {
                 try await client.execute(
@@ -399,14 +399,31 @@ import Testing
                     body: ByteBuffer(string: "_csrf=\(pm.csrf)" + body)
                 ) { $0.status }
             }
-            // Money is approved with the tick that the amount was checked; without it nothing changes.
+            // Money is approved with the tick that the amount was checked; without it nothing changes, and the page
+            // says so beside the buttons pressed (it opens there), not at the top of the page.
             #expect(try await approve("") == .unprocessableContent)
+            let told = try await client.execute(
+                uri: "/change_orders/\(id)/approve", method: .post,
+                headers: [.cookie: pm.cookie, .contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "_csrf=\(pm.csrf)")
+            ) { String(buffer: $0.body) }
+            let beside = try #require(told.range(of: #"<p class="field-error" role="alert">请先勾选“已核对金额”，再点同意。</p>"#))
+            #expect(
+                told[beside.upperBound...].hasPrefix(
+                    #"<form class="stack" method="post" action="/change_orders/\#(id)/approve#investment">"#))
+            #expect(told.components(separatedBy: "请先勾选“已核对金额”").count == 2, "said once")
             let untouched = try await f.call(.get, "/api/v1/projects/\(f.pid)/change_orders")
             #expect(untouched.json.items.first?["state"]?.stringValue == "submitted")
             #expect(try await approve("&confirm=1") == .seeOther)
             let after = try await f.call(.get, "/api/v1/projects/\(f.pid)/change_orders")
             #expect(after.json.items.first?["state"]?.stringValue == "first_approved")
-            #expect(try await page(office.cookie).contains("action=\"/change_orders/\(id)/approve\""))
+            #expect(try await page(office.cookie).contains("action=\"/change_orders/\(id)/approve#investment\""))
+            // The office finds the change waiting for its approval on its home page, not only on the project's.
+            let home = try await client.execute(uri: "/", method: .get, headers: [.cookie: office.cookie]) {
+                String(buffer: $0.body)
+            }
+            #expect(home.contains("待我审核") && home.contains("/projects/\(f.pid)#investment"))
+            #expect(home.contains("工程变更 ¥5,000.00"))
         }
     }
 

@@ -398,6 +398,14 @@ extension TestClientProtocol {
             let photo = try #require(
                 try await client.upload(SiteLogPageTests.png, filename: "沟槽.png", token: f.office).json["id"]?
                     .intValue)
+            // A finding due before its check (overdue at once) or in 9999 (never overdue) is refused.
+            for due in ["2020-01-01", "9999-12-31"] {
+                let odd = try await f.call(
+                    .post, "/api/v1/projects/\(f.pid)/checks",
+                    #"{"date":"\#(today)","items":[{"item":"沟槽防护","passed":false}],"findings":[{"description":"无围挡","due_on":"\#(due)"}]}"#
+                )
+                #expect(odd.status == .unprocessableContent && odd.json.errorCode == "out_of_range", "\(due)")
+            }
             let check = try await f.call(
                 .post, "/api/v1/projects/\(f.pid)/checks",
                 #"""

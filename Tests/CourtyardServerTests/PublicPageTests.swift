@@ -51,6 +51,13 @@ import Testing
             #expect(last.0 == .tooManyRequests)
             // Said once, as it is: not also as a form with fields to correct.
             #expect(last.1.contains("提交过于频繁") && !last.1.contains("请按表单中标出的提示"))
+            // The last one allowed, sent again (a reload after its receipt): its code, not "too many".
+            let (again, location) = try await client.execute(
+                uri: "/public/compounds/\(compound)/reports", method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "category=other&description=x3")
+            ) { ($0.status, $0.headers[.location] ?? "") }
+            #expect(again == .seeOther && location.contains("again=1"), "\(again)")
             let (missing, gone) = try await client.execute(uri: "/public/compounds/999999", method: .get) {
                 ($0.status, String(buffer: $0.body))
             }

@@ -84,6 +84,12 @@ import Testing
             }
             #expect(page.contains(#"action="/questionnaires/\#(qid)/responses#paper""#))
             #expect(try await SelectionTests.count(services, "questionnaire_responses") == before)
+            // A one-answer question tapped by mistake goes back to blank: its 纸上未填 choice, kept as chosen.
+            #expect(page.contains(#"<input type="radio" name="q0" value="">纸上未填"#), "offered, not chosen")
+            let (_, _, blank) = try await browser.post(
+                "/questionnaires/\(qid)/responses",
+                [("household_id", String(elsewhere)), ("paper_number", "L-4"), ("q0", "")])
+            #expect(blank.contains(#"<input type="radio" name="q0" value="" checked>纸上未填"#))
         }
     }
 

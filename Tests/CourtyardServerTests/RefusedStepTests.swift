@@ -54,7 +54,7 @@ import Testing
 
     /// A draft is changed on its page, publishes only once ticked as checked, and can be discarded.
     @Test func aBulletinDraftIsChangedPublishedOnATickOrDeleted() async throws {
-        try await TestApp.with(demo: true) { client, _ in
+        try await TestApp.with(demo: true) { client, services in
             let office = try await client.session("office")
             func post(_ uri: String, _ fields: [(String, String)]) async throws -> (HTTPResponse.Status, String, String)
             {
@@ -77,6 +77,8 @@ import Testing
             let (_, page, _) = try await PageTests.page(client, back, cookie: office.cookie)
             #expect(page.contains("草稿已保存。") && page.contains("<p class=\"lines\">第二稿\n燃气立管迁移</p>"))
             #expect(page.contains("截至 2026-01-05"))
+            // Dated before the last issue, the draft says at once that it cannot be published so.
+            #expect(page.contains("这份草稿的截至日期早于它，不能发布"))
             let (unticked, refusedPage, _) = try await post("/bulletins/\(id)/publish", [])
             #expect(unticked == .unprocessableContent && refusedPage.contains("请先勾选已核对，再发布。"))
             let (_, stillDraft, _) = try await PageTests.page(client, "/bulletins/\(id)", cookie: office.cookie)
@@ -107,6 +109,17 @@ import Testing
             #expect(
                 backwards == .conflict && saidBack.contains("上一期已统计到 \(Clock.today)")
                     && saidBack.contains(">补发</textarea>"))
+            // Refused, it saved nothing of what was typed with it, and the audit log has no change to show.
+            let kept = try await services.database.withConnection { db in
+                try await db.raw("SELECT next_steps FROM bulletins WHERE id = \(bind: Int64(olderId) ?? 0)").first()?
+                    .text("next_steps")
+            }
+            #expect(kept == "")
+            let logged = try await SelectionTests.ints(
+                services,
+                "SELECT id FROM audit_log WHERE entity = 'bulletins' AND entity_id = \(bind: Int64(olderId) ?? 0) AND action = 'update'"
+            )
+            #expect(logged.isEmpty)
             let (refusedDelete, _, _) = try await post("/bulletins/\(other)/delete", [])
             #expect(refusedDelete == .unprocessableContent)
             // A read-only account is refused outright on every draft form, not told to tick or mend a date.
@@ -154,7 +167,8 @@ import Testing
                     RefusedFormTests.urlencoded([("_csrf", office.csrf), ("reason", "")]))
                 #expect(refused == .unprocessableContent)
                 #expect(
-                    again.contains(#"role="alert""#) && again.contains(#"action="/change_orders/\#(change.id)/reject""#)
+                    again.contains(#"role="alert""#)
+                        && again.contains(#"action="/change_orders/\#(change.id)/reject#investment""#)
                 )
                 // A reason too long says how long it may be, not only that something is too long.
                 let (tooLong, said, _) = try await PageTests.postForm(

@@ -333,6 +333,12 @@ import Testing
                 .patch, "\(path)/\(log)", token: contractor, body: #"{"workers":9}"#,
                 headers: [.ifMatch: "\"\(log)-1\""])
             #expect(stale.status == .preconditionFailed && stale.json.errorCode == "stale")
+            // A log's day is not changed by a correction, and an empty one changes nothing: both said, not counted.
+            let dated = try await client.call(
+                .patch, "\(path)/\(log)", token: contractor, body: #"{"date":"2026-01-01","workers":7}"#)
+            #expect(dated.status == .unprocessableContent && dated.json.errorCode == "unknown_field", "\(dated.text)")
+            let empty = try await client.call(.patch, "\(path)/\(log)", token: contractor, body: "{}")
+            #expect(empty.status == .unprocessableContent && empty.json.errorCode == "empty")
             let current = try await client.call(
                 .patch, "\(path)/\(log)", token: contractor, body: #"{"workers":8}"#,
                 headers: [.ifMatch: "\"\(log)-2\""])
@@ -358,7 +364,7 @@ import Testing
             )
             let before = try await CoordinationTests.count(services, "site_logs")
             let fields = [
-                ("_csrf", csrf), ("date", Clock.today.description), ("weather", "多云"), ("workers", "12"),
+                ("_csrf", csrf), ("date", Clock.today.description), ("weather", "多云"), ("workers", "１２"),
                 ("work_done", "拆除3号楼旧雨棚"), ("progress_\(item)", String(percent - 1)),
             ]
             // A count or a percent out of range is said plainly, before any warning about lowering progress.
@@ -402,6 +408,12 @@ import Testing
                 ).first()!.decode(column: "photos_json", as: String.self)
             }
             #expect(photos != "[]")
+            // Typed with a Chinese keyboard's digits (１２), the count is kept as twelve.
+            let workers = try await SelectionTests.ints(
+                services,
+                "SELECT workers FROM site_logs WHERE project_id = \(bind: project) AND date = \(bind: Clock.today.description)",
+                "workers")
+            #expect(workers == [12])
             let (_, after, _) = try await PageTests.page(client, "/projects/\(project)?saved=log", cookie: cookie)
             #expect(after.contains("施工日志已保存。") && after.contains("今天的施工日志已填写"))
             #expect(after.contains("补写其他日期的日志") && after.contains(#"<details id="log-form">"#))

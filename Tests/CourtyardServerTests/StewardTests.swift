@@ -648,6 +648,12 @@ import Testing
             let (badDay, again, _) = try await PageTests.postForm(
                 client, "/my-households/contacts", cookie: cookie, base + "&outcome=agreed&follow_up_on=2026-02-30")
             #expect(badDay == .unprocessableContent && again.contains("日期无效"))
+            // What was typed comes back in the form, the refusal inside it beside the wrong field.
+            #expect(told.contains(#"<option value="visit" selected>"#) && told.contains(">已联系</textarea>"))
+            #expect(told.contains(#"name="date" value="2026-03-02""#), "the day typed, not today")
+            #expect(told.contains(#"<select name="outcome" required aria-invalid="true">"#))
+            #expect(again.contains(#"name="follow_up_on" value="2026-02-30" aria-invalid="true""#))
+            #expect(again.contains(#"<option value="agreed" selected>"#))
             let (farDay, asked, _) = try await PageTests.postForm(
                 client, "/my-households/contacts", cookie: cookie, base + "&outcome=agreed&follow_up_on=9999-03-02")
             #expect(farDay == .unprocessableContent && asked.contains("回访日期在走访一年以后，请核对年份。"))

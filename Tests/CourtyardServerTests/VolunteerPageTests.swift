@@ -26,6 +26,20 @@ import Testing
             #expect(refused == .unprocessableContent)
             #expect(again.contains(#"id="volunteer-duration-error">请填写时长"#) && again.contains(#"value="韩冬梅""#))
             #expect(again.contains(#"value="两个钟头""#))
+            // Everything wrong is said at once, each beside its own field: no name, a phone one digit short, a day
+            // after today and a time nobody could read.
+            let (all, _, allPage) = try await browser.post(
+                "/volunteers",
+                [
+                    ("place", place), ("name", ""), ("phone", "1380000000"), ("activity", "patrol"),
+                    ("date", Clock.today.adding(days: 20).description), ("duration", "一个半"),
+                ])
+            #expect(all == .unprocessableContent)
+            for (id, words) in [
+                ("name", "请填写姓名"), ("phone", "手机号码格式不对"), ("date", "日期不能晚于今天"), ("duration", "请填写时长"),
+            ] {
+                #expect(allPage.contains(#"id="volunteer-\#(id)-error">\#(words)"#), "\(id)")
+            }
             // A day after today is the store's refusal, marked beside the date.
             let (future, _, later) = try await browser.post(
                 "/volunteers",

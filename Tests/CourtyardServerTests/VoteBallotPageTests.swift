@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import SQLKit
 import Testing
 
 /// Paper ballots entered from the vote's page, as a community worker does on a phone.
@@ -54,6 +55,15 @@ import Testing
                 try await SelectionTests.ints(services, "SELECT id FROM ballots WHERE paper_number = '纸-0001'").first)
             #expect(saved == .seeOther && location == "/votes/\(vote)?entered=\(ballot)#ballot")
             #expect(try await CoordinationTests.count(services, "ballots") == before + 1)
+            // The audit log says who entered which paper for which home, never how it voted.
+            let logged = try await services.database.withConnection { db in
+                try await db.raw(
+                    "SELECT after_json AS t FROM audit_log WHERE action = 'enter_ballot' AND entity_id = \(bind: vote)"
+                ).all().map { try $0.text("t") }
+            }
+            let this = logged.filter { $0.contains("纸-0001") }
+            #expect(this.count == 1 && this[0].contains("单元-"), "\(logged)")
+            #expect(!logged.contains { $0.contains("approve") || $0.contains("同意") })
             // Read back as stored, as it is on the paper: the home, the choice and the paper number.
             let (_, after) = try await worker.get(String(location.prefix { $0 != "#" }))
             #expect(after.contains("已录入：") && after.contains(" · 同意 · 编号 纸-0001。统计已更新"))

@@ -1285,6 +1285,9 @@ extension Catalogue {
         "error.payment_limit": "The payments would exceed their limit.",
         "error.published": "It is published and can no longer be changed.",
         "error.before_last_issue.lead": "This issue cannot go back before the last one: ",
+        "bulletin.behindLastIssue":
+            "The last issue is as of {date}; this draft is dated before it and cannot be published. "
+            + "Move its date to that day or later.",
         "error.detail.lastIssue":
             "the last issue is as of {date}; move this one's date to that day or later, then publish",
         "error.still_wrong": "Say what is still wrong, so that it can be handled again.",
@@ -1531,6 +1534,10 @@ extension Catalogue {
         "questionnaire.papersToday": "Paper responses you entered today",
         "questionnaire.ratingRead": "{n} points",
         "questionnaire.notAnswered": "not answered",
+        "questionnaire.leftBlank": "Left blank on the paper",
+        "vote.noneYet":
+            "There is no owners' vote where you are responsible yet. Once the office or community opens one "
+            + "it is listed here, and paper ballots are entered on its page.",
         "questionnaire.answersEntered": "Answers entered",
         "questionnaire.papersHint":
             "Check them against the papers one by one; one entered wrongly (the wrong room, a box misread) is voided with the reason (kept in the audit log) and the paper may then be entered again.",
@@ -2066,6 +2073,9 @@ extension Catalogue {
         "audit.field.starts_on": "Starts",
         "audit.field.ends_on": "Ends",
         "audit.field.capacity": "Places",
+        "audit.field.as_of": "As of",
+        "audit.field.next_steps": "Next steps",
+        "audit.field.reporter_name": "Reported by",
         "audit.field.place": "Place",
         "audit.field.starts_at": "Starts at",
         "audit.field.ends_at": "Ends at",
@@ -2101,6 +2111,8 @@ extension Catalogue {
         "audit.action.void_ballot": "Voided a ballot",
         "audit.questionnaires.state.published": "Published",
         "audit.action.void_response": "Voided a paper response",
+        "audit.action.enter_response": "Entered a paper response",
+        "audit.action.enter_ballot": "Entered a paper ballot",
         "audit.action.unlink": "Removed from household",
         "audit.action.transition": "Moved on",
         "audit.action.reply": "Replied",

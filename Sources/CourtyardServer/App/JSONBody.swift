@@ -33,6 +33,21 @@ enum JSONBody {
         try typed(type, try await self.object(request, context: context))
     }
 
+    /// The same for a change (`PATCH`): only `fields` may be sent (another, such as a log's day, is a 422
+    /// `unknown_field` rather than passed over in silence) and at least one of them (`empty` otherwise).
+    static func decode<T: Decodable>(
+        _ type: T.Type, _ request: Request, context: AppContext, changing fields: Set<String>
+    ) async throws -> T {
+        let object = try await self.object(request, context: context)
+        if let key = object.keys.sorted().first(where: { !fields.contains($0) }) {
+            throw AppError.unprocessable("unknown_field", "\(key) cannot be changed here", field: key)
+        }
+        guard !object.isEmpty else {
+            throw AppError.unprocessable("empty", "send at least one of \(fields.sorted().joined(separator: ", "))")
+        }
+        return try typed(type, object)
+    }
+
     /// A body that may be left out: `empty` when there is none, a 400 or 422 when the one sent is wrong, so a
     /// mistyped field is refused rather than passed over.
     static func decode<T: Decodable>(

@@ -282,6 +282,8 @@ enum Pages {
         var text: String
         var status: HTTPResponse.Status
         var fields: Set<String> = []
+        /// Each field's own words, when the refusal names several fields at once.
+        var each: [String: String] = [:]
         /// The error's code, for a refusal about a field that the store names by its code alone (a paper number
         /// already entered).
         var code = ""
@@ -617,6 +619,6 @@ extension [FormProblem] {
     func refusal(_ f: PageFrame) -> Pages.Refusal {
         Pages.Refusal(
             tone: "bad", text: Pages.withFilesAgain(Pages.lines(map(\.text)), f), status: .unprocessableContent,
-            fields: Set(map(\.field)))
+            fields: Set(map(\.field)), each: Dictionary(map { ($0.field, $0.text) }) { a, b in a + " " + b })
     }
 }

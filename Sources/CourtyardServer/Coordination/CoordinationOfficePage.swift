@@ -250,10 +250,11 @@ struct CoordinationOfficeController {
         // Confirmed and refused for something else, the box comes back ticked.
         typed.askDepartment = typed.departmentConfirmed
         var problems = typed.problems(f)
-        if problems.isEmpty, !typed.departmentConfirmed, let unusual = try await unusualDepartment(typed, f) {
+        // Asked with the rest, not after them: one refusal names everything that is wrong or unusual.
+        if !typed.departmentConfirmed, let unusual = try await unusualDepartment(typed, f) {
             typed.departmentError = unusual
             typed.askDepartment = true
-            problems = [unusual]
+            problems.append(unusual)
         }
         let redisplay: ((String, String), HTTPResponse.Status, CoordinationOfficePage.Typed) async throws -> Response =
             {

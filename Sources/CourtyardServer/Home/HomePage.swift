@@ -94,6 +94,7 @@ struct HomePage {
         case .admin, .subdistrictOfficer, .viewer:
             page.lead = f.t("home.lead.office")
             try await page.office(actor: actor, queue: queue, services: services, today: today, f)
+            try await page.approvals(actor: actor, services: services, f)
             try await page.panels(actor: actor, services: services, f)
             try await page.handovers(actor: actor, services: services, f)
             page.figures = try await DashboardPage.load(actor: actor, services: services, f)
@@ -119,8 +120,9 @@ struct HomePage {
         return page
     }
 
-    /// Payments and change orders waiting for this organisation's approval (a supervisor's, a pm company's), which
-    /// otherwise are found only by opening each project; shown only when there are some.
+    /// Payments and change orders waiting for this account's approval (a supervisor's, a pm company's, the office's
+    /// second approval of a change), which otherwise are found only by opening each project; shown only when there
+    /// are some.
     mutating func approvals(actor: Actor, services: Services, _ f: PageFrame) async throws {
         let waiting = try await InvestmentRepository(database: services.database).awaiting(actor: actor)
         guard !waiting.isEmpty else { return }

@@ -22,6 +22,8 @@ struct InvestmentSection {
         let rejectAction: String
         /// The tick that approving asks for, naming the amount approved: money goes out on one press otherwise.
         let confirm: String
+        /// Why pressing 同意 or 退回 was refused, said beside these buttons (the page opens at them).
+        var stepRefusal: String?
 
         /// Approve or reject one amount at the two addresses `route` gives (approve: true, then false).
         static func deciding(_ fen: Int64, _ route: (Bool) -> SiteRoute, _ f: PageFrame) -> Step {
@@ -34,7 +36,7 @@ struct InvestmentSection {
         let changeReason: String
         let changeAmount: String
         let changeState: String
-        let changeStep: Step?
+        var changeStep: Step?
         /// Why it was returned; or, for the office's final approval, that approving it passes the budget.
         let changeNote: String?
         let changeWarns: Bool
@@ -45,7 +47,7 @@ struct InvestmentSection {
         let measuredValue: String
         let paymentLimit: String
         let paymentState: String
-        let paymentStep: Step?
+        var paymentStep: Step?
         /// Why it was returned; or, for whoever approves it now, that its claimed value runs well ahead of the works.
         let paymentNote: String?
         let paymentWarns: Bool
@@ -54,6 +56,7 @@ struct InvestmentSection {
         let measuredCount: String
         /// Its asker's way to take it back while it waits (a figure typed wrong counts against the limit).
         let withdrawAction: String?
+        var withdrawRefusal: String?
     }
     struct MeasuredLineRow {
         let itemName: String
@@ -77,9 +80,9 @@ struct InvestmentSection {
     }
     let contractSum: String?
     let approvedChanges: String
-    let changeRows: [ChangeRow]
+    var changeRows: [ChangeRow]
     let hasChanges: Bool
-    let paymentRows: [PaymentRow]
+    var paymentRows: [PaymentRow]
     let hasPayments: Bool
     /// Proposing a change order, for those who may: what was typed when it was refused, and whether it is open.
     struct ChangeForm {
@@ -98,6 +101,27 @@ struct InvestmentSection {
     var contractHref: String?
 
     /// Who sees a project's money: the office, its pm company, supervisor and contractor.
+    /// A refused approval, return or withdrawal sent to `action`, said beside the buttons that sent it; whether one
+    /// was found.
+    mutating func refuse(action: String, _ problem: String) -> Bool {
+        var found = false
+        for i in changeRows.indices
+        where [changeRows[i].changeStep?.approveAction, changeRows[i].changeStep?.rejectAction].contains(action) {
+            changeRows[i].changeStep?.stepRefusal = problem
+            found = true
+        }
+        for i in paymentRows.indices {
+            if [paymentRows[i].paymentStep?.approveAction, paymentRows[i].paymentStep?.rejectAction].contains(action) {
+                paymentRows[i].paymentStep?.stepRefusal = problem
+                found = true
+            } else if paymentRows[i].withdrawAction == action {
+                paymentRows[i].withdrawRefusal = problem
+                found = true
+            }
+        }
+        return found
+    }
+
     static func shows(_ role: Role) -> Bool { InvestmentRepository.readsMoney(role) }
 
     static func load(project: ProjectSummary, actor: Actor, services: Services, _ f: PageFrame) async throws
@@ -401,7 +425,7 @@ struct InvestmentStepController: Sendable {
         let id = try context.parameters.require("id", as: Int64.self)
         let repo = InvestmentRepository(database: services.database)
         return try await ProjectPageController(services: services).saveOnProject(
-            of: .changeOrder, id: id, anchor: "investment", context, f
+            of: .changeOrder, id: id, anchor: "investment", row: (request.uri.path, fields), context, f
         ) {
             try Self.requireTick(approve, fields, f)
             _ = try await repo.decideChange(
@@ -415,7 +439,7 @@ struct InvestmentStepController: Sendable {
         let id = try context.parameters.require("id", as: Int64.self)
         let repo = InvestmentRepository(database: services.database)
         return try await ProjectPageController(services: services).saveOnProject(
-            of: .payment, id: id, anchor: "investment", context, f
+            of: .payment, id: id, anchor: "investment", row: (request.uri.path, fields), context, f
         ) {
             try Self.requireTick(approve, fields, f)
             _ = try await repo.decidePayment(

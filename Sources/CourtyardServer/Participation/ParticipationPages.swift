@@ -375,6 +375,13 @@ struct QuestionnairePage {
                         }
                     case .text: break
                     }
+                    // A one-answer question tapped by mistake is put back to blank, as left on the paper.
+                    if q.type == .single || q.type == .rating {
+                        choices.append(
+                            Choice(
+                                inputType: "radio", name: "q\(i)", value: "", label: f.t("questionnaire.leftBlank"),
+                                checked: (given["q\(i)"] ?? []).allSatisfy(\.isEmpty)))
+                    }
                     return PaperQuestion(
                         number: String(i + 1), text: q.text, choices: choices,
                         textName: q.type == .text ? "q\(i)" : nil,

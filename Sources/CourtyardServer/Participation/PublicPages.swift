@@ -372,12 +372,28 @@ struct PublicPageController {
         return SentForm.digest(sender: context.remoteHost, path: request.uri.path, fields: fields, files: files)
     }
 
+    /// The code of this very report if it was filed a moment ago from the same address or account.
+    func filedAlready(_ id: Int64, _ fields: [String: String], _ context: AppContext) async throws -> String? {
+        guard let category = ReportCategory(rawValue: fields["category"] ?? "") else { return nil }
+        let account = await Self.reporter(context, compound: id, services: services)
+        return try await ReportRepository.filing(services.database).filedAlready(
+            .init(
+                compoundId: id, buildingId: fields["building_id"].flatMap(Int64.init), category: category,
+                description: fields["description"] ?? "", reporterPhone: fields["phone"] ?? ""),
+            actor: account ?? ReportRepository.publicReporter)
+    }
+
     /// Files the report, or answers why not: with where the report is followed once it is filed.
     func file(
         _ id: Int64, _ fields: [String: String], _ sent: [(filename: String, bytes: [UInt8])], _ context: AppContext,
         _ f: PageFrame
     ) async throws -> (Response, saved: String?) {
         guard try await reportLimiter.allow(context.remoteHost, in: services.database) else {
+            // The last report allowed, sent again (a reload after the receipt): its code, not "too many".
+            if let code = try await filedAlready(id, fields, context) {
+                let next = SiteRoute.publicTrack(code: code, filed: true, again: true).path
+                return (Pages.seeOther(next), next)
+            }
             return (
                 try await PublicPages.page(
                     id: id, f: f, services: services, notice: nil, status: .tooManyRequests,

@@ -161,6 +161,8 @@ struct BulletinPage {
         var today = Clock.today.description
         let publishAction: String
         let deleteAction: String
+        /// Said as soon as the draft is dated before the last issue: it cannot be published so.
+        var behind: String?
         /// Why publishing or deleting was refused, said beside that form.
         var publishProblem: String?
         var deleteProblem: String?
@@ -290,7 +292,12 @@ struct BulletinPageController: Sendable {
         let projects = try await Pages.openableProjects(actor: actor, services: services)
         var page = BulletinPage(b, actor: actor, openable: projects, f)
         page.notice = notice
-        if page.draft != nil { change(&page.draft!) }
+        if page.draft != nil {
+            page.draft?.behind = try await bulletins.behindLastIssue(id: b.id, actor: actor).map {
+                Lang.fill(f.t("bulletin.behindLastIssue"), ["date": $0.description])
+            }
+            change(&page.draft!)
+        }
         return f.page(
             title: BulletinDocument.shortTitle(issueNo: b.issueNo, lang: f.lang), "programme-bulletin", page,
             status: status)
@@ -337,10 +344,7 @@ struct BulletinPageController: Sendable {
         if asOf == .some(nil) { return try await redisplay(("bad", Self.badDate(f)), .unprocessableContent) }
         return try await Pages.save(f, redisplay: redisplay) {
             let actor = try context.actor()
-            if fields["as_of"] != nil || fields["next_steps"] != nil {
-                _ = try await bulletins.update(id: id, asOf: asOf ?? nil, nextSteps: fields["next_steps"], actor: actor)
-            }
-            _ = try await bulletins.publish(id: id, actor: actor)
+            _ = try await bulletins.publish(id: id, asOf: asOf ?? nil, nextSteps: fields["next_steps"], actor: actor)
             return SiteRoute.bulletin(id).path
         }
     }

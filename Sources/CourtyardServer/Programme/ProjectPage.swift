@@ -243,7 +243,7 @@ struct ProjectPage {
     var checkRows: [CheckRow]
     let hasChecks: Bool
     let safety: SafetySection
-    let investment: InvestmentSection?
+    var investment: InvestmentSection?
     let jumps: [Jump]
 
     /// The daily site check's standard items (巡查), recorded in Chinese as the official record.
@@ -605,7 +605,11 @@ struct ProjectPageController: Sendable {
         {
             page.message = nil
         }
-        if let row, let message { page.retype(row: row.action, row.fields, problem: message.text) }
+        if let row, let message {
+            page.retype(row: row.action, row.fields, problem: message.text)
+            // An approval refused (no tick, out of turn) is said beside its buttons, not at the top of a long page.
+            if page.investment?.refuse(action: row.action, message.text) == true { page.message = nil }
+        }
         if let gate, var form = page.advance {
             form.typedNote = gate["note"] ?? ""
             form.documentTypes = form.documentTypes.map {

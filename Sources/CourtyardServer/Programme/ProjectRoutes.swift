@@ -320,7 +320,9 @@ struct LedgerController: ProjectScoped {
     @Sendable func correctSiteLog(_ request: Request, _ context: AppContext) async throws -> Response {
         let (projectId, logId, actor) = (try id(context), try id(context, "log_id"), try context.actor())
         let expected = try RegistryRoutes.expectedVersion(request, id: logId).map(Int64.init)
-        let body = try await JSONBody.decode(SiteLogCorrectionBody.self, request, context: context)
+        let body = try await JSONBody.decode(
+            SiteLogCorrectionBody.self, request, context: context,
+            changing: ["weather", "workers", "work_done", "issues", "progress", "photos"])
         let log = try await LedgerRepository(database: services.database, calendar: try await calendar())
             .correctSiteLog(projectId: projectId, logId: logId, expectedVersion: expected, actor: actor) {
                 body.log(over: $0)

@@ -80,7 +80,9 @@ struct SiteLogForm {
                     c.wrong.insert("date")
                 }
             }
-            if let n = Int(workers.isEmpty ? "0" : workers), (0...10_000).contains(n) {
+            // Digits as a Chinese keyboard may type them (１２) count as any others.
+            let count = TextNormalizer.halfWidth(workers).trimmingCharacters(in: .whitespaces)
+            if let n = Int(count.isEmpty ? "0" : count), (0...10_000).contains(n) {
                 c.workers = n
             } else {
                 c.problems.append(f.t("log.badWorkers"))
@@ -91,7 +93,9 @@ struct SiteLogForm {
             let order = items.map(\.id) + progress.keys.filter { names[$0] == nil }.sorted()
             for id in order {
                 guard let text = progress[id] else { continue }
-                if let percent = Int(text), (0...100).contains(percent) {
+                if let percent = Int(TextNormalizer.halfWidth(text).trimmingCharacters(in: .whitespaces)),
+                    (0...100).contains(percent)
+                {
                     c.progress.append((workItemId: id, percent: percent))
                 } else {
                     c.wrong.insert("progress_\(id)")

@@ -69,6 +69,13 @@ struct StewardPhonePage {
         var campaignMaps: [CampaignMap]
         var hasCampaignMaps: Bool
         var today: String
+        /// What a refused entry had typed, shown again in the form (a page without its script).
+        var date: String
+        var note: String
+        var followUpOn: String
+        /// Why the entry was refused, said inside the form, and the field it is about.
+        var error: String?
+        var wrong: [String: Bool] = [:]
         var clientId: String
         var queuedText: String
         var sentText: String
@@ -104,7 +111,8 @@ struct StewardPhonePage {
     }
 
     static func load(
-        services: Services, actor: Actor, selected: Int64?, note: PageNote?, _ f: PageFrame
+        services: Services, actor: Actor, selected: Int64?, note: PageNote?, typed: [String: String]? = nil,
+        refused: (field: String, text: String)? = nil, _ f: PageFrame
     ) async throws -> StewardPhonePage {
         let page = try await services.registry.list(
             .households, query: ListQuery(limit: limit), actor: actor)
@@ -164,7 +172,8 @@ struct StewardPhonePage {
         let running = campaigns.filter { $0.openedOn <= today }
         let counts = try await Self.campaignFor(selected, running: running, actor: actor, services: services)
         let form = Form(
-            action: SiteRoute.myHouseholdsContacts.path,
+            // A refused entry comes back at its form, not above the homes.
+            action: SiteRoute.myHouseholdsContacts.path + "#contact",
             households: households.sorted {
                 ($0.entranceId, $0.floor ?? 0, $0.room) < ($1.entranceId, $1.floor ?? 0, $1.room)
             }
@@ -173,20 +182,32 @@ struct StewardPhonePage {
                     value: String(h.id),
                     label: room[h.id] ?? h.room, selected: h.id == selected)
             },
-            channels: ContactChannel.allCases.map {
-                Option(value: $0.rawValue, label: f.t("contact.channel." + $0.rawValue), selected: $0 == .visit)
+            channels: ContactChannel.allCases.map { c in
+                Option(
+                    value: c.rawValue, label: f.t("contact.channel." + c.rawValue),
+                    selected: typed.map { $0["channel"] == c.rawValue } ?? (c == .visit))
             },
             outcomes: ContactOutcome.allCases.map {
                 // None chosen for the steward: each visit says how it went, not what the last one said.
-                Option(value: $0.rawValue, label: f.t("contact.outcome." + $0.rawValue), selected: false)
+                Option(
+                    value: $0.rawValue, label: f.t("contact.outcome." + $0.rawValue),
+                    selected: typed?["outcome"] == $0.rawValue)
             },
-            campaigns: campaigns.map { Option(value: String($0.id), label: $0.title, selected: $0.id == counts) },
+            campaigns: campaigns.map { c in
+                Option(
+                    value: String(c.id), label: c.title,
+                    selected: typed.map { $0["campaign_id"] == String(c.id) } ?? (c.id == counts))
+            },
             hasCampaigns: !campaigns.isEmpty,
             campaignMaps: running.map {
                 CampaignMap(
                     mapLabel: f.t("phone.campaignMap").replacingOccurrences(of: "{title}", with: $0.title),
                     mapHref: SiteRoute.campaignMapPage($0.id).path)
-            }, hasCampaignMaps: !running.isEmpty, today: today.description, clientId: "page-" + Security.randomToken(),
+            }, hasCampaignMaps: !running.isEmpty, today: today.description,
+            date: typed?["date"] ?? today.description, note: typed?["note"] ?? "",
+            followUpOn: typed?["follow_up_on"] ?? "",
+            error: refused?.text, wrong: refused.map { [$0.field: true] } ?? [:],
+            clientId: "page-" + Security.randomToken(),
             queuedText: f.t("phone.queued"), sentText: f.t("phone.sent"), refusedText: f.t("phone.refused"),
             script: StewardPages.script.path)
         var chosen = households.first { $0.id == selected }.map {
@@ -303,14 +324,14 @@ struct StewardPhoneController {
         let actor = try context.require(.writeContacts)
         let fields = try await Pages.form(request, context)
         let household = fields["household_id"].flatMap { Int64($0) }
-        let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
+        // Refused, the form comes back as typed with why inside it, beside the field it is about.
+        let refused: (Pages.Refusal) async throws -> Response = { r in
             let page = try await StewardPhonePage.load(
-                services: services, actor: actor, selected: household, note: PageNote(kind: m.0, text: m.1), f)
-            return f.page(title: f.t("phone.title"), "stewards-phone", page, status: status)
+                services: services, actor: actor, selected: household, note: nil, typed: r.kept(fields),
+                refused: (r.fields.first ?? "", r.text), f)
+            return f.page(title: f.t("phone.title"), "stewards-phone", page, status: r.status)
         }
-        return try await Pages.save(
-            f, next: SiteRoute("/my-households", query: [("saved", "1")]).path, redisplay: redisplay
-        ) {
+        return try await Pages.save(f, refused: refused) {
             guard let household else {
                 throw ValidationError(
                     field: "household_id", code: Pages.pageMessage, message: f.t("phone.pickHousehold"))
@@ -337,6 +358,7 @@ struct StewardPhoneController {
                 .init(
                     channel: channel, date: date, outcome: outcome, note: fields["note"] ?? "", campaignId: campaign,
                     followUpOn: followUp, clientId: clientId), actor: actor)
+            return SiteRoute("/my-households", query: [("saved", "1")]).path
         }
     }
 }

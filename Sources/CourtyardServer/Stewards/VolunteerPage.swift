@@ -198,7 +198,10 @@ struct VolunteerForm {
             ("community_id", \.placeError), ("compound_id", \.placeError), ("body_id", \.placeError),
             ("name", \.nameError), ("phone", \.phoneError), ("date", \.dateError), ("minutes", \.durationError),
         ]
-        for (field, path) in fields where r.fields.contains(field) { self[keyPath: path] = r.text }
+        for (field, path) in fields where r.fields.contains(field) {
+            // Each field its own words when the refusal names several (all that is wrong, said at once).
+            self[keyPath: path] = r.each[field] ?? r.text
+        }
         askLong = r.code == "long_entry"
         askAgain = r.code == "already_recorded"
         againText = askAgain ? r.text : nil
@@ -280,11 +283,42 @@ struct VolunteerPageController {
                 note: PageNote(kind: r.tone, text: r.text), form: form, f)
             return f.page(title: f.t("volunteer.title"), "stewards-volunteers", page, status: r.status)
         }
+        // Everything the page can tell before saving is said at once, each beside its field.
+        let problems = Self.problems(fields, f)
+        if !problems.isEmpty { return try await refused(problems.refusal(f)) }
         return try await Pages.save(f, refused: refused) {
             let hours = try Self.newHours(fields, f)
             let made = try await VolunteerRepository(database: services.database).record(hours, actor: actor)
             return SiteRoute.volunteers(year: hours.date.civil.year, saved: made.id).path + "#record"
         }
+    }
+
+    /// What is wrong with the typed hours that the page can tell before saving, in the form's order.
+    static func problems(_ fields: [String: String], _ f: PageFrame) -> [FormProblem] {
+        var found: [FormProblem] = []
+        if PlaceChoice(fields["place"]) == nil && Int64(fields["body_id"] ?? "") == nil {
+            found.append(FormProblem("community_id", f.t("volunteer.pickPlace")))
+        }
+        if TextNormalizer.line(fields["name"] ?? "").isEmpty {
+            found.append(FormProblem("name", f.t("error.name.required")))
+        }
+        let phone = TextNormalizer.line(fields["phone"] ?? "")
+        if !phone.isEmpty && PersonalData.normalizePhone(phone) == nil {
+            found.append(FormProblem("phone", f.t("error.phone.invalid")))
+        }
+        if let day = Day(fields["date"] ?? "") {
+            if day > Clock.today { found.append(FormProblem("date", f.t("error.in_future"))) }
+        } else {
+            found.append(FormProblem("date", f.t("form.badDate")))
+        }
+        if let minutes = ServiceDuration.minutes(fields["duration"] ?? "") {
+            if !(1...EventRules.maxHelperMinutes).contains(minutes) {
+                found.append(FormProblem("minutes", f.t("volunteer.durationRange")))
+            }
+        } else {
+            found.append(FormProblem("minutes", f.t("volunteer.badDuration")))
+        }
+        return found
     }
 
     /// The form's fields as a record, or the first field the store cannot be asked about.

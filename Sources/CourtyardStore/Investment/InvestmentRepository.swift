@@ -801,15 +801,21 @@ public struct InvestmentRepository: Sendable {
     /// What waits for this organisation's approval, oldest first: a supervisor confirms payments; a pm company gives
     /// change orders their first approval and payments their second. Nothing for any other account.
     public func awaiting(actor: Actor) async throws -> [AwaitingApproval] {
-        guard actor.scope.kind == .organisation, let org = actor.scope.id else { return [] }
         let parts: [(AwaitingApproval.Kind, SQLQueryString)]
+        let org = actor.scope.kind == .organisation ? actor.scope.id : nil
         switch actor.role {
-        case .supervisor: parts = [(.payment, "x.state = 'submitted' AND p.supervisor_id = \(bind: org)")]
+        case .supervisor:
+            guard let org else { return [] }
+            parts = [(.payment, "x.state = 'submitted' AND p.supervisor_id = \(bind: org)")]
         case .pmCompany:
+            guard let org else { return [] }
             parts = [
                 (.changeOrder, "x.state = 'submitted' AND p.pm_company_id = \(bind: org)"),
                 (.payment, "x.state = 'first_approved' AND p.pm_company_id = \(bind: org)"),
             ]
+        // The office gives a change order its second approval, in the places it runs.
+        case .admin, .subdistrictOfficer:
+            parts = [(.changeOrder, "x.state = 'first_approved' AND " + ProjectRepository.scope(actor))]
         default: return []
         }
         return try await database.withConnection { db in

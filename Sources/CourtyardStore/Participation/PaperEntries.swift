@@ -105,6 +105,27 @@ enum PaperEntries {
             ]))
     }
 
+    /// Logs a paper entry as `action` on `entity` (its vote or questionnaire): its household and paper number, never
+    /// what the paper says, so the audit log tells who entered which paper without telling how a household voted.
+    static func logEntered(
+        householdId: Int64, paper: String, db: any SQLDatabase,
+        log: (actor: Actor, action: String, entity: String, entityId: Int64, subdistrictId: Int64)
+    ) async throws {
+        let row = try await db.raw(
+            """
+            SELECT b.name AS building, e.name AS entrance, h.room FROM households h
+            JOIN entrances e ON e.id = h.entrance_id JOIN buildings b ON b.id = h.building_id
+            WHERE h.id = \(bind: householdId)
+            """
+        ).first()
+        try await AuditLog.record(
+            db: db, actor: log.actor, action: log.action, entity: log.entity, entityId: log.entityId,
+            subdistrictId: log.subdistrictId, before: nil,
+            after: .object([
+                ("household", .string(try row.map { try household($0) } ?? "")), ("paper_number", .string(paper)),
+            ]))
+    }
+
     /// A voided entry's paper number and household ("楼栋-单元-房号"), for the page its void returns to: read by
     /// whoever may read every entry (`all`), or by whoever entered it. Nil for a live entry or another's.
     static func voided(

@@ -302,9 +302,13 @@ public struct QuestionnaireRepository: Sendable {
                 throw ValidationError(
                     field: "household_id", code: "not_found", message: "household \(householdId) is not in your scope")
             }
-            return try await Self.insert(
+            let entered = try await Self.insert(
                 h, householdId: householdId, channel: "paper", paper: paper, answers: answers, by: actor.username,
                 viewer: actor.scope, db: db)
+            try await PaperEntries.logEntered(
+                householdId: householdId, paper: paper, db: db,
+                log: (actor, "enter_response", "questionnaires", id, h.subdistrictId))
+            return entered
         }
     }
 

@@ -187,6 +187,18 @@ public struct ReportRepository: Sendable {
         return (try row.int("id"), try row.text("tracking_code"), try row.text("reporter_name"))
     }
 
+    /// The tracking code of the same report sent by the same sender within the hour (a form sent again from a
+    /// reload or Back), if there is one: answered with its code even when the sender may file no more.
+    public func filedAlready(_ r: NewReport, actor: Actor) async throws -> String? {
+        let description = TextNormalizer.prose(r.description)
+        guard let phone = r.reporterPhone.isEmpty ? "" : PersonalData.normalizePhone(r.reporterPhone) else {
+            return nil
+        }
+        return try await database.withConnection { db in
+            try await Self.repeated(r, description: description, phone: phone, actor: actor, db: db)?.code
+        }
+    }
+
     /// Files a report and, in the same transaction, reads what `then` reads of it.
     func file<T: Sendable>(
         _ r: NewReport, actor: Actor, publicPage: Bool, once: Bool = false,

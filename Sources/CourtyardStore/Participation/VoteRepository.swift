@@ -381,6 +381,11 @@ public struct VoteRepository: Sendable {
                     RETURNING id
                     """
                 ).first()!
+                if let paperNumber {
+                    try await PaperEntries.logEntered(
+                        householdId: householdId, paper: paperNumber, db: db,
+                        log: (actor, "enter_ballot", "votes", voteId, v.subdistrictId))
+                }
                 return try row.decode(column: "id", as: Int64.self)
             } catch  where DatabaseErrors.isUniqueViolation(error) {
                 throw StoreError.conflict(

@@ -508,22 +508,38 @@ public struct BulletinRepository: Sendable {
         if let nextSteps { try TextBounds.check(nextSteps, field: "next_steps", max: Self.nextStepsMax) }
         if let asOf { try Self.checkAsOf(asOf) }
         try await database.transaction { db in
-            let h = try await header(id, actor: actor, db: db)
-            guard h.state == "draft" else {
-                throw StoreError.refused(code: "published", message: "bulletin \(id) is published and cannot change")
-            }
-            var sql: SQLQueryString = "UPDATE bulletins SET version = version + 1"
-            if let asOf { sql += ", as_of = \(bind: asOf.description)" }
-            if let nextSteps { sql += ", next_steps = \(bind: TextNormalizer.prose(nextSteps))" }
-            sql += " WHERE id = \(bind: id)"
-            try await db.raw(sql).run()
-            try await AuditLog.record(
-                db: db, actor: actor, action: "update", entity: "bulletins", entityId: id,
-                subdistrictId: h.subdistrictId,
-                before: .object([("as_of", .string(h.asOf.description))]),
-                after: .object([("as_of", .string((asOf ?? h.asOf).description))]))
+            try await Self.change(
+                try await header(id, actor: actor, db: db), asOf: asOf, nextSteps: nextSteps, actor: actor, db: db)
         }
         return try await get(id: id, actor: actor)
+    }
+
+    /// A draft's date and next steps changed inside the caller's transaction; the audit log names what changed.
+    static func change(_ h: Header, asOf: Day?, nextSteps: String?, actor: Actor, db: any SQLDatabase) async throws {
+        guard h.state == "draft" else {
+            throw StoreError.refused(code: "published", message: "bulletin \(h.id) is published and cannot change")
+        }
+        let before = h.nextSteps
+        let steps = nextSteps.map { TextNormalizer.prose($0) }
+        var sql: SQLQueryString = "UPDATE bulletins SET version = version + 1"
+        if let asOf { sql += ", as_of = \(bind: asOf.description)" }
+        if let steps { sql += ", next_steps = \(bind: steps)" }
+        sql += " WHERE id = \(bind: h.id)"
+        try await db.raw(sql).run()
+        var was: [(String, JSONValue)] = []
+        var now: [(String, JSONValue)] = []
+        if let asOf, asOf != h.asOf {
+            was.append(("as_of", .string(h.asOf.description)))
+            now.append(("as_of", .string(asOf.description)))
+        }
+        if let steps, steps != before {
+            was.append(("next_steps", .string(before)))
+            now.append(("next_steps", .string(steps)))
+        }
+        guard !now.isEmpty else { return }
+        try await AuditLog.record(
+            db: db, actor: actor, action: "update", entity: "bulletins", entityId: h.id,
+            subdistrictId: h.subdistrictId, before: .object(was), after: .object(now))
     }
 
     public func delete(id: Int64, actor: Actor) async throws {
@@ -542,19 +558,40 @@ public struct BulletinRepository: Sendable {
         }
     }
 
-    /// Computes the content one last time, numbers the issue and freezes it.
-    public func publish(id: Int64, actor: Actor) async throws -> Bulletin {
-        guard Permissions.allows(actor.role, .manageBulletins) else { throw AccessError.forbidden }
-        try await database.transaction { db in
+    /// The day the last published issue of the draft's batch and coverage counts to.
+    static func lastIssue(_ h: Header, db: any SQLDatabase) async throws -> Day? {
+        var last: SQLQueryString =
+            "SELECT MAX(as_of) AS last FROM bulletins WHERE state = 'published' AND batch_year = \(bind: h.batchYear) AND "
+        last += Self.coverageSQL(h.subdistrictId, column: "subdistrict_id")
+        return try await db.raw(last).first()?.optionalText("last").flatMap { Day($0) }
+    }
+
+    /// For a draft dated before the last issue (so that it cannot be published as it is), that issue's day.
+    public func behindLastIssue(id: Int64, actor: Actor) async throws -> Day? {
+        try await database.withConnection { db in
             let h = try await header(id, actor: actor, db: db)
+            guard h.state == "draft", let last = try await Self.lastIssue(h, db: db), h.asOf < last else { return nil }
+            return last
+        }
+    }
+
+    /// Computes the content one last time, numbers the issue and freezes it; a date or next steps typed with it are
+    /// saved in the same transaction, so a refused publication leaves the draft as it was.
+    public func publish(id: Int64, asOf: Day? = nil, nextSteps: String? = nil, actor: Actor) async throws -> Bulletin {
+        guard Permissions.allows(actor.role, .manageBulletins) else { throw AccessError.forbidden }
+        if let nextSteps { try TextBounds.check(nextSteps, field: "next_steps", max: Self.nextStepsMax) }
+        if let asOf { try Self.checkAsOf(asOf) }
+        try await database.transaction { db in
+            var h = try await header(id, actor: actor, db: db)
+            if asOf != nil || nextSteps != nil {
+                try await Self.change(h, asOf: asOf, nextSteps: nextSteps, actor: actor, db: db)
+                h = try await header(id, actor: actor, db: db)
+            }
             guard h.state == "draft" else {
                 throw StoreError.refused(code: "published", message: "bulletin \(id) is already published")
             }
             // Issues follow one another in time: each compares itself with the one before, so none goes back.
-            var last: SQLQueryString =
-                "SELECT MAX(as_of) AS last FROM bulletins WHERE state = 'published' AND batch_year = \(bind: h.batchYear) AND "
-            last += Self.coverageSQL(h.subdistrictId, column: "subdistrict_id")
-            if let before = try await db.raw(last).first()?.optionalText("last").flatMap({ Day($0) }), h.asOf < before {
+            if let before = try await Self.lastIssue(h, db: db), h.asOf < before {
                 throw StoreError.refused(
                     code: "before_last_issue",
                     message: "the last published issue is as of \(before), later than this one",

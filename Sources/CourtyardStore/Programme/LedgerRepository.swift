@@ -382,6 +382,13 @@ public struct LedgerRepository: Sendable {
                 throw ValidationError(field: "findings", code: "required", message: "every finding has a description")
             }
             try TextBounds.check(f.description, field: "findings", max: Self.findingMax)
+            // A finding given its own day is due on or after the check and within the year: one due before it is
+            // overdue at once, one in 9999 never is.
+            if let due = f.dueOn, due < check.date || due > check.date.adding(days: 366) {
+                throw ValidationError(
+                    field: "findings", code: "out_of_range",
+                    message: "a finding is due on or after its check, within a year")
+            }
         }
         let cal = calendar
         let id: Int64 = try await database.transaction { db in
