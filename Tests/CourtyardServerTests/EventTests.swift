@@ -455,6 +455,13 @@ import Testing
             let refused = try await admin.post("/events/\(id)/hours", rows)
             #expect(refused.0 == .unprocessableContent && refused.2.contains("第 2 行：手机号码格式不对。"))
             #expect(refused.2.contains(#"value="新人""#) && refused.2.contains(#"value="12345""#))
+            // A form sent with more rows than an event may have is refused saying how many, and not drawn back whole.
+            let many = (0..<201).flatMap { i in
+                [("name", "志愿者\(i)"), ("phone", ""), ("duration", "1"), ("role", "helper")]
+            }
+            let (tooMany, _, manyPage) = try await admin.post("/events/\(id)/hours", many)
+            #expect(tooMany == .unprocessableContent && manyPage.contains("一次最多登记 200 人的服务时长"))
+            #expect(manyPage.contains(#"value="志愿者199""#) && !manyPage.contains(#"value="志愿者200""#))
             let totals = try await client.call(.get, "/api/v1/volunteer_hours", token: token)
             #expect(totals.json.items.first?["name"]?.stringValue == "李红梅")
             // An organiser's row left without minutes (they come filled in) is passed over; a helper's is not.

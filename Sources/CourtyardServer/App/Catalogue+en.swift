@@ -1535,6 +1535,7 @@ extension Catalogue {
         "questionnaire.ratingRead": "{n} points",
         "questionnaire.notAnswered": "not answered",
         "questionnaire.leftBlank": "Left blank on the paper",
+        "event.tooManyRows": "At most {n} people's hours at a time; record them in several goes.",
         "vote.noneYet":
             "There is no owners' vote where you are responsible yet. Once the office or community opens one "
             + "it is listed here, and paper ballots are entered on its page.",

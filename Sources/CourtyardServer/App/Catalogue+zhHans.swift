@@ -1407,6 +1407,7 @@ extension Catalogue {
         "questionnaire.ratingRead": "{n} 分",
         "questionnaire.notAnswered": "未答",
         "questionnaire.leftBlank": "纸上未填",
+        "event.tooManyRows": "一次最多登记 {n} 人的服务时长，请分几次登记。",
         "vote.noneYet": "您负责的范围内目前没有业主表决。街道或社区发起表决后会列在这里，打开后可以录入纸质表决票。",
         "questionnaire.answersEntered": "录入的答案",
         "questionnaire.papersHint": "与纸质问卷逐份核对；录错的（选错房号或勾错选项）写明原因作废（记入操作日志）后，这份问卷可以重新录入。",

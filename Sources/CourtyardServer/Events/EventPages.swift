@@ -251,6 +251,9 @@ struct EventPage {
     }
     /// Changing an event not yet started: its name, times, place and capacity. Those signed up are texted a new
     /// time or place. Refused, it comes back open with what was typed and the reason inside it.
+    /// The most helpers an event's hours are given for, as the store takes them.
+    static let mostHelperRows = 200
+
     struct EditForm {
         var action: String
         var version: String
@@ -580,8 +583,9 @@ struct EventPageController {
             let names = typed["name"] ?? []
             let phones = typed["phone"] ?? []
             let roles = typed["role"] ?? []
+            // At most the rows an event may have: a form sent with thousands is not drawn back in full.
             page.helpers = EventPage.numbered(
-                durations.indices.map { i in
+                durations.indices.prefix(EventPage.mostHelperRows).map { i in
                     EventPage.HelperRow(
                         rowIndex: String(i), helperName: i < names.count ? names[i] : "",
                         helperPhone: i < phones.count ? phones[i] : "", helperDuration: durations[i],
@@ -681,6 +685,12 @@ struct EventPageController {
             let phones = fields["phone"] ?? []
             let durations = fields["duration"] ?? []
             let roles = fields["role"] ?? []
+            // More rows than an event may have are refused before any is read, saying how many it may.
+            guard max(names.count, durations.count) <= EventPage.mostHelperRows else {
+                throw ValidationError(
+                    field: "helpers", code: Pages.pageMessage,
+                    message: Lang.fill(f.t("event.tooManyRows"), ["n": String(EventPage.mostHelperRows)]))
+            }
             var helpers: [(name: String, phone: String, role: HelperRole, minutes: Int64)] = []
             // The form's row of each helper sent, to say which row a refusal is about.
             var rows: [Int] = []
