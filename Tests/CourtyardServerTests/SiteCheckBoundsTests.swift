@@ -40,7 +40,23 @@ import Testing
                     ("_csrf", supervisor.csrf), ("date", today.description), ("item_excavation", "fail"),
                     ("finding", long + long),
                 ] + ["height", "signs", "hoarding", "power", "fire_lane"].map { ("item_" + $0, "pass") })
-            #expect(status == .unprocessableContent && page.contains("每条问题的描述最多500字。"))
+            #expect(status == .unprocessableContent && page.contains("“发现的问题”第 1 行太长：每条最多 500 字。"))
+            // More lines than a check may have, and lines of invisible marks only, are said as such.
+            let passed = ["height", "signs", "hoarding", "power", "fire_lane"].map { ("item_" + $0, "pass") }
+            let (many, _, manySaid) = try await SiteLogPageTests.post(
+                client, "/projects/\(f.pid)/checks", cookie: supervisor.cookie,
+                [
+                    ("_csrf", supervisor.csrf), ("date", today.description), ("item_excavation", "fail"),
+                    ("finding", (1...51).map { "第\($0)处无围挡" }.joined(separator: "\n")),
+                ] + passed)
+            #expect(many == .unprocessableContent && manySaid.contains("一次最多 50 条"))
+            let (blank, _, blankSaid) = try await SiteLogPageTests.post(
+                client, "/projects/\(f.pid)/checks", cookie: supervisor.cookie,
+                [
+                    ("_csrf", supervisor.csrf), ("date", today.description), ("item_excavation", "fail"),
+                    ("finding", "\u{200B}\u{200B}\n \u{3000}"),
+                ] + passed)
+            #expect(blank == .unprocessableContent && blankSaid.contains("请在“发现的问题”中写明问题"))
             #expect(try await f.call(.get, "/api/v1/projects/\(f.pid)/checks").json.items.count == 1)
         }
     }

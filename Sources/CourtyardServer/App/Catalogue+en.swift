@@ -1994,6 +1994,8 @@ extension Catalogue {
         "check.pass": "Passed",
         "check.fail": "Failed",
         "check.findingNeeded": "An item failed: say what the problem is under findings, so that it can be followed up.",
+        "check.tooManyFindings": "At most {n} findings at a time (one a line); merge some or record them in two goes.",
+        "check.findingTooLong": "Finding line {line} is too long: at most {n} characters each.",
         "check.finding": "Finding to rectify (if any)",
         "check.photo": "Photo",
         "check.save": "Save the check",

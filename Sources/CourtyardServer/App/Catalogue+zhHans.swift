@@ -1828,6 +1828,8 @@ extension Catalogue {
         "check.findingHint": "一行写一条问题，每条分别跟踪整改",
         "check.failedItems": "（不合格：{items}）",
         "check.findingNeeded": "有不合格项时，请在“发现的问题”中写明问题，以便跟踪整改。",
+        "check.tooManyFindings": "“发现的问题”一次最多 {n} 条（每行一条），请合并或分次登记。",
+        "check.findingTooLong": "“发现的问题”第 {line} 行太长：每条最多 {n} 字。",
         "check.finding": "发现的问题（需整改时填写）",
         "check.photo": "现场照片",
         "check.save": "保存巡查记录",

@@ -680,8 +680,22 @@ struct ProjectPageController: Sendable {
                 (item: Lang.zh.t("check.item." + $0), passed: form.fields["item_" + $0] == "pass", note: "")
             }
             // One finding to rectify a line: each is followed up, fixed and re-inspected on its own.
+            // (A line of spaces or invisible marks is no finding.)
             let findings = (form.fields["finding"] ?? "").split(whereSeparator: \.isNewline)
-                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                .map { TextNormalizer.prose(String($0)) }.filter { !$0.isEmpty }
+            // Bounded as the store bounds them, said in the form's words with the bound.
+            guard findings.count <= LedgerRepository.checkFindingsMax else {
+                throw ValidationError(
+                    field: "finding", code: Pages.pageMessage,
+                    message: Lang.fill(f.t("check.tooManyFindings"), ["n": String(LedgerRepository.checkFindingsMax)]))
+            }
+            if let long = findings.firstIndex(where: { $0.count > LedgerRepository.findingMax }) {
+                throw ValidationError(
+                    field: "finding", code: Pages.pageMessage,
+                    message: Lang.fill(
+                        f.t("check.findingTooLong"),
+                        ["line": String(long + 1), "n": String(LedgerRepository.findingMax)]))
+            }
             // A failed item is followed up as a finding to rectify; without words there is nothing to follow up.
             if findings.isEmpty && items.contains(where: { !$0.passed }) {
                 throw ValidationError(field: "finding", code: Pages.pageMessage, message: f.t("check.findingNeeded"))
