@@ -44,6 +44,9 @@ import Testing
             #expect(reports.json.items.first?["description"]?.stringValue == "楼道灯坏了")
             let (bad, _) = try await send("category=ufo&description=x")
             #expect(bad == .unprocessableContent)
+            // A building that is no number is refused, not filed as a report with no building.
+            let (noBuilding, said) = try await send("category=other&description=y&building_id=abc")
+            #expect(noBuilding == .unprocessableContent && said.contains("所选楼栋不属于这个小区"))
             // Five reports in ten minutes from one address, then a pause.
             var last = (HTTPResponse.Status.ok, "")
             // (Five different ones: the same report sent again is the one already filed, and takes none of the five.)

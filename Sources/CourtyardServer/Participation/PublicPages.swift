@@ -475,6 +475,10 @@ struct PublicPageController {
         if !phone.isEmpty && PersonalData.normalizePhone(phone) == nil {
             errors["phone"] = f.t("error.reporter_phone.invalid")
         }
+        // A building that is no number is refused, not passed over as "no building" (the list sends numbers).
+        if let b = fields["building_id"], !b.isEmpty, Int64(b) == nil {
+            errors["building_id"] = f.t("error.building_id.not_found")
+        }
         return errors
     }
 
