@@ -483,6 +483,14 @@ import Testing
             let tooLong = try await admin.post("/events/\(id)/hours", hoursTyped)
             #expect(tooLong.0 == .unprocessableContent && tooLong.2.contains("第 1 行：服务时长须在 1 分钟到 24 小时之间"))
             #expect(tooLong.2.contains(#"value="25""#))
+            // 15 typed for 1.5 is asked about, as on the volunteer page, and kept once ticked.
+            let fifteen: [(String, String)] = [("name", "曹秀英"), ("phone", ""), ("duration", "15"), ("role", "helper")]
+            let asked = try await admin.post("/events/\(id)/hours", fifteen)
+            #expect(asked.0 == .unprocessableContent && asked.2.contains("第 1 行超过 12 小时"))
+            #expect(asked.2.contains(#"<input type="checkbox" name="long" value="1">"#))
+            #expect(try await admin.post("/events/\(id)/hours", fifteen + [("long", "1")]).0 == .seeOther)
+            let fifteenSaved = try await client.call(.get, "/api/v1/events/\(id)/volunteer_hours", token: token)
+            #expect(fifteenSaved.json["total_minutes"]?.intValue == 900)
             let unreadable = try await admin.post(
                 "/events/\(id)/hours", [("name", "曹秀英"), ("phone", ""), ("duration", "一个半"), ("role", "helper")])
             #expect(unreadable.0 == .unprocessableContent && unreadable.2.contains("第 1 行：请填写时长"))

@@ -1535,6 +1535,7 @@ extension Catalogue {
         "questionnaire.ratingRead": "{n} points",
         "questionnaire.notAnswered": "not answered",
         "questionnaire.leftBlank": "Left blank on the paper",
+        "event.longHours": "Line {rows}: more than 12 hours, much longer than usual: please check (1.5 typed as 15?); if so, tick the box below and save.",
         "event.tooManyRows": "At most {n} people's hours at a time; record them in several goes.",
         "vote.noneYet":
             "There is no owners' vote where you are responsible yet. Once the office or community opens one "

@@ -1407,6 +1407,7 @@ extension Catalogue {
         "questionnaire.ratingRead": "{n} 分",
         "questionnaire.notAnswered": "未答",
         "questionnaire.leftBlank": "纸上未填",
+        "event.longHours": "第 {rows} 行超过 12 小时，比一般的服务时间长得多，请核对（是否把 1.5 写成了 15）；确实如此，勾选下面的确认后再保存。",
         "event.tooManyRows": "一次最多登记 {n} 人的服务时长，请分几次登记。",
         "vote.noneYet": "您负责的范围内目前没有业主表决。街道或社区发起表决后会列在这里，打开后可以录入纸质表决票。",
         "questionnaire.answersEntered": "录入的答案",

@@ -297,6 +297,8 @@ struct EventPage {
     var hoursTotal: String
     /// Why the hours were refused, said inside their form.
     var hoursError: String? = nil
+    /// A typed row of more than 12 hours: the form asks for a tick that it is so.
+    var hoursLong = false
     var reportAction: String
     var reportText: String
     var reportPhotos: [String]
@@ -593,6 +595,9 @@ struct EventPageController {
                 }, f)
             // The reason inside the form, where the page opens (#hours), not at the top of a long page.
             page.hoursError = note?.text
+            page.hoursLong = durations.contains {
+                ServiceDuration.minutes($0).map(ServiceDuration.asksToConfirm) ?? false
+            }
             page.note = nil
         } else {
             page.typedName = typed["name"]?.last ?? ""
@@ -708,6 +713,18 @@ struct EventPageController {
                 }
                 rows.append(i)
                 helpers.append((name, i < phones.count ? phones[i] : "", role, n))
+            }
+            // 15 typed for 1.5: a row of more than 12 hours is asked about, as the volunteer page asks, and kept once
+            // the box is ticked.
+            let long = helpers.indices.filter {
+                ServiceDuration.asksToConfirm(helpers[$0].minutes) && helpers[$0].minutes <= EventRules.maxHelperMinutes
+            }
+            if !long.isEmpty && fields["long"]?.last != "1" {
+                throw ValidationError(
+                    field: "minutes", code: Pages.pageMessage,
+                    message: Lang.fill(
+                        f.t("event.longHours"),
+                        ["rows": long.map { String(rows[$0] + 1) }.joined(separator: f.t("common.listSeparator"))]))
             }
             do {
                 _ = try await events.setHours(eventId: id, helpers, actor: actor, now: EventRoutes.now)
