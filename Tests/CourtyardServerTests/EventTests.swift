@@ -493,10 +493,10 @@ import Testing
             #expect(fifteenSaved.json["total_minutes"]?.intValue == 900)
             let unreadable = try await admin.post(
                 "/events/\(id)/hours", [("name", "曹秀英"), ("phone", ""), ("duration", "一个半"), ("role", "helper")])
-            #expect(unreadable.0 == .unprocessableContent && unreadable.2.contains("第 1 行：请填写时长"))
+            #expect(unreadable.0 == .unprocessableContent && unreadable.2.contains("第 1 行：没看懂“一个半”"))
             // Said inside the form, where the page opens, with its rows numbered as the reason names them.
             let inForm = try #require(unreadable.2.range(of: #"/hours#hours""#)).upperBound
-            #expect(unreadable.2[inForm...].prefix(600).contains("第 1 行：请填写时长"))
+            #expect(unreadable.2[inForm...].prefix(600).contains("第 1 行：没看懂“一个半”"))
             #expect(unreadable.2.contains(#"<li><span class="muted">第 1 行</span>"#))
             let forgotten: [(String, String)] = [("name", "曹秀英"), ("phone", ""), ("duration", ""), ("role", "helper")]
             let refusedRow = try await admin.post("/events/\(id)/hours", forgotten)

@@ -390,7 +390,7 @@ import Testing
             #expect(try await page(office.cookie).contains("待项目管理公司审核"))
             #expect(!(try await page(office.cookie).contains("/change_orders/\(id)/approve")))
             let pm = try await client.session("pm")
-            #expect(try await page(pm.cookie).contains("action=\"/change_orders/\(id)/approve#investment\""))
+            #expect(try await page(pm.cookie).contains("action=\"/change_orders/\(id)/approve#change-\(id)\""))
             #expect(try await page(pm.cookie).contains("已核对金额 ¥5,000.00"))
             func approve(_ body: String) async throws -> HTTPResponse.Status {
                 try await client.execute(
@@ -410,14 +410,14 @@ import Testing
             let beside = try #require(told.range(of: #"<p class="field-error" role="alert">请先勾选“已核对金额”，再点同意。</p>"#))
             #expect(
                 told[beside.upperBound...].hasPrefix(
-                    #"<form class="stack" method="post" action="/change_orders/\#(id)/approve#investment">"#))
+                    #"<form class="stack" method="post" action="/change_orders/\#(id)/approve#change-\#(id)">"#))
             #expect(told.components(separatedBy: "请先勾选“已核对金额”").count == 2, "said once")
             let untouched = try await f.call(.get, "/api/v1/projects/\(f.pid)/change_orders")
             #expect(untouched.json.items.first?["state"]?.stringValue == "submitted")
             #expect(try await approve("&confirm=1") == .seeOther)
             let after = try await f.call(.get, "/api/v1/projects/\(f.pid)/change_orders")
             #expect(after.json.items.first?["state"]?.stringValue == "first_approved")
-            #expect(try await page(office.cookie).contains("action=\"/change_orders/\(id)/approve#investment\""))
+            #expect(try await page(office.cookie).contains("action=\"/change_orders/\(id)/approve#change-\(id)\""))
             // The office finds the change waiting for its approval on its home page, not only on the project's.
             let home = try await client.execute(uri: "/", method: .get, headers: [.cookie: office.cookie]) {
                 String(buffer: $0.body)

@@ -78,6 +78,13 @@ import Testing
                 for path in paths {
                     let r = try await client.call(.get, path, token: token)
                     #expect(r.status == .forbidden || r.status == .notFound, "\(account) \(path): \(r.status)")
+                    // A project out of scope is not found to a role that reads projects: a 403 would say it exists.
+                    // (A role that reads no project at all is refused outright, as everywhere.)
+                    let outside = try await client.call(
+                        .get, path.replacingOccurrences(of: "/1/", with: "/999999/"), token: token)
+                    if path.contains("/projects/") && ["steward", "community"].contains(account) {
+                        #expect(outside.status == .notFound, "\(account) \(path)")
+                    }
                 }
             }
             let office = try await client.token("office")
@@ -115,6 +122,10 @@ import Testing
             let audited: SQLQueryString =
                 "SELECT COUNT(*) AS n FROM audit_log WHERE entity = 'payments' AND action = 'withdraw'"
             #expect(try await services.database.withConnection { try await $0.raw(audited).first()?.int("n") } == 1)
+            // The page says it was taken back by whoever asked, not returned by a reviewer.
+            let (cookie, _) = try await client.session("contractor")
+            let (_, page, _) = try await PageTests.page(client, "/projects/\(f.pid)", cookie: cookie)
+            #expect(page.contains("已撤回") && page.contains("撤回原因：金额填错了") && !page.contains("退回理由：金额填错了"))
             // Taken back once, it is closed: a second time is refused.
             let twice = try await f.call(.post, "/api/v1/payments/\(id)/reject", as: f.contractor, #"{"reason":"再撤"}"#)
             #expect(twice.status == .conflict && twice.json.errorCode == "closed")

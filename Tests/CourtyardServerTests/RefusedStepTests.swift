@@ -168,7 +168,7 @@ import Testing
                 #expect(refused == .unprocessableContent)
                 #expect(
                     again.contains(#"role="alert""#)
-                        && again.contains(#"action="/change_orders/\#(change.id)/reject#investment""#)
+                        && again.contains(#"action="/change_orders/\#(change.id)/reject#change-\#(change.id)""#)
                 )
                 // A reason too long says how long it may be, not only that something is too long.
                 let (tooLong, said, _) = try await PageTests.postForm(

@@ -24,7 +24,8 @@ import Testing
                     ("date", Clock.today.description), ("duration", "两个钟头"), ("note", "夜间巡逻"),
                 ])
             #expect(refused == .unprocessableContent)
-            #expect(again.contains(#"id="volunteer-duration-error">请填写时长"#) && again.contains(#"value="韩冬梅""#))
+            #expect(
+                again.contains(#"id="volunteer-duration-error">没看懂“两个钟头”：时长请写成"#) && again.contains(#"value="韩冬梅""#))
             #expect(again.contains(#"value="两个钟头""#))
             // Everything wrong is said at once, each beside its own field: no name, a phone one digit short, a day
             // after today and a time nobody could read.
@@ -36,7 +37,7 @@ import Testing
                 ])
             #expect(all == .unprocessableContent)
             for (id, words) in [
-                ("name", "请填写姓名"), ("phone", "手机号码格式不对"), ("date", "日期不能晚于今天"), ("duration", "请填写时长"),
+                ("name", "请填写姓名"), ("phone", "手机号码格式不对"), ("date", "日期不能晚于今天"), ("duration", "没看懂“一个半”"),
             ] {
                 #expect(allPage.contains(#"id="volunteer-\#(id)-error">\#(words)"#), "\(id)")
             }

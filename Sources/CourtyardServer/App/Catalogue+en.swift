@@ -807,6 +807,7 @@ extension Catalogue {
         "volunteer.confirmLong": "This service really was that long",
         "volunteer.badActivity": "Choose what the service was: patrol, outreach or other service.",
         "volunteer.badDuration": "Enter the time served, e.g. 1.5 (hours), 2 h or 90 min.",
+        "volunteer.unreadDuration": "“{typed}” was not understood: write the time as 1.5 (hours), 2 h or 90 min.",
         "volunteer.durationRange": "The time served is between 1 minute and 24 hours.",
         "volunteer.durationCol": "Time",
         "volunteer.noteCol": "Note",
@@ -1535,7 +1536,8 @@ extension Catalogue {
         "questionnaire.ratingRead": "{n} points",
         "questionnaire.notAnswered": "not answered",
         "questionnaire.leftBlank": "Left blank on the paper",
-        "event.longHours": "Line {rows}: more than 12 hours, much longer than usual: please check (1.5 typed as 15?); if so, tick the box below and save.",
+        "event.longHours": "Line {rows}: more than 12 hours, much longer than usual: please check (1.5 typed as 15?); "
+            + "if so, tick the box below and save.",
         "event.tooManyRows": "At most {n} people's hours at a time; record them in several goes.",
         "vote.noneYet":
             "There is no owners' vote where you are responsible yet. Once the office or community opens one "
@@ -2363,6 +2365,8 @@ extension Catalogue {
         "investment.approve": "Approve",
         "investment.reject": "Return",
         "investment.returnedBecause": "Returned because: ",
+        "investment.withdrawnBecause": "Withdrawn because: ",
+        "investment.state.withdrawn": "Withdrawn",
         "investment.ownRequest": "Proposed by you: someone else reviews it.",
         "investment.aheadOfProgress":
             "Note: the completed value claimed is more than 10 percentage points ahead of the progress on site at the period end ({day}: {p}%); check the measurement before approving.",

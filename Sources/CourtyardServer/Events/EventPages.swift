@@ -709,7 +709,8 @@ struct EventPageController {
                 // Hours as the volunteer page reads them (1.5, 2小时, 90分钟), exactly; the store takes minutes.
                 guard let n = ServiceDuration.minutes(m) else {
                     throw ValidationError(
-                        field: "minutes", code: Pages.pageMessage, message: row(i) + f.t("volunteer.badDuration"))
+                        field: "minutes", code: Pages.pageMessage,
+                        message: row(i) + VolunteerPageController.unread(m, f))
                 }
                 rows.append(i)
                 helpers.append((name, i < phones.count ? phones[i] : "", role, n))

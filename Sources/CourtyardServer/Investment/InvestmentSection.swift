@@ -33,6 +33,8 @@ struct InvestmentSection {
         }
     }
     struct ChangeRow {
+        /// The row's own place on the page: a refused step opens there, not at the section's top.
+        let anchor: String
         let changeReason: String
         let changeAmount: String
         let changeState: String
@@ -42,6 +44,7 @@ struct InvestmentSection {
         let changeWarns: Bool
     }
     struct PaymentRow {
+        let anchor: String
         let periodEnd: String
         let paymentAmount: String
         let measuredValue: String
@@ -134,8 +137,11 @@ struct InvestmentSection {
             actor.role == role && org != nil && actor.scope.kind == .organisation && actor.scope.id == org
         }
         let office = [.admin, .subdistrictOfficer].contains(actor.role)
-        func state(_ s: ApprovalState, _ waiting: String?) -> String {
-            waiting.map { f.t("investment.waiting." + $0) } ?? f.t("investment.state." + s.rawValue)
+        // Taken back by whoever asked: 已撤回, not 已退回 as if a reviewer had sent it back.
+        func state(_ s: ApprovalState, _ waiting: String?, withdrawn: Bool) -> String {
+            withdrawn
+                ? f.t("investment.state.withdrawn")
+                : waiting.map { f.t("investment.waiting." + $0) } ?? f.t("investment.state." + s.rawValue)
         }
         let reviews = office || mine(.pmCompany, project.pmCompanyId)
         let budget = reviews ? try await budgetCheck(project, contract, repo, actor, f) : nil
@@ -148,12 +154,13 @@ struct InvestmentSection {
             let turn = ours && !own
             let warning = turn ? budget?(c.amountFen) : nil
             return ChangeRow(
-                changeReason: c.reason, changeAmount: Money.yuan(c.amountFen),
-                changeState: state(c.state, c.waitingFor),
+                anchor: "change-\(c.id)", changeReason: c.reason, changeAmount: Money.yuan(c.amountFen),
+                changeState: state(c.state, c.waitingFor, withdrawn: c.rejectedBy == c.createdBy),
                 changeStep: turn ? .deciding(c.amountFen, { SiteRoute.changeOrderStep(c.id, approve: $0) }, f) : nil,
                 changeNote: own
                     ? f.t("investment.ownRequest")
-                    : warning?.text ?? returned(c.state, c.rejectReason, f), changeWarns: warning?.beyond == true)
+                    : warning?.text ?? returned(c.state, c.rejectReason, withdrawn: c.rejectedBy == c.createdBy, f),
+                changeWarns: warning?.beyond == true)
         }
         let committed = InvestmentRules.sum([contract?.sumFen ?? 0, contract?.approvedChangesFen ?? 0]) ?? 0
         var payments: [PaymentRow] = []
@@ -180,9 +187,10 @@ struct InvestmentSection {
                     measuredFen: p.measuredValueFen, committedFen: committed, progressTenths: then.tenths)
             payments.append(
                 PaymentRow(
-                    periodEnd: p.periodEnd.description, paymentAmount: Money.yuan(p.amountFen),
+                    anchor: "payment-\(p.id)", periodEnd: p.periodEnd.description,
+                    paymentAmount: Money.yuan(p.amountFen),
                     measuredValue: Money.yuan(p.measuredValueFen), paymentLimit: Money.yuan(p.limitFen),
-                    paymentState: state(p.state, p.waitingFor),
+                    paymentState: state(p.state, p.waitingFor, withdrawn: p.rejectedBy == p.createdBy),
                     paymentStep: turn ? .deciding(p.amountFen, { SiteRoute.paymentStep(p.id, approve: $0) }, f) : nil,
                     paymentNote: waits
                         ? f.t("investment.earlierFirst")
@@ -190,7 +198,7 @@ struct InvestmentSection {
                             ? Lang.fill(
                                 f.t("investment.aheadOfProgress"),
                                 ["p": then.numberText, "day": p.periodEnd.description])
-                            : returned(p.state, p.rejectReason, f),
+                            : returned(p.state, p.rejectReason, withdrawn: p.rejectedBy == p.createdBy, f),
                     paymentWarns: ahead,
                     measuredLines: Self.measuredRows(p, before: stored, lines: lines, f),
                     measuredCount: Lang.fill(f.t("investment.measuredLines"), ["n": String(p.measured.count)]),
@@ -270,8 +278,11 @@ extension InvestmentSection {
     }
 
     /// "退回理由：…" for a returned change order or payment.
-    static func returned(_ state: ApprovalState, _ reason: String, _ f: PageFrame) -> String? {
-        state == .rejected && !reason.isEmpty ? f.t("investment.returnedBecause") + reason : nil
+    static func returned(_ state: ApprovalState, _ reason: String, withdrawn: Bool = false, _ f: PageFrame)
+        -> String?
+    {
+        guard state == .rejected && !reason.isEmpty else { return nil }
+        return f.t(withdrawn ? "investment.withdrawnBecause" : "investment.returnedBecause") + reason
     }
 
     /// For the pm company and the office, which approve a change order: what approving `amount` more would make the

@@ -296,6 +296,10 @@ struct BulletinPageController: Sendable {
             page.draft?.behind = try await bulletins.behindLastIssue(id: b.id, actor: actor).map {
                 Lang.fill(f.t("bulletin.behindLastIssue"), ["date": $0.description])
             }
+            // Said on top as well: the date field is at the end of a long page.
+            if let behind = page.draft?.behind, page.notice == nil {
+                page.notice = PageNotice(tone: "bad", text: behind)
+            }
             change(&page.draft!)
         }
         return f.page(

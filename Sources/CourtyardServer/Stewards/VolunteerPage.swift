@@ -293,6 +293,14 @@ struct VolunteerPageController {
         }
     }
 
+    /// A time not read: asked for when empty, or quoted back as not understood (一个半), with how to write it.
+    static func unread(_ typed: String?, _ f: PageFrame) -> String {
+        let text = TextNormalizer.line(typed ?? "")
+        return text.isEmpty
+            ? f.t("volunteer.badDuration")
+            : Lang.fill(f.t("volunteer.unreadDuration"), ["typed": String(text.prefix(20))])
+    }
+
     /// What is wrong with the typed hours that the page can tell before saving, in the form's order.
     static func problems(_ fields: [String: String], _ f: PageFrame) -> [FormProblem] {
         var found: [FormProblem] = []
@@ -316,7 +324,7 @@ struct VolunteerPageController {
                 found.append(FormProblem("minutes", f.t("volunteer.durationRange")))
             }
         } else {
-            found.append(FormProblem("minutes", f.t("volunteer.badDuration")))
+            found.append(FormProblem("minutes", Self.unread(fields["duration"], f)))
         }
         return found
     }
@@ -333,7 +341,8 @@ struct VolunteerPageController {
         }
         // Hours as people say them (1.5, 2小时, 90分钟), read exactly; the store takes minutes.
         guard let minutes = ServiceDuration.minutes(fields["duration"] ?? "") else {
-            throw ValidationError(field: "minutes", code: Pages.pageMessage, message: f.t("volunteer.badDuration"))
+            throw ValidationError(
+                field: "minutes", code: Pages.pageMessage, message: Self.unread(fields["duration"], f))
         }
         guard (1...EventRules.maxHelperMinutes).contains(minutes) else {
             throw ValidationError(field: "minutes", code: Pages.pageMessage, message: f.t("volunteer.durationRange"))

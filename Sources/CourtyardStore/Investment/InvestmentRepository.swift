@@ -353,9 +353,10 @@ public struct InvestmentRepository: Sendable {
 
     /// A project's contract; nil when it has none. 404 when the project is not the account's to see.
     public func contract(projectId: Int64, actor: Actor) async throws -> Contract? {
-        guard Self.readsMoney(actor.role) else { throw AccessError.forbidden }
-        return try await database.withConnection { db in
+        try await database.withConnection { db in
+            // A project out of scope is not found, as everywhere; one in scope is refused to a role without money.
             _ = try await ProjectRepository.require(projectId, actor: actor, db: db)
+            guard Self.readsMoney(actor.role) else { throw AccessError.forbidden }
             guard
                 let r = try await db.raw(
                     """
@@ -876,9 +877,9 @@ public struct InvestmentRepository: Sendable {
         ordered: true)
 
     func list<Item>(_ flow: ApprovalFlow<Item>, projectId: Int64, actor: Actor) async throws -> [Item] {
-        guard Self.readsMoney(actor.role) else { throw AccessError.forbidden }
-        return try await database.withConnection { db in
+        try await database.withConnection { db in
             _ = try await ProjectRepository.require(projectId, actor: actor, db: db)
+            guard Self.readsMoney(actor.role) else { throw AccessError.forbidden }
             return try await db.raw(
                 SQLQueryString(flow.columns) + " WHERE project_id = \(bind: projectId) ORDER BY id"
             ).all().map(flow.decode)
