@@ -8,7 +8,8 @@
 - on a phone, the tab of the page one is on is in sight in the navigation row;
 - a note such as "已保存" is said once: the address loses ?saved=… so reloading does not say it again;
 - a photo chosen in a form that is then refused is put back into the form, and saved with it once corrected;
-- a browser set to larger text (24 px) shows the pages' text at that size.
+- a browser set to larger text (24 px) shows the pages' text at that size;
+- a steward's visit sent without its outcome is refused in the form's own words, nothing queued.
 
 Usage: python3 .ci/browser.py BASE_URL   (a server started with `courtyard serve --demo`)
 Needs Debian's chromium and chromium-driver, and PyPI's selenium.
@@ -255,6 +256,23 @@ def browser_text_size():
         d.quit()
 
 
+def visit_without_outcome(d):
+    """A steward's visit sent past the browser's check with no outcome: said in the form's words, nothing queued."""
+    sign_in(d, "louzhang")
+    d.set_window_size(390, 844)
+    d.get(BASE + "/my-households?lang=zh-Hans&large=0")
+    form = d.find_element(By.ID, "contact-form")
+    d.execute_script("arguments[0].querySelector('[name=outcome]').removeAttribute('required')", form)
+    household = form.find_element(By.NAME, "household_id")
+    d.execute_script("arguments[0].selectedIndex = 1", household)
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    said = d.find_element(By.ID, "contact-status").text
+    queued = d.execute_script("return Object.keys(localStorage).filter(k => (localStorage[k] || '').length > 2).length")
+    if "请选择联系结果" not in said:
+        return [f"louzhang: a visit with no outcome says: {said}"]
+    return [] if not queued else [f"louzhang: a visit with no outcome was queued ({queued} keys)"]
+
+
 def main():
     d = driver()
     failures, looked = [], 0
@@ -287,6 +305,7 @@ def main():
             failures.append("louzhang /my-households: the note was said again on reload")
         failures += photo_kept_through_refusal(d)
         failures += browser_text_size()
+        failures += visit_without_outcome(d)
     finally:
         d.quit()
     for f in failures:

@@ -226,6 +226,13 @@ import Testing
                 try await client.call(.get, "/api/v1/households/\(outside[0])/contacts", token: token).status
                     == .notFound)
             #expect(try await Self.count(services, "household_contacts") == before)
+            // Sent with no outcome, the refusal names the field (the phone page's script says it in the form's words).
+            let noOutcome = try await client.call(
+                .post, "/api/v1/households/\(inside[0])/contacts", token: token,
+                body: #"{"channel":"visit","date":"\#(Self.recent)","outcome":"","note":"x"}"#)
+            #expect(
+                noOutcome.status == .unprocessableContent
+                    && noOutcome.json["error"]?["field"]?.stringValue == "outcome", "\(noOutcome.text)")
             let stored = try await client.call(
                 .post, "/api/v1/households/\(inside[0])/contacts", token: token,
                 body: #"{"channel":"visit","date":"\#(Self.recent)","outcome":"explained","note":"讲解燃气入户政策"}"#)

@@ -157,6 +157,13 @@
       field('household_id').focus();
       return;
     }
+    // Nor without how it went (a form whose check the browser skipped): said in the form's words, nothing queued.
+    if (!data.get('outcome')) {
+      say(form.dataset.outcomeNeeded, true);
+      field('outcome').setAttribute('aria-invalid', 'true');
+      field('outcome').focus();
+      return;
+    }
     var body = {
       channel: data.get('channel'), date: data.get('date'), outcome: data.get('outcome'),
       note: data.get('note') || '', client_id: newId()
