@@ -144,7 +144,9 @@ import Testing
             #expect(first.status == .created && first.json["measured_value_fen"]?.intValue == 2_100_000)
             #expect(
                 first.json["limit_fen"]?.intValue == 1_680_000 && first.json["limit_kind"]?.stringValue == "progress")
-            #expect(try await pay(680_001).status == .conflict)
+            // Refused, the words say what may still be asked for: 16,800.00 less the 10,000.00 asked before.
+            let justOver = try await pay(680_001)
+            #expect(justOver.status == .conflict && justOver.text.contains("本期最多还能申请 6,800.00 元"), "\(justOver.text)")
             let exact = try await pay(680_000)
             #expect(exact.status == .created)
             // A rejected payment no longer counts against the limit.

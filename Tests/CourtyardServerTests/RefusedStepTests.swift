@@ -109,6 +109,7 @@ import Testing
             #expect(
                 backwards == .conflict && saidBack.contains("上一期已统计到 \(Clock.today)")
                     && saidBack.contains(">补发</textarea>"))
+            #expect(saidBack.contains("上面改动的截至日期或下步工作也还没有保存"), "the typed 补发 is said to be unsaved")
             // Refused, it saved nothing of what was typed with it, and the audit log has no change to show.
             let kept = try await services.database.withConnection { db in
                 try await db.raw("SELECT next_steps FROM bulletins WHERE id = \(bind: Int64(olderId) ?? 0)").first()?

@@ -1366,6 +1366,7 @@ extension Catalogue {
         "error.detail.final.reports": "{n} open supervision reports",
         "error.detail.final.participant": "no {who} among the participants",
         "error.detail.waiting": "{who}",
+        "error.detail.payment.left": "at most {left} yuan may still be asked for",
         "error.detail.payment.total":
             "payments not rejected would come to {total} yuan, over the limit of {limit} yuan",
         "error.detail.limit.progress": "the limit is {rate}% of the measured value {measured} yuan",
@@ -1536,6 +1537,8 @@ extension Catalogue {
         "questionnaire.ratingRead": "{n} points",
         "questionnaire.notAnswered": "not answered",
         "questionnaire.leftBlank": "Left blank on the paper",
+        "bulletin.editsNotSaved": "The date or next steps changed above are not saved either: correct and publish, "
+            + "or save the draft first.",
         "event.longHours": "Line {rows}: more than 12 hours, much longer than usual: please check (1.5 typed as 15?); "
             + "if so, tick the box below and save.",
         "event.tooManyRows": "At most {n} people's hours at a time; record them in several goes.",

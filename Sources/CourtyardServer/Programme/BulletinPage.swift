@@ -335,10 +335,14 @@ struct BulletinPageController: Sendable {
         let id = try context.parameters.require("id", as: Int64.self)
         // Refused, the form shows what was typed, and why beside the tick.
         let redisplay: ((String, String), HTTPResponse.Status) async throws -> Response = { m, status in
-            try await render(context, f, status: status) {
-                if let asOf = fields["as_of"] { $0.asOf = asOf }
-                if let steps = fields["next_steps"] { $0.nextSteps = steps }
-                $0.publishProblem = m.1
+            try await render(context, f, status: status) { d in
+                // What was typed and differs from the draft is shown again, and said to be unsaved.
+                let retyped =
+                    fields["as_of"].map { $0 != d.asOf } == true
+                    || fields["next_steps"].map { TextNormalizer.prose($0) != d.nextSteps } == true
+                if let asOf = fields["as_of"] { d.asOf = asOf }
+                if let steps = fields["next_steps"] { d.nextSteps = steps }
+                d.publishProblem = m.1 + (retyped ? " " + f.t("bulletin.editsNotSaved") : "")
             }
         }
         guard fields["confirm"] == "1" else {

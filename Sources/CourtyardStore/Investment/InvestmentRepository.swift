@@ -693,13 +693,15 @@ public struct InvestmentRepository: Sendable {
             case true?: break
             case false?:
                 let total = InvestmentRules.sum(earlier + [n.amountFen]) ?? 0
+                // What may still be asked for, so the contractor knows the amount to type instead.
+                let left = max(0, limit.fen - (InvestmentRules.sum(earlier) ?? limit.fen))
                 throw StoreError.refused(
                     code: "payment_limit",
                     message: "payments not rejected would come to \(Money.yuan(total)) yuan, over the limit of "
                         + "\(Money.yuan(limit.fen)) yuan (\(Self.describe(limit, settings: settings)))",
                     details: [
                         Phrase("payment.total", values: ["total": Money.yuan(total), "limit": Money.yuan(limit.fen)]),
-                        Self.phrase(limit),
+                        Self.phrase(limit), Phrase("payment.left", values: ["left": Money.yuan(left)]),
                     ])
             case nil:
                 throw ValidationError(field: "amount_fen", code: "overflow", message: "the payments' total overflows")
