@@ -132,3 +132,23 @@ import Testing
         }
     }
 }
+
+/// An audit entry about a project's log or money names the project's compound, not only the kind of record.
+@Suite struct AuditNamesTests {
+    @Test func aSiteLogOrAPaymentInTheAuditLogNamesItsProject() async throws {
+        try await TestApp.with(demo: true) { client, services in
+            let s = try await InvestmentTests.withContract(client, services)
+            let f = s.f
+            try await f.startConstruction()
+            let name = try #require(
+                try await f.call(.get, "/api/v1/projects/\(f.pid)").json["compound_name"]?.stringValue)
+            let log = try await f.call(
+                .post, "/api/v1/projects/\(f.pid)/site_logs", as: f.contractor,
+                #"{"date":"\#(Clock.today)","weather":"晴","workers":9,"work_done":"管沟回填"}"#)
+            #expect(log.status == .created)
+            let office = try await client.session("office")
+            let (_, page, _) = try await PageTests.page(client, "/audit", cookie: office.cookie)
+            #expect(page.contains("项目：\(name)"), "the log's entry names its project")
+        }
+    }
+}

@@ -2089,6 +2089,8 @@ extension Catalogue {
         "audit.field.starts_at": "Starts at",
         "audit.field.ends_at": "Ends at",
         "audit.field.amount_fen": "Amount",
+        "audit.field.project": "Project",
+        "audit.field.issue_no": "Issue",
         "audit.field.percent": "Progress",
         "audit.field.date": "Date",
         "audit.field.facilities": "Facilities",

@@ -1921,6 +1921,8 @@ extension Catalogue {
         "audit.field.starts_at": "开始时间",
         "audit.field.ends_at": "结束时间",
         "audit.field.amount_fen": "金额",
+        "audit.field.project": "项目",
+        "audit.field.issue_no": "期号",
         "audit.field.percent": "进度",
         "audit.field.date": "日期",
         "audit.field.facilities": "设施设备",

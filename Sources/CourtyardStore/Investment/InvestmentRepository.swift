@@ -446,7 +446,11 @@ public struct InvestmentRepository: Sendable {
             ).first()!.int("id")
             try await AuditLog.record(
                 db: db, actor: actor, action: "create", entity: "change_orders", entityId: id,
-                subdistrictId: p.subdistrictId, before: nil, after: .object([("amount_fen", .int(c.amountFen))]))
+                subdistrictId: p.subdistrictId, before: nil,
+                after: .object([
+                    ("amount_fen", .int(c.amountFen)),
+                    ("project", .string(try await ProjectRepository.compoundName(p, db: db))),
+                ]))
             return id
         }
         return try await require(Self.changeFlow, id: id, actor: actor)
@@ -732,7 +736,10 @@ public struct InvestmentRepository: Sendable {
             try await AuditLog.record(
                 db: db, actor: actor, action: "create", entity: "payments", entityId: id,
                 subdistrictId: p.subdistrictId, before: nil,
-                after: .object([("amount_fen", .int(n.amountFen)), ("limit_fen", .int(limit.fen))]))
+                after: .object([
+                    ("amount_fen", .int(n.amountFen)), ("limit_fen", .int(limit.fen)),
+                    ("project", .string(try await ProjectRepository.compoundName(p, db: db))),
+                ]))
             return id
         }
         return try await require(Self.paymentFlow, id: id, actor: actor)

@@ -98,6 +98,7 @@ public struct LedgerRepository: Sendable {
                 before: nil,
                 after: .object([
                     ("date", .string(log.date.description)), ("progress", try JSONValueCoding.encode(progress)),
+                    ("project", .string(try await ProjectRepository.compoundName(p, db: db))),
                 ]))
             return id
         }

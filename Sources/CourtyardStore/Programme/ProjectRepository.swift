@@ -29,6 +29,11 @@ public struct ProjectRepository: Sendable {
         }
     }
 
+    /// The compound a project renews, by name: what an audit entry about the project's log or money names.
+    static func compoundName(_ p: Row, db: any SQLDatabase) async throws -> String {
+        try await db.raw("SELECT name FROM compounds WHERE id = \(bind: p.compoundId)").first()?.text("name") ?? ""
+    }
+
     public struct Row: Sendable {
         public var id: Int64, subdistrictId: Int64, communityId: Int64, compoundId: Int64, batchYear: Int
         public var deadline: Day, plannedStart: Day?, stage: ProjectStage, startedOn: Day?, completedOn: Day?
