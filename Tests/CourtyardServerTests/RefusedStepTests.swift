@@ -110,6 +110,9 @@ import Testing
                 backwards == .conflict && saidBack.contains("上一期已统计到 \(Clock.today)")
                     && saidBack.contains(">补发</textarea>"))
             #expect(saidBack.contains("上面改动的截至日期或下步工作也还没有保存"), "the typed 补发 is said to be unsaved")
+            // The list says it of that draft too, and of no other.
+            let (_, drafts, _) = try await PageTests.page(client, "/bulletins", cookie: office.cookie)
+            #expect(drafts.components(separatedBy: "早于上一期（\(Clock.today)），不能发布").count == 2, "once")
             // Refused, it saved nothing of what was typed with it, and the audit log has no change to show.
             let kept = try await services.database.withConnection { db in
                 try await db.raw("SELECT next_steps FROM bulletins WHERE id = \(bind: Int64(olderId) ?? 0)").first()?

@@ -1537,6 +1537,7 @@ extension Catalogue {
         "questionnaire.ratingRead": "{n} points",
         "questionnaire.notAnswered": "not answered",
         "questionnaire.leftBlank": "Left blank on the paper",
+        "bulletin.behindShort": "before the last issue ({date}); cannot be published",
         "bulletin.editsNotSaved": "The date or next steps changed above are not saved either: correct and publish, "
             + "or save the draft first.",
         "event.longHours": "Line {rows}: more than 12 hours, much longer than usual: please check (1.5 typed as 15?); "

@@ -1409,6 +1409,7 @@ extension Catalogue {
         "questionnaire.ratingRead": "{n} 分",
         "questionnaire.notAnswered": "未答",
         "questionnaire.leftBlank": "纸上未填",
+        "bulletin.behindShort": "早于上一期（{date}），不能发布",
         "bulletin.editsNotSaved": "上面改动的截至日期或下步工作也还没有保存：改好后再点发布，或先点保存草稿。",
         "event.longHours": "第 {rows} 行超过 12 小时，比一般的服务时间长得多，请核对（是否把 1.5 写成了 15）；确实如此，勾选下面的确认后再保存。",
         "event.tooManyRows": "一次最多登记 {n} 人的服务时长，请分几次登记。",

@@ -19,6 +19,8 @@ struct BulletinList {
         let batchYear: Int64
         let asOf: String
         let state: String
+        /// A draft dated before the last issue, which cannot be published so: said in the list, not only on its page.
+        let behind: String?
     }
     struct Draft {
         let action: String
@@ -37,15 +39,21 @@ struct BulletinList {
     static func load(
         services: Services, actor: Actor, notice: PageNotice? = nil, typed: [String: String]? = nil, _ f: PageFrame
     ) async throws -> BulletinList {
-        let items = try await BulletinRepository(database: services.database).list(actor: actor, batchYear: nil)
+        let repo = BulletinRepository(database: services.database)
+        let items = try await repo.list(actor: actor, batchYear: nil)
         let today = Clock.today
-        return BulletinList(
-            rows: items.map { b in
+        var rows: [Row] = []
+        for b in items {
+            let behind = b.state == .draft ? try await repo.behindLastIssue(id: b.id, actor: actor) : nil
+            rows.append(
                 Row(
                     href: SiteRoute.bulletin(b.id).path,
                     name: BulletinDocument.shortTitle(issueNo: b.issueNo, lang: f.lang),
-                    batchYear: b.batchYear, asOf: b.asOf.description, state: f.t("bulletin.state." + b.state.rawValue))
-            }, hasRows: !items.isEmpty,
+                    batchYear: b.batchYear, asOf: b.asOf.description, state: f.t("bulletin.state." + b.state.rawValue),
+                    behind: behind.map { Lang.fill(f.t("bulletin.behindShort"), ["date": $0.description]) }))
+        }
+        return BulletinList(
+            rows: rows, hasRows: !items.isEmpty,
             draft: Permissions.allows(actor.role, .manageBulletins)
                 ? Draft(
                     action: SiteRoute.bulletins.path, year: typed?["batch_year"] ?? String(today.civil.year),
