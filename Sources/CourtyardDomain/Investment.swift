@@ -362,12 +362,12 @@ public enum ApprovalProblem: Error, Equatable, Sendable {
 /// The two approvals of a change order (pm company, then office) and of a payment (supervisor, then pm company):
 /// who calls decides which approval it is; a rejection ends it.
 public enum TwoStepApproval {
-    /// The state after `approver` approves (or rejects) a thing in `state`.
     /// The one who asked takes its request back (returned, with its reason) while it still waits for an approval.
     public static func withdraw(_ state: ApprovalState) -> Result<ApprovalState, ApprovalProblem> {
         state == .approved || state == .rejected ? .failure(.closed(state)) : .success(.rejected)
     }
 
+    /// The state after `approver` approves (or rejects) a thing in `state`.
     public static func step(_ state: ApprovalState, by approver: Approver, approve: Bool)
         -> Result<ApprovalState, ApprovalProblem>
     {

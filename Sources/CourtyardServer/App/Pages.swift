@@ -373,8 +373,6 @@ enum Pages {
         }
     }
 
-    /// What a person reads when a form is refused: the catalogue's words for the error's code (by field and code,
-    /// then by code), never the API's English message or an internal id; a plain request to check the form otherwise.
     /// A store refusal about one element of a list sent (`helpers[2].phone`, `measured[0].quantity`), said as the
     /// form names that element: `label(k)` before its words. Any other refusal is given back as it was.
     static func namingListItem(_ e: ValidationError, count: Int, _ f: PageFrame, _ label: (Int) -> String)
@@ -387,6 +385,8 @@ enum Pages {
         return ValidationError(field: field, code: pageMessage, message: label(k) + words)
     }
 
+    /// What a person reads when a form is refused: the catalogue's words for the error's code (by field and code,
+    /// then by code), never the API's English message or an internal id; a plain request to check the form otherwise.
     static func message(for error: AppError, _ f: PageFrame) -> String {
         if !error.all.isEmpty { return lines(error.all.map { message(for: $0, f) }) }
         if error.code == pageMessage { return error.message }

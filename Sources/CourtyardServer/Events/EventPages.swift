@@ -249,11 +249,11 @@ struct EventPage {
             return r
         }
     }
-    /// Changing an event not yet started: its name, times, place and capacity. Those signed up are texted a new
-    /// time or place. Refused, it comes back open with what was typed and the reason inside it.
     /// The most helpers an event's hours are given for, as the store takes them.
     static let mostHelperRows = 200
 
+    /// Changing an event not yet started: its name, times, place, capacity and organisers. Those signed up are texted
+    /// a new time or place. Refused, it comes back open with what was typed and the reason inside it.
     struct EditForm {
         var action: String
         var version: String

@@ -103,7 +103,6 @@ struct InvestmentSection {
     /// The page that enters or corrects the contract and its bill, for the office and the project's pm company.
     var contractHref: String?
 
-    /// Who sees a project's money: the office, its pm company, supervisor and contractor.
     /// A refused approval, return or withdrawal sent to `action`, said beside the buttons that sent it; whether one
     /// was found.
     mutating func refuse(action: String, _ problem: String) -> Bool {
@@ -125,6 +124,7 @@ struct InvestmentSection {
         return found
     }
 
+    /// Who sees a project's money, as the API answers it (`InvestmentRepository.readsMoney`).
     static func shows(_ role: Role) -> Bool { InvestmentRepository.readsMoney(role) }
 
     static func load(project: ProjectSummary, actor: Actor, services: Services, _ f: PageFrame) async throws

@@ -257,11 +257,11 @@ public struct AttachmentRepository: Sendable {
         }
     }
 
-    /// Every id names an attachment the actor may read; otherwise a 422 on `field`, the same whether the file is
-    /// missing or someone else's, so naming a file on one's own record never opens it.
     /// The most files one list may name (a log's photos, a request's attachments).
     public static let mostInList = 30
 
+    /// Every id names an attachment the actor may read; otherwise a 422 on `field`, the same whether the file is
+    /// missing or someone else's, so naming a file on one's own record never opens it.
     static func requireReadable(_ ids: [Int64], field: String, actor: Actor, db: any SQLDatabase) async throws {
         // Bounded before anything is read: a list of 120,000 made a page of as many pictures.
         guard ids.count <= mostInList else {

@@ -808,8 +808,9 @@ public struct InvestmentRepository: Sendable {
         try await decide(Self.paymentFlow, id: id, approve: approve, reason: reason, actor: actor)
     }
 
-    /// What waits for this organisation's approval, oldest first: a supervisor confirms payments; a pm company gives
-    /// change orders their first approval and payments their second. Nothing for any other account.
+    /// What waits for this account's approval, oldest first: a supervisor confirms payments; a pm company gives
+    /// change orders their first approval and payments their second; the office gives change orders their second.
+    /// Nothing for any other account.
     public func awaiting(actor: Actor) async throws -> [AwaitingApproval] {
         let parts: [(AwaitingApproval.Kind, SQLQueryString)]
         let org = actor.scope.kind == .organisation ? actor.scope.id : nil
