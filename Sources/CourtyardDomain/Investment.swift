@@ -404,13 +404,9 @@ public enum YuanText {
         var t = TextNormalizer.halfWidth(text).trimmingCharacters(in: .whitespaces)
         let negative = t.hasPrefix("-")
         if negative { t.removeFirst() }
-        // Thousands separated by commas only in threes ("24,500.50"); a comma anywhere else is no number.
         let whole = t.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)[0]
-        let groups = whole.split(separator: ",", omittingEmptySubsequences: false)
-        if groups.count > 1 {
-            guard (1...3).contains(groups[0].count), groups.dropFirst().allSatisfy({ $0.count == 3 }) else {
-                return nil
-            }
+        if whole.contains(",") {
+            guard groupedInThrees(whole) else { return nil }
             t = t.replacingOccurrences(of: ",", with: "")
         }
         guard let value = SelectionRules.centi(t, max: maxFen) else { return nil }
@@ -427,12 +423,15 @@ public enum YuanText {
             whole.allSatisfy({ ($0.isASCII && $0.isNumber) || $0 == "," }),
             parts.count == 1 || (1...2).contains(parts[1].count) && parts[1].allSatisfy({ $0.isASCII && $0.isNumber })
         else { return false }
-        // Commas are thousands only in threes: 10,00 is a number written wrong, not one too large.
+        // 10,00 is a number written wrong, not one too large.
+        return groupedInThrees(whole) && fen(text) == nil
+    }
+
+    /// Thousands separated by commas only in threes ("24,500"); a comma anywhere else is no number. Digits with no
+    /// comma are grouped too.
+    static func groupedInThrees(_ whole: Substring) -> Bool {
         let groups = whole.split(separator: ",", omittingEmptySubsequences: false)
-        if groups.count > 1 && !((1...3).contains(groups[0].count) && groups.dropFirst().allSatisfy({ $0.count == 3 }))
-        {
-            return false
-        }
-        return fen(text) == nil
+        return groups.count == 1
+            || (1...3).contains(groups[0].count) && groups.dropFirst().allSatisfy({ $0.count == 3 })
     }
 }

@@ -232,8 +232,8 @@ extension InvestmentSection.PaymentForm {
                 field: "q_\(l.workItemId)",
                 label: Lang.fill(
                     f.t("investment.measuredLabel"),
-                    ["item": l.workItemName, "bill": InvestmentSection.quantityText(l.quantity), "unit": l.unit]),
-                value: last[l.workItemId].map(InvestmentSection.quantityText) ?? "")
+                    ["item": l.workItemName, "bill": l.quantity.plainText, "unit": l.unit]),
+                value: last[l.workItemId].map(\.plainText) ?? "")
         }
         typedPeriodEnd = Clock.today.description
         today = Clock.today.description
@@ -250,9 +250,6 @@ extension InvestmentSection.PaymentForm {
 }
 
 extension InvestmentSection {
-    /// A quantity as people write it: "860.5", not the bill's "860.500".
-    static func quantityText(_ q: Quantity) -> String { q.plainText }
-
     /// A payment's lines as its approver reads them: the quantity to date, what this period adds to the payment
     /// before it (quantities are cumulative), and the value.
     static func measuredRows(_ p: Payment, before all: [Payment], lines: [Int64: ContractLine], _ f: PageFrame)
@@ -262,10 +259,10 @@ extension InvestmentSection {
         return p.measured.map { m in
             let unit = lines[m.workItemId]?.unit ?? ""
             let added = Quantity(milli: m.quantity.milli - (previous[m.workItemId]?.milli ?? 0))
-            let period = previous.isEmpty ? "" : f.lang.say("investment.thisPeriod", ["q": quantityText(added)])
+            let period = previous.isEmpty ? "" : f.lang.say("investment.thisPeriod", ["q": added.plainText])
             return MeasuredLineRow(
                 itemName: lines[m.workItemId]?.workItemName ?? "—",
-                itemQuantity: quantityText(m.quantity) + " " + unit + period, itemValue: Money.yuan(m.valueFen))
+                itemQuantity: m.quantity.plainText + " " + unit + period, itemValue: Money.yuan(m.valueFen))
         }
     }
 
