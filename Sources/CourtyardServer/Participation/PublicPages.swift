@@ -377,10 +377,18 @@ struct PublicPageController {
         guard let category = ReportCategory(rawValue: fields["category"] ?? "") else { return nil }
         let account = await Self.reporter(context, compound: id, services: services)
         return try await ReportRepository.filing(services.database).filedAlready(
-            .init(
-                compoundId: id, buildingId: fields["building_id"].flatMap(Int64.init), category: category,
-                description: fields["description"] ?? "", reporterPhone: fields["phone"] ?? ""),
-            actor: account ?? ReportRepository.publicReporter)
+            Self.newReport(id, fields, category), actor: account ?? ReportRepository.publicReporter)
+    }
+
+    /// The report the public form sent, as the store takes it.
+    static func newReport(
+        _ id: Int64, _ fields: [String: String], _ category: ReportCategory,
+        photos: [(filename: String, bytes: [UInt8])] = []
+    ) -> ReportRepository.NewReport {
+        .init(
+            compoundId: id, buildingId: fields["building_id"].flatMap(Int64.init), category: category,
+            description: fields["description"] ?? "", reporterName: fields["name"] ?? "",
+            reporterPhone: fields["phone"] ?? "", newPhotos: photos)
     }
 
     /// Files the report, or answers why not: with where the report is followed once it is filed.
@@ -420,10 +428,7 @@ struct PublicPageController {
         do {
             let account = await Self.reporter(context, compound: id, services: services)
             let filed = try await ReportRepository.filing(services.database).fileTracked(
-                .init(
-                    compoundId: id, buildingId: fields["building_id"].flatMap(Int64.init), category: category,
-                    description: fields["description"] ?? "", reporterName: fields["name"] ?? "",
-                    reporterPhone: fields["phone"] ?? "", newPhotos: photos),
+                Self.newReport(id, fields, category, photos: photos),
                 actor: account ?? ReportRepository.publicReporter, publicPage: account == nil, once: true)
             // The report already filed, sent again: it takes none of the address's reports.
             if filed.again { try await reportLimiter.refund(context.remoteHost, in: services.database) }

@@ -187,13 +187,16 @@ public struct ReportRepository: Sendable {
         return (try row.int("id"), try row.text("tracking_code"), try row.text("reporter_name"))
     }
 
+    /// The reporter's phone as stored: empty when none was given, nil when what was given is no phone number.
+    static func phone(_ r: NewReport) -> String? {
+        r.reporterPhone.isEmpty ? "" : PersonalData.normalizePhone(r.reporterPhone)
+    }
+
     /// The tracking code of the same report sent by the same sender within the hour (a form sent again from a
     /// reload or Back), if there is one: answered with its code even when the sender may file no more.
     public func filedAlready(_ r: NewReport, actor: Actor) async throws -> String? {
         let description = TextNormalizer.prose(r.description)
-        guard let phone = r.reporterPhone.isEmpty ? "" : PersonalData.normalizePhone(r.reporterPhone) else {
-            return nil
-        }
+        guard let phone = Self.phone(r) else { return nil }
         return try await database.withConnection { db in
             try await Self.repeated(r, description: description, phone: phone, actor: actor, db: db)?.code
         }
@@ -210,8 +213,7 @@ public struct ReportRepository: Sendable {
             throw ValidationError(
                 field: "description", code: "required", message: "describe the problem in at most 2,000 characters")
         }
-        let phone = r.reporterPhone.isEmpty ? "" : PersonalData.normalizePhone(r.reporterPhone) ?? "?"
-        guard phone != "?" else {
+        guard let phone = Self.phone(r) else {
             throw ValidationError(
                 field: "reporter_phone", code: "invalid", message: "reporter_phone is not a phone number")
         }
